@@ -1,0 +1,44 @@
+# Custos. `make help` lists the targets.
+SHELL := /bin/bash
+export GOTOOLCHAIN := auto
+GO ?= go
+GOBIN := $(shell $(GO) env GOPATH)/bin
+export PATH := $(GOBIN):$(PATH)
+BIN := bin/custos
+
+.PHONY: help build run test test-unit deps bench fuzz vet fmt clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/custos
+	$(GO) build -o $(BIN) ./cmd/custos
+
+run: build ## run the embedded default node (./custos-data, 127.0.0.1:8080)
+	./$(BIN) serve
+
+deps: ## install what the tests need (openssl, MinIO); safe to rerun
+	./scripts/install-test-deps.sh
+
+test: deps ## run every test, integration included (what CI runs)
+	$(GO) vet ./...
+	CUSTOS_REQUIRE_INTEGRATION=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+test-unit: ## unit tests only (integration tests skip when their tools are missing)
+	$(GO) test -count=1 ./...
+
+bench: deps build ## benchmarks with same-run baselines; see docs/performance.md
+	./scripts/bench.sh
+
+FUZZTIME ?= 30s
+fuzz: ## run each fuzz test for FUZZTIME (default 30s)
+	./scripts/fuzz.sh $(FUZZTIME)
+
+vet: ## go vet
+	$(GO) vet ./...
+
+fmt: ## gofmt the tree
+	gofmt -w $$(git ls-files '*.go')
+
+clean: ## remove build output
+	rm -rf bin

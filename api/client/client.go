@@ -1,0 +1,196 @@
+// Package client is a Go client for the Custos HTTP API. The custos CLI
+// uses it for every command that talks to a server.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence"
+)
+
+// Client calls one Custos server.
+type Client struct {
+	BaseURL string       // e.g. http://127.0.0.1:8080
+	Token   string       // API token, sent as a Bearer token
+	HTTP    *http.Client // default: a client without an overall timeout (uploads may be long)
+}
+
+// New returns a client for baseURL authenticating with token.
+func New(baseURL, token string) *Client {
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{}}
+}
+
+// Error is a failed call: the server's RFC 9457 problem, or a bare status.
+type Error struct {
+	Status     int
+	Problem    api.Problem
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	if e.Problem.Title != "" {
+		msg := fmt.Sprintf("%d %s: %s", e.Status, e.Problem.Title, e.Problem.Detail)
+		for _, f := range e.Problem.Errors {
+			msg += fmt.Sprintf("; %s %s", f.Field, f.Message)
+		}
+		return msg
+	}
+	return fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+}
+
+// Upload describes one file to submit.
+type Upload struct {
+	Body      io.Reader
+	Size      int64 // -1 if unknown
+	FileName  string
+	MediaType string
+	Meta      evidence.Meta
+}
+
+// Submit files one piece of evidence, streaming Body as the raw request body.
+func (c *Client) Submit(ctx context.Context, u Upload) (*api.EvidenceView, error) {
+	meta := u.Meta
+	if meta.FileName == "" {
+		meta.FileName = u.FileName
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, "/api/v1/evidence", u.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = u.Size
+	mt := u.MediaType
+	if mt == "" {
+		mt = "application/octet-stream"
+	}
+	req.Header.Set("Content-Type", mt)
+	if meta != (evidence.Meta{}) {
+		b, err := json.Marshal(meta)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set(api.MetadataHeader, string(b))
+	}
+	var out api.EvidenceView
+	return &out, c.do(req, http.StatusCreated, &out)
+}
+
+// Get returns an evidence record (and records a "viewed" custody event).
+func (c *Client) Get(ctx context.Context, id string) (*api.EvidenceView, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/evidence/"+url.PathEscape(id), nil)
+	if err != nil {
+		return nil, err
+	}
+	var out api.EvidenceView
+	return &out, c.do(req, http.StatusOK, &out)
+}
+
+// Custody returns the item's custody chain.
+func (c *Client) Custody(ctx context.Context, id string) (*api.CustodyView, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/evidence/"+url.PathEscape(id)+"/custody", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out api.CustodyView
+	return &out, c.do(req, http.StatusOK, &out)
+}
+
+// Content opens the item's bytes. The caller closes the reader.
+func (c *Client) Content(ctx context.Context, id string) (io.ReadCloser, error) {
+	return c.raw(ctx, "/api/v1/evidence/"+url.PathEscape(id)+"/content")
+}
+
+// Timestamp returns the i-th RFC 3161 reply (DER) of an item.
+func (c *Client) Timestamp(ctx context.Context, id string, i int) ([]byte, error) {
+	rc, err := c.raw(ctx, "/api/v1/evidence/"+url.PathEscape(id)+"/timestamp?tsa="+strconv.Itoa(i))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// Trust returns the server's trust material.
+func (c *Client) Trust(ctx context.Context) (*api.Trust, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/trust", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out api.Trust
+	return &out, c.do(req, http.StatusOK, &out)
+}
+
+func (c *Client) raw(ctx context.Context, path string) (io.ReadCloser, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		return nil, decodeError(resp)
+	}
+	return resp.Body, nil
+}
+
+func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	req.Header.Set("Accept", "application/json, application/problem+json")
+	return req, nil
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return http.DefaultClient
+}
+
+func (c *Client) do(req *http.Request, want int, out any) error {
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		return decodeError(resp)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("client: decoding %s response: %w", req.URL.Path, err)
+	}
+	return nil
+}
+
+func decodeError(resp *http.Response) error {
+	e := &Error{Status: resp.StatusCode}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
+		e.RetryAfter = time.Duration(s) * time.Second
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt == "application/problem+json" {
+		body := io.LimitReader(resp.Body, 1<<20)
+		if err := json.NewDecoder(body).Decode(&e.Problem); err != nil {
+			return errors.Join(e, err)
+		}
+	}
+	return e
+}

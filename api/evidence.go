@@ -1,0 +1,240 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/evidence"
+)
+
+// MetadataHeader carries JSON metadata with a raw-body upload.
+const MetadataHeader = "Custos-Metadata"
+
+// createEvidence handles POST /api/v1/evidence: the raw body, or
+// multipart/form-data with a "file" part and an optional "metadata" part.
+func (s *Server) createEvidence(c echo.Context) error {
+	req := c.Request()
+	if req.ContentLength > s.ev.MaxSize()+multipartSlack {
+		return evidence.ErrTooLarge
+	}
+	ctx := req.Context()
+	up, err := s.ev.NewUpload(ctx, principal(c).ID)
+	if err != nil {
+		return err
+	}
+	defer up.Abort()
+	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	var meta evidence.Meta
+	if mt == "multipart/form-data" {
+		meta, err = readMultipart(req.Body, params["boundary"], up)
+	} else {
+		meta, err = readRaw(req, mt, up)
+	}
+	if err != nil {
+		return err
+	}
+	rec, err := up.Finish(ctx, meta)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/api/v1/evidence/"+rec.ID)
+	return c.JSON(http.StatusCreated, viewOf(rec))
+}
+
+// multipartSlack allows for multipart framing and metadata around the file.
+const multipartSlack = evidence.MaxMetaBytes + 64<<10
+
+func readRaw(req *http.Request, mt string, up *evidence.Upload) (evidence.Meta, error) {
+	var meta evidence.Meta
+	if h := req.Header.Get(MetadataHeader); h != "" {
+		m, err := evidence.ParseMeta([]byte(h))
+		if err != nil {
+			return meta, err
+		}
+		meta = m
+	}
+	if meta.MediaType == "" && mt != "" {
+		meta.MediaType = mt
+	}
+	if meta.FileName == "" {
+		if _, p, err := mime.ParseMediaType(req.Header.Get("Content-Disposition")); err == nil {
+			meta.FileName = p["filename"]
+		}
+	}
+	_, err := up.ReadFrom(req.Body)
+	return meta, err
+}
+
+func readMultipart(body io.Reader, boundary string, up *evidence.Upload) (evidence.Meta, error) {
+	var meta evidence.Meta
+	if boundary == "" {
+		return meta, errBadRequest("bad-multipart", "The multipart Content-Type has no boundary parameter.")
+	}
+	mr := multipart.NewReader(body, boundary)
+	var sawFile, sawMeta bool
+	var fileName, fileType string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return meta, errBadRequest("bad-multipart", "The multipart body is malformed: "+err.Error())
+		}
+		switch name := part.FormName(); {
+		case name == "file" && !sawFile:
+			sawFile = true
+			fileName, fileType = part.FileName(), part.Header.Get("Content-Type")
+			if _, err := up.ReadFrom(part); err != nil {
+				return meta, multipartErr(err)
+			}
+		case name == "metadata" && !sawMeta:
+			sawMeta = true
+			b, err := io.ReadAll(io.LimitReader(part, evidence.MaxMetaBytes+1))
+			if err != nil {
+				return meta, multipartErr(err)
+			}
+			if meta, err = evidence.ParseMeta(b); err != nil {
+				return meta, err
+			}
+		case name == "file" || name == "metadata":
+			return meta, errBadRequest("bad-multipart", fmt.Sprintf("The multipart body has more than one %q part.", name))
+		default:
+			return meta, errBadRequest("bad-multipart", fmt.Sprintf("Unexpected multipart part %q; only \"file\" and \"metadata\" are accepted.", name))
+		}
+	}
+	if !sawFile {
+		return meta, errBadRequest("bad-multipart", "The multipart body has no \"file\" part.")
+	}
+	if meta.FileName == "" {
+		meta.FileName = fileName
+	}
+	if meta.MediaType == "" {
+		if mt, _, err := mime.ParseMediaType(fileType); err == nil {
+			meta.MediaType = mt
+		}
+	}
+	return meta, nil
+}
+
+// multipartErr turns framing errors met while reading a part into 400s.
+func multipartErr(err error) error {
+	if errors.Is(err, evidence.ErrTooLarge) || errors.Is(err, evidence.ErrUnavailable) || errors.Is(err, evidence.ErrUploadState) {
+		return err
+	}
+	var p *Problem
+	if errors.As(err, &p) {
+		return err
+	}
+	return errBadRequest("bad-multipart", "The multipart body is malformed: "+err.Error())
+}
+
+// readable returns the record if the caller may see it. Another owner's
+// evidence is reported exactly like a missing one, so IDs cannot be probed.
+func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
+	rec, err := s.ev.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	p := principal(c)
+	if p.Role != RoleAdmin && rec.Owner != p.ID {
+		return nil, errNotFound()
+	}
+	return rec, nil
+}
+
+// access checks visibility, then durably records the custody event.
+func (s *Server) access(c echo.Context, typ, subject string) (*evidence.Record, error) {
+	if _, err := s.readable(c); err != nil {
+		return nil, err
+	}
+	rec, _, err := s.ev.Access(c.Request().Context(), c.Param("id"), principal(c).ID, typ, subject)
+	return rec, err
+}
+
+func (s *Server) getEvidence(c echo.Context) error {
+	rec, err := s.access(c, evidence.EventViewed, "metadata")
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewOf(rec))
+}
+
+// getContent serves the bytes with Range support. The blob is opened before
+// the download is recorded, so an unavailable store records nothing.
+func (s *Server) getContent(c echo.Context) error {
+	rec, err := s.readable(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	blob, err := s.ev.Open(ctx, rec)
+	if err != nil {
+		return err
+	}
+	defer blob.Close()
+	if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).ID, evidence.EventDownloaded, ""); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Type", rec.MediaType)
+	h.Set("ETag", `"sha256:`+rec.SHA256+`"`)
+	h.Set("Repr-Digest", "sha-256=:"+b64hex(rec.SHA256)+":") // RFC 9530
+	name := rec.FileName
+	if name == "" {
+		name = rec.ID
+	}
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	http.ServeContent(c.Response(), c.Request(), "", rec.CreatedAt, blob)
+	return nil
+}
+
+// CustodyView is the JSON form of an item's custody chain.
+type CustodyView struct {
+	Evidence string            `json:"evidence"`
+	Events   []*evidence.Event `json:"events"`
+}
+
+func (s *Server) getCustody(c echo.Context) error {
+	rec, err := s.access(c, evidence.EventViewed, "custody")
+	if err != nil {
+		return err
+	}
+	evs, err := s.ev.Custody(c.Request().Context(), rec.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, CustodyView{Evidence: rec.ID, Events: evs})
+}
+
+// getTimestamp serves token ?tsa=N (default 0, the built-in TSA) as the
+// DER TimeStampResp (RFC 3161 §2.4.2).
+func (s *Server) getTimestamp(c echo.Context) error {
+	i := 0
+	if q := c.QueryParam("tsa"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 0 {
+			return errBadRequest("bad-parameter", "tsa must be a token index: 0 for the built-in TSA, 1.. for external ones.")
+		}
+		i = n
+	}
+	rec, err := s.access(c, evidence.EventViewed, "timestamp")
+	if err != nil {
+		return err
+	}
+	if i >= len(rec.Tokens) {
+		return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("This evidence has %d token(s).", len(rec.Tokens)))
+	}
+	der, err := s.ev.Token(c.Request().Context(), rec, i)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "application/timestamp-reply", der)
+}

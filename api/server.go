@@ -1,0 +1,153 @@
+// Package api is Custos's HTTP interface (echo v4): authentication, request
+// validation, RFC 9457 problem+json errors, the OpenAPI document and the
+// endpoints of the evidence service and the built-in TSA.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/storage"
+)
+
+// Evidence is what the API needs from the evidence service.
+type Evidence interface {
+	NewUpload(ctx context.Context, owner string) (*evidence.Upload, error)
+	MaxSize() int64
+	Get(ctx context.Context, id string) (*evidence.Record, error)
+	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *evidence.Event, error)
+	Custody(ctx context.Context, id string) ([]*evidence.Event, error)
+	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
+	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
+}
+
+// Trust is the public trust material served at /api/v1/trust.
+type Trust struct {
+	Version  int    `json:"version"`
+	RootPEM  string `json:"root_pem"`      // the consortium root CA
+	TSAChain string `json:"tsa_chain_pem"` // the TSA certificate, then its issuing CAs
+	TSAName  string `json:"tsa"`
+}
+
+// Config configures a Server.
+type Config struct {
+	Evidence Evidence     // required
+	Keys     *Keys        // required
+	TSA      http.Handler // the built-in TSA's RFC 3161 HTTP handler; required
+	Trust    Trust
+	Log      *slog.Logger
+}
+
+// Server is the HTTP API.
+type Server struct {
+	ev    Evidence
+	keys  *Keys
+	trust Trust
+	log   *slog.Logger
+	e     *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Evidence == nil || cfg.Keys == nil || cfg.TSA == nil {
+		return nil, errors.New("api: Config.Evidence, Keys and TSA are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{ev: cfg.Evidence, keys: cfg.Keys, trust: cfg.Trust, log: cfg.Log, e: echo.New()}
+	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.HTTPErrorHandler = s.handleError
+	s.e.Use(securityHeaders)
+	s.routes(cfg.TSA)
+	return s, nil
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.e }
+
+func (s *Server) routes(tsa http.Handler) {
+	e := s.e
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.Any("/tsa", echo.WrapHandler(tsa))
+	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/json", openapiJSON)
+	})
+	e.GET("/api/v1/trust", func(c echo.Context) error { return c.JSON(http.StatusOK, s.trust) })
+	e.GET("/api/v1/trust/root.pem", s.pem(func() string { return s.trust.RootPEM }))
+	e.GET("/api/v1/trust/tsa-chain.pem", s.pem(func() string { return s.trust.TSAChain }))
+
+	v1 := e.Group("/api/v1", s.requireAuth)
+	v1.POST("/evidence", s.createEvidence)
+	v1.GET("/evidence/:id", s.getEvidence)
+	v1.GET("/evidence/:id/content", s.getContent)
+	v1.HEAD("/evidence/:id/content", s.getContent)
+	v1.GET("/evidence/:id/custody", s.getCustody)
+	v1.GET("/evidence/:id/timestamp", s.getTimestamp)
+}
+
+func (s *Server) pem(get func() string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/x-pem-file", []byte(get()))
+	}
+}
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// EvidenceView is the JSON form of an evidence record.
+type EvidenceView struct {
+	ID          string               `json:"id"`
+	Status      string               `json:"status"`
+	SHA256      string               `json:"sha256"`
+	SM3         string               `json:"sm3,omitempty"`
+	Size        int64                `json:"size"`
+	MediaType   string               `json:"media_type"`
+	FileName    string               `json:"file_name,omitempty"`
+	Title       string               `json:"title,omitempty"`
+	Description string               `json:"description,omitempty"`
+	CaseRef     string               `json:"case_ref,omitempty"`
+	CapturedAt  *time.Time           `json:"captured_at,omitempty"`
+	CreatedAt   time.Time            `json:"created_at"`
+	Owner       string               `json:"owner"`
+	Timestamp   evidence.TokenInfo   `json:"timestamp"` // the built-in TSA's token
+	Timestamps  []evidence.TokenInfo `json:"timestamps"`
+}
+
+func viewOf(r *evidence.Record) EvidenceView {
+	v := EvidenceView{
+		ID: r.ID, Status: r.Status, SHA256: r.SHA256, SM3: r.SM3, Size: r.Size, MediaType: r.MediaType,
+		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef,
+		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: r.Tokens,
+	}
+	if len(r.Tokens) > 0 {
+		v.Timestamp = r.Tokens[0]
+	}
+	return v
+}

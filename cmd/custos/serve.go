@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/storage"
+)
+
+func serveCmd() *cobra.Command {
+	var configPath, data, listen string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a Custos node (embedded default: local folder, bbolt, built-in TSA, dev PKI)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(configPath)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			if cmd.Flags().Changed("data") || cfg.Data == "" {
+				cfg.Data = data
+			}
+			if cmd.Flags().Changed("listen") || cfg.Listen == "" {
+				cfg.Listen = listen
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, cfg, os.Stdout)
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (TOML)")
+	cmd.Flags().StringVar(&data, "data", "./custos-data", "data folder")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
+	return cmd
+}
+
+// node is a running node's parts, closed in reverse order.
+type node struct {
+	db      *bolt.DB
+	ev      *evidence.Service
+	handler http.Handler
+	token   string // the bootstrap token if it was created now, else ""
+}
+
+func serve(ctx context.Context, cfg Config, out *os.File) error {
+	log := newLogger(cfg.LogLevel)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	n, err := build(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer n.db.Close()
+	srv := &http.Server{
+		Handler:           n.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go n.ev.Run(runCtx, 10*time.Second)
+
+	fmt.Fprintf(out, "Custos is serving on http://%s\n", ln.Addr())
+	fmt.Fprintf(out, "  data folder: %s\n", cfg.Data)
+	if n.token != "" {
+		fmt.Fprintf(out, "  admin token: %s\n  (shown once; also saved to %s, mode 0600)\n", n.token, filepath.Join(cfg.Data, "bootstrap-token"))
+	} else {
+		fmt.Fprintf(out, "  admin token: as set on first start (see %s if it was generated)\n", filepath.Join(cfg.Data, "bootstrap-token"))
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// build assembles a node from its configuration.
+func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	pki, err := certs.LoadOrCreateDev(filepath.Join(cfg.Data, "pki"), cfg.Org, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("development PKI: %w", err)
+	}
+	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: pki.TSA.Cert, Chain: pki.TSA.Chain, Signer: pki.TSA.Signer})
+	if err != nil {
+		return nil, fmt.Errorf("built-in TSA: %w", err)
+	}
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	external, err := externalTSAs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := storage.OpenDB(filepath.Join(cfg.Data, "custos.db"))
+	if err != nil {
+		return nil, err
+	}
+	n, err := assemble(ctx, cfg, log, db, blobs, tsa, external, pki)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, blobs evidence.Blobs,
+	tsa *notary.TSA, external []evidence.Stamper, pki *certs.Dev) (*node, error) {
+	ev, err := evidence.New(ctx, evidence.Config{
+		DB: db, Blobs: blobs, TSA: tsa, External: external, SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := ev.Recover(ctx); err != nil {
+		return nil, err
+	}
+	keys, err := api.NewKeys(db)
+	if err != nil {
+		return nil, err
+	}
+	token, err := bootstrap(keys, cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := api.New(api.Config{
+		Evidence: ev, Keys: keys, TSA: tsa, Log: log,
+		Trust: api.Trust{
+			Version:  1,
+			RootPEM:  string(certs.EncodePEM(pki.Root.Cert)),
+			TSAChain: string(certs.EncodePEM(pki.TSA.Cert, pki.Org.Cert)),
+			TSAName:  tsa.Name(),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &node{db: db, ev: ev, handler: srv.Handler(), token: token}, nil
+}
+
+func openBlobs(ctx context.Context, cfg Config) (evidence.Blobs, error) {
+	if cfg.Storage.Backend != "s3" {
+		f, err := storage.NewFolder(filepath.Join(cfg.Data, "blobs"))
+		if err != nil {
+			return nil, fmt.Errorf("blob folder: %w", err)
+		}
+		return f, nil
+	}
+	s := cfg.Storage.S3
+	days := s.RetentionDays
+	if days == 0 {
+		days = 3650
+	}
+	store, err := storage.NewS3(ctx, storage.S3Config{
+		Endpoint: s.Endpoint, Region: s.Region, Bucket: s.Bucket, AccessKey: s.AccessKey, SecretKey: s.SecretKey,
+		Secure: s.Secure, Retention: time.Duration(days) * 24 * time.Hour, PartSize: s.PartSizeMiB << 20,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("S3 blob store %s/%s: %w", s.Endpoint, s.Bucket, err)
+	}
+	return store, nil
+}
+
+func externalTSAs(cfg Config) ([]evidence.Stamper, error) {
+	var out []evidence.Stamper
+	for _, t := range cfg.TSA.External {
+		c := &notary.Client{Name: t.Name, URL: t.URL, HTTP: &http.Client{Timeout: 10 * time.Second}}
+		if t.Timeout.Duration > 0 {
+			c.HTTP.Timeout = t.Timeout.Duration
+		}
+		if c.Name == "" {
+			c.Name = t.URL
+		}
+		if t.CAFile != "" {
+			pem, err := os.ReadFile(t.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("external TSA %s: %w", c.Name, err)
+			}
+			c.Roots = x509.NewCertPool()
+			if !c.Roots.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("external TSA %s: no certificate in %s", c.Name, t.CAFile)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// bootstrap creates the admin key on first start (see the serve contract in
+// docs/operations.md). It returns the token when one was generated now.
+func bootstrap(keys *api.Keys, dir string) (string, error) {
+	empty, err := keys.Empty()
+	if err != nil || !empty {
+		return "", err
+	}
+	token, generated := os.Getenv("CUSTOS_BOOTSTRAP_TOKEN"), false
+	if token == "" {
+		token, generated = api.NewToken(), true
+	}
+	if generated {
+		if err := writeSecret(filepath.Join(dir, "bootstrap-token"), token+"\n"); err != nil {
+			return "", err
+		}
+	}
+	if err := keys.Add(token, api.Principal{ID: "admin", Role: api.RoleAdmin, CreatedAt: time.Now().UTC()}); err != nil {
+		return "", fmt.Errorf("bootstrap token: %w", err)
+	}
+	if !generated {
+		return "", nil // the operator knows it; never echo a secret they chose
+	}
+	return token, nil
+}
+
+func writeSecret(path, s string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

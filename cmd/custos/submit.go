@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/evidence"
+)
+
+// progressThreshold is the size from which submit shows a progress bar.
+const progressThreshold = 8 << 20
+
+func submitCmd() *cobra.Command {
+	var server, token, title, caseRef, description string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "submit --server URL --token T FILE...",
+		Short: "File evidence: stream each file to a Custos server and print the results as JSON lines",
+		RunE: func(cmd *cobra.Command, files []string) error {
+			if len(files) == 0 {
+				return usageError("submit needs at least one FILE")
+			}
+			if token == "" {
+				token = os.Getenv("CUSTOS_TOKEN")
+			}
+			if token == "" {
+				return usageError("submit needs --token or $CUSTOS_TOKEN")
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			c := client.New(server, token)
+			meta := evidence.Meta{Title: title, CaseRef: caseRef, Description: description}
+			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
+			failed := 0
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetEscapeHTML(false)
+			for _, f := range files {
+				res, err := submitFile(ctx, c, f, meta, showBar)
+				if err != nil {
+					failed++
+					fmt.Fprintf(os.Stderr, "custos: %s: %v\n", f, err)
+					continue
+				}
+				if err := enc.Encode(res); err != nil {
+					return err
+				}
+			}
+			if failed > 0 {
+				return exitError{code: 1, msg: fmt.Sprintf("%d of %d files were not filed", failed, len(files))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "Custos server URL")
+	cmd.Flags().StringVar(&token, "token", "", "API token (default $CUSTOS_TOKEN)")
+	cmd.Flags().StringVar(&title, "title", "", "title for every file")
+	cmd.Flags().StringVar(&caseRef, "case", "", "case reference for every file")
+	cmd.Flags().StringVar(&description, "description", "", "description for every file")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	return cmd
+}
+
+func submitFile(ctx context.Context, c *client.Client, path string, meta evidence.Meta, showBar bool) (any, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	var body io.Reader = f
+	if showBar && st.Size() >= progressThreshold {
+		bar := progressbar.DefaultBytes(st.Size(), "uploading "+filepath.Base(path))
+		defer bar.Close()
+		r := progressbar.NewReader(f, bar)
+		body = &r
+	}
+	return c.Submit(ctx, client.Upload{
+		Body: body, Size: st.Size(), FileName: filepath.Base(path),
+		MediaType: mime.TypeByExtension(filepath.Ext(path)), Meta: meta,
+	})
+}

@@ -1,0 +1,47 @@
+package evidence
+
+import "errors"
+
+// Sentinel errors. Callers test them with errors.Is.
+var (
+	// ErrNotFound means no evidence record has the given ID.
+	ErrNotFound = errors.New("evidence: not found")
+	// ErrEmpty means the upload had no bytes.
+	ErrEmpty = errors.New("evidence: empty upload")
+	// ErrTooLarge means the upload exceeded the configured size limit.
+	ErrTooLarge = errors.New("evidence: upload exceeds the size limit")
+	// ErrBadMetadata means the upload's metadata failed validation.
+	ErrBadMetadata = errors.New("evidence: invalid metadata")
+	// ErrUnavailable means a dependency (object store, external TSA) failed;
+	// nothing was committed and the client may retry.
+	ErrUnavailable = errors.New("evidence: a dependency is unavailable")
+	// ErrNotStored means the record is committed but its blob is still being
+	// promoted to its final key (retried in the background).
+	ErrNotStored = errors.New("evidence: content not yet in its final location")
+	// ErrBadEvent means bytes are not a canonical custody event.
+	ErrBadEvent = errors.New("evidence: malformed custody event")
+	// ErrUploadState means an Upload method was called out of order.
+	ErrUploadState = errors.New("evidence: upload used out of order")
+)
+
+// MetadataError lists the metadata fields that failed validation, with a
+// message a person can act on. It matches ErrBadMetadata with errors.Is.
+type MetadataError struct {
+	Fields []FieldError
+}
+
+// FieldError is one invalid metadata field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e *MetadataError) Error() string {
+	if len(e.Fields) == 0 {
+		return ErrBadMetadata.Error()
+	}
+	return ErrBadMetadata.Error() + ": " + e.Fields[0].Field + ": " + e.Fields[0].Message
+}
+
+// Is makes errors.Is(err, ErrBadMetadata) true.
+func (e *MetadataError) Is(target error) bool { return target == ErrBadMetadata }

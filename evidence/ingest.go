@@ -1,0 +1,169 @@
+package evidence
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/storage"
+)
+
+// Upload is one evidence upload in progress. Use it as:
+//
+//	u, err := svc.NewUpload(ctx, owner)
+//	defer u.Abort()
+//	_, err = u.ReadFrom(body)
+//	rec, err := u.Finish(ctx, meta)
+//
+// Metadata may arrive before or after the bytes (multipart parts come in
+// any order), so it is only needed at Finish. An Upload is not safe for
+// concurrent use.
+type Upload struct {
+	s      *Service
+	id     string
+	owner  string
+	staged storage.Staged
+	hashes []hash.Hash
+	n      int64
+	sniff  string
+	read   bool
+	done   bool
+}
+
+// NewUpload starts an upload by owner and stages a blob for it.
+func (s *Service) NewUpload(ctx context.Context, owner string) (*Upload, error) {
+	id := NewID()
+	st, err := s.cfg.Blobs.Stage(ctx, id)
+	if err != nil {
+		return nil, wrapStorage(err)
+	}
+	return &Upload{s: s, id: id, owner: owner, staged: st, hashes: newHashes(s.cfg.SM3)}, nil
+}
+
+// ReadFrom streams the upload's bytes once into the digests and the staged
+// blob. It may be called once.
+func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
+	if u.read || u.done {
+		return 0, ErrUploadState
+	}
+	u.read = true
+	n, err := hashCopy(u.staged, r, u.hashes, u.s.cfg.MaxSize, func(head []byte) {
+		u.sniff = http.DetectContentType(head)
+	})
+	u.n = n
+	if err != nil {
+		return n, wrapStorage(err)
+	}
+	return n, nil
+}
+
+// Finish commits the upload: it makes the staged bytes durable, obtains
+// the time-stamp tokens, commits the record with its created event in one
+// (group) bbolt transaction and promotes the blob to its content-addressed
+// key. It returns only once all of that is durable.
+func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
+	if !u.read || u.done {
+		return nil, ErrUploadState
+	}
+	if u.n == 0 {
+		return nil, ErrEmpty
+	}
+	if err := meta.Validate(u.s.cfg.Now()); err != nil {
+		return nil, err
+	}
+	if err := u.staged.Commit(); err != nil {
+		return nil, wrapStorage(err)
+	}
+	d := sumDigests(u.hashes)
+	tokens, err := u.s.stampAll(ctx, d.SHA256[:])
+	if err != nil {
+		return nil, err
+	}
+	rec, created, replies := u.record(meta, d, tokens)
+	if err := u.s.db.Batch(func(tx *bolt.Tx) error {
+		return putRecord(tx, rec, replies, created, u.id)
+	}); err != nil {
+		return nil, fmt.Errorf("evidence: commit record: %w", err)
+	}
+	u.done = true // from here on the record exists: Abort must not discard
+	u.s.promote(ctx, rec.Seq, u.id, rec.BlobKey())
+	return rec, nil
+}
+
+// Abort discards an unfinished upload. It is a no-op after Finish succeeded.
+func (u *Upload) Abort() {
+	if u.done {
+		return
+	}
+	u.done = true
+	if err := u.staged.Abort(); err != nil {
+		u.s.log.Warn("discarding staged upload", "upload", u.id, "err", err)
+	}
+}
+
+func (u *Upload) record(meta Meta, d Digests, tokens []*notary.Token) (*Record, *Event, [][]byte) {
+	now := u.s.cfg.Now().UTC()
+	mt := meta.MediaType
+	if mt == "" || mt == "application/octet-stream" {
+		mt = u.sniff
+	}
+	rec := &Record{
+		ID: u.id, Owner: u.owner, Status: StatusTimestamped,
+		SHA256: hex.EncodeToString(d.SHA256[:]), Size: u.n, MediaType: mt,
+		CreatedAt: now, Meta: meta,
+	}
+	rec.Meta.MediaType = ""
+	if d.SM3 != nil {
+		rec.SM3 = hex.EncodeToString(d.SM3)
+	}
+	ev := &Event{V: EventVersion, Evidence: u.id, Type: EventCreated, Time: FormatTime(now), Actor: u.owner,
+		SHA256: rec.SHA256, SM3: rec.SM3, Size: u.n, MediaType: mt}
+	replies := make([][]byte, len(tokens))
+	for i, t := range tokens {
+		sum := sha256.Sum256(t.Reply)
+		info := TokenInfo{TSA: t.TSA, URL: t.URL, Time: t.Time.UTC(), Serial: t.Serial, SHA256: hex.EncodeToString(sum[:])}
+		rec.Tokens = append(rec.Tokens, info)
+		ev.Tokens = append(ev.Tokens, info.SHA256)
+		replies[i] = t.Reply
+	}
+	return rec, ev, replies
+}
+
+// stampAll asks the built-in TSA and every external TSA, concurrently.
+// Every token is required: if one TSA fails, the upload fails cleanly.
+func (s *Service) stampAll(ctx context.Context, digest []byte) ([]*notary.Token, error) {
+	stampers := append([]Stamper{s.cfg.TSA}, s.cfg.External...)
+	tokens := make([]*notary.Token, len(stampers))
+	errs := make([]error, len(stampers))
+	var wg sync.WaitGroup
+	for i, st := range stampers {
+		wg.Go(func() {
+			c, cancel := context.WithTimeout(ctx, s.cfg.StampTimeout)
+			defer cancel()
+			tokens[i], errs[i] = st.Stamp(c, crypto.SHA256, digest)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("%w: time-stamping: %w", ErrUnavailable, err)
+	}
+	return tokens, nil
+}
+
+// wrapStorage marks object-store outages as ErrUnavailable.
+func wrapStorage(err error) error {
+	if errors.Is(err, storage.ErrUnavailable) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}

@@ -1,0 +1,139 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// MaxMetaBytes bounds the JSON metadata of one upload.
+const MaxMetaBytes = 64 << 10
+
+// Meta is the client-supplied description of an upload. Everything else
+// about a record is computed by the server.
+type Meta struct {
+	Title       string     `json:"title,omitempty" validate:"omitempty,max=512,printable"`
+	Description string     `json:"description,omitempty" validate:"omitempty,max=8192"`
+	CaseRef     string     `json:"case_ref,omitempty" validate:"omitempty,max=128,printable"`
+	CapturedAt  *time.Time `json:"captured_at,omitempty"`
+	MediaType   string     `json:"media_type,omitempty" validate:"omitempty,max=255,mediatype"`
+	FileName    string     `json:"file_name,omitempty" validate:"omitempty,max=255,filename"`
+}
+
+var validate = newValidator()
+
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
+	must(v.RegisterValidation("printable", func(fl validator.FieldLevel) bool {
+		return printable(fl.Field().String())
+	}))
+	must(v.RegisterValidation("mediatype", func(fl validator.FieldLevel) bool {
+		_, _, err := mime.ParseMediaType(fl.Field().String())
+		return err == nil
+	}))
+	must(v.RegisterValidation("filename", func(fl validator.FieldLevel) bool {
+		s := fl.Field().String()
+		return printable(s) && !strings.ContainsAny(s, `/\`) && s != "." && s != ".."
+	}))
+	return v
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseMeta decodes upload metadata strictly (unknown fields, such as an
+// attempt to set "sha256" or "owner", are refused) and validates it.
+// Errors wrap ErrBadMetadata and are a *MetadataError when fields are named.
+func ParseMeta(b []byte) (Meta, error) {
+	var m Meta
+	if len(bytes.TrimSpace(b)) == 0 {
+		return m, nil
+	}
+	if len(b) > MaxMetaBytes {
+		return m, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(b), MaxMetaBytes)}}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return Meta{}, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: jsonMessage(err)}}}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Meta{}, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: "has data after the JSON object"}}}
+	}
+	return m, m.Validate(time.Now())
+}
+
+// Validate checks m's fields; now bounds captured_at.
+func (m *Meta) Validate(now time.Time) error {
+	var fields []FieldError
+	if err := validate.Struct(m); err != nil {
+		var verrs validator.ValidationErrors
+		if !errors.As(err, &verrs) {
+			return &MetadataError{Fields: []FieldError{{Field: "metadata", Message: err.Error()}}}
+		}
+		for _, fe := range verrs {
+			fields = append(fields, FieldError{Field: fe.Field(), Message: fieldMessage(fe)})
+		}
+	}
+	if m.CapturedAt != nil && m.CapturedAt.After(now.Add(5*time.Minute)) {
+		fields = append(fields, FieldError{Field: "captured_at", Message: "is in the future"})
+	}
+	if len(fields) > 0 {
+		return &MetadataError{Fields: fields}
+	}
+	return nil
+}
+
+func fieldMessage(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "max":
+		return "must be at most " + fe.Param() + " characters long"
+	case "printable":
+		return "must not contain control characters"
+	case "mediatype":
+		return "must be a media type such as application/pdf"
+	case "filename":
+		return "must be a plain file name without control characters or path separators"
+	}
+	return "is invalid (" + fe.Tag() + ")"
+}
+
+func jsonMessage(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("is not valid JSON (at byte %d: %v)", syn.Offset, syn)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ") + " (allowed: title, description, case_ref, captured_at, media_type, file_name)"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "is incomplete JSON"
+	}
+	return err.Error()
+}

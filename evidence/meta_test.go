@@ -1,0 +1,64 @@
+package evidence
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseMeta(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		wantField string // "" = valid
+	}{
+		{"empty", ``, ""},
+		{"all fields", `{"title":"合同","description":"d","case_ref":"(2026)浙0192民初1号","captured_at":"2026-01-02T03:04:05Z","media_type":"application/pdf","file_name":"a.pdf"}`, ""},
+		{"server field sha256", `{"sha256":"00"}`, "metadata"},
+		{"server field owner", `{"owner":"x"}`, "metadata"},
+		{"not json", `{title}`, "metadata"},
+		{"trailing", `{} {}`, "metadata"},
+		{"wrong type", `{"title":5}`, "metadata"},
+		{"title too long", `{"title":"` + strings.Repeat("x", 513) + `"}`, "title"},
+		{"control char", `{"title":"a\u0007b"}`, "title"},
+		{"bad media type", `{"media_type":"not a type"}`, "media_type"},
+		{"path in file name", `{"file_name":"../etc/passwd"}`, "file_name"},
+		{"future capture", `{"captured_at":"2999-01-01T00:00:00Z"}`, "captured_at"},
+		{"bad time", `{"captured_at":"yesterday"}`, "metadata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseMeta([]byte(tt.in))
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("ParseMeta(%q) = %v, want nil", tt.in, err)
+				}
+				return
+			}
+			var me *MetadataError
+			if !errors.As(err, &me) || !errors.Is(err, ErrBadMetadata) {
+				t.Fatalf("ParseMeta(%q) = %v, want *MetadataError", tt.in, err)
+			}
+			if me.Fields[0].Field != tt.wantField {
+				t.Errorf("ParseMeta(%q) field = %q (%s), want %q", tt.in, me.Fields[0].Field, me.Fields[0].Message, tt.wantField)
+			}
+		})
+	}
+}
+
+// FuzzParseMeta: the upload metadata parser never panics and never accepts
+// invalid metadata.
+func FuzzParseMeta(f *testing.F) {
+	f.Add([]byte(`{"title":"t","captured_at":"2026-01-02T03:04:05Z","media_type":"image/png"}`))
+	f.Add([]byte(`{"file_name":"a/b"}`))
+	f.Add([]byte(`{"sha256":"x"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ParseMeta(b)
+		if err != nil {
+			return
+		}
+		if err := m.Validate(time.Now()); err != nil {
+			t.Fatalf("ParseMeta(%q) accepted metadata that Validate refuses: %v", b, err)
+		}
+	})
+}

@@ -1,0 +1,60 @@
+package evidence
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"time"
+)
+
+// Record states.
+const (
+	// StatusTimestamped: bytes, digests, token(s) and record are durable.
+	StatusTimestamped = "timestamped"
+	// StatusAnchored: the created event is in a final block of the chain.
+	StatusAnchored = "anchored"
+)
+
+// Record is one piece of evidence as stored in bbolt. Server-owned fields
+// (ID, digests, size, status, owner, times) are never taken from a client.
+type Record struct {
+	ID        string    `json:"id"`
+	Owner     string    `json:"owner"`
+	Status    string    `json:"status"`
+	SHA256    string    `json:"sha256"`
+	SM3       string    `json:"sm3,omitempty"`
+	Size      int64     `json:"size"`
+	MediaType string    `json:"media_type"`
+	CreatedAt time.Time `json:"created_at"`
+	Meta
+	Tokens []TokenInfo `json:"timestamps"`
+	// Seq is the record's position in the store's primary index.
+	Seq uint64 `json:"-"`
+}
+
+// TokenInfo describes one RFC 3161 token kept with a record. The token
+// itself (the DER TimeStampResp) is served by the /timestamp endpoint.
+type TokenInfo struct {
+	TSA    string    `json:"tsa"`
+	URL    string    `json:"url,omitempty"`
+	Time   time.Time `json:"time"`
+	Serial string    `json:"serial"`
+	SHA256 string    `json:"sha256"` // of the DER reply, as in the created event
+}
+
+// BlobKey is the content-addressed key of the record's bytes.
+func (r *Record) BlobKey() string { return "sha256/" + r.SHA256 }
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a fresh, unguessable evidence ID: 128 random bits in
+// lowercase base32 (26 characters).
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("evidence: crypto/rand failed: " + err.Error()) // crypto/rand never fails on Linux
+	}
+	return idEncoding.EncodeToString(b[:])
+}
+
+// ValidID reports whether s has the form of an evidence ID.
+func ValidID(s string) bool { return idRE.MatchString(s) }

@@ -1,0 +1,137 @@
+package evidence
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// promote moves a committed upload's staged blob to its final key and
+// clears the pending marker. On failure the marker stays and the promoter
+// (Run) retries; the record is durable either way, since the staged blob
+// was committed before the record.
+func (s *Service) promote(ctx context.Context, seq uint64, staged, key string) {
+	if err := s.cfg.Blobs.Promote(ctx, staged, key); err != nil {
+		s.log.Warn("promoting blob failed; will retry", "upload", staged, "key", key, "err", err)
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+		return
+	}
+	// Clearing the marker need not be durable before the reply: if it is
+	// lost, recovery promotes again, which is idempotent.
+	go func() {
+		if err := s.db.Batch(func(tx *bolt.Tx) error {
+			return tx.Bucket(bPending).Delete(u64(seq))
+		}); err != nil {
+			s.log.Error("clearing pending marker", "seq", seq, "err", err)
+		}
+	}()
+}
+
+type pendingBlob struct {
+	seq    uint64
+	staged string
+	key    string
+}
+
+func (s *Service) pending() ([]pendingBlob, error) {
+	var out []pendingBlob
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bPending).ForEach(func(k, v []byte) error {
+			seq := binary.BigEndian.Uint64(k)
+			r, err := getRecord(tx, seq)
+			if err != nil {
+				return err
+			}
+			out = append(out, pendingBlob{seq, string(v), r.BlobKey()})
+			return nil
+		})
+	})
+	return out, err
+}
+
+// promotePending retries every pending promotion once.
+func (s *Service) promotePending(ctx context.Context) (left int, err error) {
+	ps, err := s.pending()
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range ps {
+		if err := s.cfg.Blobs.Promote(ctx, p.staged, p.key); err != nil {
+			left++
+			s.log.Warn("promoting blob failed; will retry", "upload", p.staged, "key", p.key, "err", err)
+			continue
+		}
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bPending).Delete(u64(p.seq))
+		}); err != nil {
+			return left, err
+		}
+	}
+	return left, nil
+}
+
+// Recover makes the store consistent after a crash; call it once at start,
+// before serving uploads. It finishes every committed upload whose blob was
+// not yet promoted, and discards staged blobs that no record refers to
+// (uploads that were never acknowledged).
+func (s *Service) Recover(ctx context.Context) error {
+	if _, err := s.promotePending(ctx); err != nil {
+		return fmt.Errorf("evidence: recover pending promotions: %w", err)
+	}
+	staged, err := s.cfg.Blobs.ListStaged(ctx)
+	if err != nil {
+		return fmt.Errorf("evidence: list staged blobs: %w", err)
+	}
+	var discarded int
+	for _, st := range staged {
+		var known bool
+		if err := s.db.View(func(tx *bolt.Tx) error {
+			seq, ok := getSeq(tx, st.Name)
+			known = ok && tx.Bucket(bPending).Get(u64(seq)) != nil
+			return nil
+		}); err != nil {
+			return err
+		}
+		if known {
+			continue // a promotion still failing; the promoter retries it
+		}
+		if err := s.cfg.Blobs.Discard(ctx, st.Name); err != nil {
+			return fmt.Errorf("evidence: discard staged blob %s: %w", st.Name, err)
+		}
+		discarded++
+	}
+	if discarded > 0 {
+		s.log.Info("discarded unacknowledged uploads", "count", discarded)
+	}
+	return nil
+}
+
+// Run retries failed promotions until ctx is done: every interval, and at
+// once when an upload's promotion fails.
+func (s *Service) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.kick:
+			select { // back off a little so a flapping store is not hammered
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+		if _, err := s.promotePending(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("promoter", "err", err)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package evidence
+
+import (
+	"context"
+	"crypto"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/storage"
+)
+
+// Blobs is what the service needs from a blob store (storage.Folder, storage.S3).
+type Blobs interface {
+	Stage(ctx context.Context, name string) (storage.Staged, error)
+	Promote(ctx context.Context, name, key string) error
+	Discard(ctx context.Context, name string) error
+	ListStaged(ctx context.Context) ([]storage.StagedInfo, error)
+	Open(ctx context.Context, key string) (storage.Blob, error)
+}
+
+// Stamper obtains RFC 3161 tokens: the built-in notary.TSA or a notary.Client.
+type Stamper interface {
+	Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*notary.Token, error)
+}
+
+// DefaultMaxSize is the default upload size limit.
+const DefaultMaxSize = 16 << 30
+
+// Config configures a Service.
+type Config struct {
+	DB       *bolt.DB  // metadata; required
+	Blobs    Blobs     // blob store; required
+	TSA      Stamper   // the built-in TSA; required
+	External []Stamper // external TSAs; each upload gets a token from every one
+	// StampTimeout bounds each external TSA call (default 10s).
+	StampTimeout time.Duration
+	SM3          bool  // compute SM3 beside SHA-256
+	MaxSize      int64 // upload limit in bytes (default DefaultMaxSize)
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+// Service files evidence and records every access to it.
+type Service struct {
+	cfg  Config
+	db   *bolt.DB
+	log  *slog.Logger
+	kick chan struct{} // wakes the promoter
+}
+
+// New validates cfg and prepares the store. Call Recover before serving.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	switch {
+	case cfg.DB == nil:
+		return nil, errors.New("evidence: Config.DB is required")
+	case cfg.Blobs == nil:
+		return nil, errors.New("evidence: Config.Blobs is required")
+	case cfg.TSA == nil:
+		return nil, errors.New("evidence: Config.TSA is required")
+	case cfg.MaxSize < 0:
+		return nil, fmt.Errorf("evidence: Config.MaxSize %d is negative", cfg.MaxSize)
+	}
+	if cfg.MaxSize == 0 {
+		cfg.MaxSize = DefaultMaxSize
+	}
+	if cfg.StampTimeout == 0 {
+		cfg.StampTimeout = 10 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := initBuckets(cfg.DB); err != nil {
+		return nil, fmt.Errorf("evidence: init store: %w", err)
+	}
+	return &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1)}, nil
+}
+
+// MaxSize is the upload size limit in bytes.
+func (s *Service) MaxSize() int64 { return s.cfg.MaxSize }
+
+// Get returns a record without recording an access. Use Access for reads
+// made on behalf of a caller.
+func (s *Service) Get(ctx context.Context, id string) (*Record, error) {
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	var r *Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq, ok := getSeq(tx, id)
+		if !ok {
+			return ErrNotFound
+		}
+		var err error
+		r, err = getRecord(tx, seq)
+		return err
+	})
+	return r, err
+}
+
+// Access durably records a custody event of the given type (viewed,
+// downloaded...) by actor on evidence id, then returns the record and the
+// event. The event is committed before the caller may show anything, so no
+// access goes unrecorded.
+func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*Record, *Event, error) {
+	if !ValidID(id) {
+		return nil, nil, ErrNotFound
+	}
+	var rec *Record
+	var ev *Event
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		seq, ok := getSeq(tx, id)
+		if !ok {
+			return ErrNotFound
+		}
+		r, err := getRecord(tx, seq)
+		if err != nil {
+			return err
+		}
+		e := &Event{V: EventVersion, Evidence: id, Type: typ, Time: FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
+		if err := appendEvent(tx, seq, e); err != nil {
+			return err
+		}
+		rec, ev = r, e
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rec, ev, nil
+}
+
+// Custody returns the item's custody events in order.
+func (s *Service) Custody(ctx context.Context, id string) ([]*Event, error) {
+	var out []*Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq, ok := getSeq(tx, id)
+		if !ok {
+			return ErrNotFound
+		}
+		var err error
+		out, err = getEvents(tx, seq)
+		return err
+	})
+	return out, err
+}
+
+// Token returns the i-th RFC 3161 reply (DER TimeStampResp) of a record;
+// token 0 is the built-in TSA's.
+func (s *Service) Token(ctx context.Context, r *Record, i int) ([]byte, error) {
+	if i < 0 || i >= len(r.Tokens) {
+		return nil, ErrNotFound
+	}
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bTokens).Get(binary.BigEndian.AppendUint16(u64(r.Seq), uint16(i)))
+		if v == nil {
+			return fmt.Errorf("evidence: token %d of %s is missing", i, r.ID)
+		}
+		out = append([]byte(nil), v...)
+		return nil
+	})
+	return out, err
+}
+
+// Open returns the record's bytes. ErrNotStored means the record is
+// committed but its blob has not reached its final key yet.
+func (s *Service) Open(ctx context.Context, r *Record) (storage.Blob, error) {
+	var pending bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		pending = tx.Bucket(bPending).Get(u64(r.Seq)) != nil
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if pending {
+		return nil, ErrNotStored
+	}
+	b, err := s.cfg.Blobs.Open(ctx, r.BlobKey())
+	if errors.Is(err, storage.ErrUnavailable) {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return b, err
+}

@@ -1,0 +1,152 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bbolt layout. The primary store is keyed by a sequence number, so that
+// group commits append to the end of the B+tree; lookups by ID or digest go
+// through secondary indexes.
+var (
+	bRecords = []byte("records") // seq(8) → Record JSON
+	bIDs     = []byte("ids")     // id → seq(8)
+	bSHA256  = []byte("sha256")  // digest(32) ‖ seq(8) → ∅
+	bEvents  = []byte("events")  // seq(8) ‖ n(4) → canonical Event
+	bTokens  = []byte("tokens")  // seq(8) ‖ i(2) → DER TimeStampResp
+	bLeaves  = []byte("leaves")  // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
+	bPending = []byte("pending") // seq(8) → staged blob name: committed, not yet promoted
+)
+
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending}
+
+func initBuckets(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func eventKey(seq uint64, n uint32) []byte {
+	return binary.BigEndian.AppendUint32(u64(seq), n)
+}
+
+// putRecord writes a new record, its tokens, its created event and the
+// pending marker in tx. It is idempotent under bbolt Batch retries: the
+// sequence is assigned inside the transaction.
+func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *Event, staged string) error {
+	recs := tx.Bucket(bRecords)
+	seq, err := recs.NextSequence()
+	if err != nil {
+		return err
+	}
+	r.Seq = seq
+	val, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	sum, err := hex.DecodeString(r.SHA256)
+	if err != nil {
+		return fmt.Errorf("evidence: record sha256: %w", err)
+	}
+	k := u64(seq)
+	puts := []struct {
+		b    []byte
+		k, v []byte
+	}{
+		{bRecords, k, val},
+		{bIDs, []byte(r.ID), k},
+		{bSHA256, append(sum, k...), nil},
+		{bPending, k, []byte(staged)},
+	}
+	for _, p := range puts {
+		if err := tx.Bucket(p.b).Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	for i, rep := range replies {
+		if err := tx.Bucket(bTokens).Put(binary.BigEndian.AppendUint16(u64(seq), uint16(i)), rep); err != nil {
+			return err
+		}
+	}
+	return appendEvent(tx, seq, created)
+}
+
+// appendEvent links e to the item's last event, stores it and queues it as a
+// leaf for anchoring. It fills e.Seq and e.Prev.
+func appendEvent(tx *bolt.Tx, seq uint64, e *Event) error {
+	evs := tx.Bucket(bEvents)
+	e.Seq, e.Prev = 0, ""
+	c := evs.Cursor()
+	prefix := u64(seq)
+	k, v := c.Seek(u64(seq + 1)) // the first key past this item's events
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	if k != nil && bytes.HasPrefix(k, prefix) {
+		sum := sha256Sum(v)
+		e.Seq, e.Prev = binary.BigEndian.Uint32(k[8:])+1, hex.EncodeToString(sum[:])
+	}
+	b, err := e.Encode()
+	if err != nil {
+		return err
+	}
+	key := eventKey(seq, e.Seq)
+	if err := evs.Put(key, b); err != nil {
+		return err
+	}
+	leaves := tx.Bucket(bLeaves)
+	idx, err := leaves.NextSequence()
+	if err != nil {
+		return err
+	}
+	return leaves.Put(u64(idx-1), key) // leaf indexes start at 0
+}
+
+func getSeq(tx *bolt.Tx, id string) (uint64, bool) {
+	v := tx.Bucket(bIDs).Get([]byte(id))
+	if len(v) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(v), true
+}
+
+func getRecord(tx *bolt.Tx, seq uint64) (*Record, error) {
+	v := tx.Bucket(bRecords).Get(u64(seq))
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	var r Record
+	if err := json.Unmarshal(v, &r); err != nil { // Unmarshal copies: safe after tx ends
+		return nil, fmt.Errorf("evidence: record %d is corrupt: %w", seq, err)
+	}
+	r.Seq = seq
+	return &r, nil
+}
+
+func getEvents(tx *bolt.Tx, seq uint64) ([]*Event, error) {
+	var out []*Event
+	c := tx.Bucket(bEvents).Cursor()
+	prefix := u64(seq)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		e, err := DecodeEvent(v)
+		if err != nil {
+			return nil, fmt.Errorf("evidence: stored event %x: %w", k, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

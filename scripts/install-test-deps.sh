@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the integration tests need, only where it is missing:
+#   openssl  (outside checker of RFC 3161 tokens)  — Debian package
+#   minio    (real S3 server with Object Lock)      — go install, cached in $(go env GOPATH)/bin
+set -euo pipefail
+export GOTOOLCHAIN=auto
+gobin="$(go env GOPATH)/bin"
+
+apt_missing=()
+command -v openssl >/dev/null || apt_missing+=(openssl)
+if ((${#apt_missing[@]})); then
+  echo "installing with apt-get: ${apt_missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_missing[@]}"
+fi
+
+if ! command -v minio >/dev/null && [ ! -x "$gobin/minio" ]; then
+  echo "building MinIO (go install github.com/minio/minio@latest; several minutes the first time, then cached in $gobin)"
+  go install github.com/minio/minio@latest
+fi
+echo "test dependencies: openssl $(openssl version | cut -d' ' -f2), minio at $(command -v minio || echo "$gobin/minio")"
