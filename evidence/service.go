@@ -3,7 +3,6 @@ package evidence
 import (
 	"context"
 	"crypto"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -161,7 +160,7 @@ func (s *Service) Token(ctx context.Context, r *Record, i int) ([]byte, error) {
 	}
 	var out []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bTokens).Get(binary.BigEndian.AppendUint16(u64(r.Seq), uint16(i)))
+		v := tx.Bucket(bTokens).Get(tokenKey(r.Seq, i))
 		if v == nil {
 			return fmt.Errorf("evidence: token %d of %s is missing", i, r.ID)
 		}

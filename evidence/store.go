@@ -38,6 +38,10 @@ func initBuckets(db *bolt.DB) error {
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
+func u64val(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+func tokenKey(seq uint64, i int) []byte { return binary.BigEndian.AppendUint16(u64(seq), uint16(i)) }
+
 func eventKey(seq uint64, n uint32) []byte {
 	return binary.BigEndian.AppendUint32(u64(seq), n)
 }
@@ -76,7 +80,7 @@ func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *Event, staged 
 		}
 	}
 	for i, rep := range replies {
-		if err := tx.Bucket(bTokens).Put(binary.BigEndian.AppendUint16(u64(seq), uint16(i)), rep); err != nil {
+		if err := tx.Bucket(bTokens).Put(tokenKey(seq, i), rep); err != nil {
 			return err
 		}
 	}

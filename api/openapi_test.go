@@ -1,0 +1,246 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/storage"
+)
+
+// loadOpenAPI parses and validates the embedded OpenAPI document.
+func loadOpenAPI(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(openapiJSON)
+	if err != nil {
+		t.Fatalf("parsing api/openapi.json: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Errorf("api/openapi.json declares openapi %q, want 3.1.x", doc.OpenAPI)
+	}
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		t.Fatalf("api/openapi.json is not a valid OpenAPI document: %v", err)
+	}
+	return doc
+}
+
+func TestOpenAPIValid(t *testing.T) {
+	doc := loadOpenAPI(t)
+
+	// Every operation has the fields clients and generators rely on, and
+	// every response tells the client what to do.
+	ids := map[string]string{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			where := method + " " + path
+			if op.OperationID == "" || op.Summary == "" || op.Description == "" {
+				t.Errorf("%s: operationId, summary and description are required", where)
+			}
+			if prev, dup := ids[op.OperationID]; dup {
+				t.Errorf("%s: operationId %q is also used by %s", where, op.OperationID, prev)
+			}
+			ids[op.OperationID] = where
+			for code, r := range op.Responses.Map() {
+				if r.Value == nil || r.Value.Description == nil || *r.Value.Description == "" {
+					t.Errorf("%s %s: response has no description", where, code)
+				}
+			}
+		}
+	}
+
+	// Every problem type the code can produce is documented somewhere.
+	for _, slug := range []string{
+		"unauthorized", "not-found", "empty-upload", "too-large", "invalid-metadata",
+		"not-yet-stored", "unavailable", "incomplete-upload", "bad-multipart",
+		"bad-parameter", "no-such-endpoint", "method-not-allowed", "internal",
+	} {
+		if !strings.Contains(string(openapiJSON), ProblemBase+slug) {
+			t.Errorf("problem type %s%s is not documented", ProblemBase, slug)
+		}
+	}
+}
+
+// TestOpenAPISchemas checks that the component schemas have exactly the
+// JSON fields of the Go types they describe, and that the fields encoding/json
+// always writes (no omitempty) are required, the others not.
+func TestOpenAPISchemas(t *testing.T) {
+	doc := loadOpenAPI(t)
+	for name, v := range map[string]any{
+		"EvidenceView": EvidenceView{},
+		"TokenInfo":    evidence.TokenInfo{},
+		"CustodyView":  CustodyView{},
+		"Event":        evidence.Event{},
+		"Meta":         evidence.Meta{},
+		"Trust":        Trust{},
+		"Problem":      Problem{},
+		"FieldError":   evidence.FieldError{},
+	} {
+		ref := doc.Components.Schemas[name]
+		if ref == nil || ref.Value == nil {
+			t.Errorf("schema %s is missing", name)
+			continue
+		}
+		sch := ref.Value
+		fields := map[string]bool{} // JSON name → always written
+		jsonFields(reflect.TypeOf(v), fields)
+		for f, always := range fields {
+			if sch.Properties[f] == nil {
+				t.Errorf("schema %s: property %q (from the Go type) is missing", name, f)
+			}
+			if req := slices.Contains(sch.Required, f); req != always {
+				t.Errorf("schema %s: property %q required = %v, want %v (omitempty = %v)", name, f, req, always, !always)
+			}
+		}
+		for f := range sch.Properties {
+			if _, ok := fields[f]; !ok {
+				t.Errorf("schema %s: property %q is not a JSON field of %T", name, f, v)
+			}
+		}
+	}
+}
+
+func jsonFields(typ reflect.Type, out map[string]bool) {
+	for f := range typ.Fields() {
+		tag := f.Tag.Get("json")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			jsonFields(f.Type, out)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = !slices.Contains(strings.Split(opts, ","), "omitempty")
+	}
+}
+
+// TestOpenAPIRoutes checks that the document and the registered routes
+// agree, in both directions: a route added without documentation, or a
+// documented operation that is not served, fails.
+func TestOpenAPIRoutes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	s := newRouteTestServer(t)
+
+	// Routes registered with e.Any: the methods their handler actually
+	// serves (the others are refused by the handler itself).
+	anyRouteMethods := map[string][]string{"/tsa": {http.MethodPost}}
+
+	param := regexp.MustCompile(`:([A-Za-z0-9_]+)`)
+	byPath := map[string][]string{}
+	for _, r := range s.e.Routes() {
+		if r.Method == echo.RouteNotFound { // group catch-alls added by echo
+			continue
+		}
+		p := param.ReplaceAllString(r.Path, "{$1}")
+		byPath[p] = append(byPath[p], r.Method)
+	}
+	served := map[string]bool{}
+	for p, methods := range byPath {
+		if isAnyRoute(methods) {
+			m, ok := anyRouteMethods[p]
+			if !ok {
+				t.Errorf("%s is registered with e.Any: add it to anyRouteMethods with the methods its handler serves", p)
+				continue
+			}
+			methods = m
+		}
+		for _, m := range methods {
+			served[m+" "+p] = true
+		}
+	}
+
+	documented := map[string]bool{}
+	for p, item := range doc.Paths.Map() {
+		for m := range item.Operations() {
+			documented[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+
+	var undocumented, unserved []string
+	for k := range served {
+		if !documented[k] {
+			undocumented = append(undocumented, k)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			unserved = append(unserved, k)
+		}
+	}
+	slices.Sort(undocumented)
+	slices.Sort(unserved)
+	if len(undocumented) > 0 {
+		t.Errorf("routes registered in api/server.go but missing from api/openapi.json:\n\t%s", strings.Join(undocumented, "\n\t"))
+	}
+	if len(unserved) > 0 {
+		t.Errorf("operations in api/openapi.json that api/server.go does not register:\n\t%s", strings.Join(unserved, "\n\t"))
+	}
+	if len(served) == 0 {
+		t.Fatal("the server registers no routes")
+	}
+}
+
+// isAnyRoute reports whether methods hold every method e.Any registers
+// (PROPFIND and REPORT are registered by nothing else here).
+func isAnyRoute(methods []string) bool {
+	return slices.Contains(methods, echo.PROPFIND) && slices.Contains(methods, echo.REPORT)
+}
+
+func newRouteTestServer(t *testing.T) *Server {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "keys.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	keys, err := NewKeys(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsa := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/timestamp-reply")
+		w.WriteHeader(http.StatusOK)
+	})
+	s, err := New(Config{Evidence: fakeEvidence{}, Keys: keys, TSA: tsa})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// fakeEvidence is an Evidence that holds nothing.
+type fakeEvidence struct{}
+
+var errFake = errors.New("fake evidence service")
+
+func (fakeEvidence) NewUpload(context.Context, string) (*evidence.Upload, error) { return nil, errFake }
+func (fakeEvidence) MaxSize() int64                                              { return 1 << 20 }
+func (fakeEvidence) Get(context.Context, string) (*evidence.Record, error) {
+	return nil, evidence.ErrNotFound
+}
+func (fakeEvidence) Access(context.Context, string, string, string, string) (*evidence.Record, *evidence.Event, error) {
+	return nil, nil, evidence.ErrNotFound
+}
+func (fakeEvidence) Custody(context.Context, string) ([]*evidence.Event, error) {
+	return nil, evidence.ErrNotFound
+}
+func (fakeEvidence) Token(context.Context, *evidence.Record, int) ([]byte, error) {
+	return nil, evidence.ErrNotFound
+}
+func (fakeEvidence) Open(context.Context, *evidence.Record) (storage.Blob, error) {
+	return nil, evidence.ErrNotFound
+}

@@ -1,0 +1,140 @@
+package evidence
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/storage"
+)
+
+// KeyLister is implemented by blob stores that can enumerate their
+// committed blobs; Audit uses it to find orphans.
+type KeyLister interface {
+	Keys(ctx context.Context, fn func(key string, size int64) error) error
+}
+
+// AuditOptions configures Audit.
+type AuditOptions struct {
+	// Deep re-reads every blob and recomputes its SHA-256.
+	Deep bool
+	// Roots and Intermediates verify each record's built-in token (token 0)
+	// with notary.Check. With nil Roots tokens are not checked.
+	Roots         *x509.CertPool
+	Intermediates []*x509.Certificate
+}
+
+// AuditReport is what Audit found. Lists name record IDs, except Orphans,
+// which names blob keys.
+type AuditReport struct {
+	Records      int      `json:"records"`
+	Events       int      `json:"events"`
+	Blobs        int      `json:"blobs"`
+	Pending      []string `json:"pending,omitempty"`
+	Missing      []string `json:"missing_blobs,omitempty"`
+	SizeMismatch []string `json:"size_mismatch,omitempty"`
+	Corrupt      []string `json:"corrupt_blobs,omitempty"`
+	BrokenChains []string `json:"broken_chains,omitempty"`
+	BadTokens    []string `json:"bad_tokens,omitempty"`
+	Orphans      []string `json:"orphan_blobs,omitempty"`
+}
+
+// OK reports whether the audit found nothing wrong. Pending promotions are
+// not faults: the promoter finishes them.
+func (r *AuditReport) OK() bool {
+	return len(r.Missing)+len(r.SizeMismatch)+len(r.Corrupt)+len(r.BrokenChains)+len(r.BadTokens)+len(r.Orphans) == 0
+}
+
+// Audit checks the store's integrity: every record's blob exists with the
+// right size (and digest, if Deep), every custody chain links, every
+// built-in token verifies, and (if the blob store can list) no blob exists
+// without a record.
+func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error) {
+	rep := &AuditReport{}
+	referenced := map[string]bool{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bRecords).ForEach(func(k, _ []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			seq := u64val(k)
+			r, err := getRecord(tx, seq)
+			if err != nil {
+				return err
+			}
+			rep.Records++
+			referenced[r.BlobKey()] = true
+			s.auditRecord(ctx, tx, r, opts, rep)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := s.cfg.Blobs.(KeyLister); ok {
+		err := l.Keys(ctx, func(key string, _ int64) error {
+			rep.Blobs++
+			if !referenced[key] {
+				rep.Orphans = append(rep.Orphans, key)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("evidence: listing blobs: %w", err)
+		}
+	}
+	for _, l := range [][]string{rep.Pending, rep.Missing, rep.SizeMismatch, rep.Corrupt, rep.BrokenChains, rep.BadTokens, rep.Orphans} {
+		sort.Strings(l)
+	}
+	return rep, nil
+}
+
+func (s *Service) auditRecord(ctx context.Context, tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) {
+	evs, err := getEvents(tx, r.Seq)
+	rep.Events += len(evs)
+	if err != nil || len(evs) == 0 || evs[0].SHA256 != r.SHA256 {
+		rep.BrokenChains = append(rep.BrokenChains, r.ID)
+	} else if _, err := CheckChain(evs); err != nil {
+		rep.BrokenChains = append(rep.BrokenChains, r.ID)
+	}
+	if opts.Roots != nil {
+		digest, _ := hex.DecodeString(r.SHA256)
+		reply := tx.Bucket(bTokens).Get(tokenKey(r.Seq, 0))
+		if _, err := notary.Check(reply, crypto.SHA256, digest, opts.Roots, opts.Intermediates); err != nil {
+			rep.BadTokens = append(rep.BadTokens, r.ID)
+		}
+	}
+	if tx.Bucket(bPending).Get(u64(r.Seq)) != nil {
+		rep.Pending = append(rep.Pending, r.ID)
+		return
+	}
+	b, err := s.cfg.Blobs.Open(ctx, r.BlobKey())
+	if errors.Is(err, storage.ErrNotFound) {
+		rep.Missing = append(rep.Missing, r.ID)
+		return
+	}
+	if err != nil {
+		rep.Missing = append(rep.Missing, r.ID)
+		return
+	}
+	defer b.Close()
+	if b.Size() != r.Size {
+		rep.SizeMismatch = append(rep.SizeMismatch, r.ID)
+		return
+	}
+	if opts.Deep {
+		h := sha256.New()
+		if _, err := io.Copy(h, b); err != nil || hex.EncodeToString(h.Sum(nil)) != r.SHA256 {
+			rep.Corrupt = append(rep.Corrupt, r.ID)
+		}
+	}
+}

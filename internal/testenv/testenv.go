@@ -1,0 +1,73 @@
+// Package testenv starts the real servers that integration tests run
+// against (MinIO for now), and finds their binaries.
+//
+// Integration tests run in the README's test command every time. When a
+// binary is missing they skip, with a message saying how to install it;
+// with CUSTOS_REQUIRE_INTEGRATION=1 (CI) they fail instead.
+package testenv
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RequireIntegration reports whether integration prerequisites must be
+// present, that is whether CUSTOS_REQUIRE_INTEGRATION=1.
+func RequireIntegration() bool { return os.Getenv("CUSTOS_REQUIRE_INTEGRATION") == "1" }
+
+// installHints tells how to get the binaries LookBinary is asked for.
+var installHints = map[string]string{
+	"minio": "go install github.com/minio/minio@latest (about 6 minutes; AGPLv3, run beside the project, never linked)",
+}
+
+// LookBinary returns the path of the executable name, looking in PATH, then
+// in $(go env GOPATH)/bin, $HOME/go/bin and extraDirs. If it is missing the
+// test is skipped, or fails when RequireIntegration.
+func LookBinary(t testing.TB, name string, extraDirs ...string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	dirs := append(goBinDirs(), extraDirs...)
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	msg := "integration test needs " + name + ", not found in PATH or " + strings.Join(dirs, ", ")
+	if hint := installHints[name]; hint != "" {
+		msg += "; install it with: " + hint
+	}
+	if RequireIntegration() {
+		t.Fatal(msg + " (CUSTOS_REQUIRE_INTEGRATION=1)")
+		return ""
+	}
+	t.Skip(msg + " (set CUSTOS_REQUIRE_INTEGRATION=1 to make this a failure)")
+	return ""
+}
+
+// goBinDirs returns $(go env GOPATH)/bin for each GOPATH entry, and
+// $HOME/go/bin.
+func goBinDirs() []string {
+	var dirs []string
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "go", "env", "GOPATH").Output(); err == nil {
+		for _, p := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			if p != "" {
+				dirs = append(dirs, filepath.Join(p, "bin"))
+			}
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, "go", "bin"))
+	}
+	return slices.Compact(dirs)
+}

@@ -1,0 +1,446 @@
+package notary
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/digitorus/timestamp"
+)
+
+// DefaultPolicy is the TSA policy (RFC 3161 §2.1, §2.4.2 policy) under which
+// the built-in TSA issues tokens unless TSAConfig.Policy says otherwise:
+// 1.3.6.1.4.1.32473.3161.1, that is {enterprise 32473} custos-tsa(3161)
+// policy-v1(1).
+//
+// Enterprise number 32473 is the one IANA reserves for documentation
+// (RFC 5612), so this OID clashes with no registered one; it names the
+// policy of a development or single-organization deployment. A consortium
+// should register its own enterprise number and set TSAConfig.Policy to an
+// OID under it, described in its practice statement.
+var DefaultPolicy = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 3161, 1}
+
+// Token is one RFC 3161 time-stamp as kept with an evidence record.
+type Token struct {
+	TSA    string    // the TSA's display name (built-in: its certificate subject CN; external: configured name)
+	URL    string    // empty for the built-in TSA
+	Time   time.Time // genTime from TSTInfo, UTC
+	Serial string    // serial number, decimal
+	Reply  []byte    // the whole DER TimeStampResp (RFC 3161 §2.4.2), served as application/timestamp-reply
+}
+
+// TSAConfig configures the built-in TSA.
+type TSAConfig struct {
+	// Cert is the TSA certificate. RFC 3161 §2.3: its only extended key
+	// usage is id-kp-timeStamping, in a critical extension.
+	Cert *x509.Certificate
+	// Chain holds the intermediates and root, issuer first, embedded in
+	// tokens alongside Cert when the query asks for certificates.
+	Chain []*x509.Certificate
+	// Signer holds the private key of Cert: an ECDSA (P-256, P-384 or P-521)
+	// or RSA key, in memory, an HSM or a KMS.
+	Signer crypto.Signer
+	// Policy is the TSA policy OID put in every token. Default:
+	// DefaultPolicy.
+	Policy asn1.ObjectIdentifier
+	// Accuracy is the accuracy of genTime (RFC 3161 §2.4.2). It also sets
+	// genTime's precision: whole seconds for 1s and more, milliseconds
+	// below. Default: 1s.
+	Accuracy time.Duration
+	// Now is the TSA's clock. Default: time.Now.
+	Now func() time.Time
+}
+
+// TSA is a built-in RFC 3161 time-stamping authority. Everything about its
+// certificate that goes into a token is encoded once by NewTSA, so issuing a
+// token costs one hash, one signature and a few appends. A TSA is safe for
+// concurrent use.
+type TSA struct {
+	name       string
+	cert       *x509.Certificate
+	signer     crypto.Signer
+	signHash   crypto.Hash // CMS digest algorithm, fixed by the key
+	policy     asn1.ObjectIdentifier
+	now        func() time.Time
+	precision  time.Duration
+	notBefore  time.Time // latest NotBefore in the chain
+	notAfter   time.Time // earliest NotAfter in the chain
+	policyDER  []byte
+	accuracy   []byte // DER Accuracy, or nil
+	tsaName    []byte // DER [0] GeneralName (directoryName) of the TSA
+	digestAlg  []byte // DER AlgorithmIdentifier of signHash
+	sigAlg     []byte // DER signatureAlgorithm
+	sid        []byte // DER IssuerAndSerialNumber of cert
+	essAttr    []byte // DER signingCertificateV2 attribute
+	certs      []byte // DER [0] IMPLICIT CertificateSet: cert then chain
+	rejections map[timestamp.FailureInfo][]byte
+}
+
+// NewTSA validates cfg once and precomputes the constant parts of tokens.
+func NewTSA(cfg TSAConfig) (*TSA, error) {
+	if cfg.Cert == nil || cfg.Signer == nil {
+		return nil, fmt.Errorf("%w: Cert and Signer are required", ErrConfig)
+	}
+	if err := certs.CheckTSA(cfg.Cert); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if !certs.SameKey(cfg.Cert, cfg.Signer) {
+		return nil, fmt.Errorf("%w: Signer does not hold the key of Cert", ErrConfig)
+	}
+	if err := checkChainLinks(cfg.Cert, cfg.Chain); err != nil {
+		return nil, err
+	}
+	t := &TSA{
+		name:   cfg.Cert.Subject.CommonName,
+		cert:   cfg.Cert,
+		signer: cfg.Signer,
+		policy: slices.Clone(cfg.Policy),
+		now:    cfg.Now,
+	}
+	if t.name == "" {
+		t.name = cfg.Cert.Subject.String()
+	}
+	if t.policy == nil {
+		t.policy = slices.Clone(DefaultPolicy)
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	if err := t.setAccuracy(cfg.Accuracy); err != nil {
+		return nil, err
+	}
+	if err := t.setAlgorithms(); err != nil {
+		return nil, err
+	}
+	policyDER, err := asn1.Marshal(t.policy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: policy: %w", ErrConfig, err)
+	}
+	t.policyDER = policyDER
+	t.setChain(cfg.Cert, cfg.Chain)
+	if err := t.setSignerIdentity(); err != nil {
+		return nil, err
+	}
+	t.rejections = rejectionReplies()
+	return t, nil
+}
+
+// checkChainLinks checks that each certificate of chain issued the one
+// before it, once here instead of on every token.
+func checkChainLinks(cert *x509.Certificate, chain []*x509.Certificate) error {
+	child := cert
+	for _, parent := range chain {
+		if err := child.CheckSignatureFrom(parent); err != nil {
+			return fmt.Errorf("%w: chain: %q is not issued by %q: %w", ErrConfig, child.Subject, parent.Subject, err)
+		}
+		child = parent
+	}
+	return nil
+}
+
+func (t *TSA) setAccuracy(acc time.Duration) error {
+	switch {
+	case acc < 0:
+		return fmt.Errorf("%w: negative accuracy", ErrConfig)
+	case acc == 0:
+		acc = time.Second
+	}
+	// Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL,
+	//   millis [0] INTEGER (1..999) OPTIONAL, micros [1] INTEGER (1..999) OPTIONAL }
+	acc = max(acc.Round(time.Microsecond), time.Microsecond)
+	var parts [][]byte
+	if s := int64(acc / time.Second); s > 0 {
+		parts = append(parts, uintBytes(big.NewInt(s).Bytes()))
+	}
+	if ms := int64(acc % time.Second / time.Millisecond); ms > 0 {
+		b := uintBytes(big.NewInt(ms).Bytes())
+		b[0] = 0x80 // [0] IMPLICIT
+		parts = append(parts, b)
+	}
+	if us := int64(acc % time.Millisecond / time.Microsecond); us > 0 {
+		b := uintBytes(big.NewInt(us).Bytes())
+		b[0] = 0x81 // [1] IMPLICIT
+		parts = append(parts, b)
+	}
+	t.accuracy = tlv(tagSequence, parts...)
+	switch {
+	case acc >= time.Second:
+		t.precision = time.Second
+	case acc >= time.Millisecond:
+		t.precision = time.Millisecond
+	default:
+		t.precision = time.Microsecond
+	}
+	return nil
+}
+
+// setAlgorithms picks the CMS digest and signature algorithms matching the
+// key: SHA-256 for P-256 and RSA, SHA-384 for P-384, SHA-512 for P-521.
+func (t *TSA) setAlgorithms() error {
+	var sigOID asn1.ObjectIdentifier
+	var null bool
+	switch pub := t.cert.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		switch pub.Curve {
+		case elliptic.P256():
+			t.signHash, sigOID = crypto.SHA256, oidECDSAWithSHA256
+		case elliptic.P384():
+			t.signHash, sigOID = crypto.SHA384, oidECDSAWithSHA384
+		case elliptic.P521():
+			t.signHash, sigOID = crypto.SHA512, oidECDSAWithSHA512
+		default:
+			return fmt.Errorf("%w: unsupported curve %v", ErrConfig, pub.Curve.Params().Name)
+		}
+	case *rsa.PublicKey:
+		t.signHash, sigOID, null = crypto.SHA256, oidSHA256WithRSA, true
+	default:
+		return fmt.Errorf("%w: unsupported key type %T", ErrConfig, pub)
+	}
+	t.sigAlg = algorithmID(sigOID, null)
+	// RFC 5754 §2: digest AlgorithmIdentifier parameters SHOULD be absent.
+	t.digestAlg = algorithmID(hashOID(t.signHash), false)
+	return nil
+}
+
+func hashOID(h crypto.Hash) asn1.ObjectIdentifier {
+	switch h {
+	case crypto.SHA384:
+		return oidSHA384
+	case crypto.SHA512:
+		return oidSHA512
+	}
+	return oidSHA256
+}
+
+// setChain precomputes the certificate set (RFC 5652 §5.1) and the validity
+// window in which every certificate of the chain is valid.
+func (t *TSA) setChain(cert *x509.Certificate, chain []*x509.Certificate) {
+	all := append([]*x509.Certificate{cert}, chain...)
+	var raw [][]byte
+	t.notBefore, t.notAfter = cert.NotBefore, cert.NotAfter
+	for _, c := range all {
+		raw = append(raw, c.Raw)
+		if c.NotBefore.After(t.notBefore) {
+			t.notBefore = c.NotBefore
+		}
+		if c.NotAfter.Before(t.notAfter) {
+			t.notAfter = c.NotAfter
+		}
+	}
+	t.certs = tlv(tagContext0, raw...)
+}
+
+// setSignerIdentity precomputes the TSA name, the SignerIdentifier and the
+// ESS signing-certificate attribute, which all depend only on the cert.
+func (t *TSA) setSignerIdentity() error {
+	serial, err := asn1.Marshal(t.cert.SerialNumber)
+	if err != nil {
+		return fmt.Errorf("%w: serial: %w", ErrConfig, err)
+	}
+	// RFC 3161 §2.4.2 tsa [0] GeneralName: directoryName [4] Name. Both tags
+	// are explicit, since GeneralName and Name are CHOICEs.
+	t.tsaName = tlv(tagContext0, tlv(tagContext4, t.cert.RawSubject))
+	// RFC 5652 §5.3: sid IssuerAndSerialNumber.
+	t.sid = tlv(tagSequence, t.cert.RawIssuer, serial)
+	// RFC 3161 §2.4.1 requires the ESS SigningCertificate attribute, here
+	// in its v2 form (RFC 5816, RFC 5035 §5.4):
+	//   SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }
+	//   ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256 (omitted),
+	//     certHash OCTET STRING, issuerSerial IssuerSerial }
+	//   IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }
+	h := sha256.Sum256(t.cert.Raw)
+	issuerSerial := tlv(tagSequence, tlv(tagSequence, tlv(tagContext4, t.cert.RawIssuer)), serial)
+	essCertID := tlv(tagSequence, tlv(tagOctetString, h[:]), issuerSerial)
+	t.essAttr = tlv(tagSequence, mustOID(oidSigningCertV2), tlv(tagSet, tlv(tagSequence, tlv(tagSequence, essCertID))))
+	return nil
+}
+
+// Name is the TSA's display name: its certificate's subject CN.
+func (t *TSA) Name() string { return t.name }
+
+// Policy is the TSA policy OID of the tokens.
+func (t *TSA) Policy() asn1.ObjectIdentifier { return slices.Clone(t.policy) }
+
+// Stamp time-stamps digest, a hash h (SHA-256, SHA-384 or SHA-512) of the
+// evidence. The token embeds the TSA certificate and its chain, so it
+// verifies with nothing but the root.
+func (t *TSA) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	alg, ok := hashes[h]
+	if !ok {
+		return nil, fmt.Errorf("%w: %v", ErrUnsupportedHash, h)
+	}
+	if len(digest) != h.Size() {
+		return nil, fmt.Errorf("%w: %d bytes for %v, want %d", ErrDigestSize, len(digest), h, h.Size())
+	}
+	// RFC 3161 §2.4.1 MessageImprint ::= SEQUENCE { hashAlgorithm, hashedMessage }
+	imprint := tlv(tagSequence, alg, tlv(tagOctetString, digest))
+	return t.issue(imprint, nil, true)
+}
+
+// Respond answers an RFC 3161 §2.4.1 TimeStampReq (DER) with an RFC 3161
+// §2.4.2 TimeStampResp (DER). A query that is not a DER TimeStampReq is an
+// error wrapping ErrBadQuery. A well-formed query the TSA declines gets a
+// rejection reply: an unsupported hash (badAlg), a wrong-sized imprint
+// (badDataFormat), a reqPolicy other than the TSA's (unacceptedPolicy) or a
+// critical extension (unacceptedExtension).
+func (t *TSA) Respond(query []byte) ([]byte, error) {
+	q, err := parseQuery(query)
+	var rej *rejection
+	switch {
+	case errors.As(err, &rej):
+		return t.reject(rej.info), nil
+	case err != nil:
+		return nil, err
+	}
+	// RFC 3161 §2.4.1 reqPolicy: "If the TSA does not support the policy
+	// requested, it rejects the request with unacceptedPolicy".
+	if q.policy != nil && !q.policy.Equal(t.policy) {
+		return t.reject(timestamp.UnacceptedPolicy), nil
+	}
+	// RFC 3161 §2.4.1 certReq: the certificates go in only when asked for.
+	tok, err := t.issue(q.imprint, q.nonce, q.certReq)
+	if errors.Is(err, ErrCertValidity) {
+		return t.reject(timestamp.SystemFailure), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tok.Reply, nil
+}
+
+// reject returns a copy of the precomputed rejection reply for info.
+func (t *TSA) reject(info timestamp.FailureInfo) []byte {
+	return bytes.Clone(t.rejections[info])
+}
+
+// issue builds, signs and wraps one TSTInfo. imprint is a DER
+// MessageImprint, nonce a DER INTEGER or nil.
+func (t *TSA) issue(imprint, nonce []byte, withCerts bool) (*Token, error) {
+	now := t.now().UTC()
+	if now.Before(t.notBefore) || now.After(t.notAfter) {
+		return nil, fmt.Errorf("%w: %v is outside %v .. %v", ErrCertValidity, now, t.notBefore, t.notAfter)
+	}
+	genTime := now.Truncate(t.precision)
+	var serial [16]byte
+	if _, err := rand.Read(serial[:]); err != nil {
+		return nil, fmt.Errorf("notary: serial: %w", err)
+	}
+	// A positive 127-bit serial with no leading zero octet: RFC 3161
+	// §2.4.2 requires it unique, and allows up to 160 bits.
+	serial[0] = serial[0]&0x7f | 0x40
+	tstInfo := t.tstInfo(imprint, serial[:], genTime, nonce)
+	signedData, err := t.signedData(tstInfo, withCerts)
+	if err != nil {
+		return nil, err
+	}
+	// RFC 3161 §2.4.2 TimeStampResp ::= SEQUENCE { status PKIStatusInfo,
+	//   timeStampToken TimeStampToken OPTIONAL }, and RFC 5652 §3
+	//   ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content }.
+	token := tlv(tagSequence, derSignedDataOID, tlv(tagContext0, signedData))
+	return &Token{
+		TSA:    t.name,
+		Time:   genTime,
+		Serial: new(big.Int).SetBytes(serial[:]).String(),
+		Reply:  tlv(tagSequence, derStatusGranted, token),
+	}, nil
+}
+
+// tstInfo encodes RFC 3161 §2.4.2
+//
+//	TSTInfo ::= SEQUENCE { version INTEGER { v1(1) }, policy TSAPolicyId,
+//	   messageImprint MessageImprint, serialNumber INTEGER,
+//	   genTime GeneralizedTime, accuracy Accuracy OPTIONAL,
+//	   ordering BOOLEAN DEFAULT FALSE, nonce INTEGER OPTIONAL,
+//	   tsa [0] GeneralName OPTIONAL, extensions [1] IMPLICIT Extensions OPTIONAL }
+//
+// messageImprint is the query's, byte for byte, as §2.4.2 requires; the
+// nonce is echoed when present; ordering is false (omitted, DER).
+func (t *TSA) tstInfo(imprint, serial []byte, genTime time.Time, nonce []byte) []byte {
+	return tlv(tagSequence, derVersion1, t.policyDER, imprint,
+		tlv(tagInteger, serial), generalizedTime(genTime), t.accuracy, nonce, t.tsaName)
+}
+
+// generalizedTime encodes t as RFC 3161 §2.4.2 wants it: UTC, "Z",
+// fraction of seconds only when non-zero and without trailing zeros.
+func generalizedTime(t time.Time) []byte {
+	var buf [32]byte
+	b := t.AppendFormat(buf[:0], "20060102150405.999999999")
+	b = append(b, 'Z')
+	return tlv(tagGenTime, b)
+}
+
+// signedData encodes RFC 5652 §5.1 SignedData for one signer over tstInfo.
+func (t *TSA) signedData(tstInfo []byte, withCerts bool) ([]byte, error) {
+	signerInfo, err := t.signerInfo(tstInfo)
+	if err != nil {
+		return nil, err
+	}
+	// EncapsulatedContentInfo ::= SEQUENCE { eContentType id-ct-TSTInfo,
+	//   eContent [0] EXPLICIT OCTET STRING }
+	encap := tlv(tagSequence, derTSTInfoOID, tlv(tagContext0, tlv(tagOctetString, tstInfo)))
+	var certSet []byte
+	if withCerts {
+		certSet = t.certs
+	}
+	// version 3: eContentType is not id-data (RFC 5652 §5.1).
+	return tlv(tagSequence, derVersion3, tlv(tagSet, t.digestAlg), encap, certSet, tlv(tagSet, signerInfo)), nil
+}
+
+// signerInfo encodes and signs RFC 5652 §5.3 SignerInfo. The signed
+// attributes are contentType, messageDigest and the ESS
+// signingCertificateV2 (RFC 3161 §2.4.1), sorted as DER sorts a SET OF.
+func (t *TSA) signerInfo(tstInfo []byte) ([]byte, error) {
+	h := t.signHash.New()
+	h.Write(tstInfo)
+	var sum [64]byte
+	md := tlv(tagSequence, derMessageDigestOID, tlv(tagSet, tlv(tagOctetString, h.Sum(sum[:0]))))
+	attrs := [][]byte{derContentTypeAttr, md, t.essAttr}
+	slices.SortFunc(attrs, bytes.Compare)
+	// The signature covers the attributes with the SET OF tag (RFC 5652 §5.4).
+	signedAttrs := tlv(tagSet, attrs...)
+	h.Reset()
+	h.Write(signedAttrs)
+	sig, err := t.signer.Sign(rand.Reader, h.Sum(sum[:0]), t.signHash)
+	if err != nil {
+		return nil, fmt.Errorf("notary: sign: %w", err)
+	}
+	signedAttrs[0] = tagContext0 // [0] IMPLICIT SignedAttributes
+	return tlv(tagSequence, []byte{tagInteger, 1, 1}, t.sid, t.digestAlg, signedAttrs, t.sigAlg, tlv(tagOctetString, sig)), nil
+}
+
+// rejectionReplies encodes the RFC 3161 §2.4.2 rejection replies once:
+//
+//	PKIStatusInfo ::= SEQUENCE { status PKIStatus (rejection = 2),
+//	   statusString PKIFreeText OPTIONAL, failInfo PKIFailureInfo OPTIONAL }
+func rejectionReplies() map[timestamp.FailureInfo][]byte {
+	texts := map[timestamp.FailureInfo]string{
+		timestamp.BadAlgorithm:        "unsupported message imprint hash algorithm",
+		timestamp.BadDataFormat:       "malformed request",
+		timestamp.UnacceptedPolicy:    "unsupported TSA policy",
+		timestamp.UnacceptedExtension: "unsupported critical extension",
+		timestamp.SystemFailure:       "TSA certificate not valid now",
+	}
+	out := make(map[timestamp.FailureInfo][]byte, len(texts))
+	for info, text := range texts {
+		status := tlv(tagSequence, []byte{tagInteger, 1, byte(timestamp.Rejection)},
+			tlv(tagSequence, tlv(tagUTF8String, []byte(text))), bitFlag(int(info)))
+		out[info] = tlv(tagSequence, status)
+	}
+	return out
+}

@@ -1,0 +1,401 @@
+package storage
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Folder is a blob store in a local directory:
+//
+//	DIR/staging/<name>               staged blobs (mode 0600 while written)
+//	DIR/<alg>/<h0h1>/<h2h3>/<hex>    promoted blobs, read-only (0444)
+//
+// where <alg> is "sha256" or "sm3" and h0h1, h2h3 are the first two bytes of
+// the digest in hex. Two levels of 256 directories keep directories small (a
+// few hundred entries per leaf directory at ten million blobs) while a blob's
+// path still names its full digest. Staging lives on the same file system, so
+// promotion is a hard link, never a copy.
+//
+// A Folder is safe for concurrent use; a Staged is not.
+type Folder struct {
+	dir     string
+	staging string
+
+	// Tuning, unexported for the benchmarks: writeback is the number of
+	// bytes after which a Staged starts the kernel's writeback of what it
+	// wrote (0 disables it); bufSize is the size of the Staged's write
+	// buffer (0 disables buffering).
+	writeback int64
+	bufSize   int
+}
+
+// Default Folder tuning, measured with BenchmarkFolderStage (1 GiB, 32 KiB
+// writes, 2 cores): starting writeback every 8 MiB made Commit's fdatasync
+// short and doubled throughput against write-then-fsync (≈1.2–2.0 GB/s vs
+// ≈0.7–1.3 GB/s); a 1 MiB write buffer made it slower (an extra copy out of
+// cache), so the buffer is only 32 KiB: io.Copy-sized writes go straight to
+// the file and only smaller writes are coalesced.
+const (
+	defaultWriteback = 8 << 20
+	defaultBufSize   = 32 << 10
+)
+
+// NewFolder opens the blob store in dir, creating dir and its subdirectories
+// if needed.
+func NewFolder(dir string) (*Folder, error) {
+	f := &Folder{
+		dir:       dir,
+		staging:   filepath.Join(dir, "staging"),
+		writeback: defaultWriteback,
+		bufSize:   defaultBufSize,
+	}
+	for _, d := range []string{dir, f.staging, filepath.Join(dir, "sha256"), filepath.Join(dir, "sm3")} {
+		if err := mkdirSync(d); err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+	}
+	return f, nil
+}
+
+func (f *Folder) stagedPath(name string) string { return filepath.Join(f.staging, name) }
+
+func (f *Folder) keyPath(key string) string {
+	alg, hex := splitKey(key)
+	return filepath.Join(f.dir, alg, hex[0:2], hex[2:4], hex)
+}
+
+// Stage creates the staged blob name, which must not exist yet.
+func (f *Folder) Stage(ctx context.Context, name string) (Staged, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path := f.stagedPath(name)
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("storage: stage: %w", err)
+	}
+	s := &folderStaged{f: file, path: path, dir: f.staging, writeback: f.writeback}
+	s.w = s
+	if f.bufSize > 0 {
+		s.w = bufio.NewWriterSize(fileWriter{s}, f.bufSize)
+	}
+	return s, nil
+}
+
+// folderStaged writes a staged file. Writes go through an optional buffer
+// (large writes pass through it unbuffered) to writeFile, which starts the
+// kernel's writeback every s.writeback bytes so that Commit's fdatasync only
+// waits for the tail.
+type folderStaged struct {
+	f         *os.File
+	path, dir string
+	w         io.Writer // s itself, or a bufio.Writer over fileWriter{s}
+	writeback int64
+	written   int64 // bytes written to the file
+	started   int64 // bytes whose writeback has been started
+	done      bool  // committed or aborted
+	err       error // sticky write error
+}
+
+type fileWriter struct{ s *folderStaged }
+
+func (w fileWriter) Write(p []byte) (int, error) { return w.s.writeFile(p) }
+
+func (s *folderStaged) Write(p []byte) (int, error) {
+	if s.done {
+		return 0, errors.New("storage: write to a committed or aborted staged blob")
+	}
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.w == io.Writer(s) {
+		return s.writeFile(p)
+	}
+	n, err := s.w.Write(p)
+	if err != nil {
+		s.err = err
+	}
+	return n, err
+}
+
+func (s *folderStaged) writeFile(p []byte) (int, error) {
+	n, err := s.f.Write(p)
+	s.written += int64(n)
+	if err != nil {
+		s.err = fmt.Errorf("storage: stage: %w", err)
+		return n, s.err
+	}
+	if s.writeback > 0 && s.written-s.started >= s.writeback {
+		startWriteback(s.f, s.started, s.written-s.started)
+		s.started = s.written
+	}
+	return n, nil
+}
+
+// Commit flushes the buffer, fdatasyncs and closes the file, and fsyncs the
+// staging directory, so the staged blob survives a crash.
+func (s *folderStaged) Commit() error {
+	if s.done {
+		return errors.New("storage: commit of a committed or aborted staged blob")
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if bw, ok := s.w.(*bufio.Writer); ok {
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	}
+	if err := fdatasync(s.f); err != nil {
+		return fmt.Errorf("storage: commit: %w", err)
+	}
+	s.done = true
+	if err := s.f.Close(); err != nil {
+		return fmt.Errorf("storage: commit: %w", err)
+	}
+	return syncDir(s.dir)
+}
+
+// Abort closes and removes the staged file. It is idempotent, and safe after
+// Commit (and after Promote, when the staged file is already gone).
+func (s *folderStaged) Abort() error {
+	if !s.done {
+		s.done = true
+		s.f.Close()
+	}
+	if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("storage: abort: %w", err)
+	}
+	return nil
+}
+
+// Promote makes the committed staged blob name durable under key, write-once:
+//
+//  1. the staged file is fdatasynced (a no-op after Commit) and made 0444;
+//  2. it is hard-linked to the key's path: link(2) never replaces an
+//     existing file, so the key's first content wins;
+//  3. the key's directory is fsynced, then the staged name is removed.
+//
+// If the key exists, its size must equal the staged size (else ErrConflict,
+// and the staged blob is kept); the existing file is kept and the staged one
+// removed. If the staged blob is gone and the key exists, Promote has already
+// succeeded and returns nil.
+func (f *Folder) Promote(ctx context.Context, name, key string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	src, dst := f.stagedPath(name), f.keyPath(key)
+	size, err := prepareStaged(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(dst); serr == nil {
+			return nil // already promoted
+		}
+		return fmt.Errorf("%w: staged blob %q", ErrNotFound, name)
+	}
+	if err != nil {
+		return fmt.Errorf("storage: promote: %w", err)
+	}
+	if err := mkdirAllSync(filepath.Dir(dst), f.dir); err != nil {
+		return fmt.Errorf("storage: promote: %w", err)
+	}
+	err = os.Link(src, dst)
+	if errors.Is(err, fs.ErrExist) {
+		fi, serr := os.Stat(dst)
+		if serr != nil {
+			return fmt.Errorf("storage: promote: %w", serr)
+		}
+		if fi.Size() != size {
+			return fmt.Errorf("%w: %s has %d bytes, staged %q has %d", ErrConflict, key, fi.Size(), name, size)
+		}
+	} else if err != nil {
+		return fmt.Errorf("storage: promote: %w", err)
+	}
+	if err := syncDir(filepath.Dir(dst)); err != nil {
+		return fmt.Errorf("storage: promote: %w", err)
+	}
+	return f.remove(src)
+}
+
+// prepareStaged fdatasyncs the staged file, makes it read-only and returns
+// its size.
+func prepareStaged(path string) (int64, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer file.Close()
+	if err := fdatasync(file); err != nil {
+		return 0, err
+	}
+	if err := file.Chmod(0o444); err != nil {
+		return 0, err
+	}
+	fi, err := file.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// remove removes a staged file (missing is fine) and fsyncs the staging
+// directory.
+func (f *Folder) remove(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("storage: %w", err)
+	}
+	return syncDir(f.staging)
+}
+
+// Discard removes the staged blob name. A missing blob is not an error.
+func (f *Folder) Discard(ctx context.Context, name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return f.remove(f.stagedPath(name))
+}
+
+// StagedInfo describes a staged blob left behind, for the recovery sweep.
+type StagedInfo struct {
+	Name    string
+	ModTime time.Time
+}
+
+// ListStaged lists the staged blobs, committed or not.
+func (f *Folder) ListStaged(ctx context.Context) ([]StagedInfo, error) {
+	entries, err := os.ReadDir(f.staging)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list staged: %w", err)
+	}
+	var out []StagedInfo
+	for _, e := range entries {
+		if checkName(e.Name()) != nil || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // promoted or discarded meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("storage: list staged: %w", err)
+		}
+		out = append(out, StagedInfo{Name: e.Name(), ModTime: fi.ModTime()})
+	}
+	return out, nil
+}
+
+// Open opens the blob under key.
+func (f *Folder) Open(ctx context.Context, key string) (Blob, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	file, err := os.Open(f.keyPath(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: open: %w", err)
+	}
+	fi, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("storage: open: %w", err)
+	}
+	return &fileBlob{f: file, size: fi.Size()}, nil
+}
+
+// Stat returns the size of the blob under key.
+func (f *Folder) Stat(ctx context.Context, key string) (int64, error) {
+	if err := checkKey(key); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(f.keyPath(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("storage: stat: %w", err)
+	}
+	return fi.Size(), nil
+}
+
+// Check reports whether the store's directories are present.
+func (f *Folder) Check(ctx context.Context) error {
+	fi, err := os.Stat(f.staging)
+	if err != nil {
+		return fmt.Errorf("storage: check: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("storage: check: %s is not a directory", f.staging)
+	}
+	return nil
+}
+
+// fileBlob is an open promoted file. It exposes reading only.
+type fileBlob struct {
+	f    *os.File
+	size int64
+}
+
+func (b *fileBlob) Read(p []byte) (int, error)              { return b.f.Read(p) }
+func (b *fileBlob) ReadAt(p []byte, off int64) (int, error) { return b.f.ReadAt(p, off) }
+func (b *fileBlob) Seek(off int64, whence int) (int64, error) {
+	return b.f.Seek(off, whence)
+}
+func (b *fileBlob) Close() error { return b.f.Close() }
+func (b *fileBlob) Size() int64  { return b.size }
+
+// mkdirSync creates dir if it is missing and then fsyncs its parent.
+func mkdirSync(dir string) error {
+	err := os.Mkdir(dir, 0o750)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(dir))
+}
+
+// mkdirAllSync creates dir and its missing parents below root, fsyncing each
+// new directory's parent.
+func mkdirAllSync(dir, root string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != root && len(parent) > len(root) {
+		if err := mkdirAllSync(parent, root); err != nil {
+			return err
+		}
+	}
+	return mkdirSync(dir)
+}
+
+// syncDir fsyncs a directory, making the entries created or removed in it
+// durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}

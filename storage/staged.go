@@ -1,0 +1,20 @@
+package storage
+
+import "io"
+
+// Staged is a blob being written. Write streams bytes; Commit makes them
+// durable (fsync, or a completed upload) and must be called before Promote;
+// Abort discards everything and is idempotent, also after Commit. A Staged is
+// not safe for concurrent use.
+type Staged interface {
+	io.Writer
+	Commit() error
+	Abort() error
+}
+
+// Blob is an open, committed blob. Range requests are served through Seek and
+// Read (http.ServeContent).
+type Blob interface {
+	io.ReadSeekCloser
+	Size() int64
+}

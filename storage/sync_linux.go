@@ -1,0 +1,25 @@
+package storage
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// fdatasync flushes a file's data and the metadata needed to read it back
+// (its size), skipping the timestamps fsync would also write.
+func fdatasync(f *os.File) error {
+	for {
+		err := unix.Fdatasync(int(f.Fd()))
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// startWriteback asks the kernel to start writing back [off, off+n) without
+// waiting (sync_file_range(2) with SYNC_FILE_RANGE_WRITE). It is a hint, so
+// errors are ignored: fdatasync reports real I/O errors at Commit.
+func startWriteback(f *os.File, off, n int64) {
+	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
+}
