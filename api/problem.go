@@ -11,11 +11,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/evidence"
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // ProblemBase prefixes every problem type. Problem types are stable; each is
 // documented in docs/api.md.
-const ProblemBase = "urn:custos:problem:"
+const ProblemBase = prob.Base
 
 // Problem is an RFC 9457 problem details object (application/problem+json).
 type Problem struct {

@@ -1,9 +1,9 @@
 package notary
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/custos-project/custos/internal/problem"
 	"io"
 	"mime"
 	"net/http"
@@ -29,30 +29,30 @@ const MaxQuerySize = 64 << 10
 func (t *TSA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeProblem(w, http.StatusMethodNotAllowed, "use POST with an "+QueryType+" body")
+		problem.Write(w, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "Use POST with an "+QueryType+" body.")
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != QueryType {
-		writeProblem(w, http.StatusUnsupportedMediaType, "the body must be "+QueryType+" (RFC 3161 §3.4)")
+		problem.Write(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "The body must be "+QueryType+" (RFC 3161 §3.4).")
 		return
 	}
 	query, err := readQuery(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("a query is at most %d bytes", MaxQuerySize))
+			problem.Write(w, http.StatusRequestEntityTooLarge, "too-large", "Query too large", fmt.Sprintf("A time-stamp query is at most %d bytes.", MaxQuerySize))
 			return
 		}
-		writeProblem(w, http.StatusBadRequest, "reading the query: "+err.Error())
+		problem.Write(w, http.StatusBadRequest, "bad-query", "Malformed time-stamp query", "Reading the query failed: "+err.Error())
 		return
 	}
 	reply, err := t.Respond(query)
 	switch {
 	case errors.Is(err, ErrBadQuery):
-		writeProblem(w, http.StatusBadRequest, err.Error())
+		problem.Write(w, http.StatusBadRequest, "bad-query", "Malformed time-stamp query", "The body is not a DER TimeStampReq (RFC 3161 §2.4.1): "+err.Error())
 		return
 	case err != nil:
-		writeProblem(w, http.StatusInternalServerError, "the time-stamp could not be issued")
+		problem.Write(w, http.StatusInternalServerError, "internal", "Internal server error", "The time-stamp could not be issued; the failure is logged.")
 		return
 	}
 	h := w.Header()
@@ -77,22 +77,4 @@ func readQuery(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		return buf, nil
 	}
 	return io.ReadAll(body)
-}
-
-// problem is an RFC 9457 problem details object.
-type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-}
-
-// writeProblem answers with an RFC 9457 problem of type "about:blank",
-// whose title is the status phrase (RFC 9457 §4.2.1).
-func writeProblem(w http.ResponseWriter, status int, detail string) {
-	b, _ := json.Marshal(problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail})
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
 }

@@ -70,7 +70,7 @@ func TestServeHTTP(t *testing.T) {
 			if err := json.Unmarshal(body, &prob); err != nil {
 				t.Fatalf("problem body %q: %v", body, err)
 			}
-			if prob["type"] != "about:blank" || prob["title"] != http.StatusText(tt.wantStatus) ||
+			if !strings.HasPrefix(prob["type"].(string), "urn:custos:problem:") || prob["title"] == "" ||
 				prob["status"] != float64(tt.wantStatus) || prob["detail"] == "" || len(prob) != 4 {
 				t.Errorf("problem = %v, want RFC 9457 type, title, status %d, detail", prob, tt.wantStatus)
 			}

@@ -358,13 +358,18 @@ func (s *S3) ListStaged(ctx context.Context) ([]StagedInfo, error) {
 	return out, nil
 }
 
-// Open opens the object under key. It sends the first GET, so a missing key
-// is ErrNotFound here, not at the first Read.
+// Open opens the original version of the object under key (see
+// originalVersion). It sends the first GET, so a missing key is ErrNotFound
+// here, not at the first Read.
 func (s *S3) Open(ctx context.Context, key string) (Blob, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	version, err := s.originalVersion(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{VersionID: version})
 	if err != nil {
 		return nil, mapS3Err("open", err)
 	}
@@ -376,12 +381,16 @@ func (s *S3) Open(ctx context.Context, key string) (Blob, error) {
 	return &s3Blob{obj: obj, size: info.Size}, nil
 }
 
-// Stat returns the size of the object under key.
+// Stat returns the size of the original version of the object under key.
 func (s *S3) Stat(ctx context.Context, key string) (int64, error) {
 	if err := checkKey(key); err != nil {
 		return 0, err
 	}
-	info, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	version, err := s.originalVersion(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	info, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{VersionID: version})
 	if err != nil {
 		return 0, mapS3Err("stat", err)
 	}

@@ -25,6 +25,7 @@ type Store interface {
 	Open(ctx context.Context, key string) (storage.Blob, error)
 	Stat(ctx context.Context, key string) (int64, error)
 	Check(ctx context.Context) error
+	Keys(ctx context.Context, fn func(key string, size int64) error) error
 }
 
 // Run runs the conformance suite. open is called once per subtest and must
@@ -48,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"OpenMissing", testOpenMissing},
 		{"BadKeys", testBadKeys},
 		{"ListStagedCommitted", testListStaged},
+		{"KeysListsPromotedOnly", testKeys},
 		{"Check", func(t *testing.T, s Store) {
 			if err := s.Check(t.Context()); err != nil {
 				t.Errorf("Check() = %v, want nil", err)
@@ -367,5 +369,21 @@ func testListStaged(t *testing.T, s Store) {
 	}
 	if got, want := stagedNames(t, s), []string{"crash-2"}; !slices.Equal(got, want) {
 		t.Errorf("ListStaged() after Promote = %q, want %q", got, want)
+	}
+}
+
+func testKeys(t *testing.T, s Store) {
+	a, ka := Data(3000, 41)
+	b, kb := Data(10, 42)
+	PutPromote(t, s, "ka", a)
+	PutPromote(t, s, "kb", b)
+	Put(t, s, "staged-only", []byte("not promoted"), 4)
+	got := map[string]int64{}
+	if err := s.Keys(t.Context(), func(key string, size int64) error { got[key] = size; return nil }); err != nil {
+		t.Fatalf("Keys() = %v", err)
+	}
+	want := map[string]int64{ka: 3000, kb: 10}
+	if len(got) != len(want) || got[ka] != 3000 || got[kb] != 10 {
+		t.Errorf("Keys() = %v, want %v", got, want)
 	}
 }
