@@ -172,20 +172,29 @@ func (s *Service) Token(ctx context.Context, r *Record, i int) ([]byte, error) {
 
 // Open returns the record's bytes. ErrNotStored means the record is
 // committed but its blob has not reached its final key yet.
+//
+// The final key is tried first: a content-addressed key exists only once
+// Promote has written it, and the pending marker is cleared lazily after
+// that, so a read right after the upload must not trust the marker alone.
 func (s *Service) Open(ctx context.Context, r *Record) (storage.Blob, error) {
-	var pending bool
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		pending = tx.Bucket(bPending).Get(u64(r.Seq)) != nil
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if pending {
-		return nil, ErrNotStored
-	}
 	b, err := s.cfg.Blobs.Open(ctx, r.BlobKey())
+	if err == nil {
+		return b, nil
+	}
 	if errors.Is(err, storage.ErrUnavailable) {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return b, err
+	if errors.Is(err, storage.ErrNotFound) {
+		var pending bool
+		if verr := s.db.View(func(tx *bolt.Tx) error {
+			pending = tx.Bucket(bPending).Get(u64(r.Seq)) != nil
+			return nil
+		}); verr != nil {
+			return nil, verr
+		}
+		if pending {
+			return nil, ErrNotStored
+		}
+	}
+	return nil, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -146,9 +147,22 @@ func TestKillDuringUploadBurst(t *testing.T) {
 	}
 }
 
-// runCustos runs the custos binary and returns its stdout.
+// runCustos runs the custos binary and returns its stdout; a failure's
+// error carries its stderr.
 func runCustos(t testing.TB, args ...string) (string, error) {
 	t.Helper()
-	out, err := exec.Command(custosBin, args...).Output()
+	return runCustosEnv(t, nil, args...)
+}
+
+func runCustosEnv(t testing.TB, env []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(custosBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		err = fmt.Errorf("%w: %s", err, stderr.String())
+	}
 	return string(out), err
 }
