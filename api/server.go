@@ -86,13 +86,15 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/trust/root.pem", s.pem(func() string { return s.trust.RootPEM }))
 	e.GET("/api/v1/trust/tsa-chain.pem", s.pem(func() string { return s.trust.TSAChain }))
 
-	v1 := e.Group("/api/v1", s.requireAuth)
-	v1.POST("/evidence", s.createEvidence)
-	v1.GET("/evidence/:id", s.getEvidence)
-	v1.GET("/evidence/:id/content", s.getContent)
-	v1.HEAD("/evidence/:id/content", s.getContent)
-	v1.GET("/evidence/:id/custody", s.getCustody)
-	v1.GET("/evidence/:id/timestamp", s.getTimestamp)
+	// Authentication is per route rather than group middleware, so that a
+	// known path asked with the wrong method answers 405, not 404.
+	auth := s.requireAuth
+	e.POST("/api/v1/evidence", s.createEvidence, auth)
+	e.GET("/api/v1/evidence/:id", s.getEvidence, auth)
+	e.GET("/api/v1/evidence/:id/content", s.getContent, auth)
+	e.HEAD("/api/v1/evidence/:id/content", s.getContent, auth)
+	e.GET("/api/v1/evidence/:id/custody", s.getCustody, auth)
+	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth)
 }
 
 func (s *Server) pem(get func() string) echo.HandlerFunc {

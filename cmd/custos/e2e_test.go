@@ -202,6 +202,8 @@ func TestEmbeddedDefault(t *testing.T) {
 			{"bad token index", "GET", "/api/v1/evidence/" + v.ID + "/timestamp?tsa=x", n.Token, nil, nil, 400, "bad-parameter"},
 			{"missing token index", "GET", "/api/v1/evidence/" + v.ID + "/timestamp?tsa=5", n.Token, nil, nil, 404, "not-found"},
 			{"no such endpoint", "GET", "/api/v1/nothing", n.Token, nil, nil, 404, "no-such-endpoint"},
+			{"evidence cannot be deleted", "DELETE", "/api/v1/evidence/" + v.ID, n.Token, nil, nil, 405, "method-not-allowed"},
+			{"evidence cannot be replaced", "PUT", "/api/v1/evidence/" + v.ID + "/content", n.Token, data, nil, 405, "method-not-allowed"},
 			{"tsa garbage", "POST", "/tsa", "", []byte("not DER"), []string{"Content-Type", "application/timestamp-query"}, 400, ""},
 			{"tsa wrong method", "GET", "/tsa", "", nil, nil, 405, ""},
 			{"tsa wrong type", "POST", "/tsa", "", []byte{0x30, 0}, []string{"Content-Type", "text/plain"}, 415, ""},

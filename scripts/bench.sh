@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs the end-to-end benchmarks (package bench, see docs/performance.md)
+# against the real binary and prints one table: each figure beside the
+# baseline measured in the same run on this machine, the ratio, the goal.
+#
+#   CUSTOS_BIN             binary under test (default: bin/custos, from `make build`)
+#   CUSTOS_BENCH_LARGE     large-ingest file size (default 1GiB; e.g. 256MiB)
+#   CUSTOS_BENCH_DURATION  measured window of the load runs (default 10s, after 1s warm-up)
+#   BENCH                  benchmark regexp (default: all)
+#
+# Speed is reported, never asserted: missed goals are listed, and the exit
+# status is non-zero only if a benchmark itself failed.
+set -euo pipefail
+export GOTOOLCHAIN=auto
+cd "$(dirname "$0")/.."
+export CUSTOS_BIN="${CUSTOS_BIN:-$PWD/bin/custos}"
+if [ ! -x "$CUSTOS_BIN" ]; then
+  echo "bench: $CUSTOS_BIN is missing; run 'make build' (or set CUSTOS_BIN)" >&2
+  exit 1
+fi
+large="${CUSTOS_BENCH_LARGE:-1GiB}"
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average before: $(loadavg)"
+echo "bench: binary $CUSTOS_BIN; large file $large; load window ${CUSTOS_BENCH_DURATION:-10s}"
+status=0
+go test -run '^$' -bench "${BENCH:-.}" -benchtime 1x -timeout 30m ./bench/ | tee "$out" || status=$?
+after="$(loadavg)"
+
+echo
+awk -v large="$large" '
+/^Benchmark/ {
+  name = $1; sub(/-[0-9]+$/, "", name); name = substr(name, 10)
+  for (i = 3; i < NF; i += 2) m[name "," $(i + 1)] = $i
+  seen[name] = 1
+}
+function row(fig, val, base, ratio, goal, ok, load) {
+  printf "| %-44s | %-34s | %-40s | %-7s | %-18s | %-4s | %-5s |\n", fig, val, base, ratio, goal, ok, load
+}
+function verdict(ok) { if (!ok) missed++; return ok ? "pass" : "FAIL" }
+END {
+  row("figure", "value", "baseline (same run)", "ratio", "goal", "", "load1")
+  print "|" sep("-", 46) "|" sep("-", 36) "|" sep("-", 42) "|" sep("-", 9) "|" sep("-", 20) "|" sep("-", 6) "|" sep("-", 7) "|"
+  if ("LargeIngest" in seen) {
+    k = "LargeIngest,"
+    row("Large ingest, " large " via HTTP, fsync'\''d",
+        sprintf("%.0f MB/s", m[k "MB/s"]),
+        sprintf("openssl dgst -sha256: %.0f MB/s", m[k "openssl-MB/s"]),
+        sprintf("%.2fx", m[k "x-openssl"]), ">= 0.70x openssl",
+        verdict(m[k "x-openssl"] >= 0.70), m[k "load1"])
+    row("Large ingest: server peak RSS growth",
+        sprintf("%.1f MiB (peak %.0f MiB)", m[k "rss-growth-MiB"], m[k "rss-peak-MiB"]),
+        "VmHWM before the uploads", "-", "<= 64 MiB",
+        verdict(m[k "rss-growth-MiB"] <= 64), m[k "load1"])
+  }
+  if ("SmallIngest" in seen) {
+    k = "SmallIngest,"
+    row("Small ingest, 4 KiB x 64 clients, durable",
+        sprintf("%.0f evidence/s, p50 %.1f p99 %.1f ms", m[k "evidence/s"], m[k "p50-ms"], m[k "p99-ms"]),
+        sprintf("net/http read+201: %.0f/s, p50 %.1f ms", m[k "baseline-req/s"], m[k "baseline-p50-ms"]),
+        sprintf("%.3fx", m[k "x-baseline"]), ">= 5000/s",
+        verdict(m[k "evidence/s"] >= 5000), m[k "load1"])
+  }
+  if ("TSA" in seen) {
+    k = "TSA,"
+    row("Built-in TSA, POST /tsa x 16 clients",
+        sprintf("%.0f tokens/s, p50 %.1f p99 %.1f ms", m[k "tokens/s"], m[k "p50-ms"], m[k "p99-ms"]),
+        sprintf("digitorus + net/http: %.0f/s, p50 %.1f ms", m[k "baseline-tokens/s"], m[k "baseline-p50-ms"]),
+        sprintf("%.2fx", m[k "x-baseline"]), ">= 6000/s",
+        verdict(m[k "tokens/s"] >= 6000), m[k "load1"])
+  }
+  if (missed) printf "\n%d goal(s) missed; see docs/performance.md for the causes.\n", missed
+}
+function sep(c, n,   s) { s = ""; while (n-- > 0) s = s c; return s }
+' "$out"
+echo
+echo "machine: nproc $(nproc); load average after: $after (1, 5, 15 min); ratios are against baselines measured in this run"
+exit "$status"
