@@ -167,20 +167,36 @@ func (s *Server) getEvidence(c echo.Context) error {
 	return c.JSON(http.StatusOK, viewOf(rec))
 }
 
-// getContent serves the bytes with Range support. The blob is opened before
-// the download is recorded, so an unavailable store records nothing.
+// getContent serves the bytes with Range support. What it records is what
+// happens: the blob is opened and the range checked before the custody event
+// is written, conditional requests are not honoured (so every answer carries
+// bytes), and a HEAD is recorded as a view, not a download.
 func (s *Server) getContent(c echo.Context) error {
 	rec, err := s.readable(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	req := c.Request()
+	for _, h := range []string{"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"} {
+		req.Header.Del(h)
+	}
+	rng := req.Header.Get("Range")
+	if rng != "" && !rangeSatisfiable(rng, rec.Size) {
+		c.Response().Header().Set("Content-Range", fmt.Sprintf("bytes */%d", rec.Size))
+		return problem(http.StatusRequestedRangeNotSatisfiable, "range-not-satisfiable", "Range not satisfiable",
+			fmt.Sprintf("The Range header %q selects no bytes of this %d-byte evidence.", rng, rec.Size))
+	}
+	ctx := req.Context()
 	blob, err := s.ev.Open(ctx, rec)
 	if err != nil {
 		return err
 	}
 	defer blob.Close()
-	if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).ID, evidence.EventDownloaded, ""); err != nil {
+	typ, subject := evidence.EventDownloaded, ""
+	if req.Method == http.MethodHead {
+		typ, subject = evidence.EventViewed, "content"
+	}
+	if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).ID, typ, subject); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -192,7 +208,14 @@ func (s *Server) getContent(c echo.Context) error {
 		name = rec.ID
 	}
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	http.ServeContent(c.Response(), c.Request(), "", rec.CreatedAt, blob)
+	var content io.ReadSeeker = blob
+	if rng == "" && req.Method == http.MethodGet {
+		content = newVerifier(blob, rec, func(got string) {
+			s.log.Error("stored bytes do not match their recorded digest; download aborted",
+				"evidence", rec.ID, "want", rec.SHA256, "got", got)
+		})
+	}
+	http.ServeContent(c.Response(), req, "", rec.CreatedAt, content)
 	return nil
 }
 
@@ -225,7 +248,7 @@ func (s *Server) getTimestamp(c echo.Context) error {
 		}
 		i = n
 	}
-	rec, err := s.access(c, evidence.EventViewed, "timestamp")
+	rec, err := s.readable(c)
 	if err != nil {
 		return err
 	}
@@ -234,6 +257,9 @@ func (s *Server) getTimestamp(c echo.Context) error {
 	}
 	der, err := s.ev.Token(c.Request().Context(), rec, i)
 	if err != nil {
+		return err
+	}
+	if _, _, err := s.ev.Access(c.Request().Context(), rec.ID, principal(c).ID, evidence.EventViewed, "timestamp"); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "application/timestamp-reply", der)

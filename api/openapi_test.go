@@ -64,7 +64,7 @@ func TestOpenAPIValid(t *testing.T) {
 		"unauthorized", "not-found", "empty-upload", "too-large", "invalid-metadata",
 		"not-yet-stored", "unavailable", "incomplete-upload", "bad-multipart",
 		"bad-parameter", "no-such-endpoint", "method-not-allowed", "internal",
-		"bad-query", "unsupported-media-type",
+		"bad-query", "unsupported-media-type", "tsa-failed",
 	} {
 		if !strings.Contains(string(openapiJSON), ProblemBase+slug) {
 			t.Errorf("problem type %s%s is not documented", ProblemBase, slug)

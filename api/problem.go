@@ -77,6 +77,11 @@ func toProblem(err error) *Problem {
 			"The evidence is recorded but its bytes are still being moved to write-once storage. Retry shortly.")
 		p.retryAfter = 2
 		return p
+	case errors.Is(err, evidence.ErrTSAFailed):
+		p = problem(http.StatusBadGateway, "tsa-failed", "Time-stamping failed",
+			"A time-stamping authority answered with a token that cannot be used; nothing was recorded. The operator must check the TSA configuration; retrying will not help until then.")
+		p.cause = err
+		return p
 	case errors.Is(err, evidence.ErrUnavailable):
 		p = problem(http.StatusServiceUnavailable, "unavailable", "Service temporarily unavailable",
 			"A storage or time-stamping service did not answer; nothing was recorded. Retry later.")

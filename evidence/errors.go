@@ -15,6 +15,11 @@ var (
 	// ErrUnavailable means a dependency (object store, external TSA) failed;
 	// nothing was committed and the client may retry.
 	ErrUnavailable = errors.New("evidence: a dependency is unavailable")
+	// ErrTSAFailed means a time-stamping authority answered, but with a
+	// token that cannot be used (refused, mismatched, untrusted); nothing was
+	// committed. Retrying will not help until the TSA or its configuration
+	// is fixed.
+	ErrTSAFailed = errors.New("evidence: a time-stamping authority returned no usable token")
 	// ErrNotStored means the record is committed but its blob is still being
 	// promoted to its final key (retried in the background).
 	ErrNotStored = errors.New("evidence: content not yet in its final location")

@@ -30,7 +30,7 @@ const TimeFormat = "2006-01-02T15:04:05.000000000Z"
 //
 // The canonical encoding is JSON with the fields in the order declared here,
 // no insignificant white space, empty optional fields omitted, and strings
-// escaped as encoding/json does (HTML-safe escaping on). docs/receipt.md
+// escaped as encoding/json does (HTML-safe escaping on). docs/custody-events.md
 // specifies it for independent verifiers.
 type Event struct {
 	V        int    `json:"v"`

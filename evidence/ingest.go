@@ -154,10 +154,21 @@ func (s *Service) stampAll(ctx context.Context, digest []byte) ([]*notary.Token,
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("%w: time-stamping: %w", ErrUnavailable, err)
+	err := errors.Join(errs...)
+	if err == nil {
+		return tokens, nil
 	}
-	return tokens, nil
+	for _, e := range errs {
+		if e != nil && !transient(e) {
+			return nil, fmt.Errorf("%w: %w", ErrTSAFailed, err)
+		}
+	}
+	return nil, fmt.Errorf("%w: time-stamping: %w", ErrUnavailable, err)
+}
+
+// transient reports whether a time-stamping failure may pass by itself.
+func transient(err error) bool {
+	return errors.Is(err, notary.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 // wrapStorage marks object-store outages as ErrUnavailable.

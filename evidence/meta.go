@@ -40,8 +40,9 @@ func newValidator() *validator.Validate {
 		return printable(fl.Field().String())
 	}))
 	must(v.RegisterValidation("mediatype", func(fl validator.FieldLevel) bool {
-		_, _, err := mime.ParseMediaType(fl.Field().String())
-		return err == nil
+		mt, _, err := mime.ParseMediaType(fl.Field().String())
+		typ, sub, ok := strings.Cut(mt, "/")
+		return err == nil && ok && typ != "" && sub != ""
 	}))
 	must(v.RegisterValidation("filename", func(fl validator.FieldLevel) bool {
 		s := fl.Field().String()

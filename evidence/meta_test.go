@@ -22,6 +22,7 @@ func TestParseMeta(t *testing.T) {
 		{"title too long", `{"title":"` + strings.Repeat("x", 513) + `"}`, "title"},
 		{"control char", `{"title":"a\u0007b"}`, "title"},
 		{"bad media type", `{"media_type":"not a type"}`, "media_type"},
+		{"media type without subtype", `{"media_type":"nope"}`, "media_type"},
 		{"path in file name", `{"file_name":"../etc/passwd"}`, "file_name"},
 		{"future capture", `{"captured_at":"2999-01-01T00:00:00Z"}`, "captured_at"},
 		{"bad time", `{"captured_at":"yesterday"}`, "metadata"},

@@ -225,6 +225,7 @@ func TestIngestFailuresLeaveNothing(t *testing.T) {
 		{"empty", newMemBlobs, nil, "", ErrEmpty},
 		{"store down", func() *memBlobs { m := newMemBlobs(); m.failStage = down; return m }, nil, "x", ErrUnavailable},
 		{"external TSA down", newMemBlobs, []Stamper{fakeTSA{err: notary.ErrUnavailable}}, "x", ErrUnavailable},
+		{"external TSA untrusted", newMemBlobs, []Stamper{fakeTSA{err: notary.ErrUntrusted}}, "x", ErrTSAFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

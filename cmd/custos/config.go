@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -107,8 +108,13 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: storage.backend %q: want \"folder\" or \"s3\"", c.Storage.Backend)
 	}
 	for i, t := range c.TSA.External {
-		if t.URL == "" || (!strings.HasPrefix(t.URL, "http://") && !strings.HasPrefix(t.URL, "https://")) {
+		u, err := url.Parse(t.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("config: tsa.external[%d].url %q must be an http(s) URL", i, t.URL)
+		}
+		if u.User != nil {
+			// The URL is kept with every record and shown to clients.
+			return fmt.Errorf("config: tsa.external[%d].url must not carry credentials", i)
 		}
 	}
 	if c.MaxUploadBytes < 0 {

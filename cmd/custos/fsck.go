@@ -62,6 +62,11 @@ func fsck(ctx context.Context, cfg Config, deep bool) (*evidence.AuditReport, er
 	if _, err := os.Stat(filepath.Join(cfg.Data, "custos.db")); err != nil {
 		return nil, fmt.Errorf("no Custos store in %s: %w", cfg.Data, err)
 	}
+	// fsck only reads: a missing PKI is an error, never a reason to make one
+	// (a new root would make every stored token look forged).
+	if _, err := os.Stat(filepath.Join(cfg.Data, "pki", "root.pem")); err != nil {
+		return nil, fmt.Errorf("no PKI in %s: %w", filepath.Join(cfg.Data, "pki"), err)
+	}
 	pki, err := certs.LoadOrCreateDev(filepath.Join(cfg.Data, "pki"), cfg.Org, time.Now())
 	if err != nil {
 		return nil, err

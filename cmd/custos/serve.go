@@ -142,7 +142,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, blobs evidence.Blobs,
 	tsa *notary.TSA, external []evidence.Stamper, pki *certs.Dev) (*node, error) {
 	ev, err := evidence.New(ctx, evidence.Config{
-		DB: db, Blobs: blobs, TSA: tsa, External: external, SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log,
+		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
+		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log,
 	})
 	if err != nil {
 		return nil, err
@@ -186,14 +187,40 @@ func openBlobs(ctx context.Context, cfg Config) (evidence.Blobs, error) {
 	if days == 0 {
 		days = 3650
 	}
+	timeout := s.Timeout.Duration
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
 	store, err := storage.NewS3(ctx, storage.S3Config{
 		Endpoint: s.Endpoint, Region: s.Region, Bucket: s.Bucket, AccessKey: s.AccessKey, SecretKey: s.SecretKey,
 		Secure: s.Secure, Retention: time.Duration(days) * 24 * time.Hour, PartSize: s.PartSizeMiB << 20,
+		Transport: s3Transport(timeout),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("S3 blob store %s/%s: %w", s.Endpoint, s.Bucket, err)
 	}
 	return store, nil
+}
+
+// s3Transport bounds how long the object store may take to connect and to
+// start answering, so that an outage turns into a prompt 503. (Transfers
+// themselves are not bounded: a large upload may take long.)
+func s3Transport(timeout time.Duration) http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = timeout
+	t.ResponseHeaderTimeout = timeout
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+// stampTimeout is the longest configured external TSA timeout (default 10s).
+func stampTimeout(cfg Config) time.Duration {
+	d := 10 * time.Second
+	for _, t := range cfg.TSA.External {
+		d = max(d, t.Timeout.Duration)
+	}
+	return d
 }
 
 func externalTSAs(cfg Config) ([]evidence.Stamper, error) {
