@@ -1,0 +1,34 @@
+package receipt
+
+// Trust is the trust bundle: everything a verifier must trust, and nothing
+// more. It is served at /api/v1/trust and written by `custos consortium
+// init`; a court should keep its own copy rather than fetch it from the
+// server whose evidence it checks.
+type Trust struct {
+	Version int `json:"version"`
+	// ChainID names the consortium chain; checkpoints from another chain
+	// are refused.
+	ChainID string `json:"chain_id"`
+	// RootPEM is the consortium root CA. Every TSA certificate and every
+	// validator's node certificate chains to it.
+	RootPEM string `json:"root_pem"`
+	// Validators are the consortium's validators. A checkpoint is final
+	// when validators holding more than 2/3 of this voting power signed it.
+	Validators []Validator `json:"validators"`
+	// TSAChain is the PEM chain (TSA certificate, then its organization CA)
+	// of the TSA of the node that served this bundle, for use with
+	// `openssl ts -verify -untrusted`.
+	TSAChain string `json:"tsa_chain_pem,omitempty"`
+	TSAName  string `json:"tsa,omitempty"`
+}
+
+// Validator is one consortium member's validator.
+type Validator struct {
+	Name   string `json:"name"`    // organization name
+	Kind   string `json:"kind"`    // court, notary, arbitration
+	PubKey string `json:"pub_key"` // Ed25519 consensus key, standard base64 (32 bytes)
+	Power  int64  `json:"power"`
+	// CertPEM is the node certificate for PubKey, issued by the member's
+	// organization CA under the consortium root.
+	CertPEM string `json:"cert_pem"`
+}
