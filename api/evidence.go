@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/evidence"
@@ -160,7 +162,7 @@ func (s *Server) access(c echo.Context, typ, subject string) (*evidence.Record, 
 }
 
 func (s *Server) getEvidence(c echo.Context) error {
-	rec, err := s.access(c, evidence.EventViewed, "metadata")
+	rec, err := s.access(c, custody.EventViewed, "metadata")
 	if err != nil {
 		return err
 	}
@@ -192,9 +194,9 @@ func (s *Server) getContent(c echo.Context) error {
 		return err
 	}
 	defer blob.Close()
-	typ, subject := evidence.EventDownloaded, ""
+	typ, subject := custody.EventDownloaded, ""
 	if req.Method == http.MethodHead {
-		typ, subject = evidence.EventViewed, "content"
+		typ, subject = custody.EventViewed, "content"
 	}
 	if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).ID, typ, subject); err != nil {
 		return err
@@ -221,12 +223,12 @@ func (s *Server) getContent(c echo.Context) error {
 
 // CustodyView is the JSON form of an item's custody chain.
 type CustodyView struct {
-	Evidence string            `json:"evidence"`
-	Events   []*evidence.Event `json:"events"`
+	Evidence string           `json:"evidence"`
+	Events   []*custody.Event `json:"events"`
 }
 
 func (s *Server) getCustody(c echo.Context) error {
-	rec, err := s.access(c, evidence.EventViewed, "custody")
+	rec, err := s.access(c, custody.EventViewed, "custody")
 	if err != nil {
 		return err
 	}
@@ -259,7 +261,7 @@ func (s *Server) getTimestamp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.ev.Access(c.Request().Context(), rec.ID, principal(c).ID, evidence.EventViewed, "timestamp"); err != nil {
+	if _, _, err := s.ev.Access(c.Request().Context(), rec.ID, principal(c).ID, custody.EventViewed, "timestamp"); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "application/timestamp-reply", der)

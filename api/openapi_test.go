@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
@@ -81,7 +83,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		"EvidenceView": EvidenceView{},
 		"TokenInfo":    evidence.TokenInfo{},
 		"CustodyView":  CustodyView{},
-		"Event":        evidence.Event{},
+		"Event":        custody.Event{},
 		"Meta":         evidence.Meta{},
 		"Trust":        Trust{},
 		"Problem":      Problem{},
@@ -233,10 +235,10 @@ func (fakeEvidence) MaxSize() int64                                             
 func (fakeEvidence) Get(context.Context, string) (*evidence.Record, error) {
 	return nil, evidence.ErrNotFound
 }
-func (fakeEvidence) Access(context.Context, string, string, string, string) (*evidence.Record, *evidence.Event, error) {
+func (fakeEvidence) Access(context.Context, string, string, string, string) (*evidence.Record, *custody.Event, error) {
 	return nil, nil, evidence.ErrNotFound
 }
-func (fakeEvidence) Custody(context.Context, string) ([]*evidence.Event, error) {
+func (fakeEvidence) Custody(context.Context, string) ([]*custody.Event, error) {
 	return nil, evidence.ErrNotFound
 }
 func (fakeEvidence) Token(context.Context, *evidence.Record, int) ([]byte, error) {

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/evidence"
@@ -24,8 +26,8 @@ type Evidence interface {
 	NewUpload(ctx context.Context, owner string) (*evidence.Upload, error)
 	MaxSize() int64
 	Get(ctx context.Context, id string) (*evidence.Record, error)
-	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *evidence.Event, error)
-	Custody(ctx context.Context, id string) ([]*evidence.Event, error)
+	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
+	Custody(ctx context.Context, id string) ([]*custody.Event, error)
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 }

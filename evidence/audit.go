@@ -11,6 +11,8 @@ import (
 	"io"
 	"sort"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/notary"
@@ -103,7 +105,7 @@ func (s *Service) auditRecord(ctx context.Context, tx *bolt.Tx, r *Record, opts 
 	rep.Events += len(evs)
 	if err != nil || len(evs) == 0 || evs[0].SHA256 != r.SHA256 {
 		rep.BrokenChains = append(rep.BrokenChains, r.ID)
-	} else if _, err := CheckChain(evs); err != nil {
+	} else if _, err := custody.CheckChain(evs); err != nil {
 		rep.BrokenChains = append(rep.BrokenChains, r.ID)
 	}
 	if opts.Roots != nil {

@@ -33,7 +33,7 @@
 // # Custody events
 //
 // Every act on an item (created, viewed, downloaded, and later shared,
-// certified...) is an [Event]. Events of one item form a hash chain: each
+// certified...) is an [custody.Event]. Events of one item form a hash chain: each
 // carries the SHA-256 of the previous event's canonical bytes. Each event is
 // also appended to a global, ordered leaf queue that the anchor log consumes.
 package evidence

@@ -23,8 +23,6 @@ var (
 	// ErrNotStored means the record is committed but its blob is still being
 	// promoted to its final key (retried in the background).
 	ErrNotStored = errors.New("evidence: content not yet in its final location")
-	// ErrBadEvent means bytes are not a canonical custody event.
-	ErrBadEvent = errors.New("evidence: malformed custody event")
 	// ErrUploadState means an Upload method was called out of order.
 	ErrUploadState = errors.New("evidence: upload used out of order")
 )

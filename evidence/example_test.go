@@ -66,16 +66,3 @@ func Example() {
 	// Example Notary Office TSA
 	// created true
 }
-
-// Every custody event has exactly one encoding; anything else is refused.
-func ExampleDecodeEvent() {
-	b := []byte(`{"v":1,"evidence":"aaaaaaaaaaaaaaaaaaaaaaaaaa","seq":1,"type":"viewed","time":"2026-11-21T08:31:00.000000000Z","actor":"admin","prev":"cba69aac687a625d1ddc8172b070dc5c6f4ffc0a4cc953cb641b8bc7cad0a135"}`)
-	e, err := evidence.DecodeEvent(b)
-	fmt.Println(e.Type, e.Actor, err)
-
-	_, err = evidence.DecodeEvent([]byte(strings.Replace(string(b), `"seq":1`, `"seq": 1`, 1)))
-	fmt.Println(err)
-	// Output:
-	// viewed admin <nil>
-	// evidence: malformed custody event: not in canonical form
-}

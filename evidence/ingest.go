@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/notary"
@@ -111,7 +113,7 @@ func (u *Upload) Abort() {
 	}
 }
 
-func (u *Upload) record(meta Meta, d Digests, tokens []*notary.Token) (*Record, *Event, [][]byte) {
+func (u *Upload) record(meta Meta, d Digests, tokens []*notary.Token) (*Record, *custody.Event, [][]byte) {
 	now := u.s.cfg.Now().UTC()
 	mt := meta.MediaType
 	if mt == "" || mt == "application/octet-stream" {
@@ -126,7 +128,7 @@ func (u *Upload) record(meta Meta, d Digests, tokens []*notary.Token) (*Record, 
 	if d.SM3 != nil {
 		rec.SM3 = hex.EncodeToString(d.SM3)
 	}
-	ev := &Event{V: EventVersion, Evidence: u.id, Type: EventCreated, Time: FormatTime(now), Actor: u.owner,
+	ev := &custody.Event{V: custody.EventVersion, Evidence: u.id, Type: custody.EventCreated, Time: custody.FormatTime(now), Actor: u.owner,
 		SHA256: rec.SHA256, SM3: rec.SM3, Size: u.n, MediaType: mt}
 	replies := make([][]byte, len(tokens))
 	for i, t := range tokens {

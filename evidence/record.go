@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"time"
+
+	"github.com/custos-project/custos/evidence/custody"
 )
 
 // Record states.
@@ -57,4 +59,4 @@ func NewID() string {
 }
 
 // ValidID reports whether s has the form of an evidence ID.
-func ValidID(s string) bool { return idRE.MatchString(s) }
+func ValidID(s string) bool { return custody.ValidEvidenceID(s) }

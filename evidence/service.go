@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/notary"
@@ -109,12 +111,12 @@ func (s *Service) Get(ctx context.Context, id string) (*Record, error) {
 // downloaded...) by actor on evidence id, then returns the record and the
 // event. The event is committed before the caller may show anything, so no
 // access goes unrecorded.
-func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*Record, *Event, error) {
+func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*Record, *custody.Event, error) {
 	if !ValidID(id) {
 		return nil, nil, ErrNotFound
 	}
 	var rec *Record
-	var ev *Event
+	var ev *custody.Event
 	err := s.db.Batch(func(tx *bolt.Tx) error {
 		seq, ok := getSeq(tx, id)
 		if !ok {
@@ -124,7 +126,7 @@ func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*
 		if err != nil {
 			return err
 		}
-		e := &Event{V: EventVersion, Evidence: id, Type: typ, Time: FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
+		e := &custody.Event{V: custody.EventVersion, Evidence: id, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
 		if err := appendEvent(tx, seq, e); err != nil {
 			return err
 		}
@@ -138,8 +140,8 @@ func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*
 }
 
 // Custody returns the item's custody events in order.
-func (s *Service) Custody(ctx context.Context, id string) ([]*Event, error) {
-	var out []*Event
+func (s *Service) Custody(ctx context.Context, id string) ([]*custody.Event, error) {
+	var out []*custody.Event
 	err := s.db.View(func(tx *bolt.Tx) error {
 		seq, ok := getSeq(tx, id)
 		if !ok {

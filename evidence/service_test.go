@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/notary"
@@ -192,7 +194,7 @@ func TestIngestCommitsRecordEventsAndLeaves(t *testing.T) {
 		t.Errorf("record = %+v", rec)
 	}
 	evs, err := s.Custody(context.Background(), rec.ID)
-	if err != nil || len(evs) != 1 || evs[0].Type != EventCreated || evs[0].SHA256 != rec.SHA256 {
+	if err != nil || len(evs) != 1 || evs[0].Type != custody.EventCreated || evs[0].SHA256 != rec.SHA256 {
 		t.Fatalf("Custody = %v, %v", evs, err)
 	}
 	tok, err := s.Token(context.Background(), rec, 0)
@@ -320,9 +322,9 @@ func TestConcurrentAccessKeepsChain(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := 0; i < 50; i++ {
 		wg.Go(func() {
-			typ := EventViewed
+			typ := custody.EventViewed
 			if i%2 == 0 {
-				typ = EventDownloaded
+				typ = custody.EventDownloaded
 			}
 			if _, _, err := s.Access(context.Background(), rec.ID, fmt.Sprintf("reader-%d", i), typ, ""); err != nil {
 				t.Error(err)
@@ -334,8 +336,8 @@ func TestConcurrentAccessKeepsChain(t *testing.T) {
 	if err != nil || len(evs) != 51 {
 		t.Fatalf("Custody = %d events, %v; want 51", len(evs), err)
 	}
-	if i, err := CheckChain(evs); err != nil {
-		t.Errorf("CheckChain = %d, %v", i, err)
+	if i, err := custody.CheckChain(evs); err != nil {
+		t.Errorf("custody.CheckChain = %d, %v", i, err)
 	}
 	var leaves int
 	s.db.View(func(tx *bolt.Tx) error {
@@ -350,7 +352,7 @@ func TestConcurrentAccessKeepsChain(t *testing.T) {
 	if leaves != 51 {
 		t.Errorf("%d leaves queued, want 51", leaves)
 	}
-	if _, _, err := s.Access(context.Background(), NewID(), "x", EventViewed, ""); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.Access(context.Background(), NewID(), "x", custody.EventViewed, ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Access(unknown) = %v, want ErrNotFound", err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -17,7 +19,7 @@ var (
 	bRecords = []byte("records") // seq(8) → Record JSON
 	bIDs     = []byte("ids")     // id → seq(8)
 	bSHA256  = []byte("sha256")  // digest(32) ‖ seq(8) → ∅
-	bEvents  = []byte("events")  // seq(8) ‖ n(4) → canonical Event
+	bEvents  = []byte("events")  // seq(8) ‖ n(4) → canonical custody.Event
 	bTokens  = []byte("tokens")  // seq(8) ‖ i(2) → DER TimeStampResp
 	bLeaves  = []byte("leaves")  // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
 	bPending = []byte("pending") // seq(8) → staged blob name: committed, not yet promoted
@@ -49,7 +51,7 @@ func eventKey(seq uint64, n uint32) []byte {
 // putRecord writes a new record, its tokens, its created event and the
 // pending marker in tx. It is idempotent under bbolt Batch retries: the
 // sequence is assigned inside the transaction.
-func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *Event, staged string) error {
+func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *custody.Event, staged string) error {
 	recs := tx.Bucket(bRecords)
 	seq, err := recs.NextSequence()
 	if err != nil {
@@ -89,7 +91,7 @@ func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *Event, staged 
 
 // appendEvent links e to the item's last event, stores it and queues it as a
 // leaf for anchoring. It fills e.Seq and e.Prev.
-func appendEvent(tx *bolt.Tx, seq uint64, e *Event) error {
+func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
 	evs := tx.Bucket(bEvents)
 	e.Seq, e.Prev = 0, ""
 	c := evs.Cursor()
@@ -141,12 +143,12 @@ func getRecord(tx *bolt.Tx, seq uint64) (*Record, error) {
 	return &r, nil
 }
 
-func getEvents(tx *bolt.Tx, seq uint64) ([]*Event, error) {
-	var out []*Event
+func getEvents(tx *bolt.Tx, seq uint64) ([]*custody.Event, error) {
+	var out []*custody.Event
 	c := tx.Bucket(bEvents).Cursor()
 	prefix := u64(seq)
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		e, err := DecodeEvent(v)
+		e, err := custody.Decode(v)
 		if err != nil {
 			return nil, fmt.Errorf("evidence: stored event %x: %w", k, err)
 		}

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/evidence/custody"
+
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/evidence"
 )
@@ -122,7 +124,7 @@ func TestEmbeddedDefault(t *testing.T) {
 		if status != 200 || strings.Join(types, ",") != want {
 			t.Fatalf("custody = %d %v, want %s", status, types, want)
 		}
-		if i, err := evidence.CheckChain(c.Events); err != nil {
+		if i, err := custody.CheckChain(c.Events); err != nil {
 			t.Errorf("CheckChain(custody) = %d, %v", i, err)
 		}
 		created := c.Events[0]

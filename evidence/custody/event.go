@@ -1,15 +1,23 @@
-package evidence
+// Package custody defines custody events and their canonical encoding: the
+// bytes that are hash-linked into each item's custody chain and anchored as
+// Merkle leaves. It depends on nothing but the standard library, so that
+// verifiers (the CLI, the browser) can use it without server code.
+package custody
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"time"
 )
+
+// ErrBadEvent means bytes are not a canonical custody event.
+var ErrBadEvent = errors.New("custody: malformed custody event")
 
 // EventVersion is the version tag of the canonical custody-event encoding.
 const EventVersion = 1
@@ -90,10 +98,10 @@ func (e *Event) Hash() ([32]byte, error) {
 	return sha256.Sum256(b), nil
 }
 
-// DecodeEvent parses canonical event bytes strictly: unknown fields,
+// Decode parses canonical event bytes strictly: unknown fields,
 // trailing bytes, a wrong version and any non-canonical spelling are errors,
-// so that DecodeEvent(b).Encode() == b for every accepted b.
-func DecodeEvent(b []byte) (*Event, error) {
+// so that Decode(b).Encode() == b for every accepted b.
+func Decode(b []byte) (*Event, error) {
 	if len(b) > maxEvent {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrBadEvent, len(b), maxEvent)
 	}
@@ -175,6 +183,10 @@ func (e *Event) checkCreated() error {
 	}
 	return nil
 }
+
+// ValidEvidenceID reports whether s has the form of an evidence ID: 26
+// lowercase base32 characters (128 random bits).
+func ValidEvidenceID(s string) bool { return idRE.MatchString(s) }
 
 // FormatTime spells t as an event time.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
