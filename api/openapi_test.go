@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -66,7 +67,7 @@ func TestOpenAPIValid(t *testing.T) {
 		"unauthorized", "not-found", "empty-upload", "too-large", "invalid-metadata",
 		"not-yet-stored", "unavailable", "incomplete-upload", "bad-multipart",
 		"bad-parameter", "no-such-endpoint", "method-not-allowed", "internal",
-		"bad-query", "unsupported-media-type", "tsa-failed",
+		"bad-query", "unsupported-media-type", "tsa-failed", "no-chain", "no-checkpoint",
 	} {
 		if !strings.Contains(string(openapiJSON), ProblemBase+slug) {
 			t.Errorf("problem type %s%s is not documented", ProblemBase, slug)
@@ -80,14 +81,22 @@ func TestOpenAPIValid(t *testing.T) {
 func TestOpenAPISchemas(t *testing.T) {
 	doc := loadOpenAPI(t)
 	for name, v := range map[string]any{
-		"EvidenceView": EvidenceView{},
-		"TokenInfo":    evidence.TokenInfo{},
-		"CustodyView":  CustodyView{},
-		"Event":        custody.Event{},
-		"Meta":         evidence.Meta{},
-		"Trust":        Trust{},
-		"Problem":      Problem{},
-		"FieldError":   evidence.FieldError{},
+		"EvidenceView":    EvidenceView{},
+		"TokenInfo":       evidence.TokenInfo{},
+		"CustodyView":     CustodyView{},
+		"Event":           custody.Event{},
+		"Meta":            evidence.Meta{},
+		"Trust":           receipt.Trust{},
+		"Validator":       receipt.Validator{},
+		"Receipt":         receipt.Receipt{},
+		"ReceiptEvidence": receipt.Evidence{},
+		"AnchoredEvent":   receipt.AnchoredEvent{},
+		"Checkpoint":      receipt.Checkpoint{},
+		"Lookup":          evidence.Lookup{},
+		"ConsistencyView": ConsistencyView{},
+		"PendingView":     PendingView{},
+		"Problem":         Problem{},
+		"FieldError":      evidence.FieldError{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
@@ -127,7 +136,8 @@ func jsonFields(typ reflect.Type, out map[string]bool) {
 		if name == "" {
 			name = f.Name
 		}
-		out[name] = !slices.Contains(strings.Split(opts, ","), "omitempty")
+		optional := strings.Split(opts, ",")
+		out[name] = !slices.Contains(optional, "omitempty") && !slices.Contains(optional, "omitzero")
 	}
 }
 
@@ -232,6 +242,10 @@ var errFake = errors.New("fake evidence service")
 
 func (fakeEvidence) NewUpload(context.Context, string) (*evidence.Upload, error) { return nil, errFake }
 func (fakeEvidence) MaxSize() int64                                              { return 1 << 20 }
+func (fakeEvidence) Receipt(context.Context, string) (*receipt.Receipt, error)   { return nil, errFake }
+func (fakeEvidence) LookupSHA256(context.Context, string) (*evidence.Lookup, error) {
+	return nil, errFake
+}
 func (fakeEvidence) Get(context.Context, string) (*evidence.Record, error) {
 	return nil, evidence.ErrNotFound
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -30,14 +31,8 @@ type Evidence interface {
 	Custody(ctx context.Context, id string) ([]*custody.Event, error)
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
-}
-
-// Trust is the public trust material served at /api/v1/trust.
-type Trust struct {
-	Version  int    `json:"version"`
-	RootPEM  string `json:"root_pem"`      // the consortium root CA
-	TSAChain string `json:"tsa_chain_pem"` // the TSA certificate, then its issuing CAs
-	TSAName  string `json:"tsa"`
+	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
+	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
 }
 
 // Config configures a Server.
@@ -45,7 +40,8 @@ type Config struct {
 	Evidence Evidence     // required
 	Keys     *Keys        // required
 	TSA      http.Handler // the built-in TSA's RFC 3161 HTTP handler; required
-	Trust    Trust
+	Trust    receipt.Trust
+	Chain    Chain // nil on a node without a chain
 	Log      *slog.Logger
 }
 
@@ -53,7 +49,8 @@ type Config struct {
 type Server struct {
 	ev    Evidence
 	keys  *Keys
-	trust Trust
+	trust receipt.Trust
+	chain Chain
 	log   *slog.Logger
 	e     *echo.Echo
 }
@@ -66,7 +63,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ev: cfg.Evidence, keys: cfg.Keys, trust: cfg.Trust, log: cfg.Log, e: echo.New()}
+	s := &Server{ev: cfg.Evidence, keys: cfg.Keys, trust: cfg.Trust, chain: cfg.Chain, log: cfg.Log, e: echo.New()}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.Use(securityHeaders)
@@ -97,6 +94,10 @@ func (s *Server) routes(tsa http.Handler) {
 	e.HEAD("/api/v1/evidence/:id/content", s.getContent, auth)
 	e.GET("/api/v1/evidence/:id/custody", s.getCustody, auth)
 	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth)
+	e.GET("/api/v1/evidence/:id/receipt", s.getReceipt, auth)
+	e.GET("/api/v1/lookup", s.lookup)
+	e.GET("/api/v1/log/checkpoint", s.getCheckpoint)
+	e.GET("/api/v1/log/consistency", s.getConsistency)
 }
 
 func (s *Server) pem(get func() string) echo.HandlerFunc {

@@ -23,6 +23,8 @@ var (
 	// ErrNotStored means the record is committed but its blob is still being
 	// promoted to its final key (retried in the background).
 	ErrNotStored = errors.New("evidence: content not yet in its final location")
+	// ErrBadDigest means a digest is not 64 lowercase hex digits.
+	ErrBadDigest = errors.New("evidence: a SHA-256 digest is 64 lowercase hex digits")
 	// ErrUploadState means an Upload method was called out of order.
 	ErrUploadState = errors.New("evidence: upload used out of order")
 )

@@ -98,6 +98,7 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
 	u.done = true // from here on the record exists: Abort must not discard
+	u.s.leavesQueued()
 	u.s.promote(ctx, rec.Seq, u.id, rec.BlobKey())
 	return rec, nil
 }

@@ -29,6 +29,9 @@ type Record struct {
 	CreatedAt time.Time `json:"created_at"`
 	Meta
 	Tokens []TokenInfo `json:"timestamps"`
+	// AnchoredHeight is the block that appended the created event to the
+	// log (final once the next block is committed); 0 until anchored.
+	AnchoredHeight int64 `json:"anchored_height,omitempty"`
 	// Seq is the record's position in the store's primary index.
 	Seq uint64 `json:"-"`
 }

@@ -45,6 +45,11 @@ type Config struct {
 	MaxSize      int64 // upload limit in bytes (default DefaultMaxSize)
 	Now          func() time.Time
 	Log          *slog.Logger
+	// OnLeaves, if set, is called after custody events were queued for
+	// anchoring (the anchor's batcher Notify).
+	OnLeaves func()
+	// Anchor, if set, locates anchored events and builds receipts.
+	Anchor Anchor
 }
 
 // Service files evidence and records every access to it.
@@ -83,6 +88,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	return &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1)}, nil
+}
+
+func (s *Service) leavesQueued() {
+	if s.cfg.OnLeaves != nil {
+		s.cfg.OnLeaves()
+	}
 }
 
 // MaxSize is the upload size limit in bytes.
@@ -136,6 +147,7 @@ func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*
 	if err != nil {
 		return nil, nil, err
 	}
+	s.leavesQueued()
 	return rec, ev, nil
 }
 

@@ -23,9 +23,10 @@ var (
 	bTokens  = []byte("tokens")  // seq(8) ‖ i(2) → DER TimeStampResp
 	bLeaves  = []byte("leaves")  // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
 	bPending = []byte("pending") // seq(8) → staged blob name: committed, not yet promoted
+	bEvLeaf  = []byte("evleaf")  // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf}
 
 func initBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
@@ -41,6 +42,26 @@ func initBuckets(db *bolt.DB) error {
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
 func u64val(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+func u32val(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
+
+// putRecordValue rewrites an existing record (a status change).
+func putRecordValue(recs *bolt.Bucket, r *Record) error {
+	val, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return recs.Put(u64(r.Seq), val)
+}
+
+// decodeHex32 decodes a 64-digit lowercase hex digest.
+func decodeHex32(s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 || hex.EncodeToString(b) != s {
+		return nil, ErrBadDigest
+	}
+	return b, nil
+}
 
 func tokenKey(seq uint64, i int) []byte { return binary.BigEndian.AppendUint16(u64(seq), uint16(i)) }
 
@@ -119,7 +140,10 @@ func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
 	if err != nil {
 		return err
 	}
-	return leaves.Put(u64(idx-1), key) // leaf indexes start at 0
+	if err := leaves.Put(u64(idx-1), key); err != nil { // leaf indexes start at 0
+		return err
+	}
+	return tx.Bucket(bEvLeaf).Put(key, u64(idx-1))
 }
 
 func getSeq(tx *bolt.Tx, id string) (uint64, bool) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
 )
 
 // Client calls one Custos server.
@@ -121,12 +122,12 @@ func (c *Client) Timestamp(ctx context.Context, id string, i int) ([]byte, error
 }
 
 // Trust returns the server's trust material.
-func (c *Client) Trust(ctx context.Context) (*api.Trust, error) {
+func (c *Client) Trust(ctx context.Context) (*receipt.Trust, error) {
 	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/trust", nil)
 	if err != nil {
 		return nil, err
 	}
-	var out api.Trust
+	var out receipt.Trust
 	return &out, c.do(req, http.StatusOK, &out)
 }
 

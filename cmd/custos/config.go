@@ -27,6 +27,23 @@ type Config struct {
 	TSA struct {
 		External []ExternalTSA `toml:"external"`
 	} `toml:"tsa"`
+	Chain ChainConfig `toml:"chain"`
+	// PKI is the folder of this node's certificates and keys (default
+	// DATA/pki). A consortium member's holds root.pem (no root key),
+	// org-ca.pem/.key, tsa.pem/.key and node.pem.
+	PKI string `toml:"pki"`
+}
+
+// ChainConfig places the node in the consortium chain. Empty, the node runs
+// a single-validator development chain of its own.
+type ChainConfig struct {
+	Home          string   `toml:"home"`           // CometBFT home; default DATA/chain
+	P2PListen     string   `toml:"p2p_listen"`     // e.g. "tcp://127.0.0.1:26656"
+	Peers         []string `toml:"peers"`          // "nodeID@host:port" of the other members
+	TimeoutCommit duration `toml:"timeout_commit"` // default 100ms
+	// Trust is the consortium's trust bundle (written by `custos consortium
+	// init`); it names the chain's validators.
+	Trust string `toml:"trust"`
 }
 
 // S3Config selects an S3-compatible object store with Object Lock.

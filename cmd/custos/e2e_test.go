@@ -21,6 +21,7 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
 )
 
 func randomBytes(t testing.TB, n int) []byte {
@@ -324,7 +325,7 @@ func exitCode(err error) int {
 func trustFiles(t *testing.T, n *proc, dir string) (root, chain string) {
 	t.Helper()
 	status, _, body := n.call("GET", "/api/v1/trust", "", nil)
-	var tr api.Trust
+	var tr receipt.Trust
 	mustJSON(t, body, &tr)
 	if status != 200 || !strings.Contains(tr.RootPEM, "BEGIN CERTIFICATE") || strings.Count(tr.TSAChain, "BEGIN CERTIFICATE") != 2 {
 		t.Fatalf("GET /api/v1/trust = %d %s", status, body)

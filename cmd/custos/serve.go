@@ -20,6 +20,7 @@ import (
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
 )
@@ -56,8 +57,14 @@ func serveCmd() *cobra.Command {
 type node struct {
 	db      *bolt.DB
 	ev      *evidence.Service
+	chain   *chain
 	handler http.Handler
 	token   string // the bootstrap token if it was created now, else ""
+}
+
+func (n *node) close() {
+	n.chain.close()
+	n.db.Close()
 }
 
 func serve(ctx context.Context, cfg Config, out *os.File) error {
@@ -71,7 +78,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 		ln.Close()
 		return err
 	}
-	defer n.db.Close()
+	defer n.close()
 	srv := &http.Server{
 		Handler:           n.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -84,6 +91,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 
 	fmt.Fprintf(out, "Custos is serving on http://%s\n", ln.Addr())
 	fmt.Fprintf(out, "  data folder: %s\n", cfg.Data)
+	fmt.Fprintf(out, "  chain: %s (%d validator(s))\n", n.chain.chainID, len(n.chain.validators))
 	if n.token != "" {
 		fmt.Fprintf(out, "  admin token: %s\n  (shown once; also saved to %s, mode 0600)\n", n.token, filepath.Join(cfg.Data, "bootstrap-token"))
 	} else {
@@ -111,9 +119,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	pki, err := certs.LoadOrCreateDev(filepath.Join(cfg.Data, "pki"), cfg.Org, time.Now())
+	pki, err := loadPKI(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("development PKI: %w", err)
+		return nil, err
 	}
 	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: pki.TSA.Cert, Chain: pki.TSA.Chain, Signer: pki.TSA.Signer})
 	if err != nil {
@@ -140,7 +148,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 }
 
 func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, blobs evidence.Blobs,
-	tsa *notary.TSA, external []evidence.Stamper, pki *certs.Dev) (*node, error) {
+	tsa *notary.TSA, external []evidence.Stamper, pki *nodePKI) (*node, error) {
 	ev, err := evidence.New(ctx, evidence.Config{
 		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log,
@@ -151,27 +159,44 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err := ev.Recover(ctx); err != nil {
 		return nil, err
 	}
+	ch, err := startChain(ctx, cfg, log, pki, ev)
+	if err != nil {
+		return nil, fmt.Errorf("consortium chain: %w", err)
+	}
+	n := &node{db: db, ev: ev, chain: ch}
+	if err := n.serveAPI(cfg, log, tsa, pki); err != nil {
+		ch.close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI) error {
+	db, ev := n.db, n.ev
 	keys, err := api.NewKeys(db)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	token, err := bootstrap(keys, cfg.Data)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	srv, err := api.New(api.Config{
-		Evidence: ev, Keys: keys, TSA: tsa, Log: log,
-		Trust: api.Trust{
-			Version:  1,
-			RootPEM:  string(certs.EncodePEM(pki.Root.Cert)),
-			TSAChain: string(certs.EncodePEM(pki.TSA.Cert, pki.Org.Cert)),
-			TSAName:  tsa.Name(),
+		Evidence: ev, Keys: keys, TSA: tsa, Log: log, Chain: n.chain,
+		Trust: receipt.Trust{
+			Version:    1,
+			ChainID:    n.chain.chainID,
+			RootPEM:    string(certs.EncodePEM(pki.Root)),
+			Validators: n.chain.validators,
+			TSAChain:   string(certs.EncodePEM(pki.TSA.Cert, pki.Org.Cert)),
+			TSAName:    tsa.Name(),
 		},
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &node{db: db, ev: ev, handler: srv.Handler(), token: token}, nil
+	n.handler, n.token = srv.Handler(), token
+	return nil
 }
 
 func openBlobs(ctx context.Context, cfg Config) (evidence.Blobs, error) {

@@ -1,0 +1,304 @@
+package anchor
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/certs"
+)
+
+// ABCI result codes of anchoring transactions.
+const (
+	CodeOK        uint32 = 0
+	CodeMalformed uint32 = 1 // not a well-formed anchoring transaction
+	CodeNotMember uint32 = 2 // not signed by a consortium member
+	CodeDuplicate uint32 = 3 // this (member, seq) batch is already in the log
+)
+
+// AppVersion is reported by Info.
+const AppVersion = "custos-anchor/1"
+
+// Chain state buckets, in the application's own bbolt file.
+var (
+	bAppMeta = []byte("app")     // height, apphash, root certificate
+	bApplied = []byte("applied") // member(32) ‖ seq(8) → first(8) ‖ count(4) ‖ height(8)
+)
+
+const logBucket = "log"
+
+// Included says where a batch landed in the log.
+type Included struct {
+	Member string // the submitting node (Tx.Member)
+	Seq    uint64
+	First  uint64 // log index of the batch's first leaf
+	Count  int
+	Height int64 // the block that appended it
+}
+
+// AppConfig configures the ABCI application.
+type AppConfig struct {
+	DB      *bolt.DB // chain state; the application's alone
+	ChainID string
+	// Root is the consortium root CA: only nodes whose certificates chain to
+	// it may anchor.
+	Root *x509.Certificate
+	// OnCommit, if set, is called after each block is committed, with the
+	// batches it appended. It must not block for long.
+	OnCommit func(height int64, included []Included)
+	Log      *slog.Logger
+}
+
+// App is the deterministic ABCI application that replicates the evidence
+// log. Its state is one append-only RFC 6962 tree; the AppHash after each
+// block is the tree's size (8 bytes, big-endian) followed by its root.
+type App struct {
+	abci.BaseApplication
+	cfg      AppConfig
+	db       *bolt.DB
+	merkle   *Log
+	verifier *Verifier
+	log      *slog.Logger
+
+	mu       sync.Mutex // guards the block in progress
+	tx       *bolt.Tx   // opened by FinalizeBlock, committed by Commit
+	height   int64
+	included []Included
+}
+
+// NewApp opens the application state in cfg.DB.
+func NewApp(cfg AppConfig) (*App, error) {
+	if cfg.DB == nil || cfg.ChainID == "" || cfg.Root == nil {
+		return nil, errors.New("anchor: AppConfig needs DB, ChainID and Root")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{cfg: cfg, db: cfg.DB, merkle: NewLog(logBucket), verifier: NewVerifier(cfg.ChainID, cfg.Root), log: cfg.Log}
+	err := a.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bAppMeta, bApplied} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return a.merkle.Init(tx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("anchor: init state: %w", err)
+	}
+	return a, nil
+}
+
+// AppHash encodes a tree head as the application hash.
+func AppHash(size uint64, root []byte) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, size), root...)
+}
+
+// Info reports the last committed height and AppHash, so that CometBFT
+// replays only the blocks the application has not persisted.
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	var height int64
+	var hash []byte
+	err := a.db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bAppMeta)
+		if v := m.Get([]byte("height")); len(v) == 8 {
+			height = int64(binary.BigEndian.Uint64(v))
+		}
+		hash = append([]byte(nil), m.Get([]byte("apphash"))...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &abci.ResponseInfo{Data: "custos evidence log", Version: AppVersion, LastBlockHeight: height, LastBlockAppHash: hash}, nil
+}
+
+// genesisState is the application part of the genesis file.
+type genesisState struct {
+	RootPEM string `json:"root_pem"`
+}
+
+// InitChain checks that the genesis names the same consortium root as this
+// node's configuration, and starts from the empty log.
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	if len(req.AppStateBytes) > 0 {
+		var g genesisState
+		if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
+			return nil, fmt.Errorf("anchor: genesis app_state: %w", err)
+		}
+		roots, err := certs.ParsePEM([]byte(g.RootPEM))
+		if err != nil || len(roots) != 1 || !roots[0].Equal(a.cfg.Root) {
+			return nil, errors.New("anchor: the genesis root certificate is not this node's consortium root")
+		}
+	}
+	var root []byte
+	if err := a.db.View(func(tx *bolt.Tx) error {
+		var err error
+		_, root, err = a.merkle.Root(tx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return &abci.ResponseInitChain{AppHash: AppHash(0, root)}, nil
+}
+
+// GenesisState returns the app_state for a genesis file naming root.
+func GenesisState(root *x509.Certificate) json.RawMessage {
+	b, _ := json.Marshal(genesisState{RootPEM: string(certs.EncodePEM(root))})
+	return b
+}
+
+// CheckTx admits to the mempool only well-formed transactions signed by a
+// member, for batches not yet in the log.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	code, msg := a.checkTx(req.Tx, time.Now())
+	if code == CodeOK {
+		var dup bool
+		a.db.View(func(tx *bolt.Tx) error {
+			t, _ := DecodeTx(req.Tx)
+			dup = tx.Bucket(bApplied).Get(appliedKey(t)) != nil
+			return nil
+		})
+		if dup {
+			code, msg = CodeDuplicate, "batch already in the log"
+		}
+	}
+	return &abci.ResponseCheckTx{Code: code, Log: msg}, nil
+}
+
+func (a *App) checkTx(raw []byte, at time.Time) (uint32, string) {
+	t, err := DecodeTx(raw)
+	if err != nil {
+		return CodeMalformed, err.Error()
+	}
+	if err := a.verifier.Verify(t, at); err != nil {
+		return CodeNotMember, err.Error()
+	}
+	return CodeOK, ""
+}
+
+// ProcessProposal refuses a block that carries a transaction no member
+// signed (checked at the block's time, so every validator decides alike).
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	for _, raw := range req.Txs {
+		if code, msg := a.checkTx(raw, req.Time); code != CodeOK {
+			a.log.Warn("rejecting proposal", "height", req.Height, "reason", msg)
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+	}
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+func appliedKey(t *Tx) []byte {
+	return binary.BigEndian.AppendUint64(t.memberKey(), t.Seq)
+}
+
+// FinalizeBlock appends every valid, new batch of the block to the log and
+// returns the new tree head as AppHash. The changes stay in one open bbolt
+// transaction until Commit. A storage failure here panics: the node must
+// halt rather than diverge from the other validators.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tx != nil {
+		a.tx.Rollback() // a block finalized but never committed (a replay after a crash)
+	}
+	tx, err := a.db.Begin(true)
+	if err != nil {
+		panic(fmt.Sprintf("anchor: begin state transaction at height %d: %v", req.Height, err))
+	}
+	a.tx, a.height, a.included = tx, req.Height, nil
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		results[i] = a.apply(tx, raw, req)
+	}
+	size, root, err := a.merkle.Root(tx)
+	if err != nil {
+		panic(fmt.Sprintf("anchor: tree root at height %d: %v", req.Height, err))
+	}
+	hash := AppHash(size, root)
+	meta := tx.Bucket(bAppMeta)
+	if err := meta.Put([]byte("height"), binary.BigEndian.AppendUint64(nil, uint64(req.Height))); err != nil {
+		panic(fmt.Sprintf("anchor: store height %d: %v", req.Height, err))
+	}
+	if err := meta.Put([]byte("apphash"), hash); err != nil {
+		panic(fmt.Sprintf("anchor: store app hash at height %d: %v", req.Height, err))
+	}
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: hash}, nil
+}
+
+func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock) *abci.ExecTxResult {
+	if code, msg := a.checkTx(raw, req.Time); code != CodeOK {
+		return &abci.ExecTxResult{Code: code, Log: msg}
+	}
+	t, _ := DecodeTx(raw)
+	key := appliedKey(t)
+	applied := tx.Bucket(bApplied)
+	if applied.Get(key) != nil {
+		return &abci.ExecTxResult{Code: CodeDuplicate, Log: "batch already in the log"}
+	}
+	first, err := a.merkle.Append(tx, t.Leaves)
+	if err != nil {
+		panic(fmt.Sprintf("anchor: append at height %d: %v", req.Height, err))
+	}
+	val := binary.BigEndian.AppendUint64(nil, first)
+	val = binary.BigEndian.AppendUint32(val, uint32(len(t.Leaves)))
+	val = binary.BigEndian.AppendUint64(val, uint64(req.Height))
+	if err := applied.Put(key, val); err != nil {
+		panic(fmt.Sprintf("anchor: record batch at height %d: %v", req.Height, err))
+	}
+	a.included = append(a.included, Included{Member: t.Member(), Seq: t.Seq, First: first, Count: len(t.Leaves), Height: req.Height})
+	return &abci.ExecTxResult{Code: CodeOK, Data: binary.BigEndian.AppendUint64(nil, first)}
+}
+
+// Commit persists the block's changes. A failure panics (see FinalizeBlock).
+func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	a.mu.Lock()
+	tx, height, included := a.tx, a.height, a.included
+	a.tx, a.included = nil, nil
+	a.mu.Unlock()
+	if tx == nil {
+		return &abci.ResponseCommit{}, nil
+	}
+	if err := tx.Commit(); err != nil {
+		panic(fmt.Sprintf("anchor: commit state at height %d: %v", height, err))
+	}
+	if a.cfg.OnCommit != nil {
+		a.cfg.OnCommit(height, included)
+	}
+	return &abci.ResponseCommit{}, nil
+}
+
+// Applied reports where a member's batch landed, if it is in the log.
+func (a *App) Applied(member string, seq uint64) (Included, bool, error) {
+	key, err := memberKeyHex(member)
+	if err != nil {
+		return Included{}, false, err
+	}
+	var inc Included
+	var ok bool
+	err = a.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bApplied).Get(binary.BigEndian.AppendUint64(key, seq))
+		if len(v) != 20 {
+			return nil
+		}
+		ok = true
+		inc = Included{Member: member, Seq: seq, First: binary.BigEndian.Uint64(v), Count: int(binary.BigEndian.Uint32(v[8:])), Height: int64(binary.BigEndian.Uint64(v[12:]))}
+		return nil
+	})
+	return inc, ok, err
+}
+
+// View runs fn with a read transaction on the committed log.
+func (a *App) View(fn func(l *Log, tx *bolt.Tx) error) error {
+	return a.db.View(func(tx *bolt.Tx) error { return fn(a.merkle, tx) })
+}

@@ -1,0 +1,346 @@
+package anchor
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// LeafSource is the node's local, ordered queue of leaves to anchor.
+type LeafSource interface {
+	// LeafHashes returns the RFC 6962 leaf hashes of up to max queued
+	// leaves, starting at local index from (fewer, or none, at the end).
+	LeafHashes(from uint64, max int) ([][]byte, error)
+}
+
+// Batch is a run of local leaves submitted in one transaction.
+type Batch struct {
+	Seq    uint64
+	From   uint64 // local index of the first leaf
+	Count  int
+	First  uint64 // log index of the first leaf, once included
+	Height int64  // block that included it; 0 while pending
+	Final  bool   // a later block (whose header carries the AppHash) is committed
+}
+
+// BatcherConfig configures a Batcher.
+type BatcherConfig struct {
+	DB       *bolt.DB // node-local batch records (not chain state)
+	Node     *Node
+	App      *App
+	ChainID  string
+	NodeCert *x509.Certificate // certifies Node's validator key
+	OrgCA    *x509.Certificate
+	Source   LeafSource
+	// OnFinal is told of batches that became final. It must be idempotent:
+	// after a crash it may be told again.
+	OnFinal   func([]Batch) error
+	MaxLeaves int           // per transaction (default 5000, at most MaxLeaves)
+	Window    time.Duration // how long leaves gather before a batch (default 20ms)
+	Resubmit  time.Duration // resubmit a pending batch after (default 3s)
+	Log       *slog.Logger
+}
+
+// Batcher anchors the local leaf queue: it cuts batches, persists each
+// before submitting it, resubmits it (same sequence number, same bytes)
+// until the log has it, and reports batches once final. A batch is never
+// anchored twice: the application refuses a (member, seq) it already has.
+type Batcher struct {
+	cfg    BatcherConfig
+	member string
+	kick   chan struct{}
+	mu     sync.Mutex
+	sent   map[uint64]time.Time // last submission of pending batches
+}
+
+var (
+	bBatches = []byte("batches") // seq(8) → from(8) count(4) first(8) height(8) final(1)
+	bByFrom  = []byte("byfrom")  // from(8) → seq(8)
+	bBMeta   = []byte("meta")    // "next": next local index to batch; "seq": last seq
+)
+
+// MemberID is the ID under which the log records a node's batches: the
+// hex SHA-256 of its certificate's public key info (see Tx.Member).
+func MemberID(nodeCert *x509.Certificate) string {
+	h := sha256.Sum256(nodeCert.RawSubjectPublicKeyInfo)
+	return hex.EncodeToString(h[:])
+}
+
+// NewBatcher prepares a batcher; Run starts it.
+func NewBatcher(cfg BatcherConfig) (*Batcher, error) {
+	if cfg.DB == nil || cfg.Node == nil || cfg.App == nil || cfg.NodeCert == nil || cfg.OrgCA == nil || cfg.Source == nil {
+		return nil, errors.New("anchor: BatcherConfig needs DB, Node, App, NodeCert, OrgCA and Source")
+	}
+	if cfg.MaxLeaves <= 0 || cfg.MaxLeaves > MaxLeaves {
+		cfg.MaxLeaves = min(5000, MaxLeaves)
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 20 * time.Millisecond
+	}
+	if cfg.Resubmit == 0 {
+		cfg.Resubmit = 3 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	err := cfg.DB.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bBatches, bByFrom, bBMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Batcher{cfg: cfg, member: MemberID(cfg.NodeCert), kick: make(chan struct{}, 1), sent: map[uint64]time.Time{}}, nil
+}
+
+// Notify tells the batcher that leaves were queued, or a block committed.
+func (b *Batcher) Notify() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run anchors until ctx is done.
+func (b *Batcher) Run(ctx context.Context) {
+	tick := time.NewTicker(b.cfg.Window)
+	defer tick.Stop()
+	for {
+		if err := b.step(ctx); err != nil && ctx.Err() == nil {
+			b.cfg.Log.Warn("anchoring", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.kick:
+			// Let a few more leaves gather, unless the node is idle.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(b.cfg.Window):
+			}
+		case <-tick.C:
+		}
+	}
+}
+
+// step cuts and submits new batches, resubmits stale ones, and records
+// inclusion and finality.
+func (b *Batcher) step(ctx context.Context) error {
+	for {
+		batch, leaves, err := b.cut()
+		if err != nil || batch == nil {
+			if err != nil {
+				return err
+			}
+			break
+		}
+		b.submit(ctx, batch, leaves)
+	}
+	return b.track(ctx)
+}
+
+func encodeBatch(bt *Batch) []byte {
+	v := binary.BigEndian.AppendUint64(nil, bt.From)
+	v = binary.BigEndian.AppendUint32(v, uint32(bt.Count))
+	v = binary.BigEndian.AppendUint64(v, bt.First)
+	v = binary.BigEndian.AppendUint64(v, uint64(bt.Height))
+	if bt.Final {
+		return append(v, 1)
+	}
+	return append(v, 0)
+}
+
+func decodeBatch(seq uint64, v []byte) (*Batch, error) {
+	if len(v) != 29 {
+		return nil, fmt.Errorf("anchor: batch %d record is corrupt", seq)
+	}
+	return &Batch{Seq: seq, From: binary.BigEndian.Uint64(v), Count: int(binary.BigEndian.Uint32(v[8:])),
+		First: binary.BigEndian.Uint64(v[12:]), Height: int64(binary.BigEndian.Uint64(v[20:])), Final: v[28] == 1}, nil
+}
+
+// cut persists the next batch of queued leaves, if any. The batch is
+// durable before it is ever submitted, so a crash cannot lose or re-cut it.
+func (b *Batcher) cut() (*Batch, [][]byte, error) {
+	var next, seq uint64
+	if err := b.cfg.DB.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bBMeta)
+		if v := m.Get([]byte("next")); len(v) == 8 {
+			next = binary.BigEndian.Uint64(v)
+		}
+		if v := m.Get([]byte("seq")); len(v) == 8 {
+			seq = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	leaves, err := b.cfg.Source.LeafHashes(next, b.cfg.MaxLeaves)
+	if err != nil || len(leaves) == 0 {
+		return nil, nil, err
+	}
+	bt := &Batch{Seq: seq + 1, From: next, Count: len(leaves)}
+	err = b.cfg.DB.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bBMeta)
+		if err := m.Put([]byte("next"), binary.BigEndian.AppendUint64(nil, next+uint64(len(leaves)))); err != nil {
+			return err
+		}
+		if err := m.Put([]byte("seq"), binary.BigEndian.AppendUint64(nil, bt.Seq)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bByFrom).Put(binary.BigEndian.AppendUint64(nil, bt.From), binary.BigEndian.AppendUint64(nil, bt.Seq)); err != nil {
+			return err
+		}
+		return tx.Bucket(bBatches).Put(binary.BigEndian.AppendUint64(nil, bt.Seq), encodeBatch(bt))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return bt, leaves, nil
+}
+
+func (b *Batcher) submit(ctx context.Context, bt *Batch, leaves [][]byte) {
+	raw, err := NewTx(b.cfg.ChainID, b.cfg.NodeCert, b.cfg.OrgCA, b.cfg.Node.Key(), bt.Seq, leaves)
+	if err != nil {
+		b.cfg.Log.Error("building anchoring transaction", "seq", bt.Seq, "err", err)
+		return
+	}
+	b.mu.Lock()
+	b.sent[bt.Seq] = time.Now()
+	b.mu.Unlock()
+	res, err := b.cfg.Node.Broadcast(ctx, raw)
+	switch {
+	case err != nil:
+		b.cfg.Log.Warn("submitting batch; will resubmit", "seq", bt.Seq, "err", err)
+	case res.Code == CodeDuplicate:
+		// Already in the log (a resubmission after a crash): track finds it.
+	case res.Code != CodeOK:
+		b.cfg.Log.Warn("batch refused by CheckTx; will resubmit", "seq", bt.Seq, "code", res.Code, "log", res.Log)
+	}
+}
+
+// track records inclusion of pending batches, resubmits stale ones, and
+// reports batches that became final.
+func (b *Batcher) track(ctx context.Context) error {
+	height := b.cfg.Node.Height()
+	var open []*Batch
+	if err := b.cfg.DB.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bBatches).ForEach(func(k, v []byte) error {
+			bt, err := decodeBatch(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			if !bt.Final {
+				open = append(open, bt)
+			}
+			return nil
+		})
+	}); err != nil {
+		return err
+	}
+	var changed, final []*Batch
+	for _, bt := range open {
+		if bt.Height == 0 {
+			inc, ok, err := b.cfg.App.Applied(b.member, bt.Seq)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				b.resubmitIfStale(ctx, bt)
+				continue
+			}
+			if inc.Count != bt.Count {
+				return fmt.Errorf("anchor: batch %d has %d leaves in the log, %d here", bt.Seq, inc.Count, bt.Count)
+			}
+			bt.First, bt.Height = inc.First, inc.Height
+			changed = append(changed, bt)
+		}
+		// The AppHash of block H is in header H+1: final once H+1 is committed.
+		if bt.Height > 0 && height > bt.Height {
+			final = append(final, bt)
+		}
+	}
+	if len(final) > 0 && b.cfg.OnFinal != nil {
+		out := make([]Batch, len(final))
+		for i, bt := range final {
+			out[i] = *bt
+			out[i].Final = true
+		}
+		if err := b.cfg.OnFinal(out); err != nil {
+			return fmt.Errorf("anchor: reporting final batches: %w", err)
+		}
+	}
+	for _, bt := range final {
+		bt.Final = true
+	}
+	changed = append(changed, final...)
+	if len(changed) == 0 {
+		return nil
+	}
+	return b.cfg.DB.Update(func(tx *bolt.Tx) error {
+		for _, bt := range changed {
+			if err := tx.Bucket(bBatches).Put(binary.BigEndian.AppendUint64(nil, bt.Seq), encodeBatch(bt)); err != nil {
+				return err
+			}
+			b.mu.Lock()
+			delete(b.sent, bt.Seq)
+			b.mu.Unlock()
+		}
+		return nil
+	})
+}
+
+func (b *Batcher) resubmitIfStale(ctx context.Context, bt *Batch) {
+	b.mu.Lock()
+	last, ok := b.sent[bt.Seq]
+	b.mu.Unlock()
+	if ok && time.Since(last) < b.cfg.Resubmit {
+		return
+	}
+	leaves, err := b.cfg.Source.LeafHashes(bt.From, bt.Count)
+	if err != nil || len(leaves) != bt.Count {
+		b.cfg.Log.Error("re-reading a batch's leaves", "seq", bt.Seq, "err", err, "got", len(leaves), "want", bt.Count)
+		return
+	}
+	b.submit(ctx, bt, leaves)
+}
+
+// Locate finds where a local leaf is in the log. ok is false while its
+// batch is not yet included.
+func (b *Batcher) Locate(local uint64) (global uint64, bt Batch, ok bool, err error) {
+	err = b.cfg.DB.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bByFrom).Cursor()
+		k, v := c.Seek(binary.BigEndian.AppendUint64(nil, local))
+		if k == nil || binary.BigEndian.Uint64(k) > local {
+			k, v = c.Prev()
+		}
+		if k == nil {
+			return nil
+		}
+		seq := binary.BigEndian.Uint64(v)
+		rec, err := decodeBatch(seq, tx.Bucket(bBatches).Get(v))
+		if err != nil {
+			return err
+		}
+		if local >= rec.From+uint64(rec.Count) || rec.Height == 0 {
+			return nil
+		}
+		bt, ok = *rec, true
+		global = rec.First + (local - rec.From)
+		return nil
+	})
+	return global, bt, ok, err
+}

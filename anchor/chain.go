@@ -1,0 +1,170 @@
+package anchor
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// ChainConfig configures a node's part in the consortium chain.
+type ChainConfig struct {
+	Home    string   // CometBFT home (keys, genesis, block store)
+	StateDB *bolt.DB // the application's state (the replicated log)
+	LocalDB *bolt.DB // this node's batch records
+	ChainID string
+	Root    *x509.Certificate // consortium root
+	// NodeCert certifies this node's validator key; OrgCA issued it.
+	NodeCert, OrgCA *x509.Certificate
+	Source          LeafSource
+	OnFinal         func([]Batch) error
+	Moniker         string
+	P2PListen       string
+	Peers           []string
+	TimeoutCommit   time.Duration
+	Log             *slog.Logger
+}
+
+// Chain is a running node of the consortium chain with its batcher.
+type Chain struct {
+	App     *App
+	Node    *Node
+	Batcher *Batcher
+	chainID string
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// Start starts the application, the CometBFT node and the batcher.
+func Start(ctx context.Context, cfg ChainConfig) (*Chain, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	c := &Chain{chainID: cfg.ChainID, done: make(chan struct{})}
+	app, err := NewApp(AppConfig{DB: cfg.StateDB, ChainID: cfg.ChainID, Root: cfg.Root, Log: cfg.Log,
+		OnCommit: func(int64, []Included) {
+			if c.Batcher != nil {
+				c.Batcher.Notify()
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	c.App = app
+	node, err := StartNode(app, NodeConfig{Home: cfg.Home, Moniker: cfg.Moniker, P2PListen: cfg.P2PListen,
+		Peers: cfg.Peers, TimeoutCommit: cfg.TimeoutCommit, Log: cfg.Log.With("component", "cometbft")})
+	if err != nil {
+		return nil, err
+	}
+	c.Node = node
+	if pub, ok := cfg.NodeCert.PublicKey.(ed25519.PublicKey); !ok || !pub.Equal(node.PubKey()) {
+		node.Stop()
+		return nil, errors.New("anchor: the node certificate does not certify this node's validator key")
+	}
+	b, err := NewBatcher(BatcherConfig{DB: cfg.LocalDB, Node: node, App: app, ChainID: cfg.ChainID,
+		NodeCert: cfg.NodeCert, OrgCA: cfg.OrgCA, Source: cfg.Source, OnFinal: cfg.OnFinal, Log: cfg.Log})
+	if err != nil {
+		node.Stop()
+		return nil, err
+	}
+	c.Batcher = b
+	runCtx, cancel := context.WithCancel(ctx)
+	c.cancel = cancel
+	go func() { defer close(c.done); b.Run(runCtx) }()
+	return c, nil
+}
+
+// Stop stops the batcher and the node.
+func (c *Chain) Stop() error {
+	c.cancel()
+	<-c.done
+	return c.Node.Stop()
+}
+
+// Notify wakes the batcher: leaves were queued.
+func (c *Chain) Notify() { c.Batcher.Notify() }
+
+// Locate returns the log index of a local leaf once its batch is included.
+func (c *Chain) Locate(local uint64) (uint64, bool, error) {
+	g, _, ok, err := c.Batcher.Locate(local)
+	return g, ok, err
+}
+
+// ErrNoCheckpoint means the chain has no block whose header carries a
+// tree head yet.
+var ErrNoCheckpoint = errors.New("anchor: no checkpoint yet")
+
+// Checkpoint returns the latest checkpoint: the signed header of the last
+// committed block, whose AppHash is the tree head after the block before.
+func (c *Chain) Checkpoint(ctx context.Context) (*receipt.Checkpoint, error) {
+	h := c.Node.Height()
+	if h < 2 {
+		return nil, ErrNoCheckpoint
+	}
+	sh, vals, err := c.Node.SignedHeader(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	if len(sh.AppHash) != 40 {
+		return nil, fmt.Errorf("anchor: header %d has a %d-byte AppHash, want 40", h, len(sh.AppHash))
+	}
+	shb, err := sh.ToProto().Marshal()
+	if err != nil {
+		return nil, err
+	}
+	vp, err := vals.ToProto()
+	if err != nil {
+		return nil, err
+	}
+	vb, err := vp.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return &receipt.Checkpoint{
+		ChainID: c.chainID, Height: h,
+		TreeSize: binary.BigEndian.Uint64(sh.AppHash[:8]), Root: hex.EncodeToString(sh.AppHash[8:]),
+		SignedHeader: base64.StdEncoding.EncodeToString(shb), ValidatorSet: base64.StdEncoding.EncodeToString(vb),
+	}, nil
+}
+
+// InclusionProof proves a leaf into the tree of the given size.
+func (c *Chain) InclusionProof(index, size uint64) ([][]byte, error) {
+	var proof [][]byte
+	err := c.App.View(func(l *Log, tx *bolt.Tx) error {
+		var err error
+		proof, err = l.InclusionProof(tx, index, size)
+		return err
+	})
+	return proof, err
+}
+
+// ConsistencyProof proves that the tree of size1 is a prefix of the tree of
+// size2 (RFC 6962 §2.1.2).
+func (c *Chain) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
+	var proof [][]byte
+	err := c.App.View(func(l *Log, tx *bolt.Tx) error {
+		var err error
+		proof, err = l.ConsistencyProof(tx, size1, size2)
+		return err
+	})
+	return proof, err
+}
+
+// BlockTime is the time in a committed block's header.
+func (c *Chain) BlockTime(_ context.Context, height int64) (time.Time, error) {
+	meta := c.Node.node.BlockStore().LoadBlockMeta(height)
+	if meta == nil {
+		return time.Time{}, fmt.Errorf("anchor: no block at height %d", height)
+	}
+	return meta.Header.Time, nil
+}

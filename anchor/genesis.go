@@ -1,0 +1,70 @@
+package anchor
+
+import (
+	"crypto/ed25519"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/types"
+)
+
+// GenesisValidator is one validator of a new chain.
+type GenesisValidator struct {
+	Name   string
+	PubKey ed25519.PublicKey
+	Power  int64
+}
+
+// InitHome creates a node's key files under a CometBFT home, if missing,
+// and returns its validator public key and p2p node ID.
+func InitHome(home string) (ed25519.PublicKey, string, error) {
+	for _, d := range []string{filepath.Join(home, "config"), filepath.Join(home, "data")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, "", err
+		}
+	}
+	pv := privval.LoadOrGenFilePV(PrivValKeyPath(home), privValStatePath(home))
+	pub, ok := pv.Key.PubKey.(cmted25519.PubKey)
+	if !ok {
+		return nil, "", errors.New("anchor: the validator key is not Ed25519")
+	}
+	nk, err := p2p.LoadOrGenNodeKey(NodeKeyPath(home))
+	if err != nil {
+		return nil, "", fmt.Errorf("anchor: node key: %w", err)
+	}
+	return ed25519.PublicKey(pub), string(nk.ID()), nil
+}
+
+// WriteGenesis writes the genesis file of a new chain to path. The
+// application state names the consortium root.
+func WriteGenesis(path, chainID string, vals []GenesisValidator, root *x509.Certificate, now time.Time) error {
+	doc := &types.GenesisDoc{
+		ChainID:         chainID,
+		GenesisTime:     now.UTC(),
+		ConsensusParams: types.DefaultConsensusParams(),
+		AppState:        GenesisState(root),
+	}
+	for _, v := range vals {
+		pk := cmted25519.PubKey(v.PubKey)
+		doc.Validators = append(doc.Validators, types.GenesisValidator{Address: pk.Address(), PubKey: pk, Power: v.Power, Name: v.Name})
+	}
+	if err := doc.ValidateAndComplete(); err != nil {
+		return fmt.Errorf("anchor: genesis: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return doc.SaveAs(path)
+}
+
+// ReadGenesis reads a genesis file.
+func ReadGenesis(path string) (*types.GenesisDoc, error) {
+	return types.GenesisDocFromFile(path)
+}

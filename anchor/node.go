@@ -1,0 +1,177 @@
+package anchor
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cometbft/cometbft/rpc/client/local"
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
+	"github.com/cometbft/cometbft/types"
+)
+
+// NodeConfig configures the embedded CometBFT node. Its files live under
+// Home, in CometBFT's layout: config/genesis.json, config/node_key.json,
+// config/priv_validator_key.json and data/.
+type NodeConfig struct {
+	Home      string
+	Moniker   string
+	P2PListen string   // e.g. "tcp://127.0.0.1:26656"; "" for a node without peers
+	Peers     []string // persistent peers, "nodeID@host:port"
+	// TimeoutCommit is how long a block waits for late precommits; it
+	// bounds anchoring latency (default 100ms).
+	TimeoutCommit time.Duration
+	Log           *slog.Logger
+}
+
+// Node is a running, embedded CometBFT node with the anchor App.
+type Node struct {
+	node   *nm.Node
+	client *local.Local
+	key    ed25519.PrivateKey
+	pub    ed25519.PublicKey
+}
+
+// Paths of the node's key files under a CometBFT home.
+func PrivValKeyPath(home string) string {
+	return filepath.Join(home, "config", "priv_validator_key.json")
+}
+func privValStatePath(home string) string {
+	return filepath.Join(home, "data", "priv_validator_state.json")
+}
+func NodeKeyPath(home string) string { return filepath.Join(home, "config", "node_key.json") }
+func GenesisPath(home string) string { return filepath.Join(home, "config", "genesis.json") }
+
+// StartNode starts CometBFT in process with app as its application (a local
+// ABCI client: no socket between them).
+func StartNode(app *App, cfg NodeConfig) (*Node, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TimeoutCommit == 0 {
+		cfg.TimeoutCommit = 100 * time.Millisecond
+	}
+	c := cmtcfg.DefaultConfig()
+	c.SetRoot(cfg.Home)
+	c.Moniker = cfg.Moniker
+	c.ProxyApp = ""
+	c.RPC.ListenAddress = "" // the node is driven in process; no RPC port
+	c.P2P.ListenAddress = cfg.P2PListen
+	if c.P2P.ListenAddress == "" {
+		c.P2P.ListenAddress = "tcp://127.0.0.1:0"
+	}
+	c.P2P.PersistentPeers = strings.Join(cfg.Peers, ",")
+	c.P2P.PexReactor = false // members know each other; no gossip of addresses
+	c.P2P.AddrBookStrict = false
+	c.P2P.AllowDuplicateIP = true
+	c.P2P.FlushThrottleTimeout = 10 * time.Millisecond
+	c.Consensus.TimeoutCommit = cfg.TimeoutCommit
+	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
+	c.Consensus.CreateEmptyBlocks = false // blocks when there is something to anchor (and one more to carry its AppHash)
+	c.TxIndex.Indexer = "null"
+	c.Instrumentation.Prometheus = false
+	c.Storage.DiscardABCIResponses = true
+	if err := c.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("anchor: node config: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.Home, "data"), 0o700); err != nil {
+		return nil, err
+	}
+	pv := privval.LoadOrGenFilePV(PrivValKeyPath(cfg.Home), privValStatePath(cfg.Home))
+	nodeKey, err := p2p.LoadOrGenNodeKey(NodeKeyPath(cfg.Home))
+	if err != nil {
+		return nil, fmt.Errorf("anchor: node key: %w", err)
+	}
+	priv, ok := pv.Key.PrivKey.(cmted25519.PrivKey)
+	if !ok {
+		return nil, errors.New("anchor: the validator key is not Ed25519")
+	}
+	n, err := nm.NewNode(c, pv, nodeKey, proxy.NewLocalClientCreator(app),
+		nm.DefaultGenesisDocProviderFunc(c), cmtcfg.DefaultDBProvider,
+		nm.DefaultMetricsProvider(c.Instrumentation), slogAdapter{cfg.Log})
+	if err != nil {
+		return nil, fmt.Errorf("anchor: create node: %w", err)
+	}
+	if err := n.Start(); err != nil {
+		return nil, fmt.Errorf("anchor: start node: %w", err)
+	}
+	key := ed25519.PrivateKey(priv)
+	return &Node{node: n, client: local.New(n), key: key, pub: key.Public().(ed25519.PublicKey)}, nil
+}
+
+// Stop stops the node and waits for it.
+func (n *Node) Stop() error {
+	if !n.node.IsRunning() {
+		return nil
+	}
+	if err := n.node.Stop(); err != nil {
+		return err
+	}
+	n.node.Wait()
+	return nil
+}
+
+// Key is the node's Ed25519 validator key, which also signs its anchoring
+// transactions.
+func (n *Node) Key() ed25519.PrivateKey { return n.key }
+
+// PubKey is the validator's public key.
+func (n *Node) PubKey() ed25519.PublicKey { return n.pub }
+
+// ID is the node's p2p ID (for peers' persistent_peers lists).
+func (n *Node) ID() string { return string(n.node.NodeInfo().ID()) }
+
+// Height is the last committed block height.
+func (n *Node) Height() int64 { return n.node.BlockStore().Height() }
+
+// Broadcast submits a transaction to the mempool (CheckTx) without waiting
+// for a block.
+func (n *Node) Broadcast(ctx context.Context, tx []byte) (*ctypes.ResultBroadcastTx, error) {
+	return n.client.BroadcastTxSync(ctx, tx)
+}
+
+// SignedHeader returns the header at height with the commit that makes it
+// final, and the validator set that signed it.
+func (n *Node) SignedHeader(ctx context.Context, height int64) (*types.SignedHeader, *types.ValidatorSet, error) {
+	c, err := n.client.Commit(ctx, &height)
+	if err != nil {
+		return nil, nil, fmt.Errorf("anchor: commit at height %d: %w", height, err)
+	}
+	var vals []*types.Validator
+	for page := 1; ; page++ {
+		perPage := 100
+		r, err := n.client.Validators(ctx, &height, &page, &perPage)
+		if err != nil {
+			return nil, nil, fmt.Errorf("anchor: validators at height %d: %w", height, err)
+		}
+		vals = append(vals, r.Validators...)
+		if len(vals) >= r.Total {
+			break
+		}
+	}
+	return &c.SignedHeader, types.NewValidatorSet(vals), nil
+}
+
+// slogAdapter feeds CometBFT's logs to slog. CometBFT's info level is
+// chatty (every block, every peer), so it becomes debug.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Debug(msg string, kv ...any) { a.l.Debug(msg, kv...) }
+func (a slogAdapter) Info(msg string, kv ...any)  { a.l.Debug(msg, kv...) }
+func (a slogAdapter) Error(msg string, kv ...any) { a.l.Warn(msg, kv...) }
+func (a slogAdapter) With(kv ...any) cmtlog.Logger {
+	return slogAdapter{a.l.With(kv...)}
+}

@@ -1,0 +1,365 @@
+package anchor
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+)
+
+// Anchoring transaction format, version 1. All integers are big-endian:
+//
+//	magic "CSTX" (4) ‖ version 1 (1)
+//	‖ certLen u16 ‖ node certificate DER
+//	‖ caLen u16 ‖ organization CA certificate DER
+//	‖ seq u64 ‖ count u32 (1..MaxLeaves) ‖ count × 32-byte leaf hashes
+//	‖ signature (64 bytes, Ed25519)
+//
+// The signature is Ed25519 (RFC 8032, pure) by the node certificate's key
+// over SignaturePrefix ‖ chainID ‖ 0x00 ‖ every byte before the signature.
+const (
+	TxMagic   = "CSTX"
+	TxVersion = 1
+	// MaxLeaves is the largest number of leaf hashes in one transaction.
+	MaxLeaves = 10000
+	// SignaturePrefix separates anchoring signatures from any other use of a
+	// node's key.
+	SignaturePrefix = "custos anchor tx v1\x00"
+
+	txHeaderLen = len(TxMagic) + 1
+)
+
+// Tx is a decoded anchoring transaction: a member node's signed batch of
+// leaf hashes. Seq numbers the node's batches, so that a batch is appended
+// once however often it is submitted.
+type Tx struct {
+	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
+	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
+	Seq      uint64
+	Leaves   [][]byte // each HashSize bytes
+	Sig      []byte   // ed25519.SignatureSize bytes
+}
+
+// NewTx encodes and signs an anchoring transaction for chainID. key must be
+// the private half of nodeCert's Ed25519 key; leaves holds 1..MaxLeaves leaf
+// hashes of HashSize bytes.
+func NewTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte) ([]byte, error) {
+	if err := checkChainID(chainID); err != nil {
+		return nil, err
+	}
+	if nodeCert == nil || orgCA == nil {
+		return nil, fmt.Errorf("%w: missing certificate", ErrMalformedTx)
+	}
+	if len(key) != ed25519.PrivateKeySize || !certs.SameKey(nodeCert, key) {
+		return nil, ErrNodeKey
+	}
+	if len(leaves) == 0 || len(leaves) > MaxLeaves {
+		return nil, fmt.Errorf("%w: %d leaves, want 1..%d", ErrMalformedTx, len(leaves), MaxLeaves)
+	}
+	for i, h := range leaves {
+		if len(h) != HashSize {
+			return nil, fmt.Errorf("%w: leaf %d has %d bytes", ErrBadLeaf, i, len(h))
+		}
+	}
+	for _, c := range []*x509.Certificate{nodeCert, orgCA} {
+		if len(c.Raw) == 0 || len(c.Raw) > 0xffff {
+			return nil, fmt.Errorf("%w: certificate of %d bytes", ErrMalformedTx, len(c.Raw))
+		}
+	}
+	t := &Tx{NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves}
+	sig := ed25519.Sign(key, t.signedMessage(chainID))
+	return append(t.appendBody(nil), sig...), nil
+}
+
+// DecodeTx parses an anchoring transaction strictly: anything but exactly
+// one canonical encoding fails with ErrMalformedTx. It checks the format
+// only; Verifier.Verify checks who signed it. The Tx does not share memory
+// with b.
+func DecodeTx(b []byte) (*Tx, error) {
+	d := decoder{b: bytes.Clone(b)}
+	if string(d.next(len(TxMagic))) != TxMagic {
+		return nil, fmt.Errorf("%w: bad magic", ErrMalformedTx)
+	}
+	if v := d.next(1); v == nil || v[0] != TxVersion {
+		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
+	}
+	nodeCert, err := d.cert("node")
+	if err != nil {
+		return nil, err
+	}
+	orgCA, err := d.cert("organization CA")
+	if err != nil {
+		return nil, err
+	}
+	seq, count := d.uint64(), d.uint32()
+	if d.short || count == 0 || count > MaxLeaves {
+		return nil, fmt.Errorf("%w: leaf count %d, want 1..%d", ErrMalformedTx, count, MaxLeaves)
+	}
+	want := int(count)*HashSize + ed25519.SignatureSize
+	if len(d.b) != want {
+		return nil, fmt.Errorf("%w: %d bytes after the header, want %d", ErrMalformedTx, len(d.b), want)
+	}
+	leaves := make([][]byte, count)
+	for i := range leaves {
+		leaves[i] = d.next(HashSize)
+	}
+	sig := d.next(ed25519.SignatureSize)
+	return &Tx{NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Sig: sig}, nil
+}
+
+// Encode returns the transaction's encoding. For a Tx from DecodeTx, it is
+// the decoded bytes. NodeCert and OrgCA must be set.
+func (t *Tx) Encode() []byte {
+	return append(t.appendBody(nil), t.Sig...)
+}
+
+// appendBody appends everything but the signature.
+func (t *Tx) appendBody(b []byte) []byte {
+	b = append(b, TxMagic...)
+	b = append(b, TxVersion)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(t.NodeCert.Raw)))
+	b = append(b, t.NodeCert.Raw...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(t.OrgCA.Raw)))
+	b = append(b, t.OrgCA.Raw...)
+	b = binary.BigEndian.AppendUint64(b, t.Seq)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Leaves)))
+	for _, h := range t.Leaves {
+		b = append(b, h...)
+	}
+	return b
+}
+
+// signedMessage is what a node signs: SignaturePrefix ‖ chainID ‖ 0x00 ‖
+// the encoding up to the signature. It is built from t's fields, never from
+// bytes kept aside, so what Verify checks is what the caller reads.
+func (t *Tx) signedMessage(chainID string) []byte {
+	n := len(SignaturePrefix) + len(chainID) + 1 + txHeaderLen + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 12 + len(t.Leaves)*HashSize
+	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
+	return t.appendBody(m)
+}
+
+// Member returns a stable ID of the submitting node: the hex SHA-256 of its
+// certificate's SubjectPublicKeyInfo. It survives certificate renewal as
+// long as the node keeps its key.
+func (t *Tx) Member() string {
+	return hex.EncodeToString(t.memberKey())
+}
+
+// memberKey is the binary form of Member (32 bytes, freshly allocated).
+func (t *Tx) memberKey() []byte {
+	sum := sha256.Sum256(t.NodeCert.RawSubjectPublicKeyInfo)
+	return sum[:]
+}
+
+// memberKeyHex parses a Member ID back into its binary form.
+func memberKeyHex(member string) ([]byte, error) {
+	k, err := hex.DecodeString(member)
+	if err != nil || len(k) != sha256.Size {
+		return nil, fmt.Errorf("anchor: member ID %q is not 64 hex digits", member)
+	}
+	return k, nil
+}
+
+func checkChainID(chainID string) error {
+	if chainID == "" || strings.IndexByte(chainID, 0) >= 0 {
+		return fmt.Errorf("%w: %q", ErrChainID, chainID)
+	}
+	return nil
+}
+
+// decoder reads big-endian fields; once short, it stays short and returns
+// nil or zero.
+type decoder struct {
+	b     []byte
+	short bool
+}
+
+func (d *decoder) next(n int) []byte {
+	if d.short || n > len(d.b) {
+		d.short = true
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uint16() uint16 {
+	if v := d.next(2); v != nil {
+		return binary.BigEndian.Uint16(v)
+	}
+	return 0
+}
+
+func (d *decoder) uint32() uint32 {
+	if v := d.next(4); v != nil {
+		return binary.BigEndian.Uint32(v)
+	}
+	return 0
+}
+
+func (d *decoder) uint64() uint64 {
+	if v := d.next(8); v != nil {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// cert reads a u16-length-prefixed DER certificate.
+func (d *decoder) cert(what string) (*x509.Certificate, error) {
+	der := d.next(int(d.uint16()))
+	if d.short || len(der) == 0 {
+		return nil, fmt.Errorf("%w: truncated %s certificate", ErrMalformedTx, what)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s certificate: %v", ErrMalformedTx, what, err)
+	}
+	return c, nil
+}
+
+// Verifier checks that a transaction is signed by a consortium member: the
+// node certificate's key is Ed25519, it chains to the consortium root
+// through the organization CA (x509.Verify at the given time, key usage
+// client authentication), and the signature is valid for the chain ID.
+//
+// The verdict on a (node certificate, organization CA) pair is cached, keyed
+// by the SHA-256 of both DERs, together with the pair's validity window, so
+// repeated transactions from one node cost one signature check. Only pairs
+// that verified are cached, so the cache is bounded by the certificates the
+// consortium issued. The outcome never depends on the cache. A Verifier is
+// safe for concurrent use.
+type Verifier struct {
+	chainID string
+	root    *x509.Certificate
+	roots   *x509.CertPool
+
+	mu    sync.RWMutex
+	cache map[[sha256.Size]byte]member
+}
+
+// member is a verified (node certificate, organization CA) pair.
+type member struct {
+	key                 ed25519.PublicKey
+	notBefore, notAfter time.Time // the intersection of the chain's validity periods
+}
+
+// maxCached bounds the cache; when full it starts over.
+const maxCached = 4096
+
+// NewVerifier returns a Verifier of transactions for chainID, from members
+// of the consortium whose root CA is root.
+func NewVerifier(chainID string, root *x509.Certificate) *Verifier {
+	roots := x509.NewCertPool()
+	roots.AddCert(root)
+	return &Verifier{chainID: chainID, root: root, roots: roots, cache: make(map[[sha256.Size]byte]member)}
+}
+
+// Verify checks t at time at (for a transaction in a block, the block's time,
+// so that every validator decides alike). The error wraps ErrChainID,
+// ErrNodeKey, ErrExpired, ErrNotMember or ErrBadSignature.
+func (v *Verifier) Verify(t *Tx, at time.Time) error {
+	if err := checkChainID(v.chainID); err != nil {
+		return err
+	}
+	if t.NodeCert == nil || t.OrgCA == nil {
+		return fmt.Errorf("%w: missing certificate", ErrMalformedTx)
+	}
+	m, err := v.member(t, at)
+	if err != nil {
+		return err
+	}
+	if len(t.Sig) != ed25519.SignatureSize || !ed25519.Verify(m.key, t.signedMessage(v.chainID), t.Sig) {
+		return fmt.Errorf("%w: member %s, seq %d", ErrBadSignature, t.Member(), t.Seq)
+	}
+	return nil
+}
+
+// member returns the verified pair of t's certificates, from the cache or by
+// verifying it.
+func (v *Verifier) member(t *Tx, at time.Time) (member, error) {
+	id := pairID(t.NodeCert, t.OrgCA)
+	v.mu.RLock()
+	m, ok := v.cache[id]
+	v.mu.RUnlock()
+	if !ok {
+		var err error
+		if m, err = v.verifyChain(t.NodeCert, t.OrgCA, at); err != nil {
+			return member{}, err
+		}
+		v.mu.Lock()
+		if len(v.cache) >= maxCached {
+			clear(v.cache)
+		}
+		v.cache[id] = m
+		v.mu.Unlock()
+	}
+	if at.Before(m.notBefore) || at.After(m.notAfter) {
+		return member{}, fmt.Errorf("%w: %v is outside the chain's validity [%v, %v]", ErrExpired,
+			at.UTC().Format(time.RFC3339), m.notBefore.Format(time.RFC3339), m.notAfter.Format(time.RFC3339))
+	}
+	return m, nil
+}
+
+// verifyChain checks, once per pair, what does not depend on the time within
+// the pair's validity window: an Ed25519 node key, and the chain
+// node → organization CA → root with client authentication.
+func (v *Verifier) verifyChain(node, orgCA *x509.Certificate, at time.Time) (member, error) {
+	key, ok := node.PublicKey.(ed25519.PublicKey)
+	if !ok {
+		return member{}, fmt.Errorf("%w: node %q has a %T key", ErrNodeKey, node.Subject, node.PublicKey)
+	}
+	m := member{key: key, notBefore: node.NotBefore, notAfter: node.NotAfter}
+	for _, c := range []*x509.Certificate{orgCA, v.root} {
+		if c.NotBefore.After(m.notBefore) {
+			m.notBefore = c.NotBefore
+		}
+		if c.NotAfter.Before(m.notAfter) {
+			m.notAfter = c.NotAfter
+		}
+	}
+	if at.Before(m.notBefore) || at.After(m.notAfter) {
+		// Checked first, so that expiry gives the same error with a cold
+		// cache as with a warm one.
+		return member{}, fmt.Errorf("%w: %v is outside the chain's validity [%v, %v]", ErrExpired,
+			at.UTC().Format(time.RFC3339), m.notBefore.Format(time.RFC3339), m.notAfter.Format(time.RFC3339))
+	}
+	inter := x509.NewCertPool()
+	inter.AddCert(orgCA)
+	chains, err := node.Verify(x509.VerifyOptions{
+		Roots:         v.roots,
+		Intermediates: inter,
+		CurrentTime:   at,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return member{}, fmt.Errorf("%w: node %q: %v", ErrNotMember, node.Subject, err)
+	}
+	for _, c := range chains {
+		if len(c) == 3 && c[1].Equal(orgCA) && c[2].Equal(v.root) {
+			return m, nil
+		}
+	}
+	return member{}, fmt.Errorf("%w: node %q is not certified by organization CA %q under the root", ErrNotMember, node.Subject, orgCA.Subject)
+}
+
+// pairID is the cache key of a (node certificate, organization CA) pair:
+// SHA-256 of both DERs, each preceded by its length.
+func pairID(node, orgCA *x509.Certificate) [sha256.Size]byte {
+	h := sha256.New()
+	for _, c := range []*x509.Certificate{node, orgCA} {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(c.Raw))))
+		h.Write(c.Raw)
+	}
+	var id [sha256.Size]byte
+	h.Sum(id[:0])
+	return id
+}

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// Chain is what the API needs from the consortium chain.
+type Chain interface {
+	Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
+	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
+}
+
+// MaxReceiptWait bounds the ?wait= long poll of a receipt.
+const MaxReceiptWait = 60 * time.Second
+
+// PendingView answers a receipt request while the item is not yet anchored.
+type PendingView struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+}
+
+// getReceipt serves the item's receipt. With ?wait=DURATION it waits (up
+// to MaxReceiptWait) for the item to be anchored; while it is not, the
+// answer is 202 with the plain status.
+func (s *Server) getReceipt(c echo.Context) error {
+	var wait time.Duration
+	if q := c.QueryParam("wait"); q != "" {
+		d, err := time.ParseDuration(q)
+		if err != nil || d < 0 {
+			return errBadRequest("bad-parameter", "wait must be a duration such as 20s.")
+		}
+		wait = min(d, MaxReceiptWait)
+	}
+	rec, err := s.readable(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	deadline := time.Now().Add(wait)
+	for {
+		r, err := s.ev.Receipt(ctx, rec.ID)
+		if err == nil {
+			b, err := r.Encode()
+			if err != nil {
+				return err
+			}
+			if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).ID, custody.EventViewed, "receipt"); err != nil {
+				return err
+			}
+			return c.Blob(http.StatusOK, "application/json", b)
+		}
+		if !errors.Is(err, evidence.ErrNotAnchored) && !isNoCheckpoint(err) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	c.Response().Header().Set("Retry-After", "1")
+	return c.JSON(http.StatusAccepted, PendingView{ID: rec.ID, Status: evidence.StatusTimestamped,
+		Detail: "The evidence is recorded and time-stamped but not yet anchored in the consortium chain, so no receipt exists yet. Retry shortly, or ask with ?wait=20s."})
+}
+
+// isNoCheckpoint reports a chain too young to have a checkpoint.
+func isNoCheckpoint(err error) bool { return errors.Is(err, anchor.ErrNoCheckpoint) }
+
+// lookup answers, without authentication, whether and when a SHA-256 digest
+// was anchored. It reveals nothing about owners or metadata.
+func (s *Server) lookup(c echo.Context) error {
+	l, err := s.ev.LookupSHA256(c.Request().Context(), c.QueryParam("sha256"))
+	if errors.Is(err, evidence.ErrBadDigest) {
+		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, l)
+}
+
+// getCheckpoint serves the latest checkpoint of the log.
+func (s *Server) getCheckpoint(c echo.Context) error {
+	if s.chain == nil {
+		return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
+	}
+	cp, err := s.chain.Checkpoint(c.Request().Context())
+	if err != nil {
+		if isNoCheckpoint(err) {
+			c.Response().Header().Set("Retry-After", "1")
+			return problem(http.StatusServiceUnavailable, "no-checkpoint", "No checkpoint yet", "The chain has not committed a checkpoint yet. Retry shortly.")
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, cp)
+}
+
+// ConsistencyView is an RFC 6962 §2.1.2 consistency proof between two tree sizes.
+type ConsistencyView struct {
+	First  uint64   `json:"first"`
+	Second uint64   `json:"second"`
+	Proof  []string `json:"proof"` // hex node hashes
+}
+
+// getConsistency proves that the log at size first is a prefix of the log
+// at size second, so anyone holding an older checkpoint can check that the
+// history was not rewritten.
+func (s *Server) getConsistency(c echo.Context) error {
+	if s.chain == nil {
+		return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
+	}
+	first, err1 := strconv.ParseUint(c.QueryParam("first"), 10, 64)
+	second, err2 := strconv.ParseUint(c.QueryParam("second"), 10, 64)
+	if err1 != nil || err2 != nil || first > second {
+		return errBadRequest("bad-parameter", "first and second must be tree sizes with first ≤ second.")
+	}
+	proof, err := s.chain.ConsistencyProof(first, second)
+	if err != nil {
+		return errBadRequest("bad-parameter", fmt.Sprintf("No consistency proof between sizes %d and %d: %v", first, second, err))
+	}
+	v := ConsistencyView{First: first, Second: second, Proof: make([]string, len(proof))}
+	for i, p := range proof {
+		v.Proof[i] = fmt.Sprintf("%x", p)
+	}
+	return c.JSON(http.StatusOK, v)
+}

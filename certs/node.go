@@ -1,0 +1,49 @@
+package certs
+
+import (
+	"crypto/ed25519"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"time"
+)
+
+// NodeValidity is the validity period of a node certificate.
+const NodeValidity = 5 * 365 * 24 * time.Hour
+
+// IssueNode certifies a node's Ed25519 key (its CometBFT validator key):
+// CN=name, O=org name (from the CA), OU=kind (from the CA), KeyUsage
+// digitalSignature, ExtKeyUsage serverAuth+clientAuth, 5 years (clamped to
+// the CA), random serial.
+//
+// a must be an organization CA (it carries an O and an OU): a node
+// certificate always chains to the root through its organization's CA.
+func (a *Authority) IssueNode(name string, pub ed25519.PublicKey, now time.Time) (*x509.Certificate, error) {
+	if name == "" {
+		return nil, fmt.Errorf("certs: node: empty name")
+	}
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("%w: node public key of %d bytes, want Ed25519 (%d)", ErrKey, len(pub), ed25519.PublicKeySize)
+	}
+	if !a.Cert.IsCA || len(a.Cert.Subject.Organization) == 0 || len(a.Cert.Subject.OrganizationalUnit) == 0 {
+		return nil, fmt.Errorf("%w: %q is not an organization CA", ErrNotCA, a.Cert.Subject)
+	}
+	serial, err := newSerial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			CommonName:         name,
+			Organization:       a.Cert.Subject.Organization,
+			OrganizationalUnit: a.Cert.Subject.OrganizationalUnit,
+		},
+		NotBefore:             now.Add(-backdate).UTC(),
+		NotAfter:              a.clamp(now.Add(NodeValidity)).UTC(),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+	}
+	return create(tmpl, a.Cert, pub, a.Signer)
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/storage"
+)
+
+// nodePKI is what a node needs of the consortium PKI.
+type nodePKI struct {
+	Root *x509.Certificate
+	Org  *certs.Authority
+	TSA  *certs.Leaf
+	// Node certifies the node's validator key; nil on a dev node's first
+	// start (serve issues it).
+	Node *x509.Certificate
+	dir  string
+}
+
+// chain is the running consortium-chain part of a node.
+type chain struct {
+	*anchor.Chain
+	validators []receipt.Validator
+	chainID    string
+	dbs        []*bolt.DB
+}
+
+func (c *chain) close() {
+	if c.Chain != nil {
+		c.Chain.Stop()
+	}
+	for _, db := range c.dbs {
+		db.Close()
+	}
+}
+
+func (c Config) chainHome() string {
+	if c.Chain.Home != "" {
+		return c.Chain.Home
+	}
+	return filepath.Join(c.Data, "chain")
+}
+
+// startChain starts this node's part of the consortium chain and attaches
+// it to the evidence service. On the embedded default (no trust bundle
+// configured) it creates a single-validator development chain on first start.
+func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI, ev *evidence.Service) (*chain, error) {
+	home := cfg.chainHome()
+	pub, _, err := anchor.InitHome(home)
+	if err != nil {
+		return nil, err
+	}
+	ch := &chain{}
+	if pki.Node == nil {
+		if pki.Node, err = devNodeCert(pki, cfg.Org, pub); err != nil {
+			return nil, err
+		}
+	}
+	if np, ok := pki.Node.PublicKey.(ed25519.PublicKey); !ok || !np.Equal(pub) {
+		return nil, fmt.Errorf("the node certificate in %s does not certify the validator key in %s", pki.dir, home)
+	}
+	if cfg.Chain.Trust == "" {
+		if err := devGenesis(home, cfg.Org, pub, pki.Root); err != nil {
+			return nil, err
+		}
+	}
+	gen, err := anchor.ReadGenesis(anchor.GenesisPath(home))
+	if err != nil {
+		return nil, fmt.Errorf("chain genesis: %w", err)
+	}
+	ch.chainID = gen.ChainID
+	if cfg.Chain.Trust == "" {
+		ch.validators = []receipt.Validator{{Name: cfg.Org, Kind: certs.KindNotary, PubKey: base64.StdEncoding.EncodeToString(pub),
+			Power: gen.Validators[0].Power, CertPEM: string(certs.EncodePEM(pki.Node))}}
+	} else if ch.validators, err = trustedValidators(cfg.Chain.Trust, gen.ChainID); err != nil {
+		return nil, err
+	}
+	state, err := storage.OpenDB(filepath.Join(home, "app.db"))
+	if err != nil {
+		return nil, err
+	}
+	local, err := storage.OpenDB(filepath.Join(cfg.Data, "anchor.db"))
+	if err != nil {
+		state.Close()
+		return nil, err
+	}
+	ch.dbs = []*bolt.DB{state, local}
+	ch.Chain, err = anchor.Start(ctx, anchor.ChainConfig{
+		Home: home, StateDB: state, LocalDB: local, ChainID: gen.ChainID, Root: pki.Root,
+		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, OnFinal: ev.MarkFinal,
+		Moniker: cfg.Org, P2PListen: cfg.Chain.P2PListen, Peers: cfg.Chain.Peers,
+		TimeoutCommit: cfg.Chain.TimeoutCommit.Duration, Log: log,
+	})
+	if err != nil {
+		ch.close()
+		return nil, err
+	}
+	ev.AttachAnchor(ch.Chain, ch.Notify)
+	return ch, nil
+}
+
+// devNodeCert loads the dev node's certificate, or issues it for pub.
+func devNodeCert(pki *nodePKI, org string, pub ed25519.PublicKey) (*x509.Certificate, error) {
+	path := filepath.Join(pki.dir, "node.pem")
+	if b, err := os.ReadFile(path); err == nil {
+		cs, err := certs.ParsePEM(b)
+		if err != nil || len(cs) != 1 {
+			return nil, fmt.Errorf("%s: not one certificate", path)
+		}
+		return cs[0], nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	cert, err := pki.Org.IssueNode(org+" node", pub, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return cert, writeFileSync(path, certs.EncodePEM(cert), 0o644)
+}
+
+// devGenesis writes a single-validator genesis on a dev node's first start.
+func devGenesis(home, org string, pub ed25519.PublicKey, root *x509.Certificate) error {
+	path := anchor.GenesisPath(home)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	chainID := "custos-dev-" + hex.EncodeToString(b[:])
+	return anchor.WriteGenesis(path, chainID, []anchor.GenesisValidator{{Name: org, PubKey: pub, Power: 10}}, root, time.Now())
+}
+
+// trustedValidators reads the validators of a consortium trust bundle.
+func trustedValidators(path, chainID string) ([]receipt.Validator, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("trust bundle: %w", err)
+	}
+	t, err := receipt.ParseTrust(b)
+	if err != nil {
+		return nil, fmt.Errorf("trust bundle %s: %w", path, err)
+	}
+	if t.ChainID != chainID {
+		return nil, fmt.Errorf("trust bundle %s is for chain %q, the genesis for %q", path, t.ChainID, chainID)
+	}
+	return t.Validators, nil
+}
+
+func writeFileSync(path string, b []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

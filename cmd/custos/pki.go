@@ -1,0 +1,86 @@
+package main
+
+import (
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+)
+
+func (c Config) pkiDir() string {
+	if c.PKI != "" {
+		return c.PKI
+	}
+	return filepath.Join(c.Data, "pki")
+}
+
+// loadPKI loads the node's certificates and keys. A development node (no
+// trust bundle configured) creates its own PKI on first start; a consortium
+// member's comes from `custos consortium init` and holds no root key.
+func loadPKI(cfg Config) (*nodePKI, error) {
+	dir := cfg.pkiDir()
+	if cfg.Chain.Trust == "" {
+		dev, err := certs.LoadOrCreateDev(dir, cfg.Org, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("development PKI: %w", err)
+		}
+		return &nodePKI{Root: dev.Root.Cert, Org: dev.Org, TSA: dev.TSA, dir: dir}, nil
+	}
+	root, err := readCert(filepath.Join(dir, "root.pem"))
+	if err != nil {
+		return nil, err
+	}
+	orgCert, orgKey, err := readPair(dir, "org-ca")
+	if err != nil {
+		return nil, err
+	}
+	tsaCert, tsaKey, err := readPair(dir, "tsa")
+	if err != nil {
+		return nil, err
+	}
+	node, err := readCert(filepath.Join(dir, "node.pem"))
+	if err != nil {
+		return nil, err
+	}
+	org := &certs.Authority{Cert: orgCert, Signer: orgKey, Chain: []*x509.Certificate{root}}
+	return &nodePKI{
+		Root: root, Org: org, Node: node, dir: dir,
+		TSA: &certs.Leaf{Cert: tsaCert, Signer: tsaKey, Chain: []*x509.Certificate{orgCert, root}},
+	}, nil
+}
+
+func readCert(path string) (*x509.Certificate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("PKI: %w", err)
+	}
+	cs, err := certs.ParsePEM(b)
+	if err != nil || len(cs) != 1 {
+		return nil, fmt.Errorf("PKI: %s must hold exactly one certificate (%v)", path, err)
+	}
+	return cs[0], nil
+}
+
+// readPair reads DIR/NAME.pem and DIR/NAME.key and checks they match.
+func readPair(dir, name string) (*x509.Certificate, crypto.Signer, error) {
+	cert, err := readCert(filepath.Join(dir, name+".pem"))
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name+".key"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("PKI: %w", err)
+	}
+	key, err := certs.ParseKeyPEM(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("PKI: %s.key: %w", name, err)
+	}
+	if !certs.SameKey(cert, key) {
+		return nil, nil, fmt.Errorf("PKI: %s.key is not the key of %s.pem", name, name)
+	}
+	return cert, key, nil
+}

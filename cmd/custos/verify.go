@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// verifyCmd is `custos verify`: an offline check of a receipt against a
+// trust bundle, and optionally of the evidence file against the receipt.
+// Exit status: 0 valid, 1 invalid (the failing step is named), 2 usage
+// error (missing flag, unreadable file, unusable trust bundle).
+func verifyCmd() *cobra.Command {
+	var receiptPath, filePath, trustPath string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--json]",
+		Short: "Verify a receipt offline: digests, custody events, time-stamps, inclusion and the consortium checkpoint",
+		Long: `Verify checks a Custos receipt without any server or network: the evidence file's digests (with --file),
+the custody events and their hash chain, the RFC 3161 time-stamp tokens, each event's inclusion in the
+evidence log, and the checkpoint signed by the consortium's validators named in the trust bundle.
+
+Exit status: 0 the receipt is valid; 1 it is not (the failing step is printed with the expected and the
+computed values); 2 usage error (a missing flag, an unreadable file or an unusable trust bundle).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if receiptPath == "" || trustPath == "" {
+				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
+			}
+			return runVerify(cmd.OutOrStdout(), receiptPath, filePath, trustPath, asJSON)
+		},
+	}
+	cmd.Flags().StringVar(&receiptPath, "receipt", "", "receipt JSON file")
+	cmd.Flags().StringVar(&filePath, "file", "", "evidence file to check against the receipt (optional)")
+	cmd.Flags().StringVar(&trustPath, "trust", "", "trust bundle JSON file (keep your own copy)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
+	return cmd
+}
+
+// verifyReport is the --json output.
+type verifyReport struct {
+	Valid  bool            `json:"valid"`
+	Step   string          `json:"step,omitempty"` // the failing step
+	Want   string          `json:"expected,omitempty"`
+	Got    string          `json:"computed,omitempty"`
+	Error  string          `json:"error,omitempty"`
+	Result *receipt.Result `json:"result,omitempty"`
+}
+
+func runVerify(out io.Writer, receiptPath, filePath, trustPath string, asJSON bool) error {
+	rb, err := os.ReadFile(receiptPath)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	tb, err := os.ReadFile(trustPath)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	trust, err := receipt.ParseTrust(tb)
+	if err != nil {
+		return usageError("%s: %v", trustPath, err)
+	}
+	var artifact io.Reader
+	if filePath != "" {
+		f, err := os.Open(filePath)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		defer f.Close()
+		artifact = f
+	}
+	res, err := verifyBytes(rb, artifact, trust)
+	var ve *receipt.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		if asJSON {
+			return printJSON(out, verifyReport{Step: ve.Step, Want: ve.Want, Got: ve.Got, Error: ve.Err.Error()}, 1)
+		}
+		printFailure(out, ve)
+		return exitError{code: 1, msg: "the receipt is NOT valid: the " + ve.Step + " check failed"}
+	case err != nil: // reading the evidence file
+		return usageError("%v", err)
+	}
+	if asJSON {
+		return printJSON(out, verifyReport{Valid: true, Result: res}, 0)
+	}
+	printResult(out, res)
+	return nil
+}
+
+// verifyBytes parses the receipt (a malformed one fails at step "format")
+// and verifies it.
+func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust) (*receipt.Result, error) {
+	r, err := receipt.Parse(rb)
+	if err != nil {
+		return nil, &receipt.VerifyError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1", Got: "a malformed document", Err: err}
+	}
+	return receipt.Verify(r, artifact, trust, receipt.Options{})
+}
+
+func printJSON(out io.Writer, rep verifyReport, code int) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitError{code: code}
+	}
+	return nil
+}
+
+func printFailure(out io.Writer, ve *receipt.VerifyError) {
+	fmt.Fprintf(out, "✗ %s\n", ve.Step)
+	fmt.Fprintf(out, "  %v\n", ve.Err)
+	if ve.Want != "" {
+		fmt.Fprintf(out, "  expected: %s\n", ve.Want)
+	}
+	if ve.Got != "" {
+		fmt.Fprintf(out, "  computed: %s\n", ve.Got)
+	}
+	fmt.Fprintln(out, "INVALID")
+}
+
+func printResult(out io.Writer, res *receipt.Result) {
+	ev := res.Evidence
+	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	p("✓ format: receipt version %d", receipt.Version)
+	if res.FileChecked {
+		p("✓ digest: the file matches the receipt")
+	} else {
+		p("- digest: not checked (no --file given)")
+	}
+	p("    evidence %s, %d bytes, %s", ev.ID, ev.Size, ev.MediaType)
+	p("    SHA-256 %s", ev.SHA256)
+	if ev.SM3 != "" {
+		p("    SM3     %s", ev.SM3)
+	}
+	p("✓ custody: %d event(s), one unbroken hash chain", len(res.Events))
+	for _, e := range res.Events {
+		subject := ""
+		if e.Subject != "" {
+			subject = " (" + e.Subject + ")"
+		}
+		p("    #%d %s %s%s by %s", e.Seq, e.Time, e.Type, subject, e.Actor)
+	}
+	p("✓ timestamp: %d RFC 3161 token(s) over the SHA-256, under the consortium root", len(res.Timestamps))
+	for _, t := range res.Timestamps {
+		p("    %s by %s (serial %s)", t.Time.Format(time.RFC3339Nano), orUnknown(t.TSA), t.Serial)
+	}
+	cp := res.Checkpoint
+	p("✓ inclusion: every event is in the log of %d leaves", cp.TreeSize)
+	for _, e := range res.Events {
+		p("    #%d at leaf %d", e.Seq, e.LeafIndex)
+	}
+	p("✓ checkpoint: chain %s, height %d (%s), signed by %d of %d voting power", cp.ChainID, cp.Height,
+		cp.Time.Format(time.RFC3339), cp.SignedPower, cp.TotalPower)
+	p("    tree size %d, root %s", cp.TreeSize, cp.Root)
+	names := make([]string, len(cp.Signers))
+	for i, s := range cp.Signers {
+		names[i] = fmt.Sprintf("%s (%s)", s.Name, s.Kind)
+	}
+	p("    signed by: %s", strings.Join(names, ", "))
+	p("VALID")
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unnamed TSA"
+	}
+	return s
+}

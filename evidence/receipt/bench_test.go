@@ -1,0 +1,69 @@
+package receipt
+
+import (
+	"bytes"
+	"testing"
+)
+
+// BenchmarkVerify verifies the golden receipt (1 token, 5 events, 4
+// validators) without its file, with one Verifier, on one goroutine: what
+// one core sustains for receipts that share a checkpoint (the
+// checkpoint's signatures are checked once; the token, events and proofs
+// every time).
+func BenchmarkVerify(b *testing.B) {
+	r, tr, _ := golden(b)
+	v, err := NewVerifier(tr)
+	check(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(r, nil, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyUncached is BenchmarkVerify with the checkpoint checked
+// every time: receipts that each have their own checkpoint.
+func BenchmarkVerifyUncached(b *testing.B) {
+	r, tr, _ := golden(b)
+	v, err := NewVerifier(tr)
+	check(b, err)
+	v.checkpoints.disabled = true
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(r, nil, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyFile adds the evidence file (small) to BenchmarkVerify.
+func BenchmarkVerifyFile(b *testing.B) {
+	r, tr, art := golden(b)
+	v, err := NewVerifier(tr)
+	check(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(r, bytes.NewReader(art), Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseVerify includes parsing the receipt bytes and building the
+// Verifier: the cost of one `custos verify` without process start.
+func BenchmarkParseVerify(b *testing.B) {
+	r, tr, _ := golden(b)
+	raw, err := r.Encode()
+	check(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Parse(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Verify(r, nil, tr, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

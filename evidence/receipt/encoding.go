@@ -1,0 +1,236 @@
+package receipt
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+// MaxSize is the largest receipt or trust bundle Parse and ParseTrust read.
+const MaxSize = 64 << 20
+
+// maxTotalPower is CometBFT's cap on a validator set's total voting power
+// (types.MaxTotalVotingPower, MaxInt64/8).
+const maxTotalPower = math.MaxInt64 / 8
+
+var hex64 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// Parse decodes a receipt strictly: b must be exactly the canonical
+// encoding of a well-formed receipt of this Version (see [Receipt.Encode]),
+// with no unknown field, duplicate member, other spelling or trailing byte.
+// Errors wrap ErrMalformed. Parse checks form, not truth: Verify does that.
+func Parse(b []byte) (*Receipt, error) {
+	if len(b) > MaxSize {
+		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrMalformed, len(b), MaxSize)
+	}
+	var r Receipt
+	if err := decodeStrict(b, &r); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if r.Version != Version {
+		return nil, fmt.Errorf("%w: version %d, this verifier reads version %d", ErrMalformed, r.Version, Version)
+	}
+	again, err := r.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(again, b) {
+		return nil, fmt.Errorf("%w: not in canonical form (white space, member order, escaping or null lists)", ErrMalformed)
+	}
+	return &r, nil
+}
+
+// Encode returns the canonical bytes of r: encoding/json's encoding of the
+// Receipt with its fields in declaration order, no white space, no
+// trailing newline, HTML-safe escaping, and empty lists written as [] (never
+// null). It fails, wrapping ErrMalformed, if r is not well formed.
+func (r *Receipt) Encode() ([]byte, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	c := *r
+	c.Events = make([]AnchoredEvent, len(r.Events))
+	for i, e := range r.Events {
+		if e.Proof == nil {
+			e.Proof = []string{}
+		}
+		c.Events[i] = e
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(&c); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown fields and
+// anything after the value.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("trailing data after the document")
+	}
+	return nil
+}
+
+// check verifies the form of every field: what Parse promises beyond JSON.
+func (r *Receipt) check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+	}
+	switch {
+	case r.Version != Version:
+		return bad("version %d, this verifier reads version %d", r.Version, Version)
+	case len(r.Timestamps) == 0:
+		return bad("no time-stamp token")
+	case len(r.Events) == 0:
+		return bad("no custody event")
+	}
+	if err := r.Evidence.check(); err != nil {
+		return err
+	}
+	for i, t := range r.Timestamps {
+		if _, err := decodeBase64(t); err != nil {
+			return bad("timestamps[%d]: %v", i, err)
+		}
+	}
+	for i, e := range r.Events {
+		if e.Event == "" {
+			return bad("events[%d]: empty event", i)
+		}
+		for j, p := range e.Proof {
+			if !hex64.MatchString(p) {
+				return bad("events[%d].proof[%d] %q is not 64 lowercase hex digits", i, j, p)
+			}
+		}
+	}
+	return r.Checkpoint.check()
+}
+
+func (ev *Evidence) check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: evidence: "+format, append([]any{ErrMalformed}, args...)...)
+	}
+	switch {
+	case !custody.ValidEvidenceID(ev.ID):
+		return bad("ID %q", ev.ID)
+	case !hex64.MatchString(ev.SHA256):
+		return bad("sha256 %q is not 64 lowercase hex digits", ev.SHA256)
+	case ev.SM3 != "" && !hex64.MatchString(ev.SM3):
+		return bad("sm3 %q is not 64 lowercase hex digits", ev.SM3)
+	case ev.Size <= 0:
+		return bad("size %d", ev.Size)
+	case ev.MediaType == "" || len(ev.MediaType) > 255:
+		return bad("media type %q", ev.MediaType)
+	}
+	return nil
+}
+
+func (c *Checkpoint) check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: checkpoint: "+format, append([]any{ErrMalformed}, args...)...)
+	}
+	switch {
+	case c.ChainID == "":
+		return bad("empty chain ID")
+	case c.Height < 2:
+		// The AppHash of block H is in header H+1, and H ≥ 1.
+		return bad("height %d (a checkpoint is at height 2 or more)", c.Height)
+	case c.TreeSize == 0:
+		return bad("tree size 0")
+	case !hex64.MatchString(c.Root):
+		return bad("root %q is not 64 lowercase hex digits", c.Root)
+	}
+	if _, err := decodeBase64(c.SignedHeader); err != nil {
+		return bad("signed_header: %v", err)
+	}
+	if _, err := decodeBase64(c.ValidatorSet); err != nil {
+		return bad("validator_set: %v", err)
+	}
+	return nil
+}
+
+// decodeBase64 decodes standard, padded base64 with its one canonical
+// spelling: no line breaks, zero padding bits. Empty input is refused.
+func decodeBase64(s string) ([]byte, error) {
+	if s == "" {
+		return nil, fmt.Errorf("empty base64")
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil || base64.StdEncoding.EncodeToString(b) != s {
+		return nil, fmt.Errorf("not canonical standard base64")
+	}
+	return b, nil
+}
+
+// ParseTrust decodes a trust bundle strictly: no unknown field or trailing
+// data, version 1, a chain ID, a root certificate that parses, and at least
+// one validator, each with a distinct 32-byte Ed25519 key (standard base64)
+// and a positive power, the total within CometBFT's limit. Errors wrap
+// ErrBadTrust. White space and member order are free: the bundle is not
+// hashed or signed, it is what the verifier chooses to trust.
+func ParseTrust(b []byte) (*Trust, error) {
+	if len(b) > MaxSize {
+		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrBadTrust, len(b), MaxSize)
+	}
+	var t Trust
+	if err := decodeStrict(b, &t); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadTrust, err)
+	}
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (t *Trust) check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrBadTrust}, args...)...)
+	}
+	switch {
+	case t.Version != 1:
+		return bad("version %d, this verifier reads version 1", t.Version)
+	case t.ChainID == "":
+		return bad("empty chain ID")
+	case len(t.Validators) == 0:
+		return bad("no validators")
+	}
+	if _, err := certs.ParsePEM([]byte(t.RootPEM)); err != nil {
+		return bad("root certificate: %v", err)
+	}
+	if t.TSAChain != "" {
+		if _, err := certs.ParsePEM([]byte(t.TSAChain)); err != nil {
+			return bad("TSA chain: %v", err)
+		}
+	}
+	seen := make(map[string]bool, len(t.Validators))
+	var total int64
+	for i, v := range t.Validators {
+		key, err := base64.StdEncoding.DecodeString(v.PubKey)
+		switch {
+		case err != nil || len(key) != ed25519.PublicKeySize:
+			return bad("validator %d (%s): public key is not 32 bytes of standard base64", i, v.Name)
+		case seen[string(key)]:
+			return bad("validator %d (%s): key listed twice", i, v.Name)
+		case v.Power <= 0:
+			return bad("validator %d (%s): power %d is not positive", i, v.Name, v.Power)
+		case v.Power > maxTotalPower-total:
+			return bad("total voting power over %d", int64(maxTotalPower))
+		}
+		seen[string(key)] = true
+		total += v.Power
+	}
+	return nil
+}

@@ -1,0 +1,65 @@
+package receipt
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/notary"
+)
+
+// checkTimestamp checks each RFC 3161 token of r: its SHA-256 is the hash
+// the created event recorded at the same position, and notary.Check
+// verifies it offline at its own genTime (RFC 3161 §2.4.2): a granted
+// reply, a valid CMS signature, a message imprint of SHA-256 and the
+// evidence digest, and a TSA certificate (critical id-kp-timeStamping,
+// §2.3) chaining to the trusted root.
+func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]TimestampResult, error) {
+	digest, err := hex.DecodeString(r.Evidence.SHA256)
+	if err != nil { // r.check ruled this out
+		return nil, &VerifyError{Step: StepFormat, Err: fmt.Errorf("%w: sha256: %v", ErrMalformed, err)}
+	}
+	out := make([]TimestampResult, len(r.Timestamps))
+	for i, t := range r.Timestamps {
+		reply, err := decodeBase64(t)
+		if err != nil {
+			return nil, fail(StepFormat, ErrMalformed, "", "", "timestamps[%d]: %v", i, err)
+		}
+		sum := sha256.Sum256(reply)
+		h := hex.EncodeToString(sum[:])
+		if h != created.Tokens[i] {
+			return nil, fail(StepTimestamp, ErrTimestamp, "SHA-256 "+created.Tokens[i]+" (recorded in the created event)", "SHA-256 "+h,
+				"token %d is not the token recorded in the custody chain", i)
+		}
+		ts, err := notary.Check(reply, crypto.SHA256, digest, v.roots, v.intermediates)
+		if err != nil {
+			return nil, &VerifyError{Step: StepTimestamp,
+				Want: "a token over SHA-256 " + r.Evidence.SHA256 + " from a TSA under the consortium root",
+				Got:  err.Error(),
+				Err:  fmt.Errorf("%w: token %d: %w", ErrTimestamp, i, err)}
+		}
+		out[i] = TimestampResult{Time: ts.Time.UTC(), TSA: v.tsaName(ts.Certificates), Hash: h}
+		if ts.SerialNumber != nil {
+			out[i].Serial = ts.SerialNumber.String()
+		}
+	}
+	return out, nil
+}
+
+// tsaName names the TSA for display: the subject CN of the first
+// time-stamping certificate in the token, else in the trust bundle's TSA
+// chain. notary.Check has already established which certificate signed.
+func (v *Verifier) tsaName(embedded []*x509.Certificate) string {
+	for _, list := range [][]*x509.Certificate{embedded, v.intermediates} {
+		for _, c := range list {
+			if certs.CheckTSA(c) == nil {
+				return c.Subject.CommonName
+			}
+		}
+	}
+	return ""
+}
