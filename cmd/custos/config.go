@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -103,6 +104,19 @@ func loadConfig(path string) (Config, error) {
 			keys[i] = k.String()
 		}
 		return c, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+	}
+	// Paths in the file are relative to the file's folder, so a member's
+	// folder can be moved as a whole.
+	base := filepath.Dir(path)
+	for _, f := range []*string{&c.Data, &c.PKI, &c.Chain.Home, &c.Chain.Trust} {
+		if *f != "" && !filepath.IsAbs(*f) && (f != &c.Data || md.IsDefined("data")) {
+			*f = filepath.Join(base, *f)
+		}
+	}
+	for i := range c.TSA.External {
+		if f := &c.TSA.External[i].CAFile; *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(base, *f)
+		}
 	}
 	return c, c.validate()
 }

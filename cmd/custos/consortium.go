@@ -1,0 +1,270 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+func consortiumCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "consortium", Short: "Set up a consortium chain of courts, notaries and arbitration bodies"}
+	cmd.AddCommand(consortiumInitCmd())
+	return cmd
+}
+
+type memberSpec struct {
+	Kind, Name, Slug string
+}
+
+func consortiumInitCmd() *cobra.Command {
+	var out, host, chainID, name string
+	var orgs []string
+	var apiPort, p2pPort int
+	cmd := &cobra.Command{
+		Use:   `init --out DIR --org KIND:NAME...`,
+		Short: "Write keys, certificates, genesis, configs and the trust bundle for every member",
+		Long: `Writes one folder per member (its organization CA under one consortium root, its TSA and node
+certificates, its CometBFT keys, the shared genesis and a custos.toml) and the consortium's trust bundle.
+KIND is court, notary or arbitration. Each member then runs: custos serve --config DIR/<member>/custos.toml
+
+The root CA's key is written to DIR/offline/root.key: move it off every node (it is needed only to admit
+new members).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" || len(orgs) == 0 {
+				return usageError("consortium init needs --out DIR and at least one --org KIND:NAME")
+			}
+			members, err := parseMembers(orgs)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			if chainID == "" {
+				var b [4]byte
+				rand.Read(b[:])
+				chainID = "custos-" + hex.EncodeToString(b[:])
+			}
+			return consortiumInit(cmd.OutOrStdout(), initParams{out: out, name: name, chainID: chainID, host: host,
+				apiPort: apiPort, p2pPort: p2pPort, members: members, now: time.Now()})
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "folder to write the consortium into (must not exist or be empty)")
+	cmd.Flags().StringArrayVar(&orgs, "org", nil, `a member, as KIND:NAME (KIND is court, notary or arbitration); repeat for each`)
+	cmd.Flags().StringVar(&name, "name", "Custos Consortium", "the consortium's name, in its root certificate")
+	cmd.Flags().StringVar(&chainID, "chain-id", "", "chain ID (default: custos-<random>)")
+	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address the members' nodes listen on and reach each other at (edit each custos.toml for separate machines)")
+	cmd.Flags().IntVar(&apiPort, "api-port", 8081, "API port of the first member; the others count up")
+	cmd.Flags().IntVar(&p2pPort, "p2p-port", 26656, "p2p port of the first member; the others count up")
+	return cmd
+}
+
+var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
+
+func parseMembers(orgs []string) ([]memberSpec, error) {
+	var out []memberSpec
+	seen := map[string]bool{}
+	count := map[string]int{}
+	for _, o := range orgs {
+		kind, name, ok := strings.Cut(o, ":")
+		name = strings.TrimSpace(name)
+		switch {
+		case !ok || name == "":
+			return nil, fmt.Errorf("--org %q: want KIND:NAME", o)
+		case kind != certs.KindCourt && kind != certs.KindNotary && kind != certs.KindArbitration:
+			return nil, fmt.Errorf("--org %q: KIND must be court, notary or arbitration", o)
+		case seen[name]:
+			return nil, fmt.Errorf("--org %q: %s is named twice", o, name)
+		}
+		seen[name] = true
+		count[kind]++
+		slug := strings.Trim(slugRE.ReplaceAllString(strings.ToLower(name), "-"), "-")
+		if len(slug) < 3 { // names in Chinese, say: number the members of a kind
+			slug = fmt.Sprintf("%s-%d", kind, count[kind])
+		}
+		for seen["dir:"+slug] {
+			slug += "-x"
+		}
+		seen["dir:"+slug] = true
+		out = append(out, memberSpec{Kind: kind, Name: name, Slug: slug})
+	}
+	return out, nil
+}
+
+type initParams struct {
+	out, name, chainID, host string
+	apiPort, p2pPort         int
+	members                  []memberSpec
+	now                      time.Time
+}
+
+type memberFiles struct {
+	spec    memberSpec
+	dir     string
+	pub     ed25519.PublicKey
+	nodeID  string
+	org     *certs.Authority
+	tsa     *certs.Leaf
+	node    *x509.Certificate
+	api     string
+	p2pAddr string
+}
+
+func consortiumInit(w io.Writer, p initParams) error {
+	if entries, err := os.ReadDir(p.out); err == nil && len(entries) > 0 {
+		return usageError("%s exists and is not empty; choose a new folder", p.out)
+	}
+	root, err := certs.NewRoot(p.name+" Root CA", p.now)
+	if err != nil {
+		return err
+	}
+	var ms []*memberFiles
+	for i, spec := range p.members {
+		m, err := initMember(p, root, spec, i)
+		if err != nil {
+			return fmt.Errorf("member %s: %w", spec.Name, err)
+		}
+		ms = append(ms, m)
+	}
+	trust := receipt.Trust{Version: 1, ChainID: p.chainID, RootPEM: string(certs.EncodePEM(root.Cert))}
+	var vals []anchor.GenesisValidator
+	for _, m := range ms {
+		vals = append(vals, anchor.GenesisValidator{Name: m.spec.Name, PubKey: m.pub, Power: 10})
+		trust.Validators = append(trust.Validators, receipt.Validator{Name: m.spec.Name, Kind: m.spec.Kind,
+			PubKey: base64.StdEncoding.EncodeToString(m.pub), Power: 10, CertPEM: string(certs.EncodePEM(m.node))})
+	}
+	tb, err := json.MarshalIndent(trust, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileSync(filepath.Join(p.out, "trust.json"), append(tb, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := anchor.WriteGenesis(filepath.Join(p.out, "genesis.json"), p.chainID, vals, root.Cert, p.now); err != nil {
+		return err
+	}
+	gen, err := os.ReadFile(filepath.Join(p.out, "genesis.json"))
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := writeFileSync(anchor.GenesisPath(filepath.Join(m.dir, "chain")), gen, 0o644); err != nil {
+			return err
+		}
+		if err := writeMemberConfig(m, ms, p); err != nil {
+			return err
+		}
+	}
+	if err := writeOffline(p.out, root); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Consortium %q (chain %s) written to %s:\n", p.name, p.chainID, p.out)
+	for _, m := range ms {
+		fmt.Fprintf(w, "  %-12s %-40s custos serve --config %s   (API http://%s)\n", m.spec.Kind, m.spec.Name, filepath.Join(m.dir, "custos.toml"), m.api)
+	}
+	fmt.Fprintf(w, "Trust bundle for verifiers: %s\n", filepath.Join(p.out, "trust.json"))
+	fmt.Fprintf(w, "Move %s off every node: it is needed only to admit new members.\n", filepath.Join(p.out, "offline", "root.key"))
+	return nil
+}
+
+func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*memberFiles, error) {
+	m := &memberFiles{spec: spec, dir: filepath.Join(p.out, spec.Slug),
+		api: fmt.Sprintf("%s:%d", p.host, p.apiPort+i), p2pAddr: fmt.Sprintf("%s:%d", p.host, p.p2pPort+i)}
+	var err error
+	if m.pub, m.nodeID, err = anchor.InitHome(filepath.Join(m.dir, "chain")); err != nil {
+		return nil, err
+	}
+	if m.org, err = root.NewOrgCA(spec.Kind, spec.Name, p.now); err != nil {
+		return nil, err
+	}
+	if m.tsa, err = m.org.IssueTSA(spec.Name+" TSA", p.now); err != nil {
+		return nil, err
+	}
+	if m.node, err = m.org.IssueNode(spec.Name+" node", m.pub, p.now); err != nil {
+		return nil, err
+	}
+	pki := filepath.Join(m.dir, "pki")
+	if err := os.MkdirAll(pki, 0o700); err != nil {
+		return nil, err
+	}
+	orgKey, err := certs.EncodeKeyPEM(m.org.Signer)
+	if err != nil {
+		return nil, err
+	}
+	tsaKey, err := certs.EncodeKeyPEM(m.tsa.Signer)
+	if err != nil {
+		return nil, err
+	}
+	files := []struct {
+		name string
+		b    []byte
+		mode os.FileMode
+	}{
+		{"root.pem", certs.EncodePEM(root.Cert), 0o644},
+		{"org-ca.pem", certs.EncodePEM(m.org.Cert), 0o644},
+		{"org-ca.key", orgKey, 0o600},
+		{"tsa.pem", certs.EncodePEM(m.tsa.Cert), 0o644},
+		{"tsa.key", tsaKey, 0o600},
+		{"node.pem", certs.EncodePEM(m.node), 0o644},
+	}
+	for _, f := range files {
+		if err := writeFileSync(filepath.Join(pki, f.name), f.b, f.mode); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func writeMemberConfig(m *memberFiles, all []*memberFiles, p initParams) error {
+	var peers []string
+	for _, o := range all {
+		if o != m {
+			peers = append(peers, fmt.Sprintf("%q", o.nodeID+"@"+o.p2pAddr))
+		}
+	}
+	cfg := fmt.Sprintf(`# Custos node of %s (%s), member of consortium chain %s.
+# Start it with: custos serve --config %s
+# Relative paths are relative to this file's folder.
+org = %q
+data = "data"
+listen = %q
+pki = "pki"
+
+[chain]
+home = "chain"
+p2p_listen = "tcp://%s"
+peers = [%s]
+trust = "../trust.json"
+timeout_commit = "100ms"
+`, m.spec.Name, m.spec.Kind, p.chainID, filepath.Join(m.dir, "custos.toml"), m.spec.Name, m.api, m.p2pAddr, strings.Join(peers, ", "))
+	return writeFileSync(filepath.Join(m.dir, "custos.toml"), []byte(cfg), 0o600)
+}
+
+func writeOffline(out string, root *certs.Authority) error {
+	dir := filepath.Join(out, "offline")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	key, err := certs.EncodeKeyPEM(root.Signer)
+	if err != nil {
+		return err
+	}
+	if err := writeFileSync(filepath.Join(dir, "root.pem"), certs.EncodePEM(root.Cert), 0o644); err != nil {
+		return err
+	}
+	return writeFileSync(filepath.Join(dir, "root.key"), key, 0o600)
+}
