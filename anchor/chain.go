@@ -107,8 +107,12 @@ var ErrNoCheckpoint = errors.New("anchor: no checkpoint yet")
 // Checkpoint returns the latest checkpoint: the signed header of the last
 // committed block, whose AppHash is the tree head after the block before.
 func (c *Chain) Checkpoint(ctx context.Context) (*receipt.Checkpoint, error) {
-	h := c.Node.Height()
-	if h < 2 {
+	return c.CheckpointAt(ctx, c.Node.Height())
+}
+
+// CheckpointAt returns the checkpoint at a committed height (≥ 2).
+func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint, error) {
+	if h < 2 || h > c.Node.Height() {
 		return nil, ErrNoCheckpoint
 	}
 	sh, vals, err := c.Node.SignedHeader(ctx, h)

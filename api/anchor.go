@@ -19,6 +19,7 @@ import (
 // Chain is what the API needs from the consortium chain.
 type Chain interface {
 	Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
+	CheckpointAt(ctx context.Context, height int64) (*receipt.Checkpoint, error)
 	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
 }
 
@@ -95,12 +96,25 @@ func (s *Server) lookup(c echo.Context) error {
 	return c.JSON(http.StatusOK, l)
 }
 
-// getCheckpoint serves the latest checkpoint of the log.
+// getCheckpoint serves the latest checkpoint of the log, or the one at
+// ?height=H.
 func (s *Server) getCheckpoint(c echo.Context) error {
 	if s.chain == nil {
 		return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
 	}
-	cp, err := s.chain.Checkpoint(c.Request().Context())
+	var cp *receipt.Checkpoint
+	var err error
+	if q := c.QueryParam("height"); q != "" {
+		h, perr := strconv.ParseInt(q, 10, 64)
+		if perr != nil || h < 2 {
+			return errBadRequest("bad-parameter", "height must be a block height ≥ 2.")
+		}
+		if cp, err = s.chain.CheckpointAt(c.Request().Context(), h); isNoCheckpoint(err) {
+			return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("No committed block at height %d.", h))
+		}
+	} else {
+		cp, err = s.chain.Checkpoint(c.Request().Context())
+	}
 	if err != nil {
 		if isNoCheckpoint(err) {
 			c.Response().Header().Set("Retry-After", "1")

@@ -36,7 +36,9 @@ type AuditOptions struct {
 }
 
 // AuditReport is what Audit found. Lists name record IDs, except Orphans,
-// which names blob keys.
+// which names blob keys; an orphan inline blob (bytes in bbolt that no
+// record has) is named "inline/sha256/<hex>". Blobs counts the blob
+// store's blobs and the inline ones.
 type AuditReport struct {
 	Records      int      `json:"records"`
 	Events       int      `json:"events"`
@@ -56,10 +58,10 @@ func (r *AuditReport) OK() bool {
 	return len(r.Missing)+len(r.SizeMismatch)+len(r.Corrupt)+len(r.BrokenChains)+len(r.BadTokens)+len(r.Orphans) == 0
 }
 
-// Audit checks the store's integrity: every record's blob exists with the
-// right size (and digest, if Deep), every custody chain links, every
-// built-in token verifies, and (if the blob store can list) no blob exists
-// without a record.
+// Audit checks the store's integrity: every record's blob, inline or in
+// the blob store, exists with the right size (and digest, if Deep), every
+// custody chain links, every built-in token verifies, and no inline blob
+// (nor, if the blob store can list, stored blob) exists without a record.
 func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error) {
 	rep := &AuditReport{}
 	referenced := map[string]bool{}
@@ -80,6 +82,9 @@ func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, e
 		})
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.auditInlineOrphans(referenced, rep); err != nil {
 		return nil, err
 	}
 	if l, ok := s.cfg.Blobs.(KeyLister); ok {
@@ -115,6 +120,9 @@ func (s *Service) auditRecord(ctx context.Context, tx *bolt.Tx, r *Record, opts 
 			rep.BadTokens = append(rep.BadTokens, r.ID)
 		}
 	}
+	if auditInline(tx, r, opts, rep) {
+		return
+	}
 	if tx.Bucket(bPending).Get(u64(r.Seq)) != nil {
 		rep.Pending = append(rep.Pending, r.ID)
 		return
@@ -139,4 +147,40 @@ func (s *Service) auditRecord(ctx context.Context, tx *bolt.Tx, r *Record, opts 
 			rep.Corrupt = append(rep.Corrupt, r.ID)
 		}
 	}
+}
+
+// auditInline checks r's bytes if they are inline, and reports whether
+// they were.
+func auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) bool {
+	if r.Size > maxInline {
+		return false
+	}
+	sum, err := decodeHex32(r.SHA256)
+	if err != nil {
+		return false // not a digest: the blob store lookup reports it missing
+	}
+	v := tx.Bucket(bInline).Get(sum)
+	switch {
+	case v == nil:
+		return false
+	case int64(len(v)) != r.Size:
+		rep.SizeMismatch = append(rep.SizeMismatch, r.ID)
+	case opts.Deep && sha256.Sum256(v) != [32]byte(sum):
+		rep.Corrupt = append(rep.Corrupt, r.ID)
+	}
+	return true
+}
+
+// auditInlineOrphans counts the inline blobs and lists those that no
+// record references.
+func (s *Service) auditInlineOrphans(referenced map[string]bool, rep *AuditReport) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bInline).ForEach(func(k, _ []byte) error {
+			rep.Blobs++
+			if key := "sha256/" + hex.EncodeToString(k); !referenced[key] {
+				rep.Orphans = append(rep.Orphans, "inline/"+key)
+			}
+			return nil
+		})
+	})
 }

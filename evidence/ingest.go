@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"net/http"
 	"sync"
 
 	"github.com/custos-project/custos/evidence/custody"
@@ -32,9 +31,11 @@ import (
 // concurrent use.
 type Upload struct {
 	s      *Service
+	ctx    context.Context // NewUpload's, for staging a blob once the body outgrows InlineMax
 	id     string
 	owner  string
-	staged storage.Staged
+	staged storage.Staged // nil while the body may still be inlined, and for inline bodies
+	body   *[]byte        // an inline body (pooled buffer), or nil
 	hashes []hash.Hash
 	n      int64
 	sniff  string
@@ -42,26 +43,35 @@ type Upload struct {
 	done   bool
 }
 
-// NewUpload starts an upload by owner and stages a blob for it.
+// NewUpload starts an upload by owner. Without inlining it stages a blob
+// for it at once; with inlining the blob is staged only if the body turns
+// out larger than InlineMax.
 func (s *Service) NewUpload(ctx context.Context, owner string) (*Upload, error) {
-	id := NewID()
-	st, err := s.cfg.Blobs.Stage(ctx, id)
-	if err != nil {
-		return nil, wrapStorage(err)
+	u := &Upload{s: s, ctx: ctx, id: NewID(), owner: owner, hashes: newHashes(s.cfg.SM3)}
+	if s.inlineMax == 0 {
+		st, err := s.cfg.Blobs.Stage(ctx, u.id)
+		if err != nil {
+			return nil, wrapStorage(err)
+		}
+		u.staged = st
 	}
-	return &Upload{s: s, id: id, owner: owner, staged: st, hashes: newHashes(s.cfg.SM3)}, nil
+	return u, nil
 }
 
 // ReadFrom streams the upload's bytes once into the digests and the staged
-// blob. It may be called once.
+// blob (or, up to InlineMax bytes, into memory). It may be called once.
 func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	if u.read || u.done {
 		return 0, ErrUploadState
 	}
 	u.read = true
-	n, err := hashCopy(u.staged, r, u.hashes, u.s.cfg.MaxSize, func(head []byte) {
-		u.sniff = http.DetectContentType(head)
-	})
+	var n int64
+	var err error
+	if u.staged == nil {
+		n, err = u.readInline(r)
+	} else {
+		n, err = u.readStaged(r)
+	}
 	u.n = n
 	if err != nil {
 		return n, wrapStorage(err)
@@ -70,9 +80,10 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 }
 
 // Finish commits the upload: it makes the staged bytes durable, obtains
-// the time-stamp tokens, commits the record with its created event in one
-// (group) bbolt transaction and promotes the blob to its content-addressed
-// key. It returns only once all of that is durable.
+// the time-stamp tokens, commits the record with its created event (and an
+// inline body's bytes) in one group-committed bbolt transaction and promotes
+// a staged blob to its content-addressed key. It returns only once all of
+// that is durable.
 func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 	if !u.read || u.done {
 		return nil, ErrUploadState
@@ -83,8 +94,10 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 	if err := meta.Validate(u.s.cfg.Now()); err != nil {
 		return nil, err
 	}
-	if err := u.staged.Commit(); err != nil {
-		return nil, wrapStorage(err)
+	if u.staged != nil {
+		if err := u.staged.Commit(); err != nil {
+			return nil, wrapStorage(err)
+		}
 	}
 	d := sumDigests(u.hashes)
 	tokens, err := u.s.stampAll(ctx, d.SHA256[:])
@@ -92,13 +105,23 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 		return nil, err
 	}
 	rec, created, replies := u.record(meta, d, tokens)
-	if err := u.s.db.Batch(func(tx *bolt.Tx) error {
+	if err := u.s.commits.commit(func(tx *bolt.Tx) error {
+		if u.body != nil {
+			if err := putInline(tx, d.SHA256, (*u.body)[:u.n]); err != nil {
+				return err
+			}
+			return putRecord(tx, rec, replies, created, "")
+		}
 		return putRecord(tx, rec, replies, created, u.id)
 	}); err != nil {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
 	u.done = true // from here on the record exists: Abort must not discard
 	u.s.leavesQueued()
+	if u.body != nil {
+		u.releaseBody()
+		return rec, nil
+	}
 	u.s.promote(ctx, rec.Seq, u.id, rec.BlobKey())
 	return rec, nil
 }
@@ -109,6 +132,10 @@ func (u *Upload) Abort() {
 		return
 	}
 	u.done = true
+	u.releaseBody()
+	if u.staged == nil {
+		return
+	}
 	if err := u.staged.Abort(); err != nil {
 		u.s.log.Warn("discarding staged upload", "upload", u.id, "err", err)
 	}

@@ -24,14 +24,11 @@ func (s *Service) promote(ctx context.Context, seq uint64, staged, key string) {
 		return
 	}
 	// Clearing the marker need not be durable before the reply: if it is
-	// lost, recovery promotes again, which is idempotent.
-	go func() {
-		if err := s.db.Batch(func(tx *bolt.Tx) error {
-			return tx.Bucket(bPending).Delete(u64(seq))
-		}); err != nil {
-			s.log.Error("clearing pending marker", "seq", seq, "err", err)
-		}
-	}()
+	// lost, recovery promotes again, which is idempotent. It rides along
+	// with the next group commit.
+	s.commits.commitLater(func(tx *bolt.Tx) error {
+		return tx.Bucket(bPending).Delete(u64(seq))
+	})
 }
 
 type pendingBlob struct {
@@ -68,7 +65,7 @@ func (s *Service) promotePending(ctx context.Context) (left int, err error) {
 			s.log.Warn("promoting blob failed; will retry", "upload", p.staged, "key", p.key, "err", err)
 			continue
 		}
-		if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.commits.commit(func(tx *bolt.Tx) error {
 			return tx.Bucket(bPending).Delete(u64(p.seq))
 		}); err != nil {
 			return left, err
@@ -79,8 +76,13 @@ func (s *Service) promotePending(ctx context.Context) (left int, err error) {
 
 // Recover makes the store consistent after a crash; call it once at start,
 // before serving uploads. It finishes every committed upload whose blob was
-// not yet promoted, and discards staged blobs that no record refers to
-// (uploads that were never acknowledged).
+// not yet promoted, and discards staged blobs that no pending marker names:
+// uploads that were never acknowledged, and promoted ones whose staged name
+// came back because its removal was not yet durable (Folder.Promote does not
+// fsync the staging directory after the unlink, relying on this).
+//
+// Inline blobs need nothing here: their bytes are committed in the record's
+// own transaction, so a crash leaves either both or neither.
 func (s *Service) Recover(ctx context.Context) error {
 	if _, err := s.promotePending(ctx); err != nil {
 		return fmt.Errorf("evidence: recover pending promotions: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/custos-project/custos/evidence/custody"
@@ -50,6 +51,11 @@ type Config struct {
 	OnLeaves func()
 	// Anchor, if set, locates anchored events and builds receipts.
 	Anchor Anchor
+	// InlineMax is the largest upload, in bytes, whose bytes are kept in
+	// bbolt with its record instead of in Blobs (see inline.go). 0 means
+	// DefaultInlineMax with a *storage.Folder and no inlining with any
+	// other store; a negative value turns inlining off.
+	InlineMax int64
 }
 
 // Service files evidence and records every access to it.
@@ -58,6 +64,10 @@ type Service struct {
 	db   *bolt.DB
 	log  *slog.Logger
 	kick chan struct{} // wakes the promoter
+
+	commits   *committer // group commit of the service's writes (commit.go)
+	inlineMax int64      // resolved Config.InlineMax; 0: no inlining
+	heads     *sync.Pool // inline read buffers of inlineMax+1 bytes
 }
 
 // New validates cfg and prepares the store. Call Recover before serving.
@@ -87,7 +97,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := initBuckets(cfg.DB); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
-	return &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1)}, nil
+	inline, err := inlineMax(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1),
+		commits: &committer{db: cfg.DB, log: cfg.Log}, inlineMax: inline, heads: newHeadPool(inline)}, nil
 }
 
 func (s *Service) leavesQueued() {
@@ -128,7 +143,7 @@ func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*
 	}
 	var rec *Record
 	var ev *custody.Event
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commits.commit(func(tx *bolt.Tx) error {
 		seq, ok := getSeq(tx, id)
 		if !ok {
 			return ErrNotFound
@@ -184,13 +199,17 @@ func (s *Service) Token(ctx context.Context, r *Record, i int) ([]byte, error) {
 	return out, err
 }
 
-// Open returns the record's bytes. ErrNotStored means the record is
+// Open returns the record's bytes, from bbolt if they are inline (see
+// inline.go), else from the blob store. ErrNotStored means the record is
 // committed but its blob has not reached its final key yet.
 //
 // The final key is tried first: a content-addressed key exists only once
 // Promote has written it, and the pending marker is cleared lazily after
 // that, so a read right after the upload must not trust the marker alone.
 func (s *Service) Open(ctx context.Context, r *Record) (storage.Blob, error) {
+	if b, ok, err := s.openInline(r); ok || err != nil {
+		return b, err
+	}
 	b, err := s.cfg.Blobs.Open(ctx, r.BlobKey())
 	if err == nil {
 		return b, nil

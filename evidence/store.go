@@ -14,7 +14,9 @@ import (
 
 // bbolt layout. The primary store is keyed by a sequence number, so that
 // group commits append to the end of the B+tree; lookups by ID or digest go
-// through secondary indexes.
+// through secondary indexes. Small uploads keep their bytes in bInline (see
+// inline.go), committed in the same transaction as their record; they have
+// no staged blob and no pending marker.
 var (
 	bRecords = []byte("records") // seq(8) → Record JSON
 	bIDs     = []byte("ids")     // id → seq(8)
@@ -24,9 +26,10 @@ var (
 	bLeaves  = []byte("leaves")  // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
 	bPending = []byte("pending") // seq(8) → staged blob name: committed, not yet promoted
 	bEvLeaf  = []byte("evleaf")  // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
+	bInline  = []byte("inline")  // sha256(32) → the blob's bytes, write-once; blobs up to Config.InlineMax
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInline}
 
 func initBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
@@ -69,9 +72,10 @@ func eventKey(seq uint64, n uint32) []byte {
 	return binary.BigEndian.AppendUint32(u64(seq), n)
 }
 
-// putRecord writes a new record, its tokens, its created event and the
-// pending marker in tx. It is idempotent under bbolt Batch retries: the
-// sequence is assigned inside the transaction.
+// putRecord writes a new record, its tokens, its created event and, if
+// staged is not empty, the pending marker in tx. It is idempotent under
+// group-commit retries (see committer): the sequence is assigned inside the
+// transaction.
 func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *custody.Event, staged string) error {
 	recs := tx.Bucket(bRecords)
 	seq, err := recs.NextSequence()
@@ -95,10 +99,14 @@ func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *custody.Event,
 		{bRecords, k, val},
 		{bIDs, []byte(r.ID), k},
 		{bSHA256, append(sum, k...), nil},
-		{bPending, k, []byte(staged)},
 	}
 	for _, p := range puts {
 		if err := tx.Bucket(p.b).Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	if staged != "" {
+		if err := tx.Bucket(bPending).Put(k, []byte(staged)); err != nil {
 			return err
 		}
 	}

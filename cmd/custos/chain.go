@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -106,7 +107,7 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 	ch.Chain, err = anchor.Start(ctx, anchor.ChainConfig{
 		Home: home, StateDB: state, LocalDB: local, ChainID: gen.ChainID, Root: pki.Root,
 		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, OnFinal: ev.MarkFinal,
-		Moniker: cfg.Org, P2PListen: cfg.Chain.P2PListen, Peers: cfg.Chain.Peers,
+		Moniker: moniker(cfg.Org), P2PListen: cfg.Chain.P2PListen, Peers: cfg.Chain.Peers,
 		TimeoutCommit: cfg.Chain.TimeoutCommit.Duration, Log: log,
 	})
 	if err != nil {
@@ -182,4 +183,22 @@ func writeFileSync(path string, b []byte, mode os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// moniker is the organization name as CometBFT accepts it: printable ASCII
+// only (names in Chinese keep their ASCII parts, or become "custos-node").
+func moniker(org string) string {
+	var b strings.Builder
+	for _, r := range org {
+		if r > 0x20 && r < 0x7f {
+			b.WriteRune(r)
+		} else if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
+			b.WriteByte('-')
+		}
+	}
+	m := strings.Trim(b.String(), "-")
+	if m == "" {
+		return "custos-node"
+	}
+	return m
 }

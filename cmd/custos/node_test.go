@@ -87,6 +87,13 @@ func startNode(t testing.TB, dir, config string, env ...string) *proc {
 		}
 		args = append(args, "--config", path)
 	}
+	return startServe(t, dir, args, env...)
+}
+
+// startServe runs `custos` with args (a serve command) and waits until
+// /healthz answers. dir is the node's data folder.
+func startServe(t testing.TB, dir string, args []string, env ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, dir: dir, stdout: &syncBuffer{}, done: make(chan struct{})}
 	p.logPath = filepath.Join(t.TempDir(), "custos.log")
 	logf, err := os.Create(p.logPath)

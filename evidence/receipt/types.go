@@ -32,7 +32,7 @@ type Evidence struct {
 
 // AnchoredEvent is one custody event and its RFC 6962 inclusion proof.
 type AnchoredEvent struct {
-	// Event is the event's canonical encoding (evidence.Event.Encode) as a
+	// Event is the event's canonical encoding (custody.Event.Encode) as a
 	// JSON string; the Merkle leaf is exactly these bytes (RFC 6962 §2.1:
 	// leaf hash = SHA-256(0x00 ‖ bytes)).
 	Event     string   `json:"event"`

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// freePortRun finds n consecutive free TCP ports on 127.0.0.1.
+func freePortRun(t *testing.T, n int) int {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		base := 20000 + rand.IntN(30000)
+		ok := true
+		for i := 0; i < n && ok; i++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
+			if err != nil {
+				ok = false
+				continue
+			}
+			l.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no run of free ports")
+	return 0
+}
+
+const consortiumToken = "cst_consortium-test-token-0123456789"
+
+type member struct {
+	slug string
+	cfg  string
+	p    *proc
+}
+
+func (m *member) start(t *testing.T) {
+	t.Helper()
+	m.p = startServe(t, filepath.Join(filepath.Dir(m.cfg), "data"), []string{"serve", "--config", m.cfg}, "CUSTOS_BOOTSTRAP_TOKEN="+consortiumToken)
+}
+
+// receiptOf asks for a receipt, waiting up to wait; it returns the status
+// and body.
+func receiptOf(t *testing.T, p *proc, id string, wait time.Duration) (int, []byte) {
+	t.Helper()
+	status, _, b := p.call("GET", fmt.Sprintf("/api/v1/evidence/%s/receipt?wait=%s", id, wait), consortiumToken, nil)
+	return status, b
+}
+
+// verifyReceipt runs `custos verify` on a receipt with the consortium's trust bundle.
+func verifyReceipt(t *testing.T, trust string, rcpt, data []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rcpt), "--file", writeFile(t, dir, "f", data), "--trust", trust)
+	if err != nil {
+		t.Fatalf("custos verify: %v\n%s", err, out)
+	}
+}
+
+// TestConsortium runs a 4-validator consortium from `custos consortium
+// init` as 4 processes, and checks anchoring through validator crashes.
+func TestConsortium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 4-node consortium")
+	}
+	out := filepath.Join(t.TempDir(), "consortium")
+	apiBase, p2pBase := freePortRun(t, 4), freePortRun(t, 4)
+	stdout, err := runCustos(t, "consortium", "init", "--out", out,
+		"--org", "court:Hangzhou Internet Court", "--org", "court:Beijing Internet Court",
+		"--org", "notary:Qiantang Notary Office", "--org", "arbitration:杭州仲裁委员会",
+		"--api-port", fmt.Sprint(apiBase), "--p2p-port", fmt.Sprint(p2pBase))
+	if err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, stdout)
+	}
+	trust := filepath.Join(out, "trust.json")
+	tb, _ := os.ReadFile(trust)
+	var tr receipt.Trust
+	if err := json.Unmarshal(tb, &tr); err != nil || len(tr.Validators) != 4 || tr.Validators[3].Name != "杭州仲裁委员会" {
+		t.Fatalf("trust bundle: %v %+v", err, tr.Validators)
+	}
+	if _, err := os.Stat(filepath.Join(out, "offline", "root.key")); err != nil {
+		t.Errorf("the root key should be set apart in offline/: %v", err)
+	}
+	var ms []*member
+	for _, slug := range []string{"hangzhou-internet-court", "beijing-internet-court", "qiantang-notary-office", "arbitration-1"} {
+		m := &member{slug: slug, cfg: filepath.Join(out, slug, "custos.toml")}
+		if _, err := os.Stat(filepath.Join(out, slug, "pki", "root.key")); err == nil {
+			t.Errorf("member %s holds the root key", slug)
+		}
+		ms = append(ms, m)
+	}
+	for _, m := range ms {
+		m.start(t)
+	}
+	entry := ms[0].p
+	file := func(data []byte) api.EvidenceView { return entry.upload(consortiumToken, data) }
+
+	t.Run("anchored and verifiable", func(t *testing.T) {
+		data := randomBytes(t, 5000)
+		v := file(data)
+		status, rcpt := receiptOf(t, entry, v.ID, 20*time.Second)
+		if status != 200 {
+			t.Fatalf("receipt = %d %s", status, rcpt)
+		}
+		verifyReceipt(t, trust, rcpt, data)
+		// The same receipt fails for other bytes.
+		dir := t.TempDir()
+		if _, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rcpt), "--file", writeFile(t, dir, "f", append(data, 1)), "--trust", trust); exitCode(err) != 1 {
+			t.Errorf("verify with altered bytes: exit %d, want 1", exitCode(err))
+		}
+	})
+
+	t.Run("one validator down: anchoring continues", func(t *testing.T) {
+		ms[3].p.Kill()
+		data := randomBytes(t, 3000)
+		v := file(data)
+		status, rcpt := receiptOf(t, entry, v.ID, 30*time.Second)
+		if status != 200 {
+			t.Fatalf("with 3 of 4 validators: receipt = %d %s", status, rcpt)
+		}
+		verifyReceipt(t, trust, rcpt, data)
+	})
+
+	var pending []api.EvidenceView
+	var pendingData [][]byte
+	t.Run("two validators down: halts, uploads still acknowledged", func(t *testing.T) {
+		ms[2].p.Kill()
+		for i := 0; i < 5; i++ {
+			data := randomBytes(t, 1000+i)
+			v := file(data) // 201: durable and time-stamped without the chain
+			if v.Status != "timestamped" {
+				t.Errorf("upload with the chain halted: status %q", v.Status)
+			}
+			pending, pendingData = append(pending, v), append(pendingData, data)
+		}
+		if status, b := receiptOf(t, entry, pending[0].ID, 2*time.Second); status != http.StatusAccepted {
+			t.Errorf("receipt while halted = %d %s, want 202", status, b)
+		}
+	})
+
+	parent := t // restarted nodes must outlive the subtest that starts them
+	t.Run("restarted: every pending leaf anchored", func(t *testing.T) {
+		ms[2].start(parent)
+		ms[3].start(parent)
+		for i, v := range pending {
+			status, rcpt := receiptOf(t, entry, v.ID, 60*time.Second)
+			if status != 200 {
+				t.Fatalf("after restart, receipt of %s = %d %s", v.ID, status, rcpt)
+			}
+			if i == 0 {
+				verifyReceipt(t, trust, rcpt, pendingData[i])
+			}
+		}
+	})
+
+	t.Run("all nodes agree on every AppHash", func(t *testing.T) {
+		// Let the restarted nodes catch up, then compare every height.
+		var heights []int64
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			heights = heights[:0]
+			for _, m := range ms {
+				var cp receipt.Checkpoint
+				_, _, b := m.p.call("GET", "/api/v1/log/checkpoint", "", nil)
+				json.Unmarshal(b, &cp)
+				heights = append(heights, cp.Height)
+			}
+			if allEqual(heights) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		top := heights[0]
+		for _, h := range heights {
+			top = min(top, h)
+		}
+		if top < 4 {
+			t.Fatalf("heights %v: the chain did not progress", heights)
+		}
+		for h := int64(2); h <= top; h++ {
+			var first string
+			for i, m := range ms {
+				_, _, b := m.p.call("GET", fmt.Sprintf("/api/v1/log/checkpoint?height=%d", h), "", nil)
+				var cp receipt.Checkpoint
+				if err := json.Unmarshal(b, &cp); err != nil {
+					t.Fatalf("%s checkpoint %d: %s", m.slug, h, b)
+				}
+				head := fmt.Sprintf("%d/%s", cp.TreeSize, cp.Root)
+				if i == 0 {
+					first = head
+				} else if head != first {
+					t.Fatalf("height %d: %s has tree head %s, %s has %s", h, ms[0].slug, first, m.slug, head)
+				}
+			}
+		}
+		t.Logf("4 nodes agree on the tree head at every height 2..%d", top)
+	})
+}
+
+func allEqual(xs []int64) bool {
+	for _, x := range xs {
+		if x != xs[0] {
+			return false
+		}
+	}
+	return true
+}

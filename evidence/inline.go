@@ -1,0 +1,152 @@
+package evidence
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/storage"
+)
+
+// Inline blobs. An upload of at most Config.InlineMax bytes keeps its bytes
+// in bbolt's inline bucket, keyed by SHA-256, and they are committed in the
+// same group transaction as the record, its tokens and its created event. It
+// has no staged file, no promotion and no pending marker, so a small upload
+// costs no file creation, link, directory or fsync of its own: its share of
+// one group commit is all. A crash before that commit leaves nothing, and
+// after it the bytes are as durable as the record.
+const (
+	// DefaultInlineMax is the inline threshold used with a storage.Folder
+	// when Config.InlineMax is 0.
+	DefaultInlineMax = 64 << 10
+	// maxInline bounds Config.InlineMax: bbolt values are copied into every
+	// transaction that rewrites their page, so large values belong in files.
+	// Open looks for inline bytes only for records up to this size, whatever
+	// the current threshold, so lowering InlineMax keeps old blobs readable.
+	maxInline = 1 << 20
+)
+
+// inlineMax resolves Config.InlineMax: 0 means DefaultInlineMax for a local
+// Folder and no inlining for any other store (an S3 store keeps every blob
+// under Object Lock); a negative value turns inlining off.
+func inlineMax(cfg Config) (int64, error) {
+	switch {
+	case cfg.InlineMax > maxInline:
+		return 0, fmt.Errorf("evidence: Config.InlineMax %d is above %d", cfg.InlineMax, maxInline)
+	case cfg.InlineMax < 0:
+		return 0, nil
+	case cfg.InlineMax > 0:
+		return cfg.InlineMax, nil
+	}
+	if _, ok := cfg.Blobs.(*storage.Folder); ok {
+		return DefaultInlineMax, nil
+	}
+	return 0, nil
+}
+
+// readInline reads an upload whose size is not yet known. It buffers up to
+// InlineMax+1 bytes in a pooled buffer; a body that ends within InlineMax
+// stays there for Finish. A longer one gets a staged blob, which receives
+// the buffered head first and then the rest of the stream.
+func (u *Upload) readInline(r io.Reader) (int64, error) {
+	bp := u.s.heads.Get().(*[]byte)
+	n, eof, err := fill(r, *bp)
+	if err != nil {
+		u.s.heads.Put(bp)
+		return int64(n), err
+	}
+	if !eof {
+		defer u.s.heads.Put(bp)
+		return u.readStaged(io.MultiReader(bytes.NewReader((*bp)[:n]), r))
+	}
+	if int64(n) > u.s.cfg.MaxSize {
+		u.s.heads.Put(bp)
+		return int64(n), ErrTooLarge
+	}
+	body := (*bp)[:n]
+	for _, h := range u.hashes {
+		h.Write(body)
+	}
+	u.sniff = http.DetectContentType(body)
+	u.body = bp
+	return int64(n), nil
+}
+
+// readStaged stages the upload's blob and streams r into it.
+func (u *Upload) readStaged(r io.Reader) (int64, error) {
+	if u.staged == nil {
+		st, err := u.s.cfg.Blobs.Stage(u.ctx, u.id)
+		if err != nil {
+			return 0, err
+		}
+		u.staged = st
+	}
+	return hashCopy(u.staged, r, u.hashes, u.s.cfg.MaxSize, func(head []byte) {
+		u.sniff = http.DetectContentType(head)
+	})
+}
+
+// releaseBody returns an inline upload's buffer to the pool.
+func (u *Upload) releaseBody() {
+	if u.body != nil {
+		u.s.heads.Put(u.body)
+		u.body = nil
+	}
+}
+
+// newHeadPool returns the pool of inline read buffers: max+1 bytes, so that
+// a full buffer means the body is too large to inline.
+func newHeadPool(max int64) *sync.Pool {
+	return &sync.Pool{New: func() any { b := make([]byte, max+1); return &b }}
+}
+
+// errInlineConflict is a broken invariant made visible: different bytes
+// under one SHA-256 key.
+var errInlineConflict = errors.New("evidence: different inline bytes under the same SHA-256")
+
+// putInline stores body under its SHA-256 sum, write-once: identical bytes
+// are stored once, and an existing value must be the same bytes.
+func putInline(tx *bolt.Tx, sum [32]byte, body []byte) error {
+	b := tx.Bucket(bInline)
+	if v := b.Get(sum[:]); v != nil {
+		if !bytes.Equal(v, body) {
+			return fmt.Errorf("%w: %x", errInlineConflict, sum)
+		}
+		return nil
+	}
+	return b.Put(append([]byte(nil), sum[:]...), body)
+}
+
+// inlineBlob serves inline bytes as a storage.Blob. bytes.Reader's Size is
+// the length of the whole value, as Blob requires.
+type inlineBlob struct{ *bytes.Reader }
+
+func (inlineBlob) Close() error { return nil }
+
+// openInline returns r's bytes if they are stored inline; ok is false if
+// they are not.
+func (s *Service) openInline(r *Record) (b storage.Blob, ok bool, err error) {
+	if r.Size > maxInline {
+		return nil, false, nil
+	}
+	sum, err := decodeHex32(r.SHA256)
+	if err != nil {
+		return nil, false, err
+	}
+	var val []byte
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bInline).Get(sum); v != nil {
+			val = bytes.Clone(v) // bbolt's memory is valid only inside the transaction
+		}
+		return nil
+	})
+	if err != nil || val == nil {
+		return nil, false, err
+	}
+	return inlineBlob{bytes.NewReader(val)}, true, nil
+}
