@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// TestEmbeddedAnchoring: on the embedded default every record is anchored
+// in the single-validator chain, its receipt verifies offline, and the log
+// answers lookups and consistency proofs.
+func TestEmbeddedAnchoring(t *testing.T) {
+	n := startNode(t, t.TempDir(), "")
+	dir := t.TempDir()
+	_, _, tb := n.call("GET", "/api/v1/trust", "", nil)
+	trust := writeFile(t, dir, "trust.json", tb)
+	var tr receipt.Trust
+	mustJSON(t, tb, &tr)
+	if !strings.HasPrefix(tr.ChainID, "custos-dev-") || len(tr.Validators) != 1 {
+		t.Fatalf("trust bundle of the embedded default: %+v", tr)
+	}
+
+	_, _, cpb := n.call("GET", "/api/v1/log/checkpoint", "", nil) // may be 503 before the first block
+	data := []byte("anchored evidence\n")
+	v := n.upload(n.Token, data)
+	deadline := time.Now().Add(15 * time.Second)
+	for status := v.Status; status != evidence.StatusAnchored; {
+		if time.Now().After(deadline) {
+			t.Fatalf("evidence still %q after 15s", status)
+		}
+		time.Sleep(50 * time.Millisecond)
+		_, _, b := n.call("GET", "/api/v1/evidence/"+v.ID, n.Token, nil)
+		var got api.EvidenceView
+		mustJSON(t, b, &got)
+		status = got.Status
+	}
+
+	status, _, rcpt := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?wait=10s", n.Token, nil)
+	if status != 200 {
+		t.Fatalf("receipt = %d %s", status, rcpt)
+	}
+	r, err := receipt.Parse(rcpt)
+	if err != nil {
+		t.Fatalf("receipt does not parse canonically: %v", err)
+	}
+	if len(r.Events) < 2 || r.Events[0].LeafIndex >= r.Checkpoint.TreeSize {
+		t.Errorf("receipt events = %d (the views before it should be anchored too)", len(r.Events))
+	}
+	rp, fp := writeFile(t, dir, "r.json", rcpt), writeFile(t, dir, "f", data)
+	if out, err := runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust); err != nil || !strings.Contains(out, "VALID") {
+		t.Fatalf("custos verify: %v\n%s", err, out)
+	}
+	// A tampered proof fails, naming the inclusion step.
+	tampered := strings.Replace(string(rcpt), r.Events[0].Proof[0], strings.Repeat("0", 64), 1)
+	if len(r.Events[0].Proof) == 0 || tampered == string(rcpt) {
+		t.Fatalf("no proof to tamper with")
+	}
+	out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "bad.json", []byte(tampered)), "--file", fp, "--trust", trust)
+	if exitCode(err) != 1 || !strings.Contains(out+err.Error(), "inclusion") {
+		t.Errorf("verify of a tampered proof: exit %d\n%s\n%v", exitCode(err), out, err)
+	}
+	if _, err := runCustos(t, "verify", "--receipt", rp); exitCode(err) != 2 {
+		t.Errorf("verify without --trust: exit %d, want 2", exitCode(err))
+	}
+
+	t.Run("lookup", func(t *testing.T) {
+		_, _, b := n.call("GET", "/api/v1/lookup?sha256="+v.SHA256, "", nil)
+		var l evidence.Lookup
+		mustJSON(t, b, &l)
+		if !l.Anchored || l.Height < 1 || l.AnchoredAt.IsZero() || strings.Contains(string(b), v.ID) || strings.Contains(string(b), "admin") {
+			t.Errorf("lookup of an anchored digest = %s", b)
+		}
+		_, _, b = n.call("GET", "/api/v1/lookup?sha256="+strings.Repeat("ab", 32), "", nil)
+		mustJSON(t, b, &l)
+		if l.Anchored {
+			t.Errorf("lookup of an unknown digest = %s", b)
+		}
+		if status, _, _ := n.call("GET", "/api/v1/lookup?sha256=XYZ", "", nil); status != 400 {
+			t.Errorf("lookup of a malformed digest = %d, want 400", status)
+		}
+	})
+
+	t.Run("consistency", func(t *testing.T) {
+		older := writeFile(t, dir, "old.json", rcpt)
+		if len(cpb) > 0 && strings.Contains(string(cpb), "tree_size") {
+			older = writeFile(t, dir, "old-cp.json", cpb) // a checkpoint from before the upload
+		}
+		w := n.upload(n.Token, []byte("later evidence"))
+		_, _, later := n.call("GET", "/api/v1/evidence/"+w.ID+"/receipt?wait=10s", n.Token, nil)
+		newer := writeFile(t, dir, "new.json", later)
+		out, err := runCustos(t, "consistency", "--old", older, "--new", newer, "--trust", trust, "--server", n.URL)
+		if err != nil || !strings.Contains(out, "CONSISTENT") {
+			t.Fatalf("custos consistency: %v\n%s", err, out)
+		}
+		var r1, r2 receipt.Receipt
+		json.Unmarshal(rcpt, &r1)
+		json.Unmarshal(later, &r2)
+		forged := fmt.Sprintf(`{"first":%d,"second":%d,"proof":["%s"]}`, r1.Checkpoint.TreeSize, r2.Checkpoint.TreeSize, strings.Repeat("1", 64))
+		_, err = runCustos(t, "consistency", "--old", writeFile(t, dir, "r1.json", rcpt), "--new", newer, "--trust", trust,
+			"--proof", writeFile(t, dir, "forged.json", []byte(forged)))
+		if exitCode(err) != 1 {
+			t.Errorf("consistency with a forged proof: exit %d, want 1 (%v)", exitCode(err), err)
+		}
+	})
+}

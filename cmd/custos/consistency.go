@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+func consistencyCmd() *cobra.Command {
+	var older, newer, trustPath, server, proofPath string
+	cmd := &cobra.Command{
+		Use:   "consistency --old FILE --new FILE --trust BUNDLE (--server URL | --proof FILE)",
+		Short: "Prove that the log at an older checkpoint is a prefix of the log at a newer one (the history was not rewritten)",
+		Long: `FILE is a receipt or a checkpoint (GET /api/v1/log/checkpoint). Both checkpoints are verified against the
+trust bundle, then the RFC 6962 consistency proof between their tree sizes, fetched from --server or read from
+--proof (the JSON of GET /api/v1/log/consistency). Exit 0 consistent, 1 not, 2 usage error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if older == "" || newer == "" || trustPath == "" || (server == "") == (proofPath == "") {
+				return usageError("consistency needs --old, --new, --trust and one of --server or --proof")
+			}
+			cp1, err := readCheckpoint(older)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			cp2, err := readCheckpoint(newer)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			tb, err := os.ReadFile(trustPath)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			trust, err := receipt.ParseTrust(tb)
+			if err != nil {
+				return usageError("trust bundle %s: %v", trustPath, err)
+			}
+			v, err := receipt.NewVerifier(trust)
+			if err != nil {
+				return usageError("trust bundle %s: %v", trustPath, err)
+			}
+			var p api.ConsistencyView
+			if proofPath != "" {
+				err = readJSON(proofPath, &p)
+			} else {
+				err = fetchConsistency(cmd.Context(), server, cp1.TreeSize, cp2.TreeSize, &p)
+			}
+			if err != nil {
+				return usageError("consistency proof: %v", err)
+			}
+			if p.First != cp1.TreeSize || p.Second != cp2.TreeSize {
+				return exitError{code: 1, msg: fmt.Sprintf("the proof is for sizes %d→%d, the checkpoints have %d→%d", p.First, p.Second, cp1.TreeSize, cp2.TreeSize)}
+			}
+			if err := v.VerifyConsistency(cp1, cp2, p.Proof); err != nil {
+				var ve *receipt.VerifyError
+				if errors.As(err, &ve) {
+					return exitError{code: 1, msg: fmt.Sprintf("NOT CONSISTENT at step %s\n  expected: %s\n  computed: %s", ve.Step, ve.Want, ve.Got)}
+				}
+				return exitError{code: 1, msg: err.Error()}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "✓ checkpoint %s height %d: %d leaves, root %s\n✓ checkpoint %s height %d: %d leaves, root %s\n✓ the first %d leaves are unchanged in the later log (RFC 6962 consistency proof)\nCONSISTENT\n",
+				cp1.ChainID, cp1.Height, cp1.TreeSize, cp1.Root, cp2.ChainID, cp2.Height, cp2.TreeSize, cp2.Root, cp1.TreeSize)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&older, "old", "", "the older receipt or checkpoint")
+	cmd.Flags().StringVar(&newer, "new", "", "the newer receipt or checkpoint")
+	cmd.Flags().StringVar(&trustPath, "trust", "", "the consortium trust bundle")
+	cmd.Flags().StringVar(&server, "server", "", "a Custos node to ask for the proof")
+	cmd.Flags().StringVar(&proofPath, "proof", "", "the proof, saved from GET /api/v1/log/consistency")
+	return cmd
+}
+
+// readCheckpoint reads a checkpoint, or the checkpoint of a receipt.
+func readCheckpoint(path string) (*receipt.Checkpoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if r, err := receipt.Parse(b); err == nil {
+		return &r.Checkpoint, nil
+	}
+	var cp receipt.Checkpoint
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cp); err != nil || cp.ChainID == "" {
+		return nil, fmt.Errorf("%s is neither a receipt nor a checkpoint", path)
+	}
+	return &cp, nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+func fetchConsistency(ctx context.Context, server string, first, second uint64, out *api.ConsistencyView) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	u := fmt.Sprintf("%s/api/v1/log/consistency?first=%d&second=%d", strings.TrimRight(server, "/"), first, second)
+	if _, err := url.Parse(u); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", server, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
