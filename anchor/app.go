@@ -186,6 +186,25 @@ func (a *App) checkTx(raw []byte, at time.Time) (uint32, string) {
 	return CodeOK, ""
 }
 
+// PrepareProposal proposes the mempool's transactions that are valid at the
+// block's time, within the size limit. A transaction that has become
+// invalid since CheckTx (an expired certificate) is left out, so that the
+// other validators do not reject the whole proposal in ProcessProposal.
+func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	txs := make([][]byte, 0, len(req.Txs))
+	var size int64
+	for _, raw := range req.Txs {
+		if code, _ := a.checkTx(raw, req.Time); code != CodeOK {
+			continue
+		}
+		if size += int64(len(raw)); size > req.MaxTxBytes {
+			break
+		}
+		txs = append(txs, raw)
+	}
+	return &abci.ResponsePrepareProposal{Txs: txs}, nil
+}
+
 // ProcessProposal refuses a block that carries a transaction no member
 // signed (checked at the block's time, so every validator decides alike).
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {

@@ -139,6 +139,14 @@ func TestAppMempoolAndProposals(t *testing.T) {
 		}
 		return res.Status
 	}
+	bad := stranger.tx(t, testChainID, 5, testLeaves(0, 1))
+	prep, err := app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: [][]byte{bad, good, []byte("x")}, MaxTxBytes: 1 << 20, Time: txNow.Add(time.Minute)})
+	if err != nil || len(prep.Txs) != 1 || !bytes.Equal(prep.Txs[0], good) {
+		t.Errorf("PrepareProposal kept %d txs, want only the member's", len(prep.Txs))
+	}
+	if pp(prep.Txs...) != abci.ResponseProcessProposal_ACCEPT {
+		t.Errorf("ProcessProposal rejected what PrepareProposal proposed")
+	}
 	if pp(good) != abci.ResponseProcessProposal_ACCEPT {
 		t.Errorf("ProcessProposal(member tx) rejected")
 	}

@@ -55,26 +55,16 @@ func NewTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.Privat
 	if err := checkChainID(chainID); err != nil {
 		return nil, err
 	}
-	if nodeCert == nil || orgCA == nil {
+	if nodeCert == nil {
 		return nil, fmt.Errorf("%w: missing certificate", ErrMalformedTx)
 	}
 	if len(key) != ed25519.PrivateKeySize || !certs.SameKey(nodeCert, key) {
 		return nil, ErrNodeKey
 	}
-	if len(leaves) == 0 || len(leaves) > MaxLeaves {
-		return nil, fmt.Errorf("%w: %d leaves, want 1..%d", ErrMalformedTx, len(leaves), MaxLeaves)
-	}
-	for i, h := range leaves {
-		if len(h) != HashSize {
-			return nil, fmt.Errorf("%w: leaf %d has %d bytes", ErrBadLeaf, i, len(h))
-		}
-	}
-	for _, c := range []*x509.Certificate{nodeCert, orgCA} {
-		if len(c.Raw) == 0 || len(c.Raw) > 0xffff {
-			return nil, fmt.Errorf("%w: certificate of %d bytes", ErrMalformedTx, len(c.Raw))
-		}
-	}
 	t := &Tx{NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves}
+	if err := t.check(); err != nil {
+		return nil, err
+	}
 	sig := ed25519.Sign(key, t.signedMessage(chainID))
 	return append(t.appendBody(nil), sig...), nil
 }
@@ -144,6 +134,28 @@ func (t *Tx) signedMessage(chainID string) []byte {
 	n := len(SignaturePrefix) + len(chainID) + 1 + txHeaderLen + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 12 + len(t.Leaves)*HashSize
 	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
 	return t.appendBody(m)
+}
+
+// check reports whether t's fields have an encoding: DecodeTx's results
+// always do, a Tx built by hand may not.
+func (t *Tx) check() error {
+	if t.NodeCert == nil || t.OrgCA == nil {
+		return fmt.Errorf("%w: missing certificate", ErrMalformedTx)
+	}
+	for _, c := range []*x509.Certificate{t.NodeCert, t.OrgCA} {
+		if len(c.Raw) == 0 || len(c.Raw) > 0xffff {
+			return fmt.Errorf("%w: certificate of %d bytes", ErrMalformedTx, len(c.Raw))
+		}
+	}
+	if len(t.Leaves) == 0 || len(t.Leaves) > MaxLeaves {
+		return fmt.Errorf("%w: %d leaves, want 1..%d", ErrMalformedTx, len(t.Leaves), MaxLeaves)
+	}
+	for i, h := range t.Leaves {
+		if len(h) != HashSize {
+			return fmt.Errorf("%w: leaf %d has %d bytes", ErrBadLeaf, i, len(h))
+		}
+	}
+	return nil
 }
 
 // Member returns a stable ID of the submitting node: the hex SHA-256 of its
@@ -265,13 +277,14 @@ func NewVerifier(chainID string, root *x509.Certificate) *Verifier {
 
 // Verify checks t at time at (for a transaction in a block, the block's time,
 // so that every validator decides alike). The error wraps ErrChainID,
-// ErrNodeKey, ErrExpired, ErrNotMember or ErrBadSignature.
+// ErrMalformedTx, ErrBadLeaf (a Tx built by hand), ErrNodeKey, ErrExpired,
+// ErrNotMember or ErrBadSignature.
 func (v *Verifier) Verify(t *Tx, at time.Time) error {
 	if err := checkChainID(v.chainID); err != nil {
 		return err
 	}
-	if t.NodeCert == nil || t.OrgCA == nil {
-		return fmt.Errorf("%w: missing certificate", ErrMalformedTx)
+	if err := t.check(); err != nil {
+		return err
 	}
 	m, err := v.member(t, at)
 	if err != nil {

@@ -262,6 +262,8 @@ func TestVerify(t *testing.T) {
 		{"node certificate expired", signed(n, n.org.Cert, testChainID), txNow.AddDate(6, 0, 0), ErrExpired},
 		{"before issue", signed(n, n.org.Cert, testChainID), txNow.Add(-time.Hour), ErrExpired},
 		{"no certificate", &Tx{Leaves: leaves}, txNow, ErrMalformedTx},
+		{"no leaves", &Tx{NodeCert: n.cert, OrgCA: n.org.Cert}, txNow, ErrMalformedTx},
+		{"short leaf", &Tx{NodeCert: n.cert, OrgCA: n.org.Cert, Leaves: [][]byte{{1}}}, txNow, ErrBadLeaf},
 	}
 	for _, cache := range []string{"cold", "warm"} {
 		v := NewVerifier(testChainID, n.root.Cert)
