@@ -90,7 +90,7 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 	ch.chainID = gen.ChainID
 	if cfg.Chain.Trust == "" {
 		ch.validators = []receipt.Validator{{Name: cfg.Org, Kind: certs.KindNotary, PubKey: base64.StdEncoding.EncodeToString(pub),
-			Power: gen.Validators[0].Power, CertPEM: string(certs.EncodePEM(pki.Node))}}
+			Power: gen.Validators[0].Power, CertPEM: string(certs.EncodePEM(pki.Node, pki.Org.Cert))}}
 	} else if ch.validators, err = trustedValidators(cfg.Chain.Trust, gen.ChainID); err != nil {
 		return nil, err
 	}

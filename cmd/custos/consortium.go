@@ -145,7 +145,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 	for _, m := range ms {
 		vals = append(vals, anchor.GenesisValidator{Name: m.spec.Name, PubKey: m.pub, Power: 10})
 		trust.Validators = append(trust.Validators, receipt.Validator{Name: m.spec.Name, Kind: m.spec.Kind,
-			PubKey: base64.StdEncoding.EncodeToString(m.pub), Power: 10, CertPEM: string(certs.EncodePEM(m.node))})
+			PubKey: base64.StdEncoding.EncodeToString(m.pub), Power: 10, CertPEM: string(certs.EncodePEM(m.node, m.org.Cert))})
 	}
 	tb, err := json.MarshalIndent(trust, "", "  ")
 	if err != nil {

@@ -3,8 +3,10 @@ package receipt
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -207,8 +209,9 @@ func (t *Trust) check() error {
 	case len(t.Validators) == 0:
 		return bad("no validators")
 	}
-	if _, err := certs.ParsePEM([]byte(t.RootPEM)); err != nil {
-		return bad("root certificate: %v", err)
+	roots, err := certs.ParsePEM([]byte(t.RootPEM))
+	if err != nil || len(roots) != 1 {
+		return bad("root certificate: want exactly one (%v)", err)
 	}
 	if t.TSAChain != "" {
 		if _, err := certs.ParsePEM([]byte(t.TSAChain)); err != nil {
@@ -229,8 +232,35 @@ func (t *Trust) check() error {
 		case v.Power > maxTotalPower-total:
 			return bad("total voting power over %d", int64(maxTotalPower))
 		}
+		if err := checkNodeCert(v, key, roots[0]); err != nil {
+			return bad("validator %d (%s): %v", i, v.Name, err)
+		}
 		seen[string(key)] = true
 		total += v.Power
+	}
+	return nil
+}
+
+// checkNodeCert checks a validator's cert_pem, when present: the node
+// certificate, then its organization CA; the node certificate must certify
+// exactly the validator's key and chain to the consortium root. (Validity
+// dates are not checked: a bundle outlives certificates, as receipts do.)
+func checkNodeCert(v Validator, key []byte, root *x509.Certificate) error {
+	if v.CertPEM == "" {
+		return nil
+	}
+	cs, err := certs.ParsePEM([]byte(v.CertPEM))
+	if err != nil || len(cs) != 2 {
+		return fmt.Errorf("cert_pem must hold the node certificate and its organization CA (%v)", err)
+	}
+	if pub, ok := cs[0].PublicKey.(ed25519.PublicKey); !ok || !bytes.Equal(pub, key) {
+		return errors.New("cert_pem does not certify pub_key")
+	}
+	if err := cs[0].CheckSignatureFrom(cs[1]); err != nil {
+		return fmt.Errorf("node certificate not issued by the organization CA in cert_pem: %v", err)
+	}
+	if err := cs[1].CheckSignatureFrom(root); err != nil {
+		return fmt.Errorf("organization CA not issued by the consortium root: %v", err)
 	}
 	return nil
 }

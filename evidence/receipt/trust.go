@@ -28,7 +28,8 @@ type Validator struct {
 	Kind   string `json:"kind"`    // court, notary, arbitration
 	PubKey string `json:"pub_key"` // Ed25519 consensus key, standard base64 (32 bytes)
 	Power  int64  `json:"power"`
-	// CertPEM is the node certificate for PubKey, issued by the member's
-	// organization CA under the consortium root.
+	// CertPEM is the node certificate for PubKey followed by the member's
+	// organization CA certificate, which the consortium root issued.
+	// ParseTrust checks that chain when it is present.
 	CertPEM string `json:"cert_pem"`
 }
