@@ -66,6 +66,7 @@ var (
 	bBatches = []byte("batches") // seq(8) → from(8) count(4) first(8) height(8) final(1)
 	bByFrom  = []byte("byfrom")  // from(8) → seq(8)
 	bBMeta   = []byte("meta")    // "next": next local index to batch; "seq": last seq
+	bOpen    = []byte("open")    // seq(8) → ∅ for batches not yet final (what track looks at)
 )
 
 // MemberID is the ID under which the log records a node's batches: the
@@ -93,7 +94,7 @@ func NewBatcher(cfg BatcherConfig) (*Batcher, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	err := cfg.DB.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bBatches, bByFrom, bBMeta} {
+		for _, b := range [][]byte{bBatches, bByFrom, bBMeta, bOpen} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -204,6 +205,9 @@ func (b *Batcher) cut() (*Batch, [][]byte, error) {
 		if err := tx.Bucket(bByFrom).Put(binary.BigEndian.AppendUint64(nil, bt.From), binary.BigEndian.AppendUint64(nil, bt.Seq)); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bOpen).Put(binary.BigEndian.AppendUint64(nil, bt.Seq), nil); err != nil {
+			return err
+		}
 		return tx.Bucket(bBatches).Put(binary.BigEndian.AppendUint64(nil, bt.Seq), encodeBatch(bt))
 	})
 	if err != nil {
@@ -238,8 +242,9 @@ func (b *Batcher) track(ctx context.Context) error {
 	height := b.cfg.Node.Height()
 	var open []*Batch
 	if err := b.cfg.DB.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bBatches).ForEach(func(k, v []byte) error {
-			bt, err := decodeBatch(binary.BigEndian.Uint64(k), v)
+		batches := tx.Bucket(bBatches)
+		return tx.Bucket(bOpen).ForEach(func(k, _ []byte) error {
+			bt, err := decodeBatch(binary.BigEndian.Uint64(k), batches.Get(k))
 			if err != nil {
 				return err
 			}
@@ -292,8 +297,14 @@ func (b *Batcher) track(ctx context.Context) error {
 	}
 	return b.cfg.DB.Update(func(tx *bolt.Tx) error {
 		for _, bt := range changed {
-			if err := tx.Bucket(bBatches).Put(binary.BigEndian.AppendUint64(nil, bt.Seq), encodeBatch(bt)); err != nil {
+			key := binary.BigEndian.AppendUint64(nil, bt.Seq)
+			if err := tx.Bucket(bBatches).Put(key, encodeBatch(bt)); err != nil {
 				return err
+			}
+			if bt.Final {
+				if err := tx.Bucket(bOpen).Delete(key); err != nil {
+					return err
+				}
 			}
 			b.mu.Lock()
 			delete(b.sent, bt.Seq)
