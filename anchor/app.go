@@ -2,6 +2,7 @@ package anchor
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
@@ -69,6 +70,9 @@ type App struct {
 	verifier *Verifier
 	log      *slog.Logger
 
+	vmu        sync.RWMutex
+	validators map[string]bool // Ed25519 keys of the chain's validators (from genesis)
+
 	mu       sync.Mutex // guards the block in progress
 	tx       *bolt.Tx   // opened by FinalizeBlock, committed by Commit
 	height   int64
@@ -95,7 +99,41 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("anchor: init state: %w", err)
 	}
+	if err := a.loadValidators(); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// loadValidators reads the validator keys InitChain recorded.
+func (a *App) loadValidators() error {
+	var keys [][]byte
+	err := a.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bAppMeta).Get([]byte("validators")); v != nil {
+			return json.Unmarshal(v, &keys)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("anchor: validator keys: %w", err)
+	}
+	a.vmu.Lock()
+	defer a.vmu.Unlock()
+	a.validators = make(map[string]bool, len(keys))
+	for _, k := range keys {
+		a.validators[string(k)] = true
+	}
+	return nil
+}
+
+// isValidator reports whether a transaction's node certificate certifies
+// one of the chain's validator keys: only validators anchor, so a member
+// organization cannot mint extra writers with its CA.
+func (a *App) isValidator(t *Tx) bool {
+	pub, ok := t.NodeCert.PublicKey.(ed25519.PublicKey)
+	a.vmu.RLock()
+	defer a.vmu.RUnlock()
+	return ok && a.validators[string(pub)]
 }
 
 // AppHash encodes a tree head as the application hash.
@@ -140,12 +178,30 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 			return nil, errors.New("anchor: the genesis root certificate is not this node's consortium root")
 		}
 	}
+	var keys [][]byte
+	for _, v := range req.Validators {
+		if k := v.PubKey.GetEd25519(); len(k) == ed25519.PublicKeySize {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) != len(req.Validators) {
+		return nil, errors.New("anchor: every genesis validator must have an Ed25519 key")
+	}
 	var root []byte
-	if err := a.db.View(func(tx *bolt.Tx) error {
-		var err error
+	if err := a.db.Update(func(tx *bolt.Tx) error {
+		b, err := json.Marshal(keys)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bAppMeta).Put([]byte("validators"), b); err != nil {
+			return err
+		}
 		_, root, err = a.merkle.Root(tx)
 		return err
 	}); err != nil {
+		return nil, err
+	}
+	if err := a.loadValidators(); err != nil {
 		return nil, err
 	}
 	return &abci.ResponseInitChain{AppHash: AppHash(0, root)}, nil
@@ -182,6 +238,9 @@ func (a *App) checkTx(raw []byte, at time.Time) (uint32, string) {
 	}
 	if err := a.verifier.Verify(t, at); err != nil {
 		return CodeNotMember, err.Error()
+	}
+	if !a.isValidator(t) {
+		return CodeNotMember, "the signing node is not a validator of this chain"
 	}
 	return CodeOK, ""
 }

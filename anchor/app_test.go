@@ -3,6 +3,7 @@ package anchor
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,11 +14,20 @@ import (
 	"github.com/custos-project/custos/certs"
 )
 
-func newTestApp(t *testing.T, path string, root *certs.Authority) *App {
+func newTestApp(t *testing.T, path string, root *certs.Authority, validators ...*testNode) *App {
 	t.Helper()
 	app, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: root.Cert})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(validators) > 0 {
+		req := &abci.RequestInitChain{AppStateBytes: GenesisState(root.Cert)}
+		for _, v := range validators {
+			req.Validators = append(req.Validators, abci.Ed25519ValidatorUpdate(v.key.Public().(ed25519.PublicKey), 10))
+		}
+		if _, err := app.InitChain(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return app
 }
@@ -44,8 +54,8 @@ func TestAppDeterministic(t *testing.T) {
 	node := newTestNode(t, nil)
 	stranger := newTestNode(t, nil) // another consortium
 	dir := t.TempDir()
-	a := newTestApp(t, filepath.Join(dir, "a.db"), node.root)
-	b := newTestApp(t, filepath.Join(dir, "b.db"), node.root)
+	a := newTestApp(t, filepath.Join(dir, "a.db"), node.root, node)
+	b := newTestApp(t, filepath.Join(dir, "b.db"), node.root, node)
 	blocks := [][][]byte{
 		{node.tx(t, testChainID, 1, testLeaves(0, 3))},
 		{node.tx(t, testChainID, 2, testLeaves(3, 1)), stranger.tx(t, testChainID, 1, testLeaves(9, 2)), []byte("garbage")},
@@ -92,7 +102,7 @@ func TestAppDeterministic(t *testing.T) {
 func TestAppCrashBeforeCommit(t *testing.T) {
 	node := newTestNode(t, nil)
 	path := filepath.Join(t.TempDir(), "app.db")
-	app := newTestApp(t, path, node.root)
+	app := newTestApp(t, path, node.root, node)
 	finalize(t, app, 1, node.tx(t, testChainID, 1, testLeaves(0, 2)))
 	commit(t, app)
 	tx2 := node.tx(t, testChainID, 2, testLeaves(2, 7))
@@ -115,8 +125,10 @@ func TestAppCrashBeforeCommit(t *testing.T) {
 func TestAppMempoolAndProposals(t *testing.T) {
 	node := newTestNode(t, nil)
 	stranger := newTestNode(t, nil)
-	app := newTestApp(t, filepath.Join(t.TempDir(), "app.db"), node.root)
+	app := newTestApp(t, filepath.Join(t.TempDir(), "app.db"), node.root, node)
 	good := node.tx(t, testChainID, 1, testLeaves(0, 2))
+	// A second node certified by the same member's CA, but not a validator.
+	extra := newTestNode(t, node.org)
 	for _, tt := range []struct {
 		name string
 		tx   []byte
@@ -124,6 +136,7 @@ func TestAppMempoolAndProposals(t *testing.T) {
 	}{
 		{"member", good, CodeOK},
 		{"non-member", stranger.tx(t, testChainID, 1, testLeaves(0, 2)), CodeNotMember},
+		{"member's CA but not a validator", extra.tx(t, testChainID, 1, testLeaves(0, 2)), CodeNotMember},
 		{"other chain", node.tx(t, "other-chain", 1, testLeaves(0, 2)), CodeNotMember},
 		{"garbage", []byte{0x43, 0x53}, CodeMalformed},
 	} {

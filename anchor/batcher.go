@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cometbft/cometbft/mempool"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -227,6 +228,9 @@ func (b *Batcher) submit(ctx context.Context, bt *Batch, leaves [][]byte) {
 	b.mu.Unlock()
 	res, err := b.cfg.Node.Broadcast(ctx, raw)
 	switch {
+	case errors.Is(err, mempool.ErrTxInCache):
+		// Still in the mempool from an earlier submission (a halted chain).
+		b.cfg.Log.Debug("batch still pending in the mempool", "seq", bt.Seq)
 	case err != nil:
 		b.cfg.Log.Warn("submitting batch; will resubmit", "seq", bt.Seq, "err", err)
 	case res.Code == CodeDuplicate:

@@ -156,7 +156,7 @@ func (s *Service) Receipt(ctx context.Context, id string) (*receipt.Receipt, err
 type Lookup struct {
 	SHA256     string    `json:"sha256"`
 	Anchored   bool      `json:"anchored"`
-	AnchoredAt time.Time `json:"anchored_at,omitzero"` // time of the block that appended it
+	AnchoredAt time.Time `json:"anchored_at,omitzero"` // time of the block that made it final
 	Height     int64     `json:"height,omitempty"`
 }
 
@@ -184,9 +184,14 @@ func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, 
 	if err != nil || first == 0 || s.cfg.Anchor == nil {
 		return out, err
 	}
-	t, err := s.cfg.Anchor.BlockTime(ctx, first)
+	// The block that appended it carries the time of the block before
+	// (CometBFT's header time comes from the previous votes); the next
+	// block's time, when it made the anchoring final, is the honest one.
+	t, err := s.cfg.Anchor.BlockTime(ctx, first+1)
 	if err != nil {
-		return nil, err
+		if t, err = s.cfg.Anchor.BlockTime(ctx, first); err != nil {
+			return nil, err
+		}
 	}
 	out.Anchored, out.Height, out.AnchoredAt = true, first, t.UTC()
 	return out, nil

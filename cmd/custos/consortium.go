@@ -177,7 +177,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 		fmt.Fprintf(w, "  %-12s %-40s custos serve --config %s   (API http://%s)\n", m.spec.Kind, m.spec.Name, filepath.Join(m.dir, "custos.toml"), m.api)
 	}
 	fmt.Fprintf(w, "Trust bundle for verifiers: %s\n", filepath.Join(p.out, "trust.json"))
-	fmt.Fprintf(w, "Move %s off every node: it is needed only to admit new members.\n", filepath.Join(p.out, "offline", "root.key"))
+	fmt.Fprintf(w, "Move %s (the root and organization CA keys) off every node: nodes do not need them.\n", filepath.Join(p.out, "offline"))
 	return nil
 }
 
@@ -216,7 +216,6 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 	}{
 		{"root.pem", certs.EncodePEM(root.Cert), 0o644},
 		{"org-ca.pem", certs.EncodePEM(m.org.Cert), 0o644},
-		{"org-ca.key", orgKey, 0o600},
 		{"tsa.pem", certs.EncodePEM(m.tsa.Cert), 0o644},
 		{"tsa.key", tsaKey, 0o600},
 		{"node.pem", certs.EncodePEM(m.node), 0o644},
@@ -225,6 +224,15 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 		if err := writeFileSync(filepath.Join(pki, f.name), f.b, f.mode); err != nil {
 			return nil, err
 		}
+	}
+	// The organization CA's key does not go on the node: a node needs only
+	// its certificates. It is kept with the root key, to issue later.
+	offline := filepath.Join(p.out, "offline")
+	if err := os.MkdirAll(offline, 0o700); err != nil {
+		return nil, err
+	}
+	if err := writeFileSync(filepath.Join(offline, spec.Slug+"-org-ca.key"), orgKey, 0o600); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -95,8 +95,10 @@ func TestConsortium(t *testing.T) {
 	var ms []*member
 	for _, slug := range []string{"hangzhou-internet-court", "beijing-internet-court", "qiantang-notary-office", "arbitration-1"} {
 		m := &member{slug: slug, cfg: filepath.Join(out, slug, "custos.toml")}
-		if _, err := os.Stat(filepath.Join(out, slug, "pki", "root.key")); err == nil {
-			t.Errorf("member %s holds the root key", slug)
+		for _, key := range []string{"root.key", "org-ca.key"} {
+			if _, err := os.Stat(filepath.Join(out, slug, "pki", key)); err == nil {
+				t.Errorf("member %s holds %s; CA keys stay offline", slug, key)
+			}
 		}
 		ms = append(ms, m)
 	}

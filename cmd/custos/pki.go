@@ -34,7 +34,7 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	orgCert, orgKey, err := readPair(dir, "org-ca")
+	orgCert, err := readCert(filepath.Join(dir, "org-ca.pem")) // its key stays offline
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	org := &certs.Authority{Cert: orgCert, Signer: orgKey, Chain: []*x509.Certificate{root}}
+	org := &certs.Authority{Cert: orgCert, Chain: []*x509.Certificate{root}}
 	return &nodePKI{
 		Root: root, Org: org, Node: node, dir: dir,
 		TSA: &certs.Leaf{Cert: tsaCert, Signer: tsaKey, Chain: []*x509.Certificate{orgCert, root}},
