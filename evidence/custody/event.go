@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -22,12 +23,30 @@ var ErrBadEvent = errors.New("custody: malformed custody event")
 // EventVersion is the version tag of the canonical custody-event encoding.
 const EventVersion = 1
 
-// Custody event types.
+// Custody event types of an evidence item's chain.
 const (
 	EventCreated    = "created"
 	EventViewed     = "viewed"
 	EventDownloaded = "downloaded"
+	EventShared     = "shared"   // subject: "org:<grantee id>"
+	EventUnshared   = "unshared" // subject: "org:<grantee id>"
+	EventListed     = "listed"   // its metadata appeared in a list
 )
+
+// Audit events: an organization's own chain, whose ID (the "evidence" field)
+// is the organization's ID. It starts with AuditOrgCreated; administrative
+// acts on the organization follow (keys, webhooks), so that they are
+// hash-linked and anchored like custody events.
+const (
+	AuditOrgCreated     = "org.created"
+	AuditKeyCreated     = "key.created" // subject: "key:<id>:<role>"
+	AuditKeyRevoked     = "key.revoked" // subject: "key:<id>"
+	AuditWebhookCreated = "webhook.created"
+	AuditWebhookDeleted = "webhook.deleted"
+)
+
+// IsAudit reports whether an event type belongs to an organization's audit chain.
+func IsAudit(typ string) bool { return strings.HasPrefix(typ, "org.") || strings.HasPrefix(typ, "key.") || strings.HasPrefix(typ, "webhook.") }
 
 // TimeFormat is the only accepted spelling of an event time: UTC, with
 // exactly nanosecond precision, so that every instant has one encoding.
@@ -144,8 +163,8 @@ func (e *Event) check() error {
 		return bad("seq %d with prev %q: only the first event has no prev", e.Seq, e.Prev)
 	case e.Prev != "" && !hex64.MatchString(e.Prev):
 		return bad("prev %q is not 64 lowercase hex digits", e.Prev)
-	case (e.Seq == 0) != (e.Type == EventCreated):
-		return bad("seq %d with type %q: the first event, and only it, is %q", e.Seq, e.Type, EventCreated)
+	case (e.Seq == 0) != (e.Type == EventCreated || e.Type == AuditOrgCreated):
+		return bad("seq %d with type %q: the first event, and only it, is %q (or %q for an audit chain)", e.Seq, e.Type, EventCreated, AuditOrgCreated)
 	}
 	t, err := time.Parse(TimeFormat, e.Time)
 	if err != nil || t.UTC().Format(TimeFormat) != e.Time {
@@ -202,6 +221,9 @@ func CheckChain(events []*Event) (int, error) {
 		}
 		if i > 0 && e.Evidence != events[0].Evidence {
 			return i, fmt.Errorf("%w: event %d is for evidence %s, not %s", ErrBadEvent, i, e.Evidence, events[0].Evidence)
+		}
+		if IsAudit(e.Type) != IsAudit(events[0].Type) {
+			return i, fmt.Errorf("%w: event %d (%s) does not belong in a chain that starts with %s", ErrBadEvent, i, e.Type, events[0].Type)
 		}
 		if i > 0 && e.Prev != hex.EncodeToString(prev[:]) {
 			return i, fmt.Errorf("%w: event %d prev = %s, want %x", ErrBadEvent, i, e.Prev, prev)

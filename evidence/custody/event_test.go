@@ -168,3 +168,32 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestAuditChain(t *testing.T) {
+	org := Event{V: 1, Evidence: "bbbbbbbbbbbbbbbbbbbbbbbbbb", Type: AuditOrgCreated, Time: "2026-11-21T08:00:00.000000000Z", Actor: "admin", Subject: "lawfirm"}
+	b, err := org.Encode()
+	if err != nil {
+		t.Fatalf("Encode(org.created) = %v", err)
+	}
+	h := sha256.Sum256(b)
+	key := Event{V: 1, Evidence: org.Evidence, Seq: 1, Type: AuditKeyCreated, Time: "2026-11-21T08:01:00.000000000Z", Actor: "admin", Prev: hexOf(h[:]), Subject: "key:cccccccccccccccccccccccccc:submitter"}
+	if i, err := CheckChain([]*Event{&org, &key}); err != nil {
+		t.Errorf("CheckChain(audit chain) = %d, %v", i, err)
+	}
+	viewed := key
+	viewed.Type = EventViewed
+	if i, err := CheckChain([]*Event{&org, &viewed}); i != 1 || err == nil {
+		t.Errorf("CheckChain(custody event in an audit chain) = %d, %v; want 1, error", i, err)
+	}
+	ev := goldenEvents()
+	mixed := key
+	mixed.Evidence, mixed.Prev = ev[0].Evidence, ev[1].Prev
+	if i, err := CheckChain([]*Event{&ev[0], &mixed}); i != 1 || err == nil {
+		t.Errorf("CheckChain(audit event in an evidence chain) = %d, %v; want 1, error", i, err)
+	}
+	withDigest := org
+	withDigest.SHA256 = ev[0].SHA256
+	if _, err := withDigest.Encode(); err == nil {
+		t.Errorf("Encode(org.created with a digest) accepted")
+	}
+}

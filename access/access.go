@@ -1,0 +1,152 @@
+// Package access holds who may do what: organizations, their API keys
+// (stored hashed), the roles those keys carry and the permissions of each
+// role. Object-level rules (which evidence an organization may see) live
+// with the objects, in package evidence; this package answers "who is
+// calling, and what kind of act may they perform".
+package access
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Organization kinds.
+const (
+	KindCourt       = "court"
+	KindNotary      = "notary"
+	KindArbitration = "arbitration"
+	KindLawFirm     = "lawfirm"
+	KindIPOwner     = "ipowner"
+	KindOperator    = "operator" // the organization that runs the node
+)
+
+// Kinds lists the organization kinds.
+var Kinds = []string{KindCourt, KindNotary, KindArbitration, KindLawFirm, KindIPOwner, KindOperator}
+
+// Role is what a key may do within its organization.
+type Role string
+
+// Roles.
+const (
+	RoleAdmin     Role = "admin"     // manages organizations and keys; acts as a submitter of its own organization
+	RoleSubmitter Role = "submitter" // files evidence, manages matters, shares, webhooks
+	RoleViewer    Role = "viewer"    // reads its organization's evidence and what is shared with it
+	RoleExaminer  Role = "examiner"  // a court's reader: reads what is shared with its organization
+	RoleNotary    Role = "notary"    // reads, and issues notarial certificates
+)
+
+// Roles lists the roles.
+var Roles = []Role{RoleAdmin, RoleSubmitter, RoleViewer, RoleExaminer, RoleNotary}
+
+// Permission is one kind of act.
+type Permission string
+
+// Permissions.
+const (
+	PermAdmin    Permission = "admin"    // organizations and keys
+	PermFile     Permission = "file"     // file evidence, manage matters
+	PermRead     Permission = "read"     // read evidence the organization may see
+	PermShare    Permission = "share"    // share and revoke shares
+	PermWebhooks Permission = "webhooks" // manage the organization's webhooks
+	PermCertify  Permission = "certify"  // issue notarial certificates
+)
+
+var rolePerms = map[Role][]Permission{
+	RoleAdmin:     {PermAdmin, PermFile, PermRead, PermShare, PermWebhooks, PermCertify},
+	RoleSubmitter: {PermFile, PermRead, PermShare, PermWebhooks},
+	RoleViewer:    {PermRead},
+	RoleExaminer:  {PermRead},
+	RoleNotary:    {PermRead, PermCertify},
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { _, ok := rolePerms[r]; return ok }
+
+// Can reports whether the role grants p.
+func (r Role) Can(p Permission) bool { return slices.Contains(rolePerms[r], p) }
+
+// Sentinel errors.
+var (
+	ErrBadToken  = errors.New("access: invalid token")
+	ErrNotFound  = errors.New("access: not found")
+	ErrBadInput  = errors.New("access: invalid input")
+	ErrRevoked   = errors.New("access: key revoked")
+	ErrExpired   = errors.New("access: key expired")
+	ErrForbidden = errors.New("access: not permitted")
+)
+
+// Org is an organization.
+type Org struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Key is an API key, as listed: the token itself is never stored, only its
+// SHA-256, and Prefix (the token's first characters) to recognize it.
+type Key struct {
+	ID        string     `json:"id"`
+	OrgID     string     `json:"org"`
+	Role      Role       `json:"role"`
+	Name      string     `json:"name"`
+	Prefix    string     `json:"prefix"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	Key Key
+	Org Org
+}
+
+// Can reports whether the caller's role grants p.
+func (p *Principal) Can(perm Permission) bool { return p.Key.Role.Can(perm) }
+
+// Actor names the caller in custody events: "<org id>:<key id>".
+func (p *Principal) Actor() string { return p.Org.ID + ":" + p.Key.ID }
+
+// TokenPrefix starts every Custos API token, so that leaked tokens are easy
+// to recognize in logs and by secret scanners.
+const TokenPrefix = "cst_"
+
+// prefixLen is how much of a token is kept to recognize it in listings.
+const prefixLen = len(TokenPrefix) + 8
+
+// NewToken returns a fresh random API token (256 bits).
+func NewToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("access: crypto/rand failed: " + err.Error())
+	}
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func tokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a fresh, unguessable ID: 128 random bits in lowercase
+// base32 (26 characters), like evidence IDs.
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("access: crypto/rand failed: " + err.Error())
+	}
+	return idEncoding.EncodeToString(b[:])
+}
+
+func badInput(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrBadInput}, args...)...)
+}
