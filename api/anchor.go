@@ -58,7 +58,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).ID, custody.EventViewed, "receipt"); err != nil {
+			if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).Actor(), custody.EventViewed, "receipt"); err != nil {
 				return err
 			}
 			return c.Blob(http.StatusOK, "application/json", b)

@@ -27,7 +27,8 @@ func (s *Server) createEvidence(c echo.Context) error {
 		return evidence.ErrTooLarge
 	}
 	ctx := req.Context()
-	up, err := s.ev.NewUpload(ctx, principal(c).ID)
+	p := principal(c)
+	up, err := s.ev.NewUpload(ctx, p.Actor())
 	if err != nil {
 		return err
 	}
@@ -42,10 +43,16 @@ func (s *Server) createEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if meta.Matter != "" {
+		if m, err := s.ev.Matter(ctx, meta.Matter, p.Org.ID); err != nil || m.Org != p.Org.ID {
+			return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
+		}
+	}
 	rec, err := up.Finish(ctx, meta)
 	if err != nil {
 		return err
 	}
+	s.publish(p.Org.ID, "evidence.timestamped", viewOf(rec))
 	c.Response().Header().Set("Location", "/api/v1/evidence/"+rec.ID)
 	return c.JSON(http.StatusCreated, viewOf(rec))
 }
@@ -138,15 +145,20 @@ func multipartErr(err error) error {
 	return errBadRequest("bad-multipart", "The multipart body is malformed: "+err.Error())
 }
 
-// readable returns the record if the caller may see it. Another owner's
-// evidence is reported exactly like a missing one, so IDs cannot be probed.
+// readable returns the record if the caller's organization may see it:
+// its own, or shared with it. Evidence it may not see is reported exactly
+// like missing evidence, so IDs cannot be probed (OWASP API1).
 func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
-	rec, err := s.ev.Get(c.Request().Context(), c.Param("id"))
+	ctx := c.Request().Context()
+	rec, err := s.ev.Get(ctx, c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
-	p := principal(c)
-	if p.Role != RoleAdmin && rec.Owner != p.ID {
+	ok, err := s.ev.Visible(ctx, rec, principal(c).Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, errNotFound()
 	}
 	return rec, nil
@@ -157,7 +169,7 @@ func (s *Server) access(c echo.Context, typ, subject string) (*evidence.Record, 
 	if _, err := s.readable(c); err != nil {
 		return nil, err
 	}
-	rec, _, err := s.ev.Access(c.Request().Context(), c.Param("id"), principal(c).ID, typ, subject)
+	rec, _, err := s.ev.Access(c.Request().Context(), c.Param("id"), principal(c).Actor(), typ, subject)
 	return rec, err
 }
 
@@ -198,7 +210,7 @@ func (s *Server) getContent(c echo.Context) error {
 	if req.Method == http.MethodHead {
 		typ, subject = custody.EventViewed, "content"
 	}
-	if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).ID, typ, subject); err != nil {
+	if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).Actor(), typ, subject); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -261,7 +273,7 @@ func (s *Server) getTimestamp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.ev.Access(c.Request().Context(), rec.ID, principal(c).ID, custody.EventViewed, "timestamp"); err != nil {
+	if _, _, err := s.ev.Access(c.Request().Context(), rec.ID, principal(c).Actor(), custody.EventViewed, "timestamp"); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "application/timestamp-reply", der)

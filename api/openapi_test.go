@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
@@ -220,7 +221,7 @@ func newRouteTestServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	keys, err := NewKeys(db)
+	orgs, err := access.Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,15 +229,16 @@ func newRouteTestServer(t *testing.T) *Server {
 		w.Header().Set("Content-Type", "application/timestamp-reply")
 		w.WriteHeader(http.StatusOK)
 	})
-	s, err := New(Config{Evidence: fakeEvidence{}, Keys: keys, TSA: tsa})
+	s, err := New(Config{Evidence: fakeEvidence{}, Access: orgs, TSA: tsa})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-// fakeEvidence is an Evidence that holds nothing.
-type fakeEvidence struct{}
+// fakeEvidence is an Evidence that holds nothing. (The embedded nil
+// interface stands for the methods the route test never calls.)
+type fakeEvidence struct{ Evidence }
 
 var errFake = errors.New("fake evidence service")
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
@@ -33,13 +34,29 @@ type Evidence interface {
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
 	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
+	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
+	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
+	CreateMatter(ctx context.Context, org, actor string, in evidence.MatterInput) (*evidence.Matter, error)
+	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
+	Matters(ctx context.Context, org string) ([]evidence.Matter, error)
+	ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*evidence.Share, error)
+	RevokeShare(ctx context.Context, org, actor, id string) (*evidence.Share, error)
+	Shares(ctx context.Context, org string, made bool) ([]evidence.Share, error)
+	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
+	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
+}
+
+// Notifier publishes integration events (webhooks) to an organization.
+type Notifier interface {
+	Publish(org, event string, data any)
 }
 
 // Config configures a Server.
 type Config struct {
-	Evidence Evidence     // required
-	Keys     *Keys        // required
-	TSA      http.Handler // the built-in TSA's RFC 3161 HTTP handler; required
+	Evidence Evidence      // required
+	Access   *access.Store // organizations and keys; required
+	Notifier Notifier      // webhooks; may be nil
+	TSA      http.Handler  // the built-in TSA's RFC 3161 HTTP handler; required
 	Trust    receipt.Trust
 	Chain    Chain // nil on a node without a chain
 	Log      *slog.Logger
@@ -47,23 +64,24 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	ev    Evidence
-	keys  *Keys
-	trust receipt.Trust
-	chain Chain
-	log   *slog.Logger
-	e     *echo.Echo
+	ev     Evidence
+	orgs   *access.Store
+	hooks  Notifier
+	trust  receipt.Trust
+	chain  Chain
+	log    *slog.Logger
+	e      *echo.Echo
 }
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
-	if cfg.Evidence == nil || cfg.Keys == nil || cfg.TSA == nil {
-		return nil, errors.New("api: Config.Evidence, Keys and TSA are required")
+	if cfg.Evidence == nil || cfg.Access == nil || cfg.TSA == nil {
+		return nil, errors.New("api: Config.Evidence, Access and TSA are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ev: cfg.Evidence, keys: cfg.Keys, trust: cfg.Trust, chain: cfg.Chain, log: cfg.Log, e: echo.New()}
+	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, trust: cfg.Trust, chain: cfg.Chain, log: cfg.Log, e: echo.New()}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.Use(securityHeaders)
@@ -85,16 +103,33 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/trust/root.pem", s.pem(func() string { return s.trust.RootPEM }))
 	e.GET("/api/v1/trust/tsa-chain.pem", s.pem(func() string { return s.trust.TSAChain }))
 
-	// Authentication is per route rather than group middleware, so that a
-	// known path asked with the wrong method answers 405, not 404.
-	auth := s.requireAuth
-	e.POST("/api/v1/evidence", s.createEvidence, auth)
-	e.GET("/api/v1/evidence/:id", s.getEvidence, auth)
-	e.GET("/api/v1/evidence/:id/content", s.getContent, auth)
-	e.HEAD("/api/v1/evidence/:id/content", s.getContent, auth)
-	e.GET("/api/v1/evidence/:id/custody", s.getCustody, auth)
-	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth)
-	e.GET("/api/v1/evidence/:id/receipt", s.getReceipt, auth)
+	// Authentication and permissions are per route rather than group
+	// middleware, so that a known path asked with the wrong method answers
+	// 405, not 404.
+	auth, read, file, share := s.requireAuth, need(access.PermRead), need(access.PermFile), need(access.PermShare)
+	admin := need(access.PermAdmin)
+	e.POST("/api/v1/evidence", s.createEvidence, auth, file)
+	e.GET("/api/v1/evidence", s.listEvidence, auth, read)
+	e.GET("/api/v1/evidence/:id", s.getEvidence, auth, read)
+	e.GET("/api/v1/evidence/:id/content", s.getContent, auth, read)
+	e.HEAD("/api/v1/evidence/:id/content", s.getContent, auth, read)
+	e.GET("/api/v1/evidence/:id/custody", s.getCustody, auth, read)
+	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth, read)
+	e.GET("/api/v1/evidence/:id/receipt", s.getReceipt, auth, read)
+	e.POST("/api/v1/matters", s.createMatter, auth, file)
+	e.GET("/api/v1/matters", s.listMatters, auth, read)
+	e.GET("/api/v1/matters/:id", s.getMatter, auth, read)
+	e.POST("/api/v1/shares", s.createShare, auth, share)
+	e.GET("/api/v1/shares", s.listShares, auth, read)
+	e.DELETE("/api/v1/shares/:id", s.revokeShare, auth, share)
+	e.GET("/api/v1/me", s.me, auth)
+	e.POST("/api/v1/orgs", s.createOrg, auth, admin)
+	e.GET("/api/v1/orgs", s.listOrgs, auth, admin)
+	e.GET("/api/v1/orgs/:id", s.getOrg, auth)
+	e.GET("/api/v1/orgs/:id/audit", s.getAudit, auth)
+	e.POST("/api/v1/orgs/:id/keys", s.createKey, auth, admin)
+	e.GET("/api/v1/orgs/:id/keys", s.listKeys, auth, admin)
+	e.DELETE("/api/v1/keys/:id", s.revokeKey, auth, admin)
 	e.GET("/api/v1/lookup", s.lookup)
 	e.GET("/api/v1/log/checkpoint", s.getCheckpoint)
 	e.GET("/api/v1/log/consistency", s.getConsistency)

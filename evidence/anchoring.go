@@ -36,10 +36,9 @@ var ErrNotAnchored = errors.New("evidence: not anchored yet")
 func (s *Service) LeafHashes(from uint64, max int) ([][]byte, error) {
 	var out [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		evs := tx.Bucket(bEvents)
 		c := tx.Bucket(bLeaves).Cursor()
 		for k, v := c.Seek(u64(from)); k != nil && len(out) < max; k, v = c.Next() {
-			ev := evs.Get(v)
+			ev := eventBytes(tx, v)
 			if ev == nil {
 				return fmt.Errorf("evidence: leaf %d names a missing event", u64val(k))
 			}

@@ -26,6 +26,8 @@ type Meta struct {
 	CapturedAt  *time.Time `json:"captured_at,omitempty"`
 	MediaType   string     `json:"media_type,omitempty" validate:"omitempty,max=255,mediatype"`
 	FileName    string     `json:"file_name,omitempty" validate:"omitempty,max=255,filename"`
+	// Matter files the evidence into one of the uploader's matters.
+	Matter string `json:"matter,omitempty" validate:"omitempty,len=26,alphanum"`
 }
 
 var validate = newValidator()
@@ -91,14 +93,12 @@ func ParseMeta(b []byte) (Meta, error) {
 // Validate checks m's fields; now bounds captured_at.
 func (m *Meta) Validate(now time.Time) error {
 	var fields []FieldError
-	if err := validate.Struct(m); err != nil {
-		var verrs validator.ValidationErrors
-		if !errors.As(err, &verrs) {
-			return &MetadataError{Fields: []FieldError{{Field: "metadata", Message: err.Error()}}}
+	if err := validateStruct(m); err != nil {
+		var me *MetadataError
+		if !errors.As(err, &me) {
+			return err
 		}
-		for _, fe := range verrs {
-			fields = append(fields, FieldError{Field: fe.Field(), Message: fieldMessage(fe)})
-		}
+		fields = me.Fields
 	}
 	if m.CapturedAt != nil && m.CapturedAt.After(now.Add(5*time.Minute)) {
 		fields = append(fields, FieldError{Field: "captured_at", Message: "is in the future"})
@@ -107,6 +107,24 @@ func (m *Meta) Validate(now time.Time) error {
 		return &MetadataError{Fields: fields}
 	}
 	return nil
+}
+
+// validateStruct runs the validator over v and reports every invalid field
+// in words a person can act on.
+func validateStruct(v any) error {
+	err := validate.Struct(v)
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return &MetadataError{Fields: []FieldError{{Field: "metadata", Message: err.Error()}}}
+	}
+	var fields []FieldError
+	for _, fe := range verrs {
+		fields = append(fields, FieldError{Field: fe.Field(), Message: fieldMessage(fe)})
+	}
+	return &MetadataError{Fields: fields}
 }
 
 func fieldMessage(fe validator.FieldError) string {
@@ -119,6 +137,10 @@ func fieldMessage(fe validator.FieldError) string {
 		return "must be a media type such as application/pdf"
 	case "filename":
 		return "must be a plain file name without control characters or path separators"
+	case "required":
+		return "is required"
+	case "len", "alphanum":
+		return "must be an ID as returned by the server"
 	}
 	return "is invalid (" + fe.Tag() + ")"
 }
@@ -132,7 +154,7 @@ func jsonMessage(err error) string {
 	case errors.As(err, &typ):
 		return fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ") + " (allowed: title, description, case_ref, captured_at, media_type, file_name)"
+		return strings.TrimPrefix(err.Error(), "json: ") + " (allowed: title, description, case_ref, captured_at, media_type, file_name, matter)"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "is incomplete JSON"
 	}

@@ -97,6 +97,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := initBuckets(cfg.DB); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
+	if err := initAccessBuckets(cfg.DB); err != nil {
+		return nil, fmt.Errorf("evidence: init store: %w", err)
+	}
 	inline, err := inlineMax(cfg)
 	if err != nil {
 		return nil, err

@@ -115,6 +115,9 @@ func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *custody.Event,
 			return err
 		}
 	}
+	if err := indexRecord(tx, r); err != nil {
+		return err
+	}
 	return appendEvent(tx, seq, created)
 }
 

@@ -120,6 +120,7 @@ func TestKillDuringUploadBurst(t *testing.T) {
 	// anchored exactly once: once the log is quiet, its size equals the
 	// number of events in the store (checked by fsck below).
 	treeSize := quietTreeSize(t, again)
+	auditEvents := auditCount(t, again, token)
 	again.Stop()
 
 	// Nothing half-written: recovery left no staged blob, and (fsck) every
@@ -139,8 +140,8 @@ func TestKillDuringUploadBurst(t *testing.T) {
 		Orphans []string `json:"orphan_blobs"`
 	}
 	mustJSON(t, []byte(out), &rep)
-	if uint64(rep.Events) != treeSize {
-		t.Errorf("the log holds %d leaves for %d custody events: each must be anchored exactly once", treeSize, rep.Events)
+	if uint64(rep.Events+auditEvents) != treeSize {
+		t.Errorf("the log holds %d leaves for %d custody and %d audit events: each must be anchored exactly once", treeSize, rep.Events, auditEvents)
 	}
 	if rep.Records < len(acks) || len(rep.Orphans) != 0 || rep.Blobs == 0 {
 		t.Errorf("fsck = %+v; want ≥ %d records, blobs, and no orphans", rep, len(acks))
@@ -189,4 +190,19 @@ func quietTreeSize(t *testing.T, n *proc) uint64 {
 	}
 	t.Fatalf("the log did not settle (last size %d)", last)
 	return 0
+}
+
+// auditCount is the number of events in the caller's organization's audit chain.
+func auditCount(t *testing.T, n *proc, token string) int {
+	t.Helper()
+	_, _, b := n.call("GET", "/api/v1/me", token, nil)
+	var me api.MeView
+	mustJSON(t, b, &me)
+	_, _, b = n.call("GET", "/api/v1/orgs/"+me.Org.ID+"/audit", token, nil)
+	var trail api.CustodyView
+	mustJSON(t, b, &trail)
+	if len(trail.Events) == 0 {
+		t.Fatalf("the operator's audit chain is empty: %s", b)
+	}
+	return len(trail.Events)
 }

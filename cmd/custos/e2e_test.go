@@ -153,7 +153,7 @@ func TestEmbeddedDefault(t *testing.T) {
 	})
 
 	t.Run("identical bytes stored once, recorded twice", func(t *testing.T) {
-		same := randomBytes(t, 5000)
+		same := randomBytes(t, 200_000) // above the inline threshold: a file in the blob folder
 		a, b := n.upload(n.Token, same), n.upload(n.Token, same)
 		if a.ID == b.ID || a.SHA256 != b.SHA256 {
 			t.Fatalf("two uploads of the same bytes: ids %s %s", a.ID, b.ID)

@@ -17,9 +17,11 @@ import (
 	"github.com/spf13/cobra"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
@@ -173,16 +175,16 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 
 func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI) error {
 	db, ev := n.db, n.ev
-	keys, err := api.NewKeys(db)
+	orgs, err := access.Open(db)
 	if err != nil {
 		return err
 	}
-	token, err := bootstrap(keys, cfg.Data)
+	token, err := bootstrap(orgs, ev, cfg)
 	if err != nil {
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Evidence: ev, Keys: keys, TSA: tsa, Log: log, Chain: n.chain,
+		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain,
 		Trust: receipt.Trust{
 			Version:    1,
 			ChainID:    n.chain.chainID,
@@ -273,24 +275,38 @@ func externalTSAs(cfg Config) ([]evidence.Stamper, error) {
 	return out, nil
 }
 
-// bootstrap creates the admin key on first start (see the serve contract in
-// docs/operations.md). It returns the token when one was generated now.
-func bootstrap(keys *api.Keys, dir string) (string, error) {
-	empty, err := keys.Empty()
+// bootstrap creates, on first start, the organization that runs the node
+// and its admin key (see the serve contract in docs/operations.md). It
+// returns the token when one was generated now.
+func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, error) {
+	empty, err := orgs.Empty()
 	if err != nil || !empty {
 		return "", err
 	}
 	token, generated := os.Getenv("CUSTOS_BOOTSTRAP_TOKEN"), false
 	if token == "" {
-		token, generated = api.NewToken(), true
+		token, generated = access.NewToken(), true
 	}
 	if generated {
-		if err := writeSecret(filepath.Join(dir, "bootstrap-token"), token+"\n"); err != nil {
+		if err := writeSecret(filepath.Join(cfg.Data, "bootstrap-token"), token+"\n"); err != nil {
 			return "", err
 		}
 	}
-	if err := keys.Add(token, api.Principal{ID: "admin", Role: api.RoleAdmin, CreatedAt: time.Now().UTC()}); err != nil {
+	org, err := orgs.CreateOrg(access.KindOperator, cfg.Org)
+	if err != nil {
+		return "", fmt.Errorf("bootstrap organization: %w", err)
+	}
+	key, err := orgs.AddKey(token, org.ID, access.RoleAdmin, "bootstrap admin", nil)
+	if err != nil {
 		return "", fmt.Errorf("bootstrap token: %w", err)
+	}
+	ctx := context.Background()
+	actor := org.ID + ":" + key.ID
+	if _, err := ev.AppendAudit(ctx, org.ID, actor, custody.AuditOrgCreated, "kind:"+org.Kind); err != nil {
+		return "", err
+	}
+	if _, err := ev.AppendAudit(ctx, org.ID, actor, custody.AuditKeyCreated, "key:"+key.ID+":"+string(key.Role)); err != nil {
+		return "", err
 	}
 	if !generated {
 		return "", nil // the operator knows it; never echo a secret they chose

@@ -13,8 +13,9 @@ import (
 )
 
 // checkTimestamp checks each RFC 3161 token of r: its SHA-256 is the hash
-// the created event recorded at the same position, and notary.Check
-// verifies it offline at its own genTime (RFC 3161 §2.4.2): a granted
+// the created event recorded at the same position, and the Verifier's
+// notary.Checker (notary.Check, with the TSA chains it has verified
+// remembered) verifies it offline at its own genTime (RFC 3161 §2.4.2): a granted
 // reply, a valid CMS signature, a message imprint of SHA-256 and the
 // evidence digest, and a TSA certificate (critical id-kp-timeStamping,
 // §2.3) chaining to the trusted root.
@@ -35,7 +36,7 @@ func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]Timesta
 			return nil, fail(StepTimestamp, ErrTimestamp, "SHA-256 "+created.Tokens[i]+" (recorded in the created event)", "SHA-256 "+h,
 				"token %d is not the token recorded in the custody chain", i)
 		}
-		ts, err := notary.Check(reply, crypto.SHA256, digest, v.roots, v.intermediates)
+		ts, err := v.checker().Check(reply, crypto.SHA256, digest, v.intermediates)
 		if err != nil {
 			return nil, &VerifyError{Step: StepTimestamp,
 				Want: "a token over SHA-256 " + r.Evidence.SHA256 + " from a TSA under the consortium root",
@@ -50,9 +51,13 @@ func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]Timesta
 	return out, nil
 }
 
+// checker returns v's notary.Checker: a Verifier checks each TSA chain (two
+// P-256 signatures) once, and then only each token's own signature.
+func (v *Verifier) checker() *notary.Checker { return v.tsaChecker }
+
 // tsaName names the TSA for display: the subject CN of the first
 // time-stamping certificate in the token, else in the trust bundle's TSA
-// chain. notary.Check has already established which certificate signed.
+// chain. The Checker has already established which certificate signed.
 func (v *Verifier) tsaName(embedded []*x509.Certificate) string {
 	for _, list := range [][]*x509.Certificate{embedded, v.intermediates} {
 		for _, c := range list {

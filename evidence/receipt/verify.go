@@ -11,6 +11,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
@@ -88,6 +89,7 @@ type Verifier struct {
 	valset        *types.ValidatorSet   // the trusted validator set
 	validators    map[string]*Validator // by hex address
 	checkpoints   checkpointCache
+	tsaChecker    *notary.Checker // caches verified TSA chains
 }
 
 // NewVerifier checks trust (as ParseTrust does) and prepares a Verifier.
@@ -106,6 +108,7 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 	for _, c := range rootCerts {
 		v.roots.AddCert(c)
 	}
+	v.tsaChecker = notary.NewChecker(v.roots)
 	if trust.TSAChain != "" {
 		if v.intermediates, err = certs.ParsePEM([]byte(trust.TSAChain)); err != nil {
 			return nil, fmt.Errorf("%w: TSA chain: %v", ErrBadTrust, err)

@@ -1,0 +1,172 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/evidence"
+)
+
+// ListView is a page of items.
+type ListView[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next_cursor,omitempty"`
+}
+
+// ShareInput shares one evidence item or a whole matter.
+type ShareInput struct {
+	Evidence  string     `json:"evidence,omitempty"`
+	Matter    string     `json:"matter,omitempty"`
+	Org       string     `json:"org"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// maxJSON bounds a JSON request body.
+const maxJSON = 64 << 10
+
+// bindStrict decodes a JSON body strictly: unknown fields (an attempt to
+// set a server-owned field) and trailing data are refused.
+func bindStrict(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body is not acceptable: "+err.Error())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body has data after its object.")
+	}
+	return nil
+}
+
+func (s *Server) createMatter(c echo.Context) error {
+	b, err := io.ReadAll(io.LimitReader(c.Request().Body, maxJSON))
+	if err != nil {
+		return err
+	}
+	in, err := evidence.ParseMatterInput(b)
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	m, err := s.ev.CreateMatter(c.Request().Context(), p.Org.ID, p.Actor(), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/api/v1/matters/"+m.ID)
+	return c.JSON(http.StatusCreated, m)
+}
+
+func (s *Server) listMatters(c echo.Context) error {
+	ms, err := s.ev.Matters(c.Request().Context(), principal(c).Org.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ListView[evidence.Matter]{Items: ms})
+}
+
+func (s *Server) getMatter(c echo.Context) error {
+	m, err := s.ev.Matter(c.Request().Context(), c.Param("id"), principal(c).Org.ID)
+	if err != nil {
+		return matterErr(err)
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+func matterErr(err error) error {
+	if errors.Is(err, evidence.ErrNotFound) {
+		return problem(http.StatusNotFound, "not-found", "Not found", "There is no matter with this ID that you may see.")
+	}
+	return err
+}
+
+func (s *Server) createShare(c echo.Context) error {
+	var in ShareInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	kind, target := evidence.ShareEvidence, in.Evidence
+	if (in.Evidence == "") == (in.Matter == "") {
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "Give exactly one of evidence or matter.")
+	}
+	if in.Matter != "" {
+		kind, target = evidence.ShareMatter, in.Matter
+	}
+	if _, err := s.orgs.Org(in.Org); err != nil {
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "org names no organization.")
+	}
+	p := principal(c)
+	sh, err := s.ev.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
+	if errors.Is(err, evidence.ErrBadShare) {
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	s.notifyShared(c, sh)
+	c.Response().Header().Set("Location", "/api/v1/shares/"+sh.ID)
+	return c.JSON(http.StatusCreated, sh)
+}
+
+func (s *Server) listShares(c echo.Context) error {
+	made := c.QueryParam("direction") != "received"
+	if d := c.QueryParam("direction"); d != "" && d != "made" && d != "received" {
+		return errBadRequest("bad-parameter", "direction is made or received.")
+	}
+	sh, err := s.ev.Shares(c.Request().Context(), principal(c).Org.ID, made)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ListView[evidence.Share]{Items: sh})
+}
+
+func (s *Server) revokeShare(c echo.Context) error {
+	p := principal(c)
+	sh, err := s.ev.RevokeShare(c.Request().Context(), p.Org.ID, p.Actor(), c.Param("id"))
+	if errors.Is(err, evidence.ErrNotFound) {
+		return problem(http.StatusNotFound, "not-found", "Not found", "There is no share with this ID made by your organization.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sh)
+}
+
+// listEvidence pages through what the caller's organization may see.
+func (s *Server) listEvidence(c echo.Context) error {
+	q := evidence.Query{Matter: c.QueryParam("matter"), SHA256: c.QueryParam("sha256"), Title: c.QueryParam("title"), Cursor: c.QueryParam("cursor")}
+	for name, dst := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
+		if v := c.QueryParam(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return errBadRequest("bad-parameter", name+" must be an RFC 3339 time such as 2026-11-21T00:00:00Z.")
+			}
+			*dst = t
+		}
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return errBadRequest("bad-parameter", "limit is a number from 1 to 500.")
+		}
+		q.Limit = n
+	}
+	p := principal(c)
+	page, err := s.ev.List(c.Request().Context(), p.Org.ID, p.Actor(), q)
+	if errors.Is(err, evidence.ErrBadCursor) {
+		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+	}
+	if err != nil {
+		return err
+	}
+	v := ListView[EvidenceView]{Items: make([]EvidenceView, len(page.Items)), Next: page.Next}
+	for i, r := range page.Items {
+		v.Items[i] = viewOf(r)
+	}
+	return c.JSON(http.StatusOK, v)
+}

@@ -1,0 +1,153 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+// OrgInput creates an organization.
+type OrgInput struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+// KeyInput creates an API key.
+type KeyInput struct {
+	Role      access.Role `json:"role"`
+	Name      string      `json:"name"`
+	ExpiresAt *time.Time  `json:"expires_at,omitempty"`
+}
+
+// NewKeyView answers a key creation: the token is shown this once.
+type NewKeyView struct {
+	Key   access.Key `json:"key"`
+	Token string     `json:"token"`
+}
+
+// MeView describes the caller.
+type MeView struct {
+	Key         access.Key          `json:"key"`
+	Org         access.Org          `json:"org"`
+	Permissions []access.Permission `json:"permissions"`
+}
+
+func accessErr(err error) error {
+	switch {
+	case errors.Is(err, access.ErrNotFound):
+		return problem(http.StatusNotFound, "not-found", "Not found", "No such organization or key.")
+	case errors.Is(err, access.ErrBadInput):
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+	}
+	return err
+}
+
+// audit records an administrative act in the organization's audit chain.
+func (s *Server) audit(c echo.Context, org, typ, subject string) error {
+	_, err := s.ev.AppendAudit(c.Request().Context(), org, principal(c).Actor(), typ, subject)
+	return err
+}
+
+func (s *Server) createOrg(c echo.Context) error {
+	var in OrgInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	o, err := s.orgs.CreateOrg(in.Kind, in.Name)
+	if err != nil {
+		return accessErr(err)
+	}
+	if err := s.audit(c, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/api/v1/orgs/"+o.ID)
+	return c.JSON(http.StatusCreated, o)
+}
+
+func (s *Server) listOrgs(c echo.Context) error {
+	orgs, err := s.orgs.Orgs()
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ListView[access.Org]{Items: orgs})
+}
+
+// getOrg shows an organization to an admin or to its own members. Other
+// organizations' names are public enough to share with them: any caller
+// may read one it knows the ID of.
+func (s *Server) getOrg(c echo.Context) error {
+	o, err := s.orgs.Org(c.Param("id"))
+	if err != nil {
+		return accessErr(err)
+	}
+	return c.JSON(http.StatusOK, o)
+}
+
+func (s *Server) createKey(c echo.Context) error {
+	var in KeyInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	org := c.Param("id")
+	token, k, err := s.orgs.CreateKey(org, in.Role, in.Name, in.ExpiresAt)
+	if err != nil {
+		return accessErr(err)
+	}
+	if err := s.audit(c, org, custody.AuditKeyCreated, "key:"+k.ID+":"+string(k.Role)); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/api/v1/keys/"+k.ID)
+	return c.JSON(http.StatusCreated, NewKeyView{Key: *k, Token: token})
+}
+
+func (s *Server) listKeys(c echo.Context) error {
+	if _, err := s.orgs.Org(c.Param("id")); err != nil {
+		return accessErr(err)
+	}
+	keys, err := s.orgs.Keys(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ListView[access.Key]{Items: keys})
+}
+
+func (s *Server) revokeKey(c echo.Context) error {
+	k, err := s.orgs.RevokeKey(c.Param("id"))
+	if err != nil {
+		return accessErr(err)
+	}
+	if err := s.audit(c, k.OrgID, custody.AuditKeyRevoked, "key:"+k.ID); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, k)
+}
+
+func (s *Server) me(c echo.Context) error {
+	p := principal(c)
+	v := MeView{Key: p.Key, Org: p.Org}
+	for _, perm := range []access.Permission{access.PermAdmin, access.PermFile, access.PermRead, access.PermShare, access.PermWebhooks, access.PermCertify} {
+		if p.Can(perm) {
+			v.Permissions = append(v.Permissions, perm)
+		}
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// getAudit serves an organization's audit chain to an admin, or to the
+// organization's own members.
+func (s *Server) getAudit(c echo.Context) error {
+	p, org := principal(c), c.Param("id")
+	if !p.Can(access.PermAdmin) && p.Org.ID != org {
+		return problem(http.StatusNotFound, "not-found", "Not found", "No such organization or key.")
+	}
+	evs, err := s.ev.AuditTrail(c.Request().Context(), org)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, CustodyView{Evidence: org, Events: evs})
+}

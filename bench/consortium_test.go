@@ -1,0 +1,127 @@
+package bench
+
+import (
+	crand "crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// consortiumOrgs are the members of the benchmark consortium: four
+// validators, one process each, on loopback.
+var consortiumOrgs = []string{"court:A", "court:B", "notary:C", "arbitration:D"}
+
+// consortiumTimeoutCommit is what `custos consortium init` writes into
+// each custos.toml; the benchmark reports it beside the latency.
+const consortiumTimeoutCommit = 100 * time.Millisecond
+
+// startConsortium writes a consortium with `custos consortium init` on free
+// loopback ports and starts `custos serve --config` for each member, with
+// one admin token for all (CUSTOS_BOOTSTRAP_TOKEN). It returns the nodes
+// once each answers; the chain may not have a block yet.
+func startConsortium(b *testing.B) []*server {
+	b.Helper()
+	bin := custosBin(b)
+	dir := filepath.Join(b.TempDir(), "consortium")
+	apiPort, p2pPort := freePorts(b, len(consortiumOrgs))
+	args := []string{"consortium", "init", "--out", dir, "--api-port", fmt.Sprint(apiPort), "--p2p-port", fmt.Sprint(p2pPort)}
+	for _, o := range consortiumOrgs {
+		args = append(args, "--org", o)
+	}
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		b.Fatalf("custos %v: %v\n%s", args, err, out)
+	}
+	configs, err := filepath.Glob(filepath.Join(dir, "*", "custos.toml"))
+	if err != nil || len(configs) != len(consortiumOrgs) {
+		b.Fatalf("consortium init wrote %d custos.toml, want %d (%v)", len(configs), len(consortiumOrgs), err)
+	}
+	token := newToken(b)
+	nodes := make([]*server, len(configs))
+	for i, cfg := range configs {
+		cmd := exec.Command(bin, "serve", "--config", cfg)
+		cmd.Env = append(os.Environ(), "CUSTOS_BOOTSTRAP_TOKEN="+token)
+		nodes[i] = start(b, cmd, filepath.Join(filepath.Dir(cfg), "custos.log"), false)
+		nodes[i].Token, nodes[i].Dir = token, filepath.Dir(cfg)
+	}
+	return nodes
+}
+
+// newToken returns an admin token in the format api.NewToken makes.
+func newToken(b *testing.B) string {
+	var k [32]byte
+	if _, err := crand.Read(k[:]); err != nil {
+		b.Fatal(err)
+	}
+	return "cst_" + base64.RawURLEncoding.EncodeToString(k[:])
+}
+
+// freePorts finds two runs of n consecutive free loopback ports, for the
+// API and p2p listeners (consortium init counts up from its base ports).
+func freePorts(b *testing.B, n int) (int, int) {
+	b.Helper()
+	var found []int
+	for try := 0; try < 200 && len(found) < 2; try++ {
+		base := 20000 + rand.IntN(40000)
+		if overlaps(found, base, n) || !portsFree(base, n) {
+			continue
+		}
+		found = append(found, base)
+	}
+	if len(found) < 2 {
+		b.Fatal("no free loopback port ranges")
+	}
+	return found[0], found[1]
+}
+
+func overlaps(bases []int, base, n int) bool {
+	for _, o := range bases {
+		if base < o+n && o < base+n {
+			return true
+		}
+	}
+	return false
+}
+
+func portsFree(base, n int) bool {
+	for p := base; p < base+n; p++ {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			return false
+		}
+		ln.Close()
+	}
+	return true
+}
+
+// treeSize reads the latest checkpoint's tree size from node, or 0 while
+// the chain has none.
+func treeSize(hc *http.Client, node *server) (uint64, error) {
+	req, err := http.NewRequest(http.MethodGet, node.URL+"/api/v1/log/checkpoint", nil)
+	if err != nil {
+		return 0, err
+	}
+	var cp struct {
+		TreeSize uint64 `json:"tree_size"`
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		return 0, nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s = %d", req.URL, resp.StatusCode)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&cp)
+	return cp.TreeSize, err
+}

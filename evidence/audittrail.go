@@ -1,0 +1,95 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+// auditKeyLen is the length of an audit event's key: org ID (26) ‖ n (4).
+// (Evidence event keys are 12 bytes, so the leaf queue tells them apart.)
+const auditKeyLen = 26 + 4
+
+// AppendAudit appends an administrative act to an organization's audit
+// chain (created by its first act, custody.AuditOrgCreated), which is
+// hash-linked and anchored like a custody chain.
+func (s *Service) AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error) {
+	if len(org) != 26 || !custody.IsAudit(typ) {
+		return nil, fmt.Errorf("evidence: audit event %q for org %q", typ, org)
+	}
+	e := &custody.Event{V: custody.EventVersion, Evidence: org, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bAudit)
+		e.Seq, e.Prev = 0, ""
+		c := b.Cursor()
+		prefix := []byte(org)
+		k, v := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		if k != nil && bytes.HasPrefix(k, prefix) && len(k) == auditKeyLen {
+			sum := sha256Sum(v)
+			e.Seq, e.Prev = binary.BigEndian.Uint32(k[26:])+1, hex.EncodeToString(sum[:])
+		}
+		raw, err := e.Encode()
+		if err != nil {
+			return err
+		}
+		key := binary.BigEndian.AppendUint32([]byte(org), e.Seq)
+		if err := b.Put(key, raw); err != nil {
+			return err
+		}
+		return queueLeaf(tx, key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	return e, nil
+}
+
+// queueLeaf appends an event key to the global leaf queue.
+func queueLeaf(tx *bolt.Tx, key []byte) error {
+	leaves := tx.Bucket(bLeaves)
+	idx, err := leaves.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := leaves.Put(u64(idx-1), key); err != nil {
+		return err
+	}
+	return tx.Bucket(bEvLeaf).Put(key, u64(idx-1))
+}
+
+// AuditTrail returns an organization's audit chain.
+func (s *Service) AuditTrail(ctx context.Context, org string) ([]*custody.Event, error) {
+	var out []*custody.Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bAudit).Cursor()
+		for k, v := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, v = c.Next() {
+			e, err := custody.Decode(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// eventBytes reads a queued leaf's event, custody or audit.
+func eventBytes(tx *bolt.Tx, key []byte) []byte {
+	if len(key) == auditKeyLen {
+		return tx.Bucket(bAudit).Get(key)
+	}
+	return tx.Bucket(bEvents).Get(key)
+}

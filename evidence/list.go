@@ -1,0 +1,171 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+var (
+	bByOrg    = []byte("byorg")    // owner org ‖ seq(8) → ∅
+	bByMatter = []byte("bymatter") // matter ‖ seq(8) → ∅
+)
+
+// indexRecord adds a new record to the per-organization and per-matter
+// indexes. It runs in the record's own transaction.
+func indexRecord(tx *bolt.Tx, r *Record) error {
+	if err := tx.Bucket(bByOrg).Put(append([]byte(OwnerOrg(r)), u64(r.Seq)...), nil); err != nil {
+		return err
+	}
+	if r.Matter != "" {
+		return tx.Bucket(bByMatter).Put(append([]byte(r.Matter), u64(r.Seq)...), nil)
+	}
+	return nil
+}
+
+// Query selects evidence an organization may see. Zero fields match all.
+type Query struct {
+	Matter string
+	SHA256 string
+	Title  string // case-insensitive substring
+	From   time.Time
+	To     time.Time
+	// Cursor continues a listing (Page.Next); Limit caps a page (default
+	// 50, at most 500).
+	Cursor string
+	Limit  int
+}
+
+// Page is one page of a listing, newest first.
+type Page struct {
+	Items []*Record
+	Next  string // "" on the last page
+}
+
+// ErrBadCursor means a cursor was not made by List.
+var ErrBadCursor = errors.New("evidence: invalid cursor")
+
+// List pages through the evidence org may see: its own and what is shared
+// with it, newest first. The cursor is the position (record sequence) of
+// the last item returned, so pages are stable while new evidence arrives.
+// Each listed item gets a "listed" custody event: seeing metadata in a list
+// is a view too.
+func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 500)
+	before := uint64(1<<63 - 1)
+	if q.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || len(b) != 8 {
+			return nil, ErrBadCursor
+		}
+		before = binary.BigEndian.Uint64(b)
+	}
+	page := &Page{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seqs := s.candidates(tx, org, q, before)
+		now := s.cfg.Now()
+		for _, seq := range seqs {
+			r, err := getRecord(tx, seq)
+			if err != nil {
+				return err
+			}
+			if !visible(tx, r, org, now) || !q.matches(r) {
+				continue
+			}
+			if len(page.Items) == limit {
+				last := page.Items[len(page.Items)-1].Seq
+				page.Next = base64.RawURLEncoding.EncodeToString(u64(last))
+				return nil
+			}
+			page.Items = append(page.Items, r)
+		}
+		return nil
+	})
+	if err != nil || len(page.Items) == 0 {
+		return page, err
+	}
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		for _, r := range page.Items {
+			e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: custody.EventListed, Time: custody.FormatTime(s.cfg.Now()), Actor: actor}
+			if err := appendEvent(tx, r.Seq, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	return page, nil
+}
+
+func (q *Query) matches(r *Record) bool {
+	switch {
+	case q.Matter != "" && r.Matter != q.Matter,
+		q.SHA256 != "" && r.SHA256 != q.SHA256,
+		q.Title != "" && !strings.Contains(strings.ToLower(r.Title), strings.ToLower(q.Title)),
+		!q.From.IsZero() && r.CreatedAt.Before(q.From),
+		!q.To.IsZero() && !r.CreatedAt.Before(q.To):
+		return false
+	}
+	return true
+}
+
+// candidates returns, newest first, the sequence numbers (below before)
+// of records that might be visible to org: its own, those in matters
+// shared with it, and those shared with it one by one. A query by digest
+// or by matter starts from that index instead.
+func (s *Service) candidates(tx *bolt.Tx, org string, q Query, before uint64) []uint64 {
+	set := map[uint64]bool{}
+	add := func(bucket []byte, prefix []byte) {
+		c := tx.Bucket(bucket).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if seq := u64val(k[len(k)-8:]); seq < before {
+				set[seq] = true
+			}
+		}
+	}
+	switch {
+	case q.SHA256 != "":
+		if sum, err := decodeHex32(q.SHA256); err == nil {
+			add(bSHA256, sum)
+		}
+	case q.Matter != "":
+		add(bByMatter, []byte(q.Matter))
+	default:
+		add(bByOrg, []byte(org))
+		c := tx.Bucket(bGranted).Cursor()
+		for k, _ := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, _ = c.Next() {
+			sh, err := getShare(tx, string(k[len(org):]))
+			if err != nil || !sh.Active(s.cfg.Now()) {
+				continue
+			}
+			if sh.Kind == ShareMatter {
+				add(bByMatter, []byte(sh.Target))
+			} else if seq, ok := getSeq(tx, sh.Target); ok && seq < before {
+				set[seq] = true
+			}
+		}
+	}
+	out := make([]uint64, 0, len(set))
+	for seq := range set {
+		out = append(out, seq)
+	}
+	slices.Sort(out)
+	slices.Reverse(out) // newest first
+	return out
+}

@@ -1,0 +1,150 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Matter is a case file: evidence filed together for one dispute.
+type Matter struct {
+	ID         string    `json:"id"`
+	Org        string    `json:"org"` // the organization that owns it
+	Title      string    `json:"title"`
+	Parties    []string  `json:"parties,omitempty"`
+	CaseNumber string    `json:"case_number,omitempty"` // the court's case number, when known
+	CreatedAt  time.Time `json:"created_at"`
+	CreatedBy  string    `json:"created_by"`
+}
+
+// MatterInput is what a client may set on a matter.
+type MatterInput struct {
+	Title      string   `json:"title" validate:"required,max=512,printable"`
+	Parties    []string `json:"parties,omitempty" validate:"max=50,dive,required,max=200,printable"`
+	CaseNumber string   `json:"case_number,omitempty" validate:"omitempty,max=128,printable"`
+}
+
+var (
+	bMatters  = []byte("matters")  // id → Matter JSON
+	bOrgMatt  = []byte("orgmatt")  // org ‖ id → ∅
+	bShares   = []byte("shares")   // id → Share JSON
+	bShareIdx = []byte("shareidx") // target ‖ grantee → share id (the newest share of target with grantee)
+	bGranted  = []byte("granted")  // grantee ‖ share id → ∅
+	bMadeBy   = []byte("madeby")   // owner org ‖ share id → ∅
+	bAudit    = []byte("audit")    // org ‖ n(4) → canonical audit event
+)
+
+var accessBuckets = [][]byte{bMatters, bOrgMatt, bShares, bShareIdx, bGranted, bMadeBy, bAudit, bByOrg, bByMatter}
+
+func initAccessBuckets(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		for _, name := range accessBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ParseMatterInput decodes and validates a matter strictly (unknown fields,
+// such as "org" or "id", are refused).
+func ParseMatterInput(b []byte) (MatterInput, error) {
+	var in MatterInput
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return in, &MetadataError{Fields: []FieldError{{Field: "matter", Message: jsonMessage(err)}}}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return in, &MetadataError{Fields: []FieldError{{Field: "matter", Message: "has data after the JSON object"}}}
+	}
+	return in, validateStruct(&in)
+}
+
+// CreateMatter opens a matter for an organization.
+func (s *Service) CreateMatter(ctx context.Context, org, actor string, in MatterInput) (*Matter, error) {
+	if err := validateStruct(&in); err != nil {
+		return nil, err
+	}
+	m := &Matter{ID: NewID(), Org: org, Title: in.Title, Parties: in.Parties, CaseNumber: in.CaseNumber,
+		CreatedAt: s.cfg.Now().UTC(), CreatedBy: actor}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bMatters).Put([]byte(m.ID), b); err != nil {
+			return err
+		}
+		return tx.Bucket(bOrgMatt).Put([]byte(org+m.ID), nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Matter returns a matter; only its organization and those it is shared
+// with may see it (ErrNotFound otherwise).
+func (s *Service) Matter(ctx context.Context, id, org string) (*Matter, error) {
+	var m *Matter
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		m, err = getMatter(tx, id)
+		if err != nil {
+			return err
+		}
+		if m.Org != org && !activeShare(tx, id, org, s.cfg.Now()) {
+			return ErrNotFound
+		}
+		return nil
+	})
+	return m, err
+}
+
+func getMatter(tx *bolt.Tx, id string) (*Matter, error) {
+	v := tx.Bucket(bMatters).Get([]byte(id))
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	var m Matter
+	return &m, json.Unmarshal(v, &m)
+}
+
+// Matters lists an organization's own matters.
+func (s *Service) Matters(ctx context.Context, org string) ([]Matter, error) {
+	var out []Matter
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bOrgMatt).Cursor()
+		for k, _ := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, _ = c.Next() {
+			m, err := getMatter(tx, string(k[len(org):]))
+			if err != nil {
+				return err
+			}
+			out = append(out, *m)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// OwnerOrg is the organization that owns a record ("org:key" owners; a
+// bare owner is its own organization).
+func OwnerOrg(r *Record) string {
+	org, _, _ := cutOwner(r.Owner)
+	return org
+}
+
+func cutOwner(owner string) (org, key string, ok bool) {
+	for i := 0; i < len(owner); i++ {
+		if owner[i] == ':' {
+			return owner[:i], owner[i+1:], true
+		}
+	}
+	return owner, "", false
+}

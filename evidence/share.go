@@ -1,0 +1,227 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+// Share kinds.
+const (
+	ShareEvidence = "evidence"
+	ShareMatter   = "matter"
+)
+
+// Share grants an organization read access to an evidence item or a whole
+// matter, until it expires or is revoked.
+type Share struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`   // evidence or matter
+	Target    string     `json:"target"` // the evidence or matter ID
+	Owner     string     `json:"owner"`  // the sharing organization
+	Grantee   string     `json:"grantee"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedBy string     `json:"revoked_by,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Active reports whether the share grants access at now.
+func (sh *Share) Active(now time.Time) bool {
+	return sh.RevokedAt == nil && (sh.ExpiresAt == nil || now.Before(*sh.ExpiresAt))
+}
+
+// ErrBadShare means a share request is not acceptable (sharing with
+// oneself, an expiry in the past).
+var ErrBadShare = errors.New("evidence: invalid share")
+
+// ShareTarget shares an evidence item or a matter owned by org with the
+// grantee organization. Every affected item gets a "shared" custody event,
+// in the same transaction as the share.
+func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*Share, error) {
+	now := s.cfg.Now()
+	switch {
+	case grantee == org:
+		return nil, fmt.Errorf("%w: an organization cannot share with itself", ErrBadShare)
+	case expires != nil && !expires.After(now):
+		return nil, fmt.Errorf("%w: expires_at is in the past", ErrBadShare)
+	case kind != ShareEvidence && kind != ShareMatter:
+		return nil, fmt.Errorf("%w: kind %q", ErrBadShare, kind)
+	}
+	sh := &Share{ID: NewID(), Kind: kind, Target: target, Owner: org, Grantee: grantee, CreatedBy: actor, CreatedAt: now.UTC(), ExpiresAt: expires}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		seqs, err := s.ownedTargets(tx, org, kind, target)
+		if err != nil {
+			return err
+		}
+		if err := putShare(tx, sh); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bGranted).Put([]byte(grantee+sh.ID), nil); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bMadeBy).Put([]byte(org+sh.ID), nil); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bShareIdx).Put([]byte(target+grantee), []byte(sh.ID)); err != nil {
+			return err
+		}
+		return s.appendEach(tx, seqs, actor, custody.EventShared, "org:"+grantee)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	return sh, nil
+}
+
+// ownedTargets returns the record sequence numbers a share of target
+// covers, or ErrNotFound if org does not own target.
+func (s *Service) ownedTargets(tx *bolt.Tx, org, kind, target string) ([]uint64, error) {
+	if kind == ShareEvidence {
+		seq, ok := getSeq(tx, target)
+		if !ok {
+			return nil, ErrNotFound
+		}
+		r, err := getRecord(tx, seq)
+		if err != nil || OwnerOrg(r) != org {
+			return nil, ErrNotFound
+		}
+		return []uint64{seq}, nil
+	}
+	m, err := getMatter(tx, target)
+	if err != nil || m.Org != org {
+		return nil, ErrNotFound
+	}
+	return matterRecords(tx, target)
+}
+
+// matterRecords lists the records filed into a matter.
+func matterRecords(tx *bolt.Tx, matter string) ([]uint64, error) {
+	var out []uint64
+	c := tx.Bucket(bByMatter).Cursor()
+	for k, _ := c.Seek([]byte(matter)); k != nil && bytes.HasPrefix(k, []byte(matter)); k, _ = c.Next() {
+		out = append(out, u64val(k[len(matter):]))
+	}
+	return out, nil
+}
+
+func putShare(tx *bolt.Tx, sh *Share) error {
+	b, err := json.Marshal(sh)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bShares).Put([]byte(sh.ID), b)
+}
+
+func getShare(tx *bolt.Tx, id string) (*Share, error) {
+	v := tx.Bucket(bShares).Get([]byte(id))
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	var sh Share
+	return &sh, json.Unmarshal(v, &sh)
+}
+
+// appendEach appends one custody event to each record.
+func (s *Service) appendEach(tx *bolt.Tx, seqs []uint64, actor, typ, subject string) error {
+	for _, seq := range seqs {
+		r, err := getRecord(tx, seq)
+		if err != nil {
+			return err
+		}
+		e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
+		if err := appendEvent(tx, seq, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RevokeShare ends a share made by org at once; every covered item gets an
+// "unshared" custody event.
+func (s *Service) RevokeShare(ctx context.Context, org, actor, id string) (*Share, error) {
+	var sh *Share
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if sh, err = getShare(tx, id); err != nil || sh.Owner != org {
+			return ErrNotFound
+		}
+		if sh.RevokedAt != nil {
+			return nil // already revoked: idempotent
+		}
+		now := s.cfg.Now().UTC()
+		sh.RevokedAt, sh.RevokedBy = &now, actor
+		if err := putShare(tx, sh); err != nil {
+			return err
+		}
+		seqs, err := s.ownedTargets(tx, org, sh.Kind, sh.Target)
+		if err != nil {
+			return err
+		}
+		return s.appendEach(tx, seqs, actor, custody.EventUnshared, "org:"+sh.Grantee)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	return sh, nil
+}
+
+// Shares lists the shares org made (made) or received (!made).
+func (s *Service) Shares(ctx context.Context, org string, made bool) ([]Share, error) {
+	idx := bGranted
+	if made {
+		idx = bMadeBy
+	}
+	var out []Share
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(idx).Cursor()
+		for k, _ := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, _ = c.Next() {
+			sh, err := getShare(tx, string(k[len(org):]))
+			if err != nil {
+				return err
+			}
+			out = append(out, *sh)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// activeShare reports whether target is shared with org at now.
+func activeShare(tx *bolt.Tx, target, org string, now time.Time) bool {
+	id := tx.Bucket(bShareIdx).Get([]byte(target + org))
+	if id == nil {
+		return false
+	}
+	sh, err := getShare(tx, string(id))
+	return err == nil && sh.Active(now)
+}
+
+// visible reports whether org may see r: it owns it, or r (or its matter)
+// is shared with org.
+func visible(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
+	if OwnerOrg(r) == org {
+		return true
+	}
+	return activeShare(tx, r.ID, org, now) || (r.Matter != "" && activeShare(tx, r.Matter, org, now))
+}
+
+// Visible reports whether org may see the record.
+func (s *Service) Visible(ctx context.Context, r *Record, org string) (bool, error) {
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok = visible(tx, r, org, s.cfg.Now())
+		return nil
+	})
+	return ok, err
+}

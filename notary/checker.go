@@ -1,0 +1,201 @@
+package notary
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/digitorus/timestamp"
+)
+
+// maxCachedChains bounds a Checker's cache of verified chains. A consortium
+// has a handful of TSAs, each with a certificate or two over its life.
+const maxCachedChains = 1024
+
+// Checker is Check with a cache of the certificate chains it has verified,
+// for a verifier that checks many tokens against the same roots. Checking
+// a chain costs two signature verifications (TSA certificate by its
+// organization CA, organization CA by the root); a token whose signer chain
+// was already verified costs only its own CMS signature.
+//
+// A Checker makes exactly the checks Check makes, with the same errors: a
+// cached chain is used only for the same signer certificate, when every
+// certificate between it and the root is again among the token's
+// certificates or intermediates, and when the token's genTime is within
+// the validity of every certificate of the chain. Otherwise the chain is
+// verified as Check does, and remembered if it verifies. Failures are never
+// cached. A Checker is safe for concurrent use.
+type Checker struct {
+	roots *x509.CertPool
+
+	mu     sync.RWMutex
+	chains map[certHash][]*verifiedChain // by the signer certificate
+	n      int                           // chains held
+}
+
+// certHash is the SHA-256 of a certificate's DER encoding.
+type certHash [sha256.Size]byte
+
+// verifiedChain is a chain from a signer to a root that x509 verified for
+// timeStamping, with the validity window common to all its certificates.
+type verifiedChain struct {
+	above     []certHash // the certificates after the signer, up to (not including) the root
+	notBefore time.Time  // the latest NotBefore of the chain
+	notAfter  time.Time  // the earliest NotAfter of the chain
+}
+
+// NewChecker returns a Checker that trusts roots. roots must not lose
+// certificates afterwards (a CertPool cannot; adding is harmless).
+func NewChecker(roots *x509.CertPool) *Checker {
+	return &Checker{roots: roots, chains: make(map[certHash][]*verifiedChain)}
+}
+
+// Check is notary.Check(reply, h, digest, roots, intermediates), with the
+// signer's chain verified once: see Checker.
+func (c *Checker) Check(reply []byte, h crypto.Hash, digest []byte, intermediates []*x509.Certificate) (*timestamp.Timestamp, error) {
+	token, err := checkStatus(reply)
+	if err != nil {
+		return nil, err
+	}
+	ts, signer, err := checkSignature(token, intermediates)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkImprint(ts, h, digest); err != nil {
+		return nil, err
+	}
+	if err := c.checkChain(signer, ts, intermediates); err != nil {
+		return nil, err
+	}
+	return ts, nil
+}
+
+// checkChain is checkChain of check.go, served from the cache when it can.
+func (c *Checker) checkChain(signer *x509.Certificate, ts *timestamp.Timestamp, intermediates []*x509.Certificate) error {
+	if err := checkTSACert(signer); err != nil {
+		return err
+	}
+	if c.roots == nil {
+		return fmt.Errorf("%w: no trusted roots given", ErrUntrusted)
+	}
+	// x509 checks validity at CurrentTime, or now when it is zero.
+	at := ts.Time
+	if at.IsZero() {
+		at = time.Now()
+	}
+	key := sha256.Sum256(signer.Raw)
+	if c.cached(key, at, ts.Certificates, intermediates) {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	for _, cert := range ts.Certificates {
+		pool.AddCert(cert)
+	}
+	for _, cert := range intermediates {
+		pool.AddCert(cert)
+	}
+	chains, err := signer.Verify(x509.VerifyOptions{
+		Roots:         c.roots,
+		Intermediates: pool,
+		CurrentTime:   ts.Time,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+	})
+	if err != nil {
+		return fmt.Errorf("%w: at %v: %w", ErrUntrusted, ts.Time.UTC(), err)
+	}
+	c.remember(key, chains)
+	return nil
+}
+
+// cached reports whether a chain verified earlier for the signer whose
+// certificate hashes to key holds at time at, with its certificates all
+// among the ones this check may use.
+func (c *Checker) cached(key certHash, at time.Time, embedded, intermediates []*x509.Certificate) bool {
+	c.mu.RLock()
+	chains := c.chains[key]
+	c.mu.RUnlock()
+	if len(chains) == 0 {
+		return false
+	}
+	var have []certHash // hashed only when a chain is in the window
+	for _, vc := range chains {
+		if at.Before(vc.notBefore) || at.After(vc.notAfter) {
+			continue
+		}
+		if have == nil {
+			have = make([]certHash, 0, len(embedded)+len(intermediates))
+			for _, list := range [][]*x509.Certificate{embedded, intermediates} {
+				for _, cert := range list {
+					have = append(have, sha256.Sum256(cert.Raw))
+				}
+			}
+		}
+		if containsAll(have, vc.above) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAll(have, want []certHash) bool {
+outer:
+	for _, w := range want {
+		for _, h := range have {
+			if h == w {
+				continue outer
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// remember caches the chains x509 verified, each starting at the signer
+// whose certificate hashes to key and ending at a root.
+func (c *Checker) remember(key certHash, chains [][]*x509.Certificate) {
+	var add []*verifiedChain
+	for _, chain := range chains {
+		if len(chain) < 2 { // the signer itself a root: not a TSA chain, and no saving
+			continue
+		}
+		vc := &verifiedChain{notBefore: chain[0].NotBefore, notAfter: chain[0].NotAfter}
+		for _, cert := range chain[1:] {
+			if cert.NotBefore.After(vc.notBefore) {
+				vc.notBefore = cert.NotBefore
+			}
+			if cert.NotAfter.Before(vc.notAfter) {
+				vc.notAfter = cert.NotAfter
+			}
+		}
+		for _, cert := range chain[1 : len(chain)-1] {
+			vc.above = append(vc.above, sha256.Sum256(cert.Raw))
+		}
+		add = append(add, vc)
+	}
+	if len(add) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n+len(add) > maxCachedChains { // simple and bounded; a miss costs one verification
+		c.chains, c.n = make(map[certHash][]*verifiedChain), 0
+	}
+	for _, vc := range add {
+		if !hasChain(c.chains[key], vc) {
+			c.chains[key] = append(c.chains[key], vc)
+			c.n++
+		}
+	}
+}
+
+func hasChain(list []*verifiedChain, vc *verifiedChain) bool {
+	for _, o := range list {
+		if o.notBefore.Equal(vc.notBefore) && o.notAfter.Equal(vc.notAfter) && len(o.above) == len(vc.above) && containsAll(o.above, vc.above) {
+			return true
+		}
+	}
+	return false
+}
