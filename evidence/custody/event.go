@@ -46,7 +46,9 @@ const (
 )
 
 // IsAudit reports whether an event type belongs to an organization's audit chain.
-func IsAudit(typ string) bool { return strings.HasPrefix(typ, "org.") || strings.HasPrefix(typ, "key.") || strings.HasPrefix(typ, "webhook.") }
+func IsAudit(typ string) bool {
+	return strings.HasPrefix(typ, "org.") || strings.HasPrefix(typ, "key.") || strings.HasPrefix(typ, "webhook.")
+}
 
 // TimeFormat is the only accepted spelling of an event time: UTC, with
 // exactly nanosecond precision, so that every instant has one encoding.
