@@ -53,7 +53,9 @@ func (s *Service) LeafHashes(from uint64, max int) ([][]byte, error) {
 // every record whose created event is among them becomes "anchored". It is
 // idempotent (the batcher may report a batch again after a crash).
 func (s *Service) MarkFinal(batches []anchor.Batch) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	var anchored []*Record
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		anchored = anchored[:0]
 		leaves, recs := tx.Bucket(bLeaves), tx.Bucket(bRecords)
 		for _, b := range batches {
 			for i := b.From; i < b.From+uint64(b.Count); i++ {
@@ -72,10 +74,17 @@ func (s *Service) MarkFinal(batches []anchor.Batch) error {
 				if err := putRecordValue(recs, r); err != nil {
 					return err
 				}
+				anchored = append(anchored, r)
 			}
 		}
 		return nil
 	})
+	if err == nil && s.cfg.OnAnchored != nil {
+		for _, r := range anchored {
+			s.cfg.OnAnchored(r)
+		}
+	}
+	return err
 }
 
 // Receipt builds the item's receipt against the latest final checkpoint:

@@ -24,7 +24,7 @@ func (s *Service) AppendAudit(ctx context.Context, org, actor, typ, subject stri
 		return nil, fmt.Errorf("evidence: audit event %q for org %q", typ, org)
 	}
 	e := &custody.Event{V: custody.EventVersion, Evidence: org, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commits.commit(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bAudit)
 		e.Seq, e.Prev = 0, ""
 		c := b.Cursor()

@@ -5,6 +5,7 @@ import (
 	"hash"
 	"io"
 	"sync"
+	"unsafe"
 
 	"github.com/emmansun/gmsm/sm3"
 )
@@ -20,7 +21,20 @@ const (
 	ringSize  = 4       // buffers in flight: memory per large upload = ringSize × chunkSize
 )
 
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+// chunkAlign aligns the pipeline buffers for direct I/O (O_DIRECT needs
+// buffers aligned to the logical block size; 4096 covers every disk).
+const chunkAlign = 4096
+
+var chunkPool = sync.Pool{New: func() any { return alignedChunk() }}
+
+// alignedChunk allocates a chunkSize buffer that starts on a chunkAlign
+// boundary, so that storage.Folder can write it with O_DIRECT.
+func alignedChunk() *[]byte {
+	b := make([]byte, chunkSize+chunkAlign)
+	off := (chunkAlign - int(uintptr(unsafe.Pointer(unsafe.SliceData(b)))%chunkAlign)) % chunkAlign
+	b = b[off : off+chunkSize : off+chunkSize]
+	return &b
+}
 
 // fill reads into b until b is full or src reports io.EOF. Any other error,
 // io.ErrUnexpectedEOF included (net/http's truncated body), is returned:

@@ -16,7 +16,8 @@
 // custody event ("created") and a pending-promotion marker. Only then is the
 // staged blob promoted to its content-addressed, write-once key, and only
 // then does [Upload.Finish] return. Concurrent uploads share bbolt commits
-// (group commit through [bbolt.DB.Batch]).
+// (group commit: one committer goroutine puts every write queued while the
+// previous transaction was committing into the next one; see commit.go).
 //
 // # Crash safety
 //

@@ -97,7 +97,7 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	if err != nil || len(page.Items) == 0 {
 		return page, err
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.commits.commit(func(tx *bolt.Tx) error {
 		for _, r := range page.Items {
 			e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: custody.EventListed, Time: custody.FormatTime(s.cfg.Now()), Actor: actor}
 			if err := appendEvent(tx, r.Seq, e); err != nil {

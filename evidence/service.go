@@ -56,6 +56,9 @@ type Config struct {
 	// DefaultInlineMax with a *storage.Folder and no inlining with any
 	// other store; a negative value turns inlining off.
 	InlineMax int64
+	// OnAnchored, if set, is told of each record that became anchored
+	// (after the change is committed). It must not block.
+	OnAnchored func(*Record)
 }
 
 // Service files evidence and records every access to it.

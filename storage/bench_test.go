@@ -60,20 +60,22 @@ func BenchmarkFolderStage(b *testing.B) {
 			name      string
 			bufSize   int
 			writeback int64
+			direct    bool
 		}{
-			{"folder-default", defaultBufSize, defaultWriteback},
-			{"folder-nowriteback", defaultBufSize, 0},
-			{"folder-nobuffer", 0, defaultWriteback},
-			{"folder-plain", 0, 0},
-			{"folder-buffer1MiB", 1 << 20, defaultWriteback},
-			{"folder-writeback32MiB", defaultBufSize, 32 << 20},
+			{"folder-default", defaultBufSize, defaultWriteback, false},
+			{"folder-nowriteback", defaultBufSize, 0, false},
+			{"folder-nobuffer", 0, defaultWriteback, false},
+			{"folder-plain", 0, 0, false},
+			{"folder-buffer1MiB", 1 << 20, defaultWriteback, false},
+			{"folder-writeback32MiB", defaultBufSize, 32 << 20, false},
+			{"folder-direct", defaultBufSize, defaultWriteback, true},
 		} {
 			b.Run(fmt.Sprintf("write=%dKiB/%s", chunk>>10, tune.name), func(b *testing.B) {
 				f, err := NewFolder(b.TempDir())
 				if err != nil {
 					b.Fatal(err)
 				}
-				f.bufSize, f.writeback = tune.bufSize, tune.writeback
+				f.bufSize, f.writeback, f.direct = tune.bufSize, tune.writeback, tune.direct
 				b.SetBytes(size)
 				for i := 0; i < b.N; i++ {
 					st, err := f.Stage(b.Context(), "bench")

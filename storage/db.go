@@ -20,11 +20,12 @@ import (
 //     every commit (fewer pages to fsync per commit) but rebuilt by scanning
 //     at open, and the hashmap freelist keeps allocation O(1) on a large,
 //     fragmented file. Both are what etcd runs with;
-//   - MaxBatchDelay 2ms and MaxBatchSize 1000: DB.Batch groups concurrent
-//     ingests into one fsync. 2ms is short against an upload's duration and
-//     long enough to gather the concurrent commits (one fsync ≈ 0.1–1 ms
-//     here); 1000 bounds the size of one transaction. Batch functions may run
-//     twice, so they must be idempotent (see bbolt's Caveats).
+//   - MaxBatchDelay 2ms and MaxBatchSize 1000, for any caller of DB.Batch.
+//     The evidence service does not use DB.Batch: Batch closes a batch after
+//     MaxBatchDelay rather than when the previous commit ends, which under
+//     load made many small batches queue on the writer lock. It groups its
+//     writes with its own committer instead (evidence/commit.go), whose
+//     batches grow with the commit time.
 func OpenDB(path string) (*bbolt.DB, error) {
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
 		Timeout:        time.Second,

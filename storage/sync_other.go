@@ -2,8 +2,13 @@
 
 package storage
 
-import "os"
+import (
+	"errors"
+	"os"
+)
 
 func fdatasync(f *os.File) error { return f.Sync() }
 
 func startWriteback(f *os.File, off, n int64) {}
+
+func setDirect(f *os.File, on bool) error { return errors.ErrUnsupported }

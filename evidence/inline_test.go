@@ -1,0 +1,317 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/storage"
+)
+
+// newFolderService is a Service over a real storage.Folder, which turns
+// inlining on; inlineMax 0 keeps the default.
+func newFolderService(t *testing.T, inlineMax, maxSize int64) (*Service, string) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(context.Background(), Config{DB: db, Blobs: blobs, TSA: fakeTSA{}, InlineMax: inlineMax, MaxSize: maxSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, filepath.Join(dir, "blobs")
+}
+
+// files counts the regular files under dir.
+func files(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+func inlineCount(t *testing.T, s *Service) int {
+	t.Helper()
+	n := 0
+	s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bInline).Stats().KeyN; return nil })
+	return n
+}
+
+func TestInlineMaxDefault(t *testing.T) {
+	folder, err := storage.NewFolder(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		cfg   Config
+		want  int64
+		isErr bool
+	}{
+		{"folder default", Config{Blobs: folder}, DefaultInlineMax, false},
+		{"other store", Config{Blobs: newMemBlobs()}, 0, false},
+		{"explicit", Config{Blobs: newMemBlobs(), InlineMax: 100}, 100, false},
+		{"off", Config{Blobs: folder, InlineMax: -1}, 0, false},
+		{"too large", Config{Blobs: folder, InlineMax: maxInline + 1}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := inlineMax(tt.cfg)
+			if got != tt.want || (err != nil) != tt.isErr {
+				t.Errorf("inlineMax(%+v) = %d, %v; want %d, error %v", tt.cfg, got, err, tt.want, tt.isErr)
+			}
+		})
+	}
+}
+
+// Bodies up to InlineMax go to bbolt, longer ones to the folder; both read
+// back, and the audit is clean.
+func TestInlineRoundTrip(t *testing.T) {
+	const max = 100
+	tests := []struct {
+		name    string
+		size    int
+		inline  bool
+		wantErr error
+	}{
+		{"one byte", 1, true, nil},
+		{"exactly InlineMax", max, true, nil},
+		{"InlineMax+1", max + 1, false, nil},
+		{"pipelined", 3 << 20, false, nil},
+		{"empty", 0, false, ErrEmpty},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, dir := newFolderService(t, max, 0)
+			data := strings.Repeat("evidence", tt.size/8+1)[:tt.size]
+			rec, err := ingest(t, s, data)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ingest(%d bytes) = %v, want %v", tt.size, err, tt.wantErr)
+			}
+			if err != nil {
+				if n := files(t, dir) + inlineCount(t, s); n != 0 {
+					t.Errorf("failed ingest left %d blobs", n)
+				}
+				return
+			}
+			waitPromoted(t, s)
+			wantInline, wantFiles := 0, 1
+			if tt.inline {
+				wantInline, wantFiles = 1, 0
+			}
+			if got := inlineCount(t, s); got != wantInline {
+				t.Errorf("%d inline blobs, want %d", got, wantInline)
+			}
+			if got := files(t, dir); got != wantFiles {
+				t.Errorf("%d files in the folder, want %d", got, wantFiles)
+			}
+			b, err := s.Open(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			got, err := io.ReadAll(b)
+			if err != nil || string(got) != data || b.Size() != int64(tt.size) {
+				t.Errorf("Open = %d bytes (Size %d), %v; want the %d uploaded", len(got), b.Size(), err, tt.size)
+			}
+			rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+			if err != nil || !rep.OK() || rep.Records != 1 || rep.Blobs != 1 {
+				t.Errorf("Audit = %+v, %v", rep, err)
+			}
+		})
+	}
+}
+
+func TestInlineTooLarge(t *testing.T) {
+	s, dir := newFolderService(t, 100, 10)
+	if _, err := ingest(t, s, "eleven byte"); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("ingest(11 bytes, MaxSize 10) = %v, want ErrTooLarge", err)
+	}
+	if n := files(t, dir) + inlineCount(t, s); n != 0 {
+		t.Errorf("refused ingest left %d blobs", n)
+	}
+}
+
+// Identical bytes are stored once, whatever the number of records.
+func TestInlineDedupe(t *testing.T) {
+	s, _ := newFolderService(t, 0, 0)
+	a, err := ingest(t, s, "the same exhibit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ingest(t, s, "the same exhibit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID == b.ID || a.SHA256 != b.SHA256 {
+		t.Fatalf("records %s and %s, digests %s and %s", a.ID, b.ID, a.SHA256, b.SHA256)
+	}
+	if n := inlineCount(t, s); n != 1 {
+		t.Errorf("%d inline blobs for one content, want 1", n)
+	}
+	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	if err != nil || !rep.OK() || rep.Records != 2 || rep.Blobs != 1 {
+		t.Errorf("Audit = %+v, %v", rep, err)
+	}
+}
+
+// A record commit that fails after the inline bytes were put rolls both
+// back: no inline blob without a record.
+func TestInlineFailedCommitLeavesNothing(t *testing.T) {
+	s, dir := newFolderService(t, 0, 0)
+	data := "doomed exhibit"
+	sum := sha256.Sum256([]byte(data))
+	// The next record gets seq 1, so its digest index key is sum ‖ 1. A
+	// nested bucket under that key makes putRecord's Put fail, after
+	// putInline succeeded in the same transaction.
+	trap := append(sum[:], u64(1)...)
+	if err := s.db.Update(func(tx *bolt.Tx) error { _, err := tx.Bucket(bSHA256).CreateBucket(trap); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest(t, s, data); !errors.Is(err, bolt.ErrIncompatibleValue) {
+		t.Fatalf("ingest = %v, want the trapped commit's error", err)
+	}
+	if n := inlineCount(t, s); n != 0 {
+		t.Errorf("failed commit left %d inline blobs", n)
+	}
+	if n := files(t, dir); n != 0 {
+		t.Errorf("failed commit left %d files", n)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSHA256).DeleteBucket(trap) }); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := ingest(t, s, data)
+	if err != nil || inlineCount(t, s) != 1 {
+		t.Fatalf("ingest after the trap = %v, %v; want one inline blob", rec, err)
+	}
+}
+
+// Audit reports inline damage: an inline blob no record names, and a
+// record's inline bytes changed or truncated.
+func TestAuditInline(t *testing.T) {
+	s, _ := newFolderService(t, 0, 0)
+	a, _ := ingest(t, s, "first exhibit")
+	b, _ := ingest(t, s, "second exhibit")
+	stray := sha256.Sum256([]byte("stray"))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		in := tx.Bucket(bInline)
+		sa, _ := hex.DecodeString(a.SHA256)
+		sb, _ := hex.DecodeString(b.SHA256)
+		return errors.Join(
+			in.Put(sa, []byte("FIRST EXHIBIT")), // same size, other bytes
+			in.Put(sb, []byte("second")),        // truncated
+			in.Put(stray[:], []byte("stray")),   // no record
+		)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOrphan := "inline/sha256/" + hex.EncodeToString(stray[:])
+	if rep.OK() || rep.Blobs != 3 ||
+		len(rep.Corrupt) != 1 || rep.Corrupt[0] != a.ID ||
+		len(rep.SizeMismatch) != 1 || rep.SizeMismatch[0] != b.ID ||
+		len(rep.Orphans) != 1 || rep.Orphans[0] != wantOrphan {
+		t.Errorf("Audit = %+v; want a corrupt, b size mismatch, orphan %s", rep, wantOrphan)
+	}
+	shallow, err := s.Audit(context.Background(), AuditOptions{})
+	if err != nil || len(shallow.Corrupt) != 0 || len(shallow.SizeMismatch) != 1 {
+		t.Errorf("Audit(shallow) = %+v, %v; want only the size mismatch and the orphan", shallow, err)
+	}
+}
+
+// putInline is write-once: the same bytes again are fine, other bytes
+// under the same digest are refused.
+func TestPutInlineWriteOnce(t *testing.T) {
+	s, _ := newFolderService(t, 0, 0)
+	sum := sha256.Sum256([]byte("x"))
+	tests := []struct {
+		name string
+		body string
+		want error
+	}{
+		{"first", "x", nil},
+		{"same bytes", "x", nil},
+		{"other bytes", "y", errInlineConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.commits.commit(func(tx *bolt.Tx) error { return putInline(tx, sum, []byte(tt.body)) })
+			if !errors.Is(err, tt.want) {
+				t.Errorf("putInline(%q) = %v, want %v", tt.body, err, tt.want)
+			}
+		})
+	}
+	b, ok, err := s.openInline(&Record{SHA256: hex.EncodeToString(sum[:]), Size: 1})
+	if err != nil || !ok {
+		t.Fatalf("openInline = %v, %v", ok, err)
+	}
+	if got, _ := io.ReadAll(b); !bytes.Equal(got, []byte("x")) {
+		t.Errorf("openInline read %q, want %q", got, "x")
+	}
+}
+
+// Concurrent uploads of mixed sizes, some with the same bytes, all land
+// (inline or in the folder) and audit clean.
+func TestInlineConcurrentIngest(t *testing.T) {
+	s, _ := newFolderService(t, 64, 0)
+	const n = 64
+	recs := make([]*Record, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			size := 1 + (i%8)*20 // 1..141 bytes: both sides of InlineMax 64
+			data := strings.Repeat(string(rune('a'+i%5)), size)
+			var err error
+			if recs[i], err = ingest(t, s, data); err != nil {
+				t.Errorf("ingest(%d) = %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	waitPromoted(t, s)
+	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	if err != nil || !rep.OK() || rep.Records != n {
+		t.Errorf("Audit = %+v, %v", rep, err)
+	}
+	for i, r := range recs {
+		if r == nil {
+			continue
+		}
+		b, err := s.Open(context.Background(), r)
+		if err != nil {
+			t.Errorf("Open(%d) = %v", i, err)
+			continue
+		}
+		got, _ := io.ReadAll(b)
+		b.Close()
+		if sum := sha256.Sum256(got); hex.EncodeToString(sum[:]) != r.SHA256 {
+			t.Errorf("Open(%d) read other bytes", i)
+		}
+	}
+}
