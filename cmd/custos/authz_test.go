@@ -25,6 +25,7 @@ const (
 // every role in law firm A, a key of law firm B (another organization),
 // and a court's examiner (with whom A's second item is shared).
 type authzWorld struct {
+	t                  *testing.T // for setting up throwaway objects
 	n                  *proc
 	keys               map[string]string // role → token
 	orgA, orgB, court  string
@@ -62,7 +63,7 @@ func (w *authzWorld) mustCreate(t *testing.T, role, path string, body any, v any
 
 func newAuthzWorld(t *testing.T) *authzWorld {
 	n := startNode(t, t.TempDir(), "")
-	w := &authzWorld{n: n, keys: map[string]string{"admin": n.Token}}
+	w := &authzWorld{t: t, n: n, keys: map[string]string{"admin": n.Token}}
 	var o struct{ ID string }
 	w.mustCreate(t, "admin", "/api/v1/orgs", map[string]string{"kind": "lawfirm", "name": "Law Firm A"}, &o)
 	w.orgA = o.ID
@@ -100,6 +101,20 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		t.Fatalf("setup: receipt = %d %s", status, b)
 	}
 	return w
+}
+
+// freshShare makes a throwaway share of A's matter with law firm B.
+func (w *authzWorld) freshShare() string {
+	var sh struct{ ID string }
+	w.mustCreate(w.t, "submitter", "/api/v1/shares", map[string]any{"matter": w.matterA, "org": w.orgB}, &sh)
+	return sh.ID
+}
+
+// freshKey makes a throwaway key of law firm A.
+func (w *authzWorld) freshKey() string {
+	var nk api.NewKeyView
+	w.mustCreate(w.t, "admin", "/api/v1/orgs/"+w.orgA+"/keys", map[string]string{"role": "viewer", "name": "throwaway"}, &nk)
+	return nk.Key.ID
 }
 
 // matrixCase is one operation: how to call it on the caller's own
@@ -182,7 +197,9 @@ func authzMatrix() map[string]matrixCase {
 		},
 		"GET /api/v1/shares": {own: get(func(*authzWorld) string { return "/api/v1/shares" }), ownWant: outcomes(all, allow)},
 		"DELETE /api/v1/shares/{id}": {
-			own:       call("DELETE", func(w *authzWorld) string { return "/api/v1/shares/" + w.shareA }, nil),
+			// A fresh share each time: revoking the setup's shares would
+			// change what the other operations' checks see.
+			own:       call("DELETE", func(w *authzWorld) string { return "/api/v1/shares/" + w.freshShare() }, nil),
 			other:     call("DELETE", func(w *authzWorld) string { return "/api/v1/shares/" + w.shareB }, nil),
 			ownWant:   outcomes("submitter", allow, "admin", hidden),
 			otherWant: outcomes("submitter,admin", hidden),
@@ -205,7 +222,7 @@ func authzMatrix() map[string]matrixCase {
 			ownWant: outcomes("admin", allow),
 		},
 		"GET /api/v1/orgs/{id}/keys": {own: get(func(w *authzWorld) string { return "/api/v1/orgs/" + w.orgA + "/keys" }), ownWant: outcomes("admin", allow)},
-		"DELETE /api/v1/keys/{id}":   {own: call("DELETE", func(w *authzWorld) string { return "/api/v1/keys/" + w.keyA }, nil), ownWant: outcomes("admin", allow)},
+		"DELETE /api/v1/keys/{id}":   {own: call("DELETE", func(w *authzWorld) string { return "/api/v1/keys/" + w.freshKey() }, nil), ownWant: outcomes("admin", allow)},
 		// Public endpoints: no token needed.
 		"GET /healthz":                    {public: true, own: get(func(*authzWorld) string { return "/healthz" })},
 		"GET /api/v1/openapi.json":        {public: true, own: get(func(*authzWorld) string { return "/api/v1/openapi.json" })},
