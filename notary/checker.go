@@ -56,21 +56,9 @@ func NewChecker(roots *x509.CertPool) *Checker {
 // Check is notary.Check(reply, h, digest, roots, intermediates), with the
 // signer's chain verified once: see Checker.
 func (c *Checker) Check(reply []byte, h crypto.Hash, digest []byte, intermediates []*x509.Certificate) (*timestamp.Timestamp, error) {
-	token, err := checkStatus(reply)
-	if err != nil {
-		return nil, err
-	}
-	ts, signer, err := checkSignature(token, intermediates)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkImprint(ts, h, digest); err != nil {
-		return nil, err
-	}
-	if err := c.checkChain(signer, ts, intermediates); err != nil {
-		return nil, err
-	}
-	return ts, nil
+	return checkSteps(reply, h, digest, intermediates, func(signer *x509.Certificate, ts *timestamp.Timestamp) error {
+		return c.checkChain(signer, ts, intermediates)
+	})
 }
 
 // checkChain is checkChain of check.go, served from the cache when it can.
