@@ -131,8 +131,14 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 	k := &Key{ID: NewID(), OrgID: orgID, Role: role, Name: strings.TrimSpace(name), Prefix: token[:min(prefixLen, len(token))],
 		CreatedAt: s.now().UTC(), ExpiresAt: expires}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bOrgs).Get([]byte(orgID)) == nil {
-			return ErrNotFound
+		var org Org
+		if err := get(tx, bOrgs, orgID, &org); err != nil {
+			return err
+		}
+		// The admin role manages every organization: only the operator's
+		// own organization may hold it.
+		if role == RoleAdmin && org.Kind != KindOperator {
+			return badInput("the admin role belongs to the operator organization only")
 		}
 		if tx.Bucket(bTokens).Get(tokenHash(token)) != nil {
 			return badInput("this token is already in use")

@@ -45,7 +45,8 @@ var ErrBadShare = errors.New("evidence: invalid share")
 
 // ShareTarget shares an evidence item or a matter owned by org with the
 // grantee organization. Every affected item gets a "shared" custody event,
-// in the same transaction as the share.
+// in the same transaction as the share. If target is already shared with
+// grantee, the existing active share is returned unchanged.
 func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*Share, error) {
 	now := s.cfg.Now()
 	switch {
@@ -57,10 +58,19 @@ func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, gra
 		return nil, fmt.Errorf("%w: kind %q", ErrBadShare, kind)
 	}
 	sh := &Share{ID: NewID(), Kind: kind, Target: target, Owner: org, Grantee: grantee, CreatedBy: actor, CreatedAt: now.UTC(), ExpiresAt: expires}
+	existing := false
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		seqs, err := s.ownedTargets(tx, org, kind, target)
 		if err != nil {
 			return err
+		}
+		// At most one active share per target and grantee: sharing again is
+		// idempotent, so that revoking "the" share always ends access.
+		if id := tx.Bucket(bShareIdx).Get([]byte(target + grantee)); id != nil {
+			if old, err := getShare(tx, string(id)); err == nil && old.Active(now) {
+				sh, existing = old, true
+				return nil
+			}
 		}
 		if err := putShare(tx, sh); err != nil {
 			return err
@@ -79,7 +89,9 @@ func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, gra
 	if err != nil {
 		return nil, err
 	}
-	s.leavesQueued()
+	if !existing {
+		s.leavesQueued()
+	}
 	return sh, nil
 }
 

@@ -1,0 +1,94 @@
+package access
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func newStore(t *testing.T) *Store {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "a.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestKeys(t *testing.T) {
+	s := newStore(t)
+	op, err := s.CreateOrg(KindOperator, "Node operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	firm, _ := s.CreateOrg(KindLawFirm, "Law firm")
+	token, k, err := s.CreateKey(firm.ID, RoleSubmitter, "filing", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Authenticate(token)
+	if err != nil || p.Org.ID != firm.ID || p.Key.ID != k.ID || !p.Can(PermFile) || p.Can(PermAdmin) {
+		t.Fatalf("Authenticate = %+v, %v", p, err)
+	}
+	if p.Actor() != firm.ID+":"+k.ID {
+		t.Errorf("Actor() = %q", p.Actor())
+	}
+	if _, err := s.Authenticate(token + "x"); !errors.Is(err, ErrBadToken) {
+		t.Errorf("Authenticate(wrong) = %v, want ErrBadToken", err)
+	}
+	if k.Prefix == "" || token[:len(k.Prefix)] != k.Prefix {
+		t.Errorf("prefix %q does not start the token", k.Prefix)
+	}
+	if _, err := s.RevokeKey(k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(token); !errors.Is(err, ErrRevoked) {
+		t.Errorf("Authenticate(revoked) = %v, want ErrRevoked", err)
+	}
+	// Expiry.
+	soon := time.Now().Add(time.Hour)
+	token2, _, err := s.CreateKey(firm.ID, RoleViewer, "temporary", &soon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.now = func() time.Time { return soon.Add(time.Second) }
+	if _, err := s.Authenticate(token2); !errors.Is(err, ErrExpired) {
+		t.Errorf("Authenticate(expired) = %v, want ErrExpired", err)
+	}
+	s.now = time.Now
+	// Only the operator's organization holds the admin role.
+	if _, _, err := s.CreateKey(firm.ID, RoleAdmin, "escalation", nil); !errors.Is(err, ErrBadInput) {
+		t.Errorf("CreateKey(admin in a law firm) = %v, want ErrBadInput", err)
+	}
+	if _, _, err := s.CreateKey(op.ID, RoleAdmin, "second admin", nil); err != nil {
+		t.Errorf("CreateKey(admin in the operator org) = %v", err)
+	}
+	for _, tc := range []struct {
+		org  string
+		role Role
+		name string
+	}{{firm.ID, "god", "x"}, {firm.ID, RoleViewer, ""}, {"nope", RoleViewer, "x"}} {
+		if _, _, err := s.CreateKey(tc.org, tc.role, tc.name, nil); err == nil {
+			t.Errorf("CreateKey(%q, %q, %q) accepted", tc.org, tc.role, tc.name)
+		}
+	}
+	// The database holds no token in clear.
+	s.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				if string(k) == token || string(v) == token {
+					t.Errorf("bucket %s holds a token in clear", name)
+				}
+				return nil
+			})
+		})
+	})
+}

@@ -1,0 +1,93 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestShares(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	const firm, court, other = "firmaaaaaaaaaaaaaaaaaaaaa", "courtaaaaaaaaaaaaaaaaaaaa", "otheraaaaaaaaaaaaaaaaaaaa"
+	upload := func(meta Meta) *Record {
+		u, err := s.NewUpload(ctx, firm+":key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.ReadFrom(strings.NewReader("exhibit " + meta.Title))
+		r, err := u.Finish(ctx, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	m, err := s.CreateMatter(ctx, firm, firm+":key", MatterInput{Title: "Case"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inMatter, loose := upload(Meta{Title: "a", Matter: m.ID}), upload(Meta{Title: "b"})
+	seen := func(r *Record, org string) bool {
+		ok, err := s.Visible(ctx, r, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !seen(loose, firm) || seen(loose, court) {
+		t.Fatalf("before sharing: owner %v, court %v", seen(loose, firm), seen(loose, court))
+	}
+	// Share the matter: its items become visible to the court, not others.
+	sh, err := s.ShareTarget(ctx, firm, firm+":key", ShareMatter, m.ID, court, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !seen(inMatter, court) || seen(loose, court) || seen(inMatter, other) {
+		t.Errorf("matter share: court sees item %v, loose %v; other org %v", seen(inMatter, court), seen(loose, court), seen(inMatter, other))
+	}
+	again, err := s.ShareTarget(ctx, firm, firm+":key", ShareMatter, m.ID, court, nil)
+	if err != nil || again.ID != sh.ID {
+		t.Errorf("sharing again = %v, %v; want the existing share %s", again, err, sh.ID)
+	}
+	// Only the owner may share or revoke.
+	if _, err := s.ShareTarget(ctx, other, other+":k", ShareEvidence, loose.ID, court, nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("sharing another org's evidence = %v, want ErrNotFound", err)
+	}
+	if _, err := s.RevokeShare(ctx, court, court+":k", sh.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the grantee revoking = %v, want ErrNotFound", err)
+	}
+	if _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, loose.ID, firm, nil); !errors.Is(err, ErrBadShare) {
+		t.Errorf("sharing with oneself = %v, want ErrBadShare", err)
+	}
+	// Revocation ends access at once and is recorded.
+	if _, err := s.RevokeShare(ctx, firm, firm+":key", sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	if seen(inMatter, court) {
+		t.Errorf("the court still sees the item after revocation")
+	}
+	evs, _ := s.Custody(ctx, inMatter.ID)
+	var types []string
+	for _, e := range evs {
+		types = append(types, e.Type)
+	}
+	if got := strings.Join(types, ","); got != "created,shared,unshared" {
+		t.Errorf("custody of the matter's item = %s", got)
+	}
+	// An expiring share ends by itself.
+	at := time.Now()
+	s.cfg.Now = func() time.Time { return at }
+	until := at.Add(time.Hour)
+	if _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, loose.ID, court, &until); err != nil {
+		t.Fatal(err)
+	}
+	if !seen(loose, court) {
+		t.Errorf("the court does not see a shared item")
+	}
+	at = until.Add(time.Second)
+	if seen(loose, court) {
+		t.Errorf("the court still sees the item after the share expired")
+	}
+}
