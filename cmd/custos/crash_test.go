@@ -136,10 +136,14 @@ func TestKillDuringUploadBurst(t *testing.T) {
 	var rep struct {
 		Records int      `json:"records"`
 		Events  int      `json:"events"`
+		Audit   int      `json:"audit_events"`
 		Blobs   int      `json:"blobs"`
 		Orphans []string `json:"orphan_blobs"`
 	}
 	mustJSON(t, []byte(out), &rep)
+	if rep.Audit != auditEvents {
+		t.Errorf("fsck counts %d audit events, the API shows %d", rep.Audit, auditEvents)
+	}
 	if uint64(rep.Events+auditEvents) != treeSize {
 		t.Errorf("the log holds %d leaves for %d custody and %d audit events: each must be anchored exactly once", treeSize, rep.Events, auditEvents)
 	}
