@@ -19,6 +19,14 @@ type ListView[T any] struct {
 	Next  string `json:"next_cursor,omitempty"`
 }
 
+// listOf answers a list, as [] rather than null when it is empty.
+func listOf[T any](items []T) ListView[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return ListView[T]{Items: items}
+}
+
 // ShareInput shares one evidence item or a whole matter.
 type ShareInput struct {
 	Evidence  string     `json:"evidence,omitempty"`
@@ -67,7 +75,7 @@ func (s *Server) listMatters(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ListView[evidence.Matter]{Items: ms})
+	return c.JSON(http.StatusOK, listOf(ms))
 }
 
 func (s *Server) getMatter(c echo.Context) error {
@@ -101,15 +109,18 @@ func (s *Server) createShare(c echo.Context) error {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "org names no organization.")
 	}
 	p := principal(c)
-	sh, err := s.ev.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
+	sh, created, err := s.ev.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
 	if errors.Is(err, evidence.ErrBadShare) {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
 	}
 	if err != nil {
 		return err
 	}
-	s.notifyShared(c, sh)
 	c.Response().Header().Set("Location", "/api/v1/shares/"+sh.ID)
+	if !created { // already shared: the existing share, unchanged
+		return c.JSON(http.StatusOK, sh)
+	}
+	s.notifyShared(c, sh)
 	return c.JSON(http.StatusCreated, sh)
 }
 
@@ -122,7 +133,7 @@ func (s *Server) listShares(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ListView[evidence.Share]{Items: sh})
+	return c.JSON(http.StatusOK, listOf(sh))
 }
 
 func (s *Server) revokeShare(c echo.Context) error {

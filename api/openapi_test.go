@@ -3,11 +3,15 @@ package api
 import (
 	"context"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,16 +68,71 @@ func TestOpenAPIValid(t *testing.T) {
 	}
 
 	// Every problem type the code can produce is documented somewhere.
-	for _, slug := range []string{
-		"unauthorized", "not-found", "empty-upload", "too-large", "invalid-metadata",
-		"not-yet-stored", "unavailable", "incomplete-upload", "bad-multipart",
-		"bad-parameter", "no-such-endpoint", "method-not-allowed", "internal",
-		"bad-query", "unsupported-media-type", "tsa-failed", "no-chain", "no-checkpoint",
-	} {
+	for _, slug := range problemSlugs(t) {
 		if !strings.Contains(string(openapiJSON), ProblemBase+slug) {
 			t.Errorf("problem type %s%s is not documented", ProblemBase, slug)
 		}
 	}
+}
+
+// problemSlugs returns the problem types the server can produce: every
+// literal slug passed to problem or errBadRequest in this package's
+// source (so a new one cannot go undocumented), the TSA handler's, and
+// the echo fallback's.
+func problemSlugs(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slugs := map[string]bool{
+		"bad-query": true, "unsupported-media-type": true, // notary/http.go, served at /tsa
+		"http-": true, // echoProblem's fallback, documented as http-<status>
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			fn, ok := call.Fun.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			arg := map[string]int{"problem": 1, "errBadRequest": 0}
+			i, ok := arg[fn.Name]
+			if !ok || len(call.Args) <= i {
+				return true
+			}
+			if lit, ok := call.Args[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				slug, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatalf("%s: %v", fset.Position(lit.Pos()), err)
+				}
+				slugs[slug] = true
+			}
+			return true
+		})
+	}
+	for _, fixed := range []string{"unauthorized", "not-found", "forbidden", "invalid-input", "invalid-metadata", "internal"} {
+		if !slugs[fixed] {
+			t.Errorf("problem type %q is no longer produced: the source scan is broken", fixed)
+		}
+	}
+	out := make([]string, 0, len(slugs))
+	for s := range slugs {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TestOpenAPISchemas checks that the component schemas have exactly the
@@ -98,6 +157,21 @@ func TestOpenAPISchemas(t *testing.T) {
 		"PendingView":     PendingView{},
 		"Problem":         Problem{},
 		"FieldError":      evidence.FieldError{},
+		"Org":             access.Org{},
+		"OrgInput":        OrgInput{},
+		"Key":             access.Key{},
+		"KeyInput":        KeyInput{},
+		"NewKeyView":      NewKeyView{},
+		"MeView":          MeView{},
+		"Matter":          evidence.Matter{},
+		"MatterInput":     evidence.MatterInput{},
+		"Share":           evidence.Share{},
+		"ShareInput":      ShareInput{},
+		"EvidenceList":    ListView[EvidenceView]{},
+		"OrgList":         ListView[access.Org]{},
+		"KeyList":         ListView[access.Key]{},
+		"MatterList":      ListView[evidence.Matter]{},
+		"ShareList":       ListView[evidence.Share]{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

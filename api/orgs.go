@@ -74,12 +74,11 @@ func (s *Server) listOrgs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ListView[access.Org]{Items: orgs})
+	return c.JSON(http.StatusOK, listOf(orgs))
 }
 
-// getOrg shows an organization to an admin or to its own members. Other
-// organizations' names are public enough to share with them: any caller
-// may read one it knows the ID of.
+// getOrg shows an organization to any authenticated caller that knows its
+// ID: members need other organizations' names to share with them.
 func (s *Server) getOrg(c echo.Context) error {
 	o, err := s.orgs.Org(c.Param("id"))
 	if err != nil {
@@ -113,16 +112,22 @@ func (s *Server) listKeys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ListView[access.Key]{Items: keys})
+	return c.JSON(http.StatusOK, listOf(keys))
 }
 
 func (s *Server) revokeKey(c echo.Context) error {
-	k, err := s.orgs.RevokeKey(c.Param("id"))
+	before, err := s.orgs.Key(c.Param("id"))
 	if err != nil {
 		return accessErr(err)
 	}
-	if err := s.audit(c, k.OrgID, custody.AuditKeyRevoked, "key:"+k.ID); err != nil {
-		return err
+	k, err := s.orgs.RevokeKey(before.ID)
+	if err != nil {
+		return accessErr(err)
+	}
+	if before.RevokedAt == nil { // revoking again changes nothing and is not audited again
+		if err := s.audit(c, k.OrgID, custody.AuditKeyRevoked, "key:"+k.ID); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, k)
 }
@@ -144,6 +149,9 @@ func (s *Server) getAudit(c echo.Context) error {
 	p, org := principal(c), c.Param("id")
 	if !p.Can(access.PermAdmin) && p.Org.ID != org {
 		return problem(http.StatusNotFound, "not-found", "Not found", "No such organization or key.")
+	}
+	if _, err := s.orgs.Org(org); err != nil {
+		return accessErr(err)
 	}
 	evs, err := s.ev.AuditTrail(c.Request().Context(), org)
 	if err != nil {

@@ -39,7 +39,7 @@ type Evidence interface {
 	CreateMatter(ctx context.Context, org, actor string, in evidence.MatterInput) (*evidence.Matter, error)
 	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
 	Matters(ctx context.Context, org string) ([]evidence.Matter, error)
-	ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*evidence.Share, error)
+	ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*evidence.Share, bool, error)
 	RevokeShare(ctx context.Context, org, actor, id string) (*evidence.Share, error)
 	Shares(ctx context.Context, org string, made bool) ([]evidence.Share, error)
 	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
@@ -64,13 +64,13 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	ev     Evidence
-	orgs   *access.Store
-	hooks  Notifier
-	trust  receipt.Trust
-	chain  Chain
-	log    *slog.Logger
-	e      *echo.Echo
+	ev    Evidence
+	orgs  *access.Store
+	hooks Notifier
+	trust receipt.Trust
+	chain Chain
+	log   *slog.Logger
+	e     *echo.Echo
 }
 
 // New builds the server and its routes.
@@ -173,6 +173,7 @@ type EvidenceView struct {
 	Title       string               `json:"title,omitempty"`
 	Description string               `json:"description,omitempty"`
 	CaseRef     string               `json:"case_ref,omitempty"`
+	Matter      string               `json:"matter,omitempty"`
 	CapturedAt  *time.Time           `json:"captured_at,omitempty"`
 	CreatedAt   time.Time            `json:"created_at"`
 	Owner       string               `json:"owner"`
@@ -183,7 +184,7 @@ type EvidenceView struct {
 func viewOf(r *evidence.Record) EvidenceView {
 	v := EvidenceView{
 		ID: r.ID, Status: r.Status, SHA256: r.SHA256, SM3: r.SM3, Size: r.Size, MediaType: r.MediaType,
-		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef,
+		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter,
 		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: r.Tokens,
 	}
 	if len(r.Tokens) > 0 {

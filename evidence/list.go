@@ -21,13 +21,34 @@ var (
 )
 
 // indexRecord adds a new record to the per-organization and per-matter
-// indexes. It runs in the record's own transaction.
-func indexRecord(tx *bolt.Tx, r *Record) error {
+// indexes, in the record's own transaction, after its created event. Filed
+// into a matter that is shared, the record gets a "shared" custody event
+// for each organization the matter is shared with, as the matter's other
+// items did when it was shared.
+func indexRecord(tx *bolt.Tx, r *Record, now string) error {
 	if err := tx.Bucket(bByOrg).Put(append([]byte(OwnerOrg(r)), u64(r.Seq)...), nil); err != nil {
 		return err
 	}
-	if r.Matter != "" {
-		return tx.Bucket(bByMatter).Put(append([]byte(r.Matter), u64(r.Seq)...), nil)
+	if r.Matter == "" {
+		return nil
+	}
+	if err := tx.Bucket(bByMatter).Put(append([]byte(r.Matter), u64(r.Seq)...), nil); err != nil {
+		return err
+	}
+	at, err := time.Parse(custody.TimeFormat, now)
+	if err != nil {
+		return err
+	}
+	c := tx.Bucket(bShareIdx).Cursor()
+	for k, v := c.Seek([]byte(r.Matter)); k != nil && bytes.HasPrefix(k, []byte(r.Matter)); k, v = c.Next() {
+		sh, err := getShare(tx, string(v))
+		if err != nil || !sh.Active(at) {
+			continue
+		}
+		e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: custody.EventShared, Time: now, Actor: sh.CreatedBy, Subject: "org:" + sh.Grantee}
+		if err := appendEvent(tx, r.Seq, e); err != nil {
+			return err
+		}
 	}
 	return nil
 }

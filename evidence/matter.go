@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,7 +59,11 @@ func ParseMatterInput(b []byte) (MatterInput, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, &MetadataError{Fields: []FieldError{{Field: "matter", Message: jsonMessage(err)}}}
+		msg := jsonMessage(err)
+		if strings.HasPrefix(err.Error(), "json: unknown field") {
+			msg = strings.TrimPrefix(err.Error(), "json: ") + " (allowed: title, parties, case_number)"
+		}
+		return in, &MetadataError{Fields: []FieldError{{Field: "body", Message: msg}}}
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return in, &MetadataError{Fields: []FieldError{{Field: "matter", Message: "has data after the JSON object"}}}

@@ -46,20 +46,21 @@ var ErrBadShare = errors.New("evidence: invalid share")
 // ShareTarget shares an evidence item or a matter owned by org with the
 // grantee organization. Every affected item gets a "shared" custody event,
 // in the same transaction as the share. If target is already shared with
-// grantee, the existing active share is returned unchanged.
-func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*Share, error) {
+// grantee, the existing active share is returned unchanged, and created is
+// false (to change its expiry, revoke it and share again).
+func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (sh *Share, created bool, err error) {
 	now := s.cfg.Now()
 	switch {
 	case grantee == org:
-		return nil, fmt.Errorf("%w: an organization cannot share with itself", ErrBadShare)
+		return nil, false, fmt.Errorf("%w: an organization cannot share with itself", ErrBadShare)
 	case expires != nil && !expires.After(now):
-		return nil, fmt.Errorf("%w: expires_at is in the past", ErrBadShare)
+		return nil, false, fmt.Errorf("%w: expires_at is in the past", ErrBadShare)
 	case kind != ShareEvidence && kind != ShareMatter:
-		return nil, fmt.Errorf("%w: kind %q", ErrBadShare, kind)
+		return nil, false, fmt.Errorf("%w: kind %q", ErrBadShare, kind)
 	}
-	sh := &Share{ID: NewID(), Kind: kind, Target: target, Owner: org, Grantee: grantee, CreatedBy: actor, CreatedAt: now.UTC(), ExpiresAt: expires}
+	sh = &Share{ID: NewID(), Kind: kind, Target: target, Owner: org, Grantee: grantee, CreatedBy: actor, CreatedAt: now.UTC(), ExpiresAt: expires}
 	existing := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		seqs, err := s.ownedTargets(tx, org, kind, target)
 		if err != nil {
 			return err
@@ -87,12 +88,12 @@ func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, gra
 		return s.appendEach(tx, seqs, actor, custody.EventShared, "org:"+grantee)
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !existing {
 		s.leavesQueued()
 	}
-	return sh, nil
+	return sh, !existing, nil
 }
 
 // ownedTargets returns the record sequence numbers a share of target

@@ -40,26 +40,34 @@ func TestShares(t *testing.T) {
 		t.Fatalf("before sharing: owner %v, court %v", seen(loose, firm), seen(loose, court))
 	}
 	// Share the matter: its items become visible to the court, not others.
-	sh, err := s.ShareTarget(ctx, firm, firm+":key", ShareMatter, m.ID, court, nil)
+	sh, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareMatter, m.ID, court, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !seen(inMatter, court) || seen(loose, court) || seen(inMatter, other) {
 		t.Errorf("matter share: court sees item %v, loose %v; other org %v", seen(inMatter, court), seen(loose, court), seen(inMatter, other))
 	}
-	again, err := s.ShareTarget(ctx, firm, firm+":key", ShareMatter, m.ID, court, nil)
-	if err != nil || again.ID != sh.ID {
+	again, created, err := s.ShareTarget(ctx, firm, firm+":key", ShareMatter, m.ID, court, nil)
+	if err != nil || again.ID != sh.ID || created {
 		t.Errorf("sharing again = %v, %v; want the existing share %s", again, err, sh.ID)
 	}
 	// Only the owner may share or revoke.
-	if _, err := s.ShareTarget(ctx, other, other+":k", ShareEvidence, loose.ID, court, nil); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.ShareTarget(ctx, other, other+":k", ShareEvidence, loose.ID, court, nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("sharing another org's evidence = %v, want ErrNotFound", err)
 	}
 	if _, err := s.RevokeShare(ctx, court, court+":k", sh.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the grantee revoking = %v, want ErrNotFound", err)
 	}
-	if _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, loose.ID, firm, nil); !errors.Is(err, ErrBadShare) {
+	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, loose.ID, firm, nil); !errors.Is(err, ErrBadShare) {
 		t.Errorf("sharing with oneself = %v, want ErrBadShare", err)
+	}
+	// An item filed into the shared matter is shared too, and says so.
+	late := upload(Meta{Title: "late", Matter: m.ID})
+	if !seen(late, court) {
+		t.Errorf("an item filed into a shared matter is not visible to the grantee")
+	}
+	if evs, _ := s.Custody(ctx, late.ID); len(evs) != 2 || evs[1].Type != "shared" || evs[1].Subject != "org:"+court {
+		t.Errorf("custody of an item filed into a shared matter = %+v", evs)
 	}
 	// Revocation ends access at once and is recorded.
 	if _, err := s.RevokeShare(ctx, firm, firm+":key", sh.ID); err != nil {
@@ -80,7 +88,7 @@ func TestShares(t *testing.T) {
 	at := time.Now()
 	s.cfg.Now = func() time.Time { return at }
 	until := at.Add(time.Hour)
-	if _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, loose.ID, court, &until); err != nil {
+	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, loose.ID, court, &until); err != nil {
 		t.Fatal(err)
 	}
 	if !seen(loose, court) {

@@ -115,10 +115,10 @@ func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *custody.Event,
 			return err
 		}
 	}
-	if err := indexRecord(tx, r); err != nil {
+	if err := appendEvent(tx, seq, created); err != nil {
 		return err
 	}
-	return appendEvent(tx, seq, created)
+	return indexRecord(tx, r, created.Time)
 }
 
 // appendEvent links e to the item's last event, stores it and queues it as a

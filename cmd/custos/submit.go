@@ -22,7 +22,7 @@ import (
 const progressThreshold = 8 << 20
 
 func submitCmd() *cobra.Command {
-	var server, token, title, caseRef, description string
+	var server, token, title, caseRef, description, matter string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "submit --server URL --token T FILE...",
@@ -40,7 +40,7 @@ func submitCmd() *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			c := client.New(server, token)
-			meta := evidence.Meta{Title: title, CaseRef: caseRef, Description: description}
+			meta := evidence.Meta{Title: title, CaseRef: caseRef, Description: description, Matter: matter}
 			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
 			failed := 0
 			enc := json.NewEncoder(os.Stdout)
@@ -67,6 +67,7 @@ func submitCmd() *cobra.Command {
 	cmd.Flags().StringVar(&title, "title", "", "title for every file")
 	cmd.Flags().StringVar(&caseRef, "case", "", "case reference for every file")
 	cmd.Flags().StringVar(&description, "description", "", "description for every file")
+	cmd.Flags().StringVar(&matter, "matter", "", "file every file into this matter of your organization")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	return cmd
 }

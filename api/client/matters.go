@@ -1,0 +1,52 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence"
+)
+
+// CreateMatter opens a matter of the caller's organization (permission file).
+func (c *Client) CreateMatter(ctx context.Context, in evidence.MatterInput) (*evidence.Matter, error) {
+	var out evidence.Matter
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/matters", in, http.StatusCreated, &out)
+}
+
+// Matters lists the caller's organization's own matters.
+func (c *Client) Matters(ctx context.Context) ([]evidence.Matter, error) {
+	var out api.ListView[evidence.Matter]
+	return out.Items, c.getJSON(ctx, "/api/v1/matters", &out)
+}
+
+// Matter returns a matter the caller's organization owns or is shared.
+func (c *Client) Matter(ctx context.Context, id string) (*evidence.Matter, error) {
+	var out evidence.Matter
+	return &out, c.getJSON(ctx, "/api/v1/matters/"+url.PathEscape(id), &out)
+}
+
+// Share shares an evidence item or a matter with another organization
+// (permission share). Set exactly one of in.Evidence and in.Matter.
+func (c *Client) Share(ctx context.Context, in api.ShareInput) (*evidence.Share, error) {
+	var out evidence.Share
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/shares", in, http.StatusCreated, &out)
+}
+
+// Shares lists the shares the caller's organization made, or, with
+// received, those made with it. Revoked and expired ones are included.
+func (c *Client) Shares(ctx context.Context, received bool) ([]evidence.Share, error) {
+	dir := "made"
+	if received {
+		dir = "received"
+	}
+	var out api.ListView[evidence.Share]
+	return out.Items, c.getJSON(ctx, "/api/v1/shares?direction="+dir, &out)
+}
+
+// RevokeShare ends a share at once (permission share).
+func (c *Client) RevokeShare(ctx context.Context, id string) (*evidence.Share, error) {
+	var out evidence.Share
+	return &out, c.sendJSON(ctx, http.MethodDelete, "/api/v1/shares/"+url.PathEscape(id), nil, http.StatusOK, &out)
+}

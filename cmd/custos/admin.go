@@ -1,0 +1,358 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/evidence"
+)
+
+// The commands in this file manage a server through its API (package
+// api/client): organizations, keys, matters, shares, listing, receipts.
+
+// conn holds the flags every API command takes.
+type conn struct{ server, token string }
+
+func (cn *conn) flags(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&cn.server, "server", "http://127.0.0.1:8080", "Custos server URL")
+	cmd.PersistentFlags().StringVar(&cn.token, "token", "", "API token (default $CUSTOS_TOKEN)")
+}
+
+// client returns a client for the flags, or a usage error without a token.
+func (cn *conn) client(cmd *cobra.Command) (*client.Client, error) {
+	token := cn.token
+	if token == "" {
+		token = os.Getenv("CUSTOS_TOKEN")
+	}
+	if token == "" {
+		return nil, usageError("%s needs --token or $CUSTOS_TOKEN", cmd.CommandPath())
+	}
+	return client.New(cn.server, token), nil
+}
+
+// apiRun adapts an API call to a cobra RunE: it interrupts on ^C and
+// prints what the call returns as JSON.
+func (cn *conn) apiRun(call func(ctx context.Context, c *client.Client, args []string) (any, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := cn.client(cmd)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		v, err := call(ctx, c, args)
+		if err != nil {
+			return err
+		}
+		return printValue(v)
+	}
+}
+
+func printValue(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// positional checks positional arguments, as a usage error.
+func positional(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError("%s takes %s (see '%s --help')", cmd.CommandPath(), what, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// cmdGroup is a command that only holds subcommands.
+func cmdGroup(use, short string, cn *conn, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use: use, Short: short, Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usageError("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
+		},
+	}
+	cn.flags(cmd)
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
+// requireFlags refuses empty flags, as a usage error.
+func requireFlags(cmd *cobra.Command, names ...string) error {
+	for _, n := range names {
+		if v, _ := cmd.Flags().GetString(n); v == "" {
+			return usageError("%s needs --%s", cmd.CommandPath(), n)
+		}
+	}
+	return nil
+}
+
+// parseExpiry parses an optional RFC 3339 --expires flag.
+func parseExpiry(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, usageError("--expires must be an RFC 3339 time such as 2027-06-30T00:00:00Z")
+	}
+	return &t, nil
+}
+
+func orgCmd() *cobra.Command {
+	cn := &conn{}
+	var in api.OrgInput
+	create := &cobra.Command{
+		Use: "create --kind KIND --name NAME", Short: "Create an organization (admin)", Args: positional(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "kind", "name") },
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return c.CreateOrg(ctx, in)
+		}),
+	}
+	create.Flags().StringVar(&in.Kind, "kind", "", "court, notary, arbitration, lawfirm, ipowner or operator")
+	create.Flags().StringVar(&in.Name, "name", "", "the organization's name")
+	list := &cobra.Command{
+		Use: "list", Short: "List every organization (admin)", Args: positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return listOf(c.Orgs(ctx))
+		}),
+	}
+	audit := &cobra.Command{
+		Use: "audit ORG", Short: "Print an organization's audit chain", Args: positional(1, "one organization ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.Audit(ctx, a[0])
+		}),
+	}
+	return cmdGroup("org", "Manage organizations", cn, create, list, audit)
+}
+
+// listOf wraps a complete list as {"items": [...]}, never null.
+func listOf[T any](items []T, err error) (any, error) {
+	if items == nil {
+		items = []T{}
+	}
+	return api.ListView[T]{Items: items}, err
+}
+
+func keyCmd() *cobra.Command {
+	cn := &conn{}
+	var org, role, name, expires string
+	create := &cobra.Command{
+		Use: "create --org ORG --role ROLE --name NAME [--expires RFC3339]", Short: "Create an API key (admin); prints its token once",
+		Args:    positional(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "org", "role", "name") },
+		RunE: func(cmd *cobra.Command, a []string) error {
+			exp, err := parseExpiry(expires)
+			if err != nil {
+				return err
+			}
+			run := cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+				nk, err := c.CreateKey(ctx, org, api.KeyInput{Role: access.Role(role), Name: name, ExpiresAt: exp})
+				if err == nil {
+					fmt.Fprintf(os.Stderr, "custos: key %s (%s) created for organization %s.\n"+
+						"custos: its token is the \"token\" field of the JSON on standard output. It is shown only this once and cannot be recovered: store it now.\n",
+						nk.Key.ID, nk.Key.Role, nk.Key.OrgID)
+				}
+				return nk, err
+			})
+			return run(cmd, a)
+		},
+	}
+	create.Flags().StringVar(&org, "org", "", "the organization ID")
+	create.Flags().StringVar(&role, "role", "", "admin, submitter, viewer, examiner or notary")
+	create.Flags().StringVar(&name, "name", "", "what the key is for")
+	create.Flags().StringVar(&expires, "expires", "", "when the key stops working (RFC 3339); default never")
+	var listOrg string
+	list := &cobra.Command{
+		Use: "list --org ORG", Short: "List an organization's keys (admin)", Args: positional(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "org") },
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return listOf(c.Keys(ctx, listOrg))
+		}),
+	}
+	list.Flags().StringVar(&listOrg, "org", "", "the organization ID")
+	revoke := &cobra.Command{
+		Use: "revoke KEY", Short: "Revoke an API key at once (admin)", Args: positional(1, "one key ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.RevokeKey(ctx, a[0])
+		}),
+	}
+	return cmdGroup("key", "Manage API keys", cn, create, list, revoke)
+}
+
+func matterCmd() *cobra.Command {
+	cn := &conn{}
+	var in evidence.MatterInput
+	create := &cobra.Command{
+		Use: "create --title TITLE [--party P]... [--case-number C]", Short: "Open a matter of your organization",
+		Args:    positional(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "title") },
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return c.CreateMatter(ctx, in)
+		}),
+	}
+	create.Flags().StringVar(&in.Title, "title", "", "the matter's title")
+	create.Flags().StringArrayVar(&in.Parties, "party", nil, "a party (repeat for each)")
+	create.Flags().StringVar(&in.CaseNumber, "case-number", "", "the court's case number")
+	list := &cobra.Command{
+		Use: "list", Short: "List your organization's matters", Args: positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return listOf(c.Matters(ctx))
+		}),
+	}
+	return cmdGroup("matter", "Manage matters", cn, create, list)
+}
+
+func shareCmd() *cobra.Command {
+	cn := &conn{}
+	var in api.ShareInput
+	var expires string
+	cmd := &cobra.Command{
+		Use:   "share (--evidence ID | --matter ID) --org ORG [--expires RFC3339]",
+		Short: "Share evidence or a matter with another organization; 'share list', 'share revoke ID'",
+		Args:  positional(0, "no arguments (or the subcommand list or revoke)"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			if (in.Evidence == "") == (in.Matter == "") {
+				return usageError("share needs exactly one of --evidence and --matter")
+			}
+			if err := requireFlags(cmd, "org"); err != nil {
+				return err
+			}
+			exp, err := parseExpiry(expires)
+			if err != nil {
+				return err
+			}
+			in.ExpiresAt = exp
+			return cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+				return c.Share(ctx, in)
+			})(cmd, a)
+		},
+	}
+	cn.flags(cmd)
+	cmd.Flags().StringVar(&in.Evidence, "evidence", "", "the evidence ID to share")
+	cmd.Flags().StringVar(&in.Matter, "matter", "", "the matter ID to share (all its evidence, now and later)")
+	cmd.Flags().StringVar(&in.Org, "org", "", "the organization to share with")
+	cmd.Flags().StringVar(&expires, "expires", "", "when access ends (RFC 3339); default until revoked")
+	var received bool
+	list := &cobra.Command{
+		Use: "list [--received]", Short: "List the shares your organization made (or received)", Args: positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return listOf(c.Shares(ctx, received))
+		}),
+	}
+	list.Flags().BoolVar(&received, "received", false, "list the shares made with your organization")
+	revoke := &cobra.Command{
+		Use: "revoke SHARE", Short: "Revoke a share at once", Args: positional(1, "one share ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.RevokeShare(ctx, a[0])
+		}),
+	}
+	cmd.AddCommand(list, revoke)
+	return cmd
+}
+
+func listCmd() *cobra.Command {
+	cn := &conn{}
+	var q client.Query
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "list [--matter M] [--sha256 H] [--title T] [--all]",
+		Short: "List the evidence your organization may see, newest first, one JSON line per item",
+		Long: "List prints the evidence your organization may see (its own and what is shared with it), newest first, as one JSON line per item. " +
+			"Without --all it prints one page and, if there are more, the cursor for the next one on standard error. Each listed item gets a \"listed\" custody event.",
+		Args: positional(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if q.Limit < 0 || q.Limit > 500 {
+				return usageError("--limit is a number from 1 to 500")
+			}
+			c, err := cn.client(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			return listEvidence(ctx, c, q, all)
+		},
+	}
+	cn.flags(cmd)
+	cmd.Flags().StringVar(&q.Matter, "matter", "", "only evidence filed into this matter")
+	cmd.Flags().StringVar(&q.SHA256, "sha256", "", "only evidence with this SHA-256 (hex)")
+	cmd.Flags().StringVar(&q.Title, "title", "", "only evidence whose title contains this text")
+	cmd.Flags().StringVar(&q.Cursor, "cursor", "", "continue from this cursor")
+	cmd.Flags().IntVar(&q.Limit, "limit", 0, "items per page, 1 to 500 (default: the server's, 50)")
+	cmd.Flags().BoolVar(&all, "all", false, "follow the cursor through every page")
+	return cmd
+}
+
+func listEvidence(ctx context.Context, c *client.Client, q client.Query, all bool) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetEscapeHTML(false)
+	for {
+		page, err := c.List(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, v := range page.Items {
+			if err := enc.Encode(v); err != nil {
+				return err
+			}
+		}
+		switch {
+		case page.Next == "":
+			return nil
+		case !all:
+			fmt.Fprintf(os.Stderr, "custos: more evidence: continue with --cursor %s, or list with --all\n", page.Next)
+			return nil
+		}
+		q.Cursor = page.Next
+	}
+}
+
+func receiptCmd() *cobra.Command {
+	cn := &conn{}
+	var wait time.Duration
+	var out string
+	cmd := &cobra.Command{
+		Use:   "receipt ID [--wait 20s] [-o FILE]",
+		Short: "Fetch an evidence item's receipt (its canonical bytes) for 'custos verify'",
+		Args:  positional(1, "one evidence ID"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			if wait < 0 || wait > api.MaxReceiptWait {
+				return usageError("--wait is a duration from 0 to %v", api.MaxReceiptWait)
+			}
+			c, err := cn.client(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			b, err := c.Receipt(ctx, a[0], wait)
+			if errors.Is(err, client.ErrPending) {
+				return exitError{code: 1, msg: fmt.Sprintf("%v; retry, or wait longer with --wait", err)}
+			}
+			if err != nil {
+				return err
+			}
+			if out == "" || out == "-" {
+				_, err = os.Stdout.Write(b)
+				return err
+			}
+			return os.WriteFile(out, b, 0o644)
+		},
+	}
+	cn.flags(cmd)
+	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long for the item to be anchored (at most 60s)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the receipt to FILE instead of standard output")
+	return cmd
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence"
+)
+
+// custosJSON runs the custos binary with token and decodes its JSON output.
+func custosJSON(t *testing.T, n *proc, token string, v any, args ...string) {
+	t.Helper()
+	out, err := runCustosEnv(t, []string{"CUSTOS_TOKEN=" + token}, append(args, "--server", n.URL)...)
+	if err != nil {
+		t.Fatalf("custos %s: %v", strings.Join(args, " "), err)
+	}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("custos %s printed %q: %v", strings.Join(args, " "), out, err)
+	}
+}
+
+// jsonLines decodes one JSON value per line.
+func jsonLines[T any](t *testing.T, out string) []T {
+	t.Helper()
+	var vs []T
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l == "" {
+			continue
+		}
+		var v T
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+// TestAdminCLI walks the law-firm-to-court story with the CLI alone: the
+// operator's admin creates the organizations and keys, the firm files
+// evidence into a matter and shares it, the court lists it and fetches a
+// receipt that verifies.
+func TestAdminCLI(t *testing.T) {
+	n := startNode(t, t.TempDir(), "")
+	admin := n.Token
+
+	var firm, court access.Org
+	custosJSON(t, n, admin, &firm, "org", "create", "--kind", "lawfirm", "--name", "Zhong Lun Law Firm")
+	custosJSON(t, n, admin, &court, "org", "create", "--kind", "court", "--name", "Hangzhou Internet Court")
+	var orgs api.ListView[access.Org]
+	custosJSON(t, n, admin, &orgs, "org", "list")
+	if len(orgs.Items) != 3 { // the operator's, the firm's, the court's
+		t.Errorf("org list = %+v, want 3 organizations", orgs.Items)
+	}
+
+	// The new key's token is printed once, with a warning on stderr.
+	var firmKey, courtKey api.NewKeyView
+	custosJSON(t, n, admin, &firmKey, "key", "create", "--org", firm.ID, "--role", "submitter", "--name", "filing system")
+	custosJSON(t, n, admin, &courtKey, "key", "create", "--org", court.ID, "--role", "examiner", "--name", "clerk", "--expires", "2099-01-01T00:00:00Z")
+	if !strings.HasPrefix(firmKey.Token, access.TokenPrefix) || !strings.HasPrefix(firmKey.Token, firmKey.Key.Prefix) || firmKey.Key.OrgID != firm.ID {
+		t.Fatalf("key create = %+v", firmKey)
+	}
+	if courtKey.Key.ExpiresAt == nil || courtKey.Key.ExpiresAt.Year() != 2099 {
+		t.Errorf("key create --expires: expires_at = %v", courtKey.Key.ExpiresAt)
+	}
+	var keys api.ListView[access.Key]
+	custosJSON(t, n, admin, &keys, "key", "list", "--org", firm.ID)
+	if len(keys.Items) != 1 || keys.Items[0].ID != firmKey.Key.ID {
+		t.Errorf("key list = %+v", keys.Items)
+	}
+	if out, _ := runCustos(t, "key", "list", "--org", firm.ID, "--server", n.URL, "--token", admin); strings.Contains(out, firmKey.Token) {
+		t.Error("key list shows a token")
+	}
+
+	// The firm opens a matter, files evidence into it and shares the matter.
+	var matter evidence.Matter
+	custosJSON(t, n, firmKey.Token, &matter, "matter", "create", "--title", "Copyright infringement: photo series",
+		"--party", "Li Wei", "--party", "Example Media Ltd.", "--case-number", "(2026)浙0192民初1234号")
+	if matter.Org != firm.ID || len(matter.Parties) != 2 || matter.CaseNumber == "" {
+		t.Errorf("matter create = %+v", matter)
+	}
+	var matters api.ListView[evidence.Matter]
+	custosJSON(t, n, firmKey.Token, &matters, "matter", "list")
+	if len(matters.Items) != 1 || matters.Items[0].ID != matter.ID {
+		t.Errorf("matter list = %+v", matters.Items)
+	}
+	data := randomBytes(t, 3000)
+	file := writeFile(t, t.TempDir(), "screenshot.bin", data)
+	var ev api.EvidenceView
+	custosJSON(t, n, firmKey.Token, &ev, "submit", "-q", "--matter", matter.ID, "--title", "Screenshot of the infringing page", file)
+	if ev.SHA256 != sha256Hex(data) {
+		t.Fatalf("submit = %+v", ev)
+	}
+	var inMatter []api.EvidenceView
+	if out, err := runCustos(t, "list", "--matter", matter.ID, "--server", n.URL, "--token", firmKey.Token); err != nil {
+		t.Fatal(err)
+	} else if inMatter = jsonLines[api.EvidenceView](t, out); len(inMatter) != 1 || inMatter[0].ID != ev.ID {
+		t.Fatalf("the firm's list --matter = %s", out)
+	}
+	var share evidence.Share
+	custosJSON(t, n, firmKey.Token, &share, "share", "--matter", matter.ID, "--org", court.ID)
+	if share.Kind != "matter" || share.Target != matter.ID || share.Grantee != court.ID {
+		t.Errorf("share = %+v", share)
+	}
+
+	// The court sees the share, lists the evidence and fetches its receipt.
+	var received api.ListView[evidence.Share]
+	custosJSON(t, n, courtKey.Token, &received, "share", "list", "--received")
+	if len(received.Items) != 1 || received.Items[0].ID != share.ID {
+		t.Errorf("share list --received = %+v", received.Items)
+	}
+	out, err := runCustos(t, "list", "--all", "--limit", "1", "--server", n.URL, "--token", courtKey.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items := jsonLines[api.EvidenceView](t, out); len(items) != 1 || items[0].ID != ev.ID {
+		t.Fatalf("the court's list --all = %s", out)
+	}
+	dir := t.TempDir()
+	rcpt := filepath.Join(dir, "receipt.json")
+	if out, err := runCustosEnv(t, []string{"CUSTOS_TOKEN=" + courtKey.Token}, "receipt", ev.ID, "--wait", "20s", "-o", rcpt, "--server", n.URL); err != nil {
+		t.Fatalf("custos receipt: %v\n%s", err, out)
+	}
+	_, _, trust := n.call("GET", "/api/v1/trust", "", nil)
+	if out, err := runCustos(t, "verify", "--receipt", rcpt, "--file", file, "--trust", writeFile(t, dir, "trust.json", trust)); err != nil {
+		t.Fatalf("custos verify of the court's receipt: %v\n%s", err, out)
+	}
+
+	// The firm revokes the share; the court no longer lists the evidence.
+	var revoked evidence.Share
+	custosJSON(t, n, firmKey.Token, &revoked, "share", "revoke", share.ID)
+	if revoked.RevokedAt == nil {
+		t.Errorf("share revoke = %+v", revoked)
+	}
+	if out, err := runCustos(t, "list", "--server", n.URL, "--token", courtKey.Token); err != nil || strings.Contains(out, ev.ID) {
+		t.Errorf("after revocation the court's list = %q, %v", out, err)
+	}
+
+	// Revoking the court's key stops it at once; the audit chain shows it all.
+	var rk access.Key
+	custosJSON(t, n, admin, &rk, "key", "revoke", courtKey.Key.ID)
+	if _, err := runCustos(t, "matter", "list", "--server", n.URL, "--token", courtKey.Token); exitCode(err) != 1 || !strings.Contains(err.Error(), "revoked") {
+		t.Errorf("a revoked key's call = %v, want exit 1 naming the revocation", err)
+	}
+	var audit api.CustodyView
+	custosJSON(t, n, admin, &audit, "org", "audit", court.ID)
+	var types []string
+	for _, e := range audit.Events {
+		types = append(types, e.Type)
+	}
+	if got := strings.Join(types, ","); got != "org.created,key.created,key.revoked" {
+		t.Errorf("court's audit chain = %s", got)
+	}
+}
+
+// TestAdminCLIUsage: usage errors exit 2 before any request is made.
+func TestAdminCLIUsage(t *testing.T) {
+	env := []string{"CUSTOS_TOKEN=" + strings.Repeat("x", 20)}
+	unused := "http://127.0.0.1:1" // nothing listens: a request would fail with exit 1
+	for _, args := range [][]string{
+		{"org"},
+		{"org", "bogus"},
+		{"org", "create", "--kind", "court"},
+		{"key", "create", "--org", "o", "--role", "viewer"},
+		{"key", "create", "--org", "o", "--role", "viewer", "--name", "n", "--expires", "tomorrow"},
+		{"key", "revoke"},
+		{"matter", "create", "--party", "A"},
+		{"share", "--org", "o"},
+		{"share", "--evidence", "e", "--matter", "m", "--org", "o"},
+		{"share", "--evidence", "e"},
+		{"share", "revoke"},
+		{"list", "extra"},
+		{"list", "--limit", "501"},
+		{"receipt"},
+		{"receipt", "e", "--wait", "2m"},
+		{"org", "list", "--no-such-flag"},
+	} {
+		_, err := runCustosEnv(t, env, append(args, "--server", unused)...)
+		if code := exitCode(err); code != 2 {
+			t.Errorf("custos %s: exit %d, want 2 (%v)", strings.Join(args, " "), code, err)
+		}
+	}
+	// No token at all is a usage error too.
+	cmd := []string{"org", "list", "--server", unused}
+	if _, err := runCustosEnv(t, []string{"CUSTOS_TOKEN="}, cmd...); exitCode(err) != 2 {
+		t.Errorf("custos org list without a token: %v, want exit 2", err)
+	}
+}
