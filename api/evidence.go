@@ -33,15 +33,19 @@ func (s *Server) createEvidence(c echo.Context) error {
 		return err
 	}
 	defer up.Abort()
+	body := idemBody(c, up) // hashes the bytes if an Idempotency-Key was sent
 	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	var meta evidence.Meta
 	if mt == "multipart/form-data" {
-		meta, err = readMultipart(req.Body, params["boundary"], up)
+		meta, err = readMultipart(req.Body, params["boundary"], body)
 	} else {
-		meta, err = readRaw(req, mt, up)
+		meta, err = readRaw(req, mt, body)
 	}
 	if err != nil {
 		return err
+	}
+	if replayed, err := idemMatch(c, meta); replayed || err != nil {
+		return err // a retry is answered as before, and up.Abort discards its bytes
 	}
 	if meta.Matter != "" {
 		if m, err := s.ev.Matter(ctx, meta.Matter, p.Org.ID); err != nil || m.Org != p.Org.ID {
@@ -52,6 +56,7 @@ func (s *Server) createEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	idemCreated(c, rec.ID)
 	s.publish(p.Org.ID, "evidence.timestamped", viewOf(rec))
 	c.Response().Header().Set("Location", "/api/v1/evidence/"+rec.ID)
 	return c.JSON(http.StatusCreated, viewOf(rec))
@@ -60,7 +65,7 @@ func (s *Server) createEvidence(c echo.Context) error {
 // multipartSlack allows for multipart framing and metadata around the file.
 const multipartSlack = evidence.MaxMetaBytes + 64<<10
 
-func readRaw(req *http.Request, mt string, up *evidence.Upload) (evidence.Meta, error) {
+func readRaw(req *http.Request, mt string, up io.ReaderFrom) (evidence.Meta, error) {
 	var meta evidence.Meta
 	if h := req.Header.Get(MetadataHeader); h != "" {
 		m, err := evidence.ParseMeta([]byte(h))
@@ -81,7 +86,7 @@ func readRaw(req *http.Request, mt string, up *evidence.Upload) (evidence.Meta, 
 	return meta, err
 }
 
-func readMultipart(body io.Reader, boundary string, up *evidence.Upload) (evidence.Meta, error) {
+func readMultipart(body io.Reader, boundary string, up io.ReaderFrom) (evidence.Meta, error) {
 	var meta evidence.Meta
 	if boundary == "" {
 		return meta, errBadRequest("bad-multipart", "The multipart Content-Type has no boundary parameter.")

@@ -16,6 +16,7 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
@@ -60,17 +61,24 @@ type Config struct {
 	Trust    receipt.Trust
 	Chain    Chain // nil on a node without a chain
 	Log      *slog.Logger
+	// DB is the node's database; Idempotency-Key answers are kept in a
+	// bucket of their own in it. Nil turns Idempotency-Key off (ignored).
+	DB             *bolt.DB
+	IdempotencyTTL time.Duration // how long an answer is kept; 0: 24h
+	Limits         Limits        // per-client request rates; zero: defaults
 }
 
 // Server is the HTTP API.
 type Server struct {
-	ev    Evidence
-	orgs  *access.Store
-	hooks Notifier
-	trust receipt.Trust
-	chain Chain
-	log   *slog.Logger
-	e     *echo.Echo
+	ev     Evidence
+	orgs   *access.Store
+	hooks  Notifier
+	idem   *idempotency
+	limits *limits
+	trust  receipt.Trust
+	chain  Chain
+	log    *slog.Logger
+	e      *echo.Echo
 }
 
 // New builds the server and its routes.
@@ -81,7 +89,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, trust: cfg.Trust, chain: cfg.Chain, log: cfg.Log, e: echo.New()}
+	lim, err := newLimits(cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	idem, err := newIdempotency(cfg.DB, cfg.IdempotencyTTL, cfg.Evidence, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, trust: cfg.Trust, chain: cfg.Chain, log: cfg.Log, e: echo.New(),
+		idem: idem, limits: lim}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.Use(securityHeaders)
@@ -95,7 +112,7 @@ func (s *Server) Handler() http.Handler { return s.e }
 func (s *Server) routes(tsa http.Handler) {
 	e := s.e
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
-	e.Any("/tsa", echo.WrapHandler(tsa))
+	e.Any("/tsa", echo.WrapHandler(tsa), s.limits.perIP)
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/json", openapiJSON)
 	})
@@ -106,9 +123,12 @@ func (s *Server) routes(tsa http.Handler) {
 	// Authentication and permissions are per route rather than group
 	// middleware, so that a known path asked with the wrong method answers
 	// 405, not 404.
-	auth, read, file, share := s.requireAuth, need(access.PermRead), need(access.PermFile), need(access.PermShare)
-	admin := need(access.PermAdmin)
-	e.POST("/api/v1/evidence", s.createEvidence, auth, file)
+	// auth also spends a token of the key's rate limit; once honours
+	// Idempotency-Key on a JSON POST (not on key creation, whose answer
+	// holds a secret shown once).
+	auth, read, file, share := then(s.requireAuth, s.limits.perKey), need(access.PermRead), need(access.PermFile), need(access.PermShare)
+	admin, once := need(access.PermAdmin), s.idem.forJSON
+	e.POST("/api/v1/evidence", s.createEvidence, auth, file, s.limits.perKeyUpload, s.idem.forUpload)
 	e.GET("/api/v1/evidence", s.listEvidence, auth, read)
 	e.GET("/api/v1/evidence/:id", s.getEvidence, auth, read)
 	e.GET("/api/v1/evidence/:id/content", s.getContent, auth, read)
@@ -116,23 +136,23 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/evidence/:id/custody", s.getCustody, auth, read)
 	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth, read)
 	e.GET("/api/v1/evidence/:id/receipt", s.getReceipt, auth, read)
-	e.POST("/api/v1/matters", s.createMatter, auth, file)
+	e.POST("/api/v1/matters", s.createMatter, auth, file, once)
 	e.GET("/api/v1/matters", s.listMatters, auth, read)
 	e.GET("/api/v1/matters/:id", s.getMatter, auth, read)
-	e.POST("/api/v1/shares", s.createShare, auth, share)
+	e.POST("/api/v1/shares", s.createShare, auth, share, once)
 	e.GET("/api/v1/shares", s.listShares, auth, read)
 	e.DELETE("/api/v1/shares/:id", s.revokeShare, auth, share)
 	e.GET("/api/v1/me", s.me, auth)
-	e.POST("/api/v1/orgs", s.createOrg, auth, admin)
+	e.POST("/api/v1/orgs", s.createOrg, auth, admin, once)
 	e.GET("/api/v1/orgs", s.listOrgs, auth, admin)
 	e.GET("/api/v1/orgs/:id", s.getOrg, auth)
 	e.GET("/api/v1/orgs/:id/audit", s.getAudit, auth)
 	e.POST("/api/v1/orgs/:id/keys", s.createKey, auth, admin)
 	e.GET("/api/v1/orgs/:id/keys", s.listKeys, auth, admin)
 	e.DELETE("/api/v1/keys/:id", s.revokeKey, auth, admin)
-	e.GET("/api/v1/lookup", s.lookup)
-	e.GET("/api/v1/log/checkpoint", s.getCheckpoint)
-	e.GET("/api/v1/log/consistency", s.getConsistency)
+	e.GET("/api/v1/lookup", s.lookup, s.limits.perIP)
+	e.GET("/api/v1/log/checkpoint", s.getCheckpoint, s.limits.perIP)
+	e.GET("/api/v1/log/consistency", s.getConsistency, s.limits.perIP)
 }
 
 func (s *Server) pem(get func() string) echo.HandlerFunc {

@@ -46,6 +46,14 @@ func startConsortium(b *testing.B) []*server {
 	token := newToken(b)
 	nodes := make([]*server, len(configs))
 	for i, cfg := range configs {
+		f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+		if err == nil {
+			_, err = f.WriteString("\n" + unlimited)
+			f.Close()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
 		cmd := exec.Command(bin, "serve", "--config", cfg)
 		cmd.Env = append(os.Environ(), "CUSTOS_BOOTSTRAP_TOKEN="+token)
 		nodes[i] = start(b, cmd, filepath.Join(filepath.Dir(cfg), "custos.log"), false)

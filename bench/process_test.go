@@ -44,13 +44,21 @@ func custosBin(b *testing.B) string {
 	return abs
 }
 
+// unlimited is a config fragment that turns every rate limit off.
+const unlimited = "[limits]\nrate = -1\nupload_rate = -1\npublic_rate = -1\n"
+
 // startCustos runs `custos serve` on a fresh data folder and a free port.
 func startCustos(b *testing.B) *server {
 	b.Helper()
 	bin := custosBin(b)
 	tmp := b.TempDir()
 	data := filepath.Join(tmp, "data")
-	cmd := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
+	// The benchmarks measure capacity, not the rate limiter: turn it off.
+	cfg := filepath.Join(tmp, "custos.toml")
+	if err := os.WriteFile(cfg, []byte(unlimited), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--config", cfg, "--data", data, "--listen", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "CUSTOS_BOOTSTRAP_TOKEN=") // let it generate and print one
 	s := start(b, cmd, filepath.Join(tmp, "custos.log"), true)
 	s.Dir = data

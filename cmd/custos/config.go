@@ -28,11 +28,25 @@ type Config struct {
 	TSA struct {
 		External []ExternalTSA `toml:"external"`
 	} `toml:"tsa"`
-	Chain ChainConfig `toml:"chain"`
+	Chain  ChainConfig  `toml:"chain"`
+	Limits LimitsConfig `toml:"limits"`
 	// PKI is the folder of this node's certificates and keys (default
 	// DATA/pki). A consortium member's holds root.pem (no root key),
 	// org-ca.pem/.key, tsa.pem/.key and node.pem.
 	PKI string `toml:"pki"`
+}
+
+// LimitsConfig is the [limits] table: per-client request rates (see
+// api.Limits) and how long Idempotency-Key answers are kept. Zero takes
+// the default; a negative rate turns that limit off.
+type LimitsConfig struct {
+	Rate           float64  `toml:"rate"`            // per API key, requests/s
+	Burst          int      `toml:"burst"`           // default 2×rate
+	UploadRate     float64  `toml:"upload_rate"`     // per API key, uploads/s
+	UploadBurst    int      `toml:"upload_burst"`    // default 2×upload_rate
+	PublicRate     float64  `toml:"public_rate"`     // per client IP on /tsa, lookup, log
+	PublicBurst    int      `toml:"public_burst"`    // default 2×public_rate
+	IdempotencyTTL duration `toml:"idempotency_ttl"` // default 24h
 }
 
 // ChainConfig places the node in the consortium chain. Empty, the node runs

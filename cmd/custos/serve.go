@@ -184,7 +184,13 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain,
+		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, DB: db,
+		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
+		Limits: api.Limits{
+			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,
+			UploadRate: cfg.Limits.UploadRate, UploadBurst: cfg.Limits.UploadBurst,
+			PublicRate: cfg.Limits.PublicRate, PublicBurst: cfg.Limits.PublicBurst,
+		},
 		Trust: receipt.Trust{
 			Version:    1,
 			ChainID:    n.chain.chainID,

@@ -1,0 +1,519 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/storage"
+)
+
+// idemWorld is a route test server with a JSON route that honours
+// Idempotency-Key, a fake clock and two API keys.
+type idemWorld struct {
+	s       *Server
+	idem    *idempotency
+	db      *bolt.DB
+	now     time.Time
+	tokA    string // a key of org A
+	tokB    string // a key of org B
+	created atomic.Int64
+	fail    atomic.Bool   // the handler answers 503
+	block   chan struct{} // if set, the handler waits on it
+	started chan struct{} // closed by a blocked handler
+}
+
+func newIdemWorld(t *testing.T) *idemWorld {
+	t.Helper()
+	w := &idemWorld{s: newRouteTestServer(t), now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	w.db = openTestDB(t)
+	w.idem = newTestIdempotency(t, w.db, nil, func() time.Time { return w.now })
+	w.tokA, w.tokB = newKey(t, w.s.orgs, "Firm A"), newKey(t, w.s.orgs, "Firm B")
+	w.s.e.POST("/test/things", w.create, w.s.requireAuth, w.idem.forJSON)
+	w.s.e.POST("/test/other", w.create, w.s.requireAuth, w.idem.forJSON)
+	return w
+}
+
+func openTestDB(t *testing.T) *bolt.DB {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "idem.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.MaxBatchDelay = time.Millisecond // one writer at a time here
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newTestIdempotency(t *testing.T, db *bolt.DB, ev recordGetter, now func() time.Time) *idempotency {
+	t.Helper()
+	i, err := newIdempotency(db, 0, ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i.now = now
+	return i
+}
+
+// newKey creates an organization with a submitter key and returns its token.
+func newKey(t *testing.T, orgs *access.Store, name string) string {
+	t.Helper()
+	o, err := orgs.CreateOrg(access.KindLawFirm, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := orgs.CreateKey(o.ID, access.RoleSubmitter, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// create echoes its JSON body under a new ID.
+func (w *idemWorld) create(c echo.Context) error {
+	if w.block != nil {
+		close(w.started)
+		<-w.block
+	}
+	if w.fail.Load() {
+		return evidence.ErrUnavailable
+	}
+	var in map[string]any
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	id := fmt.Sprint(w.created.Add(1))
+	c.Response().Header().Set("Location", "/test/things/"+id)
+	return c.JSON(http.StatusCreated, map[string]any{"id": id, "in": in})
+}
+
+func (w *idemWorld) post(t *testing.T, path, token, body string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	w.s.e.ServeHTTP(rec, req)
+	return rec
+}
+
+// wantProblem checks a problem+json answer of the given status and type.
+func wantProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, slug string) {
+	t.Helper()
+	var p Problem
+	if rec.Code != status || rec.Header().Get("Content-Type") != "application/problem+json" ||
+		json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Type != ProblemBase+slug {
+		t.Errorf("answer = %d %q %s, want %d problem+json %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body, status, slug)
+	}
+}
+
+func TestIdempotencyReplay(t *testing.T) {
+	w := newIdemWorld(t)
+	first := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", "k1")
+	if first.Code != http.StatusCreated || first.Header().Get(ReplayedHeader) != "" {
+		t.Fatalf("first POST = %d %s (replayed %q), want 201 not replayed", first.Code, first.Body, first.Header().Get(ReplayedHeader))
+	}
+	second := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", "k1")
+	if second.Code != http.StatusCreated || second.Body.String() != first.Body.String() ||
+		second.Header().Get("Location") != first.Header().Get("Location") || second.Header().Get(ReplayedHeader) != "true" ||
+		second.Header().Get("Content-Type") != first.Header().Get("Content-Type") {
+		t.Errorf("retry = %d %v %s, want the first answer (%s) replayed", second.Code, second.Header(), second.Body, first.Body)
+	}
+	if n := w.created.Load(); n != 1 {
+		t.Errorf("the handler ran %d times, want 1", n)
+	}
+	// The quoted sf-string form of the same key is the same key.
+	if r := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", `"k1"`); r.Header().Get(ReplayedHeader) != "true" {
+		t.Errorf(`retry with Idempotency-Key: "k1" = %d %s, want a replay`, r.Code, r.Body)
+	}
+	// The answer is durable: a new store on the same database (a restart)
+	// replays it.
+	again := newTestIdempotency(t, w.db, nil, func() time.Time { return w.now })
+	e, err := again.load(w.scope(t, w.tokA, "k1"))
+	if err != nil || e == nil || e.Status != http.StatusCreated || !bytes.Equal(e.Body, first.Body.Bytes()) {
+		t.Errorf("load after reopening = %+v, %v; want the stored 201", e, err)
+	}
+}
+
+// scope is the stored key of an Idempotency-Key sent with token.
+func (w *idemWorld) scope(t *testing.T, token, key string) string {
+	t.Helper()
+	p, err := w.s.orgs.Authenticate(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Key.ID + "\x00" + key
+}
+
+func TestIdempotencyRunsAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hdr  []string
+	}{
+		{"no key", nil},
+		{"another key", []string{"Idempotency-Key", "k2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newIdemWorld(t)
+			w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
+			r := w.post(t, "/test/things", w.tokA, `{}`, tc.hdr...)
+			if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
+				t.Errorf("POST = %d (replayed %q), created %d; want 201, not replayed, 2", r.Code, r.Header().Get(ReplayedHeader), w.created.Load())
+			}
+		})
+	}
+	t.Run("keys are per API key", func(t *testing.T) {
+		w := newIdemWorld(t)
+		w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
+		r := w.post(t, "/test/things", w.tokB, `{}`, "Idempotency-Key", "k1")
+		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
+			t.Errorf("other API key, same Idempotency-Key = %d (replayed %q), want a new 201", r.Code, r.Header().Get(ReplayedHeader))
+		}
+	})
+	t.Run("failures are not stored", func(t *testing.T) {
+		w := newIdemWorld(t)
+		w.fail.Store(true)
+		wantProblem(t, w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"), http.StatusServiceUnavailable, "unavailable")
+		w.fail.Store(false)
+		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" {
+			t.Errorf("retry after a 503 = %d (replayed %q), want a real 201", r.Code, r.Header().Get(ReplayedHeader))
+		}
+		wantProblem(t, w.post(t, "/test/things", w.tokA, `[1]`, "Idempotency-Key", "k3"), http.StatusUnprocessableEntity, "invalid-input")
+		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k3"); r.Code != http.StatusCreated {
+			t.Errorf("a corrected request after a 422 with the same key = %d %s, want 201", r.Code, r.Body)
+		}
+	})
+	t.Run("expired", func(t *testing.T) {
+		w := newIdemWorld(t)
+		w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
+		w.now = w.now.Add(DefaultIdempotencyTTL)
+		r := w.post(t, "/test/things", w.tokA, `{"other":1}`, "Idempotency-Key", "k1")
+		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
+			t.Errorf("after 24h = %d (replayed %q), want a new 201", r.Code, r.Header().Get(ReplayedHeader))
+		}
+		if n := w.count(t); n != 1 {
+			t.Errorf("%d answers stored, want 1 (the expired one replaced)", n)
+		}
+	})
+}
+
+// count returns the number of stored answers, checking that each has its
+// expiry key and no expiry key is left over.
+func (w *idemWorld) count(t *testing.T) int {
+	t.Helper()
+	var n, m int
+	w.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bIdempotency)
+		n, m = b.Bucket(bIdemEntries).Stats().KeyN, b.Bucket(bIdemExpiry).Stats().KeyN
+		return nil
+	})
+	if n != m {
+		t.Errorf("%d answers but %d expiry keys", n, m)
+	}
+	return n
+}
+
+func TestIdempotencyPrune(t *testing.T) {
+	w := newIdemWorld(t)
+	for i := range pruneBatch + 10 {
+		w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", fmt.Sprint("old-", i))
+	}
+	w.now = w.now.Add(DefaultIdempotencyTTL + time.Second)
+	w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "new-1")
+	if n := w.count(t); n != 10+1 {
+		t.Errorf("after one write %d answers are kept, want %d (a write prunes %d)", n, 11, pruneBatch)
+	}
+	w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "new-2")
+	if n := w.count(t); n != 2 {
+		t.Errorf("after two writes %d answers are kept, want 2", n)
+	}
+}
+
+func TestIdempotencyReused(t *testing.T) {
+	w := newIdemWorld(t)
+	w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", "k1")
+	for _, tc := range []struct{ name, path, body string }{
+		{"other body", "/test/things", `{"name":"y"}`},
+		{"other endpoint", "/test/other", `{"name":"x"}`},
+		{"other query", "/test/things?x=1", `{"name":"x"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantProblem(t, w.post(t, tc.path, w.tokA, tc.body, "Idempotency-Key", "k1"), http.StatusUnprocessableEntity, "idempotency-key-reused")
+		})
+	}
+	if n := w.created.Load(); n != 1 {
+		t.Errorf("the handler ran %d times, want 1", n)
+	}
+}
+
+func TestIdempotencyInFlight(t *testing.T) {
+	w := newIdemWorld(t)
+	w.block, w.started = make(chan struct{}), make(chan struct{})
+	var first *httptest.ResponseRecorder
+	var wg sync.WaitGroup
+	wg.Go(func() { first = w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1") })
+	<-w.started
+	r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
+	wantProblem(t, r, http.StatusConflict, "idempotency-key-in-flight")
+	if r.Header().Get("Retry-After") != "1" {
+		t.Errorf("Retry-After = %q, want 1", r.Header().Get("Retry-After"))
+	}
+	close(w.block)
+	wg.Wait()
+	w.block = nil
+	if first.Code != http.StatusCreated {
+		t.Fatalf("first POST = %d %s", first.Code, first.Body)
+	}
+	if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Header().Get(ReplayedHeader) != "true" {
+		t.Errorf("retry once the first finished = %d %s, want a replay", r.Code, r.Body)
+	}
+}
+
+func TestIdempotencyKeyHeader(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vals []string
+		want string // "" for 400
+	}{
+		{"bare", []string{"8e03978e-40d5-43e8-bc93-6894a57f9324"}, "8e03978e-40d5-43e8-bc93-6894a57f9324"},
+		{"sf-string", []string{`"8e03978e"`}, "8e03978e"},
+		{"sf-string escapes", []string{`"a\"b\\c"`}, `a"b\c`},
+		{"inner space", []string{"a b"}, "a b"},
+		{"255", []string{strings.Repeat("k", 255)}, strings.Repeat("k", 255)},
+		{"empty", []string{""}, ""},
+		{"empty sf-string", []string{`""`}, ""},
+		{"256", []string{strings.Repeat("k", 256)}, ""},
+		{"control", []string{"a\x01b"}, ""},
+		{"non-ASCII", []string{"clé"}, ""},
+		{"bad escape", []string{`"a\nb"`}, ""},
+		{"two", []string{"a", "b"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{IdempotencyKeyHeader: tc.vals}
+			got, ok, err := idempotencyKey(h)
+			if !ok || got != tc.want || (err == nil) != (tc.want != "") {
+				t.Errorf("idempotencyKey(%q) = %q, %v, %v; want %q", tc.vals, got, ok, err, tc.want)
+			}
+		})
+	}
+	if _, ok, err := idempotencyKey(http.Header{}); ok || err != nil {
+		t.Errorf("idempotencyKey(no header) = %v, %v; want false, nil", ok, err)
+	}
+	w := newIdemWorld(t)
+	wantProblem(t, w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", strings.Repeat("k", 256)), http.StatusBadRequest, "bad-idempotency-key")
+	big := `{"a":"` + strings.Repeat("x", maxJSON) + `"}`
+	wantProblem(t, w.post(t, "/test/things", w.tokA, big, "Idempotency-Key", "k1"), http.StatusRequestEntityTooLarge, "too-large")
+	if n := w.created.Load(); n != 0 {
+		t.Errorf("the handler ran %d times, want 0", n)
+	}
+}
+
+// uploadWorld is a server over a real evidence service (folder, bbolt,
+// built-in TSA) with an upload route wired as createEvidence is.
+type uploadWorld struct {
+	s     *Server
+	ev    *evidence.Service
+	token string
+	actor string
+	org   string
+	idem  *idempotency
+}
+
+func newUploadWorld(t *testing.T) *uploadWorld {
+	t.Helper()
+	dir, ctx := t.TempDir(), context.Background()
+	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Test Notary", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: pki.TSA.Cert, Chain: pki.TSA.Chain, Signer: pki.TSA.Signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.OpenDB(filepath.Join(dir, "custos.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: tsa})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgs, err := access.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Evidence: ev, Access: orgs, TSA: tsa})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &uploadWorld{s: s, ev: ev, token: newKey(t, orgs, "Firm")}
+	p, err := orgs.Authenticate(w.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.org, w.actor = p.Org.ID, p.Actor()
+	w.idem = newTestIdempotency(t, db, ev, time.Now)
+	s.e.POST("/test/evidence", s.uploadWithIdempotency, s.requireAuth, w.idem.forUpload)
+	return w
+}
+
+// uploadWithIdempotency is createEvidence with the Idempotency-Key calls
+// (idemBody, idemMatch, idemCreated) where createEvidence makes them.
+func (s *Server) uploadWithIdempotency(c echo.Context) error {
+	req := c.Request()
+	ctx := req.Context()
+	p := principal(c)
+	up, err := s.ev.NewUpload(ctx, p.Actor())
+	if err != nil {
+		return err
+	}
+	defer up.Abort()
+	body := idemBody(c, up)
+	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	var meta evidence.Meta
+	if mt == "multipart/form-data" {
+		// readMultipart takes an io.ReaderFrom once wired; until then, the
+		// file part alone.
+		var part *multipart.Part
+		if part, err = multipart.NewReader(req.Body, params["boundary"]).NextPart(); err == nil {
+			_, err = body.ReadFrom(part)
+		}
+	} else {
+		_, err = body.ReadFrom(req.Body)
+		meta.MediaType = mt
+	}
+	if err != nil {
+		return err
+	}
+	if replayed, err := idemMatch(c, meta); replayed || err != nil {
+		return err
+	}
+	rec, err := up.Finish(ctx, meta)
+	if err != nil {
+		return err
+	}
+	idemCreated(c, rec.ID)
+	c.Response().Header().Set("Location", "/api/v1/evidence/"+rec.ID)
+	return c.JSON(http.StatusCreated, viewOf(rec))
+}
+
+func (w *uploadWorld) upload(t *testing.T, body io.Reader, contentType string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/test/evidence", body)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	req.Header.Set("Content-Type", contentType)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	w.s.e.ServeHTTP(rec, req)
+	return rec
+}
+
+func (w *uploadWorld) records(t *testing.T) int {
+	t.Helper()
+	page, err := w.ev.List(context.Background(), w.org, w.actor, evidence.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(page.Items)
+}
+
+func TestIdempotentUpload(t *testing.T) {
+	w := newUploadWorld(t)
+	data := []byte("Scan of the signed contract, page 1.\n")
+	first := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
+	var v1, v2 EvidenceView
+	if first.Code != http.StatusCreated || json.Unmarshal(first.Body.Bytes(), &v1) != nil {
+		t.Fatalf("upload = %d %s, want 201", first.Code, first.Body)
+	}
+	t.Run("same bytes", func(t *testing.T) {
+		r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
+		if r.Code != http.StatusCreated || json.Unmarshal(r.Body.Bytes(), &v2) != nil || v2.ID != v1.ID ||
+			r.Header().Get(ReplayedHeader) != "true" || r.Header().Get("Location") != "/api/v1/evidence/"+v1.ID {
+			t.Errorf("retry = %d %v %s, want 201 replaying %s", r.Code, r.Header(), r.Body, v1.ID)
+		}
+	})
+	t.Run("other bytes", func(t *testing.T) {
+		r := w.upload(t, bytes.NewReader(append(data, '!')), "text/plain", "Idempotency-Key", "u1")
+		wantProblem(t, r, http.StatusUnprocessableEntity, "idempotency-key-reused")
+	})
+	t.Run("other metadata", func(t *testing.T) {
+		r := w.upload(t, bytes.NewReader(data), "application/pdf", "Idempotency-Key", "u1")
+		wantProblem(t, r, http.StatusUnprocessableEntity, "idempotency-key-reused")
+	})
+	if n := w.records(t); n != 1 {
+		t.Errorf("%d records, want 1", n)
+	}
+	t.Run("answer names missing evidence", func(t *testing.T) {
+		scope := ""
+		w.idem.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bIdempotency).Bucket(bIdemEntries)
+			k, v := b.Cursor().First()
+			var e idemEntry
+			json.Unmarshal(v, &e)
+			e.Evidence = "01JDOESNOTEXIST0000000000"
+			nv, _ := json.Marshal(e)
+			scope = string(k)
+			return b.Put(k, nv)
+		})
+		if !strings.HasSuffix(scope, "\x00u1") {
+			t.Fatalf("stored scope %q", scope)
+		}
+		r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
+		var v EvidenceView
+		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &v) != nil || v.ID == v1.ID {
+			t.Errorf("retry = %d %v %s, want a new record", r.Code, r.Header(), r.Body)
+		}
+	})
+}
+
+func TestIdempotentUploadMultipart(t *testing.T) {
+	w := newUploadWorld(t)
+	data := []byte("%PDF-1.7 minimal\n")
+	form := func() (io.Reader, string) { // a new random boundary each time
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", "a.pdf")
+		fw.Write(data)
+		mw.Close()
+		return &b, mw.FormDataContentType()
+	}
+	body, ct := form()
+	first := w.upload(t, body, ct, "Idempotency-Key", "m1")
+	body, ct = form()
+	again := w.upload(t, body, ct, "Idempotency-Key", "m1")
+	if first.Code != http.StatusCreated || again.Header().Get(ReplayedHeader) != "true" || again.Body.String() != first.Body.String() {
+		t.Errorf("multipart retry with another boundary = %d %s, want the replay of %d %s", again.Code, again.Body, first.Code, first.Body)
+	}
+	if n := w.records(t); n != 1 {
+		t.Errorf("%d records, want 1", n)
+	}
+}
