@@ -6,13 +6,17 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 BIN := bin/custos
 
-.PHONY: help build run test test-unit deps bench fuzz vet fmt clean
+.PHONY: help build wasm run test test-unit deps bench fuzz vet fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: ## build bin/custos
+build: wasm ## build bin/custos (with the browser verifier embedded)
 	$(GO) build -o $(BIN) ./cmd/custos
+
+wasm: ## build the browser verifier (web/static/verify.wasm, wasm_exec.js)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o web/static/verify.wasm ./web/wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/static/wasm_exec.js
 
 run: build ## run the embedded default node (./custos-data, 127.0.0.1:8080)
 	./$(BIN) serve

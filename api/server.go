@@ -153,6 +153,8 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/lookup", s.lookup, s.limits.perIP)
 	e.GET("/api/v1/log/checkpoint", s.getCheckpoint, s.limits.perIP)
 	e.GET("/api/v1/log/consistency", s.getConsistency, s.limits.perIP)
+	e.GET("/verify", serveVerifyPage)
+	e.GET("/static/:name", serveStatic)
 }
 
 func (s *Server) pem(get func() string) echo.HandlerFunc {

@@ -2,12 +2,15 @@
 # Installs what the integration tests need, only where it is missing:
 #   openssl  (outside checker of RFC 3161 tokens)  — Debian package
 #   minio    (real S3 server with Object Lock)      — go install, cached in $(go env GOPATH)/bin
+#   chromium (the court's web page, end to end)     — Debian package, with fonts-noto-cjk for Chinese
 set -euo pipefail
 export GOTOOLCHAIN=auto
 gobin="$(go env GOPATH)/bin"
 
 apt_missing=()
 command -v openssl >/dev/null || apt_missing+=(openssl)
+command -v chromium >/dev/null || apt_missing+=(chromium)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || apt_missing+=(fonts-noto-cjk)
 if ((${#apt_missing[@]})); then
   echo "installing with apt-get: ${apt_missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -19,4 +22,4 @@ if ! command -v minio >/dev/null && [ ! -x "$gobin/minio" ]; then
   echo "building MinIO (go install github.com/minio/minio@latest; several minutes the first time, then cached in $gobin)"
   go install github.com/minio/minio@latest
 fi
-echo "test dependencies: openssl $(openssl version | cut -d' ' -f2), minio at $(command -v minio || echo "$gobin/minio")"
+echo "test dependencies: openssl $(openssl version | cut -d' ' -f2), minio at $(command -v minio || echo "$gobin/minio"), $(chromium --version 2>/dev/null | head -1)"

@@ -233,6 +233,8 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/log/checkpoint":      {public: true, own: get(func(*authzWorld) string { return "/api/v1/log/checkpoint" })},
 		"GET /api/v1/log/consistency":     {public: true, own: get(func(*authzWorld) string { return "/api/v1/log/consistency?first=1&second=2" })},
 		"POST /tsa":                       {public: true}, // RFC 3161 over HTTP; exercised by the TSA tests
+		"GET /verify":                     {public: true, own: get(func(*authzWorld) string { return "/verify" })},
+		"GET /static/{name}":              {public: true, own: get(func(*authzWorld) string { return "/static/verify.js" })},
 	}
 }
 

@@ -2,13 +2,13 @@ package receipt
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strings"
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-	"github.com/cometbft/cometbft/types"
 )
 
 // AppHash returns the AppHash that commits to a log of size leaves with
@@ -21,15 +21,20 @@ func AppHash(size uint64, root []byte) []byte {
 // checkCheckpoint checks that cp is a block header of the trusted chain,
 // finalized by the trusted validators, whose AppHash commits to the log:
 //
-//  1. the signed header and validator set decode (canonical protobuf);
+//  1. the signed header and validator set decode (canonical protobuf) and
+//     are well formed (CometBFT SignedHeaderFromProto, ValidatorSetFromProto);
 //  2. chain IDs of trust, checkpoint and header agree, heights agree;
 //  3. the header's AppHash is TreeSize ‖ Root;
-//  4. SignedHeader.ValidateBasic: a well-formed header and commit, for this
-//     header's hash at this height;
+//  4. the commit signs this header's hash, and SignedHeader.ValidateBasic
+//     holds;
 //  5. every validator in the receipt's set is trusted, with the same power,
 //     and the header's ValidatorsHash is the trusted set's hash;
 //  6. the commit holds valid precommit signatures (every one present is
-//     checked) from more than 2/3 of the trusted voting power.
+//     checked) from more than 2/3 of the trusted voting power
+//     (VerifyCommitLightAllSignatures).
+//
+// The CometBFT algorithms are reimplemented in cometbft.go over the
+// protobuf types, so that this package builds for WebAssembly.
 func (v *Verifier) checkCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
 	sh, vals, verr := decodeCheckpoint(cp)
 	if verr != nil {
@@ -38,7 +43,7 @@ func (v *Verifier) checkCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
 	if err := v.checkHeader(cp, sh); err != nil {
 		return CheckpointResult{}, err
 	}
-	if err := v.checkValidators(sh, vals); err != nil {
+	if err := v.checkValidators(sh.Header, vals); err != nil {
 		return CheckpointResult{}, err
 	}
 	signers, err := v.checkCommit(sh)
@@ -46,8 +51,8 @@ func (v *Verifier) checkCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
 		return CheckpointResult{}, err
 	}
 	res := CheckpointResult{
-		ChainID: sh.ChainID, Height: sh.Height, Time: sh.Time.UTC(), TreeSize: cp.TreeSize, Root: cp.Root,
-		BlockHash: hex.EncodeToString(sh.Commit.BlockID.Hash), Signers: signers, TotalPower: v.valset.TotalVotingPower(),
+		ChainID: sh.Header.ChainID, Height: sh.Header.Height, Time: blockTime(sh.Header), TreeSize: cp.TreeSize, Root: cp.Root,
+		BlockHash: hex.EncodeToString(sh.Commit.BlockID.Hash), Signers: signers, TotalPower: v.valset.total,
 	}
 	for _, s := range signers {
 		res.SignedPower += s.Power
@@ -56,10 +61,12 @@ func (v *Verifier) checkCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
 }
 
 // decodeCheckpoint decodes the protobuf SignedHeader and ValidatorSet of
-// cp. Each must be the canonical (deterministic gogoproto) encoding of what
-// it decodes to, so that a receipt has one spelling. A panic in the
-// decoders on hostile bytes is turned into an error.
-func decodeCheckpoint(cp *Checkpoint) (sh *types.SignedHeader, vals *types.ValidatorSet, verr *VerifyError) {
+// cp and checks them as CometBFT's SignedHeaderFromProto and
+// ValidatorSetFromProto do. Each must be the canonical (deterministic
+// gogoproto) encoding of what it decodes to, so that a receipt has one
+// spelling. A panic in the decoders on hostile bytes is turned into an
+// error.
+func decodeCheckpoint(cp *Checkpoint) (sh *cmtproto.SignedHeader, vals *validatorSet, verr *VerifyError) {
 	defer func() {
 		if p := recover(); p != nil {
 			sh, vals = nil, nil
@@ -74,17 +81,17 @@ func decodeCheckpoint(cp *Checkpoint) (sh *types.SignedHeader, vals *types.Valid
 	if err := unmarshalCanonical(cp.ValidatorSet, &vsp); err != nil {
 		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.ValidatorSet", err.Error(), "the validator set does not decode")
 	}
-	sh, err := types.SignedHeaderFromProto(&shp)
-	if err == nil && (sh.Header == nil || sh.Commit == nil) {
+	err := signedHeaderFromProto(&shp)
+	if err == nil && (shp.Header == nil || shp.Commit == nil) {
 		err = fmt.Errorf("missing header or commit")
 	}
 	if err != nil {
 		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a header and its commit", err.Error(), "the signed header is malformed")
 	}
-	if vals, err = types.ValidatorSetFromProto(&vsp); err != nil {
+	if vals, err = validatorSetFromProto(&vsp); err != nil {
 		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a valid validator set", err.Error(), "the validator set is malformed")
 	}
-	return sh, vals, nil
+	return &shp, vals, nil
 }
 
 type protoMessage interface {
@@ -110,34 +117,35 @@ func unmarshalCanonical(b64 string, m protoMessage) error {
 	return nil
 }
 
-// checkHeader checks chain ID, height and AppHash, then ValidateBasic.
-func (v *Verifier) checkHeader(cp *Checkpoint, sh *types.SignedHeader) error {
-	chainID := v.trust.ChainID
+// checkHeader checks chain ID, height, AppHash and the block hash, then
+// SignedHeader.ValidateBasic.
+func (v *Verifier) checkHeader(cp *Checkpoint, sh *cmtproto.SignedHeader) error {
+	chainID, h := v.trust.ChainID, sh.Header
 	switch {
 	case cp.ChainID != chainID:
 		return fail(StepCheckpoint, ErrCheckpoint, "chain "+chainID+" (trust bundle)", "chain "+cp.ChainID+" (receipt)",
 			"the checkpoint is from another chain than the trusted one")
-	case sh.ChainID != chainID:
-		return fail(StepCheckpoint, ErrCheckpoint, "chain "+chainID+" (trust bundle)", "chain "+sh.ChainID+" (signed header)",
+	case h.ChainID != chainID:
+		return fail(StepCheckpoint, ErrCheckpoint, "chain "+chainID+" (trust bundle)", "chain "+h.ChainID+" (signed header)",
 			"the signed header is from another chain than the trusted one")
-	case sh.Height != cp.Height:
-		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("height %d (receipt)", cp.Height), fmt.Sprintf("height %d (signed header)", sh.Height),
+	case h.Height != cp.Height:
+		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("height %d (receipt)", cp.Height), fmt.Sprintf("height %d (signed header)", h.Height),
 			"the signed header is not at the checkpoint's height")
 	}
 	root, _ := hex.DecodeString(cp.Root) // r.check ruled out bad hex
-	if want := AppHash(cp.TreeSize, root); !bytes.Equal(sh.AppHash, want) {
+	if want := AppHash(cp.TreeSize, root); !bytes.Equal(h.AppHash, want) {
 		return fail(StepCheckpoint, ErrCheckpoint,
-			fmt.Sprintf("AppHash %x (tree size %d, root %s)", want, cp.TreeSize, cp.Root), fmt.Sprintf("AppHash %x", []byte(sh.AppHash)),
+			fmt.Sprintf("AppHash %x (tree size %d, root %s)", want, cp.TreeSize, cp.Root), fmt.Sprintf("AppHash %x", h.AppHash),
 			"the signed header's AppHash does not commit to the receipt's log size and root")
 	}
 	// The header hash is the Merkle root of its fields (CometBFT spec,
 	// "Header"); the commit signs it as BlockID.Hash.
-	if hh := sh.Header.Hash(); !bytes.Equal(sh.Commit.BlockID.Hash, hh) {
-		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("block hash %X (the hash of the signed header)", []byte(hh)),
-			fmt.Sprintf("block hash %X (signed by the commit)", []byte(sh.Commit.BlockID.Hash)),
+	if hh := headerHash(h); !bytes.Equal(sh.Commit.BlockID.Hash, hh) {
+		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("block hash %X (the hash of the signed header)", hh),
+			fmt.Sprintf("block hash %X (signed by the commit)", sh.Commit.BlockID.Hash),
 			"the commit signs another block than the header: the header was altered")
 	}
-	if err := sh.ValidateBasic(chainID); err != nil {
+	if err := validateSignedHeader(sh, chainID); err != nil {
 		return &VerifyError{Step: StepCheckpoint, Want: "a well-formed header and commit", Got: "a malformed one",
 			Err: fmt.Errorf("%w: %w", ErrCheckpoint, err)}
 	}
@@ -146,88 +154,79 @@ func (v *Verifier) checkHeader(cp *Checkpoint, sh *types.SignedHeader) error {
 
 // checkValidators checks the receipt's validator set against the trusted
 // one, and the header's ValidatorsHash against both.
-func (v *Verifier) checkValidators(sh *types.SignedHeader, vals *types.ValidatorSet) error {
+func (v *Verifier) checkValidators(h *cmtproto.Header, vals *validatorSet) error {
 	for _, val := range vals.Validators {
-		_, tv := v.valset.GetByAddress(val.Address)
-		if tv == nil || !tv.PubKey.Equals(val.PubKey) {
+		tv := v.valset.byAddress(val.Address)
+		if tv == nil || !bytes.Equal(tv.PubKey, val.PubKey) {
 			return fail(StepCheckpoint, ErrCheckpoint, "only validators of the trust bundle",
-				fmt.Sprintf("validator %s with key %x", val.Address, val.PubKey.Bytes()),
+				fmt.Sprintf("validator %X with key %x", val.Address, []byte(val.PubKey)),
 				"the checkpoint's validator set holds a validator the trust bundle does not list")
 		}
-		if tv.VotingPower != val.VotingPower {
-			return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("power %d for %s", tv.VotingPower, v.name(tv.Address)),
-				fmt.Sprintf("power %d", val.VotingPower), "a validator's voting power differs from the trust bundle's")
+		if tv.Power != val.Power {
+			return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("power %d for %s", tv.Power, v.name(tv.Address)),
+				fmt.Sprintf("power %d", val.Power), "a validator's voting power differs from the trust bundle's")
 		}
 	}
-	if th := v.valset.Hash(); !bytes.Equal(sh.ValidatorsHash, th) {
+	if th := v.valsetHash; !bytes.Equal(h.ValidatorsHash, th) {
 		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("ValidatorsHash %X (the trusted validators)", th),
-			fmt.Sprintf("ValidatorsHash %X (signed header)", []byte(sh.ValidatorsHash)),
+			fmt.Sprintf("ValidatorsHash %X (signed header)", h.ValidatorsHash),
 			"the block's validators are not the trusted validators")
 	}
-	if rh := vals.Hash(); !bytes.Equal(rh, sh.ValidatorsHash) {
-		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("ValidatorsHash %X (signed header)", []byte(sh.ValidatorsHash)),
+	if rh := vals.hash(); !bytes.Equal(rh, h.ValidatorsHash) {
+		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("ValidatorsHash %X (signed header)", h.ValidatorsHash),
 			fmt.Sprintf("ValidatorsHash %X (receipt's validator set)", rh), "the receipt's validator set is not the block's")
 	}
 	return nil
 }
 
-// checkCommit verifies the commit's signatures with the trusted set and
-// returns the validators that signed the block.
-func (v *Verifier) checkCommit(sh *types.SignedHeader) ([]Signer, error) {
-	c := sh.Commit
-	// Every signature present for the block is verified, not just enough
-	// of them: the signers listed are exactly those whose signature checked.
-	if err := v.valset.VerifyCommitLightAllSignatures(v.trust.ChainID, c.BlockID, sh.Height, c); err != nil {
-		return nil, v.explainCommit(sh, err)
-	}
-	var signers []Signer
-	for i, s := range c.Signatures {
-		if s.BlockIDFlag == types.BlockIDFlagCommit {
-			val := v.valset.Validators[i]
-			tv := v.validators[val.Address.String()]
-			signers = append(signers, Signer{Name: tv.Name, Kind: tv.Kind, Address: val.Address.String(), Power: val.VotingPower})
-		}
-	}
-	return signers, nil
-}
-
-// explainCommit turns a failed commit check into what a court can read:
-// which signature is bad, or how much power signed against how much is
-// needed. It re-checks each signature alone; it runs only on failure.
-func (v *Verifier) explainCommit(sh *types.SignedHeader, cause error) *VerifyError {
-	c := sh.Commit
-	total := v.valset.TotalVotingPower()
-	bad := func(want, got, format string, args ...any) *VerifyError {
+// checkCommit verifies the commit with the trusted set, as CometBFT's
+// VerifyCommitLightAllSignatures does, and returns the validators that
+// signed the block. The commit has one slot per trusted validator, in the
+// set's order; slots not for the block (absent, nil) count nothing; every
+// slot for the block must name its validator and carry its valid Ed25519
+// signature over the vote sign bytes (RFC 8032 §5.1.7, crypto/ed25519);
+// the signers must hold more than 2/3 of the trusted power. Every
+// signature is checked, not just enough of them: the signers listed are
+// exactly those whose signature verified.
+func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
+	c, set := sh.Commit, v.valset
+	bad := func(want, got, format string, args ...any) error {
 		return fail(StepCheckpoint, ErrCheckpoint, want, got, format, args...)
 	}
-	if len(c.Signatures) != v.valset.Size() {
-		return bad(fmt.Sprintf("%d signature slots, one per trusted validator", v.valset.Size()),
+	if len(c.Signatures) != len(set.Validators) {
+		return nil, bad(fmt.Sprintf("%d signature slots, one per trusted validator", len(set.Validators)),
 			fmt.Sprintf("%d", len(c.Signatures)), "the commit does not match the trusted validator set")
 	}
 	var signed int64
+	var signers []Signer
 	var names []string
-	for i, s := range c.Signatures {
-		if s.BlockIDFlag != types.BlockIDFlagCommit {
+	for i := range c.Signatures {
+		s := &c.Signatures[i]
+		if blockIDFlag(s) != cmtproto.BlockIDFlagCommit {
 			continue
 		}
-		val := v.valset.Validators[i]
+		val := &set.Validators[i]
 		if !bytes.Equal(val.Address, s.ValidatorAddress) {
-			return bad(fmt.Sprintf("slot %d signed by %s", i, v.name(val.Address)),
-				fmt.Sprintf("validator address %X", []byte(s.ValidatorAddress)), "commit slot %d names another validator", i)
+			return nil, bad(fmt.Sprintf("slot %d signed by %s", i, v.name(val.Address)),
+				fmt.Sprintf("validator address %X", s.ValidatorAddress), "commit slot %d names another validator", i)
 		}
-		if !val.PubKey.VerifySignature(c.VoteSignBytes(v.trust.ChainID, int32(i)), s.Signature) {
-			return bad("a valid precommit signature from "+v.name(val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
+		if len(s.Signature) != ed25519.SignatureSize || !ed25519.Verify(val.PubKey, voteSignBytes(v.trust.ChainID, c, i), s.Signature) {
+			return nil, bad("a valid precommit signature from "+v.name(val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
 				"the commit signature of %s does not verify", v.name(val.Address))
 		}
-		signed += val.VotingPower
+		signed += val.Power
+		tv := v.validators[fmt.Sprintf("%X", val.Address)]
+		signers = append(signers, Signer{Name: tv.Name, Kind: tv.Kind, Address: fmt.Sprintf("%X", val.Address), Power: val.Power})
 		names = append(names, v.name(val.Address))
 	}
-	if signed*3 <= total*2 {
-		return bad(fmt.Sprintf("signatures from more than 2/3 of the voting power (more than %d of %d)", total*2/3, total),
+	// CometBFT: tallied > total*2/3 (integer division), the same as
+	// 3*signed > 2*total; total is at most MaxInt64/8, so neither overflows.
+	if total := set.total; signed*3 <= total*2 {
+		return nil, bad(fmt.Sprintf("signatures from more than 2/3 of the voting power (more than %d of %d)", total*2/3, total),
 			fmt.Sprintf("%d of %d, from %s", signed, total, orNone(strings.Join(names, ", "))),
 			"too few trusted validators signed the checkpoint for it to be final")
 	}
-	return &VerifyError{Step: StepCheckpoint, Want: "a valid commit", Got: cause.Error(), Err: fmt.Errorf("%w: %w", ErrCheckpoint, cause)}
+	return signers, nil
 }
 
 // name is a validator's name from the trust bundle, with its address.

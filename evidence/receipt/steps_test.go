@@ -162,24 +162,7 @@ func TestCheckCheckpoint(t *testing.T) {
 	if err != nil || len(res.Signers) != 4 || res.SignedPower != 40 || res.TotalPower != 40 {
 		t.Fatalf("checkCheckpoint(golden) = %+v, %v", res, err)
 	}
-	f := newFixture(t, fixtureConfig{untrusted: true})
-	tests := []struct {
-		name string
-		edit func(cp *Checkpoint)
-	}{
-		{"height", func(cp *Checkpoint) { cp.Height++ }},
-		{"chain ID", func(cp *Checkpoint) { cp.ChainID = "custos-other" }},
-		{"tree size", func(cp *Checkpoint) { cp.TreeSize-- }},
-		{"root", func(cp *Checkpoint) { cp.Root = flipHex(cp.Root, 0) }},
-		{"not protobuf", func(cp *Checkpoint) { cp.SignedHeader = base64.StdEncoding.EncodeToString([]byte("not a header")) }},
-		{"non-canonical protobuf", func(cp *Checkpoint) {
-			b, _ := base64.StdEncoding.DecodeString(cp.ValidatorSet)
-			cp.ValidatorSet = base64.StdEncoding.EncodeToString(append(b, 0x98, 0x06, 0x01)) // unknown field 99
-		}},
-		{"another chain's validator set", func(cp *Checkpoint) { cp.ValidatorSet = f.receipt.Checkpoint.ValidatorSet }},
-		{"another chain's header", func(cp *Checkpoint) { cp.SignedHeader = f.receipt.Checkpoint.SignedHeader }},
-	}
-	for _, tt := range tests {
+	for _, tt := range checkpointTamperCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, _, _ := golden(t)
 			tt.edit(&r.Checkpoint)
@@ -203,4 +186,30 @@ func TestCheckpointCache(t *testing.T) {
 	r.Checkpoint.Height++
 	_, err = v.Verify(r, nil, Options{})
 	wantStep(t, "Verify(cached, other height)", err, StepCheckpoint, ErrCheckpoint)
+}
+
+// checkpointTamperCases are the cases of TestCheckCheckpoint, shared with
+// the CometBFT cross-check: each edit must make step checkpoint fail.
+func checkpointTamperCases(t testing.TB) []struct {
+	name string
+	edit func(cp *Checkpoint)
+} {
+	t.Helper()
+	f := newFixture(t, fixtureConfig{untrusted: true})
+	return []struct {
+		name string
+		edit func(cp *Checkpoint)
+	}{
+		{"height", func(cp *Checkpoint) { cp.Height++ }},
+		{"chain ID", func(cp *Checkpoint) { cp.ChainID = "custos-other" }},
+		{"tree size", func(cp *Checkpoint) { cp.TreeSize-- }},
+		{"root", func(cp *Checkpoint) { cp.Root = flipHex(cp.Root, 0) }},
+		{"not protobuf", func(cp *Checkpoint) { cp.SignedHeader = base64.StdEncoding.EncodeToString([]byte("not a header")) }},
+		{"non-canonical protobuf", func(cp *Checkpoint) {
+			b, _ := base64.StdEncoding.DecodeString(cp.ValidatorSet)
+			cp.ValidatorSet = base64.StdEncoding.EncodeToString(append(b, 0x98, 0x06, 0x01)) // unknown field 99
+		}},
+		{"another chain's validator set", func(cp *Checkpoint) { cp.ValidatorSet = f.receipt.Checkpoint.ValidatorSet }},
+		{"another chain's header", func(cp *Checkpoint) { cp.SignedHeader = f.receipt.Checkpoint.SignedHeader }},
+	}
 }

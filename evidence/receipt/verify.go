@@ -7,12 +7,9 @@ import (
 	"io"
 	"time"
 
-	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
-	"github.com/cometbft/cometbft/types"
-
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/notary"
 )
 
 // Options tunes Verify.
@@ -23,13 +20,26 @@ type Options struct {
 	// certificates have expired. Nothing else in a receipt depends on the
 	// current time.
 	Now time.Time
+
+	// SHA256, SM3 and Size describe an evidence file that was hashed
+	// elsewhere: the court's web page hashes the file with Web Crypto and
+	// never hands its bytes to the verifier. When Verify gets no artifact
+	// and SHA256 is set, step digest compares these instead of reading a
+	// file: SHA256 (32 bytes) with evidence.sha256, always; SM3 (32 bytes)
+	// with evidence.sm3 when both are present; Size with evidence.size when
+	// it is not 0. SHA-256 alone identifies the file (the time-stamps are
+	// over it). Giving these and an artifact is an error.
+	SHA256 []byte
+	SM3    []byte
+	Size   int64
 }
 
 // Result is what a successful verification established, for display.
 type Result struct {
 	Evidence Evidence `json:"evidence"`
-	// FileChecked is true when an evidence file was given and matched the
-	// digests and size; false when only the receipt was checked.
+	// FileChecked is true when an evidence file, or its digests
+	// (Options.SHA256), was given and matched the receipt; false when only
+	// the receipt was checked.
 	FileChecked bool              `json:"file_checked"`
 	Timestamps  []TimestampResult `json:"timestamps"`
 	Events      []EventResult     `json:"events"`
@@ -86,7 +96,8 @@ type Verifier struct {
 	trust         *Trust
 	roots         *x509.CertPool
 	intermediates []*x509.Certificate
-	valset        *types.ValidatorSet   // the trusted validator set
+	valset        *validatorSet         // the trusted validator set, in CometBFT's order
+	valsetHash    []byte                // its hash, the header's ValidatorsHash
 	validators    map[string]*Validator // by hex address
 	checkpoints   checkpointCache
 	tsaChecker    *notary.Checker // caches verified TSA chains
@@ -114,16 +125,17 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 			return nil, fmt.Errorf("%w: TSA chain: %v", ErrBadTrust, err)
 		}
 	}
-	vals := make([]*types.Validator, len(trust.Validators))
+	vals := make([]validator, len(trust.Validators))
 	for i := range trust.Validators {
 		tv := &trust.Validators[i]
 		key, _ := base64.StdEncoding.DecodeString(tv.PubKey) // checked by trust.check
-		vals[i] = types.NewValidator(cmted25519.PubKey(key), tv.Power)
-		v.validators[vals[i].Address.String()] = tv
+		vals[i] = validator{Address: address(key), PubKey: key, Power: tv.Power}
+		v.validators[fmt.Sprintf("%X", vals[i].Address)] = tv
 	}
-	// trust.check ruled out what would make NewValidatorSet panic: no
+	// trust.check ruled out what CometBFT's NewValidatorSet refuses: no
 	// validators, a duplicate, a non-positive power, a total over the cap.
-	v.valset = types.NewValidatorSet(vals)
+	v.valset = newValidatorSet(vals)
+	v.valsetHash = v.valset.hash()
 	return v, nil
 }
 
@@ -143,7 +155,8 @@ func Verify(r *Receipt, artifact io.Reader, trust *Trust, opts Options) (*Result
 //
 //  0. format: r is a well-formed receipt of this version;
 //  1. checkDigest: artifact's SHA-256 (and SM3, when the receipt has one)
-//     and size are the receipt's;
+//     and size are the receipt's; without an artifact, the digests in
+//     opts (Options.SHA256), when given, are;
 //  2. checkCustody: the events are one unbroken custody chain whose created
 //     event describes the receipt's evidence and lists its tokens;
 //  3. checkTimestamp: each token is the one the created event lists, stamps
@@ -155,19 +168,29 @@ func Verify(r *Receipt, artifact io.Reader, trust *Trust, opts Options) (*Result
 //     trusted validators' voting power.
 //
 // A failure is a *VerifyError naming its step. Other errors (reading
-// artifact) are returned as they are.
+// artifact, unusable Options) are returned as they are.
 func (v *Verifier) Verify(r *Receipt, artifact io.Reader, opts Options) (*Result, error) {
-	_ = opts // reserved; see Options.Now
+	digests, haveDigests, err := digestsFromOptions(&opts)
+	if err != nil {
+		return nil, err
+	}
+	if haveDigests && artifact != nil {
+		return nil, fmt.Errorf("receipt: both an evidence file and its digests (Options.SHA256) given")
+	}
 	if err := r.check(); err != nil {
 		return nil, &VerifyError{Step: StepFormat, Err: err}
 	}
 	res := &Result{Evidence: r.Evidence}
-	if artifact != nil {
-		if err := checkDigest(r, artifact); err != nil {
-			return nil, err
-		}
-		res.FileChecked = true
+	switch {
+	case artifact != nil:
+		err = checkDigest(r, artifact)
+	case haveDigests:
+		err = compareDigests(r, digests)
 	}
+	if err != nil {
+		return nil, err
+	}
+	res.FileChecked = artifact != nil || haveDigests
 	events, err := checkCustody(r)
 	if err != nil {
 		return nil, err

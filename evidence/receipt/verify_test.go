@@ -124,13 +124,42 @@ func editSignedHeader(t testing.TB, cp *Checkpoint, edit func(*cmtproto.SignedHe
 // bundle, and checks that verification fails at the step that should
 // notice, with what was expected and what was computed.
 func TestTamper(t *testing.T) {
-	tests := []struct {
-		name string
-		cfg  fixtureConfig
-		edit func(t *testing.T, f *fixture)
-		step string
-		want error
-	}{
+	for _, tt := range tamperCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.cfg)
+			if tt.edit != nil {
+				tt.edit(t, f)
+			}
+			_, err := Verify(f.receipt, bytes.NewReader(f.artifact), f.trust, Options{})
+			var ve *VerifyError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Verify() = %v, want a *VerifyError", err)
+			}
+			if ve.Step != tt.step || !errors.Is(err, tt.want) {
+				t.Fatalf("Verify() = %v (step %q), want step %q and %v", err, ve.Step, tt.step, tt.want)
+			}
+			if tt.step != StepFormat && (ve.Want == "" || ve.Got == "") {
+				t.Errorf("Verify() = %v: Want %q, Got %q; want both filled", err, ve.Want, ve.Got)
+			}
+			t.Logf("%v", err)
+		})
+	}
+}
+
+// tamperCase changes one thing in a fresh fixture; step and want say
+// where and how verification must fail.
+type tamperCase struct {
+	name string
+	cfg  fixtureConfig
+	edit func(t *testing.T, f *fixture)
+	step string
+	want error
+}
+
+// tamperCases are the cases of TestTamper, shared with the CometBFT
+// cross-check.
+func tamperCases() []tamperCase {
+	return []tamperCase{
 		{"file byte", fixtureConfig{}, func(t *testing.T, f *fixture) { f.artifact[7] ^= 1 }, StepDigest, ErrDigest},
 		{"file truncated", fixtureConfig{}, func(t *testing.T, f *fixture) { f.artifact = f.artifact[:10] }, StepDigest, ErrDigest},
 		// An event in the middle: the next event's prev commits to its
@@ -166,26 +195,6 @@ func TestTamper(t *testing.T) {
 		{"tree size", fixtureConfig{}, func(t *testing.T, f *fixture) { f.receipt.Checkpoint.TreeSize++ }, StepInclusion, ErrInclusion},
 		{"validator power in trust", fixtureConfig{}, func(t *testing.T, f *fixture) { f.trust.Validators[2].Power++ }, StepCheckpoint, ErrCheckpoint},
 		{"version", fixtureConfig{}, func(t *testing.T, f *fixture) { f.receipt.Version = 2 }, StepFormat, ErrMalformed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, tt.cfg)
-			if tt.edit != nil {
-				tt.edit(t, f)
-			}
-			_, err := Verify(f.receipt, bytes.NewReader(f.artifact), f.trust, Options{})
-			var ve *VerifyError
-			if !errors.As(err, &ve) {
-				t.Fatalf("Verify() = %v, want a *VerifyError", err)
-			}
-			if ve.Step != tt.step || !errors.Is(err, tt.want) {
-				t.Fatalf("Verify() = %v (step %q), want step %q and %v", err, ve.Step, tt.step, tt.want)
-			}
-			if tt.step != StepFormat && (ve.Want == "" || ve.Got == "") {
-				t.Errorf("Verify() = %v: Want %q, Got %q; want both filled", err, ve.Want, ve.Got)
-			}
-			t.Logf("%v", err)
-		})
 	}
 }
 

@@ -1,0 +1,525 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/internal/testenv"
+)
+
+// TestVerifyPage runs the court verification page (/verify) in headless
+// Chromium against a real node, with the real WebAssembly verifier built
+// from ./web/wasm.
+func TestVerifyPage(t *testing.T) {
+	chromium := testenv.LookBinary(t, "chromium")
+	n := startNodeWith(t, webNodeBinary(t))
+	fx := newWebFixture(t, n)
+	ctx := newBrowser(t, chromium)
+	shots := artifactDir(t)
+
+	t.Run("valid", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		got := verifyInPage(t, ctx, fx.receipt, fx.good)
+		if got != "valid|" {
+			t.Fatalf("verification of the good file = %q, want valid", got)
+		}
+		if steps := pageSteps(t, ctx); steps != "format=pass digest=pass custody=pass timestamp=pass inclusion=pass checkpoint=pass" {
+			t.Errorf("steps = %q, want all passed", steps)
+		}
+		signers := evalString(t, ctx, `[...document.querySelectorAll('#signers tbody tr')].map(r => r.dataset.signed + ':' + r.cells[0].textContent + ':' + r.cells[2].textContent).join('|')`)
+		want := fmt.Sprintf("true:%s:%d", fx.trust.Validators[0].Name, fx.trust.Validators[0].Power)
+		if signers != want {
+			t.Errorf("signers table = %q, want %q", signers, want)
+		}
+		timeline := evalString(t, ctx, `[...document.querySelectorAll('#timeline tbody tr')].map(r => r.dataset.type + '@' + r.cells[3].textContent).join(' ')`)
+		if !strings.HasPrefix(timeline, "created@") || !strings.Contains(timeline, " UTC") {
+			t.Errorf("timeline = %q, want the created event first, with UTC times", timeline)
+		}
+		if text := evalString(t, ctx, `document.getElementById('steps').innerText`); !strings.Contains(text, fx.trust.Validators[0].Name) {
+			t.Errorf("the checkpoint step does not name the signer:\n%s", text)
+		}
+		saveScreenshot(t, ctx, shots, "verify-valid.png")
+		checkOnePagePDF(t, ctx, shots, "verify-valid-report.pdf")
+	})
+
+	t.Run("tampered file", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		if got := verifyInPage(t, ctx, fx.receipt, fx.tampered); got != "invalid|digest" {
+			t.Fatalf("verification of a tampered file = %q, want invalid|digest", got)
+		}
+		if steps := pageSteps(t, ctx); !strings.HasPrefix(steps, "format=pass digest=fail custody=notrun") {
+			t.Errorf("steps = %q", steps)
+		}
+		detail := evalString(t, ctx, `document.querySelector('#verdict details').textContent`)
+		if !strings.Contains(detail, fx.view.SHA256) {
+			t.Errorf("the technical detail does not show the expected digest %s:\n%s", fx.view.SHA256, detail)
+		}
+		saveScreenshot(t, ctx, shots, "verify-tampered-file.png")
+	})
+
+	t.Run("forged checkpoint signature", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		if got := verifyInPage(t, ctx, fx.forged, fx.good); got != "invalid|checkpoint" {
+			t.Fatalf("verification of a receipt with a forged signature = %q, want invalid|checkpoint", got)
+		}
+		if steps := pageSteps(t, ctx); steps != "format=pass digest=pass custody=pass timestamp=pass inclusion=pass checkpoint=fail" {
+			t.Errorf("steps = %q", steps)
+		}
+	})
+
+	t.Run("another consortium", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		setFiles(t, ctx, "trust-file", fx.otherTrust)
+		waitJS(t, ctx, `document.getElementById('trust-info').textContent.includes('custos-other-1') ? 'ok' : ''`)
+		if got := verifyInPage(t, ctx, fx.receipt, fx.good); got != "invalid|checkpoint" {
+			t.Fatalf("verification against another consortium's trust bundle = %q, want invalid|checkpoint", got)
+		}
+	})
+
+	t.Run("language switch", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=zh", true)
+		if h1 := evalString(t, ctx, `document.querySelector('h1').textContent + '|' + document.documentElement.lang`); h1 != "电子证据核验|zh-CN" {
+			t.Errorf("h1|lang with ?lang=zh = %q", h1)
+		}
+		verifyInPage(t, ctx, fx.receipt, fx.good)
+		if v := evalString(t, ctx, `document.getElementById('verdict').innerText`); !strings.Contains(v, "核验通过") {
+			t.Errorf("verdict in Chinese = %q", v)
+		}
+		saveScreenshot(t, ctx, shots, "verify-valid-zh.png")
+		chooseLanguage(t, ctx, "en")
+		got := evalString(t, ctx, `document.querySelector('h1').textContent + '|' + document.documentElement.lang + '|' + document.getElementById('verdict').innerText`)
+		if !strings.HasPrefix(got, "Evidence verification|en|") || !strings.Contains(got, "Verified") {
+			t.Errorf("after switching to English: %q", got)
+		}
+		chooseLanguage(t, ctx, "zh")
+		if h1 := evalString(t, ctx, `document.querySelector('h1').textContent`); h1 != "电子证据核验" {
+			t.Errorf("after switching back to Chinese, h1 = %q", h1)
+		}
+	})
+
+	// Last: it stops the node.
+	t.Run("server stopped", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		n.Stop()
+		if _, err := os.Stat(fx.good); err != nil {
+			t.Fatal(err)
+		}
+		if got := verifyInPage(t, ctx, fx.receipt, fx.good); got != "valid|" {
+			t.Fatalf("verification with the server stopped = %q, want valid", got)
+		}
+		if got := verifyInPage(t, ctx, fx.receipt, fx.tampered); got != "invalid|digest" {
+			t.Fatalf("verification of a tampered file with the server stopped = %q, want invalid|digest", got)
+		}
+	})
+}
+
+// TestVerifyPageUI checks the page's own logic in Chromium with a stand-in
+// for the WebAssembly verifier, so that it runs without ./web/wasm: hashing
+// in the browser (SHA-256, SM3) against Go's, fetching a receipt by ID with
+// a token, the phone layout and the one-page print report.
+func TestVerifyPageUI(t *testing.T) {
+	chromium := testenv.LookBinary(t, "chromium")
+	n := startNode(t, t.TempDir(), "")
+	if status, _, _ := n.call("GET", "/verify", "", nil); status != 200 {
+		t.Skipf("GET /verify = %d: the page is not routed in api/server.go", status)
+	}
+	fx := newWebFixture(t, n)
+	ctx := newBrowser(t, chromium)
+	shots := artifactDir(t)
+
+	t.Run("hashes match Go's", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", false)
+		data := randomBytes(t, 1000)
+		js, _ := json.Marshal(data) // base64
+		got := evalString(t, ctx, fmt.Sprintf(`(() => { const b = Uint8Array.from(atob(%s), c => c.charCodeAt(0)); return CustosHash.sha256Hex(b) + ' ' + CustosHash.sm3Hex(b); })()`, js))
+		s := sm3.Sum(data)
+		if want := sha256Hex(data) + " " + hex.EncodeToString(s[:]); got != want {
+			t.Errorf("CustosHash(1000 random bytes) = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("file digests reach the verifier", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", false)
+		injectFakeVerifier(t, ctx)
+		// A receipt with an SM3 digest makes the page compute SM3 too.
+		s := sm3.Sum(fx.data)
+		withSM3 := strings.Replace(string(fx.receiptBytes), `"media_type"`, `"sm3":"`+hex.EncodeToString(s[:])+`","media_type"`, 1)
+		if got := verifyInPage(t, ctx, writeFile(t, t.TempDir(), "sm3.json", []byte(withSM3)), fx.good); got != "valid|" {
+			t.Fatalf("verification = %q", got)
+		}
+		call := evalString(t, ctx, `window.fakeCalls.at(-1)`)
+		if want := sha256Hex(fx.data) + " " + hex.EncodeToString(s[:]); call != want {
+			t.Errorf("custosVerify was given digests %q, want %q", call, want)
+		}
+	})
+
+	t.Run("fetch by ID with a token", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", false)
+		injectFakeVerifier(t, ctx)
+		if err := chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS("#fetch-box summary")),
+			chromedp.SendKeys(chromedp.ID("lookup-q"), fx.view.ID),
+			chromedp.Click(chromedp.ID("fetch-btn")),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if got := evalString(t, ctx, `document.getElementById('fetch-status').textContent`); !strings.Contains(got, "needs an API token") {
+			t.Errorf("fetch without a token says %q", got)
+		}
+		if err := chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.ID("token"), n.Token),
+			chromedp.Click(chromedp.ID("fetch-btn")),
+		); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, `document.getElementById('result').dataset.state === 'valid' ? 'ok' : ''`)
+		if got := evalString(t, ctx, `document.getElementById('receipt-info').textContent`); !strings.Contains(got, fx.view.ID) {
+			t.Errorf("receipt-info = %q", got)
+		}
+		if got := evalString(t, ctx, `localStorage.length + sessionStorage.length + document.cookie.length`); got != "0" {
+			t.Errorf("the page stored something (storage+cookies = %s); the token must stay in memory", got)
+		}
+	})
+
+	t.Run("phone and print", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=zh", false)
+		injectFakeVerifier(t, ctx)
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))); err != nil {
+			t.Fatal(err)
+		}
+		verifyInPage(t, ctx, fx.receipt, fx.good)
+		if w := evalString(t, ctx, `String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
+			t.Errorf("the page scrolls sideways on a phone")
+		}
+		saveScreenshot(t, ctx, shots, "verify-phone-zh.png")
+		if err := chromedp.Do(ctx, chromedp.EmulateReset()); err != nil {
+			t.Fatal(err)
+		}
+		checkOnePagePDF(t, ctx, shots, "verify-report-zh.pdf")
+	})
+}
+
+// webFixture is one anchored evidence item and the files the page is given.
+type webFixture struct {
+	data            []byte
+	view            evidenceView
+	receiptBytes    []byte
+	trust           receipt.Trust
+	good, tampered  string // evidence files
+	receipt, forged string // receipt files; forged has a commit signature flipped
+	otherTrust      string // a trust bundle of another chain
+}
+
+type evidenceView struct{ ID, SHA256 string }
+
+func newWebFixture(t *testing.T, n *proc) *webFixture {
+	t.Helper()
+	dir := t.TempDir()
+	fx := &webFixture{data: []byte("Minutes of the hearing, page 1 of 3.\n")}
+	v := n.upload(n.Token, fx.data, "Content-Type", "text/plain; charset=utf-8")
+	fx.view = evidenceView{v.ID, v.SHA256}
+	n.call("GET", "/api/v1/evidence/"+v.ID+"/content", n.Token, nil) // a "downloaded" event
+	status, _, rcpt := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?wait=20s", n.Token, nil)
+	if status != 200 {
+		t.Fatalf("receipt = %d %s", status, rcpt)
+	}
+	// Wait a little for the later events to be anchored too, for a fuller timeline.
+	for i := 0; i < 40 && strings.Count(string(rcpt), `"leaf_index"`) < 2; i++ {
+		time.Sleep(250 * time.Millisecond)
+		_, _, rcpt = n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt", n.Token, nil)
+	}
+	fx.receiptBytes = rcpt
+	_, _, tb := n.call("GET", "/api/v1/trust", "", nil)
+	mustJSON(t, tb, &fx.trust)
+
+	fx.good = writeFile(t, dir, "minutes.txt", fx.data)
+	bad := append([]byte(nil), fx.data...)
+	bad[0] ^= 0x20
+	fx.tampered = writeFile(t, dir, "minutes-altered.txt", bad)
+	fx.receipt = writeFile(t, dir, "receipt.json", rcpt)
+	fx.forged = writeFile(t, dir, "receipt-forged.json", forgeSignature(t, rcpt))
+	other := strings.Replace(string(tb), `"chain_id":"`+fx.trust.ChainID+`"`, `"chain_id":"custos-other-1"`, 1)
+	if other == string(tb) {
+		t.Fatalf("no chain_id in the trust bundle: %s", tb)
+	}
+	fx.otherTrust = writeFile(t, dir, "trust-other.json", []byte(other))
+	return fx
+}
+
+// forgeSignature flips a bit in the last byte of the receipt's signed
+// header: the last commit signature (CommitSig.signature is the last field
+// of the last Commit.signatures, itself the last field of SignedHeader).
+func forgeSignature(t *testing.T, rcpt []byte) []byte {
+	t.Helper()
+	m := regexp.MustCompile(`"signed_header":"([A-Za-z0-9+/=]+)"`).FindSubmatch(rcpt)
+	if m == nil {
+		t.Fatalf("no signed_header in %s", rcpt)
+	}
+	sh, err := base64.StdEncoding.DecodeString(string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh[len(sh)-1] ^= 0x01
+	return []byte(strings.Replace(string(rcpt), string(m[1]), base64.StdEncoding.EncodeToString(sh), 1))
+}
+
+// webNodeBinary builds custos with the browser verifier embedded. It
+// compiles ./web/wasm to WebAssembly and lays it, with the toolchain's
+// wasm_exec.js, over web/static with -overlay, so the source tree is not
+// written to and the verifier is always the current code.
+func webNodeBinary(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "web", "wasm")); err != nil {
+		msg := "the WebAssembly verifier ./web/wasm is missing"
+		if testenv.RequireIntegration() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	out := t.TempDir()
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	wasm := filepath.Join(out, "verify.wasm")
+	build := exec.Command(goTool, "build", "-trimpath", "-o", wasm, "./web/wasm")
+	build.Dir = root
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("GOOS=js GOARCH=wasm go build ./web/wasm: %v\n%s", err, b)
+	}
+	static := filepath.Join(root, "web", "static")
+	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {
+		filepath.Join(static, "verify.wasm"):  wasm,
+		filepath.Join(static, "wasm_exec.js"): filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"),
+	}})
+	ov := writeFile(t, out, "overlay.json", overlay)
+	bin := filepath.Join(out, "custos")
+	args := append(append([]string{"build"}, buildFlags...), "-overlay", ov, "-o", bin, ".")
+	if b, err := exec.Command(goTool, args...).CombinedOutput(); err != nil {
+		t.Fatalf("building custos with the verifier: %v\n%s", err, b)
+	}
+	return bin
+}
+
+// startNodeWith starts the embedded default node from another binary. It
+// swaps custosBin while startNode starts the process, which is safe because
+// this package's tests do not run in parallel.
+func startNodeWith(t *testing.T, bin string) *proc {
+	t.Helper()
+	saved := custosBin
+	custosBin = bin
+	defer func() { custosBin = saved }()
+	return startNode(t, t.TempDir(), "")
+}
+
+// cspProbe runs before the page's own scripts and records every Content
+// Security Policy violation.
+const cspProbe = `window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`
+
+// newBrowser starts headless Chromium with a fresh profile.
+func newBrowser(t *testing.T, bin string) context.Context {
+	t.Helper()
+	profile, err := os.MkdirTemp("", "custos-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Chromium's helpers may write for a moment after it exits.
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(profile), chromedp.WindowSize(1200, 1000))
+	t.Cleanup(cancelAlloc)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(cancelCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(cancelTimeout)
+	err = chromedp.Do(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspProbe})
+		return chromedp.Void{}, err
+	})
+	if err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// openPage loads url and waits for the trust bundle and, if wantVerifier,
+// for the WebAssembly verifier. It fails on any CSP violation.
+func openPage(t *testing.T, ctx context.Context, url string, wantVerifier bool) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("Navigate(%s): %v", url, err)
+	}
+	waitJS(t, ctx, `document.getElementById('verifier-status').dataset.state !== 'loading' && document.getElementById('trust-info').textContent.includes('custos-') ? 'ok' : ''`)
+	if wantVerifier {
+		if s := evalString(t, ctx, `document.getElementById('verifier-status').dataset.state + ': ' + document.getElementById('verifier-status').textContent`); !strings.HasPrefix(s, "ready") {
+			t.Fatalf("verifier = %q, want ready", s)
+		}
+	}
+	if v := evalString(t, ctx, `window.cspViolations.join('; ')`); v != "" {
+		t.Errorf("Content Security Policy violations: %s", v)
+	}
+}
+
+// verifyInPage chooses the receipt and the evidence file and returns the
+// result as "state|failed step".
+func verifyInPage(t *testing.T, ctx context.Context, receiptPath, filePath string) string {
+	t.Helper()
+	setFiles(t, ctx, "receipt-file", receiptPath)
+	setFiles(t, ctx, "file", filePath)
+	name, _ := json.Marshal(filepath.Base(filePath))
+	return waitJS(t, ctx, fmt.Sprintf(`(() => { const r = document.getElementById('result');
+		return r.hidden || r.dataset.file !== %s || r.dataset.state === 'running' ? '' : r.dataset.state + '|' + r.dataset.failedStep; })()`, name))
+}
+
+func setFiles(t *testing.T, ctx context.Context, id string, paths ...string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID(id), paths)); err != nil {
+		t.Fatalf("SetUploadFiles(#%s): %v", id, err)
+	}
+}
+
+func chooseLanguage(t *testing.T, ctx context.Context, lang string) {
+	t.Helper()
+	evalString(t, ctx, fmt.Sprintf(`(() => { const s = document.getElementById('lang'); s.value = %q; s.dispatchEvent(new Event('change')); return ''; })()`, lang))
+}
+
+func pageSteps(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return evalString(t, ctx, `[...document.querySelectorAll('#steps .step')].map(s => s.dataset.step + '=' + s.dataset.status).join(' ')`)
+}
+
+func evalString(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
+	if err != nil {
+		t.Fatalf("Evaluate(%.80s): %v", expr, err)
+	}
+	return fmt.Sprint(v)
+}
+
+// waitJS evaluates expr until it gives a non-empty string.
+func waitJS(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if s := evalString(t, ctx, expr); s != "" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 60s for %s", expr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fakeVerifier stands in for the WebAssembly custosVerify: it checks only
+// the SHA-256 and reports every other step as passed, in the contract's
+// shape, and records the digests it was given.
+const fakeVerifier = `window.fakeCalls = [];
+window.custosVerify = (receipt, trust, sha, sm3) => {
+  window.fakeCalls.push(sha + ' ' + sm3);
+  const r = JSON.parse(receipt), tb = JSON.parse(trust);
+  const evidence = Object.assign({sm3: ''}, r.evidence);
+  const steps = ['format', 'digest', 'custody', 'timestamp', 'inclusion', 'checkpoint'].map(step => ({step, ok: true, summary: 'fake'}));
+  if (sha && sha !== r.evidence.sha256) {
+    return JSON.stringify({valid: false, failed_step: 'digest', error: {step: 'digest', want: r.evidence.sha256, got: sha, message: 'differs'},
+      steps: [steps[0], {step: 'digest', ok: false, summary: 'differs'}], evidence, timestamps: [], events: [], checkpoint: null});
+  }
+  const power = tb.validators.reduce((a, v) => a + v.power, 0);
+  return JSON.stringify({valid: true, failed_step: '', error: null, steps, evidence,
+    timestamps: [{time: '2026-03-01T08:30:00Z', tsa: 'Fake TSA', serial: '1'}],
+    events: r.events.map(e => { const x = JSON.parse(e.event); return {seq: x.seq, type: x.type, time: x.time, actor: x.actor, subject: x.subject || ''}; }),
+    checkpoint: {chain_id: tb.chain_id, height: r.checkpoint.height, time: '2026-03-01T08:30:01Z', tree_size: r.checkpoint.tree_size,
+      root: r.checkpoint.root, signers: tb.validators.map(v => ({name: v.name, kind: v.kind, power: v.power})), signed_power: power, total_power: power}});
+};
+''`
+
+func injectFakeVerifier(t *testing.T, ctx context.Context) {
+	t.Helper()
+	evalString(t, ctx, fakeVerifier)
+}
+
+// artifactDir is where screenshots and reports go: $CUSTOS_ARTIFACTS, or
+// the test's artifact directory (kept with go test -artifacts).
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("CUSTOS_ARTIFACTS")
+	if dir == "" {
+		return t.ArtifactDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func saveScreenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	t.Logf("screenshot: %s", writeFile(t, dir, name, png))
+}
+
+// checkOnePagePDF prints the page as the browser would (print CSS) and
+// checks that the report fits on one A4 page.
+func checkOnePagePDF(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	pdf, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+		r, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: ptrTo(true)})
+		return r.Data, err
+	})
+	if err != nil {
+		t.Fatalf("PrintToPDF: %v", err)
+	}
+	t.Logf("report: %s", writeFile(t, dir, name, pdf))
+	if pages := regexp.MustCompile(`/Type\s*/Page\b`).FindAll(pdf, -1); len(pages) != 1 {
+		t.Errorf("the printed report has %d pages, want 1", len(pages))
+	}
+	// And a picture of it, for people: A4 less the margins is 718 CSS pixels wide.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(718, 1000), func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return chromedp.Void{}, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, ctx, dir, strings.TrimSuffix(name, ".pdf")+".png")
+	chromedp.Do(ctx, chromedp.EmulateReset(), func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+		return chromedp.Void{}, err
+	})
+}
+
+func ptrTo[T any](v T) *T { return &v }

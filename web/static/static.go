@@ -1,0 +1,17 @@
+// Package static holds the court verification page served at /verify: plain
+// HTML, CSS and JavaScript, plus two build outputs that `make wasm` writes
+// beside them and git ignores: verify.wasm (the receipt verifier, built from
+// ./web/wasm with GOOS=js GOARCH=wasm) and wasm_exec.js (the Go runtime's
+// JavaScript support, copied from $(go env GOROOT)/lib/wasm).
+//
+// FS embeds the whole folder, so the binary builds with or without the
+// verifier; without it the page says that the verifier is not built. FS
+// also holds this file: the server serves only the extensions it knows.
+package static
+
+import "embed"
+
+// FS is the page's files, at the root of the file system.
+//
+//go:embed *
+var FS embed.FS

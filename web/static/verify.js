@@ -1,0 +1,507 @@
+// verify.js: the court verification page.
+//
+// At load it fetches the verifier (verify.wasm, which registers the global
+// custosVerify) and this server's trust bundle. From then on verification
+// makes no network call: the evidence file is hashed here (hash.js), and the
+// receipt is checked by custosVerify(receiptJSON, trustJSON, sha256Hex,
+// sm3Hex) against the trust bundle. Only "Fetch receipt" talks to the server,
+// and the token typed for it lives in this page's memory only.
+'use strict';
+
+(function () {
+  const STEPS = ['format', 'digest', 'custody', 'timestamp', 'inclusion', 'checkpoint'];
+  const ID_RE = /^[a-z2-7]{26}$/;
+  const SHA_RE = /^[0-9a-f]{64}$/;
+  const { t: tr, langs } = globalThis.CustosI18n;
+  const H = globalThis.CustosHash;
+
+  const state = {
+    lang: 'en',
+    verifier: 'loading', // loading | ready | missing | failed
+    verifierError: '',
+    file: null,          // the chosen File
+    digests: null,       // Promise of {sha256, sm3, size} for file
+    receipt: null,       // {text, source}
+    trust: null,         // {text, source: 'server' | file name, parsed}
+    trustError: '',
+    result: null,        // {out, file, trust, receipt, at}
+    runs: 0,
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const t = (key, args) => tr(state.lang, key, args);
+
+  function el(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else e.setAttribute(k, v);
+    }
+    for (const k of kids) if (k != null) e.append(k);
+    return e;
+  }
+
+  // ---- language ----
+
+  function pickLang() {
+    const q = new URLSearchParams(location.search).get('lang');
+    if (q && langs.includes(q)) return q;
+    const nav = (navigator.languages && navigator.languages[0]) || navigator.language || 'en';
+    return nav.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+  }
+
+  function setLang(lang) {
+    state.lang = lang;
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    document.title = t('page.title');
+    $('lang').value = lang;
+    for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+    renderAll();
+  }
+
+  // ---- formatting ----
+
+  const locale = () => (state.lang === 'zh' ? 'zh-CN' : 'en-GB');
+
+  function localTime(s) {
+    const d = new Date(s);
+    if (isNaN(d)) return s || '';
+    return new Intl.DateTimeFormat(locale(), {
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      hour12: false, timeZoneName: 'short',
+    }).format(d);
+  }
+
+  function utcTime(s) {
+    const d = new Date(s);
+    if (isNaN(d)) return s || '';
+    return d.toISOString().replace('T', ' ').replace(/\.000Z$/, 'Z').replace(/Z$/, ' UTC');
+  }
+
+  function size(n) {
+    const b = t('bytes', { n: Number(n).toLocaleString(locale()) });
+    if (n < 1024) return b;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n, u = -1;
+    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    return `${v.toFixed(1)} ${units[u]} (${b})`;
+  }
+
+  const kindLabel = (k) => t('kind.' + (['court', 'notary', 'arbitration'].includes(k) ? k : 'other'));
+  const eventLabel = (ty) => { const k = 'event.' + ty; const s = t(k); return s === k ? ty : s; };
+
+  // ---- the verifier ----
+
+  async function loadVerifier() {
+    if (typeof globalThis.Go !== 'function') {
+      setVerifier('missing'); // wasm_exec.js is not there: not built
+      return;
+    }
+    try {
+      const resp = await fetch('/static/verify.wasm');
+      if (resp.status === 404) { setVerifier('missing'); return; }
+      if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+      const go = new globalThis.Go();
+      const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
+      go.run(instance).catch((e) => setVerifier('failed', String(e)));
+      for (let i = 0; i < 200 && typeof globalThis.custosVerify !== 'function'; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      if (typeof globalThis.custosVerify !== 'function') throw new Error('custosVerify was not registered');
+      setVerifier('ready');
+    } catch (e) {
+      setVerifier('failed', String(e && e.message ? e.message : e));
+    }
+  }
+
+  function setVerifier(s, err) {
+    state.verifier = s;
+    state.verifierError = err || '';
+    renderVerifier();
+  }
+
+  // verifierReady is checked at each run, not only at load: tests of the
+  // page's own logic may provide custosVerify themselves.
+  const verifierReady = () => typeof globalThis.custosVerify === 'function';
+
+  // ---- inputs ----
+
+  async function loadServerTrust() {
+    $('trust-info').textContent = t('trust.loading');
+    try {
+      const resp = await fetch('/api/v1/trust', { headers: { Accept: 'application/json' } });
+      if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+      const text = await resp.text();
+      if (state.trust && state.trust.source !== 'server') return; // the court's copy wins
+      setTrust(text, 'server');
+    } catch (e) {
+      if (!state.trust) { state.trustError = String(e.message || e); renderTrust(); }
+    }
+  }
+
+  function setTrust(text, source) {
+    const parsed = JSON.parse(text); // the verifier checks it properly
+    if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.validators)) throw new Error('no validators');
+    state.trust = { text, source, parsed, sha256: H.sha256Hex(text) };
+    state.trustError = '';
+    renderTrust();
+    autoVerify();
+  }
+
+  function setReceipt(text, source) {
+    let id = '', sm3 = false, ok = true;
+    try {
+      const r = JSON.parse(text);
+      id = (r && r.evidence && r.evidence.id) || '';
+      sm3 = !!(r && r.evidence && r.evidence.sm3);
+    } catch (e) { ok = false; }
+    state.receipt = { text, source, id, sm3, ok, sha256: H.sha256Hex(text) };
+    if (state.file) state.digests = hashFile(state.file); // SM3 may now be needed
+    renderReceipt();
+    autoVerify();
+  }
+
+  function hashFile(file) {
+    const wantSM3 = !!(state.receipt && state.receipt.sm3);
+    $('file-info').textContent = t('file.hashing', { name: file.name });
+    const p = H.digestFile(file, wantSM3);
+    p.then(() => { if (state.file === file) renderFile(); }, () => {});
+    return p;
+  }
+
+  async function readFile(input) {
+    const f = input.files && input.files[0];
+    return f ? { name: f.name, text: await f.text() } : null;
+  }
+
+  async function fetchReceipt() {
+    const q = $('lookup-q').value.trim();
+    const token = $('token').value.trim();
+    const status = $('fetch-status');
+    const auth = token ? { Authorization: 'Bearer ' + token } : {};
+    const say = (key, args) => { status.textContent = t(key, args); };
+    let id = q;
+    try {
+      if (SHA_RE.test(q.toLowerCase())) {
+        const sha = q.toLowerCase();
+        say('fetch.busy');
+        const l = await getJSON('/api/v1/lookup?sha256=' + sha, {});
+        if (!l.anchored) { say('fetch.lookupNone'); return; }
+        if (!token) { say('fetch.lookup', { height: l.height, time: localTime(l.anchored_at) }); return; }
+        const list = await getJSON('/api/v1/evidence?limit=1&sha256=' + sha, auth);
+        if (!list.items || !list.items.length) { say('fetch.noneVisible'); return; }
+        id = list.items[0].id;
+      } else if (!ID_RE.test(q)) {
+        say('fetch.bad'); return;
+      }
+      if (!token) { say('fetch.needToken'); return; }
+      say('fetch.busy');
+      const resp = await fetch(`/api/v1/evidence/${id}/receipt?wait=5s`, { headers: auth });
+      if (!resp.ok) throw await problem(resp);
+      setReceipt(await resp.text(), t('receipt.fromServer'));
+      say('fetch.done');
+    } catch (e) {
+      if (e && e.status) say('fetch.failed', { status: e.status, detail: e.detail });
+      else say('fetch.network', { error: String(e && e.message ? e.message : e) });
+    }
+  }
+
+  async function getJSON(url, headers) {
+    const resp = await fetch(url, { headers: Object.assign({ Accept: 'application/json' }, headers) });
+    if (!resp.ok) throw await problem(resp);
+    return resp.json();
+  }
+
+  async function problem(resp) {
+    let detail = resp.statusText;
+    try { const p = await resp.json(); detail = p.detail || p.title || detail; } catch (e) { /* not JSON */ }
+    return { status: resp.status, detail };
+  }
+
+  // ---- verification ----
+
+  let autoTimer = 0;
+  function autoVerify() {
+    if (!state.receipt || !state.trust || !verifierReady()) return;
+    clearTimeout(autoTimer);
+    autoTimer = setTimeout(verify, 0);
+  }
+
+  async function verify() {
+    const vs = $('verify-status');
+    if (!verifierReady()) { vs.textContent = t('verify.needVerifier'); return; }
+    if (!state.receipt) { vs.textContent = t('verify.needReceipt'); return; }
+    if (!state.trust) { vs.textContent = t('verify.needTrust'); return; }
+    const run = ++state.runs;
+    const res = $('result');
+    res.dataset.state = 'running';
+    vs.textContent = t('verify.running');
+    const { file, receipt, trust } = state;
+    let d = { sha256: '', sm3: '', size: 0 };
+    let out;
+    try {
+      if (file) d = await state.digests;
+      if (run !== state.runs) return; // inputs changed meanwhile
+      // The optional fifth argument, the file's size, lets the
+      // verifier check the size as well as the digests.
+      out = JSON.parse(globalThis.custosVerify(receipt.text, trust.text, d.sha256, d.sm3, file ? d.size : 0));
+    } catch (e) {
+      out = { valid: false, failed_step: '', error: { message: String(e && e.message ? e.message : e) } };
+    }
+    if (run !== state.runs) return;
+    state.result = { out, file: file ? { name: file.name, ...d } : null, trust, receipt, at: new Date() };
+    vs.textContent = '';
+    renderResult();
+    res.hidden = false;
+    $('h-result').focus();
+  }
+
+  // ---- rendering ----
+
+  function renderAll() {
+    renderVerifier();
+    renderFile();
+    renderReceipt();
+    renderTrust();
+    renderResult();
+  }
+
+  function renderVerifier() {
+    const e = $('verifier-status');
+    e.dataset.state = state.verifier;
+    e.textContent = t('verifier.' + state.verifier, { error: state.verifierError });
+  }
+
+  function renderFile() {
+    const e = $('file-info');
+    if (!state.file) { e.textContent = t('file.none'); return; }
+    const f = state.file;
+    state.digests.then((d) => {
+      if (state.file === f) e.textContent = t('file.hashed', { name: f.name, size: size(f.size), sha256: d.sha256 });
+    }, (err) => { e.textContent = String(err); });
+  }
+
+  function renderReceipt() {
+    const r = state.receipt;
+    $('receipt-info').textContent = !r ? t('receipt.none')
+      : r.ok && r.id ? t('receipt.loaded', { id: r.id, source: r.source }) : t('receipt.unreadable', { source: r.source });
+  }
+
+  function renderTrust() {
+    const e = $('trust-info');
+    const tb = state.trust;
+    if (!tb) { e.textContent = state.trustError ? t('trust.failed', { error: state.trustError }) : t('trust.loading'); return; }
+    const args = { chain: tb.parsed.chain_id, n: tb.parsed.validators.length, name: tb.source };
+    e.textContent = tb.source === 'server' ? t('trust.server', args) : t('trust.file', args);
+  }
+
+  function renderResult() {
+    const r = state.result;
+    const res = $('result');
+    if (!r) return;
+    const out = r.out;
+    const failed = out.valid ? '' : (out.failed_step || (out.error && out.error.step) || '');
+    res.dataset.state = out.valid ? 'valid' : 'invalid';
+    res.dataset.failedStep = failed;
+    res.dataset.file = r.file ? r.file.name : '';
+    res.dataset.run = String(state.runs);
+    renderVerdict(r, failed);
+    renderSteps(r, failed);
+    renderEvidence(r);
+    renderCheckpoint(r);
+    renderTimeline(r);
+    renderBasis(r);
+  }
+
+  function techDetail(err) {
+    if (!err) return null;
+    const dl = el('dl', { class: 'facts' });
+    for (const [k, v] of [['tech.want', err.want], ['tech.got', err.got], ['tech.message', err.message]]) {
+      if (v) dl.append(el('dt', { text: t(k) }), el('dd', { class: 'mono', text: v }));
+    }
+    return el('details', { class: 'tech' }, el('summary', { text: t('tech.summary') }), dl);
+  }
+
+  function renderVerdict(r, failed) {
+    const v = $('verdict');
+    v.replaceChildren();
+    const out = r.out;
+    if (out.valid) {
+      v.className = 'verdict ok';
+      v.append(el('p', { class: 'big', text: '✔ ' + t('verdict.ok') }),
+        el('p', { class: 'explain', text: t(r.file ? 'verdict.okFile' : 'verdict.okNoFile') }));
+      return;
+    }
+    v.className = 'verdict bad';
+    const known = STEPS.includes(failed);
+    v.append(
+      el('p', { class: 'big', text: '✘ ' + (known ? t('verdict.bad', { step: t('step.' + failed) }) : t('verdict.error')) }),
+      el('p', { class: 'explain', text: t(known ? 'fail.' + failed : failed === 'input' ? 'fail.input' : 'fail.unknown') }),
+      techDetail(out.error));
+  }
+
+  function stepStatus(r, name, failed) {
+    const s = (r.out.steps || []).find((x) => x.step === name);
+    if (failed === name || (s && !s.ok)) return { status: 'fail', s };
+    if (name === 'digest' && (!r.file || (s && s.skipped))) return { status: 'skip', s };
+    if (s && s.ok) return { status: 'pass', s };
+    if (!failed && r.out.valid) return { status: 'pass', s };
+    return { status: 'notrun', s };
+  }
+
+  function passText(r, name) {
+    const o = r.out;
+    const ev = o.events || [];
+    const cp = o.checkpoint || {};
+    switch (name) {
+      case 'digest': {
+        const sm3 = r.file && r.file.sm3 ? ', SM3 ' + r.file.sm3 : '';
+        return t('pass.digest', { sha256: r.file ? r.file.sha256 : '', sm3 });
+      }
+      case 'custody': return t('pass.custody', { n: ev.length });
+      case 'timestamp':
+        return (o.timestamps || []).map((ts) => t('pass.timestamp', { local: localTime(ts.time), utc: utcTime(ts.time), tsa: ts.tsa || '?' })).join(' ');
+      case 'inclusion': return t('pass.inclusion', { n: ev.length, size: cp.tree_size });
+      case 'checkpoint': {
+        const vals = (r.trust.parsed.validators || []).length;
+        return t('pass.checkpoint', { k: (cp.signers || []).length, m: vals, signed: cp.signed_power, total: cp.total_power, height: cp.height });
+      }
+      default: return t('pass.' + name);
+    }
+  }
+
+  function renderSteps(r, failed) {
+    const ol = $('steps');
+    ol.replaceChildren();
+    for (const name of STEPS) {
+      const { status, s } = stepStatus(r, name, failed);
+      const what = status === 'pass' ? passText(r, name)
+        : status === 'fail' ? t('fail.' + name)
+        : status === 'skip' ? t('skip.digest') : t('notrun.any');
+      const body = el('div', {},
+        el('p', { class: 'name', text: t('step.' + name) }),
+        el('p', { class: 'what', text: what }),
+        s && s.summary ? el('p', { class: 'tech-summary', text: s.summary }) : null,
+        status === 'fail' ? techDetail(r.out.error) : null);
+      ol.append(el('li', { class: 'step', 'data-step': name, 'data-status': status },
+        el('span', { class: 'badge', text: (status === 'pass' ? '✔ ' : status === 'fail' ? '✘ ' : '– ') + t('status.' + status) }), body));
+    }
+  }
+
+  function facts(dl, rows) {
+    dl.replaceChildren();
+    for (const [k, v, mono] of rows) {
+      if (v === undefined || v === null || v === '') continue;
+      dl.append(el('dt', { text: t(k) }), el('dd', { class: mono ? 'mono' : '', text: String(v) }));
+    }
+  }
+
+  function renderEvidence(r) {
+    const e = r.out.evidence || {};
+    const ts = (r.out.timestamps || []).map((x) => `${localTime(x.time)} (${utcTime(x.time)}), ${x.tsa || '?'}, #${x.serial || '?'}`).join('; ');
+    facts($('evidence'), [
+      ['evidence.id', e.id, true], ['evidence.sha256', e.sha256, true], ['evidence.sm3', e.sm3, true],
+      ['evidence.size', e.size ? size(e.size) : ''], ['evidence.type', e.media_type],
+      ['evidence.timestamp', ts],
+      ['evidence.file', r.file ? r.file.name : t('evidence.nofile')],
+    ]);
+  }
+
+  function renderCheckpoint(r) {
+    const cp = r.out.checkpoint || {};
+    facts($('checkpoint'), [
+      ['checkpoint.chain', cp.chain_id, true], ['checkpoint.height', cp.height],
+      ['checkpoint.time', cp.time ? `${localTime(cp.time)} (${utcTime(cp.time)})` : ''],
+      ['checkpoint.size', cp.tree_size], ['checkpoint.root', cp.root, true],
+      ['checkpoint.power', cp.total_power ? `${cp.signed_power} / ${cp.total_power}` : ''],
+    ]);
+    // Every trusted member, marked by whether its signature was verified.
+    const signed = new Map((cp.signers || []).map((s) => [s.name, s]));
+    const members = (r.trust.parsed.validators || []).map((v) => ({ name: v.name, kind: v.kind, power: v.power }));
+    for (const s of cp.signers || []) if (!members.some((m) => m.name === s.name)) members.push(s);
+    const tbody = $('signers').tBodies[0];
+    tbody.replaceChildren();
+    for (const m of members) {
+      // Without a verified checkpoint nobody's signature was checked.
+      const yes = signed.has(m.name);
+      const text = yes ? '✔ ' + t('signers.yes') : r.out.checkpoint ? t('signers.no') : t('signers.unknown');
+      tbody.append(el('tr', { 'data-signed': String(yes) },
+        el('td', { text: m.name || '?' }), el('td', { text: kindLabel(m.kind) }), el('td', { text: String(m.power) }),
+        el('td', { class: yes ? 'yes' : 'no', text })));
+    }
+  }
+
+  function renderTimeline(r) {
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+    $('timeline-tz').textContent = t('timeline.tz', { tz });
+    const tbody = $('timeline').tBodies[0];
+    tbody.replaceChildren();
+    const evs = r.out.events || [];
+    if (!evs.length) {
+      tbody.append(el('tr', {}, el('td', { colspan: '6', text: t('timeline.none') })));
+      return;
+    }
+    for (const e of evs) {
+      tbody.append(el('tr', { 'data-type': e.type },
+        el('td', { text: String(e.seq) }), el('td', { text: eventLabel(e.type) }),
+        el('td', { 'data-label': t('timeline.local'), text: localTime(e.time) }),
+        el('td', { 'data-label': t('timeline.utc'), text: utcTime(e.time) }),
+        el('td', { 'data-label': t('timeline.actor'), class: 'mono', text: e.actor || '' }),
+        el('td', { 'data-label': t('timeline.subject'), class: 'mono', text: e.subject || '' })));
+    }
+  }
+
+  function renderBasis(r) {
+    const tb = r.trust;
+    facts($('basis'), [
+      ['basis.trust', `${tb.parsed.chain_id} (${tb.parsed.validators.length})`, true],
+      ['basis.trustSource', tb.source === 'server' ? t('basis.trustServer') : t('basis.trustFile', { name: tb.source })],
+      ['basis.trustSHA', tb.sha256, true],
+      ['basis.receiptSHA', r.receipt.sha256, true],
+      ['basis.when', `${localTime(r.at)} (${utcTime(r.at)})`],
+      ['basis.where', t('basis.whereValue')],
+    ]);
+  }
+
+  // ---- wiring ----
+
+  function on(id, ev, fn) { $(id).addEventListener(ev, fn); }
+
+  function init() {
+    on('lang', 'change', (e) => setLang(e.target.value));
+    on('file', 'change', (e) => {
+      const f = e.target.files && e.target.files[0];
+      state.file = f || null;
+      state.digests = f ? hashFile(f) : null;
+      renderFile();
+      autoVerify();
+    });
+    on('receipt-file', 'change', async (e) => {
+      const f = await readFile(e.target);
+      if (f) setReceipt(f.text, f.name);
+    });
+    on('trust-file', 'change', async (e) => {
+      const f = await readFile(e.target);
+      if (!f) return;
+      try { setTrust(f.text, f.name); } catch (err) { $('trust-info').textContent = t('trust.bad', { error: err.message }); }
+    });
+    on('fetch-btn', 'click', fetchReceipt);
+    on('lookup-q', 'keydown', (e) => { if (e.key === 'Enter') fetchReceipt(); });
+    on('verify-btn', 'click', verify);
+    on('print-btn', 'click', () => window.print());
+    // The report prints the technical detail too.
+    const opened = [];
+    window.addEventListener('beforeprint', () => {
+      for (const d of document.querySelectorAll('#result details:not([open])')) { d.open = true; opened.push(d); }
+    });
+    window.addEventListener('afterprint', () => { while (opened.length) opened.pop().open = false; });
+
+    setLang(pickLang());
+    loadVerifier().then(autoVerify);
+    loadServerTrust();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

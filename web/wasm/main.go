@@ -1,0 +1,70 @@
+//go:build js && wasm
+
+// Command wasm is the Custos receipt verifier for the court's web page:
+// the same receipt.Verify as `custos verify`, compiled to WebAssembly. It
+// registers one global JavaScript function,
+//
+//	custosVerify(receiptJSON, trustJSON, sha256Hex, sm3Hex[, size]) → string
+//
+// which returns the JSON Report described in README.md, and sets the global
+// custosVerifyVersion to the contract version. The evidence file never
+// reaches the verifier: the page hashes it (Web Crypto) and passes the
+// digests.
+//
+// Build:
+//
+//	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o web/static/verify.wasm ./web/wasm/
+package main
+
+import (
+	"fmt"
+	"syscall/js"
+)
+
+func main() {
+	js.Global().Set("custosVerify", js.FuncOf(custosVerify))
+	js.Global().Set("custosVerifyVersion", ContractVersion)
+	select {} // keep the functions alive
+}
+
+// custosVerify marshals the JavaScript arguments to an Input and the
+// Report to a JSON string. Nothing panics across the bridge.
+func custosVerify(_ js.Value, args []js.Value) (out any) {
+	defer func() {
+		if p := recover(); p != nil {
+			out = string(internalError(fmt.Sprintf("bridge panic: %v", p)))
+		}
+	}()
+	var in Input
+	var err error
+	fields := []*string{&in.Receipt, &in.Trust, &in.SHA256Hex, &in.SM3Hex}
+	for i, f := range fields {
+		if *f, err = stringArg(args, i); err != nil {
+			return string(inputError(err.Error()))
+		}
+	}
+	if len(args) > 4 {
+		switch a := args[4]; a.Type() {
+		case js.TypeNumber:
+			in.Size = int64(a.Float())
+		case js.TypeUndefined, js.TypeNull:
+		default:
+			return string(inputError("argument 5 (size) must be a number"))
+		}
+	}
+	return string(VerifyJSON(in))
+}
+
+// stringArg is argument i as a string; missing, undefined and null are "".
+func stringArg(args []js.Value, i int) (string, error) {
+	if i >= len(args) {
+		return "", nil
+	}
+	switch a := args[i]; a.Type() {
+	case js.TypeString:
+		return a.String(), nil
+	case js.TypeUndefined, js.TypeNull:
+		return "", nil
+	}
+	return "", fmt.Errorf("argument %d must be a string", i+1)
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// nodeScript loads the wasm as a page would (wasm_exec.js from GOROOT),
+// calls custosVerify once per case of cases.json, and prints the reports
+// as one JSON array.
+const nodeScript = `"use strict";
+const fs = require("fs");
+const [goroot, wasm, casesFile] = process.argv.slice(2);
+globalThis.require = require;
+globalThis.fs = fs;
+globalThis.TextEncoder = require("util").TextEncoder;
+globalThis.TextDecoder = require("util").TextDecoder;
+globalThis.performance ??= require("perf_hooks").performance;
+globalThis.crypto ??= require("crypto").webcrypto;
+require(goroot + "/lib/wasm/wasm_exec.js");
+(async () => {
+	const go = new Go();
+	const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasm), go.importObject);
+	go.run(instance); // registers custosVerify, then waits forever
+	const cases = JSON.parse(fs.readFileSync(casesFile, "utf8"));
+	const out = cases.map((c) => JSON.parse(custosVerify(...c)));
+	out.push({ version: globalThis.custosVerifyVersion });
+	process.stdout.write(JSON.stringify(out));
+	process.exit(0);
+})().catch((e) => { console.error(e); process.exit(1); });
+`
+
+// TestNode builds the wasm and runs it in Node.js, as the web page does:
+// the golden receipt with its file's SHA-256 is valid; tampered receipts
+// and bad calls fail at the right step. It is skipped when node is not
+// installed, unless CUSTOS_REQUIRE_INTEGRATION=1.
+func TestNode(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CUSTOS_REQUIRE_INTEGRATION") == "1" {
+			t.Fatalf("node not found and CUSTOS_REQUIRE_INTEGRATION=1: %v", err)
+		}
+		t.Skip("node not installed")
+	}
+	if testing.Short() {
+		t.Skip("builds the wasm (slow); not with -short")
+	}
+	dir := t.TempDir()
+	wasm := filepath.Join(dir, "verify.wasm")
+	gotool := "go" // with GOTOOLCHAIN from the environment
+	if g := filepath.Join(runtime.GOROOT(), "bin", "go"); runtime.GOROOT() != "" {
+		if _, err := os.Stat(g); err == nil {
+			gotool = g // the toolchain running this test
+		}
+	}
+	build := exec.Command(gotool, "build", "-trimpath", "-ldflags=-s -w", "-o", wasm, ".")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("GOOS=js GOARCH=wasm go build: %v\n%s", err, out)
+	}
+	goroot, err := exec.Command(gotool, "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	rec, trust, sha, sm := golden(t)
+	tampered := tamper(t, rec, func(r *receipt.Receipt) {
+		r.Events[4].Event = strings.Replace(r.Events[4].Event, "court-clerk", "court-clerq", 1)
+	})
+	cases := []struct {
+		args []any
+		step string // "" = valid
+	}{
+		{[]any{rec, trust, sha, ""}, ""},
+		{[]any{rec, trust, sha, sm, 63}, ""},
+		{[]any{rec, trust}, ""},
+		{[]any{tampered, trust, sha, ""}, receipt.StepInclusion},
+		{[]any{rec, trust, strings.Repeat("0", 64), ""}, receipt.StepDigest},
+		{[]any{"{}", trust, "", ""}, receipt.StepFormat},
+		{[]any{rec, 42, "", ""}, StepInput},
+		{[]any{rec, "{", "", ""}, StepInput},
+	}
+	args := make([][]any, len(cases))
+	for i, c := range cases {
+		args[i] = c.args
+	}
+	casesFile := filepath.Join(dir, "cases.json")
+	script := filepath.Join(dir, "run.js")
+	b, _ := json.Marshal(args)
+	for name, data := range map[string][]byte{casesFile: b, script: []byte(nodeScript)} {
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command(node, script, strings.TrimSpace(string(goroot)), wasm, casesFile).Output()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	var reps []Report
+	if err := json.Unmarshal(out, &reps); err != nil || len(reps) != len(cases)+1 {
+		t.Fatalf("node printed %s (%v), want %d reports and the version", out, err, len(cases))
+	}
+	for i, c := range cases {
+		rep := reps[i]
+		if rep.Valid != (c.step == "") || rep.FailedStep != c.step || rep.Version != ContractVersion {
+			t.Errorf("custosVerify(case %d) = valid %v, failed step %q, want %q: %+v", i, rep.Valid, rep.FailedStep, c.step, rep.Error)
+		}
+		if want := Verify(inputOf(c.args)); c.step != StepInput && !jsonEqual(t, rep, want) {
+			t.Errorf("custosVerify(case %d) in node differs from Verify natively:\n%+v\n%+v", i, rep, want)
+		}
+	}
+	if reps[len(cases)].Version != ContractVersion {
+		t.Errorf("custosVerifyVersion = %d, want %d", reps[len(cases)].Version, ContractVersion)
+	}
+}
+
+// inputOf is the Input of custosVerify's string and number arguments.
+func inputOf(args []any) Input {
+	s := func(i int) string {
+		if i < len(args) {
+			if v, ok := args[i].(string); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	in := Input{Receipt: s(0), Trust: s(1), SHA256Hex: s(2), SM3Hex: s(3)}
+	if len(args) > 4 {
+		in.Size = int64(args[4].(int))
+	}
+	return in
+}
+
+func jsonEqual(t *testing.T, a any, b any) bool {
+	t.Helper()
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	return string(x) == string(y)
+}
