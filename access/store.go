@@ -14,7 +14,7 @@ import (
 var (
 	bOrgs   = []byte("orgs")   // org id → Org JSON
 	bKeys   = []byte("keys")   // key id → Key JSON
-	bTokens = []byte("tokens") // SHA-256(token) → key id
+	bTokens = []byte("apitokens") // SHA-256(token) → key id (not "tokens": evidence has one)
 )
 
 // Store keeps organizations and keys in bbolt.

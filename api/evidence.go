@@ -57,9 +57,9 @@ func (s *Server) createEvidence(c echo.Context) error {
 		return err
 	}
 	idemCreated(c, rec.ID)
-	s.publish(p.Org.ID, "evidence.timestamped", viewOf(rec))
+	s.publish(p.Org.ID, "evidence.timestamped", ViewOf(rec))
 	c.Response().Header().Set("Location", "/api/v1/evidence/"+rec.ID)
-	return c.JSON(http.StatusCreated, viewOf(rec))
+	return c.JSON(http.StatusCreated, ViewOf(rec))
 }
 
 // multipartSlack allows for multipart framing and metadata around the file.
@@ -183,7 +183,7 @@ func (s *Server) getEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewOf(rec))
+	return c.JSON(http.StatusOK, ViewOf(rec))
 }
 
 // getContent serves the bytes with Range support. What it records is what

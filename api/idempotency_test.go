@@ -421,7 +421,7 @@ func (s *Server) uploadWithIdempotency(c echo.Context) error {
 	}
 	idemCreated(c, rec.ID)
 	c.Response().Header().Set("Location", "/api/v1/evidence/"+rec.ID)
-	return c.JSON(http.StatusCreated, viewOf(rec))
+	return c.JSON(http.StatusCreated, ViewOf(rec))
 }
 
 func (w *uploadWorld) upload(t *testing.T, body io.Reader, contentType string, hdr ...string) *httptest.ResponseRecorder {

@@ -177,7 +177,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 	}
 	v := ListView[EvidenceView]{Items: make([]EvidenceView, len(page.Items)), Next: page.Next}
 	for i, r := range page.Items {
-		v.Items[i] = viewOf(r)
+		v.Items[i] = ViewOf(r)
 	}
 	return c.JSON(http.StatusOK, v)
 }

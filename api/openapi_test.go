@@ -25,6 +25,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
+	"github.com/custos-project/custos/webhooks"
 )
 
 // loadOpenAPI parses and validates the embedded OpenAPI document.
@@ -172,6 +173,13 @@ func TestOpenAPISchemas(t *testing.T) {
 		"KeyList":         ListView[access.Key]{},
 		"MatterList":      ListView[evidence.Matter]{},
 		"ShareList":       ListView[evidence.Share]{},
+		"Webhook":         webhooks.Webhook{},
+		"WebhookInput":    WebhookInput{},
+		"NewWebhookView":  NewWebhookView{},
+		"Delivery":        webhooks.Delivery{},
+		"Attempt":         webhooks.Attempt{},
+		"WebhookList":     ListView[webhooks.Webhook]{},
+		"DeliveryList":    ListView[webhooks.Delivery]{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

@@ -57,6 +57,7 @@ type Config struct {
 	Evidence Evidence      // required
 	Access   *access.Store // organizations and keys; required
 	Notifier Notifier      // webhooks; may be nil
+	Webhooks Webhooks      // webhook registrations and delivery logs; nil: the webhook routes answer 404
 	TSA      http.Handler  // the built-in TSA's RFC 3161 HTTP handler; required
 	Trust    receipt.Trust
 	Chain    Chain // nil on a node without a chain
@@ -70,15 +71,16 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	ev     Evidence
-	orgs   *access.Store
-	hooks  Notifier
-	idem   *idempotency
-	limits *limits
-	trust  receipt.Trust
-	chain  Chain
-	log    *slog.Logger
-	e      *echo.Echo
+	ev       Evidence
+	orgs     *access.Store
+	hooks    Notifier
+	webhooks Webhooks
+	idem     *idempotency
+	limits   *limits
+	trust    receipt.Trust
+	chain    Chain
+	log      *slog.Logger
+	e        *echo.Echo
 }
 
 // New builds the server and its routes.
@@ -97,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, trust: cfg.Trust, chain: cfg.Chain, log: cfg.Log, e: echo.New(),
+	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
@@ -153,7 +155,9 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/lookup", s.lookup, s.limits.perIP)
 	e.GET("/api/v1/log/checkpoint", s.getCheckpoint, s.limits.perIP)
 	e.GET("/api/v1/log/consistency", s.getConsistency, s.limits.perIP)
+	s.webhookRoutes(e, s.webhooks)
 	e.GET("/verify", serveVerifyPage)
+	e.GET("/console", serveConsolePage)
 	e.GET("/static/:name", serveStatic)
 }
 
@@ -185,28 +189,30 @@ func encodeJSON(w io.Writer, v any) error {
 
 // EvidenceView is the JSON form of an evidence record.
 type EvidenceView struct {
-	ID          string               `json:"id"`
-	Status      string               `json:"status"`
-	SHA256      string               `json:"sha256"`
-	SM3         string               `json:"sm3,omitempty"`
-	Size        int64                `json:"size"`
-	MediaType   string               `json:"media_type"`
-	FileName    string               `json:"file_name,omitempty"`
-	Title       string               `json:"title,omitempty"`
-	Description string               `json:"description,omitempty"`
-	CaseRef     string               `json:"case_ref,omitempty"`
-	Matter      string               `json:"matter,omitempty"`
-	CapturedAt  *time.Time           `json:"captured_at,omitempty"`
-	CreatedAt   time.Time            `json:"created_at"`
-	Owner       string               `json:"owner"`
-	Timestamp   evidence.TokenInfo   `json:"timestamp"` // the built-in TSA's token
-	Timestamps  []evidence.TokenInfo `json:"timestamps"`
+	ID             string               `json:"id"`
+	Status         string               `json:"status"`
+	SHA256         string               `json:"sha256"`
+	SM3            string               `json:"sm3,omitempty"`
+	Size           int64                `json:"size"`
+	MediaType      string               `json:"media_type"`
+	FileName       string               `json:"file_name,omitempty"`
+	Title          string               `json:"title,omitempty"`
+	Description    string               `json:"description,omitempty"`
+	CaseRef        string               `json:"case_ref,omitempty"`
+	Matter         string               `json:"matter,omitempty"`
+	AnchoredHeight int64                `json:"anchored_height,omitempty"` // the block that anchored it
+	CapturedAt     *time.Time           `json:"captured_at,omitempty"`
+	CreatedAt      time.Time            `json:"created_at"`
+	Owner          string               `json:"owner"`
+	Timestamp      evidence.TokenInfo   `json:"timestamp"` // the built-in TSA's token
+	Timestamps     []evidence.TokenInfo `json:"timestamps"`
 }
 
-func viewOf(r *evidence.Record) EvidenceView {
+// ViewOf is the JSON form of a record, as the API and webhooks show it.
+func ViewOf(r *evidence.Record) EvidenceView {
 	v := EvidenceView{
 		ID: r.ID, Status: r.Status, SHA256: r.SHA256, SM3: r.SM3, Size: r.Size, MediaType: r.MediaType,
-		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter,
+		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter, AnchoredHeight: r.AnchoredHeight,
 		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: r.Tokens,
 	}
 	if len(r.Tokens) > 0 {

@@ -64,7 +64,7 @@ func (w *webFiles) serve(c echo.Context, name string) error {
 		return echo.ErrNotFound // not embedded: verify.wasm before `make wasm`
 	}
 	h := c.Response().Header()
-	if name != "verify.html" {
+	if path.Ext(name) != ".html" {
 		// The page itself is never cached (no-store, set for every
 		// response); its files are revalidated by ETag, so the verifier
 		// is downloaded again only when it changed.
@@ -77,6 +77,9 @@ func (w *webFiles) serve(c echo.Context, name string) error {
 	}
 	return c.Blob(http.StatusOK, ctype, b)
 }
+
+// serveConsolePage answers GET /console, the signed-in console.
+func serveConsolePage(c echo.Context) error { return pageFiles.serve(c, "console.html") }
 
 func (w *webFiles) etag(name string, b []byte) string {
 	w.mu.Lock()

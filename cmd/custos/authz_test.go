@@ -32,6 +32,7 @@ type authzWorld struct {
 	evA, evB, evShared string // evidence of A, of B, and of A shared with the court
 	matterA, matterB   string
 	shareA, shareB     string
+	hookA, hookB       string // webhooks of A and of B
 	keyA               string // a key of A (to revoke)
 	dataA              []byte
 }
@@ -96,6 +97,11 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.shareA = sh.ID
 	w.mustCreate(t, "other", "/api/v1/shares", map[string]any{"evidence": w.evB, "org": w.court}, &sh)
 	w.shareB = sh.ID
+	var hk api.NewWebhookView
+	w.mustCreate(t, "submitter", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/a", "events": []string{"evidence.shared"}}, &hk)
+	w.hookA = hk.Webhook.ID
+	w.mustCreate(t, "other", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/b", "events": []string{"evidence.shared"}}, &hk)
+	w.hookB = hk.Webhook.ID
 	// Anchor everything, so that receipts exist.
 	if status, b := w.req(t, "GET", "/api/v1/evidence/"+w.evA+"/receipt?wait=20s", "submitter", nil); status != 200 {
 		t.Fatalf("setup: receipt = %d %s", status, b)
@@ -108,6 +114,13 @@ func (w *authzWorld) freshShare() string {
 	var sh struct{ ID string }
 	w.mustCreate(w.t, "submitter", "/api/v1/shares", map[string]any{"matter": w.matterA, "org": w.orgB}, &sh)
 	return sh.ID
+}
+
+// freshHook makes a throwaway webhook of law firm A.
+func (w *authzWorld) freshHook() string {
+	var hk api.NewWebhookView
+	w.mustCreate(w.t, "submitter", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/t", "events": []string{"evidence.anchored"}}, &hk)
+	return hk.Webhook.ID
 }
 
 // freshKey makes a throwaway key of law firm A.
@@ -204,6 +217,25 @@ func authzMatrix() map[string]matrixCase {
 			ownWant:   outcomes("submitter", allow, "admin", hidden),
 			otherWant: outcomes("submitter,admin", hidden),
 		},
+		"POST /api/v1/webhooks": {
+			own: call("POST", func(*authzWorld) string { return "/api/v1/webhooks" }, func(*authzWorld) any {
+				return map[string]any{"url": "https://hooks.example.com/n", "events": []string{"evidence.shared"}}
+			}),
+			ownWant: outcomes("admin,submitter", allow),
+		},
+		"GET /api/v1/webhooks": {own: get(func(*authzWorld) string { return "/api/v1/webhooks" }), ownWant: outcomes("admin,submitter", allow)},
+		"DELETE /api/v1/webhooks/{id}": {
+			own:       call("DELETE", func(w *authzWorld) string { return "/api/v1/webhooks/" + w.freshHook() }, nil),
+			other:     call("DELETE", func(w *authzWorld) string { return "/api/v1/webhooks/" + w.hookB }, nil),
+			ownWant:   outcomes("submitter", allow, "admin", hidden),
+			otherWant: outcomes("submitter,admin", hidden),
+		},
+		"GET /api/v1/webhooks/{id}/deliveries": {
+			own:       get(func(w *authzWorld) string { return "/api/v1/webhooks/" + w.hookA + "/deliveries" }),
+			other:     get(func(w *authzWorld) string { return "/api/v1/webhooks/" + w.hookB + "/deliveries" }),
+			ownWant:   outcomes("submitter", allow, "admin", hidden),
+			otherWant: outcomes("submitter,admin", hidden),
+		},
 		"GET /api/v1/me": {own: get(func(*authzWorld) string { return "/api/v1/me" }), ownWant: outcomes(all, allow)},
 		"POST /api/v1/orgs": {
 			own:     call("POST", func(*authzWorld) string { return "/api/v1/orgs" }, func(*authzWorld) any { return map[string]string{"kind": "notary", "name": "New Notary Office"} }),
@@ -234,6 +266,7 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/log/consistency":     {public: true, own: get(func(*authzWorld) string { return "/api/v1/log/consistency?first=1&second=2" })},
 		"POST /tsa":                       {public: true}, // RFC 3161 over HTTP; exercised by the TSA tests
 		"GET /verify":                     {public: true, own: get(func(*authzWorld) string { return "/verify" })},
+		"GET /console":                    {public: true, own: get(func(*authzWorld) string { return "/console" })},
 		"GET /static/{name}":              {public: true, own: get(func(*authzWorld) string { return "/static/verify.js" })},
 	}
 }

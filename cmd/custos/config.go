@@ -28,12 +28,25 @@ type Config struct {
 	TSA struct {
 		External []ExternalTSA `toml:"external"`
 	} `toml:"tsa"`
-	Chain  ChainConfig  `toml:"chain"`
-	Limits LimitsConfig `toml:"limits"`
+	Chain    ChainConfig    `toml:"chain"`
+	Limits   LimitsConfig   `toml:"limits"`
+	Webhooks WebhooksConfig `toml:"webhooks"`
 	// PKI is the folder of this node's certificates and keys (default
 	// DATA/pki). A consortium member's holds root.pem (no root key),
 	// org-ca.pem/.key, tsa.pem/.key and node.pem.
 	PKI string `toml:"pki"`
+}
+
+// WebhooksConfig is the [webhooks] table: how organizations' webhooks are
+// delivered (see webhooks.Config).
+type WebhooksConfig struct {
+	// AllowPrivate lets webhook URLs reach loopback, private and link-local
+	// addresses. Off by default: API clients choose the URLs, and could
+	// otherwise make the node probe its own network.
+	AllowPrivate bool     `toml:"allow_private"`
+	Backoff      duration `toml:"backoff"`      // first retry delay, doubling; default 30s
+	MaxAttempts  int      `toml:"max_attempts"` // default 8 (about an hour)
+	Timeout      duration `toml:"timeout"`      // per attempt; default 10s
 }
 
 // LimitsConfig is the [limits] table: per-client request rates (see

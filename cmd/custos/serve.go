@@ -25,6 +25,7 @@ import (
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
+	"github.com/custos-project/custos/webhooks"
 )
 
 func serveCmd() *cobra.Command {
@@ -59,6 +60,7 @@ func serveCmd() *cobra.Command {
 type node struct {
 	db      *bolt.DB
 	ev      *evidence.Service
+	hooks   *webhooks.Service
 	chain   *chain
 	handler http.Handler
 	token   string // the bootstrap token if it was created now, else ""
@@ -90,6 +92,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go n.ev.Run(runCtx, 10*time.Second)
+	go n.hooks.Run(runCtx)
 
 	fmt.Fprintf(out, "Custos is serving on http://%s\n", ln.Addr())
 	fmt.Fprintf(out, "  data folder: %s\n", cfg.Data)
@@ -151,9 +154,17 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 
 func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, blobs evidence.Blobs,
 	tsa *notary.TSA, external []evidence.Stamper, pki *nodePKI) (*node, error) {
+	hooks, err := webhooks.New(webhooks.Config{
+		DB: db, AllowPrivate: cfg.Webhooks.AllowPrivate, Backoff: cfg.Webhooks.Backoff.Duration,
+		MaxAttempts: cfg.Webhooks.MaxAttempts, Timeout: cfg.Webhooks.Timeout.Duration, Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	ev, err := evidence.New(ctx, evidence.Config{
 		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log,
+		OnAnchored: func(r *evidence.Record) { hooks.Publish(evidence.OwnerOrg(r), webhooks.EventAnchored, api.ViewOf(r)) },
 	})
 	if err != nil {
 		return nil, err
@@ -165,7 +176,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, fmt.Errorf("consortium chain: %w", err)
 	}
-	n := &node{db: db, ev: ev, chain: ch}
+	n := &node{db: db, ev: ev, hooks: hooks, chain: ch}
 	if err := n.serveAPI(cfg, log, tsa, pki); err != nil {
 		ch.close()
 		return nil, err
@@ -185,6 +196,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	srv, err := api.New(api.Config{
 		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, DB: db,
+		Notifier: n.hooks, Webhooks: n.hooks,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,

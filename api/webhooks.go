@@ -1,0 +1,148 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/webhooks"
+)
+
+// Webhooks is what the API needs from the webhook service
+// (webhooks.Service). Every method is scoped to an organization: another
+// organization's webhook is webhooks.ErrNotFound.
+type Webhooks interface {
+	Create(org, actor string, in webhooks.Input) (*webhooks.Webhook, string, error)
+	List(org string) ([]webhooks.Webhook, error)
+	Delete(org, id string) (*webhooks.Webhook, error)
+	Deliveries(org, id string, limit int) ([]webhooks.Delivery, error)
+}
+
+// WebhookInput registers a webhook.
+type WebhookInput struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
+// NewWebhookView answers a webhook registration: the secret, which signs
+// every delivery, is shown this once.
+type NewWebhookView struct {
+	Webhook webhooks.Webhook `json:"webhook"`
+	Secret  string           `json:"secret"`
+}
+
+// maxDeliveries bounds ?limit= of the delivery log.
+const maxDeliveries = 1000
+
+// webhookRoutes registers the webhook endpoints, served by hooks. With
+// hooks nil (a node without webhooks) they answer 404. POST does not
+// honour Idempotency-Key: its answer holds a secret shown once, which must
+// not be stored (as for key creation).
+func (s *Server) webhookRoutes(e *echo.Echo, hooks Webhooks) {
+	h := webhookAPI{s: s, hooks: hooks}
+	auth, perm := then(s.requireAuth, s.limits.perKey), need(access.PermWebhooks)
+	e.POST("/api/v1/webhooks", h.create, auth, perm)
+	e.GET("/api/v1/webhooks", h.list, auth, perm)
+	e.DELETE("/api/v1/webhooks/:id", h.delete, auth, perm)
+	e.GET("/api/v1/webhooks/:id/deliveries", h.deliveries, auth, perm)
+}
+
+// webhookAPI holds the webhook handlers; each acts on the caller's own
+// organization only.
+type webhookAPI struct {
+	s     *Server
+	hooks Webhooks
+}
+
+func webhookErr(err error) error {
+	switch {
+	case errors.Is(err, webhooks.ErrNotFound):
+		return problem(http.StatusNotFound, "not-found", "Not found", "Your organization has no webhook with this ID.")
+	case errors.Is(err, webhooks.ErrBadInput):
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+	}
+	return err
+}
+
+func errNoWebhooks() *Problem {
+	return problem(http.StatusNotFound, "not-found", "Not found", "This node does not deliver webhooks.")
+}
+
+// create handles POST /api/v1/webhooks. The registration is audited in the
+// organization's chain; if the audit cannot be written, the webhook is
+// removed again, so that no webhook exists unaudited.
+func (h webhookAPI) create(c echo.Context) error {
+	if h.hooks == nil {
+		return errNoWebhooks()
+	}
+	var in WebhookInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	p := principal(c)
+	w, secret, err := h.hooks.Create(p.Org.ID, p.Actor(), webhooks.Input{URL: in.URL, Events: in.Events})
+	if err != nil {
+		return webhookErr(err)
+	}
+	if err := h.s.audit(c, p.Org.ID, custody.AuditWebhookCreated, "webhook:"+w.ID); err != nil {
+		if _, derr := h.hooks.Delete(p.Org.ID, w.ID); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return err
+	}
+	return c.JSON(http.StatusCreated, NewWebhookView{Webhook: *w, Secret: secret})
+}
+
+// list handles GET /api/v1/webhooks.
+func (h webhookAPI) list(c echo.Context) error {
+	if h.hooks == nil {
+		return errNoWebhooks()
+	}
+	ws, err := h.hooks.List(principal(c).Org.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ListView[webhooks.Webhook]{Items: ws})
+}
+
+// delete handles DELETE /api/v1/webhooks/:id: no further delivery is made
+// to it, and its delivery log goes with it.
+func (h webhookAPI) delete(c echo.Context) error {
+	if h.hooks == nil {
+		return errNoWebhooks()
+	}
+	org := principal(c).Org.ID
+	w, err := h.hooks.Delete(org, c.Param("id"))
+	if err != nil {
+		return webhookErr(err)
+	}
+	if err := h.s.audit(c, org, custody.AuditWebhookDeleted, "webhook:"+w.ID); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, w)
+}
+
+// deliveries handles GET /api/v1/webhooks/:id/deliveries[?limit=N]: the
+// delivery log, newest first, each delivery with its attempts.
+func (h webhookAPI) deliveries(c echo.Context) error {
+	if h.hooks == nil {
+		return errNoWebhooks()
+	}
+	limit := webhooks.DefaultDeliveries
+	if q := c.QueryParam("limit"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 || n > maxDeliveries {
+			return errBadRequest("bad-parameter", "limit is a number from 1 to "+strconv.Itoa(maxDeliveries)+".")
+		}
+		limit = n
+	}
+	ds, err := h.hooks.Deliveries(principal(c).Org.ID, c.Param("id"), limit)
+	if err != nil {
+		return webhookErr(err)
+	}
+	return c.JSON(http.StatusOK, ListView[webhooks.Delivery]{Items: ds})
+}

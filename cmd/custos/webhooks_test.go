@@ -1,0 +1,232 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/webhooks"
+)
+
+// hookReceiver is a webhook receiver: it keeps every request, by path, and
+// answers 500 to the first fail[path] requests of a path, 200 after.
+type hookReceiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	got  map[string][]hookRequest
+	fail map[string]int
+}
+
+type hookRequest struct {
+	header http.Header
+	body   []byte
+	at     time.Time
+}
+
+func newHookReceiver(t *testing.T, fail map[string]int) *hookReceiver {
+	t.Helper()
+	r := &hookReceiver{got: map[string][]hookRequest{}, fail: fail}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got[req.URL.Path] = append(r.got[req.URL.Path], hookRequest{req.Header.Clone(), body, time.Now()})
+		n := len(r.got[req.URL.Path])
+		r.mu.Unlock()
+		if n <= r.fail[req.URL.Path] {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+// wait returns the requests to path once there are at least n of them.
+func (r *hookReceiver) wait(t *testing.T, path string, n int, within time.Duration) []hookRequest {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		r.mu.Lock()
+		got := append([]hookRequest(nil), r.got[path]...)
+		r.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			var types []string
+			for _, g := range got {
+				types = append(types, g.header.Get(webhooks.HeaderEvent))
+			}
+			t.Fatalf("receiver %s got %d requests %v in %v, want %d", path, len(got), types, within, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// check verifies a request's signature and headers, and decodes its payload.
+func (h hookRequest) check(t *testing.T, secret, hookID, event string) webhooks.Payload {
+	t.Helper()
+	if err := webhooks.Verify(secret, h.header.Get(webhooks.HeaderSignature), h.body, time.Now(), time.Minute); err != nil {
+		t.Errorf("%s delivery: Verify = %v", event, err)
+	}
+	var p webhooks.Payload
+	mustJSON(t, h.body, &p)
+	if p.Type != event || h.header.Get(webhooks.HeaderEvent) != event || h.header.Get(webhooks.HeaderWebhookID) != hookID ||
+		h.header.Get(webhooks.HeaderDeliveryID) != p.ID || h.header.Get("Content-Type") != "application/json" {
+		t.Errorf("delivery = %v %s; want a %s of webhook %s", h.header, h.body, event, hookID)
+	}
+	return p
+}
+
+// newOrg creates an organization and a key of role in it, with the admin
+// token, and returns the organization's ID and the key's token.
+func newOrg(t *testing.T, n *proc, kind, name string, role access.Role) (string, string) {
+	t.Helper()
+	status, _, b := n.call("POST", "/api/v1/orgs", n.Token, strings.NewReader(`{"kind":"`+kind+`","name":"`+name+`"}`), "Content-Type", "application/json")
+	var o access.Org
+	mustJSON(t, b, &o)
+	if status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/orgs = %d %s", status, b)
+	}
+	status, _, b = n.call("POST", "/api/v1/orgs/"+o.ID+"/keys", n.Token, strings.NewReader(`{"role":"`+string(role)+`","name":"k"}`), "Content-Type", "application/json")
+	var k api.NewKeyView
+	mustJSON(t, b, &k)
+	if status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/orgs/%s/keys = %d %s", o.ID, status, b)
+	}
+	return o.ID, k.Token
+}
+
+func registerHook(t *testing.T, n *proc, token, url string, events ...string) api.NewWebhookView {
+	t.Helper()
+	body, _ := json.Marshal(api.WebhookInput{URL: url, Events: events})
+	status, _, b := n.call("POST", "/api/v1/webhooks", token, strings.NewReader(string(body)), "Content-Type", "application/json")
+	if status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/webhooks = %d %s, want 201", status, b)
+	}
+	var v api.NewWebhookView
+	mustJSON(t, b, &v)
+	return v
+}
+
+// TestWebhooks runs a node whose webhooks may reach loopback (the test's
+// receiver) with fast retries, and follows one item through the events an
+// organization is told of.
+func TestWebhooks(t *testing.T) {
+	n := startNode(t, t.TempDir(), "[webhooks]\nallow_private = true\nbackoff = \"200ms\"\nmax_attempts = 5\n")
+	rcv := newHookReceiver(t, map[string]int{"/flaky": 2})
+	orgA, tokA := newOrg(t, n, access.KindLawFirm, "Firm A", access.RoleSubmitter)
+	orgB, tokB := newOrg(t, n, access.KindCourt, "Court B", access.RoleSubmitter)
+	hookA := registerHook(t, n, tokA, rcv.URL+"/a", webhooks.Events...)
+	hookB := registerHook(t, n, tokB, rcv.URL+"/b", webhooks.EventShared)
+
+	v := n.upload(tokA, []byte("webhook evidence\n"))
+
+	t.Run("timestamped then anchored", func(t *testing.T) {
+		got := rcv.wait(t, "/a", 2, 30*time.Second)
+		p := got[0].check(t, hookA.Secret, hookA.Webhook.ID, webhooks.EventTimestamped)
+		var view api.EvidenceView
+		mustJSON(t, p.Data, &view)
+		if p.Org != orgA || view.ID != v.ID || view.SHA256 != v.SHA256 {
+			t.Errorf("timestamped payload = %s, want evidence %s of %s", got[0].body, v.ID, orgA)
+		}
+		p = got[1].check(t, hookA.Secret, hookA.Webhook.ID, webhooks.EventAnchored)
+		var rec api.EvidenceView
+		mustJSON(t, p.Data, &rec)
+		if p.Org != orgA || rec.ID != v.ID || rec.Status != evidence.StatusAnchored || rec.AnchoredHeight == 0 {
+			t.Errorf("anchored payload = %s, want evidence %s anchored", got[1].body, v.ID)
+		}
+	})
+
+	t.Run("shared, to both organizations", func(t *testing.T) {
+		status, _, b := n.call("POST", "/api/v1/shares", tokA, strings.NewReader(`{"evidence":"`+v.ID+`","org":"`+orgB+`"}`), "Content-Type", "application/json")
+		if status != http.StatusCreated {
+			t.Fatalf("POST /api/v1/shares = %d %s", status, b)
+		}
+		var sh evidence.Share
+		mustJSON(t, b, &sh)
+		a := rcv.wait(t, "/a", 3, 10*time.Second)[2]
+		b0 := rcv.wait(t, "/b", 1, 10*time.Second)[0]
+		pa := a.check(t, hookA.Secret, hookA.Webhook.ID, webhooks.EventShared)
+		pb := b0.check(t, hookB.Secret, hookB.Webhook.ID, webhooks.EventShared)
+		if pa.Org != orgA || pb.Org != orgB || !strings.Contains(string(pa.Data), sh.ID) || !strings.Contains(string(pb.Data), sh.ID) {
+			t.Errorf("shared payloads:\n%s\n%s\nwant share %s told to %s and %s", a.body, b0.body, sh.ID, orgA, orgB)
+		}
+		if err := webhooks.Verify(hookA.Secret, b0.header.Get(webhooks.HeaderSignature), b0.body, time.Now(), time.Minute); err == nil {
+			t.Error("B's delivery verifies with A's secret")
+		}
+	})
+
+	t.Run("retried until delivered", func(t *testing.T) {
+		flaky := registerHook(t, n, tokA, rcv.URL+"/flaky", webhooks.EventTimestamped)
+		n.upload(tokA, []byte("second item\n"))
+		got := rcv.wait(t, "/flaky", 3, 30*time.Second)
+		id := got[0].header.Get(webhooks.HeaderDeliveryID)
+		for i, g := range got {
+			g.check(t, flaky.Secret, flaky.Webhook.ID, webhooks.EventTimestamped)
+			if g.header.Get(webhooks.HeaderDeliveryID) != id {
+				t.Errorf("attempt %d has delivery ID %s, want %s (the same delivery)", i, g.header.Get(webhooks.HeaderDeliveryID), id)
+			}
+		}
+		if gap := got[1].at.Sub(got[0].at); gap < 100*time.Millisecond {
+			t.Errorf("first retry after %v, want the configured backoff (200ms ±25%%)", gap)
+		}
+		var log api.ListView[webhooks.Delivery]
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			status, _, b := n.call("GET", "/api/v1/webhooks/"+flaky.Webhook.ID+"/deliveries", tokA, nil)
+			if status != http.StatusOK {
+				t.Fatalf("GET deliveries = %d %s", status, b)
+			}
+			log = api.ListView[webhooks.Delivery]{}
+			mustJSON(t, b, &log)
+			if len(log.Items) == 1 && log.Items[0].State == webhooks.StateDelivered || time.Now().After(deadline) {
+				break
+			}
+		}
+		if len(log.Items) != 1 || log.Items[0].ID != id || log.Items[0].State != webhooks.StateDelivered {
+			t.Fatalf("delivery log = %+v, want delivery %s delivered", log.Items, id)
+		}
+		var statuses []int
+		for _, a := range log.Items[0].Attempts {
+			statuses = append(statuses, a.Status)
+		}
+		if len(statuses) != 3 || statuses[0] != 500 || statuses[1] != 500 || statuses[2] != 200 {
+			t.Errorf("attempts = %v, want [500 500 200]", statuses)
+		}
+	})
+
+	t.Run("audited and scoped", func(t *testing.T) {
+		status, _, b := n.call("GET", "/api/v1/orgs/"+orgA+"/audit", tokA, nil)
+		var c api.CustodyView
+		mustJSON(t, b, &c)
+		var created int
+		for _, e := range c.Events {
+			if e.Type == custody.AuditWebhookCreated && strings.HasPrefix(e.Subject, "webhook:") {
+				created++
+			}
+		}
+		if status != 200 || created != 2 {
+			t.Errorf("A's audit chain = %d, %d webhook.created events; want 2", status, created)
+		}
+		if status, _, b := n.call("DELETE", "/api/v1/webhooks/"+hookA.Webhook.ID, tokB, nil); status != http.StatusNotFound {
+			t.Errorf("B deletes A's webhook = %d %s, want 404", status, b)
+		}
+		if status, _, b := n.call("DELETE", "/api/v1/webhooks/"+hookA.Webhook.ID, tokA, nil); status != http.StatusOK {
+			t.Errorf("A deletes its webhook = %d %s, want 200", status, b)
+		}
+		before := len(rcv.wait(t, "/a", 0, 0))
+		n.upload(tokA, []byte("after delete\n"))
+		time.Sleep(500 * time.Millisecond)
+		if after := len(rcv.wait(t, "/a", 0, 0)); after != before {
+			t.Errorf("a deleted webhook got %d more deliveries", after-before)
+		}
+	})
+}

@@ -1,0 +1,56 @@
+// Package webhooks tells organizations of events in Custos by HTTP POST to
+// URLs they register, and gives receivers [Verify] to check what they get.
+//
+// # Events
+//
+// An organization subscribes a webhook to some of [Events]:
+//
+//   - evidence.timestamped: a record was filed and time-stamped (data: the
+//     API's evidence view);
+//   - evidence.anchored: its created event is final in the consortium log
+//     (data: the evidence record);
+//   - evidence.shared: evidence or a matter was shared by or with the
+//     organization (data: the share).
+//
+// # Delivery
+//
+// [Service.Publish] writes one delivery per subscribed webhook to a durable
+// outbox in bbolt, in the same small transaction, and wakes the workers; a
+// crash after Publish returns loses no notification. [Service.Run] posts
+// each delivery as
+//
+//	POST <url>
+//	Content-Type: application/json
+//	Custos-Webhook-Id: <webhook id>
+//	Custos-Delivery-Id: <delivery id>
+//	Custos-Event: <event type>
+//	Custos-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
+//
+//	{"id":"<delivery id>","type":"<event type>","created_at":"<RFC 3339>","org":"<org id>","data":{...}}
+//
+// A 2xx answer within the client timeout is success. Anything else (another
+// status, a redirect, a timeout, a refused connection) is retried with
+// exponential backoff and jitter, up to Config.MaxAttempts, after which the
+// delivery is marked failed. Every attempt is kept in the delivery log
+// ([Service.Deliveries]).
+//
+// Delivery is at least once: a node that stops during an attempt makes it
+// again after a restart. Receivers deduplicate by Custos-Delivery-Id. Order
+// is not guaranteed across deliveries (a retried delivery may arrive after
+// a later one); the payload's created_at and data carry what ordering needs.
+//
+// # Signatures
+//
+// Each webhook has a secret, shown once when it is created. The HMAC key is
+// the secret string exactly as shown (its ASCII bytes, not its base64url
+// decoding). Every attempt is signed anew with its own time t, so that a
+// receiver can refuse replays older than a few minutes ([Verify]).
+//
+// # Network
+//
+// Webhook URLs are chosen by API clients, so by default the service refuses
+// to connect to loopback, private, link-local and other non-public
+// addresses (checked when connecting, after DNS resolution), and never
+// follows redirects. Config.AllowPrivate lifts the address check, for
+// receivers on the operator's own network and for tests.
+package webhooks

@@ -1,0 +1,176 @@
+package webhooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Payload is the JSON body of every delivery.
+type Payload struct {
+	ID        string          `json:"id"`   // the delivery ID (also in Custos-Delivery-Id)
+	Type      string          `json:"type"` // the event type (also in Custos-Event)
+	CreatedAt time.Time       `json:"created_at"`
+	Org       string          `json:"org"` // the organization told
+	Data      json.RawMessage `json:"data"`
+}
+
+// Delivery states.
+const (
+	StatePending   = "pending"   // waiting for its first or next attempt
+	StateDelivered = "delivered" // an attempt got a 2xx answer
+	StateFailed    = "failed"    // Config.MaxAttempts attempts failed
+)
+
+// Delivery is one event sent to one webhook, with its attempts so far.
+type Delivery struct {
+	ID            string     `json:"id"`
+	Webhook       string     `json:"webhook"`
+	Event         string     `json:"event"`
+	CreatedAt     time.Time  `json:"created_at"`
+	State         string     `json:"state"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"` // while pending
+	Attempts      []Attempt  `json:"attempts"`
+}
+
+// Attempt is one POST of a delivery.
+type Attempt struct {
+	At         time.Time `json:"at"`
+	Status     int       `json:"status,omitempty"` // the HTTP status; 0 if there was no answer
+	Error      string    `json:"error,omitempty"`  // why there was no answer
+	DurationMS int64     `json:"duration_ms"`
+}
+
+// OK reports whether the attempt succeeded (a 2xx answer).
+func (a Attempt) OK() bool { return a.Status >= 200 && a.Status < 300 }
+
+// record is a delivery as kept in the outbox.
+type record struct {
+	Delivery
+	Org     string          `json:"org"`
+	Payload json.RawMessage `json:"payload"` // the exact body posted
+}
+
+// Publish queues event, with data as its payload's data, for each of org's
+// webhooks subscribed to it, and wakes Run. The deliveries are committed
+// before Publish returns, in one small write shared with concurrent
+// callers (bbolt Batch); an organization without such a webhook costs one
+// read. Publish implements api.Notifier: it reports failures to the log,
+// not to the caller, whose act has already happened.
+func (s *Service) Publish(org, event string, data any) {
+	n, err := s.publish(org, event, data)
+	if err != nil {
+		s.log.Error("webhooks: queueing event failed", "org", org, "event", event, "err", err)
+		return
+	}
+	if n > 0 {
+		s.wake()
+	}
+}
+
+func (s *Service) publish(org, event string, data any) (int, error) {
+	hooks, err := s.subscribed(org, event)
+	if err != nil || len(hooks) == 0 {
+		return 0, err
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return 0, fmt.Errorf("encoding %s data: %w", event, err)
+	}
+	now := s.now()
+	recs := make([]*record, len(hooks))
+	for i, h := range hooks {
+		if recs[i], err = newRecord(h, org, event, now, raw); err != nil {
+			return 0, err
+		}
+	}
+	// Batch may run this function twice: it writes the same keys and
+	// values each time.
+	return len(recs), s.db.Batch(func(tx *bolt.Tx) error {
+		for _, r := range recs {
+			if err := putRecord(tx, r); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bLog).Put(logKey(r.Webhook, r.CreatedAt, r.ID), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func newRecord(h *storedHook, org, event string, now time.Time, data json.RawMessage) (*record, error) {
+	id := newID()
+	body, err := json.Marshal(Payload{ID: id, Type: event, CreatedAt: now, Org: org, Data: data})
+	if err != nil {
+		return nil, err
+	}
+	return &record{
+		Delivery: Delivery{ID: id, Webhook: h.ID, Event: event, CreatedAt: now, State: StatePending, NextAttemptAt: &now, Attempts: []Attempt{}},
+		Org:      org, Payload: body,
+	}, nil
+}
+
+// subscribed returns org's webhooks that subscribe to event.
+func (s *Service) subscribed(org, event string) ([]*storedHook, error) {
+	var out []*storedHook
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, h := range hooksOf(tx, org) {
+			if slices.Contains(h.Events, event) {
+				out = append(out, h)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// putRecord writes r and keeps its outbox entry in step with its state.
+func putRecord(tx *bolt.Tx, r *record) error {
+	if r.NextAttemptAt != nil {
+		if err := tx.Bucket(bDue).Put(dueKey(*r.NextAttemptAt, r.ID), nil); err != nil {
+			return err
+		}
+	}
+	return putJSON(tx.Bucket(bDeliveries), []byte(r.ID), r)
+}
+
+// DefaultDeliveries is how many deliveries Deliveries returns.
+const DefaultDeliveries = 100
+
+// Deliveries returns the delivery log of one of org's webhooks, newest
+// first, at most limit entries (DefaultDeliveries if limit is not
+// positive). ErrNotFound if org has no webhook id.
+func (s *Service) Deliveries(org, id string, limit int) ([]Delivery, error) {
+	if limit <= 0 {
+		limit = DefaultDeliveries
+	}
+	out := []Delivery{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var h storedHook
+		if err := getHook(tx, org, id, &h); err != nil {
+			return err
+		}
+		prefix := []byte(id)
+		c := tx.Bucket(bLog).Cursor()
+		k, _ := c.Seek(append(bytes.Clone(prefix), bytes.Repeat([]byte{0xff}, 9)...)) // past every key of id
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
+			var r record
+			if err := getJSON(tx.Bucket(bDeliveries), k[idLen+8:], &r); err != nil {
+				return fmt.Errorf("webhooks: delivery log entry %x: %w", k, err)
+			}
+			out = append(out, r.Delivery)
+		}
+		return nil
+	})
+	return out, err
+}

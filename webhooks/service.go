@@ -1,0 +1,120 @@
+package webhooks
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Event types a webhook may subscribe to.
+const (
+	EventTimestamped = "evidence.timestamped"
+	EventAnchored    = "evidence.anchored"
+	EventShared      = "evidence.shared"
+)
+
+// Events lists the event types, in their canonical order.
+var Events = []string{EventTimestamped, EventAnchored, EventShared}
+
+// Defaults of Config.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultBackoff     = 30 * time.Second
+	DefaultMaxBackoff  = time.Hour
+	DefaultMaxAttempts = 8 // with DefaultBackoff: retries over about an hour
+	DefaultWorkers     = 4
+)
+
+// Config configures a Service.
+type Config struct {
+	// DB holds the webhooks and the outbox; required. It may be shared
+	// with other packages: the service uses buckets named "webhooks*".
+	DB *bolt.DB
+	// Client posts deliveries. The default has an overall Timeout,
+	// follows no redirects, uses no proxy and, unless AllowPrivate,
+	// connects to public addresses only. A Client given here is used as
+	// is (Timeout and AllowPrivate do not apply to it): give it a timeout.
+	Client *http.Client
+	// Timeout bounds one attempt of the default Client, from connecting
+	// to reading the answer (default DefaultTimeout).
+	Timeout time.Duration
+	// AllowPrivate accepts webhook URLs on loopback, private, link-local
+	// and other non-public addresses. Off by default, so that API clients
+	// cannot make the node probe its own network.
+	AllowPrivate bool
+	// Backoff is the delay before the first retry; each later retry
+	// waits twice as long as the one before, up to MaxBackoff, with ±25%
+	// jitter. Defaults: DefaultBackoff and DefaultMaxBackoff.
+	Backoff, MaxBackoff time.Duration
+	// MaxAttempts is how many attempts a delivery gets before it is marked
+	// failed (default DefaultMaxAttempts).
+	MaxAttempts int
+	// Workers is how many deliveries are attempted at once (default
+	// DefaultWorkers), so that one slow receiver does not hold up others.
+	Workers int
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Service keeps webhooks and delivers events to them.
+type Service struct {
+	cfg    Config
+	db     *bolt.DB
+	client *http.Client
+	log    *slog.Logger
+	kick   chan struct{} // wakes Run
+}
+
+// New validates cfg and prepares the service's buckets. Call Run to
+// deliver.
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.DB == nil:
+		return nil, errors.New("webhooks: Config.DB is required")
+	case cfg.Timeout < 0, cfg.Backoff < 0, cfg.MaxBackoff < 0, cfg.MaxAttempts < 0, cfg.Workers < 0:
+		return nil, errors.New("webhooks: Config.Timeout, Backoff, MaxBackoff, MaxAttempts and Workers must not be negative")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Backoff == 0 {
+		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = max(DefaultMaxBackoff, cfg.Backoff)
+	}
+	if cfg.MaxAttempts == 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	client := cfg.Client
+	if client == nil {
+		client = defaultClient(cfg.AllowPrivate, cfg.Timeout)
+	}
+	if err := initBuckets(cfg.DB); err != nil {
+		return nil, fmt.Errorf("webhooks: init store: %w", err)
+	}
+	return &Service{cfg: cfg, db: cfg.DB, client: client, log: cfg.Log, kick: make(chan struct{}, 1)}, nil
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// wake tells Run that a delivery may be due.
+func (s *Service) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,87 @@
+package webhooks
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bHooks      = []byte("webhooks")            // org ‖ "/" ‖ id → storedHook JSON
+	bDeliveries = []byte("webhooks.deliveries") // delivery id → record JSON
+	bDue        = []byte("webhooks.due")        // due time(8, unix ns) ‖ delivery id → ∅: the outbox
+	bLog        = []byte("webhooks.log")        // webhook id ‖ created(8, unix ns) ‖ delivery id → ∅
+)
+
+func initBuckets(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bHooks, bDeliveries, bDue, bLog} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func hookKey(org, id string) []byte { return []byte(org + "/" + id) }
+
+func dueKey(t time.Time, id string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())), id...)
+}
+
+func logKey(hook string, created time.Time, id string) []byte {
+	return append(binary.BigEndian.AppendUint64([]byte(hook), uint64(created.UnixNano())), id...)
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}
+
+// getJSON decodes the value at key into v; json.Unmarshal copies, so v is
+// safe to use after the transaction.
+func getJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw := b.Get(key)
+	if raw == nil {
+		return ErrNotFound
+	}
+	return json.Unmarshal(raw, v)
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// idLen is the length of webhook and delivery IDs.
+const idLen = 26
+
+// newID returns a fresh, unguessable ID: 128 random bits in lowercase
+// base32, like Custos's other IDs.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
+	return idEncoding.EncodeToString(b[:])
+}
+
+// newSecret returns a webhook secret: 32 random bytes in base64url.
+func newSecret() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// validID reports whether id could be an ID made by newID.
+func validID(id string) bool {
+	if len(id) != idLen {
+		return false
+	}
+	_, err := idEncoding.DecodeString(id)
+	return err == nil
+}

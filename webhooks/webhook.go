@@ -1,0 +1,220 @@
+package webhooks
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Webhook is a URL registered by an organization to receive some events.
+// Its secret is not part of it: it is shown once, by Create.
+type Webhook struct {
+	ID        string    `json:"id"`
+	Org       string    `json:"org"`
+	URL       string    `json:"url"`
+	Events    []string  `json:"events"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"` // the creating actor, "<org id>:<key id>"
+}
+
+// storedHook is a webhook as kept: with its secret, which signs deliveries.
+type storedHook struct {
+	Webhook
+	Secret string `json:"secret"`
+}
+
+// Input creates a webhook.
+type Input struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
+// Limits on webhooks.
+const (
+	MaxPerOrg = 20   // webhooks of one organization
+	MaxURLLen = 2048 // bytes of a webhook URL
+)
+
+// Create registers a webhook of org, created by actor, and returns it with
+// its secret. The secret is returned this once and never again. Bad input
+// wraps ErrBadInput.
+func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) {
+	if org == "" || strings.Contains(org, "/") {
+		return nil, "", fmt.Errorf("%w: organization %q", ErrBadInput, org)
+	}
+	if err := s.checkURL(in.URL); err != nil {
+		return nil, "", err
+	}
+	events, err := checkEvents(in.Events)
+	if err != nil {
+		return nil, "", err
+	}
+	h := &storedHook{
+		Webhook: Webhook{ID: newID(), Org: org, URL: in.URL, Events: events, CreatedAt: s.now(), CreatedBy: actor},
+		Secret:  newSecret(),
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if n := len(hooksOf(tx, org)); n >= MaxPerOrg {
+			return fmt.Errorf("%w: an organization has at most %d webhooks", ErrBadInput, MaxPerOrg)
+		}
+		return putJSON(tx.Bucket(bHooks), hookKey(org, h.ID), h)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	w := h.Webhook
+	return &w, h.Secret, nil
+}
+
+// checkURL accepts an absolute http or https URL without credentials or
+// fragment. Without Config.AllowPrivate, an IP literal must be public and
+// "localhost" is refused (names are checked again when connecting).
+func (s *Service) checkURL(raw string) error {
+	bad := func(why string) error { return fmt.Errorf("%w: url %s", ErrBadInput, why) }
+	if len(raw) > MaxURLLen {
+		return bad(fmt.Sprintf("is longer than %d bytes", MaxURLLen))
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return bad("does not parse")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("must start with http:// or https://")
+	case u.Host == "" || u.Hostname() == "":
+		return bad("has no host")
+	case u.User != nil:
+		return bad("must not carry credentials (user:password@); use the signature to authenticate Custos")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return bad("must not have a fragment")
+	}
+	if s.cfg.AllowPrivate {
+		return nil
+	}
+	host := u.Hostname()
+	if a, err := netip.ParseAddr(host); err == nil && !public(a) {
+		return bad("points to a non-public address")
+	}
+	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return bad("points to localhost")
+	}
+	return nil
+}
+
+// checkEvents accepts a non-empty subset of Events, in any order, and
+// returns it in canonical order without repeats.
+func checkEvents(events []string) ([]string, error) {
+	if len(events) == 0 {
+		return nil, fmt.Errorf("%w: events: give at least one of %s", ErrBadInput, strings.Join(Events, ", "))
+	}
+	for _, e := range events {
+		if !slices.Contains(Events, e) {
+			return nil, fmt.Errorf("%w: events: %q is not one of %s", ErrBadInput, e, strings.Join(Events, ", "))
+		}
+	}
+	var out []string
+	for _, e := range Events {
+		if slices.Contains(events, e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// List returns org's webhooks, oldest first.
+func (s *Service) List(org string) ([]Webhook, error) {
+	var hooks []*storedHook
+	err := s.db.View(func(tx *bolt.Tx) error {
+		hooks = hooksOf(tx, org)
+		return nil
+	})
+	out := make([]Webhook, 0, len(hooks))
+	for _, h := range hooks {
+		out = append(out, h.Webhook)
+	}
+	slices.SortFunc(out, func(a, b Webhook) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, err
+}
+
+// Get returns one of org's webhooks; ErrNotFound if org has none with id.
+func (s *Service) Get(org, id string) (*Webhook, error) {
+	var h storedHook
+	err := s.db.View(func(tx *bolt.Tx) error { return getHook(tx, org, id, &h) })
+	if err != nil {
+		return nil, err
+	}
+	return &h.Webhook, nil
+}
+
+// Delete removes one of org's webhooks with its delivery log; pending
+// deliveries to it are not made. ErrNotFound if org has no webhook id
+// (another organization's webhook is not found either).
+func (s *Service) Delete(org, id string) (*Webhook, error) {
+	var h storedHook
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := getHook(tx, org, id, &h); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bHooks).Delete(hookKey(org, id)); err != nil {
+			return err
+		}
+		return dropLog(tx, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &h.Webhook, nil
+}
+
+func getHook(tx *bolt.Tx, org, id string, h *storedHook) error {
+	if !validID(id) || org == "" {
+		return ErrNotFound
+	}
+	return getJSON(tx.Bucket(bHooks), hookKey(org, id), h)
+}
+
+// hooksOf returns org's webhooks, in key order. A value that does not
+// decode is skipped (and cannot be: only this package writes them).
+func hooksOf(tx *bolt.Tx, org string) []*storedHook {
+	var out []*storedHook
+	prefix := hookKey(org, "")
+	c := tx.Bucket(bHooks).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		var h storedHook
+		if getJSON(tx.Bucket(bHooks), k, &h) == nil {
+			out = append(out, &h)
+		}
+	}
+	return out
+}
+
+// dropLog deletes every delivery of webhook id, pending or done.
+func dropLog(tx *bolt.Tx, id string) error {
+	logs, dels := tx.Bucket(bLog), tx.Bucket(bDeliveries)
+	var keys [][]byte
+	c := logs.Cursor()
+	for k, _ := c.Seek([]byte(id)); k != nil && bytes.HasPrefix(k, []byte(id)); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		did := string(k[idLen+8:])
+		var r record
+		if err := getJSON(dels, []byte(did), &r); err == nil && r.NextAttemptAt != nil {
+			if err := tx.Bucket(bDue).Delete(dueKey(*r.NextAttemptAt, did)); err != nil {
+				return err
+			}
+		}
+		if err := dels.Delete([]byte(did)); err != nil {
+			return err
+		}
+		if err := logs.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

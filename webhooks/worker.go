@@ -1,0 +1,202 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Run delivers the outbox until ctx is done: first whatever was pending
+// when the node stopped, then each delivery as Publish queues it or its
+// retry falls due, up to Config.Workers at a time. It returns once the
+// attempts under way have ended; an attempt cut short by ctx is made again
+// at the next Run.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	inflight := map[string]bool{}
+	done := make(chan string, s.cfg.Workers) // never blocks: at most Workers in flight
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		due, next, err := s.due(inflight, s.cfg.Workers-len(inflight))
+		if err != nil {
+			s.log.Error("webhooks: reading the outbox", "err", err)
+			next = s.now().Add(time.Second)
+		}
+		for _, id := range due {
+			inflight[id] = true
+			wg.Go(func() {
+				s.attempt(ctx, id)
+				done <- id
+			})
+		}
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(next.Sub(s.now()), 0)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-done:
+			delete(inflight, id)
+		case <-s.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+// due returns up to room deliveries whose time has come and that are not
+// in flight, and the time the next one falls due (zero if none is known).
+func (s *Service) due(inflight map[string]bool, room int) (ids []string, next time.Time, err error) {
+	now := s.now().UnixNano()
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bDue).Cursor()
+		for k, _ := c.First(); k != nil && len(ids) < room; k, _ = c.Next() {
+			if at := int64(binary.BigEndian.Uint64(k)); at > now {
+				next = time.Unix(0, at)
+				return nil
+			}
+			if id := string(k[8:]); !inflight[id] {
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	return ids, next, err
+}
+
+// attempt makes one attempt of a delivery and records it.
+func (s *Service) attempt(ctx context.Context, id string) {
+	r, h, err := s.load(id)
+	if errors.Is(err, ErrNotFound) {
+		return // done, or its webhook was deleted, meanwhile
+	}
+	if err != nil {
+		s.log.Error("webhooks: loading a delivery", "delivery", id, "err", err)
+		return
+	}
+	a := s.post(ctx, h, r)
+	if ctx.Err() != nil && a.Status == 0 {
+		return // shutting down: try again at the next Run
+	}
+	state, err := s.record(id, a)
+	if err != nil {
+		s.log.Error("webhooks: recording an attempt", "delivery", id, "err", err)
+		return
+	}
+	s.log.Info("webhook attempt", "delivery", id, "webhook", h.ID, "event", r.Event,
+		"attempt", len(r.Attempts)+1, "status", a.Status, "err", a.Error, "duration_ms", a.DurationMS, "state", state)
+}
+
+// load returns a delivery and its webhook. A delivery whose webhook is gone
+// is dropped, and reported as ErrNotFound.
+func (s *Service) load(id string) (*record, *storedHook, error) {
+	var r record
+	var h storedHook
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if err := getJSON(tx.Bucket(bDeliveries), []byte(id), &r); err != nil {
+			return err
+		}
+		return getHook(tx, r.Org, r.Webhook, &h)
+	})
+	if errors.Is(err, ErrNotFound) && r.ID != "" {
+		// The webhook was deleted after Publish read it.
+		err = errors.Join(ErrNotFound, s.db.Update(func(tx *bolt.Tx) error { return dropLog(tx, r.Webhook) }))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.State != StatePending {
+		return nil, nil, ErrNotFound
+	}
+	return &r, &h, nil
+}
+
+// maxResponse is how much of an answer's body is read (and discarded), so
+// that the connection can be reused.
+const maxResponse = 64 << 10
+
+// post makes one signed POST of r's payload to h.
+func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt) {
+	start := s.cfg.Now()
+	a.At = start.UTC()
+	defer func() { a.DurationMS = s.cfg.Now().Sub(start).Milliseconds() }()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(r.Payload))
+	if err != nil {
+		a.Error = err.Error()
+		return a
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Custos-Webhooks/1")
+	req.Header.Set(HeaderWebhookID, h.ID)
+	req.Header.Set(HeaderDeliveryID, r.ID)
+	req.Header.Set(HeaderEvent, r.Event)
+	req.Header.Set(HeaderSignature, Sign(h.Secret, start, r.Payload))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		a.Error = err.Error()
+		return a
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
+	resp.Body.Close()
+	a.Status = resp.StatusCode
+	return a
+}
+
+// record appends a to the delivery's attempts and moves it on: delivered,
+// failed after MaxAttempts, or due again after a backoff. It returns the
+// new state.
+func (s *Service) record(id string, a Attempt) (string, error) {
+	var state string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var r record
+		if err := getJSON(tx.Bucket(bDeliveries), []byte(id), &r); err != nil {
+			return err
+		}
+		if r.State != StatePending || r.NextAttemptAt == nil {
+			return nil // recorded already
+		}
+		if err := tx.Bucket(bDue).Delete(dueKey(*r.NextAttemptAt, id)); err != nil {
+			return err
+		}
+		r.Attempts = append(r.Attempts, a)
+		r.NextAttemptAt = nil
+		switch {
+		case a.OK():
+			r.State = StateDelivered
+		case len(r.Attempts) >= s.cfg.MaxAttempts:
+			r.State = StateFailed
+		default:
+			next := s.now().Add(s.backoff(len(r.Attempts)))
+			r.NextAttemptAt = &next
+		}
+		state = r.State
+		return putRecord(tx, &r)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return "dropped", nil // its webhook was deleted during the attempt
+	}
+	return state, err
+}
+
+// backoff is the delay after the n-th failed attempt (n ≥ 1): Backoff
+// doubled n-1 times, at most MaxBackoff, then ±25% jitter so that many
+// deliveries failing together do not retry together.
+func (s *Service) backoff(n int) time.Duration {
+	d := s.cfg.Backoff
+	for i := 1; i < n && d < s.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, s.cfg.MaxBackoff)
+	return time.Duration(float64(d) * (0.75 + rand.Float64()/2))
+}
