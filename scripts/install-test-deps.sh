@@ -3,6 +3,7 @@
 #   openssl  (outside checker of RFC 3161 tokens)  — Debian package
 #   minio    (real S3 server with Object Lock)      — go install, cached in $(go env GOPATH)/bin
 #   chromium (the court's web page, end to end)     — Debian package, with fonts-noto-cjk for Chinese
+#   pdfsig, certutil, WenQuanYi (signed PDF certificates) — poppler-utils, libnss3-tools, fonts-wqy-microhei
 set -euo pipefail
 export GOTOOLCHAIN=auto
 gobin="$(go env GOPATH)/bin"
@@ -11,6 +12,9 @@ apt_missing=()
 command -v openssl >/dev/null || apt_missing+=(openssl)
 command -v chromium >/dev/null || apt_missing+=(chromium)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || apt_missing+=(fonts-noto-cjk)
+command -v pdfsig >/dev/null || apt_missing+=(poppler-utils)
+command -v certutil >/dev/null || apt_missing+=(libnss3-tools)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_missing+=(fonts-wqy-microhei)
 if ((${#apt_missing[@]})); then
   echo "installing with apt-get: ${apt_missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

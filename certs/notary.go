@@ -1,0 +1,66 @@
+package certs
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"time"
+)
+
+// NotaryValidity is the validity period of a notary's document-signing
+// certificate.
+const NotaryValidity = 3 * 365 * 24 * time.Hour
+
+// IssueNotary issues a notary's document-signing certificate, the one that
+// signs notarial and registration certificates as PAdES signatures:
+// CN=name, O and OU from the organization CA, 3 years (clamped to the CA),
+// random serial, a new ECDSA P-256 key.
+//
+// Key usage is digitalSignature and contentCommitment (non-repudiation): a
+// signature by this key commits the notary to the document's content.
+// Extended key usage is emailProtection only, non-critical. NSS, which
+// poppler's pdfsig uses, verifies a PDF signer's certificate for
+// certificateUsageEmailSigner: it requires digitalSignature (or
+// nonRepudiation) and, when an extended key usage extension is present,
+// emailProtection in it. Adobe Acrobat also accepts emailProtection for
+// document signing. Limiting the key to it keeps it from serving TLS or
+// code signing.
+//
+// a must be an organization CA of kind KindNotary.
+func (a *Authority) IssueNotary(name string, now time.Time) (*Leaf, error) {
+	if name == "" {
+		return nil, fmt.Errorf("certs: notary: empty name")
+	}
+	if !a.Cert.IsCA || len(a.Cert.Subject.Organization) == 0 {
+		return nil, fmt.Errorf("%w: %q is not an organization CA", ErrNotCA, a.Cert.Subject)
+	}
+	if ou := a.Cert.Subject.OrganizationalUnit; len(ou) != 1 || ou[0] != KindNotary {
+		return nil, fmt.Errorf("%w: %q is not a notary organization's CA", ErrKind, a.Cert.Subject)
+	}
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	serial, err := newSerial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			CommonName:         name,
+			Organization:       a.Cert.Subject.Organization,
+			OrganizationalUnit: a.Cert.Subject.OrganizationalUnit,
+		},
+		NotBefore:             now.Add(-backdate).UTC(),
+		NotAfter:              a.clamp(now.Add(NotaryValidity)).UTC(),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		BasicConstraintsValid: true,
+	}
+	cert, err := create(tmpl, a.Cert, key.Public(), a.Signer)
+	if err != nil {
+		return nil, err
+	}
+	return &Leaf{Cert: cert, Signer: key, Chain: a.chainBelow()}, nil
+}

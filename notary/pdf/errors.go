@@ -1,0 +1,73 @@
+package pdf
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrFont reports a font file that cannot be read or used: not
+	// TrueType, a face index out of range, or a truncated table directory.
+	ErrFont = errors.New("pdf: unusable font")
+
+	// ErrDocument reports a Document that cannot be rendered, such as one
+	// without a title or with two attachments of the same name.
+	ErrDocument = errors.New("pdf: invalid document")
+
+	// ErrMalformed reports PDF bytes that this package cannot parse: no
+	// cross-reference table, a broken object, an unresolved reference.
+	ErrMalformed = errors.New("pdf: malformed PDF")
+
+	// ErrUnsupported reports a well-formed PDF that uses a feature this
+	// package does not implement, such as encryption.
+	ErrUnsupported = errors.New("pdf: unsupported PDF feature")
+
+	// ErrSignOptions reports invalid SignOptions.
+	ErrSignOptions = errors.New("pdf: invalid sign options")
+
+	// ErrNoSignature reports a PDF with no signature covering the whole
+	// file: it is unsigned, or bytes were appended after the signature.
+	ErrNoSignature = errors.New("pdf: no signature covers the whole document")
+
+	// ErrByteRange reports a /ByteRange that does not cover exactly the
+	// whole file but the /Contents value.
+	ErrByteRange = errors.New("pdf: bad signature byte range")
+
+	// ErrCMS reports a /Contents value that is not a CMS SignedData of the
+	// form PAdES baseline signatures use (ETSI EN 319 142-1).
+	ErrCMS = errors.New("pdf: bad CMS signature")
+
+	// ErrDigest reports signed bytes whose digest is not the one signed:
+	// the document was changed after signing.
+	ErrDigest = errors.New("pdf: document digest mismatch")
+
+	// ErrSignature reports a CMS signature value that does not verify
+	// with the signer's certificate.
+	ErrSignature = errors.New("pdf: invalid signature value")
+
+	// ErrTimestamp reports a missing or invalid signature time-stamp.
+	ErrTimestamp = errors.New("pdf: bad signature time-stamp")
+
+	// ErrUntrusted reports a signer certificate that does not chain to the
+	// trusted roots at the time of the signature time-stamp, or is not fit
+	// for document signing.
+	ErrUntrusted = errors.New("pdf: signer not trusted")
+)
+
+// VerifyError reports the step of Verify that failed. Err wraps one of the
+// sentinel errors above; Want and Got, when set, are the expected and the
+// computed values, as a court reads them.
+type VerifyError struct {
+	Step      string
+	Want, Got string
+	Err       error
+}
+
+func (e *VerifyError) Error() string {
+	if e.Want != "" || e.Got != "" {
+		return fmt.Sprintf("pdf: verify %s: %v: want %s, got %s", e.Step, e.Err, e.Want, e.Got)
+	}
+	return fmt.Sprintf("pdf: verify %s: %v", e.Step, e.Err)
+}
+
+func (e *VerifyError) Unwrap() error { return e.Err }

@@ -1,0 +1,29 @@
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+)
+
+// FuzzVerify checks that Verify never panics on mutated PDFs and never
+// accepts anything but the signed bytes themselves.
+func FuzzVerify(f *testing.F) {
+	p := newTestPKI(f, time.Now())
+	signed, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(signed)
+	f.Add(minimalXrefStreamPDF())
+	f.Add(signed[:len(signed)/2])
+	f.Add(bytes.ReplaceAll(signed, []byte("/Prev"), []byte("/Prex")))
+	f.Add([]byte("%PDF-1.7\nxref\n0 1\n0000000000 65535 f \ntrailer\n<</Size 1 /Root 1 0 R>>\nstartxref\n9\n%%EOF\n"))
+	f.Add([]byte("%PDF-1.7\n1 0 obj\n<</A [[[[[[1 0 R]]]]]]>>\nendobj\nstartxref\n9\n%%EOF"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := Verify(b, p.roots); err == nil && !bytes.Equal(b, signed) {
+			t.Errorf("Verify accepted %d bytes that are not the signed document", len(b))
+		}
+	})
+}

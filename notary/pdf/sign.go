@@ -1,0 +1,337 @@
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/notary"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// Stamper obtains RFC 3161 time-stamps: *notary.TSA (built-in) and
+// *notary.Client (a remote TSA) both are one.
+type Stamper interface {
+	Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*notary.Token, error)
+}
+
+// SignOptions says who signs, and with which time-stamping authority.
+type SignOptions struct {
+	// Signer holds the private key of Certificate: in memory, an HSM or a
+	// KMS. Required.
+	Signer crypto.Signer
+	// Certificate is the signer's document-signing certificate (see
+	// certs.Authority.IssueNotary). Required.
+	Certificate *x509.Certificate
+	// Chain holds Certificate's issuers, issuer first, embedded in the
+	// signature so that it verifies with nothing but the root.
+	Chain []*x509.Certificate
+	// TSA time-stamps the signature value (PAdES B-T). Required.
+	TSA Stamper
+	// Reason, Location and ContactInfo go in the signature dictionary.
+	Reason, Location, ContactInfo string
+	// Time is the claimed signing time, the dictionary's /M. The trusted
+	// time is the time-stamp's. Default: time.Now.
+	Time time.Time
+}
+
+func (o *SignOptions) check() error {
+	switch {
+	case o.Signer == nil || o.Certificate == nil:
+		return fmt.Errorf("%w: Signer and Certificate are required", ErrSignOptions)
+	case o.TSA == nil:
+		return fmt.Errorf("%w: TSA is required for a PAdES B-T signature", ErrSignOptions)
+	case !certs.SameKey(o.Certificate, o.Signer):
+		return fmt.Errorf("%w: Signer does not hold the key of Certificate", ErrSignOptions)
+	}
+	return nil
+}
+
+// estimatedTokenSize is room reserved for the time-stamp token before it
+// is known; Sign retries once with the exact size if it was too little.
+const estimatedTokenSize = 6 << 10
+
+// byteRangeWidth is the room for "[0 a b c]", padded with spaces.
+const byteRangeWidth = 3 + 3*11 + 1
+
+// Sign appends to pdf an incremental update holding a PAdES baseline B-T
+// signature (ETSI EN 319 142-1; ISO 32000-2 §12.8): an invisible signature
+// field on the first page, in the catalog's /AcroForm, and a signature
+// dictionary (/SubFilter /ETSI.CAdES.detached) whose /ByteRange covers the
+// whole resulting file but its /Contents, a detached CMS SignedData over
+// those bytes with an RFC 3161 signature time-stamp.
+func Sign(ctx context.Context, pdf []byte, opts SignOptions) ([]byte, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	alg, err := algorithmFor(opts.Certificate.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Time.IsZero() {
+		opts.Time = time.Now()
+	}
+	size := 4096 + estimatedTokenSize
+	for _, c := range append([]*x509.Certificate{opts.Certificate}, opts.Chain...) {
+		size += len(c.Raw)
+	}
+	out, need, err := signOnce(ctx, pdf, &opts, alg, size)
+	if err == nil && out == nil {
+		out, _, err = signOnce(ctx, pdf, &opts, alg, need+512)
+	}
+	if err == nil && out == nil {
+		return nil, fmt.Errorf("pdf: sign: signature of %d bytes does not fit", need)
+	}
+	return out, err
+}
+
+// signOnce signs with room for a CMS of size bytes. If the CMS needs more,
+// it returns nil and the size needed.
+func signOnce(ctx context.Context, pdf []byte, opts *SignOptions, alg algorithm, size int) ([]byte, int, error) {
+	out, contents, err := prepare(pdf, opts, size)
+	if err != nil {
+		return nil, 0, err
+	}
+	h := alg.hash.New()
+	h.Write(out[:contents.start])
+	h.Write(out[contents.end:])
+	s, err := sign(opts.Signer, opts.Certificate, opts.Chain, h.Sum(nil), alg)
+	if err != nil {
+		return nil, 0, err
+	}
+	token, err := stamp(ctx, opts.TSA, s.sig)
+	if err != nil {
+		return nil, 0, err
+	}
+	cms, err := s.encode(token)
+	if err != nil {
+		return nil, 0, fmt.Errorf("pdf: encode CMS: %w", err)
+	}
+	if len(cms) > size {
+		return nil, len(cms), nil
+	}
+	hex.Encode(out[contents.start+1:], cms)
+	return out, 0, nil
+}
+
+// stamp obtains the signature time-stamp: an RFC 3161 token over the
+// SHA-256 of the signature value (RFC 3161 Appendix A), returned as the
+// DER TimeStampToken (a ContentInfo) taken out of the TimeStampResp.
+func stamp(ctx context.Context, tsa Stamper, sig []byte) ([]byte, error) {
+	d := sha256.Sum256(sig)
+	tok, err := tsa.Stamp(ctx, crypto.SHA256, d[:])
+	if err != nil {
+		return nil, fmt.Errorf("pdf: signature time-stamp: %w", err)
+	}
+	token, err := tokenOf(tok.Reply)
+	if err != nil {
+		return nil, fmt.Errorf("pdf: signature time-stamp: %w", err)
+	}
+	return token, nil
+}
+
+// tokenOf returns the timeStampToken of a granted RFC 3161 §2.4.2
+// TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken }.
+func tokenOf(reply []byte) ([]byte, error) {
+	in := cryptobyte.String(reply)
+	var resp, status cryptobyte.String
+	var token cryptobyte.String
+	var code int64
+	if !in.ReadASN1(&resp, cbasn1.SEQUENCE) || !in.Empty() || !resp.ReadASN1(&status, cbasn1.SEQUENCE) ||
+		!status.ReadASN1Int64WithTag(&code, cbasn1.INTEGER) {
+		return nil, fmt.Errorf("%w: not a TimeStampResp", ErrTimestamp)
+	}
+	if code != 0 && code != 1 {
+		return nil, fmt.Errorf("%w: time-stamp not granted (status %d)", ErrTimestamp, code)
+	}
+	if !resp.ReadASN1Element(&token, cbasn1.SEQUENCE) || !resp.Empty() {
+		return nil, fmt.Errorf("%w: granted reply without a token", ErrTimestamp)
+	}
+	return token, nil
+}
+
+// span locates the /Contents hex string in the file: out[start] is '<',
+// out[end-1] is '>'.
+type span struct{ start, end int }
+
+// prepare writes the incremental update with a /Contents placeholder of
+// size bytes and its /ByteRange filled in.
+func prepare(pdf []byte, opts *SignOptions, size int) ([]byte, span, error) {
+	f, err := parseFile(pdf)
+	if err != nil {
+		return nil, span{}, err
+	}
+	u, err := newUpdate(f)
+	if err != nil {
+		return nil, span{}, err
+	}
+	sigNum := u.add()
+	if err := addField(f, u, sigNum); err != nil {
+		return nil, span{}, err
+	}
+	u.objs[sigNum] = signatureDict(opts, size)
+	out, offsets := u.bytes()
+	c, err := locate(out, offsets[sigNum])
+	if err != nil {
+		return nil, span{}, err
+	}
+	br := fmt.Sprintf("[0 %d %d %d]", c.start, c.end, len(out)-c.end)
+	at := bytes.Index(out[offsets[sigNum]:], []byte("/ByteRange ")) + int(offsets[sigNum]) + len("/ByteRange ")
+	copy(out[at:at+byteRangeWidth], br+string(bytes.Repeat([]byte(" "), byteRangeWidth-len(br))))
+	return out, c, nil
+}
+
+// signatureDict is the signature dictionary (ISO 32000-1 §12.8.1, Table
+// 252) with placeholders: the /ByteRange of byteRangeWidth spaces and a
+// /Contents of size zero bytes.
+func signatureDict(opts *SignOptions, size int) []byte {
+	var b bytes.Buffer
+	b.WriteString("<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
+	d := newDict()
+	d.set("M", str{b: []byte(pdfDate(opts.Time)), start: -1})
+	for _, kv := range []struct {
+		k name
+		v string
+	}{{"Reason", opts.Reason}, {"Location", opts.Location}, {"ContactInfo", opts.ContactInfo}} {
+		if kv.v != "" {
+			d.set(kv.k, textString(kv.v))
+		}
+	}
+	for _, k := range d.keys {
+		b.WriteByte(' ')
+		writeName(&b, k)
+		b.WriteByte(' ')
+		writeObject(&b, d.m[k])
+	}
+	b.WriteString(" /ByteRange ")
+	b.Write(bytes.Repeat([]byte(" "), byteRangeWidth))
+	b.WriteString(" /Contents <")
+	b.Write(bytes.Repeat([]byte("0"), 2*size))
+	b.WriteString(">>>")
+	return b.Bytes()
+}
+
+// locate finds the /Contents placeholder of the signature dictionary
+// written at off.
+func locate(out []byte, off int64) (span, error) {
+	i := bytes.Index(out[off:], []byte("/Contents <"))
+	if i < 0 {
+		return span{}, fmt.Errorf("pdf: sign: lost the /Contents placeholder")
+	}
+	start := int(off) + i + len("/Contents ")
+	end := bytes.IndexByte(out[start:], '>')
+	return span{start: start, end: start + end + 1}, nil
+}
+
+// addField adds the signature field and its widget (one object, ISO
+// 32000-1 §12.7.3.1) to the catalog's /AcroForm and the first page's
+// /Annots, with /V sigNum.
+func addField(f *file, u *update, sigNum int) error {
+	root, ok := f.trailer.get("Root").(ref)
+	if !ok {
+		return fmt.Errorf("%w: trailer /Root is not a reference", ErrMalformed)
+	}
+	catalog, err := f.dictOf(root)
+	if err != nil {
+		return err
+	}
+	page, err := firstPage(f, catalog)
+	if err != nil {
+		return err
+	}
+	form, formRef, err := acroForm(f, catalog)
+	if err != nil {
+		return err
+	}
+	fields, err := f.resolve(form.get("Fields"))
+	if err != nil {
+		return err
+	}
+	fieldList, _ := fields.(array)
+	widget := u.add()
+	w := newDict()
+	w.set("Type", name("Annot"))
+	w.set("Subtype", name("Widget"))
+	w.set("FT", name("Sig"))
+	w.set("T", textString("Signature"+strconv.Itoa(len(fieldList)+1)))
+	w.set("V", ref{num: sigNum})
+	w.set("F", 132) // Print | Locked
+	w.set("Rect", array{0, 0, 0, 0})
+	w.set("P", page)
+	u.set(widget, w)
+
+	form.set("Fields", append(append(array{}, fieldList...), ref{num: widget}))
+	form.set("SigFlags", 3) // SignaturesExist | AppendOnly
+	cat := catalog.clone()
+	if formRef.num > 0 {
+		u.set(formRef.num, form)
+	} else {
+		cat.set("AcroForm", form)
+	}
+	u.set(root.num, cat)
+	return addAnnot(f, u, page, ref{num: widget})
+}
+
+// acroForm returns a copy of the catalog's interactive form dictionary, and
+// its reference when it is an indirect object.
+func acroForm(f *file, catalog *dict) (*dict, ref, error) {
+	o := catalog.get("AcroForm")
+	if o == nil {
+		return newDict(), ref{}, nil
+	}
+	d, err := f.dictOf(o)
+	if err != nil {
+		return nil, ref{}, err
+	}
+	r, _ := o.(ref)
+	return d.clone(), r, nil
+}
+
+// firstPage descends the page tree (ISO 32000-1 §7.7.3) to the first page.
+func firstPage(f *file, catalog *dict) (ref, error) {
+	node, ok := catalog.get("Pages").(ref)
+	for depth := 0; ok && depth < maxDepth; depth++ {
+		d, err := f.dictOf(node)
+		if err != nil {
+			return ref{}, err
+		}
+		if d.get("Type") == name("Page") {
+			return node, nil
+		}
+		kids, err := f.resolve(d.get("Kids"))
+		if err != nil {
+			return ref{}, err
+		}
+		a, isArray := kids.(array)
+		if !isArray || len(a) == 0 {
+			break
+		}
+		node, ok = a[0].(ref)
+	}
+	return ref{}, fmt.Errorf("%w: no first page", ErrMalformed)
+}
+
+// addAnnot rewrites page with annot added to its /Annots.
+func addAnnot(f *file, u *update, page, annot ref) error {
+	d, err := f.dictOf(page)
+	if err != nil {
+		return err
+	}
+	d = d.clone()
+	annots, err := f.resolve(d.get("Annots"))
+	if err != nil {
+		return err
+	}
+	list, _ := annots.(array)
+	d.set("Annots", append(append(array{}, list...), annot))
+	u.set(page.num, d)
+	return nil
+}

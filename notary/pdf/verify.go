@@ -1,0 +1,336 @@
+package pdf
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
+	"fmt"
+	"time"
+
+	"github.com/custos-project/custos/notary"
+	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// Signature is a verified PAdES signature.
+type Signature struct {
+	// Signer is the signer's certificate; Chain is the verified chain from
+	// it to a trusted root, Signer first.
+	Signer *x509.Certificate
+	Chain  []*x509.Certificate
+	// Time is the trusted signing time: the genTime of the signature
+	// time-stamp, at which Chain was verified.
+	Time time.Time
+	// Timestamp is the parsed signature time-stamp token.
+	Timestamp *timestamp.Timestamp
+	// ClaimedTime is the signer's own claim (/M); zero if absent.
+	ClaimedTime                   time.Time
+	Reason, Location, ContactInfo string
+	// ByteRange is the signed part of the file: all of it but /Contents.
+	ByteRange [4]int64
+}
+
+// Verify checks the signature of pdf that covers the whole file, offline,
+// in these steps:
+//
+//  1. find: a signature field whose signature dictionary is a
+//     /ETSI.CAdES.detached one and whose /ByteRange ends at the end of the
+//     file (a byte appended after it fails here);
+//  2. byteRange: the /ByteRange is [0 a b c] with a the offset of that
+//     dictionary's own /Contents hex string, b the offset just after it,
+//     and b+c the file's length: everything but the signature is signed;
+//  3. cms: /Contents is a strict detached CMS SignedData with one signer
+//     (ETSI EN 319 142-1 §6.3: no signing-time attribute);
+//  4. digest: its message-digest attribute is the digest of the signed
+//     bytes;
+//  5. signature: the signature value verifies with the embedded signer
+//     certificate, which the signing-certificate-v2 attribute names;
+//  6. timestamp: the id-aa-timeStampToken attribute is an RFC 3161 token
+//     over the signature value from a TSA trusted by roots (notary.Check);
+//  7. chain: the signer certificate chains to roots AT THE TIME-STAMP'S
+//     TIME, with key usage digitalSignature or contentCommitment and
+//     extended key usage emailProtection, as NSS (pdfsig) requires.
+//
+// Failures are *VerifyError naming the step.
+func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
+	sd, sig, err := findSignature(pdf)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkByteRange(pdf, sd, sig); err != nil {
+		return nil, err
+	}
+	cms, err := parseSignedData(sd.contents.b)
+	if err != nil {
+		return nil, &VerifyError{Step: "cms", Err: err}
+	}
+	if err := checkDigest(pdf, sig.ByteRange, cms); err != nil {
+		return nil, err
+	}
+	if sig.Signer, err = checkSignature(cms); err != nil {
+		return nil, err
+	}
+	if sig.Timestamp, err = checkTimestamp(cms, roots); err != nil {
+		return nil, err
+	}
+	sig.Time = sig.Timestamp.Time
+	if sig.Chain, err = checkChain(sig.Signer, cms.certs, roots, sig.Time); err != nil {
+		return nil, err
+	}
+	return sig, nil
+}
+
+// sigDict is what findSignature reads from a signature dictionary.
+type sigDict struct {
+	contents str
+}
+
+func findSignature(pdf []byte) (*sigDict, *Signature, error) {
+	fail := func(err error) (*sigDict, *Signature, error) {
+		return nil, nil, &VerifyError{Step: "find", Err: err}
+	}
+	f, err := parseFile(pdf)
+	if err != nil {
+		return fail(err)
+	}
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		return fail(err)
+	}
+	form, _, err := acroForm(f, catalog)
+	if err != nil {
+		return fail(err)
+	}
+	fields, err := f.resolve(form.get("Fields"))
+	if err != nil {
+		return fail(err)
+	}
+	list, _ := fields.(array)
+	for _, fieldRef := range list {
+		field, err := f.dictOf(fieldRef)
+		if err != nil || field.get("FT") != name("Sig") {
+			continue
+		}
+		v, err := f.dictOf(field.get("V"))
+		if err != nil {
+			continue
+		}
+		if sd, sig, ok := readSigDict(v, len(pdf)); ok {
+			return sd, sig, nil
+		}
+	}
+	return fail(ErrNoSignature)
+}
+
+// readSigDict reads a /ETSI.CAdES.detached signature dictionary whose
+// /ByteRange reaches the end of a file of n bytes.
+func readSigDict(v *dict, n int) (*sigDict, *Signature, bool) {
+	if v.get("Type") != nil && v.get("Type") != name("Sig") || v.get("SubFilter") != name("ETSI.CAdES.detached") {
+		return nil, nil, false
+	}
+	br, err := intArray(v.get("ByteRange"))
+	contents, ok := v.get("Contents").(str)
+	if err != nil || len(br) != 4 || !ok || br[2]+br[3] != int64(n) {
+		return nil, nil, false
+	}
+	sig := &Signature{ByteRange: [4]int64(br)}
+	if m, ok := v.get("M").(str); ok {
+		sig.ClaimedTime, _ = parsePDFDate(string(m.b))
+	}
+	for k, dst := range map[name]*string{"Reason": &sig.Reason, "Location": &sig.Location, "ContactInfo": &sig.ContactInfo} {
+		if s, ok := v.get(k).(str); ok {
+			*dst = decodeText(s.b)
+		}
+	}
+	return &sigDict{contents: contents}, sig, true
+}
+
+// checkByteRange checks that the signed bytes are the whole file but the
+// dictionary's own /Contents hex string (ISO 32000-2 §12.8.1).
+func checkByteRange(pdf []byte, sd *sigDict, sig *Signature) error {
+	br := sig.ByteRange
+	want := fmt.Sprintf("[0 %d %d %d]", sd.contents.start, sd.contents.end, int64(len(pdf))-int64(sd.contents.end))
+	got := fmt.Sprintf("[%d %d %d %d]", br[0], br[1], br[2], br[3])
+	if sd.contents.start < 0 || br[0] != 0 || br[1] != int64(sd.contents.start) || br[2] != int64(sd.contents.end) ||
+		br[3] < 0 || br[2]+br[3] != int64(len(pdf)) {
+		return &VerifyError{Step: "byteRange", Want: want, Got: got, Err: ErrByteRange}
+	}
+	if pdf[sd.contents.start] != '<' || pdf[sd.contents.end-1] != '>' {
+		return &VerifyError{Step: "byteRange", Want: "a hex string between the ranges", Err: ErrByteRange}
+	}
+	return nil
+}
+
+func checkDigest(pdf []byte, br [4]int64, cms *signedData) error {
+	md, err := single(cms.signed, oidMessageDigest)
+	if err != nil {
+		return &VerifyError{Step: "digest", Err: err}
+	}
+	var want cryptobyte.String
+	if !md.ReadASN1(&want, cbasn1.OCTET_STRING) || !md.Empty() {
+		return &VerifyError{Step: "digest", Err: fmt.Errorf("%w: malformed message-digest", ErrCMS)}
+	}
+	h := cms.alg.hash.New()
+	h.Write(pdf[:br[1]])
+	h.Write(pdf[br[2]:])
+	if got := h.Sum(nil); !bytes.Equal(got, want) {
+		return &VerifyError{Step: "digest", Want: fmt.Sprintf("%x", []byte(want)), Got: fmt.Sprintf("%x", got), Err: ErrDigest}
+	}
+	return nil
+}
+
+// checkSignature finds the signer's certificate, checks the content-type
+// and signing-certificate-v2 attributes and the absence of signing-time,
+// and verifies the signature over the signed attributes.
+func checkSignature(cms *signedData) (*x509.Certificate, error) {
+	fail := func(err error) (*x509.Certificate, error) { return nil, &VerifyError{Step: "signature", Err: err} }
+	var signer *x509.Certificate
+	for _, c := range cms.certs {
+		if bytes.Equal(c.RawIssuer, cms.issuer) && c.SerialNumber.Cmp(cms.serial) == 0 {
+			signer = c
+			break
+		}
+	}
+	if signer == nil {
+		return fail(fmt.Errorf("%w: the signer's certificate is not embedded", ErrCMS))
+	}
+	if err := checkAttributes(cms, signer); err != nil {
+		return fail(err)
+	}
+	if err := signer.CheckSignature(cms.alg.x509, cms.attrs, cms.sig); err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrSignature, err))
+	}
+	return signer, nil
+}
+
+func checkAttributes(cms *signedData, signer *x509.Certificate) error {
+	ct, err := single(cms.signed, oidContentType)
+	if err != nil {
+		return err
+	}
+	var oid asn1.ObjectIdentifier
+	if !ct.ReadASN1ObjectIdentifier(&oid) || !ct.Empty() || !oid.Equal(oidData) {
+		return fmt.Errorf("%w: content-type is not id-data", ErrCMS)
+	}
+	if _, ok := cms.signed[oidSigningTime.String()]; ok {
+		return fmt.Errorf("%w: signing-time attribute present (ETSI EN 319 142-1 forbids it)", ErrCMS)
+	}
+	sc, err := single(cms.signed, oidSigningCertV2)
+	if err != nil {
+		return err
+	}
+	return checkSigningCertV2(sc, signer)
+}
+
+// checkSigningCertV2 checks that the first ESSCertIDv2 of RFC 5035 §3 is
+// the signer's certificate, so no certificate with the same key but
+// another name or usage can be substituted.
+func checkSigningCertV2(v cryptobyte.String, signer *x509.Certificate) error {
+	var sc, ids, id cryptobyte.String
+	if !v.ReadASN1(&sc, cbasn1.SEQUENCE) || !sc.ReadASN1(&ids, cbasn1.SEQUENCE) || !ids.ReadASN1(&id, cbasn1.SEQUENCE) {
+		return fmt.Errorf("%w: malformed signing-certificate-v2", ErrCMS)
+	}
+	hash := crypto.SHA256
+	if id.PeekASN1Tag(cbasn1.SEQUENCE) {
+		var alg cryptobyte.String
+		id.ReadASN1Element(&alg, cbasn1.SEQUENCE)
+		oid, err := algorithmOID(alg)
+		if err != nil {
+			return err
+		}
+		switch {
+		case oid.Equal(oidSHA256):
+		case oid.Equal(oidSHA384):
+			hash = crypto.SHA384
+		case oid.Equal(oidSHA512):
+			hash = crypto.SHA512
+		default:
+			return fmt.Errorf("%w: signing-certificate-v2 hash %v", ErrCMS, oid)
+		}
+	}
+	var certHash cryptobyte.String
+	if !id.ReadASN1(&certHash, cbasn1.OCTET_STRING) {
+		return fmt.Errorf("%w: malformed ESSCertIDv2", ErrCMS)
+	}
+	h := hash.New()
+	h.Write(signer.Raw)
+	if !bytes.Equal(h.Sum(nil), certHash) {
+		return fmt.Errorf("%w: signing-certificate-v2 does not name the signer's certificate", ErrCMS)
+	}
+	return nil
+}
+
+// checkTimestamp checks the signature time-stamp (RFC 3161 Appendix A)
+// with notary.Check: a token over the signature value, signed by a TSA
+// that chains to roots at the token's time.
+func checkTimestamp(cms *signedData, roots *x509.CertPool) (*timestamp.Timestamp, error) {
+	fail := func(err error) (*timestamp.Timestamp, error) { return nil, &VerifyError{Step: "timestamp", Err: err} }
+	token, err := single(cms.unsigned, oidTimeStampToken)
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
+	}
+	ts, err := timestamp.Parse(token)
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
+	}
+	if ts.HashAlgorithm != crypto.SHA256 && ts.HashAlgorithm != crypto.SHA384 && ts.HashAlgorithm != crypto.SHA512 {
+		return fail(fmt.Errorf("%w: imprint hash %v", ErrTimestamp, ts.HashAlgorithm))
+	}
+	h := ts.HashAlgorithm.New()
+	h.Write(cms.sig)
+	// notary.Check takes a whole TimeStampResp: wrap the token in a granted
+	// one (RFC 3161 §2.4.2, status 0).
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1Int64(0) })
+		b.AddBytes(token)
+	})
+	reply, err := b.Bytes()
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
+	}
+	checked, err := notary.Check(reply, ts.HashAlgorithm, h.Sum(nil), roots, cms.certs)
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
+	}
+	return checked, nil
+}
+
+// checkChain verifies the signer's certificate at t, the time-stamp's
+// time, so that a signature still verifies after the certificate expires.
+func checkChain(signer *x509.Certificate, embedded []*x509.Certificate, roots *x509.CertPool, t time.Time) ([]*x509.Certificate, error) {
+	fail := func(err error) ([]*x509.Certificate, error) { return nil, &VerifyError{Step: "chain", Err: err} }
+	if roots == nil {
+		return fail(fmt.Errorf("%w: no trusted roots given", ErrUntrusted))
+	}
+	if signer.KeyUsage != 0 && signer.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+		return fail(fmt.Errorf("%w: key usage forbids signatures", ErrUntrusted))
+	}
+	pool := x509.NewCertPool()
+	for _, c := range embedded {
+		pool.AddCert(c)
+	}
+	chains, err := signer.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: pool,
+		CurrentTime:   t,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+	})
+	if err != nil {
+		return fail(fmt.Errorf("%w: at %v: %w", ErrUntrusted, t.UTC(), err))
+	}
+	return chains[0], nil
+}
+
+// parsePDFDate parses the dates this package writes, D:YYYYMMDDHHmmSSZ,
+// and those with an offset, D:YYYYMMDDHHmmSS+HH'mm'.
+func parsePDFDate(s string) (time.Time, error) {
+	for _, layout := range []string{"D:20060102150405Z", "D:20060102150405Z07'00'", "D:20060102150405-07'00'", "D:20060102150405"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: date %q", ErrMalformed, s)
+}
