@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -41,7 +43,11 @@ const maxJSON = 64 << 10
 // bindStrict decodes a JSON body strictly: unknown fields (an attempt to
 // set a server-owned field) and trailing data are refused.
 func bindStrict(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxJSON))
+	b, err := readJSONBody(c)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body is not acceptable: "+err.Error())
@@ -52,8 +58,21 @@ func bindStrict(c echo.Context, v any) error {
 	return nil
 }
 
+// readJSONBody reads a JSON request body of at most maxJSON bytes; a
+// larger one is refused with 413, never cut short.
+func readJSONBody(c echo.Context) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(c.Request().Body, maxJSON+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxJSON {
+		return nil, problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large", fmt.Sprintf("A JSON body is at most %d bytes.", maxJSON))
+	}
+	return b, nil
+}
+
 func (s *Server) createMatter(c echo.Context) error {
-	b, err := io.ReadAll(io.LimitReader(c.Request().Body, maxJSON))
+	b, err := readJSONBody(c)
 	if err != nil {
 		return err
 	}

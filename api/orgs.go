@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,7 +43,8 @@ func accessErr(err error) error {
 	case errors.Is(err, access.ErrNotFound):
 		return problem(http.StatusNotFound, "not-found", "Not found", "No such organization or key.")
 	case errors.Is(err, access.ErrBadInput):
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input",
+			strings.TrimPrefix(err.Error(), access.ErrBadInput.Error()+": "))
 	}
 	return err
 }

@@ -193,23 +193,25 @@ func (s *Service) auditInlineOrphans(referenced map[string]bool, rep *AuditRepor
 // reported under BrokenChains by organization ID.
 func auditChains(tx *bolt.Tx, rep *AuditReport) error {
 	chains := map[string][]*custody.Event{}
+	broken := map[string]bool{}
 	var order []string
 	err := tx.Bucket(bAudit).ForEach(func(k, v []byte) error {
 		org := string(k[:len(k)-4])
-		e, err := custody.Decode(v)
-		if err != nil {
-			rep.BrokenChains = append(rep.BrokenChains, org)
-			return nil
-		}
 		if chains[org] == nil {
 			order = append(order, org)
+			chains[org] = []*custody.Event{}
+		}
+		rep.AuditEvents++
+		e, err := custody.Decode(v)
+		if err != nil {
+			broken[org] = true
+			return nil
 		}
 		chains[org] = append(chains[org], e)
-		rep.AuditEvents++
 		return nil
 	})
 	for _, org := range order {
-		if _, err := custody.CheckChain(chains[org]); err != nil {
+		if _, cerr := custody.CheckChain(chains[org]); cerr != nil || broken[org] {
 			rep.BrokenChains = append(rep.BrokenChains, org)
 		}
 	}

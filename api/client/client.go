@@ -197,13 +197,14 @@ func (c *Client) httpClient() *http.Client {
 	return http.DefaultClient
 }
 
+// do sends req and decodes a want answer (0: any 2xx) into out.
 func (c *Client) do(req *http.Request, want int, out any) error {
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != want {
+	if (want != 0 && resp.StatusCode != want) || (want == 0 && resp.StatusCode/100 != 2) {
 		return decodeError(resp)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {

@@ -29,9 +29,10 @@ func (c *Client) Matter(ctx context.Context, id string) (*evidence.Matter, error
 
 // Share shares an evidence item or a matter with another organization
 // (permission share). Set exactly one of in.Evidence and in.Matter.
+// Sharing what is already shared answers the existing share (200).
 func (c *Client) Share(ctx context.Context, in api.ShareInput) (*evidence.Share, error) {
 	var out evidence.Share
-	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/shares", in, http.StatusCreated, &out)
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/shares", in, 0, &out)
 }
 
 // Shares lists the shares the caller's organization made, or, with

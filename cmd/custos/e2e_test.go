@@ -202,6 +202,7 @@ func TestEmbeddedDefault(t *testing.T) {
 			{"server-owned field", "POST", "/api/v1/evidence", n.Token, data, []string{"Custos-Metadata", `{"sha256":"00","status":"anchored"}`}, 422, "invalid-metadata"},
 			{"field too long", "POST", "/api/v1/evidence", n.Token, data, []string{"Custos-Metadata", `{"title":"` + strings.Repeat("x", 600) + `"}`}, 422, "invalid-metadata"},
 			{"unknown id", "GET", "/api/v1/evidence/aaaaaaaaaaaaaaaaaaaaaaaaaa", n.Token, nil, nil, 404, "not-found"},
+			{"oversized JSON body", "POST", "/api/v1/matters", n.Token, []byte(`{"title":"` + strings.Repeat("x", 70_000) + `"}`), []string{"Content-Type", "application/json"}, 413, "too-large"},
 			{"malformed id", "GET", "/api/v1/evidence/..%2f..%2fetc", n.Token, nil, nil, 404, "not-found"},
 			{"bad token index", "GET", "/api/v1/evidence/" + v.ID + "/timestamp?tsa=x", n.Token, nil, nil, 400, "bad-parameter"},
 			{"missing token index", "GET", "/api/v1/evidence/" + v.ID + "/timestamp?tsa=5", n.Token, nil, nil, 404, "not-found"},
