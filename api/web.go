@@ -26,6 +26,10 @@ import (
 const webCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+// consoleCSP is webCSP without 'wasm-unsafe-eval', for the console.
+const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 // webTypes are the files the page may serve, by extension, with their media
 // types. Anything else in web/static (its Go source, .gitignore) answers 404.
 var webTypes = map[string]string{
@@ -55,6 +59,10 @@ func serveStatic(c echo.Context) error { return pageFiles.serve(c, c.Param("name
 
 func (w *webFiles) serve(c echo.Context, name string) error {
 	webHeaders(c.Response().Header())
+	if name == "console.html" {
+		// The console runs no WebAssembly: it does without 'wasm-unsafe-eval'.
+		c.Response().Header().Set("Content-Security-Policy", consoleCSP)
+	}
 	ctype, ok := webTypes[path.Ext(name)]
 	if !ok || !fs.ValidPath(name) || path.Base(name) != name {
 		return echo.ErrNotFound

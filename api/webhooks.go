@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,7 +64,8 @@ func webhookErr(err error) error {
 	case errors.Is(err, webhooks.ErrNotFound):
 		return problem(http.StatusNotFound, "not-found", "Not found", "Your organization has no webhook with this ID.")
 	case errors.Is(err, webhooks.ErrBadInput):
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input",
+			strings.TrimPrefix(err.Error(), webhooks.ErrBadInput.Error()+": "))
 	}
 	return err
 }

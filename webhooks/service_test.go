@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -470,5 +471,18 @@ func TestTimeout(t *testing.T) {
 	d := waitState(t, s, orgA, h.ID, StateFailed)
 	if a := d.Attempts[0]; a.Status != 0 || a.Error == "" || a.DurationMS < 40 || a.DurationMS > 2000 {
 		t.Errorf("attempt against a receiver that does not answer = %+v, want a timeout after about 50ms", a)
+	}
+}
+
+func TestPublicAddresses(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"93.184.216.34": true, "2606:4700::1111": true,
+		"127.0.0.1": false, "10.1.2.3": false, "192.168.1.1": false, "169.254.169.254": false, "::1": false,
+		"fc00::1": false, "100.64.0.1": false, "0.1.2.3": false, "198.18.0.1": false, "240.0.0.1": false,
+		"64:ff9b::a00:1": false, "2002:a00:1::": false, "2001:0:a00:1::": false, "::ffff:10.0.0.1": false,
+	} {
+		if got := public(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("public(%s) = %v, want %v", addr, got, want)
+		}
 	}
 }

@@ -175,6 +175,9 @@ func (c *Config) validate() error {
 			return fmt.Errorf("config: tsa.external[%d].url must not carry credentials", i)
 		}
 	}
+	if w := c.Webhooks; w.MaxAttempts < 0 || w.Backoff.Duration < 0 || w.Timeout.Duration < 0 {
+		return fmt.Errorf("config: webhooks.max_attempts, backoff and timeout must not be negative")
+	}
 	if c.MaxUploadBytes < 0 {
 		return fmt.Errorf("config: max_upload_bytes must be positive")
 	}
