@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,6 +35,48 @@ type Checker struct {
 	mu     sync.RWMutex
 	chains map[certHash][]*verifiedChain // by the signer certificate
 	n      int                           // chains held
+
+	certs certCache // the certificates tokens embed, parsed
+}
+
+// maxCachedCertSets bounds a certCache: a TSA embeds the same certificates
+// in every token, and a consortium has a handful of TSAs.
+const maxCachedCertSets = 64
+
+// certCache holds the certificates that tokens embed, parsed, keyed by
+// their exact DER (the contents of the SignedData certificates field).
+// x509.ParseCertificates of the same bytes gives the same certificates, so
+// only the parsing is saved. Failures are not cached. The zero value is
+// ready; a nil *certCache parses every time.
+type certCache struct {
+	mu   sync.RWMutex
+	sets map[string][]*x509.Certificate
+}
+
+// parse is x509.ParseCertificates(der), from the cache when it can. The
+// slice returned is the caller's; the certificates are shared and must
+// not be modified (x509 never does).
+func (c *certCache) parse(der []byte) ([]*x509.Certificate, error) {
+	if c == nil {
+		return x509.ParseCertificates(der)
+	}
+	c.mu.RLock()
+	certs, ok := c.sets[string(der)]
+	c.mu.RUnlock()
+	if ok {
+		return slices.Clone(certs), nil
+	}
+	certs, err := x509.ParseCertificates(der)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.sets == nil || len(c.sets) >= maxCachedCertSets {
+		c.sets = make(map[string][]*x509.Certificate)
+	}
+	c.sets[string(der)] = slices.Clone(certs)
+	c.mu.Unlock()
+	return certs, nil
 }
 
 // certHash is the SHA-256 of a certificate's DER encoding.
@@ -56,7 +99,7 @@ func NewChecker(roots *x509.CertPool) *Checker {
 // Check is notary.Check(reply, h, digest, roots, intermediates), with the
 // signer's chain verified once: see Checker.
 func (c *Checker) Check(reply []byte, h crypto.Hash, digest []byte, intermediates []*x509.Certificate) (*timestamp.Timestamp, error) {
-	return checkSteps(reply, h, digest, intermediates, func(signer *x509.Certificate, ts *timestamp.Timestamp) error {
+	return checkSteps(reply, h, digest, intermediates, &c.certs, func(signer *x509.Certificate, ts *timestamp.Timestamp) error {
 		return c.checkChain(signer, ts, intermediates)
 	})
 }
