@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -12,15 +13,86 @@ import (
 )
 
 var (
-	bOrgs   = []byte("orgs")   // org id → Org JSON
-	bKeys   = []byte("keys")   // key id → Key JSON
+	bOrgs   = []byte("orgs")      // org id → Org JSON
+	bKeys   = []byte("keys")      // key id → Key JSON
 	bTokens = []byte("apitokens") // SHA-256(token) → key id (not "tokens": evidence has one)
 )
 
 // Store keeps organizations and keys in bbolt.
 type Store struct {
-	db  *bolt.DB
-	now func() time.Time
+	db    *bolt.DB
+	now   func() time.Time
+	cache *authCache // shared by every Store over db
+}
+
+// authCache remembers, for a short time, the principals that Authenticate
+// found valid, keyed by the token's hash, so that most requests need no
+// bbolt transaction and no JSON decoding. Every write a Store makes to the
+// organizations and keys empties the cache once committed, before the
+// write returns, so a revocation takes effect on the very next request;
+// gen makes sure a lookup that raced with such a write is not cached.
+// Expiry is checked on every hit. Failures are never cached.
+type authCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[[32]byte]authEntry
+}
+
+type authEntry struct {
+	p  Principal
+	at time.Time // when it was read from the database
+}
+
+const (
+	authCacheTTL = 2 * time.Second
+	authCacheMax = 4096
+)
+
+// authCaches holds one authCache per database, so that two Stores over one
+// bbolt.DB see each other's writes.
+var authCaches sync.Map // *bolt.DB → *authCache
+
+func (c *authCache) get(h [32]byte, now time.Time) (Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[h]
+	if !ok || now.Sub(e.at) >= authCacheTTL || now.Before(e.at) {
+		return Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *authCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put caches p as read at time at, unless a write committed since gen.
+func (c *authCache) put(h [32]byte, p Principal, gen uint64, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= authCacheMax {
+		c.m = make(map[[32]byte]authEntry)
+	}
+	c.m[h] = authEntry{p: p, at: at}
+}
+
+func (c *authCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
+}
+
+// update runs fn in a write transaction and then empties the principal
+// cache: every write of the store goes through it.
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	defer s.cache.invalidate() // also after a failed commit: the cache may only lose entries
+	return s.db.Update(fn)
 }
 
 // Open prepares the store's buckets in db.
@@ -36,7 +108,8 @@ func Open(db *bolt.DB) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, now: time.Now}, nil
+	c, _ := authCaches.LoadOrStore(db, &authCache{})
+	return &Store{db: db, now: time.Now, cache: c.(*authCache)}, nil
 }
 
 func put(tx *bolt.Tx, bucket []byte, key string, v any) error {
@@ -76,7 +149,7 @@ func (s *Store) CreateOrg(kind, name string) (*Org, error) {
 		return nil, err
 	}
 	o := &Org{ID: NewID(), Kind: kind, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC()}
-	return o, s.db.Update(func(tx *bolt.Tx) error { return put(tx, bOrgs, o.ID, o) })
+	return o, s.update(func(tx *bolt.Tx) error { return put(tx, bOrgs, o.ID, o) })
 }
 
 // Org returns an organization.
@@ -130,7 +203,7 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 	}
 	k := &Key{ID: NewID(), OrgID: orgID, Role: role, Name: strings.TrimSpace(name), Prefix: token[:min(prefixLen, len(token))],
 		CreatedAt: s.now().UTC(), ExpiresAt: expires}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		var org Org
 		if err := get(tx, bOrgs, orgID, &org); err != nil {
 			return err
@@ -185,7 +258,7 @@ func (s *Store) Key(id string) (*Key, error) {
 // RevokeKey revokes a key at once: the next request with it is refused.
 func (s *Store) RevokeKey(id string) (*Key, error) {
 	var k Key
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if err := get(tx, bKeys, id, &k); err != nil {
 			return err
 		}
@@ -218,9 +291,16 @@ func (s *Store) Authenticate(token string) (*Principal, error) {
 	if token == "" {
 		return nil, ErrBadToken
 	}
+	var h [32]byte
+	copy(h[:], tokenHash(token))
+	now := s.now()
+	if p, ok := s.cache.get(h, now); ok {
+		return checkPrincipal(p, now)
+	}
+	gen := s.cache.generation()
 	var p Principal
 	err := s.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bTokens).Get(tokenHash(token))
+		id := tx.Bucket(bTokens).Get(h[:])
 		if id == nil {
 			return ErrBadToken
 		}
@@ -235,11 +315,25 @@ func (s *Store) Authenticate(token string) (*Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch now := s.now(); {
+	out, err := checkPrincipal(p, now)
+	if err == nil {
+		s.cache.put(h, p, gen, now)
+	}
+	return out, err
+}
+
+// checkPrincipal refuses a revoked or expired key; otherwise it returns a
+// copy of p that the caller may keep.
+func checkPrincipal(p Principal, now time.Time) (*Principal, error) {
+	switch {
 	case p.Key.RevokedAt != nil:
 		return nil, ErrRevoked
 	case p.Key.ExpiresAt != nil && !now.Before(*p.Key.ExpiresAt):
 		return nil, ErrExpired
+	}
+	if p.Key.ExpiresAt != nil {
+		exp := *p.Key.ExpiresAt
+		p.Key.ExpiresAt = &exp
 	}
 	return &p, nil
 }

@@ -105,14 +105,18 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 		return nil, err
 	}
 	rec, created, replies := u.record(meta, d, tokens)
+	nr, err := prepareRecord(rec, replies, created)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: commit record: %w", err)
+	}
 	if err := u.s.commits.commit(func(tx *bolt.Tx) error {
 		if u.body != nil {
 			if err := putInline(tx, d.SHA256, (*u.body)[:u.n]); err != nil {
 				return err
 			}
-			return putRecord(tx, rec, replies, created, "")
+			return putRecord(tx, nr, "")
 		}
-		return putRecord(tx, rec, replies, created, u.id)
+		return putRecord(tx, nr, u.id)
 	}); err != nil {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}

@@ -72,58 +72,84 @@ func eventKey(seq uint64, n uint32) []byte {
 	return binary.BigEndian.AppendUint32(u64(seq), n)
 }
 
+// newRecord is a new record made ready for putRecord outside the group
+// transaction, so that the committer's serial section does no encoding:
+// the record's JSON (which does not hold Seq), its digest and its created
+// event's canonical bytes as the first event of a chain (seq 0, no prev).
+type newRecord struct {
+	rec     *Record
+	val     []byte
+	sum     []byte
+	replies [][]byte
+	created *custody.Event
+	first   []byte // created.Encode() with Seq 0 and no Prev
+}
+
+func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRecord, error) {
+	val, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := hex.DecodeString(r.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: record sha256: %w", err)
+	}
+	created.Seq, created.Prev = 0, ""
+	first, err := created.Encode()
+	if err != nil {
+		return nil, err
+	}
+	return &newRecord{rec: r, val: val, sum: sum, replies: replies, created: created, first: first}, nil
+}
+
 // putRecord writes a new record, its tokens, its created event and, if
 // staged is not empty, the pending marker in tx. It is idempotent under
 // group-commit retries (see committer): the sequence is assigned inside the
 // transaction.
-func putRecord(tx *bolt.Tx, r *Record, replies [][]byte, created *custody.Event, staged string) error {
+func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
+	r := nr.rec
 	recs := tx.Bucket(bRecords)
 	seq, err := recs.NextSequence()
 	if err != nil {
 		return err
 	}
 	r.Seq = seq
-	val, err := json.Marshal(r)
-	if err != nil {
+	k := u64(seq)
+	if err := recs.Put(k, nr.val); err != nil {
 		return err
 	}
-	sum, err := hex.DecodeString(r.SHA256)
-	if err != nil {
-		return fmt.Errorf("evidence: record sha256: %w", err)
+	if err := tx.Bucket(bIDs).Put([]byte(r.ID), k); err != nil {
+		return err
 	}
-	k := u64(seq)
-	puts := []struct {
-		b    []byte
-		k, v []byte
-	}{
-		{bRecords, k, val},
-		{bIDs, []byte(r.ID), k},
-		{bSHA256, append(sum, k...), nil},
-	}
-	for _, p := range puts {
-		if err := tx.Bucket(p.b).Put(p.k, p.v); err != nil {
-			return err
-		}
+	if err := tx.Bucket(bSHA256).Put(append(nr.sum[:len(nr.sum):len(nr.sum)], k...), nil); err != nil {
+		return err
 	}
 	if staged != "" {
 		if err := tx.Bucket(bPending).Put(k, []byte(staged)); err != nil {
 			return err
 		}
 	}
-	for i, rep := range replies {
+	for i, rep := range nr.replies {
 		if err := tx.Bucket(bTokens).Put(tokenKey(seq, i), rep); err != nil {
 			return err
 		}
 	}
-	if err := appendEvent(tx, seq, created); err != nil {
+	if err := appendEventEncoded(tx, seq, nr.created, nr.first); err != nil {
 		return err
 	}
-	return indexRecord(tx, r, created.Time)
+	return indexRecord(tx, r, nr.created.Time)
 }
 
 // appendEvent links e to the item's last event, stores it and queues it as a
 // leaf for anchoring. It fills e.Seq and e.Prev.
 func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
+	return appendEventEncoded(tx, seq, e, nil)
+}
+
+// appendEventEncoded is appendEvent with first, if not nil, the canonical
+// bytes of e as the first event of its chain (Seq 0, no Prev): they are
+// stored as they are if e turns out to be the first.
+func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte) error {
 	evs := tx.Bucket(bEvents)
 	e.Seq, e.Prev = 0, ""
 	c := evs.Cursor()
@@ -138,9 +164,12 @@ func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
 		sum := sha256Sum(v)
 		e.Seq, e.Prev = binary.BigEndian.Uint32(k[8:])+1, hex.EncodeToString(sum[:])
 	}
-	b, err := e.Encode()
-	if err != nil {
-		return err
+	b := first
+	if b == nil || e.Seq != 0 {
+		var err error
+		if b, err = e.Encode(); err != nil {
+			return err
+		}
 	}
 	key := eventKey(seq, e.Seq)
 	if err := evs.Put(key, b); err != nil {

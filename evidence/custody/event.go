@@ -12,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -84,13 +84,40 @@ type Event struct {
 	Subject string `json:"subject,omitempty"`
 }
 
+// The field syntaxes, checked byte by byte (the patterns are given as
+// regular expressions): hex64 ^[0-9a-f]{64}$, idRE ^[a-z2-7]{26}$,
+// typeRE ^[a-z][a-z_.]{0,31}$, actorRE ^[A-Za-z0-9:._@-]{1,128}$.
 var (
-	hex64    = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	idRE     = regexp.MustCompile(`^[a-z2-7]{26}$`)
-	typeRE   = regexp.MustCompile(`^[a-z][a-z_.]{0,31}$`)
-	actorRE  = regexp.MustCompile(`^[A-Za-z0-9:._@-]{1,128}$`)
+	hex64  = matcher(func(s string) bool { return len(s) == 64 && all(s, isLowerHex) })
+	idRE   = matcher(func(s string) bool { return len(s) == 26 && all(s, isIDChar) })
+	typeRE = matcher(func(s string) bool {
+		return len(s) >= 1 && len(s) <= 32 && 'a' <= s[0] && s[0] <= 'z' && all(s[1:], isTypeChar)
+	})
+	actorRE  = matcher(func(s string) bool { return len(s) >= 1 && len(s) <= 128 && all(s, isActorChar) })
 	maxEvent = 64 << 10
 )
+
+// matcher has the one method of *regexp.Regexp that check uses.
+type matcher func(string) bool
+
+func (m matcher) MatchString(s string) bool { return m(s) }
+
+func all(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
+func isIDChar(c byte) bool   { return 'a' <= c && c <= 'z' || '2' <= c && c <= '7' }
+func isTypeChar(c byte) bool { return 'a' <= c && c <= 'z' || c == '_' || c == '.' }
+func isActorChar(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == ':' || c == '.' || c == '_' || c == '@' || c == '-'
+}
 
 // Encode returns the canonical bytes of e. It fails if e is not well formed.
 func (e *Event) Encode() ([]byte, error) {
@@ -100,13 +127,70 @@ func (e *Event) Encode() ([]byte, error) {
 	return e.marshal()
 }
 
+// marshal appends the fields by hand, in declaration order, exactly as
+// encoding/json encodes an Event (see the type's comment); strings that
+// need any escaping are quoted by encoding/json itself.
 func (e *Event) marshal() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	if err := enc.Encode(e); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadEvent, err)
+	n := 160 + len(e.Evidence) + len(e.Type) + len(e.Time) + len(e.Actor) + len(e.Prev) + len(e.SHA256) +
+		len(e.SM3) + len(e.MediaType) + len(e.Subject) + 67*len(e.Tokens)
+	b := make([]byte, 0, n)
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, int64(e.V), 10)
+	b = appendField(b, `,"evidence":`, e.Evidence)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, uint64(e.Seq), 10)
+	b = appendField(b, `,"type":`, e.Type)
+	b = appendField(b, `,"time":`, e.Time)
+	b = appendField(b, `,"actor":`, e.Actor)
+	if e.Prev != "" {
+		b = appendField(b, `,"prev":`, e.Prev)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	if e.SHA256 != "" {
+		b = appendField(b, `,"sha256":`, e.SHA256)
+	}
+	if e.SM3 != "" {
+		b = appendField(b, `,"sm3":`, e.SM3)
+	}
+	if e.Size != 0 {
+		b = append(b, `,"size":`...)
+		b = strconv.AppendInt(b, e.Size, 10)
+	}
+	if e.MediaType != "" {
+		b = appendField(b, `,"media_type":`, e.MediaType)
+	}
+	if len(e.Tokens) != 0 {
+		b = append(b, `,"tokens":[`...)
+		for i, t := range e.Tokens {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, t)
+		}
+		b = append(b, ']')
+	}
+	if e.Subject != "" {
+		b = appendField(b, `,"subject":`, e.Subject)
+	}
+	return append(b, '}'), nil
+}
+
+func appendField(b []byte, name, s string) []byte {
+	return appendString(append(b, name...), s)
+}
+
+// appendString appends s as encoding/json quotes it (HTML-safe escaping
+// on). Printable ASCII other than the quote, the backslash and <, >, &
+// needs no escape; anything else is left to encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // Hash returns the SHA-256 of the canonical bytes, the value the next
