@@ -108,7 +108,7 @@ func (h webhookAPI) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ListView[webhooks.Webhook]{Items: ws})
+	return c.JSON(http.StatusOK, listOf(ws))
 }
 
 // delete handles DELETE /api/v1/webhooks/:id: no further delivery is made
@@ -146,5 +146,5 @@ func (h webhookAPI) deliveries(c echo.Context) error {
 	if err != nil {
 		return webhookErr(err)
 	}
-	return c.JSON(http.StatusOK, ListView[webhooks.Delivery]{Items: ds})
+	return c.JSON(http.StatusOK, listOf(ds))
 }

@@ -356,3 +356,43 @@ func receiptCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the receipt to FILE instead of standard output")
 	return cmd
 }
+
+func webhookCmd() *cobra.Command {
+	cn := &conn{}
+	var in api.WebhookInput
+	create := &cobra.Command{
+		Use: "create --url URL --event E...", Short: "Register a webhook (its signing secret is shown once)",
+		Args:    positional(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "url", "event") },
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			nw, err := c.CreateWebhook(ctx, in)
+			if err == nil {
+				fmt.Fprintln(os.Stderr, "custos: keep the secret now: it signs every delivery and is shown only this once")
+			}
+			return nw, err
+		}),
+	}
+	create.Flags().StringVar(&in.URL, "url", "", "the receiver's https URL")
+	create.Flags().StringArrayVar(&in.Events, "event", nil, "evidence.timestamped, evidence.anchored or evidence.shared (repeat for each)")
+	list := &cobra.Command{
+		Use: "list", Short: "List your organization's webhooks", Args: positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return listOf(c.Webhooks(ctx))
+		}),
+	}
+	del := &cobra.Command{
+		Use: "delete ID", Short: "Remove a webhook and its pending deliveries", Args: positional(1, "a webhook ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, args []string) (any, error) {
+			return c.DeleteWebhook(ctx, args[0])
+		}),
+	}
+	var limit int
+	deliveries := &cobra.Command{
+		Use: "deliveries ID [--limit N]", Short: "Show a webhook's delivery log, newest first", Args: positional(1, "a webhook ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, args []string) (any, error) {
+			return listOf(c.Deliveries(ctx, args[0], limit))
+		}),
+	}
+	deliveries.Flags().IntVar(&limit, "limit", 0, "at most this many deliveries")
+	return cmdGroup("webhook", "Manage your organization's webhooks", cn, create, list, del, deliveries)
+}

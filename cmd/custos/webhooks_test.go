@@ -203,6 +203,17 @@ func TestWebhooks(t *testing.T) {
 		}
 	})
 
+	t.Run("CLI", func(t *testing.T) {
+		out, err := runCustos(t, "webhook", "list", "--server", n.URL, "--token", tokA)
+		if err != nil || !strings.Contains(out, hookA.Webhook.ID) || strings.Contains(out, hookA.Secret) {
+			t.Errorf("custos webhook list: %v\n%s", err, out)
+		}
+		out, err = runCustos(t, "webhook", "deliveries", hookA.Webhook.ID, "--limit", "1", "--server", n.URL, "--token", tokA)
+		if err != nil || !strings.Contains(out, "evidence.") {
+			t.Errorf("custos webhook deliveries: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("audited and scoped", func(t *testing.T) {
 		status, _, b := n.call("GET", "/api/v1/orgs/"+orgA+"/audit", tokA, nil)
 		var c api.CustodyView
