@@ -80,7 +80,9 @@ func TestSM3(t *testing.T) {
 // fail with 503 and nothing is recorded.
 func TestExternalTSA(t *testing.T) {
 	ext := startNode(t, t.TempDir(), "org = \"Independent Time Authority\"\n")
-	n := startNode(t, t.TempDir(), fmt.Sprintf("[[tsa.external]]\nname = \"independent\"\nurl = %q\ntimeout = \"3s\"\n", ext.URL+"/tsa"))
+	_, _, extRoot := ext.call("GET", "/api/v1/trust/root.pem", "", nil)
+	caFile := writeFile(t, t.TempDir(), "independent-root.pem", extRoot)
+	n := startNode(t, t.TempDir(), fmt.Sprintf("[[tsa.external]]\nname = \"independent\"\nurl = %q\ntimeout = \"3s\"\nca_file = %q\n", ext.URL+"/tsa", caFile))
 	data := randomBytes(t, 2048)
 	v := n.upload(n.Token, data)
 	if len(v.Timestamps) != 2 || v.Timestamps[1].TSA != "independent" || v.Timestamps[1].URL != ext.URL+"/tsa" {
@@ -91,6 +93,16 @@ func TestExternalTSA(t *testing.T) {
 		t.Fatalf("GET timestamp?tsa=1 = %d", status)
 	}
 	verifyWithOpenSSL(t, ext, t.TempDir(), reply, data) // against the external TSA's own root
+
+	// The receipt verifies with the node's trust bundle, which names the
+	// external TSA's root (from ca_file): both tokens are checked.
+	status, _, rcpt := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?wait=20s", n.Token, nil)
+	_, _, tb := n.call("GET", "/api/v1/trust", "", nil)
+	dir := t.TempDir()
+	out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rcpt), "--file", writeFile(t, dir, "f", data), "--trust", writeFile(t, dir, "t.json", tb))
+	if status != 200 || err != nil || strings.Contains(out, "not checked") || !strings.Contains(out, "Independent Time Authority TSA") {
+		t.Errorf("verify of a receipt with an external token: %d %v\n%s", status, err, out)
+	}
 
 	ext.Kill()
 	before := countFiles(t, filepath.Join(n.dir, "blobs"))

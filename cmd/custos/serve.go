@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -204,12 +205,13 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 			PublicRate: cfg.Limits.PublicRate, PublicBurst: cfg.Limits.PublicBurst,
 		},
 		Trust: receipt.Trust{
-			Version:    1,
-			ChainID:    n.chain.chainID,
-			RootPEM:    string(certs.EncodePEM(pki.Root)),
-			Validators: n.chain.validators,
-			TSAChain:   string(certs.EncodePEM(pki.TSA.Cert, pki.Org.Cert)),
-			TSAName:    tsa.Name(),
+			Version:     1,
+			ChainID:     n.chain.chainID,
+			RootPEM:     string(certs.EncodePEM(pki.Root)),
+			Validators:  n.chain.validators,
+			TSAChain:    string(certs.EncodePEM(pki.TSA.Cert, pki.Org.Cert)),
+			TSARootsPEM: externalRoots(cfg),
+			TSAName:     tsa.Name(),
 		},
 	})
 	if err != nil {
@@ -354,4 +356,19 @@ func newLogger(level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// externalRoots concatenates the configured external TSAs' CA files, for
+// the trust bundle: receipts then verify their tokens too.
+func externalRoots(cfg Config) string {
+	var b strings.Builder
+	for _, t := range cfg.TSA.External {
+		if t.CAFile == "" {
+			continue
+		}
+		if pem, err := os.ReadFile(t.CAFile); err == nil { // read and checked at start (externalTSAs)
+			b.Write(pem)
+		}
+	}
+	return b.String()
 }

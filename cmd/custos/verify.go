@@ -152,8 +152,12 @@ func printResult(out io.Writer, res *receipt.Result) {
 		}
 		p("    #%d %s %s%s by %s", e.Seq, e.Time, e.Type, subject, e.Actor)
 	}
-	p("✓ timestamp: %d RFC 3161 token(s) over the SHA-256, under the consortium root", len(res.Timestamps))
-	for _, t := range res.Timestamps {
+	p("✓ timestamp: %d RFC 3161 token(s) over the SHA-256, under the trust bundle's roots", len(res.Timestamps))
+	for i, t := range res.Timestamps {
+		if t.Unverified != "" {
+			p("    token %d not checked: %s (its hash is the one the anchored custody chain recorded)", i, t.Unverified)
+			continue
+		}
 		p("    %s by %s (serial %s)", t.Time.Format(time.RFC3339Nano), orUnknown(t.TSA), t.Serial)
 	}
 	cp := res.Checkpoint

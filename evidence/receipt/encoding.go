@@ -279,6 +279,11 @@ func (t *Trust) check() error {
 	if err != nil || len(roots) != 1 {
 		return bad("root certificate: want exactly one (%v)", err)
 	}
+	if t.TSARootsPEM != "" {
+		if _, err := certs.ParsePEM([]byte(t.TSARootsPEM)); err != nil {
+			return bad("TSA roots: %v", err)
+		}
+	}
 	if t.TSAChain != "" {
 		if _, err := certs.ParsePEM([]byte(t.TSAChain)); err != nil {
 			return bad("TSA chain: %v", err)

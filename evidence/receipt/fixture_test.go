@@ -52,6 +52,9 @@ type fixtureConfig struct {
 	signers   int    // how many validators sign the commit; 0 means all
 	untrusted bool   // the chain has a fifth validator the trust bundle lacks
 	appHash   []byte // overrides the header's AppHash
+	// external adds a second token, from a TSA under another root
+	// (returned in fixture.externalRoot); externalFirst puts it first.
+	external, externalFirst bool
 }
 
 // fixture is one consistent receipt, its artifact and its trust bundle.
@@ -60,6 +63,8 @@ type fixture struct {
 	trust    *Trust
 	artifact []byte
 	sm3      bool
+	// externalRoot is the root of the external TSA (fixtureConfig.external).
+	externalRoot *x509.Certificate
 }
 
 // pki is the consortium's dev PKI and the built-in TSA of the first member.
@@ -95,11 +100,35 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	sum := sha256.Sum256(artifact)
 	tok, err := p.tsa.Stamp(context.Background(), crypto.SHA256, sum[:])
 	check(t, err)
-	tokHash := sha256.Sum256(tok.Reply)
+	replies := [][]byte{tok.Reply}
+	var extRoot *x509.Certificate
+	if cfg.external {
+		root, err := certs.NewRoot("Independent Time Authority Root", fixtureTime)
+		check(t, err)
+		org, err := root.NewOrgCA(certs.KindNotary, "Independent Time Authority", fixtureTime)
+		check(t, err)
+		leaf, err := org.IssueTSA("Independent TSA", fixtureTime)
+		check(t, err)
+		ext, err := notary.NewTSA(notary.TSAConfig{Cert: leaf.Cert, Chain: leaf.Chain, Signer: leaf.Signer,
+			Now: func() time.Time { return fixtureTime.Add(400 * time.Millisecond) }})
+		check(t, err)
+		et, err := ext.Stamp(context.Background(), crypto.SHA256, sum[:])
+		check(t, err)
+		replies, extRoot = append(replies, et.Reply), root.Cert
+		if cfg.externalFirst {
+			replies[0], replies[1] = replies[1], replies[0]
+		}
+	}
+	var tokHashes, tokens []string
+	for _, rep := range replies {
+		h := sha256.Sum256(rep)
+		tokHashes = append(tokHashes, hex.EncodeToString(h[:]))
+		tokens = append(tokens, base64.StdEncoding.EncodeToString(rep))
+	}
 
 	ev := Evidence{ID: fixtureEvidence, SHA256: hex.EncodeToString(sum[:]), SM3: sm3Hex(artifact),
 		Size: int64(len(artifact)), MediaType: "text/plain; charset=utf-8"}
-	events := fixtureEvents(t, ev, hex.EncodeToString(tokHash[:]))
+	events := fixtureEvents(t, ev, tokHashes...)
 
 	leaves, root, proofs := fixtureLog(t, events)
 	vals := newValidators(t, cfg.untrusted)
@@ -109,13 +138,13 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	}
 	sh, vs := signCheckpoint(t, vals, fixtureChainID, appHash, cfg.signers)
 
-	r := &Receipt{Version: Version, Evidence: ev, Timestamps: []string{base64.StdEncoding.EncodeToString(tok.Reply)},
+	r := &Receipt{Version: Version, Evidence: ev, Timestamps: tokens,
 		Checkpoint: Checkpoint{ChainID: fixtureChainID, Height: fixtureHeight, TreeSize: fixtureSize,
 			Root: hex.EncodeToString(root), SignedHeader: sh, ValidatorSet: vs}}
 	for i, e := range events {
 		r.Events = append(r.Events, AnchoredEvent{Event: string(e), LeafIndex: leaves[i], Proof: proofs[i]})
 	}
-	return &fixture{receipt: r, trust: vals.trust(p), artifact: artifact, sm3: true}
+	return &fixture{receipt: r, trust: vals.trust(p), artifact: artifact, sm3: true, externalRoot: extRoot}
 }
 
 func check(t testing.TB, err error) {
@@ -126,7 +155,7 @@ func check(t testing.TB, err error) {
 }
 
 // fixtureEvents makes the custody chain: created, then four reads.
-func fixtureEvents(t testing.TB, ev Evidence, token string) [][]byte {
+func fixtureEvents(t testing.TB, ev Evidence, tokens ...string) [][]byte {
 	t.Helper()
 	later := []struct{ typ, actor, subject string }{
 		{custody.EventViewed, "key:law-firm-1", "metadata"},
@@ -136,7 +165,7 @@ func fixtureEvents(t testing.TB, ev Evidence, token string) [][]byte {
 	}
 	e := &custody.Event{V: custody.EventVersion, Evidence: ev.ID, Type: custody.EventCreated,
 		Time: custody.FormatTime(fixtureTime.Add(time.Second)), Actor: "admin",
-		SHA256: ev.SHA256, SM3: ev.SM3, Size: ev.Size, MediaType: ev.MediaType, Tokens: []string{token}}
+		SHA256: ev.SHA256, SM3: ev.SM3, Size: ev.Size, MediaType: ev.MediaType, Tokens: tokens}
 	var out [][]byte
 	for i := 0; ; i++ {
 		b, err := e.Encode()

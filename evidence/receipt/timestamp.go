@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/custos-project/custos/certs"
@@ -18,7 +19,9 @@ import (
 // remembered) verifies it offline at its own genTime (RFC 3161 §2.4.2): a granted
 // reply, a valid CMS signature, a message imprint of SHA-256 and the
 // evidence digest, and a TSA certificate (critical id-kp-timeStamping,
-// §2.3) chaining to the trusted root.
+// §2.3) chaining to the trusted root. A further token (i > 0, from an
+// external TSA) whose TSA chains to no trusted root is reported as
+// unverified rather than failing the receipt; any other fault fails it.
 func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]TimestampResult, error) {
 	digest, err := hex.DecodeString(r.Evidence.SHA256)
 	if err != nil { // r.check ruled this out
@@ -37,6 +40,13 @@ func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]Timesta
 				"token %d is not the token recorded in the custody chain", i)
 		}
 		ts, err := v.checker().Check(reply, crypto.SHA256, digest, v.intermediates)
+		if i > 0 && errors.Is(err, notary.ErrUntrusted) {
+			// An external TSA the bundle does not name: the token is the
+			// one the anchored created event recorded, but nothing here
+			// vouches for its TSA. Say so; the built-in token decides.
+			out[i] = TimestampResult{Hash: h, Unverified: "its TSA chains to no root in the trust bundle (add it to tsa_roots_pem to check it)"}
+			continue
+		}
 		if err != nil {
 			return nil, &VerifyError{Step: StepTimestamp,
 				Want: "a token over SHA-256 " + r.Evidence.SHA256 + " from a TSA under the consortium root",

@@ -20,6 +20,11 @@ type Trust struct {
 	// `openssl ts -verify -untrusted`.
 	TSAChain string `json:"tsa_chain_pem,omitempty"`
 	TSAName  string `json:"tsa,omitempty"`
+	// TSARootsPEM lists further roots (PEM) that the tokens of external
+	// TSAs chain to. A receipt's first token (the built-in TSA's) must
+	// verify under RootPEM or these; a further token whose TSA chains to
+	// none of them is reported as unverified, not as a failure.
+	TSARootsPEM string `json:"tsa_roots_pem,omitempty"`
 }
 
 // Validator is one consortium member's validator.

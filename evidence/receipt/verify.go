@@ -52,6 +52,10 @@ type TimestampResult struct {
 	TSA    string    `json:"tsa"`    // subject CN of the TSA certificate ("" if not found)
 	Serial string    `json:"serial"` // serial number, decimal
 	Hash   string    `json:"hash"`   // hex SHA-256 of the DER reply, as in the created event
+	// Unverified says why a further token (from an external TSA) could not
+	// be checked: its TSA chains to no root of the trust bundle. Its hash
+	// is still the one the anchored created event recorded.
+	Unverified string `json:"unverified,omitempty"`
 }
 
 // EventResult is one custody event, checked and found in the log.
@@ -118,6 +122,15 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 	v := &Verifier{trust: trust, roots: x509.NewCertPool(), validators: make(map[string]*Validator)}
 	for _, c := range rootCerts {
 		v.roots.AddCert(c)
+	}
+	if trust.TSARootsPEM != "" {
+		extra, err := certs.ParsePEM([]byte(trust.TSARootsPEM))
+		if err != nil {
+			return nil, fmt.Errorf("%w: TSA roots: %v", ErrBadTrust, err)
+		}
+		for _, c := range extra {
+			v.roots.AddCert(c)
+		}
 	}
 	v.tsaChecker = notary.NewChecker(v.roots)
 	if trust.TSAChain != "" {
