@@ -361,7 +361,8 @@
       }
       case 'custody': return t('pass.custody', { n: ev.length });
       case 'timestamp':
-        return (o.timestamps || []).map((ts) => t('pass.timestamp', { local: localTime(ts.time), utc: utcTime(ts.time), tsa: ts.tsa || '?' })).join(' ');
+        return (o.timestamps || []).map((ts) => ts.unverified ? t('pass.timestamp.unchecked')
+          : t('pass.timestamp', { local: localTime(ts.time), utc: utcTime(ts.time), tsa: ts.tsa || '?' })).join(' ');
       case 'inclusion': return t('pass.inclusion', { n: ev.length, size: cp.tree_size });
       case 'checkpoint': {
         const vals = (r.trust.parsed.validators || []).length;
@@ -399,7 +400,7 @@
 
   function renderEvidence(r) {
     const e = r.out.evidence || {};
-    const ts = (r.out.timestamps || []).map((x) => `${localTime(x.time)} (${utcTime(x.time)}), ${x.tsa || '?'}, #${x.serial || '?'}`).join('; ');
+    const ts = (r.out.timestamps || []).filter((x) => !x.unverified).map((x) => `${localTime(x.time)} (${utcTime(x.time)}), ${x.tsa || '?'}, #${x.serial || '?'}`).join('; ');
     facts($('evidence'), [
       ['evidence.id', e.id, true], ['evidence.sha256', e.sha256, true], ['evidence.sm3', e.sm3, true],
       ['evidence.size', e.size ? size(e.size) : ''], ['evidence.type', e.media_type],

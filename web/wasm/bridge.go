@@ -85,6 +85,9 @@ type Timestamp struct {
 	Time   string `json:"time"` // RFC 3339, UTC
 	TSA    string `json:"tsa"`
 	Serial string `json:"serial"` // decimal
+	// Unverified is set for a further token (an external TSA's) whose TSA
+	// chains to no root of the trust bundle; the other fields are then empty.
+	Unverified string `json:"unverified,omitempty"`
 }
 
 // Event is one verified custody event.
@@ -229,6 +232,10 @@ func success(res *receipt.Result, in Input) *Report {
 			TreeSize: cp.TreeSize, Root: cp.Root, BlockHash: cp.BlockHash, Signers: make([]Signer, len(cp.Signers)),
 			SignedPower: cp.SignedPower, TotalPower: cp.TotalPower}}
 	for i, t := range res.Timestamps {
+		if t.Unverified != "" {
+			rep.Timestamps[i] = Timestamp{Unverified: t.Unverified}
+			continue
+		}
 		rep.Timestamps[i] = Timestamp{Time: t.Time.UTC().Format(time.RFC3339Nano), TSA: t.TSA, Serial: t.Serial}
 	}
 	for i, e := range res.Events {
