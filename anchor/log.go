@@ -1,9 +1,11 @@
 package anchor
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -91,19 +93,31 @@ func (l *Log) Append(tx *bolt.Tx, leafHashes [][]byte) (first uint64, err error)
 		buf = append(buf, h...)
 	}
 	nodes.FillPercent = 0.95 // keys only ever grow at the end of each level
-	var key [9]byte
-	var putErr error
+	// The completed nodes are collected and put in key order (level, then
+	// index). Put in the order the appends complete them, each level-0 key
+	// lands before the higher levels' keys in the same in-memory bbolt
+	// node, which then shifts them all: appending n leaves to a young tree
+	// cost O(n²) (100,000 leaves took 71 s; in key order, 0.5 s).
+	type put struct {
+		key  [9]byte
+		hash []byte
+	}
+	puts := make([]put, 0, 2*len(leafHashes))
 	visit := func(id compact.NodeID, hash []byte) {
-		if putErr == nil {
-			putErr = nodes.Put(nodeKey(key[:0], id), hash)
-		}
+		var p put
+		nodeKey(p.key[:0], id)
+		p.hash = append(make([]byte, 0, len(hash)), hash...)
+		puts = append(puts, p)
 	}
 	for i := range leafHashes {
 		if err := r.Append(buf[i*HashSize:(i+1)*HashSize:(i+1)*HashSize], visit); err != nil {
 			return 0, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
-		if putErr != nil {
-			return 0, fmt.Errorf("anchor: store node: %w", putErr)
+	}
+	slices.SortFunc(puts, func(a, b put) int { return bytes.Compare(a.key[:], b.key[:]) })
+	for _, p := range puts {
+		if err := nodes.Put(p.key[:], p.hash); err != nil {
+			return 0, fmt.Errorf("anchor: store node: %w", err)
 		}
 	}
 	if err := tx.Bucket(l.bucket).Put(kCompact, encodeRange(r)); err != nil {
