@@ -28,11 +28,25 @@ func (a *Authority) IssueNode(name string, pub ed25519.PublicKey, now time.Time)
 	if !a.Cert.IsCA || len(a.Cert.Subject.Organization) == 0 || len(a.Cert.Subject.OrganizationalUnit) == 0 {
 		return nil, fmt.Errorf("%w: %q is not an organization CA", ErrNotCA, a.Cert.Subject)
 	}
+	tmpl, err := a.leafTemplate(name, now, NodeValidity)
+	if err != nil {
+		return nil, err
+	}
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+	return create(tmpl, a.Cert, pub, a.Signer)
+}
+
+// leafTemplate is an end-entity certificate of the CA's organization: a
+// random serial, CN=name with the CA's O and OU, valid from shortly before
+// now for validity (clamped to the CA's own validity). The caller sets the
+// key usages.
+func (a *Authority) leafTemplate(name string, now time.Time, validity time.Duration) (*x509.Certificate, error) {
 	serial, err := newSerial()
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{
+	return &x509.Certificate{
 		SerialNumber: serial,
 		Subject: pkix.Name{
 			CommonName:         name,
@@ -40,10 +54,7 @@ func (a *Authority) IssueNode(name string, pub ed25519.PublicKey, now time.Time)
 			OrganizationalUnit: a.Cert.Subject.OrganizationalUnit,
 		},
 		NotBefore:             now.Add(-backdate).UTC(),
-		NotAfter:              a.clamp(now.Add(NodeValidity)).UTC(),
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		NotAfter:              a.clamp(now.Add(validity)).UTC(),
 		BasicConstraintsValid: true,
-	}
-	return create(tmpl, a.Cert, pub, a.Signer)
+	}, nil
 }

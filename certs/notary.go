@@ -2,7 +2,6 @@ package certs
 
 import (
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"time"
 )
@@ -41,23 +40,12 @@ func (a *Authority) IssueNotary(name string, now time.Time) (*Leaf, error) {
 	if err != nil {
 		return nil, err
 	}
-	serial, err := newSerial()
+	tmpl, err := a.leafTemplate(name, now, NotaryValidity)
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject: pkix.Name{
-			CommonName:         name,
-			Organization:       a.Cert.Subject.Organization,
-			OrganizationalUnit: a.Cert.Subject.OrganizationalUnit,
-		},
-		NotBefore:             now.Add(-backdate).UTC(),
-		NotAfter:              a.clamp(now.Add(NotaryValidity)).UTC(),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
-		BasicConstraintsValid: true,
-	}
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
 	cert, err := create(tmpl, a.Cert, key.Public(), a.Signer)
 	if err != nil {
 		return nil, err
