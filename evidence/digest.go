@@ -16,24 +16,42 @@ type Digests struct {
 	SM3    []byte // nil unless SM3 is enabled
 }
 
+// An upload's first read goes into a headSize buffer: most uploads end
+// there, and hold no more than that. Longer ones continue in the pipeline
+// with chunkSize buffers, fewer and larger steps: 4 MiB chunks took large
+// ingest from 0.66–0.73× to 0.84–0.85× of openssl dgst -sha256 here, with
+// less CPU. Memory per large upload: headSize + (ringSize-1) × chunkSize.
 const (
-	chunkSize = 1 << 20 // one pipeline buffer
-	ringSize  = 4       // buffers in flight: memory per large upload = ringSize × chunkSize
+	headSize  = 1 << 20
+	chunkSize = 4 << 20 // one pipeline buffer
+	ringSize  = 4       // buffers in flight
 )
 
 // chunkAlign aligns the pipeline buffers for direct I/O (O_DIRECT needs
 // buffers aligned to the logical block size; 4096 covers every disk).
 const chunkAlign = 4096
 
-var chunkPool = sync.Pool{New: func() any { return alignedChunk() }}
+var (
+	headPool  = sync.Pool{New: func() any { return alignedChunk(headSize) }}
+	chunkPool = sync.Pool{New: func() any { return alignedChunk(chunkSize) }}
+)
 
-// alignedChunk allocates a chunkSize buffer that starts on a chunkAlign
+// alignedChunk allocates a buffer of size bytes that starts on a chunkAlign
 // boundary, so that storage.Folder can write it with O_DIRECT.
-func alignedChunk() *[]byte {
-	b := make([]byte, chunkSize+chunkAlign)
+func alignedChunk(size int) *[]byte {
+	b := make([]byte, size+chunkAlign)
 	off := (chunkAlign - int(uintptr(unsafe.Pointer(unsafe.SliceData(b)))%chunkAlign)) % chunkAlign
-	b = b[off : off+chunkSize : off+chunkSize]
+	b = b[off : off+size : off+size]
 	return &b
+}
+
+// putBuffer returns a buffer to the pool of its size.
+func putBuffer(b *[]byte) {
+	if cap(*b) == chunkSize {
+		chunkPool.Put(b)
+	} else {
+		headPool.Put(b)
+	}
 }
 
 // fill reads into b until b is full or src reports io.EOF. Any other error,
@@ -61,11 +79,11 @@ func fill(src io.Reader, b []byte) (n int, eof bool, err error) {
 // content sniffing).
 func hashCopy(dst io.Writer, src io.Reader, hashes []hash.Hash, limit int64, head func([]byte)) (int64, error) {
 	src = io.LimitReader(src, limit+1)
-	bp := chunkPool.Get().(*[]byte)
+	bp := headPool.Get().(*[]byte)
 	buf := *bp
 	n, eof, err := fill(src, buf)
 	if err != nil {
-		chunkPool.Put(bp)
+		headPool.Put(bp)
 		return int64(n), err
 	}
 	if head != nil {
@@ -74,7 +92,7 @@ func hashCopy(dst io.Writer, src io.Reader, hashes []hash.Hash, limit int64, hea
 	if !eof {
 		return pipeline(dst, src, hashes, limit, bp)
 	}
-	defer chunkPool.Put(bp)
+	defer headPool.Put(bp)
 	if int64(n) > limit {
 		return int64(n), ErrTooLarge
 	}
@@ -175,7 +193,7 @@ func pipeline(dst io.Writer, src io.Reader, hashes []hash.Hash, limit int64, fir
 	// Every one of the ringSize buffers ends up back in free once the
 	// workers are done; collect them all so none is reused while in flight.
 	for range ringSize {
-		chunkPool.Put(<-free)
+		putBuffer(<-free)
 	}
 	if rerr != nil {
 		return total, rerr

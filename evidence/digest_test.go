@@ -13,7 +13,7 @@ import (
 )
 
 func TestHashCopy(t *testing.T) {
-	sizes := []int{1, 511, chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 17, 9 * chunkSize}
+	sizes := []int{1, 511, headSize - 1, headSize, headSize + 1, headSize + chunkSize, chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 17, 9 * chunkSize}
 	for _, n := range sizes {
 		for _, withSM3 := range []bool{false, true} {
 			data := make([]byte, n)
