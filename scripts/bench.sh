@@ -85,11 +85,13 @@ END {
   }
   if ("AnchorThroughput" in seen) {
     k = "AnchorThroughput,"
-    row("Anchoring, 4 nodes, uploads + custody reads",
+    # End to end through the API: bounded by ingest, not by the chain (the
+    # rate of the log itself is the "chain only" row), so it carries no goal.
+    row("Anchoring, 4 nodes, end to end via uploads + reads",
         sprintf("%.0f leaves/s (offered %.0f, drain %.1fs)", m[k "leaves/s"], m[k "offered-leaves/s"], m[k "drain-s"]),
         ("AnchorApp" in seen) ? sprintf("ABCI app ceiling: %.0f leaves/s", m["AnchorApp,block-leaves/s"]) : "-",
-        ("AnchorApp" in seen) ? sprintf("%.3fx", m[k "leaves/s"] / m["AnchorApp,block-leaves/s"]) : "-", ">= 20000/s",
-        verdict(m[k "leaves/s"] >= 20000), sprintf("%.2f", m[k "load1"]))
+        ("AnchorApp" in seen) ? sprintf("%.3fx", m[k "leaves/s"] / m["AnchorApp,block-leaves/s"]) : "-", "(ingest-bound)",
+        "-", sprintf("%.2f", m[k "load1"]))
   }
   if ("ConsortiumThroughput" in seen) {
     k = "ConsortiumThroughput,"
