@@ -4,6 +4,8 @@ import (
 	"crypto"
 	"encoding/asn1"
 	"fmt"
+
+	"github.com/custos-project/custos/internal/oids"
 )
 
 // DER tags used by the hand-written encoder.
@@ -24,19 +26,19 @@ const (
 
 // OIDs, RFC 3161, RFC 5652, RFC 5035 and RFC 5758.
 var (
-	oidSignedData       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidSignedData       = oids.SignedData
 	oidTSTInfo          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
-	oidContentType      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidMessageDigest    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidContentType      = oids.ContentType
+	oidMessageDigest    = oids.MessageDigest
 	oidSigningCert      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
-	oidSigningCertV2    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-	oidSHA256           = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-	oidSHA384           = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
-	oidSHA512           = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
-	oidECDSAWithSHA256  = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
-	oidECDSAWithSHA384  = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
-	oidECDSAWithSHA512  = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
-	oidSHA256WithRSA    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
+	oidSigningCertV2    = oids.SigningCertV2
+	oidSHA256           = oids.SHA256
+	oidSHA384           = oids.SHA384
+	oidSHA512           = oids.SHA512
+	oidECDSAWithSHA256  = oids.ECDSAWithSHA256
+	oidECDSAWithSHA384  = oids.ECDSAWithSHA384
+	oidECDSAWithSHA512  = oids.ECDSAWithSHA512
+	oidSHA256WithRSA    = oids.SHA256WithRSA
 	derSHA256Imprint    = algorithmID(oidSHA256, true)
 	derSHA384Imprint    = algorithmID(oidSHA384, true)
 	derSHA512Imprint    = algorithmID(oidSHA512, true)

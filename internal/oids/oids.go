@@ -1,0 +1,22 @@
+// Package oids names the ASN.1 object identifiers that the RFC 3161
+// time-stamping (package notary) and the PDF signatures (package
+// notary/pdf) both use, so that each is written down once.
+package oids
+
+import "encoding/asn1"
+
+// CMS (RFC 5652), ESS (RFC 5035) and algorithm (RFC 5758, RFC 8017)
+// identifiers.
+var (
+	SignedData      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	ContentType     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	MessageDigest   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	SigningCertV2   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	SHA256          = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+	SHA384          = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
+	SHA512          = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
+	ECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
+	ECDSAWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
+	ECDSAWithSHA512 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
+	SHA256WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
+)
