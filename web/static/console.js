@@ -16,7 +16,7 @@
   const ID_RE = /^[a-z2-7]{26}$/;
   const SHA_RE = /^[0-9a-f]{64}$/;
   const PAGE = 20;
-  const { t: tr, langs } = globalThis.CustosI18n;
+  const { t: tr, pickLang } = globalThis.CustosI18n;
 
   let token = ''; // the API key: memory only, see above
 
@@ -52,13 +52,6 @@
   }
 
   // ---- language ----
-
-  function pickLang() {
-    const q = new URLSearchParams(location.search).get('lang');
-    if (q && langs.includes(q)) return q;
-    const nav = (navigator.languages && navigator.languages[0]) || navigator.language || 'en';
-    return nav.toLowerCase().startsWith('zh') ? 'zh' : 'en';
-  }
 
   function setLang(lang) {
     state.lang = lang;

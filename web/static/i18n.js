@@ -295,7 +295,19 @@
     return s;
   }
 
-  global.CustosI18n = { strings, t, langs: Object.keys(strings) };
+  const langs = Object.keys(strings);
+
+  // pickLang chooses the page's language: ?lang= if known, else the
+  // browser's first language (Chinese for any zh-*), else English.
+  function pickLang() {
+    const q = new URLSearchParams(global.location.search).get('lang');
+    if (q && langs.includes(q)) return q;
+    const nav = global.navigator;
+    const first = (nav.languages && nav.languages[0]) || nav.language || 'en';
+    return first.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+  }
+
+  global.CustosI18n = { strings, t, langs, pickLang };
 })(globalThis);
 
 // The signed-in console (/console): console.html and console.js. Its keys
