@@ -21,6 +21,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/notary/document"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -67,6 +68,9 @@ type Config struct {
 	DB             *bolt.DB
 	IdempotencyTTL time.Duration // how long an answer is kept; 0: 24h
 	Limits         Limits        // per-client request rates; zero: defaults
+	// Documents renders and signs certificates (PDF); nil on a node that
+	// is not a notary office: the certificate endpoints answer 409.
+	Documents *document.Issuer
 }
 
 // Server is the HTTP API.
@@ -79,6 +83,7 @@ type Server struct {
 	limits   *limits
 	trust    receipt.Trust
 	chain    Chain
+	docs     *document.Issuer
 	log      *slog.Logger
 	e        *echo.Echo
 }
@@ -99,7 +104,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, log: cfg.Log, e: echo.New(),
+	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, docs: cfg.Documents, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError

@@ -33,7 +33,10 @@ type nodePKI struct {
 	// Node certifies the node's validator key; nil on a dev node's first
 	// start (serve issues it).
 	Node *x509.Certificate
-	dir  string
+	// Notary signs certificates (PDF); nil on a member that is not a
+	// notary office.
+	Notary *certs.Leaf
+	dir    string
 }
 
 // chain is the running consortium-chain part of a node.

@@ -31,6 +31,7 @@ type Config struct {
 	Chain    ChainConfig    `toml:"chain"`
 	Limits   LimitsConfig   `toml:"limits"`
 	Webhooks WebhooksConfig `toml:"webhooks"`
+	Notary   NotaryConfig   `toml:"notary"`
 	// PKI is the folder of this node's certificates and keys (default
 	// DATA/pki). A consortium member's holds root.pem (no root key),
 	// org-ca.pem/.key, tsa.pem/.key and node.pem.
@@ -47,6 +48,45 @@ type WebhooksConfig struct {
 	Backoff      duration `toml:"backoff"`      // first retry delay, doubling; default 30s
 	MaxAttempts  int      `toml:"max_attempts"` // default 8 (about an hour)
 	Timeout      duration `toml:"timeout"`      // per attempt; default 10s
+}
+
+// NotaryConfig is the [notary] table: who issues this node's signed
+// documents (notarial and copyright registration certificates), and where
+// their verification links point.
+type NotaryConfig struct {
+	// Office is the issuing office printed on documents; default: org.
+	Office string `toml:"office"`
+	// Name is the development notary's name, the common name of the
+	// document-signing certificate the development PKI issues; default
+	// "<org> Notary". A consortium member's certificate comes from
+	// `custos consortium init` and names its notary itself.
+	Name string `toml:"name"`
+	// Location is the place of signing, put in the PDF signature.
+	Location string `toml:"location"`
+	// PublicURL is the base URL under which the public reach this node's
+	// /verify page, for the QR codes; default http://LISTEN.
+	PublicURL string `toml:"public_url"`
+}
+
+func (c Config) notaryName() string {
+	if c.Notary.Name != "" {
+		return c.Notary.Name
+	}
+	return c.Org + " Notary"
+}
+
+func (c Config) notaryOffice() string {
+	if c.Notary.Office != "" {
+		return c.Notary.Office
+	}
+	return c.Org
+}
+
+func (c Config) publicURL() string {
+	if c.Notary.PublicURL != "" {
+		return c.Notary.PublicURL
+	}
+	return "http://" + c.Listen
 }
 
 // LimitsConfig is the [limits] table: per-client request rates (see

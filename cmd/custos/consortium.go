@@ -209,16 +209,24 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 	if err != nil {
 		return nil, err
 	}
-	files := []struct {
-		name string
-		b    []byte
-		mode os.FileMode
-	}{
+	files := []pkiFile{
 		{"root.pem", certs.EncodePEM(root.Cert), 0o644},
 		{"org-ca.pem", certs.EncodePEM(m.org.Cert), 0o644},
 		{"tsa.pem", certs.EncodePEM(m.tsa.Cert), 0o644},
 		{"tsa.key", tsaKey, 0o600},
 		{"node.pem", certs.EncodePEM(m.node), 0o644},
+	}
+	if spec.Kind == certs.KindNotary {
+		// A notary office signs certificates: its document-signing key.
+		leaf, err := m.org.IssueNotary(spec.Name+" Notary", p.now)
+		if err != nil {
+			return nil, err
+		}
+		key, err := certs.EncodeKeyPEM(leaf.Signer)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, pkiFile{"notary.key", key, 0o600}, pkiFile{"notary.pem", certs.EncodePEM(leaf.Cert), 0o644})
 	}
 	for _, f := range files {
 		if err := writeFileSync(filepath.Join(pki, f.name), f.b, f.mode); err != nil {
@@ -235,6 +243,13 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 		return nil, err
 	}
 	return m, nil
+}
+
+// pkiFile is a file of a member's PKI folder.
+type pkiFile struct {
+	name string
+	b    []byte
+	mode os.FileMode
 }
 
 func writeMemberConfig(m *memberFiles, all []*memberFiles, p initParams) error {

@@ -3,7 +3,9 @@ package main
 import (
 	"crypto"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,7 +30,11 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 		if err != nil {
 			return nil, fmt.Errorf("development PKI: %w", err)
 		}
-		return &nodePKI{Root: dev.Root.Cert, Org: dev.Org, TSA: dev.TSA, dir: dir}, nil
+		notaryLeaf, err := devNotary(dir, dev.Org, cfg.notaryName())
+		if err != nil {
+			return nil, fmt.Errorf("development PKI: %w", err)
+		}
+		return &nodePKI{Root: dev.Root.Cert, Org: dev.Org, TSA: dev.TSA, Notary: notaryLeaf, dir: dir}, nil
 	}
 	root, err := readCert(filepath.Join(dir, "root.pem"))
 	if err != nil {
@@ -47,10 +53,58 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 		return nil, err
 	}
 	org := &certs.Authority{Cert: orgCert, Chain: []*x509.Certificate{root}}
-	return &nodePKI{
+	p := &nodePKI{
 		Root: root, Org: org, Node: node, dir: dir,
 		TSA: &certs.Leaf{Cert: tsaCert, Signer: tsaKey, Chain: []*x509.Certificate{orgCert, root}},
-	}, nil
+	}
+	// Only a notary member holds a document-signing certificate.
+	switch _, err := os.Stat(filepath.Join(dir, "notary.pem")); {
+	case err == nil:
+		cert, key, err := readPair(dir, "notary")
+		if err != nil {
+			return nil, err
+		}
+		p.Notary = &certs.Leaf{Cert: cert, Signer: key, Chain: []*x509.Certificate{orgCert, root}}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("PKI: %w", err)
+	}
+	return p, nil
+}
+
+// devNotary loads DIR/notary.{pem,key}, the development notary's
+// document-signing certificate, issuing it from the development
+// organization CA when it is missing (a PKI made before notary
+// certificates existed gets one on its next start).
+//
+// Each file is written whole and renamed into place, the key first, so the
+// certificate's presence means both are complete; a key left alone by a
+// crash is replaced.
+func devNotary(dir string, org *certs.Authority, name string) (*certs.Leaf, error) {
+	switch _, err := os.Stat(filepath.Join(dir, "notary.pem")); {
+	case err == nil:
+		cert, key, err := readPair(dir, "notary")
+		if err != nil {
+			return nil, err
+		}
+		return &certs.Leaf{Cert: cert, Signer: key, Chain: append([]*x509.Certificate{org.Cert}, org.Chain...)}, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	leaf, err := org.IssueNotary(name, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	key, err := certs.EncodeKeyPEM(leaf.Signer)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileSync(filepath.Join(dir, "notary.key"), key, 0o600); err != nil {
+		return nil, err
+	}
+	if err := writeFileSync(filepath.Join(dir, "notary.pem"), certs.EncodePEM(leaf.Cert), 0o644); err != nil {
+		return nil, err
+	}
+	return leaf, nil
 }
 
 func readCert(path string) (*x509.Certificate, error) {

@@ -25,6 +25,8 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/notary/document"
+	"github.com/custos-project/custos/notary/pdf"
 	"github.com/custos-project/custos/storage"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -197,7 +199,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	srv, err := api.New(api.Config{
 		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks,
+		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki),
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,
@@ -219,6 +221,28 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	n.handler, n.token = srv.Handler(), token
 	return nil
+}
+
+// documentIssuer is what signs this node's certificates, or nil (the
+// document endpoints then answer 409 no-document-signer): a node that is
+// not a notary office has no document-signing certificate, and a machine
+// without the CJK font cannot render the documents.
+func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI) *document.Issuer {
+	if pki.Notary == nil {
+		return nil
+	}
+	r, err := pdf.NewRenderer(pdf.Config{})
+	if err != nil {
+		log.Warn("certificates disabled: no CJK font to render them (install fonts-wqy-microhei)", "err", err)
+		return nil
+	}
+	return &document.Issuer{
+		Office: cfg.notaryOffice(), Renderer: r, PublicURL: cfg.publicURL(),
+		Sign: pdf.SignOptions{
+			Signer: pki.Notary.Signer, Certificate: pki.Notary.Cert, Chain: pki.Notary.Chain,
+			TSA: tsa, Location: cfg.Notary.Location,
+		},
+	}
 }
 
 func openBlobs(ctx context.Context, cfg Config) (evidence.Blobs, error) {

@@ -1,0 +1,96 @@
+// Package document builds Custos's signed documents: the notarial
+// certificate over evidence items and the copyright registration
+// certificate. It turns plain data (an evidence item's metadata, its
+// receipt, the parties) into a notary/pdf Document, renders it and signs it
+// as the notary (PAdES B-T).
+//
+// It knows nothing of storage or HTTP: the API gathers the records and
+// receipts and hands them over as Items.
+package document
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/custos-project/custos/notary/pdf"
+)
+
+// ErrNoSigner means the node holds no document-signing certificate:
+// certificates are issued by notary members of the consortium.
+var ErrNoSigner = errors.New("document: this node holds no document-signing certificate")
+
+// Issuer renders and signs documents. It is safe for concurrent use.
+type Issuer struct {
+	// Office is the issuing office (the notary office), printed on every
+	// document and its /Author. Required.
+	Office string
+	// Renderer lays documents out. Required.
+	Renderer *pdf.Renderer
+	// Sign holds the notary's key and certificate (whose common name is the
+	// notary's name), its chain and the TSA that time-stamps the signature;
+	// Reason is set per document. Required.
+	Sign pdf.SignOptions
+	// PublicURL is the base URL of the node's public pages, such as
+	// "https://custos.example.org", for the verification links and QR codes.
+	PublicURL string
+}
+
+// Notary is the signing notary's name: the common name of the certificate.
+func (is *Issuer) Notary() string {
+	if is == nil || is.Sign.Certificate == nil {
+		return ""
+	}
+	return is.Sign.Certificate.Subject.CommonName
+}
+
+// Certificate is the document-signing certificate, nil without one.
+func (is *Issuer) Certificate() *x509.Certificate {
+	if is == nil {
+		return nil
+	}
+	return is.Sign.Certificate
+}
+
+// VerifyURL is the public verification page of a document: kind is
+// "certificate" or "copyright", id its ID.
+func (is *Issuer) VerifyURL(kind, id string) string {
+	base := strings.TrimRight(is.PublicURL, "/")
+	return base + "/verify?" + url.Values{kind: {id}}.Encode()
+}
+
+// Produce renders doc and signs it, stating reason in the signature.
+func (is *Issuer) Produce(ctx context.Context, doc *pdf.Document, reason string) ([]byte, error) {
+	if is == nil || is.Renderer == nil || is.Sign.Signer == nil {
+		return nil, ErrNoSigner
+	}
+	if doc.Author == "" {
+		doc.Author = is.Office
+	}
+	unsigned, err := is.Renderer.Render(doc)
+	if err != nil {
+		return nil, err
+	}
+	opts := is.Sign
+	opts.Reason = reason
+	opts.Time = doc.Issued
+	signed, err := pdf.Sign(ctx, unsigned, opts)
+	if err != nil {
+		return nil, fmt.Errorf("document: sign: %w", err)
+	}
+	return signed, nil
+}
+
+// timeText prints an instant in UTC and in China Standard Time, the zone of
+// the courts and notary offices the documents are for.
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	return t.UTC().Format("2006-01-02 15:04:05 UTC") + " (" + t.In(cst).Format("2006-01-02 15:04:05") + " 北京时间)"
+}

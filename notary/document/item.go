@@ -1,0 +1,133 @@
+package document
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/notary/pdf"
+)
+
+// Item is one evidence item as a document states it. The API fills it from
+// the evidence record and the item's receipt.
+type Item struct {
+	ID        string
+	Title     string // may be empty
+	FileName  string // may be empty
+	MediaType string
+	Size      int64
+	SHA256    string
+	SM3       string // empty unless the deployment computes SM3
+	// Times are the item's RFC 3161 time-stamps: the trusted time of its
+	// digest, each from one TSA.
+	Times []TrustedTime
+	// Receipt is the item's canonical receipt (receipt.Receipt.Encode),
+	// attached to the document; its checkpoint is the item's anchor.
+	Receipt *receipt.Receipt
+}
+
+// TrustedTime is the time an RFC 3161 token vouches for.
+type TrustedTime struct {
+	TSA    string // the TSA's name
+	Time   time.Time
+	Serial string // the token's serial number
+}
+
+// maxCustodyLines bounds the custody events listed per item; the rest are
+// counted. The attached receipt holds them all.
+const maxCustodyLines = 12
+
+// section states the item: the n-th of the document (1-based).
+func (it *Item) section(n int) (pdf.Section, error) {
+	title := it.Title
+	if title == "" {
+		title = it.FileName
+	}
+	if title == "" {
+		title = it.ID
+	}
+	s := pdf.Section{Heading: fmt.Sprintf("电子数据 %d Evidence item %d: %s", n, n, title)}
+	add := func(label, value string) {
+		if value != "" {
+			s.Fields = append(s.Fields, pdf.Field{Label: label, Value: value})
+		}
+	}
+	add("编号 ID", it.ID)
+	add("标题 Title", it.Title)
+	add("文件名 File name", it.FileName)
+	add("大小 Size", strconv.FormatInt(it.Size, 10)+" bytes")
+	add("类型 Media type", it.MediaType)
+	add("SHA-256", it.SHA256)
+	add("SM3", it.SM3)
+	for _, t := range it.Times {
+		add("可信时间 Trusted time", timeText(t.Time)+"\n"+t.TSA+", serial "+t.Serial)
+	}
+	if it.Receipt == nil {
+		return s, fmt.Errorf("document: item %s has no receipt", it.ID)
+	}
+	cp := it.Receipt.Checkpoint
+	add("区块链锚定 Anchor", fmt.Sprintf("chain %s, block %d, log size %d\nroot %s", cp.ChainID, cp.Height, cp.TreeSize, cp.Root))
+	lines, err := custodyLines(it.Receipt)
+	if err != nil {
+		return s, err
+	}
+	add("保管记录 Custody", lines)
+	add("回执 Receipt", receiptName(it.ID)+" (attached)")
+	return s, nil
+}
+
+// custodyLines summarizes the anchored custody events of a receipt.
+func custodyLines(r *receipt.Receipt) (string, error) {
+	var b strings.Builder
+	for i, ae := range r.Events {
+		if i == maxCustodyLines {
+			fmt.Fprintf(&b, "… %d more (see the receipt)\n", len(r.Events)-i)
+			break
+		}
+		e, err := custody.Decode([]byte(ae.Event))
+		if err != nil {
+			return "", fmt.Errorf("document: receipt of %s: %w", r.Evidence.ID, err)
+		}
+		fmt.Fprintf(&b, "#%d %s %s by %s", e.Seq, strings.Replace(e.Time[:19], "T", " ", 1)+" UTC", e.Type, e.Actor)
+		if e.Subject != "" {
+			b.WriteString(" (" + e.Subject + ")")
+		}
+		b.WriteByte('\n')
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+func receiptName(id string) string { return "receipt-" + id + ".json" }
+
+// attachment is the item's receipt as an attached file.
+func (it *Item) attachment() (pdf.Attachment, error) {
+	b, err := it.Receipt.Encode()
+	if err != nil {
+		return pdf.Attachment{}, fmt.Errorf("document: receipt of %s: %w", it.ID, err)
+	}
+	return pdf.Attachment{
+		Name: receiptName(it.ID), MIME: "application/json", Data: b, Relationship: "Data",
+		Description: "Custos receipt of evidence item " + it.ID + ": verify offline with `custos verify`",
+	}, nil
+}
+
+// itemParts returns the sections and attachments of items.
+func itemParts(items []Item) ([]pdf.Section, []pdf.Attachment, error) {
+	var secs []pdf.Section
+	var atts []pdf.Attachment
+	for i := range items {
+		s, err := items[i].section(i + 1)
+		if err != nil {
+			return nil, nil, err
+		}
+		a, err := items[i].attachment()
+		if err != nil {
+			return nil, nil, err
+		}
+		secs, atts = append(secs, s), append(atts, a)
+	}
+	return secs, atts, nil
+}
