@@ -1,8 +1,14 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"time"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/notary/document"
 )
 
 // DocumentCheck is the public verification view of a signed document: a
@@ -32,4 +38,56 @@ type DocumentCheckItem struct {
 	ID      string          `json:"id"`
 	SHA256  string          `json:"sha256"`
 	Receipt json.RawMessage `json:"receipt"`
+}
+
+// anchorWait bounds how long issuing a document waits for its items to be
+// anchored: a fresh upload is anchored within about a second.
+const anchorWait = 10 * time.Second
+
+// documentItems gathers what a document states of each record: metadata,
+// trusted times and the receipt. A document needs every item anchored (its
+// receipt proves the item against a consortium checkpoint), so it waits up
+// to anchorWait, then answers 409 not-anchored with Retry-After. It reads
+// the receipts without custody events: the caller records the act (a
+// certificate issued, a registration) on each item.
+func (s *Server) documentItems(ctx context.Context, recs []*evidence.Record) ([]document.Item, error) {
+	deadline := time.Now().Add(anchorWait)
+	items := make([]document.Item, 0, len(recs))
+	for _, r := range recs {
+		it := document.Item{ID: r.ID, Title: r.Title, FileName: r.FileName, MediaType: r.MediaType,
+			Size: r.Size, SHA256: r.SHA256, SM3: r.SM3}
+		for _, t := range r.Tokens {
+			it.Times = append(it.Times, document.TrustedTime{TSA: t.TSA, Time: t.Time, Serial: t.Serial})
+		}
+		for {
+			rc, err := s.ev.Receipt(ctx, r.ID)
+			if err == nil {
+				it.Receipt = rc
+				break
+			}
+			if !errors.Is(err, evidence.ErrNotAnchored) && !isNoCheckpoint(err) {
+				return nil, err
+			}
+			if time.Now().After(deadline) {
+				p := problem(http.StatusConflict, "not-anchored", "Evidence not yet anchored",
+					"Evidence item "+r.ID+" is not yet anchored in the consortium chain, so its receipt, which the document embeds, does not exist yet. Retry shortly.")
+				p.retryAfter = 2
+				return nil, p
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// errNoSigner is the answer of the document endpoints on a node that
+// cannot sign documents.
+func errNoSigner() *Problem {
+	return problem(http.StatusConflict, "no-document-signer", "This node does not issue documents",
+		"This node holds no notary document-signing certificate (or lacks the CJK font to render documents), so it cannot issue certificates. Certificates are issued by the consortium's notary members.")
 }
