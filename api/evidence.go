@@ -144,7 +144,8 @@ func multipartErr(err error) error {
 		return err
 	}
 	var p *Problem
-	if errors.As(err, &p) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &p) || errors.As(err, &mbe) {
 		return err
 	}
 	return errBadRequest("bad-multipart", "The multipart body is malformed: "+err.Error())
