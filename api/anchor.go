@@ -69,15 +69,23 @@ func (s *Server) getReceipt(c echo.Context) error {
 		if time.Now().After(deadline) {
 			break
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		if err := pollPause(ctx); err != nil {
+			return err
 		}
 	}
 	c.Response().Header().Set("Retry-After", "1")
 	return c.JSON(http.StatusAccepted, PendingView{ID: rec.ID, Status: evidence.StatusTimestamped,
 		Detail: "The evidence is recorded and time-stamped but not yet anchored in the consortium chain, so no receipt exists yet. Retry shortly, or ask with ?wait=20s."})
+}
+
+// pollPause waits one polling interval, or until ctx ends.
+func pollPause(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(50 * time.Millisecond):
+		return nil
+	}
 }
 
 // isNoCheckpoint reports a chain too young to have a checkpoint.

@@ -74,10 +74,8 @@ func (s *Server) documentItems(ctx context.Context, recs []*evidence.Record) ([]
 				p.retryAfter = 2
 				return nil, p
 			}
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(50 * time.Millisecond):
+			if err := pollPause(ctx); err != nil {
+				return nil, err
 			}
 		}
 		items = append(items, it)

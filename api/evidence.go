@@ -111,9 +111,9 @@ func readMultipart(body io.Reader, boundary string, up io.ReaderFrom) (evidence.
 			}
 		case name == "metadata" && !sawMeta:
 			sawMeta = true
-			b, err := io.ReadAll(io.LimitReader(part, evidence.MaxMetaBytes+1))
+			b, err := readMetaPart(part)
 			if err != nil {
-				return meta, multipartErr(err)
+				return meta, err
 			}
 			if meta, err = evidence.ParseMeta(b); err != nil {
 				return meta, err
@@ -144,7 +144,8 @@ func multipartErr(err error) error {
 		return err
 	}
 	var p *Problem
-	if errors.As(err, &p) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &p) || errors.As(err, &mbe) {
 		return err
 	}
 	return errBadRequest("bad-multipart", "The multipart body is malformed: "+err.Error())

@@ -71,21 +71,24 @@ type Config struct {
 	// Documents renders and signs certificates (PDF); nil on a node that
 	// is not a notary office: the certificate endpoints answer 409.
 	Documents *document.Issuer
+	// Copyrights is the copyright register; nil: its routes answer 404.
+	Copyrights Copyrights
 }
 
 // Server is the HTTP API.
 type Server struct {
-	ev       Evidence
-	orgs     *access.Store
-	hooks    Notifier
-	webhooks Webhooks
-	idem     *idempotency
-	limits   *limits
-	trust    receipt.Trust
-	chain    Chain
-	docs     *document.Issuer
-	log      *slog.Logger
-	e        *echo.Echo
+	ev         Evidence
+	orgs       *access.Store
+	hooks      Notifier
+	webhooks   Webhooks
+	idem       *idempotency
+	limits     *limits
+	trust      receipt.Trust
+	chain      Chain
+	docs       *document.Issuer
+	copyrights Copyrights
+	log        *slog.Logger
+	e          *echo.Echo
 }
 
 // New builds the server and its routes.
@@ -104,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, docs: cfg.Documents, log: cfg.Log, e: echo.New(),
+	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, docs: cfg.Documents, copyrights: cfg.Copyrights, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
@@ -161,6 +164,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/log/checkpoint", s.getCheckpoint, s.limits.perIP)
 	e.GET("/api/v1/log/consistency", s.getConsistency, s.limits.perIP)
 	s.webhookRoutes(e, s.webhooks)
+	s.copyrightRoutes(e, auth, read, file)
 	e.GET("/verify", serveVerifyPage)
 	e.GET("/console", serveConsolePage)
 	e.GET("/static/:name", serveStatic)

@@ -59,6 +59,9 @@ func (s *Service) MarkFinal(batches []anchor.Batch) error {
 		leaves, recs := tx.Bucket(bLeaves), tx.Bucket(bRecords)
 		for _, b := range batches {
 			for i := b.From; i < b.From+uint64(b.Count); i++ {
+				if err := markCopyrightAnchored(tx, i, b.Height); err != nil {
+					return err
+				}
 				key := leaves.Get(u64(i))
 				if len(key) != 12 || u32val(key[8:]) != 0 { // only created events change a record
 					continue
@@ -192,17 +195,26 @@ func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, 
 	if err != nil || first == 0 || s.cfg.Anchor == nil {
 		return out, err
 	}
-	// The block that appended it carries the time of the block before
-	// (CometBFT's header time comes from the previous votes); the next
-	// block's time, when it made the anchoring final, is the honest one.
-	t, err := s.cfg.Anchor.BlockTime(ctx, first+1)
+	t, err := s.anchoredAt(ctx, first)
 	if err != nil {
-		if t, err = s.cfg.Anchor.BlockTime(ctx, first); err != nil {
-			return nil, err
+		return nil, err
+	}
+	out.Anchored, out.Height, out.AnchoredAt = true, first, t
+	return out, nil
+}
+
+// anchoredAt is the time at which leaves appended at height became final.
+// The block that appended them carries the time of the block before
+// (CometBFT's header time comes from the previous votes); the next block's
+// time, when it made the anchoring final, is the honest one.
+func (s *Service) anchoredAt(ctx context.Context, height int64) (time.Time, error) {
+	t, err := s.cfg.Anchor.BlockTime(ctx, height+1)
+	if err != nil {
+		if t, err = s.cfg.Anchor.BlockTime(ctx, height); err != nil {
+			return time.Time{}, err
 		}
 	}
-	out.Anchored, out.Height, out.AnchoredAt = true, first, t.UTC()
-	return out, nil
+	return t.UTC(), nil
 }
 
 // AttachAnchor connects the anchoring side: a, to locate events and build

@@ -50,3 +50,15 @@ func (e *MetadataError) Error() string {
 
 // Is makes errors.Is(err, ErrBadMetadata) true.
 func (e *MetadataError) Is(target error) bool { return target == ErrBadMetadata }
+
+// Copyright registration errors.
+var (
+	// ErrBadRegistration means a registration names files that cannot be
+	// registered: not the organization's own, already registered, or none.
+	ErrBadRegistration = errors.New("evidence: invalid copyright registration")
+	// ErrNotOwner means an act on a registration that only its current
+	// owner organization may perform.
+	ErrNotOwner = errors.New("evidence: not the registration's owner")
+	// ErrRevoked means the registration is revoked and cannot change hands.
+	ErrRevoked = errors.New("evidence: the registration is revoked")
+)

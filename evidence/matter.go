@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,7 @@ var accessBuckets = [][]byte{bMatters, bOrgMatt, bShares, bShareIdx, bGranted, b
 
 func initAccessBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
-		for _, name := range accessBuckets {
+		for _, name := range slices.Concat(accessBuckets, copyrightBuckets) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -56,19 +57,29 @@ func initAccessBuckets(db *bolt.DB) error {
 // such as "org" or "id", are refused).
 func ParseMatterInput(b []byte) (MatterInput, error) {
 	var in MatterInput
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		msg := jsonMessage(err)
-		if strings.HasPrefix(err.Error(), "json: unknown field") {
-			msg = strings.TrimPrefix(err.Error(), "json: ") + " (allowed: title, parties, case_number)"
-		}
-		return in, &MetadataError{Fields: []FieldError{{Field: "body", Message: msg}}}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return in, &MetadataError{Fields: []FieldError{{Field: "matter", Message: "has data after the JSON object"}}}
+	if err := decodeStrict(b, &in, "matter", "title, parties, case_number"); err != nil {
+		return in, err
 	}
 	return in, validateStruct(&in)
+}
+
+// decodeStrict decodes one JSON object into v, refusing unknown fields
+// (allowed lists the known ones for the message) and trailing data; what
+// names the object in errors.
+func decodeStrict(b []byte, v any, what, allowed string) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		msg := jsonMessage(err)
+		if strings.HasPrefix(err.Error(), "json: unknown field") {
+			msg = strings.TrimPrefix(err.Error(), "json: ") + " (allowed: " + allowed + ")"
+		}
+		return &MetadataError{Fields: []FieldError{{Field: "body", Message: msg}}}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &MetadataError{Fields: []FieldError{{Field: what, Message: "has data after the JSON object"}}}
+	}
+	return nil
 }
 
 // CreateMatter opens a matter for an organization.

@@ -46,6 +46,10 @@ func newValidator() *validator.Validate {
 		typ, sub, ok := strings.Cut(mt, "/")
 		return err == nil && ok && typ != "" && sub != ""
 	}))
+	must(v.RegisterValidation("date", func(fl validator.FieldLevel) bool {
+		_, err := time.Parse(time.DateOnly, fl.Field().String())
+		return err == nil
+	}))
 	must(v.RegisterValidation("filename", func(fl validator.FieldLevel) bool {
 		s := fl.Field().String()
 		return printable(s) && !strings.ContainsAny(s, `/\`) && s != "." && s != ".."
@@ -130,7 +134,16 @@ func validateStruct(v any) error {
 func fieldMessage(fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "max":
+		if fe.Kind() == reflect.Slice {
+			return "must have at most " + fe.Param() + " entries"
+		}
 		return "must be at most " + fe.Param() + " characters long"
+	case "min":
+		return "must have at least " + fe.Param() + " entries"
+	case "oneof":
+		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
+	case "date":
+		return "must be a date such as 2026-03-01 (YYYY-MM-DD)"
 	case "printable":
 		return "must not contain control characters"
 	case "mediatype":

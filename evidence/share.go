@@ -220,10 +220,11 @@ func activeShare(tx *bolt.Tx, target, org string, now time.Time) bool {
 	return err == nil && sh.Active(now)
 }
 
-// visible reports whether org may see r: it owns it, or r (or its matter)
-// is shared with org.
+// visible reports whether org may see r: it owns it (it filed it, or r is
+// a file of a copyright registration it now owns), or r (or its matter) is
+// shared with org.
 func visible(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
-	if OwnerOrg(r) == org {
+	if OwnerOrg(r) == org || copyrightOwner(tx, r.ID) == org {
 		return true
 	}
 	return activeShare(tx, r.ID, org, now) || (r.Matter != "" && activeShare(tx, r.Matter, org, now))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence"
 )
 
 // Outcomes in the authorization matrix.
@@ -34,6 +35,7 @@ type authzWorld struct {
 	shareA, shareB     string
 	hookA, hookB       string // webhooks of A and of B
 	keyA               string // a key of A (to revoke)
+	crA, crB           string // copyright registrations of A (its certificate issued) and of B
 	dataA              []byte
 }
 
@@ -45,6 +47,8 @@ func (w *authzWorld) req(t *testing.T, method, path, role string, body any) (int
 	case nil:
 	case []byte:
 		r = bytes.NewReader(b)
+	case multipartBody:
+		r, hdr = bytes.NewReader(b.data), []string{"Content-Type", b.contentType}
 	default:
 		j, _ := json.Marshal(b)
 		r, hdr = bytes.NewReader(j), []string{"Content-Type", "application/json"}
@@ -102,9 +106,18 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.hookA = hk.Webhook.ID
 	w.mustCreate(t, "other", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/b", "events": []string{"evidence.shared"}}, &hk)
 	w.hookB = hk.Webhook.ID
+	var cr struct{ ID string }
+	w.mustCreate(t, "submitter", "/api/v1/copyrights", copyrightForm(t, []byte("A's poem")), &cr)
+	w.crA = cr.ID
+	w.mustCreate(t, "other", "/api/v1/copyrights", copyrightForm(t, []byte("B's poem")), &cr)
+	w.crB = cr.ID
 	// Anchor everything, so that receipts exist.
 	if status, b := w.req(t, "GET", "/api/v1/evidence/"+w.evA+"/receipt?wait=20s", "submitter", nil); status != 200 {
 		t.Fatalf("setup: receipt = %d %s", status, b)
+	}
+	// Issue A's registration certificate, so that its verification view exists.
+	if status, b := w.req(t, "GET", "/api/v1/copyrights/"+w.crA+".pdf", "submitter", nil); status != 200 {
+		t.Fatalf("setup: certificate = %d %s", status, tailString(string(b), 300))
 	}
 	return w
 }
@@ -114,6 +127,13 @@ func (w *authzWorld) freshShare() string {
 	var sh struct{ ID string }
 	w.mustCreate(w.t, "submitter", "/api/v1/shares", map[string]any{"matter": w.matterA, "org": w.orgB}, &sh)
 	return sh.ID
+}
+
+// freshCopyright registers a throwaway work of law firm A.
+func (w *authzWorld) freshCopyright() string {
+	var cr struct{ ID string }
+	w.mustCreate(w.t, "submitter", "/api/v1/copyrights", copyrightForm(w.t, []byte("throwaway "+evidence.NewID())), &cr)
+	return cr.ID
 }
 
 // freshHook makes a throwaway webhook of law firm A.
@@ -255,6 +275,44 @@ func authzMatrix() map[string]matrixCase {
 		},
 		"GET /api/v1/orgs/{id}/keys": {own: get(func(w *authzWorld) string { return "/api/v1/orgs/" + w.orgA + "/keys" }), ownWant: outcomes("admin", allow)},
 		"DELETE /api/v1/keys/{id}":   {own: call("DELETE", func(w *authzWorld) string { return "/api/v1/keys/" + w.freshKey() }, nil), ownWant: outcomes("admin", allow)},
+		// The copyright register is public to members; the certificate is
+		// the registrant's and owner's; only the owner transfers or revokes
+		// (403 not-owner for others: the registration itself is not hidden).
+		"POST /api/v1/copyrights": {
+			own:     call("POST", func(*authzWorld) string { return "/api/v1/copyrights" }, func(w *authzWorld) any { return copyrightForm(w.t, []byte("new poem "+evidence.NewID())) }),
+			ownWant: outcomes("admin,submitter", allow),
+		},
+		"GET /api/v1/copyrights":        {own: get(func(*authzWorld) string { return "/api/v1/copyrights" }), ownWant: outcomes(all, allow)},
+		"GET /api/v1/copyrights/search": {own: get(func(w *authzWorld) string { return "/api/v1/copyrights/search?sha256=" + sha256Hex([]byte("A's poem")) }), ownWant: outcomes(all, allow)},
+		"POST /api/v1/copyrights/search": {
+			own:     call("POST", func(*authzWorld) string { return "/api/v1/copyrights/search" }, func(w *authzWorld) any { return searchForm(w.t, []byte("A's poem")) }),
+			ownWant: outcomes(all, allow),
+		},
+		"GET /api/v1/copyrights/{id}": {
+			own:       get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crA }),
+			other:     get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB }),
+			ownWant:   outcomes(all, allow),
+			otherWant: outcomes(all, allow),
+		},
+		"GET /api/v1/copyrights/{id}.pdf": {
+			own:       get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crA + ".pdf" }),
+			other:     get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + ".pdf" }),
+			ownWant:   outcomes("submitter,viewer,notary", allow, "admin,examiner", hidden),
+			otherWant: outcomes(all, hidden),
+		},
+		"POST /api/v1/copyrights/{id}/transfer": {
+			own: call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.freshCopyright() + "/transfer" }, func(w *authzWorld) any {
+				return map[string]string{"to": w.court}
+			}),
+			other:   call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/transfer" }, func(w *authzWorld) any { return map[string]string{"to": w.court} }),
+			ownWant: outcomes("submitter", allow),
+		},
+		"POST /api/v1/copyrights/{id}/revoke": {
+			own:     call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.freshCopyright() + "/revoke" }, func(*authzWorld) any { return map[string]string{"reason": "test"} }),
+			other:   call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/revoke" }, func(*authzWorld) any { return map[string]string{"reason": "test"} }),
+			ownWant: outcomes("submitter", allow),
+		},
+		"GET /api/v1/copyrights/{id}/verification": {public: true, own: get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crA + "/verification" })},
 		// Public endpoints: no token needed.
 		"GET /healthz":                    {public: true, own: get(func(*authzWorld) string { return "/healthz" })},
 		"GET /api/v1/openapi.json":        {public: true, own: get(func(*authzWorld) string { return "/api/v1/openapi.json" })},

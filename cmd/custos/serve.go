@@ -199,7 +199,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	srv, err := api.New(api.Config{
 		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki),
+		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki), Copyrights: ev,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,

@@ -1,0 +1,147 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence"
+)
+
+// File is one file sent in a multipart request.
+type File struct {
+	Name      string // the file name, as the evidence item's file_name
+	MediaType string // default application/octet-stream
+	Body      io.Reader
+}
+
+// RegisterCopyright registers a work with its files, streamed as one
+// multipart request.
+func (c *Client) RegisterCopyright(ctx context.Context, w evidence.Work, files []File) (*evidence.Copyright, error) {
+	meta, err := json.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	parts := func(mw *multipart.Writer) error {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="metadata"`)
+		h.Set("Content-Type", "application/json")
+		pw, err := mw.CreatePart(h)
+		if err != nil {
+			return err
+		}
+		if _, err := pw.Write(meta); err != nil {
+			return err
+		}
+		for _, f := range files {
+			if err := writeFile(mw, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var out evidence.Copyright
+	return &out, c.postMultipart(ctx, "/api/v1/copyrights", parts, http.StatusCreated, &out)
+}
+
+// SearchCopyrightsFile sends a file to the priority search: exact matches
+// by SHA-256 and, for images, near-duplicates. The server keeps nothing.
+func (c *Client) SearchCopyrightsFile(ctx context.Context, f File) (*api.CopyrightSearch, error) {
+	var out api.CopyrightSearch
+	return &out, c.postMultipart(ctx, "/api/v1/copyrights/search", func(mw *multipart.Writer) error { return writeFile(mw, f) }, http.StatusOK, &out)
+}
+
+// SearchCopyrights lists the registrations holding a file with this hex
+// SHA-256, earliest anchored first.
+func (c *Client) SearchCopyrights(ctx context.Context, sha256Hex string) (*api.CopyrightSearch, error) {
+	var out api.CopyrightSearch
+	return &out, c.getJSON(ctx, "/api/v1/copyrights/search?"+url.Values{"sha256": {sha256Hex}}.Encode(), &out)
+}
+
+// Copyright returns a registration.
+func (c *Client) Copyright(ctx context.Context, id string) (*evidence.Copyright, error) {
+	var out evidence.Copyright
+	return &out, c.getJSON(ctx, "/api/v1/copyrights/"+url.PathEscape(id), &out)
+}
+
+// Copyrights lists the registrations the caller's organization owns.
+func (c *Client) Copyrights(ctx context.Context) ([]evidence.Copyright, error) {
+	var out api.ListView[evidence.Copyright]
+	return out.Items, c.getJSON(ctx, "/api/v1/copyrights", &out)
+}
+
+// CopyrightPDF returns the signed registration certificate.
+func (c *Client) CopyrightPDF(ctx context.Context, id string) ([]byte, error) {
+	rc, err := c.raw(ctx, "/api/v1/copyrights/"+url.PathEscape(id)+".pdf")
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// TransferCopyright transfers a registration to the organization to.
+func (c *Client) TransferCopyright(ctx context.Context, id, to string) (*evidence.Copyright, error) {
+	var out evidence.Copyright
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/"+url.PathEscape(id)+"/transfer", api.TransferInput{To: to}, http.StatusOK, &out)
+}
+
+// RevokeCopyright revokes a registration.
+func (c *Client) RevokeCopyright(ctx context.Context, id, reason string) (*evidence.Copyright, error) {
+	var out evidence.Copyright
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/"+url.PathEscape(id)+"/revoke", api.RevokeInput{Reason: reason}, http.StatusOK, &out)
+}
+
+// CopyrightVerification returns the public verification view of a
+// registration certificate (no token needed).
+func (c *Client) CopyrightVerification(ctx context.Context, id string) (*api.DocumentCheck, error) {
+	var out api.DocumentCheck
+	return &out, c.getJSON(ctx, "/api/v1/copyrights/"+url.PathEscape(id)+"/verification", &out)
+}
+
+func writeFile(mw *multipart.Writer, f File) error {
+	mt := f.MediaType
+	if mt == "" {
+		mt = "application/octet-stream"
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename="`+quoteEscaper.Replace(f.Name)+`"`)
+	h.Set("Content-Type", mt)
+	pw, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(pw, f.Body)
+	return err
+}
+
+var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"")
+
+// postMultipart streams the parts that write writes as a multipart body
+// (no buffering of the files) and decodes an answer of status want.
+func (c *Client) postMultipart(ctx context.Context, path string, write func(*multipart.Writer) error, want int, out any) error {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		err := write(mw)
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	req, err := c.newRequest(ctx, http.MethodPost, path, pr)
+	if err != nil {
+		pr.Close()
+		return err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	err = c.do(req, want, out)
+	pr.Close() // stops the writer if the server answered early
+	return err
+}

@@ -1,0 +1,563 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/imagehash"
+	"github.com/custos-project/custos/notary/document"
+)
+
+// Copyrights is what the API needs from the copyright register
+// (evidence.Service).
+type Copyrights interface {
+	RegisterCopyright(ctx context.Context, org, actor string, w evidence.Work, items []evidence.RegisterItem) (*evidence.Copyright, error)
+	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
+	Copyrights(ctx context.Context, org string) ([]*evidence.Copyright, error)
+	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, error)
+	TransferCopyright(ctx context.Context, id, org, actor, to string) (*evidence.Copyright, error)
+	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
+	SaveCopyrightDocument(ctx context.Context, id string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
+	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
+}
+
+// maxImageBytes bounds the bytes of one file kept in memory to compute its
+// perceptual hash; a larger image is registered without one (and found
+// only by its SHA-256).
+const maxImageBytes = 32 << 20
+
+func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareFunc) {
+	e.POST("/api/v1/copyrights", s.createCopyright, auth, file, s.limits.perKeyUpload)
+	e.GET("/api/v1/copyrights", s.listCopyrights, auth, read)
+	e.GET("/api/v1/copyrights/search", s.searchCopyrightsByDigest, auth, read)
+	e.POST("/api/v1/copyrights/search", s.searchCopyrightsByFile, auth, read, s.limits.perKeyUpload)
+	// One route serves both /{id} and /{id}.pdf: echo's path parameters
+	// run to the next slash, so ".pdf" arrives as part of the ID.
+	e.GET("/api/v1/copyrights/:id", s.getCopyright, auth, read)
+	e.POST("/api/v1/copyrights/:id/transfer", s.transferCopyright, auth, file)
+	e.POST("/api/v1/copyrights/:id/revoke", s.revokeCopyright, auth, file)
+	e.GET("/api/v1/copyrights/:id/verification", s.verifyCopyright, s.limits.perIP)
+}
+
+// register returns the copyright register, or 404 on a node without one.
+func (s *Server) register() (Copyrights, error) {
+	if s.copyrights == nil {
+		return nil, problem(http.StatusNotFound, "no-such-endpoint", "Not found", "This node keeps no copyright register.")
+	}
+	return s.copyrights, nil
+}
+
+// copyrightErr maps the register's errors to problems.
+func copyrightErr(err error) error {
+	switch {
+	case errors.Is(err, evidence.ErrNotOwner):
+		return problem(http.StatusForbidden, "not-owner", "Not the owner",
+			"Only the registration's current owner organization may transfer or revoke it.")
+	case errors.Is(err, evidence.ErrRevoked):
+		return problem(http.StatusConflict, "copyright-revoked", "Registration revoked", "This registration is revoked.")
+	case errors.Is(err, evidence.ErrBadRegistration):
+		return problem(http.StatusUnprocessableEntity, "invalid-registration", "Invalid registration", err.Error())
+	case errors.Is(err, evidence.ErrNotFound):
+		return problem(http.StatusNotFound, "not-found", "Not found", "There is no copyright registration with this ID.")
+	}
+	return err
+}
+
+// upload is one file of a registration: staged and hashed, not yet
+// committed.
+type upload struct {
+	up        *evidence.Upload
+	name, typ string
+	image     imageTee
+}
+
+// createCopyright handles POST /api/v1/copyrights: a "metadata" part (the
+// work, JSON) and 1 to evidence.MaxCopyrightItems "file" parts, in any
+// order, the files together within the node's upload limit. Every part
+// is read and the metadata validated before anything is committed; then
+// each file becomes an evidence item of the caller's organization and the
+// registration is committed. The answer is 201 only once all of it is
+// durable. A failure while committing the files (a TSA outage) can leave
+// the files committed before it as ordinary evidence items of the
+// organization, registered nowhere; the client sees the error and may
+// register again.
+func (s *Server) createCopyright(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	req := c.Request()
+	boundary, err := multipartBoundary(req)
+	if err != nil {
+		return err
+	}
+	body := http.MaxBytesReader(c.Response(), req.Body, s.ev.MaxSize()+multipartSlack)
+	var ups []*upload
+	defer func() {
+		for _, u := range ups {
+			u.up.Abort()
+		}
+	}()
+	work, err := s.readRegistration(c, multipart.NewReader(body, boundary), &ups)
+	if err != nil {
+		return err
+	}
+	ctx, p := req.Context(), principal(c)
+	items := make([]evidence.RegisterItem, len(ups))
+	for i, u := range ups {
+		rec, err := u.up.Finish(ctx, evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ})
+		if err != nil {
+			return err
+		}
+		items[i] = evidence.RegisterItem{ID: rec.ID, PHash: u.image.hash()}
+	}
+	cr, err := reg.RegisterCopyright(ctx, p.Org.ID, p.Actor(), work, items)
+	if err != nil {
+		return copyrightErr(err)
+	}
+	c.Response().Header().Set("Location", "/api/v1/copyrights/"+cr.ID)
+	return c.JSON(http.StatusCreated, cr)
+}
+
+func multipartBoundary(req *http.Request) (string, error) {
+	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" || params["boundary"] == "" {
+		return "", errBadRequest("bad-multipart", "The body must be multipart/form-data (with a boundary).")
+	}
+	return params["boundary"], nil
+}
+
+// readRegistration reads the parts of a registration: the work and the
+// staged files (appended to ups as they are opened, so the caller can
+// abort them all).
+func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*upload) (evidence.Work, error) {
+	var work evidence.Work
+	sawMeta := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return work, multipartErr(err)
+		}
+		switch part.FormName() {
+		case "metadata":
+			if sawMeta {
+				return work, errBadRequest("bad-multipart", "The multipart body has more than one \"metadata\" part.")
+			}
+			sawMeta = true
+			b, err := readMetaPart(part)
+			if err != nil {
+				return work, err
+			}
+			if work, err = evidence.ParseWork(b, time.Now()); err != nil {
+				return work, err
+			}
+		case "file":
+			if len(*ups) == evidence.MaxCopyrightItems {
+				return work, errBadRequest("bad-multipart", fmt.Sprintf("A registration has at most %d files.", evidence.MaxCopyrightItems))
+			}
+			u, err := s.readFilePart(c, part)
+			if u != nil {
+				*ups = append(*ups, u)
+			}
+			if err != nil {
+				return work, err
+			}
+		default:
+			return work, errBadRequest("bad-multipart", fmt.Sprintf("Unexpected multipart part %q; only \"metadata\" and \"file\" are accepted.", part.FormName()))
+		}
+	}
+	if !sawMeta {
+		return work, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "metadata", Message: "is required: a multipart part named \"metadata\" holding the work as JSON"}}}
+	}
+	if len(*ups) == 0 {
+		return work, errBadRequest("bad-multipart", "The registration has no \"file\" part: a work is registered with at least one file.")
+	}
+	return work, nil
+}
+
+// readFilePart stages one file part, computing its digests and, for an
+// image, keeping its bytes for the perceptual hash.
+func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, error) {
+	up, err := s.ev.NewUpload(c.Request().Context(), principal(c).Actor())
+	if err != nil {
+		return nil, err
+	}
+	u := &upload{up: up, name: part.FileName(), image: imageTee{max: maxImageBytes}}
+	if mt, _, err := mime.ParseMediaType(part.Header.Get("Content-Type")); err == nil {
+		u.typ = mt
+	}
+	if _, err := up.ReadFrom(io.TeeReader(part, &u.image)); err != nil {
+		return u, multipartErr(err)
+	}
+	return u, nil
+}
+
+// readMetaPart reads a JSON metadata part of at most MaxMetaBytes (one
+// byte more is read, so that ParseMeta or ParseWork can refuse it).
+func readMetaPart(part io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(part, evidence.MaxMetaBytes+1))
+	if err != nil {
+		return nil, multipartErr(err)
+	}
+	return b, nil
+}
+
+// imageTee keeps the bytes written to it while they may be a PNG, JPEG or
+// GIF image of at most max bytes, for the perceptual hash; anything else
+// it drops as it comes.
+type imageTee struct {
+	buf []byte
+	max int
+	off bool
+}
+
+func (t *imageTee) Write(p []byte) (int, error) {
+	if t.off {
+		return len(p), nil
+	}
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max || len(t.buf) >= 512 && !isImage(t.buf) {
+		t.off, t.buf = true, nil
+	}
+	return len(p), nil
+}
+
+// hash is the perceptual hash of the image written, or nil if it was not
+// a decodable image within the limits.
+func (t *imageTee) hash() *imagehash.Hash {
+	if t.off || !isImage(t.buf) {
+		return nil
+	}
+	h, err := imagehash.Sum(t.buf)
+	t.buf = nil
+	if err != nil {
+		return nil
+	}
+	return &h
+}
+
+func isImage(b []byte) bool {
+	switch http.DetectContentType(b) {
+	case "image/png", "image/jpeg", "image/gif":
+		return true
+	}
+	return false
+}
+
+func (s *Server) listCopyrights(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	list, err := reg.Copyrights(c.Request().Context(), principal(c).Org.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]evidence.Copyright, len(list))
+	for i, cr := range list {
+		out[i] = *cr
+	}
+	return c.JSON(http.StatusOK, listOf(out))
+}
+
+// getCopyright serves a registration's metadata to any member (the
+// register is public to members; the files are not), or, for
+// /{id}.pdf, its certificate.
+func (s *Server) getCopyright(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	id, isPDF := strings.CutSuffix(c.Param("id"), ".pdf")
+	cr, err := reg.Copyright(c.Request().Context(), id)
+	if err != nil {
+		return copyrightErr(err)
+	}
+	if isPDF {
+		return s.copyrightPDF(c, reg, cr)
+	}
+	return c.JSON(http.StatusOK, cr)
+}
+
+// TransferInput names the organization a registration is transferred to.
+type TransferInput struct {
+	To string `json:"to"`
+}
+
+func (s *Server) transferCopyright(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	var in TransferInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	if _, err := s.orgs.Org(in.To); err != nil {
+		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "to", Message: "is not an organization of this node"}}}
+	}
+	p := principal(c)
+	cr, err := reg.TransferCopyright(c.Request().Context(), c.Param("id"), p.Org.ID, p.Actor(), in.To)
+	if err != nil {
+		return copyrightErr(err)
+	}
+	return c.JSON(http.StatusOK, cr)
+}
+
+// RevokeInput states why a registration is revoked.
+type RevokeInput struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) revokeCopyright(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	var in RevokeInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	if r := strings.TrimSpace(in.Reason); r == "" || len(r) > 1000 {
+		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "reason", Message: "is required, at most 1000 characters"}}}
+	}
+	p := principal(c)
+	cr, err := reg.RevokeCopyright(c.Request().Context(), c.Param("id"), p.Org.ID, p.Actor(), strings.TrimSpace(in.Reason))
+	if err != nil {
+		return copyrightErr(err)
+	}
+	return c.JSON(http.StatusOK, cr)
+}
+
+// CopyrightMatch is one registration found by a priority search.
+type CopyrightMatch struct {
+	ID           string    `json:"id"`
+	Number       string    `json:"number"`
+	Title        string    `json:"title"`
+	Type         string    `json:"type"`
+	Authors      []string  `json:"authors"`
+	Owner        string    `json:"owner"`     // the copyright owner, as stated
+	OwnerOrg     string    `json:"owner_org"` // the current owner organization
+	OwnerOrgName string    `json:"owner_org_name,omitempty"`
+	Status       string    `json:"status"`
+	RegisteredAt time.Time `json:"registered_at"`
+	// Anchored tells whether the registration is anchored; AnchoredAt is
+	// when it became final in the chain, the time its priority rests on.
+	Anchored       bool      `json:"anchored"`
+	AnchoredAt     time.Time `json:"anchored_at,omitzero"`
+	AnchoredHeight int64     `json:"anchored_height,omitempty"`
+	Item           string    `json:"item"`     // the matching file's evidence ID
+	Match          string    `json:"match"`    // "exact" (same SHA-256) or "similar" (perceptual hash)
+	Distance       int       `json:"distance"` // Hamming distance of the perceptual hashes; 0 when exact
+}
+
+// CopyrightSearch is the answer of a priority search: the registrations
+// that hold the file, earliest anchored first; unanchored ones last, as
+// their order is not settled yet.
+type CopyrightSearch struct {
+	SHA256    string           `json:"sha256,omitempty"`
+	PHash     string           `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
+	Threshold int              `json:"threshold"`       // the largest distance reported as similar
+	Matches   []CopyrightMatch `json:"matches"`
+}
+
+func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
+	sum := c.QueryParam("sha256")
+	if !isHex64(sum) {
+		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
+	}
+	return s.searchCopyrights(c, sum, nil)
+}
+
+// searchCopyrightsByFile hashes the multipart "file" part (SHA-256 and,
+// for an image, the perceptual hash); the file is not kept.
+func (s *Server) searchCopyrightsByFile(c echo.Context) error {
+	req := c.Request()
+	boundary, err := multipartBoundary(req)
+	if err != nil {
+		return err
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(c.Response(), req.Body, s.ev.MaxSize()+multipartSlack), boundary)
+	part, err := mr.NextPart()
+	if err != nil || part.FormName() != "file" {
+		return errBadRequest("bad-multipart", "The body must be multipart/form-data with one part named \"file\".")
+	}
+	h := sha256.New()
+	img := imageTee{max: maxImageBytes}
+	n, err := io.Copy(io.MultiWriter(h, &img), part)
+	if err != nil {
+		return multipartErr(err)
+	}
+	if n == 0 {
+		return evidence.ErrEmpty
+	}
+	return s.searchCopyrights(c, hex.EncodeToString(h.Sum(nil)), img.hash())
+}
+
+func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	ms, err := reg.SearchCopyrights(c.Request().Context(), sum, ph)
+	if err != nil {
+		return err
+	}
+	out := CopyrightSearch{SHA256: sum, Threshold: imagehash.Threshold, Matches: make([]CopyrightMatch, len(ms))}
+	if ph != nil {
+		out.PHash = ph.String()
+	}
+	for i, m := range ms {
+		cr := m.Copyright
+		out.Matches[i] = CopyrightMatch{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
+			Owner: cr.Owner, OwnerOrg: cr.OwnerOrg, Status: cr.Status, RegisteredAt: cr.RegisteredAt,
+			Anchored: cr.AnchoredHeight != 0, AnchoredAt: m.AnchoredAt, AnchoredHeight: cr.AnchoredHeight,
+			Item: m.Item, Match: m.Kind, Distance: m.Distance}
+		if o, err := s.orgs.Org(cr.OwnerOrg); err == nil {
+			out.Matches[i].OwnerOrgName = o.Name
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func isHex64(s string) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == 32 && hex.EncodeToString(b) == s
+}
+
+// copyrightPDF serves the registration certificate to the registrant and
+// the current owner organization: the same bytes every time. The first
+// request issues it, once the registration is anchored (waiting up to
+// anchorWait), and stores it.
+func (s *Server) copyrightPDF(c echo.Context, reg Copyrights, cr *evidence.Copyright) error {
+	org := principal(c).Org.ID
+	if cr.OwnerOrg != org && cr.RegistrantOrg != org {
+		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
+	}
+	ctx := c.Request().Context()
+	_, pdf, err := reg.CopyrightDocument(ctx, cr.ID)
+	if errors.Is(err, evidence.ErrNotFound) {
+		pdf, err = s.issueCopyright(ctx, reg, cr)
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "copyright-" + cr.ID + ".pdf"}))
+	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidence.Copyright) ([]byte, error) {
+	if s.docs == nil {
+		return nil, errNoSigner()
+	}
+	if cr.Status == evidence.CopyrightRevoked {
+		return nil, copyrightErr(evidence.ErrRevoked)
+	}
+	cr, err := s.awaitRegistration(ctx, reg, cr)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*evidence.Record, len(cr.Items))
+	for i, id := range cr.Items {
+		if recs[i], err = s.ev.Get(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	items, err := s.documentItems(ctx, recs)
+	if err != nil {
+		return nil, err
+	}
+	issued := time.Now().UTC()
+	dc := &document.Copyright{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
+		Owner: cr.Owner, Created: cr.Created, Registrant: cr.RegistrantOrg, RegisteredAt: cr.RegisteredAt, Items: items}
+	if o, err := s.orgs.Org(cr.RegistrantOrg); err == nil {
+		dc.Registrant = o.Name
+	}
+	if p := cr.FirstPublication; p != nil {
+		dc.Published, dc.PublishedAt = p.Date, p.Place
+	}
+	pdf, err := s.docs.CopyrightCertificate(ctx, dc, issued)
+	if err != nil {
+		return nil, err
+	}
+	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: s.docs.Office, Notary: s.docs.Notary()}
+	for _, it := range items {
+		b, err := it.Receipt.Encode()
+		if err != nil {
+			return nil, err
+		}
+		doc.Items = append(doc.Items, evidence.DocumentItem{ID: it.ID, SHA256: it.SHA256, Receipt: b})
+	}
+	_, kept, err := reg.SaveCopyrightDocument(ctx, cr.ID, doc, pdf)
+	return kept, err
+}
+
+// awaitRegistration waits up to anchorWait for the registration's
+// registered events to be anchored, so that the certificate's receipts
+// carry them.
+func (s *Server) awaitRegistration(ctx context.Context, reg Copyrights, cr *evidence.Copyright) (*evidence.Copyright, error) {
+	deadline := time.Now().Add(anchorWait)
+	for cr.AnchoredHeight == 0 {
+		if time.Now().After(deadline) {
+			p := problem(http.StatusConflict, "not-anchored", "Registration not yet anchored",
+				"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.")
+			p.retryAfter = 2
+			return nil, p
+		}
+		if err := pollPause(ctx); err != nil {
+			return nil, err
+		}
+		var err error
+		if cr, err = reg.Copyright(ctx, cr.ID); err != nil {
+			return nil, err
+		}
+	}
+	return cr, nil
+}
+
+// verifyCopyright is the public verification view of a registration
+// certificate: no authentication, whoever holds the ID (from the QR code).
+func (s *Server) verifyCopyright(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cr, err := reg.Copyright(ctx, c.Param("id"))
+	if err != nil {
+		return copyrightErr(err)
+	}
+	doc, _, err := reg.CopyrightDocument(ctx, cr.ID)
+	if errors.Is(err, evidence.ErrNotFound) {
+		return problem(http.StatusNotFound, "not-found", "Not found", "No certificate has been issued for this registration.")
+	}
+	if err != nil {
+		return err
+	}
+	status := "valid"
+	if cr.Status == evidence.CopyrightRevoked {
+		status = "revoked"
+	}
+	v := DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,
+		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: make([]DocumentCheckItem, len(doc.Items))}
+	for i, it := range doc.Items {
+		v.Items[i] = DocumentCheckItem{ID: it.ID, SHA256: it.SHA256, Receipt: json.RawMessage(it.Receipt)}
+	}
+	return c.JSON(http.StatusOK, v)
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/evidence"
+)
+
+// copyrightCmd is `custos copyright ...`: register works, search the
+// register, fetch certificates, transfer and revoke registrations.
+func copyrightCmd() *cobra.Command {
+	cn := &conn{}
+	var metaFile string
+	register := &cobra.Command{
+		Use:   "register --metadata WORK.json FILE...",
+		Short: "Register a work with its files; prints the registration (with its number)",
+		Long: "Register reads the work's metadata from WORK.json (title, type, authors, owner, created, first_publication) " +
+			"and uploads it with the files in one request; each file becomes an evidence item of your organization.",
+		Args:    cobra.MinimumNArgs(1),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "metadata") },
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, paths []string) (any, error) {
+			b, err := os.ReadFile(metaFile)
+			if err != nil {
+				return nil, usageError("--metadata: %v", err)
+			}
+			w, err := evidence.ParseWork(b, time.Now())
+			if err != nil {
+				return nil, usageError("--metadata %s: %v", metaFile, err)
+			}
+			files, closeAll, err := openFiles(paths)
+			if err != nil {
+				return nil, err
+			}
+			defer closeAll()
+			return c.RegisterCopyright(ctx, w, files)
+		}),
+	}
+	register.Flags().StringVar(&metaFile, "metadata", "", "the work's metadata (JSON)")
+	var sha string
+	search := &cobra.Command{
+		Use:   "search (--sha256 HEX | FILE)",
+		Short: "List the registrations that hold a file, earliest anchored first (images: near-duplicates too)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			if (sha == "") == (len(a) == 0) {
+				return nil, usageError("search takes exactly one of --sha256 and FILE")
+			}
+			if sha != "" {
+				if b, err := hex.DecodeString(sha); err != nil || len(b) != 32 {
+					return nil, usageError("--sha256 must be 64 hex digits")
+				}
+				return c.SearchCopyrights(ctx, sha)
+			}
+			files, closeAll, err := openFiles(a)
+			if err != nil {
+				return nil, err
+			}
+			defer closeAll()
+			return c.SearchCopyrightsFile(ctx, files[0])
+		}),
+	}
+	search.Flags().StringVar(&sha, "sha256", "", "the file's SHA-256 (hex)")
+	get := &cobra.Command{
+		Use: "get ID", Short: "Print a registration", Args: positional(1, "one registration ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) { return c.Copyright(ctx, a[0]) }),
+	}
+	list := &cobra.Command{
+		Use: "list", Short: "List your organization's registrations", Args: positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) { return listOf(c.Copyrights(ctx)) }),
+	}
+	var out string
+	pdf := &cobra.Command{
+		Use: "pdf ID -o FILE", Short: "Save the signed registration certificate (PDF)", Args: positional(1, "one registration ID"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "output") },
+		RunE: func(cmd *cobra.Command, a []string) error {
+			return cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+				b, err := c.CopyrightPDF(ctx, a[0])
+				if err != nil {
+					return nil, err
+				}
+				if err := os.WriteFile(out, b, 0o644); err != nil {
+					return nil, err
+				}
+				return map[string]any{"id": a[0], "file": out, "bytes": len(b)}, nil
+			})(cmd, a)
+		},
+	}
+	pdf.Flags().StringVarP(&out, "output", "o", "", "write the PDF to FILE")
+	var to string
+	transfer := &cobra.Command{
+		Use: "transfer ID --to ORG", Short: "Transfer a registration to another organization", Args: positional(1, "one registration ID"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "to") },
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.TransferCopyright(ctx, a[0], to)
+		}),
+	}
+	transfer.Flags().StringVar(&to, "to", "", "the new owner organization's ID")
+	var reason string
+	revoke := &cobra.Command{
+		Use: "revoke ID --reason TEXT", Short: "Revoke a registration", Args: positional(1, "one registration ID"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "reason") },
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.RevokeCopyright(ctx, a[0], reason)
+		}),
+	}
+	revoke.Flags().StringVar(&reason, "reason", "", "why it is revoked")
+	return cmdGroup("copyright", "Register works and search the copyright register", cn, register, search, get, list, pdf, transfer, revoke)
+}
+
+// openFiles opens regular files for upload; closeAll closes them.
+func openFiles(paths []string) (files []client.File, closeAll func(), err error) {
+	var opened []*os.File
+	closeAll = func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		opened = append(opened, f)
+		if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+			closeAll()
+			return nil, nil, fmt.Errorf("%s: not a regular file", p)
+		}
+		files = append(files, client.File{Name: filepath.Base(p), MediaType: mime.TypeByExtension(filepath.Ext(p)), Body: f})
+	}
+	return files, closeAll, nil
+}

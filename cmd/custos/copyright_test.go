@@ -1,0 +1,331 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"mime/multipart"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/internal/testimage"
+	"github.com/custos-project/custos/notary/pdf"
+)
+
+// TestCopyrightEndToEnd: two studios register the same photograph; the
+// priority search lists the first registrant first; a resized, re-encoded
+// copy is found as a near-duplicate and an unrelated picture is not; the
+// registration certificate passes pdfsig and pdf.Verify and its attached
+// receipts pass `custos verify`; a transfer and a revocation are anchored
+// custody events; the public verification view needs no token.
+func TestCopyrightEndToEnd(t *testing.T) {
+	n := startNode(t, t.TempDir(), "")
+	dir := t.TempDir()
+	_, tokA := crOrg(t, n, "西湖摄影工作室")
+	_, tokB := crOrg(t, n, "Copycat Images Ltd")
+	buyer, tokC := crOrg(t, n, "杭州出版社")
+
+	orig := testimage.Scene(42, 480, 360)
+	photo := writeFile(t, dir, "xihu.png", testimage.PNG(orig))
+	work := writeFile(t, dir, "work.json", []byte(`{"title":"西湖晨雾","type":"image","authors":["李明"],"owner":"李明","created":"2025-06-01","first_publication":{"date":"2025-07-01","place":"杭州"}}`))
+	cli := func(token string, args ...string) []byte {
+		t.Helper()
+		out, err := runCustos(t, append(args, "--server", n.URL, "--token", token)...)
+		if err != nil {
+			t.Fatalf("custos %s: %v", strings.Join(args, " "), err)
+		}
+		return []byte(out)
+	}
+	var regA, regB evidence.Copyright
+	mustJSON(t, cli(tokA, "copyright", "register", "--metadata", work, photo), &regA)
+	mustJSON(t, cli(tokB, "copyright", "register", "--metadata", work, photo), &regB)
+	if regA.Number == "" || regA.Number == regB.Number || len(regA.Items) != 1 {
+		t.Fatalf("registrations %q and %q, items %v", regA.Number, regB.Number, regA.Items)
+	}
+	crAwaitAnchored(t, n, tokA, regA.ID)
+	crAwaitAnchored(t, n, tokA, regB.ID)
+
+	t.Run("priority by SHA-256", func(t *testing.T) {
+		data, _ := os.ReadFile(photo)
+		var res api.CopyrightSearch
+		mustJSON(t, cli(tokB, "copyright", "search", "--sha256", sha256Hex(data)), &res)
+		if len(res.Matches) != 2 || res.Matches[0].ID != regA.ID || res.Matches[1].ID != regB.ID {
+			t.Fatalf("search = %+v, want A's then B's registration", res.Matches)
+		}
+		first := res.Matches[0]
+		if first.Match != "exact" || !first.Anchored || first.AnchoredAt.IsZero() || first.OwnerOrgName != "西湖摄影工作室" || first.AnchoredAt.After(res.Matches[1].AnchoredAt) {
+			t.Errorf("first match = %+v", first)
+		}
+	})
+	t.Run("near-duplicates", func(t *testing.T) {
+		copyFile := writeFile(t, dir, "copy.jpg", testimage.JPEG(testimage.Resize(orig, 240, 180), 70))
+		var res api.CopyrightSearch
+		mustJSON(t, cli(tokC, "copyright", "search", copyFile), &res)
+		if len(res.Matches) != 2 || res.Matches[0].ID != regA.ID || res.Matches[0].Match != "similar" || res.Matches[0].Distance > res.Threshold {
+			t.Errorf("search(resized JPEG copy) = %+v, want A's and B's registrations as similar", res.Matches)
+		}
+		other := writeFile(t, dir, "other.jpg", testimage.JPEG(testimage.Scene(7, 480, 360), 85))
+		mustJSON(t, cli(tokC, "copyright", "search", other), &res)
+		if len(res.Matches) != 0 {
+			t.Errorf("search(unrelated picture) = %+v, want nothing", res.Matches)
+		}
+	})
+	t.Run("certificate", func(t *testing.T) {
+		certFile := filepath.Join(dir, "cert.pdf")
+		cli(tokA, "copyright", "pdf", regA.ID, "-o", certFile)
+		signed, err := os.ReadFile(certFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, _, again := n.call("GET", "/api/v1/copyrights/"+regA.ID+".pdf", tokA, nil)
+		if status != 200 || !bytes.Equal(again, signed) {
+			t.Errorf("second GET .pdf = %d, identical %v", status, bytes.Equal(again, signed))
+		}
+		if status, _, _ := n.call("GET", "/api/v1/copyrights/"+regA.ID+".pdf", tokB, nil); status != 404 {
+			t.Errorf("another studio's certificate = %d, want 404", status)
+		}
+		crCheckPDF(t, n, dir, signed, photo)
+		var check api.DocumentCheck
+		status, _, b := n.call("GET", "/api/v1/copyrights/"+regA.ID+"/verification", "", nil)
+		mustJSON(t, b, &check)
+		sum := sha256.Sum256(signed)
+		if status != 200 || check.Kind != "copyright" || check.Status != "valid" || check.PDFSHA256 != hex.EncodeToString(sum[:]) || len(check.Items) != 1 {
+			t.Errorf("public verification = %d %+v", status, check)
+		}
+	})
+	t.Run("transfer and revoke", func(t *testing.T) {
+		var cr evidence.Copyright
+		mustJSON(t, cli(tokA, "copyright", "transfer", regA.ID, "--to", buyer), &cr)
+		if cr.OwnerOrg != buyer {
+			t.Fatalf("after transfer owner = %s, want %s", cr.OwnerOrg, buyer)
+		}
+		if _, err := runCustos(t, "copyright", "revoke", regA.ID, "--reason", "x", "--server", n.URL, "--token", tokA); err == nil {
+			t.Errorf("the former owner revoked the registration")
+		}
+		mustJSON(t, cli(tokC, "copyright", "revoke", regA.ID, "--reason", "作者撤回 withdrawn by the author"), &cr)
+		if cr.Status != "revoked" {
+			t.Fatalf("status = %s", cr.Status)
+		}
+		// The new owner reads the file's receipt: it must carry both acts,
+		// anchored, and verify.
+		item := regA.Items[0]
+		types := crAwaitEvents(t, n, tokC, item, evidence.EventCopyrightRevoked, dir)
+		for _, want := range []string{"created", evidence.EventCopyrightRegistered, evidence.EventCopyrightTransferred, evidence.EventCopyrightRevoked} {
+			if !strings.Contains(types, want) {
+				t.Errorf("anchored events %s lack %s", types, want)
+			}
+		}
+		var check api.DocumentCheck
+		_, _, b := n.call("GET", "/api/v1/copyrights/"+regA.ID+"/verification", "", nil)
+		mustJSON(t, b, &check)
+		if check.Status != "revoked" {
+			t.Errorf("verification status after revocation = %q", check.Status)
+		}
+	})
+}
+
+// crOrg creates an IP-owner organization and a submitter key for it.
+func crOrg(t *testing.T, n *proc, name string) (org, token string) {
+	t.Helper()
+	status, _, b := n.call("POST", "/api/v1/orgs", n.Token, strings.NewReader(`{"kind":"ipowner","name":"`+name+`"}`), "Content-Type", "application/json")
+	if status != 201 {
+		t.Fatalf("create org = %d %s", status, b)
+	}
+	var o struct{ ID string }
+	mustJSON(t, b, &o)
+	status, _, b = n.call("POST", "/api/v1/orgs/"+o.ID+"/keys", n.Token, strings.NewReader(`{"role":"submitter","name":"studio"}`), "Content-Type", "application/json")
+	if status != 201 {
+		t.Fatalf("create key = %d %s", status, b)
+	}
+	var nk api.NewKeyView
+	mustJSON(t, b, &nk)
+	return o.ID, nk.Token
+}
+
+// crAwaitAnchored waits until a registration is anchored.
+func crAwaitAnchored(t *testing.T, n *proc, token, id string) {
+	t.Helper()
+	for range 300 {
+		var cr evidence.Copyright
+		_, _, b := n.call("GET", "/api/v1/copyrights/"+id, token, nil)
+		mustJSON(t, b, &cr)
+		if cr.AnchoredHeight > 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("registration %s not anchored within 30 s", id)
+}
+
+// crAwaitEvents waits until the item's receipt carries an event of type
+// last, checks the receipt with `custos verify`, and returns the anchored
+// event types.
+func crAwaitEvents(t *testing.T, n *proc, token, item, last, dir string) string {
+	t.Helper()
+	trust := crTrust(t, n, dir)
+	for range 300 {
+		status, _, b := n.call("GET", "/api/v1/evidence/"+item+"/receipt?wait=5s", token, nil)
+		if status == 200 && strings.Contains(string(b), `\"type\":\"`+last+`\"`) {
+			var r struct {
+				Events []struct{ Event string } `json:"events"`
+			}
+			mustJSON(t, b, &r)
+			var types []string
+			for _, e := range r.Events {
+				var ev struct{ Type string }
+				mustJSON(t, []byte(e.Event), &ev)
+				types = append(types, ev.Type)
+			}
+			file := writeFile(t, dir, "receipt-"+item+"-late.json", b)
+			if out, err := runCustos(t, "verify", "--receipt", file, "--trust", trust); err != nil {
+				t.Errorf("custos verify of the late receipt: %v\n%s", err, out)
+			}
+			return strings.Join(types, " ")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no anchored %s event on %s", last, item)
+	return ""
+}
+
+func crTrust(t *testing.T, n *proc, dir string) string {
+	t.Helper()
+	status, _, b := n.call("GET", "/api/v1/trust", "", nil)
+	if status != 200 {
+		t.Fatalf("GET /api/v1/trust = %d", status)
+	}
+	return writeFile(t, dir, "trust.json", b)
+}
+
+// crCheckPDF has poppler's pdfsig (trusting the node's root) and our
+// pdf.Verify check the certificate, extracts its attached receipts with
+// pdfdetach and checks each with `custos verify` against the photo; then
+// one flipped byte must fail pdfsig, pdf.Verify and, in a receipt,
+// `custos verify`.
+func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) {
+	t.Helper()
+	for _, tool := range []string{"pdfsig", "certutil", "pdfdetach"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CUSTOS_REQUIRE_INTEGRATION") == "1" {
+				t.Fatalf("%s not installed (Debian poppler-utils, libnss3-tools)", tool)
+			}
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	_, _, rootPEM := n.call("GET", "/api/v1/trust/root.pem", "", nil)
+	nss := crNSS(t, dir, rootPEM)
+	file := writeFile(t, dir, "signed.pdf", signed)
+	out, err := exec.Command("pdfsig", "-nssdir", nss, file).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Signature Validation: Signature is Valid.") || !strings.Contains(string(out), "Total document signed") {
+		t.Errorf("pdfsig: %v\n%s", err, out)
+	}
+	blk, _ := pem.Decode(rootPEM)
+	root, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(root)
+	sig, err := pdf.Verify(signed, roots)
+	if err != nil {
+		t.Fatalf("pdf.Verify = %v", err)
+	}
+	att := filepath.Join(dir, "attachments")
+	if err := os.Mkdir(att, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("pdfdetach", "-saveall", "-o", att, file).CombinedOutput(); err != nil {
+		t.Fatalf("pdfdetach: %v\n%s", err, out)
+	}
+	receipts, _ := filepath.Glob(filepath.Join(att, "receipt-*.json"))
+	if len(receipts) != 1 {
+		t.Fatalf("attached receipts = %v, want one", receipts)
+	}
+	trust := crTrust(t, n, dir)
+	if out, err := runCustos(t, "verify", "--receipt", receipts[0], "--file", photo, "--trust", trust); err != nil {
+		t.Errorf("custos verify of the attached receipt: %v\n%s", err, out)
+	}
+
+	tampered := bytes.Clone(signed)
+	tampered[sig.ByteRange[1]/2] ^= 0x01
+	bad := writeFile(t, dir, "tampered.pdf", tampered)
+	if out, _ := exec.Command("pdfsig", "-nssdir", nss, bad).CombinedOutput(); strings.Contains(string(out), "Signature is Valid.") {
+		t.Errorf("pdfsig accepts a tampered certificate:\n%s", out)
+	}
+	if _, err := pdf.Verify(tampered, roots); err == nil {
+		t.Errorf("pdf.Verify accepts a tampered certificate")
+	}
+	r, _ := os.ReadFile(receipts[0])
+	if !strings.Contains(string(r), evidence.EventCopyrightRegistered) {
+		t.Errorf("the attached receipt does not carry the %s event", evidence.EventCopyrightRegistered)
+	}
+	var doc map[string]any
+	mustJSON(t, r, &doc)
+	doc["evidence"].(map[string]any)["size"] = json.Number("1")
+	forged, _ := json.Marshal(doc)
+	if _, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "forged.json", forged), "--file", photo, "--trust", trust); err == nil {
+		t.Errorf("custos verify accepts a receipt with a changed size")
+	}
+}
+
+// crNSS makes an NSS database trusting root, for pdfsig -nssdir.
+func crNSS(t *testing.T, dir string, rootPEM []byte) string {
+	t.Helper()
+	db := filepath.Join(dir, "nss")
+	if err := os.Mkdir(db, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	root := writeFile(t, dir, "root.pem", rootPEM)
+	for _, args := range [][]string{{"-N", "-d", "sql:" + db, "--empty-password"}, {"-A", "-d", "sql:" + db, "-n", "custos-root", "-t", "CT,C,C", "-i", root}} {
+		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v: %v\n%s", args, err, out)
+		}
+	}
+	return "sql:" + db
+}
+
+// multipartBody is a request body with its multipart Content-Type.
+type multipartBody struct {
+	contentType string
+	data        []byte
+}
+
+// copyrightForm is a registration of a small text work with one file.
+func copyrightForm(t testing.TB, file []byte) multipartBody {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	if err := mw.WriteField("metadata", `{"title":"A poem","type":"text","authors":["A. Author"],"owner":"A. Author","created":"2025-01-01"}`); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := mw.CreateFormFile("file", "poem.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(file)
+	mw.Close()
+	return multipartBody{mw.FormDataContentType(), b.Bytes()}
+}
+
+// searchForm is a priority search for file.
+func searchForm(t testing.TB, file []byte) multipartBody {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, err := mw.CreateFormFile("file", "probe.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(file)
+	mw.Close()
+	return multipartBody{mw.FormDataContentType(), b.Bytes()}
+}

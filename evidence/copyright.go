@@ -1,0 +1,425 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/imagehash"
+)
+
+// Copyright registration: a work (its title, type, authors, owner and
+// dates) registered with one or more evidence items, its files. The
+// registration, its number and a "copyright.registered" custody event on
+// every item are written in one bbolt transaction; transfers and
+// revocations likewise. The register is keyed by the items' SHA-256 and,
+// for images, by their perceptual hash, so that anyone may ask who
+// registered a file first.
+
+// Custody event types of a registration's items.
+const (
+	EventCopyrightRegistered  = "copyright.registered"  // subject: "copyright:<id>"
+	EventCopyrightTransferred = "copyright.transferred" // subject: "org:<new owner org id>"
+	EventCopyrightRevoked     = "copyright.revoked"     // subject: "copyright:<id>"
+)
+
+// Registration states.
+const (
+	CopyrightRegistered = "registered"
+	CopyrightRevoked    = "revoked"
+)
+
+// MaxCopyrightItems bounds the files of one registration.
+const MaxCopyrightItems = 20
+
+// Work is what an owner states about a work: the registration's metadata.
+type Work struct {
+	Title   string   `json:"title" validate:"required,max=512,printable"`
+	Type    string   `json:"type" validate:"required,oneof=text image audio video software other"`
+	Authors []string `json:"authors" validate:"required,min=1,max=50,dive,required,max=200,printable"`
+	// Owner is the copyright owner's name, as stated by the registrant.
+	Owner string `json:"owner" validate:"required,max=200,printable"`
+	// Created is the date the work was completed (YYYY-MM-DD).
+	Created          string       `json:"created" validate:"required,date"`
+	FirstPublication *Publication `json:"first_publication,omitempty"`
+}
+
+// Publication is a work's first publication.
+type Publication struct {
+	Date  string `json:"date" validate:"required,date"`
+	Place string `json:"place" validate:"required,max=200,printable"`
+}
+
+// ParseWork decodes registration metadata strictly and validates it.
+func ParseWork(b []byte, now time.Time) (Work, error) {
+	var w Work
+	if len(b) > MaxMetaBytes {
+		return w, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(b), MaxMetaBytes)}}}
+	}
+	if err := decodeStrict(b, &w, "metadata", "title, type, authors, owner, created, first_publication"); err != nil {
+		return w, err
+	}
+	return w, w.Validate(now)
+}
+
+// Validate checks w's fields; dates may not lie in the future (as seen in
+// China Standard Time) and a first publication not precede creation.
+func (w *Work) Validate(now time.Time) error {
+	if err := validateStruct(w); err != nil {
+		return err
+	}
+	today := now.In(cst).Format(time.DateOnly)
+	var fields []FieldError
+	if w.Created > today {
+		fields = append(fields, FieldError{Field: "created", Message: "is in the future"})
+	}
+	if p := w.FirstPublication; p != nil {
+		if p.Date > today {
+			fields = append(fields, FieldError{Field: "first_publication.date", Message: "is in the future"})
+		}
+		if p.Date < w.Created {
+			fields = append(fields, FieldError{Field: "first_publication.date", Message: "is before the work was created"})
+		}
+	}
+	if len(fields) > 0 {
+		return &MetadataError{Fields: fields}
+	}
+	return nil
+}
+
+// cst is China Standard Time, the zone of registration numbers and dates.
+var cst = time.FixedZone("CST", 8*3600)
+
+// Copyright is one registration.
+type Copyright struct {
+	ID string `json:"id"`
+	// Number is the registration number, CUS-(YEAR)-作登字-NNNNNN: NNNNNN
+	// counts this node's registrations of the year (China Standard Time)
+	// from 000001. Numbers are assigned in the registration's own
+	// transaction, so a failed registration takes none and none is reused;
+	// the ID, not the number, identifies a registration across nodes.
+	Number string `json:"number"`
+	Work
+	Status         string     `json:"status"`
+	Items          []string   `json:"items"` // evidence IDs of the work's files
+	RegistrantOrg  string     `json:"registrant_org"`
+	Registrant     string     `json:"registrant"` // the actor who registered
+	OwnerOrg       string     `json:"owner_org"`  // the current owner organization
+	RegisteredAt   time.Time  `json:"registered_at"`
+	AnchoredHeight int64      `json:"anchored_height,omitempty"` // the block that anchored the registration
+	Transfers      []Transfer `json:"transfers,omitempty"`
+	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy      string     `json:"revoked_by,omitempty"`
+	RevokeReason   string     `json:"revoke_reason,omitempty"`
+}
+
+// Transfer is one change of the owner organization.
+type Transfer struct {
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+}
+
+// RegisterItem is one file of a registration: an evidence item, with its
+// perceptual hash when it is an image.
+type RegisterItem struct {
+	ID    string
+	PHash *imagehash.Hash
+}
+
+var (
+	bCopyrights = []byte("copyrights") // id → Copyright JSON
+	bCrNumbers  = []byte("crnumbers")  // year (4 digits) → last number of the year (8)
+	bCrByOrg    = []byte("crbyorg")    // owner org ‖ id → ∅
+	bCrSHA256   = []byte("crsha256")   // digest(32) ‖ id ‖ item id → ∅
+	bCrPHash    = []byte("crphash")    // perceptual hash(8) ‖ id ‖ item id → ∅
+	bCrItems    = []byte("critems")    // item id → registration id
+	bCrLeaf     = []byte("crleaf")     // leaf index(8) of the first item's registered event → id
+	bCrDocs     = []byte("crdocs")     // id → CopyrightDocument JSON, write-once
+	bCrPDF      = []byte("crpdf")      // id → the signed certificate PDF, write-once
+)
+
+var copyrightBuckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF}
+
+// RegisterCopyright registers a work with items, evidence of org filed
+// beforehand, none of them registered before. The registration, its
+// number, its indexes and a copyright.registered custody event on every
+// item are committed in one transaction.
+func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Work, items []RegisterItem) (*Copyright, error) {
+	now := s.cfg.Now().UTC()
+	if err := w.Validate(now); err != nil {
+		return nil, err
+	}
+	if len(items) == 0 || len(items) > MaxCopyrightItems {
+		return nil, fmt.Errorf("%w: %d files (1 to %d)", ErrBadRegistration, len(items), MaxCopyrightItems)
+	}
+	c := &Copyright{ID: NewID(), Work: w, Status: CopyrightRegistered, RegistrantOrg: org, Registrant: actor,
+		OwnerOrg: org, RegisteredAt: now}
+	for _, it := range items {
+		c.Items = append(c.Items, it.ID)
+	}
+	err := s.commits.commit(func(tx *bolt.Tx) error {
+		n, err := nextNumber(tx, now)
+		if err != nil {
+			return err
+		}
+		c.Number = n
+		if err := putCopyright(tx, c); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bCrByOrg).Put([]byte(org+c.ID), nil); err != nil {
+			return err
+		}
+		for i, it := range items {
+			if err := s.registerItem(tx, c, org, actor, i == 0, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	return c, nil
+}
+
+// registerItem indexes one item of a new registration and appends its
+// registered event; the first item's event marks the registration's
+// anchoring.
+func (s *Service) registerItem(tx *bolt.Tx, c *Copyright, org, actor string, first bool, it RegisterItem) error {
+	seq, ok := getSeq(tx, it.ID)
+	if !ok {
+		return fmt.Errorf("%w: no evidence item %s", ErrBadRegistration, it.ID)
+	}
+	r, err := getRecord(tx, seq)
+	if err != nil {
+		return err
+	}
+	if OwnerOrg(r) != org {
+		return fmt.Errorf("%w: evidence item %s is not your organization's", ErrBadRegistration, it.ID)
+	}
+	items := tx.Bucket(bCrItems)
+	if items.Get([]byte(it.ID)) != nil {
+		return fmt.Errorf("%w: evidence item %s is already registered", ErrBadRegistration, it.ID)
+	}
+	if err := items.Put([]byte(it.ID), []byte(c.ID)); err != nil {
+		return err
+	}
+	sum, err := decodeHex32(r.SHA256)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bCrSHA256).Put(slices.Concat(sum, []byte(c.ID+it.ID)), nil); err != nil {
+		return err
+	}
+	if it.PHash != nil {
+		if err := tx.Bucket(bCrPHash).Put(slices.Concat(u64(uint64(*it.PHash)), []byte(c.ID+it.ID)), nil); err != nil {
+			return err
+		}
+	}
+	e := s.itemEvent(r.ID, actor, EventCopyrightRegistered, "copyright:"+c.ID)
+	if err := appendEvent(tx, seq, e); err != nil {
+		return err
+	}
+	if !first {
+		return nil
+	}
+	leaf := tx.Bucket(bEvLeaf).Get(eventKey(seq, e.Seq))
+	return tx.Bucket(bCrLeaf).Put(bytes.Clone(leaf), []byte(c.ID))
+}
+
+func (s *Service) itemEvent(id, actor, typ, subject string) *custody.Event {
+	return &custody.Event{V: custody.EventVersion, Evidence: id, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
+}
+
+// nextNumber takes the next registration number of now's year.
+func nextNumber(tx *bolt.Tx, now time.Time) (string, error) {
+	year := now.In(cst).Format("2006")
+	b := tx.Bucket(bCrNumbers)
+	var n uint64 = 1
+	if v := b.Get([]byte(year)); len(v) == 8 {
+		n = u64val(v) + 1
+	}
+	if err := b.Put([]byte(year), u64(n)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("CUS-(%s)-作登字-%06d", year, n), nil
+}
+
+func putCopyright(tx *bolt.Tx, c *Copyright) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bCopyrights).Put([]byte(c.ID), b)
+}
+
+func getCopyright(tx *bolt.Tx, id string) (*Copyright, error) {
+	v := tx.Bucket(bCopyrights).Get([]byte(id))
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	var c Copyright
+	if err := json.Unmarshal(v, &c); err != nil {
+		return nil, fmt.Errorf("evidence: registration %s is corrupt: %w", id, err)
+	}
+	return &c, nil
+}
+
+// Copyright returns a registration. The register is public to members:
+// any organization may read any registration's metadata (not its files).
+func (s *Service) Copyright(ctx context.Context, id string) (*Copyright, error) {
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	var c *Copyright
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		c, err = getCopyright(tx, id)
+		return err
+	})
+	return c, err
+}
+
+// Copyrights lists the registrations org owns, oldest first.
+func (s *Service) Copyrights(ctx context.Context, org string) ([]*Copyright, error) {
+	var out []*Copyright
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bCrByOrg).Cursor()
+		for k, _ := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, _ = c.Next() {
+			cr, err := getCopyright(tx, string(k[len(org):]))
+			if err != nil {
+				return err
+			}
+			out = append(out, cr)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *Copyright) int { return a.RegisteredAt.Compare(b.RegisteredAt) })
+	return out, err
+}
+
+// TransferCopyright moves a registration from its owner organization org
+// to the organization to, which from then on sees the registration's items
+// as its own (see visible) and lists them. Every item gets a
+// copyright.transferred event naming the new owner, in the same
+// transaction.
+func (s *Service) TransferCopyright(ctx context.Context, id, org, actor, to string) (*Copyright, error) {
+	if to == org {
+		return nil, fmt.Errorf("%w: the registration already belongs to %s", ErrBadRegistration, to)
+	}
+	return s.changeCopyright(id, org, func(tx *bolt.Tx, c *Copyright) (string, string, error) {
+		if c.Status == CopyrightRevoked {
+			return "", "", ErrRevoked
+		}
+		c.OwnerOrg = to
+		c.Transfers = append(c.Transfers, Transfer{From: org, To: to, By: actor, At: s.cfg.Now().UTC()})
+		if err := tx.Bucket(bCrByOrg).Delete([]byte(org + c.ID)); err != nil {
+			return "", "", err
+		}
+		if err := tx.Bucket(bCrByOrg).Put([]byte(to+c.ID), nil); err != nil {
+			return "", "", err
+		}
+		for _, item := range c.Items {
+			if seq, ok := getSeq(tx, item); ok {
+				if err := tx.Bucket(bByOrg).Put(append([]byte(to), u64(seq)...), nil); err != nil {
+					return "", "", err
+				}
+			}
+		}
+		return EventCopyrightTransferred, "org:" + to, nil
+	}, actor)
+}
+
+// RevokeCopyright revokes a registration of org. Revoking again changes
+// and records nothing.
+func (s *Service) RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*Copyright, error) {
+	return s.changeCopyright(id, org, func(tx *bolt.Tx, c *Copyright) (string, string, error) {
+		if c.Status == CopyrightRevoked {
+			return "", "", nil
+		}
+		at := s.cfg.Now().UTC()
+		c.Status, c.RevokedAt, c.RevokedBy, c.RevokeReason = CopyrightRevoked, &at, actor, reason
+		return EventCopyrightRevoked, "copyright:" + c.ID, nil
+	}, actor)
+}
+
+// changeCopyright applies change to registration id, owned by org, and
+// appends the custody event it names (none if typ is empty) to every item,
+// in one transaction.
+func (s *Service) changeCopyright(id, org string, change func(*bolt.Tx, *Copyright) (typ, subject string, err error), actor string) (*Copyright, error) {
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	var out *Copyright
+	err := s.commits.commit(func(tx *bolt.Tx) error {
+		c, err := getCopyright(tx, id)
+		if err != nil {
+			return err
+		}
+		if c.OwnerOrg != org {
+			return ErrNotOwner
+		}
+		typ, subject, err := change(tx, c)
+		if err != nil || typ == "" {
+			out = c
+			return err
+		}
+		if err := putCopyright(tx, c); err != nil {
+			return err
+		}
+		for _, item := range c.Items {
+			seq, ok := getSeq(tx, item)
+			if !ok {
+				return fmt.Errorf("evidence: registration %s names missing item %s", id, item)
+			}
+			if err := appendEvent(tx, seq, s.itemEvent(item, actor, typ, subject)); err != nil {
+				return err
+			}
+		}
+		out = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	return out, nil
+}
+
+// copyrightOwner is the current owner organization of the registration
+// that item belongs to, or "".
+func copyrightOwner(tx *bolt.Tx, item string) string {
+	id := tx.Bucket(bCrItems).Get([]byte(item))
+	if id == nil {
+		return ""
+	}
+	c, err := getCopyright(tx, string(id))
+	if err != nil {
+		return ""
+	}
+	return c.OwnerOrg
+}
+
+// markCopyrightAnchored records the block that anchored a registration's
+// registered event (the leaf's batch), once.
+func markCopyrightAnchored(tx *bolt.Tx, leaf uint64, height int64) error {
+	id := tx.Bucket(bCrLeaf).Get(u64(leaf))
+	if id == nil {
+		return nil
+	}
+	c, err := getCopyright(tx, string(id))
+	if err != nil || c.AnchoredHeight != 0 {
+		return err
+	}
+	c.AnchoredHeight = height
+	return putCopyright(tx, c)
+}

@@ -1,0 +1,278 @@
+package evidence
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/imagehash"
+)
+
+const (
+	orgA = "orgaaaaaaaaaaaaaaaaaaaaaaa"
+	orgB = "orgbbbbbbbbbbbbbbbbbbbbbbb"
+	orgC = "orgccccccccccccccccccccccc"
+)
+
+func testWork() Work {
+	return Work{Title: "西湖晨雾", Type: "image", Authors: []string{"李明"}, Owner: "李明", Created: "2025-06-01",
+		FirstPublication: &Publication{Date: "2025-07-01", Place: "杭州"}}
+}
+
+// fileAs ingests data as evidence of org.
+func fileAs(t *testing.T, s *Service, org, data string) *Record {
+	t.Helper()
+	u, err := s.NewUpload(context.Background(), org+":key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Abort()
+	if _, err := u.ReadFrom(strings.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := u.Finish(context.Background(), Meta{Title: "work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestParseWork(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, in string
+		field    string // "" if valid
+	}{
+		{"valid", `{"title":"T","type":"text","authors":["A"],"owner":"O","created":"2026-01-01"}`, ""},
+		{"with publication", `{"title":"T","type":"software","authors":["A","B"],"owner":"O","created":"2026-01-01","first_publication":{"date":"2026-02-01","place":"北京"}}`, ""},
+		{"bad type", `{"title":"T","type":"painting","authors":["A"],"owner":"O","created":"2026-01-01"}`, "type"},
+		{"no authors", `{"title":"T","type":"text","authors":[],"owner":"O","created":"2026-01-01"}`, "authors"},
+		{"empty author", `{"title":"T","type":"text","authors":[""],"owner":"O","created":"2026-01-01"}`, "authors[0]"},
+		{"bad date", `{"title":"T","type":"text","authors":["A"],"owner":"O","created":"2026-13-01"}`, "created"},
+		{"future", `{"title":"T","type":"text","authors":["A"],"owner":"O","created":"2027-01-01"}`, "created"},
+		{"published before created", `{"title":"T","type":"text","authors":["A"],"owner":"O","created":"2026-01-01","first_publication":{"date":"2025-01-01","place":"P"}}`, "first_publication.date"},
+		{"publication without place", `{"title":"T","type":"text","authors":["A"],"owner":"O","created":"2026-01-01","first_publication":{"date":"2026-01-02"}}`, "place"},
+		{"unknown field", `{"title":"T","type":"text","authors":["A"],"owner":"O","created":"2026-01-01","number":"X"}`, "body"},
+		{"no title", `{"type":"text","authors":["A"],"owner":"O","created":"2026-01-01"}`, "title"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseWork([]byte(tc.in), now)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("ParseWork = %v, want nil", err)
+				}
+				return
+			}
+			var me *MetadataError
+			if !errors.As(err, &me) || me.Fields[0].Field != tc.field {
+				t.Fatalf("ParseWork = %v, want a MetadataError on %q", err, tc.field)
+			}
+		})
+	}
+}
+
+func TestRegisterCopyright(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a1, a2 := fileAs(t, s, orgA, "photo bytes"), fileAs(t, s, orgA, "second file")
+	h := imagehash.Hash(0xf0f0f0f0f0f0f0f0)
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: a1.ID, PHash: &h}, {ID: a2.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "CUS-(" + time.Now().In(cst).Format("2006") + ")-作登字-000001"; c.Number != want {
+		t.Errorf("first number = %q, want %q", c.Number, want)
+	}
+	for _, id := range []string{a1.ID, a2.ID} {
+		evs, _ := s.Custody(ctx, id)
+		if last := evs[len(evs)-1]; last.Type != EventCopyrightRegistered || last.Subject != "copyright:"+c.ID {
+			t.Errorf("custody of %s ends with %+v, want %s", id, last, EventCopyrightRegistered)
+		}
+	}
+	// Files must be the registrant's own, and registered once.
+	b1 := fileAs(t, s, orgB, "photo bytes")
+	for name, items := range map[string][]RegisterItem{
+		"another org's file": {{ID: b1.ID}},
+		"already registered": {{ID: a1.ID}},
+		"no files":           nil,
+	} {
+		if _, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), items); !errors.Is(err, ErrBadRegistration) {
+			t.Errorf("%s: RegisterCopyright = %v, want ErrBadRegistration", name, err)
+		}
+	}
+	// A failed registration takes no number.
+	c2, err := s.RegisterCopyright(ctx, orgB, orgB+":key", testWork(), []RegisterItem{{ID: b1.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(c2.Number, "-000002") {
+		t.Errorf("second number = %q, want ...-000002", c2.Number)
+	}
+	if list, _ := s.Copyrights(ctx, orgA); len(list) != 1 || list[0].ID != c.ID {
+		t.Errorf("Copyrights(A) = %v", list)
+	}
+}
+
+func TestCopyrightTransferRevoke(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a1 := fileAs(t, s, orgA, "novel text")
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: a1.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := func(org string) bool {
+		ok, err := s.Visible(ctx, a1, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if seen(orgB) {
+		t.Fatal("B sees A's file before any transfer")
+	}
+	if _, err := s.TransferCopyright(ctx, c.ID, orgB, orgB+":key", orgC); !errors.Is(err, ErrNotOwner) {
+		t.Errorf("transfer by a non-owner = %v, want ErrNotOwner", err)
+	}
+	c, err = s.TransferCopyright(ctx, c.ID, orgA, orgA+":key", orgB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OwnerOrg != orgB || len(c.Transfers) != 1 || !seen(orgB) {
+		t.Errorf("after transfer: owner %s, transfers %v, B sees the file %v", c.OwnerOrg, c.Transfers, seen(orgB))
+	}
+	if page, _ := s.List(ctx, orgB, orgB+":key", Query{}); len(page.Items) != 1 || page.Items[0].ID != a1.ID {
+		t.Errorf("B's listing after transfer = %v", page.Items)
+	}
+	if _, err := s.RevokeCopyright(ctx, c.ID, orgA, orgA+":key", "x"); !errors.Is(err, ErrNotOwner) {
+		t.Errorf("revoke by the former owner = %v, want ErrNotOwner", err)
+	}
+	if c, err = s.RevokeCopyright(ctx, c.ID, orgB, orgB+":key", "registered in error"); err != nil || c.Status != CopyrightRevoked {
+		t.Fatalf("revoke = %v, %v", c, err)
+	}
+	if _, err := s.RevokeCopyright(ctx, c.ID, orgB, orgB+":key", "again"); err != nil {
+		t.Errorf("revoking again = %v, want nil", err)
+	}
+	if _, err := s.TransferCopyright(ctx, c.ID, orgB, orgB+":key", orgC); !errors.Is(err, ErrRevoked) {
+		t.Errorf("transfer of a revoked registration = %v, want ErrRevoked", err)
+	}
+	evs, _ := s.Custody(ctx, a1.ID)
+	var types []string
+	for _, e := range evs {
+		types = append(types, e.Type)
+	}
+	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightTransferred, custody.EventListed, EventCopyrightRevoked}
+	if strings.Join(types, " ") != strings.Join(want, " ") {
+		t.Errorf("custody types = %v, want %v", types, want)
+	}
+	if evs[2].Subject != "org:"+orgB {
+		t.Errorf("transferred subject = %q, want org:%s", evs[2].Subject, orgB)
+	}
+	if _, err := custody.CheckChain(evs); err != nil {
+		t.Errorf("chain: %v", err)
+	}
+}
+
+// fakeAnchor gives every height a block time of height minutes past noon.
+type fakeAnchor struct{ Anchor }
+
+func (fakeAnchor) BlockTime(_ context.Context, h int64) (time.Time, error) {
+	return time.Date(2026, 3, 1, 12, int(h), 0, 0, time.UTC), nil
+}
+
+func TestSearchCopyrightsPriority(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	s.cfg.Anchor = fakeAnchor{}
+	near, far := imagehash.Hash(0xffff0000ffff0000), imagehash.Hash(0x00ff00ff00ff00ff)
+	nearCopy := near ^ 0b1011 // 3 bits off
+	register := func(org, data string, ph *imagehash.Hash) *Copyright {
+		r := fileAs(t, s, org, data)
+		c, err := s.RegisterCopyright(ctx, org, org+":key", testWork(), []RegisterItem{{ID: r.ID, PHash: ph}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first := register(orgA, "the photo", &near)
+	second := register(orgB, "the photo", &near)
+	late := register(orgC, "the photo", &near) // never anchored
+	similar := register(orgC, "a re-encoded copy", &nearCopy)
+	register(orgC, "an unrelated picture", &far)
+	// Anchor the first registration at block 5, the second and the similar
+	// one at 7; the third stays unanchored.
+	leafOf := func(c *Copyright) uint64 {
+		var leaf uint64
+		s.db.View(func(tx *bolt.Tx) error {
+			c2 := tx.Bucket(bCrLeaf).Cursor()
+			for k, v := c2.First(); k != nil; k, v = c2.Next() {
+				if string(v) == c.ID {
+					leaf = u64val(k)
+				}
+			}
+			return nil
+		})
+		return leaf
+	}
+	var batches []anchor.Batch
+	for c, h := range map[*Copyright]int64{first: 5, second: 7, similar: 7} {
+		batches = append(batches, anchor.Batch{From: leafOf(c), Count: 1, Height: h, Final: true})
+	}
+	if err := s.MarkFinal(batches); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.SearchCopyrights(ctx, sha256Hex("the photo"), &near)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Copyright.ID+" "+m.Kind)
+	}
+	want := []string{first.ID + " exact", second.ID + " exact", similar.ID + " similar", late.ID + " exact"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("SearchCopyrights order = %v, want %v", got, want)
+	}
+	if len(ms) == 4 {
+		if ms[2].Distance != 3 || !ms[3].AnchoredAt.IsZero() || ms[0].AnchoredAt.Minute() != 6 {
+			t.Errorf("similar distance %d, unanchored time %v, first anchored %v", ms[2].Distance, ms[3].AnchoredAt, ms[0].AnchoredAt)
+		}
+	}
+	if _, err := s.SearchCopyrights(ctx, "XYZ", nil); !errors.Is(err, ErrBadDigest) {
+		t.Errorf("SearchCopyrights(bad digest) = %v, want ErrBadDigest", err)
+	}
+}
+
+func TestCopyrightDocumentWriteOnce(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	r := fileAs(t, s, orgA, "a song")
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: r.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CopyrightDocument(ctx, c.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("CopyrightDocument before issue = %v, want ErrNotFound", err)
+	}
+	d1, p1, err := s.SaveCopyrightDocument(ctx, c.ID, &CopyrightDocument{Office: "first"}, []byte("%PDF-1 first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, p2, err := s.SaveCopyrightDocument(ctx, c.ID, &CopyrightDocument{Office: "second"}, []byte("%PDF-1 second"))
+	if err != nil || d2.Office != "first" || string(p2) != string(p1) || d2.PDFSHA256 != d1.PDFSHA256 {
+		t.Errorf("second save = %+v %q %v, want the first kept", d2, p2, err)
+	}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

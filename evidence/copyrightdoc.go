@@ -1,0 +1,91 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CopyrightDocument describes a registration's signed certificate as
+// issued: what the public verification view shows of it.
+type CopyrightDocument struct {
+	IssuedAt  time.Time      `json:"issued_at"`
+	Office    string         `json:"office"`
+	Notary    string         `json:"notary"`
+	PDFSHA256 string         `json:"pdf_sha256"`
+	Items     []DocumentItem `json:"items"`
+}
+
+// DocumentItem is one evidence item of a document and its receipt (the
+// canonical bytes) as embedded in the document.
+type DocumentItem struct {
+	ID      string          `json:"id"`
+	SHA256  string          `json:"sha256"`
+	Receipt json.RawMessage `json:"receipt"`
+}
+
+// SaveCopyrightDocument stores a registration's signed certificate once:
+// the first one saved is kept, and SaveCopyrightDocument returns the one
+// kept, so concurrent issues serve identical bytes. doc.PDFSHA256 is set
+// from pdf.
+func (s *Service) SaveCopyrightDocument(ctx context.Context, id string, doc *CopyrightDocument, pdf []byte) (*CopyrightDocument, []byte, error) {
+	sum := sha256.Sum256(pdf)
+	doc.PDFSHA256 = hex.EncodeToString(sum[:])
+	val, err := json.Marshal(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	var keptDoc *CopyrightDocument
+	var kept []byte
+	err = s.commits.commit(func(tx *bolt.Tx) error {
+		if _, err := getCopyright(tx, id); err != nil {
+			return err
+		}
+		keptDoc, kept = doc, pdf
+		if old := tx.Bucket(bCrPDF).Get([]byte(id)); old != nil {
+			var err error
+			keptDoc, kept, err = loadDocument(tx, id)
+			return err
+		}
+		if err := tx.Bucket(bCrDocs).Put([]byte(id), val); err != nil {
+			return err
+		}
+		return tx.Bucket(bCrPDF).Put([]byte(id), pdf)
+	})
+	return keptDoc, kept, err
+}
+
+// CopyrightDocument returns a registration's certificate and its PDF, or
+// ErrNotFound if none was issued.
+func (s *Service) CopyrightDocument(ctx context.Context, id string) (*CopyrightDocument, []byte, error) {
+	if !ValidID(id) {
+		return nil, nil, ErrNotFound
+	}
+	var doc *CopyrightDocument
+	var pdf []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		doc, pdf, err = loadDocument(tx, id)
+		return err
+	})
+	return doc, pdf, err
+}
+
+func loadDocument(tx *bolt.Tx, id string) (*CopyrightDocument, []byte, error) {
+	v := tx.Bucket(bCrDocs).Get([]byte(id))
+	pdf := tx.Bucket(bCrPDF).Get([]byte(id))
+	if v == nil || pdf == nil {
+		return nil, nil, ErrNotFound
+	}
+	var doc CopyrightDocument
+	if err := json.Unmarshal(v, &doc); err != nil {
+		return nil, nil, fmt.Errorf("evidence: certificate of %s is corrupt: %w", id, err)
+	}
+	return &doc, bytes.Clone(pdf), nil
+}

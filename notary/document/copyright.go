@@ -1,0 +1,97 @@
+package document
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/custos-project/custos/notary/pdf"
+)
+
+// Copyright is a copyright registration as its certificate (作品登记证书)
+// states it. The API fills it from the registration and its items.
+type Copyright struct {
+	ID      string
+	Number  string
+	Title   string
+	Type    string // text, image, audio, video, software or other
+	Authors []string
+	Owner   string // the copyright owner, as stated
+	Created string // the date of creation, YYYY-MM-DD
+	// Published and PublishedAt are the date and place of first
+	// publication; empty if the work is unpublished.
+	Published, PublishedAt string
+	Registrant             string    // the registering organization's name
+	RegisteredAt           time.Time // the registration's time
+	Items                  []Item    // the work's files, each anchored
+}
+
+// workTypes names the work types in both languages.
+var workTypes = map[string]string{
+	"text": "文字作品 Text", "image": "美术/摄影作品 Image", "audio": "音乐/录音作品 Audio",
+	"video": "视听作品 Video", "software": "计算机软件 Software", "other": "其他 Other",
+}
+
+// CopyrightDocument lays the registration certificate out: the work, its
+// registration, then each file with its anchor; the files' receipts are
+// attached, and the QR code opens the public verification page.
+func (is *Issuer) CopyrightDocument(c *Copyright, issued time.Time) (*pdf.Document, error) {
+	items, atts, err := itemParts(c.Items)
+	if err != nil {
+		return nil, err
+	}
+	typ := workTypes[c.Type]
+	if typ == "" {
+		typ = c.Type
+	}
+	published := "未发表 Unpublished"
+	if c.Published != "" {
+		published = c.Published + ", " + c.PublishedAt
+	}
+	work := pdf.Section{
+		Heading: "作品 The work",
+		Paragraphs: []string{"兹证明下列作品已登记，其作品文件的数字摘要及可信时间已锚定于联盟链。" +
+			"This certifies that the work below is registered, and that the digests and trusted times of its files are anchored in the consortium chain."},
+		Fields: []pdf.Field{
+			{Label: "登记号 Number", Value: c.Number},
+			{Label: "作品名称 Title", Value: c.Title},
+			{Label: "作品类别 Type", Value: typ},
+			{Label: "作者 Authors", Value: strings.Join(c.Authors, "、")},
+			{Label: "著作权人 Owner", Value: c.Owner},
+			{Label: "创作完成日期 Created", Value: c.Created},
+			{Label: "首次发表 First published", Value: published},
+		},
+	}
+	reg := pdf.Section{
+		Heading: "登记 Registration",
+		Fields: []pdf.Field{
+			{Label: "登记申请人 Registrant", Value: c.Registrant},
+			{Label: "登记时间 Registered", Value: timeText(c.RegisteredAt)},
+			{Label: "登记机构 Office", Value: is.Office},
+			{Label: "公证员 Notary", Value: is.Notary()},
+			{Label: "编号 ID", Value: c.ID},
+			{Label: "核验 Verify", Value: is.VerifyURL("copyright", c.ID)},
+		},
+	}
+	return &pdf.Document{
+		Title:       "作品登记证书 Copyright Registration Certificate",
+		Number:      c.Number,
+		Issued:      issued,
+		Sections:    append([]pdf.Section{work, reg}, items...),
+		VerifyURL:   is.VerifyURL("copyright", c.ID),
+		Attachments: atts,
+	}, nil
+}
+
+// CopyrightCertificate renders and signs the registration certificate of
+// c, issued at issued.
+func (is *Issuer) CopyrightCertificate(ctx context.Context, c *Copyright, issued time.Time) ([]byte, error) {
+	if is == nil || is.Renderer == nil || is.Sign.Signer == nil {
+		return nil, ErrNoSigner
+	}
+	doc, err := is.CopyrightDocument(c, issued)
+	if err != nil {
+		return nil, err
+	}
+	return is.Produce(ctx, doc, "作品登记 Copyright registration "+c.Number)
+}
