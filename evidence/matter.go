@@ -41,17 +41,6 @@ var (
 
 var accessBuckets = [][]byte{bMatters, bOrgMatt, bShares, bShareIdx, bGranted, bMadeBy, bAudit, bByOrg, bByMatter}
 
-func initAccessBuckets(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error {
-		for _, name := range accessBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // ParseMatterInput decodes and validates a matter strictly (unknown fields,
 // such as "org" or "id", are refused).
 func ParseMatterInput(b []byte) (MatterInput, error) {
