@@ -63,9 +63,14 @@ func (is *Issuer) VerifyURL(kind, id string) string {
 	return base + "/verify?" + url.Values{kind: {id}}.Encode()
 }
 
+// ready reports whether the Issuer can sign.
+func (is *Issuer) ready() bool {
+	return is != nil && is.Renderer != nil && is.Sign.Signer != nil
+}
+
 // Produce renders doc and signs it, stating reason in the signature.
 func (is *Issuer) Produce(ctx context.Context, doc *pdf.Document, reason string) ([]byte, error) {
-	if is == nil || is.Renderer == nil || is.Sign.Signer == nil {
+	if !is.ready() {
 		return nil, ErrNoSigner
 	}
 	if doc.Author == "" {
@@ -85,12 +90,19 @@ func (is *Issuer) Produce(ctx context.Context, doc *pdf.Document, reason string)
 	return signed, nil
 }
 
+// cst is China Standard Time, the zone of the courts and notary offices
+// the documents are for.
+var cst = time.FixedZone("CST", 8*3600)
+
+// Year is the year a document issued at t is dated and numbered in: the
+// year in China Standard Time.
+func Year(t time.Time) int { return t.In(cst).Year() }
+
 // timeText prints an instant in UTC and in China Standard Time, the zone of
 // the courts and notary offices the documents are for.
 func timeText(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	cst := time.FixedZone("CST", 8*3600)
 	return t.UTC().Format("2006-01-02 15:04:05 UTC") + " (" + t.In(cst).Format("2006-01-02 15:04:05") + " 北京时间)"
 }
