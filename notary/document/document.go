@@ -29,6 +29,9 @@ type Issuer struct {
 	// Office is the issuing office (the notary office), printed on every
 	// document and its /Author. Required.
 	Office string
+	// Abbrev is the office's short name in certificate numbers, such as
+	// "浙杭" in "(2026)浙杭证字第 17 号". Default: Office.
+	Abbrev string
 	// Renderer lays documents out. Required.
 	Renderer *pdf.Renderer
 	// Sign holds the notary's key and certificate (whose common name is the
@@ -46,6 +49,15 @@ func (is *Issuer) Notary() string {
 		return ""
 	}
 	return is.Sign.Certificate.Subject.CommonName
+}
+
+// NumberPrefix is what certificate numbers name the office by: Abbrev,
+// else Office.
+func (is *Issuer) NumberPrefix() string {
+	if is.Abbrev != "" {
+		return is.Abbrev
+	}
+	return is.Office
 }
 
 // Certificate is the document-signing certificate, nil without one.
