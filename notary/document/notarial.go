@@ -95,6 +95,6 @@ func statementText(n *Notarial, office string) []string {
 		"by an RFC 3161 time-stamp of the named authority, and its custody record is anchored in the block of the "+
 		"consortium chain stated: data with the stated digest is the data that existed at that time. Each item's "+
 		"receipt is attached to this certificate and verifies offline, without this office's servers.",
-		n.Requester, office, n.Issued.UTC().Format("2 January 2006"), len(n.Items), strings.ReplaceAll(digests, "、", " and "))
+		n.Requester, office, n.Issued.In(cst).Format("2 January 2006"), len(n.Items), strings.ReplaceAll(digests, "、", " and "))
 	return []string{zh, en}
 }
