@@ -191,6 +191,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"CopyrightSearch":   CopyrightSearch{},
 		"TransferInput":     TransferInput{},
 		"RevokeInput":       RevokeInput{},
+		"Certificate":       evidence.Certificate{},
+		"CertificateInput":  CertificateInput{},
+		"CertificateList":   ListView[evidence.Certificate]{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
@@ -259,7 +262,10 @@ func TestOpenAPIRoutes(t *testing.T) {
 	// Documented paths served by a route whose last parameter also
 	// takes a suffix (echo's parameters run to the next slash): the
 	// handler dispatches on it.
-	suffixRoutes := map[string]string{"GET /api/v1/copyrights/{id}.pdf": "GET /api/v1/copyrights/{id}"}
+	suffixRoutes := map[string]string{
+		"GET /api/v1/copyrights/{id}.pdf":   "GET /api/v1/copyrights/{id}",
+		"GET /api/v1/certificates/{id}.pdf": "GET /api/v1/certificates/{id}",
+	}
 	for p, methods := range byPath {
 		if isAnyRoute(methods) {
 			m, ok := anyRouteMethods[p]
@@ -285,6 +291,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 			documented[strings.ToUpper(m)+" "+p] = true
 		}
 	}
+
 
 	var undocumented, unserved []string
 	for k := range served {

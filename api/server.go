@@ -46,6 +46,15 @@ type Evidence interface {
 	Shares(ctx context.Context, org string, made bool) ([]evidence.Share, error)
 	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
 	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
+
+	// Notarial certificates (evidence/certificate.go).
+	MatterEvidence(ctx context.Context, matter, org string) ([]*evidence.Record, error)
+	ReserveCertificate(ctx context.Context, year int, prefix string) (*evidence.Certificate, error)
+	IssueCertificate(ctx context.Context, c *evidence.Certificate, pdf []byte, receipts [][]byte) error
+	Certificate(ctx context.Context, id, org string) (*evidence.Certificate, error)
+	CertificatePDF(ctx context.Context, id, org, actor string) (*evidence.Certificate, []byte, error)
+	CertificateCheck(ctx context.Context, id string) (*evidence.Certificate, [][]byte, error)
+	Certificates(ctx context.Context, org, cursor string, limit int) (*evidence.CertificatePage, error)
 }
 
 // Notifier publishes integration events (webhooks) to an organization.
@@ -152,6 +161,11 @@ func (s *Server) routes(tsa http.Handler) {
 	e.POST("/api/v1/shares", s.createShare, auth, share, once)
 	e.GET("/api/v1/shares", s.listShares, auth, read)
 	e.DELETE("/api/v1/shares/:id", s.revokeShare, auth, share)
+	// GET /api/v1/certificates/:id also serves {id}.pdf (see getCertificate).
+	e.POST("/api/v1/certificates", s.createCertificate, auth, need(access.PermCertify), once)
+	e.GET("/api/v1/certificates", s.listCertificates, auth, read)
+	e.GET("/api/v1/certificates/:id", s.getCertificate, auth, read)
+	e.GET("/api/v1/certificates/:id/verification", s.certificateCheck, s.limits.perIP)
 	e.GET("/api/v1/me", s.me, auth)
 	e.POST("/api/v1/orgs", s.createOrg, auth, admin, once)
 	e.GET("/api/v1/orgs", s.listOrgs, auth, admin)

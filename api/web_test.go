@@ -118,7 +118,7 @@ func TestWebEmbedded(t *testing.T) {
 	if inline := regexp.MustCompile(`<script>|<style|\sstyle=|\son[a-z]+=`).FindString(page); inline != "" {
 		t.Errorf("the page has inline script or style: %q", inline)
 	}
-	for _, name := range []string{"verify.css", "i18n.js", "hash.js", "verify.js"} {
+	for _, name := range []string{"verify.css", "i18n.js", "hash.js", "verify.js", "verify-doc.js"} {
 		if !strings.Contains(page, `"/static/`+name+`"`) {
 			t.Errorf("the page does not load %s", name)
 		}

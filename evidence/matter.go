@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -41,17 +40,6 @@ var (
 )
 
 var accessBuckets = [][]byte{bMatters, bOrgMatt, bShares, bShareIdx, bGranted, bMadeBy, bAudit, bByOrg, bByMatter}
-
-func initAccessBuckets(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error {
-		for _, name := range slices.Concat(accessBuckets, copyrightBuckets) {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
 
 // ParseMatterInput decodes and validates a matter strictly (unknown fields,
 // such as "org" or "id", are refused).

@@ -97,10 +97,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if err := initBuckets(cfg.DB); err != nil {
-		return nil, fmt.Errorf("evidence: init store: %w", err)
-	}
-	if err := initAccessBuckets(cfg.DB); err != nil {
+	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, certBuckets, copyrightBuckets); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	inline, err := inlineMax(cfg)

@@ -31,11 +31,14 @@ var (
 
 var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInline}
 
-func initBuckets(db *bolt.DB) error {
+// initBuckets creates every bucket of the lists that does not exist yet.
+func initBuckets(db *bolt.DB, lists ...[][]byte) error {
 	return db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
+		for _, names := range lists {
+			for _, name := range names {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -34,6 +34,7 @@ type authzWorld struct {
 	matterA, matterB   string
 	shareA, shareB     string
 	hookA, hookB       string // webhooks of A and of B
+	certA, certOp      string // certificates: by A's notary over A's item; by the operator over its own
 	keyA               string // a key of A (to revoke)
 	crA, crB           string // copyright registrations of A (its certificate issued) and of B
 	dataA              []byte
@@ -119,6 +120,12 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if status, b := w.req(t, "GET", "/api/v1/copyrights/"+w.crA+".pdf", "submitter", nil); status != 200 {
 		t.Fatalf("setup: certificate = %d %s", status, tailString(string(b), 300))
 	}
+	var cert struct{ ID string }
+	w.mustCreate(t, "notary", "/api/v1/certificates", map[string]any{"evidence": []string{w.evShared}}, &cert)
+	w.certA = cert.ID
+	evOp := n.upload(n.Token, []byte("the operator's own exhibit")).ID
+	w.mustCreate(t, "admin", "/api/v1/certificates", map[string]any{"evidence": []string{evOp}}, &cert)
+	w.certOp = cert.ID
 	return w
 }
 
@@ -199,6 +206,14 @@ func authzMatrix() map[string]matrixCase {
 		}
 	}
 	all := "admin,submitter,viewer,notary,examiner"
+	certRead := func(suffix string) matrixCase {
+		return matrixCase{
+			own:       get(func(w *authzWorld) string { return "/api/v1/certificates/" + w.certA + suffix }),
+			other:     get(func(w *authzWorld) string { return "/api/v1/certificates/" + w.certOp + suffix }),
+			ownWant:   outcomes("submitter,viewer,notary", allow, "admin,examiner", hidden),
+			otherWant: outcomes("admin", allow, "submitter,viewer,notary,examiner", hidden),
+		}
+	}
 	return map[string]matrixCase{
 		"POST /api/v1/evidence": {
 			own:     call("POST", func(*authzWorld) string { return "/api/v1/evidence" }, func(*authzWorld) any { return []byte("new exhibit") }),
@@ -313,6 +328,19 @@ func authzMatrix() map[string]matrixCase {
 			ownWant: outcomes("submitter", allow),
 		},
 		"GET /api/v1/copyrights/{id}/verification": {public: true, own: get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crA + "/verification" })},
+		// Certificates: A's notary certifies what A may see; the operator's
+		// admin certifies only what the operator may see. A certificate is
+		// read by its issuer and the owners of its items.
+		"POST /api/v1/certificates": {
+			own:       call("POST", func(*authzWorld) string { return "/api/v1/certificates" }, func(w *authzWorld) any { return map[string]any{"evidence": []string{w.evShared}} }),
+			other:     call("POST", func(*authzWorld) string { return "/api/v1/certificates" }, func(w *authzWorld) any { return map[string]any{"evidence": []string{w.evB}} }),
+			ownWant:   outcomes("notary", allow, "admin", hidden),
+			otherWant: outcomes("notary,admin", hidden),
+		},
+		"GET /api/v1/certificates":                   {own: get(func(*authzWorld) string { return "/api/v1/certificates" }), ownWant: outcomes(all, allow)},
+		"GET /api/v1/certificates/{id}":              certRead(""),
+		"GET /api/v1/certificates/{id}.pdf":          certRead(".pdf"),
+		"GET /api/v1/certificates/{id}/verification": {public: true, own: get(func(w *authzWorld) string { return "/api/v1/certificates/" + w.certA + "/verification" })},
 		// Public endpoints: no token needed.
 		"GET /healthz":                    {public: true, own: get(func(*authzWorld) string { return "/healthz" })},
 		"GET /api/v1/openapi.json":        {public: true, own: get(func(*authzWorld) string { return "/api/v1/openapi.json" })},

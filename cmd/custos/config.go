@@ -56,6 +56,9 @@ type WebhooksConfig struct {
 type NotaryConfig struct {
 	// Office is the issuing office printed on documents; default: org.
 	Office string `toml:"office"`
+	// Abbrev is the office's short name in certificate numbers, such as
+	// "浙杭" in "(2026)浙杭证字第 17 号"; default: office.
+	Abbrev string `toml:"abbrev"`
 	// Name is the development notary's name, the common name of the
 	// document-signing certificate the development PKI issues; default
 	// "<org> Notary". A consortium member's certificate comes from

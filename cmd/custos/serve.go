@@ -237,7 +237,7 @@ func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI)
 		return nil
 	}
 	return &document.Issuer{
-		Office: cfg.notaryOffice(), Renderer: r, PublicURL: cfg.publicURL(),
+		Office: cfg.notaryOffice(), Abbrev: cfg.Notary.Abbrev, Renderer: r, PublicURL: cfg.publicURL(),
 		Sign: pdf.SignOptions{
 			Signer: pki.Notary.Signer, Certificate: pki.Notary.Cert, Chain: pki.Notary.Chain,
 			TSA: tsa, Location: cfg.Notary.Location,

@@ -28,9 +28,10 @@ const (
 	EventCreated    = "created"
 	EventViewed     = "viewed"
 	EventDownloaded = "downloaded"
-	EventShared     = "shared"   // subject: "org:<grantee id>"
-	EventUnshared   = "unshared" // subject: "org:<grantee id>"
-	EventListed     = "listed"   // its metadata appeared in a list
+	EventShared     = "shared"    // subject: "org:<grantee id>"
+	EventUnshared   = "unshared"  // subject: "org:<grantee id>"
+	EventListed     = "listed"    // its metadata appeared in a list
+	EventCertified  = "certified" // a notarial certificate names it; subject: "certificate:<id>"
 )
 
 // Audit events: an organization's own chain, whose ID (the "evidence" field)

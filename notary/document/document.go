@@ -29,6 +29,9 @@ type Issuer struct {
 	// Office is the issuing office (the notary office), printed on every
 	// document and its /Author. Required.
 	Office string
+	// Abbrev is the office's short name in certificate numbers, such as
+	// "浙杭" in "(2026)浙杭证字第 17 号". Default: Office.
+	Abbrev string
 	// Renderer lays documents out. Required.
 	Renderer *pdf.Renderer
 	// Sign holds the notary's key and certificate (whose common name is the
@@ -48,6 +51,15 @@ func (is *Issuer) Notary() string {
 	return is.Sign.Certificate.Subject.CommonName
 }
 
+// NumberPrefix is what certificate numbers name the office by: Abbrev,
+// else Office.
+func (is *Issuer) NumberPrefix() string {
+	if is.Abbrev != "" {
+		return is.Abbrev
+	}
+	return is.Office
+}
+
 // Certificate is the document-signing certificate, nil without one.
 func (is *Issuer) Certificate() *x509.Certificate {
 	if is == nil {
@@ -63,9 +75,14 @@ func (is *Issuer) VerifyURL(kind, id string) string {
 	return base + "/verify?" + url.Values{kind: {id}}.Encode()
 }
 
+// ready reports whether the Issuer can sign.
+func (is *Issuer) ready() bool {
+	return is != nil && is.Renderer != nil && is.Sign.Signer != nil
+}
+
 // Produce renders doc and signs it, stating reason in the signature.
 func (is *Issuer) Produce(ctx context.Context, doc *pdf.Document, reason string) ([]byte, error) {
-	if is == nil || is.Renderer == nil || is.Sign.Signer == nil {
+	if !is.ready() {
 		return nil, ErrNoSigner
 	}
 	if doc.Author == "" {
@@ -85,12 +102,19 @@ func (is *Issuer) Produce(ctx context.Context, doc *pdf.Document, reason string)
 	return signed, nil
 }
 
+// cst is China Standard Time, the zone of the courts and notary offices
+// the documents are for.
+var cst = time.FixedZone("CST", 8*3600)
+
+// Year is the year a document issued at t is dated and numbered in: the
+// year in China Standard Time.
+func Year(t time.Time) int { return t.In(cst).Year() }
+
 // timeText prints an instant in UTC and in China Standard Time, the zone of
 // the courts and notary offices the documents are for.
 func timeText(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	cst := time.FixedZone("CST", 8*3600)
 	return t.UTC().Format("2006-01-02 15:04:05 UTC") + " (" + t.In(cst).Format("2006-01-02 15:04:05") + " 北京时间)"
 }

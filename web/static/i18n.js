@@ -564,3 +564,78 @@
   const s = global.CustosI18n.strings;
   for (const lang of Object.keys(add)) Object.assign(s[lang], add[lang]);
 })(globalThis);
+
+// The verification of a signed document on the page (/verify?certificate=ID
+// or ?copyright=ID): verify-doc.js. Its keys begin with "doc.".
+(function (global) {
+  const add = {
+    en: {
+      'event.certified': 'Named in a notarial certificate',
+      'doc.heading.certificate': 'Notarial certificate',
+      'doc.heading.copyright': 'Copyright registration certificate',
+      'doc.lead': 'This node issued the document below. Each evidence item it names is checked here, in your browser, against the trust bundle.',
+      'doc.loading': 'Fetching the document from this server…',
+      'doc.notFound': 'This server issued no document with this ID. A document it does not know is not one of its own.',
+      'doc.failed': 'The document could not be fetched: {error}',
+      'doc.badID': 'The link does not hold a valid document ID.',
+      'doc.number': 'Number',
+      'doc.office': 'Issued by',
+      'doc.notary': 'Notary',
+      'doc.status': 'Status',
+      'doc.status.valid': 'Valid',
+      'doc.status.revoked': 'Revoked',
+      'doc.issued': 'Issued',
+      'doc.pdfSHA': 'SHA-256 of the PDF as issued',
+      'doc.items': 'Evidence items',
+      'doc.item.id': 'Evidence ID',
+      'doc.item.sha256': 'SHA-256',
+      'doc.item.result': 'Receipt',
+      'doc.item.anchored': 'Anchored',
+      'doc.item.valid': '✔ verified: block {height}, time-stamped {time}',
+      'doc.item.invalid': '✘ not verified (step: {step}) {message}',
+      'doc.item.waiting': 'waiting for the verifier…',
+      'doc.summary.ok': 'All {n} receipt(s) verify against the trust bundle ({chain}).',
+      'doc.summary.bad': '{bad} of {n} receipt(s) do not verify.',
+      'doc.pdf.label': 'Compare your copy: choose or drop the PDF (it stays on this computer)',
+      'doc.pdf.drop': 'Drop the PDF here',
+      'doc.pdf.hashing': 'Computing the SHA-256 of {name}…',
+      'doc.pdf.match': '✔ {name} is the document as issued (SHA-256 {sha256}).',
+      'doc.pdf.mismatch': '✘ {name} is not the document as issued: its SHA-256 is {sha256}. It was changed, or it is another document.',
+    },
+    zh: {
+      'event.certified': '载入公证书',
+      'doc.heading.certificate': '公证书',
+      'doc.heading.copyright': '著作权登记证书',
+      'doc.lead': '以下文书由本节点出具。文书所列的每项电子数据均在您的浏览器中依据信任包核验。',
+      'doc.loading': '正在从本服务器获取文书…',
+      'doc.notFound': '本服务器未出具此编号的文书。本服务器不认识的文书，不是其出具的文书。',
+      'doc.failed': '无法获取文书：{error}',
+      'doc.badID': '链接中的文书编号无效。',
+      'doc.number': '文书编号',
+      'doc.office': '出具机构',
+      'doc.notary': '公证员',
+      'doc.status': '状态',
+      'doc.status.valid': '有效',
+      'doc.status.revoked': '已撤销',
+      'doc.issued': '出具时间',
+      'doc.pdfSHA': '原始 PDF 的 SHA-256',
+      'doc.items': '电子数据',
+      'doc.item.id': '证据编号',
+      'doc.item.sha256': 'SHA-256',
+      'doc.item.result': '回执',
+      'doc.item.anchored': '锚定',
+      'doc.item.valid': '✔ 核验通过：区块 {height}，可信时间 {time}',
+      'doc.item.invalid': '✘ 核验未通过（步骤：{step}）{message}',
+      'doc.item.waiting': '正在等待核验程序…',
+      'doc.summary.ok': '全部 {n} 份回执均依据信任包（{chain}）核验通过。',
+      'doc.summary.bad': '{n} 份回执中有 {bad} 份未通过核验。',
+      'doc.pdf.label': '比对您手中的文件：选择或拖入 PDF（文件不会离开本机）',
+      'doc.pdf.drop': '将 PDF 拖到此处',
+      'doc.pdf.hashing': '正在计算 {name} 的 SHA-256…',
+      'doc.pdf.match': '✔ {name} 与出具时的文书一致（SHA-256 {sha256}）。',
+      'doc.pdf.mismatch': '✘ {name} 与出具时的文书不一致：其 SHA-256 为 {sha256}。文件已被改动，或是另一份文书。',
+    },
+  };
+  const s = global.CustosI18n.strings;
+  for (const lang of Object.keys(add)) Object.assign(s[lang], add[lang]);
+})(globalThis);

@@ -1,0 +1,208 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/notary/document"
+)
+
+// CertificateInput asks for a notarial certificate over evidence items,
+// named one by one or as a whole matter (exactly one of the two).
+type CertificateInput struct {
+	Evidence []string `json:"evidence,omitempty"`
+	Matter   string   `json:"matter,omitempty"`
+}
+
+// createCertificate issues a notarial certificate: it gathers the items
+// (each visible to the caller's organization, and anchored), reserves a
+// number, renders and signs the PDF, then stores the certificate, its PDF
+// and a "certified" custody event on every item in one transaction before
+// answering 201.
+func (s *Server) createCertificate(c echo.Context) error {
+	var in CertificateInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	if s.docs == nil {
+		return errNoSigner()
+	}
+	recs, matter, err := s.certificateRecords(c, in)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	items, err := s.documentItems(ctx, recs)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	cert, err := s.ev.ReserveCertificate(ctx, document.Year(now), s.docs.NumberPrefix())
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	cert.Org, cert.Actor, cert.Office, cert.Notary, cert.IssuedAt = p.Org.ID, p.Actor(), s.docs.Office, s.docs.Notary(), now
+	receipts := make([][]byte, len(items))
+	for i, it := range items {
+		cert.Evidence = append(cert.Evidence, it.ID)
+		if receipts[i], err = it.Receipt.Encode(); err != nil {
+			return err
+		}
+	}
+	n := &document.Notarial{ID: cert.ID, Number: cert.Number, Issued: now, Requester: p.Org.Name, Items: items}
+	if matter != nil {
+		cert.Matter, n.Matter = matter.ID, matterText(matter)
+	}
+	pdf, err := s.docs.Notarial(ctx, n)
+	if err != nil {
+		return err
+	}
+	if err := s.ev.IssueCertificate(ctx, cert, pdf, receipts); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/api/v1/certificates/"+cert.ID)
+	return c.JSON(http.StatusCreated, cert)
+}
+
+// certificateRecords resolves a CertificateInput to the records it names,
+// every one visible to the caller (else 404, like any evidence it may not
+// see), and the matter if one was named.
+func (s *Server) certificateRecords(c echo.Context, in CertificateInput) ([]*evidence.Record, *evidence.Matter, error) {
+	invalid := func(detail string) error {
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", detail)
+	}
+	if (len(in.Evidence) == 0) == (in.Matter == "") {
+		return nil, nil, invalid("Give exactly one of evidence (a list of evidence IDs) or matter (a matter ID).")
+	}
+	ctx, org := c.Request().Context(), principal(c).Org.ID
+	if in.Matter != "" {
+		m, err := s.ev.Matter(ctx, in.Matter, org)
+		if err != nil {
+			return nil, nil, matterErr(err)
+		}
+		recs, err := s.ev.MatterEvidence(ctx, m.ID, org)
+		switch {
+		case err != nil:
+			return nil, nil, matterErr(err)
+		case len(recs) == 0:
+			return nil, nil, invalid("The matter holds no evidence you may see.")
+		case len(recs) > evidence.MaxCertificateItems:
+			return nil, nil, invalid(fmt.Sprintf("The matter holds %d items; a certificate names at most %d: name them in several certificates.", len(recs), evidence.MaxCertificateItems))
+		}
+		return recs, m, nil
+	}
+	if len(in.Evidence) > evidence.MaxCertificateItems {
+		return nil, nil, invalid(fmt.Sprintf("A certificate names at most %d evidence items.", evidence.MaxCertificateItems))
+	}
+	seen := map[string]bool{}
+	recs := make([]*evidence.Record, 0, len(in.Evidence))
+	for _, id := range in.Evidence {
+		if seen[id] {
+			return nil, nil, invalid("Evidence " + strconv.Quote(id) + " is named twice.")
+		}
+		seen[id] = true
+		r, err := s.ev.Get(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		ok, err := s.ev.Visible(ctx, r, org)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, errNotFound()
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil, nil
+}
+
+// matterText is how a certificate names a matter: its title and the
+// court's case number, when known.
+func matterText(m *evidence.Matter) string {
+	if m.CaseNumber == "" {
+		return m.Title
+	}
+	return m.Title + " (" + m.CaseNumber + ")"
+}
+
+func (s *Server) listCertificates(c echo.Context) error {
+	limit := 0
+	if q := c.QueryParam("limit"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 || n > 500 {
+			return errBadRequest("bad-parameter", "limit must be 1 to 500.")
+		}
+		limit = n
+	}
+	page, err := s.ev.Certificates(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
+	if errors.Is(err, evidence.ErrBadCursor) {
+		return errBadRequest("bad-parameter", "cursor must be a next_cursor from a previous page.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ListView[evidence.Certificate]{Items: page.Items, Next: page.Next})
+}
+
+// getCertificate serves GET /api/v1/certificates/{id} (the record, JSON)
+// and /api/v1/certificates/{id}.pdf (the signed PDF). Echo's router takes
+// a path parameter up to the next "/", so one route serves both, told
+// apart by the suffix.
+func (s *Server) getCertificate(c echo.Context) error {
+	ctx, p := c.Request().Context(), principal(c)
+	id, isPDF := strings.CutSuffix(c.Param("id"), ".pdf")
+	if !isPDF {
+		cert, err := s.ev.Certificate(ctx, id, p.Org.ID)
+		if err != nil {
+			return certificateErr(err)
+		}
+		return c.JSON(http.StatusOK, cert)
+	}
+	cert, pdf, err := s.ev.CertificatePDF(ctx, id, p.Org.ID, p.Actor())
+	if err != nil {
+		return certificateErr(err)
+	}
+	h := c.Response().Header()
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "certificate-" + cert.ID + ".pdf"}))
+	h.Set("ETag", `"sha256:`+cert.PDFSHA256+`"`)
+	h.Set("Repr-Digest", "sha-256=:"+b64hex(cert.PDFSHA256)+":") // RFC 9530
+	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+func certificateErr(err error) error {
+	if errors.Is(err, evidence.ErrNotFound) {
+		return problem(http.StatusNotFound, "not-found", "Not found", "There is no certificate with this ID that you may see.")
+	}
+	return err
+}
+
+// certificateCheck is the public verification view of a certificate
+// (DocumentCheck), without authentication: its ID is the capability, as
+// carried by the certificate's QR code. It records no custody event.
+func (s *Server) certificateCheck(c echo.Context) error {
+	cert, receipts, err := s.ev.CertificateCheck(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return certificateErr(err)
+	}
+	out := DocumentCheck{Kind: "certificate", ID: cert.ID, Number: cert.Number, Status: cert.Status, IssuedAt: cert.IssuedAt,
+		Office: cert.Office, Notary: cert.Notary, PDFSHA256: cert.PDFSHA256, Items: make([]DocumentCheckItem, len(receipts))}
+	for i, b := range receipts {
+		r, err := receipt.Parse(b)
+		if err != nil {
+			return fmt.Errorf("certificate %s: stored receipt %d: %w", cert.ID, i, err)
+		}
+		out.Items[i] = DocumentCheckItem{ID: r.Evidence.ID, SHA256: r.Evidence.SHA256, Receipt: b}
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/client"
+)
+
+// certificateCmd is `custos certificate issue|get|list|pdf`: notarial
+// certificates through the API.
+func certificateCmd() *cobra.Command {
+	cn := &conn{}
+	var in api.CertificateInput
+	var ids string
+	issue := &cobra.Command{
+		Use:   "issue --evidence ID[,ID...] | --matter ID",
+		Short: "Issue a notarial certificate over evidence items (notary or admin key)",
+		Args:  positional(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			if (ids == "") == (in.Matter == "") {
+				return usageError("%s needs exactly one of --evidence and --matter", cmd.CommandPath())
+			}
+			if ids != "" {
+				in.Evidence = strings.Split(ids, ",")
+			}
+			return nil
+		},
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return c.IssueCertificate(ctx, in)
+		}),
+	}
+	issue.Flags().StringVar(&ids, "evidence", "", "evidence IDs, separated by commas (at most 100)")
+	issue.Flags().StringVar(&in.Matter, "matter", "", "a matter: every item of it you may see")
+	get := &cobra.Command{
+		Use: "get ID", Short: "Print a certificate record", Args: positional(1, "one certificate ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.Certificate(ctx, a[0])
+		}),
+	}
+	list := &cobra.Command{
+		Use: "list", Short: "List the certificates your organization may read, newest first", Args: positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return c.Certificates(ctx, "", 500)
+		}),
+	}
+	return cmdGroup("certificate", "Issue and fetch notarial certificates", cn, issue, get, list, certificatePDFCmd(cn))
+}
+
+// certificatePDFCmd is `custos certificate pdf ID -o FILE`.
+func certificatePDFCmd(cn *conn) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "pdf ID [-o FILE]",
+		Short: "Download a certificate's signed PDF (check it with pdfsig; extract the receipts with pdfdetach)",
+		Args:  positional(1, "one certificate ID"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			c, err := cn.client(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			rc, err := c.CertificatePDF(ctx, a[0])
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			if out == "" || out == "-" {
+				_, err = io.Copy(os.Stdout, rc)
+				return err
+			}
+			return writeFileFrom(out, rc)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the PDF to FILE instead of standard output")
+	return cmd
+}
+
+// writeFileFrom writes r to a new file name, removing it if the copy fails.
+func writeFileFrom(name string, r io.Reader) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		os.Remove(name)
+		return err
+	}
+	return f.Close()
+}

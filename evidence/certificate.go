@@ -1,0 +1,391 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+// Certificate statuses.
+const (
+	// CertificateValid: issued, and not revoked. (Revocation does not exist
+	// yet; the status is part of the record so that it can.)
+	CertificateValid = "valid"
+)
+
+// MaxCertificateItems bounds the evidence items one certificate names.
+const MaxCertificateItems = 100
+
+// Certificate is a notarial certificate this node issued over one or more
+// evidence items. The signed PDF is stored with it, and served byte for
+// byte as issued.
+type Certificate struct {
+	ID string `json:"id"`
+	// Number is the certificate number printed on it, "(YEAR)PREFIX证字第 N 号";
+	// Year and Serial are its parts (see ReserveCertificate).
+	Number string `json:"number"`
+	Year   int    `json:"year"`
+	Serial uint64 `json:"serial"`
+	Status string `json:"status"`
+	Org    string `json:"org"`   // the issuing organization
+	Actor  string `json:"actor"` // the issuing key, "<org>:<key>"
+	Office string `json:"office"`
+	Notary string `json:"notary"`
+	// Evidence lists the items in the order the certificate states them.
+	Evidence []string `json:"evidence"`
+	// Matter is set when the certificate was asked for a whole matter.
+	Matter   string    `json:"matter,omitempty"`
+	IssuedAt time.Time `json:"issued_at"`
+	// PDFSHA256 is the hex SHA-256 of the signed PDF; PDFSize its length.
+	PDFSHA256 string `json:"pdf_sha256"`
+	PDFSize   int64  `json:"pdf_size"`
+	// Readers are the organizations that may read the certificate: the
+	// issuing organization and the owner of every item.
+	Readers []string `json:"readers"`
+}
+
+// ErrBadCertificate means a certificate cannot be issued as asked.
+var ErrBadCertificate = errors.New("evidence: invalid certificate")
+
+// bbolt layout of certificates.
+var (
+	bCerts    = []byte("certs")    // id → Certificate JSON; NextSequence orders them
+	bCertPDF  = []byte("certpdf")  // id → the signed PDF, write-once
+	bCertRcpt = []byte("certrcpt") // id ‖ i(2) → canonical receipt of item i as embedded in the PDF
+	bCertNum  = []byte("certnum")  // year(4) → last serial reserved(8)
+	bCertRes  = []byte("certres")  // year(4) ‖ serial(8) → certificate id: every number ever reserved
+	bCertOrg  = []byte("certorg")  // reader org ‖ seq(8) → certificate id
+)
+
+var certBuckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg}
+
+// FormatCertificateNumber spells a certificate number the way Chinese
+// notarial certificates are numbered: "(2026)浙杭证字第 17 号", where the
+// prefix is the office's short name.
+func FormatCertificateNumber(year int, prefix string, serial uint64) string {
+	return fmt.Sprintf("(%d)%s证字第 %d 号", year, prefix, serial)
+}
+
+// ReserveCertificate durably reserves a new certificate ID and the next
+// number of year (a node's numbers restart at 1 each year). It commits
+// before the certificate is rendered, because the number is printed on it:
+// a number is therefore never handed out twice, even across a crash, and a
+// reservation that never became a certificate (the signing failed, the node
+// stopped) leaves a gap whose reservation stays on record in the certres
+// bucket. The returned Certificate holds ID, Year, Serial and Number.
+func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix string) (*Certificate, error) {
+	if year < 1 || year > 9999 {
+		return nil, fmt.Errorf("%w: year %d", ErrBadCertificate, year)
+	}
+	if prefix == "" || len(prefix) > 64 || strings.IndexFunc(prefix, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return nil, fmt.Errorf("%w: number prefix %q", ErrBadCertificate, prefix)
+	}
+	c := &Certificate{ID: NewID(), Year: year}
+	y := binary.BigEndian.AppendUint32(nil, uint32(year))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		last := uint64(0)
+		if v := tx.Bucket(bCertNum).Get(y); len(v) == 8 {
+			last = u64val(v)
+		}
+		c.Serial = last + 1
+		if err := tx.Bucket(bCertNum).Put(y, u64(c.Serial)); err != nil {
+			return err
+		}
+		return tx.Bucket(bCertRes).Put(append(y, u64(c.Serial)...), []byte(c.ID))
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.Number = FormatCertificateNumber(year, prefix, c.Serial)
+	return c, nil
+}
+
+// IssueCertificate stores a reserved certificate with its signed PDF and
+// the receipts the PDF embeds (one per item, in order), and appends a
+// "certified" custody event (subject "certificate:<id>") to every item, all
+// in one transaction: there is never a certificate without its events, nor
+// an event without its certificate. It fills Status, PDFSHA256, PDFSize and
+// Readers. The caller has checked that c.Org may see every item.
+func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte) error {
+	switch {
+	case len(c.Evidence) == 0 || len(c.Evidence) > MaxCertificateItems:
+		return fmt.Errorf("%w: %d items", ErrBadCertificate, len(c.Evidence))
+	case len(receipts) != len(c.Evidence):
+		return fmt.Errorf("%w: %d receipts for %d items", ErrBadCertificate, len(receipts), len(c.Evidence))
+	case len(pdf) == 0:
+		return fmt.Errorf("%w: no PDF", ErrBadCertificate)
+	}
+	sum := sha256.Sum256(pdf)
+	c.Status, c.PDFSHA256, c.PDFSize, c.IssuedAt = CertificateValid, hex.EncodeToString(sum[:]), int64(len(pdf)), c.IssuedAt.UTC()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := checkReserved(tx, c); err != nil {
+			return err
+		}
+		seqs, readers, err := certifiedRecords(tx, c)
+		if err != nil {
+			return err
+		}
+		c.Readers = readers
+		if err := putCertificate(tx, c, pdf, receipts); err != nil {
+			return err
+		}
+		return s.appendEach(tx, seqs, c.Actor, custody.EventCertified, "certificate:"+c.ID)
+	})
+	if err != nil {
+		return err
+	}
+	s.leavesQueued()
+	return nil
+}
+
+// checkReserved refuses a certificate whose number was not reserved for
+// it, or that is already stored.
+func checkReserved(tx *bolt.Tx, c *Certificate) error {
+	k := binary.BigEndian.AppendUint32(nil, uint32(c.Year))
+	if id := tx.Bucket(bCertRes).Get(append(k, u64(c.Serial)...)); string(id) != c.ID {
+		return fmt.Errorf("%w: number %d/%d is not reserved for %s", ErrBadCertificate, c.Year, c.Serial, c.ID)
+	}
+	if tx.Bucket(bCerts).Get([]byte(c.ID)) != nil {
+		return fmt.Errorf("%w: certificate %s is already issued", ErrBadCertificate, c.ID)
+	}
+	return nil
+}
+
+// certifiedRecords returns the records a certificate names and the
+// organizations that may read it: the issuer, then each item's owner.
+func certifiedRecords(tx *bolt.Tx, c *Certificate) ([]uint64, []string, error) {
+	readers := []string{c.Org}
+	seqs := make([]uint64, 0, len(c.Evidence))
+	seen := map[uint64]bool{}
+	for _, id := range c.Evidence {
+		seq, ok := getSeq(tx, id)
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: evidence %s", ErrNotFound, id)
+		}
+		if seen[seq] {
+			return nil, nil, fmt.Errorf("%w: evidence %s is named twice", ErrBadCertificate, id)
+		}
+		seen[seq] = true
+		r, err := getRecord(tx, seq)
+		if err != nil {
+			return nil, nil, err
+		}
+		if o := OwnerOrg(r); !slices.Contains(readers, o) {
+			readers = append(readers, o)
+		}
+		seqs = append(seqs, seq)
+	}
+	return seqs, readers, nil
+}
+
+func putCertificate(tx *bolt.Tx, c *Certificate, pdf []byte, receipts [][]byte) error {
+	certs := tx.Bucket(bCerts)
+	seq, err := certs.NextSequence()
+	if err != nil {
+		return err
+	}
+	val, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if err := certs.Put([]byte(c.ID), val); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bCertPDF).Put([]byte(c.ID), pdf); err != nil {
+		return err
+	}
+	for i, r := range receipts {
+		if err := tx.Bucket(bCertRcpt).Put(binary.BigEndian.AppendUint16([]byte(c.ID), uint16(i)), r); err != nil {
+			return err
+		}
+	}
+	for _, org := range c.Readers {
+		if err := tx.Bucket(bCertOrg).Put(append([]byte(org), u64(seq)...), []byte(c.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func getCertificate(tx *bolt.Tx, id string) (*Certificate, error) {
+	v := tx.Bucket(bCerts).Get([]byte(id))
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	var c Certificate
+	if err := json.Unmarshal(v, &c); err != nil {
+		return nil, fmt.Errorf("evidence: certificate %s is corrupt: %w", id, err)
+	}
+	return &c, nil
+}
+
+// readableCertificate returns the certificate if org may read it, else ErrNotFound.
+func readableCertificate(tx *bolt.Tx, id, org string) (*Certificate, error) {
+	c, err := getCertificate(tx, id)
+	if err != nil || !slices.Contains(c.Readers, org) {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}
+
+// Certificate returns a certificate that org may read: org issued it, or
+// owns one of its items. Any other is ErrNotFound, like a missing one.
+func (s *Service) Certificate(ctx context.Context, id, org string) (*Certificate, error) {
+	var c *Certificate
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		c, err = readableCertificate(tx, id, org)
+		return err
+	})
+	return c, err
+}
+
+// CertificatePDF returns the signed PDF of a certificate org may read.
+// The PDF states the items' metadata, so the read is recorded first: a
+// "viewed" custody event, subject "certificate:<id>", on every item, in
+// one transaction that commits before the bytes are returned.
+func (s *Service) CertificatePDF(ctx context.Context, id, org, actor string) (*Certificate, []byte, error) {
+	var c *Certificate
+	var pdf []byte
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if c, err = readableCertificate(tx, id, org); err != nil {
+			return err
+		}
+		v := tx.Bucket(bCertPDF).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("evidence: the PDF of certificate %s is missing", id)
+		}
+		pdf = bytes.Clone(v)
+		seqs, _, err := certifiedRecords(tx, c)
+		if err != nil {
+			return err
+		}
+		return s.appendEach(tx, seqs, actor, custody.EventViewed, "certificate:"+id)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.leavesQueued()
+	return c, pdf, nil
+}
+
+// CertificateCheck returns any certificate with the receipts its PDF
+// embeds, for the public verification view: whoever holds the ID (which
+// the certificate's QR code carries) may check it. It records nothing.
+func (s *Service) CertificateCheck(ctx context.Context, id string) (*Certificate, [][]byte, error) {
+	if !ValidID(id) {
+		return nil, nil, ErrNotFound
+	}
+	var c *Certificate
+	var receipts [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if c, err = getCertificate(tx, id); err != nil {
+			return err
+		}
+		b := tx.Bucket(bCertRcpt)
+		for i := range c.Evidence {
+			v := b.Get(binary.BigEndian.AppendUint16([]byte(id), uint16(i)))
+			if v == nil {
+				return fmt.Errorf("evidence: receipt %d of certificate %s is missing", i, id)
+			}
+			receipts = append(receipts, bytes.Clone(v))
+		}
+		return nil
+	})
+	return c, receipts, err
+}
+
+// Certificates lists, newest first, the certificates org may read, at most
+// limit (default 50, at most 500) per page; cursor continues a listing
+// (CertificatePage.Next, spelled like Page.Next).
+func (s *Service) Certificates(ctx context.Context, org, cursor string, limit int) (*CertificatePage, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 500)
+	before := ^uint64(0)
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || len(b) != 8 {
+			return nil, ErrBadCursor
+		}
+		before = u64val(b)
+	}
+	prefix := []byte(org)
+	page := &CertificatePage{Items: []Certificate{}}
+	var last uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bCertOrg).Cursor()
+		k, v := c.Seek(append(bytes.Clone(prefix), u64(before)...))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Prev() {
+			if len(page.Items) == limit {
+				page.Next = base64.RawURLEncoding.EncodeToString(u64(last))
+				break
+			}
+			cert, err := getCertificate(tx, string(v))
+			if err != nil {
+				return err
+			}
+			page.Items = append(page.Items, *cert)
+			last = u64val(k[len(prefix):])
+		}
+		return nil
+	})
+	return page, err
+}
+
+// CertificatePage is one page of a certificate listing.
+type CertificatePage struct {
+	Items []Certificate
+	Next  string // "" on the last page
+}
+
+// MatterEvidence returns, oldest first, the records filed into a matter
+// that org may see (its own matter, or one shared with it), without
+// recording an access: the caller records what it does with them.
+func (s *Service) MatterEvidence(ctx context.Context, matter, org string) ([]*Record, error) {
+	var out []*Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m, err := getMatter(tx, matter)
+		now := s.cfg.Now()
+		if err != nil || (m.Org != org && !activeShare(tx, matter, org, now)) {
+			return ErrNotFound
+		}
+		seqs, err := matterRecords(tx, matter)
+		if err != nil {
+			return err
+		}
+		for _, seq := range seqs {
+			r, err := getRecord(tx, seq)
+			if err != nil {
+				return err
+			}
+			if visible(tx, r, org, now) {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,276 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+const (
+	certFirm   = "firmaaaaaaaaaaaaaaaaaaaaaa"
+	certNotary = "notaryaaaaaaaaaaaaaaaaaaaa"
+	certOther  = "otheraaaaaaaaaaaaaaaaaaaaa"
+)
+
+func uploadAs(t *testing.T, s *Service, owner, data string) *Record {
+	t.Helper()
+	ctx := context.Background()
+	u, err := s.NewUpload(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.ReadFrom(strings.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := u.Finish(ctx, Meta{Title: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// issue reserves a number and issues a certificate over ids.
+func issue(t *testing.T, s *Service, ids ...string) (*Certificate, []byte, error) {
+	t.Helper()
+	c, err := s.ReserveCertificate(context.Background(), 2026, "浙杭")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Org, c.Actor, c.Office, c.Notary, c.Evidence = certNotary, certNotary+":key", "杭州市互联网公证处", "张三", ids
+	c.IssuedAt = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	pdf := []byte("%PDF-1.7 certificate " + c.ID)
+	receipts := make([][]byte, len(ids))
+	for i, id := range ids {
+		receipts[i] = []byte(`{"receipt":"` + id + `"}`)
+	}
+	return c, pdf, s.IssueCertificate(context.Background(), c, pdf, receipts)
+}
+
+func lastEvent(t *testing.T, s *Service, id string) *custody.Event {
+	t.Helper()
+	evs, err := s.Custody(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs[len(evs)-1]
+}
+
+func TestIssueCertificate(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a, b := uploadAs(t, s, certFirm+":k", "exhibit a"), uploadAs(t, s, certFirm+":k", "exhibit b")
+	c, pdf, err := issue(t, s, a.ID, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(pdf)
+	if c.Number != "(2026)浙杭证字第 1 号" || c.Serial != 1 || c.Status != CertificateValid || c.PDFSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("issued %+v", c)
+	}
+	if want := []string{certNotary, certFirm}; !slices.Equal(c.Readers, want) {
+		t.Errorf("Readers = %v, want %v", c.Readers, want)
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		if e := lastEvent(t, s, id); e.Type != custody.EventCertified || e.Subject != "certificate:"+c.ID || e.Actor != c.Actor {
+			t.Errorf("last event of %s = %+v, want certified", id, e)
+		}
+	}
+	for _, tc := range []struct {
+		org  string
+		want error
+	}{{certNotary, nil}, {certFirm, nil}, {certOther, ErrNotFound}} {
+		if _, err := s.Certificate(ctx, c.ID, tc.org); !errors.Is(err, tc.want) {
+			t.Errorf("Certificate(%s) = %v, want %v", tc.org, err, tc.want)
+		}
+	}
+	if _, _, err := s.CertificatePDF(ctx, c.ID, certOther, certOther+":k"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("CertificatePDF(other org) = %v, want ErrNotFound", err)
+	}
+	_, got, err := s.CertificatePDF(ctx, c.ID, certFirm, certFirm+":k")
+	if err != nil || !bytes.Equal(got, pdf) {
+		t.Fatalf("CertificatePDF = %q, %v; want the PDF as issued", got, err)
+	}
+	if e := lastEvent(t, s, a.ID); e.Type != custody.EventViewed || e.Subject != "certificate:"+c.ID || e.Actor != certFirm+":k" {
+		t.Errorf("after reading the PDF, last event = %+v, want viewed certificate:ID", e)
+	}
+	_, receipts, err := s.CertificateCheck(ctx, c.ID)
+	if err != nil || len(receipts) != 2 || string(receipts[1]) != `{"receipt":"`+b.ID+`"}` {
+		t.Errorf("CertificateCheck receipts = %q, %v", receipts, err)
+	}
+	if _, _, err := s.CertificateCheck(ctx, NewID()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("CertificateCheck(unknown) = %v, want ErrNotFound", err)
+	}
+	// Issuing a stored certificate again is refused.
+	if err := s.IssueCertificate(ctx, c, pdf, [][]byte{{1}, {2}}); !errors.Is(err, ErrBadCertificate) {
+		t.Errorf("IssueCertificate again = %v, want ErrBadCertificate", err)
+	}
+}
+
+// A failed issue leaves nothing: no certificate, no event; its number stays
+// spent.
+func TestIssueCertificateAtomic(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	before, _ := s.Custody(ctx, a.ID)
+	for name, ids := range map[string][]string{
+		"missing item": {a.ID, NewID()},
+		"duplicate":    {a.ID, a.ID},
+	} {
+		c, _, err := issue(t, s, ids...)
+		if err == nil {
+			t.Fatalf("%s: issued", name)
+		}
+		if _, err := s.Certificate(ctx, c.ID, certNotary); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: the certificate exists: %v", name, err)
+		}
+	}
+	if after, _ := s.Custody(ctx, a.ID); len(after) != len(before) {
+		t.Errorf("failed issues appended %d events", len(after)-len(before))
+	}
+	c, _, err := issue(t, s, a.ID)
+	if err != nil || c.Serial != 3 {
+		t.Errorf("after two failed issues: serial %d, %v; want 3 (reserved numbers are never reused)", c.Serial, err)
+	}
+	// A number reserved for another ID cannot be used.
+	other, err := s.ReserveCertificate(ctx, 2026, "浙杭")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.ID, other.Org, other.Evidence = NewID(), certNotary, []string{a.ID}
+	if err := s.IssueCertificate(ctx, other, []byte("pdf"), [][]byte{{1}}); !errors.Is(err, ErrBadCertificate) {
+		t.Errorf("IssueCertificate(unreserved ID) = %v, want ErrBadCertificate", err)
+	}
+}
+
+// Numbers are per year, and survive a restart.
+func TestReserveCertificateNumbers(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	open := func() (*Service, *bolt.DB) {
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(ctx, Config{DB: db, Blobs: newMemBlobs(), TSA: fakeTSA{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, db
+	}
+	s, db := open()
+	for _, tc := range []struct {
+		year int
+		want string
+	}{{2026, "(2026)P证字第 1 号"}, {2026, "(2026)P证字第 2 号"}, {2027, "(2027)P证字第 1 号"}} {
+		c, err := s.ReserveCertificate(ctx, tc.year, "P")
+		if err != nil || c.Number != tc.want || !ValidID(c.ID) {
+			t.Errorf("ReserveCertificate(%d) = %+v, %v; want %s", tc.year, c, err, tc.want)
+		}
+	}
+	db.Close()
+	s, db = open()
+	defer db.Close()
+	if c, err := s.ReserveCertificate(ctx, 2026, "P"); err != nil || c.Serial != 3 {
+		t.Errorf("after a restart: %+v, %v; want serial 3", c, err)
+	}
+	for _, bad := range []string{"", "a\nb", strings.Repeat("长", 30)} {
+		if _, err := s.ReserveCertificate(ctx, 2026, bad); !errors.Is(err, ErrBadCertificate) {
+			t.Errorf("ReserveCertificate(prefix %q) = %v, want ErrBadCertificate", bad, err)
+		}
+	}
+}
+
+func TestCertificatesList(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	var ids []string
+	for range 5 {
+		c, _, err := issue(t, s, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	slices.Reverse(ids) // newest first
+	for _, org := range []string{certNotary, certFirm} {
+		var got []string
+		cursor := ""
+		for {
+			p, err := s.Certificates(ctx, org, cursor, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range p.Items {
+				got = append(got, c.ID)
+			}
+			if cursor = p.Next; cursor == "" {
+				break
+			}
+		}
+		if !slices.Equal(got, ids) {
+			t.Errorf("Certificates(%s) in pages of 2 = %v, want %v", org, got, ids)
+		}
+	}
+	if p, err := s.Certificates(ctx, certOther, "", 0); err != nil || len(p.Items) != 0 {
+		t.Errorf("Certificates(other) = %v, %v; want none", p, err)
+	}
+	if _, err := s.Certificates(ctx, certFirm, "!!", 0); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("bad cursor = %v, want ErrBadCursor", err)
+	}
+}
+
+func TestMatterEvidence(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	m, err := s.CreateMatter(ctx, certFirm, certFirm+":k", MatterInput{Title: "Case"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, data := range []string{"first", "second"} {
+		u, err := s.NewUpload(ctx, certFirm+":k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.ReadFrom(strings.NewReader(data))
+		r, err := u.Finish(ctx, Meta{Title: data, Matter: m.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	uploadAs(t, s, certFirm+":k", "not in the matter")
+	got := func(org string) ([]string, error) {
+		recs, err := s.MatterEvidence(ctx, m.ID, org)
+		var out []string
+		for _, r := range recs {
+			out = append(out, r.ID)
+		}
+		return out, err
+	}
+	if list, err := got(certFirm); err != nil || !slices.Equal(list, ids) {
+		t.Errorf("MatterEvidence(owner) = %v, %v; want %v, oldest first", list, err, ids)
+	}
+	if _, err := got(certNotary); !errors.Is(err, ErrNotFound) {
+		t.Errorf("MatterEvidence(not shared) = %v, want ErrNotFound", err)
+	}
+	if _, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", ShareMatter, m.ID, certNotary, nil); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := got(certNotary); err != nil || !slices.Equal(list, ids) {
+		t.Errorf("MatterEvidence(shared) = %v, %v; want %v", list, err, ids)
+	}
+}

@@ -1,0 +1,139 @@
+package document
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/notary/pdf"
+)
+
+// testIssuer is an Issuer under a throwaway PKI: root → notary office CA →
+// the notary and a TSA. It skips without the CJK font, unless
+// CUSTOS_REQUIRE_INTEGRATION=1.
+func testIssuer(t *testing.T) (*Issuer, *x509.CertPool) {
+	t.Helper()
+	now := time.Now()
+	root, err := certs.NewRoot("Custos Test Root CA", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	office, err := root.NewOrgCA(certs.KindNotary, "杭州市互联网公证处", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := office.IssueNotary("张三", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsaLeaf, err := office.IssueTSA("公证处 TSA", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: tsaLeaf.Cert, Chain: tsaLeaf.Chain, Signer: tsaLeaf.Signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pdf.NewRenderer(pdf.Config{})
+	if err != nil {
+		if os.Getenv("CUSTOS_REQUIRE_INTEGRATION") != "1" {
+			t.Skipf("no CJK font (Debian fonts-wqy-microhei): %v", err)
+		}
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(root.Cert)
+	return &Issuer{
+		Office: "杭州市互联网公证处", Renderer: r, PublicURL: "https://custos.example/",
+		Sign: pdf.SignOptions{Signer: leaf.Signer, Certificate: leaf.Cert, Chain: leaf.Chain, TSA: tsa, Location: "杭州"},
+	}, roots
+}
+
+// testItem is an item whose receipt is the receipt package's golden one.
+func testItem(t *testing.T) Item {
+	t.Helper()
+	b, err := os.ReadFile("../../evidence/receipt/testdata/good.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := receipt.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := r.Evidence
+	return Item{ID: ev.ID, Title: "直播间截图", FileName: "screenshot.txt", MediaType: ev.MediaType, Size: ev.Size,
+		SHA256: ev.SHA256, SM3: ev.SM3, Receipt: r,
+		Times: []TrustedTime{{TSA: "Hangzhou Internet Court TSA", Time: time.Date(2026, 11, 21, 8, 30, 0, 0, time.UTC), Serial: "1"}}}
+}
+
+func TestNotarial(t *testing.T) {
+	is, roots := testIssuer(t)
+	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", Number: "(2026)浙杭证字第 1 号", Requester: "杭州互联网法院",
+		Matter: "著作权纠纷", Issued: time.Now().Truncate(time.Second), Items: []Item{testItem(t)}}
+	doc, err := is.notarialDocument(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://custos.example/verify?certificate=abcdefghijklmnopqrstuvwxyz"; doc.VerifyURL != want {
+		t.Errorf("VerifyURL = %q, want %q", doc.VerifyURL, want)
+	}
+	var text strings.Builder
+	for _, s := range doc.Sections {
+		text.WriteString(s.Heading + "\n" + strings.Join(s.Paragraphs, "\n") + "\n")
+		for _, f := range s.Fields {
+			text.WriteString(f.Label + ": " + f.Value + "\n")
+		}
+	}
+	for _, want := range []string{"(2026)浙杭证字第 1 号", "杭州市互联网公证处", "张三", "杭州互联网法院", "著作权纠纷",
+		"兹证明", "This is to certify", "SHA-256、SM3", n.Items[0].SHA256, n.Items[0].SM3, "直播间截图",
+		"Hangzhou Internet Court TSA", "chain ", "root " + n.Items[0].Receipt.Checkpoint.Root, "created by"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the certificate does not state %q", want)
+		}
+	}
+	want, _ := n.Items[0].Receipt.Encode()
+	if len(doc.Attachments) != 1 || doc.Attachments[0].Name != "receipt-"+n.Items[0].ID+".json" || !bytes.Equal(doc.Attachments[0].Data, want) {
+		t.Fatalf("attachments = %d, want the item's canonical receipt", len(doc.Attachments))
+	}
+	signed, err := is.Notarial(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := pdf.Verify(signed, roots)
+	if err != nil {
+		t.Fatalf("pdf.Verify: %v", err)
+	}
+	if sig.Signer.Subject.CommonName != "张三" || !strings.Contains(sig.Reason, n.Number) {
+		t.Errorf("signed by %q for %q", sig.Signer.Subject.CommonName, sig.Reason)
+	}
+	tampered := bytes.Clone(signed)
+	tampered[sig.ByteRange[1]/2] ^= 1
+	if _, err := pdf.Verify(tampered, roots); err == nil {
+		t.Errorf("pdf.Verify(one byte changed) = nil, want an error")
+	}
+}
+
+func TestNotarialRefusesIncomplete(t *testing.T) {
+	is := &Issuer{Office: "o"}
+	for name, n := range map[string]*Notarial{
+		"no items":     {ID: "x", Number: "1"},
+		"no number":    {ID: "x", Items: []Item{{ID: "i"}}},
+		"no receipt":   {ID: "x", Number: "1", Items: []Item{{ID: "i"}}},
+		"empty struct": {},
+	} {
+		if _, err := is.notarialDocument(n); err == nil {
+			t.Errorf("%s: notarialDocument = nil error", name)
+		}
+	}
+	if _, err := (*Issuer)(nil).Notarial(context.Background(), &Notarial{ID: "x", Number: "1", Items: []Item{testItem(t)}}); !errors.Is(err, ErrNoSigner) {
+		t.Errorf("nil Issuer: %v, want ErrNoSigner", err)
+	}
+}
