@@ -292,7 +292,6 @@ func TestOpenAPIRoutes(t *testing.T) {
 		}
 	}
 
-
 	var undocumented, unserved []string
 	for k := range served {
 		if !documented[k] {

@@ -1,55 +1,19 @@
 package document
 
 import (
-	"crypto/x509"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
-	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/pdf"
 )
 
 // testIssuer is an Issuer under a throwaway PKI: root → notary office CA →
 // the notary's signing certificate and a TSA.
-func testIssuer(t *testing.T) (*Issuer, *x509.CertPool) {
-	t.Helper()
-	now := time.Now()
-	root, err := certs.NewRoot("Custos Test Root CA", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	office, err := root.NewOrgCA(certs.KindNotary, "杭州市互联网公证处", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := office.IssueNotary("王五 公证员", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tsaLeaf, err := office.IssueTSA("Test TSA", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: tsaLeaf.Cert, Chain: tsaLeaf.Chain, Signer: tsaLeaf.Signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := pdf.NewRenderer(pdf.Config{})
-	if err != nil {
-		t.Skipf("no CJK font: %v", err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(root.Cert)
-	return &Issuer{Office: "杭州市互联网公证处", Renderer: r, PublicURL: "https://custos.example.cn/",
-		Sign: pdf.SignOptions{Signer: leaf.Signer, Certificate: leaf.Cert, Chain: leaf.Chain, TSA: tsa}}, roots
-}
-
-// testItem is an item with a well-formed (not verifiable) receipt.
-func testItem(t *testing.T, id string) Item {
+// syntheticItem is an item with a well-formed (not verifiable) receipt.
+func syntheticItem(t *testing.T, id string) Item {
 	t.Helper()
 	sha := strings.Repeat("ab", 32)
 	ev := custody.Event{V: 1, Evidence: id, Type: custody.EventCreated, Time: "2026-03-01T08:00:00.000000000Z",
@@ -71,12 +35,12 @@ func TestCopyrightCertificate(t *testing.T) {
 	c := &Copyright{ID: "cccccccccccccccccccccccccc", Number: "CUS-(2026)-作登字-000001", Title: "西湖晨雾", Type: "image",
 		Authors: []string{"李明", "Jane Doe"}, Owner: "李明", Created: "2025-06-01", Published: "2025-07-01", PublishedAt: "杭州",
 		Registrant: "杭州摄影工作室", RegisteredAt: time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC),
-		Items: []Item{testItem(t, "aaaaaaaaaaaaaaaaaaaaaaaaaa"), testItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")}}
+		Items: []Item{syntheticItem(t, "aaaaaaaaaaaaaaaaaaaaaaaaaa"), syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")}}
 	doc, err := is.CopyrightDocument(c, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "https://custos.example.cn/verify?copyright=" + c.ID; doc.VerifyURL != want {
+	if want := "https://custos.example/verify?copyright=" + c.ID; doc.VerifyURL != want {
 		t.Errorf("VerifyURL = %q, want %q", doc.VerifyURL, want)
 	}
 	if len(doc.Attachments) != 2 || doc.Attachments[0].Name != "receipt-aaaaaaaaaaaaaaaaaaaaaaaaaa.json" {
@@ -90,7 +54,7 @@ func TestCopyrightCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pdf.Verify = %v", err)
 	}
-	if sig.Signer.Subject.CommonName != "王五 公证员" || !strings.Contains(sig.Reason, c.Number) {
+	if sig.Signer.Subject.CommonName != "张三" || !strings.Contains(sig.Reason, c.Number) {
 		t.Errorf("signed by %q for %q", sig.Signer.Subject.CommonName, sig.Reason)
 	}
 	if _, err := (*Issuer)(nil).CopyrightCertificate(t.Context(), c, time.Now()); err != ErrNoSigner {
