@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"mime/multipart"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -213,40 +210,16 @@ func crTrust(t *testing.T, n *proc, dir string) string {
 // `custos verify`.
 func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) {
 	t.Helper()
-	for _, tool := range []string{"pdfsig", "certutil", "pdfdetach"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CUSTOS_REQUIRE_INTEGRATION") == "1" {
-				t.Fatalf("%s not installed (Debian poppler-utils, libnss3-tools)", tool)
-			}
-			t.Skipf("%s not installed", tool)
-		}
-	}
 	_, _, rootPEM := n.call("GET", "/api/v1/trust/root.pem", "", nil)
-	nss := crNSS(t, dir, rootPEM)
+	nss := pdfsigDB(t, dir, rootPEM)
 	file := writeFile(t, dir, "signed.pdf", signed)
-	out, err := exec.Command("pdfsig", "-nssdir", nss, file).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Signature Validation: Signature is Valid.") || !strings.Contains(string(out), "Total document signed") {
-		t.Errorf("pdfsig: %v\n%s", err, out)
-	}
-	blk, _ := pem.Decode(rootPEM)
-	root, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(root)
+	checkPdfsig(t, nss, file, true)
+	roots := rootPool(t, rootPEM)
 	sig, err := pdf.Verify(signed, roots)
 	if err != nil {
 		t.Fatalf("pdf.Verify = %v", err)
 	}
-	att := filepath.Join(dir, "attachments")
-	if err := os.Mkdir(att, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("pdfdetach", "-saveall", "-o", att, file).CombinedOutput(); err != nil {
-		t.Fatalf("pdfdetach: %v\n%s", err, out)
-	}
-	receipts, _ := filepath.Glob(filepath.Join(att, "receipt-*.json"))
+	receipts, _ := filepath.Glob(filepath.Join(detachAll(t, file), "receipt-*.json"))
 	if len(receipts) != 1 {
 		t.Fatalf("attached receipts = %v, want one", receipts)
 	}
@@ -255,12 +228,8 @@ func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) 
 		t.Errorf("custos verify of the attached receipt: %v\n%s", err, out)
 	}
 
-	tampered := bytes.Clone(signed)
-	tampered[sig.ByteRange[1]/2] ^= 0x01
-	bad := writeFile(t, dir, "tampered.pdf", tampered)
-	if out, _ := exec.Command("pdfsig", "-nssdir", nss, bad).CombinedOutput(); strings.Contains(string(out), "Signature is Valid.") {
-		t.Errorf("pdfsig accepts a tampered certificate:\n%s", out)
-	}
+	tampered := tamperSigned(t, signed, sig)
+	checkPdfsig(t, nss, writeFile(t, dir, "tampered.pdf", tampered), false)
 	if _, err := pdf.Verify(tampered, roots); err == nil {
 		t.Errorf("pdf.Verify accepts a tampered certificate")
 	}
@@ -275,22 +244,6 @@ func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) 
 	if _, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "forged.json", forged), "--file", photo, "--trust", trust); err == nil {
 		t.Errorf("custos verify accepts a receipt with a changed size")
 	}
-}
-
-// crNSS makes an NSS database trusting root, for pdfsig -nssdir.
-func crNSS(t *testing.T, dir string, rootPEM []byte) string {
-	t.Helper()
-	db := filepath.Join(dir, "nss")
-	if err := os.Mkdir(db, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	root := writeFile(t, dir, "root.pem", rootPEM)
-	for _, args := range [][]string{{"-N", "-d", "sql:" + db, "--empty-password"}, {"-A", "-d", "sql:" + db, "-n", "custos-root", "-t", "CT,C,C", "-i", root}} {
-		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
-			t.Fatalf("certutil %v: %v\n%s", args, err, out)
-		}
-	}
-	return "sql:" + db
 }
 
 // multipartBody is a request body with its multipart Content-Type.
