@@ -180,6 +180,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"Attempt":         webhooks.Attempt{},
 		"WebhookList":     ListView[webhooks.Webhook]{},
 		"DeliveryList":    ListView[webhooks.Delivery]{},
+		"AuditStatus":     evidence.AuditStatus{},
+		"AuditRun":        evidence.AuditRun{},
+		"AuditReport":     evidence.AuditReport{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

@@ -67,6 +67,7 @@ type Config struct {
 	DB             *bolt.DB
 	IdempotencyTTL time.Duration // how long an answer is kept; 0: 24h
 	Limits         Limits        // per-client request rates; zero: defaults
+	Integrity      Integrity     // the integrity auditor; nil: its routes answer 404
 }
 
 // Server is the HTTP API.
@@ -105,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.Use(securityHeaders)
 	s.routes(cfg.TSA)
+	s.integrityRoutes(s.e, cfg.Integrity)
 	return s, nil
 }
 

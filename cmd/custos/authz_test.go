@@ -255,6 +255,11 @@ func authzMatrix() map[string]matrixCase {
 		},
 		"GET /api/v1/orgs/{id}/keys": {own: get(func(w *authzWorld) string { return "/api/v1/orgs/" + w.orgA + "/keys" }), ownWant: outcomes("admin", allow)},
 		"DELETE /api/v1/keys/{id}":   {own: call("DELETE", func(w *authzWorld) string { return "/api/v1/keys/" + w.freshKey() }, nil), ownWant: outcomes("admin", allow)},
+
+		// The integrity audit: admin keys only.
+		"GET /api/v1/admin/integrity":  {own: get(func(*authzWorld) string { return "/api/v1/admin/integrity" }), ownWant: outcomes("admin", allow)},
+		"POST /api/v1/admin/integrity": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/integrity" }, nil), ownWant: outcomes("admin", allow)},
+
 		// Public endpoints: no token needed.
 		"GET /healthz":                    {public: true, own: get(func(*authzWorld) string { return "/healthz" })},
 		"GET /api/v1/openapi.json":        {public: true, own: get(func(*authzWorld) string { return "/api/v1/openapi.json" })},

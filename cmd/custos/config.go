@@ -31,6 +31,7 @@ type Config struct {
 	Chain    ChainConfig    `toml:"chain"`
 	Limits   LimitsConfig   `toml:"limits"`
 	Webhooks WebhooksConfig `toml:"webhooks"`
+	Audit    AuditConfig    `toml:"audit"`
 	// PKI is the folder of this node's certificates and keys (default
 	// DATA/pki). A consortium member's holds root.pem (no root key),
 	// org-ca.pem/.key, tsa.pem/.key and node.pem.
@@ -47,6 +48,16 @@ type WebhooksConfig struct {
 	Backoff      duration `toml:"backoff"`      // first retry delay, doubling; default 30s
 	MaxAttempts  int      `toml:"max_attempts"` // default 8 (about an hour)
 	Timeout      duration `toml:"timeout"`      // per attempt; default 10s
+}
+
+// AuditConfig is the [audit] table: the background integrity audit (see
+// evidence.Auditor), which also runs on demand through the admin API.
+type AuditConfig struct {
+	// Interval is the time between audits, the first one Interval after
+	// start; default 6h, "0s" schedules none.
+	Interval duration `toml:"interval"`
+	// Deep re-reads every blob and recomputes its SHA-256; default true.
+	Deep bool `toml:"deep"`
 }
 
 // LimitsConfig is the [limits] table: per-client request rates (see
@@ -111,6 +122,7 @@ func defaultConfig() Config {
 	c.Org = "Custos Development Node"
 	c.LogLevel = "info"
 	c.Storage.Backend = "folder"
+	c.Audit.Interval.Duration, c.Audit.Deep = 6*time.Hour, true
 	return c
 }
 
@@ -177,6 +189,9 @@ func (c *Config) validate() error {
 	}
 	if w := c.Webhooks; w.MaxAttempts < 0 || w.Backoff.Duration < 0 || w.Timeout.Duration < 0 {
 		return fmt.Errorf("config: webhooks.max_attempts, backoff and timeout must not be negative")
+	}
+	if c.Audit.Interval.Duration < 0 {
+		return fmt.Errorf("config: audit.interval must not be negative")
 	}
 	if c.MaxUploadBytes < 0 {
 		return fmt.Errorf("config: max_upload_bytes must be positive")
