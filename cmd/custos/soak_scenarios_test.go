@@ -249,7 +249,7 @@ func TestSoakConsortium(t *testing.T) {
 	ms[1].p.cmd.Process.Signal(syscall.SIGCONT)
 	anchorsNew("the paused validator resumed")
 	stop()
-	t.Logf("SOAK consortium: validators=4 workers=8 kills=3 pauses=1 %s", l.summary())
+	t.Logf("SOAK consortium: validators=4 workers=8 kills=2 pauses=1 %s", l.summary())
 	l.requireContract(t)
 	l.check(t, entry, consortiumToken, 3*time.Minute)
 	requireClean(t, runAudit(t, entry, consortiumToken))
