@@ -35,9 +35,9 @@ func background(l *soakLedger, workers int, url string, tokens []string) (stop f
 }
 
 // submitterKeys creates n submitter keys in the operator's organization.
-func submitterKeys(t *testing.T, p *proc, n int) []string {
+func submitterKeys(t *testing.T, p *proc, admin string, n int) []string {
 	t.Helper()
-	c := client.New(p.URL, p.Token)
+	c := client.New(p.URL, admin)
 	me, err := c.Me(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestSoakUploaders(t *testing.T) {
 	l := newLedger()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	l.load(ctx, 200, n.URL, submitterKeys(t, n, 4))
+	l.load(ctx, 200, n.URL, submitterKeys(t, n, n.Token, 4))
 	t.Logf("SOAK uploaders: workers=200 duration=%v %s", d, l.summary())
 	l.requireContract(t)
 	if l.statuses[http.StatusTooManyRequests] == 0 {
@@ -112,10 +112,11 @@ func TestSoakMinIO(t *testing.T) {
 	l := newLedger()
 	stop := background(l, 16, n.URL, []string{soakToken})
 	time.Sleep(d / 3)
+	probeKey := submitterKeys(t, n, soakToken, 1)[0] // its own upload rate: the load does not spend it
 	m.Stop()
 	probe := newLedger() // uploads started and ended while MinIO is down
 	for range 5 {
-		if status, _ := probe.upload(context.Background(), http.DefaultClient, n.URL, soakToken, 5000); status != http.StatusServiceUnavailable {
+		if status, _ := probe.upload(context.Background(), http.DefaultClient, n.URL, probeKey, 5000); status != http.StatusServiceUnavailable {
 			t.Errorf("upload with MinIO stopped = %d, want 503", status)
 		}
 	}
@@ -123,7 +124,7 @@ func TestSoakMinIO(t *testing.T) {
 	m.Start()
 	resumed := false
 	for deadline := time.Now().Add(time.Minute); !resumed && time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
-		status, _ := probe.upload(context.Background(), http.DefaultClient, n.URL, soakToken, 5000)
+		status, _ := probe.upload(context.Background(), http.DefaultClient, n.URL, probeKey, 5000)
 		resumed = status == http.StatusCreated
 	}
 	if !resumed {
