@@ -6,7 +6,7 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 BIN := bin/custos
 
-.PHONY: help build wasm run test test-unit deps bench fuzz vet fmt clean
+.PHONY: help build wasm run test test-unit deps bench soak fuzz vet fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ test-unit: ## unit tests only (integration tests skip when their tools are missi
 
 bench: deps build ## benchmarks with same-run baselines; see docs/performance.md
 	./scripts/bench.sh
+
+SOAK ?= 10m
+soak: deps ## load and fault scenarios, SOAK of load each (default 10m; make test runs 10s); see docs/reliability.md
+	mkdir -p bin; set -o pipefail; CUSTOS_REQUIRE_INTEGRATION=1 CUSTOS_SOAK_DURATION=$(SOAK) \
+		$(GO) test -count=1 -timeout 0 -v -run '^TestSoak' ./cmd/custos | tee bin/soak.log \
+		| grep -E '^(--- |ok|FAIL)|SOAK |checked |custos verify'
 
 FUZZTIME ?= 30s
 fuzz: ## run each fuzz test for FUZZTIME (default 30s)

@@ -194,6 +194,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"Certificate":       evidence.Certificate{},
 		"CertificateInput":  CertificateInput{},
 		"CertificateList":   ListView[evidence.Certificate]{},
+		"AuditStatus":       evidence.AuditStatus{},
+		"AuditRun":          evidence.AuditRun{},
+		"AuditReport":       evidence.AuditReport{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

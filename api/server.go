@@ -82,6 +82,7 @@ type Config struct {
 	Documents *document.Issuer
 	// Copyrights is the copyright register; nil: its routes answer 404.
 	Copyrights Copyrights
+	Integrity      Integrity     // the integrity auditor; nil: its routes answer 404
 }
 
 // Server is the HTTP API.
@@ -122,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.Use(securityHeaders)
 	s.routes(cfg.TSA)
+	s.integrityRoutes(s.e, cfg.Integrity)
 	return s, nil
 }
 

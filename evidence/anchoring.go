@@ -56,7 +56,7 @@ func (s *Service) MarkFinal(batches []anchor.Batch) error {
 	var anchored []*Record
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		anchored = anchored[:0]
-		leaves, recs := tx.Bucket(bLeaves), tx.Bucket(bRecords)
+		leaves := tx.Bucket(bLeaves)
 		for _, b := range batches {
 			for i := b.From; i < b.From+uint64(b.Count); i++ {
 				if err := markCopyrightAnchored(tx, i, b.Height); err != nil {
@@ -74,7 +74,7 @@ func (s *Service) MarkFinal(batches []anchor.Batch) error {
 					continue
 				}
 				r.Status, r.AnchoredHeight = StatusAnchored, b.Height
-				if err := putRecordValue(recs, r); err != nil {
+				if err := putRecordValue(tx, r); err != nil {
 					return err
 				}
 				anchored = append(anchored, r)

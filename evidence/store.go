@@ -27,13 +27,15 @@ var (
 	bPending = []byte("pending") // seq(8) → staged blob name: committed, not yet promoted
 	bEvLeaf  = []byte("evleaf")  // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
 	bInline  = []byte("inline")  // sha256(32) → the blob's bytes, write-once; blobs up to Config.InlineMax
+	bRecSum  = []byte("recsum")  // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInline}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInline, bRecSum}
 
 // initBuckets creates every bucket of the lists that does not exist yet.
 func initBuckets(db *bolt.DB, lists ...[][]byte) error {
 	return db.Update(func(tx *bolt.Tx) error {
+		summed := tx.Bucket(bRecSum) != nil
 		for _, names := range lists {
 			for _, name := range names {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -41,8 +43,30 @@ func initBuckets(db *bolt.DB, lists ...[][]byte) error {
 				}
 			}
 		}
-		return nil
+		if summed {
+			return nil
+		}
+		return sumRecords(tx)
 	})
+}
+
+// sumRecords gives every record its checksum, once: when a store made
+// before records had checksums is first opened.
+func sumRecords(tx *bolt.Tx) error {
+	sums := tx.Bucket(bRecSum)
+	return tx.Bucket(bRecords).ForEach(func(k, v []byte) error {
+		sum := sha256Sum(v)
+		return sums.Put(bytes.Clone(k), sum[:])
+	})
+}
+
+// putRecordBytes stores a record's JSON under seq, with its checksum.
+func putRecordBytes(tx *bolt.Tx, seq uint64, val []byte) error {
+	sum := sha256Sum(val)
+	if err := tx.Bucket(bRecords).Put(u64(seq), val); err != nil {
+		return err
+	}
+	return tx.Bucket(bRecSum).Put(u64(seq), sum[:])
 }
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
@@ -52,12 +76,12 @@ func u64val(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 func u32val(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 
 // putRecordValue rewrites an existing record (a status change).
-func putRecordValue(recs *bolt.Bucket, r *Record) error {
+func putRecordValue(tx *bolt.Tx, r *Record) error {
 	val, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	return recs.Put(u64(r.Seq), val)
+	return putRecordBytes(tx, r.Seq, val)
 }
 
 // decodeHex32 decodes a 64-digit lowercase hex digest.
@@ -118,7 +142,7 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 	}
 	r.Seq = seq
 	k := u64(seq)
-	if err := recs.Put(k, nr.val); err != nil {
+	if err := putRecordBytes(tx, seq, nr.val); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bIDs).Put([]byte(r.ID), k); err != nil {

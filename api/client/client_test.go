@@ -120,6 +120,18 @@ func TestCalls(t *testing.T) {
 				v, err := c.Audit(ctx, "aaaaaaaaaaaaaaaaaaaaaaaaaa")
 				return v.Events[0].Type, err
 			}, "org.created"},
+		{"Integrity", wantReq{"GET", "/api/v1/admin/integrity", "", ""}, 200,
+			`{"interval":"6h0m0s","deep":true,"latest":{"trigger":"scheduled","deep":true,"started_at":"2026-11-21T10:00:00Z","ok":false,"findings":1,"report":{"records":1,"events":1,"audit_events":2,"blobs":1,"bad_tokens":["x"]}}}`,
+			func(ctx context.Context, c *Client) (any, error) {
+				v, err := c.Integrity(ctx)
+				return v.Latest.Report.BadTokens[0], err
+			}, "x"},
+		{"StartIntegrity", wantReq{"POST", "/api/v1/admin/integrity", "", ""}, 202,
+			`{"interval":"0s","deep":false,"running":{"trigger":"manual","deep":false,"started_at":"2026-11-21T10:00:00Z","ok":false,"findings":0}}`,
+			func(ctx context.Context, c *Client) (any, error) {
+				v, err := c.StartIntegrity(ctx)
+				return v.Running.Trigger, err
+			}, "manual"},
 		{"CreateKey", wantReq{"POST", "/api/v1/orgs/aaaaaaaaaaaaaaaaaaaaaaaaaa/keys", "", `{"role":"examiner","name":"clerk","expires_at":"2027-01-02T03:04:05Z"}`}, 201,
 			`{"key":` + keyJSON + `,"token":"cst_secret"}`,
 			func(ctx context.Context, c *Client) (any, error) {

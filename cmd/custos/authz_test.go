@@ -341,6 +341,11 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/certificates/{id}":              certRead(""),
 		"GET /api/v1/certificates/{id}.pdf":          certRead(".pdf"),
 		"GET /api/v1/certificates/{id}/verification": {public: true, own: get(func(w *authzWorld) string { return "/api/v1/certificates/" + w.certA + "/verification" })},
+
+		// The integrity audit: admin keys only.
+		"GET /api/v1/admin/integrity":  {own: get(func(*authzWorld) string { return "/api/v1/admin/integrity" }), ownWant: outcomes("admin", allow)},
+		"POST /api/v1/admin/integrity": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/integrity" }, nil), ownWant: outcomes("admin", allow)},
+
 		// Public endpoints: no token needed.
 		"GET /healthz":                    {public: true, own: get(func(*authzWorld) string { return "/healthz" })},
 		"GET /api/v1/openapi.json":        {public: true, own: get(func(*authzWorld) string { return "/api/v1/openapi.json" })},

@@ -32,6 +32,7 @@ type Config struct {
 	Limits   LimitsConfig   `toml:"limits"`
 	Webhooks WebhooksConfig `toml:"webhooks"`
 	Notary   NotaryConfig   `toml:"notary"`
+	Audit    AuditConfig    `toml:"audit"`
 	// PKI is the folder of this node's certificates and keys (default
 	// DATA/pki). A consortium member's holds root.pem (no root key),
 	// org-ca.pem/.key, tsa.pem/.key and node.pem.
@@ -90,6 +91,16 @@ func (c Config) publicURL() string {
 		return c.Notary.PublicURL
 	}
 	return "http://" + c.Listen
+}
+
+// AuditConfig is the [audit] table: the background integrity audit (see
+// evidence.Auditor), which also runs on demand through the admin API.
+type AuditConfig struct {
+	// Interval is the time between audits, the first one Interval after
+	// start; default 6h, "0s" schedules none.
+	Interval duration `toml:"interval"`
+	// Deep re-reads every blob and recomputes its SHA-256; default true.
+	Deep bool `toml:"deep"`
 }
 
 // LimitsConfig is the [limits] table: per-client request rates (see
@@ -154,6 +165,7 @@ func defaultConfig() Config {
 	c.Org = "Custos Development Node"
 	c.LogLevel = "info"
 	c.Storage.Backend = "folder"
+	c.Audit.Interval.Duration, c.Audit.Deep = 6*time.Hour, true
 	return c
 }
 
@@ -220,6 +232,9 @@ func (c *Config) validate() error {
 	}
 	if w := c.Webhooks; w.MaxAttempts < 0 || w.Backoff.Duration < 0 || w.Timeout.Duration < 0 {
 		return fmt.Errorf("config: webhooks.max_attempts, backoff and timeout must not be negative")
+	}
+	if c.Audit.Interval.Duration < 0 {
+		return fmt.Errorf("config: audit.interval must not be negative")
 	}
 	if c.MaxUploadBytes < 0 {
 		return fmt.Errorf("config: max_upload_bytes must be positive")

@@ -68,12 +68,10 @@ func verifyReceipt(t *testing.T, trust string, rcpt, data []byte) {
 	}
 }
 
-// TestConsortium runs a 4-validator consortium from `custos consortium
-// init` as 4 processes, and checks anchoring through validator crashes.
-func TestConsortium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a 4-node consortium")
-	}
+// initConsortium runs `custos consortium init` for four members on free
+// ports and returns its output folder.
+func initConsortium(t *testing.T) string {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "consortium")
 	apiBase, p2pBase := freePortRun(t, 4), freePortRun(t, 4)
 	stdout, err := runCustos(t, "consortium", "init", "--out", out,
@@ -83,6 +81,25 @@ func TestConsortium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("consortium init: %v\n%s", err, stdout)
 	}
+	return out
+}
+
+// consortiumMembers are the four members initConsortium made, not started.
+func consortiumMembers(out string) []*member {
+	var ms []*member
+	for _, slug := range []string{"hangzhou-internet-court", "beijing-internet-court", "qiantang-notary-office", "arbitration-1"} {
+		ms = append(ms, &member{slug: slug, cfg: filepath.Join(out, slug, "custos.toml")})
+	}
+	return ms
+}
+
+// TestConsortium runs a 4-validator consortium from `custos consortium
+// init` as 4 processes, and checks anchoring through validator crashes.
+func TestConsortium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 4-node consortium")
+	}
+	out := initConsortium(t)
 	trust := filepath.Join(out, "trust.json")
 	tb, _ := os.ReadFile(trust)
 	var tr receipt.Trust
@@ -92,15 +109,13 @@ func TestConsortium(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "offline", "root.key")); err != nil {
 		t.Errorf("the root key should be set apart in offline/: %v", err)
 	}
-	var ms []*member
-	for _, slug := range []string{"hangzhou-internet-court", "beijing-internet-court", "qiantang-notary-office", "arbitration-1"} {
-		m := &member{slug: slug, cfg: filepath.Join(out, slug, "custos.toml")}
+	ms := consortiumMembers(out)
+	for _, m := range ms {
 		for _, key := range []string{"root.key", "org-ca.key"} {
-			if _, err := os.Stat(filepath.Join(out, slug, "pki", key)); err == nil {
-				t.Errorf("member %s holds %s; CA keys stay offline", slug, key)
+			if _, err := os.Stat(filepath.Join(out, m.slug, "pki", key)); err == nil {
+				t.Errorf("member %s holds %s; CA keys stay offline", m.slug, key)
 			}
 		}
-		ms = append(ms, m)
 	}
 	for _, m := range ms {
 		m.start(t)

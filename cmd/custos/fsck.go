@@ -84,9 +84,15 @@ func fsck(ctx context.Context, cfg Config, deep bool) (*evidence.AuditReport, er
 	if err != nil {
 		return nil, err
 	}
+	return ev.Audit(ctx, auditOptions(pki.Root.Cert, pki.Org.Cert, deep))
+}
+
+// auditOptions makes the audit verify every built-in token up to the
+// consortium root, through this node's organization CA.
+func auditOptions(root, orgCA *x509.Certificate, deep bool) evidence.AuditOptions {
 	roots := x509.NewCertPool()
-	roots.AddCert(pki.Root.Cert)
-	return ev.Audit(ctx, evidence.AuditOptions{Deep: deep, Roots: roots, Intermediates: []*x509.Certificate{pki.Org.Cert}})
+	roots.AddCert(root)
+	return evidence.AuditOptions{Deep: deep, Roots: roots, Intermediates: []*x509.Certificate{orgCA}}
 }
 
 // noStamper stands in for the TSA of a read-only Service (fsck never files).

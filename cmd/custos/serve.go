@@ -65,11 +65,17 @@ type node struct {
 	ev      *evidence.Service
 	hooks   *webhooks.Service
 	chain   *chain
+	audit   *evidence.Auditor
+	stop    context.CancelFunc // ends the audit in progress
 	handler http.Handler
 	token   string // the bootstrap token if it was created now, else ""
 }
 
 func (n *node) close() {
+	if n.audit != nil {
+		n.stop()
+		n.audit.Wait()
+	}
 	n.chain.close()
 	n.db.Close()
 }
@@ -96,6 +102,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	defer cancel()
 	go n.ev.Run(runCtx, 10*time.Second)
 	go n.hooks.Run(runCtx)
+	go n.audit.Run(runCtx)
 
 	fmt.Fprintf(out, "Custos is serving on http://%s\n", ln.Addr())
 	fmt.Fprintf(out, "  data folder: %s\n", cfg.Data)
@@ -197,9 +204,13 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if err != nil {
 		return err
 	}
+	auditCtx, stop := context.WithCancel(context.Background())
+	n.stop = stop
+	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration,
+		Options: auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep), Log: log})
 	srv, err := api.New(api.Config{
 		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki), Copyrights: ev,
+		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki), Copyrights: ev, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,

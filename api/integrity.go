@@ -1,0 +1,45 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/evidence"
+)
+
+// Integrity is what the API needs from the node's integrity auditor
+// (evidence.Auditor).
+type Integrity interface {
+	Status() evidence.AuditStatus
+	// Start starts an audit unless one is in progress; either way the
+	// status it returns shows the audit in progress.
+	Start(trigger string) evidence.AuditStatus
+}
+
+// integrityRoutes registers the integrity audit endpoints, for the
+// operator's administrators. With in nil they answer 404.
+//
+// POST answers 202 at once: a deep audit reads every blob and may take
+// hours, longer than any request should wait. The caller polls GET until
+// "running" is gone and "latest" holds the report. A POST while an audit
+// runs starts nothing: it answers 202 with the audit in progress.
+func (s *Server) integrityRoutes(e *echo.Echo, in Integrity) {
+	auth, admin := then(s.requireAuth, s.limits.perKey), need(access.PermAdmin)
+	found := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if in == nil {
+				return problem(http.StatusNotFound, "not-found", "Not found", "This node runs no integrity audit.")
+			}
+			return next(c)
+		}
+	}
+	e.GET("/api/v1/admin/integrity", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, in.Status())
+	}, auth, admin, found)
+	e.POST("/api/v1/admin/integrity", func(c echo.Context) error {
+		c.Response().Header().Set("Location", "/api/v1/admin/integrity")
+		return c.JSON(http.StatusAccepted, in.Start(evidence.TriggerManual))
+	}, auth, admin, found)
+}

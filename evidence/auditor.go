@@ -1,0 +1,175 @@
+package evidence
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Audit triggers.
+const (
+	TriggerScheduled = "scheduled"
+	TriggerManual    = "manual"
+)
+
+// AuditorConfig configures an Auditor.
+type AuditorConfig struct {
+	// Interval is the time between scheduled audits, the first one Interval
+	// after Run starts; 0 schedules none (on demand only).
+	Interval time.Duration
+	Options  AuditOptions
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// AuditRun is one audit: when it ran, why, and what it found.
+type AuditRun struct {
+	Trigger    string       `json:"trigger"`
+	Deep       bool         `json:"deep"`
+	StartedAt  time.Time    `json:"started_at"`
+	FinishedAt *time.Time   `json:"finished_at,omitempty"`
+	OK         bool         `json:"ok"`       // finished, and found nothing wrong
+	Findings   int          `json:"findings"` // faults found (see AuditReport.Findings)
+	Error      string       `json:"error,omitempty"`
+	Report     *AuditReport `json:"report,omitempty"`
+}
+
+// AuditStatus is an Auditor's state.
+type AuditStatus struct {
+	Interval string     `json:"interval"` // Go duration; "0s": on demand only
+	Deep     bool       `json:"deep"`
+	NextAt   *time.Time `json:"next_at,omitempty"` // the next scheduled audit
+	Running  *AuditRun  `json:"running,omitempty"` // the audit in progress
+	Latest   *AuditRun  `json:"latest,omitempty"`  // the last finished audit
+}
+
+// Auditor runs Audit on a schedule and on demand, one run at a time, and
+// keeps the latest report. It logs what each run finds.
+type Auditor struct {
+	s   *Service
+	cfg AuditorConfig
+	ctx context.Context // bounds every run
+
+	mu      sync.Mutex
+	running *AuditRun
+	latest  *AuditRun
+	next    time.Time
+	done    chan struct{} // closed when the run in progress ends
+}
+
+// NewAuditor returns an auditor of s. ctx bounds every audit it runs; call
+// Run for the schedule.
+func (s *Service) NewAuditor(ctx context.Context, cfg AuditorConfig) *Auditor {
+	if cfg.Log == nil {
+		cfg.Log = s.log
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Auditor{s: s, cfg: cfg, ctx: ctx}
+}
+
+// Run starts an audit every Interval until ctx ends. A scheduled audit
+// that finds one in progress is skipped.
+func (a *Auditor) Run(ctx context.Context) {
+	if a.cfg.Interval <= 0 {
+		return
+	}
+	t := time.NewTicker(a.cfg.Interval)
+	defer t.Stop()
+	for {
+		a.mu.Lock()
+		a.next = a.cfg.Now().Add(a.cfg.Interval)
+		a.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.Start(TriggerScheduled)
+		}
+	}
+}
+
+// Start starts an audit now, unless one is in progress, and returns the
+// status with the audit in progress either way.
+func (a *Auditor) Start(trigger string) AuditStatus {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.running == nil {
+		run := &AuditRun{Trigger: trigger, Deep: a.cfg.Options.Deep, StartedAt: a.cfg.Now().UTC()}
+		a.running, a.done = run, make(chan struct{})
+		go a.audit(run, a.done)
+	}
+	return a.statusLocked()
+}
+
+// Wait waits for the audit in progress, if any, to end.
+func (a *Auditor) Wait() {
+	a.mu.Lock()
+	done := a.done
+	a.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// Status returns the auditor's state.
+func (a *Auditor) Status() AuditStatus {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.statusLocked()
+}
+
+func (a *Auditor) statusLocked() AuditStatus {
+	st := AuditStatus{Interval: a.cfg.Interval.String(), Deep: a.cfg.Options.Deep}
+	if !a.next.IsZero() {
+		next := a.next.UTC()
+		st.NextAt = &next
+	}
+	if a.running != nil {
+		r := *a.running
+		st.Running = &r
+	}
+	st.Latest = a.latest // never changed once finished
+	return st
+}
+
+func (a *Auditor) audit(run *AuditRun, done chan struct{}) {
+	defer close(done)
+	rep, err := a.s.Audit(a.ctx, a.cfg.Options)
+	fin := *run
+	now := a.cfg.Now().UTC()
+	fin.FinishedAt = &now
+	if err != nil {
+		fin.Error = err.Error()
+	} else {
+		fin.Report, fin.Findings, fin.OK = rep, rep.Findings(), rep.OK()
+	}
+	a.logRun(&fin)
+	a.mu.Lock()
+	a.running, a.latest = nil, &fin
+	a.mu.Unlock()
+}
+
+// logRun logs a finished audit: what it found, by kind, with up to ten
+// names of each (evidence IDs, organization IDs and blob keys: no secrets).
+func (a *Auditor) logRun(run *AuditRun) {
+	took := run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond)
+	switch {
+	case run.Error != "":
+		a.cfg.Log.Error("integrity audit could not run", "trigger", run.Trigger, "took", took, "err", run.Error)
+	case run.OK:
+		r := run.Report
+		a.cfg.Log.Info("integrity audit found nothing wrong", "trigger", run.Trigger, "deep", run.Deep, "took", took,
+			"records", r.Records, "events", r.Events, "blobs", r.Blobs, "proven_events", r.Proven)
+	default:
+		args := []any{"trigger", run.Trigger, "deep", run.Deep, "took", took, "findings", run.Findings}
+		for _, f := range run.Report.faults() {
+			if names := *f.list; len(names) > 0 {
+				args = append(args, f.kind, names[:min(len(names), 10)])
+			}
+		}
+		a.cfg.Log.Error("integrity audit found damage", args...)
+	}
+}

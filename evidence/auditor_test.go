@@ -1,0 +1,225 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// logAnchor anchors every queued leaf at once into an anchor.Log of its
+// own: local leaf i is global leaf i, and the checkpoint is the whole log.
+type logAnchor struct {
+	db  *bolt.DB
+	log *anchor.Log
+}
+
+func newLogAnchor(t *testing.T, s *Service) *logAnchor {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "log.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	a := &logAnchor{db: db, log: anchor.NewLog("log")}
+	leaves, err := s.LeafHashes(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := a.log.Init(tx); err != nil {
+			return err
+		}
+		_, err := a.log.Append(tx, leaves)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func (a *logAnchor) Locate(local uint64) (uint64, bool, error) { return local, true, nil }
+
+func (a *logAnchor) Checkpoint(context.Context) (*receipt.Checkpoint, error) {
+	var cp receipt.Checkpoint
+	err := a.db.View(func(tx *bolt.Tx) error {
+		size, root, err := a.log.Root(tx)
+		cp = receipt.Checkpoint{Height: 2, TreeSize: size, Root: hex.EncodeToString(root)}
+		return err
+	})
+	return &cp, err
+}
+
+func (a *logAnchor) InclusionProof(index, size uint64) ([][]byte, error) {
+	var p [][]byte
+	err := a.db.View(func(tx *bolt.Tx) (err error) {
+		p, err = a.log.InclusionProof(tx, index, size)
+		return err
+	})
+	return p, err
+}
+
+func (a *logAnchor) BlockTime(context.Context, int64) (time.Time, error) { return time.Time{}, nil }
+
+// flip changes one byte of the value under key in bucket, as damage at rest
+// would, and returns the value it had.
+func flip(t *testing.T, s *Service, bucket, key []byte, at func(v []byte) int) []byte {
+	t.Helper()
+	var old []byte
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		v := bytes.Clone(tx.Bucket(bucket).Get(key))
+		old = bytes.Clone(v)
+		v[at(v)] ^= 0x01
+		return tx.Bucket(bucket).Put(key, v)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return old
+}
+
+func restore(t *testing.T, s *Service, bucket, key, v []byte) {
+	t.Helper()
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, v) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAuditFindsDamageAtRest flips one byte at a time in each kind of
+// stored bytes a receipt or a download is built from, and checks that the
+// audit reports it under the right kind, and that it is clean again once
+// the byte is restored.
+func TestAuditFindsDamageAtRest(t *testing.T) {
+	s := newTestService(t, newMemBlobs())
+	rec, err := ingest(t, s, "an exhibit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Access(context.Background(), rec.ID, "tester", "viewed", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitPromoted(t, s)
+	s.AttachAnchor(newLogAnchor(t, s), nil)
+	middle := func(v []byte) int { return len(v) / 2 }
+	quote := func(v []byte) int { return bytes.IndexByte(v, '"') } // breaks the JSON
+	lastEvent := eventKey(rec.Seq, 1)
+	for _, tc := range []struct {
+		name           string
+		bucket, key    []byte
+		at             func([]byte) int
+		kind           func(*AuditReport) []string
+		keepsOtherKind bool
+	}{
+		{"record byte", bRecords, u64(rec.Seq), middle, func(r *AuditReport) []string { return r.BadRecords }, false},
+		{"record syntax", bRecords, u64(rec.Seq), quote, func(r *AuditReport) []string { return r.BadRecords }, false},
+		{"token", bTokens, tokenKey(rec.Seq, 0), middle, func(r *AuditReport) []string { return r.BadTokens }, false},
+		{"last event", bEvents, lastEvent, func(v []byte) int { return bytes.Index(v, []byte("viewed")) }, func(r *AuditReport) []string { return r.BadProofs }, true},
+		{"first event", bEvents, eventKey(rec.Seq, 0), func(v []byte) int { return bytes.Index(v, []byte("tester")) }, func(r *AuditReport) []string { return r.BrokenChains }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := flip(t, s, tc.bucket, tc.key, tc.at)
+			rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+			if err != nil {
+				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
+			}
+			if got := tc.kind(rep); !slices.Equal(got, []string{rec.ID}) {
+				t.Errorf("Audit after flipping a byte of the %s = %+v; want %s reported", tc.name, rep, rec.ID)
+			}
+			if !tc.keepsOtherKind && rep.Findings() != 1 {
+				t.Errorf("Audit found %d faults, want 1: %+v", rep.Findings(), rep)
+			}
+			restore(t, s, tc.bucket, tc.key, old)
+			if rep, err := s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || !rep.OK() || rep.Proven != 2 {
+				t.Errorf("Audit after restoring = %+v, %v; want clean with 2 events proven", rep, err)
+			}
+		})
+	}
+}
+
+// TestAuditOfOldStoreSumsRecords: a store whose records predate checksums
+// gets them when it is opened, and audits clean.
+func TestAuditOfOldStoreSumsRecords(t *testing.T) {
+	blobs := newMemBlobs()
+	s := newTestService(t, blobs)
+	if _, err := ingest(t, s, "old"); err != nil {
+		t.Fatal(err)
+	}
+	waitPromoted(t, s)
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bRecSum) }); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := New(context.Background(), Config{DB: s.db, Blobs: blobs, TSA: fakeTSA{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := s2.Audit(context.Background(), AuditOptions{}); err != nil || !rep.OK() || rep.Records != 1 {
+		t.Errorf("Audit = %+v, %v; want one clean record", rep, err)
+	}
+}
+
+func TestAuditorRunsOnceAtATimeAndLogs(t *testing.T) {
+	blobs := newMemBlobs()
+	s := newTestService(t, blobs)
+	rec, err := ingest(t, s, "exhibit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPromoted(t, s)
+	var logs bytes.Buffer // written before Wait returns: no race
+	a := s.NewAuditor(context.Background(), AuditorConfig{Options: AuditOptions{Deep: true}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if st := a.Status(); st.Running != nil || st.Latest != nil || st.NextAt != nil || st.Interval != "0s" {
+		t.Errorf("Status before any run = %+v", st)
+	}
+	first := a.Start(TriggerManual)
+	second := a.Start(TriggerScheduled)
+	if first.Running == nil || second.Running != nil && second.Running.Trigger != TriggerManual {
+		t.Errorf("Start, Start = %+v, %+v; want one manual run", first.Running, second.Running)
+	}
+	a.Wait()
+	st := a.Status()
+	if st.Running != nil || st.Latest == nil || !st.Latest.OK || st.Latest.FinishedAt == nil || st.Latest.Report.Records != 1 {
+		t.Fatalf("Status after the run = %+v", st)
+	}
+	if !strings.Contains(logs.String(), "integrity audit found nothing wrong") {
+		t.Errorf("log = %s", logs.String())
+	}
+
+	blobs.mu.Lock()
+	blobs.blobs[rec.BlobKey()] = []byte("EXHIBIT")
+	blobs.mu.Unlock()
+	a.Start(TriggerManual)
+	a.Wait()
+	if l := a.Status().Latest; l.OK || l.Findings != 1 || !slices.Equal(l.Report.Corrupt, []string{rec.ID}) {
+		t.Errorf("Latest after damage = %+v", l)
+	}
+	if out := logs.String(); !strings.Contains(out, "integrity audit found damage") || !strings.Contains(out, "corrupt_blobs=["+rec.ID+"]") {
+		t.Errorf("log = %s", out)
+	}
+}
+
+func TestAuditorSchedule(t *testing.T) {
+	s := newTestService(t, newMemBlobs())
+	a := s.NewAuditor(context.Background(), AuditorConfig{Interval: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go a.Run(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for a.Status().Latest == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no scheduled audit ran")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := a.Status(); st.Latest.Trigger != TriggerScheduled || st.NextAt == nil {
+		t.Errorf("Status = %+v; want a scheduled run and the next time", st)
+	}
+}
