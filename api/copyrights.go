@@ -40,7 +40,7 @@ type Copyrights interface {
 const maxImageBytes = 32 << 20
 
 func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareFunc) {
-	e.POST("/api/v1/copyrights", s.createCopyright, auth, file, s.limits.perKeyUpload)
+	e.POST("/api/v1/copyrights", s.createCopyright, auth, file, s.limits.perKeyUpload, s.idem.forUpload)
 	e.GET("/api/v1/copyrights", s.listCopyrights, auth, read)
 	e.GET("/api/v1/copyrights/search", s.searchCopyrightsByDigest, auth, read)
 	e.POST("/api/v1/copyrights/search", s.searchCopyrightsByFile, auth, read, s.limits.perKeyUpload)
@@ -93,7 +93,9 @@ type upload struct {
 // durable. A failure while committing the files (a TSA outage) can leave
 // the files committed before it as ordinary evidence items of the
 // organization, registered nowhere; the client sees the error and may
-// register again.
+// register again. With an Idempotency-Key, the same registration again
+// (the same work, and the same files in the same order) is answered as
+// before once all its parts are read, and its files are discarded.
 func (s *Server) createCopyright(c echo.Context) error {
 	reg, err := s.register()
 	if err != nil {
@@ -115,10 +117,17 @@ func (s *Server) createCopyright(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	metas := make([]evidence.Meta, len(ups))
+	for i, u := range ups {
+		metas[i] = evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ}
+	}
+	if replayed, err := idemMatchRegistration(c, work, metas, reg); replayed || err != nil {
+		return err // the deferred Aborts discard a retry's files
+	}
 	ctx, p := req.Context(), principal(c)
 	items := make([]evidence.RegisterItem, len(ups))
 	for i, u := range ups {
-		rec, err := u.up.Finish(ctx, evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ})
+		rec, err := u.up.Finish(ctx, metas[i])
 		if err != nil {
 			return err
 		}
@@ -128,6 +137,7 @@ func (s *Server) createCopyright(c echo.Context) error {
 	if err != nil {
 		return copyrightErr(err)
 	}
+	idemRegistered(c, cr.ID)
 	c.Response().Header().Set("Location", "/api/v1/copyrights/"+cr.ID)
 	return c.JSON(http.StatusCreated, cr)
 }
@@ -202,7 +212,7 @@ func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, er
 	if mt, _, err := mime.ParseMediaType(part.Header.Get("Content-Type")); err == nil {
 		u.typ = mt
 	}
-	if _, err := up.ReadFrom(io.TeeReader(part, &u.image)); err != nil {
+	if _, err := idemBody(c, up).ReadFrom(io.TeeReader(part, &u.image)); err != nil {
 		return u, multipartErr(err)
 	}
 	return u, nil

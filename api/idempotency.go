@@ -43,8 +43,11 @@ import (
 // request target and the body, which JSON endpoints buffer (at most
 // maxJSON bytes). An upload is fingerprinted as it streams: over the
 // SHA-256 of the file's bytes and the parsed metadata, so a multipart retry
-// with another boundary is still the same request. A retried upload's bytes
-// are read in full (the fingerprint is not known before) and then discarded.
+// with another boundary is still the same request. A copyright
+// registration is fingerprinted the same way over the parsed work and, in
+// order, each file's SHA-256 and the metadata it is filed with. A retried
+// upload's bytes are read in full (the fingerprint is not known before) and
+// then discarded.
 //
 // Crash consistency. An upload's answer is stored after Upload.Finish has
 // made the record durable, in a second transaction of the same bbolt file:
@@ -55,7 +58,10 @@ import (
 // chain, which GET /api/v1/evidence?sha256= shows. Writing the answer in the
 // record's own commit would close that window, but needs the evidence
 // service to take a foreign write into its group commit (an API change of
-// evidence.Upload).
+// evidence.Upload). A registration's answer likewise follows its commit,
+// and a replay checks the registration is there; a crash between the two
+// leaves a registration without its answer, and the retry registers the
+// work again (a second registration of the same files).
 //
 // Requests in flight are tracked in memory: one process owns the database
 // (bbolt's file lock), and after a crash nothing is in flight.
@@ -108,7 +114,8 @@ type idemEntry struct {
 	ContentType string    `json:"content_type,omitempty"`
 	Location    string    `json:"location,omitempty"`
 	Body        []byte    `json:"body"`
-	Evidence    string    `json:"evidence,omitempty"` // the record an upload created
+	Evidence    string    `json:"evidence,omitempty"`  // the record an upload created
+	Copyright   string    `json:"copyright,omitempty"` // the registration a copyright registration created
 }
 
 // newIdempotency opens the answers' bucket in db. A nil db returns nil.
@@ -146,13 +153,14 @@ func newIdempotency(db *bolt.DB, ttl time.Duration, ev recordGetter, log *slog.L
 // idemCall is one request made with an Idempotency-Key, kept in the echo
 // context while its handler runs.
 type idemCall struct {
-	i        *idempotency
-	scope    string
-	stored   *idemEntry // a live answer under scope, if any
-	fp       []byte     // the request's fingerprint, once known
-	content  hash.Hash  // uploads: SHA-256 of the file's bytes as they stream
-	evidence string     // uploads: the record created
-	replayed bool
+	i         *idempotency
+	scope     string
+	stored    *idemEntry  // a live answer under scope, if any
+	fp        []byte      // the request's fingerprint, once known
+	contents  []hash.Hash // uploads: SHA-256 of each file's bytes as they stream
+	evidence  string      // uploads: the record created
+	copyright string      // copyright registrations: the registration created
+	replayed  bool
 }
 
 const idemCallKey = "custos.idempotency"
@@ -262,7 +270,8 @@ func (i *idempotency) record(c echo.Context, call *idemCall, next echo.HandlerFu
 	}
 	if err == nil && !call.replayed && call.fp != nil && rec.status >= 200 && rec.status < 300 {
 		e := &idemEntry{V: 1, Fingerprint: call.fp, Status: rec.status, Body: rec.body.Bytes(),
-			ContentType: w.Header().Get("Content-Type"), Location: w.Header().Get("Location"), Evidence: call.evidence}
+			ContentType: w.Header().Get("Content-Type"), Location: w.Header().Get("Location"),
+			Evidence: call.evidence, Copyright: call.copyright}
 		if err := i.save(call.scope, e); err != nil {
 			// What was done is done: answer it, but a retry will run again.
 			i.log.Error("storing the answer to an Idempotency-Key request", "path", c.Path(), "err", err)
@@ -376,14 +385,16 @@ func expiryKey(created time.Time, scope string) []byte {
 }
 
 // idemBody returns what an upload's bytes stream into: up itself, or, with
-// an Idempotency-Key, up behind a SHA-256 of the bytes.
+// an Idempotency-Key, up behind a SHA-256 of the bytes. A request of
+// several files calls it once per file, in order.
 func idemBody(c echo.Context, up io.ReaderFrom) io.ReaderFrom {
 	call := idemCallOf(c)
 	if call == nil {
 		return up
 	}
-	call.content = sha256.New()
-	return hashingReaderFrom{up, call.content}
+	h := sha256.New()
+	call.contents = append(call.contents, h)
+	return hashingReaderFrom{up, h}
 }
 
 type hashingReaderFrom struct {
@@ -401,22 +412,78 @@ func (r hashingReaderFrom) ReadFrom(src io.Reader) (int64, error) {
 // and its Upload is aborted. A different upload with the key is refused.
 func idemMatch(c echo.Context, meta evidence.Meta) (replayed bool, err error) {
 	call := idemCallOf(c)
-	if call == nil || call.content == nil {
+	if call == nil || len(call.contents) != 1 {
 		return false, nil
 	}
 	m, err := json.Marshal(meta)
 	if err != nil {
 		return false, err
 	}
-	call.fp = fingerprint("upload", c.Request(), append(call.content.Sum(nil), m...))
+	call.fp = fingerprint("upload", c.Request(), append(call.contents[0].Sum(nil), m...))
+	return call.match(c, "evidence", (*idemEntry).evidenceOf, func(ctx context.Context, id string) error {
+		_, err := call.i.ev.Get(ctx, id)
+		return err
+	})
+}
+
+// registrationGetter is what a replayed registration is checked with.
+type registrationGetter interface {
+	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
+}
+
+// idemFile is one file of a registration, as its fingerprint covers it.
+type idemFile struct {
+	SHA256 []byte        `json:"sha256"`
+	Meta   evidence.Meta `json:"meta"`
+}
+
+// idemMatchRegistration is idemMatch for a copyright registration, once
+// its metadata and every file (each streamed through idemBody) are read,
+// before the files are committed. The fingerprint covers the work as
+// parsed and, in order, each file's SHA-256 and the metadata it is filed
+// with (metas[i] for the i-th file).
+func idemMatchRegistration(c echo.Context, work evidence.Work, metas []evidence.Meta, reg registrationGetter) (replayed bool, err error) {
+	call := idemCallOf(c)
+	if call == nil {
+		return false, nil
+	}
+	if len(call.contents) != len(metas) {
+		return false, fmt.Errorf("api: %d files hashed for %d metadata", len(call.contents), len(metas))
+	}
+	files := make([]idemFile, len(metas))
+	for i, m := range metas {
+		files[i] = idemFile{SHA256: call.contents[i].Sum(nil), Meta: m}
+	}
+	payload, err := json.Marshal(struct {
+		Work  evidence.Work `json:"work"`
+		Files []idemFile    `json:"files"`
+	}{work, files})
+	if err != nil {
+		return false, err
+	}
+	call.fp = fingerprint("copyright", c.Request(), payload)
+	return call.match(c, "copyright", (*idemEntry).copyrightOf, func(ctx context.Context, id string) error {
+		_, err := reg.Copyright(ctx, id)
+		return err
+	})
+}
+
+func (e *idemEntry) evidenceOf() string  { return e.Evidence }
+func (e *idemEntry) copyrightOf() string { return e.Copyright }
+
+// match answers a request whose fingerprint is now known: with no stored
+// answer it returns false (the handler goes on); with the answer to the
+// same request it replays it, once get has found what the answer names
+// (kind; created names it in the entry); otherwise it refuses the request.
+func (call *idemCall) match(c echo.Context, kind string, created func(*idemEntry) string, get func(context.Context, string) error) (replayed bool, err error) {
 	if call.stored == nil {
 		return false, nil
 	}
-	if id := call.stored.Evidence; id != "" && bytes.Equal(call.stored.Fingerprint, call.fp) {
-		// The answer is written after the record, so this holds; check it
-		// rather than replay a record that is not there.
-		if _, err := call.i.ev.Get(c.Request().Context(), id); errors.Is(err, evidence.ErrNotFound) {
-			call.i.log.Error("an Idempotency-Key answer names missing evidence; filing again", "evidence", id)
+	if id := created(call.stored); id != "" && bytes.Equal(call.stored.Fingerprint, call.fp) {
+		// The answer is written after what it names, so this holds; check
+		// it rather than replay something that is not there.
+		if err := get(c.Request().Context(), id); errors.Is(err, evidence.ErrNotFound) {
+			call.i.log.Error("an Idempotency-Key answer names something missing; creating again", kind, id)
 			return false, nil
 		} else if err != nil {
 			return false, err
@@ -429,6 +496,14 @@ func idemMatch(c echo.Context, meta evidence.Meta) (replayed bool, err error) {
 func idemCreated(c echo.Context, id string) {
 	if call := idemCallOf(c); call != nil {
 		call.evidence = id
+	}
+}
+
+// idemRegistered notes the registration a copyright registration created,
+// stored with its answer.
+func idemRegistered(c echo.Context, id string) {
+	if call := idemCallOf(c); call != nil {
+		call.copyright = id
 	}
 }
 

@@ -160,7 +160,12 @@ func TestIdempotencyReplay(t *testing.T) {
 // scope is the stored key of an Idempotency-Key sent with token.
 func (w *idemWorld) scope(t *testing.T, token, key string) string {
 	t.Helper()
-	p, err := w.s.orgs.Authenticate(token)
+	return testScope(t, w.s.orgs, token, key)
+}
+
+func testScope(t *testing.T, orgs *access.Store, token, key string) string {
+	t.Helper()
+	p, err := orgs.Authenticate(token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,17 +374,16 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Evidence: ev, Access: orgs, TSA: tsa})
+	s, err := New(Config{Evidence: ev, Access: orgs, TSA: tsa, DB: db, Copyrights: ev})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &uploadWorld{s: s, ev: ev, token: newKey(t, orgs, "Firm")}
+	w := &uploadWorld{s: s, ev: ev, token: newKey(t, orgs, "Firm"), idem: s.idem}
 	p, err := orgs.Authenticate(w.token)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.org, w.actor = p.Org.ID, p.Actor()
-	w.idem = newTestIdempotency(t, db, ev, time.Now)
 	s.e.POST("/test/evidence", s.uploadWithIdempotency, s.requireAuth, w.idem.forUpload)
 	return w
 }
@@ -426,7 +430,12 @@ func (s *Server) uploadWithIdempotency(c echo.Context) error {
 
 func (w *uploadWorld) upload(t *testing.T, body io.Reader, contentType string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/test/evidence", body)
+	return w.post(t, "/test/evidence", body, contentType, hdr...)
+}
+
+func (w *uploadWorld) post(t *testing.T, path string, body io.Reader, contentType string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, body)
 	req.Header.Set("Authorization", "Bearer "+w.token)
 	req.Header.Set("Content-Type", contentType)
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -516,4 +525,94 @@ func TestIdempotentUploadMultipart(t *testing.T) {
 	if n := w.records(t); n != 1 {
 		t.Errorf("%d records, want 1", n)
 	}
+}
+
+// registrationForm is a copyright registration's multipart body, with a
+// new random boundary each time.
+func registrationForm(t *testing.T, work string, files ...string) (io.Reader, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.WriteField("metadata", work)
+	for i, f := range files {
+		fw, err := mw.CreateFormFile("file", fmt.Sprintf("part%d.txt", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write([]byte(f))
+	}
+	mw.Close()
+	return &b, mw.FormDataContentType()
+}
+
+func TestIdempotentRegistration(t *testing.T) {
+	w := newUploadWorld(t)
+	const work = `{"title":"Lake at dawn","type":"text","authors":["Li Ming"],"owner":"Li Ming","created":"2025-06-01"}`
+	files := []string{"First chapter.\n", "Second chapter.\n"}
+	register := func(t *testing.T, key, work string, files ...string) *httptest.ResponseRecorder {
+		t.Helper()
+		body, ct := registrationForm(t, work, files...)
+		return w.post(t, "/api/v1/copyrights", body, ct, "Idempotency-Key", key)
+	}
+	first := register(t, "r1", work, files...)
+	var cr evidence.Copyright
+	if first.Code != http.StatusCreated || json.Unmarshal(first.Body.Bytes(), &cr) != nil || len(cr.Items) != 2 {
+		t.Fatalf("registration = %d %s, want 201 with two items", first.Code, first.Body)
+	}
+	t.Run("same registration", func(t *testing.T) {
+		r := register(t, "r1", work, files...)
+		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "true" || r.Body.String() != first.Body.String() ||
+			r.Header().Get("Location") != "/api/v1/copyrights/"+cr.ID {
+			t.Errorf("retry = %d %v %s, want the replay of %s", r.Code, r.Header(), r.Body, first.Body)
+		}
+	})
+	for name, tc := range map[string]struct {
+		work  string
+		files []string
+	}{
+		"other work":      {strings.Replace(work, "Lake", "Pond", 1), files},
+		"other bytes":     {work, []string{files[0], files[1] + "!"}},
+		"files reordered": {work, []string{files[1], files[0]}},
+		"a file fewer":    {work, files[:1]},
+	} {
+		t.Run(name, func(t *testing.T) {
+			wantProblem(t, register(t, "r1", tc.work, tc.files...), http.StatusUnprocessableEntity, "idempotency-key-reused")
+		})
+	}
+	if n := w.records(t); n != 2 {
+		t.Errorf("%d evidence items, want 2", n)
+	}
+	if list, err := w.ev.Copyrights(context.Background(), w.org); err != nil || len(list) != 1 {
+		t.Errorf("Copyrights = %d registrations, %v; want 1", len(list), err)
+	}
+	t.Run("in flight", func(t *testing.T) {
+		scope := testScope(t, w.s.orgs, w.token, "r2")
+		if !w.idem.acquire(scope) {
+			t.Fatal("acquire: busy")
+		}
+		defer w.idem.release(scope)
+		r := register(t, "r2", work, files...)
+		wantProblem(t, r, http.StatusConflict, "idempotency-key-in-flight")
+		if r.Header().Get("Retry-After") != "1" {
+			t.Errorf("Retry-After = %q, want 1", r.Header().Get("Retry-After"))
+		}
+	})
+	t.Run("answer names a missing registration", func(t *testing.T) {
+		w.idem.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bIdempotency).Bucket(bIdemEntries)
+			k := []byte(testScope(t, w.s.orgs, w.token, "r1"))
+			var e idemEntry
+			if err := json.Unmarshal(b.Get(k), &e); err != nil {
+				t.Fatal(err)
+			}
+			e.Copyright = "01JDOESNOTEXIST0000000000"
+			v, _ := json.Marshal(e)
+			return b.Put(k, v)
+		})
+		r := register(t, "r1", work, files...)
+		var again evidence.Copyright
+		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &again) != nil || again.ID == cr.ID {
+			t.Errorf("retry = %d %v %s, want a new registration", r.Code, r.Header(), r.Body)
+		}
+	})
 }

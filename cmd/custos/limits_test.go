@@ -71,6 +71,27 @@ func TestIdempotencyKey(t *testing.T) {
 		s3, h3, b3 := n.call("POST", "/api/v1/matters", n.Token, strings.NewReader(`{"title":"A v. C"}`), key...)
 		wantProblemE2E(t, s3, h3, b3, http.StatusUnprocessableEntity, "idempotency-key-reused")
 	})
+	t.Run("copyright registration", func(t *testing.T) {
+		poem := randomBytes(t, 300)
+		register := func(file []byte) (int, http.Header, []byte) {
+			f := copyrightForm(t, file) // a new boundary each time
+			return n.call("POST", "/api/v1/copyrights", n.Token, bytes.NewReader(f.data),
+				"Idempotency-Key", "register-1", "Content-Type", f.contentType)
+		}
+		s1, _, b1 := register(poem)
+		s2, h2, b2 := register(poem)
+		if s1 != http.StatusCreated || s2 != http.StatusCreated || !bytes.Equal(b1, b2) || h2.Get(api.ReplayedHeader) != "true" {
+			t.Errorf("registration twice = %d %s, %d %v %s; want the same 201 replayed", s1, b1, s2, h2, b2)
+		}
+		s3, h3, b3 := register(append(poem, 1))
+		wantProblemE2E(t, s3, h3, b3, http.StatusUnprocessableEntity, "idempotency-key-reused")
+		if items := n.list(t, sha256Hex(poem)); len(items) != 1 {
+			t.Errorf("evidence with the poem's SHA-256: %+v, want one item", items)
+		}
+		if items := n.list(t, sha256Hex(append(poem, 1))); len(items) != 0 {
+			t.Errorf("the refused registration filed %+v", items)
+		}
+	})
 }
 
 // list returns the evidence with the given SHA-256 that token's
