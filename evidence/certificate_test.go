@@ -40,8 +40,15 @@ func uploadAs(t *testing.T, s *Service, owner, data string) *Record {
 	return r
 }
 
-// issue reserves a number and issues a certificate over ids.
+// issue reserves a number and issues a certificate over ids, with
+// placeholder receipts.
 func issue(t *testing.T, s *Service, ids ...string) (*Certificate, []byte, error) {
+	t.Helper()
+	return issueWith(t, s, func(id string) []byte { return []byte(`{"receipt":"` + id + `"}`) }, ids...)
+}
+
+// issueWith is issue with each item's receipt from receiptOf.
+func issueWith(t *testing.T, s *Service, receiptOf func(id string) []byte, ids ...string) (*Certificate, []byte, error) {
 	t.Helper()
 	c, err := s.ReserveCertificate(context.Background(), 2026, "浙杭")
 	if err != nil {
@@ -52,7 +59,7 @@ func issue(t *testing.T, s *Service, ids ...string) (*Certificate, []byte, error
 	pdf := []byte("%PDF-1.7 certificate " + c.ID)
 	receipts := make([][]byte, len(ids))
 	for i, id := range ids {
-		receipts[i] = []byte(`{"receipt":"` + id + `"}`)
+		receipts[i] = receiptOf(id)
 	}
 	return c, pdf, s.IssueCertificate(context.Background(), c, pdf, receipts)
 }

@@ -24,7 +24,7 @@ func fsckCmd() *cobra.Command {
 	var deep bool
 	cmd := &cobra.Command{
 		Use:   "fsck [--data DIR] [--config FILE] [--deep]",
-		Short: "Check a stopped node's store: blobs, custody chains, tokens, orphans (JSON report; exit 1 if anything is wrong)",
+		Short: "Check a stopped node's store: blobs, custody chains, tokens, orphans, certificates (JSON report; exit 1 if anything is wrong)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(configPath)

@@ -331,22 +331,8 @@ func TestSoakTamper(t *testing.T) {
 // event of item ev.
 func tamperDB(t *testing.T, dir, rec, tok, ev string) {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(dir, "custos.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
+	editDB(t, dir, func(tx *bolt.Tx, flip flipFunc) error {
 		seqOf := func(id string) []byte { return bytes.Clone(tx.Bucket([]byte("ids")).Get([]byte(id))) }
-		flip := func(bucket string, key []byte, at func([]byte) int) error {
-			b := tx.Bucket([]byte(bucket))
-			v := bytes.Clone(b.Get(key))
-			if v == nil {
-				return fmt.Errorf("%s: no key %x", bucket, key)
-			}
-			v[at(v)] ^= 0x01
-			return b.Put(key, v)
-		}
 		middle := func(v []byte) int { return len(v) / 2 }
 		if err := flip("records", seqOf(rec), middle); err != nil {
 			return err
@@ -361,6 +347,30 @@ func tamperDB(t *testing.T, dir, rec, tok, ev string) {
 			last = bytes.Clone(k)
 		}
 		return flip("events", last, func(v []byte) int { return bytes.Index(v, []byte(`"time":"`)) + 10 })
+	})
+}
+
+// flipFunc changes one byte, at(value), of the value under key in bucket.
+type flipFunc func(bucket string, key []byte, at func([]byte) int) error
+
+// editDB runs edit in one update of a stopped node's custos.db in dir.
+func editDB(t *testing.T, dir string, edit func(tx *bolt.Tx, flip flipFunc) error) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, "custos.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		return edit(tx, func(bucket string, key []byte, at func([]byte) int) error {
+			b := tx.Bucket([]byte(bucket))
+			v := bytes.Clone(b.Get(key))
+			if v == nil {
+				return fmt.Errorf("%s: no key %x", bucket, key)
+			}
+			v[at(v)] ^= 0x01
+			return b.Put(key, v)
+		})
 	})
 	if err != nil {
 		t.Fatal(err)

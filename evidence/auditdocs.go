@@ -1,0 +1,297 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// The documents' audit. A notarial certificate and a copyright
+// registration (with its certificate, once issued) are records of their
+// own beside the evidence: each is checked against what it states. Its
+// signed PDF must hash to the SHA-256 recorded when it was issued; each
+// receipt stored with it (the bytes the PDF embeds) must parse canonically
+// and describe the item, by ID and SHA-256, that the document names, with
+// the item's stored tokens and events and proofs that lead to its
+// checkpoint's root; each
+// item must exist; and each item must carry the custody events the record
+// implies, the anchored part: "certified" (subject certificate:<id>) for a
+// certificate; "copyright.registered", "copyright.revoked" and one
+// "copyright.transferred" (subject org:<to>) per transfer for a
+// registration.
+
+// docAuditBatch is how many certificates or registrations one read
+// transaction examines. Fewer than auditBatch: each one's PDF is hashed
+// inside the transaction.
+const docAuditBatch = 32
+
+// auditDocuments checks every certificate and registration.
+func (s *Service) auditDocuments(ctx context.Context, rep *AuditReport) error {
+	err := s.auditEach(ctx, bCerts, func(tx *bolt.Tx, id string, val []byte) {
+		rep.Certificates++
+		d := &docAudit{tx: tx, name: "certificate:" + id}
+		d.certificate(id, val)
+		d.report(s, rep)
+	})
+	if err != nil {
+		return err
+	}
+	return s.auditEach(ctx, bCopyrights, func(tx *bolt.Tx, id string, val []byte) {
+		rep.Copyrights++
+		d := &docAudit{tx: tx, name: "copyright:" + id}
+		d.copyright(id, val)
+		d.report(s, rep)
+	})
+}
+
+// auditEach calls check on every entry of bucket, docAuditBatch entries
+// per read transaction. check must not keep val after it returns.
+func (s *Service) auditEach(ctx context.Context, bucket []byte, check func(tx *bolt.Tx, id string, val []byte)) error {
+	var from []byte // the first key of the next batch; nil: the first key
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucket).Cursor()
+			k, v := c.First()
+			if from != nil {
+				k, v = c.Seek(from)
+			}
+			for n := 0; k != nil; k, v = c.Next() {
+				if n == docAuditBatch {
+					from = bytes.Clone(k)
+					return nil
+				}
+				check(tx, string(k), v)
+				n++
+			}
+			from = nil
+			return nil
+		})
+		if err != nil || from == nil {
+			return err
+		}
+	}
+}
+
+// docAudit is the audit of one certificate or registration: the first
+// fault of each kind found, nil if none.
+type docAudit struct {
+	tx   *bolt.Tx
+	name string // "certificate:<id>" or "copyright:<id>", as reported
+
+	document error // the record, its description or its PDF
+	receipts error // a stored receipt
+	items    error // an item named
+	events   error // an item's custody events
+}
+
+// report adds d's faults to rep, under d's name, and logs what each was.
+func (d *docAudit) report(s *Service, rep *AuditReport) {
+	for _, f := range []struct {
+		err  error
+		list *[]string
+	}{{d.document, &rep.BadDocuments}, {d.receipts, &rep.BadReceipts}, {d.items, &rep.MissingItems}, {d.events, &rep.MissingEvents}} {
+		if f.err != nil {
+			*f.list = append(*f.list, d.name)
+			s.log.Debug("integrity: bad document", "document", d.name, "err", f.err)
+		}
+	}
+}
+
+// fail records err as a fault of the kind *kind, unless one was found.
+func fail(kind *error, format string, args ...any) {
+	if *kind == nil {
+		*kind = fmt.Errorf(format, args...)
+	}
+}
+
+// certificate checks a stored certificate.
+func (d *docAudit) certificate(id string, val []byte) {
+	var c Certificate
+	if err := json.Unmarshal(val, &c); err != nil || c.ID != id {
+		fail(&d.document, "the certificate does not decode, or names another ID")
+		return
+	}
+	d.pdf(bCertPDF, id, c.PDFSHA256, c.PDFSize)
+	subject := "certificate:" + id
+	for i, item := range c.Evidence {
+		r := d.item(item)
+		if r == nil {
+			continue
+		}
+		rc := d.tx.Bucket(bCertRcpt).Get(binary.BigEndian.AppendUint16([]byte(id), uint16(i)))
+		d.receipt(i, rc, item, r.SHA256, r)
+		d.wantEvents(r, map[string]int{custody.EventCertified + " " + subject: 1})
+	}
+}
+
+// copyright checks a stored registration and, if issued, its certificate.
+func (d *docAudit) copyright(id string, val []byte) {
+	var c Copyright
+	if err := json.Unmarshal(val, &c); err != nil || c.ID != id {
+		fail(&d.document, "the registration does not decode, or names another ID")
+		return
+	}
+	want := map[string]int{EventCopyrightRegistered + " copyright:" + id: 1}
+	if c.Status == CopyrightRevoked {
+		want[EventCopyrightRevoked+" copyright:"+id] = 1
+	}
+	for _, t := range c.Transfers {
+		want[EventCopyrightTransferred+" org:"+t.To]++
+	}
+	recs := make([]*Record, len(c.Items))
+	for i, item := range c.Items {
+		if recs[i] = d.item(item); recs[i] == nil {
+			continue
+		}
+		if got := d.tx.Bucket(bCrItems).Get([]byte(item)); string(got) != id {
+			fail(&d.items, "item %s is indexed under registration %q", item, got)
+		}
+		d.wantEvents(recs[i], want)
+	}
+	d.copyrightDocument(id, recs)
+}
+
+// copyrightDocument checks a registration's certificate, if it has one;
+// recs are the registration's items (nil where missing).
+func (d *docAudit) copyrightDocument(id string, recs []*Record) {
+	v, pdf := d.tx.Bucket(bCrDocs).Get([]byte(id)), d.tx.Bucket(bCrPDF).Get([]byte(id))
+	if v == nil && pdf == nil {
+		return // not issued yet
+	}
+	var doc CopyrightDocument
+	if err := json.Unmarshal(v, &doc); err != nil {
+		fail(&d.document, "the certificate's description does not decode")
+		return
+	}
+	d.pdf(bCrPDF, id, doc.PDFSHA256, -1)
+	if len(doc.Items) != len(recs) {
+		fail(&d.receipts, "the certificate states %d items, the registration %d", len(doc.Items), len(recs))
+		return
+	}
+	for i, it := range doc.Items {
+		r := recs[i]
+		if r != nil && (it.ID != r.ID || it.SHA256 != r.SHA256) {
+			fail(&d.receipts, "the certificate's item %d is %s %s, the registration's %s %s", i, it.ID, it.SHA256, r.ID, r.SHA256)
+			r = nil
+		}
+		d.receipt(i, it.Receipt, it.ID, it.SHA256, r)
+	}
+}
+
+// pdf checks the signed PDF stored under id in bucket against its
+// recorded SHA-256 and, unless size is negative, its size.
+func (d *docAudit) pdf(bucket []byte, id, sha256Hex string, size int64) {
+	pdf := d.tx.Bucket(bucket).Get([]byte(id))
+	switch sum := sha256.Sum256(pdf); {
+	case pdf == nil:
+		fail(&d.document, "the signed PDF is missing")
+	case size >= 0 && int64(len(pdf)) != size:
+		fail(&d.document, "the signed PDF has %d bytes, recorded %d", len(pdf), size)
+	case hex.EncodeToString(sum[:]) != sha256Hex:
+		fail(&d.document, "the signed PDF's SHA-256 is %x, recorded %s", sum, sha256Hex)
+	}
+}
+
+// receipt checks the i-th stored receipt: canonical, and about the item
+// id with the SHA-256 digest; if the item exists (rec), made of its stored
+// tokens and events, each event proving into the receipt's checkpoint
+// root. The checkpoint's signed header is not checked: that needs the
+// consortium's trust (custos verify does it).
+func (d *docAudit) receipt(i int, b []byte, id, digest string, rec *Record) {
+	if b == nil {
+		fail(&d.receipts, "receipt %d is missing", i)
+		return
+	}
+	r, err := receipt.Parse(b)
+	switch {
+	case err != nil:
+		fail(&d.receipts, "receipt %d: %w", i, err)
+	case r.Evidence.ID != id || r.Evidence.SHA256 != digest:
+		fail(&d.receipts, "receipt %d is about %s %s, want %s %s", i, r.Evidence.ID, r.Evidence.SHA256, id, digest)
+	case rec != nil:
+		if err := d.receiptContent(r, rec); err != nil {
+			fail(&d.receipts, "receipt %d: %w", i, err)
+		}
+	}
+}
+
+// receiptContent checks a receipt's tokens and events against rec's
+// stored ones, and the events' inclusion proofs (RFC 6962 §2.1.1).
+func (d *docAudit) receiptContent(r *receipt.Receipt, rec *Record) error {
+	if len(r.Timestamps) != len(rec.Tokens) {
+		return fmt.Errorf("%d tokens, the item has %d", len(r.Timestamps), len(rec.Tokens))
+	}
+	for j, t := range r.Timestamps {
+		if der := d.tx.Bucket(bTokens).Get(tokenKey(rec.Seq, j)); base64.StdEncoding.EncodeToString(der) != t {
+			return fmt.Errorf("token %d is not the item's", j)
+		}
+	}
+	root, err := hex.DecodeString(r.Checkpoint.Root)
+	if err != nil {
+		return err
+	}
+	for j, e := range r.Events {
+		if stored := d.tx.Bucket(bEvents).Get(eventKey(rec.Seq, uint32(j))); string(stored) != e.Event {
+			return fmt.Errorf("event %d is not the item's", j)
+		}
+		p := make([][]byte, len(e.Proof))
+		for k, h := range e.Proof {
+			p[k], _ = hex.DecodeString(h) // Parse checked the form
+		}
+		leaf := rfc6962.DefaultHasher.HashLeaf([]byte(e.Event))
+		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, e.LeafIndex, r.Checkpoint.TreeSize, leaf, p, root); err != nil {
+			return fmt.Errorf("event %d does not prove into the checkpoint: %w", j, err)
+		}
+	}
+	return nil
+}
+
+// item returns the record of a named item, or nil (a fault) if there is
+// none that decodes.
+func (d *docAudit) item(id string) *Record {
+	seq, ok := getSeq(d.tx, id)
+	if !ok {
+		fail(&d.items, "no evidence item %s", id)
+		return nil
+	}
+	r, err := getRecord(d.tx, seq)
+	if err != nil {
+		fail(&d.items, "evidence item %s: %w", id, err)
+		return nil
+	}
+	return r
+}
+
+// wantEvents checks that r's custody chain holds at least want[k] events
+// of each "<type> <subject>" k. An event that does not decode is the
+// record audit's fault (broken_chains), not counted here.
+func (d *docAudit) wantEvents(r *Record, want map[string]int) {
+	got := map[string]int{}
+	c := d.tx.Bucket(bEvents).Cursor()
+	prefix := u64(r.Seq)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if e, err := custody.Decode(v); err == nil && e.Evidence == r.ID {
+			got[e.Type+" "+e.Subject]++
+		}
+	}
+	for k, n := range want {
+		if got[k] < n {
+			fail(&d.events, "item %s has %d %q events, want %d", r.ID, got[k], k, n)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// testReceipt is id's receipt from the attached anchor, with a placeholder
+// signed header (the audit does not check it), in canonical form.
+func testReceipt(t *testing.T, s *Service, id string) []byte {
+	t.Helper()
+	r, err := s.Receipt(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	placeholder := base64.StdEncoding.EncodeToString([]byte("placeholder"))
+	r.Checkpoint.ChainID, r.Checkpoint.SignedHeader, r.Checkpoint.ValidatorSet = "test-chain", placeholder, placeholder
+	b, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// documentWorld holds a certificate over two items and a registration of
+// a third with its certificate, all with receipts, and audits clean.
+type documentWorld struct {
+	s    *Service
+	cert *Certificate
+	cr   *Copyright
+}
+
+func newDocumentWorld(t *testing.T) *documentWorld {
+	t.Helper()
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a, b := uploadAs(t, s, certFirm+":key", "exhibit A"), uploadAs(t, s, certFirm+":key", "exhibit B")
+	work := fileAs(t, s, orgA, "a song")
+	waitPromoted(t, s)
+	s.AttachAnchor(newLogAnchor(t, s), nil)
+	cert, _, err := issueWith(t, s, func(id string) []byte { return testReceipt(t, s, id) }, a.ID, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: work.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := &CopyrightDocument{Office: "杭州市互联网公证处", Notary: "张三",
+		Items: []DocumentItem{{ID: work.ID, SHA256: work.SHA256, Receipt: testReceipt(t, s, work.ID)}}}
+	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, doc, []byte("%PDF-1.7 registration "+cr.ID)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Audit(ctx, AuditOptions{Deep: true})
+	if err != nil || !rep.OK() || rep.Certificates != 1 || rep.Copyrights != 1 {
+		t.Fatalf("Audit = %+v, %v; want clean, with 1 certificate and 1 registration", rep, err)
+	}
+	return &documentWorld{s: s, cert: cert, cr: cr}
+}
+
+// TestAuditFindsDocumentDamage flips one byte at a time in each stored
+// thing of a certificate and of a registration, and checks that the audit
+// names the document under the right kind, and is clean once restored.
+func TestAuditFindsDocumentDamage(t *testing.T) {
+	w := newDocumentWorld(t)
+	cert, cr := "certificate:"+w.cert.ID, "copyright:"+w.cr.ID
+	middle := func(v []byte) int { return len(v) / 2 }
+	// after flips the byte after the first s.
+	after := func(s string) func([]byte) int {
+		return func(v []byte) int {
+			if i := bytes.Index(v, []byte(s)); i >= 0 {
+				return i + len(s)
+			}
+			t.Fatalf("no %q in %q", s, v)
+			return 0
+		}
+	}
+	documents := func(r *AuditReport) []string { return r.BadDocuments }
+	receipts := func(r *AuditReport) []string { return r.BadReceipts }
+	items := func(r *AuditReport) []string { return r.MissingItems }
+	certID, crID := []byte(w.cert.ID), []byte(w.cr.ID)
+	rcpt0 := binary.BigEndian.AppendUint16(bytes.Clone(certID), 0)
+	item0 := []byte(w.cert.Evidence[0])
+	for _, tc := range []struct {
+		name        string
+		bucket, key []byte
+		at          func([]byte) int
+		kind        func(*AuditReport) []string
+		want        string
+	}{
+		{"certificate PDF", bCertPDF, certID, middle, documents, cert},
+		{"certificate record", bCerts, certID, after(`{"`), documents, cert},
+		{"certificate's PDF digest", bCerts, certID, after(`"pdf_sha256":"`), documents, cert},
+		{"certificate receipt syntax", bCertRcpt, rcpt0, after(`{"`), receipts, cert},
+		{"certificate receipt digest", bCertRcpt, rcpt0, after(`"sha256":"`), receipts, cert},
+		{"certificate receipt token", bCertRcpt, rcpt0, after(`"timestamps":["`), receipts, cert},
+		{"certificate receipt root", bCertRcpt, rcpt0, after(`"root":"`), receipts, cert},
+		{"certificate's item index", bIDs, item0, middle, items, cert},
+		{"registration PDF", bCrPDF, crID, middle, documents, cr},
+		{"registration record", bCopyrights, crID, after(`{"`), documents, cr},
+		{"registration certificate's PDF digest", bCrDocs, crID, after(`"pdf_sha256":"`), documents, cr},
+		{"registration receipt syntax", bCrDocs, crID, after(`"receipt":{"`), receipts, cr},
+		{"registration receipt event", bCrDocs, crID, after(`\"type\":\"`), receipts, cr},
+		{"registration item index", bCrItems, []byte(w.cr.Items[0]), middle, items, cr},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := flip(t, w.s, tc.bucket, tc.key, tc.at)
+			defer restore(t, w.s, tc.bucket, tc.key, old)
+			rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true})
+			if err != nil {
+				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
+			}
+			if got := tc.kind(rep); !slices.Contains(got, tc.want) {
+				t.Errorf("Audit after flipping a byte of the %s = %+v; want %s reported", tc.name, rep, tc.want)
+			}
+		})
+	}
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || !rep.OK() {
+		t.Errorf("Audit after restoring = %+v, %v; want clean", rep, err)
+	}
+}
+
+// TestAuditFindsMissingDocumentEvents: a certificate or registration whose
+// item lacks the custody event it implies is reported.
+func TestAuditFindsMissingDocumentEvents(t *testing.T) {
+	w := newDocumentWorld(t)
+	for _, tc := range []struct {
+		name   string
+		item   string
+		change func(*Copyright)
+		want   string
+	}{
+		{"certified event", w.cert.Evidence[1], nil, "certificate:" + w.cert.ID},
+		{"registered event", w.cr.Items[0], nil, "copyright:" + w.cr.ID},
+		{"revoked event", "", func(c *Copyright) { c.Status = CopyrightRevoked }, "copyright:" + w.cr.ID},
+		{"transferred event", "", func(c *Copyright) { c.Transfers = append(c.Transfers, Transfer{To: orgB}) }, "copyright:" + w.cr.ID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var key, old []byte
+			var bucket []byte
+			err := w.s.db.Update(func(tx *bolt.Tx) error {
+				if tc.change == nil { // drop the item's last event
+					seq, _ := getSeq(tx, tc.item)
+					c := tx.Bucket(bEvents).Cursor()
+					for k, _ := c.Seek(u64(seq)); k != nil && u64val(k) == seq; k, _ = c.Next() {
+						key = bytes.Clone(k)
+					}
+					bucket = bEvents
+				} else {
+					key, bucket = []byte(w.cr.ID), bCopyrights
+					c, err := getCopyright(tx, w.cr.ID)
+					if err != nil {
+						return err
+					}
+					tc.change(c)
+					v, _ := json.Marshal(c)
+					old = bytes.Clone(tx.Bucket(bucket).Get(key))
+					return tx.Bucket(bucket).Put(key, v)
+				}
+				old = bytes.Clone(tx.Bucket(bucket).Get(key))
+				return tx.Bucket(bucket).Delete(key)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore(t, w.s, bucket, key, old)
+			rep, err := w.s.Audit(context.Background(), AuditOptions{})
+			if err != nil || !slices.Contains(rep.MissingEvents, tc.want) {
+				t.Errorf("Audit without the %s = %+v, %v; want %s under missing_events", tc.name, rep, err, tc.want)
+			}
+		})
+	}
+}
