@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -565,9 +564,6 @@ func (s *Server) verifyCopyright(c echo.Context) error {
 		status = "revoked"
 	}
 	v := DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,
-		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: make([]DocumentCheckItem, len(doc.Items))}
-	for i, it := range doc.Items {
-		v.Items[i] = DocumentCheckItem{ID: it.ID, SHA256: it.SHA256, Receipt: json.RawMessage(it.Receipt)}
-	}
+		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: doc.Items}
 	return c.JSON(http.StatusOK, v)
 }

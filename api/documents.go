@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -33,12 +32,9 @@ type DocumentCheck struct {
 }
 
 // DocumentCheckItem is one evidence item of a document: its digest and
-// its receipt as of the document's issue.
-type DocumentCheckItem struct {
-	ID      string          `json:"id"`
-	SHA256  string          `json:"sha256"`
-	Receipt json.RawMessage `json:"receipt"`
-}
+// its receipt as of the document's issue. It is the item a registration's
+// certificate is stored with.
+type DocumentCheckItem = evidence.DocumentItem
 
 // anchorWait bounds how long issuing a document waits for its items to be
 // anchored: a fresh upload is anchored within about a second.
