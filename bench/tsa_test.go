@@ -56,8 +56,9 @@ func BenchmarkTSA(b *testing.B) {
 	baseRes := tsaLoad(b, base.URL+"/tsa", http.StatusOK, queries, clients, window)
 	base.stop(b)
 	b.Logf("baseline (digitorus CreateResponseWithOpts, net/http): %v", baseRes)
+	cpu0 := cpuTime(srv.PID())
 	res := tsaLoad(b, srv.URL+"/tsa", http.StatusOK, queries, clients, window)
-	b.Logf("custos /tsa: %v", res)
+	b.Logf("custos /tsa: %v, %s", res, cpuPerOp(srv.PID(), cpu0, res))
 
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(res.rate(), "tokens/s")

@@ -173,7 +173,7 @@ function growth(   name, n, i, j, t, sizes, k) {
       sprintf("%.0f/s, p99 %.1f ms", m[k "evidence/s"], m[k "ingest-p99-ms"]),
       sprintf("p50 %.1f, p99 %.1f ms", m[k "id-p50-ms"], m[k "id-p99-ms"]),
       sprintf("p50 %.1f, p99 %.1f ms", m[k "sha-p50-ms"], m[k "sha-p99-ms"]),
-      m[k "seed/s"] > 0 ? sprintf("%.0f/s", m[k "seed/s"]) : "-", m[k "load1"]
+      (m[k "seed/s"] > 0 ? sprintf("%.0f/s", m[k "seed/s"]) : "-"), m[k "load1"]
   }
 }
 function sep(c, n,   s) { s = ""; while (n-- > 0) s = s c; return s }
