@@ -80,8 +80,12 @@ var ErrBadCursor = errors.New("evidence: invalid cursor")
 func formatCursor(seq uint64) string { return base64.RawURLEncoding.EncodeToString(u64(seq)) }
 
 // parseCursor decodes a cursor strictly: only what formatCursor makes is
-// accepted, so one position has one spelling.
+// accepted, so one position has one spelling. (The decoder skips '\r' and
+// '\n' even in Strict mode, hence the length check.)
 func parseCursor(s string) (uint64, error) {
+	if len(s) != base64.RawURLEncoding.EncodedLen(8) {
+		return 0, ErrBadCursor
+	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) != 8 {
 		return 0, ErrBadCursor
