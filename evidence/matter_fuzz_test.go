@@ -34,6 +34,10 @@ func FuzzParseMatterInput(f *testing.F) {
 			t.Fatal(err)
 		}
 		in2, err := ParseMatterInput(again)
+		// "parties":[] and no parties are the same matter (omitempty).
+		if len(in.Parties) == 0 {
+			in.Parties = nil
+		}
 		if err != nil || !reflect.DeepEqual(in, in2) {
 			t.Fatalf("round trip of %q: %+v, %v; want %+v", again, in2, err, in)
 		}
