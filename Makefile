@@ -27,6 +27,7 @@ deps: ## install what the tests need (openssl, MinIO); safe to rerun
 test: deps ## run every test, integration included (what CI runs)
 	$(GO) vet ./...
 	CUSTOS_REQUIRE_INTEGRATION=1 $(GO) test -race -count=1 -timeout 30m ./...
+	./scripts/fuzz.sh $(TEST_FUZZTIME)
 
 test-unit: ## unit tests only (integration tests skip when their tools are missing)
 	$(GO) test -count=1 ./...
@@ -41,7 +42,8 @@ soak: deps ## load and fault scenarios, SOAK of load each (default 10m; make tes
 		| grep -E '^(--- |ok|FAIL)|SOAK |checked |custos verify'
 
 FUZZTIME ?= 30s
-fuzz: ## run each fuzz test for FUZZTIME (default 30s)
+TEST_FUZZTIME ?= 5s
+fuzz: ## run each fuzz test for FUZZTIME (default 30s; `make test` runs them for TEST_FUZZTIME, 5s)
 	./scripts/fuzz.sh $(FUZZTIME)
 
 vet: ## go vet

@@ -8,8 +8,11 @@
 //     `openssl dgst -sha256` of the same page-cached file;
 //   - BenchmarkSmallIngest: 4 KiB uploads from 64 clients against a trivial
 //     net/http handler that reads the body and answers 201;
-//   - BenchmarkTSA: RFC 3161 tokens from 16 clients against a plain net/http
-//     server around github.com/digitorus/timestamp on the same key.
+//   - BenchmarkTSA: RFC 3161 tokens from 16 clients against sigstore's
+//     timestamp-server (when installed) and a plain net/http server around
+//     github.com/digitorus/timestamp on the same key;
+//   - BenchmarkGrowth: ingest and lookup latency at growing store sizes,
+//     the store filled between steps through the evidence package.
 //
 // The baselines that are servers run as a separate process too (the test
 // binary re-executed, see TestMain), so both sides pay the same process

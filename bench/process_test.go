@@ -50,8 +50,15 @@ const unlimited = "[limits]\nrate = -1\nupload_rate = -1\npublic_rate = -1\n"
 // startCustos runs `custos serve` on a fresh data folder and a free port.
 func startCustos(b *testing.B) *server {
 	b.Helper()
+	return startCustosIn(b, b.TempDir(), "")
+}
+
+// startCustosIn runs `custos serve` on tmp/data and a free port. With token
+// "" it waits for the admin token a first start prints; otherwise the data
+// folder was bootstrapped before and token is its admin token.
+func startCustosIn(b *testing.B, tmp, token string) *server {
+	b.Helper()
 	bin := custosBin(b)
-	tmp := b.TempDir()
 	data := filepath.Join(tmp, "data")
 	// The benchmarks measure capacity, not the rate limiter: turn it off.
 	cfg := filepath.Join(tmp, "custos.toml")
@@ -60,8 +67,11 @@ func startCustos(b *testing.B) *server {
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfg, "--data", data, "--listen", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "CUSTOS_BOOTSTRAP_TOKEN=") // let it generate and print one
-	s := start(b, cmd, filepath.Join(tmp, "custos.log"), true)
+	s := start(b, cmd, filepath.Join(tmp, "custos.log"), token == "")
 	s.Dir = data
+	if token != "" {
+		s.Token = token
+	}
 	return s
 }
 

@@ -20,11 +20,17 @@ import (
 
 // BenchmarkTSA drives POST /tsa of the running binary with 16 keep-alive
 // clients sending precomputed RFC 3161 queries (SHA-256 imprint, nonce,
-// certReq), and the baseline, a plain net/http server around
-// digitorus/timestamp's CreateResponseWithOpts on the same ECDSA P-256 key
-// and certificates (the dev PKI of the node under test), under the same
-// load. Every reply must be 200 with a granted status; one reply of each is
-// fully parsed and checked first.
+// certReq), and under the same load generator and queries two peers:
+//
+//   - sigstore's timestamp-server (memory signer: ECDSA P-256), when
+//     installed (see sigstoreBin), embedding its whole chain as /tsa does
+//     (the ratio), then embedding its leaf only, its default (for context);
+//   - a plain net/http server around digitorus/timestamp's
+//     CreateResponseWithOpts on the node's own key and certificates.
+//
+// Every reply must be 200 (201 from sigstore) with a granted status. One reply of each server
+// is first parsed and checked in full, and checked by `openssl ts -verify`
+// against the query and the server's root.
 func BenchmarkTSA(b *testing.B) {
 	const clients = 16
 	window := envDuration(b, "CUSTOS_BENCH_DURATION", 10*time.Second)
@@ -32,15 +38,27 @@ func BenchmarkTSA(b *testing.B) {
 	queries := tsaQueries(b, 4096)
 
 	srv := startCustos(b)
-	base := startBaseline(b, "tsa:"+filepath.Join(srv.Dir, "pki"))
-	checkTSA(b, srv.URL+"/tsa", queries[0])
-	checkTSA(b, base.URL+"/tsa", queries[0])
+	reply := checkTSA(b, srv.URL+"/tsa", http.StatusOK, 3, queries[0])
+	chain, _ := fetchPEM(b, srv.URL+"/api/v1/trust/tsa-chain.pem")
+	_, root := fetchPEM(b, srv.URL+"/api/v1/trust/root.pem")
+	opensslVerify(b, "custos", reply, queries[0].der, root, chain)
 
-	baseRes := tsaLoad(b, base.URL+"/tsa", queries, clients, window)
+	var peer, peerLeaf loadResult
+	if bin := sigstoreBin(); bin != "" {
+		peer = sigstoreLoad(b, bin, true, queries, clients, window)
+		peerLeaf = sigstoreLoad(b, bin, false, queries, clients, window)
+	} else {
+		b.Logf("sigstore's timestamp-server is not installed ($%s or PATH): no peer comparison", sigstoreEnv)
+	}
+
+	base := startBaseline(b, "tsa:"+filepath.Join(srv.Dir, "pki"))
+	checkTSA(b, base.URL+"/tsa", http.StatusOK, 3, queries[0])
+	baseRes := tsaLoad(b, base.URL+"/tsa", http.StatusOK, queries, clients, window)
 	base.stop(b)
 	b.Logf("baseline (digitorus CreateResponseWithOpts, net/http): %v", baseRes)
-	res := tsaLoad(b, srv.URL+"/tsa", queries, clients, window)
-	b.Logf("custos /tsa: %v", res)
+	cpu0 := cpuTime(srv.PID())
+	res := tsaLoad(b, srv.URL+"/tsa", http.StatusOK, queries, clients, window)
+	b.Logf("custos /tsa: %v, %s", res, cpuPerOp(srv.PID(), cpu0, res))
 
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(res.rate(), "tokens/s")
@@ -50,6 +68,14 @@ func BenchmarkTSA(b *testing.B) {
 	b.ReportMetric(baseRes.quantile(0.50), "baseline-p50-ms")
 	b.ReportMetric(baseRes.quantile(0.99), "baseline-p99-ms")
 	b.ReportMetric(res.rate()/baseRes.rate(), "x-baseline")
+	if peer.ops > 0 {
+		b.ReportMetric(peer.rate(), "sigstore-tokens/s")
+		b.ReportMetric(peer.quantile(0.50), "sigstore-p50-ms")
+		b.ReportMetric(peer.quantile(0.99), "sigstore-p99-ms")
+		b.ReportMetric(res.rate()/peer.rate(), "x-sigstore")
+		b.ReportMetric(peerLeaf.rate(), "sigstore-leaf-tokens/s")
+		b.ReportMetric(peerLeaf.quantile(0.50), "sigstore-leaf-p50-ms")
+	}
 }
 
 // queryItem is a DER TimeStampReq and the imprint it carries.
@@ -80,7 +106,9 @@ func tsaQueries(b *testing.B, n int) []queryItem {
 	return out
 }
 
-func tsaLoad(b *testing.B, url string, queries []queryItem, clients int, window time.Duration) loadResult {
+// tsaLoad posts queries to url from clients keep-alive clients. Replies
+// must have status want (200; sigstore's server answers 201 Created).
+func tsaLoad(b *testing.B, url string, want int, queries []queryItem, clients int, window time.Duration) loadResult {
 	b.Helper()
 	hc := newClient(clients)
 	defer hc.CloseIdleConnections()
@@ -93,7 +121,7 @@ func tsaLoad(b *testing.B, url string, queries []queryItem, clients int, window 
 			return err
 		}
 		req.Header.Set("Content-Type", notary.QueryType)
-		return do(hc, req, http.StatusOK, granted)
+		return do(hc, req, want, granted)
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -123,8 +151,9 @@ func granted(reply []byte) error {
 }
 
 // checkTSA gets one token and checks it fully: the CMS signature (over
-// the embedded certificate), the imprint and the nonce.
-func checkTSA(b *testing.B, url string, q queryItem) {
+// the embedded certificate), the imprint, the nonce and the number of
+// embedded certificates. It returns the reply.
+func checkTSA(b *testing.B, url string, want, certs int, q queryItem) []byte {
 	b.Helper()
 	hc := &http.Client{}
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(q.der))
@@ -132,17 +161,22 @@ func checkTSA(b *testing.B, url string, q queryItem) {
 		b.Fatal(err)
 	}
 	req.Header.Set("Content-Type", notary.QueryType)
-	var ts *timestamp.Timestamp
-	err = do(hc, req, http.StatusOK, func(body []byte) error {
+	var (
+		ts    *timestamp.Timestamp
+		reply []byte
+	)
+	err = do(hc, req, want, func(body []byte) error {
 		var err error
+		reply = body
 		ts, err = timestamp.ParseResponse(body)
 		return err
 	})
 	if err != nil {
 		b.Fatalf("POST %s: %v", url, err)
 	}
-	if !bytes.Equal(ts.HashedMessage, q.digest) || len(ts.Certificates) != 3 || ts.Nonce == nil {
-		b.Fatalf("POST %s: token for %x with %d certificates, nonce %v; want %x, 3, a nonce",
-			url, ts.HashedMessage, len(ts.Certificates), ts.Nonce, q.digest)
+	if !bytes.Equal(ts.HashedMessage, q.digest) || len(ts.Certificates) != certs || ts.Nonce == nil {
+		b.Fatalf("POST %s: token for %x with %d certificates, nonce %v; want %x, %d, a nonce",
+			url, ts.HashedMessage, len(ts.Certificates), ts.Nonce, q.digest, certs)
 	}
+	return reply
 }

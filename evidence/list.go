@@ -75,6 +75,24 @@ type Page struct {
 // ErrBadCursor means a cursor was not made by List.
 var ErrBadCursor = errors.New("evidence: invalid cursor")
 
+// formatCursor encodes a listing position: the record sequence, 8 bytes
+// big-endian, in unpadded base64url.
+func formatCursor(seq uint64) string { return base64.RawURLEncoding.EncodeToString(u64(seq)) }
+
+// parseCursor decodes a cursor strictly: only what formatCursor makes is
+// accepted, so one position has one spelling. (The decoder skips '\r' and
+// '\n' even in Strict mode, hence the length check.)
+func parseCursor(s string) (uint64, error) {
+	if len(s) != base64.RawURLEncoding.EncodedLen(8) {
+		return 0, ErrBadCursor
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil || len(b) != 8 {
+		return 0, ErrBadCursor
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
 // List pages through the evidence org may see: its own and what is shared
 // with it, newest first. The cursor is the position (record sequence) of
 // the last item returned, so pages are stable while new evidence arrives.
@@ -88,11 +106,10 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	limit = min(limit, 500)
 	before := uint64(1<<63 - 1)
 	if q.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
-		if err != nil || len(b) != 8 {
-			return nil, ErrBadCursor
+		var err error
+		if before, err = parseCursor(q.Cursor); err != nil {
+			return nil, err
 		}
-		before = binary.BigEndian.Uint64(b)
 	}
 	page := &Page{}
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -108,7 +125,7 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 			}
 			if len(page.Items) == limit {
 				last := page.Items[len(page.Items)-1].Seq
-				page.Next = base64.RawURLEncoding.EncodeToString(u64(last))
+				page.Next = formatCursor(last)
 				return nil
 			}
 			page.Items = append(page.Items, r)

@@ -6,7 +6,14 @@
 #   CUSTOS_BIN             binary under test (default: bin/custos, from `make build`)
 #   CUSTOS_BENCH_LARGE     large-ingest file size (default 1GiB; e.g. 256MiB)
 #   CUSTOS_BENCH_DURATION  measured window of the load runs (default 10s, after 1s warm-up)
-#   BENCH                  benchmark regexp (default: all)
+#   BENCH                  benchmark regexp (default: all), e.g. TSA, Growth
+#   CUSTOS_BENCH_SIGSTORE  sigstore's timestamp-server, the TSA peer (default:
+#                          bin/tools/timestamp-server, installed with go install
+#                          when missing)
+#   CUSTOS_BENCH_GROWTH_STEPS  store sizes of BenchmarkGrowth (default 10k,100k;
+#                          the full curve: 10k,100k,1M)
+#
+# BenchmarkGrowth writes bin/growth.csv and bin/growth.svg (the plot).
 #
 # Speed is reported, never asserted: missed goals are listed, and the exit
 # status is non-zero only if a benchmark itself failed.
@@ -20,6 +27,21 @@ if [ ! -x "$CUSTOS_BIN" ]; then
 fi
 large="${CUSTOS_BENCH_LARGE:-1GiB}"
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+selected() { [ -z "${BENCH:-}" ] || grep -qE -- "$BENCH" <<<"$1"; }
+
+# The TSA's peer: sigstore's RFC 3161 server, built once into bin/tools.
+if selected TSA && [ -z "${CUSTOS_BENCH_SIGSTORE:-}" ]; then
+  tools="$PWD/bin/tools"
+  export CUSTOS_BENCH_SIGSTORE="$tools/timestamp-server"
+  if [ ! -x "$CUSTOS_BENCH_SIGSTORE" ]; then
+    echo "bench: installing sigstore's timestamp-server into $tools (about 2 minutes)"
+    pkg=github.com/sigstore/timestamp-authority/cmd/timestamp-server
+    GOBIN="$tools" go install "$pkg@latest" || GOBIN="$tools" go install "$pkg@v1.2.9" ||
+      echo "bench: go install $pkg failed: the TSA row has no sigstore peer" >&2
+  fi
+fi
+export CUSTOS_BENCH_GROWTH_CSV="$PWD/bin/growth.csv"
+rm -f "$CUSTOS_BENCH_GROWTH_CSV"
 
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
@@ -28,10 +50,13 @@ echo "bench: binary $CUSTOS_BIN; large file $large; load window ${CUSTOS_BENCH_D
 status=0
 go test -run '^$' -bench "${BENCH:-.}" -benchtime 1x -timeout 30m ./bench/ | tee "$out" || status=$?
 # The chain alone (no ingest in front): four in-process validators.
-if [ -z "${BENCH:-}" ] || grep -qE -- "$BENCH" <<<ConsortiumThroughput; then
+if selected ConsortiumThroughput; then
   go test -run '^$' -bench '^BenchmarkConsortiumThroughput$' -benchtime 1x -timeout 30m ./anchor/ | tee -a "$out" || status=$?
 fi
 after="$(loadavg)"
+if [ -s "$CUSTOS_BENCH_GROWTH_CSV" ]; then
+  go run ./bench/growthplot -o bin/growth.svg "$CUSTOS_BENCH_GROWTH_CSV" || status=$?
+fi
 
 echo
 awk -v large="$large" '
@@ -66,6 +91,17 @@ END {
         sprintf("net/http read+201: %.0f/s, p50 %.1f ms", m[k "baseline-req/s"], m[k "baseline-p50-ms"]),
         sprintf("%.3fx", m[k "x-baseline"]), ">= 5000/s",
         verdict(m[k "evidence/s"] >= 5000), sprintf("%.2f", m[k "load1"]))
+  }
+  if ("TSA" in seen && m["TSA,sigstore-tokens/s"] > 0) {
+    k = "TSA,"
+    row("Built-in TSA vs sigstore, x 16 clients",
+        sprintf("%.0f tokens/s, p50 %.1f p99 %.1f ms", m[k "tokens/s"], m[k "p50-ms"], m[k "p99-ms"]),
+        sprintf("sigstore (chain): %.0f/s, p50 %.1f ms", m[k "sigstore-tokens/s"], m[k "sigstore-p50-ms"]),
+        sprintf("%.2fx", m[k "x-sigstore"]), ">= 2x sigstore",
+        verdict(m[k "x-sigstore"] >= 2), sprintf("%.2f", m[k "load1"]))
+    row("  sigstore, leaf certificate only (default)",
+        sprintf("%.0f tokens/s, p50 %.1f ms", m[k "sigstore-leaf-tokens/s"], m[k "sigstore-leaf-p50-ms"]),
+        "-", sprintf("%.2fx", m[k "tokens/s"] / m[k "sigstore-leaf-tokens/s"]), "-", "-", sprintf("%.2f", m[k "load1"]))
   }
   if ("TSA" in seen) {
     k = "TSA,"
@@ -119,7 +155,26 @@ END {
         sprintf("openssl ts -verify (token): %.1f ms", m[k "openssl-verify-ms"]),
         sprintf("%.2fx", m[k "x-openssl"]), "-", "-", sprintf("%.2f", m[k "load1"]))
   }
+  growth()
   if (missed) printf "\n%d goal(s) missed; see docs/performance.md for the causes.\n", missed
+}
+# The growth curve, one line per store size, smallest first.
+function growth(   name, n, i, j, t, sizes, k) {
+  n = 0
+  for (name in seen) if (name ~ /^Growth\/records=/) { sub(/^Growth\/records=/, "", name); sizes[++n] = name + 0 }
+  if (!n) return
+  for (i = 2; i <= n; i++) for (j = i; j > 1 && sizes[j - 1] > sizes[j]; j--) { t = sizes[j]; sizes[j] = sizes[j - 1]; sizes[j - 1] = t }
+  print "\nGrowth: the same node at each store size (HTTP API; 4 KiB x 64 clients; lookups of random records x 16 clients)\n"
+  printf "| %-9s | %-24s | %-22s | %-22s | %-10s | %-5s |\n", "records", "ingest", "GET /evidence/{id}", "GET /lookup?sha256=", "seeded at", "load1"
+  print "|-----------|--------------------------|------------------------|------------------------|------------|-------|"
+  for (i = 1; i <= n; i++) {
+    k = "Growth/records=" sizes[i] ","
+    printf "| %-9d | %-24s | %-22s | %-22s | %-10s | %-5.2f |\n", sizes[i],
+      sprintf("%.0f/s, p99 %.1f ms", m[k "evidence/s"], m[k "ingest-p99-ms"]),
+      sprintf("p50 %.1f, p99 %.1f ms", m[k "id-p50-ms"], m[k "id-p99-ms"]),
+      sprintf("p50 %.1f, p99 %.1f ms", m[k "sha-p50-ms"], m[k "sha-p99-ms"]),
+      (m[k "seed/s"] > 0 ? sprintf("%.0f/s", m[k "seed/s"]) : "-"), m[k "load1"]
+  }
 }
 function sep(c, n,   s) { s = ""; while (n-- > 0) s = s c; return s }
 ' "$out"
