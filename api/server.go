@@ -82,7 +82,7 @@ type Config struct {
 	Documents *document.Issuer
 	// Copyrights is the copyright register; nil: its routes answer 404.
 	Copyrights Copyrights
-	Integrity      Integrity     // the integrity auditor; nil: its routes answer 404
+	Integrity  Integrity // the integrity auditor; nil: its routes answer 404
 }
 
 // Server is the HTTP API.
