@@ -1,14 +1,14 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/custos-project/custos/internal/strictjson"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,13 +47,11 @@ func bindStrict(c echo.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body is not acceptable: "+err.Error())
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	switch err := strictjson.Decode(b, v); {
+	case errors.Is(err, strictjson.ErrTrailing):
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body has data after its object.")
+	case err != nil:
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body is not acceptable: "+err.Error())
 	}
 	return nil
 }

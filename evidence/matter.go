@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
+	"errors"
 	"strings"
 	"time"
+
+	"github.com/custos-project/custos/internal/strictjson"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -55,17 +57,15 @@ func ParseMatterInput(b []byte) (MatterInput, error) {
 // (allowed lists the known ones for the message) and trailing data; what
 // names the object in errors.
 func decodeStrict(b []byte, v any, what, allowed string) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	switch err := strictjson.Decode(b, v); {
+	case errors.Is(err, strictjson.ErrTrailing):
+		return &MetadataError{Fields: []FieldError{{Field: what, Message: "has data after the JSON object"}}}
+	case err != nil:
 		msg := jsonMessage(err)
-		if strings.HasPrefix(err.Error(), "json: unknown field") {
+		if strings.HasPrefix(err.Error(), "json: unknown field") || strings.HasPrefix(err.Error(), "json: duplicate field") {
 			msg = strings.TrimPrefix(err.Error(), "json: ") + " (allowed: " + allowed + ")"
 		}
 		return &MetadataError{Fields: []FieldError{{Field: "body", Message: msg}}}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return &MetadataError{Fields: []FieldError{{Field: what, Message: "has data after the JSON object"}}}
 	}
 	return nil
 }

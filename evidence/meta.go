@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custos-project/custos/internal/strictjson"
+
 	"github.com/go-playground/validator/v10"
 )
 
@@ -83,13 +85,11 @@ func ParseMeta(b []byte) (Meta, error) {
 	if len(b) > MaxMetaBytes {
 		return m, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(b), MaxMetaBytes)}}}
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return Meta{}, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: jsonMessage(err)}}}
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	switch err := strictjson.Decode(b, &m); {
+	case errors.Is(err, strictjson.ErrTrailing):
 		return Meta{}, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: "has data after the JSON object"}}}
+	case err != nil:
+		return Meta{}, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: jsonMessage(err)}}}
 	}
 	return m, m.Validate(time.Now())
 }

@@ -8,8 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
+
+	"github.com/custos-project/custos/internal/strictjson"
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence/custody"
@@ -92,13 +93,10 @@ func (r *Receipt) Encode() ([]byte, error) {
 // decodeStrict decodes one JSON value into v, refusing unknown fields and
 // anything after the value.
 func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	if err := strictjson.Decode(b, v); errors.Is(err, strictjson.ErrTrailing) {
 		return fmt.Errorf("trailing data after the document")
+	} else if err != nil {
+		return err
 	}
 	return nil
 }
