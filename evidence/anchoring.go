@@ -56,7 +56,7 @@ func (s *Service) MarkFinal(batches []anchor.Batch) error {
 	var anchored []*Record
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		anchored = anchored[:0]
-		leaves, recs := tx.Bucket(bLeaves), tx.Bucket(bRecords)
+		leaves, recs := tx.Bucket(bLeaves), sequential(tx.Bucket(bRecords))
 		for _, b := range batches {
 			for i := b.From; i < b.From+uint64(b.Count); i++ {
 				key := leaves.Get(u64(i))

@@ -163,7 +163,7 @@ func auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) bo
 	if err != nil {
 		return false // not a digest: the blob store lookup reports it missing
 	}
-	v := tx.Bucket(bInline).Get(sum)
+	v := findInline(tx, sum)
 	switch {
 	case v == nil:
 		return false
@@ -176,9 +176,23 @@ func auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) bo
 }
 
 // auditInlineOrphans counts the inline blobs and lists those that no
-// record references.
+// record references: in inlseq, bytes under a sequence number with no
+// record (named by their own digest); in the older inline bucket, bytes
+// under a digest no record has (named by that key).
 func (s *Service) auditInlineOrphans(referenced map[string]bool, rep *AuditReport) error {
 	return s.db.View(func(tx *bolt.Tx) error {
+		recs := tx.Bucket(bRecords)
+		err := tx.Bucket(bInlSeq).ForEach(func(k, v []byte) error {
+			rep.Blobs++
+			if recs.Get(k) == nil {
+				sum := sha256.Sum256(v)
+				rep.Orphans = append(rep.Orphans, "inline/sha256/"+hex.EncodeToString(sum[:]))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 		return tx.Bucket(bInline).ForEach(func(k, _ []byte) error {
 			rep.Blobs++
 			if key := "sha256/" + hex.EncodeToString(k); !referenced[key] {

@@ -110,13 +110,13 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
 	if err := u.s.commits.commit(func(tx *bolt.Tx) error {
-		if u.body != nil {
-			if err := putInline(tx, d.SHA256, (*u.body)[:u.n]); err != nil {
-				return err
-			}
-			return putRecord(tx, nr, "")
+		if u.body == nil {
+			return putRecord(tx, nr, u.id)
 		}
-		return putRecord(tx, nr, u.id)
+		if err := putRecord(tx, nr, ""); err != nil {
+			return err
+		}
+		return putInline(tx, rec.Seq, d.SHA256, (*u.body)[:u.n])
 	}); err != nil {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}

@@ -26,10 +26,24 @@ var (
 	bLeaves  = []byte("leaves")  // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
 	bPending = []byte("pending") // seq(8) → staged blob name: committed, not yet promoted
 	bEvLeaf  = []byte("evleaf")  // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
-	bInline  = []byte("inline")  // sha256(32) → the blob's bytes, write-once; blobs up to Config.InlineMax
+	bInlSeq  = []byte("inlseq")  // seq(8) → the blob's bytes; blobs up to Config.InlineMax, once per content
+	bInline  = []byte("inline")  // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInline}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline}
+
+// sequential returns b, a bucket whose keys are written in increasing
+// order (a sequence number leads them), set to fill its pages. bbolt splits
+// a node at FillPercent of a page (default 0.5) so that keys inserted in
+// the middle later find room. Keys appended at the end never do, and at 0.5
+// each group commit would leave half-empty pages behind and write about
+// twice the pages it needs. A key that does land in a full page (an access
+// event of an older record, a record rewritten as anchored) only splits it.
+// FillPercent is not stored: every transaction that writes sets it.
+func sequential(b *bolt.Bucket) *bolt.Bucket {
+	b.FillPercent = 1.0
+	return b
+}
 
 func initBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
@@ -108,7 +122,7 @@ func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRec
 // transaction.
 func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 	r := nr.rec
-	recs := tx.Bucket(bRecords)
+	recs := sequential(tx.Bucket(bRecords))
 	seq, err := recs.NextSequence()
 	if err != nil {
 		return err
@@ -130,7 +144,7 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 		}
 	}
 	for i, rep := range nr.replies {
-		if err := tx.Bucket(bTokens).Put(tokenKey(seq, i), rep); err != nil {
+		if err := sequential(tx.Bucket(bTokens)).Put(tokenKey(seq, i), rep); err != nil {
 			return err
 		}
 	}
@@ -150,7 +164,7 @@ func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
 // bytes of e as the first event of its chain (Seq 0, no Prev): they are
 // stored as they are if e turns out to be the first.
 func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte) error {
-	evs := tx.Bucket(bEvents)
+	evs := sequential(tx.Bucket(bEvents))
 	e.Seq, e.Prev = 0, ""
 	c := evs.Cursor()
 	prefix := u64(seq)
@@ -175,15 +189,7 @@ func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte)
 	if err := evs.Put(key, b); err != nil {
 		return err
 	}
-	leaves := tx.Bucket(bLeaves)
-	idx, err := leaves.NextSequence()
-	if err != nil {
-		return err
-	}
-	if err := leaves.Put(u64(idx-1), key); err != nil { // leaf indexes start at 0
-		return err
-	}
-	return tx.Bucket(bEvLeaf).Put(key, u64(idx-1))
+	return queueLeaf(tx, key)
 }
 
 func getSeq(tx *bolt.Tx, id string) (uint64, bool) {
