@@ -166,8 +166,11 @@ func BenchmarkSmallIngest(b *testing.B) {
 	b.Logf("baseline (net/http, read body, 201): %v", baseRes)
 
 	srv := startCustos(b)
+	s0, c0 := cpuTime(srv.PID()), cpuTime(os.Getpid())
 	res := smallLoad(b, srv.URL+"/api/v1/evidence", srv.Token, clients, size, window)
-	b.Logf("custos: %v", res)
+	serverCPU, clientCPU := cpuTime(srv.PID())-s0, cpuTime(os.Getpid())-c0
+	b.Logf("custos: %v; CPU per upload (warm-up and window): server %v, load generator %v",
+		res, serverCPU/time.Duration(max(res.all, 1)), clientCPU/time.Duration(max(res.all, 1)))
 
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(res.rate(), "evidence/s")
@@ -177,6 +180,11 @@ func BenchmarkSmallIngest(b *testing.B) {
 	b.ReportMetric(baseRes.quantile(0.50), "baseline-p50-ms")
 	b.ReportMetric(baseRes.quantile(0.99), "baseline-p99-ms")
 	b.ReportMetric(res.rate()/baseRes.rate(), "x-baseline")
+	// Where the CPU goes: the server (the chain included) and this load
+	// generator, which share the machine's cores.
+	perOp := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(max(res.all, 1)) }
+	b.ReportMetric(perOp(serverCPU), "server-cpu-µs/op")
+	b.ReportMetric(perOp(clientCPU), "client-cpu-µs/op")
 }
 
 func smallLoad(b *testing.B, url, token string, clients, size int, window time.Duration) loadResult {
