@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -189,25 +188,20 @@ func BenchmarkSmallIngest(b *testing.B) {
 
 func smallLoad(b *testing.B, url, token string, clients, size int, window time.Duration) loadResult {
 	b.Helper()
-	hc := newClient(clients)
-	defer hc.CloseIdleConnections()
-	bufs := make([][]byte, clients)
+	posters := make([]*rawPoster, clients)
 	rngs := make([]*rand.ChaCha8, clients)
 	for c := range clients {
-		bufs[c] = make([]byte, size)
+		p, err := newRawPoster(url, token, size)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.close()
+		posters[c] = p
 		rngs[c] = rand.NewChaCha8([32]byte{byte(c), byte(c >> 8), 's', 'm', 'a', 'l', 'l'})
 	}
 	res, err := runLoad(clients, time.Second, window, func(c int) error {
-		_, _ = rngs[c].Read(bufs[c]) // new content every time: no deduplication
-		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(bufs[c]))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/octet-stream")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		return do(hc, req, http.StatusCreated, nil)
+		_, _ = rngs[c].Read(posters[c].body()) // new content every time: no deduplication
+		return posters[c].post(http.StatusCreated)
 	})
 	if err != nil {
 		b.Fatal(err)
