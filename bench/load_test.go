@@ -12,6 +12,7 @@ import (
 // loadResult is what one closed-loop load run measured.
 type loadResult struct {
 	ops     int             // operations completed inside the measured window
+	all     int             // operations completed, warm-up and window
 	window  time.Duration   // the measured window
 	latency []time.Duration // of those operations, sorted
 }
@@ -42,6 +43,7 @@ func runLoad(clients int, warmup, window time.Duration, op func(client int) erro
 		stop     atomic.Bool
 		errOnce  sync.Once
 		firstErr error
+		all      atomic.Int64
 		lats     = make([][]time.Duration, clients)
 	)
 	for c := range clients {
@@ -56,6 +58,7 @@ func runLoad(clients int, warmup, window time.Duration, op func(client int) erro
 					stop.Store(true)
 					return
 				}
+				all.Add(1)
 				if t1 := time.Now(); !t0.Before(begin) && !t1.After(end) {
 					lats[c] = append(lats[c], t1.Sub(t0))
 				}
@@ -63,9 +66,9 @@ func runLoad(clients int, warmup, window time.Duration, op func(client int) erro
 		})
 	}
 	wg.Wait()
-	all := slices.Concat(lats...)
-	slices.Sort(all)
-	return loadResult{ops: len(all), window: window, latency: all}, firstErr
+	lat := slices.Concat(lats...)
+	slices.Sort(lat)
+	return loadResult{ops: len(lat), all: int(all.Load()), window: window, latency: lat}, firstErr
 }
 
 // newClient returns an HTTP client that keeps one connection per load

@@ -51,10 +51,13 @@ func (s *Service) LeafHashes(from uint64, max int) ([][]byte, error) {
 
 // MarkFinal records that batches of local leaves are final in the log:
 // every record whose created event is among them becomes "anchored". It is
-// idempotent (the batcher may report a batch again after a crash).
+// idempotent (the batcher may report a batch again after a crash). It
+// goes through the group commit, so it shares a transaction and its fsync
+// with the uploads of the moment instead of holding bbolt's writer lock
+// through a commit of its own while they wait.
 func (s *Service) MarkFinal(batches []anchor.Batch) error {
 	var anchored []*Record
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.commits.commit(func(tx *bolt.Tx) error {
 		anchored = anchored[:0]
 		leaves := tx.Bucket(bLeaves)
 		for _, b := range batches {

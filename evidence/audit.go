@@ -368,7 +368,7 @@ func auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) bo
 	if err != nil {
 		return false // not a digest: the blob store lookup reports it missing
 	}
-	v := tx.Bucket(bInline).Get(sum)
+	v := findInline(tx, sum)
 	switch {
 	case v == nil:
 		return false
@@ -447,6 +447,22 @@ func (pc *proofChecker) prove(l leafCheck) error {
 func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 	var candidates []string
 	err := s.db.View(func(tx *bolt.Tx) error {
+		// Inline bytes keyed by record sequence (inlseq) are written in the
+		// record's own transaction, so one without its record is an orphan
+		// now; it is named by its digest.
+		recs := tx.Bucket(bRecords)
+		err := tx.Bucket(bInlSeq).ForEach(func(k, v []byte) error {
+			rep.Blobs++
+			if recs.Get(k) == nil {
+				sum := sha256.Sum256(v)
+				rep.Orphans = append(rep.Orphans, "inline/sha256/"+hex.EncodeToString(sum[:]))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// The older inline bucket, keyed by digest.
 		return tx.Bucket(bInline).ForEach(func(k, _ []byte) error {
 			rep.Blobs++
 			if !hasRecord(tx, k) {

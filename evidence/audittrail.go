@@ -58,15 +58,15 @@ func (s *Service) AppendAudit(ctx context.Context, org, actor, typ, subject stri
 
 // queueLeaf appends an event key to the global leaf queue.
 func queueLeaf(tx *bolt.Tx, key []byte) error {
-	leaves := tx.Bucket(bLeaves)
+	leaves := sequential(tx.Bucket(bLeaves))
 	idx, err := leaves.NextSequence()
 	if err != nil {
 		return err
 	}
-	if err := leaves.Put(u64(idx-1), key); err != nil {
+	if err := leaves.Put(u64(idx-1), key); err != nil { // leaf indexes start at 0
 		return err
 	}
-	return tx.Bucket(bEvLeaf).Put(key, u64(idx-1))
+	return sequential(tx.Bucket(bEvLeaf)).Put(key, u64(idx-1))
 }
 
 // AuditTrail returns an organization's audit chain.

@@ -110,13 +110,13 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
 	if err := u.s.commits.commit(func(tx *bolt.Tx) error {
-		if u.body != nil {
-			if err := putInline(tx, d.SHA256, (*u.body)[:u.n]); err != nil {
-				return err
-			}
-			return putRecord(tx, nr, "")
+		if u.body == nil {
+			return putRecord(tx, nr, u.id)
 		}
-		return putRecord(tx, nr, u.id)
+		if err := putRecord(tx, nr, ""); err != nil {
+			return err
+		}
+		return putInline(tx, rec.Seq, d.SHA256, (*u.body)[:u.n])
 	}); err != nil {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
@@ -175,18 +175,22 @@ func (u *Upload) record(meta Meta, d Digests, tokens []*notary.Token) (*Record, 
 
 // stampAll asks the built-in TSA and every external TSA, concurrently.
 // Every token is required: if one TSA fails, the upload fails cleanly.
+// The built-in TSA signs on the caller's goroutine, whose stack has already
+// grown for the request (a fresh goroutine would grow its stack for the
+// signature on every upload); only external TSAs, bounded by StampTimeout,
+// get goroutines of their own.
 func (s *Service) stampAll(ctx context.Context, digest []byte) ([]*notary.Token, error) {
-	stampers := append([]Stamper{s.cfg.TSA}, s.cfg.External...)
-	tokens := make([]*notary.Token, len(stampers))
-	errs := make([]error, len(stampers))
+	tokens := make([]*notary.Token, 1+len(s.cfg.External))
+	errs := make([]error, len(tokens))
 	var wg sync.WaitGroup
-	for i, st := range stampers {
+	for i, st := range s.cfg.External {
 		wg.Go(func() {
 			c, cancel := context.WithTimeout(ctx, s.cfg.StampTimeout)
 			defer cancel()
-			tokens[i], errs[i] = st.Stamp(c, crypto.SHA256, digest)
+			tokens[i+1], errs[i+1] = st.Stamp(c, crypto.SHA256, digest)
 		})
 	}
+	tokens[0], errs[0] = s.cfg.TSA.Stamp(ctx, crypto.SHA256, digest)
 	wg.Wait()
 	err := errors.Join(errs...)
 	if err == nil {

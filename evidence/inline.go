@@ -14,8 +14,12 @@ import (
 )
 
 // Inline blobs. An upload of at most Config.InlineMax bytes keeps its bytes
-// in bbolt's inline bucket, keyed by SHA-256, and they are committed in the
-// same group transaction as the record, its tokens and its created event. It
+// in bbolt's inlseq bucket, under its record's sequence number, and they are
+// committed in the same group transaction as the record, its tokens and its
+// created event. Keyed by sequence, a group commit appends its bodies at the
+// end of the B+tree (keyed by SHA-256, every body landed in a random leaf of
+// several others, which the commit rewrote whole). Identical bytes are still
+// stored once: the sha256 index finds an earlier record's. It
 // has no staged file, no promotion and no pending marker, so a small upload
 // costs no file creation, link, directory or fsync of its own: its share of
 // one group commit is all. A crash before that commit leaves nothing, and
@@ -106,20 +110,36 @@ func newHeadPool(max int64) *sync.Pool {
 }
 
 // errInlineConflict is a broken invariant made visible: different bytes
-// under one SHA-256 key.
+// under one SHA-256.
 var errInlineConflict = errors.New("evidence: different inline bytes under the same SHA-256")
 
-// putInline stores body under its SHA-256 sum, write-once: identical bytes
-// are stored once, and an existing value must be the same bytes.
-func putInline(tx *bolt.Tx, sum [32]byte, body []byte) error {
-	b := tx.Bucket(bInline)
-	if v := b.Get(sum[:]); v != nil {
+// putInline stores the body of record seq, whose SHA-256 is sum, once per
+// content: if an earlier record's bytes with this digest are inline, they
+// must be the same bytes, and they are not stored again. Call it after
+// putRecord, which indexes seq under sum.
+func putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) error {
+	if v := findInline(tx, sum[:]); v != nil {
 		if !bytes.Equal(v, body) {
 			return fmt.Errorf("%w: %x", errInlineConflict, sum)
 		}
 		return nil
 	}
-	return b.Put(append([]byte(nil), sum[:]...), body)
+	return sequential(tx.Bucket(bInlSeq)).Put(u64(seq), body)
+}
+
+// findInline returns the inline bytes whose SHA-256 is sum, or nil: those
+// of the first record with that digest that has them in inlseq, else those
+// stored under the digest itself in the older inline bucket. The value is
+// bbolt's memory, valid only inside tx.
+func findInline(tx *bolt.Tx, sum []byte) []byte {
+	in := tx.Bucket(bInlSeq)
+	c := tx.Bucket(bSHA256).Cursor()
+	for k, _ := c.Seek(sum); len(k) == len(sum)+8 && bytes.HasPrefix(k, sum); k, _ = c.Next() {
+		if v := in.Get(k[len(sum):]); v != nil {
+			return v
+		}
+	}
+	return tx.Bucket(bInline).Get(sum)
 }
 
 // inlineBlob serves inline bytes as a storage.Blob. bytes.Reader's Size is
@@ -140,7 +160,7 @@ func (s *Service) openInline(r *Record) (b storage.Blob, ok bool, err error) {
 	}
 	var val []byte
 	err = s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bInline).Get(sum); v != nil {
+		if v := findInline(tx, sum); v != nil {
 			val = bytes.Clone(v) // bbolt's memory is valid only inside the transaction
 		}
 		return nil

@@ -55,7 +55,10 @@ func files(t *testing.T, dir string) int {
 func inlineCount(t *testing.T, s *Service) int {
 	t.Helper()
 	n := 0
-	s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bInline).Stats().KeyN; return nil })
+	s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bInlSeq).Stats().KeyN + tx.Bucket(bInline).Stats().KeyN
+		return nil
+	})
 	return n
 }
 
@@ -177,15 +180,15 @@ func TestInlineDedupe(t *testing.T) {
 	}
 }
 
-// A record commit that fails after the inline bytes were put rolls both
-// back: no inline blob without a record.
+// A record commit that fails half-way rolls everything back: no inline
+// blob without a record.
 func TestInlineFailedCommitLeavesNothing(t *testing.T) {
 	s, dir := newFolderService(t, 0, 0)
 	data := "doomed exhibit"
 	sum := sha256.Sum256([]byte(data))
 	// The next record gets seq 1, so its digest index key is sum ‖ 1. A
-	// nested bucket under that key makes putRecord's Put fail, after
-	// putInline succeeded in the same transaction.
+	// nested bucket under that key makes putRecord's Put fail, after its
+	// record and tokens were put in the same transaction.
 	trap := append(sum[:], u64(1)...)
 	if err := s.db.Update(func(tx *bolt.Tx) error { _, err := tx.Bucket(bSHA256).CreateBucket(trap); return err }); err != nil {
 		t.Fatal(err)
@@ -216,13 +219,11 @@ func TestAuditInline(t *testing.T) {
 	b, _ := ingest(t, s, "second exhibit")
 	stray := sha256.Sum256([]byte("stray"))
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		in := tx.Bucket(bInline)
-		sa, _ := hex.DecodeString(a.SHA256)
-		sb, _ := hex.DecodeString(b.SHA256)
+		in := tx.Bucket(bInlSeq)
 		return errors.Join(
-			in.Put(sa, []byte("FIRST EXHIBIT")), // same size, other bytes
-			in.Put(sb, []byte("second")),        // truncated
-			in.Put(stray[:], []byte("stray")),   // no record
+			in.Put(u64(a.Seq), []byte("FIRST EXHIBIT")), // same size, other bytes
+			in.Put(u64(b.Seq), []byte("second")),        // truncated
+			in.Put(u64(99), []byte("stray")),            // no record
 		)
 	})
 	if err != nil {
@@ -245,27 +246,73 @@ func TestAuditInline(t *testing.T) {
 	}
 }
 
-// putInline is write-once: the same bytes again are fine, other bytes
-// under the same digest are refused.
+// Inline bytes stored under their digest, as before the inlseq bucket,
+// stay readable, audit clean, and new uploads of the same bytes use them.
+// An orphan there is named by its key.
+func TestInlineLegacyBucket(t *testing.T) {
+	s, _ := newFolderService(t, 0, 0)
+	a, err := ingest(t, s, "an older exhibit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("an older exhibit"))
+	stray := sha256.Sum256([]byte("stray"))
+	err = s.db.Update(func(tx *bolt.Tx) error { // move the bytes to the older layout
+		in := tx.Bucket(bInline)
+		return errors.Join(tx.Bucket(bInlSeq).Delete(u64(a.Seq)),
+			in.Put(sum[:], []byte("an older exhibit")), in.Put(stray[:], []byte("stray")))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest(t, s, "an older exhibit"); err != nil {
+		t.Fatal(err)
+	}
+	if n := inlineCount(t, s); n != 2 {
+		t.Errorf("%d inline blobs, want the older one and the stray", n)
+	}
+	b, err := s.Open(context.Background(), a)
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	if got, _ := io.ReadAll(b); string(got) != "an older exhibit" {
+		t.Errorf("Open read %q", got)
+	}
+	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	wantOrphan := "inline/sha256/" + hex.EncodeToString(stray[:])
+	if err != nil || rep.Records != 2 || rep.Blobs != 2 || len(rep.Orphans) != 1 || rep.Orphans[0] != wantOrphan ||
+		len(rep.Corrupt)+len(rep.SizeMismatch)+len(rep.Missing) != 0 {
+		t.Errorf("Audit = %+v, %v; want only the orphan %s", rep, err, wantOrphan)
+	}
+}
+
+// putInline is write-once per content: the same bytes under a digest an
+// earlier record has are not stored again, other bytes are refused.
 func TestPutInlineWriteOnce(t *testing.T) {
 	s, _ := newFolderService(t, 0, 0)
+	a, err := ingest(t, s, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
 	sum := sha256.Sum256([]byte("x"))
 	tests := []struct {
 		name string
 		body string
 		want error
 	}{
-		{"first", "x", nil},
 		{"same bytes", "x", nil},
 		{"other bytes", "y", errInlineConflict},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.commits.commit(func(tx *bolt.Tx) error { return putInline(tx, sum, []byte(tt.body)) })
+			err := s.commits.commit(func(tx *bolt.Tx) error { return putInline(tx, a.Seq+1, sum, []byte(tt.body)) })
 			if !errors.Is(err, tt.want) {
 				t.Errorf("putInline(%q) = %v, want %v", tt.body, err, tt.want)
 			}
 		})
+	}
+	if n := inlineCount(t, s); n != 1 {
+		t.Errorf("%d inline blobs, want 1", n)
 	}
 	b, ok, err := s.openInline(&Record{SHA256: hex.EncodeToString(sum[:]), Size: 1})
 	if err != nil || !ok {

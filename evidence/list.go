@@ -26,7 +26,7 @@ var (
 // for each organization the matter is shared with, as the matter's other
 // items did when it was shared.
 func indexRecord(tx *bolt.Tx, r *Record, now string) error {
-	if err := tx.Bucket(bByOrg).Put(append([]byte(OwnerOrg(r)), u64(r.Seq)...), nil); err != nil {
+	if err := sequential(tx.Bucket(bByOrg)).Put(append([]byte(OwnerOrg(r)), u64(r.Seq)...), nil); err != nil {
 		return err
 	}
 	if r.Matter == "" {

@@ -44,9 +44,7 @@ func newValidator() *validator.Validate {
 		return printable(fl.Field().String())
 	}))
 	must(v.RegisterValidation("mediatype", func(fl validator.FieldLevel) bool {
-		mt, _, err := mime.ParseMediaType(fl.Field().String())
-		typ, sub, ok := strings.Cut(mt, "/")
-		return err == nil && ok && typ != "" && sub != ""
+		return validMediaType(fl.Field().String())
 	}))
 	must(v.RegisterValidation("date", func(fl validator.FieldLevel) bool {
 		_, err := time.Parse(time.DateOnly, fl.Field().String())
@@ -63,6 +61,12 @@ func must(err error) {
 	if err != nil {
 		panic(err)
 	}
+}
+
+func validMediaType(s string) bool {
+	mt, _, err := mime.ParseMediaType(s)
+	typ, sub, ok := strings.Cut(mt, "/")
+	return err == nil && ok && typ != "" && sub != ""
 }
 
 func printable(s string) bool {
@@ -96,6 +100,13 @@ func ParseMeta(b []byte) (Meta, error) {
 
 // Validate checks m's fields; now bounds captured_at.
 func (m *Meta) Validate(now time.Time) error {
+	// Most uploads carry no metadata but the Content-Type's media type.
+	// Checking that one field here spares them the reflection-based
+	// validator (1.5% of the server's CPU under small-ingest load); a media
+	// type that fails goes through the validator for its error message.
+	if *m == (Meta{MediaType: m.MediaType}) && (m.MediaType == "" || len(m.MediaType) <= 255 && validMediaType(m.MediaType)) {
+		return nil
+	}
 	var fields []FieldError
 	if err := validateStruct(m); err != nil {
 		var me *MetadataError

@@ -63,3 +63,17 @@ func FuzzParseMeta(f *testing.F) {
 		}
 	})
 }
+
+// Validate's shortcut for a Meta holding only a media type agrees with the
+// validator it skips.
+func TestValidateMediaTypeOnly(t *testing.T) {
+	for _, mt := range []string{"", "application/octet-stream", "application/pdf; charset=x", "text/plain;", "nope", "not a type",
+		"/x", "x/", "a/b/c", "image/png\x00", strings.Repeat("a", 200) + "/" + strings.Repeat("b", 54), strings.Repeat("a", 200) + "/" + strings.Repeat("b", 55),
+		"证据/类型", strings.Repeat("é", 120) + "/x"} {
+		m := Meta{MediaType: mt}
+		got, want := m.Validate(time.Now()), validateStruct(&m)
+		if (got == nil) != (want == nil) {
+			t.Errorf("Meta{MediaType: %q}.Validate() = %v, validator says %v", mt, got, want)
+		}
+	}
+}

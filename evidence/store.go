@@ -26,11 +26,25 @@ var (
 	bLeaves  = []byte("leaves")  // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
 	bPending = []byte("pending") // seq(8) → staged blob name: committed, not yet promoted
 	bEvLeaf  = []byte("evleaf")  // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
-	bInline  = []byte("inline")  // sha256(32) → the blob's bytes, write-once; blobs up to Config.InlineMax
+	bInlSeq  = []byte("inlseq")  // seq(8) → the blob's bytes; blobs up to Config.InlineMax, once per content
+	bInline  = []byte("inline")  // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
 	bRecSum  = []byte("recsum")  // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInline, bRecSum}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum}
+
+// sequential returns b, a bucket whose keys are written in increasing
+// order (a sequence number leads them), set to fill its pages. bbolt splits
+// a node at FillPercent of a page (default 0.5) so that keys inserted in
+// the middle later find room. Keys appended at the end never do, and at 0.5
+// each group commit would leave half-empty pages behind and write about
+// twice the pages it needs. A key that does land in a full page (an access
+// event of an older record, a record rewritten as anchored) only splits it.
+// FillPercent is not stored: every transaction that writes sets it.
+func sequential(b *bolt.Bucket) *bolt.Bucket {
+	b.FillPercent = 1.0
+	return b
+}
 
 // initBuckets creates every bucket of the lists that does not exist yet.
 func initBuckets(db *bolt.DB, lists ...[][]byte) error {
@@ -63,10 +77,10 @@ func sumRecords(tx *bolt.Tx) error {
 // putRecordBytes stores a record's JSON under seq, with its checksum.
 func putRecordBytes(tx *bolt.Tx, seq uint64, val []byte) error {
 	sum := sha256Sum(val)
-	if err := tx.Bucket(bRecords).Put(u64(seq), val); err != nil {
+	if err := sequential(tx.Bucket(bRecords)).Put(u64(seq), val); err != nil {
 		return err
 	}
-	return tx.Bucket(bRecSum).Put(u64(seq), sum[:])
+	return sequential(tx.Bucket(bRecSum)).Put(u64(seq), sum[:])
 }
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
@@ -135,7 +149,7 @@ func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRec
 // transaction.
 func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 	r := nr.rec
-	recs := tx.Bucket(bRecords)
+	recs := sequential(tx.Bucket(bRecords))
 	seq, err := recs.NextSequence()
 	if err != nil {
 		return err
@@ -157,7 +171,7 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 		}
 	}
 	for i, rep := range nr.replies {
-		if err := tx.Bucket(bTokens).Put(tokenKey(seq, i), rep); err != nil {
+		if err := sequential(tx.Bucket(bTokens)).Put(tokenKey(seq, i), rep); err != nil {
 			return err
 		}
 	}
@@ -177,7 +191,7 @@ func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
 // bytes of e as the first event of its chain (Seq 0, no Prev): they are
 // stored as they are if e turns out to be the first.
 func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte) error {
-	evs := tx.Bucket(bEvents)
+	evs := sequential(tx.Bucket(bEvents))
 	e.Seq, e.Prev = 0, ""
 	c := evs.Cursor()
 	prefix := u64(seq)
@@ -202,15 +216,7 @@ func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte)
 	if err := evs.Put(key, b); err != nil {
 		return err
 	}
-	leaves := tx.Bucket(bLeaves)
-	idx, err := leaves.NextSequence()
-	if err != nil {
-		return err
-	}
-	if err := leaves.Put(u64(idx-1), key); err != nil { // leaf indexes start at 0
-		return err
-	}
-	return tx.Bucket(bEvLeaf).Put(key, u64(idx-1))
+	return queueLeaf(tx, key)
 }
 
 func getSeq(tx *bolt.Tx, id string) (uint64, bool) {

@@ -81,7 +81,7 @@ func tlv(tag byte, contents ...[]byte) []byte {
 	for _, c := range contents {
 		n += len(c)
 	}
-	out := make([]byte, 0, 1+lengthSize(n)+n)
+	out := make([]byte, 0, tlvSize(n))
 	return appendTLV(out, tag, n, contents...)
 }
 
@@ -102,6 +102,10 @@ func appendTLV(dst []byte, tag byte, n int, contents ...[]byte) []byte {
 	}
 	return dst
 }
+
+// tlvSize is the size of the DER encoding of an element with n bytes of
+// contents.
+func tlvSize(n int) int { return 1 + lengthSize(n) + n }
 
 func lengthSize(n int) int {
 	switch {

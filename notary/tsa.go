@@ -345,19 +345,15 @@ func (t *TSA) issue(imprint, nonce []byte, withCerts bool) (*Token, error) {
 	// §2.4.2 requires it unique, and allows up to 160 bits.
 	serial[0] = serial[0]&0x7f | 0x40
 	tstInfo := t.tstInfo(imprint, serial[:], genTime, nonce)
-	signedData, err := t.signedData(tstInfo, withCerts)
+	signerInfo, err := t.signerInfo(tstInfo)
 	if err != nil {
 		return nil, err
 	}
-	// RFC 3161 §2.4.2 TimeStampResp ::= SEQUENCE { status PKIStatusInfo,
-	//   timeStampToken TimeStampToken OPTIONAL }, and RFC 5652 §3
-	//   ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content }.
-	token := tlv(tagSequence, derSignedDataOID, tlv(tagContext0, signedData))
 	return &Token{
 		TSA:    t.name,
 		Time:   genTime,
 		Serial: new(big.Int).SetBytes(serial[:]).String(),
-		Reply:  tlv(tagSequence, derStatusGranted, token),
+		Reply:  t.reply(tstInfo, signerInfo, withCerts),
 	}, nil
 }
 
@@ -385,21 +381,44 @@ func generalizedTime(t time.Time) []byte {
 	return tlv(tagGenTime, b)
 }
 
-// signedData encodes RFC 5652 §5.1 SignedData for one signer over tstInfo.
-func (t *TSA) signedData(tstInfo []byte, withCerts bool) ([]byte, error) {
-	signerInfo, err := t.signerInfo(tstInfo)
-	if err != nil {
-		return nil, err
-	}
-	// EncapsulatedContentInfo ::= SEQUENCE { eContentType id-ct-TSTInfo,
-	//   eContent [0] EXPLICIT OCTET STRING }
-	encap := tlv(tagSequence, derTSTInfoOID, tlv(tagContext0, tlv(tagOctetString, tstInfo)))
+// reply encodes the granted TimeStampResp around tstInfo and signerInfo:
+//
+//	TimeStampResp ::= SEQUENCE { status PKIStatusInfo,
+//	   timeStampToken TimeStampToken OPTIONAL }                 -- RFC 3161 §2.4.2
+//	ContentInfo ::= SEQUENCE { contentType id-signedData,
+//	   content [0] EXPLICIT SignedData }                        -- RFC 5652 §3
+//	SignedData ::= SEQUENCE { version CMSVersion (3: eContentType is not
+//	   id-data), digestAlgorithms SET OF, encapContentInfo,
+//	   certificates [0] IMPLICIT CertificateSet OPTIONAL,
+//	   signerInfos SET OF SignerInfo }                           -- RFC 5652 §5.1
+//	EncapsulatedContentInfo ::= SEQUENCE { eContentType id-ct-TSTInfo,
+//	   eContent [0] EXPLICIT OCTET STRING }
+//
+// The lengths are computed inside out first, so that the ~2 KB reply is
+// written once into one buffer instead of being copied at every level.
+func (t *TSA) reply(tstInfo, signerInfo []byte, withCerts bool) []byte {
 	var certSet []byte
 	if withCerts {
 		certSet = t.certs
 	}
-	// version 3: eContentType is not id-data (RFC 5652 §5.1).
-	return tlv(tagSequence, derVersion3, tlv(tagSet, t.digestAlg), encap, certSet, tlv(tagSet, signerInfo)), nil
+	eContent := tlvSize(len(tstInfo))
+	encap := len(derTSTInfoOID) + tlvSize(eContent)
+	signedData := len(derVersion3) + tlvSize(len(t.digestAlg)) + tlvSize(encap) + len(certSet) + tlvSize(len(signerInfo))
+	contentInfo := len(derSignedDataOID) + tlvSize(tlvSize(signedData))
+	resp := len(derStatusGranted) + tlvSize(contentInfo)
+	// Each appendTLV writes a header with the element's whole length and
+	// then only its first parts; the rest follow in order.
+	b := make([]byte, 0, tlvSize(resp))
+	b = appendTLV(b, tagSequence, resp, derStatusGranted)
+	b = appendTLV(b, tagSequence, contentInfo, derSignedDataOID)
+	b = appendTLV(b, tagContext0, tlvSize(signedData))
+	b = appendTLV(b, tagSequence, signedData, derVersion3)
+	b = appendTLV(b, tagSet, len(t.digestAlg), t.digestAlg)
+	b = appendTLV(b, tagSequence, encap, derTSTInfoOID)
+	b = appendTLV(b, tagContext0, eContent)
+	b = appendTLV(b, tagOctetString, len(tstInfo), tstInfo)
+	b = append(b, certSet...)
+	return appendTLV(b, tagSet, len(signerInfo), signerInfo)
 }
 
 // signerInfo encodes and signs RFC 5652 §5.3 SignerInfo. The signed

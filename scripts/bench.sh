@@ -91,6 +91,9 @@ END {
         sprintf("net/http read+201: %.0f/s, p50 %.1f ms", m[k "baseline-req/s"], m[k "baseline-p50-ms"]),
         sprintf("%.3fx", m[k "x-baseline"]), ">= 5000/s",
         verdict(m[k "evidence/s"] >= 5000), sprintf("%.2f", m[k "load1"]))
+    row("Small ingest: CPU per upload",
+        sprintf("server %.0f us, load generator %.0f us", m[k "server-cpu-µs/op"], m[k "client-cpu-µs/op"]),
+        "-", "-", "-", "-", sprintf("%.2f", m[k "load1"]))
   }
   if ("TSA" in seen && m["TSA,sigstore-tokens/s"] > 0) {
     k = "TSA,"
