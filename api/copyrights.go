@@ -33,10 +33,20 @@ type Copyrights interface {
 	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
 }
 
-// maxImageBytes bounds the bytes of one file kept in memory to compute its
-// perceptual hash; a larger image is registered without one (and found
-// only by its SHA-256).
-const maxImageBytes = 32 << 20
+// Perceptual hashing holds an image's bytes in memory and decodes them,
+// so both are bounded. A registration keeps the bytes of one file at a
+// time, at most maxImageBytes, and hashes it as soon as its part is read;
+// a search keeps at most maxSearchImageBytes. Decoding, bounded per image
+// by imagehash.MaxDecodedBytes (64 MiB), runs at most maxDecodes at a
+// time on the node; a request waits up to decodeWait for its turn, then
+// gets 503 busy. A larger file, or an image too large to decode, is
+// registered or searched by its SHA-256 only.
+const (
+	maxImageBytes       = 16 << 20
+	maxSearchImageBytes = 8 << 20
+	maxDecodes          = 2
+	decodeWait          = 5 * time.Second
+)
 
 func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareFunc) {
 	e.POST("/api/v1/copyrights", s.createCopyright, auth, file, s.limits.perKeyUpload, s.idem.forUpload)
@@ -80,7 +90,7 @@ func copyrightErr(err error) error {
 type upload struct {
 	up        *evidence.Upload
 	name, typ string
-	image     imageTee
+	phash     *imagehash.Hash
 }
 
 // createCopyright handles POST /api/v1/copyrights: a "metadata" part (the
@@ -130,7 +140,7 @@ func (s *Server) createCopyright(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		items[i] = evidence.RegisterItem{ID: rec.ID, PHash: u.image.hash()}
+		items[i] = evidence.RegisterItem{ID: rec.ID, PHash: u.phash}
 	}
 	cr, err := reg.RegisterCopyright(ctx, p.Org.ID, p.Actor(), work, items)
 	if err != nil {
@@ -201,18 +211,23 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 }
 
 // readFilePart stages one file part, computing its digests and, for an
-// image, keeping its bytes for the perceptual hash.
+// image, its perceptual hash; the image's bytes are dropped once hashed.
 func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, error) {
-	up, err := s.ev.NewUpload(c.Request().Context(), principal(c).Actor())
+	ctx := c.Request().Context()
+	up, err := s.ev.NewUpload(ctx, principal(c).Actor())
 	if err != nil {
 		return nil, err
 	}
-	u := &upload{up: up, name: part.FileName(), image: imageTee{max: maxImageBytes}}
+	u := &upload{up: up, name: part.FileName()}
 	if mt, _, err := mime.ParseMediaType(part.Header.Get("Content-Type")); err == nil {
 		u.typ = mt
 	}
-	if _, err := idemBody(c, up).ReadFrom(io.TeeReader(part, &u.image)); err != nil {
+	img := imageTee{max: maxImageBytes}
+	if _, err := idemBody(c, up).ReadFrom(io.TeeReader(part, &img)); err != nil {
 		return u, multipartErr(err)
+	}
+	if u.phash, _, err = s.decodes.phash(ctx, &img); err != nil {
+		return u, err
 	}
 	return u, nil
 }
@@ -234,6 +249,7 @@ type imageTee struct {
 	buf []byte
 	max int
 	off bool
+	big bool // dropped for its size, not its type
 }
 
 func (t *imageTee) Write(p []byte) (int, error) {
@@ -242,23 +258,20 @@ func (t *imageTee) Write(p []byte) (int, error) {
 	}
 	t.buf = append(t.buf, p...)
 	if len(t.buf) > t.max || len(t.buf) >= 512 && !isImage(t.buf) {
-		t.off, t.buf = true, nil
+		t.off, t.big, t.buf = true, len(t.buf) > t.max && isImage(t.buf), nil
 	}
 	return len(p), nil
 }
 
-// hash is the perceptual hash of the image written, or nil if it was not
-// a decodable image within the limits.
-func (t *imageTee) hash() *imagehash.Hash {
-	if t.off || !isImage(t.buf) {
+// take returns the image written and forgets it: nil if it was not an
+// image within max bytes.
+func (t *imageTee) take() []byte {
+	b := t.buf
+	t.buf, t.off = nil, true
+	if !isImage(b) {
 		return nil
 	}
-	h, err := imagehash.Sum(t.buf)
-	t.buf = nil
-	if err != nil {
-		return nil
-	}
-	return &h
+	return b
 }
 
 func isImage(b []byte) bool {
@@ -267,6 +280,63 @@ func isImage(b []byte) bool {
 		return true
 	}
 	return false
+}
+
+// Why an image has no perceptual hash (CopyrightSearch.PHashSkipped).
+const (
+	phashTooLarge = "too-large" // over the size or decoding limits
+)
+
+// decodeGate lets at most cap(slots) images be decoded at once, node-wide:
+// decoding takes up to imagehash.MaxDecodedBytes of memory and a second of
+// CPU, and search is open to every read key.
+type decodeGate struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+func newDecodeGate(n int, wait time.Duration) *decodeGate {
+	return &decodeGate{slots: make(chan struct{}, n), wait: wait}
+}
+
+// errBusy answers a request that waited too long for a decoding slot.
+func errBusy() *Problem {
+	p := problem(http.StatusServiceUnavailable, "busy", "Server busy",
+		"Too many images are being decoded at once; nothing was recorded. Retry shortly.")
+	p.retryAfter = 2
+	return p
+}
+
+// phash returns the perceptual hash of the image t kept, decoded once a
+// slot is free, and drops the bytes. Without a hash, skipped says why, or
+// is "" when the file is not a PNG, JPEG or GIF image.
+func (g *decodeGate) phash(ctx context.Context, t *imageTee) (h *imagehash.Hash, skipped string, err error) {
+	big := t.big
+	b := t.take()
+	if b == nil {
+		if big {
+			return nil, phashTooLarge, nil
+		}
+		return nil, "", nil
+	}
+	timer := time.NewTimer(g.wait)
+	defer timer.Stop()
+	select {
+	case g.slots <- struct{}{}:
+	case <-timer.C:
+		return nil, "", errBusy()
+	case <-ctx.Done():
+		return nil, "", ctx.Err()
+	}
+	sum, err := imagehash.Sum(b)
+	<-g.slots
+	switch {
+	case errors.Is(err, imagehash.ErrTooLarge):
+		return nil, phashTooLarge, nil
+	case err != nil:
+		return nil, "", nil // not decodable: no perceptual hash
+	}
+	return &sum, "", nil
 }
 
 func (s *Server) listCopyrights(c echo.Context) error {
@@ -380,10 +450,14 @@ type CopyrightMatch struct {
 // that hold the file, earliest anchored first; unanchored ones last, as
 // their order is not settled yet.
 type CopyrightSearch struct {
-	SHA256    string           `json:"sha256,omitempty"`
-	PHash     string           `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
-	Threshold int              `json:"threshold"`       // the largest distance reported as similar
-	Matches   []CopyrightMatch `json:"matches"`
+	SHA256 string `json:"sha256,omitempty"`
+	PHash  string `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
+	// PHashSkipped says why an image has no perceptual hash, so that only
+	// exact matches were searched: "too-large" (over the size or decoding
+	// limits).
+	PHashSkipped string           `json:"phash_skipped,omitempty"`
+	Threshold    int              `json:"threshold"` // the largest distance reported as similar
+	Matches      []CopyrightMatch `json:"matches"`
 }
 
 func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
@@ -391,7 +465,7 @@ func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
 	if !isHex64(sum) {
 		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
 	}
-	return s.searchCopyrights(c, sum, nil)
+	return s.searchCopyrights(c, sum, nil, "")
 }
 
 // searchCopyrightsByFile hashes the multipart "file" part (SHA-256 and,
@@ -408,7 +482,7 @@ func (s *Server) searchCopyrightsByFile(c echo.Context) error {
 		return errBadRequest("bad-multipart", "The body must be multipart/form-data with one part named \"file\".")
 	}
 	h := sha256.New()
-	img := imageTee{max: maxImageBytes}
+	img := imageTee{max: maxSearchImageBytes}
 	n, err := io.Copy(io.MultiWriter(h, &img), part)
 	if err != nil {
 		return multipartErr(err)
@@ -416,10 +490,14 @@ func (s *Server) searchCopyrightsByFile(c echo.Context) error {
 	if n == 0 {
 		return evidence.ErrEmpty
 	}
-	return s.searchCopyrights(c, hex.EncodeToString(h.Sum(nil)), img.hash())
+	ph, skipped, err := s.decodes.phash(req.Context(), &img)
+	if err != nil {
+		return err
+	}
+	return s.searchCopyrights(c, hex.EncodeToString(h.Sum(nil)), ph, skipped)
 }
 
-func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash) error {
+func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash, skipped string) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
@@ -428,7 +506,7 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 	if err != nil {
 		return err
 	}
-	out := CopyrightSearch{SHA256: sum, Threshold: imagehash.Threshold, Matches: make([]CopyrightMatch, len(ms))}
+	out := CopyrightSearch{SHA256: sum, PHashSkipped: skipped, Threshold: imagehash.Threshold, Matches: make([]CopyrightMatch, len(ms))}
 	if ph != nil {
 		out.PHash = ph.String()
 	}

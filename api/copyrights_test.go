@@ -1,0 +1,98 @@
+package api
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"hash/crc32"
+	"image"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/internal/testimage"
+)
+
+// fileForm is a multipart body of "file" parts, each given as a file name,
+// a media type and its bytes, after an optional "metadata" part.
+func fileForm(t *testing.T, work string, files ...formFile) (*bytes.Buffer, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	if work != "" {
+		mw.WriteField("metadata", work)
+	}
+	for _, f := range files {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="file"; filename="`+f.name+`"`)
+		h.Set("Content-Type", f.typ)
+		pw, err := mw.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw.Write(f.data)
+	}
+	mw.Close()
+	return &b, mw.FormDataContentType()
+}
+
+type formFile struct {
+	name, typ string
+	data      []byte
+}
+
+const testWork = `{"title":"Lake at dawn","type":"image","authors":["Li Ming"],"owner":"Li Ming","created":"2025-06-01"}`
+
+// bigPNG is a tiny PNG whose header declares 8000×5000 16-bit RGBA
+// pixels: 320 MB to decode.
+func bigPNG(t *testing.T) []byte {
+	t.Helper()
+	b := testimage.PNG(image.NewRGBA64(image.Rect(0, 0, 1, 1)))
+	binary.BigEndian.PutUint32(b[16:], 8000)
+	binary.BigEndian.PutUint32(b[20:], 5000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+func (w *uploadWorld) search(t *testing.T, data []byte) (*CopyrightSearch, int, http.Header) {
+	t.Helper()
+	body, ct := fileForm(t, "", formFile{"x.png", "image/png", data})
+	r := w.post(t, "/api/v1/copyrights/search", body, ct)
+	var out CopyrightSearch
+	if r.Code == http.StatusOK {
+		if err := json.Unmarshal(r.Body.Bytes(), &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &out, r.Code, r.Header()
+}
+
+// TestSearchImageLimits: an image over the decoding limit is searched by
+// its SHA-256 only, and says so; when every decoding slot stays taken, a
+// search waits decodeWait and gets 503 busy with Retry-After, and a
+// registration likewise, leaving no evidence item behind.
+func TestSearchImageLimits(t *testing.T) {
+	w := newUploadWorld(t)
+	res, code, _ := w.search(t, bigPNG(t))
+	if code != http.StatusOK || res.PHash != "" || res.PHashSkipped != phashTooLarge {
+		t.Errorf("search(8000×5000 16-bit PNG) = %d %+v, want 200 with phash_skipped %q", code, res, phashTooLarge)
+	}
+	photo := testimage.PNG(testimage.Scene(1, 64, 48))
+	if res, code, _ = w.search(t, photo); code != http.StatusOK || res.PHash == "" || res.PHashSkipped != "" {
+		t.Errorf("search(photo) = %d %+v, want a perceptual hash", code, res)
+	}
+
+	w.s.decodes = newDecodeGate(1, 20*time.Millisecond)
+	w.s.decodes.slots <- struct{}{} // a decode that does not end
+	_, code, hdr := w.search(t, photo)
+	if code != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" {
+		t.Errorf("search while decoding is busy = %d (Retry-After %q), want 503 with Retry-After", code, hdr.Get("Retry-After"))
+	}
+	body, ct := fileForm(t, testWork, formFile{"a.png", "image/png", photo})
+	wantProblem(t, w.post(t, "/api/v1/copyrights", body, ct), http.StatusServiceUnavailable, "busy")
+	if n := w.records(t); n != 0 {
+		t.Errorf("%d evidence items after a refused registration, want 0", n)
+	}
+}
