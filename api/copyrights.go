@@ -90,18 +90,20 @@ func copyrightErr(err error) error {
 type upload struct {
 	up        *evidence.Upload
 	name, typ string
+	size      int64
 	phash     *imagehash.Hash
 }
 
 // createCopyright handles POST /api/v1/copyrights: a "metadata" part (the
 // work, JSON) and 1 to evidence.MaxCopyrightItems "file" parts, in any
 // order, the files together within the node's upload limit. Every part
-// is read and the metadata validated before anything is committed; then
+// is read, staged and hashed, and the work's and every file's metadata
+// validated (and empty files refused) before anything is committed; then
 // each file becomes an evidence item of the caller's organization and the
 // registration is committed. The answer is 201 only once all of it is
-// durable. A failure while committing the files (a TSA outage) can leave
-// the files committed before it as ordinary evidence items of the
-// organization, registered nowhere; the client sees the error and may
+// durable. A failure while committing the files (a TSA or storage outage)
+// can leave the files committed before it as ordinary evidence items of
+// the organization, registered nowhere; the client sees the error and may
 // register again. With an Idempotency-Key, the same registration again
 // (the same work, and the same files in the same order) is answered as
 // before once all its parts are read, and its files are discarded.
@@ -126,9 +128,9 @@ func (s *Server) createCopyright(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	metas := make([]evidence.Meta, len(ups))
-	for i, u := range ups {
-		metas[i] = evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ}
+	metas, err := fileMetas(work, ups, time.Now())
+	if err != nil {
+		return err
 	}
 	if replayed, err := idemMatchRegistration(c, work, metas, reg); replayed || err != nil {
 		return err // the deferred Aborts discard a retry's files
@@ -149,6 +151,34 @@ func (s *Server) createCopyright(c echo.Context) error {
 	idemRegistered(c, cr.ID)
 	c.Response().Header().Set("Location", "/api/v1/copyrights/"+cr.ID)
 	return c.JSON(http.StatusCreated, cr)
+}
+
+// fileMetas builds and checks the metadata of every file before any is
+// committed, so that a bad or empty file refuses the whole registration
+// and leaves nothing behind. Field errors name the file by its index
+// among the file parts: file[0].file_name.
+func fileMetas(work evidence.Work, ups []*upload, now time.Time) ([]evidence.Meta, error) {
+	metas := make([]evidence.Meta, len(ups))
+	var fields []evidence.FieldError
+	for i, u := range ups {
+		if u.size == 0 {
+			return nil, fmt.Errorf("file %d: %w", i, evidence.ErrEmpty)
+		}
+		metas[i] = evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ}
+		var me *evidence.MetadataError
+		if err := metas[i].Validate(now); errors.As(err, &me) {
+			for _, f := range me.Fields {
+				f.Field = fmt.Sprintf("file[%d].%s", i, f.Field)
+				fields = append(fields, f)
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if len(fields) > 0 {
+		return nil, &evidence.MetadataError{Fields: fields}
+	}
+	return metas, nil
 }
 
 func multipartBoundary(req *http.Request) (string, error) {
@@ -223,7 +253,7 @@ func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, er
 		u.typ = mt
 	}
 	img := imageTee{max: maxImageBytes}
-	if _, err := idemBody(c, up).ReadFrom(io.TeeReader(part, &img)); err != nil {
+	if u.size, err = idemBody(c, up).ReadFrom(io.TeeReader(part, &img)); err != nil {
 		return u, multipartErr(err)
 	}
 	if u.phash, _, err = s.decodes.phash(ctx, &img); err != nil {

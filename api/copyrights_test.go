@@ -96,3 +96,28 @@ func TestSearchImageLimits(t *testing.T) {
 		t.Errorf("%d evidence items after a refused registration, want 0", n)
 	}
 }
+
+// TestRegistrationRefusedLeavesNothing: a registration refused for a bad
+// later file (empty, or with invalid metadata) commits none of its files,
+// not even the good ones read before it.
+func TestRegistrationRefusedLeavesNothing(t *testing.T) {
+	w := newUploadWorld(t)
+	good := formFile{"chapter1.txt", "text/plain", []byte("First chapter.\n")}
+	for _, tc := range []struct {
+		name   string
+		second formFile
+		status int
+		slug   string
+	}{
+		{"empty second file", formFile{"chapter2.txt", "text/plain", nil}, http.StatusBadRequest, "empty-upload"},
+		{"second file name ..", formFile{"..", "text/plain", []byte("Second chapter.\n")}, http.StatusUnprocessableEntity, "invalid-metadata"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, ct := fileForm(t, testWork, good, tc.second)
+			wantProblem(t, w.post(t, "/api/v1/copyrights", body, ct), tc.status, tc.slug)
+			if n := w.records(t); n != 0 {
+				t.Errorf("%d evidence items after a refused registration, want 0", n)
+			}
+		})
+	}
+}
