@@ -309,9 +309,10 @@ func (s *Service) Copyrights(ctx context.Context, org string) ([]*Copyright, err
 
 // TransferCopyright moves a registration from its owner organization org
 // to the organization to, which from then on sees the registration's items
-// as its own (see visible) and lists them. Every item gets a
-// copyright.transferred event naming the new owner, in the same
-// transaction.
+// as its own (see visible), lists them and alone may share them (see
+// sharer). The shares of the items that org made end, each with an
+// "unshared" event, and every item gets a copyright.transferred event
+// naming the new owner, all in the same transaction.
 func (s *Service) TransferCopyright(ctx context.Context, id, org, actor, to string) (*Copyright, error) {
 	if to == org {
 		return nil, fmt.Errorf("%w: the registration already belongs to %s", ErrBadRegistration, to)
@@ -331,6 +332,9 @@ func (s *Service) TransferCopyright(ctx context.Context, id, org, actor, to stri
 		for _, item := range c.Items {
 			if seq, ok := getSeq(tx, item); ok {
 				if err := tx.Bucket(bByOrg).Put(append([]byte(to), u64(seq)...), nil); err != nil {
+					return "", "", err
+				}
+				if err := s.endShares(tx, seq, item, org, actor); err != nil {
 					return "", "", err
 				}
 			}

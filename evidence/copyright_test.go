@@ -129,13 +129,7 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := func(org string) bool {
-		ok, err := s.Visible(ctx, a1, org)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
+	seen := seer(t, s, a1)
 	if seen(orgB) {
 		t.Fatal("B sees A's file before any transfer")
 	}
@@ -164,11 +158,7 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 	if _, err := s.TransferCopyright(ctx, c.ID, orgB, orgB+":key", orgC); !errors.Is(err, ErrRevoked) {
 		t.Errorf("transfer of a revoked registration = %v, want ErrRevoked", err)
 	}
-	evs, _ := s.Custody(ctx, a1.ID)
-	var types []string
-	for _, e := range evs {
-		types = append(types, e.Type)
-	}
+	evs, types := custodyTypes(t, s, a1.ID)
 	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightTransferred, custody.EventListed, EventCopyrightRevoked}
 	if strings.Join(types, " ") != strings.Join(want, " ") {
 		t.Errorf("custody types = %v, want %v", types, want)
@@ -275,4 +265,72 @@ func TestCopyrightDocumentWriteOnce(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestShareFollowsCopyrightOwner: once a registration is transferred, its
+// new owner may share its files and the former owner may not; the former
+// owner's shares of them end with the transfer, with an unshared event.
+func TestShareFollowsCopyrightOwner(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a1 := fileAs(t, s, orgA, "photograph")
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: a1.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := seer(t, s, a1)
+	old, _, err := s.ShareTarget(ctx, orgA, orgA+":key", ShareEvidence, a1.ID, orgC, nil)
+	if err != nil || !seen(orgC) {
+		t.Fatalf("A shares its file with C = %v; C sees it %v", err, seen(orgC))
+	}
+	if _, err := s.TransferCopyright(ctx, c.ID, orgA, orgA+":key", orgB); err != nil {
+		t.Fatal(err)
+	}
+	if seen(orgC) {
+		t.Error("C still sees the file through A's share after the transfer")
+	}
+	if made, _ := s.Shares(ctx, orgA, true); len(made) != 1 || made[0].ID != old.ID || made[0].RevokedAt == nil {
+		t.Errorf("A's shares after the transfer = %+v, want %s revoked", made, old.ID)
+	}
+	if _, _, err := s.ShareTarget(ctx, orgA, orgA+":key", ShareEvidence, a1.ID, orgC, nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the former owner sharing = %v, want ErrNotFound", err)
+	}
+	sh, created, err := s.ShareTarget(ctx, orgB, orgB+":key", ShareEvidence, a1.ID, orgC, nil)
+	if err != nil || !created || !seen(orgC) {
+		t.Fatalf("the new owner sharing = %v, %v; C sees it %v", created, err, seen(orgC))
+	}
+	if _, err := s.RevokeShare(ctx, orgB, orgB+":key", sh.ID); err != nil || seen(orgC) {
+		t.Errorf("the new owner revoking its share = %v; C sees it %v", err, seen(orgC))
+	}
+	_, types := custodyTypes(t, s, a1.ID)
+	want := []string{custody.EventCreated, EventCopyrightRegistered, custody.EventShared, custody.EventUnshared, EventCopyrightTransferred, custody.EventShared, custody.EventUnshared}
+	if strings.Join(types, " ") != strings.Join(want, " ") {
+		t.Errorf("custody types = %v, want %v", types, want)
+	}
+}
+
+// seer reports whether an organization may see r.
+func seer(t *testing.T, s *Service, r *Record) func(org string) bool {
+	return func(org string) bool {
+		t.Helper()
+		ok, err := s.Visible(context.Background(), r, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+}
+
+// custodyTypes returns an item's custody events and their types.
+func custodyTypes(t *testing.T, s *Service, id string) ([]*custody.Event, []string) {
+	t.Helper()
+	evs, err := s.Custody(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, e.Type)
+	}
+	return evs, types
 }
