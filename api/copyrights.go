@@ -29,8 +29,9 @@ type Copyrights interface {
 	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, error)
 	TransferCopyright(ctx context.Context, id, org, actor, to string) (*evidence.Copyright, error)
 	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
-	SaveCopyrightDocument(ctx context.Context, id string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
+	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
 	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
+	CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error)
 }
 
 // Perceptual hashing holds an image's bytes in memory and decodes them,
@@ -559,46 +560,54 @@ func isHex64(s string) bool {
 }
 
 // copyrightPDF serves the registration certificate to the registrant and
-// the current owner organization: the same bytes every time. The first
-// request issues it, once the registration is anchored (waiting up to
-// anchorWait), and stores it.
+// the current owner organization: the same bytes every time, each serving
+// recorded first as a "viewed" event on every file. The first request
+// issues it, once the registration and its files are anchored (waiting up
+// to anchorWait in all), and stores it with a "copyright.certified" event
+// on every file.
 func (s *Server) copyrightPDF(c echo.Context, reg Copyrights, cr *evidence.Copyright) error {
-	org := principal(c).Org.ID
-	if cr.OwnerOrg != org && cr.RegistrantOrg != org {
+	p := principal(c)
+	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
 		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
 	}
 	ctx := c.Request().Context()
-	_, pdf, err := reg.CopyrightDocument(ctx, cr.ID)
+	pdf, err := reg.CopyrightPDF(ctx, cr.ID, p.Actor())
 	if errors.Is(err, evidence.ErrNotFound) {
-		pdf, err = s.issueCopyright(ctx, reg, cr)
+		if err = s.issueCopyright(ctx, reg, cr, p.Actor()); err == nil {
+			pdf, err = reg.CopyrightPDF(ctx, cr.ID, p.Actor())
+		}
 	}
 	if err != nil {
-		return err
+		return copyrightErr(err)
 	}
 	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "copyright-" + cr.ID + ".pdf"}))
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
-func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidence.Copyright) ([]byte, error) {
+// issueCopyright renders, signs and stores a registration's certificate,
+// issued by actor. It waits up to anchorWait in all: first for the
+// registration, then, within what is left, for its files' receipts.
+func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidence.Copyright, actor string) error {
 	if s.docs == nil {
-		return nil, errNoSigner()
+		return errNoSigner()
 	}
 	if cr.Status == evidence.CopyrightRevoked {
-		return nil, copyrightErr(evidence.ErrRevoked)
+		return evidence.ErrRevoked
 	}
-	cr, err := s.awaitRegistration(ctx, reg, cr)
+	deadline := time.Now().Add(anchorWait)
+	cr, err := s.awaitRegistration(ctx, reg, cr, deadline)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	recs := make([]*evidence.Record, len(cr.Items))
 	for i, id := range cr.Items {
 		if recs[i], err = s.ev.Get(ctx, id); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	items, err := s.documentItems(ctx, recs)
+	items, err := s.documentItemsBy(ctx, recs, deadline)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	issued := time.Now().UTC()
 	dc := &document.Copyright{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
@@ -611,25 +620,24 @@ func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidenc
 	}
 	pdf, err := s.docs.CopyrightCertificate(ctx, dc, issued)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: s.docs.Office, Notary: s.docs.Notary()}
 	for _, it := range items {
 		b, err := it.Receipt.Encode()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		doc.Items = append(doc.Items, evidence.DocumentItem{ID: it.ID, SHA256: it.SHA256, Receipt: b})
 	}
-	_, kept, err := reg.SaveCopyrightDocument(ctx, cr.ID, doc, pdf)
-	return kept, err
+	_, _, err = reg.SaveCopyrightDocument(ctx, cr.ID, actor, doc, pdf)
+	return err
 }
 
-// awaitRegistration waits up to anchorWait for the registration's
+// awaitRegistration waits until deadline for the registration's
 // registered events to be anchored, so that the certificate's receipts
 // carry them.
-func (s *Server) awaitRegistration(ctx context.Context, reg Copyrights, cr *evidence.Copyright) (*evidence.Copyright, error) {
-	deadline := time.Now().Add(anchorWait)
+func (s *Server) awaitRegistration(ctx context.Context, reg Copyrights, cr *evidence.Copyright, deadline time.Time) (*evidence.Copyright, error) {
 	for cr.AnchoredHeight == 0 {
 		if time.Now().After(deadline) {
 			p := problem(http.StatusConflict, "not-anchored", "Registration not yet anchored",

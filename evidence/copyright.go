@@ -27,6 +27,9 @@ const (
 	EventCopyrightRegistered  = "copyright.registered"  // subject: "copyright:<id>"
 	EventCopyrightTransferred = "copyright.transferred" // subject: "org:<new owner org id>"
 	EventCopyrightRevoked     = "copyright.revoked"     // subject: "copyright:<id>"
+	// EventCopyrightCertified: the registration's certificate was issued;
+	// in the transaction that stores it.
+	EventCopyrightCertified = "copyright.certified" // subject: "copyright:<id>"
 )
 
 // Registration states.
@@ -380,23 +383,28 @@ func (s *Service) changeCopyright(id, org string, change func(*bolt.Tx, *Copyrig
 		if err := putCopyright(tx, c); err != nil {
 			return err
 		}
-		for _, item := range c.Items {
-			seq, ok := getSeq(tx, item)
-			if !ok {
-				return fmt.Errorf("evidence: registration %s names missing item %s", id, item)
-			}
-			if err := appendEvent(tx, seq, s.itemEvent(item, actor, typ, subject)); err != nil {
-				return err
-			}
-		}
 		out = c
-		return nil
+		return s.appendToItems(tx, c, actor, typ, subject)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.leavesQueued()
 	return out, nil
+}
+
+// appendToItems appends one custody event to every item of c.
+func (s *Service) appendToItems(tx *bolt.Tx, c *Copyright, actor, typ, subject string) error {
+	for _, item := range c.Items {
+		seq, ok := getSeq(tx, item)
+		if !ok {
+			return fmt.Errorf("evidence: registration %s names missing item %s", c.ID, item)
+		}
+		if err := appendEvent(tx, seq, s.itemEvent(item, actor, typ, subject)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // copyrightOwner is the current owner organization of the registration

@@ -252,11 +252,11 @@ func TestCopyrightDocumentWriteOnce(t *testing.T) {
 	if _, _, err := s.CopyrightDocument(ctx, c.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("CopyrightDocument before issue = %v, want ErrNotFound", err)
 	}
-	d1, p1, err := s.SaveCopyrightDocument(ctx, c.ID, &CopyrightDocument{Office: "first"}, []byte("%PDF-1 first"))
+	d1, p1, err := s.SaveCopyrightDocument(ctx, c.ID, orgA+":key", &CopyrightDocument{Office: "first"}, []byte("%PDF-1 first"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d2, p2, err := s.SaveCopyrightDocument(ctx, c.ID, &CopyrightDocument{Office: "second"}, []byte("%PDF-1 second"))
+	d2, p2, err := s.SaveCopyrightDocument(ctx, c.ID, orgA+":key", &CopyrightDocument{Office: "second"}, []byte("%PDF-1 second"))
 	if err != nil || d2.Office != "first" || string(p2) != string(p1) || d2.PDFSHA256 != d1.PDFSHA256 {
 		t.Errorf("second save = %+v %q %v, want the first kept", d2, p2, err)
 	}
@@ -333,4 +333,58 @@ func custodyTypes(t *testing.T, s *Service, id string) ([]*custody.Event, []stri
 		types = append(types, e.Type)
 	}
 	return evs, types
+}
+
+// TestCopyrightDocumentCustody: issuing a registration's certificate
+// writes a copyright.certified event on every file, once; each PDF read
+// writes a viewed event; a registration revoked before its certificate is
+// stored gets none (ErrRevoked), checked in the storing transaction.
+func TestCopyrightDocumentCustody(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	f1, f2 := fileAs(t, s, orgA, "verse one"), fileAs(t, s, orgA, "verse two")
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f1.ID}, {ID: f2.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CopyrightPDF(ctx, c.ID, orgA+":key"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("CopyrightPDF before issue = %v, want ErrNotFound", err)
+	}
+	for range 2 { // a second save keeps the first and records nothing
+		if _, _, err := s.SaveCopyrightDocument(ctx, c.ID, orgA+":key", &CopyrightDocument{Office: "o"}, []byte("%PDF-1 c")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pdf, err := s.CopyrightPDF(ctx, c.ID, orgB+":key"); err != nil || string(pdf) != "%PDF-1 c" {
+		t.Fatalf("CopyrightPDF = %q, %v", pdf, err)
+	}
+	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightCertified, custody.EventViewed}
+	for _, f := range []*Record{f1, f2} {
+		evs, types := custodyTypes(t, s, f.ID)
+		if strings.Join(types, " ") != strings.Join(want, " ") {
+			t.Errorf("custody types of %s = %v, want %v", f.ID, types, want)
+			continue
+		}
+		if e := evs[2]; e.Subject != "copyright:"+c.ID || e.Actor != orgA+":key" {
+			t.Errorf("certified event = %+v", e)
+		}
+		if e := evs[3]; e.Subject != "copyright:"+c.ID || e.Actor != orgB+":key" {
+			t.Errorf("viewed event = %+v", e)
+		}
+	}
+
+	f3 := fileAs(t, s, orgA, "withdrawn")
+	c3, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f3.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeCopyright(ctx, c3.ID, orgA, orgA+":key", "withdrawn"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.SaveCopyrightDocument(ctx, c3.ID, orgA+":key", &CopyrightDocument{}, []byte("%PDF-1 r")); !errors.Is(err, ErrRevoked) {
+		t.Errorf("SaveCopyrightDocument(revoked) = %v, want ErrRevoked", err)
+	}
+	if _, _, err := s.CopyrightDocument(ctx, c3.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("CopyrightDocument(revoked) = %v, want ErrNotFound", err)
+	}
 }
