@@ -144,7 +144,7 @@ var (
 	bCrSHA256   = []byte("crsha256")   // digest(32) ‖ id ‖ item id → ∅
 	bCrPHash    = []byte("crphash")    // perceptual hash(8) ‖ id ‖ item id → ∅
 	bCrItems    = []byte("critems")    // item id → registration id
-	bCrLeaf     = []byte("crleaf")     // leaf index(8) of the first item's registered event → id
+	bCrLeaf     = []byte("crleaf")     // leaf index(8) of the last (highest) registered event → id
 	bCrDocs     = []byte("crdocs")     // id → CopyrightDocument JSON, write-once
 	bCrPDF      = []byte("crpdf")      // id → the signed certificate PDF, write-once
 )
@@ -180,12 +180,20 @@ func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Wo
 		if err := tx.Bucket(bCrByOrg).Put([]byte(org+c.ID), nil); err != nil {
 			return err
 		}
-		for i, it := range items {
-			if err := s.registerItem(tx, c, org, actor, i == 0, it); err != nil {
+		// The registration is anchored once the last of its registered
+		// events is: the highest leaf, as the files' events may fall into
+		// different batches.
+		var last []byte
+		for _, it := range items {
+			leaf, err := s.registerItem(tx, c, org, actor, it)
+			if err != nil {
 				return err
 			}
+			if last == nil || bytes.Compare(leaf, last) > 0 {
+				last = leaf
+			}
 		}
-		return nil
+		return tx.Bucket(bCrLeaf).Put(last, []byte(c.ID))
 	})
 	if err != nil {
 		return nil, err
@@ -195,48 +203,48 @@ func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Wo
 }
 
 // registerItem indexes one item of a new registration and appends its
-// registered event; the first item's event marks the registration's
-// anchoring.
-func (s *Service) registerItem(tx *bolt.Tx, c *Copyright, org, actor string, first bool, it RegisterItem) error {
+// registered event, returning the event's leaf index (8 bytes, big
+// endian).
+func (s *Service) registerItem(tx *bolt.Tx, c *Copyright, org, actor string, it RegisterItem) ([]byte, error) {
 	seq, ok := getSeq(tx, it.ID)
 	if !ok {
-		return fmt.Errorf("%w: no evidence item %s", ErrBadRegistration, it.ID)
+		return nil, fmt.Errorf("%w: no evidence item %s", ErrBadRegistration, it.ID)
 	}
 	r, err := getRecord(tx, seq)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if OwnerOrg(r) != org {
-		return fmt.Errorf("%w: evidence item %s is not your organization's", ErrBadRegistration, it.ID)
+		return nil, fmt.Errorf("%w: evidence item %s is not your organization's", ErrBadRegistration, it.ID)
 	}
 	items := tx.Bucket(bCrItems)
 	if items.Get([]byte(it.ID)) != nil {
-		return fmt.Errorf("%w: evidence item %s is already registered", ErrBadRegistration, it.ID)
+		return nil, fmt.Errorf("%w: evidence item %s is already registered", ErrBadRegistration, it.ID)
 	}
 	if err := items.Put([]byte(it.ID), []byte(c.ID)); err != nil {
-		return err
+		return nil, err
 	}
 	sum, err := decodeHex32(r.SHA256)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := tx.Bucket(bCrSHA256).Put(slices.Concat(sum, []byte(c.ID+it.ID)), nil); err != nil {
-		return err
+		return nil, err
 	}
 	if it.PHash != nil {
 		if err := tx.Bucket(bCrPHash).Put(slices.Concat(u64(uint64(*it.PHash)), []byte(c.ID+it.ID)), nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	e := s.itemEvent(r.ID, actor, EventCopyrightRegistered, "copyright:"+c.ID)
 	if err := appendEvent(tx, seq, e); err != nil {
-		return err
-	}
-	if !first {
-		return nil
+		return nil, err
 	}
 	leaf := tx.Bucket(bEvLeaf).Get(eventKey(seq, e.Seq))
-	return tx.Bucket(bCrLeaf).Put(bytes.Clone(leaf), []byte(c.ID))
+	if len(leaf) != 8 {
+		return nil, fmt.Errorf("evidence: the registered event of %s has no leaf", it.ID)
+	}
+	return bytes.Clone(leaf), nil
 }
 
 func (s *Service) itemEvent(id, actor, typ, subject string) *custody.Event {

@@ -388,3 +388,47 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 		t.Errorf("CopyrightDocument(revoked) = %v, want ErrNotFound", err)
 	}
 }
+
+// TestCopyrightAnchoredByLastLeaf: a registration whose files' registered
+// events fall into two batches is anchored only when the later batch is
+// final, at that batch's block.
+func TestCopyrightAnchoredByLastLeaf(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	f1, f2 := fileAs(t, s, orgA, "page one"), fileAs(t, s, orgA, "page two")
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f1.ID}, {ID: f2.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafOf := func(r *Record) uint64 { // of its registered event, seq 1
+		var leaf uint64
+		s.db.View(func(tx *bolt.Tx) error {
+			leaf = u64val(tx.Bucket(bEvLeaf).Get(eventKey(r.Seq, 1)))
+			return nil
+		})
+		return leaf
+	}
+	l1, l2 := leafOf(f1), leafOf(f2)
+	if l1 >= l2 {
+		t.Fatalf("leaves %d, %d: want the second file's later", l1, l2)
+	}
+	height := func() int64 {
+		got, err := s.Copyright(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.AnchoredHeight
+	}
+	if err := s.MarkFinal([]anchor.Batch{{From: l1, Count: int(l2 - l1), Height: 5, Final: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if h := height(); h != 0 {
+		t.Errorf("anchored height with the first file's batch final = %d, want 0", h)
+	}
+	if err := s.MarkFinal([]anchor.Batch{{From: l2, Count: 1, Height: 6, Final: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if h := height(); h != 6 {
+		t.Errorf("anchored height with both batches final = %d, want 6", h)
+	}
+}
