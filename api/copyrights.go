@@ -316,6 +316,7 @@ func isImage(b []byte) bool {
 // Why an image has no perceptual hash (CopyrightSearch.PHashSkipped).
 const (
 	phashTooLarge = "too-large" // over the size or decoding limits
+	phashFlat     = "flat"      // next to no contrast: its hash would be noise
 )
 
 // decodeGate lets at most cap(slots) images be decoded at once, node-wide:
@@ -364,6 +365,8 @@ func (g *decodeGate) phash(ctx context.Context, t *imageTee) (h *imagehash.Hash,
 	switch {
 	case errors.Is(err, imagehash.ErrTooLarge):
 		return nil, phashTooLarge, nil
+	case errors.Is(err, imagehash.ErrFlat):
+		return nil, phashFlat, nil
 	case err != nil:
 		return nil, "", nil // not decodable: no perceptual hash
 	}
@@ -485,7 +488,8 @@ type CopyrightSearch struct {
 	PHash  string `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
 	// PHashSkipped says why an image has no perceptual hash, so that only
 	// exact matches were searched: "too-large" (over the size or decoding
-	// limits).
+	// limits) or "flat" (a solid colour or close to it, whose hash would
+	// be noise).
 	PHashSkipped string           `json:"phash_skipped,omitempty"`
 	Threshold    int              `json:"threshold"` // the largest distance reported as similar
 	Matches      []CopyrightMatch `json:"matches"`

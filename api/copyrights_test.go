@@ -121,3 +121,25 @@ func TestRegistrationRefusedLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchFlatImage: a solid white picture has no perceptual hash: the
+// search says so and finds no "similar" registration.
+func TestSearchFlatImage(t *testing.T) {
+	w := newUploadWorld(t)
+	white := image.NewGray(image.Rect(0, 0, 120, 90))
+	for i := range white.Pix {
+		white.Pix[i] = 255
+	}
+	body, ct := fileForm(t, testWork, formFile{"white.png", "image/png", testimage.PNG(white)})
+	if r := w.post(t, "/api/v1/copyrights", body, ct); r.Code != http.StatusCreated {
+		t.Fatalf("register = %d %s", r.Code, r.Body)
+	}
+	bigger := image.NewGray(image.Rect(0, 0, 333, 501))
+	for i := range bigger.Pix {
+		bigger.Pix[i] = 255
+	}
+	res, code, _ := w.search(t, testimage.PNG(bigger))
+	if code != http.StatusOK || res.PHash != "" || res.PHashSkipped != phashFlat || len(res.Matches) != 0 {
+		t.Errorf("search(another white picture) = %d %+v, want no phash, phash_skipped %q, no matches", code, res, phashFlat)
+	}
+}

@@ -144,8 +144,10 @@ func TestLumaFastPaths(t *testing.T) {
 		"CMYK":     conv(image.NewCMYK(r)),
 		"Paletted": conv(image.NewPaletted(r, palette.WebSafe)),
 	} {
-		if got, want := Of(img), Of(generic{img}); got != want {
-			t.Errorf("%s: Of = %v, want %v (the At path)", name, got, want)
+		got, err1 := Of(img)
+		want, err2 := Of(generic{img})
+		if got != want || err1 != nil || err2 != nil {
+			t.Errorf("%s: Of = %v, %v; want %v, %v (the At path)", name, got, err1, want, err2)
 		}
 	}
 }

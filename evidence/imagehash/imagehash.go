@@ -63,6 +63,11 @@ var (
 	// ErrTooLarge means the image has more than MaxPixels pixels, or its
 	// decoding would allocate more than MaxDecodedBytes.
 	ErrTooLarge = errors.New("imagehash: image too large")
+	// ErrFlat means the image has next to no contrast at low frequencies
+	// (a solid colour, or close to it): its hash would be rounding noise,
+	// far from a resized copy and near unrelated flat images, so it has
+	// none.
+	ErrFlat = errors.New("imagehash: image too flat for a perceptual hash")
 )
 
 // Distance is the number of bits in which a and b differ (0 to 64).
@@ -74,7 +79,7 @@ func (h Hash) String() string { return fmt.Sprintf("%016x", uint64(h)) }
 // Sum decodes a PNG, JPEG or GIF image (the first frame of a GIF) and
 // returns its hash. It reads the header first and refuses with ErrTooLarge
 // an image of more than MaxPixels pixels or whose decoding would allocate
-// more than MaxDecodedBytes.
+// more than MaxDecodedBytes. A flat image has no hash: ErrFlat.
 func Sum(b []byte) (Hash, error) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
@@ -97,7 +102,7 @@ func Sum(b []byte) (Hash, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrNotImage, err)
 	}
-	return Of(img), nil
+	return Of(img)
 }
 
 // SumReader is Sum over at most limit bytes of r; a longer input is
@@ -120,8 +125,15 @@ const (
 	low  = 8
 )
 
-// Of returns the hash of a decoded image.
-func Of(img image.Image) Hash {
+// minACRMS is the least root mean square of the 63 AC coefficients kept
+// for an image to have a hash: about 1.5 grey levels of contrast across
+// the thumbnail (a ramp over 3 levels measures 73; photographs measure in
+// the thousands). Below it the coefficients are rounding noise.
+const minACRMS = 32
+
+// Of returns the hash of a decoded image, or ErrFlat for an image with
+// next to no contrast.
+func Of(img image.Image) (Hash, error) {
 	g := thumbnail(img)
 	c := dct2(g)
 	coef := make([]float64, 0, low*low)
@@ -130,6 +142,13 @@ func Of(img image.Image) Hash {
 			coef = append(coef, c[v][u])
 		}
 	}
+	var energy float64
+	for _, x := range coef[1:] {
+		energy += x * x
+	}
+	if math.Sqrt(energy/float64(len(coef)-1)) < minACRMS {
+		return 0, ErrFlat
+	}
 	med := median(coef[1:]) // the DC term is the mean brightness: left out of the median
 	var h Hash
 	for i, x := range coef {
@@ -137,7 +156,7 @@ func Of(img image.Image) Hash {
 			h |= 1 << (63 - i)
 		}
 	}
-	return h
+	return h, nil
 }
 
 // thumbnail reduces img to side×side grey levels (ITU-R BT.601 luma,
