@@ -10,6 +10,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +26,8 @@ import (
 type Copyrights interface {
 	RegisterCopyright(ctx context.Context, org, actor string, w evidence.Work, items []evidence.RegisterItem) (*evidence.Copyright, error)
 	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
-	Copyrights(ctx context.Context, org string) ([]*evidence.Copyright, error)
-	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, error)
+	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
+	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
 	TransferCopyright(ctx context.Context, id, org, actor, to string) (*evidence.Copyright, error)
 	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
 	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
@@ -373,20 +374,33 @@ func (g *decodeGate) phash(ctx context.Context, t *imageTee) (h *imagehash.Hash,
 	return &sum, "", nil
 }
 
+// listCopyrights pages through the registrations the caller's
+// organization owns (limit, cursor), in ID order.
 func (s *Server) listCopyrights(c echo.Context) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
-	list, err := reg.Copyrights(c.Request().Context(), principal(c).Org.ID)
+	limit := 0
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > evidence.MaxCopyrightPage {
+			return errBadRequest("bad-parameter", fmt.Sprintf("limit is a number from 1 to %d.", evidence.MaxCopyrightPage))
+		}
+		limit = n
+	}
+	page, err := reg.Copyrights(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
+	if errors.Is(err, evidence.ErrBadCursor) {
+		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+	}
 	if err != nil {
 		return err
 	}
-	out := make([]evidence.Copyright, len(list))
-	for i, cr := range list {
-		out[i] = *cr
+	out := ListView[evidence.Copyright]{Items: make([]evidence.Copyright, len(page.Items)), Next: page.Next}
+	for i, cr := range page.Items {
+		out.Items[i] = *cr
 	}
-	return c.JSON(http.StatusOK, listOf(out))
+	return c.JSON(http.StatusOK, out)
 }
 
 // getCopyright serves a registration's metadata to any member (the
@@ -493,6 +507,9 @@ type CopyrightSearch struct {
 	PHashSkipped string           `json:"phash_skipped,omitempty"`
 	Threshold    int              `json:"threshold"` // the largest distance reported as similar
 	Matches      []CopyrightMatch `json:"matches"`
+	// Truncated tells that more than evidence.MaxSearchMatches
+	// registrations matched: Matches holds the earliest of them.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
@@ -537,11 +554,12 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 	if err != nil {
 		return err
 	}
-	ms, err := reg.SearchCopyrights(c.Request().Context(), sum, ph)
+	ms, truncated, err := reg.SearchCopyrights(c.Request().Context(), sum, ph)
 	if err != nil {
 		return err
 	}
-	out := CopyrightSearch{SHA256: sum, PHashSkipped: skipped, Threshold: imagehash.Threshold, Matches: make([]CopyrightMatch, len(ms))}
+	out := CopyrightSearch{SHA256: sum, PHashSkipped: skipped, Threshold: imagehash.Threshold, Truncated: truncated,
+		Matches: make([]CopyrightMatch, len(ms))}
 	if ph != nil {
 		out.PHash = ph.String()
 	}

@@ -8,10 +8,12 @@ import (
 	"image"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/testimage"
 )
 
@@ -142,4 +144,44 @@ func TestSearchFlatImage(t *testing.T) {
 	if code != http.StatusOK || res.PHash != "" || res.PHashSkipped != phashFlat || len(res.Matches) != 0 {
 		t.Errorf("search(another white picture) = %d %+v, want no phash, phash_skipped %q, no matches", code, res, phashFlat)
 	}
+}
+
+// TestListCopyrightsPaged: GET /api/v1/copyrights takes limit and cursor
+// and answers next_cursor while more remain.
+func TestListCopyrightsPaged(t *testing.T) {
+	w := newUploadWorld(t)
+	for i := range 3 {
+		body, ct := fileForm(t, testWork, formFile{"a.txt", "text/plain", []byte{byte('a' + i)}})
+		if r := w.post(t, "/api/v1/copyrights", body, ct); r.Code != http.StatusCreated {
+			t.Fatalf("register = %d %s", r.Code, r.Body)
+		}
+	}
+	get := func(query string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/copyrights"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+w.token)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		return rec
+	}
+	seen := map[string]bool{}
+	query := "?limit=2"
+	for pages := 0; ; pages++ {
+		r := get(query)
+		var page ListView[evidence.Copyright]
+		if r.Code != http.StatusOK || json.Unmarshal(r.Body.Bytes(), &page) != nil || len(page.Items) > 2 {
+			t.Fatalf("GET %s = %d %s", query, r.Code, r.Body)
+		}
+		for _, c := range page.Items {
+			seen[c.ID] = true
+		}
+		if page.Next == "" || pages > 3 {
+			break
+		}
+		query = "?limit=2&cursor=" + page.Next
+	}
+	if len(seen) != 3 {
+		t.Errorf("listed %d registrations, want 3", len(seen))
+	}
+	wantProblem(t, get("?limit=501"), http.StatusBadRequest, "bad-parameter")
+	wantProblem(t, get("?cursor=zzz"), http.StatusBadRequest, "bad-parameter")
 }

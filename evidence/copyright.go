@@ -300,22 +300,54 @@ func (s *Service) Copyright(ctx context.Context, id string) (*Copyright, error) 
 	return c, err
 }
 
-// Copyrights lists the registrations org owns, oldest first.
-func (s *Service) Copyrights(ctx context.Context, org string) ([]*Copyright, error) {
-	var out []*Copyright
+// CopyrightPage is one page of a registration listing.
+type CopyrightPage struct {
+	Items []*Copyright
+	Next  string // "" on the last page
+}
+
+// Copyright listing pages: DefaultCopyrightPage registrations unless a
+// limit is given, at most MaxCopyrightPage.
+const (
+	DefaultCopyrightPage = 100
+	MaxCopyrightPage     = 500
+)
+
+// Copyrights lists the registrations org owns, at most limit per page
+// (default DefaultCopyrightPage, at most MaxCopyrightPage), in the order
+// of their IDs: stable from page to page, not by time (each registration
+// carries registered_at). cursor continues a listing: the Next of the
+// page before, which is the last ID returned.
+func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int) (*CopyrightPage, error) {
+	if limit <= 0 {
+		limit = DefaultCopyrightPage
+	}
+	limit = min(limit, MaxCopyrightPage)
+	if cursor != "" && !ValidID(cursor) {
+		return nil, ErrBadCursor
+	}
+	prefix := []byte(org)
+	page := &CopyrightPage{Items: []*Copyright{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCrByOrg).Cursor()
-		for k, _ := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, _ = c.Next() {
-			cr, err := getCopyright(tx, string(k[len(org):]))
+		k, _ := c.Seek(append(bytes.Clone(prefix), cursor...))
+		if k != nil && cursor != "" && string(k[len(prefix):]) == cursor {
+			k, _ = c.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(page.Items) == limit {
+				page.Next = page.Items[limit-1].ID
+				break
+			}
+			cr, err := getCopyright(tx, string(k[len(prefix):]))
 			if err != nil {
 				return err
 			}
-			out = append(out, cr)
+			page.Items = append(page.Items, cr)
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b *Copyright) int { return a.RegisteredAt.Compare(b.RegisteredAt) })
-	return out, err
+	return page, err
 }
 
 // TransferCopyright moves a registration from its owner organization org

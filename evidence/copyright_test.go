@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -116,8 +117,8 @@ func TestRegisterCopyright(t *testing.T) {
 	if !strings.HasSuffix(c2.Number, "-000002") {
 		t.Errorf("second number = %q, want ...-000002", c2.Number)
 	}
-	if list, _ := s.Copyrights(ctx, orgA); len(list) != 1 || list[0].ID != c.ID {
-		t.Errorf("Copyrights(A) = %v", list)
+	if page, _ := s.Copyrights(ctx, orgA, "", 0); len(page.Items) != 1 || page.Items[0].ID != c.ID || page.Next != "" {
+		t.Errorf("Copyrights(A) = %+v", page)
 	}
 }
 
@@ -219,9 +220,9 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 	if err := s.MarkFinal(batches); err != nil {
 		t.Fatal(err)
 	}
-	ms, err := s.SearchCopyrights(ctx, sha256Hex("the photo"), &near)
-	if err != nil {
-		t.Fatal(err)
+	ms, truncated, err := s.SearchCopyrights(ctx, sha256Hex("the photo"), &near)
+	if err != nil || truncated {
+		t.Fatal(truncated, err)
 	}
 	var got []string
 	for _, m := range ms {
@@ -236,7 +237,7 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 			t.Errorf("similar distance %d, unanchored time %v, first anchored %v", ms[2].Distance, ms[3].AnchoredAt, ms[0].AnchoredAt)
 		}
 	}
-	if _, err := s.SearchCopyrights(ctx, "XYZ", nil); !errors.Is(err, ErrBadDigest) {
+	if _, _, err := s.SearchCopyrights(ctx, "XYZ", nil); !errors.Is(err, ErrBadDigest) {
 		t.Errorf("SearchCopyrights(bad digest) = %v, want ErrBadDigest", err)
 	}
 }
@@ -430,5 +431,46 @@ func TestCopyrightAnchoredByLastLeaf(t *testing.T) {
 	}
 	if h := height(); h != 6 {
 		t.Errorf("anchored height with both batches final = %d, want 6", h)
+	}
+}
+
+// TestCopyrightsPaged: an organization's registrations come in pages of
+// limit, each continuing after the last ID of the one before, every
+// registration once.
+func TestCopyrightsPaged(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	want := map[string]bool{}
+	for i := range 5 {
+		f := fileAs(t, s, orgA, fmt.Sprintf("work %d", i))
+		c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[c.ID] = true
+	}
+	var sizes []int
+	cursor := ""
+	for {
+		page, err := s.Copyrights(ctx, orgA, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(page.Items))
+		for _, c := range page.Items {
+			if !want[c.ID] {
+				t.Errorf("Copyrights returned %s twice, or one not A's", c.ID)
+			}
+			delete(want, c.ID)
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(sizes) != "[2 2 1]" || len(want) != 0 {
+		t.Errorf("page sizes %v, %d registrations not listed; want [2 2 1], 0", sizes, len(want))
+	}
+	if _, err := s.Copyrights(ctx, orgA, "not-a-cursor", 2); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("Copyrights(bad cursor) = %v, want ErrBadCursor", err)
 	}
 }
