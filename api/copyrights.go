@@ -10,6 +10,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,18 +26,29 @@ import (
 type Copyrights interface {
 	RegisterCopyright(ctx context.Context, org, actor string, w evidence.Work, items []evidence.RegisterItem) (*evidence.Copyright, error)
 	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
-	Copyrights(ctx context.Context, org string) ([]*evidence.Copyright, error)
-	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, error)
+	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
+	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
 	TransferCopyright(ctx context.Context, id, org, actor, to string) (*evidence.Copyright, error)
 	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
-	SaveCopyrightDocument(ctx context.Context, id string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
+	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
 	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
+	CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error)
 }
 
-// maxImageBytes bounds the bytes of one file kept in memory to compute its
-// perceptual hash; a larger image is registered without one (and found
-// only by its SHA-256).
-const maxImageBytes = 32 << 20
+// Perceptual hashing holds an image's bytes in memory and decodes them,
+// so both are bounded. A registration keeps the bytes of one file at a
+// time, at most maxImageBytes, and hashes it as soon as its part is read;
+// a search keeps at most maxSearchImageBytes. Decoding, bounded per image
+// by imagehash.MaxDecodedBytes (64 MiB), runs at most maxDecodes at a
+// time on the node; a request waits up to decodeWait for its turn, then
+// gets 503 busy. A larger file, or an image too large to decode, is
+// registered or searched by its SHA-256 only.
+const (
+	maxImageBytes       = 16 << 20
+	maxSearchImageBytes = 8 << 20
+	maxDecodes          = 2
+	decodeWait          = 5 * time.Second
+)
 
 func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareFunc) {
 	e.POST("/api/v1/copyrights", s.createCopyright, auth, file, s.limits.perKeyUpload, s.idem.forUpload)
@@ -80,18 +92,20 @@ func copyrightErr(err error) error {
 type upload struct {
 	up        *evidence.Upload
 	name, typ string
-	image     imageTee
+	size      int64
+	phash     *imagehash.Hash
 }
 
 // createCopyright handles POST /api/v1/copyrights: a "metadata" part (the
 // work, JSON) and 1 to evidence.MaxCopyrightItems "file" parts, in any
 // order, the files together within the node's upload limit. Every part
-// is read and the metadata validated before anything is committed; then
+// is read, staged and hashed, and the work's and every file's metadata
+// validated (and empty files refused) before anything is committed; then
 // each file becomes an evidence item of the caller's organization and the
 // registration is committed. The answer is 201 only once all of it is
-// durable. A failure while committing the files (a TSA outage) can leave
-// the files committed before it as ordinary evidence items of the
-// organization, registered nowhere; the client sees the error and may
+// durable. A failure while committing the files (a TSA or storage outage)
+// can leave the files committed before it as ordinary evidence items of
+// the organization, registered nowhere; the client sees the error and may
 // register again. With an Idempotency-Key, the same registration again
 // (the same work, and the same files in the same order) is answered as
 // before once all its parts are read, and its files are discarded.
@@ -116,9 +130,9 @@ func (s *Server) createCopyright(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	metas := make([]evidence.Meta, len(ups))
-	for i, u := range ups {
-		metas[i] = evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ}
+	metas, err := fileMetas(work, ups, time.Now())
+	if err != nil {
+		return err
 	}
 	if replayed, err := idemMatchRegistration(c, work, metas, reg); replayed || err != nil {
 		return err // the deferred Aborts discard a retry's files
@@ -130,7 +144,7 @@ func (s *Server) createCopyright(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		items[i] = evidence.RegisterItem{ID: rec.ID, PHash: u.image.hash()}
+		items[i] = evidence.RegisterItem{ID: rec.ID, PHash: u.phash}
 	}
 	cr, err := reg.RegisterCopyright(ctx, p.Org.ID, p.Actor(), work, items)
 	if err != nil {
@@ -139,6 +153,34 @@ func (s *Server) createCopyright(c echo.Context) error {
 	idemRegistered(c, cr.ID)
 	c.Response().Header().Set("Location", "/api/v1/copyrights/"+cr.ID)
 	return c.JSON(http.StatusCreated, cr)
+}
+
+// fileMetas builds and checks the metadata of every file before any is
+// committed, so that a bad or empty file refuses the whole registration
+// and leaves nothing behind. Field errors name the file by its index
+// among the file parts: file[0].file_name.
+func fileMetas(work evidence.Work, ups []*upload, now time.Time) ([]evidence.Meta, error) {
+	metas := make([]evidence.Meta, len(ups))
+	var fields []evidence.FieldError
+	for i, u := range ups {
+		if u.size == 0 {
+			return nil, fmt.Errorf("file %d: %w", i, evidence.ErrEmpty)
+		}
+		metas[i] = evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ}
+		var me *evidence.MetadataError
+		if err := metas[i].Validate(now); errors.As(err, &me) {
+			for _, f := range me.Fields {
+				f.Field = fmt.Sprintf("file[%d].%s", i, f.Field)
+				fields = append(fields, f)
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if len(fields) > 0 {
+		return nil, &evidence.MetadataError{Fields: fields}
+	}
+	return metas, nil
 }
 
 func multipartBoundary(req *http.Request) (string, error) {
@@ -201,18 +243,23 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 }
 
 // readFilePart stages one file part, computing its digests and, for an
-// image, keeping its bytes for the perceptual hash.
+// image, its perceptual hash; the image's bytes are dropped once hashed.
 func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, error) {
-	up, err := s.ev.NewUpload(c.Request().Context(), principal(c).Actor())
+	ctx := c.Request().Context()
+	up, err := s.ev.NewUpload(ctx, principal(c).Actor())
 	if err != nil {
 		return nil, err
 	}
-	u := &upload{up: up, name: part.FileName(), image: imageTee{max: maxImageBytes}}
+	u := &upload{up: up, name: part.FileName()}
 	if mt, _, err := mime.ParseMediaType(part.Header.Get("Content-Type")); err == nil {
 		u.typ = mt
 	}
-	if _, err := idemBody(c, up).ReadFrom(io.TeeReader(part, &u.image)); err != nil {
+	img := imageTee{max: maxImageBytes}
+	if u.size, err = idemBody(c, up).ReadFrom(io.TeeReader(part, &img)); err != nil {
 		return u, multipartErr(err)
+	}
+	if u.phash, _, err = s.decodes.phash(ctx, &img); err != nil {
+		return u, err
 	}
 	return u, nil
 }
@@ -234,6 +281,7 @@ type imageTee struct {
 	buf []byte
 	max int
 	off bool
+	big bool // dropped for its size, not its type
 }
 
 func (t *imageTee) Write(p []byte) (int, error) {
@@ -242,23 +290,20 @@ func (t *imageTee) Write(p []byte) (int, error) {
 	}
 	t.buf = append(t.buf, p...)
 	if len(t.buf) > t.max || len(t.buf) >= 512 && !isImage(t.buf) {
-		t.off, t.buf = true, nil
+		t.off, t.big, t.buf = true, len(t.buf) > t.max && isImage(t.buf), nil
 	}
 	return len(p), nil
 }
 
-// hash is the perceptual hash of the image written, or nil if it was not
-// a decodable image within the limits.
-func (t *imageTee) hash() *imagehash.Hash {
-	if t.off || !isImage(t.buf) {
+// take returns the image written and forgets it: nil if it was not an
+// image within max bytes.
+func (t *imageTee) take() []byte {
+	b := t.buf
+	t.buf, t.off = nil, true
+	if !isImage(b) {
 		return nil
 	}
-	h, err := imagehash.Sum(t.buf)
-	t.buf = nil
-	if err != nil {
-		return nil
-	}
-	return &h
+	return b
 }
 
 func isImage(b []byte) bool {
@@ -269,20 +314,93 @@ func isImage(b []byte) bool {
 	return false
 }
 
+// Why an image has no perceptual hash (CopyrightSearch.PHashSkipped).
+const (
+	phashTooLarge = "too-large" // over the size or decoding limits
+	phashFlat     = "flat"      // next to no contrast: its hash would be noise
+)
+
+// decodeGate lets at most cap(slots) images be decoded at once, node-wide:
+// decoding takes up to imagehash.MaxDecodedBytes of memory and a second of
+// CPU, and search is open to every read key.
+type decodeGate struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+func newDecodeGate(n int, wait time.Duration) *decodeGate {
+	return &decodeGate{slots: make(chan struct{}, n), wait: wait}
+}
+
+// errBusy answers a request that waited too long for a decoding slot.
+func errBusy() *Problem {
+	p := problem(http.StatusServiceUnavailable, "busy", "Server busy",
+		"Too many images are being decoded at once; nothing was recorded. Retry shortly.")
+	p.retryAfter = 2
+	return p
+}
+
+// phash returns the perceptual hash of the image t kept, decoded once a
+// slot is free, and drops the bytes. Without a hash, skipped says why, or
+// is "" when the file is not a PNG, JPEG or GIF image.
+func (g *decodeGate) phash(ctx context.Context, t *imageTee) (h *imagehash.Hash, skipped string, err error) {
+	big := t.big
+	b := t.take()
+	if b == nil {
+		if big {
+			return nil, phashTooLarge, nil
+		}
+		return nil, "", nil
+	}
+	timer := time.NewTimer(g.wait)
+	defer timer.Stop()
+	select {
+	case g.slots <- struct{}{}:
+	case <-timer.C:
+		return nil, "", errBusy()
+	case <-ctx.Done():
+		return nil, "", ctx.Err()
+	}
+	sum, err := imagehash.Sum(b)
+	<-g.slots
+	switch {
+	case errors.Is(err, imagehash.ErrTooLarge):
+		return nil, phashTooLarge, nil
+	case errors.Is(err, imagehash.ErrFlat):
+		return nil, phashFlat, nil
+	case err != nil:
+		return nil, "", nil // not decodable: no perceptual hash
+	}
+	return &sum, "", nil
+}
+
+// listCopyrights pages through the registrations the caller's
+// organization owns (limit, cursor), in ID order.
 func (s *Server) listCopyrights(c echo.Context) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
-	list, err := reg.Copyrights(c.Request().Context(), principal(c).Org.ID)
+	limit := 0
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > evidence.MaxCopyrightPage {
+			return errBadRequest("bad-parameter", fmt.Sprintf("limit is a number from 1 to %d.", evidence.MaxCopyrightPage))
+		}
+		limit = n
+	}
+	page, err := reg.Copyrights(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
+	if errors.Is(err, evidence.ErrBadCursor) {
+		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+	}
 	if err != nil {
 		return err
 	}
-	out := make([]evidence.Copyright, len(list))
-	for i, cr := range list {
-		out[i] = *cr
+	out := ListView[evidence.Copyright]{Items: make([]evidence.Copyright, len(page.Items)), Next: page.Next}
+	for i, cr := range page.Items {
+		out.Items[i] = *cr
 	}
-	return c.JSON(http.StatusOK, listOf(out))
+	return c.JSON(http.StatusOK, out)
 }
 
 // getCopyright serves a registration's metadata to any member (the
@@ -380,10 +498,18 @@ type CopyrightMatch struct {
 // that hold the file, earliest anchored first; unanchored ones last, as
 // their order is not settled yet.
 type CopyrightSearch struct {
-	SHA256    string           `json:"sha256,omitempty"`
-	PHash     string           `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
-	Threshold int              `json:"threshold"`       // the largest distance reported as similar
-	Matches   []CopyrightMatch `json:"matches"`
+	SHA256 string `json:"sha256,omitempty"`
+	PHash  string `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
+	// PHashSkipped says why an image has no perceptual hash, so that only
+	// exact matches were searched: "too-large" (over the size or decoding
+	// limits) or "flat" (a solid colour or close to it, whose hash would
+	// be noise).
+	PHashSkipped string           `json:"phash_skipped,omitempty"`
+	Threshold    int              `json:"threshold"` // the largest distance reported as similar
+	Matches      []CopyrightMatch `json:"matches"`
+	// Truncated tells that more than evidence.MaxSearchMatches
+	// registrations matched: Matches holds the earliest of them.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
@@ -391,7 +517,7 @@ func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
 	if !isHex64(sum) {
 		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
 	}
-	return s.searchCopyrights(c, sum, nil)
+	return s.searchCopyrights(c, sum, nil, "")
 }
 
 // searchCopyrightsByFile hashes the multipart "file" part (SHA-256 and,
@@ -408,7 +534,7 @@ func (s *Server) searchCopyrightsByFile(c echo.Context) error {
 		return errBadRequest("bad-multipart", "The body must be multipart/form-data with one part named \"file\".")
 	}
 	h := sha256.New()
-	img := imageTee{max: maxImageBytes}
+	img := imageTee{max: maxSearchImageBytes}
 	n, err := io.Copy(io.MultiWriter(h, &img), part)
 	if err != nil {
 		return multipartErr(err)
@@ -416,19 +542,24 @@ func (s *Server) searchCopyrightsByFile(c echo.Context) error {
 	if n == 0 {
 		return evidence.ErrEmpty
 	}
-	return s.searchCopyrights(c, hex.EncodeToString(h.Sum(nil)), img.hash())
+	ph, skipped, err := s.decodes.phash(req.Context(), &img)
+	if err != nil {
+		return err
+	}
+	return s.searchCopyrights(c, hex.EncodeToString(h.Sum(nil)), ph, skipped)
 }
 
-func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash) error {
+func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash, skipped string) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
-	ms, err := reg.SearchCopyrights(c.Request().Context(), sum, ph)
+	ms, truncated, err := reg.SearchCopyrights(c.Request().Context(), sum, ph)
 	if err != nil {
 		return err
 	}
-	out := CopyrightSearch{SHA256: sum, Threshold: imagehash.Threshold, Matches: make([]CopyrightMatch, len(ms))}
+	out := CopyrightSearch{SHA256: sum, PHashSkipped: skipped, Threshold: imagehash.Threshold, Truncated: truncated,
+		Matches: make([]CopyrightMatch, len(ms))}
 	if ph != nil {
 		out.PHash = ph.String()
 	}
@@ -451,46 +582,54 @@ func isHex64(s string) bool {
 }
 
 // copyrightPDF serves the registration certificate to the registrant and
-// the current owner organization: the same bytes every time. The first
-// request issues it, once the registration is anchored (waiting up to
-// anchorWait), and stores it.
+// the current owner organization: the same bytes every time, each serving
+// recorded first as a "viewed" event on every file. The first request
+// issues it, once the registration and its files are anchored (waiting up
+// to anchorWait in all), and stores it with a "copyright.certified" event
+// on every file.
 func (s *Server) copyrightPDF(c echo.Context, reg Copyrights, cr *evidence.Copyright) error {
-	org := principal(c).Org.ID
-	if cr.OwnerOrg != org && cr.RegistrantOrg != org {
+	p := principal(c)
+	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
 		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
 	}
 	ctx := c.Request().Context()
-	_, pdf, err := reg.CopyrightDocument(ctx, cr.ID)
+	pdf, err := reg.CopyrightPDF(ctx, cr.ID, p.Actor())
 	if errors.Is(err, evidence.ErrNotFound) {
-		pdf, err = s.issueCopyright(ctx, reg, cr)
+		if err = s.issueCopyright(ctx, reg, cr, p.Actor()); err == nil {
+			pdf, err = reg.CopyrightPDF(ctx, cr.ID, p.Actor())
+		}
 	}
 	if err != nil {
-		return err
+		return copyrightErr(err)
 	}
 	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "copyright-" + cr.ID + ".pdf"}))
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
-func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidence.Copyright) ([]byte, error) {
+// issueCopyright renders, signs and stores a registration's certificate,
+// issued by actor. It waits up to anchorWait in all: first for the
+// registration, then, within what is left, for its files' receipts.
+func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidence.Copyright, actor string) error {
 	if s.docs == nil {
-		return nil, errNoSigner()
+		return errNoSigner()
 	}
 	if cr.Status == evidence.CopyrightRevoked {
-		return nil, copyrightErr(evidence.ErrRevoked)
+		return evidence.ErrRevoked
 	}
-	cr, err := s.awaitRegistration(ctx, reg, cr)
+	deadline := time.Now().Add(anchorWait)
+	cr, err := s.awaitRegistration(ctx, reg, cr, deadline)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	recs := make([]*evidence.Record, len(cr.Items))
 	for i, id := range cr.Items {
 		if recs[i], err = s.ev.Get(ctx, id); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	items, err := s.documentItems(ctx, recs)
+	items, err := s.documentItemsBy(ctx, recs, deadline)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	issued := time.Now().UTC()
 	dc := &document.Copyright{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
@@ -503,25 +642,24 @@ func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidenc
 	}
 	pdf, err := s.docs.CopyrightCertificate(ctx, dc, issued)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: s.docs.Office, Notary: s.docs.Notary()}
 	for _, it := range items {
 		b, err := it.Receipt.Encode()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		doc.Items = append(doc.Items, evidence.DocumentItem{ID: it.ID, SHA256: it.SHA256, Receipt: b})
 	}
-	_, kept, err := reg.SaveCopyrightDocument(ctx, cr.ID, doc, pdf)
-	return kept, err
+	_, _, err = reg.SaveCopyrightDocument(ctx, cr.ID, actor, doc, pdf)
+	return err
 }
 
-// awaitRegistration waits up to anchorWait for the registration's
+// awaitRegistration waits until deadline for the registration's
 // registered events to be anchored, so that the certificate's receipts
 // carry them.
-func (s *Server) awaitRegistration(ctx context.Context, reg Copyrights, cr *evidence.Copyright) (*evidence.Copyright, error) {
-	deadline := time.Now().Add(anchorWait)
+func (s *Server) awaitRegistration(ctx context.Context, reg Copyrights, cr *evidence.Copyright, deadline time.Time) (*evidence.Copyright, error) {
 	for cr.AnchoredHeight == 0 {
 		if time.Now().After(deadline) {
 			p := problem(http.StatusConflict, "not-anchored", "Registration not yet anchored",

@@ -47,7 +47,12 @@ const anchorWait = 10 * time.Second
 // the receipts without custody events: the caller records the act (a
 // certificate issued, a registration) on each item.
 func (s *Server) documentItems(ctx context.Context, recs []*evidence.Record) ([]document.Item, error) {
-	deadline := time.Now().Add(anchorWait)
+	return s.documentItemsBy(ctx, recs, time.Now().Add(anchorWait))
+}
+
+// documentItemsBy is documentItems waiting until deadline, for a caller
+// that has already waited part of anchorWait.
+func (s *Server) documentItemsBy(ctx context.Context, recs []*evidence.Record, deadline time.Time) ([]document.Item, error) {
 	items := make([]document.Item, 0, len(recs))
 	for _, r := range recs {
 		it := document.Item{ID: r.ID, Title: r.Title, FileName: r.FileName, MediaType: r.MediaType,

@@ -582,8 +582,8 @@ func TestIdempotentRegistration(t *testing.T) {
 	if n := w.records(t); n != 2 {
 		t.Errorf("%d evidence items, want 2", n)
 	}
-	if list, err := w.ev.Copyrights(context.Background(), w.org); err != nil || len(list) != 1 {
-		t.Errorf("Copyrights = %d registrations, %v; want 1", len(list), err)
+	if page, err := w.ev.Copyrights(context.Background(), w.org, "", 0); err != nil || len(page.Items) != 1 {
+		t.Errorf("Copyrights = %+v, %v; want 1 registration", page, err)
 	}
 	t.Run("in flight", func(t *testing.T) {
 		scope := testScope(t, w.s.orgs, w.token, "r2")

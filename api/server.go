@@ -97,6 +97,7 @@ type Server struct {
 	chain      Chain
 	docs       *document.Issuer
 	copyrights Copyrights
+	decodes    *decodeGate
 	log        *slog.Logger
 	e          *echo.Echo
 }
@@ -118,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, docs: cfg.Documents, copyrights: cfg.Copyrights, log: cfg.Log, e: echo.New(),
-		idem: idem, limits: lim}
+		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.Use(securityHeaders)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
 )
 
 // testReceipt is id's receipt from the attached anchor, with a placeholder
@@ -55,7 +57,7 @@ func newDocumentWorld(t *testing.T) *documentWorld {
 	}
 	doc := &CopyrightDocument{Office: "杭州市互联网公证处", Notary: "张三",
 		Items: []DocumentItem{{ID: work.ID, SHA256: work.SHA256, Receipt: testReceipt(t, s, work.ID)}}}
-	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, doc, []byte("%PDF-1.7 registration "+cr.ID)); err != nil {
+	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, orgA+":key", doc, []byte("%PDF-1.7 registration "+cr.ID)); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := s.Audit(ctx, AuditOptions{Deep: true})
@@ -134,23 +136,26 @@ func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		item   string
+		typ    string
 		change func(*Copyright)
 		want   string
 	}{
-		{"certified event", w.cert.Evidence[1], nil, "certificate:" + w.cert.ID},
-		{"registered event", w.cr.Items[0], nil, "copyright:" + w.cr.ID},
-		{"revoked event", "", func(c *Copyright) { c.Status = CopyrightRevoked }, "copyright:" + w.cr.ID},
-		{"transferred event", "", func(c *Copyright) { c.Transfers = append(c.Transfers, Transfer{To: orgB}) }, "copyright:" + w.cr.ID},
+		{"certified event", w.cert.Evidence[1], custody.EventCertified, nil, "certificate:" + w.cert.ID},
+		{"registered event", w.cr.Items[0], EventCopyrightRegistered, nil, "copyright:" + w.cr.ID},
+		{"revoked event", "", "", func(c *Copyright) { c.Status = CopyrightRevoked }, "copyright:" + w.cr.ID},
+		{"transferred event", "", "", func(c *Copyright) { c.Transfers = append(c.Transfers, Transfer{To: orgB}) }, "copyright:" + w.cr.ID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var key, old []byte
 			var bucket []byte
 			err := w.s.db.Update(func(tx *bolt.Tx) error {
-				if tc.change == nil { // drop the item's last event
+				if tc.change == nil { // drop the item's last event of the type
 					seq, _ := getSeq(tx, tc.item)
 					c := tx.Bucket(bEvents).Cursor()
-					for k, _ := c.Seek(u64(seq)); k != nil && u64val(k) == seq; k, _ = c.Next() {
-						key = bytes.Clone(k)
+					for k, v := c.Seek(u64(seq)); k != nil && u64val(k) == seq; k, v = c.Next() {
+						if e, err := custody.Decode(v); err == nil && e.Type == tc.typ {
+							key = bytes.Clone(k)
+						}
 					}
 					bucket = bEvents
 				} else {

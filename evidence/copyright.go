@@ -27,6 +27,9 @@ const (
 	EventCopyrightRegistered  = "copyright.registered"  // subject: "copyright:<id>"
 	EventCopyrightTransferred = "copyright.transferred" // subject: "org:<new owner org id>"
 	EventCopyrightRevoked     = "copyright.revoked"     // subject: "copyright:<id>"
+	// EventCopyrightCertified: the registration's certificate was issued;
+	// in the transaction that stores it.
+	EventCopyrightCertified = "copyright.certified" // subject: "copyright:<id>"
 )
 
 // Registration states.
@@ -141,7 +144,7 @@ var (
 	bCrSHA256   = []byte("crsha256")   // digest(32) ‖ id ‖ item id → ∅
 	bCrPHash    = []byte("crphash")    // perceptual hash(8) ‖ id ‖ item id → ∅
 	bCrItems    = []byte("critems")    // item id → registration id
-	bCrLeaf     = []byte("crleaf")     // leaf index(8) of the first item's registered event → id
+	bCrLeaf     = []byte("crleaf")     // leaf index(8) of the last (highest) registered event → id
 	bCrDocs     = []byte("crdocs")     // id → CopyrightDocument JSON, write-once
 	bCrPDF      = []byte("crpdf")      // id → the signed certificate PDF, write-once
 )
@@ -177,12 +180,20 @@ func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Wo
 		if err := tx.Bucket(bCrByOrg).Put([]byte(org+c.ID), nil); err != nil {
 			return err
 		}
-		for i, it := range items {
-			if err := s.registerItem(tx, c, org, actor, i == 0, it); err != nil {
+		// The registration is anchored once the last of its registered
+		// events is: the highest leaf, as the files' events may fall into
+		// different batches.
+		var last []byte
+		for _, it := range items {
+			leaf, err := s.registerItem(tx, c, org, actor, it)
+			if err != nil {
 				return err
 			}
+			if last == nil || bytes.Compare(leaf, last) > 0 {
+				last = leaf
+			}
 		}
-		return nil
+		return tx.Bucket(bCrLeaf).Put(last, []byte(c.ID))
 	})
 	if err != nil {
 		return nil, err
@@ -192,48 +203,48 @@ func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Wo
 }
 
 // registerItem indexes one item of a new registration and appends its
-// registered event; the first item's event marks the registration's
-// anchoring.
-func (s *Service) registerItem(tx *bolt.Tx, c *Copyright, org, actor string, first bool, it RegisterItem) error {
+// registered event, returning the event's leaf index (8 bytes, big
+// endian).
+func (s *Service) registerItem(tx *bolt.Tx, c *Copyright, org, actor string, it RegisterItem) ([]byte, error) {
 	seq, ok := getSeq(tx, it.ID)
 	if !ok {
-		return fmt.Errorf("%w: no evidence item %s", ErrBadRegistration, it.ID)
+		return nil, fmt.Errorf("%w: no evidence item %s", ErrBadRegistration, it.ID)
 	}
 	r, err := getRecord(tx, seq)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if OwnerOrg(r) != org {
-		return fmt.Errorf("%w: evidence item %s is not your organization's", ErrBadRegistration, it.ID)
+		return nil, fmt.Errorf("%w: evidence item %s is not your organization's", ErrBadRegistration, it.ID)
 	}
 	items := tx.Bucket(bCrItems)
 	if items.Get([]byte(it.ID)) != nil {
-		return fmt.Errorf("%w: evidence item %s is already registered", ErrBadRegistration, it.ID)
+		return nil, fmt.Errorf("%w: evidence item %s is already registered", ErrBadRegistration, it.ID)
 	}
 	if err := items.Put([]byte(it.ID), []byte(c.ID)); err != nil {
-		return err
+		return nil, err
 	}
 	sum, err := decodeHex32(r.SHA256)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := tx.Bucket(bCrSHA256).Put(slices.Concat(sum, []byte(c.ID+it.ID)), nil); err != nil {
-		return err
+		return nil, err
 	}
 	if it.PHash != nil {
 		if err := tx.Bucket(bCrPHash).Put(slices.Concat(u64(uint64(*it.PHash)), []byte(c.ID+it.ID)), nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	e := s.itemEvent(r.ID, actor, EventCopyrightRegistered, "copyright:"+c.ID)
 	if err := appendEvent(tx, seq, e); err != nil {
-		return err
-	}
-	if !first {
-		return nil
+		return nil, err
 	}
 	leaf := tx.Bucket(bEvLeaf).Get(eventKey(seq, e.Seq))
-	return tx.Bucket(bCrLeaf).Put(bytes.Clone(leaf), []byte(c.ID))
+	if len(leaf) != 8 {
+		return nil, fmt.Errorf("evidence: the registered event of %s has no leaf", it.ID)
+	}
+	return bytes.Clone(leaf), nil
 }
 
 func (s *Service) itemEvent(id, actor, typ, subject string) *custody.Event {
@@ -289,29 +300,62 @@ func (s *Service) Copyright(ctx context.Context, id string) (*Copyright, error) 
 	return c, err
 }
 
-// Copyrights lists the registrations org owns, oldest first.
-func (s *Service) Copyrights(ctx context.Context, org string) ([]*Copyright, error) {
-	var out []*Copyright
+// CopyrightPage is one page of a registration listing.
+type CopyrightPage struct {
+	Items []*Copyright
+	Next  string // "" on the last page
+}
+
+// Copyright listing pages: DefaultCopyrightPage registrations unless a
+// limit is given, at most MaxCopyrightPage.
+const (
+	DefaultCopyrightPage = 100
+	MaxCopyrightPage     = 500
+)
+
+// Copyrights lists the registrations org owns, at most limit per page
+// (default DefaultCopyrightPage, at most MaxCopyrightPage), in the order
+// of their IDs: stable from page to page, not by time (each registration
+// carries registered_at). cursor continues a listing: the Next of the
+// page before, which is the last ID returned.
+func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int) (*CopyrightPage, error) {
+	if limit <= 0 {
+		limit = DefaultCopyrightPage
+	}
+	limit = min(limit, MaxCopyrightPage)
+	if cursor != "" && !ValidID(cursor) {
+		return nil, ErrBadCursor
+	}
+	prefix := []byte(org)
+	page := &CopyrightPage{Items: []*Copyright{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCrByOrg).Cursor()
-		for k, _ := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, _ = c.Next() {
-			cr, err := getCopyright(tx, string(k[len(org):]))
+		k, _ := c.Seek(append(bytes.Clone(prefix), cursor...))
+		if k != nil && cursor != "" && string(k[len(prefix):]) == cursor {
+			k, _ = c.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(page.Items) == limit {
+				page.Next = page.Items[limit-1].ID
+				break
+			}
+			cr, err := getCopyright(tx, string(k[len(prefix):]))
 			if err != nil {
 				return err
 			}
-			out = append(out, cr)
+			page.Items = append(page.Items, cr)
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b *Copyright) int { return a.RegisteredAt.Compare(b.RegisteredAt) })
-	return out, err
+	return page, err
 }
 
 // TransferCopyright moves a registration from its owner organization org
 // to the organization to, which from then on sees the registration's items
-// as its own (see visible) and lists them. Every item gets a
-// copyright.transferred event naming the new owner, in the same
-// transaction.
+// as its own (see visible), lists them and alone may share them (see
+// sharer). The shares of the items that org made end, each with an
+// "unshared" event, and every item gets a copyright.transferred event
+// naming the new owner, all in the same transaction.
 func (s *Service) TransferCopyright(ctx context.Context, id, org, actor, to string) (*Copyright, error) {
 	if to == org {
 		return nil, fmt.Errorf("%w: the registration already belongs to %s", ErrBadRegistration, to)
@@ -331,6 +375,9 @@ func (s *Service) TransferCopyright(ctx context.Context, id, org, actor, to stri
 		for _, item := range c.Items {
 			if seq, ok := getSeq(tx, item); ok {
 				if err := tx.Bucket(bByOrg).Put(append([]byte(to), u64(seq)...), nil); err != nil {
+					return "", "", err
+				}
+				if err := s.endShares(tx, seq, item, org, actor); err != nil {
 					return "", "", err
 				}
 			}
@@ -376,23 +423,28 @@ func (s *Service) changeCopyright(id, org string, change func(*bolt.Tx, *Copyrig
 		if err := putCopyright(tx, c); err != nil {
 			return err
 		}
-		for _, item := range c.Items {
-			seq, ok := getSeq(tx, item)
-			if !ok {
-				return fmt.Errorf("evidence: registration %s names missing item %s", id, item)
-			}
-			if err := appendEvent(tx, seq, s.itemEvent(item, actor, typ, subject)); err != nil {
-				return err
-			}
-		}
 		out = c
-		return nil
+		return s.appendToItems(tx, c, actor, typ, subject)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.leavesQueued()
 	return out, nil
+}
+
+// appendToItems appends one custody event to every item of c.
+func (s *Service) appendToItems(tx *bolt.Tx, c *Copyright, actor, typ, subject string) error {
+	for _, item := range c.Items {
+		seq, ok := getSeq(tx, item)
+		if !ok {
+			return fmt.Errorf("evidence: registration %s names missing item %s", c.ID, item)
+		}
+		if err := appendEvent(tx, seq, s.itemEvent(item, actor, typ, subject)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // copyrightOwner is the current owner organization of the registration

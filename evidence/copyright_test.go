@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -116,8 +117,8 @@ func TestRegisterCopyright(t *testing.T) {
 	if !strings.HasSuffix(c2.Number, "-000002") {
 		t.Errorf("second number = %q, want ...-000002", c2.Number)
 	}
-	if list, _ := s.Copyrights(ctx, orgA); len(list) != 1 || list[0].ID != c.ID {
-		t.Errorf("Copyrights(A) = %v", list)
+	if page, _ := s.Copyrights(ctx, orgA, "", 0); len(page.Items) != 1 || page.Items[0].ID != c.ID || page.Next != "" {
+		t.Errorf("Copyrights(A) = %+v", page)
 	}
 }
 
@@ -129,13 +130,7 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := func(org string) bool {
-		ok, err := s.Visible(ctx, a1, org)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
+	seen := seer(t, s, a1)
 	if seen(orgB) {
 		t.Fatal("B sees A's file before any transfer")
 	}
@@ -164,11 +159,7 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 	if _, err := s.TransferCopyright(ctx, c.ID, orgB, orgB+":key", orgC); !errors.Is(err, ErrRevoked) {
 		t.Errorf("transfer of a revoked registration = %v, want ErrRevoked", err)
 	}
-	evs, _ := s.Custody(ctx, a1.ID)
-	var types []string
-	for _, e := range evs {
-		types = append(types, e.Type)
-	}
+	evs, types := custodyTypes(t, s, a1.ID)
 	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightTransferred, custody.EventListed, EventCopyrightRevoked}
 	if strings.Join(types, " ") != strings.Join(want, " ") {
 		t.Errorf("custody types = %v, want %v", types, want)
@@ -229,9 +220,9 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 	if err := s.MarkFinal(batches); err != nil {
 		t.Fatal(err)
 	}
-	ms, err := s.SearchCopyrights(ctx, sha256Hex("the photo"), &near)
-	if err != nil {
-		t.Fatal(err)
+	ms, truncated, err := s.SearchCopyrights(ctx, sha256Hex("the photo"), &near)
+	if err != nil || truncated {
+		t.Fatal(truncated, err)
 	}
 	var got []string
 	for _, m := range ms {
@@ -246,7 +237,7 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 			t.Errorf("similar distance %d, unanchored time %v, first anchored %v", ms[2].Distance, ms[3].AnchoredAt, ms[0].AnchoredAt)
 		}
 	}
-	if _, err := s.SearchCopyrights(ctx, "XYZ", nil); !errors.Is(err, ErrBadDigest) {
+	if _, _, err := s.SearchCopyrights(ctx, "XYZ", nil); !errors.Is(err, ErrBadDigest) {
 		t.Errorf("SearchCopyrights(bad digest) = %v, want ErrBadDigest", err)
 	}
 }
@@ -262,11 +253,11 @@ func TestCopyrightDocumentWriteOnce(t *testing.T) {
 	if _, _, err := s.CopyrightDocument(ctx, c.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("CopyrightDocument before issue = %v, want ErrNotFound", err)
 	}
-	d1, p1, err := s.SaveCopyrightDocument(ctx, c.ID, &CopyrightDocument{Office: "first"}, []byte("%PDF-1 first"))
+	d1, p1, err := s.SaveCopyrightDocument(ctx, c.ID, orgA+":key", &CopyrightDocument{Office: "first"}, []byte("%PDF-1 first"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d2, p2, err := s.SaveCopyrightDocument(ctx, c.ID, &CopyrightDocument{Office: "second"}, []byte("%PDF-1 second"))
+	d2, p2, err := s.SaveCopyrightDocument(ctx, c.ID, orgA+":key", &CopyrightDocument{Office: "second"}, []byte("%PDF-1 second"))
 	if err != nil || d2.Office != "first" || string(p2) != string(p1) || d2.PDFSHA256 != d1.PDFSHA256 {
 		t.Errorf("second save = %+v %q %v, want the first kept", d2, p2, err)
 	}
@@ -275,4 +266,211 @@ func TestCopyrightDocumentWriteOnce(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestShareFollowsCopyrightOwner: once a registration is transferred, its
+// new owner may share its files and the former owner may not; the former
+// owner's shares of them end with the transfer, with an unshared event.
+func TestShareFollowsCopyrightOwner(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a1 := fileAs(t, s, orgA, "photograph")
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: a1.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := seer(t, s, a1)
+	old, _, err := s.ShareTarget(ctx, orgA, orgA+":key", ShareEvidence, a1.ID, orgC, nil)
+	if err != nil || !seen(orgC) {
+		t.Fatalf("A shares its file with C = %v; C sees it %v", err, seen(orgC))
+	}
+	if _, err := s.TransferCopyright(ctx, c.ID, orgA, orgA+":key", orgB); err != nil {
+		t.Fatal(err)
+	}
+	if seen(orgC) {
+		t.Error("C still sees the file through A's share after the transfer")
+	}
+	if made, _ := s.Shares(ctx, orgA, true); len(made) != 1 || made[0].ID != old.ID || made[0].RevokedAt == nil {
+		t.Errorf("A's shares after the transfer = %+v, want %s revoked", made, old.ID)
+	}
+	if _, _, err := s.ShareTarget(ctx, orgA, orgA+":key", ShareEvidence, a1.ID, orgC, nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the former owner sharing = %v, want ErrNotFound", err)
+	}
+	sh, created, err := s.ShareTarget(ctx, orgB, orgB+":key", ShareEvidence, a1.ID, orgC, nil)
+	if err != nil || !created || !seen(orgC) {
+		t.Fatalf("the new owner sharing = %v, %v; C sees it %v", created, err, seen(orgC))
+	}
+	if _, err := s.RevokeShare(ctx, orgB, orgB+":key", sh.ID); err != nil || seen(orgC) {
+		t.Errorf("the new owner revoking its share = %v; C sees it %v", err, seen(orgC))
+	}
+	_, types := custodyTypes(t, s, a1.ID)
+	want := []string{custody.EventCreated, EventCopyrightRegistered, custody.EventShared, custody.EventUnshared, EventCopyrightTransferred, custody.EventShared, custody.EventUnshared}
+	if strings.Join(types, " ") != strings.Join(want, " ") {
+		t.Errorf("custody types = %v, want %v", types, want)
+	}
+}
+
+// seer reports whether an organization may see r.
+func seer(t *testing.T, s *Service, r *Record) func(org string) bool {
+	return func(org string) bool {
+		t.Helper()
+		ok, err := s.Visible(context.Background(), r, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+}
+
+// custodyTypes returns an item's custody events and their types.
+func custodyTypes(t *testing.T, s *Service, id string) ([]*custody.Event, []string) {
+	t.Helper()
+	evs, err := s.Custody(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, e.Type)
+	}
+	return evs, types
+}
+
+// TestCopyrightDocumentCustody: issuing a registration's certificate
+// writes a copyright.certified event on every file, once; each PDF read
+// writes a viewed event; a registration revoked before its certificate is
+// stored gets none (ErrRevoked), checked in the storing transaction.
+func TestCopyrightDocumentCustody(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	f1, f2 := fileAs(t, s, orgA, "verse one"), fileAs(t, s, orgA, "verse two")
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f1.ID}, {ID: f2.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CopyrightPDF(ctx, c.ID, orgA+":key"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("CopyrightPDF before issue = %v, want ErrNotFound", err)
+	}
+	for range 2 { // a second save keeps the first and records nothing
+		if _, _, err := s.SaveCopyrightDocument(ctx, c.ID, orgA+":key", &CopyrightDocument{Office: "o"}, []byte("%PDF-1 c")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pdf, err := s.CopyrightPDF(ctx, c.ID, orgB+":key"); err != nil || string(pdf) != "%PDF-1 c" {
+		t.Fatalf("CopyrightPDF = %q, %v", pdf, err)
+	}
+	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightCertified, custody.EventViewed}
+	for _, f := range []*Record{f1, f2} {
+		evs, types := custodyTypes(t, s, f.ID)
+		if strings.Join(types, " ") != strings.Join(want, " ") {
+			t.Errorf("custody types of %s = %v, want %v", f.ID, types, want)
+			continue
+		}
+		if e := evs[2]; e.Subject != "copyright:"+c.ID || e.Actor != orgA+":key" {
+			t.Errorf("certified event = %+v", e)
+		}
+		if e := evs[3]; e.Subject != "copyright:"+c.ID || e.Actor != orgB+":key" {
+			t.Errorf("viewed event = %+v", e)
+		}
+	}
+
+	f3 := fileAs(t, s, orgA, "withdrawn")
+	c3, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f3.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeCopyright(ctx, c3.ID, orgA, orgA+":key", "withdrawn"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.SaveCopyrightDocument(ctx, c3.ID, orgA+":key", &CopyrightDocument{}, []byte("%PDF-1 r")); !errors.Is(err, ErrRevoked) {
+		t.Errorf("SaveCopyrightDocument(revoked) = %v, want ErrRevoked", err)
+	}
+	if _, _, err := s.CopyrightDocument(ctx, c3.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("CopyrightDocument(revoked) = %v, want ErrNotFound", err)
+	}
+}
+
+// TestCopyrightAnchoredByLastLeaf: a registration whose files' registered
+// events fall into two batches is anchored only when the later batch is
+// final, at that batch's block.
+func TestCopyrightAnchoredByLastLeaf(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	f1, f2 := fileAs(t, s, orgA, "page one"), fileAs(t, s, orgA, "page two")
+	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f1.ID}, {ID: f2.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafOf := func(r *Record) uint64 { // of its registered event, seq 1
+		var leaf uint64
+		s.db.View(func(tx *bolt.Tx) error {
+			leaf = u64val(tx.Bucket(bEvLeaf).Get(eventKey(r.Seq, 1)))
+			return nil
+		})
+		return leaf
+	}
+	l1, l2 := leafOf(f1), leafOf(f2)
+	if l1 >= l2 {
+		t.Fatalf("leaves %d, %d: want the second file's later", l1, l2)
+	}
+	height := func() int64 {
+		got, err := s.Copyright(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.AnchoredHeight
+	}
+	if err := s.MarkFinal([]anchor.Batch{{From: l1, Count: int(l2 - l1), Height: 5, Final: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if h := height(); h != 0 {
+		t.Errorf("anchored height with the first file's batch final = %d, want 0", h)
+	}
+	if err := s.MarkFinal([]anchor.Batch{{From: l2, Count: 1, Height: 6, Final: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if h := height(); h != 6 {
+		t.Errorf("anchored height with both batches final = %d, want 6", h)
+	}
+}
+
+// TestCopyrightsPaged: an organization's registrations come in pages of
+// limit, each continuing after the last ID of the one before, every
+// registration once.
+func TestCopyrightsPaged(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	want := map[string]bool{}
+	for i := range 5 {
+		f := fileAs(t, s, orgA, fmt.Sprintf("work %d", i))
+		c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[c.ID] = true
+	}
+	var sizes []int
+	cursor := ""
+	for {
+		page, err := s.Copyrights(ctx, orgA, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(page.Items))
+		for _, c := range page.Items {
+			if !want[c.ID] {
+				t.Errorf("Copyrights returned %s twice, or one not A's", c.ID)
+			}
+			delete(want, c.ID)
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(sizes) != "[2 2 1]" || len(want) != 0 {
+		t.Errorf("page sizes %v, %d registrations not listed; want [2 2 1], 0", sizes, len(want))
+	}
+	if _, err := s.Copyrights(ctx, orgA, "not-a-cursor", 2); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("Copyrights(bad cursor) = %v, want ErrBadCursor", err)
+	}
 }

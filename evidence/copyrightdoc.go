@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
 )
 
 // CopyrightDocument describes a registration's signed certificate as
@@ -30,11 +32,15 @@ type DocumentItem struct {
 	Receipt json.RawMessage `json:"receipt"`
 }
 
-// SaveCopyrightDocument stores a registration's signed certificate once:
-// the first one saved is kept, and SaveCopyrightDocument returns the one
-// kept, so concurrent issues serve identical bytes. doc.PDFSHA256 is set
-// from pdf.
-func (s *Service) SaveCopyrightDocument(ctx context.Context, id string, doc *CopyrightDocument, pdf []byte) (*CopyrightDocument, []byte, error) {
+// SaveCopyrightDocument stores a registration's signed certificate once,
+// issued by actor: the first one saved is kept, and SaveCopyrightDocument
+// returns the one kept, so concurrent issues serve identical bytes.
+// doc.PDFSHA256 is set from pdf. The certificate and a
+// "copyright.certified" custody event (subject "copyright:<id>") on every
+// file commit in one transaction, which also checks that the registration
+// is not revoked (ErrRevoked): a revocation that commits first leaves no
+// certificate behind.
+func (s *Service) SaveCopyrightDocument(ctx context.Context, id, actor string, doc *CopyrightDocument, pdf []byte) (*CopyrightDocument, []byte, error) {
 	sum := sha256.Sum256(pdf)
 	doc.PDFSHA256 = hex.EncodeToString(sum[:])
 	val, err := json.Marshal(doc)
@@ -43,8 +49,11 @@ func (s *Service) SaveCopyrightDocument(ctx context.Context, id string, doc *Cop
 	}
 	var keptDoc *CopyrightDocument
 	var kept []byte
+	issued := false
 	err = s.commits.commit(func(tx *bolt.Tx) error {
-		if _, err := getCopyright(tx, id); err != nil {
+		issued = false // a batch function may run twice
+		c, err := getCopyright(tx, id)
+		if err != nil {
 			return err
 		}
 		keptDoc, kept = doc, pdf
@@ -53,12 +62,51 @@ func (s *Service) SaveCopyrightDocument(ctx context.Context, id string, doc *Cop
 			keptDoc, kept, err = loadDocument(tx, id)
 			return err
 		}
+		if c.Status == CopyrightRevoked {
+			return ErrRevoked
+		}
 		if err := tx.Bucket(bCrDocs).Put([]byte(id), val); err != nil {
 			return err
 		}
-		return tx.Bucket(bCrPDF).Put([]byte(id), pdf)
+		if err := tx.Bucket(bCrPDF).Put([]byte(id), pdf); err != nil {
+			return err
+		}
+		issued = true
+		return s.appendToItems(tx, c, actor, EventCopyrightCertified, "copyright:"+id)
 	})
+	if err == nil && issued {
+		s.leavesQueued()
+	}
 	return keptDoc, kept, err
+}
+
+// CopyrightPDF returns a registration's certificate PDF for actor to
+// read, ErrNotFound if none was issued. The PDF states the files'
+// digests, so the read is recorded first: a "viewed" custody event,
+// subject "copyright:<id>", on every file, in one transaction that
+// commits before the bytes are returned.
+func (s *Service) CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error) {
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	var pdf []byte
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		c, err := getCopyright(tx, id)
+		if err != nil {
+			return err
+		}
+		v := tx.Bucket(bCrPDF).Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		pdf = bytes.Clone(v)
+		return s.appendToItems(tx, c, actor, custody.EventViewed, "copyright:"+id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	return pdf, nil
 }
 
 // CopyrightDocument returns a registration's certificate and its PDF, or

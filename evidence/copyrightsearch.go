@@ -35,20 +35,20 @@ type Match struct {
 // one match per registration, the closest. They come in priority order:
 // by the anchoring of the registration (its block, then its registration
 // time), anchored ones first; unanchored ones, whose place is not yet
-// settled, last, by registration time.
+// settled, last, by registration time. At most MaxSearchMatches are
+// returned; truncated tells whether more matched.
 //
 // Similar matches scan every image hash of the register: 34 bytes a key,
 // a few milliseconds per ten thousand images.
-func (s *Service) SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]Match, error) {
+func (s *Service) SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) (ms []Match, truncated bool, err error) {
 	var sum []byte
 	if sha256Hex != "" {
-		var err error
 		if sum, err = decodeHex32(sha256Hex); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	best := map[string]*Match{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		if sum != nil {
 			c := tx.Bucket(bCrSHA256).Cursor()
 			for k, _ := c.Seek(sum); k != nil && bytes.HasPrefix(k, sum); k, _ = c.Next() {
@@ -75,15 +75,23 @@ func (s *Service) SearchCopyrights(ctx context.Context, sha256Hex string, ph *im
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := make([]Match, 0, len(best))
 	for _, m := range best {
 		out = append(out, *m)
 	}
 	slices.SortFunc(out, priority)
-	return out, s.fillAnchoredAt(ctx, out)
+	truncated = len(out) > MaxSearchMatches
+	if truncated {
+		out = out[:MaxSearchMatches]
+	}
+	return out, truncated, s.fillAnchoredAt(ctx, out)
 }
+
+// MaxSearchMatches bounds the matches a search returns: the earliest
+// ones in priority order.
+const MaxSearchMatches = 500
 
 // offer keeps m for registration id unless a better match is kept.
 func offer(best map[string]*Match, m *Match, id string) {

@@ -105,7 +105,7 @@ func (s *Service) ownedTargets(tx *bolt.Tx, org, kind, target string) ([]uint64,
 			return nil, ErrNotFound
 		}
 		r, err := getRecord(tx, seq)
-		if err != nil || OwnerOrg(r) != org {
+		if err != nil || sharer(tx, r) != org {
 			return nil, ErrNotFound
 		}
 		return []uint64{seq}, nil
@@ -115,6 +115,56 @@ func (s *Service) ownedTargets(tx *bolt.Tx, org, kind, target string) ([]uint64,
 		return nil, ErrNotFound
 	}
 	return matterRecords(tx, target)
+}
+
+// sharer is the organization that may share r: the current owner of the
+// copyright registration r is a file of, or else the organization that
+// filed it.
+func sharer(tx *bolt.Tx, r *Record) string {
+	if o := copyrightOwner(tx, r.ID); o != "" {
+		return o
+	}
+	return OwnerOrg(r)
+}
+
+// endShares revokes, as actor, the active shares of the item at seq that
+// org made, each with an "unshared" custody event: a transfer of a
+// registration ends its former owner's shares of the files.
+func (s *Service) endShares(tx *bolt.Tx, seq uint64, item, org, actor string) error {
+	now := s.cfg.Now().UTC()
+	c := tx.Bucket(bShareIdx).Cursor()
+	var ended []*Share
+	for k, v := c.Seek([]byte(item)); k != nil && bytes.HasPrefix(k, []byte(item)); k, v = c.Next() {
+		sh, err := getShare(tx, string(v))
+		if err != nil {
+			return err
+		}
+		if sh.Kind == ShareEvidence && sh.Owner == org && sh.Active(now) {
+			ended = append(ended, sh)
+		}
+	}
+	for _, sh := range ended {
+		sh.RevokedAt, sh.RevokedBy = &now, actor
+		if err := putShare(tx, sh); err != nil {
+			return err
+		}
+		if err := s.appendEach(tx, []uint64{seq}, actor, custody.EventUnshared, "org:"+sh.Grantee); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shareRecords returns the record sequence numbers a share covers.
+func shareRecords(tx *bolt.Tx, sh *Share) ([]uint64, error) {
+	if sh.Kind == ShareEvidence {
+		seq, ok := getSeq(tx, sh.Target)
+		if !ok {
+			return nil, ErrNotFound
+		}
+		return []uint64{seq}, nil
+	}
+	return matterRecords(tx, sh.Target)
 }
 
 // matterRecords lists the records filed into a matter.
@@ -176,7 +226,10 @@ func (s *Service) RevokeShare(ctx context.Context, org, actor, id string) (*Shar
 		if err := putShare(tx, sh); err != nil {
 			return err
 		}
-		seqs, err := s.ownedTargets(tx, org, sh.Kind, sh.Target)
+		// Not ownedTargets: the maker may end its share even where it no
+		// longer owns the target (a registration transferred before
+		// transfers ended shares).
+		seqs, err := shareRecords(tx, sh)
 		if err != nil {
 			return err
 		}

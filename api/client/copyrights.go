@@ -70,10 +70,22 @@ func (c *Client) Copyright(ctx context.Context, id string) (*evidence.Copyright,
 	return &out, c.getJSON(ctx, "/api/v1/copyrights/"+url.PathEscape(id), &out)
 }
 
-// Copyrights lists the registrations the caller's organization owns.
+// Copyrights lists all the registrations the caller's organization owns,
+// following the listing's pages.
 func (c *Client) Copyrights(ctx context.Context) ([]evidence.Copyright, error) {
-	var out api.ListView[evidence.Copyright]
-	return out.Items, c.getJSON(ctx, "/api/v1/copyrights", &out)
+	all := []evidence.Copyright{}
+	q := url.Values{"limit": {"500"}}
+	for {
+		var page api.ListView[evidence.Copyright]
+		if err := c.getJSON(ctx, "/api/v1/copyrights?"+q.Encode(), &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if page.Next == "" {
+			return all, nil
+		}
+		q.Set("cursor", page.Next)
+	}
 }
 
 // CopyrightPDF returns the signed registration certificate.

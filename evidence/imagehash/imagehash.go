@@ -13,8 +13,10 @@
 // pixels of a 9×8 thumbnail and flips bits wherever a gradient is near
 // flat. The cost is one 32×32 DCT per image, negligible beside decoding.
 //
-// Decoding is of outside input: [Sum] reads the header first and refuses
-// images larger than [MaxPixels] before allocating anything for them.
+// Decoding is of outside input: [Sum] reads the header first and refuses,
+// before allocating anything for it, an image of more than [MaxPixels]
+// pixels or one whose decoding would allocate more than [MaxDecodedBytes]
+// (see [DecodedBytes]).
 package imagehash
 
 import (
@@ -43,15 +45,29 @@ type Hash uint64
 const Threshold = 10
 
 // MaxPixels bounds the images Sum decodes: 40 million pixels (for example
-// 8000×5000), about 160 MB once decoded, enough for any camera photograph.
+// 8000×5000). It bounds the time the thumbnail takes (every pixel is read
+// once); MaxDecodedBytes bounds the memory.
 const MaxPixels = 40_000_000
+
+// MaxDecodedBytes bounds what decoding one image may allocate, as
+// DecodedBytes reckons it: 64 MiB. That admits a 40-megapixel baseline
+// JPEG (4:2:0), a 16-megapixel 8-bit RGB(A) PNG, an 8-megapixel 16-bit
+// PNG and an 8-megapixel progressive JPEG (4:2:0); larger images get no
+// perceptual hash.
+const MaxDecodedBytes = 64 << 20
 
 // Errors.
 var (
 	// ErrNotImage means the bytes are not a PNG, JPEG or GIF image.
 	ErrNotImage = errors.New("imagehash: not a PNG, JPEG or GIF image")
-	// ErrTooLarge means the image has more than MaxPixels pixels.
+	// ErrTooLarge means the image has more than MaxPixels pixels, or its
+	// decoding would allocate more than MaxDecodedBytes.
 	ErrTooLarge = errors.New("imagehash: image too large")
+	// ErrFlat means the image has next to no contrast at low frequencies
+	// (a solid colour, or close to it): its hash would be rounding noise,
+	// far from a resized copy and near unrelated flat images, so it has
+	// none.
+	ErrFlat = errors.New("imagehash: image too flat for a perceptual hash")
 )
 
 // Distance is the number of bits in which a and b differ (0 to 64).
@@ -61,10 +77,11 @@ func Distance(a, b Hash) int { return bits.OnesCount64(uint64(a ^ b)) }
 func (h Hash) String() string { return fmt.Sprintf("%016x", uint64(h)) }
 
 // Sum decodes a PNG, JPEG or GIF image (the first frame of a GIF) and
-// returns its hash. It reads the header first and refuses an image of more
-// than MaxPixels pixels with ErrTooLarge.
+// returns its hash. It reads the header first and refuses with ErrTooLarge
+// an image of more than MaxPixels pixels or whose decoding would allocate
+// more than MaxDecodedBytes. A flat image has no hash: ErrFlat.
 func Sum(b []byte) (Hash, error) {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrNotImage, err)
 	}
@@ -74,11 +91,18 @@ func Sum(b []byte) (Hash, error) {
 	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return 0, fmt.Errorf("%w: %d×%d pixels, over %d", ErrTooLarge, cfg.Width, cfg.Height, MaxPixels)
 	}
+	n, err := DecodedBytes(b, cfg, format)
+	if err != nil {
+		return 0, err
+	}
+	if n > MaxDecodedBytes {
+		return 0, fmt.Errorf("%w: %d×%d pixels take %d bytes to decode, over %d", ErrTooLarge, cfg.Width, cfg.Height, n, MaxDecodedBytes)
+	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrNotImage, err)
 	}
-	return Of(img), nil
+	return Of(img)
 }
 
 // SumReader is Sum over at most limit bytes of r; a longer input is
@@ -101,8 +125,15 @@ const (
 	low  = 8
 )
 
-// Of returns the hash of a decoded image.
-func Of(img image.Image) Hash {
+// minACRMS is the least root mean square of the 63 AC coefficients kept
+// for an image to have a hash: about 1.5 grey levels of contrast across
+// the thumbnail (a ramp over 3 levels measures 73; photographs measure in
+// the thousands). Below it the coefficients are rounding noise.
+const minACRMS = 32
+
+// Of returns the hash of a decoded image, or ErrFlat for an image with
+// next to no contrast.
+func Of(img image.Image) (Hash, error) {
 	g := thumbnail(img)
 	c := dct2(g)
 	coef := make([]float64, 0, low*low)
@@ -111,6 +142,13 @@ func Of(img image.Image) Hash {
 			coef = append(coef, c[v][u])
 		}
 	}
+	var energy float64
+	for _, x := range coef[1:] {
+		energy += x * x
+	}
+	if math.Sqrt(energy/float64(len(coef)-1)) < minACRMS {
+		return 0, ErrFlat
+	}
 	med := median(coef[1:]) // the DC term is the mean brightness: left out of the median
 	var h Hash
 	for i, x := range coef {
@@ -118,7 +156,7 @@ func Of(img image.Image) Hash {
 			h |= 1 << (63 - i)
 		}
 	}
-	return h
+	return h, nil
 }
 
 // thumbnail reduces img to side×side grey levels (ITU-R BT.601 luma,
@@ -161,18 +199,45 @@ func cellSpan(i, n int) (a, z float64) {
 }
 
 // lumaFunc returns the grey level of a pixel, reading the luma plane
-// directly for JPEG's Y′CbCr and grey images.
+// directly for JPEG's Y′CbCr and grey images. For the other pixel types
+// it computes exactly what img.At(x, y).RGBA() would give, without boxing
+// every pixel in an interface.
 func lumaFunc(img image.Image) func(x, y int) float64 {
 	switch m := img.(type) {
 	case *image.YCbCr:
 		return func(x, y int) float64 { return float64(m.Y[m.YOffset(x, y)]) }
 	case *image.Gray:
 		return func(x, y int) float64 { return float64(m.Pix[m.PixOffset(x, y)]) }
+	case *image.RGBA:
+		return func(x, y int) float64 { return luma(m.RGBAAt(x, y).RGBA()) }
+	case *image.NRGBA:
+		return func(x, y int) float64 { return luma(m.NRGBAAt(x, y).RGBA()) }
+	case *image.RGBA64:
+		return func(x, y int) float64 { return luma(m.RGBA64At(x, y).RGBA()) }
+	case *image.NRGBA64:
+		return func(x, y int) float64 { return luma(m.NRGBA64At(x, y).RGBA()) }
+	case *image.Gray16:
+		return func(x, y int) float64 { return luma(m.Gray16At(x, y).RGBA()) }
+	case *image.CMYK:
+		return func(x, y int) float64 { return luma(m.CMYKAt(x, y).RGBA()) }
+	case *image.Paletted:
+		pal := make([]float64, len(m.Palette))
+		for i, c := range m.Palette {
+			pal[i] = luma(c.RGBA())
+		}
+		return func(x, y int) float64 {
+			if i := int(m.ColorIndexAt(x, y)); i < len(pal) {
+				return pal[i]
+			}
+			return 0 // At gives transparent black for an index past the palette
+		}
 	}
-	return func(x, y int) float64 {
-		r, g, b, _ := img.At(x, y).RGBA()
-		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 257
-	}
+	return func(x, y int) float64 { return luma(img.At(x, y).RGBA()) }
+}
+
+// luma is the ITU-R BT.601 luma (0–255) of 16-bit colour components.
+func luma(r, g, b, _ uint32) float64 {
+	return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 257
 }
 
 // dct2 is the 2-D DCT-II of the thumbnail (unnormalized: only the order of

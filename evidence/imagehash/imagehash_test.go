@@ -115,3 +115,35 @@ func FuzzSum(f *testing.F) {
 		}
 	})
 }
+
+// TestFlat: solid and near-solid images have no hash (their bits would be
+// noise: solid white at two sizes measured 20–24 bits apart), while a
+// gentle but visible ramp has one.
+func TestFlat(t *testing.T) {
+	fill := func(w, h int, g func(x, y int) uint8) image.Image {
+		m := image.NewGray(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				m.Pix[y*m.Stride+x] = g(x, y)
+			}
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		img  image.Image
+		flat bool
+	}{
+		{"white 100×77", fill(100, 77, func(int, int) uint8 { return 255 }), true},
+		{"white 333×501", fill(333, 501, func(int, int) uint8 { return 255 }), true},
+		{"black", fill(64, 64, func(int, int) uint8 { return 0 }), true},
+		{"one grey level of noise", fill(200, 150, func(x, y int) uint8 { return uint8(128 + (x*7+y*13)%2) }), true},
+		{"ramp over 10 levels", fill(400, 300, func(x, _ int) uint8 { return uint8(120 + 10*x/400) }), false},
+		{"photograph", testimage.Scene(1, 480, 360), false},
+	} {
+		_, err := Sum(testimage.PNG(tc.img))
+		if got := errors.Is(err, ErrFlat); got != tc.flat {
+			t.Errorf("%s: Sum = %v, want ErrFlat %v", tc.name, err, tc.flat)
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package imagehash
+
+import (
+	"encoding/binary"
+	"fmt"
+	"image"
+	"image/color"
+)
+
+// DecodedBytes reckons, from the image's header, how many bytes Go's
+// decoder of its format allocates to decode it: not the pixel count, as
+// decoders allocate by bit depth and layout. cfg and format are what
+// image.DecodeConfig returned for b. The figures follow image/png,
+// image/jpeg and image/gif, rounded up:
+//
+//   - PNG: 1 byte a pixel for a paletted image, 8 for 16-bit depths, 4
+//     otherwise (a grey image with a tRNS chunk decodes to NRGBA, which
+//     the header does not tell); twice that for an interlaced (Adam7)
+//     image, whose passes are decoded apart and then merged.
+//   - JPEG: every component's plane at its sampling factors, padded to
+//     whole MCUs; for a progressive JPEG also its coefficients, 4 bytes
+//     each, which the decoder keeps for the whole image until the last
+//     scan; plus 4 bytes a pixel when the planes are converted (CMYK, or
+//     RGB rather than Y′CbCr).
+//   - GIF: 1 byte a pixel of the logical screen (the first frame lies
+//     within it).
+func DecodedBytes(b []byte, cfg image.Config, format string) (int64, error) {
+	px := int64(cfg.Width) * int64(cfg.Height)
+	switch format {
+	case "png":
+		return pngBytes(b, cfg.ColorModel, px), nil
+	case "jpeg":
+		return jpegBytes(b)
+	case "gif":
+		return px, nil
+	}
+	return 0, fmt.Errorf("%w: format %q", ErrNotImage, format)
+}
+
+func pngBytes(b []byte, m color.Model, px int64) int64 {
+	var per int64 = 4
+	switch m {
+	case color.Gray16Model, color.RGBA64Model, color.NRGBA64Model:
+		per = 8
+	default:
+		if _, ok := m.(color.Palette); ok {
+			per = 1
+		}
+	}
+	// The IHDR chunk follows the 8-byte signature: length, "IHDR", width,
+	// height, bit depth, colour type, compression, filter, interlace.
+	if len(b) > 28 && b[28] != 0 {
+		per *= 2
+	}
+	return px * per
+}
+
+// jpegBytes reads the frame header (SOF) and the Adobe APP14 segment of a
+// JPEG (ITU T.81 §B.2.2) and reckons what image/jpeg allocates for it.
+func jpegBytes(b []byte) (int64, error) {
+	f, err := jpegFrame(b)
+	if err != nil {
+		return 0, err
+	}
+	var hmax, vmax int64 = 1, 1
+	for _, c := range f.comps {
+		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+	}
+	if len(f.comps) == 1 { // grey: image/jpeg ignores the sampling factors
+		hmax, vmax = 1, 1
+		f.comps[0].h, f.comps[0].v = 1, 1
+	}
+	mcus := (f.width + 8*hmax - 1) / (8 * hmax) * ((f.height + 8*vmax - 1) / (8 * vmax))
+	var planes int64
+	for _, c := range f.comps {
+		planes += 64 * c.h * c.v * mcus
+	}
+	n := planes
+	if f.progressive {
+		n += 4 * planes // one int32 coefficient for every sample
+	}
+	if len(f.comps) == 4 || len(f.comps) == 3 && f.rgb {
+		n += 4 * f.width * f.height
+	}
+	return n, nil
+}
+
+type jpegComp struct{ id, h, v int64 }
+
+type jpegFrameHeader struct {
+	width, height int64
+	progressive   bool
+	rgb           bool // stored as RGB, converted to RGBA when decoded
+	comps         []jpegComp
+}
+
+// jpegFrame scans the segments of a JPEG up to its first frame header.
+func jpegFrame(b []byte) (*jpegFrameHeader, error) {
+	bad := func(why string) error { return fmt.Errorf("%w: JPEG %s", ErrNotImage, why) }
+	if len(b) < 2 || b[0] != 0xff || b[1] != 0xd8 {
+		return nil, bad("without SOI")
+	}
+	adobeRGB := false
+	for i := 2; ; {
+		for i < len(b) && b[i] == 0xff { // fill bytes
+			i++
+		}
+		if i >= len(b) {
+			return nil, bad("without a frame header")
+		}
+		m := b[i]
+		i++
+		if m == 0x01 || m >= 0xd0 && m <= 0xd8 { // TEM, RSTn, SOI: no length
+			continue
+		}
+		if m == 0xd9 || m == 0xda || i+2 > len(b) {
+			return nil, bad("without a frame header")
+		}
+		n := int(binary.BigEndian.Uint16(b[i:]))
+		if n < 2 || i+n > len(b) {
+			return nil, bad("with a truncated segment")
+		}
+		seg := b[i+2 : i+n]
+		i += n
+		switch {
+		case m == 0xee && len(seg) >= 12 && string(seg[:5]) == "Adobe":
+			adobeRGB = seg[11] == 0 // transform 0: RGB or CMYK, not Y′CbCr
+		case m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc:
+			return parseSOF(seg, m, adobeRGB, bad)
+		}
+	}
+}
+
+func parseSOF(seg []byte, m byte, adobeRGB bool, bad func(string) error) (*jpegFrameHeader, error) {
+	if len(seg) < 6 {
+		return nil, bad("with a short frame header")
+	}
+	f := &jpegFrameHeader{
+		height:      int64(binary.BigEndian.Uint16(seg[1:])),
+		width:       int64(binary.BigEndian.Uint16(seg[3:])),
+		progressive: m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce,
+	}
+	nc := int(seg[5])
+	if nc == 0 || len(seg) < 6+3*nc {
+		return nil, bad("with a short frame header")
+	}
+	for k := range nc {
+		c := seg[6+3*k:]
+		h, v := int64(c[1]>>4), int64(c[1]&15)
+		if h == 0 || v == 0 {
+			return nil, bad("with a zero sampling factor")
+		}
+		f.comps = append(f.comps, jpegComp{id: int64(c[0]), h: h, v: v})
+	}
+	if nc == 3 {
+		ids := f.comps[0].id == 'R' && f.comps[1].id == 'G' && f.comps[2].id == 'B'
+		f.rgb = adobeRGB || ids
+	}
+	return f, nil
+}
