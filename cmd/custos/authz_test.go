@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ type authzWorld struct {
 	n                  *proc
 	keys               map[string]string // role → token
 	orgA, orgB, court  string
+	orgN               string // a notary office, with which A and B share evA and evB
 	evA, evB, evShared string // evidence of A, of B, and of A shared with the court
 	matterA, matterB   string
 	shareA, shareB     string
@@ -77,9 +79,12 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.orgB = o.ID
 	w.mustCreate(t, "admin", "/api/v1/orgs", map[string]string{"kind": "court", "name": "Hangzhou Internet Court"}, &o)
 	w.court = o.ID
+	w.mustCreate(t, "admin", "/api/v1/orgs", map[string]string{"kind": "notary", "name": "Hangzhou Notary Office"}, &o)
+	w.orgN = o.ID
 	for _, k := range []struct{ name, org, role string }{
 		{"submitter", w.orgA, "submitter"}, {"viewer", w.orgA, "viewer"}, {"notary", w.orgA, "notary"},
 		{"other", w.orgB, "submitter"}, {"examiner", w.court, "examiner"}, {"spare", w.orgA, "viewer"},
+		{"notaryN", w.orgN, "notary"},
 	} {
 		var nk api.NewKeyView
 		w.mustCreate(t, "admin", "/api/v1/orgs/"+k.org+"/keys", map[string]string{"role": k.role, "name": k.name}, &nk)
@@ -102,6 +107,8 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.shareA = sh.ID
 	w.mustCreate(t, "other", "/api/v1/shares", map[string]any{"evidence": w.evB, "org": w.court}, &sh)
 	w.shareB = sh.ID
+	w.mustCreate(t, "submitter", "/api/v1/shares", map[string]any{"evidence": w.evA, "org": w.orgN}, &sh)
+	w.mustCreate(t, "other", "/api/v1/shares", map[string]any{"evidence": w.evB, "org": w.orgN}, &sh)
 	var hk api.NewWebhookView
 	w.mustCreate(t, "submitter", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/a", "events": []string{"evidence.shared"}}, &hk)
 	w.hookA = hk.Webhook.ID
@@ -413,6 +420,45 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAuthorizationMatrixTwoOwnerCertificate: a notary office holding
+// shares from two opposing firms issues one certificate over an item of
+// each. Only the office may read it: neither firm gets the record, the PDF
+// (which states the other's item) or a listing entry; each learns of it by
+// the certified event on its own item.
+func TestAuthorizationMatrixTwoOwnerCertificate(t *testing.T) {
+	w := newAuthzWorld(t)
+	var cert evidence.Certificate
+	w.mustCreate(t, "notaryN", "/api/v1/certificates", map[string]any{"evidence": []string{w.evA, w.evB}}, &cert)
+	if !slices.Equal(cert.Readers, []string{w.orgN}) {
+		t.Errorf("readers = %v, want only the issuing office %s", cert.Readers, w.orgN)
+	}
+	for _, role := range []string{"submitter", "viewer", "notary", "other", "examiner", "admin"} {
+		for _, suffix := range []string{"", ".pdf"} {
+			if status, b := w.req(t, "GET", "/api/v1/certificates/"+cert.ID+suffix, role, nil); status != 404 {
+				t.Errorf("GET certificate%s as %s = %d %s, want 404", suffix, role, status, tailString(string(b), 200))
+			}
+		}
+		status, b := w.req(t, "GET", "/api/v1/certificates", role, nil)
+		if status != 200 || strings.Contains(string(b), cert.ID) {
+			t.Errorf("list as %s = %d, lists the two-owner certificate: %s", role, status, tailString(string(b), 300))
+		}
+	}
+	var got evidence.Certificate
+	status, b := w.req(t, "GET", "/api/v1/certificates/"+cert.ID, "notaryN", nil)
+	if mustJSON(t, b, &got); status != 200 || !slices.Equal(got.Evidence, []string{w.evA, w.evB}) || !slices.Equal(got.Readers, []string{w.orgN}) {
+		t.Errorf("GET as the issuer = %d %+v", status, got)
+	}
+	if status, b := w.req(t, "GET", "/api/v1/certificates/"+cert.ID+".pdf", "notaryN", nil); status != 200 || !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Errorf("GET .pdf as the issuer = %d", status)
+	}
+	for role, id := range map[string]string{"submitter": w.evA, "other": w.evB} {
+		status, b := w.req(t, "GET", "/api/v1/evidence/"+id+"/custody", role, nil)
+		if status != 200 || !strings.Contains(string(b), `"certificate:`+cert.ID+`"`) {
+			t.Errorf("custody of %s as %s = %d, without the certified event: %s", id, role, status, tailString(string(b), 300))
+		}
 	}
 }
 
