@@ -120,7 +120,8 @@ func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix strin
 // "certified" custody event (subject "certificate:<id>") to every item, all
 // in one transaction: there is never a certificate without its events, nor
 // an event without its certificate. It fills Status, PDFSHA256, PDFSize and
-// Readers. The caller has checked that c.Org may see every item.
+// Readers. Every item must still be visible to c.Org when the transaction
+// runs (a share revoked while the PDF was being signed is ErrNotFound).
 func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte) error {
 	switch {
 	case len(c.Evidence) == 0 || len(c.Evidence) > MaxCertificateItems:
@@ -136,8 +137,11 @@ func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []by
 		if err := checkReserved(tx, c); err != nil {
 			return err
 		}
-		_, seqs, owners, err := certifiedRecords(tx, c)
+		recs, seqs, owners, err := certifiedRecords(tx, c)
 		if err != nil {
+			return err
+		}
+		if err := checkVisible(tx, recs, c.Org, s.cfg.Now()); err != nil {
 			return err
 		}
 		c.Readers = certificateReaders(c.Org, owners)
@@ -193,6 +197,16 @@ func certifiedRecords(tx *bolt.Tx, c *Certificate) ([]*Record, []uint64, []strin
 		recs, seqs = append(recs, r), append(seqs, seq)
 	}
 	return recs, seqs, owners, nil
+}
+
+// checkVisible returns ErrNotFound unless org may see every record.
+func checkVisible(tx *bolt.Tx, recs []*Record, org string, now time.Time) error {
+	for _, r := range recs {
+		if !visible(tx, r, org, now) {
+			return fmt.Errorf("%w: evidence %s", ErrNotFound, r.ID)
+		}
+	}
+	return nil
 }
 
 // certificateReaders returns the organizations that may read a

@@ -78,6 +78,7 @@ func TestIssueCertificate(t *testing.T) {
 	ctx := context.Background()
 	s := newTestService(t, newMemBlobs())
 	a, b := uploadAs(t, s, certFirm+":k", "exhibit a"), uploadAs(t, s, certFirm+":k", "exhibit b")
+	shareWithNotary(t, s, a, b)
 	c, pdf, err := issue(t, s, a.ID, b.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +132,7 @@ func TestIssueCertificateAtomic(t *testing.T) {
 	ctx := context.Background()
 	s := newTestService(t, newMemBlobs())
 	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	shareWithNotary(t, s, a)
 	before, _ := s.Custody(ctx, a.ID)
 	for name, ids := range map[string][]string{
 		"missing item": {a.ID, NewID()},
@@ -204,6 +206,7 @@ func TestCertificatesList(t *testing.T) {
 	ctx := context.Background()
 	s := newTestService(t, newMemBlobs())
 	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	shareWithNotary(t, s, a)
 	var ids []string
 	for range 5 {
 		c, _, err := issue(t, s, a.ID)
@@ -376,5 +379,33 @@ func TestCertificateViewHidesItems(t *testing.T) {
 	}
 	if got, err := s.Certificate(ctx, c.ID, certFirm); err != nil || !slices.Equal(got.Evidence, []string{a.ID}) {
 		t.Errorf("Certificate(owner) = %+v, %v; want its item", got, err)
+	}
+}
+
+// Visibility is checked again in the issue's transaction: an item whose
+// share was revoked after the caller's check (while the PDF was signed)
+// is ErrNotFound, and nothing is stored or appended.
+func TestIssueCertificateAfterRevocation(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	own := uploadAs(t, s, certNotary+":k", "the notary's own")
+	sh, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", ShareEvidence, a.ID, certNotary, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeShare(ctx, certFirm, certFirm+":k", sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Custody(ctx, own.ID)
+	c, _, err := issue(t, s, own.ID, a.ID)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("IssueCertificate(share revoked) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Certificate(ctx, c.ID, certNotary); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the certificate was stored: %v", err)
+	}
+	if after, _ := s.Custody(ctx, own.ID); len(after) != len(before) {
+		t.Errorf("the refused issue appended %d events", len(after)-len(before))
 	}
 }
