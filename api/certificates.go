@@ -59,7 +59,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 			return err
 		}
 	}
-	n := &document.Notarial{ID: cert.ID, Number: cert.Number, Issued: now, Requester: p.Org.Name, Items: items}
+	n := &document.Notarial{ID: cert.ID, VerifyToken: cert.VerifyToken, Number: cert.Number, Issued: now, Requester: p.Org.Name, Items: items}
 	if matter != nil {
 		cert.Matter, n.Matter = matter.ID, matterText(matter)
 	}
@@ -188,12 +188,11 @@ func certificateErr(err error) error {
 }
 
 // certificateCheck is the public verification view of a certificate
-// (DocumentCheck), without authentication: its ID is the capability, as
-// carried by the certificate's QR code. It records no custody event.
-func (s *Server) certificateCheck(c echo.Context) error {
-	cert, receipts, err := s.ev.CertificateCheck(c.Request().Context(), c.Param("id"))
+// (DocumentCheck); see documentCheck. It records no custody event.
+func (s *Server) certificateCheck(c echo.Context, id string) error {
+	cert, receipts, err := s.ev.CertificateCheck(c.Request().Context(), id)
 	if err != nil {
-		return certificateErr(err)
+		return err
 	}
 	out := DocumentCheck{Kind: "certificate", ID: cert.ID, Number: cert.Number, Status: cert.Status, IssuedAt: cert.IssuedAt,
 		Office: cert.Office, Notary: cert.Notary, PDFSHA256: cert.PDFSHA256, Items: make([]DocumentCheckItem, len(receipts))}

@@ -53,6 +53,10 @@ type Certificate struct {
 	// PDFSHA256 is the hex SHA-256 of the signed PDF; PDFSize its length.
 	PDFSHA256 string `json:"pdf_sha256"`
 	PDFSize   int64  `json:"pdf_size"`
+	// VerifyToken opens the certificate's public verification view
+	// (VerifiedDocument); its QR code carries it. Certificates issued
+	// before tokens existed have none, and no public view.
+	VerifyToken string `json:"verify_token,omitempty"`
 	// Readers are the organizations that may read the certificate: the
 	// issuing organization, and the items' owner when they all belong to
 	// one organization (see certificateReaders).
@@ -72,7 +76,7 @@ var (
 	bCertOrg  = []byte("certorg")  // reader org ‖ seq(8) → certificate id
 )
 
-var certBuckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg}
+var certBuckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg, bVerifyTok}
 
 // FormatCertificateNumber spells a certificate number the way Chinese
 // notarial certificates are numbered: "(2026)浙杭证字第 17 号", where the
@@ -87,7 +91,8 @@ func FormatCertificateNumber(year int, prefix string, serial uint64) string {
 // a number is therefore never handed out twice, even across a crash, and a
 // reservation that never became a certificate (the signing failed, the node
 // stopped) leaves a gap whose reservation stays on record in the certres
-// bucket. The returned Certificate holds ID, Year, Serial and Number.
+// bucket. The returned Certificate holds ID, Year, Serial, Number and a
+// fresh VerifyToken.
 func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix string) (*Certificate, error) {
 	if year < 1 || year > 9999 {
 		return nil, fmt.Errorf("%w: year %d", ErrBadCertificate, year)
@@ -96,6 +101,7 @@ func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix strin
 		return nil, fmt.Errorf("%w: number prefix %q", ErrBadCertificate, prefix)
 	}
 	c := &Certificate{ID: NewID(), Year: year}
+	c.VerifyToken = NewVerifyToken(c.ID)
 	y := binary.BigEndian.AppendUint32(nil, uint32(year))
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		last := uint64(0)
@@ -244,6 +250,9 @@ func putCertificate(tx *bolt.Tx, c *Certificate, pdf []byte, receipts [][]byte) 
 			return err
 		}
 	}
+	if err := putVerifyToken(tx, c.VerifyToken, DocumentCertificate, c.ID); err != nil {
+		return err
+	}
 	for _, org := range c.Readers {
 		if err := tx.Bucket(bCertOrg).Put(append([]byte(org), u64(seq)...), []byte(c.ID)); err != nil {
 			return err
@@ -341,8 +350,8 @@ func (s *Service) CertificatePDF(ctx context.Context, id, org, actor string) (*C
 }
 
 // CertificateCheck returns any certificate with the receipts its PDF
-// embeds, for the public verification view: whoever holds the ID (which
-// the certificate's QR code carries) may check it. It records nothing.
+// embeds, for the public verification view, which whoever holds its
+// verification token may open (see VerifiedDocument). It records nothing.
 func (s *Service) CertificateCheck(ctx context.Context, id string) (*Certificate, [][]byte, error) {
 	if !ValidID(id) {
 		return nil, nil, ErrNotFound

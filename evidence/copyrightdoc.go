@@ -20,6 +20,9 @@ type CopyrightDocument struct {
 	Notary    string         `json:"notary"`
 	PDFSHA256 string         `json:"pdf_sha256"`
 	Items     []DocumentItem `json:"items"`
+	// VerifyToken opens the public verification view (VerifiedDocument);
+	// the certificate's QR code carries it. Never shown to members.
+	VerifyToken string `json:"verify_token,omitempty"`
 }
 
 // DocumentItem is one evidence item of a document and its receipt (the
@@ -33,7 +36,9 @@ type DocumentItem struct {
 // SaveCopyrightDocument stores a registration's signed certificate once:
 // the first one saved is kept, and SaveCopyrightDocument returns the one
 // kept, so concurrent issues serve identical bytes. doc.PDFSHA256 is set
-// from pdf.
+// from pdf; doc.VerifyToken (NewVerifyToken) must be the token the PDF's
+// QR code carries, and opens the public view of the one kept (a document
+// saved without one has no public view).
 func (s *Service) SaveCopyrightDocument(ctx context.Context, id string, doc *CopyrightDocument, pdf []byte) (*CopyrightDocument, []byte, error) {
 	sum := sha256.Sum256(pdf)
 	doc.PDFSHA256 = hex.EncodeToString(sum[:])
@@ -52,6 +57,11 @@ func (s *Service) SaveCopyrightDocument(ctx context.Context, id string, doc *Cop
 			var err error
 			keptDoc, kept, err = loadDocument(tx, id)
 			return err
+		}
+		if doc.VerifyToken != "" { // none: no public view
+			if err := putVerifyToken(tx, doc.VerifyToken, DocumentCopyright, id); err != nil {
+				return err
+			}
 		}
 		if err := tx.Bucket(bCrDocs).Put([]byte(id), val); err != nil {
 			return err

@@ -37,6 +37,7 @@ type authzWorld struct {
 	shareA, shareB     string
 	hookA, hookB       string // webhooks of A and of B
 	certA, certOp      string // certificates: by A's notary over A's item; by the operator over its own
+	certAToken         string // certA's verification token
 	keyA               string // a key of A (to revoke)
 	crA, crB           string // copyright registrations of A (its certificate issued) and of B
 	dataA              []byte
@@ -127,9 +128,12 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if status, b := w.req(t, "GET", "/api/v1/copyrights/"+w.crA+".pdf", "submitter", nil); status != 200 {
 		t.Fatalf("setup: certificate = %d %s", status, tailString(string(b), 300))
 	}
-	var cert struct{ ID string }
+	var cert struct {
+		ID          string
+		VerifyToken string `json:"verify_token"`
+	}
 	w.mustCreate(t, "notary", "/api/v1/certificates", map[string]any{"evidence": []string{w.evShared}}, &cert)
-	w.certA = cert.ID
+	w.certA, w.certAToken = cert.ID, cert.VerifyToken
 	evOp := n.upload(n.Token, []byte("the operator's own exhibit")).ID
 	w.mustCreate(t, "admin", "/api/v1/certificates", map[string]any{"evidence": []string{evOp}}, &cert)
 	w.certOp = cert.ID
@@ -334,7 +338,6 @@ func authzMatrix() map[string]matrixCase {
 			other:   call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/revoke" }, func(*authzWorld) any { return map[string]string{"reason": "test"} }),
 			ownWant: outcomes("submitter", allow),
 		},
-		"GET /api/v1/copyrights/{id}/verification": {public: true, own: get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crA + "/verification" })},
 		// Certificates: A's notary certifies what A may see; the operator's
 		// admin certifies only what the operator may see. A certificate is
 		// read by its issuer and the owners of its items.
@@ -344,10 +347,10 @@ func authzMatrix() map[string]matrixCase {
 			ownWant:   outcomes("notary", allow, "admin", hidden),
 			otherWant: outcomes("notary,admin", hidden),
 		},
-		"GET /api/v1/certificates":                   {own: get(func(*authzWorld) string { return "/api/v1/certificates" }), ownWant: outcomes(all, allow)},
-		"GET /api/v1/certificates/{id}":              certRead(""),
-		"GET /api/v1/certificates/{id}.pdf":          certRead(".pdf"),
-		"GET /api/v1/certificates/{id}/verification": {public: true, own: get(func(w *authzWorld) string { return "/api/v1/certificates/" + w.certA + "/verification" })},
+		"GET /api/v1/certificates":          {own: get(func(*authzWorld) string { return "/api/v1/certificates" }), ownWant: outcomes(all, allow)},
+		"GET /api/v1/certificates/{id}":     certRead(""),
+		"GET /api/v1/certificates/{id}.pdf": certRead(".pdf"),
+		"GET /api/v1/verify/{token}":        {public: true, own: get(func(w *authzWorld) string { return "/api/v1/verify/" + w.certAToken })},
 
 		// The integrity audit: admin keys only.
 		"GET /api/v1/admin/integrity":  {own: get(func(*authzWorld) string { return "/api/v1/admin/integrity" }), ownWant: outcomes("admin", allow)},
