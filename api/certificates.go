@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary/document"
@@ -72,6 +73,19 @@ func (s *Server) createCertificate(c echo.Context) error {
 	}
 	c.Response().Header().Set("Location", "/api/v1/certificates/"+cert.ID)
 	return c.JSON(http.StatusCreated, cert)
+}
+
+// certifier lets through only keys of organizations that issue notarial
+// certificates (access.IssuesCertificates); any other gets 403 forbidden,
+// before any object is looked up.
+func certifier(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if o := principal(c).Org; !access.IssuesCertificates(o.Kind) {
+			return problem(http.StatusForbidden, "forbidden", "Forbidden",
+				"Only notary organizations (and this node's operator) issue notarial certificates; your key's organization is of kind "+o.Kind+".")
+		}
+		return next(c)
+	}
 }
 
 // certificateRecords resolves a CertificateInput to the records it names,

@@ -36,7 +36,7 @@ type authzWorld struct {
 	matterA, matterB   string
 	shareA, shareB     string
 	hookA, hookB       string // webhooks of A and of B
-	certA, certOp      string // certificates: by A's notary over A's item; by the operator over its own
+	certA, certOp      string // certificates: by the notary office N over A's item; by the operator over its own
 	certAToken         string // certA's verification token
 	keyA               string // a key of A (to revoke)
 	crA, crB           string // copyright registrations of A (its certificate issued) and of B
@@ -110,6 +110,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.shareB = sh.ID
 	w.mustCreate(t, "submitter", "/api/v1/shares", map[string]any{"evidence": w.evA, "org": w.orgN}, &sh)
 	w.mustCreate(t, "other", "/api/v1/shares", map[string]any{"evidence": w.evB, "org": w.orgN}, &sh)
+	w.mustCreate(t, "submitter", "/api/v1/shares", map[string]any{"evidence": w.evShared, "org": w.orgN}, &sh)
 	var hk api.NewWebhookView
 	w.mustCreate(t, "submitter", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/a", "events": []string{"evidence.shared"}}, &hk)
 	w.hookA = hk.Webhook.ID
@@ -132,7 +133,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		ID          string
 		VerifyToken string `json:"verify_token"`
 	}
-	w.mustCreate(t, "notary", "/api/v1/certificates", map[string]any{"evidence": []string{w.evShared}}, &cert)
+	w.mustCreate(t, "notaryN", "/api/v1/certificates", map[string]any{"evidence": []string{w.evShared}}, &cert)
 	w.certA, w.certAToken = cert.ID, cert.VerifyToken
 	evOp := n.upload(n.Token, []byte("the operator's own exhibit")).ID
 	w.mustCreate(t, "admin", "/api/v1/certificates", map[string]any{"evidence": []string{evOp}}, &cert)
@@ -338,14 +339,17 @@ func authzMatrix() map[string]matrixCase {
 			other:   call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/revoke" }, func(*authzWorld) any { return map[string]string{"reason": "test"} }),
 			ownWant: outcomes("submitter", allow),
 		},
-		// Certificates: A's notary certifies what A may see; the operator's
+		// Certificates: only notary organizations and the operator issue
+		// them, so A's notary key (a law firm's) is refused; the operator's
 		// admin certifies only what the operator may see. A certificate is
-		// read by its issuer and the owners of its items.
+		// read by its issuer and the owner of its items (see
+		// TestAuthorizationMatrixTwoOwnerCertificate and
+		// TestCertifyNeedsNotaryOrganization).
 		"POST /api/v1/certificates": {
 			own:       call("POST", func(*authzWorld) string { return "/api/v1/certificates" }, func(w *authzWorld) any { return map[string]any{"evidence": []string{w.evShared}} }),
 			other:     call("POST", func(*authzWorld) string { return "/api/v1/certificates" }, func(w *authzWorld) any { return map[string]any{"evidence": []string{w.evB}} }),
-			ownWant:   outcomes("notary", allow, "admin", hidden),
-			otherWant: outcomes("notary,admin", hidden),
+			ownWant:   outcomes("admin", hidden),
+			otherWant: outcomes("admin", hidden),
 		},
 		"GET /api/v1/certificates":          {own: get(func(*authzWorld) string { return "/api/v1/certificates" }), ownWant: outcomes(all, allow)},
 		"GET /api/v1/certificates/{id}":     certRead(""),
@@ -463,6 +467,29 @@ func TestAuthorizationMatrixTwoOwnerCertificate(t *testing.T) {
 			t.Errorf("custody of %s as %s = %d, without the certified event: %s", id, role, status, tailString(string(b), 300))
 		}
 	}
+}
+
+// TestAuthorizationMatrixCertifyNeedsNotaryOrganization: the certify
+// permission is a role's, which keys of any organization may hold; only
+// keys of notary organizations (and the operator) issue certificates.
+// Others get a 403 that says why, before the items are looked up.
+func TestAuthorizationMatrixCertifyNeedsNotaryOrganization(t *testing.T) {
+	w := newAuthzWorld(t)
+	for _, kind := range []string{"court", "arbitration", "lawfirm", "ipowner"} {
+		var o struct{ ID string }
+		w.mustCreate(t, "admin", "/api/v1/orgs", map[string]string{"kind": kind, "name": kind + " with a notary key"}, &o)
+		var nk api.NewKeyView
+		w.mustCreate(t, "admin", "/api/v1/orgs/"+o.ID+"/keys", map[string]string{"role": "notary", "name": "notary"}, &nk)
+		w.keys[kind] = nk.Token
+		for _, ev := range []string{w.evA, evidence.NewID()} {
+			status, b := w.req(t, "POST", "/api/v1/certificates", kind, map[string]any{"evidence": []string{ev}})
+			if status != 403 || !strings.Contains(string(b), "urn:custos:problem:forbidden") || !strings.Contains(string(b), "notary organizations") {
+				t.Errorf("POST /api/v1/certificates by a %s's notary key = %d %s, want 403 forbidden naming notary organizations", kind, status, b)
+			}
+		}
+	}
+	var cert struct{ ID string }
+	w.mustCreate(t, "notaryN", "/api/v1/certificates", map[string]any{"evidence": []string{w.evA}}, &cert)
 }
 
 // want is a role's expected outcome: 403 unless the map says otherwise.
