@@ -29,6 +29,13 @@ const (
 // Kinds lists the organization kinds.
 var Kinds = []string{KindCourt, KindNotary, KindArbitration, KindLawFirm, KindIPOwner, KindOperator}
 
+// IssuesCertificates reports whether organizations of kind may issue
+// notarial certificates: notary offices, and the operator (the embedded
+// default's organization, which acts as the notary of a development node).
+// The certify permission alone is not enough: it belongs to a role, which
+// a key of any organization kind may hold.
+func IssuesCertificates(kind string) bool { return kind == KindNotary || kind == KindOperator }
+
 // Role is what a key may do within its organization.
 type Role string
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary/document"
@@ -59,7 +60,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 			return err
 		}
 	}
-	n := &document.Notarial{ID: cert.ID, Number: cert.Number, Issued: now, Requester: p.Org.Name, Items: items}
+	n := &document.Notarial{ID: cert.ID, VerifyToken: cert.VerifyToken, Number: cert.Number, Issued: now, Requester: p.Org.Name, Items: items}
 	if matter != nil {
 		cert.Matter, n.Matter = matter.ID, matterText(matter)
 	}
@@ -72,6 +73,19 @@ func (s *Server) createCertificate(c echo.Context) error {
 	}
 	c.Response().Header().Set("Location", "/api/v1/certificates/"+cert.ID)
 	return c.JSON(http.StatusCreated, cert)
+}
+
+// certifier lets through only keys of organizations that issue notarial
+// certificates (access.IssuesCertificates); any other gets 403 forbidden,
+// before any object is looked up.
+func certifier(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if o := principal(c).Org; !access.IssuesCertificates(o.Kind) {
+			return problem(http.StatusForbidden, "forbidden", "Forbidden",
+				"Only notary organizations (and this node's operator) issue notarial certificates; your key's organization is of kind "+o.Kind+".")
+		}
+		return next(c)
+	}
 }
 
 // certificateRecords resolves a CertificateInput to the records it names,
@@ -188,12 +202,11 @@ func certificateErr(err error) error {
 }
 
 // certificateCheck is the public verification view of a certificate
-// (DocumentCheck), without authentication: its ID is the capability, as
-// carried by the certificate's QR code. It records no custody event.
-func (s *Server) certificateCheck(c echo.Context) error {
-	cert, receipts, err := s.ev.CertificateCheck(c.Request().Context(), c.Param("id"))
+// (DocumentCheck); see documentCheck. It records no custody event.
+func (s *Server) certificateCheck(c echo.Context, id string) error {
+	cert, receipts, err := s.ev.CertificateCheck(c.Request().Context(), id)
 	if err != nil {
-		return certificateErr(err)
+		return err
 	}
 	out := DocumentCheck{Kind: "certificate", ID: cert.ID, Number: cert.Number, Status: cert.Status, IssuedAt: cert.IssuedAt,
 		Office: cert.Office, Notary: cert.Notary, PDFSHA256: cert.PDFSHA256, Items: make([]DocumentCheckItem, len(receipts))}

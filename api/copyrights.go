@@ -60,7 +60,6 @@ func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareF
 	e.GET("/api/v1/copyrights/:id", s.getCopyright, auth, read)
 	e.POST("/api/v1/copyrights/:id/transfer", s.transferCopyright, auth, file)
 	e.POST("/api/v1/copyrights/:id/revoke", s.revokeCopyright, auth, file)
-	e.GET("/api/v1/copyrights/:id/verification", s.verifyCopyright, s.limits.perIP)
 }
 
 // register returns the copyright register, or 404 on a node without one.
@@ -632,7 +631,8 @@ func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidenc
 		return err
 	}
 	issued := time.Now().UTC()
-	dc := &document.Copyright{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
+	token := evidence.NewVerifyToken(cr.ID)
+	dc := &document.Copyright{ID: cr.ID, VerifyToken: token, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
 		Owner: cr.Owner, Created: cr.Created, Registrant: cr.RegistrantOrg, RegisteredAt: cr.RegisteredAt, Items: items}
 	if o, err := s.orgs.Org(cr.RegistrantOrg); err == nil {
 		dc.Registrant = o.Name
@@ -644,7 +644,7 @@ func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidenc
 	if err != nil {
 		return err
 	}
-	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: s.docs.Office, Notary: s.docs.Notary()}
+	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: s.docs.Office, Notary: s.docs.Notary(), VerifyToken: token}
 	for _, it := range items {
 		b, err := it.Receipt.Encode()
 		if err != nil {
@@ -679,21 +679,18 @@ func (s *Server) awaitRegistration(ctx context.Context, reg Copyrights, cr *evid
 }
 
 // verifyCopyright is the public verification view of a registration
-// certificate: no authentication, whoever holds the ID (from the QR code).
-func (s *Server) verifyCopyright(c echo.Context) error {
+// certificate (DocumentCheck); see documentCheck.
+func (s *Server) verifyCopyright(c echo.Context, id string) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cr, err := reg.Copyright(ctx, c.Param("id"))
+	cr, err := reg.Copyright(ctx, id)
 	if err != nil {
-		return copyrightErr(err)
+		return err
 	}
 	doc, _, err := reg.CopyrightDocument(ctx, cr.ID)
-	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "No certificate has been issued for this registration.")
-	}
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,11 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/notary/document"
@@ -12,11 +15,13 @@ import (
 
 // DocumentCheck is the public verification view of a signed document: a
 // notarial certificate or a copyright registration certificate. It is
-// served without authentication to whoever holds the document's ID, which
-// its QR code carries (IDs are 128 random bits), so that a court can check
-// a document on paper against the node and the consortium chain. It names
-// the items by digest and carries their receipts, which the verification
-// page checks offline; titles, file names and contents stay private.
+// served without authentication to whoever holds the document's
+// verification token (128 random bits, separate from its ID), which only
+// the document itself carries, in its QR code and verification link, so
+// that a court can check a document on paper against the node and the
+// consortium chain. It names the items by digest and carries their
+// receipts, which the verification page checks offline; titles, file names
+// and contents stay private.
 type DocumentCheck struct {
 	Kind     string    `json:"kind"` // "certificate" or "copyright"
 	ID       string    `json:"id"`
@@ -29,6 +34,26 @@ type DocumentCheck struct {
 	// with the file in hand.
 	PDFSHA256 string              `json:"pdf_sha256"`
 	Items     []DocumentCheckItem `json:"items"`
+}
+
+// documentCheck serves GET /api/v1/verify/{token}: the DocumentCheck of
+// the document that token opens, of either kind. An unknown token, and any
+// document issued before tokens existed, is 404.
+func (s *Server) documentCheck(c echo.Context) error {
+	kind, id, err := s.ev.VerifiedDocument(c.Request().Context(), c.Param("token"))
+	switch {
+	case err != nil:
+	case kind == evidence.DocumentCertificate:
+		err = s.certificateCheck(c, id)
+	case kind == evidence.DocumentCopyright:
+		err = s.verifyCopyright(c, id)
+	default:
+		err = fmt.Errorf("verification token of %s: unknown document kind %q", id, kind)
+	}
+	if errors.Is(err, evidence.ErrNotFound) {
+		return problem(http.StatusNotFound, "not-found", "Not found", "This node issued no document with this verification token.")
+	}
+	return err
 }
 
 // DocumentCheckItem is one evidence item of a document: its digest and

@@ -374,3 +374,32 @@ func (fakeEvidence) Token(context.Context, *evidence.Record, int) ([]byte, error
 func (fakeEvidence) Open(context.Context, *evidence.Record) (storage.Blob, error) {
 	return nil, evidence.ErrNotFound
 }
+
+// TestOpenAPICertificateResponses: the certificate operations document the
+// answers the middleware in front of them gives: POST honours
+// Idempotency-Key (400 for a bad one) and bounds its JSON body (413), and
+// every authenticated route is rate-limited per key (429).
+func TestOpenAPICertificateResponses(t *testing.T) {
+	doc := loadOpenAPI(t)
+	for _, tc := range []struct {
+		method, path string
+		codes        []string
+	}{
+		{"POST", "/api/v1/certificates", []string{"400", "413", "429"}},
+		{"GET", "/api/v1/certificates", []string{"429"}},
+		{"GET", "/api/v1/certificates/{id}", []string{"429"}},
+		{"GET", "/api/v1/certificates/{id}.pdf", []string{"429"}},
+	} {
+		item := doc.Paths.Value(tc.path)
+		if item == nil || item.GetOperation(tc.method) == nil {
+			t.Errorf("%s %s is not documented", tc.method, tc.path)
+			continue
+		}
+		got := item.GetOperation(tc.method).Responses.Map()
+		for _, code := range tc.codes {
+			if got[code] == nil {
+				t.Errorf("%s %s documents no %s answer", tc.method, tc.path, code)
+			}
+		}
+	}
+}

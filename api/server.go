@@ -54,6 +54,7 @@ type Evidence interface {
 	Certificate(ctx context.Context, id, org string) (*evidence.Certificate, error)
 	CertificatePDF(ctx context.Context, id, org, actor string) (*evidence.Certificate, []byte, error)
 	CertificateCheck(ctx context.Context, id string) (*evidence.Certificate, [][]byte, error)
+	VerifiedDocument(ctx context.Context, token string) (kind, id string, err error)
 	Certificates(ctx context.Context, org, cursor string, limit int) (*evidence.CertificatePage, error)
 }
 
@@ -165,10 +166,10 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/shares", s.listShares, auth, read)
 	e.DELETE("/api/v1/shares/:id", s.revokeShare, auth, share)
 	// GET /api/v1/certificates/:id also serves {id}.pdf (see getCertificate).
-	e.POST("/api/v1/certificates", s.createCertificate, auth, need(access.PermCertify), once)
+	e.POST("/api/v1/certificates", s.createCertificate, auth, need(access.PermCertify), certifier, once)
 	e.GET("/api/v1/certificates", s.listCertificates, auth, read)
 	e.GET("/api/v1/certificates/:id", s.getCertificate, auth, read)
-	e.GET("/api/v1/certificates/:id/verification", s.certificateCheck, s.limits.perIP)
+	e.GET("/api/v1/verify/:token", s.documentCheck, s.limits.perIP)
 	e.GET("/api/v1/me", s.me, auth)
 	e.POST("/api/v1/orgs", s.createOrg, auth, admin, once)
 	e.GET("/api/v1/orgs", s.listOrgs, auth, admin)

@@ -47,6 +47,7 @@ func newDocumentWorld(t *testing.T) *documentWorld {
 	work := fileAs(t, s, orgA, "a song")
 	waitPromoted(t, s)
 	s.AttachAnchor(newLogAnchor(t, s), nil)
+	shareWithNotary(t, s, a, b)
 	cert, _, err := issueWith(t, s, func(id string) []byte { return testReceipt(t, s, id) }, a.ID, b.ID)
 	if err != nil {
 		t.Fatal(err)

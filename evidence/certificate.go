@@ -53,8 +53,13 @@ type Certificate struct {
 	// PDFSHA256 is the hex SHA-256 of the signed PDF; PDFSize its length.
 	PDFSHA256 string `json:"pdf_sha256"`
 	PDFSize   int64  `json:"pdf_size"`
+	// VerifyToken opens the certificate's public verification view
+	// (VerifiedDocument); its QR code carries it. Certificates issued
+	// before tokens existed have none, and no public view.
+	VerifyToken string `json:"verify_token,omitempty"`
 	// Readers are the organizations that may read the certificate: the
-	// issuing organization and the owner of every item.
+	// issuing organization, and the items' owner when they all belong to
+	// one organization (see certificateReaders).
 	Readers []string `json:"readers"`
 }
 
@@ -71,7 +76,7 @@ var (
 	bCertOrg  = []byte("certorg")  // reader org ‖ seq(8) → certificate id
 )
 
-var certBuckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg}
+var certBuckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg, bVerifyTok}
 
 // FormatCertificateNumber spells a certificate number the way Chinese
 // notarial certificates are numbered: "(2026)浙杭证字第 17 号", where the
@@ -86,7 +91,8 @@ func FormatCertificateNumber(year int, prefix string, serial uint64) string {
 // a number is therefore never handed out twice, even across a crash, and a
 // reservation that never became a certificate (the signing failed, the node
 // stopped) leaves a gap whose reservation stays on record in the certres
-// bucket. The returned Certificate holds ID, Year, Serial and Number.
+// bucket. The returned Certificate holds ID, Year, Serial, Number and a
+// fresh VerifyToken.
 func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix string) (*Certificate, error) {
 	if year < 1 || year > 9999 {
 		return nil, fmt.Errorf("%w: year %d", ErrBadCertificate, year)
@@ -95,6 +101,7 @@ func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix strin
 		return nil, fmt.Errorf("%w: number prefix %q", ErrBadCertificate, prefix)
 	}
 	c := &Certificate{ID: NewID(), Year: year}
+	c.VerifyToken = NewVerifyToken(c.ID)
 	y := binary.BigEndian.AppendUint32(nil, uint32(year))
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		last := uint64(0)
@@ -119,7 +126,8 @@ func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix strin
 // "certified" custody event (subject "certificate:<id>") to every item, all
 // in one transaction: there is never a certificate without its events, nor
 // an event without its certificate. It fills Status, PDFSHA256, PDFSize and
-// Readers. The caller has checked that c.Org may see every item.
+// Readers. Every item must still be visible to c.Org when the transaction
+// runs (a share revoked while the PDF was being signed is ErrNotFound).
 func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte) error {
 	switch {
 	case len(c.Evidence) == 0 || len(c.Evidence) > MaxCertificateItems:
@@ -135,11 +143,14 @@ func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []by
 		if err := checkReserved(tx, c); err != nil {
 			return err
 		}
-		seqs, readers, err := certifiedRecords(tx, c)
+		recs, seqs, owners, err := certifiedRecords(tx, c)
 		if err != nil {
 			return err
 		}
-		c.Readers = readers
+		if err := checkVisible(tx, recs, c.Org, s.cfg.Now()); err != nil {
+			return err
+		}
+		c.Readers = certificateReaders(c.Org, owners)
 		if err := putCertificate(tx, c, pdf, receipts); err != nil {
 			return err
 		}
@@ -166,30 +177,56 @@ func checkReserved(tx *bolt.Tx, c *Certificate) error {
 }
 
 // certifiedRecords returns the records a certificate names and the
-// organizations that may read it: the issuer, then each item's owner.
-func certifiedRecords(tx *bolt.Tx, c *Certificate) ([]uint64, []string, error) {
-	readers := []string{c.Org}
+// organizations that own them (each item's filing organization, in order
+// of first appearance).
+func certifiedRecords(tx *bolt.Tx, c *Certificate) ([]*Record, []uint64, []string, error) {
+	var owners []string
+	recs := make([]*Record, 0, len(c.Evidence))
 	seqs := make([]uint64, 0, len(c.Evidence))
 	seen := map[uint64]bool{}
 	for _, id := range c.Evidence {
 		seq, ok := getSeq(tx, id)
 		if !ok {
-			return nil, nil, fmt.Errorf("%w: evidence %s", ErrNotFound, id)
+			return nil, nil, nil, fmt.Errorf("%w: evidence %s", ErrNotFound, id)
 		}
 		if seen[seq] {
-			return nil, nil, fmt.Errorf("%w: evidence %s is named twice", ErrBadCertificate, id)
+			return nil, nil, nil, fmt.Errorf("%w: evidence %s is named twice", ErrBadCertificate, id)
 		}
 		seen[seq] = true
 		r, err := getRecord(tx, seq)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		if o := OwnerOrg(r); !slices.Contains(readers, o) {
-			readers = append(readers, o)
+		if o := OwnerOrg(r); !slices.Contains(owners, o) {
+			owners = append(owners, o)
 		}
-		seqs = append(seqs, seq)
+		recs, seqs = append(recs, r), append(seqs, seq)
 	}
-	return seqs, readers, nil
+	return recs, seqs, owners, nil
+}
+
+// checkVisible returns ErrNotFound unless org may see every record.
+func checkVisible(tx *bolt.Tx, recs []*Record, org string, now time.Time) error {
+	for _, r := range recs {
+		if !visible(tx, r, org, now) {
+			return fmt.Errorf("%w: evidence %s", ErrNotFound, r.ID)
+		}
+	}
+	return nil
+}
+
+// certificateReaders returns the organizations that may read a
+// certificate of issuer over items of owners. A certificate over the items
+// of one organization is readable by the issuer and that owner. One over
+// the items of several organizations (opposing parties, say) is readable
+// by the issuer only: it states every item's metadata and receipt, which
+// no owner may see of another's items. The owners learn of it from the
+// certified custody event on their own items.
+func certificateReaders(issuer string, owners []string) []string {
+	if len(owners) == 1 && owners[0] != issuer {
+		return []string{issuer, owners[0]}
+	}
+	return []string{issuer}
 }
 
 func putCertificate(tx *bolt.Tx, c *Certificate, pdf []byte, receipts [][]byte) error {
@@ -213,6 +250,9 @@ func putCertificate(tx *bolt.Tx, c *Certificate, pdf []byte, receipts [][]byte) 
 			return err
 		}
 	}
+	if err := putVerifyToken(tx, c.VerifyToken, DocumentCertificate, c.ID); err != nil {
+		return err
+	}
 	for _, org := range c.Readers {
 		if err := tx.Bucket(bCertOrg).Put(append([]byte(org), u64(seq)...), []byte(c.ID)); err != nil {
 			return err
@@ -233,22 +273,50 @@ func getCertificate(tx *bolt.Tx, id string) (*Certificate, error) {
 	return &c, nil
 }
 
-// readableCertificate returns the certificate if org may read it, else ErrNotFound.
-func readableCertificate(tx *bolt.Tx, id, org string) (*Certificate, error) {
+// readableCertificate returns the certificate and the sequence numbers of
+// its items if org may read it (see certificateReaders), else ErrNotFound.
+// The readers are computed from the items, not from the stored Readers, so
+// that a certificate stored with a wider list is held to the same rule.
+func readableCertificate(tx *bolt.Tx, id, org string) (*Certificate, []*Record, []uint64, error) {
 	c, err := getCertificate(tx, id)
-	if err != nil || !slices.Contains(c.Readers, org) {
-		return nil, ErrNotFound
+	if err != nil {
+		return nil, nil, nil, ErrNotFound
+	}
+	recs, seqs, owners, err := certifiedRecords(tx, c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c.Readers = certificateReaders(c.Org, owners)
+	if !slices.Contains(c.Readers, org) {
+		return nil, nil, nil, ErrNotFound
+	}
+	return c, recs, seqs, nil
+}
+
+// certificateView returns the certificate as org may see it: of its items,
+// only those org may see now (Evidence names no other), and the readers.
+func certificateView(tx *bolt.Tx, id, org string, now time.Time) (*Certificate, error) {
+	c, recs, _, err := readableCertificate(tx, id, org)
+	if err != nil {
+		return nil, err
+	}
+	c.Evidence = []string{}
+	for _, r := range recs {
+		if visible(tx, r, org, now) {
+			c.Evidence = append(c.Evidence, r.ID)
+		}
 	}
 	return c, nil
 }
 
 // Certificate returns a certificate that org may read: org issued it, or
-// owns one of its items. Any other is ErrNotFound, like a missing one.
+// owns every one of its items. Any other is ErrNotFound, like a missing
+// one. Evidence lists only the items org may see.
 func (s *Service) Certificate(ctx context.Context, id, org string) (*Certificate, error) {
 	var c *Certificate
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		c, err = readableCertificate(tx, id, org)
+		c, err = certificateView(tx, id, org, s.cfg.Now())
 		return err
 	})
 	return c, err
@@ -262,8 +330,9 @@ func (s *Service) CertificatePDF(ctx context.Context, id, org, actor string) (*C
 	var c *Certificate
 	var pdf []byte
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		var seqs []uint64
 		var err error
-		if c, err = readableCertificate(tx, id, org); err != nil {
+		if c, _, seqs, err = readableCertificate(tx, id, org); err != nil {
 			return err
 		}
 		v := tx.Bucket(bCertPDF).Get([]byte(id))
@@ -271,11 +340,7 @@ func (s *Service) CertificatePDF(ctx context.Context, id, org, actor string) (*C
 			return fmt.Errorf("evidence: the PDF of certificate %s is missing", id)
 		}
 		pdf = bytes.Clone(v)
-		seqs, _, err := certifiedRecords(tx, c)
-		if err != nil {
-			return err
-		}
-		return s.appendEach(tx, seqs, actor, custody.EventViewed, "certificate:"+id)
+		return s.appendEach(tx, seqs, actor, custody.EventViewed, "certificate:"+c.ID)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -285,8 +350,8 @@ func (s *Service) CertificatePDF(ctx context.Context, id, org, actor string) (*C
 }
 
 // CertificateCheck returns any certificate with the receipts its PDF
-// embeds, for the public verification view: whoever holds the ID (which
-// the certificate's QR code carries) may check it. It records nothing.
+// embeds, for the public verification view, which whoever holds its
+// verification token may open (see VerifiedDocument). It records nothing.
 func (s *Service) CertificateCheck(ctx context.Context, id string) (*Certificate, [][]byte, error) {
 	if !ValidID(id) {
 		return nil, nil, ErrNotFound
@@ -330,6 +395,7 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 	prefix := []byte(org)
 	page := &CertificatePage{Items: []Certificate{}}
 	var last uint64
+	now := s.cfg.Now()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCertOrg).Cursor()
 		k, v := c.Seek(append(bytes.Clone(prefix), u64(before)...))
@@ -343,12 +409,15 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 				page.Next = base64.RawURLEncoding.EncodeToString(u64(last))
 				break
 			}
-			cert, err := getCertificate(tx, string(v))
+			last = u64val(k[len(prefix):])
+			cert, err := certificateView(tx, string(v), org, now)
+			if errors.Is(err, ErrNotFound) {
+				continue // indexed for org under an older, wider rule
+			}
 			if err != nil {
 				return err
 			}
 			page.Items = append(page.Items, *cert)
-			last = u64val(k[len(prefix):])
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -77,6 +78,7 @@ func TestIssueCertificate(t *testing.T) {
 	ctx := context.Background()
 	s := newTestService(t, newMemBlobs())
 	a, b := uploadAs(t, s, certFirm+":k", "exhibit a"), uploadAs(t, s, certFirm+":k", "exhibit b")
+	shareWithNotary(t, s, a, b)
 	c, pdf, err := issue(t, s, a.ID, b.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +132,7 @@ func TestIssueCertificateAtomic(t *testing.T) {
 	ctx := context.Background()
 	s := newTestService(t, newMemBlobs())
 	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	shareWithNotary(t, s, a)
 	before, _ := s.Custody(ctx, a.ID)
 	for name, ids := range map[string][]string{
 		"missing item": {a.ID, NewID()},
@@ -203,6 +206,7 @@ func TestCertificatesList(t *testing.T) {
 	ctx := context.Background()
 	s := newTestService(t, newMemBlobs())
 	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	shareWithNotary(t, s, a)
 	var ids []string
 	for range 5 {
 		c, _, err := issue(t, s, a.ID)
@@ -279,5 +283,129 @@ func TestMatterEvidence(t *testing.T) {
 	}
 	if list, err := got(certNotary); err != nil || !slices.Equal(list, ids) {
 		t.Errorf("MatterEvidence(shared) = %v, %v; want %v", list, err, ids)
+	}
+}
+
+// shareWithNotary shares each item with certNotary, as its owner.
+func shareWithNotary(t *testing.T, s *Service, recs ...*Record) {
+	t.Helper()
+	for _, r := range recs {
+		if _, _, err := s.ShareTarget(context.Background(), OwnerOrg(r), r.Owner, ShareEvidence, r.ID, certNotary, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A certificate over the items of two organizations is readable by its
+// issuer only: neither owner may read the other's item in it, in the
+// record, the PDF or a listing. A record stored with the older, wider
+// readers is held to the same rule.
+func TestCertificateMultiOwner(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a, b := uploadAs(t, s, certFirm+":k", "exhibit a"), uploadAs(t, s, certOther+":k", "exhibit b")
+	shareWithNotary(t, s, a, b)
+	c, _, err := issue(t, s, a.ID, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{certNotary}; !slices.Equal(c.Readers, want) {
+		t.Errorf("Readers = %v, want %v", c.Readers, want)
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, org := range []string{certFirm, certOther} {
+			if _, err := s.Certificate(ctx, c.ID, org); !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: Certificate(%s) = %v, want ErrNotFound", when, org, err)
+			}
+			if _, _, err := s.CertificatePDF(ctx, c.ID, org, org+":k"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: CertificatePDF(%s) = %v, want ErrNotFound", when, org, err)
+			}
+			if p, err := s.Certificates(ctx, org, "", 0); err != nil || len(p.Items) != 0 {
+				t.Errorf("%s: Certificates(%s) = %+v, %v; want none", when, org, p, err)
+			}
+		}
+		got, err := s.Certificate(ctx, c.ID, certNotary)
+		if err != nil || !slices.Equal(got.Evidence, []string{a.ID, b.ID}) || !slices.Equal(got.Readers, []string{certNotary}) {
+			t.Errorf("%s: Certificate(issuer) = %+v, %v; want both items, readers [issuer]", when, got, err)
+		}
+	}
+	check("issued")
+	// The owners still learn of it: the certified event on their own item.
+	if e := lastEvent(t, s, b.ID); e.Type != custody.EventCertified || e.Subject != "certificate:"+c.ID {
+		t.Errorf("last event of b = %+v, want certified", e)
+	}
+	// A record stored with every owner as reader, and indexed for each.
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		old := *c
+		old.Readers = []string{certNotary, certFirm, certOther}
+		v, _ := json.Marshal(&old)
+		if err := tx.Bucket(bCerts).Put([]byte(c.ID), v); err != nil {
+			return err
+		}
+		for i, org := range old.Readers[1:] {
+			if err := tx.Bucket(bCertOrg).Put(append([]byte(org), u64(uint64(100+i))...), []byte(c.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("stored with the old readers")
+}
+
+// The JSON view names only the items the reader may see now: the issuer
+// whose share was revoked no longer sees that item's ID.
+func TestCertificateViewHidesItems(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	sh, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", ShareEvidence, a.ID, certNotary, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := issue(t, s, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeShare(ctx, certFirm, certFirm+":k", sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Certificate(ctx, c.ID, certNotary)
+	if err != nil || len(got.Evidence) != 0 {
+		t.Errorf("Certificate(issuer, share revoked) = %+v, %v; want no items named", got, err)
+	}
+	if got, err := s.Certificate(ctx, c.ID, certFirm); err != nil || !slices.Equal(got.Evidence, []string{a.ID}) {
+		t.Errorf("Certificate(owner) = %+v, %v; want its item", got, err)
+	}
+}
+
+// Visibility is checked again in the issue's transaction: an item whose
+// share was revoked after the caller's check (while the PDF was signed)
+// is ErrNotFound, and nothing is stored or appended.
+func TestIssueCertificateAfterRevocation(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t, newMemBlobs())
+	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	own := uploadAs(t, s, certNotary+":k", "the notary's own")
+	sh, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", ShareEvidence, a.ID, certNotary, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeShare(ctx, certFirm, certFirm+":k", sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Custody(ctx, own.ID)
+	c, _, err := issue(t, s, own.ID, a.ID)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("IssueCertificate(share revoked) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Certificate(ctx, c.ID, certNotary); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the certificate was stored: %v", err)
+	}
+	if after, _ := s.Custody(ctx, own.ID); len(after) != len(before) {
+		t.Errorf("the refused issue appended %d events", len(after)-len(before))
 	}
 }

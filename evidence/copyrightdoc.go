@@ -22,6 +22,9 @@ type CopyrightDocument struct {
 	Notary    string         `json:"notary"`
 	PDFSHA256 string         `json:"pdf_sha256"`
 	Items     []DocumentItem `json:"items"`
+	// VerifyToken opens the public verification view (VerifiedDocument);
+	// the certificate's QR code carries it. Never shown to members.
+	VerifyToken string `json:"verify_token,omitempty"`
 }
 
 // DocumentItem is one evidence item of a document and its receipt (the
@@ -35,11 +38,13 @@ type DocumentItem struct {
 // SaveCopyrightDocument stores a registration's signed certificate once,
 // issued by actor: the first one saved is kept, and SaveCopyrightDocument
 // returns the one kept, so concurrent issues serve identical bytes.
-// doc.PDFSHA256 is set from pdf. The certificate and a
-// "copyright.certified" custody event (subject "copyright:<id>") on every
-// file commit in one transaction, which also checks that the registration
-// is not revoked (ErrRevoked): a revocation that commits first leaves no
-// certificate behind.
+// doc.PDFSHA256 is set from pdf; doc.VerifyToken (NewVerifyToken) must be
+// the token the PDF's QR code carries, and opens the public view of the one
+// kept (a document saved without one has no public view). The certificate,
+// its token and a "copyright.certified" custody event (subject
+// "copyright:<id>") on every file commit in one transaction, which also
+// checks that the registration is not revoked (ErrRevoked): a revocation
+// that commits first leaves no certificate behind.
 func (s *Service) SaveCopyrightDocument(ctx context.Context, id, actor string, doc *CopyrightDocument, pdf []byte) (*CopyrightDocument, []byte, error) {
 	sum := sha256.Sum256(pdf)
 	doc.PDFSHA256 = hex.EncodeToString(sum[:])
@@ -64,6 +69,11 @@ func (s *Service) SaveCopyrightDocument(ctx context.Context, id, actor string, d
 		}
 		if c.Status == CopyrightRevoked {
 			return ErrRevoked
+		}
+		if doc.VerifyToken != "" { // none: no public view
+			if err := putVerifyToken(tx, doc.VerifyToken, DocumentCopyright, id); err != nil {
+				return err
+			}
 		}
 		if err := tx.Bucket(bCrDocs).Put([]byte(id), val); err != nil {
 			return err

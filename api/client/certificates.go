@@ -52,9 +52,11 @@ func (c *Client) CertificatePDF(ctx context.Context, id string) (io.ReadCloser, 
 	return c.raw(ctx, "/api/v1/certificates/"+url.PathEscape(id)+".pdf")
 }
 
-// CertificateCheck returns the public verification view of a certificate;
-// it needs no token.
-func (c *Client) CertificateCheck(ctx context.Context, id string) (*api.DocumentCheck, error) {
+// DocumentCheck returns the public verification view of a signed
+// document (a notarial certificate or a registration certificate) opened
+// by its verification token, which the document's QR code carries; it
+// needs no API token.
+func (c *Client) DocumentCheck(ctx context.Context, token string) (*api.DocumentCheck, error) {
 	var out api.DocumentCheck
-	return &out, c.getJSON(ctx, "/api/v1/certificates/"+url.PathEscape(id)+"/verification", &out)
+	return &out, c.getJSON(ctx, "/api/v1/verify/"+url.PathEscape(token), &out)
 }

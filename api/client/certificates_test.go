@@ -33,7 +33,7 @@ func TestCertificateMethods(t *testing.T) {
 		case "GET /api/v1/certificates/c1.pdf":
 			w.Header().Set("Content-Type", "application/pdf")
 			io.WriteString(w, "%PDF-")
-		case "GET /api/v1/certificates/c1/verification":
+		case "GET /api/v1/verify/t1":
 			io.WriteString(w, `{"kind":"certificate","id":"c1","items":[]}`)
 		default:
 			http.NotFound(w, r)
@@ -59,11 +59,11 @@ func TestCertificateMethods(t *testing.T) {
 	if string(b) != "%PDF-" {
 		t.Errorf("CertificatePDF = %q", b)
 	}
-	if dc, err := c.CertificateCheck(ctx, "c1"); err != nil || dc.Kind != "certificate" {
-		t.Errorf("CertificateCheck = %+v, %v", dc, err)
+	if dc, err := c.DocumentCheck(ctx, "t1"); err != nil || dc.Kind != "certificate" {
+		t.Errorf("DocumentCheck = %+v, %v", dc, err)
 	}
 	want := []string{"POST /api/v1/certificates", "GET /api/v1/certificates?cursor=y&limit=2", "GET /api/v1/certificates/c1",
-		"GET /api/v1/certificates/c1.pdf", "GET /api/v1/certificates/c1/verification"}
+		"GET /api/v1/certificates/c1.pdf", "GET /api/v1/verify/t1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("requests = %v, want %v", got, want)
 	}

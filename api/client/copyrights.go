@@ -110,13 +110,6 @@ func (c *Client) RevokeCopyright(ctx context.Context, id, reason string) (*evide
 	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/"+url.PathEscape(id)+"/revoke", api.RevokeInput{Reason: reason}, http.StatusOK, &out)
 }
 
-// CopyrightVerification returns the public verification view of a
-// registration certificate (no token needed).
-func (c *Client) CopyrightVerification(ctx context.Context, id string) (*api.DocumentCheck, error) {
-	var out api.DocumentCheck
-	return &out, c.getJSON(ctx, "/api/v1/copyrights/"+url.PathEscape(id)+"/verification", &out)
-}
-
 func writeFile(mw *multipart.Writer, f File) error {
 	mt := f.MediaType
 	if mt == "" {

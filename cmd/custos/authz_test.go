@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -30,11 +31,13 @@ type authzWorld struct {
 	n                  *proc
 	keys               map[string]string // role → token
 	orgA, orgB, court  string
+	orgN               string // a notary office, with which A and B share evA and evB
 	evA, evB, evShared string // evidence of A, of B, and of A shared with the court
 	matterA, matterB   string
 	shareA, shareB     string
 	hookA, hookB       string // webhooks of A and of B
-	certA, certOp      string // certificates: by A's notary over A's item; by the operator over its own
+	certA, certOp      string // certificates: by the notary office N over A's item; by the operator over its own
+	certAToken         string // certA's verification token
 	keyA               string // a key of A (to revoke)
 	crA, crB           string // copyright registrations of A (its certificate issued) and of B
 	dataA              []byte
@@ -77,9 +80,12 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.orgB = o.ID
 	w.mustCreate(t, "admin", "/api/v1/orgs", map[string]string{"kind": "court", "name": "Hangzhou Internet Court"}, &o)
 	w.court = o.ID
+	w.mustCreate(t, "admin", "/api/v1/orgs", map[string]string{"kind": "notary", "name": "Hangzhou Notary Office"}, &o)
+	w.orgN = o.ID
 	for _, k := range []struct{ name, org, role string }{
 		{"submitter", w.orgA, "submitter"}, {"viewer", w.orgA, "viewer"}, {"notary", w.orgA, "notary"},
 		{"other", w.orgB, "submitter"}, {"examiner", w.court, "examiner"}, {"spare", w.orgA, "viewer"},
+		{"notaryN", w.orgN, "notary"},
 	} {
 		var nk api.NewKeyView
 		w.mustCreate(t, "admin", "/api/v1/orgs/"+k.org+"/keys", map[string]string{"role": k.role, "name": k.name}, &nk)
@@ -102,6 +108,9 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.shareA = sh.ID
 	w.mustCreate(t, "other", "/api/v1/shares", map[string]any{"evidence": w.evB, "org": w.court}, &sh)
 	w.shareB = sh.ID
+	w.mustCreate(t, "submitter", "/api/v1/shares", map[string]any{"evidence": w.evA, "org": w.orgN}, &sh)
+	w.mustCreate(t, "other", "/api/v1/shares", map[string]any{"evidence": w.evB, "org": w.orgN}, &sh)
+	w.mustCreate(t, "submitter", "/api/v1/shares", map[string]any{"evidence": w.evShared, "org": w.orgN}, &sh)
 	var hk api.NewWebhookView
 	w.mustCreate(t, "submitter", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/a", "events": []string{"evidence.shared"}}, &hk)
 	w.hookA = hk.Webhook.ID
@@ -120,9 +129,12 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if status, b := w.req(t, "GET", "/api/v1/copyrights/"+w.crA+".pdf", "submitter", nil); status != 200 {
 		t.Fatalf("setup: certificate = %d %s", status, tailString(string(b), 300))
 	}
-	var cert struct{ ID string }
-	w.mustCreate(t, "notary", "/api/v1/certificates", map[string]any{"evidence": []string{w.evShared}}, &cert)
-	w.certA = cert.ID
+	var cert struct {
+		ID          string
+		VerifyToken string `json:"verify_token"`
+	}
+	w.mustCreate(t, "notaryN", "/api/v1/certificates", map[string]any{"evidence": []string{w.evShared}}, &cert)
+	w.certA, w.certAToken = cert.ID, cert.VerifyToken
 	evOp := n.upload(n.Token, []byte("the operator's own exhibit")).ID
 	w.mustCreate(t, "admin", "/api/v1/certificates", map[string]any{"evidence": []string{evOp}}, &cert)
 	w.certOp = cert.ID
@@ -327,20 +339,22 @@ func authzMatrix() map[string]matrixCase {
 			other:   call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/revoke" }, func(*authzWorld) any { return map[string]string{"reason": "test"} }),
 			ownWant: outcomes("submitter", allow),
 		},
-		"GET /api/v1/copyrights/{id}/verification": {public: true, own: get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crA + "/verification" })},
-		// Certificates: A's notary certifies what A may see; the operator's
+		// Certificates: only notary organizations and the operator issue
+		// them, so A's notary key (a law firm's) is refused; the operator's
 		// admin certifies only what the operator may see. A certificate is
-		// read by its issuer and the owners of its items.
+		// read by its issuer and the owner of its items (see
+		// TestAuthorizationMatrixTwoOwnerCertificate and
+		// TestCertifyNeedsNotaryOrganization).
 		"POST /api/v1/certificates": {
 			own:       call("POST", func(*authzWorld) string { return "/api/v1/certificates" }, func(w *authzWorld) any { return map[string]any{"evidence": []string{w.evShared}} }),
 			other:     call("POST", func(*authzWorld) string { return "/api/v1/certificates" }, func(w *authzWorld) any { return map[string]any{"evidence": []string{w.evB}} }),
-			ownWant:   outcomes("notary", allow, "admin", hidden),
-			otherWant: outcomes("notary,admin", hidden),
+			ownWant:   outcomes("admin", hidden),
+			otherWant: outcomes("admin", hidden),
 		},
-		"GET /api/v1/certificates":                   {own: get(func(*authzWorld) string { return "/api/v1/certificates" }), ownWant: outcomes(all, allow)},
-		"GET /api/v1/certificates/{id}":              certRead(""),
-		"GET /api/v1/certificates/{id}.pdf":          certRead(".pdf"),
-		"GET /api/v1/certificates/{id}/verification": {public: true, own: get(func(w *authzWorld) string { return "/api/v1/certificates/" + w.certA + "/verification" })},
+		"GET /api/v1/certificates":          {own: get(func(*authzWorld) string { return "/api/v1/certificates" }), ownWant: outcomes(all, allow)},
+		"GET /api/v1/certificates/{id}":     certRead(""),
+		"GET /api/v1/certificates/{id}.pdf": certRead(".pdf"),
+		"GET /api/v1/verify/{token}":        {public: true, own: get(func(w *authzWorld) string { return "/api/v1/verify/" + w.certAToken })},
 
 		// The integrity audit: admin keys only.
 		"GET /api/v1/admin/integrity":  {own: get(func(*authzWorld) string { return "/api/v1/admin/integrity" }), ownWant: outcomes("admin", allow)},
@@ -414,6 +428,68 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAuthorizationMatrixTwoOwnerCertificate: a notary office holding
+// shares from two opposing firms issues one certificate over an item of
+// each. Only the office may read it: neither firm gets the record, the PDF
+// (which states the other's item) or a listing entry; each learns of it by
+// the certified event on its own item.
+func TestAuthorizationMatrixTwoOwnerCertificate(t *testing.T) {
+	w := newAuthzWorld(t)
+	var cert evidence.Certificate
+	w.mustCreate(t, "notaryN", "/api/v1/certificates", map[string]any{"evidence": []string{w.evA, w.evB}}, &cert)
+	if !slices.Equal(cert.Readers, []string{w.orgN}) {
+		t.Errorf("readers = %v, want only the issuing office %s", cert.Readers, w.orgN)
+	}
+	for _, role := range []string{"submitter", "viewer", "notary", "other", "examiner", "admin"} {
+		for _, suffix := range []string{"", ".pdf"} {
+			if status, b := w.req(t, "GET", "/api/v1/certificates/"+cert.ID+suffix, role, nil); status != 404 {
+				t.Errorf("GET certificate%s as %s = %d %s, want 404", suffix, role, status, tailString(string(b), 200))
+			}
+		}
+		status, b := w.req(t, "GET", "/api/v1/certificates", role, nil)
+		if status != 200 || strings.Contains(string(b), cert.ID) {
+			t.Errorf("list as %s = %d, lists the two-owner certificate: %s", role, status, tailString(string(b), 300))
+		}
+	}
+	var got evidence.Certificate
+	status, b := w.req(t, "GET", "/api/v1/certificates/"+cert.ID, "notaryN", nil)
+	if mustJSON(t, b, &got); status != 200 || !slices.Equal(got.Evidence, []string{w.evA, w.evB}) || !slices.Equal(got.Readers, []string{w.orgN}) {
+		t.Errorf("GET as the issuer = %d %+v", status, got)
+	}
+	if status, b := w.req(t, "GET", "/api/v1/certificates/"+cert.ID+".pdf", "notaryN", nil); status != 200 || !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Errorf("GET .pdf as the issuer = %d", status)
+	}
+	for role, id := range map[string]string{"submitter": w.evA, "other": w.evB} {
+		status, b := w.req(t, "GET", "/api/v1/evidence/"+id+"/custody", role, nil)
+		if status != 200 || !strings.Contains(string(b), `"certificate:`+cert.ID+`"`) {
+			t.Errorf("custody of %s as %s = %d, without the certified event: %s", id, role, status, tailString(string(b), 300))
+		}
+	}
+}
+
+// TestAuthorizationMatrixCertifyNeedsNotaryOrganization: the certify
+// permission is a role's, which keys of any organization may hold; only
+// keys of notary organizations (and the operator) issue certificates.
+// Others get a 403 that says why, before the items are looked up.
+func TestAuthorizationMatrixCertifyNeedsNotaryOrganization(t *testing.T) {
+	w := newAuthzWorld(t)
+	for _, kind := range []string{"court", "arbitration", "lawfirm", "ipowner"} {
+		var o struct{ ID string }
+		w.mustCreate(t, "admin", "/api/v1/orgs", map[string]string{"kind": kind, "name": kind + " with a notary key"}, &o)
+		var nk api.NewKeyView
+		w.mustCreate(t, "admin", "/api/v1/orgs/"+o.ID+"/keys", map[string]string{"role": "notary", "name": "notary"}, &nk)
+		w.keys[kind] = nk.Token
+		for _, ev := range []string{w.evA, evidence.NewID()} {
+			status, b := w.req(t, "POST", "/api/v1/certificates", kind, map[string]any{"evidence": []string{ev}})
+			if status != 403 || !strings.Contains(string(b), "urn:custos:problem:forbidden") || !strings.Contains(string(b), "notary organizations") {
+				t.Errorf("POST /api/v1/certificates by a %s's notary key = %d %s, want 403 forbidden naming notary organizations", kind, status, b)
+			}
+		}
+	}
+	var cert struct{ ID string }
+	w.mustCreate(t, "notaryN", "/api/v1/certificates", map[string]any{"evidence": []string{w.evA}}, &cert)
 }
 
 // want is a role's expected outcome: 403 unless the map says otherwise.

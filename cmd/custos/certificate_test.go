@@ -122,7 +122,24 @@ func TestCertificateEndToEnd(t *testing.T) {
 	})
 
 	t.Run("public verification view", func(t *testing.T) {
-		status, _, body := n.call("GET", "/api/v1/certificates/"+cert.ID+"/verification", "", nil)
+		// The view is opened by the token the PDF carries, never by the ID.
+		if tok := pdfVerifyToken(t, file); tok != cert.VerifyToken || tok == cert.ID {
+			t.Fatalf("the PDF's verification token = %q, want the record's %q (not the ID)", tok, cert.VerifyToken)
+		}
+		if strings.Contains(pdfText(t, file), "certificate=") {
+			t.Errorf("the PDF prints a verification link by ID")
+		}
+		for _, path := range []string{"/api/v1/verify/" + cert.ID, "/api/v1/verify/" + evidence.NewID()} {
+			if status, _, _ := n.call("GET", path, "", nil); status != 404 {
+				t.Errorf("GET %s = %d, want 404", path, status)
+			}
+		}
+		// The former by-ID view is gone (an unknown path under /api/v1/
+		// wants an API key first).
+		if status, _, _ := n.call("GET", "/api/v1/certificates/"+cert.ID+"/verification", "", nil); status/100 != 4 {
+			t.Errorf("GET the former by-ID view = %d, want 4xx", status)
+		}
+		status, _, body := n.call("GET", "/api/v1/verify/"+cert.VerifyToken, "", nil)
 		var dc api.DocumentCheck
 		mustJSON(t, body, &dc)
 		if status != 200 || dc.Number != cert.Number || dc.PDFSHA256 != cert.PDFSHA256 || dc.Kind != "certificate" || len(dc.Items) != 2 {
@@ -134,9 +151,6 @@ func TestCertificateEndToEnd(t *testing.T) {
 			if it.ID != ids[i] || it.SHA256 != items[i].SHA256 || !bytes.Equal(it.Receipt, embedded) {
 				t.Errorf("item %d = %s %s; want %s with the embedded receipt", i, it.ID, it.SHA256, ids[i])
 			}
-		}
-		if status, _, _ := n.call("GET", "/api/v1/certificates/"+evidence.NewID()+"/verification", "", nil); status != 404 {
-			t.Errorf("verification of a random ID = %d, want 404", status)
 		}
 	})
 

@@ -274,8 +274,25 @@ peers = [%s]
 trust = "../trust.json"
 timeout_commit = "100ms"
 `, m.spec.Name, m.spec.Kind, p.chainID, filepath.Join(m.dir, "custos.toml"), m.spec.Name, m.api, m.p2pAddr, strings.Join(peers, ", "))
+	if m.spec.Kind == certs.KindNotary {
+		cfg += notaryTable
+	}
 	return writeFileSync(filepath.Join(m.dir, "custos.toml"), []byte(cfg), 0o600)
 }
+
+// notaryTable is the [notary] table of a notary member's custos.toml. Its
+// public_url is left for the operator to set: every certificate's QR code
+// and printed link is PUBLIC_URL/verify?document=TOKEN, in a PDF that is
+// never re-issued, and the default (http://LISTEN) is an address the
+// public rarely reaches. serve warns while it is unset.
+const notaryTable = `
+[notary]
+# Set public_url BEFORE issuing the first certificate: the base URL under
+# which courts and parties reach this node's /verify page. Every
+# certificate's QR code and printed link is PUBLIC_URL/verify?document=TOKEN,
+# and signed PDFs are write-once. Unset, it is http://LISTEN.
+# public_url = "https://notary.example.org"
+`
 
 func writeOffline(out string, root *certs.Authority) error {
 	dir := filepath.Join(out, "offline")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,4 +233,44 @@ func allEqual(xs []int64) bool {
 		}
 	}
 	return true
+}
+
+// TestConsortiumNotaryPublicURL: `consortium init` gives the notary member
+// a [notary] table that asks for public_url (left unset, commented), and
+// no other member one; serve warns about an unset public_url on a node
+// that signs documents and listens beyond loopback.
+func TestConsortiumNotaryPublicURL(t *testing.T) {
+	out := initConsortium(t)
+	for _, m := range consortiumMembers(out) {
+		b, err := os.ReadFile(m.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notary := m.slug == "qiantang-notary-office"
+		if got := strings.Contains(string(b), "\n[notary]\n") && strings.Contains(string(b), "# public_url = "); got != notary {
+			t.Errorf("%s: [notary] table with a public_url placeholder = %v, want %v:\n%s", m.slug, got, notary, b)
+		}
+		cfg, err := loadConfig(m.cfg)
+		if err != nil || cfg.Notary.PublicURL != "" {
+			t.Errorf("loadConfig(%s) = public_url %q, %v; want it unset and the file valid", m.slug, cfg.Notary.PublicURL, err)
+		}
+	}
+	for _, tc := range []struct {
+		listen, publicURL string
+		warn              bool
+	}{
+		{"127.0.0.1:8080", "", false},
+		{"localhost:8080", "", false},
+		{"[::1]:8080", "", false},
+		{"0.0.0.0:8080", "", true},
+		{":8080", "", true},
+		{"10.0.0.5:8080", "", true},
+		{"10.0.0.5:8080", "https://notary.example.org", false},
+	} {
+		cfg := defaultConfig()
+		cfg.Listen, cfg.Notary.PublicURL = tc.listen, tc.publicURL
+		if got := publicURLWarning(cfg); (got != "") != tc.warn || (tc.warn && !strings.Contains(got, "public_url")) {
+			t.Errorf("publicURLWarning(listen %q, public_url %q) = %q, want a warning: %v", tc.listen, tc.publicURL, got, tc.warn)
+		}
+	}
 }

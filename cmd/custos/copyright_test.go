@@ -76,6 +76,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 			t.Errorf("search(unrelated picture) = %+v, want nothing", res.Matches)
 		}
 	})
+	var crToken string // the registration certificate's verification token
 	t.Run("certificate", func(t *testing.T) {
 		certFile := filepath.Join(dir, "cert.pdf")
 		cli(tokA, "copyright", "pdf", regA.ID, "-o", certFile)
@@ -91,8 +92,22 @@ func TestCopyrightEndToEnd(t *testing.T) {
 			t.Errorf("another studio's certificate = %d, want 404", status)
 		}
 		crCheckPDF(t, n, dir, signed, photo)
+		// The public view is opened by the token printed on the PDF (and
+		// in its QR code), not by the registration's ID, which every
+		// member may learn from the register.
+		crToken = pdfVerifyToken(t, certFile)
+		_, _, reg := n.call("GET", "/api/v1/copyrights/"+regA.ID, tokB, nil)
+		if crToken == regA.ID || strings.Contains(string(reg), crToken) {
+			t.Errorf("the register shows the verification token %s: %s", crToken, reg)
+		}
+		if status, _, _ := n.call("GET", "/api/v1/verify/"+regA.ID, "", nil); status != 404 {
+			t.Errorf("GET /api/v1/verify/{registration ID} = %d, want 404", status)
+		}
+		if status, _, _ := n.call("GET", "/api/v1/copyrights/"+regA.ID+"/verification", "", nil); status/100 != 4 {
+			t.Errorf("GET the former by-ID view = %d, want 4xx", status)
+		}
 		var check api.DocumentCheck
-		status, _, b := n.call("GET", "/api/v1/copyrights/"+regA.ID+"/verification", "", nil)
+		status, _, b := n.call("GET", "/api/v1/verify/"+crToken, "", nil)
 		mustJSON(t, b, &check)
 		sum := sha256.Sum256(signed)
 		if status != 200 || check.Kind != "copyright" || check.Status != "valid" || check.PDFSHA256 != hex.EncodeToString(sum[:]) || len(check.Items) != 1 {
@@ -122,7 +137,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 			}
 		}
 		var check api.DocumentCheck
-		_, _, b := n.call("GET", "/api/v1/copyrights/"+regA.ID+"/verification", "", nil)
+		_, _, b := n.call("GET", "/api/v1/verify/"+crToken, "", nil)
 		mustJSON(t, b, &check)
 		if check.Status != "revoked" {
 			t.Errorf("verification status after revocation = %q", check.Status)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/testenv"
 	"github.com/custos-project/custos/notary/pdf"
 )
@@ -111,4 +112,17 @@ func pdfText(t testing.TB, file string) string {
 		t.Fatalf("pdftotext: %v\n%s", err, out)
 	}
 	return out
+}
+
+// pdfVerifyToken is the verification token in the printed verification
+// link of a document (PUBLIC_URL/verify?document=TOKEN), which the QR code
+// carries too; the link may wrap.
+func pdfVerifyToken(t testing.TB, file string) string {
+	t.Helper()
+	flat := strings.Join(strings.Fields(pdfText(t, file)), "")
+	_, after, ok := strings.Cut(flat, "/verify?document=")
+	if !ok || len(after) < 26 || !evidence.ValidID(after[:26]) {
+		t.Fatalf("the document prints no verification link with a token")
+	}
+	return after[:26]
 }

@@ -248,6 +248,9 @@ func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI)
 		log.Warn("certificates disabled: no CJK font to render them (install fonts-wqy-microhei)", "err", err)
 		return nil
 	}
+	if msg := publicURLWarning(cfg); msg != "" {
+		log.Warn(msg, "public_url", cfg.publicURL(), "listen", cfg.Listen)
+	}
 	return &document.Issuer{
 		Office: cfg.notaryOffice(), Abbrev: cfg.Notary.Abbrev, Renderer: r, PublicURL: cfg.publicURL(),
 		Sign: pdf.SignOptions{
@@ -255,6 +258,23 @@ func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI)
 			TSA: tsa, Location: cfg.Notary.Location,
 		},
 	}
+}
+
+// publicURLWarning is the warning serve logs on a node that signs
+// documents while [notary] public_url is unset and it listens beyond
+// loopback: the QR codes of its write-once PDFs would point at
+// http://LISTEN, rarely an address the public reaches. A loopback node
+// (the embedded default, a demo) is left alone. "" when all is well.
+func publicURLWarning(cfg Config) string {
+	if cfg.Notary.PublicURL != "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(cfg.Listen)
+	if err == nil && (host == "localhost" || net.ParseIP(host).IsLoopback()) {
+		return ""
+	}
+	return "[notary] public_url is unset: the QR codes and links of the certificates this node signs (write-once PDFs) will point at http://" +
+		cfg.Listen + "; set public_url to the address courts and parties reach before issuing any"
 }
 
 func openBlobs(ctx context.Context, cfg Config) (evidence.Blobs, error) {

@@ -2,19 +2,27 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/testenv"
 )
 
 // TestVerifyPageCertificate opens a notarial certificate's verification
-// link (/verify?certificate=ID, what its QR code holds) in headless
+// link (/verify?document=TOKEN, what its QR code holds) in headless
 // Chromium with the real WebAssembly verifier: the page shows the
-// certificate, verifies every embedded receipt against the trust bundle,
-// and tells the PDF as issued from a changed copy by its SHA-256.
+// certificate, verifies every embedded receipt against the trust bundle it
+// names (this server's, then the court's own copy, which wins and makes
+// the page check again), refuses a receipt that is not its row's item, and
+// tells the PDF as issued from a changed copy by its SHA-256. A link by ID
+// opens nothing.
 func TestVerifyPageCertificate(t *testing.T) {
 	chromium := testenv.LookBinary(t, "chromium")
 	n := startNodeWith(t, webNodeBinary(t))
@@ -27,18 +35,32 @@ func TestVerifyPageCertificate(t *testing.T) {
 	var cert evidence.Certificate
 	mustJSON(t, body, &cert)
 	_, _, signed := n.call("GET", "/api/v1/certificates/"+cert.ID+".pdf", n.Token, nil)
+	_, _, trust := n.call("GET", "/api/v1/trust", "", nil)
 	dir := t.TempDir()
 	good := writeFile(t, dir, "certificate.pdf", signed)
 	changed := writeFile(t, dir, "certificate-changed.pdf", append(signed, '\n'))
+	courtTrust := writeFile(t, dir, "court-trust.json", trust)
+	otherTrust := writeFile(t, dir, "other-trust.json", []byte(strings.Replace(string(trust), `"chain_id":"`, `"chain_id":"custos-other-`, 1)))
 	ctx := newBrowser(t, chromium)
 	shots := artifactDir(t)
+	docState := `(() => { const s = document.getElementById('document').dataset.state; return s === 'valid' || s === 'invalid' || s === 'error' ? s : ''; })()`
+	// trustUsed waits for the items to be checked against the bundle
+	// with this SHA-256, and returns the page's verdict and the source.
+	trustUsed := func(sha string) string {
+		t.Helper()
+		return waitJS(t, ctx, fmt.Sprintf(`(() => { const e = document.getElementById('doc-trust'); const s = document.getElementById('document').dataset.state;
+			return e.dataset.sha256 === %q && (s === 'valid' || s === 'invalid') ? s + '|' + e.dataset.state : ''; })()`, sha))
+	}
 
-	openPage(t, ctx, n.URL+"/verify?lang=en&certificate="+cert.ID, true)
-	if got := waitJS(t, ctx, `(() => { const s = document.getElementById('document').dataset.state; return s === 'valid' || s === 'invalid' || s === 'error' ? s : ''; })()`); got != "valid" {
+	openPage(t, ctx, n.URL+"/verify?lang=en&document="+cert.VerifyToken, true)
+	if got := waitJS(t, ctx, docState); got != "valid" {
 		t.Fatalf("document state = %q, want valid:\n%s", got, evalString(t, ctx, `document.getElementById('document').innerText`))
 	}
+	if got := trustUsed(sha256Hex(trust)); got != "valid|server" {
+		t.Errorf("with the server's bundle: %q, want valid|server", got)
+	}
 	text := evalString(t, ctx, `document.getElementById('document').innerText`)
-	for _, want := range []string{"Notarial certificate", cert.Number, cert.Office, cert.Notary, cert.PDFSHA256, v.ID, "Valid"} {
+	for _, want := range []string{"Notarial certificate", cert.Number, cert.Office, cert.Notary, cert.PDFSHA256, v.ID, "Valid", "/api/v1/trust", sha256Hex(trust)} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the certificate section lacks %q:\n%s", want, text)
 		}
@@ -47,7 +69,23 @@ func TestVerifyPageCertificate(t *testing.T) {
 		t.Errorf("items verified = %q, want true", got)
 	}
 
-	for file, want := range map[string]string{good: "match", changed: "mismatch"} {
+	// The court's own bundle wins: the receipts are checked again against
+	// it, and the page names it. Another consortium's bundle fails them.
+	otherBytes, _ := os.ReadFile(otherTrust)
+	setFiles(t, ctx, "trust-file", otherTrust)
+	if got := trustUsed(sha256Hex(otherBytes)); got != "invalid|file" {
+		t.Errorf("with another consortium's bundle: %q, want invalid|file", got)
+	}
+	if got := evalString(t, ctx, `document.getElementById('doc-trust').textContent`); !strings.Contains(got, "other-trust.json") {
+		t.Errorf("the page does not name the court's bundle: %q", got)
+	}
+	setFiles(t, ctx, "trust-file", courtTrust)
+	if got := trustUsed(sha256Hex(trust)); got != "valid|file" {
+		t.Errorf("with the court's copy: %q, want valid|file", got)
+	}
+
+	for _, c := range []struct{ file, want string }{{good, "match"}, {changed, "mismatch"}} { // the changed copy last
+		file, want := c.file, c.want
 		setFiles(t, ctx, "doc-pdf", file)
 		got := waitJS(t, ctx, `(() => { const s = document.getElementById('doc-pdf-info').dataset.state; return s === 'match' || s === 'mismatch' ? s : ''; })()`)
 		if got != want {
@@ -60,8 +98,31 @@ func TestVerifyPageCertificate(t *testing.T) {
 	}
 	saveScreenshot(t, ctx, shots, "verify-certificate-zh.png")
 
-	openPage(t, ctx, n.URL+"/verify?lang=en&certificate="+evidence.NewID(), true)
-	if got := waitJS(t, ctx, `document.getElementById('document').dataset.state === 'error' ? document.getElementById('doc-status').textContent : ''`); !strings.Contains(got, "issued no document") {
-		t.Errorf("an unknown certificate says %q", got)
+	for link, want := range map[string]string{
+		"document=" + evidence.NewID(): "issued no document",
+		"document=" + cert.ID:          "issued no document", // the ID is not the token
+		"certificate=" + cert.ID:       "by its ID",
+	} {
+		openPage(t, ctx, n.URL+"/verify?lang=en&"+link, true)
+		if got := waitJS(t, ctx, `document.getElementById('document').dataset.state === 'error' ? document.getElementById('doc-status').textContent : ''`); !strings.Contains(got, want) {
+			t.Errorf("?%s says %q, want %q", link, got, want)
+		}
+	}
+
+	// A view whose receipt is another item's (a lying node, or a mix-up)
+	// fails that row even though the receipt itself verifies.
+	lie := `(() => { const f = window.fetch; window.fetch = async (u, o) => { const r = await f(u, o);
+		if (!String(u).startsWith('/api/v1/verify/')) return r;
+		const d = await r.json(); d.items[0].sha256 = '00'.repeat(32);
+		return new Response(JSON.stringify(d), { status: r.status, headers: { 'Content-Type': 'application/json' } }); }; })();`
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: lie}); err != nil {
+		t.Fatal(err)
+	}
+	openPage(t, ctx, n.URL+"/verify?lang=en&document="+cert.VerifyToken, true)
+	if got := waitJS(t, ctx, docState); got != "invalid" {
+		t.Errorf("a receipt of another item: document state = %q, want invalid", got)
+	}
+	if got := evalString(t, ctx, `document.querySelector('#doc-items tbody td[data-ok]').textContent`); !strings.Contains(got, "not the receipt of this item") {
+		t.Errorf("the row says %q", got)
 	}
 }

@@ -2,6 +2,7 @@ package document
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,13 +12,16 @@ import (
 // Copyright is a copyright registration as its certificate (作品登记证书)
 // states it. The API fills it from the registration and its items.
 type Copyright struct {
-	ID      string
-	Number  string
-	Title   string
-	Type    string // text, image, audio, video, software or other
-	Authors []string
-	Owner   string // the copyright owner, as stated
-	Created string // the date of creation, YYYY-MM-DD
+	ID string
+	// VerifyToken opens the public verification view: the verification
+	// link and QR code carry it, never the ID.
+	VerifyToken string
+	Number      string
+	Title       string
+	Type        string // text, image, audio, video, software or other
+	Authors     []string
+	Owner       string // the copyright owner, as stated
+	Created     string // the date of creation, YYYY-MM-DD
 	// Published and PublishedAt are the date and place of first
 	// publication; empty if the work is unpublished.
 	Published, PublishedAt string
@@ -36,6 +40,9 @@ var workTypes = map[string]string{
 // registration, then each file with its anchor; the files' receipts are
 // attached, and the QR code opens the public verification page.
 func (is *Issuer) CopyrightDocument(c *Copyright, issued time.Time) (*pdf.Document, error) {
+	if c.VerifyToken == "" {
+		return nil, fmt.Errorf("%w: a registration certificate needs a verification token", pdf.ErrDocument)
+	}
 	items, atts, err := itemParts(c.Items)
 	if err != nil {
 		return nil, err
@@ -70,7 +77,7 @@ func (is *Issuer) CopyrightDocument(c *Copyright, issued time.Time) (*pdf.Docume
 			{Label: "登记机构 Office", Value: is.Office},
 			{Label: "公证员 Notary", Value: is.Notary()},
 			{Label: "编号 ID", Value: c.ID},
-			{Label: "核验 Verify", Value: is.VerifyURL("copyright", c.ID)},
+			{Label: "核验 Verify", Value: is.VerifyURL(c.VerifyToken)},
 		},
 	}
 	return &pdf.Document{
@@ -78,7 +85,7 @@ func (is *Issuer) CopyrightDocument(c *Copyright, issued time.Time) (*pdf.Docume
 		Number:      c.Number,
 		Issued:      issued,
 		Sections:    append([]pdf.Section{work, reg}, items...),
-		VerifyURL:   is.VerifyURL("copyright", c.ID),
+		VerifyURL:   is.VerifyURL(c.VerifyToken),
 		Attachments: atts,
 	}, nil
 }

@@ -68,11 +68,12 @@ func (is *Issuer) Certificate() *x509.Certificate {
 	return is.Sign.Certificate
 }
 
-// VerifyURL is the public verification page of a document: kind is
-// "certificate" or "copyright", id its ID.
-func (is *Issuer) VerifyURL(kind, id string) string {
+// VerifyURL is the public verification page of a document, opened by its
+// verification token (a separate capability from the document's ID, which
+// custody events and the register name): PUBLIC_URL/verify?document=TOKEN.
+func (is *Issuer) VerifyURL(token string) string {
 	base := strings.TrimRight(is.PublicURL, "/")
-	return base + "/verify?" + url.Values{kind: {id}}.Encode()
+	return base + "/verify?" + url.Values{"document": {token}}.Encode()
 }
 
 // ready reports whether the Issuer can sign.

@@ -13,8 +13,11 @@ import (
 // items: the notary certifies that each item's digest was fixed at its
 // trusted time and anchored in the consortium chain.
 type Notarial struct {
-	// ID is the certificate's ID: its verification link and QR code name it.
+	// ID is the certificate's ID, printed on it.
 	ID string
+	// VerifyToken opens its public verification view: the verification
+	// link and QR code carry it, never the ID.
+	VerifyToken string
 	// Number is the certificate number, e.g. "(2026)浙杭证字第 17 号".
 	Number string
 	// Issued is the issue time, printed and used as the signing time.
@@ -42,14 +45,14 @@ func (is *Issuer) Notarial(ctx context.Context, n *Notarial) ([]byte, error) {
 // notarialDocument lays the certificate out: who issues it and for whom,
 // the statement, then one section per item, with the receipts attached.
 func (is *Issuer) notarialDocument(n *Notarial) (*pdf.Document, error) {
-	if n.ID == "" || n.Number == "" || len(n.Items) == 0 {
-		return nil, fmt.Errorf("%w: a notarial certificate needs an ID, a number and items", pdf.ErrDocument)
+	if n.ID == "" || n.VerifyToken == "" || n.Number == "" || len(n.Items) == 0 {
+		return nil, fmt.Errorf("%w: a notarial certificate needs an ID, a verification token, a number and items", pdf.ErrDocument)
 	}
 	items, atts, err := itemParts(n.Items)
 	if err != nil {
 		return nil, err
 	}
-	url := is.VerifyURL("certificate", n.ID)
+	url := is.VerifyURL(n.VerifyToken)
 	head := pdf.Section{Heading: "公证书信息 Certificate", Fields: []pdf.Field{
 		{Label: "公证书编号 Number", Value: n.Number},
 		{Label: "公证机构 Notary office", Value: is.Office},

@@ -76,14 +76,17 @@ func testItem(t *testing.T) Item {
 
 func TestNotarial(t *testing.T) {
 	is, roots := testIssuer(t)
-	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", Number: "(2026)浙杭证字第 1 号", Requester: "杭州互联网法院",
+	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "(2026)浙杭证字第 1 号", Requester: "杭州互联网法院",
 		Matter: "著作权纠纷", Issued: time.Now().Truncate(time.Second), Items: []Item{testItem(t)}}
 	doc, err := is.notarialDocument(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "https://custos.example/verify?certificate=abcdefghijklmnopqrstuvwxyz"; doc.VerifyURL != want {
+	if want := "https://custos.example/verify?document=zyxwvutsrqponmlkjihgfedcba"; doc.VerifyURL != want {
 		t.Errorf("VerifyURL = %q, want %q", doc.VerifyURL, want)
+	}
+	if strings.Contains(doc.VerifyURL, n.ID) {
+		t.Errorf("VerifyURL %q names the certificate's ID", doc.VerifyURL)
 	}
 	var text strings.Builder
 	for _, s := range doc.Sections {
@@ -126,14 +129,15 @@ func TestNotarialRefusesIncomplete(t *testing.T) {
 	for name, n := range map[string]*Notarial{
 		"no items":     {ID: "x", Number: "1"},
 		"no number":    {ID: "x", Items: []Item{{ID: "i"}}},
-		"no receipt":   {ID: "x", Number: "1", Items: []Item{{ID: "i"}}},
+		"no receipt":   {ID: "x", VerifyToken: "y", Number: "1", Items: []Item{{ID: "i"}}},
+		"no token":     {ID: "x", Number: "1", Items: []Item{testItem(t)}},
 		"empty struct": {},
 	} {
 		if _, err := is.notarialDocument(n); err == nil {
 			t.Errorf("%s: notarialDocument = nil error", name)
 		}
 	}
-	if _, err := (*Issuer)(nil).Notarial(context.Background(), &Notarial{ID: "x", Number: "1", Items: []Item{testItem(t)}}); !errors.Is(err, ErrNoSigner) {
+	if _, err := (*Issuer)(nil).Notarial(context.Background(), &Notarial{ID: "x", Number: "1", VerifyToken: "y", Items: []Item{testItem(t)}}); !errors.Is(err, ErrNoSigner) {
 		t.Errorf("nil Issuer: %v, want ErrNoSigner", err)
 	}
 }

@@ -565,8 +565,8 @@
   for (const lang of Object.keys(add)) Object.assign(s[lang], add[lang]);
 })(globalThis);
 
-// The verification of a signed document on the page (/verify?certificate=ID
-// or ?copyright=ID): verify-doc.js. Its keys begin with "doc.".
+// The verification of a signed document on the page (/verify?document=TOKEN):
+// verify-doc.js. Its keys begin with "doc.".
 (function (global) {
   const add = {
     en: {
@@ -575,9 +575,15 @@
       'doc.heading.copyright': 'Copyright registration certificate',
       'doc.lead': 'This node issued the document below. Each evidence item it names is checked here, in your browser, against the trust bundle.',
       'doc.loading': 'Fetching the document from this server…',
-      'doc.notFound': 'This server issued no document with this ID. A document it does not know is not one of its own.',
+      'doc.heading.document': 'Signed document',
+      'doc.notFound': 'This server issued no document with this verification link. A document it does not know is not one of its own.',
       'doc.failed': 'The document could not be fetched: {error}',
-      'doc.badID': 'The link does not hold a valid document ID.',
+      'doc.badID': 'The link does not hold a valid verification token.',
+      'doc.legacy': 'This link names a document by its ID. Documents are checked here by the verification token their QR code carries (/verify?document=…); one issued before such tokens has no public view. Check the receipts attached to the PDF instead (pdfdetach -saveall, then load each receipt below, or run custos verify).',
+      'doc.needTrust': 'The receipts will be checked once a trust bundle is loaded (below).',
+      'doc.item.otherReceipt': '✘ the receipt is not the receipt of this item: it names evidence {id} with SHA-256 {sha256}',
+      'doc.trust.server': "Checked against this server's trust bundle (/api/v1/trust, chain {chain}, SHA-256 {sha256}). For evidence in court, load the court's own copy below: the receipts are then checked again.",
+      'doc.trust.file': "Checked against the court's trust bundle from {name} (chain {chain}, SHA-256 {sha256}).",
       'doc.number': 'Number',
       'doc.office': 'Issued by',
       'doc.notary': 'Notary',
@@ -608,9 +614,15 @@
       'doc.heading.copyright': '著作权登记证书',
       'doc.lead': '以下文书由本节点出具。文书所列的每项电子数据均在您的浏览器中依据信任包核验。',
       'doc.loading': '正在从本服务器获取文书…',
-      'doc.notFound': '本服务器未出具此编号的文书。本服务器不认识的文书，不是其出具的文书。',
+      'doc.heading.document': '签章文书',
+      'doc.notFound': '本服务器未出具与此核验链接对应的文书。本服务器不认识的文书，不是其出具的文书。',
       'doc.failed': '无法获取文书：{error}',
-      'doc.badID': '链接中的文书编号无效。',
+      'doc.badID': '链接中的核验码无效。',
+      'doc.legacy': '此链接以文书编号指向文书。本页依据文书二维码所载的核验码（/verify?document=…）核验文书；在启用核验码之前出具的文书没有公开核验页面。请改为核验 PDF 所附的回执（pdfdetach -saveall，然后在下方逐份加载回执，或运行 custos verify）。',
+      'doc.needTrust': '加载信任包后（见下方）即核验各份回执。',
+      'doc.item.otherReceipt': '✘ 该回执不是本项电子数据的回执：其载明的证据编号为 {id}，SHA-256 为 {sha256}',
+      'doc.trust.server': '依据本服务器的信任包（/api/v1/trust，链 {chain}，SHA-256 {sha256}）核验。用于诉讼时，请在下方加载法院自己保存的副本，各份回执将重新核验。',
+      'doc.trust.file': '依据法院自己保存的信任包 {name}（链 {chain}，SHA-256 {sha256}）核验。',
       'doc.number': '文书编号',
       'doc.office': '出具机构',
       'doc.notary': '公证员',

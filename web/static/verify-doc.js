@@ -1,20 +1,27 @@
 // verify-doc.js: the verification of a signed document on the court
 // verification page, opened from the document's QR code as
-// /verify?certificate=ID (a notarial certificate) or /verify?copyright=ID
-// (a copyright registration certificate).
+// /verify?document=TOKEN: TOKEN is the document's verification token
+// (128 random bits printed only on the document, not its ID).
 //
 // It fetches the document's public verification view from this server
-// (number, office, notary, status, the SHA-256 of the PDF as issued, and
-// each item's receipt as embedded in the PDF), then checks every receipt
-// in this browser with the WebAssembly verifier that verify.js loads,
-// against this server's trust bundle. A PDF chosen or dropped here is
-// hashed in the browser and compared with the SHA-256 as issued; it is
-// never uploaded.
+// (kind, number, office, notary, status, the SHA-256 of the PDF as issued,
+// and each item's receipt as embedded in the PDF), then checks every
+// receipt in this browser with the WebAssembly verifier that verify.js
+// loads, against the trust bundle verify.js holds: this server's, until
+// the court loads its own trust.json, which then wins and every receipt is
+// checked again. It names the bundle used (source and SHA-256), and checks
+// that each receipt is the receipt of the item its row names. A PDF chosen
+// or dropped here is hashed in the browser and compared with the SHA-256 as
+// issued; it is never uploaded.
+//
+// Links of documents issued before verification tokens (?certificate=ID,
+// ?copyright=ID) open no public view: the page says so.
 'use strict';
 
 (function () {
-  const VIEWS = { certificate: '/api/v1/certificates/', copyright: '/api/v1/copyrights/' };
-  const ID_RE = /^[a-z2-7]{26}$/;
+  const LEGACY = ['certificate', 'copyright'];
+  const KINDS = ['certificate', 'copyright'];
+  const TOKEN_RE = /^[a-z2-7]{26}$/;
   const { t: tr } = globalThis.CustosI18n;
   const H = globalThis.CustosHash;
 
@@ -23,12 +30,14 @@
   const t = (key, args) => tr(lang(), key, args);
 
   const state = {
-    kind: '', id: '',
+    kind: '',       // from the view: certificate or copyright
+    token: '',
     error: '',      // an i18n key, with errorArg
     errorArg: '',
     doc: null,      // the DocumentCheck
-    trust: null,    // {text, chain}
+    trust: null,    // verify.js's trust bundle: {text, source, parsed, sha256}
     results: null,  // per item: the verifier's answer, parsed
+    checkedWith: null, // the trust bundle results were computed with
     pdf: null,      // {name, sha256} or {name, hashing: true}
   };
 
@@ -61,23 +70,37 @@
 
   async function load() {
     try {
-      const [docResp, trustResp] = await Promise.all([
-        fetch(VIEWS[state.kind] + state.id + '/verification', { headers: { Accept: 'application/json' } }),
-        fetch('/api/v1/trust', { headers: { Accept: 'application/json' } }),
-      ]);
-      if (docResp.status === 404) return fail('doc.notFound');
-      if (!docResp.ok) return fail('doc.failed', `HTTP ${docResp.status}`);
-      if (!trustResp.ok) return fail('doc.failed', `trust bundle: HTTP ${trustResp.status}`);
-      state.doc = await docResp.json();
-      const text = await trustResp.text();
-      state.trust = { text, chain: JSON.parse(text).chain_id };
+      const resp = await fetch('/api/v1/verify/' + encodeURIComponent(state.token), { headers: { Accept: 'application/json' } });
+      if (resp.status === 404) return fail('doc.notFound');
+      if (!resp.ok) return fail('doc.failed', `HTTP ${resp.status}`);
+      const doc = await resp.json();
+      if (!KINDS.includes(doc.kind) || !Array.isArray(doc.items)) return fail('doc.failed', 'not a document view');
+      state.doc = doc;
+      state.kind = doc.kind;
       render();
       if (!(await verifierLoaded())) return;
-      state.results = state.doc.items.map((it) => check(it.receipt));
-      render();
+      recheck();
     } catch (e) {
       fail('doc.failed', String(e && e.message ? e.message : e));
     }
+  }
+
+  // recheck verifies every receipt against the trust bundle in use, once
+  // the view and the verifier are there; called again whenever the bundle
+  // changes (the court loads its own).
+  function recheck() {
+    if (!state.doc || !state.trust || typeof globalThis.custosVerify !== 'function') return;
+    const trust = state.trust;
+    state.results = state.doc.items.map((it) => check(it, trust));
+    state.checkedWith = trust;
+    render();
+  }
+
+  function setTrust(trust) {
+    if (!trust || trust === state.trust) return;
+    state.trust = trust;
+    recheck();
+    if (!state.results) render();
   }
 
   function fail(key, arg) {
@@ -98,9 +121,16 @@
     return false;
   }
 
-  function check(receipt) {
+  // check verifies an item's receipt against trust, and that the receipt
+  // is the one of the item its row names: the same evidence ID and SHA-256.
+  function check(it, trust) {
+    const r = it.receipt || {};
+    const ev = r.evidence || {};
+    if (ev.id !== it.id || ev.sha256 !== it.sha256) {
+      return { valid: false, failed_step: 'row', row: { id: ev.id || '?', sha256: ev.sha256 || '?' } };
+    }
     try {
-      return JSON.parse(globalThis.custosVerify(goJSON(receipt), state.trust.text, '', '', 0));
+      return JSON.parse(globalThis.custosVerify(goJSON(r), trust.text, '', '', 0));
     } catch (e) {
       return { valid: false, failed_step: '', error: { message: String(e && e.message ? e.message : e) } };
     }
@@ -119,7 +149,7 @@
 
   function render() {
     const sec = $('document');
-    $('h-document').textContent = t('doc.heading.' + state.kind);
+    $('h-document').textContent = t('doc.heading.' + (state.kind || 'document'));
     const status = $('doc-status');
     if (state.error) {
       sec.dataset.state = 'error';
@@ -163,16 +193,29 @@
     });
     const sum = $('doc-summary');
     if (!state.results) {
-      sum.textContent = '';
+      sum.textContent = state.trust ? '' : t('doc.needTrust');
+      $('doc-trust').textContent = '';
       sum.dataset.state = '';
       $('document').dataset.state = 'loaded';
       return;
     }
     const ok = bad === 0 && doc.status === 'valid';
     sum.dataset.state = ok ? 'valid' : 'invalid';
-    sum.textContent = bad === 0 ? t('doc.summary.ok', { n: doc.items.length, chain: state.trust.chain })
+    const tb = state.checkedWith;
+    sum.textContent = bad === 0 ? t('doc.summary.ok', { n: doc.items.length, chain: tb.parsed.chain_id })
       : t('doc.summary.bad', { bad, n: doc.items.length });
     $('document').dataset.state = ok ? 'valid' : 'invalid';
+    renderTrustUsed(tb);
+  }
+
+  // renderTrustUsed names the trust bundle the receipts were checked
+  // against: its source and SHA-256.
+  function renderTrustUsed(tb) {
+    const e = $('doc-trust');
+    e.dataset.state = tb.source === 'server' ? 'server' : 'file';
+    e.dataset.sha256 = tb.sha256;
+    const args = { name: tb.source, sha256: tb.sha256, chain: tb.parsed.chain_id };
+    e.textContent = t(tb.source === 'server' ? 'doc.trust.server' : 'doc.trust.file', args);
   }
 
   function itemText(out) {
@@ -181,6 +224,7 @@
       const ts = (out.timestamps || []).find((x) => !x.unverified);
       return t('doc.item.valid', { height: out.checkpoint ? out.checkpoint.height : '?', time: ts ? when(ts.time) : '?' });
     }
+    if (out.row) return t('doc.item.otherReceipt', out.row);
     const err = out.error || {};
     return t('doc.item.invalid', { step: out.failed_step || err.step || '?', message: err.message || '' });
   }
@@ -199,9 +243,8 @@
 
   function init() {
     const q = new URLSearchParams(location.search);
-    state.kind = Object.keys(VIEWS).find((k) => q.has(k)) || '';
-    if (!state.kind) return;
-    state.id = q.get(state.kind);
+    const legacy = LEGACY.find((k) => q.has(k));
+    if (!q.has('document') && !legacy) return;
     $('document').hidden = false;
     $('lang').addEventListener('change', render);
     $('doc-pdf').addEventListener('change', (e) => comparePDF(e.target.files && e.target.files[0]));
@@ -213,7 +256,16 @@
       drop.classList.remove('over');
       comparePDF(e.dataTransfer.files && e.dataTransfer.files[0]);
     });
-    if (!ID_RE.test(state.id)) return fail('doc.badID');
+    if (!q.has('document')) {
+      state.kind = legacy;
+      return fail('doc.legacy');
+    }
+    state.token = q.get('document');
+    if (!TOKEN_RE.test(state.token)) return fail('doc.badID');
+    // The trust bundle is verify.js's: the server's, or the court's own
+    // copy once loaded, which then wins.
+    document.addEventListener('custos:trust', (e) => setTrust(e.detail));
+    if (typeof globalThis.custosTrust === 'function') setTrust(globalThis.custosTrust());
     render();
     load();
   }

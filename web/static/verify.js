@@ -140,7 +140,16 @@
     state.trustError = '';
     renderTrust();
     autoVerify();
+    shareTrust();
   }
+
+  // shareTrust tells the document section (verify-doc.js) which trust
+  // bundle is in use, so that a signed document's receipts are checked
+  // against the same one: the court's copy as soon as it is loaded.
+  function shareTrust() {
+    document.dispatchEvent(new CustomEvent('custos:trust', { detail: state.trust }));
+  }
+  globalThis.custosTrust = () => state.trust;
 
   function setReceipt(text, source) {
     let id = '', sm3 = false, ok = true;
