@@ -46,10 +46,31 @@ func sequential(b *bolt.Bucket) *bolt.Bucket {
 	return b
 }
 
-// initBuckets creates every bucket of the lists that does not exist yet.
+// bRecSumTodo exists while records made before checksums existed are
+// being given theirs; its one key holds the sequence to resume from.
+var bRecSumTodo = []byte("recsum-todo")
+
+// sumBatch bounds the records one migration transaction sums: bbolt keeps
+// a write transaction's dirty pages in memory until it commits. A variable
+// for tests.
+var sumBatch = 10_000
+
+// initBuckets creates every bucket of the lists that does not exist yet,
+// then gives checksums to the records of a store made before records had
+// them (see sumRecords).
 func initBuckets(db *bolt.DB, lists ...[][]byte) error {
-	return db.Update(func(tx *bolt.Tx) error {
-		summed := tx.Bucket(bRecSum) != nil
+	err := db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bRecSum) == nil && tx.Bucket(bRecords) != nil {
+			// An older store: plan the migration in the transaction that
+			// creates the checksum bucket, so that it resumes after a crash.
+			todo, err := tx.CreateBucket(bRecSumTodo)
+			if err != nil {
+				return err
+			}
+			if err := todo.Put([]byte("next"), u64(0)); err != nil {
+				return err
+			}
+		}
 		for _, names := range lists {
 			for _, name := range names {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -57,21 +78,48 @@ func initBuckets(db *bolt.DB, lists ...[][]byte) error {
 				}
 			}
 		}
-		if summed {
-			return nil
-		}
-		return sumRecords(tx)
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return sumRecords(db)
 }
 
-// sumRecords gives every record its checksum, once: when a store made
-// before records had checksums is first opened.
-func sumRecords(tx *bolt.Tx) error {
-	sums := tx.Bucket(bRecSum)
-	return tx.Bucket(bRecords).ForEach(func(k, v []byte) error {
-		sum := sha256Sum(v)
-		return sums.Put(bytes.Clone(k), sum[:])
-	})
+// sumRecords gives every record of an older store its checksum, once, in
+// transactions of at most sumBatch records, each of which also records
+// where the next one starts. It returns at once on a store with nothing
+// left to sum.
+func sumRecords(db *bolt.DB) error {
+	for done := false; !done; {
+		err := db.Update(func(tx *bolt.Tx) error {
+			todo := tx.Bucket(bRecSumTodo)
+			if todo == nil {
+				done = true
+				return nil
+			}
+			sums := sequential(tx.Bucket(bRecSum))
+			c := tx.Bucket(bRecords).Cursor()
+			n := 0
+			k, v := c.Seek(todo.Get([]byte("next")))
+			for ; k != nil && n < sumBatch; k, v = c.Next() {
+				sum := sha256Sum(v)
+				if err := sums.Put(bytes.Clone(k), sum[:]); err != nil {
+					return err
+				}
+				n++
+			}
+			if k == nil {
+				done = true
+				return tx.DeleteBucket(bRecSumTodo)
+			}
+			return todo.Put([]byte("next"), bytes.Clone(k))
+		})
+		if err != nil {
+			return fmt.Errorf("evidence: record checksums: %w", err)
+		}
+	}
+	return nil
 }
 
 // putRecordBytes stores a record's JSON under seq, with its checksum.
