@@ -54,34 +54,51 @@ func (s *Service) LeafHashes(from uint64, max int) ([][]byte, error) {
 // idempotent (the batcher may report a batch again after a crash). It
 // goes through the group commit, so it shares a transaction and its fsync
 // with the uploads of the moment instead of holding bbolt's writer lock
-// through a commit of its own while they wait.
+// through a commit of its own while they wait; and it marks at most
+// markChunk leaves per transaction, so that a large backlog made final at
+// once (a node catching up, a chain resuming after an outage) delays the
+// uploads of the moment by one chunk, not by the whole backlog.
 func (s *Service) MarkFinal(batches []anchor.Batch) error {
+	for _, b := range batches {
+		end := b.From + uint64(b.Count)
+		for from := b.From; from < end; from += markChunk {
+			if err := s.markFinal(from, min(end, from+markChunk), b.Height); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// markChunk bounds the leaves one MarkFinal transaction marks.
+const markChunk = 2000
+
+// markFinal marks the local leaves [from, to), final at height.
+func (s *Service) markFinal(from, to uint64, height int64) error {
 	var anchored []*Record
 	err := s.commits.commit(func(tx *bolt.Tx) error {
 		anchored = anchored[:0]
 		leaves := tx.Bucket(bLeaves)
-		for _, b := range batches {
-			for i := b.From; i < b.From+uint64(b.Count); i++ {
-				if err := markCopyrightAnchored(tx, i, b.Height); err != nil {
-					return err
-				}
-				key := leaves.Get(u64(i))
-				if len(key) != 12 || u32val(key[8:]) != 0 { // only created events change a record
-					continue
-				}
-				r, err := getRecord(tx, u64val(key[:8]))
-				if err != nil {
-					return err
-				}
-				if r.Status == StatusAnchored {
-					continue
-				}
-				r.Status, r.AnchoredHeight = StatusAnchored, b.Height
-				if err := putRecordValue(tx, r); err != nil {
-					return err
-				}
-				anchored = append(anchored, r)
+		for i := from; i < to; i++ {
+			if err := markCopyrightAnchored(tx, i, height); err != nil {
+				return err
 			}
+			key := leaves.Get(u64(i))
+			if len(key) != 12 || u32val(key[8:]) != 0 { // only created events change a record
+				continue
+			}
+			r, err := getRecord(tx, u64val(key[:8]))
+			if err != nil {
+				return err
+			}
+			if r.Status == StatusAnchored {
+				continue
+			}
+			r.Status, r.AnchoredHeight = StatusAnchored, height
+			if err := putRecordValue(tx, r); err != nil {
+				return err
+			}
+			anchored = append(anchored, r)
 		}
 		return nil
 	})
