@@ -65,6 +65,7 @@ type growthState struct {
 	count  int          // records in the store
 	seen   int          // records offered to the sample
 	sample []sampleItem // reservoir of up to sampleSize records
+	last   sampleItem   // the record seeded last
 }
 
 const sampleSize = 4096
@@ -102,7 +103,7 @@ func growthStep(b *testing.B, st *growthState, tmp, token string, n int, window 
 	}
 	row.records = st.count // n, or a little more after the previous step's ingest
 	srv := startCustosIn(b, tmp, token)
-	row.anchorWait = waitAnchored(b, srv).Seconds()
+	row.anchorWait = waitAnchored(b, srv, st.last.sha256).Seconds()
 
 	hc := newClient(16)
 	defer hc.CloseIdleConnections()
@@ -265,6 +266,7 @@ func seed(b *testing.B, st *growthState, data string, add int) {
 				}
 				mu.Lock()
 				st.offer(sampleItem{r.ID, r.SHA256})
+				st.last = sampleItem{r.ID, r.SHA256}
 				mu.Unlock()
 			}
 		})
@@ -293,7 +295,7 @@ func seedOne(ctx context.Context, ev *evidence.Service, owner string, body []byt
 // waitAnchored waits until the log's tree size has stopped growing for a
 // second (the seeded events are anchored), at most 5 minutes, and returns
 // how long that took.
-func waitAnchored(b *testing.B, srv *server) time.Duration {
+func waitAnchored(b *testing.B, srv *server, lastSHA256 string) time.Duration {
 	b.Helper()
 	hc := &http.Client{}
 	t0 := time.Now()
@@ -309,14 +311,30 @@ func waitAnchored(b *testing.B, srv *server) time.Duration {
 		} else {
 			stable = 0
 		}
-		if stable == 4 {
+		// The records are marked anchored after their leaves are final,
+		// in leaf order: the last seeded one is marked last.
+		if stable >= 4 && (lastSHA256 == "" || anchoredRecord(b, hc, srv, lastSHA256)) {
 			return time.Since(t0)
 		}
 		last = n
 		time.Sleep(250 * time.Millisecond)
 	}
-	b.Logf("tree size still growing after 5 minutes (%d)", last)
+	b.Logf("tree size still growing, or records not yet marked, after 5 minutes (%d)", last)
 	return time.Since(t0)
+}
+
+// anchoredRecord reports whether the public lookup says the record with
+// this digest is anchored.
+func anchoredRecord(b *testing.B, hc *http.Client, srv *server, sha string) bool {
+	resp, err := hc.Get(srv.URL + "/api/v1/lookup?sha256=" + sha)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Anchored bool `json:"anchored"`
+	}
+	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&v) == nil && v.Anchored
 }
 
 // lookupLoad reads sampled records from 16 keep-alive clients for the
