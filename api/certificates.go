@@ -151,13 +151,9 @@ func matterText(m *evidence.Matter) string {
 }
 
 func (s *Server) listCertificates(c echo.Context) error {
-	limit := 0
-	if q := c.QueryParam("limit"); q != "" {
-		n, err := strconv.Atoi(q)
-		if err != nil || n < 1 || n > 500 {
-			return errBadRequest("bad-parameter", "limit must be 1 to 500.")
-		}
-		limit = n
+	limit, err := queryLimit(c, 0, 500)
+	if err != nil {
+		return err
 	}
 	page, err := s.ev.Certificates(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
 	if errors.Is(err, evidence.ErrBadCursor) {

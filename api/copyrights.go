@@ -10,7 +10,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -380,13 +379,9 @@ func (s *Server) listCopyrights(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit := 0
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > evidence.MaxCopyrightPage {
-			return errBadRequest("bad-parameter", fmt.Sprintf("limit is a number from 1 to %d.", evidence.MaxCopyrightPage))
-		}
-		limit = n
+	limit, err := queryLimit(c, 0, evidence.MaxCopyrightPage)
+	if err != nil {
+		return err
 	}
 	page, err := reg.Copyrights(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
 	if errors.Is(err, evidence.ErrBadCursor) {

@@ -40,6 +40,20 @@ type ShareInput struct {
 // maxJSON bounds a JSON request body.
 const maxJSON = 64 << 10
 
+// queryLimit reads the ?limit= of a listing: def when absent, else a
+// number from 1 to max (400 bad-parameter otherwise).
+func queryLimit(c echo.Context, def, max int) (int, error) {
+	v := c.QueryParam("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, errBadRequest("bad-parameter", "limit is a number from 1 to "+strconv.Itoa(max)+".")
+	}
+	return n, nil
+}
+
 // bindStrict decodes a JSON body strictly: unknown fields (an attempt to
 // set a server-owned field) and trailing data are refused.
 func bindStrict(c echo.Context, v any) error {
@@ -177,12 +191,9 @@ func (s *Server) listEvidence(c echo.Context) error {
 			*dst = t
 		}
 	}
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return errBadRequest("bad-parameter", "limit is a number from 1 to 500.")
-		}
-		q.Limit = n
+	var err error
+	if q.Limit, err = queryLimit(c, 0, 500); err != nil {
+		return err
 	}
 	p := principal(c)
 	page, err := s.ev.List(c.Request().Context(), p.Org.ID, p.Actor(), q)

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -134,13 +133,9 @@ func (h webhookAPI) deliveries(c echo.Context) error {
 	if h.hooks == nil {
 		return errNoWebhooks()
 	}
-	limit := webhooks.DefaultDeliveries
-	if q := c.QueryParam("limit"); q != "" {
-		n, err := strconv.Atoi(q)
-		if err != nil || n < 1 || n > maxDeliveries {
-			return errBadRequest("bad-parameter", "limit is a number from 1 to "+strconv.Itoa(maxDeliveries)+".")
-		}
-		limit = n
+	limit, err := queryLimit(c, webhooks.DefaultDeliveries, maxDeliveries)
+	if err != nil {
+		return err
 	}
 	ds, err := h.hooks.Deliveries(principal(c).Org.ID, c.Param("id"), limit)
 	if err != nil {
