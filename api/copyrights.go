@@ -339,8 +339,9 @@ func errBusy() *Problem {
 }
 
 // phash returns the perceptual hash of the image t kept, decoded once a
-// slot is free, and drops the bytes. Without a hash, skipped says why, or
-// is "" when the file is not a PNG, JPEG or GIF image.
+// slot is free, and drops the bytes. Without a hash, skipped says why
+// (too large, flat), or is "" when the file is not a PNG, JPEG or GIF image
+// that decodes: such a file is searched by its SHA-256 alone.
 func (g *decodeGate) phash(ctx context.Context, t *imageTee) (h *imagehash.Hash, skipped string, err error) {
 	big := t.big
 	b := t.take()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -386,11 +385,10 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 	limit = min(limit, 500)
 	before := ^uint64(0)
 	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(b) != 8 {
-			return nil, ErrBadCursor
+		var err error
+		if before, err = parseCursor(cursor); err != nil {
+			return nil, err
 		}
-		before = u64val(b)
 	}
 	prefix := []byte(org)
 	page := &CertificatePage{Items: []Certificate{}}
@@ -406,7 +404,7 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Prev() {
 			if len(page.Items) == limit {
-				page.Next = base64.RawURLEncoding.EncodeToString(u64(last))
+				page.Next = formatCursor(last)
 				break
 			}
 			last = u64val(k[len(prefix):])

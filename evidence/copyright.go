@@ -435,16 +435,15 @@ func (s *Service) changeCopyright(id, org string, change func(*bolt.Tx, *Copyrig
 
 // appendToItems appends one custody event to every item of c.
 func (s *Service) appendToItems(tx *bolt.Tx, c *Copyright, actor, typ, subject string) error {
-	for _, item := range c.Items {
+	seqs := make([]uint64, len(c.Items))
+	for i, item := range c.Items {
 		seq, ok := getSeq(tx, item)
 		if !ok {
 			return fmt.Errorf("evidence: registration %s names missing item %s", c.ID, item)
 		}
-		if err := appendEvent(tx, seq, s.itemEvent(item, actor, typ, subject)); err != nil {
-			return err
-		}
+		seqs[i] = seq
 	}
-	return nil
+	return s.appendEach(tx, seqs, actor, typ, subject)
 }
 
 // copyrightOwner is the current owner organization of the registration
