@@ -47,7 +47,7 @@ type Upload struct {
 // for it at once; with inlining the blob is staged only if the body turns
 // out larger than InlineMax.
 func (s *Service) NewUpload(ctx context.Context, owner string) (*Upload, error) {
-	u := &Upload{s: s, ctx: ctx, id: NewID(), owner: owner, hashes: newHashes(s.cfg.SM3)}
+	u := &Upload{s: s, ctx: ctx, id: newEvidenceID(s.cfg.Now()), owner: owner, hashes: newHashes(s.cfg.SM3)}
 	if s.inlineMax == 0 {
 		st, err := s.cfg.Blobs.Stage(ctx, u.id)
 		if err != nil {

@@ -51,11 +51,35 @@ func (r *Record) BlobKey() string { return "sha256/" + r.SHA256 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// NewID returns a fresh, unguessable evidence ID: 128 random bits in
-// lowercase base32 (26 characters).
+// NewID returns a fresh, unguessable ID: 128 random bits in lowercase
+// base32 (26 characters). Certificates, registrations, matters, shares and
+// verification tokens use it; evidence items use newEvidenceID.
 func NewID() string {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
+		panic("evidence: crypto/rand failed: " + err.Error()) // crypto/rand never fails on Linux
+	}
+	return idEncoding.EncodeToString(b[:])
+}
+
+// newEvidenceID returns a fresh, unguessable evidence ID spelled as NewID's
+// (16 bytes, 26 lowercase base32 characters): the first 6 bytes are the
+// milliseconds since the Unix epoch at now, big-endian, and the other 10
+// are random (80 bits).
+//
+// The time prefix is for the ids index (ID → sequence). With wholly random
+// IDs every upload dirtied one random page of that B+tree, and a group
+// commit wrote one 4 KiB page per upload for it; with IDs that follow the
+// clock, the uploads of one group commit land on one or two adjacent pages.
+// BenchmarkSmallIngest: about 12% more uploads per second. The cost is that
+// an ID tells its holder when the item was filed, to the millisecond,
+// which its record and receipt tell anyone who may read it anyway; 80
+// random bits per millisecond keep IDs unguessable (docs/threat-model.md).
+func newEvidenceID(now time.Time) string {
+	var b [16]byte
+	ms := uint64(now.UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	if _, err := rand.Read(b[6:]); err != nil {
 		panic("evidence: crypto/rand failed: " + err.Error()) // crypto/rand never fails on Linux
 	}
 	return idEncoding.EncodeToString(b[:])

@@ -47,3 +47,39 @@ func TestRecordGolden(t *testing.T) {
 		t.Errorf("decoding the golden record = %+v, %v", back, err)
 	}
 }
+
+// Evidence IDs are spelled like every other ID, begin with the filing time
+// in milliseconds, and differ in their 80 random bits within a millisecond.
+func TestNewEvidenceID(t *testing.T) {
+	at := time.Date(2026, 11, 21, 18, 0, 0, 123e6, time.UTC)
+	seen := map[string]bool{}
+	for range 1000 {
+		id := newEvidenceID(at)
+		if !ValidID(id) {
+			t.Fatalf("%q is not a valid evidence ID", id)
+		}
+		if seen[id] {
+			t.Fatalf("%q drawn twice", id)
+		}
+		seen[id] = true
+		b, err := idEncoding.DecodeString(id)
+		if err != nil || len(b) != 16 {
+			t.Fatalf("decode %q: %v (%d bytes)", id, err, len(b))
+		}
+		var ms uint64
+		for _, c := range b[:6] {
+			ms = ms<<8 | uint64(c)
+		}
+		if ms != uint64(at.UnixMilli()) {
+			t.Fatalf("%q carries %d ms, want %d", id, ms, at.UnixMilli())
+		}
+	}
+	// A later millisecond gives a larger prefix: consecutive uploads share
+	// the ids index's pages.
+	a, b := newEvidenceID(at), newEvidenceID(at.Add(time.Millisecond))
+	da, _ := idEncoding.DecodeString(a)
+	db, _ := idEncoding.DecodeString(b)
+	if string(da[:6]) >= string(db[:6]) {
+		t.Fatalf("prefix of %q is not before that of %q", a, b)
+	}
+}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 )
 
 // The garbage collector's settings for `custos serve`, unless the operator
@@ -31,4 +33,23 @@ func tuneGC() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(serveMemoryLimit)
 	}
+}
+
+// cpuProfile starts a CPU profile into the file CUSTOS_CPUPROFILE names, if
+// any, for the performance work in docs/performance.md. The returned func
+// stops it; it is a no-op when no profile was asked for.
+func cpuProfile() (stop func(), err error) {
+	path := os.Getenv("CUSTOS_CPUPROFILE")
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("CUSTOS_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("CUSTOS_CPUPROFILE: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

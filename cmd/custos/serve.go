@@ -49,6 +49,11 @@ func serveCmd() *cobra.Command {
 				cfg.Listen = listen
 			}
 			tuneGC()
+			stopProfile, err := cpuProfile()
+			if err != nil {
+				return err
+			}
+			defer stopProfile()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return serve(ctx, cfg, os.Stdout)

@@ -291,7 +291,7 @@ func (e *Event) checkCreated() error {
 }
 
 // ValidEvidenceID reports whether s has the form of an evidence ID: 26
-// lowercase base32 characters (128 random bits).
+// lowercase base32 characters (16 bytes).
 func ValidEvidenceID(s string) bool { return idRE.MatchString(s) }
 
 // FormatTime spells t as an event time.
