@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -341,5 +343,47 @@ func TestReplyMatchesNested(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// opaqueSigner hides the key's type, as a signer held elsewhere would.
+type opaqueSigner struct{ crypto.Signer }
+
+// An in-process ECDSA key signs deterministically (RFC 6979): the same
+// digest gives the same valid signature. Any other signer gets crypto/rand.
+func TestDeterministicECDSA(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	tsa := newTestTSA(t, p, nil)
+	if tsa.signRand != nil {
+		t.Fatalf("signRand = %T for an *ecdsa.PrivateKey, want nil (RFC 6979)", tsa.signRand)
+	}
+	d := digestOf("same signed attributes")
+	a, err := tsa.signer.Sign(tsa.signRand, d, tsa.signHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := tsa.signer.Sign(tsa.signRand, d, tsa.signHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("two signatures of one digest differ: the nonce is not deterministic")
+	}
+	if !ecdsa.VerifyASN1(p.tsa.Cert.PublicKey.(*ecdsa.PublicKey), d, a) {
+		t.Error("the deterministic signature does not verify")
+	}
+	hidden, err := NewTSA(TSAConfig{Cert: p.tsa.Cert, Chain: p.tsa.Chain, Signer: opaqueSigner{p.tsa.Signer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hidden.signRand != rand.Reader {
+		t.Errorf("signRand = %v for an opaque signer, want crypto/rand.Reader", hidden.signRand)
+	}
+	tok, err := hidden.Stamp(context.Background(), crypto.SHA256, digestOf("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkStatus(tok.Reply); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -10,6 +10,8 @@
 #   CUSTOS_BENCH_SIGSTORE  sigstore's timestamp-server, the TSA peer (default:
 #                          bin/tools/timestamp-server, installed with go install
 #                          when missing)
+#   CUSTOS_BENCH_COUNT     runs of each benchmark (default 1); each figure is then
+#                          the median, and the small-ingest row shows the range
 #   CUSTOS_BENCH_GROWTH_STEPS  store sizes of BenchmarkGrowth (default 10k,100k;
 #                          the full curve: 10k,100k,1M)
 #
@@ -48,7 +50,7 @@ trap 'rm -f "$out"' EXIT
 echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average before: $(loadavg)"
 echo "bench: binary $CUSTOS_BIN; large file $large; load window ${CUSTOS_BENCH_DURATION:-10s}"
 status=0
-go test -run '^$' -bench "${BENCH:-.}" -benchtime 1x -timeout 30m ./bench/ | tee "$out" || status=$?
+go test -run '^$' -bench "${BENCH:-.}" -benchtime 1x -count "${CUSTOS_BENCH_COUNT:-1}" -timeout 60m ./bench/ | tee "$out" || status=$?
 # The chain alone (no ingest in front): four in-process validators.
 if selected ConsortiumThroughput; then
   go test -run '^$' -bench '^BenchmarkConsortiumThroughput$' -benchtime 1x -timeout 30m ./anchor/ | tee -a "$out" || status=$?
@@ -62,14 +64,27 @@ echo
 awk -v large="$large" '
 /^Benchmark/ {
   name = $1; sub(/-[0-9]+$/, "", name); name = substr(name, 10)
-  for (i = 3; i < NF; i += 2) m[name "," $(i + 1)] = $i
+  for (i = 3; i < NF; i += 2) { key = name "," $(i + 1); vals[key, ++cnt[key]] = $i }
   seen[name] = 1
 }
+# With CUSTOS_BENCH_COUNT=N each figure is the median of the N runs;
+# lo and hi keep the range.
+function medians(   key, n, i, j, t, a) {
+  for (key in cnt) {
+    n = cnt[key]
+    for (i = 1; i <= n; i++) a[i] = vals[key, i] + 0
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    m[key] = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    lo[key] = a[1]; hi[key] = a[n]
+  }
+}
+function spread(key) { return cnt[key] > 1 ? sprintf("; median of %d runs, %.0f-%.0f", cnt[key], lo[key], hi[key]) : "" }
 function row(fig, val, base, ratio, goal, ok, load) {
   printf "| %-44s | %-40s | %-40s | %-7s | %-18s | %-4s | %-5s |\n", fig, val, base, ratio, goal, ok, load
 }
 function verdict(ok) { if (!ok) missed++; return ok ? "pass" : "FAIL" }
 END {
+  medians()
   row("figure", "value", "baseline (same run)", "ratio", "goal", "", "load1")
   print "|" sep("-", 46) "|" sep("-", 42) "|" sep("-", 42) "|" sep("-", 9) "|" sep("-", 20) "|" sep("-", 6) "|" sep("-", 7) "|"
   if ("LargeIngest" in seen) {
@@ -87,7 +102,7 @@ END {
   if ("SmallIngest" in seen) {
     k = "SmallIngest,"
     row("Small ingest, 4 KiB x 64 clients, durable",
-        sprintf("%.0f evidence/s, p50 %.1f p99 %.1f ms", m[k "evidence/s"], m[k "p50-ms"], m[k "p99-ms"]),
+        sprintf("%.0f evidence/s, p50 %.1f p99 %.1f ms%s", m[k "evidence/s"], m[k "p50-ms"], m[k "p99-ms"], spread(k "evidence/s")),
         sprintf("net/http read+201: %.0f/s, p50 %.1f ms", m[k "baseline-req/s"], m[k "baseline-p50-ms"]),
         sprintf("%.3fx", m[k "x-baseline"]), ">= 5000/s",
         verdict(m[k "evidence/s"] >= 5000), sprintf("%.2f", m[k "load1"]))
