@@ -1,10 +1,8 @@
 package evidence
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -75,86 +73,63 @@ func (s *Service) MarkFinal(batches []anchor.Batch) error {
 // markChunk bounds the leaves one MarkFinal transaction marks.
 const markChunk = 2000
 
-// markFinal marks the local leaves [from, to), final at height.
-//
-// The records' JSON is decoded and re-encoded in a read transaction first,
-// off the committer's serial section; the group transaction then only
-// checks that each record is still the one read and stores the new bytes
-// (it redoes the work for a record that changed in between).
+// markFinal marks the local leaves [from, to), final at height: each
+// record whose created event is among them gets its height in the anchored
+// bucket, an append of 16 bytes. The record itself is not rewritten (its
+// JSON stays as created, write-once, with the checksum it was given then).
+// Records are read for OnAnchored only after the commit, outside the
+// committer's serial section.
 func (s *Service) markFinal(from, to uint64, height int64) error {
-	type change struct {
-		old, new []byte
-		rec      *Record
-	}
-	prepared := map[uint64]change{}
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		leaves, recs := tx.Bucket(bLeaves), tx.Bucket(bRecords)
-		for i := from; i < to; i++ {
-			key := leaves.Get(u64(i))
-			if len(key) != 12 || u32val(key[8:]) != 0 { // only created events change a record
-				continue
-			}
-			seq := u64val(key[:8])
-			old := recs.Get(key[:8])
-			if old == nil {
-				continue // reported below, in the transaction that writes
-			}
-			r, err := getRecord(tx, seq)
-			if err != nil || r.Status == StatusAnchored {
-				continue
-			}
-			r.Status, r.AnchoredHeight = StatusAnchored, height
-			val, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			prepared[seq] = change{old: bytes.Clone(old), new: val, rec: r}
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	var anchored []*Record
+	var marked []uint64
 	err := s.commits.commit(func(tx *bolt.Tx) error {
-		anchored = anchored[:0]
-		leaves, recs := tx.Bucket(bLeaves), tx.Bucket(bRecords)
+		marked = marked[:0]
+		leaves, recs, anchored := tx.Bucket(bLeaves), tx.Bucket(bRecords), sequential(tx.Bucket(bAnchHt))
 		for i := from; i < to; i++ {
 			if err := markCopyrightAnchored(tx, i, height); err != nil {
 				return err
 			}
 			key := leaves.Get(u64(i))
-			if len(key) != 12 || u32val(key[8:]) != 0 {
+			if len(key) != 12 || u32val(key[8:]) != 0 { // only created events anchor a record
 				continue
 			}
 			seq := u64val(key[:8])
-			if p, ok := prepared[seq]; ok && bytes.Equal(recs.Get(key[:8]), p.old) {
-				if err := putRecordBytes(tx, seq, p.new); err != nil {
-					return err
-				}
-				anchored = append(anchored, p.rec)
-				continue
+			if anchored.Get(u64(seq)) != nil {
+				continue // reported again (after a crash, say)
 			}
-			r, err := getRecord(tx, seq)
+			if recs.Get(u64(seq)) == nil {
+				return fmt.Errorf("evidence: leaf %d names record %d, which is missing: %w", i, seq, ErrNotFound)
+			}
+			if err := anchored.Put(u64(seq), u64(uint64(height))); err != nil {
+				return err
+			}
+			marked = append(marked, seq)
+		}
+		return nil
+	})
+	if err != nil || s.cfg.OnAnchored == nil || len(marked) == 0 {
+		return err
+	}
+	var records []*Record
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		for _, seq := range marked {
+			r, err := getStoredRecord(tx, seq)
 			if err != nil {
 				return err
 			}
 			if r.Status == StatusAnchored {
-				continue
+				continue // anchored and announced before the anchored bucket existed
 			}
 			r.Status, r.AnchoredHeight = StatusAnchored, height
-			if err := putRecordValue(tx, r); err != nil {
-				return err
-			}
-			anchored = append(anchored, r)
+			records = append(records, r)
 		}
 		return nil
-	})
-	if err == nil && s.cfg.OnAnchored != nil {
-		for _, r := range anchored {
-			s.cfg.OnAnchored(r)
-		}
+	}); err != nil {
+		return err
 	}
-	return err
+	for _, r := range records {
+		s.cfg.OnAnchored(r)
+	}
+	return nil
 }
 
 // Receipt builds the item's receipt against the latest final checkpoint:

@@ -29,9 +29,10 @@ var (
 	bInlSeq  = []byte("inlseq")  // seq(8) → the blob's bytes; blobs up to Config.InlineMax, once per content
 	bInline  = []byte("inline")  // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
 	bRecSum  = []byte("recsum")  // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
+	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that made the record's created event final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits
@@ -137,14 +138,6 @@ func u64val(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
 func u32val(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 
-// putRecordValue rewrites an existing record (a status change).
-func putRecordValue(tx *bolt.Tx, r *Record) error {
-	val, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	return putRecordBytes(tx, r.Seq, val)
-}
 
 // decodeHex32 decodes a 64-digit lowercase hex digest.
 func decodeHex32(s string) ([]byte, error) {
@@ -275,7 +268,26 @@ func getSeq(tx *bolt.Tx, id string) (uint64, bool) {
 	return binary.BigEndian.Uint64(v), true
 }
 
+//
+// A record's stored JSON is written once and never changed. It says
+// "timestamped"; the record is "anchored" once the anchored bucket has its
+// height (MarkFinal). Records anchored before that bucket existed say so in
+// their JSON.
 func getRecord(tx *bolt.Tx, seq uint64) (*Record, error) {
+	r, err := getStoredRecord(tx, seq)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != StatusAnchored {
+		if h := tx.Bucket(bAnchHt).Get(u64(seq)); len(h) == 8 {
+			r.Status, r.AnchoredHeight = StatusAnchored, int64(u64val(h))
+		}
+	}
+	return r, nil
+}
+
+// getStoredRecord is the record as stored, without its anchoring.
+func getStoredRecord(tx *bolt.Tx, seq uint64) (*Record, error) {
 	v := tx.Bucket(bRecords).Get(u64(seq))
 	if v == nil {
 		return nil, ErrNotFound

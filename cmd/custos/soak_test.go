@@ -275,7 +275,15 @@ func checkItem(c *client.Client, v *receipt.Verifier, it ackedItem, deadline tim
 	if it.sha256 != sha256Hex(data) {
 		return fmt.Errorf("acknowledged with digest %s, sent bytes have %s", it.sha256, sha256Hex(data))
 	}
+	// An item stored while the object store was down is acknowledged from
+	// the staging area and promoted to write-once storage when the store is
+	// back (a retry every 10 s); until then its content is 503 with
+	// Retry-After, which a client is told to honour.
 	rc, err := c.Content(ctx, it.id)
+	for ae := (*client.Error)(nil); errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable && ae.RetryAfter > 0 && time.Now().Before(deadline); {
+		time.Sleep(ae.RetryAfter)
+		rc, err = c.Content(ctx, it.id)
+	}
 	if err != nil {
 		return fmt.Errorf("content: %w", err)
 	}
