@@ -18,17 +18,17 @@ import (
 // inline.go), committed in the same transaction as their record; they have
 // no staged blob and no pending marker.
 var (
-	bRecords = []byte("records") // seq(8) → Record JSON
-	bIDs     = []byte("ids")     // id → seq(8)
-	bSHA256  = []byte("sha256")  // digest(32) ‖ seq(8) → ∅
-	bEvents  = []byte("events")  // seq(8) ‖ n(4) → canonical custody.Event
-	bTokens  = []byte("tokens")  // seq(8) ‖ i(2) → DER TimeStampResp
-	bLeaves  = []byte("leaves")  // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
-	bPending = []byte("pending") // seq(8) → staged blob name: committed, not yet promoted
-	bEvLeaf  = []byte("evleaf")  // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
-	bInlSeq  = []byte("inlseq")  // seq(8) → the blob's bytes; blobs up to Config.InlineMax, once per content
-	bInline  = []byte("inline")  // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
-	bRecSum  = []byte("recsum")  // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
+	bRecords = []byte("records")  // seq(8) → Record JSON
+	bIDs     = []byte("ids")      // id → seq(8)
+	bSHA256  = []byte("sha256")   // digest(32) ‖ seq(8) → ∅
+	bEvents  = []byte("events")   // seq(8) ‖ n(4) → canonical custody.Event
+	bTokens  = []byte("tokens")   // seq(8) ‖ i(2) → DER TimeStampResp
+	bLeaves  = []byte("leaves")   // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
+	bPending = []byte("pending")  // seq(8) → staged blob name: committed, not yet promoted
+	bEvLeaf  = []byte("evleaf")   // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
+	bInlSeq  = []byte("inlseq")   // seq(8) → the blob's bytes; blobs up to Config.InlineMax, once per content
+	bInline  = []byte("inline")   // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
+	bRecSum  = []byte("recsum")   // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that made the record's created event final
 )
 
@@ -137,7 +137,6 @@ func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 func u64val(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
 func u32val(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
-
 
 // decodeHex32 decodes a 64-digit lowercase hex digest.
 func decodeHex32(s string) ([]byte, error) {
@@ -268,7 +267,6 @@ func getSeq(tx *bolt.Tx, id string) (uint64, bool) {
 	return binary.BigEndian.Uint64(v), true
 }
 
-//
 // A record's stored JSON is written once and never changed. It says
 // "timestamped"; the record is "anchored" once the anchored bucket has its
 // height (MarkFinal). Records anchored before that bucket existed say so in
