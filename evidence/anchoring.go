@@ -222,9 +222,8 @@ func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, 
 	}
 	var first int64
 	err = s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bSHA256).Cursor()
-		for k, _ := c.Seek(sum); k != nil && len(k) == 40 && string(k[:32]) == string(sum); k, _ = c.Next() {
-			r, err := getRecord(tx, u64val(k[32:]))
+		for _, seq := range s.digestSeqs(tx, sum) {
+			r, err := getRecord(tx, seq)
 			if err != nil {
 				return err
 			}

@@ -229,7 +229,7 @@ func (s *Service) auditRecord(tx *bolt.Tx, seq uint64, val []byte, opts AuditOpt
 		rep.BadTokens = append(rep.BadTokens, name)
 	}
 	bc := blobCheck{id: name, key: r.BlobKey(), sha256: r.SHA256, size: r.Size, leaves: leaves}
-	if auditInline(tx, r, opts, rep) {
+	if s.auditInline(tx, r, opts, rep) {
 		bc.key = "" // checked here
 	} else if tx.Bucket(bPending).Get(u64(seq)) != nil {
 		rep.Pending = append(rep.Pending, name)
@@ -360,7 +360,7 @@ func (s *Service) auditBlob(ctx context.Context, c blobCheck, opts AuditOptions,
 
 // auditInline checks r's bytes if they are inline, and reports whether
 // they were.
-func auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) bool {
+func (s *Service) auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) bool {
 	if r.Size > maxInline {
 		return false
 	}
@@ -368,7 +368,7 @@ func auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) bo
 	if err != nil {
 		return false // not a digest: the blob store lookup reports it missing
 	}
-	v := findInline(tx, sum)
+	v := s.findInline(tx, sum)
 	switch {
 	case v == nil:
 		return false
@@ -465,7 +465,7 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 		// The older inline bucket, keyed by digest.
 		return tx.Bucket(bInline).ForEach(func(k, _ []byte) error {
 			rep.Blobs++
-			if !hasRecord(tx, k) {
+			if !s.hasRecord(tx, k) {
 				candidates = append(candidates, "inline/sha256/"+hex.EncodeToString(k))
 			}
 			return nil
@@ -487,7 +487,7 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		for _, key := range candidates {
 			sum, err := decodeHex32(key[len(key)-min(len(key), 64):])
-			if err != nil || !hasRecord(tx, sum) {
+			if err != nil || !s.hasRecord(tx, sum) {
 				rep.Orphans = append(rep.Orphans, key)
 			}
 		}
@@ -496,9 +496,8 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 }
 
 // hasRecord reports whether some record has the SHA-256 digest sum.
-func hasRecord(tx *bolt.Tx, sum []byte) bool {
-	k, _ := tx.Bucket(bSHA256).Cursor().Seek(sum)
-	return k != nil && len(k) == len(sum)+8 && string(k[:len(sum)]) == string(sum)
+func (s *Service) hasRecord(tx *bolt.Tx, sum []byte) bool {
+	return len(s.digestSeqs(tx, sum)) > 0
 }
 
 // auditChains checks every organization's audit chain; a broken one is

@@ -116,11 +116,12 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 		if err := putRecord(tx, nr, ""); err != nil {
 			return err
 		}
-		return putInline(tx, rec.Seq, d.SHA256, (*u.body)[:u.n])
+		return u.s.putInline(tx, rec.Seq, d.SHA256, (*u.body)[:u.n])
 	}); err != nil {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
 	u.done = true // from here on the record exists: Abort must not discard
+	u.s.digestCommitted(rec.Seq, d.SHA256)
 	u.s.leavesQueued()
 	if u.body != nil {
 		u.releaseBody()

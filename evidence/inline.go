@@ -117,8 +117,8 @@ var errInlineConflict = errors.New("evidence: different inline bytes under the s
 // content: if an earlier record's bytes with this digest are inline, they
 // must be the same bytes, and they are not stored again. Call it after
 // putRecord, which indexes seq under sum.
-func putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) error {
-	if v := findInline(tx, sum[:]); v != nil {
+func (s *Service) putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) error {
+	if v := s.findInline(tx, sum[:]); v != nil {
 		if !bytes.Equal(v, body) {
 			return fmt.Errorf("%w: %x", errInlineConflict, sum)
 		}
@@ -131,11 +131,10 @@ func putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) error {
 // of the first record with that digest that has them in inlseq, else those
 // stored under the digest itself in the older inline bucket. The value is
 // bbolt's memory, valid only inside tx.
-func findInline(tx *bolt.Tx, sum []byte) []byte {
+func (s *Service) findInline(tx *bolt.Tx, sum []byte) []byte {
 	in := tx.Bucket(bInlSeq)
-	c := tx.Bucket(bSHA256).Cursor()
-	for k, _ := c.Seek(sum); len(k) == len(sum)+8 && bytes.HasPrefix(k, sum); k, _ = c.Next() {
-		if v := in.Get(k[len(sum):]); v != nil {
+	for _, seq := range s.digestSeqs(tx, sum) {
+		if v := in.Get(u64(seq)); v != nil {
 			return v
 		}
 	}
@@ -160,7 +159,11 @@ func (s *Service) openInline(r *Record) (b storage.Blob, ok bool, err error) {
 	}
 	var val []byte
 	err = s.db.View(func(tx *bolt.Tx) error {
-		if v := findInline(tx, sum); v != nil {
+		v := tx.Bucket(bInlSeq).Get(u64(r.Seq)) // the first record of its content keeps the bytes
+		if v == nil {
+			v = s.findInline(tx, sum)
+		}
+		if v != nil {
 			val = bytes.Clone(v) // bbolt's memory is valid only inside the transaction
 		}
 		return nil

@@ -185,12 +185,11 @@ func TestInlineDedupe(t *testing.T) {
 func TestInlineFailedCommitLeavesNothing(t *testing.T) {
 	s, dir := newFolderService(t, 0, 0)
 	data := "doomed exhibit"
-	sum := sha256.Sum256([]byte(data))
-	// The next record gets seq 1, so its digest index key is sum ‖ 1. A
+	// The next record gets seq 1, so its first token's key is 1 ‖ 0. A
 	// nested bucket under that key makes putRecord's Put fail, after its
-	// record and tokens were put in the same transaction.
-	trap := append(sum[:], u64(1)...)
-	if err := s.db.Update(func(tx *bolt.Tx) error { _, err := tx.Bucket(bSHA256).CreateBucket(trap); return err }); err != nil {
+	// record and ID were put in the same transaction.
+	trap := tokenKey(1, 0)
+	if err := s.db.Update(func(tx *bolt.Tx) error { _, err := tx.Bucket(bTokens).CreateBucket(trap); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ingest(t, s, data); !errors.Is(err, bolt.ErrIncompatibleValue) {
@@ -202,7 +201,7 @@ func TestInlineFailedCommitLeavesNothing(t *testing.T) {
 	if n := files(t, dir); n != 0 {
 		t.Errorf("failed commit left %d files", n)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSHA256).DeleteBucket(trap) }); err != nil {
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bTokens).DeleteBucket(trap) }); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := ingest(t, s, data)
@@ -305,7 +304,7 @@ func TestPutInlineWriteOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.commits.commit(func(tx *bolt.Tx) error { return putInline(tx, a.Seq+1, sum, []byte(tt.body)) })
+			err := s.commits.commit(func(tx *bolt.Tx) error { return s.putInline(tx, a.Seq+1, sum, []byte(tt.body)) })
 			if !errors.Is(err, tt.want) {
 				t.Errorf("putInline(%q) = %v, want %v", tt.body, err, tt.want)
 			}

@@ -180,7 +180,11 @@ func (s *Service) candidates(tx *bolt.Tx, org string, q Query, before uint64) []
 	switch {
 	case q.SHA256 != "":
 		if sum, err := decodeHex32(q.SHA256); err == nil {
-			add(bSHA256, sum)
+			for _, seq := range s.digestSeqs(tx, sum) {
+				if seq < before {
+					set[seq] = true
+				}
+			}
 		}
 	case q.Matter != "":
 		add(bByMatter, []byte(q.Matter))

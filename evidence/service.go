@@ -68,9 +68,10 @@ type Service struct {
 	log  *slog.Logger
 	kick chan struct{} // wakes the promoter
 
-	commits   *committer // group commit of the service's writes (commit.go)
-	inlineMax int64      // resolved Config.InlineMax; 0: no inlining
-	heads     *sync.Pool // inline read buffers of inlineMax+1 bytes
+	commits   *committer  // group commit of the service's writes (commit.go)
+	digests   *digestTail // records not yet in the sha256 index (digestindex.go)
+	inlineMax int64       // resolved Config.InlineMax; 0: no inlining
+	heads     *sync.Pool  // inline read buffers of inlineMax+1 bytes
 }
 
 // New validates cfg and prepares the store. Call Recover before serving.
@@ -104,8 +105,17 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1),
-		commits: &committer{db: cfg.DB, log: cfg.Log}, inlineMax: inline, heads: newHeadPool(inline)}, nil
+	digests, err := openDigestTail(cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: sha256 index: %w", err)
+	}
+	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1),
+		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline)}
+	if len(digests.bySeq) > 0 {
+		digests.running = true
+		go s.runDigestFlusher()
+	}
+	return s, nil
 }
 
 func (s *Service) leavesQueued() {

@@ -32,7 +32,7 @@ var (
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that made the record's created event final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits
@@ -160,7 +160,6 @@ func eventKey(seq uint64, n uint32) []byte {
 type newRecord struct {
 	rec     *Record
 	val     []byte
-	sum     []byte
 	replies [][]byte
 	created *custody.Event
 	first   []byte // created.Encode() with Seq 0 and no Prev
@@ -171,16 +170,12 @@ func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRec
 	if err != nil {
 		return nil, err
 	}
-	sum, err := hex.DecodeString(r.SHA256)
-	if err != nil {
-		return nil, fmt.Errorf("evidence: record sha256: %w", err)
-	}
 	created.Seq, created.Prev = 0, ""
 	first, err := created.Encode()
 	if err != nil {
 		return nil, err
 	}
-	return &newRecord{rec: r, val: val, sum: sum, replies: replies, created: created, first: first}, nil
+	return &newRecord{rec: r, val: val, replies: replies, created: created, first: first}, nil
 }
 
 // putRecord writes a new record, its tokens, its created event and, if
@@ -200,9 +195,6 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 		return err
 	}
 	if err := tx.Bucket(bIDs).Put([]byte(r.ID), k); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bSHA256).Put(append(nr.sum[:len(nr.sum):len(nr.sum)], k...), nil); err != nil {
 		return err
 	}
 	if staged != "" {

@@ -1,0 +1,112 @@
+package evidence
+
+import (
+	"context"
+	"crypto/sha256"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/storage"
+)
+
+// The sha256 index is written behind the records. Whatever the flusher has
+// done, a record is found by its digest from the moment it is committed:
+// by a new snapshot, by one taken before later flushes, and by a service
+// reopened on the store; identical bytes are stored once; and once flushed,
+// every record is in the index under the watermark.
+func TestDigestIndexBehindRecords(t *testing.T) {
+	dir := t.TempDir()
+	// A large initial mmap: this test holds a read transaction open while
+	// it commits, and bbolt cannot grow its mmap under an open reader.
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, &bolt.Options{InitialMmapSize: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *Service {
+		s, err := New(context.Background(), Config{DB: db, Blobs: blobs, TSA: fakeTSA{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	put := func(s *Service, body string) *Record {
+		r, err := ingest(t, s, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	seqsOf := func(s *Service, tx *bolt.Tx, body string) []uint64 {
+		sum := sha256.Sum256([]byte(body))
+		return s.digestSeqs(tx, sum[:])
+	}
+	a1, b, a2 := put(s, "a"), put(s, "b"), put(s, "a")
+	if n := inlineCount(t, s); n != 2 {
+		t.Errorf("%d inline blobs for two contents, want 2 (identical bytes once)", n)
+	}
+	old, err := db.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, tx *bolt.Tx, s *Service) {
+		t.Helper()
+		if got, want := seqsOf(s, tx, "a"), []uint64{a1.Seq, a2.Seq}; !slices.Equal(got, want) {
+			t.Errorf("%s: records with the digest of a = %v, want %v", what, got, want)
+		}
+		if got, want := seqsOf(s, tx, "b"), []uint64{b.Seq}; !slices.Equal(got, want) {
+			t.Errorf("%s: records with the digest of b = %v, want %v", what, got, want)
+		}
+	}
+	db.View(func(tx *bolt.Tx) error { check("before any flush", tx, s); return nil })
+	// Two flushes with records in between move the tail's horizon past
+	// everything the old snapshot's index lacks.
+	put(s, "c")
+	if _, err := s.flushDigests(); err != nil {
+		t.Fatal(err)
+	}
+	put(s, "d")
+	if _, err := s.flushDigests(); err != nil {
+		t.Fatal(err)
+	}
+	check("a snapshot from before the flushes", old, s)
+	old.Rollback()
+	db.View(func(tx *bolt.Tx) error { check("after the flushes", tx, s); return nil })
+
+	// Reopened with a record not yet indexed: the tail is read back.
+	e := put(s, "e")
+	s2 := open()
+	db.View(func(tx *bolt.Tx) error {
+		check("reopened", tx, s2)
+		if got := seqsOf(s2, tx, "e"); !slices.Equal(got, []uint64{e.Seq}) {
+			t.Errorf("reopened: records with the digest of e = %v, want [%d]", got, e.Seq)
+		}
+		return nil
+	})
+	for {
+		n, err := s2.flushDigests()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	db.View(func(tx *bolt.Tx) error {
+		if upto := u64val(tx.Bucket(bSHA256Upto).Get(keyUpto)); upto != e.Seq {
+			t.Errorf("watermark %d after flushing all, want %d", upto, e.Seq)
+		}
+		if n := tx.Bucket(bSHA256).Stats().KeyN; n != int(e.Seq) {
+			t.Errorf("%d index entries, want one per record (%d)", n, e.Seq)
+		}
+		return nil
+	})
+}
