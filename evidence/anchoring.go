@@ -106,7 +106,7 @@ func (s *Service) markFinal(from, to uint64, height int64) error {
 		}
 		return nil
 	})
-	if err != nil || s.cfg.OnAnchored == nil || len(marked) == 0 {
+	if err != nil || s.cfg.OnAnchored == nil || len(marked) == 0 || (s.cfg.WantAnchored != nil && !s.cfg.WantAnchored()) {
 		return err
 	}
 	var records []*Record

@@ -59,6 +59,9 @@ type Config struct {
 	// OnAnchored, if set, is told of each record that became anchored
 	// (after the change is committed). It must not block.
 	OnAnchored func(*Record)
+	// WantAnchored, if set, says whether OnAnchored has anyone to tell
+	// right now; when it says no, the records are not read back for it.
+	WantAnchored func() bool
 }
 
 // Service files evidence and records every access to it.

@@ -73,6 +73,9 @@ func (s *Service) Publish(org, event string, data any) {
 }
 
 func (s *Service) publish(org, event string, data any) (int, error) {
+	if !s.Subscribed(event) {
+		return 0, nil
+	}
 	hooks, err := s.subscribed(org, event)
 	if err != nil || len(hooks) == 0 {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -67,6 +68,9 @@ type Service struct {
 	client *http.Client
 	log    *slog.Logger
 	kick   chan struct{} // wakes Run
+
+	subsMu sync.Mutex
+	subs   map[string]int // event → webhooks subscribed to it, all organizations (see Subscribed)
 }
 
 // New validates cfg and prepares the service's buckets. Call Run to
@@ -106,7 +110,39 @@ func New(cfg Config) (*Service, error) {
 	if err := initBuckets(cfg.DB); err != nil {
 		return nil, fmt.Errorf("webhooks: init store: %w", err)
 	}
-	return &Service{cfg: cfg, db: cfg.DB, client: client, log: cfg.Log, kick: make(chan struct{}, 1)}, nil
+	s := &Service{cfg: cfg, db: cfg.DB, client: client, log: cfg.Log, kick: make(chan struct{}, 1), subs: map[string]int{}}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bHooks).ForEach(func(k, _ []byte) error {
+			var h storedHook
+			if getJSON(tx.Bucket(bHooks), k, &h) == nil {
+				s.countSubs(h.Events, 1)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: reading webhooks: %w", err)
+	}
+	return s, nil
+}
+
+// Subscribed reports whether any organization may have a webhook for
+// event, so that a caller can skip building an event nobody receives (the
+// evidence service reads a record back for each evidence.anchored). It is
+// never false while such a webhook exists: Create counts a webhook before
+// storing it, and Delete uncounts it after.
+func (s *Service) Subscribed(event string) bool {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	return s.subs[event] > 0
+}
+
+func (s *Service) countSubs(events []string, d int) {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	for _, e := range events {
+		s.subs[e] += d
+	}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

@@ -486,3 +486,41 @@ func TestPublicAddresses(t *testing.T) {
 		}
 	}
 }
+
+// Subscribed follows the stored webhooks: created, deleted, and read back
+// when the service is opened again.
+func TestSubscribedCount(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	db := openDB(t, path)
+	s := newService(t, Config{DB: db})
+	if s.Subscribed(EventAnchored) {
+		t.Fatal("Subscribed(anchored) with no webhook")
+	}
+	h1, _ := create(t, s, orgA, "https://example.com/a", EventAnchored)
+	h2, _ := create(t, s, orgB, "https://example.com/b", EventAnchored, EventShared)
+	if _, _, err := s.Create(orgA, "tester", Input{URL: "ftp://example.com/", Events: []string{EventTimestamped}}); err == nil {
+		t.Fatal("Create with an ftp URL succeeded")
+	}
+	if !s.Subscribed(EventAnchored) || !s.Subscribed(EventShared) || s.Subscribed(EventTimestamped) {
+		t.Error("after two creates and a refused one: want anchored and shared, not timestamped")
+	}
+	if _, err := s.Delete(orgA, h1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Subscribed(EventAnchored) {
+		t.Error("Subscribed(anchored) false while orgB's webhook has it")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := newService(t, Config{DB: openDB(t, path)})
+	if !s2.Subscribed(EventAnchored) || !s2.Subscribed(EventShared) {
+		t.Error("reopened: the stored webhook's events are not counted")
+	}
+	if _, err := s2.Delete(orgB, h2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if s2.Subscribed(EventAnchored) || s2.Subscribed(EventShared) {
+		t.Error("Subscribed true after every webhook was deleted")
+	}
+}

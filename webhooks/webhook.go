@@ -59,6 +59,7 @@ func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) 
 		Webhook: Webhook{ID: newID(), Org: org, URL: in.URL, Events: events, CreatedAt: s.now(), CreatedBy: actor},
 		Secret:  newSecret(),
 	}
+	s.countSubs(events, 1)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if n := len(hooksOf(tx, org)); n >= MaxPerOrg {
 			return fmt.Errorf("%w: an organization has at most %d webhooks", ErrBadInput, MaxPerOrg)
@@ -66,6 +67,7 @@ func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) 
 		return putJSON(tx.Bucket(bHooks), hookKey(org, h.ID), h)
 	})
 	if err != nil {
+		s.countSubs(events, -1)
 		return nil, "", err
 	}
 	w := h.Webhook
@@ -168,6 +170,7 @@ func (s *Service) Delete(org, id string) (*Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.countSubs(h.Events, -1)
 	return &h.Webhook, nil
 }
 
