@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -117,6 +118,10 @@ func (t *digestTail) addLocked(seq uint64, sum [32]byte) {
 func (s *Service) digestCommitted(seq uint64, sum [32]byte) {
 	t := s.digests
 	t.mu.Lock()
+	if seq <= t.indexed {
+		t.mu.Unlock()
+		return // the flusher found it in the store first, and indexed it
+	}
 	t.addLocked(seq, sum)
 	start := !t.running
 	t.running = true
@@ -132,7 +137,12 @@ func (s *Service) runDigestFlusher() {
 	t := s.digests
 	for {
 		t.mu.Lock()
-		pending := uint64(len(t.bySeq)) - (t.indexed - t.kept)
+		pending := 0
+		for seq := range t.bySeq {
+			if seq > t.indexed {
+				pending++
+			}
+		}
 		if pending == 0 {
 			t.running = false
 			t.mu.Unlock()
@@ -144,6 +154,11 @@ func (s *Service) runDigestFlusher() {
 		}
 		n, err := s.flushDigests()
 		switch {
+		case errors.Is(err, bolt.ErrDatabaseNotOpen):
+			t.mu.Lock()
+			t.running = false // the node is shutting down; the next start reads the tail back
+			t.mu.Unlock()
+			return
 		case err != nil:
 			s.log.Error("sha256 index", "err", err)
 			time.Sleep(time.Second)
@@ -155,7 +170,7 @@ func (s *Service) runDigestFlusher() {
 
 // flushDigests puts the tail's next run of contiguous records (up to
 // flushMax) into the index, in key order, and moves the watermark. It
-// returns how many it indexed.
+// returns how many records it moved the watermark by.
 func (s *Service) flushDigests() (int, error) {
 	t := s.digests
 	t.flush.Lock()
@@ -166,28 +181,41 @@ func (s *Service) flushDigests() (int, error) {
 	}
 	t.mu.Lock()
 	from := t.indexed
+	upto := from
 	var batch []entry
-	for seq := from + 1; len(batch) < flushMax; seq++ {
+	for seq := from + 1; seq <= from+flushMax; seq++ {
 		sum, ok := t.bySeq[seq]
 		if !ok {
 			// Not committed yet; or committed, and its uploader is about
 			// to add it (or failed to: a commit can report an error after
 			// its transaction reached the disk). Ask the store.
 			t.mu.Unlock()
-			sum, ok = s.storedDigest(seq)
+			var err error
+			sum, ok, err = s.storedDigest(seq)
 			t.mu.Lock()
+			if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+				t.mu.Unlock()
+				return 0, err
+			}
+			if err != nil {
+				// A record whose JSON does not decode: the audit reports
+				// it; the index goes on without it.
+				s.log.Error("sha256 index: record skipped", "err", err)
+				upto = seq
+				continue
+			}
 			if !ok {
 				break
 			}
 			t.addLocked(seq, sum)
 		}
 		batch = append(batch, entry{sum, seq})
+		upto = seq
 	}
 	t.mu.Unlock()
-	if len(batch) == 0 {
+	if upto == from {
 		return 0, nil
 	}
-	upto := batch[len(batch)-1].seq
 	slices.SortFunc(batch, func(a, b entry) int {
 		return cmp.Or(bytes.Compare(a.sum[:], b.sum[:]), cmp.Compare(a.seq, b.seq))
 	})
@@ -212,7 +240,10 @@ func (s *Service) flushDigests() (int, error) {
 	// Drop what the previous flush indexed; keep this flush's entries one
 	// more round for snapshots taken before it.
 	for seq := t.kept + 1; seq <= from; seq++ {
-		sum := t.bySeq[seq]
+		sum, ok := t.bySeq[seq]
+		if !ok {
+			continue // a record skipped as undecodable
+		}
 		delete(t.bySeq, seq)
 		seqs := slices.DeleteFunc(t.bySum[sum], func(s uint64) bool { return s == seq })
 		if len(seqs) == 0 {
@@ -222,25 +253,24 @@ func (s *Service) flushDigests() (int, error) {
 		}
 	}
 	t.kept, t.indexed = from, max(t.indexed, upto)
-	return len(batch), nil
+	return int(upto - from), nil
 }
 
 // storedDigest reads the SHA-256 of the committed record seq, if it exists.
-func (s *Service) storedDigest(seq uint64) (sum [32]byte, ok bool) {
-	err := s.db.View(func(tx *bolt.Tx) error {
+func (s *Service) storedDigest(seq uint64) (sum [32]byte, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bRecords).Get(u64(seq))
 		if v == nil {
 			return nil
 		}
-		var err error
 		sum, err = recordDigest(v)
-		ok = err == nil
-		return err
+		if err != nil {
+			return fmt.Errorf("record %d: %w", seq, err)
+		}
+		ok = true
+		return nil
 	})
-	if err != nil {
-		s.log.Error("sha256 index", "seq", seq, "err", err)
-	}
-	return sum, ok
+	return sum, ok, err
 }
 
 // digestSeqs returns the sequence numbers of the records with SHA-256 sum

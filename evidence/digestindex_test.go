@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -38,18 +39,11 @@ func TestDigestIndexBehindRecords(t *testing.T) {
 		return s
 	}
 	s := open()
-	put := func(s *Service, body string) *Record {
-		r, err := ingest(t, s, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
 	seqsOf := func(s *Service, tx *bolt.Tx, body string) []uint64 {
 		sum := sha256.Sum256([]byte(body))
 		return s.digestSeqs(tx, sum[:])
 	}
-	a1, b, a2 := put(s, "a"), put(s, "b"), put(s, "a")
+	a1, b, a2 := put1(t, s, "a"), put1(t, s, "b"), put1(t, s, "a")
 	if n := inlineCount(t, s); n != 2 {
 		t.Errorf("%d inline blobs for two contents, want 2 (identical bytes once)", n)
 	}
@@ -69,11 +63,11 @@ func TestDigestIndexBehindRecords(t *testing.T) {
 	db.View(func(tx *bolt.Tx) error { check("before any flush", tx, s); return nil })
 	// Two flushes with records in between move the tail's horizon past
 	// everything the old snapshot's index lacks.
-	put(s, "c")
+	put1(t, s, "c")
 	if _, err := s.flushDigests(); err != nil {
 		t.Fatal(err)
 	}
-	put(s, "d")
+	put1(t, s, "d")
 	if _, err := s.flushDigests(); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +76,7 @@ func TestDigestIndexBehindRecords(t *testing.T) {
 	db.View(func(tx *bolt.Tx) error { check("after the flushes", tx, s); return nil })
 
 	// Reopened with a record not yet indexed: the tail is read back.
-	e := put(s, "e")
+	e := put1(t, s, "e")
 	s2 := open()
 	db.View(func(tx *bolt.Tx) error {
 		check("reopened", tx, s2)
@@ -109,4 +103,59 @@ func TestDigestIndexBehindRecords(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// The flusher indexes a committed record that never reached the tail (a
+// commit that reported an error after reaching the disk), and goes past a
+// record that does not decode instead of stalling behind it.
+func TestDigestIndexGapsAndDamage(t *testing.T) {
+	s := newTestService(t, newMemBlobs())
+	a := put1(t, s, "a")
+	sumB := sha256.Sum256([]byte("b"))
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		recs := tx.Bucket(bRecords)
+		for _, val := range []string{`{"sha256":"` + hex.EncodeToString(sumB[:]) + `"}`, `not JSON`} {
+			seq, err := recs.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := recs.Put(u64(seq), []byte(val)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := put1(t, s, "c")
+	for {
+		n, err := s.flushDigests()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if upto := u64val(tx.Bucket(bSHA256Upto).Get(keyUpto)); upto != c.Seq {
+			t.Errorf("watermark %d, want %d (past the damaged record)", upto, c.Seq)
+		}
+		if n := tx.Bucket(bSHA256).Stats().KeyN; n != 3 {
+			t.Errorf("%d index entries, want 3 (a, b and c; not the damaged record)", n)
+		}
+		if got := s.digestSeqs(tx, sumB[:]); !slices.Equal(got, []uint64{a.Seq + 1}) {
+			t.Errorf("records with the digest of b = %v, want [%d]", got, a.Seq+1)
+		}
+		return nil
+	})
+}
+
+func put1(t *testing.T, s *Service, body string) *Record {
+	t.Helper()
+	r, err := ingest(t, s, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
