@@ -85,15 +85,7 @@ func TestDigestIndexBehindRecords(t *testing.T) {
 		}
 		return nil
 	})
-	for {
-		n, err := s2.flushDigests()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	flushAll(t, s2)
 	db.View(func(tx *bolt.Tx) error {
 		if upto := u64val(tx.Bucket(bSHA256Upto).Get(keyUpto)); upto != e.Seq {
 			t.Errorf("watermark %d after flushing all, want %d", upto, e.Seq)
@@ -128,15 +120,7 @@ func TestDigestIndexGapsAndDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := put1(t, s, "c")
-	for {
-		n, err := s.flushDigests()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	flushAll(t, s)
 	s.db.View(func(tx *bolt.Tx) error {
 		if upto := u64val(tx.Bucket(bSHA256Upto).Get(keyUpto)); upto != c.Seq {
 			t.Errorf("watermark %d, want %d (past the damaged record)", upto, c.Seq)
@@ -158,4 +142,18 @@ func put1(t *testing.T, s *Service, body string) *Record {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// flushAll flushes the digest tail until nothing is left to index.
+func flushAll(t *testing.T, s *Service) {
+	t.Helper()
+	for {
+		n, err := s.flushDigests()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
