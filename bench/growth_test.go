@@ -107,14 +107,22 @@ func growthStep(b *testing.B, st *growthState, tmp, token string, n int, window 
 
 	hc := newClient(16)
 	defer hc.CloseIdleConnections()
-	ids := lookupLoad(b, hc, st.sample, window, func(it sampleItem) (*http.Request, int) {
+	ids := lookupLoad(b, hc, st.sample, window, func(it sampleItem) (*http.Request, int, func([]byte) error) {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/evidence/"+it.id, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		return req, http.StatusOK
+		return req, http.StatusOK, nil
 	})
-	shas := lookupLoad(b, hc, st.sample, window, func(it sampleItem) (*http.Request, int) {
+	// Every sampled record is anchored by now (they were seeded before the
+	// last one, and records are marked in leaf order): the lookup must find
+	// it by its digest, whether the sha256 index or its tail holds it.
+	shas := lookupLoad(b, hc, st.sample, window, func(it sampleItem) (*http.Request, int, func([]byte) error) {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/lookup?sha256="+it.sha256, nil)
-		return req, http.StatusOK
+		return req, http.StatusOK, func(body []byte) error {
+			if !bytes.Contains(body, []byte(`"anchored":true`)) {
+				return fmt.Errorf("lookup of %s: %s, want anchored", it.sha256, body)
+			}
+			return nil
+		}
 	})
 	ing := smallLoad(b, srv.URL+"/api/v1/evidence", token, 64, 4<<10, window)
 	srv.stop(b)
@@ -340,7 +348,7 @@ func anchoredRecord(b *testing.B, hc *http.Client, srv *server, sha string) bool
 // lookupLoad reads sampled records from 16 keep-alive clients for the
 // window (1s warm-up).
 func lookupLoad(b *testing.B, hc *http.Client, sample []sampleItem, window time.Duration,
-	mk func(sampleItem) (*http.Request, int)) loadResult {
+	mk func(sampleItem) (*http.Request, int, func([]byte) error)) loadResult {
 	b.Helper()
 	const clients = 16
 	rngs := make([]*rand.Rand, clients)
@@ -348,8 +356,8 @@ func lookupLoad(b *testing.B, hc *http.Client, sample []sampleItem, window time.
 		rngs[c] = rand.New(rand.NewPCG(uint64(c), 7))
 	}
 	res, err := runLoad(clients, time.Second, window, func(c int) error {
-		req, want := mk(sample[rngs[c].IntN(len(sample))])
-		return do(hc, req, want, nil)
+		req, want, check := mk(sample[rngs[c].IntN(len(sample))])
+		return do(hc, req, want, check)
 	})
 	if err != nil {
 		b.Fatal(err)
