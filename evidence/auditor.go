@@ -2,9 +2,19 @@ package evidence
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bAuditLast keeps the last finished audit, so that a restarted node
+// still shows it (GET /api/v1/admin/integrity) until its next audit.
+var (
+	bAuditLast   = []byte("auditlast") // "latest" → AuditRun JSON
+	keyAuditLast = []byte("latest")
 )
 
 // Audit triggers.
@@ -58,8 +68,9 @@ type Auditor struct {
 	done    chan struct{} // closed when the run in progress ends
 }
 
-// NewAuditor returns an auditor of s. ctx bounds every audit it runs; call
-// Run for the schedule.
+// NewAuditor returns an auditor of s, with the last audit that finished
+// on this store as its latest. ctx bounds every audit it runs; call Run for
+// the schedule.
 func (s *Service) NewAuditor(ctx context.Context, cfg AuditorConfig) *Auditor {
 	if cfg.Log == nil {
 		cfg.Log = s.log
@@ -67,7 +78,23 @@ func (s *Service) NewAuditor(ctx context.Context, cfg AuditorConfig) *Auditor {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Auditor{s: s, cfg: cfg, ctx: ctx}
+	a := &Auditor{s: s, cfg: cfg, ctx: ctx}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bAuditLast).Get(keyAuditLast)
+		if v == nil {
+			return nil
+		}
+		var run AuditRun
+		if err := json.Unmarshal(v, &run); err != nil {
+			return err
+		}
+		a.latest = &run
+		return nil
+	})
+	if err != nil {
+		cfg.Log.Warn("integrity audit: the last report does not read back", "err", err)
+	}
+	return a
 }
 
 // Run starts an audit every Interval until ctx ends. A scheduled audit
@@ -147,6 +174,12 @@ func (a *Auditor) audit(run *AuditRun, done chan struct{}) {
 		fin.Report, fin.Findings, fin.OK = rep, rep.Findings(), rep.OK()
 	}
 	a.logRun(&fin)
+	if v, err := json.Marshal(&fin); err == nil {
+		err = a.s.commits.commit(func(tx *bolt.Tx) error { return tx.Bucket(bAuditLast).Put(keyAuditLast, v) })
+		if err != nil {
+			a.cfg.Log.Warn("integrity audit: keeping the report", "err", err)
+		}
+	}
 	a.mu.Lock()
 	a.running, a.latest = nil, &fin
 	a.mu.Unlock()

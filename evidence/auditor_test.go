@@ -255,6 +255,11 @@ func TestAuditorRunsOnceAtATimeAndLogs(t *testing.T) {
 	if out := logs.String(); !strings.Contains(out, "integrity audit found damage") || !strings.Contains(out, "corrupt_blobs=["+rec.ID+"]") {
 		t.Errorf("log = %s", out)
 	}
+	// A new auditor on the same store (a restarted node) shows that run.
+	b := s.NewAuditor(context.Background(), AuditorConfig{})
+	if l := b.Status().Latest; l == nil || l.OK || l.Findings != 1 || !slices.Equal(l.Report.Corrupt, []string{rec.ID}) {
+		t.Errorf("Latest of a new auditor = %+v, want the damaged run", l)
+	}
 }
 
 func TestAuditorSchedule(t *testing.T) {

@@ -32,7 +32,7 @@ var (
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that made the record's created event final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt, bAuditLast}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits
