@@ -57,8 +57,12 @@ type Config struct {
 	// Workers is how many deliveries are attempted at once (default
 	// DefaultWorkers), so that one slow receiver does not hold up others.
 	Workers int
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Retention is how long a finished delivery (delivered or failed)
+	// stays in the delivery log; Run prunes older ones every hour
+	// (default DefaultRetention).
+	Retention time.Duration
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // Service keeps webhooks and delivers events to them.
@@ -79,8 +83,11 @@ func New(cfg Config) (*Service, error) {
 	switch {
 	case cfg.DB == nil:
 		return nil, errors.New("webhooks: Config.DB is required")
-	case cfg.Timeout < 0, cfg.Backoff < 0, cfg.MaxBackoff < 0, cfg.MaxAttempts < 0, cfg.Workers < 0:
-		return nil, errors.New("webhooks: Config.Timeout, Backoff, MaxBackoff, MaxAttempts and Workers must not be negative")
+	case cfg.Timeout < 0, cfg.Backoff < 0, cfg.MaxBackoff < 0, cfg.MaxAttempts < 0, cfg.Workers < 0, cfg.Retention < 0:
+		return nil, errors.New("webhooks: Config.Timeout, Backoff, MaxBackoff, MaxAttempts, Workers and Retention must not be negative")
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout

@@ -16,12 +16,14 @@ import (
 
 // Run delivers the outbox until ctx is done: first whatever was pending
 // when the node stopped, then each delivery as Publish queues it or its
-// retry falls due, up to Config.Workers at a time. It returns once the
+// retry falls due, up to Config.Workers at a time. It also prunes the
+// delivery log (Prune) at start and every hour. It returns once the
 // attempts under way have ended; an attempt cut short by ctx is made again
 // at the next Run.
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Go(func() { s.runPrune(ctx) })
 	inflight := map[string]bool{}
 	done := make(chan string, s.cfg.Workers) // never blocks: at most Workers in flight
 	timer := time.NewTimer(0)

@@ -49,6 +49,7 @@ type WebhooksConfig struct {
 	Backoff      duration `toml:"backoff"`      // first retry delay, doubling; default 30s
 	MaxAttempts  int      `toml:"max_attempts"` // default 8 (about an hour)
 	Timeout      duration `toml:"timeout"`      // per attempt; default 10s
+	Retention    duration `toml:"retention"`    // finished deliveries kept in the log; default 720h (30 days)
 }
 
 // NotaryConfig is the [notary] table: who issues this node's signed
@@ -230,8 +231,8 @@ func (c *Config) validate() error {
 			return fmt.Errorf("config: tsa.external[%d].url must not carry credentials", i)
 		}
 	}
-	if w := c.Webhooks; w.MaxAttempts < 0 || w.Backoff.Duration < 0 || w.Timeout.Duration < 0 {
-		return fmt.Errorf("config: webhooks.max_attempts, backoff and timeout must not be negative")
+	if w := c.Webhooks; w.MaxAttempts < 0 || w.Backoff.Duration < 0 || w.Timeout.Duration < 0 || w.Retention.Duration < 0 {
+		return fmt.Errorf("config: webhooks.max_attempts, backoff, timeout and retention must not be negative")
 	}
 	if c.Audit.Interval.Duration < 0 {
 		return fmt.Errorf("config: audit.interval must not be negative")

@@ -172,7 +172,8 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	tsa *notary.TSA, external []evidence.Stamper, pki *nodePKI) (*node, error) {
 	hooks, err := webhooks.New(webhooks.Config{
 		DB: db, AllowPrivate: cfg.Webhooks.AllowPrivate, Backoff: cfg.Webhooks.Backoff.Duration,
-		MaxAttempts: cfg.Webhooks.MaxAttempts, Timeout: cfg.Webhooks.Timeout.Duration, Log: log,
+		MaxAttempts: cfg.Webhooks.MaxAttempts, Timeout: cfg.Webhooks.Timeout.Duration,
+		Retention: cfg.Webhooks.Retention.Duration, Log: log,
 	})
 	if err != nil {
 		return nil, err
