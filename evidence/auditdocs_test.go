@@ -101,6 +101,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 		{"certificate PDF", bCertPDF, certID, middle, documents, cert},
 		{"certificate record", bCerts, certID, after(`{"`), documents, cert},
 		{"certificate's PDF digest", bCerts, certID, after(`"pdf_sha256":"`), documents, cert},
+		{"certificate's office (checksum only)", bCerts, certID, after(`"office":"`), documents, cert},
 		{"certificate receipt syntax", bCertRcpt, rcpt0, after(`{"`), receipts, cert},
 		{"certificate receipt digest", bCertRcpt, rcpt0, after(`"sha256":"`), receipts, cert},
 		{"certificate receipt token", bCertRcpt, rcpt0, after(`"timestamps":["`), receipts, cert},
@@ -108,6 +109,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 		{"certificate's item index", bIDs, item0, middle, items, cert},
 		{"registration PDF", bCrPDF, crID, middle, documents, cr},
 		{"registration record", bCopyrights, crID, after(`{"`), documents, cr},
+		{"registration title (checksum only)", bCopyrights, crID, after(`"title":"`), documents, cr},
 		{"registration certificate's PDF digest", bCrDocs, crID, after(`"pdf_sha256":"`), documents, cr},
 		{"registration receipt syntax", bCrDocs, crID, after(`"receipt":{"`), receipts, cr},
 		{"registration receipt event", bCrDocs, crID, after(`\"type\":\"`), receipts, cr},
@@ -182,5 +184,37 @@ func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 				t.Errorf("Audit without the %s = %+v, %v; want %s under missing_events", tc.name, rep, err, tc.want)
 			}
 		})
+	}
+}
+
+// A store from before document checksums gets them when it is opened, and
+// its audit is clean.
+func TestDocumentChecksumsForOlderStore(t *testing.T) {
+	w := newDocumentWorld(t)
+	if err := w.s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bDocSum); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucket(bDocSum)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{}); err != nil || len(rep.BadDocuments) != 2 {
+		t.Fatalf("Audit without checksums = %v, %v; want both documents reported", rep.BadDocuments, err)
+	}
+	if err := sumDocuments(w.s.db); err != nil {
+		t.Fatal(err)
+	}
+	w.s.db.View(func(tx *bolt.Tx) error {
+		for _, k := range [][]byte{docSumKey(docCertificate, w.cert.ID), docSumKey(docCopyright, w.cr.ID)} {
+			if tx.Bucket(bDocSum).Get(k) == nil {
+				t.Errorf("no checksum for %q after sumDocuments", k)
+			}
+		}
+		return nil
+	})
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || !rep.OK() {
+		t.Errorf("Audit after sumDocuments = %+v, %v; want clean", rep, err)
 	}
 }

@@ -75,7 +75,7 @@ var (
 	bCertOrg  = []byte("certorg")  // reader org ‖ seq(8) → certificate id
 )
 
-var certBuckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg, bVerifyTok}
+var certBuckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg, bVerifyTok, bDocSum}
 
 // FormatCertificateNumber spells a certificate number the way Chinese
 // notarial certificates are numbered: "(2026)浙杭证字第 17 号", where the
@@ -239,6 +239,9 @@ func putCertificate(tx *bolt.Tx, c *Certificate, pdf []byte, receipts [][]byte) 
 		return err
 	}
 	if err := certs.Put([]byte(c.ID), val); err != nil {
+		return err
+	}
+	if err := putDocSum(tx, docCertificate, c.ID, val); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bCertPDF).Put([]byte(c.ID), pdf); err != nil {

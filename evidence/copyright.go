@@ -270,7 +270,10 @@ func putCopyright(tx *bolt.Tx, c *Copyright) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bCopyrights).Put([]byte(c.ID), b)
+	if err := tx.Bucket(bCopyrights).Put([]byte(c.ID), b); err != nil {
+		return err
+	}
+	return putDocSum(tx, docCopyright, c.ID, b)
 }
 
 func getCopyright(tx *bolt.Tx, id string) (*Copyright, error) {

@@ -104,6 +104,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, certBuckets, copyrightBuckets); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
+	if err := sumDocuments(cfg.DB); err != nil {
+		return nil, fmt.Errorf("evidence: document checksums: %w", err)
+	}
 	inline, err := inlineMax(cfg)
 	if err != nil {
 		return nil, err
