@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,15 +53,34 @@ func (s *Server) createEvidence(c echo.Context) error {
 			return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
 		}
 	}
+	within := idemWithinCommit(c, up, createdAnswer)
 	rec, err := up.Finish(ctx, meta)
 	if err != nil {
 		return err
 	}
 	idemCreated(c, rec.ID)
 	s.publish(p.Org.ID, "evidence.timestamped", ViewOf(rec))
-	c.Response().Header().Set("Location", "/api/v1/evidence/"+rec.ID)
-	return c.JSON(http.StatusCreated, ViewOf(rec))
+	c.Response().Header().Set("Location", evidenceLocation(rec.ID))
+	if !within {
+		return c.JSON(http.StatusCreated, ViewOf(rec))
+	}
+	// The answer stored with the record, byte for byte.
+	idemSaved(c)
+	answer, err := createdAnswer(rec)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, answer)
 }
+
+// createdAnswer is the body of an upload's 201, as c.JSON writes it.
+func createdAnswer(rec *evidence.Record) ([]byte, error) {
+	b, err := json.Marshal(ViewOf(rec))
+	return append(b, '\n'), err
+}
+
+// evidenceLocation is the Location of a created record.
+func evidenceLocation(id string) string { return "/api/v1/evidence/" + id }
 
 // multipartSlack allows for multipart framing and metadata around the file.
 const multipartSlack = evidence.MaxMetaBytes + 64<<10

@@ -161,6 +161,7 @@ type idemCall struct {
 	evidence  string      // uploads: the record created
 	copyright string      // copyright registrations: the registration created
 	replayed  bool
+	saved     bool // the answer was stored with what it created (idemWithinCommit)
 }
 
 const idemCallKey = "custos.idempotency"
@@ -268,7 +269,7 @@ func (i *idempotency) record(c echo.Context, call *idemCall, next echo.HandlerFu
 	if !res.Committed {
 		return err // nothing written: the error handler answers
 	}
-	if err == nil && !call.replayed && call.fp != nil && rec.status >= 200 && rec.status < 300 {
+	if err == nil && !call.replayed && !call.saved && call.fp != nil && rec.status >= 200 && rec.status < 300 {
 		e := &idemEntry{V: 1, Fingerprint: call.fp, Status: rec.status, Body: rec.body.Bytes(),
 			ContentType: w.Header().Get("Content-Type"), Location: w.Header().Get("Location"),
 			Evidence: call.evidence, Copyright: call.copyright}
@@ -323,13 +324,23 @@ func (i *idempotency) load(scope string) (*idemEntry, error) {
 // save stores e under scope, replacing an expired answer, and deletes a few
 // expired answers. The function may run twice (DB.Batch); it is idempotent.
 func (i *idempotency) save(scope string, e *idemEntry) error {
+	put, err := i.putter(scope, e)
+	if err != nil {
+		return err
+	}
+	return i.db.Batch(put)
+}
+
+// putter encodes e and returns the write that save makes, for any
+// transaction; it may run more than once.
+func (i *idempotency) putter(scope string, e *idemEntry) (func(tx *bolt.Tx) error, error) {
 	now := i.now()
 	e.Created = now.UTC()
 	v, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return i.db.Batch(func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
 		b := tx.Bucket(bIdempotency)
 		entries, expiry := b.Bucket(bIdemEntries), b.Bucket(bIdemExpiry)
 		if err := deleteEntry(entries, expiry, []byte(scope)); err != nil {
@@ -342,7 +353,40 @@ func (i *idempotency) save(scope string, e *idemEntry) error {
 			return err
 		}
 		return prune(entries, expiry, now.Add(-i.ttl))
+	}, nil
+}
+
+// idemWithinCommit makes an upload with an Idempotency-Key store its answer
+// in the transaction that commits its record (Upload.WithinCommit), so that
+// no crash can leave the record without the answer a retry gets. answer
+// encodes the 201's body from the record, as the handler then sends it;
+// idemWithinCommit reports whether it took the upload on.
+func idemWithinCommit(c echo.Context, up *evidence.Upload, answer func(*evidence.Record) ([]byte, error)) bool {
+	call := idemCallOf(c)
+	if call == nil || call.fp == nil {
+		return false
+	}
+	up.WithinCommit(func(tx *bolt.Tx, rec *evidence.Record) error {
+		body, err := answer(rec)
+		if err != nil {
+			return err
+		}
+		put, err := call.i.putter(call.scope, &idemEntry{V: 1, Fingerprint: call.fp, Status: http.StatusCreated, Body: body,
+			ContentType: echo.MIMEApplicationJSON, Location: evidenceLocation(rec.ID), Evidence: rec.ID})
+		if err != nil {
+			return err
+		}
+		return put(tx)
 	})
+	return true
+}
+
+// idemSaved notes that the answer is stored (idemWithinCommit's commit
+// succeeded), so the handler's answer is not stored again.
+func idemSaved(c echo.Context) {
+	if call := idemCallOf(c); call != nil {
+		call.saved = true
+	}
 }
 
 // prune deletes up to pruneBatch answers created before cutoff.

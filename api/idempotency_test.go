@@ -616,3 +616,48 @@ func TestIdempotentRegistration(t *testing.T) {
 		}
 	})
 }
+
+// panicNotifier stands for a crash between an upload's commit and its
+// answer: the handler publishes its webhook event right after Finish.
+type panicNotifier struct{}
+
+func (panicNotifier) Publish(string, string, any) { panic("crash after the commit") }
+
+// The answer to an upload with an Idempotency-Key is committed with its
+// record: a crash after the commit, before the answer is sent, leaves it
+// stored, and the client's retry gets it instead of filing a second record.
+// (The real route, POST /api/v1/evidence.)
+func TestIdempotentUploadAnswerCommittedWithRecord(t *testing.T) {
+	w := newUploadWorld(t)
+	data := []byte("Exhibit A, filed once.\n")
+	w.s.hooks = panicNotifier{}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the upload did not reach the simulated crash")
+			}
+		}()
+		w.post(t, "/api/v1/evidence", bytes.NewReader(data), "text/plain", "Idempotency-Key", "crash-1")
+	}()
+	w.s.hooks = nil
+	page, err := w.ev.List(context.Background(), w.org, w.actor, evidence.Query{})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("records after the crash = %d, %v; want the one committed", len(page.Items), err)
+	}
+	r := w.post(t, "/api/v1/evidence", bytes.NewReader(data), "text/plain", "Idempotency-Key", "crash-1")
+	var v EvidenceView
+	if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "true" || json.Unmarshal(r.Body.Bytes(), &v) != nil ||
+		v.ID != page.Items[0].ID || r.Header().Get("Location") != "/api/v1/evidence/"+v.ID {
+		t.Errorf("retry after the crash = %d %v %s; want the stored 201 for %s", r.Code, r.Header(), r.Body, page.Items[0].ID)
+	}
+	if n := w.records(t); n != 1 {
+		t.Errorf("%d records after the retry, want 1", n)
+	}
+	// Without the crash, the answer sent is the one stored, byte for byte.
+	first := w.post(t, "/api/v1/evidence", bytes.NewReader([]byte("Exhibit B.\n")), "text/plain", "Idempotency-Key", "b")
+	again := w.post(t, "/api/v1/evidence", bytes.NewReader([]byte("Exhibit B.\n")), "text/plain", "Idempotency-Key", "b")
+	if first.Code != http.StatusCreated || !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) ||
+		first.Header().Get("Content-Type") != again.Header().Get("Content-Type") {
+		t.Errorf("answer %q (%s), replay %q (%s); want the same bytes", first.Body, first.Header().Get("Content-Type"), again.Body, again.Header().Get("Content-Type"))
+	}
+}

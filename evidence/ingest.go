@@ -41,7 +41,15 @@ type Upload struct {
 	sniff  string
 	read   bool
 	done   bool
+	within func(tx *bolt.Tx, rec *Record) error // see WithinCommit
 }
+
+// WithinCommit has fn run inside the transaction that commits the record,
+// after the record is put, so that what fn writes is durable exactly when
+// the record is (the API stores an Idempotency-Key answer this way). fn
+// may run more than once, in transactions that are rolled back: it must
+// only write to tx. Its error fails the upload, and nothing is committed.
+func (u *Upload) WithinCommit(fn func(tx *bolt.Tx, rec *Record) error) { u.within = fn }
 
 // NewUpload starts an upload by owner. Without inlining it stages a blob
 // for it at once; with inlining the blob is staged only if the body turns
@@ -110,13 +118,22 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
 	if err := u.s.commits.commit(func(tx *bolt.Tx) error {
-		if u.body == nil {
-			return putRecord(tx, nr, u.id)
+		staged := u.id
+		if u.body != nil {
+			staged = ""
 		}
-		if err := putRecord(tx, nr, ""); err != nil {
+		if err := putRecord(tx, nr, staged); err != nil {
 			return err
 		}
-		return u.s.putInline(tx, rec.Seq, d.SHA256, (*u.body)[:u.n])
+		if u.body != nil {
+			if err := u.s.putInline(tx, rec.Seq, d.SHA256, (*u.body)[:u.n]); err != nil {
+				return err
+			}
+		}
+		if u.within != nil {
+			return u.within(tx, rec)
+		}
+		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
