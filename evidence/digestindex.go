@@ -65,10 +65,12 @@ type digestTail struct {
 }
 
 // openDigestTail reads the watermark (setting it on a store that predates
-// it, whose records are all indexed) and loads the records above it.
-func openDigestTail(db *bolt.DB) (*digestTail, error) {
-	t := &digestTail{bySeq: map[uint64][32]byte{}, bySum: map[[32]byte][]uint64{}}
-	err := db.Update(func(tx *bolt.Tx) error {
+// it, whose records are all indexed) and loads the records above it. A
+// record that does not decode is left out (the flusher goes past it, and
+// the audit reports it); damaged names them.
+func openDigestTail(db *bolt.DB) (t *digestTail, damaged []uint64, err error) {
+	t = &digestTail{bySeq: map[uint64][32]byte{}, bySum: map[[32]byte][]uint64{}}
+	err = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bSHA256Upto)
 		v := b.Get(keyUpto)
 		if v == nil {
@@ -80,14 +82,15 @@ func openDigestTail(db *bolt.DB) (*digestTail, error) {
 		for k, v := c.Seek(u64(t.indexed + 1)); k != nil; k, v = c.Next() {
 			sum, err := recordDigest(v)
 			if err != nil {
-				return fmt.Errorf("record %d: %w", u64val(k), err)
+				damaged = append(damaged, u64val(k))
+				continue
 			}
 			t.addLocked(u64val(k), sum)
 		}
 		return nil
 	})
 	t.kept = t.indexed
-	return t, err
+	return t, damaged, err
 }
 
 // recordDigest decodes the SHA-256 of a record's JSON.

@@ -111,9 +111,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	digests, err := openDigestTail(cfg.DB)
+	digests, damaged, err := openDigestTail(cfg.DB)
 	if err != nil {
 		return nil, fmt.Errorf("evidence: sha256 index: %w", err)
+	}
+	if len(damaged) > 0 {
+		cfg.Log.Error("sha256 index: records that do not decode are left out; run custos fsck", "seqs", damaged[:min(len(damaged), 10)])
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1),
 		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline)}
