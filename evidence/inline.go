@@ -115,8 +115,11 @@ var errInlineConflict = errors.New("evidence: different inline bytes under the s
 
 // putInline stores the body of record seq, whose SHA-256 is sum, once per
 // content: if an earlier record's bytes with this digest are inline, they
-// must be the same bytes, and they are not stored again. Call it after
-// putRecord, which indexes seq under sum.
+// must be the same bytes, and they are not stored again. An earlier record
+// is found through digestSeqs: the sha256 index and its tail, which holds a
+// record from the moment its commit returned. (Two uploads of the same new
+// bytes in one group commit each store them: neither is committed when the
+// other looks.)
 func (s *Service) putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) error {
 	if v := s.findInline(tx, sum[:]); v != nil {
 		if !bytes.Equal(v, body) {
