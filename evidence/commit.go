@@ -40,6 +40,12 @@ type committer struct {
 	mu      sync.Mutex
 	queue   []*commitReq
 	running bool // a run goroutine is draining the queue
+
+	// inline maps the digest of each body that the transaction being
+	// applied put in inlseq to its record's sequence number, so that a
+	// second upload of the same bytes in one group commit finds the first
+	// (putInline). Only the run goroutine uses it, inside the transaction.
+	inline map[[32]byte]uint64
 }
 
 type commitReq struct {
@@ -100,6 +106,7 @@ func (c *committer) commitGroup(group []*commitReq) {
 		failed := -1
 		var ferr error
 		err := c.db.Update(func(tx *bolt.Tx) error {
+			c.inline = nil // a new attempt: nothing of a rolled-back one is in tx
 			for i, r := range group {
 				if err := r.fn(tx); err != nil {
 					failed, ferr = i, err

@@ -26,8 +26,9 @@ import (
 // is written once per batch instead of once per group commit.
 //
 // How. A record is acknowledged when its group commit is durable, as
-// before; its digest then goes into digestTail, in memory, before the
-// answer is sent. A flusher (flushDigests) puts the tail's entries into the
+// before; its digest goes into digestTail, in memory, as that transaction
+// commits (bbolt's OnCommit, on the committer's goroutine, before the next
+// group is applied and before the answer is sent). A flusher (flushDigests) puts the tail's entries into the
 // index in the group commit, in batches of up to flushMax, and moves the
 // watermark (bucket sha256upto, key "upto") in the same transaction: every
 // record with seq ≤ upto has its entry. Nothing is lost in a crash: the
@@ -189,9 +190,10 @@ func (s *Service) flushDigests() (int, error) {
 	for seq := from + 1; seq <= from+flushMax; seq++ {
 		sum, ok := t.bySeq[seq]
 		if !ok {
-			// Not committed yet; or committed, and its uploader is about
-			// to add it (or failed to: a commit can report an error after
-			// its transaction reached the disk). Ask the store.
+			// Not committed yet; or committed an instant ago, its OnCommit
+			// not yet run; or committed although the commit reported an
+			// error (after its transaction reached the disk), so it was
+			// never added. Ask the store.
 			t.mu.Unlock()
 			var err error
 			sum, ok, err = s.storedDigest(seq)

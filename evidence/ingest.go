@@ -130,6 +130,9 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 				return err
 			}
 		}
+		// Into the digest tail as the transaction commits, before the
+		// committer applies the next group, which may hold the same bytes.
+		tx.OnCommit(func() { u.s.digestCommitted(rec.Seq, d.SHA256) })
 		if u.within != nil {
 			return u.within(tx, rec)
 		}
@@ -138,7 +141,6 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
 	u.done = true // from here on the record exists: Abort must not discard
-	u.s.digestCommitted(rec.Seq, d.SHA256)
 	u.s.leavesQueued()
 	if u.body != nil {
 		u.releaseBody()

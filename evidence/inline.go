@@ -116,17 +116,24 @@ var errInlineConflict = errors.New("evidence: different inline bytes under the s
 // putInline stores the body of record seq, whose SHA-256 is sum, once per
 // content: if an earlier record's bytes with this digest are inline, they
 // must be the same bytes, and they are not stored again. An earlier record
-// is found through digestSeqs: the sha256 index and its tail, which holds a
-// record from the moment its commit returned. (Two uploads of the same new
-// bytes in one group commit each store them: neither is committed when the
-// other looks.)
+// is found through digestSeqs (the sha256 index and its tail, which gets a
+// record as its transaction commits), or, within one group commit, through
+// the committer's note of the bodies that transaction put.
 func (s *Service) putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) error {
-	if v := s.findInline(tx, sum[:]); v != nil {
+	v := s.findInline(tx, sum[:])
+	if first, ok := s.commits.inline[sum]; ok && v == nil {
+		v = tx.Bucket(bInlSeq).Get(u64(first)) // put earlier in this transaction
+	}
+	if v != nil {
 		if !bytes.Equal(v, body) {
 			return fmt.Errorf("%w: %x", errInlineConflict, sum)
 		}
 		return nil
 	}
+	if s.commits.inline == nil {
+		s.commits.inline = map[[32]byte]uint64{}
+	}
+	s.commits.inline[sum] = seq
 	return sequential(tx.Bucket(bInlSeq)).Put(u64(seq), body)
 }
 

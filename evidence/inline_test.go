@@ -361,3 +361,47 @@ func TestInlineConcurrentIngest(t *testing.T) {
 		}
 	}
 }
+
+// Identical bytes uploaded at the same moment, so that several land in one
+// group commit, are still stored once.
+func TestInlineConcurrentIdenticalStoredOnce(t *testing.T) {
+	s, _ := newFolderService(t, 0, 0)
+	const n = 32
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if _, err := ingest(t, s, "the same exhibit, filed by everyone at once"); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if c := inlineCount(t, s); c != 1 {
+		t.Errorf("%d inline copies of one content uploaded %d times at once, want 1", c, n)
+	}
+}
+
+// Within one group transaction, a second body with the same digest finds
+// the first one put (it is in neither the sha256 index nor its tail yet).
+func TestInlineSameTransactionStoredOnce(t *testing.T) {
+	s, _ := newFolderService(t, 0, 0)
+	body := []byte("one content, two records, one transaction")
+	sum := sha256.Sum256(body)
+	err := s.commits.commit(func(tx *bolt.Tx) error {
+		if err := s.putInline(tx, 1000, sum, body); err != nil {
+			return err
+		}
+		return s.putInline(tx, 1001, sum, body)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := inlineCount(t, s); c != 1 {
+		t.Errorf("%d inline copies, want 1", c)
+	}
+}
