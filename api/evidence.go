@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/custos-project/custos/evidence/custody"
-
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
 )
 
 // MetadataHeader carries JSON metadata with a raw-body upload.
@@ -53,15 +53,33 @@ func (s *Server) createEvidence(c echo.Context) error {
 			return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
 		}
 	}
-	within := idemWithinCommit(c, up, createdAnswer)
+	// The Idempotency-Key answer and the webhook deliveries are written in
+	// the record's own transaction: durable together with it, or not at all.
+	idemPut := idemWithinCommit(c, createdAnswer)
+	notifier, notifyWithin := s.hooks.(TxNotifier)
+	if idemPut != nil || notifyWithin {
+		up.WithinCommit(func(tx *bolt.Tx, rec *evidence.Record) error {
+			if idemPut != nil {
+				if err := idemPut(tx, rec); err != nil {
+					return err
+				}
+			}
+			if notifyWithin {
+				return notifier.PublishWithin(tx, p.Org.ID, "evidence.timestamped", ViewOf(rec))
+			}
+			return nil
+		})
+	}
 	rec, err := up.Finish(ctx, meta)
 	if err != nil {
 		return err
 	}
 	idemCreated(c, rec.ID)
-	s.publish(p.Org.ID, "evidence.timestamped", ViewOf(rec))
+	if !notifyWithin {
+		s.publish(p.Org.ID, "evidence.timestamped", ViewOf(rec))
+	}
 	c.Response().Header().Set("Location", evidenceLocation(rec.ID))
-	if !within {
+	if idemPut == nil {
 		return c.JSON(http.StatusCreated, ViewOf(rec))
 	}
 	// The answer stored with the record, byte for byte.

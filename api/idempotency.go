@@ -356,17 +356,17 @@ func (i *idempotency) putter(scope string, e *idemEntry) (func(tx *bolt.Tx) erro
 	}, nil
 }
 
-// idemWithinCommit makes an upload with an Idempotency-Key store its answer
-// in the transaction that commits its record (Upload.WithinCommit), so that
-// no crash can leave the record without the answer a retry gets. answer
-// encodes the 201's body from the record, as the handler then sends it;
-// idemWithinCommit reports whether it took the upload on.
-func idemWithinCommit(c echo.Context, up *evidence.Upload, answer func(*evidence.Record) ([]byte, error)) bool {
+// idemWithinCommit returns, for an upload with an Idempotency-Key, the
+// write that stores its answer in the transaction that commits its record
+// (Upload.WithinCommit), so that no crash can leave the record without the
+// answer a retry gets; nil without a key. answer encodes the 201's body
+// from the record, as the handler then sends it.
+func idemWithinCommit(c echo.Context, answer func(*evidence.Record) ([]byte, error)) func(*bolt.Tx, *evidence.Record) error {
 	call := idemCallOf(c)
 	if call == nil || call.fp == nil {
-		return false
+		return nil
 	}
-	up.WithinCommit(func(tx *bolt.Tx, rec *evidence.Record) error {
+	return func(tx *bolt.Tx, rec *evidence.Record) error {
 		body, err := answer(rec)
 		if err != nil {
 			return err
@@ -377,8 +377,7 @@ func idemWithinCommit(c echo.Context, up *evidence.Upload, answer func(*evidence
 			return err
 		}
 		return put(tx)
-	})
-	return true
+	}
 }
 
 // idemSaved notes that the answer is stored (idemWithinCommit's commit

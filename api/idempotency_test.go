@@ -661,3 +661,34 @@ func TestIdempotentUploadAnswerCommittedWithRecord(t *testing.T) {
 		t.Errorf("answer %q (%s), replay %q (%s); want the same bytes", first.Body, first.Header().Get("Content-Type"), again.Body, again.Header().Get("Content-Type"))
 	}
 }
+
+// txNotifier records where the upload handler published.
+type txNotifier struct{ within, after int }
+
+func (n *txNotifier) Publish(string, string, any) { n.after++ }
+
+func (n *txNotifier) PublishWithin(tx *bolt.Tx, org, event string, data any) error {
+	if !tx.Writable() || event != "evidence.timestamped" {
+		return fmt.Errorf("PublishWithin(%v, %s) outside an upload's commit", tx.Writable(), event)
+	}
+	n.within++
+	return nil
+}
+
+// With a notifier that can write in the act's transaction (the webhooks
+// service), the upload queues evidence.timestamped inside the record's
+// commit, with or without an Idempotency-Key, and not again after it.
+func TestUploadPublishesWithinCommit(t *testing.T) {
+	w := newUploadWorld(t)
+	n := &txNotifier{}
+	w.s.hooks = n
+	for i, hdr := range [][]string{nil, {"Idempotency-Key", "n1"}} {
+		r := w.post(t, "/api/v1/evidence", bytes.NewReader([]byte(fmt.Sprintf("exhibit %d\n", i))), "text/plain", hdr...)
+		if r.Code != http.StatusCreated {
+			t.Fatalf("upload %d = %d %s", i, r.Code, r.Body)
+		}
+	}
+	if n.within != 2 || n.after != 0 {
+		t.Errorf("published %d times within the commit and %d after; want 2 and 0", n.within, n.after)
+	}
+}

@@ -63,6 +63,15 @@ type Notifier interface {
 	Publish(org, event string, data any)
 }
 
+// TxNotifier is a Notifier that can also queue an event inside the
+// transaction of the act it reports (webhooks.Service), so that the act and
+// its deliveries are committed together. The upload handler uses it for
+// evidence.timestamped.
+type TxNotifier interface {
+	Notifier
+	PublishWithin(tx *bolt.Tx, org, event string, data any) error
+}
+
 // Config configures a Server.
 type Config struct {
 	Evidence Evidence      // required

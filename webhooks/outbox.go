@@ -106,6 +106,41 @@ func (s *Service) publish(org, event string, data any) (int, error) {
 	})
 }
 
+// PublishWithin is Publish inside tx, the transaction of the act itself,
+// so that the act and its deliveries are durable together: no crash can
+// commit one without the other. Run is woken when tx commits. It may run
+// more than once, in transactions that are rolled back (a group commit
+// redone); each run queues fresh deliveries in its own tx. An error fails
+// the act's transaction.
+func (s *Service) PublishWithin(tx *bolt.Tx, org, event string, data any) error {
+	if !s.Subscribed(event) {
+		return nil
+	}
+	hooks := subscribedIn(tx, org, event)
+	if len(hooks) == 0 {
+		return nil
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("webhooks: encoding %s data: %w", event, err)
+	}
+	now := s.now()
+	for _, h := range hooks {
+		r, err := newRecord(h, org, event, now, raw)
+		if err != nil {
+			return err
+		}
+		if err := putRecord(tx, r); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bLog).Put(logKey(r.Webhook, r.CreatedAt, r.ID), nil); err != nil {
+			return err
+		}
+	}
+	tx.OnCommit(s.wake)
+	return nil
+}
+
 func newRecord(h *storedHook, org, event string, now time.Time, data json.RawMessage) (*record, error) {
 	id := newID()
 	body, err := json.Marshal(Payload{ID: id, Type: event, CreatedAt: now, Org: org, Data: data})
@@ -122,14 +157,21 @@ func newRecord(h *storedHook, org, event string, now time.Time, data json.RawMes
 func (s *Service) subscribed(org, event string) ([]*storedHook, error) {
 	var out []*storedHook
 	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, h := range hooksOf(tx, org) {
-			if slices.Contains(h.Events, event) {
-				out = append(out, h)
-			}
-		}
+		out = subscribedIn(tx, org, event)
 		return nil
 	})
 	return out, err
+}
+
+// subscribedIn returns org's webhooks subscribed to event, as tx sees them.
+func subscribedIn(tx *bolt.Tx, org, event string) []*storedHook {
+	var out []*storedHook
+	for _, h := range hooksOf(tx, org) {
+		if slices.Contains(h.Events, event) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // putRecord writes r and keeps its outbox entry in step with its state.

@@ -524,3 +524,37 @@ func TestSubscribedCount(t *testing.T) {
 		t.Error("Subscribed true after every webhook was deleted")
 	}
 }
+
+// PublishWithin queues deliveries in the act's own transaction: a rolled
+// back act queues nothing, a committed one is delivered.
+func TestPublishWithin(t *testing.T) {
+	s := newService(t, Config{})
+	rcv := newReceiver(t, 200)
+	h, _ := create(t, s, orgA, rcv.URL, EventTimestamped)
+	errAct := errors.New("the act failed")
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.PublishWithin(tx, orgA, EventTimestamped, map[string]int{"n": 1}); err != nil {
+			return err
+		}
+		return errAct // rolled back with the act
+	}); !errors.Is(err, errAct) {
+		t.Fatalf("Update = %v", err)
+	}
+	if ds, err := s.Deliveries(orgA, h.ID, 0); err != nil || len(ds) != 0 {
+		t.Fatalf("deliveries after a rolled-back act = %+v, %v; want none", ds, err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.PublishWithin(tx, orgB, EventTimestamped, 0); err != nil { // orgB has no webhook
+			return err
+		}
+		return s.PublishWithin(tx, orgA, EventTimestamped, map[string]int{"n": 2})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, s)
+	d := waitState(t, s, orgA, h.ID, StateDelivered)
+	reqs := rcv.requests()
+	if len(reqs) != 1 || d.Event != EventTimestamped || !strings.Contains(string(reqs[0].body), `"data":{"n":2}`) {
+		t.Errorf("delivered %d requests (%+v), want the committed act's one", len(reqs), d)
+	}
+}
