@@ -77,13 +77,13 @@ const markChunk = 2000
 // record whose created event is among them gets its height in the anchored
 // bucket, an append of 16 bytes. The record itself is not rewritten (its
 // JSON stays as created, write-once, with the checksum it was given then).
-// Records are read for OnAnchored only after the commit, outside the
-// committer's serial section.
+// OnAnchored, when WantAnchored says someone listens, is told of each
+// record in the same transaction, so that what it queues (webhook
+// deliveries) is committed with the anchoring.
 func (s *Service) markFinal(from, to uint64, height int64) error {
-	var marked []uint64
-	err := s.commits.commit(func(tx *bolt.Tx) error {
-		marked = marked[:0]
+	return s.commits.commit(func(tx *bolt.Tx) error {
 		leaves, recs, anchored := tx.Bucket(bLeaves), tx.Bucket(bRecords), sequential(tx.Bucket(bAnchHt))
+		tell := s.cfg.OnAnchored != nil && (s.cfg.WantAnchored == nil || s.cfg.WantAnchored())
 		for i := from; i < to; i++ {
 			if err := markCopyrightAnchored(tx, i, height); err != nil {
 				return err
@@ -102,16 +102,9 @@ func (s *Service) markFinal(from, to uint64, height int64) error {
 			if err := anchored.Put(u64(seq), u64(uint64(height))); err != nil {
 				return err
 			}
-			marked = append(marked, seq)
-		}
-		return nil
-	})
-	if err != nil || s.cfg.OnAnchored == nil || len(marked) == 0 || (s.cfg.WantAnchored != nil && !s.cfg.WantAnchored()) {
-		return err
-	}
-	var records []*Record
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		for _, seq := range marked {
+			if !tell {
+				continue
+			}
 			r, err := getStoredRecord(tx, seq)
 			if err != nil {
 				return err
@@ -120,16 +113,12 @@ func (s *Service) markFinal(from, to uint64, height int64) error {
 				continue // anchored and announced before the anchored bucket existed
 			}
 			r.Status, r.AnchoredHeight = StatusAnchored, height
-			records = append(records, r)
+			if err := s.cfg.OnAnchored(tx, r); err != nil {
+				return err
+			}
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	for _, r := range records {
-		s.cfg.OnAnchored(r)
-	}
-	return nil
+	})
 }
 
 // Receipt builds the item's receipt against the latest final checkpoint:

@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,11 +17,12 @@ import (
 func TestMarkFinalLeavesRecordsWriteOnce(t *testing.T) {
 	s := newTestService(t, newMemBlobs())
 	var announced []string
-	s.cfg.OnAnchored = func(r *Record) {
-		if r.Status != StatusAnchored || r.AnchoredHeight != 7 {
-			t.Errorf("OnAnchored(%s): status %q, height %d", r.ID, r.Status, r.AnchoredHeight)
+	s.cfg.OnAnchored = func(tx *bolt.Tx, r *Record) error {
+		if r.Status != StatusAnchored || r.AnchoredHeight != 7 || !tx.Writable() {
+			t.Errorf("OnAnchored(%s): status %q, height %d, in a write transaction %v", r.ID, r.Status, r.AnchoredHeight, tx.Writable())
 		}
 		announced = append(announced, r.ID)
+		return nil
 	}
 	var recs []*Record
 	for _, body := range []string{"first", "second", "third"} {
@@ -69,5 +71,43 @@ func TestMarkFinalLeavesRecordsWriteOnce(t *testing.T) {
 	}
 	if rep, err := s.Audit(context.Background(), AuditOptions{}); err != nil || len(rep.BadRecords) != 0 {
 		t.Errorf("Audit after MarkFinal: %v, bad records %v", err, rep.BadRecords)
+	}
+}
+
+// OnAnchored writes in MarkFinal's transaction: its error rolls the
+// anchoring back, to be done again; with nobody listening (WantAnchored) it
+// is not called, and records are anchored all the same.
+func TestMarkFinalOnAnchoredInTransaction(t *testing.T) {
+	s := newTestService(t, newMemBlobs())
+	r, err := ingest(t, s, "exhibit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leaf uint64
+	s.db.View(func(tx *bolt.Tx) error { leaf = u64val(tx.Bucket(bEvLeaf).Get(eventKey(r.Seq, 0))); return nil })
+	batch := []anchor.Batch{{From: leaf, Count: 1, Height: 9, Final: true}}
+	status := func() string {
+		got, err := s.Get(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status
+	}
+	errHook := errors.New("the hook failed")
+	s.cfg.OnAnchored = func(*bolt.Tx, *Record) error { return errHook }
+	if err := s.MarkFinal(batch); !errors.Is(err, errHook) {
+		t.Fatalf("MarkFinal with a failing hook = %v, want its error", err)
+	}
+	if st := status(); st != StatusTimestamped {
+		t.Fatalf("status after a failed MarkFinal = %q, want it rolled back", st)
+	}
+	calls := 0
+	s.cfg.OnAnchored = func(*bolt.Tx, *Record) error { calls++; return nil }
+	s.cfg.WantAnchored = func() bool { return false }
+	if err := s.MarkFinal(batch); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(); st != StatusAnchored || calls != 0 {
+		t.Errorf("status %q, hook called %d times; want anchored without the hook", st, calls)
 	}
 }

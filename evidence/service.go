@@ -56,9 +56,12 @@ type Config struct {
 	// DefaultInlineMax with a *storage.Folder and no inlining with any
 	// other store; a negative value turns inlining off.
 	InlineMax int64
-	// OnAnchored, if set, is told of each record that became anchored
-	// (after the change is committed). It must not block.
-	OnAnchored func(*Record)
+	// OnAnchored, if set, is told of each record that becomes anchored,
+	// inside the transaction that records it (MarkFinal), so that what it
+	// writes to tx is committed with it. It may run more than once, in
+	// transactions that are rolled back; it must not block, and its error
+	// fails the transaction (MarkFinal reports it; the batcher retries).
+	OnAnchored func(tx *bolt.Tx, r *Record) error
 	// WantAnchored, if set, says whether OnAnchored has anyone to tell
 	// right now; when it says no, the records are not read back for it.
 	WantAnchored func() bool

@@ -181,7 +181,9 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	ev, err := evidence.New(ctx, evidence.Config{
 		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log,
-		OnAnchored:   func(r *evidence.Record) { hooks.Publish(evidence.OwnerOrg(r), webhooks.EventAnchored, api.ViewOf(r)) },
+		OnAnchored: func(tx *bolt.Tx, r *evidence.Record) error {
+			return hooks.PublishWithin(tx, evidence.OwnerOrg(r), webhooks.EventAnchored, api.ViewOf(r))
+		},
 		WantAnchored: func() bool { return hooks.Subscribed(webhooks.EventAnchored) },
 	})
 	if err != nil {
