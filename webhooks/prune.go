@@ -24,6 +24,7 @@ func (s *Service) Prune(now time.Time) (int, error) { return s.prune(now, pruneB
 func (s *Service) prune(now time.Time, batch int) (int, error) {
 	cutoff := now.Add(-s.cfg.Retention).UnixNano()
 	total := 0
+	var from []byte // where the next transaction goes on; nil: the start
 	for {
 		n, more := 0, false
 		err := s.db.Update(func(tx *bolt.Tx) error {
@@ -31,7 +32,11 @@ func (s *Service) prune(now time.Time, batch int) (int, error) {
 			logs, dels := tx.Bucket(bLog), tx.Bucket(bDeliveries)
 			var keys [][]byte
 			c := logs.Cursor()
-			for k, _ := c.First(); k != nil; {
+			k, _ := c.First()
+			if from != nil {
+				k, _ = c.Seek(from)
+			}
+			for k != nil {
 				switch {
 				case len(k) <= idLen+8:
 				case int64(binary.BigEndian.Uint64(k[idLen:idLen+8])) >= cutoff:
@@ -40,7 +45,7 @@ func (s *Service) prune(now time.Time, batch int) (int, error) {
 					k, _ = c.Seek(append(bytes.Clone(k[:idLen]), 0xff))
 					continue
 				case len(keys) == batch:
-					more = true
+					more, from = true, bytes.Clone(k)
 				default:
 					var r record
 					if err := getJSON(dels, k[idLen+8:], &r); err != nil || r.State != StatePending {
