@@ -64,6 +64,17 @@ func openTestDB(t *testing.T) *bolt.DB {
 	return db
 }
 
+// newTestOrgs opens a fresh database with an access store on it.
+func newTestOrgs(t *testing.T) (*bolt.DB, *access.Store) {
+	t.Helper()
+	db := openTestDB(t)
+	orgs, err := access.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, orgs
+}
+
 func newTestIdempotency(t *testing.T, db *bolt.DB, ev recordGetter, now func() time.Time) *idempotency {
 	t.Helper()
 	i, err := newIdempotency(db, 0, ev, nil)

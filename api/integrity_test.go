@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
@@ -31,15 +28,7 @@ func (f *fakeIntegrity) Start(trigger string) evidence.AuditStatus {
 }
 
 func TestIntegrityEndpoints(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "api.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	orgs, err := access.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, orgs := newTestOrgs(t)
 	op, _ := orgs.CreateOrg(access.KindOperator, "Operator")
 	admin, _, _ := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
 	viewer, _, _ := orgs.CreateKey(op.ID, access.RoleViewer, "viewer", nil)

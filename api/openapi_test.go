@@ -19,7 +19,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
@@ -327,15 +326,7 @@ func isAnyRoute(methods []string) bool {
 
 func newRouteTestServer(t *testing.T) *Server {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "keys.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	orgs, err := access.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, orgs := newTestOrgs(t)
 	tsa := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/timestamp-reply")
 		w.WriteHeader(http.StatusOK)

@@ -7,14 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence/custody"
@@ -64,15 +62,7 @@ type webhookFixture struct {
 // a real webhooks.Service and access.Store.
 func newWebhookFixture(t *testing.T, withService bool) *webhookFixture {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "api.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	orgs, err := access.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, orgs := newTestOrgs(t)
 	f := &webhookFixture{ev: &auditEvidence{}}
 	a, _ := orgs.CreateOrg(access.KindLawFirm, "Firm A")
 	b, _ := orgs.CreateOrg(access.KindCourt, "Court B")

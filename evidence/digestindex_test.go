@@ -4,13 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/custos-project/custos/storage"
 )
 
 // The sha256 index is written behind the records. Whatever the flusher has
@@ -19,18 +16,9 @@ import (
 // reopened on the store; identical bytes are stored once; and once flushed,
 // every record is in the index under the watermark.
 func TestDigestIndexBehindRecords(t *testing.T) {
-	dir := t.TempDir()
 	// A large initial mmap: this test holds a read transaction open while
 	// it commits, and bbolt cannot grow its mmap under an open reader.
-	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, &bolt.Options{InitialMmapSize: 64 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, blobs, _ := openFolderStore(t, &bolt.Options{InitialMmapSize: 64 << 20})
 	open := func() *Service {
 		s, err := New(context.Background(), Config{DB: db, Blobs: blobs, TSA: fakeTSA{}})
 		if err != nil {

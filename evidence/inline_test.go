@@ -22,8 +22,20 @@ import (
 // inlining on; inlineMax 0 keeps the default.
 func newFolderService(t *testing.T, inlineMax, maxSize int64) (*Service, string) {
 	t.Helper()
+	db, blobs, dir := openFolderStore(t, nil)
+	s, err := New(context.Background(), Config{DB: db, Blobs: blobs, TSA: fakeTSA{}, InlineMax: inlineMax, MaxSize: maxSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, dir
+}
+
+// openFolderStore opens a fresh bbolt file (with opts) and a blob folder,
+// and returns them with the folder's path.
+func openFolderStore(t *testing.T, opts *bolt.Options) (*bolt.DB, *storage.Folder, string) {
+	t.Helper()
 	dir := t.TempDir()
-	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +44,7 @@ func newFolderService(t *testing.T, inlineMax, maxSize int64) (*Service, string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(context.Background(), Config{DB: db, Blobs: blobs, TSA: fakeTSA{}, InlineMax: inlineMax, MaxSize: maxSize})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, filepath.Join(dir, "blobs")
+	return db, blobs, filepath.Join(dir, "blobs")
 }
 
 // files counts the regular files under dir.
