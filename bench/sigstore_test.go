@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/internal/testenv"
 )
 
 // sigstoreEnv names sigstore's timestamp-server binary, the peer RFC 3161
@@ -119,11 +121,7 @@ func fetchPEM(b *testing.B, url string) (all, last []byte) {
 // outside check that the server did the real work.
 func opensslVerify(b *testing.B, name string, reply, query, rootPEM, chainPEM []byte) {
 	b.Helper()
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		b.Logf("openssl is missing: %s's token not checked by openssl", name)
-		return
-	}
+	openssl := testenv.LookBinary(b, "openssl")
 	dir := b.TempDir()
 	files := map[string][]byte{"t.tsr": reply, "q.tsq": query, "root.pem": rootPEM, "chain.pem": chainPEM}
 	for f, data := range files {

@@ -89,7 +89,7 @@ func TestRegisterCopyright(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "CUS-(" + time.Now().In(cst).Format("2006") + ")-作登字-000001"; c.Number != want {
+	if want := "CUS-(" + c.RegisteredAt.In(cst).Format("2006") + ")-作登字-000001"; c.Number != want {
 		t.Errorf("first number = %q, want %q", c.Number, want)
 	}
 	for _, id := range []string{a1.ID, a2.ID} {

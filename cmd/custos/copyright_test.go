@@ -183,7 +183,7 @@ func crAwaitAnchored(t *testing.T, n *proc, token, id string) {
 // event types.
 func crAwaitEvents(t *testing.T, n *proc, token, item, last, dir string) string {
 	t.Helper()
-	trust := crTrust(t, n, dir)
+	trust := n.trustFile(t, dir)
 	for range 300 {
 		status, _, b := n.call("GET", "/api/v1/evidence/"+item+"/receipt?wait=5s", token, nil)
 		if status == 200 && strings.Contains(string(b), `\"type\":\"`+last+`\"`) {
@@ -209,15 +209,6 @@ func crAwaitEvents(t *testing.T, n *proc, token, item, last, dir string) string 
 	return ""
 }
 
-func crTrust(t *testing.T, n *proc, dir string) string {
-	t.Helper()
-	status, _, b := n.call("GET", "/api/v1/trust", "", nil)
-	if status != 200 {
-		t.Fatalf("GET /api/v1/trust = %d", status)
-	}
-	return writeFile(t, dir, "trust.json", b)
-}
-
 // crCheckPDF has poppler's pdfsig (trusting the node's root) and our
 // pdf.Verify check the certificate, extracts its attached receipts with
 // pdfdetach and checks each with `custos verify` against the photo; then
@@ -238,7 +229,7 @@ func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) 
 	if len(receipts) != 1 {
 		t.Fatalf("attached receipts = %v, want one", receipts)
 	}
-	trust := crTrust(t, n, dir)
+	trust := n.trustFile(t, dir)
 	if out, err := runCustos(t, "verify", "--receipt", receipts[0], "--file", photo, "--trust", trust); err != nil {
 		t.Errorf("custos verify of the attached receipt: %v\n%s", err, out)
 	}

@@ -60,8 +60,8 @@ func TestDecode(t *testing.T) {
 		}
 	}
 	var d doc
-	if err := Decode([]byte(`{}x`), &d); !errors.Is(err, ErrTrailing) && err == nil {
-		t.Errorf("trailing garbage accepted")
+	if err := Decode([]byte(`{}x`), &d); !errors.Is(err, ErrTrailing) {
+		t.Errorf("Decode with trailing garbage = %v, want ErrTrailing", err)
 	}
 }
 
