@@ -55,7 +55,12 @@ func (s *Server) createEvidence(c echo.Context) error {
 	}
 	// The Idempotency-Key answer and the webhook deliveries are written in
 	// the record's own transaction: durable together with it, or not at all.
-	idemPut := idemWithinCommit(c, createdAnswer)
+	var answer []byte // the 201's body, encoded once, in the commit
+	idemPut := idemWithinCommit(c, func(rec *evidence.Record) ([]byte, error) {
+		var err error
+		answer, err = createdAnswer(rec)
+		return answer, err
+	})
 	notifier, notifyWithin := s.hooks.(TxNotifier)
 	if idemPut != nil || notifyWithin {
 		up.WithinCommit(func(tx *bolt.Tx, rec *evidence.Record) error {
@@ -74,7 +79,6 @@ func (s *Server) createEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	idemCreated(c, rec.ID)
 	if !notifyWithin {
 		s.publish(p.Org.ID, "evidence.timestamped", ViewOf(rec))
 	}
@@ -84,10 +88,6 @@ func (s *Server) createEvidence(c echo.Context) error {
 	}
 	// The answer stored with the record, byte for byte.
 	idemSaved(c)
-	answer, err := createdAnswer(rec)
-	if err != nil {
-		return err
-	}
 	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, answer)
 }
 

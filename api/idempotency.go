@@ -49,19 +49,15 @@ import (
 // upload's bytes are read in full (the fingerprint is not known before) and
 // then discarded.
 //
-// Crash consistency. An upload's answer is stored after Upload.Finish has
-// made the record durable, in a second transaction of the same bbolt file:
-// an answer can therefore never name a record that does not exist (and a
-// replay checks the record is there). A crash between the two commits loses
-// the answer but not the record; the client's retry then files the bytes a
-// second time: two records with the same SHA-256, each with its own custody
-// chain, which GET /api/v1/evidence?sha256= shows. Writing the answer in the
-// record's own commit would close that window, but needs the evidence
-// service to take a foreign write into its group commit (an API change of
-// evidence.Upload). A registration's answer likewise follows its commit,
-// and a replay checks the registration is there; a crash between the two
-// leaves a registration without its answer, and the retry registers the
-// work again (a second registration of the same files).
+// Crash consistency. An upload's answer is stored in the transaction that
+// commits its record (idemWithinCommit, through Upload.WithinCommit): the
+// record and its answer are durable together or not at all, and the
+// handler sends the stored bytes. A registration's answer follows its
+// commit, in a second transaction of the same bbolt file, so it can never
+// name a registration that does not exist (a replay checks that it is
+// there); a crash between the two leaves a registration without its
+// answer, and the retry registers the work again (a second registration of
+// the same files).
 //
 // Requests in flight are tracked in memory: one process owns the database
 // (bbolt's file lock), and after a crash nothing is in flight.
@@ -158,7 +154,6 @@ type idemCall struct {
 	stored    *idemEntry  // a live answer under scope, if any
 	fp        []byte      // the request's fingerprint, once known
 	contents  []hash.Hash // uploads: SHA-256 of each file's bytes as they stream
-	evidence  string      // uploads: the record created
 	copyright string      // copyright registrations: the registration created
 	replayed  bool
 	saved     bool // the answer was stored with what it created (idemWithinCommit)
@@ -199,8 +194,8 @@ func (i *idempotency) forJSON(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // forUpload makes an upload honour Idempotency-Key. The handler streams the
-// body through idemBody and calls idemMatch before Finish and idemCreated
-// after.
+// body through idemBody, calls idemMatch before Finish, and has the answer
+// stored with the record (idemWithinCommit).
 func (i *idempotency) forUpload(next echo.HandlerFunc) echo.HandlerFunc {
 	if i == nil {
 		return next
@@ -272,7 +267,7 @@ func (i *idempotency) record(c echo.Context, call *idemCall, next echo.HandlerFu
 	if err == nil && !call.replayed && !call.saved && call.fp != nil && rec.status >= 200 && rec.status < 300 {
 		e := &idemEntry{V: 1, Fingerprint: call.fp, Status: rec.status, Body: rec.body.Bytes(),
 			ContentType: w.Header().Get("Content-Type"), Location: w.Header().Get("Location"),
-			Evidence: call.evidence, Copyright: call.copyright}
+			Copyright: call.copyright}
 		if err := i.save(call.scope, e); err != nil {
 			// What was done is done: answer it, but a retry will run again.
 			i.log.Error("storing the answer to an Idempotency-Key request", "path", c.Path(), "err", err)
@@ -523,8 +518,8 @@ func (call *idemCall) match(c echo.Context, kind string, created func(*idemEntry
 		return false, nil
 	}
 	if id := created(call.stored); id != "" && bytes.Equal(call.stored.Fingerprint, call.fp) {
-		// The answer is written after what it names, so this holds; check
-		// it rather than replay something that is not there.
+		// The answer is written with or after what it names, so this
+		// holds; check it rather than replay something that is not there.
 		if err := get(c.Request().Context(), id); errors.Is(err, evidence.ErrNotFound) {
 			call.i.log.Error("an Idempotency-Key answer names something missing; creating again", kind, id)
 			return false, nil
@@ -533,13 +528,6 @@ func (call *idemCall) match(c echo.Context, kind string, created func(*idemEntry
 		}
 	}
 	return true, call.answer(c)
-}
-
-// idemCreated notes the record an upload created, stored with its answer.
-func idemCreated(c echo.Context, id string) {
-	if call := idemCallOf(c); call != nil {
-		call.evidence = id
-	}
 }
 
 // idemRegistered notes the registration a copyright registration created,

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -395,53 +394,12 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 		t.Fatal(err)
 	}
 	w.org, w.actor = p.Org.ID, p.Actor()
-	s.e.POST("/test/evidence", s.uploadWithIdempotency, s.requireAuth, w.idem.forUpload)
 	return w
-}
-
-// uploadWithIdempotency is createEvidence with the Idempotency-Key calls
-// (idemBody, idemMatch, idemCreated) where createEvidence makes them.
-func (s *Server) uploadWithIdempotency(c echo.Context) error {
-	req := c.Request()
-	ctx := req.Context()
-	p := principal(c)
-	up, err := s.ev.NewUpload(ctx, p.Actor())
-	if err != nil {
-		return err
-	}
-	defer up.Abort()
-	body := idemBody(c, up)
-	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	var meta evidence.Meta
-	if mt == "multipart/form-data" {
-		// readMultipart takes an io.ReaderFrom once wired; until then, the
-		// file part alone.
-		var part *multipart.Part
-		if part, err = multipart.NewReader(req.Body, params["boundary"]).NextPart(); err == nil {
-			_, err = body.ReadFrom(part)
-		}
-	} else {
-		_, err = body.ReadFrom(req.Body)
-		meta.MediaType = mt
-	}
-	if err != nil {
-		return err
-	}
-	if replayed, err := idemMatch(c, meta); replayed || err != nil {
-		return err
-	}
-	rec, err := up.Finish(ctx, meta)
-	if err != nil {
-		return err
-	}
-	idemCreated(c, rec.ID)
-	c.Response().Header().Set("Location", "/api/v1/evidence/"+rec.ID)
-	return c.JSON(http.StatusCreated, ViewOf(rec))
 }
 
 func (w *uploadWorld) upload(t *testing.T, body io.Reader, contentType string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	return w.post(t, "/test/evidence", body, contentType, hdr...)
+	return w.post(t, "/api/v1/evidence", body, contentType, hdr...)
 }
 
 func (w *uploadWorld) post(t *testing.T, path string, body io.Reader, contentType string, hdr ...string) *httptest.ResponseRecorder {

@@ -368,7 +368,7 @@ func (s *Service) auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *Au
 	if err != nil {
 		return false // not a digest: the blob store lookup reports it missing
 	}
-	v := s.findInline(tx, sum)
+	v := s.recordInline(tx, r.Seq, sum)
 	switch {
 	case v == nil:
 		return false

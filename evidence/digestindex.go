@@ -62,6 +62,7 @@ type digestTail struct {
 	bySum   map[[32]byte][]uint64
 	indexed uint64 // the durable watermark: records up to here are in the index
 	kept    uint64 // entries above kept are in the maps (kept ≤ indexed)
+	last    uint64 // the highest sequence number added
 	running bool   // a flusher goroutine is running
 }
 
@@ -115,6 +116,7 @@ func (t *digestTail) addLocked(seq uint64, sum [32]byte) {
 	}
 	t.bySeq[seq] = sum
 	t.bySum[sum] = append(t.bySum[sum], seq)
+	t.last = max(t.last, seq)
 }
 
 // digestCommitted adds a committed record to the tail and makes sure a
@@ -141,11 +143,9 @@ func (s *Service) runDigestFlusher() {
 	t := s.digests
 	for {
 		t.mu.Lock()
-		pending := 0
-		for seq := range t.bySeq {
-			if seq > t.indexed {
-				pending++
-			}
+		var pending uint64 // records added and not yet indexed past
+		if t.last > t.indexed {
+			pending = t.last - t.indexed
 		}
 		if pending == 0 {
 			t.running = false

@@ -151,6 +151,16 @@ func (s *Service) findInline(tx *bolt.Tx, sum []byte) []byte {
 	return tx.Bucket(bInline).Get(sum)
 }
 
+// recordInline returns the inline bytes of record seq, whose SHA-256 is
+// sum, or nil: its own in inlseq (it was the first of its content), else
+// those findInline finds. The value is bbolt's memory, valid only in tx.
+func (s *Service) recordInline(tx *bolt.Tx, seq uint64, sum []byte) []byte {
+	if v := tx.Bucket(bInlSeq).Get(u64(seq)); v != nil {
+		return v
+	}
+	return s.findInline(tx, sum)
+}
+
 // inlineBlob serves inline bytes as a storage.Blob. bytes.Reader's Size is
 // the length of the whole value, as Blob requires.
 type inlineBlob struct{ *bytes.Reader }
@@ -169,11 +179,7 @@ func (s *Service) openInline(r *Record) (b storage.Blob, ok bool, err error) {
 	}
 	var val []byte
 	err = s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bInlSeq).Get(u64(r.Seq)) // the first record of its content keeps the bytes
-		if v == nil {
-			v = s.findInline(tx, sum)
-		}
-		if v != nil {
+		if v := s.recordInline(tx, r.Seq, sum); v != nil {
 			val = bytes.Clone(v) // bbolt's memory is valid only inside the transaction
 		}
 		return nil

@@ -14,7 +14,8 @@ import (
 
 // bbolt layout. The primary store is keyed by a sequence number, so that
 // group commits append to the end of the B+tree; lookups by ID or digest go
-// through secondary indexes. Small uploads keep their bytes in bInline (see
+// through secondary indexes (sha256 is written behind the records, see
+// digestindex.go). Small uploads keep their bytes in bInlSeq (see
 // inline.go), committed in the same transaction as their record; they have
 // no staged blob and no pending marker.
 var (
@@ -29,7 +30,7 @@ var (
 	bInlSeq  = []byte("inlseq")   // seq(8) → the blob's bytes; blobs up to Config.InlineMax, once per content
 	bInline  = []byte("inline")   // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
 	bRecSum  = []byte("recsum")   // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
-	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that made the record's created event final
+	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 
 var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt, bAuditLast}

@@ -43,7 +43,7 @@ if selected TSA && [ -z "${CUSTOS_BENCH_SIGSTORE:-}" ]; then
   fi
 fi
 export CUSTOS_BENCH_GROWTH_CSV="$PWD/bin/growth.csv"
-rm -f "$CUSTOS_BENCH_GROWTH_CSV"
+if selected Growth; then rm -f "$CUSTOS_BENCH_GROWTH_CSV"; fi # a run without Growth keeps the last curve
 
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
@@ -56,7 +56,7 @@ if selected ConsortiumThroughput; then
   go test -run '^$' -bench '^BenchmarkConsortiumThroughput$' -benchtime 1x -timeout 30m ./anchor/ | tee -a "$out" || status=$?
 fi
 after="$(loadavg)"
-if [ -s "$CUSTOS_BENCH_GROWTH_CSV" ]; then
+if selected Growth && [ -s "$CUSTOS_BENCH_GROWTH_CSV" ]; then
   go run ./bench/growthplot -o bin/growth.svg "$CUSTOS_BENCH_GROWTH_CSV" || status=$?
 fi
 

@@ -80,30 +80,42 @@ func (s *Service) publish(org, event string, data any) (int, error) {
 	if err != nil || len(hooks) == 0 {
 		return 0, err
 	}
+	recs, err := s.deliveries(hooks, org, event, data)
+	if err != nil {
+		return 0, err
+	}
+	// Batch may run this function twice: it writes the same keys and
+	// values each time.
+	return len(recs), s.db.Batch(func(tx *bolt.Tx) error { return queue(tx, recs) })
+}
+
+// deliveries makes one pending delivery of event, with data, per hook.
+func (s *Service) deliveries(hooks []*storedHook, org, event string, data any) ([]*record, error) {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return 0, fmt.Errorf("encoding %s data: %w", event, err)
+		return nil, fmt.Errorf("webhooks: encoding %s data: %w", event, err)
 	}
 	now := s.now()
 	recs := make([]*record, len(hooks))
 	for i, h := range hooks {
 		if recs[i], err = newRecord(h, org, event, now, raw); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
-	// Batch may run this function twice: it writes the same keys and
-	// values each time.
-	return len(recs), s.db.Batch(func(tx *bolt.Tx) error {
-		for _, r := range recs {
-			if err := putRecord(tx, r); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bLog).Put(logKey(r.Webhook, r.CreatedAt, r.ID), nil); err != nil {
-				return err
-			}
+	return recs, nil
+}
+
+// queue writes deliveries to the outbox and the delivery log in tx.
+func queue(tx *bolt.Tx, recs []*record) error {
+	for _, r := range recs {
+		if err := putRecord(tx, r); err != nil {
+			return err
 		}
-		return nil
-	})
+		if err := tx.Bucket(bLog).Put(logKey(r.Webhook, r.CreatedAt, r.ID), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PublishWithin is Publish inside tx, the transaction of the act itself,
@@ -120,22 +132,12 @@ func (s *Service) PublishWithin(tx *bolt.Tx, org, event string, data any) error 
 	if len(hooks) == 0 {
 		return nil
 	}
-	raw, err := json.Marshal(data)
+	recs, err := s.deliveries(hooks, org, event, data)
 	if err != nil {
-		return fmt.Errorf("webhooks: encoding %s data: %w", event, err)
+		return err
 	}
-	now := s.now()
-	for _, h := range hooks {
-		r, err := newRecord(h, org, event, now, raw)
-		if err != nil {
-			return err
-		}
-		if err := putRecord(tx, r); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bLog).Put(logKey(r.Webhook, r.CreatedAt, r.ID), nil); err != nil {
-			return err
-		}
+	if err := queue(tx, recs); err != nil {
+		return err
 	}
 	tx.OnCommit(s.wake)
 	return nil
