@@ -356,8 +356,9 @@ func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int)
 // TransferCopyright moves a registration from its owner organization org
 // to the organization to, which from then on sees the registration's items
 // as its own (see visible), lists them and alone may share them (see
-// sharer). The shares of the items that org made end, each with an
-// "unshared" event, and every item gets a copyright.transferred event
+// sharer). The shares of single items that org made end, each with an
+// "unshared" event (a share of a whole matter stays, and keeps showing the
+// item: see visible), and every item gets a copyright.transferred event
 // naming the new owner, all in the same transaction.
 func (s *Service) TransferCopyright(ctx context.Context, id, org, actor, to string) (*Copyright, error) {
 	if to == org {

@@ -85,5 +85,7 @@ func newEvidenceID(now time.Time) string {
 	return idEncoding.EncodeToString(b[:])
 }
 
-// ValidID reports whether s has the form of an evidence ID.
+// ValidID reports whether s has the form of an ID: an evidence item's, or a
+// certificate's, registration's or verification token's (all 26 base32
+// characters).
 func ValidID(s string) bool { return custody.ValidEvidenceID(s) }

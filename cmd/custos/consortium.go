@@ -284,7 +284,8 @@ timeout_commit = "100ms"
 // public_url is left for the operator to set: every certificate's QR code
 // and printed link is PUBLIC_URL/verify?document=TOKEN, in a PDF that is
 // never re-issued, and the default (http://LISTEN) is an address the
-// public rarely reaches. serve warns while it is unset.
+// public rarely reaches. serve warns while it is unset and the node listens
+// beyond loopback.
 const notaryTable = `
 [notary]
 # Set public_url BEFORE issuing the first certificate: the base URL under

@@ -10,7 +10,6 @@ package document
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -58,14 +57,6 @@ func (is *Issuer) NumberPrefix() string {
 		return is.Abbrev
 	}
 	return is.Office
-}
-
-// Certificate is the document-signing certificate, nil without one.
-func (is *Issuer) Certificate() *x509.Certificate {
-	if is == nil {
-		return nil
-	}
-	return is.Sign.Certificate
 }
 
 // VerifyURL is the public verification page of a document, opened by its
