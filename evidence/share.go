@@ -194,15 +194,15 @@ func getShare(tx *bolt.Tx, id string) (*Share, error) {
 	return &sh, json.Unmarshal(v, &sh)
 }
 
-// appendEach appends one custody event to each record.
+// appendEach appends one custody event to each record; a read inside its
+// fold window is counted instead (appendRead).
 func (s *Service) appendEach(tx *bolt.Tx, seqs []uint64, actor, typ, subject string) error {
 	for _, seq := range seqs {
 		r, err := getRecord(tx, seq)
 		if err != nil {
 			return err
 		}
-		e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
-		if err := appendEvent(tx, seq, e); err != nil {
+		if _, err := s.appendRead(tx, seq, r.ID, actor, typ, subject, s.cfg.Now()); err != nil {
 			return err
 		}
 	}
