@@ -70,6 +70,9 @@ type Query struct {
 type Page struct {
 	Items []*Record
 	Next  string // "" on the last page
+	// Shared counts the items on the page that the organization sees
+	// through a share rather than as their owner.
+	Shared int
 }
 
 // ErrBadCursor means a cursor was not made by List.
@@ -130,6 +133,9 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 				return nil
 			}
 			page.Items = append(page.Items, r)
+			if !owns(tx, r, org) {
+				page.Shared++
+			}
 		}
 		return nil
 	})
