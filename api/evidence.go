@@ -305,11 +305,7 @@ func (s *Server) getCustody(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.ev.Custody(c.Request().Context(), rec.ID)
-	if err != nil {
-		return err
-	}
-	pending, err := s.ev.PendingReads(c.Request().Context(), rec.ID)
+	evs, pending, err := s.ev.CustodyPending(c.Request().Context(), rec.ID)
 	if err != nil {
 		return err
 	}

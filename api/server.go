@@ -32,7 +32,7 @@ type Evidence interface {
 	Get(ctx context.Context, id string) (*evidence.Record, error)
 	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
 	Custody(ctx context.Context, id string) ([]*custody.Event, error)
-	PendingReads(ctx context.Context, id string) ([]evidence.PendingRead, error)
+	CustodyPending(ctx context.Context, id string) ([]*custody.Event, []evidence.PendingRead, error)
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)

@@ -296,30 +296,54 @@ type PendingRead struct {
 
 // PendingReads lists the item's open folds that have counted reads.
 func (s *Service) PendingReads(ctx context.Context, id string) ([]PendingRead, error) {
-	out := []PendingRead{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	_, out, err := s.custodyOf(id, false)
+	return out, err
+}
+
+// CustodyPending returns the item's custody events in order and its
+// pending reads, read in one transaction, so that each read counted is in
+// exactly one of them (a fold that closes meanwhile is in neither or both
+// otherwise).
+func (s *Service) CustodyPending(ctx context.Context, id string) ([]*custody.Event, []PendingRead, error) {
+	return s.custodyOf(id, true)
+}
+
+func (s *Service) custodyOf(id string, events bool) (evs []*custody.Event, pending []PendingRead, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		seq, ok := getSeq(tx, id)
 		if !ok {
 			return ErrNotFound
 		}
-		prefix := u64(seq)
-		c := tx.Bucket(bReadFold).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			f, err := decodeFold(v)
-			if err != nil {
+		if events {
+			if evs, err = getEvents(tx, seq); err != nil {
 				return err
 			}
-			if f.count == 0 {
-				continue
-			}
-			typ, actor, subject, err := splitFoldKey(k)
-			if err != nil {
-				return err
-			}
-			out = append(out, PendingRead{Type: typ, Actor: actor, Subject: subject, Reads: f.count,
-				Since: time.Unix(0, f.first).UTC(), Last: time.Unix(0, f.last).UTC()})
 		}
-		return nil
+		pending, err = pendingReads(tx, seq)
+		return err
 	})
-	return out, err
+	return evs, pending, err
+}
+
+// pendingReads lists the open folds of the item at seq that counted reads.
+func pendingReads(tx *bolt.Tx, seq uint64) ([]PendingRead, error) {
+	out := []PendingRead{}
+	prefix := u64(seq)
+	c := tx.Bucket(bReadFold).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		f, err := decodeFold(v)
+		if err != nil {
+			return nil, err
+		}
+		if f.count == 0 {
+			continue
+		}
+		typ, actor, subject, err := splitFoldKey(k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PendingRead{Type: typ, Actor: actor, Subject: subject, Reads: f.count,
+			Since: time.Unix(0, f.first).UTC(), Last: time.Unix(0, f.last).UTC()})
+	}
+	return out, nil
 }

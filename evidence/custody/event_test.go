@@ -268,6 +268,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"v":1}`))
+	f.Add([]byte(`{"v":2,"evidence":"aaaaaaaaaaaaaaaaaaaaaaaaaa","seq":1,"type":"listed","time":"2026-11-21T08:31:00.000000000Z","actor":"a","prev":"cba69aac687a625d1ddc8172b070dc5c6f4ffc0a4cc953cb641b8bc7cad0a135","reads":2,"since":"2026-11-21T08:31:00.000000000Z"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := Decode(b)
 		if err != nil {
