@@ -244,7 +244,7 @@ func TestVerify(t *testing.T) {
 		}
 		return tx
 	}
-	ecdsaNode := &Tx{NodeCert: tsa.Cert, OrgCA: n.org.Cert, Seq: 1, Leaves: leaves, Sig: make([]byte, ed25519.SignatureSize)}
+	ecdsaNode := &Tx{Version: TxVersion, Kind: KindBatch, NodeCert: tsa.Cert, OrgCA: n.org.Cert, Seq: 1, Leaves: leaves, Sig: make([]byte, ed25519.SignatureSize)}
 	tests := []struct {
 		name string
 		tx   *Tx
@@ -262,8 +262,8 @@ func TestVerify(t *testing.T) {
 		{"node certificate expired", signed(n, n.org.Cert, testChainID), txNow.AddDate(6, 0, 0), ErrExpired},
 		{"before issue", signed(n, n.org.Cert, testChainID), txNow.Add(-time.Hour), ErrExpired},
 		{"no certificate", &Tx{Leaves: leaves}, txNow, ErrMalformedTx},
-		{"no leaves", &Tx{NodeCert: n.cert, OrgCA: n.org.Cert}, txNow, ErrMalformedTx},
-		{"short leaf", &Tx{NodeCert: n.cert, OrgCA: n.org.Cert, Leaves: [][]byte{{1}}}, txNow, ErrBadLeaf},
+		{"no leaves", &Tx{Version: TxVersion, Kind: KindBatch, NodeCert: n.cert, OrgCA: n.org.Cert}, txNow, ErrMalformedTx},
+		{"short leaf", &Tx{Version: TxVersion, Kind: KindBatch, NodeCert: n.cert, OrgCA: n.org.Cert, Leaves: [][]byte{{1}}}, txNow, ErrBadLeaf},
 	}
 	for _, cache := range []string{"cold", "warm"} {
 		v := NewVerifier(testChainID, n.root.Cert)

@@ -81,6 +81,9 @@ type Config struct {
 	TSA      http.Handler  // the built-in TSA's RFC 3161 HTTP handler; required
 	Trust    receipt.Trust
 	Chain    Chain // nil on a node without a chain
+	// ChainAdmin, if set, serves the chain's state-upgrade votes to the
+	// operator (/api/v1/admin/chain).
+	ChainAdmin ChainAdmin
 	Log      *slog.Logger
 	// DB is the node's database; Idempotency-Key answers are kept in a
 	// bucket of their own in it. Nil turns Idempotency-Key off (ignored).
@@ -135,6 +138,7 @@ func New(cfg Config) (*Server, error) {
 	s.e.Use(securityHeaders)
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)
+	s.chainAdminRoutes(s.e, cfg.ChainAdmin)
 	return s, nil
 }
 

@@ -72,6 +72,11 @@ func (a *logAnchor) InclusionProof(index, size uint64) ([][]byte, error) {
 
 func (a *logAnchor) BlockTime(context.Context, int64) (time.Time, error) { return time.Time{}, nil }
 
+// ProveState is never asked: the fake's checkpoints are of state version 1.
+func (a *logAnchor) ProveState([32]byte, int64) (*anchor.StateProof, error) {
+	return nil, anchor.ErrStateGone
+}
+
 // flip changes one byte of the value under key in bucket, as damage at rest
 // would, and returns the value it had.
 func flip(t *testing.T, s *Service, bucket, key []byte, at func(v []byte) int) []byte {

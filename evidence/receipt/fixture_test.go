@@ -138,7 +138,7 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	}
 	sh, vs := signCheckpoint(t, vals, fixtureChainID, appHash, cfg.signers)
 
-	r := &Receipt{Version: Version, Evidence: ev, Timestamps: tokens,
+	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: tokens,
 		Checkpoint: Checkpoint{ChainID: fixtureChainID, Height: fixtureHeight, TreeSize: fixtureSize,
 			Root: hex.EncodeToString(root), SignedHeader: sh, ValidatorSet: vs}}
 	for i, e := range events {
