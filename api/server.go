@@ -84,7 +84,7 @@ type Config struct {
 	// ChainAdmin, if set, serves the chain's state-upgrade votes to the
 	// operator (/api/v1/admin/chain).
 	ChainAdmin ChainAdmin
-	Log      *slog.Logger
+	Log        *slog.Logger
 	// DB is the node's database; Idempotency-Key answers are kept in a
 	// bucket of their own in it. Nil turns Idempotency-Key off (ignored).
 	DB             *bolt.DB

@@ -34,10 +34,10 @@ func consortiumCmd() *cobra.Command {
 func chainStatusCmd() *cobra.Command {
 	var cn conn
 	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show the chain's height, state version and upgrade votes (as the node's operator)",
+		Use:     "status",
+		Short:   "Show the chain's height, state version and upgrade votes (as the node's operator)",
 		Example: `  custos consortium status --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN`,
-		Args: positional(0, "no arguments"),
+		Args:    positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
 			return c.ChainStatus(ctx)
 		}),

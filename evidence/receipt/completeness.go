@@ -197,5 +197,3 @@ func checkListedChain(events []*custody.Event) (int, error) {
 	}
 	return -1, nil
 }
-
-

@@ -7,13 +7,13 @@ import (
 
 // Step names, as carried by VerifyError.Step and shown to a court.
 const (
-	StepFormat     = "format"     // the receipt's own encoding and syntax
-	StepDigest     = "digest"     // the evidence file against the receipt's digests and size
-	StepCustody    = "custody"    // the custody events and their hash chain
+	StepFormat     = "format"       // the receipt's own encoding and syntax
+	StepDigest     = "digest"       // the evidence file against the receipt's digests and size
+	StepCustody    = "custody"      // the custody events and their hash chain
 	StepComplete   = "completeness" // the custody head: how many events the item has, and that the receipt accounts for each
-	StepTimestamp  = "timestamp"  // the RFC 3161 time-stamp tokens
-	StepInclusion  = "inclusion"  // each event's RFC 6962 inclusion proof into the checkpoint's log
-	StepCheckpoint = "checkpoint" // the consortium's signatures on the checkpoint
+	StepTimestamp  = "timestamp"    // the RFC 3161 time-stamp tokens
+	StepInclusion  = "inclusion"    // each event's RFC 6962 inclusion proof into the checkpoint's log
+	StepCheckpoint = "checkpoint"   // the consortium's signatures on the checkpoint
 )
 
 var (

@@ -194,7 +194,7 @@ func Verify(r *Receipt, artifact io.Reader, trust *Trust, opts Options) (*Result
 //     unbroken, from seq 0; version 2: increasing seqs from 0, each linked
 //     to its listed predecessor) whose created event describes the
 //     receipt's evidence and lists its tokens;
-//  2a. checkCompleteness (version 2): the custody head is the one the
+//     2a. checkCompleteness (version 2): the custody head is the one the
 //     chain's state map holds for the item at the checkpoint, and the
 //     events are all of its events or prove each one in its event tree, so
 //     that what they leave out is counted by type;
