@@ -35,6 +35,7 @@ type Evidence interface {
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
+	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
 	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
