@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cometbft/cometbft/mempool"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence/receipt"
@@ -173,6 +174,9 @@ func (c *Chain) VoteUpgrade(ctx context.Context, version int, height int64) erro
 		return err
 	}
 	res, err := c.Node.Broadcast(ctx, raw)
+	if errors.Is(err, mempool.ErrTxInCache) {
+		return &TxError{Code: CodeDuplicate, Log: "this node's vote for this upgrade is already pending"}
+	}
 	if err != nil {
 		return err
 	}
