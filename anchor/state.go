@@ -34,7 +34,7 @@ const (
 const keptVersions = 256
 
 var (
-	bUpgrades = []byte("upgrades") // version(4) ‖ height(8) ‖ member(32) → ∅
+	bUpgrades = []byte("upgrades") // version(4) ‖ height(8) ‖ member(32) → 0x01
 	bStateLog = []byte("statelog") // height(8) ‖ n(4) → key(32) ‖ value(32): every map update, in order
 	bHeadOwn  = []byte("headown")  // key(32) → member(32) ‖ events(8): who may move a head, and how far it is
 )
@@ -214,7 +214,7 @@ func (a *App) applyUpgrade(tx *bolt.Tx, t *Tx, height int64) *abci.ExecTxResult 
 	if b.Get(key) != nil {
 		return &abci.ExecTxResult{Code: CodeDuplicate, Log: "this validator already voted for this upgrade"}
 	}
-	if err := b.Put(key, nil); err != nil {
+	if err := b.Put(key, []byte{1}); err != nil {
 		panic(fmt.Sprintf("anchor: record upgrade vote at height %d: %v", height, err))
 	}
 	return &abci.ExecTxResult{Code: CodeOK}
