@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -264,16 +263,20 @@ func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globa
 	var head *custody.Head
 	var leaves [][]byte
 	err = s.db.View(func(tx *bolt.Tx) error {
-		// The state holds the head after some number of events n: at least
-		// those anchored in the checkpoint; more if a batch of heads (or a
-		// later batch) landed ahead of their leaves.
-		for n := uint32(len(raws)); n >= 1; n-- {
-			h, l, err := headAndLeaves(tx, u64(seq), n)
-			if err != nil {
-				return err
+		// The state holds the head after some number of events n: usually
+		// all of them, or those anchored in the checkpoint; the search goes
+		// down from all, as a batch of heads may land ahead of its leaves.
+		all, l, err := headAndLeaves(tx, u64(seq), uint32(len(raws)))
+		if err != nil {
+			return err
+		}
+		for n := all.Count; n >= 1; n-- {
+			h := all
+			if n < all.Count {
+				h = headOfLeaves(all.Evidence, raws[:n], l[:n])
 			}
 			if v, err := h.Value(); err == nil && v == sp.Value {
-				head, leaves = h, l
+				head, leaves = h, l[:n]
 				return nil
 			}
 		}
@@ -356,14 +359,7 @@ func pickEvents(raws [][]byte, total int, opts ReceiptOptions) []int {
 }
 
 // isRead reports whether a canonical event's type is one of readTypes.
-func isRead(raw []byte) bool {
-	for t := range readTypes {
-		if bytes.Contains(raw, []byte(`,"type":"`+t+`",`)) {
-			return true
-		}
-	}
-	return false
-}
+func isRead(raw []byte) bool { return readTypes[eventType(raw)] }
 
 // itemTree holds every complete subtree hash of an item's event tree, so
 // that each listed event's RFC 6962 audit path is a lookup.
