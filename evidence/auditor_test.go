@@ -25,7 +25,7 @@ type logAnchor struct {
 	log *anchor.Log
 }
 
-func newLogAnchor(t *testing.T, s *Service) *logAnchor {
+func newLogAnchor(t testing.TB, s *Service) *logAnchor {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "log.db"), 0o600, nil)
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -23,7 +25,7 @@ type v2Anchor struct {
 	state *vmap.Tree
 }
 
-func newV2Anchor(t *testing.T, s *Service) *v2Anchor {
+func newV2Anchor(t testing.TB, s *Service) *v2Anchor {
 	t.Helper()
 	la := newLogAnchor(t, s)
 	leaves, err := s.LeafHashes(0, 1<<20)
@@ -207,4 +209,75 @@ func TestRegisterHeads(t *testing.T) {
 	if n, err := s.RegisterHeads(ctx, submit); err != nil || n != 0 || calls != 0 {
 		t.Errorf("second RegisterHeads = %d, %v, %d calls; want nothing", n, err, calls)
 	}
+}
+
+// BenchmarkReceiptReaders measures the owner's receipt after 100,000 reads
+// by 100 organizations (docs/receipt.md §6.2 states the bound): its size
+// and the time to build it, beside the receipt of an item with one event
+// built in the same run. make bench prints it (scripts/bench.sh).
+func BenchmarkReceiptReaders(b *testing.B) {
+	const orgs, perOrg = 100, 1000
+	ctx := context.Background()
+	s := newTestService(b, newMemBlobs())
+	rec, err := ingest(b, s, "read by a hundred courts")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lone, err := ingest(b, s, "read by nobody")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, orgs)
+	for o := 0; o < orgs; o++ {
+		wg.Add(1)
+		go func(o int) {
+			defer wg.Done()
+			for i := 0; i < perOrg; i++ {
+				if _, _, err := s.Access(ctx, rec.ID, fmt.Sprintf("org%03d:examiner", o), custody.EventViewed, "content"); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(o)
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	s.AttachAnchor(newV2Anchor(b, s), nil)
+	build := func(id string) (time.Duration, int, int) {
+		var best time.Duration
+		var size, events int
+		for i := 0; i < 5; i++ {
+			start := time.Now()
+			r, err := s.Receipt(ctx, id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			d := time.Since(start)
+			placeholder := "cGxhY2Vob2xkZXI="
+			r.Checkpoint.ChainID, r.Checkpoint.SignedHeader, r.Checkpoint.ValidatorSet = "bench-chain", placeholder, placeholder
+			enc, err := r.Encode()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if i == 0 || d < best {
+				best = d
+			}
+			size, events = len(enc), len(r.Events)
+		}
+		return best, size, events
+	}
+	d, size, events := build(rec.ID)
+	base, baseSize, _ := build(lone.ID)
+	head, _ := s.Custody(ctx, rec.ID)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(float64(d.Microseconds())/1000, "build-ms")
+	b.ReportMetric(float64(size)/1024, "KiB")
+	b.ReportMetric(float64(events), "listed")
+	b.ReportMetric(float64(len(head)), "events")
+	b.ReportMetric(float64(base.Microseconds())/1000, "one-event-build-ms")
+	b.ReportMetric(float64(baseSize)/1024, "one-event-KiB")
 }
