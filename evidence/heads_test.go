@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -280,4 +281,9 @@ func BenchmarkReceiptReaders(b *testing.B) {
 	b.ReportMetric(float64(len(head)), "events")
 	b.ReportMetric(float64(base.Microseconds())/1000, "one-event-build-ms")
 	b.ReportMetric(float64(baseSize)/1024, "one-event-KiB")
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		var l1 float64
+		fmt.Sscan(string(la), &l1)
+		b.ReportMetric(l1, "load1")
+	}
 }
