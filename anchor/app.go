@@ -15,6 +15,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/anchor/vmap"
 	"github.com/custos-project/custos/certs"
 )
 
@@ -76,20 +77,25 @@ type App struct {
 	vmu        sync.RWMutex
 	validators map[string]bool // Ed25519 keys of the chain's validators (from genesis)
 
-	mu       sync.Mutex // guards the block in progress
-	tx       *bolt.Tx   // opened by FinalizeBlock, committed by Commit
-	height   int64
-	included []Included
-	work     *stateMap // the state map as the block in progress leaves it
-	moved    bool      // whether the block moved any head
-	logN     uint32    // state-log entries of the block in progress
+	mu         sync.Mutex // guards the block in progress
+	tx         *bolt.Tx   // opened by FinalizeBlock, committed by Commit
+	height     int64
+	included   []Included
+	work       *stateMap                // the state map as the block in progress leaves it
+	pending    map[[32]byte]headOwnerID // heads the block in progress moved
+	blockPairs []vmap.Pair              // their new values, set in the map at the block's end
+	moved      bool                     // whether the block moved any head
+	blockLog   []byte                   // the block's state-log entries (bStateLog)
 
 	smu         sync.RWMutex // guards the committed state below
 	version     int          // state version (StateV1, StateV2)
 	state       *stateMap    // the map after stateHeight
 	stateHeight int64
-	versions    []mapVersion // recent versions, by height
-	base        *stateMap    // the map before the first kept version
+	versions    []mapVersion           // recent versions, by height
+	owners      map[[32]byte]headOwner // each head's first registrant and event count
+	members     [][32]byte             // member IDs, indexed by headOwner.member
+	memberIdx   map[[32]byte]uint32
+	base        *stateMap // the map before the first kept version
 	baseHeight  int64
 }
 
@@ -103,7 +109,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 	}
 	a := &App{cfg: cfg, db: cfg.DB, merkle: NewLog(logBucket), verifier: NewVerifier(cfg.ChainID, cfg.Root), log: cfg.Log}
 	err := a.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bAppMeta, bApplied, bUpgrades, bStateLog, bHeadOwn} {
+		for _, b := range [][]byte{bAppMeta, bApplied, bUpgrades, bStateLog} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -279,7 +285,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		version, height := a.version, a.stateHeight
 		a.smu.RUnlock()
 		a.db.View(func(tx *bolt.Tx) error {
-			code, msg = a.checkState(tx, t, version, height+1)
+			code, msg = a.checkState(tx, t, version, height+1, nil)
 			return nil
 		})
 	}
@@ -303,7 +309,7 @@ func (a *App) checkTx(raw []byte, at time.Time) (*Tx, uint32, string) {
 // checkState checks t against the state in tx, for the block at height
 // run at state version: a batch of the version's format, not yet
 // applied, naming no head of another member; an upgrade vote that counts.
-func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64) (uint32, string) {
+func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending map[[32]byte]headOwnerID) (uint32, string) {
 	if t.Kind == KindUpgrade {
 		if code, msg := a.checkUpgrade(t, version, height); code != CodeOK {
 			return code, msg
@@ -319,7 +325,7 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64) (uint32,
 	if tx.Bucket(bApplied).Get(appliedKey(t)) != nil {
 		return CodeDuplicate, "batch already in the log"
 	}
-	return a.checkHeadOwners(tx, t)
+	return a.checkHeadOwners(t, pending)
 }
 
 // batchVersion is the transaction version of batches at a state version.
@@ -383,7 +389,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		panic(fmt.Sprintf("anchor: begin state transaction at height %d: %v", req.Height, err))
 	}
 	a.smu.RLock()
-	a.tx, a.height, a.included, a.work, a.moved, a.logN = tx, req.Height, nil, a.state, false, 0
+	a.tx, a.height, a.included, a.work, a.moved, a.blockLog = tx, req.Height, nil, a.state, false, a.blockLog[:0]
+	a.pending, a.blockPairs = map[[32]byte]headOwnerID{}, a.blockPairs[:0]
 	a.smu.RUnlock()
 	a.smu.Lock() // version changes only here, under both locks
 	_, err = a.maybeActivate(tx, req.Height)
@@ -395,6 +402,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.apply(tx, raw, req, version)
+	}
+	a.work = a.work.setMany(a.blockPairs)
+	if len(a.blockLog) > 0 {
+		if err := tx.Bucket(bStateLog).Put(binary.BigEndian.AppendUint64(nil, uint64(req.Height)), a.blockLog); err != nil {
+			panic(fmt.Sprintf("anchor: log the state map at height %d: %v", req.Height, err))
+		}
 	}
 	size, root, err := a.merkle.Root(tx)
 	if err != nil {
@@ -414,7 +427,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, version int) *abci.ExecTxResult {
 	t, code, msg := a.checkTx(raw, req.Time)
 	if code == CodeOK {
-		code, msg = a.checkState(tx, t, version, req.Height)
+		code, msg = a.checkState(tx, t, version, req.Height, a.pending)
 	}
 	if code != CodeOK {
 		return &abci.ExecTxResult{Code: code, Log: msg}
@@ -435,7 +448,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if err := tx.Bucket(bApplied).Put(appliedKey(t), val); err != nil {
 		panic(fmt.Sprintf("anchor: record batch at height %d: %v", req.Height, err))
 	}
-	if a.applyHeads(tx, t, req.Height) {
+	if a.applyHeads(t) {
 		a.moved = true
 	}
 	a.included = append(a.included, Included{Member: t.Member(), Seq: t.Seq, First: first, Count: len(t.Leaves), Height: req.Height})
@@ -445,7 +458,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 // Commit persists the block's changes. A failure panics (see FinalizeBlock).
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	a.mu.Lock()
-	tx, height, included, work, moved := a.tx, a.height, a.included, a.work, a.moved
+	tx, height, included, work, moved, pending := a.tx, a.height, a.included, a.work, a.moved, a.pending
 	a.tx, a.included = nil, nil
 	a.mu.Unlock()
 	if tx == nil {
@@ -454,7 +467,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if err := tx.Commit(); err != nil {
 		panic(fmt.Sprintf("anchor: commit state at height %d: %v", height, err))
 	}
-	a.recordVersions(height, work, moved)
+	a.recordVersions(height, work, moved, pending)
 	if a.cfg.OnCommit != nil {
 		a.cfg.OnCommit(height, included)
 	}

@@ -12,6 +12,8 @@ import (
 	"sort"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/custos-project/custos/anchor/vmap"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -31,13 +33,27 @@ const (
 // keptVersions is how many recent heights' state maps stay provable: a
 // receipt's checkpoint is the latest final header, whose AppHash is the
 // state after the block before, so only the last few are ever asked for.
-const keptVersions = 256
+const keptVersions = 64
 
 var (
 	bUpgrades = []byte("upgrades") // version(4) ‖ height(8) ‖ member(32) → 0x01
-	bStateLog = []byte("statelog") // height(8) ‖ n(4) → key(32) ‖ value(32): every map update, in order
-	bHeadOwn  = []byte("headown")  // key(32) → member(32) ‖ events(8): who may move a head, and how far it is
+	// bStateLog holds every map update, in order: height(8) → the block's
+	// updates, each key(32) ‖ value(32) ‖ member(32) ‖ events(8) (the
+	// member that moved the head and how many events it covers). The map
+	// and its owners are rebuilt from it at start, so that a block writes
+	// one value.
+	bStateLog = []byte("statelog")
 )
+
+// stateLogLen is the length of a state-log value.
+const stateLogLen = 32 + 32 + 32 + 8
+
+// headOwner is who registered a head key first, and how many events the
+// head covers now. member indexes App.members.
+type headOwner struct {
+	member uint32
+	events uint64
+}
 
 // ErrStateGone means a state map version is no longer kept (or never was):
 // ask about a recent checkpoint.
@@ -81,17 +97,23 @@ func (a *App) loadState() error {
 		if v := m.Get([]byte("height")); len(v) == 8 {
 			height = int64(binary.BigEndian.Uint64(v))
 		}
+		a.owners, a.members, a.memberIdx = map[[32]byte]headOwner{}, nil, map[[32]byte]uint32{}
 		return tx.Bucket(bStateLog).ForEach(func(k, v []byte) error {
-			if len(k) != 12 || len(v) != 64 {
+			if len(k) != 8 || len(v) == 0 || len(v)%stateLogLen != 0 {
 				return fmt.Errorf("anchor: state log entry %x: %w", k, ErrCorrupt)
 			}
-			e := logEntry{height: int64(binary.BigEndian.Uint64(k))}
-			copy(e.key[:], v[:32])
-			copy(e.value[:], v[32:])
-			if e.height <= height-keptVersions {
-				old[e.key] = e.value
-			} else {
-				recent = append(recent, e)
+			for ; len(v) > 0; v = v[stateLogLen:] {
+				e := logEntry{height: int64(binary.BigEndian.Uint64(k))}
+				copy(e.key[:], v[:32])
+				copy(e.value[:], v[32:64])
+				var m [32]byte
+				copy(m[:], v[64:96])
+				a.owners[e.key] = headOwner{member: a.internMember(m), events: binary.BigEndian.Uint64(v[96:])}
+				if e.height <= height-keptVersions {
+					old[e.key] = e.value
+				} else {
+					recent = append(recent, e)
+				}
 			}
 			return nil
 		})
@@ -164,9 +186,12 @@ func (a *App) ProveState(key [32]byte, height int64) (*StateProof, error) {
 
 // recordVersions stores the block's map as its version, folds versions
 // beyond keptVersions into the base, and makes it the committed state.
-func (a *App) recordVersions(height int64, t *stateMap, changed bool) {
+func (a *App) recordVersions(height int64, t *stateMap, changed bool, pending map[[32]byte]headOwnerID) {
 	a.smu.Lock()
 	defer a.smu.Unlock()
+	for k, p := range pending {
+		a.owners[k] = headOwner{member: a.internMember(p.member), events: p.events}
+	}
 	if changed {
 		a.versions = append(a.versions, mapVersion{height, t})
 	}
@@ -334,39 +359,67 @@ func memberOfKey(pub ed25519.PublicKey) []byte {
 	return sum[:]
 }
 
+// internMember returns the index of member ID m in a.members, adding it.
+// Callers hold a.smu for writing, or own a (loadState).
+func (a *App) internMember(m [32]byte) uint32 {
+	i, ok := a.memberIdx[m]
+	if !ok {
+		i = uint32(len(a.members))
+		a.members = append(a.members, m)
+		a.memberIdx[m] = i
+	}
+	return i
+}
+
+// owner returns the owner of head key k as the block in progress leaves it
+// (pending, when set) or as committed.
+func (a *App) owner(k [32]byte, pending map[[32]byte]headOwnerID) (member [32]byte, events uint64, ok bool) {
+	if p, ok := pending[k]; ok {
+		return p.member, p.events, true
+	}
+	a.smu.RLock()
+	defer a.smu.RUnlock()
+	o, ok := a.owners[k]
+	if !ok {
+		return member, 0, false
+	}
+	return a.members[o.member], o.events, true
+}
+
+// headOwnerID is a pending headOwner, with the member ID itself.
+type headOwnerID struct {
+	member [32]byte
+	events uint64
+}
+
 // checkHeadOwners refuses a batch that names a head another member
-// registered first: only an item's home node moves its head.
-func (a *App) checkHeadOwners(tx *bolt.Tx, t *Tx) (uint32, string) {
-	own := tx.Bucket(bHeadOwn)
-	me := t.memberKey()
+// registered first: only an item's home node moves its head. pending is
+// the block in progress's changes (nil in CheckTx).
+func (a *App) checkHeadOwners(t *Tx, pending map[[32]byte]headOwnerID) (uint32, string) {
+	me := [32]byte(t.memberKey())
 	for i := range t.Heads {
-		if v := own.Get(t.Heads[i].Key[:]); len(v) == 40 && !bytes.Equal(v[:32], me) {
+		if m, _, ok := a.owner(t.Heads[i].Key, pending); ok && m != me {
 			return CodeNotOwner, fmt.Sprintf("head %x belongs to another member", t.Heads[i].Key)
 		}
 	}
 	return CodeOK, ""
 }
 
-// applyHeads moves t's heads forward in the working map and logs each
-// update. It returns whether any moved.
-func (a *App) applyHeads(tx *bolt.Tx, t *Tx, height int64) bool {
-	own, log := tx.Bucket(bHeadOwn), tx.Bucket(bStateLog)
-	me := t.memberKey()
+// applyHeads moves t's heads forward: it notes their owner and event count
+// in a.pending, their new values in a.blockPairs (set in the map at the
+// block's end) and their log entries in a.blockLog. It returns whether any
+// moved.
+func (a *App) applyHeads(t *Tx) bool {
+	me := [32]byte(t.memberKey())
 	moved := false
 	for _, h := range t.Heads {
-		if v := own.Get(h.Key[:]); len(v) == 40 && binary.BigEndian.Uint64(v[32:]) >= h.Events {
+		if _, events, ok := a.owner(h.Key, a.pending); ok && events >= h.Events {
 			continue // not forward: an older batch landing late
 		}
-		if err := own.Put(h.Key[:], binary.BigEndian.AppendUint64(bytes.Clone(me), h.Events)); err != nil {
-			panic(fmt.Sprintf("anchor: record head at height %d: %v", height, err))
-		}
-		k := binary.BigEndian.AppendUint64(nil, uint64(height))
-		k = binary.BigEndian.AppendUint32(k, a.logN)
-		a.logN++
-		if err := log.Put(k, append(h.Key[:32:32], h.Value[:]...)); err != nil {
-			panic(fmt.Sprintf("anchor: log head at height %d: %v", height, err))
-		}
-		a.work = a.work.set(h.Key, h.Value)
+		a.pending[h.Key] = headOwnerID{member: me, events: h.Events}
+		a.blockLog = append(append(append(a.blockLog, h.Key[:]...), h.Value[:]...), me[:]...)
+		a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, h.Events)
+		a.blockPairs = append(a.blockPairs, vmap.Pair{Key: h.Key, Value: h.Value})
 		moved = true
 	}
 	return moved

@@ -14,6 +14,14 @@ func (m *stateMap) set(k, v [32]byte) *stateMap { return &stateMap{t: m.t.Set(k,
 
 func (m *stateMap) root() [32]byte { return m.t.Root() }
 
+// setMany sets a block's updates at once (vmap.Tree.SetMany).
+func (m *stateMap) setMany(pairs []vmap.Pair) *stateMap {
+	if len(pairs) == 0 {
+		return m
+	}
+	return &stateMap{t: m.t.SetMany(pairs)}
+}
+
 // prove returns k's value and membership proof, or found false (and no
 // siblings) when k is not set.
 func (m *stateMap) prove(k [32]byte) (value [32]byte, found bool, siblings [][32]byte, err error) {

@@ -166,6 +166,10 @@ END {
         sprintf("%.0f leaves/s (finalize+commit %.0f)", m[k "block-leaves/s"], m[k "finalize-leaves/s"]),
         "in process, no consensus", "-", ">= 20000/s",
         verdict(m[k "block-leaves/s"] >= 20000), sprintf("%.2f", m[k "load1"]))
+    row("  state version 2: a custody head per leaf",
+        sprintf("%.0f leaves/s (finalize+commit %.0f)", m[k "v2-block-leaves/s"], m[k "v2-finalize-leaves/s"]),
+        "state version 1 (the log alone), above", sprintf("%.3fx", m[k "x-v2"]), ">= 20000/s",
+        verdict(m[k "v2-block-leaves/s"] >= 20000), sprintf("%.2f", m[k "load1"]))
   }
   if ("ReceiptReaders" in seen) {
     k = "ReceiptReaders,"

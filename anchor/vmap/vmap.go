@@ -135,15 +135,19 @@ func (t *Tree) Get(k Hash) (Hash, bool) {
 // Set returns a new version of the map with k set to v.
 func (t *Tree) Set(k, v Hash) *Tree {
 	root, added := set(t.root, 0, Pair{k, v})
-	n := t.n
-	if added {
-		n++
-	}
-	return &Tree{root: root, n: n}
+	return &Tree{root: root, n: t.n + added}
 }
 
 // set puts p into the subtree n at depth, copying the path.
-func set(n *node, depth int, p Pair) (*node, bool) {
+func set(n *node, depth int, p Pair) (*node, int) {
+	m, added := set1(n, depth, p)
+	if added {
+		return m, 1
+	}
+	return m, 0
+}
+
+func set1(n *node, depth int, p Pair) (*node, bool) {
 	switch {
 	case n == nil:
 		return leaf(p), true
@@ -155,9 +159,9 @@ func set(n *node, depth int, p Pair) (*node, bool) {
 	l, r := n.left, n.right
 	var added bool
 	if bit(&p.Key, depth) == 0 {
-		l, added = set(l, depth+1, p)
+		l, added = set1(l, depth+1, p)
 	} else {
-		r, added = set(r, depth+1, p)
+		r, added = set1(r, depth+1, p)
 	}
 	return inner(l, r), added
 }
@@ -176,6 +180,60 @@ func split(a, b *node, depth int) *node {
 		return inner(a, b)
 	}
 	return inner(b, a)
+}
+
+// SetMany returns a new version of the map with every pair set (a key
+// given twice: the later pair wins). It hashes each node on the paths of
+// the keys once, however many of the keys share it, so a block's updates
+// cost far less together than one Set each.
+func (t *Tree) SetMany(pairs []Pair) *Tree {
+	if len(pairs) == 0 {
+		return t
+	}
+	ps := dedupe(pairs)
+	root, added := setMany(t.root, 0, ps)
+	return &Tree{root: root, n: t.n + added}
+}
+
+// dedupe sorts pairs by key, keeping the last pair of each key.
+func dedupe(pairs []Pair) []Pair {
+	ps := make([]Pair, len(pairs))
+	copy(ps, pairs)
+	sort.SliceStable(ps, func(i, j int) bool { return less(&ps[i].Key, &ps[j].Key) })
+	out := ps[:0]
+	for i, p := range ps {
+		if i+1 < len(ps) && ps[i+1].Key == p.Key {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// setMany puts sorted, distinct pairs sharing their first depth bits into
+// the subtree n at depth; it returns the new subtree and how many keys it
+// added.
+func setMany(n *node, depth int, ps []Pair) (*node, int) {
+	switch {
+	case len(ps) == 0:
+		return n, 0
+	case n == nil:
+		return build(ps, depth), len(ps)
+	case len(ps) == 1:
+		return set(n, depth, ps[0])
+	case n.pair != nil:
+		i := sort.Search(len(ps), func(i int) bool { return !less(&ps[i].Key, &n.pair.Key) })
+		if i < len(ps) && ps[i].Key == n.pair.Key {
+			return build(ps, depth), len(ps) - 1
+		}
+		merged := make([]Pair, 0, len(ps)+1)
+		merged = append(append(append(merged, ps[:i]...), *n.pair), ps[i:]...)
+		return build(merged, depth), len(ps)
+	}
+	i := sort.Search(len(ps), func(i int) bool { return bit(&ps[i].Key, depth) == 1 })
+	l, al := setMany(n.left, depth+1, ps[:i])
+	r, ar := setMany(n.right, depth+1, ps[i:])
+	return inner(l, r), al + ar
 }
 
 // Build returns the map of pairs, in O(n) hashes. A key given twice is an

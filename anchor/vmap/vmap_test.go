@@ -165,6 +165,29 @@ func TestAgainstReference(t *testing.T) {
 	}
 }
 
+func TestSetMany(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	one, many := New(), New()
+	for round := 0; round < 30; round++ {
+		var batch []Pair
+		for i := rng.IntN(40); i >= 0; i-- {
+			batch = append(batch, Pair{key(rng.IntN(200)), val(rng.IntN(1000))}) // repeats within a batch too
+		}
+		for _, p := range batch {
+			one = one.Set(p.Key, p.Value)
+		}
+		before := many.Root()
+		next := many.SetMany(batch)
+		if many.Root() != before {
+			t.Fatalf("SetMany changed the old version")
+		}
+		many = next
+		if one.Root() != many.Root() || one.Len() != many.Len() {
+			t.Fatalf("round %d: SetMany root %x len %d, Set root %x len %d", round, many.Root(), many.Len(), one.Root(), one.Len())
+		}
+	}
+}
+
 func TestParseHex(t *testing.T) {
 	h := []Hash{key(1), Empty}
 	got, err := ParseHex(FormatHex(h))
@@ -240,6 +263,22 @@ func BenchmarkSet(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				m = m.Set(key(i%n), val(i))
 			}
+		})
+		b.Run(fmt.Sprint("batch-of-10000/entries=", n), func(b *testing.B) {
+			pairs := make([]Pair, n)
+			for i := range pairs {
+				pairs[i] = Pair{key(i), val(i)}
+			}
+			m, _ := Build(pairs)
+			batch := make([]Pair, 10000)
+			b.ResetTimer()
+			for r := 0; b.Loop(); r++ {
+				for i := range batch {
+					batch[i] = Pair{key(n + r*len(batch) + i), val(i)}
+				}
+				m = m.SetMany(batch)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/key")
 		})
 	}
 }
