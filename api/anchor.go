@@ -45,6 +45,10 @@ func (s *Server) getReceipt(c echo.Context) error {
 		}
 		wait = min(d, MaxReceiptWait)
 	}
+	opts, err := receiptPage(c)
+	if err != nil {
+		return err
+	}
 	rec, err := s.readable(c)
 	if err != nil {
 		return err
@@ -52,7 +56,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 	ctx := c.Request().Context()
 	deadline := time.Now().Add(wait)
 	for {
-		r, err := s.ev.Receipt(ctx, rec.ID)
+		r, err := s.ev.ReceiptWith(ctx, rec.ID, opts)
 		if err == nil {
 			b, err := r.Encode()
 			if err != nil {
@@ -76,6 +80,27 @@ func (s *Server) getReceipt(c echo.Context) error {
 	c.Response().Header().Set("Retry-After", "1")
 	return c.JSON(http.StatusAccepted, PendingView{ID: rec.ID, Status: evidence.StatusTimestamped,
 		Detail: "The evidence is recorded and time-stamped but not yet anchored in the consortium chain, so no receipt exists yet. Retry shortly, or ask with ?wait=20s."})
+}
+
+// receiptPage reads ?from=S&limit=L: a page of the custody history (the
+// events with seq in [S, S+L), and always the created event), each proven
+// against the same custody head.
+func receiptPage(c echo.Context) (evidence.ReceiptOptions, error) {
+	var o evidence.ReceiptOptions
+	from, limit := c.QueryParam("from"), c.QueryParam("limit")
+	if from == "" && limit == "" {
+		return o, nil
+	}
+	f, err1 := strconv.Atoi(from)
+	l, err2 := strconv.Atoi(limit)
+	if from == "" {
+		f, err1 = 0, nil
+	}
+	if err1 != nil || err2 != nil || f < 0 || l < 1 || l > evidence.MaxReceiptEvents {
+		return o, errBadRequest("bad-parameter", fmt.Sprintf("from must be an event number (0 or more) and limit 1 to %d.", evidence.MaxReceiptEvents))
+	}
+	o.From, o.Limit = f, l
+	return o, nil
 }
 
 // pollPause waits one polling interval, or until ctx ends.

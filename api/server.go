@@ -35,6 +35,7 @@ type Evidence interface {
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
+	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
 	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
@@ -81,7 +82,10 @@ type Config struct {
 	TSA      http.Handler  // the built-in TSA's RFC 3161 HTTP handler; required
 	Trust    receipt.Trust
 	Chain    Chain // nil on a node without a chain
-	Log      *slog.Logger
+	// ChainAdmin, if set, serves the chain's state-upgrade votes to the
+	// operator (/api/v1/admin/chain).
+	ChainAdmin ChainAdmin
+	Log        *slog.Logger
 	// DB is the node's database; Idempotency-Key answers are kept in a
 	// bucket of their own in it. Nil turns Idempotency-Key off (ignored).
 	DB             *bolt.DB
@@ -135,6 +139,7 @@ func New(cfg Config) (*Server, error) {
 	s.e.Use(securityHeaders)
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)
+	s.chainAdminRoutes(s.e, cfg.ChainAdmin)
 	return s, nil
 }
 

@@ -20,13 +20,31 @@ func AppHash(size uint64, root []byte) []byte {
 	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(root)), size), root...)
 }
 
+// AppHashV2 returns the AppHash of a chain at state version 2: 0x02, then
+// AppHash(size, root), then the 32-byte root of the state map.
+func AppHashV2(size uint64, root, stateRoot []byte) []byte {
+	return append(append([]byte{2}, AppHash(size, root)...), stateRoot...)
+}
+
+// appHashOf is the AppHash a checkpoint claims: version 2's when it has a
+// state root, else version 1's.
+func appHashOf(cp *Checkpoint) []byte {
+	root, _ := hex.DecodeString(cp.Root) // check ruled out bad hex
+	if cp.StateRoot == "" {
+		return AppHash(cp.TreeSize, root)
+	}
+	state, _ := hex.DecodeString(cp.StateRoot)
+	return AppHashV2(cp.TreeSize, root, state)
+}
+
 // checkCheckpoint checks that cp is a block header of the trusted chain,
 // finalized by the trusted validators, whose AppHash commits to the log:
 //
 //  1. the signed header and validator set decode (canonical protobuf) and
 //     are well formed (CometBFT SignedHeaderFromProto, ValidatorSetFromProto);
 //  2. chain IDs of trust, checkpoint and header agree, heights agree;
-//  3. the header's AppHash is TreeSize ‖ Root;
+//  3. the header's AppHash is TreeSize ‖ Root (state version 1), or
+//     0x02 ‖ TreeSize ‖ Root ‖ StateRoot (state version 2);
 //  4. the commit signs this header's hash, and SignedHeader.ValidateBasic
 //     holds;
 //  5. every validator in the receipt's set is trusted, with the same power,
@@ -134,10 +152,12 @@ func (v *Verifier) checkHeader(cp *Checkpoint, sh *cmtproto.SignedHeader) error 
 		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("height %d (receipt)", cp.Height), fmt.Sprintf("height %d (signed header)", h.Height),
 			"the signed header is not at the checkpoint's height")
 	}
-	root, _ := hex.DecodeString(cp.Root) // r.check ruled out bad hex
-	if want := AppHash(cp.TreeSize, root); !bytes.Equal(h.AppHash, want) {
-		return fail(StepCheckpoint, ErrCheckpoint,
-			fmt.Sprintf("AppHash %x (tree size %d, root %s)", want, cp.TreeSize, cp.Root), fmt.Sprintf("AppHash %x", h.AppHash),
+	if want := appHashOf(cp); !bytes.Equal(h.AppHash, want) {
+		what := fmt.Sprintf("AppHash %x (tree size %d, root %s)", want, cp.TreeSize, cp.Root)
+		if cp.StateRoot != "" {
+			what = fmt.Sprintf("AppHash %x (state version 2, tree size %d, root %s, state root %s)", want, cp.TreeSize, cp.Root, cp.StateRoot)
+		}
+		return fail(StepCheckpoint, ErrCheckpoint, what, fmt.Sprintf("AppHash %x", h.AppHash),
 			"the signed header's AppHash does not commit to the receipt's log size and root")
 	}
 	// The header hash is the Merkle root of its fields (CometBFT spec,
