@@ -119,63 +119,110 @@ func TestInitialPrioritiesMatchCometBFT(t *testing.T) {
 // re-encodes to the same bytes with every block_id_flag 1, 2 or 3; and
 // whatever checkpoint verifies against the golden trust bundle carries the
 // golden header, the golden validator set, and in every slot that is not
-// absent the golden slot. (Dropping a signature, so that its slot becomes
-// ABSENT, is the one change left: it gives a valid checkpoint with fewer
-// signers, as long as more than 2/3 of the power remains.)
+// absent the golden slot (oneSpelling). (Dropping a signature, so that its
+// slot becomes ABSENT, is the one change left: it gives a valid checkpoint
+// with fewer signers, as long as more than 2/3 of the power remains.)
 func FuzzCheckpointOneSpelling(f *testing.F) {
-	r, tr, _ := golden(f)
-	sh, _ := base64.StdEncoding.DecodeString(r.Checkpoint.SignedHeader)
-	vs, _ := base64.StdEncoding.DecodeString(r.Checkpoint.ValidatorSet)
-	f.Add(sh, vs)
-	var gsh cmtproto.SignedHeader
-	if err := gsh.Unmarshal(sh); err != nil {
-		f.Fatal(err)
+	o := newOneSpelling(f)
+	f.Add(o.sh, o.vs)
+	f.Fuzz(func(t *testing.T, sh, vs []byte) { o.check(t, sh, vs) })
+}
+
+// TestCheckpointOneSpellingMutations is FuzzCheckpointOneSpelling's
+// property on random mutations of the golden checkpoint: bit flips, byte
+// insertions and deletions, and varints made longer, in either member.
+func TestCheckpointOneSpellingMutations(t *testing.T) {
+	o := newOneSpelling(t)
+	rng := rand.New(rand.NewPCG(11, 12))
+	mutate := func(b []byte) []byte {
+		b = bytes.Clone(b)
+		i := rng.IntN(len(b))
+		switch rng.IntN(4) {
+		case 0:
+			b[i] ^= 1 << rng.IntN(8)
+		case 1:
+			b = append(b[:i], append([]byte{byte(rng.IntN(256))}, b[i:]...)...)
+		case 2:
+			b = append(b[:i], b[i+1:]...)
+		case 3: // a byte with no continuation bit gets one, and a 0x00 after it
+			if b[i] < 0x80 {
+				b = append(b[:i], append([]byte{b[i] | 0x80, 0}, b[i+1:]...)...)
+			}
+		}
+		return b
 	}
+	for range 10000 {
+		sh, vs := o.sh, o.vs
+		if rng.IntN(2) == 0 {
+			sh = mutate(sh)
+		} else {
+			vs = mutate(vs)
+		}
+		if len(sh) > 0 && len(vs) > 0 {
+			o.check(t, sh, vs)
+		}
+	}
+}
+
+// oneSpelling is the golden checkpoint and a Verifier for its bundle.
+type oneSpelling struct {
+	r      *Receipt
+	v      *Verifier
+	sh, vs []byte
+	golden cmtproto.SignedHeader
+}
+
+func newOneSpelling(t testing.TB) *oneSpelling {
+	r, tr, _ := golden(t)
 	v, err := NewVerifier(tr)
-	if err != nil {
-		f.Fatal(err)
+	check(t, err)
+	o := &oneSpelling{r: r, v: v, sh: mustBase64(t, r.Checkpoint.SignedHeader), vs: mustBase64(t, r.Checkpoint.ValidatorSet)}
+	check(t, o.golden.Unmarshal(o.sh))
+	return o
+}
+
+// check is the property of FuzzCheckpointOneSpelling for one input.
+func (o *oneSpelling) check(t testing.TB, sh, vs []byte) {
+	t.Helper()
+	if len(sh) == 0 || len(vs) == 0 {
+		return
 	}
-	f.Fuzz(func(t *testing.T, sh, vs []byte) {
-		if len(sh) == 0 || len(vs) == 0 {
-			return
+	cp := o.r.Checkpoint
+	cp.SignedHeader = base64.StdEncoding.EncodeToString(sh)
+	cp.ValidatorSet = base64.StdEncoding.EncodeToString(vs)
+	dsh, _, verr := decodeCheckpoint(&cp)
+	if verr != nil {
+		return
+	}
+	if again, err := dsh.Marshal(); err != nil || !bytes.Equal(again, sh) {
+		t.Fatalf("accepted signed header %x re-encodes as %x", sh, again)
+	}
+	for i, s := range dsh.Commit.Signatures {
+		if s.BlockIdFlag < 1 || s.BlockIdFlag > 3 {
+			t.Fatalf("accepted slot %d with block_id_flag %d", i, s.BlockIdFlag)
 		}
-		cp := r.Checkpoint
-		cp.SignedHeader = base64.StdEncoding.EncodeToString(sh)
-		cp.ValidatorSet = base64.StdEncoding.EncodeToString(vs)
-		dsh, _, verr := decodeCheckpoint(&cp)
-		if verr != nil {
-			return
+	}
+	if _, err := o.v.checkCheckpoint(&cp); err != nil {
+		return
+	}
+	if !bytes.Equal(vs, o.vs) {
+		t.Fatalf("a validator set other than the golden one verified: %x", vs)
+	}
+	gh, _ := o.golden.Header.Marshal()
+	if h, _ := dsh.Header.Marshal(); !bytes.Equal(h, gh) {
+		t.Fatalf("a header other than the golden one verified")
+	}
+	for i := range dsh.Commit.Signatures {
+		s := &dsh.Commit.Signatures[i]
+		if s.BlockIdFlag == cmtproto.BlockIDFlagAbsent {
+			continue
 		}
-		if again, err := dsh.Marshal(); err != nil || !bytes.Equal(again, sh) {
-			t.Fatalf("accepted signed header %x re-encodes as %x", sh, again)
+		a, _ := s.Marshal()
+		b, _ := o.golden.Commit.Signatures[i].Marshal()
+		if !bytes.Equal(a, b) {
+			t.Fatalf("slot %d verified as %x, golden %x", i, a, b)
 		}
-		for i, s := range dsh.Commit.Signatures {
-			if s.BlockIdFlag < 1 || s.BlockIdFlag > 3 {
-				t.Fatalf("accepted slot %d with block_id_flag %d", i, s.BlockIdFlag)
-			}
-		}
-		if _, err := v.checkCheckpoint(&cp); err != nil {
-			return
-		}
-		if !bytes.Equal(vs, mustBase64(t, r.Checkpoint.ValidatorSet)) {
-			t.Fatalf("a validator set other than the golden one verified: %x", vs)
-		}
-		gh, _ := gsh.Header.Marshal()
-		if h, _ := dsh.Header.Marshal(); !bytes.Equal(h, gh) {
-			t.Fatalf("a header other than the golden one verified")
-		}
-		for i := range dsh.Commit.Signatures {
-			s := &dsh.Commit.Signatures[i]
-			if s.BlockIdFlag == cmtproto.BlockIDFlagAbsent {
-				continue
-			}
-			a, _ := s.Marshal()
-			b, _ := gsh.Commit.Signatures[i].Marshal()
-			if !bytes.Equal(a, b) {
-				t.Fatalf("slot %d verified as %x, golden %x", i, a, b)
-			}
-		}
-	})
+	}
 }
 
 func mustBase64(t testing.TB, s string) []byte {
