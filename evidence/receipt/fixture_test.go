@@ -345,6 +345,25 @@ func (v *validators) trust(p *pki) *Trust {
 // returns both protobufs, base64.
 func signCheckpoint(t testing.TB, v *validators, chainID string, appHash []byte, signers int) (string, string) {
 	t.Helper()
+	if signers == 0 {
+		signers = v.set.Size()
+	}
+	flags := make([]types.BlockIDFlag, v.set.Size())
+	for i := range flags {
+		flags[i] = types.BlockIDFlagAbsent
+		if i < signers {
+			flags[i] = types.BlockIDFlagCommit
+		}
+	}
+	return signCheckpointSlots(t, v, chainID, appHash, flags)
+}
+
+// signCheckpointSlots is signCheckpoint with each slot's flag given: the
+// validator at index i (in the set's order) votes for the block (COMMIT),
+// votes nil (NIL, a signed nil precommit, as CometBFT keeps it in a
+// commit) or is absent (ABSENT).
+func signCheckpointSlots(t testing.TB, v *validators, chainID string, appHash []byte, flags []types.BlockIDFlag) (string, string) {
+	t.Helper()
 	fill := func(tag string) []byte { s := sha256.Sum256([]byte(tag)); return s[:] }
 	blockTime := fixtureTime.Add(10 * time.Minute)
 	h := &types.Header{
@@ -358,19 +377,19 @@ func signCheckpoint(t testing.TB, v *validators, chainID string, appHash []byte,
 	}
 	blockID := types.BlockID{Hash: h.Hash(), PartSetHeader: types.PartSetHeader{Total: 1, Hash: fill("parts")}}
 	commit := &types.Commit{Height: fixtureHeight, BlockID: blockID, Signatures: make([]types.CommitSig, v.set.Size())}
-	if signers == 0 {
-		signers = v.set.Size()
-	}
 	for i, val := range v.set.Validators {
-		if i >= signers {
+		if flags[i] == types.BlockIDFlagAbsent {
 			commit.Signatures[i] = types.NewCommitSigAbsent()
 			continue
 		}
 		vote := &types.Vote{Type: cmtproto.PrecommitType, Height: fixtureHeight, BlockID: blockID,
 			Timestamp: blockTime.Add(time.Duration(i+1) * time.Second), ValidatorAddress: val.Address, ValidatorIndex: int32(i)}
+		if flags[i] == types.BlockIDFlagNil {
+			vote.BlockID = types.BlockID{}
+		}
 		sig, err := v.keys[val.Address.String()].Sign(types.VoteSignBytes(chainID, vote.ToProto()))
 		check(t, err)
-		commit.Signatures[i] = types.CommitSig{BlockIDFlag: types.BlockIDFlagCommit, ValidatorAddress: val.Address,
+		commit.Signatures[i] = types.CommitSig{BlockIDFlag: flags[i], ValidatorAddress: val.Address,
 			Timestamp: vote.Timestamp, Signature: sig}
 	}
 	sh := &types.SignedHeader{Header: h, Commit: commit}
