@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/internal/text"
 )
 
 // Webhook is a URL registered by an organization to receive some events.
@@ -83,6 +85,9 @@ func (s *Service) checkURL(raw string) error {
 	bad := func(why string) error { return fmt.Errorf("%w: url %s", ErrBadInput, why) }
 	if len(raw) > MaxURLLen {
 		return bad(fmt.Sprintf("is longer than %d bytes", MaxURLLen))
+	}
+	if err := text.CheckVisible("url", raw); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	u, err := url.Parse(raw)
 	switch {
