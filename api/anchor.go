@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
@@ -35,7 +36,9 @@ type PendingView struct {
 
 // getReceipt serves the item's receipt. With ?wait=DURATION it waits (up
 // to MaxReceiptWait) for the item to be anchored; while it is not, the
-// answer is 202 with the plain status.
+// answer is 202 with the plain status. After waiting, and before it
+// answers anything, it authorizes the caller again: a key revoked, or a
+// share withdrawn, during the wait gets what it would get asking now.
 func (s *Server) getReceipt(c echo.Context) error {
 	var wait time.Duration
 	if q := c.QueryParam("wait"); q != "" {
@@ -55,8 +58,13 @@ func (s *Server) getReceipt(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	deadline := time.Now().Add(wait)
-	for {
+	for waited := false; ; waited = true {
 		r, err := s.ev.ReceiptWith(ctx, rec.ID, opts)
+		if waited {
+			if err := s.reauthorize(c); err != nil {
+				return err
+			}
+		}
 		if err == nil {
 			b, err := r.Encode()
 			if err != nil {
@@ -101,6 +109,22 @@ func receiptPage(c echo.Context) (evidence.ReceiptOptions, error) {
 	}
 	o.From, o.Limit = f, l
 	return o, nil
+}
+
+// reauthorize repeats the checks that let the caller in (its key, its
+// permission to read, the item's visibility to its organization), for a
+// handler that has waited since they were made.
+func (s *Server) reauthorize(c echo.Context) error {
+	p, err := s.authenticate(c)
+	if err != nil {
+		return err
+	}
+	if !p.Can(access.PermRead) {
+		return problem(http.StatusForbidden, "forbidden", "Forbidden", "Your key's role ("+string(p.Key.Role)+") does not allow this.")
+	}
+	c.Set(principalKey, p)
+	_, err = s.readable(c)
+	return err
 }
 
 // pollPause waits one polling interval, or until ctx ends.

@@ -114,6 +114,7 @@ type Server struct {
 	decodes    *decodeGate
 	log        *slog.Logger
 	e          *echo.Echo
+	heads      map[string]bool // paths of the routes registered for HEAD (head.go)
 }
 
 // New builds the server and its routes.
@@ -136,15 +137,17 @@ func New(cfg Config) (*Server, error) {
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
-	s.e.Use(securityHeaders)
+	s.e.Use(securityHeaders, allowHEAD)
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)
 	s.chainAdminRoutes(s.e, cfg.ChainAdmin)
+	s.heads = headRoutes(s.e)
 	return s, nil
 }
 
-// Handler returns the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.e }
+// Handler returns the server's http.Handler. It serves HEAD wherever GET
+// is served (head.go).
+func (s *Server) Handler() http.Handler { return s }
 
 func (s *Server) routes(tsa http.Handler) {
 	e := s.e
