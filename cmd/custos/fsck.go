@@ -62,12 +62,7 @@ func fsck(ctx context.Context, cfg Config, deep bool) (*evidence.AuditReport, er
 	if _, err := os.Stat(filepath.Join(cfg.Data, "custos.db")); err != nil {
 		return nil, fmt.Errorf("no Custos store in %s: %w", cfg.Data, err)
 	}
-	// fsck only reads: a missing PKI is an error, never a reason to make one
-	// (a new root would make every stored token look forged).
-	if _, err := os.Stat(filepath.Join(cfg.Data, "pki", "root.pem")); err != nil {
-		return nil, fmt.Errorf("no PKI in %s: %w", filepath.Join(cfg.Data, "pki"), err)
-	}
-	pki, err := certs.LoadOrCreateDev(filepath.Join(cfg.Data, "pki"), cfg.Org, time.Now())
+	root, orgCA, err := fsckTrust(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +79,33 @@ func fsck(ctx context.Context, cfg Config, deep bool) (*evidence.AuditReport, er
 	if err != nil {
 		return nil, err
 	}
-	return ev.Audit(ctx, auditOptions(pki.Root.Cert, pki.Org.Cert, deep))
+	return ev.Audit(ctx, auditOptions(root, orgCA, deep))
+}
+
+// fsckTrust loads the certificates the audit verifies tokens against, from
+// the PKI folder serve uses (cfg.pkiDir()), the way serve loads it
+// (loadPKI): a consortium member's (a trust bundle configured) holds
+// certificates and its TSA key but no CA keys; a development node's holds
+// the development PKI. fsck only reads: a missing PKI is an error, never a
+// reason to make one (a new root would make every stored token look
+// forged).
+func fsckTrust(cfg Config) (root, orgCA *x509.Certificate, err error) {
+	dir := cfg.pkiDir()
+	if _, err := os.Stat(filepath.Join(dir, "root.pem")); err != nil {
+		return nil, nil, fmt.Errorf("no PKI in %s: %w", dir, err)
+	}
+	if cfg.Chain.Trust != "" {
+		p, err := loadPKI(cfg) // a member's PKI is only read, never made
+		if err != nil {
+			return nil, nil, err
+		}
+		return p.Root, p.Org.Cert, nil
+	}
+	dev, err := certs.LoadOrCreateDev(dir, cfg.Org, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	return dev.Root.Cert, dev.Org.Cert, nil
 }
 
 // auditOptions makes the audit verify every built-in token up to the
