@@ -23,7 +23,7 @@ import (
 // Copyrights is what the API needs from the copyright register
 // (evidence.Service).
 type Copyrights interface {
-	RegisterCopyright(ctx context.Context, org, actor string, w evidence.Work, items []evidence.RegisterItem) (*evidence.Copyright, error)
+	FileCopyright(ctx context.Context, org, actor string, w evidence.Work, files []evidence.RegisterFile) (*evidence.Copyright, error)
 	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
 	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
 	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
@@ -99,12 +99,10 @@ type upload struct {
 // order, the files together within the node's upload limit. Every part
 // is read, staged and hashed, and the work's and every file's metadata
 // validated (and empty files refused) before anything is committed; then
-// each file becomes an evidence item of the caller's organization and the
-// registration is committed. The answer is 201 only once all of it is
-// durable. A failure while committing the files (a TSA or storage outage)
-// can leave the files committed before it as ordinary evidence items of
-// the organization, registered nowhere; the client sees the error and may
-// register again. With an Idempotency-Key, the same registration again
+// the files, as evidence items of the caller's organization, and the
+// registration are committed in one transaction (evidence.FileCopyright).
+// The answer is 201 only once all of it is durable; a failure (a TSA or
+// storage outage) or a crash commits none of it. With an Idempotency-Key, the same registration again
 // (the same work, and the same files in the same order) is answered as
 // before once all its parts are read, and its files are discarded.
 func (s *Server) createCopyright(c echo.Context) error {
@@ -135,16 +133,12 @@ func (s *Server) createCopyright(c echo.Context) error {
 	if replayed, err := idemMatchRegistration(c, work, metas, reg); replayed || err != nil {
 		return err // the deferred Aborts discard a retry's files
 	}
-	ctx, p := req.Context(), principal(c)
-	items := make([]evidence.RegisterItem, len(ups))
+	p := principal(c)
+	files := make([]evidence.RegisterFile, len(ups))
 	for i, u := range ups {
-		rec, err := u.up.Finish(ctx, metas[i])
-		if err != nil {
-			return err
-		}
-		items[i] = evidence.RegisterItem{ID: rec.ID, PHash: u.phash}
+		files[i] = evidence.RegisterFile{Upload: u.up, Meta: metas[i], PHash: u.phash}
 	}
-	cr, err := reg.RegisterCopyright(ctx, p.Org.ID, p.Actor(), work, items)
+	cr, err := reg.FileCopyright(req.Context(), p.Org.ID, p.Actor(), work, files)
 	if err != nil {
 		return copyrightErr(err)
 	}

@@ -358,6 +358,13 @@ type uploadWorld struct {
 
 func newUploadWorld(t *testing.T) *uploadWorld {
 	t.Helper()
+	return newUploadWorldTSA(t, nil)
+}
+
+// newUploadWorldTSA is newUploadWorld whose evidence service stamps with
+// wrap(the built-in TSA), when wrap is not nil.
+func newUploadWorldTSA(t *testing.T, wrap func(evidence.Stamper) evidence.Stamper) *uploadWorld {
+	t.Helper()
 	dir, ctx := t.TempDir(), context.Background()
 	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Test Notary", time.Now())
 	if err != nil {
@@ -376,7 +383,11 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: tsa})
+	var stamper evidence.Stamper = tsa
+	if wrap != nil {
+		stamper = wrap(tsa)
+	}
+	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: stamper})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,50 +156,113 @@ var copyrightBuckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bC
 // number, its indexes and a copyright.registered custody event on every
 // item are committed in one transaction.
 func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Work, items []RegisterItem) (*Copyright, error) {
-	now := s.cfg.Now().UTC()
-	if err := w.Validate(now); err != nil {
+	c, err := s.newCopyright(org, actor, w, len(items))
+	if err != nil {
 		return nil, err
 	}
-	if len(items) == 0 || len(items) > MaxCopyrightItems {
-		return nil, fmt.Errorf("%w: %d files (1 to %d)", ErrBadRegistration, len(items), MaxCopyrightItems)
-	}
-	c := &Copyright{ID: NewID(), Work: w, Status: CopyrightRegistered, RegistrantOrg: org, Registrant: actor,
-		OwnerOrg: org, RegisteredAt: now}
 	for _, it := range items {
 		c.Items = append(c.Items, it.ID)
 	}
-	err := s.commits.commit(func(tx *bolt.Tx) error {
-		n, err := nextNumber(tx, now)
-		if err != nil {
-			return err
-		}
-		c.Number = n
-		if err := putCopyright(tx, c); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bCrByOrg).Put([]byte(org+c.ID), nil); err != nil {
-			return err
-		}
-		// The registration is anchored once the last of its registered
-		// events is: the highest leaf, as the files' events may fall into
-		// different batches.
-		var last []byte
-		for _, it := range items {
-			leaf, err := s.registerItem(tx, c, org, actor, it)
-			if err != nil {
-				return err
-			}
-			if last == nil || bytes.Compare(leaf, last) > 0 {
-				last = leaf
-			}
-		}
-		return tx.Bucket(bCrLeaf).Put(last, []byte(c.ID))
+	err = s.commits.commit(func(tx *bolt.Tx) error {
+		return s.putRegistration(tx, c, org, actor, items)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.leavesQueued()
 	return c, nil
+}
+
+// RegisterFile is one file filed with its registration (FileCopyright):
+// an upload whose bytes are read, the metadata it is filed with, and its
+// perceptual hash when it is an image.
+type RegisterFile struct {
+	Upload *Upload
+	Meta   Meta
+	PHash  *imagehash.Hash
+}
+
+// FileCopyright files every upload as an evidence item and registers the
+// work with them, as RegisterCopyright does, in one transaction: the
+// items' records and created events, the registration and its events are
+// durable together or not at all, so that a failure or a crash never
+// leaves files filed without their registration. Each upload's bytes are
+// made durable and time-stamped first; if anything fails, the caller's
+// Abort of each upload discards its staged bytes, and after a crash
+// Recover does (staged blobs that no record names).
+func (s *Service) FileCopyright(ctx context.Context, org, actor string, w Work, files []RegisterFile) (*Copyright, error) {
+	c, err := s.newCopyright(org, actor, w, len(files))
+	if err != nil {
+		return nil, err
+	}
+	fs := make([]*finishing, len(files))
+	items := make([]RegisterItem, len(files))
+	for i, f := range files {
+		if fs[i], err = f.Upload.prepare(ctx, f.Meta); err != nil {
+			return nil, fmt.Errorf("file %d: %w", i, err)
+		}
+		items[i] = RegisterItem{ID: fs[i].rec.ID, PHash: f.PHash}
+		c.Items = append(c.Items, items[i].ID)
+	}
+	err = s.commits.commit(func(tx *bolt.Tx) error {
+		for _, f := range fs {
+			if err := f.put(tx); err != nil {
+				return err
+			}
+		}
+		return s.putRegistration(tx, c, org, actor, items)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	for _, f := range fs {
+		f.committed(ctx)
+	}
+	return c, nil
+}
+
+// newCopyright is a new registration of w with n files, not yet numbered.
+func (s *Service) newCopyright(org, actor string, w Work, n int) (*Copyright, error) {
+	now := s.cfg.Now().UTC()
+	if err := w.Validate(now); err != nil {
+		return nil, err
+	}
+	if n == 0 || n > MaxCopyrightItems {
+		return nil, fmt.Errorf("%w: %d files (1 to %d)", ErrBadRegistration, n, MaxCopyrightItems)
+	}
+	return &Copyright{ID: NewID(), Work: w, Status: CopyrightRegistered, RegistrantOrg: org, Registrant: actor,
+		OwnerOrg: org, RegisteredAt: now}, nil
+}
+
+// putRegistration numbers c and writes it, its indexes and the registered
+// event of every item in tx.
+func (s *Service) putRegistration(tx *bolt.Tx, c *Copyright, org, actor string, items []RegisterItem) error {
+	n, err := nextNumber(tx, c.RegisteredAt)
+	if err != nil {
+		return err
+	}
+	c.Number = n
+	if err := putCopyright(tx, c); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bCrByOrg).Put([]byte(org+c.ID), nil); err != nil {
+		return err
+	}
+	// The registration is anchored once the last of its registered
+	// events is: the highest leaf, as the files' events may fall into
+	// different batches.
+	var last []byte
+	for _, it := range items {
+		leaf, err := s.registerItem(tx, c, org, actor, it)
+		if err != nil {
+			return err
+		}
+		if last == nil || bytes.Compare(leaf, last) > 0 {
+			last = leaf
+		}
+	}
+	return tx.Bucket(bCrLeaf).Put(last, []byte(c.ID))
 }
 
 // registerItem indexes one item of a new registration and appends its
