@@ -27,7 +27,12 @@ type Copyrights interface {
 	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
 	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
 	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
-	TransferCopyright(ctx context.Context, id, org, actor, to string) (*evidence.Copyright, error)
+	OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*evidence.TransferOffer, error)
+	TransferOffer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
+	TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*evidence.OfferPage, error)
+	AcceptTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, *evidence.Copyright, error)
+	DeclineTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
+	WithdrawTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
 	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
 	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
 	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
@@ -57,7 +62,12 @@ func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareF
 	// One route serves both /{id} and /{id}.pdf: echo's path parameters
 	// run to the next slash, so ".pdf" arrives as part of the ID.
 	e.GET("/api/v1/copyrights/:id", s.getCopyright, auth, read)
-	e.POST("/api/v1/copyrights/:id/transfer", s.transferCopyright, auth, file)
+	e.POST("/api/v1/copyrights/:id/transfers", s.offerTransfer, auth, file)
+	e.GET("/api/v1/copyrights/transfers", s.listTransferOffers, auth, read)
+	e.GET("/api/v1/copyrights/transfers/:tid", s.getTransferOffer, auth, read)
+	e.POST("/api/v1/copyrights/transfers/:tid/accept", s.acceptTransfer, auth, file)
+	e.POST("/api/v1/copyrights/transfers/:tid/decline", s.declineTransfer, auth, file)
+	e.POST("/api/v1/copyrights/transfers/:tid/withdraw", s.withdrawTransfer, auth, file)
 	e.POST("/api/v1/copyrights/:id/revoke", s.revokeCopyright, auth, file)
 }
 
@@ -74,7 +84,7 @@ func copyrightErr(err error) error {
 	switch {
 	case errors.Is(err, evidence.ErrNotOwner):
 		return problem(http.StatusForbidden, "not-owner", "Not the owner",
-			"Only the registration's current owner organization may transfer or revoke it.")
+			"Only the registration's current owner organization may offer it for transfer or revoke it.")
 	case errors.Is(err, evidence.ErrRevoked):
 		return problem(http.StatusConflict, "copyright-revoked", "Registration revoked", "This registration is revoked.")
 	case errors.Is(err, evidence.ErrBadRegistration):
@@ -407,31 +417,6 @@ func (s *Server) getCopyright(c echo.Context) error {
 	}
 	if isPDF {
 		return s.copyrightPDF(c, reg, cr)
-	}
-	return c.JSON(http.StatusOK, cr)
-}
-
-// TransferInput names the organization a registration is transferred to.
-type TransferInput struct {
-	To string `json:"to"`
-}
-
-func (s *Server) transferCopyright(c echo.Context) error {
-	reg, err := s.register()
-	if err != nil {
-		return err
-	}
-	var in TransferInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
-	}
-	if _, err := s.orgs.Org(in.To); err != nil {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "to", Message: "is not an organization of this node"}}}
-	}
-	p := principal(c)
-	cr, err := reg.TransferCopyright(c.Request().Context(), c.Param("id"), p.Org.ID, p.Actor(), in.To)
-	if err != nil {
-		return copyrightErr(err)
 	}
 	return c.JSON(http.StatusOK, cr)
 }

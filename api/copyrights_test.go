@@ -208,7 +208,7 @@ func (s *stampFailing) Stamp(ctx context.Context, h crypto.Hash, d []byte) (*not
 // time-stamped files nothing; its first file is not left behind as an
 // evidence item in no registration. Then the same registration succeeds.
 func TestRegistrationAtomic(t *testing.T) {
-	w := newUploadWorldTSA(t, func(tsa evidence.Stamper) evidence.Stamper { return &stampFailing{Stamper: tsa, n: 2} })
+	w := newUploadWorldWith(t, func(cfg *evidence.Config) { cfg.TSA = &stampFailing{Stamper: cfg.TSA, n: 2} })
 	files := []formFile{{"a.txt", "text/plain", []byte("first file")}, {"b.txt", "text/plain", []byte("second file")}}
 	body, ct := fileForm(t, testWork, files...)
 	if r := w.post(t, "/api/v1/copyrights", body, ct); r.Code != http.StatusServiceUnavailable {

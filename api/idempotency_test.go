@@ -358,12 +358,12 @@ type uploadWorld struct {
 
 func newUploadWorld(t *testing.T) *uploadWorld {
 	t.Helper()
-	return newUploadWorldTSA(t, nil)
+	return newUploadWorldWith(t, nil)
 }
 
-// newUploadWorldTSA is newUploadWorld whose evidence service stamps with
-// wrap(the built-in TSA), when wrap is not nil.
-func newUploadWorldTSA(t *testing.T, wrap func(evidence.Stamper) evidence.Stamper) *uploadWorld {
+// newUploadWorldWith is newUploadWorld whose evidence service's Config
+// is changed by edit (if not nil) before the service is made.
+func newUploadWorldWith(t *testing.T, edit func(*evidence.Config)) *uploadWorld {
 	t.Helper()
 	dir, ctx := t.TempDir(), context.Background()
 	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Test Notary", time.Now())
@@ -383,11 +383,11 @@ func newUploadWorldTSA(t *testing.T, wrap func(evidence.Stamper) evidence.Stampe
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	var stamper evidence.Stamper = tsa
-	if wrap != nil {
-		stamper = wrap(tsa)
+	cfg := evidence.Config{DB: db, Blobs: blobs, TSA: tsa}
+	if edit != nil {
+		edit(&cfg)
 	}
-	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: stamper})
+	ev, err := evidence.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,15 +17,15 @@ import (
 // Copyright registration: a work (its title, type, authors, owner and
 // dates) registered with one or more evidence items, its files. The
 // registration, its number and a "copyright.registered" custody event on
-// every item are written in one bbolt transaction; transfers and
-// revocations likewise. The register is keyed by the items' SHA-256 and,
+// every item are written in one bbolt transaction; transfer offers (see
+// transfer.go) and revocations likewise. The register is keyed by the items' SHA-256 and,
 // for images, by their perceptual hash, so that anyone may ask who
 // registered a file first.
 
 // Custody event types of a registration's items.
 const (
 	EventCopyrightRegistered  = "copyright.registered"  // subject: "copyright:<id>"
-	EventCopyrightTransferred = "copyright.transferred" // subject: "org:<new owner org id>"
+	EventCopyrightTransferred = "copyright.transferred" // subject: "org:<new owner org id>"; see AcceptTransfer
 	EventCopyrightRevoked     = "copyright.revoked"     // subject: "copyright:<id>"
 	// EventCopyrightCertified: the registration's certificate was issued;
 	// in the transaction that stores it.
@@ -122,12 +122,18 @@ type Copyright struct {
 	RevokeReason   string     `json:"revoke_reason,omitempty"`
 }
 
-// Transfer is one change of the owner organization.
+// Transfer is one change of the owner organization: an accepted offer
+// (see OfferTransfer).
 type Transfer struct {
 	From string    `json:"from"`
 	To   string    `json:"to"`
-	By   string    `json:"by"`
-	At   time.Time `json:"at"`
+	By   string    `json:"by"` // the actor who offered it
+	At   time.Time `json:"at"` // when it was accepted
+	// Offer is the accepted offer's ID and AcceptedBy the actor of the
+	// recipient who accepted it; both are empty on a transfer made before
+	// transfers needed consent.
+	Offer      string `json:"offer,omitempty"`
+	AcceptedBy string `json:"accepted_by,omitempty"`
 }
 
 // RegisterItem is one file of a registration: an evidence item, with its
@@ -149,7 +155,8 @@ var (
 	bCrPDF      = []byte("crpdf")      // id → the signed certificate PDF, write-once
 )
 
-var copyrightBuckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF}
+var copyrightBuckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF,
+	bCrOffers, bCrOfferOf, bCrOffered}
 
 // RegisterCopyright registers a work with items, evidence of org filed
 // beforehand, none of them registered before. The registration, its
@@ -414,43 +421,6 @@ func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int)
 		return nil
 	})
 	return page, err
-}
-
-// TransferCopyright moves a registration from its owner organization org
-// to the organization to, which from then on sees the registration's items
-// as its own (see visible), lists them and alone may share them (see
-// sharer). The shares of single items that org made end, each with an
-// "unshared" event (a share of a whole matter stays, and keeps showing the
-// item: see visible), and every item gets a copyright.transferred event
-// naming the new owner, all in the same transaction.
-func (s *Service) TransferCopyright(ctx context.Context, id, org, actor, to string) (*Copyright, error) {
-	if to == org {
-		return nil, fmt.Errorf("%w: the registration already belongs to %s", ErrBadRegistration, to)
-	}
-	return s.changeCopyright(id, org, func(tx *bolt.Tx, c *Copyright) (string, string, error) {
-		if c.Status == CopyrightRevoked {
-			return "", "", ErrRevoked
-		}
-		c.OwnerOrg = to
-		c.Transfers = append(c.Transfers, Transfer{From: org, To: to, By: actor, At: s.cfg.Now().UTC()})
-		if err := tx.Bucket(bCrByOrg).Delete([]byte(org + c.ID)); err != nil {
-			return "", "", err
-		}
-		if err := tx.Bucket(bCrByOrg).Put([]byte(to+c.ID), nil); err != nil {
-			return "", "", err
-		}
-		for _, item := range c.Items {
-			if seq, ok := getSeq(tx, item); ok {
-				if err := tx.Bucket(bByOrg).Put(append([]byte(to), u64(seq)...), nil); err != nil {
-					return "", "", err
-				}
-				if err := s.endShares(tx, seq, item, org, actor); err != nil {
-					return "", "", err
-				}
-			}
-		}
-		return EventCopyrightTransferred, "org:" + to, nil
-	}, actor)
 }
 
 // RevokeCopyright revokes a registration of org. Revoking again changes
