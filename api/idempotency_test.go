@@ -360,6 +360,13 @@ type uploadWorld struct {
 
 func newUploadWorld(t *testing.T) *uploadWorld {
 	t.Helper()
+	return newUploadWorldWith(t, nil)
+}
+
+// newUploadWorldWith is newUploadWorld whose evidence service's Config
+// is changed by edit (if not nil) before the service is made.
+func newUploadWorldWith(t *testing.T, edit func(*evidence.Config)) *uploadWorld {
+	t.Helper()
 	dir, ctx := t.TempDir(), context.Background()
 	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Test Notary", time.Now())
 	if err != nil {
@@ -378,7 +385,11 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: tsa})
+	cfg := evidence.Config{DB: db, Blobs: blobs, TSA: tsa}
+	if edit != nil {
+		edit(&cfg)
+	}
+	ev, err := evidence.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,14 @@ type Config struct {
 	// DefaultInlineMax with a *storage.Folder and no inlining with any
 	// other store; a negative value turns inlining off.
 	InlineMax int64
+	// OnTransfer, if set, is told of each step of a copyright transfer
+	// offer (offered, accepted, declined, withdrawn, expired: o.Status
+	// tells which, "pending" when it is made), inside the transaction of
+	// the step, so that what it writes to tx (webhook deliveries to both
+	// organizations) is durable exactly when the step is. Its error fails
+	// the step. It may run more than once, in transactions that are
+	// rolled back.
+	OnTransfer func(tx *bolt.Tx, o *TransferOffer) error
 	// OnAnchored, if set, is told of each record that becomes anchored,
 	// inside the transaction that records it (MarkFinal), so that what it
 	// writes to tx is committed with it. It may run more than once, in

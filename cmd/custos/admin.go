@@ -373,7 +373,7 @@ func webhookCmd() *cobra.Command {
 		}),
 	}
 	create.Flags().StringVar(&in.URL, "url", "", "the receiver's https URL")
-	create.Flags().StringArrayVar(&in.Events, "event", nil, "evidence.timestamped, evidence.anchored or evidence.shared (repeat for each)")
+	create.Flags().StringArrayVar(&in.Events, "event", nil, "evidence.timestamped, evidence.anchored, evidence.shared or copyright.transfer (repeat for each)")
 	list := &cobra.Command{
 		Use: "list", Short: "List your organization's webhooks", Args: positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {

@@ -185,6 +185,14 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 			return hooks.PublishWithin(tx, evidence.OwnerOrg(r), webhooks.EventAnchored, api.ViewOf(r))
 		},
 		WantAnchored: func() bool { return hooks.Subscribed(webhooks.EventAnchored) },
+		OnTransfer: func(tx *bolt.Tx, o *evidence.TransferOffer) error {
+			for _, org := range []string{o.From, o.To} {
+				if err := hooks.PublishWithin(tx, org, webhooks.EventCopyrightTransfer, o); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		return nil, err
