@@ -3,10 +3,14 @@ package vmap
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -296,5 +300,97 @@ func BenchmarkProveVerify(b *testing.B) {
 		if err := VerifyMembership(root, p.Key, *p.Value, p.Siblings); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestVectors checks the map against testdata/vectors.json, written by
+// testdata/vectors.py: a second, independent implementation of the
+// specification (in the package comment and docs/receipt.md §6.3).
+func TestVectors(t *testing.T) {
+	raw, err := os.ReadFile("testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type hexPair struct{ Key, Value string }
+	var vs struct {
+		Vectors []struct {
+			Name   string
+			Pairs  []hexPair
+			Root   string
+			Proofs []struct {
+				Key      string
+				Value    *string
+				Other    *hexPair
+				Siblings []string
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &vs); err != nil || len(vs.Vectors) < 7 {
+		t.Fatalf("vectors.json: %v, %d vectors", err, len(vs.Vectors))
+	}
+	h := func(s string) Hash {
+		b, err := ParseHex([]string{s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b[0]
+	}
+	for _, tc := range vs.Vectors {
+		t.Run(tc.Name, func(t *testing.T) {
+			var ps []Pair
+			m := New()
+			for _, p := range tc.Pairs {
+				ps = append(ps, Pair{h(p.Key), h(p.Value)})
+				m = m.Set(h(p.Key), h(p.Value))
+			}
+			b, err := Build(ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := h(tc.Root)
+			if b.Root() != root || m.Root() != root {
+				t.Fatalf("Root() = %x (Build) %x (Set), want %x", b.Root(), m.Root(), root)
+			}
+			for _, vp := range tc.Proofs {
+				k := h(vp.Key)
+				got, err := b.Prove(k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := strings.Join(vp.Siblings, ","); strings.Join(FormatHex(got.Siblings), ",") != want {
+					t.Errorf("Prove(%s) siblings = %v, want %v", vp.Key, FormatHex(got.Siblings), vp.Siblings)
+				}
+				switch {
+				case vp.Value != nil:
+					if got.Value == nil || *got.Value != h(*vp.Value) {
+						t.Errorf("Prove(%s) value = %v, want %s", vp.Key, got.Value, *vp.Value)
+					}
+					if err := VerifyMembership(root, k, h(*vp.Value), got.Siblings); err != nil {
+						t.Errorf("VerifyMembership = %v", err)
+					}
+				default:
+					var other *Pair
+					if vp.Other != nil {
+						other = &Pair{h(vp.Other.Key), h(vp.Other.Value)}
+					}
+					if got.Value != nil || (other == nil) != (got.Other == nil) || other != nil && *other != *got.Other {
+						t.Errorf("Prove(%s) = %+v, want absent, other %v", vp.Key, got, vp.Other)
+					}
+					if err := VerifyNonMembership(root, k, other, got.Siblings); err != nil {
+						t.Errorf("VerifyNonMembership = %v", err)
+					}
+				}
+			}
+		})
+	}
+	if _, err := exec.LookPath("python3"); err != nil || testing.Short() {
+		return
+	}
+	out, err := exec.Command("python3", "testdata/vectors.py").Output()
+	if err != nil {
+		t.Fatalf("python3 testdata/vectors.py: %v", err)
+	}
+	if string(out) != string(raw) {
+		t.Errorf("testdata/vectors.py writes other vectors than testdata/vectors.json")
 	}
 }
