@@ -24,8 +24,17 @@ import (
 type conn struct{ server, token string }
 
 func (cn *conn) flags(cmd *cobra.Command) {
-	cmd.PersistentFlags().StringVar(&cn.server, "server", "http://127.0.0.1:8080", "Custos server URL")
+	cmd.PersistentFlags().StringVar(&cn.server, "server", defaultServer(), "Custos server URL ($CUSTOS_SERVER, else the local node)")
 	cmd.PersistentFlags().StringVar(&cn.token, "token", "", "API token (default $CUSTOS_TOKEN)")
+}
+
+// defaultServer is the server the API commands talk to without --server:
+// $CUSTOS_SERVER, else the node `make run` starts.
+func defaultServer() string {
+	if s := os.Getenv("CUSTOS_SERVER"); s != "" {
+		return s
+	}
+	return "http://127.0.0.1:8080"
 }
 
 // client returns a client for the flags, or a usage error without a token.
