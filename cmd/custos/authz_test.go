@@ -472,13 +472,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 // TestAuthorizationMatrixTwoOwnerCertificate: a notary office holding
 // shares from two opposing firms issues one certificate over an item of
-// each. Only the office may read it: neither firm gets the record, the PDF
-// (which states the other's item) or a listing entry; each learns of it by
-// the certified event on its own item.
+// each, for an applicant it must then name (no one owner applied). Only
+// the office may read it: neither firm gets the record, the PDF (which
+// states the other's item) or a listing entry; each learns of it by the
+// certified event on its own item.
 func TestAuthorizationMatrixTwoOwnerCertificate(t *testing.T) {
 	w := newAuthzWorld(t)
 	var cert evidence.Certificate
-	w.mustCreate(t, "notaryN", "/api/v1/certificates", map[string]any{"evidence": []string{w.evA, w.evB}}, &cert)
+	two := map[string]any{"evidence": []string{w.evA, w.evB}}
+	if status, b := w.req(t, "POST", "/api/v1/certificates", "notaryN", two); status != 422 || !strings.Contains(string(b), `"field":"applicant"`) {
+		t.Errorf("a two-owner certificate without an applicant = %d %s, want 422 naming applicant", status, b)
+	}
+	two["applicant"] = map[string]any{"person": map[string]string{"name": "张三", "id_number": "11010519491231002X"}}
+	w.mustCreate(t, "notaryN", "/api/v1/certificates", two, &cert)
 	if !slices.Equal(cert.Readers, []string{w.orgN}) {
 		t.Errorf("readers = %v, want only the issuing office %s", cert.Readers, w.orgN)
 	}

@@ -214,6 +214,25 @@ func TestWebhooks(t *testing.T) {
 		if err != nil || !strings.Contains(out, "evidence.") {
 			t.Errorf("custos webhook deliveries: %v\n%s", err, out)
 		}
+		// webhook create takes --event once per event; it once refused
+		// every --event as missing.
+		out, err = runCustos(t, "webhook", "create", "--url", rcv.URL+"/cli", "--event", webhooks.EventShared,
+			"--event", webhooks.EventAnchored, "--server", n.URL, "--token", tokB)
+		if err != nil {
+			t.Fatalf("custos webhook create: %v\n%s", err, out)
+		}
+		var nw api.NewWebhookView
+		mustJSON(t, []byte(out), &nw)
+		if nw.Secret == "" || nw.Webhook.URL != rcv.URL+"/cli" || strings.Join(nw.Webhook.Events, ",") != webhooks.EventAnchored+","+webhooks.EventShared {
+			t.Errorf("custos webhook create printed %s; want the webhook with both events and its secret", out)
+		}
+		if out, err := runCustos(t, "webhook", "list", "--server", n.URL, "--token", tokB); err != nil || !strings.Contains(out, nw.Webhook.ID) {
+			t.Errorf("custos webhook list after create: %v\n%s", err, out)
+		}
+		out, err = runCustos(t, "webhook", "create", "--url", rcv.URL+"/cli", "--server", n.URL, "--token", tokB)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "needs --event") {
+			t.Errorf("custos webhook create without --event: exit %d, %v; want 2 and \"needs --event\"", exitCode(err), err)
+		}
 	})
 
 	t.Run("audited and scoped", func(t *testing.T) {
