@@ -47,7 +47,7 @@ type Applicant struct {
 // Person is a natural person named as a certificate's applicant, as the
 // request states them.
 type Person struct {
-	Name string `json:"name" validate:"required,max=200,printable"`
+	Name string `json:"name" validate:"required,max=200,visible"`
 	// IDType is IDResident (the default when empty) or IDPassport.
 	IDType   string `json:"id_type,omitempty" validate:"omitempty,oneof=resident_id passport"`
 	IDNumber string `json:"id_number" validate:"required,max=32"`
