@@ -149,8 +149,35 @@ func (s *Store) CreateOrg(kind, name string) (*Org, error) {
 		return nil, err
 	}
 	o := &Org{ID: NewID(), Kind: kind, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC()}
-	return o, s.update(func(tx *bolt.Tx) error { return put(tx, bOrgs, o.ID, o) })
+	err := s.update(func(tx *bolt.Tx) error {
+		// The operator runs the node and holds the admin role over every
+		// organization: there is one, made at the node's first start.
+		if kind == KindOperator && hasOperator(tx) {
+			return badInput("kind %q: a node has one operator organization, made at its first start; choose another kind", kind)
+		}
+		return put(tx, bOrgs, o.ID, o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
 }
+
+// hasOperator reports whether an operator organization exists.
+func hasOperator(tx *bolt.Tx) bool {
+	found := false
+	_ = tx.Bucket(bOrgs).ForEach(func(_, v []byte) error {
+		var o Org
+		if json.Unmarshal(v, &o) == nil && o.Kind == KindOperator {
+			found = true
+			return errStop
+		}
+		return nil
+	})
+	return found
+}
+
+var errStop = errors.New("stop")
 
 // Org returns an organization.
 func (s *Store) Org(id string) (*Org, error) {
