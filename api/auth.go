@@ -32,6 +32,13 @@ func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return errUnauthorized("This key has expired.")
 		case errors.Is(err, access.ErrBadToken):
 			return errUnauthorized("The token is not valid.")
+		case errors.Is(err, access.ErrBusy):
+			// Too many unknown tokens were presented lately, and this one
+			// could only be checked with a slow key derivation.
+			p := problem(http.StatusServiceUnavailable, "busy", "Server busy",
+				"Too many unknown tokens were presented lately to check this one now; retry in a second. Keys with generated tokens are not affected.")
+			p.retryAfter = 1
+			return p
 		case err != nil:
 			return err
 		}
