@@ -3,6 +3,7 @@ package access
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -10,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/internal/text"
 )
 
 var (
@@ -192,14 +195,15 @@ func get(tx *bolt.Tx, bucket []byte, key string, v any) error {
 	return json.Unmarshal(b, v) // Unmarshal copies: safe after the tx
 }
 
+// checkName accepts 1 to 200 characters, none of them invisible,
+// direction-changing or a control (internal/text). The error for such a
+// character wraps both ErrBadInput and the *text.Error naming it.
 func checkName(name string) error {
 	if name = strings.TrimSpace(name); name == "" || utf8.RuneCountInString(name) > 200 {
 		return badInput("a name has 1 to 200 characters")
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return badInput("a name has no control characters")
-		}
+	if err := text.CheckVisible("name", name); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	return nil
 }

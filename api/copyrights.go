@@ -17,6 +17,7 @@ import (
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/imagehash"
+	"github.com/custos-project/custos/internal/text"
 	"github.com/custos-project/custos/notary/document"
 )
 
@@ -458,6 +459,9 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 	}
 	if r := strings.TrimSpace(in.Reason); r == "" || len(r) > 1000 {
 		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "reason", Message: "is required, at most 1000 characters"}}}
+	}
+	if err := text.CheckVisibleText("reason", in.Reason); err != nil {
+		return err
 	}
 	p := principal(c)
 	cr, err := reg.RevokeCopyright(c.Request().Context(), c.Param("id"), p.Org.ID, p.Actor(), strings.TrimSpace(in.Reason))

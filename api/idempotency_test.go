@@ -354,6 +354,8 @@ type uploadWorld struct {
 	actor string
 	org   string
 	idem  *idempotency
+	orgs  *access.Store
+	tsa   http.Handler
 }
 
 func newUploadWorld(t *testing.T) *uploadWorld {
@@ -388,7 +390,7 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &uploadWorld{s: s, ev: ev, token: newKey(t, orgs, "Firm"), idem: s.idem}
+	w := &uploadWorld{s: s, ev: ev, token: newKey(t, orgs, "Firm"), idem: s.idem, orgs: orgs, tsa: tsa}
 	p, err := orgs.Authenticate(w.token)
 	if err != nil {
 		t.Fatal(err)

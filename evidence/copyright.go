@@ -43,11 +43,11 @@ const MaxCopyrightItems = 20
 
 // Work is what an owner states about a work: the registration's metadata.
 type Work struct {
-	Title   string   `json:"title" validate:"required,max=512,printable"`
+	Title   string   `json:"title" validate:"required,max=512,visible"`
 	Type    string   `json:"type" validate:"required,oneof=text image audio video software other"`
-	Authors []string `json:"authors" validate:"required,min=1,max=50,dive,required,max=200,printable"`
+	Authors []string `json:"authors" validate:"required,min=1,max=50,dive,required,max=200,visible"`
 	// Owner is the copyright owner's name, as stated by the registrant.
-	Owner string `json:"owner" validate:"required,max=200,printable"`
+	Owner string `json:"owner" validate:"required,max=200,visible"`
 	// Created is the date the work was completed (YYYY-MM-DD).
 	Created          string       `json:"created" validate:"required,date"`
 	FirstPublication *Publication `json:"first_publication,omitempty"`
@@ -56,7 +56,7 @@ type Work struct {
 // Publication is a work's first publication.
 type Publication struct {
 	Date  string `json:"date" validate:"required,date"`
-	Place string `json:"place" validate:"required,max=200,printable"`
+	Place string `json:"place" validate:"required,max=200,visible"`
 }
 
 // ParseWork decodes registration metadata strictly and validates it.

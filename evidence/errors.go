@@ -1,6 +1,10 @@
 package evidence
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/custos-project/custos/internal/text"
+)
 
 // Sentinel errors. Callers test them with errors.Is.
 var (
@@ -39,6 +43,8 @@ type MetadataError struct {
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+
+	char *text.Error // the refused character, when that is what is wrong
 }
 
 func (e *MetadataError) Error() string {
@@ -50,6 +56,20 @@ func (e *MetadataError) Error() string {
 
 // Is makes errors.Is(err, ErrBadMetadata) true.
 func (e *MetadataError) Is(target error) bool { return target == ErrBadMetadata }
+
+// Unwrap returns the *text.Error of the first field that holds an
+// invisible, direction-changing or control character (named as the field
+// is, for example "file[0].file_name"), or nil when none does.
+func (e *MetadataError) Unwrap() error {
+	for _, f := range e.Fields {
+		if f.char != nil {
+			c := *f.char
+			c.Field = f.Field
+			return &c
+		}
+	}
+	return nil
+}
 
 // Copyright registration errors.
 var (
