@@ -43,6 +43,13 @@ func (s *Server) authenticate(c echo.Context) (*access.Principal, error) {
 		return nil, errUnauthorized("This key has expired.")
 	case errors.Is(err, access.ErrBadToken):
 		return nil, errUnauthorized("The token is not valid.")
+	case errors.Is(err, access.ErrBusy):
+		// Too many unknown tokens were presented lately, and this one
+		// could only be checked with a slow key derivation.
+		p := problem(http.StatusServiceUnavailable, "busy", "Server busy",
+			"Too many unknown tokens were presented lately to check this one now; retry in a second. Keys with generated tokens are not affected.")
+		p.retryAfter = 1
+		return nil, p
 	case err != nil:
 		return nil, err
 	}

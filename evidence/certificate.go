@@ -389,7 +389,7 @@ func (s *Service) CertificateCheck(ctx context.Context, id string) (*Certificate
 
 // Certificates lists, newest first, the certificates org may read, at most
 // limit (default 50, at most 500) per page; cursor continues a listing
-// (CertificatePage.Next, spelled like Page.Next).
+// (CertificatePage.Next: opaque, good only for org's certificate listing).
 func (s *Service) Certificates(ctx context.Context, org, cursor string, limit int) (*CertificatePage, error) {
 	if limit <= 0 {
 		limit = 50
@@ -398,7 +398,7 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 	before := ^uint64(0)
 	if cursor != "" {
 		var err error
-		if before, err = parseCursor(cursor); err != nil {
+		if before, err = s.cursors.parseSeq(listCertificates, org, cursor); err != nil {
 			return nil, err
 		}
 	}
@@ -416,7 +416,7 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Prev() {
 			if len(page.Items) == limit {
-				page.Next = formatCursor(last)
+				page.Next = s.cursors.formatSeq(listCertificates, org, last)
 				break
 			}
 			last = u64val(k[len(prefix):])

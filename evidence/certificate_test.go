@@ -255,10 +255,12 @@ func TestCertificatesList(t *testing.T) {
 	if p, err := s.Certificates(ctx, certOther, "", 0); err != nil || len(p.Items) != 0 {
 		t.Errorf("Certificates(other) = %v, %v; want none", p, err)
 	}
-	// One position, one spelling: what formatCursor makes, nothing else
-	// (the base64 decoder alone would skip a CR or LF, and ignore the
-	// unused bits of the last character).
-	for _, bad := range []string{"!!", formatCursor(7) + "\n", formatCursor(7)[:5] + "\r" + formatCursor(7)[5:], "AAAAAAAAAAB"} {
+	// One position, one spelling: what formatSeq makes for this listing
+	// and organization, nothing else (the base64 decoder alone would skip
+	// a CR or LF); no plain position, no other organization's cursor.
+	c7 := s.cursors.formatSeq(listCertificates, certFirm, 7)
+	for _, bad := range []string{"!!", c7 + "\n", c7[:5] + "\r" + c7[5:], "AAAAAAAAAAc",
+		s.cursors.formatSeq(listCertificates, certOther, 7), s.cursors.formatSeq(listEvidence, certFirm, 7)} {
 		if _, err := s.Certificates(ctx, certFirm, bad, 0); !errors.Is(err, ErrBadCursor) {
 			t.Errorf("cursor %q = %v, want ErrBadCursor", bad, err)
 		}

@@ -390,26 +390,32 @@ const (
 // (default DefaultCopyrightPage, at most MaxCopyrightPage), in the order
 // of their IDs: stable from page to page, not by time (each registration
 // carries registered_at). cursor continues a listing: the Next of the
-// page before, which is the last ID returned.
+// page before, which seals the last ID returned (opaque, good only for
+// org's copyright listing).
 func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int) (*CopyrightPage, error) {
 	if limit <= 0 {
 		limit = DefaultCopyrightPage
 	}
 	limit = min(limit, MaxCopyrightPage)
-	if cursor != "" && !ValidID(cursor) {
-		return nil, ErrBadCursor
+	after := ""
+	if cursor != "" {
+		pos, err := s.cursors.parse(listCopyrights, org, cursor, idChars)
+		if err != nil || !ValidID(string(pos)) {
+			return nil, ErrBadCursor
+		}
+		after = string(pos)
 	}
 	prefix := []byte(org)
 	page := &CopyrightPage{Items: []*Copyright{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCrByOrg).Cursor()
-		k, _ := c.Seek(append(bytes.Clone(prefix), cursor...))
-		if k != nil && cursor != "" && string(k[len(prefix):]) == cursor {
+		k, _ := c.Seek(append(bytes.Clone(prefix), after...))
+		if k != nil && after != "" && string(k[len(prefix):]) == after {
 			k, _ = c.Next()
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if len(page.Items) == limit {
-				page.Next = page.Items[limit-1].ID
+				page.Next = s.cursors.format(listCopyrights, org, []byte(page.Items[limit-1].ID))
 				break
 			}
 			cr, err := getCopyright(tx, string(k[len(prefix):]))

@@ -468,4 +468,17 @@ func TestCopyrightsPaged(t *testing.T) {
 	if _, err := s.Copyrights(ctx, orgA, "not-a-cursor", 2); !errors.Is(err, ErrBadCursor) {
 		t.Errorf("Copyrights(bad cursor) = %v, want ErrBadCursor", err)
 	}
+	// A cursor is opaque: not the last ID, and good for orgA only.
+	first, _ := s.Copyrights(ctx, orgA, "", 2)
+	if strings.Contains(first.Next, first.Items[1].ID) {
+		t.Errorf("cursor %q shows the last ID %s", first.Next, first.Items[1].ID)
+	}
+	for _, bad := range []string{first.Items[1].ID, first.Next[1:]} {
+		if _, err := s.Copyrights(ctx, orgA, bad, 2); !errors.Is(err, ErrBadCursor) {
+			t.Errorf("Copyrights(%q) = %v, want ErrBadCursor", bad, err)
+		}
+	}
+	if _, err := s.Copyrights(ctx, orgB, first.Next, 2); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("Copyrights(orgB, orgA's cursor) = %v, want ErrBadCursor", err)
+	}
 }

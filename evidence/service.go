@@ -86,6 +86,7 @@ type Service struct {
 	digests   *digestTail // records not yet in the sha256 index (digestindex.go)
 	inlineMax int64       // resolved Config.InlineMax; 0: no inlining
 	heads     *sync.Pool  // inline read buffers of inlineMax+1 bytes
+	cursors   *cursors    // seals listing cursors (cursor.go)
 }
 
 // New validates cfg and prepares the store. Call Recover before serving.
@@ -129,8 +130,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if len(damaged) > 0 {
 		cfg.Log.Error("sha256 index: records that do not decode are left out; run custos fsck", "seqs", damaged[:min(len(damaged), 10)])
 	}
+	cur, err := loadCursors(cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: cursor key: %w", err)
+	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1),
-		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline)}
+		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur}
 	if len(digests.bySeq) > 0 {
 		digests.running = true
 		go s.runDigestFlusher()

@@ -135,9 +135,12 @@ func TestRetryThenDeliver(t *testing.T) {
 	if len(d.Attempts) != 3 {
 		t.Fatalf("attempts = %+v, want 3", d.Attempts)
 	}
-	for i, want := range []int{500, 500, 200} {
-		if a := d.Attempts[i]; a.Status != want || a.At.IsZero() || a.Error != "" {
-			t.Errorf("attempt %d = %+v, want status %d", i, a, want)
+	for i, want := range []struct {
+		status int
+		reason string
+	}{{500, "HTTP 500"}, {500, "HTTP 500"}, {200, ""}} {
+		if a := d.Attempts[i]; a.Status != want.status || a.At.IsZero() || a.Reason != want.reason {
+			t.Errorf("attempt %d = %+v, want status %d, reason %q", i, a, want.status, want.reason)
 		}
 	}
 	if d.NextAttemptAt != nil || d.Event != EventTimestamped || d.Webhook != h.ID {
@@ -194,8 +197,16 @@ func TestUnreachable(t *testing.T) {
 	run(t, s)
 	s.Publish(orgA, EventShared, nil)
 	d := waitState(t, s, orgA, h.ID, StateFailed)
-	if len(d.Attempts) != 2 || d.Attempts[0].Status != 0 || d.Attempts[0].Error == "" {
-		t.Errorf("delivery to a closed port = %+v, want 2 attempts with errors", d)
+	if len(d.Attempts) != 2 || d.Attempts[0].Status != 0 || d.Attempts[0].Reason != ReasonRefused {
+		t.Errorf("delivery to a closed port = %+v, want 2 attempts, connection refused", d)
+	}
+	// The organization sees the reason, not the dial error with the address.
+	b, _ := json.Marshal(d)
+	host := strings.TrimPrefix(url, "http://")
+	for _, leak := range []string{"127.0.0.1", host[strings.LastIndex(host, ":"):], "dial", "connect:"} {
+		if strings.Contains(string(b), leak) {
+			t.Errorf("delivery log %s shows %q", b, leak)
+		}
 	}
 }
 
@@ -478,7 +489,7 @@ func TestTimeout(t *testing.T) {
 	run(t, s)
 	s.Publish(orgA, EventShared, 1)
 	d := waitState(t, s, orgA, h.ID, StateFailed)
-	if a := d.Attempts[0]; a.Status != 0 || a.Error == "" || a.DurationMS < 40 || a.DurationMS > 2000 {
+	if a := d.Attempts[0]; a.Status != 0 || a.Reason != ReasonTimeout || a.DurationMS < 40 || a.DurationMS > 2000 {
 		t.Errorf("attempt against a receiver that does not answer = %+v, want a timeout after about 50ms", a)
 	}
 }

@@ -399,6 +399,11 @@ func authzMatrix() map[string]matrixCase {
 		// The integrity audit: admin keys only.
 		"GET /api/v1/admin/integrity":  {own: get(func(*authzWorld) string { return "/api/v1/admin/integrity" }), ownWant: outcomes("admin", allow)},
 		"POST /api/v1/admin/integrity": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/integrity" }, nil), ownWant: outcomes("admin", allow)},
+		// Chain administration: the operator's admin keys only (a vote for
+		// a height already past is a 400, after the permission check).
+		"GET /api/v1/admin/chain": {own: get(func(*authzWorld) string { return "/api/v1/admin/chain" }), ownWant: outcomes("admin", allow)},
+		"POST /api/v1/admin/chain/upgrade": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/chain/upgrade" },
+			func(*authzWorld) any { return map[string]any{"state_version": 2, "height": 1} }), ownWant: outcomes("admin", "400")},
 
 		// Public endpoints: no token needed.
 		"GET /healthz":                    {public: true, own: get(func(*authzWorld) string { return "/healthz" })},

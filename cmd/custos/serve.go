@@ -156,7 +156,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.OpenDB(filepath.Join(cfg.Data, "custos.db"))
+	db, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), log)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +166,33 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// openDataDB opens custos.db and upgrades the API credentials an earlier
+// version stored (access.Upgrade). After an upgrade it compacts the file,
+// so that the freed pages holding the old token material leave the disk
+// file too (storage.Compact).
+func openDataDB(path string, log *slog.Logger) (*bolt.DB, error) {
+	db, err := storage.OpenDB(path)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := access.Upgrade(db)
+	if err != nil || !changed {
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("upgrading stored API tokens: %w", err)
+		}
+		return db, nil
+	}
+	log.Info("upgraded stored API tokens; compacting custos.db to drop the old token material", "path", path)
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	if err := storage.Compact(path); err != nil {
+		return nil, err
+	}
+	return storage.OpenDB(path)
 }
 
 func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, blobs evidence.Blobs,
@@ -379,6 +406,9 @@ func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, er
 	token, generated := os.Getenv("CUSTOS_BOOTSTRAP_TOKEN"), false
 	if token == "" {
 		token, generated = access.NewToken(), true
+	} else if err := access.CheckChosenToken(token); err != nil {
+		return "", fmt.Errorf("CUSTOS_BOOTSTRAP_TOKEN refused: %s; or leave it unset and custos generates one",
+			strings.TrimPrefix(err.Error(), access.ErrBadInput.Error()+": "))
 	}
 	if generated {
 		if err := writeSecret(filepath.Join(cfg.Data, "bootstrap-token"), token+"\n"); err != nil {
@@ -389,7 +419,7 @@ func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, er
 	if err != nil {
 		return "", fmt.Errorf("bootstrap organization: %w", err)
 	}
-	key, err := orgs.AddKey(token, org.ID, access.RoleAdmin, "bootstrap admin", nil)
+	key, err := orgs.AddKey(token, org.ID, access.RoleAdmin, access.BootstrapKeyName, nil)
 	if err != nil {
 		return "", fmt.Errorf("bootstrap token: %w", err)
 	}
