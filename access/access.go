@@ -7,9 +7,7 @@ package access
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -86,6 +84,9 @@ var (
 	ErrRevoked   = errors.New("access: key revoked")
 	ErrExpired   = errors.New("access: key expired")
 	ErrForbidden = errors.New("access: not permitted")
+	// ErrBusy means a token could not be checked now: too many unknown
+	// tokens were presented lately (see kdfGate). Retry shortly.
+	ErrBusy = errors.New("access: busy")
 )
 
 // Org is an organization.
@@ -96,14 +97,16 @@ type Org struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Key is an API key, as listed: the token itself is never stored, only its
-// SHA-256, and Prefix (the token's first characters) to recognize it.
+// Key is an API key, as listed. Its token is never stored, only a
+// verifier (see token.go). Prefix is the public start of a generated token,
+// "cst_" and the key's ID, which carries none of its secret; a chosen
+// token, and one stored by an earlier version, have none.
 type Key struct {
 	ID        string     `json:"id"`
 	OrgID     string     `json:"org"`
 	Role      Role       `json:"role"`
 	Name      string     `json:"name"`
-	Prefix    string     `json:"prefix"`
+	Prefix    string     `json:"prefix,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
@@ -120,27 +123,6 @@ func (p *Principal) Can(perm Permission) bool { return p.Key.Role.Can(perm) }
 
 // Actor names the caller in custody events: "<org id>:<key id>".
 func (p *Principal) Actor() string { return p.Org.ID + ":" + p.Key.ID }
-
-// TokenPrefix starts every Custos API token, so that leaked tokens are easy
-// to recognize in logs and by secret scanners.
-const TokenPrefix = "cst_"
-
-// prefixLen is how much of a token is kept to recognize it in listings.
-const prefixLen = len(TokenPrefix) + 8
-
-// NewToken returns a fresh random API token (256 bits).
-func NewToken() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("access: crypto/rand failed: " + err.Error())
-	}
-	return TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-func tokenHash(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 

@@ -3,6 +3,7 @@ package access
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -10,12 +11,22 @@ import (
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/internal/text"
 )
 
 var (
-	bOrgs   = []byte("orgs")      // org id → Org JSON
-	bKeys   = []byte("keys")      // key id → Key JSON
-	bTokens = []byte("apitokens") // SHA-256(token) → key id (not "tokens": evidence has one)
+	bOrgs    = []byte("orgs")       // org id → Org JSON
+	bKeys    = []byte("keys")       // key id → Key JSON
+	bSecrets = []byte("apisecrets") // key id → verifier JSON of a generated token
+	bChosen  = []byte("apichosen")  // key id → verifier JSON of a chosen token
+	// bLegacy indexes the generated tokens that earlier versions made
+	// (without the key's ID in them): SHA-256(token) → key id. Nothing new
+	// is added to it.
+	bLegacy = []byte("apilegacy")
+	// bTokens is where earlier versions indexed every token, chosen ones
+	// too, by SHA-256(token): Upgrade empties and deletes it.
+	bTokens = []byte("apitokens")
 )
 
 // Store keeps organizations and keys in bbolt.
@@ -26,16 +37,33 @@ type Store struct {
 }
 
 // authCache remembers, for a short time, the principals that Authenticate
-// found valid, keyed by the token's hash, so that most requests need no
+// found valid, keyed by cacheKey(token), so that most requests need no
 // bbolt transaction and no JSON decoding. Every write a Store makes to the
 // organizations and keys empties the cache once committed, before the
 // write returns, so a revocation takes effect on the very next request;
 // gen makes sure a lookup that raced with such a write is not cached.
-// Expiry is checked on every hit. Failures are never cached.
+// Expiry is checked on every hit. Failures are never cached there.
+//
+// It also remembers, for as long as the process runs, which key each
+// chosen token checked by argon2id belongs to (chosen), so that the
+// derivation is paid once per token per process, and which presented
+// tokens matched no chosen token (wrong), until the next write; flight
+// lets concurrent requests with one unchecked token share one check.
 type authCache struct {
-	mu  sync.Mutex
-	gen uint64
-	m   map[[32]byte]authEntry
+	mu     sync.Mutex
+	gen    uint64
+	m      map[[32]byte]authEntry
+	chosen map[[32]byte]string
+	wrong  map[[32]byte]bool
+	flight map[[32]byte]*flight
+}
+
+// flight is one argon2id check under way; done is closed when id and err
+// are set.
+type flight struct {
+	done chan struct{}
+	id   string
+	err  error
 }
 
 type authEntry struct {
@@ -86,6 +114,52 @@ func (c *authCache) invalidate() {
 	defer c.mu.Unlock()
 	c.gen++
 	c.m = nil
+	c.wrong = nil
+}
+
+// known reports what an earlier check of a chosen token found: its key's
+// ID, or wrong if it matched none (and no write came since).
+func (c *authCache) known(k [32]byte) (id string, wrong bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.chosen[k], c.wrong[k]
+}
+
+// join returns the check under way for k, or starts one (first true): the
+// caller that starts it must end it with land.
+func (c *authCache) join(k [32]byte) (f *flight, first bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f := c.flight[k]; f != nil {
+		return f, false
+	}
+	if c.flight == nil {
+		c.flight = make(map[[32]byte]*flight)
+	}
+	f = &flight{done: make(chan struct{})}
+	c.flight[k] = f
+	return f, true
+}
+
+// land ends a check and remembers its outcome: a match for the process, a
+// refusal until the next write (unless one came since gen).
+func (c *authCache) land(k [32]byte, f *flight, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.flight, k)
+	close(f.done)
+	switch {
+	case f.id != "":
+		if c.chosen == nil || len(c.chosen) >= authCacheMax {
+			c.chosen = make(map[[32]byte]string)
+		}
+		c.chosen[k] = f.id
+	case errors.Is(f.err, ErrBadToken) && c.gen == gen:
+		if c.wrong == nil || len(c.wrong) >= authCacheMax {
+			c.wrong = make(map[[32]byte]bool)
+		}
+		c.wrong[k] = true
+	}
 }
 
 // update runs fn in a write transaction and then empties the principal
@@ -95,17 +169,10 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 	return s.db.Update(fn)
 }
 
-// Open prepares the store's buckets in db.
+// Open prepares the store's buckets in db, and upgrades the credentials
+// an earlier version stored (see Upgrade).
 func Open(db *bolt.DB) (*Store, error) {
-	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bOrgs, bKeys, bTokens} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if _, err := Upgrade(db); err != nil {
 		return nil, err
 	}
 	c, _ := authCaches.LoadOrStore(db, &authCache{})
@@ -128,14 +195,15 @@ func get(tx *bolt.Tx, bucket []byte, key string, v any) error {
 	return json.Unmarshal(b, v) // Unmarshal copies: safe after the tx
 }
 
+// checkName accepts 1 to 200 characters, none of them invisible,
+// direction-changing or a control (internal/text). The error for such a
+// character wraps both ErrBadInput and the *text.Error naming it.
 func checkName(name string) error {
 	if name = strings.TrimSpace(name); name == "" || utf8.RuneCountInString(name) > 200 {
 		return badInput("a name has 1 to 200 characters")
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return badInput("a name has no control characters")
-		}
+	if err := text.CheckVisible("name", name); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	return nil
 }
@@ -149,8 +217,35 @@ func (s *Store) CreateOrg(kind, name string) (*Org, error) {
 		return nil, err
 	}
 	o := &Org{ID: NewID(), Kind: kind, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC()}
-	return o, s.update(func(tx *bolt.Tx) error { return put(tx, bOrgs, o.ID, o) })
+	err := s.update(func(tx *bolt.Tx) error {
+		// The operator runs the node and holds the admin role over every
+		// organization: there is one, made at the node's first start.
+		if kind == KindOperator && hasOperator(tx) {
+			return badInput("kind %q: a node has one operator organization, made at its first start; choose another kind", kind)
+		}
+		return put(tx, bOrgs, o.ID, o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
 }
+
+// hasOperator reports whether an operator organization exists.
+func hasOperator(tx *bolt.Tx) bool {
+	found := false
+	_ = tx.Bucket(bOrgs).ForEach(func(_, v []byte) error {
+		var o Org
+		if json.Unmarshal(v, &o) == nil && o.Kind == KindOperator {
+			found = true
+			return errStop
+		}
+		return nil
+	})
+	return found
+}
+
+var errStop = errors.New("stop")
 
 // Org returns an organization.
 func (s *Store) Org(id string) (*Org, error) {
@@ -180,19 +275,23 @@ func (s *Store) Orgs() ([]Org, error) {
 }
 
 // CreateKey creates a key for an organization and returns its token, which
-// is shown this once: only its hash is kept.
+// is shown this once: only a verifier is kept.
 func (s *Store) CreateKey(orgID string, role Role, name string, expires *time.Time) (string, *Key, error) {
 	token := NewToken()
 	k, err := s.AddKey(token, orgID, role, name, expires)
 	return token, k, err
 }
 
-// AddKey stores a key with a token chosen by the caller (the bootstrap
-// token may be set by the operator).
+// AddKey stores a key for a token the caller has: one NewToken made (the
+// key takes the ID the token carries), or one the operator chose
+// (CUSTOS_BOOTSTRAP_TOKEN), which must pass CheckChosenToken and is stored
+// under argon2id. A store keeps at most one unrevoked key with a chosen
+// token: the bootstrap admin's.
 func (s *Store) AddKey(token, orgID string, role Role, name string, expires *time.Time) (*Key, error) {
+	if err := CheckChosenToken(token); err != nil {
+		return nil, err
+	}
 	switch {
-	case len(token) < 16:
-		return nil, badInput("a token has at least 16 characters")
 	case !role.Valid():
 		return nil, badInput("role %q: want admin, submitter, viewer, examiner or notary", role)
 	case expires != nil && !expires.After(s.now()):
@@ -201,8 +300,15 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	k := &Key{ID: NewID(), OrgID: orgID, Role: role, Name: strings.TrimSpace(name), Prefix: token[:min(prefixLen, len(token))],
-		CreatedAt: s.now().UTC(), ExpiresAt: expires}
+	k := &Key{OrgID: orgID, Role: role, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC(), ExpiresAt: expires}
+	id, generated := generatedID(token)
+	var v verifier
+	bucket := bSecrets
+	if generated {
+		k.ID, k.Prefix, v = id, token[:idEnd], generatedVerifier(token)
+	} else {
+		k.ID, v, bucket = NewID(), chosenVerifier(sha256Of(token)), bChosen
+	}
 	err := s.update(func(tx *bolt.Tx) error {
 		var org Org
 		if err := get(tx, bOrgs, orgID, &org); err != nil {
@@ -213,18 +319,48 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 		if role == RoleAdmin && org.Kind != KindOperator {
 			return badInput("the admin role belongs to the operator organization only")
 		}
-		if tx.Bucket(bTokens).Get(tokenHash(token)) != nil {
+		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil || tx.Bucket(bLegacy).Get(sha256Of(token)) != nil {
 			return badInput("this token is already in use")
+		}
+		if !generated {
+			if live, err := liveChosen(tx); err != nil || len(live) > 0 {
+				return errors.Join(err, badInput("a node keeps one chosen token, the bootstrap admin's; create keys with generated tokens instead"))
+			}
 		}
 		if err := put(tx, bKeys, k.ID, k); err != nil {
 			return err
 		}
-		return tx.Bucket(bTokens).Put(tokenHash(token), []byte(k.ID))
+		return put(tx, bucket, k.ID, &v)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return k, nil
+}
+
+// chosenKey is a key with a chosen token, a candidate for a token that
+// names no key.
+type chosenKey struct {
+	id string
+	v  verifier
+}
+
+// liveChosen returns the unrevoked keys with a chosen token.
+func liveChosen(tx *bolt.Tx) ([]chosenKey, error) {
+	var out []chosenKey
+	err := tx.Bucket(bChosen).ForEach(func(id, raw []byte) error {
+		var k Key
+		if err := get(tx, bKeys, string(id), &k); err != nil || k.RevokedAt != nil {
+			return err
+		}
+		c := chosenKey{id: string(id)}
+		if err := json.Unmarshal(raw, &c.v); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
 }
 
 // Keys lists an organization's keys (all keys if orgID is "").
@@ -285,26 +421,33 @@ func (s *Store) Empty() (bool, error) {
 	return empty, err
 }
 
-// Authenticate returns the caller a token belongs to. The lookup is by the
-// token's hash, so its timing reveals nothing useful about stored tokens.
+// maxPresented bounds the tokens Authenticate considers at all.
+const maxPresented = 4096
+
+// Authenticate returns the caller a token belongs to. A generated token
+// names its key, and is checked with one SHA-256; a token that an earlier
+// version generated is found by its SHA-256. Any other token can only be
+// the chosen one: it is checked against the (at most one) unrevoked key
+// with a chosen token, with one argon2id derivation paid once per process
+// (authCache.chosen), and such checks of unknown tokens are rate-limited
+// (ErrBusy).
 func (s *Store) Authenticate(token string) (*Principal, error) {
-	if token == "" {
+	if token == "" || len(token) > maxPresented {
 		return nil, ErrBadToken
 	}
-	var h [32]byte
-	copy(h[:], tokenHash(token))
+	ck := cacheKey(token)
 	now := s.now()
-	if p, ok := s.cache.get(h, now); ok {
+	if p, ok := s.cache.get(ck, now); ok {
 		return checkPrincipal(p, now)
 	}
 	gen := s.cache.generation()
+	id, err := s.resolve(token, ck, gen)
+	if err != nil {
+		return nil, err
+	}
 	var p Principal
-	err := s.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bTokens).Get(h[:])
-		if id == nil {
-			return ErrBadToken
-		}
-		if err := get(tx, bKeys, string(id), &p.Key); err != nil {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if err := get(tx, bKeys, id, &p.Key); err != nil {
 			return err
 		}
 		return get(tx, bOrgs, p.Key.OrgID, &p.Org)
@@ -317,9 +460,74 @@ func (s *Store) Authenticate(token string) (*Principal, error) {
 	}
 	out, err := checkPrincipal(p, now)
 	if err == nil {
-		s.cache.put(h, p, gen, now)
+		s.cache.put(ck, p, gen, now)
 	}
 	return out, err
+}
+
+// resolve returns the ID of the key whose token this is.
+func (s *Store) resolve(token string, ck [32]byte, gen uint64) (string, error) {
+	if id, ok := generatedID(token); ok {
+		var v verifier
+		err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bSecrets, id, &v) })
+		switch {
+		case errors.Is(err, ErrNotFound) || err == nil && !v.matches(token):
+			return "", ErrBadToken
+		case err != nil:
+			return "", err
+		}
+		return id, nil
+	}
+	if id, wrong := s.cache.known(ck); id != "" || wrong {
+		if wrong {
+			return "", ErrBadToken
+		}
+		return id, nil
+	}
+	var id string
+	var cands []chosenKey
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bLegacy).Get(sha256Of(token)); v != nil {
+			id = string(v)
+			return nil
+		}
+		var err error
+		cands, err = liveChosen(tx)
+		return err
+	})
+	switch {
+	case err != nil:
+		return "", err
+	case id != "":
+		return id, nil
+	case len(cands) == 0 || len(token) < minLegacyLen:
+		return "", ErrBadToken
+	}
+	return s.checkChosen(token, ck, gen, cands)
+}
+
+// checkChosen checks token against the keys with a chosen token: one
+// argon2id derivation each (there is at most one), under the gate, shared
+// by the concurrent callers with the same token.
+func (s *Store) checkChosen(token string, ck [32]byte, gen uint64, cands []chosenKey) (string, error) {
+	f, first := s.cache.join(ck)
+	if !first {
+		<-f.done
+		return f.id, f.err
+	}
+	defer s.cache.land(ck, f, gen)
+	f.err = gate.check(func() {
+		for _, c := range cands {
+			if c.v.matches(token) {
+				f.id = c.id
+				return
+			}
+		}
+	})
+	if f.err == nil && f.id == "" {
+		f.err = ErrBadToken
+	}
+	return f.id, f.err
 }
 
 // checkPrincipal refuses a revoked or expired key; otherwise it returns a

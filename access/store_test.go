@@ -92,3 +92,18 @@ func TestKeys(t *testing.T) {
 		})
 	})
 }
+
+// TestOneOperator checks that a store holds at most one operator
+// organization, the one made at the node's first start.
+func TestOneOperator(t *testing.T) {
+	s := newStore(t)
+	if _, err := s.CreateOrg(KindOperator, "Node operator"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateOrg(KindOperator, "Second operator"); !errors.Is(err, ErrBadInput) {
+		t.Errorf("CreateOrg(second operator) = %v, want ErrBadInput", err)
+	}
+	if orgs, _ := s.Orgs(); len(orgs) != 1 {
+		t.Errorf("Orgs() = %d organizations, want 1", len(orgs))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/anchor/vmap"
 	"github.com/custos-project/custos/certs"
 )
 
@@ -23,11 +24,14 @@ const (
 	CodeOK        uint32 = 0
 	CodeMalformed uint32 = 1 // not a well-formed anchoring transaction
 	CodeNotMember uint32 = 2 // not signed by a consortium member
-	CodeDuplicate uint32 = 3 // this (member, seq) batch is already in the log
+	CodeDuplicate uint32 = 3 // this (member, seq) batch is already in the log, or this vote recorded
+	CodeStale     uint32 = 4 // an upgrade vote that can no longer count
+	CodeVersion   uint32 = 5 // a transaction of another state version than the chain runs
+	CodeNotOwner  uint32 = 6 // a custody head that another member registered first
 )
 
 // AppVersion is reported by Info.
-const AppVersion = "custos-anchor/1"
+const AppVersion = "custos-anchor/2"
 
 // Chain state buckets, in the application's own bbolt file.
 var (
@@ -73,10 +77,26 @@ type App struct {
 	vmu        sync.RWMutex
 	validators map[string]bool // Ed25519 keys of the chain's validators (from genesis)
 
-	mu       sync.Mutex // guards the block in progress
-	tx       *bolt.Tx   // opened by FinalizeBlock, committed by Commit
-	height   int64
-	included []Included
+	mu         sync.Mutex // guards the block in progress
+	tx         *bolt.Tx   // opened by FinalizeBlock, committed by Commit
+	height     int64
+	included   []Included
+	work       *stateMap                // the state map as the block in progress leaves it
+	pending    map[[32]byte]headOwnerID // heads the block in progress moved
+	blockPairs []vmap.Pair              // their new values, set in the map at the block's end
+	moved      bool                     // whether the block moved any head
+	blockLog   []byte                   // the block's state-log entries (bStateLog)
+
+	smu         sync.RWMutex // guards the committed state below
+	version     int          // state version (StateV1, StateV2)
+	state       *stateMap    // the map after stateHeight
+	stateHeight int64
+	versions    []mapVersion           // recent versions, by height
+	owners      map[[32]byte]headOwner // each head's first registrant and event count
+	members     [][32]byte             // member IDs, indexed by headOwner.member
+	memberIdx   map[[32]byte]uint32
+	base        *stateMap // the map before the first kept version
+	baseHeight  int64
 }
 
 // NewApp opens the application state in cfg.DB.
@@ -89,7 +109,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 	}
 	a := &App{cfg: cfg, db: cfg.DB, merkle: NewLog(logBucket), verifier: NewVerifier(cfg.ChainID, cfg.Root), log: cfg.Log}
 	err := a.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bAppMeta, bApplied} {
+		for _, b := range [][]byte{bAppMeta, bApplied, bUpgrades, bStateLog} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -100,6 +120,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 		return nil, fmt.Errorf("anchor: init state: %w", err)
 	}
 	if err := a.loadValidators(); err != nil {
+		return nil, err
+	}
+	if err := a.loadState(); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -160,14 +183,17 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 	return &abci.ResponseInfo{Data: "custos evidence log", Version: AppVersion, LastBlockHeight: height, LastBlockAppHash: hash}, nil
 }
 
-// genesisState is the application part of the genesis file.
+// genesisState is the application part of the genesis file. A genesis
+// without state_version (written before version 2 existed) starts at 1.
 type genesisState struct {
-	RootPEM string `json:"root_pem"`
+	RootPEM      string `json:"root_pem"`
+	StateVersion int    `json:"state_version,omitempty"`
 }
 
 // InitChain checks that the genesis names the same consortium root as this
 // node's configuration, and starts from the empty log.
 func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	version := StateV1
 	if len(req.AppStateBytes) > 0 {
 		var g genesisState
 		if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
@@ -177,11 +203,20 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		if err != nil || len(roots) != 1 || !roots[0].Equal(a.cfg.Root) {
 			return nil, errors.New("anchor: the genesis root certificate is not this node's consortium root")
 		}
+		switch g.StateVersion {
+		case 0, StateV1:
+		case StateV2:
+			version = StateV2
+		default:
+			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 and 2", g.StateVersion)
+		}
 	}
 	var keys [][]byte
+	var powers []validatorPower
 	for _, v := range req.Validators {
 		if k := v.PubKey.GetEd25519(); len(k) == ed25519.PublicKeySize {
 			keys = append(keys, k)
+			powers = append(powers, validatorPower{Key: k, Power: v.Power})
 		}
 	}
 	if len(keys) != len(req.Validators) {
@@ -196,6 +231,15 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		if err := tx.Bucket(bAppMeta).Put([]byte("validators"), b); err != nil {
 			return err
 		}
+		if b, err = json.Marshal(powers); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bAppMeta).Put([]byte("powers"), b); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bAppMeta).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, uint32(version))); err != nil {
+			return err
+		}
 		_, root, err = a.merkle.Root(tx)
 		return err
 	}); err != nil {
@@ -204,45 +248,92 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.loadValidators(); err != nil {
 		return nil, err
 	}
-	return &abci.ResponseInitChain{AppHash: AppHash(0, root)}, nil
+	a.smu.Lock()
+	a.version = version
+	a.smu.Unlock()
+	return &abci.ResponseInitChain{AppHash: a.appHash(version, 0, root, newStateMap().root())}, nil
 }
 
-// GenesisState returns the app_state for a genesis file naming root.
-func GenesisState(root *x509.Certificate) json.RawMessage {
-	b, _ := json.Marshal(genesisState{RootPEM: string(certs.EncodePEM(root))})
+// appHash is the AppHash of a state of the given version.
+func (a *App) appHash(version int, size uint64, root []byte, stateRoot [32]byte) []byte {
+	if version >= StateV2 {
+		return AppHashV2(size, root, stateRoot)
+	}
+	return AppHash(size, root)
+}
+
+// GenesisState returns the app_state for a genesis file naming root, for
+// a chain that starts at the given state version (LatestState for a new
+// consortium; StateV1 only to rehearse an upgrade).
+func GenesisState(root *x509.Certificate, version int) json.RawMessage {
+	g := genesisState{RootPEM: string(certs.EncodePEM(root))}
+	if version != StateV1 {
+		g.StateVersion = version
+	}
+	b, _ := json.Marshal(g)
 	return b
 }
 
 // CheckTx admits to the mempool only well-formed transactions signed by a
-// member, for batches not yet in the log.
+// validator, of the chain's state version, that would change the state:
+// batches not yet in the log whose heads are the submitter's, and upgrade
+// votes that can still count.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	code, msg := a.checkTx(req.Tx, time.Now())
+	t, code, msg := a.checkTx(req.Tx, time.Now())
 	if code == CodeOK {
-		var dup bool
+		a.smu.RLock()
+		version, height := a.version, a.stateHeight
+		a.smu.RUnlock()
 		a.db.View(func(tx *bolt.Tx) error {
-			t, _ := DecodeTx(req.Tx)
-			dup = tx.Bucket(bApplied).Get(appliedKey(t)) != nil
+			code, msg = a.checkState(tx, t, version, height+1, nil)
 			return nil
 		})
-		if dup {
-			code, msg = CodeDuplicate, "batch already in the log"
-		}
 	}
 	return &abci.ResponseCheckTx{Code: code, Log: msg}, nil
 }
 
-func (a *App) checkTx(raw []byte, at time.Time) (uint32, string) {
+func (a *App) checkTx(raw []byte, at time.Time) (*Tx, uint32, string) {
 	t, err := DecodeTx(raw)
 	if err != nil {
-		return CodeMalformed, err.Error()
+		return nil, CodeMalformed, err.Error()
 	}
 	if err := a.verifier.Verify(t, at); err != nil {
-		return CodeNotMember, err.Error()
+		return nil, CodeNotMember, err.Error()
 	}
 	if !a.isValidator(t) {
-		return CodeNotMember, "the signing node is not a validator of this chain"
+		return nil, CodeNotMember, "the signing node is not a validator of this chain"
 	}
-	return CodeOK, ""
+	return t, CodeOK, ""
+}
+
+// checkState checks t against the state in tx, for the block at height
+// run at state version: a batch of the version's format, not yet
+// applied, naming no head of another member; an upgrade vote that counts.
+func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending map[[32]byte]headOwnerID) (uint32, string) {
+	if t.Kind == KindUpgrade {
+		if code, msg := a.checkUpgrade(t, version, height); code != CodeOK {
+			return code, msg
+		}
+		if tx.Bucket(bUpgrades).Get(upgradeKey(t.Upgrade, t.memberKey())) != nil {
+			return CodeDuplicate, "this validator already voted for this upgrade"
+		}
+		return CodeOK, ""
+	}
+	if want := batchVersion(version); t.Version != want {
+		return CodeVersion, fmt.Sprintf("a version-%d batch; the chain state is version %d, which takes version-%d batches", t.Version, version, want)
+	}
+	if tx.Bucket(bApplied).Get(appliedKey(t)) != nil {
+		return CodeDuplicate, "batch already in the log"
+	}
+	return a.checkHeadOwners(t, pending)
+}
+
+// batchVersion is the transaction version of batches at a state version.
+func batchVersion(state int) uint8 {
+	if state >= StateV2 {
+		return TxVersion2
+	}
+	return TxVersion
 }
 
 // PrepareProposal proposes the mempool's transactions that are valid at the
@@ -253,7 +344,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	txs := make([][]byte, 0, len(req.Txs))
 	var size int64
 	for _, raw := range req.Txs {
-		if code, _ := a.checkTx(raw, req.Time); code != CodeOK {
+		if _, code, _ := a.checkTx(raw, req.Time); code != CodeOK {
 			continue
 		}
 		if size += int64(len(raw)); size > req.MaxTxBytes {
@@ -268,7 +359,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 // signed (checked at the block's time, so every validator decides alike).
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	for _, raw := range req.Txs {
-		if code, msg := a.checkTx(raw, req.Time); code != CodeOK {
+		if _, code, msg := a.checkTx(raw, req.Time); code != CodeOK {
 			a.log.Warn("rejecting proposal", "height", req.Height, "reason", msg)
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
@@ -280,10 +371,13 @@ func appliedKey(t *Tx) []byte {
 	return binary.BigEndian.AppendUint64(t.memberKey(), t.Seq)
 }
 
-// FinalizeBlock appends every valid, new batch of the block to the log and
-// returns the new tree head as AppHash. The changes stay in one open bbolt
-// transaction until Commit. A storage failure here panics: the node must
-// halt rather than diverge from the other validators.
+// FinalizeBlock applies the block's valid transactions: it first moves the
+// state to the next version if this is the height that version was voted
+// for; then it appends each new batch to the log and moves its custody
+// heads, and records upgrade votes. It returns the new state as AppHash.
+// The changes stay in one open bbolt transaction until Commit. A storage
+// failure here panics: the node must halt rather than diverge from the
+// other validators.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -294,16 +388,32 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err != nil {
 		panic(fmt.Sprintf("anchor: begin state transaction at height %d: %v", req.Height, err))
 	}
-	a.tx, a.height, a.included = tx, req.Height, nil
+	a.smu.RLock()
+	a.tx, a.height, a.included, a.work, a.moved, a.blockLog = tx, req.Height, nil, a.state, false, a.blockLog[:0]
+	a.pending, a.blockPairs = map[[32]byte]headOwnerID{}, a.blockPairs[:0]
+	a.smu.RUnlock()
+	a.smu.Lock() // version changes only here, under both locks
+	_, err = a.maybeActivate(tx, req.Height)
+	version := a.version
+	a.smu.Unlock()
+	if err != nil {
+		panic(fmt.Sprintf("anchor: state upgrade at height %d: %v", req.Height, err))
+	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
-		results[i] = a.apply(tx, raw, req)
+		results[i] = a.apply(tx, raw, req, version)
+	}
+	a.work = a.work.setMany(a.blockPairs)
+	if len(a.blockLog) > 0 {
+		if err := tx.Bucket(bStateLog).Put(binary.BigEndian.AppendUint64(nil, uint64(req.Height)), a.blockLog); err != nil {
+			panic(fmt.Sprintf("anchor: log the state map at height %d: %v", req.Height, err))
+		}
 	}
 	size, root, err := a.merkle.Root(tx)
 	if err != nil {
 		panic(fmt.Sprintf("anchor: tree root at height %d: %v", req.Height, err))
 	}
-	hash := AppHash(size, root)
+	hash := a.appHash(version, size, root, a.work.root())
 	meta := tx.Bucket(bAppMeta)
 	if err := meta.Put([]byte("height"), binary.BigEndian.AppendUint64(nil, uint64(req.Height))); err != nil {
 		panic(fmt.Sprintf("anchor: store height %d: %v", req.Height, err))
@@ -314,25 +424,32 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: hash}, nil
 }
 
-func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock) *abci.ExecTxResult {
-	if code, msg := a.checkTx(raw, req.Time); code != CodeOK {
+func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, version int) *abci.ExecTxResult {
+	t, code, msg := a.checkTx(raw, req.Time)
+	if code == CodeOK {
+		code, msg = a.checkState(tx, t, version, req.Height, a.pending)
+	}
+	if code != CodeOK {
 		return &abci.ExecTxResult{Code: code, Log: msg}
 	}
-	t, _ := DecodeTx(raw)
-	key := appliedKey(t)
-	applied := tx.Bucket(bApplied)
-	if applied.Get(key) != nil {
-		return &abci.ExecTxResult{Code: CodeDuplicate, Log: "batch already in the log"}
+	if t.Kind == KindUpgrade {
+		return a.applyUpgrade(tx, t, req.Height)
 	}
-	first, err := a.merkle.Append(tx, t.Leaves)
+	first, err := a.merkle.Size(tx)
+	if err == nil && len(t.Leaves) > 0 {
+		first, err = a.merkle.Append(tx, t.Leaves)
+	}
 	if err != nil {
 		panic(fmt.Sprintf("anchor: append at height %d: %v", req.Height, err))
 	}
 	val := binary.BigEndian.AppendUint64(nil, first)
 	val = binary.BigEndian.AppendUint32(val, uint32(len(t.Leaves)))
 	val = binary.BigEndian.AppendUint64(val, uint64(req.Height))
-	if err := applied.Put(key, val); err != nil {
+	if err := tx.Bucket(bApplied).Put(appliedKey(t), val); err != nil {
 		panic(fmt.Sprintf("anchor: record batch at height %d: %v", req.Height, err))
+	}
+	if a.applyHeads(t) {
+		a.moved = true
 	}
 	a.included = append(a.included, Included{Member: t.Member(), Seq: t.Seq, First: first, Count: len(t.Leaves), Height: req.Height})
 	return &abci.ExecTxResult{Code: CodeOK, Data: binary.BigEndian.AppendUint64(nil, first)}
@@ -341,7 +458,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock) *ab
 // Commit persists the block's changes. A failure panics (see FinalizeBlock).
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	a.mu.Lock()
-	tx, height, included := a.tx, a.height, a.included
+	tx, height, included, work, moved, pending := a.tx, a.height, a.included, a.work, a.moved, a.pending
 	a.tx, a.included = nil, nil
 	a.mu.Unlock()
 	if tx == nil {
@@ -350,6 +467,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if err := tx.Commit(); err != nil {
 		panic(fmt.Sprintf("anchor: commit state at height %d: %v", height, err))
 	}
+	a.recordVersions(height, work, moved, pending)
 	if a.cfg.OnCommit != nil {
 		a.cfg.OnCommit(height, included)
 	}

@@ -21,7 +21,7 @@ func newTestApp(t *testing.T, path string, root *certs.Authority, validators ...
 		t.Fatal(err)
 	}
 	if len(validators) > 0 {
-		req := &abci.RequestInitChain{AppStateBytes: GenesisState(root.Cert)}
+		req := &abci.RequestInitChain{AppStateBytes: GenesisState(root.Cert, StateV1)}
 		for _, v := range validators {
 			req.Validators = append(req.Validators, abci.Ed25519ValidatorUpdate(v.key.Public().(ed25519.PublicKey), 10))
 		}

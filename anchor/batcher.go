@@ -21,6 +21,10 @@ type LeafSource interface {
 	// LeafHashes returns the RFC 6962 leaf hashes of up to max queued
 	// leaves, starting at local index from (fewer, or none, at the end).
 	LeafHashes(from uint64, max int) ([][]byte, error)
+	// Heads returns the custody heads after the local leaves [from,
+	// from+count): one for each chain with an event among them, as of its
+	// last event there. The same range always gives the same heads.
+	Heads(from uint64, count int) ([]HeadUpdate, error)
 }
 
 // Batch is a run of local leaves submitted in one transaction.
@@ -57,6 +61,7 @@ type BatcherConfig struct {
 // anchored twice: the application refuses a (member, seq) it already has.
 type Batcher struct {
 	cfg    BatcherConfig
+	cutMu  sync.Mutex // one batch cut at a time (Run's and SubmitHeads')
 	member string
 	kick   chan struct{}
 	mu     sync.Mutex
@@ -68,6 +73,7 @@ var (
 	bByFrom  = []byte("byfrom")  // from(8) → seq(8)
 	bBMeta   = []byte("meta")    // "next": next local index to batch; "seq": last seq
 	bOpen    = []byte("open")    // seq(8) → ∅ for batches not yet final (what track looks at)
+	bHeadsB  = []byte("bheads")  // seq(8) → heads × (key 32 ‖ events 8 ‖ value 32), of a batch of heads only
 )
 
 // MemberID is the ID under which the log records a node's batches: the
@@ -95,7 +101,7 @@ func NewBatcher(cfg BatcherConfig) (*Batcher, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	err := cfg.DB.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bBatches, bByFrom, bBMeta, bOpen} {
+		for _, b := range [][]byte{bBatches, bByFrom, bBMeta, bOpen, bHeadsB} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -177,6 +183,8 @@ func decodeBatch(seq uint64, v []byte) (*Batch, error) {
 // cut persists the next batch of queued leaves, if any. The batch is
 // durable before it is ever submitted, so a crash cannot lose or re-cut it.
 func (b *Batcher) cut() (*Batch, [][]byte, error) {
+	b.cutMu.Lock()
+	defer b.cutMu.Unlock()
 	var next, seq uint64
 	if err := b.cfg.DB.View(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bBMeta)
@@ -218,7 +226,7 @@ func (b *Batcher) cut() (*Batch, [][]byte, error) {
 }
 
 func (b *Batcher) submit(ctx context.Context, bt *Batch, leaves [][]byte) {
-	raw, err := NewTx(b.cfg.ChainID, b.cfg.NodeCert, b.cfg.OrgCA, b.cfg.Node.Key(), bt.Seq, leaves)
+	raw, err := b.buildTx(bt, leaves)
 	if err != nil {
 		b.cfg.Log.Error("building anchoring transaction", "seq", bt.Seq, "err", err)
 		return
@@ -238,6 +246,103 @@ func (b *Batcher) submit(ctx context.Context, bt *Batch, leaves [][]byte) {
 	case res.Code != CodeOK:
 		b.cfg.Log.Warn("batch refused by CheckTx; will resubmit", "seq", bt.Seq, "code", res.Code, "log", res.Log)
 	}
+}
+
+// buildTx encodes a batch in the format of the chain's state version: a
+// version-1 transaction of leaves, or a version-2 one with the custody
+// heads that the leaves move (or, for a batch of heads only, its stored
+// heads). The format is chosen at each submission, so a batch cut before
+// an upgrade and resubmitted after it goes in the new format.
+func (b *Batcher) buildTx(bt *Batch, leaves [][]byte) ([]byte, error) {
+	c := &b.cfg
+	if c.App.StateVersion() < StateV2 {
+		if bt.Count == 0 {
+			return nil, errors.New("a batch of heads only needs state version 2")
+		}
+		return NewTx(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves)
+	}
+	var heads []HeadUpdate
+	var err error
+	if bt.Count == 0 {
+		heads, err = b.storedHeads(bt.Seq)
+	} else {
+		heads, err = c.Source.Heads(bt.From, bt.Count)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return NewBatchTx(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads)
+}
+
+// SubmitHeads registers custody heads with no leaves (the heads of chains
+// that existed before the state had heads): it persists them as a batch of
+// their own, as cut does, and submits it; track follows it like any other.
+// It needs state version 2.
+func (b *Batcher) SubmitHeads(ctx context.Context, heads []HeadUpdate) error {
+	if len(heads) == 0 {
+		return nil
+	}
+	if len(heads) > MaxHeads {
+		return fmt.Errorf("anchor: %d heads in one batch, at most %d", len(heads), MaxHeads)
+	}
+	if b.cfg.App.StateVersion() < StateV2 {
+		return errors.New("anchor: the chain state has no custody heads before version 2")
+	}
+	enc := make([]byte, 0, len(heads)*headSize)
+	for _, h := range heads {
+		enc = append(enc, h.Key[:]...)
+		enc = binary.BigEndian.AppendUint64(enc, h.Events)
+		enc = append(enc, h.Value[:]...)
+	}
+	b.cutMu.Lock()
+	bt := &Batch{}
+	err := b.cfg.DB.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bBMeta)
+		if v := m.Get([]byte("seq")); len(v) == 8 {
+			bt.Seq = binary.BigEndian.Uint64(v)
+		}
+		if v := m.Get([]byte("next")); len(v) == 8 {
+			bt.From = binary.BigEndian.Uint64(v)
+		}
+		bt.Seq++
+		key := binary.BigEndian.AppendUint64(nil, bt.Seq)
+		if err := m.Put([]byte("seq"), key); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bHeadsB).Put(key, enc); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bOpen).Put(key, nil); err != nil {
+			return err
+		}
+		return tx.Bucket(bBatches).Put(key, encodeBatch(bt))
+	})
+	b.cutMu.Unlock()
+	if err != nil {
+		return err
+	}
+	b.submit(ctx, bt, nil)
+	return nil
+}
+
+// storedHeads reads the heads of a batch of heads only.
+func (b *Batcher) storedHeads(seq uint64) ([]HeadUpdate, error) {
+	var heads []HeadUpdate
+	err := b.cfg.DB.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bHeadsB).Get(binary.BigEndian.AppendUint64(nil, seq))
+		if len(v) == 0 || len(v)%headSize != 0 {
+			return fmt.Errorf("anchor: batch %d has no stored heads", seq)
+		}
+		for ; len(v) > 0; v = v[headSize:] {
+			var h HeadUpdate
+			copy(h.Key[:], v[:32])
+			h.Events = binary.BigEndian.Uint64(v[32:40])
+			copy(h.Value[:], v[40:72])
+			heads = append(heads, h)
+		}
+		return nil
+	})
+	return heads, err
 }
 
 // track records inclusion of pending batches, resubmits stale ones, and
@@ -323,6 +428,10 @@ func (b *Batcher) resubmitIfStale(ctx context.Context, bt *Batch) {
 	last, ok := b.sent[bt.Seq]
 	b.mu.Unlock()
 	if ok && time.Since(last) < b.cfg.Resubmit {
+		return
+	}
+	if bt.Count == 0 {
+		b.submit(ctx, bt, nil)
 		return
 	}
 	leaves, err := b.cfg.Source.LeafHashes(bt.From, bt.Count)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cometbft/cometbft/mempool"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence/receipt"
@@ -119,8 +120,14 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 	if err != nil {
 		return nil, err
 	}
-	if len(sh.AppHash) != 40 {
-		return nil, fmt.Errorf("anchor: header %d has a %d-byte AppHash, want 40", h, len(sh.AppHash))
+	var stateRoot string
+	head := sh.AppHash // size ‖ root
+	switch {
+	case len(sh.AppHash) == 40:
+	case len(sh.AppHash) == 73 && sh.AppHash[0] == StateV2:
+		stateRoot, head = hex.EncodeToString(sh.AppHash[41:]), sh.AppHash[1:41]
+	default:
+		return nil, fmt.Errorf("anchor: header %d has a %d-byte AppHash, want 40 or 73", h, len(sh.AppHash))
 	}
 	shb, err := sh.ToProto().Marshal()
 	if err != nil {
@@ -136,10 +143,62 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 	}
 	return &receipt.Checkpoint{
 		ChainID: c.chainID, Height: h,
-		TreeSize: binary.BigEndian.Uint64(sh.AppHash[:8]), Root: hex.EncodeToString(sh.AppHash[8:]),
+		TreeSize: binary.BigEndian.Uint64(head[:8]), Root: hex.EncodeToString(head[8:]), StateRoot: stateRoot,
 		SignedHeader: base64.StdEncoding.EncodeToString(shb), ValidatorSet: base64.StdEncoding.EncodeToString(vb),
 	}, nil
 }
+
+// StateVersion is the chain state's version.
+func (c *Chain) StateVersion() int { return c.App.StateVersion() }
+
+// ProveState proves key in the state map that the checkpoint at height
+// commits to (the state after the block before it).
+func (c *Chain) ProveState(key [32]byte, checkpointHeight int64) (*StateProof, error) {
+	return c.App.ProveState(key, checkpointHeight-1)
+}
+
+// SubmitHeads registers custody heads with no leaves (Batcher.SubmitHeads).
+func (c *Chain) SubmitHeads(ctx context.Context, heads []HeadUpdate) error {
+	return c.Batcher.SubmitHeads(ctx, heads)
+}
+
+// VoteUpgrade submits this node's vote to run the given state version from
+// height on. It returns CheckTx's refusal, if any, as an error.
+func (c *Chain) VoteUpgrade(ctx context.Context, version int, height int64) error {
+	if version < 2 || height < 1 {
+		return fmt.Errorf("%w: state version %d at height %d", ErrMalformedTx, version, height)
+	}
+	b := c.Batcher.cfg
+	raw, err := NewUpgradeTx(c.chainID, b.NodeCert, b.OrgCA, c.Node.Key(), UpgradeVote{Version: uint32(version), Height: uint64(height)})
+	if err != nil {
+		return err
+	}
+	res, err := c.Node.Broadcast(ctx, raw)
+	if errors.Is(err, mempool.ErrTxInCache) {
+		return &TxError{Code: CodeDuplicate, Log: "this node's vote for this upgrade is already pending"}
+	}
+	if err != nil {
+		return err
+	}
+	if res.Code != CodeOK {
+		return &TxError{Code: res.Code, Log: res.Log}
+	}
+	return nil
+}
+
+// TxError is a transaction the chain refused, with its ABCI code.
+type TxError struct {
+	Code uint32
+	Log  string
+}
+
+func (e *TxError) Error() string { return fmt.Sprintf("anchor: refused (code %d): %s", e.Code, e.Log) }
+
+// UpgradeStatus reports the state version and the upgrade votes.
+func (c *Chain) UpgradeStatus() (int, []UpgradePlan, error) { return c.App.UpgradeStatus() }
+
+// Height is the last committed block.
+func (c *Chain) Height() int64 { return c.Node.Height() }
 
 // InclusionProof proves a leaf into the tree of the given size.
 func (c *Chain) InclusionProof(index, size uint64) ([][]byte, error) {

@@ -43,13 +43,14 @@ func InitHome(home string) (ed25519.PublicKey, string, error) {
 }
 
 // WriteGenesis writes the genesis file of a new chain to path. The
-// application state names the consortium root.
-func WriteGenesis(path, chainID string, vals []GenesisValidator, root *x509.Certificate, now time.Time) error {
+// application state names the consortium root and the state version the
+// chain starts at (LatestState, or StateV1 to rehearse an upgrade).
+func WriteGenesis(path, chainID string, vals []GenesisValidator, root *x509.Certificate, now time.Time, stateVersion int) error {
 	doc := &types.GenesisDoc{
 		ChainID:         chainID,
 		GenesisTime:     now.UTC(),
 		ConsensusParams: types.DefaultConsensusParams(),
-		AppState:        GenesisState(root),
+		AppState:        GenesisState(root, stateVersion),
 	}
 	for _, v := range vals {
 		pk := cmted25519.PubKey(v.PubKey)

@@ -102,6 +102,17 @@ func synthLeaf(node int, i uint64) []byte {
 	return h[:]
 }
 
+// Heads gives every leaf a chain of its own, as uploads do (each created
+// event starts a chain), so a batch moves as many heads as it has leaves.
+func (s synthSource) Heads(from uint64, count int) ([]HeadUpdate, error) {
+	out := make([]HeadUpdate, count)
+	for i := range out {
+		leaf := synthLeaf(s.node, from+uint64(i))
+		out[i] = HeadUpdate{Key: sha256.Sum256(append([]byte("head "), leaf...)), Events: 1, Value: sha256.Sum256(leaf)}
+	}
+	return out, nil
+}
+
 func (s synthSource) LeafHashes(from uint64, max int) ([][]byte, error) {
 	n := s.limit.Load()
 	if from >= n {
@@ -192,7 +203,7 @@ func runThroughput(b *testing.B, n, total int) throughputResult {
 		members[i] = m
 	}
 	genesis := filepath.Join(dir, "genesis.json")
-	if err := WriteGenesis(genesis, chainID, vals, root.Cert, now); err != nil {
+	if err := WriteGenesis(genesis, chainID, vals, root.Cert, now, LatestState); err != nil {
 		b.Fatal(err)
 	}
 	g, err := os.ReadFile(genesis)

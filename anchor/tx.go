@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,7 +17,9 @@ import (
 	"github.com/custos-project/custos/certs"
 )
 
-// Anchoring transaction format, version 1. All integers are big-endian:
+// Anchoring transaction formats. All integers are big-endian.
+//
+// Version 1 (state version 1) is a batch of leaf hashes:
 //
 //	magic "CSTX" (4) ‖ version 1 (1)
 //	‖ certLen u16 ‖ node certificate DER
@@ -23,45 +27,105 @@ import (
 //	‖ seq u64 ‖ count u32 (1..MaxLeaves) ‖ count × 32-byte leaf hashes
 //	‖ signature (64 bytes, Ed25519)
 //
+// Version 2 adds a kind byte after the version and two kinds:
+//
+//	magic "CSTX" ‖ version 2 ‖ kind (1)
+//	‖ certLen u16 ‖ node certificate DER ‖ caLen u16 ‖ organization CA DER
+//	‖ body ‖ signature (64 bytes, Ed25519)
+//
+//	kind 1, a batch (state version 2):
+//	  seq u64 ‖ count u32 (0..MaxLeaves) ‖ count × 32-byte leaf hashes
+//	  ‖ heads u32 (0..MaxHeads) ‖ heads × (key 32 ‖ events u64 ‖ value 32),
+//	  keys in strictly increasing byte order, events ≥ 1, count + heads ≥ 1
+//	kind 2, an upgrade vote (state version 1):
+//	  state version u32 ‖ height u64
+//
 // The signature is Ed25519 (RFC 8032, pure) by the node certificate's key
 // over SignaturePrefix ‖ chainID ‖ 0x00 ‖ every byte before the signature.
 const (
-	TxMagic   = "CSTX"
-	TxVersion = 1
+	TxMagic = "CSTX"
+	// TxVersion is the first transaction version; TxVersion2 the second.
+	TxVersion  = 1
+	TxVersion2 = 2
 	// MaxLeaves is the largest number of leaf hashes in one transaction.
 	MaxLeaves = 10000
+	// MaxHeads is the largest number of custody heads in one transaction.
+	MaxHeads = 10000
 	// SignaturePrefix separates anchoring signatures from any other use of a
 	// node's key.
 	SignaturePrefix = "custos anchor tx v1\x00"
-
-	txHeaderLen = len(TxMagic) + 1
 )
 
-// Tx is a decoded anchoring transaction: a member node's signed batch of
-// leaf hashes. Seq numbers the node's batches, so that a batch is appended
-// once however often it is submitted.
+// Kinds of version-2 transactions.
+const (
+	KindBatch   = 1 // leaves and custody heads
+	KindUpgrade = 2 // a vote to move the chain state to a new version at a height
+)
+
+// HeadUpdate sets one custody head in the chain's state map: Key is
+// custody.HeadKey(chain ID), Value the SHA-256 of the canonical head, and
+// Events the number of events the head covers. A head only moves forward:
+// an update with no more events than the state already holds is skipped.
+type HeadUpdate struct {
+	Key    [32]byte
+	Events uint64
+	Value  [32]byte
+}
+
+// UpgradeVote is a validator's vote to run state version Version from the
+// block at Height on.
+type UpgradeVote struct {
+	Version uint32
+	Height  uint64
+}
+
+// Tx is a decoded anchoring transaction. A batch (Kind KindBatch) is a
+// member node's signed run of leaf hashes and, from version 2, custody
+// heads; Seq numbers the node's batches, so that a batch is appended once
+// however often it is submitted. An upgrade vote (KindUpgrade) carries
+// Upgrade.
 type Tx struct {
+	Version  uint8             // TxVersion or TxVersion2
+	Kind     uint8             // KindBatch (always, in version 1) or KindUpgrade
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
 	Seq      uint64
 	Leaves   [][]byte // each HashSize bytes
-	Sig      []byte   // ed25519.SignatureSize bytes
+	Heads    []HeadUpdate
+	Upgrade  UpgradeVote
+	Sig      []byte // ed25519.SignatureSize bytes
 }
 
-// NewTx encodes and signs an anchoring transaction for chainID. key must be
-// the private half of nodeCert's Ed25519 key; leaves holds 1..MaxLeaves leaf
-// hashes of HashSize bytes.
+// NewTx encodes and signs a version-1 anchoring transaction for chainID.
+// key must be the private half of nodeCert's Ed25519 key; leaves holds
+// 1..MaxLeaves leaf hashes of HashSize bytes.
 func NewTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte) ([]byte, error) {
+	return signTx(chainID, key, &Tx{Version: TxVersion, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves})
+}
+
+// NewBatchTx encodes and signs a version-2 batch: leaves and custody heads
+// (sorted here by key; a key given twice is an error).
+func NewBatchTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate) ([]byte, error) {
+	heads = slices.Clone(heads)
+	slices.SortFunc(heads, func(a, b HeadUpdate) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+	return signTx(chainID, key, &Tx{Version: TxVersion2, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads})
+}
+
+// NewUpgradeTx encodes and signs a version-2 upgrade vote.
+func NewUpgradeTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, vote UpgradeVote) ([]byte, error) {
+	return signTx(chainID, key, &Tx{Version: TxVersion2, Kind: KindUpgrade, NodeCert: nodeCert, OrgCA: orgCA, Upgrade: vote})
+}
+
+func signTx(chainID string, key ed25519.PrivateKey, t *Tx) ([]byte, error) {
 	if err := checkChainID(chainID); err != nil {
 		return nil, err
 	}
-	if nodeCert == nil {
+	if t.NodeCert == nil {
 		return nil, fmt.Errorf("%w: missing certificate", ErrMalformedTx)
 	}
-	if len(key) != ed25519.PrivateKeySize || !certs.SameKey(nodeCert, key) {
+	if len(key) != ed25519.PrivateKeySize || !certs.SameKey(t.NodeCert, key) {
 		return nil, ErrNodeKey
 	}
-	t := &Tx{NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves}
 	if err := t.check(); err != nil {
 		return nil, err
 	}
@@ -78,32 +142,72 @@ func DecodeTx(b []byte) (*Tx, error) {
 	if string(d.next(len(TxMagic))) != TxMagic {
 		return nil, fmt.Errorf("%w: bad magic", ErrMalformedTx)
 	}
-	if v := d.next(1); v == nil || v[0] != TxVersion {
+	t := &Tx{Kind: KindBatch}
+	switch v := d.next(1); {
+	case v == nil || v[0] != TxVersion && v[0] != TxVersion2:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
+	default:
+		t.Version = v[0]
 	}
-	nodeCert, err := d.cert("node")
-	if err != nil {
+	if t.Version == TxVersion2 {
+		k := d.next(1)
+		if k == nil || k[0] != KindBatch && k[0] != KindUpgrade {
+			return nil, fmt.Errorf("%w: unknown kind", ErrMalformedTx)
+		}
+		t.Kind = k[0]
+	}
+	var err error
+	if t.NodeCert, err = d.cert("node"); err != nil {
 		return nil, err
 	}
-	orgCA, err := d.cert("organization CA")
-	if err != nil {
+	if t.OrgCA, err = d.cert("organization CA"); err != nil {
 		return nil, err
 	}
-	seq, count := d.uint64(), d.uint32()
-	if d.short || count == 0 || count > MaxLeaves {
-		return nil, fmt.Errorf("%w: leaf count %d, want 1..%d", ErrMalformedTx, count, MaxLeaves)
+	if t.Kind == KindUpgrade {
+		t.Upgrade = UpgradeVote{Version: d.uint32(), Height: d.uint64()}
+	} else if err := t.decodeBatch(&d); err != nil {
+		return nil, err
 	}
-	want := int(count)*HashSize + ed25519.SignatureSize
-	if len(d.b) != want {
-		return nil, fmt.Errorf("%w: %d bytes after the header, want %d", ErrMalformedTx, len(d.b), want)
+	if d.short || len(d.b) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("%w: %d bytes left for the signature, want %d", ErrMalformedTx, len(d.b), ed25519.SignatureSize)
 	}
-	leaves := make([][]byte, count)
-	for i := range leaves {
-		leaves[i] = d.next(HashSize)
+	t.Sig = d.next(ed25519.SignatureSize)
+	if err := t.check(); err != nil {
+		return nil, err
 	}
-	sig := d.next(ed25519.SignatureSize)
-	return &Tx{NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Sig: sig}, nil
+	return t, nil
 }
+
+// decodeBatch reads a batch's body: seq, leaves and (version 2) heads.
+func (t *Tx) decodeBatch(d *decoder) error {
+	t.Seq = d.uint64()
+	count := d.uint32()
+	if d.short || count > MaxLeaves || len(d.b) < int(count)*HashSize {
+		return fmt.Errorf("%w: leaf count %d, want at most %d and the bytes to hold them", ErrMalformedTx, count, MaxLeaves)
+	}
+	t.Leaves = make([][]byte, count)
+	for i := range t.Leaves {
+		t.Leaves[i] = d.next(HashSize)
+	}
+	if t.Version == TxVersion {
+		return nil
+	}
+	n := d.uint32()
+	if d.short || n > MaxHeads || len(d.b) < int(n)*headSize {
+		return fmt.Errorf("%w: head count %d, want at most %d and the bytes to hold them", ErrMalformedTx, n, MaxHeads)
+	}
+	t.Heads = make([]HeadUpdate, n)
+	for i := range t.Heads {
+		h := &t.Heads[i]
+		copy(h.Key[:], d.next(32))
+		h.Events = d.uint64()
+		copy(h.Value[:], d.next(32))
+	}
+	return nil
+}
+
+// headSize is the encoded size of one HeadUpdate.
+const headSize = 32 + 8 + 32
 
 // Encode returns the transaction's encoding. For a Tx from DecodeTx, it is
 // the decoded bytes. NodeCert and OrgCA must be set.
@@ -114,15 +218,31 @@ func (t *Tx) Encode() []byte {
 // appendBody appends everything but the signature.
 func (t *Tx) appendBody(b []byte) []byte {
 	b = append(b, TxMagic...)
-	b = append(b, TxVersion)
+	b = append(b, t.Version)
+	if t.Version == TxVersion2 {
+		b = append(b, t.Kind)
+	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.NodeCert.Raw)))
 	b = append(b, t.NodeCert.Raw...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.OrgCA.Raw)))
 	b = append(b, t.OrgCA.Raw...)
+	if t.Kind == KindUpgrade {
+		b = binary.BigEndian.AppendUint32(b, t.Upgrade.Version)
+		return binary.BigEndian.AppendUint64(b, t.Upgrade.Height)
+	}
 	b = binary.BigEndian.AppendUint64(b, t.Seq)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Leaves)))
 	for _, h := range t.Leaves {
 		b = append(b, h...)
+	}
+	if t.Version == TxVersion {
+		return b
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Heads)))
+	for _, h := range t.Heads {
+		b = append(b, h.Key[:]...)
+		b = binary.BigEndian.AppendUint64(b, h.Events)
+		b = append(b, h.Value[:]...)
 	}
 	return b
 }
@@ -131,7 +251,8 @@ func (t *Tx) appendBody(b []byte) []byte {
 // the encoding up to the signature. It is built from t's fields, never from
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
-	n := len(SignaturePrefix) + len(chainID) + 1 + txHeaderLen + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 12 + len(t.Leaves)*HashSize
+	n := len(SignaturePrefix) + len(chainID) + 1 + 6 + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 16 +
+		len(t.Leaves)*HashSize + len(t.Heads)*headSize
 	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
 	return t.appendBody(m)
 }
@@ -147,12 +268,50 @@ func (t *Tx) check() error {
 			return fmt.Errorf("%w: certificate of %d bytes", ErrMalformedTx, len(c.Raw))
 		}
 	}
-	if len(t.Leaves) == 0 || len(t.Leaves) > MaxLeaves {
-		return fmt.Errorf("%w: %d leaves, want 1..%d", ErrMalformedTx, len(t.Leaves), MaxLeaves)
+	switch {
+	case t.Version == TxVersion && t.Kind == KindBatch:
+		if len(t.Heads) != 0 || t.Upgrade != (UpgradeVote{}) {
+			return fmt.Errorf("%w: a version-1 transaction has leaves only", ErrMalformedTx)
+		}
+		if len(t.Leaves) == 0 || len(t.Leaves) > MaxLeaves {
+			return fmt.Errorf("%w: %d leaves, want 1..%d", ErrMalformedTx, len(t.Leaves), MaxLeaves)
+		}
+	case t.Version == TxVersion2 && t.Kind == KindBatch:
+		if err := t.checkBatch2(); err != nil {
+			return err
+		}
+	case t.Version == TxVersion2 && t.Kind == KindUpgrade:
+		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 {
+			return fmt.Errorf("%w: an upgrade vote carries no batch", ErrMalformedTx)
+		}
+		if t.Upgrade.Version < 2 || t.Upgrade.Height == 0 || t.Upgrade.Height > math.MaxInt64 {
+			return fmt.Errorf("%w: upgrade vote for state version %d at height %d", ErrMalformedTx, t.Upgrade.Version, t.Upgrade.Height)
+		}
+	default:
+		return fmt.Errorf("%w: version %d, kind %d", ErrMalformedTx, t.Version, t.Kind)
 	}
 	for i, h := range t.Leaves {
 		if len(h) != HashSize {
 			return fmt.Errorf("%w: leaf %d has %d bytes", ErrBadLeaf, i, len(h))
+		}
+	}
+	return nil
+}
+
+func (t *Tx) checkBatch2() error {
+	if t.Upgrade != (UpgradeVote{}) {
+		return fmt.Errorf("%w: a batch carries no upgrade vote", ErrMalformedTx)
+	}
+	if len(t.Leaves) > MaxLeaves || len(t.Heads) > MaxHeads || len(t.Leaves)+len(t.Heads) == 0 {
+		return fmt.Errorf("%w: %d leaves and %d heads, want at most %d and %d, and not none", ErrMalformedTx,
+			len(t.Leaves), len(t.Heads), MaxLeaves, MaxHeads)
+	}
+	for i, h := range t.Heads {
+		if h.Events == 0 {
+			return fmt.Errorf("%w: head %d covers no event", ErrMalformedTx, i)
+		}
+		if i > 0 && bytes.Compare(t.Heads[i-1].Key[:], h.Key[:]) >= 0 {
+			return fmt.Errorf("%w: head keys are not in strictly increasing order at %d", ErrMalformedTx, i)
 		}
 	}
 	return nil

@@ -64,6 +64,92 @@ func (n *testNode) tx(t testing.TB, chainID string, seq uint64, leaves [][]byte)
 	return b
 }
 
+// batch2 is a signed version-2 batch.
+func (n *testNode) batch2(t testing.TB, seq uint64, leaves [][]byte, heads []HeadUpdate) []byte {
+	t.Helper()
+	b, err := NewBatchTx(testChainID, n.cert, n.org.Cert, n.key, seq, leaves, heads)
+	if err != nil {
+		t.Fatalf("NewBatchTx() = %v", err)
+	}
+	return b
+}
+
+// vote is a signed upgrade vote.
+func (n *testNode) vote(t testing.TB, v UpgradeVote) []byte {
+	t.Helper()
+	b, err := NewUpgradeTx(testChainID, n.cert, n.org.Cert, n.key, v)
+	if err != nil {
+		t.Fatalf("NewUpgradeTx() = %v", err)
+	}
+	return b
+}
+
+// testHeads are n head updates with distinct keys.
+func testHeads(n int) []HeadUpdate {
+	out := make([]HeadUpdate, n)
+	for i := range out {
+		out[i] = HeadUpdate{Key: sha256.Sum256([]byte{byte(i), 'k'}), Events: uint64(i + 1), Value: sha256.Sum256([]byte{byte(i), 'v'})}
+	}
+	return out
+}
+
+func TestTx2RoundTripAndStrictness(t *testing.T) {
+	n := newTestNode(t, nil)
+	v := NewVerifier(testChainID, n.root.Cert)
+	for _, raw := range [][]byte{
+		n.batch2(t, 1, testLeaves(0, 3), testHeads(5)),
+		n.batch2(t, 2, nil, testHeads(1)),
+		n.batch2(t, 3, testLeaves(0, 1), nil),
+		n.vote(t, UpgradeVote{Version: 2, Height: 7}),
+	} {
+		tx, err := DecodeTx(raw)
+		if err != nil {
+			t.Fatalf("DecodeTx() = %v", err)
+		}
+		if !bytes.Equal(tx.Encode(), raw) {
+			t.Errorf("DecodeTx(b).Encode() differs")
+		}
+		if err := v.Verify(tx, txNow); err != nil {
+			t.Errorf("Verify() = %v", err)
+		}
+	}
+	// Heads are sorted on the way in; a duplicate key has no encoding.
+	dup := append(testHeads(2), testHeads(1)...)
+	if _, err := NewBatchTx(testChainID, n.cert, n.org.Cert, n.key, 1, nil, dup); !errors.Is(err, ErrMalformedTx) {
+		t.Errorf("NewBatchTx(duplicate key) = %v, want ErrMalformedTx", err)
+	}
+	bad := []struct {
+		name string
+		tx   func() ([]byte, error)
+	}{
+		{"empty batch", func() ([]byte, error) { return NewBatchTx(testChainID, n.cert, n.org.Cert, n.key, 1, nil, nil) }},
+		{"head of no event", func() ([]byte, error) {
+			return NewBatchTx(testChainID, n.cert, n.org.Cert, n.key, 1, nil, []HeadUpdate{{Events: 0}})
+		}},
+		{"vote for version 1", func() ([]byte, error) {
+			return NewUpgradeTx(testChainID, n.cert, n.org.Cert, n.key, UpgradeVote{Version: 1, Height: 9})
+		}},
+		{"vote for height 0", func() ([]byte, error) {
+			return NewUpgradeTx(testChainID, n.cert, n.org.Cert, n.key, UpgradeVote{Version: 2})
+		}},
+	}
+	for _, tt := range bad {
+		if _, err := tt.tx(); !errors.Is(err, ErrMalformedTx) {
+			t.Errorf("%s: %v, want ErrMalformedTx", tt.name, err)
+		}
+	}
+	// Unsorted heads on the wire are refused: flip the two keys of a
+	// signed 2-head batch.
+	raw := n.batch2(t, 5, nil, testHeads(2))
+	tail := len(raw) - 64 - 2*headSize
+	swapped := bytes.Clone(raw)
+	copy(swapped[tail:], raw[tail+headSize:tail+2*headSize])
+	copy(swapped[tail+headSize:], raw[tail:tail+headSize])
+	if _, err := DecodeTx(swapped); !errors.Is(err, ErrMalformedTx) {
+		t.Errorf("DecodeTx(unsorted heads) = %v, want ErrMalformedTx", err)
+	}
+}
+
 func TestTxRoundTrip(t *testing.T) {
 	n := newTestNode(t, nil)
 	v := NewVerifier(testChainID, n.root.Cert)
@@ -244,7 +330,7 @@ func TestVerify(t *testing.T) {
 		}
 		return tx
 	}
-	ecdsaNode := &Tx{NodeCert: tsa.Cert, OrgCA: n.org.Cert, Seq: 1, Leaves: leaves, Sig: make([]byte, ed25519.SignatureSize)}
+	ecdsaNode := &Tx{Version: TxVersion, Kind: KindBatch, NodeCert: tsa.Cert, OrgCA: n.org.Cert, Seq: 1, Leaves: leaves, Sig: make([]byte, ed25519.SignatureSize)}
 	tests := []struct {
 		name string
 		tx   *Tx
@@ -262,8 +348,8 @@ func TestVerify(t *testing.T) {
 		{"node certificate expired", signed(n, n.org.Cert, testChainID), txNow.AddDate(6, 0, 0), ErrExpired},
 		{"before issue", signed(n, n.org.Cert, testChainID), txNow.Add(-time.Hour), ErrExpired},
 		{"no certificate", &Tx{Leaves: leaves}, txNow, ErrMalformedTx},
-		{"no leaves", &Tx{NodeCert: n.cert, OrgCA: n.org.Cert}, txNow, ErrMalformedTx},
-		{"short leaf", &Tx{NodeCert: n.cert, OrgCA: n.org.Cert, Leaves: [][]byte{{1}}}, txNow, ErrBadLeaf},
+		{"no leaves", &Tx{Version: TxVersion, Kind: KindBatch, NodeCert: n.cert, OrgCA: n.org.Cert}, txNow, ErrMalformedTx},
+		{"short leaf", &Tx{Version: TxVersion, Kind: KindBatch, NodeCert: n.cert, OrgCA: n.org.Cert, Leaves: [][]byte{{1}}}, txNow, ErrBadLeaf},
 	}
 	for _, cache := range []string{"cold", "warm"} {
 		v := NewVerifier(testChainID, n.root.Cert)
@@ -344,6 +430,10 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(n.tx(f, testChainID, 1<<40, testLeaves(5, 3)))
 	f.Add(n.tx(f, "custos-other", 2, testLeaves(0, 2)))
 	f.Add([]byte(TxMagic + "\x01"))
+	f.Add(n.batch2(f, 3, testLeaves(0, 2), testHeads(3)))
+	f.Add(n.batch2(f, 4, nil, testHeads(1)))
+	f.Add(n.vote(f, UpgradeVote{Version: 2, Height: 100}))
+	f.Add([]byte(TxMagic + "\x02\x03"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
@@ -35,7 +36,9 @@ type PendingView struct {
 
 // getReceipt serves the item's receipt. With ?wait=DURATION it waits (up
 // to MaxReceiptWait) for the item to be anchored; while it is not, the
-// answer is 202 with the plain status.
+// answer is 202 with the plain status. After waiting, and before it
+// answers anything, it authorizes the caller again: a key revoked, or a
+// share withdrawn, during the wait gets what it would get asking now.
 func (s *Server) getReceipt(c echo.Context) error {
 	var wait time.Duration
 	if q := c.QueryParam("wait"); q != "" {
@@ -45,14 +48,23 @@ func (s *Server) getReceipt(c echo.Context) error {
 		}
 		wait = min(d, MaxReceiptWait)
 	}
+	opts, err := receiptPage(c)
+	if err != nil {
+		return err
+	}
 	rec, err := s.readable(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	deadline := time.Now().Add(wait)
-	for {
-		r, err := s.ev.Receipt(ctx, rec.ID)
+	for waited := false; ; waited = true {
+		r, err := s.ev.ReceiptWith(ctx, rec.ID, opts)
+		if waited {
+			if err := s.reauthorize(c); err != nil {
+				return err
+			}
+		}
 		if err == nil {
 			b, err := r.Encode()
 			if err != nil {
@@ -76,6 +88,43 @@ func (s *Server) getReceipt(c echo.Context) error {
 	c.Response().Header().Set("Retry-After", "1")
 	return c.JSON(http.StatusAccepted, PendingView{ID: rec.ID, Status: evidence.StatusTimestamped,
 		Detail: "The evidence is recorded and time-stamped but not yet anchored in the consortium chain, so no receipt exists yet. Retry shortly, or ask with ?wait=20s."})
+}
+
+// receiptPage reads ?from=S&limit=L: a page of the custody history (the
+// events with seq in [S, S+L), and always the created event), each proven
+// against the same custody head.
+func receiptPage(c echo.Context) (evidence.ReceiptOptions, error) {
+	var o evidence.ReceiptOptions
+	from, limit := c.QueryParam("from"), c.QueryParam("limit")
+	if from == "" && limit == "" {
+		return o, nil
+	}
+	f, err1 := strconv.Atoi(from)
+	l, err2 := strconv.Atoi(limit)
+	if from == "" {
+		f, err1 = 0, nil
+	}
+	if err1 != nil || err2 != nil || f < 0 || l < 1 || l > evidence.MaxReceiptEvents {
+		return o, errBadRequest("bad-parameter", fmt.Sprintf("from must be an event number (0 or more) and limit 1 to %d.", evidence.MaxReceiptEvents))
+	}
+	o.From, o.Limit = f, l
+	return o, nil
+}
+
+// reauthorize repeats the checks that let the caller in (its key, its
+// permission to read, the item's visibility to its organization), for a
+// handler that has waited since they were made.
+func (s *Server) reauthorize(c echo.Context) error {
+	p, err := s.authenticate(c)
+	if err != nil {
+		return err
+	}
+	if !p.Can(access.PermRead) {
+		return problem(http.StatusForbidden, "forbidden", "Forbidden", "Your key's role ("+string(p.Key.Role)+") does not allow this.")
+	}
+	c.Set(principalKey, p)
+	_, err = s.readable(c)
+	return err
 }
 
 // pollPause waits one polling interval, or until ctx ends.

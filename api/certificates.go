@@ -19,9 +19,19 @@ import (
 
 // CertificateInput asks for a notarial certificate over evidence items,
 // named one by one or as a whole matter (exactly one of the two).
+// Applicant names who applied for it; without it, the applicant is the
+// items' owner, and the items must then all belong to one organization.
 type CertificateInput struct {
-	Evidence []string `json:"evidence,omitempty"`
-	Matter   string   `json:"matter,omitempty"`
+	Evidence  []string        `json:"evidence,omitempty"`
+	Matter    string          `json:"matter,omitempty"`
+	Applicant *ApplicantInput `json:"applicant,omitempty"`
+}
+
+// ApplicantInput names a certificate's applicant (申请人): exactly one of an
+// organization of this node, by ID, or a natural person.
+type ApplicantInput struct {
+	Org    string           `json:"org,omitempty"`
+	Person *evidence.Person `json:"person,omitempty"`
 }
 
 // createCertificate issues a notarial certificate: it gathers the items
@@ -41,6 +51,10 @@ func (s *Server) createCertificate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	applicant, err := s.certificateApplicant(in.Applicant, recs, time.Now())
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	items, err := s.documentItems(ctx, recs)
 	if err != nil {
@@ -53,6 +67,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 	}
 	p := principal(c)
 	cert.Org, cert.Actor, cert.Office, cert.Notary, cert.IssuedAt = p.Org.ID, p.Actor(), s.docs.Office, s.docs.Notary(), now
+	cert.Applicant = applicant
 	receipts := make([][]byte, len(items))
 	for i, it := range items {
 		cert.Evidence = append(cert.Evidence, it.ID)
@@ -60,7 +75,8 @@ func (s *Server) createCertificate(c echo.Context) error {
 			return err
 		}
 	}
-	n := &document.Notarial{ID: cert.ID, VerifyToken: cert.VerifyToken, Number: cert.Number, Issued: now, Requester: p.Org.Name, Items: items}
+	n := &document.Notarial{ID: cert.ID, VerifyToken: cert.VerifyToken, Number: cert.Number, Issued: now,
+		Applicant: applicant.Name, ApplicantID: applicantIDText(applicant), Items: items}
 	if matter != nil {
 		cert.Matter, n.Matter = matter.ID, matterText(matter)
 	}
@@ -139,6 +155,60 @@ func (s *Server) certificateRecords(c echo.Context, in CertificateInput) ([]*evi
 		recs = append(recs, r)
 	}
 	return recs, nil, nil
+}
+
+// certificateApplicant resolves who applied for a certificate over recs:
+// the organization or person the request names, else the items' owner. A
+// request without an applicant over the items of several organizations is
+// refused, since no one party then asked for it; so are an unknown
+// organization and a person whose identity number is not valid for its
+// type. Refusals are 422 invalid-metadata naming the field.
+func (s *Server) certificateApplicant(in *ApplicantInput, recs []*evidence.Record, now time.Time) (*evidence.Applicant, error) {
+	field := func(name, msg string) error {
+		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: msg}}}
+	}
+	switch {
+	case in == nil:
+		owner := evidence.OwnerOrg(recs[0])
+		for _, r := range recs[1:] {
+			if evidence.OwnerOrg(r) != owner {
+				return nil, field("applicant", "is required when the items belong to more than one organization: "+
+					"name the organization (applicant.org) or the person (applicant.person) who applied for the certificate")
+			}
+		}
+		return s.orgApplicant(owner, "applicant")
+	case (in.Org == "") == (in.Person == nil):
+		return nil, field("applicant", "must name exactly one of org (an organization ID) and person")
+	case in.Person != nil:
+		return evidence.PersonApplicant(*in.Person, now)
+	}
+	return s.orgApplicant(in.Org, "applicant.org")
+}
+
+// orgApplicant is the organization id as an applicant, named by its
+// current name; an unknown one is refused, as the field name.
+func (s *Server) orgApplicant(id, name string) (*evidence.Applicant, error) {
+	o, err := s.orgs.Org(id)
+	if errors.Is(err, access.ErrNotFound) {
+		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: "is not an organization of this node"}}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &evidence.Applicant{Kind: evidence.ApplicantOrg, Org: o.ID, Name: o.Name}, nil
+}
+
+// applicantIDText is how a certificate prints a natural-person applicant's
+// identity document: its type, in Chinese and English, and the masked
+// number. It is empty for an organization.
+func applicantIDText(a *evidence.Applicant) string {
+	switch a.IDType {
+	case evidence.IDResident:
+		return "居民身份证 Resident ID " + a.IDNumberMasked
+	case evidence.IDPassport:
+		return "护照 Passport " + a.IDNumberMasked
+	}
+	return ""
 }
 
 // matterText is how a certificate names a matter: its title and the

@@ -17,17 +17,23 @@ import (
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/imagehash"
+	"github.com/custos-project/custos/internal/text"
 	"github.com/custos-project/custos/notary/document"
 )
 
 // Copyrights is what the API needs from the copyright register
 // (evidence.Service).
 type Copyrights interface {
-	RegisterCopyright(ctx context.Context, org, actor string, w evidence.Work, items []evidence.RegisterItem) (*evidence.Copyright, error)
+	FileCopyright(ctx context.Context, org, actor string, w evidence.Work, files []evidence.RegisterFile) (*evidence.Copyright, error)
 	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
 	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
 	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
-	TransferCopyright(ctx context.Context, id, org, actor, to string) (*evidence.Copyright, error)
+	OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*evidence.TransferOffer, error)
+	TransferOffer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
+	TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*evidence.OfferPage, error)
+	AcceptTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, *evidence.Copyright, error)
+	DeclineTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
+	WithdrawTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
 	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
 	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
 	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
@@ -57,7 +63,12 @@ func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareF
 	// One route serves both /{id} and /{id}.pdf: echo's path parameters
 	// run to the next slash, so ".pdf" arrives as part of the ID.
 	e.GET("/api/v1/copyrights/:id", s.getCopyright, auth, read)
-	e.POST("/api/v1/copyrights/:id/transfer", s.transferCopyright, auth, file)
+	e.POST("/api/v1/copyrights/:id/transfers", s.offerTransfer, auth, file)
+	e.GET("/api/v1/copyrights/transfers", s.listTransferOffers, auth, read)
+	e.GET("/api/v1/copyrights/transfers/:tid", s.getTransferOffer, auth, read)
+	e.POST("/api/v1/copyrights/transfers/:tid/accept", s.acceptTransfer, auth, file)
+	e.POST("/api/v1/copyrights/transfers/:tid/decline", s.declineTransfer, auth, file)
+	e.POST("/api/v1/copyrights/transfers/:tid/withdraw", s.withdrawTransfer, auth, file)
 	e.POST("/api/v1/copyrights/:id/revoke", s.revokeCopyright, auth, file)
 }
 
@@ -74,7 +85,7 @@ func copyrightErr(err error) error {
 	switch {
 	case errors.Is(err, evidence.ErrNotOwner):
 		return problem(http.StatusForbidden, "not-owner", "Not the owner",
-			"Only the registration's current owner organization may transfer or revoke it.")
+			"Only the registration's current owner organization may offer it for transfer or revoke it.")
 	case errors.Is(err, evidence.ErrRevoked):
 		return problem(http.StatusConflict, "copyright-revoked", "Registration revoked", "This registration is revoked.")
 	case errors.Is(err, evidence.ErrBadRegistration):
@@ -99,12 +110,10 @@ type upload struct {
 // order, the files together within the node's upload limit. Every part
 // is read, staged and hashed, and the work's and every file's metadata
 // validated (and empty files refused) before anything is committed; then
-// each file becomes an evidence item of the caller's organization and the
-// registration is committed. The answer is 201 only once all of it is
-// durable. A failure while committing the files (a TSA or storage outage)
-// can leave the files committed before it as ordinary evidence items of
-// the organization, registered nowhere; the client sees the error and may
-// register again. With an Idempotency-Key, the same registration again
+// the files, as evidence items of the caller's organization, and the
+// registration are committed in one transaction (evidence.FileCopyright).
+// The answer is 201 only once all of it is durable; a failure (a TSA or
+// storage outage) or a crash commits none of it. With an Idempotency-Key, the same registration again
 // (the same work, and the same files in the same order) is answered as
 // before once all its parts are read, and its files are discarded.
 func (s *Server) createCopyright(c echo.Context) error {
@@ -135,16 +144,12 @@ func (s *Server) createCopyright(c echo.Context) error {
 	if replayed, err := idemMatchRegistration(c, work, metas, reg); replayed || err != nil {
 		return err // the deferred Aborts discard a retry's files
 	}
-	ctx, p := req.Context(), principal(c)
-	items := make([]evidence.RegisterItem, len(ups))
+	p := principal(c)
+	files := make([]evidence.RegisterFile, len(ups))
 	for i, u := range ups {
-		rec, err := u.up.Finish(ctx, metas[i])
-		if err != nil {
-			return err
-		}
-		items[i] = evidence.RegisterItem{ID: rec.ID, PHash: u.phash}
+		files[i] = evidence.RegisterFile{Upload: u.up, Meta: metas[i], PHash: u.phash}
 	}
-	cr, err := reg.RegisterCopyright(ctx, p.Org.ID, p.Actor(), work, items)
+	cr, err := reg.FileCopyright(req.Context(), p.Org.ID, p.Actor(), work, files)
 	if err != nil {
 		return copyrightErr(err)
 	}
@@ -417,31 +422,6 @@ func (s *Server) getCopyright(c echo.Context) error {
 	return c.JSON(http.StatusOK, cr)
 }
 
-// TransferInput names the organization a registration is transferred to.
-type TransferInput struct {
-	To string `json:"to"`
-}
-
-func (s *Server) transferCopyright(c echo.Context) error {
-	reg, err := s.register()
-	if err != nil {
-		return err
-	}
-	var in TransferInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
-	}
-	if _, err := s.orgs.Org(in.To); err != nil {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "to", Message: "is not an organization of this node"}}}
-	}
-	p := principal(c)
-	cr, err := reg.TransferCopyright(c.Request().Context(), c.Param("id"), p.Org.ID, p.Actor(), in.To)
-	if err != nil {
-		return copyrightErr(err)
-	}
-	return c.JSON(http.StatusOK, cr)
-}
-
 // RevokeInput states why a registration is revoked.
 type RevokeInput struct {
 	Reason string `json:"reason"`
@@ -458,6 +438,9 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 	}
 	if r := strings.TrimSpace(in.Reason); r == "" || len(r) > 1000 {
 		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "reason", Message: "is required, at most 1000 characters"}}}
+	}
+	if err := text.CheckVisibleText("reason", in.Reason); err != nil {
+		return err
 	}
 	p := principal(c)
 	cr, err := reg.RevokeCopyright(c.Request().Context(), c.Param("id"), p.Org.ID, p.Actor(), strings.TrimSpace(in.Reason))

@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"crypto"
 	"encoding/binary"
 	"encoding/json"
 	"hash/crc32"
@@ -10,11 +12,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/testimage"
+	"github.com/custos-project/custos/notary"
 )
 
 // fileForm is a multipart body of "file" parts, each given as a file name,
@@ -184,4 +188,40 @@ func TestListCopyrightsPaged(t *testing.T) {
 	}
 	wantProblem(t, get("?limit=501"), http.StatusBadRequest, "bad-parameter")
 	wantProblem(t, get("?cursor=zzz"), http.StatusBadRequest, "bad-parameter")
+}
+
+// stampFailing fails the n-th time-stamp (from 1) with a TSA outage.
+type stampFailing struct {
+	evidence.Stamper
+	n     int64
+	calls atomic.Int64
+}
+
+func (s *stampFailing) Stamp(ctx context.Context, h crypto.Hash, d []byte) (*notary.Token, error) {
+	if s.calls.Add(1) == s.n {
+		return nil, notary.ErrUnavailable
+	}
+	return s.Stamper.Stamp(ctx, h, d)
+}
+
+// TestRegistrationAtomic: a registration whose second file cannot be
+// time-stamped files nothing; its first file is not left behind as an
+// evidence item in no registration. Then the same registration succeeds.
+func TestRegistrationAtomic(t *testing.T) {
+	w := newUploadWorldWith(t, func(cfg *evidence.Config) { cfg.TSA = &stampFailing{Stamper: cfg.TSA, n: 2} })
+	files := []formFile{{"a.txt", "text/plain", []byte("first file")}, {"b.txt", "text/plain", []byte("second file")}}
+	body, ct := fileForm(t, testWork, files...)
+	if r := w.post(t, "/api/v1/copyrights", body, ct); r.Code != http.StatusServiceUnavailable {
+		t.Fatalf("registration with a TSA outage = %d %s, want 503", r.Code, r.Body)
+	}
+	if n := w.records(t); n != 0 {
+		t.Errorf("a failed registration left %d evidence items", n)
+	}
+	body, ct = fileForm(t, testWork, files...)
+	if r := w.post(t, "/api/v1/copyrights", body, ct); r.Code != http.StatusCreated {
+		t.Fatalf("registration = %d %s, want 201", r.Code, r.Body)
+	}
+	if n := w.records(t); n != 2 {
+		t.Errorf("after the registration: %d evidence items, want 2", n)
+	}
 }

@@ -354,9 +354,18 @@ type uploadWorld struct {
 	actor string
 	org   string
 	idem  *idempotency
+	orgs  *access.Store
+	tsa   http.Handler
 }
 
 func newUploadWorld(t *testing.T) *uploadWorld {
+	t.Helper()
+	return newUploadWorldWith(t, nil)
+}
+
+// newUploadWorldWith is newUploadWorld whose evidence service's Config
+// is changed by edit (if not nil) before the service is made.
+func newUploadWorldWith(t *testing.T, edit func(*evidence.Config)) *uploadWorld {
 	t.Helper()
 	dir, ctx := t.TempDir(), context.Background()
 	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Test Notary", time.Now())
@@ -376,7 +385,11 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: tsa})
+	cfg := evidence.Config{DB: db, Blobs: blobs, TSA: tsa}
+	if edit != nil {
+		edit(&cfg)
+	}
+	ev, err := evidence.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +401,7 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &uploadWorld{s: s, ev: ev, token: newKey(t, orgs, "Firm"), idem: s.idem}
+	w := &uploadWorld{s: s, ev: ev, token: newKey(t, orgs, "Firm"), idem: s.idem, orgs: orgs, tsa: tsa}
 	p, err := orgs.Authenticate(w.token)
 	if err != nil {
 		t.Fatal(err)

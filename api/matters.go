@@ -182,6 +182,9 @@ func (s *Server) revokeShare(c echo.Context) error {
 // listEvidence pages through what the caller's organization may see.
 func (s *Server) listEvidence(c echo.Context) error {
 	q := evidence.Query{Matter: c.QueryParam("matter"), SHA256: c.QueryParam("sha256"), Title: c.QueryParam("title"), Cursor: c.QueryParam("cursor")}
+	if err := checkVisible("title", q.Title); err != nil {
+		return err
+	}
 	for name, dst := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
 		if v := c.QueryParam(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/internal/text"
 )
 
 // OrgInput creates an organization.
@@ -39,7 +40,10 @@ type MeView struct {
 }
 
 func accessErr(err error) error {
+	var te *text.Error
 	switch {
+	case errors.As(err, &te):
+		return err // 400 invisible-character (toProblem)
 	case errors.Is(err, access.ErrNotFound):
 		return problem(http.StatusNotFound, "not-found", "Not found", "No such organization or key.")
 	case errors.Is(err, access.ErrBadInput):

@@ -12,6 +12,7 @@ import (
 
 	"github.com/custos-project/custos/evidence"
 	prob "github.com/custos-project/custos/internal/problem"
+	"github.com/custos-project/custos/internal/text"
 )
 
 // ProblemBase prefixes every problem type. Problem types are stable; each is
@@ -56,11 +57,14 @@ func errNotFound() *Problem {
 func toProblem(err error) *Problem {
 	var p *Problem
 	var me *evidence.MetadataError
+	var te *text.Error
 	var mbe *http.MaxBytesError
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &te):
+		return invisibleProblem(err, te)
 	case errors.As(err, &me):
 		p = problem(http.StatusUnprocessableEntity, "invalid-metadata", "Invalid metadata",
 			"Some metadata fields are invalid; see errors.")
@@ -97,6 +101,25 @@ func toProblem(err error) *Problem {
 	p.cause = err
 	return p
 }
+
+// invisibleProblem answers text that holds an invisible, direction-changing
+// or control character (internal/text) with 400 invisible-character, whose
+// detail names the field and the code point; errors lists every invalid
+// field when err is a *evidence.MetadataError, else that one field.
+func invisibleProblem(err error, te *text.Error) *Problem {
+	p := errBadRequest("invisible-character", te.Error()+
+		". Names, titles, file names and descriptions may not hold invisible, direction-changing or control characters: remove it and send the request again.")
+	var me *evidence.MetadataError
+	if errors.As(err, &me) {
+		p.Errors = me.Fields
+	} else {
+		p.Errors = []evidence.FieldError{{Field: te.Field, Message: te.Message()}}
+	}
+	return p
+}
+
+// checkVisible checks a one-line text parameter (internal/text).
+func checkVisible(field, s string) error { return text.CheckVisible(field, s) }
 
 func echoProblem(he *echo.HTTPError) *Problem {
 	switch he.Code {

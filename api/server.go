@@ -36,6 +36,7 @@ type Evidence interface {
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
+	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
 	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	Owns(ctx context.Context, r *evidence.Record, org string) (bool, error)
@@ -83,7 +84,10 @@ type Config struct {
 	TSA      http.Handler  // the built-in TSA's RFC 3161 HTTP handler; required
 	Trust    receipt.Trust
 	Chain    Chain // nil on a node without a chain
-	Log      *slog.Logger
+	// ChainAdmin, if set, serves the chain's state-upgrade votes to the
+	// operator (/api/v1/admin/chain).
+	ChainAdmin ChainAdmin
+	Log        *slog.Logger
 	// DB is the node's database; Idempotency-Key answers are kept in a
 	// bucket of their own in it. Nil turns Idempotency-Key off (ignored).
 	DB             *bolt.DB
@@ -112,6 +116,7 @@ type Server struct {
 	decodes    *decodeGate
 	log        *slog.Logger
 	e          *echo.Echo
+	heads      map[string]bool // paths of the routes registered for HEAD (head.go)
 }
 
 // New builds the server and its routes.
@@ -134,14 +139,17 @@ func New(cfg Config) (*Server, error) {
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
-	s.e.Use(securityHeaders)
+	s.e.Use(securityHeaders, allowHEAD)
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)
+	s.chainAdminRoutes(s.e, cfg.ChainAdmin)
+	s.heads = headRoutes(s.e)
 	return s, nil
 }
 
-// Handler returns the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.e }
+// Handler returns the server's http.Handler. It serves HEAD wherever GET
+// is served (head.go).
+func (s *Server) Handler() http.Handler { return s }
 
 func (s *Server) routes(tsa http.Handler) {
 	e := s.e

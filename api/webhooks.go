@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/internal/text"
 	"github.com/custos-project/custos/webhooks"
 )
 
@@ -59,7 +60,10 @@ type webhookAPI struct {
 }
 
 func webhookErr(err error) error {
+	var te *text.Error
 	switch {
+	case errors.As(err, &te):
+		return err // 400 invisible-character (toProblem)
 	case errors.Is(err, webhooks.ErrNotFound):
 		return problem(http.StatusNotFound, "not-found", "Not found", "Your organization has no webhook with this ID.")
 	case errors.Is(err, webhooks.ErrBadInput):

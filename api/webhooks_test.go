@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -280,5 +281,44 @@ func TestWebhooksNotConfigured(t *testing.T) {
 		if status, b := f.do(t, tt.method, tt.path, f.tokA, tt.body); status != 404 || problemSlug(t, b) != "not-found" {
 			t.Errorf("%s %s without a webhook service = %d %s, want 404", tt.method, tt.path, status, b)
 		}
+	}
+}
+
+// TestDeliveryLogHidesAddresses checks that the delivery log shows the
+// organization a reason from the fixed vocabulary, not the dial error with
+// the address the node connected to.
+func TestDeliveryLogHidesAddresses(t *testing.T) {
+	f := newWebhookFixture(t, true)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	addr := closed.Listener.Addr().String()
+	closed.Close() // nothing listens there any more
+	v := f.create(t, f.tokA, `{"url":"http://`+addr+`/hook","events":["evidence.timestamped"]}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.svc.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	f.svc.Publish(f.orgA, webhooks.EventTimestamped, map[string]string{"id": "e1"})
+	path := "/api/v1/webhooks/" + v.Webhook.ID + "/deliveries"
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		status, b := f.do(t, "GET", path, f.tokA, "")
+		var l ListView[webhooks.Delivery]
+		json.Unmarshal(b, &l)
+		if status != 200 || len(l.Items) != 1 || len(l.Items[0].Attempts) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s = %d %s, want an attempt", path, status, b)
+			}
+			continue
+		}
+		if a := l.Items[0].Attempts[0]; a.Status != 0 || a.Reason != webhooks.ReasonRefused {
+			t.Errorf("attempt = %+v, want reason %q", a, webhooks.ReasonRefused)
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		for _, leak := range []string{"127.0.0.1", ":" + port, "dial", "connect:", "error"} {
+			if strings.Contains(string(b), leak) {
+				t.Errorf("GET %s = %s: shows %q", path, b, leak)
+			}
+		}
+		return
 	}
 }

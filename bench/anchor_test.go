@@ -287,6 +287,21 @@ func slope(s []sizeSample, from, to time.Time) float64 {
 // signature over its 320 KB; "finalize" is FinalizeBlock and Commit only.
 // Consensus (network rounds, timeout_commit) is not included.
 func BenchmarkAnchorApp(b *testing.B) {
+	v1Finalize, v1Block := runAnchorApp(b, anchor.StateV1)
+	v2Finalize, v2Block := runAnchorApp(b, anchor.StateV2)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(v1Finalize, "finalize-leaves/s")
+	b.ReportMetric(v1Block, "block-leaves/s")
+	b.ReportMetric(v2Finalize, "v2-finalize-leaves/s")
+	b.ReportMetric(v2Block, "v2-block-leaves/s")
+	b.ReportMetric(v2Block/v1Block, "x-v2")
+	b.ReportMetric(load1(), "load1")
+}
+
+// runAnchorApp runs BenchmarkAnchorApp's blocks on a chain at state
+// version: at version 2 every leaf also moves a custody head of its own
+// (as uploads do: each created event starts a chain).
+func runAnchorApp(b *testing.B, version int) (finalize, block float64) {
 	const txsPerBlock, warmup, blocks = 4, 4, 10
 	ctx := context.Background()
 	now := time.Now()
@@ -308,7 +323,18 @@ func BenchmarkAnchorApp(b *testing.B) {
 		}
 		validators = append(validators, abci.Ed25519ValidatorUpdate(pub, 10))
 		makers = append(makers, func(seq uint64, leaves [][]byte) []byte {
-			tx, err := anchor.NewTx("custos-bench", cert, org.Cert, key, seq, leaves)
+			if version == anchor.StateV1 {
+				tx, err := anchor.NewTx("custos-bench", cert, org.Cert, key, seq, leaves)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return tx
+			}
+			heads := make([]anchor.HeadUpdate, len(leaves))
+			for i, l := range leaves {
+				heads[i] = anchor.HeadUpdate{Key: sha256.Sum256(append([]byte("head "), l...)), Events: 1, Value: sha256.Sum256(l)}
+			}
+			tx, err := anchor.NewBatchTx("custos-bench", cert, org.Cert, key, seq, leaves, heads)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -343,7 +369,7 @@ func BenchmarkAnchorApp(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := app.InitChain(ctx, &abci.RequestInitChain{Validators: validators}); err != nil {
+	if _, err := app.InitChain(ctx, &abci.RequestInitChain{Validators: validators, AppStateBytes: anchor.GenesisState(root.Cert, version)}); err != nil {
 		b.Fatal(err)
 	}
 	height := int64(0)
@@ -384,11 +410,8 @@ func BenchmarkAnchorApp(b *testing.B) {
 		spent[i%2] += time.Since(start)
 	}
 	leaves := float64(blocks * txsPerBlock * anchor.MaxLeaves)
-	finalize, block := leaves/spent[0].Seconds(), leaves/spent[1].Seconds()
-	b.Logf("%d blocks of %d × %d leaves: FinalizeBlock+Commit %.0f leaves/s; CheckTx+ProcessProposal+FinalizeBlock+Commit %.0f leaves/s",
-		blocks, txsPerBlock, anchor.MaxLeaves, finalize, block)
-	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(finalize, "finalize-leaves/s")
-	b.ReportMetric(block, "block-leaves/s")
-	b.ReportMetric(load1(), "load1")
+	finalize, block = leaves/spent[0].Seconds(), leaves/spent[1].Seconds()
+	b.Logf("state version %d, %d blocks of %d × %d leaves: FinalizeBlock+Commit %.0f leaves/s; CheckTx+ProcessProposal+FinalizeBlock+Commit %.0f leaves/s",
+		version, blocks, txsPerBlock, anchor.MaxLeaves, finalize, block)
+	return finalize, block
 }

@@ -62,7 +62,8 @@ func startConsortium(b *testing.B) []*server {
 	return nodes
 }
 
-// newToken returns an admin token in the format api.NewToken makes.
+// newToken returns a random admin token for CUSTOS_BOOTSTRAP_TOKEN (a chosen
+// token, checked with argon2id once per node process).
 func newToken(b *testing.B) string {
 	var k [32]byte
 	if _, err := crand.Read(k[:]); err != nil {

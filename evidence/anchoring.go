@@ -3,14 +3,17 @@ package evidence
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -24,6 +27,9 @@ type Anchor interface {
 	InclusionProof(index, size uint64) ([][]byte, error)
 	// BlockTime is the time of a committed block.
 	BlockTime(ctx context.Context, height int64) (time.Time, error)
+	// ProveState proves a key of the chain's state map as the checkpoint at
+	// checkpointHeight commits to it (state version 2).
+	ProveState(key [32]byte, checkpointHeight int64) (*anchor.StateProof, error)
 }
 
 // ErrNotAnchored means the item's created event is not yet in a final
@@ -121,11 +127,35 @@ func (s *Service) markFinal(from, to uint64, height int64) error {
 	})
 }
 
-// Receipt builds the item's receipt against the latest final checkpoint:
-// the digests, tokens, and every custody event that checkpoint covers, each
-// with its inclusion proof. ErrNotAnchored if even the created event is not
-// covered yet.
+// Receipt builds the item's receipt against the latest final checkpoint
+// with the default choice of events (see ReceiptOptions).
 func (s *Service) Receipt(ctx context.Context, id string) (*receipt.Receipt, error) {
+	return s.ReceiptWith(ctx, id, ReceiptOptions{})
+}
+
+// ReceiptOptions chooses the events a receipt lists.
+type ReceiptOptions struct {
+	// From and Limit, when Limit > 0, ask for the events with seq in
+	// [From, From+Limit) (and always the created event): a page of the
+	// full history, each event proven against the same custody head.
+	// Otherwise a receipt lists every event if the item has at most
+	// MaxReceiptEvents, else the created event, the latest other events
+	// (reads last) up to MaxReceiptEvents, and proves what it leaves out.
+	From, Limit int
+}
+
+// MaxReceiptEvents bounds the events one receipt lists, so that it stays
+// under 1 MiB however many events an item has (docs/receipt.md).
+const MaxReceiptEvents = 200
+
+// Receipt builds the item's receipt against the latest final checkpoint:
+// the digests, tokens, and the custody events that checkpoint covers, each
+// with its inclusion proof. At state version 2 it carries the item's
+// custody head and its proof, and, when it leaves events out, proves each
+// listed one in the head's event tree. ErrNotAnchored if even the created
+// event is not covered yet, or (version 2) the item's head is not yet in
+// the chain's state.
+func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions) (*receipt.Receipt, error) {
 	if s.cfg.Anchor == nil {
 		return nil, ErrNotAnchored
 	}
@@ -158,7 +188,7 @@ func (s *Service) Receipt(ctx context.Context, id string) (*receipt.Receipt, err
 		return nil, err
 	}
 	r := &receipt.Receipt{
-		Version:    receipt.Version,
+		Version:    receipt.Version1,
 		Evidence:   receipt.Evidence{ID: rec.ID, SHA256: rec.SHA256, SM3: rec.SM3, Size: rec.Size, MediaType: rec.MediaType},
 		Checkpoint: *cp,
 	}
@@ -169,28 +199,202 @@ func (s *Service) Receipt(ctx context.Context, id string) (*receipt.Receipt, err
 		}
 		r.Timestamps = append(r.Timestamps, base64.StdEncoding.EncodeToString(der))
 	}
-	for i, raw := range raws {
-		global, ok, err := s.cfg.Anchor.Locate(locals[i])
+	globals := make([]uint64, 0, len(raws))
+	for _, local := range locals {
+		global, ok, err := s.cfg.Anchor.Locate(local)
 		if err != nil {
 			return nil, err
 		}
 		if !ok || global >= cp.TreeSize {
 			break // this event and the later ones are not in the checkpoint yet
 		}
-		proof, err := s.cfg.Anchor.InclusionProof(global, cp.TreeSize)
-		if err != nil {
-			return nil, err
-		}
-		hexes := make([]string, len(proof))
-		for j, p := range proof {
-			hexes[j] = fmt.Sprintf("%x", p)
-		}
-		r.Events = append(r.Events, receipt.AnchoredEvent{Event: string(raw), LeafIndex: global, Proof: hexes})
+		globals = append(globals, global)
 	}
-	if len(r.Events) == 0 {
+	if len(globals) == 0 {
 		return nil, ErrNotAnchored
 	}
+	if cp.StateRoot == "" {
+		// State version 1: every anchored event, no head.
+		for i, g := range globals {
+			if err := s.addEvent(r, raws[i], g, nil); err != nil {
+				return nil, err
+			}
+		}
+		return r, nil
+	}
+	return s.receiptV2(r, rec.Seq, raws, globals, opts)
+}
+
+// addEvent appends one event with its inclusion proof (and item proof).
+func (s *Service) addEvent(r *receipt.Receipt, raw []byte, global uint64, itemProof [][]byte) error {
+	proof, err := s.cfg.Anchor.InclusionProof(global, r.Checkpoint.TreeSize)
+	if err != nil {
+		return err
+	}
+	ae := receipt.AnchoredEvent{Event: string(raw), LeafIndex: global, Proof: hexes(proof)}
+	if itemProof != nil {
+		ae.ItemProof = hexes(itemProof)
+	}
+	r.Events = append(r.Events, ae)
+	return nil
+}
+
+func hexes(hs [][]byte) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = hex.EncodeToString(h)
+	}
+	return out
+}
+
+// receiptV2 adds the custody head the checkpoint's state holds for the
+// item, its proof, and the events chosen by opts.
+func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globals []uint64, opts ReceiptOptions) (*receipt.Receipt, error) {
+	sp, err := s.cfg.Anchor.ProveState(custody.HeadKey(r.Evidence.ID), r.Checkpoint.Height)
+	if errors.Is(err, anchor.ErrStateGone) {
+		return nil, ErrNotAnchored
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !sp.Found {
+		return nil, ErrNotAnchored // the head is not registered yet (an item from before the upgrade)
+	}
+	var head *custody.Head
+	var leaves [][]byte
+	err = s.db.View(func(tx *bolt.Tx) error {
+		// The state holds the head after some number of events n: usually
+		// all of them, or those anchored in the checkpoint; the search goes
+		// down from all, as a batch of heads may land ahead of its leaves.
+		all, l, err := headAndLeaves(tx, u64(seq), uint32(len(raws)))
+		if err != nil {
+			return err
+		}
+		for n := all.Count; n >= 1; n-- {
+			h := all
+			if n < all.Count {
+				h = headOfLeaves(all.Evidence, raws[:n], l[:n])
+			}
+			if v, err := h.Value(); err == nil && v == sp.Value {
+				head, leaves = h, l[:n]
+				return nil
+			}
+		}
+		return fmt.Errorf("evidence: the chain's custody head for %s matches none of its event counts", r.Evidence.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	enc, err := head.Encode()
+	if err != nil {
+		return nil, err
+	}
+	r.Version = receipt.Version
+	r.Custody = &receipt.CustodyProof{Head: string(enc), Proof: vmapHex(sp.Siblings)}
+	pick := pickEvents(raws[:min(len(globals), int(head.Count))], int(head.Count), opts)
+	var tree *itemTree
+	if len(pick) != int(head.Count) {
+		tree = newItemTree(leaves)
+	}
+	for _, i := range pick {
+		var ip [][]byte
+		if tree != nil {
+			if ip, err = tree.prove(uint64(i)); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.addEvent(r, raws[i], globals[i], ip); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+func vmapHex(siblings [][32]byte) []string {
+	out := make([]string, len(siblings))
+	for i, h := range siblings {
+		out[i] = hex.EncodeToString(h[:])
+	}
+	return out
+}
+
+// readTypes are the event types a receipt leaves out first: reads, which
+// can be many, and whose counts the head proves.
+var readTypes = map[string]bool{custody.EventViewed: true, custody.EventListed: true}
+
+// pickEvents chooses which of the anchored events (raws, seq = index) a
+// receipt lists, in seq order. total is the head's count.
+func pickEvents(raws [][]byte, total int, opts ReceiptOptions) []int {
+	if opts.Limit > 0 {
+		out := []int{0}
+		for i := max(opts.From, 1); i < len(raws) && i < opts.From+opts.Limit; i++ {
+			out = append(out, i)
+		}
+		return out
+	}
+	if len(raws) <= MaxReceiptEvents {
+		out := make([]int, len(raws))
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	// The created event, then the latest events, material ones before
+	// reads, up to the bound.
+	chosen := map[int]bool{0: true}
+	for pass := 0; pass < 2 && len(chosen) < MaxReceiptEvents; pass++ {
+		for i := len(raws) - 1; i > 0 && len(chosen) < MaxReceiptEvents; i-- {
+			if isRead(raws[i]) == (pass == 1) {
+				chosen[i] = true
+			}
+		}
+	}
+	out := make([]int, 0, len(chosen))
+	for i := range raws {
+		if chosen[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// isRead reports whether a canonical event's type is one of readTypes.
+func isRead(raw []byte) bool { return readTypes[eventType(raw)] }
+
+// itemTree holds every complete subtree hash of an item's event tree, so
+// that each listed event's RFC 6962 audit path is a lookup.
+type itemTree struct {
+	levels [][][]byte // levels[0] are the leaf hashes
+}
+
+func newItemTree(leaves [][]byte) *itemTree {
+	t := &itemTree{levels: [][][]byte{leaves}}
+	for l := leaves; len(l) > 1; {
+		up := make([][]byte, len(l)/2)
+		for i := range up {
+			up[i] = rfc6962.DefaultHasher.HashChildren(l[2*i], l[2*i+1])
+		}
+		t.levels = append(t.levels, up)
+		l = up
+	}
+	return t
+}
+
+// prove returns the audit path of leaf index in the whole tree.
+func (t *itemTree) prove(index uint64) ([][]byte, error) {
+	size := uint64(len(t.levels[0]))
+	nodes, err := proof.Inclusion(index, size)
+	if err != nil {
+		return nil, err
+	}
+	hs := make([][]byte, len(nodes.IDs))
+	for i, id := range nodes.IDs {
+		if int(id.Level) >= len(t.levels) || id.Index >= uint64(len(t.levels[id.Level])) {
+			return nil, fmt.Errorf("evidence: event tree node %d/%d missing", id.Level, id.Index)
+		}
+		hs[i] = t.levels[id.Level][id.Index]
+	}
+	return nodes.Rehash(hs, rfc6962.DefaultHasher.HashChildren)
 }
 
 // Lookup is what the public lookup reveals of a digest: whether and when a

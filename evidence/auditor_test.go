@@ -25,7 +25,7 @@ type logAnchor struct {
 	log *anchor.Log
 }
 
-func newLogAnchor(t *testing.T, s *Service) *logAnchor {
+func newLogAnchor(t testing.TB, s *Service) *logAnchor {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "log.db"), 0o600, nil)
 	if err != nil {
@@ -71,6 +71,11 @@ func (a *logAnchor) InclusionProof(index, size uint64) ([][]byte, error) {
 }
 
 func (a *logAnchor) BlockTime(context.Context, int64) (time.Time, error) { return time.Time{}, nil }
+
+// ProveState is never asked: the fake's checkpoints are of state version 1.
+func (a *logAnchor) ProveState([32]byte, int64) (*anchor.StateProof, error) {
+	return nil, anchor.ErrStateGone
+}
 
 // flip changes one byte of the value under key in bucket, as damage at rest
 // would, and returns the value it had.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,35 +26,51 @@ func (s *Service) AppendAudit(ctx context.Context, org, actor, typ, subject stri
 	}
 	e := &custody.Event{V: custody.EventVersion, Evidence: org, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
 	err := s.commits.commit(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bAudit)
-		e.Seq, e.Prev = 0, ""
-		c := b.Cursor()
-		prefix := []byte(org)
-		k, v := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff))
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-		if k != nil && bytes.HasPrefix(k, prefix) && len(k) == auditKeyLen {
-			sum := sha256Sum(v)
-			e.Seq, e.Prev = binary.BigEndian.Uint32(k[26:])+1, hex.EncodeToString(sum[:])
-		}
-		raw, err := e.Encode()
-		if err != nil {
-			return err
-		}
-		key := binary.BigEndian.AppendUint32([]byte(org), e.Seq)
-		if err := b.Put(key, raw); err != nil {
-			return err
-		}
-		return queueLeaf(tx, key)
+		return appendAudit(tx, e, true)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.leavesQueued()
 	return e, nil
+}
+
+// errNoAuditChain means an audit event other than the first was appended
+// for an organization whose chain has no org.created event yet.
+var errNoAuditChain = errors.New("evidence: the organization has no audit chain")
+
+// appendAudit appends e to the audit chain of the organization e.Evidence
+// in tx and queues it for anchoring, setting its seq and prev (afresh on
+// every run, as a group-commit function may run more than once). Unless
+// first is true the chain must exist already: only AppendAudit may start
+// one, with org.created.
+func appendAudit(tx *bolt.Tx, e *custody.Event, first bool) error {
+	b := tx.Bucket(bAudit)
+	org := e.Evidence
+	e.Seq, e.Prev = 0, ""
+	c := b.Cursor()
+	prefix := []byte(org)
+	k, v := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff))
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	if k != nil && bytes.HasPrefix(k, prefix) && len(k) == auditKeyLen {
+		sum := sha256Sum(v)
+		e.Seq, e.Prev = binary.BigEndian.Uint32(k[26:])+1, hex.EncodeToString(sum[:])
+	} else if !first {
+		return fmt.Errorf("%w: %s", errNoAuditChain, org)
+	}
+	raw, err := e.Encode()
+	if err != nil {
+		return err
+	}
+	key := binary.BigEndian.AppendUint32([]byte(org), e.Seq)
+	if err := b.Put(key, raw); err != nil {
+		return err
+	}
+	return queueLeaf(tx, key)
 }
 
 // queueLeaf appends an event key to the global leaf queue.

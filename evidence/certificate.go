@@ -44,6 +44,11 @@ type Certificate struct {
 	Actor  string `json:"actor"` // the issuing key, "<org>:<key>"
 	Office string `json:"office"`
 	Notary string `json:"notary"`
+	// Applicant is the party who applied for the certificate (申请人);
+	// the office and the notary are its issuer. Certificates issued before
+	// applicants were recorded have none (their PDF named the issuing
+	// organization).
+	Applicant *Applicant `json:"applicant,omitempty"`
 	// Evidence lists the items in the order the certificate states them.
 	Evidence []string `json:"evidence"`
 	// Matter is set when the certificate was asked for a whole matter.
@@ -124,7 +129,8 @@ func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix strin
 // the receipts the PDF embeds (one per item, in order), and appends a
 // "certified" custody event (subject "certificate:<id>") to every item, all
 // in one transaction: there is never a certificate without its events, nor
-// an event without its certificate. It fills Status, PDFSHA256, PDFSize and
+// an event without its certificate. c.Applicant must name who applied
+// (ErrBadCertificate otherwise). It fills Status, PDFSHA256, PDFSize and
 // Readers. Every item must still be visible to c.Org when the transaction
 // runs (a share revoked while the PDF was being signed is ErrNotFound).
 func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte) error {
@@ -135,6 +141,9 @@ func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []by
 		return fmt.Errorf("%w: %d receipts for %d items", ErrBadCertificate, len(receipts), len(c.Evidence))
 	case len(pdf) == 0:
 		return fmt.Errorf("%w: no PDF", ErrBadCertificate)
+	}
+	if err := checkApplicant(c.Applicant); err != nil {
+		return err
 	}
 	sum := sha256.Sum256(pdf)
 	c.Status, c.PDFSHA256, c.PDFSize, c.IssuedAt = CertificateValid, hex.EncodeToString(sum[:]), int64(len(pdf)), c.IssuedAt.UTC()
@@ -380,7 +389,7 @@ func (s *Service) CertificateCheck(ctx context.Context, id string) (*Certificate
 
 // Certificates lists, newest first, the certificates org may read, at most
 // limit (default 50, at most 500) per page; cursor continues a listing
-// (CertificatePage.Next, spelled like Page.Next).
+// (CertificatePage.Next: opaque, good only for org's certificate listing).
 func (s *Service) Certificates(ctx context.Context, org, cursor string, limit int) (*CertificatePage, error) {
 	if limit <= 0 {
 		limit = 50
@@ -389,7 +398,7 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 	before := ^uint64(0)
 	if cursor != "" {
 		var err error
-		if before, err = parseCursor(cursor); err != nil {
+		if before, err = s.cursors.parseSeq(listCertificates, org, cursor); err != nil {
 			return nil, err
 		}
 	}
@@ -407,7 +416,7 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Prev() {
 			if len(page.Items) == limit {
-				page.Next = formatCursor(last)
+				page.Next = s.cursors.formatSeq(listCertificates, org, last)
 				break
 			}
 			last = u64val(k[len(prefix):])

@@ -56,6 +56,7 @@ func issueWith(t *testing.T, s *Service, receiptOf func(id string) []byte, ids .
 		t.Fatal(err)
 	}
 	c.Org, c.Actor, c.Office, c.Notary, c.Evidence = certNotary, certNotary+":key", "杭州市互联网公证处", "张三", ids
+	c.Applicant = &Applicant{Kind: ApplicantOrg, Org: certFirm, Name: "Zhong Lun Law Firm"}
 	c.IssuedAt = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	pdf := []byte("%PDF-1.7 certificate " + c.ID)
 	receipts := make([][]byte, len(ids))
@@ -99,8 +100,12 @@ func TestIssueCertificate(t *testing.T) {
 		org  string
 		want error
 	}{{certNotary, nil}, {certFirm, nil}, {certOther, ErrNotFound}} {
-		if _, err := s.Certificate(ctx, c.ID, tc.org); !errors.Is(err, tc.want) {
+		got, err := s.Certificate(ctx, c.ID, tc.org)
+		if !errors.Is(err, tc.want) {
 			t.Errorf("Certificate(%s) = %v, want %v", tc.org, err, tc.want)
+		}
+		if err == nil && (got.Applicant == nil || *got.Applicant != *c.Applicant) {
+			t.Errorf("Certificate(%s).Applicant = %+v, want %+v as issued", tc.org, got.Applicant, c.Applicant)
 		}
 	}
 	if _, _, err := s.CertificatePDF(ctx, c.ID, certOther, certOther+":k"); !errors.Is(err, ErrNotFound) {
@@ -152,6 +157,18 @@ func TestIssueCertificateAtomic(t *testing.T) {
 	c, _, err := issue(t, s, a.ID)
 	if err != nil || c.Serial != 3 {
 		t.Errorf("after two failed issues: serial %d, %v; want 3 (reserved numbers are never reused)", c.Serial, err)
+	}
+	// A certificate that names no applicant is refused.
+	noApplicant, err := s.ReserveCertificate(ctx, 2026, "浙杭")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noApplicant.Org, noApplicant.Actor, noApplicant.Evidence = certNotary, certNotary+":key", []string{a.ID}
+	if err := s.IssueCertificate(ctx, noApplicant, []byte("pdf"), [][]byte{{1}}); !errors.Is(err, ErrBadCertificate) {
+		t.Errorf("IssueCertificate(no applicant) = %v, want ErrBadCertificate", err)
+	}
+	if after, _ := s.Custody(ctx, a.ID); len(after) != len(before)+1 {
+		t.Errorf("after a refused issue: %d events, want %d (one certified)", len(after), len(before)+1)
 	}
 	// A number reserved for another ID cannot be used.
 	other, err := s.ReserveCertificate(ctx, 2026, "浙杭")
@@ -238,10 +255,12 @@ func TestCertificatesList(t *testing.T) {
 	if p, err := s.Certificates(ctx, certOther, "", 0); err != nil || len(p.Items) != 0 {
 		t.Errorf("Certificates(other) = %v, %v; want none", p, err)
 	}
-	// One position, one spelling: what formatCursor makes, nothing else
-	// (the base64 decoder alone would skip a CR or LF, and ignore the
-	// unused bits of the last character).
-	for _, bad := range []string{"!!", formatCursor(7) + "\n", formatCursor(7)[:5] + "\r" + formatCursor(7)[5:], "AAAAAAAAAAB"} {
+	// One position, one spelling: what formatSeq makes for this listing
+	// and organization, nothing else (the base64 decoder alone would skip
+	// a CR or LF); no plain position, no other organization's cursor.
+	c7 := s.cursors.formatSeq(listCertificates, certFirm, 7)
+	for _, bad := range []string{"!!", c7 + "\n", c7[:5] + "\r" + c7[5:], "AAAAAAAAAAc",
+		s.cursors.formatSeq(listCertificates, certOther, 7), s.cursors.formatSeq(listEvidence, certFirm, 7)} {
 		if _, err := s.Certificates(ctx, certFirm, bad, 0); !errors.Is(err, ErrBadCursor) {
 			t.Errorf("cursor %q = %v, want ErrBadCursor", bad, err)
 		}

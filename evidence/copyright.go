@@ -17,15 +17,15 @@ import (
 // Copyright registration: a work (its title, type, authors, owner and
 // dates) registered with one or more evidence items, its files. The
 // registration, its number and a "copyright.registered" custody event on
-// every item are written in one bbolt transaction; transfers and
-// revocations likewise. The register is keyed by the items' SHA-256 and,
+// every item are written in one bbolt transaction; transfer offers (see
+// transfer.go) and revocations likewise. The register is keyed by the items' SHA-256 and,
 // for images, by their perceptual hash, so that anyone may ask who
 // registered a file first.
 
 // Custody event types of a registration's items.
 const (
 	EventCopyrightRegistered  = "copyright.registered"  // subject: "copyright:<id>"
-	EventCopyrightTransferred = "copyright.transferred" // subject: "org:<new owner org id>"
+	EventCopyrightTransferred = "copyright.transferred" // subject: "org:<new owner org id>"; see AcceptTransfer
 	EventCopyrightRevoked     = "copyright.revoked"     // subject: "copyright:<id>"
 	// EventCopyrightCertified: the registration's certificate was issued;
 	// in the transaction that stores it.
@@ -43,11 +43,11 @@ const MaxCopyrightItems = 20
 
 // Work is what an owner states about a work: the registration's metadata.
 type Work struct {
-	Title   string   `json:"title" validate:"required,max=512,printable"`
+	Title   string   `json:"title" validate:"required,max=512,visible"`
 	Type    string   `json:"type" validate:"required,oneof=text image audio video software other"`
-	Authors []string `json:"authors" validate:"required,min=1,max=50,dive,required,max=200,printable"`
+	Authors []string `json:"authors" validate:"required,min=1,max=50,dive,required,max=200,visible"`
 	// Owner is the copyright owner's name, as stated by the registrant.
-	Owner string `json:"owner" validate:"required,max=200,printable"`
+	Owner string `json:"owner" validate:"required,max=200,visible"`
 	// Created is the date the work was completed (YYYY-MM-DD).
 	Created          string       `json:"created" validate:"required,date"`
 	FirstPublication *Publication `json:"first_publication,omitempty"`
@@ -56,7 +56,7 @@ type Work struct {
 // Publication is a work's first publication.
 type Publication struct {
 	Date  string `json:"date" validate:"required,date"`
-	Place string `json:"place" validate:"required,max=200,printable"`
+	Place string `json:"place" validate:"required,max=200,visible"`
 }
 
 // ParseWork decodes registration metadata strictly and validates it.
@@ -122,12 +122,18 @@ type Copyright struct {
 	RevokeReason   string     `json:"revoke_reason,omitempty"`
 }
 
-// Transfer is one change of the owner organization.
+// Transfer is one change of the owner organization: an accepted offer
+// (see OfferTransfer).
 type Transfer struct {
 	From string    `json:"from"`
 	To   string    `json:"to"`
-	By   string    `json:"by"`
-	At   time.Time `json:"at"`
+	By   string    `json:"by"` // the actor who offered it
+	At   time.Time `json:"at"` // when it was accepted
+	// Offer is the accepted offer's ID and AcceptedBy the actor of the
+	// recipient who accepted it; both are empty on a transfer made before
+	// transfers needed consent.
+	Offer      string `json:"offer,omitempty"`
+	AcceptedBy string `json:"accepted_by,omitempty"`
 }
 
 // RegisterItem is one file of a registration: an evidence item, with its
@@ -149,57 +155,121 @@ var (
 	bCrPDF      = []byte("crpdf")      // id → the signed certificate PDF, write-once
 )
 
-var copyrightBuckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF}
+var copyrightBuckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF,
+	bCrOffers, bCrOfferOf, bCrOffered}
 
 // RegisterCopyright registers a work with items, evidence of org filed
 // beforehand, none of them registered before. The registration, its
 // number, its indexes and a copyright.registered custody event on every
 // item are committed in one transaction.
 func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Work, items []RegisterItem) (*Copyright, error) {
-	now := s.cfg.Now().UTC()
-	if err := w.Validate(now); err != nil {
+	c, err := s.newCopyright(org, actor, w, len(items))
+	if err != nil {
 		return nil, err
 	}
-	if len(items) == 0 || len(items) > MaxCopyrightItems {
-		return nil, fmt.Errorf("%w: %d files (1 to %d)", ErrBadRegistration, len(items), MaxCopyrightItems)
-	}
-	c := &Copyright{ID: NewID(), Work: w, Status: CopyrightRegistered, RegistrantOrg: org, Registrant: actor,
-		OwnerOrg: org, RegisteredAt: now}
 	for _, it := range items {
 		c.Items = append(c.Items, it.ID)
 	}
-	err := s.commits.commit(func(tx *bolt.Tx) error {
-		n, err := nextNumber(tx, now)
-		if err != nil {
-			return err
-		}
-		c.Number = n
-		if err := putCopyright(tx, c); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bCrByOrg).Put([]byte(org+c.ID), nil); err != nil {
-			return err
-		}
-		// The registration is anchored once the last of its registered
-		// events is: the highest leaf, as the files' events may fall into
-		// different batches.
-		var last []byte
-		for _, it := range items {
-			leaf, err := s.registerItem(tx, c, org, actor, it)
-			if err != nil {
-				return err
-			}
-			if last == nil || bytes.Compare(leaf, last) > 0 {
-				last = leaf
-			}
-		}
-		return tx.Bucket(bCrLeaf).Put(last, []byte(c.ID))
+	err = s.commits.commit(func(tx *bolt.Tx) error {
+		return s.putRegistration(tx, c, org, actor, items)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.leavesQueued()
 	return c, nil
+}
+
+// RegisterFile is one file filed with its registration (FileCopyright):
+// an upload whose bytes are read, the metadata it is filed with, and its
+// perceptual hash when it is an image.
+type RegisterFile struct {
+	Upload *Upload
+	Meta   Meta
+	PHash  *imagehash.Hash
+}
+
+// FileCopyright files every upload as an evidence item and registers the
+// work with them, as RegisterCopyright does, in one transaction: the
+// items' records and created events, the registration and its events are
+// durable together or not at all, so that a failure or a crash never
+// leaves files filed without their registration. Each upload's bytes are
+// made durable and time-stamped first; if anything fails, the caller's
+// Abort of each upload discards its staged bytes, and after a crash
+// Recover does (staged blobs that no record names).
+func (s *Service) FileCopyright(ctx context.Context, org, actor string, w Work, files []RegisterFile) (*Copyright, error) {
+	c, err := s.newCopyright(org, actor, w, len(files))
+	if err != nil {
+		return nil, err
+	}
+	fs := make([]*finishing, len(files))
+	items := make([]RegisterItem, len(files))
+	for i, f := range files {
+		if fs[i], err = f.Upload.prepare(ctx, f.Meta); err != nil {
+			return nil, fmt.Errorf("file %d: %w", i, err)
+		}
+		items[i] = RegisterItem{ID: fs[i].rec.ID, PHash: f.PHash}
+		c.Items = append(c.Items, items[i].ID)
+	}
+	err = s.commits.commit(func(tx *bolt.Tx) error {
+		for _, f := range fs {
+			if err := f.put(tx); err != nil {
+				return err
+			}
+		}
+		return s.putRegistration(tx, c, org, actor, items)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.leavesQueued()
+	for _, f := range fs {
+		f.committed(ctx)
+	}
+	return c, nil
+}
+
+// newCopyright is a new registration of w with n files, not yet numbered.
+func (s *Service) newCopyright(org, actor string, w Work, n int) (*Copyright, error) {
+	now := s.cfg.Now().UTC()
+	if err := w.Validate(now); err != nil {
+		return nil, err
+	}
+	if n == 0 || n > MaxCopyrightItems {
+		return nil, fmt.Errorf("%w: %d files (1 to %d)", ErrBadRegistration, n, MaxCopyrightItems)
+	}
+	return &Copyright{ID: NewID(), Work: w, Status: CopyrightRegistered, RegistrantOrg: org, Registrant: actor,
+		OwnerOrg: org, RegisteredAt: now}, nil
+}
+
+// putRegistration numbers c and writes it, its indexes and the registered
+// event of every item in tx.
+func (s *Service) putRegistration(tx *bolt.Tx, c *Copyright, org, actor string, items []RegisterItem) error {
+	n, err := nextNumber(tx, c.RegisteredAt)
+	if err != nil {
+		return err
+	}
+	c.Number = n
+	if err := putCopyright(tx, c); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bCrByOrg).Put([]byte(org+c.ID), nil); err != nil {
+		return err
+	}
+	// The registration is anchored once the last of its registered
+	// events is: the highest leaf, as the files' events may fall into
+	// different batches.
+	var last []byte
+	for _, it := range items {
+		leaf, err := s.registerItem(tx, c, org, actor, it)
+		if err != nil {
+			return err
+		}
+		if last == nil || bytes.Compare(leaf, last) > 0 {
+			last = leaf
+		}
+	}
+	return tx.Bucket(bCrLeaf).Put(last, []byte(c.ID))
 }
 
 // registerItem indexes one item of a new registration and appends its
@@ -320,26 +390,32 @@ const (
 // (default DefaultCopyrightPage, at most MaxCopyrightPage), in the order
 // of their IDs: stable from page to page, not by time (each registration
 // carries registered_at). cursor continues a listing: the Next of the
-// page before, which is the last ID returned.
+// page before, which seals the last ID returned (opaque, good only for
+// org's copyright listing).
 func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int) (*CopyrightPage, error) {
 	if limit <= 0 {
 		limit = DefaultCopyrightPage
 	}
 	limit = min(limit, MaxCopyrightPage)
-	if cursor != "" && !ValidID(cursor) {
-		return nil, ErrBadCursor
+	after := ""
+	if cursor != "" {
+		pos, err := s.cursors.parse(listCopyrights, org, cursor, idChars)
+		if err != nil || !ValidID(string(pos)) {
+			return nil, ErrBadCursor
+		}
+		after = string(pos)
 	}
 	prefix := []byte(org)
 	page := &CopyrightPage{Items: []*Copyright{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCrByOrg).Cursor()
-		k, _ := c.Seek(append(bytes.Clone(prefix), cursor...))
-		if k != nil && cursor != "" && string(k[len(prefix):]) == cursor {
+		k, _ := c.Seek(append(bytes.Clone(prefix), after...))
+		if k != nil && after != "" && string(k[len(prefix):]) == after {
 			k, _ = c.Next()
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if len(page.Items) == limit {
-				page.Next = page.Items[limit-1].ID
+				page.Next = s.cursors.format(listCopyrights, org, []byte(page.Items[limit-1].ID))
 				break
 			}
 			cr, err := getCopyright(tx, string(k[len(prefix):]))
@@ -351,43 +427,6 @@ func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int)
 		return nil
 	})
 	return page, err
-}
-
-// TransferCopyright moves a registration from its owner organization org
-// to the organization to, which from then on sees the registration's items
-// as its own (see visible), lists them and alone may share them (see
-// sharer). The shares of single items that org made end, each with an
-// "unshared" event (a share of a whole matter stays, and keeps showing the
-// item: see visible), and every item gets a copyright.transferred event
-// naming the new owner, all in the same transaction.
-func (s *Service) TransferCopyright(ctx context.Context, id, org, actor, to string) (*Copyright, error) {
-	if to == org {
-		return nil, fmt.Errorf("%w: the registration already belongs to %s", ErrBadRegistration, to)
-	}
-	return s.changeCopyright(id, org, func(tx *bolt.Tx, c *Copyright) (string, string, error) {
-		if c.Status == CopyrightRevoked {
-			return "", "", ErrRevoked
-		}
-		c.OwnerOrg = to
-		c.Transfers = append(c.Transfers, Transfer{From: org, To: to, By: actor, At: s.cfg.Now().UTC()})
-		if err := tx.Bucket(bCrByOrg).Delete([]byte(org + c.ID)); err != nil {
-			return "", "", err
-		}
-		if err := tx.Bucket(bCrByOrg).Put([]byte(to+c.ID), nil); err != nil {
-			return "", "", err
-		}
-		for _, item := range c.Items {
-			if seq, ok := getSeq(tx, item); ok {
-				if err := tx.Bucket(bByOrg).Put(append([]byte(to), u64(seq)...), nil); err != nil {
-					return "", "", err
-				}
-				if err := s.endShares(tx, seq, item, org, actor); err != nil {
-					return "", "", err
-				}
-			}
-		}
-		return EventCopyrightTransferred, "org:" + to, nil
-	}, actor)
 }
 
 // RevokeCopyright revokes a registration of org. Revoking again changes

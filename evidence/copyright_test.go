@@ -134,13 +134,10 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 	if seen(orgB) {
 		t.Fatal("B sees A's file before any transfer")
 	}
-	if _, err := s.TransferCopyright(ctx, c.ID, orgB, orgB+":key", orgC); !errors.Is(err, ErrNotOwner) {
+	if _, err := s.OfferTransfer(ctx, c.ID, orgB, orgB+":key", orgC, 0); !errors.Is(err, ErrNotOwner) {
 		t.Errorf("transfer by a non-owner = %v, want ErrNotOwner", err)
 	}
-	c, err = s.TransferCopyright(ctx, c.ID, orgA, orgA+":key", orgB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c = transfer(t, s, c.ID, orgA, orgB)
 	if c.OwnerOrg != orgB || len(c.Transfers) != 1 || !seen(orgB) {
 		t.Errorf("after transfer: owner %s, transfers %v, B sees the file %v", c.OwnerOrg, c.Transfers, seen(orgB))
 	}
@@ -156,15 +153,15 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 	if _, err := s.RevokeCopyright(ctx, c.ID, orgB, orgB+":key", "again"); err != nil {
 		t.Errorf("revoking again = %v, want nil", err)
 	}
-	if _, err := s.TransferCopyright(ctx, c.ID, orgB, orgB+":key", orgC); !errors.Is(err, ErrRevoked) {
+	if _, err := s.OfferTransfer(ctx, c.ID, orgB, orgB+":key", orgC, 0); !errors.Is(err, ErrRevoked) {
 		t.Errorf("transfer of a revoked registration = %v, want ErrRevoked", err)
 	}
 	evs, types := custodyTypes(t, s, a1.ID)
-	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightTransferred, custody.EventListed, EventCopyrightRevoked}
+	want := []string{custody.EventCreated, EventCopyrightRegistered, EventTransferOffered, EventCopyrightTransferred, custody.EventListed, EventCopyrightRevoked}
 	if strings.Join(types, " ") != strings.Join(want, " ") {
 		t.Errorf("custody types = %v, want %v", types, want)
 	}
-	if evs[2].Subject != "org:"+orgB {
+	if evs[3].Subject != "org:"+orgB {
 		t.Errorf("transferred subject = %q, want org:%s", evs[2].Subject, orgB)
 	}
 	if _, err := custody.CheckChain(evs); err != nil {
@@ -284,9 +281,7 @@ func TestShareFollowsCopyrightOwner(t *testing.T) {
 	if err != nil || !seen(orgC) {
 		t.Fatalf("A shares its file with C = %v; C sees it %v", err, seen(orgC))
 	}
-	if _, err := s.TransferCopyright(ctx, c.ID, orgA, orgA+":key", orgB); err != nil {
-		t.Fatal(err)
-	}
+	transfer(t, s, c.ID, orgA, orgB)
 	if seen(orgC) {
 		t.Error("C still sees the file through A's share after the transfer")
 	}
@@ -304,7 +299,7 @@ func TestShareFollowsCopyrightOwner(t *testing.T) {
 		t.Errorf("the new owner revoking its share = %v; C sees it %v", err, seen(orgC))
 	}
 	_, types := custodyTypes(t, s, a1.ID)
-	want := []string{custody.EventCreated, EventCopyrightRegistered, custody.EventShared, custody.EventUnshared, EventCopyrightTransferred, custody.EventShared, custody.EventUnshared}
+	want := []string{custody.EventCreated, EventCopyrightRegistered, custody.EventShared, EventTransferOffered, custody.EventUnshared, EventCopyrightTransferred, custody.EventShared, custody.EventUnshared}
 	if strings.Join(types, " ") != strings.Join(want, " ") {
 		t.Errorf("custody types = %v, want %v", types, want)
 	}
@@ -472,5 +467,18 @@ func TestCopyrightsPaged(t *testing.T) {
 	}
 	if _, err := s.Copyrights(ctx, orgA, "not-a-cursor", 2); !errors.Is(err, ErrBadCursor) {
 		t.Errorf("Copyrights(bad cursor) = %v, want ErrBadCursor", err)
+	}
+	// A cursor is opaque: not the last ID, and good for orgA only.
+	first, _ := s.Copyrights(ctx, orgA, "", 2)
+	if strings.Contains(first.Next, first.Items[1].ID) {
+		t.Errorf("cursor %q shows the last ID %s", first.Next, first.Items[1].ID)
+	}
+	for _, bad := range []string{first.Items[1].ID, first.Next[1:]} {
+		if _, err := s.Copyrights(ctx, orgA, bad, 2); !errors.Is(err, ErrBadCursor) {
+			t.Errorf("Copyrights(%q) = %v, want ErrBadCursor", bad, err)
+		}
+	}
+	if _, err := s.Copyrights(ctx, orgB, first.Next, 2); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("Copyrights(orgB, orgA's cursor) = %v, want ErrBadCursor", err)
 	}
 }

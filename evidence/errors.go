@@ -1,6 +1,10 @@
 package evidence
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/custos-project/custos/internal/text"
+)
 
 // Sentinel errors. Callers test them with errors.Is.
 var (
@@ -39,6 +43,8 @@ type MetadataError struct {
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+
+	char *text.Error // the refused character, when that is what is wrong
 }
 
 func (e *MetadataError) Error() string {
@@ -51,6 +57,20 @@ func (e *MetadataError) Error() string {
 // Is makes errors.Is(err, ErrBadMetadata) true.
 func (e *MetadataError) Is(target error) bool { return target == ErrBadMetadata }
 
+// Unwrap returns the *text.Error of the first field that holds an
+// invisible, direction-changing or control character (named as the field
+// is, for example "file[0].file_name"), or nil when none does.
+func (e *MetadataError) Unwrap() error {
+	for _, f := range e.Fields {
+		if f.char != nil {
+			c := *f.char
+			c.Field = f.Field
+			return &c
+		}
+	}
+	return nil
+}
+
 // Copyright registration errors.
 var (
 	// ErrBadRegistration means a registration names files that cannot be
@@ -61,4 +81,27 @@ var (
 	ErrNotOwner = errors.New("evidence: not the registration's owner")
 	// ErrRevoked means the registration is revoked and cannot change hands.
 	ErrRevoked = errors.New("evidence: the registration is revoked")
+)
+
+// Copyright transfer offer errors.
+var (
+	// ErrOfferPending means the registration already has a pending
+	// transfer offer; it must be settled (accepted, declined, withdrawn or
+	// expired) before another is made.
+	ErrOfferPending = errors.New("evidence: the registration has a pending transfer offer")
+	// ErrNotRecipient means an offer was accepted or declined by the
+	// organization that made it: only its recipient may.
+	ErrNotRecipient = errors.New("evidence: only the offer's recipient may accept or decline it")
+	// ErrNotOfferer means an offer was withdrawn by its recipient: only the
+	// organization that made it may.
+	ErrNotOfferer = errors.New("evidence: only the organization that made the offer may withdraw it")
+	// ErrOfferSettled means the offer was already accepted, declined or
+	// withdrawn.
+	ErrOfferSettled = errors.New("evidence: the transfer offer is settled")
+	// ErrOfferExpired means the offer expired before it was accepted or
+	// declined.
+	ErrOfferExpired = errors.New("evidence: the transfer offer has expired")
+	// ErrBadOffer means an offer's parameters are invalid (the recipient
+	// is the owner, or the expiry is out of bounds).
+	ErrBadOffer = errors.New("evidence: invalid transfer offer")
 )

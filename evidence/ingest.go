@@ -93,6 +93,32 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 // a staged blob to its content-addressed key. It returns only once all of
 // that is durable.
 func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
+	f, err := u.prepare(ctx, meta)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.s.commits.commit(f.put); err != nil {
+		return nil, fmt.Errorf("evidence: commit record: %w", err)
+	}
+	u.s.leavesQueued()
+	f.committed(ctx)
+	return f.rec, nil
+}
+
+// finishing is an upload made ready to commit: its bytes durable (staged
+// and committed, or inline), its tokens obtained, its record encoded.
+// put writes it in a transaction; committed finishes the upload once that
+// transaction is durable. Finish commits one upload alone; FileCopyright
+// commits several with a registration, in one transaction.
+type finishing struct {
+	u   *Upload
+	rec *Record
+	nr  *newRecord
+	sum [32]byte
+}
+
+// prepare does the part of Finish before the transaction.
+func (u *Upload) prepare(ctx context.Context, meta Meta) (*finishing, error) {
 	if !u.read || u.done {
 		return nil, ErrUploadState
 	}
@@ -117,37 +143,46 @@ func (u *Upload) Finish(ctx context.Context, meta Meta) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
-	if err := u.s.commits.commit(func(tx *bolt.Tx) error {
-		staged := u.id
-		if u.body != nil {
-			staged = ""
-		}
-		if err := putRecord(tx, nr, staged); err != nil {
+	return &finishing{u: u, rec: rec, nr: nr, sum: d.SHA256}, nil
+}
+
+// put writes the record, its created event and an inline body's bytes in
+// tx; like every group-commit function it may run more than once.
+func (f *finishing) put(tx *bolt.Tx) error {
+	u := f.u
+	staged := u.id
+	if u.body != nil {
+		staged = ""
+	}
+	if err := putRecord(tx, f.nr, staged); err != nil {
+		return err
+	}
+	if u.body != nil {
+		if err := u.s.putInline(tx, f.rec.Seq, f.sum, (*u.body)[:u.n]); err != nil {
 			return err
 		}
-		if u.body != nil {
-			if err := u.s.putInline(tx, rec.Seq, d.SHA256, (*u.body)[:u.n]); err != nil {
-				return err
-			}
-		}
-		// Into the digest tail as the transaction commits, before the
-		// committer applies the next group, which may hold the same bytes.
-		tx.OnCommit(func() { u.s.digestCommitted(rec.Seq, d.SHA256) })
-		if u.within != nil {
-			return u.within(tx, rec)
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
-	u.done = true // from here on the record exists: Abort must not discard
-	u.s.leavesQueued()
+	// Into the digest tail as the transaction commits, before the
+	// committer applies the next group, which may hold the same bytes.
+	seq, sum := f.rec.Seq, f.sum
+	tx.OnCommit(func() { u.s.digestCommitted(seq, sum) })
+	if u.within != nil {
+		return u.within(tx, f.rec)
+	}
+	return nil
+}
+
+// committed finishes the upload once put's transaction is durable: the
+// record exists, so Abort must no longer discard; a staged blob is
+// promoted.
+func (f *finishing) committed(ctx context.Context) {
+	u := f.u
+	u.done = true
 	if u.body != nil {
 		u.releaseBody()
-		return rec, nil
+		return
 	}
-	u.s.promote(ctx, rec.Seq, u.id, rec.BlobKey())
-	return rec, nil
+	u.s.promote(ctx, f.rec.Seq, u.id, f.rec.BlobKey())
 }
 
 // Abort discards an unfinished upload. It is a no-op after Finish succeeded.

@@ -3,9 +3,6 @@ package evidence
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -75,30 +72,10 @@ type Page struct {
 	Shared int
 }
 
-// ErrBadCursor means a cursor was not made by List.
-var ErrBadCursor = errors.New("evidence: invalid cursor")
-
-// formatCursor encodes a listing position: the record sequence, 8 bytes
-// big-endian, in unpadded base64url.
-func formatCursor(seq uint64) string { return base64.RawURLEncoding.EncodeToString(u64(seq)) }
-
-// parseCursor decodes a cursor strictly: only what formatCursor makes is
-// accepted, so one position has one spelling. (The decoder skips '\r' and
-// '\n' even in Strict mode, hence the length check.)
-func parseCursor(s string) (uint64, error) {
-	if len(s) != base64.RawURLEncoding.EncodedLen(8) {
-		return 0, ErrBadCursor
-	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	if err != nil || len(b) != 8 {
-		return 0, ErrBadCursor
-	}
-	return binary.BigEndian.Uint64(b), nil
-}
-
 // List pages through the evidence org may see: its own and what is shared
-// with it, newest first. The cursor is the position (record sequence) of
-// the last item returned, so pages are stable while new evidence arrives.
+// with it, newest first. The cursor seals the position (record sequence) of
+// the last item returned, so pages are stable while new evidence arrives;
+// it is opaque and good only for org's evidence listing (cursor.go).
 // Each listed item gets a "listed" custody event (or, repeated inside its
 // fold window, is counted in one; see readfold.go): seeing metadata in a
 // list is a view too.
@@ -111,7 +88,7 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	before := uint64(1<<63 - 1)
 	if q.Cursor != "" {
 		var err error
-		if before, err = parseCursor(q.Cursor); err != nil {
+		if before, err = s.cursors.parseSeq(listEvidence, org, q.Cursor); err != nil {
 			return nil, err
 		}
 	}
@@ -129,7 +106,7 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 			}
 			if len(page.Items) == limit {
 				last := page.Items[len(page.Items)-1].Seq
-				page.Next = formatCursor(last)
+				page.Next = s.cursors.formatSeq(listEvidence, org, last)
 				return nil
 			}
 			page.Items = append(page.Items, r)

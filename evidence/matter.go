@@ -26,9 +26,9 @@ type Matter struct {
 
 // MatterInput is what a client may set on a matter.
 type MatterInput struct {
-	Title      string   `json:"title" validate:"required,max=512,printable"`
-	Parties    []string `json:"parties,omitempty" validate:"max=50,dive,required,max=200,printable"`
-	CaseNumber string   `json:"case_number,omitempty" validate:"omitempty,max=128,printable"`
+	Title      string   `json:"title" validate:"required,max=512,visible"`
+	Parties    []string `json:"parties,omitempty" validate:"max=50,dive,required,max=200,visible"`
+	CaseNumber string   `json:"case_number,omitempty" validate:"omitempty,max=128,visible"`
 }
 
 var (

@@ -87,32 +87,57 @@ func (s *Service) Recover(ctx context.Context) error {
 	if _, err := s.promotePending(ctx); err != nil {
 		return fmt.Errorf("evidence: recover pending promotions: %w", err)
 	}
-	staged, err := s.cfg.Blobs.ListStaged(ctx)
+	discarded, err := s.DiscardUnfinished(ctx)
 	if err != nil {
-		return fmt.Errorf("evidence: list staged blobs: %w", err)
+		return err
 	}
-	var discarded int
-	for _, st := range staged {
-		var known bool
-		if err := s.db.View(func(tx *bolt.Tx) error {
-			seq, ok := getSeq(tx, st.Name)
-			known = ok && tx.Bucket(bPending).Get(u64(seq)) != nil
-			return nil
-		}); err != nil {
-			return err
-		}
-		if known {
-			continue // a promotion still failing; the promoter retries it
-		}
-		if err := s.cfg.Blobs.Discard(ctx, st.Name); err != nil {
-			return fmt.Errorf("evidence: discard staged blob %s: %w", st.Name, err)
-		}
-		discarded++
-	}
-	if discarded > 0 {
-		s.log.Info("discarded unacknowledged uploads", "count", discarded)
+	if len(discarded) > 0 {
+		s.log.Info("discarded unacknowledged uploads", "count", len(discarded))
 	}
 	return nil
+}
+
+// Unfinished lists the staged blobs that no pending promotion names: the
+// bytes of uploads whose record was never committed, such as the files of
+// a copyright registration when the node crashed before the transaction
+// that files them with their registration, and the staged names of
+// promoted blobs that came back after a crash. Nothing refers to them, so
+// Recover discards them at start. The list is only meaningful while no
+// upload runs (on a stopped node: custos fsck), since an upload in
+// progress is staged too.
+func (s *Service) Unfinished(ctx context.Context) ([]string, error) {
+	staged, err := s.cfg.Blobs.ListStaged(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: list staged blobs: %w", err)
+	}
+	var out []string
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for _, st := range staged {
+			// A record whose promotion is still pending names its staged
+			// blob; the promoter finishes it.
+			seq, ok := getSeq(tx, st.Name)
+			if !ok || tx.Bucket(bPending).Get(u64(seq)) == nil {
+				out = append(out, st.Name)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DiscardUnfinished discards the staged blobs Unfinished lists and returns
+// their names. Call it only while no upload runs.
+func (s *Service) DiscardUnfinished(ctx context.Context) ([]string, error) {
+	names, err := s.Unfinished(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range names {
+		if err := s.cfg.Blobs.Discard(ctx, name); err != nil {
+			return names[:i], fmt.Errorf("evidence: discard staged blob %s: %w", name, err)
+		}
+	}
+	return names, nil
 }
 
 // Run retries failed promotions until ctx is done: every interval, and at

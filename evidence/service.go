@@ -56,6 +56,14 @@ type Config struct {
 	// DefaultInlineMax with a *storage.Folder and no inlining with any
 	// other store; a negative value turns inlining off.
 	InlineMax int64
+	// OnTransfer, if set, is told of each step of a copyright transfer
+	// offer (offered, accepted, declined, withdrawn, expired: o.Status
+	// tells which, "pending" when it is made), inside the transaction of
+	// the step, so that what it writes to tx (webhook deliveries to both
+	// organizations) is durable exactly when the step is. Its error fails
+	// the step. It may run more than once, in transactions that are
+	// rolled back.
+	OnTransfer func(tx *bolt.Tx, o *TransferOffer) error
 	// OnAnchored, if set, is told of each record that becomes anchored,
 	// inside the transaction that records it (MarkFinal), so that what it
 	// writes to tx is committed with it. It may run more than once, in
@@ -84,6 +92,7 @@ type Service struct {
 	digests   *digestTail // records not yet in the sha256 index (digestindex.go)
 	inlineMax int64       // resolved Config.InlineMax; 0: no inlining
 	heads     *sync.Pool  // inline read buffers of inlineMax+1 bytes
+	cursors   *cursors    // seals listing cursors (cursor.go)
 	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
 	foldWindow time.Duration
 }
@@ -129,8 +138,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if len(damaged) > 0 {
 		cfg.Log.Error("sha256 index: records that do not decode are left out; run custos fsck", "seqs", damaged[:min(len(damaged), 10)])
 	}
+	cur, err := loadCursors(cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: cursor key: %w", err)
+	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1),
-		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline),
+		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur,
 		foldWindow: foldWindow(cfg.ReadFoldWindow)}
 	if len(digests.bySeq) > 0 {
 		digests.running = true

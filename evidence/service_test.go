@@ -140,7 +140,7 @@ func (f fakeTSA) Stamp(_ context.Context, _ crypto.Hash, d []byte) (*notary.Toke
 	return &notary.Token{TSA: "fake", Time: time.Unix(1700000000, 0), Serial: "1", Reply: append([]byte("reply:"), d...)}, nil
 }
 
-func newTestService(t *testing.T, blobs *memBlobs, ext ...Stamper) *Service {
+func newTestService(t testing.TB, blobs *memBlobs, ext ...Stamper) *Service {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, nil)
 	if err != nil {
@@ -154,7 +154,7 @@ func newTestService(t *testing.T, blobs *memBlobs, ext ...Stamper) *Service {
 	return s
 }
 
-func ingest(t *testing.T, s *Service, data string) (*Record, error) {
+func ingest(t testing.TB, s *Service, data string) (*Record, error) {
 	t.Helper()
 	u, err := s.NewUpload(context.Background(), "tester")
 	if err != nil {

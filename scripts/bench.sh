@@ -55,6 +55,11 @@ go test -run '^$' -bench "${BENCH:-.}" -benchtime 1x -count "${CUSTOS_BENCH_COUN
 if selected ConsortiumThroughput; then
   go test -run '^$' -bench '^BenchmarkConsortiumThroughput$' -benchtime 1x -timeout 30m ./anchor/ | tee -a "$out" || status=$?
 fi
+# A receipt after 100,000 reads by 100 organizations: in process (the
+# evidence service and a state-version-2 anchor), beside a one-event receipt.
+if selected ReceiptReaders; then
+  go test -run '^$' -bench '^BenchmarkReceiptReaders$' -benchtime 1x -timeout 30m ./evidence/ | tee -a "$out" || status=$?
+fi
 after="$(loadavg)"
 if selected Growth && [ -s "$CUSTOS_BENCH_GROWTH_CSV" ]; then
   go run ./bench/growthplot -o bin/growth.svg "$CUSTOS_BENCH_GROWTH_CSV" || status=$?
@@ -161,6 +166,18 @@ END {
         sprintf("%.0f leaves/s (finalize+commit %.0f)", m[k "block-leaves/s"], m[k "finalize-leaves/s"]),
         "in process, no consensus", "-", ">= 20000/s",
         verdict(m[k "block-leaves/s"] >= 20000), sprintf("%.2f", m[k "load1"]))
+    row("  state version 2: a custody head per leaf",
+        sprintf("%.0f leaves/s (finalize+commit %.0f)", m[k "v2-block-leaves/s"], m[k "v2-finalize-leaves/s"]),
+        "state version 1 (the log alone), above", sprintf("%.3fx", m[k "x-v2"]), ">= 20000/s",
+        verdict(m[k "v2-block-leaves/s"] >= 20000), sprintf("%.2f", m[k "load1"]))
+  }
+  if ("ReceiptReaders" in seen) {
+    k = "ReceiptReaders,"
+    row("Receipt after 100,000 reads by 100 orgs",
+        sprintf("%.0f KiB, built in %.1f ms (%d events, %d listed)", m[k "KiB"], m[k "build-ms"], m[k "events"], m[k "listed"]),
+        sprintf("one-event receipt: %.1f KiB, %.2f ms", m[k "one-event-KiB"], m[k "one-event-build-ms"]),
+        "-", "<= 1024 KiB, <= 50 ms",
+        verdict(m[k "KiB"] <= 1024 && m[k "build-ms"] <= 50), sprintf("%.2f", m[k "load1"]))
   }
   if ("Verify" in seen) {
     k = "Verify,"

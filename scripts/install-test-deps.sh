@@ -4,6 +4,7 @@
 #   minio    (real S3 server with Object Lock)      — go install, cached in $(go env GOPATH)/bin
 #   chromium (the court's web page, end to end)     — Debian package, with fonts-noto-cjk for Chinese
 #   pdfsig, certutil, WenQuanYi (signed PDF certificates) — poppler-utils, libnss3-tools, fonts-wqy-microhei
+#   jq, curl (the README's tour, run by cmd/custos/readme_test.go) — Debian packages
 set -euo pipefail
 export GOTOOLCHAIN=auto
 gobin="$(go env GOPATH)/bin"
@@ -15,6 +16,8 @@ fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || apt_missing+=(fonts-noto-cjk)
 command -v pdfsig >/dev/null || apt_missing+=(poppler-utils)
 command -v certutil >/dev/null || apt_missing+=(libnss3-tools)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_missing+=(fonts-wqy-microhei)
+command -v jq >/dev/null || apt_missing+=(jq)
+command -v curl >/dev/null || apt_missing+=(curl)
 if ((${#apt_missing[@]})); then
   echo "installing with apt-get: ${apt_missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -3,6 +3,8 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -41,4 +43,51 @@ func OpenDB(path string) (*bbolt.DB, error) {
 	db.MaxBatchDelay = 2 * time.Millisecond
 	db.MaxBatchSize = 1000
 	return db, nil
+}
+
+// Compact rewrites the bbolt database at path with only its live data. A
+// page that bbolt frees keeps its old bytes in the file until it is
+// reused; after removing something that must leave no trace in the file
+// (see access.Upgrade), Compact drops them. The database must not be open.
+// It writes path+".compact", syncs it, renames it over path and syncs the
+// folder, so a crash leaves either file whole. It needs free disk space
+// about the size of the live data.
+func Compact(path string) error {
+	tmp := path + ".compact"
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	src, err := OpenDB(path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := OpenDB(tmp)
+	if err != nil {
+		return err
+	}
+	if err := bbolt.Compact(dst, src, 64<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("storage: compact %s: %w", path, err)
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	if err := src.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }

@@ -10,7 +10,10 @@
 //   - evidence.anchored: its created event is final in the consortium log
 //     (data: the evidence record);
 //   - evidence.shared: evidence or a matter was shared by or with the
-//     organization (data: the share).
+//     organization (data: the share);
+//   - copyright.transfer: a copyright transfer offer was made, accepted,
+//     declined, withdrawn or found expired (data: the offer); sent to both
+//     organizations.
 //
 // # Delivery
 //

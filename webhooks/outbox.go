@@ -37,11 +37,14 @@ type Delivery struct {
 	Attempts      []Attempt  `json:"attempts"`
 }
 
-// Attempt is one POST of a delivery.
+// Attempt is one POST of a delivery, as the organization sees it: what
+// went wrong is one of the Reason values, never the dial error itself,
+// which can name internal addresses and the node's resolver (that stays
+// in the server log).
 type Attempt struct {
 	At         time.Time `json:"at"`
 	Status     int       `json:"status,omitempty"` // the HTTP status; 0 if there was no answer
-	Error      string    `json:"error,omitempty"`  // why there was no answer
+	Reason     string    `json:"reason,omitempty"` // why it failed (see Reasons); "" if it succeeded
 	DurationMS int64     `json:"duration_ms"`
 }
 

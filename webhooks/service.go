@@ -16,10 +16,14 @@ const (
 	EventTimestamped = "evidence.timestamped"
 	EventAnchored    = "evidence.anchored"
 	EventShared      = "evidence.shared"
+	// EventCopyrightTransfer: a step of a copyright transfer offer
+	// (offered, accepted, declined, withdrawn, expired), sent to both
+	// organizations in the step's own transaction.
+	EventCopyrightTransfer = "copyright.transfer"
 )
 
 // Events lists the event types, in their canonical order.
-var Events = []string{EventTimestamped, EventAnchored, EventShared}
+var Events = []string{EventTimestamped, EventAnchored, EventShared, EventCopyrightTransfer}
 
 // Defaults of Config.
 const (

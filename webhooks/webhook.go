@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/internal/text"
 )
 
 // Webhook is a URL registered by an organization to receive some events.
@@ -75,12 +77,17 @@ func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) 
 }
 
 // checkURL accepts an absolute http or https URL without credentials or
-// fragment. Without Config.AllowPrivate, an IP literal must be public and
-// "localhost" is refused (names are checked again when connecting).
+// fragment. Without Config.AllowPrivate, an IP literal must be public,
+// "localhost" is refused, and so is a host that some resolvers read as an
+// IPv4 address in another notation ("127.1", "2130706433", "0x7f.0.0.1").
+// Names are checked again, on the resolved address, when connecting.
 func (s *Service) checkURL(raw string) error {
 	bad := func(why string) error { return fmt.Errorf("%w: url %s", ErrBadInput, why) }
 	if len(raw) > MaxURLLen {
 		return bad(fmt.Sprintf("is longer than %d bytes", MaxURLLen))
+	}
+	if err := text.CheckVisible("url", raw); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	u, err := url.Parse(raw)
 	switch {
@@ -99,8 +106,14 @@ func (s *Service) checkURL(raw string) error {
 		return nil
 	}
 	host := u.Hostname()
-	if a, err := netip.ParseAddr(host); err == nil && !public(a) {
-		return bad("points to a non-public address")
+	if a, err := netip.ParseAddr(host); err == nil {
+		if why := notPublic(a); why != "" {
+			return bad("points to a non-public address: " + why)
+		}
+		return nil
+	}
+	if numericHost(host) {
+		return bad("has a host that is neither a name nor an IP address in standard notation")
 	}
 	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return bad("points to localhost")
@@ -220,4 +233,17 @@ func dropLog(tx *bolt.Tx, id string) error {
 		}
 	}
 	return nil
+}
+
+// numericHost reports whether host, which is not an IP address in standard
+// notation, ends in an all-numeric or hexadecimal label: inet_aton and
+// getaddrinfo read such hosts as IPv4 addresses, and no top-level domain
+// is numeric (RFC 3696 §2).
+func numericHost(host string) bool {
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
+	last := strings.ToLower(labels[len(labels)-1])
+	if strings.HasPrefix(last, "0x") {
+		return true
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }

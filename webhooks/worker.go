@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -87,7 +88,7 @@ func (s *Service) attempt(ctx context.Context, id string) {
 		s.log.Error("webhooks: loading a delivery", "delivery", id, "err", err)
 		return
 	}
-	a := s.post(ctx, h, r)
+	a, detail := s.post(ctx, h, r)
 	if ctx.Err() != nil && a.Status == 0 {
 		return // shutting down: try again at the next Run
 	}
@@ -97,7 +98,8 @@ func (s *Service) attempt(ctx context.Context, id string) {
 		return
 	}
 	s.log.Info("webhook attempt", "delivery", id, "webhook", h.ID, "event", r.Event,
-		"attempt", len(r.Attempts)+1, "status", a.Status, "err", a.Error, "duration_ms", a.DurationMS, "state", state)
+		"attempt", len(r.Attempts)+1, "status", a.Status, "reason", a.Reason, "err", detail,
+		"duration_ms", a.DurationMS, "state", state)
 }
 
 // load returns a delivery and its webhook. A delivery whose webhook is gone
@@ -128,15 +130,16 @@ func (s *Service) load(id string) (*record, *storedHook, error) {
 // that the connection can be reused.
 const maxResponse = 64 << 10
 
-// post makes one signed POST of r's payload to h.
-func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt) {
+// post makes one signed POST of r's payload to h. It returns the attempt
+// as recorded, and the error behind a failure, for the server log only.
+func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt, detail error) {
 	start := s.cfg.Now()
 	a.At = start.UTC()
 	defer func() { a.DurationMS = s.cfg.Now().Sub(start).Milliseconds() }()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(r.Payload))
 	if err != nil {
-		a.Error = err.Error()
-		return a
+		a.Reason = reason(err)
+		return a, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Custos-Webhooks/1")
@@ -146,13 +149,16 @@ func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt
 	req.Header.Set(HeaderSignature, Sign(h.Secret, start, r.Payload))
 	resp, err := s.client.Do(req)
 	if err != nil {
-		a.Error = err.Error()
-		return a
+		a.Reason = reason(err)
+		return a, err
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
 	resp.Body.Close()
 	a.Status = resp.StatusCode
-	return a
+	if !a.OK() {
+		a.Reason = "HTTP " + strconv.Itoa(resp.StatusCode)
+	}
+	return a, nil
 }
 
 // record appends a to the delivery's attempts and moves it on: delivered,

@@ -227,3 +227,16 @@ func decodeError(resp *http.Response) error {
 	}
 	return e
 }
+
+// ChainStatus returns the chain's state version and upgrade votes (the
+// operator's administrators only).
+func (c *Client) ChainStatus(ctx context.Context) (*api.ChainStatusView, error) {
+	var v api.ChainStatusView
+	return &v, c.getJSON(ctx, "/api/v1/admin/chain", &v)
+}
+
+// VoteUpgrade has the node vote to run state version at height.
+func (c *Client) VoteUpgrade(ctx context.Context, version int, height int64) (*api.ChainStatusView, error) {
+	var v api.ChainStatusView
+	return &v, c.sendJSON(ctx, http.MethodPost, "/api/v1/admin/chain/upgrade", api.UpgradeRequest{StateVersion: version, Height: height}, http.StatusAccepted, &v)
+}

@@ -98,10 +98,54 @@ func (c *Client) CopyrightPDF(ctx context.Context, id string) ([]byte, error) {
 	return io.ReadAll(rc)
 }
 
-// TransferCopyright transfers a registration to the organization to.
-func (c *Client) TransferCopyright(ctx context.Context, id, to string) (*evidence.Copyright, error) {
-	var out evidence.Copyright
-	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/"+url.PathEscape(id)+"/transfer", api.TransferInput{To: to}, http.StatusOK, &out)
+// OfferTransfer offers a registration to the organization to, the offer
+// waiting days for an answer (0: the server's default).
+func (c *Client) OfferTransfer(ctx context.Context, id, to string, days int) (*evidence.TransferOffer, error) {
+	var out evidence.TransferOffer
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/"+url.PathEscape(id)+"/transfers",
+		api.TransferInput{To: to, ExpiresInDays: days}, http.StatusCreated, &out)
+}
+
+// TransferOffers lists the transfer offers the caller's organization made
+// or received, all pages; status ("" for all) filters them.
+func (c *Client) TransferOffers(ctx context.Context, status string) ([]evidence.TransferOffer, error) {
+	all := []evidence.TransferOffer{}
+	q := url.Values{"limit": {"500"}}
+	if status != "" {
+		q.Set("status", status)
+	}
+	for {
+		var page api.ListView[evidence.TransferOffer]
+		if err := c.getJSON(ctx, "/api/v1/copyrights/transfers?"+q.Encode(), &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if page.Next == "" {
+			return all, nil
+		}
+		q.Set("cursor", page.Next)
+	}
+}
+
+// AcceptTransfer accepts a transfer offer addressed to the caller's
+// organization.
+func (c *Client) AcceptTransfer(ctx context.Context, tid string) (*api.TransferAnswer, error) {
+	var out api.TransferAnswer
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/transfers/"+url.PathEscape(tid)+"/accept", nil, http.StatusOK, &out)
+}
+
+// DeclineTransfer declines a transfer offer addressed to the caller's
+// organization.
+func (c *Client) DeclineTransfer(ctx context.Context, tid string) (*evidence.TransferOffer, error) {
+	var out evidence.TransferOffer
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/transfers/"+url.PathEscape(tid)+"/decline", nil, http.StatusOK, &out)
+}
+
+// WithdrawTransfer withdraws a transfer offer the caller's organization
+// made.
+func (c *Client) WithdrawTransfer(ctx context.Context, tid string) (*evidence.TransferOffer, error) {
+	var out evidence.TransferOffer
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/transfers/"+url.PathEscape(tid)+"/withdraw", nil, http.StatusOK, &out)
 }
 
 // RevokeCopyright revokes a registration.

@@ -24,8 +24,17 @@ import (
 type conn struct{ server, token string }
 
 func (cn *conn) flags(cmd *cobra.Command) {
-	cmd.PersistentFlags().StringVar(&cn.server, "server", "http://127.0.0.1:8080", "Custos server URL")
+	cmd.PersistentFlags().StringVar(&cn.server, "server", defaultServer(), "Custos server URL ($CUSTOS_SERVER, else the local node)")
 	cmd.PersistentFlags().StringVar(&cn.token, "token", "", "API token (default $CUSTOS_TOKEN)")
+}
+
+// defaultServer is the server the API commands talk to without --server:
+// $CUSTOS_SERVER, else the node `make run` starts.
+func defaultServer() string {
+	if s := os.Getenv("CUSTOS_SERVER"); s != "" {
+		return s
+	}
+	return "http://127.0.0.1:8080"
 }
 
 // client returns a client for the flags, or a usage error without a token.
@@ -88,14 +97,26 @@ func cmdGroup(use, short string, cn *conn, subs ...*cobra.Command) *cobra.Comman
 	return cmd
 }
 
-// requireFlags refuses empty flags, as a usage error.
+// requireFlags refuses empty flags, as a usage error: a string flag that is
+// empty, or a repeatable flag (StringArray, StringSlice) given no value.
 func requireFlags(cmd *cobra.Command, names ...string) error {
 	for _, n := range names {
-		if v, _ := cmd.Flags().GetString(n); v == "" {
+		f := cmd.Flags().Lookup(n)
+		if f == nil || flagEmpty(f.Value) {
 			return usageError("%s needs --%s", cmd.CommandPath(), n)
 		}
 	}
 	return nil
+}
+
+// flagEmpty reports whether a flag's value is empty. A list flag is read as
+// a list (pflag.SliceValue): read as a string, it is never a string flag, so
+// every list looked empty and the flag could never be given.
+func flagEmpty(v interface{ String() string }) bool {
+	if sv, ok := v.(interface{ GetSlice() []string }); ok {
+		return len(sv.GetSlice()) == 0
+	}
+	return v.String() == ""
 }
 
 // parseExpiry parses an optional RFC 3339 --expires flag.
@@ -373,7 +394,7 @@ func webhookCmd() *cobra.Command {
 		}),
 	}
 	create.Flags().StringVar(&in.URL, "url", "", "the receiver's https URL")
-	create.Flags().StringArrayVar(&in.Events, "event", nil, "evidence.timestamped, evidence.anchored or evidence.shared (repeat for each)")
+	create.Flags().StringArrayVar(&in.Events, "event", nil, "evidence.timestamped, evidence.anchored, evidence.shared or copyright.transfer (repeat for each)")
 	list := &cobra.Command{
 		Use: "list", Short: "List your organization's webhooks", Args: positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {

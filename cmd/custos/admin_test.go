@@ -56,6 +56,11 @@ func TestAdminCLI(t *testing.T) {
 	if len(orgs.Items) != 3 { // the operator's, the firm's, the court's
 		t.Errorf("org list = %+v, want 3 organizations", orgs.Items)
 	}
+	// The bootstrap operator is the only one.
+	if _, err := runCustos(t, "org", "create", "--kind", "operator", "--name", "Second operator", "--server", n.URL, "--token", admin); err == nil ||
+		!strings.Contains(err.Error(), "one operator organization") {
+		t.Errorf("org create --kind operator = %v, want a refusal naming the rule", err)
+	}
 
 	// The new key's token is printed once, with a warning on stderr.
 	var firmKey, courtKey api.NewKeyView

@@ -109,3 +109,80 @@ func TestEmbeddedAnchoring(t *testing.T) {
 		}
 	})
 }
+
+// TestCustodyCompleteness: on a chain at state version 2 (the embedded
+// default starts there), a receipt is version 2 and proves that its events
+// are all of the item's; a receipt with its last events cut off fails step
+// completeness; a page of the history lists some events and says what it
+// leaves out; a version-1 receipt is valid but not proven complete.
+func TestCustodyCompleteness(t *testing.T) {
+	n := startNode(t, t.TempDir(), "")
+	dir := t.TempDir()
+	_, _, tb := n.call("GET", "/api/v1/trust", "", nil)
+	trust := writeFile(t, dir, "trust.json", tb)
+	data := []byte("complete custody\n")
+	v := n.upload(n.Token, data)
+	fp := writeFile(t, dir, "f", data)
+	for i := 0; i < 3; i++ { // three reads, then a share-free download: events 1..4
+		n.call("GET", "/api/v1/evidence/"+v.ID+"/custody", n.Token, nil)
+	}
+	n.call("GET", "/api/v1/evidence/"+v.ID+"/content", n.Token, nil)
+	var r *receipt.Receipt
+	var rb []byte
+	deadline := time.Now().Add(20 * time.Second)
+	for { // wait until the receipt covers the reads too
+		status, _, b := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?wait=10s", n.Token, nil)
+		if status == 200 {
+			var err error
+			if r, err = receipt.Parse(b); err != nil {
+				t.Fatalf("receipt does not parse: %v\n%s", err, b)
+			}
+			if len(r.Events) >= 5 {
+				rb = b
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no receipt with 5 events after 20s: %d %s", status, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r.Version != receipt.Version || r.Custody == nil || r.Checkpoint.StateRoot == "" {
+		t.Fatalf("receipt version %d, custody %v, state root %q; want version 2 with both", r.Version, r.Custody, r.Checkpoint.StateRoot)
+	}
+	out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rb), "--file", fp, "--trust", trust)
+	if err != nil || !strings.Contains(out, "✓ completeness") || !strings.Contains(out, "VALID\n") {
+		t.Fatalf("custos verify of a complete receipt: %v\n%s", err, out)
+	}
+
+	t.Run("last events cut off", func(t *testing.T) {
+		cut := *r
+		cut.Events = r.Events[:len(r.Events)-2]
+		b, err := cut.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "cut.json", b), "--file", fp, "--trust", trust)
+		if exitCode(err) != 1 || !strings.Contains(out, "✗ completeness") || !strings.Contains(out, "stop short") {
+			t.Errorf("verify of a receipt with its last events cut off: exit %d\n%s", exitCode(err), out)
+		}
+	})
+
+	t.Run("a page of the history", func(t *testing.T) {
+		status, _, b := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?from=2&limit=1", n.Token, nil)
+		if status != 200 {
+			t.Fatalf("paged receipt = %d %s", status, b)
+		}
+		p, err := receipt.Parse(b)
+		if err != nil || len(p.Events) != 2 || p.Events[1].ItemProof == nil {
+			t.Fatalf("paged receipt: %v, %d events %+v", err, len(p.Events), p.Events)
+		}
+		out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "page.json", b), "--trust", trust)
+		if err != nil || !strings.Contains(out, "omitted, and counted by the chain") {
+			t.Errorf("verify of a page: %v\n%s", err, out)
+		}
+		if status, _, _ := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?from=-1&limit=1", n.Token, nil); status != 400 {
+			t.Errorf("receipt?from=-1 = %d, want 400", status)
+		}
+	})
+}

@@ -155,6 +155,16 @@ func (w *authzWorld) freshCopyright() string {
 	return cr.ID
 }
 
+// freshOffer makes a throwaway transfer offer, of a fresh registration of
+// the organization of role from's key, to the organization to; it returns
+// the offer's ID.
+func (w *authzWorld) freshOffer(from, to string) string {
+	var cr, o struct{ ID string }
+	w.mustCreate(w.t, from, "/api/v1/copyrights", copyrightForm(w.t, []byte("offered "+evidence.NewID())), &cr)
+	w.mustCreate(w.t, from, "/api/v1/copyrights/"+cr.ID+"/transfers", map[string]string{"to": to}, &o)
+	return o.ID
+}
+
 // freshHook makes a throwaway webhook of law firm A.
 func (w *authzWorld) freshHook() string {
 	var hk api.NewWebhookView
@@ -224,6 +234,23 @@ func authzMatrix() map[string]matrixCase {
 			other:     get(func(w *authzWorld) string { return "/api/v1/certificates/" + w.certOp + suffix }),
 			ownWant:   outcomes("submitter,viewer,notary", allow, "admin,examiner", hidden),
 			otherWant: outcomes("admin", allow, "submitter,viewer,notary,examiner", hidden),
+		}
+	}
+	// An act on a transfer offer: "own" is an offer to A (accept,
+	// decline) or by A (withdraw); "other" is B's offer to the court.
+	offerAct := func(act string) matrixCase {
+		return matrixCase{
+			own: call("POST", func(w *authzWorld) string {
+				if act == "withdraw" {
+					return "/api/v1/copyrights/transfers/" + w.freshOffer("submitter", w.orgB) + "/" + act
+				}
+				return "/api/v1/copyrights/transfers/" + w.freshOffer("other", w.orgA) + "/" + act
+			}, nil),
+			other: call("POST", func(w *authzWorld) string {
+				return "/api/v1/copyrights/transfers/" + w.freshOffer("other", w.court) + "/" + act
+			}, nil),
+			ownWant:   outcomes("submitter", allow, "admin", hidden),
+			otherWant: outcomes("submitter,admin", hidden),
 		}
 	}
 	return map[string]matrixCase{
@@ -327,13 +354,26 @@ func authzMatrix() map[string]matrixCase {
 			ownWant:   outcomes("submitter,viewer,notary", allow, "admin,examiner", hidden),
 			otherWant: outcomes(all, hidden),
 		},
-		"POST /api/v1/copyrights/{id}/transfer": {
-			own: call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.freshCopyright() + "/transfer" }, func(w *authzWorld) any {
+		// Transfer offers: the owner offers; only the recipient accepts
+		// or declines, only the offerer withdraws, and an offer is
+		// hidden from everyone else (404).
+		"POST /api/v1/copyrights/{id}/transfers": {
+			own: call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.freshCopyright() + "/transfers" }, func(w *authzWorld) any {
 				return map[string]string{"to": w.court}
 			}),
-			other:   call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/transfer" }, func(w *authzWorld) any { return map[string]string{"to": w.court} }),
+			other:   call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/transfers" }, func(w *authzWorld) any { return map[string]string{"to": w.court} }),
 			ownWant: outcomes("submitter", allow),
 		},
+		"GET /api/v1/copyrights/transfers": {own: get(func(*authzWorld) string { return "/api/v1/copyrights/transfers" }), ownWant: outcomes(all, allow)},
+		"GET /api/v1/copyrights/transfers/{tid}": {
+			own:       get(func(w *authzWorld) string { return "/api/v1/copyrights/transfers/" + w.freshOffer("submitter", w.orgB) }),
+			other:     get(func(w *authzWorld) string { return "/api/v1/copyrights/transfers/" + w.freshOffer("other", w.court) }),
+			ownWant:   outcomes("submitter,viewer,notary", allow, "admin,examiner", hidden),
+			otherWant: outcomes("examiner", allow, "admin,submitter,viewer,notary", hidden),
+		},
+		"POST /api/v1/copyrights/transfers/{tid}/accept":   offerAct("accept"),
+		"POST /api/v1/copyrights/transfers/{tid}/decline":  offerAct("decline"),
+		"POST /api/v1/copyrights/transfers/{tid}/withdraw": offerAct("withdraw"),
 		"POST /api/v1/copyrights/{id}/revoke": {
 			own:     call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.freshCopyright() + "/revoke" }, func(*authzWorld) any { return map[string]string{"reason": "test"} }),
 			other:   call("POST", func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/revoke" }, func(*authzWorld) any { return map[string]string{"reason": "test"} }),
@@ -359,6 +399,11 @@ func authzMatrix() map[string]matrixCase {
 		// The integrity audit: admin keys only.
 		"GET /api/v1/admin/integrity":  {own: get(func(*authzWorld) string { return "/api/v1/admin/integrity" }), ownWant: outcomes("admin", allow)},
 		"POST /api/v1/admin/integrity": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/integrity" }, nil), ownWant: outcomes("admin", allow)},
+		// Chain administration: the operator's admin keys only (a vote for
+		// a height already past is a 400, after the permission check).
+		"GET /api/v1/admin/chain": {own: get(func(*authzWorld) string { return "/api/v1/admin/chain" }), ownWant: outcomes("admin", allow)},
+		"POST /api/v1/admin/chain/upgrade": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/chain/upgrade" },
+			func(*authzWorld) any { return map[string]any{"state_version": 2, "height": 1} }), ownWant: outcomes("admin", "400")},
 
 		// Public endpoints: no token needed.
 		"GET /healthz":                    {public: true, own: get(func(*authzWorld) string { return "/healthz" })},
@@ -432,13 +477,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 // TestAuthorizationMatrixTwoOwnerCertificate: a notary office holding
 // shares from two opposing firms issues one certificate over an item of
-// each. Only the office may read it: neither firm gets the record, the PDF
-// (which states the other's item) or a listing entry; each learns of it by
-// the certified event on its own item.
+// each, for an applicant it must then name (no one owner applied). Only
+// the office may read it: neither firm gets the record, the PDF (which
+// states the other's item) or a listing entry; each learns of it by the
+// certified event on its own item.
 func TestAuthorizationMatrixTwoOwnerCertificate(t *testing.T) {
 	w := newAuthzWorld(t)
 	var cert evidence.Certificate
-	w.mustCreate(t, "notaryN", "/api/v1/certificates", map[string]any{"evidence": []string{w.evA, w.evB}}, &cert)
+	two := map[string]any{"evidence": []string{w.evA, w.evB}}
+	if status, b := w.req(t, "POST", "/api/v1/certificates", "notaryN", two); status != 422 || !strings.Contains(string(b), `"field":"applicant"`) {
+		t.Errorf("a two-owner certificate without an applicant = %d %s, want 422 naming applicant", status, b)
+	}
+	two["applicant"] = map[string]any{"person": map[string]string{"name": "张三", "id_number": "11010519491231002X"}}
+	w.mustCreate(t, "notaryN", "/api/v1/certificates", two, &cert)
 	if !slices.Equal(cert.Readers, []string{w.orgN}) {
 		t.Errorf("readers = %v, want only the issuing office %s", cert.Readers, w.orgN)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/evidence"
 )
 
 // certificateCmd is `custos certificate issue|get|list|pdf`: notarial
@@ -19,10 +20,15 @@ func certificateCmd() *cobra.Command {
 	cn := &conn{}
 	var in api.CertificateInput
 	var ids string
+	var app applicantFlags
 	issue := &cobra.Command{
-		Use:   "issue --evidence ID[,ID...] | --matter ID",
+		Use:   "issue (--evidence ID[,ID...] | --matter ID) [--applicant-org ORG | --applicant-name NAME --applicant-id NUMBER [--applicant-id-type passport]]",
 		Short: "Issue a notarial certificate over evidence items (notary or admin key)",
-		Args:  positional(0, "no arguments"),
+		Long: "Issue asks for a notarial certificate over evidence items, named one by one or as a matter. " +
+			"The applicant (申请人) printed on it is, by default, the items' owner (they must then all belong to one organization); " +
+			"name another with --applicant-org, or a natural person with --applicant-name and --applicant-id " +
+			"(a resident ID number, or a passport number with --applicant-id-type passport). The PDF prints the person's number masked.",
+		Args: positional(0, "no arguments"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			if (ids == "") == (in.Matter == "") {
 				return usageError("%s needs exactly one of --evidence and --matter", cmd.CommandPath())
@@ -30,7 +36,9 @@ func certificateCmd() *cobra.Command {
 			if ids != "" {
 				in.Evidence = strings.Split(ids, ",")
 			}
-			return nil
+			var err error
+			in.Applicant, err = app.input(cmd)
+			return err
 		},
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
 			return c.IssueCertificate(ctx, in)
@@ -38,6 +46,7 @@ func certificateCmd() *cobra.Command {
 	}
 	issue.Flags().StringVar(&ids, "evidence", "", "evidence IDs, separated by commas (at most 100)")
 	issue.Flags().StringVar(&in.Matter, "matter", "", "a matter: every item of it you may see")
+	app.flags(issue)
 	get := &cobra.Command{
 		Use: "get ID", Short: "Print a certificate record", Args: positional(1, "one certificate ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
@@ -51,6 +60,32 @@ func certificateCmd() *cobra.Command {
 		}),
 	}
 	return cmdGroup("certificate", "Issue and fetch notarial certificates", cn, issue, get, list, certificatePDFCmd(cn))
+}
+
+// applicantFlags are the flags that name a certificate's applicant.
+type applicantFlags struct{ org, name, id, idType string }
+
+func (a *applicantFlags) flags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.org, "applicant-org", "", "the applicant is this organization (ID); default: the items' owner")
+	cmd.Flags().StringVar(&a.name, "applicant-name", "", "the applicant is a natural person of this name (with --applicant-id)")
+	cmd.Flags().StringVar(&a.id, "applicant-id", "", "the person's identity document number (with --applicant-name)")
+	cmd.Flags().StringVar(&a.idType, "applicant-id-type", "", "resident_id (the default: a PRC resident ID number) or passport")
+}
+
+// input is the applicant the flags name: nil for none (the items' owner).
+func (a *applicantFlags) input(cmd *cobra.Command) (*api.ApplicantInput, error) {
+	person := a.name != "" || a.id != "" || a.idType != ""
+	switch {
+	case a.org != "" && person:
+		return nil, usageError("%s takes either --applicant-org or --applicant-name and --applicant-id, not both", cmd.CommandPath())
+	case a.org != "":
+		return &api.ApplicantInput{Org: a.org}, nil
+	case !person:
+		return nil, nil
+	case a.name == "" || a.id == "":
+		return nil, usageError("%s needs --applicant-name and --applicant-id together", cmd.CommandPath())
+	}
+	return &api.ApplicantInput{Person: &evidence.Person{Name: a.name, IDType: a.idType, IDNumber: a.id}}, nil
 }
 
 // certificatePDFCmd is `custos certificate pdf ID -o FILE`.

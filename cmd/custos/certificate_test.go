@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
@@ -203,4 +205,140 @@ func receiptHasEvent(t *testing.T, n *proc, id, typ, subject string) bool {
 		}
 	}
 	return false
+}
+
+// TestCertificateApplicant: the applicant (申请人) a certificate names is
+// the party who asked for it, never the notary office that issues it: by
+// default the items' owner, else the organization or natural person the
+// request names. A person's identity number is checked (GB 11643) and only
+// ever printed or stored masked. `custos certificate issue` names them with
+// --applicant-org, --applicant-name and --applicant-id; pdftotext reads the
+// printed applicant from the signed PDF.
+func TestCertificateApplicant(t *testing.T) {
+	n := startNode(t, t.TempDir(), "")
+	firm, firmTok := newOrg(t, n, "lawfirm", "Zhong Lun Law Firm", access.RoleSubmitter)
+	_, otherTok := newOrg(t, n, "lawfirm", "Opposing Firm", access.RoleSubmitter)
+	office, notaryTok := newOrg(t, n, "notary", "Qiantang Notary Office", access.RoleNotary)
+	court, _ := newOrg(t, n, "court", "Hangzhou Internet Court", access.RoleExaminer)
+	a := n.upload(firmTok, []byte("exhibit a\n"))
+	b := n.upload(otherTok, []byte("exhibit b\n"))
+	for tok, id := range map[string]string{firmTok: a.ID, otherTok: b.ID} {
+		if status, _, body := n.call("POST", "/api/v1/shares", tok, jsonBody(map[string]string{"evidence": id, "org": office}), "Content-Type", "application/json"); status != 201 {
+			t.Fatalf("sharing %s with the notary office = %d %s", id, status, body)
+		}
+	}
+	dir := t.TempDir()
+	// issue runs `custos certificate issue` as the notary and returns the
+	// record it prints, the PDF's text (whitespace removed: pdftotext wraps
+	// lines) and the record's JSON.
+	issue := func(t *testing.T, args ...string) (evidence.Certificate, string, string) {
+		t.Helper()
+		args = append([]string{"certificate", "issue"}, append(args, "--server", n.URL)...)
+		out, err := runCustosEnv(t, []string{"CUSTOS_TOKEN=" + notaryTok}, args...)
+		if err != nil {
+			t.Fatalf("custos %s: %v", strings.Join(args, " "), err)
+		}
+		var cert evidence.Certificate
+		mustJSON(t, []byte(out), &cert)
+		status, _, signed := n.call("GET", "/api/v1/certificates/"+cert.ID+".pdf", notaryTok, nil)
+		if status != 200 {
+			t.Fatalf("GET the PDF = %d", status)
+		}
+		text := pdfText(t, writeFile(t, dir, cert.ID+".pdf", signed))
+		return cert, strings.Join(strings.Fields(text), ""), out
+	}
+
+	t.Run("the owner by default", func(t *testing.T) {
+		cert, text, _ := issue(t, "--evidence", a.ID)
+		want := evidence.Applicant{Kind: evidence.ApplicantOrg, Org: firm, Name: "Zhong Lun Law Firm"}
+		if cert.Applicant == nil || *cert.Applicant != want || cert.Org != office {
+			t.Errorf("applicant = %+v, issuer %s; want %+v, issued by %s", cert.Applicant, cert.Org, want, office)
+		}
+		for _, s := range []string{"申请人ApplicantZhongLunLawFirm", "申请人ZhongLunLawFirm于", "certifythatZhongLunLawFirmapplied"} {
+			if !strings.Contains(text, s) {
+				t.Errorf("the PDF does not say %q:\n%s", s, text)
+			}
+		}
+		if strings.Contains(text, "QiantangNotaryOffice") {
+			t.Errorf("the PDF names the notary's organization, not the applicant:\n%s", text)
+		}
+	})
+
+	t.Run("a natural person", func(t *testing.T) {
+		cert, text, record := issue(t, "--evidence", a.ID, "--applicant-name", "张三", "--applicant-id", "11010519491231002x")
+		want := evidence.Applicant{Kind: evidence.ApplicantPerson, Name: "张三", IDType: evidence.IDResident, IDNumberMasked: "1101**********002X"}
+		if cert.Applicant == nil || *cert.Applicant != want {
+			t.Errorf("applicant = %+v, want %+v", cert.Applicant, want)
+		}
+		for _, s := range []string{"申请人Applicant张三", "居民身份证ResidentID1101**********002X", "申请人张三于"} {
+			if !strings.Contains(text, s) {
+				t.Errorf("the PDF does not say %q:\n%s", s, text)
+			}
+		}
+		for what, s := range map[string]string{"PDF": text, "record": record} {
+			if strings.Contains(strings.ToUpper(s), "11010519491231002X") {
+				t.Errorf("the %s holds the full identity number", what)
+			}
+		}
+		cert, text, _ = issue(t, "--evidence", a.ID, "--applicant-name", "John Smith", "--applicant-id", "E12345678", "--applicant-id-type", "passport")
+		if cert.Applicant == nil || cert.Applicant.IDNumberMasked != "E1*****78" || !strings.Contains(text, "护照PassportE1*****78") {
+			t.Errorf("passport applicant = %+v; PDF:\n%s", cert.Applicant, text)
+		}
+	})
+
+	t.Run("another organization", func(t *testing.T) {
+		cert, text, _ := issue(t, "--evidence", a.ID+","+b.ID, "--applicant-org", court)
+		if cert.Applicant == nil || cert.Applicant.Org != court || cert.Applicant.Name != "Hangzhou Internet Court" ||
+			!strings.Contains(text, "申请人HangzhouInternetCourt于") {
+			t.Errorf("applicant = %+v; PDF:\n%s", cert.Applicant, text)
+		}
+		if !slices.Equal(cert.Readers, []string{office}) {
+			t.Errorf("readers = %v; want the issuer only (the items have two owners; naming an applicant grants nothing)", cert.Readers)
+		}
+	})
+
+	t.Run("refusals", func(t *testing.T) {
+		var before evidence.Certificate
+		for name, tc := range map[string]struct {
+			body  map[string]any
+			field string
+		}{
+			"two owners, no applicant": {map[string]any{"evidence": []string{a.ID, b.ID}}, "applicant"},
+			"both org and person": {map[string]any{"evidence": []string{a.ID},
+				"applicant": map[string]any{"org": court, "person": map[string]string{"name": "张三", "id_number": "11010519491231002X"}}}, "applicant"},
+			"empty applicant": {map[string]any{"evidence": []string{a.ID}, "applicant": map[string]any{}}, "applicant"},
+			"unknown org":     {map[string]any{"evidence": []string{a.ID}, "applicant": map[string]any{"org": evidence.NewID()}}, "applicant.org"},
+			"bad check digit": {map[string]any{"evidence": []string{a.ID},
+				"applicant": map[string]any{"person": map[string]string{"name": "张三", "id_number": "110105194912310021"}}}, "applicant.person.id_number"},
+			"unknown id type": {map[string]any{"evidence": []string{a.ID},
+				"applicant": map[string]any{"person": map[string]string{"name": "张三", "id_type": "licence", "id_number": "11010519491231002X"}}}, "applicant.person.id_type"},
+			"no name": {map[string]any{"evidence": []string{a.ID},
+				"applicant": map[string]any{"person": map[string]string{"id_number": "11010519491231002X"}}}, "applicant.person.name"},
+		} {
+			status, _, body := n.call("POST", "/api/v1/certificates", notaryTok, jsonBody(tc.body), "Content-Type", "application/json")
+			if status != 422 || !strings.Contains(string(body), `"field":"`+tc.field+`"`) {
+				t.Errorf("%s: POST = %d %s; want 422 naming %s", name, status, body, tc.field)
+			}
+		}
+		status, _, body := n.call("POST", "/api/v1/certificates", notaryTok,
+			strings.NewReader(`{"evidence":["`+a.ID+`"],"applicant":{"person":{"name":"张三","id_number":"11010519491231002X","birthday":"1949-12-31"}}}`), "Content-Type", "application/json")
+		if status != 422 {
+			t.Errorf("unknown applicant field: POST = %d %s, want 422", status, body)
+		}
+		if _, err := runCustosEnv(t, []string{"CUSTOS_TOKEN=" + notaryTok}, "certificate", "issue", "--evidence", a.ID, "--applicant-name", "张三", "--server", n.URL); exitCode(err) != 2 {
+			t.Errorf("custos certificate issue --applicant-name without --applicant-id: %v, want exit 2", err)
+		}
+		// A refused request reserved no number.
+		status, _, body = n.call("GET", "/api/v1/certificates?limit=1", notaryTok, nil)
+		var page api.ListView[evidence.Certificate]
+		mustJSON(t, body, &page)
+		if status != 200 || len(page.Items) != 1 {
+			t.Fatalf("GET /api/v1/certificates = %d %s", status, body)
+		}
+		before = page.Items[0]
+		after, _, _ := issue(t, "--evidence", a.ID)
+		if after.Year == before.Year && after.Serial != before.Serial+1 {
+			t.Errorf("serial after the refusals = %d, want %d: a refused request spent a number", after.Serial, before.Serial+1)
+		}
+	})
 }

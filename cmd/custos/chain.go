@@ -118,7 +118,42 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 		return nil, err
 	}
 	ev.AttachAnchor(ch.Chain, ch.Notify)
+	go registerHeads(ctx, ch.Chain, ev, log)
 	return ch, nil
+}
+
+// registerHeads waits until the chain state has custody heads (version 2:
+// from genesis, or after an upgrade), then registers the head of every
+// chain this node holds, once (evidence.Service.RegisterHeads remembers
+// that it finished, and resumes if stopped).
+func registerHeads(ctx context.Context, ch *anchor.Chain, ev *evidence.Service, log *slog.Logger) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for ch.StateVersion() < anchor.StateV2 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+	for {
+		n, err := ev.RegisterHeads(ctx, ch.SubmitHeads)
+		if err == nil {
+			if n > 0 {
+				log.Info("custody heads registered", "chains", n)
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("registering custody heads; will retry", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
 
 // devNodeCert loads the dev node's certificate, or issues it for pub.
@@ -149,7 +184,7 @@ func devGenesis(home, org string, pub ed25519.PublicKey, root *x509.Certificate)
 	var b [4]byte
 	rand.Read(b[:])
 	chainID := "custos-dev-" + hex.EncodeToString(b[:])
-	return anchor.WriteGenesis(path, chainID, []anchor.GenesisValidator{{Name: org, PubKey: pub, Power: 10}}, root, time.Now())
+	return anchor.WriteGenesis(path, chainID, []anchor.GenesisValidator{{Name: org, PubKey: pub, Power: 10}}, root, time.Now(), anchor.LatestState)
 }
 
 // trustedValidators reads the validators of a consortium trust bundle.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/custos-project/custos/internal/text"
 )
 
 // Config is the node configuration (custos.toml). Every field has a
@@ -254,6 +256,12 @@ func (c *Config) validate() error {
 	}
 	if c.MaxUploadBytes < 0 {
 		return fmt.Errorf("config: max_upload_bytes must be positive")
+	}
+	// These names are printed on certificates and pages.
+	for _, f := range []struct{ name, v string }{{"org", c.Org}, {"notary.name", c.Notary.Name}, {"notary.office", c.Notary.Office}, {"notary.abbrev", c.Notary.Abbrev}} {
+		if err := text.CheckVisible(f.name, f.v); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -18,13 +19,59 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
 func consortiumCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "consortium", Short: "Set up a consortium chain of courts, notaries and arbitration bodies"}
-	cmd.AddCommand(consortiumInitCmd())
+	cmd.AddCommand(consortiumInitCmd(), chainStatusCmd(), chainUpgradeCmd())
+	return cmd
+}
+
+// chainStatusCmd shows a node's chain state version and upgrade votes.
+func chainStatusCmd() *cobra.Command {
+	var cn conn
+	cmd := &cobra.Command{
+		Use:     "status",
+		Short:   "Show the chain's height, state version and upgrade votes (as the node's operator)",
+		Example: `  custos consortium status --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN`,
+		Args:    positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return c.ChainStatus(ctx)
+		}),
+	}
+	cn.flags(cmd)
+	return cmd
+}
+
+// chainUpgradeCmd has a member's node vote to move the chain state to a
+// new version at a height.
+func chainUpgradeCmd() *cobra.Command {
+	var cn conn
+	var version int
+	var height int64
+	cmd := &cobra.Command{
+		Use:   "upgrade --height H",
+		Short: "Vote, as this member, to run the next chain state version from block H on",
+		Long: `Submits this node's vote (signed with its node key) to move the consortium chain to the next state
+version at block H. The change happens at H if, by then, validators with more than 2/3 of the voting
+power voted for the same version and height; otherwise nothing changes. Every member must run software
+that knows the new version before it votes. See docs/operations.md, "Upgrading the chain state".`,
+		Example: `  custos consortium status --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN   # note the height
+  custos consortium upgrade --height 500 --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN`,
+		Args: positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			if height <= 0 {
+				return nil, usageError("consortium upgrade needs --height H (a block height ahead of the chain)")
+			}
+			return c.VoteUpgrade(ctx, version, height)
+		}),
+	}
+	cn.flags(cmd)
+	cmd.Flags().Int64Var(&height, "height", 0, "the block height from which the new state version runs (agree on it with the other members)")
+	cmd.Flags().IntVar(&version, "state-version", anchor.LatestState, "the state version to move to")
 	return cmd
 }
 
@@ -35,7 +82,7 @@ type memberSpec struct {
 func consortiumInitCmd() *cobra.Command {
 	var out, host, chainID, name string
 	var orgs []string
-	var apiPort, p2pPort int
+	var apiPort, p2pPort, stateVersion int
 	cmd := &cobra.Command{
 		Use:   `init --out DIR --org KIND:NAME...`,
 		Short: "Write keys, certificates, genesis, configs and the trust bundle for every member",
@@ -59,8 +106,11 @@ new members).`,
 				rand.Read(b[:])
 				chainID = "custos-" + hex.EncodeToString(b[:])
 			}
+			if stateVersion != anchor.StateV1 && stateVersion != anchor.LatestState {
+				return usageError("--state-version must be %d or %d", anchor.StateV1, anchor.LatestState)
+			}
 			return consortiumInit(cmd.OutOrStdout(), initParams{out: out, name: name, chainID: chainID, host: host,
-				apiPort: apiPort, p2pPort: p2pPort, members: members, now: time.Now()})
+				apiPort: apiPort, p2pPort: p2pPort, members: members, now: time.Now(), stateVersion: stateVersion})
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "folder to write the consortium into (must not exist or be empty)")
@@ -70,6 +120,8 @@ new members).`,
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address the members' nodes listen on and reach each other at (edit each custos.toml for separate machines)")
 	cmd.Flags().IntVar(&apiPort, "api-port", 8081, "API port of the first member; the others count up")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 26656, "p2p port of the first member; the others count up")
+	cmd.Flags().IntVar(&stateVersion, "state-version", anchor.LatestState, "chain state version to start at; 1 only to rehearse an upgrade (see docs/operations.md)")
+	cmd.Flags().MarkHidden("state-version")
 	return cmd
 }
 
@@ -110,6 +162,7 @@ type initParams struct {
 	apiPort, p2pPort         int
 	members                  []memberSpec
 	now                      time.Time
+	stateVersion             int
 }
 
 type memberFiles struct {
@@ -154,7 +207,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 	if err := writeFileSync(filepath.Join(p.out, "trust.json"), append(tb, '\n'), 0o644); err != nil {
 		return err
 	}
-	if err := anchor.WriteGenesis(filepath.Join(p.out, "genesis.json"), p.chainID, vals, root.Cert, p.now); err != nil {
+	if err := anchor.WriteGenesis(filepath.Join(p.out, "genesis.json"), p.chainID, vals, root.Cert, p.now, p.stateVersion); err != nil {
 		return err
 	}
 	gen, err := os.ReadFile(filepath.Join(p.out, "genesis.json"))

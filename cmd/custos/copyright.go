@@ -96,14 +96,43 @@ func copyrightCmd() *cobra.Command {
 	}
 	pdf.Flags().StringVarP(&out, "output", "o", "", "write the PDF to FILE")
 	var to string
+	var days int
 	transfer := &cobra.Command{
-		Use: "transfer ID --to ORG", Short: "Transfer a registration to another organization", Args: positional(1, "one registration ID"),
+		Use: "transfer ID --to ORG [--expires-in-days N]", Short: "Offer a registration to another organization (it changes hands when the recipient accepts)",
+		Args:    positional(1, "one registration ID"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "to") },
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
-			return c.TransferCopyright(ctx, a[0], to)
+			return c.OfferTransfer(ctx, a[0], to, days)
 		}),
 	}
-	transfer.Flags().StringVar(&to, "to", "", "the new owner organization's ID")
+	transfer.Flags().StringVar(&to, "to", "", "the recipient organization's ID")
+	transfer.Flags().IntVar(&days, "expires-in-days", 0, "days the offer waits for an answer (default 14, 1 to 90)")
+	var status string
+	offers := &cobra.Command{
+		Use: "offers [--status STATUS]", Short: "List the transfer offers your organization made or received", Args: cobra.NoArgs,
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return c.TransferOffers(ctx, status)
+		}),
+	}
+	offers.Flags().StringVar(&status, "status", "", "only offers that are pending, accepted, declined, withdrawn or expired")
+	accept := &cobra.Command{
+		Use: "accept OFFER_ID", Short: "Accept a transfer offer addressed to your organization", Args: positional(1, "one offer ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.AcceptTransfer(ctx, a[0])
+		}),
+	}
+	decline := &cobra.Command{
+		Use: "decline OFFER_ID", Short: "Decline a transfer offer addressed to your organization", Args: positional(1, "one offer ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.DeclineTransfer(ctx, a[0])
+		}),
+	}
+	withdraw := &cobra.Command{
+		Use: "withdraw OFFER_ID", Short: "Withdraw a transfer offer your organization made", Args: positional(1, "one offer ID"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.WithdrawTransfer(ctx, a[0])
+		}),
+	}
 	var reason string
 	revoke := &cobra.Command{
 		Use: "revoke ID --reason TEXT", Short: "Revoke a registration", Args: positional(1, "one registration ID"),
@@ -113,7 +142,8 @@ func copyrightCmd() *cobra.Command {
 		}),
 	}
 	revoke.Flags().StringVar(&reason, "reason", "", "why it is revoked")
-	return cmdGroup("copyright", "Register works and search the copyright register", cn, register, search, get, list, pdf, transfer, revoke)
+	return cmdGroup("copyright", "Register works and search the copyright register", cn, register, search, get, list, pdf,
+		transfer, offers, accept, decline, withdraw, revoke)
 }
 
 // openFiles opens regular files for upload; closeAll closes them.

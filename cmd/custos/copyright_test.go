@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/internal/testimage"
 	"github.com/custos-project/custos/notary/pdf"
 )
@@ -115,10 +116,41 @@ func TestCopyrightEndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("transfer and revoke", func(t *testing.T) {
+		// A transfer is an offer until the recipient accepts it.
+		var offer evidence.TransferOffer
+		mustJSON(t, cli(tokA, "copyright", "transfer", regA.ID, "--to", buyer, "--expires-in-days", "7"), &offer)
+		if offer.Status != evidence.OfferPending || offer.To != buyer {
+			t.Fatalf("transfer offer = %+v", offer)
+		}
 		var cr evidence.Copyright
-		mustJSON(t, cli(tokA, "copyright", "transfer", regA.ID, "--to", buyer), &cr)
-		if cr.OwnerOrg != buyer {
-			t.Fatalf("after transfer owner = %s, want %s", cr.OwnerOrg, buyer)
+		mustJSON(t, cli(tokC, "copyright", "get", regA.ID), &cr)
+		if cr.OwnerOrg == buyer {
+			t.Fatal("the registration changed hands before the recipient accepted")
+		}
+		var offers []evidence.TransferOffer
+		mustJSON(t, cli(tokC, "copyright", "offers", "--status", "pending"), &offers)
+		if len(offers) != 1 || offers[0].ID != offer.ID {
+			t.Fatalf("the recipient's pending offers = %+v", offers)
+		}
+		if _, err := runCustos(t, "copyright", "accept", offer.ID, "--server", n.URL, "--token", tokA); err == nil {
+			t.Errorf("the offerer accepted its own offer")
+		}
+		var answer api.TransferAnswer
+		mustJSON(t, cli(tokC, "copyright", "accept", offer.ID), &answer)
+		cr = *answer.Copyright
+		if cr.OwnerOrg != buyer || answer.Offer.Status != evidence.OfferAccepted {
+			t.Fatalf("after acceptance owner = %s, offer %s; want %s, accepted", cr.OwnerOrg, answer.Offer.Status, buyer)
+		}
+		// Both organizations' audit chains record the offer and its
+		// acceptance.
+		for org, tok := range map[string]string{regA.RegistrantOrg: tokA, buyer: tokC} {
+			var trail api.CustodyView
+			status, _, b := n.call("GET", "/api/v1/orgs/"+org+"/audit", tok, nil)
+			mustJSON(t, b, &trail)
+			if last := trail.Events[len(trail.Events)-1]; status != 200 || last.Type != custody.AuditOfferAccepted ||
+				last.Subject != "copyright:"+regA.ID+":transfer:"+offer.ID {
+				t.Errorf("audit chain of %s ends with %+v (%d), want %s", org, last, status, custody.AuditOfferAccepted)
+			}
 		}
 		if _, err := runCustos(t, "copyright", "revoke", regA.ID, "--reason", "x", "--server", n.URL, "--token", tokA); err == nil {
 			t.Errorf("the former owner revoked the registration")
@@ -131,7 +163,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 		// anchored, and verify.
 		item := regA.Items[0]
 		types := crAwaitEvents(t, n, tokC, item, evidence.EventCopyrightRevoked, dir)
-		for _, want := range []string{"created", evidence.EventCopyrightRegistered, evidence.EventCopyrightTransferred, evidence.EventCopyrightRevoked} {
+		for _, want := range []string{"created", evidence.EventCopyrightRegistered, evidence.EventTransferOffered, evidence.EventCopyrightTransferred, evidence.EventCopyrightRevoked} {
 			if !strings.Contains(types, want) {
 				t.Errorf("anchored events %s lack %s", types, want)
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +21,25 @@ import (
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/internal/testenv"
 )
+
+// TestBootstrapTokenTooWeak checks that a chosen bootstrap token that
+// fails the rule (32 characters, 16 different) stops the first start with
+// a message that states the rule, and creates no organization: the next
+// start with a good token bootstraps.
+func TestBootstrapTokenTooWeak(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, custosBin, "serve", "--data", dir, "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "CUSTOS_BOOTSTRAP_TOKEN=cst_sixteen-char")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "CUSTOS_BOOTSTRAP_TOKEN refused: a chosen token has 32 to 256 printable ASCII characters without spaces, at least 16 of them different") {
+		t.Fatalf("serve with a 16-character CUSTOS_BOOTSTRAP_TOKEN = %v\n%s\nwant a refusal that states the rule", err, tailString(string(out), 2000))
+	}
+	const tok = "cst_chosen-by-the-operator-0123456789"
+	n := startNode(t, dir, "", "CUSTOS_BOOTSTRAP_TOKEN="+tok)
+	n.upload(tok, []byte("filed after a refused first start"))
+}
 
 func TestBootstrapTokenFromEnv(t *testing.T) {
 	dir := t.TempDir()

@@ -21,9 +21,9 @@ import (
 
 func fsckCmd() *cobra.Command {
 	var configPath, data string
-	var deep bool
+	var deep, repair bool
 	cmd := &cobra.Command{
-		Use:   "fsck [--data DIR] [--config FILE] [--deep]",
+		Use:   "fsck [--data DIR] [--config FILE] [--deep] [--repair]",
 		Short: "Check a stopped node's store: blobs, custody chains, tokens, orphans, certificates (JSON report; exit 1 if anything is wrong)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -34,7 +34,7 @@ func fsckCmd() *cobra.Command {
 			if cmd.Flags().Changed("data") || configPath == "" {
 				cfg.Data = data
 			}
-			rep, err := fsck(cmd.Context(), cfg, deep)
+			rep, err := fsck(cmd.Context(), cfg, deep, repair)
 			if err != nil {
 				return err
 			}
@@ -52,22 +52,29 @@ func fsckCmd() *cobra.Command {
 	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (TOML)")
 	cmd.Flags().StringVar(&data, "data", "./custos-data", "data folder")
 	cmd.Flags().BoolVar(&deep, "deep", false, "re-read every blob and recompute its SHA-256")
+	cmd.Flags().BoolVar(&repair, "repair", false, "discard the staged bytes of unfinished uploads (what serve discards at start); nothing else is changed")
 	return cmd
 }
 
-func fsck(ctx context.Context, cfg Config, deep bool) (*evidence.AuditReport, error) {
+// fsckReport is the audit's report and what fsck alone can see on a
+// stopped node: the staged bytes of uploads that were never committed
+// (evidence.Service.Unfinished), which no record names. They are no
+// integrity fault, since the node discards them at its next start, and
+// --repair discards them now (Discarded).
+type fsckReport struct {
+	*evidence.AuditReport
+	Unfinished []string `json:"unfinished_uploads,omitempty"`
+	Discarded  []string `json:"discarded_uploads,omitempty"`
+}
+
+func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if _, err := os.Stat(filepath.Join(cfg.Data, "custos.db")); err != nil {
 		return nil, fmt.Errorf("no Custos store in %s: %w", cfg.Data, err)
 	}
-	// fsck only reads: a missing PKI is an error, never a reason to make one
-	// (a new root would make every stored token look forged).
-	if _, err := os.Stat(filepath.Join(cfg.Data, "pki", "root.pem")); err != nil {
-		return nil, fmt.Errorf("no PKI in %s: %w", filepath.Join(cfg.Data, "pki"), err)
-	}
-	pki, err := certs.LoadOrCreateDev(filepath.Join(cfg.Data, "pki"), cfg.Org, time.Now())
+	root, orgCA, err := fsckTrust(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +91,48 @@ func fsck(ctx context.Context, cfg Config, deep bool) (*evidence.AuditReport, er
 	if err != nil {
 		return nil, err
 	}
-	return ev.Audit(ctx, auditOptions(pki.Root.Cert, pki.Org.Cert, deep))
+	rep, err := ev.Audit(ctx, auditOptions(root, orgCA, deep))
+	if err != nil {
+		return nil, err
+	}
+	out := &fsckReport{AuditReport: rep}
+	if out.Unfinished, err = ev.Unfinished(ctx); err != nil {
+		return nil, err
+	}
+	if repair && len(out.Unfinished) > 0 {
+		out.Discarded, err = ev.DiscardUnfinished(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out.Unfinished = nil
+	}
+	return out, nil
+}
+
+// fsckTrust loads the certificates the audit verifies tokens against, from
+// the PKI folder serve uses (cfg.pkiDir()), the way serve loads it
+// (loadPKI): a consortium member's (a trust bundle configured) holds
+// certificates and its TSA key but no CA keys; a development node's holds
+// the development PKI. fsck only reads: a missing PKI is an error, never a
+// reason to make one (a new root would make every stored token look
+// forged).
+func fsckTrust(cfg Config) (root, orgCA *x509.Certificate, err error) {
+	dir := cfg.pkiDir()
+	if _, err := os.Stat(filepath.Join(dir, "root.pem")); err != nil {
+		return nil, nil, fmt.Errorf("no PKI in %s: %w", dir, err)
+	}
+	if cfg.Chain.Trust != "" {
+		p, err := loadPKI(cfg) // a member's PKI is only read, never made
+		if err != nil {
+			return nil, nil, err
+		}
+		return p.Root, p.Org.Cert, nil
+	}
+	dev, err := certs.LoadOrCreateDev(dir, cfg.Org, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	return dev.Root.Cert, dev.Org.Cert, nil
 }
 
 // auditOptions makes the audit verify every built-in token up to the

@@ -157,7 +157,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.OpenDB(filepath.Join(cfg.Data, "custos.db"))
+	db, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), log)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +167,33 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// openDataDB opens custos.db and upgrades the API credentials an earlier
+// version stored (access.Upgrade). After an upgrade it compacts the file,
+// so that the freed pages holding the old token material leave the disk
+// file too (storage.Compact).
+func openDataDB(path string, log *slog.Logger) (*bolt.DB, error) {
+	db, err := storage.OpenDB(path)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := access.Upgrade(db)
+	if err != nil || !changed {
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("upgrading stored API tokens: %w", err)
+		}
+		return db, nil
+	}
+	log.Info("upgraded stored API tokens; compacting custos.db to drop the old token material", "path", path)
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	if err := storage.Compact(path); err != nil {
+		return nil, err
+	}
+	return storage.OpenDB(path)
 }
 
 func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, blobs evidence.Blobs,
@@ -186,6 +213,14 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 			return hooks.PublishWithin(tx, evidence.OwnerOrg(r), webhooks.EventAnchored, api.ViewOf(r))
 		},
 		WantAnchored: func() bool { return hooks.Subscribed(webhooks.EventAnchored) },
+		OnTransfer: func(tx *bolt.Tx, o *evidence.TransferOffer) error {
+			for _, org := range []string{o.From, o.To} {
+				if err := hooks.PublishWithin(tx, org, webhooks.EventCopyrightTransfer, o); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -220,7 +255,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration,
 		Options: auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep), Log: log})
 	srv, err := api.New(api.Config{
-		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, DB: db,
+		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki), Copyrights: ev, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
@@ -373,6 +408,9 @@ func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, er
 	token, generated := os.Getenv("CUSTOS_BOOTSTRAP_TOKEN"), false
 	if token == "" {
 		token, generated = access.NewToken(), true
+	} else if err := access.CheckChosenToken(token); err != nil {
+		return "", fmt.Errorf("CUSTOS_BOOTSTRAP_TOKEN refused: %s; or leave it unset and custos generates one",
+			strings.TrimPrefix(err.Error(), access.ErrBadInput.Error()+": "))
 	}
 	if generated {
 		if err := writeSecret(filepath.Join(cfg.Data, "bootstrap-token"), token+"\n"); err != nil {
@@ -383,7 +421,7 @@ func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, er
 	if err != nil {
 		return "", fmt.Errorf("bootstrap organization: %w", err)
 	}
-	key, err := orgs.AddKey(token, org.ID, access.RoleAdmin, "bootstrap admin", nil)
+	key, err := orgs.AddKey(token, org.ID, access.RoleAdmin, access.BootstrapKeyName, nil)
 	if err != nil {
 		return "", fmt.Errorf("bootstrap token: %w", err)
 	}

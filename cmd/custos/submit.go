@@ -62,7 +62,7 @@ func submitCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "Custos server URL")
+	cmd.Flags().StringVar(&server, "server", defaultServer(), "Custos server URL ($CUSTOS_SERVER, else the local node)")
 	cmd.Flags().StringVar(&token, "token", "", "API token (default $CUSTOS_TOKEN)")
 	cmd.Flags().StringVar(&title, "title", "", "title for every file")
 	cmd.Flags().StringVar(&caseRef, "case", "", "case reference for every file")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -133,7 +134,7 @@ func printFailure(out io.Writer, ve *receipt.VerifyError) {
 func printResult(out io.Writer, res *receipt.Result) {
 	ev := res.Evidence
 	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
-	p("✓ format: receipt version %d", receipt.Version)
+	p("✓ format: receipt version %d", res.Version)
 	if res.FileChecked {
 		p("✓ digest: the file matches the receipt")
 	} else {
@@ -144,7 +145,11 @@ func printResult(out io.Writer, res *receipt.Result) {
 	if ev.SM3 != "" {
 		p("    SM3     %s", ev.SM3)
 	}
-	p("✓ custody: %d event(s), one unbroken hash chain", len(res.Events))
+	if res.Version == receipt.Version1 {
+		p("✓ custody: %d event(s), one unbroken hash chain", len(res.Events))
+	} else {
+		p("✓ custody: %d event(s) listed, each hash-linked to the one before it where that one is listed", len(res.Events))
+	}
 	for _, e := range res.Events {
 		subject := ""
 		if e.Subject != "" {
@@ -155,6 +160,7 @@ func printResult(out io.Writer, res *receipt.Result) {
 		}
 		p("    #%d %s %s%s by %s", e.Seq, e.Time, e.Type, subject, e.Actor)
 	}
+	printCompleteness(p, res.Custody)
 	p("✓ timestamp: %d RFC 3161 token(s) over the SHA-256, under the trust bundle's roots", len(res.Timestamps))
 	for i, t := range res.Timestamps {
 		if t.Unverified != "" {
@@ -176,7 +182,36 @@ func printResult(out io.Writer, res *receipt.Result) {
 		names[i] = fmt.Sprintf("%s (%s)", s.Name, s.Kind)
 	}
 	p("    signed by: %s", strings.Join(names, ", "))
+	if !res.Custody.Complete {
+		p("VALID (custody completeness not proven)")
+		return
+	}
 	p("VALID")
+}
+
+// printCompleteness prints what the receipt proves about its events being
+// all of the item's events.
+func printCompleteness(p func(string, ...any), c receipt.CustodyResult) {
+	if !c.Complete {
+		p("! completeness: NOT PROVEN")
+		p("    %s", c.Note)
+		return
+	}
+	if len(c.Omitted) == 0 {
+		p("✓ completeness: the chain proves the item had exactly %d event(s) at the checkpoint; all are listed", c.Total)
+		return
+	}
+	types := make([]string, 0, len(c.Omitted))
+	for t := range c.Omitted {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	var parts []string
+	for _, t := range types {
+		parts = append(parts, fmt.Sprintf("%d %s", c.Omitted[t], t))
+	}
+	p("✓ completeness: the chain proves the item had exactly %d event(s) at the checkpoint; %d listed", c.Total, c.Listed)
+	p("    omitted, and counted by the chain: %s", strings.Join(parts, ", "))
 }
 
 func orUnknown(s string) string {

@@ -41,7 +41,7 @@ func TestVerifyPage(t *testing.T) {
 		if got != "valid|" {
 			t.Fatalf("verification of the good file = %q, want valid", got)
 		}
-		if steps := pageSteps(t, ctx); steps != "format=pass digest=pass custody=pass timestamp=pass inclusion=pass checkpoint=pass" {
+		if steps := pageSteps(t, ctx); steps != "format=pass digest=pass custody=pass completeness=pass timestamp=pass inclusion=pass checkpoint=pass" {
 			t.Errorf("steps = %q, want all passed", steps)
 		}
 		signers := evalString(t, ctx, `[...document.querySelectorAll('#signers tbody tr')].map(r => r.dataset.signed + ':' + r.cells[0].textContent + ':' + r.cells[2].textContent).join('|')`)
@@ -80,7 +80,17 @@ func TestVerifyPage(t *testing.T) {
 		if got := verifyInPage(t, ctx, fx.forged, fx.good); got != "invalid|checkpoint" {
 			t.Fatalf("verification of a receipt with a forged signature = %q, want invalid|checkpoint", got)
 		}
-		if steps := pageSteps(t, ctx); steps != "format=pass digest=pass custody=pass timestamp=pass inclusion=pass checkpoint=fail" {
+		if steps := pageSteps(t, ctx); steps != "format=pass digest=pass custody=pass completeness=pass timestamp=pass inclusion=pass checkpoint=fail" {
+			t.Errorf("steps = %q", steps)
+		}
+	})
+
+	t.Run("last event cut off", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		if got := verifyInPage(t, ctx, fx.cut, fx.good); got != "invalid|completeness" {
+			t.Fatalf("verification of a receipt with its last event cut off = %q, want invalid|completeness", got)
+		}
+		if steps := pageSteps(t, ctx); !strings.HasPrefix(steps, "format=pass digest=pass custody=pass completeness=fail") {
 			t.Errorf("steps = %q", steps)
 		}
 	})
@@ -225,6 +235,7 @@ type webFixture struct {
 	trust           receipt.Trust
 	good, tampered  string // evidence files
 	receipt, forged string // receipt files; forged has a commit signature flipped
+	cut             string // a receipt file with its last custody event cut off
 	otherTrust      string // a trust bundle of another chain
 }
 
@@ -256,12 +267,29 @@ func newWebFixture(t *testing.T, n *proc) *webFixture {
 	fx.tampered = writeFile(t, dir, "minutes-altered.txt", bad)
 	fx.receipt = writeFile(t, dir, "receipt.json", rcpt)
 	fx.forged = writeFile(t, dir, "receipt-forged.json", forgeSignature(t, rcpt))
+	fx.cut = writeFile(t, dir, "receipt-cut.json", cutLastEvent(t, rcpt))
 	other := strings.Replace(string(tb), `"chain_id":"`+fx.trust.ChainID+`"`, `"chain_id":"custos-other-1"`, 1)
 	if other == string(tb) {
 		t.Fatalf("no chain_id in the trust bundle: %s", tb)
 	}
 	fx.otherTrust = writeFile(t, dir, "trust-other.json", []byte(other))
 	return fx
+}
+
+// cutLastEvent drops the receipt's last custody event, as a party hiding
+// it would.
+func cutLastEvent(t *testing.T, rcpt []byte) []byte {
+	t.Helper()
+	r, err := receipt.Parse(rcpt)
+	if err != nil || len(r.Events) < 2 {
+		t.Fatalf("receipt to cut: %v, %d events", err, len(r.Events))
+	}
+	r.Events = r.Events[:len(r.Events)-1]
+	b, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // forgeSignature flips a bit in the last byte of the receipt's signed
@@ -451,13 +479,14 @@ window.custosVerify = (receipt, trust, sha, sm3) => {
   window.fakeCalls.push(sha + ' ' + sm3);
   const r = JSON.parse(receipt), tb = JSON.parse(trust);
   const evidence = Object.assign({sm3: ''}, r.evidence);
-  const steps = ['format', 'digest', 'custody', 'timestamp', 'inclusion', 'checkpoint'].map(step => ({step, ok: true, summary: 'fake'}));
+  const steps = ['format', 'digest', 'custody', 'completeness', 'timestamp', 'inclusion', 'checkpoint'].map(step => ({step, ok: true, summary: 'fake'}));
   if (sha && sha !== r.evidence.sha256) {
     return JSON.stringify({valid: false, failed_step: 'digest', error: {step: 'digest', want: r.evidence.sha256, got: sha, message: 'differs'},
       steps: [steps[0], {step: 'digest', ok: false, summary: 'differs'}], evidence, timestamps: [], events: [], checkpoint: null});
   }
   const power = tb.validators.reduce((a, v) => a + v.power, 0);
   return JSON.stringify({valid: true, failed_step: '', error: null, steps, evidence,
+    custody: {complete: true, total: r.events.length, listed: r.events.length, note: 'fake'},
     timestamps: [{time: '2026-03-01T08:30:00Z', tsa: 'Fake TSA', serial: '1'}],
     events: r.events.map(e => { const x = JSON.parse(e.event); return {seq: x.seq, type: x.type, time: x.time, actor: x.actor, subject: x.subject || ''}; }),
     checkpoint: {chain_id: tb.chain_id, height: r.checkpoint.height, time: '2026-03-01T08:30:01Z', tree_size: r.checkpoint.tree_size,

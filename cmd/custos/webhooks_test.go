@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -212,6 +214,25 @@ func TestWebhooks(t *testing.T) {
 		if err != nil || !strings.Contains(out, "evidence.") {
 			t.Errorf("custos webhook deliveries: %v\n%s", err, out)
 		}
+		// webhook create takes --event once per event; it once refused
+		// every --event as missing.
+		out, err = runCustos(t, "webhook", "create", "--url", rcv.URL+"/cli", "--event", webhooks.EventShared,
+			"--event", webhooks.EventAnchored, "--server", n.URL, "--token", tokB)
+		if err != nil {
+			t.Fatalf("custos webhook create: %v\n%s", err, out)
+		}
+		var nw api.NewWebhookView
+		mustJSON(t, []byte(out), &nw)
+		if nw.Secret == "" || nw.Webhook.URL != rcv.URL+"/cli" || strings.Join(nw.Webhook.Events, ",") != webhooks.EventAnchored+","+webhooks.EventShared {
+			t.Errorf("custos webhook create printed %s; want the webhook with both events and its secret", out)
+		}
+		if out, err := runCustos(t, "webhook", "list", "--server", n.URL, "--token", tokB); err != nil || !strings.Contains(out, nw.Webhook.ID) {
+			t.Errorf("custos webhook list after create: %v\n%s", err, out)
+		}
+		out, err = runCustos(t, "webhook", "create", "--url", rcv.URL+"/cli", "--server", n.URL, "--token", tokB)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "needs --event") {
+			t.Errorf("custos webhook create without --event: exit %d, %v; want 2 and \"needs --event\"", exitCode(err), err)
+		}
 	})
 
 	t.Run("audited and scoped", func(t *testing.T) {
@@ -240,4 +261,51 @@ func TestWebhooks(t *testing.T) {
 			t.Errorf("a deleted webhook got %d more deliveries", after-before)
 		}
 	})
+}
+
+// TestCopyrightTransferWebhooks: each step of a copyright transfer offer
+// is delivered to the webhooks of both organizations (serve wires
+// evidence.Config.OnTransfer to PublishWithin).
+func TestCopyrightTransferWebhooks(t *testing.T) {
+	n := startNode(t, t.TempDir(), "[webhooks]\nallow_private = true\n")
+	rcv := newHookReceiver(t, nil)
+	orgA, tokA := newOrg(t, n, access.KindIPOwner, "Studio A", access.RoleSubmitter)
+	orgB, tokB := newOrg(t, n, access.KindIPOwner, "Publisher B", access.RoleSubmitter)
+	hookA := registerHook(t, n, tokA, rcv.URL+"/a", webhooks.EventCopyrightTransfer)
+	hookB := registerHook(t, n, tokB, rcv.URL+"/b", webhooks.EventCopyrightTransfer)
+
+	form := copyrightForm(t, []byte("a poem offered and declined"))
+	status, _, b := n.call("POST", "/api/v1/copyrights", tokA, bytes.NewReader(form.data), "Content-Type", form.contentType)
+	var cr evidence.Copyright
+	mustJSON(t, b, &cr)
+	if status != http.StatusCreated {
+		t.Fatalf("registration = %d %s", status, b)
+	}
+	status, _, b = n.call("POST", "/api/v1/copyrights/"+cr.ID+"/transfers", tokA, strings.NewReader(`{"to":"`+orgB+`"}`), "Content-Type", "application/json")
+	var o evidence.TransferOffer
+	mustJSON(t, b, &o)
+	if status != http.StatusCreated {
+		t.Fatalf("offer = %d %s", status, b)
+	}
+	if status, _, b = n.call("POST", "/api/v1/copyrights/transfers/"+o.ID+"/decline", tokB, nil); status != http.StatusOK {
+		t.Fatalf("decline = %d %s", status, b)
+	}
+	for _, side := range []struct{ path, secret, hook string }{
+		{"/a", hookA.Secret, hookA.Webhook.ID}, {"/b", hookB.Secret, hookB.Webhook.ID},
+	} {
+		var steps []string
+		for _, got := range rcv.wait(t, side.path, 2, 30*time.Second) {
+			p := got.check(t, side.secret, side.hook, webhooks.EventCopyrightTransfer)
+			var d evidence.TransferOffer
+			mustJSON(t, p.Data, &d)
+			if d.ID != o.ID || d.From != orgA || d.To != orgB {
+				t.Errorf("%s: payload %s, want offer %s from %s to %s", side.path, p.Data, o.ID, orgA, orgB)
+			}
+			steps = append(steps, d.Status)
+		}
+		sort.Strings(steps) // deliveries may arrive in any order
+		if got := strings.Join(steps, " "); got != "declined pending" {
+			t.Errorf("%s received steps %q, want pending and declined", side.path, got)
+		}
+	}
 }

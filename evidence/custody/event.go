@@ -51,6 +51,16 @@ const (
 	AuditKeyRevoked     = "key.revoked" // subject: "key:<id>"
 	AuditWebhookCreated = "webhook.created"
 	AuditWebhookDeleted = "webhook.deleted"
+	// A copyright transfer offer, on the audit chains of both
+	// organizations (subject: "copyright:<id>:transfer:<offer id>"): sent
+	// on the offerer's and received on the recipient's when it is made;
+	// accepted, declined, withdrawn or expired on both when it is settled.
+	AuditOfferSent      = "copyright.offer_sent"
+	AuditOfferReceived  = "copyright.offer_received"
+	AuditOfferAccepted  = "copyright.offer_accepted"
+	AuditOfferDeclined  = "copyright.offer_declined"
+	AuditOfferWithdrawn = "copyright.offer_withdrawn"
+	AuditOfferExpired   = "copyright.offer_expired"
 )
 
 // IsRead reports whether an event type records a read (viewed, downloaded,
@@ -61,7 +71,8 @@ func IsRead(typ string) bool {
 
 // IsAudit reports whether an event type belongs to an organization's audit chain.
 func IsAudit(typ string) bool {
-	return strings.HasPrefix(typ, "org.") || strings.HasPrefix(typ, "key.") || strings.HasPrefix(typ, "webhook.")
+	return strings.HasPrefix(typ, "org.") || strings.HasPrefix(typ, "key.") || strings.HasPrefix(typ, "webhook.") ||
+		strings.HasPrefix(typ, "copyright.offer_")
 }
 
 // TimeFormat is the only accepted spelling of an event time: UTC, with

@@ -20,20 +20,41 @@ func AppHash(size uint64, root []byte) []byte {
 	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(root)), size), root...)
 }
 
+// AppHashV2 returns the AppHash of a chain at state version 2: 0x02, then
+// AppHash(size, root), then the 32-byte root of the state map.
+func AppHashV2(size uint64, root, stateRoot []byte) []byte {
+	return append(append([]byte{2}, AppHash(size, root)...), stateRoot...)
+}
+
+// appHashOf is the AppHash a checkpoint claims: version 2's when it has a
+// state root, else version 1's.
+func appHashOf(cp *Checkpoint) []byte {
+	root, _ := hex.DecodeString(cp.Root) // check ruled out bad hex
+	if cp.StateRoot == "" {
+		return AppHash(cp.TreeSize, root)
+	}
+	state, _ := hex.DecodeString(cp.StateRoot)
+	return AppHashV2(cp.TreeSize, root, state)
+}
+
 // checkCheckpoint checks that cp is a block header of the trusted chain,
 // finalized by the trusted validators, whose AppHash commits to the log:
 //
-//  1. the signed header and validator set decode (canonical protobuf) and
-//     are well formed (CometBFT SignedHeaderFromProto, ValidatorSetFromProto);
+//  1. the signed header and validator set decode (canonical protobuf,
+//     block_id_flag 1, 2 or 3) and are well formed (CometBFT
+//     SignedHeaderFromProto, ValidatorSetFromProto);
 //  2. chain IDs of trust, checkpoint and header agree, heights agree;
-//  3. the header's AppHash is TreeSize ‖ Root;
+//  3. the header's AppHash is TreeSize ‖ Root (state version 1), or
+//     0x02 ‖ TreeSize ‖ Root ‖ StateRoot (state version 2);
 //  4. the commit signs this header's hash, and SignedHeader.ValidateBasic
 //     holds;
 //  5. every validator in the receipt's set is trusted, with the same power,
 //     and the header's ValidatorsHash is the trusted set's hash;
-//  6. the commit holds valid precommit signatures (every one present is
-//     checked) from more than 2/3 of the trusted voting power
-//     (VerifyCommitLightAllSignatures).
+//  6. the receipt's validator set has the proposer priorities, proposer
+//     and total_voting_power CometBFT gives the trusted set (one spelling);
+//  7. every slot that is not absent names its validator and carries its
+//     valid signature, and the COMMIT slots hold more than 2/3 of the
+//     trusted voting power (VerifyCommit).
 //
 // The CometBFT algorithms are reimplemented in cometbft.go over the
 // protobuf types, so that this package builds for WebAssembly.
@@ -83,7 +104,10 @@ func decodeCheckpoint(cp *Checkpoint) (sh *cmtproto.SignedHeader, vals *validato
 	if err := unmarshalCanonical(cp.ValidatorSet, &vsp); err != nil {
 		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.ValidatorSet", err.Error(), "the validator set does not decode")
 	}
-	err := signedHeaderFromProto(&shp)
+	err := checkFlags(shp.Commit)
+	if err == nil {
+		err = signedHeaderFromProto(&shp)
+	}
 	if err == nil && (shp.Header == nil || shp.Commit == nil) {
 		err = fmt.Errorf("missing header or commit")
 	}
@@ -134,10 +158,12 @@ func (v *Verifier) checkHeader(cp *Checkpoint, sh *cmtproto.SignedHeader) error 
 		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("height %d (receipt)", cp.Height), fmt.Sprintf("height %d (signed header)", h.Height),
 			"the signed header is not at the checkpoint's height")
 	}
-	root, _ := hex.DecodeString(cp.Root) // r.check ruled out bad hex
-	if want := AppHash(cp.TreeSize, root); !bytes.Equal(h.AppHash, want) {
-		return fail(StepCheckpoint, ErrCheckpoint,
-			fmt.Sprintf("AppHash %x (tree size %d, root %s)", want, cp.TreeSize, cp.Root), fmt.Sprintf("AppHash %x", h.AppHash),
+	if want := appHashOf(cp); !bytes.Equal(h.AppHash, want) {
+		what := fmt.Sprintf("AppHash %x (tree size %d, root %s)", want, cp.TreeSize, cp.Root)
+		if cp.StateRoot != "" {
+			what = fmt.Sprintf("AppHash %x (state version 2, tree size %d, root %s, state root %s)", want, cp.TreeSize, cp.Root, cp.StateRoot)
+		}
+		return fail(StepCheckpoint, ErrCheckpoint, what, fmt.Sprintf("AppHash %x", h.AppHash),
 			"the signed header's AppHash does not commit to the receipt's log size and root")
 	}
 	// The header hash is the Merkle root of its fields (CometBFT spec,
@@ -178,18 +204,53 @@ func (v *Verifier) checkValidators(h *cmtproto.Header, vals *validatorSet) error
 		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("ValidatorsHash %X (signed header)", h.ValidatorsHash),
 			fmt.Sprintf("ValidatorsHash %X (receipt's validator set)", rh), "the receipt's validator set is not the block's")
 	}
+	return v.checkPriorities(vals)
+}
+
+// checkPriorities requires the rest of the receipt's validator set, which
+// the ValidatorsHash does not cover, to be what the receipt writer
+// produces: the proposer priorities and the proposer that
+// types.NewValidatorSet gives the trusted validators (initialPriorities),
+// and total_voting_power 0, as ValidatorSet.ToProto writes it. Without
+// this, those members could be changed and the receipt would still verify.
+// checkValidators has established that vals holds the trusted validators
+// in the trusted order.
+func (v *Verifier) checkPriorities(vals *validatorSet) error {
+	bad := func(want, got, format string, args ...any) error {
+		return fail(StepCheckpoint, ErrCheckpoint, want, got, format, args...)
+	}
+	for i := range vals.Validators {
+		got, want := &vals.Validators[i], &v.valset.Validators[i]
+		if got.Priority != want.Priority {
+			return bad(fmt.Sprintf("proposer_priority %d for %s", want.Priority, v.name(want.Address)),
+				fmt.Sprintf("proposer_priority %d", got.Priority),
+				"a validator's proposer priority is not the one CometBFT gives the trusted validator set")
+		}
+	}
+	got, want := vals.Proposer, v.valset.Proposer
+	if !bytes.Equal(got.Address, want.Address) || !bytes.Equal(got.PubKey, want.PubKey) || got.Power != want.Power || got.Priority != want.Priority {
+		return bad(fmt.Sprintf("proposer %s, power %d, proposer_priority %d", v.name(want.Address), want.Power, want.Priority),
+			fmt.Sprintf("proposer %X, power %d, proposer_priority %d", got.Address, got.Power, got.Priority),
+			"the validator set's proposer is not the one CometBFT gives the trusted validator set")
+	}
+	if vals.protoTotal != 0 {
+		return bad("total_voting_power 0 (absent, as CometBFT writes it)", fmt.Sprintf("total_voting_power %d", vals.protoTotal),
+			"the validator set is not in its canonical form")
+	}
 	return nil
 }
 
 // checkCommit verifies the commit with the trusted set, as CometBFT's
-// VerifyCommitLightAllSignatures does, and returns the validators that
-// signed the block. The commit has one slot per trusted validator, in the
-// set's order; slots not for the block (absent, nil) count nothing; every
-// slot for the block must name its validator and carry its valid Ed25519
-// signature over the vote sign bytes (RFC 8032 §5.1.7, crypto/ed25519);
-// the signers must hold more than 2/3 of the trusted power. Every
-// signature is checked, not just enough of them: the signers listed are
-// exactly those whose signature verified.
+// VerifyCommit does (a full node's check, which unlike the light client's
+// VerifyCommitLightAllSignatures also checks nil votes), and returns the
+// validators that signed the block. The commit has one slot per trusted
+// validator, in the set's order; absent slots are skipped; every other
+// slot, for the block (COMMIT) or for nil (NIL), must name its validator
+// and carry its valid Ed25519 signature over the vote sign bytes (RFC 8032
+// §5.1.7, crypto/ed25519), so that nothing in a NIL slot can be changed
+// either; only COMMIT slots count, and their signers must hold more than
+// 2/3 of the trusted power. Every signature is checked, not just enough of
+// them: the signers listed are exactly those whose signature verified.
 func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
 	c, set := sh.Commit, v.valset
 	bad := func(want, got, format string, args ...any) error {
@@ -205,7 +266,8 @@ func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
 	var names []string
 	for i := range c.Signatures {
 		s := &c.Signatures[i]
-		if blockIDFlag(s) != cmtproto.BlockIDFlagCommit {
+		flag := blockIDFlag(s)
+		if flag == cmtproto.BlockIDFlagAbsent {
 			continue
 		}
 		val := &set.Validators[i]
@@ -213,9 +275,16 @@ func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
 			return nil, bad(fmt.Sprintf("slot %d signed by %s", i, v.name(val.Address)),
 				fmt.Sprintf("validator address %X", s.ValidatorAddress), "commit slot %d names another validator", i)
 		}
+		if !verified[i] && flag == cmtproto.BlockIDFlagNil {
+			return nil, bad("a valid nil precommit signature from "+v.name(val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
+				"the nil-vote signature of %s in commit slot %d does not verify", v.name(val.Address), i)
+		}
 		if !verified[i] {
 			return nil, bad("a valid precommit signature from "+v.name(val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
 				"the commit signature of %s does not verify", v.name(val.Address))
+		}
+		if flag != cmtproto.BlockIDFlagCommit {
+			continue // a nil vote counts nothing
 		}
 		signed += val.Power
 		tv := v.validators[fmt.Sprintf("%X", val.Address)]
@@ -232,9 +301,9 @@ func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
 	return signers, nil
 }
 
-// verifySignatures checks the Ed25519 signature of each slot for the
-// block (RFC 8032 §5.1.7, crypto/ed25519) with the key of the trusted
-// validator at the same index; other slots are false. With more than one
+// verifySignatures checks the Ed25519 signature of each slot that is not
+// absent (RFC 8032 §5.1.7, crypto/ed25519) with the key of the trusted
+// validator at the same index; absent slots are false. With more than one
 // CPU the signatures are checked in parallel: CometBFT batch-verifies
 // them, which the standard library cannot, and this keeps a checkpoint's
 // latency where it was. In the browser (one thread) they are checked in
@@ -243,7 +312,7 @@ func (v *Verifier) verifySignatures(c *cmtproto.Commit) []bool {
 	ok := make([]bool, len(c.Signatures))
 	verify := func(i int) {
 		s := &c.Signatures[i]
-		if blockIDFlag(s) != cmtproto.BlockIDFlagCommit || len(s.Signature) != ed25519.SignatureSize {
+		if blockIDFlag(s) == cmtproto.BlockIDFlagAbsent || len(s.Signature) != ed25519.SignatureSize {
 			return
 		}
 		ok[i] = ed25519.Verify(v.valset.Validators[i].PubKey, voteSignBytes(v.trust.ChainID, c, i), s.Signature)

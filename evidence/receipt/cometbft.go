@@ -46,9 +46,10 @@ const (
 // validator is one member of a validator set, with an Ed25519 key
 // (types.Validator).
 type validator struct {
-	Address []byte // the first 20 bytes of SHA-256(PubKey) (crypto/ed25519 PubKey.Address)
-	PubKey  ed25519.PublicKey
-	Power   int64
+	Address  []byte // the first 20 bytes of SHA-256(PubKey) (crypto/ed25519 PubKey.Address)
+	PubKey   ed25519.PublicKey
+	Power    int64
+	Priority int64 // proposer_priority
 }
 
 // address is a validator's CometBFT address: the first 20 bytes of the
@@ -72,8 +73,11 @@ func (v *validator) bytes() []byte {
 // validatorSet is a validator set in its canonical order (types.ValidatorSet).
 type validatorSet struct {
 	Validators []validator
-	Proposer   *validator // only for a set decoded from a receipt
+	Proposer   *validator
 	total      int64
+	// protoTotal is the total_voting_power member of a set decoded from a
+	// receipt (CometBFT's ToProto writes 0 and FromProto ignores it).
+	protoTotal int64
 }
 
 // newValidatorSet orders vals as types.NewValidatorSet does
@@ -92,7 +96,49 @@ func newValidatorSet(vals []validator) *validatorSet {
 	for _, v := range vals {
 		vs.total += v.Power
 	}
+	vs.initialPriorities()
 	return vs
+}
+
+// initialPriorities sets the proposer priorities and the proposer that
+// types.NewValidatorSet gives a set built from scratch, as the receipt
+// writer builds it (anchor.Node.SignedHeader): updateWithChangeSet gives
+// every new validator the same priority, -(T + T>>3) for total power T,
+// which RescalePriorities keeps and shiftByAvgProposerPriority turns to 0;
+// IncrementProposerPriority(1) then adds each validator's power to its
+// priority and subtracts T from the validator with the highest priority
+// (ties: the lowest address), which becomes the proposer. No clipping
+// happens: powers and T are at most MaxInt64/8.
+func (vs *validatorSet) initialPriorities() {
+	if len(vs.Validators) == 0 {
+		return
+	}
+	best := 0
+	for i := range vs.Validators {
+		v := &vs.Validators[i]
+		v.Priority = v.Power
+		b := &vs.Validators[best]
+		if v.Priority > b.Priority || (v.Priority == b.Priority && bytes.Compare(v.Address, b.Address) < 0) {
+			best = i
+		}
+	}
+	vs.Validators[best].Priority -= vs.total
+	p := vs.Validators[best]
+	vs.Proposer = &p
+}
+
+// proto is the set as CometBFT's ValidatorSet.ToProto writes it: the
+// validators in order, the proposer, and total_voting_power 0.
+func (vs *validatorSet) proto() *cmtproto.ValidatorSet {
+	pv := func(v *validator) *cmtproto.Validator {
+		return &cmtproto.Validator{Address: v.Address, VotingPower: v.Power, ProposerPriority: v.Priority,
+			PubKey: cmtcrypto.PublicKey{Sum: &cmtcrypto.PublicKey_Ed25519{Ed25519: v.PubKey}}}
+	}
+	p := &cmtproto.ValidatorSet{Proposer: pv(vs.Proposer)}
+	for i := range vs.Validators {
+		p.Validators = append(p.Validators, pv(&vs.Validators[i]))
+	}
+	return p
 }
 
 // hash is the Merkle root (crypto/merkle, RFC 6962 §2.1) of the validators'
@@ -133,7 +179,7 @@ func validatorFromProto(vp *cmtproto.Validator) (*validator, error) {
 	if len(k.Ed25519) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("invalid size for PubKeyEd25519. Got %d, expected %d", len(k.Ed25519), ed25519.PublicKeySize)
 	}
-	return &validator{Address: vp.Address, PubKey: bytes.Clone(k.Ed25519), Power: vp.VotingPower}, nil
+	return &validator{Address: vp.Address, PubKey: bytes.Clone(k.Ed25519), Power: vp.VotingPower, Priority: vp.ProposerPriority}, nil
 }
 
 // validateBasic is Validator.ValidateBasic.
@@ -151,7 +197,7 @@ func (v *validator) validateBasic() error {
 // the order given, the proposer, a total power within the cap, and
 // ValidatorSet.ValidateBasic.
 func validatorSetFromProto(vp *cmtproto.ValidatorSet) (*validatorSet, error) {
-	vs := &validatorSet{Validators: make([]validator, len(vp.Validators))}
+	vs := &validatorSet{Validators: make([]validator, len(vp.Validators)), protoTotal: vp.TotalVotingPower}
 	for i, p := range vp.Validators {
 		v, err := validatorFromProto(p)
 		if err != nil {
@@ -362,10 +408,29 @@ func validateCommitSig(s *cmtproto.CommitSig) error {
 
 // blockIDFlag is the slot's flag as CometBFT reads it: CommitSig.FromProto
 // converts the protobuf int32 to a byte, so that 258 reads as 2 (COMMIT).
-// The canonical-encoding check keeps the value as written; this verifier
-// reads it as CometBFT does.
+// checkFlags refuses any value but 1, 2 and 3 before this is used, so the
+// two readings agree on every checkpoint that gets this far.
 func blockIDFlag(s *cmtproto.CommitSig) cmtproto.BlockIDFlag {
 	return cmtproto.BlockIDFlag(uint8(s.BlockIdFlag))
+}
+
+// checkFlags refuses a commit slot whose block_id_flag is not exactly
+// ABSENT (1), COMMIT (2) or NIL (3). CometBFT reads the int32 as a byte
+// (blockIDFlag), so 258 would pass as COMMIT and 257 as ABSENT; a receipt
+// has one spelling, so only the values CometBFT writes are accepted. This
+// is stricter than CometBFT, never looser.
+func checkFlags(c *cmtproto.Commit) error {
+	if c == nil {
+		return nil
+	}
+	for i := range c.Signatures {
+		switch f := c.Signatures[i].BlockIdFlag; f {
+		case cmtproto.BlockIDFlagAbsent, cmtproto.BlockIDFlagCommit, cmtproto.BlockIDFlagNil:
+		default:
+			return fmt.Errorf("commit signature %d: block_id_flag %d is not 1 (ABSENT), 2 (COMMIT) or 3 (NIL)", i, int32(f))
+		}
+	}
+	return nil
 }
 
 // validateSignedHeader is SignedHeader.ValidateBasic(chainID).

@@ -54,8 +54,8 @@ func Parse(b []byte) (*Receipt, error) {
 	if err := decodeStrict(b, &r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if r.Version != Version {
-		return nil, fmt.Errorf("%w: version %d, this verifier reads version %d", ErrMalformed, r.Version, Version)
+	if r.Version != Version && r.Version != Version1 {
+		return nil, fmt.Errorf("%w: version %d, this verifier reads versions %d and %d", ErrMalformed, r.Version, Version1, Version)
 	}
 	again, err := r.Encode()
 	if err != nil {
@@ -83,6 +83,11 @@ func (r *Receipt) Encode() ([]byte, error) {
 		}
 		c.Events[i] = e
 	}
+	if r.Custody != nil && r.Custody.Proof == nil {
+		cp := *r.Custody
+		cp.Proof = []string{}
+		c.Custody = &cp
+	}
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(&c); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -107,8 +112,12 @@ func (r *Receipt) check() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 	}
 	switch {
-	case r.Version != Version:
-		return bad("version %d, this verifier reads version %d", r.Version, Version)
+	case r.Version != Version && r.Version != Version1:
+		return bad("version %d, this verifier reads versions %d and %d", r.Version, Version1, Version)
+	case r.Version == Version1 && (r.Custody != nil || r.Checkpoint.StateRoot != ""):
+		return bad("a version-1 receipt has no custody head and no state root")
+	case r.Version == Version && (r.Custody == nil || r.Checkpoint.StateRoot == ""):
+		return bad("a version-2 receipt needs its custody head and the checkpoint's state root")
 	case len(r.Timestamps) == 0:
 		return bad("no time-stamp token")
 	case len(r.Events) == 0:
@@ -129,6 +138,24 @@ func (r *Receipt) check() error {
 		for j, p := range e.Proof {
 			if !hex64.MatchString(p) {
 				return bad("events[%d].proof[%d] %q is not 64 lowercase hex digits", i, j, p)
+			}
+		}
+		if r.Version == Version1 && e.ItemProof != nil {
+			return bad("events[%d]: item_proof in a version-1 receipt", i)
+		}
+		for j, p := range e.ItemProof {
+			if !hex64.MatchString(p) {
+				return bad("events[%d].item_proof[%d] %q is not 64 lowercase hex digits", i, j, p)
+			}
+		}
+	}
+	if c := r.Custody; c != nil {
+		if c.Head == "" {
+			return bad("custody: empty head")
+		}
+		for j, p := range c.Proof {
+			if !hex64.MatchString(p) {
+				return bad("custody.proof[%d] %q is not 64 lowercase hex digits", j, p)
 			}
 		}
 	}
@@ -168,6 +195,8 @@ func (c *Checkpoint) check() error {
 		return bad("tree size 0")
 	case !hex64.MatchString(c.Root):
 		return bad("root %q is not 64 lowercase hex digits", c.Root)
+	case c.StateRoot != "" && !hex64.MatchString(c.StateRoot):
+		return bad("state_root %q is not 64 lowercase hex digits", c.StateRoot)
 	}
 	if err := checkBase64(c.SignedHeader); err != nil {
 		return bad("signed_header: %v", err)

@@ -7,12 +7,13 @@ import (
 
 // Step names, as carried by VerifyError.Step and shown to a court.
 const (
-	StepFormat     = "format"     // the receipt's own encoding and syntax
-	StepDigest     = "digest"     // the evidence file against the receipt's digests and size
-	StepCustody    = "custody"    // the custody events and their hash chain
-	StepTimestamp  = "timestamp"  // the RFC 3161 time-stamp tokens
-	StepInclusion  = "inclusion"  // each event's RFC 6962 inclusion proof into the checkpoint's log
-	StepCheckpoint = "checkpoint" // the consortium's signatures on the checkpoint
+	StepFormat     = "format"       // the receipt's own encoding and syntax
+	StepDigest     = "digest"       // the evidence file against the receipt's digests and size
+	StepCustody    = "custody"      // the custody events and their hash chain
+	StepComplete   = "completeness" // the custody head: how many events the item has, and that the receipt accounts for each
+	StepTimestamp  = "timestamp"    // the RFC 3161 time-stamp tokens
+	StepInclusion  = "inclusion"    // each event's RFC 6962 inclusion proof into the checkpoint's log
+	StepCheckpoint = "checkpoint"   // the consortium's signatures on the checkpoint
 )
 
 var (
@@ -34,6 +35,12 @@ var (
 	// unbroken hash chain, or whose first event does not describe the
 	// receipt's evidence.
 	ErrCustody = errors.New("receipt: custody events do not check")
+
+	// ErrIncomplete reports a receipt whose custody head does not check:
+	// the head is malformed, not the one the chain's state holds for the
+	// item at the checkpoint, or the receipt's events stop short of it (or
+	// leave events out) without proving what they leave out.
+	ErrIncomplete = errors.New("receipt: custody completeness does not check")
 
 	// ErrTimestamp reports a time-stamp token that is malformed, is not the
 	// one the custody chain recorded, does not stamp the evidence digest, or

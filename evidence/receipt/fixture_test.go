@@ -21,6 +21,7 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 
+	"github.com/custos-project/custos/anchor/vmap"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/notary"
@@ -55,6 +56,9 @@ type fixtureConfig struct {
 	// external adds a second token, from a TSA under another root
 	// (returned in fixture.externalRoot); externalFirst puts it first.
 	external, externalFirst bool
+	// v2 makes a version-2 receipt: the chain's state map holds the
+	// item's custody head (among other keys), and the AppHash commits to it.
+	v2 bool
 }
 
 // fixture is one consistent receipt, its artifact and its trust bundle.
@@ -133,18 +137,89 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	leaves, root, proofs := fixtureLog(t, events)
 	vals := newValidators(t, cfg.untrusted)
 	appHash := AppHash(fixtureSize, root)
+	var custodyProof *CustodyProof
+	var stateRoot string
+	if cfg.v2 {
+		var sr vmap.Hash
+		custodyProof, sr = fixtureState(t, ev.ID, events)
+		stateRoot = hex.EncodeToString(sr[:])
+		appHash = AppHashV2(fixtureSize, root, sr[:])
+	}
 	if cfg.appHash != nil {
 		appHash = cfg.appHash
 	}
 	sh, vs := signCheckpoint(t, vals, fixtureChainID, appHash, cfg.signers)
 
-	r := &Receipt{Version: Version, Evidence: ev, Timestamps: tokens,
+	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: tokens, Custody: custodyProof,
 		Checkpoint: Checkpoint{ChainID: fixtureChainID, Height: fixtureHeight, TreeSize: fixtureSize,
-			Root: hex.EncodeToString(root), SignedHeader: sh, ValidatorSet: vs}}
+			Root: hex.EncodeToString(root), StateRoot: stateRoot, SignedHeader: sh, ValidatorSet: vs}}
+	if cfg.v2 {
+		r.Version = Version
+	}
 	for i, e := range events {
 		r.Events = append(r.Events, AnchoredEvent{Event: string(e), LeafIndex: leaves[i], Proof: proofs[i]})
 	}
 	return &fixture{receipt: r, trust: vals.trust(p), artifact: artifact, sm3: true, externalRoot: extRoot}
+}
+
+// fixtureHead is the custody head of events.
+func fixtureHead(t testing.TB, id string, events [][]byte) *custody.Head {
+	t.Helper()
+	h := &custody.Head{V: custody.HeadVersion, Evidence: id, Count: uint32(len(events)), Types: map[string]uint32{}}
+	rf := &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	cr := rf.NewEmptyRange(0)
+	for _, e := range events {
+		d, err := custody.Decode(e)
+		check(t, err)
+		h.Types[d.Type]++
+		check(t, cr.Append(rfc6962.DefaultHasher.HashLeaf(e), nil))
+	}
+	root, err := cr.GetRootHash(nil)
+	check(t, err)
+	h.Root = hex.EncodeToString(root)
+	return h
+}
+
+// fixtureState builds a state map holding the item's head among 50 other
+// keys and returns the head's proof and the map's root.
+func fixtureState(t testing.TB, id string, events [][]byte) (*CustodyProof, vmap.Hash) {
+	t.Helper()
+	head := fixtureHead(t, id, events)
+	b, err := head.Encode()
+	check(t, err)
+	m := vmap.New()
+	for i := 0; i < 50; i++ {
+		m = m.Set(sha256.Sum256([]byte(fmt.Sprintf("key %d", i))), sha256.Sum256([]byte(fmt.Sprintf("value %d", i))))
+	}
+	m = m.Set(custody.HeadKey(id), sha256.Sum256(b))
+	p, err := m.Prove(custody.HeadKey(id))
+	check(t, err)
+	return &CustodyProof{Head: string(b), Proof: vmap.FormatHex(p.Siblings)}, m.Root()
+}
+
+// itemProof is the RFC 6962 audit path of event i among events.
+func itemProof(t testing.TB, events [][]byte, i int) []string {
+	t.Helper()
+	h := rfc6962.DefaultHasher
+	nodes := map[compact.NodeID][]byte{}
+	rf := &compact.RangeFactory{Hash: h.HashChildren}
+	cr := rf.NewEmptyRange(0)
+	for _, e := range events {
+		check(t, cr.Append(h.HashLeaf(e), func(id compact.NodeID, hash []byte) { nodes[id] = hash }))
+	}
+	n, err := proof.Inclusion(uint64(i), uint64(len(events)))
+	check(t, err)
+	hashes := make([][]byte, len(n.IDs))
+	for j, id := range n.IDs {
+		hashes[j] = nodes[id]
+	}
+	path, err := n.Rehash(hashes, h.HashChildren)
+	check(t, err)
+	out := []string{}
+	for _, p := range path {
+		out = append(out, hex.EncodeToString(p))
+	}
+	return out
 }
 
 func check(t testing.TB, err error) {
@@ -270,6 +345,25 @@ func (v *validators) trust(p *pki) *Trust {
 // returns both protobufs, base64.
 func signCheckpoint(t testing.TB, v *validators, chainID string, appHash []byte, signers int) (string, string) {
 	t.Helper()
+	if signers == 0 {
+		signers = v.set.Size()
+	}
+	flags := make([]types.BlockIDFlag, v.set.Size())
+	for i := range flags {
+		flags[i] = types.BlockIDFlagAbsent
+		if i < signers {
+			flags[i] = types.BlockIDFlagCommit
+		}
+	}
+	return signCheckpointSlots(t, v, chainID, appHash, flags)
+}
+
+// signCheckpointSlots is signCheckpoint with each slot's flag given: the
+// validator at index i (in the set's order) votes for the block (COMMIT),
+// votes nil (NIL, a signed nil precommit, as CometBFT keeps it in a
+// commit) or is absent (ABSENT).
+func signCheckpointSlots(t testing.TB, v *validators, chainID string, appHash []byte, flags []types.BlockIDFlag) (string, string) {
+	t.Helper()
 	fill := func(tag string) []byte { s := sha256.Sum256([]byte(tag)); return s[:] }
 	blockTime := fixtureTime.Add(10 * time.Minute)
 	h := &types.Header{
@@ -283,19 +377,19 @@ func signCheckpoint(t testing.TB, v *validators, chainID string, appHash []byte,
 	}
 	blockID := types.BlockID{Hash: h.Hash(), PartSetHeader: types.PartSetHeader{Total: 1, Hash: fill("parts")}}
 	commit := &types.Commit{Height: fixtureHeight, BlockID: blockID, Signatures: make([]types.CommitSig, v.set.Size())}
-	if signers == 0 {
-		signers = v.set.Size()
-	}
 	for i, val := range v.set.Validators {
-		if i >= signers {
+		if flags[i] == types.BlockIDFlagAbsent {
 			commit.Signatures[i] = types.NewCommitSigAbsent()
 			continue
 		}
 		vote := &types.Vote{Type: cmtproto.PrecommitType, Height: fixtureHeight, BlockID: blockID,
 			Timestamp: blockTime.Add(time.Duration(i+1) * time.Second), ValidatorAddress: val.Address, ValidatorIndex: int32(i)}
+		if flags[i] == types.BlockIDFlagNil {
+			vote.BlockID = types.BlockID{}
+		}
 		sig, err := v.keys[val.Address.String()].Sign(types.VoteSignBytes(chainID, vote.ToProto()))
 		check(t, err)
-		commit.Signatures[i] = types.CommitSig{BlockIDFlag: types.BlockIDFlagCommit, ValidatorAddress: val.Address,
+		commit.Signatures[i] = types.CommitSig{BlockIDFlag: flags[i], ValidatorAddress: val.Address,
 			Timestamp: vote.Timestamp, Signature: sig}
 	}
 	sh := &types.SignedHeader{Header: h, Commit: commit}

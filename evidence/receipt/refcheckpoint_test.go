@@ -51,14 +51,14 @@ func newRefVerifier(trust *Trust) *refVerifier {
 //  6. the commit holds valid precommit signatures (every one present is
 //     checked) from more than 2/3 of the trusted voting power.
 func (v *refVerifier) refCheckCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
-	sh, vals, verr := refDecodeCheckpoint(cp)
+	sh, vals, total, verr := refDecodeCheckpoint(cp)
 	if verr != nil {
 		return CheckpointResult{}, verr
 	}
 	if err := v.refCheckHeader(cp, sh); err != nil {
 		return CheckpointResult{}, err
 	}
-	if err := v.refCheckValidators(sh, vals); err != nil {
+	if err := v.refCheckValidators(sh, vals, total); err != nil {
 		return CheckpointResult{}, err
 	}
 	signers, err := v.refCheckCommit(sh)
@@ -79,7 +79,10 @@ func (v *refVerifier) refCheckCheckpoint(cp *Checkpoint) (CheckpointResult, erro
 // cp. Each must be the canonical (deterministic gogoproto) encoding of what
 // it decodes to, so that a receipt has one spelling. A panic in the
 // decoders on hostile bytes is turned into an error.
-func refDecodeCheckpoint(cp *Checkpoint) (sh *types.SignedHeader, vals *types.ValidatorSet, verr *VerifyError) {
+//
+// It also returns the set's total_voting_power member, which
+// types.ValidatorSetFromProto drops.
+func refDecodeCheckpoint(cp *Checkpoint) (sh *types.SignedHeader, vals *types.ValidatorSet, total int64, verr *VerifyError) {
 	defer func() {
 		if p := recover(); p != nil {
 			sh, vals = nil, nil
@@ -88,23 +91,36 @@ func refDecodeCheckpoint(cp *Checkpoint) (sh *types.SignedHeader, vals *types.Va
 	}()
 	var shp cmtproto.SignedHeader
 	if err := unmarshalCanonical(cp.SignedHeader, &shp); err != nil {
-		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.SignedHeader", err.Error(), "the signed header does not decode")
+		return nil, nil, 0, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.SignedHeader", err.Error(), "the signed header does not decode")
 	}
 	var vsp cmtproto.ValidatorSet
 	if err := unmarshalCanonical(cp.ValidatorSet, &vsp); err != nil {
-		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.ValidatorSet", err.Error(), "the validator set does not decode")
+		return nil, nil, 0, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.ValidatorSet", err.Error(), "the validator set does not decode")
 	}
-	sh, err := types.SignedHeaderFromProto(&shp)
+	var err error
+	if shp.Commit != nil { // the values CometBFT writes, not any int32 that reads as one as a byte
+		for i, cs := range shp.Commit.Signatures {
+			if f := types.BlockIDFlag(cs.BlockIdFlag); int32(f) != int32(cs.BlockIdFlag) ||
+				(f != types.BlockIDFlagAbsent && f != types.BlockIDFlagCommit && f != types.BlockIDFlagNil) {
+				err = fmt.Errorf("commit signature %d: block_id_flag %d is not 1 (ABSENT), 2 (COMMIT) or 3 (NIL)", i, int32(cs.BlockIdFlag))
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, nil, 0, fail(StepCheckpoint, ErrCheckpoint, "a header and its commit", err.Error(), "the signed header is malformed")
+	}
+	sh, err = types.SignedHeaderFromProto(&shp)
 	if err == nil && (sh.Header == nil || sh.Commit == nil) {
 		err = fmt.Errorf("missing header or commit")
 	}
 	if err != nil {
-		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a header and its commit", err.Error(), "the signed header is malformed")
+		return nil, nil, 0, fail(StepCheckpoint, ErrCheckpoint, "a header and its commit", err.Error(), "the signed header is malformed")
 	}
 	if vals, err = types.ValidatorSetFromProto(&vsp); err != nil {
-		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a valid validator set", err.Error(), "the validator set is malformed")
+		return nil, nil, 0, fail(StepCheckpoint, ErrCheckpoint, "a valid validator set", err.Error(), "the validator set is malformed")
 	}
-	return sh, vals, nil
+	return sh, vals, vsp.TotalVotingPower, nil
 }
 
 // checkHeader checks chain ID, height and AppHash, then ValidateBasic.
@@ -143,7 +159,7 @@ func (v *refVerifier) refCheckHeader(cp *Checkpoint, sh *types.SignedHeader) err
 
 // checkValidators checks the receipt's validator set against the trusted
 // one, and the header's ValidatorsHash against both.
-func (v *refVerifier) refCheckValidators(sh *types.SignedHeader, vals *types.ValidatorSet) error {
+func (v *refVerifier) refCheckValidators(sh *types.SignedHeader, vals *types.ValidatorSet, total int64) error {
 	for _, val := range vals.Validators {
 		_, tv := v.valset.GetByAddress(val.Address)
 		if tv == nil || !tv.PubKey.Equals(val.PubKey) {
@@ -165,6 +181,28 @@ func (v *refVerifier) refCheckValidators(sh *types.SignedHeader, vals *types.Val
 		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("ValidatorsHash %X (signed header)", []byte(sh.ValidatorsHash)),
 			fmt.Sprintf("ValidatorsHash %X (receipt's validator set)", rh), "the receipt's validator set is not the block's")
 	}
+	// The one spelling: the set as types.NewValidatorSet builds it from the
+	// trusted validators and ToProto writes it.
+	bad := func(want, got, format string, args ...any) error {
+		return fail(StepCheckpoint, ErrCheckpoint, want, got, format, args...)
+	}
+	for i, got := range vals.Validators {
+		if want := v.valset.Validators[i]; got.ProposerPriority != want.ProposerPriority {
+			return bad(fmt.Sprintf("proposer_priority %d for %s", want.ProposerPriority, v.name(want.Address)),
+				fmt.Sprintf("proposer_priority %d", got.ProposerPriority),
+				"a validator's proposer priority is not the one CometBFT gives the trusted validator set")
+		}
+	}
+	got, want := vals.Proposer, v.valset.GetProposer()
+	if !bytes.Equal(got.Address, want.Address) || !got.PubKey.Equals(want.PubKey) || got.VotingPower != want.VotingPower || got.ProposerPriority != want.ProposerPriority {
+		return bad(fmt.Sprintf("proposer %s, power %d, proposer_priority %d", v.name(want.Address), want.VotingPower, want.ProposerPriority),
+			fmt.Sprintf("proposer %X, power %d, proposer_priority %d", []byte(got.Address), got.VotingPower, got.ProposerPriority),
+			"the validator set's proposer is not the one CometBFT gives the trusted validator set")
+	}
+	if total != 0 {
+		return bad("total_voting_power 0 (absent, as CometBFT writes it)", fmt.Sprintf("total_voting_power %d", total),
+			"the validator set is not in its canonical form")
+	}
 	return nil
 }
 
@@ -172,9 +210,10 @@ func (v *refVerifier) refCheckValidators(sh *types.SignedHeader, vals *types.Val
 // returns the validators that signed the block.
 func (v *refVerifier) refCheckCommit(sh *types.SignedHeader) ([]Signer, error) {
 	c := sh.Commit
-	// Every signature present for the block is verified, not just enough
-	// of them: the signers listed are exactly those whose signature checked.
-	if err := v.valset.VerifyCommitLightAllSignatures(v.trust.ChainID, c.BlockID, sh.Height, c); err != nil {
+	// Every signature present, for the block or for nil, is verified, not
+	// just enough of them: the signers listed are exactly those whose
+	// signature checked, and a NIL slot cannot be changed.
+	if err := types.VerifyCommit(v.trust.ChainID, v.valset, c.BlockID, sh.Height, c); err != nil {
 		return nil, v.refExplainCommit(sh, err)
 	}
 	var signers []Signer
@@ -204,7 +243,7 @@ func (v *refVerifier) refExplainCommit(sh *types.SignedHeader, cause error) *Ver
 	var signed int64
 	var names []string
 	for i, s := range c.Signatures {
-		if s.BlockIDFlag != types.BlockIDFlagCommit {
+		if s.BlockIDFlag == types.BlockIDFlagAbsent {
 			continue
 		}
 		val := v.valset.Validators[i]
@@ -212,9 +251,17 @@ func (v *refVerifier) refExplainCommit(sh *types.SignedHeader, cause error) *Ver
 			return bad(fmt.Sprintf("slot %d signed by %s", i, v.name(val.Address)),
 				fmt.Sprintf("validator address %X", []byte(s.ValidatorAddress)), "commit slot %d names another validator", i)
 		}
-		if !val.PubKey.VerifySignature(c.VoteSignBytes(v.trust.ChainID, int32(i)), s.Signature) {
+		ok := len(s.Signature) == 64 && val.PubKey.VerifySignature(c.VoteSignBytes(v.trust.ChainID, int32(i)), s.Signature)
+		if !ok && s.BlockIDFlag == types.BlockIDFlagNil {
+			return bad("a valid nil precommit signature from "+v.name(val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
+				"the nil-vote signature of %s in commit slot %d does not verify", v.name(val.Address), i)
+		}
+		if !ok {
 			return bad("a valid precommit signature from "+v.name(val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
 				"the commit signature of %s does not verify", v.name(val.Address))
+		}
+		if s.BlockIDFlag != types.BlockIDFlagCommit {
+			continue
 		}
 		signed += val.VotingPower
 		names = append(names, v.name(val.Address))

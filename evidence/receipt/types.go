@@ -1,7 +1,12 @@
 package receipt
 
-// Version is the receipt format version this package reads and writes.
-const Version = 1
+// Version is the receipt format version this package writes. It reads
+// Version and Version1: a version-1 receipt proves its events but not that
+// they are all the item's events (the verdict says so).
+const (
+	Version  = 2
+	Version1 = 1
+)
 
 // Receipt proves one evidence item, its time-stamps and its custody events
 // against a consortium checkpoint. It is one canonical JSON document: the
@@ -17,8 +22,24 @@ type Receipt struct {
 	// Events are the item's custody events, from seq 0, each anchored in
 	// Checkpoint. Events not yet anchored when the receipt was made are left
 	// out (a later receipt includes them).
-	Events     []AnchoredEvent `json:"events"`
-	Checkpoint Checkpoint      `json:"checkpoint"`
+	Events []AnchoredEvent `json:"events"`
+	// Custody proves, as of Checkpoint, how many custody events the item
+	// has and of which types, so that a verifier knows whether Events is
+	// the whole chain or exactly what it leaves out. Version 2 only.
+	Custody    *CustodyProof `json:"custody,omitempty"`
+	Checkpoint Checkpoint    `json:"checkpoint"`
+}
+
+// CustodyProof is the item's custody head and its proof in the chain's
+// state map at the checkpoint (docs/receipt.md, "Custody completeness").
+type CustodyProof struct {
+	// Head is the canonical custody head (custody.Head.Encode) as a JSON
+	// string; the state map holds SHA-256 of exactly these bytes under
+	// custody.HeadKey(evidence ID).
+	Head string `json:"head"`
+	// Proof is the state map's membership proof (anchor/vmap): the sibling
+	// hashes from depth 1 down to the head's leaf, lowercase hex.
+	Proof []string `json:"proof"`
 }
 
 // Evidence describes the item the receipt is about.
@@ -38,6 +59,11 @@ type AnchoredEvent struct {
 	Event     string   `json:"event"`
 	LeafIndex uint64   `json:"leaf_index"`
 	Proof     []string `json:"proof"` // hex node hashes, RFC 6962 §2.1.1 order, for a tree of Checkpoint.TreeSize
+	// ItemProof (version 2, only when the receipt leaves events out) is
+	// the RFC 6962 audit path of the event's leaf hash at index seq in the
+	// item's own event tree of head.count leaves, whose root the head
+	// carries.
+	ItemProof []string `json:"item_proof,omitempty"`
 }
 
 // Checkpoint is a block header signed by the consortium that commits to the
@@ -47,6 +73,10 @@ type Checkpoint struct {
 	Height   int64  `json:"height"`    // the height of SignedHeader
 	TreeSize uint64 `json:"tree_size"` // leaves in the log at this checkpoint
 	Root     string `json:"root"`      // hex RFC 6962 root of the first TreeSize leaves
+	// StateRoot is the hex root of the chain's state map (anchor/vmap) at
+	// this checkpoint, for a chain at state version 2: the AppHash is then
+	// 0x02 ‖ TreeSize ‖ Root ‖ StateRoot. Empty for state version 1.
+	StateRoot string `json:"state_root,omitempty"`
 	// SignedHeader is the CometBFT SignedHeader (header and the commit that
 	// signs it), protobuf (cometbft.types.v1 / tendermint.types.SignedHeader),
 	// standard base64.

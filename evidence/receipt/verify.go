@@ -36,6 +36,7 @@ type Options struct {
 
 // Result is what a successful verification established, for display.
 type Result struct {
+	Version  int      `json:"version"` // the receipt's format version
 	Evidence Evidence `json:"evidence"`
 	// FileChecked is true when an evidence file, or its digests
 	// (Options.SHA256), was given and matched the receipt; false when only
@@ -43,7 +44,26 @@ type Result struct {
 	FileChecked bool              `json:"file_checked"`
 	Timestamps  []TimestampResult `json:"timestamps"`
 	Events      []EventResult     `json:"events"`
+	Custody     CustodyResult     `json:"custody"`
 	Checkpoint  CheckpointResult  `json:"checkpoint"`
+}
+
+// CustodyResult says what the receipt proves about the completeness of
+// its custody events.
+type CustodyResult struct {
+	// Complete is true when the chain proved, at the checkpoint, that the
+	// item had exactly Total events and the receipt either lists them all
+	// or accounts for each one it leaves out (Omitted).
+	Complete bool `json:"complete"`
+	// Total is the number of events the item had at the checkpoint (0 when
+	// not proven).
+	Total uint32 `json:"total,omitempty"`
+	// Listed is the number of events the receipt carries.
+	Listed int `json:"listed"`
+	// Omitted counts, by type, the events the receipt leaves out.
+	Omitted map[string]uint32 `json:"omitted,omitempty"`
+	// Note says, in words, what is and is not proven.
+	Note string `json:"note"`
 }
 
 // TimestampResult is one verified RFC 3161 token.
@@ -170,8 +190,14 @@ func Verify(r *Receipt, artifact io.Reader, trust *Trust, opts Options) (*Result
 //  1. checkDigest: artifact's SHA-256 (and SM3, when the receipt has one)
 //     and size are the receipt's; without an artifact, the digests in
 //     opts (Options.SHA256), when given, are;
-//  2. checkCustody: the events are one unbroken custody chain whose created
-//     event describes the receipt's evidence and lists its tokens;
+//  2. checkCustody: the events are one item's custody chain (version 1:
+//     unbroken, from seq 0; version 2: increasing seqs from 0, each linked
+//     to its listed predecessor) whose created event describes the
+//     receipt's evidence and lists its tokens;
+//     2a. checkCompleteness (version 2): the custody head is the one the
+//     chain's state map holds for the item at the checkpoint, and the
+//     events are all of its events or prove each one in its event tree, so
+//     that what they leave out is counted by type;
 //  3. checkTimestamp: each token is the one the created event lists, stamps
 //     the SHA-256 and chains to the trusted root at its own time;
 //  4. checkInclusion: each event is a leaf of the checkpoint's log
@@ -193,7 +219,7 @@ func (v *Verifier) Verify(r *Receipt, artifact io.Reader, opts Options) (*Result
 	if err := r.check(); err != nil {
 		return nil, &VerifyError{Step: StepFormat, Err: err}
 	}
-	res := &Result{Evidence: r.Evidence}
+	res := &Result{Version: r.Version, Evidence: r.Evidence}
 	switch {
 	case artifact != nil:
 		err = checkDigest(r, artifact)
@@ -206,6 +232,11 @@ func (v *Verifier) Verify(r *Receipt, artifact io.Reader, opts Options) (*Result
 	res.FileChecked = artifact != nil || haveDigests
 	events, err := checkCustody(r)
 	if err != nil {
+		return nil, err
+	}
+	if r.Version == Version1 {
+		res.Custody = CustodyResult{Listed: len(events), Note: noteV1}
+	} else if res.Custody, err = checkCompleteness(r, events); err != nil {
 		return nil, err
 	}
 	if res.Timestamps, err = v.checkTimestamp(r, events[0]); err != nil {

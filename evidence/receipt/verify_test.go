@@ -194,7 +194,7 @@ func tamperCases() []tamperCase {
 		{"AppHash not the root", fixtureConfig{appHash: AppHash(fixtureSize, make([]byte, 32))}, nil, StepCheckpoint, ErrCheckpoint},
 		{"tree size", fixtureConfig{}, func(t *testing.T, f *fixture) { f.receipt.Checkpoint.TreeSize++ }, StepInclusion, ErrInclusion},
 		{"validator power in trust", fixtureConfig{}, func(t *testing.T, f *fixture) { f.trust.Validators[2].Power++ }, StepCheckpoint, ErrCheckpoint},
-		{"version", fixtureConfig{}, func(t *testing.T, f *fixture) { f.receipt.Version = 2 }, StepFormat, ErrMalformed},
+		{"version", fixtureConfig{}, func(t *testing.T, f *fixture) { f.receipt.Version = 3 }, StepFormat, ErrMalformed},
 	}
 }
 

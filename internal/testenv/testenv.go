@@ -23,8 +23,12 @@ func RequireIntegration() bool { return os.Getenv("CUSTOS_REQUIRE_INTEGRATION") 
 
 // installHints tells how to get the binaries LookBinary is asked for.
 var installHints = map[string]string{
-	"minio":    "go install github.com/minio/minio@latest (about 6 minutes; AGPLv3, run beside the project, never linked)",
-	"chromium": "apt-get install -y chromium fonts-noto-cjk (or make deps)",
+	"minio":     "go install github.com/minio/minio@latest (about 6 minutes; AGPLv3, run beside the project, never linked)",
+	"chromium":  "apt-get install -y chromium fonts-noto-cjk (or make deps)",
+	"jq":        "apt-get install -y jq (or make deps)",
+	"curl":      "apt-get install -y curl (or make deps)",
+	"pdftotext": "apt-get install -y poppler-utils (or make deps)",
+	"pdfdetach": "apt-get install -y poppler-utils (or make deps)",
 }
 
 // LookBinary returns the path of the executable name, looking in PATH, then

@@ -24,7 +24,7 @@ func syntheticItem(t *testing.T, id string) Item {
 	}
 	return Item{ID: id, Title: "西湖晨雾", FileName: "xihu.png", MediaType: "image/png", Size: 5, SHA256: sha,
 		Times: []TrustedTime{{TSA: "Test TSA", Time: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), Serial: "1"}},
-		Receipt: &receipt.Receipt{Version: receipt.Version,
+		Receipt: &receipt.Receipt{Version: receipt.Version1,
 			Evidence:   receipt.Evidence{ID: id, SHA256: sha, Size: 5, MediaType: "image/png"},
 			Timestamps: []string{"AA=="}, Events: []receipt.AnchoredEvent{{Event: string(b)}},
 			Checkpoint: receipt.Checkpoint{ChainID: "custos-test", Height: 3, TreeSize: 1, Root: sha, SignedHeader: "AA==", ValidatorSet: "AA=="}}}

@@ -22,8 +22,14 @@ type Notarial struct {
 	Number string
 	// Issued is the issue time, printed and used as the signing time.
 	Issued time.Time
-	// Requester is the organization that asked for the certificate.
-	Requester string
+	// Applicant is the name of the party who applied for the certificate
+	// (申请人): an organization, or a natural person. The office and the
+	// notary are the issuer.
+	Applicant string
+	// ApplicantID is a natural-person applicant's identity document, as
+	// printed: its type and masked number, such as "居民身份证 Resident ID
+	// 3301**********1234". Empty for an organization.
+	ApplicantID string
 	// Matter, when set, names the case file the items were certified from.
 	Matter string
 	// Items are stated in order; each carries its receipt, attached.
@@ -45,8 +51,8 @@ func (is *Issuer) Notarial(ctx context.Context, n *Notarial) ([]byte, error) {
 // notarialDocument lays the certificate out: who issues it and for whom,
 // the statement, then one section per item, with the receipts attached.
 func (is *Issuer) notarialDocument(n *Notarial) (*pdf.Document, error) {
-	if n.ID == "" || n.VerifyToken == "" || n.Number == "" || len(n.Items) == 0 {
-		return nil, fmt.Errorf("%w: a notarial certificate needs an ID, a verification token, a number and items", pdf.ErrDocument)
+	if n.ID == "" || n.VerifyToken == "" || n.Number == "" || n.Applicant == "" || len(n.Items) == 0 {
+		return nil, fmt.Errorf("%w: a notarial certificate needs an ID, a verification token, a number, an applicant and items", pdf.ErrDocument)
 	}
 	items, atts, err := itemParts(n.Items)
 	if err != nil {
@@ -58,8 +64,11 @@ func (is *Issuer) notarialDocument(n *Notarial) (*pdf.Document, error) {
 		{Label: "公证机构 Notary office", Value: is.Office},
 		{Label: "公证员 Notary", Value: is.Notary()},
 		{Label: "出证日期 Issued", Value: timeText(n.Issued)},
-		{Label: "申请人 Requester", Value: n.Requester},
+		{Label: "申请人 Applicant", Value: n.Applicant},
 	}}
+	if n.ApplicantID != "" {
+		head.Fields = append(head.Fields, pdf.Field{Label: "申请人证件 Applicant's ID", Value: n.ApplicantID})
+	}
 	if n.Matter != "" {
 		head.Fields = append(head.Fields, pdf.Field{Label: "案件 Matter", Value: n.Matter})
 	}
@@ -92,12 +101,12 @@ func statementText(n *Notarial, office string) []string {
 		"经核查，每项电子数据的摘要值（%s）已由下列时间戳服务机构以 RFC 3161 时间戳固定于所载可信时间，"+
 		"其保管记录已锚定于联盟链的所载区块；与所载摘要值相同的数据，即为该时间已存在的数据。"+
 		"每项电子数据的回执以附件形式嵌入本公证书，可据以离线验证，无需依赖本机构的服务器。",
-		n.Requester, date, office, len(n.Items), digests)
+		n.Applicant, date, office, len(n.Items), digests)
 	en := fmt.Sprintf("This is to certify that %s applied to %s on %s for the preservation of the %d "+
 		"electronic evidence item(s) below. The digest (%s) of each item was fixed at the trusted time stated "+
 		"by an RFC 3161 time-stamp of the named authority, and its custody record is anchored in the block of the "+
 		"consortium chain stated: data with the stated digest is the data that existed at that time. Each item's "+
 		"receipt is attached to this certificate and verifies offline, without this office's servers.",
-		n.Requester, office, n.Issued.In(cst).Format("2 January 2006"), len(n.Items), strings.ReplaceAll(digests, "、", " and "))
+		n.Applicant, office, n.Issued.In(cst).Format("2 January 2006"), len(n.Items), strings.ReplaceAll(digests, "、", " and "))
 	return []string{zh, en}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func testItem(t *testing.T) Item {
 
 func TestNotarial(t *testing.T) {
 	is, roots := testIssuer(t)
-	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "(2026)浙杭证字第 1 号", Requester: "杭州互联网法院",
+	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "(2026)浙杭证字第 1 号", Applicant: "杭州互联网法院",
 		Matter: "著作权纠纷", Issued: time.Now().Truncate(time.Second), Items: []Item{testItem(t)}}
 	doc, err := is.notarialDocument(n)
 	if err != nil {
@@ -101,6 +102,25 @@ func TestNotarial(t *testing.T) {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("the certificate does not state %q", want)
 		}
+	}
+	if strings.Contains(text.String(), "Applicant's ID") {
+		t.Errorf("an organization applicant is printed with an identity document")
+	}
+	// A natural person is printed with their masked identity number.
+	person := *n
+	person.Applicant, person.ApplicantID = "李四", "居民身份证 Resident ID 1101**********002X"
+	pdoc, err := is.notarialDocument(&person)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := pdoc.Sections[0].Fields
+	var fields []string
+	for _, f := range head {
+		fields = append(fields, f.Label+": "+f.Value)
+	}
+	if !slices.Contains(fields, "申请人 Applicant: 李四") || !slices.Contains(fields, "申请人证件 Applicant's ID: 居民身份证 Resident ID 1101**********002X") ||
+		!strings.Contains(pdoc.Sections[1].Paragraphs[0], "申请人李四于") {
+		t.Errorf("a person applicant is printed as %q and %q", fields, pdoc.Sections[1].Paragraphs[0])
 	}
 	want, _ := n.Items[0].Receipt.Encode()
 	if len(doc.Attachments) != 1 || doc.Attachments[0].Name != "receipt-"+n.Items[0].ID+".json" || !bytes.Equal(doc.Attachments[0].Data, want) {
@@ -130,7 +150,8 @@ func TestNotarialRefusesIncomplete(t *testing.T) {
 		"no items":     {ID: "x", Number: "1"},
 		"no number":    {ID: "x", Items: []Item{{ID: "i"}}},
 		"no receipt":   {ID: "x", VerifyToken: "y", Number: "1", Items: []Item{{ID: "i"}}},
-		"no token":     {ID: "x", Number: "1", Items: []Item{testItem(t)}},
+		"no token":     {ID: "x", Number: "1", Applicant: "a", Items: []Item{testItem(t)}},
+		"no applicant": {ID: "x", VerifyToken: "y", Number: "1", Items: []Item{testItem(t)}},
 		"empty struct": {},
 	} {
 		if _, err := is.notarialDocument(n); err == nil {

@@ -9,7 +9,7 @@
 'use strict';
 
 (function () {
-  const STEPS = ['format', 'digest', 'custody', 'timestamp', 'inclusion', 'checkpoint'];
+  const STEPS = ['format', 'digest', 'custody', 'completeness', 'timestamp', 'inclusion', 'checkpoint'];
   const ID_RE = /^[a-z2-7]{26}$/;
   const SHA_RE = /^[0-9a-f]{64}$/;
   const { t: tr, pickLang } = globalThis.CustosI18n;
@@ -347,6 +347,7 @@
     const s = (r.out.steps || []).find((x) => x.step === name);
     if (failed === name || (s && !s.ok)) return { status: 'fail', s };
     if (name === 'digest' && (!r.file || (s && s.skipped))) return { status: 'skip', s };
+    if (name === 'completeness' && s && s.skipped) return { status: 'unproven', s };
     if (s && s.ok) return { status: 'pass', s };
     if (!failed && r.out.valid) return { status: 'pass', s };
     return { status: 'notrun', s };
@@ -362,6 +363,12 @@
         return t('pass.digest', { sha256: r.file ? r.file.sha256 : '', sm3 });
       }
       case 'custody': return t('pass.custody', { n: ev.length });
+      case 'completeness': {
+        const c = o.custody || {};
+        const om = Object.entries(c.omitted || {}).map(([k, v]) => `${v} × ${eventLabel(k)}`).join(', ');
+        return om ? t('pass.completeness.some', { total: c.total, listed: c.listed, omitted: om })
+          : t('pass.completeness', { total: c.total });
+      }
       case 'timestamp':
         return (o.timestamps || []).map((ts) => ts.unverified ? t('pass.timestamp.unchecked')
           : t('pass.timestamp', { local: localTime(ts.time), utc: utcTime(ts.time), tsa: ts.tsa || '?' })).join(' ');
@@ -381,14 +388,15 @@
       const { status, s } = stepStatus(r, name, failed);
       const what = status === 'pass' ? passText(r, name)
         : status === 'fail' ? t('fail.' + name)
-        : status === 'skip' ? t('skip.digest') : t('notrun.any');
+        : status === 'skip' ? t('skip.digest')
+        : status === 'unproven' ? t('unproven.completeness') : t('notrun.any');
       const body = el('div', {},
         el('p', { class: 'name', text: t('step.' + name) }),
         el('p', { class: 'what', text: what }),
         s && s.summary ? el('p', { class: 'tech-summary', text: s.summary }) : null,
         status === 'fail' ? techDetail(r.out.error) : null);
       ol.append(el('li', { class: 'step', 'data-step': name, 'data-status': status },
-        el('span', { class: 'badge', text: (status === 'pass' ? '✔ ' : status === 'fail' ? '✘ ' : '– ') + t('status.' + status) }), body));
+        el('span', { class: 'badge', text: (status === 'pass' ? '✔ ' : status === 'fail' ? '✘ ' : status === 'unproven' ? '! ' : '– ') + t('status.' + status) }), body));
     }
   }
 

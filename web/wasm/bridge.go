@@ -26,7 +26,7 @@ const (
 )
 
 // stepOrder is the order in which receipt.Verify runs its steps.
-var stepOrder = []string{receipt.StepFormat, receipt.StepDigest, receipt.StepCustody,
+var stepOrder = []string{receipt.StepFormat, receipt.StepDigest, receipt.StepCustody, receipt.StepComplete,
 	receipt.StepTimestamp, receipt.StepInclusion, receipt.StepCheckpoint}
 
 // Input is one call of custosVerify.
@@ -51,7 +51,10 @@ type Report struct {
 	Evidence   *Evidence    `json:"evidence"` // null when the receipt does not parse
 	Timestamps []Timestamp  `json:"timestamps"`
 	Events     []Event      `json:"events"`
-	Checkpoint *Checkpoint  `json:"checkpoint"` // null unless valid
+	// Custody says whether the receipt proves that its events are all of
+	// the item's events (null unless valid).
+	Custody    *receipt.CustodyResult `json:"custody"`
+	Checkpoint *Checkpoint            `json:"checkpoint"` // null unless valid
 }
 
 // ReportError is the failure: the step, what was expected, what was
@@ -148,7 +151,7 @@ func Verify(in Input) (rep *Report) {
 	}
 	r, err := receipt.Parse([]byte(in.Receipt))
 	if err != nil {
-		return failure(nil, receipt.StepFormat, &ReportError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1",
+		return failure(nil, receipt.StepFormat, &ReportError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1 or 2",
 			Got: "a malformed document", Message: err.Error()})
 	}
 	res, err := receipt.Verify(r, nil, trust, opts)
@@ -248,10 +251,13 @@ func success(res *receipt.Result, in Input) *Report {
 		rep.Checkpoint.Signers[i] = Signer{Name: s.Name, Kind: s.Kind, Power: s.Power}
 		names[i] = s.Name
 	}
+	custody := res.Custody
+	rep.Custody = &custody
 	rep.Steps = []StepReport{
-		{Step: receipt.StepFormat, OK: true, Summary: fmt.Sprintf("A well-formed receipt, version %d.", receipt.Version)},
+		{Step: receipt.StepFormat, OK: true, Summary: fmt.Sprintf("A well-formed receipt, version %d.", res.Version)},
 		digestStep(res, in),
-		{Step: receipt.StepCustody, OK: true, Summary: fmt.Sprintf("%d custody event(s), one unbroken hash chain from the created event.", len(res.Events))},
+		{Step: receipt.StepCustody, OK: true, Summary: fmt.Sprintf("%d custody event(s), hash-linked from the created event.", len(res.Events))},
+		{Step: receipt.StepComplete, OK: true, Skipped: !custody.Complete, Summary: custody.Note},
 		{Step: receipt.StepTimestamp, OK: true, Summary: fmt.Sprintf("%d RFC 3161 time-stamp(s) over the SHA-256, from a TSA under the consortium root.", len(res.Timestamps))},
 		{Step: receipt.StepInclusion, OK: true, Summary: fmt.Sprintf("Every event is in the consortium's log of %d entries.", cp.TreeSize)},
 		{Step: receipt.StepCheckpoint, OK: true, Summary: fmt.Sprintf("Block %d of chain %s, signed by %s: %d of %d voting power.",

@@ -83,6 +83,10 @@ func TestVerifyValid(t *testing.T) {
 			if rep.Steps[1].Skipped != tt.skipped {
 				t.Errorf("digest step = %+v, want skipped %v", rep.Steps[1], tt.skipped)
 			}
+			// The golden receipt is version 1: completeness is not proven.
+			if c := rep.Steps[3]; c.Step != "completeness" || !c.Skipped || rep.Custody == nil || rep.Custody.Complete {
+				t.Errorf("completeness step of a version-1 receipt = %+v, custody %+v; want skipped, not complete", c, rep.Custody)
+			}
 			cp := rep.Checkpoint
 			if len(rep.Timestamps) != 1 || len(rep.Events) != 5 || cp == nil || len(cp.Signers) != 4 ||
 				cp.SignedPower != 40 || cp.TotalPower != 40 || rep.Evidence.SHA256 != sha {
@@ -165,7 +169,8 @@ func TestReportContract(t *testing.T) {
 		v    any
 		want []string
 	}{
-		{"report", m, []string{"checkpoint", "error", "events", "evidence", "failed_step", "steps", "timestamps", "valid", "version"}},
+		{"report", m, []string{"checkpoint", "custody", "error", "events", "evidence", "failed_step", "steps", "timestamps", "valid", "version"}},
+		{"custody", m["custody"], []string{"complete", "listed", "note"}},
 		{"step", first(m["steps"]), []string{"ok", "step", "summary"}},
 		{"evidence", m["evidence"], []string{"id", "media_type", "sha256", "size", "sm3"}},
 		{"timestamp", first(m["timestamps"]), []string{"serial", "time", "tsa"}},

@@ -1,0 +1,426 @@
+package anchor
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/custos-project/custos/anchor/vmap"
+	bolt "go.etcd.io/bbolt"
+)
+
+// State versions. Version 1 is the log alone: the AppHash is the log's size
+// and root. Version 2 adds the state map (custody heads, and later the
+// consortium's other replicated state), committed in the AppHash beside the
+// log. A chain moves from one version to the next at a height that more
+// than 2/3 of its validators' voting power voted for (KindUpgrade
+// transactions); docs/architecture.md, "Chain state".
+const (
+	StateV1 = 1
+	StateV2 = 2
+	// LatestState is the version new chains start with.
+	LatestState = StateV2
+)
+
+// keptVersions is how many recent heights' state maps stay provable: a
+// receipt's checkpoint is the latest final header, whose AppHash is the
+// state after the block before, so only the last few are ever asked for.
+const keptVersions = 64
+
+var (
+	bUpgrades = []byte("upgrades") // version(4) ‖ height(8) ‖ member(32) → 0x01
+	// bStateLog holds every map update, in order: height(8) → the block's
+	// updates, each key(32) ‖ value(32) ‖ member(32) ‖ events(8) (the
+	// member that moved the head and how many events it covers). The map
+	// and its owners are rebuilt from it at start, so that a block writes
+	// one value.
+	bStateLog = []byte("statelog")
+)
+
+// stateLogLen is the length of a state-log value.
+const stateLogLen = 32 + 32 + 32 + 8
+
+// headOwner is who registered a head key first, and how many events the
+// head covers now. member indexes App.members.
+type headOwner struct {
+	member uint32
+	events uint64
+}
+
+// ErrStateGone means a state map version is no longer kept (or never was):
+// ask about a recent checkpoint.
+var ErrStateGone = errors.New("anchor: state map version not kept")
+
+// AppHashV2 encodes a version-2 state as the application hash:
+// 0x02 ‖ log size (8, big-endian) ‖ log root (32) ‖ state map root (32).
+func AppHashV2(size uint64, root []byte, stateRoot [32]byte) []byte {
+	b := append([]byte{StateV2}, binary.BigEndian.AppendUint64(nil, size)...)
+	b = append(b, root...)
+	return append(b, stateRoot[:]...)
+}
+
+// validatorPower is one validator's key and voting power, as InitChain
+// recorded them.
+type validatorPower struct {
+	Key   []byte `json:"key"`
+	Power int64  `json:"power"`
+}
+
+// StateVersion is the committed state version.
+func (a *App) StateVersion() int {
+	a.smu.RLock()
+	defer a.smu.RUnlock()
+	return a.version
+}
+
+// loadState reads the state version and rebuilds the state map from the
+// update log: the map as of keptVersions blocks ago in one bulk build, then
+// block by block, keeping each recent block's version provable.
+func (a *App) loadState() error {
+	var height int64
+	var recent []logEntry
+	old := map[[32]byte][32]byte{}
+	err := a.db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bAppMeta)
+		a.version = StateV1
+		if v := m.Get([]byte("version")); len(v) == 4 {
+			a.version = int(binary.BigEndian.Uint32(v))
+		}
+		if v := m.Get([]byte("height")); len(v) == 8 {
+			height = int64(binary.BigEndian.Uint64(v))
+		}
+		a.owners, a.members, a.memberIdx = map[[32]byte]headOwner{}, nil, map[[32]byte]uint32{}
+		return tx.Bucket(bStateLog).ForEach(func(k, v []byte) error {
+			if len(k) != 8 || len(v) == 0 || len(v)%stateLogLen != 0 {
+				return fmt.Errorf("anchor: state log entry %x: %w", k, ErrCorrupt)
+			}
+			for ; len(v) > 0; v = v[stateLogLen:] {
+				e := logEntry{height: int64(binary.BigEndian.Uint64(k))}
+				copy(e.key[:], v[:32])
+				copy(e.value[:], v[32:64])
+				var m [32]byte
+				copy(m[:], v[64:96])
+				a.owners[e.key] = headOwner{member: a.internMember(m), events: binary.BigEndian.Uint64(v[96:])}
+				if e.height <= height-keptVersions {
+					old[e.key] = e.value
+				} else {
+					recent = append(recent, e)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("anchor: load state: %w", err)
+	}
+	t, err := buildMap(old)
+	if err != nil {
+		return fmt.Errorf("anchor: rebuild state map: %w", err)
+	}
+	a.base, a.baseHeight, a.versions = t, max(0, height-keptVersions), nil
+	for i, e := range recent {
+		t = t.set(e.key, e.value)
+		if i == len(recent)-1 || recent[i+1].height != e.height {
+			a.versions = append(a.versions, mapVersion{e.height, t})
+		}
+	}
+	a.state, a.work, a.stateHeight = t, t, height
+	return nil
+}
+
+type logEntry struct {
+	height     int64
+	key, value [32]byte
+}
+
+// mapVersion is the state map after the block at height.
+type mapVersion struct {
+	height int64
+	t      *stateMap
+}
+
+// versionAt returns the state map after the block at height (the state a
+// header at height+1 commits to): the last version recorded at or below
+// height, or the base the kept versions start from.
+func (a *App) versionAt(height int64) (*stateMap, error) {
+	a.smu.RLock()
+	defer a.smu.RUnlock()
+	if height > a.stateHeight || height < a.baseHeight {
+		return nil, fmt.Errorf("%w: height %d (committed %d, kept from %d)", ErrStateGone, height, a.stateHeight, a.baseHeight)
+	}
+	i := sort.Search(len(a.versions), func(i int) bool { return a.versions[i].height > height })
+	if i == 0 {
+		return a.base, nil
+	}
+	return a.versions[i-1].t, nil
+}
+
+// StateProof is a proof of one key of the state map after a block.
+type StateProof struct {
+	Height   int64      // the block after which the map is proven
+	Root     [32]byte   // the map's root then
+	Value    [32]byte   // the key's value (zero when Found is false)
+	Found    bool       // whether the key was set
+	Siblings [][32]byte // the membership proof's sibling hashes (see vmap)
+}
+
+// ProveState proves key in the state map as it was after the block at
+// height. ErrStateGone if that version is not kept.
+func (a *App) ProveState(key [32]byte, height int64) (*StateProof, error) {
+	t, err := a.versionAt(height)
+	if err != nil {
+		return nil, err
+	}
+	p := &StateProof{Height: height, Root: t.root()}
+	p.Value, p.Found, p.Siblings, err = t.prove(key)
+	return p, err
+}
+
+// recordVersions stores the block's map as its version, folds versions
+// beyond keptVersions into the base, and makes it the committed state.
+func (a *App) recordVersions(height int64, t *stateMap, changed bool, pending map[[32]byte]headOwnerID) {
+	a.smu.Lock()
+	defer a.smu.Unlock()
+	for k, p := range pending {
+		a.owners[k] = headOwner{member: a.internMember(p.member), events: p.events}
+	}
+	if changed {
+		a.versions = append(a.versions, mapVersion{height, t})
+	}
+	for len(a.versions) > 0 && a.versions[0].height <= height-keptVersions {
+		a.base, a.baseHeight = a.versions[0].t, a.versions[0].height
+		a.versions = a.versions[1:]
+	}
+	a.state, a.stateHeight = t, height
+}
+
+// loadPowers reads the validators' voting powers (InitChain records them;
+// a chain created before they were recorded gives each validator power 1).
+func loadPowers(tx *bolt.Tx) (map[string]int64, error) {
+	out := map[string]int64{}
+	if v := tx.Bucket(bAppMeta).Get([]byte("powers")); v != nil {
+		var ps []validatorPower
+		if err := json.Unmarshal(v, &ps); err != nil {
+			return nil, fmt.Errorf("anchor: validator powers: %w", err)
+		}
+		for _, p := range ps {
+			out[string(p.Key)] = p.Power
+		}
+		return out, nil
+	}
+	var keys [][]byte
+	if v := tx.Bucket(bAppMeta).Get([]byte("validators")); v != nil {
+		if err := json.Unmarshal(v, &keys); err != nil {
+			return nil, fmt.Errorf("anchor: validator keys: %w", err)
+		}
+	}
+	for _, k := range keys {
+		out[string(k)] = 1
+	}
+	return out, nil
+}
+
+// applyUpgrade records a validator's upgrade vote. A vote is for the next
+// state version, at a height after the block it is in.
+func (a *App) applyUpgrade(tx *bolt.Tx, t *Tx, height int64) *abci.ExecTxResult {
+	if code, msg := a.checkUpgrade(t, a.version, height); code != CodeOK {
+		return &abci.ExecTxResult{Code: code, Log: msg}
+	}
+	key := upgradeKey(t.Upgrade, t.memberKey())
+	b := tx.Bucket(bUpgrades)
+	if b.Get(key) != nil {
+		return &abci.ExecTxResult{Code: CodeDuplicate, Log: "this validator already voted for this upgrade"}
+	}
+	if err := b.Put(key, []byte{1}); err != nil {
+		panic(fmt.Sprintf("anchor: record upgrade vote at height %d: %v", height, err))
+	}
+	return &abci.ExecTxResult{Code: CodeOK}
+}
+
+// checkUpgrade says whether an upgrade vote can still count: it is for the
+// version after current, at a height after the block at height.
+func (a *App) checkUpgrade(t *Tx, current int, height int64) (uint32, string) {
+	if int(t.Upgrade.Version) != current+1 {
+		return CodeStale, fmt.Sprintf("a vote for state version %d; the chain runs version %d and can only move to %d", t.Upgrade.Version, current, current+1)
+	}
+	if int64(t.Upgrade.Height) <= height {
+		return CodeStale, fmt.Sprintf("a vote for height %d, which is not after block %d", t.Upgrade.Height, height)
+	}
+	return CodeOK, ""
+}
+
+func upgradeKey(v UpgradeVote, member []byte) []byte {
+	k := binary.BigEndian.AppendUint32(nil, v.Version)
+	k = binary.BigEndian.AppendUint64(k, v.Height)
+	return append(k, member...)
+}
+
+// maybeActivate moves the state to the next version at height if more
+// than 2/3 of the voting power voted for that height. The voters are
+// validators by their node certificates' keys (Tx.Member is the SHA-256 of
+// the key's SubjectPublicKeyInfo), so the vote record keeps the member ID,
+// and the powers are looked up by it.
+func (a *App) maybeActivate(tx *bolt.Tx, height int64) (bool, error) {
+	next := UpgradeVote{Version: uint32(a.version + 1), Height: uint64(height)}
+	prefix := upgradeKey(next, nil)
+	powers, err := loadPowers(tx)
+	if err != nil {
+		return false, err
+	}
+	byMember := map[string]int64{}
+	var total int64
+	for k, p := range powers {
+		byMember[string(memberOfKey(ed25519.PublicKey(k)))] = p
+		total += p
+	}
+	var voted int64
+	c := tx.Bucket(bUpgrades).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		voted += byMember[string(k[len(prefix):])]
+	}
+	if total == 0 || 3*voted <= 2*total {
+		return false, nil
+	}
+	a.version = int(next.Version)
+	return true, tx.Bucket(bAppMeta).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, next.Version))
+}
+
+// UpgradePlan is one proposed state upgrade and the power that voted for it.
+type UpgradePlan struct {
+	Version     int      `json:"state_version"`
+	Height      int64    `json:"height"`
+	Voters      []string `json:"voters"` // member IDs (Tx.Member)
+	VotedPower  int64    `json:"voted_power"`
+	TotalPower  int64    `json:"total_power"`
+	WillHappen  bool     `json:"will_happen"` // more than 2/3 voted and the height is ahead
+	CurrentHead int64    `json:"current_height"`
+}
+
+// UpgradeStatus reports the state version and the upgrade votes recorded.
+func (a *App) UpgradeStatus() (version int, plans []UpgradePlan, err error) {
+	err = a.db.View(func(tx *bolt.Tx) error {
+		powers, err := loadPowers(tx)
+		if err != nil {
+			return err
+		}
+		byMember := map[string]int64{}
+		var total int64
+		for k, p := range powers {
+			byMember[fmt.Sprintf("%x", memberOfKey(ed25519.PublicKey(k)))] = p
+			total += p
+		}
+		var height int64
+		if v := tx.Bucket(bAppMeta).Get([]byte("height")); len(v) == 8 {
+			height = int64(binary.BigEndian.Uint64(v))
+		}
+		idx := map[[12]byte]*UpgradePlan{}
+		err = tx.Bucket(bUpgrades).ForEach(func(k, _ []byte) error {
+			if len(k) != 44 {
+				return nil
+			}
+			var id [12]byte
+			copy(id[:], k)
+			p := idx[id]
+			if p == nil {
+				p = &UpgradePlan{Version: int(binary.BigEndian.Uint32(k)), Height: int64(binary.BigEndian.Uint64(k[4:])), TotalPower: total, CurrentHead: height}
+				idx[id] = p
+			}
+			m := fmt.Sprintf("%x", k[12:])
+			p.Voters = append(p.Voters, m)
+			p.VotedPower += byMember[m]
+			return nil
+		})
+		for _, p := range idx {
+			p.WillHappen = 3*p.VotedPower > 2*p.TotalPower && p.Height > height
+			plans = append(plans, *p)
+		}
+		return err
+	})
+	sort.Slice(plans, func(i, j int) bool { return plans[i].Height < plans[j].Height })
+	return a.StateVersion(), plans, err
+}
+
+// memberOfKey is the member ID (Tx.Member) of a node with Ed25519 key pub:
+// SHA-256 of its SubjectPublicKeyInfo.
+func memberOfKey(pub ed25519.PublicKey) []byte {
+	spki, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil // not an Ed25519 key of 32 bytes: matches no member
+	}
+	sum := sha256.Sum256(spki)
+	return sum[:]
+}
+
+// internMember returns the index of member ID m in a.members, adding it.
+// Callers hold a.smu for writing, or own a (loadState).
+func (a *App) internMember(m [32]byte) uint32 {
+	i, ok := a.memberIdx[m]
+	if !ok {
+		i = uint32(len(a.members))
+		a.members = append(a.members, m)
+		a.memberIdx[m] = i
+	}
+	return i
+}
+
+// owner returns the owner of head key k as the block in progress leaves it
+// (pending, when set) or as committed.
+func (a *App) owner(k [32]byte, pending map[[32]byte]headOwnerID) (member [32]byte, events uint64, ok bool) {
+	if p, ok := pending[k]; ok {
+		return p.member, p.events, true
+	}
+	a.smu.RLock()
+	defer a.smu.RUnlock()
+	o, ok := a.owners[k]
+	if !ok {
+		return member, 0, false
+	}
+	return a.members[o.member], o.events, true
+}
+
+// headOwnerID is a pending headOwner, with the member ID itself.
+type headOwnerID struct {
+	member [32]byte
+	events uint64
+}
+
+// checkHeadOwners refuses a batch that names a head another member
+// registered first: only an item's home node moves its head. pending is
+// the block in progress's changes (nil in CheckTx).
+func (a *App) checkHeadOwners(t *Tx, pending map[[32]byte]headOwnerID) (uint32, string) {
+	me := [32]byte(t.memberKey())
+	for i := range t.Heads {
+		if m, _, ok := a.owner(t.Heads[i].Key, pending); ok && m != me {
+			return CodeNotOwner, fmt.Sprintf("head %x belongs to another member", t.Heads[i].Key)
+		}
+	}
+	return CodeOK, ""
+}
+
+// applyHeads moves t's heads forward: it notes their owner and event count
+// in a.pending, their new values in a.blockPairs (set in the map at the
+// block's end) and their log entries in a.blockLog. It returns whether any
+// moved.
+func (a *App) applyHeads(t *Tx) bool {
+	me := [32]byte(t.memberKey())
+	moved := false
+	for _, h := range t.Heads {
+		if _, events, ok := a.owner(h.Key, a.pending); ok && events >= h.Events {
+			continue // not forward: an older batch landing late
+		}
+		a.pending[h.Key] = headOwnerID{member: me, events: h.Events}
+		a.blockLog = append(append(append(a.blockLog, h.Key[:]...), h.Value[:]...), me[:]...)
+		a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, h.Events)
+		a.blockPairs = append(a.blockPairs, vmap.Pair{Key: h.Key, Value: h.Value})
+		moved = true
+	}
+	return moved
+}

@@ -1,0 +1,88 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
+)
+
+// ChainAdmin is what the API needs to show and vote state upgrades of the
+// consortium chain (the node's anchor.Chain).
+type ChainAdmin interface {
+	Height() int64
+	UpgradeStatus() (version int, plans []anchor.UpgradePlan, err error)
+	// VoteUpgrade submits this node's signed vote; an *anchor.TxError
+	// says why the chain refused it.
+	VoteUpgrade(ctx context.Context, version int, height int64) error
+}
+
+// ChainStatusView is the answer of GET /api/v1/admin/chain.
+type ChainStatusView struct {
+	Height       int64                `json:"height"`
+	StateVersion int                  `json:"state_version"`
+	Latest       int                  `json:"latest_state_version"` // the newest this node runs
+	Upgrades     []anchor.UpgradePlan `json:"upgrades"`
+}
+
+// UpgradeRequest is the body of POST /api/v1/admin/chain/upgrade.
+type UpgradeRequest struct {
+	StateVersion int   `json:"state_version"`
+	Height       int64 `json:"height"`
+}
+
+// chainAdminRoutes registers the chain administration endpoints, for the
+// operator's administrators only: each member's operator votes with its
+// node's key (docs/operations.md, "Upgrading the chain state").
+func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
+	auth, admin := then(s.requireAuth, s.limits.perKey), need(access.PermAdmin)
+	operator := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if principal(c).Org.Kind != access.KindOperator {
+				return problem(http.StatusForbidden, "forbidden", "Forbidden", "Only the node's operator administers its chain.")
+			}
+			if ca == nil {
+				return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
+			}
+			return next(c)
+		}
+	}
+	e.GET("/api/v1/admin/chain", func(c echo.Context) error { return s.chainStatus(c, ca, http.StatusOK) }, auth, admin, operator)
+	e.POST("/api/v1/admin/chain/upgrade", func(c echo.Context) error {
+		var req UpgradeRequest
+		if err := bindStrict(c, &req); err != nil {
+			return err
+		}
+		switch h := ca.Height(); {
+		case req.StateVersion < 2 || req.StateVersion > anchor.LatestState:
+			return errBadRequest("bad-parameter", fmt.Sprintf("state_version must be 2..%d: this node runs chain state versions up to %d; upgrade its software first for a later one.", anchor.LatestState, anchor.LatestState))
+		case req.Height <= h+1:
+			return errBadRequest("bad-parameter", fmt.Sprintf("height must be after the next block (the chain is at height %d); leave the members time to vote, for example height %d.", h, h+20))
+		}
+		err := ca.VoteUpgrade(c.Request().Context(), req.StateVersion, req.Height)
+		var te *anchor.TxError
+		if errors.As(err, &te) {
+			return problem(http.StatusConflict, "upgrade-refused", "Vote refused", "The chain refused this vote: "+te.Log)
+		}
+		if err != nil {
+			return err
+		}
+		return s.chainStatus(c, ca, http.StatusAccepted)
+	}, auth, admin, operator)
+}
+
+func (s *Server) chainStatus(c echo.Context, ca ChainAdmin, code int) error {
+	v, plans, err := ca.UpgradeStatus()
+	if err != nil {
+		return err
+	}
+	if plans == nil {
+		plans = []anchor.UpgradePlan{}
+	}
+	return c.JSON(code, ChainStatusView{Height: ca.Height(), StateVersion: v, Latest: anchor.LatestState, Upgrades: plans})
+}

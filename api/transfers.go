@@ -1,0 +1,182 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/evidence"
+)
+
+// A copyright registration changes hands only with the recipient's
+// consent: its owner offers it (POST /api/v1/copyrights/{id}/transfers),
+// and the recipient accepts or declines the offer before it expires; the
+// offerer may withdraw it. See evidence.OfferTransfer.
+
+// TransferInput is an offer of a registration to another organization:
+// To, and the days the offer waits for an answer (default 14, 1 to 90).
+type TransferInput struct {
+	To            string `json:"to"`
+	ExpiresInDays int    `json:"expires_in_days,omitempty"`
+}
+
+// Offer expiry in days, as the request gives it.
+const (
+	minOfferDays = int(evidence.MinOfferTTL / (24 * time.Hour))
+	maxOfferDays = int(evidence.MaxOfferTTL / (24 * time.Hour))
+)
+
+// offerErr maps the errors of transfer offers to problems.
+func offerErr(err error) error {
+	switch {
+	case errors.Is(err, evidence.ErrOfferPending):
+		return problem(http.StatusConflict, "transfer-pending", "Transfer offer pending",
+			"The registration already has a pending transfer offer; it must be accepted, declined, withdrawn or expire before another is made.")
+	case errors.Is(err, evidence.ErrNotRecipient):
+		return problem(http.StatusForbidden, "not-recipient", "Not the recipient",
+			"Only the organization the offer is addressed to may accept or decline it; the offering organization may withdraw it.")
+	case errors.Is(err, evidence.ErrNotOfferer):
+		return problem(http.StatusForbidden, "not-offerer", "Not the offerer",
+			"Only the organization that made the offer may withdraw it; the recipient may decline it.")
+	case errors.Is(err, evidence.ErrOfferSettled):
+		return problem(http.StatusConflict, "transfer-settled", "Transfer offer settled",
+			"This transfer offer was already accepted, declined or withdrawn (GET it for which); nothing was changed.")
+	case errors.Is(err, evidence.ErrOfferExpired):
+		return problem(http.StatusGone, "transfer-expired", "Transfer offer expired",
+			"This transfer offer expired before it was accepted; the registration stays with its owner, who may make a new offer.")
+	case errors.Is(err, evidence.ErrBadOffer):
+		return problem(http.StatusUnprocessableEntity, "invalid-transfer", "Invalid transfer offer", err.Error())
+	case errors.Is(err, evidence.ErrNotFound):
+		return problem(http.StatusNotFound, "not-found", "Not found",
+			"There is no such copyright registration or transfer offer, or it is not addressed to or made by your organization.")
+	}
+	return copyrightErr(err)
+}
+
+// offerTransfer handles POST /api/v1/copyrights/{id}/transfers: the
+// current owner offers the registration to another organization (201,
+// the offer).
+func (s *Server) offerTransfer(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	var in TransferInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	var fields []evidence.FieldError
+	if _, err := s.orgs.Org(in.To); err != nil {
+		fields = append(fields, evidence.FieldError{Field: "to", Message: "is not an organization of this node"})
+	}
+	days := in.ExpiresInDays
+	if days == 0 {
+		days = int(evidence.DefaultOfferTTL / (24 * time.Hour))
+	}
+	if days < minOfferDays || days > maxOfferDays {
+		fields = append(fields, evidence.FieldError{Field: "expires_in_days", Message: fmt.Sprintf("must be %d to %d", minOfferDays, maxOfferDays)})
+	}
+	if len(fields) > 0 {
+		return &evidence.MetadataError{Fields: fields}
+	}
+	p := principal(c)
+	o, err := reg.OfferTransfer(c.Request().Context(), c.Param("id"), p.Org.ID, p.Actor(), in.To, time.Duration(days)*24*time.Hour)
+	if err != nil {
+		return offerErr(err)
+	}
+	c.Response().Header().Set("Location", "/api/v1/copyrights/transfers/"+o.ID)
+	return c.JSON(http.StatusCreated, o)
+}
+
+// listTransferOffers handles GET /api/v1/copyrights/transfers: the offers
+// the caller's organization made or received (status, limit, cursor).
+func (s *Server) listTransferOffers(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	limit, err := queryLimit(c, 0, evidence.MaxCopyrightPage)
+	if err != nil {
+		return err
+	}
+	status := c.QueryParam("status")
+	switch status {
+	case "", evidence.OfferPending, evidence.OfferAccepted, evidence.OfferDeclined, evidence.OfferWithdrawn, evidence.OfferExpired:
+	default:
+		return errBadRequest("bad-parameter", "status must be pending, accepted, declined, withdrawn or expired.")
+	}
+	p := principal(c)
+	page, err := reg.TransferOffers(c.Request().Context(), p.Org.ID, p.Actor(), status, c.QueryParam("cursor"), limit)
+	if errors.Is(err, evidence.ErrBadCursor) {
+		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+	}
+	if err != nil {
+		return err
+	}
+	out := ListView[evidence.TransferOffer]{Items: make([]evidence.TransferOffer, len(page.Items)), Next: page.Next}
+	for i, o := range page.Items {
+		out.Items[i] = *o
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// getTransferOffer handles GET /api/v1/copyrights/transfers/{tid}, for
+// the offer's two organizations.
+func (s *Server) getTransferOffer(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	o, err := reg.TransferOffer(c.Request().Context(), c.Param("tid"), p.Org.ID, p.Actor())
+	if err != nil {
+		return offerErr(err)
+	}
+	return c.JSON(http.StatusOK, o)
+}
+
+// TransferAnswer is the answer to an accepted offer: the offer, and the
+// registration as it now stands.
+type TransferAnswer struct {
+	Offer     *evidence.TransferOffer `json:"offer"`
+	Copyright *evidence.Copyright     `json:"copyright"`
+}
+
+func (s *Server) acceptTransfer(c echo.Context) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	o, cr, err := reg.AcceptTransfer(c.Request().Context(), c.Param("tid"), p.Org.ID, p.Actor())
+	if err != nil {
+		return offerErr(err)
+	}
+	return c.JSON(http.StatusOK, TransferAnswer{Offer: o, Copyright: cr})
+}
+
+func (s *Server) declineTransfer(c echo.Context) error {
+	return s.settleTransfer(c, Copyrights.DeclineTransfer)
+}
+
+func (s *Server) withdrawTransfer(c echo.Context) error {
+	return s.settleTransfer(c, Copyrights.WithdrawTransfer)
+}
+
+// settleTransfer declines or withdraws an offer (answer: the offer).
+func (s *Server) settleTransfer(c echo.Context, settle func(Copyrights, context.Context, string, string, string) (*evidence.TransferOffer, error)) error {
+	reg, err := s.register()
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	o, err := settle(reg, c.Request().Context(), c.Param("tid"), p.Org.ID, p.Actor())
+	if err != nil {
+		return offerErr(err)
+	}
+	return c.JSON(http.StatusOK, o)
+}

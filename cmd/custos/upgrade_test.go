@@ -1,0 +1,145 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// TestConsortiumStateUpgrade upgrades a running 4-member consortium created
+// at chain state version 1 to version 2 (custody heads) with uploads
+// flowing: the members vote for a height with `custos consortium upgrade`,
+// every node switches there, each registers the heads of the items it
+// already held, and every upload, from before and after, gets a version-2
+// receipt that proves custody completeness; the version-1 receipt handed
+// out before the upgrade still verifies, marked not proven complete.
+func TestConsortiumStateUpgrade(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 4-node consortium")
+	}
+	out := filepath.Join(t.TempDir(), "consortium")
+	apiBase, p2pBase := freePortRun(t, 4), freePortRun(t, 4)
+	if o, err := runCustos(t, "consortium", "init", "--out", out, "--state-version", "1",
+		"--org", "court:Hangzhou Internet Court", "--org", "court:Beijing Internet Court",
+		"--org", "notary:Qiantang Notary Office", "--org", "arbitration:杭州仲裁委员会",
+		"--api-port", fmt.Sprint(apiBase), "--p2p-port", fmt.Sprint(p2pBase)); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	trust := filepath.Join(out, "trust.json")
+	ms := consortiumMembers(out)
+	for _, m := range ms {
+		m.start(t)
+	}
+	dir := t.TempDir()
+
+	// Before: a version-1 receipt.
+	before := randomBytes(t, 2000)
+	v0 := ms[0].p.upload(consortiumToken, before)
+	status, r1 := receiptOf(t, ms[0].p, v0.ID, 30*time.Second)
+	if status != 200 || !strings.HasPrefix(string(r1), `{"version":1,`) {
+		t.Fatalf("receipt at state version 1 = %d %.80s", status, r1)
+	}
+	verifyReceipt(t, trust, r1, before)
+
+	// Uploads flow through two members throughout.
+	type item struct {
+		v    api.EvidenceView
+		data []byte
+		p    *proc
+	}
+	var mu sync.Mutex
+	items := []item{{v0, before, ms[0].p}}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, m := range ms[:2] {
+		wg.Add(1)
+		go func(p *proc) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(150 * time.Millisecond):
+				}
+				data := []byte(fmt.Sprintf("upload %d through %s at %s", i, p.URL, time.Now()))
+				v := p.upload(consortiumToken, data)
+				mu.Lock()
+				items = append(items, item{v, data, p})
+				mu.Unlock()
+			}
+		}(m.p)
+	}
+
+	status2 := func(p *proc) api.ChainStatusView {
+		t.Helper()
+		code, _, b := p.call("GET", "/api/v1/admin/chain", consortiumToken, nil)
+		var s api.ChainStatusView
+		if code != 200 || json.Unmarshal(b, &s) != nil {
+			t.Fatalf("GET /api/v1/admin/chain = %d %s", code, b)
+		}
+		return s
+	}
+	s := status2(ms[0].p)
+	if s.StateVersion != 1 || s.Latest != 2 {
+		t.Fatalf("chain status before the upgrade: %+v", s)
+	}
+	target := s.Height + 40
+	for _, m := range ms {
+		o, err := runCustos(t, "consortium", "upgrade", "--height", fmt.Sprint(target), "--server", m.p.URL, "--token", consortiumToken)
+		if err != nil {
+			t.Fatalf("consortium upgrade on %s: %v\n%s", m.slug, err, o)
+		}
+	}
+	// A vote for a past height is refused with the chain's reason.
+	if code, _, b := ms[0].p.call("POST", "/api/v1/admin/chain/upgrade", consortiumToken,
+		strings.NewReader(`{"state_version":2,"height":1}`), "Content-Type", "application/json"); code != 400 {
+		t.Errorf("vote for height 1 = %d %s, want 400", code, b)
+	}
+
+	deadline := time.Now().Add(90 * time.Second)
+	for _, m := range ms {
+		for status2(m.p).StateVersion != 2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still at state version 1 past height %d: %+v", m.slug, target, status2(m.p))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	time.Sleep(2 * time.Second) // uploads on both sides of the switch
+	close(stop)
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(items) < 10 {
+		t.Fatalf("only %d uploads flowed", len(items))
+	}
+	for i, it := range items {
+		status, rb := receiptOf(t, it.p, it.v.ID, 60*time.Second)
+		if status != 200 {
+			t.Fatalf("upload %d (%s): receipt = %d %s", i, it.v.ID, status, rb)
+		}
+		r, err := receipt.Parse(rb)
+		if err != nil || r.Version != 2 {
+			t.Fatalf("upload %d: receipt version %v (%v), want 2", i, r, err)
+		}
+		if i == 0 || i == len(items)-1 || i%7 == 0 {
+			o, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rb), "--file", writeFile(t, dir, "f", it.data), "--trust", trust)
+			if err != nil || !strings.Contains(o, "✓ completeness") {
+				t.Fatalf("upload %d: custos verify: %v\n%s", i, err, o)
+			}
+		}
+	}
+	o, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r1.json", r1), "--file", writeFile(t, dir, "f0", before), "--trust", trust)
+	if err != nil || !strings.Contains(o, "VALID (custody completeness not proven)") {
+		t.Errorf("the version-1 receipt from before the upgrade: %v\n%s", err, o)
+	}
+	t.Logf("%d uploads across the upgrade at height %d, every one with a version-2 receipt", len(items), target)
+}

@@ -1,0 +1,148 @@
+package receipt
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// events returns the fixture's raw events.
+func rawEvents(f *fixture) [][]byte {
+	out := make([][]byte, len(f.receipt.Events))
+	for i, e := range f.receipt.Events {
+		out[i] = []byte(e.Event)
+	}
+	return out
+}
+
+func TestCompleteness(t *testing.T) {
+	t.Run("complete", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{v2: true})
+		res, err := Verify(f.receipt, strings.NewReader(string(f.artifact)), f.trust, Options{})
+		if err != nil {
+			t.Fatalf("Verify = %v", err)
+		}
+		if c := res.Custody; !c.Complete || c.Total != 5 || c.Listed != 5 || c.Omitted != nil {
+			t.Errorf("Custody = %+v, want complete, 5 of 5", c)
+		}
+	})
+	t.Run("version 1 is not proven complete", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{})
+		res, err := Verify(f.receipt, nil, f.trust, Options{})
+		if err != nil {
+			t.Fatalf("Verify = %v", err)
+		}
+		if c := res.Custody; c.Complete || !strings.Contains(c.Note, "not proven") {
+			t.Errorf("Custody of a version-1 receipt = %+v", c)
+		}
+	})
+	t.Run("some events, each proven", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{v2: true})
+		raws := rawEvents(f)
+		keep := []int{0, 2, 4}
+		var evs []AnchoredEvent
+		for _, i := range keep {
+			e := f.receipt.Events[i]
+			e.ItemProof = itemProof(t, raws, i)
+			evs = append(evs, e)
+		}
+		f.receipt.Events = evs
+		res, err := Verify(f.receipt, nil, f.trust, Options{})
+		if err != nil {
+			t.Fatalf("Verify = %v", err)
+		}
+		if c := res.Custody; !c.Complete || c.Total != 5 || c.Listed != 3 || c.Omitted["viewed"] != 2 || len(c.Omitted) != 1 {
+			t.Errorf("Custody = %+v, want 3 listed and 2 viewed omitted", c)
+		}
+	})
+
+	fails := []struct {
+		name   string
+		tamper func(t *testing.T, f *fixture)
+		step   string
+		err    error
+	}{
+		{"last events cut off", func(t *testing.T, f *fixture) { f.receipt.Events = f.receipt.Events[:3] }, StepComplete, ErrIncomplete},
+		{"a middle event left out without proofs", func(t *testing.T, f *fixture) {
+			e := f.receipt.Events
+			f.receipt.Events = append(append([]AnchoredEvent{}, e[:2]...), e[3:]...)
+		}, StepComplete, ErrIncomplete},
+		{"item proof on a complete list", func(t *testing.T, f *fixture) {
+			f.receipt.Events[1].ItemProof = itemProof(t, rawEvents(f), 1)
+		}, StepFormat, ErrMalformed},
+		{"a wrong item proof", func(t *testing.T, f *fixture) {
+			raws := rawEvents(f)
+			e0, e4 := f.receipt.Events[0], f.receipt.Events[4]
+			e0.ItemProof, e4.ItemProof = itemProof(t, raws, 0), itemProof(t, raws, 3)
+			f.receipt.Events = []AnchoredEvent{e0, e4}
+		}, StepComplete, ErrIncomplete},
+		{"head with a smaller count", func(t *testing.T, f *fixture) {
+			f.receipt.Custody.Head = strings.Replace(f.receipt.Custody.Head, `"count":5`, `"count":4`, 1)
+		}, StepComplete, ErrIncomplete},
+		{"state proof sibling changed", func(t *testing.T, f *fixture) {
+			p := f.receipt.Custody.Proof
+			p[len(p)-1] = strings.Repeat("1", 64)
+		}, StepComplete, ErrIncomplete},
+		{"state root changed", func(t *testing.T, f *fixture) {
+			f.receipt.Checkpoint.StateRoot = strings.Repeat("2", 64)
+		}, StepComplete, ErrIncomplete},
+		{"no custody in version 2", func(t *testing.T, f *fixture) { f.receipt.Custody = nil }, StepFormat, ErrMalformed},
+		{"custody in version 1", func(t *testing.T, f *fixture) { f.receipt.Version = Version1 }, StepFormat, ErrMalformed},
+	}
+	for _, tt := range fails {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, fixtureConfig{v2: true})
+			tt.tamper(t, f)
+			_, err := Verify(f.receipt, nil, f.trust, Options{})
+			var ve *VerifyError
+			if !errors.As(err, &ve) || ve.Step != tt.step || !errors.Is(err, tt.err) {
+				t.Fatalf("Verify() = %v, want step %q and %v", err, tt.step, tt.err)
+			}
+		})
+	}
+	t.Run("stop short names the step and says so", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{v2: true})
+		f.receipt.Events = f.receipt.Events[:4]
+		_, err := Verify(f.receipt, nil, f.trust, Options{})
+		if err == nil || !strings.Contains(err.Error(), "stop short of the chain's custody head") {
+			t.Errorf("Verify() = %v", err)
+		}
+	})
+	t.Run("the AppHash must carry the state root", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{v2: true})
+		b, err := f.receipt.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Parse(b)
+		if err != nil {
+			t.Fatalf("Parse(Encode()) = %v", err)
+		}
+		// A v2 checkpoint signed over a version-1 AppHash does not check.
+		g := newFixture(t, fixtureConfig{v2: true, appHash: AppHash(fixtureSize, mustHex(t, r.Checkpoint.Root))})
+		_, err = Verify(g.receipt, nil, g.trust, Options{})
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Step != StepCheckpoint {
+			t.Errorf("Verify() = %v, want step checkpoint", err)
+		}
+	})
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b := make([]byte, len(s)/2)
+	for i := range b {
+		var v byte
+		for _, c := range s[2*i : 2*i+2] {
+			v <<= 4
+			switch {
+			case c >= '0' && c <= '9':
+				v |= byte(c - '0')
+			default:
+				v |= byte(c-'a') + 10
+			}
+		}
+		b[i] = v
+	}
+	return b
+}

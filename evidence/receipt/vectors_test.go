@@ -1,0 +1,570 @@
+package receipt
+
+// The published test vectors (testdata/vectors, format in docs/receipt.md
+// § Test vectors): receipts that must verify and receipts that must fail,
+// each with the step that must fail and why, for other implementations to
+// test themselves against.
+//
+// `go test ./evidence/receipt -run TestVectors -update` regenerates them.
+// Only the PKI and the RFC 3161 replies are drawn at random (P-256 keys,
+// ECDSA signatures and serial numbers cannot be made reproducible through
+// the certs and notary packages); they are kept in trust.json and
+// inputs.json. Everything else (validator keys from fixed seeds, Ed25519
+// signatures, custody events, the log, every tampered receipt) is a
+// deterministic function of those two files, so without -update
+// TestVectorsRegenerate rebuilds every other file and requires the same
+// bytes.
+//
+// To add a vector, add a vectorCase to vectorCases; a receipt of another
+// version is one more builder beside vectorBase.receipt.
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	"github.com/cometbft/cometbft/types"
+)
+
+const vectorDir = "testdata/vectors"
+
+// vectorManifest is vectors.json.
+type vectorManifest struct {
+	Version int          `json:"version"`
+	About   string       `json:"about"`
+	Vectors []vectorSpec `json:"vectors"`
+}
+
+// vectorSpec is one vector: run receipt (with evidence when named) against
+// trust; valid says whether it must verify, step where it must fail.
+type vectorSpec struct {
+	Name     string `json:"name"`
+	Receipt  string `json:"receipt"`
+	Trust    string `json:"trust"`
+	Evidence string `json:"evidence,omitempty"`
+	Valid    bool   `json:"valid"`
+	Step     string `json:"step,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+// vectorInputs is inputs.json: the generator's random inputs.
+type vectorInputs struct {
+	About string `json:"about"`
+	// Token is the built-in TSA's reply over the SHA-256 of evidence.txt;
+	// OtherToken its reply over the SHA-256 of OtherData.
+	Token      string `json:"token"`
+	OtherData  string `json:"other_data"`
+	OtherToken string `json:"other_token"`
+}
+
+var (
+	vectorArtifact      = []byte("Lease agreement, 2026-11-20, between Party A and Party B.\nRent: 4,800 CNY per month.\n")
+	vectorOtherArtifact = []byte("Lease agreement, 2026-11-20, between Party A and Party B.\nRent: 1,800 CNY per month.\n")
+	vectorPowers        = []int64{40, 30, 20, 10} // by fixtureOrgs index
+)
+
+// vectorValidators are the fixture's four members with keys from fixed
+// seeds and unequal powers (so that the proposer priorities are not all
+// alike).
+func vectorValidators(t testing.TB) *validators {
+	t.Helper()
+	v := &validators{keys: map[string]cmted25519.PrivKey{}, names: map[string]int{}}
+	var list []*types.Validator
+	for i := range fixtureOrgs {
+		k := cmted25519.GenPrivKeyFromSecret([]byte(fmt.Sprintf("custos receipt test vector validator %d", i)))
+		val := types.NewValidator(k.PubKey(), vectorPowers[i])
+		v.keys[val.Address.String()] = k
+		v.names[val.Address.String()] = i
+		list = append(list, val)
+	}
+	v.set = types.NewValidatorSet(list)
+	return v
+}
+
+// vectorBase is what every vector is built from.
+type vectorBase struct {
+	trust  *Trust
+	inputs vectorInputs
+	vals   *validators
+}
+
+// newVectorBase draws fresh random inputs (-update).
+func newVectorBase(t testing.TB) *vectorBase {
+	t.Helper()
+	p := newPKI(t)
+	vals := vectorValidators(t)
+	stamp := func(b []byte) string {
+		sum := sha256.Sum256(b)
+		tok, err := p.tsa.Stamp(context.Background(), crypto.SHA256, sum[:])
+		check(t, err)
+		return base64.StdEncoding.EncodeToString(tok.Reply)
+	}
+	other := "not the evidence: another document"
+	return &vectorBase{trust: vals.trust(p), vals: vals, inputs: vectorInputs{
+		About: "The random inputs of the test vector generator (evidence/receipt/vectors_test.go): RFC 3161 " +
+			"replies of the trust bundle's TSA, standard base64. Every receipt is built from these, trust.json " +
+			"and fixed validator seeds.",
+		Token: stamp(vectorArtifact), OtherData: other, OtherToken: stamp([]byte(other)),
+	}}
+}
+
+// loadVectorBase reads the committed random inputs.
+func loadVectorBase(t testing.TB) *vectorBase {
+	t.Helper()
+	tb, err := os.ReadFile(filepath.Join(vectorDir, "trust.json"))
+	check(t, err)
+	tr, err := ParseTrust(tb)
+	check(t, err)
+	ib, err := os.ReadFile(filepath.Join(vectorDir, "inputs.json"))
+	check(t, err)
+	b := &vectorBase{trust: tr, vals: vectorValidators(t)}
+	check(t, json.Unmarshal(ib, &b.inputs))
+	for i, v := range b.trust.Validators {
+		k := cmted25519.GenPrivKeyFromSecret([]byte(fmt.Sprintf("custos receipt test vector validator %d", i)))
+		if v.PubKey != base64.StdEncoding.EncodeToString(k.PubKey().Bytes()) || v.Power != vectorPowers[i] {
+			t.Fatalf("trust.json validator %d is not the generator's (seeded key, power %d)", i, vectorPowers[i])
+		}
+	}
+	return b
+}
+
+// receiptOpts vary vectorBase.receipt.
+type receiptOpts struct {
+	chainID string
+	flags   []types.BlockIDFlag // per slot, in the set's order; nil: all COMMIT
+	other   bool                // the created event lists the token over other data
+}
+
+// receipt builds a consistent version-1 receipt for vectorArtifact.
+func (b *vectorBase) receipt(t testing.TB, o receiptOpts) *Receipt {
+	t.Helper()
+	if o.chainID == "" {
+		o.chainID = fixtureChainID
+	}
+	if o.flags == nil {
+		o.flags = []types.BlockIDFlag{2, 2, 2, 2}
+	}
+	token := b.inputs.Token
+	if o.other {
+		token = b.inputs.OtherToken
+	}
+	reply, err := base64.StdEncoding.DecodeString(token)
+	check(t, err)
+	th := sha256.Sum256(reply)
+	sum := sha256.Sum256(vectorArtifact)
+	ev := Evidence{ID: fixtureEvidence, SHA256: hex.EncodeToString(sum[:]), SM3: sm3Hex(vectorArtifact),
+		Size: int64(len(vectorArtifact)), MediaType: "text/plain; charset=utf-8"}
+	events := fixtureEvents(t, ev, hex.EncodeToString(th[:]))
+	leaves, root, proofs := fixtureLog(t, events)
+	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, AppHash(fixtureSize, root), o.flags)
+	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: []string{token},
+		Checkpoint: Checkpoint{ChainID: o.chainID, Height: fixtureHeight, TreeSize: fixtureSize,
+			Root: hex.EncodeToString(root), SignedHeader: sh, ValidatorSet: vs}}
+	for i, e := range events {
+		r.Events = append(r.Events, AnchoredEvent{Event: string(e), LeafIndex: leaves[i], Proof: proofs[i]})
+	}
+	return r
+}
+
+// encode is r's canonical bytes.
+func encode(t testing.TB, r *Receipt) []byte {
+	t.Helper()
+	b, err := r.Encode()
+	check(t, err)
+	return b
+}
+
+// vectorCase is one vector and how to build its receipt bytes.
+type vectorCase struct {
+	name     string
+	evidence string // "evidence.txt", "other-evidence.txt" or "" (no file)
+	step     string // "" for a receipt that must verify
+	reason   string
+	build    func(t testing.TB, b *vectorBase) []byte
+}
+
+var (
+	allCommit = []types.BlockIDFlag{2, 2, 2, 2}
+	withNil   = []types.BlockIDFlag{2, 2, 3, 2} // the validator of power 20 voted nil
+	withAbs   = []types.BlockIDFlag{2, 2, 2, 1} // the validator of power 10 was absent
+)
+
+// editCommit re-encodes r's signed header after edit (canonically: the
+// edit changes values, not spellings).
+func editCommit(t testing.TB, r *Receipt, edit func(c *cmtproto.Commit)) []byte {
+	t.Helper()
+	editSignedHeader(t, &r.Checkpoint, func(sh *cmtproto.SignedHeader) { edit(sh.Commit) })
+	return encode(t, r)
+}
+
+// editSpelling rewrites the bytes of r's signed header (a spelling, not a
+// value).
+func editSpelling(t testing.TB, r *Receipt, edit func(sh []byte) []byte) []byte {
+	t.Helper()
+	sh, err := base64.StdEncoding.DecodeString(r.Checkpoint.SignedHeader)
+	check(t, err)
+	r.Checkpoint.SignedHeader = base64.StdEncoding.EncodeToString(edit(sh))
+	return encode(t, r)
+}
+
+// editCommitSpelling rewrites the bytes of the commit (SignedHeader field
+// 2) of r.
+func editCommitSpelling(t testing.TB, r *Receipt, edit func(t testing.TB, commit []pbField) []pbField) []byte {
+	t.Helper()
+	return editSpelling(t, r, func(sh []byte) []byte {
+		fs := pbSplit(t, sh)
+		for i := range fs {
+			if fs[i].num == 2 {
+				fs[i] = pbLen(2, pbJoin(edit(t, pbSplit(t, fs[i].val))))
+			}
+		}
+		return pbJoin(fs)
+	})
+}
+
+func vectorCases() []vectorCase {
+	valid := func(o receiptOpts) func(testing.TB, *vectorBase) []byte {
+		return func(t testing.TB, b *vectorBase) []byte { return encode(t, b.receipt(t, o)) }
+	}
+	commit := func(o receiptOpts, edit func(*cmtproto.Commit)) func(testing.TB, *vectorBase) []byte {
+		return func(t testing.TB, b *vectorBase) []byte { return editCommit(t, b.receipt(t, o), edit) }
+	}
+	valset := func(edit func(*cmtproto.ValidatorSet)) func(testing.TB, *vectorBase) []byte {
+		return func(t testing.TB, b *vectorBase) []byte {
+			r := b.receipt(t, receiptOpts{})
+			editValidatorSet(t, &r.Checkpoint, edit)
+			return encode(t, r)
+		}
+	}
+	commitBytes := func(o receiptOpts, edit func(testing.TB, []pbField) []pbField) func(testing.TB, *vectorBase) []byte {
+		return func(t testing.TB, b *vectorBase) []byte { return editCommitSpelling(t, b.receipt(t, o), edit) }
+	}
+	text := func(edit func(t testing.TB, r []byte) []byte) func(testing.TB, *vectorBase) []byte {
+		return func(t testing.TB, b *vectorBase) []byte { return edit(t, encode(t, b.receipt(t, receiptOpts{}))) }
+	}
+	receipt := func(edit func(r *Receipt)) func(testing.TB, *vectorBase) []byte {
+		return func(t testing.TB, b *vectorBase) []byte {
+			r := b.receipt(t, receiptOpts{})
+			edit(r)
+			return encode(t, r)
+		}
+	}
+	const ev = "evidence.txt"
+	return []vectorCase{
+		{"valid", ev, "", "all four validators signed; checked with the evidence file", valid(receiptOpts{})},
+		{"valid-without-file", "", "", "the same receipt checked without the evidence file (step digest skipped)", valid(receiptOpts{})},
+		{"valid-nil-vote", ev, "", "one validator (power 20) voted nil: a signed NIL slot, 80 of 100 signed", valid(receiptOpts{flags: withNil})},
+		{"valid-absent", ev, "", "one validator (power 10) was absent: an ABSENT slot, 90 of 100 signed", valid(receiptOpts{flags: withAbs})},
+
+		// format: the receipt's own JSON spelling.
+		{"json-member-order", ev, StepFormat, "the member \"version\" moved to the end of the object", text(func(t testing.TB, r []byte) []byte {
+			return append([]byte("{"+strings.TrimPrefix(string(r[:len(r)-1]), `{"version":1,`)), `,"version":1}`...)
+		})},
+		{"json-white-space", ev, StepFormat, "a space after the first colon", text(func(t testing.TB, r []byte) []byte {
+			return bytes.Replace(r, []byte(`"version":1`), []byte(`"version": 1`), 1)
+		})},
+		{"json-unknown-member", ev, StepFormat, "an unknown member \"note\" in the receipt object", text(func(t testing.TB, r []byte) []byte {
+			return append([]byte(`{"note":"x",`), r[1:]...)
+		})},
+		{"json-trailing-newline", ev, StepFormat, "a newline after the document", text(func(t testing.TB, r []byte) []byte {
+			return append(r, '\n')
+		})},
+
+		// digest, custody, timestamp, inclusion.
+		{"wrong-evidence-file", "other-evidence.txt", StepDigest, "the evidence file is another document (one digit differs)", valid(receiptOpts{})},
+		{"custody-chain-broken", ev, StepCustody, "event 1's actor changed, so event 2's prev no longer matches", receipt(func(r *Receipt) {
+			r.Events[1].Event = strings.Replace(r.Events[1].Event, "key:law-firm-1", "key:law-firm-2", 1)
+		})},
+		{"token-over-other-data", ev, StepTimestamp, "the created event lists, and the receipt carries, a valid token of the trusted TSA over other data",
+			valid(receiptOpts{other: true})},
+		{"inclusion-proof-altered", ev, StepInclusion, "one hash of event 2's audit path changed", receipt(func(r *Receipt) {
+			r.Events[2].Proof[0] = flipHex(r.Events[2].Proof[0], 0)
+		})},
+
+		// checkpoint: values.
+		{"other-chain", ev, StepCheckpoint, "a checkpoint signed by the trusted validators, but of chain custos-other-1",
+			valid(receiptOpts{chainID: "custos-other-1"})},
+		{"insufficient-power", ev, StepCheckpoint, "only 60 of 100 voting power signed (slots of power 30 and 10 absent)",
+			valid(receiptOpts{flags: []types.BlockIDFlag{2, 1, 2, 1}})},
+		{"commit-signature-altered", ev, StepCheckpoint, "one bit of slot 1's signature flipped", commit(receiptOpts{}, func(c *cmtproto.Commit) {
+			c.Signatures[1].Signature[10] ^= 1
+		})},
+
+		// checkpoint: one spelling of the commit.
+		{"block-id-flag-258", ev, StepCheckpoint, "slot 0's block_id_flag 2 written as 258, which CometBFT reads as a byte, 2",
+			commit(receiptOpts{}, func(c *cmtproto.Commit) { c.Signatures[0].BlockIdFlag = 258 })},
+		{"block-id-flag-0", ev, StepCheckpoint, "an ABSENT slot's block_id_flag 1 written as 0 (UNKNOWN)",
+			commit(receiptOpts{flags: withAbs}, func(c *cmtproto.Commit) { c.Signatures[3].BlockIdFlag = 0 })},
+		{"nil-slot-time", ev, StepCheckpoint, "the NIL slot's timestamp moved by 1 ms (its signature no longer verifies)",
+			commit(receiptOpts{flags: withNil}, func(c *cmtproto.Commit) {
+				c.Signatures[2].Timestamp = c.Signatures[2].Timestamp.Add(time.Millisecond)
+			})},
+		{"nil-slot-signature", ev, StepCheckpoint, "the NIL slot's signature replaced by 64 zero bytes",
+			commit(receiptOpts{flags: withNil}, func(c *cmtproto.Commit) { c.Signatures[2].Signature = make([]byte, 64) })},
+		{"nil-slot-address", ev, StepCheckpoint, "the NIL slot names validator 0's address instead of its own",
+			commit(receiptOpts{flags: withNil}, func(c *cmtproto.Commit) {
+				c.Signatures[2].ValidatorAddress = c.Signatures[0].ValidatorAddress
+			})},
+		{"absent-slot-time", ev, StepCheckpoint, "the ABSENT slot's zero time (0001-01-01T00:00:00Z) replaced by 1970-01-01T00:00:00Z",
+			commit(receiptOpts{flags: withAbs}, func(c *cmtproto.Commit) { c.Signatures[3].Timestamp = time.Unix(0, 0).UTC() })},
+		{"absent-slot-time-omitted", ev, StepCheckpoint, "the ABSENT slot's timestamp field (non-nullable) left out instead of encoding the zero time",
+			commitBytes(receiptOpts{flags: withAbs}, func(t testing.TB, fs []pbField) []pbField {
+				n := 0
+				for i := range fs {
+					if fs[i].num == 4 { // signatures
+						if n == 3 {
+							var keep []pbField
+							for _, f := range pbSplit(t, fs[i].val) {
+								if f.num != 3 { // CommitSig.timestamp
+									keep = append(keep, f)
+								}
+							}
+							fs[i] = pbLen(4, pbJoin(keep))
+						}
+						n++
+					}
+				}
+				return fs
+			})},
+		{"varint-not-minimal", ev, StepCheckpoint, "the commit's height 12 written as the two-byte varint 0x8c 0x00",
+			commitBytes(receiptOpts{}, func(t testing.TB, fs []pbField) []pbField {
+				fs[0] = pbField{num: 1, raw: []byte{0x08, 0x8c, 0x00}}
+				return fs
+			})},
+		{"unknown-protobuf-field", ev, StepCheckpoint, "an unknown field 3 (varint 1) appended to the SignedHeader",
+			func(t testing.TB, b *vectorBase) []byte {
+				return editSpelling(t, b.receipt(t, receiptOpts{}), func(sh []byte) []byte { return append(sh, 0x18, 0x01) })
+			}},
+		{"protobuf-fields-reordered", ev, StepCheckpoint, "the SignedHeader's commit (field 2) written before its header (field 1)",
+			func(t testing.TB, b *vectorBase) []byte {
+				return editSpelling(t, b.receipt(t, receiptOpts{}), func(sh []byte) []byte {
+					fs := pbSplit(t, sh)
+					return pbJoin([]pbField{fs[1], fs[0]})
+				})
+			}},
+		{"protobuf-scalar-repeated", ev, StepCheckpoint, "the commit's height field written twice",
+			commitBytes(receiptOpts{}, func(t testing.TB, fs []pbField) []pbField { return append([]pbField{fs[0]}, fs...) })},
+		{"protobuf-default-present", ev, StepCheckpoint, "the commit's round 0 written out (proto3 omits it)",
+			commitBytes(receiptOpts{}, func(t testing.TB, fs []pbField) []pbField {
+				return append([]pbField{fs[0], {num: 2, raw: []byte{0x10, 0x00}}}, fs[1:]...)
+			})},
+
+		// checkpoint: one spelling of the validator set.
+		{"proposer-priority", ev, StepCheckpoint, "validator 1's proposer_priority 30 changed to 31", valset(func(vs *cmtproto.ValidatorSet) {
+			vs.Validators[1].ProposerPriority++
+		})},
+		{"proposer-other-member", ev, StepCheckpoint, "the set's proposer replaced by validator 1, a member of the set", valset(func(vs *cmtproto.ValidatorSet) {
+			vs.Proposer = vs.Validators[1]
+		})},
+		{"total-voting-power", ev, StepCheckpoint, "total_voting_power written as 100 (CometBFT writes 0, so it is absent)", valset(func(vs *cmtproto.ValidatorSet) {
+			vs.TotalVotingPower = 100
+		})},
+	}
+}
+
+// pbField is one field of a protobuf message as written: raw is the whole
+// field (tag included), val the payload of a length-delimited field.
+type pbField struct {
+	num int
+	raw []byte
+	val []byte
+}
+
+// pbSplit splits a message into its fields. Only varint and
+// length-delimited fields are read: SignedHeader, Commit and CommitSig use
+// no others.
+func pbSplit(t testing.TB, b []byte) []pbField {
+	t.Helper()
+	fs, err := pbSplitErr(b)
+	check(t, err)
+	return fs
+}
+
+func pbSplitErr(b []byte) ([]pbField, error) {
+	var fs []pbField
+	for len(b) > 0 {
+		tag, n := binary.Uvarint(b)
+		if n <= 0 {
+			return nil, errors.New("bad tag")
+		}
+		f := pbField{num: int(tag >> 3)}
+		switch tag & 7 {
+		case 0:
+			_, m := binary.Uvarint(b[n:])
+			if m <= 0 {
+				return nil, errors.New("bad varint")
+			}
+			n += m
+		case 2:
+			l, m := binary.Uvarint(b[n:])
+			if m <= 0 || uint64(len(b)-n-m) < l {
+				return nil, errors.New("bad length")
+			}
+			f.val = b[n+m : n+m+int(l)]
+			n += m + int(l)
+		default:
+			return nil, fmt.Errorf("wire type %d", tag&7)
+		}
+		f.raw = b[:n]
+		fs = append(fs, f)
+		b = b[n:]
+	}
+	return fs, nil
+}
+
+// pbLen is a length-delimited field.
+func pbLen(num int, val []byte) pbField {
+	raw := binary.AppendUvarint(nil, uint64(num)<<3|2)
+	raw = binary.AppendUvarint(raw, uint64(len(val)))
+	return pbField{num: num, raw: append(raw, val...), val: val}
+}
+
+func pbJoin(fs []pbField) []byte {
+	var b []byte
+	for _, f := range fs {
+		b = append(b, f.raw...)
+	}
+	return b
+}
+
+// buildVectors makes every file of testdata/vectors but trust.json and
+// inputs.json, by name.
+func buildVectors(t testing.TB, b *vectorBase) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{"evidence.txt": vectorArtifact, "other-evidence.txt": vectorOtherArtifact}
+	m := vectorManifest{Version: 1, About: "Receipt test vectors, format in docs/receipt.md (section Test vectors). " +
+		"Generated by evidence/receipt/vectors_test.go; do not edit."}
+	for _, c := range vectorCases() {
+		name := "valid/" + c.name + ".json"
+		if c.step != "" {
+			name = "invalid/" + c.name + ".json"
+		}
+		files[name] = c.build(t, b)
+		m.Vectors = append(m.Vectors, vectorSpec{Name: c.name, Receipt: name, Trust: "trust.json", Evidence: c.evidence,
+			Valid: c.step == "", Step: c.step, Reason: c.reason})
+	}
+	files["vectors.json"] = marshalIndent(t, m)
+	return files
+}
+
+// TestVectorsRegenerate writes the vectors with -update; without it, it
+// rebuilds them from trust.json and inputs.json and requires the committed
+// bytes.
+func TestVectorsRegenerate(t *testing.T) {
+	var b *vectorBase
+	if *update {
+		b = newVectorBase(t)
+		check(t, os.RemoveAll(vectorDir))
+		check(t, os.MkdirAll(filepath.Join(vectorDir, "valid"), 0o755))
+		check(t, os.MkdirAll(filepath.Join(vectorDir, "invalid"), 0o755))
+		check(t, os.WriteFile(filepath.Join(vectorDir, "trust.json"), marshalIndent(t, b.trust), 0o644))
+		check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
+	} else {
+		b = loadVectorBase(t)
+	}
+	files := buildVectors(t, b)
+	for name, want := range files {
+		path := filepath.Join(vectorDir, filepath.FromSlash(name))
+		if *update {
+			check(t, os.WriteFile(path, want, 0o644))
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what the generator builds (%v); run go test -run TestVectors -update", path, err)
+		}
+	}
+	// No stray files: every committed file is the generator's.
+	check(t, filepath.WalkDir(vectorDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(vectorDir, path)
+		rel = filepath.ToSlash(rel)
+		if _, ok := files[rel]; !ok && rel != "trust.json" && rel != "inputs.json" {
+			t.Errorf("%s is not made by the generator", path)
+		}
+		return nil
+	}))
+}
+
+// TestVectors runs every vector as another implementation would, from the
+// files alone: Parse (step format), then Verify, and compares the verdict
+// and the failing step with vectors.json.
+func TestVectors(t *testing.T) {
+	mb, err := os.ReadFile(filepath.Join(vectorDir, "vectors.json"))
+	check(t, err)
+	var m vectorManifest
+	check(t, decodeStrict(mb, &m))
+	if m.Version != 1 || len(m.Vectors) == 0 {
+		t.Fatalf("vectors.json: version %d, %d vectors", m.Version, len(m.Vectors))
+	}
+	steps := map[string]bool{}
+	for _, vec := range m.Vectors {
+		t.Run(vec.Name, func(t *testing.T) {
+			step, err := runVector(t, vec)
+			switch {
+			case vec.Valid && err != nil:
+				t.Fatalf("%s: %v, want valid", vec.Receipt, err)
+			case !vec.Valid && err == nil:
+				t.Fatalf("%s verified, want a failure at step %s (%s)", vec.Receipt, vec.Step, vec.Reason)
+			case step != vec.Step:
+				t.Fatalf("%s failed at step %q (%v), want step %q (%s)", vec.Receipt, step, err, vec.Step, vec.Reason)
+			}
+			steps[step] = true
+			t.Log(err)
+		})
+	}
+	for _, s := range []string{"", StepFormat, StepDigest, StepCustody, StepTimestamp, StepInclusion, StepCheckpoint} {
+		if !steps[s] {
+			t.Errorf("no vector for step %q", s)
+		}
+	}
+}
+
+// runVector verifies one vector; step is "" when it verified.
+func runVector(t *testing.T, vec vectorSpec) (step string, err error) {
+	t.Helper()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(vectorDir, filepath.FromSlash(name)))
+		check(t, err)
+		return b
+	}
+	trust, err := ParseTrust(read(vec.Trust))
+	check(t, err)
+	r, err := Parse(read(vec.Receipt))
+	if err != nil {
+		return StepFormat, err
+	}
+	var artifact *bytes.Reader
+	if vec.Evidence != "" {
+		artifact = bytes.NewReader(read(vec.Evidence))
+	}
+	if artifact != nil {
+		_, err = Verify(r, artifact, trust, Options{})
+	} else {
+		_, err = Verify(r, nil, trust, Options{})
+	}
+	if err == nil {
+		return "", nil
+	}
+	var ve *VerifyError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Verify(%s) = %v, not a *VerifyError", vec.Receipt, err)
+	}
+	return ve.Step, err
+}
