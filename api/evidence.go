@@ -191,19 +191,31 @@ func multipartErr(err error) error {
 
 // readable returns the record if the caller's organization may see it:
 // its own, or shared with it. Evidence it may not see is reported exactly
-// like missing evidence, so IDs cannot be probed (OWASP API1).
+// like missing evidence, so IDs cannot be probed (OWASP API1). A read of
+// evidence shared with the organization spends a token of its shared-read
+// quota (Limits.SharedReadRate), and is refused with 429 once it is spent.
 func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	ctx := c.Request().Context()
 	rec, err := s.ev.Get(ctx, c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.ev.Visible(ctx, rec, principal(c).Org.ID)
+	org := principal(c).Org.ID
+	ok, err := s.ev.Visible(ctx, rec, org)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, errNotFound()
+	}
+	own, err := s.ev.Owns(ctx, rec, org)
+	if err != nil {
+		return nil, err
+	}
+	if !own {
+		if err := s.limits.takeSharedRead(org); err != nil {
+			return nil, err
+		}
 	}
 	return rec, nil
 }
@@ -281,6 +293,11 @@ func (s *Server) getContent(c echo.Context) error {
 type CustodyView struct {
 	Evidence string           `json:"evidence"`
 	Events   []*custody.Event `json:"events"`
+	// PendingReads (absent when there are none) are the reads counted in
+	// open fold windows: durable, but not yet in the chain, which they join
+	// as one event each when their window closes (docs/custody-events.md,
+	// "Folded reads").
+	PendingReads []evidence.PendingRead `json:"pending_reads,omitempty"`
 }
 
 func (s *Server) getCustody(c echo.Context) error {
@@ -288,11 +305,11 @@ func (s *Server) getCustody(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.ev.Custody(c.Request().Context(), rec.ID)
+	evs, pending, err := s.ev.CustodyPending(c.Request().Context(), rec.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, CustodyView{Evidence: rec.ID, Events: evs})
+	return c.JSON(http.StatusOK, CustodyView{Evidence: rec.ID, Events: evs, PendingReads: pending})
 }
 
 // getTimestamp serves token ?tsa=N (default 0, the built-in TSA) as the

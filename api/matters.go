@@ -198,8 +198,16 @@ func (s *Server) listEvidence(c echo.Context) error {
 	if q.Limit, err = queryLimit(c, 0, 500); err != nil {
 		return err
 	}
+	// A page that shows evidence shared with the organization spends one
+	// token of its shared-read quota; one that shows none gives it back.
 	p := principal(c)
+	if err := s.limits.takeSharedRead(p.Org.ID); err != nil {
+		return err
+	}
 	page, err := s.ev.List(c.Request().Context(), p.Org.ID, p.Actor(), q)
+	if err != nil || page.Shared == 0 {
+		s.limits.refundSharedRead(p.Org.ID)
+	}
 	if errors.Is(err, evidence.ErrBadCursor) {
 		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
 	}

@@ -30,21 +30,34 @@ type Limits struct {
 	// TCP peer's: behind a reverse proxy every client shares the proxy's.
 	PublicRate  float64
 	PublicBurst int
+	// SharedReadRate and SharedReadBurst bound each organization's reads of
+	// evidence it sees through a share, not as its owner: metadata,
+	// content, custody, time-stamp tokens and receipts, one token each, and
+	// listings that show any such item, one token a page (default 10 reads/s,
+	// that is 600 a minute; the burst defaults to two minutes of reads,
+	// 1200 at the default rate). They are shared by all the
+	// organization's keys, beside each key's Rate. An organization's reads
+	// of its own evidence have no such quota.
+	SharedReadRate  float64
+	SharedReadBurst int
 }
 
 // Default limits.
 const (
-	DefaultRate       = 1000
-	DefaultUploadRate = 500
-	DefaultPublicRate = 2000
+	DefaultRate            = 1000
+	DefaultUploadRate      = 500
+	DefaultPublicRate      = 2000
+	DefaultSharedReadRate  = 10
+	DefaultSharedReadBurst = 120 * DefaultSharedReadRate
 )
 
 // maxBuckets bounds the buckets one limiter keeps (about 100 bytes each).
 const maxBuckets = 1 << 16
 
-// limits is the server's three limiters; a nil limiter lets all through.
+// limits is the server's limiters; a nil limiter lets all through.
 type limits struct {
 	key, upload, public *limiter
+	sharedRead          *limiter // per organization, on reads through a share
 }
 
 func newLimits(l Limits) (*limits, error) {
@@ -60,7 +73,41 @@ func newLimits(l Limits) (*limits, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &limits{key: key, upload: upload, public: public}, nil
+	if l.SharedReadBurst == 0 && l.SharedReadRate >= 0 && !math.IsNaN(l.SharedReadRate) && !math.IsInf(l.SharedReadRate, 0) {
+		// Two minutes of reads (DefaultSharedReadBurst at the default
+		// rate), not the two seconds of the other limits: reading a case
+		// file comes in bursts.
+		rate := l.SharedReadRate
+		if rate == 0 {
+			rate = DefaultSharedReadRate
+		}
+		l.SharedReadBurst = max(1, int(math.Ceil(120*rate)))
+	}
+	sharedRead, err := newLimiter("shared read rate", l.SharedReadRate, l.SharedReadBurst, DefaultSharedReadRate)
+	if err != nil {
+		return nil, err
+	}
+	return &limits{key: key, upload: upload, public: public, sharedRead: sharedRead}, nil
+}
+
+// takeSharedRead spends a token of org's shared-read quota, or returns the
+// 429 problem if it is spent.
+func (l *limits) takeSharedRead(org string) error {
+	if l.sharedRead == nil {
+		return nil
+	}
+	if wait, ok := l.sharedRead.take(org); !ok {
+		return errSharedReadLimited(l.sharedRead.rate, int(l.sharedRead.burst), wait)
+	}
+	return nil
+}
+
+// refundSharedRead gives back a token that takeSharedRead spent for a
+// listing that turned out to show none of the evidence shared with org.
+func (l *limits) refundSharedRead(org string) {
+	if l.sharedRead != nil {
+		l.sharedRead.refund(org)
+	}
 }
 
 // perKey spends a token of the caller's API key. It runs after requireAuth.
@@ -163,6 +210,15 @@ func (l *limiter) take(key string) (wait time.Duration, ok bool) {
 	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
 }
 
+// refund gives back one token of key's bucket, up to the burst.
+func (l *limiter) refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[key]; b != nil {
+		b.tokens = min(l.burst, b.tokens+1)
+	}
+}
+
 // evict makes room for a bucket. A bucket that has refilled is the same as
 // none, so sweeping those loses nothing; the sweep runs at most once per
 // refill time. If every bucket is in use (many clients at once), an
@@ -207,6 +263,15 @@ func (l *limiter) middleware(next echo.HandlerFunc, who string, key func(echo.Co
 func errRateLimited(who string, rate float64, burst int, wait time.Duration) *Problem {
 	p := problem(http.StatusTooManyRequests, "rate-limited", "Too many requests",
 		fmt.Sprintf("%s may make %g requests per second, in bursts of up to %d. Retry after the time in Retry-After.", who, rate, burst))
+	p.retryAfter = max(1, int(math.Ceil(wait.Seconds())))
+	return p
+}
+
+// errSharedReadLimited is the 429 of an organization that has spent its
+// quota of reads of evidence shared with it.
+func errSharedReadLimited(rate float64, burst int, wait time.Duration) *Problem {
+	p := problem(http.StatusTooManyRequests, "read-quota", "Read quota exceeded",
+		fmt.Sprintf("Your organization may read evidence shared with it %g times per minute, in bursts of up to %d reads. Retry after the time in Retry-After.", rate*60, burst))
 	p.retryAfter = max(1, int(math.Ceil(wait.Seconds())))
 	return p
 }

@@ -67,14 +67,18 @@ type Query struct {
 type Page struct {
 	Items []*Record
 	Next  string // "" on the last page
+	// Shared counts the items on the page that the organization sees
+	// through a share rather than as their owner.
+	Shared int
 }
 
 // List pages through the evidence org may see: its own and what is shared
 // with it, newest first. The cursor seals the position (record sequence) of
 // the last item returned, so pages are stable while new evidence arrives;
 // it is opaque and good only for org's evidence listing (cursor.go).
-// Each listed item gets a "listed" custody event: seeing metadata in a list
-// is a view too.
+// Each listed item gets a "listed" custody event (or, repeated inside its
+// fold window, is counted in one; see readfold.go): seeing metadata in a
+// list is a view too.
 func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -106,6 +110,9 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 				return nil
 			}
 			page.Items = append(page.Items, r)
+			if !owns(tx, r, org) {
+				page.Shared++
+			}
 		}
 		return nil
 	})
@@ -113,9 +120,9 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 		return page, err
 	}
 	err = s.commits.commit(func(tx *bolt.Tx) error {
+		now := s.cfg.Now()
 		for _, r := range page.Items {
-			e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: custody.EventListed, Time: custody.FormatTime(s.cfg.Now()), Actor: actor}
-			if err := appendEvent(tx, r.Seq, e); err != nil {
+			if _, err := s.appendRead(tx, r.Seq, r.ID, actor, custody.EventListed, "", now); err != nil {
 				return err
 			}
 		}

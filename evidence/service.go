@@ -73,6 +73,12 @@ type Config struct {
 	// WantAnchored, if set, says whether OnAnchored has anyone to tell
 	// right now; when it says no, the records are not read back for it.
 	WantAnchored func() bool
+	// ReadFoldWindow is how long repeated reads of an item by one actor
+	// (same type and subject) are folded into one custody event after the
+	// read that opened the window (readfold.go). 0 means
+	// DefaultReadFoldWindow; a negative window turns folding off, so that
+	// every read is an event of its own.
+	ReadFoldWindow time.Duration
 }
 
 // Service files evidence and records every access to it.
@@ -87,6 +93,8 @@ type Service struct {
 	inlineMax int64       // resolved Config.InlineMax; 0: no inlining
 	heads     *sync.Pool  // inline read buffers of inlineMax+1 bytes
 	cursors   *cursors    // seals listing cursors (cursor.go)
+	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
+	foldWindow time.Duration
 }
 
 // New validates cfg and prepares the store. Call Recover before serving.
@@ -135,7 +143,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("evidence: cursor key: %w", err)
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1),
-		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur}
+		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur,
+		foldWindow: foldWindow(cfg.ReadFoldWindow)}
 	if len(digests.bySeq) > 0 {
 		digests.running = true
 		go s.runDigestFlusher()
@@ -174,7 +183,8 @@ func (s *Service) Get(ctx context.Context, id string) (*Record, error) {
 // Access durably records a custody event of the given type (viewed,
 // downloaded...) by actor on evidence id, then returns the record and the
 // event. The event is committed before the caller may show anything, so no
-// access goes unrecorded.
+// access goes unrecorded. A repeated read inside its fold window
+// (readfold.go) is counted durably instead, and the event returned is nil.
 func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*Record, *custody.Event, error) {
 	if !ValidID(id) {
 		return nil, nil, ErrNotFound
@@ -190,8 +200,8 @@ func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*
 		if err != nil {
 			return err
 		}
-		e := &custody.Event{V: custody.EventVersion, Evidence: id, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
-		if err := appendEvent(tx, seq, e); err != nil {
+		e, err := s.appendRead(tx, seq, id, actor, typ, subject, s.cfg.Now())
+		if err != nil {
 			return err
 		}
 		rec, ev = r, e

@@ -194,15 +194,15 @@ func getShare(tx *bolt.Tx, id string) (*Share, error) {
 	return &sh, json.Unmarshal(v, &sh)
 }
 
-// appendEach appends one custody event to each record.
+// appendEach appends one custody event to each record; a read inside its
+// fold window is counted instead (appendRead).
 func (s *Service) appendEach(tx *bolt.Tx, seqs []uint64, actor, typ, subject string) error {
 	for _, seq := range seqs {
 		r, err := getRecord(tx, seq)
 		if err != nil {
 			return err
 		}
-		e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
-		if err := appendEvent(tx, seq, e); err != nil {
+		if _, err := s.appendRead(tx, seq, r.ID, actor, typ, subject, s.cfg.Now()); err != nil {
 			return err
 		}
 	}
@@ -273,11 +273,29 @@ func activeShare(tx *bolt.Tx, target, org string, now time.Time) bool {
 	return err == nil && sh.Active(now)
 }
 
+// owns reports whether org sees r as its owner: it filed r, or r is a file
+// of a copyright registration it now owns.
+func owns(tx *bolt.Tx, r *Record, org string) bool {
+	return OwnerOrg(r) == org || copyrightOwner(tx, r.ID) == org
+}
+
+// Owns reports whether org sees the record as its owner (it filed it, or
+// owns the copyright registration it is a file of), rather than through a
+// share.
+func (s *Service) Owns(ctx context.Context, r *Record, org string) (bool, error) {
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok = owns(tx, r, org)
+		return nil
+	})
+	return ok, err
+}
+
 // visible reports whether org may see r: it owns it (it filed it, or r is
 // a file of a copyright registration it now owns), or r (or its matter) is
 // shared with org.
 func visible(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
-	if OwnerOrg(r) == org || copyrightOwner(tx, r.ID) == org {
+	if owns(tx, r, org) {
 		return true
 	}
 	return activeShare(tx, r.ID, org, now) || (r.Matter != "" && activeShare(tx, r.Matter, org, now))

@@ -33,7 +33,7 @@ var (
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt, bAuditLast, bHeadsReg}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt, bAuditLast, bHeadsReg, bReadFold}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits
@@ -215,8 +215,15 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 }
 
 // appendEvent links e to the item's last event, stores it and queues it as a
-// leaf for anchoring. It fills e.Seq and e.Prev.
+// leaf for anchoring. It fills e.Seq and e.Prev. An event that is not a read
+// first closes the item's open read folds (readfold.go), so that no folded
+// read event covers reads on both sides of it.
 func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
+	if !custody.IsRead(e.Type) {
+		if err := closeItemFolds(tx, seq); err != nil {
+			return err
+		}
+	}
 	return appendEventEncoded(tx, seq, e, nil)
 }
 

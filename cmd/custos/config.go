@@ -35,6 +35,7 @@ type Config struct {
 	Webhooks WebhooksConfig `toml:"webhooks"`
 	Notary   NotaryConfig   `toml:"notary"`
 	Audit    AuditConfig    `toml:"audit"`
+	Custody  CustodyConfig  `toml:"custody"`
 	// PKI is the folder of this node's certificates and keys (default
 	// DATA/pki). A consortium member's holds root.pem (no root key),
 	// org-ca.pem/.key, tsa.pem/.key and node.pem.
@@ -106,17 +107,31 @@ type AuditConfig struct {
 	Deep bool `toml:"deep"`
 }
 
+// CustodyConfig is the [custody] table: how reads are recorded in custody
+// chains (see evidence.Config.ReadFoldWindow).
+type CustodyConfig struct {
+	// ReadFoldWindow is how long an actor's repeated reads of an item (same
+	// type and subject) fold into one custody event after the read that
+	// opened the window; default 10m, a negative duration ("-1s") records
+	// every read as an event of its own.
+	ReadFoldWindow duration `toml:"read_fold_window"`
+}
+
 // LimitsConfig is the [limits] table: per-client request rates (see
 // api.Limits) and how long Idempotency-Key answers are kept. Zero takes
 // the default; a negative rate turns that limit off.
 type LimitsConfig struct {
-	Rate           float64  `toml:"rate"`            // per API key, requests/s
-	Burst          int      `toml:"burst"`           // default 2×rate
-	UploadRate     float64  `toml:"upload_rate"`     // per API key, uploads/s
-	UploadBurst    int      `toml:"upload_burst"`    // default 2×upload_rate
-	PublicRate     float64  `toml:"public_rate"`     // per client IP on /tsa, lookup, log
-	PublicBurst    int      `toml:"public_burst"`    // default 2×public_rate
-	IdempotencyTTL duration `toml:"idempotency_ttl"` // default 24h
+	Rate        float64 `toml:"rate"`         // per API key, requests/s
+	Burst       int     `toml:"burst"`        // default 2×rate
+	UploadRate  float64 `toml:"upload_rate"`  // per API key, uploads/s
+	UploadBurst int     `toml:"upload_burst"` // default 2×upload_rate
+	PublicRate  float64 `toml:"public_rate"`  // per client IP on /tsa, lookup, log
+	PublicBurst int     `toml:"public_burst"` // default 2×public_rate
+	// SharedReadRate bounds each organization's reads of evidence shared
+	// with it, reads/s, across all its keys (default 10, 600 a minute).
+	SharedReadRate  float64  `toml:"shared_read_rate"`
+	SharedReadBurst int      `toml:"shared_read_burst"` // default 120×shared_read_rate (1200)
+	IdempotencyTTL  duration `toml:"idempotency_ttl"`   // default 24h
 }
 
 // ChainConfig places the node in the consortium chain. Empty, the node runs

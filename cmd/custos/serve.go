@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go n.ev.Run(runCtx, 10*time.Second)
+	go n.ev.RunReadFolds(runCtx)
 	go n.hooks.Run(runCtx)
 	go n.audit.Run(runCtx)
 
@@ -207,7 +208,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	}
 	ev, err := evidence.New(ctx, evidence.Config{
 		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
-		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log,
+		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log, ReadFoldWindow: cfg.Custody.ReadFoldWindow.Duration,
 		OnAnchored: func(tx *bolt.Tx, r *evidence.Record) error {
 			return hooks.PublishWithin(tx, evidence.OwnerOrg(r), webhooks.EventAnchored, api.ViewOf(r))
 		},
@@ -261,6 +262,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,
 			UploadRate: cfg.Limits.UploadRate, UploadBurst: cfg.Limits.UploadBurst,
 			PublicRate: cfg.Limits.PublicRate, PublicBurst: cfg.Limits.PublicBurst,
+			SharedReadRate: cfg.Limits.SharedReadRate, SharedReadBurst: cfg.Limits.SharedReadBurst,
 		},
 		Trust: receipt.Trust{
 			Version:     1,

@@ -155,6 +155,9 @@ func printResult(out io.Writer, res *receipt.Result) {
 		if e.Subject != "" {
 			subject = " (" + e.Subject + ")"
 		}
+		if e.Reads > 0 {
+			subject += fmt.Sprintf(" ×%d reads since %s", e.Reads, e.Since)
+		}
 		p("    #%d %s %s%s by %s", e.Seq, e.Time, e.Type, subject, e.Actor)
 	}
 	printCompleteness(p, res.Custody)

@@ -20,8 +20,15 @@ import (
 // ErrBadEvent means bytes are not a canonical custody event.
 var ErrBadEvent = errors.New("custody: malformed custody event")
 
-// EventVersion is the version tag of the canonical custody-event encoding.
+// EventVersion is the version tag of the canonical custody-event encoding
+// of every event but a folded read.
 const EventVersion = 1
+
+// FoldedVersion is the version tag of a folded read: a read event (see
+// [IsRead]) that covers Reads ≥ 2 reads of one type, by one actor, with one
+// subject, made from Since to Time. Only such events carry version 2, and
+// they always do: each event has one spelling.
+const FoldedVersion = 2
 
 // Custody event types of an evidence item's chain.
 const (
@@ -55,6 +62,12 @@ const (
 	AuditOfferWithdrawn = "copyright.offer_withdrawn"
 	AuditOfferExpired   = "copyright.offer_expired"
 )
+
+// IsRead reports whether an event type records a read (viewed, downloaded,
+// listed): the only types whose repeats may be folded into one event.
+func IsRead(typ string) bool {
+	return typ == EventViewed || typ == EventDownloaded || typ == EventListed
+}
 
 // IsAudit reports whether an event type belongs to an organization's audit chain.
 func IsAudit(typ string) bool {
@@ -92,8 +105,14 @@ type Event struct {
 	Tokens    []string `json:"tokens,omitempty"` // hex SHA-256 of each RFC 3161 reply
 
 	// Subject is what a later event acts on or with (a share's grantee, a
-	// certificate's number, ...). Empty for created/viewed/downloaded.
+	// certificate's number, what was viewed...). Empty for created,
+	// downloaded and listed.
 	Subject string `json:"subject,omitempty"`
+
+	// Fields of a folded read (version 2 only): Reads ≥ 2 reads, the first
+	// at Since and the last at Time.
+	Reads int64  `json:"reads,omitempty"`
+	Since string `json:"since,omitempty"`
 }
 
 // The field syntaxes, checked byte by byte (the patterns are given as
@@ -144,7 +163,7 @@ func (e *Event) Encode() ([]byte, error) {
 // need any escaping are quoted by encoding/json itself.
 func (e *Event) marshal() ([]byte, error) {
 	n := 160 + len(e.Evidence) + len(e.Type) + len(e.Time) + len(e.Actor) + len(e.Prev) + len(e.SHA256) +
-		len(e.SM3) + len(e.MediaType) + len(e.Subject) + 67*len(e.Tokens)
+		len(e.SM3) + len(e.MediaType) + len(e.Subject) + 67*len(e.Tokens) + len(e.Since)
 	b := make([]byte, 0, n)
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, int64(e.V), 10)
@@ -182,6 +201,13 @@ func (e *Event) marshal() ([]byte, error) {
 	}
 	if e.Subject != "" {
 		b = appendField(b, `,"subject":`, e.Subject)
+	}
+	if e.Reads != 0 {
+		b = append(b, `,"reads":`...)
+		b = strconv.AppendInt(b, e.Reads, 10)
+	}
+	if e.Since != "" {
+		b = appendField(b, `,"since":`, e.Since)
 	}
 	return append(b, '}'), nil
 }
@@ -249,8 +275,8 @@ func (e *Event) check() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrBadEvent}, args...)...)
 	}
 	switch {
-	case e.V != EventVersion:
-		return bad("version %d, want %d", e.V, EventVersion)
+	case e.V != EventVersion && e.V != FoldedVersion:
+		return bad("version %d, want %d (or %d for a folded read)", e.V, EventVersion, FoldedVersion)
 	case !idRE.MatchString(e.Evidence):
 		return bad("evidence ID %q", e.Evidence)
 	case !typeRE.MatchString(e.Type):
@@ -264,15 +290,54 @@ func (e *Event) check() error {
 	case (e.Seq == 0) != (e.Type == EventCreated || e.Type == AuditOrgCreated):
 		return bad("seq %d with type %q: the first event, and only it, is %q (or %q for an audit chain)", e.Seq, e.Type, EventCreated, AuditOrgCreated)
 	}
-	t, err := time.Parse(TimeFormat, e.Time)
-	if err != nil || t.UTC().Format(TimeFormat) != e.Time {
+	t, ok := parseTime(e.Time)
+	if !ok {
 		return bad("time %q is not of the form %s", e.Time, TimeFormat)
+	}
+	if err := e.checkFolded(t); err != nil {
+		return err
 	}
 	if e.Type == EventCreated {
 		return e.checkCreated()
 	}
 	if e.SHA256 != "" || e.SM3 != "" || e.Size != 0 || e.MediaType != "" || len(e.Tokens) != 0 {
 		return bad("digest fields are only allowed on %q", EventCreated)
+	}
+	return nil
+}
+
+// parseTime parses an event time; ok is false unless s is the one
+// spelling of a real instant.
+func parseTime(s string) (t time.Time, ok bool) {
+	t, err := time.Parse(TimeFormat, s)
+	return t, err == nil && t.UTC().Format(TimeFormat) == s
+}
+
+// checkFolded checks the version against Reads and Since: version 2 if and
+// only if the event folds reads, and then Reads ≥ 2 reads of a read type
+// from Since to Time (at). A single read is a plain version-1 event.
+func (e *Event) checkFolded(at time.Time) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrBadEvent}, args...)...)
+	}
+	if e.V == EventVersion {
+		if e.Reads != 0 || e.Since != "" {
+			return bad("reads and since are only allowed in a version %d event", FoldedVersion)
+		}
+		return nil
+	}
+	switch {
+	case !IsRead(e.Type):
+		return bad("type %q in a version %d event: only %q, %q and %q reads fold", e.Type, FoldedVersion, EventViewed, EventDownloaded, EventListed)
+	case e.Reads < 2:
+		return bad("reads %d in a version %d event: a folded read covers at least 2 reads", e.Reads, FoldedVersion)
+	}
+	since, ok := parseTime(e.Since)
+	switch {
+	case !ok:
+		return bad("since %q is not of the form %s", e.Since, TimeFormat)
+	case since.After(at):
+		return bad("since %s is after time %s", e.Since, e.Time)
 	}
 	return nil
 }
@@ -307,6 +372,15 @@ func ValidEvidenceID(s string) bool { return idRE.MatchString(s) }
 
 // FormatTime spells t as an event time.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// Count is the number of acts an event records: Reads for a folded read,
+// else 1.
+func (e *Event) Count() int64 {
+	if e.Reads > 0 {
+		return e.Reads
+	}
+	return 1
+}
 
 // CheckChain checks that events are one item's complete custody chain in
 // order: sequence numbers 0..n-1, one evidence ID, and each Prev equal to the

@@ -35,7 +35,19 @@ func goldenEvents() []Event {
 		V: 1, Evidence: created.Evidence, Seq: 1, Type: EventViewed,
 		Time: "2026-11-21T08:31:00.000000000Z", Actor: "key:law-firm-1", Prev: hexOf(h[:]), Subject: "metadata",
 	}
-	return []Event{created, viewed}
+	vb, err := viewed.Encode()
+	if err != nil {
+		panic(err)
+	}
+	h = sha256.Sum256(vb)
+	// The same actor's further 41 reads of the metadata in the fold window
+	// that event 1 opened, folded into one version-2 event.
+	folded := Event{
+		V: FoldedVersion, Evidence: created.Evidence, Seq: 2, Type: EventViewed,
+		Time: "2026-11-21T08:40:58.500000000Z", Actor: "key:law-firm-1", Prev: hexOf(h[:]), Subject: "metadata",
+		Reads: 41, Since: "2026-11-21T08:31:05.250000000Z",
+	}
+	return []Event{created, viewed, folded}
 }
 
 func hexOf(b []byte) string {
@@ -117,6 +129,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"escaped differently", strings.Replace(s, `"metadata"`, `"\u006detadata"`, 1)},
 		{"not json", "created"},
 		{"empty", ""},
+		{"v1 with reads", strings.Replace(s, `}`, `,"reads":2,"since":"2026-11-21T08:30:00.000000000Z"}`, 1)},
+		{"v1 with since", strings.Replace(s, `}`, `,"since":"2026-11-21T08:30:00.000000000Z"}`, 1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +138,85 @@ func TestDecodeRejects(t *testing.T) {
 				t.Errorf("Decode(%q) = %v, want ErrBadEvent", tt.in, err)
 			}
 		})
+	}
+}
+
+// TestDecodeRejectsFolded: a version-2 event must fold at least two reads
+// of a read type, with since no later than time; and every field has one
+// spelling, as in version 1.
+func TestDecodeRejectsFolded(t *testing.T) {
+	good, err := goldenEvents()[2].Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(good)
+	if _, err := Decode(good); err != nil {
+		t.Fatalf("Decode(golden folded) = %v", err)
+	}
+	tests := []struct{ name, in string }{
+		{"v2 without reads", strings.Replace(s, `,"reads":41,"since":"2026-11-21T08:31:05.250000000Z"`, ``, 1)},
+		{"v2 without since", strings.Replace(s, `,"since":"2026-11-21T08:31:05.250000000Z"`, ``, 1)},
+		{"v2 without reads, with since", strings.Replace(s, `"reads":41,`, ``, 1)},
+		{"v1 with reads", strings.Replace(s, `"v":2`, `"v":1`, 1)},
+		{"v3", strings.Replace(s, `"v":2`, `"v":3`, 1)},
+		{"one read", strings.Replace(s, `"reads":41`, `"reads":1`, 1)},
+		{"zero reads", strings.Replace(s, `"reads":41`, `"reads":0`, 1)},
+		{"negative reads", strings.Replace(s, `"reads":41`, `"reads":-41`, 1)},
+		{"reads leading zero", strings.Replace(s, `"reads":41`, `"reads":041`, 1)},
+		{"reads fraction", strings.Replace(s, `"reads":41`, `"reads":41.0`, 1)},
+		{"reads exponent", strings.Replace(s, `"reads":41`, `"reads":4.1e1`, 1)},
+		{"reads as string", strings.Replace(s, `"reads":41`, `"reads":"41"`, 1)},
+		{"reads too big", strings.Replace(s, `"reads":41`, `"reads":9223372036854775808`, 1)},
+		{"since after time", strings.Replace(s, `08:31:05.250000000Z`, `08:40:58.500000001Z`, 1)},
+		{"since short", strings.Replace(s, `08:31:05.250000000Z`, `08:31:05.25Z`, 1)},
+		{"since not UTC", strings.Replace(s, `08:31:05.250000000Z`, `16:31:05.250000000+08:00`, 1)},
+		{"since not a date", strings.Replace(s, `2026-11-21T08:31:05`, `2026-02-30T08:31:05`, 1)},
+		{"since before reads", strings.Replace(s, `"reads":41,"since":"2026-11-21T08:31:05.250000000Z"`, `"since":"2026-11-21T08:31:05.250000000Z","reads":41`, 1)},
+		{"reads before subject", strings.Replace(s, `,"subject":"metadata","reads":41`, `,"reads":41,"subject":"metadata"`, 1)},
+		{"duplicate reads", strings.Replace(s, `"reads":41`, `"reads":2,"reads":41`, 1)},
+		{"shared folded", strings.Replace(s, `"type":"viewed"`, `"type":"shared"`, 1)},
+		{"certified folded", strings.Replace(s, `"type":"viewed"`, `"type":"certified"`, 1)},
+		{"trailing", s + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Decode([]byte(tt.in)); !errors.Is(err, ErrBadEvent) {
+				t.Errorf("Decode(%q) = %v, want ErrBadEvent", tt.in, err)
+			}
+		})
+	}
+	// Encode refuses what Decode refuses.
+	evs := goldenEvents()
+	for _, mut := range []func(e *Event){
+		func(e *Event) { e.Reads = 1 },
+		func(e *Event) { e.Reads = 0 },
+		func(e *Event) { e.V = EventVersion },
+		func(e *Event) { e.Since = "" },
+		func(e *Event) { e.Since = "2026-11-21T09:00:00.000000000Z" },
+		func(e *Event) { e.Type = EventUnshared },
+	} {
+		e := evs[2]
+		mut(&e)
+		if b, err := e.Encode(); !errors.Is(err, ErrBadEvent) {
+			t.Errorf("Encode(%+v) = %s, %v; want ErrBadEvent", e, b, err)
+		}
+	}
+	// Reads of every read type fold, and since may equal time.
+	for _, typ := range []string{EventViewed, EventDownloaded, EventListed} {
+		e := evs[2]
+		e.Type, e.Since = typ, e.Time
+		if _, err := e.Encode(); err != nil {
+			t.Errorf("Encode(folded %s) = %v", typ, err)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	evs := goldenEvents()
+	for i, want := range []int64{1, 1, 41} {
+		if got := evs[i].Count(); got != want {
+			t.Errorf("goldenEvents()[%d].Count() = %d, want %d", i, got, want)
+		}
 	}
 }
 
@@ -144,6 +237,27 @@ func TestCheckChainDetectsBrokenLinks(t *testing.T) {
 	if i, err := CheckChain([]*Event{&a2, &evs[1]}); i != 1 || err == nil {
 		t.Errorf("CheckChain(altered created) = %d, %v; want 1, error", i, err)
 	}
+	// A folded read's count is covered by the hash: changing it breaks the
+	// link of the event after it, and a bad count fails the chain itself.
+	evs = goldenEvents()
+	next := Event{V: EventVersion, Evidence: evs[0].Evidence, Seq: 3, Type: EventShared, Time: "2026-11-21T08:42:00.000000000Z", Actor: "admin", Subject: "org:x"}
+	h, err := evs[2].Hash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Prev = hexOf(h[:])
+	chain := []*Event{&evs[0], &evs[1], &evs[2], &next}
+	if i, err := CheckChain(chain); err != nil {
+		t.Fatalf("CheckChain(with a folded read) = %d, %v", i, err)
+	}
+	evs[2].Reads = 40
+	if i, err := CheckChain(chain); i != 3 || err == nil {
+		t.Errorf("CheckChain(folded count altered) = %d, %v; want 3, error", i, err)
+	}
+	evs[2].Reads = 1
+	if i, err := CheckChain(chain); i != 2 || !errors.Is(err, ErrBadEvent) {
+		t.Errorf("CheckChain(folded event with one read) = %d, %v; want 2, ErrBadEvent", i, err)
+	}
 }
 
 // FuzzDecodeEvent: DecodeEvent never panics, and whatever it accepts
@@ -154,6 +268,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"v":1}`))
+	f.Add([]byte(`{"v":2,"evidence":"aaaaaaaaaaaaaaaaaaaaaaaaaa","seq":1,"type":"listed","time":"2026-11-21T08:31:00.000000000Z","actor":"a","prev":"cba69aac687a625d1ddc8172b070dc5c6f4ffc0a4cc953cb641b8bc7cad0a135","reads":2,"since":"2026-11-21T08:31:00.000000000Z"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := Decode(b)
 		if err != nil {

@@ -37,6 +37,9 @@ func TestMarshalMatchesEncodingJSON(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			e.Size = 0
 		}
+		if rng.IntN(2) == 0 {
+			e.Reads, e.Since = rng.Int64N(1<<40)-5, str()
+		}
 		switch rng.IntN(3) {
 		case 1:
 			e.Tokens = []string{}

@@ -95,6 +95,9 @@ func custodyLines(r *receipt.Receipt) (string, error) {
 		if e.Subject != "" {
 			b.WriteString(" (" + e.Subject + ")")
 		}
+		if e.Reads > 0 { // a folded read (version 2): how many, since when
+			fmt.Fprintf(&b, " ×%d reads since %s", e.Reads, strings.Replace(e.Since[:19], "T", " ", 1)+" UTC")
+		}
 		b.WriteByte('\n')
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil

@@ -100,6 +100,8 @@ type Event struct {
 	Time    string `json:"time"`
 	Actor   string `json:"actor"`
 	Subject string `json:"subject"`
+	Reads   int64  `json:"reads,omitempty"` // a folded read: how many reads, the first at Since
+	Since   string `json:"since,omitempty"`
 }
 
 // Checkpoint is the verified consortium checkpoint.
@@ -242,7 +244,7 @@ func success(res *receipt.Result, in Input) *Report {
 		rep.Timestamps[i] = Timestamp{Time: t.Time.UTC().Format(time.RFC3339Nano), TSA: t.TSA, Serial: t.Serial}
 	}
 	for i, e := range res.Events {
-		rep.Events[i] = Event{Seq: e.Seq, Type: e.Type, Time: e.Time, Actor: e.Actor, Subject: e.Subject}
+		rep.Events[i] = Event{Seq: e.Seq, Type: e.Type, Time: e.Time, Actor: e.Actor, Subject: e.Subject, Reads: e.Reads, Since: e.Since}
 	}
 	names := make([]string, len(cp.Signers))
 	for i, s := range cp.Signers {

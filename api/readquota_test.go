@@ -1,0 +1,159 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/evidence"
+)
+
+// TestSharedReadQuota runs the per-organization quota on reads of shared
+// evidence over HTTP: a grantee's reads, by any of its keys and on any read
+// route, spend one bucket, and once it is empty are refused with 429
+// problem+json and Retry-After, before anything is recorded; the owner's
+// own reads and listings are not counted.
+func TestSharedReadQuota(t *testing.T) {
+	w := newUploadWorld(t)
+	ctx := context.Background()
+	now := time.Unix(2e9, 0)
+	w.s.limits.sharedRead = testLimiter(t, 1, 3, &now)
+
+	up := w.upload(t, strings.NewReader("exhibit A"), "text/plain")
+	if up.Code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", up.Code, up.Body)
+	}
+	var v EvidenceView
+	if err := json.Unmarshal(up.Body.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	court, err := w.s.orgs.CreateOrg(access.KindCourt, "Court")
+	if err != nil {
+		t.Fatal(err)
+	}
+	examiner, _, err := w.s.orgs.CreateKey(court.ID, access.RoleSubmitter, "examiner", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerk, _, err := w.s.orgs.CreateKey(court.ID, access.RoleSubmitter, "clerk", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.ev.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, v.ID, court.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	get := func(method, path, token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		return rec
+	}
+	item := "/api/v1/evidence/" + v.ID
+	served := 0 // the court's reads answered
+	steps := []struct {
+		name, method, path, token string
+		advance                   time.Duration
+		want                      int
+	}{
+		{"owner lists, no quota", "GET", "/api/v1/evidence", w.token, 0, 200},
+		{"court reads metadata", "GET", item, examiner, 0, 200},
+		{"court downloads", "GET", item + "/content", examiner, 0, 200},
+		{"another court key lists", "GET", "/api/v1/evidence", clerk, 0, 200},
+		{"court over: metadata", "GET", item, examiner, 0, 429},
+		{"court over: the other key", "GET", item + "/custody", clerk, 0, 429},
+		{"court over: HEAD content", "HEAD", item + "/content", clerk, 0, 429},
+		{"court over: timestamp", "GET", item + "/timestamp", clerk, 0, 429},
+		{"court over: receipt", "GET", item + "/receipt", clerk, 0, 429},
+		{"court over: listing", "GET", "/api/v1/evidence", clerk, 0, 429},
+		{"owner reads all it wants", "GET", item, w.token, 0, 200},
+		{"owner downloads", "GET", item + "/content", w.token, 0, 200},
+		{"owner custody", "GET", item + "/custody", w.token, 0, 200},
+		{"owner lists again", "GET", "/api/v1/evidence", w.token, 0, 200},
+		{"owner lists once more", "GET", "/api/v1/evidence", w.token, 0, 200},
+		{"a token refilled", "GET", item + "/timestamp", clerk, time.Second, 200},
+		{"and spent", "GET", item, examiner, 0, 429},
+		{"not visible is 404, whatever the quota", "GET", "/api/v1/evidence/" + strings.Repeat("a", 26), examiner, 0, 404},
+	}
+	for _, st := range steps {
+		now = now.Add(st.advance)
+		rec := get(st.method, st.path, st.token)
+		if rec.Code != st.want {
+			t.Errorf("%s: %s %s = %d %s, want %d", st.name, st.method, st.path, rec.Code, rec.Body, st.want)
+		}
+		if st.token != w.token && rec.Code == 200 && st.path != "/api/v1/evidence" {
+			served++
+		}
+		if st.want != http.StatusTooManyRequests {
+			continue
+		}
+		if st.method == "HEAD" {
+			if rec.Header().Get("Retry-After") != "1" {
+				t.Errorf("%s: Retry-After = %q, want 1", st.name, rec.Header().Get("Retry-After"))
+			}
+			continue
+		}
+		wantProblem(t, rec, http.StatusTooManyRequests, "read-quota")
+		if ra := rec.Header().Get("Retry-After"); ra != "1" {
+			t.Errorf("%s: Retry-After = %q, want 1", st.name, ra)
+		}
+	}
+	// The refused reads left no trace in the custody chain: the court's
+	// recorded reads (events and pending folds) are exactly those answered,
+	// plus its one listing.
+	evs, err := w.ev.Custody(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := w.ev.PendingReads(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded int64
+	for _, e := range evs {
+		if strings.HasPrefix(e.Actor, court.ID+":") {
+			recorded += e.Count()
+		}
+	}
+	for _, p := range pending {
+		if strings.HasPrefix(p.Actor, court.ID+":") {
+			recorded += int64(p.Reads)
+		}
+	}
+	if want := int64(served + 1); recorded != want {
+		t.Errorf("the court's recorded reads = %d, want %d", recorded, want)
+	}
+}
+
+// TestNewLimitsSharedRead: the shared-read quota's defaults, and that a
+// burst defaults to two minutes of the rate.
+func TestNewLimitsSharedRead(t *testing.T) {
+	for _, tc := range []struct {
+		in          Limits
+		rate, burst float64
+		off         bool
+	}{
+		{in: Limits{}, rate: DefaultSharedReadRate, burst: DefaultSharedReadBurst},
+		{in: Limits{SharedReadRate: 2}, rate: 2, burst: 240},
+		{in: Limits{SharedReadRate: 2, SharedReadBurst: 5}, rate: 2, burst: 5},
+		{in: Limits{SharedReadBurst: 50}, rate: DefaultSharedReadRate, burst: 50},
+		{in: Limits{SharedReadRate: -1}, off: true},
+	} {
+		l, err := newLimits(tc.in)
+		if err != nil {
+			t.Fatalf("newLimits(%+v) = %v", tc.in, err)
+		}
+		if got := l.sharedRead; (got == nil) != tc.off || (got != nil && (got.rate != tc.rate || got.burst != tc.burst)) {
+			t.Errorf("newLimits(%+v).sharedRead = %+v, want rate %v burst %v (off %v)", tc.in, got, tc.rate, tc.burst, tc.off)
+		}
+	}
+	if DefaultSharedReadRate*60 != 600 || DefaultSharedReadBurst != 1200 {
+		t.Errorf("defaults %d/min, burst %d; want 600/min, burst 1200", DefaultSharedReadRate*60, DefaultSharedReadBurst)
+	}
+}
