@@ -38,7 +38,12 @@ import (
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/custos-project/custos/anchor/vmap"
+	"github.com/custos-project/custos/evidence/custody"
 )
+
+func custodyKey(id string) [32]byte { return custody.HeadKey(id) }
 
 const vectorDir = "testdata/vectors"
 
@@ -147,6 +152,7 @@ type receiptOpts struct {
 	chainID string
 	flags   []types.BlockIDFlag // per slot, in the set's order; nil: all COMMIT
 	other   bool                // the created event lists the token over other data
+	v2      bool                // a version-2 receipt: the state map holds the item's custody head
 }
 
 // receipt builds a consistent version-1 receipt for vectorArtifact.
@@ -170,14 +176,71 @@ func (b *vectorBase) receipt(t testing.TB, o receiptOpts) *Receipt {
 		Size: int64(len(vectorArtifact)), MediaType: "text/plain; charset=utf-8"}
 	events := fixtureEvents(t, ev, hex.EncodeToString(th[:]))
 	leaves, root, proofs := fixtureLog(t, events)
-	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, AppHash(fixtureSize, root), o.flags)
-	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: []string{token},
+	appHash := AppHash(fixtureSize, root)
+	var custody *CustodyProof
+	var stateRoot string
+	if o.v2 {
+		var sr [32]byte
+		custody, sr = fixtureState(t, ev.ID, events)
+		stateRoot, appHash = hex.EncodeToString(sr[:]), AppHashV2(fixtureSize, root, sr[:])
+	}
+	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, appHash, o.flags)
+	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: []string{token}, Custody: custody,
 		Checkpoint: Checkpoint{ChainID: o.chainID, Height: fixtureHeight, TreeSize: fixtureSize,
-			Root: hex.EncodeToString(root), SignedHeader: sh, ValidatorSet: vs}}
+			Root: hex.EncodeToString(root), StateRoot: stateRoot, SignedHeader: sh, ValidatorSet: vs}}
+	if o.v2 {
+		r.Version = Version
+	}
 	for i, e := range events {
 		r.Events = append(r.Events, AnchoredEvent{Event: string(e), LeafIndex: leaves[i], Proof: proofs[i]})
 	}
 	return r
+}
+
+// v2Receipt builds a version-2 receipt and edits it.
+func v2Receipt(edit func(t testing.TB, r *Receipt)) func(testing.TB, *vectorBase) []byte {
+	return func(t testing.TB, b *vectorBase) []byte {
+		r := b.receipt(t, receiptOpts{v2: true})
+		edit(t, r)
+		return encode(t, r)
+	}
+}
+
+// vectorRaws is r's events' bytes.
+func vectorRaws(r *Receipt) [][]byte {
+	out := make([][]byte, len(r.Events))
+	for i, e := range r.Events {
+		out[i] = []byte(e.Event)
+	}
+	return out
+}
+
+// keepEvents keeps the events at seqs, each with its item proof.
+func keepEvents(t testing.TB, r *Receipt, seqs ...int) {
+	t.Helper()
+	raws := vectorRaws(r)
+	var keep []AnchoredEvent
+	for _, i := range seqs {
+		e := r.Events[i]
+		e.ItemProof = itemProof(t, raws, i)
+		keep = append(keep, e)
+	}
+	r.Events = keep
+}
+
+// extraKeyState is the head's proof and the root of the state map with
+// one more key than the one the validators signed.
+func extraKeyState(t testing.TB, r *Receipt) ([]string, string) {
+	t.Helper()
+	m := vmap.New()
+	for i := 0; i < 51; i++ { // fixtureState's 50 keys and one more
+		m = m.Set(sha256.Sum256([]byte(fmt.Sprintf("key %d", i))), sha256.Sum256([]byte(fmt.Sprintf("value %d", i))))
+	}
+	m = m.Set(custodyKey(r.Evidence.ID), sha256.Sum256([]byte(r.Custody.Head)))
+	p, err := m.Prove(custodyKey(r.Evidence.ID))
+	check(t, err)
+	sr := m.Root()
+	return vmap.FormatHex(p.Siblings), hex.EncodeToString(sr[:])
 }
 
 // encode is r's canonical bytes.
@@ -269,6 +332,38 @@ func vectorCases() []vectorCase {
 		{"valid-without-file", "", "", "the same receipt checked without the evidence file (step digest skipped)", valid(receiptOpts{})},
 		{"valid-nil-vote", ev, "", "one validator (power 20) voted nil: a signed NIL slot, 80 of 100 signed", valid(receiptOpts{flags: withNil})},
 		{"valid-absent", ev, "", "one validator (power 10) was absent: an ABSENT slot, 90 of 100 signed", valid(receiptOpts{flags: withAbs})},
+
+		// Version 2: custody completeness (docs/receipt.md §6).
+		{"v2-complete", ev, "", "version 2: the custody head (5 events) proven in the state map; all 5 listed", valid(receiptOpts{v2: true})},
+		{"v2-some-events", ev, "", "version 2: events 0, 2 and 4 listed, each proven in the head's event tree; 2 viewed events left out and counted",
+			v2Receipt(func(t testing.TB, r *Receipt) { keepEvents(t, r, 0, 2, 4) })},
+		{"v2-last-events-cut", ev, StepComplete, "version 2: the last two events cut off, without item proofs",
+			v2Receipt(func(t testing.TB, r *Receipt) { r.Events = r.Events[:3] })},
+		{"v2-gap-without-proofs", ev, StepComplete, "version 2: event 2 left out, the others without item proofs",
+			v2Receipt(func(t testing.TB, r *Receipt) { r.Events = append(r.Events[:2:2], r.Events[3:]...) })},
+		{"v2-item-proof-wrong", ev, StepComplete, "version 2: events 0 and 4 listed, event 4 with the item proof of event 3",
+			v2Receipt(func(t testing.TB, r *Receipt) {
+				raws := vectorRaws(r)
+				keepEvents(t, r, 0, 4)
+				r.Events[1].ItemProof = itemProof(t, raws, 3)
+			})},
+		{"v2-head-count-changed", ev, StepComplete, "version 2: the head's count changed from 5 to 4 (and its viewed count to 2)",
+			v2Receipt(func(t testing.TB, r *Receipt) {
+				h := strings.Replace(r.Custody.Head, `"count":5`, `"count":4`, 1)
+				r.Custody.Head = strings.Replace(h, `"viewed":3`, `"viewed":2`, 1)
+			})},
+		{"v2-state-proof-altered", ev, StepComplete, "version 2: one hash of the state map proof changed",
+			v2Receipt(func(t testing.TB, r *Receipt) { r.Custody.Proof[0] = flipHex(r.Custody.Proof[0], 0) })},
+		{"v2-state-root-not-signed", ev, StepCheckpoint, "version 2: the head, its proof and the state root are of another state than the AppHash signed",
+			func(t testing.TB, b *vectorBase) []byte {
+				// The signed header is kept; the state root claimed is of a
+				// map with one more key, which the validators never signed.
+				r := b.receipt(t, receiptOpts{v2: true})
+				r.Custody.Proof, r.Checkpoint.StateRoot = extraKeyState(t, r)
+				return encode(t, r)
+			}},
+		{"v2-item-proof-on-complete-list", ev, StepFormat, "version 2: all events listed, one of them with an item proof",
+			v2Receipt(func(t testing.TB, r *Receipt) { r.Events[1].ItemProof = itemProof(t, vectorRaws(r), 1) })},
 
 		// format: the receipt's own JSON spelling.
 		{"json-member-order", ev, StepFormat, "the member \"version\" moved to the end of the object", text(func(t testing.TB, r []byte) []byte {
