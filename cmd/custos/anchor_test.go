@@ -123,8 +123,10 @@ func TestCustodyCompleteness(t *testing.T) {
 	data := []byte("complete custody\n")
 	v := n.upload(n.Token, data)
 	fp := writeFile(t, dir, "f", data)
-	for i := 0; i < 3; i++ { // three reads, then a share-free download: events 1..4
-		n.call("GET", "/api/v1/evidence/"+v.ID+"/custody", n.Token, nil)
+	// Three reads of different things (reads of one thing fold into one
+	// event), then a download: events 1..4.
+	for _, path := range []string{"", "/custody", "/timestamp"} {
+		n.call("GET", "/api/v1/evidence/"+v.ID+path, n.Token, nil)
 	}
 	n.call("GET", "/api/v1/evidence/"+v.ID+"/content", n.Token, nil)
 	var r *receipt.Receipt
