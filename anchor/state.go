@@ -396,10 +396,23 @@ type headOwnerID struct {
 // registered first: only an item's home node moves its head. pending is
 // the block in progress's changes (nil in CheckTx).
 func (a *App) checkHeadOwners(t *Tx, pending map[[32]byte]headOwnerID) (uint32, string) {
+	if len(t.Heads) == 0 {
+		return CodeOK, ""
+	}
 	me := [32]byte(t.memberKey())
+	a.smu.RLock()
+	defer a.smu.RUnlock()
+	mine, known := a.memberIdx[me]
 	for i := range t.Heads {
-		if m, _, ok := a.owner(t.Heads[i].Key, pending); ok && m != me {
-			return CodeNotOwner, fmt.Sprintf("head %x belongs to another member", t.Heads[i].Key)
+		k := t.Heads[i].Key
+		if p, ok := pending[k]; ok {
+			if p.member != me {
+				return CodeNotOwner, fmt.Sprintf("head %x belongs to another member", k)
+			}
+			continue
+		}
+		if o, ok := a.owners[k]; ok && (!known || o.member != mine) {
+			return CodeNotOwner, fmt.Sprintf("head %x belongs to another member", k)
 		}
 	}
 	return CodeOK, ""

@@ -113,11 +113,7 @@ func headAndLeaves(tx *bolt.Tx, prefix []byte, n uint32) (*custody.Head, [][]byt
 		}
 		typ := eventType(v)
 		if h.Count == 0 {
-			e, err := custody.Decode(v)
-			if err != nil {
-				return nil, nil, fmt.Errorf("evidence: chain %x event 0: %w", prefix, err)
-			}
-			h.Evidence, typ = e.Evidence, e.Type
+			h.Evidence = eventField(v, `{"v":1,"evidence":"`)
 		}
 		if typ == "" {
 			return nil, nil, fmt.Errorf("evidence: chain %x event %d has no type", prefix, h.Count)
@@ -156,10 +152,14 @@ func headOfLeaves(id string, raws, leaves [][]byte) *custody.Head {
 }
 
 // eventType reads the type of a stored event: its canonical encoding has
-// `,"type":"` after the seq, and types need no escaping. Stored events were
-// encoded by this node; event 0 is decoded in full all the same.
-func eventType(raw []byte) string {
-	const marker = `,"type":"`
+// `,"type":"` after the seq, and types need no escaping. Stored events
+// were encoded, and so checked, by this node; the head's own encoding
+// (custody.Head.Encode) checks the ID and types again.
+func eventType(raw []byte) string { return eventField(raw, `,"type":"`) }
+
+// eventField reads the string after marker in a stored event, up to the
+// next quote (IDs and types need no escaping); "" if it is not there.
+func eventField(raw []byte, marker string) string {
 	i := bytes.Index(raw, []byte(marker))
 	if i < 0 {
 		return ""
