@@ -59,6 +59,9 @@ type fixtureConfig struct {
 	// v2 makes a version-2 receipt: the chain's state map holds the
 	// item's custody head (among other keys), and the AppHash commits to it.
 	v2 bool
+	// v1AppHash (with v2) has the validators sign the version-1 AppHash,
+	// the log alone, while the receipt claims a state root.
+	v1AppHash bool
 }
 
 // fixture is one consistent receipt, its artifact and its trust bundle.
@@ -143,7 +146,9 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 		var sr vmap.Hash
 		custodyProof, sr = fixtureState(t, ev.ID, events)
 		stateRoot = hex.EncodeToString(sr[:])
-		appHash = AppHashV2(fixtureSize, root, sr[:])
+		if !cfg.v1AppHash {
+			appHash = AppHashV2(fixtureSize, root, sr[:])
+		}
 	}
 	if cfg.appHash != nil {
 		appHash = cfg.appHash
