@@ -396,11 +396,7 @@ func (s *Server) listCopyrights(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := ListView[evidence.Copyright]{Items: make([]evidence.Copyright, len(page.Items)), Next: page.Next}
-	for i, cr := range page.Items {
-		out.Items[i] = *cr
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, pageOf(page.Items, page.Next))
 }
 
 // getCopyright serves a registration's metadata to any member (the

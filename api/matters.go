@@ -21,6 +21,16 @@ type ListView[T any] struct {
 	Next  string `json:"next_cursor,omitempty"`
 }
 
+// pageOf answers one page of a listing whose items the domain returns by
+// pointer, with the cursor of the next page.
+func pageOf[T any](items []*T, next string) ListView[T] {
+	out := ListView[T]{Items: make([]T, len(items)), Next: next}
+	for i, it := range items {
+		out.Items[i] = *it
+	}
+	return out
+}
+
 // listOf answers a list, as [] rather than null when it is empty.
 func listOf[T any](items []T) ListView[T] {
 	if items == nil {

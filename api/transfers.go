@@ -117,11 +117,7 @@ func (s *Server) listTransferOffers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := ListView[evidence.TransferOffer]{Items: make([]evidence.TransferOffer, len(page.Items)), Next: page.Next}
-	for i, o := range page.Items {
-		out.Items[i] = *o
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, pageOf(page.Items, page.Next))
 }
 
 // getTransferOffer handles GET /api/v1/copyrights/transfers/{tid}, for
