@@ -88,7 +88,8 @@ type App struct {
 	blockLog   []byte                   // the block's state-log entries (bStateLog)
 
 	smu         sync.RWMutex // guards the committed state below
-	version     int          // state version (StateV1, StateV2)
+	version     int          // state version (StateV1, StateV2, StateV3)
+	since       uint64       // the log size when version 3 began
 	state       *stateMap    // the map after stateHeight
 	stateHeight int64
 	versions    []mapVersion           // recent versions, by height
@@ -205,10 +206,10 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2:
-			version = StateV2
+		case StateV2, StateV3:
+			version = g.StateVersion
 		default:
-			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 and 2", g.StateVersion)
+			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, LatestState)
 		}
 	}
 	var keys [][]byte
@@ -249,14 +250,17 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		return nil, err
 	}
 	a.smu.Lock()
-	a.version = version
+	a.version, a.since = version, 0
 	a.smu.Unlock()
 	return &abci.ResponseInitChain{AppHash: a.appHash(version, 0, root, newStateMap().root())}, nil
 }
 
 // appHash is the AppHash of a state of the given version.
 func (a *App) appHash(version int, size uint64, root []byte, stateRoot [32]byte) []byte {
-	if version >= StateV2 {
+	switch {
+	case version >= StateV3:
+		return AppHashV3(size, root, stateRoot, a.since)
+	case version == StateV2:
 		return AppHashV2(size, root, stateRoot)
 	}
 	return AppHash(size, root)
@@ -325,12 +329,18 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 	if tx.Bucket(bApplied).Get(appliedKey(t)) != nil {
 		return CodeDuplicate, "batch already in the log"
 	}
+	if _, code, msg := a.stateKeys(tx, t, 0, pending == nil); code != CodeOK {
+		return code, msg
+	}
 	return a.checkHeadOwners(t, pending)
 }
 
 // batchVersion is the transaction version of batches at a state version.
 func batchVersion(state int) uint8 {
-	if state >= StateV2 {
+	switch {
+	case state >= StateV3:
+		return TxVersion3
+	case state == StateV2:
 		return TxVersion2
 	}
 	return TxVersion
@@ -448,7 +458,11 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if err := tx.Bucket(bApplied).Put(appliedKey(t), val); err != nil {
 		panic(fmt.Sprintf("anchor: record batch at height %d: %v", req.Height, err))
 	}
-	if a.applyHeads(t) {
+	keys, code, msg := a.stateKeys(tx, t, first, false)
+	if code != CodeOK { // checkState ran stateKeys on the same state: cannot happen
+		panic(fmt.Sprintf("anchor: head keys at height %d: %s", req.Height, msg))
+	}
+	if a.applyHeads(t, keys) {
 		a.moved = true
 	}
 	a.included = append(a.included, Included{Member: t.Member(), Seq: t.Seq, First: first, Count: len(t.Leaves), Height: req.Height})

@@ -73,7 +73,10 @@ var (
 	bByFrom  = []byte("byfrom")  // from(8) → seq(8)
 	bBMeta   = []byte("meta")    // "next": next local index to batch; "seq": last seq
 	bOpen    = []byte("open")    // seq(8) → ∅ for batches not yet final (what track looks at)
-	bHeadsB  = []byte("bheads")  // seq(8) → heads × (key 32 ‖ events 8 ‖ value 32), of a batch of heads only
+	// bHeadsB holds the heads of a batch of heads only: seq(8) → 0x01 ‖
+	// heads × (key 32 ‖ first local leaf 8 ‖ events 8 ‖ value 32); records
+	// written before state version 3 have no 0x01 and no first leaf.
+	bHeadsB = []byte("bheads")
 )
 
 // MemberID is the ID under which the log records a node's batches: the
@@ -227,6 +230,10 @@ func (b *Batcher) cut() (*Batch, [][]byte, error) {
 
 func (b *Batcher) submit(ctx context.Context, bt *Batch, leaves [][]byte) {
 	raw, err := b.buildTx(bt, leaves)
+	if errors.Is(err, errNothingLeft) {
+		b.closeEmpty(bt)
+		return
+	}
 	if err != nil {
 		b.cfg.Log.Error("building anchoring transaction", "seq", bt.Seq, "err", err)
 		return
@@ -255,7 +262,8 @@ func (b *Batcher) submit(ctx context.Context, bt *Batch, leaves [][]byte) {
 // an upgrade and resubmitted after it goes in the new format.
 func (b *Batcher) buildTx(bt *Batch, leaves [][]byte) ([]byte, error) {
 	c := &b.cfg
-	if c.App.StateVersion() < StateV2 {
+	version := c.App.StateVersion()
+	if version < StateV2 {
 		if bt.Count == 0 {
 			return nil, errors.New("a batch of heads only needs state version 2")
 		}
@@ -264,14 +272,75 @@ func (b *Batcher) buildTx(bt *Batch, leaves [][]byte) ([]byte, error) {
 	var heads []HeadUpdate
 	var err error
 	if bt.Count == 0 {
-		heads, err = b.storedHeads(bt.Seq)
+		heads, err = b.storedHeads(bt.Seq, version)
 	} else {
 		heads, err = c.Source.Heads(bt.From, bt.Count)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return NewBatchTx(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads)
+	if version == StateV2 {
+		return NewBatchTx(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads)
+	}
+	if heads, err = b.locateFirsts(heads); err != nil {
+		return nil, err
+	}
+	if len(leaves) == 0 && len(heads) == 0 {
+		return nil, errNothingLeft
+	}
+	return NewBatchTx3(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads)
+}
+
+// errNothingLeft means a batch of heads only has no head left to register
+// at state version 3 (see locateFirsts); it is closed without submitting.
+var errNothingLeft = errors.New("anchor: no head left to register in this batch")
+
+// locateFirsts turns each head's FirstLocal into the batch and offset of
+// the chain's first event, as version-3 batches name it, and drops the
+// heads version 3 does not register: those of chains of one event anchored
+// after version 3 began (a receipt proves them by the head's absence). A
+// head whose first event's batch is not in the log yet is kept: it is in
+// the log by the time this batch lands, or the chain refuses this batch as
+// stale and it is resubmitted.
+func (b *Batcher) locateFirsts(heads []HeadUpdate) ([]HeadUpdate, error) {
+	since := b.cfg.App.Since()
+	out := heads[:0:0]
+	err := b.cfg.DB.View(func(tx *bolt.Tx) error {
+		for _, h := range heads {
+			if h.Events == 0 {
+				continue
+			}
+			c := tx.Bucket(bByFrom).Cursor()
+			k, v := c.Seek(binary.BigEndian.AppendUint64(nil, h.FirstLocal))
+			if k == nil || binary.BigEndian.Uint64(k) > h.FirstLocal {
+				k, v = c.Prev()
+			}
+			if k == nil || len(v) != 8 {
+				continue // not batched yet: the batch that takes it carries the head
+			}
+			from, seq := binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(v)
+			first, err := decodeBatch(seq, tx.Bucket(bBatches).Get(v))
+			if err != nil {
+				return err
+			}
+			if h.FirstLocal >= from+uint64(first.Count) {
+				continue // likewise
+			}
+			h.Batch, h.Offset = seq, uint32(h.FirstLocal-from)
+			if h.Events == 1 {
+				inc, ok, err := b.cfg.App.Applied(b.member, seq)
+				if err != nil {
+					return err
+				}
+				if !ok || inc.First+uint64(h.Offset) >= since {
+					continue // a chain of one event, anchored under version 3
+				}
+			}
+			out = append(out, h)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // SubmitHeads registers custody heads with no leaves (the heads of chains
@@ -288,9 +357,11 @@ func (b *Batcher) SubmitHeads(ctx context.Context, heads []HeadUpdate) error {
 	if b.cfg.App.StateVersion() < StateV2 {
 		return errors.New("anchor: the chain state has no custody heads before version 2")
 	}
-	enc := make([]byte, 0, len(heads)*headSize)
+	enc := make([]byte, 1, 1+len(heads)*storedHeadSize)
+	enc[0] = 1
 	for _, h := range heads {
 		enc = append(enc, h.Key[:]...)
+		enc = binary.BigEndian.AppendUint64(enc, h.FirstLocal)
 		enc = binary.BigEndian.AppendUint64(enc, h.Events)
 		enc = append(enc, h.Value[:]...)
 	}
@@ -325,19 +396,37 @@ func (b *Batcher) SubmitHeads(ctx context.Context, heads []HeadUpdate) error {
 	return nil
 }
 
-// storedHeads reads the heads of a batch of heads only.
-func (b *Batcher) storedHeads(seq uint64) ([]HeadUpdate, error) {
+// storedHeadSize is the size of one head in a bHeadsB record.
+const storedHeadSize = 32 + 8 + 8 + 32
+
+// storedHeads reads the heads of a batch of heads only. A record written
+// before state version 3 does not locate its chains' first events, so at
+// version 3 it yields none (the registration at version 3 covers them).
+func (b *Batcher) storedHeads(seq uint64, version int) ([]HeadUpdate, error) {
 	var heads []HeadUpdate
 	err := b.cfg.DB.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bHeadsB).Get(binary.BigEndian.AppendUint64(nil, seq))
-		if len(v) == 0 || len(v)%headSize != 0 {
+		size, firstLocal := storedHeadSize, true
+		switch {
+		case len(v) > 0 && len(v)%headSize == 0:
+			size, firstLocal = headSize, false // before version 3
+			if version >= StateV3 {
+				return nil
+			}
+		case len(v) > 1 && v[0] == 1 && (len(v)-1)%storedHeadSize == 0:
+			v = v[1:]
+		default:
 			return fmt.Errorf("anchor: batch %d has no stored heads", seq)
 		}
-		for ; len(v) > 0; v = v[headSize:] {
+		for ; len(v) > 0; v = v[size:] {
 			var h HeadUpdate
 			copy(h.Key[:], v[:32])
-			h.Events = binary.BigEndian.Uint64(v[32:40])
-			copy(h.Value[:], v[40:72])
+			rest := v[32:]
+			if firstLocal {
+				h.FirstLocal, rest = binary.BigEndian.Uint64(rest), rest[8:]
+			}
+			h.Events = binary.BigEndian.Uint64(rest)
+			copy(h.Value[:], rest[8:40])
 			heads = append(heads, h)
 		}
 		return nil
@@ -467,4 +556,24 @@ func (b *Batcher) Locate(local uint64) (global uint64, bt Batch, ok bool, err er
 		return nil
 	})
 	return global, bt, ok, err
+}
+
+// closeEmpty closes a batch of heads only that has nothing left to submit
+// (errNothingLeft): it is no longer open, and nothing waits for it.
+func (b *Batcher) closeEmpty(bt *Batch) {
+	key := binary.BigEndian.AppendUint64(nil, bt.Seq)
+	bt.Final = true
+	err := b.cfg.DB.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bOpen).Delete(key); err != nil {
+			return err
+		}
+		return tx.Bucket(bBatches).Put(key, encodeBatch(bt))
+	})
+	if err != nil {
+		b.cfg.Log.Error("closing an empty batch of heads", "seq", bt.Seq, "err", err)
+		return
+	}
+	b.mu.Lock()
+	delete(b.sent, bt.Seq)
+	b.mu.Unlock()
 }

@@ -121,13 +121,18 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 		return nil, err
 	}
 	var stateRoot string
+	var since *uint64
 	head := sh.AppHash // size ‖ root
 	switch {
 	case len(sh.AppHash) == 40:
 	case len(sh.AppHash) == 73 && sh.AppHash[0] == StateV2:
 		stateRoot, head = hex.EncodeToString(sh.AppHash[41:]), sh.AppHash[1:41]
+	case len(sh.AppHash) == 81 && sh.AppHash[0] == StateV3:
+		stateRoot, head = hex.EncodeToString(sh.AppHash[41:73]), sh.AppHash[1:41]
+		s := binary.BigEndian.Uint64(sh.AppHash[73:])
+		since = &s
 	default:
-		return nil, fmt.Errorf("anchor: header %d has a %d-byte AppHash, want 40 or 73", h, len(sh.AppHash))
+		return nil, fmt.Errorf("anchor: header %d has a %d-byte AppHash, want 40, 73 or 81", h, len(sh.AppHash))
 	}
 	shb, err := sh.ToProto().Marshal()
 	if err != nil {
@@ -143,7 +148,7 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 	}
 	return &receipt.Checkpoint{
 		ChainID: c.chainID, Height: h,
-		TreeSize: binary.BigEndian.Uint64(head[:8]), Root: hex.EncodeToString(head[8:]), StateRoot: stateRoot,
+		TreeSize: binary.BigEndian.Uint64(head[:8]), Root: hex.EncodeToString(head[8:]), StateRoot: stateRoot, HeadsSince: since,
 		SignedHeader: base64.StdEncoding.EncodeToString(shb), ValidatorSet: base64.StdEncoding.EncodeToString(vb),
 	}, nil
 }

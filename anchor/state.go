@@ -14,6 +14,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/custos-project/custos/anchor/vmap"
+	"github.com/custos-project/custos/evidence/custody"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -23,11 +24,19 @@ import (
 // log. A chain moves from one version to the next at a height that more
 // than 2/3 of its validators' voting power voted for (KindUpgrade
 // transactions); docs/architecture.md, "Chain state".
+//
+// Version 3 keys each head by its chain's first event
+// (custody.BoundHeadKey), so that only the member that anchored that event
+// can write it, and no longer registers the head of a chain of one event:
+// a receipt proves such a chain complete by the head's absence. Its AppHash
+// adds the log size at which version 3 began ("since"), below which chains
+// were anchored under version 2's rules.
 const (
 	StateV1 = 1
 	StateV2 = 2
+	StateV3 = 3
 	// LatestState is the version new chains start with.
-	LatestState = StateV2
+	LatestState = StateV3
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a
@@ -67,6 +76,22 @@ func AppHashV2(size uint64, root []byte, stateRoot [32]byte) []byte {
 	return append(b, stateRoot[:]...)
 }
 
+// AppHashV3 encodes a version-3 state: AppHashV2's 73 bytes with 0x03 for
+// 0x02, then since (8, big-endian), the log size when version 3 began.
+func AppHashV3(size uint64, root []byte, stateRoot [32]byte, since uint64) []byte {
+	b := AppHashV2(size, root, stateRoot)
+	b[0] = StateV3
+	return binary.BigEndian.AppendUint64(b, since)
+}
+
+// Since is the log size at which state version 3 began (0 for a chain
+// that started at it); meaningful only at version 3.
+func (a *App) Since() uint64 {
+	a.smu.RLock()
+	defer a.smu.RUnlock()
+	return a.since
+}
+
 // validatorPower is one validator's key and voting power, as InitChain
 // recorded them.
 type validatorPower struct {
@@ -96,6 +121,9 @@ func (a *App) loadState() error {
 		}
 		if v := m.Get([]byte("height")); len(v) == 8 {
 			height = int64(binary.BigEndian.Uint64(v))
+		}
+		if v := m.Get([]byte("since")); len(v) == 8 {
+			a.since = binary.BigEndian.Uint64(v)
 		}
 		a.owners, a.members, a.memberIdx = map[[32]byte]headOwner{}, nil, map[[32]byte]uint32{}
 		return tx.Bucket(bStateLog).ForEach(func(k, v []byte) error {
@@ -169,7 +197,8 @@ type StateProof struct {
 	Root     [32]byte   // the map's root then
 	Value    [32]byte   // the key's value (zero when Found is false)
 	Found    bool       // whether the key was set
-	Siblings [][32]byte // the membership proof's sibling hashes (see vmap)
+	Siblings [][32]byte // the proof's sibling hashes (see vmap)
+	Other    *vmap.Pair // when Found is false: the leaf where the key's path ends, if any
 }
 
 // ProveState proves key in the state map as it was after the block at
@@ -180,7 +209,7 @@ func (a *App) ProveState(key [32]byte, height int64) (*StateProof, error) {
 		return nil, err
 	}
 	p := &StateProof{Height: height, Root: t.root()}
-	p.Value, p.Found, p.Siblings, err = t.prove(key)
+	p.Value, p.Found, p.Siblings, p.Other, err = t.prove(key)
 	return p, err
 }
 
@@ -290,6 +319,14 @@ func (a *App) maybeActivate(tx *bolt.Tx, height int64) (bool, error) {
 		return false, nil
 	}
 	a.version = int(next.Version)
+	if a.version == StateV3 {
+		if a.since, err = a.merkle.Size(tx); err != nil {
+			return false, err
+		}
+		if err := tx.Bucket(bAppMeta).Put([]byte("since"), binary.BigEndian.AppendUint64(nil, a.since)); err != nil {
+			return false, err
+		}
+	}
 	return true, tx.Bucket(bAppMeta).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, next.Version))
 }
 
@@ -396,8 +433,8 @@ type headOwnerID struct {
 // registered first: only an item's home node moves its head. pending is
 // the block in progress's changes (nil in CheckTx).
 func (a *App) checkHeadOwners(t *Tx, pending map[[32]byte]headOwnerID) (uint32, string) {
-	if len(t.Heads) == 0 {
-		return CodeOK, ""
+	if len(t.Heads) == 0 || t.Version == TxVersion3 {
+		return CodeOK, "" // version-3 keys are bound to the member's own leaves (stateKeys)
 	}
 	me := [32]byte(t.memberKey())
 	a.smu.RLock()
@@ -422,18 +459,61 @@ func (a *App) checkHeadOwners(t *Tx, pending map[[32]byte]headOwnerID) (uint32, 
 // in a.pending, their new values in a.blockPairs (set in the map at the
 // block's end) and their log entries in a.blockLog. It returns whether any
 // moved.
-func (a *App) applyHeads(t *Tx) bool {
+func (a *App) applyHeads(t *Tx, keys [][32]byte) bool {
 	me := [32]byte(t.memberKey())
 	moved := false
-	for _, h := range t.Heads {
-		if _, events, ok := a.owner(h.Key, a.pending); ok && events >= h.Events {
+	for i, h := range t.Heads {
+		key := keys[i]
+		if _, events, ok := a.owner(key, a.pending); ok && events >= h.Events {
 			continue // not forward: an older batch landing late
 		}
-		a.pending[h.Key] = headOwnerID{member: me, events: h.Events}
-		a.blockLog = append(append(append(a.blockLog, h.Key[:]...), h.Value[:]...), me[:]...)
+		a.pending[key] = headOwnerID{member: me, events: h.Events}
+		a.blockLog = append(append(append(a.blockLog, key[:]...), h.Value[:]...), me[:]...)
 		a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, h.Events)
-		a.blockPairs = append(a.blockPairs, vmap.Pair{Key: h.Key, Value: h.Value})
+		a.blockPairs = append(a.blockPairs, vmap.Pair{Key: key, Value: h.Value})
 		moved = true
 	}
 	return moved
+}
+
+// stateKeys returns the state-map keys of t's heads: in a version-2 batch
+// the keys it names; in a version-3 batch each key bound to the log index
+// of its chain's first event (custody.BoundHeadKey), which the head locates
+// in the member's own batches: this one (whose first leaf is at first) or
+// one already in the log. CodeStale if a head names a batch that is not in
+// the log (yet), or a leaf the batch does not have. In CheckTx (pending
+// true) a head may name an earlier batch of the member that is not in the
+// log yet: a node submits its batches in order and the mempool keeps that
+// order, so the earlier one lands first (or this one is refused then), and
+// refusing it here would make it land after later batches.
+func (a *App) stateKeys(tx *bolt.Tx, t *Tx, first uint64, pending bool) ([][32]byte, uint32, string) {
+	keys := make([][32]byte, len(t.Heads))
+	if t.Version != TxVersion3 {
+		for i, h := range t.Heads {
+			keys[i] = h.Key
+		}
+		return keys, CodeOK, ""
+	}
+	member := t.memberKey()
+	for i, h := range t.Heads {
+		var from uint64
+		var count uint32
+		if h.Batch == t.Seq {
+			from, count = first, uint32(len(t.Leaves))
+		} else {
+			v := tx.Bucket(bApplied).Get(binary.BigEndian.AppendUint64(bytes.Clone(member), h.Batch))
+			if len(v) != 20 && pending && h.Batch < t.Seq {
+				continue // checked when the block applies it
+			}
+			if len(v) != 20 {
+				return nil, CodeStale, fmt.Sprintf("head %x: the chain's first event is in batch %d, which is not in the log", h.Key, h.Batch)
+			}
+			from, count = binary.BigEndian.Uint64(v), binary.BigEndian.Uint32(v[8:])
+		}
+		if h.Offset >= count {
+			return nil, CodeStale, fmt.Sprintf("head %x: batch %d has %d leaves, not a leaf %d", h.Key, h.Batch, count, h.Offset)
+		}
+		keys[i] = custody.BoundHeadKey(h.Key, from+uint64(h.Offset))
+	}
+	return keys, CodeOK, ""
 }

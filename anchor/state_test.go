@@ -2,8 +2,6 @@ package anchor
 
 import (
 	"bytes"
-	"context"
-	"crypto/ed25519"
 	"path/filepath"
 	"testing"
 
@@ -16,18 +14,7 @@ import (
 // newAppV2 is newTestApp for a chain that starts at state version 2.
 func newAppV2(t *testing.T, path string, root *certs.Authority, validators ...*testNode) *App {
 	t.Helper()
-	app, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: root.Cert})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := &abci.RequestInitChain{AppStateBytes: GenesisState(root.Cert, StateV2)}
-	for _, v := range validators {
-		req.Validators = append(req.Validators, abci.Ed25519ValidatorUpdate(v.key.Public().(ed25519.PublicKey), 10))
-	}
-	if _, err := app.InitChain(context.Background(), req); err != nil {
-		t.Fatal(err)
-	}
-	return app
+	return newAppAt(t, path, StateV2, root, validators...)
 }
 
 func codes(res *abci.ResponseFinalizeBlock) []uint32 {

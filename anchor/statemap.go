@@ -22,17 +22,18 @@ func (m *stateMap) setMany(pairs []vmap.Pair) *stateMap {
 	return &stateMap{t: m.t.SetMany(pairs)}
 }
 
-// prove returns k's value and membership proof, or found false (and no
-// siblings) when k is not set.
-func (m *stateMap) prove(k [32]byte) (value [32]byte, found bool, siblings [][32]byte, err error) {
+// prove returns k's value and membership proof, or found false and the
+// proof of its absence: the siblings, and other, the leaf of another key
+// where k's path ends (nil where it ends at an empty subtree).
+func (m *stateMap) prove(k [32]byte) (value [32]byte, found bool, siblings [][32]byte, other *vmap.Pair, err error) {
 	p, err := m.t.Prove(k)
 	if err != nil {
-		return value, false, nil, err
+		return value, false, nil, nil, err
 	}
 	if p.Value == nil {
-		return value, false, nil, nil
+		return value, false, p.Siblings, p.Other, nil
 	}
-	return *p.Value, true, p.Siblings, nil
+	return *p.Value, true, p.Siblings, nil, nil
 }
 
 // buildMap builds a map from its entries at once.

@@ -37,8 +37,20 @@ import (
 //	  seq u64 ‖ count u32 (0..MaxLeaves) ‖ count × 32-byte leaf hashes
 //	  ‖ heads u32 (0..MaxHeads) ‖ heads × (key 32 ‖ events u64 ‖ value 32),
 //	  keys in strictly increasing byte order, events ≥ 1, count + heads ≥ 1
-//	kind 2, an upgrade vote (state version 1):
+//	kind 2, an upgrade vote (any state version):
 //	  state version u32 ‖ height u64
+//
+// Version 3 (state version 3) is version 2 with kind 1 only, and heads
+// that name the chain's first event instead of relying on who registered
+// a key first:
+//
+//	seq u64 ‖ count u32 ‖ count × 32-byte leaf hashes
+//	‖ heads u32 ‖ heads × (key 32 ‖ batch u64 ‖ offset u32 ‖ events u64 ‖ value 32)
+//
+// where (batch, offset) is the leaf of the chain's first event: the
+// offset-th leaf of the submitting member's own batch number batch (this
+// one, or one already in the log). The chain sets the head under
+// custody.BoundHeadKey(key, that leaf's log index).
 //
 // The signature is Ed25519 (RFC 8032, pure) by the node certificate's key
 // over SignaturePrefix ‖ chainID ‖ 0x00 ‖ every byte before the signature.
@@ -47,6 +59,7 @@ const (
 	// TxVersion is the first transaction version; TxVersion2 the second.
 	TxVersion  = 1
 	TxVersion2 = 2
+	TxVersion3 = 3
 	// MaxLeaves is the largest number of leaf hashes in one transaction.
 	MaxLeaves = 10000
 	// MaxHeads is the largest number of custody heads in one transaction.
@@ -66,10 +79,17 @@ const (
 // custody.HeadKey(chain ID), Value the SHA-256 of the canonical head, and
 // Events the number of events the head covers. A head only moves forward:
 // an update with no more events than the state already holds is skipped.
+//
+// From state version 3, Batch and Offset locate the chain's first event
+// (see the version-3 format); FirstLocal is where a LeafSource queued that
+// event, which the batcher turns into Batch and Offset (it is not encoded).
 type HeadUpdate struct {
-	Key    [32]byte
-	Events uint64
-	Value  [32]byte
+	Key        [32]byte
+	Events     uint64
+	Value      [32]byte
+	Batch      uint64
+	Offset     uint32
+	FirstLocal uint64
 }
 
 // UpgradeVote is a validator's vote to run state version Version from the
@@ -85,7 +105,7 @@ type UpgradeVote struct {
 // however often it is submitted. An upgrade vote (KindUpgrade) carries
 // Upgrade.
 type Tx struct {
-	Version  uint8             // TxVersion or TxVersion2
+	Version  uint8             // TxVersion, TxVersion2 or TxVersion3
 	Kind     uint8             // KindBatch (always, in version 1) or KindUpgrade
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
@@ -109,6 +129,14 @@ func NewBatchTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.P
 	heads = slices.Clone(heads)
 	slices.SortFunc(heads, func(a, b HeadUpdate) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 	return signTx(chainID, key, &Tx{Version: TxVersion2, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads})
+}
+
+// NewBatchTx3 encodes and signs a version-3 batch: leaves, and custody
+// heads that each locate their chain's first event (Batch, Offset).
+func NewBatchTx3(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate) ([]byte, error) {
+	heads = slices.Clone(heads)
+	slices.SortFunc(heads, func(a, b HeadUpdate) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+	return signTx(chainID, key, &Tx{Version: TxVersion3, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads})
 }
 
 // NewUpgradeTx encodes and signs a version-2 upgrade vote.
@@ -144,12 +172,12 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] != TxVersion && v[0] != TxVersion2:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion3:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
 	}
-	if t.Version == TxVersion2 {
+	if t.Version >= TxVersion2 {
 		k := d.next(1)
 		if k == nil || k[0] != KindBatch && k[0] != KindUpgrade {
 			return nil, fmt.Errorf("%w: unknown kind", ErrMalformedTx)
@@ -193,21 +221,36 @@ func (t *Tx) decodeBatch(d *decoder) error {
 		return nil
 	}
 	n := d.uint32()
-	if d.short || n > MaxHeads || len(d.b) < int(n)*headSize {
+	size := t.headSize()
+	if d.short || n > MaxHeads || len(d.b) < int(n)*size {
 		return fmt.Errorf("%w: head count %d, want at most %d and the bytes to hold them", ErrMalformedTx, n, MaxHeads)
 	}
 	t.Heads = make([]HeadUpdate, n)
 	for i := range t.Heads {
 		h := &t.Heads[i]
 		copy(h.Key[:], d.next(32))
+		if t.Version == TxVersion3 {
+			h.Batch, h.Offset = d.uint64(), d.uint32()
+		}
 		h.Events = d.uint64()
 		copy(h.Value[:], d.next(32))
 	}
 	return nil
 }
 
-// headSize is the encoded size of one HeadUpdate.
-const headSize = 32 + 8 + 32
+// headSize is the encoded size of one HeadUpdate in a version-2 batch;
+// headSize3 in a version-3 batch.
+const (
+	headSize  = 32 + 8 + 32
+	headSize3 = 32 + 8 + 4 + 8 + 32
+)
+
+func (t *Tx) headSize() int {
+	if t.Version == TxVersion3 {
+		return headSize3
+	}
+	return headSize
+}
 
 // Encode returns the transaction's encoding. For a Tx from DecodeTx, it is
 // the decoded bytes. NodeCert and OrgCA must be set.
@@ -219,7 +262,7 @@ func (t *Tx) Encode() []byte {
 func (t *Tx) appendBody(b []byte) []byte {
 	b = append(b, TxMagic...)
 	b = append(b, t.Version)
-	if t.Version == TxVersion2 {
+	if t.Version >= TxVersion2 {
 		b = append(b, t.Kind)
 	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.NodeCert.Raw)))
@@ -241,6 +284,10 @@ func (t *Tx) appendBody(b []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Heads)))
 	for _, h := range t.Heads {
 		b = append(b, h.Key[:]...)
+		if t.Version == TxVersion3 {
+			b = binary.BigEndian.AppendUint64(b, h.Batch)
+			b = binary.BigEndian.AppendUint32(b, h.Offset)
+		}
 		b = binary.BigEndian.AppendUint64(b, h.Events)
 		b = append(b, h.Value[:]...)
 	}
@@ -252,7 +299,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
 	n := len(SignaturePrefix) + len(chainID) + 1 + 6 + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 16 +
-		len(t.Leaves)*HashSize + len(t.Heads)*headSize
+		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize()
 	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
 	return t.appendBody(m)
 }
@@ -276,7 +323,7 @@ func (t *Tx) check() error {
 		if len(t.Leaves) == 0 || len(t.Leaves) > MaxLeaves {
 			return fmt.Errorf("%w: %d leaves, want 1..%d", ErrMalformedTx, len(t.Leaves), MaxLeaves)
 		}
-	case t.Version == TxVersion2 && t.Kind == KindBatch:
+	case (t.Version == TxVersion2 || t.Version == TxVersion3) && t.Kind == KindBatch:
 		if err := t.checkBatch2(); err != nil {
 			return err
 		}
@@ -309,6 +356,14 @@ func (t *Tx) checkBatch2() error {
 	for i, h := range t.Heads {
 		if h.Events == 0 {
 			return fmt.Errorf("%w: head %d covers no event", ErrMalformedTx, i)
+		}
+		switch {
+		case t.Version == TxVersion3 && h.Batch == 0:
+			return fmt.Errorf("%w: head %d names no batch for its chain's first event", ErrMalformedTx, i)
+		case t.Version == TxVersion2 && (h.Batch != 0 || h.Offset != 0):
+			return fmt.Errorf("%w: head %d of a version-2 batch names a first event", ErrMalformedTx, i)
+		case h.Offset >= MaxLeaves:
+			return fmt.Errorf("%w: head %d names leaf %d of a batch, which holds at most %d", ErrMalformedTx, i, h.Offset, MaxLeaves)
 		}
 		if i > 0 && bytes.Compare(t.Heads[i-1].Key[:], h.Key[:]) >= 0 {
 			return fmt.Errorf("%w: head keys are not in strictly increasing order at %d", ErrMalformedTx, i)

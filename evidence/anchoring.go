@@ -249,13 +249,30 @@ func hexes(hs [][]byte) []string {
 
 // receiptV2 adds the custody head the checkpoint's state holds for the
 // item, its proof, and the events chosen by opts.
+//
+// Against a checkpoint of state version 3 (receipt version 3) the head's
+// key is bound to the first event's leaf, and an item of one event anchored
+// since version 3 began has no head: the receipt proves its absence.
 func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globals []uint64, opts ReceiptOptions) (*receipt.Receipt, error) {
-	sp, err := s.cfg.Anchor.ProveState(custody.HeadKey(r.Evidence.ID), r.Checkpoint.Height)
+	key := custody.HeadKey(r.Evidence.ID)
+	v3 := r.Checkpoint.HeadsSince != nil
+	if v3 {
+		key = custody.BoundHeadKey(key, globals[0])
+	}
+	sp, err := s.cfg.Anchor.ProveState(key, r.Checkpoint.Height)
 	if errors.Is(err, anchor.ErrStateGone) {
 		return nil, ErrNotAnchored
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !sp.Found && v3 && len(globals) == 1 && globals[0] >= *r.Checkpoint.HeadsSince {
+		r.Version = receipt.Version
+		r.Custody = &receipt.CustodyProof{Proof: vmapHex(sp.Siblings)}
+		if sp.Other != nil {
+			r.Custody.Other = []string{hex.EncodeToString(sp.Other.Key[:]), hex.EncodeToString(sp.Other.Value[:])}
+		}
+		return r, s.addEvent(r, raws[0], globals[0], nil)
 	}
 	if !sp.Found {
 		return nil, ErrNotAnchored // the head is not registered yet (an item from before the upgrade)
@@ -289,7 +306,10 @@ func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globa
 	if err != nil {
 		return nil, err
 	}
-	r.Version = receipt.Version
+	r.Version = receipt.Version2
+	if v3 {
+		r.Version = receipt.Version
+	}
 	r.Custody = &receipt.CustodyProof{Head: string(enc), Proof: vmapHex(sp.Siblings)}
 	pick := pickEvents(raws[:min(len(globals), int(head.Count))], int(head.Count), opts)
 	var tree *itemTree

@@ -68,11 +68,24 @@ func (s *Service) Heads(from uint64, count int) ([]anchor.HeadUpdate, error) {
 			if err != nil {
 				return err
 			}
+			if u.FirstLocal, err = firstLeaf(tx, []byte(p)); err != nil {
+				return err
+			}
 			out = append(out, u)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// firstLeaf is the local leaf of the first event of the chain with key
+// prefix.
+func firstLeaf(tx *bolt.Tx, prefix []byte) (uint64, error) {
+	v := tx.Bucket(bEvLeaf).Get(append(bytes.Clone(prefix), 0, 0, 0, 0))
+	if len(v) != 8 {
+		return 0, fmt.Errorf("evidence: chain %x has no leaf for its first event", prefix)
+	}
+	return u64val(v), nil
 }
 
 func headUpdate(h *custody.Head) (anchor.HeadUpdate, error) {
@@ -178,12 +191,18 @@ func eventField(raw []byte, marker string) string {
 // existed before an upgrade get a head even if they never get another
 // event. It is idempotent (the chain skips a head it already holds, or a
 // later one) and resumes where it stopped: bucket headsreg keeps, per
-// events bucket, 0x00 ‖ the last chain submitted, or 0x01 once done.
-func (s *Service) RegisterHeads(ctx context.Context, submit func(context.Context, []anchor.HeadUpdate) error) (int, error) {
+// events bucket and state version, 0x00 ‖ the last chain submitted, or
+// 0x01 once done. State version 3 keys heads anew (custody.BoundHeadKey),
+// so a node registers its chains once more after that upgrade.
+func (s *Service) RegisterHeads(ctx context.Context, version int, submit func(context.Context, []anchor.HeadUpdate) error) (int, error) {
 	total := 0
 	for _, bucket := range [][]byte{bEvents, bAudit} {
+		markKey := bucket
+		if version >= anchor.StateV3 {
+			markKey = append(bytes.Clone(bucket), 3)
+		}
 		for ctx.Err() == nil {
-			heads, last, done, err := s.nextHeads(bucket, 2000)
+			heads, last, done, err := s.nextHeads(bucket, markKey, 2000)
 			if err != nil {
 				return total, err
 			}
@@ -197,7 +216,7 @@ func (s *Service) RegisterHeads(ctx context.Context, submit func(context.Context
 			if done {
 				mark = []byte{1}
 			}
-			if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bHeadsReg).Put(bucket, mark) }); err != nil {
+			if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bHeadsReg).Put(markKey, mark) }); err != nil {
 				return total, err
 			}
 			if done {
@@ -214,13 +233,13 @@ var bHeadsReg = []byte("headsreg")
 // nextHeads reads the heads of up to max chains after the one RegisterHeads
 // stopped at; last is the key prefix of the last of them, done whether no
 // chain is left.
-func (s *Service) nextHeads(bucket []byte, max int) (out []anchor.HeadUpdate, last []byte, done bool, err error) {
+func (s *Service) nextHeads(bucket, markKey []byte, max int) (out []anchor.HeadUpdate, last []byte, done bool, err error) {
 	plen := 8
 	if bytes.Equal(bucket, bAudit) {
 		plen = auditKeyLen - 4
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
-		mark := tx.Bucket(bHeadsReg).Get(bucket)
+		mark := tx.Bucket(bHeadsReg).Get(markKey)
 		if len(mark) == 1 && mark[0] == 1 {
 			done = true
 			return nil
@@ -241,6 +260,9 @@ func (s *Service) nextHeads(bucket []byte, max int) (out []anchor.HeadUpdate, la
 			}
 			u, err := headUpdate(h)
 			if err != nil {
+				return err
+			}
+			if u.FirstLocal, err = firstLeaf(tx, prefix); err != nil {
 				return err
 			}
 			out, last = append(out, u), prefix

@@ -117,7 +117,7 @@ func TestHeadsAndBoundedReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Version != receipt.Version || len(r.Events) != MaxReceiptEvents {
+	if r.Version != receipt.Version2 || len(r.Events) != MaxReceiptEvents {
 		t.Fatalf("receipt version %d with %d events; want 2 with %d", r.Version, len(r.Events), MaxReceiptEvents)
 	}
 	head, err := custody.DecodeHead([]byte(r.Custody.Head))
@@ -193,7 +193,7 @@ func TestRegisterHeads(t *testing.T) {
 		got = append(got, hs...)
 		return nil
 	}
-	n, err := s.RegisterHeads(ctx, submit)
+	n, err := s.RegisterHeads(ctx, anchor.StateV2, submit)
 	if err != nil || n != 5 || len(got) != 5 {
 		t.Fatalf("RegisterHeads = %d, %v; %d heads", n, err, len(got))
 	}
@@ -211,7 +211,7 @@ func TestRegisterHeads(t *testing.T) {
 	}
 	// Done: a second run submits nothing.
 	got, calls = nil, 0
-	if n, err := s.RegisterHeads(ctx, submit); err != nil || n != 0 || calls != 0 {
+	if n, err := s.RegisterHeads(ctx, anchor.StateV2, submit); err != nil || n != 0 || calls != 0 {
 		t.Errorf("second RegisterHeads = %d, %v, %d calls; want nothing", n, err, calls)
 	}
 }

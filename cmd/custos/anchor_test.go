@@ -110,11 +110,11 @@ func TestEmbeddedAnchoring(t *testing.T) {
 	})
 }
 
-// TestCustodyCompleteness: on a chain at state version 2 (the embedded
-// default starts there), a receipt is version 2 and proves that its events
-// are all of the item's; a receipt with its last events cut off fails step
-// completeness; a page of the history lists some events and says what it
-// leaves out; a version-1 receipt is valid but not proven complete.
+// TestCustodyCompleteness: on a chain at state version 3 (the embedded
+// default starts there), a receipt is version 3 and proves that its events
+// are all of the item's (an item of one event by its head's absence); a
+// receipt with its last events cut off fails step completeness; a page of
+// the history lists some events and says what it leaves out.
 func TestCustodyCompleteness(t *testing.T) {
 	n := startNode(t, t.TempDir(), "")
 	dir := t.TempDir()
@@ -149,13 +149,30 @@ func TestCustodyCompleteness(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if r.Version != receipt.Version || r.Custody == nil || r.Checkpoint.StateRoot == "" {
-		t.Fatalf("receipt version %d, custody %v, state root %q; want version 2 with both", r.Version, r.Custody, r.Checkpoint.StateRoot)
+	if r.Version != receipt.Version || r.Custody == nil || r.Custody.Head == "" || r.Checkpoint.StateRoot == "" {
+		t.Fatalf("receipt version %d, custody %v, state root %q; want version 3 with both", r.Version, r.Custody, r.Checkpoint.StateRoot)
 	}
 	out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rb), "--file", fp, "--trust", trust)
 	if err != nil || !strings.Contains(out, "✓ completeness") || !strings.Contains(out, "VALID\n") {
 		t.Fatalf("custos verify of a complete receipt: %v\n%s", err, out)
 	}
+
+	t.Run("one event, no head", func(t *testing.T) {
+		data := []byte("an item of one event\n")
+		one := n.upload(n.Token, data)
+		status, _, b := n.call("GET", "/api/v1/evidence/"+one.ID+"/receipt?wait=10s", n.Token, nil)
+		if status != 200 {
+			t.Fatalf("receipt = %d %s", status, b)
+		}
+		p, err := receipt.Parse(b)
+		if err != nil || p.Version != receipt.Version || len(p.Events) != 1 || p.Custody == nil || p.Custody.Head != "" {
+			t.Fatalf("receipt of a one-event item: %v %+v", err, p)
+		}
+		out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "one.json", b), "--file", writeFile(t, dir, "one", data), "--trust", trust)
+		if err != nil || !strings.Contains(out, "✓ completeness") || !strings.Contains(out, "VALID\n") {
+			t.Fatalf("custos verify of a one-event receipt: %v\n%s", err, out)
+		}
+	})
 
 	t.Run("last events cut off", func(t *testing.T) {
 		cut := *r

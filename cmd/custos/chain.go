@@ -124,25 +124,31 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 
 // registerHeads waits until the chain state has custody heads (version 2:
 // from genesis, or after an upgrade), then registers the head of every
-// chain this node holds, once (evidence.Service.RegisterHeads remembers
-// that it finished, and resumes if stopped).
+// chain this node holds, once per state version that keys heads anew (2,
+// and 3, which binds each key to the chain's first event):
+// evidence.Service.RegisterHeads remembers that it finished, and resumes if
+// stopped.
 func registerHeads(ctx context.Context, ch *anchor.Chain, ev *evidence.Service, log *slog.Logger) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	for ch.StateVersion() < anchor.StateV2 {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+	done := 0
+	for done < anchor.LatestState {
+		v := ch.StateVersion()
+		if v < anchor.StateV2 || v == done {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			continue
 		}
-	}
-	for {
-		n, err := ev.RegisterHeads(ctx, ch.SubmitHeads)
+		n, err := ev.RegisterHeads(ctx, v, ch.SubmitHeads)
 		if err == nil {
 			if n > 0 {
-				log.Info("custody heads registered", "chains", n)
+				log.Info("custody heads registered", "chains", n, "state_version", v)
 			}
-			return
+			done = v
+			continue
 		}
 		if ctx.Err() != nil {
 			return

@@ -66,12 +66,19 @@ that knows the new version before it votes. See docs/operations.md, "Upgrading t
 			if height <= 0 {
 				return nil, usageError("consortium upgrade needs --height H (a block height ahead of the chain)")
 			}
+			if version == 0 { // the next version after the chain's
+				st, err := c.ChainStatus(ctx)
+				if err != nil {
+					return nil, err
+				}
+				version = st.StateVersion + 1
+			}
 			return c.VoteUpgrade(ctx, version, height)
 		}),
 	}
 	cn.flags(cmd)
 	cmd.Flags().Int64Var(&height, "height", 0, "the block height from which the new state version runs (agree on it with the other members)")
-	cmd.Flags().IntVar(&version, "state-version", anchor.LatestState, "the state version to move to")
+	cmd.Flags().IntVar(&version, "state-version", 0, "the state version to move to (default: the one after the chain's)")
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/evidence/receipt"
 )
@@ -19,7 +20,10 @@ import (
 // every node switches there, each registers the heads of the items it
 // already held, and every upload, from before and after, gets a version-2
 // receipt that proves custody completeness; the version-1 receipt handed
-// out before the upgrade still verifies, marked not proven complete.
+// out before the upgrade still verifies, marked not proven complete. Then
+// a second vote moves it to version 3 (heads bound to first events): an
+// item from before gets a version-3 receipt with its head registered anew,
+// and a new one-event item one with its head proven absent.
 func TestConsortiumStateUpgrade(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-node consortium")
@@ -87,7 +91,7 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 		return s
 	}
 	s := status2(ms[0].p)
-	if s.StateVersion != 1 || s.Latest != 2 {
+	if s.StateVersion != 1 || s.Latest != anchor.LatestState {
 		t.Fatalf("chain status before the upgrade: %+v", s)
 	}
 	target := s.Height + 40
@@ -142,4 +146,54 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 		t.Errorf("the version-1 receipt from before the upgrade: %v\n%s", err, o)
 	}
 	t.Logf("%d uploads across the upgrade at height %d, every one with a version-2 receipt", len(items), target)
+
+	// Then to version 3: heads bound to their chains' first events. Each
+	// node registers its heads again; an item from before gets a version-3
+	// receipt, and a new upload of one event one with its head proven absent.
+	target = status2(ms[0].p).Height + 12
+	for _, m := range ms {
+		if o, err := runCustos(t, "consortium", "upgrade", "--height", fmt.Sprint(target), "--server", m.p.URL, "--token", consortiumToken); err != nil {
+			t.Fatalf("consortium upgrade to 3 on %s: %v\n%s", m.slug, err, o)
+		}
+	}
+	deadline = time.Now().Add(90 * time.Second)
+	for _, m := range ms {
+		for status2(m.p).StateVersion != 3 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not at state version 3 past height %d: %+v", m.slug, target, status2(m.p))
+			}
+			// The chain makes blocks only for transactions: keep uploading.
+			ms[0].p.upload(consortiumToken, []byte(fmt.Sprintf("towards version 3 at %v\n", time.Now())))
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	newer := []byte("after version 3\n")
+	fresh := ms[1].p.upload(consortiumToken, newer)
+	for _, c := range []struct {
+		it   item
+		head bool
+	}{{items[0], true}, {item{p: ms[1].p, v: fresh, data: newer}, false}} {
+		var r *receipt.Receipt
+		var rb []byte
+		for end := time.Now().Add(60 * time.Second); ; {
+			status, b := receiptOf(t, c.it.p, c.it.v.ID, 10*time.Second)
+			if status == 200 {
+				if r, err = receipt.Parse(b); err == nil && r.Version == 3 {
+					rb = b
+					break
+				}
+			}
+			if time.Now().After(end) {
+				t.Fatalf("no version-3 receipt of %s: %d %s", c.it.v.ID, status, b)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		if (r.Custody.Head != "") != c.head {
+			t.Errorf("%s: head %q, want a head: %v", c.it.v.ID, r.Custody.Head, c.head)
+		}
+		o, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r3.json", rb), "--file", writeFile(t, dir, "f3", c.it.data), "--trust", trust)
+		if err != nil || !strings.Contains(o, "✓ completeness") {
+			t.Fatalf("%s: custos verify of the version-3 receipt: %v\n%s", c.it.v.ID, err, o)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package custody
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,6 +50,27 @@ func HeadKey(id string) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(HeadKeyPrefix))
 	h.Write([]byte(id))
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// BoundHeadKeyPrefix separates BoundHeadKey's hashes from HeadKey's.
+const BoundHeadKeyPrefix = "custos custody head v3\x00"
+
+// BoundHeadKey is the state-map key of a chain's head from chain state
+// version 3 on: SHA-256(BoundHeadKeyPrefix ‖ key ‖ first), where key is
+// HeadKey(id) and first (8 bytes, big-endian) the log index of the chain's
+// first event. The chain computes it itself from the member's own batch
+// that anchored that event, so a member can only ever write the heads of
+// chains it started: nobody who learns an ID can take its head key first.
+func BoundHeadKey(key [32]byte, first uint64) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(BoundHeadKeyPrefix))
+	h.Write(key[:])
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], first)
+	h.Write(b[:])
 	var k [32]byte
 	h.Sum(k[:0])
 	return k

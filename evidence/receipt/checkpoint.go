@@ -34,7 +34,19 @@ func appHashOf(cp *Checkpoint) []byte {
 		return AppHash(cp.TreeSize, root)
 	}
 	state, _ := hex.DecodeString(cp.StateRoot)
+	if cp.HeadsSince != nil {
+		return AppHashV3(cp.TreeSize, root, state, *cp.HeadsSince)
+	}
 	return AppHashV2(cp.TreeSize, root, state)
+}
+
+// AppHashV3 returns the AppHash of a chain at state version 3: AppHashV2
+// with 0x03 for 0x02, then since (8 bytes, big-endian), the log size at
+// which version 3 began.
+func AppHashV3(size uint64, root, stateRoot []byte, since uint64) []byte {
+	b := AppHashV2(size, root, stateRoot)
+	b[0] = 3
+	return binary.BigEndian.AppendUint64(b, since)
 }
 
 // checkCheckpoint checks that cp is a block header of the trusted chain,

@@ -27,6 +27,14 @@ const noteV1 = "This is a version-1 receipt: it proves each custody event it lis
 // by type.
 func checkCompleteness(r *Receipt, events []*custody.Event) (CustodyResult, error) {
 	res := CustodyResult{Listed: len(events)}
+	key := custody.HeadKey(r.Evidence.ID)
+	if r.Version >= Version {
+		// State version 3: the key is bound to the first event's leaf.
+		key = custody.BoundHeadKey(key, r.Events[0].LeafIndex)
+		if r.Custody.Head == "" {
+			return checkAbsentHead(r, events, key)
+		}
+	}
 	head, err := custody.DecodeHead([]byte(r.Custody.Head))
 	if err != nil {
 		return res, &VerifyError{Step: StepComplete, Want: "a canonical custody head", Got: fmt.Sprintf("%q", r.Custody.Head),
@@ -36,7 +44,7 @@ func checkCompleteness(r *Receipt, events []*custody.Event) (CustodyResult, erro
 		return res, fail(StepComplete, ErrIncomplete, "the head of "+r.Evidence.ID, "the head of "+head.Evidence,
 			"the custody head is another item's")
 	}
-	if err := checkHeadInState(r, head); err != nil {
+	if err := checkHeadInState(r, key); err != nil {
 		return res, err
 	}
 	last := events[len(events)-1]
@@ -79,9 +87,50 @@ func checkCompleteness(r *Receipt, events []*custody.Event) (CustodyResult, erro
 	return res, nil
 }
 
-// checkHeadInState checks the custody head's membership proof against the
-// checkpoint's state root.
-func checkHeadInState(r *Receipt, head *custody.Head) error {
+// checkAbsentHead (version 3) checks a receipt whose custody proof shows
+// that the state holds no head for the item: the chain then had exactly one
+// event at the checkpoint, anchored after state version 3 began (from then
+// on, every batch that anchors a chain's second event sets its head), and
+// the receipt lists it.
+func checkAbsentHead(r *Receipt, events []*custody.Event, key [32]byte) (CustodyResult, error) {
+	res := CustodyResult{Listed: len(events)}
+	siblings, err := vmap.ParseHex(r.Custody.Proof)
+	if err != nil {
+		return res, &VerifyError{Step: StepComplete, Want: "a state map proof", Got: fmt.Sprintf("%d hashes", len(r.Custody.Proof)),
+			Err: fmt.Errorf("%w: %w", ErrIncomplete, err)}
+	}
+	var other *vmap.Pair
+	if r.Custody.Other != nil {
+		o, err := vmap.ParseHex(r.Custody.Other) // check ruled out bad hex and lengths
+		if err != nil {
+			return res, fail(StepComplete, ErrIncomplete, "", "", "custody.other: %v", err)
+		}
+		other = &vmap.Pair{Key: o[0], Value: o[1]}
+	}
+	root, _ := hex.DecodeString(r.Checkpoint.StateRoot) // check ruled out bad hex
+	var stateRoot vmap.Hash
+	copy(stateRoot[:], root)
+	if err := vmap.VerifyNonMembership(stateRoot, key, other, siblings); err != nil {
+		return res, &VerifyError{Step: StepComplete, Want: "proof that the chain holds no custody head for this item at height " + fmt.Sprint(r.Checkpoint.Height),
+			Got: fmt.Sprintf("key %x", key), Err: fmt.Errorf("%w: the proof of an absent custody head does not hold: %w", ErrIncomplete, err)}
+	}
+	since := *r.Checkpoint.HeadsSince
+	if first := r.Events[0].LeafIndex; first < since {
+		return res, fail(StepComplete, ErrIncomplete, fmt.Sprintf("a custody head (the item was anchored at leaf %d, before state version 3 began at %d)", first, since),
+			"no head", "the chain holds no custody head for an item anchored before its state version 3, so the receipt cannot show how many events it had")
+	}
+	if len(events) != 1 || r.Events[0].ItemProof != nil {
+		return res, fail(StepComplete, ErrIncomplete, "exactly the item's one event (no head means one event)",
+			fmt.Sprintf("%d events", len(events)), "the chain holds no custody head for the item, which proves it had one event, but the receipt lists more")
+	}
+	res.Complete, res.Total = true, 1
+	res.Note = completeNote(1, 1, nil)
+	return res, nil
+}
+
+// checkHeadInState checks the custody head's membership proof under key
+// against the checkpoint's state root.
+func checkHeadInState(r *Receipt, key [32]byte) error {
 	root, _ := hex.DecodeString(r.Checkpoint.StateRoot) // check ruled out bad hex
 	siblings, err := vmap.ParseHex(r.Custody.Proof)
 	if err != nil {
@@ -91,7 +140,7 @@ func checkHeadInState(r *Receipt, head *custody.Head) error {
 	var stateRoot vmap.Hash
 	copy(stateRoot[:], root)
 	value := sha256.Sum256([]byte(r.Custody.Head))
-	if err := vmap.VerifyMembership(stateRoot, custody.HeadKey(r.Evidence.ID), value, siblings); err != nil {
+	if err := vmap.VerifyMembership(stateRoot, key, value, siblings); err != nil {
 		return &VerifyError{Step: StepComplete, Want: "the head the chain holds for this item at height " + fmt.Sprint(r.Checkpoint.Height),
 			Got: fmt.Sprintf("head %x", value), Err: fmt.Errorf("%w: the chain's state does not hold this custody head: %w", ErrIncomplete, err)}
 	}

@@ -56,6 +56,27 @@ func TestCompleteness(t *testing.T) {
 		}
 	})
 
+	t.Run("version 3, head bound to the first event", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{v3: true, since: 2})
+		res, err := Verify(f.receipt, nil, f.trust, Options{})
+		if err != nil {
+			t.Fatalf("Verify = %v", err)
+		}
+		if c := res.Custody; !c.Complete || c.Total != 5 || res.Version != Version {
+			t.Errorf("Custody = %+v, version %d", c, res.Version)
+		}
+	})
+	t.Run("version 3, one event and no head", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{v3: true, absent: true, since: 3})
+		res, err := Verify(f.receipt, nil, f.trust, Options{})
+		if err != nil {
+			t.Fatalf("Verify = %v", err)
+		}
+		if c := res.Custody; !c.Complete || c.Total != 1 || c.Listed != 1 {
+			t.Errorf("Custody = %+v, want complete, 1 of 1", c)
+		}
+	})
+
 	fails := []struct {
 		name   string
 		tamper func(t *testing.T, f *fixture)
@@ -93,6 +114,41 @@ func TestCompleteness(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, fixtureConfig{v2: true})
 			tt.tamper(t, f)
+			_, err := Verify(f.receipt, nil, f.trust, Options{})
+			var ve *VerifyError
+			if !errors.As(err, &ve) || ve.Step != tt.step || !errors.Is(err, tt.err) {
+				t.Fatalf("Verify() = %v, want step %q and %v", err, tt.step, tt.err)
+			}
+		})
+	}
+	v3fails := []struct {
+		name   string
+		cfg    fixtureConfig
+		tamper func(t *testing.T, f *fixture)
+		step   string
+		err    error
+	}{
+		{"no head for an item from before version 3", fixtureConfig{v3: true, absent: true, since: 4}, nil, StepComplete, ErrIncomplete},
+		{"last events cut off", fixtureConfig{v3: true}, func(t *testing.T, f *fixture) { f.receipt.Events = f.receipt.Events[:2] }, StepComplete, ErrIncomplete},
+		{"a head the chain holds, claimed absent", fixtureConfig{v3: true}, func(t *testing.T, f *fixture) {
+			f.receipt.Events = f.receipt.Events[:1]
+			f.receipt.Custody.Head = ""
+		}, StepComplete, ErrIncomplete},
+		{"since changed", fixtureConfig{v3: true, absent: true}, func(t *testing.T, f *fixture) {
+			s := uint64(1)
+			f.receipt.Checkpoint.HeadsSince = &s
+		}, StepCheckpoint, ErrCheckpoint},
+		{"no heads_since", fixtureConfig{v3: true}, func(t *testing.T, f *fixture) { f.receipt.Checkpoint.HeadsSince = nil }, StepFormat, ErrMalformed},
+		{"absent head in version 2", fixtureConfig{v3: true, absent: true}, func(t *testing.T, f *fixture) {
+			f.receipt.Version, f.receipt.Checkpoint.HeadsSince = Version2, nil
+		}, StepFormat, ErrMalformed},
+	}
+	for _, tt := range v3fails {
+		t.Run("version 3: "+tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.cfg)
+			if tt.tamper != nil {
+				tt.tamper(t, f)
+			}
 			_, err := Verify(f.receipt, nil, f.trust, Options{})
 			var ve *VerifyError
 			if !errors.As(err, &ve) || ve.Step != tt.step || !errors.Is(err, tt.err) {

@@ -22,7 +22,7 @@ func checkCustody(r *Receipt) ([]*custody.Event, error) {
 		events[i] = e
 	}
 	check := custody.CheckChain
-	if r.Version == Version {
+	if r.Version >= Version2 {
 		check = checkListedChain
 	}
 	if i, err := check(events); err != nil {

@@ -54,8 +54,8 @@ func Parse(b []byte) (*Receipt, error) {
 	if err := decodeStrict(b, &r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if r.Version != Version && r.Version != Version1 {
-		return nil, fmt.Errorf("%w: version %d, this verifier reads versions %d and %d", ErrMalformed, r.Version, Version1, Version)
+	if r.Version < Version1 || r.Version > Version {
+		return nil, fmt.Errorf("%w: version %d, this verifier reads versions %d to %d", ErrMalformed, r.Version, Version1, Version)
 	}
 	again, err := r.Encode()
 	if err != nil {
@@ -112,12 +112,16 @@ func (r *Receipt) check() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 	}
 	switch {
-	case r.Version != Version && r.Version != Version1:
-		return bad("version %d, this verifier reads versions %d and %d", r.Version, Version1, Version)
-	case r.Version == Version1 && (r.Custody != nil || r.Checkpoint.StateRoot != ""):
+	case r.Version < Version1 || r.Version > Version:
+		return bad("version %d, this verifier reads versions %d to %d", r.Version, Version1, Version)
+	case r.Version == Version1 && (r.Custody != nil || r.Checkpoint.StateRoot != "" || r.Checkpoint.HeadsSince != nil):
 		return bad("a version-1 receipt has no custody head and no state root")
-	case r.Version == Version && (r.Custody == nil || r.Checkpoint.StateRoot == ""):
-		return bad("a version-2 receipt needs its custody head and the checkpoint's state root")
+	case r.Version >= Version2 && (r.Custody == nil || r.Checkpoint.StateRoot == ""):
+		return bad("a version-%d receipt needs its custody head and the checkpoint's state root", r.Version)
+	case (r.Version == Version) != (r.Checkpoint.HeadsSince != nil):
+		return bad("heads_since is in the checkpoint of a version-3 receipt, and only there")
+	case r.Version == Version2 && (r.Custody.Head == "" || r.Custody.Other != nil):
+		return bad("a version-2 receipt proves a custody head, never its absence")
 	case len(r.Timestamps) == 0:
 		return bad("no time-stamp token")
 	case len(r.Events) == 0:
@@ -150,8 +154,11 @@ func (r *Receipt) check() error {
 		}
 	}
 	if c := r.Custody; c != nil {
-		if c.Head == "" {
-			return bad("custody: empty head")
+		if c.Head != "" && c.Other != nil {
+			return bad("custody: other is for an absent head only")
+		}
+		if c.Other != nil && (len(c.Other) != 2 || !hex64.MatchString(c.Other[0]) || !hex64.MatchString(c.Other[1])) {
+			return bad("custody.other: want a key and a value, each 64 lowercase hex digits")
 		}
 		for j, p := range c.Proof {
 			if !hex64.MatchString(p) {

@@ -62,6 +62,12 @@ type fixtureConfig struct {
 	// v1AppHash (with v2) has the validators sign the version-1 AppHash,
 	// the log alone, while the receipt claims a state root.
 	v1AppHash bool
+	// v3 makes a version-3 receipt: state version 3 began at log size
+	// since, and the head is under its key bound to the first event's leaf.
+	// absent (with v3) keeps only the created event, and the state holds
+	// no head for the item: the receipt proves the key absent.
+	v3, absent bool
+	since      uint64
 }
 
 // fixture is one consistent receipt, its artifact and its trust bundle.
@@ -137,18 +143,28 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 		Size: int64(len(artifact)), MediaType: "text/plain; charset=utf-8"}
 	events := fixtureEvents(t, ev, tokHashes...)
 
+	if cfg.absent {
+		events = events[:1]
+	}
 	leaves, root, proofs := fixtureLog(t, events)
 	vals := newValidators(t, cfg.untrusted)
 	appHash := AppHash(fixtureSize, root)
 	var custodyProof *CustodyProof
 	var stateRoot string
-	if cfg.v2 {
+	var since *uint64
+	switch {
+	case cfg.v2:
 		var sr vmap.Hash
-		custodyProof, sr = fixtureState(t, ev.ID, events)
+		custodyProof, sr = fixtureState(t, ev.ID, events, custody.HeadKey(ev.ID), false)
 		stateRoot = hex.EncodeToString(sr[:])
 		if !cfg.v1AppHash {
 			appHash = AppHashV2(fixtureSize, root, sr[:])
 		}
+	case cfg.v3:
+		var sr vmap.Hash
+		custodyProof, sr = fixtureState(t, ev.ID, events, custody.BoundHeadKey(custody.HeadKey(ev.ID), leaves[0]), cfg.absent)
+		stateRoot, since = hex.EncodeToString(sr[:]), &cfg.since
+		appHash = AppHashV3(fixtureSize, root, sr[:], cfg.since)
 	}
 	if cfg.appHash != nil {
 		appHash = cfg.appHash
@@ -157,8 +173,11 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 
 	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: tokens, Custody: custodyProof,
 		Checkpoint: Checkpoint{ChainID: fixtureChainID, Height: fixtureHeight, TreeSize: fixtureSize,
-			Root: hex.EncodeToString(root), StateRoot: stateRoot, SignedHeader: sh, ValidatorSet: vs}}
-	if cfg.v2 {
+			Root: hex.EncodeToString(root), StateRoot: stateRoot, HeadsSince: since, SignedHeader: sh, ValidatorSet: vs}}
+	switch {
+	case cfg.v2:
+		r.Version = Version2
+	case cfg.v3:
 		r.Version = Version
 	}
 	for i, e := range events {
@@ -185,9 +204,10 @@ func fixtureHead(t testing.TB, id string, events [][]byte) *custody.Head {
 	return h
 }
 
-// fixtureState builds a state map holding the item's head among 50 other
-// keys and returns the head's proof and the map's root.
-func fixtureState(t testing.TB, id string, events [][]byte) (*CustodyProof, vmap.Hash) {
+// fixtureState builds a state map holding the item's head under key among
+// 50 other keys (or, absent, not holding it) and returns the head's proof
+// and the map's root.
+func fixtureState(t testing.TB, id string, events [][]byte, key vmap.Hash, absent bool) (*CustodyProof, vmap.Hash) {
 	t.Helper()
 	head := fixtureHead(t, id, events)
 	b, err := head.Encode()
@@ -196,8 +216,17 @@ func fixtureState(t testing.TB, id string, events [][]byte) (*CustodyProof, vmap
 	for i := 0; i < 50; i++ {
 		m = m.Set(sha256.Sum256([]byte(fmt.Sprintf("key %d", i))), sha256.Sum256([]byte(fmt.Sprintf("value %d", i))))
 	}
-	m = m.Set(custody.HeadKey(id), sha256.Sum256(b))
-	p, err := m.Prove(custody.HeadKey(id))
+	if absent {
+		p, err := m.Prove(key)
+		check(t, err)
+		cp := &CustodyProof{Proof: vmap.FormatHex(p.Siblings)}
+		if p.Other != nil {
+			cp.Other = vmap.FormatHex([]vmap.Hash{p.Other.Key, p.Other.Value})
+		}
+		return cp, m.Root()
+	}
+	m = m.Set(key, sha256.Sum256(b))
+	p, err := m.Prove(key)
 	check(t, err)
 	return &CustodyProof{Head: string(b), Proof: vmap.FormatHex(p.Siblings)}, m.Root()
 }
@@ -282,7 +311,7 @@ func fixtureLog(t testing.TB, events [][]byte) ([]uint64, []byte, [][]string) {
 	root, err := cr.GetRootHash(nil)
 	check(t, err)
 	proofs := make([][]string, len(events))
-	for i, idx := range fixtureLeaves {
+	for i, idx := range fixtureLeaves[:len(events)] {
 		n, err := proof.Inclusion(idx, fixtureSize)
 		check(t, err)
 		hashes := make([][]byte, len(n.IDs))
@@ -297,7 +326,7 @@ func fixtureLog(t testing.TB, events [][]byte) ([]uint64, []byte, [][]string) {
 		}
 		check(t, proof.VerifyInclusion(h, idx, fixtureSize, h.HashLeaf(events[i]), path, root))
 	}
-	return fixtureLeaves, root, proofs
+	return fixtureLeaves[:len(events)], root, proofs
 }
 
 // validators are the chain's validators and their keys.

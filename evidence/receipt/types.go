@@ -1,10 +1,15 @@
 package receipt
 
 // Version is the receipt format version this package writes. It reads
-// Version and Version1: a version-1 receipt proves its events but not that
-// they are all the item's events (the verdict says so).
+// Version, Version2 and Version1: a version-1 receipt proves its events but
+// not that they are all the item's events (the verdict says so); version 2
+// adds the custody head (a checkpoint of chain state version 2); version 3
+// is version 2 against a checkpoint of chain state version 3, whose heads
+// are bound to their chain's first event and where a chain of one event may
+// have no head, which the receipt then proves absent.
 const (
-	Version  = 2
+	Version  = 3
+	Version2 = 2
 	Version1 = 1
 )
 
@@ -25,7 +30,7 @@ type Receipt struct {
 	Events []AnchoredEvent `json:"events"`
 	// Custody proves, as of Checkpoint, how many custody events the item
 	// has and of which types, so that a verifier knows whether Events is
-	// the whole chain or exactly what it leaves out. Version 2 only.
+	// the whole chain or exactly what it leaves out. Versions 2 and 3.
 	Custody    *CustodyProof `json:"custody,omitempty"`
 	Checkpoint Checkpoint    `json:"checkpoint"`
 }
@@ -35,11 +40,19 @@ type Receipt struct {
 type CustodyProof struct {
 	// Head is the canonical custody head (custody.Head.Encode) as a JSON
 	// string; the state map holds SHA-256 of exactly these bytes under
-	// custody.HeadKey(evidence ID).
+	// custody.HeadKey(evidence ID) (version 2) or custody.BoundHeadKey of
+	// that and the first event's leaf index (version 3). In version 3 it is
+	// "" when the state holds no head for the item: Proof then proves the
+	// key absent, which shows that the item had one event.
 	Head string `json:"head"`
-	// Proof is the state map's membership proof (anchor/vmap): the sibling
-	// hashes from depth 1 down to the head's leaf, lowercase hex.
+	// Proof is the state map's proof (anchor/vmap): the sibling hashes from
+	// depth 1 down to the head's leaf (or, for an absent head, to where the
+	// key's path ends), lowercase hex.
 	Proof []string `json:"proof"`
+	// Other is, for an absent head whose path ends at another key's leaf,
+	// that leaf's key and value (two lowercase hex hashes); omitted
+	// otherwise.
+	Other []string `json:"other,omitempty"`
 }
 
 // Evidence describes the item the receipt is about.
@@ -77,6 +90,10 @@ type Checkpoint struct {
 	// this checkpoint, for a chain at state version 2: the AppHash is then
 	// 0x02 ‖ TreeSize ‖ Root ‖ StateRoot. Empty for state version 1.
 	StateRoot string `json:"state_root,omitempty"`
+	// HeadsSince is, for a chain at state version 3, the log size at which
+	// version 3 began: the AppHash is then 0x03 ‖ TreeSize ‖ Root ‖
+	// StateRoot ‖ HeadsSince (8 bytes, big-endian). Absent before version 3.
+	HeadsSince *uint64 `json:"heads_since,omitempty"`
 	// SignedHeader is the CometBFT SignedHeader (header and the commit that
 	// signs it), protobuf (cometbft.types.v1 / tendermint.types.SignedHeader),
 	// standard base64.

@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,6 +45,10 @@ import (
 )
 
 func custodyKey(id string) [32]byte { return custody.HeadKey(id) }
+
+func boundKey(id string, first uint64) [32]byte {
+	return custody.BoundHeadKey(custody.HeadKey(id), first)
+}
 
 const vectorDir = "testdata/vectors"
 
@@ -153,6 +158,10 @@ type receiptOpts struct {
 	flags   []types.BlockIDFlag // per slot, in the set's order; nil: all COMMIT
 	other   bool                // the created event lists the token over other data
 	v2      bool                // a version-2 receipt: the state map holds the item's custody head
+	// v3 is a version-3 receipt (state version 3 began at log size since),
+	// absent one of the created event alone, whose head the state lacks.
+	v3, absent bool
+	since      uint64
 }
 
 // receipt builds a consistent version-1 receipt for vectorArtifact.
@@ -175,20 +184,32 @@ func (b *vectorBase) receipt(t testing.TB, o receiptOpts) *Receipt {
 	ev := Evidence{ID: fixtureEvidence, SHA256: hex.EncodeToString(sum[:]), SM3: sm3Hex(vectorArtifact),
 		Size: int64(len(vectorArtifact)), MediaType: "text/plain; charset=utf-8"}
 	events := fixtureEvents(t, ev, hex.EncodeToString(th[:]))
+	if o.absent {
+		events = events[:1]
+	}
 	leaves, root, proofs := fixtureLog(t, events)
 	appHash := AppHash(fixtureSize, root)
 	var custody *CustodyProof
 	var stateRoot string
-	if o.v2 {
+	var since *uint64
+	switch {
+	case o.v2:
 		var sr [32]byte
-		custody, sr = fixtureState(t, ev.ID, events)
+		custody, sr = fixtureState(t, ev.ID, events, custodyKey(ev.ID), false)
 		stateRoot, appHash = hex.EncodeToString(sr[:]), AppHashV2(fixtureSize, root, sr[:])
+	case o.v3:
+		var sr [32]byte
+		custody, sr = fixtureState(t, ev.ID, events, boundKey(ev.ID, leaves[0]), o.absent)
+		stateRoot, appHash, since = hex.EncodeToString(sr[:]), AppHashV3(fixtureSize, root, sr[:], o.since), &o.since
 	}
 	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, appHash, o.flags)
 	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: []string{token}, Custody: custody,
 		Checkpoint: Checkpoint{ChainID: o.chainID, Height: fixtureHeight, TreeSize: fixtureSize,
-			Root: hex.EncodeToString(root), StateRoot: stateRoot, SignedHeader: sh, ValidatorSet: vs}}
-	if o.v2 {
+			Root: hex.EncodeToString(root), StateRoot: stateRoot, HeadsSince: since, SignedHeader: sh, ValidatorSet: vs}}
+	switch {
+	case o.v2:
+		r.Version = Version2
+	case o.v3:
 		r.Version = Version
 	}
 	for i, e := range events {
@@ -364,6 +385,27 @@ func vectorCases() []vectorCase {
 			}},
 		{"v2-item-proof-on-complete-list", ev, StepFormat, "version 2: all events listed, one of them with an item proof",
 			v2Receipt(func(t testing.TB, r *Receipt) { r.Events[1].ItemProof = itemProof(t, vectorRaws(r), 1) })},
+
+		// Version 3: heads bound to the first event; one event, no head.
+		{"v3-complete", ev, "", "version 3: the custody head (5 events) under its key bound to leaf 3; state version 3 began at log size 2",
+			valid(receiptOpts{v3: true, since: 2})},
+		{"v3-one-event-no-head", ev, "", "version 3: the created event alone, anchored at leaf 3 after state version 3 began at 3; the state proves no head",
+			valid(receiptOpts{v3: true, absent: true, since: 3})},
+		{"v3-no-head-before-since", ev, StepComplete, "version 3: no head for an item anchored at leaf 3, before state version 3 began at 4",
+			valid(receiptOpts{v3: true, absent: true, since: 4})},
+		{"v3-head-claimed-absent", ev, StepComplete, "version 3: the chain holds the item's head, the receipt claims it absent and lists the created event alone",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, receiptOpts{v3: true})
+				r.Events, r.Custody.Head = r.Events[:1], ""
+				return encode(t, r)
+			}},
+		{"v3-since-changed", ev, StepCheckpoint, "version 3: heads_since changed from 3 to 0, which the signed AppHash does not commit to",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, receiptOpts{v3: true, absent: true, since: 3})
+				zero := uint64(0)
+				r.Checkpoint.HeadsSince = &zero
+				return encode(t, r)
+			}},
 
 		// format: the receipt's own JSON spelling.
 		{"json-member-order", ev, StepFormat, "the member \"version\" moved to the end of the object", text(func(t testing.TB, r []byte) []byte {
@@ -556,6 +598,11 @@ func buildVectors(t testing.TB, b *vectorBase) map[string][]byte {
 	return files
 }
 
+// addVectors writes the vectors the generator makes that are not committed
+// yet (and the manifest) from the committed inputs, keeping every existing
+// vector byte for byte.
+var addVectors = flag.Bool("add", false, "write new receipt vectors from the committed inputs")
+
 // TestVectorsRegenerate writes the vectors with -update; without it, it
 // rebuilds them from trust.json and inputs.json and requires the committed
 // bytes.
@@ -579,6 +626,10 @@ func TestVectorsRegenerate(t *testing.T) {
 			continue
 		}
 		got, err := os.ReadFile(path)
+		if *addVectors && (errors.Is(err, os.ErrNotExist) || name == "vectors.json") {
+			check(t, os.WriteFile(path, want, 0o644))
+			continue
+		}
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s differs from what the generator builds (%v); run go test -run TestVectors -update", path, err)
 		}
