@@ -316,3 +316,35 @@ func DecodeReply(reply []byte) ([]byte, error) {
 	}
 	return token, nil
 }
+
+// DecodeOID decodes a DER OBJECT IDENTIFIER that fills der exactly.
+func DecodeOID(der []byte) (asn1.ObjectIdentifier, error) {
+	in := cryptobyte.String(der)
+	var oid asn1.ObjectIdentifier
+	if !in.ReadASN1ObjectIdentifier(&oid) || !in.Empty() {
+		return nil, fmt.Errorf("%w: OBJECT IDENTIFIER", ErrMalformed)
+	}
+	return oid, nil
+}
+
+// DecodeOctetString decodes a DER OCTET STRING that fills der exactly.
+func DecodeOctetString(der []byte) ([]byte, error) {
+	in := cryptobyte.String(der)
+	var out cryptobyte.String
+	if !in.ReadASN1(&out, cbasn1.OCTET_STRING) || !in.Empty() {
+		return nil, fmt.Errorf("%w: OCTET STRING", ErrMalformed)
+	}
+	return out, nil
+}
+
+// SplitElement splits the DER element at the start of b from the bytes
+// that follow it.
+func SplitElement(b []byte) (elem, rest []byte, err error) {
+	in := cryptobyte.String(b)
+	var e cryptobyte.String
+	var tag cbasn1.Tag
+	if !in.ReadAnyASN1Element(&e, &tag) {
+		return nil, nil, fmt.Errorf("%w: not a DER element", ErrMalformed)
+	}
+	return e, in, nil
+}
