@@ -1,16 +1,10 @@
 package notary
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
-	"flag"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,30 +12,9 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/testenv"
 	"github.com/digitorus/timestamp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
-
-// golden compares got with testdata/golden/name, or rewrites it under
-// -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s: DER differs from the golden file (%d bytes, want %d); openssl asn1parse -inform DER shows both", name, len(got), len(want))
-	}
-}
 
 // TestGoldenReplies pins the exact DER the built-in TSA writes, for fixed
 // keys, clock and randomness (testing/cryptotest makes crypto/rand, and with
@@ -89,7 +62,7 @@ func TestGoldenReplies(t *testing.T) {
 				timestamp.UnacceptedPolicy, timestamp.UnacceptedExtension, timestamp.SystemFailure} {
 				all = append(all, tsa.reject(info)...)
 			}
-			golden(t, "tsa-"+tc.name+".der", all)
+			testenv.Golden(t, filepath.Join("testdata", "golden", "tsa-"+tc.name+".der"), all)
 		})
 	}
 }
@@ -101,22 +74,5 @@ func rsaTSA(t *testing.T, p *testPKI, now time.Time) *certs.Leaf {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{certs.OIDTimeStamping})
-	tmpl := &x509.Certificate{
-		SerialNumber:    big.NewInt(2048),
-		Subject:         pkix.Name{CommonName: "RSA TSA"},
-		NotBefore:       now,
-		NotAfter:        now.AddDate(1, 0, 0),
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: certs.OIDExtKeyUsage, Critical: true, Value: eku}},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.org.Cert, key.Public(), p.org.Signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &certs.Leaf{Cert: cert, Signer: key, Chain: p.tsa.Chain}
+	return issueTSA(t, p, key, 2048, "RSA TSA", now, now.AddDate(1, 0, 0))
 }

@@ -29,22 +29,15 @@ type pdfFixture struct {
 func newPDFFixture(t *testing.T) *pdfFixture {
 	t.Helper()
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	root, err := certs.NewRoot("Custos Test Root CA", now)
+	dev, err := certs.LoadOrCreateDev(t.TempDir(), "杭州市互联网公证处", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, err := root.NewOrgCA(certs.KindNotary, "杭州市互联网公证处", now)
+	signer, err := dev.Org.IssueNotary("张三 公证员", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := org.IssueNotary("张三 公证员", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tsaLeaf, err := org.IssueTSA("Custos Test TSA", now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tsaLeaf := dev.TSA
 	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: tsaLeaf.Cert, Chain: tsaLeaf.Chain, Signer: tsaLeaf.Signer,
 		Now: func() time.Time { return now.Add(time.Hour) }})
 	if err != nil {
@@ -71,7 +64,7 @@ func newPDFFixture(t *testing.T) *pdfFixture {
 	dir := t.TempDir()
 	return &pdfFixture{
 		signed: signed,
-		trust:  writeFile(t, dir, "trust.json", trustBundle(t, root.Cert)),
+		trust:  writeFile(t, dir, "trust.json", trustBundle(t, dev.Root.Cert)),
 		other:  writeFile(t, dir, "other.json", trustBundle(t, other.Cert)),
 	}
 }
@@ -126,8 +119,8 @@ func TestVerifyPDF(t *testing.T) {
 		step        string
 		want        []string
 	}{
-		{"valid", f.trust, f.signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by Custos Test TSA",
-			"✓ chain 证书链", "→ CN=Custos Test Root CA", "VALID 有效"}},
+		{"valid", f.trust, f.signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by 杭州市互联网公证处 TSA",
+			"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
 		{"one byte changed", f.trust, changed, 1, "digest", []string{"✗ digest 文件摘要", "expected 应为: ", "computed 实为: ", "INVALID 无效"}},
 		{"unsigned", f.trust, plain, 1, "find", []string{"✗ find 查找签名", "INVALID 无效"}},
 		{"not a PDF", f.trust, []byte("%PDF-1.7 nothing"), 1, "find", []string{"✗ find", "INVALID 无效"}},

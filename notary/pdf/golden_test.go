@@ -4,39 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"testing/cryptotest"
 	"time"
 
+	"github.com/custos-project/custos/internal/testenv"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
-
-// golden compares got with testdata/golden/name, or rewrites it under
-// -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (%d bytes, want %d)", name, len(got), len(want))
-	}
-}
 
 // TestGoldenSignature pins the exact bytes Sign writes for fixed keys,
 // time and randomness (testing/cryptotest makes crypto/rand, and with it
@@ -60,8 +37,8 @@ func TestGoldenSignature(t *testing.T) {
 	if in := cryptobyte.String(sd.contents.b); !in.ReadASN1Element(&cms, cbasn1.SEQUENCE) {
 		t.Fatal("/Contents does not start with a DER SEQUENCE")
 	}
-	golden(t, "signature.der", cms)
-	golden(t, "signed.sha256", fmt.Appendf(nil, "%x\n", sha256.Sum256(signed)))
+	testenv.Golden(t, filepath.Join("testdata", "golden", "signature.der"), cms)
+	testenv.Golden(t, filepath.Join("testdata", "golden", "signed.sha256"), fmt.Appendf(nil, "%x\n", sha256.Sum256(signed)))
 	if _, err := Verify(signed, p.roots); err != nil {
 		t.Fatalf("Verify(golden) = %v", err)
 	}
