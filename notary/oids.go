@@ -17,7 +17,6 @@ var (
 	oidMessageDigest   = oids.MessageDigest
 	oidSigningCert     = oids.SigningCert
 	oidSigningCertV2   = oids.SigningCertV2
-	oidSHA256          = oids.SHA256
 	oidECDSAWithSHA256 = oids.ECDSAWithSHA256
 	oidECDSAWithSHA384 = oids.ECDSAWithSHA384
 	oidECDSAWithSHA512 = oids.ECDSAWithSHA512

@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"github.com/custos-project/custos/internal/cms"
+	"github.com/custos-project/custos/internal/oids"
 	"math/big"
 	"testing"
 	"time"
@@ -155,7 +156,7 @@ func TestRespondBadQuery(t *testing.T) {
 func TestRespondEchoesImprint(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	tsa := newTestTSA(t, p, nil)
-	imprint := cms.TLV(cms.TagSequence, cms.TLV(cms.TagSequence, cms.MustOID(oidSHA256)), cms.TLV(cms.TagOctetString, digestOf("x")))
+	imprint := cms.TLV(cms.TagSequence, cms.TLV(cms.TagSequence, cms.MustOID(oids.SHA256)), cms.TLV(cms.TagOctetString, digestOf("x")))
 	reply, err := tsa.Respond(cms.TLV(cms.TagSequence, derVersion1, imprint))
 	if err != nil {
 		t.Fatal(err)
