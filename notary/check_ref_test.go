@@ -7,6 +7,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"github.com/custos-project/custos/internal/cms"
 	"reflect"
 	"regexp"
 	"testing"
@@ -165,7 +166,7 @@ func TestCheckMatchesReference(t *testing.T) {
 			inner = append(inner, toIndefinite(t, b[:n])...)
 			b = b[n:]
 		}
-		return tlv(tagSequence, elems[0].FullBytes, tlv(tok[0], inner))
+		return cms.TLV(cms.TagSequence, elems[0].FullBytes, cms.TLV(tok[0], inner))
 	}
 	berReply := ber(good)
 	if token, err := checkStatus(berReply); err != nil || berIdentity(token) {

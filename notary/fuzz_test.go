@@ -3,6 +3,7 @@ package notary
 import (
 	"crypto/x509"
 	"errors"
+	"github.com/custos-project/custos/internal/cms"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,7 +33,7 @@ func FuzzRespond(f *testing.F) {
 		f.Add(grown)
 		f.Add(append(append([]byte(nil), seed...), 0))
 	}
-	f.Add(tlv(tagSequence, derVersion1, tlv(tagSequence, derSHA256Imprint, tlv(tagOctetString, digestOf("x"))), mustOID(DefaultPolicy), []byte{tagInteger, 1, 7}, []byte{tagBoolean, 1, 0xff}))
+	f.Add(cms.TLV(cms.TagSequence, derVersion1, cms.TLV(cms.TagSequence, derSHA256Imprint, cms.TLV(cms.TagOctetString, digestOf("x"))), cms.MustOID(DefaultPolicy), []byte{cms.TagInteger, 1, 7}, []byte{cms.TagBoolean, 1, 0xff}))
 	f.Add([]byte{})
 	f.Add([]byte{0x30, 0x80, 0x00, 0x00})
 

@@ -61,10 +61,16 @@ func shortLivedTSA(t testing.TB, p *testPKI, notBefore, notAfter time.Time) *cer
 	if err != nil {
 		t.Fatal(err)
 	}
+	return issueTSA(t, p, key, 4242, "Short-lived TSA", notBefore, notAfter)
+}
+
+// issueTSA issues, under p's org CA, a TSA certificate for key.
+func issueTSA(t testing.TB, p *testPKI, key crypto.Signer, serial int64, name string, notBefore, notAfter time.Time) *certs.Leaf {
+	t.Helper()
 	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{certs.OIDTimeStamping})
 	tmpl := &x509.Certificate{
-		SerialNumber:    big.NewInt(4242),
-		Subject:         pkix.Name{CommonName: "Short-lived TSA"},
+		SerialNumber:    big.NewInt(serial),
+		Subject:         pkix.Name{CommonName: name},
 		NotBefore:       notBefore,
 		NotAfter:        notAfter,
 		KeyUsage:        x509.KeyUsageDigitalSignature,

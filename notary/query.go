@@ -95,7 +95,7 @@ func (q *query) parseImprint() error {
 	if err := unmarshalExact(alg[0].FullBytes, &oid); err != nil {
 		return err
 	}
-	if len(alg) == 1 || (alg[1].Tag == tagNull && alg[1].Class == 0 && len(alg[1].Bytes) == 0) {
+	if len(alg) == 1 || (alg[1].Tag == asn1.TagNull && alg[1].Class == 0 && len(alg[1].Bytes) == 0) {
 		q.hash = hashForOID(oid)
 	}
 	return unmarshalExact(elems[1].FullBytes, &q.digest)

@@ -7,6 +7,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"github.com/custos-project/custos/internal/cms"
+	"github.com/custos-project/custos/internal/oids"
 	"math/big"
 	"testing"
 	"time"
@@ -25,14 +27,14 @@ func withExtension(t *testing.T, query []byte, ext pkix.Extension) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tlv(tagSequence, raw.Bytes, tlv(tagContext0, e))
+	return cms.TLV(cms.TagSequence, raw.Bytes, cms.TLV(cms.TagContext0, e))
 }
 
 // withVersion replaces the version of a marshalled TimeStampReq.
 func withVersion(t *testing.T, query []byte, v byte) []byte {
 	t.Helper()
 	q := bytes.Clone(query)
-	if q[2] != tagInteger || q[3] != 1 || q[4] != 1 {
+	if q[2] != cms.TagInteger || q[3] != 1 || q[4] != 1 {
 		t.Fatalf("unexpected query prefix % x", q[:5])
 	}
 	q[4] = v
@@ -133,11 +135,11 @@ func TestRespondBadQuery(t *testing.T) {
 		{"garbage", []byte("GET / HTTP/1.1\r\n")},
 		{"truncated", good[:len(good)-1]},
 		{"trailing byte", append(bytes.Clone(good), 0)},
-		{"not a sequence", []byte{tagInteger, 1, 1}},
-		{"only version", tlv(tagSequence, derVersion1)},
-		{"imprint not a sequence", tlv(tagSequence, derVersion1, tlv(tagOctetString, digestOf("x")))},
-		{"boolean before nonce", tlv(tagSequence, derVersion1, tlv(tagSequence, derSHA256Imprint, tlv(tagOctetString, digestOf("x"))), []byte{tagBoolean, 1, 0xff}, []byte{tagInteger, 1, 1})},
-		{"non-DER boolean", tlv(tagSequence, derVersion1, tlv(tagSequence, derSHA256Imprint, tlv(tagOctetString, digestOf("x"))), []byte{tagBoolean, 1, 0x01})},
+		{"not a sequence", []byte{cms.TagInteger, 1, 1}},
+		{"only version", cms.TLV(cms.TagSequence, derVersion1)},
+		{"imprint not a sequence", cms.TLV(cms.TagSequence, derVersion1, cms.TLV(cms.TagOctetString, digestOf("x")))},
+		{"boolean before nonce", cms.TLV(cms.TagSequence, derVersion1, cms.TLV(cms.TagSequence, derSHA256Imprint, cms.TLV(cms.TagOctetString, digestOf("x"))), []byte{cms.TagBoolean, 1, 0xff}, []byte{cms.TagInteger, 1, 1})},
+		{"non-DER boolean", cms.TLV(cms.TagSequence, derVersion1, cms.TLV(cms.TagSequence, derSHA256Imprint, cms.TLV(cms.TagOctetString, digestOf("x"))), []byte{cms.TagBoolean, 1, 0x01})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,8 +156,8 @@ func TestRespondBadQuery(t *testing.T) {
 func TestRespondEchoesImprint(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	tsa := newTestTSA(t, p, nil)
-	imprint := tlv(tagSequence, tlv(tagSequence, mustOID(oidSHA256)), tlv(tagOctetString, digestOf("x")))
-	reply, err := tsa.Respond(tlv(tagSequence, derVersion1, imprint))
+	imprint := cms.TLV(cms.TagSequence, cms.TLV(cms.TagSequence, cms.MustOID(oids.SHA256)), cms.TLV(cms.TagOctetString, digestOf("x")))
+	reply, err := tsa.Respond(cms.TLV(cms.TagSequence, derVersion1, imprint))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/cms"
 	"github.com/digitorus/timestamp"
 )
 
@@ -87,7 +87,7 @@ type TSA struct {
 	sigAlg     []byte // DER signatureAlgorithm
 	sid        []byte // DER IssuerAndSerialNumber of cert
 	essAttr    []byte // DER signingCertificateV2 attribute
-	certs      []byte // DER [0] IMPLICIT CertificateSet: cert then chain
+	certs      []byte // DER certificates: cert then chain
 	rejections map[timestamp.FailureInfo][]byte
 }
 
@@ -165,19 +165,19 @@ func (t *TSA) setAccuracy(acc time.Duration) error {
 	acc = max(acc.Round(time.Microsecond), time.Microsecond)
 	var parts [][]byte
 	if s := int64(acc / time.Second); s > 0 {
-		parts = append(parts, uintBytes(big.NewInt(s).Bytes()))
+		parts = append(parts, cms.Uint(big.NewInt(s).Bytes()))
 	}
 	if ms := int64(acc % time.Second / time.Millisecond); ms > 0 {
-		b := uintBytes(big.NewInt(ms).Bytes())
+		b := cms.Uint(big.NewInt(ms).Bytes())
 		b[0] = 0x80 // [0] IMPLICIT
 		parts = append(parts, b)
 	}
 	if us := int64(acc % time.Millisecond / time.Microsecond); us > 0 {
-		b := uintBytes(big.NewInt(us).Bytes())
+		b := cms.Uint(big.NewInt(us).Bytes())
 		b[0] = 0x81 // [1] IMPLICIT
 		parts = append(parts, b)
 	}
-	t.accuracy = tlv(tagSequence, parts...)
+	t.accuracy = cms.TLV(cms.TagSequence, parts...)
 	switch {
 	case acc >= time.Second:
 		t.precision = time.Second
@@ -211,21 +211,11 @@ func (t *TSA) setAlgorithms() error {
 	default:
 		return fmt.Errorf("%w: unsupported key type %T", ErrConfig, pub)
 	}
-	t.sigAlg = algorithmID(sigOID, null)
+	t.sigAlg = cms.AlgorithmID(sigOID, null)
 	t.signRand = signatureRandom(t.signer)
 	// RFC 5754 §2: digest AlgorithmIdentifier parameters SHOULD be absent.
-	t.digestAlg = algorithmID(hashOID(t.signHash), false)
+	t.digestAlg = cms.AlgorithmID(cms.HashOID(t.signHash), false)
 	return nil
-}
-
-func hashOID(h crypto.Hash) asn1.ObjectIdentifier {
-	switch h {
-	case crypto.SHA384:
-		return oidSHA384
-	case crypto.SHA512:
-		return oidSHA512
-	}
-	return oidSHA256
 }
 
 // setChain precomputes the certificate set (RFC 5652 §5.1) and the validity
@@ -243,31 +233,27 @@ func (t *TSA) setChain(cert *x509.Certificate, chain []*x509.Certificate) {
 			t.notAfter = c.NotAfter
 		}
 	}
-	t.certs = tlv(tagContext0, raw...)
+	t.certs = bytes.Join(raw, nil)
 }
 
 // setSignerIdentity precomputes the TSA name, the SignerIdentifier and the
 // ESS signing-certificate attribute, which all depend only on the cert.
 func (t *TSA) setSignerIdentity() error {
-	serial, err := asn1.Marshal(t.cert.SerialNumber)
-	if err != nil {
-		return fmt.Errorf("%w: serial: %w", ErrConfig, err)
-	}
 	// RFC 3161 §2.4.2 tsa [0] GeneralName: directoryName [4] Name. Both tags
 	// are explicit, since GeneralName and Name are CHOICEs.
-	t.tsaName = tlv(tagContext0, tlv(tagContext4, t.cert.RawSubject))
+	t.tsaName = cms.TLV(cms.TagContext0, cms.TLV(cms.TagContext4, t.cert.RawSubject))
 	// RFC 5652 §5.3: sid IssuerAndSerialNumber.
-	t.sid = tlv(tagSequence, t.cert.RawIssuer, serial)
+	sid, err := cms.IssuerAndSerial(t.cert)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	// RFC 3161 §2.4.1 requires the ESS SigningCertificate attribute, here
-	// in its v2 form (RFC 5816, RFC 5035 §5.4):
-	//   SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }
-	//   ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256 (omitted),
-	//     certHash OCTET STRING, issuerSerial IssuerSerial }
-	//   IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }
-	h := sha256.Sum256(t.cert.Raw)
-	issuerSerial := tlv(tagSequence, tlv(tagSequence, tlv(tagContext4, t.cert.RawIssuer)), serial)
-	essCertID := tlv(tagSequence, tlv(tagOctetString, h[:]), issuerSerial)
-	t.essAttr = tlv(tagSequence, mustOID(oidSigningCertV2), tlv(tagSet, tlv(tagSequence, tlv(tagSequence, essCertID))))
+	// in its v2 form (RFC 5816, RFC 5035 §5.4).
+	ess, err := cms.SigningCertificateV2Attribute(t.cert)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	t.sid, t.essAttr = sid, ess
 	return nil
 }
 
@@ -292,7 +278,7 @@ func (t *TSA) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, 
 		return nil, fmt.Errorf("%w: %d bytes for %v, want %d", ErrDigestSize, len(digest), h, h.Size())
 	}
 	// RFC 3161 §2.4.1 MessageImprint ::= SEQUENCE { hashAlgorithm, hashedMessage }
-	imprint := tlv(tagSequence, alg, tlv(tagOctetString, digest))
+	imprint := cms.TLV(cms.TagSequence, alg, cms.TLV(cms.TagOctetString, digest))
 	return t.issue(imprint, nil, true)
 }
 
@@ -352,11 +338,19 @@ func (t *TSA) issue(imprint, nonce []byte, withCerts bool) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	// RFC 3161 §2.4.2 TimeStampResp, whose token is RFC 5652 §5.1
+	// SignedData version 3 (eContentType is not id-data) holding
+	// eContent TSTInfo.
+	sd := cms.SignedData{Version: 3, DigestAlgorithms: t.digestAlg, ContentType: derTSTInfoOID, Content: tstInfo,
+		Signer: signerInfo}
+	if withCerts {
+		sd.Certificates = t.certs
+	}
 	return &Token{
 		TSA:    t.name,
 		Time:   genTime,
 		Serial: new(big.Int).SetBytes(serial[:]).String(),
-		Reply:  t.reply(tstInfo, signerInfo, withCerts),
+		Reply:  sd.EncodeReply(),
 	}, nil
 }
 
@@ -371,8 +365,8 @@ func (t *TSA) issue(imprint, nonce []byte, withCerts bool) (*Token, error) {
 // messageImprint is the query's, byte for byte, as §2.4.2 requires; the
 // nonce is echoed when present; ordering is false (omitted, DER).
 func (t *TSA) tstInfo(imprint, serial []byte, genTime time.Time, nonce []byte) []byte {
-	return tlv(tagSequence, derVersion1, t.policyDER, imprint,
-		tlv(tagInteger, serial), generalizedTime(genTime), t.accuracy, nonce, t.tsaName)
+	return cms.TLV(cms.TagSequence, derVersion1, t.policyDER, imprint,
+		cms.TLV(cms.TagInteger, serial), generalizedTime(genTime), t.accuracy, nonce, t.tsaName)
 }
 
 // generalizedTime encodes t as RFC 3161 §2.4.2 wants it: UTC, "Z",
@@ -381,69 +375,26 @@ func generalizedTime(t time.Time) []byte {
 	var buf [32]byte
 	b := t.AppendFormat(buf[:0], "20060102150405.999999999")
 	b = append(b, 'Z')
-	return tlv(tagGenTime, b)
-}
-
-// reply encodes the granted TimeStampResp around tstInfo and signerInfo:
-//
-//	TimeStampResp ::= SEQUENCE { status PKIStatusInfo,
-//	   timeStampToken TimeStampToken OPTIONAL }                 -- RFC 3161 §2.4.2
-//	ContentInfo ::= SEQUENCE { contentType id-signedData,
-//	   content [0] EXPLICIT SignedData }                        -- RFC 5652 §3
-//	SignedData ::= SEQUENCE { version CMSVersion (3: eContentType is not
-//	   id-data), digestAlgorithms SET OF, encapContentInfo,
-//	   certificates [0] IMPLICIT CertificateSet OPTIONAL,
-//	   signerInfos SET OF SignerInfo }                           -- RFC 5652 §5.1
-//	EncapsulatedContentInfo ::= SEQUENCE { eContentType id-ct-TSTInfo,
-//	   eContent [0] EXPLICIT OCTET STRING }
-//
-// The lengths are computed inside out first, so that the ~2 KB reply is
-// written once into one buffer instead of being copied at every level.
-func (t *TSA) reply(tstInfo, signerInfo []byte, withCerts bool) []byte {
-	var certSet []byte
-	if withCerts {
-		certSet = t.certs
-	}
-	eContent := tlvSize(len(tstInfo))
-	encap := len(derTSTInfoOID) + tlvSize(eContent)
-	signedData := len(derVersion3) + tlvSize(len(t.digestAlg)) + tlvSize(encap) + len(certSet) + tlvSize(len(signerInfo))
-	contentInfo := len(derSignedDataOID) + tlvSize(tlvSize(signedData))
-	resp := len(derStatusGranted) + tlvSize(contentInfo)
-	// Each appendTLV writes a header with the element's whole length and
-	// then only its first parts; the rest follow in order.
-	b := make([]byte, 0, tlvSize(resp))
-	b = appendTLV(b, tagSequence, resp, derStatusGranted)
-	b = appendTLV(b, tagSequence, contentInfo, derSignedDataOID)
-	b = appendTLV(b, tagContext0, tlvSize(signedData))
-	b = appendTLV(b, tagSequence, signedData, derVersion3)
-	b = appendTLV(b, tagSet, len(t.digestAlg), t.digestAlg)
-	b = appendTLV(b, tagSequence, encap, derTSTInfoOID)
-	b = appendTLV(b, tagContext0, eContent)
-	b = appendTLV(b, tagOctetString, len(tstInfo), tstInfo)
-	b = append(b, certSet...)
-	return appendTLV(b, tagSet, len(signerInfo), signerInfo)
+	return cms.TLV(cms.TagGenTime, b)
 }
 
 // signerInfo encodes and signs RFC 5652 §5.3 SignerInfo. The signed
 // attributes are contentType, messageDigest and the ESS
 // signingCertificateV2 (RFC 3161 §2.4.1), sorted as DER sorts a SET OF.
-func (t *TSA) signerInfo(tstInfo []byte) ([]byte, error) {
+func (t *TSA) signerInfo(tstInfo []byte) (cms.SignerInfo, error) {
 	h := t.signHash.New()
 	h.Write(tstInfo)
 	var sum [64]byte
-	md := tlv(tagSequence, derMessageDigestOID, tlv(tagSet, tlv(tagOctetString, h.Sum(sum[:0]))))
-	attrs := [][]byte{derContentTypeAttr, md, t.essAttr}
-	slices.SortFunc(attrs, bytes.Compare)
 	// The signature covers the attributes with the SET OF tag (RFC 5652 §5.4).
-	signedAttrs := tlv(tagSet, attrs...)
+	signedAttrs := cms.SignedAttributes(derContentTypeAttr, cms.MessageDigestAttribute(h.Sum(sum[:0])), t.essAttr)
 	h.Reset()
 	h.Write(signedAttrs)
 	sig, err := t.signer.Sign(t.signRand, h.Sum(sum[:0]), t.signHash)
 	if err != nil {
-		return nil, fmt.Errorf("notary: sign: %w", err)
+		return cms.SignerInfo{}, fmt.Errorf("notary: sign: %w", err)
 	}
-	signedAttrs[0] = tagContext0 // [0] IMPLICIT SignedAttributes
-	return tlv(tagSequence, []byte{tagInteger, 1, 1}, t.sid, t.digestAlg, signedAttrs, t.sigAlg, tlv(tagOctetString, sig)), nil
+	return cms.SignerInfo{Version: 1, SID: t.sid, DigestAlgorithm: t.digestAlg, SignedAttrs: signedAttrs,
+		SignatureAlgorithm: t.sigAlg, Signature: sig}, nil
 }
 
 // signatureRandom is the randomness the TSA passes to its signer: nil for
@@ -484,9 +435,9 @@ func rejectionReplies() map[timestamp.FailureInfo][]byte {
 	}
 	out := make(map[timestamp.FailureInfo][]byte, len(texts))
 	for info, text := range texts {
-		status := tlv(tagSequence, []byte{tagInteger, 1, byte(timestamp.Rejection)},
-			tlv(tagSequence, tlv(tagUTF8String, []byte(text))), bitFlag(int(info)))
-		out[info] = tlv(tagSequence, status)
+		status := cms.TLV(cms.TagSequence, []byte{cms.TagInteger, 1, byte(timestamp.Rejection)},
+			cms.TLV(cms.TagSequence, cms.TLV(cms.TagUTF8String, []byte(text))), cms.BitFlag(int(info)))
+		out[info] = cms.TLV(cms.TagSequence, status)
 	}
 	return out
 }

@@ -316,36 +316,6 @@ func wantRejection(t *testing.T, reply []byte, info timestamp.FailureInfo) {
 	}
 }
 
-// reply writes the TimeStampResp in one buffer; it must give the bytes the
-// element-by-element encoding gives, on both sides of every length-of-length
-// boundary of tstInfo and signerInfo.
-func TestReplyMatchesNested(t *testing.T) {
-	tsa := newTestTSA(t, newTestPKI(t, time.Now()), nil)
-	nested := func(tstInfo, signerInfo []byte, withCerts bool) []byte {
-		var certSet []byte
-		if withCerts {
-			certSet = tsa.certs
-		}
-		encap := tlv(tagSequence, derTSTInfoOID, tlv(tagContext0, tlv(tagOctetString, tstInfo)))
-		sd := tlv(tagSequence, derVersion3, tlv(tagSet, tsa.digestAlg), encap, certSet, tlv(tagSet, signerInfo))
-		return tlv(tagSequence, derStatusGranted, tlv(tagSequence, derSignedDataOID, tlv(tagContext0, sd)))
-	}
-	for _, ti := range []int{1, 100, 127, 128, 250, 255, 256, 300} {
-		for _, si := range []int{1, 127, 128, 255, 256, 70000} {
-			for _, withCerts := range []bool{false, true} {
-				tstInfo, signerInfo := bytes.Repeat([]byte{'t'}, ti), bytes.Repeat([]byte{'s'}, si)
-				got, want := tsa.reply(tstInfo, signerInfo, withCerts), nested(tstInfo, signerInfo, withCerts)
-				if !bytes.Equal(got, want) {
-					t.Errorf("reply(%d-byte tstInfo, %d-byte signerInfo, %v) differs from the nested encoding", ti, si, withCerts)
-				}
-				if len(got) != cap(got) {
-					t.Errorf("reply(%d, %d, %v): len %d, cap %d; want one exact allocation", ti, si, withCerts, len(got), cap(got))
-				}
-			}
-		}
-	}
-}
-
 // opaqueSigner hides the key's type, as a signer held elsewhere would.
 type opaqueSigner struct{ crypto.Signer }
 

@@ -75,6 +75,9 @@ func TestCertificateEndToEnd(t *testing.T) {
 		if _, err := pdf.Verify(changed, roots); err == nil {
 			t.Errorf("pdf.Verify accepts the PDF with a byte changed")
 		}
+		trust := n.trustFile(t, dir)
+		checkVerifyPDF(t, file, trust, true)
+		checkVerifyPDF(t, filepath.Join(dir, "tampered.pdf"), trust, false)
 	})
 
 	t.Run("embedded receipts verify offline", func(t *testing.T) {

@@ -266,11 +266,14 @@ func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) 
 		t.Errorf("custos verify of the attached receipt: %v\n%s", err, out)
 	}
 
+	checkVerifyPDF(t, file, trust, true)
+
 	tampered := tamperSigned(t, signed, sig)
 	checkPdfsig(t, nss, writeFile(t, dir, "tampered.pdf", tampered), false)
 	if _, err := pdf.Verify(tampered, roots); err == nil {
 		t.Errorf("pdf.Verify accepts a tampered certificate")
 	}
+	checkVerifyPDF(t, filepath.Join(dir, "tampered.pdf"), trust, false)
 	r, _ := os.ReadFile(receipts[0])
 	if !strings.Contains(string(r), evidence.EventCopyrightRegistered) {
 		t.Errorf("the attached receipt does not carry the %s event", evidence.EventCopyrightRegistered)

@@ -20,7 +20,7 @@ import (
 // Exit status: 0 valid, 1 invalid (the failing step is named), 2 usage
 // error (missing flag, unreadable file, unusable trust bundle).
 func verifyCmd() *cobra.Command {
-	var receiptPath, filePath, trustPath string
+	var receiptPath, filePath, trustPath, pdfPath string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--json]",
@@ -33,6 +33,9 @@ Exit status: 0 the receipt is valid; 1 it is not (the failing step is printed wi
 computed values); 2 usage error (a missing flag, an unreadable file or an unusable trust bundle).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if pdfPath != "" { // verifypdf.go
+				return verifyPDF(cmd.OutOrStdout(), pdfPath, receiptPath+filePath, trustPath, asJSON)
+			}
 			if receiptPath == "" || trustPath == "" {
 				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
 			}
@@ -43,6 +46,7 @@ computed values); 2 usage error (a missing flag, an unreadable file or an unusab
 	cmd.Flags().StringVar(&filePath, "file", "", "evidence file to check against the receipt (optional)")
 	cmd.Flags().StringVar(&trustPath, "trust", "", "trust bundle JSON file (keep your own copy)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
+	cmd.Flags().StringVar(&pdfPath, "pdf", "", "instead of a receipt, a certificate PDF Custos issued: check its signature, time-stamp and chain (with --trust)")
 	return cmd
 }
 

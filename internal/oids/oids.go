@@ -1,22 +1,30 @@
 // Package oids names the ASN.1 object identifiers that the RFC 3161
-// time-stamping (package notary) and the PDF signatures (package
-// notary/pdf) both use, so that each is written down once.
+// time-stamping (package notary), the PDF signatures (package notary/pdf)
+// and their codec (internal/cms) use, so that each is written down once.
 package oids
 
 import "encoding/asn1"
 
-// CMS (RFC 5652), ESS (RFC 5035) and algorithm (RFC 5758, RFC 8017)
-// identifiers.
+// CMS (RFC 5652), ESS (RFC 5035, RFC 2634), time-stamping (RFC 3161) and
+// algorithm (RFC 5758, RFC 8017) identifiers.
 var (
+	Data            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
 	SignedData      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	TSTInfo         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
 	ContentType     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
 	MessageDigest   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	SigningTime     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+	SigningCert     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
 	SigningCertV2   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	TimeStampToken  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
 	SHA256          = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
 	SHA384          = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
 	SHA512          = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
 	ECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 	ECDSAWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
 	ECDSAWithSHA512 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
+	RSAEncryption   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	SHA256WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
+	SHA384WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
+	SHA512WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
 )

@@ -7,41 +7,17 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
 	"math/big"
-	"sort"
 
+	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/oids"
-
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
-// OIDs of RFC 5652, RFC 5035, RFC 3161 and RFC 5758.
-var (
-	oidData            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidSignedData      = oids.SignedData
-	oidContentType     = oids.ContentType
-	oidMessageDigest   = oids.MessageDigest
-	oidSigningTime     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidSigningCertV2   = oids.SigningCertV2
-	oidTimeStampToken  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
-	oidSHA256          = oids.SHA256
-	oidSHA384          = oids.SHA384
-	oidSHA512          = oids.SHA512
-	oidECDSAWithSHA256 = oids.ECDSAWithSHA256
-	oidECDSAWithSHA384 = oids.ECDSAWithSHA384
-	oidECDSAWithSHA512 = oids.ECDSAWithSHA512
-	oidSHA256WithRSA   = oids.SHA256WithRSA
-	oidSHA384WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
-	oidSHA512WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
-	oidRSAEncryption   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	tagSignedAttrs     = cbasn1.Tag(0).Constructed().ContextSpecific()
-	tagUnsignedAttrs   = cbasn1.Tag(1).Constructed().ContextSpecific()
-)
+// derData is the DER eContentType of a PAdES signature: id-data.
+var derData = cms.MustOID(oids.Data)
 
 // algorithm is a digest and signature algorithm pair of a key.
 type algorithm struct {
@@ -53,12 +29,12 @@ type algorithm struct {
 }
 
 var algorithms = []algorithm{
-	{crypto.SHA256, oidSHA256, oidECDSAWithSHA256, false, x509.ECDSAWithSHA256},
-	{crypto.SHA384, oidSHA384, oidECDSAWithSHA384, false, x509.ECDSAWithSHA384},
-	{crypto.SHA512, oidSHA512, oidECDSAWithSHA512, false, x509.ECDSAWithSHA512},
-	{crypto.SHA256, oidSHA256, oidSHA256WithRSA, true, x509.SHA256WithRSA},
-	{crypto.SHA384, oidSHA384, oidSHA384WithRSA, true, x509.SHA384WithRSA},
-	{crypto.SHA512, oidSHA512, oidSHA512WithRSA, true, x509.SHA512WithRSA},
+	{crypto.SHA256, oids.SHA256, oids.ECDSAWithSHA256, false, x509.ECDSAWithSHA256},
+	{crypto.SHA384, oids.SHA384, oids.ECDSAWithSHA384, false, x509.ECDSAWithSHA384},
+	{crypto.SHA512, oids.SHA512, oids.ECDSAWithSHA512, false, x509.ECDSAWithSHA512},
+	{crypto.SHA256, oids.SHA256, oids.SHA256WithRSA, true, x509.SHA256WithRSA},
+	{crypto.SHA384, oids.SHA384, oids.SHA384WithRSA, true, x509.SHA384WithRSA},
+	{crypto.SHA512, oids.SHA512, oids.SHA512WithRSA, true, x509.SHA512WithRSA},
 }
 
 // algorithmFor picks the algorithms of a key: SHA-256 for P-256 and RSA,
@@ -84,20 +60,11 @@ func algorithmFor(pub crypto.PublicKey) (algorithm, error) {
 // algorithm of its SignerInfo, to an x509 algorithm (RFC 5754 §3).
 func signatureAlgorithm(digest, sig asn1.ObjectIdentifier) (algorithm, bool) {
 	for _, a := range algorithms {
-		if a.digest.Equal(digest) && (a.sig.Equal(sig) || a.null && sig.Equal(oidRSAEncryption)) {
+		if a.digest.Equal(digest) && (a.sig.Equal(sig) || a.null && sig.Equal(oids.RSAEncryption)) {
 			return a, true
 		}
 	}
 	return algorithm{}, false
-}
-
-func addAlgorithmID(b *cryptobyte.Builder, oid asn1.ObjectIdentifier, null bool) {
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1ObjectIdentifier(oid)
-		if null {
-			b.AddASN1NULL()
-		}
-	})
 }
 
 // signedAttributes encodes the signed attributes of a PAdES baseline
@@ -106,57 +73,11 @@ func addAlgorithmID(b *cryptobyte.Builder, oid asn1.ObjectIdentifier, null bool)
 // signed (RFC 5652 §5.4). signing-time is left out: PAdES puts the claimed
 // time in the signature dictionary's /M instead.
 func signedAttributes(digest []byte, cert *x509.Certificate) ([]byte, error) {
-	attrs := [][]byte{
-		attribute(oidContentType, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) }),
-		attribute(oidMessageDigest, func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest) }),
-		attribute(oidSigningCertV2, func(b *cryptobyte.Builder) { addSigningCertificateV2(b, cert) }),
+	ess, err := cms.SigningCertificateV2Attribute(cert)
+	if err != nil {
+		return nil, err
 	}
-	// DER sorts the elements of a SET OF by their encodings (X.690 §11.6).
-	sort.Slice(attrs, func(i, j int) bool { return bytes.Compare(attrs[i], attrs[j]) < 0 })
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-		for _, a := range attrs {
-			b.AddBytes(a)
-		}
-	})
-	return b.Bytes()
-}
-
-// attribute encodes Attribute ::= SEQUENCE { attrType, attrValues SET OF }
-// with one value.
-func attribute(oid asn1.ObjectIdentifier, value func(*cryptobyte.Builder)) []byte {
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1ObjectIdentifier(oid)
-		b.AddASN1(cbasn1.SET, value)
-	})
-	return b.BytesOrPanic()
-}
-
-// addSigningCertificateV2 encodes RFC 5035 §3:
-//
-//	SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }
-//	ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256 (omitted),
-//	   certHash OCTET STRING, issuerSerial IssuerSerial }
-//	IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }
-func addSigningCertificateV2(b *cryptobyte.Builder, cert *x509.Certificate) {
-	h := sha256.Sum256(cert.Raw)
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1OctetString(h[:])
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						// GeneralName directoryName [4] EXPLICIT Name
-						b.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-							b.AddBytes(cert.RawIssuer)
-						})
-					})
-					b.AddASN1BigInt(cert.SerialNumber)
-				})
-			})
-		})
-	})
+	return cms.SignedAttributes(cms.ContentTypeAttribute(derData), cms.MessageDigestAttribute(digest), ess), nil
 }
 
 // signerInput is what a CMS signature is made of, before its time-stamp.
@@ -185,70 +106,138 @@ func sign(signer crypto.Signer, cert *x509.Certificate, chain []*x509.Certificat
 
 // encode encodes RFC 5652 ContentInfo of a detached SignedData with one
 // SignerInfo carrying token (a DER TimeStampToken) as the unsigned
-// id-aa-timeStampToken attribute (RFC 3161 Appendix A).
+// id-aa-timeStampToken attribute (RFC 3161 Appendix A). Version 1:
+// issuerAndSerialNumber sid, id-data content, no attribute certificates
+// (RFC 5652 §5.1).
 func (s *signerInput) encode(token []byte) ([]byte, error) {
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1ObjectIdentifier(oidSignedData)
-		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				// version 1: issuerAndSerialNumber sid, id-data content,
-				// no attribute certificates (RFC 5652 §5.1).
-				b.AddASN1Int64(1)
-				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { addAlgorithmID(b, s.alg.digest, false) })
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })
-				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-					for _, c := range s.certs {
-						b.AddBytes(c.Raw)
-					}
-				})
-				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { s.addSignerInfo(b, token) })
-			})
-		})
-	})
-	return b.Bytes()
-}
-
-// addSignerInfo encodes RFC 5652 §5.3 SignerInfo.
-func (s *signerInput) addSignerInfo(b *cryptobyte.Builder, token []byte) {
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1Int64(1)
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddBytes(s.cert.RawIssuer)
-			b.AddASN1BigInt(s.cert.SerialNumber)
-		})
-		addAlgorithmID(b, s.alg.digest, false)
-		// signedAttrs [0] IMPLICIT: the SET's contents under tag [0].
-		b.AddASN1(tagSignedAttrs, func(b *cryptobyte.Builder) { b.AddBytes(setContents(s.attrs)) })
-		addAlgorithmID(b, s.alg.sig, s.alg.null)
-		b.AddASN1OctetString(s.sig)
-		b.AddASN1(tagUnsignedAttrs, func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(oidTimeStampToken)
-				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { b.AddBytes(token) })
-			})
-		})
-	})
-}
-
-// setContents strips the tag and length of a DER SET built here.
-func setContents(set []byte) []byte {
-	s := cryptobyte.String(set)
-	var out cryptobyte.String
-	if !s.ReadASN1(&out, cbasn1.SET) {
-		panic("pdf: signed attributes are not a SET")
+	sid, err := cms.IssuerAndSerial(s.cert)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	var certs []byte
+	for _, c := range s.certs {
+		certs = append(certs, c.Raw...)
+	}
+	digestAlg := cms.AlgorithmID(s.alg.digest, false)
+	sd := cms.SignedData{
+		Version:          1,
+		DigestAlgorithms: digestAlg,
+		ContentType:      derData,
+		Certificates:     certs,
+		Signer: cms.SignerInfo{
+			Version:            1,
+			SID:                sid,
+			DigestAlgorithm:    digestAlg,
+			SignedAttrs:        s.attrs,
+			SignatureAlgorithm: cms.AlgorithmID(s.alg.sig, s.alg.null),
+			Signature:          s.sig,
+			UnsignedAttrs:      cms.TLV(cms.TagSet, cms.Attribute(oids.TimeStampToken, token)),
+		},
+	}
+	return sd.Encode(), nil
 }
 
-// signedData is a parsed CMS SignedData with one SignerInfo.
+// signedData is a parsed PAdES CMS SignedData with one SignerInfo.
 type signedData struct {
-	certs    []*x509.Certificate
-	issuer   []byte // sid: the signer's issuer Name, DER
-	serial   *big.Int
-	alg      algorithm
-	attrs    []byte // signed attributes re-tagged as the SET OF that was signed
-	sig      []byte
-	signed   map[string][]cryptobyte.String // signed attribute OID → values
-	unsigned map[string][]cryptobyte.String
+	certs         []*x509.Certificate
+	issuer        []byte // sid: the signer's issuer Name, DER
+	serial        *big.Int
+	alg           algorithm
+	attrs         []byte // signed attributes as the SET OF that was signed
+	sig           []byte
+	signedAttrs   cms.Attributes
+	unsignedAttrs cms.Attributes
+}
+
+// parseSignedData parses the /Contents of a PAdES signature strictly: a
+// DER ContentInfo holding a detached SignedData (RFC 5652 §5.1) with exactly
+// one SignerInfo identified by issuer and serial number, whose signed
+// attributes are present. The /Contents placeholder is padded with zero
+// bytes after the DER, and only zeros may follow it.
+func parseSignedData(contents []byte) (*signedData, error) {
+	der, err := trimPadding(contents)
+	if err != nil {
+		return nil, err
+	}
+	sd, err := cms.Decode(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCMS, err)
+	}
+	if sd.Version != 1 {
+		return nil, fmt.Errorf("%w: SignedData version %d, want 1", ErrCMS, sd.Version)
+	}
+	// ETSI.CAdES.detached: eContentType id-data, eContent absent.
+	if !bytes.Equal(sd.ContentType, derData) || sd.Content != nil {
+		return nil, fmt.Errorf("%w: encapsulated content is not detached id-data", ErrCMS)
+	}
+	out := &signedData{}
+	if out.certs, err = sd.ParseCertificates(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCMS, err)
+	}
+	if err := out.parseSignerInfo(&sd.Signer); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// trimPadding returns the DER element at the start of contents, and
+// whether nothing but zero bytes follows it.
+func trimPadding(contents []byte) ([]byte, error) {
+	der, rest, err := cms.SplitElement(contents)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a ContentInfo of a SignedData", ErrCMS)
+	}
+	for _, c := range rest {
+		if c != 0 {
+			return nil, fmt.Errorf("%w: data after the ContentInfo", ErrCMS)
+		}
+	}
+	return der, nil
+}
+
+// parseSignerInfo checks the RFC 5652 §5.3 SignerInfo of a PAdES
+// signature: version 1, with signed attributes, and algorithms this
+// package verifies.
+func (s *signedData) parseSignerInfo(info *cms.SignerInfo) error {
+	var err error
+	if info.Version == 1 {
+		s.issuer, s.serial, err = cms.DecodeIssuerAndSerial(info.SID)
+	}
+	if info.Version != 1 || err != nil {
+		return fmt.Errorf("%w: SignerInfo is not version 1 with an issuer and serial number", ErrCMS)
+	}
+	if info.SignedAttrs == nil {
+		return fmt.Errorf("%w: SignerInfo without signed attributes", ErrCMS)
+	}
+	digestOID, err := cms.AlgorithmOID(info.DigestAlgorithm)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCMS, err)
+	}
+	sigOID, err := cms.AlgorithmOID(info.SignatureAlgorithm)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCMS, err)
+	}
+	alg, ok := signatureAlgorithm(digestOID, sigOID)
+	if !ok {
+		return fmt.Errorf("%w: unsupported algorithms %v with %v", ErrCMS, sigOID, digestOID)
+	}
+	s.alg, s.sig, s.attrs = alg, info.Signature, info.SignedAttrs
+	if s.signedAttrs, err = cms.DecodeAttributes(info.SignedAttrs); err != nil {
+		return fmt.Errorf("%w: %w", ErrCMS, err)
+	}
+	if info.UnsignedAttrs != nil {
+		if s.unsignedAttrs, err = cms.DecodeAttributes(info.UnsignedAttrs); err != nil {
+			return fmt.Errorf("%w: %w", ErrCMS, err)
+		}
+	}
+	return nil
+}
+
+// single returns the one value of attribute oid.
+func single(attrs cms.Attributes, oid asn1.ObjectIdentifier) ([]byte, error) {
+	v, err := attrs.Single(oid)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCMS, err)
+	}
+	return v, nil
 }

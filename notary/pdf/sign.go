@@ -12,9 +12,8 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/notary"
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Stamper obtains RFC 3161 time-stamps: *notary.TSA (built-in) and
@@ -141,19 +140,9 @@ func stamp(ctx context.Context, tsa Stamper, sig []byte) ([]byte, error) {
 // tokenOf returns the timeStampToken of a granted RFC 3161 §2.4.2
 // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken }.
 func tokenOf(reply []byte) ([]byte, error) {
-	in := cryptobyte.String(reply)
-	var resp, status cryptobyte.String
-	var token cryptobyte.String
-	var code int64
-	if !in.ReadASN1(&resp, cbasn1.SEQUENCE) || !in.Empty() || !resp.ReadASN1(&status, cbasn1.SEQUENCE) ||
-		!status.ReadASN1Int64WithTag(&code, cbasn1.INTEGER) {
-		return nil, fmt.Errorf("%w: not a TimeStampResp", ErrTimestamp)
-	}
-	if code != 0 && code != 1 {
-		return nil, fmt.Errorf("%w: time-stamp not granted (status %d)", ErrTimestamp, code)
-	}
-	if !resp.ReadASN1Element(&token, cbasn1.SEQUENCE) || !resp.Empty() {
-		return nil, fmt.Errorf("%w: granted reply without a token", ErrTimestamp)
+	token, err := cms.DecodeReply(reply)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
 	}
 	return token, nil
 }

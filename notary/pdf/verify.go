@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
-	"encoding/asn1"
 	"fmt"
 	"time"
 
+	"github.com/custos-project/custos/internal/cms"
+	"github.com/custos-project/custos/internal/oids"
 	"github.com/custos-project/custos/notary"
 	"github.com/digitorus/timestamp"
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Signature is a verified PAdES signature.
@@ -62,21 +61,21 @@ func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 	if err := checkByteRange(pdf, sd, sig); err != nil {
 		return nil, err
 	}
-	cms, err := parseSignedData(sd.contents.b)
+	signed, err := parseSignedData(sd.contents.b)
 	if err != nil {
 		return nil, &VerifyError{Step: "cms", Err: err}
 	}
-	if err := checkDigest(pdf, sig.ByteRange, cms); err != nil {
+	if err := checkDigest(pdf, sig.ByteRange, signed); err != nil {
 		return nil, err
 	}
-	if sig.Signer, err = checkSignature(cms); err != nil {
+	if sig.Signer, err = checkSignature(signed); err != nil {
 		return nil, err
 	}
-	if sig.Timestamp, err = checkTimestamp(cms, roots); err != nil {
+	if sig.Timestamp, err = checkTimestamp(signed, roots); err != nil {
 		return nil, err
 	}
 	sig.Time = sig.Timestamp.Time
-	if sig.Chain, err = checkChain(sig.Signer, cms.certs, roots, sig.Time); err != nil {
+	if sig.Chain, err = checkChain(sig.Signer, signed.certs, roots, sig.Time); err != nil {
 		return nil, err
 	}
 	return sig, nil
@@ -163,16 +162,16 @@ func checkByteRange(pdf []byte, sd *sigDict, sig *Signature) error {
 	return nil
 }
 
-func checkDigest(pdf []byte, br [4]int64, cms *signedData) error {
-	md, err := single(cms.signed, oidMessageDigest)
+func checkDigest(pdf []byte, br [4]int64, signed *signedData) error {
+	md, err := single(signed.signedAttrs, oids.MessageDigest)
 	if err != nil {
 		return &VerifyError{Step: "digest", Err: err}
 	}
-	var want cryptobyte.String
-	if !md.ReadASN1(&want, cbasn1.OCTET_STRING) || !md.Empty() {
+	want, err := cms.DecodeOctetString(md)
+	if err != nil {
 		return &VerifyError{Step: "digest", Err: fmt.Errorf("%w: malformed message-digest", ErrCMS)}
 	}
-	h := cms.alg.hash.New()
+	h := signed.alg.hash.New()
 	h.Write(pdf[:br[1]])
 	h.Write(pdf[br[2]:])
 	if got := h.Sum(nil); !bytes.Equal(got, want) {
@@ -184,11 +183,11 @@ func checkDigest(pdf []byte, br [4]int64, cms *signedData) error {
 // checkSignature finds the signer's certificate, checks the content-type
 // and signing-certificate-v2 attributes and the absence of signing-time,
 // and verifies the signature over the signed attributes.
-func checkSignature(cms *signedData) (*x509.Certificate, error) {
+func checkSignature(signed *signedData) (*x509.Certificate, error) {
 	fail := func(err error) (*x509.Certificate, error) { return nil, &VerifyError{Step: "signature", Err: err} }
 	var signer *x509.Certificate
-	for _, c := range cms.certs {
-		if bytes.Equal(c.RawIssuer, cms.issuer) && c.SerialNumber.Cmp(cms.serial) == 0 {
+	for _, c := range signed.certs {
+		if bytes.Equal(c.RawIssuer, signed.issuer) && c.SerialNumber.Cmp(signed.serial) == 0 {
 			signer = c
 			break
 		}
@@ -196,28 +195,27 @@ func checkSignature(cms *signedData) (*x509.Certificate, error) {
 	if signer == nil {
 		return fail(fmt.Errorf("%w: the signer's certificate is not embedded", ErrCMS))
 	}
-	if err := checkAttributes(cms, signer); err != nil {
+	if err := checkAttributes(signed, signer); err != nil {
 		return fail(err)
 	}
-	if err := signer.CheckSignature(cms.alg.x509, cms.attrs, cms.sig); err != nil {
+	if err := signer.CheckSignature(signed.alg.x509, signed.attrs, signed.sig); err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrSignature, err))
 	}
 	return signer, nil
 }
 
-func checkAttributes(cms *signedData, signer *x509.Certificate) error {
-	ct, err := single(cms.signed, oidContentType)
+func checkAttributes(signed *signedData, signer *x509.Certificate) error {
+	ct, err := single(signed.signedAttrs, oids.ContentType)
 	if err != nil {
 		return err
 	}
-	var oid asn1.ObjectIdentifier
-	if !ct.ReadASN1ObjectIdentifier(&oid) || !ct.Empty() || !oid.Equal(oidData) {
+	if oid, err := cms.DecodeOID(ct); err != nil || !oid.Equal(oids.Data) {
 		return fmt.Errorf("%w: content-type is not id-data", ErrCMS)
 	}
-	if _, ok := cms.signed[oidSigningTime.String()]; ok {
+	if signed.signedAttrs.Has(oids.SigningTime) {
 		return fmt.Errorf("%w: signing-time attribute present (ETSI EN 319 142-1 forbids it)", ErrCMS)
 	}
-	sc, err := single(cms.signed, oidSigningCertV2)
+	sc, err := single(signed.signedAttrs, oids.SigningCertV2)
 	if err != nil {
 		return err
 	}
@@ -227,32 +225,10 @@ func checkAttributes(cms *signedData, signer *x509.Certificate) error {
 // checkSigningCertV2 checks that the first ESSCertIDv2 of RFC 5035 §3 is
 // the signer's certificate, so no certificate with the same key but
 // another name or usage can be substituted.
-func checkSigningCertV2(v cryptobyte.String, signer *x509.Certificate) error {
-	var sc, ids, id cryptobyte.String
-	if !v.ReadASN1(&sc, cbasn1.SEQUENCE) || !sc.ReadASN1(&ids, cbasn1.SEQUENCE) || !ids.ReadASN1(&id, cbasn1.SEQUENCE) {
-		return fmt.Errorf("%w: malformed signing-certificate-v2", ErrCMS)
-	}
-	hash := crypto.SHA256
-	if id.PeekASN1Tag(cbasn1.SEQUENCE) {
-		var alg cryptobyte.String
-		id.ReadASN1Element(&alg, cbasn1.SEQUENCE)
-		oid, err := algorithmOID(alg)
-		if err != nil {
-			return err
-		}
-		switch {
-		case oid.Equal(oidSHA256):
-		case oid.Equal(oidSHA384):
-			hash = crypto.SHA384
-		case oid.Equal(oidSHA512):
-			hash = crypto.SHA512
-		default:
-			return fmt.Errorf("%w: signing-certificate-v2 hash %v", ErrCMS, oid)
-		}
-	}
-	var certHash cryptobyte.String
-	if !id.ReadASN1(&certHash, cbasn1.OCTET_STRING) {
-		return fmt.Errorf("%w: malformed ESSCertIDv2", ErrCMS)
+func checkSigningCertV2(v []byte, signer *x509.Certificate) error {
+	hash, certHash, err := cms.DecodeSigningCertificateV2(v)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCMS, err)
 	}
 	h := hash.New()
 	h.Write(signer.Raw)
@@ -265,9 +241,9 @@ func checkSigningCertV2(v cryptobyte.String, signer *x509.Certificate) error {
 // checkTimestamp checks the signature time-stamp (RFC 3161 Appendix A)
 // with notary.Check: a token over the signature value, signed by a TSA
 // that chains to roots at the token's time.
-func checkTimestamp(cms *signedData, roots *x509.CertPool) (*timestamp.Timestamp, error) {
+func checkTimestamp(signed *signedData, roots *x509.CertPool) (*timestamp.Timestamp, error) {
 	fail := func(err error) (*timestamp.Timestamp, error) { return nil, &VerifyError{Step: "timestamp", Err: err} }
-	token, err := single(cms.unsigned, oidTimeStampToken)
+	token, err := single(signed.unsignedAttrs, oids.TimeStampToken)
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
 	}
@@ -279,19 +255,10 @@ func checkTimestamp(cms *signedData, roots *x509.CertPool) (*timestamp.Timestamp
 		return fail(fmt.Errorf("%w: imprint hash %v", ErrTimestamp, ts.HashAlgorithm))
 	}
 	h := ts.HashAlgorithm.New()
-	h.Write(cms.sig)
+	h.Write(signed.sig)
 	// notary.Check takes a whole TimeStampResp: wrap the token in a granted
 	// one (RFC 3161 §2.4.2, status 0).
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1Int64(0) })
-		b.AddBytes(token)
-	})
-	reply, err := b.Bytes()
-	if err != nil {
-		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
-	}
-	checked, err := notary.Check(reply, ts.HashAlgorithm, h.Sum(nil), roots, cms.certs)
+	checked, err := notary.Check(cms.EncodeReply(token), ts.HashAlgorithm, h.Sum(nil), roots, signed.certs)
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
 	}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/notary/pdf"
+)
+
+// maxPDFSize bounds the PDF `custos verify --pdf` reads into memory; the
+// certificates Custos issues are well under a megabyte.
+const maxPDFSize = 256 << 20
+
+// pdfStepNames are the Chinese names of the steps of pdf.Verify, printed
+// beside the English ones: the certificates are Chinese documents, read by
+// Chinese courts.
+var pdfStepNames = map[string]string{
+	"find":      "查找签名",
+	"byteRange": "签名范围",
+	"cms":       "签名格式",
+	"digest":    "文件摘要",
+	"signature": "签名值",
+	"timestamp": "时间戳",
+	"chain":     "证书链",
+}
+
+// pdfReport is the --json output of `custos verify --pdf`.
+type pdfReport struct {
+	Valid  bool       `json:"valid"`
+	File   string     `json:"file"`
+	SHA256 string     `json:"sha256"`
+	Step   string     `json:"step,omitempty"` // the failing step
+	Want   string     `json:"expected,omitempty"`
+	Got    string     `json:"computed,omitempty"`
+	Error  string     `json:"error,omitempty"`
+	Result *pdfResult `json:"result,omitempty"`
+}
+
+// pdfResult is what a valid certificate PDF's signature establishes.
+type pdfResult struct {
+	Signer      string    `json:"signer"`       // the signing certificate's subject
+	Chain       []string  `json:"chain"`        // subjects, signer first, ending at the trusted root
+	Time        time.Time `json:"time"`         // the signature time-stamp's time
+	TSA         string    `json:"tsa"`          // the time-stamping authority
+	TSASerial   string    `json:"tsa_serial"`   // the token's serial number, decimal
+	ClaimedTime time.Time `json:"claimed_time"` // the signer's own claim (/M); zero if absent
+	Reason      string    `json:"reason,omitempty"`
+	Location    string    `json:"location,omitempty"`
+	ByteRange   [4]int64  `json:"byte_range"`
+}
+
+// verifyPDF checks the flags of `custos verify --pdf`: a trust bundle, and
+// neither --receipt nor --file (others, non-empty when either is given).
+func verifyPDF(out io.Writer, pdfPath, others, trustPath string, asJSON bool) error {
+	switch {
+	case others != "":
+		return usageError("verify --pdf checks a certificate PDF alone: it takes no --receipt or --file")
+	case trustPath == "":
+		return usageError("verify --pdf needs --trust BUNDLE (see 'custos verify --help')")
+	}
+	return runVerifyPDF(out, pdfPath, trustPath, asJSON)
+}
+
+// runVerifyPDF is `custos verify --pdf FILE --trust BUNDLE`: an offline
+// check of a certificate PDF that Custos issued (a notarial certificate or
+// a copyright registration certificate): its PAdES signature over the
+// whole file, the signature's RFC 3161 time-stamp, and the signer's chain
+// to the consortium root of the trust bundle at the time-stamp's time.
+// Exit status as for receipts: 0 valid, 1 not valid (the failing step is
+// named), 2 usage error.
+func runVerifyPDF(out io.Writer, pdfPath, trustPath string, asJSON bool) error {
+	roots, err := trustRoots(trustPath)
+	if err != nil {
+		return err
+	}
+	b, err := readPDF(pdfPath)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	rep := pdfReport{File: filepath.Base(pdfPath), SHA256: hex.EncodeToString(sum[:])}
+	sig, err := pdf.Verify(b, roots)
+	var ve *pdf.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		rep.Step, rep.Want, rep.Got, rep.Error = ve.Step, ve.Want, ve.Got, ve.Err.Error()
+	case err != nil: // pdf.Verify reports every failure as a *VerifyError
+		rep.Step, rep.Error = "find", err.Error()
+	default:
+		rep.Valid, rep.Result = true, newPDFResult(sig)
+	}
+	if asJSON {
+		code := 0
+		if !rep.Valid {
+			code = 1
+		}
+		return printPDFJSON(out, rep, code)
+	}
+	printPDFReport(out, &rep)
+	if !rep.Valid {
+		return exitError{code: 1, msg: "the PDF is NOT valid: the " + rep.Step + " check failed"}
+	}
+	return nil
+}
+
+// trustRoots reads the trust bundle and returns its consortium root, to
+// which both the certificate's signer and the built-in TSA that stamps the
+// signature chain.
+func trustRoots(trustPath string) (*x509.CertPool, error) {
+	tb, err := os.ReadFile(trustPath)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	trust, err := receipt.ParseTrust(tb)
+	if err != nil {
+		return nil, usageError("%s: %v", trustPath, err)
+	}
+	root, err := certs.ParsePEM([]byte(trust.RootPEM))
+	if err != nil || len(root) != 1 {
+		return nil, usageError("%s: root_pem: want one certificate (%v)", trustPath, err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(root[0])
+	return pool, nil
+}
+
+func readPDF(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPDFSize+1))
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	if len(b) > maxPDFSize {
+		return nil, usageError("%s: over %d MiB, not a certificate Custos issued", path, maxPDFSize>>20)
+	}
+	return b, nil
+}
+
+func newPDFResult(sig *pdf.Signature) *pdfResult {
+	r := &pdfResult{
+		Signer: sig.Signer.Subject.String(), Time: sig.Time.UTC(), ClaimedTime: sig.ClaimedTime,
+		Reason: sig.Reason, Location: sig.Location, ByteRange: sig.ByteRange,
+	}
+	for _, c := range sig.Chain {
+		r.Chain = append(r.Chain, c.Subject.String())
+	}
+	r.TSA = orUnknown(tsaName(sig))
+	if sig.Timestamp.SerialNumber != nil {
+		r.TSASerial = sig.Timestamp.SerialNumber.String()
+	}
+	return r
+}
+
+// tsaName is the common name of the time-stamp's signer: the embedded
+// certificate whose extended key usage is time-stamping.
+func tsaName(sig *pdf.Signature) string {
+	for _, c := range sig.Timestamp.Certificates {
+		for _, u := range c.ExtKeyUsage {
+			if u == x509.ExtKeyUsageTimeStamping {
+				return c.Subject.CommonName
+			}
+		}
+	}
+	return ""
+}
+
+func printPDFJSON(out io.Writer, rep pdfReport, code int) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitError{code: code}
+	}
+	return nil
+}
+
+// printPDFReport prints the verdict for a reader of the court: each step
+// in English and Chinese, and on failure the step that failed with the
+// expected and the computed values.
+func printPDFReport(out io.Writer, rep *pdfReport) {
+	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	p("PDF %s", rep.File)
+	p("    SHA-256 %s", rep.SHA256)
+	if !rep.Valid {
+		p("✗ %s %s", rep.Step, pdfStepNames[rep.Step])
+		p("  %s", rep.Error)
+		if rep.Want != "" {
+			p("  expected 应为: %s", rep.Want)
+		}
+		if rep.Got != "" {
+			p("  computed 实为: %s", rep.Got)
+		}
+		p("INVALID 无效: the signature of this PDF does not hold; do not rely on its content. 签名校验未通过，文件内容不可信。")
+		return
+	}
+	r := rep.Result
+	p("✓ signature 签名: a PAdES signature covers the whole file, unchanged since it was signed 签名覆盖整个文件，签名后未被改动")
+	p("    signer 签名人: %s", r.Signer)
+	if r.Reason != "" {
+		p("    reason 事由: %s", r.Reason)
+	}
+	if r.Location != "" {
+		p("    location 地点: %s", r.Location)
+	}
+	if !r.ClaimedTime.IsZero() {
+		p("    claimed signing time 声称签名时间: %s (the signer's claim; the time-stamp below is the trusted time)", r.ClaimedTime.UTC().Format(time.RFC3339))
+	}
+	p("✓ timestamp 时间戳: signed no later than %s by %s (RFC 3161, serial %s) 签名时间由可信时间戳证明",
+		r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
+	p("✓ chain 证书链: the signer's certificate chains to the trust bundle's root at the time-stamp's time 签名证书在时间戳时刻链接到信任根")
+	p("    %s", strings.Join(r.Chain, "\n    → "))
+	p("VALID 有效")
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/notary/pdf"
+)
+
+// pdfFixture is a certificate PDF signed in-process under a development
+// PKI, with a trust bundle naming its root.
+type pdfFixture struct {
+	signed []byte
+	trust  string // trust bundle file
+	other  string // trust bundle of another consortium
+}
+
+func newPDFFixture(t *testing.T) *pdfFixture {
+	t.Helper()
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	dev, err := certs.LoadOrCreateDev(t.TempDir(), "杭州市互联网公证处", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := dev.Org.IssueNotary("张三 公证员", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsaLeaf := dev.TSA
+	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: tsaLeaf.Cert, Chain: tsaLeaf.Chain, Signer: tsaLeaf.Signer,
+		Now: func() time.Time { return now.Add(time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pdf.NewRenderer(pdf.Config{})
+	if err != nil {
+		t.Skipf("no font to render a PDF with: %v", err)
+	}
+	doc, err := r.Render(&pdf.Document{Title: "公证书", Number: "(2026)浙杭证字第 1 号", Author: "杭州市互联网公证处", Issued: now,
+		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := pdf.Sign(context.Background(), doc, pdf.SignOptions{Signer: signer.Signer, Certificate: signer.Cert,
+		Chain: signer.Chain, TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := certs.NewRoot("Another Root CA", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	return &pdfFixture{
+		signed: signed,
+		trust:  writeFile(t, dir, "trust.json", trustBundle(t, dev.Root.Cert)),
+		other:  writeFile(t, dir, "other.json", trustBundle(t, other.Cert)),
+	}
+}
+
+// trustBundle is a minimal trust bundle with the given root.
+func trustBundle(t *testing.T, root *x509.Certificate) []byte {
+	t.Helper()
+	b, err := json.Marshal(receipt.Trust{Version: 1, ChainID: "custos-test", RootPEM: string(certs.EncodePEM(root)),
+		Validators: []receipt.Validator{{Name: "v", Kind: "notary", PubKey: base64.StdEncoding.EncodeToString(make([]byte, 32)), Power: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// exitStatus is the exit status an in-process command's error asks for.
+func exitStatus(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// TestVerifyPDF runs `custos verify --pdf` in-process on a signed PDF, a
+// PDF with one byte changed, an unsigned PDF and under another
+// consortium's root: the verdict and exit status of each, in text and
+// JSON.
+func TestVerifyPDF(t *testing.T) {
+	f := newPDFFixture(t)
+	dir := t.TempDir()
+	sig, err := pdf.Verify(f.signed, nil)
+	var ve *pdf.VerifyError
+	if !errors.As(err, &ve) || ve.Step != "timestamp" {
+		t.Fatalf("pdf.Verify(no roots) = %v, %v; want a timestamp failure", sig, err)
+	}
+	changed := bytes.Clone(f.signed)
+	changed[len(changed)/4] ^= 0x01
+	unsigned, _ := pdf.NewRenderer(pdf.Config{})
+	plain, err := unsigned.Render(&pdf.Document{Title: "公证书", Number: "1", Author: "x", Issued: time.Unix(0, 0).UTC(),
+		Sections: []pdf.Section{{Heading: "h", Paragraphs: []string{"p"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, trust string
+		pdf         []byte
+		code        int
+		step        string
+		want        []string
+	}{
+		{"valid", f.trust, f.signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by 杭州市互联网公证处 TSA",
+			"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
+		{"one byte changed", f.trust, changed, 1, "digest", []string{"✗ digest 文件摘要", "expected 应为: ", "computed 实为: ", "INVALID 无效"}},
+		{"unsigned", f.trust, plain, 1, "find", []string{"✗ find 查找签名", "INVALID 无效"}},
+		{"not a PDF", f.trust, []byte("%PDF-1.7 nothing"), 1, "find", []string{"✗ find", "INVALID 无效"}},
+		{"another consortium", f.other, f.signed, 1, "timestamp", []string{"✗ timestamp 时间戳", "INVALID 无效"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "-")+".pdf", tc.pdf)
+			var out bytes.Buffer
+			err := runVerifyPDF(&out, file, tc.trust, false)
+			if exitStatus(err) != tc.code {
+				t.Errorf("verify --pdf = %v, exit status %d; want %d\n%s", err, exitStatus(err), tc.code, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("verify --pdf output lacks %q:\n%s", w, out.String())
+				}
+			}
+			out.Reset()
+			err = runVerifyPDF(&out, file, tc.trust, true)
+			var rep pdfReport
+			if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil || exitStatus(err) != tc.code {
+				t.Fatalf("verify --pdf --json = %v (exit %d), output %v:\n%s", err, exitStatus(err), jerr, out.String())
+			}
+			if rep.Valid != (tc.code == 0) || rep.Step != tc.step || rep.SHA256 == "" || rep.Valid != (rep.Result != nil) {
+				t.Errorf("verify --pdf --json = %+v; want valid %v, step %q", rep, tc.code == 0, tc.step)
+			}
+		})
+	}
+}
+
+// TestVerifyPDFUsage: a missing or unusable input is a usage error (exit
+// status 2), not a verdict.
+func TestVerifyPDFUsage(t *testing.T) {
+	dir := t.TempDir()
+	pdfFile := writeFile(t, dir, "c.pdf", []byte("%PDF-1.7"))
+	badTrust := writeFile(t, dir, "bad.json", []byte(`{"version":1}`))
+	for _, tc := range []struct {
+		name               string
+		pdf, others, trust string
+	}{
+		{"no trust bundle", pdfFile, "", ""},
+		{"with a receipt", pdfFile, "r.json", badTrust},
+		{"unreadable PDF", dir + "/missing.pdf", "", badTrust},
+		{"unusable trust bundle", pdfFile, "", badTrust},
+		{"missing trust bundle", pdfFile, "", dir + "/missing.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := verifyPDF(&out, tc.pdf, tc.others, tc.trust, false); exitStatus(err) != 2 {
+				t.Errorf("verifyPDF(%s) = %v, exit status %d; want 2", tc.name, err, exitStatus(err))
+			}
+		})
+	}
+}
+
+// checkVerifyPDF runs the real `custos verify --pdf FILE --trust BUNDLE`
+// and checks its verdict: exit status 0 and VALID, or 1 and INVALID.
+func checkVerifyPDF(t *testing.T, file, trust string, valid bool) {
+	t.Helper()
+	out, err := runCustos(t, "verify", "--pdf", file, "--trust", trust)
+	code := exitCode(err)
+	t.Logf("custos verify --pdf %s:\n%s", filepath.Base(file), out)
+	wantCode, verdict := 0, "\nVALID 有效\n"
+	if !valid {
+		wantCode, verdict = 1, "\nINVALID 无效"
+	}
+	if code != wantCode || !strings.Contains(out, verdict) {
+		t.Errorf("custos verify --pdf %s: exit status %d, want %d; output:\n%s", file, code, wantCode, out)
+	}
+}

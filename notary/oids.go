@@ -1,0 +1,50 @@
+package notary
+
+import (
+	"crypto"
+	"encoding/asn1"
+
+	"github.com/custos-project/custos/internal/cms"
+	"github.com/custos-project/custos/internal/oids"
+)
+
+// OIDs of RFC 3161, RFC 5652, RFC 5035 and RFC 5758, by the names the TSA
+// and the token checks use.
+var (
+	oidSignedData      = oids.SignedData
+	oidTSTInfo         = oids.TSTInfo
+	oidContentType     = oids.ContentType
+	oidMessageDigest   = oids.MessageDigest
+	oidSigningCert     = oids.SigningCert
+	oidSigningCertV2   = oids.SigningCertV2
+	oidECDSAWithSHA256 = oids.ECDSAWithSHA256
+	oidECDSAWithSHA384 = oids.ECDSAWithSHA384
+	oidECDSAWithSHA512 = oids.ECDSAWithSHA512
+	oidSHA256WithRSA   = oids.SHA256WithRSA
+)
+
+// The constant DER parts of the TSA's tokens.
+var (
+	derSHA256Imprint = cms.AlgorithmID(oids.SHA256, true)
+	derSHA384Imprint = cms.AlgorithmID(oids.SHA384, true)
+	derSHA512Imprint = cms.AlgorithmID(oids.SHA512, true)
+	derTSTInfoOID    = cms.MustOID(oidTSTInfo)
+	// contentType attribute of a time-stamp token (RFC 3161 §2.4.2,
+	// RFC 5652 §11.1): the eContentType, id-ct-TSTInfo.
+	derContentTypeAttr = cms.ContentTypeAttribute(derTSTInfoOID)
+	derVersion1        = cms.Int(1)
+)
+
+// hashes are the imprint hash functions the TSA accepts, with their
+// AlgorithmIdentifier (parameters NULL, as OpenSSL writes them).
+var hashes = map[crypto.Hash][]byte{
+	crypto.SHA256: derSHA256Imprint,
+	crypto.SHA384: derSHA384Imprint,
+	crypto.SHA512: derSHA512Imprint,
+}
+
+// hashForOID maps an imprint hash OID to its function, 0 if unsupported.
+func hashForOID(oid asn1.ObjectIdentifier) crypto.Hash { return cms.HashFunc(oid) }
+
+// lengthSize is the size of the DER length octets for n bytes of contents.
+func lengthSize(n int) int { return cms.Size(n) - n - 1 }
