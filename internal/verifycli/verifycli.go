@@ -1,4 +1,8 @@
-package main
+// Package verifycli is the verdict of a receipt check as the command line
+// prints it: `custos verify` and the standalone `custos-verify` share it, so
+// that both print the same words and exit with the same status (0 valid,
+// 1 not valid, 2 usage error).
+package verifycli
 
 import (
 	"encoding/json"
@@ -10,41 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/custos-project/custos/evidence/receipt"
 )
-
-// verifyCmd is `custos verify`: an offline check of a receipt against a
-// trust bundle, and optionally of the evidence file against the receipt.
-// Exit status: 0 valid, 1 invalid (the failing step is named), 2 usage
-// error (missing flag, unreadable file, unusable trust bundle).
-func verifyCmd() *cobra.Command {
-	var receiptPath, filePath, trustPath string
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--json]",
-		Short: "Verify a receipt offline: digests, custody events, time-stamps, inclusion and the consortium checkpoint",
-		Long: `Verify checks a Custos receipt without any server or network: the evidence file's digests (with --file),
-the custody events and their hash chain, the RFC 3161 time-stamp tokens, each event's inclusion in the
-evidence log, and the checkpoint signed by the consortium's validators named in the trust bundle.
-
-Exit status: 0 the receipt is valid; 1 it is not (the failing step is printed with the expected and the
-computed values); 2 usage error (a missing flag, an unreadable file or an unusable trust bundle).`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if receiptPath == "" || trustPath == "" {
-				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
-			}
-			return runVerify(cmd.OutOrStdout(), receiptPath, filePath, trustPath, asJSON)
-		},
-	}
-	cmd.Flags().StringVar(&receiptPath, "receipt", "", "receipt JSON file")
-	cmd.Flags().StringVar(&filePath, "file", "", "evidence file to check against the receipt (optional)")
-	cmd.Flags().StringVar(&trustPath, "trust", "", "trust bundle JSON file (keep your own copy)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
-	return cmd
-}
 
 // verifyReport is the --json output.
 type verifyReport struct {
@@ -56,7 +27,27 @@ type verifyReport struct {
 	Result *receipt.Result `json:"result,omitempty"`
 }
 
-func runVerify(out io.Writer, receiptPath, filePath, trustPath string, asJSON bool) error {
+// ExitError carries the exit status of a check that did not end in "VALID":
+// 1 the receipt is not valid, 2 a usage error (a missing flag, an
+// unreadable file, an unusable trust bundle). Msg, when not empty, is for
+// standard error.
+type ExitError struct {
+	Code int
+	Msg  string
+}
+
+func (e ExitError) Error() string { return e.Msg }
+
+func usageError(format string, args ...any) error {
+	return ExitError{Code: 2, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Run checks the receipt at receiptPath against the trust bundle at
+// trustPath (and the evidence file at filePath, unless it is empty),
+// offline, and writes the verdict to out: step by step, or as one JSON
+// object with asJSON. A receipt that is not valid, and a usage error, end
+// in an ExitError.
+func Run(out io.Writer, receiptPath, filePath, trustPath string, asJSON bool) error {
 	rb, err := os.ReadFile(receiptPath)
 	if err != nil {
 		return usageError("%v", err)
@@ -86,7 +77,7 @@ func runVerify(out io.Writer, receiptPath, filePath, trustPath string, asJSON bo
 			return printJSON(out, verifyReport{Step: ve.Step, Want: ve.Want, Got: ve.Got, Error: ve.Err.Error()}, 1)
 		}
 		printFailure(out, ve)
-		return exitError{code: 1, msg: "the receipt is NOT valid: the " + ve.Step + " check failed"}
+		return ExitError{Code: 1, Msg: "the receipt is NOT valid: the " + ve.Step + " check failed"}
 	case err != nil: // reading the evidence file
 		return usageError("%v", err)
 	}
@@ -114,7 +105,7 @@ func printJSON(out io.Writer, rep verifyReport, code int) error {
 		return err
 	}
 	if code != 0 {
-		return exitError{code: code}
+		return ExitError{Code: code}
 	}
 	return nil
 }
