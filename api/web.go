@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -72,6 +74,13 @@ func (w *webFiles) serve(c echo.Context, name string) error {
 		return echo.ErrNotFound // not embedded: verify.wasm before `make wasm`
 	}
 	h := c.Response().Header()
+	if path.Ext(name) == ".wasm" {
+		h.Add("Vary", "Accept-Encoding")
+		if enc, zname, zb := w.precompressed(c.Request().Header.Get("Accept-Encoding"), name); zb != nil {
+			h.Set("Content-Encoding", enc)
+			name, b = zname, zb // its own ETag below
+		}
+	}
 	if path.Ext(name) != ".html" {
 		// The page itself is never cached (no-store, set for every
 		// response); its files are revalidated by ETag, so the verifier
@@ -84,6 +93,43 @@ func (w *webFiles) serve(c echo.Context, name string) error {
 		}
 	}
 	return c.Blob(http.StatusOK, ctype, b)
+}
+
+// precompressions are the compressed copies of a file that `make wasm`
+// writes beside it (verify.wasm.br, verify.wasm.gz), best first, by their
+// Content-Encoding (RFC 9110 §8.4.1).
+var precompressions = []struct{ coding, ext string }{{"br", ".br"}, {"gzip", ".gz"}}
+
+// precompressed returns the best compressed copy of name that the client
+// accepts (acceptEncoding is its Accept-Encoding header) and fsys holds:
+// its coding, its file name and its bytes; zb is nil when there is none.
+func (w *webFiles) precompressed(acceptEncoding, name string) (coding, zname string, zb []byte) {
+	for _, p := range precompressions {
+		if !accepts(acceptEncoding, p.coding) {
+			continue
+		}
+		if b, err := fs.ReadFile(w.fsys, name+p.ext); err == nil {
+			return p.coding, name + p.ext, b
+		}
+	}
+	return "", "", nil
+}
+
+// accepts reports whether an Accept-Encoding header (RFC 9110 §12.5.3)
+// lists coding with a weight above 0.
+func accepts(header, coding string) bool {
+	for _, item := range strings.Split(header, ",") {
+		token, params, _ := strings.Cut(item, ";")
+		if !strings.EqualFold(strings.TrimSpace(token), coding) {
+			continue
+		}
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			q, err := strconv.ParseFloat(v, 64)
+			return err == nil && q > 0
+		}
+		return true
+	}
+	return false
 }
 
 // serveConsolePage answers GET /console, the signed-in console.

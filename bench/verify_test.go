@@ -25,19 +25,25 @@ const goldenDir = "../evidence/receipt/testdata"
 //     checkpoint. It reports receipts per second of wall time and per
 //     CPU-second of this process (getrusage), which the machine's load
 //     does not change;
-//   - `custos verify --receipt --trust --file` per call (process start,
-//     parsing the bundle, every check, and hashing the file), against
-//     `openssl ts -verify -in t.tsr -data evidence.txt -CAfile root.pem` per
-//     call on the receipt's token alone (one signature and the chain, no
-//     custody, proofs or checkpoint). Each runs 20 times, interleaved; the
-//     medians count.
+//     The baseline is P-256 ECDSA verifications per CPU-second
+//     (ecdsaVerifies): a receipt costs at least one;
+//   - `custos-verify` (the standalone verifier, built here from
+//     ./cmd/custos-verify) and `custos verify`, each with --receipt --trust
+//     --file, per call (process start, parsing the bundle, every check, and
+//     hashing the file), against `openssl ts -verify -in t.tsr -data
+//     evidence.txt -CAfile root.pem` per call on the receipt's token alone
+//     (one signature and the chain, no custody, proofs or checkpoint). Each
+//     runs 20 times, interleaved; the medians count.
 func BenchmarkVerify(b *testing.B) {
 	b.ReportMetric(load1(), "load1")
 	r, tr := goldenReceipt(b)
 	wall, perCPU := verifyLoop(b, r, tr, 2*time.Second)
-	b.Logf("library, GOMAXPROCS=1: %.0f receipts/s (wall), %.0f per CPU-second", wall, perCPU)
+	ecdsaRate := ecdsaVerifies(b, time.Second)
+	b.Logf("library, GOMAXPROCS=1: %.0f receipts/s (wall), %.0f per CPU-second; ECDSA P-256: %.0f verifies per CPU-second",
+		wall, perCPU, ecdsaRate)
 
 	bin := custosBin(b)
+	standalone := buildVerifier(b)
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
 		b.Skip("openssl is missing: it is the baseline")
@@ -55,19 +61,20 @@ func BenchmarkVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 	evidence := filepath.Join(goldenDir, "evidence.txt")
-	custos := exec.Command(bin, "verify", "--receipt", filepath.Join(goldenDir, "good.json"),
-		"--trust", filepath.Join(goldenDir, "trust.json"), "--file", evidence)
+	args := []string{"--receipt", filepath.Join(goldenDir, "good.json"), "--trust", filepath.Join(goldenDir, "trust.json"), "--file", evidence}
+	custos := exec.Command(bin, append([]string{"verify"}, args...)...)
+	alone := exec.Command(standalone, args...)
 	ossl := exec.Command(openssl, "ts", "-verify", "-in", tsr, "-data", evidence, "-CAfile", root)
-	var tc, to []time.Duration
-	for range 20 {
-		tc = append(tc, timeCmd(b, custos))
-		to = append(to, timeCmd(b, ossl))
-	}
-	mc, mo := median(tc), median(to)
-	b.Logf("per call (median of 20): custos verify %v, openssl ts -verify %v", mc, mo)
+	med := timeVerifiers(b, 20, alone, custos, ossl)
+	ms, mc, mo := med[0], med[1], med[2]
+	b.Logf("per call (median of 20): custos-verify %v, custos verify %v, openssl ts -verify %v", ms, mc, mo)
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(wall, "receipts/s")
 	b.ReportMetric(perCPU, "receipts/cpu-s")
+	b.ReportMetric(ecdsaRate, "ecdsa/cpu-s")
+	b.ReportMetric(perCPU/ecdsaRate, "x-ecdsa")
+	b.ReportMetric(float64(ms)/1e6, "standalone-verify-ms")
+	b.ReportMetric(float64(ms)/float64(mo), "x-openssl-standalone")
 	b.ReportMetric(float64(mc)/1e6, "custos-verify-ms")
 	b.ReportMetric(float64(mo)/1e6, "openssl-verify-ms")
 	b.ReportMetric(float64(mc)/float64(mo), "x-openssl")

@@ -170,7 +170,9 @@ func ingest(t testing.TB, s *Service, data string) (*Record, error) {
 // waitPromoted waits for the lazy clearing of pending markers.
 func waitPromoted(t *testing.T, s *Service) {
 	t.Helper()
-	for i := 0; i < 200; i++ {
+	// A generous bound: the promoter backs off after failures, and a busy
+	// machine (the race detector, other tests) slows it further.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		ps, err := s.pending()
 		if err != nil {
 			t.Fatal(err)

@@ -216,20 +216,6 @@ func TestCheckerValidityWindow(t *testing.T) {
 	}
 }
 
-// TestCheckerBounded fills the cache past its bound.
-func TestCheckerBounded(t *testing.T) {
-	p := newTestPKI(t, time.Now())
-	c := NewChecker(p.roots)
-	chain := append([]*x509.Certificate{p.tsa.Cert}, p.tsa.Chain...)
-	for i := range maxCachedChains + 10 {
-		c.remember(certHash{byte(i), byte(i >> 8)}, [][]*x509.Certificate{chain})
-		c.remember(certHash{byte(i), byte(i >> 8)}, [][]*x509.Certificate{chain}) // a duplicate
-	}
-	if c.n > maxCachedChains || c.n == 0 {
-		t.Errorf("Checker holds %d chains, want 1..%d", c.n, maxCachedChains)
-	}
-}
-
 // TestCheckerConcurrent checks tokens of two TSAs from many goroutines
 // (run with -race).
 func TestCheckerConcurrent(t *testing.T) {

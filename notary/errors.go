@@ -1,6 +1,10 @@
 package notary
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/custos-project/custos/internal/rfc3161"
+)
 
 var (
 	// ErrBadQuery reports a time-stamp query that is not a DER TimeStampReq
@@ -11,7 +15,7 @@ var (
 
 	// ErrBadReply reports a time-stamp reply that is malformed, not granted,
 	// badly signed, or does not answer the request it was sent for.
-	ErrBadReply = errors.New("notary: bad time-stamp reply")
+	ErrBadReply = rfc3161.ErrBadReply
 
 	// ErrUnavailable reports a time-stamping authority that could not be
 	// reached, timed out, or answered with a server error. The request may be
@@ -20,11 +24,11 @@ var (
 
 	// ErrMismatch reports a token whose message imprint or nonce differs
 	// from the one requested or checked.
-	ErrMismatch = errors.New("notary: time-stamp does not match")
+	ErrMismatch = rfc3161.ErrMismatch
 
 	// ErrUntrusted reports a token whose signer does not chain to the
 	// trusted roots at the token's time, or is not a TSA certificate.
-	ErrUntrusted = errors.New("notary: time-stamp signer not trusted")
+	ErrUntrusted = rfc3161.ErrUntrusted
 
 	// ErrUnsupportedHash reports a hash function other than SHA-256, SHA-384
 	// or SHA-512.

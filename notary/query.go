@@ -172,31 +172,6 @@ func sequence(der []byte) ([]asn1.RawValue, error) {
 	return elems, nil
 }
 
-// splitSequence splits the DER SEQUENCE der, which must fill der exactly,
-// into its elements.
-func splitSequence(der []byte) ([]asn1.RawValue, error) {
-	var seq asn1.RawValue
-	rest, err := asn1.Unmarshal(der, &seq)
-	if err != nil {
-		return nil, err
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%d trailing bytes", len(rest))
-	}
-	if seq.Class != 0 || seq.Tag != asn1.TagSequence || !seq.IsCompound {
-		return nil, fmt.Errorf("not a SEQUENCE")
-	}
-	var elems []asn1.RawValue
-	for b := seq.Bytes; len(b) > 0; {
-		var e asn1.RawValue
-		if b, err = asn1.Unmarshal(b, &e); err != nil {
-			return nil, err
-		}
-		elems = append(elems, e)
-	}
-	return elems, nil
-}
-
 // unmarshalExact parses one DER element that must fill der exactly.
 func unmarshalExact(der []byte, v any) error {
 	rest, err := asn1.Unmarshal(der, v)

@@ -5,6 +5,7 @@
 #   chromium (the court's web page, end to end)     — Debian package, with fonts-noto-cjk for Chinese
 #   pdfsig, certutil, WenQuanYi (signed PDF certificates) — poppler-utils, libnss3-tools, fonts-wqy-microhei
 #   jq, curl (the README's tour, run by cmd/custos/readme_test.go) — Debian packages
+#   brotli   (make wasm's compressed copy of the browser verifier) — Debian package
 set -euo pipefail
 export GOTOOLCHAIN=auto
 gobin="$(go env GOPATH)/bin"
@@ -18,6 +19,7 @@ command -v certutil >/dev/null || apt_missing+=(libnss3-tools)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_missing+=(fonts-wqy-microhei)
 command -v jq >/dev/null || apt_missing+=(jq)
 command -v curl >/dev/null || apt_missing+=(curl)
+command -v brotli >/dev/null || apt_missing+=(brotli)
 if ((${#apt_missing[@]})); then
   echo "installing with apt-get: ${apt_missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

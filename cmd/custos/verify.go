@@ -1,18 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"os"
-	"sort"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/internal/verifycli"
 )
 
 // verifyCmd is `custos verify`: an offline check of a receipt against a
@@ -39,7 +32,12 @@ computed values); 2 usage error (a missing flag, an unreadable file or an unusab
 			if receiptPath == "" || trustPath == "" {
 				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
 			}
-			return runVerify(cmd.OutOrStdout(), receiptPath, filePath, trustPath, asJSON)
+			err := verifycli.Run(cmd.OutOrStdout(), receiptPath, filePath, trustPath, asJSON)
+			var ee verifycli.ExitError
+			if errors.As(err, &ee) {
+				return exitError{code: ee.Code, msg: ee.Msg}
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&receiptPath, "receipt", "", "receipt JSON file")
@@ -48,179 +46,4 @@ computed values); 2 usage error (a missing flag, an unreadable file or an unusab
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
 	cmd.Flags().StringVar(&pdfPath, "pdf", "", "instead of a receipt, a certificate PDF Custos issued: check its signature, time-stamp and chain (with --trust)")
 	return cmd
-}
-
-// verifyReport is the --json output.
-type verifyReport struct {
-	Valid  bool            `json:"valid"`
-	Step   string          `json:"step,omitempty"` // the failing step
-	Want   string          `json:"expected,omitempty"`
-	Got    string          `json:"computed,omitempty"`
-	Error  string          `json:"error,omitempty"`
-	Result *receipt.Result `json:"result,omitempty"`
-}
-
-func runVerify(out io.Writer, receiptPath, filePath, trustPath string, asJSON bool) error {
-	rb, err := os.ReadFile(receiptPath)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	tb, err := os.ReadFile(trustPath)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	trust, err := receipt.ParseTrust(tb)
-	if err != nil {
-		return usageError("%s: %v", trustPath, err)
-	}
-	var artifact io.Reader
-	if filePath != "" {
-		f, err := os.Open(filePath)
-		if err != nil {
-			return usageError("%v", err)
-		}
-		defer f.Close()
-		artifact = f
-	}
-	res, err := verifyBytes(rb, artifact, trust)
-	var ve *receipt.VerifyError
-	switch {
-	case errors.As(err, &ve):
-		if asJSON {
-			return printJSON(out, verifyReport{Step: ve.Step, Want: ve.Want, Got: ve.Got, Error: ve.Err.Error()}, 1)
-		}
-		printFailure(out, ve)
-		return exitError{code: 1, msg: "the receipt is NOT valid: the " + ve.Step + " check failed"}
-	case err != nil: // reading the evidence file
-		return usageError("%v", err)
-	}
-	if asJSON {
-		return printJSON(out, verifyReport{Valid: true, Result: res}, 0)
-	}
-	printResult(out, res)
-	return nil
-}
-
-// verifyBytes parses the receipt (a malformed one fails at step "format")
-// and verifies it.
-func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust) (*receipt.Result, error) {
-	r, err := receipt.Parse(rb)
-	if err != nil {
-		return nil, &receipt.VerifyError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1", Got: "a malformed document", Err: err}
-	}
-	return receipt.Verify(r, artifact, trust, receipt.Options{})
-}
-
-func printJSON(out io.Writer, rep verifyReport, code int) error {
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		return err
-	}
-	if code != 0 {
-		return exitError{code: code}
-	}
-	return nil
-}
-
-func printFailure(out io.Writer, ve *receipt.VerifyError) {
-	fmt.Fprintf(out, "✗ %s\n", ve.Step)
-	fmt.Fprintf(out, "  %v\n", ve.Err)
-	if ve.Want != "" {
-		fmt.Fprintf(out, "  expected: %s\n", ve.Want)
-	}
-	if ve.Got != "" {
-		fmt.Fprintf(out, "  computed: %s\n", ve.Got)
-	}
-	fmt.Fprintln(out, "INVALID")
-}
-
-func printResult(out io.Writer, res *receipt.Result) {
-	ev := res.Evidence
-	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
-	p("✓ format: receipt version %d", res.Version)
-	if res.FileChecked {
-		p("✓ digest: the file matches the receipt")
-	} else {
-		p("- digest: not checked (no --file given)")
-	}
-	p("    evidence %s, %d bytes, %s", ev.ID, ev.Size, ev.MediaType)
-	p("    SHA-256 %s", ev.SHA256)
-	if ev.SM3 != "" {
-		p("    SM3     %s", ev.SM3)
-	}
-	if res.Version == receipt.Version1 {
-		p("✓ custody: %d event(s), one unbroken hash chain", len(res.Events))
-	} else {
-		p("✓ custody: %d event(s) listed, each hash-linked to the one before it where that one is listed", len(res.Events))
-	}
-	for _, e := range res.Events {
-		subject := ""
-		if e.Subject != "" {
-			subject = " (" + e.Subject + ")"
-		}
-		if e.Reads > 0 {
-			subject += fmt.Sprintf(" ×%d reads since %s", e.Reads, e.Since)
-		}
-		p("    #%d %s %s%s by %s", e.Seq, e.Time, e.Type, subject, e.Actor)
-	}
-	printCompleteness(p, res.Custody)
-	p("✓ timestamp: %d RFC 3161 token(s) over the SHA-256, under the trust bundle's roots", len(res.Timestamps))
-	for i, t := range res.Timestamps {
-		if t.Unverified != "" {
-			p("    token %d not checked: %s (its hash is the one the anchored custody chain recorded)", i, t.Unverified)
-			continue
-		}
-		p("    %s by %s (serial %s)", t.Time.Format(time.RFC3339Nano), orUnknown(t.TSA), t.Serial)
-	}
-	cp := res.Checkpoint
-	p("✓ inclusion: every event is in the log of %d leaves", cp.TreeSize)
-	for _, e := range res.Events {
-		p("    #%d at leaf %d", e.Seq, e.LeafIndex)
-	}
-	p("✓ checkpoint: chain %s, height %d (%s), signed by %d of %d voting power", cp.ChainID, cp.Height,
-		cp.Time.Format(time.RFC3339), cp.SignedPower, cp.TotalPower)
-	p("    tree size %d, root %s", cp.TreeSize, cp.Root)
-	names := make([]string, len(cp.Signers))
-	for i, s := range cp.Signers {
-		names[i] = fmt.Sprintf("%s (%s)", s.Name, s.Kind)
-	}
-	p("    signed by: %s", strings.Join(names, ", "))
-	if !res.Custody.Complete {
-		p("VALID (custody completeness not proven)")
-		return
-	}
-	p("VALID")
-}
-
-// printCompleteness prints what the receipt proves about its events being
-// all of the item's events.
-func printCompleteness(p func(string, ...any), c receipt.CustodyResult) {
-	if !c.Complete {
-		p("! completeness: NOT PROVEN")
-		p("    %s", c.Note)
-		return
-	}
-	if len(c.Omitted) == 0 {
-		p("✓ completeness: the chain proves the item had exactly %d event(s) at the checkpoint; all are listed", c.Total)
-		return
-	}
-	types := make([]string, 0, len(c.Omitted))
-	for t := range c.Omitted {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	var parts []string
-	for _, t := range types {
-		parts = append(parts, fmt.Sprintf("%d %s", c.Omitted[t], t))
-	}
-	p("✓ completeness: the chain proves the item had exactly %d event(s) at the checkpoint; %d listed", c.Total, c.Listed)
-	p("    omitted, and counted by the chain: %s", strings.Join(parts, ", "))
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "an unnamed TSA"
-	}
-	return s
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/internal/verifycli"
 	"github.com/custos-project/custos/notary/pdf"
 )
 
@@ -159,7 +160,7 @@ func newPDFResult(sig *pdf.Signature) *pdfResult {
 	for _, c := range sig.Chain {
 		r.Chain = append(r.Chain, c.Subject.String())
 	}
-	r.TSA = orUnknown(tsaName(sig))
+	r.TSA = verifycli.OrUnknown(tsaName(sig))
 	if sig.Timestamp.SerialNumber != nil {
 		r.TSASerial = sig.Timestamp.SerialNumber.String()
 	}

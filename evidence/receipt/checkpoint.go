@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-
-	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 )
 
 // AppHash returns the AppHash that commits to a log of size leaves with
@@ -101,18 +99,18 @@ func (v *Verifier) checkCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
 // gogoproto) encoding of what it decodes to, so that a receipt has one
 // spelling. A panic in the decoders on hostile bytes is turned into an
 // error.
-func decodeCheckpoint(cp *Checkpoint) (sh *cmtproto.SignedHeader, vals *validatorSet, verr *VerifyError) {
+func decodeCheckpoint(cp *Checkpoint) (sh *pbSignedHeader, vals *validatorSet, verr *VerifyError) {
 	defer func() {
 		if p := recover(); p != nil {
 			sh, vals = nil, nil
 			verr = fail(StepCheckpoint, ErrCheckpoint, "a decodable checkpoint", fmt.Sprint(p), "the checkpoint does not decode")
 		}
 	}()
-	var shp cmtproto.SignedHeader
+	var shp pbSignedHeader
 	if err := unmarshalCanonical(cp.SignedHeader, &shp); err != nil {
 		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.SignedHeader", err.Error(), "the signed header does not decode")
 	}
-	var vsp cmtproto.ValidatorSet
+	var vsp pbValidatorSet
 	if err := unmarshalCanonical(cp.ValidatorSet, &vsp); err != nil {
 		return nil, nil, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.ValidatorSet", err.Error(), "the validator set does not decode")
 	}
@@ -132,9 +130,10 @@ func decodeCheckpoint(cp *Checkpoint) (sh *cmtproto.SignedHeader, vals *validato
 	return &shp, vals, nil
 }
 
+// protoMessage is a message of protobuf.go.
 type protoMessage interface {
-	Unmarshal([]byte) error
-	Marshal() ([]byte, error)
+	decode([]byte) error
+	encode([]byte) []byte
 }
 
 func unmarshalCanonical(b64 string, m protoMessage) error {
@@ -142,14 +141,10 @@ func unmarshalCanonical(b64 string, m protoMessage) error {
 	if err != nil {
 		return err
 	}
-	if err := m.Unmarshal(b); err != nil {
+	if err := m.decode(b); err != nil {
 		return err
 	}
-	again, err := m.Marshal()
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(again, b) {
+	if !bytes.Equal(m.encode(make([]byte, 0, len(b))), b) {
 		return fmt.Errorf("not the canonical protobuf encoding")
 	}
 	return nil
@@ -157,7 +152,7 @@ func unmarshalCanonical(b64 string, m protoMessage) error {
 
 // checkHeader checks chain ID, height, AppHash and the block hash, then
 // SignedHeader.ValidateBasic.
-func (v *Verifier) checkHeader(cp *Checkpoint, sh *cmtproto.SignedHeader) error {
+func (v *Verifier) checkHeader(cp *Checkpoint, sh *pbSignedHeader) error {
 	chainID, h := v.trust.ChainID, sh.Header
 	switch {
 	case cp.ChainID != chainID:
@@ -194,7 +189,7 @@ func (v *Verifier) checkHeader(cp *Checkpoint, sh *cmtproto.SignedHeader) error 
 
 // checkValidators checks the receipt's validator set against the trusted
 // one, and the header's ValidatorsHash against both.
-func (v *Verifier) checkValidators(h *cmtproto.Header, vals *validatorSet) error {
+func (v *Verifier) checkValidators(h *pbHeader, vals *validatorSet) error {
 	for _, val := range vals.Validators {
 		tv := v.valset.byAddress(val.Address)
 		if tv == nil || !bytes.Equal(tv.PubKey, val.PubKey) {
@@ -263,7 +258,7 @@ func (v *Verifier) checkPriorities(vals *validatorSet) error {
 // either; only COMMIT slots count, and their signers must hold more than
 // 2/3 of the trusted power. Every signature is checked, not just enough of
 // them: the signers listed are exactly those whose signature verified.
-func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
+func (v *Verifier) checkCommit(sh *pbSignedHeader) ([]Signer, error) {
 	c, set := sh.Commit, v.valset
 	bad := func(want, got, format string, args ...any) error {
 		return fail(StepCheckpoint, ErrCheckpoint, want, got, format, args...)
@@ -279,7 +274,7 @@ func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
 	for i := range c.Signatures {
 		s := &c.Signatures[i]
 		flag := blockIDFlag(s)
-		if flag == cmtproto.BlockIDFlagAbsent {
+		if flag == flagAbsent {
 			continue
 		}
 		val := &set.Validators[i]
@@ -287,7 +282,7 @@ func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
 			return nil, bad(fmt.Sprintf("slot %d signed by %s", i, v.name(val.Address)),
 				fmt.Sprintf("validator address %X", s.ValidatorAddress), "commit slot %d names another validator", i)
 		}
-		if !verified[i] && flag == cmtproto.BlockIDFlagNil {
+		if !verified[i] && flag == flagNil {
 			return nil, bad("a valid nil precommit signature from "+v.name(val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
 				"the nil-vote signature of %s in commit slot %d does not verify", v.name(val.Address), i)
 		}
@@ -295,7 +290,7 @@ func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
 			return nil, bad("a valid precommit signature from "+v.name(val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
 				"the commit signature of %s does not verify", v.name(val.Address))
 		}
-		if flag != cmtproto.BlockIDFlagCommit {
+		if flag != flagCommit {
 			continue // a nil vote counts nothing
 		}
 		signed += val.Power
@@ -320,11 +315,11 @@ func (v *Verifier) checkCommit(sh *cmtproto.SignedHeader) ([]Signer, error) {
 // them, which the standard library cannot, and this keeps a checkpoint's
 // latency where it was. In the browser (one thread) they are checked in
 // turn.
-func (v *Verifier) verifySignatures(c *cmtproto.Commit) []bool {
+func (v *Verifier) verifySignatures(c *pbCommit) []bool {
 	ok := make([]bool, len(c.Signatures))
 	verify := func(i int) {
 		s := &c.Signatures[i]
-		if blockIDFlag(s) == cmtproto.BlockIDFlagAbsent || len(s.Signature) != ed25519.SignatureSize {
+		if blockIDFlag(s) == flagAbsent || len(s.Signature) != ed25519.SignatureSize {
 			return
 		}
 		ok[i] = ed25519.Verify(v.valset.Validators[i].PubKey, voteSignBytes(v.trust.ChainID, c, i), s.Signature)

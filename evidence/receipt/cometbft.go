@@ -1,10 +1,10 @@
 package receipt
 
 // This file is the part of CometBFT v0.38 that a light client needs to
-// check one signed header, written against the protobuf types alone
-// (github.com/cometbft/cometbft/proto/tendermint/types). CometBFT's own
-// types package cannot be used: it imports curve25519-voi, which does not
-// build for GOOS=js, and the browser verifier must run this same code.
+// check one signed header, written against the protobuf messages alone
+// (protobuf.go decodes and encodes them). CometBFT's own packages are not
+// linked: the verifier must stay small enough to audit and to download
+// (the browser verifier runs this same code), and must build for GOOS=js.
 //
 // Each function names the CometBFT function it reimplements
 // (types/block.go, types/light.go, types/validator_set.go,
@@ -24,12 +24,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cometbft/cometbft/crypto/merkle"
-	"github.com/cometbft/cometbft/libs/protoio"
-	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
-	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-	"github.com/cometbft/cometbft/version"
-	gogotypes "github.com/cosmos/gogoproto/types"
+	"encoding/binary"
+
+	"github.com/transparency-dev/merkle/rfc6962"
 )
 
 const (
@@ -41,6 +38,9 @@ const (
 	// of any key type CometBFT v0.38 knows (ML-DSA-65, 3309 bytes). A
 	// commit slot may carry that much; an Ed25519 key then refuses it.
 	maxSignatureSize = 3309
+	// blockProtocol is version.BlockProtocol, the block version of
+	// CometBFT v0.38.
+	blockProtocol = 11
 )
 
 // validator is one member of a validator set, with an Ed25519 key
@@ -62,12 +62,7 @@ func address(pub []byte) []byte {
 // bytes is the validator's leaf in the validator set hash: the protobuf
 // SimpleValidator{pub_key, voting_power} (Validator.Bytes).
 func (v *validator) bytes() []byte {
-	pk := cmtcrypto.PublicKey{Sum: &cmtcrypto.PublicKey_Ed25519{Ed25519: v.PubKey}}
-	b, err := (&cmtproto.SimpleValidator{PubKey: &pk, VotingPower: v.Power}).Marshal()
-	if err != nil { // generated code over bytes and an integer
-		panic(err)
-	}
-	return b
+	return simpleValidatorBytes(v.PubKey, v.Power)
 }
 
 // validatorSet is a validator set in its canonical order (types.ValidatorSet).
@@ -129,12 +124,12 @@ func (vs *validatorSet) initialPriorities() {
 
 // proto is the set as CometBFT's ValidatorSet.ToProto writes it: the
 // validators in order, the proposer, and total_voting_power 0.
-func (vs *validatorSet) proto() *cmtproto.ValidatorSet {
-	pv := func(v *validator) *cmtproto.Validator {
-		return &cmtproto.Validator{Address: v.Address, VotingPower: v.Power, ProposerPriority: v.Priority,
-			PubKey: cmtcrypto.PublicKey{Sum: &cmtcrypto.PublicKey_Ed25519{Ed25519: v.PubKey}}}
+func (vs *validatorSet) proto() *pbValidatorSet {
+	pv := func(v *validator) *pbValidator {
+		return &pbValidator{Address: v.Address, VotingPower: v.Power, ProposerPriority: v.Priority,
+			PubKey: pbPublicKey{Kind: keyEd25519, Key: v.PubKey}}
 	}
-	p := &cmtproto.ValidatorSet{Proposer: pv(vs.Proposer)}
+	p := &pbValidatorSet{Proposer: pv(vs.Proposer)}
 	for i := range vs.Validators {
 		p.Validators = append(p.Validators, pv(&vs.Validators[i]))
 	}
@@ -148,7 +143,7 @@ func (vs *validatorSet) hash() []byte {
 	for i := range vs.Validators {
 		items[i] = vs.Validators[i].bytes()
 	}
-	return merkle.HashFromByteSlices(items)
+	return merkleRoot(items)
 }
 
 // byAddress returns the validator with address addr, or nil.
@@ -165,21 +160,22 @@ func (vs *validatorSet) byAddress(addr []byte) *validator {
 // key types (secp256k1, ML-DSA-65) decode in CometBFT but can never be
 // trusted here, since a trust bundle lists Ed25519 keys only; they are
 // refused at once.
-func validatorFromProto(vp *cmtproto.Validator) (*validator, error) {
+func validatorFromProto(vp *pbValidator) (*validator, error) {
 	if vp == nil {
 		return nil, errors.New("nil validator")
 	}
-	k, ok := vp.PubKey.Sum.(*cmtcrypto.PublicKey_Ed25519)
-	switch {
-	case vp.PubKey.Sum == nil:
-		return nil, fmt.Errorf("fromproto: key type %v is not supported", vp.PubKey.Sum)
-	case !ok:
-		return nil, fmt.Errorf("fromproto: key type %T is not supported by this verifier (Ed25519 only)", vp.PubKey.Sum)
+	k := vp.PubKey
+	switch k.Kind {
+	case 0:
+		return nil, errors.New("fromproto: key type <nil> is not supported")
+	case keyEd25519:
+	default:
+		return nil, fmt.Errorf("fromproto: key type %s is not supported by this verifier (Ed25519 only)", keyTypeNames[k.Kind])
 	}
-	if len(k.Ed25519) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("invalid size for PubKeyEd25519. Got %d, expected %d", len(k.Ed25519), ed25519.PublicKeySize)
+	if len(k.Key) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("invalid size for PubKeyEd25519. Got %d, expected %d", len(k.Key), ed25519.PublicKeySize)
 	}
-	return &validator{Address: vp.Address, PubKey: bytes.Clone(k.Ed25519), Power: vp.VotingPower, Priority: vp.ProposerPriority}, nil
+	return &validator{Address: vp.Address, PubKey: bytes.Clone(k.Key), Power: vp.VotingPower, Priority: vp.ProposerPriority}, nil
 }
 
 // validateBasic is Validator.ValidateBasic.
@@ -196,7 +192,7 @@ func (v *validator) validateBasic() error {
 // validatorSetFromProto is types.ValidatorSetFromProto: the validators in
 // the order given, the proposer, a total power within the cap, and
 // ValidatorSet.ValidateBasic.
-func validatorSetFromProto(vp *cmtproto.ValidatorSet) (*validatorSet, error) {
+func validatorSetFromProto(vp *pbValidatorSet) (*validatorSet, error) {
 	vs := &validatorSet{Validators: make([]validator, len(vp.Validators)), protoTotal: vp.TotalVotingPower}
 	for i, p := range vp.Validators {
 		v, err := validatorFromProto(p)
@@ -259,7 +255,7 @@ func validateHash(h []byte) error {
 
 // blockIDFromProto is the validation of types.BlockIDFromProto
 // (PartSetHeaderFromProto, then BlockID.ValidateBasic).
-func blockIDFromProto(b *cmtproto.BlockID) error {
+func blockIDFromProto(b *pbBlockID) error {
 	if err := validateHash(b.PartSetHeader.Hash); err != nil {
 		return fmt.Errorf("wrong Hash: %w", err)
 	}
@@ -267,7 +263,7 @@ func blockIDFromProto(b *cmtproto.BlockID) error {
 }
 
 // validateBlockID is BlockID.ValidateBasic.
-func validateBlockID(b *cmtproto.BlockID) error {
+func validateBlockID(b *pbBlockID) error {
 	if err := validateHash(b.Hash); err != nil {
 		return errors.New("wrong Hash")
 	}
@@ -278,14 +274,14 @@ func validateBlockID(b *cmtproto.BlockID) error {
 }
 
 // blockIDIsZero is BlockID.IsZero: the ID of a nil block.
-func blockIDIsZero(b *cmtproto.BlockID) bool {
+func blockIDIsZero(b *pbBlockID) bool {
 	return len(b.Hash) == 0 && b.PartSetHeader.Total == 0 && len(b.PartSetHeader.Hash) == 0
 }
 
 // signedHeaderFromProto is the validation of types.SignedHeaderFromProto:
 // HeaderFromProto for the header and CommitFromProto for the commit, when
 // present.
-func signedHeaderFromProto(sh *cmtproto.SignedHeader) error {
+func signedHeaderFromProto(sh *pbSignedHeader) error {
 	if sh.Header != nil {
 		if err := blockIDFromProto(&sh.Header.LastBlockId); err != nil {
 			return err
@@ -301,9 +297,9 @@ func signedHeaderFromProto(sh *cmtproto.SignedHeader) error {
 }
 
 // validateHeader is Header.ValidateBasic.
-func validateHeader(h *cmtproto.Header) error {
-	if h.Version.Block != version.BlockProtocol {
-		return fmt.Errorf("block protocol is incorrect: got: %d, want: %d ", h.Version.Block, version.BlockProtocol)
+func validateHeader(h *pbHeader) error {
+	if h.Version.Block != blockProtocol {
+		return fmt.Errorf("block protocol is incorrect: got: %d, want: %d ", h.Version.Block, uint64(blockProtocol))
 	}
 	if len(h.ChainID) > maxChainIDLen {
 		return fmt.Errorf("chainID is too long; got: %d, max: %d", len(h.ChainID), maxChainIDLen)
@@ -343,7 +339,7 @@ func validateHeader(h *cmtproto.Header) error {
 
 // commitFromProto is the validation of types.CommitFromProto: the block
 // ID, each CommitSig, then Commit.ValidateBasic.
-func commitFromProto(c *cmtproto.Commit) error {
+func commitFromProto(c *pbCommit) error {
 	if err := blockIDFromProto(&c.BlockID); err != nil {
 		return err
 	}
@@ -356,7 +352,7 @@ func commitFromProto(c *cmtproto.Commit) error {
 }
 
 // validateCommit is Commit.ValidateBasic.
-func validateCommit(c *cmtproto.Commit) error {
+func validateCommit(c *pbCommit) error {
 	if c.Height < 0 {
 		return errors.New("negative Height")
 	}
@@ -380,9 +376,9 @@ func validateCommit(c *cmtproto.Commit) error {
 }
 
 // validateCommitSig is CommitSig.ValidateBasic.
-func validateCommitSig(s *cmtproto.CommitSig) error {
+func validateCommitSig(s *pbCommitSig) error {
 	switch blockIDFlag(s) {
-	case cmtproto.BlockIDFlagAbsent:
+	case flagAbsent:
 		switch {
 		case len(s.ValidatorAddress) != 0:
 			return errors.New("validator address is present")
@@ -391,7 +387,7 @@ func validateCommitSig(s *cmtproto.CommitSig) error {
 		case len(s.Signature) != 0:
 			return errors.New("signature is present")
 		}
-	case cmtproto.BlockIDFlagCommit, cmtproto.BlockIDFlagNil:
+	case flagCommit, flagNil:
 		switch {
 		case len(s.ValidatorAddress) != addressSize:
 			return fmt.Errorf("expected ValidatorAddress size to be %d bytes, got %d bytes", addressSize, len(s.ValidatorAddress))
@@ -410,8 +406,8 @@ func validateCommitSig(s *cmtproto.CommitSig) error {
 // converts the protobuf int32 to a byte, so that 258 reads as 2 (COMMIT).
 // checkFlags refuses any value but 1, 2 and 3 before this is used, so the
 // two readings agree on every checkpoint that gets this far.
-func blockIDFlag(s *cmtproto.CommitSig) cmtproto.BlockIDFlag {
-	return cmtproto.BlockIDFlag(uint8(s.BlockIdFlag))
+func blockIDFlag(s *pbCommitSig) pbBlockIDFlag {
+	return pbBlockIDFlag(uint8(s.BlockIdFlag))
 }
 
 // checkFlags refuses a commit slot whose block_id_flag is not exactly
@@ -419,13 +415,13 @@ func blockIDFlag(s *cmtproto.CommitSig) cmtproto.BlockIDFlag {
 // (blockIDFlag), so 258 would pass as COMMIT and 257 as ABSENT; a receipt
 // has one spelling, so only the values CometBFT writes are accepted. This
 // is stricter than CometBFT, never looser.
-func checkFlags(c *cmtproto.Commit) error {
+func checkFlags(c *pbCommit) error {
 	if c == nil {
 		return nil
 	}
 	for i := range c.Signatures {
 		switch f := c.Signatures[i].BlockIdFlag; f {
-		case cmtproto.BlockIDFlagAbsent, cmtproto.BlockIDFlagCommit, cmtproto.BlockIDFlagNil:
+		case flagAbsent, flagCommit, flagNil:
 		default:
 			return fmt.Errorf("commit signature %d: block_id_flag %d is not 1 (ABSENT), 2 (COMMIT) or 3 (NIL)", i, int32(f))
 		}
@@ -434,7 +430,7 @@ func checkFlags(c *cmtproto.Commit) error {
 }
 
 // validateSignedHeader is SignedHeader.ValidateBasic(chainID).
-func validateSignedHeader(sh *cmtproto.SignedHeader, chainID string) error {
+func validateSignedHeader(sh *pbSignedHeader, chainID string) error {
 	if sh.Header == nil {
 		return errors.New("missing header")
 	}
@@ -463,28 +459,16 @@ func validateSignedHeader(sh *cmtproto.SignedHeader, chainID string) error {
 // fields, each encoded as CometBFT's cdcEncode does (a protobuf wrapper
 // type; nothing for an empty value). It is nil for a header without a
 // ValidatorsHash, as in CometBFT.
-func headerHash(h *cmtproto.Header) []byte {
+func headerHash(h *pbHeader) []byte {
 	if len(h.ValidatorsHash) == 0 {
 		return nil
 	}
-	ver, err := h.Version.Marshal()
-	if err != nil {
-		return nil
-	}
-	t, err := gogotypes.StdTimeMarshal(h.Time)
-	if err != nil {
-		return nil
-	}
-	lastBlockID, err := h.LastBlockId.Marshal()
-	if err != nil {
-		return nil
-	}
-	return merkle.HashFromByteSlices([][]byte{
-		ver,
+	return merkleRoot([][]byte{
+		h.Version.encode(nil),
 		cdcString(h.ChainID),
 		cdcInt64(h.Height),
-		t,
-		lastBlockID,
+		appendTime(nil, h.Time),
+		h.LastBlockId.encode(nil),
 		cdcBytes(h.LastCommitHash),
 		cdcBytes(h.DataHash),
 		cdcBytes(h.ValidatorsHash),
@@ -503,39 +487,35 @@ func cdcString(s string) []byte {
 	if s == "" {
 		return nil
 	}
-	b, _ := (&gogotypes.StringValue{Value: s}).Marshal()
-	return b
+	return appendBytesField(nil, 1, s)
 }
 
 func cdcInt64(n int64) []byte {
 	if n == 0 {
 		return nil
 	}
-	b, _ := (&gogotypes.Int64Value{Value: n}).Marshal()
-	return b
+	return appendVarintField(nil, 1, uint64(n))
 }
 
 func cdcBytes(p []byte) []byte {
 	if len(p) == 0 {
 		return nil
 	}
-	b, _ := (&gogotypes.BytesValue{Value: p}).Marshal()
-	return b
+	return appendBytesField(nil, 1, p)
 }
 
 // voteSignBytes is Commit.VoteSignBytes(chainID, i): the length-delimited
 // protobuf CanonicalVote (types.VoteSignBytes, CanonicalizeVote) of the
 // precommit in slot i. A slot that is not for the block (absent, nil) signs
 // a nil block ID.
-func voteSignBytes(chainID string, c *cmtproto.Commit, i int) []byte {
+func voteSignBytes(chainID string, c *pbCommit, i int) []byte {
 	s := &c.Signatures[i]
-	var blockID *cmtproto.CanonicalBlockID
-	if blockIDFlag(s) == cmtproto.BlockIDFlagCommit && !blockIDIsZero(&c.BlockID) { // CanonicalizeBlockID
-		blockID = &cmtproto.CanonicalBlockID{Hash: c.BlockID.Hash,
-			PartSetHeader: cmtproto.CanonicalPartSetHeader(c.BlockID.PartSetHeader)}
+	var blockID *pbBlockID
+	if blockIDFlag(s) == flagCommit && !blockIDIsZero(&c.BlockID) { // CanonicalizeBlockID
+		blockID = &c.BlockID
 	}
-	return canonicalVoteBytes(&cmtproto.CanonicalVote{
-		Type:      cmtproto.PrecommitType,
+	return canonicalVoteBytes(&pbCanonicalVote{
+		Type:      precommitType,
 		Height:    c.Height,
 		Round:     int64(c.Round),
 		BlockID:   blockID,
@@ -545,13 +525,32 @@ func voteSignBytes(chainID string, c *cmtproto.Commit, i int) []byte {
 }
 
 // canonicalVoteBytes is protoio.MarshalDelimited: uvarint(len(m)) ‖ m.
-func canonicalVoteBytes(v *cmtproto.CanonicalVote) []byte {
-	b, err := protoio.MarshalDelimited(v)
-	if err != nil { // only for a time outside years 1 to 9999, which does not decode
-		panic(err)
+func canonicalVoteBytes(v *pbCanonicalVote) []byte {
+	m := v.encode(nil)
+	return append(binary.AppendUvarint(make([]byte, 0, len(m)+binary.MaxVarintLen64), uint64(len(m))), m...)
+}
+
+// keyTypeNames name the key types this verifier refuses, as CometBFT's
+// generated code names them.
+var keyTypeNames = map[int]string{keySecp256k1: "*crypto.PublicKey_Secp256K1", keyMLDSA65: "*crypto.PublicKey_Mldsa65"}
+
+// merkleRoot is crypto/merkle.HashFromByteSlices: the RFC 6962 §2.1 Merkle
+// tree hash of items (SHA-256, leaves prefixed 0x00, nodes 0x01, split at
+// the largest power of two below the count).
+func merkleRoot(items [][]byte) []byte {
+	h := rfc6962.DefaultHasher
+	switch len(items) {
+	case 0:
+		return h.EmptyRoot()
+	case 1:
+		return h.HashLeaf(items[0])
 	}
-	return b
+	k := 1
+	for k*2 < len(items) {
+		k *= 2
+	}
+	return h.HashChildren(merkleRoot(items[:k]), merkleRoot(items[k:]))
 }
 
 // blockTime is the header's time in UTC.
-func blockTime(h *cmtproto.Header) time.Time { return h.Time.UTC() }
+func blockTime(h *pbHeader) time.Time { return h.Time.UTC() }

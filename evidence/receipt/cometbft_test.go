@@ -94,13 +94,13 @@ func TestHeaderHashMatchesCometBFT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 2000 {
 		h := randHeader(rng)
-		if got, want := headerHash(h), cmtHeader(h).Hash(); !bytes.Equal(got, want) {
+		if got, want := headerHash(asPB(t, h, new(pbHeader))), cmtHeader(h).Hash(); !bytes.Equal(got, want) {
 			t.Fatalf("case %d: headerHash(%v) = %X, CometBFT Header.Hash = %X", i, h, got, want)
 		}
 		// The decoding checks: HeaderFromProto, then ValidateBasic.
 		sh := &cmtproto.SignedHeader{Header: h}
 		_, cerr := types.SignedHeaderFromProto(sh)
-		if err := signedHeaderFromProto(sh); !sameError(err, cerr) {
+		if err := signedHeaderFromProto(asPB(t, sh, new(pbSignedHeader))); !sameError(err, cerr) {
 			t.Fatalf("case %d: signedHeaderFromProto(%v) = %v, CometBFT says %v", i, h, err, cerr)
 		}
 	}
@@ -143,7 +143,7 @@ func TestCommitDecodingAndSignBytesMatchCometBFT(t *testing.T) {
 	for i := range 3000 {
 		pc := randCommit(rng)
 		c, cerr := types.CommitFromProto(pc)
-		if err := commitFromProto(pc); !sameError(err, cerr) {
+		if err := commitFromProto(asPB(t, pc, new(pbCommit))); !sameError(err, cerr) {
 			t.Fatalf("case %d: commitFromProto(%v) = %v, CometBFT says %v", i, pc, err, cerr)
 		}
 		if cerr != nil {
@@ -152,7 +152,7 @@ func TestCommitDecodingAndSignBytesMatchCometBFT(t *testing.T) {
 		valid++
 		for j := range pc.Signatures {
 			chainID := fmt.Sprintf("chain-%d", rng.IntN(3))
-			if got, want := voteSignBytes(chainID, pc, j), c.VoteSignBytes(chainID, int32(j)); !bytes.Equal(got, want) {
+			if got, want := voteSignBytes(chainID, asPB(t, pc, new(pbCommit)), j), c.VoteSignBytes(chainID, int32(j)); !bytes.Equal(got, want) {
 				t.Fatalf("case %d: voteSignBytes(slot %d) = %x, CometBFT says %x", i, j, got, want)
 			}
 		}
@@ -193,7 +193,7 @@ func TestValidatorSetMatchesCometBFT(t *testing.T) {
 		pvs, err := cvs.ToProto()
 		check(t, err)
 		damageValidatorSet(rng, pvs)
-		got, err := validatorSetFromProto(pvs)
+		got, err := validatorSetFromProto(asPB(t, pvs, new(pbValidatorSet)))
 		want, cerr := types.ValidatorSetFromProto(pvs)
 		if !sameError(err, cerr) {
 			t.Fatalf("n=%d: validatorSetFromProto = %v, CometBFT says %v", n, err, cerr)
@@ -406,7 +406,8 @@ func sameCheckpointOutcome(t *testing.T, trust *Trust, cp *Checkpoint) error {
 	}
 	if err != nil {
 		var a, b *VerifyError
-		if !errors.As(err, &a) || !errors.As(refErr, &b) || a.Step != b.Step || a.Want != b.Want || a.Got != b.Got || a.Error() != b.Error() {
+		if !errors.As(err, &a) || !errors.As(refErr, &b) || a.Step != b.Step || a.Want != b.Want ||
+			(!protobufDecoding(a) && (a.Got != b.Got || a.Error() != b.Error())) {
 			t.Fatalf("checkCheckpoint = %#v\n the CometBFT reference = %#v", err, refErr)
 		}
 		return err
@@ -415,6 +416,14 @@ func sameCheckpointOutcome(t *testing.T, trust *Trust, cp *Checkpoint) error {
 		t.Fatalf("checkCheckpoint = %+v; the CometBFT reference = %+v", got, want)
 	}
 	return nil
+}
+
+// protobufDecoding reports whether e is a failure to decode the checkpoint's
+// protobuf: there this package's decoder (protobuf.go) and CometBFT's
+// generated code must agree on the outcome and the step, not on the words
+// of the decoder's error.
+func protobufDecoding(e *VerifyError) bool {
+	return strings.HasPrefix(e.Want, "a protobuf tendermint.types.")
 }
 
 // TestCheckpointMatchesCometBFT runs step checkpoint and the CometBFT

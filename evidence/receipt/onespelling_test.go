@@ -214,7 +214,7 @@ func (o *oneSpelling) check(t testing.TB, sh, vs []byte) {
 	}
 	for i := range dsh.Commit.Signatures {
 		s := &dsh.Commit.Signatures[i]
-		if s.BlockIdFlag == cmtproto.BlockIDFlagAbsent {
+		if s.BlockIdFlag == flagAbsent {
 			continue
 		}
 		a, _ := s.Marshal()

@@ -90,11 +90,11 @@ func refDecodeCheckpoint(cp *Checkpoint) (sh *types.SignedHeader, vals *types.Va
 		}
 	}()
 	var shp cmtproto.SignedHeader
-	if err := unmarshalCanonical(cp.SignedHeader, &shp); err != nil {
+	if err := refUnmarshalCanonical(cp.SignedHeader, &shp); err != nil {
 		return nil, nil, 0, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.SignedHeader", err.Error(), "the signed header does not decode")
 	}
 	var vsp cmtproto.ValidatorSet
-	if err := unmarshalCanonical(cp.ValidatorSet, &vsp); err != nil {
+	if err := refUnmarshalCanonical(cp.ValidatorSet, &vsp); err != nil {
 		return nil, nil, 0, fail(StepCheckpoint, ErrCheckpoint, "a protobuf tendermint.types.ValidatorSet", err.Error(), "the validator set does not decode")
 	}
 	var err error
@@ -281,4 +281,27 @@ func (v *refVerifier) name(addr []byte) string {
 		return fmt.Sprintf("%s (%s)", tv.Name, a)
 	}
 	return a
+}
+
+// refUnmarshalCanonical is unmarshalCanonical with CometBFT's generated
+// code: decode, then require that the message re-encodes to the same bytes.
+func refUnmarshalCanonical(b64 string, m interface {
+	Unmarshal([]byte) error
+	Marshal() ([]byte, error)
+}) error {
+	b, err := decodeBase64(b64)
+	if err != nil {
+		return err
+	}
+	if err := m.Unmarshal(b); err != nil {
+		return err
+	}
+	again, err := m.Marshal()
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(again, b) {
+		return fmt.Errorf("not the canonical protobuf encoding")
+	}
+	return nil
 }

@@ -10,12 +10,12 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // checkTimestamp checks each RFC 3161 token of r: its SHA-256 is the hash
 // the created event recorded at the same position, and the Verifier's
-// notary.Checker (notary.Check, with the TSA chains it has verified
+// rfc3161.Checker (rfc3161.Check, with the TSA chains it has verified
 // remembered) verifies it offline at its own genTime (RFC 3161 §2.4.2): a granted
 // reply, a valid CMS signature, a message imprint of SHA-256 and the
 // evidence digest, and a TSA certificate (critical id-kp-timeStamping,
@@ -40,7 +40,7 @@ func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]Timesta
 				"token %d is not the token recorded in the custody chain", i)
 		}
 		ts, err := v.checker().Check(reply, crypto.SHA256, digest, v.intermediates)
-		if i > 0 && errors.Is(err, notary.ErrUntrusted) {
+		if i > 0 && errors.Is(err, rfc3161.ErrUntrusted) {
 			// An external TSA the bundle does not name: the token is the
 			// one the anchored created event recorded, but nothing here
 			// vouches for its TSA. Say so; the built-in token decides.
@@ -61,9 +61,9 @@ func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]Timesta
 	return out, nil
 }
 
-// checker returns v's notary.Checker: a Verifier checks each TSA chain (two
+// checker returns v's rfc3161.Checker: a Verifier checks each TSA chain (two
 // P-256 signatures) once, and then only each token's own signature.
-func (v *Verifier) checker() *notary.Checker { return v.tsaChecker }
+func (v *Verifier) checker() *rfc3161.Checker { return v.tsaChecker }
 
 // tsaName names the TSA for display: the subject CN of the first
 // time-stamping certificate in the token, else in the trust bundle's TSA

@@ -9,7 +9,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // Options tunes Verify.
@@ -124,7 +124,7 @@ type Verifier struct {
 	valsetHash    []byte                // its hash, the header's ValidatorsHash
 	validators    map[string]*Validator // by hex address
 	checkpoints   checkpointCache
-	tsaChecker    *notary.Checker // caches verified TSA chains
+	tsaChecker    *rfc3161.Checker // caches verified TSA chains
 }
 
 // NewVerifier checks trust (as ParseTrust does) and prepares a Verifier.
@@ -152,7 +152,7 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 			v.roots.AddCert(c)
 		}
 	}
-	v.tsaChecker = notary.NewChecker(v.roots)
+	v.tsaChecker = rfc3161.NewChecker(v.roots)
 	if trust.TSAChain != "" {
 		if v.intermediates, err = certs.ParsePEM([]byte(trust.TSAChain)); err != nil {
 			return nil, fmt.Errorf("%w: TSA chain: %v", ErrBadTrust, err)

@@ -1,7 +1,9 @@
 // Package static holds the court verification page served at /verify: plain
-// HTML, CSS and JavaScript, plus two build outputs that `make wasm` writes
+// HTML, CSS and JavaScript, plus the build outputs that `make wasm` writes
 // beside them and git ignores: verify.wasm (the receipt verifier, built from
-// ./web/wasm with GOOS=js GOARCH=wasm) and wasm_exec.js (the Go runtime's
+// ./web/wasm with GOOS=js GOARCH=wasm), its compressed copies
+// verify.wasm.br and verify.wasm.gz (the server sends the one the browser
+// accepts, with Content-Encoding) and wasm_exec.js (the Go runtime's
 // JavaScript support, copied from $(go env GOROOT)/lib/wasm).
 //
 // FS embeds the whole folder, so the binary builds with or without the

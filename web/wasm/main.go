@@ -11,9 +11,11 @@
 // reaches the verifier: the page hashes it (Web Crypto) and passes the
 // digests.
 //
-// Build:
+// Build with `make wasm`, which writes web/static/verify.wasm and the
+// brotli and gzip copies the server sends, with the flags that keep it
+// small (the Makefile's WASM_ENV and WASM_FLAGS):
 //
-//	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o web/static/verify.wasm ./web/wasm/
+//	GOOS=js GOARCH=wasm GOEXPERIMENT=nojsonv2 go build -trimpath -gcflags=all=-l -ldflags="-s -w" -o web/static/verify.wasm ./web/wasm/
 package main
 
 import (

@@ -60,8 +60,9 @@ func TestNode(t *testing.T) {
 			gotool = g // the toolchain running this test
 		}
 	}
-	build := exec.Command(gotool, "build", "-trimpath", "-ldflags=-s -w", "-o", wasm, ".")
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	// As the Makefile's wasm target builds it (WASM_ENV, WASM_FLAGS).
+	build := exec.Command(gotool, "build", "-trimpath", "-gcflags=all=-l", "-ldflags=-s -w", "-o", wasm, ".")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOEXPERIMENT=nojsonv2")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("GOOS=js GOARCH=wasm go build: %v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package notary
+package rfc3161
 
 import (
 	"crypto"
@@ -104,9 +104,9 @@ func (c *Checker) Check(reply []byte, h crypto.Hash, digest []byte, intermediate
 	})
 }
 
-// checkChain is checkChain of check.go, served from the cache when it can.
+// CheckChain is checkChain of check.go, served from the cache when it can.
 func (c *Checker) checkChain(signer *x509.Certificate, ts *timestamp.Timestamp, intermediates []*x509.Certificate) error {
-	if err := checkTSACert(signer); err != nil {
+	if err := CheckTSACert(signer); err != nil {
 		return err
 	}
 	if c.roots == nil {

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/custos-project/custos/"
+
+// forbidden says why pkg must not be linked into a verifier, or "".
+func forbidden(pkg string) string {
+	under := func(prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }
+	switch {
+	case under("net/http"):
+		return "an HTTP stack"
+	case under("go.etcd.io/bbolt"):
+		return "the server's store"
+	case under("github.com/labstack/echo"):
+		return "the server's HTTP framework"
+	case under("github.com/cometbft"), under("github.com/tendermint"):
+		return "CometBFT"
+	case under("github.com/cosmos/gogoproto"), under("github.com/gogo/protobuf"), under("google.golang.org/protobuf"):
+		return "a protobuf runtime"
+	}
+	// The server's own packages. anchor/vmap (the state map's proofs) and
+	// evidence/custody (the custody event format) are verifier code.
+	for _, p := range []string{"api", "evidence", "anchor", "notary", "storage", "webhooks", "access"} {
+		if pkg == module+p {
+			return "server package " + p
+		}
+	}
+	for _, p := range []string{"api", "storage", "webhooks", "access", "notary"} {
+		if strings.HasPrefix(pkg, module+p+"/") {
+			return "server package " + strings.TrimPrefix(pkg, module)
+		}
+	}
+	return ""
+}
+
+// TestVerifierDeps lists what the receipt verifier, this command and the
+// browser verifier link (go list -deps) and fails on any forbidden package.
+func TestVerifierDeps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	targets := []struct {
+		name, pkg string
+		env       []string
+	}{
+		{"receipt verifier", module + "evidence/receipt", nil},
+		{"custos-verify", module + "cmd/custos-verify", nil},
+		{"WebAssembly verifier", module + "web/wasm", []string{"GOOS=js", "GOARCH=wasm"}},
+	}
+	for _, tt := range targets {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(gobin, "list", "-deps", tt.pkg)
+			cmd.Env = append(os.Environ(), tt.env...)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list -deps %s: %v", tt.pkg, err)
+			}
+			pkgs := strings.Fields(string(out))
+			if len(pkgs) < 10 {
+				t.Fatalf("go list -deps %s listed %d packages", tt.pkg, len(pkgs))
+			}
+			for _, p := range pkgs {
+				if why := forbidden(p); why != "" {
+					t.Errorf("%s links %s (%s)", tt.pkg, p, why)
+				}
+			}
+		})
+	}
+}
+
+// TestForbidden checks the rule itself, so that the test above can fail.
+func TestForbidden(t *testing.T) {
+	for pkg, bad := range map[string]bool{
+		"net/http": true, "net/http/httptrace": true, "go.etcd.io/bbolt": true,
+		"github.com/labstack/echo/v4": true, "github.com/cometbft/cometbft/types": true,
+		"github.com/cosmos/gogoproto/proto": true, module + "api": true, module + "api/client": true,
+		module + "evidence": true, module + "anchor": true, module + "notary": true, module + "notary/pdf": true,
+		module + "storage": true, module + "webhooks": true, module + "access": true,
+		"net": false, "crypto/x509": false, module + "evidence/receipt": false, module + "evidence/custody": false,
+		module + "anchor/vmap": false, module + "internal/rfc3161": false, "github.com/digitorus/timestamp": false,
+	} {
+		if got := forbidden(pkg) != ""; got != bad {
+			t.Errorf("forbidden(%q) = %v, want %v", pkg, got, bad)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+// Command custos-verify checks a Custos receipt offline, as `custos verify`
+// does and with the same code, words and exit status, in a binary built
+// from the receipt verifier alone: no server, no network, no consensus
+// node. A court can read what it links (go list -deps) and build it itself:
+//
+//	go build -trimpath -o custos-verify ./cmd/custos-verify
+//	custos-verify --receipt RECEIPT.json --trust TRUST.json [--file EVIDENCE] [--json]
+//
+// Exit status: 0 the receipt is valid; 1 it is not (the failing step is
+// printed with the expected and the computed values); 2 usage error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/custos-project/custos/internal/verifycli"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run is the command on args, and returns its exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("custos-verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	receiptPath := fs.String("receipt", "", "receipt JSON file")
+	filePath := fs.String("file", "", "evidence file to check against the receipt (optional)")
+	trustPath := fs.String("trust", "", "trust bundle JSON file (keep your own copy)")
+	asJSON := fs.Bool("json", false, "print the outcome as one JSON object")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: custos-verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--json]")
+		fmt.Fprintln(stderr, "\nChecks a Custos receipt offline. Exit status: 0 valid, 1 not valid, 2 usage error.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 || *receiptPath == "" || *trustPath == "" {
+		fmt.Fprintln(stderr, "custos-verify: needs --receipt FILE and --trust BUNDLE (see 'custos-verify --help')")
+		return 2
+	}
+	err := verifycli.Run(stdout, *receiptPath, *filePath, *trustPath, *asJSON)
+	var ee verifycli.ExitError
+	switch {
+	case errors.As(err, &ee):
+		if ee.Msg != "" {
+			fmt.Fprintln(stderr, "custos-verify:", ee.Msg)
+		}
+		return ee.Code
+	case err != nil:
+		fmt.Fprintln(stderr, "custos-verify:", err)
+		return 1
+	}
+	return 0
+}

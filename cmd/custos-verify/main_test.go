@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// vectorsDir holds the receipt test vectors (docs/receipt.md, Test vectors).
+const vectorsDir = "../../evidence/receipt/testdata/vectors"
+
+type vector struct {
+	Name     string `json:"name"`
+	Receipt  string `json:"receipt"`
+	Trust    string `json:"trust"`
+	Evidence string `json:"evidence"`
+	Valid    bool   `json:"valid"`
+	Step     string `json:"step"`
+}
+
+func loadVectors(t *testing.T) []vector {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(vectorsDir, "vectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Vectors []vector }
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Vectors) == 0 {
+		t.Fatal("no vectors")
+	}
+	return doc.Vectors
+}
+
+// TestVectors runs the command on every receipt test vector: exit status
+// 0 and "VALID" for the valid ones, 1 and the failing step for the others,
+// in text and in JSON.
+func TestVectors(t *testing.T) {
+	for _, v := range loadVectors(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			args := []string{"--receipt", filepath.Join(vectorsDir, v.Receipt), "--trust", filepath.Join(vectorsDir, v.Trust)}
+			if v.Evidence != "" {
+				args = append(args, "--file", filepath.Join(vectorsDir, v.Evidence))
+			}
+			want := 0
+			if !v.Valid {
+				want = 1
+			}
+			var out, errOut bytes.Buffer
+			if code := run(args, &out, &errOut); code != want {
+				t.Fatalf("run(%q) = %d, want %d\n%s%s", args, code, want, out.String(), errOut.String())
+			}
+			text := out.String()
+			switch {
+			case v.Valid && !strings.Contains(text, "\nVALID"):
+				t.Errorf("run(%q) printed no VALID line:\n%s", args, text)
+			case !v.Valid && !strings.HasPrefix(text, "✗ "+v.Step+"\n"):
+				t.Errorf("run(%q) does not start with ✗ %s:\n%s", args, v.Step, text)
+			}
+			out.Reset()
+			if code := run(append(args, "--json"), &out, &errOut); code != want {
+				t.Fatalf("run(%q --json) = %d, want %d", args, code, want)
+			}
+			var rep struct {
+				Valid bool   `json:"valid"`
+				Step  string `json:"step"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Valid != v.Valid || rep.Step != v.Step {
+				t.Errorf("run(%q --json) = %s (%v), want valid %v step %q", args, out.String(), err, v.Valid, v.Step)
+			}
+		})
+	}
+}
+
+// TestUsage: a missing flag, a stray argument, an unreadable file and a
+// bad trust bundle are usage errors (status 2); --help is not an error.
+func TestUsage(t *testing.T) {
+	good := filepath.Join(vectorsDir, "valid", "valid.json")
+	trust := filepath.Join(vectorsDir, "trust.json")
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"no flags", nil, 2},
+		{"no trust", []string{"--receipt", good}, 2},
+		{"stray argument", []string{"--receipt", good, "--trust", trust, "extra"}, 2},
+		{"unknown flag", []string{"--receipt", good, "--trust", trust, "--pdf"}, 2},
+		{"missing receipt", []string{"--receipt", filepath.Join(t.TempDir(), "none.json"), "--trust", trust}, 2},
+		{"receipt as trust bundle", []string{"--receipt", good, "--trust", good}, 2},
+		{"help", []string{"--help"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(tt.args, &out, &errOut); code != tt.want {
+				t.Errorf("run(%q) = %d, want %d\n%s", tt.args, code, tt.want, errOut.String())
+			}
+		})
+	}
+}

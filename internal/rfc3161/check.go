@@ -1,0 +1,655 @@
+package rfc3161
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
+)
+
+// Check verifies a stored reply against a digest, offline, in this order:
+//
+//  1. checkStatus: the reply is a DER TimeStampResp whose status is granted
+//     (RFC 3161 §2.4.2);
+//  2. checkSignature: the token is a SignedData of a TSTInfo (RFC 3161
+//     §2.4.2), its CMS signature verifies with the signer certificate found
+//     in the token or in intermediates, and its ESS signing-certificate
+//     attribute names that certificate (RFC 3161 §2.4.1, RFC 5035);
+//  3. checkImprint: the message imprint is h and digest;
+//  4. checkChain: the signer certificate chains to roots through the
+//     certificates of the token and intermediates, AT THE TOKEN'S OWN genTime,
+//     so an old token still verifies after its certificates expire, and it
+//     has the critical timeStamping extended key usage (RFC 3161 §2.3).
+//
+// Failures wrap ErrBadReply (steps 1–2), ErrMismatch (3) or ErrUntrusted (4).
+// It returns the parsed token.
+func Check(reply []byte, h crypto.Hash, digest []byte, roots *x509.CertPool, intermediates []*x509.Certificate) (*timestamp.Timestamp, error) {
+	return checkSteps(reply, h, digest, intermediates, nil, func(signer *x509.Certificate, ts *timestamp.Timestamp) error {
+		return CheckChain(signer, ts, roots, intermediates)
+	})
+}
+
+// checkSteps runs the checks of Check in order; chain is the last step
+// (Checker supplies a caching one).
+func checkSteps(reply []byte, h crypto.Hash, digest []byte, intermediates []*x509.Certificate, certs *certCache,
+	chain func(*x509.Certificate, *timestamp.Timestamp) error) (*timestamp.Timestamp, error) {
+	token, err := CheckStatus(reply)
+	if err != nil {
+		return nil, err
+	}
+	ts, signer, err := checkSignatureCached(token, intermediates, certs)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckImprint(ts, h, digest); err != nil {
+		return nil, err
+	}
+	if err := chain(signer, ts); err != nil {
+		return nil, err
+	}
+	return ts, nil
+}
+
+// StatusInfo is RFC 3161 §2.4.2 PKIStatusInfo.
+type StatusInfo struct {
+	Status       timestamp.Status
+	StatusString []string       `asn1:"optional,utf8"`
+	FailInfo     asn1.BitString `asn1:"optional"`
+}
+
+// CheckStatus parses RFC 3161 §2.4.2 TimeStampResp strictly and returns
+// the DER TimeStampToken of a granted one.
+func CheckStatus(reply []byte) ([]byte, error) {
+	elems, err := SplitSequence(reply)
+	if err != nil || len(elems) < 1 || len(elems) > 2 {
+		return nil, fmt.Errorf("%w: not a DER TimeStampResp", ErrBadReply)
+	}
+	var st StatusInfo
+	if rest, err := asn1.Unmarshal(elems[0].FullBytes, &st); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("%w: malformed PKIStatusInfo", ErrBadReply)
+	}
+	// Status granted (0) or grantedWithMods (1) carry a token (§2.4.2).
+	if st.Status != timestamp.Granted && st.Status != timestamp.GrantedWithMods {
+		return nil, fmt.Errorf("%w: status %d (%v), failInfo %s, %q", ErrBadReply, st.Status, st.Status, failInfo(st.FailInfo), st.StatusString)
+	}
+	if len(elems) != 2 {
+		return nil, fmt.Errorf("%w: granted reply without a token", ErrBadReply)
+	}
+	return elems[1].FullBytes, nil
+}
+
+func failInfo(bs asn1.BitString) string {
+	for i := 0; i < bs.BitLength; i++ {
+		if bs.At(i) == 1 {
+			return fmt.Sprintf("%d (%v)", i, timestamp.FailureInfo(i))
+		}
+	}
+	return "none"
+}
+
+// signedDataHead is the start of RFC 5652 §5.1 SignedData, enough to read
+// the eContentType.
+type signedDataHead struct {
+	Version          int
+	DigestAlgorithms asn1.RawValue
+	Encap            struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
+	}
+}
+
+// CheckSignature verifies the token's CMS signature and returns the parsed
+// token with its signer certificate. It parses the token once: it makes
+// the checks timestamp.Parse makes (the CMS signature when the token embeds
+// certificates, then the TSTInfo) on the same pkcs7.PKCS7, and for a token
+// without certificates looks the signer up in intermediates and verifies
+// the signature here. check_ref_test.go keeps the two-parse version it
+// replaced and checks that both agree.
+func CheckSignature(token []byte, intermediates []*x509.Certificate) (*timestamp.Timestamp, *x509.Certificate, error) {
+	return checkSignatureCached(token, intermediates, nil)
+}
+
+// checkSignatureCached is checkSignature with the token's certificates
+// parsed through certs (nil: parsed every time) on the DER fast path.
+func checkSignatureCached(token []byte, intermediates []*x509.Certificate, certs *certCache) (*timestamp.Timestamp, *x509.Certificate, error) {
+	if ts, signer, ok := CheckSignatureDER(token, intermediates, certs); ok {
+		return ts, signer, nil
+	}
+	p7, err := pkcs7.Parse(token)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: token: %w", ErrBadReply, err)
+	}
+	if err := CheckContentType(token, p7.UnmarshalSignedAttribute); err != nil {
+		return nil, nil, err
+	}
+	ts, err := parseTimestamp(token, p7)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: token: %w", ErrBadReply, err)
+	}
+	if len(p7.Certificates) == 0 {
+		p7.Certificates = intermediates
+		if err := p7.Verify(); err != nil {
+			return nil, nil, fmt.Errorf("%w: signature: %w", ErrBadReply, err)
+		}
+	}
+	signer := p7.GetOnlySigner()
+	if signer == nil {
+		return nil, nil, fmt.Errorf("%w: token has no single signer with a known certificate", ErrBadReply)
+	}
+	if err := CheckSigningCert(p7.UnmarshalSignedAttribute, signer); err != nil {
+		return nil, nil, err
+	}
+	return ts, signer, nil
+}
+
+// tstInfo is RFC 3161 §2.4.2 TSTInfo, as digitorus/timestamp declares it
+// (so that it accepts and rejects exactly what timestamp.Parse does).
+type tstInfo struct {
+	Version        int
+	Policy         asn1.ObjectIdentifier
+	MessageImprint messageImprint
+	SerialNumber   *big.Int
+	Time           time.Time        `asn1:"generalized"`
+	Accuracy       accuracy         `asn1:"optional"`
+	Ordering       bool             `asn1:"optional,default:false"`
+	Nonce          *big.Int         `asn1:"optional"`
+	TSA            asn1.RawValue    `asn1:"tag:0,optional"`
+	Extensions     []pkix.Extension `asn1:"tag:1,optional"`
+}
+
+// messageImprint and accuracy carry digitorus' names, which encoding/asn1
+// puts in its errors.
+type messageImprint struct {
+	HashAlgorithm pkix.AlgorithmIdentifier
+	HashedMessage []byte
+}
+
+type accuracy struct {
+	Seconds      int64 `asn1:"optional"`
+	Milliseconds int64 `asn1:"tag:0,optional"`
+	Microseconds int64 `asn1:"tag:1,optional"`
+}
+
+var (
+	oidSHA1         = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+	oidQCStatements = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 3}
+)
+
+// parseTimestamp is timestamp.Parse(token) on the already parsed p7: the
+// same checks in the same order, with the same errors, and the same
+// Timestamp.
+func parseTimestamp(token []byte, p7 *pkcs7.PKCS7) (*timestamp.Timestamp, error) {
+	embedded := len(p7.Certificates) > 0
+	if embedded {
+		if err := p7.Verify(); err != nil {
+			return nil, err
+		}
+	}
+	return newTimestamp(token, p7.Content, p7.Certificates)
+}
+
+// newTimestamp is the rest of timestamp.Parse: TSTInfo decoded from content,
+// and the Timestamp built; certs are the token's own certificates.
+func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.Timestamp, error) {
+	embedded := len(certs) > 0
+	var inf tstInfo
+	if _, err := asn1.Unmarshal(content, &inf); err != nil {
+		return nil, err
+	}
+	if len(inf.MessageImprint.HashedMessage) == 0 {
+		return nil, timestamp.ParseError("Time-Stamp response contains no hashed message")
+	}
+	ts := &timestamp.Timestamp{
+		RawToken:      token,
+		HashedMessage: inf.MessageImprint.HashedMessage,
+		Time:          inf.Time,
+		Accuracy: time.Duration((time.Second * time.Duration(inf.Accuracy.Seconds)) +
+			(time.Millisecond * time.Duration(inf.Accuracy.Milliseconds)) +
+			(time.Microsecond * time.Duration(inf.Accuracy.Microseconds))),
+		SerialNumber:      inf.SerialNumber,
+		Policy:            inf.Policy,
+		Ordering:          inf.Ordering,
+		Nonce:             inf.Nonce,
+		AddTSACertificate: embedded,
+		Extensions:        inf.Extensions,
+	}
+	if embedded {
+		ts.Certificates = certs
+	}
+	if alg := inf.MessageImprint.HashAlgorithm.Algorithm; alg.Equal(oidSHA1) {
+		ts.HashAlgorithm = crypto.SHA1
+	} else {
+		ts.HashAlgorithm = hashForOID(alg)
+	}
+	if ts.HashAlgorithm == 0 {
+		return nil, timestamp.ParseError("Time-Stamp response uses unknown hash function")
+	}
+	for _, e := range inf.Extensions {
+		if e.Id.Equal(oidQCStatements) {
+			ts.Qualified = true
+			break
+		}
+	}
+	return ts, nil
+}
+
+// CheckContentType checks that the token is a SignedData whose content is a
+// TSTInfo, and that the signed contentType attribute says so too (RFC 3161
+// §2.4.2, RFC 5652 §11.1); digitorus checks neither.
+func CheckContentType(token []byte, signedAttr func(asn1.ObjectIdentifier, any) error) error {
+	var ci struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,tag:0"`
+	}
+	if _, err := asn1.Unmarshal(token, &ci); err != nil || !ci.ContentType.Equal(oidSignedData) {
+		return fmt.Errorf("%w: token is not a SignedData", ErrBadReply)
+	}
+	var sd signedDataHead
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil || !sd.Encap.ContentType.Equal(oidTSTInfo) {
+		return fmt.Errorf("%w: token content is not a TSTInfo", ErrBadReply)
+	}
+	var attr asn1.ObjectIdentifier
+	if err := signedAttr(oidContentType, &attr); err != nil || !attr.Equal(oidTSTInfo) {
+		return fmt.Errorf("%w: signed contentType attribute is not id-ct-TSTInfo", ErrBadReply)
+	}
+	return nil
+}
+
+// issuerSerial is RFC 5035 IssuerSerial.
+type issuerSerial struct {
+	Issuer asn1.RawValue
+	Serial *big.Int
+}
+
+type signingCertificate struct {
+	Certs    []asn1.RawValue
+	Policies asn1.RawValue `asn1:"optional"`
+}
+
+// CheckSigningCert checks the ESS signing-certificate attribute that
+// RFC 3161 §2.4.1 requires (v1, RFC 2634, or v2, RFC 5035/RFC 5816): its
+// first certificate identifier must be the signer's, so a certificate with
+// the same key but another name or policy cannot be substituted.
+func CheckSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer *x509.Certificate) error {
+	var sc signingCertificate
+	hash := crypto.SHA256
+	if err := signedAttr(oidSigningCertV2, &sc); err != nil {
+		if err := signedAttr(oidSigningCert, &sc); err != nil {
+			return fmt.Errorf("%w: no ESS signing-certificate attribute", ErrBadReply)
+		}
+		hash = crypto.SHA1
+	}
+	if len(sc.Certs) == 0 {
+		return fmt.Errorf("%w: empty ESS signing-certificate attribute", ErrBadReply)
+	}
+	// ESSCertID ::= SEQUENCE { certHash, issuerSerial OPTIONAL } and
+	// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash,
+	// issuerSerial OPTIONAL }.
+	elems, err := SplitSequence(sc.Certs[0].FullBytes)
+	if err != nil || len(elems) == 0 {
+		return fmt.Errorf("%w: malformed ESS certificate identifier", ErrBadReply)
+	}
+	if elems[0].Tag == asn1.TagSequence && hash == crypto.SHA256 {
+		var alg struct{ Algorithm asn1.ObjectIdentifier }
+		if _, err := asn1.Unmarshal(elems[0].FullBytes, &alg); err != nil {
+			return fmt.Errorf("%w: malformed ESS hash algorithm", ErrBadReply)
+		}
+		if hash = hashForOID(alg.Algorithm); hash == 0 {
+			return fmt.Errorf("%w: unsupported ESS hash algorithm %v", ErrBadReply, alg.Algorithm)
+		}
+		elems = elems[1:]
+	}
+	var certHash []byte
+	if len(elems) == 0 || unmarshalExact(elems[0].FullBytes, &certHash) != nil {
+		return fmt.Errorf("%w: malformed ESS certificate hash", ErrBadReply)
+	}
+	var is issuerSerial
+	if len(elems) > 1 {
+		if rest, err := asn1.Unmarshal(elems[1].FullBytes, &is); err != nil || len(rest) != 0 {
+			return fmt.Errorf("%w: malformed ESS issuer serial", ErrBadReply)
+		}
+	}
+	var sum []byte
+	switch hash {
+	case crypto.SHA1:
+		s := sha1.Sum(signer.Raw)
+		sum = s[:]
+	case crypto.SHA256:
+		s := sha256.Sum256(signer.Raw)
+		sum = s[:]
+	default:
+		h := hash.New()
+		h.Write(signer.Raw)
+		sum = h.Sum(nil)
+	}
+	if !bytes.Equal(sum, certHash) {
+		return fmt.Errorf("%w: ESS signing certificate is not the signer's certificate", ErrBadReply)
+	}
+	if is.Serial != nil && is.Serial.Cmp(signer.SerialNumber) != 0 {
+		return fmt.Errorf("%w: ESS issuer serial is not the signer's", ErrBadReply)
+	}
+	return nil
+}
+
+// CheckImprint compares the token's message imprint with h and digest.
+func CheckImprint(ts *timestamp.Timestamp, h crypto.Hash, digest []byte) error {
+	if ts.HashAlgorithm != h || !bytes.Equal(ts.HashedMessage, digest) {
+		return fmt.Errorf("%w: imprint is %v %x, want %v %x", ErrMismatch, ts.HashAlgorithm, ts.HashedMessage, h, digest)
+	}
+	return nil
+}
+
+// CheckChain verifies the signer's chain to roots at the token's genTime,
+// and its RFC 3161 §2.3 extended key usage.
+func CheckChain(signer *x509.Certificate, ts *timestamp.Timestamp, roots *x509.CertPool, intermediates []*x509.Certificate) error {
+	if err := CheckTSACert(signer); err != nil {
+		return err
+	}
+	if roots == nil {
+		return fmt.Errorf("%w: no trusted roots given", ErrUntrusted)
+	}
+	pool := x509.NewCertPool()
+	for _, c := range ts.Certificates {
+		pool.AddCert(c)
+	}
+	for _, c := range intermediates {
+		pool.AddCert(c)
+	}
+	_, err := signer.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: pool,
+		CurrentTime:   ts.Time,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+	})
+	if err != nil {
+		return fmt.Errorf("%w: at %v: %w", ErrUntrusted, ts.Time.UTC(), err)
+	}
+	return nil
+}
+
+// CheckTSACert checks the RFC 3161 §2.3 extended key usage of the signer.
+func CheckTSACert(signer *x509.Certificate) error {
+	if err := certs.CheckTSA(signer); err != nil {
+		return fmt.Errorf("%w: %w", ErrUntrusted, err)
+	}
+	return nil
+}
+
+// The DER fast path. pkcs7.Parse first re-encodes the token with ber2der,
+// which costs more than the rest of the parse; a token that is already in
+// the form ber2der writes (definite, minimal lengths, every constructed
+// element exactly filled by its children) comes out of it unchanged. For such
+// a token, checkSignatureDER decodes the same structures digitorus declares
+// with encoding/asn1, in place, and makes the checks of the pkcs7 path
+// (pkcs7.Verify, timestamp.Parse, GetOnlySigner, checkContentType,
+// checkSigningCert), limited to what a TSA writes: one signer, signed
+// attributes, an ECDSA or RSA signature over SHA-256, -384 or -512. It only
+// ever accepts: on anything else, or any failure, it reports !ok and
+// checkSignature runs the pkcs7 path, which says what is wrong in its own
+// words. check_ref_test.go checks that both paths agree.
+
+// cmsSignedData, cmsSignerInfo, cmsAttribute and cmsIssuerAndSerial are
+// digitorus/pkcs7's signedData, signerInfo, attribute and issuerAndSerial.
+type cmsSignedData struct {
+	Version                    int                        `asn1:"default:1"`
+	DigestAlgorithmIdentifiers []pkix.AlgorithmIdentifier `asn1:"set"`
+	ContentInfo                struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
+	}
+	Certificates struct{ Raw asn1.RawContent } `asn1:"optional,tag:0"`
+	CRLs         []pkix.CertificateList        `asn1:"optional,tag:1"`
+	SignerInfos  []cmsSignerInfo               `asn1:"set"`
+}
+
+type cmsSignerInfo struct {
+	Version                   int `asn1:"default:1"`
+	IssuerAndSerialNumber     cmsIssuerAndSerial
+	DigestAlgorithm           pkix.AlgorithmIdentifier
+	AuthenticatedAttributes   []cmsAttribute `asn1:"optional,omitempty,tag:0"`
+	DigestEncryptionAlgorithm pkix.AlgorithmIdentifier
+	EncryptedDigest           []byte
+	UnauthenticatedAttributes []cmsAttribute `asn1:"optional,omitempty,tag:1"`
+}
+
+type cmsAttribute struct {
+	Type  asn1.ObjectIdentifier
+	Value asn1.RawValue `asn1:"set"`
+}
+
+type cmsIssuerAndSerial struct {
+	IssuerName   asn1.RawValue
+	SerialNumber *big.Int
+}
+
+var oidSigningTime = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+
+// CheckSignatureDER is checkSignature for a token in DER; see above.
+func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *certCache) (*timestamp.Timestamp, *x509.Certificate, bool) {
+	if !BERIdentity(token) {
+		return nil, nil, false
+	}
+	// pkcs7.Parse and parseSignedData.
+	var info struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
+	}
+	if rest, err := asn1.Unmarshal(token, &info); err != nil || len(rest) != 0 || !info.ContentType.Equal(oidSignedData) {
+		return nil, nil, false
+	}
+	var sd cmsSignedData
+	if _, err := asn1.Unmarshal(info.Content.Bytes, &sd); err != nil {
+		return nil, nil, false
+	}
+	var certs []*x509.Certificate
+	if len(sd.Certificates.Raw) != 0 {
+		var val asn1.RawValue
+		if _, err := asn1.Unmarshal(sd.Certificates.Raw, &val); err != nil {
+			return nil, nil, false
+		}
+		var err error
+		if certs, err = cache.parse(val.Bytes); err != nil {
+			return nil, nil, false
+		}
+	}
+	var compound asn1.RawValue
+	if len(sd.ContentInfo.Content.Bytes) > 0 {
+		if _, err := asn1.Unmarshal(sd.ContentInfo.Content.Bytes, &compound); err != nil {
+			return nil, nil, false
+		}
+	}
+	if compound.IsCompound { // a constructed OCTET STRING: not DER, leave it to pkcs7
+		return nil, nil, false
+	}
+	content := compound.Bytes
+	if len(sd.SignerInfos) != 1 {
+		return nil, nil, false
+	}
+	si := &sd.SignerInfos[0]
+	signedAttr := func(oid asn1.ObjectIdentifier, out any) error {
+		for _, a := range si.AuthenticatedAttributes {
+			if a.Type.Equal(oid) {
+				_, err := asn1.Unmarshal(a.Value.Bytes, out)
+				return err
+			}
+		}
+		return ErrBadReply // any error: the caller only tests for one
+	}
+	if CheckContentType(token, signedAttr) != nil {
+		return nil, nil, false
+	}
+	// timestamp.Parse: the signature first when certificates are embedded,
+	// then TSTInfo; else the signature with intermediates.
+	if len(certs) > 0 && !verifySignerInfo(si, content, certs, signedAttr) {
+		return nil, nil, false
+	}
+	ts, err := newTimestamp(token, content, certs)
+	if err != nil {
+		return nil, nil, false
+	}
+	if len(certs) == 0 {
+		certs = intermediates
+		if !verifySignerInfo(si, content, certs, signedAttr) {
+			return nil, nil, false
+		}
+	}
+	signer := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
+	if signer == nil || CheckSigningCert(signedAttr, signer) != nil {
+		return nil, nil, false
+	}
+	return ts, signer, true
+}
+
+// verifySignerInfo is digitorus/pkcs7's verifySignature without a trust
+// store, for signed attributes and the algorithms a TSA uses; false means
+// "not verified here", not "invalid".
+func verifySignerInfo(si *cmsSignerInfo, content []byte, certs []*x509.Certificate, signedAttr func(asn1.ObjectIdentifier, any) error) bool {
+	ee := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
+	if ee == nil || len(si.AuthenticatedAttributes) == 0 {
+		return false
+	}
+	var digest []byte
+	if signedAttr(oidMessageDigest, &digest) != nil {
+		return false
+	}
+	h := hashForOID(si.DigestAlgorithm.Algorithm) // SHA-256, -384 or -512 only
+	if h == 0 {
+		return false
+	}
+	w := h.New()
+	w.Write(content)
+	if !bytes.Equal(digest, w.Sum(nil)) {
+		return false
+	}
+	signed, err := asn1.Marshal(struct {
+		A []cmsAttribute `asn1:"set"`
+	}{A: si.AuthenticatedAttributes})
+	if err != nil {
+		return false
+	}
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(signed, &raw); err != nil {
+		return false
+	}
+	var signingTime time.Time
+	if signedAttr(oidSigningTime, &signingTime) == nil && (signingTime.After(ee.NotAfter) || signingTime.Before(ee.NotBefore)) {
+		return false
+	}
+	var alg x509.SignatureAlgorithm
+	switch sig := si.DigestEncryptionAlgorithm.Algorithm; {
+	case sig.Equal(oidECDSAWithSHA256):
+		alg = x509.ECDSAWithSHA256
+	case sig.Equal(oidECDSAWithSHA384):
+		alg = x509.ECDSAWithSHA384
+	case sig.Equal(oidECDSAWithSHA512):
+		alg = x509.ECDSAWithSHA512
+	case sig.Equal(oidSHA256WithRSA) && h == crypto.SHA256:
+		alg = x509.SHA256WithRSA
+	default:
+		return false
+	}
+	return ee.CheckSignature(alg, raw.Bytes, si.EncryptedDigest) == nil
+}
+
+// certByIssuerSerial is digitorus/pkcs7's getCertFromCertsByIssuerAndSerial.
+func certByIssuerSerial(certs []*x509.Certificate, ias *cmsIssuerAndSerial) *x509.Certificate {
+	for _, c := range certs {
+		if ias.SerialNumber != nil && c.SerialNumber.Cmp(ias.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, ias.IssuerName.FullBytes) {
+			return c
+		}
+	}
+	return nil
+}
+
+// BERIdentity reports whether digitorus/pkcs7's ber2der would return b
+// unchanged: b is one element, every length is definite and written as
+// ber2der writes it (short form below 128, else the fewest octets), and the
+// children of every constructed element fill it exactly. Nesting deeper
+// than ber2der allows, or than a token needs, is refused.
+func BERIdentity(b []byte) bool {
+	n, ok := BERElement(b, 0)
+	return ok && n == len(b)
+}
+
+// BERElement checks the element at the start of b and returns its length.
+func BERElement(b []byte, depth int) (int, bool) {
+	if depth > 64 || len(b) < 2 {
+		return 0, false
+	}
+	constructed := b[0]&0x20 != 0
+	i := 1
+	if b[0]&0x1f == 0x1f { // high tag number: ber2der copies the tag octets
+		for i < len(b) && b[i] >= 0x80 {
+			i++
+		}
+		i++
+	}
+	if i >= len(b) {
+		return 0, false
+	}
+	l := int(b[i])
+	i++
+	if l >= 0x80 {
+		k := l & 0x7f
+		if k == 0 || k > 3 || i+k > len(b) || b[i] == 0 {
+			return 0, false
+		}
+		l = 0
+		for j := 0; j < k; j++ {
+			l = l<<8 | int(b[i+j])
+		}
+		i += k
+		if l < 0x80 || l < 1<<(8*(k-1)) { // not the shortest form
+			return 0, false
+		}
+	}
+	if l > len(b)-i {
+		return 0, false
+	}
+	end := i + l
+	if constructed {
+		for i < end {
+			n, ok := BERElement(b[i:end], depth+1)
+			if !ok {
+				return 0, false
+			}
+			i += n
+		}
+	}
+	return end, true
+}
+
+// SplitSequence splits the DER SEQUENCE der, which must fill der exactly,
+// into its elements.
+func SplitSequence(der []byte) ([]asn1.RawValue, error) {
+	var seq asn1.RawValue
+	rest, err := asn1.Unmarshal(der, &seq)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%d trailing bytes", len(rest))
+	}
+	if seq.Class != 0 || seq.Tag != asn1.TagSequence || !seq.IsCompound {
+		return nil, fmt.Errorf("not a SEQUENCE")
+	}
+	var elems []asn1.RawValue
+	for b := seq.Bytes; len(b) > 0; {
+		var e asn1.RawValue
+		if b, err = asn1.Unmarshal(b, &e); err != nil {
+			return nil, err
+		}
+		elems = append(elems, e)
+	}
+	return elems, nil
+}

@@ -1,0 +1,49 @@
+package rfc3161
+
+import (
+	"crypto"
+	"encoding/asn1"
+	"fmt"
+
+	"github.com/custos-project/custos/internal/oids"
+)
+
+// The object identifiers a check reads (RFC 5652, RFC 3161 §2.4.2,
+// RFC 2634 §5.4, RFC 5035).
+var (
+	oidSignedData      = oids.SignedData
+	oidContentType     = oids.ContentType
+	oidSigningCertV2   = oids.SigningCertV2
+	oidMessageDigest   = oids.MessageDigest
+	oidECDSAWithSHA256 = oids.ECDSAWithSHA256
+	oidECDSAWithSHA384 = oids.ECDSAWithSHA384
+	oidECDSAWithSHA512 = oids.ECDSAWithSHA512
+	oidSHA256WithRSA   = oids.SHA256WithRSA
+	oidTSTInfo         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
+	oidSigningCert     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
+)
+
+// imprintHashes are the hash functions a token may use, by OID.
+var imprintHashes = []struct {
+	oid  asn1.ObjectIdentifier
+	hash crypto.Hash
+}{{oids.SHA256, crypto.SHA256}, {oids.SHA384, crypto.SHA384}, {oids.SHA512, crypto.SHA512}}
+
+// hashForOID maps a hash OID to its function, 0 if unsupported.
+func hashForOID(oid asn1.ObjectIdentifier) crypto.Hash {
+	for _, h := range imprintHashes {
+		if oid.Equal(h.oid) {
+			return h.hash
+		}
+	}
+	return 0
+}
+
+// unmarshalExact parses one DER element that must fill der exactly.
+func unmarshalExact(der []byte, v any) error {
+	rest, err := asn1.Unmarshal(der, v)
+	if err == nil && len(rest) != 0 {
+		err = fmt.Errorf("%d trailing bytes", len(rest))
+	}
+	return err
+}
