@@ -12,6 +12,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
@@ -22,16 +23,6 @@ type Chain interface {
 	Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
 	CheckpointAt(ctx context.Context, height int64) (*receipt.Checkpoint, error)
 	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
-}
-
-// MaxReceiptWait bounds the ?wait= long poll of a receipt.
-const MaxReceiptWait = 60 * time.Second
-
-// PendingView answers a receipt request while the item is not yet anchored.
-type PendingView struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Detail string `json:"detail"`
 }
 
 // getReceipt serves the item's receipt. With ?wait=DURATION it waits (up
@@ -46,7 +37,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 		if err != nil || d < 0 {
 			return errBadRequest("bad-parameter", "wait must be a duration such as 20s.")
 		}
-		wait = min(d, MaxReceiptWait)
+		wait = min(d, wire.MaxReceiptWait)
 	}
 	opts, err := receiptPage(c)
 	if err != nil {
@@ -86,7 +77,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 		}
 	}
 	c.Response().Header().Set("Retry-After", "1")
-	return c.JSON(http.StatusAccepted, PendingView{ID: rec.ID, Status: evidence.StatusTimestamped,
+	return c.JSON(http.StatusAccepted, wire.PendingView{ID: rec.ID, Status: evidence.StatusTimestamped,
 		Detail: "The evidence is recorded and time-stamped but not yet anchored in the consortium chain, so no receipt exists yet. Retry shortly, or ask with ?wait=20s."})
 }
 
@@ -182,13 +173,6 @@ func (s *Server) getCheckpoint(c echo.Context) error {
 	return c.JSON(http.StatusOK, cp)
 }
 
-// ConsistencyView is an RFC 6962 §2.1.2 consistency proof between two tree sizes.
-type ConsistencyView struct {
-	First  uint64   `json:"first"`
-	Second uint64   `json:"second"`
-	Proof  []string `json:"proof"` // hex node hashes
-}
-
 // getConsistency proves that the log at size first is a prefix of the log
 // at size second, so anyone holding an older checkpoint can check that the
 // history was not rewritten.
@@ -205,7 +189,7 @@ func (s *Server) getConsistency(c echo.Context) error {
 	if err != nil {
 		return errBadRequest("bad-parameter", fmt.Sprintf("No consistency proof between sizes %d and %d: %v", first, second, err))
 	}
-	v := ConsistencyView{First: first, Second: second, Proof: make([]string, len(proof))}
+	v := wire.ConsistencyView{First: first, Second: second, Proof: make([]string, len(proof))}
 	for i, p := range proof {
 		v.Proof[i] = fmt.Sprintf("%x", p)
 	}

@@ -12,27 +12,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary/document"
 )
-
-// CertificateInput asks for a notarial certificate over evidence items,
-// named one by one or as a whole matter (exactly one of the two).
-// Applicant names who applied for it; without it, the applicant is the
-// items' owner, and the items must then all belong to one organization.
-type CertificateInput struct {
-	Evidence  []string        `json:"evidence,omitempty"`
-	Matter    string          `json:"matter,omitempty"`
-	Applicant *ApplicantInput `json:"applicant,omitempty"`
-}
-
-// ApplicantInput names a certificate's applicant (申请人): exactly one of an
-// organization of this node, by ID, or a natural person.
-type ApplicantInput struct {
-	Org    string           `json:"org,omitempty"`
-	Person *evidence.Person `json:"person,omitempty"`
-}
 
 // createCertificate issues a notarial certificate: it gathers the items
 // (each visible to the caller's organization, and anchored), reserves a
@@ -40,7 +24,7 @@ type ApplicantInput struct {
 // and a "certified" custody event on every item in one transaction before
 // answering 201.
 func (s *Server) createCertificate(c echo.Context) error {
-	var in CertificateInput
+	var in wire.CertificateInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
@@ -107,7 +91,7 @@ func certifier(next echo.HandlerFunc) echo.HandlerFunc {
 // certificateRecords resolves a CertificateInput to the records it names,
 // every one visible to the caller (else 404, like any evidence it may not
 // see), and the matter if one was named.
-func (s *Server) certificateRecords(c echo.Context, in CertificateInput) ([]*evidence.Record, *evidence.Matter, error) {
+func (s *Server) certificateRecords(c echo.Context, in wire.CertificateInput) ([]*evidence.Record, *evidence.Matter, error) {
 	invalid := func(detail string) error {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", detail)
 	}
@@ -163,7 +147,7 @@ func (s *Server) certificateRecords(c echo.Context, in CertificateInput) ([]*evi
 // refused, since no one party then asked for it; so are an unknown
 // organization and a person whose identity number is not valid for its
 // type. Refusals are 422 invalid-metadata naming the field.
-func (s *Server) certificateApplicant(in *ApplicantInput, recs []*evidence.Record, now time.Time) (*evidence.Applicant, error) {
+func (s *Server) certificateApplicant(in *wire.ApplicantInput, recs []*evidence.Record, now time.Time) (*evidence.Applicant, error) {
 	field := func(name, msg string) error {
 		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: msg}}}
 	}
@@ -180,7 +164,7 @@ func (s *Server) certificateApplicant(in *ApplicantInput, recs []*evidence.Recor
 	case (in.Org == "") == (in.Person == nil):
 		return nil, field("applicant", "must name exactly one of org (an organization ID) and person")
 	case in.Person != nil:
-		return evidence.PersonApplicant(*in.Person, now)
+		return evidence.PersonApplicant(evidence.Person(*in.Person), now)
 	}
 	return s.orgApplicant(in.Org, "applicant.org")
 }
@@ -232,7 +216,7 @@ func (s *Server) listCertificates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ListView[evidence.Certificate]{Items: page.Items, Next: page.Next})
+	return c.JSON(http.StatusOK, wire.ListView[evidence.Certificate]{Items: page.Items, Next: page.Next})
 }
 
 // getCertificate serves GET /api/v1/certificates/{id} (the record, JSON)
@@ -274,14 +258,14 @@ func (s *Server) certificateCheck(c echo.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	out := DocumentCheck{Kind: "certificate", ID: cert.ID, Number: cert.Number, Status: cert.Status, IssuedAt: cert.IssuedAt,
-		Office: cert.Office, Notary: cert.Notary, PDFSHA256: cert.PDFSHA256, Items: make([]DocumentCheckItem, len(receipts))}
+	out := wire.DocumentCheck{Kind: "certificate", ID: cert.ID, Number: cert.Number, Status: cert.Status, IssuedAt: cert.IssuedAt,
+		Office: cert.Office, Notary: cert.Notary, PDFSHA256: cert.PDFSHA256, Items: make([]wire.DocumentCheckItem, len(receipts))}
 	for i, b := range receipts {
 		r, err := receipt.Parse(b)
 		if err != nil {
 			return fmt.Errorf("certificate %s: stored receipt %d: %w", cert.ID, i, err)
 		}
-		out.Items[i] = DocumentCheckItem{ID: r.Evidence.ID, SHA256: r.Evidence.SHA256, Receipt: b}
+		out.Items[i] = wire.DocumentCheckItem{ID: r.Evidence.ID, SHA256: r.Evidence.SHA256, Receipt: b}
 	}
 	return c.JSON(http.StatusOK, out)
 }

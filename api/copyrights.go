@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/imagehash"
 	"github.com/custos-project/custos/internal/text"
@@ -418,17 +419,12 @@ func (s *Server) getCopyright(c echo.Context) error {
 	return c.JSON(http.StatusOK, cr)
 }
 
-// RevokeInput states why a registration is revoked.
-type RevokeInput struct {
-	Reason string `json:"reason"`
-}
-
 func (s *Server) revokeCopyright(c echo.Context) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
-	var in RevokeInput
+	var in wire.RevokeInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
@@ -444,46 +440,6 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 		return copyrightErr(err)
 	}
 	return c.JSON(http.StatusOK, cr)
-}
-
-// CopyrightMatch is one registration found by a priority search.
-type CopyrightMatch struct {
-	ID           string    `json:"id"`
-	Number       string    `json:"number"`
-	Title        string    `json:"title"`
-	Type         string    `json:"type"`
-	Authors      []string  `json:"authors"`
-	Owner        string    `json:"owner"`     // the copyright owner, as stated
-	OwnerOrg     string    `json:"owner_org"` // the current owner organization
-	OwnerOrgName string    `json:"owner_org_name,omitempty"`
-	Status       string    `json:"status"`
-	RegisteredAt time.Time `json:"registered_at"`
-	// Anchored tells whether the registration is anchored; AnchoredAt is
-	// when it became final in the chain, the time its priority rests on.
-	Anchored       bool      `json:"anchored"`
-	AnchoredAt     time.Time `json:"anchored_at,omitzero"`
-	AnchoredHeight int64     `json:"anchored_height,omitempty"`
-	Item           string    `json:"item"`     // the matching file's evidence ID
-	Match          string    `json:"match"`    // "exact" (same SHA-256) or "similar" (perceptual hash)
-	Distance       int       `json:"distance"` // Hamming distance of the perceptual hashes; 0 when exact
-}
-
-// CopyrightSearch is the answer of a priority search: the registrations
-// that hold the file, earliest anchored first; unanchored ones last, as
-// their order is not settled yet.
-type CopyrightSearch struct {
-	SHA256 string `json:"sha256,omitempty"`
-	PHash  string `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
-	// PHashSkipped says why an image has no perceptual hash, so that only
-	// exact matches were searched: "too-large" (over the size or decoding
-	// limits) or "flat" (a solid colour or close to it, whose hash would
-	// be noise).
-	PHashSkipped string           `json:"phash_skipped,omitempty"`
-	Threshold    int              `json:"threshold"` // the largest distance reported as similar
-	Matches      []CopyrightMatch `json:"matches"`
-	// Truncated tells that more than evidence.MaxSearchMatches
-	// registrations matched: Matches holds the earliest of them.
-	Truncated bool `json:"truncated,omitempty"`
 }
 
 func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
@@ -532,14 +488,14 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 	if err != nil {
 		return err
 	}
-	out := CopyrightSearch{SHA256: sum, PHashSkipped: skipped, Threshold: imagehash.Threshold, Truncated: truncated,
-		Matches: make([]CopyrightMatch, len(ms))}
+	out := wire.CopyrightSearch{SHA256: sum, PHashSkipped: skipped, Threshold: imagehash.Threshold, Truncated: truncated,
+		Matches: make([]wire.CopyrightMatch, len(ms))}
 	if ph != nil {
 		out.PHash = ph.String()
 	}
 	for i, m := range ms {
 		cr := m.Copyright
-		out.Matches[i] = CopyrightMatch{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
+		out.Matches[i] = wire.CopyrightMatch{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
 			Owner: cr.Owner, OwnerOrg: cr.OwnerOrg, Status: cr.Status, RegisteredAt: cr.RegisteredAt,
 			Anchored: cr.AnchoredHeight != 0, AnchoredAt: m.AnchoredAt, AnchoredHeight: cr.AnchoredHeight,
 			Item: m.Item, Match: m.Kind, Distance: m.Distance}
@@ -673,7 +629,7 @@ func (s *Server) verifyCopyright(c echo.Context, id string) error {
 	if cr.Status == evidence.CopyrightRevoked {
 		status = "revoked"
 	}
-	v := DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,
-		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: doc.Items}
+	v := wire.DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,
+		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: mapSlice(doc.Items, documentItem)}
 	return c.JSON(http.StatusOK, v)
 }

@@ -13,29 +13,6 @@ import (
 	"github.com/custos-project/custos/notary/document"
 )
 
-// DocumentCheck is the public verification view of a signed document: a
-// notarial certificate or a copyright registration certificate. It is
-// served without authentication to whoever holds the document's
-// verification token (128 random bits, separate from its ID), which only
-// the document itself carries, in its QR code and verification link, so
-// that a court can check a document on paper against the node and the
-// consortium chain. It names the items by digest and carries their
-// receipts, which the verification page checks offline; titles, file names
-// and contents stay private.
-type DocumentCheck struct {
-	Kind     string    `json:"kind"` // "certificate" or "copyright"
-	ID       string    `json:"id"`
-	Number   string    `json:"number"`
-	Status   string    `json:"status"` // "valid" or "revoked"
-	IssuedAt time.Time `json:"issued_at"`
-	Office   string    `json:"office"`
-	Notary   string    `json:"notary"`
-	// PDFSHA256 is the hex SHA-256 of the signed PDF as issued, to compare
-	// with the file in hand.
-	PDFSHA256 string              `json:"pdf_sha256"`
-	Items     []DocumentCheckItem `json:"items"`
-}
-
 // documentCheck serves GET /api/v1/verify/{token}: the DocumentCheck of
 // the document that token opens, of either kind. An unknown token, and any
 // document issued before tokens existed, is 404.
@@ -55,11 +32,6 @@ func (s *Server) documentCheck(c echo.Context) error {
 	}
 	return err
 }
-
-// DocumentCheckItem is one evidence item of a document: its digest and
-// its receipt as of the document's issue. It is the item a registration's
-// certificate is stored with.
-type DocumentCheckItem = evidence.DocumentItem
 
 // anchorWait bounds how long issuing a document waits for its items to be
 // anchored: a fresh upload is anchored within about a second.

@@ -13,12 +13,10 @@ import (
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 )
-
-// MetadataHeader carries JSON metadata with a raw-body upload.
-const MetadataHeader = "Custos-Metadata"
 
 // createEvidence handles POST /api/v1/evidence: the raw body, or
 // multipart/form-data with a "file" part and an optional "metadata" part.
@@ -105,7 +103,7 @@ const multipartSlack = evidence.MaxMetaBytes + 64<<10
 
 func readRaw(req *http.Request, mt string, up io.ReaderFrom) (evidence.Meta, error) {
 	var meta evidence.Meta
-	if h := req.Header.Get(MetadataHeader); h != "" {
+	if h := req.Header.Get(wire.MetadataHeader); h != "" {
 		m, err := evidence.ParseMeta([]byte(h))
 		if err != nil {
 			return meta, err
@@ -289,17 +287,6 @@ func (s *Server) getContent(c echo.Context) error {
 	return nil
 }
 
-// CustodyView is the JSON form of an item's custody chain.
-type CustodyView struct {
-	Evidence string           `json:"evidence"`
-	Events   []*custody.Event `json:"events"`
-	// PendingReads (absent when there are none) are the reads counted in
-	// open fold windows: durable, but not yet in the chain, which they join
-	// as one event each when their window closes (docs/custody-events.md,
-	// "Folded reads").
-	PendingReads []evidence.PendingRead `json:"pending_reads,omitempty"`
-}
-
 func (s *Server) getCustody(c echo.Context) error {
 	rec, err := s.access(c, custody.EventViewed, "custody")
 	if err != nil {
@@ -309,7 +296,7 @@ func (s *Server) getCustody(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, CustodyView{Evidence: rec.ID, Events: evs, PendingReads: pending})
+	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: rec.ID, Events: evs, PendingReads: mapSlice(pending, pendingRead)})
 }
 
 // getTimestamp serves token ?tsa=N (default 0, the built-in TSA) as the

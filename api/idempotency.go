@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -63,10 +64,6 @@ import (
 // (bbolt's file lock), and after a crash nothing is in flight.
 
 const (
-	// IdempotencyKeyHeader names the request header.
-	IdempotencyKeyHeader = "Idempotency-Key"
-	// ReplayedHeader marks an answer replayed from an earlier request.
-	ReplayedHeader = "Idempotent-Replayed"
 	// DefaultIdempotencyTTL is how long an answer is kept by default.
 	DefaultIdempotencyTTL = 24 * time.Hour
 	maxIdempotencyKey     = 255
@@ -248,7 +245,7 @@ func (call *idemCall) answer(c echo.Context) error {
 	if e.Location != "" {
 		h.Set("Location", e.Location)
 	}
-	h.Set(ReplayedHeader, "true")
+	h.Set(wire.ReplayedHeader, "true")
 	return c.Blob(e.Status, e.ContentType, e.Body)
 }
 
@@ -553,7 +550,7 @@ func fingerprint(kind string, req *http.Request, payload []byte) []byte {
 // draft specifies, or, as many clients send it, the bare key. It must hold
 // 1 to 255 printable ASCII characters. ok is false without the header.
 func idempotencyKey(h http.Header) (key string, ok bool, err error) {
-	vs := h.Values(IdempotencyKeyHeader)
+	vs := h.Values(wire.IdempotencyKeyHeader)
 	if len(vs) == 0 {
 		return "", false, nil
 	}

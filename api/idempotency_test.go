@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/notary"
@@ -142,12 +143,12 @@ func wantProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, slug 
 func TestIdempotencyReplay(t *testing.T) {
 	w := newIdemWorld(t)
 	first := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", "k1")
-	if first.Code != http.StatusCreated || first.Header().Get(ReplayedHeader) != "" {
-		t.Fatalf("first POST = %d %s (replayed %q), want 201 not replayed", first.Code, first.Body, first.Header().Get(ReplayedHeader))
+	if first.Code != http.StatusCreated || first.Header().Get(wire.ReplayedHeader) != "" {
+		t.Fatalf("first POST = %d %s (replayed %q), want 201 not replayed", first.Code, first.Body, first.Header().Get(wire.ReplayedHeader))
 	}
 	second := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", "k1")
 	if second.Code != http.StatusCreated || second.Body.String() != first.Body.String() ||
-		second.Header().Get("Location") != first.Header().Get("Location") || second.Header().Get(ReplayedHeader) != "true" ||
+		second.Header().Get("Location") != first.Header().Get("Location") || second.Header().Get(wire.ReplayedHeader) != "true" ||
 		second.Header().Get("Content-Type") != first.Header().Get("Content-Type") {
 		t.Errorf("retry = %d %v %s, want the first answer (%s) replayed", second.Code, second.Header(), second.Body, first.Body)
 	}
@@ -155,7 +156,7 @@ func TestIdempotencyReplay(t *testing.T) {
 		t.Errorf("the handler ran %d times, want 1", n)
 	}
 	// The quoted sf-string form of the same key is the same key.
-	if r := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", `"k1"`); r.Header().Get(ReplayedHeader) != "true" {
+	if r := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", `"k1"`); r.Header().Get(wire.ReplayedHeader) != "true" {
 		t.Errorf(`retry with Idempotency-Key: "k1" = %d %s, want a replay`, r.Code, r.Body)
 	}
 	// The answer is durable: a new store on the same database (a restart)
@@ -194,8 +195,8 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 			w := newIdemWorld(t)
 			w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
 			r := w.post(t, "/test/things", w.tokA, `{}`, tc.hdr...)
-			if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
-				t.Errorf("POST = %d (replayed %q), created %d; want 201, not replayed, 2", r.Code, r.Header().Get(ReplayedHeader), w.created.Load())
+			if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || w.created.Load() != 2 {
+				t.Errorf("POST = %d (replayed %q), created %d; want 201, not replayed, 2", r.Code, r.Header().Get(wire.ReplayedHeader), w.created.Load())
 			}
 		})
 	}
@@ -203,8 +204,8 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 		w := newIdemWorld(t)
 		w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
 		r := w.post(t, "/test/things", w.tokB, `{}`, "Idempotency-Key", "k1")
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
-			t.Errorf("other API key, same Idempotency-Key = %d (replayed %q), want a new 201", r.Code, r.Header().Get(ReplayedHeader))
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || w.created.Load() != 2 {
+			t.Errorf("other API key, same Idempotency-Key = %d (replayed %q), want a new 201", r.Code, r.Header().Get(wire.ReplayedHeader))
 		}
 	})
 	t.Run("failures are not stored", func(t *testing.T) {
@@ -212,8 +213,8 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 		w.fail.Store(true)
 		wantProblem(t, w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"), http.StatusServiceUnavailable, "unavailable")
 		w.fail.Store(false)
-		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" {
-			t.Errorf("retry after a 503 = %d (replayed %q), want a real 201", r.Code, r.Header().Get(ReplayedHeader))
+		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" {
+			t.Errorf("retry after a 503 = %d (replayed %q), want a real 201", r.Code, r.Header().Get(wire.ReplayedHeader))
 		}
 		wantProblem(t, w.post(t, "/test/things", w.tokA, `[1]`, "Idempotency-Key", "k3"), http.StatusUnprocessableEntity, "invalid-input")
 		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k3"); r.Code != http.StatusCreated {
@@ -225,8 +226,8 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 		w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
 		w.now = w.now.Add(DefaultIdempotencyTTL)
 		r := w.post(t, "/test/things", w.tokA, `{"other":1}`, "Idempotency-Key", "k1")
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
-			t.Errorf("after 24h = %d (replayed %q), want a new 201", r.Code, r.Header().Get(ReplayedHeader))
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || w.created.Load() != 2 {
+			t.Errorf("after 24h = %d (replayed %q), want a new 201", r.Code, r.Header().Get(wire.ReplayedHeader))
 		}
 		if n := w.count(t); n != 1 {
 			t.Errorf("%d answers stored, want 1 (the expired one replaced)", n)
@@ -301,7 +302,7 @@ func TestIdempotencyInFlight(t *testing.T) {
 	if first.Code != http.StatusCreated {
 		t.Fatalf("first POST = %d %s", first.Code, first.Body)
 	}
-	if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Header().Get(ReplayedHeader) != "true" {
+	if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Header().Get(wire.ReplayedHeader) != "true" {
 		t.Errorf("retry once the first finished = %d %s, want a replay", r.Code, r.Body)
 	}
 }
@@ -326,7 +327,7 @@ func TestIdempotencyKeyHeader(t *testing.T) {
 		{"two", []string{"a", "b"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := http.Header{IdempotencyKeyHeader: tc.vals}
+			h := http.Header{wire.IdempotencyKeyHeader: tc.vals}
 			got, ok, err := idempotencyKey(h)
 			if !ok || got != tc.want || (err == nil) != (tc.want != "") {
 				t.Errorf("idempotencyKey(%q) = %q, %v, %v; want %q", tc.vals, got, ok, err, tc.want)
@@ -441,14 +442,14 @@ func TestIdempotentUpload(t *testing.T) {
 	w := newUploadWorld(t)
 	data := []byte("Scan of the signed contract, page 1.\n")
 	first := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
-	var v1, v2 EvidenceView
+	var v1, v2 wire.EvidenceView
 	if first.Code != http.StatusCreated || json.Unmarshal(first.Body.Bytes(), &v1) != nil {
 		t.Fatalf("upload = %d %s, want 201", first.Code, first.Body)
 	}
 	t.Run("same bytes", func(t *testing.T) {
 		r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
 		if r.Code != http.StatusCreated || json.Unmarshal(r.Body.Bytes(), &v2) != nil || v2.ID != v1.ID ||
-			r.Header().Get(ReplayedHeader) != "true" || r.Header().Get("Location") != "/api/v1/evidence/"+v1.ID {
+			r.Header().Get(wire.ReplayedHeader) != "true" || r.Header().Get("Location") != "/api/v1/evidence/"+v1.ID {
 			t.Errorf("retry = %d %v %s, want 201 replaying %s", r.Code, r.Header(), r.Body, v1.ID)
 		}
 	})
@@ -479,8 +480,8 @@ func TestIdempotentUpload(t *testing.T) {
 			t.Fatalf("stored scope %q", scope)
 		}
 		r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
-		var v EvidenceView
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &v) != nil || v.ID == v1.ID {
+		var v wire.EvidenceView
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &v) != nil || v.ID == v1.ID {
 			t.Errorf("retry = %d %v %s, want a new record", r.Code, r.Header(), r.Body)
 		}
 	})
@@ -501,7 +502,7 @@ func TestIdempotentUploadMultipart(t *testing.T) {
 	first := w.upload(t, body, ct, "Idempotency-Key", "m1")
 	body, ct = form()
 	again := w.upload(t, body, ct, "Idempotency-Key", "m1")
-	if first.Code != http.StatusCreated || again.Header().Get(ReplayedHeader) != "true" || again.Body.String() != first.Body.String() {
+	if first.Code != http.StatusCreated || again.Header().Get(wire.ReplayedHeader) != "true" || again.Body.String() != first.Body.String() {
 		t.Errorf("multipart retry with another boundary = %d %s, want the replay of %d %s", again.Code, again.Body, first.Code, first.Body)
 	}
 	if n := w.records(t); n != 1 {
@@ -543,7 +544,7 @@ func TestIdempotentRegistration(t *testing.T) {
 	}
 	t.Run("same registration", func(t *testing.T) {
 		r := register(t, "r1", work, files...)
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "true" || r.Body.String() != first.Body.String() ||
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" || r.Body.String() != first.Body.String() ||
 			r.Header().Get("Location") != "/api/v1/copyrights/"+cr.ID {
 			t.Errorf("retry = %d %v %s, want the replay of %s", r.Code, r.Header(), r.Body, first.Body)
 		}
@@ -593,7 +594,7 @@ func TestIdempotentRegistration(t *testing.T) {
 		})
 		r := register(t, "r1", work, files...)
 		var again evidence.Copyright
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &again) != nil || again.ID == cr.ID {
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &again) != nil || again.ID == cr.ID {
 			t.Errorf("retry = %d %v %s, want a new registration", r.Code, r.Header(), r.Body)
 		}
 	})
@@ -627,8 +628,8 @@ func TestIdempotentUploadAnswerCommittedWithRecord(t *testing.T) {
 		t.Fatalf("records after the crash = %d, %v; want the one committed", len(page.Items), err)
 	}
 	r := w.post(t, "/api/v1/evidence", bytes.NewReader(data), "text/plain", "Idempotency-Key", "crash-1")
-	var v EvidenceView
-	if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "true" || json.Unmarshal(r.Body.Bytes(), &v) != nil ||
+	var v wire.EvidenceView
+	if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" || json.Unmarshal(r.Body.Bytes(), &v) != nil ||
 		v.ID != page.Items[0].ID || r.Header().Get("Location") != "/api/v1/evidence/"+v.ID {
 		t.Errorf("retry after the crash = %d %v %s; want the stored 201 for %s", r.Code, r.Header(), r.Body, page.Items[0].ID)
 	}

@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/notary"
@@ -124,7 +125,7 @@ func BenchmarkUploadIdempotencyKey(b *testing.B) {
 				req.Header.Set("Authorization", "Bearer "+token)
 				req.Header.Set("Content-Type", "application/octet-stream")
 				if withKey {
-					req.Header.Set(IdempotencyKeyHeader, fmt.Sprintf("bench-%s-%d", b.Name(), i))
+					req.Header.Set(wire.IdempotencyKeyHeader, fmt.Sprintf("bench-%s-%d", b.Name(), i))
 				}
 				rec := httptest.NewRecorder()
 				s.e.ServeHTTP(rec, req)

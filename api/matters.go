@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/internal/strictjson"
 
 	"github.com/labstack/echo/v4"
@@ -15,16 +16,10 @@ import (
 	"github.com/custos-project/custos/evidence"
 )
 
-// ListView is a page of items.
-type ListView[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"next_cursor,omitempty"`
-}
-
 // pageOf answers one page of a listing whose items the domain returns by
 // pointer, with the cursor of the next page.
-func pageOf[T any](items []*T, next string) ListView[T] {
-	out := ListView[T]{Items: make([]T, len(items)), Next: next}
+func pageOf[T any](items []*T, next string) wire.ListView[T] {
+	out := wire.ListView[T]{Items: make([]T, len(items)), Next: next}
 	for i, it := range items {
 		out.Items[i] = *it
 	}
@@ -32,19 +27,11 @@ func pageOf[T any](items []*T, next string) ListView[T] {
 }
 
 // listOf answers a list, as [] rather than null when it is empty.
-func listOf[T any](items []T) ListView[T] {
+func listOf[T any](items []T) wire.ListView[T] {
 	if items == nil {
 		items = []T{}
 	}
-	return ListView[T]{Items: items}
-}
-
-// ShareInput shares one evidence item or a whole matter.
-type ShareInput struct {
-	Evidence  string     `json:"evidence,omitempty"`
-	Matter    string     `json:"matter,omitempty"`
-	Org       string     `json:"org"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	return wire.ListView[T]{Items: items}
 }
 
 // maxJSON bounds a JSON request body.
@@ -135,7 +122,7 @@ func matterErr(err error) error {
 }
 
 func (s *Server) createShare(c echo.Context) error {
-	var in ShareInput
+	var in wire.ShareInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
@@ -224,7 +211,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := ListView[EvidenceView]{Items: make([]EvidenceView, len(page.Items)), Next: page.Next}
+	v := wire.ListView[wire.EvidenceView]{Items: make([]wire.EvidenceView, len(page.Items)), Next: page.Next}
 	for i, r := range page.Items {
 		v.Items[i] = ViewOf(r)
 	}

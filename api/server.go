@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
 
 	"github.com/labstack/echo/v4"
@@ -233,36 +234,15 @@ func encodeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// EvidenceView is the JSON form of an evidence record.
-type EvidenceView struct {
-	ID             string               `json:"id"`
-	Status         string               `json:"status"`
-	SHA256         string               `json:"sha256"`
-	SM3            string               `json:"sm3,omitempty"`
-	Size           int64                `json:"size"`
-	MediaType      string               `json:"media_type"`
-	FileName       string               `json:"file_name,omitempty"`
-	Title          string               `json:"title,omitempty"`
-	Description    string               `json:"description,omitempty"`
-	CaseRef        string               `json:"case_ref,omitempty"`
-	Matter         string               `json:"matter,omitempty"`
-	AnchoredHeight int64                `json:"anchored_height,omitempty"` // the block that anchored it
-	CapturedAt     *time.Time           `json:"captured_at,omitempty"`
-	CreatedAt      time.Time            `json:"created_at"`
-	Owner          string               `json:"owner"`
-	Timestamp      evidence.TokenInfo   `json:"timestamp"` // the built-in TSA's token
-	Timestamps     []evidence.TokenInfo `json:"timestamps"`
-}
-
 // ViewOf is the JSON form of a record, as the API and webhooks show it.
-func ViewOf(r *evidence.Record) EvidenceView {
-	v := EvidenceView{
+func ViewOf(r *evidence.Record) wire.EvidenceView {
+	v := wire.EvidenceView{
 		ID: r.ID, Status: r.Status, SHA256: r.SHA256, SM3: r.SM3, Size: r.Size, MediaType: r.MediaType,
 		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter, AnchoredHeight: r.AnchoredHeight,
-		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: r.Tokens,
+		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: mapSlice(r.Tokens, tokenInfo),
 	}
 	if len(r.Tokens) > 0 {
-		v.Timestamp = r.Tokens[0]
+		v.Timestamp = tokenInfo(r.Tokens[0])
 	}
 	return v
 }

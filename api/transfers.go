@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -16,13 +17,6 @@ import (
 // consent: its owner offers it (POST /api/v1/copyrights/{id}/transfers),
 // and the recipient accepts or declines the offer before it expires; the
 // offerer may withdraw it. See evidence.OfferTransfer.
-
-// TransferInput is an offer of a registration to another organization:
-// To, and the days the offer waits for an answer (default 14, 1 to 90).
-type TransferInput struct {
-	To            string `json:"to"`
-	ExpiresInDays int    `json:"expires_in_days,omitempty"`
-}
 
 // Offer expiry in days, as the request gives it.
 const (
@@ -65,7 +59,7 @@ func (s *Server) offerTransfer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in TransferInput
+	var in wire.TransferInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -50,7 +51,7 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 
 	// Uploads flow through two members throughout.
 	type item struct {
-		v    api.EvidenceView
+		v    wire.EvidenceView
 		data []byte
 		p    *proc
 	}
