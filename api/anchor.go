@@ -50,7 +50,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 	ctx := c.Request().Context()
 	deadline := time.Now().Add(wait)
 	for waited := false; ; waited = true {
-		r, err := s.ev.ReceiptWith(ctx, rec.ID, opts)
+		r, err := s.custody.ReceiptWith(ctx, rec.ID, opts)
 		if waited {
 			if err := s.reauthorize(c); err != nil {
 				return err
@@ -61,7 +61,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).Actor(), custody.EventViewed, "receipt"); err != nil {
+			if _, _, err := s.custody.Access(ctx, rec.ID, principal(c).Actor(), custody.EventViewed, "receipt"); err != nil {
 				return err
 			}
 			return c.Blob(http.StatusOK, "application/json", b)
@@ -134,7 +134,7 @@ func isNoCheckpoint(err error) bool { return errors.Is(err, anchor.ErrNoCheckpoi
 // lookup answers, without authentication, whether and when a SHA-256 digest
 // was anchored. It reveals nothing about owners or metadata.
 func (s *Server) lookup(c echo.Context) error {
-	l, err := s.ev.LookupSHA256(c.Request().Context(), c.QueryParam("sha256"))
+	l, err := s.records.LookupSHA256(c.Request().Context(), c.QueryParam("sha256"))
 	if errors.Is(err, evidence.ErrBadDigest) {
 		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
 	}

@@ -45,7 +45,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 		return err
 	}
 	now := time.Now()
-	cert, err := s.ev.ReserveCertificate(ctx, document.Year(now), s.docs.NumberPrefix())
+	cert, err := s.certs.ReserveCertificate(ctx, document.Year(now), s.docs.NumberPrefix())
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.ev.IssueCertificate(ctx, cert, pdf, receipts); err != nil {
+	if err := s.certs.IssueCertificate(ctx, cert, pdf, receipts); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/v1/certificates/"+cert.ID)
@@ -100,11 +100,11 @@ func (s *Server) certificateRecords(c echo.Context, in wire.CertificateInput) ([
 	}
 	ctx, org := c.Request().Context(), principal(c).Org.ID
 	if in.Matter != "" {
-		m, err := s.ev.Matter(ctx, in.Matter, org)
+		m, err := s.sharing.Matter(ctx, in.Matter, org)
 		if err != nil {
 			return nil, nil, matterErr(err)
 		}
-		recs, err := s.ev.MatterEvidence(ctx, m.ID, org)
+		recs, err := s.certs.MatterEvidence(ctx, m.ID, org)
 		switch {
 		case err != nil:
 			return nil, nil, matterErr(err)
@@ -125,11 +125,11 @@ func (s *Server) certificateRecords(c echo.Context, in wire.CertificateInput) ([
 			return nil, nil, invalid("Evidence " + strconv.Quote(id) + " is named twice.")
 		}
 		seen[id] = true
-		r, err := s.ev.Get(ctx, id)
+		r, err := s.records.Get(ctx, id)
 		if err != nil {
 			return nil, nil, err
 		}
-		ok, err := s.ev.Visible(ctx, r, org)
+		ok, err := s.records.Visible(ctx, r, org)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -209,7 +209,7 @@ func (s *Server) listCertificates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.ev.Certificates(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
+	page, err := s.certs.Certificates(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
 	if errors.Is(err, evidence.ErrBadCursor) {
 		return errBadRequest("bad-parameter", "cursor must be a next_cursor from a previous page.")
 	}
@@ -227,13 +227,13 @@ func (s *Server) getCertificate(c echo.Context) error {
 	ctx, p := c.Request().Context(), principal(c)
 	id, isPDF := strings.CutSuffix(c.Param("id"), ".pdf")
 	if !isPDF {
-		cert, err := s.ev.Certificate(ctx, id, p.Org.ID)
+		cert, err := s.certs.Certificate(ctx, id, p.Org.ID)
 		if err != nil {
 			return certificateErr(err)
 		}
 		return c.JSON(http.StatusOK, cert)
 	}
-	cert, pdf, err := s.ev.CertificatePDF(ctx, id, p.Org.ID, p.Actor())
+	cert, pdf, err := s.certs.CertificatePDF(ctx, id, p.Org.ID, p.Actor())
 	if err != nil {
 		return certificateErr(err)
 	}
@@ -254,7 +254,7 @@ func certificateErr(err error) error {
 // certificateCheck is the public verification view of a certificate
 // (DocumentCheck); see documentCheck. It records no custody event.
 func (s *Server) certificateCheck(c echo.Context, id string) error {
-	cert, receipts, err := s.ev.CertificateCheck(c.Request().Context(), id)
+	cert, receipts, err := s.certs.CertificateCheck(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -22,25 +22,6 @@ import (
 	"github.com/custos-project/custos/notary/document"
 )
 
-// Copyrights is what the API needs from the copyright register
-// (evidence.Service).
-type Copyrights interface {
-	FileCopyright(ctx context.Context, org, actor string, w evidence.Work, files []evidence.RegisterFile) (*evidence.Copyright, error)
-	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
-	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
-	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
-	OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*evidence.TransferOffer, error)
-	TransferOffer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
-	TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*evidence.OfferPage, error)
-	AcceptTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, *evidence.Copyright, error)
-	DeclineTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
-	WithdrawTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
-	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
-	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
-	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
-	CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error)
-}
-
 // Perceptual hashing holds an image's bytes in memory and decodes them,
 // so both are bounded. A registration keeps the bytes of one file at a
 // time, at most maxImageBytes, and hashes it as soon as its part is read;
@@ -74,11 +55,16 @@ func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareF
 }
 
 // register returns the copyright register, or 404 on a node without one.
-func (s *Server) register() (Copyrights, error) {
+func (s *Server) register() (Register, error) {
 	if s.copyrights == nil {
-		return nil, problem(http.StatusNotFound, "no-such-endpoint", "Not found", "This node keeps no copyright register.")
+		return nil, errNoRegister()
 	}
 	return s.copyrights, nil
+}
+
+// errNoRegister answers the copyright routes of a node without a register.
+func errNoRegister() *Problem {
+	return problem(http.StatusNotFound, "no-such-endpoint", "Not found", "This node keeps no copyright register.")
 }
 
 // copyrightErr maps the register's errors to problems.
@@ -127,7 +113,7 @@ func (s *Server) createCopyright(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := http.MaxBytesReader(c.Response(), req.Body, s.ev.MaxSize()+multipartSlack)
+	body := http.MaxBytesReader(c.Response(), req.Body, s.records.MaxSize()+multipartSlack)
 	var ups []*upload
 	defer func() {
 		for _, u := range ups {
@@ -250,7 +236,7 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 // image, its perceptual hash; the image's bytes are dropped once hashed.
 func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, error) {
 	ctx := c.Request().Context()
-	up, err := s.ev.NewUpload(ctx, principal(c).Actor())
+	up, err := s.records.NewUpload(ctx, principal(c).Actor())
 	if err != nil {
 		return nil, err
 	}
@@ -458,7 +444,7 @@ func (s *Server) searchCopyrightsByFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	mr := multipart.NewReader(http.MaxBytesReader(c.Response(), req.Body, s.ev.MaxSize()+multipartSlack), boundary)
+	mr := multipart.NewReader(http.MaxBytesReader(c.Response(), req.Body, s.records.MaxSize()+multipartSlack), boundary)
 	part, err := mr.NextPart()
 	if err != nil || part.FormName() != "file" {
 		return errBadRequest("bad-multipart", "The body must be multipart/form-data with one part named \"file\".")
@@ -517,7 +503,7 @@ func isHex64(s string) bool {
 // issues it, once the registration and its files are anchored (waiting up
 // to anchorWait in all), and stores it with a "copyright.certified" event
 // on every file.
-func (s *Server) copyrightPDF(c echo.Context, reg Copyrights, cr *evidence.Copyright) error {
+func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *evidence.Copyright) error {
 	p := principal(c)
 	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
 		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
@@ -539,7 +525,7 @@ func (s *Server) copyrightPDF(c echo.Context, reg Copyrights, cr *evidence.Copyr
 // issueCopyright renders, signs and stores a registration's certificate,
 // issued by actor. It waits up to anchorWait in all: first for the
 // registration, then, within what is left, for its files' receipts.
-func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidence.Copyright, actor string) error {
+func (s *Server) issueCopyright(ctx context.Context, reg Register, cr *evidence.Copyright, actor string) error {
 	if s.docs == nil {
 		return errNoSigner()
 	}
@@ -553,7 +539,7 @@ func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidenc
 	}
 	recs := make([]*evidence.Record, len(cr.Items))
 	for i, id := range cr.Items {
-		if recs[i], err = s.ev.Get(ctx, id); err != nil {
+		if recs[i], err = s.records.Get(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -590,7 +576,7 @@ func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidenc
 // awaitRegistration waits until deadline for the registration's
 // registered events to be anchored, so that the certificate's receipts
 // carry them.
-func (s *Server) awaitRegistration(ctx context.Context, reg Copyrights, cr *evidence.Copyright, deadline time.Time) (*evidence.Copyright, error) {
+func (s *Server) awaitRegistration(ctx context.Context, reg Register, cr *evidence.Copyright, deadline time.Time) (*evidence.Copyright, error) {
 	for cr.AnchoredHeight == 0 {
 		if time.Now().After(deadline) {
 			p := problem(http.StatusConflict, "not-anchored", "Registration not yet anchored",

@@ -17,7 +17,7 @@ import (
 // the document that token opens, of either kind. An unknown token, and any
 // document issued before tokens existed, is 404.
 func (s *Server) documentCheck(c echo.Context) error {
-	kind, id, err := s.ev.VerifiedDocument(c.Request().Context(), c.Param("token"))
+	kind, id, err := s.certs.VerifiedDocument(c.Request().Context(), c.Param("token"))
 	switch {
 	case err != nil:
 	case kind == evidence.DocumentCertificate:
@@ -58,7 +58,7 @@ func (s *Server) documentItemsBy(ctx context.Context, recs []*evidence.Record, d
 			it.Times = append(it.Times, document.TrustedTime{TSA: t.TSA, Time: t.Time, Serial: t.Serial})
 		}
 		for {
-			rc, err := s.ev.Receipt(ctx, r.ID)
+			rc, err := s.custody.Receipt(ctx, r.ID)
 			if err == nil {
 				it.Receipt = rc
 				break

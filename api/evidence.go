@@ -22,12 +22,12 @@ import (
 // multipart/form-data with a "file" part and an optional "metadata" part.
 func (s *Server) createEvidence(c echo.Context) error {
 	req := c.Request()
-	if req.ContentLength > s.ev.MaxSize()+multipartSlack {
+	if req.ContentLength > s.records.MaxSize()+multipartSlack {
 		return evidence.ErrTooLarge
 	}
 	ctx := req.Context()
 	p := principal(c)
-	up, err := s.ev.NewUpload(ctx, p.Actor())
+	up, err := s.records.NewUpload(ctx, p.Actor())
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (s *Server) createEvidence(c echo.Context) error {
 		return err // a retry is answered as before, and up.Abort discards its bytes
 	}
 	if meta.Matter != "" {
-		if m, err := s.ev.Matter(ctx, meta.Matter, p.Org.ID); err != nil || m.Org != p.Org.ID {
+		if m, err := s.sharing.Matter(ctx, meta.Matter, p.Org.ID); err != nil || m.Org != p.Org.ID {
 			return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
 		}
 	}
@@ -194,19 +194,19 @@ func multipartErr(err error) error {
 // quota (Limits.SharedReadRate), and is refused with 429 once it is spent.
 func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	ctx := c.Request().Context()
-	rec, err := s.ev.Get(ctx, c.Param("id"))
+	rec, err := s.records.Get(ctx, c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
 	org := principal(c).Org.ID
-	ok, err := s.ev.Visible(ctx, rec, org)
+	ok, err := s.records.Visible(ctx, rec, org)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, errNotFound()
 	}
-	own, err := s.ev.Owns(ctx, rec, org)
+	own, err := s.records.Owns(ctx, rec, org)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (s *Server) access(c echo.Context, typ, subject string) (*evidence.Record, 
 	if _, err := s.readable(c); err != nil {
 		return nil, err
 	}
-	rec, _, err := s.ev.Access(c.Request().Context(), c.Param("id"), principal(c).Actor(), typ, subject)
+	rec, _, err := s.custody.Access(c.Request().Context(), c.Param("id"), principal(c).Actor(), typ, subject)
 	return rec, err
 }
 
@@ -255,7 +255,7 @@ func (s *Server) getContent(c echo.Context) error {
 			fmt.Sprintf("The Range header %q selects no bytes of this %d-byte evidence.", rng, rec.Size))
 	}
 	ctx := req.Context()
-	blob, err := s.ev.Open(ctx, rec)
+	blob, err := s.records.Open(ctx, rec)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func (s *Server) getContent(c echo.Context) error {
 	if req.Method == http.MethodHead {
 		typ, subject = custody.EventViewed, "content"
 	}
-	if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).Actor(), typ, subject); err != nil {
+	if _, _, err := s.custody.Access(ctx, rec.ID, principal(c).Actor(), typ, subject); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -292,7 +292,7 @@ func (s *Server) getCustody(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, pending, err := s.ev.CustodyPending(c.Request().Context(), rec.ID)
+	evs, pending, err := s.custody.CustodyPending(c.Request().Context(), rec.ID)
 	if err != nil {
 		return err
 	}
@@ -317,11 +317,11 @@ func (s *Server) getTimestamp(c echo.Context) error {
 	if i >= len(rec.Tokens) {
 		return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("This evidence has %d token(s).", len(rec.Tokens)))
 	}
-	der, err := s.ev.Token(c.Request().Context(), rec, i)
+	der, err := s.records.Token(c.Request().Context(), rec, i)
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.ev.Access(c.Request().Context(), rec.ID, principal(c).Actor(), custody.EventViewed, "timestamp"); err != nil {
+	if _, _, err := s.custody.Access(c.Request().Context(), rec.ID, principal(c).Actor(), custody.EventViewed, "timestamp"); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "application/timestamp-reply", der)

@@ -90,7 +90,7 @@ func (s *Server) createMatter(c echo.Context) error {
 		return err
 	}
 	p := principal(c)
-	m, err := s.ev.CreateMatter(c.Request().Context(), p.Org.ID, p.Actor(), in)
+	m, err := s.sharing.CreateMatter(c.Request().Context(), p.Org.ID, p.Actor(), in)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) createMatter(c echo.Context) error {
 }
 
 func (s *Server) listMatters(c echo.Context) error {
-	ms, err := s.ev.Matters(c.Request().Context(), principal(c).Org.ID)
+	ms, err := s.sharing.Matters(c.Request().Context(), principal(c).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (s *Server) listMatters(c echo.Context) error {
 }
 
 func (s *Server) getMatter(c echo.Context) error {
-	m, err := s.ev.Matter(c.Request().Context(), c.Param("id"), principal(c).Org.ID)
+	m, err := s.sharing.Matter(c.Request().Context(), c.Param("id"), principal(c).Org.ID)
 	if err != nil {
 		return matterErr(err)
 	}
@@ -137,7 +137,7 @@ func (s *Server) createShare(c echo.Context) error {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "org names no organization.")
 	}
 	p := principal(c)
-	sh, created, err := s.ev.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
+	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
 	if errors.Is(err, evidence.ErrBadShare) {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
 	}
@@ -157,7 +157,7 @@ func (s *Server) listShares(c echo.Context) error {
 	if d := c.QueryParam("direction"); d != "" && d != "made" && d != "received" {
 		return errBadRequest("bad-parameter", "direction is made or received.")
 	}
-	sh, err := s.ev.Shares(c.Request().Context(), principal(c).Org.ID, made)
+	sh, err := s.sharing.Shares(c.Request().Context(), principal(c).Org.ID, made)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *Server) listShares(c echo.Context) error {
 
 func (s *Server) revokeShare(c echo.Context) error {
 	p := principal(c)
-	sh, err := s.ev.RevokeShare(c.Request().Context(), p.Org.ID, p.Actor(), c.Param("id"))
+	sh, err := s.sharing.RevokeShare(c.Request().Context(), p.Org.ID, p.Actor(), c.Param("id"))
 	if errors.Is(err, evidence.ErrNotFound) {
 		return problem(http.StatusNotFound, "not-found", "Not found", "There is no share with this ID made by your organization.")
 	}
@@ -201,7 +201,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 	if err := s.limits.takeSharedRead(p.Org.ID); err != nil {
 		return err
 	}
-	page, err := s.ev.List(c.Request().Context(), p.Org.ID, p.Actor(), q)
+	page, err := s.records.List(c.Request().Context(), p.Org.ID, p.Actor(), q)
 	if err != nil || page.Shared == 0 {
 		s.limits.refundSharedRead(p.Org.ID)
 	}

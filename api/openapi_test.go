@@ -332,16 +332,16 @@ func newRouteTestServer(t *testing.T) *Server {
 		w.Header().Set("Content-Type", "application/timestamp-reply")
 		w.WriteHeader(http.StatusOK)
 	})
-	s, err := New(Config{Evidence: fakeEvidence{}, Access: orgs, TSA: tsa})
+	s, err := New(withEvidence(fakeEvidence{}, Config{Access: orgs, TSA: tsa}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-// fakeEvidence is an Evidence that holds nothing. (The embedded nil
+// fakeEvidence is an evidence service that holds nothing. (The embedded nil
 // interface stands for the methods the route test never calls.)
-type fakeEvidence struct{ Evidence }
+type fakeEvidence struct{ evidenceService }
 
 var errFake = errors.New("fake evidence service")
 

@@ -42,7 +42,7 @@ func accessErr(err error) error {
 
 // audit records an administrative act in the organization's audit chain.
 func (s *Server) audit(c echo.Context, org, typ, subject string) error {
-	_, err := s.ev.AppendAudit(c.Request().Context(), org, principal(c).Actor(), typ, subject)
+	_, err := s.trails.AppendAudit(c.Request().Context(), org, principal(c).Actor(), typ, subject)
 	return err
 }
 
@@ -146,7 +146,7 @@ func (s *Server) getAudit(c echo.Context) error {
 	if _, err := s.orgs.Org(org); err != nil {
 		return accessErr(err)
 	}
-	evs, err := s.ev.AuditTrail(c.Request().Context(), org)
+	evs, err := s.trails.AuditTrail(c.Request().Context(), org)
 	if err != nil {
 		return err
 	}

@@ -21,10 +21,10 @@ import (
 	"github.com/custos-project/custos/webhooks"
 )
 
-// auditEvidence is an Evidence that only keeps audit events. (The embedded
+// auditEvidence is an evidence service that only keeps audit events. (The embedded
 // nil interface stands for the methods the webhook handlers never call.)
 type auditEvidence struct {
-	Evidence
+	evidenceService
 	mu     sync.Mutex
 	events []custody.Event
 	fail   bool
@@ -75,7 +75,7 @@ func newWebhookFixture(t *testing.T, withService bool) *webhookFixture {
 	f.viewerA, _, _ = orgs.CreateKey(a.ID, access.RoleViewer, "v", nil)
 	f.tokB, _, _ = orgs.CreateKey(b.ID, access.RoleSubmitter, "b", nil)
 
-	s, err := New(Config{Evidence: f.ev, Access: orgs, TSA: http.NotFoundHandler()})
+	s, err := New(withEvidence(f.ev, Config{Access: orgs, TSA: http.NotFoundHandler()}))
 	if err != nil {
 		t.Fatal(err)
 	}

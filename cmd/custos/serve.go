@@ -255,8 +255,9 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration,
 		Options: auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep), Log: log})
 	srv, err := api.New(api.Config{
-		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki), Copyrights: ev, Integrity: n.audit,
+		Records: ev, Custody: ev, Sharing: ev, Audit: ev, Certificates: ev, Copyrights: ev, Transfers: ev,
+		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, DB: db,
+		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki), Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,
