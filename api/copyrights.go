@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -38,7 +40,7 @@ const (
 )
 
 func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareFunc) {
-	e.POST("/api/v1/copyrights", s.createCopyright, auth, file, s.limits.perKeyUpload, s.idem.forUpload)
+	e.POST("/api/v1/copyrights", s.idem.wrap(s.createCopyright), auth, file, s.limits.perKeyUpload)
 	e.GET("/api/v1/copyrights", s.listCopyrights, auth, read)
 	e.GET("/api/v1/copyrights/search", s.searchCopyrightsByDigest, auth, read)
 	e.POST("/api/v1/copyrights/search", s.searchCopyrightsByFile, auth, read, s.limits.perKeyUpload)
@@ -90,6 +92,7 @@ type upload struct {
 	name, typ string
 	size      int64
 	phash     *imagehash.Hash
+	sum       hash.Hash // with an Idempotency-Key, the SHA-256 of its bytes
 }
 
 // createCopyright handles POST /api/v1/copyrights: a "metadata" part (the
@@ -103,46 +106,89 @@ type upload struct {
 // storage outage) or a crash commits none of it. With an Idempotency-Key, the same registration again
 // (the same work, and the same files in the same order) is answered as
 // before once all its parts are read, and its files are discarded.
-func (s *Server) createCopyright(c echo.Context) error {
+func (s *Server) createCopyright(c echo.Context) (_ *request, err error) {
 	reg, err := s.register()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req := c.Request()
 	boundary, err := multipartBoundary(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	body := http.MaxBytesReader(c.Response(), req.Body, s.records.MaxSize()+multipartSlack)
 	var ups []*upload
-	defer func() {
+	discard := func() {
 		for _, u := range ups {
 			u.up.Abort()
+		}
+	}
+	defer func() {
+		if err != nil {
+			discard()
 		}
 	}()
 	work, err := s.readRegistration(c, multipart.NewReader(body, boundary), &ups)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	metas, err := fileMetas(work, ups, time.Now())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if replayed, err := idemMatchRegistration(c, work, metas, reg); replayed || err != nil {
-		return err // the deferred Aborts discard a retry's files
-	}
+	return &request{
+		kind:     "copyright",
+		identify: func() ([]byte, error) { return registrationIdentity(work, ups, metas) },
+		exists: func(ctx context.Context, e *idemEntry) error {
+			_, err := reg.Copyright(ctx, e.Copyright)
+			return err
+		},
+		create:  func(keepFunc) (*answer, error) { return fileCopyright(c, reg, work, ups, metas) },
+		discard: discard, // no-ops once filed
+	}, nil
+}
+
+// fileCopyright commits a registration read by createCopyright and
+// answers 201.
+func fileCopyright(c echo.Context, reg Register, work evidence.Work, ups []*upload, metas []evidence.Meta) (*answer, error) {
 	p := principal(c)
 	files := make([]evidence.RegisterFile, len(ups))
 	for i, u := range ups {
 		files[i] = evidence.RegisterFile{Upload: u.up, Meta: metas[i], PHash: u.phash}
 	}
-	cr, err := reg.FileCopyright(req.Context(), p.Org.ID, p.Actor(), work, files)
+	cr, err := reg.FileCopyright(c.Request().Context(), p.Org.ID, p.Actor(), work, files)
 	if err != nil {
-		return copyrightErr(err)
+		return nil, copyrightErr(err)
 	}
-	idemRegistered(c, cr.ID)
-	c.Response().Header().Set("Location", "/api/v1/copyrights/"+cr.ID)
-	return c.JSON(http.StatusCreated, cr)
+	a, err := jsonAnswer(http.StatusCreated, cr, "/api/v1/copyrights/"+cr.ID)
+	if err != nil {
+		return nil, err
+	}
+	a.copyright = cr.ID
+	return a, nil
+}
+
+// idemFile is one file of a registration, as its fingerprint covers it.
+type idemFile struct {
+	SHA256 []byte        `json:"sha256"`
+	Meta   evidence.Meta `json:"meta"`
+}
+
+// registrationIdentity is what a registration's fingerprint covers: the
+// work as parsed and, in order, each file's SHA-256 and the metadata it is
+// filed with (metas[i] for the i-th file).
+func registrationIdentity(work evidence.Work, ups []*upload, metas []evidence.Meta) ([]byte, error) {
+	files := make([]idemFile, len(ups))
+	for i, u := range ups {
+		if u.sum == nil {
+			return nil, fmt.Errorf("api: file %d of a registration was not hashed", i)
+		}
+		files[i] = idemFile{SHA256: u.sum.Sum(nil), Meta: metas[i]}
+	}
+	return json.Marshal(struct {
+		Work  evidence.Work `json:"work"`
+		Files []idemFile    `json:"files"`
+	}{work, files})
 }
 
 // fileMetas builds and checks the metadata of every file before any is
@@ -245,7 +291,9 @@ func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, er
 		u.typ = mt
 	}
 	img := imageTee{max: maxImageBytes}
-	if u.size, err = idemBody(c, up).ReadFrom(io.TeeReader(part, &img)); err != nil {
+	var body io.ReaderFrom
+	body, u.sum = s.idem.hashedBody(c, up)
+	if u.size, err = body.ReadFrom(io.TeeReader(part, &img)); err != nil {
 		return u, multipartErr(err)
 	}
 	if u.phash, _, err = s.decodes.phash(ctx, &img); err != nil {

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -18,81 +20,109 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 )
 
-// createEvidence handles POST /api/v1/evidence: the raw body, or
+// createEvidence reads POST /api/v1/evidence: the raw body, or
 // multipart/form-data with a "file" part and an optional "metadata" part.
-func (s *Server) createEvidence(c echo.Context) error {
+// The bytes are staged and hashed as they stream; the idempotency layer
+// (wrap) then replays, refuses or files the upload (fileEvidence).
+func (s *Server) createEvidence(c echo.Context) (_ *request, err error) {
 	req := c.Request()
 	if req.ContentLength > s.records.MaxSize()+multipartSlack {
-		return evidence.ErrTooLarge
+		return nil, evidence.ErrTooLarge
 	}
-	ctx := req.Context()
-	p := principal(c)
-	up, err := s.records.NewUpload(ctx, p.Actor())
+	up, err := s.records.NewUpload(req.Context(), principal(c).Actor())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer up.Abort()
-	body := idemBody(c, up) // hashes the bytes if an Idempotency-Key was sent
+	defer func() {
+		if err != nil {
+			up.Abort()
+		}
+	}()
+	body, sum := s.idem.hashedBody(c, up)
+	meta, err := readUpload(req, body)
+	if err != nil {
+		return nil, err
+	}
+	return &request{
+		kind:     "upload",
+		identify: func() ([]byte, error) { return uploadIdentity(sum, meta) },
+		exists: func(ctx context.Context, e *idemEntry) error {
+			_, err := s.records.Get(ctx, e.Evidence)
+			return err
+		},
+		create:  func(keep keepFunc) (*answer, error) { return s.fileEvidence(c, up, meta, keep) },
+		discard: up.Abort, // a no-op once filed
+	}, nil
+}
+
+// readUpload streams an upload's bytes into up and returns its metadata.
+func readUpload(req *http.Request, up io.ReaderFrom) (evidence.Meta, error) {
 	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	var meta evidence.Meta
 	if mt == "multipart/form-data" {
-		meta, err = readMultipart(req.Body, params["boundary"], body)
-	} else {
-		meta, err = readRaw(req, mt, body)
+		return readMultipart(req.Body, params["boundary"], up)
 	}
-	if err != nil {
-		return err
-	}
-	if replayed, err := idemMatch(c, meta); replayed || err != nil {
-		return err // a retry is answered as before, and up.Abort discards its bytes
-	}
+	return readRaw(req, mt, up)
+}
+
+// uploadIdentity is what an upload's fingerprint covers: the SHA-256 of
+// its bytes and its metadata as parsed, so that a multipart retry with
+// another boundary is the same request.
+func uploadIdentity(sum hash.Hash, meta evidence.Meta) ([]byte, error) {
+	m, err := json.Marshal(meta)
+	return append(sum.Sum(nil), m...), err
+}
+
+// fileEvidence files an upload read by createEvidence and answers 201.
+// The Idempotency-Key answer (with keep) and the webhook deliveries are
+// written in the record's own transaction: durable together with it, or
+// not at all.
+func (s *Server) fileEvidence(c echo.Context, up *evidence.Upload, meta evidence.Meta, keep keepFunc) (*answer, error) {
+	ctx, org := c.Request().Context(), principal(c).Org.ID
 	if meta.Matter != "" {
-		if m, err := s.sharing.Matter(ctx, meta.Matter, p.Org.ID); err != nil || m.Org != p.Org.ID {
-			return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
+		if m, err := s.sharing.Matter(ctx, meta.Matter, org); err != nil || m.Org != org {
+			return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
 		}
 	}
-	// The Idempotency-Key answer and the webhook deliveries are written in
-	// the record's own transaction: durable together with it, or not at all.
-	var answer []byte // the 201's body, encoded once, in the commit
-	idemPut := idemWithinCommit(c, func(rec *evidence.Record) ([]byte, error) {
-		var err error
-		answer, err = createdAnswer(rec)
-		return answer, err
-	})
+	var a *answer // encoded once, in the commit, when it is kept there
 	notifier, notifyWithin := s.hooks.(TxNotifier)
-	if idemPut != nil || notifyWithin {
+	if keep != nil || notifyWithin {
 		up.WithinCommit(func(tx *bolt.Tx, rec *evidence.Record) error {
-			if idemPut != nil {
-				if err := idemPut(tx, rec); err != nil {
+			if keep != nil {
+				var err error
+				if a, err = createdAnswer(rec); err != nil {
+					return err
+				}
+				if err := keep(tx, a); err != nil {
 					return err
 				}
 			}
 			if notifyWithin {
-				return notifier.PublishWithin(tx, p.Org.ID, "evidence.timestamped", ViewOf(rec))
+				return notifier.PublishWithin(tx, org, "evidence.timestamped", ViewOf(rec))
 			}
 			return nil
 		})
 	}
 	rec, err := up.Finish(ctx, meta)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !notifyWithin {
-		s.publish(p.Org.ID, "evidence.timestamped", ViewOf(rec))
+		s.publish(org, "evidence.timestamped", ViewOf(rec))
 	}
-	c.Response().Header().Set("Location", evidenceLocation(rec.ID))
-	if idemPut == nil {
-		return c.JSON(http.StatusCreated, ViewOf(rec))
+	if a == nil {
+		return createdAnswer(rec)
 	}
-	// The answer stored with the record, byte for byte.
-	idemSaved(c)
-	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, answer)
+	return a, nil
 }
 
-// createdAnswer is the body of an upload's 201, as c.JSON writes it.
-func createdAnswer(rec *evidence.Record) ([]byte, error) {
-	b, err := json.Marshal(ViewOf(rec))
-	return append(b, '\n'), err
+// createdAnswer is an upload's 201.
+func createdAnswer(rec *evidence.Record) (*answer, error) {
+	a, err := jsonAnswer(http.StatusCreated, ViewOf(rec), evidenceLocation(rec.ID))
+	if err != nil {
+		return nil, err
+	}
+	a.evidence = rec.ID
+	return a, nil
 }
 
 // evidenceLocation is the Location of a created record.

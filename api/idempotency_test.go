@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,7 +48,7 @@ func newIdemWorld(t *testing.T) *idemWorld {
 	t.Helper()
 	w := &idemWorld{s: newRouteTestServer(t), now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
 	w.db = openTestDB(t)
-	w.idem = newTestIdempotency(t, w.db, nil, func() time.Time { return w.now })
+	w.idem = newTestIdempotency(t, w.db, func() time.Time { return w.now })
 	w.tokA, w.tokB = newKey(t, w.s.orgs, "Firm A"), newKey(t, w.s.orgs, "Firm B")
 	w.s.e.POST("/test/things", w.create, w.s.requireAuth, w.idem.forJSON)
 	w.s.e.POST("/test/other", w.create, w.s.requireAuth, w.idem.forJSON)
@@ -75,9 +77,9 @@ func newTestOrgs(t *testing.T) (*bolt.DB, *access.Store) {
 	return db, orgs
 }
 
-func newTestIdempotency(t *testing.T, db *bolt.DB, ev recordGetter, now func() time.Time) *idempotency {
+func newTestIdempotency(t *testing.T, db *bolt.DB, now func() time.Time) *idempotency {
 	t.Helper()
-	i, err := newIdempotency(db, 0, ev, nil)
+	i, err := newIdempotency(db, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +163,7 @@ func TestIdempotencyReplay(t *testing.T) {
 	}
 	// The answer is durable: a new store on the same database (a restart)
 	// replays it.
-	again := newTestIdempotency(t, w.db, nil, func() time.Time { return w.now })
+	again := newTestIdempotency(t, w.db, func() time.Time { return w.now })
 	e, err := again.load(w.scope(t, w.tokA, "k1"))
 	if err != nil || e == nil || e.Status != http.StatusCreated || !bytes.Equal(e.Body, first.Body.Bytes()) {
 		t.Errorf("load after reopening = %+v, %v; want the stored 201", e, err)
@@ -673,5 +675,90 @@ func TestUploadPublishesWithinCommit(t *testing.T) {
 	}
 	if n.within != 2 || n.after != 0 {
 		t.Errorf("published %d times within the commit and %d after; want 2 and 0", n.within, n.after)
+	}
+}
+
+// A second upload with the key of one still streaming its bytes is
+// refused at once with 409 and Retry-After, files nothing, and gets the
+// first one's answer once it is done.
+func TestIdempotentUploadInFlight(t *testing.T) {
+	w := newUploadWorld(t)
+	data := []byte("Exhibit C, streamed slowly.\n")
+	pr, pw := io.Pipe()
+	var first *httptest.ResponseRecorder
+	var wg sync.WaitGroup
+	wg.Go(func() { first = w.upload(t, pr, "text/plain", "Idempotency-Key", "slow") })
+	// The first request holds its key before it reads its body: once the
+	// handler has taken these bytes, it is in flight.
+	if _, err := pw.Write(data[:8]); err != nil {
+		t.Fatal(err)
+	}
+	r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "slow")
+	wantProblem(t, r, http.StatusConflict, "idempotency-key-in-flight")
+	if r.Header().Get("Retry-After") != "1" {
+		t.Errorf("Retry-After = %q, want 1", r.Header().Get("Retry-After"))
+	}
+	pw.Write(data[8:])
+	pw.Close()
+	wg.Wait()
+	if first.Code != http.StatusCreated {
+		t.Fatalf("first upload = %d %s", first.Code, first.Body)
+	}
+	again := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "slow")
+	if again.Header().Get(wire.ReplayedHeader) != "true" || again.Body.String() != first.Body.String() {
+		t.Errorf("retry once the first finished = %d %s, want the replay of %s", again.Code, again.Body, first.Body)
+	}
+	if n := w.records(t); n != 1 {
+		t.Errorf("%d records, want 1", n)
+	}
+}
+
+// An upload's fingerprint is SHA-256 over its kind, method, target and the
+// SHA-256 of its bytes followed by its metadata as JSON: the answers stored
+// before a restart (or an upgrade) are matched by it, so it must not
+// change.
+func TestIdempotentUploadFingerprint(t *testing.T) {
+	w := newUploadWorld(t)
+	data := []byte("Exhibit D.\n")
+	meta := `{"title":"Exhibit D","case_ref":"(2026) 京0491 民初 1 号"}`
+	if r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "fp", wire.MetadataHeader, meta); r.Code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", r.Code, r.Body)
+	}
+	sum := sha256.Sum256(data)
+	m, _ := json.Marshal(evidence.Meta{Title: "Exhibit D", CaseRef: "(2026) 京0491 民初 1 号", MediaType: "text/plain"})
+	h := sha256.New()
+	for _, f := range []string{"custos idempotency v1 upload", "POST", "/api/v1/evidence", string(sum[:]) + string(m)} {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(f))))
+		h.Write([]byte(f))
+	}
+	want := h.Sum(nil)
+	var got []byte
+	w.idem.db.View(func(tx *bolt.Tx) error {
+		_, v := tx.Bucket(bIdempotency).Bucket(bIdemEntries).Cursor().First()
+		var e idemEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		got = e.Fingerprint
+		return nil
+	})
+	if !bytes.Equal(got, want) {
+		t.Errorf("stored fingerprint = %x, want %x", got, want)
+	}
+}
+
+// Without an Idempotency-Key nothing is stored, and the same bytes filed
+// again are a second record.
+func TestUploadWithoutKeyStoresNoAnswer(t *testing.T) {
+	w := newUploadWorld(t)
+	for range 2 {
+		if r := w.upload(t, bytes.NewReader([]byte("twice\n")), "text/plain"); r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" {
+			t.Fatalf("upload = %d %v %s", r.Code, r.Header(), r.Body)
+		}
+	}
+	n := 0
+	w.idem.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bIdempotency).Bucket(bIdemEntries).Stats().KeyN; return nil })
+	if n != 0 || w.records(t) != 2 {
+		t.Errorf("%d answers stored and %d records, want 0 and 2", n, w.records(t))
 	}
 }

@@ -107,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	idem, err := newIdempotency(cfg.DB, cfg.IdempotencyTTL, cfg.Records, cfg.Log)
+	idem, err := newIdempotency(cfg.DB, cfg.IdempotencyTTL, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (s *Server) routes(tsa http.Handler) {
 	// holds a secret shown once).
 	auth, read, file, share := then(s.requireAuth, s.limits.perKey), need(access.PermRead), need(access.PermFile), need(access.PermShare)
 	admin, once := need(access.PermAdmin), s.idem.forJSON
-	e.POST("/api/v1/evidence", s.createEvidence, auth, file, s.limits.perKeyUpload, s.idem.forUpload)
+	e.POST("/api/v1/evidence", s.idem.wrap(s.createEvidence), auth, file, s.limits.perKeyUpload)
 	e.GET("/api/v1/evidence", s.listEvidence, auth, read)
 	e.GET("/api/v1/evidence/:id", s.getEvidence, auth, read)
 	e.GET("/api/v1/evidence/:id/content", s.getContent, auth, read)
