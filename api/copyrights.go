@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -92,7 +91,6 @@ type upload struct {
 	name, typ string
 	size      int64
 	phash     *imagehash.Hash
-	sum       hash.Hash // with an Idempotency-Key, the SHA-256 of its bytes
 }
 
 // createCopyright handles POST /api/v1/copyrights: a "metadata" part (the
@@ -180,10 +178,11 @@ type idemFile struct {
 func registrationIdentity(work evidence.Work, ups []*upload, metas []evidence.Meta) ([]byte, error) {
 	files := make([]idemFile, len(ups))
 	for i, u := range ups {
-		if u.sum == nil {
-			return nil, fmt.Errorf("api: file %d of a registration was not hashed", i)
+		sum, err := u.up.SHA256()
+		if err != nil {
+			return nil, err
 		}
-		files[i] = idemFile{SHA256: u.sum.Sum(nil), Meta: metas[i]}
+		files[i] = idemFile{SHA256: sum[:], Meta: metas[i]}
 	}
 	return json.Marshal(struct {
 		Work  evidence.Work `json:"work"`
@@ -291,9 +290,7 @@ func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, er
 		u.typ = mt
 	}
 	img := imageTee{max: maxImageBytes}
-	var body io.ReaderFrom
-	body, u.sum = s.idem.hashedBody(c, up)
-	if u.size, err = body.ReadFrom(io.TeeReader(part, &img)); err != nil {
+	if u.size, err = up.ReadFrom(io.TeeReader(part, &img)); err != nil {
 		return u, multipartErr(err)
 	}
 	if u.phash, _, err = s.decodes.phash(ctx, &img); err != nil {

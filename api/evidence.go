@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -38,14 +37,13 @@ func (s *Server) createEvidence(c echo.Context) (_ *request, err error) {
 			up.Abort()
 		}
 	}()
-	body, sum := s.idem.hashedBody(c, up)
-	meta, err := readUpload(req, body)
+	meta, err := readUpload(req, up)
 	if err != nil {
 		return nil, err
 	}
 	return &request{
 		kind:     "upload",
-		identify: func() ([]byte, error) { return uploadIdentity(sum, meta) },
+		identify: func() ([]byte, error) { return uploadIdentity(up, meta) },
 		exists: func(ctx context.Context, e *idemEntry) error {
 			_, err := s.records.Get(ctx, e.Evidence)
 			return err
@@ -65,11 +63,15 @@ func readUpload(req *http.Request, up io.ReaderFrom) (evidence.Meta, error) {
 }
 
 // uploadIdentity is what an upload's fingerprint covers: the SHA-256 of
-// its bytes and its metadata as parsed, so that a multipart retry with
-// another boundary is the same request.
-func uploadIdentity(sum hash.Hash, meta evidence.Meta) ([]byte, error) {
+// its bytes, as ingest computed it, and its metadata as parsed, so that a
+// multipart retry with another boundary is the same request.
+func uploadIdentity(up *evidence.Upload, meta evidence.Meta) ([]byte, error) {
+	sum, err := up.SHA256()
+	if err != nil {
+		return nil, err
+	}
 	m, err := json.Marshal(meta)
-	return append(sum.Sum(nil), m...), err
+	return append(sum[:], m...), err
 }
 
 // fileEvidence files an upload read by createEvidence and answers 201.

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,9 +41,10 @@ import (
 //
 // "The same request" is its fingerprint: SHA-256 over the method, the
 // request target and the body, which JSON endpoints buffer (at most
-// maxJSON bytes). An upload is fingerprinted as it streams: over the
-// SHA-256 of the file's bytes and the parsed metadata, so a multipart retry
-// with another boundary is still the same request. A copyright
+// maxJSON bytes). An upload is fingerprinted over the SHA-256 of the
+// file's bytes, as ingest computes it while it stages them (the bytes are
+// hashed once), and the parsed metadata, so a multipart retry with another
+// boundary is still the same request. A copyright
 // registration is fingerprinted the same way over the parsed work and, in
 // order, each file's SHA-256 and the metadata it is filed with. A retried
 // upload's bytes are read in full (the fingerprint is not known before) and
@@ -522,26 +522,6 @@ func deleteEntry(entries, expiry *bolt.Bucket, scope []byte) error {
 func expiryKey(created time.Time, scope string) []byte {
 	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(scope)), uint64(created.UnixNano()))
 	return append(k, scope...)
-}
-
-// hashedBody returns what an upload's bytes stream into: up, and, with an
-// Idempotency-Key, a SHA-256 of the bytes for the fingerprint (nil
-// without). A request of several files calls it once per file.
-func (i *idempotency) hashedBody(c echo.Context, up io.ReaderFrom) (io.ReaderFrom, hash.Hash) {
-	if i == nil || len(c.Request().Header.Values(wire.IdempotencyKeyHeader)) == 0 {
-		return up, nil
-	}
-	h := sha256.New()
-	return hashingReaderFrom{up, h}, h
-}
-
-type hashingReaderFrom struct {
-	dst io.ReaderFrom
-	h   hash.Hash
-}
-
-func (r hashingReaderFrom) ReadFrom(src io.Reader) (int64, error) {
-	return r.dst.ReadFrom(io.TeeReader(src, r.h))
 }
 
 // fingerprint identifies a request: SHA-256 over a kind, the method, the
