@@ -20,7 +20,6 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/imagehash"
 	"github.com/custos-project/custos/internal/text"
-	"github.com/custos-project/custos/notary/document"
 )
 
 // Perceptual hashing holds an image's bytes in memory and decodes them,
@@ -190,32 +189,14 @@ func registrationIdentity(work evidence.Work, ups []*upload, metas []evidence.Me
 	}{work, files})
 }
 
-// fileMetas builds and checks the metadata of every file before any is
-// committed, so that a bad or empty file refuses the whole registration
-// and leaves nothing behind. Field errors name the file by its index
-// among the file parts: file[0].file_name.
+// fileMetas is the metadata each staged file is filed with
+// (evidence.CopyrightFileMetas).
 func fileMetas(work evidence.Work, ups []*upload, now time.Time) ([]evidence.Meta, error) {
-	metas := make([]evidence.Meta, len(ups))
-	var fields []evidence.FieldError
+	files := make([]evidence.CopyrightFile, len(ups))
 	for i, u := range ups {
-		if u.size == 0 {
-			return nil, fmt.Errorf("file %d: %w", i, evidence.ErrEmpty)
-		}
-		metas[i] = evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ}
-		var me *evidence.MetadataError
-		if err := metas[i].Validate(now); errors.As(err, &me) {
-			for _, f := range me.Fields {
-				f.Field = fmt.Sprintf("file[%d].%s", i, f.Field)
-				fields = append(fields, f)
-			}
-		} else if err != nil {
-			return nil, err
-		}
+		files[i] = evidence.CopyrightFile{Name: u.name, MediaType: u.typ, Size: u.size}
 	}
-	if len(fields) > 0 {
-		return nil, &evidence.MetadataError{Fields: fields}
-	}
-	return metas, nil
+	return evidence.CopyrightFileMetas(work, files, now)
 }
 
 func multipartBoundary(req *http.Request) (string, error) {
@@ -545,9 +526,9 @@ func isHex64(s string) bool {
 // copyrightPDF serves the registration certificate to the registrant and
 // the current owner organization: the same bytes every time, each serving
 // recorded first as a "viewed" event on every file. The first request
-// issues it, once the registration and its files are anchored (waiting up
-// to anchorWait in all), and stores it with a "copyright.certified" event
-// on every file.
+// issues it (certify.Office.Copyright), once the registration and its
+// files are anchored, and stores it with a "copyright.certified" event on
+// every file.
 func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *evidence.Copyright) error {
 	p := principal(c)
 	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
@@ -556,7 +537,7 @@ func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *evidence.Copyrig
 	ctx := c.Request().Context()
 	pdf, err := reg.CopyrightPDF(ctx, cr.ID, p.Actor())
 	if errors.Is(err, evidence.ErrNotFound) {
-		if err = s.issueCopyright(ctx, reg, cr, p.Actor()); err == nil {
+		if err = s.issueCopyright(ctx, cr, p.Actor()); err == nil {
 			pdf, err = reg.CopyrightPDF(ctx, cr.ID, p.Actor())
 		}
 	}
@@ -567,77 +548,12 @@ func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *evidence.Copyrig
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
-// issueCopyright renders, signs and stores a registration's certificate,
-// issued by actor. It waits up to anchorWait in all: first for the
-// registration, then, within what is left, for its files' receipts.
-func (s *Server) issueCopyright(ctx context.Context, reg Register, cr *evidence.Copyright, actor string) error {
-	if s.docs == nil {
+// issueCopyright has the office issue a registration's certificate.
+func (s *Server) issueCopyright(ctx context.Context, cr *evidence.Copyright, actor string) error {
+	if s.issuer == nil {
 		return errNoSigner()
 	}
-	if cr.Status == evidence.CopyrightRevoked {
-		return evidence.ErrRevoked
-	}
-	deadline := time.Now().Add(anchorWait)
-	cr, err := s.awaitRegistration(ctx, reg, cr, deadline)
-	if err != nil {
-		return err
-	}
-	recs := make([]*evidence.Record, len(cr.Items))
-	for i, id := range cr.Items {
-		if recs[i], err = s.records.Get(ctx, id); err != nil {
-			return err
-		}
-	}
-	items, err := s.documentItemsBy(ctx, recs, deadline)
-	if err != nil {
-		return err
-	}
-	issued := time.Now().UTC()
-	token := evidence.NewVerifyToken(cr.ID)
-	dc := &document.Copyright{ID: cr.ID, VerifyToken: token, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
-		Owner: cr.Owner, Created: cr.Created, Registrant: cr.RegistrantOrg, RegisteredAt: cr.RegisteredAt, Items: items}
-	if o, err := s.orgs.Org(cr.RegistrantOrg); err == nil {
-		dc.Registrant = o.Name
-	}
-	if p := cr.FirstPublication; p != nil {
-		dc.Published, dc.PublishedAt = p.Date, p.Place
-	}
-	pdf, err := s.docs.CopyrightCertificate(ctx, dc, issued)
-	if err != nil {
-		return err
-	}
-	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: s.docs.Office, Notary: s.docs.Notary(), VerifyToken: token}
-	for _, it := range items {
-		b, err := it.Receipt.Encode()
-		if err != nil {
-			return err
-		}
-		doc.Items = append(doc.Items, evidence.DocumentItem{ID: it.ID, SHA256: it.SHA256, Receipt: b})
-	}
-	_, _, err = reg.SaveCopyrightDocument(ctx, cr.ID, actor, doc, pdf)
-	return err
-}
-
-// awaitRegistration waits until deadline for the registration's
-// registered events to be anchored, so that the certificate's receipts
-// carry them.
-func (s *Server) awaitRegistration(ctx context.Context, reg Register, cr *evidence.Copyright, deadline time.Time) (*evidence.Copyright, error) {
-	for cr.AnchoredHeight == 0 {
-		if time.Now().After(deadline) {
-			p := problem(http.StatusConflict, "not-anchored", "Registration not yet anchored",
-				"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.")
-			p.retryAfter = 2
-			return nil, p
-		}
-		if err := pollPause(ctx); err != nil {
-			return nil, err
-		}
-		var err error
-		if cr, err = reg.Copyright(ctx, cr.ID); err != nil {
-			return nil, err
-		}
-	}
-	return cr, nil
+	return s.issuer.Copyright(ctx, cr, actor)
 }
 
 // verifyCopyright is the public verification view of a registration

@@ -116,9 +116,13 @@ func (s *Server) getMatter(c echo.Context) error {
 
 func matterErr(err error) error {
 	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "There is no matter with this ID that you may see.")
+		return errNoMatter()
 	}
 	return err
+}
+
+func errNoMatter() *Problem {
+	return problem(http.StatusNotFound, "not-found", "Not found", "There is no matter with this ID that you may see.")
 }
 
 func (s *Server) createShare(c echo.Context) error {

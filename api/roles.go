@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/imagehash"
@@ -58,14 +59,17 @@ type AuditTrails interface {
 // Certificates is what the notarial certificate endpoints and the public
 // document check need.
 type Certificates interface {
-	MatterEvidence(ctx context.Context, matter, org string) ([]*evidence.Record, error)
-	ReserveCertificate(ctx context.Context, year int, prefix string) (*evidence.Certificate, error)
-	IssueCertificate(ctx context.Context, c *evidence.Certificate, pdf []byte, receipts [][]byte) error
 	Certificate(ctx context.Context, id, org string) (*evidence.Certificate, error)
 	CertificatePDF(ctx context.Context, id, org, actor string) (*evidence.Certificate, []byte, error)
 	CertificateCheck(ctx context.Context, id string) (*evidence.Certificate, [][]byte, error)
 	VerifiedDocument(ctx context.Context, token string) (kind, id string, err error)
 	Certificates(ctx context.Context, org, cursor string, limit int) (*evidence.CertificatePage, error)
+}
+
+// Issuer issues the documents a notary office signs (certify.Office).
+type Issuer interface {
+	Notarial(ctx context.Context, req certify.Request) (*evidence.Certificate, error)
+	Copyright(ctx context.Context, cr *evidence.Copyright, actor string) error
 }
 
 // Register is what the copyright register's endpoints need.

@@ -20,7 +20,6 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
-	"github.com/custos-project/custos/notary/document"
 )
 
 // Notifier publishes integration events (webhooks) to an organization.
@@ -61,9 +60,10 @@ type Config struct {
 	DB             *bolt.DB
 	IdempotencyTTL time.Duration // how long an answer is kept; 0: 24h
 	Limits         Limits        // per-client request rates; zero: defaults
-	// Documents renders and signs certificates (PDF); nil on a node that
-	// is not a notary office: the certificate endpoints answer 409.
-	Documents *document.Issuer
+	// Issuer issues notarial and copyright certificates (certify.Office);
+	// nil, or an office without a signer, on a node that is not a notary
+	// office: the certificate endpoints answer 409.
+	Issuer Issuer
 	// Copyrights is the copyright register and Transfers its transfer
 	// offers; nil: their routes answer 404.
 	Copyrights Register
@@ -85,7 +85,7 @@ type Server struct {
 	limits     *limits
 	trust      receipt.Trust
 	chain      Chain
-	docs       *document.Issuer
+	issuer     Issuer
 	copyrights Register
 	transfers  Transfers
 	decodes    *decodeGate
@@ -111,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, sharing: cfg.Sharing, trails: cfg.Audit, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, docs: cfg.Documents, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, sharing: cfg.Sharing, trails: cfg.Audit, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
