@@ -16,6 +16,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/internal/poll"
 )
 
 // Chain is what the API needs from the consortium chain.
@@ -72,7 +73,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 		if time.Now().After(deadline) {
 			break
 		}
-		if err := pollPause(ctx); err != nil {
+		if err := poll.Pause(ctx); err != nil {
 			return err
 		}
 	}
@@ -116,16 +117,6 @@ func (s *Server) reauthorize(c echo.Context) error {
 	c.Set(principalKey, p)
 	_, err = s.readable(c)
 	return err
-}
-
-// pollPause waits one polling interval, or until ctx ends.
-func pollPause(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(50 * time.Millisecond):
-		return nil
-	}
 }
 
 // isNoCheckpoint reports a chain too young to have a checkpoint.

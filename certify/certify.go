@@ -15,6 +15,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/notary/document"
 )
 
@@ -132,21 +133,11 @@ func (o *Office) items(ctx context.Context, recs []*evidence.Record, deadline ti
 			if o.now().After(deadline) {
 				return nil, &NotAnchoredError{Evidence: r.ID}
 			}
-			if err := pollPause(ctx); err != nil {
+			if err := poll.Pause(ctx); err != nil {
 				return nil, err
 			}
 		}
 		items = append(items, it)
 	}
 	return items, nil
-}
-
-// pollPause waits one polling interval, or until ctx ends.
-func pollPause(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(50 * time.Millisecond):
-		return nil
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/notary/document"
 )
 
@@ -69,7 +70,7 @@ func (o *Office) awaitRegistration(ctx context.Context, cr *evidence.Copyright, 
 		if o.now().After(deadline) {
 			return nil, &NotAnchoredError{Copyright: cr.ID}
 		}
-		if err := pollPause(ctx); err != nil {
+		if err := poll.Pause(ctx); err != nil {
 			return nil, err
 		}
 		var err error
