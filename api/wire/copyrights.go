@@ -46,7 +46,7 @@ type Copyright struct {
 }
 
 // Transfer is one change of the owner organization: an accepted offer
-// (see OfferTransfer).
+// (POST /api/v1/copyrights/{id}/transfers, then accept).
 type Transfer struct {
 	From string    `json:"from"`
 	To   string    `json:"to"`

@@ -4,7 +4,7 @@ import (
 	"time"
 )
 
-// AuditStatus is an Auditor's state.
+// AuditStatus is the integrity auditor's state (GET /api/v1/admin/integrity).
 type AuditStatus struct {
 	Interval string     `json:"interval"` // Go duration; "0s": on demand only
 	Deep     bool       `json:"deep"`
@@ -20,12 +20,12 @@ type AuditRun struct {
 	StartedAt  time.Time    `json:"started_at"`
 	FinishedAt *time.Time   `json:"finished_at,omitempty"`
 	OK         bool         `json:"ok"`       // finished, and found nothing wrong
-	Findings   int          `json:"findings"` // faults found (see AuditReport.Findings)
+	Findings   int          `json:"findings"` // faults found: the entries of the report's lists but Pending
 	Error      string       `json:"error,omitempty"`
 	Report     *AuditReport `json:"report,omitempty"`
 }
 
-// AuditReport is what Audit found. Lists name record IDs (a record too
+// AuditReport is what an integrity audit found. Lists name record IDs (a record too
 // damaged to name itself is named by its created event's ID, or
 // "record:<seq>"), except Orphans, which names blob keys; an orphan inline
 // blob (bytes in bbolt that no record has) is named "inline/sha256/<hex>".

@@ -13,7 +13,7 @@ type Org struct {
 }
 
 // Key is an API key, as listed. Its token is never stored, only a
-// verifier (see token.go). Prefix is the public start of a generated token,
+// verifier. Prefix is the public start of a generated token,
 // "cst_" and the key's ID, which carries none of its secret; a chosen
 // token, and one stored by an earlier version, have none.
 type Key struct {

@@ -33,7 +33,7 @@ type Delivery struct {
 type Attempt struct {
 	At         time.Time `json:"at"`
 	Status     int       `json:"status,omitempty"` // the HTTP status; 0 if there was no answer
-	Reason     string    `json:"reason,omitempty"` // why it failed (see Reasons); "" if it succeeded
+	Reason     string    `json:"reason,omitempty"` // why it failed (webhooks.Reasons on the server); "" if it succeeded
 	DurationMS int64     `json:"duration_ms"`
 }
 
