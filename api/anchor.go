@@ -12,9 +12,11 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/internal/poll"
 )
 
 // Chain is what the API needs from the consortium chain.
@@ -22,16 +24,6 @@ type Chain interface {
 	Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
 	CheckpointAt(ctx context.Context, height int64) (*receipt.Checkpoint, error)
 	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
-}
-
-// MaxReceiptWait bounds the ?wait= long poll of a receipt.
-const MaxReceiptWait = 60 * time.Second
-
-// PendingView answers a receipt request while the item is not yet anchored.
-type PendingView struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Detail string `json:"detail"`
 }
 
 // getReceipt serves the item's receipt. With ?wait=DURATION it waits (up
@@ -46,7 +38,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 		if err != nil || d < 0 {
 			return errBadRequest("bad-parameter", "wait must be a duration such as 20s.")
 		}
-		wait = min(d, MaxReceiptWait)
+		wait = min(d, wire.MaxReceiptWait)
 	}
 	opts, err := receiptPage(c)
 	if err != nil {
@@ -59,7 +51,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 	ctx := c.Request().Context()
 	deadline := time.Now().Add(wait)
 	for waited := false; ; waited = true {
-		r, err := s.ev.ReceiptWith(ctx, rec.ID, opts)
+		r, err := s.custody.ReceiptWith(ctx, rec.ID, opts)
 		if waited {
 			if err := s.reauthorize(c); err != nil {
 				return err
@@ -70,7 +62,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).Actor(), custody.EventViewed, "receipt"); err != nil {
+			if _, _, err := s.custody.Access(ctx, rec.ID, principal(c).Actor(), custody.EventViewed, "receipt"); err != nil {
 				return err
 			}
 			return c.Blob(http.StatusOK, "application/json", b)
@@ -81,12 +73,12 @@ func (s *Server) getReceipt(c echo.Context) error {
 		if time.Now().After(deadline) {
 			break
 		}
-		if err := pollPause(ctx); err != nil {
+		if err := poll.Pause(ctx); err != nil {
 			return err
 		}
 	}
 	c.Response().Header().Set("Retry-After", "1")
-	return c.JSON(http.StatusAccepted, PendingView{ID: rec.ID, Status: evidence.StatusTimestamped,
+	return c.JSON(http.StatusAccepted, wire.PendingView{ID: rec.ID, Status: evidence.StatusTimestamped,
 		Detail: "The evidence is recorded and time-stamped but not yet anchored in the consortium chain, so no receipt exists yet. Retry shortly, or ask with ?wait=20s."})
 }
 
@@ -127,23 +119,13 @@ func (s *Server) reauthorize(c echo.Context) error {
 	return err
 }
 
-// pollPause waits one polling interval, or until ctx ends.
-func pollPause(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(50 * time.Millisecond):
-		return nil
-	}
-}
-
 // isNoCheckpoint reports a chain too young to have a checkpoint.
 func isNoCheckpoint(err error) bool { return errors.Is(err, anchor.ErrNoCheckpoint) }
 
 // lookup answers, without authentication, whether and when a SHA-256 digest
 // was anchored. It reveals nothing about owners or metadata.
 func (s *Server) lookup(c echo.Context) error {
-	l, err := s.ev.LookupSHA256(c.Request().Context(), c.QueryParam("sha256"))
+	l, err := s.records.LookupSHA256(c.Request().Context(), c.QueryParam("sha256"))
 	if errors.Is(err, evidence.ErrBadDigest) {
 		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
 	}
@@ -182,13 +164,6 @@ func (s *Server) getCheckpoint(c echo.Context) error {
 	return c.JSON(http.StatusOK, cp)
 }
 
-// ConsistencyView is an RFC 6962 §2.1.2 consistency proof between two tree sizes.
-type ConsistencyView struct {
-	First  uint64   `json:"first"`
-	Second uint64   `json:"second"`
-	Proof  []string `json:"proof"` // hex node hashes
-}
-
 // getConsistency proves that the log at size first is a prefix of the log
 // at size second, so anyone holding an older checkpoint can check that the
 // history was not rewritten.
@@ -205,7 +180,7 @@ func (s *Server) getConsistency(c echo.Context) error {
 	if err != nil {
 		return errBadRequest("bad-parameter", fmt.Sprintf("No consistency proof between sizes %d and %d: %v", first, second, err))
 	}
-	v := ConsistencyView{First: first, Second: second, Proof: make([]string, len(proof))}
+	v := wire.ConsistencyView{First: first, Second: second, Proof: make([]string, len(proof))}
 	for i, p := range proof {
 		v.Proof[i] = fmt.Sprintf("%x", p)
 	}

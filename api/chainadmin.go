@@ -10,6 +10,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
 )
 
 // ChainAdmin is what the API needs to show and vote state upgrades of the
@@ -30,12 +31,6 @@ type ChainStatusView struct {
 	Upgrades     []anchor.UpgradePlan `json:"upgrades"`
 }
 
-// UpgradeRequest is the body of POST /api/v1/admin/chain/upgrade.
-type UpgradeRequest struct {
-	StateVersion int   `json:"state_version"`
-	Height       int64 `json:"height"`
-}
-
 // chainAdminRoutes registers the chain administration endpoints, for the
 // operator's administrators only: each member's operator votes with its
 // node's key (docs/operations.md, "Upgrading the chain state").
@@ -54,7 +49,7 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
 	}
 	e.GET("/api/v1/admin/chain", func(c echo.Context) error { return s.chainStatus(c, ca, http.StatusOK) }, auth, admin, operator)
 	e.POST("/api/v1/admin/chain/upgrade", func(c echo.Context) error {
-		var req UpgradeRequest
+		var req wire.UpgradeRequest
 		if err := bindStrict(c, &req); err != nil {
 			return err
 		}

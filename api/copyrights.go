@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,30 +16,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/imagehash"
 	"github.com/custos-project/custos/internal/text"
-	"github.com/custos-project/custos/notary/document"
 )
-
-// Copyrights is what the API needs from the copyright register
-// (evidence.Service).
-type Copyrights interface {
-	FileCopyright(ctx context.Context, org, actor string, w evidence.Work, files []evidence.RegisterFile) (*evidence.Copyright, error)
-	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
-	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
-	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
-	OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*evidence.TransferOffer, error)
-	TransferOffer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
-	TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*evidence.OfferPage, error)
-	AcceptTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, *evidence.Copyright, error)
-	DeclineTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
-	WithdrawTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
-	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
-	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
-	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
-	CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error)
-}
 
 // Perceptual hashing holds an image's bytes in memory and decodes them,
 // so both are bounded. A registration keeps the bytes of one file at a
@@ -56,7 +38,7 @@ const (
 )
 
 func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareFunc) {
-	e.POST("/api/v1/copyrights", s.createCopyright, auth, file, s.limits.perKeyUpload, s.idem.forUpload)
+	e.POST("/api/v1/copyrights", s.idem.wrap(s.createCopyright), auth, file, s.limits.perKeyUpload)
 	e.GET("/api/v1/copyrights", s.listCopyrights, auth, read)
 	e.GET("/api/v1/copyrights/search", s.searchCopyrightsByDigest, auth, read)
 	e.POST("/api/v1/copyrights/search", s.searchCopyrightsByFile, auth, read, s.limits.perKeyUpload)
@@ -73,11 +55,16 @@ func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareF
 }
 
 // register returns the copyright register, or 404 on a node without one.
-func (s *Server) register() (Copyrights, error) {
+func (s *Server) register() (Register, error) {
 	if s.copyrights == nil {
-		return nil, problem(http.StatusNotFound, "no-such-endpoint", "Not found", "This node keeps no copyright register.")
+		return nil, errNoRegister()
 	}
 	return s.copyrights, nil
+}
+
+// errNoRegister answers the copyright routes of a node without a register.
+func errNoRegister() *Problem {
+	return problem(http.StatusNotFound, "no-such-endpoint", "Not found", "This node keeps no copyright register.")
 }
 
 // copyrightErr maps the register's errors to problems.
@@ -116,74 +103,100 @@ type upload struct {
 // storage outage) or a crash commits none of it. With an Idempotency-Key, the same registration again
 // (the same work, and the same files in the same order) is answered as
 // before once all its parts are read, and its files are discarded.
-func (s *Server) createCopyright(c echo.Context) error {
+func (s *Server) createCopyright(c echo.Context) (_ *request, err error) {
 	reg, err := s.register()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req := c.Request()
 	boundary, err := multipartBoundary(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	body := http.MaxBytesReader(c.Response(), req.Body, s.ev.MaxSize()+multipartSlack)
+	body := http.MaxBytesReader(c.Response(), req.Body, s.records.MaxSize()+multipartSlack)
 	var ups []*upload
-	defer func() {
+	discard := func() {
 		for _, u := range ups {
 			u.up.Abort()
+		}
+	}
+	defer func() {
+		if err != nil {
+			discard()
 		}
 	}()
 	work, err := s.readRegistration(c, multipart.NewReader(body, boundary), &ups)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	metas, err := fileMetas(work, ups, time.Now())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if replayed, err := idemMatchRegistration(c, work, metas, reg); replayed || err != nil {
-		return err // the deferred Aborts discard a retry's files
-	}
+	return &request{
+		kind:     "copyright",
+		identify: func() ([]byte, error) { return registrationIdentity(work, ups, metas) },
+		exists: func(ctx context.Context, e *idemEntry) error {
+			_, err := reg.Copyright(ctx, e.Copyright)
+			return err
+		},
+		create:  func(keepFunc) (*answer, error) { return fileCopyright(c, reg, work, ups, metas) },
+		discard: discard, // no-ops once filed
+	}, nil
+}
+
+// fileCopyright commits a registration read by createCopyright and
+// answers 201.
+func fileCopyright(c echo.Context, reg Register, work evidence.Work, ups []*upload, metas []evidence.Meta) (*answer, error) {
 	p := principal(c)
 	files := make([]evidence.RegisterFile, len(ups))
 	for i, u := range ups {
 		files[i] = evidence.RegisterFile{Upload: u.up, Meta: metas[i], PHash: u.phash}
 	}
-	cr, err := reg.FileCopyright(req.Context(), p.Org.ID, p.Actor(), work, files)
+	cr, err := reg.FileCopyright(c.Request().Context(), p.Org.ID, p.Actor(), work, files)
 	if err != nil {
-		return copyrightErr(err)
+		return nil, copyrightErr(err)
 	}
-	idemRegistered(c, cr.ID)
-	c.Response().Header().Set("Location", "/api/v1/copyrights/"+cr.ID)
-	return c.JSON(http.StatusCreated, cr)
+	a, err := jsonAnswer(http.StatusCreated, cr, "/api/v1/copyrights/"+cr.ID)
+	if err != nil {
+		return nil, err
+	}
+	a.copyright = cr.ID
+	return a, nil
 }
 
-// fileMetas builds and checks the metadata of every file before any is
-// committed, so that a bad or empty file refuses the whole registration
-// and leaves nothing behind. Field errors name the file by its index
-// among the file parts: file[0].file_name.
-func fileMetas(work evidence.Work, ups []*upload, now time.Time) ([]evidence.Meta, error) {
-	metas := make([]evidence.Meta, len(ups))
-	var fields []evidence.FieldError
+// idemFile is one file of a registration, as its fingerprint covers it.
+type idemFile struct {
+	SHA256 []byte        `json:"sha256"`
+	Meta   evidence.Meta `json:"meta"`
+}
+
+// registrationIdentity is what a registration's fingerprint covers: the
+// work as parsed and, in order, each file's SHA-256 and the metadata it is
+// filed with (metas[i] for the i-th file).
+func registrationIdentity(work evidence.Work, ups []*upload, metas []evidence.Meta) ([]byte, error) {
+	files := make([]idemFile, len(ups))
 	for i, u := range ups {
-		if u.size == 0 {
-			return nil, fmt.Errorf("file %d: %w", i, evidence.ErrEmpty)
-		}
-		metas[i] = evidence.Meta{Title: work.Title, FileName: u.name, MediaType: u.typ}
-		var me *evidence.MetadataError
-		if err := metas[i].Validate(now); errors.As(err, &me) {
-			for _, f := range me.Fields {
-				f.Field = fmt.Sprintf("file[%d].%s", i, f.Field)
-				fields = append(fields, f)
-			}
-		} else if err != nil {
+		sum, err := u.up.SHA256()
+		if err != nil {
 			return nil, err
 		}
+		files[i] = idemFile{SHA256: sum[:], Meta: metas[i]}
 	}
-	if len(fields) > 0 {
-		return nil, &evidence.MetadataError{Fields: fields}
+	return json.Marshal(struct {
+		Work  evidence.Work `json:"work"`
+		Files []idemFile    `json:"files"`
+	}{work, files})
+}
+
+// fileMetas is the metadata each staged file is filed with
+// (evidence.CopyrightFileMetas).
+func fileMetas(work evidence.Work, ups []*upload, now time.Time) ([]evidence.Meta, error) {
+	files := make([]evidence.CopyrightFile, len(ups))
+	for i, u := range ups {
+		files[i] = evidence.CopyrightFile{Name: u.name, MediaType: u.typ, Size: u.size}
 	}
-	return metas, nil
+	return evidence.CopyrightFileMetas(work, files, now)
 }
 
 func multipartBoundary(req *http.Request) (string, error) {
@@ -249,7 +262,7 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 // image, its perceptual hash; the image's bytes are dropped once hashed.
 func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, error) {
 	ctx := c.Request().Context()
-	up, err := s.ev.NewUpload(ctx, principal(c).Actor())
+	up, err := s.records.NewUpload(ctx, principal(c).Actor())
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +271,7 @@ func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, er
 		u.typ = mt
 	}
 	img := imageTee{max: maxImageBytes}
-	if u.size, err = idemBody(c, up).ReadFrom(io.TeeReader(part, &img)); err != nil {
+	if u.size, err = up.ReadFrom(io.TeeReader(part, &img)); err != nil {
 		return u, multipartErr(err)
 	}
 	if u.phash, _, err = s.decodes.phash(ctx, &img); err != nil {
@@ -418,17 +431,12 @@ func (s *Server) getCopyright(c echo.Context) error {
 	return c.JSON(http.StatusOK, cr)
 }
 
-// RevokeInput states why a registration is revoked.
-type RevokeInput struct {
-	Reason string `json:"reason"`
-}
-
 func (s *Server) revokeCopyright(c echo.Context) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
-	var in RevokeInput
+	var in wire.RevokeInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
@@ -444,46 +452,6 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 		return copyrightErr(err)
 	}
 	return c.JSON(http.StatusOK, cr)
-}
-
-// CopyrightMatch is one registration found by a priority search.
-type CopyrightMatch struct {
-	ID           string    `json:"id"`
-	Number       string    `json:"number"`
-	Title        string    `json:"title"`
-	Type         string    `json:"type"`
-	Authors      []string  `json:"authors"`
-	Owner        string    `json:"owner"`     // the copyright owner, as stated
-	OwnerOrg     string    `json:"owner_org"` // the current owner organization
-	OwnerOrgName string    `json:"owner_org_name,omitempty"`
-	Status       string    `json:"status"`
-	RegisteredAt time.Time `json:"registered_at"`
-	// Anchored tells whether the registration is anchored; AnchoredAt is
-	// when it became final in the chain, the time its priority rests on.
-	Anchored       bool      `json:"anchored"`
-	AnchoredAt     time.Time `json:"anchored_at,omitzero"`
-	AnchoredHeight int64     `json:"anchored_height,omitempty"`
-	Item           string    `json:"item"`     // the matching file's evidence ID
-	Match          string    `json:"match"`    // "exact" (same SHA-256) or "similar" (perceptual hash)
-	Distance       int       `json:"distance"` // Hamming distance of the perceptual hashes; 0 when exact
-}
-
-// CopyrightSearch is the answer of a priority search: the registrations
-// that hold the file, earliest anchored first; unanchored ones last, as
-// their order is not settled yet.
-type CopyrightSearch struct {
-	SHA256 string `json:"sha256,omitempty"`
-	PHash  string `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
-	// PHashSkipped says why an image has no perceptual hash, so that only
-	// exact matches were searched: "too-large" (over the size or decoding
-	// limits) or "flat" (a solid colour or close to it, whose hash would
-	// be noise).
-	PHashSkipped string           `json:"phash_skipped,omitempty"`
-	Threshold    int              `json:"threshold"` // the largest distance reported as similar
-	Matches      []CopyrightMatch `json:"matches"`
-	// Truncated tells that more than evidence.MaxSearchMatches
-	// registrations matched: Matches holds the earliest of them.
-	Truncated bool `json:"truncated,omitempty"`
 }
 
 func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
@@ -502,7 +470,7 @@ func (s *Server) searchCopyrightsByFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	mr := multipart.NewReader(http.MaxBytesReader(c.Response(), req.Body, s.ev.MaxSize()+multipartSlack), boundary)
+	mr := multipart.NewReader(http.MaxBytesReader(c.Response(), req.Body, s.records.MaxSize()+multipartSlack), boundary)
 	part, err := mr.NextPart()
 	if err != nil || part.FormName() != "file" {
 		return errBadRequest("bad-multipart", "The body must be multipart/form-data with one part named \"file\".")
@@ -532,14 +500,14 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 	if err != nil {
 		return err
 	}
-	out := CopyrightSearch{SHA256: sum, PHashSkipped: skipped, Threshold: imagehash.Threshold, Truncated: truncated,
-		Matches: make([]CopyrightMatch, len(ms))}
+	out := wire.CopyrightSearch{SHA256: sum, PHashSkipped: skipped, Threshold: imagehash.Threshold, Truncated: truncated,
+		Matches: make([]wire.CopyrightMatch, len(ms))}
 	if ph != nil {
 		out.PHash = ph.String()
 	}
 	for i, m := range ms {
 		cr := m.Copyright
-		out.Matches[i] = CopyrightMatch{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
+		out.Matches[i] = wire.CopyrightMatch{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
 			Owner: cr.Owner, OwnerOrg: cr.OwnerOrg, Status: cr.Status, RegisteredAt: cr.RegisteredAt,
 			Anchored: cr.AnchoredHeight != 0, AnchoredAt: m.AnchoredAt, AnchoredHeight: cr.AnchoredHeight,
 			Item: m.Item, Match: m.Kind, Distance: m.Distance}
@@ -558,10 +526,10 @@ func isHex64(s string) bool {
 // copyrightPDF serves the registration certificate to the registrant and
 // the current owner organization: the same bytes every time, each serving
 // recorded first as a "viewed" event on every file. The first request
-// issues it, once the registration and its files are anchored (waiting up
-// to anchorWait in all), and stores it with a "copyright.certified" event
-// on every file.
-func (s *Server) copyrightPDF(c echo.Context, reg Copyrights, cr *evidence.Copyright) error {
+// issues it (certify.Office.Copyright), once the registration and its
+// files are anchored, and stores it with a "copyright.certified" event on
+// every file.
+func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *evidence.Copyright) error {
 	p := principal(c)
 	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
 		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
@@ -569,7 +537,7 @@ func (s *Server) copyrightPDF(c echo.Context, reg Copyrights, cr *evidence.Copyr
 	ctx := c.Request().Context()
 	pdf, err := reg.CopyrightPDF(ctx, cr.ID, p.Actor())
 	if errors.Is(err, evidence.ErrNotFound) {
-		if err = s.issueCopyright(ctx, reg, cr, p.Actor()); err == nil {
+		if err = s.issueCopyright(ctx, cr, p.Actor()); err == nil {
 			pdf, err = reg.CopyrightPDF(ctx, cr.ID, p.Actor())
 		}
 	}
@@ -580,77 +548,12 @@ func (s *Server) copyrightPDF(c echo.Context, reg Copyrights, cr *evidence.Copyr
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
-// issueCopyright renders, signs and stores a registration's certificate,
-// issued by actor. It waits up to anchorWait in all: first for the
-// registration, then, within what is left, for its files' receipts.
-func (s *Server) issueCopyright(ctx context.Context, reg Copyrights, cr *evidence.Copyright, actor string) error {
-	if s.docs == nil {
+// issueCopyright has the office issue a registration's certificate.
+func (s *Server) issueCopyright(ctx context.Context, cr *evidence.Copyright, actor string) error {
+	if s.issuer == nil {
 		return errNoSigner()
 	}
-	if cr.Status == evidence.CopyrightRevoked {
-		return evidence.ErrRevoked
-	}
-	deadline := time.Now().Add(anchorWait)
-	cr, err := s.awaitRegistration(ctx, reg, cr, deadline)
-	if err != nil {
-		return err
-	}
-	recs := make([]*evidence.Record, len(cr.Items))
-	for i, id := range cr.Items {
-		if recs[i], err = s.ev.Get(ctx, id); err != nil {
-			return err
-		}
-	}
-	items, err := s.documentItemsBy(ctx, recs, deadline)
-	if err != nil {
-		return err
-	}
-	issued := time.Now().UTC()
-	token := evidence.NewVerifyToken(cr.ID)
-	dc := &document.Copyright{ID: cr.ID, VerifyToken: token, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
-		Owner: cr.Owner, Created: cr.Created, Registrant: cr.RegistrantOrg, RegisteredAt: cr.RegisteredAt, Items: items}
-	if o, err := s.orgs.Org(cr.RegistrantOrg); err == nil {
-		dc.Registrant = o.Name
-	}
-	if p := cr.FirstPublication; p != nil {
-		dc.Published, dc.PublishedAt = p.Date, p.Place
-	}
-	pdf, err := s.docs.CopyrightCertificate(ctx, dc, issued)
-	if err != nil {
-		return err
-	}
-	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: s.docs.Office, Notary: s.docs.Notary(), VerifyToken: token}
-	for _, it := range items {
-		b, err := it.Receipt.Encode()
-		if err != nil {
-			return err
-		}
-		doc.Items = append(doc.Items, evidence.DocumentItem{ID: it.ID, SHA256: it.SHA256, Receipt: b})
-	}
-	_, _, err = reg.SaveCopyrightDocument(ctx, cr.ID, actor, doc, pdf)
-	return err
-}
-
-// awaitRegistration waits until deadline for the registration's
-// registered events to be anchored, so that the certificate's receipts
-// carry them.
-func (s *Server) awaitRegistration(ctx context.Context, reg Copyrights, cr *evidence.Copyright, deadline time.Time) (*evidence.Copyright, error) {
-	for cr.AnchoredHeight == 0 {
-		if time.Now().After(deadline) {
-			p := problem(http.StatusConflict, "not-anchored", "Registration not yet anchored",
-				"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.")
-			p.retryAfter = 2
-			return nil, p
-		}
-		if err := pollPause(ctx); err != nil {
-			return nil, err
-		}
-		var err error
-		if cr, err = reg.Copyright(ctx, cr.ID); err != nil {
-			return nil, err
-		}
-	}
-	return cr, nil
+	return s.issuer.Copyright(ctx, cr, actor)
 }
 
 // verifyCopyright is the public verification view of a registration
@@ -673,7 +576,7 @@ func (s *Server) verifyCopyright(c echo.Context, id string) error {
 	if cr.Status == evidence.CopyrightRevoked {
 		status = "revoked"
 	}
-	v := DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,
-		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: doc.Items}
+	v := wire.DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,
+		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: mapSlice(doc.Items, documentItem)}
 	return c.JSON(http.StatusOK, v)
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/testimage"
 	"github.com/custos-project/custos/notary"
@@ -62,11 +63,11 @@ func bigPNG(t *testing.T) []byte {
 	return b
 }
 
-func (w *uploadWorld) search(t *testing.T, data []byte) (*CopyrightSearch, int, http.Header) {
+func (w *uploadWorld) search(t *testing.T, data []byte) (*wire.CopyrightSearch, int, http.Header) {
 	t.Helper()
 	body, ct := fileForm(t, "", formFile{"x.png", "image/png", data})
 	r := w.post(t, "/api/v1/copyrights/search", body, ct)
-	var out CopyrightSearch
+	var out wire.CopyrightSearch
 	if r.Code == http.StatusOK {
 		if err := json.Unmarshal(r.Body.Bytes(), &out); err != nil {
 			t.Fatal(err)
@@ -171,7 +172,7 @@ func TestListCopyrightsPaged(t *testing.T) {
 	query := "?limit=2"
 	for pages := 0; ; pages++ {
 		r := get(query)
-		var page ListView[evidence.Copyright]
+		var page wire.ListView[evidence.Copyright]
 		if r.Code != http.StatusOK || json.Unmarshal(r.Body.Bytes(), &page) != nil || len(page.Items) > 2 {
 			t.Fatalf("GET %s = %d %s", query, r.Code, r.Body)
 		}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,88 +14,117 @@ import (
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
-// MetadataHeader carries JSON metadata with a raw-body upload.
-const MetadataHeader = "Custos-Metadata"
-
-// createEvidence handles POST /api/v1/evidence: the raw body, or
+// createEvidence reads POST /api/v1/evidence: the raw body, or
 // multipart/form-data with a "file" part and an optional "metadata" part.
-func (s *Server) createEvidence(c echo.Context) error {
+// The bytes are staged and hashed as they stream; the idempotency layer
+// (wrap) then replays, refuses or files the upload (fileEvidence).
+func (s *Server) createEvidence(c echo.Context) (_ *request, err error) {
 	req := c.Request()
-	if req.ContentLength > s.ev.MaxSize()+multipartSlack {
-		return evidence.ErrTooLarge
+	if req.ContentLength > s.records.MaxSize()+multipartSlack {
+		return nil, evidence.ErrTooLarge
 	}
-	ctx := req.Context()
-	p := principal(c)
-	up, err := s.ev.NewUpload(ctx, p.Actor())
+	up, err := s.records.NewUpload(req.Context(), principal(c).Actor())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer up.Abort()
-	body := idemBody(c, up) // hashes the bytes if an Idempotency-Key was sent
+	defer func() {
+		if err != nil {
+			up.Abort()
+		}
+	}()
+	meta, err := readUpload(req, up)
+	if err != nil {
+		return nil, err
+	}
+	return &request{
+		kind:     "upload",
+		identify: func() ([]byte, error) { return uploadIdentity(up, meta) },
+		exists: func(ctx context.Context, e *idemEntry) error {
+			_, err := s.records.Get(ctx, e.Evidence)
+			return err
+		},
+		create:  func(keep keepFunc) (*answer, error) { return s.fileEvidence(c, up, meta, keep) },
+		discard: up.Abort, // a no-op once filed
+	}, nil
+}
+
+// readUpload streams an upload's bytes into up and returns its metadata.
+func readUpload(req *http.Request, up io.ReaderFrom) (evidence.Meta, error) {
 	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	var meta evidence.Meta
 	if mt == "multipart/form-data" {
-		meta, err = readMultipart(req.Body, params["boundary"], body)
-	} else {
-		meta, err = readRaw(req, mt, body)
+		return readMultipart(req.Body, params["boundary"], up)
 	}
+	return readRaw(req, mt, up)
+}
+
+// uploadIdentity is what an upload's fingerprint covers: the SHA-256 of
+// its bytes, as ingest computed it, and its metadata as parsed, so that a
+// multipart retry with another boundary is the same request.
+func uploadIdentity(up *evidence.Upload, meta evidence.Meta) ([]byte, error) {
+	sum, err := up.SHA256()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if replayed, err := idemMatch(c, meta); replayed || err != nil {
-		return err // a retry is answered as before, and up.Abort discards its bytes
-	}
+	m, err := json.Marshal(meta)
+	return append(sum[:], m...), err
+}
+
+// fileEvidence files an upload read by createEvidence and answers 201.
+// The Idempotency-Key answer (with keep) and the webhook deliveries are
+// written in the record's own transaction: durable together with it, or
+// not at all.
+func (s *Server) fileEvidence(c echo.Context, up *evidence.Upload, meta evidence.Meta, keep keepFunc) (*answer, error) {
+	ctx, org := c.Request().Context(), principal(c).Org.ID
 	if meta.Matter != "" {
-		if m, err := s.ev.Matter(ctx, meta.Matter, p.Org.ID); err != nil || m.Org != p.Org.ID {
-			return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
+		if m, err := s.sharing.Matter(ctx, meta.Matter, org); err != nil || m.Org != org {
+			return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
 		}
 	}
-	// The Idempotency-Key answer and the webhook deliveries are written in
-	// the record's own transaction: durable together with it, or not at all.
-	var answer []byte // the 201's body, encoded once, in the commit
-	idemPut := idemWithinCommit(c, func(rec *evidence.Record) ([]byte, error) {
-		var err error
-		answer, err = createdAnswer(rec)
-		return answer, err
-	})
+	var a *answer // encoded once, in the commit, when it is kept there
 	notifier, notifyWithin := s.hooks.(TxNotifier)
-	if idemPut != nil || notifyWithin {
+	if keep != nil || notifyWithin {
 		up.WithinCommit(func(tx *bolt.Tx, rec *evidence.Record) error {
-			if idemPut != nil {
-				if err := idemPut(tx, rec); err != nil {
+			if keep != nil {
+				var err error
+				if a, err = createdAnswer(rec); err != nil {
+					return err
+				}
+				if err := keep(tx, a); err != nil {
 					return err
 				}
 			}
 			if notifyWithin {
-				return notifier.PublishWithin(tx, p.Org.ID, "evidence.timestamped", ViewOf(rec))
+				return notifier.PublishWithin(tx, org, "evidence.timestamped", ViewOf(rec))
 			}
 			return nil
 		})
 	}
 	rec, err := up.Finish(ctx, meta)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !notifyWithin {
-		s.publish(p.Org.ID, "evidence.timestamped", ViewOf(rec))
+		s.publish(org, "evidence.timestamped", ViewOf(rec))
 	}
-	c.Response().Header().Set("Location", evidenceLocation(rec.ID))
-	if idemPut == nil {
-		return c.JSON(http.StatusCreated, ViewOf(rec))
+	if a == nil {
+		return createdAnswer(rec)
 	}
-	// The answer stored with the record, byte for byte.
-	idemSaved(c)
-	return c.Blob(http.StatusCreated, echo.MIMEApplicationJSON, answer)
+	return a, nil
 }
 
-// createdAnswer is the body of an upload's 201, as c.JSON writes it.
-func createdAnswer(rec *evidence.Record) ([]byte, error) {
-	b, err := json.Marshal(ViewOf(rec))
-	return append(b, '\n'), err
+// createdAnswer is an upload's 201.
+func createdAnswer(rec *evidence.Record) (*answer, error) {
+	a, err := jsonAnswer(http.StatusCreated, ViewOf(rec), evidenceLocation(rec.ID))
+	if err != nil {
+		return nil, err
+	}
+	a.evidence = rec.ID
+	return a, nil
 }
 
 // evidenceLocation is the Location of a created record.
@@ -105,7 +135,7 @@ const multipartSlack = evidence.MaxMetaBytes + 64<<10
 
 func readRaw(req *http.Request, mt string, up io.ReaderFrom) (evidence.Meta, error) {
 	var meta evidence.Meta
-	if h := req.Header.Get(MetadataHeader); h != "" {
+	if h := req.Header.Get(wire.MetadataHeader); h != "" {
 		m, err := evidence.ParseMeta([]byte(h))
 		if err != nil {
 			return meta, err
@@ -196,19 +226,19 @@ func multipartErr(err error) error {
 // quota (Limits.SharedReadRate), and is refused with 429 once it is spent.
 func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	ctx := c.Request().Context()
-	rec, err := s.ev.Get(ctx, c.Param("id"))
+	rec, err := s.records.Get(ctx, c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
 	org := principal(c).Org.ID
-	ok, err := s.ev.Visible(ctx, rec, org)
+	ok, err := s.records.Visible(ctx, rec, org)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, errNotFound()
 	}
-	own, err := s.ev.Owns(ctx, rec, org)
+	own, err := s.records.Owns(ctx, rec, org)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +255,7 @@ func (s *Server) access(c echo.Context, typ, subject string) (*evidence.Record, 
 	if _, err := s.readable(c); err != nil {
 		return nil, err
 	}
-	rec, _, err := s.ev.Access(c.Request().Context(), c.Param("id"), principal(c).Actor(), typ, subject)
+	rec, _, err := s.custody.Access(c.Request().Context(), c.Param("id"), principal(c).Actor(), typ, subject)
 	return rec, err
 }
 
@@ -257,7 +287,7 @@ func (s *Server) getContent(c echo.Context) error {
 			fmt.Sprintf("The Range header %q selects no bytes of this %d-byte evidence.", rng, rec.Size))
 	}
 	ctx := req.Context()
-	blob, err := s.ev.Open(ctx, rec)
+	blob, err := s.records.Open(ctx, rec)
 	if err != nil {
 		return err
 	}
@@ -266,7 +296,7 @@ func (s *Server) getContent(c echo.Context) error {
 	if req.Method == http.MethodHead {
 		typ, subject = custody.EventViewed, "content"
 	}
-	if _, _, err := s.ev.Access(ctx, rec.ID, principal(c).Actor(), typ, subject); err != nil {
+	if _, _, err := s.custody.Access(ctx, rec.ID, principal(c).Actor(), typ, subject); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -289,27 +319,16 @@ func (s *Server) getContent(c echo.Context) error {
 	return nil
 }
 
-// CustodyView is the JSON form of an item's custody chain.
-type CustodyView struct {
-	Evidence string           `json:"evidence"`
-	Events   []*custody.Event `json:"events"`
-	// PendingReads (absent when there are none) are the reads counted in
-	// open fold windows: durable, but not yet in the chain, which they join
-	// as one event each when their window closes (docs/custody-events.md,
-	// "Folded reads").
-	PendingReads []evidence.PendingRead `json:"pending_reads,omitempty"`
-}
-
 func (s *Server) getCustody(c echo.Context) error {
 	rec, err := s.access(c, custody.EventViewed, "custody")
 	if err != nil {
 		return err
 	}
-	evs, pending, err := s.ev.CustodyPending(c.Request().Context(), rec.ID)
+	evs, pending, err := s.custody.CustodyPending(c.Request().Context(), rec.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, CustodyView{Evidence: rec.ID, Events: evs, PendingReads: pending})
+	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: rec.ID, Events: evs, PendingReads: mapSlice(pending, pendingRead)})
 }
 
 // getTimestamp serves token ?tsa=N (default 0, the built-in TSA) as the
@@ -330,11 +349,11 @@ func (s *Server) getTimestamp(c echo.Context) error {
 	if i >= len(rec.Tokens) {
 		return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("This evidence has %d token(s).", len(rec.Tokens)))
 	}
-	der, err := s.ev.Token(c.Request().Context(), rec, i)
+	der, err := s.records.Token(c.Request().Context(), rec, i)
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.ev.Access(c.Request().Context(), rec.ID, principal(c).Actor(), custody.EventViewed, "timestamp"); err != nil {
+	if _, _, err := s.custody.Access(c.Request().Context(), rec.ID, principal(c).Actor(), custody.EventViewed, "timestamp"); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "application/timestamp-reply", der)

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -41,16 +41,17 @@ import (
 //
 // "The same request" is its fingerprint: SHA-256 over the method, the
 // request target and the body, which JSON endpoints buffer (at most
-// maxJSON bytes). An upload is fingerprinted as it streams: over the
-// SHA-256 of the file's bytes and the parsed metadata, so a multipart retry
-// with another boundary is still the same request. A copyright
+// maxJSON bytes). An upload is fingerprinted over the SHA-256 of the
+// file's bytes, as ingest computes it while it stages them (the bytes are
+// hashed once), and the parsed metadata, so a multipart retry with another
+// boundary is still the same request. A copyright
 // registration is fingerprinted the same way over the parsed work and, in
 // order, each file's SHA-256 and the metadata it is filed with. A retried
 // upload's bytes are read in full (the fingerprint is not known before) and
 // then discarded.
 //
 // Crash consistency. An upload's answer is stored in the transaction that
-// commits its record (idemWithinCommit, through Upload.WithinCommit): the
+// commits its record (keepFunc, through Upload.WithinCommit): the
 // record and its answer are durable together or not at all, and the
 // handler sends the stored bytes. A registration's answer follows its
 // commit, in a second transaction of the same bbolt file, so it can never
@@ -63,10 +64,6 @@ import (
 // (bbolt's file lock), and after a crash nothing is in flight.
 
 const (
-	// IdempotencyKeyHeader names the request header.
-	IdempotencyKeyHeader = "Idempotency-Key"
-	// ReplayedHeader marks an answer replayed from an earlier request.
-	ReplayedHeader = "Idempotent-Replayed"
 	// DefaultIdempotencyTTL is how long an answer is kept by default.
 	DefaultIdempotencyTTL = 24 * time.Hour
 	maxIdempotencyKey     = 255
@@ -88,17 +85,11 @@ var (
 type idempotency struct {
 	db  *bolt.DB
 	ttl time.Duration
-	ev  recordGetter
 	log *slog.Logger
 	now func() time.Time
 
 	mu       sync.Mutex
 	inFlight map[string]struct{}
-}
-
-// recordGetter is what a replay needs from the evidence service.
-type recordGetter interface {
-	Get(ctx context.Context, id string) (*evidence.Record, error)
 }
 
 // idemEntry is a stored answer.
@@ -116,7 +107,7 @@ type idemEntry struct {
 
 // newIdempotency opens the answers' bucket in db. A nil db returns nil.
 // ttl 0 means DefaultIdempotencyTTL.
-func newIdempotency(db *bolt.DB, ttl time.Duration, ev recordGetter, log *slog.Logger) (*idempotency, error) {
+func newIdempotency(db *bolt.DB, ttl time.Duration, log *slog.Logger) (*idempotency, error) {
 	if db == nil {
 		return nil, nil
 	}
@@ -143,118 +134,273 @@ func newIdempotency(db *bolt.DB, ttl time.Duration, ev recordGetter, log *slog.L
 	if err != nil {
 		return nil, fmt.Errorf("api: idempotency bucket: %w", err)
 	}
-	return &idempotency{db: db, ttl: ttl, ev: ev, log: log, now: time.Now, inFlight: map[string]struct{}{}}, nil
+	return &idempotency{db: db, ttl: ttl, log: log, now: time.Now, inFlight: map[string]struct{}{}}, nil
 }
 
-// idemCall is one request made with an Idempotency-Key, kept in the echo
-// context while its handler runs.
-type idemCall struct {
-	i         *idempotency
-	scope     string
-	stored    *idemEntry  // a live answer under scope, if any
-	fp        []byte      // the request's fingerprint, once known
-	contents  []hash.Hash // uploads: SHA-256 of each file's bytes as they stream
-	copyright string      // copyright registrations: the registration created
-	replayed  bool
-	saved     bool // the answer was stored with what it created (idemWithinCommit)
+// The layer. An endpoint that honours Idempotency-Key is written as a
+// readFunc: it reads and checks the whole request (staging an upload's
+// bytes, which hashes them) and returns a request, which says what
+// identifies it and how to act on it. wrap turns it into a handler, and is
+// the one place where a request with a key is answered in flight (409),
+// replayed, refused (422), or acted on and its answer stored.
+
+// readFunc reads and checks a request to an endpoint that honours
+// Idempotency-Key, without acting on it.
+type readFunc func(c echo.Context) (*request, error)
+
+// A request is read and checked, not yet acted on.
+type request struct {
+	// kind and identify give the request's fingerprint (see fingerprint):
+	// identify returns what it covers beyond the method and the target.
+	kind     string
+	identify func() ([]byte, error)
+	// exists checks that what a stored answer names (an evidence record, a
+	// registration) is there, evidence.ErrNotFound if not; nil when the
+	// answers of the endpoint name nothing.
+	exists func(ctx context.Context, e *idemEntry) error
+	// create acts on the request and returns its answer, or nil if it
+	// wrote one itself. keep is nil without an Idempotency-Key; with one,
+	// an endpoint that commits in one transaction stores its answer in it
+	// with keep (otherwise wrap stores it once create returns).
+	create func(keep keepFunc) (*answer, error)
+	// discard, if set, drops what was staged and not created (a retry's
+	// bytes); it runs once create returned, or instead of it.
+	discard func()
 }
 
-const idemCallKey = "custos.idempotency"
+// keepFunc stores a, the answer to a request, in tx, the transaction that
+// commits what it names; like every function of a group commit it may run
+// more than once.
+type keepFunc func(tx *bolt.Tx, a *answer) error
 
-func idemCallOf(c echo.Context) *idemCall {
-	call, _ := c.Get(idemCallKey).(*idemCall)
-	return call
+// answer is what a request is answered, to be stored and sent.
+type answer struct {
+	status      int
+	contentType string
+	location    string
+	body        []byte
+	evidence    string // the record an upload created
+	copyright   string // the registration a copyright registration created
+	// written: the handler wrote the header through echo (recorded), and
+	// only the status line and the body are held back.
+	written bool
+	kept    bool // keep stored it, with what it names
 }
 
-// forJSON makes a JSON POST honour Idempotency-Key. It runs after
-// requireAuth; the body is buffered, so the fingerprint is known up front.
-func (i *idempotency) forJSON(next echo.HandlerFunc) echo.HandlerFunc {
-	if i == nil {
-		return next
+// jsonAnswer is status with v as the body, as c.JSON writes it.
+func jsonAnswer(status int, v any, location string) (*answer, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
 	}
+	return &answer{status: status, contentType: echo.MIMEApplicationJSON, location: location, body: append(b, '\n')}, nil
+}
+
+// wrap makes an endpoint honour Idempotency-Key. Without the header, or
+// with Idempotency-Key off (i nil), the request is read and acted on.
+func (i *idempotency) wrap(read readFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		key, ok, err := idempotencyKey(c.Request().Header)
+		scope, err := i.scope(c)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return next(c)
+		if scope == "" {
+			return perform(c, read, nil)
 		}
-		req := c.Request()
-		body, err := io.ReadAll(io.LimitReader(req.Body, maxJSON+1))
-		if err != nil {
-			return err
+		if !i.acquire(scope) {
+			return errInFlight()
 		}
-		if len(body) > maxJSON {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
-		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		return i.run(c, key, fingerprint("json", req, body), next)
+		defer i.release(scope)
+		return perform(c, read, func(r *request) (keepFunc, func(*answer), error) {
+			return i.gate(c, scope, r)
+		})
 	}
 }
 
-// forUpload makes an upload honour Idempotency-Key. The handler streams the
-// body through idemBody, calls idemMatch before Finish, and has the answer
-// stored with the record (idemWithinCommit).
-func (i *idempotency) forUpload(next echo.HandlerFunc) echo.HandlerFunc {
-	if i == nil {
-		return next
-	}
-	return func(c echo.Context) error {
-		key, ok, err := idempotencyKey(c.Request().Header)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return next(c)
-		}
-		return i.run(c, key, nil, next)
-	}
-}
+// gateFunc decides on a request read with a key: it replays or refuses it
+// (err, or a nil keep with the answer sent), or returns keep and save, which
+// stores an answer that keep did not.
+type gateFunc func(r *request) (keep keepFunc, save func(*answer), err error)
 
-// run handles a request with key; fp is nil for an upload, whose handler
-// sets it.
-func (i *idempotency) run(c echo.Context, key string, fp []byte, next echo.HandlerFunc) error {
-	scope := principal(c).Key.ID + "\x00" + key
-	if !i.acquire(scope) {
-		p := problem(http.StatusConflict, "idempotency-key-in-flight", "Request in progress",
-			"A request with this Idempotency-Key is still being processed. Retry shortly to get its answer.")
-		p.retryAfter = 1
-		return p
-	}
-	defer i.release(scope)
-	stored, err := i.load(scope)
+// perform reads a request, passes it through gate (nil without a key),
+// acts on it and sends its answer.
+func perform(c echo.Context, read readFunc, gate gateFunc) error {
+	r, err := read(c)
 	if err != nil {
 		return err
 	}
-	call := &idemCall{i: i, scope: scope, stored: stored, fp: fp}
-	if fp != nil && stored != nil {
-		return call.answer(c)
+	if r.discard != nil {
+		defer r.discard()
 	}
-	c.Set(idemCallKey, call)
-	return i.record(c, call, next)
+	var keep keepFunc
+	var save func(*answer)
+	if gate != nil {
+		if keep, save, err = gate(r); err != nil || keep == nil {
+			return err
+		}
+	}
+	a, err := r.create(keep)
+	if a == nil {
+		return err // the handler answered, or the error handler will
+	}
+	if err == nil && save != nil && !a.kept && a.status >= 200 && a.status < 300 {
+		save(a)
+	}
+	return send(c, a, err)
 }
 
-// answer replays the stored answer to the same request, and refuses
-// another request with the same key.
-func (call *idemCall) answer(c echo.Context) error {
-	e := call.stored
-	if !bytes.Equal(e.Fingerprint, call.fp) {
-		return problem(http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused",
-			"This Idempotency-Key was used for a different request. Use a new key for a new request.")
+// gate answers a request made with a key whose answer is stored: the same
+// request again gets it replayed (once what it names is found), another
+// one 422. Otherwise it returns how to store the new answer.
+func (i *idempotency) gate(c echo.Context, scope string, r *request) (keepFunc, func(*answer), error) {
+	payload, err := r.identify()
+	if err != nil {
+		return nil, nil, err
 	}
-	call.replayed = true
+	fp := fingerprint(r.kind, c.Request(), payload)
+	stored, err := i.load(scope)
+	if err != nil {
+		return nil, nil, err
+	}
+	if stored != nil {
+		if !bytes.Equal(stored.Fingerprint, fp) {
+			return nil, nil, errKeyReused()
+		}
+		ok, err := i.present(c.Request().Context(), r, stored)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			return nil, nil, replay(c, stored)
+		}
+	}
+	keep := func(tx *bolt.Tx, a *answer) error {
+		put, err := i.putter(scope, a.entry(fp))
+		if err != nil {
+			return err
+		}
+		if err := put(tx); err != nil {
+			return err
+		}
+		a.kept = true
+		return nil
+	}
+	save := func(a *answer) {
+		if err := i.save(scope, a.entry(fp)); err != nil {
+			// What was done is done: answer it, but a retry will run again.
+			i.log.Error("storing the answer to an Idempotency-Key request", "path", c.Path(), "err", err)
+		}
+	}
+	return keep, save, nil
+}
+
+// present reports whether what a stored answer names exists. The answer is
+// written with or after what it names, so it does; if not, it is logged
+// and the request runs again rather than replay something missing.
+func (i *idempotency) present(ctx context.Context, r *request, e *idemEntry) (bool, error) {
+	if r.exists == nil {
+		return true, nil
+	}
+	err := r.exists(ctx, e)
+	if errors.Is(err, evidence.ErrNotFound) {
+		i.log.Error("an Idempotency-Key answer names something missing; creating again", "evidence", e.Evidence, "copyright", e.Copyright)
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// entry is a as stored for the request of fingerprint fp.
+func (a *answer) entry(fp []byte) *idemEntry {
+	return &idemEntry{V: 1, Fingerprint: fp, Status: a.status, ContentType: a.contentType, Location: a.location,
+		Body: a.body, Evidence: a.evidence, Copyright: a.copyright}
+}
+
+// send writes a, and returns err, the handler's.
+func send(c echo.Context, a *answer, err error) error {
+	if a.written {
+		w := c.Response().Writer
+		w.WriteHeader(a.status)
+		if _, werr := w.Write(a.body); werr != nil {
+			c.Logger().Debug("writing a response: ", werr)
+		}
+		return err
+	}
+	if a.location != "" {
+		c.Response().Header().Set("Location", a.location)
+	}
+	return errors.Join(err, c.Blob(a.status, a.contentType, a.body))
+}
+
+// replay sends the stored answer e.
+func replay(c echo.Context, e *idemEntry) error {
 	h := c.Response().Header()
 	if e.Location != "" {
 		h.Set("Location", e.Location)
 	}
-	h.Set(ReplayedHeader, "true")
+	h.Set(wire.ReplayedHeader, "true")
 	return c.Blob(e.Status, e.ContentType, e.Body)
 }
 
-// record runs the handler with its answer held back, stores a successful
-// answer, and only then sends it.
-func (i *idempotency) record(c echo.Context, call *idemCall, next echo.HandlerFunc) error {
+func errInFlight() *Problem {
+	p := problem(http.StatusConflict, "idempotency-key-in-flight", "Request in progress",
+		"A request with this Idempotency-Key is still being processed. Retry shortly to get its answer.")
+	p.retryAfter = 1
+	return p
+}
+
+func errKeyReused() *Problem {
+	return problem(http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused",
+		"This Idempotency-Key was used for a different request. Use a new key for a new request.")
+}
+
+// scope is the request's Idempotency-Key scoped to the API key that sends
+// it, or "" without the header or with Idempotency-Key off.
+func (i *idempotency) scope(c echo.Context) (string, error) {
+	if i == nil {
+		return "", nil
+	}
+	key, ok, err := idempotencyKey(c.Request().Header)
+	if err != nil || !ok {
+		return "", err
+	}
+	return principal(c).Key.ID + "\x00" + key, nil
+}
+
+// forJSON makes a JSON POST honour Idempotency-Key. It runs after
+// requireAuth; with a key, the body is buffered (for the fingerprint) and
+// the handler's answer held back until it is stored.
+func (i *idempotency) forJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	if i == nil {
+		return next
+	}
+	return i.wrap(func(c echo.Context) (*request, error) {
+		return &request{kind: "json", identify: func() ([]byte, error) { return bufferJSON(c.Request()) },
+			create: func(keep keepFunc) (*answer, error) {
+				if keep == nil {
+					return nil, next(c)
+				}
+				return recorded(c, next)
+			}}, nil
+	})
+}
+
+// bufferJSON reads a JSON body of at most maxJSON bytes and puts it back
+// for the handler.
+func bufferJSON(req *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(req.Body, maxJSON+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > maxJSON {
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
+
+// recorded runs next with its status and body held back; nil if it wrote
+// nothing.
+func recorded(c echo.Context, next echo.HandlerFunc) (*answer, error) {
 	res := c.Response()
 	w := res.Writer
 	rec := &recorder{header: w.Header()}
@@ -262,22 +408,10 @@ func (i *idempotency) record(c echo.Context, call *idemCall, next echo.HandlerFu
 	err := next(c)
 	res.Writer = w
 	if !res.Committed {
-		return err // nothing written: the error handler answers
+		return nil, err
 	}
-	if err == nil && !call.replayed && !call.saved && call.fp != nil && rec.status >= 200 && rec.status < 300 {
-		e := &idemEntry{V: 1, Fingerprint: call.fp, Status: rec.status, Body: rec.body.Bytes(),
-			ContentType: w.Header().Get("Content-Type"), Location: w.Header().Get("Location"),
-			Copyright: call.copyright}
-		if err := i.save(call.scope, e); err != nil {
-			// What was done is done: answer it, but a retry will run again.
-			i.log.Error("storing the answer to an Idempotency-Key request", "path", c.Path(), "err", err)
-		}
-	}
-	w.WriteHeader(rec.status)
-	if _, werr := w.Write(rec.body.Bytes()); werr != nil {
-		i.log.Debug("writing a response", "err", werr)
-	}
-	return err
+	return &answer{status: rec.status, body: rec.body.Bytes(), contentType: w.Header().Get("Content-Type"),
+		location: w.Header().Get("Location"), written: true}, err
 }
 
 func (i *idempotency) acquire(scope string) bool {
@@ -351,38 +485,6 @@ func (i *idempotency) putter(scope string, e *idemEntry) (func(tx *bolt.Tx) erro
 	}, nil
 }
 
-// idemWithinCommit returns, for an upload with an Idempotency-Key, the
-// write that stores its answer in the transaction that commits its record
-// (Upload.WithinCommit), so that no crash can leave the record without the
-// answer a retry gets; nil without a key. answer encodes the 201's body
-// from the record, as the handler then sends it.
-func idemWithinCommit(c echo.Context, answer func(*evidence.Record) ([]byte, error)) func(*bolt.Tx, *evidence.Record) error {
-	call := idemCallOf(c)
-	if call == nil || call.fp == nil {
-		return nil
-	}
-	return func(tx *bolt.Tx, rec *evidence.Record) error {
-		body, err := answer(rec)
-		if err != nil {
-			return err
-		}
-		put, err := call.i.putter(call.scope, &idemEntry{V: 1, Fingerprint: call.fp, Status: http.StatusCreated, Body: body,
-			ContentType: echo.MIMEApplicationJSON, Location: evidenceLocation(rec.ID), Evidence: rec.ID})
-		if err != nil {
-			return err
-		}
-		return put(tx)
-	}
-}
-
-// idemSaved notes that the answer is stored (idemWithinCommit's commit
-// succeeded), so the handler's answer is not stored again.
-func idemSaved(c echo.Context) {
-	if call := idemCallOf(c); call != nil {
-		call.saved = true
-	}
-}
-
 // prune deletes up to pruneBatch answers created before cutoff.
 func prune(entries, expiry *bolt.Bucket, cutoff time.Time) error {
 	var scopes [][]byte
@@ -422,122 +524,6 @@ func expiryKey(created time.Time, scope string) []byte {
 	return append(k, scope...)
 }
 
-// idemBody returns what an upload's bytes stream into: up itself, or, with
-// an Idempotency-Key, up behind a SHA-256 of the bytes. A request of
-// several files calls it once per file, in order.
-func idemBody(c echo.Context, up io.ReaderFrom) io.ReaderFrom {
-	call := idemCallOf(c)
-	if call == nil {
-		return up
-	}
-	h := sha256.New()
-	call.contents = append(call.contents, h)
-	return hashingReaderFrom{up, h}
-}
-
-type hashingReaderFrom struct {
-	dst io.ReaderFrom
-	h   hash.Hash
-}
-
-func (r hashingReaderFrom) ReadFrom(src io.Reader) (int64, error) {
-	return r.dst.ReadFrom(io.TeeReader(src, r.h))
-}
-
-// idemMatch is called once an upload's bytes and metadata are read, before
-// Finish. If the same upload was already made with this Idempotency-Key, it
-// sends the stored answer and returns true: the handler then returns err
-// and its Upload is aborted. A different upload with the key is refused.
-func idemMatch(c echo.Context, meta evidence.Meta) (replayed bool, err error) {
-	call := idemCallOf(c)
-	if call == nil || len(call.contents) != 1 {
-		return false, nil
-	}
-	m, err := json.Marshal(meta)
-	if err != nil {
-		return false, err
-	}
-	call.fp = fingerprint("upload", c.Request(), append(call.contents[0].Sum(nil), m...))
-	return call.match(c, "evidence", (*idemEntry).evidenceOf, func(ctx context.Context, id string) error {
-		_, err := call.i.ev.Get(ctx, id)
-		return err
-	})
-}
-
-// registrationGetter is what a replayed registration is checked with.
-type registrationGetter interface {
-	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
-}
-
-// idemFile is one file of a registration, as its fingerprint covers it.
-type idemFile struct {
-	SHA256 []byte        `json:"sha256"`
-	Meta   evidence.Meta `json:"meta"`
-}
-
-// idemMatchRegistration is idemMatch for a copyright registration, once
-// its metadata and every file (each streamed through idemBody) are read,
-// before the files are committed. The fingerprint covers the work as
-// parsed and, in order, each file's SHA-256 and the metadata it is filed
-// with (metas[i] for the i-th file).
-func idemMatchRegistration(c echo.Context, work evidence.Work, metas []evidence.Meta, reg registrationGetter) (replayed bool, err error) {
-	call := idemCallOf(c)
-	if call == nil {
-		return false, nil
-	}
-	if len(call.contents) != len(metas) {
-		return false, fmt.Errorf("api: %d files hashed for %d metadata", len(call.contents), len(metas))
-	}
-	files := make([]idemFile, len(metas))
-	for i, m := range metas {
-		files[i] = idemFile{SHA256: call.contents[i].Sum(nil), Meta: m}
-	}
-	payload, err := json.Marshal(struct {
-		Work  evidence.Work `json:"work"`
-		Files []idemFile    `json:"files"`
-	}{work, files})
-	if err != nil {
-		return false, err
-	}
-	call.fp = fingerprint("copyright", c.Request(), payload)
-	return call.match(c, "copyright", (*idemEntry).copyrightOf, func(ctx context.Context, id string) error {
-		_, err := reg.Copyright(ctx, id)
-		return err
-	})
-}
-
-func (e *idemEntry) evidenceOf() string  { return e.Evidence }
-func (e *idemEntry) copyrightOf() string { return e.Copyright }
-
-// match answers a request whose fingerprint is now known: with no stored
-// answer it returns false (the handler goes on); with the answer to the
-// same request it replays it, once get has found what the answer names
-// (kind; created names it in the entry); otherwise it refuses the request.
-func (call *idemCall) match(c echo.Context, kind string, created func(*idemEntry) string, get func(context.Context, string) error) (replayed bool, err error) {
-	if call.stored == nil {
-		return false, nil
-	}
-	if id := created(call.stored); id != "" && bytes.Equal(call.stored.Fingerprint, call.fp) {
-		// The answer is written with or after what it names, so this
-		// holds; check it rather than replay something that is not there.
-		if err := get(c.Request().Context(), id); errors.Is(err, evidence.ErrNotFound) {
-			call.i.log.Error("an Idempotency-Key answer names something missing; creating again", kind, id)
-			return false, nil
-		} else if err != nil {
-			return false, err
-		}
-	}
-	return true, call.answer(c)
-}
-
-// idemRegistered notes the registration a copyright registration created,
-// stored with its answer.
-func idemRegistered(c echo.Context, id string) {
-	if call := idemCallOf(c); call != nil {
-		call.copyright = id
-	}
-}
-
 // fingerprint identifies a request: SHA-256 over a kind, the method, the
 // request target and the payload, each length-prefixed.
 func fingerprint(kind string, req *http.Request, payload []byte) []byte {
@@ -553,7 +539,7 @@ func fingerprint(kind string, req *http.Request, payload []byte) []byte {
 // draft specifies, or, as many clients send it, the bare key. It must hold
 // 1 to 255 printable ASCII characters. ok is false without the header.
 func idempotencyKey(h http.Header) (key string, ok bool, err error) {
-	vs := h.Values(IdempotencyKeyHeader)
+	vs := h.Values(wire.IdempotencyKeyHeader)
 	if len(vs) == 0 {
 		return "", false, nil
 	}

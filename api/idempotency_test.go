@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +22,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/notary"
@@ -45,7 +48,7 @@ func newIdemWorld(t *testing.T) *idemWorld {
 	t.Helper()
 	w := &idemWorld{s: newRouteTestServer(t), now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
 	w.db = openTestDB(t)
-	w.idem = newTestIdempotency(t, w.db, nil, func() time.Time { return w.now })
+	w.idem = newTestIdempotency(t, w.db, func() time.Time { return w.now })
 	w.tokA, w.tokB = newKey(t, w.s.orgs, "Firm A"), newKey(t, w.s.orgs, "Firm B")
 	w.s.e.POST("/test/things", w.create, w.s.requireAuth, w.idem.forJSON)
 	w.s.e.POST("/test/other", w.create, w.s.requireAuth, w.idem.forJSON)
@@ -74,9 +77,9 @@ func newTestOrgs(t *testing.T) (*bolt.DB, *access.Store) {
 	return db, orgs
 }
 
-func newTestIdempotency(t *testing.T, db *bolt.DB, ev recordGetter, now func() time.Time) *idempotency {
+func newTestIdempotency(t *testing.T, db *bolt.DB, now func() time.Time) *idempotency {
 	t.Helper()
-	i, err := newIdempotency(db, 0, ev, nil)
+	i, err := newIdempotency(db, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,12 +145,12 @@ func wantProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, slug 
 func TestIdempotencyReplay(t *testing.T) {
 	w := newIdemWorld(t)
 	first := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", "k1")
-	if first.Code != http.StatusCreated || first.Header().Get(ReplayedHeader) != "" {
-		t.Fatalf("first POST = %d %s (replayed %q), want 201 not replayed", first.Code, first.Body, first.Header().Get(ReplayedHeader))
+	if first.Code != http.StatusCreated || first.Header().Get(wire.ReplayedHeader) != "" {
+		t.Fatalf("first POST = %d %s (replayed %q), want 201 not replayed", first.Code, first.Body, first.Header().Get(wire.ReplayedHeader))
 	}
 	second := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", "k1")
 	if second.Code != http.StatusCreated || second.Body.String() != first.Body.String() ||
-		second.Header().Get("Location") != first.Header().Get("Location") || second.Header().Get(ReplayedHeader) != "true" ||
+		second.Header().Get("Location") != first.Header().Get("Location") || second.Header().Get(wire.ReplayedHeader) != "true" ||
 		second.Header().Get("Content-Type") != first.Header().Get("Content-Type") {
 		t.Errorf("retry = %d %v %s, want the first answer (%s) replayed", second.Code, second.Header(), second.Body, first.Body)
 	}
@@ -155,12 +158,12 @@ func TestIdempotencyReplay(t *testing.T) {
 		t.Errorf("the handler ran %d times, want 1", n)
 	}
 	// The quoted sf-string form of the same key is the same key.
-	if r := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", `"k1"`); r.Header().Get(ReplayedHeader) != "true" {
+	if r := w.post(t, "/test/things", w.tokA, `{"name":"x"}`, "Idempotency-Key", `"k1"`); r.Header().Get(wire.ReplayedHeader) != "true" {
 		t.Errorf(`retry with Idempotency-Key: "k1" = %d %s, want a replay`, r.Code, r.Body)
 	}
 	// The answer is durable: a new store on the same database (a restart)
 	// replays it.
-	again := newTestIdempotency(t, w.db, nil, func() time.Time { return w.now })
+	again := newTestIdempotency(t, w.db, func() time.Time { return w.now })
 	e, err := again.load(w.scope(t, w.tokA, "k1"))
 	if err != nil || e == nil || e.Status != http.StatusCreated || !bytes.Equal(e.Body, first.Body.Bytes()) {
 		t.Errorf("load after reopening = %+v, %v; want the stored 201", e, err)
@@ -194,8 +197,8 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 			w := newIdemWorld(t)
 			w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
 			r := w.post(t, "/test/things", w.tokA, `{}`, tc.hdr...)
-			if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
-				t.Errorf("POST = %d (replayed %q), created %d; want 201, not replayed, 2", r.Code, r.Header().Get(ReplayedHeader), w.created.Load())
+			if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || w.created.Load() != 2 {
+				t.Errorf("POST = %d (replayed %q), created %d; want 201, not replayed, 2", r.Code, r.Header().Get(wire.ReplayedHeader), w.created.Load())
 			}
 		})
 	}
@@ -203,8 +206,8 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 		w := newIdemWorld(t)
 		w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
 		r := w.post(t, "/test/things", w.tokB, `{}`, "Idempotency-Key", "k1")
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
-			t.Errorf("other API key, same Idempotency-Key = %d (replayed %q), want a new 201", r.Code, r.Header().Get(ReplayedHeader))
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || w.created.Load() != 2 {
+			t.Errorf("other API key, same Idempotency-Key = %d (replayed %q), want a new 201", r.Code, r.Header().Get(wire.ReplayedHeader))
 		}
 	})
 	t.Run("failures are not stored", func(t *testing.T) {
@@ -212,8 +215,8 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 		w.fail.Store(true)
 		wantProblem(t, w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"), http.StatusServiceUnavailable, "unavailable")
 		w.fail.Store(false)
-		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" {
-			t.Errorf("retry after a 503 = %d (replayed %q), want a real 201", r.Code, r.Header().Get(ReplayedHeader))
+		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" {
+			t.Errorf("retry after a 503 = %d (replayed %q), want a real 201", r.Code, r.Header().Get(wire.ReplayedHeader))
 		}
 		wantProblem(t, w.post(t, "/test/things", w.tokA, `[1]`, "Idempotency-Key", "k3"), http.StatusUnprocessableEntity, "invalid-input")
 		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k3"); r.Code != http.StatusCreated {
@@ -225,8 +228,8 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 		w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1")
 		w.now = w.now.Add(DefaultIdempotencyTTL)
 		r := w.post(t, "/test/things", w.tokA, `{"other":1}`, "Idempotency-Key", "k1")
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || w.created.Load() != 2 {
-			t.Errorf("after 24h = %d (replayed %q), want a new 201", r.Code, r.Header().Get(ReplayedHeader))
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || w.created.Load() != 2 {
+			t.Errorf("after 24h = %d (replayed %q), want a new 201", r.Code, r.Header().Get(wire.ReplayedHeader))
 		}
 		if n := w.count(t); n != 1 {
 			t.Errorf("%d answers stored, want 1 (the expired one replaced)", n)
@@ -301,7 +304,7 @@ func TestIdempotencyInFlight(t *testing.T) {
 	if first.Code != http.StatusCreated {
 		t.Fatalf("first POST = %d %s", first.Code, first.Body)
 	}
-	if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Header().Get(ReplayedHeader) != "true" {
+	if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Header().Get(wire.ReplayedHeader) != "true" {
 		t.Errorf("retry once the first finished = %d %s, want a replay", r.Code, r.Body)
 	}
 }
@@ -326,7 +329,7 @@ func TestIdempotencyKeyHeader(t *testing.T) {
 		{"two", []string{"a", "b"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := http.Header{IdempotencyKeyHeader: tc.vals}
+			h := http.Header{wire.IdempotencyKeyHeader: tc.vals}
 			got, ok, err := idempotencyKey(h)
 			if !ok || got != tc.want || (err == nil) != (tc.want != "") {
 				t.Errorf("idempotencyKey(%q) = %q, %v, %v; want %q", tc.vals, got, ok, err, tc.want)
@@ -397,7 +400,7 @@ func newUploadWorldWith(t *testing.T, edit func(*evidence.Config)) *uploadWorld 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Evidence: ev, Access: orgs, TSA: tsa, DB: db, Copyrights: ev})
+	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: tsa, DB: db, Copyrights: ev, Transfers: ev}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,14 +444,14 @@ func TestIdempotentUpload(t *testing.T) {
 	w := newUploadWorld(t)
 	data := []byte("Scan of the signed contract, page 1.\n")
 	first := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
-	var v1, v2 EvidenceView
+	var v1, v2 wire.EvidenceView
 	if first.Code != http.StatusCreated || json.Unmarshal(first.Body.Bytes(), &v1) != nil {
 		t.Fatalf("upload = %d %s, want 201", first.Code, first.Body)
 	}
 	t.Run("same bytes", func(t *testing.T) {
 		r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
 		if r.Code != http.StatusCreated || json.Unmarshal(r.Body.Bytes(), &v2) != nil || v2.ID != v1.ID ||
-			r.Header().Get(ReplayedHeader) != "true" || r.Header().Get("Location") != "/api/v1/evidence/"+v1.ID {
+			r.Header().Get(wire.ReplayedHeader) != "true" || r.Header().Get("Location") != "/api/v1/evidence/"+v1.ID {
 			t.Errorf("retry = %d %v %s, want 201 replaying %s", r.Code, r.Header(), r.Body, v1.ID)
 		}
 	})
@@ -479,8 +482,8 @@ func TestIdempotentUpload(t *testing.T) {
 			t.Fatalf("stored scope %q", scope)
 		}
 		r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "u1")
-		var v EvidenceView
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &v) != nil || v.ID == v1.ID {
+		var v wire.EvidenceView
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &v) != nil || v.ID == v1.ID {
 			t.Errorf("retry = %d %v %s, want a new record", r.Code, r.Header(), r.Body)
 		}
 	})
@@ -501,7 +504,7 @@ func TestIdempotentUploadMultipart(t *testing.T) {
 	first := w.upload(t, body, ct, "Idempotency-Key", "m1")
 	body, ct = form()
 	again := w.upload(t, body, ct, "Idempotency-Key", "m1")
-	if first.Code != http.StatusCreated || again.Header().Get(ReplayedHeader) != "true" || again.Body.String() != first.Body.String() {
+	if first.Code != http.StatusCreated || again.Header().Get(wire.ReplayedHeader) != "true" || again.Body.String() != first.Body.String() {
 		t.Errorf("multipart retry with another boundary = %d %s, want the replay of %d %s", again.Code, again.Body, first.Code, first.Body)
 	}
 	if n := w.records(t); n != 1 {
@@ -543,7 +546,7 @@ func TestIdempotentRegistration(t *testing.T) {
 	}
 	t.Run("same registration", func(t *testing.T) {
 		r := register(t, "r1", work, files...)
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "true" || r.Body.String() != first.Body.String() ||
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" || r.Body.String() != first.Body.String() ||
 			r.Header().Get("Location") != "/api/v1/copyrights/"+cr.ID {
 			t.Errorf("retry = %d %v %s, want the replay of %s", r.Code, r.Header(), r.Body, first.Body)
 		}
@@ -593,7 +596,7 @@ func TestIdempotentRegistration(t *testing.T) {
 		})
 		r := register(t, "r1", work, files...)
 		var again evidence.Copyright
-		if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &again) != nil || again.ID == cr.ID {
+		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &again) != nil || again.ID == cr.ID {
 			t.Errorf("retry = %d %v %s, want a new registration", r.Code, r.Header(), r.Body)
 		}
 	})
@@ -627,8 +630,8 @@ func TestIdempotentUploadAnswerCommittedWithRecord(t *testing.T) {
 		t.Fatalf("records after the crash = %d, %v; want the one committed", len(page.Items), err)
 	}
 	r := w.post(t, "/api/v1/evidence", bytes.NewReader(data), "text/plain", "Idempotency-Key", "crash-1")
-	var v EvidenceView
-	if r.Code != http.StatusCreated || r.Header().Get(ReplayedHeader) != "true" || json.Unmarshal(r.Body.Bytes(), &v) != nil ||
+	var v wire.EvidenceView
+	if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" || json.Unmarshal(r.Body.Bytes(), &v) != nil ||
 		v.ID != page.Items[0].ID || r.Header().Get("Location") != "/api/v1/evidence/"+v.ID {
 		t.Errorf("retry after the crash = %d %v %s; want the stored 201 for %s", r.Code, r.Header(), r.Body, page.Items[0].ID)
 	}
@@ -672,5 +675,90 @@ func TestUploadPublishesWithinCommit(t *testing.T) {
 	}
 	if n.within != 2 || n.after != 0 {
 		t.Errorf("published %d times within the commit and %d after; want 2 and 0", n.within, n.after)
+	}
+}
+
+// A second upload with the key of one still streaming its bytes is
+// refused at once with 409 and Retry-After, files nothing, and gets the
+// first one's answer once it is done.
+func TestIdempotentUploadInFlight(t *testing.T) {
+	w := newUploadWorld(t)
+	data := []byte("Exhibit C, streamed slowly.\n")
+	pr, pw := io.Pipe()
+	var first *httptest.ResponseRecorder
+	var wg sync.WaitGroup
+	wg.Go(func() { first = w.upload(t, pr, "text/plain", "Idempotency-Key", "slow") })
+	// The first request holds its key before it reads its body: once the
+	// handler has taken these bytes, it is in flight.
+	if _, err := pw.Write(data[:8]); err != nil {
+		t.Fatal(err)
+	}
+	r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "slow")
+	wantProblem(t, r, http.StatusConflict, "idempotency-key-in-flight")
+	if r.Header().Get("Retry-After") != "1" {
+		t.Errorf("Retry-After = %q, want 1", r.Header().Get("Retry-After"))
+	}
+	pw.Write(data[8:])
+	pw.Close()
+	wg.Wait()
+	if first.Code != http.StatusCreated {
+		t.Fatalf("first upload = %d %s", first.Code, first.Body)
+	}
+	again := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "slow")
+	if again.Header().Get(wire.ReplayedHeader) != "true" || again.Body.String() != first.Body.String() {
+		t.Errorf("retry once the first finished = %d %s, want the replay of %s", again.Code, again.Body, first.Body)
+	}
+	if n := w.records(t); n != 1 {
+		t.Errorf("%d records, want 1", n)
+	}
+}
+
+// An upload's fingerprint is SHA-256 over its kind, method, target and the
+// SHA-256 of its bytes followed by its metadata as JSON: the answers stored
+// before a restart (or an upgrade) are matched by it, so it must not
+// change.
+func TestIdempotentUploadFingerprint(t *testing.T) {
+	w := newUploadWorld(t)
+	data := []byte("Exhibit D.\n")
+	meta := `{"title":"Exhibit D","case_ref":"(2026) 京0491 民初 1 号"}`
+	if r := w.upload(t, bytes.NewReader(data), "text/plain", "Idempotency-Key", "fp", wire.MetadataHeader, meta); r.Code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", r.Code, r.Body)
+	}
+	sum := sha256.Sum256(data)
+	m, _ := json.Marshal(evidence.Meta{Title: "Exhibit D", CaseRef: "(2026) 京0491 民初 1 号", MediaType: "text/plain"})
+	h := sha256.New()
+	for _, f := range []string{"custos idempotency v1 upload", "POST", "/api/v1/evidence", string(sum[:]) + string(m)} {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(f))))
+		h.Write([]byte(f))
+	}
+	want := h.Sum(nil)
+	var got []byte
+	w.idem.db.View(func(tx *bolt.Tx) error {
+		_, v := tx.Bucket(bIdempotency).Bucket(bIdemEntries).Cursor().First()
+		var e idemEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		got = e.Fingerprint
+		return nil
+	})
+	if !bytes.Equal(got, want) {
+		t.Errorf("stored fingerprint = %x, want %x", got, want)
+	}
+}
+
+// Without an Idempotency-Key nothing is stored, and the same bytes filed
+// again are a second record.
+func TestUploadWithoutKeyStoresNoAnswer(t *testing.T) {
+	w := newUploadWorld(t)
+	for range 2 {
+		if r := w.upload(t, bytes.NewReader([]byte("twice\n")), "text/plain"); r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" {
+			t.Fatalf("upload = %d %v %s", r.Code, r.Header(), r.Body)
+		}
+	}
+	n := 0
+	w.idem.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bIdempotency).Bucket(bIdemEntries).Stats().KeyN; return nil })
+	if n != 0 || w.records(t) != 2 {
+		t.Errorf("%d answers stored and %d records, want 0 and 2", n, w.records(t))
 	}
 }

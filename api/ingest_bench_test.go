@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/notary"
@@ -26,44 +30,7 @@ import (
 // upload beside the wall time, for profiling the server's share of
 // bench's BenchmarkSmallIngest (go test -cpuprofile).
 func BenchmarkIngestHandler(b *testing.B) {
-	dir, ctx := b.TempDir(), context.Background()
-	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Bench Notary", time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: pki.TSA.Cert, Chain: pki.TSA.Chain, Signer: pki.TSA.Signer})
-	if err != nil {
-		b.Fatal(err)
-	}
-	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := storage.OpenDB(filepath.Join(dir, "custos.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: tsa})
-	if err != nil {
-		b.Fatal(err)
-	}
-	orgs, err := access.Open(db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(Config{Evidence: ev, Access: orgs, TSA: tsa, DB: db, Limits: Limits{Rate: -1, UploadRate: -1, PublicRate: -1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	o, err := orgs.CreateOrg(access.KindLawFirm, "Bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	token, _, err := orgs.CreateKey(o.ID, access.RoleSubmitter, "bench", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, db, token := benchServer(b)
 	var seed atomic.Uint64
 	b.SetParallelism(32) // 64 clients on 2 CPUs, as in bench
 	cpu0, tx0 := cpuTime(), db.Stats().TxStats
@@ -91,6 +58,94 @@ func BenchmarkIngestHandler(b *testing.B) {
 	tx1 := db.Stats().TxStats
 	b.ReportMetric(float64(tx1.GetPageAlloc()-tx0.GetPageAlloc())/1024/float64(b.N), "page-KiB/op")
 	b.ReportMetric(float64(tx1.GetWrite()-tx0.GetWrite())/float64(b.N), "pwrites/op")
+}
+
+// benchServer is a Server over a real evidence service on a folder store,
+// bbolt and the built-in TSA, with rate limits off; token is a
+// submitter's key.
+func benchServer(b *testing.B) (s *Server, db *bolt.DB, token string) {
+	b.Helper()
+	dir, ctx := b.TempDir(), context.Background()
+	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Bench Notary", time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: pki.TSA.Cert, Chain: pki.TSA.Chain, Signer: pki.TSA.Signer})
+	if err != nil {
+		b.Fatal(err)
+	}
+	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err = storage.OpenDB(filepath.Join(dir, "custos.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: tsa})
+	if err != nil {
+		b.Fatal(err)
+	}
+	orgs, err := access.Open(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err = New(withEvidence(ev, Config{Access: orgs, TSA: tsa, DB: db, Limits: Limits{Rate: -1, UploadRate: -1, PublicRate: -1}}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	o, err := orgs.CreateOrg(access.KindLawFirm, "Bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, err = orgs.CreateKey(o.ID, access.RoleSubmitter, "bench", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, db, token
+}
+
+// BenchmarkUploadIdempotencyKey uploads 4 MiB bodies one at a time,
+// without and with an Idempotency-Key (a new key each time, so nothing is
+// replayed), and reports the process CPU time per upload, all of it and
+// in user mode (where hashing is; the disk's share is mostly system
+// time): what the key costs on top of the upload itself
+// (docs/performance.md).
+func BenchmarkUploadIdempotencyKey(b *testing.B) {
+	s, _, token := benchServer(b)
+	body := make([]byte, 4<<20)
+	rng := rand.NewChaCha8([32]byte{'i', 'd', 'e', 'm'})
+	_, _ = rng.Read(body)
+	for _, withKey := range []bool{false, true} {
+		name := map[bool]string{false: "no-key", true: "key"}[withKey]
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			cpu0, user0 := cpuTime(), userTime()
+			for i := 0; b.Loop(); i++ {
+				_, _ = rng.Read(body[:32])
+				req := httptest.NewRequest(http.MethodPost, "/api/v1/evidence", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/octet-stream")
+				if withKey {
+					req.Header.Set(wire.IdempotencyKeyHeader, fmt.Sprintf("bench-%s-%d", b.Name(), i))
+				}
+				rec := httptest.NewRecorder()
+				s.e.ServeHTTP(rec, req)
+				if rec.Code != http.StatusCreated {
+					b.Fatalf("POST /api/v1/evidence = %d: %s", rec.Code, rec.Body)
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+			b.ReportMetric(float64((userTime()-user0).Microseconds())/float64(b.N), "user-µs/op")
+		})
+	}
+}
+
+func userTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano())
 }
 
 func cpuTime() time.Duration {

@@ -37,7 +37,7 @@ func TestIntegrityEndpoints(t *testing.T) {
 	fake := &fakeIntegrity{st: evidence.AuditStatus{Interval: "6h0m0s", Deep: true,
 		Latest: &evidence.AuditRun{Trigger: "scheduled", FinishedAt: &done, Findings: 1, Report: &evidence.AuditReport{Corrupt: []string{"x"}}}}}
 	serve := func(in Integrity, method, token string) (int, http.Header, evidence.AuditStatus) {
-		s, err := New(Config{Evidence: &auditEvidence{}, Access: orgs, TSA: http.NotFoundHandler(), Integrity: in})
+		s, err := New(withEvidence(&auditEvidence{}, Config{Access: orgs, TSA: http.NotFoundHandler(), Integrity: in}))
 		if err != nil {
 			t.Fatal(err)
 		}

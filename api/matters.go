@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/internal/strictjson"
 
 	"github.com/labstack/echo/v4"
@@ -15,16 +16,10 @@ import (
 	"github.com/custos-project/custos/evidence"
 )
 
-// ListView is a page of items.
-type ListView[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"next_cursor,omitempty"`
-}
-
 // pageOf answers one page of a listing whose items the domain returns by
 // pointer, with the cursor of the next page.
-func pageOf[T any](items []*T, next string) ListView[T] {
-	out := ListView[T]{Items: make([]T, len(items)), Next: next}
+func pageOf[T any](items []*T, next string) wire.ListView[T] {
+	out := wire.ListView[T]{Items: make([]T, len(items)), Next: next}
 	for i, it := range items {
 		out.Items[i] = *it
 	}
@@ -32,19 +27,11 @@ func pageOf[T any](items []*T, next string) ListView[T] {
 }
 
 // listOf answers a list, as [] rather than null when it is empty.
-func listOf[T any](items []T) ListView[T] {
+func listOf[T any](items []T) wire.ListView[T] {
 	if items == nil {
 		items = []T{}
 	}
-	return ListView[T]{Items: items}
-}
-
-// ShareInput shares one evidence item or a whole matter.
-type ShareInput struct {
-	Evidence  string     `json:"evidence,omitempty"`
-	Matter    string     `json:"matter,omitempty"`
-	Org       string     `json:"org"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	return wire.ListView[T]{Items: items}
 }
 
 // maxJSON bounds a JSON request body.
@@ -103,7 +90,7 @@ func (s *Server) createMatter(c echo.Context) error {
 		return err
 	}
 	p := principal(c)
-	m, err := s.ev.CreateMatter(c.Request().Context(), p.Org.ID, p.Actor(), in)
+	m, err := s.sharing.CreateMatter(c.Request().Context(), p.Org.ID, p.Actor(), in)
 	if err != nil {
 		return err
 	}
@@ -112,7 +99,7 @@ func (s *Server) createMatter(c echo.Context) error {
 }
 
 func (s *Server) listMatters(c echo.Context) error {
-	ms, err := s.ev.Matters(c.Request().Context(), principal(c).Org.ID)
+	ms, err := s.sharing.Matters(c.Request().Context(), principal(c).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -120,7 +107,7 @@ func (s *Server) listMatters(c echo.Context) error {
 }
 
 func (s *Server) getMatter(c echo.Context) error {
-	m, err := s.ev.Matter(c.Request().Context(), c.Param("id"), principal(c).Org.ID)
+	m, err := s.sharing.Matter(c.Request().Context(), c.Param("id"), principal(c).Org.ID)
 	if err != nil {
 		return matterErr(err)
 	}
@@ -129,13 +116,17 @@ func (s *Server) getMatter(c echo.Context) error {
 
 func matterErr(err error) error {
 	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "There is no matter with this ID that you may see.")
+		return errNoMatter()
 	}
 	return err
 }
 
+func errNoMatter() *Problem {
+	return problem(http.StatusNotFound, "not-found", "Not found", "There is no matter with this ID that you may see.")
+}
+
 func (s *Server) createShare(c echo.Context) error {
-	var in ShareInput
+	var in wire.ShareInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
@@ -150,7 +141,7 @@ func (s *Server) createShare(c echo.Context) error {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "org names no organization.")
 	}
 	p := principal(c)
-	sh, created, err := s.ev.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
+	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
 	if errors.Is(err, evidence.ErrBadShare) {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
 	}
@@ -170,7 +161,7 @@ func (s *Server) listShares(c echo.Context) error {
 	if d := c.QueryParam("direction"); d != "" && d != "made" && d != "received" {
 		return errBadRequest("bad-parameter", "direction is made or received.")
 	}
-	sh, err := s.ev.Shares(c.Request().Context(), principal(c).Org.ID, made)
+	sh, err := s.sharing.Shares(c.Request().Context(), principal(c).Org.ID, made)
 	if err != nil {
 		return err
 	}
@@ -179,7 +170,7 @@ func (s *Server) listShares(c echo.Context) error {
 
 func (s *Server) revokeShare(c echo.Context) error {
 	p := principal(c)
-	sh, err := s.ev.RevokeShare(c.Request().Context(), p.Org.ID, p.Actor(), c.Param("id"))
+	sh, err := s.sharing.RevokeShare(c.Request().Context(), p.Org.ID, p.Actor(), c.Param("id"))
 	if errors.Is(err, evidence.ErrNotFound) {
 		return problem(http.StatusNotFound, "not-found", "Not found", "There is no share with this ID made by your organization.")
 	}
@@ -214,7 +205,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 	if err := s.limits.takeSharedRead(p.Org.ID); err != nil {
 		return err
 	}
-	page, err := s.ev.List(c.Request().Context(), p.Org.ID, p.Actor(), q)
+	page, err := s.records.List(c.Request().Context(), p.Org.ID, p.Actor(), q)
 	if err != nil || page.Shared == 0 {
 		s.limits.refundSharedRead(p.Org.ID)
 	}
@@ -224,7 +215,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := ListView[EvidenceView]{Items: make([]EvidenceView, len(page.Items)), Next: page.Next}
+	v := wire.ListView[wire.EvidenceView]{Items: make([]wire.EvidenceView, len(page.Items)), Next: page.Next}
 	for i, r := range page.Items {
 		v.Items[i] = ViewOf(r)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -141,9 +142,9 @@ func problemSlugs(t *testing.T) []string {
 func TestOpenAPISchemas(t *testing.T) {
 	doc := loadOpenAPI(t)
 	for name, v := range map[string]any{
-		"EvidenceView":      EvidenceView{},
+		"EvidenceView":      wire.EvidenceView{},
 		"TokenInfo":         evidence.TokenInfo{},
-		"CustodyView":       CustodyView{},
+		"CustodyView":       wire.CustodyView{},
 		"Event":             custody.Event{},
 		"Meta":              evidence.Meta{},
 		"Trust":             receipt.Trust{},
@@ -153,46 +154,46 @@ func TestOpenAPISchemas(t *testing.T) {
 		"AnchoredEvent":     receipt.AnchoredEvent{},
 		"Checkpoint":        receipt.Checkpoint{},
 		"Lookup":            evidence.Lookup{},
-		"ConsistencyView":   ConsistencyView{},
-		"PendingView":       PendingView{},
+		"ConsistencyView":   wire.ConsistencyView{},
+		"PendingView":       wire.PendingView{},
 		"Problem":           Problem{},
 		"FieldError":        evidence.FieldError{},
 		"Org":               access.Org{},
-		"OrgInput":          OrgInput{},
+		"OrgInput":          wire.OrgInput{},
 		"Key":               access.Key{},
-		"KeyInput":          KeyInput{},
+		"KeyInput":          wire.KeyInput{},
 		"NewKeyView":        NewKeyView{},
 		"MeView":            MeView{},
 		"Matter":            evidence.Matter{},
 		"MatterInput":       evidence.MatterInput{},
 		"Share":             evidence.Share{},
-		"ShareInput":        ShareInput{},
-		"EvidenceList":      ListView[EvidenceView]{},
-		"OrgList":           ListView[access.Org]{},
-		"KeyList":           ListView[access.Key]{},
-		"MatterList":        ListView[evidence.Matter]{},
-		"ShareList":         ListView[evidence.Share]{},
+		"ShareInput":        wire.ShareInput{},
+		"EvidenceList":      wire.ListView[wire.EvidenceView]{},
+		"OrgList":           wire.ListView[access.Org]{},
+		"KeyList":           wire.ListView[access.Key]{},
+		"MatterList":        wire.ListView[evidence.Matter]{},
+		"ShareList":         wire.ListView[evidence.Share]{},
 		"Webhook":           webhooks.Webhook{},
-		"WebhookInput":      WebhookInput{},
+		"WebhookInput":      wire.WebhookInput{},
 		"NewWebhookView":    NewWebhookView{},
 		"Delivery":          webhooks.Delivery{},
 		"Attempt":           webhooks.Attempt{},
-		"WebhookList":       ListView[webhooks.Webhook]{},
-		"DeliveryList":      ListView[webhooks.Delivery]{},
-		"DocumentCheck":     DocumentCheck{},
-		"DocumentCheckItem": DocumentCheckItem{},
+		"WebhookList":       wire.ListView[webhooks.Webhook]{},
+		"DeliveryList":      wire.ListView[webhooks.Delivery]{},
+		"DocumentCheck":     wire.DocumentCheck{},
+		"DocumentCheckItem": wire.DocumentCheckItem{},
 		"Work":              evidence.Work{},
 		"Publication":       evidence.Publication{},
 		"Transfer":          evidence.Transfer{},
 		"Copyright":         evidence.Copyright{},
-		"CopyrightList":     ListView[evidence.Copyright]{},
-		"CopyrightMatch":    CopyrightMatch{},
-		"CopyrightSearch":   CopyrightSearch{},
-		"TransferInput":     TransferInput{},
-		"RevokeInput":       RevokeInput{},
+		"CopyrightList":     wire.ListView[evidence.Copyright]{},
+		"CopyrightMatch":    wire.CopyrightMatch{},
+		"CopyrightSearch":   wire.CopyrightSearch{},
+		"TransferInput":     wire.TransferInput{},
+		"RevokeInput":       wire.RevokeInput{},
 		"Certificate":       evidence.Certificate{},
-		"CertificateInput":  CertificateInput{},
-		"CertificateList":   ListView[evidence.Certificate]{},
+		"CertificateInput":  wire.CertificateInput{},
+		"CertificateList":   wire.ListView[evidence.Certificate]{},
 		"AuditStatus":       evidence.AuditStatus{},
 		"AuditRun":          evidence.AuditRun{},
 		"AuditReport":       evidence.AuditReport{},
@@ -331,16 +332,16 @@ func newRouteTestServer(t *testing.T) *Server {
 		w.Header().Set("Content-Type", "application/timestamp-reply")
 		w.WriteHeader(http.StatusOK)
 	})
-	s, err := New(Config{Evidence: fakeEvidence{}, Access: orgs, TSA: tsa})
+	s, err := New(withEvidence(fakeEvidence{}, Config{Access: orgs, TSA: tsa}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-// fakeEvidence is an Evidence that holds nothing. (The embedded nil
+// fakeEvidence is an evidence service that holds nothing. (The embedded nil
 // interface stands for the methods the route test never calls.)
-type fakeEvidence struct{ Evidence }
+type fakeEvidence struct{ evidenceService }
 
 var errFake = errors.New("fake evidence service")
 

@@ -4,27 +4,14 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/internal/text"
 )
-
-// OrgInput creates an organization.
-type OrgInput struct {
-	Kind string `json:"kind"`
-	Name string `json:"name"`
-}
-
-// KeyInput creates an API key.
-type KeyInput struct {
-	Role      access.Role `json:"role"`
-	Name      string      `json:"name"`
-	ExpiresAt *time.Time  `json:"expires_at,omitempty"`
-}
 
 // NewKeyView answers a key creation: the token is shown this once.
 type NewKeyView struct {
@@ -55,12 +42,12 @@ func accessErr(err error) error {
 
 // audit records an administrative act in the organization's audit chain.
 func (s *Server) audit(c echo.Context, org, typ, subject string) error {
-	_, err := s.ev.AppendAudit(c.Request().Context(), org, principal(c).Actor(), typ, subject)
+	_, err := s.trails.AppendAudit(c.Request().Context(), org, principal(c).Actor(), typ, subject)
 	return err
 }
 
 func (s *Server) createOrg(c echo.Context) error {
-	var in OrgInput
+	var in wire.OrgInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
@@ -94,12 +81,12 @@ func (s *Server) getOrg(c echo.Context) error {
 }
 
 func (s *Server) createKey(c echo.Context) error {
-	var in KeyInput
+	var in wire.KeyInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
 	org := c.Param("id")
-	token, k, err := s.orgs.CreateKey(org, in.Role, in.Name, in.ExpiresAt)
+	token, k, err := s.orgs.CreateKey(org, access.Role(in.Role), in.Name, in.ExpiresAt)
 	if err != nil {
 		return accessErr(err)
 	}
@@ -159,9 +146,9 @@ func (s *Server) getAudit(c echo.Context) error {
 	if _, err := s.orgs.Org(org); err != nil {
 		return accessErr(err)
 	}
-	evs, err := s.ev.AuditTrail(c.Request().Context(), org)
+	evs, err := s.trails.AuditTrail(c.Request().Context(), org)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, CustodyView{Evidence: org, Events: evs})
+	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: org, Events: evs})
 }

@@ -24,7 +24,7 @@ func TestCreateOrgOneOperator(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := &auditEvidence{}
-	s, err := New(Config{Evidence: ev, Access: orgs, TSA: http.NotFoundHandler()})
+	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: http.NotFoundHandler()}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,8 @@ func toProblem(err error) *Problem {
 	switch {
 	case errors.As(err, &p):
 		return p
+	case certifyProblem(err) != nil:
+		return certifyProblem(err)
 	case errors.As(err, &te):
 		return invisibleProblem(err, te)
 	case errors.As(err, &me):

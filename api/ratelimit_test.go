@@ -216,7 +216,7 @@ func TestTooLargeStaysProblem(t *testing.T) {
 	s := newRouteTestServer(t)
 	tok := newKey(t, s.orgs, "Firm")
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/evidence", strings.NewReader("x"))
-	req.ContentLength = s.ev.MaxSize() + multipartSlack + 1
+	req.ContentLength = s.records.MaxSize() + multipartSlack + 1
 	req.Header.Set("Authorization", "Bearer "+tok)
 	rec := httptest.NewRecorder()
 	s.e.ServeHTTP(rec, req)

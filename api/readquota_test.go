@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -28,7 +29,7 @@ func TestSharedReadQuota(t *testing.T) {
 	if up.Code != http.StatusCreated {
 		t.Fatalf("upload = %d %s", up.Code, up.Body)
 	}
-	var v EvidenceView
+	var v wire.EvidenceView
 	if err := json.Unmarshal(up.Body.Bytes(), &v); err != nil {
 		t.Fatal(err)
 	}

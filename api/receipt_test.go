@@ -95,7 +95,7 @@ func TestReceiptWaitReauthorizes(t *testing.T) {
 					}
 				}
 			}}
-			s, err := New(Config{Evidence: ev, Access: w.orgs, TSA: w.tsa})
+			s, err := New(withEvidence(ev, Config{Access: w.orgs, TSA: w.tsa}))
 			if err != nil {
 				t.Fatal(err)
 			}

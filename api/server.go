@@ -4,7 +4,6 @@
 package api
 
 import (
-	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/api/wire"
 
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
@@ -21,45 +20,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
-	"github.com/custos-project/custos/notary/document"
-	"github.com/custos-project/custos/storage"
 )
-
-// Evidence is what the API needs from the evidence service.
-type Evidence interface {
-	NewUpload(ctx context.Context, owner string) (*evidence.Upload, error)
-	MaxSize() int64
-	Get(ctx context.Context, id string) (*evidence.Record, error)
-	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
-	Custody(ctx context.Context, id string) ([]*custody.Event, error)
-	CustodyPending(ctx context.Context, id string) ([]*custody.Event, []evidence.PendingRead, error)
-	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
-	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
-	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
-	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
-	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
-	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
-	Owns(ctx context.Context, r *evidence.Record, org string) (bool, error)
-	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
-	CreateMatter(ctx context.Context, org, actor string, in evidence.MatterInput) (*evidence.Matter, error)
-	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
-	Matters(ctx context.Context, org string) ([]evidence.Matter, error)
-	ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*evidence.Share, bool, error)
-	RevokeShare(ctx context.Context, org, actor, id string) (*evidence.Share, error)
-	Shares(ctx context.Context, org string, made bool) ([]evidence.Share, error)
-	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
-	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
-
-	// Notarial certificates (evidence/certificate.go).
-	MatterEvidence(ctx context.Context, matter, org string) ([]*evidence.Record, error)
-	ReserveCertificate(ctx context.Context, year int, prefix string) (*evidence.Certificate, error)
-	IssueCertificate(ctx context.Context, c *evidence.Certificate, pdf []byte, receipts [][]byte) error
-	Certificate(ctx context.Context, id, org string) (*evidence.Certificate, error)
-	CertificatePDF(ctx context.Context, id, org, actor string) (*evidence.Certificate, []byte, error)
-	CertificateCheck(ctx context.Context, id string) (*evidence.Certificate, [][]byte, error)
-	VerifiedDocument(ctx context.Context, token string) (kind, id string, err error)
-	Certificates(ctx context.Context, org, cursor string, limit int) (*evidence.CertificatePage, error)
-}
 
 // Notifier publishes integration events (webhooks) to an organization.
 type Notifier interface {
@@ -77,13 +38,19 @@ type TxNotifier interface {
 
 // Config configures a Server.
 type Config struct {
-	Evidence Evidence      // required
-	Access   *access.Store // organizations and keys; required
-	Notifier Notifier      // webhooks; may be nil
-	Webhooks Webhooks      // webhook registrations and delivery logs; nil: the webhook routes answer 404
-	TSA      http.Handler  // the built-in TSA's RFC 3161 HTTP handler; required
-	Trust    receipt.Trust
-	Chain    Chain // nil on a node without a chain
+	// The evidence service (evidence.Service) in the roles the endpoints
+	// use it in (roles.go); all five are required.
+	Records      Records
+	Custody      Custody
+	Sharing      Sharing
+	Audit        AuditTrails
+	Certificates Certificates
+	Access       *access.Store // organizations and keys; required
+	Notifier     Notifier      // webhooks; may be nil
+	Webhooks     Webhooks      // webhook registrations and delivery logs; nil: the webhook routes answer 404
+	TSA          http.Handler  // the built-in TSA's RFC 3161 HTTP handler; required
+	Trust        receipt.Trust
+	Chain        Chain // nil on a node without a chain
 	// ChainAdmin, if set, serves the chain's state-upgrade votes to the
 	// operator (/api/v1/admin/chain).
 	ChainAdmin ChainAdmin
@@ -93,17 +60,24 @@ type Config struct {
 	DB             *bolt.DB
 	IdempotencyTTL time.Duration // how long an answer is kept; 0: 24h
 	Limits         Limits        // per-client request rates; zero: defaults
-	// Documents renders and signs certificates (PDF); nil on a node that
-	// is not a notary office: the certificate endpoints answer 409.
-	Documents *document.Issuer
-	// Copyrights is the copyright register; nil: its routes answer 404.
-	Copyrights Copyrights
+	// Issuer issues notarial and copyright certificates (certify.Office);
+	// nil, or an office without a signer, on a node that is not a notary
+	// office: the certificate endpoints answer 409.
+	Issuer Issuer
+	// Copyrights is the copyright register and Transfers its transfer
+	// offers; nil: their routes answer 404.
+	Copyrights Register
+	Transfers  Transfers
 	Integrity  Integrity // the integrity auditor; nil: its routes answer 404
 }
 
 // Server is the HTTP API.
 type Server struct {
-	ev         Evidence
+	records    Records
+	custody    Custody
+	sharing    Sharing
+	trails     AuditTrails
+	certs      Certificates
 	orgs       *access.Store
 	hooks      Notifier
 	webhooks   Webhooks
@@ -111,8 +85,9 @@ type Server struct {
 	limits     *limits
 	trust      receipt.Trust
 	chain      Chain
-	docs       *document.Issuer
-	copyrights Copyrights
+	issuer     Issuer
+	copyrights Register
+	transfers  Transfers
 	decodes    *decodeGate
 	log        *slog.Logger
 	e          *echo.Echo
@@ -121,8 +96,9 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
-	if cfg.Evidence == nil || cfg.Access == nil || cfg.TSA == nil {
-		return nil, errors.New("api: Config.Evidence, Access and TSA are required")
+	if cfg.Records == nil || cfg.Custody == nil || cfg.Sharing == nil || cfg.Audit == nil || cfg.Certificates == nil ||
+		cfg.Access == nil || cfg.TSA == nil {
+		return nil, errors.New("api: Config.Records, Custody, Sharing, Audit, Certificates, Access and TSA are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -131,11 +107,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	idem, err := newIdempotency(cfg.DB, cfg.IdempotencyTTL, cfg.Evidence, cfg.Log)
+	idem, err := newIdempotency(cfg.DB, cfg.IdempotencyTTL, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{ev: cfg.Evidence, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, docs: cfg.Documents, copyrights: cfg.Copyrights, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, sharing: cfg.Sharing, trails: cfg.Audit, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
@@ -170,7 +146,7 @@ func (s *Server) routes(tsa http.Handler) {
 	// holds a secret shown once).
 	auth, read, file, share := then(s.requireAuth, s.limits.perKey), need(access.PermRead), need(access.PermFile), need(access.PermShare)
 	admin, once := need(access.PermAdmin), s.idem.forJSON
-	e.POST("/api/v1/evidence", s.createEvidence, auth, file, s.limits.perKeyUpload, s.idem.forUpload)
+	e.POST("/api/v1/evidence", s.idem.wrap(s.createEvidence), auth, file, s.limits.perKeyUpload)
 	e.GET("/api/v1/evidence", s.listEvidence, auth, read)
 	e.GET("/api/v1/evidence/:id", s.getEvidence, auth, read)
 	e.GET("/api/v1/evidence/:id/content", s.getContent, auth, read)
@@ -233,36 +209,15 @@ func encodeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// EvidenceView is the JSON form of an evidence record.
-type EvidenceView struct {
-	ID             string               `json:"id"`
-	Status         string               `json:"status"`
-	SHA256         string               `json:"sha256"`
-	SM3            string               `json:"sm3,omitempty"`
-	Size           int64                `json:"size"`
-	MediaType      string               `json:"media_type"`
-	FileName       string               `json:"file_name,omitempty"`
-	Title          string               `json:"title,omitempty"`
-	Description    string               `json:"description,omitempty"`
-	CaseRef        string               `json:"case_ref,omitempty"`
-	Matter         string               `json:"matter,omitempty"`
-	AnchoredHeight int64                `json:"anchored_height,omitempty"` // the block that anchored it
-	CapturedAt     *time.Time           `json:"captured_at,omitempty"`
-	CreatedAt      time.Time            `json:"created_at"`
-	Owner          string               `json:"owner"`
-	Timestamp      evidence.TokenInfo   `json:"timestamp"` // the built-in TSA's token
-	Timestamps     []evidence.TokenInfo `json:"timestamps"`
-}
-
 // ViewOf is the JSON form of a record, as the API and webhooks show it.
-func ViewOf(r *evidence.Record) EvidenceView {
-	v := EvidenceView{
+func ViewOf(r *evidence.Record) wire.EvidenceView {
+	v := wire.EvidenceView{
 		ID: r.ID, Status: r.Status, SHA256: r.SHA256, SM3: r.SM3, Size: r.Size, MediaType: r.MediaType,
 		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter, AnchoredHeight: r.AnchoredHeight,
-		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: r.Tokens,
+		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: mapSlice(r.Tokens, tokenInfo),
 	}
 	if len(r.Tokens) > 0 {
-		v.Timestamp = r.Tokens[0]
+		v.Timestamp = tokenInfo(r.Tokens[0])
 	}
 	return v
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -17,18 +18,20 @@ import (
 // and the recipient accepts or declines the offer before it expires; the
 // offerer may withdraw it. See evidence.OfferTransfer.
 
-// TransferInput is an offer of a registration to another organization:
-// To, and the days the offer waits for an answer (default 14, 1 to 90).
-type TransferInput struct {
-	To            string `json:"to"`
-	ExpiresInDays int    `json:"expires_in_days,omitempty"`
-}
-
 // Offer expiry in days, as the request gives it.
 const (
 	minOfferDays = int(evidence.MinOfferTTL / (24 * time.Hour))
 	maxOfferDays = int(evidence.MaxOfferTTL / (24 * time.Hour))
 )
+
+// offers returns the register's transfer offers, or 404 on a node
+// without a register.
+func (s *Server) offers() (Transfers, error) {
+	if s.transfers == nil {
+		return nil, errNoRegister()
+	}
+	return s.transfers, nil
+}
 
 // offerErr maps the errors of transfer offers to problems.
 func offerErr(err error) error {
@@ -61,11 +64,11 @@ func offerErr(err error) error {
 // current owner offers the registration to another organization (201,
 // the offer).
 func (s *Server) offerTransfer(c echo.Context) error {
-	reg, err := s.register()
+	reg, err := s.offers()
 	if err != nil {
 		return err
 	}
-	var in TransferInput
+	var in wire.TransferInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
@@ -95,7 +98,7 @@ func (s *Server) offerTransfer(c echo.Context) error {
 // listTransferOffers handles GET /api/v1/copyrights/transfers: the offers
 // the caller's organization made or received (status, limit, cursor).
 func (s *Server) listTransferOffers(c echo.Context) error {
-	reg, err := s.register()
+	reg, err := s.offers()
 	if err != nil {
 		return err
 	}
@@ -123,7 +126,7 @@ func (s *Server) listTransferOffers(c echo.Context) error {
 // getTransferOffer handles GET /api/v1/copyrights/transfers/{tid}, for
 // the offer's two organizations.
 func (s *Server) getTransferOffer(c echo.Context) error {
-	reg, err := s.register()
+	reg, err := s.offers()
 	if err != nil {
 		return err
 	}
@@ -143,7 +146,7 @@ type TransferAnswer struct {
 }
 
 func (s *Server) acceptTransfer(c echo.Context) error {
-	reg, err := s.register()
+	reg, err := s.offers()
 	if err != nil {
 		return err
 	}
@@ -156,16 +159,16 @@ func (s *Server) acceptTransfer(c echo.Context) error {
 }
 
 func (s *Server) declineTransfer(c echo.Context) error {
-	return s.settleTransfer(c, Copyrights.DeclineTransfer)
+	return s.settleTransfer(c, Transfers.DeclineTransfer)
 }
 
 func (s *Server) withdrawTransfer(c echo.Context) error {
-	return s.settleTransfer(c, Copyrights.WithdrawTransfer)
+	return s.settleTransfer(c, Transfers.WithdrawTransfer)
 }
 
 // settleTransfer declines or withdraws an offer (answer: the offer).
-func (s *Server) settleTransfer(c echo.Context, settle func(Copyrights, context.Context, string, string, string) (*evidence.TransferOffer, error)) error {
-	reg, err := s.register()
+func (s *Server) settleTransfer(c echo.Context, settle func(Transfers, context.Context, string, string, string) (*evidence.TransferOffer, error)) error {
+	reg, err := s.offers()
 	if err != nil {
 		return err
 	}

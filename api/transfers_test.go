@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 )
@@ -180,7 +181,7 @@ func TestTransferOfferAPI(t *testing.T) {
 	want(t, "accept of no offer", tw.do(t, "B", "POST", "/api/v1/copyrights/transfers/aaaaaaaaaaaaaaaaaaaaaaaaaa/accept", nil), 404, "not-found")
 	want(t, "read by the recipient", tw.do(t, "B", "GET", path, nil), 200, "")
 	r := tw.do(t, "B", "GET", "/api/v1/copyrights/transfers?status=pending", nil)
-	var list ListView[evidence.TransferOffer]
+	var list wire.ListView[evidence.TransferOffer]
 	mustDecode(t, r, &list)
 	if r.Code != 200 || len(list.Items) != 1 || list.Items[0].ID != o.ID {
 		t.Errorf("the recipient's pending offers = %d %s", r.Code, r.Body)

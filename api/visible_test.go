@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/webhooks"
 )
 
@@ -25,7 +26,7 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Evidence: w.ev, Access: w.orgs, TSA: w.tsa, DB: openTestDB(t), Copyrights: w.ev, Webhooks: hooks})
+	s, err := New(withEvidence(w.ev, Config{Access: w.orgs, TSA: w.tsa, DB: openTestDB(t), Copyrights: w.ev, Transfers: w.ev, Webhooks: hooks}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,11 +82,11 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 		req   req
 		field string
 	}{
-		{"upload title", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{MetadataHeader: meta("title")}}, "title"},
-		{"upload description", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{MetadataHeader: meta("description")}}, "description"},
-		{"upload case_ref", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{MetadataHeader: meta("case_ref")}}, "case_ref"},
-		{"upload file_name", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{MetadataHeader: meta("file_name")}}, "file_name"},
-		{"upload media_type", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{MetadataHeader: `{"media_type":"text/plain; name=\"a` + jsonRLO + `b\""}`}}, "media_type"},
+		{"upload title", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{wire.MetadataHeader: meta("title")}}, "title"},
+		{"upload description", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{wire.MetadataHeader: meta("description")}}, "description"},
+		{"upload case_ref", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{wire.MetadataHeader: meta("case_ref")}}, "case_ref"},
+		{"upload file_name", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{wire.MetadataHeader: meta("file_name")}}, "file_name"},
+		{"upload media_type", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{wire.MetadataHeader: `{"media_type":"text/plain; name=\"a` + jsonRLO + `b\""}`}}, "media_type"},
 		{"upload Content-Disposition file name", req{method: "POST", path: "/api/v1/evidence", body: raw, header: map[string]string{"Content-Disposition": `attachment; filename*=UTF-8''invoice%E2%80%AEfdp.exe`}}, "file_name"},
 		{"multipart file name", req{method: "POST", path: "/api/v1/evidence", body: func() (io.Reader, string) { return multipartBody("invoice"+rlo+"fdp.exe", "") }}, "file_name"},
 		{"multipart metadata", req{method: "POST", path: "/api/v1/evidence", body: func() (io.Reader, string) { return multipartBody("a.txt", meta("title")) }}, "title"},

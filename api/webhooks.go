@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/internal/text"
 	"github.com/custos-project/custos/webhooks"
@@ -21,12 +22,6 @@ type Webhooks interface {
 	List(org string) ([]webhooks.Webhook, error)
 	Delete(org, id string) (*webhooks.Webhook, error)
 	Deliveries(org, id string, limit int) ([]webhooks.Delivery, error)
-}
-
-// WebhookInput registers a webhook.
-type WebhookInput struct {
-	URL    string   `json:"url"`
-	Events []string `json:"events"`
 }
 
 // NewWebhookView answers a webhook registration: the secret, which signs
@@ -84,7 +79,7 @@ func (h webhookAPI) create(c echo.Context) error {
 	if h.hooks == nil {
 		return errNoWebhooks()
 	}
-	var in WebhookInput
+	var in wire.WebhookInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}

@@ -16,14 +16,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/webhooks"
 )
 
-// auditEvidence is an Evidence that only keeps audit events. (The embedded
+// auditEvidence is an evidence service that only keeps audit events. (The embedded
 // nil interface stands for the methods the webhook handlers never call.)
 type auditEvidence struct {
-	Evidence
+	evidenceService
 	mu     sync.Mutex
 	events []custody.Event
 	fail   bool
@@ -74,7 +75,7 @@ func newWebhookFixture(t *testing.T, withService bool) *webhookFixture {
 	f.viewerA, _, _ = orgs.CreateKey(a.ID, access.RoleViewer, "v", nil)
 	f.tokB, _, _ = orgs.CreateKey(b.ID, access.RoleSubmitter, "b", nil)
 
-	s, err := New(Config{Evidence: f.ev, Access: orgs, TSA: http.NotFoundHandler()})
+	s, err := New(withEvidence(f.ev, Config{Access: orgs, TSA: http.NotFoundHandler()}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func TestWebhookListDeleteScoped(t *testing.T) {
 	id := v.Webhook.ID
 
 	status, b := f.do(t, "GET", "/api/v1/webhooks", f.tokA, "")
-	var l ListView[webhooks.Webhook]
+	var l wire.ListView[webhooks.Webhook]
 	json.Unmarshal(b, &l)
 	if status != 200 || len(l.Items) != 1 || l.Items[0].ID != id || strings.Contains(string(b), v.Secret) || strings.Contains(string(b), "secret") {
 		t.Errorf("GET /api/v1/webhooks (A) = %d %s; want A's webhook, no secret", status, b)
@@ -242,13 +243,13 @@ func TestWebhookDeliveries(t *testing.T) {
 
 	f.svc.Publish(f.orgA, webhooks.EventTimestamped, map[string]string{"id": "e1"})
 	path := "/api/v1/webhooks/" + v.Webhook.ID + "/deliveries"
-	var l ListView[webhooks.Delivery]
+	var l wire.ListView[webhooks.Delivery]
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		status, b := f.do(t, "GET", path, f.tokA, "")
 		if status != 200 {
 			t.Fatalf("GET %s = %d %s", path, status, b)
 		}
-		l = ListView[webhooks.Delivery]{}
+		l = wire.ListView[webhooks.Delivery]{}
 		json.Unmarshal(b, &l)
 		if len(l.Items) == 1 && l.Items[0].State == webhooks.StateDelivered {
 			break
@@ -302,7 +303,7 @@ func TestDeliveryLogHidesAddresses(t *testing.T) {
 	path := "/api/v1/webhooks/" + v.Webhook.ID + "/deliveries"
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		status, b := f.do(t, "GET", path, f.tokA, "")
-		var l ListView[webhooks.Delivery]
+		var l wire.ListView[webhooks.Delivery]
 		json.Unmarshal(b, &l)
 		if status != 200 || len(l.Items) != 1 || len(l.Items[0].Attempts) == 0 {
 			if time.Now().After(deadline) {

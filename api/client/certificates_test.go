@@ -9,7 +9,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 )
 
 func TestCertificateMethods(t *testing.T) {
@@ -19,7 +19,7 @@ func TestCertificateMethods(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.Method + " " + r.URL.Path {
 		case "POST /api/v1/certificates":
-			var in api.CertificateInput
+			var in wire.CertificateInput
 			b, _ := io.ReadAll(r.Body)
 			if err := json.Unmarshal(b, &in); err != nil || len(in.Evidence) != 2 || in.Matter != "" {
 				t.Errorf("issue body = %s", b)
@@ -41,7 +41,7 @@ func TestCertificateMethods(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, ctx := New(srv.URL, "cst_t"), context.Background()
-	if cert, err := c.IssueCertificate(ctx, api.CertificateInput{Evidence: []string{"a", "b"}}); err != nil || cert.Number != "(2026)P证字第 1 号" {
+	if cert, err := c.IssueCertificate(ctx, wire.CertificateInput{Evidence: []string{"a", "b"}}); err != nil || cert.Number != "(2026)P证字第 1 号" {
 		t.Errorf("IssueCertificate = %+v, %v", cert, err)
 	}
 	if p, err := c.Certificates(ctx, "y", 2); err != nil || len(p.Items) != 1 || p.Next != "x" {

@@ -16,8 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/custos-project/custos/api"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -36,7 +35,7 @@ func New(baseURL, token string) *Client {
 // Error is a failed call: the server's RFC 9457 problem, or a bare status.
 type Error struct {
 	Status     int
-	Problem    api.Problem
+	Problem    wire.Problem
 	RetryAfter time.Duration
 }
 
@@ -57,11 +56,11 @@ type Upload struct {
 	Size      int64 // -1 if unknown
 	FileName  string
 	MediaType string
-	Meta      evidence.Meta
+	Meta      wire.Meta
 }
 
 // Submit files one piece of evidence, streaming Body as the raw request body.
-func (c *Client) Submit(ctx context.Context, u Upload) (*api.EvidenceView, error) {
+func (c *Client) Submit(ctx context.Context, u Upload) (*wire.EvidenceView, error) {
 	meta := u.Meta
 	if meta.FileName == "" {
 		meta.FileName = u.FileName
@@ -76,34 +75,34 @@ func (c *Client) Submit(ctx context.Context, u Upload) (*api.EvidenceView, error
 		mt = "application/octet-stream"
 	}
 	req.Header.Set("Content-Type", mt)
-	if meta != (evidence.Meta{}) {
+	if meta != (wire.Meta{}) {
 		b, err := json.Marshal(meta)
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set(api.MetadataHeader, string(b))
+		req.Header.Set(wire.MetadataHeader, string(b))
 	}
-	var out api.EvidenceView
+	var out wire.EvidenceView
 	return &out, c.do(req, http.StatusCreated, &out)
 }
 
 // Get returns an evidence record (and records a "viewed" custody event).
-func (c *Client) Get(ctx context.Context, id string) (*api.EvidenceView, error) {
+func (c *Client) Get(ctx context.Context, id string) (*wire.EvidenceView, error) {
 	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/evidence/"+url.PathEscape(id), nil)
 	if err != nil {
 		return nil, err
 	}
-	var out api.EvidenceView
+	var out wire.EvidenceView
 	return &out, c.do(req, http.StatusOK, &out)
 }
 
 // Custody returns the item's custody chain.
-func (c *Client) Custody(ctx context.Context, id string) (*api.CustodyView, error) {
+func (c *Client) Custody(ctx context.Context, id string) (*wire.CustodyView, error) {
 	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/evidence/"+url.PathEscape(id)+"/custody", nil)
 	if err != nil {
 		return nil, err
 	}
-	var out api.CustodyView
+	var out wire.CustodyView
 	return &out, c.do(req, http.StatusOK, &out)
 }
 
@@ -230,13 +229,13 @@ func decodeError(resp *http.Response) error {
 
 // ChainStatus returns the chain's state version and upgrade votes (the
 // operator's administrators only).
-func (c *Client) ChainStatus(ctx context.Context) (*api.ChainStatusView, error) {
-	var v api.ChainStatusView
+func (c *Client) ChainStatus(ctx context.Context) (*wire.ChainStatusView, error) {
+	var v wire.ChainStatusView
 	return &v, c.getJSON(ctx, "/api/v1/admin/chain", &v)
 }
 
 // VoteUpgrade has the node vote to run state version at height.
-func (c *Client) VoteUpgrade(ctx context.Context, version int, height int64) (*api.ChainStatusView, error) {
-	var v api.ChainStatusView
-	return &v, c.sendJSON(ctx, http.MethodPost, "/api/v1/admin/chain/upgrade", api.UpgradeRequest{StateVersion: version, Height: height}, http.StatusAccepted, &v)
+func (c *Client) VoteUpgrade(ctx context.Context, version int, height int64) (*wire.ChainStatusView, error) {
+	var v wire.ChainStatusView
+	return &v, c.sendJSON(ctx, http.MethodPost, "/api/v1/admin/chain/upgrade", wire.UpgradeRequest{StateVersion: version, Height: height}, http.StatusAccepted, &v)
 }

@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/access"
-	"github.com/custos-project/custos/api"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/api/wire"
 )
 
 const testToken = "cst_test-token-0123456789"
@@ -101,10 +99,10 @@ func TestCalls(t *testing.T) {
 	}{
 		{"Me", wantReq{"GET", "/api/v1/me", "", ""}, 200, `{"key":` + keyJSON + `,"org":` + orgJSON + `,"permissions":["read"]}`,
 			func(ctx context.Context, c *Client) (any, error) { v, err := c.Me(ctx); return v.Permissions, err },
-			[]access.Permission{access.PermRead}},
+			[]wire.Permission{wire.Permission("read")}},
 		{"CreateOrg", wantReq{"POST", "/api/v1/orgs", "", `{"kind":"court","name":"Hangzhou Internet Court"}`}, 201, orgJSON,
 			func(ctx context.Context, c *Client) (any, error) {
-				v, err := c.CreateOrg(ctx, api.OrgInput{Kind: "court", Name: "Hangzhou Internet Court"})
+				v, err := c.CreateOrg(ctx, wire.OrgInput{Kind: "court", Name: "Hangzhou Internet Court"})
 				return v.Kind + " " + v.ID, err
 			}, "court aaaaaaaaaaaaaaaaaaaaaaaaaa"},
 		{"Orgs", wantReq{"GET", "/api/v1/orgs", "", ""}, 200, `{"items":[` + orgJSON + `]}`,
@@ -135,7 +133,7 @@ func TestCalls(t *testing.T) {
 		{"CreateKey", wantReq{"POST", "/api/v1/orgs/aaaaaaaaaaaaaaaaaaaaaaaaaa/keys", "", `{"role":"examiner","name":"clerk","expires_at":"2027-01-02T03:04:05Z"}`}, 201,
 			`{"key":` + keyJSON + `,"token":"cst_secret"}`,
 			func(ctx context.Context, c *Client) (any, error) {
-				v, err := c.CreateKey(ctx, "aaaaaaaaaaaaaaaaaaaaaaaaaa", api.KeyInput{Role: access.RoleExaminer, Name: "clerk", ExpiresAt: &exp})
+				v, err := c.CreateKey(ctx, "aaaaaaaaaaaaaaaaaaaaaaaaaa", wire.KeyInput{Role: wire.Role("examiner"), Name: "clerk", ExpiresAt: &exp})
 				return v.Token + " " + string(v.Key.Role), err
 			}, "cst_secret examiner"},
 		{"Keys", wantReq{"GET", "/api/v1/orgs/aaaaaaaaaaaaaaaaaaaaaaaaaa/keys", "", ""}, 200, `{"items":[` + keyJSON + `,` + keyJSON + `]}`,
@@ -151,7 +149,7 @@ func TestCalls(t *testing.T) {
 			}, true},
 		{"CreateMatter", wantReq{"POST", "/api/v1/matters", "", `{"title":"A v. B","parties":["A","B"]}`}, 201, matterJSON,
 			func(ctx context.Context, c *Client) (any, error) {
-				v, err := c.CreateMatter(ctx, evidence.MatterInput{Title: "A v. B", Parties: []string{"A", "B"}})
+				v, err := c.CreateMatter(ctx, wire.MatterInput{Title: "A v. B", Parties: []string{"A", "B"}})
 				return v.ID, err
 			}, "mmmmmmmmmmmmmmmmmmmmmmmmmm"},
 		{"Matters", wantReq{"GET", "/api/v1/matters", "", ""}, 200, `{"items":[` + matterJSON + `]}`,
@@ -164,7 +162,7 @@ func TestCalls(t *testing.T) {
 			}, "A v. B"},
 		{"Share", wantReq{"POST", "/api/v1/shares", "", `{"matter":"mmmmmmmmmmmmmmmmmmmmmmmmmm","org":"cccccccccccccccccccccccccc"}`}, 201, shareJSON,
 			func(ctx context.Context, c *Client) (any, error) {
-				v, err := c.Share(ctx, api.ShareInput{Matter: "mmmmmmmmmmmmmmmmmmmmmmmmmm", Org: "cccccccccccccccccccccccccc"})
+				v, err := c.Share(ctx, wire.ShareInput{Matter: "mmmmmmmmmmmmmmmmmmmmmmmmmm", Org: "cccccccccccccccccccccccccc"})
 				return v.Grantee, err
 			}, "cccccccccccccccccccccccccc"},
 		{"Shares made", wantReq{"GET", "/api/v1/shares", "direction=made", ""}, 200, `{"items":[]}`,
@@ -292,12 +290,12 @@ func TestProblem(t *testing.T) {
 		io.WriteString(w, `{"type":"urn:custos:problem:forbidden","title":"Forbidden","status":403,"detail":"Your key's role (viewer) does not allow this."}`)
 	}))
 	defer srv.Close()
-	_, err := New(srv.URL, testToken).CreateMatter(context.Background(), evidence.MatterInput{Title: "t"})
+	_, err := New(srv.URL, testToken).CreateMatter(context.Background(), wire.MatterInput{Title: "t"})
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Fatalf("CreateMatter error = %v (%T), want *Error", err, err)
 	}
-	if e.Status != 403 || e.Problem.Type != api.ProblemBase+"forbidden" || e.RetryAfter != 5*time.Second {
+	if e.Status != 403 || e.Problem.Type != wire.ProblemBase+"forbidden" || e.RetryAfter != 5*time.Second {
 		t.Errorf("*Error = %+v", e)
 	}
 	if want := "403 Forbidden: Your key's role (viewer) does not allow this."; e.Error() != want {

@@ -10,8 +10,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/custos-project/custos/api"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/api/wire"
 )
 
 // File is one file sent in a multipart request.
@@ -23,7 +22,7 @@ type File struct {
 
 // RegisterCopyright registers a work with its files, streamed as one
 // multipart request.
-func (c *Client) RegisterCopyright(ctx context.Context, w evidence.Work, files []File) (*evidence.Copyright, error) {
+func (c *Client) RegisterCopyright(ctx context.Context, w wire.Work, files []File) (*wire.Copyright, error) {
 	meta, err := json.Marshal(w)
 	if err != nil {
 		return nil, err
@@ -46,37 +45,37 @@ func (c *Client) RegisterCopyright(ctx context.Context, w evidence.Work, files [
 		}
 		return nil
 	}
-	var out evidence.Copyright
+	var out wire.Copyright
 	return &out, c.postMultipart(ctx, "/api/v1/copyrights", parts, http.StatusCreated, &out)
 }
 
 // SearchCopyrightsFile sends a file to the priority search: exact matches
 // by SHA-256 and, for images, near-duplicates. The server keeps nothing.
-func (c *Client) SearchCopyrightsFile(ctx context.Context, f File) (*api.CopyrightSearch, error) {
-	var out api.CopyrightSearch
+func (c *Client) SearchCopyrightsFile(ctx context.Context, f File) (*wire.CopyrightSearch, error) {
+	var out wire.CopyrightSearch
 	return &out, c.postMultipart(ctx, "/api/v1/copyrights/search", func(mw *multipart.Writer) error { return writeFile(mw, f) }, http.StatusOK, &out)
 }
 
 // SearchCopyrights lists the registrations holding a file with this hex
 // SHA-256, earliest anchored first.
-func (c *Client) SearchCopyrights(ctx context.Context, sha256Hex string) (*api.CopyrightSearch, error) {
-	var out api.CopyrightSearch
+func (c *Client) SearchCopyrights(ctx context.Context, sha256Hex string) (*wire.CopyrightSearch, error) {
+	var out wire.CopyrightSearch
 	return &out, c.getJSON(ctx, "/api/v1/copyrights/search?"+url.Values{"sha256": {sha256Hex}}.Encode(), &out)
 }
 
 // Copyright returns a registration.
-func (c *Client) Copyright(ctx context.Context, id string) (*evidence.Copyright, error) {
-	var out evidence.Copyright
+func (c *Client) Copyright(ctx context.Context, id string) (*wire.Copyright, error) {
+	var out wire.Copyright
 	return &out, c.getJSON(ctx, "/api/v1/copyrights/"+url.PathEscape(id), &out)
 }
 
 // Copyrights lists all the registrations the caller's organization owns,
 // following the listing's pages.
-func (c *Client) Copyrights(ctx context.Context) ([]evidence.Copyright, error) {
-	all := []evidence.Copyright{}
+func (c *Client) Copyrights(ctx context.Context) ([]wire.Copyright, error) {
+	all := []wire.Copyright{}
 	q := url.Values{"limit": {"500"}}
 	for {
-		var page api.ListView[evidence.Copyright]
+		var page wire.ListView[wire.Copyright]
 		if err := c.getJSON(ctx, "/api/v1/copyrights?"+q.Encode(), &page); err != nil {
 			return nil, err
 		}
@@ -100,22 +99,22 @@ func (c *Client) CopyrightPDF(ctx context.Context, id string) ([]byte, error) {
 
 // OfferTransfer offers a registration to the organization to, the offer
 // waiting days for an answer (0: the server's default).
-func (c *Client) OfferTransfer(ctx context.Context, id, to string, days int) (*evidence.TransferOffer, error) {
-	var out evidence.TransferOffer
+func (c *Client) OfferTransfer(ctx context.Context, id, to string, days int) (*wire.TransferOffer, error) {
+	var out wire.TransferOffer
 	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/"+url.PathEscape(id)+"/transfers",
-		api.TransferInput{To: to, ExpiresInDays: days}, http.StatusCreated, &out)
+		wire.TransferInput{To: to, ExpiresInDays: days}, http.StatusCreated, &out)
 }
 
 // TransferOffers lists the transfer offers the caller's organization made
 // or received, all pages; status ("" for all) filters them.
-func (c *Client) TransferOffers(ctx context.Context, status string) ([]evidence.TransferOffer, error) {
-	all := []evidence.TransferOffer{}
+func (c *Client) TransferOffers(ctx context.Context, status string) ([]wire.TransferOffer, error) {
+	all := []wire.TransferOffer{}
 	q := url.Values{"limit": {"500"}}
 	if status != "" {
 		q.Set("status", status)
 	}
 	for {
-		var page api.ListView[evidence.TransferOffer]
+		var page wire.ListView[wire.TransferOffer]
 		if err := c.getJSON(ctx, "/api/v1/copyrights/transfers?"+q.Encode(), &page); err != nil {
 			return nil, err
 		}
@@ -129,29 +128,29 @@ func (c *Client) TransferOffers(ctx context.Context, status string) ([]evidence.
 
 // AcceptTransfer accepts a transfer offer addressed to the caller's
 // organization.
-func (c *Client) AcceptTransfer(ctx context.Context, tid string) (*api.TransferAnswer, error) {
-	var out api.TransferAnswer
+func (c *Client) AcceptTransfer(ctx context.Context, tid string) (*wire.TransferAnswer, error) {
+	var out wire.TransferAnswer
 	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/transfers/"+url.PathEscape(tid)+"/accept", nil, http.StatusOK, &out)
 }
 
 // DeclineTransfer declines a transfer offer addressed to the caller's
 // organization.
-func (c *Client) DeclineTransfer(ctx context.Context, tid string) (*evidence.TransferOffer, error) {
-	var out evidence.TransferOffer
+func (c *Client) DeclineTransfer(ctx context.Context, tid string) (*wire.TransferOffer, error) {
+	var out wire.TransferOffer
 	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/transfers/"+url.PathEscape(tid)+"/decline", nil, http.StatusOK, &out)
 }
 
 // WithdrawTransfer withdraws a transfer offer the caller's organization
 // made.
-func (c *Client) WithdrawTransfer(ctx context.Context, tid string) (*evidence.TransferOffer, error) {
-	var out evidence.TransferOffer
+func (c *Client) WithdrawTransfer(ctx context.Context, tid string) (*wire.TransferOffer, error) {
+	var out wire.TransferOffer
 	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/transfers/"+url.PathEscape(tid)+"/withdraw", nil, http.StatusOK, &out)
 }
 
 // RevokeCopyright revokes a registration.
-func (c *Client) RevokeCopyright(ctx context.Context, id, reason string) (*evidence.Copyright, error) {
-	var out evidence.Copyright
-	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/"+url.PathEscape(id)+"/revoke", api.RevokeInput{Reason: reason}, http.StatusOK, &out)
+func (c *Client) RevokeCopyright(ctx context.Context, id, reason string) (*wire.Copyright, error) {
+	var out wire.Copyright
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/copyrights/"+url.PathEscape(id)+"/revoke", wire.RevokeInput{Reason: reason}, http.StatusOK, &out)
 }
 
 func writeFile(mw *multipart.Writer, f File) error {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 )
 
 // Query selects evidence in List. Zero fields match everything.
@@ -48,23 +48,23 @@ func (q Query) values() url.Values {
 // List returns one page of the evidence the caller's organization may see,
 // newest first. Every listed item gets a "listed" custody event. Pass the
 // page's Next as q.Cursor for the next page; it is "" on the last.
-func (c *Client) List(ctx context.Context, q Query) (*api.ListView[api.EvidenceView], error) {
+func (c *Client) List(ctx context.Context, q Query) (*wire.ListView[wire.EvidenceView], error) {
 	path := "/api/v1/evidence"
 	if v := q.values(); len(v) > 0 {
 		path += "?" + v.Encode()
 	}
-	var out api.ListView[api.EvidenceView]
+	var out wire.ListView[wire.EvidenceView]
 	return &out, c.getJSON(ctx, path, &out)
 }
 
 // ListAll iterates over every item matching q, following the cursor from
 // page to page. It stops at the first error, which it yields.
-func (c *Client) ListAll(ctx context.Context, q Query) iter.Seq2[api.EvidenceView, error] {
-	return func(yield func(api.EvidenceView, error) bool) {
+func (c *Client) ListAll(ctx context.Context, q Query) iter.Seq2[wire.EvidenceView, error] {
+	return func(yield func(wire.EvidenceView, error) bool) {
 		for {
 			page, err := c.List(ctx, q)
 			if err != nil {
-				yield(api.EvidenceView{}, err)
+				yield(wire.EvidenceView{}, err)
 				return
 			}
 			for _, v := range page.Items {

@@ -11,8 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/custos-project/custos/api"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -22,7 +21,7 @@ var ErrPending = errors.New("client: receipt not yet available")
 
 // PendingError is the server's 202 answer to a receipt request.
 type PendingError struct {
-	View       api.PendingView
+	View       wire.PendingView
 	RetryAfter time.Duration
 }
 
@@ -77,8 +76,8 @@ func (c *Client) Receipt(ctx context.Context, id string, wait time.Duration) ([]
 
 // Lookup asks, without authentication, whether and when a SHA-256 digest
 // (64 lowercase hex digits) was anchored at the server.
-func (c *Client) Lookup(ctx context.Context, sha256Hex string) (*evidence.Lookup, error) {
-	var out evidence.Lookup
+func (c *Client) Lookup(ctx context.Context, sha256Hex string) (*wire.Lookup, error) {
+	var out wire.Lookup
 	return &out, c.getJSON(ctx, "/api/v1/lookup?sha256="+url.QueryEscape(sha256Hex), &out)
 }
 
@@ -96,8 +95,8 @@ func (c *Client) Checkpoint(ctx context.Context, height int64) (*receipt.Checkpo
 // Consistency returns an RFC 6962 §2.1.2 consistency proof between two
 // tree sizes. It proves nothing alone: check it against two verified
 // checkpoints' roots.
-func (c *Client) Consistency(ctx context.Context, first, second uint64) (*api.ConsistencyView, error) {
-	var out api.ConsistencyView
+func (c *Client) Consistency(ctx context.Context, first, second uint64) (*wire.ConsistencyView, error) {
+	var out wire.ConsistencyView
 	path := fmt.Sprintf("/api/v1/log/consistency?first=%d&second=%d", first, second)
 	return &out, c.getJSON(ctx, path, &out)
 }

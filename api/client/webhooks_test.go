@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 )
 
 func TestWebhookMethods(t *testing.T) {
@@ -21,7 +21,7 @@ func TestWebhookMethods(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.Method + " " + r.URL.Path {
 		case "POST /api/v1/webhooks":
-			var in api.WebhookInput
+			var in wire.WebhookInput
 			b, _ := io.ReadAll(r.Body)
 			if err := json.Unmarshal(b, &in); err != nil || in.URL != "https://example.org/hook" || len(in.Events) != 1 {
 				t.Errorf("create body = %s", b)
@@ -40,7 +40,7 @@ func TestWebhookMethods(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, ctx := New(srv.URL, "cst_t"), context.Background()
-	nw, err := c.CreateWebhook(ctx, api.WebhookInput{URL: "https://example.org/hook", Events: []string{"evidence.anchored"}})
+	nw, err := c.CreateWebhook(ctx, wire.WebhookInput{URL: "https://example.org/hook", Events: []string{"evidence.anchored"}})
 	if err != nil || nw.Secret != "s3cret" || nw.Webhook.ID != "w1" {
 		t.Fatalf("CreateWebhook = %+v, %v", nw, err)
 	}

@@ -11,9 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/custos-project/custos/access"
-	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -133,7 +132,7 @@ func parseExpiry(s string) (*time.Time, error) {
 
 func orgCmd() *cobra.Command {
 	cn := &conn{}
-	var in api.OrgInput
+	var in wire.OrgInput
 	create := &cobra.Command{
 		Use: "create --kind KIND --name NAME", Short: "Create an organization (admin)", Args: positional(0, "no arguments"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "kind", "name") },
@@ -163,7 +162,7 @@ func listOf[T any](items []T, err error) (any, error) {
 	if items == nil {
 		items = []T{}
 	}
-	return api.ListView[T]{Items: items}, err
+	return wire.ListView[T]{Items: items}, err
 }
 
 func keyCmd() *cobra.Command {
@@ -179,7 +178,7 @@ func keyCmd() *cobra.Command {
 				return err
 			}
 			run := cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
-				nk, err := c.CreateKey(ctx, org, api.KeyInput{Role: access.Role(role), Name: name, ExpiresAt: exp})
+				nk, err := c.CreateKey(ctx, org, wire.KeyInput{Role: wire.Role(role), Name: name, ExpiresAt: exp})
 				if err == nil {
 					fmt.Fprintf(os.Stderr, "custos: key %s (%s) created for organization %s.\n"+
 						"custos: its token is the \"token\" field of the JSON on standard output. It is shown only this once and cannot be recovered: store it now.\n",
@@ -220,7 +219,7 @@ func matterCmd() *cobra.Command {
 		Args:    positional(0, "no arguments"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "title") },
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
-			return c.CreateMatter(ctx, in)
+			return c.CreateMatter(ctx, wire.MatterInput(in))
 		}),
 	}
 	create.Flags().StringVar(&in.Title, "title", "", "the matter's title")
@@ -237,7 +236,7 @@ func matterCmd() *cobra.Command {
 
 func shareCmd() *cobra.Command {
 	cn := &conn{}
-	var in api.ShareInput
+	var in wire.ShareInput
 	var expires string
 	cmd := &cobra.Command{
 		Use:   "share (--evidence ID | --matter ID) --org ORG [--expires RFC3339]",
@@ -349,8 +348,8 @@ func receiptCmd() *cobra.Command {
 		Short: "Fetch an evidence item's receipt (its canonical bytes) for 'custos verify'",
 		Args:  positional(1, "one evidence ID"),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			if wait < 0 || wait > api.MaxReceiptWait {
-				return usageError("--wait is a duration from 0 to %v", api.MaxReceiptWait)
+			if wait < 0 || wait > wire.MaxReceiptWait {
+				return usageError("--wait is a duration from 0 to %v", wire.MaxReceiptWait)
 			}
 			c, err := cn.client(cmd)
 			if err != nil {
@@ -380,7 +379,7 @@ func receiptCmd() *cobra.Command {
 
 func webhookCmd() *cobra.Command {
 	cn := &conn{}
-	var in api.WebhookInput
+	var in wire.WebhookInput
 	create := &cobra.Command{
 		Use: "create --url URL --event E...", Short: "Register a webhook (its signing secret is shown once)",
 		Args:    positional(0, "no arguments"),

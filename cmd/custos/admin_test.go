@@ -8,6 +8,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -51,7 +52,7 @@ func TestAdminCLI(t *testing.T) {
 	var firm, court access.Org
 	custosJSON(t, n, admin, &firm, "org", "create", "--kind", "lawfirm", "--name", "Zhong Lun Law Firm")
 	custosJSON(t, n, admin, &court, "org", "create", "--kind", "court", "--name", "Hangzhou Internet Court")
-	var orgs api.ListView[access.Org]
+	var orgs wire.ListView[access.Org]
 	custosJSON(t, n, admin, &orgs, "org", "list")
 	if len(orgs.Items) != 3 { // the operator's, the firm's, the court's
 		t.Errorf("org list = %+v, want 3 organizations", orgs.Items)
@@ -72,7 +73,7 @@ func TestAdminCLI(t *testing.T) {
 	if courtKey.Key.ExpiresAt == nil || courtKey.Key.ExpiresAt.Year() != 2099 {
 		t.Errorf("key create --expires: expires_at = %v", courtKey.Key.ExpiresAt)
 	}
-	var keys api.ListView[access.Key]
+	var keys wire.ListView[access.Key]
 	custosJSON(t, n, admin, &keys, "key", "list", "--org", firm.ID)
 	if len(keys.Items) != 1 || keys.Items[0].ID != firmKey.Key.ID {
 		t.Errorf("key list = %+v", keys.Items)
@@ -88,22 +89,22 @@ func TestAdminCLI(t *testing.T) {
 	if matter.Org != firm.ID || len(matter.Parties) != 2 || matter.CaseNumber == "" {
 		t.Errorf("matter create = %+v", matter)
 	}
-	var matters api.ListView[evidence.Matter]
+	var matters wire.ListView[evidence.Matter]
 	custosJSON(t, n, firmKey.Token, &matters, "matter", "list")
 	if len(matters.Items) != 1 || matters.Items[0].ID != matter.ID {
 		t.Errorf("matter list = %+v", matters.Items)
 	}
 	data := randomBytes(t, 3000)
 	file := writeFile(t, t.TempDir(), "screenshot.bin", data)
-	var ev api.EvidenceView
+	var ev wire.EvidenceView
 	custosJSON(t, n, firmKey.Token, &ev, "submit", "-q", "--matter", matter.ID, "--title", "Screenshot of the infringing page", file)
 	if ev.SHA256 != sha256Hex(data) {
 		t.Fatalf("submit = %+v", ev)
 	}
-	var inMatter []api.EvidenceView
+	var inMatter []wire.EvidenceView
 	if out, err := runCustos(t, "list", "--matter", matter.ID, "--server", n.URL, "--token", firmKey.Token); err != nil {
 		t.Fatal(err)
-	} else if inMatter = jsonLines[api.EvidenceView](t, out); len(inMatter) != 1 || inMatter[0].ID != ev.ID {
+	} else if inMatter = jsonLines[wire.EvidenceView](t, out); len(inMatter) != 1 || inMatter[0].ID != ev.ID {
 		t.Fatalf("the firm's list --matter = %s", out)
 	}
 	var share evidence.Share
@@ -113,7 +114,7 @@ func TestAdminCLI(t *testing.T) {
 	}
 
 	// The court sees the share, lists the evidence and fetches its receipt.
-	var received api.ListView[evidence.Share]
+	var received wire.ListView[evidence.Share]
 	custosJSON(t, n, courtKey.Token, &received, "share", "list", "--received")
 	if len(received.Items) != 1 || received.Items[0].ID != share.ID {
 		t.Errorf("share list --received = %+v", received.Items)
@@ -122,7 +123,7 @@ func TestAdminCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if items := jsonLines[api.EvidenceView](t, out); len(items) != 1 || items[0].ID != ev.ID {
+	if items := jsonLines[wire.EvidenceView](t, out); len(items) != 1 || items[0].ID != ev.ID {
 		t.Fatalf("the court's list --all = %s", out)
 	}
 	dir := t.TempDir()
@@ -151,7 +152,7 @@ func TestAdminCLI(t *testing.T) {
 	if _, err := runCustos(t, "matter", "list", "--server", n.URL, "--token", courtKey.Token); exitCode(err) != 1 || !strings.Contains(err.Error(), "revoked") {
 		t.Errorf("a revoked key's call = %v, want exit 1 naming the revocation", err)
 	}
-	var audit api.CustodyView
+	var audit wire.CustodyView
 	custosJSON(t, n, admin, &audit, "org", "audit", court.ID)
 	var types []string
 	for _, e := range audit.Events {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 )
@@ -36,7 +36,7 @@ func TestEmbeddedAnchoring(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 		_, _, b := n.call("GET", "/api/v1/evidence/"+v.ID, n.Token, nil)
-		var got api.EvidenceView
+		var got wire.EvidenceView
 		mustJSON(t, b, &got)
 		status = got.Status
 	}

@@ -9,16 +9,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/client"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/api/wire"
 )
 
 // certificateCmd is `custos certificate issue|get|list|pdf`: notarial
 // certificates through the API.
 func certificateCmd() *cobra.Command {
 	cn := &conn{}
-	var in api.CertificateInput
+	var in wire.CertificateInput
 	var ids string
 	var app applicantFlags
 	issue := &cobra.Command{
@@ -73,19 +72,19 @@ func (a *applicantFlags) flags(cmd *cobra.Command) {
 }
 
 // input is the applicant the flags name: nil for none (the items' owner).
-func (a *applicantFlags) input(cmd *cobra.Command) (*api.ApplicantInput, error) {
+func (a *applicantFlags) input(cmd *cobra.Command) (*wire.ApplicantInput, error) {
 	person := a.name != "" || a.id != "" || a.idType != ""
 	switch {
 	case a.org != "" && person:
 		return nil, usageError("%s takes either --applicant-org or --applicant-name and --applicant-id, not both", cmd.CommandPath())
 	case a.org != "":
-		return &api.ApplicantInput{Org: a.org}, nil
+		return &wire.ApplicantInput{Org: a.org}, nil
 	case !person:
 		return nil, nil
 	case a.name == "" || a.id == "":
 		return nil, usageError("%s needs --applicant-name and --applicant-id together", cmd.CommandPath())
 	}
-	return &api.ApplicantInput{Person: &evidence.Person{Name: a.name, IDType: a.idType, IDNumber: a.id}}, nil
+	return &wire.ApplicantInput{Person: &wire.Person{Name: a.name, IDType: a.idType, IDNumber: a.id}}, nil
 }
 
 // certificatePDFCmd is `custos certificate pdf ID -o FILE`.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/access"
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary/pdf"
@@ -30,7 +30,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	data := [][]byte{[]byte("直播录像的截图，第一页。\n"), []byte("Chat log of the seller, 2026-03-01.\n")}
 	titles := []string{"直播间截图 Live-stream screenshot", "卖家聊天记录"}
-	var items []api.EvidenceView
+	var items []wire.EvidenceView
 	for i := range data {
 		meta, _ := json.Marshal(map[string]string{"title": titles[i]})
 		items = append(items, n.upload(n.Token, data[i], "Content-Type", "text/plain; charset=utf-8", "Custos-Metadata", string(meta)))
@@ -107,7 +107,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 
 	t.Run("certified event anchored", func(t *testing.T) {
 		status, _, b := n.call("GET", "/api/v1/evidence/"+ids[0]+"/custody", n.Token, nil)
-		var cv api.CustodyView
+		var cv wire.CustodyView
 		mustJSON(t, b, &cv)
 		var types []string
 		for _, e := range cv.Events {
@@ -143,7 +143,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 			t.Errorf("GET the former by-ID view = %d, want 4xx", status)
 		}
 		status, _, body := n.call("GET", "/api/v1/verify/"+cert.VerifyToken, "", nil)
-		var dc api.DocumentCheck
+		var dc wire.DocumentCheck
 		mustJSON(t, body, &dc)
 		if status != 200 || dc.Number != cert.Number || dc.PDFSHA256 != cert.PDFSHA256 || dc.Kind != "certificate" || len(dc.Items) != 2 {
 			t.Fatalf("verification = %d %+v", status, dc)
@@ -333,7 +333,7 @@ func TestCertificateApplicant(t *testing.T) {
 		}
 		// A refused request reserved no number.
 		status, _, body = n.call("GET", "/api/v1/certificates?limit=1", notaryTok, nil)
-		var page api.ListView[evidence.Certificate]
+		var page wire.ListView[evidence.Certificate]
 		mustJSON(t, body, &page)
 		if status != 200 || len(page.Items) != 1 {
 			t.Fatalf("GET /api/v1/certificates = %d %s", status, body)

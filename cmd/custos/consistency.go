@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -50,7 +50,7 @@ trust bundle, then the RFC 6962 consistency proof between their tree sizes, fetc
 			if err != nil {
 				return usageError("trust bundle %s: %v", trustPath, err)
 			}
-			var p api.ConsistencyView
+			var p wire.ConsistencyView
 			if proofPath != "" {
 				err = readJSON(proofPath, &p)
 			} else {
@@ -108,7 +108,7 @@ func readJSON(path string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-func fetchConsistency(ctx context.Context, server string, first, second uint64, out *api.ConsistencyView) error {
+func fetchConsistency(ctx context.Context, server string, first, second uint64, out *wire.ConsistencyView) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/internal/testenv"
 )
 
@@ -121,7 +122,7 @@ func TestConsole(t *testing.T) {
 		// The record as the API has it: the title went through the
 		// Custos-Metadata header (non-ASCII as \u escapes).
 		status, _, b := n.call("GET", "/api/v1/evidence/"+id, firmKey.Token, nil)
-		var v api.EvidenceView
+		var v wire.EvidenceView
 		mustJSON(t, b, &v)
 		if status != 200 || v.Title != title || v.FileName != "hearing-recording.bin" || v.SHA256 != sha256Hex(data) || v.Size != int64(len(data)) {
 			t.Errorf("GET the uploaded record = %d %+v", status, v)

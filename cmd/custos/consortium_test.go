@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -122,7 +122,7 @@ func TestConsortium(t *testing.T) {
 		m.start(t)
 	}
 	entry := ms[0].p
-	file := func(data []byte) api.EvidenceView { return entry.upload(consortiumToken, data) }
+	file := func(data []byte) wire.EvidenceView { return entry.upload(consortiumToken, data) }
 
 	t.Run("anchored and verifiable", func(t *testing.T) {
 		data := randomBytes(t, 5000)
@@ -150,7 +150,7 @@ func TestConsortium(t *testing.T) {
 		verifyReceipt(t, trust, rcpt, data)
 	})
 
-	var pending []api.EvidenceView
+	var pending []wire.EvidenceView
 	var pendingData [][]byte
 	t.Run("two validators down: halts, uploads still acknowledged", func(t *testing.T) {
 		ms[2].p.Kill()

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -41,7 +42,8 @@ func copyrightCmd() *cobra.Command {
 				return nil, err
 			}
 			defer closeAll()
-			return c.RegisterCopyright(ctx, w, files)
+			return c.RegisterCopyright(ctx, wire.Work{Title: w.Title, Type: w.Type, Authors: w.Authors, Owner: w.Owner,
+				Created: w.Created, FirstPublication: (*wire.Publication)(w.FirstPublication)}, files)
 		}),
 	}
 	register.Flags().StringVar(&metaFile, "metadata", "", "the work's metadata (JSON)")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/internal/testimage"
@@ -54,7 +55,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 
 	t.Run("priority by SHA-256", func(t *testing.T) {
 		data, _ := os.ReadFile(photo)
-		var res api.CopyrightSearch
+		var res wire.CopyrightSearch
 		mustJSON(t, cli(tokB, "copyright", "search", "--sha256", sha256Hex(data)), &res)
 		if len(res.Matches) != 2 || res.Matches[0].ID != regA.ID || res.Matches[1].ID != regB.ID {
 			t.Fatalf("search = %+v, want A's then B's registration", res.Matches)
@@ -66,7 +67,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 	})
 	t.Run("near-duplicates", func(t *testing.T) {
 		copyFile := writeFile(t, dir, "copy.jpg", testimage.JPEG(testimage.Resize(orig, 240, 180), 70))
-		var res api.CopyrightSearch
+		var res wire.CopyrightSearch
 		mustJSON(t, cli(tokC, "copyright", "search", copyFile), &res)
 		if len(res.Matches) != 2 || res.Matches[0].ID != regA.ID || res.Matches[0].Match != "similar" || res.Matches[0].Distance > res.Threshold {
 			t.Errorf("search(resized JPEG copy) = %+v, want A's and B's registrations as similar", res.Matches)
@@ -107,7 +108,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 		if status, _, _ := n.call("GET", "/api/v1/copyrights/"+regA.ID+"/verification", "", nil); status/100 != 4 {
 			t.Errorf("GET the former by-ID view = %d, want 4xx", status)
 		}
-		var check api.DocumentCheck
+		var check wire.DocumentCheck
 		status, _, b := n.call("GET", "/api/v1/verify/"+crToken, "", nil)
 		mustJSON(t, b, &check)
 		sum := sha256.Sum256(signed)
@@ -144,7 +145,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 		// Both organizations' audit chains record the offer and its
 		// acceptance.
 		for org, tok := range map[string]string{regA.RegistrantOrg: tokA, buyer: tokC} {
-			var trail api.CustodyView
+			var trail wire.CustodyView
 			status, _, b := n.call("GET", "/api/v1/orgs/"+org+"/audit", tok, nil)
 			mustJSON(t, b, &trail)
 			if last := trail.Events[len(trail.Events)-1]; status != 200 || last.Type != custody.AuditOfferAccepted ||
@@ -168,7 +169,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 				t.Errorf("anchored events %s lack %s", types, want)
 			}
 		}
-		var check api.DocumentCheck
+		var check wire.DocumentCheck
 		_, _, b := n.call("GET", "/api/v1/verify/"+crToken, "", nil)
 		mustJSON(t, b, &check)
 		if check.Status != "revoked" {

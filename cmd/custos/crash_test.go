@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 )
 
 type acked struct {
@@ -68,7 +69,7 @@ func TestKillDuringUploadBurst(t *testing.T) {
 					lastErr.CompareAndSwap(nil, resp.Status+" "+string(body))
 					continue
 				}
-				var v api.EvidenceView
+				var v wire.EvidenceView
 				if json.Unmarshal(body, &v) != nil {
 					continue
 				}
@@ -203,7 +204,7 @@ func auditCount(t *testing.T, n *proc, token string) int {
 	var me api.MeView
 	mustJSON(t, b, &me)
 	_, _, b = n.call("GET", "/api/v1/orgs/"+me.Org.ID+"/audit", token, nil)
-	var trail api.CustodyView
+	var trail wire.CustodyView
 	mustJSON(t, b, &trail)
 	if len(trail.Events) == 0 {
 		t.Fatalf("the operator's audit chain is empty: %s", b)

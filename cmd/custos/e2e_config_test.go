@@ -18,7 +18,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/internal/testenv"
 )
 
@@ -234,7 +234,7 @@ func TestLargeUploadMemoryIsFlat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v api.EvidenceView
+	var v wire.EvidenceView
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	mustJSON(t, b, &v)

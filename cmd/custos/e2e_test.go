@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
 
 	"github.com/custos-project/custos/api"
@@ -40,13 +41,13 @@ func sha256Hex(b []byte) string {
 }
 
 // upload files raw bytes and returns the 201 view.
-func (p *proc) upload(token string, data []byte, hdr ...string) api.EvidenceView {
+func (p *proc) upload(token string, data []byte, hdr ...string) wire.EvidenceView {
 	p.t.Helper()
 	status, h, body := p.call("POST", "/api/v1/evidence", token, bytes.NewReader(data), hdr...)
 	if status != http.StatusCreated {
 		p.t.Fatalf("POST /api/v1/evidence = %d %s, want 201", status, body)
 	}
-	var v api.EvidenceView
+	var v wire.EvidenceView
 	mustJSON(p.t, body, &v)
 	if h.Get("Location") != "/api/v1/evidence/"+v.ID {
 		p.t.Errorf("Location = %q, want /api/v1/evidence/%s", h.Get("Location"), v.ID)
@@ -70,7 +71,7 @@ func TestEmbeddedDefault(t *testing.T) {
 		t.Errorf("bootstrap-token holds %q, want the printed token", b)
 	}
 	data := []byte("Scan of the signed contract, page 1.\n")
-	var v api.EvidenceView
+	var v wire.EvidenceView
 
 	t.Run("upload raw", func(t *testing.T) {
 		before := time.Now()
@@ -90,7 +91,7 @@ func TestEmbeddedDefault(t *testing.T) {
 
 	t.Run("read back", func(t *testing.T) {
 		status, _, body := n.call("GET", "/api/v1/evidence/"+v.ID, n.Token, nil)
-		var got api.EvidenceView
+		var got wire.EvidenceView
 		mustJSON(t, body, &got)
 		if status != 200 || got.ID != v.ID || got.SHA256 != v.SHA256 {
 			t.Errorf("GET evidence = %d %+v", status, got)
@@ -116,7 +117,7 @@ func TestEmbeddedDefault(t *testing.T) {
 
 	t.Run("custody chain", func(t *testing.T) {
 		status, _, body := n.call("GET", "/api/v1/evidence/"+v.ID+"/custody", n.Token, nil)
-		var c api.CustodyView
+		var c wire.CustodyView
 		mustJSON(t, body, &c)
 		var types []string
 		for _, e := range c.Events {
@@ -289,7 +290,7 @@ func TestEmbeddedDefault(t *testing.T) {
 			t.Fatalf("custos submit printed %d lines, want 2:\n%s", len(lines), out)
 		}
 		for i, f := range []string{f1, f2} {
-			var got api.EvidenceView
+			var got wire.EvidenceView
 			mustJSON(t, []byte(lines[i]), &got)
 			b, _ := os.ReadFile(f)
 			if got.SHA256 != sha256Hex(b) || got.FileName != filepath.Base(f) || got.CaseRef != "C-1" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
@@ -58,7 +59,7 @@ func TestLawFirmToCourt(t *testing.T) {
 
 	// The court finds it in its own list, reads it, downloads it.
 	_, _, b := n.call("GET", "/api/v1/evidence", courtKey.Token, nil)
-	var list api.ListView[api.EvidenceView]
+	var list wire.ListView[wire.EvidenceView]
 	mustJSON(t, b, &list)
 	if len(list.Items) != 1 || list.Items[0].ID != ev.ID {
 		t.Fatalf("the court's list = %s", b)
@@ -68,7 +69,7 @@ func TestLawFirmToCourt(t *testing.T) {
 	}
 	// Its custody trail shows the filing, the share and the court's own acts.
 	_, _, b = n.call("GET", "/api/v1/evidence/"+ev.ID+"/custody", courtKey.Token, nil)
-	var trail api.CustodyView
+	var trail wire.CustodyView
 	mustJSON(t, b, &trail)
 	var steps []string
 	for _, e := range trail.Events {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
@@ -22,17 +23,17 @@ func TestIdempotencyKey(t *testing.T) {
 	key := []string{"Idempotency-Key", "upload-7f3a"}
 
 	status, h, body := n.call("POST", "/api/v1/evidence", n.Token, bytes.NewReader(data), key...)
-	var first api.EvidenceView
+	var first wire.EvidenceView
 	mustJSON(t, body, &first)
-	if status != http.StatusCreated || h.Get(api.ReplayedHeader) != "" {
+	if status != http.StatusCreated || h.Get(wire.ReplayedHeader) != "" {
 		t.Fatalf("first upload = %d %v %s, want 201 not replayed", status, h, body)
 	}
 
 	t.Run("retry replays", func(t *testing.T) {
 		status, h, body := n.call("POST", "/api/v1/evidence", n.Token, bytes.NewReader(data), key...)
-		var v api.EvidenceView
+		var v wire.EvidenceView
 		mustJSON(t, body, &v)
-		if status != http.StatusCreated || v.ID != first.ID || h.Get(api.ReplayedHeader) != "true" || h.Get("Location") != "/api/v1/evidence/"+first.ID {
+		if status != http.StatusCreated || v.ID != first.ID || h.Get(wire.ReplayedHeader) != "true" || h.Get("Location") != "/api/v1/evidence/"+first.ID {
 			t.Errorf("retry = %d %v %s, want 201 replaying %s", status, h, body, first.ID)
 		}
 	})
@@ -48,7 +49,7 @@ func TestIdempotencyKey(t *testing.T) {
 			t.Errorf("evidence with the upload's SHA-256: %+v, want only %s", items, first.ID)
 		}
 		_, _, b := n.call("GET", "/api/v1/evidence/"+first.ID+"/custody", n.Token, nil)
-		var cv api.CustodyView
+		var cv wire.CustodyView
 		mustJSON(t, b, &cv)
 		created := 0
 		for _, e := range cv.Events {
@@ -65,7 +66,7 @@ func TestIdempotencyKey(t *testing.T) {
 		key := []string{"Idempotency-Key", `"matter-1"`, "Content-Type", "application/json"}
 		s1, _, b1 := n.call("POST", "/api/v1/matters", n.Token, strings.NewReader(in), key...)
 		s2, h2, b2 := n.call("POST", "/api/v1/matters", n.Token, strings.NewReader(in), key...)
-		if s1 != http.StatusCreated || s2 != http.StatusCreated || !bytes.Equal(b1, b2) || h2.Get(api.ReplayedHeader) != "true" {
+		if s1 != http.StatusCreated || s2 != http.StatusCreated || !bytes.Equal(b1, b2) || h2.Get(wire.ReplayedHeader) != "true" {
 			t.Errorf("matter twice = %d %s, %d %v %s; want the same 201 replayed", s1, b1, s2, h2, b2)
 		}
 		s3, h3, b3 := n.call("POST", "/api/v1/matters", n.Token, strings.NewReader(`{"title":"A v. C"}`), key...)
@@ -80,7 +81,7 @@ func TestIdempotencyKey(t *testing.T) {
 		}
 		s1, _, b1 := register(poem)
 		s2, h2, b2 := register(poem)
-		if s1 != http.StatusCreated || s2 != http.StatusCreated || !bytes.Equal(b1, b2) || h2.Get(api.ReplayedHeader) != "true" {
+		if s1 != http.StatusCreated || s2 != http.StatusCreated || !bytes.Equal(b1, b2) || h2.Get(wire.ReplayedHeader) != "true" {
 			t.Errorf("registration twice = %d %s, %d %v %s; want the same 201 replayed", s1, b1, s2, h2, b2)
 		}
 		s3, h3, b3 := register(append(poem, 1))
@@ -96,10 +97,10 @@ func TestIdempotencyKey(t *testing.T) {
 
 // list returns the evidence with the given SHA-256 that token's
 // organization sees.
-func (p *proc) list(t *testing.T, sha string) []api.EvidenceView {
+func (p *proc) list(t *testing.T, sha string) []wire.EvidenceView {
 	t.Helper()
 	status, _, b := p.call("GET", "/api/v1/evidence?sha256="+sha, p.Token, nil)
-	var page api.ListView[api.EvidenceView]
+	var page wire.ListView[wire.EvidenceView]
 	mustJSON(t, b, &page)
 	if status != http.StatusOK {
 		t.Fatalf("GET /api/v1/evidence?sha256= = %d %s", status, b)

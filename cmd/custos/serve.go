@@ -20,6 +20,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
@@ -254,9 +255,14 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	n.stop = stop
 	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration,
 		Options: auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep), Log: log})
+	office, err := certify.New(certify.Config{Evidence: ev, Orgs: orgs, Documents: documentIssuer(cfg, log, tsa, pki)})
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Config{
-		Evidence: ev, Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks, Documents: documentIssuer(cfg, log, tsa, pki), Copyrights: ev, Integrity: n.audit,
+		Records: ev, Custody: ev, Sharing: ev, Audit: ev, Certificates: ev, Copyrights: ev, Transfers: ev,
+		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, DB: db,
+		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,

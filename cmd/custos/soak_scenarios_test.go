@@ -18,9 +18,8 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/client"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/internal/testenv"
 )
 
@@ -44,7 +43,7 @@ func submitterKeys(t *testing.T, p *proc, admin string, n int) []string {
 	}
 	var out []string
 	for i := range n {
-		k, err := c.CreateKey(context.Background(), me.Org.ID, api.KeyInput{Role: "submitter", Name: fmt.Sprint("uploader ", i)})
+		k, err := c.CreateKey(context.Background(), me.Org.ID, wire.KeyInput{Role: "submitter", Name: fmt.Sprint("uploader ", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,7 +263,7 @@ func TestSoakTamper(t *testing.T) {
 	dir := t.TempDir()
 	cfg := "[audit]\ninterval = \"2s\"\ndeep = true\n"
 	n := startNode(t, dir, cfg, "CUSTOS_BOOTSTRAP_TOKEN="+soakToken)
-	var vs []api.EvidenceView
+	var vs []wire.EvidenceView
 	var datas [][]byte
 	for range 5 {
 		data := randomBytes(t, 200<<10) // above the inline limit: a blob file
@@ -294,7 +293,7 @@ func TestSoakTamper(t *testing.T) {
 
 	n = startNode(t, dir, cfg, "CUSTOS_BOOTSTRAP_TOKEN="+soakToken)
 	restarted := time.Now()
-	want := func(run *evidence.AuditRun, how string) {
+	want := func(run *wire.AuditRun, how string) {
 		t.Helper()
 		r := run.Report
 		for _, c := range []struct {

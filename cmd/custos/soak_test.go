@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/receipt"
 )
@@ -112,7 +112,7 @@ func (l *soakLedger) upload(ctx context.Context, hc *http.Client, url, token str
 	l.statuses[resp.StatusCode]++
 	switch code := resp.StatusCode; {
 	case code == http.StatusCreated && rerr == nil:
-		var v api.EvidenceView
+		var v wire.EvidenceView
 		if err := json.Unmarshal(body, &v); err != nil {
 			l.violations = append(l.violations, "201 with an undecodable body: "+err.Error())
 			break
@@ -329,7 +329,7 @@ func receiptWithin(t *testing.T, p *proc, token, id string, wait time.Duration) 
 
 // runAudit runs the integrity audit on demand through the admin API and
 // returns the finished run.
-func runAudit(t *testing.T, p *proc, token string) *evidence.AuditRun {
+func runAudit(t *testing.T, p *proc, token string) *wire.AuditRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -342,7 +342,7 @@ func runAudit(t *testing.T, p *proc, token string) *evidence.AuditRun {
 
 // waitScheduledAudit waits for a scheduled audit started after since to
 // finish, and returns it.
-func waitScheduledAudit(t *testing.T, p *proc, token string, since time.Time, wait time.Duration) *evidence.AuditRun {
+func waitScheduledAudit(t *testing.T, p *proc, token string, since time.Time, wait time.Duration) *wire.AuditRun {
 	t.Helper()
 	c := client.New(p.URL, token)
 	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
@@ -358,10 +358,22 @@ func waitScheduledAudit(t *testing.T, p *proc, token string, since time.Time, wa
 	return nil
 }
 
-// requireClean fails unless an audit found nothing wrong.
-func requireClean(t *testing.T, run *evidence.AuditRun) {
+// evidenceReport is an audit report as the API sent it, decoded as the
+// evidence package's own type (for its Findings).
+func evidenceReport(t *testing.T, r *wire.AuditReport) *evidence.AuditReport {
 	t.Helper()
-	if !run.OK || run.Report.Findings() != 0 {
+	b, err := json.Marshal(r)
+	var rep evidence.AuditReport
+	if err != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("audit report %+v does not round-trip: %v", r, err)
+	}
+	return &rep
+}
+
+// requireClean fails unless an audit found nothing wrong.
+func requireClean(t *testing.T, run *wire.AuditRun) {
+	t.Helper()
+	if !run.OK || evidenceReport(t, run.Report).Findings() != 0 {
 		b, _ := json.Marshal(run)
 		t.Errorf("integrity audit found damage: %s", b)
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -94,6 +95,6 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 	}
 	return c.Submit(ctx, client.Upload{
 		Body: body, Size: st.Size(), FileName: filepath.Base(path),
-		MediaType: mime.TypeByExtension(filepath.Ext(path)), Meta: meta,
+		MediaType: mime.TypeByExtension(filepath.Ext(path)), Meta: wire.Meta(meta),
 	})
 }

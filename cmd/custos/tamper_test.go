@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 )
 
 // TestContentReadsRecordWhatHappened: HEAD is a view, an unsatisfiable
@@ -33,7 +33,7 @@ func TestContentReadsRecordWhatHappened(t *testing.T) {
 		t.Errorf("conditional GET = %d, want 200 (conditional requests are not honoured)", status)
 	}
 	_, _, b = n.call("GET", path+"/custody", n.Token, nil)
-	var c api.CustodyView
+	var c wire.CustodyView
 	mustJSON(t, b, &c)
 	var types []string
 	for _, e := range c.Events {

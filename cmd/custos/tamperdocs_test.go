@@ -75,5 +75,5 @@ func TestAuditFindsTamperedDocuments(t *testing.T) {
 	want(&rep, "custos fsck")
 
 	n = startNode(t, dir, cfg, "CUSTOS_BOOTSTRAP_TOKEN="+soakToken)
-	want(runAudit(t, n, soakToken).Report, "on-demand audit")
+	want(evidenceReport(t, runAudit(t, n, soakToken).Report), "on-demand audit")
 }

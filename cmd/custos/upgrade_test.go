@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -54,7 +55,7 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 
 	// Uploads flow through two members throughout.
 	type item struct {
-		v    api.EvidenceView
+		v    wire.EvidenceView
 		data []byte
 		p    *proc
 	}

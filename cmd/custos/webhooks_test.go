@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/webhooks"
@@ -109,7 +110,7 @@ func newOrg(t *testing.T, n *proc, kind, name string, role access.Role) (string,
 
 func registerHook(t *testing.T, n *proc, token, url string, events ...string) api.NewWebhookView {
 	t.Helper()
-	body, _ := json.Marshal(api.WebhookInput{URL: url, Events: events})
+	body, _ := json.Marshal(wire.WebhookInput{URL: url, Events: events})
 	status, _, b := n.call("POST", "/api/v1/webhooks", token, strings.NewReader(string(body)), "Content-Type", "application/json")
 	if status != http.StatusCreated {
 		t.Fatalf("POST /api/v1/webhooks = %d %s, want 201", status, b)
@@ -135,13 +136,13 @@ func TestWebhooks(t *testing.T) {
 	t.Run("timestamped then anchored", func(t *testing.T) {
 		got := rcv.wait(t, "/a", 2, 30*time.Second)
 		p := got[0].check(t, hookA.Secret, hookA.Webhook.ID, webhooks.EventTimestamped)
-		var view api.EvidenceView
+		var view wire.EvidenceView
 		mustJSON(t, p.Data, &view)
 		if p.Org != orgA || view.ID != v.ID || view.SHA256 != v.SHA256 {
 			t.Errorf("timestamped payload = %s, want evidence %s of %s", got[0].body, v.ID, orgA)
 		}
 		p = got[1].check(t, hookA.Secret, hookA.Webhook.ID, webhooks.EventAnchored)
-		var rec api.EvidenceView
+		var rec wire.EvidenceView
 		mustJSON(t, p.Data, &rec)
 		if p.Org != orgA || rec.ID != v.ID || rec.Status != evidence.StatusAnchored || rec.AnchoredHeight == 0 {
 			t.Errorf("anchored payload = %s, want evidence %s anchored", got[1].body, v.ID)
@@ -181,13 +182,13 @@ func TestWebhooks(t *testing.T) {
 		if gap := got[1].at.Sub(got[0].at); gap < 100*time.Millisecond {
 			t.Errorf("first retry after %v, want the configured backoff (200ms ±25%%)", gap)
 		}
-		var log api.ListView[webhooks.Delivery]
+		var log wire.ListView[webhooks.Delivery]
 		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 			status, _, b := n.call("GET", "/api/v1/webhooks/"+flaky.Webhook.ID+"/deliveries", tokA, nil)
 			if status != http.StatusOK {
 				t.Fatalf("GET deliveries = %d %s", status, b)
 			}
-			log = api.ListView[webhooks.Delivery]{}
+			log = wire.ListView[webhooks.Delivery]{}
 			mustJSON(t, b, &log)
 			if len(log.Items) == 1 && log.Items[0].State == webhooks.StateDelivered || time.Now().After(deadline) {
 				break
@@ -237,7 +238,7 @@ func TestWebhooks(t *testing.T) {
 
 	t.Run("audited and scoped", func(t *testing.T) {
 		status, _, b := n.call("GET", "/api/v1/orgs/"+orgA+"/audit", tokA, nil)
-		var c api.CustodyView
+		var c wire.CustodyView
 		mustJSON(t, b, &c)
 		var created int
 		for _, e := range c.Events {

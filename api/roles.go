@@ -1,0 +1,95 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/custos-project/custos/certify"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/imagehash"
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/storage"
+)
+
+// The roles the API uses the evidence service (evidence.Service) in, one
+// interface per group of endpoints, each declaring only what those
+// endpoints call.
+
+// Records is what ingest and the evidence endpoints need: uploads, and
+// the records and their bytes as the caller's organization may see them.
+type Records interface {
+	NewUpload(ctx context.Context, owner string) (*evidence.Upload, error)
+	MaxSize() int64
+	Get(ctx context.Context, id string) (*evidence.Record, error)
+	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
+	Owns(ctx context.Context, r *evidence.Record, org string) (bool, error)
+	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
+	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
+	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
+	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
+}
+
+// Custody is what the custody and receipt endpoints need: reads recorded
+// as custody events, the chain, and the receipts that prove it.
+type Custody interface {
+	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
+	CustodyPending(ctx context.Context, id string) ([]*custody.Event, []evidence.PendingRead, error)
+	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
+	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
+}
+
+// Sharing is what the matter and share endpoints need.
+type Sharing interface {
+	CreateMatter(ctx context.Context, org, actor string, in evidence.MatterInput) (*evidence.Matter, error)
+	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
+	Matters(ctx context.Context, org string) ([]evidence.Matter, error)
+	ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*evidence.Share, bool, error)
+	RevokeShare(ctx context.Context, org, actor, id string) (*evidence.Share, error)
+	Shares(ctx context.Context, org string, made bool) ([]evidence.Share, error)
+}
+
+// AuditTrails is what the organization endpoints need: each
+// organization's audit trail of administrative acts.
+type AuditTrails interface {
+	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
+	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
+}
+
+// Certificates is what the notarial certificate endpoints and the public
+// document check need.
+type Certificates interface {
+	Certificate(ctx context.Context, id, org string) (*evidence.Certificate, error)
+	CertificatePDF(ctx context.Context, id, org, actor string) (*evidence.Certificate, []byte, error)
+	CertificateCheck(ctx context.Context, id string) (*evidence.Certificate, [][]byte, error)
+	VerifiedDocument(ctx context.Context, token string) (kind, id string, err error)
+	Certificates(ctx context.Context, org, cursor string, limit int) (*evidence.CertificatePage, error)
+}
+
+// Issuer issues the documents a notary office signs (certify.Office).
+type Issuer interface {
+	Notarial(ctx context.Context, req certify.Request) (*evidence.Certificate, error)
+	Copyright(ctx context.Context, cr *evidence.Copyright, actor string) error
+}
+
+// Register is what the copyright register's endpoints need.
+type Register interface {
+	FileCopyright(ctx context.Context, org, actor string, w evidence.Work, files []evidence.RegisterFile) (*evidence.Copyright, error)
+	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
+	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
+	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
+	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
+	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
+	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
+	CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error)
+}
+
+// Transfers is what the endpoints of copyright transfer offers need.
+type Transfers interface {
+	OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*evidence.TransferOffer, error)
+	TransferOffer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
+	TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*evidence.OfferPage, error)
+	AcceptTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, *evidence.Copyright, error)
+	DeclineTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
+	WithdrawTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
+}

@@ -1,0 +1,26 @@
+package wire
+
+// ChainStatusView is the answer of GET /api/v1/admin/chain.
+type ChainStatusView struct {
+	Height       int64         `json:"height"`
+	StateVersion int           `json:"state_version"`
+	Latest       int           `json:"latest_state_version"` // the newest this node runs
+	Upgrades     []UpgradePlan `json:"upgrades"`
+}
+
+// UpgradePlan is one proposed state upgrade and the power that voted for it.
+type UpgradePlan struct {
+	Version     int      `json:"state_version"`
+	Height      int64    `json:"height"`
+	Voters      []string `json:"voters"` // member IDs (Tx.Member)
+	VotedPower  int64    `json:"voted_power"`
+	TotalPower  int64    `json:"total_power"`
+	WillHappen  bool     `json:"will_happen"` // more than 2/3 voted and the height is ahead
+	CurrentHead int64    `json:"current_height"`
+}
+
+// UpgradeRequest is the body of POST /api/v1/admin/chain/upgrade.
+type UpgradeRequest struct {
+	StateVersion int   `json:"state_version"`
+	Height       int64 `json:"height"`
+}

@@ -1,0 +1,134 @@
+package wire
+
+import (
+	"time"
+)
+
+// Work is what an owner states about a work: the registration's metadata.
+type Work struct {
+	Title   string   `json:"title"`
+	Type    string   `json:"type"`
+	Authors []string `json:"authors"`
+	// Owner is the copyright owner's name, as stated by the registrant.
+	Owner string `json:"owner"`
+	// Created is the date the work was completed (YYYY-MM-DD).
+	Created          string       `json:"created"`
+	FirstPublication *Publication `json:"first_publication,omitempty"`
+}
+
+// Publication is a work's first publication.
+type Publication struct {
+	Date  string `json:"date"`
+	Place string `json:"place"`
+}
+
+// Copyright is one registration.
+type Copyright struct {
+	ID string `json:"id"`
+	// Number is the registration number, CUS-(YEAR)-作登字-NNNNNN: NNNNNN
+	// counts this node's registrations of the year (China Standard Time)
+	// from 000001. Numbers are assigned in the registration's own
+	// transaction, so a failed registration takes none and none is reused;
+	// the ID, not the number, identifies a registration across nodes.
+	Number string `json:"number"`
+	Work
+	Status         string     `json:"status"`
+	Items          []string   `json:"items"` // evidence IDs of the work's files
+	RegistrantOrg  string     `json:"registrant_org"`
+	Registrant     string     `json:"registrant"` // the actor who registered
+	OwnerOrg       string     `json:"owner_org"`  // the current owner organization
+	RegisteredAt   time.Time  `json:"registered_at"`
+	AnchoredHeight int64      `json:"anchored_height,omitempty"` // the block that anchored the registration
+	Transfers      []Transfer `json:"transfers,omitempty"`
+	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy      string     `json:"revoked_by,omitempty"`
+	RevokeReason   string     `json:"revoke_reason,omitempty"`
+}
+
+// Transfer is one change of the owner organization: an accepted offer
+// (POST /api/v1/copyrights/{id}/transfers, then accept).
+type Transfer struct {
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	By   string    `json:"by"` // the actor who offered it
+	At   time.Time `json:"at"` // when it was accepted
+	// Offer is the accepted offer's ID and AcceptedBy the actor of the
+	// recipient who accepted it; both are empty on a transfer made before
+	// transfers needed consent.
+	Offer      string `json:"offer,omitempty"`
+	AcceptedBy string `json:"accepted_by,omitempty"`
+}
+
+// RevokeInput states why a registration is revoked.
+type RevokeInput struct {
+	Reason string `json:"reason"`
+}
+
+// CopyrightMatch is one registration found by a priority search.
+type CopyrightMatch struct {
+	ID           string    `json:"id"`
+	Number       string    `json:"number"`
+	Title        string    `json:"title"`
+	Type         string    `json:"type"`
+	Authors      []string  `json:"authors"`
+	Owner        string    `json:"owner"`     // the copyright owner, as stated
+	OwnerOrg     string    `json:"owner_org"` // the current owner organization
+	OwnerOrgName string    `json:"owner_org_name,omitempty"`
+	Status       string    `json:"status"`
+	RegisteredAt time.Time `json:"registered_at"`
+	// Anchored tells whether the registration is anchored; AnchoredAt is
+	// when it became final in the chain, the time its priority rests on.
+	Anchored       bool      `json:"anchored"`
+	AnchoredAt     time.Time `json:"anchored_at,omitzero"`
+	AnchoredHeight int64     `json:"anchored_height,omitempty"`
+	Item           string    `json:"item"`     // the matching file's evidence ID
+	Match          string    `json:"match"`    // "exact" (same SHA-256) or "similar" (perceptual hash)
+	Distance       int       `json:"distance"` // Hamming distance of the perceptual hashes; 0 when exact
+}
+
+// CopyrightSearch is the answer of a priority search: the registrations
+// that hold the file, earliest anchored first; unanchored ones last, as
+// their order is not settled yet.
+type CopyrightSearch struct {
+	SHA256 string `json:"sha256,omitempty"`
+	PHash  string `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
+	// PHashSkipped says why an image has no perceptual hash, so that only
+	// exact matches were searched: "too-large" (over the size or decoding
+	// limits) or "flat" (a solid colour or close to it, whose hash would
+	// be noise).
+	PHashSkipped string           `json:"phash_skipped,omitempty"`
+	Threshold    int              `json:"threshold"` // the largest distance reported as similar
+	Matches      []CopyrightMatch `json:"matches"`
+	// Truncated tells that more than MaxSearchMatches
+	// registrations matched: Matches holds the earliest of them.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// TransferInput is an offer of a registration to another organization:
+// To, and the days the offer waits for an answer (default 14, 1 to 90).
+type TransferInput struct {
+	To            string `json:"to"`
+	ExpiresInDays int    `json:"expires_in_days,omitempty"`
+}
+
+// TransferOffer is an offer to transfer a registration to another
+// organization. Only its two organizations may read it.
+type TransferOffer struct {
+	ID        string     `json:"id"`
+	Copyright string     `json:"copyright"`  // the registration's ID
+	From      string     `json:"from"`       // the owner organization that offers it
+	To        string     `json:"to"`         // the recipient organization
+	OfferedBy string     `json:"offered_by"` // the offering actor
+	OfferedAt time.Time  `json:"offered_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	Status    string     `json:"status"`
+	SettledBy string     `json:"settled_by,omitempty"` // the actor who accepted, declined or withdrew it, or found it expired
+	SettledAt *time.Time `json:"settled_at,omitempty"`
+}
+
+// TransferAnswer is the answer to an accepted offer: the offer, and the
+// registration as it now stands.
+type TransferAnswer struct {
+	Offer     *TransferOffer `json:"offer"`
+	Copyright *Copyright     `json:"copyright"`
+}

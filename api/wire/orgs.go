@@ -1,0 +1,60 @@
+package wire
+
+import (
+	"time"
+)
+
+// Org is an organization.
+type Org struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Key is an API key, as listed. Its token is never stored, only a
+// verifier. Prefix is the public start of a generated token,
+// "cst_" and the key's ID, which carries none of its secret; a chosen
+// token, and one stored by an earlier version, have none.
+type Key struct {
+	ID        string     `json:"id"`
+	OrgID     string     `json:"org"`
+	Role      Role       `json:"role"`
+	Name      string     `json:"name"`
+	Prefix    string     `json:"prefix,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Role is what a key may do within its organization.
+type Role string
+
+// Permission is one kind of act.
+type Permission string
+
+// OrgInput creates an organization.
+type OrgInput struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+// KeyInput creates an API key.
+type KeyInput struct {
+	Role      Role       `json:"role"`
+	Name      string     `json:"name"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// NewKeyView answers a key creation: the token is shown this once.
+type NewKeyView struct {
+	Key   Key    `json:"key"`
+	Token string `json:"token"`
+}
+
+// MeView describes the caller.
+type MeView struct {
+	Key         Key          `json:"key"`
+	Org         Org          `json:"org"`
+	Permissions []Permission `json:"permissions"`
+}

@@ -1,0 +1,143 @@
+// Package certify issues the documents a notary office signs: notarial
+// certificates over evidence items, and copyright registration
+// certificates. It is the workflow between the evidence service, which
+// stores what is issued, and notary/document, which renders and signs it;
+// the HTTP API only translates requests to it and its errors to answers.
+package certify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/internal/poll"
+	"github.com/custos-project/custos/notary/document"
+)
+
+// DefaultAnchorWait bounds how long issuing a document waits for its items
+// (and a registration) to be anchored: a fresh upload is anchored within
+// about a second.
+const DefaultAnchorWait = 10 * time.Second
+
+// Evidence is what issuing needs of the evidence service
+// (evidence.Service).
+type Evidence interface {
+	Get(ctx context.Context, id string) (*evidence.Record, error)
+	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
+	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
+	MatterEvidence(ctx context.Context, matter, org string) ([]*evidence.Record, error)
+	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
+	ReserveCertificate(ctx context.Context, year int, prefix string) (*evidence.Certificate, error)
+	IssueCertificate(ctx context.Context, c *evidence.Certificate, pdf []byte, receipts [][]byte) error
+	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
+	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
+}
+
+// Orgs names organizations (access.Store).
+type Orgs interface {
+	Org(id string) (*access.Org, error)
+}
+
+// Config configures an Office.
+type Config struct {
+	Evidence Evidence // required
+	Orgs     Orgs     // required
+	// Documents renders and signs documents; nil on a node that is not a
+	// notary office: every issue is then ErrNoSigner.
+	Documents *document.Issuer
+	// AnchorWait bounds the wait for anchoring; 0: DefaultAnchorWait.
+	AnchorWait time.Duration
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
+}
+
+// Office issues documents.
+type Office struct {
+	ev   Evidence
+	orgs Orgs
+	docs *document.Issuer
+	wait time.Duration
+	now  func() time.Time
+}
+
+// New returns an Office.
+func New(cfg Config) (*Office, error) {
+	if cfg.Evidence == nil || cfg.Orgs == nil {
+		return nil, errors.New("certify: Config.Evidence and Orgs are required")
+	}
+	if cfg.AnchorWait == 0 {
+		cfg.AnchorWait = DefaultAnchorWait
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Office{ev: cfg.Evidence, orgs: cfg.Orgs, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
+}
+
+// ErrNoSigner means the node holds no document-signing certificate (or
+// cannot render documents), so it issues none.
+var ErrNoSigner = errors.New("certify: this node does not sign documents")
+
+// ErrNoMatter means a certificate was asked for a matter that does not
+// exist or that the organization may not see. It wraps evidence.ErrNotFound.
+var ErrNoMatter = fmt.Errorf("certify: no such matter: %w", evidence.ErrNotFound)
+
+// InputError is a request that cannot be certified as asked.
+type InputError struct{ Detail string }
+
+func (e *InputError) Error() string { return "certify: " + e.Detail }
+
+// NotAnchoredError means an item, or a registration, was still not
+// anchored when the wait ended; its receipt, which the document embeds,
+// does not exist yet. Exactly one of Evidence and Copyright is set.
+type NotAnchoredError struct {
+	Evidence  string
+	Copyright string
+}
+
+func (e *NotAnchoredError) Error() string {
+	if e.Copyright != "" {
+		return "certify: registration " + e.Copyright + " is not yet anchored"
+	}
+	return "certify: evidence " + e.Evidence + " is not yet anchored"
+}
+
+// items gathers what a document states of each record: metadata, trusted
+// times and the receipt. A document needs every item anchored (its
+// receipt proves the item against a consortium checkpoint), so it waits
+// until deadline, then fails with a *NotAnchoredError. It reads the
+// receipts without custody events: the caller records the act (a
+// certificate issued, a registration) on each item.
+func (o *Office) items(ctx context.Context, recs []*evidence.Record, deadline time.Time) ([]document.Item, error) {
+	items := make([]document.Item, 0, len(recs))
+	for _, r := range recs {
+		it := document.Item{ID: r.ID, Title: r.Title, FileName: r.FileName, MediaType: r.MediaType,
+			Size: r.Size, SHA256: r.SHA256, SM3: r.SM3}
+		for _, t := range r.Tokens {
+			it.Times = append(it.Times, document.TrustedTime{TSA: t.TSA, Time: t.Time, Serial: t.Serial})
+		}
+		for {
+			rc, err := o.ev.Receipt(ctx, r.ID)
+			if err == nil {
+				it.Receipt = rc
+				break
+			}
+			if !errors.Is(err, evidence.ErrNotAnchored) && !errors.Is(err, anchor.ErrNoCheckpoint) {
+				return nil, err
+			}
+			if o.now().After(deadline) {
+				return nil, &NotAnchoredError{Evidence: r.ID}
+			}
+			if err := poll.Pause(ctx); err != nil {
+				return nil, err
+			}
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}

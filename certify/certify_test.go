@@ -1,0 +1,143 @@
+package certify
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// fakeEvidence holds records by ID, visible to their owner organization
+// only, and one matter; no record is ever anchored. Methods the tests do
+// not reach are the embedded nil interface's.
+type fakeEvidence struct {
+	Evidence
+	recs   map[string]*evidence.Record
+	matter *evidence.Matter
+	inMatt []*evidence.Record
+}
+
+func (f *fakeEvidence) Get(_ context.Context, id string) (*evidence.Record, error) {
+	if r, ok := f.recs[id]; ok {
+		return r, nil
+	}
+	return nil, evidence.ErrNotFound
+}
+
+func (f *fakeEvidence) Visible(_ context.Context, r *evidence.Record, org string) (bool, error) {
+	return evidence.OwnerOrg(r) == org, nil
+}
+
+func (f *fakeEvidence) Matter(_ context.Context, id, org string) (*evidence.Matter, error) {
+	if f.matter == nil || f.matter.ID != id || f.matter.Org != org {
+		return nil, evidence.ErrNotFound
+	}
+	return f.matter, nil
+}
+
+func (f *fakeEvidence) MatterEvidence(context.Context, string, string) ([]*evidence.Record, error) {
+	return f.inMatt, nil
+}
+
+func (f *fakeEvidence) Receipt(context.Context, string) (*receipt.Receipt, error) {
+	return nil, evidence.ErrNotAnchored
+}
+
+type fakeOrgs map[string]string
+
+func (o fakeOrgs) Org(id string) (*access.Org, error) {
+	if name, ok := o[id]; ok {
+		return &access.Org{ID: id, Name: name}, nil
+	}
+	return nil, access.ErrNotFound
+}
+
+func newTestOffice(t *testing.T, ev *fakeEvidence) *Office {
+	t.Helper()
+	o, err := New(Config{Evidence: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestNotarialWithoutSigner(t *testing.T) {
+	o := newTestOffice(t, &fakeEvidence{})
+	if _, err := o.Notarial(context.Background(), Request{Org: "orgA", Evidence: []string{"e1"}}); !errors.Is(err, ErrNoSigner) {
+		t.Errorf("Notarial() = %v, want ErrNoSigner", err)
+	}
+	if err := o.Copyright(context.Background(), &evidence.Copyright{ID: "c1"}, "orgA:k"); !errors.Is(err, ErrNoSigner) {
+		t.Errorf("Copyright() = %v, want ErrNoSigner", err)
+	}
+}
+
+func TestRecords(t *testing.T) {
+	a1 := &evidence.Record{ID: "a1", Owner: "orgA:k"}
+	b1 := &evidence.Record{ID: "b1", Owner: "orgB:k"}
+	ev := &fakeEvidence{recs: map[string]*evidence.Record{"a1": a1, "b1": b1},
+		matter: &evidence.Matter{ID: "m1", Org: "orgA"}}
+	o := newTestOffice(t, ev)
+	var input *InputError
+	for _, tc := range []struct {
+		name string
+		req  Request
+		want func(error) bool
+	}{
+		{"neither", Request{Org: "orgA"}, func(err error) bool { return errors.As(err, &input) }},
+		{"both", Request{Org: "orgA", Evidence: []string{"a1"}, Matter: "m1"}, func(err error) bool { return errors.As(err, &input) }},
+		{"twice", Request{Org: "orgA", Evidence: []string{"a1", "a1"}}, func(err error) bool { return errors.As(err, &input) }},
+		{"not visible", Request{Org: "orgA", Evidence: []string{"a1", "b1"}}, func(err error) bool {
+			return errors.Is(err, evidence.ErrNotFound) && !errors.Is(err, ErrNoMatter)
+		}},
+		{"no such matter", Request{Org: "orgA", Matter: "m2"}, func(err error) bool { return errors.Is(err, ErrNoMatter) }},
+		{"another's matter", Request{Org: "orgB", Matter: "m1"}, func(err error) bool { return errors.Is(err, ErrNoMatter) }},
+		{"empty matter", Request{Org: "orgA", Matter: "m1"}, func(err error) bool { return errors.As(err, &input) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, err := o.records(context.Background(), tc.req); !tc.want(err) {
+				t.Errorf("records(%+v) = %v", tc.req, err)
+			}
+		})
+	}
+	recs, m, err := o.records(context.Background(), Request{Org: "orgA", Evidence: []string{"a1"}})
+	if err != nil || len(recs) != 1 || recs[0] != a1 || m != nil {
+		t.Errorf("records(a1) = %v, %v, %v", recs, m, err)
+	}
+}
+
+func TestApplicant(t *testing.T) {
+	o := newTestOffice(t, &fakeEvidence{})
+	a1 := &evidence.Record{ID: "a1", Owner: "orgA:k"}
+	b1 := &evidence.Record{ID: "b1", Owner: "orgB:k"}
+	now := time.Now()
+	if a, err := o.applicant(nil, []*evidence.Record{a1}, now); err != nil || a.Org != "orgA" || a.Name != "Firm A" {
+		t.Errorf("applicant(nil, [a1]) = %+v, %v; want Firm A", a, err)
+	}
+	var me *evidence.MetadataError
+	for _, tc := range []struct {
+		name string
+		in   *Applicant
+		recs []*evidence.Record
+	}{
+		{"owners differ", nil, []*evidence.Record{a1, b1}},
+		{"unknown org", &Applicant{Org: "orgZ"}, []*evidence.Record{a1}},
+		{"neither", &Applicant{}, []*evidence.Record{a1}},
+	} {
+		if _, err := o.applicant(tc.in, tc.recs, now); !errors.As(err, &me) {
+			t.Errorf("%s: applicant() = %v, want a *MetadataError", tc.name, err)
+		}
+	}
+}
+
+func TestItemsNotAnchored(t *testing.T) {
+	o := newTestOffice(t, &fakeEvidence{})
+	_, err := o.items(context.Background(), []*evidence.Record{{ID: "a1"}}, time.Now().Add(time.Millisecond))
+	var na *NotAnchoredError
+	if !errors.As(err, &na) || na.Evidence != "a1" {
+		t.Errorf("items() = %v, want a *NotAnchoredError for a1", err)
+	}
+}

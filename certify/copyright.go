@@ -1,0 +1,82 @@
+package certify
+
+import (
+	"context"
+	"time"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/internal/poll"
+	"github.com/custos-project/custos/notary/document"
+)
+
+// Copyright renders, signs and stores a registration's certificate,
+// issued by actor, with a "copyright.certified" event on every file. It
+// waits up to the anchor wait in all: first for the registration, then,
+// within what is left, for its files' receipts. A revoked registration is
+// evidence.ErrRevoked.
+func (o *Office) Copyright(ctx context.Context, cr *evidence.Copyright, actor string) error {
+	if o.docs == nil {
+		return ErrNoSigner
+	}
+	if cr.Status == evidence.CopyrightRevoked {
+		return evidence.ErrRevoked
+	}
+	deadline := o.now().Add(o.wait)
+	cr, err := o.awaitRegistration(ctx, cr, deadline)
+	if err != nil {
+		return err
+	}
+	recs := make([]*evidence.Record, len(cr.Items))
+	for i, id := range cr.Items {
+		if recs[i], err = o.ev.Get(ctx, id); err != nil {
+			return err
+		}
+	}
+	items, err := o.items(ctx, recs, deadline)
+	if err != nil {
+		return err
+	}
+	issued := o.now().UTC()
+	token := evidence.NewVerifyToken(cr.ID)
+	dc := &document.Copyright{ID: cr.ID, VerifyToken: token, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
+		Owner: cr.Owner, Created: cr.Created, Registrant: cr.RegistrantOrg, RegisteredAt: cr.RegisteredAt, Items: items}
+	if org, err := o.orgs.Org(cr.RegistrantOrg); err == nil {
+		dc.Registrant = org.Name
+	}
+	if p := cr.FirstPublication; p != nil {
+		dc.Published, dc.PublishedAt = p.Date, p.Place
+	}
+	pdf, err := o.docs.CopyrightCertificate(ctx, dc, issued)
+	if err != nil {
+		return err
+	}
+	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: o.docs.Office, Notary: o.docs.Notary(), VerifyToken: token}
+	for _, it := range items {
+		b, err := it.Receipt.Encode()
+		if err != nil {
+			return err
+		}
+		doc.Items = append(doc.Items, evidence.DocumentItem{ID: it.ID, SHA256: it.SHA256, Receipt: b})
+	}
+	_, _, err = o.ev.SaveCopyrightDocument(ctx, cr.ID, actor, doc, pdf)
+	return err
+}
+
+// awaitRegistration waits until deadline for the registration's
+// registered events to be anchored, so that the certificate's receipts
+// carry them.
+func (o *Office) awaitRegistration(ctx context.Context, cr *evidence.Copyright, deadline time.Time) (*evidence.Copyright, error) {
+	for cr.AnchoredHeight == 0 {
+		if o.now().After(deadline) {
+			return nil, &NotAnchoredError{Copyright: cr.ID}
+		}
+		if err := poll.Pause(ctx); err != nil {
+			return nil, err
+		}
+		var err error
+		if cr, err = o.ev.Copyright(ctx, cr.ID); err != nil {
+			return nil, err
+		}
+	}
+	return cr, nil
+}

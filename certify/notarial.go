@@ -1,0 +1,206 @@
+package certify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/notary/document"
+)
+
+// Request asks for a notarial certificate over evidence items, named one
+// by one or as a whole matter (exactly one of the two), by a key of an
+// organization that issues certificates (access.IssuesCertificates).
+type Request struct {
+	Org, Actor string // the issuing organization, and the key, "<org>:<key>"
+	Evidence   []string
+	Matter     string
+	// Applicant names who applied; nil: the items' owner, and the items
+	// must then all belong to one organization.
+	Applicant *Applicant
+}
+
+// Applicant names a certificate's applicant (申请人): exactly one of an
+// organization of this node, by ID, or a natural person.
+type Applicant struct {
+	Org    string
+	Person *evidence.Person
+}
+
+// Notarial issues a notarial certificate: it gathers the items (each
+// visible to the requesting organization, and anchored, waiting up to the
+// anchor wait), reserves a number, renders and signs the PDF, then stores
+// the certificate, its PDF and a "certified" custody event on every item
+// in one transaction.
+func (o *Office) Notarial(ctx context.Context, req Request) (*evidence.Certificate, error) {
+	if o.docs == nil {
+		return nil, ErrNoSigner
+	}
+	recs, matter, err := o.records(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	applicant, err := o.applicant(req.Applicant, recs, o.now())
+	if err != nil {
+		return nil, err
+	}
+	items, err := o.items(ctx, recs, o.now().Add(o.wait))
+	if err != nil {
+		return nil, err
+	}
+	now := o.now()
+	cert, err := o.ev.ReserveCertificate(ctx, document.Year(now), o.docs.NumberPrefix())
+	if err != nil {
+		return nil, err
+	}
+	cert.Org, cert.Actor, cert.Office, cert.Notary, cert.IssuedAt = req.Org, req.Actor, o.docs.Office, o.docs.Notary(), now
+	cert.Applicant = applicant
+	receipts := make([][]byte, len(items))
+	for i, it := range items {
+		cert.Evidence = append(cert.Evidence, it.ID)
+		if receipts[i], err = it.Receipt.Encode(); err != nil {
+			return nil, err
+		}
+	}
+	n := &document.Notarial{ID: cert.ID, VerifyToken: cert.VerifyToken, Number: cert.Number, Issued: now,
+		Applicant: applicant.Name, ApplicantID: applicantIDText(applicant), Items: items}
+	if matter != nil {
+		cert.Matter, n.Matter = matter.ID, matterText(matter)
+	}
+	pdf, err := o.docs.Notarial(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.ev.IssueCertificate(ctx, cert, pdf, receipts); err != nil {
+		return nil, err
+	}
+	return cert, nil
+}
+
+// records resolves a request to the records it names, every one visible
+// to the requesting organization (else evidence.ErrNotFound, as for any
+// evidence it may not see), and the matter if one was named.
+func (o *Office) records(ctx context.Context, req Request) ([]*evidence.Record, *evidence.Matter, error) {
+	if (len(req.Evidence) == 0) == (req.Matter == "") {
+		return nil, nil, &InputError{"Give exactly one of evidence (a list of evidence IDs) or matter (a matter ID)."}
+	}
+	if req.Matter != "" {
+		return o.matterRecords(ctx, req)
+	}
+	if len(req.Evidence) > evidence.MaxCertificateItems {
+		return nil, nil, &InputError{fmt.Sprintf("A certificate names at most %d evidence items.", evidence.MaxCertificateItems)}
+	}
+	seen := map[string]bool{}
+	recs := make([]*evidence.Record, 0, len(req.Evidence))
+	for _, id := range req.Evidence {
+		if seen[id] {
+			return nil, nil, &InputError{"Evidence " + strconv.Quote(id) + " is named twice."}
+		}
+		seen[id] = true
+		r, err := o.ev.Get(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		ok, err := o.ev.Visible(ctx, r, req.Org)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, evidence.ErrNotFound
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil, nil
+}
+
+// matterRecords is records for a request that names a matter.
+func (o *Office) matterRecords(ctx context.Context, req Request) ([]*evidence.Record, *evidence.Matter, error) {
+	m, err := o.ev.Matter(ctx, req.Matter, req.Org)
+	if err != nil {
+		return nil, nil, matterErr(err)
+	}
+	recs, err := o.ev.MatterEvidence(ctx, m.ID, req.Org)
+	switch {
+	case err != nil:
+		return nil, nil, matterErr(err)
+	case len(recs) == 0:
+		return nil, nil, &InputError{"The matter holds no evidence you may see."}
+	case len(recs) > evidence.MaxCertificateItems:
+		return nil, nil, &InputError{fmt.Sprintf("The matter holds %d items; a certificate names at most %d: name them in several certificates.", len(recs), evidence.MaxCertificateItems)}
+	}
+	return recs, m, nil
+}
+
+func matterErr(err error) error {
+	if errors.Is(err, evidence.ErrNotFound) {
+		return ErrNoMatter
+	}
+	return err
+}
+
+// applicant resolves who applied for a certificate over recs: the
+// organization or person the request names, else the items' owner. A
+// request without an applicant over the items of several organizations is
+// refused, since no one party then asked for it; so are an unknown
+// organization and a person whose identity number is not valid for its
+// type. Refusals are *evidence.MetadataError naming the field.
+func (o *Office) applicant(in *Applicant, recs []*evidence.Record, now time.Time) (*evidence.Applicant, error) {
+	field := func(name, msg string) error {
+		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: msg}}}
+	}
+	switch {
+	case in == nil:
+		owner := evidence.OwnerOrg(recs[0])
+		for _, r := range recs[1:] {
+			if evidence.OwnerOrg(r) != owner {
+				return nil, field("applicant", "is required when the items belong to more than one organization: "+
+					"name the organization (applicant.org) or the person (applicant.person) who applied for the certificate")
+			}
+		}
+		return o.orgApplicant(owner, "applicant")
+	case (in.Org == "") == (in.Person == nil):
+		return nil, field("applicant", "must name exactly one of org (an organization ID) and person")
+	case in.Person != nil:
+		return evidence.PersonApplicant(*in.Person, now)
+	}
+	return o.orgApplicant(in.Org, "applicant.org")
+}
+
+// orgApplicant is the organization id as an applicant, named by its
+// current name; an unknown one is refused, as the field name.
+func (o *Office) orgApplicant(id, name string) (*evidence.Applicant, error) {
+	org, err := o.orgs.Org(id)
+	if errors.Is(err, access.ErrNotFound) {
+		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: "is not an organization of this node"}}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &evidence.Applicant{Kind: evidence.ApplicantOrg, Org: org.ID, Name: org.Name}, nil
+}
+
+// applicantIDText is how a certificate prints a natural-person applicant's
+// identity document: its type, in Chinese and English, and the masked
+// number. It is empty for an organization.
+func applicantIDText(a *evidence.Applicant) string {
+	switch a.IDType {
+	case evidence.IDResident:
+		return "居民身份证 Resident ID " + a.IDNumberMasked
+	case evidence.IDPassport:
+		return "护照 Passport " + a.IDNumberMasked
+	}
+	return ""
+}
+
+// matterText is how a certificate names a matter: its title and the
+// court's case number, when known.
+func matterText(m *evidence.Matter) string {
+	if m.CaseNumber == "" {
+		return m.Title
+	}
+	return m.Title + " (" + m.CaseNumber + ")"
+}
