@@ -64,8 +64,61 @@ func TestArchitectureDoc(t *testing.T) {
 		t.Fatalf("ParseDoc(%s): %v", docPath, err)
 	}
 	code := goList(t)
-	for _, p := range Compare(doc, code) {
-		t.Errorf("%s: %s", docPath, p)
+	t.Run("matches go list", func(t *testing.T) {
+		for _, p := range Compare(doc, code) {
+			t.Errorf("%s: %s", docPath, p)
+		}
+	})
+	t.Run("tampered copies fail", func(t *testing.T) {
+		testTampered(t, string(b), code)
+	})
+}
+
+// testTampered changes one fact of the real document at a time and wants
+// Compare to name exactly that change.
+func testTampered(t *testing.T, md string, code Graph) {
+	for _, tc := range []struct {
+		name, old, new string
+		want           []string
+	}{
+		{
+			name: "arrow dropped",
+			old:  "api/wire -> evidence/custody\n", new: "api/wire ->\n",
+			want: []string{"api/wire imports evidence/custody: the arrow is not documented"},
+		},
+		{
+			name: "arrow invented",
+			old:  "\nstorage ->\n", new: "\nstorage -> internal/text\n",
+			want: []string{"documented arrow storage -> internal/text: storage does not import internal/text"},
+		},
+		{
+			name: "package line dropped",
+			old:  "\ninternal/poll ->\n", new: "\n",
+			want: []string{"package internal/poll has no line in the arrows block"},
+		},
+		{
+			name: "table row dropped",
+			old:  "| `internal/poll` |", new: "| internal/poll |",
+			want: []string{"package internal/poll has no row in the Packages table"},
+		},
+		{
+			name: "package invented",
+			old:  "\nstorage ->\n", new: "\nstorage ->\nstorage/tape ->\n",
+			want: []string{"arrows block: storage/tape is no package of the module"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if strings.Count(md, tc.old) != 1 {
+				t.Fatalf("the document holds %q %d times, want once", tc.old, strings.Count(md, tc.old))
+			}
+			d, err := ParseDoc(strings.Replace(md, tc.old, tc.new, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Compare(d, code); !slices.Equal(got, tc.want) {
+				t.Errorf("Compare(tampered) = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 
