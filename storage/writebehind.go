@@ -32,7 +32,7 @@ type writeBehind struct {
 	sync   func(off, n int64, wait bool) error // syncRange on the file
 	window int64
 	limit  int64
-	// written is the writer's count of bytes in f; synced, the goroutine's
+	// written is the writer's count of bytes in the file; synced, the goroutine's
 	// count of bytes whose writeback has completed.
 	written, synced atomic.Int64
 	kick            chan struct{} // capacity 1: the writer wrote more
