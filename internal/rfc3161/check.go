@@ -202,9 +202,11 @@ func parseTimestamp(token []byte, p7 *pkcs7.PKCS7) (*timestamp.Timestamp, error)
 // and the Timestamp built; certs are the token's own certificates.
 func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.Timestamp, error) {
 	embedded := len(certs) > 0
-	var inf tstInfo
-	if _, err := asn1.Unmarshal(content, &inf); err != nil {
-		return nil, err
+	inf, ok := fastTSTInfo(content)
+	if !ok {
+		if _, err := asn1.Unmarshal(content, &inf); err != nil {
+			return nil, err
+		}
 	}
 	if len(inf.MessageImprint.HashedMessage) == 0 {
 		return nil, timestamp.ParseError("Time-Stamp response contains no hashed message")
@@ -440,16 +442,12 @@ func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *c
 		return nil, nil, false
 	}
 	// pkcs7.Parse and parseSignedData.
-	var info struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
-	}
-	if rest, err := asn1.Unmarshal(token, &info); err != nil || len(rest) != 0 || !info.ContentType.Equal(oidSignedData) {
-		return nil, nil, false
-	}
-	var sd cmsSignedData
-	if _, err := asn1.Unmarshal(info.Content.Bytes, &sd); err != nil {
-		return nil, nil, false
+	sd, signedDER, ok := fastContentInfo(token)
+	if !ok {
+		var err error
+		if sd, err = unmarshalContentInfo(token); err != nil {
+			return nil, nil, false
+		}
 	}
 	var certs []*x509.Certificate
 	if len(sd.Certificates.Raw) != 0 {
@@ -490,7 +488,7 @@ func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *c
 	}
 	// timestamp.Parse: the signature first when certificates are embedded,
 	// then TSTInfo; else the signature with intermediates.
-	if len(certs) > 0 && !verifySignerInfo(si, content, certs, signedAttr) {
+	if len(certs) > 0 && !verifySignerInfo(si, signedDER, content, certs, signedAttr) {
 		return nil, nil, false
 	}
 	ts, err := newTimestamp(token, content, certs)
@@ -499,7 +497,7 @@ func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *c
 	}
 	if len(certs) == 0 {
 		certs = intermediates
-		if !verifySignerInfo(si, content, certs, signedAttr) {
+		if !verifySignerInfo(si, signedDER, content, certs, signedAttr) {
 			return nil, nil, false
 		}
 	}
@@ -510,10 +508,28 @@ func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *c
 	return ts, signer, true
 }
 
+// unmarshalContentInfo is fastContentInfo with encoding/asn1, for what
+// the fast decoder leaves to it.
+func unmarshalContentInfo(token []byte) (cmsSignedData, error) {
+	var info struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
+	}
+	var sd cmsSignedData
+	if rest, err := asn1.Unmarshal(token, &info); err != nil || len(rest) != 0 || !info.ContentType.Equal(oidSignedData) {
+		return sd, ErrBadReply
+	}
+	_, err := asn1.Unmarshal(info.Content.Bytes, &sd)
+	return sd, err
+}
+
 // verifySignerInfo is digitorus/pkcs7's verifySignature without a trust
 // store, for signed attributes and the algorithms a TSA uses; false means
 // "not verified here", not "invalid".
-func verifySignerInfo(si *cmsSignerInfo, content []byte, certs []*x509.Certificate, signedAttr func(asn1.ObjectIdentifier, any) error) bool {
+//
+// signed is the DER of si's authenticated attributes as asn1.Marshal
+// writes them when the decoder knows it (fastContentInfo), else nil.
+func verifySignerInfo(si *cmsSignerInfo, signed, content []byte, certs []*x509.Certificate, signedAttr func(asn1.ObjectIdentifier, any) error) bool {
 	ee := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
 	if ee == nil || len(si.AuthenticatedAttributes) == 0 {
 		return false
@@ -531,15 +547,11 @@ func verifySignerInfo(si *cmsSignerInfo, content []byte, certs []*x509.Certifica
 	if !bytes.Equal(digest, w.Sum(nil)) {
 		return false
 	}
-	signed, err := asn1.Marshal(struct {
-		A []cmsAttribute `asn1:"set"`
-	}{A: si.AuthenticatedAttributes})
-	if err != nil {
-		return false
-	}
-	var raw asn1.RawValue
-	if _, err := asn1.Unmarshal(signed, &raw); err != nil {
-		return false
+	if signed == nil {
+		var err error
+		if signed, err = marshalAttributes(si.AuthenticatedAttributes); err != nil {
+			return false
+		}
 	}
 	var signingTime time.Time
 	if signedAttr(oidSigningTime, &signingTime) == nil && (signingTime.After(ee.NotAfter) || signingTime.Before(ee.NotBefore)) {
@@ -558,7 +570,23 @@ func verifySignerInfo(si *cmsSignerInfo, content []byte, certs []*x509.Certifica
 	default:
 		return false
 	}
-	return ee.CheckSignature(alg, raw.Bytes, si.EncryptedDigest) == nil
+	return ee.CheckSignature(alg, signed, si.EncryptedDigest) == nil
+}
+
+// marshalAttributes is the DER SET OF attrs, as digitorus/pkcs7 encodes
+// signed attributes to verify their signature.
+func marshalAttributes(attrs []cmsAttribute) ([]byte, error) {
+	signed, err := asn1.Marshal(struct {
+		A []cmsAttribute `asn1:"set"`
+	}{A: attrs})
+	if err != nil {
+		return nil, err
+	}
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(signed, &raw); err != nil {
+		return nil, err
+	}
+	return raw.Bytes, nil
 }
 
 // certByIssuerSerial is digitorus/pkcs7's getCertFromCertsByIssuerAndSerial.
