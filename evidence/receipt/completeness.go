@@ -220,16 +220,22 @@ func completeNote(total uint32, listed int, omitted map[string]uint32) string {
 		total, listed, strings.Join(parts, ", "))
 }
 
-// checkListedChain checks version-2 events, which may leave events out:
-// strictly increasing seqs from 0, one item, and each event whose
-// predecessor is listed linked to it by prev. hashes[i] is events[i].Hash().
-func checkListedChain(events []*custody.Event, hashes [][sha256.Size]byte) (int, error) {
-	var prev [32]byte
+// checkChain checks a receipt's events as custody.CheckChain does (listed
+// false: version 1, every event from seq 0) or, for version 2 and later
+// (listed true), events that may leave some out: strictly increasing seqs
+// from 0, one item, and each event whose predecessor is listed linked to
+// it by prev. hashes[i] is events[i].Hash(), which the caller has from the
+// event's canonical bytes; the errors are custody.CheckChain's
+// (TestCheckChainAsCustody).
+func checkChain(events []*custody.Event, hashes [][sha256.Size]byte, listed bool) (int, error) {
+	var prev [sha256.Size]byte
 	for i, e := range events {
 		switch {
-		case i == 0 && e.Seq != 0:
+		case !listed && e.Seq != uint32(i):
+			return i, fmt.Errorf("%w: event %d has seq %d", custody.ErrBadEvent, i, e.Seq)
+		case listed && i == 0 && e.Seq != 0:
 			return 0, fmt.Errorf("%w: the first listed event has seq %d, not 0", custody.ErrBadEvent, e.Seq)
-		case i > 0 && e.Seq <= events[i-1].Seq:
+		case listed && i > 0 && e.Seq <= events[i-1].Seq:
 			return i, fmt.Errorf("%w: event %d has seq %d, not above %d", custody.ErrBadEvent, i, e.Seq, events[i-1].Seq)
 		case i > 0 && e.Evidence != events[0].Evidence:
 			return i, fmt.Errorf("%w: event %d is for evidence %s, not %s", custody.ErrBadEvent, i, e.Evidence, events[0].Evidence)

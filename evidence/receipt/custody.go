@@ -27,11 +27,7 @@ func checkCustody(r *Receipt) ([]*custody.Event, error) {
 		// so this is e.Hash() without encoding e again.
 		hashes[i] = sha256.Sum256(b)
 	}
-	check := custody.CheckChain
-	if r.Version >= Version2 {
-		check = func(events []*custody.Event) (int, error) { return checkListedChain(events, hashes) }
-	}
-	if i, err := check(events); err != nil {
+	if i, err := checkChain(events, hashes, r.Version >= Version2); err != nil {
 		want, got := chainWantGot(events, i)
 		return nil, &VerifyError{Step: StepCustody, Want: want, Got: got,
 			Err: fmt.Errorf("%w: the events are not one unbroken chain at event %d: %w", ErrCustody, i, err)}

@@ -3,7 +3,12 @@ package receipt
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/custos-project/custos/evidence/custody"
 
 	"github.com/transparency-dev/merkle/rfc6962"
 )
@@ -36,4 +41,69 @@ func TestIsHexOf(t *testing.T) {
 	if !isHexOf("", nil) {
 		t.Error(`isHexOf("", nil) = false`)
 	}
+}
+
+// TestCheckChainAsCustody checks that checkChain for version 1 gives
+// custody.CheckChain's answer, index and error text, on the golden events
+// and on copies with one event changed, dropped or moved.
+func TestCheckChainAsCustody(t *testing.T) {
+	r, _, _ := golden(t)
+	var base []*custody.Event
+	for _, ae := range r.Events {
+		e, err := custody.Decode([]byte(ae.Event))
+		check(t, err)
+		base = append(base, e)
+	}
+	variants := [][]*custody.Event{base}
+	for i := range base {
+		drop := append(slices.Clone(base[:i]), base[i+1:]...)
+		variants = append(variants, drop)
+		e := *base[i]
+		e.Seq++
+		variants = append(variants, withEvent(base, i, &e))
+		e = *base[i]
+		e.Evidence = "another"
+		variants = append(variants, withEvent(base, i, &e))
+		e = *base[i]
+		e.Type = custody.AuditOrgCreated
+		variants = append(variants, withEvent(base, i, &e))
+		if i > 0 {
+			e = *base[i]
+			e.Prev = strings.Repeat("0", 64)
+			variants = append(variants, withEvent(base, i, &e))
+			moved := slices.Clone(base)
+			moved[i-1], moved[i] = moved[i], moved[i-1]
+			variants = append(variants, moved)
+		}
+	}
+	checked, refused := 0, 0
+variants:
+	for n, events := range variants {
+		hashes := make([][sha256.Size]byte, len(events))
+		for i, e := range events {
+			b, err := e.Encode()
+			if err != nil { // not an event Decode would give
+				continue variants
+			}
+			hashes[i] = sha256.Sum256(b)
+		}
+		checked++
+		wi, werr := custody.CheckChain(events)
+		if werr != nil {
+			refused++
+		}
+		gi, gerr := checkChain(events, hashes, false)
+		if wi != gi || fmt.Sprint(werr) != fmt.Sprint(gerr) {
+			t.Errorf("variant %d: checkChain = %d, %v; custody.CheckChain = %d, %v", n, gi, gerr, wi, werr)
+		}
+	}
+	if checked < len(variants)/2 || refused < checked/2 {
+		t.Errorf("only %d of %d variants were events, %d of them refused", checked, len(variants), refused)
+	}
+}
+
+func withEvent(events []*custody.Event, i int, e *custody.Event) []*custody.Event {
+	out := slices.Clone(events)
+	out[i] = e
+	return out
 }

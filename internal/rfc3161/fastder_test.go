@@ -3,6 +3,7 @@ package rfc3161
 import (
 	"bytes"
 	"encoding/asn1"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -138,4 +139,34 @@ func FuzzFastTSTInfo(f *testing.F) {
 		f.Add(tstContent(f, token))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { checkTSTInfoAgrees(t, b) })
+}
+
+// TestFastDecodersMutations runs the fuzz property on seeded random
+// mutations of the real tokens and TSTInfos (one to four bytes changed,
+// or a cut), so that it is checked on every test run, not only when
+// fuzzing.
+func TestFastDecodersMutations(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	fastTaken := 0
+	for _, token := range seedTokens(t) {
+		for _, in := range [][]byte{token, tstContent(t, token)} {
+			for range 3000 {
+				b := bytes.Clone(in)
+				for range 1 + r.IntN(4) {
+					b[r.IntN(len(b))] = byte(r.IntN(256))
+				}
+				if r.IntN(8) == 0 {
+					b = b[:r.IntN(len(b))]
+				}
+				if _, _, ok := fastContentInfo(b); ok {
+					fastTaken++
+				}
+				checkContentInfoAgrees(t, b)
+				checkTSTInfoAgrees(t, b)
+			}
+		}
+	}
+	if fastTaken == 0 {
+		t.Error("no mutated token took the fast path: the property was never exercised")
+	}
 }
