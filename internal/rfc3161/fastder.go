@@ -382,3 +382,24 @@ func fastTSTInfo(content []byte) (inf tstInfo, ok bool) {
 	}
 	return inf, true
 }
+
+// fastAttribute is asn1.Unmarshal(b, out) for the attribute values read
+// most (an OBJECT IDENTIFIER, an OCTET STRING); false leaves it to asn1.
+func fastAttribute(b []byte, out any) bool {
+	s := cryptobyte.String(b)
+	switch out := out.(type) {
+	case *asn1.ObjectIdentifier:
+		v, ok := readOID(&s)
+		if ok {
+			*out = v
+		}
+		return ok
+	case *[]byte:
+		_, v, ok := element(&s, cbasn1.OCTET_STRING)
+		if ok {
+			*out = bytes.Clone(v)
+		}
+		return ok
+	}
+	return false
+}

@@ -163,10 +163,39 @@ func TestFastDecodersMutations(t *testing.T) {
 				}
 				checkContentInfoAgrees(t, b)
 				checkTSTInfoAgrees(t, b)
+				checkAttributeAgrees(t, b)
+				if len(b) > 40 {
+					checkAttributeAgrees(t, b[r.IntN(40):])
+				}
 			}
 		}
 	}
 	if fastTaken == 0 {
 		t.Error("no mutated token took the fast path: the property was never exercised")
 	}
+}
+
+// checkAttributeAgrees fails t when fastAttribute accepts b but asn1
+// decodes it otherwise.
+func checkAttributeAgrees(t testing.TB, b []byte) {
+	t.Helper()
+	var fo, so asn1.ObjectIdentifier
+	if fastAttribute(b, &fo) {
+		if _, err := asn1.Unmarshal(b, &so); err != nil || !fo.Equal(so) {
+			t.Fatalf("fastAttribute OID %v, asn1 %v, %v on %x", fo, so, err, b)
+		}
+	}
+	var fb, sb []byte
+	if fastAttribute(b, &fb) {
+		if _, err := asn1.Unmarshal(b, &sb); err != nil || !bytes.Equal(fb, sb) {
+			t.Fatalf("fastAttribute OCTET STRING %x, asn1 %x, %v on %x", fb, sb, err, b)
+		}
+	}
+}
+
+// FuzzFastAttribute: whatever fastAttribute accepts, asn1 decodes alike.
+func FuzzFastAttribute(f *testing.F) {
+	f.Add([]byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03})
+	f.Add([]byte{0x04, 0x02, 0x01, 0x02})
+	f.Fuzz(func(t *testing.T, b []byte) { checkAttributeAgrees(t, b) })
 }
