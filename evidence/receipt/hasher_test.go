@@ -107,3 +107,36 @@ func withEvent(events []*custody.Event, i int, e *custody.Event) []*custody.Even
 	out[i] = e
 	return out
 }
+
+// TestCheckpointKey checks that changing any field of a checkpoint, or
+// moving bytes between two adjacent strings, changes its cache key.
+func TestCheckpointKey(t *testing.T) {
+	r, _, _ := golden(t)
+	base := r.Checkpoint
+	hs, hs2 := uint64(0), uint64(1)
+	changes := []func(*Checkpoint){
+		func(c *Checkpoint) { c.ChainID += "x" },
+		func(c *Checkpoint) { c.Height++ },
+		func(c *Checkpoint) { c.TreeSize++ },
+		func(c *Checkpoint) { c.Root = c.Root[1:] },
+		func(c *Checkpoint) { c.StateRoot = "00" },
+		func(c *Checkpoint) { c.HeadsSince = &hs },
+		func(c *Checkpoint) { c.HeadsSince = &hs2 },
+		func(c *Checkpoint) { c.SignedHeader = c.SignedHeader[:len(c.SignedHeader)-4] },
+		func(c *Checkpoint) { c.ValidatorSet += "AAAA" },
+		func(c *Checkpoint) { c.Root, c.StateRoot = c.Root[:10], c.Root[10:] },
+	}
+	seen := map[[sha256.Size]byte]int{checkpointKey(&base): -1}
+	for i, change := range changes {
+		c := base
+		change(&c)
+		k := checkpointKey(&c)
+		if j, ok := seen[k]; ok {
+			t.Errorf("change %d has the key of change %d", i, j)
+		}
+		seen[k] = i
+	}
+	if c := base; checkpointKey(&c) != checkpointKey(&base) {
+		t.Error("equal checkpoints have different keys")
+	}
+}
