@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -292,6 +291,12 @@ type signingCertificate struct {
 // first certificate identifier must be the signer's, so a certificate with
 // the same key but another name or policy cannot be substituted.
 func CheckSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer *x509.Certificate) error {
+	return checkSigningCert(signedAttr, signer, nil)
+}
+
+// checkSigningCert is CheckSigningCert with the signer's SHA-256 from
+// certs (nil: hashed here).
+func checkSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer *x509.Certificate, certs *certCache) error {
 	var sc signingCertificate
 	hash := crypto.SHA256
 	if err := signedAttr(oidSigningCertV2, &sc); err != nil {
@@ -336,7 +341,7 @@ func CheckSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer 
 		s := sha1.Sum(signer.Raw)
 		sum = s[:]
 	case crypto.SHA256:
-		s := sha256.Sum256(signer.Raw)
+		s := certs.sum256(signer)
 		sum = s[:]
 	default:
 		h := hash.New()
@@ -516,7 +521,7 @@ func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *c
 		}
 	}
 	signer := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
-	if signer == nil || CheckSigningCert(signedAttr, signer) != nil {
+	if signer == nil || checkSigningCert(signedAttr, signer, cache) != nil {
 		return nil, nil, false
 	}
 	return ts, signer, true
