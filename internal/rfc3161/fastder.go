@@ -124,6 +124,17 @@ func readInt(s *cryptobyte.String, tag cbasn1.Tag) (int64, bool) {
 	return int64Body(body)
 }
 
+// versioned reads a SEQUENCE that starts with an INTEGER version (a
+// SignedData, a SignerInfo, a TSTInfo) and returns the rest of its
+// contents and the version.
+func versioned(s *cryptobyte.String) (body cryptobyte.String, version int, ok bool) {
+	if _, body, ok = element(s, cbasn1.SEQUENCE); !ok {
+		return nil, 0, false
+	}
+	v, ok := readInt(&body, cbasn1.INTEGER)
+	return body, int(v), ok
+}
+
 // readBigInt reads a non-negative INTEGER (a negative one is left to asn1).
 func readBigInt(s *cryptobyte.String) (*big.Int, bool) {
 	_, body, ok := element(s, cbasn1.INTEGER)
@@ -170,15 +181,11 @@ func fastContentInfo(token []byte) (sd cmsSignedData, signedAttrs []byte, ok boo
 	if !ok || !ci.Empty() {
 		return sd, nil, false
 	}
-	_, body, ok := element(&wrapped, cbasn1.SEQUENCE)
+	body, v, ok := versioned(&wrapped)
 	if !ok || !wrapped.Empty() {
 		return sd, nil, false
 	}
-	v, ok := readInt(&body, cbasn1.INTEGER)
-	if !ok {
-		return sd, nil, false
-	}
-	sd.Version = int(v)
+	sd.Version = v
 	_, algs, ok := element(&body, cbasn1.SET)
 	if !ok {
 		return sd, nil, false
@@ -235,15 +242,11 @@ func fastContentInfo(token []byte) (sd cmsSignedData, signedAttrs []byte, ok boo
 }
 
 func fastSignerInfo(s *cryptobyte.String) (si cmsSignerInfo, signedAttrs []byte, ok bool) {
-	_, body, ok := element(s, cbasn1.SEQUENCE)
+	body, v, ok := versioned(s)
 	if !ok {
 		return si, nil, false
 	}
-	v, ok := readInt(&body, cbasn1.INTEGER)
-	if !ok {
-		return si, nil, false
-	}
-	si.Version = int(v)
+	si.Version = v
 	_, ias, ok := element(&body, cbasn1.SEQUENCE)
 	if !ok {
 		return si, nil, false
@@ -305,15 +308,11 @@ func fastSignerInfo(s *cryptobyte.String) (si cmsSignerInfo, signedAttrs []byte,
 // the fields a TSA writes: no ordering, no extensions.
 func fastTSTInfo(content []byte) (inf tstInfo, ok bool) {
 	s := cryptobyte.String(content)
-	_, body, ok := element(&s, cbasn1.SEQUENCE)
+	body, v, ok := versioned(&s)
 	if !ok || !s.Empty() {
 		return inf, false
 	}
-	v, ok := readInt(&body, cbasn1.INTEGER)
-	if !ok {
-		return inf, false
-	}
-	inf.Version = int(v)
+	inf.Version = v
 	if inf.Policy, ok = readOID(&body); !ok {
 		return inf, false
 	}
