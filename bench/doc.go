@@ -5,7 +5,8 @@
 // a ratio and not an absolute that depends on the machine:
 //
 //   - BenchmarkLargeIngest: one large upload through the HTTP API against
-//     `openssl dgst -sha256` of the same page-cached file;
+//     `openssl dgst -sha256` of the same page-cached file and `dd ...
+//     conv=fsync` of it into the data's file system, the slower of the two;
 //   - BenchmarkSmallIngest: 4 KiB uploads from 64 clients against a trivial
 //     net/http handler that reads the body and answers 201;
 //   - BenchmarkTSA: RFC 3161 tokens from 16 clients against sigstore's

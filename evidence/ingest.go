@@ -40,6 +40,7 @@ type Upload struct {
 	n      int64
 	sniff  string
 	read   bool
+	failed bool // ReadFrom failed: the bytes are not the upload's
 	done   bool
 	within func(tx *bolt.Tx, rec *Record) error // see WithinCommit
 }
@@ -67,7 +68,9 @@ func (s *Service) NewUpload(ctx context.Context, owner string) (*Upload, error) 
 }
 
 // ReadFrom streams the upload's bytes once into the digests and the staged
-// blob (or, up to InlineMax bytes, into memory). It may be called once.
+// blob (or, up to InlineMax bytes, into memory). It may be called once; if
+// it fails, Finish refuses the upload (ErrUploadState) and only Abort is
+// left.
 func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	if u.read || u.done {
 		return 0, ErrUploadState
@@ -82,6 +85,7 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	}
 	u.n = n
 	if err != nil {
+		u.failed = true
 		return n, wrapStorage(err)
 	}
 	return n, nil
@@ -117,9 +121,11 @@ type finishing struct {
 	sum [32]byte
 }
 
-// prepare does the part of Finish before the transaction.
+// prepare does the part of Finish before the transaction. An upload
+// whose ReadFrom failed is never committed: its bytes are a prefix of the
+// body at best.
 func (u *Upload) prepare(ctx context.Context, meta Meta) (*finishing, error) {
-	if !u.read || u.done {
+	if !u.read || u.failed || u.done {
 		return nil, ErrUploadState
 	}
 	if u.n == 0 {

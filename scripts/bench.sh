@@ -94,11 +94,16 @@ END {
   print "|" sep("-", 46) "|" sep("-", 42) "|" sep("-", 42) "|" sep("-", 9) "|" sep("-", 20) "|" sep("-", 6) "|" sep("-", 7) "|"
   if ("LargeIngest" in seen) {
     k = "LargeIngest,"
+    # Against the slower of the two baselines: a durable ingest must both
+    # hash the bytes (openssl) and write them durably (dd conv=fsync).
     row("Large ingest, " large " via HTTP, fsync'\''d",
         sprintf("%.0f MB/s (server %.2f cores)", m[k "MB/s"], m[k "server-cores"]),
-        sprintf("openssl dgst -sha256: %.0f MB/s", m[k "openssl-MB/s"]),
-        sprintf("%.2fx", m[k "x-openssl"]), ">= 0.70x openssl",
-        verdict(m[k "x-openssl"] >= 0.70), sprintf("%.2f", m[k "load1"]))
+        sprintf("openssl dgst -sha256: %.0f MB/s; dd conv=fsync: %.0f MB/s", m[k "openssl-MB/s"], m[k "disk-MB/s"]),
+        sprintf("%.2fx", m[k "x-baseline"]), ">= 0.90x slower",
+        verdict(m[k "x-baseline"] >= 0.90), sprintf("%.2f", m[k "load1"]))
+    row("  against each baseline",
+        sprintf("%.2fx openssl, %.2fx dd conv=fsync", m[k "x-openssl"], m[k "x-disk"]),
+        "-", "-", "-", "-", sprintf("%.2f", m[k "load1"]))
     row("Large ingest: server peak RSS growth",
         sprintf("%.1f MiB (peak %.0f MiB)", m[k "rss-growth-MiB"], m[k "rss-peak-MiB"]),
         "VmHWM before the uploads", "-", "<= 64 MiB",

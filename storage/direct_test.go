@@ -25,6 +25,7 @@ func TestFolderDirectWrites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			f.direct = true // off by default (see defaultWriteback)
 			st, err := f.Stage(t.Context(), "direct")
 			if err != nil {
 				t.Fatal(err)

@@ -29,23 +29,28 @@ type Folder struct {
 	dir     string
 	staging string
 
-	// Tuning, unexported for the benchmarks: writeback is the number of
-	// bytes after which a Staged starts the kernel's writeback of what it
-	// wrote (0 disables it); bufSize is the size of the Staged's write
-	// buffer (0 disables buffering).
+	// Tuning, unexported for the benchmarks: writeback is the window of
+	// a Staged's write-behind (see writeBehind; 0 disables it); bufSize is
+	// the size of the Staged's write buffer (0 disables buffering).
 	writeback int64
 	bufSize   int
 	direct    bool // write aligned, aligned-size chunks with O_DIRECT
 }
 
-// Default Folder tuning, measured with BenchmarkFolderStage (1 GiB, 32 KiB
-// writes, 2 cores): starting writeback every 8 MiB made Commit's fdatasync
-// short and doubled throughput against write-then-fsync (≈1.2–2.0 GB/s vs
-// ≈0.7–1.3 GB/s); a 1 MiB write buffer made it slower (an extra copy out of
-// cache), so the buffer is only 32 KiB: io.Copy-sized writes go straight to
-// the file and only smaller writes are coalesced.
+// Default Folder tuning, measured with BenchmarkFolderStage and the large
+// ingest of `make bench` (docs/performance.md, "Large ingest: the disk
+// baseline and write-behind"): the write-behind starts the writeback of
+// every 16 MiB as it is written and lets at most four such windows wait for
+// the disk, so the disk works while the upload is hashed, Commit's
+// fdatasync is short and an upload's dirty pages stay under 64 MiB. A 1 MiB
+// write buffer made writes slower (an extra copy out of cache), so the
+// buffer is only 32 KiB: io.Copy-sized writes go straight to the file and
+// only smaller writes are coalesced. O_DIRECT is off: its writes, one at a
+// time and each waiting for the disk, reached about half the throughput of
+// the page cache with write-behind on this virtio disk (400–490 against
+// 700–880 MB/s, 256 MiB in 1 MiB writes).
 const (
-	defaultWriteback = 8 << 20
+	defaultWriteback = 16 << 20
 	defaultBufSize   = 32 << 10
 )
 
@@ -57,7 +62,6 @@ func NewFolder(dir string) (*Folder, error) {
 		staging:   filepath.Join(dir, "staging"),
 		writeback: defaultWriteback,
 		bufSize:   defaultBufSize,
-		direct:    true,
 	}
 	for _, d := range []string{dir, f.staging, filepath.Join(dir, "sha256"), filepath.Join(dir, "sm3")} {
 		if err := mkdirSync(d); err != nil {
@@ -92,7 +96,10 @@ func (f *Folder) Stage(ctx context.Context, name string) (Staged, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: stage: %w", err)
 	}
-	s := &folderStaged{f: file, path: path, dir: f.staging, writeback: f.writeback, direct: f.direct}
+	s := &folderStaged{f: file, path: path, dir: f.staging, direct: f.direct}
+	if f.writeback > 0 {
+		s.behind = startWriteBehind(file, f.writeback)
+	}
 	s.w = s
 	if f.bufSize > 0 {
 		s.w = bufio.NewWriterSize(fileWriter{s}, f.bufSize)
@@ -101,20 +108,19 @@ func (f *Folder) Stage(ctx context.Context, name string) (Staged, error) {
 }
 
 // folderStaged writes a staged file. Writes go through an optional buffer
-// (large writes pass through it unbuffered) to writeFile, which starts the
-// kernel's writeback every s.writeback bytes so that Commit's fdatasync only
-// waits for the tail.
+// (large writes pass through it unbuffered) to writeFile, whose bytes the
+// write-behind goroutine has the kernel write back as they come, so that
+// Commit's fdatasync only waits for the tail.
 type folderStaged struct {
 	f         *os.File
 	path, dir string
-	w         io.Writer // s itself, or a bufio.Writer over fileWriter{s}
-	writeback int64
-	written   int64 // bytes written to the file
-	started   int64 // bytes whose writeback has been started
-	done      bool  // committed or aborted
-	err       error // sticky write error
-	direct    bool  // O_DIRECT may be used (off for good once refused)
-	isDirect  bool  // O_DIRECT is set on f
+	w         io.Writer    // s itself, or a bufio.Writer over fileWriter{s}
+	behind    *writeBehind // nil without write-behind, and once stopped
+	written   int64        // bytes written to the file
+	done      bool         // committed or aborted
+	err       error        // sticky write error
+	direct    bool         // O_DIRECT may be used (off for good once refused)
+	isDirect  bool         // O_DIRECT is set on f
 }
 
 type fileWriter struct{ s *folderStaged }
@@ -152,9 +158,11 @@ func (s *folderStaged) writeFile(p []byte) (int, error) {
 		s.err = fmt.Errorf("storage: stage: %w", err)
 		return n, s.err
 	}
-	if s.writeback > 0 && s.written-s.started >= s.writeback {
-		startWriteback(s.f, s.started, s.written-s.started)
-		s.started = s.written
+	if s.behind != nil {
+		if err := s.behind.wrote(s.written); err != nil {
+			s.err = err
+			return n, err
+		}
 	}
 	return n, nil
 }
@@ -175,8 +183,9 @@ func (s *folderStaged) setDirect(on bool) {
 	s.isDirect = on
 }
 
-// Commit flushes the buffer, fdatasyncs and closes the file, and fsyncs the
-// staging directory, so the staged blob survives a crash.
+// Commit flushes the buffer, stops the write-behind (failing on a write
+// error it saw), fdatasyncs and closes the file, and fsyncs the staging
+// directory, so the staged blob survives a crash.
 func (s *folderStaged) Commit() error {
 	if s.done {
 		return errors.New("storage: commit of a committed or aborted staged blob")
@@ -189,6 +198,10 @@ func (s *folderStaged) Commit() error {
 			return err
 		}
 	}
+	if err := s.stopBehind(); err != nil {
+		s.err = err
+		return err
+	}
 	if err := fdatasync(s.f); err != nil {
 		return fmt.Errorf("storage: commit: %w", err)
 	}
@@ -199,11 +212,23 @@ func (s *folderStaged) Commit() error {
 	return syncDir(s.dir)
 }
 
+// stopBehind stops the write-behind goroutine, if it runs, and returns the
+// write error it saw.
+func (s *folderStaged) stopBehind() error {
+	if s.behind == nil {
+		return nil
+	}
+	err := s.behind.stop()
+	s.behind = nil
+	return err
+}
+
 // Abort closes and removes the staged file. It is idempotent, and safe after
 // Commit (and after Promote, when the staged file is already gone).
 func (s *folderStaged) Abort() error {
 	if !s.done {
 		s.done = true
+		_ = s.stopBehind() // before Close: the goroutine uses the descriptor
 		s.f.Close()
 	}
 	if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {

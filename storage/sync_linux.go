@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -17,11 +18,27 @@ func fdatasync(f *os.File) error {
 	}
 }
 
-// startWriteback asks the kernel to start writing back [off, off+n) without
-// waiting (sync_file_range(2) with SYNC_FILE_RANGE_WRITE). It is a hint, so
-// errors are ignored: fdatasync reports real I/O errors at Commit.
-func startWriteback(f *os.File, off, n int64) {
-	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
+// syncRange starts the writeback of [off, off+n) (sync_file_range(2) with
+// SYNC_FILE_RANGE_WRITE) and, with wait, waits for the writeback of that
+// range to complete, starting it first where needed. It returns
+// errUnsupportedSync where the file system cannot do it.
+func syncRange(f *os.File, off, n int64, wait bool) error {
+	flags := unix.SYNC_FILE_RANGE_WRITE
+	if wait {
+		flags |= unix.SYNC_FILE_RANGE_WAIT_BEFORE | unix.SYNC_FILE_RANGE_WAIT_AFTER
+	}
+	for {
+		err := unix.SyncFileRange(int(f.Fd()), off, n, flags)
+		switch err {
+		case nil:
+			return nil
+		case unix.EINTR:
+			continue
+		case unix.EINVAL, unix.ESPIPE, unix.ENOSYS, unix.EOPNOTSUPP:
+			return fmt.Errorf("%w: %w", errUnsupportedSync, err)
+		}
+		return err
+	}
 }
 
 // setDirect turns O_DIRECT on or off for f (fcntl F_SETFL). File systems

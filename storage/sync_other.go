@@ -9,6 +9,6 @@ import (
 
 func fdatasync(f *os.File) error { return f.Sync() }
 
-func startWriteback(f *os.File, off, n int64) {}
+func syncRange(f *os.File, off, n int64, wait bool) error { return errUnsupportedSync }
 
 func setDirect(f *os.File, on bool) error { return errors.ErrUnsupported }
