@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/custos-project/custos/evidence/custody"
@@ -138,5 +139,30 @@ func TestCheckpointKey(t *testing.T) {
 	}
 	if c := base; checkpointKey(&c) != checkpointKey(&base) {
 		t.Error("equal checkpoints have different keys")
+	}
+}
+
+// TestVerifierConcurrent verifies the golden receipt from several
+// goroutines with one Verifier, whose caches (checkpoints, TSA chains,
+// certificates and their hashes) they share; run with -race.
+func TestVerifierConcurrent(t *testing.T) {
+	r, tr, _ := golden(t)
+	v, err := NewVerifier(tr)
+	check(t, err)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*20)
+	for range 4 {
+		wg.Go(func() {
+			for range 20 {
+				if _, err := v.Verify(r, nil, Options{}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
