@@ -22,9 +22,10 @@ type LeafSource interface {
 	// leaves, starting at local index from (fewer, or none, at the end).
 	LeafHashes(from uint64, max int) ([][]byte, error)
 	// Heads returns the custody heads after the local leaves [from,
-	// from+count): one for each chain with an event among them, as of its
-	// last event there. The same range always gives the same heads.
-	Heads(from uint64, count int) ([]HeadUpdate, error)
+	// from+count): one for each chain with an event among them that then
+	// has at least minEvents events, as of its last event there. The same
+	// arguments always give the same heads.
+	Heads(from uint64, count int, minEvents uint64) ([]HeadUpdate, error)
 }
 
 // Batch is a run of local leaves submitted in one transaction.
@@ -274,7 +275,13 @@ func (b *Batcher) buildTx(bt *Batch, leaves [][]byte) ([]byte, error) {
 	if bt.Count == 0 {
 		heads, err = b.storedHeads(bt.Seq, version)
 	} else {
-		heads, err = c.Source.Heads(bt.From, bt.Count)
+		// At version 3 a chain of one event has no head: do not even
+		// compute those (every upload starts one).
+		minEvents := uint64(1)
+		if version >= StateV3 {
+			minEvents = 2
+		}
+		heads, err = c.Source.Heads(bt.From, bt.Count, minEvents)
 	}
 	if err != nil {
 		return nil, err

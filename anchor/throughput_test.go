@@ -104,7 +104,7 @@ func synthLeaf(node int, i uint64) []byte {
 
 // Heads gives every leaf a chain of its own, as uploads do (each created
 // event starts a chain), so a batch moves as many heads as it has leaves.
-func (s synthSource) Heads(from uint64, count int) ([]HeadUpdate, error) {
+func (s synthSource) Heads(from uint64, count int, _ uint64) ([]HeadUpdate, error) {
 	out := make([]HeadUpdate, count)
 	for i := range out {
 		leaf := synthLeaf(s.node, from+uint64(i))

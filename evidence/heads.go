@@ -38,7 +38,7 @@ func chainOf(key []byte) (prefix []byte, bucket []byte, seq uint32, ok bool) {
 // Heads returns the custody heads after the local leaves [from,
 // from+count): for each chain with an event there, its head as of the last
 // one (anchor.LeafSource).
-func (s *Service) Heads(from uint64, count int) ([]anchor.HeadUpdate, error) {
+func (s *Service) Heads(from uint64, count int, minEvents uint64) ([]anchor.HeadUpdate, error) {
 	var out []anchor.HeadUpdate
 	err := s.db.View(func(tx *bolt.Tx) error {
 		last := map[string]uint32{}
@@ -60,6 +60,9 @@ func (s *Service) Heads(from uint64, count int) ([]anchor.HeadUpdate, error) {
 		}
 		out = make([]anchor.HeadUpdate, 0, len(order))
 		for _, p := range order {
+			if uint64(last[p])+1 < minEvents {
+				continue
+			}
 			h, err := headOf(tx, []byte(p), last[p]+1)
 			if err != nil {
 				return err

@@ -36,7 +36,7 @@ func newV2Anchor(t testing.TB, s *Service) *v2Anchor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	heads, err := s.Heads(0, len(leaves))
+	heads, err := s.Heads(0, len(leaves), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,13 +91,13 @@ func TestHeadsAndBoundedReceipt(t *testing.T) {
 		}
 	}
 	leaves, _ := s.LeafHashes(0, 1<<20)
-	heads, err := s.Heads(0, len(leaves))
+	heads, err := s.Heads(0, len(leaves), 1)
 	if err != nil || len(heads) != 2 {
 		t.Fatalf("Heads = %d heads, %v; want one per chain", len(heads), err)
 	}
 	// The head of a range is the head after its last event: a range that
 	// ends before the reads have the item at 1 event.
-	early, _ := s.Heads(0, 1)
+	early, _ := s.Heads(0, 1, 1)
 	if len(early) != 1 || early[0].Events != 1 || early[0].Key != custody.HeadKey(rec.ID) {
 		t.Fatalf("Heads(0, 1) = %+v", early)
 	}
@@ -110,6 +110,12 @@ func TestHeadsAndBoundedReceipt(t *testing.T) {
 	}
 	if h := byKey[custody.HeadKey(other.ID)]; h.Events != 1 {
 		t.Errorf("head of the other item covers %d events, want 1", h.Events)
+	}
+	// At state version 3 the batcher asks only for chains of two events
+	// or more: the other item (one event) has none, and nothing is computed
+	// for it.
+	if v3, err := s.Heads(0, len(leaves), 2); err != nil || len(v3) != 1 || v3[0].Key != custody.HeadKey(rec.ID) || v3[0].FirstLocal != 0 {
+		t.Errorf("Heads(minEvents 2) = %+v, %v; want the read item's alone, its first event at local leaf 0", v3, err)
 	}
 
 	s.AttachAnchor(newV2Anchor(t, s), nil)

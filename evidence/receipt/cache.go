@@ -2,7 +2,7 @@ package receipt
 
 import (
 	"crypto/sha256"
-	"encoding/json"
+	"encoding/binary"
 	"slices"
 	"sync"
 )
@@ -11,7 +11,7 @@ import (
 const maxCachedCheckpoints = 256
 
 // checkpointCache holds the results of checkpoints that verified, keyed by
-// the SHA-256 of the checkpoint's JSON encoding. Failures are not cached.
+// checkpointKey. Failures are not cached.
 type checkpointCache struct {
 	mu       sync.Mutex
 	disabled bool // for benchmarks of the uncached cost
@@ -41,11 +41,7 @@ func (c *checkpointCache) put(key [32]byte, res CheckpointResult) {
 
 // checkCheckpointCached is checkCheckpoint, remembered per checkpoint.
 func (v *Verifier) checkCheckpointCached(cp *Checkpoint) (CheckpointResult, error) {
-	b, err := json.Marshal(cp)
-	if err != nil { // a Checkpoint of strings and integers always marshals
-		return v.checkCheckpoint(cp)
-	}
-	key := sha256.Sum256(b)
+	key := checkpointKey(cp)
 	if res, ok := v.checkpoints.get(key); ok {
 		return res, nil
 	}
@@ -55,4 +51,26 @@ func (v *Verifier) checkCheckpointCached(cp *Checkpoint) (CheckpointResult, erro
 	}
 	v.checkpoints.put(key, res)
 	return res, nil
+}
+
+// checkpointKey is the SHA-256 of every field of cp, each string preceded
+// by its length and the optional HeadsSince by whether it is there, so
+// that two checkpoints have the same key only if they are equal.
+func checkpointKey(cp *Checkpoint) [sha256.Size]byte {
+	n := 8*8 + 1 + len(cp.ChainID) + len(cp.Root) + len(cp.StateRoot) + len(cp.SignedHeader) + len(cp.ValidatorSet)
+	b := make([]byte, 0, n)
+	str := func(s string) { b = append(binary.BigEndian.AppendUint64(b, uint64(len(s))), s...) }
+	str(cp.ChainID)
+	b = binary.BigEndian.AppendUint64(b, uint64(cp.Height))
+	b = binary.BigEndian.AppendUint64(b, cp.TreeSize)
+	str(cp.Root)
+	str(cp.StateRoot)
+	if cp.HeadsSince != nil {
+		b = binary.BigEndian.AppendUint64(append(b, 1), *cp.HeadsSince)
+	} else {
+		b = append(b, 0)
+	}
+	str(cp.SignedHeader)
+	str(cp.ValidatorSet)
+	return sha256.Sum256(b)
 }

@@ -220,29 +220,45 @@ func completeNote(total uint32, listed int, omitted map[string]uint32) string {
 		total, listed, strings.Join(parts, ", "))
 }
 
-// checkListedChain checks version-2 events, which may leave events out:
-// strictly increasing seqs from 0, one item, and each event whose
-// predecessor is listed linked to it by prev.
-func checkListedChain(events []*custody.Event) (int, error) {
-	var prev [32]byte
+// checkChain checks a receipt's events as custody.CheckChain does (listed
+// false: version 1, every event from seq 0) or, for version 2 and later
+// (listed true), events that may leave some out: strictly increasing seqs
+// from 0, one item, and each event whose predecessor is listed linked to
+// it by prev. hashes[i] is events[i].Hash(), which the caller has from the
+// event's canonical bytes; the errors are custody.CheckChain's
+// (TestCheckChainAsCustody).
+func checkChain(events []*custody.Event, hashes [][sha256.Size]byte, listed bool) (int, error) {
+	var prev [sha256.Size]byte
 	for i, e := range events {
 		switch {
-		case i == 0 && e.Seq != 0:
+		case !listed && e.Seq != uint32(i):
+			return i, fmt.Errorf("%w: event %d has seq %d", custody.ErrBadEvent, i, e.Seq)
+		case listed && i == 0 && e.Seq != 0:
 			return 0, fmt.Errorf("%w: the first listed event has seq %d, not 0", custody.ErrBadEvent, e.Seq)
-		case i > 0 && e.Seq <= events[i-1].Seq:
+		case listed && i > 0 && e.Seq <= events[i-1].Seq:
 			return i, fmt.Errorf("%w: event %d has seq %d, not above %d", custody.ErrBadEvent, i, e.Seq, events[i-1].Seq)
 		case i > 0 && e.Evidence != events[0].Evidence:
 			return i, fmt.Errorf("%w: event %d is for evidence %s, not %s", custody.ErrBadEvent, i, e.Evidence, events[0].Evidence)
 		case i > 0 && custody.IsAudit(e.Type) != custody.IsAudit(events[0].Type):
 			return i, fmt.Errorf("%w: event %d (%s) does not belong in a chain that starts with %s", custody.ErrBadEvent, i, e.Type, events[0].Type)
-		case i > 0 && e.Seq == events[i-1].Seq+1 && e.Prev != hex.EncodeToString(prev[:]):
+		case i > 0 && e.Seq == events[i-1].Seq+1 && !isHexOf(e.Prev, prev[:]):
 			return i, fmt.Errorf("%w: event %d prev = %s, want %x", custody.ErrBadEvent, i, e.Prev, prev)
 		}
-		h, err := e.Hash()
-		if err != nil {
-			return i, err
-		}
-		prev = h
+		prev = hashes[i]
 	}
 	return -1, nil
+}
+
+// isHexOf reports whether s == hex.EncodeToString(b), without encoding b.
+func isHexOf(s string, b []byte) bool {
+	const digits = "0123456789abcdef"
+	if len(s) != 2*len(b) {
+		return false
+	}
+	for i, c := range b {
+		if s[2*i] != digits[c>>4] || s[2*i+1] != digits[c&0x0f] {
+			return false
+		}
+	}
+	return true
 }

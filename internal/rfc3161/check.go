@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -202,9 +201,11 @@ func parseTimestamp(token []byte, p7 *pkcs7.PKCS7) (*timestamp.Timestamp, error)
 // and the Timestamp built; certs are the token's own certificates.
 func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.Timestamp, error) {
 	embedded := len(certs) > 0
-	var inf tstInfo
-	if _, err := asn1.Unmarshal(content, &inf); err != nil {
-		return nil, err
+	inf, ok := fastTSTInfo(content)
+	if !ok {
+		if _, err := asn1.Unmarshal(content, &inf); err != nil {
+			return nil, err
+		}
 	}
 	if len(inf.MessageImprint.HashedMessage) == 0 {
 		return nil, timestamp.ParseError("Time-Stamp response contains no hashed message")
@@ -255,7 +256,16 @@ func CheckContentType(token []byte, signedAttr func(asn1.ObjectIdentifier, any) 
 		return fmt.Errorf("%w: token is not a SignedData", ErrBadReply)
 	}
 	var sd signedDataHead
-	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil || !sd.Encap.ContentType.Equal(oidTSTInfo) {
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+		return fmt.Errorf("%w: token content is not a TSTInfo", ErrBadReply)
+	}
+	return checkTSTInfoType(sd.Encap.ContentType, signedAttr)
+}
+
+// checkTSTInfoType is the end of CheckContentType, given the SignedData's
+// eContentType.
+func checkTSTInfoType(eContentType asn1.ObjectIdentifier, signedAttr func(asn1.ObjectIdentifier, any) error) error {
+	if !eContentType.Equal(oidTSTInfo) {
 		return fmt.Errorf("%w: token content is not a TSTInfo", ErrBadReply)
 	}
 	var attr asn1.ObjectIdentifier
@@ -281,6 +291,12 @@ type signingCertificate struct {
 // first certificate identifier must be the signer's, so a certificate with
 // the same key but another name or policy cannot be substituted.
 func CheckSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer *x509.Certificate) error {
+	return checkSigningCert(signedAttr, signer, nil)
+}
+
+// checkSigningCert is CheckSigningCert with the signer's SHA-256 from
+// certs (nil: hashed here).
+func checkSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer *x509.Certificate, certs *certCache) error {
 	var sc signingCertificate
 	hash := crypto.SHA256
 	if err := signedAttr(oidSigningCertV2, &sc); err != nil {
@@ -325,7 +341,7 @@ func CheckSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer 
 		s := sha1.Sum(signer.Raw)
 		sum = s[:]
 	case crypto.SHA256:
-		s := sha256.Sum256(signer.Raw)
+		s := certs.sum256(signer)
 		sum = s[:]
 	default:
 		h := hash.New()
@@ -440,16 +456,12 @@ func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *c
 		return nil, nil, false
 	}
 	// pkcs7.Parse and parseSignedData.
-	var info struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
-	}
-	if rest, err := asn1.Unmarshal(token, &info); err != nil || len(rest) != 0 || !info.ContentType.Equal(oidSignedData) {
-		return nil, nil, false
-	}
-	var sd cmsSignedData
-	if _, err := asn1.Unmarshal(info.Content.Bytes, &sd); err != nil {
-		return nil, nil, false
+	sd, signedDER, fast := fastContentInfo(token)
+	if !fast {
+		var err error
+		if sd, err = unmarshalContentInfo(token); err != nil {
+			return nil, nil, false
+		}
 	}
 	var certs []*x509.Certificate
 	if len(sd.Certificates.Raw) != 0 {
@@ -479,18 +491,23 @@ func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *c
 	signedAttr := func(oid asn1.ObjectIdentifier, out any) error {
 		for _, a := range si.AuthenticatedAttributes {
 			if a.Type.Equal(oid) {
+				if fastAttribute(a.Value.Bytes, out) {
+					return nil
+				}
 				_, err := asn1.Unmarshal(a.Value.Bytes, out)
 				return err
 			}
 		}
 		return ErrBadReply // any error: the caller only tests for one
 	}
-	if CheckContentType(token, signedAttr) != nil {
+	// fastContentInfo decoded what CheckContentType decodes again, and
+	// asn1 agrees with it: only the content types are left to check.
+	if fast && checkTSTInfoType(sd.ContentInfo.ContentType, signedAttr) != nil || !fast && CheckContentType(token, signedAttr) != nil {
 		return nil, nil, false
 	}
 	// timestamp.Parse: the signature first when certificates are embedded,
 	// then TSTInfo; else the signature with intermediates.
-	if len(certs) > 0 && !verifySignerInfo(si, content, certs, signedAttr) {
+	if len(certs) > 0 && !verifySignerInfo(si, signedDER, content, certs, signedAttr) {
 		return nil, nil, false
 	}
 	ts, err := newTimestamp(token, content, certs)
@@ -499,21 +516,39 @@ func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *c
 	}
 	if len(certs) == 0 {
 		certs = intermediates
-		if !verifySignerInfo(si, content, certs, signedAttr) {
+		if !verifySignerInfo(si, signedDER, content, certs, signedAttr) {
 			return nil, nil, false
 		}
 	}
 	signer := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
-	if signer == nil || CheckSigningCert(signedAttr, signer) != nil {
+	if signer == nil || checkSigningCert(signedAttr, signer, cache) != nil {
 		return nil, nil, false
 	}
 	return ts, signer, true
 }
 
+// unmarshalContentInfo is fastContentInfo with encoding/asn1, for what
+// the fast decoder leaves to it.
+func unmarshalContentInfo(token []byte) (cmsSignedData, error) {
+	var info struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
+	}
+	var sd cmsSignedData
+	if rest, err := asn1.Unmarshal(token, &info); err != nil || len(rest) != 0 || !info.ContentType.Equal(oidSignedData) {
+		return sd, ErrBadReply
+	}
+	_, err := asn1.Unmarshal(info.Content.Bytes, &sd)
+	return sd, err
+}
+
 // verifySignerInfo is digitorus/pkcs7's verifySignature without a trust
 // store, for signed attributes and the algorithms a TSA uses; false means
 // "not verified here", not "invalid".
-func verifySignerInfo(si *cmsSignerInfo, content []byte, certs []*x509.Certificate, signedAttr func(asn1.ObjectIdentifier, any) error) bool {
+//
+// signed is the DER of si's authenticated attributes as asn1.Marshal
+// writes them when the decoder knows it (fastContentInfo), else nil.
+func verifySignerInfo(si *cmsSignerInfo, signed, content []byte, certs []*x509.Certificate, signedAttr func(asn1.ObjectIdentifier, any) error) bool {
 	ee := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
 	if ee == nil || len(si.AuthenticatedAttributes) == 0 {
 		return false
@@ -531,15 +566,11 @@ func verifySignerInfo(si *cmsSignerInfo, content []byte, certs []*x509.Certifica
 	if !bytes.Equal(digest, w.Sum(nil)) {
 		return false
 	}
-	signed, err := asn1.Marshal(struct {
-		A []cmsAttribute `asn1:"set"`
-	}{A: si.AuthenticatedAttributes})
-	if err != nil {
-		return false
-	}
-	var raw asn1.RawValue
-	if _, err := asn1.Unmarshal(signed, &raw); err != nil {
-		return false
+	if signed == nil {
+		var err error
+		if signed, err = marshalAttributes(si.AuthenticatedAttributes); err != nil {
+			return false
+		}
 	}
 	var signingTime time.Time
 	if signedAttr(oidSigningTime, &signingTime) == nil && (signingTime.After(ee.NotAfter) || signingTime.Before(ee.NotBefore)) {
@@ -558,7 +589,23 @@ func verifySignerInfo(si *cmsSignerInfo, content []byte, certs []*x509.Certifica
 	default:
 		return false
 	}
-	return ee.CheckSignature(alg, raw.Bytes, si.EncryptedDigest) == nil
+	return ee.CheckSignature(alg, signed, si.EncryptedDigest) == nil
+}
+
+// marshalAttributes is the DER SET OF attrs, as digitorus/pkcs7 encodes
+// signed attributes to verify their signature.
+func marshalAttributes(attrs []cmsAttribute) ([]byte, error) {
+	signed, err := asn1.Marshal(struct {
+		A []cmsAttribute `asn1:"set"`
+	}{A: attrs})
+	if err != nil {
+		return nil, err
+	}
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(signed, &raw); err != nil {
+		return nil, err
+	}
+	return raw.Bytes, nil
 }
 
 // certByIssuerSerial is digitorus/pkcs7's getCertFromCertsByIssuerAndSerial.

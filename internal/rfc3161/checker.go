@@ -51,6 +51,35 @@ const maxCachedCertSets = 64
 type certCache struct {
 	mu   sync.RWMutex
 	sets map[string][]*x509.Certificate
+	sums map[*x509.Certificate]certHash // SHA-256 of Raw, by certificate
+}
+
+// maxCachedSums bounds the certificate hashes a certCache remembers: the
+// certificates of its sets and a verifier's intermediates.
+const maxCachedSums = 256
+
+// sum256 is sha256.Sum256(cert.Raw), remembered per certificate: the
+// certificates a Checker sees are the ones it parsed and the caller's
+// intermediates, which neither changes. A nil *certCache hashes every
+// time.
+func (c *certCache) sum256(cert *x509.Certificate) certHash {
+	if c == nil {
+		return sha256.Sum256(cert.Raw)
+	}
+	c.mu.RLock()
+	h, ok := c.sums[cert]
+	c.mu.RUnlock()
+	if ok {
+		return h
+	}
+	h = sha256.Sum256(cert.Raw)
+	c.mu.Lock()
+	if c.sums == nil || len(c.sums) >= maxCachedSums {
+		c.sums = make(map[*x509.Certificate]certHash)
+	}
+	c.sums[cert] = h
+	c.mu.Unlock()
+	return h
 }
 
 // parse is x509.ParseCertificates(der), from the cache when it can. The
@@ -117,7 +146,7 @@ func (c *Checker) checkChain(signer *x509.Certificate, ts *timestamp.Timestamp, 
 	if at.IsZero() {
 		at = time.Now()
 	}
-	key := sha256.Sum256(signer.Raw)
+	key := c.certs.sum256(signer)
 	if c.cached(key, at, ts.Certificates, intermediates) {
 		return nil
 	}
@@ -160,7 +189,7 @@ func (c *Checker) cached(key certHash, at time.Time, embedded, intermediates []*
 			have = make([]certHash, 0, len(embedded)+len(intermediates))
 			for _, list := range [][]*x509.Certificate{embedded, intermediates} {
 				for _, cert := range list {
-					have = append(have, sha256.Sum256(cert.Raw))
+					have = append(have, c.certs.sum256(cert))
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
@@ -37,5 +38,27 @@ func TestCheckerBounded(t *testing.T) {
 	}
 	if c.n > maxCachedChains || c.n == 0 {
 		t.Errorf("Checker holds %d chains, want 1..%d", c.n, maxCachedChains)
+	}
+}
+
+// TestCertCacheSum256 checks that a certCache's remembered hashes are the
+// certificates' own, for a nil cache too, and stay bounded.
+func TestCertCacheSum256(t *testing.T) {
+	var c certCache
+	var nilCache *certCache
+	for i := range maxCachedSums + 10 {
+		cert := &x509.Certificate{Raw: []byte{byte(i), byte(i >> 8)}}
+		want := certHash(sha256.Sum256(cert.Raw))
+		for range 2 {
+			if got := c.sum256(cert); got != want {
+				t.Fatalf("sum256 of certificate %d = %x, want %x", i, got, want)
+			}
+		}
+		if got := nilCache.sum256(cert); got != want {
+			t.Fatalf("nil cache: sum256 of certificate %d = %x, want %x", i, got, want)
+		}
+	}
+	if len(c.sums) > maxCachedSums || len(c.sums) == 0 {
+		t.Errorf("certCache holds %d hashes, want 1..%d", len(c.sums), maxCachedSums)
 	}
 }
