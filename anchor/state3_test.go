@@ -3,6 +3,7 @@ package anchor
 import (
 	"bytes"
 	"context"
+	"errors"
 	"crypto/ed25519"
 	"encoding/binary"
 	"path/filepath"
@@ -182,5 +183,38 @@ func TestUpgradeToV3(t *testing.T) {
 	}
 	if got := proveValue(t, app, custody.BoundHeadKey([32]byte{5}, 4), 3); got != ([32]byte{6}) {
 		t.Errorf("a version-3 head of a chain from before the upgrade: %x", got)
+	}
+}
+
+// Version-3 transactions round-trip, and their rules hold: a batch only (no
+// vote), every head names a batch, and version 2 names none.
+func TestTx3RoundTripAndStrictness(t *testing.T) {
+	n := newTestNode(t, nil)
+	heads := []HeadUpdate{{Key: [32]byte{2}, Batch: 9, Offset: 3, Events: 4, Value: [32]byte{5}}, {Key: [32]byte{1}, Batch: 1, Events: 2, Value: [32]byte{6}}}
+	raw := n.batch3(t, 9, testLeaves(0, 4), heads)
+	tx, err := DecodeTx(raw)
+	if err != nil || tx.Version != TxVersion3 || len(tx.Heads) != 2 || tx.Heads[0].Key != ([32]byte{1}) || tx.Heads[1].Batch != 9 || tx.Heads[1].Offset != 3 {
+		t.Fatalf("DecodeTx = %+v, %v", tx, err)
+	}
+	if !bytes.Equal(tx.Encode(), raw) {
+		t.Error("a version-3 batch does not re-encode to its bytes")
+	}
+	for name, hs := range map[string][]HeadUpdate{
+		"no batch":         {{Key: [32]byte{1}, Events: 2}},
+		"offset too large": {{Key: [32]byte{1}, Batch: 1, Offset: MaxLeaves, Events: 2}},
+	} {
+		if _, err := NewBatchTx3(testChainID, n.cert, n.org.Cert, n.key, 1, testLeaves(0, 1), hs); !errors.Is(err, ErrMalformedTx) {
+			t.Errorf("%s: NewBatchTx3 = %v, want ErrMalformedTx", name, err)
+		}
+	}
+	if _, err := NewBatchTx(testChainID, n.cert, n.org.Cert, n.key, 1, nil, []HeadUpdate{{Key: [32]byte{1}, Batch: 1, Events: 2}}); !errors.Is(err, ErrMalformedTx) {
+		t.Errorf("a version-2 batch naming a first event: %v, want ErrMalformedTx", err)
+	}
+	// A version-3 upgrade vote does not exist: the kind byte of a vote after
+	// version 3 is refused.
+	vote := n.vote(t, UpgradeVote{Version: 3, Height: 10})
+	vote[4] = TxVersion3
+	if _, err := DecodeTx(vote); !errors.Is(err, ErrMalformedTx) {
+		t.Errorf("a version-3 vote: %v, want ErrMalformedTx", err)
 	}
 }

@@ -434,6 +434,8 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(n.batch2(f, 4, nil, testHeads(1)))
 	f.Add(n.vote(f, UpgradeVote{Version: 2, Height: 100}))
 	f.Add([]byte(TxMagic + "\x02\x03"))
+	f.Add(n.batch3(f, 5, testLeaves(0, 2), []HeadUpdate{{Key: [32]byte{1}, Batch: 5, Offset: 1, Events: 2, Value: [32]byte{2}}}))
+	f.Add([]byte(TxMagic + "\x03\x02"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {
