@@ -3,9 +3,9 @@ package anchor
 import (
 	"bytes"
 	"context"
-	"errors"
 	"crypto/ed25519"
 	"encoding/binary"
+	"errors"
 	"path/filepath"
 	"testing"
 
