@@ -8,15 +8,10 @@ import (
 	"github.com/custos-project/custos/internal/oids"
 )
 
-// OIDs of RFC 3161, RFC 5652, RFC 5035 and RFC 5758, by the names the TSA
-// and the token checks use.
+// OIDs of RFC 3161 and RFC 5758, by the names the TSA uses (the token
+// checks moved to internal/rfc3161, which uses internal/oids directly).
 var (
-	oidSignedData      = oids.SignedData
 	oidTSTInfo         = oids.TSTInfo
-	oidContentType     = oids.ContentType
-	oidMessageDigest   = oids.MessageDigest
-	oidSigningCert     = oids.SigningCert
-	oidSigningCertV2   = oids.SigningCertV2
 	oidECDSAWithSHA256 = oids.ECDSAWithSHA256
 	oidECDSAWithSHA384 = oids.ECDSAWithSHA384
 	oidECDSAWithSHA512 = oids.ECDSAWithSHA512
