@@ -149,41 +149,61 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	leaves, root, proofs := fixtureLog(t, events)
 	vals := newValidators(t, cfg.untrusted)
 	appHash := AppHash(fixtureSize, root)
-	var custodyProof *CustodyProof
-	var stateRoot string
-	var since *uint64
+	version := Version1
 	switch {
 	case cfg.v2:
-		var sr vmap.Hash
-		custodyProof, sr = fixtureState(t, ev.ID, events, custody.HeadKey(ev.ID), false)
-		stateRoot = hex.EncodeToString(sr[:])
-		if !cfg.v1AppHash {
-			appHash = AppHashV2(fixtureSize, root, sr[:])
-		}
+		version = Version2
 	case cfg.v3:
-		var sr vmap.Hash
-		custodyProof, sr = fixtureState(t, ev.ID, events, custody.BoundHeadKey(custody.HeadKey(ev.ID), leaves[0]), cfg.absent)
-		stateRoot, since = hex.EncodeToString(sr[:]), &cfg.since
-		appHash = AppHashV3(fixtureSize, root, sr[:], cfg.since)
+		version = Version
+	}
+	st := newReceiptState(t, ev.ID, events, leaves, root, version, cfg.absent, cfg.since)
+	if cfg.v1AppHash {
+		st.appHash = appHash
 	}
 	if cfg.appHash != nil {
-		appHash = cfg.appHash
+		st.appHash = cfg.appHash
 	}
-	sh, vs := signCheckpoint(t, vals, fixtureChainID, appHash, cfg.signers)
+	sh, vs := signCheckpoint(t, vals, fixtureChainID, st.appHash, cfg.signers)
 
-	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: tokens, Custody: custodyProof,
+	r := &Receipt{Version: version, Evidence: ev, Timestamps: tokens, Custody: st.custody,
 		Checkpoint: Checkpoint{ChainID: fixtureChainID, Height: fixtureHeight, TreeSize: fixtureSize,
-			Root: hex.EncodeToString(root), StateRoot: stateRoot, HeadsSince: since, SignedHeader: sh, ValidatorSet: vs}}
-	switch {
-	case cfg.v2:
-		r.Version = Version2
-	case cfg.v3:
-		r.Version = Version
-	}
+			Root: hex.EncodeToString(root), StateRoot: st.stateRoot, HeadsSince: st.since, SignedHeader: sh, ValidatorSet: vs}}
 	for i, e := range events {
 		r.Events = append(r.Events, AnchoredEvent{Event: string(e), LeafIndex: leaves[i], Proof: proofs[i]})
 	}
 	return &fixture{receipt: r, trust: vals.trust(p), artifact: artifact, sm3: true, externalRoot: extRoot}
+}
+
+// receiptState is the chain-state side of a receipt of some version: its
+// custody proof, the checkpoint's state root and heads_since, and the
+// AppHash the validators sign.
+type receiptState struct {
+	custody   *CustodyProof
+	stateRoot string
+	since     *uint64
+	appHash   []byte
+}
+
+// newReceiptState builds the state side of a receipt of version (1, 2 or
+// 3) whose events are at leaves of a log with root: version 2 holds the
+// head under HeadKey; version 3 under the key bound to the first event's
+// leaf, or (absent) not at all, version 3 having begun at log size since.
+func newReceiptState(t testing.TB, id string, events [][]byte, leaves []uint64, root []byte, version int, absent bool, since uint64) receiptState {
+	t.Helper()
+	st := receiptState{appHash: AppHash(fixtureSize, root)}
+	var sr vmap.Hash
+	switch version {
+	case Version2:
+		st.custody, sr = fixtureState(t, id, events, custody.HeadKey(id), false)
+		st.appHash = AppHashV2(fixtureSize, root, sr[:])
+	case Version:
+		st.custody, sr = fixtureState(t, id, events, custody.BoundHeadKey(custody.HeadKey(id), leaves[0]), absent)
+		st.appHash, st.since = AppHashV3(fixtureSize, root, sr[:], since), &since
+	default:
+		return st
+	}
+	st.stateRoot = hex.EncodeToString(sr[:])
+	return st
 }
 
 // fixtureHead is the custody head of events.

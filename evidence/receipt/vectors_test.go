@@ -46,10 +46,6 @@ import (
 
 func custodyKey(id string) [32]byte { return custody.HeadKey(id) }
 
-func boundKey(id string, first uint64) [32]byte {
-	return custody.BoundHeadKey(custody.HeadKey(id), first)
-}
-
 const vectorDir = "testdata/vectors"
 
 // vectorManifest is vectors.json.
@@ -188,30 +184,18 @@ func (b *vectorBase) receipt(t testing.TB, o receiptOpts) *Receipt {
 		events = events[:1]
 	}
 	leaves, root, proofs := fixtureLog(t, events)
-	appHash := AppHash(fixtureSize, root)
-	var custody *CustodyProof
-	var stateRoot string
-	var since *uint64
+	version := Version1
 	switch {
 	case o.v2:
-		var sr [32]byte
-		custody, sr = fixtureState(t, ev.ID, events, custodyKey(ev.ID), false)
-		stateRoot, appHash = hex.EncodeToString(sr[:]), AppHashV2(fixtureSize, root, sr[:])
+		version = Version2
 	case o.v3:
-		var sr [32]byte
-		custody, sr = fixtureState(t, ev.ID, events, boundKey(ev.ID, leaves[0]), o.absent)
-		stateRoot, appHash, since = hex.EncodeToString(sr[:]), AppHashV3(fixtureSize, root, sr[:], o.since), &o.since
+		version = Version
 	}
-	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, appHash, o.flags)
-	r := &Receipt{Version: Version1, Evidence: ev, Timestamps: []string{token}, Custody: custody,
+	st := newReceiptState(t, ev.ID, events, leaves, root, version, o.absent, o.since)
+	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, st.appHash, o.flags)
+	r := &Receipt{Version: version, Evidence: ev, Timestamps: []string{token}, Custody: st.custody,
 		Checkpoint: Checkpoint{ChainID: o.chainID, Height: fixtureHeight, TreeSize: fixtureSize,
-			Root: hex.EncodeToString(root), StateRoot: stateRoot, HeadsSince: since, SignedHeader: sh, ValidatorSet: vs}}
-	switch {
-	case o.v2:
-		r.Version = Version2
-	case o.v3:
-		r.Version = Version
-	}
+			Root: hex.EncodeToString(root), StateRoot: st.stateRoot, HeadsSince: st.since, SignedHeader: sh, ValidatorSet: vs}}
 	for i, e := range events {
 		r.Events = append(r.Events, AnchoredEvent{Event: string(e), LeafIndex: leaves[i], Proof: proofs[i]})
 	}
