@@ -329,8 +329,10 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 	if tx.Bucket(bApplied).Get(appliedKey(t)) != nil {
 		return CodeDuplicate, "batch already in the log"
 	}
-	if _, code, msg := a.stateKeys(tx, t, 0, pending == nil); code != CodeOK {
-		return code, msg
+	if pending == nil { // CheckTx; a block's apply computes the keys itself
+		if _, code, msg := a.stateKeys(tx, t, 0, true); code != CodeOK {
+			return code, msg
+		}
 	}
 	return a.checkHeadOwners(t, pending)
 }
@@ -446,21 +448,25 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 		return a.applyUpgrade(tx, t, req.Height)
 	}
 	first, err := a.merkle.Size(tx)
-	if err == nil && len(t.Leaves) > 0 {
-		first, err = a.merkle.Append(tx, t.Leaves)
-	}
 	if err != nil {
-		panic(fmt.Sprintf("anchor: append at height %d: %v", req.Height, err))
+		panic(fmt.Sprintf("anchor: log size at height %d: %v", req.Height, err))
+	}
+	// The heads' state keys, before anything changes: the batch's leaves
+	// go at first, and a head that locates no leaf refuses the batch.
+	keys, code, msg := a.stateKeys(tx, t, first, false)
+	if code != CodeOK {
+		return &abci.ExecTxResult{Code: code, Log: msg}
+	}
+	if len(t.Leaves) > 0 {
+		if first, err = a.merkle.Append(tx, t.Leaves); err != nil {
+			panic(fmt.Sprintf("anchor: append at height %d: %v", req.Height, err))
+		}
 	}
 	val := binary.BigEndian.AppendUint64(nil, first)
 	val = binary.BigEndian.AppendUint32(val, uint32(len(t.Leaves)))
 	val = binary.BigEndian.AppendUint64(val, uint64(req.Height))
 	if err := tx.Bucket(bApplied).Put(appliedKey(t), val); err != nil {
 		panic(fmt.Sprintf("anchor: record batch at height %d: %v", req.Height, err))
-	}
-	keys, code, msg := a.stateKeys(tx, t, first, false)
-	if code != CodeOK { // checkState ran stateKeys on the same state: cannot happen
-		panic(fmt.Sprintf("anchor: head keys at height %d: %s", req.Height, msg))
 	}
 	if a.applyHeads(t, keys) {
 		a.moved = true
