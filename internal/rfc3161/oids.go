@@ -19,8 +19,8 @@ var (
 	oidECDSAWithSHA384 = oids.ECDSAWithSHA384
 	oidECDSAWithSHA512 = oids.ECDSAWithSHA512
 	oidSHA256WithRSA   = oids.SHA256WithRSA
-	oidTSTInfo         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
-	oidSigningCert     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
+	oidTSTInfo         = oids.TSTInfo
+	oidSigningCert     = oids.SigningCert
 )
 
 // imprintHashes are the hash functions a token may use, by OID.
