@@ -151,7 +151,7 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	// Then to version 3: heads bound to their chains' first events. Each
 	// node registers its heads again; an item from before gets a version-3
 	// receipt, and a new upload of one event one with its head proven absent.
-	target = status2(ms[0].p).Height + 12
+	target = status2(ms[0].p).Height + 40 // room for four votes and the heads registration's blocks
 	for _, m := range ms {
 		if o, err := runCustos(t, "consortium", "upgrade", "--height", fmt.Sprint(target), "--server", m.p.URL, "--token", consortiumToken); err != nil {
 			t.Fatalf("consortium upgrade to 3 on %s: %v\n%s", m.slug, err, o)
