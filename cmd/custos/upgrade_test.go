@@ -95,13 +95,31 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	if s.StateVersion != 1 || s.Latest != anchor.LatestState {
 		t.Fatalf("chain status before the upgrade: %+v", s)
 	}
-	target := s.Height + 40
-	for _, m := range ms {
-		o, err := runCustos(t, "consortium", "upgrade", "--height", fmt.Sprint(target), "--server", m.p.URL, "--token", consortiumToken)
-		if err != nil {
-			t.Fatalf("consortium upgrade on %s: %v\n%s", m.slug, err, o)
+	// Every member votes at once (uploads keep the chain moving; one CLI
+	// process after another let it pass the height under -race).
+	voteAll := func(target int64) {
+		t.Helper()
+		var vwg sync.WaitGroup
+		errs := make([]string, len(ms))
+		for i, m := range ms {
+			vwg.Add(1)
+			go func() {
+				defer vwg.Done()
+				o, err := runCustos(t, "consortium", "upgrade", "--height", fmt.Sprint(target), "--server", m.p.URL, "--token", consortiumToken)
+				if err != nil {
+					errs[i] = fmt.Sprintf("consortium upgrade on %s: %v\n%s", m.slug, err, o)
+				}
+			}()
+		}
+		vwg.Wait()
+		for _, e := range errs {
+			if e != "" {
+				t.Fatal(e)
+			}
 		}
 	}
+	target := s.Height + 40
+	voteAll(target)
 	// A vote for a past height is refused with the chain's reason.
 	if code, _, b := ms[0].p.call("POST", "/api/v1/admin/chain/upgrade", consortiumToken,
 		strings.NewReader(`{"state_version":2,"height":1}`), "Content-Type", "application/json"); code != 400 {
@@ -151,12 +169,8 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	// Then to version 3: heads bound to their chains' first events. Each
 	// node registers its heads again; an item from before gets a version-3
 	// receipt, and a new upload of one event one with its head proven absent.
-	target = status2(ms[0].p).Height + 40 // room for four votes and the heads registration's blocks
-	for _, m := range ms {
-		if o, err := runCustos(t, "consortium", "upgrade", "--height", fmt.Sprint(target), "--server", m.p.URL, "--token", consortiumToken); err != nil {
-			t.Fatalf("consortium upgrade to 3 on %s: %v\n%s", m.slug, err, o)
-		}
-	}
+	target = status2(ms[0].p).Height + 40
+	voteAll(target)
 	deadline = time.Now().Add(90 * time.Second)
 	for _, m := range ms {
 		for status2(m.p).StateVersion != 3 {
