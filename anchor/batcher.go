@@ -47,6 +47,9 @@ type BatcherConfig struct {
 	NodeCert *x509.Certificate // certifies Node's validator key
 	OrgCA    *x509.Certificate
 	Source   LeafSource
+	// Wake, if set, is where the source says that it queued leaves (as
+	// Notify does), so that the source need not know the batcher.
+	Wake <-chan struct{}
 	// OnFinal is told of batches that became final. It must be idempotent:
 	// after a crash it may be told again.
 	OnFinal   func([]Batch) error
@@ -134,17 +137,23 @@ func (b *Batcher) Run(ctx context.Context) {
 		if err := b.step(ctx); err != nil && ctx.Err() == nil {
 			b.cfg.Log.Warn("anchoring", "err", err)
 		}
+		woken := false
 		select {
 		case <-ctx.Done():
 			return
+		case <-b.cfg.Wake:
+			woken = true
 		case <-b.kick:
+			woken = true
+		case <-tick.C:
+		}
+		if woken {
 			// Let a few more leaves gather, unless the node is idle.
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(b.cfg.Window):
 			}
-		case <-tick.C:
 		}
 	}
 }

@@ -28,6 +28,7 @@ type ChainConfig struct {
 	// NodeCert certifies this node's validator key; OrgCA issued it.
 	NodeCert, OrgCA *x509.Certificate
 	Source          LeafSource
+	Wake            <-chan struct{} // see BatcherConfig.Wake
 	OnFinal         func([]Batch) error
 	Moniker         string
 	P2PListen       string
@@ -73,7 +74,7 @@ func Start(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 		return nil, errors.New("anchor: the node certificate does not certify this node's validator key")
 	}
 	b, err := NewBatcher(BatcherConfig{DB: cfg.LocalDB, Node: node, App: app, ChainID: cfg.ChainID,
-		NodeCert: cfg.NodeCert, OrgCA: cfg.OrgCA, Source: cfg.Source, OnFinal: cfg.OnFinal, Log: cfg.Log})
+		NodeCert: cfg.NodeCert, OrgCA: cfg.OrgCA, Source: cfg.Source, Wake: cfg.Wake, OnFinal: cfg.OnFinal, Log: cfg.Log})
 	if err != nil {
 		node.Stop()
 		return nil, err

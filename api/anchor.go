@@ -51,7 +51,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 	ctx := c.Request().Context()
 	deadline := time.Now().Add(wait)
 	for waited := false; ; waited = true {
-		r, err := s.custody.ReceiptWith(ctx, rec.ID, opts)
+		r, err := s.proofs.ReceiptWith(ctx, rec.ID, opts)
 		if waited {
 			if err := s.reauthorize(c); err != nil {
 				return err
@@ -125,7 +125,7 @@ func isNoCheckpoint(err error) bool { return errors.Is(err, anchor.ErrNoCheckpoi
 // lookup answers, without authentication, whether and when a SHA-256 digest
 // was anchored. It reveals nothing about owners or metadata.
 func (s *Server) lookup(c echo.Context) error {
-	l, err := s.records.LookupSHA256(c.Request().Context(), c.QueryParam("sha256"))
+	l, err := s.proofs.LookupSHA256(c.Request().Context(), c.QueryParam("sha256"))
 	if errors.Is(err, evidence.ErrBadDigest) {
 		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
 	}

@@ -496,7 +496,11 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 	if err != nil {
 		return err
 	}
-	ms, truncated, err := reg.SearchCopyrights(c.Request().Context(), sum, ph)
+	ctx := c.Request().Context()
+	ms, truncated, err := reg.SearchCopyrights(ctx, sum, ph)
+	if err == nil {
+		err = s.proofs.FillAnchoredAt(ctx, ms)
+	}
 	if err != nil {
 		return err
 	}

@@ -400,7 +400,7 @@ func newUploadWorldWith(t *testing.T, edit func(*evidence.Config)) *uploadWorld 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: tsa, DB: db, Copyrights: ev, Transfers: ev}))
+	s, err := New(withEvidence(withProver(ev), Config{Access: orgs, TSA: tsa, DB: db, Copyrights: ev, Transfers: ev}))
 	if err != nil {
 		t.Fatal(err)
 	}

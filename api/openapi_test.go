@@ -347,7 +347,6 @@ var errFake = errors.New("fake evidence service")
 
 func (fakeEvidence) NewUpload(context.Context, string) (*evidence.Upload, error) { return nil, errFake }
 func (fakeEvidence) MaxSize() int64                                              { return 1 << 20 }
-func (fakeEvidence) Receipt(context.Context, string) (*receipt.Receipt, error)   { return nil, errFake }
 func (fakeEvidence) LookupSHA256(context.Context, string) (*evidence.Lookup, error) {
 	return nil, errFake
 }

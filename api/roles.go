@@ -27,16 +27,22 @@ type Records interface {
 	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
-	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
 }
 
 // Custody is what the custody and receipt endpoints need: reads recorded
-// as custody events, the chain, and the receipts that prove it.
+// as custody events, and the chain.
 type Custody interface {
 	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
 	CustodyPending(ctx context.Context, id string) ([]*custody.Event, []evidence.PendingRead, error)
-	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
+}
+
+// Proofs is what the endpoints that prove anchoring need (evidence.Prover):
+// receipts, the public lookup by digest, and the anchoring times of a
+// priority search's matches.
+type Proofs interface {
 	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
+	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
+	FillAnchoredAt(ctx context.Context, ms []evidence.Match) error
 }
 
 // Sharing is what the matter and share endpoints need.

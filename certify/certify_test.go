@@ -58,7 +58,7 @@ func (o fakeOrgs) Org(id string) (*access.Org, error) {
 
 func newTestOffice(t *testing.T, ev *fakeEvidence) *Office {
 	t.Helper()
-	o, err := New(Config{Evidence: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
+	o, err := New(Config{Evidence: ev, Receipts: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ type AuditOptions struct {
 	// hashes in the created event only.
 	Roots         *x509.CertPool
 	Intermediates []*x509.Certificate
+	// Anchor, if set, is the chain: every anchored event must prove into
+	// its latest checkpoint.
+	Anchor Anchor
 }
 
 // AuditReport is what Audit found. Lists name record IDs (a record too
@@ -153,7 +156,7 @@ func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, e
 	if err := s.db.View(func(tx *bolt.Tx) error { return auditChains(tx, rep) }); err != nil {
 		return nil, err
 	}
-	pc := s.newProofChecker(ctx, rep)
+	pc := s.newProofChecker(ctx, rep, opts.Anchor)
 	for next := uint64(0); ; {
 		var checks []blobCheck
 		var done bool
@@ -384,17 +387,18 @@ func (s *Service) auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *Au
 // audit starts; events it does not cover yet are skipped.
 type proofChecker struct {
 	s    *Service
+	a    Anchor
 	rep  *AuditReport
 	size uint64
 	root []byte
 }
 
-func (s *Service) newProofChecker(ctx context.Context, rep *AuditReport) *proofChecker {
-	pc := &proofChecker{s: s, rep: rep}
-	if s.cfg.Anchor == nil {
+func (s *Service) newProofChecker(ctx context.Context, rep *AuditReport, a Anchor) *proofChecker {
+	pc := &proofChecker{s: s, a: a, rep: rep}
+	if a == nil {
 		return pc
 	}
-	cp, err := s.cfg.Anchor.Checkpoint(ctx)
+	cp, err := a.Checkpoint(ctx)
 	if err != nil {
 		s.log.Debug("integrity: no checkpoint to prove events into", "err", err)
 		return pc
@@ -423,14 +427,14 @@ func (pc *proofChecker) check(c blobCheck) {
 // prove checks one event's inclusion (RFC 6962 §2.1.1) if the checkpoint
 // covers it.
 func (pc *proofChecker) prove(l leafCheck) error {
-	global, ok, err := pc.s.cfg.Anchor.Locate(l.local)
+	global, ok, err := pc.a.Locate(l.local)
 	if err != nil {
 		return err
 	}
 	if !ok || global >= pc.size {
 		return nil // not in this checkpoint yet
 	}
-	p, err := pc.s.cfg.Anchor.InclusionProof(global, pc.size)
+	p, err := pc.a.InclusionProof(global, pc.size)
 	if err != nil {
 		return err
 	}

@@ -14,11 +14,11 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 )
 
-// testReceipt is id's receipt from the attached anchor, with a placeholder
-// signed header (the audit does not check it), in canonical form.
-func testReceipt(t *testing.T, s *Service, id string) []byte {
+// testReceipt is id's receipt from the prover, with a placeholder signed
+// header (the audit does not check it), in canonical form.
+func testReceipt(t *testing.T, p *Prover, id string) []byte {
 	t.Helper()
-	r, err := s.Receipt(context.Background(), id)
+	r, err := p.Receipt(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +35,7 @@ func testReceipt(t *testing.T, s *Service, id string) []byte {
 // a third with its certificate, all with receipts, and audits clean.
 type documentWorld struct {
 	s    *Service
+	a    Anchor // the log the receipts and the audit's proofs come from
 	cert *Certificate
 	cr   *Copyright
 }
@@ -46,9 +47,10 @@ func newDocumentWorld(t *testing.T) *documentWorld {
 	a, b := uploadAs(t, s, certFirm+":key", "exhibit A"), uploadAs(t, s, certFirm+":key", "exhibit B")
 	work := fileAs(t, s, orgA, "a song")
 	waitPromoted(t, s)
-	s.AttachAnchor(newLogAnchor(t, s), nil)
+	anch := newLogAnchor(t, s)
+	p := NewProver(s, anch)
 	shareWithNotary(t, s, a, b)
-	cert, _, err := issueWith(t, s, func(id string) []byte { return testReceipt(t, s, id) }, a.ID, b.ID)
+	cert, _, err := issueWith(t, s, func(id string) []byte { return testReceipt(t, p, id) }, a.ID, b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,15 +59,15 @@ func newDocumentWorld(t *testing.T) *documentWorld {
 		t.Fatal(err)
 	}
 	doc := &CopyrightDocument{Office: "杭州市互联网公证处", Notary: "张三",
-		Items: []DocumentItem{{ID: work.ID, SHA256: work.SHA256, Receipt: testReceipt(t, s, work.ID)}}}
+		Items: []DocumentItem{{ID: work.ID, SHA256: work.SHA256, Receipt: testReceipt(t, p, work.ID)}}}
 	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, orgA+":key", doc, []byte("%PDF-1.7 registration "+cr.ID)); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.Audit(ctx, AuditOptions{Deep: true})
+	rep, err := s.Audit(ctx, AuditOptions{Deep: true, Anchor: anch})
 	if err != nil || !rep.OK() || rep.Certificates != 1 || rep.Copyrights != 1 {
 		t.Fatalf("Audit = %+v, %v; want clean, with 1 certificate and 1 registration", rep, err)
 	}
-	return &documentWorld{s: s, cert: cert, cr: cr}
+	return &documentWorld{s: s, a: anch, cert: cert, cr: cr}
 }
 
 // TestAuditFindsDocumentDamage flips one byte at a time in each stored
@@ -118,7 +120,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			old := flip(t, w.s, tc.bucket, tc.key, tc.at)
 			defer restore(t, w.s, tc.bucket, tc.key, old)
-			rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true})
+			rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a})
 			if err != nil {
 				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
 			}
@@ -127,7 +129,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 			}
 		})
 	}
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || !rep.OK() {
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after restoring = %+v, %v; want clean", rep, err)
 	}
 }
@@ -179,7 +181,7 @@ func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer restore(t, w.s, bucket, key, old)
-			rep, err := w.s.Audit(context.Background(), AuditOptions{})
+			rep, err := w.s.Audit(context.Background(), AuditOptions{Anchor: w.a})
 			if err != nil || !slices.Contains(rep.MissingEvents, tc.want) {
 				t.Errorf("Audit without the %s = %+v, %v; want %s under missing_events", tc.name, rep, err, tc.want)
 			}
@@ -200,7 +202,7 @@ func TestDocumentChecksumsForOlderStore(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{}); err != nil || len(rep.BadDocuments) != 2 {
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 2 {
 		t.Fatalf("Audit without checksums = %v, %v; want both documents reported", rep.BadDocuments, err)
 	}
 	if err := sumDocuments(w.s.db); err != nil {
@@ -214,7 +216,7 @@ func TestDocumentChecksumsForOlderStore(t *testing.T) {
 		}
 		return nil
 	})
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || !rep.OK() {
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after sumDocuments = %+v, %v; want clean", rep, err)
 	}
 }

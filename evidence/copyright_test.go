@@ -179,7 +179,6 @@ func (fakeAnchor) BlockTime(_ context.Context, h int64) (time.Time, error) {
 func TestSearchCopyrightsPriority(t *testing.T) {
 	ctx := context.Background()
 	s := newTestService(t, newMemBlobs())
-	s.cfg.Anchor = fakeAnchor{}
 	near, far := imagehash.Hash(0xffff0000ffff0000), imagehash.Hash(0x00ff00ff00ff00ff)
 	nearCopy := near ^ 0b1011 // 3 bits off
 	register := func(org, data string, ph *imagehash.Hash) *Copyright {
@@ -218,6 +217,9 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 		t.Fatal(err)
 	}
 	ms, truncated, err := s.SearchCopyrights(ctx, sha256Hex("the photo"), &near)
+	if err == nil {
+		err = NewProver(s, fakeAnchor{}).FillAnchoredAt(ctx, ms)
+	}
 	if err != nil || truncated {
 		t.Fatal(truncated, err)
 	}

@@ -36,7 +36,8 @@ type Match struct {
 // by the anchoring of the registration (its block, then its registration
 // time), anchored ones first; unanchored ones, whose place is not yet
 // settled, last, by registration time. At most MaxSearchMatches are
-// returned; truncated tells whether more matched.
+// returned; truncated tells whether more matched. The times at which the
+// anchored ones became final are left for Prover.FillAnchoredAt.
 //
 // Similar matches scan every image hash of the register: a key of 60
 // bytes (the 8-byte hash, the registration ID and the item ID) per image.
@@ -86,7 +87,7 @@ func (s *Service) SearchCopyrights(ctx context.Context, sha256Hex string, ph *im
 	if truncated {
 		out = out[:MaxSearchMatches]
 	}
-	return out, truncated, s.fillAnchoredAt(ctx, out)
+	return out, truncated, nil
 }
 
 // MaxSearchMatches bounds the matches a search returns: the earliest
@@ -115,26 +116,4 @@ func priority(a, b Match) int {
 		return cmp.Compare(hb, ha) // the unanchored (0) one goes last
 	}
 	return cmp.Or(cmp.Compare(ha, hb), a.Copyright.RegisteredAt.Compare(b.Copyright.RegisteredAt), cmp.Compare(a.Copyright.ID, b.Copyright.ID))
-}
-
-func (s *Service) fillAnchoredAt(ctx context.Context, ms []Match) error {
-	if s.cfg.Anchor == nil {
-		return nil
-	}
-	times := map[int64]time.Time{}
-	for i := range ms {
-		h := ms[i].Copyright.AnchoredHeight
-		if h == 0 {
-			continue
-		}
-		if _, ok := times[h]; !ok {
-			t, err := s.anchoredAt(ctx, h)
-			if err != nil {
-				return err
-			}
-			times[h] = t
-		}
-		ms[i].AnchoredAt = times[h]
-	}
-	return nil
 }

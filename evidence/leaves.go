@@ -99,13 +99,3 @@ func (s *Service) markFinal(from, to uint64, height int64) error {
 		return nil
 	})
 }
-
-// AttachAnchor connects the anchoring side: a, to locate events and build
-// receipts, and onLeaves, called whenever custody events are queued. Call it
-// once, before serving.
-func (s *Service) AttachAnchor(a Anchor, onLeaves func()) {
-	s.cfg.Anchor, s.cfg.OnLeaves = a, onLeaves
-	if onLeaves != nil {
-		onLeaves() // anything queued before the anchor started
-	}
-}

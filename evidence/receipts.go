@@ -17,7 +17,8 @@ import (
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
-// Anchor is what the service needs from the anchoring side (anchor.Anchorer).
+// Anchor is what receipts, lookups and the audit need from the anchoring
+// side (an anchor.Chain).
 type Anchor interface {
 	// Locate returns the log index of a local leaf, if its batch is in the log.
 	Locate(local uint64) (global uint64, ok bool, err error)
@@ -36,10 +37,23 @@ type Anchor interface {
 // checkpoint, so no receipt can be made yet.
 var ErrNotAnchored = errors.New("evidence: not anchored yet")
 
+// Prover builds receipts and answers lookups by digest: it joins the item
+// store (a Service, which the chain's batcher reads its leaves from) with
+// the anchoring side (the chain, which locates and proves them). It is
+// made after both, so that neither refers to the other.
+type Prover struct {
+	s *Service
+	a Anchor // nil: nothing is anchored (a node without a chain)
+}
+
+// NewProver returns the prover of s's items in the log a keeps; a may be
+// nil (every receipt is then ErrNotAnchored, every lookup unanchored).
+func NewProver(s *Service, a Anchor) *Prover { return &Prover{s: s, a: a} }
+
 // Receipt builds the item's receipt against the latest final checkpoint
 // with the default choice of events (see ReceiptOptions).
-func (s *Service) Receipt(ctx context.Context, id string) (*receipt.Receipt, error) {
-	return s.ReceiptWith(ctx, id, ReceiptOptions{})
+func (p *Prover) Receipt(ctx context.Context, id string) (*receipt.Receipt, error) {
+	return p.ReceiptWith(ctx, id, ReceiptOptions{})
 }
 
 // ReceiptOptions chooses the events a receipt lists.
@@ -64,15 +78,15 @@ const MaxReceiptEvents = 200
 // listed one in the head's event tree. ErrNotAnchored if even the created
 // event is not covered yet, or (version 2) the item's head is not yet in
 // the chain's state.
-func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions) (*receipt.Receipt, error) {
-	if s.cfg.Anchor == nil {
+func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions) (*receipt.Receipt, error) {
+	if p.a == nil {
 		return nil, ErrNotAnchored
 	}
-	rec, err := s.Get(ctx, id)
+	rec, err := p.s.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	cp, err := s.cfg.Anchor.Checkpoint(ctx)
+	cp, err := p.a.Checkpoint(ctx)
 	if errors.Is(err, anchor.ErrNoCheckpoint) {
 		return nil, ErrNotAnchored
 	}
@@ -81,7 +95,7 @@ func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOption
 	}
 	var raws [][]byte
 	var locals []uint64
-	if err := s.db.View(func(tx *bolt.Tx) error {
+	if err := p.s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		prefix := u64(rec.Seq)
 		for k, v := c.Seek(prefix); k != nil && len(k) == 12 && u64val(k) == rec.Seq; k, v = c.Next() {
@@ -102,7 +116,7 @@ func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOption
 		Checkpoint: *cp,
 	}
 	for i := range rec.Tokens {
-		der, err := s.Token(ctx, rec, i)
+		der, err := p.s.Token(ctx, rec, i)
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +124,7 @@ func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOption
 	}
 	globals := make([]uint64, 0, len(raws))
 	for _, local := range locals {
-		global, ok, err := s.cfg.Anchor.Locate(local)
+		global, ok, err := p.a.Locate(local)
 		if err != nil {
 			return nil, err
 		}
@@ -125,18 +139,18 @@ func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOption
 	if cp.StateRoot == "" {
 		// State version 1: every anchored event, no head.
 		for i, g := range globals {
-			if err := s.addEvent(r, raws[i], g, nil); err != nil {
+			if err := p.addEvent(r, raws[i], g, nil); err != nil {
 				return nil, err
 			}
 		}
 		return r, nil
 	}
-	return s.receiptV2(r, rec.Seq, raws, globals, opts)
+	return p.receiptV2(r, rec.Seq, raws, globals, opts)
 }
 
 // addEvent appends one event with its inclusion proof (and item proof).
-func (s *Service) addEvent(r *receipt.Receipt, raw []byte, global uint64, itemProof [][]byte) error {
-	proof, err := s.cfg.Anchor.InclusionProof(global, r.Checkpoint.TreeSize)
+func (p *Prover) addEvent(r *receipt.Receipt, raw []byte, global uint64, itemProof [][]byte) error {
+	proof, err := p.a.InclusionProof(global, r.Checkpoint.TreeSize)
 	if err != nil {
 		return err
 	}
@@ -162,13 +176,13 @@ func hexes(hs [][]byte) []string {
 // Against a checkpoint of state version 3 (receipt version 3) the head's
 // key is bound to the first event's leaf, and an item of one event anchored
 // since version 3 began has no head: the receipt proves its absence.
-func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globals []uint64, opts ReceiptOptions) (*receipt.Receipt, error) {
+func (p *Prover) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globals []uint64, opts ReceiptOptions) (*receipt.Receipt, error) {
 	key := custody.HeadKey(r.Evidence.ID)
 	v3 := r.Checkpoint.HeadsSince != nil
 	if v3 {
 		key = custody.BoundHeadKey(key, globals[0])
 	}
-	sp, err := s.cfg.Anchor.ProveState(key, r.Checkpoint.Height)
+	sp, err := p.a.ProveState(key, r.Checkpoint.Height)
 	if errors.Is(err, anchor.ErrStateGone) {
 		return nil, ErrNotAnchored
 	}
@@ -181,14 +195,14 @@ func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globa
 		if sp.Other != nil {
 			r.Custody.Other = []string{hex.EncodeToString(sp.Other.Key[:]), hex.EncodeToString(sp.Other.Value[:])}
 		}
-		return r, s.addEvent(r, raws[0], globals[0], nil)
+		return r, p.addEvent(r, raws[0], globals[0], nil)
 	}
 	if !sp.Found {
 		return nil, ErrNotAnchored // the head is not registered yet (an item from before the upgrade)
 	}
 	var head *custody.Head
 	var leaves [][]byte
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = p.s.db.View(func(tx *bolt.Tx) error {
 		// The state holds the head after some number of events n: usually
 		// all of them, or those anchored in the checkpoint; the search goes
 		// down from all, as a batch of heads may land ahead of its leaves.
@@ -232,7 +246,7 @@ func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globa
 				return nil, err
 			}
 		}
-		if err := s.addEvent(r, raws[i], globals[i], ip); err != nil {
+		if err := p.addEvent(r, raws[i], globals[i], ip); err != nil {
 			return nil, err
 		}
 	}
@@ -336,15 +350,15 @@ type Lookup struct {
 }
 
 // LookupSHA256 answers the public lookup for a hex SHA-256 digest.
-func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, error) {
+func (p *Prover) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, error) {
 	out := &Lookup{SHA256: hexDigest}
 	sum, err := decodeHex32(hexDigest)
 	if err != nil {
 		return nil, err
 	}
 	var first int64
-	err = s.db.View(func(tx *bolt.Tx) error {
-		for _, seq := range s.digestSeqs(tx, sum) {
+	err = p.s.db.View(func(tx *bolt.Tx) error {
+		for _, seq := range p.s.digestSeqs(tx, sum) {
 			r, err := getRecord(tx, seq)
 			if err != nil {
 				return err
@@ -355,10 +369,10 @@ func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, 
 		}
 		return nil
 	})
-	if err != nil || first == 0 || s.cfg.Anchor == nil {
+	if err != nil || first == 0 || p.a == nil {
 		return out, err
 	}
-	t, err := s.anchoredAt(ctx, first)
+	t, err := p.anchoredAt(ctx, first)
 	if err != nil {
 		return nil, err
 	}
@@ -370,12 +384,36 @@ func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, 
 // The block that appended them carries the time of the block before
 // (CometBFT's header time comes from the previous votes); the next block's
 // time, when it made the anchoring final, is the honest one.
-func (s *Service) anchoredAt(ctx context.Context, height int64) (time.Time, error) {
-	t, err := s.cfg.Anchor.BlockTime(ctx, height+1)
+func (p *Prover) anchoredAt(ctx context.Context, height int64) (time.Time, error) {
+	t, err := p.a.BlockTime(ctx, height+1)
 	if err != nil {
-		if t, err = s.cfg.Anchor.BlockTime(ctx, height); err != nil {
+		if t, err = p.a.BlockTime(ctx, height); err != nil {
 			return time.Time{}, err
 		}
 	}
 	return t.UTC(), nil
+}
+
+// FillAnchoredAt sets the time each anchored match of a priority search
+// (Service.SearchCopyrights) became final.
+func (p *Prover) FillAnchoredAt(ctx context.Context, ms []Match) error {
+	if p.a == nil {
+		return nil
+	}
+	times := map[int64]time.Time{}
+	for i := range ms {
+		h := ms[i].Copyright.AnchoredHeight
+		if h == 0 {
+			continue
+		}
+		if _, ok := times[h]; !ok {
+			t, err := p.anchoredAt(ctx, h)
+			if err != nil {
+				return err
+			}
+			times[h] = t
+		}
+		ms[i].AnchoredAt = times[h]
+	}
+	return nil
 }

@@ -47,10 +47,8 @@ type Config struct {
 	Now          func() time.Time
 	Log          *slog.Logger
 	// OnLeaves, if set, is called after custody events were queued for
-	// anchoring (the anchor's batcher Notify).
+	// anchoring, to wake the anchor's batcher. It must not block.
 	OnLeaves func()
-	// Anchor, if set, locates anchored events and builds receipts.
-	Anchor Anchor
 	// InlineMax is the largest upload, in bytes, whose bytes are kept in
 	// bbolt with its record instead of in Blobs (see inline.go). 0 means
 	// DefaultInlineMax with a *storage.Folder and no inlining with any

@@ -63,10 +63,11 @@ func (c Config) chainHome() string {
 	return filepath.Join(c.Data, "chain")
 }
 
-// startChain starts this node's part of the consortium chain and attaches
-// it to the evidence service. On the embedded default (no trust bundle
-// configured) it creates a single-validator development chain on first start.
-func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI, ev *evidence.Service) (*chain, error) {
+// startChain starts this node's part of the consortium chain, which
+// anchors the evidence service's leaves: ev says on wake that it queued
+// some. On the embedded default (no trust bundle configured) it creates a
+// single-validator development chain on first start.
+func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI, ev *evidence.Service, wake <-chan struct{}) (*chain, error) {
 	home := cfg.chainHome()
 	pub, _, err := anchor.InitHome(home)
 	if err != nil {
@@ -109,7 +110,7 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 	ch.dbs = []*bolt.DB{state, local}
 	ch.Chain, err = anchor.Start(ctx, anchor.ChainConfig{
 		Home: home, StateDB: state, LocalDB: local, ChainID: gen.ChainID, Root: pki.Root,
-		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, OnFinal: ev.MarkFinal,
+		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, Wake: wake, OnFinal: ev.MarkFinal,
 		Moniker: moniker(cfg.Org), P2PListen: cfg.Chain.P2PListen, Peers: cfg.Chain.Peers,
 		TimeoutCommit: cfg.Chain.TimeoutCommit.Duration, Log: log,
 	})
@@ -117,7 +118,6 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 		ch.close()
 		return nil, err
 	}
-	ev.AttachAnchor(ch.Chain, ch.Notify)
 	go registerHeads(ctx, ch.Chain, ev, log)
 	return ch, nil
 }

@@ -207,9 +207,18 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, err
 	}
+	// wake carries the service's "leaves queued" to the chain's batcher,
+	// which starts after the service: neither holds the other.
+	wake := make(chan struct{}, 1)
 	ev, err := evidence.New(ctx, evidence.Config{
 		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log, ReadFoldWindow: cfg.Custody.ReadFoldWindow.Duration,
+		OnLeaves: func() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		},
 		OnAnchored: func(tx *bolt.Tx, r *evidence.Record) error {
 			return hooks.PublishWithin(tx, evidence.OwnerOrg(r), webhooks.EventAnchored, api.ViewOf(r))
 		},
@@ -229,7 +238,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err := ev.Recover(ctx); err != nil {
 		return nil, err
 	}
-	ch, err := startChain(ctx, cfg, log, pki, ev)
+	ch, err := startChain(ctx, cfg, log, pki, ev, wake)
 	if err != nil {
 		return nil, fmt.Errorf("consortium chain: %w", err)
 	}
@@ -253,14 +262,16 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration,
-		Options: auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep), Log: log})
-	office, err := certify.New(certify.Config{Evidence: ev, Orgs: orgs, Documents: documentIssuer(cfg, log, tsa, pki)})
+	prover := evidence.NewProver(ev, n.chain.Chain)
+	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
+	opts.Anchor = n.chain.Chain
+	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log})
+	office, err := certify.New(certify.Config{Evidence: ev, Receipts: prover, Orgs: orgs, Documents: documentIssuer(cfg, log, tsa, pki)})
 	if err != nil {
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Records: ev, Custody: ev, Sharing: ev, Audit: ev, Certificates: ev, Copyrights: ev, Transfers: ev,
+		Records: ev, Custody: ev, Sharing: ev, Audit: ev, Certificates: ev, Proofs: prover, Copyrights: ev, Transfers: ev,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
