@@ -29,6 +29,9 @@ import (
 //	               index, the block that registered it, the member that
 //	               filed it) and how many deposits carry it
 //	dsm3           sm3 (32) → sha256 (32), of the first deposit with that SM3
+//	dleaf          leaf (8) → empty: a created event is deposited once; a
+//	               deposit of a leaf already deposited (a registration after
+//	               the upgrade overlapping a batch's own) changes nothing
 //
 // The deposit log's size and root are committed in the state map under
 // DepositsKey, as SHA-256(size (8) ‖ root (32)), after every block that
@@ -37,6 +40,7 @@ import (
 var (
 	bDepSHA256 = []byte("dsha256")
 	bDepSM3    = []byte("dsm3")
+	bDepLeaf   = []byte("dleaf") // leaf (8) → nothing: the created events deposited
 	depositLog = NewLog("depositlog")
 )
 
@@ -150,9 +154,17 @@ func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) b
 		return false
 	}
 	member := t.memberKey()
-	hashes := make([][]byte, len(t.Deposits))
+	hashes := make([][]byte, 0, len(t.Deposits))
 	shas, sm3s := tx.Bucket(bDepSHA256), tx.Bucket(bDepSM3)
+	done := tx.Bucket(bDepLeaf)
 	for i, d := range t.Deposits {
+		leaf := binary.BigEndian.AppendUint64(nil, leaves[i])
+		if done.Get(leaf) != nil {
+			continue
+		}
+		if err := done.Put(leaf, nil); err != nil {
+			panic(fmt.Sprintf("anchor: index deposit at height %d: %v", height, err))
+		}
 		entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), leaves[i])
 		if d.HasSM3 {
 			entry = append(entry, 1)
@@ -163,7 +175,7 @@ func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) b
 		if d.HasSM3 {
 			entry = append(entry, d.SM3[:]...)
 		}
-		hashes[i] = hasher.HashLeaf(entry)
+		hashes = append(hashes, hasher.HashLeaf(entry))
 		rec := shas.Get(d.SHA256[:])
 		if len(rec) == depositRecordLen {
 			rec = bytes.Clone(rec)
@@ -182,6 +194,9 @@ func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) b
 				panic(fmt.Sprintf("anchor: index deposit at height %d: %v", height, err))
 			}
 		}
+	}
+	if len(hashes) == 0 {
+		return false
 	}
 	if _, err := depositLog.Append(tx, hashes); err != nil {
 		panic(fmt.Sprintf("anchor: deposit log at height %d: %v", height, err))
@@ -212,7 +227,7 @@ func DepositsValue(size uint64, root []byte) [32]byte {
 
 // initDeposits creates the digest index's buckets.
 func initDeposits(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bDepSHA256, bDepSM3} {
+	for _, b := range [][]byte{bDepSHA256, bDepSM3, bDepLeaf} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}

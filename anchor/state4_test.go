@@ -130,6 +130,13 @@ func TestStateV4Deposits(t *testing.T) {
 	if got := proveValue(t, again, DepositsKey, 3); size != 3 || got != DepositsValue(size, root) {
 		t.Errorf("after restart the state map holds %x for the deposit log of %d leaves; want %x", got, size, DepositsValue(size, root))
 	}
+	// A created event already deposited (a registration after an upgrade
+	// that overlaps a batch's own deposits) is not counted twice.
+	res = finalize(t, again, 4, a.batch4(t, 5, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}))
+	commit(t, again)
+	if d, _, _ := again.Deposit(contract); codes(res)[0] != CodeOK || d.Count != 2 {
+		t.Errorf("the contract's leaf deposited again: codes %v, count %d, want OK and 2", codes(res), d.Count)
+	}
 }
 
 // An upgrade from version 3 to 4 changes neither the AppHash layout nor
