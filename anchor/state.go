@@ -43,7 +43,7 @@ const (
 	StateV3 = 3
 	StateV4 = 4
 	// LatestState is the version new chains start with.
-	LatestState = StateV3
+	LatestState = StateV4
 	// MaxState is the highest version this code runs: a vote for a later
 	// one is refused.
 	MaxState = StateV4

@@ -497,6 +497,15 @@ func (t *Tx) memberKey() []byte {
 	return sum[:]
 }
 
+// MemberOfKey is the member ID (Tx.Member) of a node whose validator key
+// is pub; "" if pub is not an Ed25519 key.
+func MemberOfKey(pub ed25519.PublicKey) string {
+	if k := memberOfKey(pub); k != nil {
+		return hex.EncodeToString(k)
+	}
+	return ""
+}
+
 // memberKeyHex parses a Member ID back into its binary form.
 func memberKeyHex(member string) ([]byte, error) {
 	k, err := hex.DecodeString(member)
