@@ -85,13 +85,14 @@ type App struct {
 	pending    map[[32]byte]headOwnerID // heads the block in progress moved
 	blockPairs []vmap.Pair              // their new values, set in the map at the block's end
 	moved      bool                     // whether the block moved any head
-	deposited  bool                     // whether the block added deposits (state version 4)
+	blockDeps  *blockDeposits           // the block's deposits (state version 4); nil: none yet
 	blockLog   []byte                   // the block's state-log entries (bStateLog)
 
-	smu         sync.RWMutex // guards the committed state below
-	version     int          // state version (StateV1 … MaxState)
-	since       uint64       // the log size when version 3 began
-	state       *stateMap    // the map after stateHeight
+	deposits    *depositIndex // the committed digest index (state version 4); its own lock
+	smu         sync.RWMutex  // guards the committed state below
+	version     int           // state version (StateV1 … MaxState)
+	since       uint64        // the log size when version 3 began
+	state       *stateMap     // the map after stateHeight
 	stateHeight int64
 	versions    []mapVersion           // recent versions, by height
 	owners      map[[32]byte]headOwner // each head's first registrant and event count
@@ -125,6 +126,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 		return nil, fmt.Errorf("anchor: init state: %w", err)
 	}
 	if err := a.loadValidators(); err != nil {
+		return nil, err
+	}
+	if err := a.loadDeposits(); err != nil {
 		return nil, err
 	}
 	if err := a.loadState(); err != nil {
@@ -411,7 +415,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	a.smu.RLock()
 	a.tx, a.height, a.included, a.work, a.moved, a.blockLog = tx, req.Height, nil, a.state, false, a.blockLog[:0]
-	a.deposited = false
+	a.blockDeps = nil
 	a.pending, a.blockPairs = map[[32]byte]headOwnerID{}, a.blockPairs[:0]
 	a.smu.RUnlock()
 	a.smu.Lock() // version changes only here, under both locks
@@ -425,7 +429,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	for i, raw := range req.Txs {
 		results[i] = a.apply(tx, raw, req, version)
 	}
-	if a.deposited {
+	if a.blockDeps != nil && len(a.blockDeps.added) > 0 {
 		a.commitDeposits(tx, req.Height)
 	}
 	a.work = a.work.setMany(a.blockPairs)
@@ -488,9 +492,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if a.applyHeads(t, keys) {
 		a.moved = true
 	}
-	if a.applyDeposits(tx, t, deposits, req.Height) {
-		a.deposited = true
-	}
+	a.applyDeposits(tx, t, deposits, req.Height)
 	a.included = append(a.included, Included{Member: t.Member(), Seq: t.Seq, First: first, Count: len(t.Leaves), Height: req.Height})
 	return &abci.ExecTxResult{Code: CodeOK, Data: binary.BigEndian.AppendUint64(nil, first)}
 }
@@ -498,8 +500,8 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 // Commit persists the block's changes. A failure panics (see FinalizeBlock).
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	a.mu.Lock()
-	tx, height, included, work, moved, pending := a.tx, a.height, a.included, a.work, a.moved, a.pending
-	a.tx, a.included = nil, nil
+	tx, height, included, work, moved, pending, deps := a.tx, a.height, a.included, a.work, a.moved, a.pending, a.blockDeps
+	a.tx, a.included, a.blockDeps = nil, nil, nil
 	a.mu.Unlock()
 	if tx == nil {
 		return &abci.ResponseCommit{}, nil
@@ -508,6 +510,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		panic(fmt.Sprintf("anchor: commit state at height %d: %v", height, err))
 	}
 	a.recordVersions(height, work, moved, pending)
+	a.publishDeposits(deps)
 	if a.cfg.OnCommit != nil {
 		a.cfg.OnCommit(height, included)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -24,31 +25,30 @@ import (
 //	depositlog/…   an RFC 6962 log of every deposit, in the order the
 //	               blocks applied them; entry = leaf index (8) ‖ flags (1)
 //	               ‖ sha256 (32) ‖ [sm3 (32)], flags as in the transaction
-//	dsha256        sha256 (32) → leaf (8) ‖ height (8) ‖ member (32) ‖ count (8):
-//	               the first deposit of the digest (its created event's log
-//	               index, the block that registered it, the member that
-//	               filed it) and how many deposits carry it
-//	dsm3           sm3 (32) → sha256 (32), of the first deposit with that SM3
-//	dleaf          leaf (8) → empty: a created event is deposited once; a
-//	               deposit of a leaf already deposited (a registration after
-//	               the upgrade overlapping a batch's own) changes nothing
+//	deposits       deposit number (8, from 0, in the same order) → leaf (8)
+//	               ‖ height (8) ‖ member (32) ‖ flags (1) ‖ sha256 (32) ‖
+//	               [sm3 (32)]: the deposit, the block that registered it and
+//	               the member that filed it
+//
+// Both are appended to, never rewritten, so a block's deposits cost their
+// hashes and sequential writes. The index by digest is in memory
+// (depositIndex: the first 8 bytes of each SHA-256 and SM3 → deposit
+// numbers), rebuilt from the deposits bucket at start, and updated when a
+// block commits. A created event is deposited once: a deposit of a leaf
+// already deposited with the same digest (a registration after the
+// upgrade overlapping a batch's own deposits) changes nothing.
 //
 // The deposit log's size and root are committed in the state map under
 // DepositsKey, as SHA-256(size (8) ‖ root (32)), after every block that
 // adds deposits; so the AppHash (layout 3, unchanged at state version 4)
 // commits to the whole index.
 var (
-	bDepSHA256 = []byte("dsha256")
-	bDepSM3    = []byte("dsm3")
-	bDepLeaf   = []byte("dleaf") // leaf (8) → nothing: the created events deposited
+	bDeposits  = []byte("deposits")
 	depositLog = NewLog("depositlog")
 )
 
 // DepositsKey is the state-map key of the deposit log's head.
 var DepositsKey = sha256.Sum256([]byte("custos/state/v4/deposits"))
-
-// depositRecordLen is the length of a dsha256 value.
-const depositRecordLen = 8 + 8 + 32 + 8
 
 // DepositInfo is what the digest index knows of a digest.
 type DepositInfo struct {
@@ -64,47 +64,169 @@ type DepositInfo struct {
 	Count uint64
 }
 
-// Deposit looks a SHA-256 digest up in the committed digest index.
-func (a *App) Deposit(sum [32]byte) (DepositInfo, bool, error) {
-	var out DepositInfo
-	var ok bool
-	err := a.db.View(func(tx *bolt.Tx) error {
-		out, ok = getDeposit(tx, sum)
-		return nil
-	})
-	return out, ok, err
+// deposit is one stored deposit.
+type deposit struct {
+	leaf   uint64
+	height int64
+	member [32]byte
+	sha256 [32]byte
+	sm3    [32]byte
+	hasSM3 bool
 }
+
+func (d *deposit) encode() []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+8+32+1+64), d.leaf)
+	b = binary.BigEndian.AppendUint64(b, uint64(d.height))
+	b = append(b, d.member[:]...)
+	if d.hasSM3 {
+		return append(append(append(b, 1), d.sha256[:]...), d.sm3[:]...)
+	}
+	return append(append(b, 0), d.sha256[:]...)
+}
+
+func decodeDeposit(b []byte) (deposit, error) {
+	var d deposit
+	if len(b) != 8+8+32+1+32 && len(b) != 8+8+32+1+64 {
+		return d, fmt.Errorf("anchor: a stored deposit of %d bytes: %w", len(b), ErrCorrupt)
+	}
+	d.leaf, d.height = binary.BigEndian.Uint64(b), int64(binary.BigEndian.Uint64(b[8:]))
+	copy(d.member[:], b[16:48])
+	d.hasSM3 = b[48] == 1
+	copy(d.sha256[:], b[49:81])
+	if d.hasSM3 {
+		copy(d.sm3[:], b[81:])
+	}
+	return d, nil
+}
+
+// depositIndex finds deposits by digest: each maps the first 8 bytes of a
+// digest to the numbers of the deposits whose digest starts so, first one
+// first (a number is looked up in the deposits bucket to compare the whole
+// digest). About 30 bytes per deposit.
+type depositIndex struct {
+	mu     sync.RWMutex
+	next   uint64              // the number of the next deposit
+	first  map[uint64]uint32   // SHA-256 prefix → first deposit number
+	more   map[uint64][]uint32 // SHA-256 prefix → later ones
+	firstS map[uint64]uint32   // SM3 prefix → first deposit number
+	moreS  map[uint64][]uint32
+}
+
+func newDepositIndex() *depositIndex {
+	return &depositIndex{first: map[uint64]uint32{}, more: map[uint64][]uint32{},
+		firstS: map[uint64]uint32{}, moreS: map[uint64][]uint32{}}
+}
+
+func prefixOf(d [32]byte) uint64 { return binary.BigEndian.Uint64(d[:8]) }
+
+// add records deposit number n. Callers hold mu for writing.
+func (x *depositIndex) add(n uint64, d *deposit) {
+	put := func(first map[uint64]uint32, more map[uint64][]uint32, p uint64) {
+		if _, ok := first[p]; ok {
+			more[p] = append(more[p], uint32(n))
+		} else {
+			first[p] = uint32(n)
+		}
+	}
+	put(x.first, x.more, prefixOf(d.sha256))
+	if d.hasSM3 {
+		put(x.firstS, x.moreS, prefixOf(d.sm3))
+	}
+	x.next = n + 1
+}
+
+// candidates lists the deposit numbers whose digest (SM3 if sm3) may be
+// sum, first one first. Callers hold mu.
+func (x *depositIndex) candidates(sum [32]byte, sm3 bool) []uint32 {
+	first, more := x.first, x.more
+	if sm3 {
+		first, more = x.firstS, x.moreS
+	}
+	p := prefixOf(sum)
+	n, ok := first[p]
+	if !ok {
+		return nil
+	}
+	return append([]uint32{n}, more[p]...)
+}
+
+// loadDeposits rebuilds the index from the deposits bucket.
+func (a *App) loadDeposits() error {
+	x := newDepositIndex()
+	err := a.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDeposits).ForEach(func(k, v []byte) error {
+			d, err := decodeDeposit(v)
+			if err != nil {
+				return err
+			}
+			if len(k) != 8 || binary.BigEndian.Uint64(k) != x.next {
+				return fmt.Errorf("anchor: deposit %x out of sequence: %w", k, ErrCorrupt)
+			}
+			x.add(x.next, &d)
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("anchor: load the digest index: %w", err)
+	}
+	a.deposits = x
+	return nil
+}
+
+// Deposit looks a SHA-256 digest up in the committed digest index.
+func (a *App) Deposit(sum [32]byte) (DepositInfo, bool, error) { return a.lookupDeposit(sum, false) }
 
 // DepositSM3 looks an SM3 digest up in the committed digest index.
-func (a *App) DepositSM3(sum [32]byte) (DepositInfo, bool, error) {
+func (a *App) DepositSM3(sum [32]byte) (DepositInfo, bool, error) { return a.lookupDeposit(sum, true) }
+
+func (a *App) lookupDeposit(sum [32]byte, sm3 bool) (DepositInfo, bool, error) {
 	var out DepositInfo
-	var ok bool
+	found := false
+	byDigest := a.candidates(sum, sm3)
 	err := a.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bDepSM3)
-		if b == nil {
-			return nil
+		b := tx.Bucket(bDeposits)
+		if sm3 { // the SHA-256 of the first deposit with this SM3
+			ok := false
+			for _, n := range byDigest {
+				if d, there := storedDeposit(b, n); there && d.hasSM3 && d.sm3 == sum {
+					sum, ok = d.sha256, true
+					break
+				}
+			}
+			if !ok {
+				return nil
+			}
+			byDigest = a.candidates(sum, false)
 		}
-		v := b.Get(sum[:])
-		if len(v) != 32 {
-			return nil
+		for _, n := range byDigest {
+			d, there := storedDeposit(b, n)
+			if !there || d.sha256 != sum {
+				continue
+			}
+			if !found {
+				out = DepositInfo{SHA256: sum, Leaf: d.leaf, Height: d.height, Member: hex.EncodeToString(d.member[:])}
+				found = true
+			}
+			out.Count++
 		}
-		out, ok = getDeposit(tx, [32]byte(v))
 		return nil
 	})
-	return out, ok, err
+	return out, found, err
 }
 
-func getDeposit(tx *bolt.Tx, sum [32]byte) (DepositInfo, bool) {
-	b := tx.Bucket(bDepSHA256)
-	if b == nil {
-		return DepositInfo{}, false
-	}
-	v := b.Get(sum[:])
-	if len(v) != depositRecordLen {
-		return DepositInfo{}, false
-	}
-	return DepositInfo{SHA256: sum, Leaf: binary.BigEndian.Uint64(v), Height: int64(binary.BigEndian.Uint64(v[8:])),
-		Member: hex.EncodeToString(v[16:48]), Count: binary.BigEndian.Uint64(v[48:])}, true
+// candidates lists the committed deposits whose digest may be sum.
+func (a *App) candidates(sum [32]byte, sm3 bool) []uint32 {
+	a.deposits.mu.RLock()
+	defer a.deposits.mu.RUnlock()
+	return a.deposits.candidates(sum, sm3)
+}
+
+// storedDeposit reads deposit n; there is false if the read transaction
+// does not see it (it began before the block that added it committed) or
+// it does not decode.
+func storedDeposit(b *bolt.Bucket, n uint32) (deposit, bool) {
+	d, err := decodeDeposit(b.Get(binary.BigEndian.AppendUint64(nil, uint64(n))))
+	return d, err == nil
 }
 
 // depositLeaves returns the log index of each deposit's created event,
@@ -147,53 +269,51 @@ func (a *App) batchLeaves(tx *bolt.Tx, t *Tx, member []byte, seq, first uint64) 
 	return binary.BigEndian.Uint64(v), binary.BigEndian.Uint32(v[8:]), true
 }
 
+// blockDeposits are the deposits of the block in progress, indexed as the
+// committed ones are, so that a block's own duplicates are seen too.
+type blockDeposits struct {
+	next  uint64 // the number of the block's first deposit
+	added []deposit
+	index *depositIndex // the block's additions only
+}
+
 // applyDeposits adds t's deposits, whose created events are at leaves, to
-// the deposit log and the index. It returns whether there were any.
+// the deposit log and the deposits bucket, skipping each whose created
+// event is already deposited with the same digest. It returns whether any
+// was added.
 func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) bool {
 	if len(t.Deposits) == 0 {
 		return false
 	}
-	member := t.memberKey()
+	if a.blockDeps == nil {
+		a.deposits.mu.RLock()
+		next := a.deposits.next
+		a.deposits.mu.RUnlock()
+		a.blockDeps = &blockDeposits{next: next, index: newDepositIndex()}
+		a.blockDeps.index.next = next
+	}
+	bd := a.blockDeps
+	member := [32]byte(t.memberKey())
+	bucket := tx.Bucket(bDeposits)
 	hashes := make([][]byte, 0, len(t.Deposits))
-	shas, sm3s := tx.Bucket(bDepSHA256), tx.Bucket(bDepSM3)
-	done := tx.Bucket(bDepLeaf)
-	for i, d := range t.Deposits {
-		leaf := binary.BigEndian.AppendUint64(nil, leaves[i])
-		if done.Get(leaf) != nil {
+	for i, td := range t.Deposits {
+		d := deposit{leaf: leaves[i], height: height, member: member, sha256: td.SHA256, sm3: td.SM3, hasSM3: td.HasSM3}
+		if a.deposited(bucket, &d) {
 			continue
 		}
-		if err := done.Put(leaf, nil); err != nil {
-			panic(fmt.Sprintf("anchor: index deposit at height %d: %v", height, err))
+		n := bd.index.next
+		if err := bucket.Put(binary.BigEndian.AppendUint64(nil, n), d.encode()); err != nil {
+			panic(fmt.Sprintf("anchor: store deposit at height %d: %v", height, err))
 		}
-		entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), leaves[i])
-		if d.HasSM3 {
-			entry = append(entry, 1)
+		bd.index.add(n, &d)
+		bd.added = append(bd.added, d)
+		entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), d.leaf)
+		if d.hasSM3 {
+			entry = append(append(append(entry, 1), d.sha256[:]...), d.sm3[:]...)
 		} else {
-			entry = append(entry, 0)
-		}
-		entry = append(entry, d.SHA256[:]...)
-		if d.HasSM3 {
-			entry = append(entry, d.SM3[:]...)
+			entry = append(append(entry, 0), d.sha256[:]...)
 		}
 		hashes = append(hashes, hasher.HashLeaf(entry))
-		rec := shas.Get(d.SHA256[:])
-		if len(rec) == depositRecordLen {
-			rec = bytes.Clone(rec)
-			binary.BigEndian.PutUint64(rec[48:], binary.BigEndian.Uint64(rec[48:])+1)
-		} else {
-			rec = binary.BigEndian.AppendUint64(nil, leaves[i])
-			rec = binary.BigEndian.AppendUint64(rec, uint64(height))
-			rec = append(rec, member...)
-			rec = binary.BigEndian.AppendUint64(rec, 1)
-		}
-		if err := shas.Put(d.SHA256[:], rec); err != nil {
-			panic(fmt.Sprintf("anchor: index deposit at height %d: %v", height, err))
-		}
-		if d.HasSM3 && sm3s.Get(d.SM3[:]) == nil {
-			if err := sm3s.Put(d.SM3[:], d.SHA256[:]); err != nil {
-				panic(fmt.Sprintf("anchor: index deposit at height %d: %v", height, err))
-			}
-		}
 	}
 	if len(hashes) == 0 {
 		return false
@@ -202,6 +322,23 @@ func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) b
 		panic(fmt.Sprintf("anchor: deposit log at height %d: %v", height, err))
 	}
 	return true
+}
+
+// deposited reports whether d's created event is already deposited with
+// d's SHA-256, committed or earlier in the block.
+func (a *App) deposited(bucket *bolt.Bucket, d *deposit) bool {
+	for _, n := range a.candidates(d.sha256, false) {
+		if old, ok := storedDeposit(bucket, n); ok && old.leaf == d.leaf && old.sha256 == d.sha256 {
+			return true
+		}
+	}
+	bd := a.blockDeps
+	for _, n := range bd.index.candidates(d.sha256, false) {
+		if old := bd.added[uint64(n)-bd.next]; old.leaf == d.leaf && old.sha256 == d.sha256 {
+			return true
+		}
+	}
+	return false
 }
 
 // commitDeposits sets DepositsKey in the block's state-map changes to the
@@ -219,6 +356,18 @@ func (a *App) commitDeposits(tx *bolt.Tx, height int64) {
 	a.moved = true
 }
 
+// publishDeposits adds a committed block's deposits to the index.
+func (a *App) publishDeposits(bd *blockDeposits) {
+	if bd == nil {
+		return
+	}
+	a.deposits.mu.Lock()
+	defer a.deposits.mu.Unlock()
+	for i := range bd.added {
+		a.deposits.add(bd.next+uint64(i), &bd.added[i])
+	}
+}
+
 // DepositsValue is the state-map value of a deposit log of size leaves
 // with the given root: SHA-256(size (8, big-endian) ‖ root (32)).
 func DepositsValue(size uint64, root []byte) [32]byte {
@@ -227,10 +376,8 @@ func DepositsValue(size uint64, root []byte) [32]byte {
 
 // initDeposits creates the digest index's buckets.
 func initDeposits(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bDepSHA256, bDepSM3, bDepLeaf} {
-		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return err
-		}
+	if _, err := tx.CreateBucketIfNotExists(bDeposits); err != nil {
+		return err
 	}
 	return depositLog.Init(tx)
 }
