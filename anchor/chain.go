@@ -237,3 +237,15 @@ func (c *Chain) BlockTime(_ context.Context, height int64) (time.Time, error) {
 	}
 	return meta.Header.Time, nil
 }
+
+// SubmitDeposits registers deposits of items anchored before the digest
+// index existed (Batcher.SubmitDeposits).
+func (c *Chain) SubmitDeposits(ctx context.Context, deposits []Deposit) error {
+	return c.Batcher.SubmitDeposits(ctx, deposits)
+}
+
+// Deposit looks a SHA-256 digest up in the consortium's digest index.
+func (c *Chain) Deposit(sum [32]byte) (DepositInfo, bool, error) { return c.App.Deposit(sum) }
+
+// DepositSM3 looks an SM3 digest up in the consortium's digest index.
+func (c *Chain) DepositSM3(sum [32]byte) (DepositInfo, bool, error) { return c.App.DepositSM3(sum) }

@@ -350,6 +350,9 @@ func (fakeEvidence) MaxSize() int64                                             
 func (fakeEvidence) LookupSHA256(context.Context, string) (*evidence.Lookup, error) {
 	return nil, errFake
 }
+func (fakeEvidence) LookupSM3(context.Context, string) (*evidence.Lookup, error) {
+	return nil, errFake
+}
 func (fakeEvidence) Get(context.Context, string) (*evidence.Record, error) {
 	return nil, evidence.ErrNotFound
 }

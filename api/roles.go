@@ -42,6 +42,7 @@ type Custody interface {
 type Proofs interface {
 	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
 	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
+	LookupSM3(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
 	FillAnchoredAt(ctx context.Context, ms []evidence.Match) error
 }
 

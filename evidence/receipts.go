@@ -42,8 +42,9 @@ var ErrNotAnchored = errors.New("evidence: not anchored yet")
 // the anchoring side (the chain, which locates and proves them). It is
 // made after both, so that neither refers to the other.
 type Prover struct {
-	s *Service
-	a Anchor // nil: nothing is anchored (a node without a chain)
+	s       *Service
+	a       Anchor            // nil: nothing is anchored (a node without a chain)
+	members map[string]string // member ID → name, for lookups (WithMembers)
 }
 
 // NewProver returns the prover of s's items in the log a keeps; a may be
@@ -341,15 +342,43 @@ func (t *itemTree) prove(index uint64) ([][]byte, error) {
 }
 
 // Lookup is what the public lookup reveals of a digest: whether and when a
-// created event carrying it was first anchored; nothing about its owner.
+// created event carrying it was first anchored, and, from the
+// consortium's digest index (chain state version 4), which member's node
+// filed it and how many deposits carry it; nothing about its owner or
+// metadata.
 type Lookup struct {
 	SHA256     string    `json:"sha256"`
+	SM3        string    `json:"sm3,omitempty"` // when asked by SM3
 	Anchored   bool      `json:"anchored"`
 	AnchoredAt time.Time `json:"anchored_at,omitzero"` // time of the block that made it final
 	Height     int64     `json:"height,omitempty"`
+	// Member is the member ID (anchor.Tx.Member) of the node that filed
+	// the first deposit, and MemberName its name in the trust bundle.
+	Member     string `json:"member,omitempty"`
+	MemberName string `json:"member_name,omitempty"`
+	Deposits   uint64 `json:"deposits,omitempty"` // deposits in the index that carry the digest
 }
 
-// LookupSHA256 answers the public lookup for a hex SHA-256 digest.
+// DigestIndex is the consortium's digest index (anchor.Chain, from chain
+// state version 4): what every member knows of every member's deposits.
+// The prover uses it when its Anchor provides it.
+type DigestIndex interface {
+	Deposit(sum [32]byte) (anchor.DepositInfo, bool, error)
+	DepositSM3(sum [32]byte) (anchor.DepositInfo, bool, error)
+}
+
+// WithMembers returns a prover that names the members of the digest
+// index's answers: names maps member IDs to their names (the trust
+// bundle's validators).
+func (p *Prover) WithMembers(names map[string]string) *Prover {
+	q := *p
+	q.members = names
+	return &q
+}
+
+// LookupSHA256 answers the public lookup for a hex SHA-256 digest: from
+// this node's own records, and from the consortium's digest index, which
+// knows every member's deposits; the earlier anchoring wins.
 func (p *Prover) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, error) {
 	out := &Lookup{SHA256: hexDigest}
 	sum, err := decodeHex32(hexDigest)
@@ -369,14 +398,53 @@ func (p *Prover) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, e
 		}
 		return nil
 	})
-	if err != nil || first == 0 || p.a == nil {
+	if err != nil || p.a == nil {
 		return out, err
+	}
+	if di, ok := p.a.(DigestIndex); ok {
+		d, found, err := di.Deposit([32]byte(sum))
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out.Member, out.MemberName, out.Deposits = d.Member, p.members[d.Member], d.Count
+			if first == 0 || d.Height < first {
+				first = d.Height
+			}
+		}
+	}
+	if first == 0 {
+		return out, nil
 	}
 	t, err := p.anchoredAt(ctx, first)
 	if err != nil {
 		return nil, err
 	}
 	out.Anchored, out.Height, out.AnchoredAt = true, first, t
+	return out, nil
+}
+
+// LookupSM3 answers the public lookup for a hex SM3 digest, which only the
+// consortium's digest index knows (a node that computes SM3 deposits it):
+// as LookupSHA256 for the SHA-256 of the first deposit with that SM3.
+func (p *Prover) LookupSM3(ctx context.Context, hexDigest string) (*Lookup, error) {
+	sum, err := decodeHex32(hexDigest)
+	if err != nil {
+		return nil, err
+	}
+	out := &Lookup{SM3: hexDigest}
+	di, ok := p.a.(DigestIndex)
+	if !ok {
+		return out, nil
+	}
+	d, found, err := di.DepositSM3([32]byte(sum))
+	if err != nil || !found {
+		return out, err
+	}
+	if out, err = p.LookupSHA256(ctx, hex.EncodeToString(d.SHA256[:])); err != nil {
+		return nil, err
+	}
+	out.SM3 = hexDigest
 	return out, nil
 }
 

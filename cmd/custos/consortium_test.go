@@ -154,6 +154,17 @@ func TestConsortium(t *testing.T) {
 		if jerr := json.Unmarshal([]byte(out), &rep); err != nil || jerr != nil || !rep.Valid || !rep.Node.Confirmed {
 			t.Errorf("verify --node %s: %v %v\n%s", court, err, jerr, out)
 		}
+		// The court's node knows the deposit too, though another member
+		// filed it (the consortium's digest index), and names that member;
+		// it reveals no more.
+		out, err = runCustos(t, "lookup", writeFile(t, dir, "d", data), "--server", court)
+		var l wire.Lookup
+		if jerr := json.Unmarshal([]byte(out), &l); err != nil || jerr != nil || !l.Anchored || l.MemberName != tr.Validators[0].Name || l.Deposits != 1 || l.Height == 0 {
+			t.Errorf("custos lookup at the court's node: %v %v\n%s", err, jerr, out)
+		}
+		if out, err := runCustos(t, "lookup", "--sha256", strings.Repeat("0", 64), "--server", court); exitCode(err) != 1 || !strings.Contains(out, `"anchored": false`) {
+			t.Errorf("custos lookup of a digest nobody filed: exit %d, want 1\n%s", exitCode(err), out)
+		}
 		// A node that does not answer confirms nothing: valid offline,
 		// exit 3.
 		gone := fmt.Sprintf("http://127.0.0.1:%d", freePortRun(t, 1))

@@ -262,7 +262,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	prover := evidence.NewProver(ev, n.chain.Chain)
+	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(memberNames(n.chain.validators))
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	opts.Anchor = n.chain.Chain
 	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log})
