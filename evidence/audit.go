@@ -40,6 +40,10 @@ type AuditOptions struct {
 	// Anchor, if set, is the chain: every anchored event must prove into
 	// its latest checkpoint.
 	Anchor Anchor
+	// Documents are the audits of the documents registers keep beside the
+	// evidence (the copyright register's registrations), run after the
+	// notarial certificates'.
+	Documents []DocumentAudit
 }
 
 // AuditReport is what Audit found. Lists name record IDs (a record too
@@ -182,7 +186,7 @@ func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, e
 	if err := s.auditOrphans(ctx, rep); err != nil {
 		return nil, err
 	}
-	if err := s.auditDocuments(ctx, rep); err != nil {
+	if err := s.auditDocuments(ctx, rep, opts.Documents); err != nil {
 		return nil, err
 	}
 	for _, f := range append(rep.faults(), fault{"pending", &rep.Pending}) {
