@@ -151,9 +151,9 @@ type leafCheck struct {
 // commits to (and the built-in one verifies, given Roots); with a chain
 // attached, every anchored event proves into the latest checkpoint; no
 // inline blob (nor, if the blob store can list, stored blob) exists without
-// a record; and every certificate and copyright registration matches its
-// signed PDF, its receipts, its items and their custody events (see
-// auditDocuments). Damage is reported, never returned as an error: an error means
+// a record; and every certificate, and every document of
+// opts.Documents (the copyright registrations), matches its signed PDF,
+// its receipts, its items and their custody events (see auditDocuments). Damage is reported, never returned as an error: an error means
 // the audit itself could not run.
 func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error) {
 	rep := &AuditReport{}
