@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/notary/document"
@@ -33,8 +34,13 @@ type Evidence interface {
 	MatterEvidence(ctx context.Context, matter, org string) ([]*evidence.Record, error)
 	ReserveCertificate(ctx context.Context, year int, prefix string) (*evidence.Certificate, error)
 	IssueCertificate(ctx context.Context, c *evidence.Certificate, pdf []byte, receipts [][]byte) error
-	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
-	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
+}
+
+// Register is what issuing a registration's certificate needs of the
+// copyright register (copyright.Register).
+type Register interface {
+	Copyright(ctx context.Context, id string) (*copyright.Copyright, error)
+	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *copyright.CopyrightDocument, pdf []byte) (*copyright.CopyrightDocument, []byte, error)
 }
 
 // Receipts builds the receipts a document embeds (evidence.Prover).
@@ -52,6 +58,9 @@ type Config struct {
 	Evidence Evidence // required
 	Receipts Receipts // required
 	Orgs     Orgs     // required
+	// Copyrights is the copyright register whose certificates the office
+	// issues; nil on a node without one: Copyright then fails.
+	Copyrights Register
 	// Documents renders and signs documents; nil on a node that is not a
 	// notary office: every issue is then ErrNoSigner.
 	Documents *document.Issuer
@@ -66,6 +75,7 @@ type Office struct {
 	ev       Evidence
 	receipts Receipts
 	orgs     Orgs
+	crs      Register
 	docs     *document.Issuer
 	wait     time.Duration
 	now      func() time.Time
@@ -82,7 +92,7 @@ func New(cfg Config) (*Office, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Office{ev: cfg.Evidence, receipts: cfg.Receipts, orgs: cfg.Orgs, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
+	return &Office{ev: cfg.Evidence, receipts: cfg.Receipts, orgs: cfg.Orgs, crs: cfg.Copyrights, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
 }
 
 // ErrNoSigner means the node holds no document-signing certificate (or

@@ -40,6 +40,10 @@ type AuditOptions struct {
 	// Anchor, if set, is the chain: every anchored event must prove into
 	// its latest checkpoint.
 	Anchor Anchor
+	// Documents are the audits of the documents registers keep beside the
+	// evidence (the copyright register's registrations), run after the
+	// notarial certificates'.
+	Documents []DocumentAudit
 }
 
 // AuditReport is what Audit found. Lists name record IDs (a record too
@@ -147,9 +151,9 @@ type leafCheck struct {
 // commits to (and the built-in one verifies, given Roots); with a chain
 // attached, every anchored event proves into the latest checkpoint; no
 // inline blob (nor, if the blob store can list, stored blob) exists without
-// a record; and every certificate and copyright registration matches its
-// signed PDF, its receipts, its items and their custody events (see
-// auditDocuments). Damage is reported, never returned as an error: an error means
+// a record; and every certificate, and every document of
+// opts.Documents (the copyright registrations), matches its signed PDF,
+// its receipts, its items and their custody events (see auditDocuments). Damage is reported, never returned as an error: an error means
 // the audit itself could not run.
 func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error) {
 	rep := &AuditReport{}
@@ -182,7 +186,7 @@ func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, e
 	if err := s.auditOrphans(ctx, rep); err != nil {
 		return nil, err
 	}
-	if err := s.auditDocuments(ctx, rep); err != nil {
+	if err := s.auditDocuments(ctx, rep, opts.Documents); err != nil {
 		return nil, err
 	}
 	for _, f := range append(rep.faults(), fault{"pending", &rep.Pending}) {

@@ -64,7 +64,7 @@ func (s *Service) markFinal(from, to uint64, height int64) error {
 		leaves, recs, anchored := tx.Bucket(bLeaves), tx.Bucket(bRecords), sequential(tx.Bucket(bAnchHt))
 		tell := s.cfg.OnAnchored != nil && (s.cfg.WantAnchored == nil || s.cfg.WantAnchored())
 		for i := from; i < to; i++ {
-			if err := markCopyrightAnchored(tx, i, height); err != nil {
+			if err := s.leafFinal(tx, i, height); err != nil {
 				return err
 			}
 			key := leaves.Get(u64(i))

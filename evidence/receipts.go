@@ -461,27 +461,3 @@ func (p *Prover) anchoredAt(ctx context.Context, height int64) (time.Time, error
 	}
 	return t.UTC(), nil
 }
-
-// FillAnchoredAt sets the time each anchored match of a priority search
-// (Service.SearchCopyrights) became final.
-func (p *Prover) FillAnchoredAt(ctx context.Context, ms []Match) error {
-	if p.a == nil {
-		return nil
-	}
-	times := map[int64]time.Time{}
-	for i := range ms {
-		h := ms[i].Copyright.AnchoredHeight
-		if h == 0 {
-			continue
-		}
-		if _, ok := times[h]; !ok {
-			t, err := p.anchoredAt(ctx, h)
-			if err != nil {
-				return err
-			}
-			times[h] = t
-		}
-		ms[i].AnchoredAt = times[h]
-	}
-	return nil
-}
