@@ -157,7 +157,7 @@ type Tx struct {
 	Seq      uint64
 	Leaves   [][]byte // each HashSize bytes
 	Heads    []HeadUpdate
-	Deposits []Deposit // version 4
+	Deposits []Deposit  // version 4
 	Orgs     []OrgEntry // a directory registration (KindDirectory)
 	Upgrade  UpgradeVote
 	Sig      []byte // ed25519.SignatureSize bytes
