@@ -86,6 +86,7 @@ type App struct {
 	blockPairs []vmap.Pair              // their new values, set in the map at the block's end
 	moved      bool                     // whether the block moved any head
 	blockDeps  *blockDeposits           // the block's deposits (state version 4); nil: none yet
+	blockNames map[string]string        // the block's directory names (NameKey → org ID)
 	blockLog   []byte                   // the block's state-log entries (bStateLog)
 
 	deposits    *depositIndex // the committed digest index (state version 4); its own lock
@@ -118,6 +119,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 			}
 		}
 		if err := initDeposits(tx); err != nil {
+			return err
+		}
+		if err := initDirectory(tx); err != nil {
 			return err
 		}
 		return a.merkle.Init(tx)
@@ -331,6 +335,12 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		}
 		return CodeOK, ""
 	}
+	if t.Kind == KindDirectory {
+		if version < StateV4 {
+			return CodeVersion, fmt.Sprintf("a directory registration; the chain state is version %d, which has no directory (version 4 has)", version)
+		}
+		return a.checkDirectory(tx, t, a.blockNamesFor(pending))
+	}
 	if want := batchVersion(version); t.Version != want {
 		return CodeVersion, fmt.Sprintf("a version-%d batch; the chain state is version %d, which takes version-%d batches", t.Version, version, want)
 	}
@@ -415,7 +425,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	a.smu.RLock()
 	a.tx, a.height, a.included, a.work, a.moved, a.blockLog = tx, req.Height, nil, a.state, false, a.blockLog[:0]
-	a.blockDeps = nil
+	a.blockDeps, a.blockNames = nil, map[string]string{}
 	a.pending, a.blockPairs = map[[32]byte]headOwnerID{}, a.blockPairs[:0]
 	a.smu.RUnlock()
 	a.smu.Lock() // version changes only here, under both locks
@@ -463,6 +473,10 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	}
 	if t.Kind == KindUpgrade {
 		return a.applyUpgrade(tx, t, req.Height)
+	}
+	if t.Kind == KindDirectory {
+		a.applyDirectory(tx, t, req.Height, a.blockNames)
+		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	first, err := a.merkle.Size(tx)
 	if err != nil {
@@ -540,4 +554,13 @@ func (a *App) Applied(member string, seq uint64) (Included, bool, error) {
 // View runs fn with a read transaction on the committed log.
 func (a *App) View(fn func(l *Log, tx *bolt.Tx) error) error {
 	return a.db.View(func(tx *bolt.Tx) error { return fn(a.merkle, tx) })
+}
+
+// blockNamesFor is the block's directory names when checking within a
+// block (pending set), nil in CheckTx.
+func (a *App) blockNamesFor(pending map[[32]byte]headOwnerID) map[string]string {
+	if pending == nil {
+		return nil
+	}
+	return a.blockNames
 }

@@ -249,3 +249,33 @@ func (c *Chain) Deposit(sum [32]byte) (DepositInfo, bool, error) { return c.App.
 
 // DepositSM3 looks an SM3 digest up in the consortium's digest index.
 func (c *Chain) DepositSM3(sum [32]byte) (DepositInfo, bool, error) { return c.App.DepositSM3(sum) }
+
+// RegisterOrgs submits a directory registration of this member's
+// organizations (state version 4). One the chain already holds as it is
+// (CodeDuplicate), or that is still pending in the mempool, is no error.
+func (c *Chain) RegisterOrgs(ctx context.Context, orgs []OrgEntry) error {
+	b := c.Batcher.cfg
+	raw, err := NewDirectoryTx(c.chainID, b.NodeCert, b.OrgCA, c.Node.Key(), orgs)
+	if err != nil {
+		return err
+	}
+	res, err := c.Node.Broadcast(ctx, raw)
+	switch {
+	case errors.Is(err, mempool.ErrTxInCache):
+		return nil
+	case err != nil:
+		return err
+	case res.Code == CodeOK || res.Code == CodeDuplicate:
+		return nil
+	}
+	return &TxError{Code: res.Code, Log: res.Log}
+}
+
+// Org is the directory's entry of an organization.
+func (c *Chain) Org(id string) (DirEntry, bool, error) { return c.App.Org(id) }
+
+// OrgByName is the directory's entry of the organization with a name.
+func (c *Chain) OrgByName(name string) (DirEntry, bool, error) { return c.App.OrgByName(name) }
+
+// Orgs lists the directory.
+func (c *Chain) Orgs() ([]DirEntry, error) { return c.App.Orgs() }

@@ -63,6 +63,13 @@ import (
 // a chain's first event, deposits are in strictly increasing (batch,
 // offset) order, flags is 0 or 1, and leaves + heads + deposits ≥ 1.
 //
+// Version 4 adds kind 3, a directory registration: the organizations a
+// member's node is home to, as the consortium's directory lists them:
+//
+//	orgs u32 (1..MaxOrgs) ‖ orgs × (idLen u8 (1..64) ‖ id ‖ kindLen u8
+//	(1..32) ‖ kind ‖ nameLen u16 (1..800) ‖ name (UTF-8)), ids in strictly
+//	increasing byte order
+//
 // The signature is Ed25519 (RFC 8032, pure) by the node certificate's key
 // over SignaturePrefix ‖ chainID ‖ 0x00 ‖ every byte before the signature.
 const (
@@ -85,6 +92,8 @@ const (
 const (
 	KindBatch   = 1 // leaves and custody heads
 	KindUpgrade = 2 // a vote to move the chain state to a new version at a height
+	// KindDirectory registers organizations in the directory (version 4).
+	KindDirectory = 3
 )
 
 // HeadUpdate sets one custody head in the chain's state map: Key is
@@ -148,7 +157,8 @@ type Tx struct {
 	Seq      uint64
 	Leaves   [][]byte // each HashSize bytes
 	Heads    []HeadUpdate
-	Deposits []Deposit // version 4
+	Deposits []Deposit  // version 4
+	Orgs     []OrgEntry // a directory registration (KindDirectory)
 	Upgrade  UpgradeVote
 	Sig      []byte // ed25519.SignatureSize bytes
 }
@@ -193,6 +203,14 @@ func compareDeposits(a, b Deposit) int {
 	return cmp.Compare(a.Offset, b.Offset)
 }
 
+// NewDirectoryTx encodes and signs a directory registration of orgs
+// (sorted here by ID).
+func NewDirectoryTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, orgs []OrgEntry) ([]byte, error) {
+	orgs = slices.Clone(orgs)
+	slices.SortFunc(orgs, func(a, b OrgEntry) int { return strings.Compare(a.ID, b.ID) })
+	return signTx(chainID, key, &Tx{Version: TxVersion4, Kind: KindDirectory, NodeCert: nodeCert, OrgCA: orgCA, Orgs: orgs})
+}
+
 // NewUpgradeTx encodes and signs a version-2 upgrade vote.
 func NewUpgradeTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, vote UpgradeVote) ([]byte, error) {
 	return signTx(chainID, key, &Tx{Version: TxVersion2, Kind: KindUpgrade, NodeCert: nodeCert, OrgCA: orgCA, Upgrade: vote})
@@ -233,7 +251,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	if t.Version >= TxVersion2 {
 		k := d.next(1)
-		if k == nil || k[0] != KindBatch && k[0] != KindUpgrade {
+		if k == nil || k[0] != KindBatch && k[0] != KindUpgrade && (k[0] != KindDirectory || t.Version < TxVersion4) {
 			return nil, fmt.Errorf("%w: unknown kind", ErrMalformedTx)
 		}
 		t.Kind = k[0]
@@ -245,10 +263,17 @@ func DecodeTx(b []byte) (*Tx, error) {
 	if t.OrgCA, err = d.cert("organization CA"); err != nil {
 		return nil, err
 	}
-	if t.Kind == KindUpgrade {
+	switch t.Kind {
+	case KindUpgrade:
 		t.Upgrade = UpgradeVote{Version: d.uint32(), Height: d.uint64()}
-	} else if err := t.decodeBatch(&d); err != nil {
-		return nil, err
+	case KindDirectory:
+		if err := t.decodeOrgs(&d); err != nil {
+			return nil, err
+		}
+	default:
+		if err := t.decodeBatch(&d); err != nil {
+			return nil, err
+		}
 	}
 	if d.short || len(d.b) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: %d bytes left for the signature, want %d", ErrMalformedTx, len(d.b), ed25519.SignatureSize)
@@ -353,6 +378,9 @@ func (t *Tx) appendBody(b []byte) []byte {
 		b = binary.BigEndian.AppendUint32(b, t.Upgrade.Version)
 		return binary.BigEndian.AppendUint64(b, t.Upgrade.Height)
 	}
+	if t.Kind == KindDirectory {
+		return appendOrgs(b, t.Orgs)
+	}
 	b = binary.BigEndian.AppendUint64(b, t.Seq)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Leaves)))
 	for _, h := range t.Leaves {
@@ -396,7 +424,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
 	n := len(SignaturePrefix) + len(chainID) + 1 + 6 + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 16 +
-		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize() + 4 + len(t.Deposits)*(depositSize+32)
+		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize() + 4 + len(t.Deposits)*(depositSize+32) + len(t.Orgs)*128
 	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
 	return t.appendBody(m)
 }
@@ -424,8 +452,15 @@ func (t *Tx) check() error {
 		if err := t.checkBatch2(); err != nil {
 			return err
 		}
+	case t.Version == TxVersion4 && t.Kind == KindDirectory:
+		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || t.Upgrade != (UpgradeVote{}) {
+			return fmt.Errorf("%w: a directory registration carries organizations only", ErrMalformedTx)
+		}
+		if err := checkOrgs(t.Orgs); err != nil {
+			return err
+		}
 	case t.Version == TxVersion2 && t.Kind == KindUpgrade:
-		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 {
+		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || len(t.Orgs) != 0 {
 			return fmt.Errorf("%w: an upgrade vote carries no batch", ErrMalformedTx)
 		}
 		if t.Upgrade.Version < 2 || t.Upgrade.Height == 0 || t.Upgrade.Height > math.MaxInt64 {
@@ -449,6 +484,9 @@ func (t *Tx) checkBatch2() error {
 	if len(t.Leaves) > MaxLeaves || len(t.Heads) > MaxHeads || len(t.Deposits) > MaxLeaves || len(t.Leaves)+len(t.Heads)+len(t.Deposits) == 0 {
 		return fmt.Errorf("%w: %d leaves, %d heads and %d deposits, want at most %d, %d and %d, and not none", ErrMalformedTx,
 			len(t.Leaves), len(t.Heads), len(t.Deposits), MaxLeaves, MaxHeads, MaxLeaves)
+	}
+	if len(t.Orgs) != 0 {
+		return fmt.Errorf("%w: a batch carries no organizations", ErrMalformedTx)
 	}
 	if t.Version < TxVersion4 && len(t.Deposits) != 0 {
 		return fmt.Errorf("%w: a version-%d batch carries no deposits", ErrMalformedTx, t.Version)

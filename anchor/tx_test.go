@@ -438,6 +438,7 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add([]byte(TxMagic + "\x03\x02"))
 	f.Add(n.batch4(f, 6, testLeaves(0, 2), nil, []Deposit{{Batch: 6, Offset: 0, SHA256: [32]byte{1}}, {Batch: 6, Offset: 1, SHA256: [32]byte{2}, SM3: [32]byte{3}, HasSM3: true}}))
 	f.Add(n.batch4(f, 7, nil, nil, []Deposit{{Batch: 2, Offset: 9, SHA256: [32]byte{4}}}))
+	f.Add(n.dir(f, OrgEntry{ID: "org-1", Kind: "court", Name: "杭州互联网法院"}, OrgEntry{ID: "org-2", Kind: "firm", Name: "ACME Law"}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -50,6 +51,17 @@ func (s *Server) createOrg(c echo.Context) error {
 	var in wire.OrgInput
 	if err := bindStrict(c, &in); err != nil {
 		return err
+	}
+	if s.directory != nil && in.Kind != access.KindOperator {
+		// Names are unique consortium-wide (the directory's first
+		// registration keeps a name; a race with another member is logged
+		// by the node that loses it).
+		if e, taken, err := s.directory.OrgByName(in.Name); err != nil {
+			return err
+		} else if taken {
+			return problem(http.StatusConflict, "name-taken", "Name taken",
+				fmt.Sprintf("The consortium's directory already lists an organization named %q (ID %s, home member %s). Choose another name.", e.Name, e.ID, orUnknown(s.memberName(e.Member), e.Member)))
+		}
 	}
 	o, err := s.orgs.CreateOrg(in.Kind, in.Name)
 	if err != nil {

@@ -71,6 +71,9 @@ type Config struct {
 	Copyrights Register
 	Transfers  Transfers
 	Integrity  Integrity // the integrity auditor; nil: its routes answer 404
+	// Directory is the consortium's directory (the chain); nil: its routes
+	// answer 404, and organization names are checked on this node only.
+	Directory Directory
 }
 
 // Server is the HTTP API.
@@ -88,6 +91,7 @@ type Server struct {
 	limits     *limits
 	trust      receipt.Trust
 	chain      Chain
+	directory  Directory
 	issuer     Issuer
 	copyrights Register
 	transfers  Transfers
@@ -114,7 +118,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
@@ -172,6 +176,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.POST("/api/v1/orgs", s.createOrg, auth, admin, once)
 	e.GET("/api/v1/orgs", s.listOrgs, auth, admin)
 	e.GET("/api/v1/orgs/:id", s.getOrg, auth)
+	s.directoryRoutes(e, []echo.MiddlewareFunc{auth})
 	e.GET("/api/v1/orgs/:id/audit", s.getAudit, auth)
 	e.POST("/api/v1/orgs/:id/keys", s.createKey, auth, admin)
 	e.GET("/api/v1/orgs/:id/keys", s.listKeys, auth, admin)

@@ -58,3 +58,15 @@ type MeView struct {
 	Org         Org          `json:"org"`
 	Permissions []Permission `json:"permissions"`
 }
+
+// DirectoryEntry is an organization as the consortium's directory lists
+// it on every member (chain state version 4): its home is the member whose
+// node registered it.
+type DirectoryEntry struct {
+	ID         string `json:"id"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+	Member     string `json:"member"`                // the home member's ID
+	MemberName string `json:"member_name,omitempty"` // its name in the trust bundle
+	Height     int64  `json:"height"`                // the block that registered it
+}

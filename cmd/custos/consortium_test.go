@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,6 +171,41 @@ func TestConsortium(t *testing.T) {
 		gone := fmt.Sprintf("http://127.0.0.1:%d", freePortRun(t, 1))
 		if out, err := runCustos(t, "verify", "--receipt", rp, "--trust", trust, "--node", gone, "--node-wait", "0s"); exitCode(err) != 3 || !strings.Contains(out, "NOT CONFIRMED by the node") {
 			t.Errorf("verify --node (nothing listening): exit %d, want 3\n%s", exitCode(err), out)
+		}
+	})
+
+	t.Run("one directory", func(t *testing.T) {
+		// A firm created at the first member is known at the court's node
+		// (the last member) within a few blocks, by name, with its home;
+		// its name is then taken consortium-wide.
+		code, _, body := entry.call("POST", "/api/v1/orgs", consortiumToken, strings.NewReader(`{"kind":"lawfirm","name":"Zhejiang Tianhe Law Firm"}`), "Content-Type", "application/json")
+		var firm wire.Org
+		if code != 201 || json.Unmarshal(body, &firm) != nil {
+			t.Fatalf("create org = %d %s", code, body)
+		}
+		court := ms[len(ms)-1].p
+		var got struct {
+			Items []wire.DirectoryEntry `json:"items"`
+		}
+		for end := time.Now().Add(30 * time.Second); ; {
+			code, _, body = court.call("GET", "/api/v1/directory?name="+url.QueryEscape("zhejiang tianhe  LAW firm"), consortiumToken, nil)
+			if code == 200 && json.Unmarshal(body, &got) == nil && len(got.Items) == 1 {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("the court's node does not list the firm: %d %s", code, body)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if e := got.Items[0]; e.ID != firm.ID || e.Kind != "lawfirm" || e.MemberName != tr.Validators[0].Name {
+			t.Errorf("directory entry at the court's node = %+v; want the firm, homed at %s", e, tr.Validators[0].Name)
+		}
+		code, _, body = court.call("POST", "/api/v1/orgs", consortiumToken, strings.NewReader(`{"kind":"lawfirm","name":"ZHEJIANG Tianhe Law Firm"}`), "Content-Type", "application/json")
+		if code != 409 || !strings.Contains(string(body), "name-taken") {
+			t.Errorf("the same name at another member = %d %s, want 409 name-taken", code, body)
+		}
+		if code, _, body = court.call("GET", "/api/v1/directory/"+firm.ID, consortiumToken, nil); code != 200 {
+			t.Errorf("GET /api/v1/directory/{id} at the court's node = %d %s", code, body)
 		}
 	})
 

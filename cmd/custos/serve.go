@@ -271,6 +271,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
+	go registerOrgs(auditCtx, n.chain.Chain, orgs, log)
 	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(memberNames(n.chain.validators))
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	opts.Anchor = n.chain.Chain
@@ -282,7 +283,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	srv, err := api.New(api.Config{
 		Records: ev, Custody: ev, Sharing: ev, Audit: ev, Certificates: ev, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
-		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, DB: db,
+		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{

@@ -212,9 +212,14 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 		}
 	}
 
-	// Then to version 4: the consortium's digest index. Each node
-	// registers the deposits of the items it anchored before; an item filed
-	// at one member before the upgrade is then found at another.
+	// Then to version 4: the consortium's digest index and directory. Each
+	// node registers the deposits of the items it anchored before, and its
+	// organizations; an item filed and an organization made at one member
+	// before the upgrade are then found at another.
+	code, _, body := ms[1].p.call("POST", "/api/v1/orgs", consortiumToken, strings.NewReader(`{"kind":"court","name":"Before-the-directory Court"}`), "Content-Type", "application/json")
+	if code != 201 {
+		t.Fatalf("create an organization at version 3 = %d %s", code, body)
+	}
 	target = status2(ms[0].p).Height + 40
 	voteAll(target)
 	deadline = time.Now().Add(90 * time.Second)
@@ -241,6 +246,16 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 		}
 		if time.Now().After(end) {
 			t.Fatalf("the item filed before version 4 is not in the digest index at another member: %v\n%s", err, o)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for end := time.Now().Add(60 * time.Second); ; {
+		code, _, body = ms[2].p.call("GET", "/api/v1/directory?name=before-the-directory%20court", consortiumToken, nil)
+		if code == 200 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the organization made before version 4 is not in the directory at another member: %d %s", code, body)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

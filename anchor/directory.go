@@ -1,0 +1,273 @@
+package anchor
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/custos-project/custos/anchor/vmap"
+)
+
+// The consortium's directory (state version 4): the organizations each
+// member's node is home to (courts, notary offices, firms, owners), so
+// that every member knows every organization by ID and by name within a
+// block of its registration. A member registers only its own
+// organizations (KindDirectory transactions signed by its node); an
+// organization's home is the member that registered it first, and only
+// that member may register it again. Names are unique consortium-wide
+// after NameKey's normalization; the first registration of a name keeps
+// it. Nothing secret is registered: API keys and their verifiers stay on
+// the home node.
+//
+//	dir      org ID → the entry's JSON (DirEntry)
+//	dirname  NameKey(name) → org ID
+//
+// Each entry is committed in the state map under OrgKey(ID), with the
+// SHA-256 of its JSON as the value.
+
+// Directory limits.
+const (
+	MaxOrgs        = 1000 // organizations in one registration
+	maxOrgIDLen    = 64
+	maxOrgKindLen  = 32
+	maxOrgNameLen  = 800 // bytes: 200 characters of up to 4 bytes
+	maxOrgNameRune = 200
+)
+
+var (
+	bDir     = []byte("dir")
+	bDirName = []byte("dirname")
+)
+
+// OrgEntry is one organization in a directory registration.
+type OrgEntry struct {
+	ID   string
+	Kind string
+	Name string
+}
+
+// DirEntry is an organization as the directory knows it.
+type DirEntry struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Member string `json:"member"` // the home member's ID (Tx.Member)
+	Height int64  `json:"height"` // the block that registered it
+}
+
+// OrgKey is the state-map key of an organization's directory entry.
+func OrgKey(id string) [32]byte {
+	return sha256.Sum256(append([]byte("custos/state/v4/org\x00"), id...))
+}
+
+// NameKey is what makes two organization names the same: Unicode NFKC,
+// then full case folding, with runs of white space made one space and
+// trimmed. "杭州互联网法院" and "杭州互联网法院 " are one name; so are
+// "ACME Law" and "acme  law".
+func NameKey(name string) string {
+	s := cases.Fold().String(norm.NFKC.String(name))
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+func checkOrgs(orgs []OrgEntry) error {
+	if len(orgs) == 0 || len(orgs) > MaxOrgs {
+		return fmt.Errorf("%w: %d organizations, want 1..%d", ErrMalformedTx, len(orgs), MaxOrgs)
+	}
+	for i, o := range orgs {
+		switch {
+		case o.ID == "" || len(o.ID) > maxOrgIDLen || !printableASCII(o.ID):
+			return fmt.Errorf("%w: organization %d: an ID of 1 to %d printable ASCII characters", ErrMalformedTx, i, maxOrgIDLen)
+		case o.Kind == "" || len(o.Kind) > maxOrgKindLen || !printableASCII(o.Kind):
+			return fmt.Errorf("%w: organization %d: a kind of 1 to %d printable ASCII characters", ErrMalformedTx, i, maxOrgKindLen)
+		case len(o.Name) > maxOrgNameLen || !utf8.ValidString(o.Name) || utf8.RuneCountInString(o.Name) > maxOrgNameRune || NameKey(o.Name) == "":
+			return fmt.Errorf("%w: organization %d: a name of 1 to %d characters of UTF-8", ErrMalformedTx, i, maxOrgNameRune)
+		case strings.ContainsFunc(o.Name, func(r rune) bool { return unicode.IsControl(r) }):
+			return fmt.Errorf("%w: organization %d: a control character in the name", ErrMalformedTx, i)
+		case i > 0 && orgs[i-1].ID >= o.ID:
+			return fmt.Errorf("%w: organization IDs are not in strictly increasing order at %d", ErrMalformedTx, i)
+		}
+	}
+	return nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func appendOrgs(b []byte, orgs []OrgEntry) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(orgs)))
+	for _, o := range orgs {
+		b = append(append(b, byte(len(o.ID))), o.ID...)
+		b = append(append(b, byte(len(o.Kind))), o.Kind...)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(o.Name)))
+		b = append(b, o.Name...)
+	}
+	return b
+}
+
+func (t *Tx) decodeOrgs(d *decoder) error {
+	n := d.uint32()
+	if d.short || n == 0 || n > MaxOrgs {
+		return fmt.Errorf("%w: organization count %d, want 1..%d", ErrMalformedTx, n, MaxOrgs)
+	}
+	t.Orgs = make([]OrgEntry, 0, n)
+	for i := uint32(0); i < n && !d.short; i++ {
+		var o OrgEntry
+		if l := d.next(1); l != nil {
+			o.ID = string(d.next(int(l[0])))
+		}
+		if l := d.next(1); l != nil {
+			o.Kind = string(d.next(int(l[0])))
+		}
+		o.Name = string(d.next(int(d.uint16())))
+		t.Orgs = append(t.Orgs, o)
+	}
+	if d.short {
+		return fmt.Errorf("%w: organizations cut short", ErrMalformedTx)
+	}
+	return nil
+}
+
+// checkDirectory checks a registration against the directory in tx and
+// the block's registrations so far (pending, nil in CheckTx): each
+// organization is new or already the member's, and its name is free or
+// already its own.
+func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, pending map[string]string) (uint32, string) {
+	member := t.Member()
+	names := map[string]string{}
+	changes := false
+	for _, o := range t.Orgs {
+		if cur, ok := getDirEntry(tx, o.ID); ok && cur.Member != member {
+			return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", o.ID)
+		}
+		key := NameKey(o.Name)
+		holder := string(tx.Bucket(bDirName).Get([]byte(key)))
+		if p, ok := pending[key]; ok {
+			holder = p
+		}
+		if other, ok := names[key]; ok && other != o.ID {
+			holder = other
+		}
+		if holder != "" && holder != o.ID {
+			return CodeDuplicate, fmt.Sprintf("the name %q is taken by organization %s", o.Name, holder)
+		}
+		names[key] = o.ID
+		if cur, ok := getDirEntry(tx, o.ID); !ok || cur.Kind != o.Kind || cur.Name != o.Name {
+			changes = true
+		}
+	}
+	if !changes {
+		return CodeDuplicate, "every organization is already registered as it is"
+	}
+	return CodeOK, ""
+}
+
+// applyDirectory registers t's organizations (checked by checkDirectory)
+// and queues their state-map entries.
+func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, pending map[string]string) {
+	member := t.Member()
+	dir, names := tx.Bucket(bDir), tx.Bucket(bDirName)
+	for _, o := range t.Orgs {
+		if cur, ok := getDirEntry(tx, o.ID); ok {
+			if cur.Kind == o.Kind && cur.Name == o.Name {
+				continue // registered again, unchanged
+			}
+			if err := names.Delete([]byte(NameKey(cur.Name))); err != nil {
+				panic(fmt.Sprintf("anchor: directory at height %d: %v", height, err))
+			}
+		}
+		e := DirEntry{ID: o.ID, Kind: o.Kind, Name: o.Name, Member: member, Height: height}
+		val, err := json.Marshal(e)
+		if err == nil {
+			err = dir.Put([]byte(o.ID), val)
+		}
+		if err == nil {
+			err = names.Put([]byte(NameKey(o.Name)), []byte(o.ID))
+		}
+		if err != nil {
+			panic(fmt.Sprintf("anchor: directory at height %d: %v", height, err))
+		}
+		pending[NameKey(o.Name)] = o.ID
+		key, value := OrgKey(o.ID), sha256.Sum256(val)
+		var none [32]byte
+		a.blockLog = append(append(append(a.blockLog, key[:]...), value[:]...), none[:]...)
+		a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
+		a.blockPairs = append(a.blockPairs, vmap.Pair{Key: key, Value: value})
+		a.moved = true
+	}
+}
+
+func getDirEntry(tx *bolt.Tx, id string) (DirEntry, bool) {
+	var e DirEntry
+	v := tx.Bucket(bDir).Get([]byte(id))
+	if v == nil || json.Unmarshal(v, &e) != nil {
+		return e, false
+	}
+	return e, true
+}
+
+// Org is the directory's entry of an organization, by ID.
+func (a *App) Org(id string) (DirEntry, bool, error) {
+	var e DirEntry
+	var ok bool
+	err := a.db.View(func(tx *bolt.Tx) error {
+		e, ok = getDirEntry(tx, id)
+		return nil
+	})
+	return e, ok, err
+}
+
+// OrgByName is the directory's entry of the organization with this name
+// (as NameKey compares names).
+func (a *App) OrgByName(name string) (DirEntry, bool, error) {
+	var e DirEntry
+	var ok bool
+	err := a.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bDirName).Get([]byte(NameKey(name)))
+		if id != nil {
+			e, ok = getDirEntry(tx, string(id))
+		}
+		return nil
+	})
+	return e, ok, err
+}
+
+// Orgs lists the directory, by name.
+func (a *App) Orgs() ([]DirEntry, error) {
+	var out []DirEntry
+	err := a.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDir).ForEach(func(_, v []byte) error {
+			var e DirEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(x, y DirEntry) int { return strings.Compare(NameKey(x.Name), NameKey(y.Name)) })
+	return out, err
+}
+
+func initDirectory(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bDir, bDirName} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package anchor
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// dir is a signed directory registration.
+func (n *testNode) dir(t testing.TB, orgs ...OrgEntry) []byte {
+	t.Helper()
+	b, err := NewDirectoryTx(testChainID, n.cert, n.org.Cert, n.key, orgs)
+	if err != nil {
+		t.Fatalf("NewDirectoryTx() = %v", err)
+	}
+	return b
+}
+
+// The directory: a member registers its own organizations, every member
+// finds them by ID and by name; an ID stays its first registrant's, a name
+// (as NameKey compares names) its first holder's, within a block too; a
+// refused registration changes nothing.
+func TestStateV4Directory(t *testing.T) {
+	a := newTestNode(t, nil)
+	b := newTestNode(t, a.org)
+	path := filepath.Join(t.TempDir(), "app.db")
+	app := newAppAt(t, path, StateV4, a.root, a, b)
+	court := OrgEntry{ID: "org-court", Kind: "court", Name: "杭州互联网法院"}
+	firm := OrgEntry{ID: "org-firm", Kind: "firm", Name: "ACME Law"}
+
+	res := finalize(t, app, 1, a.dir(t, court, firm))
+	commit(t, app)
+	if got := codes(res); got[0] != CodeOK {
+		t.Fatalf("codes = %v (%s)", got, res.TxResults[0].Log)
+	}
+	e, ok, err := app.Org("org-court")
+	if err != nil || !ok || e.Name != court.Name || e.Kind != "court" || e.Member != MemberID(a.cert) || e.Height != 1 {
+		t.Fatalf("Org(org-court) = %+v, %v, %v", e, ok, err)
+	}
+	if e, ok, _ := app.OrgByName("  acme   LAW "); !ok || e.ID != "org-firm" {
+		t.Errorf("OrgByName(acme law, spaced and cased) = %+v, %v; want org-firm", e, ok)
+	}
+	if e, ok, _ := app.OrgByName("ＡＣＭＥ Law"); !ok || e.ID != "org-firm" {
+		t.Errorf("OrgByName(full-width ACME) = %+v, %v; want org-firm (NFKC)", e, ok)
+	}
+	fe, _, _ := app.Org("org-firm")
+	val, _ := json.Marshal(fe)
+	if got := proveValue(t, app, OrgKey("org-firm"), 1); got != sha256.Sum256(val) {
+		t.Errorf("state map holds %x for org-firm, want the SHA-256 of its entry", got)
+	}
+
+	// b may not take a's organization or its name; nothing changes.
+	before := bytes.Clone(res.AppHash)
+	res = finalize(t, app, 2,
+		b.dir(t, OrgEntry{ID: "org-court", Kind: "court", Name: "Another court"}),
+		b.dir(t, OrgEntry{ID: "org-b", Kind: "firm", Name: "acme law"}))
+	commit(t, app)
+	if got := codes(res); got[0] != CodeNotOwner || got[1] != CodeDuplicate {
+		t.Fatalf("codes = %v, want not-owner and duplicate", got)
+	}
+	if !bytes.Equal(res.AppHash, before) {
+		t.Error("refused registrations changed the AppHash")
+	}
+	// Within one block, the first registration of a name keeps it.
+	res = finalize(t, app, 3,
+		b.dir(t, OrgEntry{ID: "org-b1", Kind: "notary", Name: "Xihu Notary Office"}),
+		a.dir(t, OrgEntry{ID: "org-a2", Kind: "notary", Name: "XIHU notary office"}))
+	commit(t, app)
+	if got := codes(res); got[0] != CodeOK || got[1] != CodeDuplicate {
+		t.Fatalf("codes = %v, want OK then duplicate", got)
+	}
+	// A registration that changes nothing is refused at the mempool; a
+	// rename by the home member frees the old name.
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+		want uint32
+	}{
+		{"unchanged", a.dir(t, court), CodeDuplicate},
+		{"another member's organization", b.dir(t, court), CodeNotOwner},
+		{"a directory registration at state version 4", a.dir(t, OrgEntry{ID: "org-new", Kind: "owner", Name: "A new owner"}), CodeOK},
+	} {
+		r, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: tc.raw})
+		if err != nil || r.Code != tc.want {
+			t.Errorf("CheckTx %s: %v %d (%s), want %d", tc.name, err, r.Code, r.Log, tc.want)
+		}
+	}
+	res = finalize(t, app, 4, a.dir(t, OrgEntry{ID: "org-firm", Kind: "firm", Name: "ACME Partners"}))
+	commit(t, app)
+	if _, ok, _ := app.OrgByName("acme law"); codes(res)[0] != CodeOK || ok {
+		t.Errorf("after the rename: codes %v, old name still found: %v", codes(res), ok)
+	}
+	if all, err := app.Orgs(); err != nil || len(all) != 3 {
+		t.Errorf("Orgs() = %+v, %v; want 3", all, err)
+	}
+
+	app.db.Close()
+	again, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: a.root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok, _ := again.OrgByName("acme partners"); !ok || e.ID != "org-firm" {
+		t.Errorf("after restart: %+v %v", e, ok)
+	}
+	if got := proveValue(t, again, OrgKey("org-court"), 4); got == ([32]byte{}) {
+		t.Error("after restart the directory entry is gone from the state map")
+	}
+}
+
+// A directory registration needs state version 4.
+func TestDirectoryNeedsV4(t *testing.T) {
+	a := newTestNode(t, nil)
+	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV3, a.root, a)
+	res := finalize(t, app, 1, a.dir(t, OrgEntry{ID: "o", Kind: "court", Name: "C"}))
+	commit(t, app)
+	if got := codes(res); got[0] != CodeVersion {
+		t.Errorf("codes = %v, want CodeVersion", got)
+	}
+}
+
+// Directory registrations round-trip, and their rules hold.
+func TestDirectoryTxStrictness(t *testing.T) {
+	n := newTestNode(t, nil)
+	raw := n.dir(t, OrgEntry{ID: "b", Kind: "firm", Name: "B 律师事务所"}, OrgEntry{ID: "a", Kind: "court", Name: "A"})
+	tx, err := DecodeTx(raw)
+	if err != nil || tx.Kind != KindDirectory || len(tx.Orgs) != 2 || tx.Orgs[0].ID != "a" || tx.Orgs[1].Name != "B 律师事务所" {
+		t.Fatalf("DecodeTx = %+v, %v", tx, err)
+	}
+	if !bytes.Equal(tx.Encode(), raw) {
+		t.Error("a directory registration does not re-encode to its bytes")
+	}
+	for name, orgs := range map[string][]OrgEntry{
+		"none":             nil,
+		"empty ID":         {{Kind: "court", Name: "C"}},
+		"ID with a space":  {{ID: "a b", Kind: "court", Name: "C"}},
+		"ID too long":      {{ID: strings.Repeat("i", 65), Kind: "court", Name: "C"}},
+		"no kind":          {{ID: "a", Name: "C"}},
+		"blank name":       {{ID: "a", Kind: "court", Name: " \t "}},
+		"name too long":    {{ID: "a", Kind: "court", Name: strings.Repeat("名", 201)}},
+		"bad UTF-8":        {{ID: "a", Kind: "court", Name: "\xff"}},
+		"control in name":  {{ID: "a", Kind: "court", Name: "C\x07"}},
+		"same ID twice":    {{ID: "a", Kind: "court", Name: "C"}, {ID: "a", Kind: "court", Name: "D"}},
+		"too many at once": make([]OrgEntry, MaxOrgs+1),
+	} {
+		if _, err := NewDirectoryTx(testChainID, n.cert, n.org.Cert, n.key, orgs); !errors.Is(err, ErrMalformedTx) {
+			t.Errorf("%s: NewDirectoryTx = %v, want ErrMalformedTx", name, err)
+		}
+	}
+	// Kind 3 does not exist before transaction version 4.
+	old := bytes.Clone(raw)
+	old[4] = TxVersion3
+	if _, err := DecodeTx(old); !errors.Is(err, ErrMalformedTx) {
+		t.Errorf("a version-3 directory registration: %v, want ErrMalformedTx", err)
+	}
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
+)
+
+// Directory is what the directory endpoints need of the chain
+// (anchor.Chain, state version 4).
+type Directory interface {
+	Org(id string) (anchor.DirEntry, bool, error)
+	OrgByName(name string) (anchor.DirEntry, bool, error)
+	Orgs() ([]anchor.DirEntry, error)
+}
+
+// directoryRoutes serves the consortium's directory to any authenticated
+// caller: GET /api/v1/directory[?name=NAME] and /api/v1/directory/{id}.
+func (s *Server) directoryRoutes(e *echo.Echo, auth []echo.MiddlewareFunc) {
+	e.GET("/api/v1/directory", s.listDirectory, auth...)
+	e.GET("/api/v1/directory/:id", s.getDirectoryEntry, auth...)
+}
+
+func (s *Server) listDirectory(c echo.Context) error {
+	if s.directory == nil {
+		return noDirectory()
+	}
+	if name := c.QueryParam("name"); c.QueryParams().Has("name") {
+		e, ok, err := s.directory.OrgByName(name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return problem(http.StatusNotFound, "not-found", "Not found", "No organization of the consortium has this name.")
+		}
+		return c.JSON(http.StatusOK, listOf([]wire.DirectoryEntry{s.dirView(e)}))
+	}
+	all, err := s.directory.Orgs()
+	if err != nil {
+		return err
+	}
+	out := make([]wire.DirectoryEntry, len(all))
+	for i, e := range all {
+		out[i] = s.dirView(e)
+	}
+	return c.JSON(http.StatusOK, listOf(out))
+}
+
+func (s *Server) getDirectoryEntry(c echo.Context) error {
+	if s.directory == nil {
+		return noDirectory()
+	}
+	e, ok, err := s.directory.Org(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return problem(http.StatusNotFound, "not-found", "Not found", "No organization of the consortium has this ID.")
+	}
+	return c.JSON(http.StatusOK, s.dirView(e))
+}
+
+func noDirectory() error {
+	return problem(http.StatusNotFound, "no-chain", "No directory", "This node runs without a consortium chain, or its chain has no directory yet (state version 4).")
+}
+
+func (s *Server) dirView(e anchor.DirEntry) wire.DirectoryEntry {
+	return wire.DirectoryEntry{ID: e.ID, Kind: e.Kind, Name: e.Name, Member: e.Member, MemberName: s.memberName(e.Member), Height: e.Height}
+}
+
+// memberName is a member's name in the trust bundle, by member ID.
+func (s *Server) memberName(id string) string {
+	for _, v := range s.trust.Validators {
+		pub, err := base64.StdEncoding.DecodeString(v.PubKey)
+		if err == nil && len(pub) == ed25519.PublicKeySize && anchor.MemberOfKey(pub) == id {
+			return v.Name
+		}
+	}
+	return ""
+}
+
+func orUnknown(name, id string) string {
+	if name != "" {
+		return name
+	}
+	return id
+}
