@@ -317,7 +317,7 @@ func auditTokens(tx *bolt.Tx, r *Record, evs []*custody.Event, opts AuditOptions
 		return false
 	}
 	for i, want := range evs[0].Tokens {
-		reply := tx.Bucket(bTokens).Get(tokenKey(r.Seq, i))
+		reply := getToken(tx, r.Seq, i)
 		if sum := sha256Sum(reply); reply == nil || hex.EncodeToString(sum[:]) != want {
 			return false
 		}
@@ -326,7 +326,7 @@ func auditTokens(tx *bolt.Tx, r *Record, evs []*custody.Event, opts AuditOptions
 		return true
 	}
 	digest, _ := hex.DecodeString(r.SHA256)
-	reply := tx.Bucket(bTokens).Get(tokenKey(r.Seq, 0))
+	reply := getToken(tx, r.Seq, 0)
 	_, err := notary.Check(reply, crypto.SHA256, digest, opts.Roots, opts.Intermediates)
 	return err == nil
 }
