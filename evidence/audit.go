@@ -454,7 +454,7 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 		err := tx.Bucket(bInlSeq).ForEach(func(k, v []byte) error {
 			rep.Blobs++
 			if recs.Get(k) == nil {
-				sum := sha256.Sum256(v)
+				sum := sha256.Sum256(withParts(tx, k, v))
 				rep.Orphans = append(rep.Orphans, "inline/sha256/"+hex.EncodeToString(sum[:]))
 			}
 			return nil

@@ -27,13 +27,13 @@ var (
 	bLeaves  = []byte("leaves")   // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
 	bPending = []byte("pending")  // seq(8) → staged blob name: committed, not yet promoted
 	bEvLeaf  = []byte("evleaf")   // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
-	bInlSeq  = []byte("inlseq")   // seq(8) → the blob's bytes; blobs up to Config.InlineMax, once per content
+	bInlSeq  = []byte("inlseq")   // seq(8) → the blob's bytes after its parts in inlpages (inline.go); blobs up to Config.InlineMax, once per content
 	bInline  = []byte("inline")   // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
 	bRecSum  = []byte("recsum")   // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt, bTokCerts, bAuditLast, bHeadsReg, bReadFold}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, bTokCerts, bAuditLast, bHeadsReg, bReadFold}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits
