@@ -26,7 +26,10 @@ import (
 // for byte, so its SHA-256 (in the record and the created event) and every
 // signature in it are unchanged. A value that begins 0x30 (a DER SEQUENCE)
 // is a whole reply, as every version stored before: both are read. A reply
-// whose certificates cannot be found, or are small, is stored whole.
+// whose certificates cannot be found, or are small, is stored whole. Every
+// stored reply was checked to be a DER TimeStampResp first (the built-in
+// TSA's own, or an external one's through notary's client), so a whole one
+// never begins 0x01.
 //
 // Two bbolt elements of a 2 KiB reply fill two pages, so a reply cost a
 // page of every group commit; without its certificates it costs a fifth.
@@ -133,8 +136,13 @@ func getToken(tx *bolt.Tx, seq uint64, i int) []byte {
 	if len(v) < tokenSplitHead {
 		return nil
 	}
-	off, rest := int(binary.BigEndian.Uint32(v[1:5])), v[tokenSplitHead:]
-	certs := tx.Bucket(bTokCerts).Get(v[5:tokenSplitHead])
+	return joinToken(v, tx.Bucket(bTokCerts).Get(v[5:tokenSplitHead]))
+}
+
+// joinToken puts certs back into val, a reply stored without them; nil if
+// certs is nil or val's offset is past its end.
+func joinToken(val, certs []byte) []byte {
+	off, rest := int(binary.BigEndian.Uint32(val[1:5])), val[tokenSplitHead:]
 	if certs == nil || off > len(rest) {
 		return nil
 	}

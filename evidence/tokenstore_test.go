@@ -124,3 +124,30 @@ func TestGetTokenForms(t *testing.T) {
 		})
 	}
 }
+
+// Whatever a TSA sends, splitToken keeps it whole or splits it so that
+// joinToken gives back the same bytes.
+func FuzzSplitToken(f *testing.F) {
+	tok, err := realTSA(f).Stamp(context.Background(), crypto.SHA256, make([]byte, 32))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(tok.Reply)
+	f.Add([]byte{0x30, 0x03, 0x30, 0x01, 0x00})
+	f.Add([]byte("reply"))
+	f.Fuzz(func(t *testing.T, reply []byte) {
+		st := splitToken(reply)
+		if st.certs == nil {
+			if !bytes.Equal(st.val, reply) {
+				t.Fatalf("splitToken(%x) kept %x, want the reply whole", reply, st.val)
+			}
+			return
+		}
+		if st.val[0] != tokenSplit || sha256.Sum256(st.certs) != st.sum {
+			t.Fatalf("splitToken(%x) = %x with certificates %x under %x", reply, st.val, st.certs, st.sum)
+		}
+		if got := joinToken(st.val, st.certs); !bytes.Equal(got, reply) {
+			t.Fatalf("joinToken(splitToken(%x)) = %x", reply, got)
+		}
+	})
+}
