@@ -241,6 +241,7 @@ func smallIngestBefore(b *testing.B, before string, clients, size int, window ti
 	}
 	bins := [2]string{before, custosBin(b)}
 	var cpu, rate [2][]float64
+	var loads []float64
 	for r := range rounds {
 		for j := range 2 {
 			k := (r + j) % 2 // before first in even rounds, after first in odd ones
@@ -251,9 +252,12 @@ func smallIngestBefore(b *testing.B, before string, clients, size int, window ti
 			srv.stop(b)
 			cpu[k] = append(cpu[k], float64(used.Microseconds())/float64(max(res.all, 1)))
 			rate[k] = append(rate[k], res.rate())
-			b.Logf("round %d, %s: %v; server CPU per upload %.0fµs; load %.2f", r+1, [2]string{"before", "after"}[k], res, cpu[k][len(cpu[k])-1], load1())
+			loads = append(loads, load1())
 		}
 	}
+	// One line each: go test keeps only the first lines of a benchmark's log.
+	b.Logf("server CPU per upload by round (µs), before: %.0f; after: %.0f", cpu[0], cpu[1])
+	b.Logf("uploads/s by round, before: %.0f; after: %.0f; load average at each run's end: %.1f", rate[0], rate[1], loads)
 	b.ReportMetric(medianOf(cpu[0]), "before-server-cpu-µs/op")
 	b.ReportMetric(medianOf(cpu[1]), "after-server-cpu-µs/op")
 	b.ReportMetric(medianOf(cpu[1])/medianOf(cpu[0]), "x-before-cpu")
