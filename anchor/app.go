@@ -85,12 +85,14 @@ type App struct {
 	pending    map[[32]byte]headOwnerID // heads the block in progress moved
 	blockPairs []vmap.Pair              // their new values, set in the map at the block's end
 	moved      bool                     // whether the block moved any head
+	blockDeps  *blockDeposits           // the block's deposits (state version 4); nil: none yet
 	blockLog   []byte                   // the block's state-log entries (bStateLog)
 
-	smu         sync.RWMutex // guards the committed state below
-	version     int          // state version (StateV1, StateV2, StateV3)
-	since       uint64       // the log size when version 3 began
-	state       *stateMap    // the map after stateHeight
+	deposits    *depositIndex // the committed digest index (state version 4); its own lock
+	smu         sync.RWMutex  // guards the committed state below
+	version     int           // state version (StateV1 … MaxState)
+	since       uint64        // the log size when version 3 began
+	state       *stateMap     // the map after stateHeight
 	stateHeight int64
 	versions    []mapVersion           // recent versions, by height
 	owners      map[[32]byte]headOwner // each head's first registrant and event count
@@ -115,12 +117,18 @@ func NewApp(cfg AppConfig) (*App, error) {
 				return err
 			}
 		}
+		if err := initDeposits(tx); err != nil {
+			return err
+		}
 		return a.merkle.Init(tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("anchor: init state: %w", err)
 	}
 	if err := a.loadValidators(); err != nil {
+		return nil, err
+	}
+	if err := a.loadDeposits(); err != nil {
 		return nil, err
 	}
 	if err := a.loadState(); err != nil {
@@ -206,10 +214,10 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3:
+		case StateV2, StateV3, StateV4:
 			version = g.StateVersion
 		default:
-			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, LatestState)
+			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
 		}
 	}
 	var keys [][]byte
@@ -333,6 +341,9 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		if _, code, msg := a.stateKeys(tx, t, 0, true); code != CodeOK {
 			return code, msg
 		}
+		if _, code, msg := a.depositLeaves(tx, t, 0, true); code != CodeOK {
+			return code, msg
+		}
 	}
 	return a.checkHeadOwners(t, pending)
 }
@@ -340,7 +351,9 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 // batchVersion is the transaction version of batches at a state version.
 func batchVersion(state int) uint8 {
 	switch {
-	case state >= StateV3:
+	case state >= StateV4:
+		return TxVersion4
+	case state == StateV3:
 		return TxVersion3
 	case state == StateV2:
 		return TxVersion2
@@ -402,6 +415,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	a.smu.RLock()
 	a.tx, a.height, a.included, a.work, a.moved, a.blockLog = tx, req.Height, nil, a.state, false, a.blockLog[:0]
+	a.blockDeps = nil
 	a.pending, a.blockPairs = map[[32]byte]headOwnerID{}, a.blockPairs[:0]
 	a.smu.RUnlock()
 	a.smu.Lock() // version changes only here, under both locks
@@ -414,6 +428,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.apply(tx, raw, req, version)
+	}
+	if a.blockDeps != nil && len(a.blockDeps.added) > 0 {
+		a.commitDeposits(tx, req.Height)
 	}
 	a.work = a.work.setMany(a.blockPairs)
 	if len(a.blockLog) > 0 {
@@ -457,6 +474,10 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if code != CodeOK {
 		return &abci.ExecTxResult{Code: code, Log: msg}
 	}
+	deposits, code, msg := a.depositLeaves(tx, t, first, false)
+	if code != CodeOK {
+		return &abci.ExecTxResult{Code: code, Log: msg}
+	}
 	if len(t.Leaves) > 0 {
 		if first, err = a.merkle.Append(tx, t.Leaves); err != nil {
 			panic(fmt.Sprintf("anchor: append at height %d: %v", req.Height, err))
@@ -471,6 +492,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if a.applyHeads(t, keys) {
 		a.moved = true
 	}
+	a.applyDeposits(tx, t, deposits, req.Height)
 	a.included = append(a.included, Included{Member: t.Member(), Seq: t.Seq, First: first, Count: len(t.Leaves), Height: req.Height})
 	return &abci.ExecTxResult{Code: CodeOK, Data: binary.BigEndian.AppendUint64(nil, first)}
 }
@@ -478,8 +500,8 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 // Commit persists the block's changes. A failure panics (see FinalizeBlock).
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	a.mu.Lock()
-	tx, height, included, work, moved, pending := a.tx, a.height, a.included, a.work, a.moved, a.pending
-	a.tx, a.included = nil, nil
+	tx, height, included, work, moved, pending, deps := a.tx, a.height, a.included, a.work, a.moved, a.pending, a.blockDeps
+	a.tx, a.included, a.blockDeps = nil, nil, nil
 	a.mu.Unlock()
 	if tx == nil {
 		return &abci.ResponseCommit{}, nil
@@ -488,6 +510,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		panic(fmt.Sprintf("anchor: commit state at height %d: %v", height, err))
 	}
 	a.recordVersions(height, work, moved, pending)
+	a.publishDeposits(deps)
 	if a.cfg.OnCommit != nil {
 		a.cfg.OnCommit(height, included)
 	}

@@ -26,6 +26,11 @@ type LeafSource interface {
 	// has at least minEvents events, as of its last event there. The same
 	// arguments always give the same heads.
 	Heads(from uint64, count int, minEvents uint64) ([]HeadUpdate, error)
+	// Deposits returns the deposits (state version 4) of the items whose
+	// created events are among the local leaves [from, from+count), each
+	// with FirstLocal set to its created event's local index. The same
+	// arguments always give the same deposits.
+	Deposits(from uint64, count int) ([]Deposit, error)
 }
 
 // Batch is a run of local leaves submitted in one transaction.
@@ -47,6 +52,9 @@ type BatcherConfig struct {
 	NodeCert *x509.Certificate // certifies Node's validator key
 	OrgCA    *x509.Certificate
 	Source   LeafSource
+	// Wake, if set, is where the source says that it queued leaves (as
+	// Notify does), so that the source need not know the batcher.
+	Wake <-chan struct{}
 	// OnFinal is told of batches that became final. It must be idempotent:
 	// after a crash it may be told again.
 	OnFinal   func([]Batch) error
@@ -78,6 +86,7 @@ var (
 	// heads × (key 32 ‖ first local leaf 8 ‖ events 8 ‖ value 32); records
 	// written before state version 3 have no 0x01 and no first leaf.
 	bHeadsB = []byte("bheads")
+	bDepsB  = []byte("bdeposits") // seq(8) → a batch of deposits only (SubmitDeposits)
 )
 
 // MemberID is the ID under which the log records a node's batches: the
@@ -105,7 +114,7 @@ func NewBatcher(cfg BatcherConfig) (*Batcher, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	err := cfg.DB.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bBatches, bByFrom, bBMeta, bOpen, bHeadsB} {
+		for _, b := range [][]byte{bBatches, bByFrom, bBMeta, bOpen, bHeadsB, bDepsB} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -134,17 +143,23 @@ func (b *Batcher) Run(ctx context.Context) {
 		if err := b.step(ctx); err != nil && ctx.Err() == nil {
 			b.cfg.Log.Warn("anchoring", "err", err)
 		}
+		woken := false
 		select {
 		case <-ctx.Done():
 			return
+		case <-b.cfg.Wake:
+			woken = true
 		case <-b.kick:
+			woken = true
+		case <-tick.C:
+		}
+		if woken {
 			// Let a few more leaves gather, unless the node is idle.
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(b.cfg.Window):
 			}
-		case <-tick.C:
 		}
 	}
 }
@@ -271,9 +286,12 @@ func (b *Batcher) buildTx(bt *Batch, leaves [][]byte) ([]byte, error) {
 		return NewTx(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves)
 	}
 	var heads []HeadUpdate
+	var deposits []Deposit
 	var err error
 	if bt.Count == 0 {
-		heads, err = b.storedHeads(bt.Seq, version)
+		if deposits, err = b.storedDeposits(bt.Seq); err == nil && deposits == nil {
+			heads, err = b.storedHeads(bt.Seq, version)
+		}
 	} else {
 		// At version 3 a chain of one event has no head: do not even
 		// compute those (every upload starts one).
@@ -292,10 +310,30 @@ func (b *Batcher) buildTx(bt *Batch, leaves [][]byte) ([]byte, error) {
 	if heads, err = b.locateFirsts(heads); err != nil {
 		return nil, err
 	}
-	if len(leaves) == 0 && len(heads) == 0 {
+	if version == StateV3 {
+		if len(leaves) == 0 && len(heads) == 0 {
+			return nil, errNothingLeft
+		}
+		return NewBatchTx3(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads)
+	}
+	if bt.Count > 0 {
+		if deposits, err = c.Source.Deposits(bt.From, bt.Count); err != nil {
+			return nil, err
+		}
+		for i := range deposits {
+			d := &deposits[i]
+			if d.FirstLocal < bt.From || d.FirstLocal >= bt.From+uint64(bt.Count) {
+				return nil, fmt.Errorf("anchor: the leaf source gave a deposit at local leaf %d for the leaves [%d, %d)", d.FirstLocal, bt.From, bt.From+uint64(bt.Count))
+			}
+			d.Batch, d.Offset = bt.Seq, uint32(d.FirstLocal-bt.From)
+		}
+	} else if deposits, err = b.locateDeposits(deposits); err != nil {
+		return nil, err
+	}
+	if len(leaves) == 0 && len(heads) == 0 && len(deposits) == 0 {
 		return nil, errNothingLeft
 	}
-	return NewBatchTx3(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads)
+	return NewBatchTx4(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads, deposits)
 }
 
 // errNothingLeft means a batch of heads only has no head left to register
@@ -317,23 +355,14 @@ func (b *Batcher) locateFirsts(heads []HeadUpdate) ([]HeadUpdate, error) {
 			if h.Events == 0 {
 				continue
 			}
-			c := tx.Bucket(bByFrom).Cursor()
-			k, v := c.Seek(binary.BigEndian.AppendUint64(nil, h.FirstLocal))
-			if k == nil || binary.BigEndian.Uint64(k) > h.FirstLocal {
-				k, v = c.Prev()
-			}
-			if k == nil || len(v) != 8 {
-				continue // not batched yet: the batch that takes it carries the head
-			}
-			from, seq := binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(v)
-			first, err := decodeBatch(seq, tx.Bucket(bBatches).Get(v))
+			seq, offset, ok, err := batchOf(tx, h.FirstLocal)
 			if err != nil {
 				return err
 			}
-			if h.FirstLocal >= from+uint64(first.Count) {
-				continue // likewise
+			if !ok {
+				continue // not batched yet: the batch that takes it carries the head
 			}
-			h.Batch, h.Offset = seq, uint32(h.FirstLocal-from)
+			h.Batch, h.Offset = seq, offset
 			if h.Events == 1 {
 				inc, ok, err := b.cfg.App.Applied(b.member, seq)
 				if err != nil {
@@ -372,30 +401,7 @@ func (b *Batcher) SubmitHeads(ctx context.Context, heads []HeadUpdate) error {
 		enc = binary.BigEndian.AppendUint64(enc, h.Events)
 		enc = append(enc, h.Value[:]...)
 	}
-	b.cutMu.Lock()
-	bt := &Batch{}
-	err := b.cfg.DB.Update(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bBMeta)
-		if v := m.Get([]byte("seq")); len(v) == 8 {
-			bt.Seq = binary.BigEndian.Uint64(v)
-		}
-		if v := m.Get([]byte("next")); len(v) == 8 {
-			bt.From = binary.BigEndian.Uint64(v)
-		}
-		bt.Seq++
-		key := binary.BigEndian.AppendUint64(nil, bt.Seq)
-		if err := m.Put([]byte("seq"), key); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bHeadsB).Put(key, enc); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bOpen).Put(key, nil); err != nil {
-			return err
-		}
-		return tx.Bucket(bBatches).Put(key, encodeBatch(bt))
-	})
-	b.cutMu.Unlock()
+	bt, err := b.newEmptyBatch(bHeadsB, enc)
 	if err != nil {
 		return err
 	}
@@ -583,4 +589,139 @@ func (b *Batcher) closeEmpty(bt *Batch) {
 	b.mu.Lock()
 	delete(b.sent, bt.Seq)
 	b.mu.Unlock()
+}
+
+// batchOf is the batch that took the local leaf, and the leaf's offset in
+// it; ok is false while no batch has taken it.
+func batchOf(tx *bolt.Tx, local uint64) (seq uint64, offset uint32, ok bool, err error) {
+	c := tx.Bucket(bByFrom).Cursor()
+	k, v := c.Seek(binary.BigEndian.AppendUint64(nil, local))
+	if k == nil || binary.BigEndian.Uint64(k) > local {
+		k, v = c.Prev()
+	}
+	if k == nil || len(v) != 8 {
+		return 0, 0, false, nil
+	}
+	from, seq := binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(v)
+	bt, err := decodeBatch(seq, tx.Bucket(bBatches).Get(v))
+	if err != nil || local >= from+uint64(bt.Count) {
+		return 0, 0, false, err
+	}
+	return seq, uint32(local - from), true, nil
+}
+
+// locateDeposits turns each deposit's FirstLocal into the batch and offset
+// of its created event. A deposit whose event no batch has taken yet is
+// dropped: the batch that takes it carries it.
+func (b *Batcher) locateDeposits(deposits []Deposit) ([]Deposit, error) {
+	out := deposits[:0:0]
+	err := b.cfg.DB.View(func(tx *bolt.Tx) error {
+		for _, d := range deposits {
+			seq, offset, ok, err := batchOf(tx, d.FirstLocal)
+			if err != nil {
+				return err
+			}
+			if ok {
+				d.Batch, d.Offset = seq, offset
+				out = append(out, d)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// storedDepositSize is the size of one deposit in a bDepsB record:
+// firstLocal (8) ‖ flags (1) ‖ sha256 (32) ‖ sm3 (32, zero without one).
+const storedDepositSize = 8 + 1 + 32 + 32
+
+// SubmitDeposits registers deposits with no leaves (those of items
+// anchored before the state had the digest index): it persists them as a
+// batch of their own, as SubmitHeads does, and submits it. The chain counts
+// a created event once, so a deposit that its own batch also carried
+// changes nothing. It needs state version 4.
+func (b *Batcher) SubmitDeposits(ctx context.Context, deposits []Deposit) error {
+	if len(deposits) == 0 {
+		return nil
+	}
+	if len(deposits) > MaxLeaves {
+		return fmt.Errorf("anchor: %d deposits in one batch, at most %d", len(deposits), MaxLeaves)
+	}
+	if b.cfg.App.StateVersion() < StateV4 {
+		return errors.New("anchor: the chain state has no digest index before version 4")
+	}
+	enc := make([]byte, 1, 1+len(deposits)*storedDepositSize)
+	enc[0] = 1
+	for _, d := range deposits {
+		enc = binary.BigEndian.AppendUint64(enc, d.FirstLocal)
+		if d.HasSM3 {
+			enc = append(enc, 1)
+		} else {
+			enc = append(enc, 0)
+		}
+		enc = append(append(enc, d.SHA256[:]...), d.SM3[:]...)
+	}
+	bt, err := b.newEmptyBatch(bDepsB, enc)
+	if err != nil {
+		return err
+	}
+	b.submit(ctx, bt, nil)
+	return nil
+}
+
+// storedDeposits reads the deposits of a batch of deposits only; nil if
+// the batch is not one.
+func (b *Batcher) storedDeposits(seq uint64) ([]Deposit, error) {
+	var out []Deposit
+	err := b.cfg.DB.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bDepsB).Get(binary.BigEndian.AppendUint64(nil, seq))
+		if v == nil {
+			return nil
+		}
+		if len(v) < 1 || v[0] != 1 || (len(v)-1)%storedDepositSize != 0 {
+			return fmt.Errorf("anchor: batch %d has a malformed deposits record", seq)
+		}
+		out = make([]Deposit, 0, (len(v)-1)/storedDepositSize)
+		for v = v[1:]; len(v) > 0; v = v[storedDepositSize:] {
+			d := Deposit{FirstLocal: binary.BigEndian.Uint64(v), HasSM3: v[8] == 1}
+			copy(d.SHA256[:], v[9:41])
+			copy(d.SM3[:], v[41:73])
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// newEmptyBatch persists a batch of no leaves whose content, enc, goes in
+// bucket (heads or deposits only), as cut persists a batch of leaves.
+func (b *Batcher) newEmptyBatch(bucket, enc []byte) (*Batch, error) {
+	b.cutMu.Lock()
+	defer b.cutMu.Unlock()
+	bt := &Batch{}
+	err := b.cfg.DB.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bBMeta)
+		if v := m.Get([]byte("seq")); len(v) == 8 {
+			bt.Seq = binary.BigEndian.Uint64(v)
+		}
+		if v := m.Get([]byte("next")); len(v) == 8 {
+			bt.From = binary.BigEndian.Uint64(v)
+		}
+		bt.Seq++
+		key := binary.BigEndian.AppendUint64(nil, bt.Seq)
+		if err := m.Put([]byte("seq"), key); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucket).Put(key, enc); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bOpen).Put(key, nil); err != nil {
+			return err
+		}
+		return tx.Bucket(bBatches).Put(key, encodeBatch(bt))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return bt, nil
 }

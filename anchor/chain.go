@@ -28,6 +28,7 @@ type ChainConfig struct {
 	// NodeCert certifies this node's validator key; OrgCA issued it.
 	NodeCert, OrgCA *x509.Certificate
 	Source          LeafSource
+	Wake            <-chan struct{} // see BatcherConfig.Wake
 	OnFinal         func([]Batch) error
 	Moniker         string
 	P2PListen       string
@@ -73,7 +74,7 @@ func Start(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 		return nil, errors.New("anchor: the node certificate does not certify this node's validator key")
 	}
 	b, err := NewBatcher(BatcherConfig{DB: cfg.LocalDB, Node: node, App: app, ChainID: cfg.ChainID,
-		NodeCert: cfg.NodeCert, OrgCA: cfg.OrgCA, Source: cfg.Source, OnFinal: cfg.OnFinal, Log: cfg.Log})
+		NodeCert: cfg.NodeCert, OrgCA: cfg.OrgCA, Source: cfg.Source, Wake: cfg.Wake, OnFinal: cfg.OnFinal, Log: cfg.Log})
 	if err != nil {
 		node.Stop()
 		return nil, err
@@ -236,3 +237,15 @@ func (c *Chain) BlockTime(_ context.Context, height int64) (time.Time, error) {
 	}
 	return meta.Header.Time, nil
 }
+
+// SubmitDeposits registers deposits of items anchored before the digest
+// index existed (Batcher.SubmitDeposits).
+func (c *Chain) SubmitDeposits(ctx context.Context, deposits []Deposit) error {
+	return c.Batcher.SubmitDeposits(ctx, deposits)
+}
+
+// Deposit looks a SHA-256 digest up in the consortium's digest index.
+func (c *Chain) Deposit(sum [32]byte) (DepositInfo, bool, error) { return c.App.Deposit(sum) }
+
+// DepositSM3 looks an SM3 digest up in the consortium's digest index.
+func (c *Chain) DepositSM3(sum [32]byte) (DepositInfo, bool, error) { return c.App.DepositSM3(sum) }

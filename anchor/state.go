@@ -31,12 +31,22 @@ import (
 // a receipt proves such a chain complete by the head's absence. Its AppHash
 // adds the log size at which version 3 began ("since"), below which chains
 // were anchored under version 2's rules.
+//
+// Version 4 adds the consortium's digest index (deposits.go): batches
+// (transaction version 4) register the deposits their member filed, and
+// the state map commits to the deposit log under DepositsKey. The AppHash
+// keeps version 3's layout (and its first byte, 0x03): what it commits to
+// is read the same way, so receipts and verifiers are unchanged.
 const (
 	StateV1 = 1
 	StateV2 = 2
 	StateV3 = 3
+	StateV4 = 4
 	// LatestState is the version new chains start with.
-	LatestState = StateV3
+	LatestState = StateV4
+	// MaxState is the highest version this code runs: a vote for a later
+	// one is refused.
+	MaxState = StateV4
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a
@@ -136,7 +146,9 @@ func (a *App) loadState() error {
 				copy(e.value[:], v[32:64])
 				var m [32]byte
 				copy(m[:], v[64:96])
-				a.owners[e.key] = headOwner{member: a.internMember(m), events: binary.BigEndian.Uint64(v[96:])}
+				if e.key != DepositsKey {
+					a.owners[e.key] = headOwner{member: a.internMember(m), events: binary.BigEndian.Uint64(v[96:])}
+				}
 				if e.height <= height-keptVersions {
 					old[e.key] = e.value
 				} else {
@@ -277,6 +289,9 @@ func (a *App) applyUpgrade(tx *bolt.Tx, t *Tx, height int64) *abci.ExecTxResult 
 // checkUpgrade says whether an upgrade vote can still count: it is for the
 // version after current, at a height after the block at height.
 func (a *App) checkUpgrade(t *Tx, current int, height int64) (uint32, string) {
+	if int(t.Upgrade.Version) > MaxState {
+		return CodeVersion, fmt.Sprintf("a vote for state version %d; this node runs versions up to %d", t.Upgrade.Version, MaxState)
+	}
 	if int(t.Upgrade.Version) != current+1 {
 		return CodeStale, fmt.Sprintf("a vote for state version %d; the chain runs version %d and can only move to %d", t.Upgrade.Version, current, current+1)
 	}
@@ -433,7 +448,7 @@ type headOwnerID struct {
 // registered first: only an item's home node moves its head. pending is
 // the block in progress's changes (nil in CheckTx).
 func (a *App) checkHeadOwners(t *Tx, pending map[[32]byte]headOwnerID) (uint32, string) {
-	if len(t.Heads) == 0 || t.Version == TxVersion3 {
+	if len(t.Heads) == 0 || t.Version >= TxVersion3 {
 		return CodeOK, "" // version-3 keys are bound to the member's own leaves (stateKeys)
 	}
 	me := [32]byte(t.memberKey())
@@ -488,7 +503,7 @@ func (a *App) applyHeads(t *Tx, keys [][32]byte) bool {
 // refusing it here would make it land after later batches.
 func (a *App) stateKeys(tx *bolt.Tx, t *Tx, first uint64, pending bool) ([][32]byte, uint32, string) {
 	keys := make([][32]byte, len(t.Heads))
-	if t.Version != TxVersion3 {
+	if t.Version < TxVersion3 {
 		for i, h := range t.Heads {
 			keys[i] = h.Key
 		}

@@ -54,11 +54,17 @@ func BenchmarkConsortiumThroughput(b *testing.B) {
 	if testing.Short() {
 		b.Skip("starts five CometBFT nodes; skipped with -short")
 	}
-	single := runThroughput(b, 1, throughputLeaves)
+	single := runThroughput(b, 1, throughputLeaves, LatestState)
 	b.Logf("1 validator:  %s", single)
 	b.Logf("1 validator blocks (header time from start, BFT time ≈ the previous block's commit): %v", single.timeline)
-	four := runThroughput(b, 4, throughputLeaves)
+	four := runThroughput(b, 4, throughputLeaves, LatestState)
 	b.Logf("4 validators: %s", four)
+	// The log alone (state version 1: leaves, no heads, no deposits), on
+	// four validators, as the baseline of what the replicated state costs:
+	// at the latest version every synthetic leaf is an upload's created
+	// event, so every one is also a deposit in the digest index.
+	logOnly := runThroughput(b, 4, throughputLeaves, StateV1)
+	b.Logf("4 validators, the log alone (state version 1): %s", logOnly)
 	b.Logf("4 validators blocks (header time from start, BFT time ≈ the previous block's commit): %v", four.timeline)
 
 	b.ReportMetric(0, "ns/op")
@@ -70,6 +76,8 @@ func BenchmarkConsortiumThroughput(b *testing.B) {
 	b.ReportMetric(float64(single.blocks), "single-blocks")
 	b.ReportMetric(single.elapsed.Seconds(), "single-s")
 	b.ReportMetric(four.rate()/single.rate(), "x-single")
+	b.ReportMetric(logOnly.rate(), "log-leaves/s")
+	b.ReportMetric(four.rate()/logOnly.rate(), "x-log")
 	b.ReportMetric(throughputLoad1(), "load1")
 }
 
@@ -109,6 +117,16 @@ func (s synthSource) Heads(from uint64, count int, _ uint64) ([]HeadUpdate, erro
 	for i := range out {
 		leaf := synthLeaf(s.node, from+uint64(i))
 		out[i] = HeadUpdate{Key: sha256.Sum256(append([]byte("head "), leaf...)), Events: 1, Value: sha256.Sum256(leaf)}
+	}
+	return out, nil
+}
+
+// Deposits makes every leaf an upload's created event, with an SHA-256 of
+// its own (state version 4).
+func (s synthSource) Deposits(from uint64, count int) ([]Deposit, error) {
+	out := make([]Deposit, count)
+	for i := range out {
+		out[i] = Deposit{FirstLocal: from + uint64(i), SHA256: sha256.Sum256(append([]byte("file "), synthLeaf(s.node, from+uint64(i))...))}
 	}
 	return out, nil
 }
@@ -165,9 +183,9 @@ func (f *finalTally) count() int {
 	return f.leaves
 }
 
-// runThroughput starts a chain of n validators, anchors total leaves
-// (total/n from each node) and stops it.
-func runThroughput(b *testing.B, n, total int) throughputResult {
+// runThroughput starts a chain of n validators at state version version,
+// anchors total leaves (total/n from each node) and stops it.
+func runThroughput(b *testing.B, n, total, version int) throughputResult {
 	b.Helper()
 	const chainID = "custos-throughput"
 	now := time.Now()
@@ -203,7 +221,7 @@ func runThroughput(b *testing.B, n, total int) throughputResult {
 		members[i] = m
 	}
 	genesis := filepath.Join(dir, "genesis.json")
-	if err := WriteGenesis(genesis, chainID, vals, root.Cert, now, LatestState); err != nil {
+	if err := WriteGenesis(genesis, chainID, vals, root.Cert, now, version); err != nil {
 		b.Fatal(err)
 	}
 	g, err := os.ReadFile(genesis)

@@ -2,6 +2,7 @@ package anchor
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
@@ -52,6 +53,16 @@ import (
 // one, or one already in the log). The chain sets the head under
 // custody.BoundHeadKey(key, that leaf's log index).
 //
+// Version 4 (state version 4) is version 3 with the item deposits the
+// batch registers in the consortium's digest index after the heads:
+//
+//	… ‖ heads ‖ deposits u32 (0..MaxLeaves)
+//	‖ deposits × (batch u64 ‖ offset u32 ‖ flags u8 ‖ sha256 32 ‖ [sm3 32 if flags = 1])
+//
+// where (batch, offset) locates the item's created event as a head locates
+// a chain's first event, deposits are in strictly increasing (batch,
+// offset) order, flags is 0 or 1, and leaves + heads + deposits ≥ 1.
+//
 // The signature is Ed25519 (RFC 8032, pure) by the node certificate's key
 // over SignaturePrefix ‖ chainID ‖ 0x00 ‖ every byte before the signature.
 const (
@@ -60,6 +71,7 @@ const (
 	TxVersion  = 1
 	TxVersion2 = 2
 	TxVersion3 = 3
+	TxVersion4 = 4
 	// MaxLeaves is the largest number of leaf hashes in one transaction.
 	MaxLeaves = 10000
 	// MaxHeads is the largest number of custody heads in one transaction.
@@ -92,6 +104,30 @@ type HeadUpdate struct {
 	FirstLocal uint64
 }
 
+// Deposit registers an item in the consortium's digest index (state
+// version 4): its SHA-256, and its SM3 if HasSM3, filed by the submitting
+// member, whose created event is the Offset-th leaf of that member's batch
+// Batch. FirstLocal is where a LeafSource queued the created event, which
+// the batcher turns into Batch and Offset (it is not encoded).
+type Deposit struct {
+	Batch      uint64
+	Offset     uint32
+	SHA256     [32]byte
+	SM3        [32]byte
+	HasSM3     bool
+	FirstLocal uint64
+}
+
+// depositSize is the encoded size of a deposit without and with its SM3.
+const depositSize = 8 + 4 + 1 + 32
+
+func (d *Deposit) size() int {
+	if d.HasSM3 {
+		return depositSize + 32
+	}
+	return depositSize
+}
+
 // UpgradeVote is a validator's vote to run state version Version from the
 // block at Height on.
 type UpgradeVote struct {
@@ -105,13 +141,14 @@ type UpgradeVote struct {
 // however often it is submitted. An upgrade vote (KindUpgrade) carries
 // Upgrade.
 type Tx struct {
-	Version  uint8             // TxVersion, TxVersion2 or TxVersion3
+	Version  uint8             // TxVersion … TxVersion4
 	Kind     uint8             // KindBatch (always, in version 1) or KindUpgrade
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
 	Seq      uint64
 	Leaves   [][]byte // each HashSize bytes
 	Heads    []HeadUpdate
+	Deposits []Deposit // version 4
 	Upgrade  UpgradeVote
 	Sig      []byte // ed25519.SignatureSize bytes
 }
@@ -137,6 +174,23 @@ func NewBatchTx3(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.
 	heads = slices.Clone(heads)
 	slices.SortFunc(heads, func(a, b HeadUpdate) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 	return signTx(chainID, key, &Tx{Version: TxVersion3, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads})
+}
+
+// NewBatchTx4 encodes and signs a version-4 batch: NewBatchTx3's, with the
+// deposits it registers (sorted here by batch and offset).
+func NewBatchTx4(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate, deposits []Deposit) ([]byte, error) {
+	heads = slices.Clone(heads)
+	slices.SortFunc(heads, func(a, b HeadUpdate) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+	deposits = slices.Clone(deposits)
+	slices.SortFunc(deposits, compareDeposits)
+	return signTx(chainID, key, &Tx{Version: TxVersion4, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads, Deposits: deposits})
+}
+
+func compareDeposits(a, b Deposit) int {
+	if c := cmp.Compare(a.Batch, b.Batch); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Offset, b.Offset)
 }
 
 // NewUpgradeTx encodes and signs a version-2 upgrade vote.
@@ -172,7 +226,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] < TxVersion || v[0] > TxVersion3:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion4:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
@@ -229,11 +283,37 @@ func (t *Tx) decodeBatch(d *decoder) error {
 	for i := range t.Heads {
 		h := &t.Heads[i]
 		copy(h.Key[:], d.next(32))
-		if t.Version == TxVersion3 {
+		if t.Version >= TxVersion3 {
 			h.Batch, h.Offset = d.uint64(), d.uint32()
 		}
 		h.Events = d.uint64()
 		copy(h.Value[:], d.next(32))
+	}
+	if t.Version < TxVersion4 {
+		return nil
+	}
+	n = d.uint32()
+	if d.short || n > MaxLeaves || len(d.b) < int(n)*depositSize {
+		return fmt.Errorf("%w: deposit count %d, want at most %d and the bytes to hold them", ErrMalformedTx, n, MaxLeaves)
+	}
+	t.Deposits = make([]Deposit, n)
+	for i := range t.Deposits {
+		dp := &t.Deposits[i]
+		dp.Batch, dp.Offset = d.uint64(), d.uint32()
+		switch f := d.next(1); {
+		case f == nil:
+		case f[0] == 1:
+			dp.HasSM3 = true
+		case f[0] != 0:
+			return fmt.Errorf("%w: deposit %d has flags %d, want 0 or 1", ErrMalformedTx, i, f[0])
+		}
+		copy(dp.SHA256[:], d.next(32))
+		if dp.HasSM3 {
+			copy(dp.SM3[:], d.next(32))
+		}
+	}
+	if d.short {
+		return fmt.Errorf("%w: deposits cut short", ErrMalformedTx)
 	}
 	return nil
 }
@@ -246,7 +326,7 @@ const (
 )
 
 func (t *Tx) headSize() int {
-	if t.Version == TxVersion3 {
+	if t.Version >= TxVersion3 {
 		return headSize3
 	}
 	return headSize
@@ -284,12 +364,29 @@ func (t *Tx) appendBody(b []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Heads)))
 	for _, h := range t.Heads {
 		b = append(b, h.Key[:]...)
-		if t.Version == TxVersion3 {
+		if t.Version >= TxVersion3 {
 			b = binary.BigEndian.AppendUint64(b, h.Batch)
 			b = binary.BigEndian.AppendUint32(b, h.Offset)
 		}
 		b = binary.BigEndian.AppendUint64(b, h.Events)
 		b = append(b, h.Value[:]...)
+	}
+	if t.Version < TxVersion4 {
+		return b
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Deposits)))
+	for _, d := range t.Deposits {
+		b = binary.BigEndian.AppendUint64(b, d.Batch)
+		b = binary.BigEndian.AppendUint32(b, d.Offset)
+		if d.HasSM3 {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+		b = append(b, d.SHA256[:]...)
+		if d.HasSM3 {
+			b = append(b, d.SM3[:]...)
+		}
 	}
 	return b
 }
@@ -299,7 +396,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
 	n := len(SignaturePrefix) + len(chainID) + 1 + 6 + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 16 +
-		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize()
+		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize() + 4 + len(t.Deposits)*(depositSize+32)
 	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
 	return t.appendBody(m)
 }
@@ -323,12 +420,12 @@ func (t *Tx) check() error {
 		if len(t.Leaves) == 0 || len(t.Leaves) > MaxLeaves {
 			return fmt.Errorf("%w: %d leaves, want 1..%d", ErrMalformedTx, len(t.Leaves), MaxLeaves)
 		}
-	case (t.Version == TxVersion2 || t.Version == TxVersion3) && t.Kind == KindBatch:
+	case t.Version >= TxVersion2 && t.Version <= TxVersion4 && t.Kind == KindBatch:
 		if err := t.checkBatch2(); err != nil {
 			return err
 		}
 	case t.Version == TxVersion2 && t.Kind == KindUpgrade:
-		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 {
+		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 {
 			return fmt.Errorf("%w: an upgrade vote carries no batch", ErrMalformedTx)
 		}
 		if t.Upgrade.Version < 2 || t.Upgrade.Height == 0 || t.Upgrade.Height > math.MaxInt64 {
@@ -349,16 +446,31 @@ func (t *Tx) checkBatch2() error {
 	if t.Upgrade != (UpgradeVote{}) {
 		return fmt.Errorf("%w: a batch carries no upgrade vote", ErrMalformedTx)
 	}
-	if len(t.Leaves) > MaxLeaves || len(t.Heads) > MaxHeads || len(t.Leaves)+len(t.Heads) == 0 {
-		return fmt.Errorf("%w: %d leaves and %d heads, want at most %d and %d, and not none", ErrMalformedTx,
-			len(t.Leaves), len(t.Heads), MaxLeaves, MaxHeads)
+	if len(t.Leaves) > MaxLeaves || len(t.Heads) > MaxHeads || len(t.Deposits) > MaxLeaves || len(t.Leaves)+len(t.Heads)+len(t.Deposits) == 0 {
+		return fmt.Errorf("%w: %d leaves, %d heads and %d deposits, want at most %d, %d and %d, and not none", ErrMalformedTx,
+			len(t.Leaves), len(t.Heads), len(t.Deposits), MaxLeaves, MaxHeads, MaxLeaves)
+	}
+	if t.Version < TxVersion4 && len(t.Deposits) != 0 {
+		return fmt.Errorf("%w: a version-%d batch carries no deposits", ErrMalformedTx, t.Version)
+	}
+	for i, d := range t.Deposits {
+		switch {
+		case d.Batch == 0:
+			return fmt.Errorf("%w: deposit %d names no batch for its created event", ErrMalformedTx, i)
+		case d.Offset >= MaxLeaves:
+			return fmt.Errorf("%w: deposit %d names leaf %d of a batch, which holds at most %d", ErrMalformedTx, i, d.Offset, MaxLeaves)
+		case !d.HasSM3 && d.SM3 != [32]byte{}:
+			return fmt.Errorf("%w: deposit %d has an SM3 digest but no flag for it", ErrMalformedTx, i)
+		case i > 0 && compareDeposits(t.Deposits[i-1], d) >= 0:
+			return fmt.Errorf("%w: deposits are not in strictly increasing (batch, offset) order at %d", ErrMalformedTx, i)
+		}
 	}
 	for i, h := range t.Heads {
 		if h.Events == 0 {
 			return fmt.Errorf("%w: head %d covers no event", ErrMalformedTx, i)
 		}
 		switch {
-		case t.Version == TxVersion3 && h.Batch == 0:
+		case t.Version >= TxVersion3 && h.Batch == 0:
 			return fmt.Errorf("%w: head %d names no batch for its chain's first event", ErrMalformedTx, i)
 		case t.Version == TxVersion2 && (h.Batch != 0 || h.Offset != 0):
 			return fmt.Errorf("%w: head %d of a version-2 batch names a first event", ErrMalformedTx, i)
@@ -383,6 +495,15 @@ func (t *Tx) Member() string {
 func (t *Tx) memberKey() []byte {
 	sum := sha256.Sum256(t.NodeCert.RawSubjectPublicKeyInfo)
 	return sum[:]
+}
+
+// MemberOfKey is the member ID (Tx.Member) of a node whose validator key
+// is pub; "" if pub is not an Ed25519 key.
+func MemberOfKey(pub ed25519.PublicKey) string {
+	if k := memberOfKey(pub); k != nil {
+		return hex.EncodeToString(k)
+	}
+	return ""
 }
 
 // memberKeyHex parses a Member ID back into its binary form.

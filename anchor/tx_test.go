@@ -436,6 +436,8 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add([]byte(TxMagic + "\x02\x03"))
 	f.Add(n.batch3(f, 5, testLeaves(0, 2), []HeadUpdate{{Key: [32]byte{1}, Batch: 5, Offset: 1, Events: 2, Value: [32]byte{2}}}))
 	f.Add([]byte(TxMagic + "\x03\x02"))
+	f.Add(n.batch4(f, 6, testLeaves(0, 2), nil, []Deposit{{Batch: 6, Offset: 0, SHA256: [32]byte{1}}, {Batch: 6, Offset: 1, SHA256: [32]byte{2}, SM3: [32]byte{3}, HasSM3: true}}))
+	f.Add(n.batch4(f, 7, nil, nil, []Deposit{{Batch: 2, Offset: 9, SHA256: [32]byte{4}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {

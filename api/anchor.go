@@ -51,7 +51,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 	ctx := c.Request().Context()
 	deadline := time.Now().Add(wait)
 	for waited := false; ; waited = true {
-		r, err := s.custody.ReceiptWith(ctx, rec.ID, opts)
+		r, err := s.proofs.ReceiptWith(ctx, rec.ID, opts)
 		if waited {
 			if err := s.reauthorize(c); err != nil {
 				return err
@@ -122,12 +122,27 @@ func (s *Server) reauthorize(c echo.Context) error {
 // isNoCheckpoint reports a chain too young to have a checkpoint.
 func isNoCheckpoint(err error) bool { return errors.Is(err, anchor.ErrNoCheckpoint) }
 
-// lookup answers, without authentication, whether and when a SHA-256 digest
-// was anchored. It reveals nothing about owners or metadata.
+// lookup answers, without authentication, whether and when a SHA-256 (or
+// SM3) digest was anchored, at this node or, through the consortium's
+// digest index, at any member, and by which member's node. It reveals
+// nothing about owners or metadata.
 func (s *Server) lookup(c echo.Context) error {
-	l, err := s.records.LookupSHA256(c.Request().Context(), c.QueryParam("sha256"))
+	q := c.QueryParams()
+	sha, sm3 := q["sha256"], q["sm3"]
+	if len(sha)+len(sm3) != 1 {
+		return errBadRequest("bad-parameter", "Give one digest: sha256=HEX or sm3=HEX.")
+	}
+	var l *evidence.Lookup
+	var err error
+	name := "sha256"
+	if len(sha) == 1 {
+		l, err = s.proofs.LookupSHA256(c.Request().Context(), sha[0])
+	} else {
+		name = "sm3"
+		l, err = s.proofs.LookupSM3(c.Request().Context(), sm3[0])
+	}
 	if errors.Is(err, evidence.ErrBadDigest) {
-		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
+		return errBadRequest("bad-parameter", name+" must be 64 lowercase hex digits.")
 	}
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/imagehash"
 	"github.com/custos-project/custos/internal/text"
 )
@@ -70,12 +71,12 @@ func errNoRegister() *Problem {
 // copyrightErr maps the register's errors to problems.
 func copyrightErr(err error) error {
 	switch {
-	case errors.Is(err, evidence.ErrNotOwner):
+	case errors.Is(err, copyright.ErrNotOwner):
 		return problem(http.StatusForbidden, "not-owner", "Not the owner",
 			"Only the registration's current owner organization may offer it for transfer or revoke it.")
-	case errors.Is(err, evidence.ErrRevoked):
+	case errors.Is(err, copyright.ErrRevoked):
 		return problem(http.StatusConflict, "copyright-revoked", "Registration revoked", "This registration is revoked.")
-	case errors.Is(err, evidence.ErrBadRegistration):
+	case errors.Is(err, copyright.ErrBadRegistration):
 		return problem(http.StatusUnprocessableEntity, "invalid-registration", "Invalid registration", err.Error())
 	case errors.Is(err, evidence.ErrNotFound):
 		return problem(http.StatusNotFound, "not-found", "Not found", "There is no copyright registration with this ID.")
@@ -93,12 +94,12 @@ type upload struct {
 }
 
 // createCopyright handles POST /api/v1/copyrights: a "metadata" part (the
-// work, JSON) and 1 to evidence.MaxCopyrightItems "file" parts, in any
+// work, JSON) and 1 to copyright.MaxCopyrightItems "file" parts, in any
 // order, the files together within the node's upload limit. Every part
 // is read, staged and hashed, and the work's and every file's metadata
 // validated (and empty files refused) before anything is committed; then
 // the files, as evidence items of the caller's organization, and the
-// registration are committed in one transaction (evidence.FileCopyright).
+// registration are committed in one transaction (copyright.Register.FileCopyright).
 // The answer is 201 only once all of it is durable; a failure (a TSA or
 // storage outage) or a crash commits none of it. With an Idempotency-Key, the same registration again
 // (the same work, and the same files in the same order) is answered as
@@ -147,11 +148,11 @@ func (s *Server) createCopyright(c echo.Context) (_ *request, err error) {
 
 // fileCopyright commits a registration read by createCopyright and
 // answers 201.
-func fileCopyright(c echo.Context, reg Register, work evidence.Work, ups []*upload, metas []evidence.Meta) (*answer, error) {
+func fileCopyright(c echo.Context, reg Register, work copyright.Work, ups []*upload, metas []evidence.Meta) (*answer, error) {
 	p := principal(c)
-	files := make([]evidence.RegisterFile, len(ups))
+	files := make([]copyright.RegisterFile, len(ups))
 	for i, u := range ups {
-		files[i] = evidence.RegisterFile{Upload: u.up, Meta: metas[i], PHash: u.phash}
+		files[i] = copyright.RegisterFile{Upload: u.up, Meta: metas[i], PHash: u.phash}
 	}
 	cr, err := reg.FileCopyright(c.Request().Context(), p.Org.ID, p.Actor(), work, files)
 	if err != nil {
@@ -174,7 +175,7 @@ type idemFile struct {
 // registrationIdentity is what a registration's fingerprint covers: the
 // work as parsed and, in order, each file's SHA-256 and the metadata it is
 // filed with (metas[i] for the i-th file).
-func registrationIdentity(work evidence.Work, ups []*upload, metas []evidence.Meta) ([]byte, error) {
+func registrationIdentity(work copyright.Work, ups []*upload, metas []evidence.Meta) ([]byte, error) {
 	files := make([]idemFile, len(ups))
 	for i, u := range ups {
 		sum, err := u.up.SHA256()
@@ -184,19 +185,19 @@ func registrationIdentity(work evidence.Work, ups []*upload, metas []evidence.Me
 		files[i] = idemFile{SHA256: sum[:], Meta: metas[i]}
 	}
 	return json.Marshal(struct {
-		Work  evidence.Work `json:"work"`
-		Files []idemFile    `json:"files"`
+		Work  copyright.Work `json:"work"`
+		Files []idemFile     `json:"files"`
 	}{work, files})
 }
 
 // fileMetas is the metadata each staged file is filed with
-// (evidence.CopyrightFileMetas).
-func fileMetas(work evidence.Work, ups []*upload, now time.Time) ([]evidence.Meta, error) {
-	files := make([]evidence.CopyrightFile, len(ups))
+// (copyright.CopyrightFileMetas).
+func fileMetas(work copyright.Work, ups []*upload, now time.Time) ([]evidence.Meta, error) {
+	files := make([]copyright.CopyrightFile, len(ups))
 	for i, u := range ups {
-		files[i] = evidence.CopyrightFile{Name: u.name, MediaType: u.typ, Size: u.size}
+		files[i] = copyright.CopyrightFile{Name: u.name, MediaType: u.typ, Size: u.size}
 	}
-	return evidence.CopyrightFileMetas(work, files, now)
+	return copyright.CopyrightFileMetas(work, files, now)
 }
 
 func multipartBoundary(req *http.Request) (string, error) {
@@ -210,8 +211,8 @@ func multipartBoundary(req *http.Request) (string, error) {
 // readRegistration reads the parts of a registration: the work and the
 // staged files (appended to ups as they are opened, so the caller can
 // abort them all).
-func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*upload) (evidence.Work, error) {
-	var work evidence.Work
+func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*upload) (copyright.Work, error) {
+	var work copyright.Work
 	sawMeta := false
 	for {
 		part, err := mr.NextPart()
@@ -231,12 +232,12 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 			if err != nil {
 				return work, err
 			}
-			if work, err = evidence.ParseWork(b, time.Now()); err != nil {
+			if work, err = copyright.ParseWork(b, time.Now()); err != nil {
 				return work, err
 			}
 		case "file":
-			if len(*ups) == evidence.MaxCopyrightItems {
-				return work, errBadRequest("bad-multipart", fmt.Sprintf("A registration has at most %d files.", evidence.MaxCopyrightItems))
+			if len(*ups) == copyright.MaxCopyrightItems {
+				return work, errBadRequest("bad-multipart", fmt.Sprintf("A registration has at most %d files.", copyright.MaxCopyrightItems))
 			}
 			u, err := s.readFilePart(c, part)
 			if u != nil {
@@ -398,7 +399,7 @@ func (s *Server) listCopyrights(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, err := queryLimit(c, 0, evidence.MaxCopyrightPage)
+	limit, err := queryLimit(c, 0, copyright.MaxCopyrightPage)
 	if err != nil {
 		return err
 	}
@@ -496,7 +497,11 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 	if err != nil {
 		return err
 	}
-	ms, truncated, err := reg.SearchCopyrights(c.Request().Context(), sum, ph)
+	ctx := c.Request().Context()
+	ms, truncated, err := reg.SearchCopyrights(ctx, sum, ph)
+	if err == nil {
+		err = copyright.FillAnchoredAt(ctx, s.proofs, ms)
+	}
 	if err != nil {
 		return err
 	}
@@ -529,7 +534,7 @@ func isHex64(s string) bool {
 // issues it (certify.Office.Copyright), once the registration and its
 // files are anchored, and stores it with a "copyright.certified" event on
 // every file.
-func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *evidence.Copyright) error {
+func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *copyright.Copyright) error {
 	p := principal(c)
 	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
 		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
@@ -549,7 +554,7 @@ func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *evidence.Copyrig
 }
 
 // issueCopyright has the office issue a registration's certificate.
-func (s *Server) issueCopyright(ctx context.Context, cr *evidence.Copyright, actor string) error {
+func (s *Server) issueCopyright(ctx context.Context, cr *copyright.Copyright, actor string) error {
 	if s.issuer == nil {
 		return errNoSigner()
 	}
@@ -573,7 +578,7 @@ func (s *Server) verifyCopyright(c echo.Context, id string) error {
 		return err
 	}
 	status := "valid"
-	if cr.Status == evidence.CopyrightRevoked {
+	if cr.Status == copyright.CopyrightRevoked {
 		status = "revoked"
 	}
 	v := wire.DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/internal/testimage"
 	"github.com/custos-project/custos/notary"
 )
@@ -172,7 +173,7 @@ func TestListCopyrightsPaged(t *testing.T) {
 	query := "?limit=2"
 	for pages := 0; ; pages++ {
 		r := get(query)
-		var page wire.ListView[evidence.Copyright]
+		var page wire.ListView[copyright.Copyright]
 		if r.Code != http.StatusOK || json.Unmarshal(r.Body.Bytes(), &page) != nil || len(page.Items) > 2 {
 			t.Fatalf("GET %s = %d %s", query, r.Code, r.Body)
 		}
@@ -209,7 +210,7 @@ func (s *stampFailing) Stamp(ctx context.Context, h crypto.Hash, d []byte) (*not
 // time-stamped files nothing; its first file is not left behind as an
 // evidence item in no registration. Then the same registration succeeds.
 func TestRegistrationAtomic(t *testing.T) {
-	w := newUploadWorldWith(t, func(cfg *evidence.Config) { cfg.TSA = &stampFailing{Stamper: cfg.TSA, n: 2} })
+	w := newUploadWorldWith(t, func(cfg *evidence.Config, _ *copyright.Config) { cfg.TSA = &stampFailing{Stamper: cfg.TSA, n: 2} })
 	files := []formFile{{"a.txt", "text/plain", []byte("first file")}, {"b.txt", "text/plain", []byte("second file")}}
 	body, ct := fileForm(t, testWork, files...)
 	if r := w.post(t, "/api/v1/copyrights", body, ct); r.Code != http.StatusServiceUnavailable {

@@ -25,6 +25,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
 )
@@ -353,6 +354,7 @@ func TestIdempotencyKeyHeader(t *testing.T) {
 type uploadWorld struct {
 	s     *Server
 	ev    *evidence.Service
+	crs   *copyright.Register
 	token string
 	actor string
 	org   string
@@ -367,8 +369,9 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 }
 
 // newUploadWorldWith is newUploadWorld whose evidence service's Config
-// is changed by edit (if not nil) before the service is made.
-func newUploadWorldWith(t *testing.T, edit func(*evidence.Config)) *uploadWorld {
+// and copyright register's Config are changed by edit (if not nil) before
+// they are made.
+func newUploadWorldWith(t *testing.T, edit func(*evidence.Config, *copyright.Config)) *uploadWorld {
 	t.Helper()
 	dir, ctx := t.TempDir(), context.Background()
 	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Test Notary", time.Now())
@@ -388,11 +391,16 @@ func newUploadWorldWith(t *testing.T, edit func(*evidence.Config)) *uploadWorld 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg := evidence.Config{DB: db, Blobs: blobs, TSA: tsa}
+	cfg := evidence.Config{DB: db, Blobs: blobs, TSA: tsa, OnLeafFinal: copyright.MarkAnchored, ItemOwner: copyright.Owner}
+	var crCfg copyright.Config
 	if edit != nil {
-		edit(&cfg)
+		edit(&cfg, &crCfg)
 	}
 	ev, err := evidence.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crs, err := copyright.New(ev, crCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,11 +408,11 @@ func newUploadWorldWith(t *testing.T, edit func(*evidence.Config)) *uploadWorld 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: tsa, DB: db, Copyrights: ev, Transfers: ev}))
+	s, err := New(withEvidence(withProver(ev), Config{Access: orgs, TSA: tsa, DB: db, Copyrights: crs, Transfers: crs}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &uploadWorld{s: s, ev: ev, token: newKey(t, orgs, "Firm"), idem: s.idem, orgs: orgs, tsa: tsa}
+	w := &uploadWorld{s: s, ev: ev, crs: crs, token: newKey(t, orgs, "Firm"), idem: s.idem, orgs: orgs, tsa: tsa}
 	p, err := orgs.Authenticate(w.token)
 	if err != nil {
 		t.Fatal(err)
@@ -540,7 +548,7 @@ func TestIdempotentRegistration(t *testing.T) {
 		return w.post(t, "/api/v1/copyrights", body, ct, "Idempotency-Key", key)
 	}
 	first := register(t, "r1", work, files...)
-	var cr evidence.Copyright
+	var cr copyright.Copyright
 	if first.Code != http.StatusCreated || json.Unmarshal(first.Body.Bytes(), &cr) != nil || len(cr.Items) != 2 {
 		t.Fatalf("registration = %d %s, want 201 with two items", first.Code, first.Body)
 	}
@@ -567,7 +575,7 @@ func TestIdempotentRegistration(t *testing.T) {
 	if n := w.records(t); n != 2 {
 		t.Errorf("%d evidence items, want 2", n)
 	}
-	if page, err := w.ev.Copyrights(context.Background(), w.org, "", 0); err != nil || len(page.Items) != 1 {
+	if page, err := w.crs.Copyrights(context.Background(), w.org, "", 0); err != nil || len(page.Items) != 1 {
 		t.Errorf("Copyrights = %+v, %v; want 1 registration", page, err)
 	}
 	t.Run("in flight", func(t *testing.T) {
@@ -595,7 +603,7 @@ func TestIdempotentRegistration(t *testing.T) {
 			return b.Put(k, v)
 		})
 		r := register(t, "r1", work, files...)
-		var again evidence.Copyright
+		var again copyright.Copyright
 		if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" || json.Unmarshal(r.Body.Bytes(), &again) != nil || again.ID == cr.ID {
 			t.Errorf("retry = %d %v %s, want a new registration", r.Code, r.Header(), r.Body)
 		}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
 	"github.com/custos-project/custos/webhooks"
@@ -182,11 +183,11 @@ func TestOpenAPISchemas(t *testing.T) {
 		"DeliveryList":      wire.ListView[webhooks.Delivery]{},
 		"DocumentCheck":     wire.DocumentCheck{},
 		"DocumentCheckItem": wire.DocumentCheckItem{},
-		"Work":              evidence.Work{},
-		"Publication":       evidence.Publication{},
-		"Transfer":          evidence.Transfer{},
-		"Copyright":         evidence.Copyright{},
-		"CopyrightList":     wire.ListView[evidence.Copyright]{},
+		"Work":              copyright.Work{},
+		"Publication":       copyright.Publication{},
+		"Transfer":          copyright.Transfer{},
+		"Copyright":         copyright.Copyright{},
+		"CopyrightList":     wire.ListView[copyright.Copyright]{},
 		"CopyrightMatch":    wire.CopyrightMatch{},
 		"CopyrightSearch":   wire.CopyrightSearch{},
 		"TransferInput":     wire.TransferInput{},
@@ -347,8 +348,10 @@ var errFake = errors.New("fake evidence service")
 
 func (fakeEvidence) NewUpload(context.Context, string) (*evidence.Upload, error) { return nil, errFake }
 func (fakeEvidence) MaxSize() int64                                              { return 1 << 20 }
-func (fakeEvidence) Receipt(context.Context, string) (*receipt.Receipt, error)   { return nil, errFake }
 func (fakeEvidence) LookupSHA256(context.Context, string) (*evidence.Lookup, error) {
+	return nil, errFake
+}
+func (fakeEvidence) LookupSM3(context.Context, string) (*evidence.Lookup, error) {
 	return nil, errFake
 }
 func (fakeEvidence) Get(context.Context, string) (*evidence.Record, error) {

@@ -18,14 +18,10 @@ import (
 // that happens while the caller waits), and is anchored after, with
 // receipt r (nil: never).
 type waitingEvidence struct {
-	*evidence.Service
+	proved
 	calls  int
 	during func()
 	r      *receipt.Receipt
-}
-
-func (e *waitingEvidence) Receipt(ctx context.Context, id string) (*receipt.Receipt, error) {
-	return e.ReceiptWith(ctx, id, evidence.ReceiptOptions{})
 }
 
 func (e *waitingEvidence) ReceiptWith(context.Context, string, evidence.ReceiptOptions) (*receipt.Receipt, error) {
@@ -83,7 +79,7 @@ func TestReceiptWaitReauthorizes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev := &waitingEvidence{Service: w.ev, r: tt.anchored, during: func() {
+			ev := &waitingEvidence{proved: withProver(w.ev), r: tt.anchored, during: func() {
 				if !tt.keepShare {
 					if _, err := w.ev.RevokeShare(ctx, w.org, w.actor, sh.ID); err != nil {
 						t.Error(err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/imagehash"
 	"github.com/custos-project/custos/evidence/receipt"
@@ -27,16 +28,23 @@ type Records interface {
 	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
-	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
 }
 
 // Custody is what the custody and receipt endpoints need: reads recorded
-// as custody events, the chain, and the receipts that prove it.
+// as custody events, and the chain.
 type Custody interface {
 	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
 	CustodyPending(ctx context.Context, id string) ([]*custody.Event, []evidence.PendingRead, error)
-	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
+}
+
+// Proofs is what the endpoints that prove anchoring need (evidence.Prover):
+// receipts, the public lookup by digest, and when anchorings became final
+// (the times of a priority search's matches, copyright.FillAnchoredAt).
+type Proofs interface {
 	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
+	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
+	LookupSM3(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
+	FinalAt(ctx context.Context, height int64) (time.Time, bool, error)
 }
 
 // Sharing is what the matter and share endpoints need.
@@ -69,27 +77,29 @@ type Certificates interface {
 // Issuer issues the documents a notary office signs (certify.Office).
 type Issuer interface {
 	Notarial(ctx context.Context, req certify.Request) (*evidence.Certificate, error)
-	Copyright(ctx context.Context, cr *evidence.Copyright, actor string) error
+	Copyright(ctx context.Context, cr *copyright.Copyright, actor string) error
 }
 
-// Register is what the copyright register's endpoints need.
+// Register is what the copyright register's endpoints need
+// (copyright.Register).
 type Register interface {
-	FileCopyright(ctx context.Context, org, actor string, w evidence.Work, files []evidence.RegisterFile) (*evidence.Copyright, error)
-	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
-	Copyrights(ctx context.Context, org, cursor string, limit int) (*evidence.CopyrightPage, error)
-	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]evidence.Match, bool, error)
-	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*evidence.Copyright, error)
-	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
-	CopyrightDocument(ctx context.Context, id string) (*evidence.CopyrightDocument, []byte, error)
+	FileCopyright(ctx context.Context, org, actor string, w copyright.Work, files []copyright.RegisterFile) (*copyright.Copyright, error)
+	Copyright(ctx context.Context, id string) (*copyright.Copyright, error)
+	Copyrights(ctx context.Context, org, cursor string, limit int) (*copyright.CopyrightPage, error)
+	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]copyright.Match, bool, error)
+	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*copyright.Copyright, error)
+	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *copyright.CopyrightDocument, pdf []byte) (*copyright.CopyrightDocument, []byte, error)
+	CopyrightDocument(ctx context.Context, id string) (*copyright.CopyrightDocument, []byte, error)
 	CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error)
 }
 
-// Transfers is what the endpoints of copyright transfer offers need.
+// Transfers is what the endpoints of copyright transfer offers need
+// (copyright.Register).
 type Transfers interface {
-	OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*evidence.TransferOffer, error)
-	TransferOffer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
-	TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*evidence.OfferPage, error)
-	AcceptTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, *evidence.Copyright, error)
-	DeclineTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
-	WithdrawTransfer(ctx context.Context, tid, org, actor string) (*evidence.TransferOffer, error)
+	OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*copyright.TransferOffer, error)
+	TransferOffer(ctx context.Context, tid, org, actor string) (*copyright.TransferOffer, error)
+	TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*copyright.OfferPage, error)
+	AcceptTransfer(ctx context.Context, tid, org, actor string) (*copyright.TransferOffer, *copyright.Copyright, error)
+	DeclineTransfer(ctx context.Context, tid, org, actor string) (*copyright.TransferOffer, error)
+	WithdrawTransfer(ctx context.Context, tid, org, actor string) (*copyright.TransferOffer, error)
 }

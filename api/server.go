@@ -39,12 +39,14 @@ type TxNotifier interface {
 // Config configures a Server.
 type Config struct {
 	// The evidence service (evidence.Service) in the roles the endpoints
-	// use it in (roles.go); all five are required.
+	// use it in (roles.go), and its prover (evidence.Prover); all six are
+	// required.
 	Records      Records
 	Custody      Custody
 	Sharing      Sharing
 	Audit        AuditTrails
 	Certificates Certificates
+	Proofs       Proofs
 	Access       *access.Store // organizations and keys; required
 	Notifier     Notifier      // webhooks; may be nil
 	Webhooks     Webhooks      // webhook registrations and delivery logs; nil: the webhook routes answer 404
@@ -75,6 +77,7 @@ type Config struct {
 type Server struct {
 	records    Records
 	custody    Custody
+	proofs     Proofs
 	sharing    Sharing
 	trails     AuditTrails
 	certs      Certificates
@@ -97,8 +100,8 @@ type Server struct {
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
 	if cfg.Records == nil || cfg.Custody == nil || cfg.Sharing == nil || cfg.Audit == nil || cfg.Certificates == nil ||
-		cfg.Access == nil || cfg.TSA == nil {
-		return nil, errors.New("api: Config.Records, Custody, Sharing, Audit, Certificates, Access and TSA are required")
+		cfg.Proofs == nil || cfg.Access == nil || cfg.TSA == nil {
+		return nil, errors.New("api: Config.Records, Custody, Sharing, Audit, Certificates, Proofs, Access and TSA are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -111,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, sharing: cfg.Sharing, trails: cfg.Audit, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError

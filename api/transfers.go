@@ -11,17 +11,18 @@ import (
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 )
 
 // A copyright registration changes hands only with the recipient's
 // consent: its owner offers it (POST /api/v1/copyrights/{id}/transfers),
 // and the recipient accepts or declines the offer before it expires; the
-// offerer may withdraw it. See evidence.OfferTransfer.
+// offerer may withdraw it. See copyright.Register.OfferTransfer.
 
 // Offer expiry in days, as the request gives it.
 const (
-	minOfferDays = int(evidence.MinOfferTTL / (24 * time.Hour))
-	maxOfferDays = int(evidence.MaxOfferTTL / (24 * time.Hour))
+	minOfferDays = int(copyright.MinOfferTTL / (24 * time.Hour))
+	maxOfferDays = int(copyright.MaxOfferTTL / (24 * time.Hour))
 )
 
 // offers returns the register's transfer offers, or 404 on a node
@@ -36,22 +37,22 @@ func (s *Server) offers() (Transfers, error) {
 // offerErr maps the errors of transfer offers to problems.
 func offerErr(err error) error {
 	switch {
-	case errors.Is(err, evidence.ErrOfferPending):
+	case errors.Is(err, copyright.ErrOfferPending):
 		return problem(http.StatusConflict, "transfer-pending", "Transfer offer pending",
 			"The registration already has a pending transfer offer; it must be accepted, declined, withdrawn or expire before another is made.")
-	case errors.Is(err, evidence.ErrNotRecipient):
+	case errors.Is(err, copyright.ErrNotRecipient):
 		return problem(http.StatusForbidden, "not-recipient", "Not the recipient",
 			"Only the organization the offer is addressed to may accept or decline it; the offering organization may withdraw it.")
-	case errors.Is(err, evidence.ErrNotOfferer):
+	case errors.Is(err, copyright.ErrNotOfferer):
 		return problem(http.StatusForbidden, "not-offerer", "Not the offerer",
 			"Only the organization that made the offer may withdraw it; the recipient may decline it.")
-	case errors.Is(err, evidence.ErrOfferSettled):
+	case errors.Is(err, copyright.ErrOfferSettled):
 		return problem(http.StatusConflict, "transfer-settled", "Transfer offer settled",
 			"This transfer offer was already accepted, declined or withdrawn (GET it for which); nothing was changed.")
-	case errors.Is(err, evidence.ErrOfferExpired):
+	case errors.Is(err, copyright.ErrOfferExpired):
 		return problem(http.StatusGone, "transfer-expired", "Transfer offer expired",
 			"This transfer offer expired before it was accepted; the registration stays with its owner, who may make a new offer.")
-	case errors.Is(err, evidence.ErrBadOffer):
+	case errors.Is(err, copyright.ErrBadOffer):
 		return problem(http.StatusUnprocessableEntity, "invalid-transfer", "Invalid transfer offer", err.Error())
 	case errors.Is(err, evidence.ErrNotFound):
 		return problem(http.StatusNotFound, "not-found", "Not found",
@@ -78,7 +79,7 @@ func (s *Server) offerTransfer(c echo.Context) error {
 	}
 	days := in.ExpiresInDays
 	if days == 0 {
-		days = int(evidence.DefaultOfferTTL / (24 * time.Hour))
+		days = int(copyright.DefaultOfferTTL / (24 * time.Hour))
 	}
 	if days < minOfferDays || days > maxOfferDays {
 		fields = append(fields, evidence.FieldError{Field: "expires_in_days", Message: fmt.Sprintf("must be %d to %d", minOfferDays, maxOfferDays)})
@@ -102,13 +103,13 @@ func (s *Server) listTransferOffers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, err := queryLimit(c, 0, evidence.MaxCopyrightPage)
+	limit, err := queryLimit(c, 0, copyright.MaxCopyrightPage)
 	if err != nil {
 		return err
 	}
 	status := c.QueryParam("status")
 	switch status {
-	case "", evidence.OfferPending, evidence.OfferAccepted, evidence.OfferDeclined, evidence.OfferWithdrawn, evidence.OfferExpired:
+	case "", copyright.OfferPending, copyright.OfferAccepted, copyright.OfferDeclined, copyright.OfferWithdrawn, copyright.OfferExpired:
 	default:
 		return errBadRequest("bad-parameter", "status must be pending, accepted, declined, withdrawn or expired.")
 	}
@@ -141,8 +142,8 @@ func (s *Server) getTransferOffer(c echo.Context) error {
 // TransferAnswer is the answer to an accepted offer: the offer, and the
 // registration as it now stands.
 type TransferAnswer struct {
-	Offer     *evidence.TransferOffer `json:"offer"`
-	Copyright *evidence.Copyright     `json:"copyright"`
+	Offer     *copyright.TransferOffer `json:"offer"`
+	Copyright *copyright.Copyright     `json:"copyright"`
 }
 
 func (s *Server) acceptTransfer(c echo.Context) error {
@@ -167,7 +168,7 @@ func (s *Server) withdrawTransfer(c echo.Context) error {
 }
 
 // settleTransfer declines or withdraws an offer (answer: the offer).
-func (s *Server) settleTransfer(c echo.Context, settle func(Transfers, context.Context, string, string, string) (*evidence.TransferOffer, error)) error {
+func (s *Server) settleTransfer(c echo.Context, settle func(Transfers, context.Context, string, string, string) (*copyright.TransferOffer, error)) error {
 	reg, err := s.offers()
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
@@ -36,9 +37,9 @@ type transferWorld struct {
 func newTransferWorld(t *testing.T) *transferWorld {
 	t.Helper()
 	tw := &transferWorld{now: time.Now().UTC()}
-	tw.uploadWorld = newUploadWorldWith(t, func(cfg *evidence.Config) {
+	tw.uploadWorld = newUploadWorldWith(t, func(cfg *evidence.Config, crCfg *copyright.Config) {
 		cfg.Now = func() time.Time { tw.mu.Lock(); defer tw.mu.Unlock(); return tw.now }
-		cfg.OnTransfer = func(_ *bolt.Tx, o *evidence.TransferOffer) error {
+		crCfg.OnTransfer = func(_ *bolt.Tx, o *copyright.TransferOffer) error {
 			tw.steps = append(tw.steps, o.Status+" "+tw.orgName[o.From]+"→"+tw.orgName[o.To])
 			return nil
 		}
@@ -68,7 +69,7 @@ func newTransferWorld(t *testing.T) *transferWorld {
 	if r.Code != http.StatusCreated {
 		t.Fatalf("registration = %d %s", r.Code, r.Body)
 	}
-	var cr evidence.Copyright
+	var cr copyright.Copyright
 	mustDecode(t, r, &cr)
 	tw.cr = cr.ID
 	return tw
@@ -100,13 +101,13 @@ func (tw *transferWorld) do(t *testing.T, party, method, path string, body any) 
 }
 
 // offer has the firm offer its registration to B.
-func (tw *transferWorld) offer(t *testing.T, body any) *evidence.TransferOffer {
+func (tw *transferWorld) offer(t *testing.T, body any) *copyright.TransferOffer {
 	t.Helper()
 	r := tw.do(t, "A", "POST", "/api/v1/copyrights/"+tw.cr+"/transfers", body)
 	if r.Code != http.StatusCreated {
 		t.Fatalf("offer = %d %s, want 201", r.Code, r.Body)
 	}
-	var o evidence.TransferOffer
+	var o copyright.TransferOffer
 	mustDecode(t, r, &o)
 	if r.Header().Get("Location") != "/api/v1/copyrights/transfers/"+o.ID {
 		t.Errorf("Location = %q", r.Header().Get("Location"))
@@ -133,7 +134,7 @@ func want(t *testing.T, what string, r *httptest.ResponseRecorder, status int, p
 
 func (tw *transferWorld) owner(t *testing.T) string {
 	t.Helper()
-	c, err := tw.ev.Copyright(context.Background(), tw.cr)
+	c, err := tw.crs.Copyright(context.Background(), tw.cr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestTransferOfferAPI(t *testing.T) {
 	want(t, "offer of no registration", tw.do(t, "A", "POST", "/api/v1/copyrights/aaaaaaaaaaaaaaaaaaaaaaaaaa/transfers", map[string]any{"to": tw.orgB}), 404, "not-found")
 
 	o := tw.offer(t, map[string]any{"to": tw.orgB, "expires_in_days": 3})
-	if o.Status != evidence.OfferPending || !o.ExpiresAt.Equal(o.OfferedAt.Add(3*24*time.Hour)) {
+	if o.Status != copyright.OfferPending || !o.ExpiresAt.Equal(o.OfferedAt.Add(3*24*time.Hour)) {
 		t.Errorf("offer = %+v; want pending for 3 days", o)
 	}
 	if tw.owner(t) != "A" {
@@ -181,7 +182,7 @@ func TestTransferOfferAPI(t *testing.T) {
 	want(t, "accept of no offer", tw.do(t, "B", "POST", "/api/v1/copyrights/transfers/aaaaaaaaaaaaaaaaaaaaaaaaaa/accept", nil), 404, "not-found")
 	want(t, "read by the recipient", tw.do(t, "B", "GET", path, nil), 200, "")
 	r := tw.do(t, "B", "GET", "/api/v1/copyrights/transfers?status=pending", nil)
-	var list wire.ListView[evidence.TransferOffer]
+	var list wire.ListView[copyright.TransferOffer]
 	mustDecode(t, r, &list)
 	if r.Code != 200 || len(list.Items) != 1 || list.Items[0].ID != o.ID {
 		t.Errorf("the recipient's pending offers = %d %s", r.Code, r.Body)
@@ -195,7 +196,7 @@ func TestTransferOfferAPI(t *testing.T) {
 	want(t, "accept by the recipient", r, 200, "")
 	var ans TransferAnswer
 	mustDecode(t, r, &ans)
-	if ans.Offer.Status != evidence.OfferAccepted || tw.orgName[ans.Copyright.OwnerOrg] != "B" || tw.owner(t) != "B" {
+	if ans.Offer.Status != copyright.OfferAccepted || tw.orgName[ans.Copyright.OwnerOrg] != "B" || tw.owner(t) != "B" {
 		t.Errorf("accepted = %s", r.Body)
 	}
 	want(t, "accept again", tw.do(t, "B", "POST", path+"/accept", nil), 409, "transfer-settled")
@@ -234,13 +235,13 @@ func TestTransferOfferRefusals(t *testing.T) {
 		}, 200, "", 409, "transfer-settled"},
 		{"accepted after expiry", func(t *testing.T, tw *transferWorld, path string) *httptest.ResponseRecorder {
 			tw.mu.Lock()
-			tw.now = tw.now.Add(evidence.DefaultOfferTTL + time.Second)
+			tw.now = tw.now.Add(copyright.DefaultOfferTTL + time.Second)
 			tw.mu.Unlock()
 			return tw.do(t, "B", "POST", path+"/accept", nil)
 		}, 410, "transfer-expired", 410, "transfer-expired"},
 		{"declined after expiry", func(t *testing.T, tw *transferWorld, path string) *httptest.ResponseRecorder {
 			tw.mu.Lock()
-			tw.now = tw.now.Add(evidence.DefaultOfferTTL + time.Second)
+			tw.now = tw.now.Add(copyright.DefaultOfferTTL + time.Second)
 			tw.mu.Unlock()
 			return tw.do(t, "B", "POST", path+"/decline", nil)
 		}, 410, "transfer-expired", 410, "transfer-expired"},

@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -33,10 +34,10 @@ func TestWireShapes(t *testing.T) {
 		{evidence.Share{}, wire.Share{}},
 		{evidence.Certificate{}, wire.Certificate{}},
 		{evidence.Person{}, wire.Person{}},
-		{evidence.DocumentItem{}, wire.DocumentCheckItem{}},
-		{evidence.Work{}, wire.Work{}},
-		{evidence.Copyright{}, wire.Copyright{}},
-		{evidence.TransferOffer{}, wire.TransferOffer{}},
+		{copyright.DocumentItem{}, wire.DocumentCheckItem{}},
+		{copyright.Work{}, wire.Work{}},
+		{copyright.Copyright{}, wire.Copyright{}},
+		{copyright.TransferOffer{}, wire.TransferOffer{}},
 		{evidence.AuditStatus{}, wire.AuditStatus{}},
 		{evidence.FieldError{}, wire.FieldError{}},
 		{access.Org{}, wire.Org{}},

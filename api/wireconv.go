@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 )
 
 // The domain types an answer carries inside a wire type are converted
@@ -25,6 +26,6 @@ func mapSlice[D, W any](ds []D, f func(D) W) []W {
 
 func tokenInfo(t evidence.TokenInfo) wire.TokenInfo       { return wire.TokenInfo(t) }
 func pendingRead(p evidence.PendingRead) wire.PendingRead { return wire.PendingRead(p) }
-func documentItem(d evidence.DocumentItem) wire.DocumentCheckItem {
+func documentItem(d copyright.DocumentItem) wire.DocumentCheckItem {
 	return wire.DocumentCheckItem(d)
 }

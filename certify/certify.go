@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/notary/document"
@@ -31,11 +32,20 @@ type Evidence interface {
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
 	MatterEvidence(ctx context.Context, matter, org string) ([]*evidence.Record, error)
-	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
 	ReserveCertificate(ctx context.Context, year int, prefix string) (*evidence.Certificate, error)
 	IssueCertificate(ctx context.Context, c *evidence.Certificate, pdf []byte, receipts [][]byte) error
-	Copyright(ctx context.Context, id string) (*evidence.Copyright, error)
-	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *evidence.CopyrightDocument, pdf []byte) (*evidence.CopyrightDocument, []byte, error)
+}
+
+// Register is what issuing a registration's certificate needs of the
+// copyright register (copyright.Register).
+type Register interface {
+	Copyright(ctx context.Context, id string) (*copyright.Copyright, error)
+	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *copyright.CopyrightDocument, pdf []byte) (*copyright.CopyrightDocument, []byte, error)
+}
+
+// Receipts builds the receipts a document embeds (evidence.Prover).
+type Receipts interface {
+	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
 }
 
 // Orgs names organizations (access.Store).
@@ -46,7 +56,11 @@ type Orgs interface {
 // Config configures an Office.
 type Config struct {
 	Evidence Evidence // required
+	Receipts Receipts // required
 	Orgs     Orgs     // required
+	// Copyrights is the copyright register whose certificates the office
+	// issues; nil on a node without one: Copyright then fails.
+	Copyrights Register
 	// Documents renders and signs documents; nil on a node that is not a
 	// notary office: every issue is then ErrNoSigner.
 	Documents *document.Issuer
@@ -58,17 +72,19 @@ type Config struct {
 
 // Office issues documents.
 type Office struct {
-	ev   Evidence
-	orgs Orgs
-	docs *document.Issuer
-	wait time.Duration
-	now  func() time.Time
+	ev       Evidence
+	receipts Receipts
+	orgs     Orgs
+	crs      Register
+	docs     *document.Issuer
+	wait     time.Duration
+	now      func() time.Time
 }
 
 // New returns an Office.
 func New(cfg Config) (*Office, error) {
-	if cfg.Evidence == nil || cfg.Orgs == nil {
-		return nil, errors.New("certify: Config.Evidence and Orgs are required")
+	if cfg.Evidence == nil || cfg.Receipts == nil || cfg.Orgs == nil {
+		return nil, errors.New("certify: Config.Evidence, Receipts and Orgs are required")
 	}
 	if cfg.AnchorWait == 0 {
 		cfg.AnchorWait = DefaultAnchorWait
@@ -76,7 +92,7 @@ func New(cfg Config) (*Office, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Office{ev: cfg.Evidence, orgs: cfg.Orgs, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
+	return &Office{ev: cfg.Evidence, receipts: cfg.Receipts, orgs: cfg.Orgs, crs: cfg.Copyrights, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
 }
 
 // ErrNoSigner means the node holds no document-signing certificate (or
@@ -122,7 +138,7 @@ func (o *Office) items(ctx context.Context, recs []*evidence.Record, deadline ti
 			it.Times = append(it.Times, document.TrustedTime{TSA: t.TSA, Time: t.Time, Serial: t.Serial})
 		}
 		for {
-			rc, err := o.ev.Receipt(ctx, r.ID)
+			rc, err := o.receipts.Receipt(ctx, r.ID)
 			if err == nil {
 				it.Receipt = rc
 				break

@@ -8,6 +8,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -58,7 +59,7 @@ func (o fakeOrgs) Org(id string) (*access.Org, error) {
 
 func newTestOffice(t *testing.T, ev *fakeEvidence) *Office {
 	t.Helper()
-	o, err := New(Config{Evidence: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
+	o, err := New(Config{Evidence: ev, Receipts: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestNotarialWithoutSigner(t *testing.T) {
 	if _, err := o.Notarial(context.Background(), Request{Org: "orgA", Evidence: []string{"e1"}}); !errors.Is(err, ErrNoSigner) {
 		t.Errorf("Notarial() = %v, want ErrNoSigner", err)
 	}
-	if err := o.Copyright(context.Background(), &evidence.Copyright{ID: "c1"}, "orgA:k"); !errors.Is(err, ErrNoSigner) {
+	if err := o.Copyright(context.Background(), &copyright.Copyright{ID: "c1"}, "orgA:k"); !errors.Is(err, ErrNoSigner) {
 		t.Errorf("Copyright() = %v, want ErrNoSigner", err)
 	}
 }

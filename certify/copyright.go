@@ -2,9 +2,11 @@ package certify
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/notary/document"
 )
@@ -13,13 +15,16 @@ import (
 // issued by actor, with a "copyright.certified" event on every file. It
 // waits up to the anchor wait in all: first for the registration, then,
 // within what is left, for its files' receipts. A revoked registration is
-// evidence.ErrRevoked.
-func (o *Office) Copyright(ctx context.Context, cr *evidence.Copyright, actor string) error {
+// copyright.ErrRevoked.
+func (o *Office) Copyright(ctx context.Context, cr *copyright.Copyright, actor string) error {
 	if o.docs == nil {
 		return ErrNoSigner
 	}
-	if cr.Status == evidence.CopyrightRevoked {
-		return evidence.ErrRevoked
+	if o.crs == nil {
+		return errors.New("certify: Config.Copyrights is not set")
+	}
+	if cr.Status == copyright.CopyrightRevoked {
+		return copyright.ErrRevoked
 	}
 	deadline := o.now().Add(o.wait)
 	cr, err := o.awaitRegistration(ctx, cr, deadline)
@@ -50,22 +55,22 @@ func (o *Office) Copyright(ctx context.Context, cr *evidence.Copyright, actor st
 	if err != nil {
 		return err
 	}
-	doc := &evidence.CopyrightDocument{IssuedAt: issued, Office: o.docs.Office, Notary: o.docs.Notary(), VerifyToken: token}
+	doc := &copyright.CopyrightDocument{IssuedAt: issued, Office: o.docs.Office, Notary: o.docs.Notary(), VerifyToken: token}
 	for _, it := range items {
 		b, err := it.Receipt.Encode()
 		if err != nil {
 			return err
 		}
-		doc.Items = append(doc.Items, evidence.DocumentItem{ID: it.ID, SHA256: it.SHA256, Receipt: b})
+		doc.Items = append(doc.Items, copyright.DocumentItem{ID: it.ID, SHA256: it.SHA256, Receipt: b})
 	}
-	_, _, err = o.ev.SaveCopyrightDocument(ctx, cr.ID, actor, doc, pdf)
+	_, _, err = o.crs.SaveCopyrightDocument(ctx, cr.ID, actor, doc, pdf)
 	return err
 }
 
 // awaitRegistration waits until deadline for the registration's
 // registered events to be anchored, so that the certificate's receipts
 // carry them.
-func (o *Office) awaitRegistration(ctx context.Context, cr *evidence.Copyright, deadline time.Time) (*evidence.Copyright, error) {
+func (o *Office) awaitRegistration(ctx context.Context, cr *copyright.Copyright, deadline time.Time) (*copyright.Copyright, error) {
 	for cr.AnchoredHeight == 0 {
 		if o.now().After(deadline) {
 			return nil, &NotAnchoredError{Copyright: cr.ID}
@@ -74,7 +79,7 @@ func (o *Office) awaitRegistration(ctx context.Context, cr *evidence.Copyright, 
 			return nil, err
 		}
 		var err error
-		if cr, err = o.ev.Copyright(ctx, cr.ID); err != nil {
+		if cr, err = o.crs.Copyright(ctx, cr.ID); err != nil {
 			return nil, err
 		}
 	}

@@ -57,6 +57,9 @@ type Person struct {
 // is masked. A resident ID's birth date may not lie after today (China
 // Standard Time). Errors are *MetadataError naming the fields under
 // "applicant.person.".
+// cst is China Standard Time, the zone of resident ID birth dates.
+var cst = time.FixedZone("CST", 8*3600)
+
 func PersonApplicant(p Person, today time.Time) (*Applicant, error) {
 	if err := validateStruct(&p); err != nil {
 		return nil, prefixFields(err, "applicant.person.")

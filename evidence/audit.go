@@ -37,6 +37,13 @@ type AuditOptions struct {
 	// hashes in the created event only.
 	Roots         *x509.CertPool
 	Intermediates []*x509.Certificate
+	// Anchor, if set, is the chain: every anchored event must prove into
+	// its latest checkpoint.
+	Anchor Anchor
+	// Documents are the audits of the documents registers keep beside the
+	// evidence (the copyright register's registrations), run after the
+	// notarial certificates'.
+	Documents []DocumentAudit
 }
 
 // AuditReport is what Audit found. Lists name record IDs (a record too
@@ -144,16 +151,16 @@ type leafCheck struct {
 // commits to (and the built-in one verifies, given Roots); with a chain
 // attached, every anchored event proves into the latest checkpoint; no
 // inline blob (nor, if the blob store can list, stored blob) exists without
-// a record; and every certificate and copyright registration matches its
-// signed PDF, its receipts, its items and their custody events (see
-// auditDocuments). Damage is reported, never returned as an error: an error means
+// a record; and every certificate, and every document of
+// opts.Documents (the copyright registrations), matches its signed PDF,
+// its receipts, its items and their custody events (see auditDocuments). Damage is reported, never returned as an error: an error means
 // the audit itself could not run.
 func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error) {
 	rep := &AuditReport{}
 	if err := s.db.View(func(tx *bolt.Tx) error { return auditChains(tx, rep) }); err != nil {
 		return nil, err
 	}
-	pc := s.newProofChecker(ctx, rep)
+	pc := s.newProofChecker(ctx, rep, opts.Anchor)
 	for next := uint64(0); ; {
 		var checks []blobCheck
 		var done bool
@@ -179,7 +186,7 @@ func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, e
 	if err := s.auditOrphans(ctx, rep); err != nil {
 		return nil, err
 	}
-	if err := s.auditDocuments(ctx, rep); err != nil {
+	if err := s.auditDocuments(ctx, rep, opts.Documents); err != nil {
 		return nil, err
 	}
 	for _, f := range append(rep.faults(), fault{"pending", &rep.Pending}) {
@@ -384,17 +391,18 @@ func (s *Service) auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *Au
 // audit starts; events it does not cover yet are skipped.
 type proofChecker struct {
 	s    *Service
+	a    Anchor
 	rep  *AuditReport
 	size uint64
 	root []byte
 }
 
-func (s *Service) newProofChecker(ctx context.Context, rep *AuditReport) *proofChecker {
-	pc := &proofChecker{s: s, rep: rep}
-	if s.cfg.Anchor == nil {
+func (s *Service) newProofChecker(ctx context.Context, rep *AuditReport, a Anchor) *proofChecker {
+	pc := &proofChecker{s: s, a: a, rep: rep}
+	if a == nil {
 		return pc
 	}
-	cp, err := s.cfg.Anchor.Checkpoint(ctx)
+	cp, err := a.Checkpoint(ctx)
 	if err != nil {
 		s.log.Debug("integrity: no checkpoint to prove events into", "err", err)
 		return pc
@@ -423,14 +431,14 @@ func (pc *proofChecker) check(c blobCheck) {
 // prove checks one event's inclusion (RFC 6962 §2.1.1) if the checkpoint
 // covers it.
 func (pc *proofChecker) prove(l leafCheck) error {
-	global, ok, err := pc.s.cfg.Anchor.Locate(l.local)
+	global, ok, err := pc.a.Locate(l.local)
 	if err != nil {
 		return err
 	}
 	if !ok || global >= pc.size {
 		return nil // not in this checkpoint yet
 	}
-	p, err := pc.s.cfg.Anchor.InclusionProof(global, pc.size)
+	p, err := pc.a.InclusionProof(global, pc.size)
 	if err != nil {
 		return err
 	}

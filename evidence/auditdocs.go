@@ -18,44 +18,46 @@ import (
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
-// The documents' audit. A notarial certificate and a copyright
-// registration (with its certificate, once issued) are records of their
-// own beside the evidence: each is checked against what it states. Its
-// signed PDF must hash to the SHA-256 recorded when it was issued; each
-// receipt stored with it (the bytes the PDF embeds) must parse canonically
-// and describe the item, by ID and SHA-256, that the document names, with
-// the item's stored tokens and events and proofs that lead to its
-// checkpoint's root; each
-// item must exist; and each item must carry the custody events the record
-// implies, the anchored part: "certified" (subject certificate:<id>) for a
-// certificate; "copyright.registered", "copyright.revoked" and one
-// "copyright.transferred" (subject org:<to>) per transfer for a
-// registration.
+// The documents' audit. A notarial certificate, and a document a register
+// keeps beside the evidence (a copyright registration with its
+// certificate, checked through a DocumentAudit of evidence/copyright), is
+// a record of its own: each is checked against what it states. Its signed
+// PDF must hash to the SHA-256 recorded when it was issued; each receipt
+// stored with it (the bytes the PDF embeds) must parse canonically and
+// describe the item, by ID and SHA-256, that the document names, with the
+// item's stored tokens and events and proofs that lead to its checkpoint's
+// root; each item must exist; and each item must carry the custody events
+// the record implies, the anchored part: "certified" (subject
+// certificate:<id>) for a certificate.
 
 // docAuditBatch is how many certificates or registrations one read
 // transaction examines. Fewer than auditBatch: each one's PDF is hashed
 // inside the transaction.
 const docAuditBatch = 32
 
-// auditDocuments checks every certificate and registration.
-func (s *Service) auditDocuments(ctx context.Context, rep *AuditReport) error {
-	err := s.auditEach(ctx, bCerts, func(tx *bolt.Tx, id string, val []byte) {
-		rep.Certificates++
-		d := &docAudit{tx: tx, name: "certificate:" + id}
-		d.checksum(docCertificate, id, val)
-		d.certificate(id, val)
-		d.report(s, rep)
-	})
-	if err != nil {
-		return err
+// auditDocuments checks every certificate and every document of docs
+// (AuditOptions.Documents).
+func (s *Service) auditDocuments(ctx context.Context, rep *AuditReport, docs []DocumentAudit) error {
+	for _, da := range append([]DocumentAudit{certificateAudit}, docs...) {
+		err := s.auditEach(ctx, da.Bucket, func(tx *bolt.Tx, id string, val []byte) {
+			*da.Count(rep)++
+			d := &docAudit{tx: tx, name: da.Name + ":" + id}
+			d.checksum(da.Kind, id, val)
+			da.Check(DocAudit{d}, id, val)
+			d.report(s, rep)
+		})
+		if err != nil {
+			return err
+		}
 	}
-	return s.auditEach(ctx, bCopyrights, func(tx *bolt.Tx, id string, val []byte) {
-		rep.Copyrights++
-		d := &docAudit{tx: tx, name: "copyright:" + id}
-		d.checksum(docCopyright, id, val)
-		d.copyright(id, val)
-		d.report(s, rep)
-	})
+	return nil
+}
+
+// certificateAudit is the audit of notarial certificates.
+var certificateAudit = DocumentAudit{
+	Name: "certificate", Bucket: bCerts, Kind: docCertificate,
+	Count: func(rep *AuditReport) *int { return &rep.Certificates },
+	Check: func(d DocAudit, id string, val []byte) { d.d.certificate(id, val) },
 }
 
 // Document record checksums. The JSON of a certificate or registration
@@ -65,10 +67,9 @@ func (s *Service) auditDocuments(ctx context.Context, rep *AuditReport) error {
 // its documents when it is opened (sumDocuments).
 var bDocSum = []byte("docsum") // kind(1) ‖ id → SHA-256 of the record's JSON
 
-const (
-	docCertificate = 'c'
-	docCopyright   = 'r'
-)
+// docCertificate is the checksum kind of certificates; a register names
+// its own (the copyright register's is 'r').
+const docCertificate = 'c'
 
 func docSumKey(kind byte, id string) []byte { return append([]byte{kind}, id...) }
 
@@ -77,27 +78,22 @@ func putDocSum(tx *bolt.Tx, kind byte, id string, val []byte) error {
 	return tx.Bucket(bDocSum).Put(docSumKey(kind, id), sum[:])
 }
 
-// sumDocuments gives a checksum to every document record that has none:
+// sumDocuments gives a checksum to every certificate record that has none:
 // those of a store written before checksums existed. Documents are few
-// (one per certificate or registration), so one transaction does it.
+// (one per certificate), so one transaction does it. A register sums its
+// own (SumDocuments).
 func sumDocuments(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error {
-		for _, b := range []struct {
-			bucket []byte
-			kind   byte
-		}{{bCerts, docCertificate}, {bCopyrights, docCopyright}} {
-			sums := tx.Bucket(bDocSum)
-			err := tx.Bucket(b.bucket).ForEach(func(k, v []byte) error {
-				if sums.Get(docSumKey(b.kind, string(k))) != nil {
-					return nil
-				}
-				return putDocSum(tx, b.kind, string(k), v)
-			})
-			if err != nil {
-				return err
-			}
+	return db.Update(func(tx *bolt.Tx) error { return sumBucket(tx, bCerts, docCertificate) })
+}
+
+// sumBucket gives a checksum of kind to every record of bucket that has none.
+func sumBucket(tx *bolt.Tx, bucket []byte, kind byte) error {
+	sums := tx.Bucket(bDocSum)
+	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		if sums.Get(docSumKey(kind, string(k))) != nil {
+			return nil
 		}
-		return nil
+		return putDocSum(tx, kind, string(k), v)
 	})
 }
 
@@ -189,60 +185,6 @@ func (d *docAudit) certificate(id string, val []byte) {
 		rc := d.tx.Bucket(bCertRcpt).Get(binary.BigEndian.AppendUint16([]byte(id), uint16(i)))
 		d.receipt(i, rc, item, r.SHA256, r)
 		d.wantEvents(r, map[string]int{custody.EventCertified + " " + subject: 1})
-	}
-}
-
-// copyright checks a stored registration and, if issued, its certificate.
-func (d *docAudit) copyright(id string, val []byte) {
-	var c Copyright
-	if err := json.Unmarshal(val, &c); err != nil || c.ID != id {
-		fail(&d.document, "the registration does not decode, or names another ID")
-		return
-	}
-	want := map[string]int{EventCopyrightRegistered + " copyright:" + id: 1}
-	if c.Status == CopyrightRevoked {
-		want[EventCopyrightRevoked+" copyright:"+id] = 1
-	}
-	for _, t := range c.Transfers {
-		want[EventCopyrightTransferred+" org:"+t.To]++
-	}
-	recs := make([]*Record, len(c.Items))
-	for i, item := range c.Items {
-		if recs[i] = d.item(item); recs[i] == nil {
-			continue
-		}
-		if got := d.tx.Bucket(bCrItems).Get([]byte(item)); string(got) != id {
-			fail(&d.items, "item %s is indexed under registration %q", item, got)
-		}
-		d.wantEvents(recs[i], want)
-	}
-	d.copyrightDocument(id, recs)
-}
-
-// copyrightDocument checks a registration's certificate, if it has one;
-// recs are the registration's items (nil where missing).
-func (d *docAudit) copyrightDocument(id string, recs []*Record) {
-	v, pdf := d.tx.Bucket(bCrDocs).Get([]byte(id)), d.tx.Bucket(bCrPDF).Get([]byte(id))
-	if v == nil && pdf == nil {
-		return // not issued yet
-	}
-	var doc CopyrightDocument
-	if err := json.Unmarshal(v, &doc); err != nil {
-		fail(&d.document, "the certificate's description does not decode")
-		return
-	}
-	d.pdf(bCrPDF, id, doc.PDFSHA256, -1)
-	if len(doc.Items) != len(recs) {
-		fail(&d.receipts, "the certificate states %d items, the registration %d", len(doc.Items), len(recs))
-		return
-	}
-	for i, it := range doc.Items {
-		r := recs[i]
-		if r != nil && (it.ID != r.ID || it.SHA256 != r.SHA256) {
-			fail(&d.receipts, "the certificate's item %d is %s %s, the registration's %s %s", i, it.ID, it.SHA256, r.ID, r.SHA256)
-			r = nil
-		}
-		d.receipt(i, it.Receipt, it.ID, it.SHA256, r)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"slices"
 	"testing"
 
@@ -14,11 +13,11 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 )
 
-// testReceipt is id's receipt from the attached anchor, with a placeholder
-// signed header (the audit does not check it), in canonical form.
-func testReceipt(t *testing.T, s *Service, id string) []byte {
+// testReceipt is id's receipt from the prover, with a placeholder signed
+// header (the audit does not check it), in canonical form.
+func testReceipt(t *testing.T, p *Prover, id string) []byte {
 	t.Helper()
-	r, err := s.Receipt(context.Background(), id)
+	r, err := p.Receipt(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,12 +30,12 @@ func testReceipt(t *testing.T, s *Service, id string) []byte {
 	return b
 }
 
-// documentWorld holds a certificate over two items and a registration of
-// a third with its certificate, all with receipts, and audits clean.
+// documentWorld holds a certificate over two items, with receipts, and
+// audits clean. (The registrations' audit is evidence/copyright's.)
 type documentWorld struct {
 	s    *Service
+	a    Anchor // the log the receipts and the audit's proofs come from
 	cert *Certificate
-	cr   *Copyright
 }
 
 func newDocumentWorld(t *testing.T) *documentWorld {
@@ -44,36 +43,27 @@ func newDocumentWorld(t *testing.T) *documentWorld {
 	ctx := context.Background()
 	s := newTestService(t, newMemBlobs())
 	a, b := uploadAs(t, s, certFirm+":key", "exhibit A"), uploadAs(t, s, certFirm+":key", "exhibit B")
-	work := fileAs(t, s, orgA, "a song")
 	waitPromoted(t, s)
-	s.AttachAnchor(newLogAnchor(t, s), nil)
+	anch := newLogAnchor(t, s)
+	p := NewProver(s, anch)
 	shareWithNotary(t, s, a, b)
-	cert, _, err := issueWith(t, s, func(id string) []byte { return testReceipt(t, s, id) }, a.ID, b.ID)
+	cert, _, err := issueWith(t, s, func(id string) []byte { return testReceipt(t, p, id) }, a.ID, b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cr, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: work.ID}})
-	if err != nil {
-		t.Fatal(err)
+	rep, err := s.Audit(ctx, AuditOptions{Deep: true, Anchor: anch})
+	if err != nil || !rep.OK() || rep.Certificates != 1 {
+		t.Fatalf("Audit = %+v, %v; want clean, with 1 certificate", rep, err)
 	}
-	doc := &CopyrightDocument{Office: "杭州市互联网公证处", Notary: "张三",
-		Items: []DocumentItem{{ID: work.ID, SHA256: work.SHA256, Receipt: testReceipt(t, s, work.ID)}}}
-	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, orgA+":key", doc, []byte("%PDF-1.7 registration "+cr.ID)); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Audit(ctx, AuditOptions{Deep: true})
-	if err != nil || !rep.OK() || rep.Certificates != 1 || rep.Copyrights != 1 {
-		t.Fatalf("Audit = %+v, %v; want clean, with 1 certificate and 1 registration", rep, err)
-	}
-	return &documentWorld{s: s, cert: cert, cr: cr}
+	return &documentWorld{s: s, a: anch, cert: cert}
 }
 
 // TestAuditFindsDocumentDamage flips one byte at a time in each stored
-// thing of a certificate and of a registration, and checks that the audit
+// thing of a certificate, and checks that the audit
 // names the document under the right kind, and is clean once restored.
 func TestAuditFindsDocumentDamage(t *testing.T) {
 	w := newDocumentWorld(t)
-	cert, cr := "certificate:"+w.cert.ID, "copyright:"+w.cr.ID
+	cert := "certificate:" + w.cert.ID
 	middle := func(v []byte) int { return len(v) / 2 }
 	// after flips the byte after the first s.
 	after := func(s string) func([]byte) int {
@@ -88,7 +78,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 	documents := func(r *AuditReport) []string { return r.BadDocuments }
 	receipts := func(r *AuditReport) []string { return r.BadReceipts }
 	items := func(r *AuditReport) []string { return r.MissingItems }
-	certID, crID := []byte(w.cert.ID), []byte(w.cr.ID)
+	certID := []byte(w.cert.ID)
 	rcpt0 := binary.BigEndian.AppendUint16(bytes.Clone(certID), 0)
 	item0 := []byte(w.cert.Evidence[0])
 	for _, tc := range []struct {
@@ -107,18 +97,11 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 		{"certificate receipt token", bCertRcpt, rcpt0, after(`"timestamps":["`), receipts, cert},
 		{"certificate receipt root", bCertRcpt, rcpt0, after(`"root":"`), receipts, cert},
 		{"certificate's item index", bIDs, item0, middle, items, cert},
-		{"registration PDF", bCrPDF, crID, middle, documents, cr},
-		{"registration record", bCopyrights, crID, after(`{"`), documents, cr},
-		{"registration title (checksum only)", bCopyrights, crID, after(`"title":"`), documents, cr},
-		{"registration certificate's PDF digest", bCrDocs, crID, after(`"pdf_sha256":"`), documents, cr},
-		{"registration receipt syntax", bCrDocs, crID, after(`"receipt":{"`), receipts, cr},
-		{"registration receipt event", bCrDocs, crID, after(`\"type\":\"`), receipts, cr},
-		{"registration item index", bCrItems, []byte(w.cr.Items[0]), middle, items, cr},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			old := flip(t, w.s, tc.bucket, tc.key, tc.at)
 			defer restore(t, w.s, tc.bucket, tc.key, old)
-			rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true})
+			rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a})
 			if err != nil {
 				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
 			}
@@ -127,51 +110,35 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 			}
 		})
 	}
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || !rep.OK() {
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after restoring = %+v, %v; want clean", rep, err)
 	}
 }
 
-// TestAuditFindsMissingDocumentEvents: a certificate or registration whose
-// item lacks the custody event it implies is reported.
+// TestAuditFindsMissingDocumentEvents: a certificate whose item lacks the
+// custody event it implies is reported.
 func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 	w := newDocumentWorld(t)
 	for _, tc := range []struct {
-		name   string
-		item   string
-		typ    string
-		change func(*Copyright)
-		want   string
+		name string
+		item string
+		typ  string
+		want string
 	}{
-		{"certified event", w.cert.Evidence[1], custody.EventCertified, nil, "certificate:" + w.cert.ID},
-		{"registered event", w.cr.Items[0], EventCopyrightRegistered, nil, "copyright:" + w.cr.ID},
-		{"revoked event", "", "", func(c *Copyright) { c.Status = CopyrightRevoked }, "copyright:" + w.cr.ID},
-		{"transferred event", "", "", func(c *Copyright) { c.Transfers = append(c.Transfers, Transfer{To: orgB}) }, "copyright:" + w.cr.ID},
+		{"certified event", w.cert.Evidence[1], custody.EventCertified, "certificate:" + w.cert.ID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var key, old []byte
 			var bucket []byte
-			err := w.s.db.Update(func(tx *bolt.Tx) error {
-				if tc.change == nil { // drop the item's last event of the type
-					seq, _ := getSeq(tx, tc.item)
-					c := tx.Bucket(bEvents).Cursor()
-					for k, v := c.Seek(u64(seq)); k != nil && u64val(k) == seq; k, v = c.Next() {
-						if e, err := custody.Decode(v); err == nil && e.Type == tc.typ {
-							key = bytes.Clone(k)
-						}
+			err := w.s.db.Update(func(tx *bolt.Tx) error { // drop the item's last event of the type
+				seq, _ := getSeq(tx, tc.item)
+				c := tx.Bucket(bEvents).Cursor()
+				for k, v := c.Seek(u64(seq)); k != nil && u64val(k) == seq; k, v = c.Next() {
+					if e, err := custody.Decode(v); err == nil && e.Type == tc.typ {
+						key = bytes.Clone(k)
 					}
-					bucket = bEvents
-				} else {
-					key, bucket = []byte(w.cr.ID), bCopyrights
-					c, err := getCopyright(tx, w.cr.ID)
-					if err != nil {
-						return err
-					}
-					tc.change(c)
-					v, _ := json.Marshal(c)
-					old = bytes.Clone(tx.Bucket(bucket).Get(key))
-					return tx.Bucket(bucket).Put(key, v)
 				}
+				bucket = bEvents
 				old = bytes.Clone(tx.Bucket(bucket).Get(key))
 				return tx.Bucket(bucket).Delete(key)
 			})
@@ -179,7 +146,7 @@ func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer restore(t, w.s, bucket, key, old)
-			rep, err := w.s.Audit(context.Background(), AuditOptions{})
+			rep, err := w.s.Audit(context.Background(), AuditOptions{Anchor: w.a})
 			if err != nil || !slices.Contains(rep.MissingEvents, tc.want) {
 				t.Errorf("Audit without the %s = %+v, %v; want %s under missing_events", tc.name, rep, err, tc.want)
 			}
@@ -200,21 +167,21 @@ func TestDocumentChecksumsForOlderStore(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{}); err != nil || len(rep.BadDocuments) != 2 {
-		t.Fatalf("Audit without checksums = %v, %v; want both documents reported", rep.BadDocuments, err)
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 1 {
+		t.Fatalf("Audit without checksums = %v, %v; want the certificate reported", rep.BadDocuments, err)
 	}
 	if err := sumDocuments(w.s.db); err != nil {
 		t.Fatal(err)
 	}
 	w.s.db.View(func(tx *bolt.Tx) error {
-		for _, k := range [][]byte{docSumKey(docCertificate, w.cert.ID), docSumKey(docCopyright, w.cr.ID)} {
+		for _, k := range [][]byte{docSumKey(docCertificate, w.cert.ID)} {
 			if tx.Bucket(bDocSum).Get(k) == nil {
 				t.Errorf("no checksum for %q after sumDocuments", k)
 			}
 		}
 		return nil
 	})
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || !rep.OK() {
+	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after sumDocuments = %+v, %v; want clean", rep, err)
 	}
 }

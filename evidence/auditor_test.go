@@ -114,7 +114,7 @@ func TestAuditFindsDamageAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitPromoted(t, s)
-	s.AttachAnchor(newLogAnchor(t, s), nil)
+	anch := newLogAnchor(t, s)
 	middle := func(v []byte) int { return len(v) / 2 }
 	quote := func(v []byte) int { return bytes.IndexByte(v, '"') } // breaks the JSON
 	lastEvent := eventKey(rec.Seq, 1)
@@ -133,7 +133,7 @@ func TestAuditFindsDamageAtRest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			old := flip(t, s, tc.bucket, tc.key, tc.at)
-			rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+			rep, err := s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: anch})
 			if err != nil {
 				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
 			}
@@ -144,7 +144,7 @@ func TestAuditFindsDamageAtRest(t *testing.T) {
 				t.Errorf("Audit found %d faults, want 1: %+v", rep.Findings(), rep)
 			}
 			restore(t, s, tc.bucket, tc.key, old)
-			if rep, err := s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || !rep.OK() || rep.Proven != 2 {
+			if rep, err := s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: anch}); err != nil || !rep.OK() || rep.Proven != 2 {
 				t.Errorf("Audit after restoring = %+v, %v; want clean with 2 events proven", rep, err)
 			}
 		})

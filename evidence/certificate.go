@@ -155,7 +155,7 @@ func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []by
 		if err != nil {
 			return err
 		}
-		if err := checkVisible(tx, recs, c.Org, s.cfg.Now()); err != nil {
+		if err := s.checkVisible(tx, recs, c.Org, s.cfg.Now()); err != nil {
 			return err
 		}
 		c.Readers = certificateReaders(c.Org, owners)
@@ -214,9 +214,9 @@ func certifiedRecords(tx *bolt.Tx, c *Certificate) ([]*Record, []uint64, []strin
 }
 
 // checkVisible returns ErrNotFound unless org may see every record.
-func checkVisible(tx *bolt.Tx, recs []*Record, org string, now time.Time) error {
+func (s *Service) checkVisible(tx *bolt.Tx, recs []*Record, org string, now time.Time) error {
 	for _, r := range recs {
-		if !visible(tx, r, org, now) {
+		if !s.visible(tx, r, org, now) {
 			return fmt.Errorf("%w: evidence %s", ErrNotFound, r.ID)
 		}
 	}
@@ -306,14 +306,14 @@ func readableCertificate(tx *bolt.Tx, id, org string) (*Certificate, []*Record, 
 
 // certificateView returns the certificate as org may see it: of its items,
 // only those org may see now (Evidence names no other), and the readers.
-func certificateView(tx *bolt.Tx, id, org string, now time.Time) (*Certificate, error) {
+func (s *Service) certificateView(tx *bolt.Tx, id, org string, now time.Time) (*Certificate, error) {
 	c, recs, _, err := readableCertificate(tx, id, org)
 	if err != nil {
 		return nil, err
 	}
 	c.Evidence = []string{}
 	for _, r := range recs {
-		if visible(tx, r, org, now) {
+		if s.visible(tx, r, org, now) {
 			c.Evidence = append(c.Evidence, r.ID)
 		}
 	}
@@ -327,7 +327,7 @@ func (s *Service) Certificate(ctx context.Context, id, org string) (*Certificate
 	var c *Certificate
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		c, err = certificateView(tx, id, org, s.cfg.Now())
+		c, err = s.certificateView(tx, id, org, s.cfg.Now())
 		return err
 	})
 	return c, err
@@ -420,7 +420,7 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 				break
 			}
 			last = u64val(k[len(prefix):])
-			cert, err := certificateView(tx, string(v), org, now)
+			cert, err := s.certificateView(tx, string(v), org, now)
 			if errors.Is(err, ErrNotFound) {
 				continue // indexed for org under an older, wider rule
 			}
@@ -460,7 +460,7 @@ func (s *Service) MatterEvidence(ctx context.Context, matter, org string) ([]*Re
 			if err != nil {
 				return err
 			}
-			if visible(tx, r, org, now) {
+			if s.visible(tx, r, org, now) {
 				out = append(out, r)
 			}
 		}

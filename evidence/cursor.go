@@ -37,7 +37,6 @@ var ErrBadCursor = errors.New("evidence: invalid cursor")
 const (
 	listEvidence     = "evidence"
 	listCertificates = "certificates"
-	listCopyrights   = "copyrights"
 )
 
 var (
@@ -46,9 +45,6 @@ var (
 )
 
 const cursorNonce = 12
-
-// idChars is the length of an ID, the position of the copyright listing.
-const idChars = 26
 
 // cursors seals and opens listing cursors.
 type cursors struct {

@@ -118,8 +118,8 @@ func TestHeadsAndBoundedReceipt(t *testing.T) {
 		t.Errorf("Heads(minEvents 2) = %+v, %v; want the read item's alone, its first event at local leaf 0", v3, err)
 	}
 
-	s.AttachAnchor(newV2Anchor(t, s), nil)
-	r, err := s.Receipt(ctx, rec.ID)
+	prover := NewProver(s, newV2Anchor(t, s))
+	r, err := prover.Receipt(ctx, rec.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,12 +169,12 @@ func TestHeadsAndBoundedReceipt(t *testing.T) {
 	t.Logf("receipt of an item with %d events: %d events listed, %d bytes", head.Count, len(r.Events), len(b))
 
 	// A page: seq 0 and [10, 15).
-	p, err := s.ReceiptWith(ctx, rec.ID, ReceiptOptions{From: 10, Limit: 5})
+	p, err := prover.ReceiptWith(ctx, rec.ID, ReceiptOptions{From: 10, Limit: 5})
 	if err != nil || len(p.Events) != 6 || p.Events[1].ItemProof == nil {
 		t.Fatalf("page = %v events, %v", len(p.Events), err)
 	}
 	// A small item lists all its events, with no item proofs.
-	o, err := s.Receipt(ctx, other.ID)
+	o, err := prover.Receipt(ctx, other.ID)
 	if err != nil || len(o.Events) != 1 || o.Events[0].ItemProof != nil {
 		t.Fatalf("receipt of a one-event item: %+v, %v", o, err)
 	}
@@ -273,13 +273,13 @@ func BenchmarkReceiptReaders(b *testing.B) {
 	if _, err := s.SweepReadFolds(ctx); err != nil {
 		b.Fatal(err)
 	}
-	s.AttachAnchor(newV2Anchor(b, s), nil)
+	prover := NewProver(s, newV2Anchor(b, s))
 	build := func(id string) (time.Duration, int, int) {
 		var best time.Duration
 		var size, events int
 		for i := 0; i < 5; i++ {
 			start := time.Now()
-			r, err := s.Receipt(ctx, id)
+			r, err := prover.Receipt(ctx, id)
 			if err != nil {
 				b.Fatal(err)
 			}

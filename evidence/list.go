@@ -101,7 +101,7 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 			if err != nil {
 				return err
 			}
-			if !visible(tx, r, org, now) || !q.matches(r) {
+			if !s.visible(tx, r, org, now) || !q.matches(r) {
 				continue
 			}
 			if len(page.Items) == limit {
@@ -110,7 +110,7 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 				return nil
 			}
 			page.Items = append(page.Items, r)
-			if !owns(tx, r, org) {
+			if !s.owns(tx, r, org) {
 				page.Shared++
 			}
 		}

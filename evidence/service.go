@@ -47,23 +47,13 @@ type Config struct {
 	Now          func() time.Time
 	Log          *slog.Logger
 	// OnLeaves, if set, is called after custody events were queued for
-	// anchoring (the anchor's batcher Notify).
+	// anchoring, to wake the anchor's batcher. It must not block.
 	OnLeaves func()
-	// Anchor, if set, locates anchored events and builds receipts.
-	Anchor Anchor
 	// InlineMax is the largest upload, in bytes, whose bytes are kept in
 	// bbolt with its record instead of in Blobs (see inline.go). 0 means
 	// DefaultInlineMax with a *storage.Folder and no inlining with any
 	// other store; a negative value turns inlining off.
 	InlineMax int64
-	// OnTransfer, if set, is told of each step of a copyright transfer
-	// offer (offered, accepted, declined, withdrawn, expired: o.Status
-	// tells which, "pending" when it is made), inside the transaction of
-	// the step, so that what it writes to tx (webhook deliveries to both
-	// organizations) is durable exactly when the step is. Its error fails
-	// the step. It may run more than once, in transactions that are
-	// rolled back.
-	OnTransfer func(tx *bolt.Tx, o *TransferOffer) error
 	// OnAnchored, if set, is told of each record that becomes anchored,
 	// inside the transaction that records it (MarkFinal), so that what it
 	// writes to tx is committed with it. It may run more than once, in
@@ -79,6 +69,16 @@ type Config struct {
 	// DefaultReadFoldWindow; a negative window turns folding off, so that
 	// every read is an event of its own.
 	ReadFoldWindow time.Duration
+	// OnLeafFinal, if set, is told of each local leaf that becomes final
+	// at height, inside MarkFinal's transaction, so that a register keeps
+	// what its events anchor (copyright.MarkAnchored). Like OnAnchored it
+	// may run more than once, and its error fails the transaction.
+	OnLeafFinal func(tx *bolt.Tx, leaf uint64, height int64) error
+	// ItemOwner, if set, names the organization that owns item through a
+	// register (the current owner of the copyright registration the item
+	// is a file of, copyright.Owner), or "": that organization sees, lists
+	// and shares the item as its own.
+	ItemOwner func(tx *bolt.Tx, item string) string
 }
 
 // Service files evidence and records every access to it.
@@ -121,7 +121,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, certBuckets, copyrightBuckets); err != nil {
+	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, certBuckets); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	if err := sumDocuments(cfg.DB); err != nil {

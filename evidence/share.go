@@ -105,7 +105,7 @@ func (s *Service) ownedTargets(tx *bolt.Tx, org, kind, target string) ([]uint64,
 			return nil, ErrNotFound
 		}
 		r, err := getRecord(tx, seq)
-		if err != nil || sharer(tx, r) != org {
+		if err != nil || s.sharer(tx, r) != org {
 			return nil, ErrNotFound
 		}
 		return []uint64{seq}, nil
@@ -120,8 +120,8 @@ func (s *Service) ownedTargets(tx *bolt.Tx, org, kind, target string) ([]uint64,
 // sharer is the organization that may share r: the current owner of the
 // copyright registration r is a file of, or else the organization that
 // filed it.
-func sharer(tx *bolt.Tx, r *Record) string {
-	if o := copyrightOwner(tx, r.ID); o != "" {
+func (s *Service) sharer(tx *bolt.Tx, r *Record) string {
+	if o := s.itemOwner(tx, r.ID); o != "" {
 		return o
 	}
 	return OwnerOrg(r)
@@ -275,8 +275,8 @@ func activeShare(tx *bolt.Tx, target, org string, now time.Time) bool {
 
 // owns reports whether org sees r as its owner: it filed r, or r is a file
 // of a copyright registration it now owns.
-func owns(tx *bolt.Tx, r *Record, org string) bool {
-	return OwnerOrg(r) == org || copyrightOwner(tx, r.ID) == org
+func (s *Service) owns(tx *bolt.Tx, r *Record, org string) bool {
+	return OwnerOrg(r) == org || s.itemOwner(tx, r.ID) == org
 }
 
 // Owns reports whether org sees the record as its owner (it filed it, or
@@ -285,7 +285,7 @@ func owns(tx *bolt.Tx, r *Record, org string) bool {
 func (s *Service) Owns(ctx context.Context, r *Record, org string) (bool, error) {
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		ok = owns(tx, r, org)
+		ok = s.owns(tx, r, org)
 		return nil
 	})
 	return ok, err
@@ -294,8 +294,8 @@ func (s *Service) Owns(ctx context.Context, r *Record, org string) (bool, error)
 // visible reports whether org may see r: it owns it (it filed it, or r is
 // a file of a copyright registration it now owns), or r (or its matter) is
 // shared with org.
-func visible(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
-	if owns(tx, r, org) {
+func (s *Service) visible(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
+	if s.owns(tx, r, org) {
 		return true
 	}
 	return activeShare(tx, r.ID, org, now) || (r.Matter != "" && activeShare(tx, r.Matter, org, now))
@@ -305,7 +305,7 @@ func visible(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
 func (s *Service) Visible(ctx context.Context, r *Record, org string) (bool, error) {
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		ok = visible(tx, r, org, s.cfg.Now())
+		ok = s.visible(tx, r, org, s.cfg.Now())
 		return nil
 	})
 	return ok, err

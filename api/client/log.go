@@ -75,10 +75,18 @@ func (c *Client) Receipt(ctx context.Context, id string, wait time.Duration) ([]
 }
 
 // Lookup asks, without authentication, whether and when a SHA-256 digest
-// (64 lowercase hex digits) was anchored at the server.
+// (64 lowercase hex digits) was anchored, at the server or (through the
+// consortium's digest index) at any member, and by which member's node.
 func (c *Client) Lookup(ctx context.Context, sha256Hex string) (*wire.Lookup, error) {
 	var out wire.Lookup
 	return &out, c.getJSON(ctx, "/api/v1/lookup?sha256="+url.QueryEscape(sha256Hex), &out)
+}
+
+// LookupSM3 is Lookup by an SM3 digest, which the consortium's digest
+// index knows for the items of nodes that compute SM3.
+func (c *Client) LookupSM3(ctx context.Context, sm3Hex string) (*wire.Lookup, error) {
+	var out wire.Lookup
+	return &out, c.getJSON(ctx, "/api/v1/lookup?sm3="+url.QueryEscape(sm3Hex), &out)
 }
 
 // Checkpoint returns the latest checkpoint of the evidence log, or, with

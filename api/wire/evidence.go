@@ -74,12 +74,17 @@ type PendingRead struct {
 }
 
 // Lookup is what the public lookup reveals of a digest: whether and when a
-// created event carrying it was first anchored; nothing about its owner.
+// created event carrying it was first anchored, by which member's node, and
+// how many deposits carry it; nothing about its owner.
 type Lookup struct {
 	SHA256     string    `json:"sha256"`
+	SM3        string    `json:"sm3,omitempty"` // when asked by SM3
 	Anchored   bool      `json:"anchored"`
 	AnchoredAt time.Time `json:"anchored_at,omitzero"` // time of the block that made it final
 	Height     int64     `json:"height,omitempty"`
+	Member     string    `json:"member,omitempty"`      // member ID of the filing node
+	MemberName string    `json:"member_name,omitempty"` // its name in the trust bundle
+	Deposits   uint64    `json:"deposits,omitempty"`
 }
 
 // PendingView answers a receipt request while the item is not yet anchored.

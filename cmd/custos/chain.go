@@ -63,10 +63,11 @@ func (c Config) chainHome() string {
 	return filepath.Join(c.Data, "chain")
 }
 
-// startChain starts this node's part of the consortium chain and attaches
-// it to the evidence service. On the embedded default (no trust bundle
-// configured) it creates a single-validator development chain on first start.
-func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI, ev *evidence.Service) (*chain, error) {
+// startChain starts this node's part of the consortium chain, which
+// anchors the evidence service's leaves: ev says on wake that it queued
+// some. On the embedded default (no trust bundle configured) it creates a
+// single-validator development chain on first start.
+func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI, ev *evidence.Service, wake <-chan struct{}) (*chain, error) {
 	home := cfg.chainHome()
 	pub, _, err := anchor.InitHome(home)
 	if err != nil {
@@ -109,7 +110,7 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 	ch.dbs = []*bolt.DB{state, local}
 	ch.Chain, err = anchor.Start(ctx, anchor.ChainConfig{
 		Home: home, StateDB: state, LocalDB: local, ChainID: gen.ChainID, Root: pki.Root,
-		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, OnFinal: ev.MarkFinal,
+		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, Wake: wake, OnFinal: ev.MarkFinal,
 		Moniker: moniker(cfg.Org), P2PListen: cfg.Chain.P2PListen, Peers: cfg.Chain.Peers,
 		TimeoutCommit: cfg.Chain.TimeoutCommit.Duration, Log: log,
 	})
@@ -117,7 +118,6 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 		ch.close()
 		return nil, err
 	}
-	ev.AttachAnchor(ch.Chain, ch.Notify)
 	go registerHeads(ctx, ch.Chain, ev, log)
 	return ch, nil
 }
@@ -125,14 +125,15 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 // registerHeads waits until the chain state has custody heads (version 2:
 // from genesis, or after an upgrade), then registers the head of every
 // chain this node holds, once per state version that keys heads anew (2,
-// and 3, which binds each key to the chain's first event):
-// evidence.Service.RegisterHeads remembers that it finished, and resumes if
-// stopped.
+// and 3, which binds each key to the chain's first event), and from
+// version 4 the deposits of the items anchored before the digest index
+// existed: evidence.Service.RegisterHeads and RegisterDeposits remember
+// that they finished, and resume if stopped.
 func registerHeads(ctx context.Context, ch *anchor.Chain, ev *evidence.Service, log *slog.Logger) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	done := 0
-	for done < anchor.LatestState {
+	for done < anchor.MaxState {
 		v := ch.StateVersion()
 		if v < anchor.StateV2 || v == done {
 			select {
@@ -143,10 +144,15 @@ func registerHeads(ctx context.Context, ch *anchor.Chain, ev *evidence.Service, 
 			continue
 		}
 		n, err := ev.RegisterHeads(ctx, v, ch.SubmitHeads)
-		if err == nil {
-			if n > 0 {
-				log.Info("custody heads registered", "chains", n, "state_version", v)
+		if err == nil && n > 0 {
+			log.Info("custody heads registered", "chains", n, "state_version", v)
+		}
+		if err == nil && v >= anchor.StateV4 {
+			if n, err = ev.RegisterDeposits(ctx, ch.SubmitDeposits); err == nil && n > 0 {
+				log.Info("deposits registered in the consortium's digest index", "items", n)
 			}
+		}
+		if err == nil {
 			done = v
 			continue
 		}
@@ -245,4 +251,20 @@ func moniker(org string) string {
 		return "custos-node"
 	}
 	return m
+}
+
+// memberNames maps each validator's member ID (anchor.Tx.Member) to its
+// name in the trust bundle, for the digest index's answers.
+func memberNames(vs []receipt.Validator) map[string]string {
+	out := map[string]string{}
+	for _, v := range vs {
+		pub, err := base64.StdEncoding.DecodeString(v.PubKey)
+		if err != nil || len(pub) != ed25519.PublicKeySize {
+			continue
+		}
+		if id := anchor.MemberOfKey(pub); id != "" {
+			out[id] = v.Name
+		}
+	}
+	return out
 }

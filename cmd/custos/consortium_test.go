@@ -134,8 +134,42 @@ func TestConsortium(t *testing.T) {
 		verifyReceipt(t, trust, rcpt, data)
 		// The same receipt fails for other bytes.
 		dir := t.TempDir()
-		if _, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rcpt), "--file", writeFile(t, dir, "f", append(data, 1)), "--trust", trust); exitCode(err) != 1 {
+		rp := writeFile(t, dir, "r.json", rcpt)
+		if _, err := runCustos(t, "verify", "--receipt", rp, "--file", writeFile(t, dir, "f", append(data, 1)), "--trust", trust); exitCode(err) != 1 {
 			t.Errorf("verify with altered bytes: exit %d, want 1", exitCode(err))
+		}
+		// A court confirms the receipt, filed through the first member,
+		// against the node it runs itself (the last member): the node's
+		// chain contains the receipt's checkpoint.
+		court := ms[len(ms)-1].p.URL
+		out, err := runCustos(t, "verify", "--receipt", rp, "--file", writeFile(t, dir, "d", data), "--trust", trust, "--node", court, "--json")
+		var rep struct {
+			Valid bool `json:"valid"`
+			Node  struct {
+				Confirmed bool   `json:"confirmed"`
+				TreeSize  uint64 `json:"tree_size"`
+				Error     string `json:"error"`
+			} `json:"node"`
+		}
+		if jerr := json.Unmarshal([]byte(out), &rep); err != nil || jerr != nil || !rep.Valid || !rep.Node.Confirmed {
+			t.Errorf("verify --node %s: %v %v\n%s", court, err, jerr, out)
+		}
+		// The court's node knows the deposit too, though another member
+		// filed it (the consortium's digest index), and names that member;
+		// it reveals no more.
+		out, err = runCustos(t, "lookup", writeFile(t, dir, "d", data), "--server", court)
+		var l wire.Lookup
+		if jerr := json.Unmarshal([]byte(out), &l); err != nil || jerr != nil || !l.Anchored || l.MemberName != tr.Validators[0].Name || l.Deposits != 1 || l.Height == 0 {
+			t.Errorf("custos lookup at the court's node: %v %v\n%s", err, jerr, out)
+		}
+		if out, err := runCustos(t, "lookup", "--sha256", strings.Repeat("0", 64), "--server", court); exitCode(err) != 1 || !strings.Contains(out, `"anchored": false`) {
+			t.Errorf("custos lookup of a digest nobody filed: exit %d, want 1\n%s", exitCode(err), out)
+		}
+		// A node that does not answer confirms nothing: valid offline,
+		// exit 3.
+		gone := fmt.Sprintf("http://127.0.0.1:%d", freePortRun(t, 1))
+		if out, err := runCustos(t, "verify", "--receipt", rp, "--trust", trust, "--node", gone, "--node-wait", "0s"); exitCode(err) != 3 || !strings.Contains(out, "NOT CONFIRMED by the node") {
+			t.Errorf("verify --node (nothing listening): exit %d, want 3\n%s", exitCode(err), out)
 		}
 	})
 

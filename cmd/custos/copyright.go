@@ -13,7 +13,7 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 )
 
 // copyrightCmd is `custos copyright ...`: register works, search the
@@ -33,7 +33,7 @@ func copyrightCmd() *cobra.Command {
 			if err != nil {
 				return nil, usageError("--metadata: %v", err)
 			}
-			w, err := evidence.ParseWork(b, time.Now())
+			w, err := copyright.ParseWork(b, time.Now())
 			if err != nil {
 				return nil, usageError("--metadata %s: %v", metaFile, err)
 			}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/internal/testimage"
 	"github.com/custos-project/custos/notary/pdf"
@@ -44,7 +44,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 		}
 		return []byte(out)
 	}
-	var regA, regB evidence.Copyright
+	var regA, regB copyright.Copyright
 	mustJSON(t, cli(tokA, "copyright", "register", "--metadata", work, photo), &regA)
 	mustJSON(t, cli(tokB, "copyright", "register", "--metadata", work, photo), &regB)
 	if regA.Number == "" || regA.Number == regB.Number || len(regA.Items) != 1 {
@@ -118,17 +118,17 @@ func TestCopyrightEndToEnd(t *testing.T) {
 	})
 	t.Run("transfer and revoke", func(t *testing.T) {
 		// A transfer is an offer until the recipient accepts it.
-		var offer evidence.TransferOffer
+		var offer copyright.TransferOffer
 		mustJSON(t, cli(tokA, "copyright", "transfer", regA.ID, "--to", buyer, "--expires-in-days", "7"), &offer)
-		if offer.Status != evidence.OfferPending || offer.To != buyer {
+		if offer.Status != copyright.OfferPending || offer.To != buyer {
 			t.Fatalf("transfer offer = %+v", offer)
 		}
-		var cr evidence.Copyright
+		var cr copyright.Copyright
 		mustJSON(t, cli(tokC, "copyright", "get", regA.ID), &cr)
 		if cr.OwnerOrg == buyer {
 			t.Fatal("the registration changed hands before the recipient accepted")
 		}
-		var offers []evidence.TransferOffer
+		var offers []copyright.TransferOffer
 		mustJSON(t, cli(tokC, "copyright", "offers", "--status", "pending"), &offers)
 		if len(offers) != 1 || offers[0].ID != offer.ID {
 			t.Fatalf("the recipient's pending offers = %+v", offers)
@@ -139,7 +139,7 @@ func TestCopyrightEndToEnd(t *testing.T) {
 		var answer api.TransferAnswer
 		mustJSON(t, cli(tokC, "copyright", "accept", offer.ID), &answer)
 		cr = *answer.Copyright
-		if cr.OwnerOrg != buyer || answer.Offer.Status != evidence.OfferAccepted {
+		if cr.OwnerOrg != buyer || answer.Offer.Status != copyright.OfferAccepted {
 			t.Fatalf("after acceptance owner = %s, offer %s; want %s, accepted", cr.OwnerOrg, answer.Offer.Status, buyer)
 		}
 		// Both organizations' audit chains record the offer and its
@@ -163,8 +163,8 @@ func TestCopyrightEndToEnd(t *testing.T) {
 		// The new owner reads the file's receipt: it must carry both acts,
 		// anchored, and verify.
 		item := regA.Items[0]
-		types := crAwaitEvents(t, n, tokC, item, evidence.EventCopyrightRevoked, dir)
-		for _, want := range []string{"created", evidence.EventCopyrightRegistered, evidence.EventTransferOffered, evidence.EventCopyrightTransferred, evidence.EventCopyrightRevoked} {
+		types := crAwaitEvents(t, n, tokC, item, copyright.EventCopyrightRevoked, dir)
+		for _, want := range []string{"created", copyright.EventCopyrightRegistered, copyright.EventTransferOffered, copyright.EventCopyrightTransferred, copyright.EventCopyrightRevoked} {
 			if !strings.Contains(types, want) {
 				t.Errorf("anchored events %s lack %s", types, want)
 			}
@@ -200,7 +200,7 @@ func crOrg(t *testing.T, n *proc, name string) (org, token string) {
 func crAwaitAnchored(t *testing.T, n *proc, token, id string) {
 	t.Helper()
 	for range 300 {
-		var cr evidence.Copyright
+		var cr copyright.Copyright
 		_, _, b := n.call("GET", "/api/v1/copyrights/"+id, token, nil)
 		mustJSON(t, b, &cr)
 		if cr.AnchoredHeight > 0 {
@@ -276,8 +276,8 @@ func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) 
 	}
 	checkVerifyPDF(t, filepath.Join(dir, "tampered.pdf"), trust, false)
 	r, _ := os.ReadFile(receipts[0])
-	if !strings.Contains(string(r), evidence.EventCopyrightRegistered) {
-		t.Errorf("the attached receipt does not carry the %s event", evidence.EventCopyrightRegistered)
+	if !strings.Contains(string(r), copyright.EventCopyrightRegistered) {
+		t.Errorf("the attached receipt does not carry the %s event", copyright.EventCopyrightRegistered)
 	}
 	var doc map[string]any
 	mustJSON(t, r, &doc)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
 )
@@ -87,11 +88,18 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 		return nil, fmt.Errorf("%w (is the node still running? fsck needs it stopped)", err)
 	}
 	defer db.Close()
-	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: noStamper{}})
+	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: noStamper{},
+		OnLeafFinal: copyright.MarkAnchored, ItemOwner: copyright.Owner})
 	if err != nil {
 		return nil, err
 	}
-	rep, err := ev.Audit(ctx, auditOptions(root, orgCA, deep))
+	crs, err := copyright.New(ev, copyright.Config{})
+	if err != nil {
+		return nil, err
+	}
+	opts := auditOptions(root, orgCA, deep)
+	opts.Documents = []evidence.DocumentAudit{crs.Audit()}
+	rep, err := ev.Audit(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

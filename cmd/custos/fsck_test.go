@@ -43,7 +43,7 @@ func TestFsckConsortiumMember(t *testing.T) {
 
 // TestFsckUnfinishedUploads simulates a crash in the middle of a copyright
 // registration: its files' bytes are staged and committed, as
-// evidence.Service.FileCopyright does before the transaction that files
+// copyright.Register.FileCopyright does before the transaction that files
 // them with the registration, and the node dies before that transaction.
 // fsck lists the bytes as unfinished uploads (not a fault: the node
 // discards them at start); fsck --repair discards them and nothing else.

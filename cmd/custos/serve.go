@@ -23,6 +23,7 @@ import (
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
@@ -70,6 +71,7 @@ func serveCmd() *cobra.Command {
 type node struct {
 	db      *bolt.DB
 	ev      *evidence.Service
+	crs     *copyright.Register
 	hooks   *webhooks.Service
 	chain   *chain
 	audit   *evidence.Auditor
@@ -207,14 +209,30 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, err
 	}
+	// wake carries the service's "leaves queued" to the chain's batcher,
+	// which starts after the service: neither holds the other.
+	wake := make(chan struct{}, 1)
 	ev, err := evidence.New(ctx, evidence.Config{
 		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log, ReadFoldWindow: cfg.Custody.ReadFoldWindow.Duration,
+		OnLeaves: func() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		},
 		OnAnchored: func(tx *bolt.Tx, r *evidence.Record) error {
 			return hooks.PublishWithin(tx, evidence.OwnerOrg(r), webhooks.EventAnchored, api.ViewOf(r))
 		},
 		WantAnchored: func() bool { return hooks.Subscribed(webhooks.EventAnchored) },
-		OnTransfer: func(tx *bolt.Tx, o *evidence.TransferOffer) error {
+		OnLeafFinal:  copyright.MarkAnchored,
+		ItemOwner:    copyright.Owner,
+	})
+	if err != nil {
+		return nil, err
+	}
+	crs, err := copyright.New(ev, copyright.Config{
+		OnTransfer: func(tx *bolt.Tx, o *copyright.TransferOffer) error {
 			for _, org := range []string{o.From, o.To} {
 				if err := hooks.PublishWithin(tx, org, webhooks.EventCopyrightTransfer, o); err != nil {
 					return err
@@ -229,11 +247,11 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err := ev.Recover(ctx); err != nil {
 		return nil, err
 	}
-	ch, err := startChain(ctx, cfg, log, pki, ev)
+	ch, err := startChain(ctx, cfg, log, pki, ev, wake)
 	if err != nil {
 		return nil, fmt.Errorf("consortium chain: %w", err)
 	}
-	n := &node{db: db, ev: ev, hooks: hooks, chain: ch}
+	n := &node{db: db, ev: ev, crs: crs, hooks: hooks, chain: ch}
 	if err := n.serveAPI(cfg, log, tsa, pki); err != nil {
 		ch.close()
 		return nil, err
@@ -253,14 +271,17 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration,
-		Options: auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep), Log: log})
-	office, err := certify.New(certify.Config{Evidence: ev, Orgs: orgs, Documents: documentIssuer(cfg, log, tsa, pki)})
+	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(memberNames(n.chain.validators))
+	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
+	opts.Anchor = n.chain.Chain
+	opts.Documents = []evidence.DocumentAudit{n.crs.Audit()}
+	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log})
+	office, err := certify.New(certify.Config{Evidence: ev, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: documentIssuer(cfg, log, tsa, pki)})
 	if err != nil {
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Records: ev, Custody: ev, Sharing: ev, Audit: ev, Certificates: ev, Copyrights: ev, Transfers: ev,
+		Records: ev, Custody: ev, Sharing: ev, Audit: ev, Certificates: ev, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,

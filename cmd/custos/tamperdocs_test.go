@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 )
 
 // TestAuditFindsTamperedDocuments: with the node stopped, one byte is
@@ -31,7 +32,7 @@ func TestAuditFindsTamperedDocuments(t *testing.T) {
 	}
 	form := copyrightForm(t, []byte("A poem, to be registered.\n"))
 	status, _, body = n.call("POST", "/api/v1/copyrights", soakToken, bytes.NewReader(form.data), "Content-Type", form.contentType)
-	var cr evidence.Copyright
+	var cr copyright.Copyright
 	mustJSON(t, body, &cr)
 	if status != http.StatusCreated {
 		t.Fatalf("POST /api/v1/copyrights = %d %s", status, body)

@@ -211,4 +211,37 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 			t.Fatalf("%s: custos verify of the version-3 receipt: %v\n%s", c.it.v.ID, err, o)
 		}
 	}
+
+	// Then to version 4: the consortium's digest index. Each node
+	// registers the deposits of the items it anchored before; an item filed
+	// at one member before the upgrade is then found at another.
+	target = status2(ms[0].p).Height + 40
+	voteAll(target)
+	deadline = time.Now().Add(90 * time.Second)
+	for _, m := range ms {
+		for status2(m.p).StateVersion != 4 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not at state version 4 past height %d: %+v", m.slug, target, status2(m.p))
+			}
+			ms[0].p.upload(consortiumToken, []byte(fmt.Sprintf("towards version 4 at %v\n", time.Now())))
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	old := items[0]
+	other := ms[0].p
+	if other == old.p {
+		other = ms[1].p
+	}
+	for end := time.Now().Add(60 * time.Second); ; {
+		o, err := runCustos(t, "lookup", writeFile(t, dir, "old", old.data), "--server", other.URL)
+		var l wire.Lookup
+		if err == nil && json.Unmarshal([]byte(o), &l) == nil && l.Anchored && l.Member != "" && l.MemberName != "" {
+			t.Logf("an item filed before the upgrade, found at another member: %s", o)
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the item filed before version 4 is not in the digest index at another member: %v\n%s", err, o)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }

@@ -1,29 +1,46 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/verifycli"
 )
 
 // verifyCmd is `custos verify`: an offline check of a receipt against a
 // trust bundle, and optionally of the evidence file against the receipt.
 // Exit status: 0 valid, 1 invalid (the failing step is named), 2 usage
-// error (missing flag, unreadable file, unusable trust bundle).
+// error (missing flag, unreadable file, unusable trust bundle), 3 valid
+// offline but not confirmed by the --node (unreachable, or behind).
 func verifyCmd() *cobra.Command {
-	var receiptPath, filePath, trustPath, pdfPath string
+	var receiptPath, filePath, trustPath, pdfPath, nodeURL string
 	var asJSON bool
+	var nodeWait time.Duration
 	cmd := &cobra.Command{
-		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--json]",
+		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--node URL] [--json]",
 		Short: "Verify a receipt offline: digests, custody events, time-stamps, inclusion and the consortium checkpoint",
 		Long: `Verify checks a Custos receipt without any server or network: the evidence file's digests (with --file),
 the custody events and their hash chain, the RFC 3161 time-stamp tokens, each event's inclusion in the
 evidence log, and the checkpoint signed by the consortium's validators named in the trust bundle.
 
-Exit status: 0 the receipt is valid; 1 it is not (the failing step is printed with the expected and the
-computed values); 2 usage error (a missing flag, an unreadable file or an unusable trust bundle).`,
+With --node URL it then asks that member node (a court's own node, say) to confirm the receipt against
+its own chain: the node's latest checkpoint must verify under the same trust bundle, and the node's RFC 6962
+consistency proof must show the receipt's log to be a prefix of the node's. The node is not trusted for
+anything it cannot prove; a node still behind the receipt's block is asked again for up to --node-wait.
+
+Exit status: 0 the receipt is valid (and, with --node, confirmed); 1 it is not, or the node's chain
+contradicts it (the failing step is printed with the expected and the computed values); 2 usage error (a
+missing flag, an unreadable file or an unusable trust bundle); 3 valid offline, but the node could not
+confirm it (unreachable, or still behind the receipt).
+
+Example:
+  custos verify --receipt receipt.json --file contract.pdf --trust trust.json --node https://node.court.example`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if pdfPath != "" { // verifypdf.go
@@ -32,7 +49,11 @@ computed values); 2 usage error (a missing flag, an unreadable file or an unusab
 			if receiptPath == "" || trustPath == "" {
 				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
 			}
-			err := verifycli.Run(cmd.OutOrStdout(), receiptPath, filePath, trustPath, asJSON)
+			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, JSON: asJSON, NodeWait: nodeWait}
+			if nodeURL != "" {
+				opts.Node = nodeClient{client.New(nodeURL, "")}
+			}
+			err := verifycli.Check(cmd.Context(), cmd.OutOrStdout(), opts)
 			var ee verifycli.ExitError
 			if errors.As(err, &ee) {
 				return exitError{code: ee.Code, msg: ee.Msg}
@@ -44,6 +65,36 @@ computed values); 2 usage error (a missing flag, an unreadable file or an unusab
 	cmd.Flags().StringVar(&filePath, "file", "", "evidence file to check against the receipt (optional)")
 	cmd.Flags().StringVar(&trustPath, "trust", "", "trust bundle JSON file (keep your own copy)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
+	cmd.Flags().StringVar(&nodeURL, "node", "", "a member node (your own) to confirm the receipt against its chain")
+	cmd.Flags().DurationVar(&nodeWait, "node-wait", 10*time.Second, "how long to wait for a --node that has not reached the receipt's block")
 	cmd.Flags().StringVar(&pdfPath, "pdf", "", "instead of a receipt, a certificate PDF Custos issued: check its signature, time-stamp and chain (with --trust)")
 	return cmd
+}
+
+// nodeClient is a member node as verifycli asks it: over its public log
+// endpoints, without a token.
+type nodeClient struct{ c *client.Client }
+
+func (n nodeClient) String() string { return n.c.BaseURL }
+
+// nodeTimeout bounds each call to the node.
+const nodeTimeout = 30 * time.Second
+
+func (n nodeClient) Checkpoint(ctx context.Context) (*receipt.Checkpoint, error) {
+	ctx, cancel := context.WithTimeout(ctx, nodeTimeout)
+	defer cancel()
+	return n.c.Checkpoint(ctx, 0)
+}
+
+func (n nodeClient) Consistency(ctx context.Context, first, second uint64) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, nodeTimeout)
+	defer cancel()
+	p, err := n.c.Consistency(ctx, first, second)
+	if err != nil {
+		return nil, err
+	}
+	if p.First != first || p.Second != second {
+		return nil, fmt.Errorf("asked for the proof between sizes %d and %d, the node gave %d and %d", first, second, p.First, p.Second)
+	}
+	return p.Proof, nil
 }

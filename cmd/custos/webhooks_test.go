@@ -16,6 +16,7 @@ import (
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -266,7 +267,7 @@ func TestWebhooks(t *testing.T) {
 
 // TestCopyrightTransferWebhooks: each step of a copyright transfer offer
 // is delivered to the webhooks of both organizations (serve wires
-// evidence.Config.OnTransfer to PublishWithin).
+// copyright.Config.OnTransfer to PublishWithin).
 func TestCopyrightTransferWebhooks(t *testing.T) {
 	n := startNode(t, t.TempDir(), "[webhooks]\nallow_private = true\n")
 	rcv := newHookReceiver(t, nil)
@@ -277,13 +278,13 @@ func TestCopyrightTransferWebhooks(t *testing.T) {
 
 	form := copyrightForm(t, []byte("a poem offered and declined"))
 	status, _, b := n.call("POST", "/api/v1/copyrights", tokA, bytes.NewReader(form.data), "Content-Type", form.contentType)
-	var cr evidence.Copyright
+	var cr copyright.Copyright
 	mustJSON(t, b, &cr)
 	if status != http.StatusCreated {
 		t.Fatalf("registration = %d %s", status, b)
 	}
 	status, _, b = n.call("POST", "/api/v1/copyrights/"+cr.ID+"/transfers", tokA, strings.NewReader(`{"to":"`+orgB+`"}`), "Content-Type", "application/json")
-	var o evidence.TransferOffer
+	var o copyright.TransferOffer
 	mustJSON(t, b, &o)
 	if status != http.StatusCreated {
 		t.Fatalf("offer = %d %s", status, b)
@@ -297,7 +298,7 @@ func TestCopyrightTransferWebhooks(t *testing.T) {
 		var steps []string
 		for _, got := range rcv.wait(t, side.path, 2, 30*time.Second) {
 			p := got.check(t, side.secret, side.hook, webhooks.EventCopyrightTransfer)
-			var d evidence.TransferOffer
+			var d copyright.TransferOffer
 			mustJSON(t, p.Data, &d)
 			if d.ID != o.ID || d.From != orgA || d.To != orgB {
 				t.Errorf("%s: payload %s, want offer %s from %s to %s", side.path, p.Data, o.ID, orgA, orgB)

@@ -1,10 +1,12 @@
 // Package verifycli is the verdict of a receipt check as the command line
 // prints it: `custos verify` and the standalone `custos-verify` share it, so
 // that both print the same words and exit with the same status (0 valid,
-// 1 not valid, 2 usage error).
+// 1 not valid, 2 usage error, 3 valid offline but not confirmed by the
+// node that --node names).
 package verifycli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +27,7 @@ type verifyReport struct {
 	Got    string          `json:"computed,omitempty"`
 	Error  string          `json:"error,omitempty"`
 	Result *receipt.Result `json:"result,omitempty"`
+	Node   *NodeReport     `json:"node,omitempty"` // with --node
 }
 
 // ExitError carries the exit status of a check that did not end in "VALID":
@@ -48,54 +51,93 @@ func usageError(format string, args ...any) error {
 // object with asJSON. A receipt that is not valid, and a usage error, end
 // in an ExitError.
 func Run(out io.Writer, receiptPath, filePath, trustPath string, asJSON bool) error {
-	rb, err := os.ReadFile(receiptPath)
+	return Check(context.Background(), out, Options{Receipt: receiptPath, File: filePath, Trust: trustPath, JSON: asJSON})
+}
+
+// Options says what Check checks.
+type Options struct {
+	Receipt, File, Trust string // paths; File may be empty
+	JSON                 bool   // one JSON object instead of the steps
+	// Node, if set, is a member node asked to confirm the receipt's
+	// checkpoint against its own chain (confirm.go); NodeWait is how long
+	// to wait for it while its chain is behind the receipt.
+	Node     Node
+	NodeWait time.Duration
+}
+
+// Check is Run with Options: the offline check and, with o.Node, the
+// confirmation by a node. A receipt valid offline that the node cannot
+// confirm ends in an ExitError of code 3 (the node is unreachable, or
+// still behind the receipt) or 1 (the node's chain contradicts it).
+func Check(ctx context.Context, out io.Writer, o Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	rb, err := os.ReadFile(o.Receipt)
 	if err != nil {
 		return usageError("%v", err)
 	}
-	tb, err := os.ReadFile(trustPath)
+	tb, err := os.ReadFile(o.Trust)
 	if err != nil {
 		return usageError("%v", err)
 	}
 	trust, err := receipt.ParseTrust(tb)
 	if err != nil {
-		return usageError("%s: %v", trustPath, err)
+		return usageError("%s: %v", o.Trust, err)
 	}
 	var artifact io.Reader
-	if filePath != "" {
-		f, err := os.Open(filePath)
+	if o.File != "" {
+		f, err := os.Open(o.File)
 		if err != nil {
 			return usageError("%v", err)
 		}
 		defer f.Close()
 		artifact = f
 	}
-	res, err := verifyBytes(rb, artifact, trust)
+	r, v, res, err := verifyBytes(rb, artifact, trust)
 	var ve *receipt.VerifyError
 	switch {
 	case errors.As(err, &ve):
-		if asJSON {
+		if o.JSON {
 			return printJSON(out, verifyReport{Step: ve.Step, Want: ve.Want, Got: ve.Got, Error: ve.Err.Error()}, 1)
 		}
 		printFailure(out, ve)
 		return ExitError{Code: 1, Msg: "the receipt is NOT valid: the " + ve.Step + " check failed"}
-	case err != nil: // reading the evidence file
+	case err != nil: // reading the evidence file, or an unusable trust bundle
 		return usageError("%v", err)
 	}
-	if asJSON {
-		return printJSON(out, verifyReport{Valid: true, Result: res}, 0)
+	var node *NodeReport
+	if o.Node != nil {
+		node = confirm(ctx, v, &r.Checkpoint, o.Node, o.NodeWait)
+	}
+	if o.JSON {
+		return printJSON(out, verifyReport{Valid: true, Result: res, Node: node}, node.exitCode())
 	}
 	printResult(out, res)
+	if node == nil {
+		return nil
+	}
+	printNode(out, node)
+	if code := node.exitCode(); code != 0 {
+		return ExitError{Code: code, Msg: "the receipt is valid offline, but NOT CONFIRMED by " + node.URL}
+	}
 	return nil
 }
 
 // verifyBytes parses the receipt (a malformed one fails at step "format")
-// and verifies it.
-func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust) (*receipt.Result, error) {
+// and verifies it with a verifier of trust, which it returns for the
+// node's checkpoint.
+func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust) (*receipt.Receipt, *receipt.Verifier, *receipt.Result, error) {
 	r, err := receipt.Parse(rb)
 	if err != nil {
-		return nil, &receipt.VerifyError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1", Got: "a malformed document", Err: err}
+		return nil, nil, nil, &receipt.VerifyError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1", Got: "a malformed document", Err: err}
 	}
-	return receipt.Verify(r, artifact, trust, receipt.Options{})
+	v, err := receipt.NewVerifier(trust)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res, err := v.Verify(r, artifact, receipt.Options{})
+	return r, v, res, err
 }
 
 func printJSON(out io.Writer, rep verifyReport, code int) error {

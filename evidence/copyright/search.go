@@ -1,14 +1,16 @@
-package evidence
+package copyright
 
 import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/imagehash"
 )
 
@@ -36,19 +38,20 @@ type Match struct {
 // by the anchoring of the registration (its block, then its registration
 // time), anchored ones first; unanchored ones, whose place is not yet
 // settled, last, by registration time. At most MaxSearchMatches are
-// returned; truncated tells whether more matched.
+// returned; truncated tells whether more matched. The times at which the
+// anchored ones became final are left for FillAnchoredAt.
 //
 // Similar matches scan every image hash of the register: a key of 60
 // bytes (the 8-byte hash, the registration ID and the item ID) per image.
-func (s *Service) SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) (ms []Match, truncated bool, err error) {
+func (s *Register) SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) (ms []Match, truncated bool, err error) {
 	var sum []byte
 	if sha256Hex != "" {
-		if sum, err = decodeHex32(sha256Hex); err != nil {
+		if sum, err = evidence.DecodeDigest(sha256Hex); err != nil {
 			return nil, false, err
 		}
 	}
 	best := map[string]*Match{}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.ev.View(func(tx *bolt.Tx) error {
 		if sum != nil {
 			c := tx.Bucket(bCrSHA256).Cursor()
 			for k, _ := c.Seek(sum); k != nil && bytes.HasPrefix(k, sum); k, _ = c.Next() {
@@ -59,7 +62,7 @@ func (s *Service) SearchCopyrights(ctx context.Context, sha256Hex string, ph *im
 		if ph != nil {
 			c := tx.Bucket(bCrPHash).Cursor()
 			for k, _ := c.First(); k != nil; k, _ = c.Next() {
-				if d := imagehash.Distance(*ph, imagehash.Hash(u64val(k[:8]))); d <= imagehash.Threshold {
+				if d := imagehash.Distance(*ph, imagehash.Hash(binary.BigEndian.Uint64(k[:8]))); d <= imagehash.Threshold {
 					id, item := splitIDs(k[8:])
 					offer(best, &Match{Item: item, Kind: MatchSimilar, Distance: d}, id)
 				}
@@ -86,7 +89,7 @@ func (s *Service) SearchCopyrights(ctx context.Context, sha256Hex string, ph *im
 	if truncated {
 		out = out[:MaxSearchMatches]
 	}
-	return out, truncated, s.fillAnchoredAt(ctx, out)
+	return out, truncated, nil
 }
 
 // MaxSearchMatches bounds the matches a search returns: the earliest
@@ -117,10 +120,16 @@ func priority(a, b Match) int {
 	return cmp.Or(cmp.Compare(ha, hb), a.Copyright.RegisteredAt.Compare(b.Copyright.RegisteredAt), cmp.Compare(a.Copyright.ID, b.Copyright.ID))
 }
 
-func (s *Service) fillAnchoredAt(ctx context.Context, ms []Match) error {
-	if s.cfg.Anchor == nil {
-		return nil
-	}
+// Finality is what FillAnchoredAt needs of the chain (evidence.Prover):
+// when the leaves appended at a height became final, ok false on a node
+// without a chain.
+type Finality interface {
+	FinalAt(ctx context.Context, height int64) (t time.Time, ok bool, err error)
+}
+
+// FillAnchoredAt sets the time each anchored match of a priority search
+// (SearchCopyrights) became final; on a node without a chain it sets none.
+func FillAnchoredAt(ctx context.Context, f Finality, ms []Match) error {
 	times := map[int64]time.Time{}
 	for i := range ms {
 		h := ms[i].Copyright.AnchoredHeight
@@ -128,8 +137,8 @@ func (s *Service) fillAnchoredAt(ctx context.Context, ms []Match) error {
 			continue
 		}
 		if _, ok := times[h]; !ok {
-			t, err := s.anchoredAt(ctx, h)
-			if err != nil {
+			t, ok, err := f.FinalAt(ctx, h)
+			if err != nil || !ok {
 				return err
 			}
 			times[h] = t

@@ -1,4 +1,4 @@
-package evidence
+package copyright
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
 // startAudit starts the audit chains of orgs that have none, as creating
 // an organization does.
-func startAudit(t *testing.T, s *Service, orgs ...string) {
+func startAudit(t *testing.T, s *world, orgs ...string) {
 	t.Helper()
 	for _, org := range orgs {
 		if evs, _ := s.AuditTrail(context.Background(), org); len(evs) > 0 {
@@ -28,7 +29,7 @@ func startAudit(t *testing.T, s *Service, orgs ...string) {
 
 // transfer offers registration id from org to the organization to, which
 // accepts.
-func transfer(t *testing.T, s *Service, id, from, to string) *Copyright {
+func transfer(t *testing.T, s *world, id, from, to string) *Copyright {
 	t.Helper()
 	startAudit(t, s, from, to)
 	o, err := s.OfferTransfer(context.Background(), id, from, from+":key", to, 0)
@@ -44,7 +45,7 @@ func transfer(t *testing.T, s *Service, id, from, to string) *Copyright {
 
 // auditTypes lists the types of org's audit chain after org.created,
 // checking that it links.
-func auditTypes(t *testing.T, s *Service, org string) []string {
+func auditTypes(t *testing.T, s *world, org string) []string {
 	t.Helper()
 	evs, err := s.AuditTrail(context.Background(), org)
 	if err != nil {
@@ -64,7 +65,7 @@ func auditTypes(t *testing.T, s *Service, org string) []string {
 // chains of orgA, orgB and orgC, a clock the test moves and the steps
 // told to OnTransfer.
 type transferWorld struct {
-	s     *Service
+	s     *world
 	c     *Copyright
 	now   time.Time
 	steps []string // "status from→to", as OnTransfer saw them
@@ -73,8 +74,7 @@ type transferWorld struct {
 func newTransferWorld(t *testing.T) *transferWorld {
 	t.Helper()
 	w := &transferWorld{now: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-	w.s = newTestService(t, newMemBlobs())
-	w.s.cfg.Now = func() time.Time { return w.now }
+	w.s = newWorld(t, evidence.Config{Now: func() time.Time { return w.now }})
 	w.s.cfg.OnTransfer = func(tx *bolt.Tx, o *TransferOffer) error {
 		if !tx.Writable() {
 			t.Errorf("OnTransfer outside a write transaction")
@@ -147,7 +147,7 @@ func TestTransferOfferAccepted(t *testing.T) {
 	if _, err := w.s.OfferTransfer(ctx, w.c.ID, orgA, orgA+":key", orgC, 0); !errors.Is(err, ErrOfferPending) {
 		t.Errorf("a second offer while one is pending = %v, want ErrOfferPending", err)
 	}
-	if _, _, err := w.s.AcceptTransfer(ctx, o.ID, orgC, orgC+":key"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := w.s.AcceptTransfer(ctx, o.ID, orgC, orgC+":key"); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("accept by a third party = %v, want ErrNotFound", err)
 	}
 	if _, _, err := w.s.AcceptTransfer(ctx, o.ID, orgA, orgA+":key"); !errors.Is(err, ErrNotRecipient) {
@@ -156,7 +156,7 @@ func TestTransferOfferAccepted(t *testing.T) {
 	if _, err := w.s.WithdrawTransfer(ctx, o.ID, orgB, orgB+":key"); !errors.Is(err, ErrNotOfferer) {
 		t.Errorf("withdraw by the recipient = %v, want ErrNotOfferer", err)
 	}
-	if _, err := w.s.TransferOffer(ctx, o.ID, orgC, orgC+":key"); !errors.Is(err, ErrNotFound) {
+	if _, err := w.s.TransferOffer(ctx, o.ID, orgC, orgC+":key"); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("read by a third party = %v, want ErrNotFound", err)
 	}
 	got, c, err := w.s.AcceptTransfer(ctx, o.ID, orgB, orgB+":key")
@@ -193,7 +193,7 @@ func TestTransferOfferAccepted(t *testing.T) {
 			t.Errorf("TransferOffers(%s) = %v, %v; want %d", org, page, err, want)
 		}
 	}
-	rep, err := w.s.Audit(ctx, AuditOptions{})
+	rep, err := w.s.audit(ctx, evidence.AuditOptions{})
 	if err != nil || !rep.OK() {
 		t.Errorf("Audit after the transfer = %+v, %v", rep, err)
 	}

@@ -1,8 +1,9 @@
-package evidence
+package copyright
 
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/imagehash"
 )
@@ -18,9 +20,9 @@ import (
 // dates) registered with one or more evidence items, its files. The
 // registration, its number and a "copyright.registered" custody event on
 // every item are written in one bbolt transaction; transfer offers (see
-// transfer.go) and revocations likewise. The register is keyed by the items' SHA-256 and,
-// for images, by their perceptual hash, so that anyone may ask who
-// registered a file first.
+// transfer.go) and revocations likewise. The register is keyed by the
+// items' SHA-256 and, for images, by their perceptual hash, so that anyone
+// may ask who registered a file first.
 
 // Custody event types of a registration's items.
 const (
@@ -62,10 +64,10 @@ type Publication struct {
 // ParseWork decodes registration metadata strictly and validates it.
 func ParseWork(b []byte, now time.Time) (Work, error) {
 	var w Work
-	if len(b) > MaxMetaBytes {
-		return w, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(b), MaxMetaBytes)}}}
+	if len(b) > evidence.MaxMetaBytes {
+		return w, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "metadata", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(b), evidence.MaxMetaBytes)}}}
 	}
-	if err := decodeStrict(b, &w, "metadata", "title, type, authors, owner, created, first_publication"); err != nil {
+	if err := evidence.DecodeStrict(b, &w, "metadata", "title, type, authors, owner, created, first_publication"); err != nil {
 		return w, err
 	}
 	return w, w.Validate(now)
@@ -74,24 +76,24 @@ func ParseWork(b []byte, now time.Time) (Work, error) {
 // Validate checks w's fields; dates may not lie in the future (as seen in
 // China Standard Time) and a first publication not precede creation.
 func (w *Work) Validate(now time.Time) error {
-	if err := validateStruct(w); err != nil {
+	if err := evidence.ValidateStruct(w); err != nil {
 		return err
 	}
 	today := now.In(cst).Format(time.DateOnly)
-	var fields []FieldError
+	var fields []evidence.FieldError
 	if w.Created > today {
-		fields = append(fields, FieldError{Field: "created", Message: "is in the future"})
+		fields = append(fields, evidence.FieldError{Field: "created", Message: "is in the future"})
 	}
 	if p := w.FirstPublication; p != nil {
 		if p.Date > today {
-			fields = append(fields, FieldError{Field: "first_publication.date", Message: "is in the future"})
+			fields = append(fields, evidence.FieldError{Field: "first_publication.date", Message: "is in the future"})
 		}
 		if p.Date < w.Created {
-			fields = append(fields, FieldError{Field: "first_publication.date", Message: "is before the work was created"})
+			fields = append(fields, evidence.FieldError{Field: "first_publication.date", Message: "is before the work was created"})
 		}
 	}
 	if len(fields) > 0 {
-		return &MetadataError{Fields: fields}
+		return &evidence.MetadataError{Fields: fields}
 	}
 	return nil
 }
@@ -155,14 +157,58 @@ var (
 	bCrPDF      = []byte("crpdf")      // id → the signed certificate PDF, write-once
 )
 
-var copyrightBuckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF,
+var buckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF,
 	bCrOffers, bCrOfferOf, bCrOffered}
+
+// docKind is the checksum kind of registrations (evidence.PutDocSum).
+const docKind = 'r'
+
+// listing names the cursors of the registration listing (Copyrights).
+const listing = "copyrights"
+
+// idChars is the length of an ID, the position of the registration
+// listing.
+const idChars = 26
+
+// Config configures a Register.
+type Config struct {
+	// OnTransfer, if set, is told of each step of a copyright transfer
+	// offer (offered, accepted, declined, withdrawn, expired: o.Status
+	// tells which, "pending" when it is made), inside the transaction of
+	// the step, so that what it writes to tx (webhook deliveries to both
+	// organizations) is durable exactly when the step is. Its error fails
+	// the step. It may run more than once, in transactions that are
+	// rolled back.
+	OnTransfer func(tx *bolt.Tx, o *TransferOffer) error
+}
+
+// Register is the copyright register of an evidence service. The
+// service's Config.OnLeafFinal must be MarkAnchored and its
+// Config.ItemOwner Owner, so that registrations learn their anchoring and
+// their owners see their files.
+type Register struct {
+	ev  *evidence.Service
+	cfg Config
+}
+
+// New returns the register kept in ev's database, creating its buckets
+// and giving the registrations of a store from before document checksums
+// theirs.
+func New(ev *evidence.Service, cfg Config) (*Register, error) {
+	if err := ev.CreateBuckets(buckets...); err != nil {
+		return nil, fmt.Errorf("evidence: init store: %w", err)
+	}
+	if err := ev.SumDocuments(bCopyrights, docKind); err != nil {
+		return nil, fmt.Errorf("evidence: document checksums: %w", err)
+	}
+	return &Register{ev: ev, cfg: cfg}, nil
+}
 
 // RegisterCopyright registers a work with items, evidence of org filed
 // beforehand, none of them registered before. The registration, its
 // number, its indexes and a copyright.registered custody event on every
 // item are committed in one transaction.
-func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Work, items []RegisterItem) (*Copyright, error) {
+func (s *Register) RegisterCopyright(ctx context.Context, org, actor string, w Work, items []RegisterItem) (*Copyright, error) {
 	c, err := s.newCopyright(org, actor, w, len(items))
 	if err != nil {
 		return nil, err
@@ -170,13 +216,12 @@ func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Wo
 	for _, it := range items {
 		c.Items = append(c.Items, it.ID)
 	}
-	err = s.commits.commit(func(tx *bolt.Tx) error {
+	err = s.ev.Update(func(tx *bolt.Tx) error {
 		return s.putRegistration(tx, c, org, actor, items)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.leavesQueued()
 	return c, nil
 }
 
@@ -184,8 +229,8 @@ func (s *Service) RegisterCopyright(ctx context.Context, org, actor string, w Wo
 // an upload whose bytes are read, the metadata it is filed with, and its
 // perceptual hash when it is an image.
 type RegisterFile struct {
-	Upload *Upload
-	Meta   Meta
+	Upload *evidence.Upload
+	Meta   evidence.Meta
 	PHash  *imagehash.Hash
 }
 
@@ -197,23 +242,23 @@ type RegisterFile struct {
 // made durable and time-stamped first; if anything fails, the caller's
 // Abort of each upload discards its staged bytes, and after a crash
 // Recover does (staged blobs that no record names).
-func (s *Service) FileCopyright(ctx context.Context, org, actor string, w Work, files []RegisterFile) (*Copyright, error) {
+func (s *Register) FileCopyright(ctx context.Context, org, actor string, w Work, files []RegisterFile) (*Copyright, error) {
 	c, err := s.newCopyright(org, actor, w, len(files))
 	if err != nil {
 		return nil, err
 	}
-	fs := make([]*finishing, len(files))
+	fs := make([]*evidence.Prepared, len(files))
 	items := make([]RegisterItem, len(files))
 	for i, f := range files {
-		if fs[i], err = f.Upload.prepare(ctx, f.Meta); err != nil {
+		if fs[i], err = f.Upload.Prepare(ctx, f.Meta); err != nil {
 			return nil, fmt.Errorf("file %d: %w", i, err)
 		}
-		items[i] = RegisterItem{ID: fs[i].rec.ID, PHash: f.PHash}
+		items[i] = RegisterItem{ID: fs[i].Record().ID, PHash: f.PHash}
 		c.Items = append(c.Items, items[i].ID)
 	}
-	err = s.commits.commit(func(tx *bolt.Tx) error {
+	err = s.ev.Update(func(tx *bolt.Tx) error {
 		for _, f := range fs {
-			if err := f.put(tx); err != nil {
+			if err := f.Put(tx); err != nil {
 				return err
 			}
 		}
@@ -222,29 +267,28 @@ func (s *Service) FileCopyright(ctx context.Context, org, actor string, w Work, 
 	if err != nil {
 		return nil, err
 	}
-	s.leavesQueued()
 	for _, f := range fs {
-		f.committed(ctx)
+		f.Committed(ctx)
 	}
 	return c, nil
 }
 
 // newCopyright is a new registration of w with n files, not yet numbered.
-func (s *Service) newCopyright(org, actor string, w Work, n int) (*Copyright, error) {
-	now := s.cfg.Now().UTC()
+func (s *Register) newCopyright(org, actor string, w Work, n int) (*Copyright, error) {
+	now := s.ev.Now().UTC()
 	if err := w.Validate(now); err != nil {
 		return nil, err
 	}
 	if n == 0 || n > MaxCopyrightItems {
 		return nil, fmt.Errorf("%w: %d files (1 to %d)", ErrBadRegistration, n, MaxCopyrightItems)
 	}
-	return &Copyright{ID: NewID(), Work: w, Status: CopyrightRegistered, RegistrantOrg: org, Registrant: actor,
+	return &Copyright{ID: evidence.NewID(), Work: w, Status: CopyrightRegistered, RegistrantOrg: org, Registrant: actor,
 		OwnerOrg: org, RegisteredAt: now}, nil
 }
 
 // putRegistration numbers c and writes it, its indexes and the registered
 // event of every item in tx.
-func (s *Service) putRegistration(tx *bolt.Tx, c *Copyright, org, actor string, items []RegisterItem) error {
+func (s *Register) putRegistration(tx *bolt.Tx, c *Copyright, org, actor string, items []RegisterItem) error {
 	n, err := nextNumber(tx, c.RegisteredAt)
 	if err != nil {
 		return err
@@ -259,67 +303,68 @@ func (s *Service) putRegistration(tx *bolt.Tx, c *Copyright, org, actor string, 
 	// The registration is anchored once the last of its registered
 	// events is: the highest leaf, as the files' events may fall into
 	// different batches.
-	var last []byte
-	for _, it := range items {
+	var last uint64
+	for i, it := range items {
 		leaf, err := s.registerItem(tx, c, org, actor, it)
 		if err != nil {
 			return err
 		}
-		if last == nil || bytes.Compare(leaf, last) > 0 {
+		if i == 0 || leaf > last {
 			last = leaf
 		}
 	}
-	return tx.Bucket(bCrLeaf).Put(last, []byte(c.ID))
+	return tx.Bucket(bCrLeaf).Put(u64(last), []byte(c.ID))
 }
 
 // registerItem indexes one item of a new registration and appends its
-// registered event, returning the event's leaf index (8 bytes, big
-// endian).
-func (s *Service) registerItem(tx *bolt.Tx, c *Copyright, org, actor string, it RegisterItem) ([]byte, error) {
-	seq, ok := getSeq(tx, it.ID)
+// registered event, returning the event's leaf index.
+func (s *Register) registerItem(tx *bolt.Tx, c *Copyright, org, actor string, it RegisterItem) (uint64, error) {
+	seq, ok := evidence.ItemSeq(tx, it.ID)
 	if !ok {
-		return nil, fmt.Errorf("%w: no evidence item %s", ErrBadRegistration, it.ID)
+		return 0, fmt.Errorf("%w: no evidence item %s", ErrBadRegistration, it.ID)
 	}
-	r, err := getRecord(tx, seq)
+	r, err := evidence.RecordAt(tx, seq)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	if OwnerOrg(r) != org {
-		return nil, fmt.Errorf("%w: evidence item %s is not your organization's", ErrBadRegistration, it.ID)
+	if evidence.OwnerOrg(r) != org {
+		return 0, fmt.Errorf("%w: evidence item %s is not your organization's", ErrBadRegistration, it.ID)
 	}
 	items := tx.Bucket(bCrItems)
 	if items.Get([]byte(it.ID)) != nil {
-		return nil, fmt.Errorf("%w: evidence item %s is already registered", ErrBadRegistration, it.ID)
+		return 0, fmt.Errorf("%w: evidence item %s is already registered", ErrBadRegistration, it.ID)
 	}
 	if err := items.Put([]byte(it.ID), []byte(c.ID)); err != nil {
-		return nil, err
+		return 0, err
 	}
-	sum, err := decodeHex32(r.SHA256)
+	sum, err := evidence.DecodeDigest(r.SHA256)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if err := tx.Bucket(bCrSHA256).Put(slices.Concat(sum, []byte(c.ID+it.ID)), nil); err != nil {
-		return nil, err
+		return 0, err
 	}
 	if it.PHash != nil {
 		if err := tx.Bucket(bCrPHash).Put(slices.Concat(u64(uint64(*it.PHash)), []byte(c.ID+it.ID)), nil); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	e := s.itemEvent(r.ID, actor, EventCopyrightRegistered, "copyright:"+c.ID)
-	if err := appendEvent(tx, seq, e); err != nil {
-		return nil, err
+	if err := evidence.AppendEvent(tx, seq, e); err != nil {
+		return 0, err
 	}
-	leaf := tx.Bucket(bEvLeaf).Get(eventKey(seq, e.Seq))
-	if len(leaf) != 8 {
-		return nil, fmt.Errorf("evidence: the registered event of %s has no leaf", it.ID)
+	leaf, err := evidence.EventLeaf(tx, seq, e.Seq)
+	if err != nil {
+		return 0, fmt.Errorf("evidence: the registered event of %s has no leaf", it.ID)
 	}
-	return bytes.Clone(leaf), nil
+	return leaf, nil
 }
 
-func (s *Service) itemEvent(id, actor, typ, subject string) *custody.Event {
-	return &custody.Event{V: custody.EventVersion, Evidence: id, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
+func (s *Register) itemEvent(id, actor, typ, subject string) *custody.Event {
+	return &custody.Event{V: custody.EventVersion, Evidence: id, Type: typ, Time: custody.FormatTime(s.ev.Now()), Actor: actor, Subject: subject}
 }
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
 // nextNumber takes the next registration number of now's year.
 func nextNumber(tx *bolt.Tx, now time.Time) (string, error) {
@@ -327,7 +372,7 @@ func nextNumber(tx *bolt.Tx, now time.Time) (string, error) {
 	b := tx.Bucket(bCrNumbers)
 	var n uint64 = 1
 	if v := b.Get([]byte(year)); len(v) == 8 {
-		n = u64val(v) + 1
+		n = binary.BigEndian.Uint64(v) + 1
 	}
 	if err := b.Put([]byte(year), u64(n)); err != nil {
 		return "", err
@@ -343,13 +388,13 @@ func putCopyright(tx *bolt.Tx, c *Copyright) error {
 	if err := tx.Bucket(bCopyrights).Put([]byte(c.ID), b); err != nil {
 		return err
 	}
-	return putDocSum(tx, docCopyright, c.ID, b)
+	return evidence.PutDocSum(tx, docKind, c.ID, b)
 }
 
 func getCopyright(tx *bolt.Tx, id string) (*Copyright, error) {
 	v := tx.Bucket(bCopyrights).Get([]byte(id))
 	if v == nil {
-		return nil, ErrNotFound
+		return nil, evidence.ErrNotFound
 	}
 	var c Copyright
 	if err := json.Unmarshal(v, &c); err != nil {
@@ -360,12 +405,12 @@ func getCopyright(tx *bolt.Tx, id string) (*Copyright, error) {
 
 // Copyright returns a registration. The register is public to members:
 // any organization may read any registration's metadata (not its files).
-func (s *Service) Copyright(ctx context.Context, id string) (*Copyright, error) {
-	if !ValidID(id) {
-		return nil, ErrNotFound
+func (s *Register) Copyright(ctx context.Context, id string) (*Copyright, error) {
+	if !evidence.ValidID(id) {
+		return nil, evidence.ErrNotFound
 	}
 	var c *Copyright
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		var err error
 		c, err = getCopyright(tx, id)
 		return err
@@ -392,22 +437,22 @@ const (
 // carries registered_at). cursor continues a listing: the Next of the
 // page before, which seals the last ID returned (opaque, good only for
 // org's copyright listing).
-func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int) (*CopyrightPage, error) {
+func (s *Register) Copyrights(ctx context.Context, org, cursor string, limit int) (*CopyrightPage, error) {
 	if limit <= 0 {
 		limit = DefaultCopyrightPage
 	}
 	limit = min(limit, MaxCopyrightPage)
 	after := ""
 	if cursor != "" {
-		pos, err := s.cursors.parse(listCopyrights, org, cursor, idChars)
-		if err != nil || !ValidID(string(pos)) {
-			return nil, ErrBadCursor
+		pos, err := s.ev.ParseCursor(listing, org, cursor, idChars)
+		if err != nil || !evidence.ValidID(string(pos)) {
+			return nil, evidence.ErrBadCursor
 		}
 		after = string(pos)
 	}
 	prefix := []byte(org)
 	page := &CopyrightPage{Items: []*Copyright{}}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCrByOrg).Cursor()
 		k, _ := c.Seek(append(bytes.Clone(prefix), after...))
 		if k != nil && after != "" && string(k[len(prefix):]) == after {
@@ -415,7 +460,7 @@ func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int)
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if len(page.Items) == limit {
-				page.Next = s.cursors.format(listCopyrights, org, []byte(page.Items[limit-1].ID))
+				page.Next = s.ev.FormatCursor(listing, org, []byte(page.Items[limit-1].ID))
 				break
 			}
 			cr, err := getCopyright(tx, string(k[len(prefix):]))
@@ -431,12 +476,12 @@ func (s *Service) Copyrights(ctx context.Context, org, cursor string, limit int)
 
 // RevokeCopyright revokes a registration of org. Revoking again changes
 // and records nothing.
-func (s *Service) RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*Copyright, error) {
+func (s *Register) RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*Copyright, error) {
 	return s.changeCopyright(id, org, func(tx *bolt.Tx, c *Copyright) (string, string, error) {
 		if c.Status == CopyrightRevoked {
 			return "", "", nil
 		}
-		at := s.cfg.Now().UTC()
+		at := s.ev.Now().UTC()
 		c.Status, c.RevokedAt, c.RevokedBy, c.RevokeReason = CopyrightRevoked, &at, actor, reason
 		return EventCopyrightRevoked, "copyright:" + c.ID, nil
 	}, actor)
@@ -445,12 +490,12 @@ func (s *Service) RevokeCopyright(ctx context.Context, id, org, actor, reason st
 // changeCopyright applies change to registration id, owned by org, and
 // appends the custody event it names (none if typ is empty) to every item,
 // in one transaction.
-func (s *Service) changeCopyright(id, org string, change func(*bolt.Tx, *Copyright) (typ, subject string, err error), actor string) (*Copyright, error) {
-	if !ValidID(id) {
-		return nil, ErrNotFound
+func (s *Register) changeCopyright(id, org string, change func(*bolt.Tx, *Copyright) (typ, subject string, err error), actor string) (*Copyright, error) {
+	if !evidence.ValidID(id) {
+		return nil, evidence.ErrNotFound
 	}
 	var out *Copyright
-	err := s.commits.commit(func(tx *bolt.Tx) error {
+	err := s.ev.Update(func(tx *bolt.Tx) error {
 		c, err := getCopyright(tx, id)
 		if err != nil {
 			return err
@@ -472,26 +517,25 @@ func (s *Service) changeCopyright(id, org string, change func(*bolt.Tx, *Copyrig
 	if err != nil {
 		return nil, err
 	}
-	s.leavesQueued()
 	return out, nil
 }
 
 // appendToItems appends one custody event to every item of c.
-func (s *Service) appendToItems(tx *bolt.Tx, c *Copyright, actor, typ, subject string) error {
+func (s *Register) appendToItems(tx *bolt.Tx, c *Copyright, actor, typ, subject string) error {
 	seqs := make([]uint64, len(c.Items))
 	for i, item := range c.Items {
-		seq, ok := getSeq(tx, item)
+		seq, ok := evidence.ItemSeq(tx, item)
 		if !ok {
 			return fmt.Errorf("evidence: registration %s names missing item %s", c.ID, item)
 		}
 		seqs[i] = seq
 	}
-	return s.appendEach(tx, seqs, actor, typ, subject)
+	return s.ev.AppendEach(tx, seqs, actor, typ, subject)
 }
 
-// copyrightOwner is the current owner organization of the registration
-// that item belongs to, or "".
-func copyrightOwner(tx *bolt.Tx, item string) string {
+// Owner is the current owner organization of the registration that item
+// belongs to, or "": evidence.Config.ItemOwner.
+func Owner(tx *bolt.Tx, item string) string {
 	id := tx.Bucket(bCrItems).Get([]byte(item))
 	if id == nil {
 		return ""
@@ -503,10 +547,14 @@ func copyrightOwner(tx *bolt.Tx, item string) string {
 	return c.OwnerOrg
 }
 
-// markCopyrightAnchored records the block that anchored a registration's
-// registered event (the leaf's batch), once.
-func markCopyrightAnchored(tx *bolt.Tx, leaf uint64, height int64) error {
-	id := tx.Bucket(bCrLeaf).Get(u64(leaf))
+// MarkAnchored records the block that anchored a registration's
+// registered event (the leaf's batch), once: evidence.Config.OnLeafFinal.
+func MarkAnchored(tx *bolt.Tx, leaf uint64, height int64) error {
+	b := tx.Bucket(bCrLeaf)
+	if b == nil {
+		return nil // a store whose register was never opened (New)
+	}
+	id := b.Get(u64(leaf))
 	if id == nil {
 		return nil
 	}

@@ -1,9 +1,11 @@
-package evidence
+package copyright
 
 import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/custos-project/custos/evidence"
 )
 
 // CopyrightFile is what a registration's file states of itself, as it
@@ -17,15 +19,15 @@ type CopyrightFile struct {
 // registration of w is filed with, before any is committed, so that a bad
 // or empty file refuses the whole registration and leaves nothing behind.
 // Field errors name the file by its index: file[0].file_name.
-func CopyrightFileMetas(w Work, files []CopyrightFile, now time.Time) ([]Meta, error) {
-	metas := make([]Meta, len(files))
-	var fields []FieldError
+func CopyrightFileMetas(w Work, files []CopyrightFile, now time.Time) ([]evidence.Meta, error) {
+	metas := make([]evidence.Meta, len(files))
+	var fields []evidence.FieldError
 	for i, f := range files {
 		if f.Size == 0 {
-			return nil, fmt.Errorf("file %d: %w", i, ErrEmpty)
+			return nil, fmt.Errorf("file %d: %w", i, evidence.ErrEmpty)
 		}
-		metas[i] = Meta{Title: w.Title, FileName: f.Name, MediaType: f.MediaType}
-		var me *MetadataError
+		metas[i] = evidence.Meta{Title: w.Title, FileName: f.Name, MediaType: f.MediaType}
+		var me *evidence.MetadataError
 		if err := metas[i].Validate(now); errors.As(err, &me) {
 			for _, fe := range me.Fields {
 				fe.Field = fmt.Sprintf("file[%d].%s", i, fe.Field)
@@ -36,7 +38,7 @@ func CopyrightFileMetas(w Work, files []CopyrightFile, now time.Time) ([]Meta, e
 		}
 	}
 	if len(fields) > 0 {
-		return nil, &MetadataError{Fields: fields}
+		return nil, &evidence.MetadataError{Fields: fields}
 	}
 	return metas, nil
 }

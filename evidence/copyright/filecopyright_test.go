@@ -1,4 +1,4 @@
-package evidence
+package copyright
 
 import (
 	"context"
@@ -7,12 +7,16 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/storage"
 )
 
 // failingNth is a TSA that fails its n-th stamp (from 1) and answers the
-// others as fakeTSA does.
+// others as evidencetest.TSA does.
 type failingNth struct {
 	n     int64
 	calls atomic.Int64
@@ -22,13 +26,13 @@ func (f *failingNth) Stamp(ctx context.Context, h crypto.Hash, d []byte) (*notar
 	if f.calls.Add(1) == f.n {
 		return nil, notary.ErrUnavailable
 	}
-	return fakeTSA{}.Stamp(ctx, h, d)
+	return evidencetest.TSA{}.Stamp(ctx, h, d)
 }
 
 // readUploads starts one upload by owner per body, its bytes read.
-func readUploads(t *testing.T, s *Service, owner string, bodies ...string) ([]*Upload, []RegisterFile) {
+func readUploads(t *testing.T, s *world, owner string, bodies ...string) ([]*evidence.Upload, []RegisterFile) {
 	t.Helper()
-	var ups []*Upload
+	var ups []*evidence.Upload
 	var files []RegisterFile
 	for _, b := range bodies {
 		u, err := s.NewUpload(context.Background(), owner)
@@ -40,7 +44,7 @@ func readUploads(t *testing.T, s *Service, owner string, bodies ...string) ([]*U
 			t.Fatal(err)
 		}
 		ups = append(ups, u)
-		files = append(files, RegisterFile{Upload: u, Meta: Meta{Title: "work"}})
+		files = append(files, RegisterFile{Upload: u, Meta: evidence.Meta{Title: "work"}})
 	}
 	return ups, files
 }
@@ -54,33 +58,38 @@ func TestFileCopyrightAtomic(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
-		tsa  Stamper
+		tsa  evidence.Stamper
 		org  string // the registering organization; the files are orgA's
 		want error
 	}{
-		{"TSA fails on the second file", &failingNth{n: 2}, orgA, ErrUnavailable},
-		{"registration refused in the transaction", fakeTSA{}, orgB, ErrBadRegistration},
+		{"TSA fails on the second file", &failingNth{n: 2}, orgA, evidence.ErrUnavailable},
+		{"registration refused in the transaction", evidencetest.TSA{}, orgB, ErrBadRegistration},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			blobs := newMemBlobs()
-			s := newTestService(t, blobs)
-			s.cfg.TSA = tc.tsa
+			blobs := newFolder(t)
+			s := newWorld(t, evidence.Config{Blobs: blobs, TSA: tc.tsa, InlineMax: -1})
 			ups, files := readUploads(t, s, orgA+":key", "first file", "second file")
+			ids, _ := count(t, blobs) // an upload is staged under its ID
+			if len(ids) != 2 {
+				t.Fatalf("staged before FileCopyright: %v, want the 2 uploads", ids)
+			}
 			if _, err := s.FileCopyright(ctx, tc.org, orgA+":key", testWork(), files); !errors.Is(err, tc.want) {
 				t.Fatalf("FileCopyright = %v, want %v", err, tc.want)
 			}
-			for _, u := range ups {
-				if _, err := s.Get(ctx, u.id); !errors.Is(err, ErrNotFound) {
-					t.Errorf("Get(%s) after a failed registration = %v, want ErrNotFound", u.id, err)
+			for _, id := range ids {
+				if _, err := s.Get(ctx, id); !errors.Is(err, evidence.ErrNotFound) {
+					t.Errorf("Get(%s) after a failed registration = %v, want ErrNotFound", id, err)
 				}
+			}
+			for _, u := range ups {
 				u.Abort()
 			}
-			rep, err := s.Audit(ctx, AuditOptions{})
+			rep, err := s.audit(ctx, evidence.AuditOptions{})
 			if err != nil || rep.Records != 0 || rep.Copyrights != 0 {
 				t.Errorf("Audit after a failed registration = %+v, %v; want no record and no registration", rep, err)
 			}
-			if len(blobs.staged) != 0 || len(blobs.blobs) != 0 {
-				t.Errorf("a failed registration left %d staged and %d blobs", len(blobs.staged), len(blobs.blobs))
+			if staged, keys := count(t, blobs); len(staged) != 0 || keys != 0 {
+				t.Errorf("a failed registration left %d staged and %d blobs", len(staged), keys)
 			}
 		})
 	}
@@ -91,8 +100,8 @@ func TestFileCopyrightAtomic(t *testing.T) {
 // its blob is promoted.
 func TestFileCopyright(t *testing.T) {
 	ctx := context.Background()
-	blobs := newMemBlobs()
-	s := newTestService(t, blobs)
+	blobs := newFolder(t)
+	s := newWorld(t, evidence.Config{Blobs: blobs, InlineMax: -1})
 	_, files := readUploads(t, s, orgA+":key", "first file", "second file")
 	c, err := s.FileCopyright(ctx, orgA, orgA+":key", testWork(), files)
 	if err != nil {
@@ -107,40 +116,43 @@ func TestFileCopyright(t *testing.T) {
 			t.Errorf("custody of %s = %s, want created then %s", id, got, EventCopyrightRegistered)
 		}
 	}
-	waitPromoted(t, s)
-	if len(blobs.blobs) != 2 || len(blobs.staged) != 0 {
-		t.Errorf("after FileCopyright: %d blobs, %d staged; want 2, 0", len(blobs.blobs), len(blobs.staged))
+	// Promotion runs behind the commit; a generous bound, as a busy
+	// machine (the race detector, other tests) slows it.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		staged, keys := count(t, blobs)
+		if keys == 2 && len(staged) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after FileCopyright: %d blobs, %d staged; want 2, 0", keys, len(staged))
+		}
 	}
 }
 
-// TestUnfinished: the staged bytes of an upload never committed (a crash
-// before the registration's transaction) are listed and discarded; a
-// staged blob whose record awaits promotion is neither.
-func TestUnfinished(t *testing.T) {
-	ctx := context.Background()
-	blobs := newMemBlobs()
-	blobs.failPromote = errors.New("crash before promotion")
-	s := newTestService(t, blobs)
-	rec, err := ingest(t, s, "committed, not promoted")
+func newFolder(t *testing.T) *storage.Folder {
+	t.Helper()
+	f, err := storage.NewFolder(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// As FileCopyright does before its transaction: staged and committed.
-	ups, _ := readUploads(t, s, orgA+":key", "crashed registration file")
-	if err := ups[0].staged.Commit(); err != nil {
+	return f
+}
+
+// count returns the names of the staged blobs of f and the number of its
+// blobs.
+func count(t *testing.T, f *storage.Folder) (staged []string, keys int) {
+	t.Helper()
+	ctx := context.Background()
+	infos, err := f.ListStaged(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Unfinished(ctx)
-	if err != nil || len(got) != 1 || got[0] != ups[0].id {
-		t.Fatalf("Unfinished = %v, %v; want [%s]", got, err, ups[0].id)
+	for _, in := range infos {
+		staged = append(staged, in.Name)
 	}
-	if got, err := s.DiscardUnfinished(ctx); err != nil || len(got) != 1 {
-		t.Fatalf("DiscardUnfinished = %v, %v", got, err)
+	err = f.Keys(ctx, func(string, int64) error { keys++; return nil })
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := blobs.staged[rec.ID]; !ok || len(blobs.staged) != 1 {
-		t.Errorf("staged after DiscardUnfinished: %v; want only the pending %s", blobs.staged, rec.ID)
-	}
-	if got, _ := s.Unfinished(ctx); len(got) != 0 {
-		t.Errorf("Unfinished after discarding = %v", got)
-	}
+	return staged, keys
 }

@@ -1,4 +1,4 @@
-package evidence
+package copyright
 
 import (
 	"encoding/json"
@@ -6,10 +6,12 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/evidence"
 )
 
 // FuzzParseWork: the copyright metadata parser (the `metadata` part of
-// POST /api/v1/copyrights) never panics, refuses with a *MetadataError,
+// POST /api/v1/copyrights) never panics, refuses with a *evidence.MetadataError,
 // and what it accepts is valid and survives a round trip through its JSON
 // encoding unchanged.
 func FuzzParseWork(f *testing.F) {
@@ -24,7 +26,7 @@ func FuzzParseWork(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		w, err := ParseWork(b, now)
 		if err != nil {
-			var me *MetadataError
+			var me *evidence.MetadataError
 			if !errors.As(err, &me) {
 				t.Fatalf("ParseWork(%q) = %v, want a *MetadataError", b, err)
 			}

@@ -17,7 +17,8 @@ import (
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
-// Anchor is what the service needs from the anchoring side (anchor.Anchorer).
+// Anchor is what receipts, lookups and the audit need from the anchoring
+// side (an anchor.Chain).
 type Anchor interface {
 	// Locate returns the log index of a local leaf, if its batch is in the log.
 	Locate(local uint64) (global uint64, ok bool, err error)
@@ -36,101 +37,24 @@ type Anchor interface {
 // checkpoint, so no receipt can be made yet.
 var ErrNotAnchored = errors.New("evidence: not anchored yet")
 
-// LeafHashes returns the RFC 6962 leaf hashes (§2.1: SHA-256(0x00 ‖ event))
-// of up to max queued custody events from local leaf index from. It is the
-// anchor batcher's anchor.LeafSource.
-func (s *Service) LeafHashes(from uint64, max int) ([][]byte, error) {
-	var out [][]byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bLeaves).Cursor()
-		for k, v := c.Seek(u64(from)); k != nil && len(out) < max; k, v = c.Next() {
-			ev := eventBytes(tx, v)
-			if ev == nil {
-				return fmt.Errorf("evidence: leaf %d names a missing event", u64val(k))
-			}
-			out = append(out, rfc6962.DefaultHasher.HashLeaf(ev))
-		}
-		return nil
-	})
-	return out, err
+// Prover builds receipts and answers lookups by digest: it joins the item
+// store (a Service, which the chain's batcher reads its leaves from) with
+// the anchoring side (the chain, which locates and proves them). It is
+// made after both, so that neither refers to the other.
+type Prover struct {
+	s       *Service
+	a       Anchor            // nil: nothing is anchored (a node without a chain)
+	members map[string]string // member ID → name, for lookups (WithMembers)
 }
 
-// MarkFinal records that batches of local leaves are final in the log:
-// every record whose created event is among them becomes "anchored". It is
-// idempotent (the batcher may report a batch again after a crash). It
-// goes through the group commit, so it shares a transaction and its fsync
-// with the uploads of the moment instead of holding bbolt's writer lock
-// through a commit of its own while they wait; and it marks at most
-// markChunk leaves per transaction, so that a large backlog made final at
-// once (a node catching up, a chain resuming after an outage) delays the
-// uploads of the moment by one chunk, not by the whole backlog.
-func (s *Service) MarkFinal(batches []anchor.Batch) error {
-	for _, b := range batches {
-		end := b.From + uint64(b.Count)
-		for from := b.From; from < end; from += markChunk {
-			if err := s.markFinal(from, min(end, from+markChunk), b.Height); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// markChunk bounds the leaves one MarkFinal transaction marks.
-const markChunk = 2000
-
-// markFinal marks the local leaves [from, to), final at height: each
-// record whose created event is among them gets its height in the anchored
-// bucket, an append of 16 bytes. The record itself is not rewritten (its
-// JSON stays as created, write-once, with the checksum it was given then).
-// OnAnchored, when WantAnchored says someone listens, is told of each
-// record in the same transaction, so that what it queues (webhook
-// deliveries) is committed with the anchoring.
-func (s *Service) markFinal(from, to uint64, height int64) error {
-	return s.commits.commit(func(tx *bolt.Tx) error {
-		leaves, recs, anchored := tx.Bucket(bLeaves), tx.Bucket(bRecords), sequential(tx.Bucket(bAnchHt))
-		tell := s.cfg.OnAnchored != nil && (s.cfg.WantAnchored == nil || s.cfg.WantAnchored())
-		for i := from; i < to; i++ {
-			if err := markCopyrightAnchored(tx, i, height); err != nil {
-				return err
-			}
-			key := leaves.Get(u64(i))
-			if len(key) != 12 || u32val(key[8:]) != 0 { // only created events anchor a record
-				continue
-			}
-			seq := u64val(key[:8])
-			if anchored.Get(u64(seq)) != nil {
-				continue // reported again (after a crash, say)
-			}
-			if recs.Get(u64(seq)) == nil {
-				return fmt.Errorf("evidence: leaf %d names record %d, which is missing: %w", i, seq, ErrNotFound)
-			}
-			if err := anchored.Put(u64(seq), u64(uint64(height))); err != nil {
-				return err
-			}
-			if !tell {
-				continue
-			}
-			r, err := getStoredRecord(tx, seq)
-			if err != nil {
-				return err
-			}
-			if r.Status == StatusAnchored {
-				continue // anchored and announced before the anchored bucket existed
-			}
-			r.Status, r.AnchoredHeight = StatusAnchored, height
-			if err := s.cfg.OnAnchored(tx, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+// NewProver returns the prover of s's items in the log a keeps; a may be
+// nil (every receipt is then ErrNotAnchored, every lookup unanchored).
+func NewProver(s *Service, a Anchor) *Prover { return &Prover{s: s, a: a} }
 
 // Receipt builds the item's receipt against the latest final checkpoint
 // with the default choice of events (see ReceiptOptions).
-func (s *Service) Receipt(ctx context.Context, id string) (*receipt.Receipt, error) {
-	return s.ReceiptWith(ctx, id, ReceiptOptions{})
+func (p *Prover) Receipt(ctx context.Context, id string) (*receipt.Receipt, error) {
+	return p.ReceiptWith(ctx, id, ReceiptOptions{})
 }
 
 // ReceiptOptions chooses the events a receipt lists.
@@ -155,15 +79,15 @@ const MaxReceiptEvents = 200
 // listed one in the head's event tree. ErrNotAnchored if even the created
 // event is not covered yet, or (version 2) the item's head is not yet in
 // the chain's state.
-func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions) (*receipt.Receipt, error) {
-	if s.cfg.Anchor == nil {
+func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions) (*receipt.Receipt, error) {
+	if p.a == nil {
 		return nil, ErrNotAnchored
 	}
-	rec, err := s.Get(ctx, id)
+	rec, err := p.s.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	cp, err := s.cfg.Anchor.Checkpoint(ctx)
+	cp, err := p.a.Checkpoint(ctx)
 	if errors.Is(err, anchor.ErrNoCheckpoint) {
 		return nil, ErrNotAnchored
 	}
@@ -172,7 +96,7 @@ func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOption
 	}
 	var raws [][]byte
 	var locals []uint64
-	if err := s.db.View(func(tx *bolt.Tx) error {
+	if err := p.s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		prefix := u64(rec.Seq)
 		for k, v := c.Seek(prefix); k != nil && len(k) == 12 && u64val(k) == rec.Seq; k, v = c.Next() {
@@ -193,7 +117,7 @@ func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOption
 		Checkpoint: *cp,
 	}
 	for i := range rec.Tokens {
-		der, err := s.Token(ctx, rec, i)
+		der, err := p.s.Token(ctx, rec, i)
 		if err != nil {
 			return nil, err
 		}
@@ -201,7 +125,7 @@ func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOption
 	}
 	globals := make([]uint64, 0, len(raws))
 	for _, local := range locals {
-		global, ok, err := s.cfg.Anchor.Locate(local)
+		global, ok, err := p.a.Locate(local)
 		if err != nil {
 			return nil, err
 		}
@@ -216,18 +140,18 @@ func (s *Service) ReceiptWith(ctx context.Context, id string, opts ReceiptOption
 	if cp.StateRoot == "" {
 		// State version 1: every anchored event, no head.
 		for i, g := range globals {
-			if err := s.addEvent(r, raws[i], g, nil); err != nil {
+			if err := p.addEvent(r, raws[i], g, nil); err != nil {
 				return nil, err
 			}
 		}
 		return r, nil
 	}
-	return s.receiptV2(r, rec.Seq, raws, globals, opts)
+	return p.receiptV2(r, rec.Seq, raws, globals, opts)
 }
 
 // addEvent appends one event with its inclusion proof (and item proof).
-func (s *Service) addEvent(r *receipt.Receipt, raw []byte, global uint64, itemProof [][]byte) error {
-	proof, err := s.cfg.Anchor.InclusionProof(global, r.Checkpoint.TreeSize)
+func (p *Prover) addEvent(r *receipt.Receipt, raw []byte, global uint64, itemProof [][]byte) error {
+	proof, err := p.a.InclusionProof(global, r.Checkpoint.TreeSize)
 	if err != nil {
 		return err
 	}
@@ -253,13 +177,13 @@ func hexes(hs [][]byte) []string {
 // Against a checkpoint of state version 3 (receipt version 3) the head's
 // key is bound to the first event's leaf, and an item of one event anchored
 // since version 3 began has no head: the receipt proves its absence.
-func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globals []uint64, opts ReceiptOptions) (*receipt.Receipt, error) {
+func (p *Prover) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globals []uint64, opts ReceiptOptions) (*receipt.Receipt, error) {
 	key := custody.HeadKey(r.Evidence.ID)
 	v3 := r.Checkpoint.HeadsSince != nil
 	if v3 {
 		key = custody.BoundHeadKey(key, globals[0])
 	}
-	sp, err := s.cfg.Anchor.ProveState(key, r.Checkpoint.Height)
+	sp, err := p.a.ProveState(key, r.Checkpoint.Height)
 	if errors.Is(err, anchor.ErrStateGone) {
 		return nil, ErrNotAnchored
 	}
@@ -272,14 +196,14 @@ func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globa
 		if sp.Other != nil {
 			r.Custody.Other = []string{hex.EncodeToString(sp.Other.Key[:]), hex.EncodeToString(sp.Other.Value[:])}
 		}
-		return r, s.addEvent(r, raws[0], globals[0], nil)
+		return r, p.addEvent(r, raws[0], globals[0], nil)
 	}
 	if !sp.Found {
 		return nil, ErrNotAnchored // the head is not registered yet (an item from before the upgrade)
 	}
 	var head *custody.Head
 	var leaves [][]byte
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = p.s.db.View(func(tx *bolt.Tx) error {
 		// The state holds the head after some number of events n: usually
 		// all of them, or those anchored in the checkpoint; the search goes
 		// down from all, as a batch of heads may land ahead of its leaves.
@@ -323,7 +247,7 @@ func (s *Service) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, globa
 				return nil, err
 			}
 		}
-		if err := s.addEvent(r, raws[i], globals[i], ip); err != nil {
+		if err := p.addEvent(r, raws[i], globals[i], ip); err != nil {
 			return nil, err
 		}
 	}
@@ -418,24 +342,52 @@ func (t *itemTree) prove(index uint64) ([][]byte, error) {
 }
 
 // Lookup is what the public lookup reveals of a digest: whether and when a
-// created event carrying it was first anchored; nothing about its owner.
+// created event carrying it was first anchored, and, from the
+// consortium's digest index (chain state version 4), which member's node
+// filed it and how many deposits carry it; nothing about its owner or
+// metadata.
 type Lookup struct {
 	SHA256     string    `json:"sha256"`
+	SM3        string    `json:"sm3,omitempty"` // when asked by SM3
 	Anchored   bool      `json:"anchored"`
 	AnchoredAt time.Time `json:"anchored_at,omitzero"` // time of the block that made it final
 	Height     int64     `json:"height,omitempty"`
+	// Member is the member ID (anchor.Tx.Member) of the node that filed
+	// the first deposit, and MemberName its name in the trust bundle.
+	Member     string `json:"member,omitempty"`
+	MemberName string `json:"member_name,omitempty"`
+	Deposits   uint64 `json:"deposits,omitempty"` // deposits in the index that carry the digest
 }
 
-// LookupSHA256 answers the public lookup for a hex SHA-256 digest.
-func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, error) {
+// DigestIndex is the consortium's digest index (anchor.Chain, from chain
+// state version 4): what every member knows of every member's deposits.
+// The prover uses it when its Anchor provides it.
+type DigestIndex interface {
+	Deposit(sum [32]byte) (anchor.DepositInfo, bool, error)
+	DepositSM3(sum [32]byte) (anchor.DepositInfo, bool, error)
+}
+
+// WithMembers returns a prover that names the members of the digest
+// index's answers: names maps member IDs to their names (the trust
+// bundle's validators).
+func (p *Prover) WithMembers(names map[string]string) *Prover {
+	q := *p
+	q.members = names
+	return &q
+}
+
+// LookupSHA256 answers the public lookup for a hex SHA-256 digest: from
+// this node's own records, and from the consortium's digest index, which
+// knows every member's deposits; the earlier anchoring wins.
+func (p *Prover) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, error) {
 	out := &Lookup{SHA256: hexDigest}
 	sum, err := decodeHex32(hexDigest)
 	if err != nil {
 		return nil, err
 	}
 	var first int64
-	err = s.db.View(func(tx *bolt.Tx) error {
-		for _, seq := range s.digestSeqs(tx, sum) {
+	err = p.s.db.View(func(tx *bolt.Tx) error {
+		for _, seq := range p.s.digestSeqs(tx, sum) {
 			r, err := getRecord(tx, seq)
 			if err != nil {
 				return err
@@ -446,10 +398,25 @@ func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, 
 		}
 		return nil
 	})
-	if err != nil || first == 0 || s.cfg.Anchor == nil {
+	if err != nil || p.a == nil {
 		return out, err
 	}
-	t, err := s.anchoredAt(ctx, first)
+	if di, ok := p.a.(DigestIndex); ok {
+		d, found, err := di.Deposit([32]byte(sum))
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out.Member, out.MemberName, out.Deposits = d.Member, p.members[d.Member], d.Count
+			if first == 0 || d.Height < first {
+				first = d.Height
+			}
+		}
+	}
+	if first == 0 {
+		return out, nil
+	}
+	t, err := p.anchoredAt(ctx, first)
 	if err != nil {
 		return nil, err
 	}
@@ -457,26 +424,40 @@ func (s *Service) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, 
 	return out, nil
 }
 
+// LookupSM3 answers the public lookup for a hex SM3 digest, which only the
+// consortium's digest index knows (a node that computes SM3 deposits it):
+// as LookupSHA256 for the SHA-256 of the first deposit with that SM3.
+func (p *Prover) LookupSM3(ctx context.Context, hexDigest string) (*Lookup, error) {
+	sum, err := decodeHex32(hexDigest)
+	if err != nil {
+		return nil, err
+	}
+	out := &Lookup{SM3: hexDigest}
+	di, ok := p.a.(DigestIndex)
+	if !ok {
+		return out, nil
+	}
+	d, found, err := di.DepositSM3([32]byte(sum))
+	if err != nil || !found {
+		return out, err
+	}
+	if out, err = p.LookupSHA256(ctx, hex.EncodeToString(d.SHA256[:])); err != nil {
+		return nil, err
+	}
+	out.SM3 = hexDigest
+	return out, nil
+}
+
 // anchoredAt is the time at which leaves appended at height became final.
 // The block that appended them carries the time of the block before
 // (CometBFT's header time comes from the previous votes); the next block's
 // time, when it made the anchoring final, is the honest one.
-func (s *Service) anchoredAt(ctx context.Context, height int64) (time.Time, error) {
-	t, err := s.cfg.Anchor.BlockTime(ctx, height+1)
+func (p *Prover) anchoredAt(ctx context.Context, height int64) (time.Time, error) {
+	t, err := p.a.BlockTime(ctx, height+1)
 	if err != nil {
-		if t, err = s.cfg.Anchor.BlockTime(ctx, height); err != nil {
+		if t, err = p.a.BlockTime(ctx, height); err != nil {
 			return time.Time{}, err
 		}
 	}
 	return t.UTC(), nil
-}
-
-// AttachAnchor connects the anchoring side: a, to locate events and build
-// receipts, and onLeaves, called whenever custody events are queued. Call it
-// once, before serving.
-func (s *Service) AttachAnchor(a Anchor, onLeaves func()) {
-	s.cfg.Anchor, s.cfg.OnLeaves = a, onLeaves
-	if onLeaves != nil {
-		onLeaves() // anything queued before the anchor started
-	}
 }

@@ -1,8 +1,9 @@
-package evidence
+package copyright
 
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,37 +14,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/imagehash"
-)
-
-const (
-	orgA = "orgaaaaaaaaaaaaaaaaaaaaaaa"
-	orgB = "orgbbbbbbbbbbbbbbbbbbbbbbb"
-	orgC = "orgccccccccccccccccccccccc"
 )
 
 func testWork() Work {
 	return Work{Title: "西湖晨雾", Type: "image", Authors: []string{"李明"}, Owner: "李明", Created: "2025-06-01",
 		FirstPublication: &Publication{Date: "2025-07-01", Place: "杭州"}}
-}
-
-// fileAs ingests data as evidence of org.
-func fileAs(t *testing.T, s *Service, org, data string) *Record {
-	t.Helper()
-	u, err := s.NewUpload(context.Background(), org+":key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Abort()
-	if _, err := u.ReadFrom(strings.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	r, err := u.Finish(context.Background(), Meta{Title: "work"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 func TestParseWork(t *testing.T) {
@@ -72,9 +50,9 @@ func TestParseWork(t *testing.T) {
 				}
 				return
 			}
-			var me *MetadataError
+			var me *evidence.MetadataError
 			if !errors.As(err, &me) || me.Fields[0].Field != tc.field {
-				t.Fatalf("ParseWork = %v, want a MetadataError on %q", err, tc.field)
+				t.Fatalf("ParseWork = %v, want a evidence.MetadataError on %q", err, tc.field)
 			}
 		})
 	}
@@ -82,7 +60,7 @@ func TestParseWork(t *testing.T) {
 
 func TestRegisterCopyright(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a1, a2 := fileAs(t, s, orgA, "photo bytes"), fileAs(t, s, orgA, "second file")
 	h := imagehash.Hash(0xf0f0f0f0f0f0f0f0)
 	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: a1.ID, PHash: &h}, {ID: a2.ID}})
@@ -124,7 +102,7 @@ func TestRegisterCopyright(t *testing.T) {
 
 func TestCopyrightTransferRevoke(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a1 := fileAs(t, s, orgA, "novel text")
 	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: a1.ID}})
 	if err != nil {
@@ -141,7 +119,7 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 	if c.OwnerOrg != orgB || len(c.Transfers) != 1 || !seen(orgB) {
 		t.Errorf("after transfer: owner %s, transfers %v, B sees the file %v", c.OwnerOrg, c.Transfers, seen(orgB))
 	}
-	if page, _ := s.List(ctx, orgB, orgB+":key", Query{}); len(page.Items) != 1 || page.Items[0].ID != a1.ID {
+	if page, _ := s.List(ctx, orgB, orgB+":key", evidence.Query{}); len(page.Items) != 1 || page.Items[0].ID != a1.ID {
 		t.Errorf("B's listing after transfer = %v", page.Items)
 	}
 	if _, err := s.RevokeCopyright(ctx, c.ID, orgA, orgA+":key", "x"); !errors.Is(err, ErrNotOwner) {
@@ -170,7 +148,7 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 }
 
 // fakeAnchor gives every height a block time of height minutes past noon.
-type fakeAnchor struct{ Anchor }
+type fakeAnchor struct{ evidence.Anchor }
 
 func (fakeAnchor) BlockTime(_ context.Context, h int64) (time.Time, error) {
 	return time.Date(2026, 3, 1, 12, int(h), 0, 0, time.UTC), nil
@@ -178,8 +156,7 @@ func (fakeAnchor) BlockTime(_ context.Context, h int64) (time.Time, error) {
 
 func TestSearchCopyrightsPriority(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
-	s.cfg.Anchor = fakeAnchor{}
+	s := newWorld(t, evidence.Config{})
 	near, far := imagehash.Hash(0xffff0000ffff0000), imagehash.Hash(0x00ff00ff00ff00ff)
 	nearCopy := near ^ 0b1011 // 3 bits off
 	register := func(org, data string, ph *imagehash.Hash) *Copyright {
@@ -195,15 +172,15 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 	late := register(orgC, "the photo", &near) // never anchored
 	similar := register(orgC, "a re-encoded copy", &nearCopy)
 	register(orgC, "an unrelated picture", &far)
-	// Anchor the first registration at block 5, the second and the similar
+	// evidence.Anchor the first registration at block 5, the second and the similar
 	// one at 7; the third stays unanchored.
 	leafOf := func(c *Copyright) uint64 {
 		var leaf uint64
-		s.db.View(func(tx *bolt.Tx) error {
+		s.View(func(tx *bolt.Tx) error {
 			c2 := tx.Bucket(bCrLeaf).Cursor()
 			for k, v := c2.First(); k != nil; k, v = c2.Next() {
 				if string(v) == c.ID {
-					leaf = u64val(k)
+					leaf = binary.BigEndian.Uint64(k)
 				}
 			}
 			return nil
@@ -218,6 +195,9 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 		t.Fatal(err)
 	}
 	ms, truncated, err := s.SearchCopyrights(ctx, sha256Hex("the photo"), &near)
+	if err == nil {
+		err = FillAnchoredAt(ctx, evidence.NewProver(s.Service, fakeAnchor{}), ms)
+	}
 	if err != nil || truncated {
 		t.Fatal(truncated, err)
 	}
@@ -234,20 +214,20 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 			t.Errorf("similar distance %d, unanchored time %v, first anchored %v", ms[2].Distance, ms[3].AnchoredAt, ms[0].AnchoredAt)
 		}
 	}
-	if _, _, err := s.SearchCopyrights(ctx, "XYZ", nil); !errors.Is(err, ErrBadDigest) {
+	if _, _, err := s.SearchCopyrights(ctx, "XYZ", nil); !errors.Is(err, evidence.ErrBadDigest) {
 		t.Errorf("SearchCopyrights(bad digest) = %v, want ErrBadDigest", err)
 	}
 }
 
 func TestCopyrightDocumentWriteOnce(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	r := fileAs(t, s, orgA, "a song")
 	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: r.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.CopyrightDocument(ctx, c.ID); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.CopyrightDocument(ctx, c.ID); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("CopyrightDocument before issue = %v, want ErrNotFound", err)
 	}
 	d1, p1, err := s.SaveCopyrightDocument(ctx, c.ID, orgA+":key", &CopyrightDocument{Office: "first"}, []byte("%PDF-1 first"))
@@ -270,14 +250,14 @@ func sha256Hex(s string) string {
 // owner's shares of them end with the transfer, with an unshared event.
 func TestShareFollowsCopyrightOwner(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a1 := fileAs(t, s, orgA, "photograph")
 	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: a1.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := seer(t, s, a1)
-	old, _, err := s.ShareTarget(ctx, orgA, orgA+":key", ShareEvidence, a1.ID, orgC, nil)
+	old, _, err := s.ShareTarget(ctx, orgA, orgA+":key", evidence.ShareEvidence, a1.ID, orgC, nil)
 	if err != nil || !seen(orgC) {
 		t.Fatalf("A shares its file with C = %v; C sees it %v", err, seen(orgC))
 	}
@@ -288,10 +268,10 @@ func TestShareFollowsCopyrightOwner(t *testing.T) {
 	if made, _ := s.Shares(ctx, orgA, true); len(made) != 1 || made[0].ID != old.ID || made[0].RevokedAt == nil {
 		t.Errorf("A's shares after the transfer = %+v, want %s revoked", made, old.ID)
 	}
-	if _, _, err := s.ShareTarget(ctx, orgA, orgA+":key", ShareEvidence, a1.ID, orgC, nil); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.ShareTarget(ctx, orgA, orgA+":key", evidence.ShareEvidence, a1.ID, orgC, nil); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("the former owner sharing = %v, want ErrNotFound", err)
 	}
-	sh, created, err := s.ShareTarget(ctx, orgB, orgB+":key", ShareEvidence, a1.ID, orgC, nil)
+	sh, created, err := s.ShareTarget(ctx, orgB, orgB+":key", evidence.ShareEvidence, a1.ID, orgC, nil)
 	if err != nil || !created || !seen(orgC) {
 		t.Fatalf("the new owner sharing = %v, %v; C sees it %v", created, err, seen(orgC))
 	}
@@ -306,7 +286,7 @@ func TestShareFollowsCopyrightOwner(t *testing.T) {
 }
 
 // seer reports whether an organization may see r.
-func seer(t *testing.T, s *Service, r *Record) func(org string) bool {
+func seer(t *testing.T, s *world, r *evidence.Record) func(org string) bool {
 	return func(org string) bool {
 		t.Helper()
 		ok, err := s.Visible(context.Background(), r, org)
@@ -318,7 +298,7 @@ func seer(t *testing.T, s *Service, r *Record) func(org string) bool {
 }
 
 // custodyTypes returns an item's custody events and their types.
-func custodyTypes(t *testing.T, s *Service, id string) ([]*custody.Event, []string) {
+func custodyTypes(t *testing.T, s *world, id string) ([]*custody.Event, []string) {
 	t.Helper()
 	evs, err := s.Custody(context.Background(), id)
 	if err != nil {
@@ -337,13 +317,13 @@ func custodyTypes(t *testing.T, s *Service, id string) ([]*custody.Event, []stri
 // stored gets none (ErrRevoked), checked in the storing transaction.
 func TestCopyrightDocumentCustody(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	f1, f2 := fileAs(t, s, orgA, "verse one"), fileAs(t, s, orgA, "verse two")
 	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f1.ID}, {ID: f2.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CopyrightPDF(ctx, c.ID, orgA+":key"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.CopyrightPDF(ctx, c.ID, orgA+":key"); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("CopyrightPDF before issue = %v, want ErrNotFound", err)
 	}
 	for range 2 { // a second save keeps the first and records nothing
@@ -355,7 +335,7 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 		t.Fatalf("CopyrightPDF = %q, %v", pdf, err)
 	}
 	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightCertified, custody.EventViewed}
-	for _, f := range []*Record{f1, f2} {
+	for _, f := range []*evidence.Record{f1, f2} {
 		evs, types := custodyTypes(t, s, f.ID)
 		if strings.Join(types, " ") != strings.Join(want, " ") {
 			t.Errorf("custody types of %s = %v, want %v", f.ID, types, want)
@@ -380,7 +360,7 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 	if _, _, err := s.SaveCopyrightDocument(ctx, c3.ID, orgA+":key", &CopyrightDocument{}, []byte("%PDF-1 r")); !errors.Is(err, ErrRevoked) {
 		t.Errorf("SaveCopyrightDocument(revoked) = %v, want ErrRevoked", err)
 	}
-	if _, _, err := s.CopyrightDocument(ctx, c3.ID); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.CopyrightDocument(ctx, c3.ID); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("CopyrightDocument(revoked) = %v, want ErrNotFound", err)
 	}
 }
@@ -390,17 +370,18 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 // final, at that batch's block.
 func TestCopyrightAnchoredByLastLeaf(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	f1, f2 := fileAs(t, s, orgA, "page one"), fileAs(t, s, orgA, "page two")
 	c, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: f1.ID}, {ID: f2.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	leafOf := func(r *Record) uint64 { // of its registered event, seq 1
+	leafOf := func(r *evidence.Record) uint64 { // of its registered event, seq 1
 		var leaf uint64
-		s.db.View(func(tx *bolt.Tx) error {
-			leaf = u64val(tx.Bucket(bEvLeaf).Get(eventKey(r.Seq, 1)))
-			return nil
+		s.View(func(tx *bolt.Tx) error {
+			var err error
+			leaf, err = evidence.EventLeaf(tx, r.Seq, 1)
+			return err
 		})
 		return leaf
 	}
@@ -434,7 +415,7 @@ func TestCopyrightAnchoredByLastLeaf(t *testing.T) {
 // registration once.
 func TestCopyrightsPaged(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	want := map[string]bool{}
 	for i := range 5 {
 		f := fileAs(t, s, orgA, fmt.Sprintf("work %d", i))
@@ -465,7 +446,7 @@ func TestCopyrightsPaged(t *testing.T) {
 	if fmt.Sprint(sizes) != "[2 2 1]" || len(want) != 0 {
 		t.Errorf("page sizes %v, %d registrations not listed; want [2 2 1], 0", sizes, len(want))
 	}
-	if _, err := s.Copyrights(ctx, orgA, "not-a-cursor", 2); !errors.Is(err, ErrBadCursor) {
+	if _, err := s.Copyrights(ctx, orgA, "not-a-cursor", 2); !errors.Is(err, evidence.ErrBadCursor) {
 		t.Errorf("Copyrights(bad cursor) = %v, want ErrBadCursor", err)
 	}
 	// A cursor is opaque: not the last ID, and good for orgA only.
@@ -474,11 +455,11 @@ func TestCopyrightsPaged(t *testing.T) {
 		t.Errorf("cursor %q shows the last ID %s", first.Next, first.Items[1].ID)
 	}
 	for _, bad := range []string{first.Items[1].ID, first.Next[1:]} {
-		if _, err := s.Copyrights(ctx, orgA, bad, 2); !errors.Is(err, ErrBadCursor) {
+		if _, err := s.Copyrights(ctx, orgA, bad, 2); !errors.Is(err, evidence.ErrBadCursor) {
 			t.Errorf("Copyrights(%q) = %v, want ErrBadCursor", bad, err)
 		}
 	}
-	if _, err := s.Copyrights(ctx, orgB, first.Next, 2); !errors.Is(err, ErrBadCursor) {
+	if _, err := s.Copyrights(ctx, orgB, first.Next, 2); !errors.Is(err, evidence.ErrBadCursor) {
 		t.Errorf("Copyrights(orgB, orgA's cursor) = %v, want ErrBadCursor", err)
 	}
 }

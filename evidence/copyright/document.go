@@ -1,4 +1,4 @@
-package evidence
+package copyright
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
@@ -45,7 +46,7 @@ type DocumentItem struct {
 // "copyright:<id>") on every file commit in one transaction, which also
 // checks that the registration is not revoked (ErrRevoked): a revocation
 // that commits first leaves no certificate behind.
-func (s *Service) SaveCopyrightDocument(ctx context.Context, id, actor string, doc *CopyrightDocument, pdf []byte) (*CopyrightDocument, []byte, error) {
+func (s *Register) SaveCopyrightDocument(ctx context.Context, id, actor string, doc *CopyrightDocument, pdf []byte) (*CopyrightDocument, []byte, error) {
 	sum := sha256.Sum256(pdf)
 	doc.PDFSHA256 = hex.EncodeToString(sum[:])
 	val, err := json.Marshal(doc)
@@ -54,9 +55,7 @@ func (s *Service) SaveCopyrightDocument(ctx context.Context, id, actor string, d
 	}
 	var keptDoc *CopyrightDocument
 	var kept []byte
-	issued := false
-	err = s.commits.commit(func(tx *bolt.Tx) error {
-		issued = false // a batch function may run twice
+	err = s.ev.Update(func(tx *bolt.Tx) error {
 		c, err := getCopyright(tx, id)
 		if err != nil {
 			return err
@@ -71,7 +70,7 @@ func (s *Service) SaveCopyrightDocument(ctx context.Context, id, actor string, d
 			return ErrRevoked
 		}
 		if doc.VerifyToken != "" { // none: no public view
-			if err := putVerifyToken(tx, doc.VerifyToken, DocumentCopyright, id); err != nil {
+			if err := evidence.PutVerifyToken(tx, doc.VerifyToken, evidence.DocumentCopyright, id); err != nil {
 				return err
 			}
 		}
@@ -81,33 +80,29 @@ func (s *Service) SaveCopyrightDocument(ctx context.Context, id, actor string, d
 		if err := tx.Bucket(bCrPDF).Put([]byte(id), pdf); err != nil {
 			return err
 		}
-		issued = true
 		return s.appendToItems(tx, c, actor, EventCopyrightCertified, "copyright:"+id)
 	})
-	if err == nil && issued {
-		s.leavesQueued()
-	}
 	return keptDoc, kept, err
 }
 
 // CopyrightPDF returns a registration's certificate PDF for actor to
-// read, ErrNotFound if none was issued. The PDF states the files'
+// read, evidence.ErrNotFound if none was issued. The PDF states the files'
 // digests, so the read is recorded first: a "viewed" custody event,
 // subject "copyright:<id>", on every file, in one transaction that
 // commits before the bytes are returned.
-func (s *Service) CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error) {
-	if !ValidID(id) {
-		return nil, ErrNotFound
+func (s *Register) CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error) {
+	if !evidence.ValidID(id) {
+		return nil, evidence.ErrNotFound
 	}
 	var pdf []byte
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.ev.Update(func(tx *bolt.Tx) error {
 		c, err := getCopyright(tx, id)
 		if err != nil {
 			return err
 		}
 		v := tx.Bucket(bCrPDF).Get([]byte(id))
 		if v == nil {
-			return ErrNotFound
+			return evidence.ErrNotFound
 		}
 		pdf = bytes.Clone(v)
 		return s.appendToItems(tx, c, actor, custody.EventViewed, "copyright:"+id)
@@ -115,19 +110,18 @@ func (s *Service) CopyrightPDF(ctx context.Context, id, actor string) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	s.leavesQueued()
 	return pdf, nil
 }
 
 // CopyrightDocument returns a registration's certificate and its PDF, or
-// ErrNotFound if none was issued.
-func (s *Service) CopyrightDocument(ctx context.Context, id string) (*CopyrightDocument, []byte, error) {
-	if !ValidID(id) {
-		return nil, nil, ErrNotFound
+// evidence.ErrNotFound if none was issued.
+func (s *Register) CopyrightDocument(ctx context.Context, id string) (*CopyrightDocument, []byte, error) {
+	if !evidence.ValidID(id) {
+		return nil, nil, evidence.ErrNotFound
 	}
 	var doc *CopyrightDocument
 	var pdf []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		var err error
 		doc, pdf, err = loadDocument(tx, id)
 		return err
@@ -139,7 +133,7 @@ func loadDocument(tx *bolt.Tx, id string) (*CopyrightDocument, []byte, error) {
 	v := tx.Bucket(bCrDocs).Get([]byte(id))
 	pdf := tx.Bucket(bCrPDF).Get([]byte(id))
 	if v == nil || pdf == nil {
-		return nil, nil, ErrNotFound
+		return nil, nil, evidence.ErrNotFound
 	}
 	var doc CopyrightDocument
 	if err := json.Unmarshal(v, &doc); err != nil {

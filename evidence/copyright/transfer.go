@@ -1,4 +1,4 @@
-package evidence
+package copyright
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
@@ -79,7 +80,7 @@ func offerSubject(o *TransferOffer) string {
 // to, for ttl (DefaultOfferTTL if 0). The registration must not be revoked
 // nor have a pending offer (one that expired meanwhile is marked expired
 // first, in the same transaction).
-func (s *Service) OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*TransferOffer, error) {
+func (s *Register) OfferTransfer(ctx context.Context, id, org, actor, to string, ttl time.Duration) (*TransferOffer, error) {
 	if ttl == 0 {
 		ttl = DefaultOfferTTL
 	}
@@ -88,13 +89,13 @@ func (s *Service) OfferTransfer(ctx context.Context, id, org, actor, to string, 
 		return nil, fmt.Errorf("%w: an offer expires after %v to %v", ErrBadOffer, MinOfferTTL, MaxOfferTTL)
 	case to == org:
 		return nil, fmt.Errorf("%w: the registration already belongs to %s", ErrBadOffer, to)
-	case !ValidID(id):
-		return nil, ErrNotFound
+	case !evidence.ValidID(id):
+		return nil, evidence.ErrNotFound
 	}
-	now := s.cfg.Now().UTC()
-	o := &TransferOffer{ID: NewID(), Copyright: id, From: org, To: to, OfferedBy: actor,
+	now := s.ev.Now().UTC()
+	o := &TransferOffer{ID: evidence.NewID(), Copyright: id, From: org, To: to, OfferedBy: actor,
 		OfferedAt: now, ExpiresAt: now.Add(ttl), Status: OfferPending}
-	err := s.commits.commit(func(tx *bolt.Tx) error {
+	err := s.ev.Update(func(tx *bolt.Tx) error {
 		c, err := getCopyright(tx, id)
 		if err != nil {
 			return err
@@ -136,13 +137,12 @@ func (s *Service) OfferTransfer(ctx context.Context, id, org, actor, to string, 
 	if err != nil {
 		return nil, err
 	}
-	s.leavesQueued()
 	return o, nil
 }
 
 // AcceptTransfer accepts offer tid addressed to org: the registration
 // moves to org (see moveCopyright) in the same transaction.
-func (s *Service) AcceptTransfer(ctx context.Context, tid, org, actor string) (*TransferOffer, *Copyright, error) {
+func (s *Register) AcceptTransfer(ctx context.Context, tid, org, actor string) (*TransferOffer, *Copyright, error) {
 	var c *Copyright
 	o, err := s.settle(tid, org, actor, OfferAccepted, func(tx *bolt.Tx, o *TransferOffer, cr *Copyright) error {
 		c = cr
@@ -153,12 +153,12 @@ func (s *Service) AcceptTransfer(ctx context.Context, tid, org, actor string) (*
 
 // DeclineTransfer declines offer tid addressed to org; the registration
 // stays with the offerer.
-func (s *Service) DeclineTransfer(ctx context.Context, tid, org, actor string) (*TransferOffer, error) {
+func (s *Register) DeclineTransfer(ctx context.Context, tid, org, actor string) (*TransferOffer, error) {
 	return s.settle(tid, org, actor, OfferDeclined, nil)
 }
 
 // WithdrawTransfer withdraws offer tid that org made.
-func (s *Service) WithdrawTransfer(ctx context.Context, tid, org, actor string) (*TransferOffer, error) {
+func (s *Register) WithdrawTransfer(ctx context.Context, tid, org, actor string) (*TransferOffer, error) {
 	return s.settle(tid, org, actor, OfferWithdrawn, nil)
 }
 
@@ -167,13 +167,13 @@ func (s *Service) WithdrawTransfer(ctx context.Context, tid, org, actor string) 
 // declines, the offerer withdraws); move, if set, applies the acceptance
 // to the registration first. An offer found expired is marked expired
 // instead (and ErrOfferExpired returned): that is committed.
-func (s *Service) settle(tid, org, actor, status string, move func(*bolt.Tx, *TransferOffer, *Copyright) error) (*TransferOffer, error) {
-	if !ValidID(tid) {
-		return nil, ErrNotFound
+func (s *Register) settle(tid, org, actor, status string, move func(*bolt.Tx, *TransferOffer, *Copyright) error) (*TransferOffer, error) {
+	if !evidence.ValidID(tid) {
+		return nil, evidence.ErrNotFound
 	}
 	var out *TransferOffer
 	var expired bool
-	err := s.commits.commit(func(tx *bolt.Tx) error {
+	err := s.ev.Update(func(tx *bolt.Tx) error {
 		expired = false
 		o, err := getOffer(tx, tid)
 		if err != nil {
@@ -181,7 +181,7 @@ func (s *Service) settle(tid, org, actor, status string, move func(*bolt.Tx, *Tr
 		}
 		switch {
 		case org != o.From && org != o.To:
-			return ErrNotFound // an offer is private to its two organizations
+			return evidence.ErrNotFound // an offer is private to its two organizations
 		case status == OfferWithdrawn && org != o.From:
 			return ErrNotOfferer
 		case status != OfferWithdrawn && org != o.To:
@@ -195,7 +195,7 @@ func (s *Service) settle(tid, org, actor, status string, move func(*bolt.Tx, *Tr
 		if err != nil {
 			return err
 		}
-		if s.cfg.Now().After(o.ExpiresAt) {
+		if s.ev.Now().After(o.ExpiresAt) {
 			expired, out = true, o
 			return s.settleOffer(tx, o, c, actor, OfferExpired)
 		}
@@ -210,7 +210,6 @@ func (s *Service) settle(tid, org, actor, status string, move func(*bolt.Tx, *Tr
 	if err != nil {
 		return nil, err
 	}
-	s.leavesQueued()
 	if expired {
 		return out, ErrOfferExpired
 	}
@@ -219,8 +218,8 @@ func (s *Service) settle(tid, org, actor, status string, move func(*bolt.Tx, *Tr
 
 // settleOffer marks pending offer o settled with status by actor and
 // writes the step's custody events, audit events and webhooks.
-func (s *Service) settleOffer(tx *bolt.Tx, o *TransferOffer, c *Copyright, actor, status string) error {
-	at := s.cfg.Now().UTC()
+func (s *Register) settleOffer(tx *bolt.Tx, o *TransferOffer, c *Copyright, actor, status string) error {
+	at := s.ev.Now().UTC()
 	o.Status, o.SettledBy, o.SettledAt = status, actor, &at
 	if err := putOffer(tx, o); err != nil {
 		return err
@@ -252,13 +251,13 @@ func (s *Service) settleOffer(tx *bolt.Tx, o *TransferOffer, c *Copyright, actor
 // auditOffer appends a step of offer o to both organizations' audit
 // chains (from's type to the offerer's, to's to the recipient's) and
 // tells Config.OnTransfer.
-func (s *Service) auditOffer(tx *bolt.Tx, o *TransferOffer, actor, from, to string) error {
-	t := custody.FormatTime(s.cfg.Now())
+func (s *Register) auditOffer(tx *bolt.Tx, o *TransferOffer, actor, from, to string) error {
+	t := custody.FormatTime(s.ev.Now())
 	for _, e := range []*custody.Event{
 		{V: custody.EventVersion, Evidence: o.From, Type: from, Time: t, Actor: actor, Subject: offerSubject(o)},
 		{V: custody.EventVersion, Evidence: o.To, Type: to, Time: t, Actor: actor, Subject: offerSubject(o)},
 	} {
-		if err := appendAudit(tx, e, false); err != nil {
+		if err := evidence.AppendAuditTx(tx, e); err != nil {
 			return err
 		}
 	}
@@ -269,13 +268,14 @@ func (s *Service) auditOffer(tx *bolt.Tx, o *TransferOffer, actor, from, to stri
 }
 
 // moveCopyright gives registration c to the recipient of offer o, which
-// from then on sees the registration's items as its own (see visible),
-// lists them and alone may share them (see sharer). The shares of single
-// items that the former owner made end, each with an "unshared" event by
-// the offering actor (a share of a whole matter stays, and keeps showing
-// the item: see visible), and every item gets a copyright.transferred
-// event by the accepting actor, naming the new owner.
-func (s *Service) moveCopyright(tx *bolt.Tx, c *Copyright, o *TransferOffer, actor string) error {
+// from then on sees the registration's items as its own (through Owner),
+// lists them and alone may share them (evidence.Service.GiveItem). The
+// shares of single items that the former owner made end, each with an
+// "unshared" event by the offering actor (a share of a whole matter stays,
+// and keeps showing the item: see evidence.Service.Visible), and every
+// item gets a copyright.transferred event by the accepting actor, naming
+// the new owner.
+func (s *Register) moveCopyright(tx *bolt.Tx, c *Copyright, o *TransferOffer, actor string) error {
 	switch {
 	case c.Status == CopyrightRevoked:
 		return ErrRevoked
@@ -283,7 +283,7 @@ func (s *Service) moveCopyright(tx *bolt.Tx, c *Copyright, o *TransferOffer, act
 		return fmt.Errorf("%w: the registration no longer belongs to the offerer", ErrOfferSettled)
 	}
 	c.OwnerOrg = o.To
-	c.Transfers = append(c.Transfers, Transfer{From: o.From, To: o.To, By: o.OfferedBy, At: s.cfg.Now().UTC(),
+	c.Transfers = append(c.Transfers, Transfer{From: o.From, To: o.To, By: o.OfferedBy, At: s.ev.Now().UTC(),
 		Offer: o.ID, AcceptedBy: actor})
 	if err := tx.Bucket(bCrByOrg).Delete([]byte(o.From + c.ID)); err != nil {
 		return err
@@ -292,11 +292,8 @@ func (s *Service) moveCopyright(tx *bolt.Tx, c *Copyright, o *TransferOffer, act
 		return err
 	}
 	for _, item := range c.Items {
-		if seq, ok := getSeq(tx, item); ok {
-			if err := tx.Bucket(bByOrg).Put(append([]byte(o.To), u64(seq)...), nil); err != nil {
-				return err
-			}
-			if err := s.endShares(tx, seq, item, o.From, o.OfferedBy); err != nil {
+		if seq, ok := evidence.ItemSeq(tx, item); ok {
+			if err := s.ev.GiveItem(tx, seq, item, o.From, o.To, o.OfferedBy); err != nil {
 				return err
 			}
 		}
@@ -309,12 +306,12 @@ func (s *Service) moveCopyright(tx *bolt.Tx, c *Copyright, o *TransferOffer, act
 
 // TransferOffer returns offer tid to org, one of its two organizations;
 // an offer found expired is marked expired first.
-func (s *Service) TransferOffer(ctx context.Context, tid, org, actor string) (*TransferOffer, error) {
-	if !ValidID(tid) {
-		return nil, ErrNotFound
+func (s *Register) TransferOffer(ctx context.Context, tid, org, actor string) (*TransferOffer, error) {
+	if !evidence.ValidID(tid) {
+		return nil, evidence.ErrNotFound
 	}
 	var o *TransferOffer
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		var err error
 		o, err = getOffer(tx, tid)
 		return err
@@ -323,9 +320,9 @@ func (s *Service) TransferOffer(ctx context.Context, tid, org, actor string) (*T
 		return nil, err
 	}
 	if org != o.From && org != o.To {
-		return nil, ErrNotFound
+		return nil, evidence.ErrNotFound
 	}
-	if o.Status == OfferPending && s.cfg.Now().After(o.ExpiresAt) {
+	if o.Status == OfferPending && s.ev.Now().After(o.ExpiresAt) {
 		return s.expireOffer(tid, actor)
 	}
 	return o, nil
@@ -333,15 +330,15 @@ func (s *Service) TransferOffer(ctx context.Context, tid, org, actor string) (*T
 
 // expireOffer marks offer tid expired, if it is still pending and past its
 // expiry, and returns it.
-func (s *Service) expireOffer(tid, actor string) (*TransferOffer, error) {
+func (s *Register) expireOffer(tid, actor string) (*TransferOffer, error) {
 	var out *TransferOffer
-	err := s.commits.commit(func(tx *bolt.Tx) error {
+	err := s.ev.Update(func(tx *bolt.Tx) error {
 		o, err := getOffer(tx, tid)
 		if err != nil {
 			return err
 		}
 		out = o
-		if o.Status != OfferPending || !s.cfg.Now().After(o.ExpiresAt) {
+		if o.Status != OfferPending || !s.ev.Now().After(o.ExpiresAt) {
 			return nil
 		}
 		c, err := getCopyright(tx, o.Copyright)
@@ -353,7 +350,6 @@ func (s *Service) expireOffer(tid, actor string) (*TransferOffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.leavesQueued()
 	return out, nil
 }
 
@@ -368,18 +364,18 @@ type OfferPage struct {
 // MaxCopyrightPage); cursor is the Next of the page before. With status,
 // only offers in that state are listed. Pending offers found expired are
 // marked expired (by actor) before they are listed.
-func (s *Service) TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*OfferPage, error) {
+func (s *Register) TransferOffers(ctx context.Context, org, actor, status, cursor string, limit int) (*OfferPage, error) {
 	if limit <= 0 {
 		limit = DefaultCopyrightPage
 	}
 	limit = min(limit, MaxCopyrightPage)
-	if cursor != "" && !ValidID(cursor) {
-		return nil, ErrBadCursor
+	if cursor != "" && !evidence.ValidID(cursor) {
+		return nil, evidence.ErrBadCursor
 	}
 	prefix := []byte(org)
 	page := &OfferPage{Items: []*TransferOffer{}}
-	now := s.cfg.Now()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	now := s.ev.Now()
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCrOfferOf).Cursor()
 		k, _ := c.Seek(append(bytes.Clone(prefix), cursor...))
 		if k != nil && cursor != "" && string(k[len(prefix):]) == cursor {
@@ -429,7 +425,7 @@ func putOffer(tx *bolt.Tx, o *TransferOffer) error {
 func getOffer(tx *bolt.Tx, id string) (*TransferOffer, error) {
 	v := tx.Bucket(bCrOffers).Get([]byte(id))
 	if v == nil {
-		return nil, ErrNotFound
+		return nil, evidence.ErrNotFound
 	}
 	var o TransferOffer
 	if err := json.Unmarshal(v, &o); err != nil {

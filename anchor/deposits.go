@@ -1,0 +1,383 @@
+package anchor
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor/vmap"
+)
+
+// The consortium's digest index (state version 4). Each member registers
+// the deposits it files (Tx.Deposits: an item's SHA-256, and its SM3 where
+// the member computes it, with the leaf of its created event), so that
+// every member can say, for any digest, whether and when an item carrying
+// it was first anchored, and by which member's node: never who owns it nor
+// anything of its metadata, which stay on the item's home node.
+//
+// What the state keeps, all of it rebuilt by replaying the blocks:
+//
+//	depositlog/…   an RFC 6962 log of every deposit, in the order the
+//	               blocks applied them; entry = leaf index (8) ‖ flags (1)
+//	               ‖ sha256 (32) ‖ [sm3 (32)], flags as in the transaction
+//	deposits       deposit number (8, from 0, in the same order) → leaf (8)
+//	               ‖ height (8) ‖ member (32) ‖ flags (1) ‖ sha256 (32) ‖
+//	               [sm3 (32)]: the deposit, the block that registered it and
+//	               the member that filed it
+//
+// Both are appended to, never rewritten, so a block's deposits cost their
+// hashes and sequential writes. The index by digest is in memory
+// (depositIndex: the first 8 bytes of each SHA-256 and SM3 → deposit
+// numbers), rebuilt from the deposits bucket at start, and updated when a
+// block commits. A created event is deposited once: a deposit of a leaf
+// already deposited with the same digest (a registration after the
+// upgrade overlapping a batch's own deposits) changes nothing.
+//
+// The deposit log's size and root are committed in the state map under
+// DepositsKey, as SHA-256(size (8) ‖ root (32)), after every block that
+// adds deposits; so the AppHash (layout 3, unchanged at state version 4)
+// commits to the whole index.
+var (
+	bDeposits  = []byte("deposits")
+	depositLog = NewLog("depositlog")
+)
+
+// DepositsKey is the state-map key of the deposit log's head.
+var DepositsKey = sha256.Sum256([]byte("custos/state/v4/deposits"))
+
+// DepositInfo is what the digest index knows of a digest.
+type DepositInfo struct {
+	SHA256 [32]byte
+	// Leaf is the log index of the first deposit's created event; Height
+	// the block that registered it; Member the member that filed it
+	// (Tx.Member).
+	Leaf   uint64
+	Height int64
+	Member string
+	// Count is how many deposits carry the digest (an item filed again, at
+	// one member or at several).
+	Count uint64
+}
+
+// deposit is one stored deposit.
+type deposit struct {
+	leaf   uint64
+	height int64
+	member [32]byte
+	sha256 [32]byte
+	sm3    [32]byte
+	hasSM3 bool
+}
+
+func (d *deposit) encode() []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+8+32+1+64), d.leaf)
+	b = binary.BigEndian.AppendUint64(b, uint64(d.height))
+	b = append(b, d.member[:]...)
+	if d.hasSM3 {
+		return append(append(append(b, 1), d.sha256[:]...), d.sm3[:]...)
+	}
+	return append(append(b, 0), d.sha256[:]...)
+}
+
+func decodeDeposit(b []byte) (deposit, error) {
+	var d deposit
+	if len(b) != 8+8+32+1+32 && len(b) != 8+8+32+1+64 {
+		return d, fmt.Errorf("anchor: a stored deposit of %d bytes: %w", len(b), ErrCorrupt)
+	}
+	d.leaf, d.height = binary.BigEndian.Uint64(b), int64(binary.BigEndian.Uint64(b[8:]))
+	copy(d.member[:], b[16:48])
+	d.hasSM3 = b[48] == 1
+	copy(d.sha256[:], b[49:81])
+	if d.hasSM3 {
+		copy(d.sm3[:], b[81:])
+	}
+	return d, nil
+}
+
+// depositIndex finds deposits by digest: each maps the first 8 bytes of a
+// digest to the numbers of the deposits whose digest starts so, first one
+// first (a number is looked up in the deposits bucket to compare the whole
+// digest). About 30 bytes per deposit.
+type depositIndex struct {
+	mu     sync.RWMutex
+	next   uint64              // the number of the next deposit
+	first  map[uint64]uint32   // SHA-256 prefix → first deposit number
+	more   map[uint64][]uint32 // SHA-256 prefix → later ones
+	firstS map[uint64]uint32   // SM3 prefix → first deposit number
+	moreS  map[uint64][]uint32
+}
+
+func newDepositIndex() *depositIndex {
+	return &depositIndex{first: map[uint64]uint32{}, more: map[uint64][]uint32{},
+		firstS: map[uint64]uint32{}, moreS: map[uint64][]uint32{}}
+}
+
+func prefixOf(d [32]byte) uint64 { return binary.BigEndian.Uint64(d[:8]) }
+
+// add records deposit number n. Callers hold mu for writing.
+func (x *depositIndex) add(n uint64, d *deposit) {
+	put := func(first map[uint64]uint32, more map[uint64][]uint32, p uint64) {
+		if _, ok := first[p]; ok {
+			more[p] = append(more[p], uint32(n))
+		} else {
+			first[p] = uint32(n)
+		}
+	}
+	put(x.first, x.more, prefixOf(d.sha256))
+	if d.hasSM3 {
+		put(x.firstS, x.moreS, prefixOf(d.sm3))
+	}
+	x.next = n + 1
+}
+
+// candidates lists the deposit numbers whose digest (SM3 if sm3) may be
+// sum, first one first. Callers hold mu.
+func (x *depositIndex) candidates(sum [32]byte, sm3 bool) []uint32 {
+	first, more := x.first, x.more
+	if sm3 {
+		first, more = x.firstS, x.moreS
+	}
+	p := prefixOf(sum)
+	n, ok := first[p]
+	if !ok {
+		return nil
+	}
+	return append([]uint32{n}, more[p]...)
+}
+
+// loadDeposits rebuilds the index from the deposits bucket.
+func (a *App) loadDeposits() error {
+	x := newDepositIndex()
+	err := a.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDeposits).ForEach(func(k, v []byte) error {
+			d, err := decodeDeposit(v)
+			if err != nil {
+				return err
+			}
+			if len(k) != 8 || binary.BigEndian.Uint64(k) != x.next {
+				return fmt.Errorf("anchor: deposit %x out of sequence: %w", k, ErrCorrupt)
+			}
+			x.add(x.next, &d)
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("anchor: load the digest index: %w", err)
+	}
+	a.deposits = x
+	return nil
+}
+
+// Deposit looks a SHA-256 digest up in the committed digest index.
+func (a *App) Deposit(sum [32]byte) (DepositInfo, bool, error) { return a.lookupDeposit(sum, false) }
+
+// DepositSM3 looks an SM3 digest up in the committed digest index.
+func (a *App) DepositSM3(sum [32]byte) (DepositInfo, bool, error) { return a.lookupDeposit(sum, true) }
+
+func (a *App) lookupDeposit(sum [32]byte, sm3 bool) (DepositInfo, bool, error) {
+	var out DepositInfo
+	found := false
+	byDigest := a.candidates(sum, sm3)
+	err := a.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDeposits)
+		if sm3 { // the SHA-256 of the first deposit with this SM3
+			ok := false
+			for _, n := range byDigest {
+				if d, there := storedDeposit(b, n); there && d.hasSM3 && d.sm3 == sum {
+					sum, ok = d.sha256, true
+					break
+				}
+			}
+			if !ok {
+				return nil
+			}
+			byDigest = a.candidates(sum, false)
+		}
+		for _, n := range byDigest {
+			d, there := storedDeposit(b, n)
+			if !there || d.sha256 != sum {
+				continue
+			}
+			if !found {
+				out = DepositInfo{SHA256: sum, Leaf: d.leaf, Height: d.height, Member: hex.EncodeToString(d.member[:])}
+				found = true
+			}
+			out.Count++
+		}
+		return nil
+	})
+	return out, found, err
+}
+
+// candidates lists the committed deposits whose digest may be sum.
+func (a *App) candidates(sum [32]byte, sm3 bool) []uint32 {
+	a.deposits.mu.RLock()
+	defer a.deposits.mu.RUnlock()
+	return a.deposits.candidates(sum, sm3)
+}
+
+// storedDeposit reads deposit n; there is false if the read transaction
+// does not see it (it began before the block that added it committed) or
+// it does not decode.
+func storedDeposit(b *bolt.Bucket, n uint32) (deposit, bool) {
+	d, err := decodeDeposit(b.Get(binary.BigEndian.AppendUint64(nil, uint64(n))))
+	return d, err == nil
+}
+
+// depositLeaves returns the log index of each deposit's created event,
+// located as stateKeys locates a version-3 head's first event: in the
+// member's own batches, this one (whose first leaf is at first) or one in
+// the log. CheckTx (pending true) lets a deposit name an earlier batch of
+// the member that is not in the log yet.
+func (a *App) depositLeaves(tx *bolt.Tx, t *Tx, first uint64, pending bool) ([]uint64, uint32, string) {
+	if len(t.Deposits) == 0 {
+		return nil, CodeOK, ""
+	}
+	out := make([]uint64, len(t.Deposits))
+	member := t.memberKey()
+	for i, d := range t.Deposits {
+		from, count, ok := a.batchLeaves(tx, t, member, d.Batch, first)
+		if !ok && pending && d.Batch < t.Seq {
+			continue // checked when the block applies it
+		}
+		if !ok {
+			return nil, CodeStale, fmt.Sprintf("deposit %d: its created event is in batch %d, which is not in the log", i, d.Batch)
+		}
+		if d.Offset >= count {
+			return nil, CodeStale, fmt.Sprintf("deposit %d: batch %d has %d leaves, not a leaf %d", i, d.Batch, count, d.Offset)
+		}
+		out[i] = from + uint64(d.Offset)
+	}
+	return out, CodeOK, ""
+}
+
+// batchLeaves is where the member's batch seq put its leaves: t itself
+// (at first), or a batch already in the log.
+func (a *App) batchLeaves(tx *bolt.Tx, t *Tx, member []byte, seq, first uint64) (from uint64, count uint32, ok bool) {
+	if seq == t.Seq {
+		return first, uint32(len(t.Leaves)), true
+	}
+	v := tx.Bucket(bApplied).Get(binary.BigEndian.AppendUint64(bytes.Clone(member), seq))
+	if len(v) != 20 {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint64(v), binary.BigEndian.Uint32(v[8:]), true
+}
+
+// blockDeposits are the deposits of the block in progress, indexed as the
+// committed ones are, so that a block's own duplicates are seen too.
+type blockDeposits struct {
+	next  uint64 // the number of the block's first deposit
+	added []deposit
+	index *depositIndex // the block's additions only
+}
+
+// applyDeposits adds t's deposits, whose created events are at leaves, to
+// the deposit log and the deposits bucket, skipping each whose created
+// event is already deposited with the same digest. It returns whether any
+// was added.
+func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) bool {
+	if len(t.Deposits) == 0 {
+		return false
+	}
+	if a.blockDeps == nil {
+		a.deposits.mu.RLock()
+		next := a.deposits.next
+		a.deposits.mu.RUnlock()
+		a.blockDeps = &blockDeposits{next: next, index: newDepositIndex()}
+		a.blockDeps.index.next = next
+	}
+	bd := a.blockDeps
+	member := [32]byte(t.memberKey())
+	bucket := tx.Bucket(bDeposits)
+	hashes := make([][]byte, 0, len(t.Deposits))
+	for i, td := range t.Deposits {
+		d := deposit{leaf: leaves[i], height: height, member: member, sha256: td.SHA256, sm3: td.SM3, hasSM3: td.HasSM3}
+		if a.deposited(bucket, &d) {
+			continue
+		}
+		n := bd.index.next
+		if err := bucket.Put(binary.BigEndian.AppendUint64(nil, n), d.encode()); err != nil {
+			panic(fmt.Sprintf("anchor: store deposit at height %d: %v", height, err))
+		}
+		bd.index.add(n, &d)
+		bd.added = append(bd.added, d)
+		entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), d.leaf)
+		if d.hasSM3 {
+			entry = append(append(append(entry, 1), d.sha256[:]...), d.sm3[:]...)
+		} else {
+			entry = append(append(entry, 0), d.sha256[:]...)
+		}
+		hashes = append(hashes, hasher.HashLeaf(entry))
+	}
+	if len(hashes) == 0 {
+		return false
+	}
+	if _, err := depositLog.Append(tx, hashes); err != nil {
+		panic(fmt.Sprintf("anchor: deposit log at height %d: %v", height, err))
+	}
+	return true
+}
+
+// deposited reports whether d's created event is already deposited with
+// d's SHA-256, committed or earlier in the block.
+func (a *App) deposited(bucket *bolt.Bucket, d *deposit) bool {
+	for _, n := range a.candidates(d.sha256, false) {
+		if old, ok := storedDeposit(bucket, n); ok && old.leaf == d.leaf && old.sha256 == d.sha256 {
+			return true
+		}
+	}
+	bd := a.blockDeps
+	for _, n := range bd.index.candidates(d.sha256, false) {
+		if old := bd.added[uint64(n)-bd.next]; old.leaf == d.leaf && old.sha256 == d.sha256 {
+			return true
+		}
+	}
+	return false
+}
+
+// commitDeposits sets DepositsKey in the block's state-map changes to the
+// deposit log's head after the block.
+func (a *App) commitDeposits(tx *bolt.Tx, height int64) {
+	size, root, err := depositLog.Root(tx)
+	if err != nil {
+		panic(fmt.Sprintf("anchor: deposit log root at height %d: %v", height, err))
+	}
+	value := DepositsValue(size, root)
+	var none [32]byte
+	a.blockLog = append(append(append(a.blockLog, DepositsKey[:]...), value[:]...), none[:]...)
+	a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
+	a.blockPairs = append(a.blockPairs, vmap.Pair{Key: DepositsKey, Value: value})
+	a.moved = true
+}
+
+// publishDeposits adds a committed block's deposits to the index.
+func (a *App) publishDeposits(bd *blockDeposits) {
+	if bd == nil {
+		return
+	}
+	a.deposits.mu.Lock()
+	defer a.deposits.mu.Unlock()
+	for i := range bd.added {
+		a.deposits.add(bd.next+uint64(i), &bd.added[i])
+	}
+}
+
+// DepositsValue is the state-map value of a deposit log of size leaves
+// with the given root: SHA-256(size (8, big-endian) ‖ root (32)).
+func DepositsValue(size uint64, root []byte) [32]byte {
+	return sha256.Sum256(append(binary.BigEndian.AppendUint64(nil, size), root...))
+}
+
+// initDeposits creates the digest index's buckets.
+func initDeposits(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bDeposits); err != nil {
+		return err
+	}
+	return depositLog.Init(tx)
+}

@@ -1,0 +1,77 @@
+package copyright
+
+import (
+	"encoding/json"
+
+	"github.com/custos-project/custos/evidence"
+)
+
+// Audit is the integrity audit of the register's registrations
+// (evidence.AuditOptions.Documents): each registration is checked against
+// what it states, and so is its certificate, once issued. Its items must
+// exist, be indexed under it and carry the custody events it implies, the
+// anchored part: "copyright.registered", "copyright.revoked" and one
+// "copyright.transferred" (subject org:<to>) per transfer. The
+// certificate's PDF must hash to the SHA-256 recorded when it was issued,
+// and each receipt stored with it describe the registration's item.
+func (s *Register) Audit() evidence.DocumentAudit {
+	return evidence.DocumentAudit{
+		Name: "copyright", Bucket: bCopyrights, Kind: docKind,
+		Count: func(rep *evidence.AuditReport) *int { return &rep.Copyrights },
+		Check: check,
+	}
+}
+
+// check checks a stored registration and, if issued, its certificate.
+func check(d evidence.DocAudit, id string, val []byte) {
+	var c Copyright
+	if err := json.Unmarshal(val, &c); err != nil || c.ID != id {
+		d.FailDocument("the registration does not decode, or names another ID")
+		return
+	}
+	want := map[string]int{EventCopyrightRegistered + " copyright:" + id: 1}
+	if c.Status == CopyrightRevoked {
+		want[EventCopyrightRevoked+" copyright:"+id] = 1
+	}
+	for _, t := range c.Transfers {
+		want[EventCopyrightTransferred+" org:"+t.To]++
+	}
+	recs := make([]*evidence.Record, len(c.Items))
+	for i, item := range c.Items {
+		if recs[i] = d.Item(item); recs[i] == nil {
+			continue
+		}
+		if got := d.Tx().Bucket(bCrItems).Get([]byte(item)); string(got) != id {
+			d.FailItems("item %s is indexed under registration %q", item, got)
+		}
+		d.WantEvents(recs[i], want)
+	}
+	checkDocument(d, id, recs)
+}
+
+// checkDocument checks a registration's certificate, if it has one; recs
+// are the registration's items (nil where missing).
+func checkDocument(d evidence.DocAudit, id string, recs []*evidence.Record) {
+	v, pdf := d.Tx().Bucket(bCrDocs).Get([]byte(id)), d.Tx().Bucket(bCrPDF).Get([]byte(id))
+	if v == nil && pdf == nil {
+		return // not issued yet
+	}
+	var doc CopyrightDocument
+	if err := json.Unmarshal(v, &doc); err != nil {
+		d.FailDocument("the certificate's description does not decode")
+		return
+	}
+	d.PDF(bCrPDF, id, doc.PDFSHA256, -1)
+	if len(doc.Items) != len(recs) {
+		d.FailReceipts("the certificate states %d items, the registration %d", len(doc.Items), len(recs))
+		return
+	}
+	for i, it := range doc.Items {
+		r := recs[i]
+		if r != nil && (it.ID != r.ID || it.SHA256 != r.SHA256) {
+			d.FailReceipts("the certificate's item %d is %s %s, the registration's %s %s", i, it.ID, it.SHA256, r.ID, r.SHA256)
+			r = nil
+		}
+		d.Receipt(i, it.Receipt, it.ID, it.SHA256, r)
+	}
+}

@@ -1,0 +1,246 @@
+package evidence
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+// The kernel: what a register kept beside the evidence (the copyright
+// register, evidence/copyright) builds on. A register keeps its own
+// buckets in the service's database and writes them in the service's
+// transactions, together with the custody events, audit events and leaves
+// that its acts put on the evidence. The core calls back into registers
+// only through plain functions of the transaction given in Config
+// (OnLeafFinal, ItemOwner) and AuditOptions (Documents).
+
+// View runs fn in a read-only transaction of the service's database.
+func (s *Service) View(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
+
+// Update applies fn in a write transaction of the service's group commit
+// and returns once that transaction is durable, or with fn's error
+// (nothing of fn is then committed). fn may run more than once and must
+// set its results afresh on every run. Once it has committed, the anchor
+// is told that leaves were queued.
+func (s *Service) Update(fn func(tx *bolt.Tx) error) error {
+	if err := s.commits.commit(fn); err != nil {
+		return err
+	}
+	s.leavesQueued()
+	return nil
+}
+
+// Now is the service's clock (Config.Now).
+func (s *Service) Now() time.Time { return s.cfg.Now() }
+
+// CreateBuckets creates those of the named buckets that do not exist yet:
+// a register's own, from its constructor.
+func (s *Service) CreateBuckets(names ...[]byte) error { return initBuckets(s.db, names) }
+
+// SumDocuments gives every record of bucket that has no checksum of kind
+// one (PutDocSum): the document records of a store written before
+// checksums existed. Documents are few, so one transaction does it.
+func (s *Service) SumDocuments(bucket []byte, kind byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return sumBucket(tx, bucket, kind) })
+}
+
+// PutDocSum records in tx the checksum of a document record's JSON, val,
+// under its kind (one byte per kind of document) and id; the integrity
+// audit checks it (DocumentAudit).
+func PutDocSum(tx *bolt.Tx, kind byte, id string, val []byte) error {
+	return putDocSum(tx, kind, id, val)
+}
+
+// ItemSeq returns the sequence number of evidence item id in tx, false if
+// there is no such item.
+func ItemSeq(tx *bolt.Tx, id string) (uint64, bool) { return getSeq(tx, id) }
+
+// RecordAt returns the record with sequence number seq in tx, with its
+// anchoring; ErrNotFound if there is none.
+func RecordAt(tx *bolt.Tx, seq uint64) (*Record, error) { return getRecord(tx, seq) }
+
+// AppendEvent appends e to the custody chain of the item with sequence
+// number seq in tx and queues it for anchoring, filling e.Seq and e.Prev.
+func AppendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error { return appendEvent(tx, seq, e) }
+
+// EventLeaf returns the local leaf index at which event n of the item
+// with sequence number seq was queued for anchoring.
+func EventLeaf(tx *bolt.Tx, seq uint64, n uint32) (uint64, error) {
+	leaf := tx.Bucket(bEvLeaf).Get(eventKey(seq, n))
+	if len(leaf) != 8 {
+		return 0, fmt.Errorf("evidence: event %d of record %d has no leaf", n, seq)
+	}
+	return u64val(leaf), nil
+}
+
+// AppendEach appends a custody event of type typ and subject, by actor,
+// to each item of seqs in tx; a read inside its fold window is counted
+// instead, as every read is.
+func (s *Service) AppendEach(tx *bolt.Tx, seqs []uint64, actor, typ, subject string) error {
+	return s.appendEach(tx, seqs, actor, typ, subject)
+}
+
+// GiveItem hands the item id (sequence number seq) from organization from
+// to organization to in tx: to lists it as its own from then on, and the
+// shares of the item that from made end, each with an "unshared" custody
+// event by actor. A register calls it when it moves an item's ownership
+// (to then also owns it through Config.ItemOwner).
+func (s *Service) GiveItem(tx *bolt.Tx, seq uint64, id, from, to, actor string) error {
+	if err := tx.Bucket(bByOrg).Put(append([]byte(to), u64(seq)...), nil); err != nil {
+		return err
+	}
+	return s.endShares(tx, seq, id, from, actor)
+}
+
+// AppendAuditTx appends e to the audit chain of the organization
+// e.Evidence in tx and queues it for anchoring, filling e.Seq and e.Prev;
+// the chain must exist (AppendAudit starts it).
+func AppendAuditTx(tx *bolt.Tx, e *custody.Event) error { return appendAudit(tx, e, false) }
+
+// PutVerifyToken records in tx that token (NewVerifyToken) opens the
+// document kind:id (VerifiedDocument), once: the same mapping again is a
+// no-op; token already mapped to another document is an error.
+func PutVerifyToken(tx *bolt.Tx, token, kind, id string) error {
+	return putVerifyToken(tx, token, kind, id)
+}
+
+// FormatCursor seals pos, a position in org's listing named listing, as
+// an opaque cursor (the Next of a page).
+func (s *Service) FormatCursor(listing, org string, pos []byte) string {
+	return s.cursors.format(listing, org, pos)
+}
+
+// ParseCursor opens a cursor that FormatCursor made for the same listing
+// and org, whose position has posLen bytes; ErrBadCursor otherwise.
+func (s *Service) ParseCursor(listing, org, cursor string, posLen int) ([]byte, error) {
+	return s.cursors.parse(listing, org, cursor, posLen)
+}
+
+// ValidateStruct checks the validate tags of v (a pointer to a struct) as
+// upload metadata is checked, including the "visible" and "date" tags; the
+// fields that fail come back in a *MetadataError.
+func ValidateStruct(v any) error { return validateStruct(v) }
+
+// DecodeStrict decodes the JSON b into v as upload metadata is decoded:
+// unknown fields, duplicate or case-folded keys and trailing data are
+// refused, with a *MetadataError naming what (the input) and listing the
+// allowed fields.
+func DecodeStrict(b []byte, v any, what, allowed string) error {
+	return decodeStrict(b, v, what, allowed)
+}
+
+// DecodeDigest decodes a SHA-256 digest written as 64 lowercase hex
+// digits; ErrBadDigest otherwise.
+func DecodeDigest(s string) ([]byte, error) { return decodeHex32(s) }
+
+// Prepared is an upload made ready to commit in a transaction of the
+// caller's (Upload.Prepare): its bytes durable, its tokens obtained, its
+// record encoded.
+type Prepared struct{ f *finishing }
+
+// Prepare does the part of Finish before the transaction, so that a
+// register may commit several uploads together with its own writes: Put
+// each in one Update, then call Committed once it returns. If anything
+// fails, Abort discards the upload's staged bytes.
+func (u *Upload) Prepare(ctx context.Context, meta Meta) (*Prepared, error) {
+	f, err := u.prepare(ctx, meta)
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{f}, nil
+}
+
+// Record is the record the upload will be committed as.
+func (p *Prepared) Record() *Record { return p.f.rec }
+
+// Put writes the record, its created event and an inline body's bytes in
+// tx; it may run more than once, as every Update function may.
+func (p *Prepared) Put(tx *bolt.Tx) error { return p.f.put(tx) }
+
+// Committed finishes the upload once Put's transaction is durable.
+func (p *Prepared) Committed(ctx context.Context) { p.f.committed(ctx) }
+
+// FinalAt returns when the leaves appended at height became final in the
+// chain (see anchoredAt); ok is false on a node without a chain.
+func (p *Prover) FinalAt(ctx context.Context, height int64) (t time.Time, ok bool, err error) {
+	if p.a == nil {
+		return time.Time{}, false, nil
+	}
+	t, err = p.anchoredAt(ctx, height)
+	return t, err == nil, err
+}
+
+// leafFinal tells Config.OnLeafFinal, if set, that local leaf became final
+// at height.
+func (s *Service) leafFinal(tx *bolt.Tx, leaf uint64, height int64) error {
+	if s.cfg.OnLeafFinal == nil {
+		return nil
+	}
+	return s.cfg.OnLeafFinal(tx, leaf, height)
+}
+
+// itemOwner is the organization that owns item through a register
+// (Config.ItemOwner), or "".
+func (s *Service) itemOwner(tx *bolt.Tx, item string) string {
+	if s.cfg.ItemOwner == nil {
+		return ""
+	}
+	return s.cfg.ItemOwner(tx, item)
+}
+
+// DocumentAudit is how the integrity audit (Service.Audit) checks one
+// kind of document record kept beside the evidence
+// (AuditOptions.Documents): every value of Bucket is the JSON of one
+// document, keyed by its ID; its checksum (PutDocSum, under Kind) is
+// checked, Count names the report's counter of such documents, and Check
+// checks the rest through the DocAudit it is given. Faults are reported as
+// "<Name>:<id>".
+type DocumentAudit struct {
+	Name   string
+	Bucket []byte
+	Kind   byte
+	Count  func(rep *AuditReport) *int
+	Check  func(d DocAudit, id string, val []byte)
+}
+
+// DocAudit is the audit of one document record (DocumentAudit.Check): the
+// checks a document's record implies, each recording the first fault of
+// its kind.
+type DocAudit struct{ d *docAudit }
+
+// Tx is the read transaction the document is checked in.
+func (a DocAudit) Tx() *bolt.Tx { return a.d.tx }
+
+// Item returns the record of an item the document names, or nil (a
+// missing_items fault) if there is none that decodes.
+func (a DocAudit) Item(id string) *Record { return a.d.item(id) }
+
+// PDF checks the signed PDF stored under id in bucket against its
+// recorded SHA-256 and, unless size is negative, its size (bad_documents).
+func (a DocAudit) PDF(bucket []byte, id, sha256Hex string, size int64) {
+	a.d.pdf(bucket, id, sha256Hex, size)
+}
+
+// Receipt checks the i-th receipt b stored with the document: canonical,
+// about item id with the SHA-256 digest and, if the item exists (rec),
+// made of its stored tokens and events (bad_receipts).
+func (a DocAudit) Receipt(i int, b []byte, id, digest string, rec *Record) {
+	a.d.receipt(i, b, id, digest, rec)
+}
+
+// WantEvents checks that r's custody chain holds at least want[k] events
+// of each "<type> <subject>" k (missing_events).
+func (a DocAudit) WantEvents(r *Record, want map[string]int) { a.d.wantEvents(r, want) }
+
+// FailDocument records a bad_documents fault, unless one was found.
+func (a DocAudit) FailDocument(format string, args ...any) { fail(&a.d.document, format, args...) }
+
+// FailReceipts records a bad_receipts fault, unless one was found.
+func (a DocAudit) FailReceipts(format string, args ...any) { fail(&a.d.receipts, format, args...) }
+
+// FailItems records a missing_items fault, unless one was found.
+func (a DocAudit) FailItems(format string, args ...any) { fail(&a.d.items, format, args...) }

@@ -1,0 +1,151 @@
+package verifycli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// Node is a consortium member's node, asked (custos verify --node) to
+// confirm a receipt against its own chain: a court that runs a member node
+// trusts what that node has committed, and the node proves that the
+// receipt's checkpoint is a prefix of its chain's log. The node is not
+// trusted for the proof itself: its checkpoint must verify under the same
+// trust bundle, and the consistency proof must lead from one root to the
+// other. The HTTP side lives with the caller, so that this package stays
+// free of the network.
+type Node interface {
+	// String names the node in the verdict (its URL).
+	String() string
+	// Checkpoint is the node's latest checkpoint.
+	Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
+	// Consistency is the node's RFC 6962 consistency proof (hex node
+	// hashes) between two sizes of its log.
+	Consistency(ctx context.Context, first, second uint64) ([]string, error)
+}
+
+// NodeReport is what the node confirmed, or why it could not.
+type NodeReport struct {
+	URL       string `json:"url"`
+	Confirmed bool   `json:"confirmed"`
+	// Height, TreeSize and Root are the node's checkpoint, when it gave one
+	// that verifies.
+	Height   int64  `json:"height,omitempty"`
+	TreeSize uint64 `json:"tree_size,omitempty"`
+	Root     string `json:"root,omitempty"`
+	// Contradicted means that the node's chain, under the same trust
+	// bundle, disagrees with the receipt: a different chain, or a log in
+	// which the receipt's checkpoint is not a prefix. Otherwise a failure
+	// means only that the node could not be asked (Error says why).
+	Contradicted bool   `json:"contradicted,omitempty"`
+	Error        string `json:"error,omitempty"`
+}
+
+// exitCode is the verdict's exit status: 0 confirmed (or no node asked),
+// 1 contradicted, 3 not confirmed.
+func (n *NodeReport) exitCode() int {
+	switch {
+	case n == nil || n.Confirmed:
+		return 0
+	case n.Contradicted:
+		return 1
+	default:
+		return 3
+	}
+}
+
+// nodePoll is how often confirm asks again a node that is behind.
+const nodePoll = 250 * time.Millisecond
+
+// confirm asks node to confirm cp, a checkpoint that verified under v.
+// While the node's log is shorter than cp's (its chain has not yet
+// committed the receipt's block) it asks again, for up to wait.
+func confirm(ctx context.Context, v *receipt.Verifier, cp *receipt.Checkpoint, node Node, wait time.Duration) *NodeReport {
+	rep := &NodeReport{URL: node.String()}
+	deadline := time.Now().Add(wait)
+	var ncp *receipt.Checkpoint
+	for {
+		var err error
+		ncp, err = node.Checkpoint(ctx)
+		if err != nil {
+			rep.Error = "the node did not give its checkpoint: " + err.Error()
+			return rep
+		}
+		if ncp.ChainID != cp.ChainID {
+			rep.Contradicted = true
+			rep.Error = fmt.Sprintf("the node runs chain %q, the receipt is from chain %q", ncp.ChainID, cp.ChainID)
+			return rep
+		}
+		if _, err := v.VerifyCheckpoint(ncp); err != nil {
+			// Not the trusted validators' header: the node is not a
+			// member of this consortium as the bundle knows it (or its
+			// validator set changed since the bundle was made).
+			rep.Error = "the node's checkpoint does not verify under the trust bundle: " + errText(err)
+			return rep
+		}
+		rep.Height, rep.TreeSize, rep.Root = ncp.Height, ncp.TreeSize, ncp.Root
+		if ncp.TreeSize >= cp.TreeSize {
+			break
+		}
+		if !time.Now().Before(deadline) {
+			rep.Error = fmt.Sprintf("the node's log has %d leaves, fewer than the receipt's %d: it has not caught up with the receipt's block yet (try again, or give --node-wait)", ncp.TreeSize, cp.TreeSize)
+			return rep
+		}
+		select {
+		case <-ctx.Done():
+			rep.Error = ctx.Err().Error()
+			return rep
+		case <-time.After(nodePoll):
+		}
+	}
+	proof, err := node.Consistency(ctx, cp.TreeSize, ncp.TreeSize)
+	if err != nil {
+		rep.Error = "the node did not give a consistency proof: " + err.Error()
+		return rep
+	}
+	if err := v.VerifyConsistency(cp, ncp, proof); err != nil {
+		rep.Contradicted = true
+		rep.Error = errText(err)
+		return rep
+	}
+	rep.Confirmed = true
+	return rep
+}
+
+// errText is a verification error as one line: the step, what was
+// expected and what was found.
+func errText(err error) string {
+	var ve *receipt.VerifyError
+	if !errors.As(err, &ve) {
+		return err.Error()
+	}
+	s := ve.Step
+	if ve.Want != "" {
+		s += ": expected " + ve.Want
+	}
+	if ve.Got != "" {
+		s += ", computed " + ve.Got
+	}
+	return s
+}
+
+func printNode(out io.Writer, n *NodeReport) {
+	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	if !n.Confirmed {
+		p("✗ node %s", n.URL)
+		p("  %s", n.Error)
+		if n.Contradicted {
+			p("CONTRADICTED by the node")
+		} else {
+			p("NOT CONFIRMED by the node")
+		}
+		return
+	}
+	p("✓ node %s: its chain, at height %d, has %d leaves, root %s", n.URL, n.Height, n.TreeSize, n.Root)
+	p("    the receipt's log is a prefix of the node's (RFC 6962 consistency proof)")
+	p("CONFIRMED by the node")
+}

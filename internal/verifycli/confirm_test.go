@@ -1,0 +1,106 @@
+package verifycli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// The receipt test vectors: one chain, one trust bundle.
+var (
+	vectorReceipt = filepath.Join("..", "..", "evidence", "receipt", "testdata", "vectors", "valid", "v3-complete.json")
+	vectorTrust   = filepath.Join("..", "..", "evidence", "receipt", "testdata", "vectors", "trust.json")
+)
+
+// fakeNode answers with a fixed checkpoint and proof.
+type fakeNode struct {
+	cp    *receipt.Checkpoint
+	proof []string
+	err   error
+}
+
+func (n fakeNode) String() string { return "https://node.test" }
+
+func (n fakeNode) Checkpoint(context.Context) (*receipt.Checkpoint, error) { return n.cp, n.err }
+
+func (n fakeNode) Consistency(_ context.Context, first, second uint64) ([]string, error) {
+	return n.proof, nil
+}
+
+func vectorCheckpoint(t *testing.T) *receipt.Checkpoint {
+	t.Helper()
+	b, err := os.ReadFile(vectorReceipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := receipt.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &r.Checkpoint
+}
+
+// The offline verdict is unchanged by --node; the node's answer decides
+// the confirmation and the exit status: 0 confirmed, 1 contradicted, 3
+// not confirmed. (A node ahead of the receipt, with a real consistency
+// proof, is confirmed in cmd/custos TestConsortium.)
+func TestConfirmByNode(t *testing.T) {
+	cp := vectorCheckpoint(t)
+	otherChain := *cp
+	otherChain.ChainID = "another-chain"
+	forged := *cp
+	forged.Root = strings.Repeat("00", 32)
+	for _, tc := range []struct {
+		name     string
+		node     fakeNode
+		code     int
+		verdict  string
+		contains string
+	}{
+		{"same checkpoint", fakeNode{cp: cp}, 0, "CONFIRMED by the node", "has 45 leaves"},
+		{"unreachable", fakeNode{err: errors.New("connection refused")}, 3, "NOT CONFIRMED by the node", "connection refused"},
+		{"another chain", fakeNode{cp: &otherChain}, 1, "CONTRADICTED by the node", `runs chain "another-chain"`},
+		{"checkpoint not signed by the trusted validators", fakeNode{cp: &forged}, 3, "NOT CONFIRMED by the node", "does not verify under the trust bundle"},
+		{"a proof where none can be", fakeNode{cp: cp, proof: []string{strings.Repeat("ab", 32)}}, 1, "CONTRADICTED by the node", "consistency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := Check(context.Background(), &out, Options{Receipt: vectorReceipt, Trust: vectorTrust, Node: tc.node})
+			var ee ExitError
+			code := 0
+			if errors.As(err, &ee) {
+				code = ee.Code
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			text := out.String()
+			if code != tc.code || !strings.Contains(text, "\nVALID\n") || !strings.HasSuffix(text, tc.verdict+"\n") || !strings.Contains(text, tc.contains) {
+				t.Errorf("exit %d, want %d; output:\n%s\nwant it to end in %q and contain %q", code, tc.code, text, tc.verdict, tc.contains)
+			}
+			out.Reset()
+			err = Check(context.Background(), &out, Options{Receipt: vectorReceipt, Trust: vectorTrust, Node: tc.node, JSON: true})
+			var rep verifyReport
+			if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil || !rep.Valid || rep.Node == nil || rep.Node.Confirmed != (tc.code == 0) || rep.Node.Contradicted != (tc.code == 1) {
+				t.Errorf("--json: %v, %+v %+v", jerr, rep, rep.Node)
+			}
+			if c := rep.Node.exitCode(); (err == nil) != (c == 0) {
+				t.Errorf("--json: err %v with exit code %d", err, c)
+			}
+		})
+	}
+}
+
+// Without --node the verdict is the offline one alone.
+func TestCheckWithoutNode(t *testing.T) {
+	var out bytes.Buffer
+	if err := Check(context.Background(), &out, Options{Receipt: vectorReceipt, Trust: vectorTrust}); err != nil || strings.Contains(out.String(), "by the node") {
+		t.Errorf("Check = %v\n%s", err, out.String())
+	}
+}
