@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -217,6 +218,61 @@ func BenchmarkSmallIngest(b *testing.B) {
 	perOp := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(max(res.all, 1)) }
 	b.ReportMetric(perOp(serverCPU), "server-cpu-µs/op")
 	b.ReportMetric(perOp(clientCPU), "client-cpu-µs/op")
+	if before := os.Getenv("CUSTOS_BENCH_BEFORE"); before != "" {
+		smallIngestBefore(b, before, clients, size, window)
+	}
+}
+
+// smallIngestBefore compares the binary under test with an earlier one
+// (CUSTOS_BENCH_BEFORE, for example one built from main) in the same run:
+// CUSTOS_BENCH_ROUNDS pairs (default 3), each a fresh server of each
+// binary under the same load, alternating which goes first. It reports the
+// medians of both, server CPU per upload first: this machine's speed
+// drifts between minutes, and CPU per upload drifts less than the rate.
+func smallIngestBefore(b *testing.B, before string, clients, size int, window time.Duration) {
+	b.Helper()
+	rounds := 3
+	if s := os.Getenv("CUSTOS_BENCH_ROUNDS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("CUSTOS_BENCH_ROUNDS=%q: want a positive number", s)
+		}
+		rounds = n
+	}
+	bins := [2]string{before, custosBin(b)}
+	var cpu, rate [2][]float64
+	var loads []float64
+	for r := range rounds {
+		for j := range 2 {
+			k := (r + j) % 2 // before first in even rounds, after first in odd ones
+			srv := startBinIn(b, bins[k], b.TempDir(), "")
+			s0 := cpuTime(srv.PID())
+			res := smallLoad(b, srv.URL+"/api/v1/evidence", srv.Token, clients, size, window)
+			used := cpuTime(srv.PID()) - s0
+			srv.stop(b)
+			cpu[k] = append(cpu[k], float64(used.Microseconds())/float64(max(res.all, 1)))
+			rate[k] = append(rate[k], res.rate())
+			loads = append(loads, load1())
+		}
+	}
+	// One line each: go test keeps only the first lines of a benchmark's log.
+	b.Logf("server CPU per upload by round (µs), before: %.0f; after: %.0f", cpu[0], cpu[1])
+	b.Logf("uploads/s by round, before: %.0f; after: %.0f; load average at each run's end: %.1f", rate[0], rate[1], loads)
+	b.ReportMetric(medianOf(cpu[0]), "before-server-cpu-µs/op")
+	b.ReportMetric(medianOf(cpu[1]), "after-server-cpu-µs/op")
+	b.ReportMetric(medianOf(cpu[1])/medianOf(cpu[0]), "x-before-cpu")
+	b.ReportMetric(medianOf(rate[0]), "before-evidence/s")
+	b.ReportMetric(medianOf(rate[1]), "after-evidence/s")
+}
+
+// medianOf returns the median of v (the mean of the middle two if even).
+func medianOf(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 func smallLoad(b *testing.B, url, token string, clients, size int, window time.Duration) loadResult {

@@ -58,7 +58,12 @@ func startCustos(b *testing.B) *server {
 // folder was bootstrapped before and token is its admin token.
 func startCustosIn(b *testing.B, tmp, token string) *server {
 	b.Helper()
-	bin := custosBin(b)
+	return startBinIn(b, custosBin(b), tmp, token)
+}
+
+// startBinIn is startCustosIn with the binary bin.
+func startBinIn(b *testing.B, bin, tmp, token string) *server {
+	b.Helper()
 	data := filepath.Join(tmp, "data")
 	// The benchmarks measure capacity, not the rate limiter: turn it off.
 	cfg := filepath.Join(tmp, "custos.toml")

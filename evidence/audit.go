@@ -324,7 +324,7 @@ func auditTokens(tx *bolt.Tx, r *Record, evs []*custody.Event, opts AuditOptions
 		return false
 	}
 	for i, want := range evs[0].Tokens {
-		reply := tx.Bucket(bTokens).Get(tokenKey(r.Seq, i))
+		reply := getToken(tx, r.Seq, i)
 		if sum := sha256Sum(reply); reply == nil || hex.EncodeToString(sum[:]) != want {
 			return false
 		}
@@ -333,7 +333,7 @@ func auditTokens(tx *bolt.Tx, r *Record, evs []*custody.Event, opts AuditOptions
 		return true
 	}
 	digest, _ := hex.DecodeString(r.SHA256)
-	reply := tx.Bucket(bTokens).Get(tokenKey(r.Seq, 0))
+	reply := getToken(tx, r.Seq, 0)
 	_, err := notary.Check(reply, crypto.SHA256, digest, opts.Roots, opts.Intermediates)
 	return err == nil
 }
@@ -462,7 +462,7 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 		err := tx.Bucket(bInlSeq).ForEach(func(k, v []byte) error {
 			rep.Blobs++
 			if recs.Get(k) == nil {
-				sum := sha256.Sum256(v)
+				sum := sha256.Sum256(withParts(tx, k, v))
 				rep.Orphans = append(rep.Orphans, "inline/sha256/"+hex.EncodeToString(sum[:]))
 			}
 			return nil

@@ -232,7 +232,7 @@ func (d *docAudit) receiptContent(r *receipt.Receipt, rec *Record) error {
 		return fmt.Errorf("%d tokens, the item has %d", len(r.Timestamps), len(rec.Tokens))
 	}
 	for j, t := range r.Timestamps {
-		if der := d.tx.Bucket(bTokens).Get(tokenKey(rec.Seq, j)); base64.StdEncoding.EncodeToString(der) != t {
+		if der := getToken(d.tx, rec.Seq, j); base64.StdEncoding.EncodeToString(der) != t {
 			return fmt.Errorf("token %d is not the item's", j)
 		}
 	}

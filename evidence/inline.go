@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -122,7 +123,7 @@ var errInlineConflict = errors.New("evidence: different inline bytes under the s
 func (s *Service) putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) error {
 	v := s.findInline(tx, sum[:])
 	if first, ok := s.commits.inline[sum]; ok && v == nil {
-		v = tx.Bucket(bInlSeq).Get(u64(first)) // put earlier in this transaction
+		v = inlineBytes(tx, first) // put earlier in this transaction
 	}
 	if v != nil {
 		if !bytes.Equal(v, body) {
@@ -134,17 +135,76 @@ func (s *Service) putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) 
 		s.commits.inline = map[[32]byte]uint64{}
 	}
 	s.commits.inline[sum] = seq
+	return putInlineBytes(tx, seq, body)
+}
+
+// Inline pages. bbolt writes a node of a leaf's elements into whole
+// pages, at least two elements a node: two 4 KiB bodies, with their
+// element headers, took three pages, and a body of any size wasted half a
+// page on average. Since session 6 a body longer than one page-sized part
+// keeps its leading parts in bInlPages, each of which fills exactly one
+// page as an element, and only the rest (1 byte to one part) in bInlSeq:
+//
+//	inlpages: seq(8) ‖ i(2) → part i, inlinePart(page size) bytes
+//	inlseq:   seq(8)        → the bytes after the parts (all of them for a short body)
+//
+// A body's bytes are its parts in order, then its inlseq value; a record
+// without parts (every one stored before, and every short one) is its
+// inlseq value alone. Both go in the record's transaction, so either both
+// exist or neither.
+var bInlPages = []byte("inlpages")
+
+// inlinePart is the size of a part that, as a bbolt leaf element, fills
+// a page exactly: the page header (16 bytes), the element header (16) and
+// the key (10) leave pageSize-42 bytes. A node of n such elements then
+// fills n pages.
+func inlinePart(pageSize int) int { return pageSize - 42 }
+
+// putInlineBytes stores body as record seq's inline bytes.
+func putInlineBytes(tx *bolt.Tx, seq uint64, body []byte) error {
+	part := inlinePart(tx.DB().Info().PageSize)
+	pages := sequential(tx.Bucket(bInlPages))
+	for i := 0; len(body) > part; i++ {
+		key := binary.BigEndian.AppendUint16(u64(seq), uint16(i))
+		if err := pages.Put(key, body[:part]); err != nil {
+			return err
+		}
+		body = body[part:]
+	}
 	return sequential(tx.Bucket(bInlSeq)).Put(u64(seq), body)
+}
+
+// inlineBytes returns record seq's own inline bytes, or nil. Bytes without
+// parts are bbolt's memory, valid only inside tx; joined ones are a new
+// slice.
+func inlineBytes(tx *bolt.Tx, seq uint64) []byte {
+	rest := tx.Bucket(bInlSeq).Get(u64(seq))
+	if rest == nil {
+		return nil
+	}
+	return withParts(tx, u64(seq), rest)
+}
+
+// withParts returns the parts stored under the record key k, then rest.
+func withParts(tx *bolt.Tx, k, rest []byte) []byte {
+	c := tx.Bucket(bInlPages).Cursor()
+	var out []byte
+	for pk, v := c.Seek(k); pk != nil && bytes.HasPrefix(pk, k); pk, v = c.Next() {
+		out = append(out, v...)
+	}
+	if out == nil {
+		return rest
+	}
+	return append(out, rest...)
 }
 
 // findInline returns the inline bytes whose SHA-256 is sum, or nil: those
 // of the first record with that digest that has them in inlseq, else those
-// stored under the digest itself in the older inline bucket. The value is
-// bbolt's memory, valid only inside tx.
+// stored under the digest itself in the older inline bucket. The value may
+// be bbolt's memory, valid only inside tx.
 func (s *Service) findInline(tx *bolt.Tx, sum []byte) []byte {
-	in := tx.Bucket(bInlSeq)
 	for _, seq := range s.digestSeqs(tx, sum) {
-		if v := in.Get(u64(seq)); v != nil {
+		if v := inlineBytes(tx, seq); v != nil {
 			return v
 		}
 	}
@@ -152,10 +212,10 @@ func (s *Service) findInline(tx *bolt.Tx, sum []byte) []byte {
 }
 
 // recordInline returns the inline bytes of record seq, whose SHA-256 is
-// sum, or nil: its own in inlseq (it was the first of its content), else
-// those findInline finds. The value is bbolt's memory, valid only in tx.
+// sum, or nil: its own (it was the first of its content), else those
+// findInline finds. The value may be bbolt's memory, valid only in tx.
 func (s *Service) recordInline(tx *bolt.Tx, seq uint64, sum []byte) []byte {
-	if v := tx.Bucket(bInlSeq).Get(u64(seq)); v != nil {
+	if v := inlineBytes(tx, seq); v != nil {
 		return v
 	}
 	return s.findInline(tx, sum)

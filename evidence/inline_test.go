@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -411,5 +412,58 @@ func TestInlineSameTransactionStoredOnce(t *testing.T) {
 	}
 	if c := inlineCount(t, s); c != 1 {
 		t.Errorf("%d inline copies, want 1", c)
+	}
+}
+
+// A body longer than one page-sized part keeps its leading parts in
+// inlpages and the rest in inlseq; every size reads back whole, audits
+// clean and deduplicates.
+func TestInlineParts(t *testing.T) {
+	s, dir := newFolderService(t, 0, 0)
+	part := inlinePart(s.db.Info().PageSize)
+	for _, size := range []int{part - 1, part, part + 1, 2 * part, 2*part + 1, 3*part + 7} {
+		data := strings.Repeat(fmt.Sprintf("%d|", size), size)[:size]
+		rec, err := ingest(t, s, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Open(context.Background(), rec)
+		if err != nil {
+			t.Fatalf("Open(%d bytes) = %v", size, err)
+		}
+		if got, _ := io.ReadAll(b); string(got) != data {
+			t.Errorf("Open(%d bytes) read %d bytes, not the body", size, len(got))
+		}
+		var parts, rest int
+		s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bInlPages).Cursor()
+			for k, _ := c.Seek(u64(rec.Seq)); k != nil && bytes.HasPrefix(k, u64(rec.Seq)); k, _ = c.Next() {
+				parts++
+			}
+			rest = len(tx.Bucket(bInlSeq).Get(u64(rec.Seq)))
+			return nil
+		})
+		if wantParts := (size - 1) / part; parts != wantParts || rest != size-wantParts*part {
+			t.Errorf("%d bytes stored as %d parts and %d bytes, want %d parts", size, parts, rest, wantParts)
+		}
+		again, err := ingest(t, s, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := s.Open(context.Background(), again); err != nil {
+			t.Errorf("Open(second upload of %d bytes) = %v", size, err)
+		} else if got, _ := io.ReadAll(b); string(got) != data {
+			t.Errorf("Open(second upload of %d bytes) read %d bytes, not the body", size, len(got))
+		}
+	}
+	if n := inlineCount(t, s); n != 6 {
+		t.Errorf("%d inline blobs, want 6 (each content once)", n)
+	}
+	if n := files(t, dir); n != 0 {
+		t.Errorf("%d files in the blob folder, want none", n)
+	}
+	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	if err != nil || !rep.OK() || rep.Blobs != 6 {
+		t.Errorf("Audit = %+v, %v; want clean with 6 blobs", rep, err)
 	}
 }

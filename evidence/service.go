@@ -237,9 +237,9 @@ func (s *Service) Token(ctx context.Context, r *Record, i int) ([]byte, error) {
 	}
 	var out []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bTokens).Get(tokenKey(r.Seq, i))
+		v := getToken(tx, r.Seq, i)
 		if v == nil {
-			return fmt.Errorf("evidence: token %d of %s is missing", i, r.ID)
+			return fmt.Errorf("evidence: token %d of %s is missing or damaged", i, r.ID)
 		}
 		out = append([]byte(nil), v...)
 		return nil

@@ -23,17 +23,17 @@ var (
 	bIDs     = []byte("ids")      // id → seq(8)
 	bSHA256  = []byte("sha256")   // digest(32) ‖ seq(8) → ∅
 	bEvents  = []byte("events")   // seq(8) ‖ n(4) → canonical custody.Event
-	bTokens  = []byte("tokens")   // seq(8) ‖ i(2) → DER TimeStampResp
+	bTokens  = []byte("tokens")   // seq(8) ‖ i(2) → DER TimeStampResp, or one without its certificates (tokenstore.go)
 	bLeaves  = []byte("leaves")   // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
 	bPending = []byte("pending")  // seq(8) → staged blob name: committed, not yet promoted
 	bEvLeaf  = []byte("evleaf")   // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
-	bInlSeq  = []byte("inlseq")   // seq(8) → the blob's bytes; blobs up to Config.InlineMax, once per content
+	bInlSeq  = []byte("inlseq")   // seq(8) → the blob's bytes after its parts in inlpages (inline.go); blobs up to Config.InlineMax, once per content
 	bInline  = []byte("inline")   // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
 	bRecSum  = []byte("recsum")   // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInline, bRecSum, bAnchHt, bAuditLast, bHeadsReg, bReadFold}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, bTokCerts, bAuditLast, bHeadsReg, bReadFold}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits
@@ -161,7 +161,7 @@ func eventKey(seq uint64, n uint32) []byte {
 type newRecord struct {
 	rec     *Record
 	val     []byte
-	replies [][]byte
+	tokens  []storedToken // the replies as stored (tokenstore.go)
 	created *custody.Event
 	first   []byte // created.Encode() with Seq 0 and no Prev
 }
@@ -176,7 +176,11 @@ func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRec
 	if err != nil {
 		return nil, err
 	}
-	return &newRecord{rec: r, val: val, replies: replies, created: created, first: first}, nil
+	tokens := make([]storedToken, len(replies))
+	for i, rep := range replies {
+		tokens[i] = splitToken(rep)
+	}
+	return &newRecord{rec: r, val: val, tokens: tokens, created: created, first: first}, nil
 }
 
 // putRecord writes a new record, its tokens, its created event and, if
@@ -203,8 +207,8 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 			return err
 		}
 	}
-	for i, rep := range nr.replies {
-		if err := sequential(tx.Bucket(bTokens)).Put(tokenKey(seq, i), rep); err != nil {
+	for i, st := range nr.tokens {
+		if err := putToken(tx, seq, i, st); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,10 @@
 #                          when missing)
 #   CUSTOS_BENCH_COUNT     runs of each benchmark (default 1); each figure is then
 #                          the median, and the small-ingest row shows the range
+#   CUSTOS_BENCH_BEFORE    an earlier binary (e.g. one built from main): small
+#                          ingest then also alternates it with CUSTOS_BIN for
+#                          CUSTOS_BENCH_ROUNDS pairs (default 3) and compares
+#                          the medians of server CPU per upload
 #   CUSTOS_BENCH_GROWTH_STEPS  store sizes of BenchmarkGrowth (default 10k,100k;
 #                          the full curve: 10k,100k,1M)
 #
@@ -119,6 +123,12 @@ END {
     row("Small ingest: CPU per upload",
         sprintf("server %.0f us, load generator %.0f us", m[k "server-cpu-µs/op"], m[k "client-cpu-µs/op"]),
         "-", "-", "-", "-", sprintf("%.2f", m[k "load1"]))
+    if ((k "x-before-cpu") in m)
+      row("  against CUSTOS_BENCH_BEFORE, alternated",
+          sprintf("server %.0f us per upload, %.0f/s", m[k "after-server-cpu-µs/op"], m[k "after-evidence/s"]),
+          sprintf("before: %.0f us, %.0f/s", m[k "before-server-cpu-µs/op"], m[k "before-evidence/s"]),
+          sprintf("%.3fx", m[k "x-before-cpu"]), "<= 0.75x CPU",
+          verdict(m[k "x-before-cpu"] <= 0.75), sprintf("%.2f", m[k "load1"]))
   }
   if ("TSA" in seen && m["TSA,sigstore-tokens/s"] > 0) {
     k = "TSA,"
