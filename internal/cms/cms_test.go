@@ -257,6 +257,34 @@ func TestDecodeAttributesRejectsDuplicates(t *testing.T) {
 	}
 }
 
+// TestSortedSet checks the DER order of a SET OF, as SignedAttributes
+// writes it.
+func TestSortedSet(t *testing.T) {
+	a, b := MessageDigestAttribute([]byte{1}), ContentTypeAttribute(MustOID(oids.TSTInfo))
+	if bytes.Compare(a, b) > 0 {
+		a, b = b, a
+	}
+	for _, c := range []struct {
+		name string
+		der  []byte
+		want bool
+	}{
+		{"SignedAttributes", SignedAttributes(a, b), true},
+		{"one", TLV(TagSet, a), true},
+		{"empty", TLV(TagSet), true},
+		{"equal", TLV(TagSet, a, a), true},
+		{"unsorted", TLV(TagSet, b, a), false},
+		{"a SEQUENCE", TLV(TagSequence, a), false},
+		{"trailing byte", append(TLV(TagSet, a), 0), false},
+		{"cut element", TLV(TagSet, a[:len(a)-1]), false},
+		{"empty input", nil, false},
+	} {
+		if got := SortedSet(c.der); got != c.want {
+			t.Errorf("%s: SortedSet(%x) = %v, want %v", c.name, c.der, got, c.want)
+		}
+	}
+}
+
 func TestDecodeReply(t *testing.T) {
 	token := testSignedData(10, 64, false, false).Encode()
 	if got, err := DecodeReply(EncodeReply(token)); err != nil || !bytes.Equal(got, token) {

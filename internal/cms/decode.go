@@ -1,6 +1,7 @@
 package cms
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
@@ -347,4 +348,26 @@ func SplitElement(b []byte) (elem, rest []byte, err error) {
 		return nil, nil, fmt.Errorf("%w: not a DER element", ErrMalformed)
 	}
 	return e, in, nil
+}
+
+// SortedSet reports whether der, a DER SET OF (with its tag), holds its
+// elements in the order DER requires (X.690 §11.6: ascending as octet
+// strings), the order in which encoding/asn1 re-encodes a SET OF. It
+// reports false for bytes that are not a SET of whole elements.
+func SortedSet(der []byte) bool {
+	in := cryptobyte.String(der)
+	var set cryptobyte.String
+	if !in.ReadASN1(&set, cbasn1.SET) || !in.Empty() {
+		return false
+	}
+	var prev cryptobyte.String
+	for !set.Empty() {
+		var e cryptobyte.String
+		var tag cbasn1.Tag
+		if !set.ReadAnyASN1Element(&e, &tag) || (prev != nil && bytes.Compare(prev, e) > 0) {
+			return false
+		}
+		prev = e
+	}
+	return true
 }

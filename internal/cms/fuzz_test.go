@@ -71,5 +71,6 @@ func FuzzDecodeParts(f *testing.F) {
 		_, _, _ = DecodeSigningCertificateV2(der)
 		_, _, _ = DecodeIssuerAndSerial(der)
 		_, _ = AlgorithmOID(der)
+		_ = SortedSet(der)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/cms"
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 )
@@ -124,6 +125,12 @@ func checkSignatureCached(token []byte, intermediates []*x509.Certificate, certs
 	if ts, signer, ok := CheckSignatureDER(token, intermediates, certs); ok {
 		return ts, signer, nil
 	}
+	return checkSignaturePKCS7(token, intermediates)
+}
+
+// checkSignaturePKCS7 is checkSignature through digitorus/pkcs7, which
+// reads BER too: the path of every token the DER fast path leaves.
+func checkSignaturePKCS7(token []byte, intermediates []*x509.Certificate) (*timestamp.Timestamp, *x509.Certificate, error) {
 	p7, err := pkcs7.Parse(token)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: token: %w", ErrBadReply, err)
@@ -405,213 +412,197 @@ func CheckTSACert(signer *x509.Certificate) error {
 // which costs more than the rest of the parse; a token that is already in
 // the form ber2der writes (definite, minimal lengths, every constructed
 // element exactly filled by its children) comes out of it unchanged. For such
-// a token, checkSignatureDER decodes the same structures digitorus declares
-// with encoding/asn1, in place, and makes the checks of the pkcs7 path
+// a token, CheckSignatureDER decodes it with the project's CMS codec
+// (cms.Decode, which reads DER only) and makes the checks of the pkcs7 path
 // (pkcs7.Verify, timestamp.Parse, GetOnlySigner, checkContentType,
-// checkSigningCert), limited to what a TSA writes: one signer, signed
+// checkSigningCert), limited to what a TSA writes: one signer identified by
+// issuer and serial, signed attributes in DER order (the order in which
+// pkcs7 re-encodes them before it checks their signature), no unsigned
 // attributes, an ECDSA or RSA signature over SHA-256, -384 or -512. It only
 // ever accepts: on anything else, or any failure, it reports !ok and
 // checkSignature runs the pkcs7 path, which says what is wrong in its own
-// words. check_ref_test.go checks that both paths agree.
+// words. check_ref_test.go and FuzzCheckSignatureDER check that both paths
+// agree.
 
-// cmsSignedData, cmsSignerInfo, cmsAttribute and cmsIssuerAndSerial are
-// digitorus/pkcs7's signedData, signerInfo, attribute and issuerAndSerial.
-type cmsSignedData struct {
-	Version                    int                        `asn1:"default:1"`
-	DigestAlgorithmIdentifiers []pkix.AlgorithmIdentifier `asn1:"set"`
-	ContentInfo                struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
-	}
-	Certificates struct{ Raw asn1.RawContent } `asn1:"optional,tag:0"`
-	CRLs         []pkix.CertificateList        `asn1:"optional,tag:1"`
-	SignerInfos  []cmsSignerInfo               `asn1:"set"`
+// derTSTInfoOID is the DER eContentType and content-type attribute value of
+// a time-stamp token (RFC 3161 §2.4.2).
+var derTSTInfoOID = cms.MustOID(oidTSTInfo)
+
+// The keys of cms.Attributes the fast path reads, computed once.
+var (
+	keyContentType   = oidContentType.String()
+	keyMessageDigest = oidMessageDigest.String()
+	keySigningTime   = oidSigningTime.String()
+)
+
+// fastSigner is what the fast path reads from the token's SignerInfo.
+type fastSigner struct {
+	issuer    []byte   // DER Name of the IssuerAndSerialNumber
+	serial    *big.Int // non-negative
+	hash      crypto.Hash
+	sigAlg    x509.SignatureAlgorithm
+	signed    []byte // the DER SET OF signed attributes, as signed
+	signature []byte
+	attrs     cms.Attributes
 }
-
-type cmsSignerInfo struct {
-	Version                   int `asn1:"default:1"`
-	IssuerAndSerialNumber     cmsIssuerAndSerial
-	DigestAlgorithm           pkix.AlgorithmIdentifier
-	AuthenticatedAttributes   []cmsAttribute `asn1:"optional,omitempty,tag:0"`
-	DigestEncryptionAlgorithm pkix.AlgorithmIdentifier
-	EncryptedDigest           []byte
-	UnauthenticatedAttributes []cmsAttribute `asn1:"optional,omitempty,tag:1"`
-}
-
-type cmsAttribute struct {
-	Type  asn1.ObjectIdentifier
-	Value asn1.RawValue `asn1:"set"`
-}
-
-type cmsIssuerAndSerial struct {
-	IssuerName   asn1.RawValue
-	SerialNumber *big.Int
-}
-
-var oidSigningTime = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
 
 // CheckSignatureDER is checkSignature for a token in DER; see above.
 func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *certCache) (*timestamp.Timestamp, *x509.Certificate, bool) {
 	if !BERIdentity(token) {
 		return nil, nil, false
 	}
-	// pkcs7.Parse and parseSignedData.
-	sd, signedDER, fast := fastContentInfo(token)
-	if !fast {
-		var err error
-		if sd, err = unmarshalContentInfo(token); err != nil {
-			return nil, nil, false
-		}
+	sd, err := cms.Decode(token)
+	if err != nil || !bytes.Equal(sd.ContentType, derTSTInfoOID) || len(sd.Content) == 0 {
+		return nil, nil, false
+	}
+	si, ok := decodeFastSigner(&sd.Signer)
+	if !ok || !digestAlgorithmsOK(sd.DigestAlgorithms) {
+		return nil, nil, false
+	}
+	if v, ok := si.single(keyContentType); !ok || !bytes.Equal(v, derTSTInfoOID) {
+		return nil, nil, false
 	}
 	var certs []*x509.Certificate
-	if len(sd.Certificates.Raw) != 0 {
-		var val asn1.RawValue
-		if _, err := asn1.Unmarshal(sd.Certificates.Raw, &val); err != nil {
+	if len(sd.Certificates) != 0 {
+		if certs, err = cache.parse(sd.Certificates); err != nil {
 			return nil, nil, false
 		}
-		var err error
-		if certs, err = cache.parse(val.Bytes); err != nil {
-			return nil, nil, false
-		}
-	}
-	var compound asn1.RawValue
-	if len(sd.ContentInfo.Content.Bytes) > 0 {
-		if _, err := asn1.Unmarshal(sd.ContentInfo.Content.Bytes, &compound); err != nil {
-			return nil, nil, false
-		}
-	}
-	if compound.IsCompound { // a constructed OCTET STRING: not DER, leave it to pkcs7
-		return nil, nil, false
-	}
-	content := compound.Bytes
-	if len(sd.SignerInfos) != 1 {
-		return nil, nil, false
-	}
-	si := &sd.SignerInfos[0]
-	signedAttr := func(oid asn1.ObjectIdentifier, out any) error {
-		for _, a := range si.AuthenticatedAttributes {
-			if a.Type.Equal(oid) {
-				if fastAttribute(a.Value.Bytes, out) {
-					return nil
-				}
-				_, err := asn1.Unmarshal(a.Value.Bytes, out)
-				return err
-			}
-		}
-		return ErrBadReply // any error: the caller only tests for one
-	}
-	// fastContentInfo decoded what CheckContentType decodes again, and
-	// asn1 agrees with it: only the content types are left to check.
-	if fast && checkTSTInfoType(sd.ContentInfo.ContentType, signedAttr) != nil || !fast && CheckContentType(token, signedAttr) != nil {
-		return nil, nil, false
 	}
 	// timestamp.Parse: the signature first when certificates are embedded,
 	// then TSTInfo; else the signature with intermediates.
-	if len(certs) > 0 && !verifySignerInfo(si, signedDER, content, certs, signedAttr) {
+	if len(certs) > 0 && !si.verify(sd.Content, certs) {
 		return nil, nil, false
 	}
-	ts, err := newTimestamp(token, content, certs)
+	ts, err := newTimestamp(token, sd.Content, certs)
 	if err != nil {
 		return nil, nil, false
 	}
 	if len(certs) == 0 {
 		certs = intermediates
-		if !verifySignerInfo(si, signedDER, content, certs, signedAttr) {
+		if !si.verify(sd.Content, certs) {
 			return nil, nil, false
 		}
 	}
-	signer := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
-	if signer == nil || checkSigningCert(signedAttr, signer, cache) != nil {
+	signer := si.cert(certs)
+	if signer == nil || checkSigningCert(si.signedAttr, signer, cache) != nil {
 		return nil, nil, false
 	}
 	return ts, signer, true
 }
 
-// unmarshalContentInfo is fastContentInfo with encoding/asn1, for what
-// the fast decoder leaves to it.
-func unmarshalContentInfo(token []byte) (cmsSignedData, error) {
-	var info struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
+// decodeFastSigner reads the parts of a SignerInfo the fast path checks,
+// refusing any shape it leaves to pkcs7.
+func decodeFastSigner(info *cms.SignerInfo) (*fastSigner, bool) {
+	if info.SignedAttrs == nil || info.UnsignedAttrs != nil || !cms.SortedSet(info.SignedAttrs) {
+		return nil, false
 	}
-	var sd cmsSignedData
-	if rest, err := asn1.Unmarshal(token, &info); err != nil || len(rest) != 0 || !info.ContentType.Equal(oidSignedData) {
-		return sd, ErrBadReply
+	issuer, serial, err := cms.DecodeIssuerAndSerial(info.SID)
+	if err != nil || serial.Sign() < 0 {
+		return nil, false
 	}
-	_, err := asn1.Unmarshal(info.Content.Bytes, &sd)
-	return sd, err
+	digestOID, err := cms.AlgorithmOID(info.DigestAlgorithm)
+	if err != nil {
+		return nil, false
+	}
+	sigOID, err := cms.AlgorithmOID(info.SignatureAlgorithm)
+	if err != nil {
+		return nil, false
+	}
+	attrs, err := cms.DecodeAttributes(info.SignedAttrs)
+	if err != nil {
+		return nil, false
+	}
+	si := &fastSigner{issuer: issuer, serial: serial, hash: hashForOID(digestOID), signed: info.SignedAttrs,
+		signature: info.Signature, attrs: attrs}
+	switch {
+	case sigOID.Equal(oidECDSAWithSHA256):
+		si.sigAlg = x509.ECDSAWithSHA256
+	case sigOID.Equal(oidECDSAWithSHA384):
+		si.sigAlg = x509.ECDSAWithSHA384
+	case sigOID.Equal(oidECDSAWithSHA512):
+		si.sigAlg = x509.ECDSAWithSHA512
+	case sigOID.Equal(oidSHA256WithRSA) && si.hash == crypto.SHA256:
+		si.sigAlg = x509.SHA256WithRSA
+	}
+	// SHA-256, -384 or -512 only, and a signature algorithm named above.
+	return si, si.hash != 0 && si.sigAlg != x509.UnknownSignatureAlgorithm
 }
 
-// verifySignerInfo is digitorus/pkcs7's verifySignature without a trust
-// store, for signed attributes and the algorithms a TSA uses; false means
-// "not verified here", not "invalid".
-//
-// signed is the DER of si's authenticated attributes as asn1.Marshal
-// writes them when the decoder knows it (fastContentInfo), else nil.
-func verifySignerInfo(si *cmsSignerInfo, signed, content []byte, certs []*x509.Certificate, signedAttr func(asn1.ObjectIdentifier, any) error) bool {
-	ee := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
-	if ee == nil || len(si.AuthenticatedAttributes) == 0 {
+// digestAlgorithmsOK reports whether the SignedData's digestAlgorithms SET
+// holds only AlgorithmIdentifiers, as pkcs7 decodes them.
+func digestAlgorithmsOK(set []byte) bool {
+	for len(set) > 0 {
+		alg, rest, err := cms.SplitElement(set)
+		if err != nil {
+			return false
+		}
+		if _, err := cms.AlgorithmOID(alg); err != nil {
+			return false
+		}
+		set = rest
+	}
+	return true
+}
+
+// signedAttr is digitorus/pkcs7's UnmarshalSignedAttribute: the first
+// value of the signed attribute oid, decoded into out by encoding/asn1.
+func (si *fastSigner) signedAttr(oid asn1.ObjectIdentifier, out any) error {
+	values := si.attrs[oid.String()]
+	if len(values) == 0 {
+		return ErrBadReply // any error: the caller only tests for one
+	}
+	_, err := asn1.Unmarshal(values[0], out)
+	return err
+}
+
+// verify is digitorus/pkcs7's verifySignature without a trust store, for
+// signed attributes and the algorithms a TSA uses; false means "not
+// verified here", not "invalid".
+func (si *fastSigner) verify(content []byte, certs []*x509.Certificate) bool {
+	ee := si.cert(certs)
+	if ee == nil {
 		return false
 	}
-	var digest []byte
-	if signedAttr(oidMessageDigest, &digest) != nil {
+	v, ok := si.single(keyMessageDigest)
+	if !ok {
 		return false
 	}
-	h := hashForOID(si.DigestAlgorithm.Algorithm) // SHA-256, -384 or -512 only
-	if h == 0 {
+	digest, err := cms.DecodeOctetString(v)
+	if err != nil {
 		return false
 	}
-	w := h.New()
+	w := si.hash.New()
 	w.Write(content)
 	if !bytes.Equal(digest, w.Sum(nil)) {
 		return false
 	}
-	if signed == nil {
-		var err error
-		if signed, err = marshalAttributes(si.AuthenticatedAttributes); err != nil {
+	if values, ok := si.attrs[keySigningTime]; ok {
+		// pkcs7 checks the signing time only when it decodes.
+		if len(values) != 1 {
+			return false
+		}
+		var signingTime time.Time
+		if _, err := asn1.Unmarshal(values[0], &signingTime); err == nil && (signingTime.After(ee.NotAfter) || signingTime.Before(ee.NotBefore)) {
 			return false
 		}
 	}
-	var signingTime time.Time
-	if signedAttr(oidSigningTime, &signingTime) == nil && (signingTime.After(ee.NotAfter) || signingTime.Before(ee.NotBefore)) {
-		return false
-	}
-	var alg x509.SignatureAlgorithm
-	switch sig := si.DigestEncryptionAlgorithm.Algorithm; {
-	case sig.Equal(oidECDSAWithSHA256):
-		alg = x509.ECDSAWithSHA256
-	case sig.Equal(oidECDSAWithSHA384):
-		alg = x509.ECDSAWithSHA384
-	case sig.Equal(oidECDSAWithSHA512):
-		alg = x509.ECDSAWithSHA512
-	case sig.Equal(oidSHA256WithRSA) && h == crypto.SHA256:
-		alg = x509.SHA256WithRSA
-	default:
-		return false
-	}
-	return ee.CheckSignature(alg, signed, si.EncryptedDigest) == nil
+	return ee.CheckSignature(si.sigAlg, si.signed, si.signature) == nil
 }
 
-// marshalAttributes is the DER SET OF attrs, as digitorus/pkcs7 encodes
-// signed attributes to verify their signature.
-func marshalAttributes(attrs []cmsAttribute) ([]byte, error) {
-	signed, err := asn1.Marshal(struct {
-		A []cmsAttribute `asn1:"set"`
-	}{A: attrs})
-	if err != nil {
-		return nil, err
+// single is the one value of the signed attribute whose key (dotted OID)
+// is key.
+func (si *fastSigner) single(key string) ([]byte, bool) {
+	values := si.attrs[key]
+	if len(values) != 1 {
+		return nil, false
 	}
-	var raw asn1.RawValue
-	if _, err := asn1.Unmarshal(signed, &raw); err != nil {
-		return nil, err
-	}
-	return raw.Bytes, nil
+	return values[0], true
 }
 
-// certByIssuerSerial is digitorus/pkcs7's getCertFromCertsByIssuerAndSerial.
-func certByIssuerSerial(certs []*x509.Certificate, ias *cmsIssuerAndSerial) *x509.Certificate {
+// cert is digitorus/pkcs7's getCertFromCertsByIssuerAndSerial.
+func (si *fastSigner) cert(certs []*x509.Certificate) *x509.Certificate {
 	for _, c := range certs {
-		if ias.SerialNumber != nil && c.SerialNumber.Cmp(ias.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, ias.IssuerName.FullBytes) {
+		if c.SerialNumber.Cmp(si.serial) == 0 && bytes.Equal(c.RawIssuer, si.issuer) {
 			return c
 		}
 	}

@@ -1,8 +1,6 @@
 package rfc3161
 
 import (
-	"bytes"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math"
 	"math/big"
@@ -12,13 +10,13 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
-// The decoders below fill the structures CheckSignatureDER declares
-// (cmsSignedData, tstInfo) without reflection. They are an accelerator of
-// encoding/asn1 and nothing more: each accepts only the strict shape a TSA
+// The decoder below fills the structure newTimestamp declares (tstInfo)
+// without reflection. It is an accelerator of encoding/asn1 and nothing
+// more: it accepts only the strict shape a TSA
 // writes (DER, the fields present that a token carries, no trailing
 // elements, non-negative integers, no high tag numbers), and when it
 // accepts, the value is the one asn1.Unmarshal gives for the same bytes
-// (FuzzFastDecoders checks this). On anything else it reports !ok and the
+// (FuzzFastTSTInfo checks this). On anything else it reports !ok and the
 // caller decodes with encoding/asn1 as before, so no verdict depends on
 // which of the two decoded.
 
@@ -162,148 +160,6 @@ func readAlgorithm(s *cryptobyte.String) (oid asn1.ObjectIdentifier, params asn1
 	return oid, params, true
 }
 
-// fastContentInfo decodes a ContentInfo holding a SignedData, as
-// CheckSignatureDER's asn1.Unmarshal calls do. signedAttrs is the DER SET
-// OF the signer's authenticated attributes that asn1.Marshal would write
-// for them, when it can tell that the token's own bytes are that encoding
-// (attributes in DER order, each exactly a type and a value), else nil.
-func fastContentInfo(token []byte) (sd cmsSignedData, signedAttrs []byte, ok bool) {
-	s := cryptobyte.String(token)
-	_, ci, ok := element(&s, cbasn1.SEQUENCE)
-	if !ok || !s.Empty() {
-		return sd, nil, false
-	}
-	typ, ok := readOID(&ci)
-	if !ok || !typ.Equal(oidSignedData) {
-		return sd, nil, false
-	}
-	_, wrapped, ok := element(&ci, cbasn1.Tag(0).Constructed().ContextSpecific())
-	if !ok || !ci.Empty() {
-		return sd, nil, false
-	}
-	body, v, ok := versioned(&wrapped)
-	if !ok || !wrapped.Empty() {
-		return sd, nil, false
-	}
-	sd.Version = v
-	_, algs, ok := element(&body, cbasn1.SET)
-	if !ok {
-		return sd, nil, false
-	}
-	sd.DigestAlgorithmIdentifiers = make([]pkix.AlgorithmIdentifier, 0, 1)
-	for !algs.Empty() {
-		var a pkix.AlgorithmIdentifier
-		if a.Algorithm, a.Parameters, ok = readAlgorithm(&algs); !ok {
-			return sd, nil, false
-		}
-		sd.DigestAlgorithmIdentifiers = append(sd.DigestAlgorithmIdentifiers, a)
-	}
-	_, encap, ok := element(&body, cbasn1.SEQUENCE)
-	if !ok {
-		return sd, nil, false
-	}
-	if sd.ContentInfo.ContentType, ok = readOID(&encap); !ok {
-		return sd, nil, false
-	}
-	if !encap.Empty() { // [0] EXPLICIT: asn1 keeps the wrapper as the RawValue
-		if sd.ContentInfo.Content, ok = rawValue(&encap); !ok || !encap.Empty() ||
-			sd.ContentInfo.Content.Class != asn1.ClassContextSpecific || sd.ContentInfo.Content.Tag != 0 || !sd.ContentInfo.Content.IsCompound ||
-			len(sd.ContentInfo.Content.Bytes) == 0 {
-			return sd, nil, false
-		}
-	}
-	certsTag := cbasn1.Tag(0).Constructed().ContextSpecific()
-	if body.PeekASN1Tag(certsTag) {
-		full, _, ok := element(&body, certsTag)
-		if !ok {
-			return sd, nil, false
-		}
-		sd.Certificates.Raw = asn1.RawContent(full)
-	}
-	if body.PeekASN1Tag(cbasn1.Tag(1).Constructed().ContextSpecific()) { // CRLs: left to asn1
-		return sd, nil, false
-	}
-	_, infos, ok := element(&body, cbasn1.SET)
-	if !ok || !body.Empty() {
-		return sd, nil, false
-	}
-	sd.SignerInfos = make([]cmsSignerInfo, 0, 1)
-	for !infos.Empty() {
-		var si cmsSignerInfo
-		if si, signedAttrs, ok = fastSignerInfo(&infos); !ok {
-			return sd, nil, false
-		}
-		sd.SignerInfos = append(sd.SignerInfos, si)
-	}
-	if len(sd.SignerInfos) != 1 {
-		signedAttrs = nil
-	}
-	return sd, signedAttrs, true
-}
-
-func fastSignerInfo(s *cryptobyte.String) (si cmsSignerInfo, signedAttrs []byte, ok bool) {
-	body, v, ok := versioned(s)
-	if !ok {
-		return si, nil, false
-	}
-	si.Version = v
-	_, ias, ok := element(&body, cbasn1.SEQUENCE)
-	if !ok {
-		return si, nil, false
-	}
-	if si.IssuerAndSerialNumber.IssuerName, ok = rawValue(&ias); !ok {
-		return si, nil, false
-	}
-	if si.IssuerAndSerialNumber.SerialNumber, ok = readBigInt(&ias); !ok || !ias.Empty() {
-		return si, nil, false
-	}
-	if si.DigestAlgorithm.Algorithm, si.DigestAlgorithm.Parameters, ok = readAlgorithm(&body); !ok {
-		return si, nil, false
-	}
-	attrsTag := cbasn1.Tag(0).Constructed().ContextSpecific()
-	if body.PeekASN1Tag(attrsTag) {
-		full, attrs, ok := element(&body, attrsTag)
-		if !ok {
-			return si, nil, false
-		}
-		si.AuthenticatedAttributes = make([]cmsAttribute, 0, 4)
-		var prev []byte
-		canonical := true
-		for !attrs.Empty() {
-			a, ok := rawValue(&attrs)
-			if !ok || a.Class != asn1.ClassUniversal || a.Tag != asn1.TagSequence || !a.IsCompound {
-				return si, nil, false
-			}
-			in := cryptobyte.String(a.Bytes)
-			var attr cmsAttribute
-			if attr.Type, ok = readOID(&in); !ok {
-				return si, nil, false
-			}
-			if attr.Value, ok = rawValue(&in); !ok || !in.Empty() {
-				return si, nil, false
-			}
-			if prev != nil && bytes.Compare(prev, a.FullBytes) > 0 {
-				canonical = false // asn1.Marshal sorts a SET OF
-			}
-			prev = a.FullBytes
-			si.AuthenticatedAttributes = append(si.AuthenticatedAttributes, attr)
-		}
-		if canonical {
-			signedAttrs = bytes.Clone(full)
-			signedAttrs[0] = byte(cbasn1.SET) // the same length: [0] IMPLICIT becomes SET
-		}
-	}
-	if si.DigestEncryptionAlgorithm.Algorithm, si.DigestEncryptionAlgorithm.Parameters, ok = readAlgorithm(&body); !ok {
-		return si, nil, false
-	}
-	_, sig, ok := element(&body, cbasn1.OCTET_STRING)
-	if !ok || !body.Empty() { // unauthenticated attributes: left to asn1
-		return si, nil, false
-	}
-	si.EncryptedDigest = sig
-	return si, signedAttrs, true
-}
-
 // fastTSTInfo decodes a TSTInfo as asn1.Unmarshal into tstInfo does, for
 // the fields a TSA writes: no ordering, no extensions.
 func fastTSTInfo(content []byte) (inf tstInfo, ok bool) {
@@ -380,25 +236,4 @@ func fastTSTInfo(content []byte) (inf tstInfo, ok bool) {
 		return inf, false
 	}
 	return inf, true
-}
-
-// fastAttribute is asn1.Unmarshal(b, out) for the attribute values read
-// most (an OBJECT IDENTIFIER, an OCTET STRING); false leaves it to asn1.
-func fastAttribute(b []byte, out any) bool {
-	s := cryptobyte.String(b)
-	switch out := out.(type) {
-	case *asn1.ObjectIdentifier:
-		v, ok := readOID(&s)
-		if ok {
-			*out = v
-		}
-		return ok
-	case *[]byte:
-		_, v, ok := element(&s, cbasn1.OCTET_STRING)
-		if ok {
-			*out = bytes.Clone(v)
-		}
-		return ok
-	}
-	return false
 }

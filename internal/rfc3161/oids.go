@@ -21,6 +21,7 @@ var (
 	oidSHA256WithRSA   = oids.SHA256WithRSA
 	oidTSTInfo         = oids.TSTInfo
 	oidSigningCert     = oids.SigningCert
+	oidSigningTime     = oids.SigningTime
 )
 
 // imprintHashes are the hash functions a token may use, by OID.
