@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
 	"math/big"
@@ -61,31 +60,27 @@ func checkSteps(reply []byte, h crypto.Hash, digest []byte, intermediates []*x50
 }
 
 // StatusInfo is RFC 3161 §2.4.2 PKIStatusInfo.
-type StatusInfo struct {
-	Status       timestamp.Status
-	StatusString []string       `asn1:"optional,utf8"`
-	FailInfo     asn1.BitString `asn1:"optional"`
-}
+type StatusInfo = cms.StatusInfo
 
 // CheckStatus parses RFC 3161 §2.4.2 TimeStampResp strictly and returns
 // the DER TimeStampToken of a granted one.
 func CheckStatus(reply []byte) ([]byte, error) {
-	elems, err := SplitSequence(reply)
-	if err != nil || len(elems) < 1 || len(elems) > 2 {
+	status, token, err := cms.SplitResponse(reply)
+	if err != nil {
 		return nil, fmt.Errorf("%w: not a DER TimeStampResp", ErrBadReply)
 	}
-	var st StatusInfo
-	if rest, err := asn1.Unmarshal(elems[0].FullBytes, &st); err != nil || len(rest) != 0 {
+	st, err := cms.DecodeStatus(status)
+	if err != nil {
 		return nil, fmt.Errorf("%w: malformed PKIStatusInfo", ErrBadReply)
 	}
 	// Status granted (0) or grantedWithMods (1) carry a token (§2.4.2).
-	if st.Status != timestamp.Granted && st.Status != timestamp.GrantedWithMods {
-		return nil, fmt.Errorf("%w: status %d (%v), failInfo %s, %q", ErrBadReply, st.Status, st.Status, failInfo(st.FailInfo), st.StatusString)
+	if s := timestamp.Status(st.Status); s != timestamp.Granted && s != timestamp.GrantedWithMods {
+		return nil, fmt.Errorf("%w: status %d (%v), failInfo %s, %q", ErrBadReply, s, s, failInfo(st.FailInfo), st.StatusString)
 	}
-	if len(elems) != 2 {
+	if token == nil {
 		return nil, fmt.Errorf("%w: granted reply without a token", ErrBadReply)
 	}
-	return elems[1].FullBytes, nil
+	return token, nil
 }
 
 func failInfo(bs asn1.BitString) string {
@@ -95,17 +90,6 @@ func failInfo(bs asn1.BitString) string {
 		}
 	}
 	return "none"
-}
-
-// signedDataHead is the start of RFC 5652 §5.1 SignedData, enough to read
-// the eContentType.
-type signedDataHead struct {
-	Version          int
-	DigestAlgorithms asn1.RawValue
-	Encap            struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
-	}
 }
 
 // CheckSignature verifies the token's CMS signature and returns the parsed
@@ -158,34 +142,6 @@ func checkSignaturePKCS7(token []byte, intermediates []*x509.Certificate) (*time
 	return ts, signer, nil
 }
 
-// tstInfo is RFC 3161 §2.4.2 TSTInfo, as digitorus/timestamp declares it
-// (so that it accepts and rejects exactly what timestamp.Parse does).
-type tstInfo struct {
-	Version        int
-	Policy         asn1.ObjectIdentifier
-	MessageImprint messageImprint
-	SerialNumber   *big.Int
-	Time           time.Time        `asn1:"generalized"`
-	Accuracy       accuracy         `asn1:"optional"`
-	Ordering       bool             `asn1:"optional,default:false"`
-	Nonce          *big.Int         `asn1:"optional"`
-	TSA            asn1.RawValue    `asn1:"tag:0,optional"`
-	Extensions     []pkix.Extension `asn1:"tag:1,optional"`
-}
-
-// messageImprint and accuracy carry digitorus' names, which encoding/asn1
-// puts in its errors.
-type messageImprint struct {
-	HashAlgorithm pkix.AlgorithmIdentifier
-	HashedMessage []byte
-}
-
-type accuracy struct {
-	Seconds      int64 `asn1:"optional"`
-	Milliseconds int64 `asn1:"tag:0,optional"`
-	Microseconds int64 `asn1:"tag:1,optional"`
-}
-
 var (
 	oidSHA1         = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
 	oidQCStatements = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 3}
@@ -208,11 +164,9 @@ func parseTimestamp(token []byte, p7 *pkcs7.PKCS7) (*timestamp.Timestamp, error)
 // and the Timestamp built; certs are the token's own certificates.
 func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.Timestamp, error) {
 	embedded := len(certs) > 0
-	inf, ok := fastTSTInfo(content)
-	if !ok {
-		if _, err := asn1.Unmarshal(content, &inf); err != nil {
-			return nil, err
-		}
+	inf, err := cms.DecodeTSTInfo(content)
+	if err != nil {
+		return nil, err
 	}
 	if len(inf.MessageImprint.HashedMessage) == 0 {
 		return nil, timestamp.ParseError("Time-Stamp response contains no hashed message")
@@ -255,18 +209,15 @@ func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.
 // TSTInfo, and that the signed contentType attribute says so too (RFC 3161
 // §2.4.2, RFC 5652 §11.1); digitorus checks neither.
 func CheckContentType(token []byte, signedAttr func(asn1.ObjectIdentifier, any) error) error {
-	var ci struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,tag:0"`
-	}
-	if _, err := asn1.Unmarshal(token, &ci); err != nil || !ci.ContentType.Equal(oidSignedData) {
+	signedData, err := cms.SignedDataContent(token)
+	if err != nil {
 		return fmt.Errorf("%w: token is not a SignedData", ErrBadReply)
 	}
-	var sd signedDataHead
-	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+	eContentType, err := cms.EContentType(signedData)
+	if err != nil {
 		return fmt.Errorf("%w: token content is not a TSTInfo", ErrBadReply)
 	}
-	return checkTSTInfoType(sd.Encap.ContentType, signedAttr)
+	return checkTSTInfoType(eContentType, signedAttr)
 }
 
 // checkTSTInfoType is the end of CheckContentType, given the SignedData's
@@ -318,7 +269,7 @@ func checkSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer 
 	// ESSCertID ::= SEQUENCE { certHash, issuerSerial OPTIONAL } and
 	// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash,
 	// issuerSerial OPTIONAL }.
-	elems, err := SplitSequence(sc.Certs[0].FullBytes)
+	elems, err := cms.SplitSequence(sc.Certs[0].FullBytes)
 	if err != nil || len(elems) == 0 {
 		return fmt.Errorf("%w: malformed ESS certificate identifier", ErrBadReply)
 	}
@@ -665,29 +616,4 @@ func BERElement(b []byte, depth int) (int, bool) {
 		}
 	}
 	return end, true
-}
-
-// SplitSequence splits the DER SEQUENCE der, which must fill der exactly,
-// into its elements.
-func SplitSequence(der []byte) ([]asn1.RawValue, error) {
-	var seq asn1.RawValue
-	rest, err := asn1.Unmarshal(der, &seq)
-	if err != nil {
-		return nil, err
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%d trailing bytes", len(rest))
-	}
-	if seq.Class != 0 || seq.Tag != asn1.TagSequence || !seq.IsCompound {
-		return nil, fmt.Errorf("not a SEQUENCE")
-	}
-	var elems []asn1.RawValue
-	for b := seq.Bytes; len(b) > 0; {
-		var e asn1.RawValue
-		if b, err = asn1.Unmarshal(b, &e); err != nil {
-			return nil, err
-		}
-		elems = append(elems, e)
-	}
-	return elems, nil
 }

@@ -11,7 +11,6 @@ import (
 // The object identifiers a check reads (RFC 5652, RFC 3161 §2.4.2,
 // RFC 2634 §5.4, RFC 5035).
 var (
-	oidSignedData      = oids.SignedData
 	oidContentType     = oids.ContentType
 	oidSigningCertV2   = oids.SigningCertV2
 	oidMessageDigest   = oids.MessageDigest

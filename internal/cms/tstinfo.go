@@ -1,6 +1,7 @@
-package rfc3161
+package cms
 
 import (
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math"
 	"math/big"
@@ -10,15 +11,66 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
-// The decoder below fills the structure newTimestamp declares (tstInfo)
-// without reflection. It is an accelerator of encoding/asn1 and nothing
-// more: it accepts only the strict shape a TSA
-// writes (DER, the fields present that a token carries, no trailing
-// elements, non-negative integers, no high tag numbers), and when it
-// accepts, the value is the one asn1.Unmarshal gives for the same bytes
-// (FuzzFastTSTInfo checks this). On anything else it reports !ok and the
-// caller decodes with encoding/asn1 as before, so no verdict depends on
-// which of the two decoded.
+// TSTInfo is RFC 3161 §2.4.2
+//
+//	TSTInfo ::= SEQUENCE { version INTEGER { v1(1) }, policy TSAPolicyId,
+//	   messageImprint MessageImprint, serialNumber INTEGER,
+//	   genTime GeneralizedTime, accuracy Accuracy OPTIONAL,
+//	   ordering BOOLEAN DEFAULT FALSE, nonce INTEGER OPTIONAL,
+//	   tsa [0] GeneralName OPTIONAL, extensions [1] IMPLICIT Extensions OPTIONAL }
+//	MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier,
+//	   hashedMessage OCTET STRING }
+//
+// declared as digitorus/timestamp declares it, so that DecodeTSTInfo
+// accepts and refuses exactly what timestamp.Parse does, with the same
+// errors: encoding/asn1 writes the type names (tstInfo, messageImprint,
+// accuracy) into its errors, and verdicts quote them, so TSTInfo is an
+// alias of a type with digitorus' name.
+type TSTInfo = tstInfo
+
+type tstInfo struct {
+	Version        int
+	Policy         asn1.ObjectIdentifier
+	MessageImprint messageImprint
+	SerialNumber   *big.Int
+	Time           time.Time        `asn1:"generalized"`
+	Accuracy       accuracy         `asn1:"optional"`
+	Ordering       bool             `asn1:"optional,default:false"`
+	Nonce          *big.Int         `asn1:"optional"`
+	TSA            asn1.RawValue    `asn1:"tag:0,optional"`
+	Extensions     []pkix.Extension `asn1:"tag:1,optional"`
+}
+
+type messageImprint struct {
+	HashAlgorithm pkix.AlgorithmIdentifier
+	HashedMessage []byte
+}
+
+type accuracy struct {
+	Seconds      int64 `asn1:"optional"`
+	Milliseconds int64 `asn1:"tag:0,optional"`
+	Microseconds int64 `asn1:"tag:1,optional"`
+}
+
+// DecodeTSTInfo decodes the DER TSTInfo of a time-stamp token's eContent
+// as digitorus/timestamp's Parse does: with encoding/asn1, whose errors it
+// returns as they are, and which ignores bytes after the TSTInfo.
+//
+// The strict shape a TSA writes (DER, the fields present that a token
+// carries, no trailing elements, non-negative integers, no high tag
+// numbers) is decoded without reflection by fastTSTInfo, an accelerator of
+// encoding/asn1 and nothing more: when it accepts, the value is the one
+// asn1.Unmarshal gives for the same bytes (FuzzFastTSTInfo checks this).
+// On anything else encoding/asn1 decodes, so no verdict depends on which
+// of the two decoded.
+func DecodeTSTInfo(der []byte) (TSTInfo, error) {
+	if inf, ok := fastTSTInfo(der); ok {
+		return inf, nil
+	}
+	var inf TSTInfo
+	_, err := asn1.Unmarshal(der, &inf)
+	return inf, err
+}
 
 // element reads the next element of s, which must have tag, and returns it
 // whole and its contents.

@@ -1,4 +1,4 @@
-package rfc3161
+package cms
 
 import (
 	"bytes"
@@ -8,29 +8,22 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-
-	"github.com/custos-project/custos/internal/cms"
 )
 
-// seedTokens are the DER TimeStampTokens of the replies in testdata (the
-// golden receipt's and the receipt vectors' tokens).
+// seedTokens are the DER TimeStampTokens of testdata (a token of the
+// built-in TSA, alone and in its reply).
 func seedTokens(t testing.TB) [][]byte {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "reply-*.tsr"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no replies in testdata: %v", err)
-	}
 	var out [][]byte
-	for _, f := range files {
-		reply, err := os.ReadFile(f)
+	for _, name := range []string{"token.der", "reply.der"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		token, err := CheckStatus(reply)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
+		if token, err := DecodeReply(b); err == nil {
+			b = token
 		}
-		out = append(out, token)
+		out = append(out, b)
 	}
 	return out
 }
@@ -38,7 +31,7 @@ func seedTokens(t testing.TB) [][]byte {
 // tstContent is the TSTInfo DER inside token.
 func tstContent(t testing.TB, token []byte) []byte {
 	t.Helper()
-	sd, err := cms.Decode(token)
+	sd, err := Decode(token)
 	if err != nil {
 		t.Fatal(err)
 	}
