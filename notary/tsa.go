@@ -270,16 +270,13 @@ func (t *TSA) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	alg, ok := hashes[h]
-	if !ok {
+	if _, ok := hashes[h]; !ok {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupportedHash, h)
 	}
 	if len(digest) != h.Size() {
 		return nil, fmt.Errorf("%w: %d bytes for %v, want %d", ErrDigestSize, len(digest), h, h.Size())
 	}
-	// RFC 3161 §2.4.1 MessageImprint ::= SEQUENCE { hashAlgorithm, hashedMessage }
-	imprint := cms.TLV(cms.TagSequence, alg, cms.TLV(cms.TagOctetString, digest))
-	return t.issue(imprint, nil, true)
+	return t.issue(cms.ImprintOf(h, digest), nil, true)
 }
 
 // Respond answers an RFC 3161 §2.4.1 TimeStampReq (DER) with an RFC 3161

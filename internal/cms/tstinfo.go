@@ -28,6 +28,10 @@ import (
 // alias of a type with digitorus' name.
 type TSTInfo = tstInfo
 
+// MessageImprint is the messageImprint of a TSTInfo or a TimeStampReq
+// (RFC 3161 §2.4.1), under digitorus' name: see TSTInfo.
+type MessageImprint = messageImprint
+
 type tstInfo struct {
 	Version        int
 	Policy         asn1.ObjectIdentifier
@@ -212,6 +216,28 @@ func readAlgorithm(s *cryptobyte.String) (oid asn1.ObjectIdentifier, params asn1
 	return oid, params, true
 }
 
+// readImprint reads an RFC 3161 §2.4.1 MessageImprint, returning it whole
+// and decoded, its hash algorithm's parameters being any one element or
+// none:
+//
+//	MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier,
+//	   hashedMessage OCTET STRING }
+func readImprint(s *cryptobyte.String) (full []byte, mi MessageImprint, ok bool) {
+	full, imprint, ok := element(s, cbasn1.SEQUENCE)
+	if !ok {
+		return nil, mi, false
+	}
+	if mi.HashAlgorithm.Algorithm, mi.HashAlgorithm.Parameters, ok = readAlgorithm(&imprint); !ok {
+		return nil, mi, false
+	}
+	_, hashed, ok := element(&imprint, cbasn1.OCTET_STRING)
+	if !ok || !imprint.Empty() {
+		return nil, mi, false
+	}
+	mi.HashedMessage = hashed
+	return full, mi, true
+}
+
 // fastTSTInfo decodes a TSTInfo as asn1.Unmarshal into tstInfo does, for
 // the fields a TSA writes: no ordering, no extensions.
 func fastTSTInfo(content []byte) (inf tstInfo, ok bool) {
@@ -224,19 +250,9 @@ func fastTSTInfo(content []byte) (inf tstInfo, ok bool) {
 	if inf.Policy, ok = readOID(&body); !ok {
 		return inf, false
 	}
-	_, imprint, ok := element(&body, cbasn1.SEQUENCE)
-	if !ok {
+	if _, inf.MessageImprint, ok = readImprint(&body); !ok {
 		return inf, false
 	}
-	mi := &inf.MessageImprint
-	if mi.HashAlgorithm.Algorithm, mi.HashAlgorithm.Parameters, ok = readAlgorithm(&imprint); !ok {
-		return inf, false
-	}
-	_, hashed, ok := element(&imprint, cbasn1.OCTET_STRING)
-	if !ok || !imprint.Empty() {
-		return inf, false
-	}
-	mi.HashedMessage = hashed
 	if inf.SerialNumber, ok = readBigInt(&body); !ok {
 		return inf, false
 	}
