@@ -272,30 +272,21 @@ func (a Attributes) Single(oid asn1.ObjectIdentifier) (cryptobyte.String, error)
 
 // DecodeSigningCertificateV2 decodes the value of a signing-certificate-v2
 // attribute (RFC 5035 §3) to the hash and certHash of its first
-// ESSCertIDv2, the signer's certificate.
+// ESSCertIDv2, the signer's certificate (SigningCertificateIDs,
+// DecodeESSCertID).
 func DecodeSigningCertificateV2(v []byte) (crypto.Hash, []byte, error) {
-	in := cryptobyte.String(v)
-	var sc, ids, id cryptobyte.String
-	if !in.ReadASN1(&sc, cbasn1.SEQUENCE) || !sc.ReadASN1(&ids, cbasn1.SEQUENCE) || !ids.ReadASN1(&id, cbasn1.SEQUENCE) {
-		return 0, nil, fmt.Errorf("%w: signing-certificate-v2", ErrMalformed)
+	ids, err := SigningCertificateIDs(v)
+	if err != nil {
+		return 0, nil, err
 	}
-	hash := crypto.SHA256
-	if id.PeekASN1Tag(cbasn1.SEQUENCE) {
-		var alg cryptobyte.String
-		id.ReadASN1Element(&alg, cbasn1.SEQUENCE)
-		oid, err := AlgorithmOID(alg)
-		if err != nil {
-			return 0, nil, err
-		}
-		if hash = HashFunc(oid); hash == 0 {
-			return 0, nil, fmt.Errorf("%w: signing-certificate-v2 hash %v", ErrUnsupported, oid)
-		}
+	if len(ids) == 0 {
+		return 0, nil, fmt.Errorf("%w: signing-certificate-v2 without a certificate", ErrMalformed)
 	}
-	var certHash cryptobyte.String
-	if !id.ReadASN1(&certHash, cbasn1.OCTET_STRING) {
-		return 0, nil, fmt.Errorf("%w: ESSCertIDv2", ErrMalformed)
+	id, err := DecodeESSCertID(ids[0].FullBytes, true)
+	if err != nil {
+		return 0, nil, err
 	}
-	return hash, certHash, nil
+	return id.Hash, id.CertHash, nil
 }
 
 // DecodeReply returns the timeStampToken, a DER ContentInfo, of a granted

@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/asn1"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -233,17 +234,6 @@ func checkTSTInfoType(eContentType asn1.ObjectIdentifier, signedAttr func(asn1.O
 	return nil
 }
 
-// issuerSerial is RFC 5035 IssuerSerial.
-type issuerSerial struct {
-	Issuer asn1.RawValue
-	Serial *big.Int
-}
-
-type signingCertificate struct {
-	Certs    []asn1.RawValue
-	Policies asn1.RawValue `asn1:"optional"`
-}
-
 // CheckSigningCert checks the ESS signing-certificate attribute that
 // RFC 3161 §2.4.1 requires (v1, RFC 2634, or v2, RFC 5035/RFC 5816): its
 // first certificate identifier must be the signer's, so a certificate with
@@ -255,44 +245,28 @@ func CheckSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer 
 // checkSigningCert is CheckSigningCert with the signer's SHA-256 from
 // certs (nil: hashed here).
 func checkSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer *x509.Certificate, certs *certCache) error {
-	var sc signingCertificate
-	hash := crypto.SHA256
-	if err := signedAttr(oidSigningCertV2, &sc); err != nil {
-		if err := signedAttr(oidSigningCert, &sc); err != nil {
+	ids, v2 := signingCertIDs(signedAttr, oidSigningCertV2), true
+	if ids == nil {
+		if ids, v2 = signingCertIDs(signedAttr, oidSigningCert), false; ids == nil {
 			return fmt.Errorf("%w: no ESS signing-certificate attribute", ErrBadReply)
 		}
-		hash = crypto.SHA1
 	}
-	if len(sc.Certs) == 0 {
+	if len(ids) == 0 {
 		return fmt.Errorf("%w: empty ESS signing-certificate attribute", ErrBadReply)
 	}
-	// ESSCertID ::= SEQUENCE { certHash, issuerSerial OPTIONAL } and
-	// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash,
-	// issuerSerial OPTIONAL }.
-	elems, err := cms.SplitSequence(sc.Certs[0].FullBytes)
-	if err != nil || len(elems) == 0 {
-		return fmt.Errorf("%w: malformed ESS certificate identifier", ErrBadReply)
-	}
-	if elems[0].Tag == asn1.TagSequence && hash == crypto.SHA256 {
-		var alg struct{ Algorithm asn1.ObjectIdentifier }
-		if _, err := asn1.Unmarshal(elems[0].FullBytes, &alg); err != nil {
-			return fmt.Errorf("%w: malformed ESS hash algorithm", ErrBadReply)
+	id, err := cms.DecodeESSCertID(ids[0].FullBytes, v2)
+	if err != nil {
+		var e *cms.ESSCertIDError
+		word := "malformed"
+		if errors.As(err, &e) && errors.Is(e.Err, cms.ErrUnsupported) {
+			word = "unsupported"
 		}
-		if hash = hashForOID(alg.Algorithm); hash == 0 {
-			return fmt.Errorf("%w: unsupported ESS hash algorithm %v", ErrBadReply, alg.Algorithm)
+		if e == nil {
+			return fmt.Errorf("%w: %w", ErrBadReply, err)
 		}
-		elems = elems[1:]
+		return fmt.Errorf("%w: %s %s", ErrBadReply, word, e.Part)
 	}
-	var certHash []byte
-	if len(elems) == 0 || unmarshalExact(elems[0].FullBytes, &certHash) != nil {
-		return fmt.Errorf("%w: malformed ESS certificate hash", ErrBadReply)
-	}
-	var is issuerSerial
-	if len(elems) > 1 {
-		if rest, err := asn1.Unmarshal(elems[1].FullBytes, &is); err != nil || len(rest) != 0 {
-			return fmt.Errorf("%w: malformed ESS issuer serial", ErrBadReply)
-		}
-	}
+	hash, certHash := id.Hash, id.CertHash
 	var sum []byte
 	switch hash {
 	case crypto.SHA1:
@@ -309,10 +283,28 @@ func checkSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer 
 	if !bytes.Equal(sum, certHash) {
 		return fmt.Errorf("%w: ESS signing certificate is not the signer's certificate", ErrBadReply)
 	}
-	if is.Serial != nil && is.Serial.Cmp(signer.SerialNumber) != 0 {
+	if id.Serial != nil && id.Serial.Cmp(signer.SerialNumber) != 0 {
 		return fmt.Errorf("%w: ESS issuer serial is not the signer's", ErrBadReply)
 	}
 	return nil
+}
+
+// signingCertIDs is the certificate identifiers of the signed attribute
+// oid, a SigningCertificate or SigningCertificateV2; nil when the
+// attribute is absent or is not one (an empty attribute is not nil).
+func signingCertIDs(signedAttr func(asn1.ObjectIdentifier, any) error, oid asn1.ObjectIdentifier) []asn1.RawValue {
+	var v asn1.RawValue
+	if signedAttr(oid, &v) != nil {
+		return nil
+	}
+	ids, err := cms.SigningCertificateIDs(v.FullBytes)
+	if err != nil {
+		return nil
+	}
+	if ids == nil {
+		ids = []asn1.RawValue{}
+	}
+	return ids
 }
 
 // CheckImprint compares the token's message imprint with h and digest.

@@ -3,7 +3,6 @@ package rfc3161
 import (
 	"crypto"
 	"encoding/asn1"
-	"fmt"
 
 	"github.com/custos-project/custos/internal/oids"
 )
@@ -37,13 +36,4 @@ func hashForOID(oid asn1.ObjectIdentifier) crypto.Hash {
 		}
 	}
 	return 0
-}
-
-// unmarshalExact parses one DER element that must fill der exactly.
-func unmarshalExact(der []byte, v any) error {
-	rest, err := asn1.Unmarshal(der, v)
-	if err == nil && len(rest) != 0 {
-		err = fmt.Errorf("%d trailing bytes", len(rest))
-	}
-	return err
 }
