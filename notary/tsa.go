@@ -418,10 +418,8 @@ func signatureRandom(signer crypto.Signer) io.Reader {
 	return rand.Reader
 }
 
-// rejectionReplies encodes the RFC 3161 §2.4.2 rejection replies once:
-//
-//	PKIStatusInfo ::= SEQUENCE { status PKIStatus (rejection = 2),
-//	   statusString PKIFreeText OPTIONAL, failInfo PKIFailureInfo OPTIONAL }
+// rejectionReplies encodes the RFC 3161 §2.4.2 rejection replies once
+// (cms.EncodeRejection).
 func rejectionReplies() map[timestamp.FailureInfo][]byte {
 	texts := map[timestamp.FailureInfo]string{
 		timestamp.BadAlgorithm:        "unsupported message imprint hash algorithm",
@@ -432,9 +430,7 @@ func rejectionReplies() map[timestamp.FailureInfo][]byte {
 	}
 	out := make(map[timestamp.FailureInfo][]byte, len(texts))
 	for info, text := range texts {
-		status := cms.TLV(cms.TagSequence, []byte{cms.TagInteger, 1, byte(timestamp.Rejection)},
-			cms.TLV(cms.TagSequence, cms.TLV(cms.TagUTF8String, []byte(text))), cms.BitFlag(int(info)))
-		out[info] = cms.TLV(cms.TagSequence, status)
+		out[info] = cms.EncodeRejection(int(info), text)
 	}
 	return out
 }

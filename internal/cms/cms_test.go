@@ -294,6 +294,15 @@ func TestDecodeReply(t *testing.T) {
 	if _, err := DecodeReply(rejection); !errors.Is(err, ErrNotGranted) {
 		t.Errorf("DecodeReply(rejection) = %v, want ErrNotGranted", err)
 	}
+	status, token, err := SplitResponse(EncodeRejection(5, "malformed request"))
+	if err != nil || token != nil {
+		t.Fatalf("SplitResponse(EncodeRejection()) = %x, %v; want no token", token, err)
+	}
+	st, err := DecodeStatus(status)
+	if err != nil || st.Status != 2 || len(st.StatusString) != 1 || st.StatusString[0] != "malformed request" ||
+		st.FailInfo.BitLength != 6 || st.FailInfo.At(5) != 1 {
+		t.Errorf("DecodeStatus(EncodeRejection(5, ...)) = %+v, %v", st, err)
+	}
 	if _, err := DecodeReply(TLV(TagSequence, TLV(TagSequence, Int(0)))); !errors.Is(err, ErrMalformed) {
 		t.Errorf("DecodeReply(granted without token) = %v, want ErrMalformed", err)
 	}

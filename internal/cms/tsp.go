@@ -112,3 +112,14 @@ func SplitSequence(der []byte) ([]asn1.RawValue, error) {
 	}
 	return elems, nil
 }
+
+// EncodeRejection returns the DER TimeStampResp of a rejection (RFC 3161
+// §2.4.2), with one statusString and the failInfo bit failure set (a
+// PKIFailureInfo bit: badAlg 0, badRequest 2, badDataFormat 5, ...):
+//
+//	PKIStatusInfo ::= SEQUENCE { status PKIStatus (rejection = 2),
+//	   statusString PKIFreeText OPTIONAL, failInfo PKIFailureInfo OPTIONAL }
+func EncodeRejection(failure int, text string) []byte {
+	status := TLV(TagSequence, []byte{TagInteger, 1, 2}, TLV(TagSequence, TLV(TagUTF8String, []byte(text))), BitFlag(failure))
+	return TLV(TagSequence, status)
+}
