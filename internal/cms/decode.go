@@ -290,20 +290,22 @@ func DecodeSigningCertificateV2(v []byte) (crypto.Hash, []byte, error) {
 }
 
 // DecodeReply returns the timeStampToken, a DER ContentInfo, of a granted
-// RFC 3161 §2.4.2 TimeStampResp; a reply whose status is neither granted
-// (0) nor grantedWithMods (1) is ErrNotGranted.
+// RFC 3161 §2.4.2 TimeStampResp (SplitResponse, DecodeStatus); a reply
+// whose status is neither granted (0) nor grantedWithMods (1) is
+// ErrNotGranted.
 func DecodeReply(reply []byte) ([]byte, error) {
-	in := cryptobyte.String(reply)
-	var resp, status, token cryptobyte.String
-	var code int64
-	if !in.ReadASN1(&resp, cbasn1.SEQUENCE) || !in.Empty() || !resp.ReadASN1(&status, cbasn1.SEQUENCE) ||
-		!status.ReadASN1Int64WithTag(&code, cbasn1.INTEGER) {
-		return nil, fmt.Errorf("%w: not a TimeStampResp", ErrMalformed)
+	status, token, err := SplitResponse(reply)
+	if err != nil {
+		return nil, err
 	}
-	if code != 0 && code != 1 {
-		return nil, fmt.Errorf("%w: status %d", ErrNotGranted, code)
+	st, err := DecodeStatus(status)
+	if err != nil {
+		return nil, err
 	}
-	if !resp.ReadASN1Element(&token, cbasn1.SEQUENCE) || !resp.Empty() {
+	if st.Status != 0 && st.Status != 1 {
+		return nil, fmt.Errorf("%w: status %d", ErrNotGranted, st.Status)
+	}
+	if in := cryptobyte.String(token); token == nil || !in.PeekASN1Tag(cbasn1.SEQUENCE) {
 		return nil, fmt.Errorf("%w: granted reply without a token", ErrMalformed)
 	}
 	return token, nil
