@@ -351,28 +351,11 @@ func (t *TSA) issue(imprint, nonce []byte, withCerts bool) (*Token, error) {
 	}, nil
 }
 
-// tstInfo encodes RFC 3161 §2.4.2
-//
-//	TSTInfo ::= SEQUENCE { version INTEGER { v1(1) }, policy TSAPolicyId,
-//	   messageImprint MessageImprint, serialNumber INTEGER,
-//	   genTime GeneralizedTime, accuracy Accuracy OPTIONAL,
-//	   ordering BOOLEAN DEFAULT FALSE, nonce INTEGER OPTIONAL,
-//	   tsa [0] GeneralName OPTIONAL, extensions [1] IMPLICIT Extensions OPTIONAL }
-//
-// messageImprint is the query's, byte for byte, as §2.4.2 requires; the
-// nonce is echoed when present; ordering is false (omitted, DER).
+// tstInfo encodes the TSTInfo of a token (cms.EncodeTSTInfo): imprint is
+// the query's, byte for byte, as §2.4.2 requires; the nonce is echoed when
+// present.
 func (t *TSA) tstInfo(imprint, serial []byte, genTime time.Time, nonce []byte) []byte {
-	return cms.TLV(cms.TagSequence, derVersion1, t.policyDER, imprint,
-		cms.TLV(cms.TagInteger, serial), generalizedTime(genTime), t.accuracy, nonce, t.tsaName)
-}
-
-// generalizedTime encodes t as RFC 3161 §2.4.2 wants it: UTC, "Z",
-// fraction of seconds only when non-zero and without trailing zeros.
-func generalizedTime(t time.Time) []byte {
-	var buf [32]byte
-	b := t.AppendFormat(buf[:0], "20060102150405.999999999")
-	b = append(b, 'Z')
-	return cms.TLV(cms.TagGenTime, b)
+	return cms.EncodeTSTInfo(t.policyDER, imprint, serial, genTime, t.accuracy, nonce, t.tsaName)
 }
 
 // signerInfo encodes and signs RFC 5652 §5.3 SignerInfo. The signed

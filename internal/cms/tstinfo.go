@@ -216,6 +216,30 @@ func readAlgorithm(s *cryptobyte.String) (oid asn1.ObjectIdentifier, params asn1
 	return oid, params, true
 }
 
+// derVersion1 is the DER INTEGER 1, the version of a TSTInfo.
+var derVersion1 = Int(1)
+
+// EncodeTSTInfo encodes a version 1 TSTInfo from the DER of its parts: the
+// policy OBJECT IDENTIFIER, the MessageImprint, the Accuracy (nil if
+// absent), the nonce INTEGER (nil if absent) and the tsa [0] GeneralName
+// (nil if absent). serial is the unsigned big-endian serial number, with
+// no leading zero octet and its top bit clear; ordering is false (left
+// out, as DER leaves out a DEFAULT), and there are no extensions.
+func EncodeTSTInfo(policy, imprint, serial []byte, genTime time.Time, accuracy, nonce, tsa []byte) []byte {
+	return TLV(TagSequence, derVersion1, policy, imprint,
+		TLV(TagInteger, serial), GeneralizedTime(genTime), accuracy, nonce, tsa)
+}
+
+// GeneralizedTime encodes t, which must be in UTC, as RFC 3161 §2.4.2
+// wants it: "Z", fraction of seconds only when non-zero and without
+// trailing zeros.
+func GeneralizedTime(t time.Time) []byte {
+	var buf [32]byte
+	b := t.AppendFormat(buf[:0], "20060102150405.999999999")
+	b = append(b, 'Z')
+	return TLV(TagGenTime, b)
+}
+
 // readImprint reads an RFC 3161 §2.4.1 MessageImprint, returning it whole
 // and decoded, its hash algorithm's parameters being any one element or
 // none:

@@ -2,12 +2,16 @@ package cms
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/asn1"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/custos-project/custos/internal/oids"
 )
 
 // seedTokens are the DER TimeStampTokens of testdata (a token of the
@@ -101,5 +105,27 @@ func TestFastDecodersMutations(t *testing.T) {
 			}
 			checkTSTInfoAgrees(t, b)
 		}
+	}
+}
+
+// TestEncodeTSTInfo checks that what EncodeTSTInfo writes decodes, on the
+// fast path, to its parts.
+func TestEncodeTSTInfo(t *testing.T) {
+	genTime := time.Date(2026, 12, 5, 23, 30, 1, 250_000_000, time.UTC)
+	imprint := ImprintOf(crypto.SHA256, make([]byte, 32))
+	accuracy := TLV(TagSequence, Int(1))
+	tsa := TLV(TagContext0, TLV(TagContext4, TLV(TagSequence)))
+	der := EncodeTSTInfo(MustOID(oids.TSTInfo), imprint, []byte{0x40, 1}, genTime, accuracy, Int(7), tsa)
+	inf, ok := fastTSTInfo(der)
+	if !ok {
+		t.Fatalf("fastTSTInfo(EncodeTSTInfo()) left it to asn1: %x", der)
+	}
+	checkTSTInfoAgrees(t, der)
+	if inf.Version != 1 || !inf.Policy.Equal(oids.TSTInfo) || !inf.Time.Equal(genTime) || inf.SerialNumber.Int64() != 0x4001 ||
+		inf.Nonce.Int64() != 7 || inf.Accuracy.Seconds != 1 || inf.MessageImprint.HashAlgorithm.Algorithm.String() != oids.SHA256.String() {
+		t.Errorf("DecodeTSTInfo(EncodeTSTInfo()) = %+v", inf)
+	}
+	if got := string(GeneralizedTime(genTime)[2:]); got != "20261205233001.25Z" {
+		t.Errorf("GeneralizedTime(%v) = %q, want 20261205233001.25Z", genTime, got)
 	}
 }
