@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -16,15 +14,7 @@ import (
 // `openssl ts -query` (with and without -no_nonce).
 func testQueries(t testing.TB) [][]byte {
 	t.Helper()
-	var out [][]byte
-	for _, name := range []string{"query.tsq", "query-nonce.tsq"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
+	return readTestdata(t, "query.tsq", "query-nonce.tsq")
 }
 
 func TestDecodeRequestOpenSSL(t *testing.T) {

@@ -14,20 +14,27 @@ import (
 	"github.com/custos-project/custos/internal/oids"
 )
 
-// seedTokens are the DER TimeStampTokens of testdata (a token of the
-// built-in TSA, alone and in its reply).
-func seedTokens(t testing.TB) [][]byte {
+// readTestdata returns the files of testdata named.
+func readTestdata(t testing.TB, names ...string) [][]byte {
 	t.Helper()
 	var out [][]byte
-	for _, name := range []string{"token.der", "reply.der"} {
+	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if token, err := DecodeReply(b); err == nil {
-			b = token
-		}
 		out = append(out, b)
+	}
+	return out
+}
+
+// seedTokens are the DER TimeStampTokens of testdata (a token of the
+// built-in TSA, alone and in its reply).
+func seedTokens(t testing.TB) [][]byte {
+	t.Helper()
+	out := readTestdata(t, "token.der", "reply.der")
+	if token, err := DecodeReply(out[1]); err == nil {
+		out[1] = token
 	}
 	return out
 }
