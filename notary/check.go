@@ -6,6 +6,7 @@ import (
 
 	"github.com/digitorus/timestamp"
 
+	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/rfc3161"
 )
 
@@ -32,5 +33,5 @@ var (
 	checkImprint   = rfc3161.CheckImprint
 	checkChain     = rfc3161.CheckChain
 	checkTSACert   = rfc3161.CheckTSACert
-	splitSequence  = rfc3161.SplitSequence
+	splitSequence  = cms.SplitSequence
 )

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
+
+	"github.com/custos-project/custos/internal/cms"
 )
 
 // maxReplySize bounds a reply read from an external TSA.
@@ -54,10 +56,7 @@ func (c *Client) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Toke
 	if err != nil {
 		return nil, fmt.Errorf("notary: nonce: %w", err)
 	}
-	// RFC 3161 §2.4.1 TimeStampReq, certReq TRUE so the reply carries the
-	// signer certificate.
-	req := timestamp.Request{HashAlgorithm: h, HashedMessage: digest, Certificates: true, Nonce: nonce}
-	query, err := req.Marshal()
+	query, err := newQuery(h, digest, nonce)
 	if err != nil {
 		return nil, fmt.Errorf("notary: query: %w", err)
 	}
@@ -70,6 +69,14 @@ func (c *Client) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Toke
 		return nil, fmt.Errorf("%s: %w", c.URL, err)
 	}
 	return &Token{TSA: c.Name, URL: c.URL, Time: ts.Time.UTC(), Serial: ts.SerialNumber.String(), Reply: reply}, nil
+}
+
+// newQuery encodes the RFC 3161 §2.4.1 TimeStampReq for digest, a hash h
+// (SHA-256, SHA-384 or SHA-512), with a non-negative nonce and certReq TRUE,
+// so that the reply carries the signer certificate.
+func newQuery(h crypto.Hash, digest []byte, nonce *big.Int) ([]byte, error) {
+	req := cms.Request{Version: 1, Imprint: cms.ImprintOf(h, digest), Nonce: cms.Uint(nonce.Bytes()), CertReq: true}
+	return req.Encode()
 }
 
 // post sends the query (RFC 3161 §3.4) and returns the reply body.

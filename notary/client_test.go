@@ -1,6 +1,7 @@
 package notary
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"errors"
@@ -122,5 +123,24 @@ func TestClientNoRoots(t *testing.T) {
 	down := &Client{Name: "down", URL: "http://127.0.0.1:1/tsa"}
 	if _, err := down.Stamp(context.Background(), crypto.SHA256, digestOf("x")); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Stamp(refused) = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestNewQueryAsDigitorus checks that the client's query is, byte for byte,
+// the one digitorus/timestamp (which it used before) writes for the same
+// hash, digest and nonce.
+func TestNewQueryAsDigitorus(t *testing.T) {
+	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+		for _, nonce := range []*big.Int{big.NewInt(0), big.NewInt(0x7f), big.NewInt(0x80), new(big.Int).SetUint64(1<<64 - 1)} {
+			digest := hashOf(h, "evidence")
+			got, err := newQuery(h, digest, nonce)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := mustQuery(t, timestamp.Request{HashAlgorithm: h, HashedMessage: digest, Certificates: true, Nonce: nonce})
+			if !bytes.Equal(got, want) {
+				t.Errorf("newQuery(%v, nonce %v) = %x, want %x (digitorus)", h, nonce, got, want)
+			}
+		}
 	}
 }

@@ -2,7 +2,6 @@ package notary
 
 import (
 	"crypto"
-	"encoding/asn1"
 
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/oids"
@@ -37,9 +36,6 @@ var hashes = map[crypto.Hash][]byte{
 	crypto.SHA384: derSHA384Imprint,
 	crypto.SHA512: derSHA512Imprint,
 }
-
-// hashForOID maps an imprint hash OID to its function, 0 if unsupported.
-func hashForOID(oid asn1.ObjectIdentifier) crypto.Hash { return cms.HashFunc(oid) }
 
 // lengthSize is the size of the DER length octets for n bytes of contents.
 func lengthSize(n int) int { return cms.Size(n) - n - 1 }

@@ -270,16 +270,13 @@ func (t *TSA) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	alg, ok := hashes[h]
-	if !ok {
+	if _, ok := hashes[h]; !ok {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupportedHash, h)
 	}
 	if len(digest) != h.Size() {
 		return nil, fmt.Errorf("%w: %d bytes for %v, want %d", ErrDigestSize, len(digest), h, h.Size())
 	}
-	// RFC 3161 §2.4.1 MessageImprint ::= SEQUENCE { hashAlgorithm, hashedMessage }
-	imprint := cms.TLV(cms.TagSequence, alg, cms.TLV(cms.TagOctetString, digest))
-	return t.issue(imprint, nil, true)
+	return t.issue(cms.ImprintOf(h, digest), nil, true)
 }
 
 // Respond answers an RFC 3161 §2.4.1 TimeStampReq (DER) with an RFC 3161
@@ -354,28 +351,11 @@ func (t *TSA) issue(imprint, nonce []byte, withCerts bool) (*Token, error) {
 	}, nil
 }
 
-// tstInfo encodes RFC 3161 §2.4.2
-//
-//	TSTInfo ::= SEQUENCE { version INTEGER { v1(1) }, policy TSAPolicyId,
-//	   messageImprint MessageImprint, serialNumber INTEGER,
-//	   genTime GeneralizedTime, accuracy Accuracy OPTIONAL,
-//	   ordering BOOLEAN DEFAULT FALSE, nonce INTEGER OPTIONAL,
-//	   tsa [0] GeneralName OPTIONAL, extensions [1] IMPLICIT Extensions OPTIONAL }
-//
-// messageImprint is the query's, byte for byte, as §2.4.2 requires; the
-// nonce is echoed when present; ordering is false (omitted, DER).
+// tstInfo encodes the TSTInfo of a token (cms.EncodeTSTInfo): imprint is
+// the query's, byte for byte, as §2.4.2 requires; the nonce is echoed when
+// present.
 func (t *TSA) tstInfo(imprint, serial []byte, genTime time.Time, nonce []byte) []byte {
-	return cms.TLV(cms.TagSequence, derVersion1, t.policyDER, imprint,
-		cms.TLV(cms.TagInteger, serial), generalizedTime(genTime), t.accuracy, nonce, t.tsaName)
-}
-
-// generalizedTime encodes t as RFC 3161 §2.4.2 wants it: UTC, "Z",
-// fraction of seconds only when non-zero and without trailing zeros.
-func generalizedTime(t time.Time) []byte {
-	var buf [32]byte
-	b := t.AppendFormat(buf[:0], "20060102150405.999999999")
-	b = append(b, 'Z')
-	return cms.TLV(cms.TagGenTime, b)
+	return cms.EncodeTSTInfo(t.policyDER, imprint, serial, genTime, t.accuracy, nonce, t.tsaName)
 }
 
 // signerInfo encodes and signs RFC 5652 §5.3 SignerInfo. The signed
@@ -421,10 +401,8 @@ func signatureRandom(signer crypto.Signer) io.Reader {
 	return rand.Reader
 }
 
-// rejectionReplies encodes the RFC 3161 §2.4.2 rejection replies once:
-//
-//	PKIStatusInfo ::= SEQUENCE { status PKIStatus (rejection = 2),
-//	   statusString PKIFreeText OPTIONAL, failInfo PKIFailureInfo OPTIONAL }
+// rejectionReplies encodes the RFC 3161 §2.4.2 rejection replies once
+// (cms.EncodeRejection).
 func rejectionReplies() map[timestamp.FailureInfo][]byte {
 	texts := map[timestamp.FailureInfo]string{
 		timestamp.BadAlgorithm:        "unsupported message imprint hash algorithm",
@@ -435,9 +413,7 @@ func rejectionReplies() map[timestamp.FailureInfo][]byte {
 	}
 	out := make(map[timestamp.FailureInfo][]byte, len(texts))
 	for info, text := range texts {
-		status := cms.TLV(cms.TagSequence, []byte{cms.TagInteger, 1, byte(timestamp.Rejection)},
-			cms.TLV(cms.TagSequence, cms.TLV(cms.TagUTF8String, []byte(text))), cms.BitFlag(int(info)))
-		out[info] = cms.TLV(cms.TagSequence, status)
+		out[info] = cms.EncodeRejection(int(info), text)
 	}
 	return out
 }

@@ -303,7 +303,7 @@ func wantRejection(t *testing.T, reply []byte, info timestamp.FailureInfo) {
 	if rest, err := asn1.Unmarshal(reply, &resp); err != nil || len(rest) != 0 {
 		t.Fatalf("reply does not parse: %v", err)
 	}
-	if resp.Status.Status != timestamp.Rejection {
+	if timestamp.Status(resp.Status.Status) != timestamp.Rejection {
 		t.Fatalf("status = %v, want rejection", resp.Status.Status)
 	}
 	for i := 0; i < resp.Status.FailInfo.BitLength; i++ {

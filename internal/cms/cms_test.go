@@ -257,6 +257,34 @@ func TestDecodeAttributesRejectsDuplicates(t *testing.T) {
 	}
 }
 
+// TestSortedSet checks the DER order of a SET OF, as SignedAttributes
+// writes it.
+func TestSortedSet(t *testing.T) {
+	a, b := MessageDigestAttribute([]byte{1}), ContentTypeAttribute(MustOID(oids.TSTInfo))
+	if bytes.Compare(a, b) > 0 {
+		a, b = b, a
+	}
+	for _, c := range []struct {
+		name string
+		der  []byte
+		want bool
+	}{
+		{"SignedAttributes", SignedAttributes(a, b), true},
+		{"one", TLV(TagSet, a), true},
+		{"empty", TLV(TagSet), true},
+		{"equal", TLV(TagSet, a, a), true},
+		{"unsorted", TLV(TagSet, b, a), false},
+		{"a SEQUENCE", TLV(TagSequence, a), false},
+		{"trailing byte", append(TLV(TagSet, a), 0), false},
+		{"cut element", TLV(TagSet, a[:len(a)-1]), false},
+		{"empty input", nil, false},
+	} {
+		if got := SortedSet(c.der); got != c.want {
+			t.Errorf("%s: SortedSet(%x) = %v, want %v", c.name, c.der, got, c.want)
+		}
+	}
+}
+
 func TestDecodeReply(t *testing.T) {
 	token := testSignedData(10, 64, false, false).Encode()
 	if got, err := DecodeReply(EncodeReply(token)); err != nil || !bytes.Equal(got, token) {
@@ -265,6 +293,15 @@ func TestDecodeReply(t *testing.T) {
 	rejection := TLV(TagSequence, TLV(TagSequence, Int(2), BitFlag(0)))
 	if _, err := DecodeReply(rejection); !errors.Is(err, ErrNotGranted) {
 		t.Errorf("DecodeReply(rejection) = %v, want ErrNotGranted", err)
+	}
+	status, token, err := SplitResponse(EncodeRejection(5, "malformed request"))
+	if err != nil || token != nil {
+		t.Fatalf("SplitResponse(EncodeRejection()) = %x, %v; want no token", token, err)
+	}
+	st, err := DecodeStatus(status)
+	if err != nil || st.Status != 2 || len(st.StatusString) != 1 || st.StatusString[0] != "malformed request" ||
+		st.FailInfo.BitLength != 6 || st.FailInfo.At(5) != 1 {
+		t.Errorf("DecodeStatus(EncodeRejection(5, ...)) = %+v, %v", st, err)
 	}
 	if _, err := DecodeReply(TLV(TagSequence, TLV(TagSequence, Int(0)))); !errors.Is(err, ErrMalformed) {
 		t.Errorf("DecodeReply(granted without token) = %v, want ErrMalformed", err)

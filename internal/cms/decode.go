@@ -1,6 +1,7 @@
 package cms
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
@@ -271,47 +272,40 @@ func (a Attributes) Single(oid asn1.ObjectIdentifier) (cryptobyte.String, error)
 
 // DecodeSigningCertificateV2 decodes the value of a signing-certificate-v2
 // attribute (RFC 5035 §3) to the hash and certHash of its first
-// ESSCertIDv2, the signer's certificate.
+// ESSCertIDv2, the signer's certificate (SigningCertificateIDs,
+// DecodeESSCertID).
 func DecodeSigningCertificateV2(v []byte) (crypto.Hash, []byte, error) {
-	in := cryptobyte.String(v)
-	var sc, ids, id cryptobyte.String
-	if !in.ReadASN1(&sc, cbasn1.SEQUENCE) || !sc.ReadASN1(&ids, cbasn1.SEQUENCE) || !ids.ReadASN1(&id, cbasn1.SEQUENCE) {
-		return 0, nil, fmt.Errorf("%w: signing-certificate-v2", ErrMalformed)
+	ids, err := SigningCertificateIDs(v)
+	if err != nil {
+		return 0, nil, err
 	}
-	hash := crypto.SHA256
-	if id.PeekASN1Tag(cbasn1.SEQUENCE) {
-		var alg cryptobyte.String
-		id.ReadASN1Element(&alg, cbasn1.SEQUENCE)
-		oid, err := AlgorithmOID(alg)
-		if err != nil {
-			return 0, nil, err
-		}
-		if hash = HashFunc(oid); hash == 0 {
-			return 0, nil, fmt.Errorf("%w: signing-certificate-v2 hash %v", ErrUnsupported, oid)
-		}
+	if len(ids) == 0 {
+		return 0, nil, fmt.Errorf("%w: signing-certificate-v2 without a certificate", ErrMalformed)
 	}
-	var certHash cryptobyte.String
-	if !id.ReadASN1(&certHash, cbasn1.OCTET_STRING) {
-		return 0, nil, fmt.Errorf("%w: ESSCertIDv2", ErrMalformed)
+	id, err := DecodeESSCertID(ids[0].FullBytes, true)
+	if err != nil {
+		return 0, nil, err
 	}
-	return hash, certHash, nil
+	return id.Hash, id.CertHash, nil
 }
 
 // DecodeReply returns the timeStampToken, a DER ContentInfo, of a granted
-// RFC 3161 §2.4.2 TimeStampResp; a reply whose status is neither granted
-// (0) nor grantedWithMods (1) is ErrNotGranted.
+// RFC 3161 §2.4.2 TimeStampResp (SplitResponse, DecodeStatus); a reply
+// whose status is neither granted (0) nor grantedWithMods (1) is
+// ErrNotGranted.
 func DecodeReply(reply []byte) ([]byte, error) {
-	in := cryptobyte.String(reply)
-	var resp, status, token cryptobyte.String
-	var code int64
-	if !in.ReadASN1(&resp, cbasn1.SEQUENCE) || !in.Empty() || !resp.ReadASN1(&status, cbasn1.SEQUENCE) ||
-		!status.ReadASN1Int64WithTag(&code, cbasn1.INTEGER) {
-		return nil, fmt.Errorf("%w: not a TimeStampResp", ErrMalformed)
+	status, token, err := SplitResponse(reply)
+	if err != nil {
+		return nil, err
 	}
-	if code != 0 && code != 1 {
-		return nil, fmt.Errorf("%w: status %d", ErrNotGranted, code)
+	st, err := DecodeStatus(status)
+	if err != nil {
+		return nil, err
 	}
-	if !resp.ReadASN1Element(&token, cbasn1.SEQUENCE) || !resp.Empty() {
+	if st.Status != 0 && st.Status != 1 {
+		return nil, fmt.Errorf("%w: status %d", ErrNotGranted, st.Status)
+	}
+	if in := cryptobyte.String(token); token == nil || !in.PeekASN1Tag(cbasn1.SEQUENCE) {
 		return nil, fmt.Errorf("%w: granted reply without a token", ErrMalformed)
 	}
 	return token, nil
@@ -347,4 +341,26 @@ func SplitElement(b []byte) (elem, rest []byte, err error) {
 		return nil, nil, fmt.Errorf("%w: not a DER element", ErrMalformed)
 	}
 	return e, in, nil
+}
+
+// SortedSet reports whether der, a DER SET OF (with its tag), holds its
+// elements in the order DER requires (X.690 §11.6: ascending as octet
+// strings), the order in which encoding/asn1 re-encodes a SET OF. It
+// reports false for bytes that are not a SET of whole elements.
+func SortedSet(der []byte) bool {
+	in := cryptobyte.String(der)
+	var set cryptobyte.String
+	if !in.ReadASN1(&set, cbasn1.SET) || !in.Empty() {
+		return false
+	}
+	var prev cryptobyte.String
+	for !set.Empty() {
+		var e cryptobyte.String
+		var tag cbasn1.Tag
+		if !set.ReadAnyASN1Element(&e, &tag) || (prev != nil && bytes.Compare(prev, e) > 0) {
+			return false
+		}
+		prev = e
+	}
+	return true
 }

@@ -71,5 +71,17 @@ func FuzzDecodeParts(f *testing.F) {
 		_, _, _ = DecodeSigningCertificateV2(der)
 		_, _, _ = DecodeIssuerAndSerial(der)
 		_, _ = AlgorithmOID(der)
+		_ = SortedSet(der)
+		if ids, err := SigningCertificateIDs(der); err == nil && len(ids) > 0 {
+			_, _ = DecodeESSCertID(ids[0].FullBytes, true)
+		}
+		_, _ = DecodeESSCertID(der, true)
+		_, _ = DecodeESSCertID(der, false)
+		_, _ = DecodeTSTInfo(der)
+		_, _, _ = SplitResponse(der)
+		_, _ = DecodeStatus(der)
+		if sd, err := SignedDataContent(der); err == nil {
+			_, _ = EContentType(sd)
+		}
 	})
 }

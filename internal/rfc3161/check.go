@@ -5,13 +5,13 @@ import (
 	"crypto"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/cms"
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 )
@@ -60,31 +60,27 @@ func checkSteps(reply []byte, h crypto.Hash, digest []byte, intermediates []*x50
 }
 
 // StatusInfo is RFC 3161 §2.4.2 PKIStatusInfo.
-type StatusInfo struct {
-	Status       timestamp.Status
-	StatusString []string       `asn1:"optional,utf8"`
-	FailInfo     asn1.BitString `asn1:"optional"`
-}
+type StatusInfo = cms.StatusInfo
 
 // CheckStatus parses RFC 3161 §2.4.2 TimeStampResp strictly and returns
 // the DER TimeStampToken of a granted one.
 func CheckStatus(reply []byte) ([]byte, error) {
-	elems, err := SplitSequence(reply)
-	if err != nil || len(elems) < 1 || len(elems) > 2 {
+	status, token, err := cms.SplitResponse(reply)
+	if err != nil {
 		return nil, fmt.Errorf("%w: not a DER TimeStampResp", ErrBadReply)
 	}
-	var st StatusInfo
-	if rest, err := asn1.Unmarshal(elems[0].FullBytes, &st); err != nil || len(rest) != 0 {
+	st, err := cms.DecodeStatus(status)
+	if err != nil {
 		return nil, fmt.Errorf("%w: malformed PKIStatusInfo", ErrBadReply)
 	}
 	// Status granted (0) or grantedWithMods (1) carry a token (§2.4.2).
-	if st.Status != timestamp.Granted && st.Status != timestamp.GrantedWithMods {
-		return nil, fmt.Errorf("%w: status %d (%v), failInfo %s, %q", ErrBadReply, st.Status, st.Status, failInfo(st.FailInfo), st.StatusString)
+	if s := timestamp.Status(st.Status); s != timestamp.Granted && s != timestamp.GrantedWithMods {
+		return nil, fmt.Errorf("%w: status %d (%v), failInfo %s, %q", ErrBadReply, s, s, failInfo(st.FailInfo), st.StatusString)
 	}
-	if len(elems) != 2 {
+	if token == nil {
 		return nil, fmt.Errorf("%w: granted reply without a token", ErrBadReply)
 	}
-	return elems[1].FullBytes, nil
+	return token, nil
 }
 
 func failInfo(bs asn1.BitString) string {
@@ -94,17 +90,6 @@ func failInfo(bs asn1.BitString) string {
 		}
 	}
 	return "none"
-}
-
-// signedDataHead is the start of RFC 5652 §5.1 SignedData, enough to read
-// the eContentType.
-type signedDataHead struct {
-	Version          int
-	DigestAlgorithms asn1.RawValue
-	Encap            struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
-	}
 }
 
 // CheckSignature verifies the token's CMS signature and returns the parsed
@@ -124,6 +109,12 @@ func checkSignatureCached(token []byte, intermediates []*x509.Certificate, certs
 	if ts, signer, ok := CheckSignatureDER(token, intermediates, certs); ok {
 		return ts, signer, nil
 	}
+	return checkSignaturePKCS7(token, intermediates)
+}
+
+// checkSignaturePKCS7 is checkSignature through digitorus/pkcs7, which
+// reads BER too: the path of every token the DER fast path leaves.
+func checkSignaturePKCS7(token []byte, intermediates []*x509.Certificate) (*timestamp.Timestamp, *x509.Certificate, error) {
 	p7, err := pkcs7.Parse(token)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: token: %w", ErrBadReply, err)
@@ -151,34 +142,6 @@ func checkSignatureCached(token []byte, intermediates []*x509.Certificate, certs
 	return ts, signer, nil
 }
 
-// tstInfo is RFC 3161 §2.4.2 TSTInfo, as digitorus/timestamp declares it
-// (so that it accepts and rejects exactly what timestamp.Parse does).
-type tstInfo struct {
-	Version        int
-	Policy         asn1.ObjectIdentifier
-	MessageImprint messageImprint
-	SerialNumber   *big.Int
-	Time           time.Time        `asn1:"generalized"`
-	Accuracy       accuracy         `asn1:"optional"`
-	Ordering       bool             `asn1:"optional,default:false"`
-	Nonce          *big.Int         `asn1:"optional"`
-	TSA            asn1.RawValue    `asn1:"tag:0,optional"`
-	Extensions     []pkix.Extension `asn1:"tag:1,optional"`
-}
-
-// messageImprint and accuracy carry digitorus' names, which encoding/asn1
-// puts in its errors.
-type messageImprint struct {
-	HashAlgorithm pkix.AlgorithmIdentifier
-	HashedMessage []byte
-}
-
-type accuracy struct {
-	Seconds      int64 `asn1:"optional"`
-	Milliseconds int64 `asn1:"tag:0,optional"`
-	Microseconds int64 `asn1:"tag:1,optional"`
-}
-
 var (
 	oidSHA1         = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
 	oidQCStatements = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 3}
@@ -201,11 +164,9 @@ func parseTimestamp(token []byte, p7 *pkcs7.PKCS7) (*timestamp.Timestamp, error)
 // and the Timestamp built; certs are the token's own certificates.
 func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.Timestamp, error) {
 	embedded := len(certs) > 0
-	inf, ok := fastTSTInfo(content)
-	if !ok {
-		if _, err := asn1.Unmarshal(content, &inf); err != nil {
-			return nil, err
-		}
+	inf, err := cms.DecodeTSTInfo(content)
+	if err != nil {
+		return nil, err
 	}
 	if len(inf.MessageImprint.HashedMessage) == 0 {
 		return nil, timestamp.ParseError("Time-Stamp response contains no hashed message")
@@ -248,18 +209,15 @@ func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.
 // TSTInfo, and that the signed contentType attribute says so too (RFC 3161
 // §2.4.2, RFC 5652 §11.1); digitorus checks neither.
 func CheckContentType(token []byte, signedAttr func(asn1.ObjectIdentifier, any) error) error {
-	var ci struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,tag:0"`
-	}
-	if _, err := asn1.Unmarshal(token, &ci); err != nil || !ci.ContentType.Equal(oidSignedData) {
+	signedData, err := cms.SignedDataContent(token)
+	if err != nil {
 		return fmt.Errorf("%w: token is not a SignedData", ErrBadReply)
 	}
-	var sd signedDataHead
-	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+	eContentType, err := cms.EContentType(signedData)
+	if err != nil {
 		return fmt.Errorf("%w: token content is not a TSTInfo", ErrBadReply)
 	}
-	return checkTSTInfoType(sd.Encap.ContentType, signedAttr)
+	return checkTSTInfoType(eContentType, signedAttr)
 }
 
 // checkTSTInfoType is the end of CheckContentType, given the SignedData's
@@ -275,17 +233,6 @@ func checkTSTInfoType(eContentType asn1.ObjectIdentifier, signedAttr func(asn1.O
 	return nil
 }
 
-// issuerSerial is RFC 5035 IssuerSerial.
-type issuerSerial struct {
-	Issuer asn1.RawValue
-	Serial *big.Int
-}
-
-type signingCertificate struct {
-	Certs    []asn1.RawValue
-	Policies asn1.RawValue `asn1:"optional"`
-}
-
 // CheckSigningCert checks the ESS signing-certificate attribute that
 // RFC 3161 §2.4.1 requires (v1, RFC 2634, or v2, RFC 5035/RFC 5816): its
 // first certificate identifier must be the signer's, so a certificate with
@@ -297,44 +244,28 @@ func CheckSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer 
 // checkSigningCert is CheckSigningCert with the signer's SHA-256 from
 // certs (nil: hashed here).
 func checkSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer *x509.Certificate, certs *certCache) error {
-	var sc signingCertificate
-	hash := crypto.SHA256
-	if err := signedAttr(oidSigningCertV2, &sc); err != nil {
-		if err := signedAttr(oidSigningCert, &sc); err != nil {
+	ids, v2 := signingCertIDs(signedAttr, oidSigningCertV2), true
+	if ids == nil {
+		if ids, v2 = signingCertIDs(signedAttr, oidSigningCert), false; ids == nil {
 			return fmt.Errorf("%w: no ESS signing-certificate attribute", ErrBadReply)
 		}
-		hash = crypto.SHA1
 	}
-	if len(sc.Certs) == 0 {
+	if len(ids) == 0 {
 		return fmt.Errorf("%w: empty ESS signing-certificate attribute", ErrBadReply)
 	}
-	// ESSCertID ::= SEQUENCE { certHash, issuerSerial OPTIONAL } and
-	// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash,
-	// issuerSerial OPTIONAL }.
-	elems, err := SplitSequence(sc.Certs[0].FullBytes)
-	if err != nil || len(elems) == 0 {
-		return fmt.Errorf("%w: malformed ESS certificate identifier", ErrBadReply)
-	}
-	if elems[0].Tag == asn1.TagSequence && hash == crypto.SHA256 {
-		var alg struct{ Algorithm asn1.ObjectIdentifier }
-		if _, err := asn1.Unmarshal(elems[0].FullBytes, &alg); err != nil {
-			return fmt.Errorf("%w: malformed ESS hash algorithm", ErrBadReply)
+	id, err := cms.DecodeESSCertID(ids[0].FullBytes, v2)
+	if err != nil {
+		var e *cms.ESSCertIDError
+		word := "malformed"
+		if errors.As(err, &e) && errors.Is(e.Err, cms.ErrUnsupported) {
+			word = "unsupported"
 		}
-		if hash = hashForOID(alg.Algorithm); hash == 0 {
-			return fmt.Errorf("%w: unsupported ESS hash algorithm %v", ErrBadReply, alg.Algorithm)
+		if e == nil {
+			return fmt.Errorf("%w: %w", ErrBadReply, err)
 		}
-		elems = elems[1:]
+		return fmt.Errorf("%w: %s %s", ErrBadReply, word, e.Part)
 	}
-	var certHash []byte
-	if len(elems) == 0 || unmarshalExact(elems[0].FullBytes, &certHash) != nil {
-		return fmt.Errorf("%w: malformed ESS certificate hash", ErrBadReply)
-	}
-	var is issuerSerial
-	if len(elems) > 1 {
-		if rest, err := asn1.Unmarshal(elems[1].FullBytes, &is); err != nil || len(rest) != 0 {
-			return fmt.Errorf("%w: malformed ESS issuer serial", ErrBadReply)
-		}
-	}
+	hash, certHash := id.Hash, id.CertHash
 	var sum []byte
 	switch hash {
 	case crypto.SHA1:
@@ -351,10 +282,28 @@ func checkSigningCert(signedAttr func(asn1.ObjectIdentifier, any) error, signer 
 	if !bytes.Equal(sum, certHash) {
 		return fmt.Errorf("%w: ESS signing certificate is not the signer's certificate", ErrBadReply)
 	}
-	if is.Serial != nil && is.Serial.Cmp(signer.SerialNumber) != 0 {
+	if id.Serial != nil && id.Serial.Cmp(signer.SerialNumber) != 0 {
 		return fmt.Errorf("%w: ESS issuer serial is not the signer's", ErrBadReply)
 	}
 	return nil
+}
+
+// signingCertIDs is the certificate identifiers of the signed attribute
+// oid, a SigningCertificate or SigningCertificateV2; nil when the
+// attribute is absent or is not one (an empty attribute is not nil).
+func signingCertIDs(signedAttr func(asn1.ObjectIdentifier, any) error, oid asn1.ObjectIdentifier) []asn1.RawValue {
+	var v asn1.RawValue
+	if signedAttr(oid, &v) != nil {
+		return nil
+	}
+	ids, err := cms.SigningCertificateIDs(v.FullBytes)
+	if err != nil {
+		return nil
+	}
+	if ids == nil {
+		ids = []asn1.RawValue{}
+	}
+	return ids
 }
 
 // CheckImprint compares the token's message imprint with h and digest.
@@ -399,304 +348,4 @@ func CheckTSACert(signer *x509.Certificate) error {
 		return fmt.Errorf("%w: %w", ErrUntrusted, err)
 	}
 	return nil
-}
-
-// The DER fast path. pkcs7.Parse first re-encodes the token with ber2der,
-// which costs more than the rest of the parse; a token that is already in
-// the form ber2der writes (definite, minimal lengths, every constructed
-// element exactly filled by its children) comes out of it unchanged. For such
-// a token, checkSignatureDER decodes the same structures digitorus declares
-// with encoding/asn1, in place, and makes the checks of the pkcs7 path
-// (pkcs7.Verify, timestamp.Parse, GetOnlySigner, checkContentType,
-// checkSigningCert), limited to what a TSA writes: one signer, signed
-// attributes, an ECDSA or RSA signature over SHA-256, -384 or -512. It only
-// ever accepts: on anything else, or any failure, it reports !ok and
-// checkSignature runs the pkcs7 path, which says what is wrong in its own
-// words. check_ref_test.go checks that both paths agree.
-
-// cmsSignedData, cmsSignerInfo, cmsAttribute and cmsIssuerAndSerial are
-// digitorus/pkcs7's signedData, signerInfo, attribute and issuerAndSerial.
-type cmsSignedData struct {
-	Version                    int                        `asn1:"default:1"`
-	DigestAlgorithmIdentifiers []pkix.AlgorithmIdentifier `asn1:"set"`
-	ContentInfo                struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
-	}
-	Certificates struct{ Raw asn1.RawContent } `asn1:"optional,tag:0"`
-	CRLs         []pkix.CertificateList        `asn1:"optional,tag:1"`
-	SignerInfos  []cmsSignerInfo               `asn1:"set"`
-}
-
-type cmsSignerInfo struct {
-	Version                   int `asn1:"default:1"`
-	IssuerAndSerialNumber     cmsIssuerAndSerial
-	DigestAlgorithm           pkix.AlgorithmIdentifier
-	AuthenticatedAttributes   []cmsAttribute `asn1:"optional,omitempty,tag:0"`
-	DigestEncryptionAlgorithm pkix.AlgorithmIdentifier
-	EncryptedDigest           []byte
-	UnauthenticatedAttributes []cmsAttribute `asn1:"optional,omitempty,tag:1"`
-}
-
-type cmsAttribute struct {
-	Type  asn1.ObjectIdentifier
-	Value asn1.RawValue `asn1:"set"`
-}
-
-type cmsIssuerAndSerial struct {
-	IssuerName   asn1.RawValue
-	SerialNumber *big.Int
-}
-
-var oidSigningTime = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-
-// CheckSignatureDER is checkSignature for a token in DER; see above.
-func CheckSignatureDER(token []byte, intermediates []*x509.Certificate, cache *certCache) (*timestamp.Timestamp, *x509.Certificate, bool) {
-	if !BERIdentity(token) {
-		return nil, nil, false
-	}
-	// pkcs7.Parse and parseSignedData.
-	sd, signedDER, fast := fastContentInfo(token)
-	if !fast {
-		var err error
-		if sd, err = unmarshalContentInfo(token); err != nil {
-			return nil, nil, false
-		}
-	}
-	var certs []*x509.Certificate
-	if len(sd.Certificates.Raw) != 0 {
-		var val asn1.RawValue
-		if _, err := asn1.Unmarshal(sd.Certificates.Raw, &val); err != nil {
-			return nil, nil, false
-		}
-		var err error
-		if certs, err = cache.parse(val.Bytes); err != nil {
-			return nil, nil, false
-		}
-	}
-	var compound asn1.RawValue
-	if len(sd.ContentInfo.Content.Bytes) > 0 {
-		if _, err := asn1.Unmarshal(sd.ContentInfo.Content.Bytes, &compound); err != nil {
-			return nil, nil, false
-		}
-	}
-	if compound.IsCompound { // a constructed OCTET STRING: not DER, leave it to pkcs7
-		return nil, nil, false
-	}
-	content := compound.Bytes
-	if len(sd.SignerInfos) != 1 {
-		return nil, nil, false
-	}
-	si := &sd.SignerInfos[0]
-	signedAttr := func(oid asn1.ObjectIdentifier, out any) error {
-		for _, a := range si.AuthenticatedAttributes {
-			if a.Type.Equal(oid) {
-				if fastAttribute(a.Value.Bytes, out) {
-					return nil
-				}
-				_, err := asn1.Unmarshal(a.Value.Bytes, out)
-				return err
-			}
-		}
-		return ErrBadReply // any error: the caller only tests for one
-	}
-	// fastContentInfo decoded what CheckContentType decodes again, and
-	// asn1 agrees with it: only the content types are left to check.
-	if fast && checkTSTInfoType(sd.ContentInfo.ContentType, signedAttr) != nil || !fast && CheckContentType(token, signedAttr) != nil {
-		return nil, nil, false
-	}
-	// timestamp.Parse: the signature first when certificates are embedded,
-	// then TSTInfo; else the signature with intermediates.
-	if len(certs) > 0 && !verifySignerInfo(si, signedDER, content, certs, signedAttr) {
-		return nil, nil, false
-	}
-	ts, err := newTimestamp(token, content, certs)
-	if err != nil {
-		return nil, nil, false
-	}
-	if len(certs) == 0 {
-		certs = intermediates
-		if !verifySignerInfo(si, signedDER, content, certs, signedAttr) {
-			return nil, nil, false
-		}
-	}
-	signer := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
-	if signer == nil || checkSigningCert(signedAttr, signer, cache) != nil {
-		return nil, nil, false
-	}
-	return ts, signer, true
-}
-
-// unmarshalContentInfo is fastContentInfo with encoding/asn1, for what
-// the fast decoder leaves to it.
-func unmarshalContentInfo(token []byte) (cmsSignedData, error) {
-	var info struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
-	}
-	var sd cmsSignedData
-	if rest, err := asn1.Unmarshal(token, &info); err != nil || len(rest) != 0 || !info.ContentType.Equal(oidSignedData) {
-		return sd, ErrBadReply
-	}
-	_, err := asn1.Unmarshal(info.Content.Bytes, &sd)
-	return sd, err
-}
-
-// verifySignerInfo is digitorus/pkcs7's verifySignature without a trust
-// store, for signed attributes and the algorithms a TSA uses; false means
-// "not verified here", not "invalid".
-//
-// signed is the DER of si's authenticated attributes as asn1.Marshal
-// writes them when the decoder knows it (fastContentInfo), else nil.
-func verifySignerInfo(si *cmsSignerInfo, signed, content []byte, certs []*x509.Certificate, signedAttr func(asn1.ObjectIdentifier, any) error) bool {
-	ee := certByIssuerSerial(certs, &si.IssuerAndSerialNumber)
-	if ee == nil || len(si.AuthenticatedAttributes) == 0 {
-		return false
-	}
-	var digest []byte
-	if signedAttr(oidMessageDigest, &digest) != nil {
-		return false
-	}
-	h := hashForOID(si.DigestAlgorithm.Algorithm) // SHA-256, -384 or -512 only
-	if h == 0 {
-		return false
-	}
-	w := h.New()
-	w.Write(content)
-	if !bytes.Equal(digest, w.Sum(nil)) {
-		return false
-	}
-	if signed == nil {
-		var err error
-		if signed, err = marshalAttributes(si.AuthenticatedAttributes); err != nil {
-			return false
-		}
-	}
-	var signingTime time.Time
-	if signedAttr(oidSigningTime, &signingTime) == nil && (signingTime.After(ee.NotAfter) || signingTime.Before(ee.NotBefore)) {
-		return false
-	}
-	var alg x509.SignatureAlgorithm
-	switch sig := si.DigestEncryptionAlgorithm.Algorithm; {
-	case sig.Equal(oidECDSAWithSHA256):
-		alg = x509.ECDSAWithSHA256
-	case sig.Equal(oidECDSAWithSHA384):
-		alg = x509.ECDSAWithSHA384
-	case sig.Equal(oidECDSAWithSHA512):
-		alg = x509.ECDSAWithSHA512
-	case sig.Equal(oidSHA256WithRSA) && h == crypto.SHA256:
-		alg = x509.SHA256WithRSA
-	default:
-		return false
-	}
-	return ee.CheckSignature(alg, signed, si.EncryptedDigest) == nil
-}
-
-// marshalAttributes is the DER SET OF attrs, as digitorus/pkcs7 encodes
-// signed attributes to verify their signature.
-func marshalAttributes(attrs []cmsAttribute) ([]byte, error) {
-	signed, err := asn1.Marshal(struct {
-		A []cmsAttribute `asn1:"set"`
-	}{A: attrs})
-	if err != nil {
-		return nil, err
-	}
-	var raw asn1.RawValue
-	if _, err := asn1.Unmarshal(signed, &raw); err != nil {
-		return nil, err
-	}
-	return raw.Bytes, nil
-}
-
-// certByIssuerSerial is digitorus/pkcs7's getCertFromCertsByIssuerAndSerial.
-func certByIssuerSerial(certs []*x509.Certificate, ias *cmsIssuerAndSerial) *x509.Certificate {
-	for _, c := range certs {
-		if ias.SerialNumber != nil && c.SerialNumber.Cmp(ias.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, ias.IssuerName.FullBytes) {
-			return c
-		}
-	}
-	return nil
-}
-
-// BERIdentity reports whether digitorus/pkcs7's ber2der would return b
-// unchanged: b is one element, every length is definite and written as
-// ber2der writes it (short form below 128, else the fewest octets), and the
-// children of every constructed element fill it exactly. Nesting deeper
-// than ber2der allows, or than a token needs, is refused.
-func BERIdentity(b []byte) bool {
-	n, ok := BERElement(b, 0)
-	return ok && n == len(b)
-}
-
-// BERElement checks the element at the start of b and returns its length.
-func BERElement(b []byte, depth int) (int, bool) {
-	if depth > 64 || len(b) < 2 {
-		return 0, false
-	}
-	constructed := b[0]&0x20 != 0
-	i := 1
-	if b[0]&0x1f == 0x1f { // high tag number: ber2der copies the tag octets
-		for i < len(b) && b[i] >= 0x80 {
-			i++
-		}
-		i++
-	}
-	if i >= len(b) {
-		return 0, false
-	}
-	l := int(b[i])
-	i++
-	if l >= 0x80 {
-		k := l & 0x7f
-		if k == 0 || k > 3 || i+k > len(b) || b[i] == 0 {
-			return 0, false
-		}
-		l = 0
-		for j := 0; j < k; j++ {
-			l = l<<8 | int(b[i+j])
-		}
-		i += k
-		if l < 0x80 || l < 1<<(8*(k-1)) { // not the shortest form
-			return 0, false
-		}
-	}
-	if l > len(b)-i {
-		return 0, false
-	}
-	end := i + l
-	if constructed {
-		for i < end {
-			n, ok := BERElement(b[i:end], depth+1)
-			if !ok {
-				return 0, false
-			}
-			i += n
-		}
-	}
-	return end, true
-}
-
-// SplitSequence splits the DER SEQUENCE der, which must fill der exactly,
-// into its elements.
-func SplitSequence(der []byte) ([]asn1.RawValue, error) {
-	var seq asn1.RawValue
-	rest, err := asn1.Unmarshal(der, &seq)
-	if err != nil {
-		return nil, err
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%d trailing bytes", len(rest))
-	}
-	if seq.Class != 0 || seq.Tag != asn1.TagSequence || !seq.IsCompound {
-		return nil, fmt.Errorf("not a SEQUENCE")
-	}
-	var elems []asn1.RawValue
-	for b := seq.Bytes; len(b) > 0; {
-		var e asn1.RawValue
-		if b, err = asn1.Unmarshal(b, &e); err != nil {
-			return nil, err
-		}
-		elems = append(elems, e)
-	}
-	return elems, nil
 }

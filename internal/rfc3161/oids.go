@@ -3,7 +3,6 @@ package rfc3161
 import (
 	"crypto"
 	"encoding/asn1"
-	"fmt"
 
 	"github.com/custos-project/custos/internal/oids"
 )
@@ -11,7 +10,6 @@ import (
 // The object identifiers a check reads (RFC 5652, RFC 3161 §2.4.2,
 // RFC 2634 §5.4, RFC 5035).
 var (
-	oidSignedData      = oids.SignedData
 	oidContentType     = oids.ContentType
 	oidSigningCertV2   = oids.SigningCertV2
 	oidMessageDigest   = oids.MessageDigest
@@ -21,6 +19,7 @@ var (
 	oidSHA256WithRSA   = oids.SHA256WithRSA
 	oidTSTInfo         = oids.TSTInfo
 	oidSigningCert     = oids.SigningCert
+	oidSigningTime     = oids.SigningTime
 )
 
 // imprintHashes are the hash functions a token may use, by OID.
@@ -37,13 +36,4 @@ func hashForOID(oid asn1.ObjectIdentifier) crypto.Hash {
 		}
 	}
 	return 0
-}
-
-// unmarshalExact parses one DER element that must fill der exactly.
-func unmarshalExact(der []byte, v any) error {
-	rest, err := asn1.Unmarshal(der, v)
-	if err == nil && len(rest) != 0 {
-		err = fmt.Errorf("%d trailing bytes", len(rest))
-	}
-	return err
 }
