@@ -59,6 +59,11 @@ go test -run '^$' -bench "${BENCH:-.}" -benchtime 1x -count "${CUSTOS_BENCH_COUN
 if selected ConsortiumThroughput; then
   go test -run '^$' -bench '^BenchmarkConsortiumThroughput$' -benchtime 1x -timeout 30m ./anchor/ | tee -a "$out" || status=$?
 fi
+# The consortium's digest index (state version 4): a lookup on a member
+# that received none of 10^4 and 10^6 deposits, in process.
+if selected DepositLookup; then
+  go test -run '^$' -bench '^BenchmarkDepositLookup$' -benchtime 1x -timeout 30m ./anchor/ | tee -a "$out" || status=$?
+fi
 # A receipt after 100,000 reads by 100 organizations: in process (the
 # evidence service and a state-version-2 anchor), beside a one-event receipt.
 if selected ReceiptReaders; then
@@ -174,6 +179,21 @@ END {
         sprintf("1 validator: %.0f leaves/s", m[k "single-leaves/s"]),
         sprintf("%.3fx", m[k "x-single"]), ">= 20000/s",
         verdict(m[k "leaves/s"] >= 20000), sprintf("%.2f", m[k "load1"]))
+    if ((k "x-log") in m)
+      row("  with the state (every leaf a deposit), vs the log alone",
+          sprintf("%.0f leaves/s", m[k "leaves/s"]),
+          sprintf("log alone (state version 1): %.0f leaves/s", m[k "log-leaves/s"]),
+          sprintf("%.3fx", m[k "x-log"]), ">= 0.75x, >= 30000/s",
+          verdict(m[k "x-log"] >= 0.75 && m[k "leaves/s"] >= 30000), sprintf("%.2f", m[k "load1"]))
+  }
+  for (n = 4; n <= 6; n += 2) {
+    k = "DepositLookup/deposits=" (n == 4 ? "10000" : "1000000") ","
+    if ((k "p99-µs") in m)
+      row(sprintf("Lookup on a non-receiving member, 10^%d deposits", n),
+          sprintf("p50 %.0f µs, p99 %.0f µs", m[k "p50-µs"], m[k "p99-µs"]),
+          sprintf("apply: %.1f µs/deposit, log alone %.1f µs/leaf", m[k "apply-µs/deposit"], m[k "log-alone-µs/leaf"]),
+          sprintf("%.2fx", m[k "x-log-alone"]), "p99 <= 10 ms",
+          verdict(m[k "p99-µs"] <= 10000), "-")
   }
   if ("AnchorApp" in seen) {
     k = "AnchorApp,"
