@@ -371,18 +371,32 @@ func batchVersion(state int) uint8 {
 	return TxVersion
 }
 
+// MaxProposalBytes bounds the transactions a proposer puts in one block.
+// CometBFT allows 21 MB, but a block must reach every validator within
+// timeout_propose (3 s) over p2p connections limited to 5 MB/s, which also
+// carry the mempool's gossip of the same transactions: a 14.6 MB block (38
+// batches of 5,000 uploads with their deposits) took rounds of timeouts
+// and 80 s to commit (BenchmarkConsortiumThroughput). What does not fit
+// waits for the next block.
+const MaxProposalBytes = 4 << 20
+
 // PrepareProposal proposes the mempool's transactions that are valid at the
-// block's time, within the size limit. A transaction that has become
-// invalid since CheckTx (an expired certificate) is left out, so that the
-// other validators do not reject the whole proposal in ProcessProposal.
+// block's time, within the size limit (and MaxProposalBytes). A transaction
+// that has become invalid since CheckTx (an expired certificate) is left
+// out, so that the other validators do not reject the whole proposal in
+// ProcessProposal.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	txs := make([][]byte, 0, len(req.Txs))
+	limit := min(req.MaxTxBytes, MaxProposalBytes)
 	var size int64
 	for _, raw := range req.Txs {
 		if _, code, _ := a.checkTx(raw, req.Time); code != CodeOK {
 			continue
 		}
-		if size += int64(len(raw)); size > req.MaxTxBytes {
+		if size += int64(len(raw)); size > limit && len(txs) > 0 {
+			break
+		}
+		if size > req.MaxTxBytes {
 			break
 		}
 		txs = append(txs, raw)

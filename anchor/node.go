@@ -23,6 +23,9 @@ import (
 	"github.com/cometbft/cometbft/types"
 )
 
+// P2PRate is the byte rate each p2p connection may use, each way.
+const P2PRate = 64 << 20
+
 // NodeConfig configures the embedded CometBFT node. Its files live under
 // Home, in CometBFT's layout: config/genesis.json, config/node_key.json,
 // config/priv_validator_key.json and data/.
@@ -78,6 +81,13 @@ func StartNode(app *App, cfg NodeConfig) (*Node, error) {
 	c.P2P.AddrBookStrict = false
 	c.P2P.AllowDuplicateIP = true
 	c.P2P.FlushThrottleTimeout = 10 * time.Millisecond
+	// CometBFT caps each p2p connection at 5 MB/s by default. From state
+	// version 4 an upload costs the chain 77 bytes (its leaf and its
+	// deposit), gossiped in the mempool and again in the block, so at the
+	// default the network, not the nodes, held four validators to under
+	// 5,000 uploads/s (BenchmarkConsortiumThroughput). Members are few and
+	// known: the cap is raised to P2PRate (a ceiling, not a reservation).
+	c.P2P.SendRate, c.P2P.RecvRate = P2PRate, P2PRate
 	c.Consensus.TimeoutCommit = cfg.TimeoutCommit
 	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
 	c.Consensus.CreateEmptyBlocks = false // blocks when there is something to anchor (and one more to carry its AppHash)

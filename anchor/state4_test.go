@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -216,5 +217,34 @@ func TestTx4RoundTripAndStrictness(t *testing.T) {
 	// A version-3 batch with deposits has no encoding.
 	if _, err := signTx(testChainID, n.key, &Tx{Version: TxVersion3, Kind: KindBatch, NodeCert: n.cert, OrgCA: n.org.Cert, Seq: 1, Deposits: deps[1:]}); !errors.Is(err, ErrMalformedTx) {
 		t.Errorf("a version-3 batch with deposits: %v, want ErrMalformedTx", err)
+	}
+}
+
+// A proposal carries at most MaxProposalBytes of transactions, so that a
+// block of uploads with their deposits reaches every validator within
+// timeout_propose; the rest waits for the next block.
+func TestPrepareProposalBound(t *testing.T) {
+	a := newTestNode(t, nil)
+	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV4, a.root, a)
+	var txs [][]byte
+	var total int
+	for seq := uint64(1); total <= MaxProposalBytes+(1<<20); seq++ {
+		ds := make([]Deposit, 5000)
+		for i := range ds {
+			ds[i] = Deposit{Batch: seq, Offset: uint32(i), SHA256: digest(fmt.Sprint(seq, "/", i))}
+		}
+		raw := a.batch4(t, seq, testLeaves(seq*5000, 5000), nil, ds)
+		txs, total = append(txs, raw), total+len(raw)
+	}
+	res, err := app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: txs, MaxTxBytes: 21 << 20, Time: txNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := 0
+	for _, tx := range res.Txs {
+		size += len(tx)
+	}
+	if len(res.Txs) == 0 || len(res.Txs) == len(txs) || size > MaxProposalBytes || size+len(txs[len(res.Txs)]) <= MaxProposalBytes {
+		t.Errorf("proposal of %d of %d transactions, %d bytes; want as many as fit in %d", len(res.Txs), len(txs), size, MaxProposalBytes)
 	}
 }
