@@ -60,6 +60,25 @@ func TestVerifyPage(t *testing.T) {
 		checkOnePagePDF(t, ctx, shots, "verify-valid-report.pdf")
 	})
 
+	t.Run("warmed up", func(t *testing.T) {
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		// While the page is idle it verifies the verifier's built-in
+		// receipt (custosWarmUp), so that the court's verification runs
+		// on compiled code; a verifier rejecting it would be "failed".
+		warm := waitJS(t, ctx, `(() => { const w = document.getElementById('verifier-status').dataset.warm || '';
+			return w === 'running' ? '' : w || 'unset'; })()`)
+		if warm != "done" {
+			t.Fatalf("warm-up = %q, want done (verifier: %s)", warm, evalString(t, ctx, `document.getElementById('verifier-status').textContent`))
+		}
+		marks := evalString(t, ctx, `performance.getEntriesByType('mark').map(m => m.name).join(' ')`)
+		if marks != "custos:compiled custos:started custos:warm" {
+			t.Errorf("performance marks = %q, want custos:compiled, custos:started, custos:warm in order", marks)
+		}
+		if got := verifyInPage(t, ctx, fx.receipt, fx.good); got != "valid|" {
+			t.Fatalf("verification after the warm-up = %q, want valid", got)
+		}
+	})
+
 	t.Run("tampered file", func(t *testing.T) {
 		openPage(t, ctx, n.URL+"/verify?lang=en", true)
 		if got := verifyInPage(t, ctx, fx.receipt, fx.tampered); got != "invalid|digest" {

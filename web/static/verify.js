@@ -1,7 +1,8 @@
 // verify.js: the court verification page.
 //
-// At load it fetches the verifier (verify.wasm, which registers the global
-// custosVerify) and this server's trust bundle. From then on verification
+// At load it takes the verifier that verifier.js started (verify.wasm, which
+// registers the global custosVerify), warms it up with its built-in receipt
+// while the page is idle, and fetches this server's trust bundle. From then on verification
 // makes no network call: the evidence file is hashed here (hash.js), and the
 // receipt is checked by custosVerify(receiptJSON, trustJSON, sha256Hex,
 // sm3Hex) against the trust bundle. Only "Fetch receipt" talks to the server,
@@ -57,13 +58,21 @@
 
   const locale = () => (state.lang === 'zh' ? 'zh-CN' : 'en-GB');
 
+  // One formatter per locale: making one costs far more than using it,
+  // and a report formats a time for every custody event.
+  const formatters = new Map();
   function localTime(s) {
     const d = new Date(s);
     if (isNaN(d)) return s || '';
-    return new Intl.DateTimeFormat(locale(), {
-      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-      hour12: false, timeZoneName: 'short',
-    }).format(d);
+    let f = formatters.get(locale());
+    if (!f) {
+      f = new Intl.DateTimeFormat(locale(), {
+        year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+        hour12: false, timeZoneName: 'short',
+      });
+      formatters.set(locale(), f);
+    }
+    return f.format(d);
   }
 
   function utcTime(s) {
@@ -86,26 +95,46 @@
 
   // ---- the verifier ----
 
+  // loadVerifier waits for the verifier that verifier.js started from the
+  // page's <head>, then warms it up.
   async function loadVerifier() {
-    if (typeof globalThis.Go !== 'function') {
-      setVerifier('missing'); // wasm_exec.js is not there: not built
-      return;
-    }
+    const V = globalThis.CustosVerifier;
+    if (!V) { setVerifier('missing'); return; } // verifier.js is not there
+    document.addEventListener('custos:verifier-exit', (e) => setVerifier('failed', e.detail.error));
     try {
-      const resp = await fetch('/static/verify.wasm');
-      if (resp.status === 404) { setVerifier('missing'); return; }
-      if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
-      const go = new globalThis.Go();
-      const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
-      go.run(instance).catch((e) => setVerifier('failed', String(e)));
-      for (let i = 0; i < 200 && typeof globalThis.custosVerify !== 'function'; i++) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      if (typeof globalThis.custosVerify !== 'function') throw new Error('custosVerify was not registered');
-      setVerifier('ready');
+      setVerifier(await V.ready);
+      if (state.verifier === 'ready') scheduleWarmUp();
     } catch (e) {
       setVerifier('failed', String(e && e.message ? e.message : e));
     }
+  }
+
+  // scheduleWarmUp has the verifier verify its built-in receipt once the
+  // page is idle, unless the court's own verification came first. The
+  // first call of each WebAssembly function compiles it, and the busiest
+  // are compiled again, optimised: the warm-up pays for that before the
+  // court's files are chosen. It is also a self-check: a verifier that
+  // rejects its built-in receipt is broken, and the page says so.
+  // #verifier-status's data-warm tells how it went: running, done,
+  // skipped or failed.
+  function scheduleWarmUp() {
+    if (typeof globalThis.custosWarmUp !== 'function') return;
+    const status = $('verifier-status');
+    status.dataset.warm = 'running';
+    const warm = () => {
+      if (state.runs > 0) { status.dataset.warm = 'skipped'; return; }
+      let out;
+      try {
+        out = JSON.parse(globalThis.custosWarmUp());
+      } catch (e) {
+        out = { valid: false, error: { message: String(e && e.message ? e.message : e) } };
+      }
+      globalThis.CustosVerifier.mark('warm');
+      status.dataset.warm = out.valid ? 'done' : 'failed';
+      if (!out.valid) setVerifier('failed', 'self-check: ' + ((out.error && out.error.message) || out.failed_step));
+    };
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(warm, { timeout: 500 });
+    else setTimeout(warm, 0);
   }
 
   function setVerifier(s, err) {
@@ -116,7 +145,7 @@
 
   // verifierReady is checked at each run, not only at load: tests of the
   // page's own logic may provide custosVerify themselves.
-  const verifierReady = () => typeof globalThis.custosVerify === 'function';
+  const verifierReady = () => typeof globalThis.custosVerify === 'function' && state.verifier !== 'failed';
 
   // ---- inputs ----
 
