@@ -66,7 +66,7 @@ func TestVerifyPage(t *testing.T) {
 		// receipt (custosWarmUp), so that the court's verification runs
 		// on compiled code; a verifier rejecting it would be "failed".
 		warm := waitJS(t, ctx, `(() => { const w = document.getElementById('verifier-status').dataset.warm || '';
-			return w === 'running' ? '' : w || 'unset'; })()`)
+			return w === 'waiting' ? '' : w || 'unset'; })()`)
 		if warm != "done" {
 			t.Fatalf("warm-up = %q, want done (verifier: %s)", warm, evalString(t, ctx, `document.getElementById('verifier-status').textContent`))
 		}

@@ -22,6 +22,7 @@
     verifierError: '',
     file: null,          // the chosen File
     digests: null,       // Promise of {sha256, sm3, size} for file
+    digestsSM3: false,   // whether digests computes SM3 too
     receipt: null,       // {text, source}
     trust: null,         // {text, source: 'server' | file name, parsed}
     trustError: '',
@@ -98,7 +99,7 @@
   // loadVerifier waits for the verifier that verifier.js started from the
   // page's <head>, then warms it up.
   async function loadVerifier() {
-    const V = globalThis.CustosVerifier;
+    const V = await verifierStarted();
     if (!V) { setVerifier('missing'); return; } // verifier.js is not there
     document.addEventListener('custos:verifier-exit', (e) => setVerifier('failed', e.detail.error));
     try {
@@ -109,20 +110,34 @@
     }
   }
 
+  // verifierStarted is verifier.js's CustosVerifier, once that async
+  // script has run; undefined if it is not there (it runs before the load
+  // event in any case).
+  function verifierStarted() {
+    if (globalThis.CustosVerifier) return Promise.resolve(globalThis.CustosVerifier);
+    return new Promise((resolve) => {
+      const done = () => resolve(globalThis.CustosVerifier);
+      document.addEventListener('custos:verifier-start', done, { once: true });
+      window.addEventListener('load', done, { once: true });
+    });
+  }
+
   // scheduleWarmUp has the verifier verify its built-in receipt once the
-  // page is idle, unless the court's own verification came first. The
-  // first call of each WebAssembly function compiles it, and the busiest
-  // are compiled again, optimised: the warm-up pays for that before the
-  // court's files are chosen. It is also a self-check: a verifier that
-  // rejects its built-in receipt is broken, and the page says so.
-  // #verifier-status's data-warm tells how it went: running, done,
-  // skipped or failed.
+  // page has settled and is idle, unless the court has chosen a file or a
+  // receipt by then: its own verification is coming, and would only wait
+  // for the warm-up. The first call of each WebAssembly function compiles
+  // it, and the busiest are compiled again, optimised: the warm-up pays for
+  // that while the court is still choosing its files. It is also a
+  // self-check: a verifier that rejects its built-in receipt is broken, and
+  // the page says so. #verifier-status's data-warm tells how it went:
+  // waiting, done, skipped or failed.
+  const WARM_UP_AFTER = 500; // ms after the verifier is ready
   function scheduleWarmUp() {
     if (typeof globalThis.custosWarmUp !== 'function') return;
     const status = $('verifier-status');
-    status.dataset.warm = 'running';
+    status.dataset.warm = 'waiting';
     const warm = () => {
-      if (state.runs > 0) { status.dataset.warm = 'skipped'; return; }
+      if (state.runs > 0 || state.file || state.receipt) { status.dataset.warm = 'skipped'; return; }
       let out;
       try {
         out = JSON.parse(globalThis.custosWarmUp());
@@ -133,8 +148,8 @@
       status.dataset.warm = out.valid ? 'done' : 'failed';
       if (!out.valid) setVerifier('failed', 'self-check: ' + ((out.error && out.error.message) || out.failed_step));
     };
-    if (typeof requestIdleCallback === 'function') requestIdleCallback(warm, { timeout: 500 });
-    else setTimeout(warm, 0);
+    const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 1000 }) : warm());
+    setTimeout(idle, WARM_UP_AFTER);
   }
 
   function setVerifier(s, err) {
@@ -188,13 +203,14 @@
       sm3 = !!(r && r.evidence && r.evidence.sm3);
     } catch (e) { ok = false; }
     state.receipt = { text, source, id, sm3, ok, sha256: H.sha256Hex(text) };
-    if (state.file) state.digests = hashFile(state.file); // SM3 may now be needed
+    if (state.file && sm3 && !state.digestsSM3) state.digests = hashFile(state.file); // SM3 is now needed
     renderReceipt();
     autoVerify();
   }
 
   function hashFile(file) {
     const wantSM3 = !!(state.receipt && state.receipt.sm3);
+    state.digestsSM3 = wantSM3;
     $('file-info').textContent = t('file.hashing', { name: file.name });
     const p = H.digestFile(file, wantSM3);
     p.then(() => { if (state.file === file) renderFile(); }, () => {});
