@@ -35,10 +35,15 @@
   }
 
   // goDefined waits for the deferred scripts, wasm_exec.js among them,
-  // which have all run by DOMContentLoaded.
+  // which have all run by DOMContentLoaded. The document is 'interactive'
+  // both before they run and after DOMContentLoaded, so this waits for
+  // whichever of DOMContentLoaded and load comes next.
   function goDefined() {
-    if (typeof global.Go === 'function' || document.readyState !== 'loading') return Promise.resolve();
-    return new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }));
+    if (typeof global.Go === 'function' || document.readyState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      document.addEventListener('DOMContentLoaded', resolve, { once: true });
+      global.addEventListener('load', resolve, { once: true });
+    });
   }
 
   function exit(error) {
