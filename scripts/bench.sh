@@ -246,6 +246,11 @@ END {
         sprintf("page load event: %.0f ms", m[k "load-ms"]),
         sprintf("%.2fx", m[k "x-load"]), "<= 1000 ms",
         verdict(m[k "verdict-ms"] <= 1000), sprintf("%.2f", m[k "load1"]))
+    # The files chosen once the page has been idle a second (after the
+    # verifier warm-up): from choosing them to the verdict.
+    row("  files chosen after a second idle",
+        sprintf("verdict %.0f ms after choosing them", m[k "idle-verdict-ms"]),
+        "-", "-", "-", "-", sprintf("%.2f", m[k "load1"]))
   }
   growth()
   if (missed) printf "\n%d goal(s) missed; see docs/performance.md for the causes.\n", missed

@@ -1,7 +1,8 @@
 // verify.js: the court verification page.
 //
-// At load it fetches the verifier (verify.wasm, which registers the global
-// custosVerify) and this server's trust bundle. From then on verification
+// At load it takes the verifier that verifier.js started (verify.wasm, which
+// registers the global custosVerify), warms it up with its built-in receipt
+// while the page is idle, and fetches this server's trust bundle. From then on verification
 // makes no network call: the evidence file is hashed here (hash.js), and the
 // receipt is checked by custosVerify(receiptJSON, trustJSON, sha256Hex,
 // sm3Hex) against the trust bundle. Only "Fetch receipt" talks to the server,
@@ -21,6 +22,7 @@
     verifierError: '',
     file: null,          // the chosen File
     digests: null,       // Promise of {sha256, sm3, size} for file
+    digestsSM3: false,   // whether digests computes SM3 too
     receipt: null,       // {text, source}
     trust: null,         // {text, source: 'server' | file name, parsed}
     trustError: '',
@@ -57,13 +59,21 @@
 
   const locale = () => (state.lang === 'zh' ? 'zh-CN' : 'en-GB');
 
+  // One formatter per locale: making one costs far more than using it,
+  // and a report formats a time for every custody event.
+  const formatters = new Map();
   function localTime(s) {
     const d = new Date(s);
     if (isNaN(d)) return s || '';
-    return new Intl.DateTimeFormat(locale(), {
-      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-      hour12: false, timeZoneName: 'short',
-    }).format(d);
+    let f = formatters.get(locale());
+    if (!f) {
+      f = new Intl.DateTimeFormat(locale(), {
+        year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+        hour12: false, timeZoneName: 'short',
+      });
+      formatters.set(locale(), f);
+    }
+    return f.format(d);
   }
 
   function utcTime(s) {
@@ -86,26 +96,60 @@
 
   // ---- the verifier ----
 
+  // loadVerifier waits for the verifier that verifier.js started from the
+  // page's <head>, then warms it up.
   async function loadVerifier() {
-    if (typeof globalThis.Go !== 'function') {
-      setVerifier('missing'); // wasm_exec.js is not there: not built
-      return;
-    }
+    const V = await verifierStarted();
+    if (!V) { setVerifier('missing'); return; } // verifier.js is not there
+    document.addEventListener('custos:verifier-exit', (e) => setVerifier('failed', e.detail.error));
     try {
-      const resp = await fetch('/static/verify.wasm');
-      if (resp.status === 404) { setVerifier('missing'); return; }
-      if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
-      const go = new globalThis.Go();
-      const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
-      go.run(instance).catch((e) => setVerifier('failed', String(e)));
-      for (let i = 0; i < 200 && typeof globalThis.custosVerify !== 'function'; i++) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      if (typeof globalThis.custosVerify !== 'function') throw new Error('custosVerify was not registered');
-      setVerifier('ready');
+      setVerifier(await V.ready);
+      if (state.verifier === 'ready') scheduleWarmUp();
     } catch (e) {
       setVerifier('failed', String(e && e.message ? e.message : e));
     }
+  }
+
+  // verifierStarted is verifier.js's CustosVerifier, once that async
+  // script has run; undefined if it is not there (it runs before the load
+  // event in any case).
+  function verifierStarted() {
+    if (globalThis.CustosVerifier) return Promise.resolve(globalThis.CustosVerifier);
+    return new Promise((resolve) => {
+      const done = () => resolve(globalThis.CustosVerifier);
+      document.addEventListener('custos:verifier-start', done, { once: true });
+      window.addEventListener('load', done, { once: true });
+    });
+  }
+
+  // scheduleWarmUp has the verifier verify its built-in receipt once the
+  // page has settled and is idle, unless the court has chosen a file or a
+  // receipt by then: its own verification is coming, and would only wait
+  // for the warm-up. The first call of each WebAssembly function compiles
+  // it, and the busiest are compiled again, optimised: the warm-up pays for
+  // that while the court is still choosing its files. It is also a
+  // self-check: a verifier that rejects its built-in receipt is broken, and
+  // the page says so. #verifier-status's data-warm tells how it went:
+  // waiting, done, skipped or failed.
+  const WARM_UP_AFTER = 500; // ms after the verifier is ready
+  function scheduleWarmUp() {
+    if (typeof globalThis.custosWarmUp !== 'function') return;
+    const status = $('verifier-status');
+    status.dataset.warm = 'waiting';
+    const warm = () => {
+      if (state.runs > 0 || state.file || state.receipt) { status.dataset.warm = 'skipped'; return; }
+      let out;
+      try {
+        out = JSON.parse(globalThis.custosWarmUp());
+      } catch (e) {
+        out = { valid: false, error: { message: String(e && e.message ? e.message : e) } };
+      }
+      globalThis.CustosVerifier.mark('warm');
+      status.dataset.warm = out.valid ? 'done' : 'failed';
+      if (!out.valid) setVerifier('failed', 'self-check: ' + ((out.error && out.error.message) || out.failed_step));
+    };
+    const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 1000 }) : warm());
+    setTimeout(idle, WARM_UP_AFTER);
   }
 
   function setVerifier(s, err) {
@@ -116,7 +160,7 @@
 
   // verifierReady is checked at each run, not only at load: tests of the
   // page's own logic may provide custosVerify themselves.
-  const verifierReady = () => typeof globalThis.custosVerify === 'function';
+  const verifierReady = () => typeof globalThis.custosVerify === 'function' && state.verifier !== 'failed';
 
   // ---- inputs ----
 
@@ -159,13 +203,14 @@
       sm3 = !!(r && r.evidence && r.evidence.sm3);
     } catch (e) { ok = false; }
     state.receipt = { text, source, id, sm3, ok, sha256: H.sha256Hex(text) };
-    if (state.file) state.digests = hashFile(state.file); // SM3 may now be needed
+    if (state.file && sm3 && !state.digestsSM3) state.digests = hashFile(state.file); // SM3 is now needed
     renderReceipt();
     autoVerify();
   }
 
   function hashFile(file) {
     const wantSM3 = !!(state.receipt && state.receipt.sm3);
+    state.digestsSM3 = wantSM3;
     $('file-info').textContent = t('file.hashing', { name: file.name });
     const p = H.digestFile(file, wantSM3);
     p.then(() => { if (state.file === file) renderFile(); }, () => {});

@@ -7,7 +7,9 @@
 //	custosVerify(receiptJSON, trustJSON, sha256Hex, sm3Hex[, size]) → string
 //
 // which returns the JSON Report described in README.md, and sets the global
-// custosVerifyVersion to the contract version. The evidence file never
+// custosVerifyVersion to the contract version. custosWarmUp() verifies a
+// built-in receipt and returns its Report the same way (warmup.go): the
+// page calls it while it waits for the court's files. The evidence file never
 // reaches the verifier: the page hashes it (Web Crypto) and passes the
 // digests.
 //
@@ -25,6 +27,7 @@ import (
 
 func main() {
 	js.Global().Set("custosVerify", js.FuncOf(custosVerify))
+	js.Global().Set("custosWarmUp", js.FuncOf(func(js.Value, []js.Value) any { return string(WarmUp()) }))
 	js.Global().Set("custosVerifyVersion", ContractVersion)
 	select {} // keep the functions alive
 }

@@ -31,6 +31,7 @@ require(goroot + "/lib/wasm/wasm_exec.js");
 	go.run(instance); // registers custosVerify, then waits forever
 	const cases = JSON.parse(fs.readFileSync(casesFile, "utf8"));
 	const out = cases.map((c) => JSON.parse(custosVerify(...c)));
+	out.push(JSON.parse(custosWarmUp()));
 	out.push({ version: globalThis.custosVerifyVersion });
 	process.stdout.write(JSON.stringify(out));
 	process.exit(0);
@@ -39,7 +40,7 @@ require(goroot + "/lib/wasm/wasm_exec.js");
 
 // TestNode builds the wasm and runs it in Node.js, as the web page does:
 // the golden receipt with its file's SHA-256 is valid; tampered receipts
-// and bad calls fail at the right step. It is skipped when node is not
+// and bad calls fail at the right step; custosWarmUp gives WarmUp's report. It is skipped when node is not
 // installed, unless CUSTOS_REQUIRE_INTEGRATION=1.
 func TestNode(t *testing.T) {
 	node, err := exec.LookPath("node")
@@ -105,8 +106,8 @@ func TestNode(t *testing.T) {
 		t.Fatalf("node: %v\n%s", err, out)
 	}
 	var reps []Report
-	if err := json.Unmarshal(out, &reps); err != nil || len(reps) != len(cases)+1 {
-		t.Fatalf("node printed %s (%v), want %d reports and the version", out, err, len(cases))
+	if err := json.Unmarshal(out, &reps); err != nil || len(reps) != len(cases)+2 {
+		t.Fatalf("node printed %s (%v), want %d reports, the warm-up's and the version", out, err, len(cases))
 	}
 	for i, c := range cases {
 		rep := reps[i]
@@ -117,8 +118,11 @@ func TestNode(t *testing.T) {
 			t.Errorf("custosVerify(case %d) in node differs from Verify natively:\n%+v\n%+v", i, rep, want)
 		}
 	}
-	if reps[len(cases)].Version != ContractVersion {
-		t.Errorf("custosVerifyVersion = %d, want %d", reps[len(cases)].Version, ContractVersion)
+	if warm := reps[len(cases)]; !warm.Valid || !jsonEqual(t, warm, json.RawMessage(WarmUp())) {
+		t.Errorf("custosWarmUp() in node = valid %v, error %+v; want valid, as WarmUp natively", warm.Valid, warm.Error)
+	}
+	if reps[len(cases)+1].Version != ContractVersion {
+		t.Errorf("custosVerifyVersion = %d, want %d", reps[len(cases)+1].Version, ContractVersion)
 	}
 }
 
