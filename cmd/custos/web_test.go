@@ -56,6 +56,11 @@ func TestVerifyPage(t *testing.T) {
 		if text := evalString(t, ctx, `document.getElementById('steps').innerText`); !strings.Contains(text, fx.trust.Validators[0].Name) {
 			t.Errorf("the checkpoint step does not name the signer:\n%s", text)
 		}
+		// The page's node confirms the receipt against its own chain.
+		if got := waitJS(t, ctx, `(() => { const p = document.getElementById('node-confirm');
+			return p.hidden || p.dataset.state === 'checking' ? '' : p.dataset.state + '|' + p.textContent; })()`); !strings.HasPrefix(got, "confirmed|Confirmed by this page's node") {
+			t.Errorf("node confirmation = %q, want confirmed", got)
+		}
 		saveScreenshot(t, ctx, shots, "verify-valid.png")
 		checkOnePagePDF(t, ctx, shots, "verify-valid-report.pdf")
 	})
@@ -153,6 +158,11 @@ func TestVerifyPage(t *testing.T) {
 		}
 		if got := verifyInPage(t, ctx, fx.receipt, fx.good); got != "valid|" {
 			t.Fatalf("verification with the server stopped = %q, want valid", got)
+		}
+		// Valid offline; the node, gone, confirms nothing.
+		if got := waitJS(t, ctx, `(() => { const p = document.getElementById('node-confirm');
+			return p.hidden || p.dataset.state === 'checking' ? '' : p.dataset.state; })()`); got != "unconfirmed" {
+			t.Errorf("node confirmation with the server stopped = %q, want unconfirmed", got)
 		}
 		if got := verifyInPage(t, ctx, fx.receipt, fx.tampered); got != "invalid|digest" {
 			t.Fatalf("verification of a tampered file with the server stopped = %q, want invalid|digest", got)

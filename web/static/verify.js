@@ -302,6 +302,49 @@
     renderResult();
     res.hidden = false;
     $('h-result').focus();
+    if (out.valid) confirmWithNode(state.result, run);
+  }
+
+  // confirmWithNode asks the node that serves this page to confirm a valid
+  // receipt against its own chain, as `custos verify --node` does: its
+  // latest checkpoint (which must verify under the same trust bundle) and
+  // its consistency proof from the receipt's log to its own. A node still
+  // behind the receipt's block is asked again for up to 10 s. Opened from a
+  // file, the page has no node to ask.
+  async function confirmWithNode(r, run) {
+    if (!/^https?:$/.test(location.protocol) || typeof globalThis.custosConfirm !== 'function') return;
+    const rcp = r.out.checkpoint || {};
+    r.node = { state: 'checking' };
+    renderNode(r);
+    let c;
+    try {
+      for (let tries = 0; ; tries++) {
+        const cp = await getJSON('/api/v1/log/checkpoint');
+        let proof = '{}';
+        if (cp.chain_id === rcp.chain_id && cp.tree_size >= rcp.tree_size) {
+          proof = JSON.stringify(await getJSON(`/api/v1/log/consistency?first=${rcp.tree_size}&second=${cp.tree_size}`));
+        } else if (cp.chain_id === rcp.chain_id && tries < 20) {
+          await new Promise((ok) => setTimeout(ok, 500));
+          continue;
+        }
+        c = JSON.parse(globalThis.custosConfirm(r.receipt.text, r.trust.text, JSON.stringify(cp), proof));
+        break;
+      }
+    } catch (e) {
+      c = { confirmed: false, contradicted: false, message: String(e && e.message ? e.message : e) };
+    }
+    if (run !== state.runs) return;
+    r.node = { state: c.confirmed ? 'confirmed' : c.contradicted ? 'contradicted' : 'unconfirmed', c };
+    renderNode(r);
+  }
+
+  function renderNode(r) {
+    const p = $('node-confirm');
+    if (!r || !r.node) { p.hidden = true; return; }
+    const c = r.node.c || {};
+    p.dataset.state = r.node.state;
+    p.textContent = t('node.' + r.node.state, { host: location.host, height: c.height, size: (r.out.checkpoint || {}).tree_size, reason: c.message || '' });
+    p.hidden = false;
   }
 
   // ---- rendering ----
@@ -359,6 +402,7 @@
     renderCheckpoint(r);
     renderTimeline(r);
     renderBasis(r);
+    renderNode(r);
   }
 
   function techDetail(err) {

@@ -2,7 +2,7 @@
 
 // Command wasm is the Custos receipt verifier for the court's web page:
 // the same receipt.Verify as `custos verify`, compiled to WebAssembly. It
-// registers one global JavaScript function,
+// registers a global JavaScript function,
 //
 //	custosVerify(receiptJSON, trustJSON, sha256Hex, sm3Hex[, size]) → string
 //
@@ -11,7 +11,9 @@
 // built-in receipt and returns its Report the same way (warmup.go): the
 // page calls it while it waits for the court's files. The evidence file never
 // reaches the verifier: the page hashes it (Web Crypto) and passes the
-// digests.
+// digests. custosConfirm(receiptJSON, trustJSON, checkpointJSON,
+// proofJSON) checks the serving node's checkpoint and consistency proof
+// against a verified receipt (confirm.go).
 //
 // Build with `make wasm`, which writes web/static/verify.wasm and the
 // brotli and gzip copies the server sends, with the flags that keep it
@@ -28,6 +30,7 @@ import (
 func main() {
 	js.Global().Set("custosVerify", js.FuncOf(custosVerify))
 	js.Global().Set("custosWarmUp", js.FuncOf(func(js.Value, []js.Value) any { return string(WarmUp()) }))
+	js.Global().Set("custosConfirm", js.FuncOf(custosConfirm))
 	js.Global().Set("custosVerifyVersion", ContractVersion)
 	select {} // keep the functions alive
 }
@@ -58,6 +61,24 @@ func custosVerify(_ js.Value, args []js.Value) (out any) {
 		}
 	}
 	return string(VerifyJSON(in))
+}
+
+// custosConfirm(receiptJSON, trustJSON, nodeCheckpointJSON, proofJSON)
+// returns the Confirmation (confirm.go) as a JSON string.
+func custosConfirm(_ js.Value, args []js.Value) (out any) {
+	defer func() {
+		if p := recover(); p != nil {
+			out = fmt.Sprintf(`{"confirmed":false,"contradicted":false,"message":%q}`, fmt.Sprintf("bridge panic: %v", p))
+		}
+	}()
+	var in [4]string
+	for i := range in {
+		var err error
+		if in[i], err = stringArg(args, i); err != nil {
+			return fmt.Sprintf(`{"confirmed":false,"contradicted":false,"message":%q}`, err.Error())
+		}
+	}
+	return string(ConfirmJSON(in[0], in[1], in[2], in[3]))
 }
 
 // stringArg is argument i as a string; missing, undefined and null are "".
