@@ -348,10 +348,10 @@ var errFake = errors.New("fake evidence service")
 
 func (fakeEvidence) NewUpload(context.Context, string) (*evidence.Upload, error) { return nil, errFake }
 func (fakeEvidence) MaxSize() int64                                              { return 1 << 20 }
-func (fakeEvidence) LookupSHA256(context.Context, string) (*evidence.Lookup, error) {
+func (fakeEvidence) LookupSHA256(context.Context, string, string) (*evidence.Lookup, error) {
 	return nil, errFake
 }
-func (fakeEvidence) LookupSM3(context.Context, string) (*evidence.Lookup, error) {
+func (fakeEvidence) LookupSM3(context.Context, string, string) (*evidence.Lookup, error) {
 	return nil, errFake
 }
 func (fakeEvidence) Get(context.Context, string) (*evidence.Record, error) {

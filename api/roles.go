@@ -42,8 +42,8 @@ type Custody interface {
 // (the times of a priority search's matches, copyright.FillAnchoredAt).
 type Proofs interface {
 	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
-	LookupSHA256(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
-	LookupSM3(ctx context.Context, hexDigest string) (*evidence.Lookup, error)
+	LookupSHA256(ctx context.Context, hexDigest, reader string) (*evidence.Lookup, error)
+	LookupSM3(ctx context.Context, hexDigest, reader string) (*evidence.Lookup, error)
 	FinalAt(ctx context.Context, height int64) (time.Time, bool, error)
 }
 

@@ -221,7 +221,7 @@ func encodeJSON(w io.Writer, v any) error {
 func ViewOf(r *evidence.Record) wire.EvidenceView {
 	v := wire.EvidenceView{
 		ID: r.ID, Status: r.Status, SHA256: r.SHA256, SM3: r.SM3, Size: r.Size, MediaType: r.MediaType,
-		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter, AnchoredHeight: r.AnchoredHeight,
+		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter, Unlisted: r.Unlisted, AnchoredHeight: r.AnchoredHeight,
 		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: mapSlice(r.Tokens, tokenInfo),
 	}
 	if len(r.Tokens) > 0 {

@@ -13,7 +13,8 @@ import (
 // the items whose created events are among the local leaves [from,
 // from+count): each item's SHA-256, and its SM3 when this node computes
 // it. It is part of the anchor's LeafSource. Nothing else of an item
-// leaves its home node: neither its owner nor any of its metadata.
+// leaves its home node: neither its owner nor any of its metadata; and an
+// unlisted item (Meta.Unlisted) has no deposit at all.
 func (s *Service) Deposits(from uint64, count int) ([]anchor.Deposit, error) {
 	var out []anchor.Deposit
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -26,6 +27,9 @@ func (s *Service) Deposits(from uint64, count int) ([]anchor.Deposit, error) {
 			r, err := getStoredRecord(tx, u64val(v[:8]))
 			if err != nil {
 				return err
+			}
+			if r.Unlisted {
+				continue // its filer kept it out of the index
 			}
 			d, err := depositOf(r, u64val(k))
 			if err != nil {
@@ -95,11 +99,15 @@ func (s *Service) RegisterDeposits(ctx context.Context, submit func(context.Cont
 				if err != nil {
 					return err
 				}
+				last = append([]byte(nil), k...)
+				if r.Unlisted {
+					continue
+				}
 				d, err := depositOf(r, u64val(li))
 				if err != nil {
 					return err
 				}
-				batch, last = append(batch, d), append([]byte(nil), k...)
+				batch = append(batch, d)
 			}
 			done = k == nil
 			return nil
@@ -117,7 +125,7 @@ func (s *Service) RegisterDeposits(ctx context.Context, submit func(context.Cont
 		if done {
 			mark = []byte{1}
 		}
-		if len(batch) > 0 || done {
+		if len(last) > 0 || done {
 			if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bHeadsReg).Put(depositsMark, mark) }); err != nil {
 				return total, err
 			}

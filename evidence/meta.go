@@ -31,6 +31,10 @@ type Meta struct {
 	FileName    string     `json:"file_name,omitempty" validate:"omitempty,max=255,visible,filename"`
 	// Matter files the evidence into one of the uploader's matters.
 	Matter string `json:"matter,omitempty" validate:"omitempty,len=26,alphanum"`
+	// Unlisted keeps the deposit out of the consortium's digest index and
+	// out of this node's public lookup: only those who may read the item
+	// find it, on its home node (Prover.LookupSHA256 with their org).
+	Unlisted bool `json:"unlisted,omitempty"`
 }
 
 var validate = newValidator()

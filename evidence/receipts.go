@@ -376,21 +376,27 @@ func (p *Prover) WithMembers(names map[string]string) *Prover {
 	return &q
 }
 
-// LookupSHA256 answers the public lookup for a hex SHA-256 digest: from
-// this node's own records, and from the consortium's digest index, which
-// knows every member's deposits; the earlier anchoring wins.
-func (p *Prover) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, error) {
+// LookupSHA256 answers the lookup for a hex SHA-256 digest: from this
+// node's own records, and from the consortium's digest index, which knows
+// every member's deposits; the earlier anchoring wins. An unlisted record
+// (Meta.Unlisted) counts only for reader, an organization that may read
+// it; reader "" is the public lookup.
+func (p *Prover) LookupSHA256(ctx context.Context, hexDigest, reader string) (*Lookup, error) {
 	out := &Lookup{SHA256: hexDigest}
 	sum, err := decodeHex32(hexDigest)
 	if err != nil {
 		return nil, err
 	}
 	var first int64
+	now := p.s.cfg.Now()
 	err = p.s.db.View(func(tx *bolt.Tx) error {
 		for _, seq := range p.s.digestSeqs(tx, sum) {
 			r, err := getRecord(tx, seq)
 			if err != nil {
 				return err
+			}
+			if r.Unlisted && (reader == "" || !p.s.visible(tx, r, reader, now)) {
+				continue
 			}
 			if r.Status == StatusAnchored && (first == 0 || r.AnchoredHeight < first) {
 				first = r.AnchoredHeight
@@ -427,7 +433,7 @@ func (p *Prover) LookupSHA256(ctx context.Context, hexDigest string) (*Lookup, e
 // LookupSM3 answers the public lookup for a hex SM3 digest, which only the
 // consortium's digest index knows (a node that computes SM3 deposits it):
 // as LookupSHA256 for the SHA-256 of the first deposit with that SM3.
-func (p *Prover) LookupSM3(ctx context.Context, hexDigest string) (*Lookup, error) {
+func (p *Prover) LookupSM3(ctx context.Context, hexDigest, reader string) (*Lookup, error) {
 	sum, err := decodeHex32(hexDigest)
 	if err != nil {
 		return nil, err
@@ -441,7 +447,7 @@ func (p *Prover) LookupSM3(ctx context.Context, hexDigest string) (*Lookup, erro
 	if err != nil || !found {
 		return out, err
 	}
-	if out, err = p.LookupSHA256(ctx, hex.EncodeToString(d.SHA256[:])); err != nil {
+	if out, err = p.LookupSHA256(ctx, hex.EncodeToString(d.SHA256[:]), reader); err != nil {
 		return nil, err
 	}
 	out.SM3 = hexDigest

@@ -125,6 +125,17 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if status, b := w.req(t, "GET", "/api/v1/evidence/"+w.evA+"/receipt?wait=20s", "submitter", nil); status != 200 {
 		t.Fatalf("setup: receipt = %d %s", status, b)
 	}
+	// The node registers its organizations in the directory within seconds.
+	for end := time.Now().Add(30 * time.Second); ; {
+		status, b := w.req(t, "GET", "/api/v1/directory/"+w.orgA, "admin", nil)
+		if status == 200 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("setup: directory entry of org A = %d %s", status, b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	// Issue A's registration certificate, so that its verification view exists.
 	if status, b := w.req(t, "GET", "/api/v1/copyrights/"+w.crA+".pdf", "submitter", nil); status != 200 {
 		t.Fatalf("setup: certificate = %d %s", status, tailString(string(b), 300))
@@ -311,6 +322,9 @@ func authzMatrix() map[string]matrixCase {
 			otherWant: outcomes("submitter,admin", hidden),
 		},
 		"GET /api/v1/me": {own: get(func(*authzWorld) string { return "/api/v1/me" }), ownWant: outcomes(all, allow)},
+		// The consortium's directory: every key reads all of it.
+		"GET /api/v1/directory":      {own: get(func(*authzWorld) string { return "/api/v1/directory" }), ownWant: outcomes(all, allow)},
+		"GET /api/v1/directory/{id}": {own: get(func(w *authzWorld) string { return "/api/v1/directory/" + w.orgA }), ownWant: outcomes(all, allow)},
 		"POST /api/v1/orgs": {
 			own:     call("POST", func(*authzWorld) string { return "/api/v1/orgs" }, func(*authzWorld) any { return map[string]string{"kind": "notary", "name": "New Notary Office"} }),
 			ownWant: outcomes("admin", allow),

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -165,6 +167,37 @@ func TestConsortium(t *testing.T) {
 		}
 		if out, err := runCustos(t, "lookup", "--sha256", strings.Repeat("0", 64), "--server", court); exitCode(err) != 1 || !strings.Contains(out, `"anchored": false`) {
 			t.Errorf("custos lookup of a digest nobody filed: exit %d, want 1\n%s", exitCode(err), out)
+		}
+		// An item filed unlisted stays out of the digest index: the court's
+		// node does not find it, nor does the public lookup at its home
+		// node; a reader of the item finds it there with its token.
+		secret := randomBytes(t, 4000)
+		u := entry.upload(consortiumToken, secret, "Custos-Metadata", `{"unlisted":true}`)
+		if !u.Unlisted {
+			t.Errorf("upload with unlisted: view %+v", u)
+		}
+		if status, b := receiptOf(t, entry, u.ID, 20*time.Second); status != 200 {
+			t.Fatalf("receipt of the unlisted item = %d %s", status, b)
+		}
+		sum := sha256.Sum256(secret)
+		q := "/api/v1/lookup?sha256=" + hex.EncodeToString(sum[:])
+		// Its home node marks it anchored once its batch is final, a moment
+		// after the receipt exists: a reader with a token finds it there...
+		for end := time.Now().Add(15 * time.Second); ; {
+			code, _, b := entry.call("GET", q, consortiumToken, nil)
+			if code == 200 && strings.Contains(string(b), `"anchored":true`) {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("lookup of the unlisted item at its home node, with a reader's token = %d %s, want anchored", code, b)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		// ...and nobody else does.
+		for name, node := range map[string]*proc{"the court's node": ms[len(ms)-1].p, "its home node, public": entry} {
+			if code, _, b := node.call("GET", q, "", nil); code != 200 || !strings.Contains(string(b), `"anchored":false`) {
+				t.Errorf("lookup of the unlisted item at %s = %d %s, want anchored false", name, code, b)
+			}
 		}
 		// A node that does not answer confirms nothing: valid offline,
 		// exit 3.
