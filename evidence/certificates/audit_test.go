@@ -3,33 +3,18 @@ package certificates
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"slices"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
 )
 
-// testReceipt is id's receipt from the prover, with a placeholder signed
-// header (the audit does not check it), in canonical form.
+// testReceipt is id's receipt as a document stores it.
 func testReceipt(t *testing.T, p *evidence.Prover, id string) []byte {
-	t.Helper()
-	r, err := p.Receipt(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	placeholder := base64.StdEncoding.EncodeToString([]byte("placeholder"))
-	r.Checkpoint.ChainID, r.Checkpoint.SignedHeader, r.Checkpoint.ValidatorSet = "test-chain", placeholder, placeholder
-	b, err := r.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return evidencetest.Receipt(t, p, id)
 }
 
 // documentWorld holds a certificate over two items, with receipts, and
@@ -139,29 +124,13 @@ func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 	}
 }
 
-// evBucket is evidence's bucket of custody events, keyed by the item's
-// sequence number (8 bytes) and the event's (4), as stored on disk.
-var evBucket = []byte("events")
+// evBucket is evidence's bucket of custody events.
+var evBucket = evidencetest.EventsBucket
 
 // dropEvent deletes the item's last custody event of type typ, returning
 // its key and value.
 func dropEvent(t *testing.T, s *world, item, typ string) (key, val []byte) {
-	t.Helper()
-	s.View(func(tx *bolt.Tx) error {
-		seq, _ := evidence.ItemSeq(tx, item)
-		prefix := u64(seq)
-		c := tx.Bucket(evBucket).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if e, err := custody.Decode(v); err == nil && e.Type == typ {
-				key = bytes.Clone(k)
-			}
-		}
-		return nil
-	})
-	if key == nil {
-		t.Fatalf("%s has no %s event", item, typ)
-	}
-	return key, put(t, s, evBucket, key, nil)
+	return evidencetest.DropEvent(t, s.Service, item, typ)
 }
 
 // A store from before document checksums gets them for its certificates
@@ -177,12 +146,7 @@ func TestDocumentChecksumsForOlderStore(t *testing.T) {
 	if _, err := New(w.s.Service); err != nil {
 		t.Fatal(err)
 	}
-	var got []byte
-	w.s.View(func(tx *bolt.Tx) error {
-		got = bytes.Clone(tx.Bucket(sums).Get(key))
-		return nil
-	})
-	if got == nil {
+	if evidencetest.Get(t, w.s.Service, sums, key) == nil {
 		t.Errorf("no checksum for %q after New", key)
 	}
 	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {

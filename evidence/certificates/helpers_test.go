@@ -1,14 +1,11 @@
 package certificates
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
@@ -80,29 +77,14 @@ func shareWithNotary(t *testing.T, s *world, recs ...*evidence.Record) {
 // put replaces the value under key in bucket with v (nil: deletes it),
 // returning the value it had.
 func put(t *testing.T, s *world, bucket, key, v []byte) []byte {
-	t.Helper()
-	var old []byte
-	if err := s.Update(func(tx *bolt.Tx) error {
-		old = bytes.Clone(tx.Bucket(bucket).Get(key))
-		if v == nil {
-			return tx.Bucket(bucket).Delete(key)
-		}
-		return tx.Bucket(bucket).Put(key, v)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return old
+	return evidencetest.Put(t, s.Service, bucket, key, v)
 }
 
 // flip flips the lowest bit of the byte at(v) of the value v under key in
 // bucket, returning the value it had.
 func flip(t *testing.T, s *world, bucket, key []byte, at func(v []byte) int) []byte {
 	t.Helper()
-	var v []byte
-	s.View(func(tx *bolt.Tx) error {
-		v = bytes.Clone(tx.Bucket(bucket).Get(key))
-		return nil
-	})
+	v := evidencetest.Get(t, s.Service, bucket, key)
 	v[at(v)] ^= 0x01
 	return put(t, s, bucket, key, v)
 }
