@@ -89,7 +89,10 @@ const docKind = 'c'
 // listing names the cursors of the certificate listing (Certificates).
 const listing = "certificates"
 
-// Register is the notarial certificate records of an evidence service.
+// Register holds the notarial certificates an evidence service's node
+// issued. It needs no hook of the service's Config: the service learns of
+// certificates only through their custody events, and the integrity audit
+// checks them through Audit (evidence.AuditOptions.Documents).
 type Register struct {
 	ev *evidence.Service
 }
@@ -161,7 +164,8 @@ func (s *Register) ReserveCertificate(ctx context.Context, year int, prefix stri
 // an event without its certificate. c.Applicant must name who applied
 // (ErrBadCertificate otherwise). It fills Status, PDFSHA256, PDFSize and
 // Readers. Every item must still be visible to c.Org when the transaction
-// runs (a share revoked while the PDF was being signed is ErrNotFound).
+// runs (a share revoked while the PDF was being signed is
+// evidence.ErrNotFound).
 func (s *Register) IssueCertificate(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte) error {
 	switch {
 	case len(c.Evidence) == 0 || len(c.Evidence) > MaxCertificateItems:
@@ -345,8 +349,8 @@ func (s *Register) certificateView(tx *bolt.Tx, id, org string, now time.Time) (
 }
 
 // Certificate returns a certificate that org may read: org issued it, or
-// owns every one of its items. Any other is ErrNotFound, like a missing
-// one. Evidence lists only the items org may see.
+// owns every one of its items. Any other is evidence.ErrNotFound, like a
+// missing one. Evidence lists only the items org may see.
 func (s *Register) Certificate(ctx context.Context, id, org string) (*Certificate, error) {
 	var c *Certificate
 	err := s.ev.View(func(tx *bolt.Tx) error {
