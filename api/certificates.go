@@ -13,6 +13,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -30,7 +31,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 	p := principal(c)
 	req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: in.Matter}
 	if a := in.Applicant; a != nil {
-		req.Applicant = &certify.Applicant{Org: a.Org, Person: (*evidence.Person)(a.Person)}
+		req.Applicant = &certify.Applicant{Org: a.Org, Person: (*certificates.Person)(a.Person)}
 	}
 	cert, err := s.issuer.Notarial(c.Request().Context(), req)
 	if err != nil {
@@ -65,7 +66,7 @@ func (s *Server) listCertificates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, wire.ListView[evidence.Certificate]{Items: page.Items, Next: page.Next})
+	return c.JSON(http.StatusOK, wire.ListView[certificates.Certificate]{Items: page.Items, Next: page.Next})
 }
 
 // getCertificate serves GET /api/v1/certificates/{id} (the record, JSON)

@@ -14,7 +14,7 @@ import (
 // the document that token opens, of either kind. An unknown token, and any
 // document issued before tokens existed, is 404.
 func (s *Server) documentCheck(c echo.Context) error {
-	kind, id, err := s.certs.VerifiedDocument(c.Request().Context(), c.Param("token"))
+	kind, id, err := s.tokens.VerifiedDocument(c.Request().Context(), c.Param("token"))
 	switch {
 	case err != nil:
 	case kind == evidence.DocumentCertificate:

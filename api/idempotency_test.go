@@ -408,7 +408,7 @@ func newUploadWorldWith(t *testing.T, edit func(*evidence.Config, *copyright.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(withEvidence(withProver(ev), Config{Access: orgs, TSA: tsa, DB: db, Copyrights: crs, Transfers: crs}))
+	s, err := New(withEvidence(withProver(t, ev), Config{Access: orgs, TSA: tsa, DB: db, Copyrights: crs, Transfers: crs}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func benchServer(b *testing.B) (s *Server, db *bolt.DB, token string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err = New(withEvidence(withProver(ev), Config{Access: orgs, TSA: tsa, DB: db, Limits: Limits{Rate: -1, UploadRate: -1, PublicRate: -1}}))
+	s, err = New(withEvidence(withProver(b, ev), Config{Access: orgs, TSA: tsa, DB: db, Limits: Limits{Rate: -1, UploadRate: -1, PublicRate: -1}}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
@@ -192,9 +193,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"CopyrightSearch":   wire.CopyrightSearch{},
 		"TransferInput":     wire.TransferInput{},
 		"RevokeInput":       wire.RevokeInput{},
-		"Certificate":       evidence.Certificate{},
+		"Certificate":       certificates.Certificate{},
 		"CertificateInput":  wire.CertificateInput{},
-		"CertificateList":   wire.ListView[evidence.Certificate]{},
+		"CertificateList":   wire.ListView[certificates.Certificate]{},
 		"AuditStatus":       evidence.AuditStatus{},
 		"AuditRun":          evidence.AuditRun{},
 		"AuditReport":       evidence.AuditReport{},

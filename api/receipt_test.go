@@ -79,7 +79,7 @@ func TestReceiptWaitReauthorizes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev := &waitingEvidence{proved: withProver(w.ev), r: tt.anchored, during: func() {
+			ev := &waitingEvidence{proved: withProver(t, w.ev), r: tt.anchored, during: func() {
 				if !tt.keepShare {
 					if _, err := w.ev.RevokeShare(ctx, w.org, w.actor, sh.ID); err != nil {
 						t.Error(err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/imagehash"
@@ -64,19 +65,24 @@ type AuditTrails interface {
 	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
 }
 
-// Certificates is what the notarial certificate endpoints and the public
-// document check need.
-type Certificates interface {
-	Certificate(ctx context.Context, id, org string) (*evidence.Certificate, error)
-	CertificatePDF(ctx context.Context, id, org, actor string) (*evidence.Certificate, []byte, error)
-	CertificateCheck(ctx context.Context, id string) (*evidence.Certificate, [][]byte, error)
+// VerifyTokens is what the public document check needs of the evidence
+// service: the document a verification token opens.
+type VerifyTokens interface {
 	VerifiedDocument(ctx context.Context, token string) (kind, id string, err error)
-	Certificates(ctx context.Context, org, cursor string, limit int) (*evidence.CertificatePage, error)
+}
+
+// Certificates is what the notarial certificate endpoints and the public
+// check of a certificate need (certificates.Register).
+type Certificates interface {
+	Certificate(ctx context.Context, id, org string) (*certificates.Certificate, error)
+	CertificatePDF(ctx context.Context, id, org, actor string) (*certificates.Certificate, []byte, error)
+	CertificateCheck(ctx context.Context, id string) (*certificates.Certificate, [][]byte, error)
+	Certificates(ctx context.Context, org, cursor string, limit int) (*certificates.CertificatePage, error)
 }
 
 // Issuer issues the documents a notary office signs (certify.Office).
 type Issuer interface {
-	Notarial(ctx context.Context, req certify.Request) (*evidence.Certificate, error)
+	Notarial(ctx context.Context, req certify.Request) (*certificates.Certificate, error)
 	Copyright(ctx context.Context, cr *copyright.Copyright, actor string) error
 }
 

@@ -1,29 +1,45 @@
 package api
 
-import "github.com/custos-project/custos/evidence"
+import (
+	"testing"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
+)
 
 // evidenceService is the evidence service in every role the server uses it
-// in, as evidence.Service is; test doubles embed it.
+// in, as evidence.Service is, with its prover and its certificate records;
+// test doubles embed it.
 type evidenceService interface {
 	Records
 	Custody
 	Sharing
 	AuditTrails
+	VerifyTokens
 	Certificates
 	Proofs
 }
 
 // withEvidence returns cfg with ev in every evidence role.
 func withEvidence(ev evidenceService, cfg Config) Config {
-	cfg.Records, cfg.Custody, cfg.Sharing, cfg.Audit, cfg.Certificates, cfg.Proofs = ev, ev, ev, ev, ev, ev
+	cfg.Records, cfg.Custody, cfg.Sharing, cfg.Audit, cfg.VerifyTokens, cfg.Certificates, cfg.Proofs = ev, ev, ev, ev, ev, ev, ev
 	return cfg
 }
 
 // proved is a real evidence service with its prover, which has no chain
-// (so every receipt is evidence.ErrNotAnchored, as on a node without one).
+// (so every receipt is evidence.ErrNotAnchored, as on a node without one),
+// and its certificate records.
 type proved struct {
 	*evidence.Service
 	*evidence.Prover
+	*certificates.Register
 }
 
-func withProver(ev *evidence.Service) proved { return proved{ev, evidence.NewProver(ev, nil)} }
+func withProver(t testing.TB, ev *evidence.Service) proved {
+	t.Helper()
+	certs, err := certificates.New(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proved{ev, evidence.NewProver(ev, nil), certs}
+}

@@ -45,8 +45,11 @@ type Config struct {
 	Custody      Custody
 	Sharing      Sharing
 	Audit        AuditTrails
-	Certificates Certificates
+	VerifyTokens VerifyTokens
 	Proofs       Proofs
+	// Certificates is the notarial certificate records
+	// (certificates.Register); required.
+	Certificates Certificates
 	Access       *access.Store // organizations and keys; required
 	Notifier     Notifier      // webhooks; may be nil
 	Webhooks     Webhooks      // webhook registrations and delivery logs; nil: the webhook routes answer 404
@@ -83,6 +86,7 @@ type Server struct {
 	proofs     Proofs
 	sharing    Sharing
 	trails     AuditTrails
+	tokens     VerifyTokens
 	certs      Certificates
 	orgs       *access.Store
 	hooks      Notifier
@@ -103,9 +107,9 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
-	if cfg.Records == nil || cfg.Custody == nil || cfg.Sharing == nil || cfg.Audit == nil || cfg.Certificates == nil ||
-		cfg.Proofs == nil || cfg.Access == nil || cfg.TSA == nil {
-		return nil, errors.New("api: Config.Records, Custody, Sharing, Audit, Certificates, Proofs, Access and TSA are required")
+	if cfg.Records == nil || cfg.Custody == nil || cfg.Sharing == nil || cfg.Audit == nil || cfg.VerifyTokens == nil ||
+		cfg.Certificates == nil || cfg.Proofs == nil || cfg.Access == nil || cfg.TSA == nil {
+		return nil, errors.New("api: Config.Records, Custody, Sharing, Audit, VerifyTokens, Certificates, Proofs, Access and TSA are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -118,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError

@@ -26,7 +26,7 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(withEvidence(withProver(w.ev), Config{Access: w.orgs, TSA: w.tsa, DB: openTestDB(t), Copyrights: w.crs, Transfers: w.crs, Webhooks: hooks}))
+	s, err := New(withEvidence(withProver(t, w.ev), Config{Access: w.orgs, TSA: w.tsa, DB: openTestDB(t), Copyrights: w.crs, Transfers: w.crs, Webhooks: hooks}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/webhooks"
@@ -32,8 +33,8 @@ func TestWireShapes(t *testing.T) {
 		{evidence.Matter{}, wire.Matter{}},
 		{evidence.MatterInput{}, wire.MatterInput{}},
 		{evidence.Share{}, wire.Share{}},
-		{evidence.Certificate{}, wire.Certificate{}},
-		{evidence.Person{}, wire.Person{}},
+		{certificates.Certificate{}, wire.Certificate{}},
+		{certificates.Person{}, wire.Person{}},
 		{copyright.DocumentItem{}, wire.DocumentCheckItem{}},
 		{copyright.Work{}, wire.Work{}},
 		{copyright.Copyright{}, wire.Copyright{}},

@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/poll"
@@ -32,8 +33,13 @@ type Evidence interface {
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
 	MatterEvidence(ctx context.Context, matter, org string) ([]*evidence.Record, error)
-	ReserveCertificate(ctx context.Context, year int, prefix string) (*evidence.Certificate, error)
-	IssueCertificate(ctx context.Context, c *evidence.Certificate, pdf []byte, receipts [][]byte) error
+}
+
+// Certificates is what issuing a notarial certificate needs of the
+// certificate records (certificates.Register).
+type Certificates interface {
+	ReserveCertificate(ctx context.Context, year int, prefix string) (*certificates.Certificate, error)
+	IssueCertificate(ctx context.Context, c *certificates.Certificate, pdf []byte, receipts [][]byte) error
 }
 
 // Register is what issuing a registration's certificate needs of the
@@ -55,9 +61,10 @@ type Orgs interface {
 
 // Config configures an Office.
 type Config struct {
-	Evidence Evidence // required
-	Receipts Receipts // required
-	Orgs     Orgs     // required
+	Evidence     Evidence     // required
+	Certificates Certificates // required: where notarial certificates are stored
+	Receipts     Receipts     // required
+	Orgs         Orgs         // required
 	// Copyrights is the copyright register whose certificates the office
 	// issues; nil on a node without one: Copyright then fails.
 	Copyrights Register
@@ -73,6 +80,7 @@ type Config struct {
 // Office issues documents.
 type Office struct {
 	ev       Evidence
+	certs    Certificates
 	receipts Receipts
 	orgs     Orgs
 	crs      Register
@@ -83,8 +91,8 @@ type Office struct {
 
 // New returns an Office.
 func New(cfg Config) (*Office, error) {
-	if cfg.Evidence == nil || cfg.Receipts == nil || cfg.Orgs == nil {
-		return nil, errors.New("certify: Config.Evidence, Receipts and Orgs are required")
+	if cfg.Evidence == nil || cfg.Certificates == nil || cfg.Receipts == nil || cfg.Orgs == nil {
+		return nil, errors.New("certify: Config.Evidence, Certificates, Receipts and Orgs are required")
 	}
 	if cfg.AnchorWait == 0 {
 		cfg.AnchorWait = DefaultAnchorWait
@@ -92,7 +100,7 @@ func New(cfg Config) (*Office, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Office{ev: cfg.Evidence, receipts: cfg.Receipts, orgs: cfg.Orgs, crs: cfg.Copyrights, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
+	return &Office{ev: cfg.Evidence, certs: cfg.Certificates, receipts: cfg.Receipts, orgs: cfg.Orgs, crs: cfg.Copyrights, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
 }
 
 // ErrNoSigner means the node holds no document-signing certificate (or

@@ -17,6 +17,7 @@ import (
 // not reach are the embedded nil interface's.
 type fakeEvidence struct {
 	Evidence
+	Certificates
 	recs   map[string]*evidence.Record
 	matter *evidence.Matter
 	inMatt []*evidence.Record
@@ -59,7 +60,7 @@ func (o fakeOrgs) Org(id string) (*access.Org, error) {
 
 func newTestOffice(t *testing.T, ev *fakeEvidence) *Office {
 	t.Helper()
-	o, err := New(Config{Evidence: ev, Receipts: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
+	o, err := New(Config{Evidence: ev, Certificates: ev, Receipts: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

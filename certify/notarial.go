@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/notary/document"
 )
 
@@ -28,7 +29,7 @@ type Request struct {
 // organization of this node, by ID, or a natural person.
 type Applicant struct {
 	Org    string
-	Person *evidence.Person
+	Person *certificates.Person
 }
 
 // Notarial issues a notarial certificate: it gathers the items (each
@@ -36,7 +37,7 @@ type Applicant struct {
 // anchor wait), reserves a number, renders and signs the PDF, then stores
 // the certificate, its PDF and a "certified" custody event on every item
 // in one transaction.
-func (o *Office) Notarial(ctx context.Context, req Request) (*evidence.Certificate, error) {
+func (o *Office) Notarial(ctx context.Context, req Request) (*certificates.Certificate, error) {
 	if o.docs == nil {
 		return nil, ErrNoSigner
 	}
@@ -53,7 +54,7 @@ func (o *Office) Notarial(ctx context.Context, req Request) (*evidence.Certifica
 		return nil, err
 	}
 	now := o.now()
-	cert, err := o.ev.ReserveCertificate(ctx, document.Year(now), o.docs.NumberPrefix())
+	cert, err := o.certs.ReserveCertificate(ctx, document.Year(now), o.docs.NumberPrefix())
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func (o *Office) Notarial(ctx context.Context, req Request) (*evidence.Certifica
 	if err != nil {
 		return nil, err
 	}
-	if err := o.ev.IssueCertificate(ctx, cert, pdf, receipts); err != nil {
+	if err := o.certs.IssueCertificate(ctx, cert, pdf, receipts); err != nil {
 		return nil, err
 	}
 	return cert, nil
@@ -91,8 +92,8 @@ func (o *Office) records(ctx context.Context, req Request) ([]*evidence.Record, 
 	if req.Matter != "" {
 		return o.matterRecords(ctx, req)
 	}
-	if len(req.Evidence) > evidence.MaxCertificateItems {
-		return nil, nil, &InputError{fmt.Sprintf("A certificate names at most %d evidence items.", evidence.MaxCertificateItems)}
+	if len(req.Evidence) > certificates.MaxCertificateItems {
+		return nil, nil, &InputError{fmt.Sprintf("A certificate names at most %d evidence items.", certificates.MaxCertificateItems)}
 	}
 	seen := map[string]bool{}
 	recs := make([]*evidence.Record, 0, len(req.Evidence))
@@ -129,8 +130,8 @@ func (o *Office) matterRecords(ctx context.Context, req Request) ([]*evidence.Re
 		return nil, nil, matterErr(err)
 	case len(recs) == 0:
 		return nil, nil, &InputError{"The matter holds no evidence you may see."}
-	case len(recs) > evidence.MaxCertificateItems:
-		return nil, nil, &InputError{fmt.Sprintf("The matter holds %d items; a certificate names at most %d: name them in several certificates.", len(recs), evidence.MaxCertificateItems)}
+	case len(recs) > certificates.MaxCertificateItems:
+		return nil, nil, &InputError{fmt.Sprintf("The matter holds %d items; a certificate names at most %d: name them in several certificates.", len(recs), certificates.MaxCertificateItems)}
 	}
 	return recs, m, nil
 }
@@ -148,7 +149,7 @@ func matterErr(err error) error {
 // refused, since no one party then asked for it; so are an unknown
 // organization and a person whose identity number is not valid for its
 // type. Refusals are *evidence.MetadataError naming the field.
-func (o *Office) applicant(in *Applicant, recs []*evidence.Record, now time.Time) (*evidence.Applicant, error) {
+func (o *Office) applicant(in *Applicant, recs []*evidence.Record, now time.Time) (*certificates.Applicant, error) {
 	field := func(name, msg string) error {
 		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: msg}}}
 	}
@@ -165,14 +166,14 @@ func (o *Office) applicant(in *Applicant, recs []*evidence.Record, now time.Time
 	case (in.Org == "") == (in.Person == nil):
 		return nil, field("applicant", "must name exactly one of org (an organization ID) and person")
 	case in.Person != nil:
-		return evidence.PersonApplicant(*in.Person, now)
+		return certificates.PersonApplicant(*in.Person, now)
 	}
 	return o.orgApplicant(in.Org, "applicant.org")
 }
 
 // orgApplicant is the organization id as an applicant, named by its
 // current name; an unknown one is refused, as the field name.
-func (o *Office) orgApplicant(id, name string) (*evidence.Applicant, error) {
+func (o *Office) orgApplicant(id, name string) (*certificates.Applicant, error) {
 	org, err := o.orgs.Org(id)
 	if errors.Is(err, access.ErrNotFound) {
 		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: "is not an organization of this node"}}}
@@ -180,17 +181,17 @@ func (o *Office) orgApplicant(id, name string) (*evidence.Applicant, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &evidence.Applicant{Kind: evidence.ApplicantOrg, Org: org.ID, Name: org.Name}, nil
+	return &certificates.Applicant{Kind: certificates.ApplicantOrg, Org: org.ID, Name: org.Name}, nil
 }
 
 // applicantIDText is how a certificate prints a natural-person applicant's
 // identity document: its type, in Chinese and English, and the masked
 // number. It is empty for an organization.
-func applicantIDText(a *evidence.Applicant) string {
+func applicantIDText(a *certificates.Applicant) string {
 	switch a.IDType {
-	case evidence.IDResident:
+	case certificates.IDResident:
 		return "居民身份证 Resident ID " + a.IDNumberMasked
-	case evidence.IDPassport:
+	case certificates.IDPassport:
 		return "护照 Passport " + a.IDNumberMasked
 	}
 	return ""

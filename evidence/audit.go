@@ -41,8 +41,8 @@ type AuditOptions struct {
 	// its latest checkpoint.
 	Anchor Anchor
 	// Documents are the audits of the documents registers keep beside the
-	// evidence (the copyright register's registrations), run after the
-	// notarial certificates'.
+	// evidence (the notarial certificates, certificates.Register.Audit; the
+	// copyright registrations, copyright.Register.Audit), run in order.
 	Documents []DocumentAudit
 }
 
@@ -151,10 +151,11 @@ type leafCheck struct {
 // commits to (and the built-in one verifies, given Roots); with a chain
 // attached, every anchored event proves into the latest checkpoint; no
 // inline blob (nor, if the blob store can list, stored blob) exists without
-// a record; and every certificate, and every document of
-// opts.Documents (the copyright registrations), matches its signed PDF,
-// its receipts, its items and their custody events (see auditDocuments). Damage is reported, never returned as an error: an error means
-// the audit itself could not run.
+// a record; and every document of opts.Documents (the notarial
+// certificates, the copyright registrations) matches its signed PDF, its
+// receipts, its items and their custody events (see auditDocuments).
+// Damage is reported, never returned as an error: an error means the audit
+// itself could not run.
 func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error) {
 	rep := &AuditReport{}
 	if err := s.db.View(func(tx *bolt.Tx) error { return auditChains(tx, rep) }); err != nil {

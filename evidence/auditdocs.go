@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -18,27 +16,25 @@ import (
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
-// The documents' audit. A notarial certificate, and a document a register
-// keeps beside the evidence (a copyright registration with its
-// certificate, checked through a DocumentAudit of evidence/copyright), is
-// a record of its own: each is checked against what it states. Its signed
-// PDF must hash to the SHA-256 recorded when it was issued; each receipt
-// stored with it (the bytes the PDF embeds) must parse canonically and
-// describe the item, by ID and SHA-256, that the document names, with the
-// item's stored tokens and events and proofs that lead to its checkpoint's
-// root; each item must exist; and each item must carry the custody events
-// the record implies, the anchored part: "certified" (subject
-// certificate:<id>) for a certificate.
+// The documents' audit. A document a register keeps beside the evidence
+// (a notarial certificate, checked through a DocumentAudit of
+// evidence/certificates; a copyright registration with its certificate,
+// of evidence/copyright) is a record of its own: each is checked against
+// what it states. Its signed PDF must hash to the SHA-256 recorded when it
+// was issued; each receipt stored with it (the bytes the PDF embeds) must
+// parse canonically and describe the item, by ID and SHA-256, that the
+// document names, with the item's stored tokens and events and proofs that
+// lead to its checkpoint's root; each item must exist; and each item must
+// carry the custody events the record implies, the anchored part.
 
 // docAuditBatch is how many certificates or registrations one read
 // transaction examines. Fewer than auditBatch: each one's PDF is hashed
 // inside the transaction.
 const docAuditBatch = 32
 
-// auditDocuments checks every certificate and every document of docs
-// (AuditOptions.Documents).
+// auditDocuments checks every document of docs (AuditOptions.Documents).
 func (s *Service) auditDocuments(ctx context.Context, rep *AuditReport, docs []DocumentAudit) error {
-	for _, da := range append([]DocumentAudit{certificateAudit}, docs...) {
+	for _, da := range docs {
 		err := s.auditEach(ctx, da.Bucket, func(tx *bolt.Tx, id string, val []byte) {
 			*da.Count(rep)++
 			d := &docAudit{tx: tx, name: da.Name + ":" + id}
@@ -53,37 +49,22 @@ func (s *Service) auditDocuments(ctx context.Context, rep *AuditReport, docs []D
 	return nil
 }
 
-// certificateAudit is the audit of notarial certificates.
-var certificateAudit = DocumentAudit{
-	Name: "certificate", Bucket: bCerts, Kind: docCertificate,
-	Count: func(rep *AuditReport) *int { return &rep.Certificates },
-	Check: func(d DocAudit, id string, val []byte) { d.d.certificate(id, val) },
-}
-
 // Document record checksums. The JSON of a certificate or registration
 // record is checksummed like an evidence record's (recsum), so that the
 // audit finds a changed byte in a field nothing else vouches for (a title,
 // a party, an address). A store from before the checksums gets them for
-// its documents when it is opened (sumDocuments).
+// its documents when the register is opened (SumDocuments).
 var bDocSum = []byte("docsum") // kind(1) ‖ id → SHA-256 of the record's JSON
 
-// docCertificate is the checksum kind of certificates; a register names
-// its own (the copyright register's is 'r').
-const docCertificate = 'c'
+// The checksum kinds in use, one byte per kind of document: 'c' notarial
+// certificates (evidence/certificates), 'r' copyright registrations
+// (evidence/copyright).
 
 func docSumKey(kind byte, id string) []byte { return append([]byte{kind}, id...) }
 
 func putDocSum(tx *bolt.Tx, kind byte, id string, val []byte) error {
 	sum := sha256.Sum256(val)
 	return tx.Bucket(bDocSum).Put(docSumKey(kind, id), sum[:])
-}
-
-// sumDocuments gives a checksum to every certificate record that has none:
-// those of a store written before checksums existed. Documents are few
-// (one per certificate), so one transaction does it. A register sums its
-// own (SumDocuments).
-func sumDocuments(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error { return sumBucket(tx, bCerts, docCertificate) })
 }
 
 // sumBucket gives a checksum of kind to every record of bucket that has none.
@@ -165,26 +146,6 @@ func (d *docAudit) report(s *Service, rep *AuditReport) {
 func fail(kind *error, format string, args ...any) {
 	if *kind == nil {
 		*kind = fmt.Errorf(format, args...)
-	}
-}
-
-// certificate checks a stored certificate.
-func (d *docAudit) certificate(id string, val []byte) {
-	var c Certificate
-	if err := json.Unmarshal(val, &c); err != nil || c.ID != id {
-		fail(&d.document, "the certificate does not decode, or names another ID")
-		return
-	}
-	d.pdf(bCertPDF, id, c.PDFSHA256, c.PDFSize)
-	subject := "certificate:" + id
-	for i, item := range c.Evidence {
-		r := d.item(item)
-		if r == nil {
-			continue
-		}
-		rc := d.tx.Bucket(bCertRcpt).Get(binary.BigEndian.AppendUint16([]byte(id), uint16(i)))
-		d.receipt(i, rc, item, r.SHA256, r)
-		d.wantEvents(r, map[string]int{custody.EventCertified + " " + subject: 1})
 	}
 }
 

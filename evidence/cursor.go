@@ -33,11 +33,9 @@ var ErrBadCursor = errors.New("evidence: invalid cursor")
 // (32 random bytes in custos.db, made at first start, never leaving the
 // node) with a label each.
 
-// Listings with a cursor.
-const (
-	listEvidence     = "evidence"
-	listCertificates = "certificates"
-)
+// listEvidence names the cursors of the evidence listing; a register
+// names its own (FormatCursor): "certificates", "copyrights".
+const listEvidence = "evidence"
 
 var (
 	bNodeKeys = []byte("nodekeys") // name → a secret of this node
@@ -133,7 +131,7 @@ func (c *cursors) parse(listing, org, s string, posLen int) ([]byte, error) {
 	return pos, nil
 }
 
-// formatSeq and parseSeq seal a record or certificate sequence.
+// formatSeq and parseSeq seal a record sequence.
 func (c *cursors) formatSeq(listing, org string, seq uint64) string {
 	return c.format(listing, org, u64(seq))
 }

@@ -30,7 +30,7 @@ func FuzzParseCursor(f *testing.F) {
 	f.Add(good[:len(good)-1] + "B")                                   // another last character
 	f.Add(good[:10] + "\n" + good[10:])                               // a line break
 	f.Add(c.formatSeq(listEvidence, "bbbbbbbbbbbbbbbbbbbbbbbbbb", 5)) // another organization's
-	f.Add(c.formatSeq(listCertificates, org, 5))                      // another listing's
+	f.Add(c.formatSeq("certificates", org, 5))                        // another listing's
 	f.Add(base64.RawURLEncoding.EncodeToString(u64(5)))               // an earlier version's plain position
 	f.Fuzz(func(t *testing.T, s string) {
 		seq, err := c.parseSeq(listEvidence, org, s)

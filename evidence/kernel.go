@@ -11,7 +11,8 @@ import (
 )
 
 // The kernel: what a register kept beside the evidence (the copyright
-// register, evidence/copyright) builds on. A register keeps its own
+// register, evidence/copyright; the notarial certificates,
+// evidence/certificates) builds on. A register keeps its own
 // buckets in the service's database and writes them in the service's
 // transactions, together with the custody events, audit events and leaves
 // that its acts put on the evidence. The core calls back into registers
@@ -62,6 +63,12 @@ func ItemSeq(tx *bolt.Tx, id string) (uint64, bool) { return getSeq(tx, id) }
 // RecordAt returns the record with sequence number seq in tx, with its
 // anchoring; ErrNotFound if there is none.
 func RecordAt(tx *bolt.Tx, seq uint64) (*Record, error) { return getRecord(tx, seq) }
+
+// VisibleIn reports whether org may see r at now in tx: it owns r, or r
+// (or its matter) is shared with org (Visible, inside a transaction).
+func (s *Service) VisibleIn(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
+	return s.visible(tx, r, org, now)
+}
 
 // AppendEvent appends e to the custody chain of the item with sequence
 // number seq in tx and queues it for anchoring, filling e.Seq and e.Prev.

@@ -111,6 +111,35 @@ func (s *Service) Matter(ctx context.Context, id, org string) (*Matter, error) {
 	return m, err
 }
 
+// MatterEvidence returns, oldest first, the records filed into a matter
+// that org may see (its own matter, or one shared with it), without
+// recording an access: the caller records what it does with them.
+func (s *Service) MatterEvidence(ctx context.Context, matter, org string) ([]*Record, error) {
+	var out []*Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m, err := getMatter(tx, matter)
+		now := s.cfg.Now()
+		if err != nil || (m.Org != org && !activeShare(tx, matter, org, now)) {
+			return ErrNotFound
+		}
+		seqs, err := matterRecords(tx, matter)
+		if err != nil {
+			return err
+		}
+		for _, seq := range seqs {
+			r, err := getRecord(tx, seq)
+			if err != nil {
+				return err
+			}
+			if s.visible(tx, r, org, now) {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 func getMatter(tx *bolt.Tx, id string) (*Matter, error) {
 	v := tx.Bucket(bMatters).Get([]byte(id))
 	if v == nil {

@@ -121,11 +121,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, certBuckets); err != nil {
+	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, [][]byte{bVerifyTok, bDocSum}); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
-	}
-	if err := sumDocuments(cfg.DB); err != nil {
-		return nil, fmt.Errorf("evidence: document checksums: %w", err)
 	}
 	inline, err := inlineMax(cfg)
 	if err != nil {

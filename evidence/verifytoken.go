@@ -9,10 +9,13 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Kinds of signed document, as a verification token names them.
+// Kinds of signed document, as a verification token names them: the
+// values the token map stores, kept here as one list so that no two
+// registers take the same name, and so that the public check dispatches on
+// them without the registers (PutVerifyToken).
 const (
-	DocumentCertificate = "certificate" // a notarial certificate
-	DocumentCopyright   = "copyright"   // a copyright registration certificate
+	DocumentCertificate = "certificate" // a notarial certificate (evidence/certificates)
+	DocumentCopyright   = "copyright"   // a copyright registration certificate (evidence/copyright)
 )
 
 // bVerifyTok maps each issued document's verification token to the

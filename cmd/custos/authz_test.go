@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 )
 
 // Outcomes in the authorization matrix.
@@ -497,7 +498,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 // certified event on its own item.
 func TestAuthorizationMatrixTwoOwnerCertificate(t *testing.T) {
 	w := newAuthzWorld(t)
-	var cert evidence.Certificate
+	var cert certificates.Certificate
 	two := map[string]any{"evidence": []string{w.evA, w.evB}}
 	if status, b := w.req(t, "POST", "/api/v1/certificates", "notaryN", two); status != 422 || !strings.Contains(string(b), `"field":"applicant"`) {
 		t.Errorf("a two-owner certificate without an applicant = %d %s, want 422 naming applicant", status, b)
@@ -518,7 +519,7 @@ func TestAuthorizationMatrixTwoOwnerCertificate(t *testing.T) {
 			t.Errorf("list as %s = %d, lists the two-owner certificate: %s", role, status, tailString(string(b), 300))
 		}
 	}
-	var got evidence.Certificate
+	var got certificates.Certificate
 	status, b := w.req(t, "GET", "/api/v1/certificates/"+cert.ID, "notaryN", nil)
 	if mustJSON(t, b, &got); status != 200 || !slices.Equal(got.Evidence, []string{w.evA, w.evB}) || !slices.Equal(got.Readers, []string{w.orgN}) {
 		t.Errorf("GET as the issuer = %d %+v", status, got)

@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary/pdf"
 )
@@ -41,7 +42,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 	if status != http.StatusCreated {
 		t.Fatalf("POST /api/v1/certificates = %d %s", status, body)
 	}
-	var cert evidence.Certificate
+	var cert certificates.Certificate
 	mustJSON(t, body, &cert)
 	if h.Get("Location") != "/api/v1/certificates/"+cert.ID || !strings.HasSuffix(cert.Number, "浙杭证字第 1 号") || cert.Notary != "张三" ||
 		cert.Status != "valid" || strings.Join(cert.Evidence, ",") != strings.Join(ids, ",") {
@@ -234,14 +235,14 @@ func TestCertificateApplicant(t *testing.T) {
 	// issue runs `custos certificate issue` as the notary and returns the
 	// record it prints, the PDF's text (whitespace removed: pdftotext wraps
 	// lines) and the record's JSON.
-	issue := func(t *testing.T, args ...string) (evidence.Certificate, string, string) {
+	issue := func(t *testing.T, args ...string) (certificates.Certificate, string, string) {
 		t.Helper()
 		args = append([]string{"certificate", "issue"}, append(args, "--server", n.URL)...)
 		out, err := runCustosEnv(t, []string{"CUSTOS_TOKEN=" + notaryTok}, args...)
 		if err != nil {
 			t.Fatalf("custos %s: %v", strings.Join(args, " "), err)
 		}
-		var cert evidence.Certificate
+		var cert certificates.Certificate
 		mustJSON(t, []byte(out), &cert)
 		status, _, signed := n.call("GET", "/api/v1/certificates/"+cert.ID+".pdf", notaryTok, nil)
 		if status != 200 {
@@ -253,7 +254,7 @@ func TestCertificateApplicant(t *testing.T) {
 
 	t.Run("the owner by default", func(t *testing.T) {
 		cert, text, _ := issue(t, "--evidence", a.ID)
-		want := evidence.Applicant{Kind: evidence.ApplicantOrg, Org: firm, Name: "Zhong Lun Law Firm"}
+		want := certificates.Applicant{Kind: certificates.ApplicantOrg, Org: firm, Name: "Zhong Lun Law Firm"}
 		if cert.Applicant == nil || *cert.Applicant != want || cert.Org != office {
 			t.Errorf("applicant = %+v, issuer %s; want %+v, issued by %s", cert.Applicant, cert.Org, want, office)
 		}
@@ -269,7 +270,7 @@ func TestCertificateApplicant(t *testing.T) {
 
 	t.Run("a natural person", func(t *testing.T) {
 		cert, text, record := issue(t, "--evidence", a.ID, "--applicant-name", "张三", "--applicant-id", "11010519491231002x")
-		want := evidence.Applicant{Kind: evidence.ApplicantPerson, Name: "张三", IDType: evidence.IDResident, IDNumberMasked: "1101**********002X"}
+		want := certificates.Applicant{Kind: certificates.ApplicantPerson, Name: "张三", IDType: certificates.IDResident, IDNumberMasked: "1101**********002X"}
 		if cert.Applicant == nil || *cert.Applicant != want {
 			t.Errorf("applicant = %+v, want %+v", cert.Applicant, want)
 		}
@@ -301,7 +302,7 @@ func TestCertificateApplicant(t *testing.T) {
 	})
 
 	t.Run("refusals", func(t *testing.T) {
-		var before evidence.Certificate
+		var before certificates.Certificate
 		for name, tc := range map[string]struct {
 			body  map[string]any
 			field string
@@ -333,7 +334,7 @@ func TestCertificateApplicant(t *testing.T) {
 		}
 		// A refused request reserved no number.
 		status, _, body = n.call("GET", "/api/v1/certificates?limit=1", notaryTok, nil)
-		var page wire.ListView[evidence.Certificate]
+		var page wire.ListView[certificates.Certificate]
 		mustJSON(t, body, &page)
 		if status != 200 || len(page.Items) != 1 {
 			t.Fatalf("GET /api/v1/certificates = %d %s", status, body)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
@@ -93,12 +94,16 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 	if err != nil {
 		return nil, err
 	}
+	certs, err := certificates.New(ev)
+	if err != nil {
+		return nil, err
+	}
 	crs, err := copyright.New(ev, copyright.Config{})
 	if err != nil {
 		return nil, err
 	}
 	opts := auditOptions(root, orgCA, deep)
-	opts.Documents = []evidence.DocumentAudit{crs.Audit()}
+	opts.Documents = []evidence.DocumentAudit{certs.Audit(), crs.Audit()}
 	rep, err := ev.Audit(ctx, opts)
 	if err != nil {
 		return nil, err

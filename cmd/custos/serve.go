@@ -23,6 +23,7 @@ import (
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
@@ -71,6 +72,7 @@ func serveCmd() *cobra.Command {
 type node struct {
 	db      *bolt.DB
 	ev      *evidence.Service
+	certs   *certificates.Register
 	crs     *copyright.Register
 	hooks   *webhooks.Service
 	chain   *chain
@@ -244,6 +246,10 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, err
 	}
+	certs, err := certificates.New(ev)
+	if err != nil {
+		return nil, err
+	}
 	if err := ev.Recover(ctx); err != nil {
 		return nil, err
 	}
@@ -251,7 +257,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, fmt.Errorf("consortium chain: %w", err)
 	}
-	n := &node{db: db, ev: ev, crs: crs, hooks: hooks, chain: ch}
+	n := &node{db: db, ev: ev, certs: certs, crs: crs, hooks: hooks, chain: ch}
 	if err := n.serveAPI(cfg, log, tsa, pki); err != nil {
 		ch.close()
 		return nil, err
@@ -275,14 +281,14 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(memberNames(n.chain.validators))
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	opts.Anchor = n.chain.Chain
-	opts.Documents = []evidence.DocumentAudit{n.crs.Audit()}
+	opts.Documents = []evidence.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
 	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log})
-	office, err := certify.New(certify.Config{Evidence: ev, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: documentIssuer(cfg, log, tsa, pki)})
+	office, err := certify.New(certify.Config{Evidence: ev, Certificates: n.certs, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: documentIssuer(cfg, log, tsa, pki)})
 	if err != nil {
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Records: ev, Custody: ev, Sharing: ev, Audit: ev, Certificates: ev, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
+		Records: ev, Custody: ev, Sharing: ev, Audit: ev, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 )
 
@@ -25,7 +26,7 @@ func TestAuditFindsTamperedDocuments(t *testing.T) {
 	n := startNode(t, dir, cfg, "CUSTOS_BOOTSTRAP_TOKEN="+soakToken)
 	item := n.upload(soakToken, []byte("Chat log of the seller, 2026-03-01.\n"), "Content-Type", "text/plain")
 	status, _, body := n.call("POST", "/api/v1/certificates", soakToken, jsonBody(map[string]any{"evidence": []string{item.ID}}), "Content-Type", "application/json")
-	var cert evidence.Certificate
+	var cert certificates.Certificate
 	mustJSON(t, body, &cert)
 	if status != http.StatusCreated {
 		t.Fatalf("POST /api/v1/certificates = %d %s", status, body)

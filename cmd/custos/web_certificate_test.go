@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/internal/testenv"
 )
 
@@ -32,7 +33,7 @@ func TestVerifyPageCertificate(t *testing.T) {
 	if status != http.StatusCreated {
 		t.Fatalf("POST /api/v1/certificates = %d %s", status, body)
 	}
-	var cert evidence.Certificate
+	var cert certificates.Certificate
 	mustJSON(t, body, &cert)
 	_, _, signed := n.call("GET", "/api/v1/certificates/"+cert.ID+".pdf", n.Token, nil)
 	_, _, trust := n.call("GET", "/api/v1/trust", "", nil)

@@ -3,33 +3,17 @@ package copyright
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
 )
 
-// testReceipt is id's receipt from the prover, with a placeholder signed
-// header (the audit does not check it), in canonical form.
+// testReceipt is id's receipt as a document stores it.
 func testReceipt(t *testing.T, p *evidence.Prover, id string) []byte {
-	t.Helper()
-	r, err := p.Receipt(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	placeholder := base64.StdEncoding.EncodeToString([]byte("placeholder"))
-	r.Checkpoint.ChainID, r.Checkpoint.SignedHeader, r.Checkpoint.ValidatorSet = "test-chain", placeholder, placeholder
-	b, err := r.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return evidencetest.Receipt(t, p, id)
 }
 
 // auditWorld holds a registration with its certificate, with receipts,
@@ -66,29 +50,12 @@ func newAuditWorld(t *testing.T) *auditWorld {
 // put replaces the value under key in bucket with v (nil: deletes it),
 // returning the value it had.
 func put(t *testing.T, s *world, bucket, key, v []byte) []byte {
-	t.Helper()
-	var old []byte
-	if err := s.Update(func(tx *bolt.Tx) error {
-		old = bytes.Clone(tx.Bucket(bucket).Get(key))
-		if v == nil {
-			return tx.Bucket(bucket).Delete(key)
-		}
-		return tx.Bucket(bucket).Put(key, v)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return old
+	return evidencetest.Put(t, s.Service, bucket, key, v)
 }
 
 // get is the value under key in bucket.
 func get(t *testing.T, s *world, bucket, key []byte) []byte {
-	t.Helper()
-	var v []byte
-	s.View(func(tx *bolt.Tx) error {
-		v = bytes.Clone(tx.Bucket(bucket).Get(key))
-		return nil
-	})
-	return v
+	return evidencetest.Get(t, s.Service, bucket, key)
 }
 
 // TestAuditFindsRegistrationDamage flips one byte at a time in each
@@ -182,29 +149,13 @@ func TestAuditFindsMissingRegistrationEvents(t *testing.T) {
 	}
 }
 
-// evBucket is evidence's bucket of custody events, keyed by the item's
-// sequence number (8 bytes) and the event's (4), as stored on disk.
-var evBucket = []byte("events")
+// evBucket is evidence's bucket of custody events.
+var evBucket = evidencetest.EventsBucket
 
 // dropEvent deletes the item's last custody event of type typ, returning
 // its key and value.
 func dropEvent(t *testing.T, s *world, item, typ string) (key, val []byte) {
-	t.Helper()
-	s.View(func(tx *bolt.Tx) error {
-		seq, _ := evidence.ItemSeq(tx, item)
-		prefix := u64(seq)
-		c := tx.Bucket(evBucket).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if e, err := custody.Decode(v); err == nil && e.Type == typ {
-				key = bytes.Clone(k)
-			}
-		}
-		return nil
-	})
-	if key == nil {
-		t.Fatalf("%s has no %s event", item, typ)
-	}
-	return key, put(t, s, evBucket, key, nil)
+	return evidencetest.DropEvent(t, s.Service, item, typ)
 }
 
 // A store from before document checksums gets them for its registrations

@@ -1,10 +1,12 @@
-package evidence
+package certificates
 
 import (
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/custos-project/custos/evidence"
 )
 
 // Applicant kinds.
@@ -61,7 +63,7 @@ type Person struct {
 var cst = time.FixedZone("CST", 8*3600)
 
 func PersonApplicant(p Person, today time.Time) (*Applicant, error) {
-	if err := validateStruct(&p); err != nil {
+	if err := evidence.ValidateStruct(&p); err != nil {
 		return nil, prefixFields(err, "applicant.person.")
 	}
 	if p.IDType == "" {
@@ -75,14 +77,14 @@ func PersonApplicant(p Person, today time.Time) (*Applicant, error) {
 		num, err = CheckPassportNumber(p.IDNumber)
 	}
 	if err != nil {
-		return nil, &MetadataError{Fields: []FieldError{{Field: "applicant.person.id_number", Message: err.Error()}}}
+		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "applicant.person.id_number", Message: err.Error()}}}
 	}
 	return &Applicant{Kind: ApplicantPerson, Name: p.Name, IDType: p.IDType, IDNumberMasked: MaskIDNumber(num)}, nil
 }
 
 // prefixFields names a MetadataError's fields under prefix.
 func prefixFields(err error, prefix string) error {
-	var me *MetadataError
+	var me *evidence.MetadataError
 	if !errors.As(err, &me) {
 		return err
 	}
@@ -166,7 +168,7 @@ func checkApplicant(a *Applicant) error {
 	switch {
 	case a == nil:
 		return fmt.Errorf("%w: no applicant", ErrBadCertificate)
-	case a.Kind == ApplicantOrg && ValidID(a.Org) && a.Name != "" && a.IDType == "" && a.IDNumberMasked == "":
+	case a.Kind == ApplicantOrg && evidence.ValidID(a.Org) && a.Name != "" && a.IDType == "" && a.IDNumberMasked == "":
 		return nil
 	case a.Kind == ApplicantPerson && a.Org == "" && a.Name != "" && (a.IDType == IDResident || a.IDType == IDPassport) &&
 		strings.Contains(a.IDNumberMasked, "*"):

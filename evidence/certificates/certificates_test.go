@@ -1,4 +1,4 @@
-package evidence
+package certificates
 
 import (
 	"bytes"
@@ -15,41 +15,21 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/storage"
 )
-
-const (
-	certFirm   = "firmaaaaaaaaaaaaaaaaaaaaaa"
-	certNotary = "notaryaaaaaaaaaaaaaaaaaaaa"
-	certOther  = "otheraaaaaaaaaaaaaaaaaaaaa"
-)
-
-func uploadAs(t *testing.T, s *Service, owner, data string) *Record {
-	t.Helper()
-	ctx := context.Background()
-	u, err := s.NewUpload(ctx, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := u.ReadFrom(strings.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	r, err := u.Finish(ctx, Meta{Title: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // issue reserves a number and issues a certificate over ids, with
 // placeholder receipts.
-func issue(t *testing.T, s *Service, ids ...string) (*Certificate, []byte, error) {
+func issue(t *testing.T, s *world, ids ...string) (*Certificate, []byte, error) {
 	t.Helper()
 	return issueWith(t, s, func(id string) []byte { return []byte(`{"receipt":"` + id + `"}`) }, ids...)
 }
 
 // issueWith is issue with each item's receipt from receiptOf.
-func issueWith(t *testing.T, s *Service, receiptOf func(id string) []byte, ids ...string) (*Certificate, []byte, error) {
+func issueWith(t *testing.T, s *world, receiptOf func(id string) []byte, ids ...string) (*Certificate, []byte, error) {
 	t.Helper()
 	c, err := s.ReserveCertificate(context.Background(), 2026, "浙杭")
 	if err != nil {
@@ -66,7 +46,7 @@ func issueWith(t *testing.T, s *Service, receiptOf func(id string) []byte, ids .
 	return c, pdf, s.IssueCertificate(context.Background(), c, pdf, receipts)
 }
 
-func lastEvent(t *testing.T, s *Service, id string) *custody.Event {
+func lastEvent(t *testing.T, s *world, id string) *custody.Event {
 	t.Helper()
 	evs, err := s.Custody(context.Background(), id)
 	if err != nil {
@@ -77,7 +57,7 @@ func lastEvent(t *testing.T, s *Service, id string) *custody.Event {
 
 func TestIssueCertificate(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a, b := uploadAs(t, s, certFirm+":k", "exhibit a"), uploadAs(t, s, certFirm+":k", "exhibit b")
 	shareWithNotary(t, s, a, b)
 	c, pdf, err := issue(t, s, a.ID, b.ID)
@@ -99,7 +79,7 @@ func TestIssueCertificate(t *testing.T) {
 	for _, tc := range []struct {
 		org  string
 		want error
-	}{{certNotary, nil}, {certFirm, nil}, {certOther, ErrNotFound}} {
+	}{{certNotary, nil}, {certFirm, nil}, {certOther, evidence.ErrNotFound}} {
 		got, err := s.Certificate(ctx, c.ID, tc.org)
 		if !errors.Is(err, tc.want) {
 			t.Errorf("Certificate(%s) = %v, want %v", tc.org, err, tc.want)
@@ -108,8 +88,8 @@ func TestIssueCertificate(t *testing.T) {
 			t.Errorf("Certificate(%s).Applicant = %+v, want %+v as issued", tc.org, got.Applicant, c.Applicant)
 		}
 	}
-	if _, _, err := s.CertificatePDF(ctx, c.ID, certOther, certOther+":k"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("CertificatePDF(other org) = %v, want ErrNotFound", err)
+	if _, _, err := s.CertificatePDF(ctx, c.ID, certOther, certOther+":k"); !errors.Is(err, evidence.ErrNotFound) {
+		t.Errorf("CertificatePDF(other org) = %v, want evidence.ErrNotFound", err)
 	}
 	_, got, err := s.CertificatePDF(ctx, c.ID, certFirm, certFirm+":k")
 	if err != nil || !bytes.Equal(got, pdf) {
@@ -122,8 +102,8 @@ func TestIssueCertificate(t *testing.T) {
 	if err != nil || len(receipts) != 2 || string(receipts[1]) != `{"receipt":"`+b.ID+`"}` {
 		t.Errorf("CertificateCheck receipts = %q, %v", receipts, err)
 	}
-	if _, _, err := s.CertificateCheck(ctx, NewID()); !errors.Is(err, ErrNotFound) {
-		t.Errorf("CertificateCheck(unknown) = %v, want ErrNotFound", err)
+	if _, _, err := s.CertificateCheck(ctx, evidence.NewID()); !errors.Is(err, evidence.ErrNotFound) {
+		t.Errorf("CertificateCheck(unknown) = %v, want evidence.ErrNotFound", err)
 	}
 	// Issuing a stored certificate again is refused.
 	if err := s.IssueCertificate(ctx, c, pdf, [][]byte{{1}, {2}}); !errors.Is(err, ErrBadCertificate) {
@@ -135,19 +115,19 @@ func TestIssueCertificate(t *testing.T) {
 // spent.
 func TestIssueCertificateAtomic(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a := uploadAs(t, s, certFirm+":k", "exhibit a")
 	shareWithNotary(t, s, a)
 	before, _ := s.Custody(ctx, a.ID)
 	for name, ids := range map[string][]string{
-		"missing item": {a.ID, NewID()},
+		"missing item": {a.ID, evidence.NewID()},
 		"duplicate":    {a.ID, a.ID},
 	} {
 		c, _, err := issue(t, s, ids...)
 		if err == nil {
 			t.Fatalf("%s: issued", name)
 		}
-		if _, err := s.Certificate(ctx, c.ID, certNotary); !errors.Is(err, ErrNotFound) {
+		if _, err := s.Certificate(ctx, c.ID, certNotary); !errors.Is(err, evidence.ErrNotFound) {
 			t.Errorf("%s: the certificate exists: %v", name, err)
 		}
 	}
@@ -175,7 +155,7 @@ func TestIssueCertificateAtomic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other.ID, other.Org, other.Evidence = NewID(), certNotary, []string{a.ID}
+	other.ID, other.Org, other.Evidence = evidence.NewID(), certNotary, []string{a.ID}
 	if err := s.IssueCertificate(ctx, other, []byte("pdf"), [][]byte{{1}}); !errors.Is(err, ErrBadCertificate) {
 		t.Errorf("IssueCertificate(unreserved ID) = %v, want ErrBadCertificate", err)
 	}
@@ -185,12 +165,20 @@ func TestIssueCertificateAtomic(t *testing.T) {
 func TestReserveCertificateNumbers(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	open := func() (*Service, *bolt.DB) {
+	blobs, err := storage.NewFolder(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() (*Register, *bolt.DB) {
 		db, err := bolt.Open(path, 0o600, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := New(ctx, Config{DB: db, Blobs: newMemBlobs(), TSA: fakeTSA{}})
+		ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: evidencetest.TSA{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(ev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +190,7 @@ func TestReserveCertificateNumbers(t *testing.T) {
 		want string
 	}{{2026, "(2026)P证字第 1 号"}, {2026, "(2026)P证字第 2 号"}, {2027, "(2027)P证字第 1 号"}} {
 		c, err := s.ReserveCertificate(ctx, tc.year, "P")
-		if err != nil || c.Number != tc.want || !ValidID(c.ID) {
+		if err != nil || c.Number != tc.want || !evidence.ValidID(c.ID) {
 			t.Errorf("ReserveCertificate(%d) = %+v, %v; want %s", tc.year, c, err, tc.want)
 		}
 	}
@@ -221,7 +209,7 @@ func TestReserveCertificateNumbers(t *testing.T) {
 
 func TestCertificatesList(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a := uploadAs(t, s, certFirm+":k", "exhibit a")
 	shareWithNotary(t, s, a)
 	var ids []string
@@ -255,67 +243,14 @@ func TestCertificatesList(t *testing.T) {
 	if p, err := s.Certificates(ctx, certOther, "", 0); err != nil || len(p.Items) != 0 {
 		t.Errorf("Certificates(other) = %v, %v; want none", p, err)
 	}
-	// One position, one spelling: what formatSeq makes for this listing
+	// One position, one spelling: what FormatCursor makes for this listing
 	// and organization, nothing else (the base64 decoder alone would skip
 	// a CR or LF); no plain position, no other organization's cursor.
-	c7 := s.cursors.formatSeq(listCertificates, certFirm, 7)
+	c7 := s.FormatCursor(listing, certFirm, u64(7))
 	for _, bad := range []string{"!!", c7 + "\n", c7[:5] + "\r" + c7[5:], "AAAAAAAAAAc",
-		s.cursors.formatSeq(listCertificates, certOther, 7), s.cursors.formatSeq(listEvidence, certFirm, 7)} {
-		if _, err := s.Certificates(ctx, certFirm, bad, 0); !errors.Is(err, ErrBadCursor) {
+		s.FormatCursor(listing, certOther, u64(7)), s.FormatCursor("evidence", certFirm, u64(7))} {
+		if _, err := s.Certificates(ctx, certFirm, bad, 0); !errors.Is(err, evidence.ErrBadCursor) {
 			t.Errorf("cursor %q = %v, want ErrBadCursor", bad, err)
-		}
-	}
-}
-
-func TestMatterEvidence(t *testing.T) {
-	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
-	m, err := s.CreateMatter(ctx, certFirm, certFirm+":k", MatterInput{Title: "Case"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, data := range []string{"first", "second"} {
-		u, err := s.NewUpload(ctx, certFirm+":k")
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.ReadFrom(strings.NewReader(data))
-		r, err := u.Finish(ctx, Meta{Title: data, Matter: m.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, r.ID)
-	}
-	uploadAs(t, s, certFirm+":k", "not in the matter")
-	got := func(org string) ([]string, error) {
-		recs, err := s.MatterEvidence(ctx, m.ID, org)
-		var out []string
-		for _, r := range recs {
-			out = append(out, r.ID)
-		}
-		return out, err
-	}
-	if list, err := got(certFirm); err != nil || !slices.Equal(list, ids) {
-		t.Errorf("MatterEvidence(owner) = %v, %v; want %v, oldest first", list, err, ids)
-	}
-	if _, err := got(certNotary); !errors.Is(err, ErrNotFound) {
-		t.Errorf("MatterEvidence(not shared) = %v, want ErrNotFound", err)
-	}
-	if _, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", ShareMatter, m.ID, certNotary, nil); err != nil {
-		t.Fatal(err)
-	}
-	if list, err := got(certNotary); err != nil || !slices.Equal(list, ids) {
-		t.Errorf("MatterEvidence(shared) = %v, %v; want %v", list, err, ids)
-	}
-}
-
-// shareWithNotary shares each item with certNotary, as its owner.
-func shareWithNotary(t *testing.T, s *Service, recs ...*Record) {
-	t.Helper()
-	for _, r := range recs {
-		if _, _, err := s.ShareTarget(context.Background(), OwnerOrg(r), r.Owner, ShareEvidence, r.ID, certNotary, nil); err != nil {
-			t.Fatal(err)
 		}
 	}
 }
@@ -326,7 +261,7 @@ func shareWithNotary(t *testing.T, s *Service, recs ...*Record) {
 // readers is held to the same rule.
 func TestCertificateMultiOwner(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a, b := uploadAs(t, s, certFirm+":k", "exhibit a"), uploadAs(t, s, certOther+":k", "exhibit b")
 	shareWithNotary(t, s, a, b)
 	c, _, err := issue(t, s, a.ID, b.ID)
@@ -339,11 +274,11 @@ func TestCertificateMultiOwner(t *testing.T) {
 	check := func(when string) {
 		t.Helper()
 		for _, org := range []string{certFirm, certOther} {
-			if _, err := s.Certificate(ctx, c.ID, org); !errors.Is(err, ErrNotFound) {
-				t.Errorf("%s: Certificate(%s) = %v, want ErrNotFound", when, org, err)
+			if _, err := s.Certificate(ctx, c.ID, org); !errors.Is(err, evidence.ErrNotFound) {
+				t.Errorf("%s: Certificate(%s) = %v, want evidence.ErrNotFound", when, org, err)
 			}
-			if _, _, err := s.CertificatePDF(ctx, c.ID, org, org+":k"); !errors.Is(err, ErrNotFound) {
-				t.Errorf("%s: CertificatePDF(%s) = %v, want ErrNotFound", when, org, err)
+			if _, _, err := s.CertificatePDF(ctx, c.ID, org, org+":k"); !errors.Is(err, evidence.ErrNotFound) {
+				t.Errorf("%s: CertificatePDF(%s) = %v, want evidence.ErrNotFound", when, org, err)
 			}
 			if p, err := s.Certificates(ctx, org, "", 0); err != nil || len(p.Items) != 0 {
 				t.Errorf("%s: Certificates(%s) = %+v, %v; want none", when, org, p, err)
@@ -360,7 +295,7 @@ func TestCertificateMultiOwner(t *testing.T) {
 		t.Errorf("last event of b = %+v, want certified", e)
 	}
 	// A record stored with every owner as reader, and indexed for each.
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.Update(func(tx *bolt.Tx) error {
 		old := *c
 		old.Readers = []string{certNotary, certFirm, certOther}
 		v, _ := json.Marshal(&old)
@@ -384,9 +319,9 @@ func TestCertificateMultiOwner(t *testing.T) {
 // whose share was revoked no longer sees that item's ID.
 func TestCertificateViewHidesItems(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a := uploadAs(t, s, certFirm+":k", "exhibit a")
-	sh, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", ShareEvidence, a.ID, certNotary, nil)
+	sh, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", evidence.ShareEvidence, a.ID, certNotary, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,13 +343,13 @@ func TestCertificateViewHidesItems(t *testing.T) {
 
 // Visibility is checked again in the issue's transaction: an item whose
 // share was revoked after the caller's check (while the PDF was signed)
-// is ErrNotFound, and nothing is stored or appended.
+// is evidence.ErrNotFound, and nothing is stored or appended.
 func TestIssueCertificateAfterRevocation(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a := uploadAs(t, s, certFirm+":k", "exhibit a")
 	own := uploadAs(t, s, certNotary+":k", "the notary's own")
-	sh, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", ShareEvidence, a.ID, certNotary, nil)
+	sh, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", evidence.ShareEvidence, a.ID, certNotary, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,10 +358,10 @@ func TestIssueCertificateAfterRevocation(t *testing.T) {
 	}
 	before, _ := s.Custody(ctx, own.ID)
 	c, _, err := issue(t, s, own.ID, a.ID)
-	if !errors.Is(err, ErrNotFound) {
-		t.Fatalf("IssueCertificate(share revoked) = %v, want ErrNotFound", err)
+	if !errors.Is(err, evidence.ErrNotFound) {
+		t.Fatalf("IssueCertificate(share revoked) = %v, want evidence.ErrNotFound", err)
 	}
-	if _, err := s.Certificate(ctx, c.ID, certNotary); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Certificate(ctx, c.ID, certNotary); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("the certificate was stored: %v", err)
 	}
 	if after, _ := s.Custody(ctx, own.ID); len(after) != len(before) {

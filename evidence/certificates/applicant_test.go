@@ -1,10 +1,12 @@
-package evidence
+package certificates
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/evidence"
 )
 
 // applicantToday is the day the applicant tests run on, so that no test
@@ -97,7 +99,7 @@ func TestPersonApplicant(t *testing.T) {
 			}
 			continue
 		}
-		var me *MetadataError
+		var me *evidence.MetadataError
 		if !errors.As(err, &me) || len(me.Fields) == 0 || me.Fields[0].Field != tc.field {
 			t.Errorf("%s: PersonApplicant = %+v, %v; want a *MetadataError naming %s", name, a, err, tc.field)
 		}
@@ -137,7 +139,7 @@ func FuzzPersonApplicant(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, typ, num string) {
 		a, err := PersonApplicant(Person{Name: name, IDType: typ, IDNumber: num}, applicantToday)
 		if err != nil {
-			var me *MetadataError
+			var me *evidence.MetadataError
 			if !errors.As(err, &me) {
 				t.Fatalf("PersonApplicant(%q, %q, %q) = %v, want a *MetadataError", name, typ, num, err)
 			}

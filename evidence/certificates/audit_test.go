@@ -1,57 +1,43 @@
-package evidence
+package certificates
 
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"slices"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/evidencetest"
 )
 
-// testReceipt is id's receipt from the prover, with a placeholder signed
-// header (the audit does not check it), in canonical form.
-func testReceipt(t *testing.T, p *Prover, id string) []byte {
-	t.Helper()
-	r, err := p.Receipt(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	placeholder := base64.StdEncoding.EncodeToString([]byte("placeholder"))
-	r.Checkpoint.ChainID, r.Checkpoint.SignedHeader, r.Checkpoint.ValidatorSet = "test-chain", placeholder, placeholder
-	b, err := r.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+// testReceipt is id's receipt as a document stores it.
+func testReceipt(t *testing.T, p *evidence.Prover, id string) []byte {
+	return evidencetest.Receipt(t, p, id)
 }
 
 // documentWorld holds a certificate over two items, with receipts, and
-// audits clean. (The registrations' audit is evidence/copyright's.)
+// audits clean.
 type documentWorld struct {
-	s    *Service
-	a    Anchor // the log the receipts and the audit's proofs come from
+	s    *world
+	a    evidence.Anchor // the log the receipts and the audit's proofs come from
 	cert *Certificate
 }
 
 func newDocumentWorld(t *testing.T) *documentWorld {
 	t.Helper()
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	s := newWorld(t, evidence.Config{})
 	a, b := uploadAs(t, s, certFirm+":key", "exhibit A"), uploadAs(t, s, certFirm+":key", "exhibit B")
-	waitPromoted(t, s)
-	anch := newLogAnchor(t, s)
-	p := NewProver(s, anch)
+	anch := evidencetest.NewLogAnchor(t, s.Service)
+	p := evidence.NewProver(s.Service, anch)
 	shareWithNotary(t, s, a, b)
 	cert, _, err := issueWith(t, s, func(id string) []byte { return testReceipt(t, p, id) }, a.ID, b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.Audit(ctx, AuditOptions{Deep: true, Anchor: anch})
+	rep, err := s.audit(ctx, evidence.AuditOptions{Deep: true, Anchor: anch})
 	if err != nil || !rep.OK() || rep.Certificates != 1 {
 		t.Fatalf("Audit = %+v, %v; want clean, with 1 certificate", rep, err)
 	}
@@ -75,9 +61,9 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 			return 0
 		}
 	}
-	documents := func(r *AuditReport) []string { return r.BadDocuments }
-	receipts := func(r *AuditReport) []string { return r.BadReceipts }
-	items := func(r *AuditReport) []string { return r.MissingItems }
+	documents := func(r *evidence.AuditReport) []string { return r.BadDocuments }
+	receipts := func(r *evidence.AuditReport) []string { return r.BadReceipts }
+	items := func(r *evidence.AuditReport) []string { return r.MissingItems }
 	certID := []byte(w.cert.ID)
 	rcpt0 := binary.BigEndian.AppendUint16(bytes.Clone(certID), 0)
 	item0 := []byte(w.cert.Evidence[0])
@@ -85,7 +71,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 		name        string
 		bucket, key []byte
 		at          func([]byte) int
-		kind        func(*AuditReport) []string
+		kind        func(*evidence.AuditReport) []string
 		want        string
 	}{
 		{"certificate PDF", bCertPDF, certID, middle, documents, cert},
@@ -96,12 +82,12 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 		{"certificate receipt digest", bCertRcpt, rcpt0, after(`"sha256":"`), receipts, cert},
 		{"certificate receipt token", bCertRcpt, rcpt0, after(`"timestamps":["`), receipts, cert},
 		{"certificate receipt root", bCertRcpt, rcpt0, after(`"root":"`), receipts, cert},
-		{"certificate's item index", bIDs, item0, middle, items, cert},
+		{"certificate's item index", []byte("ids"), item0, middle, items, cert}, // evidence's id → seq
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			old := flip(t, w.s, tc.bucket, tc.key, tc.at)
-			defer restore(t, w.s, tc.bucket, tc.key, old)
-			rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a})
+			defer put(t, w.s, tc.bucket, tc.key, old)
+			rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a})
 			if err != nil {
 				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
 			}
@@ -110,7 +96,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 			}
 		})
 	}
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
+	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after restoring = %+v, %v; want clean", rep, err)
 	}
 }
@@ -128,25 +114,9 @@ func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 		{"certified event", w.cert.Evidence[1], custody.EventCertified, "certificate:" + w.cert.ID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var key, old []byte
-			var bucket []byte
-			err := w.s.db.Update(func(tx *bolt.Tx) error { // drop the item's last event of the type
-				seq, _ := getSeq(tx, tc.item)
-				c := tx.Bucket(bEvents).Cursor()
-				for k, v := c.Seek(u64(seq)); k != nil && u64val(k) == seq; k, v = c.Next() {
-					if e, err := custody.Decode(v); err == nil && e.Type == tc.typ {
-						key = bytes.Clone(k)
-					}
-				}
-				bucket = bEvents
-				old = bytes.Clone(tx.Bucket(bucket).Get(key))
-				return tx.Bucket(bucket).Delete(key)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore(t, w.s, bucket, key, old)
-			rep, err := w.s.Audit(context.Background(), AuditOptions{Anchor: w.a})
+			key, old := dropEvent(t, w.s, tc.item, tc.typ)
+			defer put(t, w.s, evBucket, key, old)
+			rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Anchor: w.a})
 			if err != nil || !slices.Contains(rep.MissingEvents, tc.want) {
 				t.Errorf("Audit without the %s = %+v, %v; want %s under missing_events", tc.name, rep, err, tc.want)
 			}
@@ -154,34 +124,32 @@ func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 	}
 }
 
-// A store from before document checksums gets them when it is opened, and
-// its audit is clean.
+// evBucket is evidence's bucket of custody events.
+var evBucket = evidencetest.EventsBucket
+
+// dropEvent deletes the item's last custody event of type typ, returning
+// its key and value.
+func dropEvent(t *testing.T, s *world, item, typ string) (key, val []byte) {
+	return evidencetest.DropEvent(t, s.Service, item, typ)
+}
+
+// A store from before document checksums gets them for its certificates
+// when the register is opened (New), and its audit is clean.
 func TestDocumentChecksumsForOlderStore(t *testing.T) {
 	w := newDocumentWorld(t)
-	if err := w.s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bDocSum); err != nil {
-			return err
-		}
-		_, err := tx.CreateBucket(bDocSum)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 1 {
+	sums := []byte("docsum") // evidence's document checksums: kind ‖ id
+	key := append([]byte{docKind}, w.cert.ID...)
+	put(t, w.s, sums, key, nil)
+	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 1 {
 		t.Fatalf("Audit without checksums = %v, %v; want the certificate reported", rep.BadDocuments, err)
 	}
-	if err := sumDocuments(w.s.db); err != nil {
+	if _, err := New(w.s.Service); err != nil {
 		t.Fatal(err)
 	}
-	w.s.db.View(func(tx *bolt.Tx) error {
-		for _, k := range [][]byte{docSumKey(docCertificate, w.cert.ID)} {
-			if tx.Bucket(bDocSum).Get(k) == nil {
-				t.Errorf("no checksum for %q after sumDocuments", k)
-			}
-		}
-		return nil
-	})
-	if rep, err := w.s.Audit(context.Background(), AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
-		t.Errorf("Audit after sumDocuments = %+v, %v; want clean", rep, err)
+	if evidencetest.Get(t, w.s.Service, sums, key) == nil {
+		t.Errorf("no checksum for %q after New", key)
+	}
+	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
+		t.Errorf("Audit after New = %+v, %v; want clean", rep, err)
 	}
 }

@@ -1,4 +1,4 @@
-package evidence
+package certificates
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
@@ -58,7 +59,7 @@ type Certificate struct {
 	PDFSHA256 string `json:"pdf_sha256"`
 	PDFSize   int64  `json:"pdf_size"`
 	// VerifyToken opens the certificate's public verification view
-	// (VerifiedDocument); its QR code carries it. Certificates issued
+	// (evidence.Service.VerifiedDocument); its QR code carries it. Certificates issued
 	// before tokens existed have none, and no public view.
 	VerifyToken string `json:"verify_token,omitempty"`
 	// Readers are the organizations that may read the certificate: the
@@ -80,7 +81,38 @@ var (
 	bCertOrg  = []byte("certorg")  // reader org ‖ seq(8) → certificate id
 )
 
-var certBuckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg, bVerifyTok, bDocSum}
+var buckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg}
+
+// docKind is the checksum kind of certificates (evidence.PutDocSum).
+const docKind = 'c'
+
+// listing names the cursors of the certificate listing (Certificates).
+const listing = "certificates"
+
+// Register holds the notarial certificates an evidence service's node
+// issued. It needs no hook of the service's Config: the service learns of
+// certificates only through their custody events, and the integrity audit
+// checks them through Audit (evidence.AuditOptions.Documents).
+type Register struct {
+	ev *evidence.Service
+}
+
+// New returns the certificate records kept in ev's database, creating
+// their buckets and giving the certificates of a store from before
+// document checksums theirs.
+func New(ev *evidence.Service) (*Register, error) {
+	if err := ev.CreateBuckets(buckets...); err != nil {
+		return nil, fmt.Errorf("evidence: init store: %w", err)
+	}
+	if err := ev.SumDocuments(bCerts, docKind); err != nil {
+		return nil, fmt.Errorf("evidence: document checksums: %w", err)
+	}
+	return &Register{ev: ev}, nil
+}
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func u64val(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
 // FormatCertificateNumber spells a certificate number the way Chinese
 // notarial certificates are numbered: "(2026)浙杭证字第 17 号", where the
@@ -97,17 +129,17 @@ func FormatCertificateNumber(year int, prefix string, serial uint64) string {
 // stopped) leaves a gap whose reservation stays on record in the certres
 // bucket. The returned Certificate holds ID, Year, Serial, Number and a
 // fresh VerifyToken.
-func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix string) (*Certificate, error) {
+func (s *Register) ReserveCertificate(ctx context.Context, year int, prefix string) (*Certificate, error) {
 	if year < 1 || year > 9999 {
 		return nil, fmt.Errorf("%w: year %d", ErrBadCertificate, year)
 	}
 	if prefix == "" || len(prefix) > 64 || strings.IndexFunc(prefix, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
 		return nil, fmt.Errorf("%w: number prefix %q", ErrBadCertificate, prefix)
 	}
-	c := &Certificate{ID: NewID(), Year: year}
-	c.VerifyToken = NewVerifyToken(c.ID)
+	c := &Certificate{ID: evidence.NewID(), Year: year}
+	c.VerifyToken = evidence.NewVerifyToken(c.ID)
 	y := binary.BigEndian.AppendUint32(nil, uint32(year))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.ev.Update(func(tx *bolt.Tx) error {
 		last := uint64(0)
 		if v := tx.Bucket(bCertNum).Get(y); len(v) == 8 {
 			last = u64val(v)
@@ -132,8 +164,9 @@ func (s *Service) ReserveCertificate(ctx context.Context, year int, prefix strin
 // an event without its certificate. c.Applicant must name who applied
 // (ErrBadCertificate otherwise). It fills Status, PDFSHA256, PDFSize and
 // Readers. Every item must still be visible to c.Org when the transaction
-// runs (a share revoked while the PDF was being signed is ErrNotFound).
-func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte) error {
+// runs (a share revoked while the PDF was being signed is
+// evidence.ErrNotFound).
+func (s *Register) IssueCertificate(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte) error {
 	switch {
 	case len(c.Evidence) == 0 || len(c.Evidence) > MaxCertificateItems:
 		return fmt.Errorf("%w: %d items", ErrBadCertificate, len(c.Evidence))
@@ -147,7 +180,7 @@ func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []by
 	}
 	sum := sha256.Sum256(pdf)
 	c.Status, c.PDFSHA256, c.PDFSize, c.IssuedAt = CertificateValid, hex.EncodeToString(sum[:]), int64(len(pdf)), c.IssuedAt.UTC()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	return s.ev.Update(func(tx *bolt.Tx) error {
 		if err := checkReserved(tx, c); err != nil {
 			return err
 		}
@@ -155,20 +188,15 @@ func (s *Service) IssueCertificate(ctx context.Context, c *Certificate, pdf []by
 		if err != nil {
 			return err
 		}
-		if err := s.checkVisible(tx, recs, c.Org, s.cfg.Now()); err != nil {
+		if err := s.checkVisible(tx, recs, c.Org, s.ev.Now()); err != nil {
 			return err
 		}
 		c.Readers = certificateReaders(c.Org, owners)
 		if err := putCertificate(tx, c, pdf, receipts); err != nil {
 			return err
 		}
-		return s.appendEach(tx, seqs, c.Actor, custody.EventCertified, "certificate:"+c.ID)
+		return s.ev.AppendEach(tx, seqs, c.Actor, custody.EventCertified, "certificate:"+c.ID)
 	})
-	if err != nil {
-		return err
-	}
-	s.leavesQueued()
-	return nil
 }
 
 // checkReserved refuses a certificate whose number was not reserved for
@@ -187,25 +215,25 @@ func checkReserved(tx *bolt.Tx, c *Certificate) error {
 // certifiedRecords returns the records a certificate names and the
 // organizations that own them (each item's filing organization, in order
 // of first appearance).
-func certifiedRecords(tx *bolt.Tx, c *Certificate) ([]*Record, []uint64, []string, error) {
+func certifiedRecords(tx *bolt.Tx, c *Certificate) ([]*evidence.Record, []uint64, []string, error) {
 	var owners []string
-	recs := make([]*Record, 0, len(c.Evidence))
+	recs := make([]*evidence.Record, 0, len(c.Evidence))
 	seqs := make([]uint64, 0, len(c.Evidence))
 	seen := map[uint64]bool{}
 	for _, id := range c.Evidence {
-		seq, ok := getSeq(tx, id)
+		seq, ok := evidence.ItemSeq(tx, id)
 		if !ok {
-			return nil, nil, nil, fmt.Errorf("%w: evidence %s", ErrNotFound, id)
+			return nil, nil, nil, fmt.Errorf("%w: evidence %s", evidence.ErrNotFound, id)
 		}
 		if seen[seq] {
 			return nil, nil, nil, fmt.Errorf("%w: evidence %s is named twice", ErrBadCertificate, id)
 		}
 		seen[seq] = true
-		r, err := getRecord(tx, seq)
+		r, err := evidence.RecordAt(tx, seq)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		if o := OwnerOrg(r); !slices.Contains(owners, o) {
+		if o := evidence.OwnerOrg(r); !slices.Contains(owners, o) {
 			owners = append(owners, o)
 		}
 		recs, seqs = append(recs, r), append(seqs, seq)
@@ -214,10 +242,10 @@ func certifiedRecords(tx *bolt.Tx, c *Certificate) ([]*Record, []uint64, []strin
 }
 
 // checkVisible returns ErrNotFound unless org may see every record.
-func (s *Service) checkVisible(tx *bolt.Tx, recs []*Record, org string, now time.Time) error {
+func (s *Register) checkVisible(tx *bolt.Tx, recs []*evidence.Record, org string, now time.Time) error {
 	for _, r := range recs {
-		if !s.visible(tx, r, org, now) {
-			return fmt.Errorf("%w: evidence %s", ErrNotFound, r.ID)
+		if !s.ev.VisibleIn(tx, r, org, now) {
+			return fmt.Errorf("%w: evidence %s", evidence.ErrNotFound, r.ID)
 		}
 	}
 	return nil
@@ -250,7 +278,7 @@ func putCertificate(tx *bolt.Tx, c *Certificate, pdf []byte, receipts [][]byte) 
 	if err := certs.Put([]byte(c.ID), val); err != nil {
 		return err
 	}
-	if err := putDocSum(tx, docCertificate, c.ID, val); err != nil {
+	if err := evidence.PutDocSum(tx, docKind, c.ID, val); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bCertPDF).Put([]byte(c.ID), pdf); err != nil {
@@ -261,7 +289,7 @@ func putCertificate(tx *bolt.Tx, c *Certificate, pdf []byte, receipts [][]byte) 
 			return err
 		}
 	}
-	if err := putVerifyToken(tx, c.VerifyToken, DocumentCertificate, c.ID); err != nil {
+	if err := evidence.PutVerifyToken(tx, c.VerifyToken, evidence.DocumentCertificate, c.ID); err != nil {
 		return err
 	}
 	for _, org := range c.Readers {
@@ -275,7 +303,7 @@ func putCertificate(tx *bolt.Tx, c *Certificate, pdf []byte, receipts [][]byte) 
 func getCertificate(tx *bolt.Tx, id string) (*Certificate, error) {
 	v := tx.Bucket(bCerts).Get([]byte(id))
 	if v == nil {
-		return nil, ErrNotFound
+		return nil, evidence.ErrNotFound
 	}
 	var c Certificate
 	if err := json.Unmarshal(v, &c); err != nil {
@@ -288,10 +316,10 @@ func getCertificate(tx *bolt.Tx, id string) (*Certificate, error) {
 // its items if org may read it (see certificateReaders), else ErrNotFound.
 // The readers are computed from the items, not from the stored Readers, so
 // that a certificate stored with a wider list is held to the same rule.
-func readableCertificate(tx *bolt.Tx, id, org string) (*Certificate, []*Record, []uint64, error) {
+func readableCertificate(tx *bolt.Tx, id, org string) (*Certificate, []*evidence.Record, []uint64, error) {
 	c, err := getCertificate(tx, id)
 	if err != nil {
-		return nil, nil, nil, ErrNotFound
+		return nil, nil, nil, evidence.ErrNotFound
 	}
 	recs, seqs, owners, err := certifiedRecords(tx, c)
 	if err != nil {
@@ -299,21 +327,21 @@ func readableCertificate(tx *bolt.Tx, id, org string) (*Certificate, []*Record, 
 	}
 	c.Readers = certificateReaders(c.Org, owners)
 	if !slices.Contains(c.Readers, org) {
-		return nil, nil, nil, ErrNotFound
+		return nil, nil, nil, evidence.ErrNotFound
 	}
 	return c, recs, seqs, nil
 }
 
 // certificateView returns the certificate as org may see it: of its items,
 // only those org may see now (Evidence names no other), and the readers.
-func (s *Service) certificateView(tx *bolt.Tx, id, org string, now time.Time) (*Certificate, error) {
+func (s *Register) certificateView(tx *bolt.Tx, id, org string, now time.Time) (*Certificate, error) {
 	c, recs, _, err := readableCertificate(tx, id, org)
 	if err != nil {
 		return nil, err
 	}
 	c.Evidence = []string{}
 	for _, r := range recs {
-		if s.visible(tx, r, org, now) {
+		if s.ev.VisibleIn(tx, r, org, now) {
 			c.Evidence = append(c.Evidence, r.ID)
 		}
 	}
@@ -321,13 +349,13 @@ func (s *Service) certificateView(tx *bolt.Tx, id, org string, now time.Time) (*
 }
 
 // Certificate returns a certificate that org may read: org issued it, or
-// owns every one of its items. Any other is ErrNotFound, like a missing
-// one. Evidence lists only the items org may see.
-func (s *Service) Certificate(ctx context.Context, id, org string) (*Certificate, error) {
+// owns every one of its items. Any other is evidence.ErrNotFound, like a
+// missing one. Evidence lists only the items org may see.
+func (s *Register) Certificate(ctx context.Context, id, org string) (*Certificate, error) {
 	var c *Certificate
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		var err error
-		c, err = s.certificateView(tx, id, org, s.cfg.Now())
+		c, err = s.certificateView(tx, id, org, s.ev.Now())
 		return err
 	})
 	return c, err
@@ -337,10 +365,10 @@ func (s *Service) Certificate(ctx context.Context, id, org string) (*Certificate
 // The PDF states the items' metadata, so the read is recorded first: a
 // "viewed" custody event, subject "certificate:<id>", on every item, in
 // one transaction that commits before the bytes are returned.
-func (s *Service) CertificatePDF(ctx context.Context, id, org, actor string) (*Certificate, []byte, error) {
+func (s *Register) CertificatePDF(ctx context.Context, id, org, actor string) (*Certificate, []byte, error) {
 	var c *Certificate
 	var pdf []byte
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.ev.Update(func(tx *bolt.Tx) error {
 		var seqs []uint64
 		var err error
 		if c, _, seqs, err = readableCertificate(tx, id, org); err != nil {
@@ -351,25 +379,25 @@ func (s *Service) CertificatePDF(ctx context.Context, id, org, actor string) (*C
 			return fmt.Errorf("evidence: the PDF of certificate %s is missing", id)
 		}
 		pdf = bytes.Clone(v)
-		return s.appendEach(tx, seqs, actor, custody.EventViewed, "certificate:"+c.ID)
+		return s.ev.AppendEach(tx, seqs, actor, custody.EventViewed, "certificate:"+c.ID)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	s.leavesQueued()
 	return c, pdf, nil
 }
 
 // CertificateCheck returns any certificate with the receipts its PDF
 // embeds, for the public verification view, which whoever holds its
-// verification token may open (see VerifiedDocument). It records nothing.
-func (s *Service) CertificateCheck(ctx context.Context, id string) (*Certificate, [][]byte, error) {
-	if !ValidID(id) {
-		return nil, nil, ErrNotFound
+// verification token may open (see evidence.Service.VerifiedDocument).
+// It records nothing.
+func (s *Register) CertificateCheck(ctx context.Context, id string) (*Certificate, [][]byte, error) {
+	if !evidence.ValidID(id) {
+		return nil, nil, evidence.ErrNotFound
 	}
 	var c *Certificate
 	var receipts [][]byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		var err error
 		if c, err = getCertificate(tx, id); err != nil {
 			return err
@@ -390,23 +418,24 @@ func (s *Service) CertificateCheck(ctx context.Context, id string) (*Certificate
 // Certificates lists, newest first, the certificates org may read, at most
 // limit (default 50, at most 500) per page; cursor continues a listing
 // (CertificatePage.Next: opaque, good only for org's certificate listing).
-func (s *Service) Certificates(ctx context.Context, org, cursor string, limit int) (*CertificatePage, error) {
+func (s *Register) Certificates(ctx context.Context, org, cursor string, limit int) (*CertificatePage, error) {
 	if limit <= 0 {
 		limit = 50
 	}
 	limit = min(limit, 500)
 	before := ^uint64(0)
 	if cursor != "" {
-		var err error
-		if before, err = s.cursors.parseSeq(listCertificates, org, cursor); err != nil {
+		pos, err := s.ev.ParseCursor(listing, org, cursor, 8)
+		if err != nil {
 			return nil, err
 		}
+		before = u64val(pos)
 	}
 	prefix := []byte(org)
 	page := &CertificatePage{Items: []Certificate{}}
 	var last uint64
-	now := s.cfg.Now()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	now := s.ev.Now()
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCertOrg).Cursor()
 		k, v := c.Seek(append(bytes.Clone(prefix), u64(before)...))
 		if k == nil {
@@ -416,12 +445,12 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Prev() {
 			if len(page.Items) == limit {
-				page.Next = s.cursors.formatSeq(listCertificates, org, last)
+				page.Next = s.ev.FormatCursor(listing, org, u64(last))
 				break
 			}
 			last = u64val(k[len(prefix):])
 			cert, err := s.certificateView(tx, string(v), org, now)
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, evidence.ErrNotFound) {
 				continue // indexed for org under an older, wider rule
 			}
 			if err != nil {
@@ -438,33 +467,4 @@ func (s *Service) Certificates(ctx context.Context, org, cursor string, limit in
 type CertificatePage struct {
 	Items []Certificate
 	Next  string // "" on the last page
-}
-
-// MatterEvidence returns, oldest first, the records filed into a matter
-// that org may see (its own matter, or one shared with it), without
-// recording an access: the caller records what it does with them.
-func (s *Service) MatterEvidence(ctx context.Context, matter, org string) ([]*Record, error) {
-	var out []*Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		m, err := getMatter(tx, matter)
-		now := s.cfg.Now()
-		if err != nil || (m.Org != org && !activeShare(tx, matter, org, now)) {
-			return ErrNotFound
-		}
-		seqs, err := matterRecords(tx, matter)
-		if err != nil {
-			return err
-		}
-		for _, seq := range seqs {
-			r, err := getRecord(tx, seq)
-			if err != nil {
-				return err
-			}
-			if s.visible(tx, r, org, now) {
-				out = append(out, r)
-			}
-		}
-		return nil
-	})
-	return out, err
 }

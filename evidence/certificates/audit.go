@@ -1,0 +1,44 @@
+package certificates
+
+import (
+	"encoding/binary"
+	"encoding/json"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
+)
+
+// Audit is the integrity audit of the certificates
+// (evidence.AuditOptions.Documents): each is checked against what it
+// states. Its signed PDF must hash to the SHA-256 and have the size
+// recorded when it was issued; each receipt stored with it describe the
+// item the certificate names, in order; each item must exist and carry the
+// anchored custody event the certificate implies, "certified" (subject
+// certificate:<id>).
+func (s *Register) Audit() evidence.DocumentAudit {
+	return evidence.DocumentAudit{
+		Name: "certificate", Bucket: bCerts, Kind: docKind,
+		Count: func(rep *evidence.AuditReport) *int { return &rep.Certificates },
+		Check: check,
+	}
+}
+
+// check checks a stored certificate.
+func check(d evidence.DocAudit, id string, val []byte) {
+	var c Certificate
+	if err := json.Unmarshal(val, &c); err != nil || c.ID != id {
+		d.FailDocument("the certificate does not decode, or names another ID")
+		return
+	}
+	d.PDF(bCertPDF, id, c.PDFSHA256, c.PDFSize)
+	subject := "certificate:" + id
+	for i, item := range c.Evidence {
+		r := d.Item(item)
+		if r == nil {
+			continue
+		}
+		rc := d.Tx().Bucket(bCertRcpt).Get(binary.BigEndian.AppendUint16([]byte(id), uint16(i)))
+		d.Receipt(i, rc, item, r.SHA256, r)
+		d.WantEvents(r, map[string]int{custody.EventCertified + " " + subject: 1})
+	}
+}
