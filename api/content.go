@@ -93,6 +93,9 @@ func rangeSatisfiable(h string, size int64) bool {
 		}
 		first, last = textproto.TrimString(first), textproto.TrimString(last)
 		if first == "" { // suffix range: the last N bytes
+			if strings.HasPrefix(last, "-") { // net/http refuses "--N" (a negative length)
+				return false
+			}
 			n, err := strconv.ParseInt(last, 10, 64)
 			if err != nil || n < 0 {
 				return false
