@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/receipt"
 )
 
 // Anchoring transaction formats. All integers are big-endian.
@@ -542,6 +544,22 @@ func MemberOfKey(pub ed25519.PublicKey) string {
 		return hex.EncodeToString(k)
 	}
 	return ""
+}
+
+// MemberNames maps each validator's member ID (Tx.Member) to its name in
+// the trust bundle.
+func MemberNames(vs []receipt.Validator) map[string]string {
+	out := map[string]string{}
+	for _, v := range vs {
+		pub, err := base64.StdEncoding.DecodeString(v.PubKey)
+		if err != nil || len(pub) != ed25519.PublicKeySize {
+			continue
+		}
+		if id := MemberOfKey(pub); id != "" {
+			out[id] = v.Name
+		}
+	}
+	return out
 }
 
 // memberKeyHex parses a Member ID back into its binary form.

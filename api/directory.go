@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/ed25519"
-	"encoding/base64"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -74,15 +72,7 @@ func (s *Server) dirView(e anchor.DirEntry) wire.DirectoryEntry {
 }
 
 // memberName is a member's name in the trust bundle, by member ID.
-func (s *Server) memberName(id string) string {
-	for _, v := range s.trust.Validators {
-		pub, err := base64.StdEncoding.DecodeString(v.PubKey)
-		if err == nil && len(pub) == ed25519.PublicKeySize && anchor.MemberOfKey(pub) == id {
-			return v.Name
-		}
-	}
-	return ""
-}
+func (s *Server) memberName(id string) string { return s.members[id] }
 
 func orUnknown(name, id string) string {
 	if name != "" {

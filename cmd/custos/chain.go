@@ -253,18 +253,5 @@ func moniker(org string) string {
 	return m
 }
 
-// memberNames maps each validator's member ID (anchor.Tx.Member) to its
-// name in the trust bundle, for the digest index's answers.
-func memberNames(vs []receipt.Validator) map[string]string {
-	out := map[string]string{}
-	for _, v := range vs {
-		pub, err := base64.StdEncoding.DecodeString(v.PubKey)
-		if err != nil || len(pub) != ed25519.PublicKeySize {
-			continue
-		}
-		if id := anchor.MemberOfKey(pub); id != "" {
-			out[id] = v.Name
-		}
-	}
-	return out
-}
+// memberNames maps each validator's member ID to its trust-bundle name.
+func (c *chain) memberNames() map[string]string { return anchor.MemberNames(c.validators) }

@@ -278,7 +278,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
 	go registerOrgs(auditCtx, n.chain.Chain, orgs, log)
-	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(memberNames(n.chain.validators))
+	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames())
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	opts.Anchor = n.chain.Chain
 	opts.Documents = []evidence.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
