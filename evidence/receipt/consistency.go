@@ -2,6 +2,7 @@ package receipt
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -51,6 +52,35 @@ func (v *Verifier) VerifyConsistency(older, newer *Checkpoint, proofHex []string
 	if err := proof.VerifyConsistency(rfc6962.DefaultHasher, older.TreeSize, newer.TreeSize, nodes, root1, root2); err != nil {
 		return fail(fmt.Sprintf("a proof that the log of %d leaves (root %s) is a prefix of the log of %d leaves (root %s)",
 			older.TreeSize, older.Root, newer.TreeSize, newer.Root), "a proof that does not lead from one root to the other", err)
+	}
+	return nil
+}
+
+// Errors of CheckNodeCheckpoint.
+var (
+	// ErrOtherChain: the node's checkpoint is of another chain than the
+	// receipt's; its chain contradicts the receipt.
+	ErrOtherChain = errors.New("receipt: the node runs another chain")
+	// ErrNodeBehind: the node's log is shorter than the receipt's; it has
+	// not committed the receipt's block yet (ask again).
+	ErrNodeBehind = errors.New("receipt: the node's log is behind the receipt's")
+)
+
+// CheckNodeCheckpoint checks a member node's latest checkpoint against a
+// receipt's, before the node's consistency proof is asked for and checked
+// (VerifyConsistency): the same chain (ErrOtherChain), a checkpoint that
+// verifies under the trust bundle (a *VerifyError), and a log at least as
+// long as the receipt's (ErrNodeBehind). It is the rule of `custos verify
+// --node` and of the verification page's confirmation.
+func (v *Verifier) CheckNodeCheckpoint(receiptCP, nodeCP *Checkpoint) error {
+	if nodeCP.ChainID != receiptCP.ChainID {
+		return fmt.Errorf("%w: %q, the receipt is from %q", ErrOtherChain, nodeCP.ChainID, receiptCP.ChainID)
+	}
+	if _, err := v.VerifyCheckpoint(nodeCP); err != nil {
+		return err
+	}
+	if nodeCP.TreeSize < receiptCP.TreeSize {
+		return fmt.Errorf("%w: %d leaves, the receipt's %d", ErrNodeBehind, nodeCP.TreeSize, receiptCP.TreeSize)
 	}
 	return nil
 }

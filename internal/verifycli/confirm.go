@@ -75,12 +75,13 @@ func confirm(ctx context.Context, v *receipt.Verifier, cp *receipt.Checkpoint, n
 			rep.Error = "the node did not give its checkpoint: " + err.Error()
 			return rep
 		}
-		if ncp.ChainID != cp.ChainID {
+		err = v.CheckNodeCheckpoint(cp, ncp)
+		switch {
+		case errors.Is(err, receipt.ErrOtherChain):
 			rep.Contradicted = true
 			rep.Error = fmt.Sprintf("the node runs chain %q, the receipt is from chain %q", ncp.ChainID, cp.ChainID)
 			return rep
-		}
-		if _, err := v.VerifyCheckpoint(ncp); err != nil {
+		case err != nil && !errors.Is(err, receipt.ErrNodeBehind):
 			// Not the trusted validators' header: the node is not a
 			// member of this consortium as the bundle knows it (or its
 			// validator set changed since the bundle was made).
@@ -88,7 +89,7 @@ func confirm(ctx context.Context, v *receipt.Verifier, cp *receipt.Checkpoint, n
 			return rep
 		}
 		rep.Height, rep.TreeSize, rep.Root = ncp.Height, ncp.TreeSize, ncp.Root
-		if ncp.TreeSize >= cp.TreeSize {
+		if err == nil {
 			break
 		}
 		if !time.Now().Before(deadline) {

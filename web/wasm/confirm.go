@@ -55,14 +55,15 @@ func confirm(receiptText, trustText, nodeCP, proof string) Confirmation {
 	if err := json.Unmarshal([]byte(nodeCP), &cp); err != nil {
 		return Confirmation{Message: "the node's checkpoint does not parse: " + err.Error()}
 	}
-	if cp.ChainID != r.Checkpoint.ChainID {
+	err = v.CheckNodeCheckpoint(&r.Checkpoint, &cp)
+	switch {
+	case errors.Is(err, receipt.ErrOtherChain):
 		return Confirmation{Contradicted: true, Message: fmt.Sprintf("the node runs chain %q, the receipt is from chain %q", cp.ChainID, r.Checkpoint.ChainID)}
-	}
-	if _, err := v.VerifyCheckpoint(&cp); err != nil {
+	case err != nil && !errors.Is(err, receipt.ErrNodeBehind):
 		return Confirmation{Message: "the node's checkpoint does not verify under the trust bundle: " + verifyMessage(err)}
 	}
 	out := Confirmation{Height: cp.Height, TreeSize: cp.TreeSize, Root: cp.Root}
-	if cp.TreeSize < r.Checkpoint.TreeSize {
+	if err != nil {
 		out.Message = fmt.Sprintf("the node's log has %d leaves, fewer than the receipt's %d: it has not reached the receipt's block yet", cp.TreeSize, r.Checkpoint.TreeSize)
 		return out
 	}
