@@ -166,22 +166,28 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	}
 	t.Logf("%d uploads across the upgrade at height %d, every one with a version-2 receipt", len(items), target)
 
+	// upgradeTo votes on every member for the next version, 40 blocks
+	// ahead, and waits until every member runs it.
+	upgradeTo := func(version int) {
+		t.Helper()
+		target := status2(ms[0].p).Height + 40
+		voteAll(target)
+		deadline := time.Now().Add(90 * time.Second)
+		for _, m := range ms {
+			for status2(m.p).StateVersion != version {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s not at state version %d past height %d: %+v", m.slug, version, target, status2(m.p))
+				}
+				// The chain makes blocks only for transactions: keep uploading.
+				ms[0].p.upload(consortiumToken, []byte(fmt.Sprintf("towards version %d at %v\n", version, time.Now())))
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}
 	// Then to version 3: heads bound to their chains' first events. Each
 	// node registers its heads again; an item from before gets a version-3
 	// receipt, and a new upload of one event one with its head proven absent.
-	target = status2(ms[0].p).Height + 40
-	voteAll(target)
-	deadline = time.Now().Add(90 * time.Second)
-	for _, m := range ms {
-		for status2(m.p).StateVersion != 3 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not at state version 3 past height %d: %+v", m.slug, target, status2(m.p))
-			}
-			// The chain makes blocks only for transactions: keep uploading.
-			ms[0].p.upload(consortiumToken, []byte(fmt.Sprintf("towards version 3 at %v\n", time.Now())))
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
+	upgradeTo(3)
 	newer := []byte("after version 3\n")
 	fresh := ms[1].p.upload(consortiumToken, newer)
 	for _, c := range []struct {
@@ -220,18 +226,7 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("create an organization at version 3 = %d %s", code, body)
 	}
-	target = status2(ms[0].p).Height + 40
-	voteAll(target)
-	deadline = time.Now().Add(90 * time.Second)
-	for _, m := range ms {
-		for status2(m.p).StateVersion != 4 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not at state version 4 past height %d: %+v", m.slug, target, status2(m.p))
-			}
-			ms[0].p.upload(consortiumToken, []byte(fmt.Sprintf("towards version 4 at %v\n", time.Now())))
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
+	upgradeTo(4)
 	old := items[0]
 	other := ms[0].p
 	if other == old.p {
