@@ -124,6 +124,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 		if err := initDirectory(tx); err != nil {
 			return err
 		}
+		if err := initRegister(tx); err != nil {
+			return err
+		}
 		return a.merkle.Init(tx)
 	})
 	if err != nil {
@@ -218,7 +221,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4:
+		case StateV2, StateV3, StateV4, StateV5:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -340,6 +343,12 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 			return CodeVersion, fmt.Sprintf("a directory registration; the chain state is version %d, which has no directory (version 4 has)", version)
 		}
 		return a.checkDirectory(tx, t, a.blockNamesFor(pending))
+	}
+	if t.Kind == KindRegister {
+		if version < StateV5 {
+			return CodeVersion, fmt.Sprintf("a copyright registration; the chain state is version %d, which has no register (version 5 has)", version)
+		}
+		return a.checkRegister(tx, t)
 	}
 	if want := batchVersion(version); t.Version != want {
 		return CodeVersion, fmt.Sprintf("a version-%d batch; the chain state is version %d, which takes version-%d batches", t.Version, version, want)
@@ -490,6 +499,10 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	}
 	if t.Kind == KindDirectory {
 		a.applyDirectory(tx, t, req.Height, a.blockNames)
+		return &abci.ExecTxResult{Code: CodeOK}
+	}
+	if t.Kind == KindRegister {
+		a.applyRegister(tx, t, req.Height, req.Time)
 		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	first, err := a.merkle.Size(tx)

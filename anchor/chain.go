@@ -279,3 +279,43 @@ func (c *Chain) OrgByName(name string) (DirEntry, bool, error) { return c.App.Or
 
 // Orgs lists the directory.
 func (c *Chain) Orgs() ([]DirEntry, error) { return c.App.Orgs() }
+
+// RegisterCopyrights submits a copyright registration transaction of this
+// member's registrations (state version 5). Registrations the register
+// already holds all of (CodeDuplicate), or a transaction still pending in
+// the mempool, are no error.
+func (c *Chain) RegisterCopyrights(ctx context.Context, regs []Registration) error {
+	b := c.Batcher.cfg
+	raw, err := NewRegisterTx(c.chainID, b.NodeCert, b.OrgCA, c.Node.Key(), regs)
+	if err != nil {
+		return err
+	}
+	res, err := c.Node.Broadcast(ctx, raw)
+	switch {
+	case errors.Is(err, mempool.ErrTxInCache):
+		return nil
+	case err != nil:
+		return err
+	case res.Code == CodeOK || res.Code == CodeDuplicate:
+		return nil
+	}
+	return &TxError{Code: res.Code, Log: res.Log}
+}
+
+// Member is this node's member ID (Tx.Member).
+func (c *Chain) Member() string { return MemberID(c.Batcher.cfg.NodeCert) }
+
+// Registration is the register's entry of a member's registration.
+func (c *Chain) Registration(member, id string) (RegEntry, bool, error) {
+	return c.App.Registration(member, id)
+}
+
+// SearchRegister searches the consortium's register (App.SearchRegister).
+func (c *Chain) SearchRegister(sum *[32]byte, ph *uint64, threshold, limit int) ([]RegMatch, bool, error) {
+	return c.App.SearchRegister(sum, ph, threshold, limit)
+}
+
+// RegistrationsByNumber lists the registrations known by a number.
+func (c *Chain) RegistrationsByNumber(number string) ([]RegEntry, error) {
+	return c.App.RegistrationsByNumber(number)
+}

@@ -37,16 +37,22 @@ import (
 // the state map commits to the deposit log under DepositsKey. The AppHash
 // keeps version 3's layout (and its first byte, 0x03): what it commits to
 // is read the same way, so receipts and verifiers are unchanged.
+//
+// Version 5 adds the consortium's copyright register (register.go):
+// KindRegister transactions (transaction version 5) file registrations,
+// which the state numbers, and the state map commits to each entry under
+// RegKey. The AppHash keeps version 3's layout, as version 4 does.
 const (
 	StateV1 = 1
 	StateV2 = 2
 	StateV3 = 3
 	StateV4 = 4
+	StateV5 = 5
 	// LatestState is the version new chains start with.
-	LatestState = StateV4
+	LatestState = StateV5
 	// MaxState is the highest version this code runs: a vote for a later
 	// one is refused.
-	MaxState = StateV4
+	MaxState = StateV5
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a

@@ -167,10 +167,10 @@ func TestUpgradeToV4(t *testing.T) {
 		t.Errorf("a deposit of an item anchored before the upgrade: %+v %v; want leaf 1, registered at 3", d, ok)
 	}
 	// Nothing later than this code knows is voted for.
-	res = finalize(t, app, 4, nodes[0].vote(t, UpgradeVote{Version: 5, Height: 10}))
+	res = finalize(t, app, 4, nodes[0].vote(t, UpgradeVote{Version: MaxState + 1, Height: 10}))
 	commit(t, app)
 	if got := codes(res); got[0] != CodeVersion {
-		t.Errorf("a vote for state version 5: codes %v, want CodeVersion", got)
+		t.Errorf("a vote for state version %d: codes %v, want CodeVersion", MaxState+1, got)
 	}
 }
 

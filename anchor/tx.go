@@ -72,6 +72,16 @@ import (
 //	(1..32) ‖ kind ‖ nameLen u16 (1..800) ‖ name (UTF-8)), ids in strictly
 //	increasing byte order
 //
+// Version 5 (state version 5) is version 4's framing for kind 4 only, a
+// copyright registration: the registrations a member's node files in the
+// consortium's copyright register (register.go):
+//
+//	regs u16 (1..MaxRegistrations) ‖ regs × (idLen u8 (1..64) ‖ id
+//	‖ orgLen u8 (0..64) ‖ org ‖ legacyLen u8 (0..64) ‖ legacy number (UTF-8)
+//	‖ files u8 (1..MaxRegFiles) ‖ files × (flags u8 ‖ sha256 32
+//	‖ [perceptual hash u64 if flags = 1])), ids in strictly increasing
+//	byte order, flags 0 or 1
+//
 // The signature is Ed25519 (RFC 8032, pure) by the node certificate's key
 // over SignaturePrefix ‖ chainID ‖ 0x00 ‖ every byte before the signature.
 const (
@@ -81,6 +91,7 @@ const (
 	TxVersion2 = 2
 	TxVersion3 = 3
 	TxVersion4 = 4
+	TxVersion5 = 5
 	// MaxLeaves is the largest number of leaf hashes in one transaction.
 	MaxLeaves = 10000
 	// MaxHeads is the largest number of custody heads in one transaction.
@@ -96,6 +107,9 @@ const (
 	KindUpgrade = 2 // a vote to move the chain state to a new version at a height
 	// KindDirectory registers organizations in the directory (version 4).
 	KindDirectory = 3
+	// KindRegister files copyright registrations in the register
+	// (transaction version 5).
+	KindRegister = 4
 )
 
 // HeadUpdate sets one custody head in the chain's state map: Key is
@@ -153,14 +167,15 @@ type UpgradeVote struct {
 // Upgrade.
 type Tx struct {
 	Version  uint8             // TxVersion … TxVersion4
-	Kind     uint8             // KindBatch (always, in version 1) or KindUpgrade
+	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory or KindRegister
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
 	Seq      uint64
 	Leaves   [][]byte // each HashSize bytes
 	Heads    []HeadUpdate
-	Deposits []Deposit  // version 4
-	Orgs     []OrgEntry // a directory registration (KindDirectory)
+	Deposits []Deposit      // version 4
+	Orgs     []OrgEntry     // a directory registration (KindDirectory)
+	Regs     []Registration // copyright registrations (KindRegister)
 	Upgrade  UpgradeVote
 	Sig      []byte // ed25519.SignatureSize bytes
 }
@@ -213,6 +228,14 @@ func NewDirectoryTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed255
 	return signTx(chainID, key, &Tx{Version: TxVersion4, Kind: KindDirectory, NodeCert: nodeCert, OrgCA: orgCA, Orgs: orgs})
 }
 
+// NewRegisterTx encodes and signs a copyright registration transaction
+// of regs (sorted here by ID).
+func NewRegisterTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, regs []Registration) ([]byte, error) {
+	regs = slices.Clone(regs)
+	slices.SortFunc(regs, func(a, b Registration) int { return strings.Compare(a.ID, b.ID) })
+	return signTx(chainID, key, &Tx{Version: TxVersion5, Kind: KindRegister, NodeCert: nodeCert, OrgCA: orgCA, Regs: regs})
+}
+
 // NewUpgradeTx encodes and signs a version-2 upgrade vote.
 func NewUpgradeTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, vote UpgradeVote) ([]byte, error) {
 	return signTx(chainID, key, &Tx{Version: TxVersion2, Kind: KindUpgrade, NodeCert: nodeCert, OrgCA: orgCA, Upgrade: vote})
@@ -246,14 +269,21 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] < TxVersion || v[0] > TxVersion4:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion5:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
 	}
 	if t.Version >= TxVersion2 {
 		k := d.next(1)
-		if k == nil || k[0] != KindBatch && k[0] != KindUpgrade && (k[0] != KindDirectory || t.Version < TxVersion4) {
+		switch {
+		case k == nil:
+		case t.Version == TxVersion5 && k[0] == KindRegister:
+			t.Kind = k[0]
+		case t.Version < TxVersion5 && (k[0] == KindBatch || k[0] == KindUpgrade || k[0] == KindDirectory && t.Version == TxVersion4):
+			t.Kind = k[0]
+		}
+		if k == nil || t.Kind != k[0] {
 			return nil, fmt.Errorf("%w: unknown kind", ErrMalformedTx)
 		}
 		t.Kind = k[0]
@@ -270,6 +300,10 @@ func DecodeTx(b []byte) (*Tx, error) {
 		t.Upgrade = UpgradeVote{Version: d.uint32(), Height: d.uint64()}
 	case KindDirectory:
 		if err := t.decodeOrgs(&d); err != nil {
+			return nil, err
+		}
+	case KindRegister:
+		if err := t.decodeRegistrations(&d); err != nil {
 			return nil, err
 		}
 	default:
@@ -383,6 +417,9 @@ func (t *Tx) appendBody(b []byte) []byte {
 	if t.Kind == KindDirectory {
 		return appendOrgs(b, t.Orgs)
 	}
+	if t.Kind == KindRegister {
+		return appendRegistrations(b, t.Regs)
+	}
 	b = binary.BigEndian.AppendUint64(b, t.Seq)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Leaves)))
 	for _, h := range t.Leaves {
@@ -426,7 +463,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
 	n := len(SignaturePrefix) + len(chainID) + 1 + 6 + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 16 +
-		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize() + 4 + len(t.Deposits)*(depositSize+32) + len(t.Orgs)*128
+		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize() + 4 + len(t.Deposits)*(depositSize+32) + len(t.Orgs)*128 + len(t.Regs)*512
 	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
 	return t.appendBody(m)
 }
@@ -455,14 +492,21 @@ func (t *Tx) check() error {
 			return err
 		}
 	case t.Version == TxVersion4 && t.Kind == KindDirectory:
-		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || t.Upgrade != (UpgradeVote{}) {
+		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || len(t.Regs) != 0 || t.Upgrade != (UpgradeVote{}) {
 			return fmt.Errorf("%w: a directory registration carries organizations only", ErrMalformedTx)
 		}
 		if err := checkOrgs(t.Orgs); err != nil {
 			return err
 		}
+	case t.Version == TxVersion5 && t.Kind == KindRegister:
+		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || len(t.Orgs) != 0 || t.Upgrade != (UpgradeVote{}) {
+			return fmt.Errorf("%w: a copyright registration carries registrations only", ErrMalformedTx)
+		}
+		if err := checkRegistrations(t.Regs); err != nil {
+			return err
+		}
 	case t.Version == TxVersion2 && t.Kind == KindUpgrade:
-		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || len(t.Orgs) != 0 {
+		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || len(t.Orgs) != 0 || len(t.Regs) != 0 {
 			return fmt.Errorf("%w: an upgrade vote carries no batch", ErrMalformedTx)
 		}
 		if t.Upgrade.Version < 2 || t.Upgrade.Height == 0 || t.Upgrade.Height > math.MaxInt64 {
@@ -487,8 +531,8 @@ func (t *Tx) checkBatch2() error {
 		return fmt.Errorf("%w: %d leaves, %d heads and %d deposits, want at most %d, %d and %d, and not none", ErrMalformedTx,
 			len(t.Leaves), len(t.Heads), len(t.Deposits), MaxLeaves, MaxHeads, MaxLeaves)
 	}
-	if len(t.Orgs) != 0 {
-		return fmt.Errorf("%w: a batch carries no organizations", ErrMalformedTx)
+	if len(t.Orgs) != 0 || len(t.Regs) != 0 {
+		return fmt.Errorf("%w: a batch carries no organizations or registrations", ErrMalformedTx)
 	}
 	if t.Version < TxVersion4 && len(t.Deposits) != 0 {
 		return fmt.Errorf("%w: a version-%d batch carries no deposits", ErrMalformedTx, t.Version)

@@ -1,0 +1,449 @@
+package anchor
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor/vmap"
+)
+
+// The consortium's copyright register (state version 5): every member's
+// registrations, by fingerprint, in the order the chain made them final,
+// with the registration numbers the chain assigns. A member registers only
+// its own registrations (KindRegister transactions signed by its node), of
+// organizations the directory lists as its own. Only fingerprints go on
+// the chain (each file's SHA-256 and, for an image, its perceptual hash),
+// never files, titles or owner details.
+//
+// A registration without a legacy number is numbered when its transaction
+// is applied: CUS-(YEAR)-作登字-M<m>-NNNNNN, where YEAR is the block's
+// year in China Standard Time, m the member's place (from 1) in the
+// chain's genesis validator set, and NNNNNN counts the member's
+// registrations of that year from 000001. The number depends only on the
+// blocks, so every member assigns the same one, once: a registration
+// already in the register is never registered again. A legacy
+// registration (numbered by its member before the chain kept the
+// register) keeps its number, which search still finds.
+//
+//	reg     member(32) ‖ registration ID → the entry's JSON (RegEntry)
+//	regseq  year(4) ‖ member(32) → the member's last sequence of the year (8)
+//	regsha  sha256(32) ‖ order(8) ‖ file(1) → member(32) ‖ registration ID
+//	regph   perceptual hash(8) ‖ order(8) ‖ file(1) → member(32) ‖ registration ID
+//	regnum  number ‖ 0x00 ‖ member(32) → registration ID
+//
+// and "regcount" in the app metadata, the register's size (its last
+// order). Each entry is committed in the state map under RegKey(member,
+// ID), with the SHA-256 of its JSON as the value.
+
+// Register limits.
+const (
+	MaxRegistrations = 500 // registrations in one transaction
+	MaxRegFiles      = 20  // files of one registration
+	maxRegIDLen      = 64
+	maxLegacyLen     = 64 // bytes
+)
+
+var (
+	bReg    = []byte("reg")
+	bRegSeq = []byte("regseq")
+	bRegSHA = []byte("regsha")
+	bRegPH  = []byte("regph")
+	bRegNum = []byte("regnum")
+)
+
+// cstZone is China Standard Time, the zone of registration years.
+var cstZone = time.FixedZone("CST", 8*3600)
+
+// Registration is one registration in a KindRegister transaction.
+type Registration struct {
+	ID string
+	// Org is the registrant organization: one the directory lists as the
+	// submitting member's, or "" for one it does not list (the member's
+	// operator).
+	Org string
+	// Legacy is the number the member gave the registration before the
+	// chain kept the register; "" for a registration the chain numbers.
+	Legacy string
+	Files  []RegFile
+}
+
+// RegFile is one file's fingerprints.
+type RegFile struct {
+	SHA256   [32]byte
+	PHash    uint64
+	HasPHash bool
+}
+
+// RegEntry is a registration as the consortium's register knows it.
+type RegEntry struct {
+	Member string `json:"member"` // the home member's ID (Tx.Member)
+	ID     string `json:"id"`
+	Org    string `json:"org,omitempty"`
+	// Number is the number the chain assigned; Legacy the member's own,
+	// for a registration from before the register (Number is then "").
+	Number string        `json:"number,omitempty"`
+	Legacy string        `json:"legacy,omitempty"`
+	Files  []RegFileJSON `json:"files"`
+	Height int64         `json:"height"` // the block that registered it
+	Order  uint64        `json:"order"`  // its place in the register, from 1
+}
+
+// RegFileJSON is RegFile as an entry stores it.
+type RegFileJSON struct {
+	SHA256 string `json:"sha256"`
+	PHash  string `json:"phash,omitempty"` // 16 hex digits
+}
+
+// Display is the number a registration is known by: the chain's, or its
+// legacy number.
+func (e *RegEntry) Display() string {
+	if e.Number != "" {
+		return e.Number
+	}
+	return e.Legacy
+}
+
+// RegKey is the state-map key of a registration's entry.
+func RegKey(member, id string) [32]byte {
+	return sha256.Sum256([]byte("custos/state/v5/reg\x00" + member + "\x00" + id))
+}
+
+func checkRegistrations(regs []Registration) error {
+	if len(regs) == 0 || len(regs) > MaxRegistrations {
+		return fmt.Errorf("%w: %d registrations, want 1..%d", ErrMalformedTx, len(regs), MaxRegistrations)
+	}
+	for i, r := range regs {
+		switch {
+		case r.ID == "" || len(r.ID) > maxRegIDLen || !printableASCII(r.ID):
+			return fmt.Errorf("%w: registration %d: an ID of 1 to %d printable ASCII characters", ErrMalformedTx, i, maxRegIDLen)
+		case len(r.Org) > maxOrgIDLen || r.Org != "" && !printableASCII(r.Org):
+			return fmt.Errorf("%w: registration %d: an organization ID of up to %d printable ASCII characters", ErrMalformedTx, i, maxOrgIDLen)
+		case len(r.Legacy) > maxLegacyLen || !utf8.ValidString(r.Legacy) || strings.ContainsFunc(r.Legacy, unicode.IsControl):
+			return fmt.Errorf("%w: registration %d: a legacy number of up to %d bytes of UTF-8 without control characters", ErrMalformedTx, i, maxLegacyLen)
+		case len(r.Files) == 0 || len(r.Files) > MaxRegFiles:
+			return fmt.Errorf("%w: registration %d has %d files, want 1..%d", ErrMalformedTx, i, len(r.Files), MaxRegFiles)
+		case i > 0 && regs[i-1].ID >= r.ID:
+			return fmt.Errorf("%w: registration IDs are not in strictly increasing order at %d", ErrMalformedTx, i)
+		}
+		for j, f := range r.Files {
+			if !f.HasPHash && f.PHash != 0 {
+				return fmt.Errorf("%w: registration %d, file %d: a perceptual hash without its flag", ErrMalformedTx, i, j)
+			}
+		}
+	}
+	return nil
+}
+
+func appendRegistrations(b []byte, regs []Registration) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(len(regs)))
+	for _, r := range regs {
+		b = append(append(b, byte(len(r.ID))), r.ID...)
+		b = append(append(b, byte(len(r.Org))), r.Org...)
+		b = append(append(b, byte(len(r.Legacy))), r.Legacy...)
+		b = append(b, byte(len(r.Files)))
+		for _, f := range r.Files {
+			if f.HasPHash {
+				b = append(append(b, 1), f.SHA256[:]...)
+				b = binary.BigEndian.AppendUint64(b, f.PHash)
+			} else {
+				b = append(append(b, 0), f.SHA256[:]...)
+			}
+		}
+	}
+	return b
+}
+
+func (t *Tx) decodeRegistrations(d *decoder) error {
+	n := d.uint16()
+	if d.short || n == 0 || n > MaxRegistrations {
+		return fmt.Errorf("%w: registration count %d, want 1..%d", ErrMalformedTx, n, MaxRegistrations)
+	}
+	t.Regs = make([]Registration, 0, n)
+	for i := uint16(0); i < n && !d.short; i++ {
+		var r Registration
+		for _, s := range []*string{&r.ID, &r.Org, &r.Legacy} {
+			if l := d.next(1); l != nil {
+				*s = string(d.next(int(l[0])))
+			}
+		}
+		files := d.next(1)
+		if files == nil || files[0] == 0 || files[0] > MaxRegFiles {
+			return fmt.Errorf("%w: registration %d: a file count of 1..%d", ErrMalformedTx, i, MaxRegFiles)
+		}
+		r.Files = make([]RegFile, files[0])
+		for j := range r.Files {
+			f := &r.Files[j]
+			switch flag := d.next(1); {
+			case flag == nil:
+			case flag[0] == 1:
+				f.HasPHash = true
+			case flag[0] != 0:
+				return fmt.Errorf("%w: registration %d, file %d has flags %d, want 0 or 1", ErrMalformedTx, i, j, flag[0])
+			}
+			copy(f.SHA256[:], d.next(32))
+			if f.HasPHash {
+				f.PHash = d.uint64()
+			}
+		}
+		t.Regs = append(t.Regs, r)
+	}
+	if d.short {
+		return fmt.Errorf("%w: registrations cut short", ErrMalformedTx)
+	}
+	return nil
+}
+
+// checkRegister checks a registration transaction against the state in
+// tx: each organization named is the member's in the directory, and at
+// least one registration is new.
+func (a *App) checkRegister(tx *bolt.Tx, t *Tx) (uint32, string) {
+	member := t.Member()
+	fresh := false
+	for _, r := range t.Regs {
+		if r.Org != "" {
+			e, ok := getDirEntry(tx, r.Org)
+			if !ok {
+				return CodeNotOwner, fmt.Sprintf("organization %s is not in the directory", r.Org)
+			}
+			if e.Member != member {
+				return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", r.Org)
+			}
+		}
+		if tx.Bucket(bReg).Get(regKey(t.memberKey(), r.ID)) == nil {
+			fresh = true
+		}
+	}
+	if !fresh {
+		return CodeDuplicate, "every registration is already in the register"
+	}
+	return CodeOK, ""
+}
+
+func regKey(member []byte, id string) []byte {
+	return append(bytes.Clone(member), id...)
+}
+
+// applyRegister enters t's new registrations in the register (checked by
+// checkRegister), numbering those without a legacy number, and queues
+// their state-map entries. at is the block's time.
+func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
+	fail := func(err error) {
+		panic(fmt.Sprintf("anchor: register at height %d: %v", height, err))
+	}
+	member, memberHex := t.memberKey(), t.Member()
+	meta, regs := tx.Bucket(bAppMeta), tx.Bucket(bReg)
+	var order uint64
+	if v := meta.Get([]byte("regcount")); len(v) == 8 {
+		order = binary.BigEndian.Uint64(v)
+	}
+	place := 0
+	for _, r := range t.Regs {
+		key := regKey(member, r.ID)
+		if regs.Get(key) != nil {
+			continue // registered before: never twice, never renumbered
+		}
+		order++
+		e := RegEntry{Member: memberHex, ID: r.ID, Org: r.Org, Legacy: r.Legacy, Height: height, Order: order}
+		if r.Legacy == "" {
+			if place == 0 {
+				place = a.memberPlace(tx, member)
+			}
+			n, err := nextRegNumber(tx, member, place, at)
+			if err != nil {
+				fail(err)
+			}
+			e.Number = n
+		}
+		ref := slices.Concat(member, []byte(r.ID))
+		ord := binary.BigEndian.AppendUint64(nil, order)
+		for i, f := range r.Files {
+			fj := RegFileJSON{SHA256: hex.EncodeToString(f.SHA256[:])}
+			if err := tx.Bucket(bRegSHA).Put(slices.Concat(f.SHA256[:], ord, []byte{byte(i)}), ref); err != nil {
+				fail(err)
+			}
+			if f.HasPHash {
+				fj.PHash = fmt.Sprintf("%016x", f.PHash)
+				if err := tx.Bucket(bRegPH).Put(slices.Concat(binary.BigEndian.AppendUint64(nil, f.PHash), ord, []byte{byte(i)}), ref); err != nil {
+					fail(err)
+				}
+			}
+			e.Files = append(e.Files, fj)
+		}
+		val, err := json.Marshal(e)
+		if err == nil {
+			err = regs.Put(key, val)
+		}
+		if err == nil {
+			err = tx.Bucket(bRegNum).Put(slices.Concat([]byte(e.Display()), []byte{0}, member), []byte(r.ID))
+		}
+		if err != nil {
+			fail(err)
+		}
+		k, value := RegKey(memberHex, r.ID), sha256.Sum256(val)
+		var none [32]byte
+		a.blockLog = append(append(append(a.blockLog, k[:]...), value[:]...), none[:]...)
+		a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
+		a.blockPairs = append(a.blockPairs, vmap.Pair{Key: k, Value: value})
+		a.moved = true
+	}
+	if err := meta.Put([]byte("regcount"), binary.BigEndian.AppendUint64(nil, order)); err != nil {
+		fail(err)
+	}
+}
+
+// memberPlace is the member's place, from 1, in the chain's genesis
+// validator set (the order InitChain recorded); 0 if it is not there.
+func (a *App) memberPlace(tx *bolt.Tx, member []byte) int {
+	var keys [][]byte
+	if v := tx.Bucket(bAppMeta).Get([]byte("validators")); v != nil {
+		if err := json.Unmarshal(v, &keys); err != nil {
+			return 0
+		}
+	}
+	for i, k := range keys {
+		if bytes.Equal(memberOfKey(k), member) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// nextRegNumber takes the member's next registration number of at's year.
+func nextRegNumber(tx *bolt.Tx, member []byte, place int, at time.Time) (string, error) {
+	year := at.In(cstZone).Format("2006")
+	b := tx.Bucket(bRegSeq)
+	key := append([]byte(year), member...)
+	var n uint64 = 1
+	if v := b.Get(key); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v) + 1
+	}
+	if err := b.Put(key, binary.BigEndian.AppendUint64(nil, n)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("CUS-(%s)-作登字-M%d-%06d", year, place, n), nil
+}
+
+func getRegEntry(tx *bolt.Tx, ref []byte) (RegEntry, bool) {
+	var e RegEntry
+	v := tx.Bucket(bReg).Get(ref)
+	if v == nil || json.Unmarshal(v, &e) != nil {
+		return e, false
+	}
+	return e, true
+}
+
+// Registration is the register's entry of a member's registration.
+func (a *App) Registration(member, id string) (RegEntry, bool, error) {
+	key, err := memberKeyHex(member)
+	if err != nil {
+		return RegEntry{}, false, err
+	}
+	var e RegEntry
+	var ok bool
+	err = a.db.View(func(tx *bolt.Tx) error {
+		e, ok = getRegEntry(tx, regKey(key, id))
+		return nil
+	})
+	return e, ok, err
+}
+
+// RegistrationsByNumber lists the registrations known by a number: at most
+// one chain-assigned, or the legacy ones of that number (one per member).
+func (a *App) RegistrationsByNumber(number string) ([]RegEntry, error) {
+	var out []RegEntry
+	prefix := append([]byte(number), 0)
+	err := a.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bRegNum).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if e, ok := getRegEntry(tx, regKey(k[len(prefix):], string(v))); ok {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RegMatch is a registration a register search found.
+type RegMatch struct {
+	Entry    RegEntry
+	File     int  // the matching file's index in Entry.Files
+	Exact    bool // same SHA-256; else a perceptual hash within the threshold
+	Distance int  // Hamming distance of the perceptual hashes; 0 if Exact
+}
+
+// SearchRegister lists the registrations with a file of SHA-256 sum (if
+// not nil) or, if ph is not nil, an image whose perceptual hash is within
+// threshold bits of *ph; one match per registration (an exact one before
+// a similar one, then the closest), in register order, at most limit
+// (truncated tells whether more matched). A similar search scans every
+// perceptual hash in the register.
+func (a *App) SearchRegister(sum *[32]byte, ph *uint64, threshold, limit int) (ms []RegMatch, truncated bool, err error) {
+	type hit struct {
+		order uint64
+		ref   string
+		file  int
+		exact bool
+		dist  int
+	}
+	best := map[string]*hit{}
+	offer := func(h *hit) {
+		cur, ok := best[h.ref]
+		if !ok || h.exact && !cur.exact || h.exact == cur.exact && h.dist < cur.dist {
+			best[h.ref] = h
+		}
+	}
+	err = a.db.View(func(tx *bolt.Tx) error {
+		if sum != nil {
+			c := tx.Bucket(bRegSHA).Cursor()
+			for k, v := c.Seek(sum[:]); k != nil && bytes.HasPrefix(k, sum[:]); k, v = c.Next() {
+				offer(&hit{order: binary.BigEndian.Uint64(k[32:]), ref: string(v), file: int(k[40]), exact: true})
+			}
+		}
+		if ph != nil {
+			c := tx.Bucket(bRegPH).Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if d := bits.OnesCount64(*ph ^ binary.BigEndian.Uint64(k)); d <= threshold {
+					offer(&hit{order: binary.BigEndian.Uint64(k[8:]), ref: string(v), file: int(k[16]), dist: d})
+				}
+			}
+		}
+		hits := make([]*hit, 0, len(best))
+		for _, h := range best {
+			hits = append(hits, h)
+		}
+		slices.SortFunc(hits, func(x, y *hit) int { return cmp.Compare(x.order, y.order) })
+		if len(hits) > limit {
+			hits, truncated = hits[:limit], true
+		}
+		for _, h := range hits {
+			if e, ok := getRegEntry(tx, []byte(h.ref)); ok {
+				ms = append(ms, RegMatch{Entry: e, File: h.file, Exact: h.exact, Distance: h.dist})
+			}
+		}
+		return nil
+	})
+	return ms, truncated, err
+}
+
+func initRegister(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bReg, bRegSeq, bRegSHA, bRegPH, bRegNum} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
