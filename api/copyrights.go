@@ -13,13 +13,16 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/imagehash"
+	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/internal/text"
 )
 
@@ -84,6 +87,45 @@ func copyrightErr(err error) error {
 	return err
 }
 
+// ConsortiumRegister is what priority searches need of the consortium's
+// copyright register (anchor.Chain).
+type ConsortiumRegister interface {
+	Member() string
+	SearchRegister(sum *[32]byte, ph *uint64, threshold, limit int) ([]anchor.RegMatch, bool, error)
+	RegistrationsByNumber(number string) ([]anchor.RegEntry, error)
+}
+
+// numberWait reads ?wait=DURATION: how long a request waits for a pending
+// registration's number (at most wire.MaxReceiptWait).
+func numberWait(c echo.Context) (time.Duration, error) {
+	q := c.QueryParam("wait")
+	if q == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(q)
+	if err != nil || d < 0 {
+		return 0, errBadRequest("bad-parameter", "wait must be a duration such as 5s.")
+	}
+	return min(d, wire.MaxReceiptWait), nil
+}
+
+// awaitNumber waits up to wait for cr, pending, to be numbered by the
+// chain, and returns it as it is then.
+func awaitNumber(ctx context.Context, reg Register, cr *copyright.Copyright, wait time.Duration) (*copyright.Copyright, error) {
+	deadline := time.Now().Add(wait)
+	for cr.Status == copyright.CopyrightPending && time.Now().Before(deadline) {
+		if err := poll.Pause(ctx); err != nil {
+			return nil, err
+		}
+		next, err := reg.Copyright(ctx, cr.ID)
+		if err != nil {
+			return nil, err
+		}
+		cr = next
+	}
+	return cr, nil
+}
+
 // upload is one file of a registration: staged and hashed, not yet
 // committed.
 type upload struct {
@@ -106,6 +148,10 @@ type upload struct {
 // before once all its parts are read, and its files are discarded.
 func (s *Server) createCopyright(c echo.Context) (_ *request, err error) {
 	reg, err := s.register()
+	if err != nil {
+		return nil, err
+	}
+	wait, err := numberWait(c)
 	if err != nil {
 		return nil, err
 	}
@@ -141,14 +187,15 @@ func (s *Server) createCopyright(c echo.Context) (_ *request, err error) {
 			_, err := reg.Copyright(ctx, e.Copyright)
 			return err
 		},
-		create:  func(keepFunc) (*answer, error) { return fileCopyright(c, reg, work, ups, metas) },
+		create:  func(keepFunc) (*answer, error) { return fileCopyright(c, reg, work, ups, metas, wait) },
 		discard: discard, // no-ops once filed
 	}, nil
 }
 
 // fileCopyright commits a registration read by createCopyright and
-// answers 201.
-func fileCopyright(c echo.Context, reg Register, work copyright.Work, ups []*upload, metas []evidence.Meta) (*answer, error) {
+// answers 201, with the registration pending until the chain numbers it
+// (waiting up to wait for the number).
+func fileCopyright(c echo.Context, reg Register, work copyright.Work, ups []*upload, metas []evidence.Meta, wait time.Duration) (*answer, error) {
 	p := principal(c)
 	files := make([]copyright.RegisterFile, len(ups))
 	for i, u := range ups {
@@ -157,6 +204,11 @@ func fileCopyright(c echo.Context, reg Register, work copyright.Work, ups []*upl
 	cr, err := reg.FileCopyright(c.Request().Context(), p.Org.ID, p.Actor(), work, files)
 	if err != nil {
 		return nil, copyrightErr(err)
+	}
+	if wait > 0 { // durable already: a failure here only stops the wait
+		if got, err := awaitNumber(c.Request().Context(), reg, cr, wait); err == nil {
+			cr = got
+		}
 	}
 	a, err := jsonAnswer(http.StatusCreated, cr, "/api/v1/copyrights/"+cr.ID)
 	if err != nil {
@@ -422,12 +474,19 @@ func (s *Server) getCopyright(c echo.Context) error {
 		return err
 	}
 	id, isPDF := strings.CutSuffix(c.Param("id"), ".pdf")
+	wait, err := numberWait(c)
+	if err != nil {
+		return err
+	}
 	cr, err := reg.Copyright(c.Request().Context(), id)
 	if err != nil {
 		return copyrightErr(err)
 	}
 	if isPDF {
 		return s.copyrightPDF(c, reg, cr)
+	}
+	if cr, err = awaitNumber(c.Request().Context(), reg, cr, wait); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, cr)
 }
@@ -456,9 +515,12 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 }
 
 func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
+	if n := c.QueryParam("number"); n != "" && c.QueryParam("sha256") == "" {
+		return s.searchCopyrightsByNumber(c, n)
+	}
 	sum := c.QueryParam("sha256")
 	if !isHex64(sum) {
-		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits.")
+		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits (or give number, a registration number).")
 	}
 	return s.searchCopyrights(c, sum, nil, "")
 }
@@ -511,14 +573,127 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 		out.PHash = ph.String()
 	}
 	for i, m := range ms {
-		cr := m.Copyright
-		out.Matches[i] = wire.CopyrightMatch{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
-			Owner: cr.Owner, OwnerOrg: cr.OwnerOrg, Status: cr.Status, RegisteredAt: cr.RegisteredAt,
-			Anchored: cr.AnchoredHeight != 0, AnchoredAt: m.AnchoredAt, AnchoredHeight: cr.AnchoredHeight,
-			Item: m.Item, Match: m.Kind, Distance: m.Distance}
-		if o, err := s.orgs.Org(cr.OwnerOrg); err == nil {
-			out.Matches[i].OwnerOrgName = o.Name
+		out.Matches[i] = s.localMatch(m)
+	}
+	if s.consortium != nil {
+		var digest *[32]byte
+		if b, err := hex.DecodeString(sum); err == nil && len(b) == 32 {
+			digest = (*[32]byte)(b)
 		}
+		var hash *uint64
+		if ph != nil {
+			hash = (*uint64)(ph)
+		}
+		found, more, err := s.consortium.SearchRegister(digest, hash, imagehash.Threshold, copyright.MaxSearchMatches)
+		if err != nil {
+			return err
+		}
+		if out.Matches, err = s.mergeRegister(ctx, out.Matches, found); err != nil {
+			return err
+		}
+		out.Truncated = out.Truncated || more
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// localMatch is a match of this node's register.
+func (s *Server) localMatch(m copyright.Match) wire.CopyrightMatch {
+	cr := m.Copyright
+	w := wire.CopyrightMatch{ID: cr.ID, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
+		Owner: cr.Owner, OwnerOrg: cr.OwnerOrg, Status: cr.Status, RegisteredAt: cr.RegisteredAt,
+		Anchored: cr.AnchoredHeight != 0, AnchoredAt: m.AnchoredAt, AnchoredHeight: cr.AnchoredHeight,
+		Item: m.Item, Match: m.Kind, Distance: m.Distance, RegistrantOrg: cr.RegistrantOrg}
+	if o, err := s.orgs.Org(cr.OwnerOrg); err == nil {
+		w.OwnerOrgName = o.Name
+	}
+	if o, err := s.orgs.Org(cr.RegistrantOrg); err == nil {
+		w.RegistrantOrgName = o.Name
+	}
+	return w
+}
+
+// mergeRegister orders a search by the consortium's register: its matches
+// (found, in register order), each with this node's details if it is this
+// node's, then this node's matches the register does not hold yet, as
+// they were. Priority is the register's order: the block that made each
+// registration final, then its place in the block.
+func (s *Server) mergeRegister(ctx context.Context, local []wire.CopyrightMatch, found []anchor.RegMatch) ([]wire.CopyrightMatch, error) {
+	self := s.consortium.Member()
+	mine := map[string]int{}
+	for i, m := range local {
+		mine[m.ID] = i
+	}
+	out := make([]wire.CopyrightMatch, 0, len(local)+len(found))
+	used := map[int]bool{}
+	for _, f := range found {
+		e := f.Entry
+		var w wire.CopyrightMatch
+		if i, ok := mine[e.ID]; ok && e.Member == self {
+			w, used[i] = local[i], true
+		} else {
+			w = wire.CopyrightMatch{ID: e.ID, Number: e.Display(), Status: copyright.CopyrightRegistered, Remote: true,
+				Anchored: true, AnchoredHeight: e.Height, RegistrantOrg: e.Org, Match: copyright.MatchSimilar, Distance: f.Distance}
+			if f.Exact {
+				w.Match = copyright.MatchExact
+			}
+			if t, ok, err := s.proofs.FinalAt(ctx, e.Height); err != nil {
+				return nil, err
+			} else if ok {
+				w.AnchoredAt = t
+			}
+			if e.Org != "" && s.directory != nil {
+				if d, ok, err := s.directory.Org(e.Org); err == nil && ok {
+					w.RegistrantOrgName = d.Name
+				}
+			}
+		}
+		w.Member, w.MemberName, w.RegisterOrder, w.Legacy = e.Member, s.members[e.Member], e.Order, e.Number == ""
+		out = append(out, w)
+	}
+	for i, m := range local {
+		if !used[i] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// searchCopyrightsByNumber finds registrations by number in the
+// consortium's register (a legacy number may name one registration on
+// each of several members) and in this node's.
+func (s *Server) searchCopyrightsByNumber(c echo.Context, number string) error {
+	if len(number) > 64 || !utf8.ValidString(number) {
+		return errBadRequest("bad-parameter", "number must be a registration number of at most 64 bytes.")
+	}
+	out := wire.CopyrightSearch{Number: number, Threshold: imagehash.Threshold, Matches: []wire.CopyrightMatch{}}
+	if s.consortium == nil {
+		return c.JSON(http.StatusOK, out)
+	}
+	entries, err := s.consortium.RegistrationsByNumber(number)
+	if err != nil {
+		return err
+	}
+	found := make([]anchor.RegMatch, len(entries))
+	for i, e := range entries {
+		found[i] = anchor.RegMatch{Entry: e, Exact: true}
+	}
+	var local []wire.CopyrightMatch
+	if reg, err := s.register(); err == nil {
+		for _, e := range entries {
+			if e.Member != s.consortium.Member() {
+				continue
+			}
+			if cr, err := reg.Copyright(c.Request().Context(), e.ID); err == nil {
+				m := []copyright.Match{{Copyright: cr, Kind: copyright.MatchExact}}
+				if err := copyright.FillAnchoredAt(c.Request().Context(), s.proofs, m); err != nil {
+					return err
+				}
+				local = append(local, s.localMatch(m[0]))
+			}
+		}
+	}
+	if out.Matches, err = s.mergeRegister(c.Request().Context(), local, found); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -75,6 +75,9 @@ type Config struct {
 	Copyrights Register
 	Transfers  Transfers
 	Integrity  Integrity // the integrity auditor; nil: its routes answer 404
+	// Consortium is the consortium's copyright register (the chain); nil:
+	// priority searches cover this node's registrations alone.
+	Consortium ConsortiumRegister
 	// Directory is the consortium's directory (the chain); nil: its routes
 	// answer 404, and organization names are checked on this node only.
 	Directory Directory
@@ -97,6 +100,7 @@ type Server struct {
 	trust      receipt.Trust
 	chain      Chain
 	directory  Directory
+	consortium ConsortiumRegister
 	members    map[string]string // member ID → trust-bundle name (anchor.MemberNames)
 	issuer     Issuer
 	copyrights Register
@@ -124,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, members: anchor.MemberNames(cfg.Trust.Validators), issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, consortium: cfg.Consortium, members: anchor.MemberNames(cfg.Trust.Validators), issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError

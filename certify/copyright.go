@@ -71,7 +71,7 @@ func (o *Office) Copyright(ctx context.Context, cr *copyright.Copyright, actor s
 // registered events to be anchored, so that the certificate's receipts
 // carry them.
 func (o *Office) awaitRegistration(ctx context.Context, cr *copyright.Copyright, deadline time.Time) (*copyright.Copyright, error) {
-	for cr.AnchoredHeight == 0 {
+	for cr.AnchoredHeight == 0 || cr.Number == "" { // anchored, and numbered by the chain
 		if o.now().After(deadline) {
 			return nil, &NotAnchoredError{Copyright: cr.ID}
 		}

@@ -13,7 +13,10 @@
 //     organization (data: the share);
 //   - copyright.transfer: a copyright transfer offer was made, accepted,
 //     declined, withdrawn or found expired (data: the offer); sent to both
-//     organizations.
+//     organizations;
+//   - copyright.numbered: the consortium's register numbered a pending
+//     registration (data: the registration); sent to its registrant and
+//     owner organizations.
 //
 // # Delivery
 //

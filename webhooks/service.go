@@ -20,10 +20,14 @@ const (
 	// (offered, accepted, declined, withdrawn, expired), sent to both
 	// organizations in the step's own transaction.
 	EventCopyrightTransfer = "copyright.transfer"
+	// EventCopyrightNumbered: the consortium's register numbered a pending
+	// registration, sent to its registrant and owner organizations in the
+	// transaction that records the number.
+	EventCopyrightNumbered = "copyright.numbered"
 )
 
 // Events lists the event types, in their canonical order.
-var Events = []string{EventTimestamped, EventAnchored, EventShared, EventCopyrightTransfer}
+var Events = []string{EventTimestamped, EventAnchored, EventShared, EventCopyrightTransfer, EventCopyrightNumbered}
 
 // Defaults of Config.
 const (

@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/custos-project/custos/api/wire"
 )
@@ -23,6 +24,13 @@ type File struct {
 // RegisterCopyright registers a work with its files, streamed as one
 // multipart request.
 func (c *Client) RegisterCopyright(ctx context.Context, w wire.Work, files []File) (*wire.Copyright, error) {
+	return c.RegisterCopyrightWait(ctx, w, files, 0)
+}
+
+// RegisterCopyrightWait is RegisterCopyright, the server waiting up to
+// wait for the consortium's register to number the registration (while
+// it has not, the registration comes back with status "pending").
+func (c *Client) RegisterCopyrightWait(ctx context.Context, w wire.Work, files []File, wait time.Duration) (*wire.Copyright, error) {
 	meta, err := json.Marshal(w)
 	if err != nil {
 		return nil, err
@@ -45,8 +53,12 @@ func (c *Client) RegisterCopyright(ctx context.Context, w wire.Work, files []Fil
 		}
 		return nil
 	}
+	path := "/api/v1/copyrights"
+	if wait > 0 {
+		path += "?" + url.Values{"wait": {wait.String()}}.Encode()
+	}
 	var out wire.Copyright
-	return &out, c.postMultipart(ctx, "/api/v1/copyrights", parts, http.StatusCreated, &out)
+	return &out, c.postMultipart(ctx, path, parts, http.StatusCreated, &out)
 }
 
 // SearchCopyrightsFile sends a file to the priority search: exact matches
@@ -61,6 +73,13 @@ func (c *Client) SearchCopyrightsFile(ctx context.Context, f File) (*wire.Copyri
 func (c *Client) SearchCopyrights(ctx context.Context, sha256Hex string) (*wire.CopyrightSearch, error) {
 	var out wire.CopyrightSearch
 	return &out, c.getJSON(ctx, "/api/v1/copyrights/search?"+url.Values{"sha256": {sha256Hex}}.Encode(), &out)
+}
+
+// SearchCopyrightsNumber lists the registrations known by a registration
+// number, in the consortium's register and the node's.
+func (c *Client) SearchCopyrightsNumber(ctx context.Context, number string) (*wire.CopyrightSearch, error) {
+	var out wire.CopyrightSearch
+	return &out, c.getJSON(ctx, "/api/v1/copyrights/search?"+url.Values{"number": {number}}.Encode(), &out)
 }
 
 // Copyright returns a registration.

@@ -25,12 +25,15 @@ type Publication struct {
 // Copyright is one registration.
 type Copyright struct {
 	ID string `json:"id"`
-	// Number is the registration number, CUS-(YEAR)-作登字-NNNNNN: NNNNNN
-	// counts this node's registrations of the year (China Standard Time)
-	// from 000001. Numbers are assigned in the registration's own
-	// transaction, so a failed registration takes none and none is reused;
-	// the ID, not the number, identifies a registration across nodes.
+	// Number is the registration number: on a consortium (chain state
+	// version 5), CUS-(YEAR)-作登字-M<m>-NNNNNN, assigned by the chain when
+	// the registration is final, unique across the consortium ("" and
+	// Status "pending" until then); before that, a legacy number
+	// CUS-(YEAR)-作登字-NNNNNN of the node's own.
 	Number string `json:"number"`
+	// NumberedHeight is the block that entered the registration in the
+	// consortium's register and numbered it.
+	NumberedHeight int64 `json:"numbered_height,omitempty"`
 	Work
 	Status         string     `json:"status"`
 	Items          []string   `json:"items"` // evidence IDs of the work's files
@@ -64,34 +67,53 @@ type RevokeInput struct {
 	Reason string `json:"reason"`
 }
 
-// CopyrightMatch is one registration found by a priority search.
+// CopyrightMatch is one registration found by a priority search. A
+// match held by another member of the consortium (Remote) is known here
+// only by what the consortium's register replicates: its number, its
+// registrant organization, its files' fingerprints and its anchoring; not
+// its work, owner, status changes or files.
 type CopyrightMatch struct {
 	ID           string    `json:"id"`
-	Number       string    `json:"number"`
-	Title        string    `json:"title"`
-	Type         string    `json:"type"`
-	Authors      []string  `json:"authors"`
-	Owner        string    `json:"owner"`     // the copyright owner, as stated
-	OwnerOrg     string    `json:"owner_org"` // the current owner organization
+	Number       string    `json:"number"` // "" while pending (the chain has not numbered it yet)
+	Title        string    `json:"title,omitempty"`
+	Type         string    `json:"type,omitempty"`
+	Authors      []string  `json:"authors,omitempty"`
+	Owner        string    `json:"owner,omitempty"`     // the copyright owner, as stated
+	OwnerOrg     string    `json:"owner_org,omitempty"` // the current owner organization
 	OwnerOrgName string    `json:"owner_org_name,omitempty"`
 	Status       string    `json:"status"`
-	RegisteredAt time.Time `json:"registered_at"`
+	RegisteredAt time.Time `json:"registered_at,omitzero"`
 	// Anchored tells whether the registration is anchored; AnchoredAt is
 	// when it became final in the chain, the time its priority rests on.
 	Anchored       bool      `json:"anchored"`
 	AnchoredAt     time.Time `json:"anchored_at,omitzero"`
 	AnchoredHeight int64     `json:"anchored_height,omitempty"`
-	Item           string    `json:"item"`     // the matching file's evidence ID
-	Match          string    `json:"match"`    // "exact" (same SHA-256) or "similar" (perceptual hash)
-	Distance       int       `json:"distance"` // Hamming distance of the perceptual hashes; 0 when exact
+	Item           string    `json:"item,omitempty"` // the matching file's evidence ID (on its home member)
+	Match          string    `json:"match"`          // "exact" (same SHA-256) or "similar" (perceptual hash)
+	Distance       int       `json:"distance"`       // Hamming distance of the perceptual hashes; 0 when exact
+	// The consortium's register: Member is the member whose node holds
+	// the registration, MemberName its name in the trust bundle,
+	// RegisterOrder its place in the register (the order of priority; 0
+	// while the register does not hold it), Legacy whether Number is one
+	// its member gave before the register numbered registrations.
+	Member            string `json:"member,omitempty"`
+	MemberName        string `json:"member_name,omitempty"`
+	RegisterOrder     uint64 `json:"register_order,omitempty"`
+	Legacy            bool   `json:"legacy,omitempty"`
+	Remote            bool   `json:"remote,omitempty"`
+	RegistrantOrg     string `json:"registrant_org,omitempty"`
+	RegistrantOrgName string `json:"registrant_org_name,omitempty"`
 }
 
 // CopyrightSearch is the answer of a priority search: the registrations
-// that hold the file, earliest anchored first; unanchored ones last, as
-// their order is not settled yet.
+// that hold the file, in the consortium register's order (the first came
+// first), then those it does not hold yet (pending here), as their order
+// is not settled; on a node without the register, earliest anchored
+// first, unanchored ones last.
 type CopyrightSearch struct {
 	SHA256 string `json:"sha256,omitempty"`
-	PHash  string `json:"phash,omitempty"` // the file's perceptual hash, if it is an image
+	Number string `json:"number,omitempty"` // a search by registration number
+	PHash  string `json:"phash,omitempty"`  // the file's perceptual hash, if it is an image
 	// PHashSkipped says why an image has no perceptual hash, so that only
 	// exact matches were searched: "too-large" (over the size or decoding
 	// limits) or "flat" (a solid colour or close to it, whose hash would

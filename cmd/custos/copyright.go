@@ -21,11 +21,16 @@ import (
 func copyrightCmd() *cobra.Command {
 	cn := &conn{}
 	var metaFile string
+	var wait time.Duration
 	register := &cobra.Command{
 		Use:   "register --metadata WORK.json FILE...",
 		Short: "Register a work with its files; prints the registration (with its number)",
 		Long: "Register reads the work's metadata from WORK.json (title, type, authors, owner, created, first_publication) " +
-			"and uploads it with the files in one request; each file becomes an evidence item of your organization.",
+			"and uploads it with the files in one request; each file becomes an evidence item of your organization. " +
+			"On a consortium the chain numbers the registration when it is final (usually within a second): register " +
+			"waits up to --wait for the number; past that it prints the registration as pending, and " +
+			"`custos copyright get ID` shows the number once it is assigned.",
+		Example: `  custos copyright register --metadata work.json photo.png`,
 		Args:    cobra.MinimumNArgs(1),
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "metadata") },
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, paths []string) (any, error) {
@@ -42,19 +47,31 @@ func copyrightCmd() *cobra.Command {
 				return nil, err
 			}
 			defer closeAll()
-			return c.RegisterCopyright(ctx, wire.Work{Title: w.Title, Type: w.Type, Authors: w.Authors, Owner: w.Owner,
-				Created: w.Created, FirstPublication: (*wire.Publication)(w.FirstPublication)}, files)
+			return c.RegisterCopyrightWait(ctx, wire.Work{Title: w.Title, Type: w.Type, Authors: w.Authors, Owner: w.Owner,
+				Created: w.Created, FirstPublication: (*wire.Publication)(w.FirstPublication)}, files, wait)
 		}),
 	}
 	register.Flags().StringVar(&metaFile, "metadata", "", "the work's metadata (JSON)")
-	var sha string
+	register.Flags().DurationVar(&wait, "wait", 10*time.Second, "how long to wait for the registration number (0: do not wait)")
+	var sha, number string
 	search := &cobra.Command{
-		Use:   "search (--sha256 HEX | FILE)",
-		Short: "List the registrations that hold a file, earliest anchored first (images: near-duplicates too)",
-		Args:  cobra.MaximumNArgs(1),
+		Use:   "search (--sha256 HEX | --number N | FILE)",
+		Short: "List the registrations that hold a file, every member's, first registered first (images: near-duplicates too)",
+		Example: `  custos copyright search photo.png
+  custos copyright search --number 'CUS-(2026)-作登字-M1-000001'`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
-			if (sha == "") == (len(a) == 0) {
-				return nil, usageError("search takes exactly one of --sha256 and FILE")
+			given := 0
+			for _, ok := range []bool{sha != "", number != "", len(a) > 0} {
+				if ok {
+					given++
+				}
+			}
+			if given != 1 {
+				return nil, usageError("search takes exactly one of --sha256, --number and FILE")
+			}
+			if number != "" {
+				return c.SearchCopyrightsNumber(ctx, number)
 			}
 			if sha != "" {
 				if b, err := hex.DecodeString(sha); err != nil || len(b) != 32 {
@@ -71,6 +88,7 @@ func copyrightCmd() *cobra.Command {
 		}),
 	}
 	search.Flags().StringVar(&sha, "sha256", "", "the file's SHA-256 (hex)")
+	search.Flags().StringVar(&number, "number", "", "a registration number (the consortium's, or a legacy one)")
 	get := &cobra.Command{
 		Use: "get ID", Short: "Print a registration", Args: positional(1, "one registration ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) { return c.Copyright(ctx, a[0]) }),

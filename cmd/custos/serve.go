@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/certs"
@@ -76,6 +79,7 @@ type node struct {
 	crs     *copyright.Register
 	hooks   *webhooks.Service
 	chain   *chain
+	numbers chan struct{} // wakes numberCopyrights: a registration is queued
 	audit   *evidence.Auditor
 	stop    context.CancelFunc // ends the audit in progress
 	handler http.Handler
@@ -233,6 +237,9 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, err
 	}
+	// The register learns the chain (for its numbers) once it runs.
+	var running atomic.Pointer[anchor.Chain]
+	numbers := make(chan struct{}, 1)
 	crs, err := copyright.New(ev, copyright.Config{
 		OnTransfer: func(tx *bolt.Tx, o *copyright.TransferOffer) error {
 			for _, org := range []string{o.From, o.To} {
@@ -241,6 +248,24 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 				}
 			}
 			return nil
+		},
+		ChainNumbers: func() bool {
+			c := running.Load()
+			return c != nil && c.StateVersion() >= anchor.StateV5
+		},
+		OnNumbered: func(tx *bolt.Tx, c *copyright.Copyright) error {
+			for _, org := range uniq(c.RegistrantOrg, c.OwnerOrg) {
+				if err := hooks.PublishWithin(tx, org, webhooks.EventCopyrightNumbered, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Queued: func() {
+			select {
+			case numbers <- struct{}{}:
+			default:
+			}
 		},
 	})
 	if err != nil {
@@ -257,7 +282,8 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, fmt.Errorf("consortium chain: %w", err)
 	}
-	n := &node{db: db, ev: ev, certs: certs, crs: crs, hooks: hooks, chain: ch}
+	running.Store(ch.Chain)
+	n := &node{db: db, ev: ev, certs: certs, crs: crs, hooks: hooks, chain: ch, numbers: numbers}
 	if err := n.serveAPI(cfg, log, tsa, pki); err != nil {
 		ch.close()
 		return nil, err
@@ -278,6 +304,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
 	go registerOrgs(auditCtx, n.chain.Chain, orgs, log)
+	go numberCopyrights(auditCtx, n.chain.Chain, n.crs, orgs, n.numbers, log)
 	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames())
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	opts.Anchor = n.chain.Chain
@@ -289,7 +316,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	srv, err := api.New(api.Config{
 		Records: ev, Custody: ev, Sharing: ev, Audit: ev, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
-		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, DB: db,
+		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, Consortium: n.chain.Chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
@@ -510,4 +537,15 @@ func externalRoots(cfg Config) string {
 		}
 	}
 	return b.String()
+}
+
+// uniq is its arguments without repeats, in order.
+func uniq(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -104,12 +104,17 @@ var cst = time.FixedZone("CST", 8*3600)
 // Copyright is one registration.
 type Copyright struct {
 	ID string `json:"id"`
-	// Number is the registration number, CUS-(YEAR)-作登字-NNNNNN: NNNNNN
-	// counts this node's registrations of the year (China Standard Time)
-	// from 000001. Numbers are assigned in the registration's own
-	// transaction, so a failed registration takes none and none is reused;
-	// the ID, not the number, identifies a registration across nodes.
+	// Number is the registration number. On a node whose chain keeps the
+	// consortium's register (numbering.go) the chain assigns it when the
+	// registration is final, CUS-(YEAR)-作登字-M<m>-NNNNNN, unique across
+	// the consortium; until then it is "" and Status is pending. Before
+	// that (a legacy number), it was CUS-(YEAR)-作登字-NNNNNN: NNNNNN
+	// counted this node's registrations of the year (China Standard Time)
+	// from 000001, assigned in the registration's own transaction.
 	Number string `json:"number"`
+	// NumberedHeight is the block whose transaction entered the
+	// registration in the consortium's register and numbered it.
+	NumberedHeight int64 `json:"numbered_height,omitempty"`
 	Work
 	Status         string     `json:"status"`
 	Items          []string   `json:"items"` // evidence IDs of the work's files
@@ -180,6 +185,17 @@ type Config struct {
 	// the step. It may run more than once, in transactions that are
 	// rolled back.
 	OnTransfer func(tx *bolt.Tx, o *TransferOffer) error
+	// ChainNumbers, if set, reports whether the consortium's register
+	// numbers new registrations now (the chain runs state version 5 or
+	// later); while it does not, the register numbers them itself.
+	ChainNumbers func() bool
+	// OnNumbered, if set, is told of a pending registration the chain
+	// numbered, in the transaction that records the number (as
+	// OnTransfer is told of offers).
+	OnNumbered func(tx *bolt.Tx, c *Copyright) error
+	// Queued, if set, is called once a new registration is durable, to
+	// wake what files it in the consortium's register. It must not block.
+	Queued func()
 }
 
 // Register is the copyright register of an evidence service. The
@@ -201,7 +217,11 @@ func New(ev *evidence.Service, cfg Config) (*Register, error) {
 	if err := ev.SumDocuments(bCopyrights, docKind); err != nil {
 		return nil, fmt.Errorf("evidence: document checksums: %w", err)
 	}
-	return &Register{ev: ev, cfg: cfg}, nil
+	r := &Register{ev: ev, cfg: cfg}
+	if err := r.initTodo(); err != nil {
+		return nil, fmt.Errorf("evidence: registrations for the consortium's register: %w", err)
+	}
+	return r, nil
 }
 
 // RegisterCopyright registers a work with items, evidence of org filed
@@ -222,6 +242,7 @@ func (s *Register) RegisterCopyright(ctx context.Context, org, actor string, w W
 	if err != nil {
 		return nil, err
 	}
+	s.queued()
 	return c, nil
 }
 
@@ -270,6 +291,7 @@ func (s *Register) FileCopyright(ctx context.Context, org, actor string, w Work,
 	for _, f := range fs {
 		f.Committed(ctx)
 	}
+	s.queued()
 	return c, nil
 }
 
@@ -286,14 +308,19 @@ func (s *Register) newCopyright(org, actor string, w Work, n int) (*Copyright, e
 		OwnerOrg: org, RegisteredAt: now}, nil
 }
 
-// putRegistration numbers c and writes it, its indexes and the registered
-// event of every item in tx.
+// putRegistration numbers c (or leaves it pending for the chain's number)
+// and writes it, its indexes, the registered event of every item and its
+// entry for the consortium's register in tx.
 func (s *Register) putRegistration(tx *bolt.Tx, c *Copyright, org, actor string, items []RegisterItem) error {
-	n, err := nextNumber(tx, c.RegisteredAt)
-	if err != nil {
-		return err
+	if s.pending() {
+		c.Number, c.Status = "", CopyrightPending
+	} else {
+		n, err := nextNumber(tx, c.RegisteredAt)
+		if err != nil {
+			return err
+		}
+		c.Number = n
 	}
-	c.Number = n
 	if err := putCopyright(tx, c); err != nil {
 		return err
 	}
@@ -312,6 +339,9 @@ func (s *Register) putRegistration(tx *bolt.Tx, c *Copyright, org, actor string,
 		if i == 0 || leaf > last {
 			last = leaf
 		}
+	}
+	if err := enqueue(tx, c, items); err != nil {
+		return err
 	}
 	return tx.Bucket(bCrLeaf).Put(u64(last), []byte(c.ID))
 }

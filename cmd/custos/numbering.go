@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence/copyright"
+)
+
+// Timing of numberCopyrights.
+const (
+	numberPoll   = 100 * time.Millisecond // while registrations wait for their numbers
+	numberIdle   = 2 * time.Second        // while none does
+	numberResend = 3 * time.Second        // before submitting a registration again
+	// numberOrgWait is how long a registration waits for its organization
+	// to enter the directory (registerOrgs) before it is filed without it.
+	numberOrgWait = 10 * time.Second
+)
+
+// numberCopyrights keeps the consortium's copyright register (chain state
+// version 5) in step with this node's registrations: it files each one
+// the register does not hold (pending ones, and from an upgrade those
+// numbered before it, with their legacy numbers), and hands the entry the
+// chain made back to the register (copyright.Register.Numbered), which
+// gives a pending registration its number. A registration is filed with
+// its registrant organization once the directory lists it as this
+// member's (an operator's, or one whose name another member holds, after
+// numberOrgWait without it). wake tells it of a new registration.
+func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store, wake <-chan struct{}, log *slog.Logger) {
+	sent := map[string]time.Time{}  // registration ID → last submitted
+	first := map[string]time.Time{} // registration ID → first seen waiting for its organization
+	wait := numberIdle
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-time.After(wait):
+		}
+		wait = numberIdle
+		if ch.StateVersion() < anchor.StateV5 {
+			continue
+		}
+		n, err := numberRound(ctx, ch, crs, orgs, sent, first, log)
+		var te *anchor.TxError
+		switch {
+		case errors.As(err, &te):
+			log.Warn("copyright registration refused by the chain; will retry", "code", te.Code, "reason", te.Log)
+		case err != nil && ctx.Err() == nil:
+			log.Warn("copyright register; will retry", "err", err)
+		}
+		if n > 0 {
+			wait = numberPoll
+		}
+	}
+}
+
+// numberRound does one round of numberCopyrights and returns how many
+// registrations still wait.
+func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store,
+	sent, first map[string]time.Time, log *slog.Logger) (int, error) {
+	todo, err := crs.Unregistered(ctx, anchor.MaxRegistrations)
+	if err != nil {
+		return 0, err
+	}
+	member := ch.Member()
+	now := time.Now()
+	var submit []anchor.Registration
+	waiting := 0
+	for _, u := range todo {
+		e, ok, err := ch.Registration(member, u.ID)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			c, err := crs.Numbered(ctx, u.ID, e.Display(), e.Height)
+			if err != nil {
+				return 0, err
+			}
+			if c != nil {
+				log.Info("copyright registration numbered", "id", c.ID, "number", c.Number, "height", e.Height)
+			}
+			delete(sent, u.ID)
+			delete(first, u.ID)
+			continue
+		}
+		waiting++
+		if t, ok := sent[u.ID]; ok && now.Sub(t) < numberResend {
+			continue
+		}
+		org, ready := registrantOrg(ch, orgs, member, u.Org)
+		if !ready {
+			if _, ok := first[u.ID]; !ok {
+				first[u.ID] = now
+			}
+			if now.Sub(first[u.ID]) < numberOrgWait {
+				continue
+			}
+			org = ""
+		}
+		r := anchor.Registration{ID: u.ID, Org: org, Legacy: u.Number}
+		for _, f := range u.Files {
+			var rf anchor.RegFile
+			if b, err := hex.DecodeString(f.SHA256); err != nil || len(b) != 32 {
+				return 0, errors.New("copyright register: a fingerprint is not a SHA-256")
+			} else {
+				copy(rf.SHA256[:], b)
+			}
+			if f.PHash != nil {
+				rf.PHash, rf.HasPHash = uint64(*f.PHash), true
+			}
+			r.Files = append(r.Files, rf)
+		}
+		submit = append(submit, r)
+	}
+	if len(submit) == 0 {
+		return waiting, nil
+	}
+	for _, r := range submit {
+		sent[r.ID] = now
+	}
+	return waiting, ch.RegisterCopyrights(ctx, submit)
+}
+
+// registrantOrg is the organization a registration is filed with: org if
+// the directory lists it as this member's (ready), "" at once for the
+// operator organization (which is the member itself and not in the
+// directory), and not ready while the directory does not list it yet.
+func registrantOrg(ch *anchor.Chain, orgs *access.Store, member, org string) (string, bool) {
+	if e, ok, err := ch.Org(org); err == nil && ok && e.Member == member {
+		return org, true
+	}
+	if o, err := orgs.Org(org); err == nil && o.Kind == access.KindOperator {
+		return "", true
+	}
+	return "", false
+}

@@ -1,0 +1,200 @@
+package copyright
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/imagehash"
+)
+
+// Numbering by the consortium. On a node whose chain keeps the
+// consortium's copyright register (anchor state version 5), a new
+// registration is stored "pending", without a number: the chain numbers
+// it when the registration's transaction is final, the same number on
+// every member, once. Every registration, numbered here before the chain
+// kept the register (a legacy number) or pending, waits in crtodo, with
+// its files' fingerprints, until the register holds it: a loop of the
+// node's (cmd/custos) lists them (Unregistered), files them in the
+// register, and hands each entry back (Numbered).
+//
+//	crtodo  id → the files' fingerprints (JSON []Fingerprint)
+
+// CopyrightPending is the status of a registration the chain has not
+// numbered yet.
+const CopyrightPending = "pending"
+
+var bCrTodo = []byte("crtodo")
+
+// Fingerprint is what the consortium's register holds of one file.
+type Fingerprint struct {
+	SHA256 string          `json:"sha256"`
+	PHash  *imagehash.Hash `json:"phash,omitempty"`
+}
+
+// Unregistered is a registration the consortium's register does not hold
+// yet.
+type Unregistered struct {
+	ID     string
+	Org    string // the registrant organization
+	Number string // a legacy number, or "" for a pending registration
+	Files  []Fingerprint
+}
+
+// initTodo creates crtodo, entering every registration of a store from
+// before it: the register learns them with their numbers as legacy
+// numbers.
+func (s *Register) initTodo() error {
+	return s.ev.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bCrTodo) != nil {
+			return nil
+		}
+		todo, err := tx.CreateBucket(bCrTodo)
+		if err != nil {
+			return err
+		}
+		phash := map[string]imagehash.Hash{} // registration ID ‖ item ID → hash
+		err = tx.Bucket(bCrPHash).ForEach(func(k, _ []byte) error {
+			phash[string(k[8:])] = imagehash.Hash(binary.BigEndian.Uint64(k[:8]))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bCopyrights).ForEach(func(k, v []byte) error {
+			var c Copyright
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("evidence: registration %s is corrupt: %w", k, err)
+			}
+			fps, err := fingerprints(tx, &c, func(item string) *imagehash.Hash {
+				if h, ok := phash[c.ID+item]; ok {
+					return &h
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			return putTodo(todo, c.ID, fps)
+		})
+	})
+}
+
+// fingerprints are the fingerprints of c's files, the perceptual hash of
+// each from ph.
+func fingerprints(tx *bolt.Tx, c *Copyright, ph func(item string) *imagehash.Hash) ([]Fingerprint, error) {
+	fps := make([]Fingerprint, len(c.Items))
+	for i, item := range c.Items {
+		seq, ok := evidence.ItemSeq(tx, item)
+		if !ok {
+			return nil, fmt.Errorf("evidence: registration %s names missing item %s", c.ID, item)
+		}
+		r, err := evidence.RecordAt(tx, seq)
+		if err != nil {
+			return nil, err
+		}
+		fps[i] = Fingerprint{SHA256: r.SHA256, PHash: ph(item)}
+	}
+	return fps, nil
+}
+
+func putTodo(b *bolt.Bucket, id string, fps []Fingerprint) error {
+	v, err := json.Marshal(fps)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(id), v)
+}
+
+// Unregistered lists up to limit registrations the consortium's register
+// does not hold yet, in ID (registration) order.
+func (s *Register) Unregistered(ctx context.Context, limit int) ([]Unregistered, error) {
+	var out []Unregistered
+	err := s.ev.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bCrTodo).Cursor()
+		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			cr, err := getCopyright(tx, string(k))
+			if err != nil {
+				return err
+			}
+			u := Unregistered{ID: cr.ID, Org: cr.RegistrantOrg, Number: cr.Number}
+			if err := json.Unmarshal(v, &u.Files); err != nil {
+				return fmt.Errorf("evidence: fingerprints of registration %s are corrupt: %w", k, err)
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Numbered records that the consortium's register holds registration id,
+// under number (the chain's, or the legacy number it already had),
+// entered by the block at height: a pending registration takes the number
+// and becomes registered (or stays revoked), and Config.OnNumbered is told
+// in the same transaction. Once the register holds it, nothing changes
+// again.
+func (s *Register) Numbered(ctx context.Context, id, number string, height int64) (*Copyright, error) {
+	var out *Copyright
+	err := s.ev.Update(func(tx *bolt.Tx) error {
+		todo := tx.Bucket(bCrTodo)
+		if todo.Get([]byte(id)) == nil {
+			return nil
+		}
+		c, err := getCopyright(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := todo.Delete([]byte(id)); err != nil {
+			return err
+		}
+		if c.Number != "" {
+			return nil // a legacy number: the register knows it now
+		}
+		c.Number, c.NumberedHeight = number, height
+		if c.Status == CopyrightPending {
+			c.Status = CopyrightRegistered
+		}
+		if err := putCopyright(tx, c); err != nil {
+			return err
+		}
+		out = c
+		if s.cfg.OnNumbered != nil {
+			return s.cfg.OnNumbered(tx, c)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// pending reports whether new registrations wait for the chain's number.
+func (s *Register) pending() bool {
+	return s.cfg.ChainNumbers != nil && s.cfg.ChainNumbers()
+}
+
+func (s *Register) queued() {
+	if s.cfg.Queued != nil {
+		s.cfg.Queued()
+	}
+}
+
+// enqueue enters c (just put in tx) in crtodo with its files'
+// fingerprints.
+func enqueue(tx *bolt.Tx, c *Copyright, items []RegisterItem) error {
+	fps, err := fingerprints(tx, c, func(item string) *imagehash.Hash {
+		i := slices.IndexFunc(items, func(it RegisterItem) bool { return it.ID == item })
+		if i < 0 {
+			return nil
+		}
+		return items[i].PHash
+	})
+	if err != nil {
+		return err
+	}
+	return putTodo(tx.Bucket(bCrTodo), c.ID, fps)
+}
