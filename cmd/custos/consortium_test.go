@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,12 +12,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/internal/testimage"
 )
 
 // freePortRun finds n consecutive free TCP ports on 127.0.0.1.
@@ -242,6 +245,67 @@ func TestConsortium(t *testing.T) {
 		}
 	})
 
+	var regA wire.Copyright // the first registration at the first member
+	t.Run("one copyright register", func(t *testing.T) {
+		// Two owners register the same photograph at two members: the
+		// chain numbers both, distinctly, naming each member; a third
+		// member's search tells who came first, where, under which number.
+		for _, m := range ms {
+			m.p.Token = consortiumToken
+		}
+		home, other := ms[0].p, ms[2].p
+		_, tokA := crOrg(t, home, "Consortium Studio A")
+		_, tokB := crOrg(t, other, "Consortium Studio B")
+		dir := t.TempDir()
+		photo := writeFile(t, dir, "photo.png", testimage.PNG(testimage.Scene(3, 320, 240)))
+		work := writeFile(t, dir, "work.json", []byte(`{"title":"Morning mist","type":"image","authors":["Li Ming"],"owner":"Li Ming","created":"2025-06-01"}`))
+		register := func(p *proc, token string) wire.Copyright {
+			t.Helper()
+			// The organization enters the directory first (every 2 s);
+			// the number waits for it.
+			out, err := runCustos(t, "copyright", "register", "--metadata", work, photo, "--wait", "30s", "--server", p.URL, "--token", token)
+			var cr wire.Copyright
+			if err != nil || json.Unmarshal([]byte(out), &cr) != nil || cr.Status != "registered" {
+				t.Fatalf("custos copyright register at %s: %v\n%s", p.URL, err, out)
+			}
+			return cr
+		}
+		a := register(home, tokA)
+		regA = a
+		b := register(other, tokB)
+		// Each member's first registration of the year, under its own
+		// member mark (its place in the chain's validator set).
+		mark := regexp.MustCompile(`^CUS-\(\d{4}\)-作登字-(M[1-4])-000001$`)
+		ma, mb := mark.FindStringSubmatch(a.Number), mark.FindStringSubmatch(b.Number)
+		if ma == nil || mb == nil || ma[1] == mb[1] {
+			t.Fatalf("numbers %q (member 1) and %q (member 3); want each member's first, under distinct member marks", a.Number, b.Number)
+		}
+		pb, _ := os.ReadFile(photo)
+		sum := sha256.Sum256(pb)
+		var res wire.CopyrightSearch
+		out, err := runCustos(t, "copyright", "search", "--sha256", hex.EncodeToString(sum[:]), "--server", ms[1].p.URL, "--token", consortiumToken)
+		if err != nil || json.Unmarshal([]byte(out), &res) != nil || len(res.Matches) != 2 {
+			t.Fatalf("search at the second member: %v\n%s", err, out)
+		}
+		first, second := res.Matches[0], res.Matches[1]
+		if first.ID != a.ID || first.Number != a.Number || first.MemberName != tr.Validators[0].Name || !first.Remote || first.RegistrantOrgName != "Consortium Studio A" ||
+			second.ID != b.ID || second.Number != b.Number || first.RegisterOrder >= second.RegisterOrder || first.AnchoredAt.IsZero() {
+			t.Errorf("search at the second member = %s; want A's registration (member 1) first, then B's", out)
+		}
+		// At B's own member, B's match carries its details; A's stays first.
+		out, err = runCustos(t, "copyright", "search", photo, "--server", other.URL, "--token", tokB)
+		res = wire.CopyrightSearch{}
+		if err != nil || json.Unmarshal([]byte(out), &res) != nil || len(res.Matches) != 2 || res.Matches[0].ID != a.ID || res.Matches[1].Title != "Morning mist" || res.Matches[1].Remote {
+			t.Errorf("search at B's member: %v\n%s", err, out)
+		}
+		// By number, at any member.
+		out, err = runCustos(t, "copyright", "search", "--number", b.Number, "--server", home.URL, "--token", tokA)
+		res = wire.CopyrightSearch{}
+		if err != nil || json.Unmarshal([]byte(out), &res) != nil || len(res.Matches) != 1 || res.Matches[0].ID != b.ID {
+			t.Errorf("search by number at member 1: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("one validator down: anchoring continues", func(t *testing.T) {
 		ms[3].p.Kill()
 		data := randomBytes(t, 3000)
@@ -255,6 +319,7 @@ func TestConsortium(t *testing.T) {
 
 	var pending []wire.EvidenceView
 	var pendingData [][]byte
+	var halted wire.Copyright
 	t.Run("two validators down: halts, uploads still acknowledged", func(t *testing.T) {
 		ms[2].p.Kill()
 		for i := 0; i < 5; i++ {
@@ -267,6 +332,12 @@ func TestConsortium(t *testing.T) {
 		}
 		if status, b := receiptOf(t, entry, pending[0].ID, 2*time.Second); status != http.StatusAccepted {
 			t.Errorf("receipt while halted = %d %s, want 202", status, b)
+		}
+		// A registration is accepted, and stays pending, unnumbered.
+		form := copyrightForm(t, randomBytes(t, 700))
+		code, _, b := entry.call("POST", "/api/v1/copyrights?wait=1s", consortiumToken, bytes.NewReader(form.data), "Content-Type", form.contentType)
+		if code != 201 || json.Unmarshal(b, &halted) != nil || halted.Status != "pending" || halted.Number != "" {
+			t.Errorf("registration while halted = %d %s; want 201, pending, no number", code, b)
 		}
 	})
 
@@ -281,6 +352,14 @@ func TestConsortium(t *testing.T) {
 			}
 			if i == 0 {
 				verifyReceipt(t, trust, rcpt, pendingData[i])
+			}
+		}
+		// The registration made while halted is numbered now, once.
+		if halted.ID != "" {
+			var cr wire.Copyright
+			code, _, b := entry.call("GET", "/api/v1/copyrights/"+halted.ID+"?wait=30s", consortiumToken, nil)
+			if code != 200 || json.Unmarshal(b, &cr) != nil || cr.Status != "registered" || !strings.HasSuffix(cr.Number, "-000002") || regA.Number == "" || cr.Number[:len(cr.Number)-7] != regA.Number[:len(regA.Number)-7] {
+				t.Errorf("the registration made while halted, after restart = %d %s; want numbered", code, b)
 			}
 		}
 	})
