@@ -23,6 +23,7 @@ import (
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
@@ -271,7 +272,8 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if err != nil {
 		return err
 	}
-	token, err := bootstrap(orgs, ev, cfg)
+	trails := audittrail.New(ev)
+	token, err := bootstrap(orgs, trails, cfg)
 	if err != nil {
 		return err
 	}
@@ -288,7 +290,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Records: ev, Custody: ev, Sharing: ev, Audit: ev, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
+		Records: ev, Custody: ev, Sharing: ev, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
@@ -434,7 +436,7 @@ func externalTSAs(cfg Config) ([]evidence.Stamper, error) {
 // bootstrap creates, on first start, the organization that runs the node
 // and its admin key (see the serve contract in docs/operations.md). It
 // returns the token when one was generated now.
-func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, error) {
+func bootstrap(orgs *access.Store, trails *audittrail.Trails, cfg Config) (string, error) {
 	empty, err := orgs.Empty()
 	if err != nil || !empty {
 		return "", err
@@ -461,10 +463,10 @@ func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, er
 	}
 	ctx := context.Background()
 	actor := org.ID + ":" + key.ID
-	if _, err := ev.AppendAudit(ctx, org.ID, actor, custody.AuditOrgCreated, "kind:"+org.Kind); err != nil {
+	if _, err := trails.AppendAudit(ctx, org.ID, actor, custody.AuditOrgCreated, "kind:"+org.Kind); err != nil {
 		return "", err
 	}
-	if _, err := ev.AppendAudit(ctx, org.ID, actor, custody.AuditKeyCreated, "key:"+key.ID+":"+string(key.Role)); err != nil {
+	if _, err := trails.AppendAudit(ctx, org.ID, actor, custody.AuditKeyCreated, "key:"+key.ID+":"+string(key.Role)); err != nil {
 		return "", err
 	}
 	if !generated {
