@@ -27,6 +27,7 @@ import (
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/document"
@@ -77,7 +78,7 @@ type node struct {
 	crs     *copyright.Register
 	hooks   *webhooks.Service
 	chain   *chain
-	audit   *evidence.Auditor
+	audit   *integrity.Auditor
 	stop    context.CancelFunc // ends the audit in progress
 	handler http.Handler
 	token   string // the bootstrap token if it was created now, else ""
@@ -284,7 +285,9 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	opts.Anchor = n.chain.Chain
 	opts.Documents = []evidence.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
-	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log})
+	if n.audit, err = integrity.NewAuditor(auditCtx, ev, integrity.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log}); err != nil {
+		return err
+	}
 	office, err := certify.New(certify.Config{Evidence: ev, Certificates: n.certs, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: documentIssuer(cfg, log, tsa, pki)})
 	if err != nil {
 		return err
