@@ -6,16 +6,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 // Integrity is what the API needs from the node's integrity auditor
-// (evidence.Auditor).
+// (integrity.Auditor).
 type Integrity interface {
-	Status() evidence.AuditStatus
+	Status() integrity.AuditStatus
 	// Start starts an audit unless one is in progress; either way the
 	// status it returns shows the audit in progress.
-	Start(trigger string) evidence.AuditStatus
+	Start(trigger string) integrity.AuditStatus
 }
 
 // integrityRoutes registers the integrity audit endpoints, for the
@@ -40,6 +40,6 @@ func (s *Server) integrityRoutes(e *echo.Echo, in Integrity) {
 	}, auth, admin, found)
 	e.POST("/api/v1/admin/integrity", func(c echo.Context) error {
 		c.Response().Header().Set("Location", "/api/v1/admin/integrity")
-		return c.JSON(http.StatusAccepted, in.Start(evidence.TriggerManual))
+		return c.JSON(http.StatusAccepted, in.Start(integrity.TriggerManual))
 	}, auth, admin, found)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 // fakeIntegrity runs nothing: Start marks an audit as running.
@@ -16,14 +17,14 @@ import (
 // answers are tested here; that a POST during a run joins it is the
 // auditor's, tested in evidence (TestAuditorRunsOnceAtATimeAndLogs).
 type fakeIntegrity struct {
-	st evidence.AuditStatus
+	st integrity.AuditStatus
 }
 
-func (f *fakeIntegrity) Status() evidence.AuditStatus { return f.st }
+func (f *fakeIntegrity) Status() integrity.AuditStatus { return f.st }
 
-func (f *fakeIntegrity) Start(trigger string) evidence.AuditStatus {
+func (f *fakeIntegrity) Start(trigger string) integrity.AuditStatus {
 	if f.st.Running == nil {
-		f.st.Running = &evidence.AuditRun{Trigger: trigger, StartedAt: time.Now()}
+		f.st.Running = &integrity.AuditRun{Trigger: trigger, StartedAt: time.Now()}
 	}
 	return f.st
 }
@@ -34,9 +35,9 @@ func TestIntegrityEndpoints(t *testing.T) {
 	admin, _, _ := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
 	viewer, _, _ := orgs.CreateKey(op.ID, access.RoleViewer, "viewer", nil)
 	done := time.Now()
-	fake := &fakeIntegrity{st: evidence.AuditStatus{Interval: "6h0m0s", Deep: true,
-		Latest: &evidence.AuditRun{Trigger: "scheduled", FinishedAt: &done, Findings: 1, Report: &evidence.AuditReport{Corrupt: []string{"x"}}}}}
-	serve := func(in Integrity, method, token string) (int, http.Header, evidence.AuditStatus) {
+	fake := &fakeIntegrity{st: integrity.AuditStatus{Interval: "6h0m0s", Deep: true,
+		Latest: &integrity.AuditRun{Trigger: "scheduled", FinishedAt: &done, Findings: 1, Report: &evidence.AuditReport{Corrupt: []string{"x"}}}}}
+	serve := func(in Integrity, method, token string) (int, http.Header, integrity.AuditStatus) {
 		s, err := New(withEvidence(&auditEvidence{}, Config{Access: orgs, TSA: http.NotFoundHandler(), Integrity: in}))
 		if err != nil {
 			t.Fatal(err)
@@ -45,7 +46,7 @@ func TestIntegrityEndpoints(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+token)
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
-		var st evidence.AuditStatus
+		var st integrity.AuditStatus
 		json.Unmarshal(rec.Body.Bytes(), &st)
 		return rec.Code, rec.Header(), st
 	}

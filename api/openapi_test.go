@@ -25,6 +25,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
 	"github.com/custos-project/custos/webhooks"
@@ -196,8 +197,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		"Certificate":       certificates.Certificate{},
 		"CertificateInput":  wire.CertificateInput{},
 		"CertificateList":   wire.ListView[certificates.Certificate]{},
-		"AuditStatus":       evidence.AuditStatus{},
-		"AuditRun":          evidence.AuditRun{},
+		"AuditStatus":       integrity.AuditStatus{},
+		"AuditRun":          integrity.AuditRun{},
 		"AuditReport":       evidence.AuditReport{},
 	} {
 		ref := doc.Components.Schemas[name]

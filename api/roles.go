@@ -59,7 +59,7 @@ type Sharing interface {
 }
 
 // AuditTrails is what the organization endpoints need: each
-// organization's audit trail of administrative acts.
+// organization's audit trail of administrative acts (audittrail.Trails).
 type AuditTrails interface {
 	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
 	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)

@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/certificates"
 )
 
 // evidenceService is the evidence service in every role the server uses it
-// in, as evidence.Service is, with its prover and its certificate records;
-// test doubles embed it.
+// in, as evidence.Service is, with its prover, its certificate records and
+// its audit trails; test doubles embed it.
 type evidenceService interface {
 	Records
 	Custody
@@ -28,11 +29,12 @@ func withEvidence(ev evidenceService, cfg Config) Config {
 
 // proved is a real evidence service with its prover, which has no chain
 // (so every receipt is evidence.ErrNotAnchored, as on a node without one),
-// and its certificate records.
+// its certificate records and its audit trails.
 type proved struct {
 	*evidence.Service
 	*evidence.Prover
 	*certificates.Register
+	*audittrail.Trails
 }
 
 func withProver(t testing.TB, ev *evidence.Service) proved {
@@ -41,5 +43,5 @@ func withProver(t testing.TB, ev *evidence.Service) proved {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return proved{ev, evidence.NewProver(ev, nil), certs}
+	return proved{ev, evidence.NewProver(ev, nil), certs, audittrail.New(ev)}
 }

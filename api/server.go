@@ -40,8 +40,8 @@ type TxNotifier interface {
 // Config configures a Server.
 type Config struct {
 	// The evidence service (evidence.Service) in the roles the endpoints
-	// use it in (roles.go), and its prover (evidence.Prover); all six are
-	// required.
+	// use it in (roles.go), its audit trails (audittrail.Trails) and its
+	// prover (evidence.Prover); all six are required.
 	Records      Records
 	Custody      Custody
 	Sharing      Sharing

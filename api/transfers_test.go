@@ -15,6 +15,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 )
@@ -60,7 +61,7 @@ func newTransferWorld(t *testing.T) *transferWorld {
 			tw.orgC = p.Org.ID
 		}
 		// As creating an organization through the API does.
-		if _, err := tw.ev.AppendAudit(context.Background(), p.Org.ID, "operator:key", custody.AuditOrgCreated, "kind:"+access.KindLawFirm); err != nil {
+		if _, err := audittrail.New(tw.ev).AppendAudit(context.Background(), p.Org.ID, "operator:key", custody.AuditOrgCreated, "kind:"+access.KindLawFirm); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -208,7 +209,7 @@ func TestTransferOfferAPI(t *testing.T) {
 	}
 	for name, tok := range map[string]string{"A": tw.token, "B": tw.tokB} {
 		p, _ := tw.s.orgs.Authenticate(tok)
-		evs, _ := tw.ev.AuditTrail(context.Background(), p.Org.ID)
+		evs, _ := audittrail.New(tw.ev).AuditTrail(context.Background(), p.Org.ID)
 		if last := evs[len(evs)-1]; last.Type != custody.AuditOfferAccepted {
 			t.Errorf("audit chain of %s ends with %s, want %s", name, last.Type, custody.AuditOfferAccepted)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/integrity"
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -39,7 +40,7 @@ func TestWireShapes(t *testing.T) {
 		{copyright.Work{}, wire.Work{}},
 		{copyright.Copyright{}, wire.Copyright{}},
 		{copyright.TransferOffer{}, wire.TransferOffer{}},
-		{evidence.AuditStatus{}, wire.AuditStatus{}},
+		{integrity.AuditStatus{}, wire.AuditStatus{}},
 		{evidence.FieldError{}, wire.FieldError{}},
 		{access.Org{}, wire.Org{}},
 		{access.Key{}, wire.Key{}},

@@ -109,6 +109,25 @@ func (r *AuditReport) Findings() int {
 	return n
 }
 
+// Fault is one kind of fault an audit found: its name in the JSON report
+// ("missing_blobs", ...) and the names it lists.
+type Fault struct {
+	Kind  string
+	Names []string
+}
+
+// Faults returns the kinds of fault the report found, each with the names
+// it lists, in the report's order (pending promotions excluded).
+func (r *AuditReport) Faults() []Fault {
+	var out []Fault
+	for _, f := range r.faults() {
+		if len(*f.list) > 0 {
+			out = append(out, Fault{f.kind, *f.list})
+		}
+	}
+	return out
+}
+
 // fault is one kind of fault, named as in the JSON report, and its list.
 type fault struct {
 	kind string

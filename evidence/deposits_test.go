@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence/custody"
 )
@@ -22,7 +24,8 @@ func TestDeposits(t *testing.T) {
 	if _, _, err := s.Access(ctx, a.ID, "court", "viewed", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AppendAudit(ctx, orgA, orgA+":key", custody.AuditOrgCreated, "kind:test"); err != nil {
+	audit := &custody.Event{V: custody.EventVersion, Evidence: orgA, Type: custody.AuditOrgCreated, Time: custody.FormatTime(s.Now()), Actor: orgA + ":key", Subject: "kind:test"}
+	if err := s.Update(func(tx *bolt.Tx) error { return AppendAuditOrStartTx(tx, audit) }); err != nil { // as audittrail.Trails.AppendAudit does
 		t.Fatal(err)
 	}
 	b, err := ingest(t, s, "a photo")

@@ -12,7 +12,8 @@ import (
 
 // The kernel: what a register kept beside the evidence (the copyright
 // register, evidence/copyright; the notarial certificates,
-// evidence/certificates) builds on. A register keeps its own
+// evidence/certificates; the organizations' audit trails,
+// evidence/audittrail) builds on. A register keeps its own
 // buckets in the service's database and writes them in the service's
 // transactions, together with the custody events, audit events and leaves
 // that its acts put on the evidence. The core calls back into registers
@@ -105,8 +106,17 @@ func (s *Service) GiveItem(tx *bolt.Tx, seq uint64, id, from, to, actor string) 
 
 // AppendAuditTx appends e to the audit chain of the organization
 // e.Evidence in tx and queues it for anchoring, filling e.Seq and e.Prev;
-// the chain must exist (AppendAudit starts it).
+// the chain must exist (AppendAuditOrStartTx starts it).
 func AppendAuditTx(tx *bolt.Tx, e *custody.Event) error { return appendAudit(tx, e, false) }
+
+// AppendAuditOrStartTx appends e as AppendAuditTx does, but starts the
+// organization's chain with e if it has none: the first act of an
+// organization, recorded by evidence/audittrail.
+func AppendAuditOrStartTx(tx *bolt.Tx, e *custody.Event) error { return appendAudit(tx, e, true) }
+
+// AuditEvents returns the audit chain of organization org in tx, in order
+// (with the error, the events before one that does not decode).
+func AuditEvents(tx *bolt.Tx, org string) ([]*custody.Event, error) { return auditChain(tx, org) }
 
 // PutVerifyToken records in tx that token (NewVerifyToken) opens the
 // document kind:id (VerifiedDocument), once: the same mapping again is a

@@ -33,7 +33,7 @@ var (
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, bTokCerts, bAuditLast, bHeadsReg, bReadFold}
+var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, bTokCerts, bHeadsReg, bReadFold}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits

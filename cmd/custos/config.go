@@ -98,7 +98,7 @@ func (c Config) publicURL() string {
 }
 
 // AuditConfig is the [audit] table: the background integrity audit (see
-// evidence.Auditor), which also runs on demand through the admin API.
+// integrity.Auditor), which also runs on demand through the admin API.
 type AuditConfig struct {
 	// Interval is the time between audits, the first one Interval after
 	// start; default 6h, "0s" schedules none.

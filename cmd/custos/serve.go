@@ -26,9 +26,11 @@ import (
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/document"
@@ -80,7 +82,7 @@ type node struct {
 	hooks   *webhooks.Service
 	chain   *chain
 	numbers chan struct{} // wakes numberCopyrights: a registration is queued
-	audit   *evidence.Auditor
+	audit   *integrity.Auditor
 	stop    context.CancelFunc // ends the audit in progress
 	handler http.Handler
 	token   string // the bootstrap token if it was created now, else ""
@@ -297,7 +299,8 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if err != nil {
 		return err
 	}
-	token, err := bootstrap(orgs, ev, cfg)
+	trails := audittrail.New(ev)
+	token, err := bootstrap(orgs, trails, cfg)
 	if err != nil {
 		return err
 	}
@@ -309,13 +312,15 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	opts.Anchor = n.chain.Chain
 	opts.Documents = []evidence.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
-	n.audit = ev.NewAuditor(auditCtx, evidence.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log})
+	if n.audit, err = integrity.NewAuditor(auditCtx, ev, integrity.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log}); err != nil {
+		return err
+	}
 	office, err := certify.New(certify.Config{Evidence: ev, Certificates: n.certs, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: documentIssuer(cfg, log, tsa, pki)})
 	if err != nil {
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Records: ev, Custody: ev, Sharing: ev, Audit: ev, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
+		Records: ev, Custody: ev, Sharing: ev, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, Consortium: n.chain.Chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
@@ -461,7 +466,7 @@ func externalTSAs(cfg Config) ([]evidence.Stamper, error) {
 // bootstrap creates, on first start, the organization that runs the node
 // and its admin key (see the serve contract in docs/operations.md). It
 // returns the token when one was generated now.
-func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, error) {
+func bootstrap(orgs *access.Store, trails *audittrail.Trails, cfg Config) (string, error) {
 	empty, err := orgs.Empty()
 	if err != nil || !empty {
 		return "", err
@@ -488,10 +493,10 @@ func bootstrap(orgs *access.Store, ev *evidence.Service, cfg Config) (string, er
 	}
 	ctx := context.Background()
 	actor := org.ID + ":" + key.ID
-	if _, err := ev.AppendAudit(ctx, org.ID, actor, custody.AuditOrgCreated, "kind:"+org.Kind); err != nil {
+	if _, err := trails.AppendAudit(ctx, org.ID, actor, custody.AuditOrgCreated, "kind:"+org.Kind); err != nil {
 		return "", err
 	}
-	if _, err := ev.AppendAudit(ctx, org.ID, actor, custody.AuditKeyCreated, "key:"+key.ID+":"+string(key.Role)); err != nil {
+	if _, err := trails.AppendAudit(ctx, org.ID, actor, custody.AuditKeyCreated, "key:"+key.ID+":"+string(key.Role)); err != nil {
 		return "", err
 	}
 	if !generated {

@@ -21,6 +21,7 @@ import (
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -350,7 +351,7 @@ func waitScheduledAudit(t *testing.T, p *proc, token string, since time.Time, wa
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l := st.Latest; l != nil && l.Trigger == evidence.TriggerScheduled && l.StartedAt.After(since) {
+		if l := st.Latest; l != nil && l.Trigger == integrity.TriggerScheduled && l.StartedAt.After(since) {
 			return l
 		}
 	}

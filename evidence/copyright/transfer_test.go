@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/custody"
 )
 
@@ -18,10 +19,10 @@ import (
 func startAudit(t *testing.T, s *world, orgs ...string) {
 	t.Helper()
 	for _, org := range orgs {
-		if evs, _ := s.AuditTrail(context.Background(), org); len(evs) > 0 {
+		if evs, _ := audittrail.New(s.Service).AuditTrail(context.Background(), org); len(evs) > 0 {
 			continue
 		}
-		if _, err := s.AppendAudit(context.Background(), org, "operator:key", custody.AuditOrgCreated, "kind:test"); err != nil {
+		if _, err := audittrail.New(s.Service).AppendAudit(context.Background(), org, "operator:key", custody.AuditOrgCreated, "kind:test"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,7 +48,7 @@ func transfer(t *testing.T, s *world, id, from, to string) *Copyright {
 // checking that it links.
 func auditTypes(t *testing.T, s *world, org string) []string {
 	t.Helper()
-	evs, err := s.AuditTrail(context.Background(), org)
+	evs, err := audittrail.New(s.Service).AuditTrail(context.Background(), org)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -220,67 +218,4 @@ func TestRecordSumMigrationResumes(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-func TestAuditorRunsOnceAtATimeAndLogs(t *testing.T) {
-	blobs := newMemBlobs()
-	s := newTestService(t, blobs)
-	rec, err := ingest(t, s, "exhibit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitPromoted(t, s)
-	var logs bytes.Buffer // written before Wait returns: no race
-	a := s.NewAuditor(context.Background(), AuditorConfig{Options: AuditOptions{Deep: true}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
-	if st := a.Status(); st.Running != nil || st.Latest != nil || st.NextAt != nil || st.Interval != "0s" {
-		t.Errorf("Status before any run = %+v", st)
-	}
-	first := a.Start(TriggerManual)
-	second := a.Start(TriggerScheduled)
-	if first.Running == nil || second.Running != nil && second.Running.Trigger != TriggerManual {
-		t.Errorf("Start, Start = %+v, %+v; want one manual run", first.Running, second.Running)
-	}
-	a.Wait()
-	st := a.Status()
-	if st.Running != nil || st.Latest == nil || !st.Latest.OK || st.Latest.FinishedAt == nil || st.Latest.Report.Records != 1 {
-		t.Fatalf("Status after the run = %+v", st)
-	}
-	if !strings.Contains(logs.String(), "integrity audit found nothing wrong") {
-		t.Errorf("log = %s", logs.String())
-	}
-
-	blobs.mu.Lock()
-	blobs.blobs[rec.BlobKey()] = []byte("EXHIBIT")
-	blobs.mu.Unlock()
-	a.Start(TriggerManual)
-	a.Wait()
-	if l := a.Status().Latest; l.OK || l.Findings != 1 || !slices.Equal(l.Report.Corrupt, []string{rec.ID}) {
-		t.Errorf("Latest after damage = %+v", l)
-	}
-	if out := logs.String(); !strings.Contains(out, "integrity audit found damage") || !strings.Contains(out, "corrupt_blobs=["+rec.ID+"]") {
-		t.Errorf("log = %s", out)
-	}
-	// A new auditor on the same store (a restarted node) shows that run.
-	b := s.NewAuditor(context.Background(), AuditorConfig{})
-	if l := b.Status().Latest; l == nil || l.OK || l.Findings != 1 || !slices.Equal(l.Report.Corrupt, []string{rec.ID}) {
-		t.Errorf("Latest of a new auditor = %+v, want the damaged run", l)
-	}
-}
-
-func TestAuditorSchedule(t *testing.T) {
-	s := newTestService(t, newMemBlobs())
-	a := s.NewAuditor(context.Background(), AuditorConfig{Interval: 20 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go a.Run(ctx)
-	deadline := time.Now().Add(10 * time.Second)
-	for a.Status().Latest == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("no scheduled audit ran")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if st := a.Status(); st.Latest.Trigger != TriggerScheduled || st.NextAt == nil {
-		t.Errorf("Status = %+v; want a scheduled run and the next time", st)
-	}
 }

@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -13,27 +12,15 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 )
 
+// The organizations' audit chains as stored: the core keeps them, in the
+// audit bucket, because the leaf queue (eventBytes), the custody heads
+// (heads.go) and the integrity audit (auditChains) read them beside the
+// items' custody chains; evidence/audittrail appends acts and reads trails
+// through the kernel (AppendAuditOrStartTx, AppendAuditTx, AuditEvents).
+
 // auditKeyLen is the length of an audit event's key: org ID (26) ‖ n (4).
 // (Evidence event keys are 12 bytes, so the leaf queue tells them apart.)
 const auditKeyLen = 26 + 4
-
-// AppendAudit appends an administrative act to an organization's audit
-// chain (created by its first act, custody.AuditOrgCreated), which is
-// hash-linked and anchored like a custody chain.
-func (s *Service) AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error) {
-	if len(org) != 26 || !custody.IsAudit(typ) {
-		return nil, fmt.Errorf("evidence: audit event %q for org %q", typ, org)
-	}
-	e := &custody.Event{V: custody.EventVersion, Evidence: org, Type: typ, Time: custody.FormatTime(s.cfg.Now()), Actor: actor, Subject: subject}
-	err := s.commits.commit(func(tx *bolt.Tx) error {
-		return appendAudit(tx, e, true)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.leavesQueued()
-	return e, nil
-}
 
 // errNoAuditChain means an audit event other than the first was appended
 // for an organization whose chain has no org.created event yet.
@@ -42,8 +29,8 @@ var errNoAuditChain = errors.New("evidence: the organization has no audit chain"
 // appendAudit appends e to the audit chain of the organization e.Evidence
 // in tx and queues it for anchoring, setting its seq and prev (afresh on
 // every run, as a group-commit function may run more than once). Unless
-// first is true the chain must exist already: only AppendAudit may start
-// one, with org.created.
+// first is true the chain must exist already: only AppendAuditOrStartTx
+// (audittrail.Trails.AppendAudit) may start one, with org.created.
 func appendAudit(tx *bolt.Tx, e *custody.Event, first bool) error {
 	b := tx.Bucket(bAudit)
 	org := e.Evidence
@@ -86,21 +73,19 @@ func queueLeaf(tx *bolt.Tx, key []byte) error {
 	return sequential(tx.Bucket(bEvLeaf)).Put(key, u64(idx-1))
 }
 
-// AuditTrail returns an organization's audit chain.
-func (s *Service) AuditTrail(ctx context.Context, org string) ([]*custody.Event, error) {
+// auditChain reads the audit chain of org in tx (AuditEvents); on an
+// event that does not decode, it returns the events before it and the error.
+func auditChain(tx *bolt.Tx, org string) ([]*custody.Event, error) {
 	var out []*custody.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bAudit).Cursor()
-		for k, v := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, v = c.Next() {
-			e, err := custody.Decode(v)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
+	c := tx.Bucket(bAudit).Cursor()
+	for k, v := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, v = c.Next() {
+		e, err := custody.Decode(v)
+		if err != nil {
+			return out, err
 		}
-		return nil
-	})
-	return out, err
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // eventBytes reads a queued leaf's event, custody or audit.

@@ -1,4 +1,11 @@
-package evidence
+// Package integrity runs the evidence service's integrity audit
+// (evidence.Service.Audit, with the documents' audits of the registers in
+// its evidence.AuditOptions) on a schedule and on demand, one run at a
+// time, keeps the latest report in the service's database so that a
+// restarted node still shows it, and logs what each run finds. The API's
+// integrity endpoints (GET and POST /api/v1/admin/integrity) serve an
+// Auditor; custos fsck runs the audit itself, without one.
+package integrity
 
 import (
 	"context"
@@ -8,6 +15,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence"
 )
 
 // bAuditLast keeps the last finished audit, so that a restarted node
@@ -28,21 +37,21 @@ type AuditorConfig struct {
 	// Interval is the time between scheduled audits, the first one Interval
 	// after Run starts; 0 schedules none (on demand only).
 	Interval time.Duration
-	Options  AuditOptions
-	Log      *slog.Logger
+	Options  evidence.AuditOptions
+	Log      *slog.Logger // nil: logs nothing
 	Now      func() time.Time
 }
 
 // AuditRun is one audit: when it ran, why, and what it found.
 type AuditRun struct {
-	Trigger    string       `json:"trigger"`
-	Deep       bool         `json:"deep"`
-	StartedAt  time.Time    `json:"started_at"`
-	FinishedAt *time.Time   `json:"finished_at,omitempty"`
-	OK         bool         `json:"ok"`       // finished, and found nothing wrong
-	Findings   int          `json:"findings"` // faults found (see AuditReport.Findings)
-	Error      string       `json:"error,omitempty"`
-	Report     *AuditReport `json:"report,omitempty"`
+	Trigger    string                `json:"trigger"`
+	Deep       bool                  `json:"deep"`
+	StartedAt  time.Time             `json:"started_at"`
+	FinishedAt *time.Time            `json:"finished_at,omitempty"`
+	OK         bool                  `json:"ok"`       // finished, and found nothing wrong
+	Findings   int                   `json:"findings"` // faults found (see evidence.AuditReport.Findings)
+	Error      string                `json:"error,omitempty"`
+	Report     *evidence.AuditReport `json:"report,omitempty"`
 }
 
 // AuditStatus is an Auditor's state.
@@ -54,10 +63,10 @@ type AuditStatus struct {
 	Latest   *AuditRun  `json:"latest,omitempty"`  // the last finished audit
 }
 
-// Auditor runs Audit on a schedule and on demand, one run at a time, and
-// keeps the latest report. It logs what each run finds.
+// Auditor runs evidence.Service.Audit on a schedule and on demand, one
+// run at a time, and keeps the latest report. It logs what each run finds.
 type Auditor struct {
-	s   *Service
+	ev  *evidence.Service
 	cfg AuditorConfig
 	ctx context.Context // bounds every run
 
@@ -68,18 +77,21 @@ type Auditor struct {
 	done    chan struct{} // closed when the run in progress ends
 }
 
-// NewAuditor returns an auditor of s, with the last audit that finished
-// on this store as its latest. ctx bounds every audit it runs; call Run for
-// the schedule.
-func (s *Service) NewAuditor(ctx context.Context, cfg AuditorConfig) *Auditor {
+// NewAuditor returns an auditor of ev, with the last audit that finished
+// on this store as its latest, and creates the bucket that keeps it. ctx
+// bounds every audit it runs; call Run for the schedule.
+func NewAuditor(ctx context.Context, ev *evidence.Service, cfg AuditorConfig) (*Auditor, error) {
 	if cfg.Log == nil {
-		cfg.Log = s.log
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &Auditor{s: s, cfg: cfg, ctx: ctx}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	if err := ev.CreateBuckets(bAuditLast); err != nil {
+		return nil, err
+	}
+	a := &Auditor{ev: ev, cfg: cfg, ctx: ctx}
+	err := ev.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bAuditLast).Get(keyAuditLast)
 		if v == nil {
 			return nil
@@ -94,7 +106,7 @@ func (s *Service) NewAuditor(ctx context.Context, cfg AuditorConfig) *Auditor {
 	if err != nil {
 		cfg.Log.Warn("integrity audit: the last report does not read back", "err", err)
 	}
-	return a
+	return a, nil
 }
 
 // Run starts an audit every Interval until ctx ends. A scheduled audit
@@ -164,7 +176,7 @@ func (a *Auditor) statusLocked() AuditStatus {
 
 func (a *Auditor) audit(run *AuditRun, done chan struct{}) {
 	defer close(done)
-	rep, err := a.s.Audit(a.ctx, a.cfg.Options)
+	rep, err := a.ev.Audit(a.ctx, a.cfg.Options)
 	fin := *run
 	now := a.cfg.Now().UTC()
 	fin.FinishedAt = &now
@@ -175,7 +187,7 @@ func (a *Auditor) audit(run *AuditRun, done chan struct{}) {
 	}
 	a.logRun(&fin)
 	if v, err := json.Marshal(&fin); err == nil {
-		err = a.s.commits.commit(func(tx *bolt.Tx) error { return tx.Bucket(bAuditLast).Put(keyAuditLast, v) })
+		err = a.ev.Update(func(tx *bolt.Tx) error { return tx.Bucket(bAuditLast).Put(keyAuditLast, v) })
 		if err != nil {
 			a.cfg.Log.Warn("integrity audit: keeping the report", "err", err)
 		}
@@ -198,10 +210,8 @@ func (a *Auditor) logRun(run *AuditRun) {
 			"records", r.Records, "events", r.Events, "blobs", r.Blobs, "proven_events", r.Proven)
 	default:
 		args := []any{"trigger", run.Trigger, "deep", run.Deep, "took", took, "findings", run.Findings}
-		for _, f := range run.Report.faults() {
-			if names := *f.list; len(names) > 0 {
-				args = append(args, f.kind, names[:min(len(names), 10)])
-			}
+		for _, f := range run.Report.Faults() {
+			args = append(args, f.Kind, f.Names[:min(len(f.Names), 10)])
 		}
 		a.cfg.Log.Error("integrity audit found damage", args...)
 	}
