@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -253,5 +256,37 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 			t.Fatalf("the organization made before version 4 is not in the directory at another member: %d %s", code, body)
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+
+	// Then to version 5: the consortium's copyright register. A
+	// registration numbered by its member before keeps its number, which
+	// the register learns as a legacy number and another member finds; a
+	// registration after the upgrade is numbered by the chain.
+	form := copyrightForm(t, []byte("registered at version 4\n"))
+	code, _, body = ms[1].p.call("POST", "/api/v1/copyrights", consortiumToken, bytes.NewReader(form.data), "Content-Type", form.contentType)
+	var legacy wire.Copyright
+	if code != 201 || json.Unmarshal(body, &legacy) != nil || legacy.Status != "registered" || !strings.HasSuffix(legacy.Number, "作登字-000001") {
+		t.Fatalf("a registration at version 4 = %d %s; want its member's own number", code, body)
+	}
+	upgradeTo(5)
+	for end := time.Now().Add(60 * time.Second); ; {
+		code, _, body = ms[3].p.call("GET", "/api/v1/copyrights/search?number="+url.QueryEscape(legacy.Number), consortiumToken, nil)
+		var res wire.CopyrightSearch
+		if code == 200 && json.Unmarshal(body, &res) == nil && len(res.Matches) == 1 {
+			if m := res.Matches[0]; m.ID != legacy.ID || !m.Legacy || !m.Remote || m.Number != legacy.Number {
+				t.Errorf("the legacy registration at another member = %+v", m)
+			}
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the registration numbered before version 5 is not in the register at another member: %d %s", code, body)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	form = copyrightForm(t, []byte("registered at version 5\n"))
+	code, _, body = ms[1].p.call("POST", "/api/v1/copyrights?wait=30s", consortiumToken, bytes.NewReader(form.data), "Content-Type", form.contentType)
+	var fresh5 wire.Copyright
+	if code != 201 || json.Unmarshal(body, &fresh5) != nil || fresh5.Status != "registered" || !regexp.MustCompile(`作登字-M[1-4]-000001$`).MatchString(fresh5.Number) {
+		t.Errorf("a registration at version 5 = %d %s; want the chain's number", code, body)
 	}
 }
