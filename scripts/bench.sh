@@ -162,6 +162,14 @@ END {
         sprintf("%.2fx", m[k "p50-ms"] / m[k "single-p50-ms"]), "p50 <= 1s, p99 <= 2s",
         verdict(m[k "p50-ms"] <= 1000 && m[k "p99-ms"] <= 2000), sprintf("%.2f", m[k "load1"]))
   }
+  if ("RegistrationLatency" in seen) {
+    k = "RegistrationLatency,"
+    row("Registration numbered, 201 -> number, 4 nodes",
+        sprintf("p50 %.0f ms, p99 %.0f ms (n=%d)", m[k "p50-ms"], m[k "p99-ms"], m[k "n"]),
+        sprintf("upload 201 -> receipt: p50 %.0f ms", m[k "anchor-p50-ms"]),
+        sprintf("%.2fx", m[k "x-anchor"]), "p50 <= 0.5s",
+        verdict(m[k "p50-ms"] <= 500), sprintf("%.2f", m[k "load1"]))
+  }
   if ("AnchorThroughput" in seen) {
     k = "AnchorThroughput,"
     # End to end through the API: bounded by ingest, not by the chain (the
