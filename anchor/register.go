@@ -34,7 +34,9 @@ import (
 // chain's genesis validator set, and NNNNNN counts the member's
 // registrations of that year from 000001. The number depends only on the
 // blocks, so every member assigns the same one, once: a registration
-// already in the register is never registered again. A legacy
+// already in the register is never registered again. A registration
+// filed again with its revoked flag (and no files) is marked revoked, once;
+// one filed revoked for the first time enters the register revoked. A legacy
 // registration (numbered by its member before the chain kept the
 // register) keeps its number, which search still finds.
 //
@@ -77,7 +79,10 @@ type Registration struct {
 	// Legacy is the number the member gave the registration before the
 	// chain kept the register; "" for a registration the chain numbers.
 	Legacy string
-	Files  []RegFile
+	// Revoked marks the registration revoked at its home node: with Files,
+	// a registration the register does not hold yet; without, one it does.
+	Revoked bool
+	Files   []RegFile
 }
 
 // RegFile is one file's fingerprints.
@@ -99,6 +104,8 @@ type RegEntry struct {
 	Files  []RegFileJSON `json:"files"`
 	Height int64         `json:"height"` // the block that registered it
 	Order  uint64        `json:"order"`  // its place in the register, from 1
+	// RevokedHeight is the block that marked it revoked; 0 while it is not.
+	RevokedHeight int64 `json:"revoked_height,omitempty"`
 }
 
 // RegFileJSON is RegFile as an entry stores it.
@@ -133,8 +140,8 @@ func checkRegistrations(regs []Registration) error {
 			return fmt.Errorf("%w: registration %d: an organization ID of up to %d printable ASCII characters", ErrMalformedTx, i, maxOrgIDLen)
 		case len(r.Legacy) > maxLegacyLen || !utf8.ValidString(r.Legacy) || strings.ContainsFunc(r.Legacy, unicode.IsControl):
 			return fmt.Errorf("%w: registration %d: a legacy number of up to %d bytes of UTF-8 without control characters", ErrMalformedTx, i, maxLegacyLen)
-		case len(r.Files) == 0 || len(r.Files) > MaxRegFiles:
-			return fmt.Errorf("%w: registration %d has %d files, want 1..%d", ErrMalformedTx, i, len(r.Files), MaxRegFiles)
+		case len(r.Files) > MaxRegFiles || len(r.Files) == 0 && !r.Revoked:
+			return fmt.Errorf("%w: registration %d has %d files, want 1..%d (0 only to revoke it)", ErrMalformedTx, i, len(r.Files), MaxRegFiles)
 		case i > 0 && regs[i-1].ID >= r.ID:
 			return fmt.Errorf("%w: registration IDs are not in strictly increasing order at %d", ErrMalformedTx, i)
 		}
@@ -153,6 +160,11 @@ func appendRegistrations(b []byte, regs []Registration) []byte {
 		b = append(append(b, byte(len(r.ID))), r.ID...)
 		b = append(append(b, byte(len(r.Org))), r.Org...)
 		b = append(append(b, byte(len(r.Legacy))), r.Legacy...)
+		if r.Revoked {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
 		b = append(b, byte(len(r.Files)))
 		for _, f := range r.Files {
 			if f.HasPHash {
@@ -179,9 +191,16 @@ func (t *Tx) decodeRegistrations(d *decoder) error {
 				*s = string(d.next(int(l[0])))
 			}
 		}
+		switch flags := d.next(1); {
+		case flags == nil:
+		case flags[0] == 1:
+			r.Revoked = true
+		case flags[0] != 0:
+			return fmt.Errorf("%w: registration %d has flags %d, want 0 or 1", ErrMalformedTx, i, flags[0])
+		}
 		files := d.next(1)
-		if files == nil || files[0] == 0 || files[0] > MaxRegFiles {
-			return fmt.Errorf("%w: registration %d: a file count of 1..%d", ErrMalformedTx, i, MaxRegFiles)
+		if files == nil || files[0] > MaxRegFiles || files[0] == 0 && !r.Revoked {
+			return fmt.Errorf("%w: registration %d: a file count of 1..%d (0 only to revoke it)", ErrMalformedTx, i, MaxRegFiles)
 		}
 		r.Files = make([]RegFile, files[0])
 		for j := range r.Files {
@@ -222,12 +241,16 @@ func (a *App) checkRegister(tx *bolt.Tx, t *Tx) (uint32, string) {
 				return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", r.Org)
 			}
 		}
-		if tx.Bucket(bReg).Get(regKey(t.memberKey(), r.ID)) == nil {
+		cur, ok := getRegEntry(tx, regKey(t.memberKey(), r.ID))
+		switch {
+		case !ok && len(r.Files) == 0:
+			return CodeStale, fmt.Sprintf("registration %s is not in the register: revoke it with its files", r.ID)
+		case !ok || r.Revoked && cur.RevokedHeight == 0:
 			fresh = true
 		}
 	}
 	if !fresh {
-		return CodeDuplicate, "every registration is already in the register"
+		return CodeDuplicate, "every registration is already in the register as it is"
 	}
 	return CodeOK, ""
 }
@@ -244,7 +267,7 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 		panic(fmt.Sprintf("anchor: register at height %d: %v", height, err))
 	}
 	member, memberHex := t.memberKey(), t.Member()
-	meta, regs := tx.Bucket(bAppMeta), tx.Bucket(bReg)
+	meta := tx.Bucket(bAppMeta)
 	var order uint64
 	if v := meta.Get([]byte("regcount")); len(v) == 8 {
 		order = binary.BigEndian.Uint64(v)
@@ -252,11 +275,23 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 	place := 0
 	for _, r := range t.Regs {
 		key := regKey(member, r.ID)
-		if regs.Get(key) != nil {
-			continue // registered before: never twice, never renumbered
+		if cur, ok := getRegEntry(tx, key); ok {
+			// Registered before: never twice, never renumbered; only
+			// marked revoked, once.
+			if r.Revoked && cur.RevokedHeight == 0 {
+				cur.RevokedHeight = height
+				a.putRegEntry(tx, key, &cur, fail)
+			}
+			continue
+		}
+		if len(r.Files) == 0 {
+			continue // a revocation of nothing (checkRegister refuses it alone)
 		}
 		order++
 		e := RegEntry{Member: memberHex, ID: r.ID, Org: r.Org, Legacy: r.Legacy, Height: height, Order: order}
+		if r.Revoked {
+			e.RevokedHeight = height
+		}
 		if r.Legacy == "" {
 			if place == 0 {
 				place = a.memberPlace(tx, member)
@@ -282,22 +317,10 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 			}
 			e.Files = append(e.Files, fj)
 		}
-		val, err := json.Marshal(e)
-		if err == nil {
-			err = regs.Put(key, val)
-		}
-		if err == nil {
-			err = tx.Bucket(bRegNum).Put(slices.Concat([]byte(e.Display()), []byte{0}, member), []byte(r.ID))
-		}
-		if err != nil {
+		if err := tx.Bucket(bRegNum).Put(slices.Concat([]byte(e.Display()), []byte{0}, member), []byte(r.ID)); err != nil {
 			fail(err)
 		}
-		k, value := RegKey(memberHex, r.ID), sha256.Sum256(val)
-		var none [32]byte
-		a.blockLog = append(append(append(a.blockLog, k[:]...), value[:]...), none[:]...)
-		a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
-		a.blockPairs = append(a.blockPairs, vmap.Pair{Key: k, Value: value})
-		a.moved = true
+		a.putRegEntry(tx, key, &e, fail)
 	}
 	if err := meta.Put([]byte("regcount"), binary.BigEndian.AppendUint64(nil, order)); err != nil {
 		fail(err)
@@ -334,6 +357,23 @@ func nextRegNumber(tx *bolt.Tx, member []byte, place int, at time.Time) (string,
 		return "", err
 	}
 	return fmt.Sprintf("CUS-(%s)-作登字-M%d-%06d", year, place, n), nil
+}
+
+// putRegEntry stores e under key and queues its state-map entry.
+func (a *App) putRegEntry(tx *bolt.Tx, key []byte, e *RegEntry, fail func(error)) {
+	val, err := json.Marshal(e)
+	if err == nil {
+		err = tx.Bucket(bReg).Put(key, val)
+	}
+	if err != nil {
+		fail(err)
+	}
+	k, value := RegKey(e.Member, e.ID), sha256.Sum256(val)
+	var none [32]byte
+	a.blockLog = append(append(append(a.blockLog, k[:]...), value[:]...), none[:]...)
+	a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
+	a.blockPairs = append(a.blockPairs, vmap.Pair{Key: k, Value: value})
+	a.moved = true
 }
 
 func getRegEntry(tx *bolt.Tx, ref []byte) (RegEntry, bool) {

@@ -124,6 +124,27 @@ func TestStateV5Register(t *testing.T) {
 		t.Errorf("legacy number: %+v", es)
 	}
 
+	// A revocation: marked once, the number and order unchanged; a
+	// revocation of a registration the register lacks is refused; one
+	// filed revoked with its files enters revoked, numbered.
+	res = finalize(t, app, 4,
+		b.reg(t, Registration{ID: "R-B1", Revoked: true}),
+		b.reg(t, Registration{ID: "R-NONE", Revoked: true}),
+		a.reg(t, Registration{ID: "R-A4", Org: "org-owner-a", Revoked: true, Files: []RegFile{regFile("withdrawn")}}))
+	commit(t, app)
+	if got := codes(res); got[0] != CodeOK || got[1] != CodeStale || got[2] != CodeOK {
+		t.Fatalf("revocations: codes %v, want OK, stale, OK", got)
+	}
+	if e, _, _ := app.Registration(MemberID(b.cert), "R-B1"); e.RevokedHeight != 4 || e.Number != eb.Number || e.Order != 1 {
+		t.Errorf("R-B1 after its revocation = %+v", e)
+	}
+	if e, _, _ := app.Registration(MemberID(a.cert), "R-A4"); e.RevokedHeight != 4 || !strings.HasSuffix(e.Number, "-000004") {
+		t.Errorf("R-A4, filed revoked = %+v", e)
+	}
+	if r, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: b.reg(t, Registration{ID: "R-B1", Revoked: true})}); err != nil || r.Code != CodeDuplicate {
+		t.Errorf("revoked again: %v %d, want duplicate", err, r.Code)
+	}
+
 	app.db.Close()
 	again, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: a.root.Cert})
 	if err != nil {
@@ -132,7 +153,7 @@ func TestStateV5Register(t *testing.T) {
 	if e, ok, _ := again.Registration(MemberID(b.cert), "R-B1"); !ok || e.Number != eb.Number {
 		t.Errorf("after restart: %+v %v", e, ok)
 	}
-	if got := proveValue(t, again, RegKey(MemberID(a.cert), "R-A3"), 3); got == ([32]byte{}) {
+	if got := proveValue(t, again, RegKey(MemberID(a.cert), "R-A3"), 4); got == ([32]byte{}) {
 		t.Error("after restart the register entry is gone from the state map")
 	}
 }
@@ -168,7 +189,7 @@ func TestRegisterTxStrictness(t *testing.T) {
 		"org with a space":      {{ID: "a", Org: "o o", Files: one}},
 		"legacy too long":       {{ID: "a", Legacy: strings.Repeat("号", 22), Files: one}},
 		"legacy with a control": {{ID: "a", Legacy: "N\n1", Files: one}},
-		"no files":              {{ID: "a"}},
+		"no files, not revoked": {{ID: "a"}},
 		"too many files":        {{ID: "a", Files: make([]RegFile, MaxRegFiles+1)}},
 		"phash without flag":    {{ID: "a", Files: []RegFile{{PHash: 1}}}},
 		"same ID twice":         {{ID: "a", Files: one}, {ID: "a", Files: one}},
@@ -190,12 +211,22 @@ func TestRegisterTxStrictness(t *testing.T) {
 	if _, err := DecodeTx(other); !errors.Is(err, ErrMalformedTx) {
 		t.Errorf("a version-5 directory registration: %v, want ErrMalformedTx", err)
 	}
-	// A flag byte other than 0 or 1 (the first file of the first
-	// registration "a": ID, org and legacy lengths, file count).
-	bad := bytes.Clone(raw)
-	at := bytes.Index(bad, []byte{0, 2, 1, 'a', 0, 0, 1}) + 7
-	bad[at] = 2
-	if _, err := DecodeTx(bad); !errors.Is(err, ErrMalformedTx) {
-		t.Errorf("flags 2: %v, want ErrMalformedTx", err)
+	// A flag byte other than 0 or 1: the registration's revoked flag and
+	// its first file's (registration "a": ID, org and legacy lengths,
+	// revoked, file count, then the file).
+	at := bytes.Index(raw, []byte{0, 2, 1, 'a', 0, 0, 0, 1})
+	if at < 0 {
+		t.Fatal("registration a not found in the encoding")
+	}
+	for _, off := range []int{6, 8} {
+		bad := bytes.Clone(raw)
+		bad[at+off] = 2
+		if _, err := DecodeTx(bad); !errors.Is(err, ErrMalformedTx) {
+			t.Errorf("flags 2 at offset %d: %v, want ErrMalformedTx", off, err)
+		}
+	}
+	// A revocation carries no files; anything else has some.
+	if _, err := NewRegisterTx(testChainID, n.cert, n.org.Cert, n.key, []Registration{{ID: "a", Revoked: true}}); err != nil {
+		t.Errorf("a revocation without files: %v", err)
 	}
 }

@@ -78,9 +78,9 @@ import (
 //
 //	regs u16 (1..MaxRegistrations) ‖ regs × (idLen u8 (1..64) ‖ id
 //	‖ orgLen u8 (0..64) ‖ org ‖ legacyLen u8 (0..64) ‖ legacy number (UTF-8)
-//	‖ files u8 (1..MaxRegFiles) ‖ files × (flags u8 ‖ sha256 32
-//	‖ [perceptual hash u64 if flags = 1])), ids in strictly increasing
-//	byte order, flags 0 or 1
+//	‖ revoked u8 (0 or 1) ‖ files u8 (1..MaxRegFiles; 0 if revoked)
+//	‖ files × (flags u8 ‖ sha256 32 ‖ [perceptual hash u64 if flags = 1])),
+//	ids in strictly increasing byte order, flags 0 or 1
 //
 // The signature is Ed25519 (RFC 8032, pure) by the node certificate's key
 // over SignaturePrefix ‖ chainID ‖ 0x00 ‖ every byte before the signature.

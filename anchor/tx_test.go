@@ -439,7 +439,7 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(n.batch4(f, 6, testLeaves(0, 2), nil, []Deposit{{Batch: 6, Offset: 0, SHA256: [32]byte{1}}, {Batch: 6, Offset: 1, SHA256: [32]byte{2}, SM3: [32]byte{3}, HasSM3: true}}))
 	f.Add(n.batch4(f, 7, nil, nil, []Deposit{{Batch: 2, Offset: 9, SHA256: [32]byte{4}}}))
 	f.Add(n.dir(f, OrgEntry{ID: "org-1", Kind: "court", Name: "杭州互联网法院"}, OrgEntry{ID: "org-2", Kind: "firm", Name: "ACME Law"}))
-	f.Add(n.reg(f, Registration{ID: "R1", Org: "org-1", Files: []RegFile{{SHA256: [32]byte{5}, PHash: 9, HasPHash: true}}}, Registration{ID: "R2", Legacy: "CUS-(2025)-作登字-000001", Files: []RegFile{{SHA256: [32]byte{6}}}}))
+	f.Add(n.reg(f, Registration{ID: "R1", Org: "org-1", Files: []RegFile{{SHA256: [32]byte{5}, PHash: 9, HasPHash: true}}}, Registration{ID: "R2", Legacy: "CUS-(2025)-作登字-000001", Files: []RegFile{{SHA256: [32]byte{6}}}}, Registration{ID: "R3", Revoked: true}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {
