@@ -636,6 +636,9 @@ func (s *Server) mergeRegister(ctx context.Context, local []wire.CopyrightMatch,
 			if f.Exact {
 				w.Match = copyright.MatchExact
 			}
+			if e.RevokedHeight != 0 {
+				w.Status = copyright.CopyrightRevoked
+			}
 			if t, ok, err := s.proofs.FinalAt(ctx, e.Height); err != nil {
 				return nil, err
 			} else if ok {

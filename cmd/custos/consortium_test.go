@@ -298,11 +298,23 @@ func TestConsortium(t *testing.T) {
 		if err != nil || json.Unmarshal([]byte(out), &res) != nil || len(res.Matches) != 2 || res.Matches[0].ID != a.ID || res.Matches[1].Title != "Morning mist" || res.Matches[1].Remote {
 			t.Errorf("search at B's member: %v\n%s", err, out)
 		}
-		// By number, at any member.
-		out, err = runCustos(t, "copyright", "search", "--number", b.Number, "--server", home.URL, "--token", tokA)
-		res = wire.CopyrightSearch{}
-		if err != nil || json.Unmarshal([]byte(out), &res) != nil || len(res.Matches) != 1 || res.Matches[0].ID != b.ID {
-			t.Errorf("search by number at member 1: %v\n%s", err, out)
+		// By number, at any member; a revocation at B's member reaches it.
+		if _, err := runCustos(t, "copyright", "revoke", b.ID, "--reason", "registered in error", "--server", other.URL, "--token", tokB); err != nil {
+			t.Fatalf("custos copyright revoke: %v", err)
+		}
+		for end := time.Now().Add(30 * time.Second); ; {
+			out, err = runCustos(t, "copyright", "search", "--number", b.Number, "--server", home.URL, "--token", tokA)
+			res = wire.CopyrightSearch{}
+			if err != nil || json.Unmarshal([]byte(out), &res) != nil || len(res.Matches) != 1 || res.Matches[0].ID != b.ID {
+				t.Fatalf("search by number at member 1: %v\n%s", err, out)
+			}
+			if res.Matches[0].Status == "revoked" {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("B's revocation has not reached member 1: %s", out)
+			}
+			time.Sleep(300 * time.Millisecond)
 		}
 	})
 

@@ -27,7 +27,7 @@ const (
 // the register does not hold (pending ones, and from an upgrade those
 // numbered before it, with their legacy numbers), and hands the entry the
 // chain made back to the register (copyright.Register.Numbered), which
-// gives a pending registration its number. A registration is filed with
+// gives a pending registration its number; and it files revocations. A registration is filed with
 // its registrant organization once the directory lists it as this
 // member's (an operator's, or one whose name another member holds, after
 // numberOrgWait without it). wake tells it of a new registration.
@@ -77,6 +77,21 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 		if err != nil {
 			return 0, err
 		}
+		if u.Revoked && len(u.Files) == 0 { // a revocation of a registration in the register
+			if ok && e.RevokedHeight != 0 {
+				if err := crs.RevocationFiled(ctx, u.ID); err != nil {
+					return 0, err
+				}
+				delete(sent, u.ID)
+				continue
+			}
+			waiting++
+			if t, ok := sent[u.ID]; ok && now.Sub(t) < numberResend {
+				continue
+			}
+			submit = append(submit, anchor.Registration{ID: u.ID, Revoked: true})
+			continue
+		}
 		if ok {
 			c, err := crs.Numbered(ctx, u.ID, e.Display(), e.Height)
 			if err != nil {
@@ -84,6 +99,11 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 			}
 			if c != nil {
 				log.Info("copyright registration numbered", "id", c.ID, "number", c.Number, "height", e.Height)
+			}
+			if u.Revoked && e.RevokedHeight != 0 {
+				if err := crs.RevocationFiled(ctx, u.ID); err != nil {
+					return 0, err
+				}
 			}
 			delete(sent, u.ID)
 			delete(first, u.ID)
@@ -103,7 +123,7 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 			}
 			org = ""
 		}
-		r := anchor.Registration{ID: u.ID, Org: org, Legacy: u.Number}
+		r := anchor.Registration{ID: u.ID, Org: org, Legacy: u.Number, Revoked: u.Revoked}
 		for _, f := range u.Files {
 			var rf anchor.RegFile
 			if b, err := hex.DecodeString(f.SHA256); err != nil || len(b) != 32 {

@@ -513,6 +513,10 @@ func (s *Register) RevokeCopyright(ctx context.Context, id, org, actor, reason s
 		}
 		at := s.ev.Now().UTC()
 		c.Status, c.RevokedAt, c.RevokedBy, c.RevokeReason = CopyrightRevoked, &at, actor, reason
+		// The consortium's register learns it (numbering.go).
+		if err := tx.Bucket(bCrRevoke).Put([]byte(c.ID), nil); err != nil {
+			return "", "", err
+		}
 		return EventCopyrightRevoked, "copyright:" + c.ID, nil
 	}, actor)
 }

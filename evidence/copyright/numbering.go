@@ -23,13 +23,17 @@ import (
 // node's (cmd/custos) lists them (Unregistered), files them in the
 // register, and hands each entry back (Numbered).
 //
-//	crtodo  id → the files' fingerprints (JSON []Fingerprint)
+//	crtodo    id → the files' fingerprints (JSON []Fingerprint)
+//	crrevoke  id → ∅: a revocation the register has not learned yet
 
 // CopyrightPending is the status of a registration the chain has not
 // numbered yet.
 const CopyrightPending = "pending"
 
-var bCrTodo = []byte("crtodo")
+var (
+	bCrTodo   = []byte("crtodo")
+	bCrRevoke = []byte("crrevoke")
+)
 
 // Fingerprint is what the consortium's register holds of one file.
 type Fingerprint struct {
@@ -38,12 +42,13 @@ type Fingerprint struct {
 }
 
 // Unregistered is a registration the consortium's register does not hold
-// yet.
+// yet (Files set), or a revocation it has not learned (Revoked, no Files).
 type Unregistered struct {
-	ID     string
-	Org    string // the registrant organization
-	Number string // a legacy number, or "" for a pending registration
-	Files  []Fingerprint
+	ID      string
+	Org     string // the registrant organization
+	Number  string // a legacy number, or "" for a pending registration
+	Revoked bool
+	Files   []Fingerprint
 }
 
 // initTodo creates crtodo, entering every registration of a store from
@@ -51,6 +56,9 @@ type Unregistered struct {
 // numbers.
 func (s *Register) initTodo() error {
 	return s.ev.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bCrRevoke); err != nil {
+			return err
+		}
 		if tx.Bucket(bCrTodo) != nil {
 			return nil
 		}
@@ -112,25 +120,46 @@ func putTodo(b *bolt.Bucket, id string, fps []Fingerprint) error {
 }
 
 // Unregistered lists up to limit registrations the consortium's register
-// does not hold yet, in ID (registration) order.
+// does not hold yet, in ID (registration) order, then the revocations it
+// has not learned of registrations it holds.
 func (s *Register) Unregistered(ctx context.Context, limit int) ([]Unregistered, error) {
 	var out []Unregistered
 	err := s.ev.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bCrTodo).Cursor()
+		todo := tx.Bucket(bCrTodo)
+		c := todo.Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
 			cr, err := getCopyright(tx, string(k))
 			if err != nil {
 				return err
 			}
-			u := Unregistered{ID: cr.ID, Org: cr.RegistrantOrg, Number: cr.Number}
+			u := Unregistered{ID: cr.ID, Org: cr.RegistrantOrg, Number: cr.Number, Revoked: cr.Status == CopyrightRevoked}
 			if err := json.Unmarshal(v, &u.Files); err != nil {
 				return fmt.Errorf("evidence: fingerprints of registration %s are corrupt: %w", k, err)
 			}
 			out = append(out, u)
 		}
+		c = tx.Bucket(bCrRevoke).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			if todo.Get(k) != nil {
+				continue // filed revoked with its files, or waiting for that
+			}
+			cr, err := getCopyright(tx, string(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, Unregistered{ID: cr.ID, Org: cr.RegistrantOrg, Number: cr.Number, Revoked: true})
+		}
 		return nil
 	})
 	return out, err
+}
+
+// RevocationFiled records that the consortium's register has learned that
+// registration id is revoked.
+func (s *Register) RevocationFiled(ctx context.Context, id string) error {
+	return s.ev.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bCrRevoke).Delete([]byte(id))
+	})
 }
 
 // Numbered records that the consortium's register holds registration id,

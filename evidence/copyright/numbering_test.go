@@ -82,13 +82,31 @@ func TestChainNumbering(t *testing.T) {
 		t.Errorf("still unregistered: %+v", todo)
 	}
 
-	// Revoked while pending: numbered, still revoked.
+	// Revoked once in the register: the revocation waits, without files,
+	// until it is filed.
+	if _, err := reg.RevokeCopyright(ctx, cr.ID, orgA, "key:a", "sold elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	if todo, _ := reg.Unregistered(ctx, 10); len(todo) != 1 || todo[0].ID != cr.ID || !todo[0].Revoked || len(todo[0].Files) != 0 || todo[0].Number == "" {
+		t.Errorf("a revocation to file: %+v", todo)
+	}
+	if err := reg.RevocationFiled(ctx, cr.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Revoked while pending: filed revoked, with its files; numbered,
+	// still revoked.
 	rv, _ := reg.RegisterCopyright(ctx, orgA, "key:a", testWork(), []RegisterItem{{ID: fileAs(t, w, orgA, "withdrawn").ID}})
 	if _, err := reg.RevokeCopyright(ctx, rv.ID, orgA, "key:a", "filed in error"); err != nil {
 		t.Fatal(err)
 	}
+	if todo, _ := reg.Unregistered(ctx, 10); len(todo) != 1 || !todo[0].Revoked || len(todo[0].Files) != 1 {
+		t.Errorf("revoked while pending: %+v; want it once, revoked, with its file", todo)
+	}
 	if got, _ := reg.Numbered(ctx, rv.ID, "CUS-(2026)-作登字-M1-000002", 10); got.Status != CopyrightRevoked || got.Number == "" {
 		t.Errorf("revoked while pending, then numbered: %+v", got)
+	}
+	if err := reg.RevocationFiled(ctx, rv.ID); err != nil {
+		t.Fatal(err)
 	}
 
 	// A store from before the register: every registration waits again.
