@@ -259,6 +259,13 @@ func (c *Chain) RegisterOrgs(ctx context.Context, orgs []OrgEntry) error {
 	if err != nil {
 		return err
 	}
+	return c.broadcastState(ctx, raw)
+}
+
+// broadcastState submits a transaction that registers state (the
+// directory, the register): one the chain already holds all of
+// (CodeDuplicate), or that is still pending in the mempool, is no error.
+func (c *Chain) broadcastState(ctx context.Context, raw []byte) error {
 	res, err := c.Node.Broadcast(ctx, raw)
 	switch {
 	case errors.Is(err, mempool.ErrTxInCache):
@@ -290,16 +297,7 @@ func (c *Chain) RegisterCopyrights(ctx context.Context, regs []Registration) err
 	if err != nil {
 		return err
 	}
-	res, err := c.Node.Broadcast(ctx, raw)
-	switch {
-	case errors.Is(err, mempool.ErrTxInCache):
-		return nil
-	case err != nil:
-		return err
-	case res.Code == CodeOK || res.Code == CodeDuplicate:
-		return nil
-	}
-	return &TxError{Code: res.Code, Log: res.Log}
+	return c.broadcastState(ctx, raw)
 }
 
 // Member is this node's member ID (Tx.Member).

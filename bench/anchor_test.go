@@ -73,10 +73,22 @@ func anchorLatency(b *testing.B, nodes []*server, clients int, window time.Durat
 		b.Fatalf("first item: %v", err)
 	}
 	b.Logf("first item anchored %v after start", time.Since(first).Round(time.Millisecond))
+	return clientLoop(b, hc, nodes, clients, window, "lat", uploadAndWait)
+}
+
+// clientLoop runs op in clients loops over nodes (client c on node c mod
+// len(nodes), with a random stream of its own seeded by c and seed) for
+// window, and returns the durations op measured, sorted.
+func clientLoop(b *testing.B, hc *http.Client, nodes []*server, clients int, window time.Duration, seed string,
+	op func(*http.Client, *server, *rand.ChaCha8) (time.Duration, error)) loadResult {
+	b.Helper()
 	rngs := make([]*rand.ChaCha8, clients)
 	lats := make([][]time.Duration, clients)
 	for c := range rngs {
-		rngs[c] = rand.NewChaCha8([32]byte{byte(c), 'l', 'a', 't'})
+		var s [32]byte
+		s[0] = byte(c)
+		copy(s[1:], seed)
+		rngs[c] = rand.NewChaCha8(s)
 	}
 	end := time.Now().Add(window)
 	var wg sync.WaitGroup
@@ -84,7 +96,7 @@ func anchorLatency(b *testing.B, nodes []*server, clients int, window time.Durat
 	for c := range clients {
 		wg.Go(func() {
 			for time.Now().Before(end) && failed.Load() == nil {
-				d, err := uploadAndWait(hc, nodes[c%len(nodes)], rngs[c])
+				d, err := op(hc, nodes[c%len(nodes)], rngs[c])
 				if err != nil {
 					failed.Store(err)
 					return

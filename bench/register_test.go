@@ -7,9 +7,6 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -48,33 +45,7 @@ func registrationLatency(b *testing.B, nodes []*server, clients int, window time
 	b.Helper()
 	hc := newClient(clients)
 	defer hc.CloseIdleConnections()
-	rngs := make([]*rand.ChaCha8, clients)
-	lats := make([][]time.Duration, clients)
-	for c := range rngs {
-		rngs[c] = rand.NewChaCha8([32]byte{byte(c), 'r', 'e', 'g'})
-	}
-	end := time.Now().Add(window)
-	var wg sync.WaitGroup
-	var failed atomic.Value
-	for c := range clients {
-		wg.Go(func() {
-			for time.Now().Before(end) && failed.Load() == nil {
-				d, err := registerAndWait(hc, nodes[c%len(nodes)], rngs[c])
-				if err != nil {
-					failed.Store(err)
-					return
-				}
-				lats[c] = append(lats[c], d)
-			}
-		})
-	}
-	wg.Wait()
-	if err := failed.Load(); err != nil {
-		b.Fatal(err)
-	}
-	all := slices.Concat(lats...)
-	slices.Sort(all)
-	return loadResult{ops: len(all), window: window, latency: all}
+	return clientLoop(b, hc, nodes, clients, window, "reg", registerAndWait)
 }
 
 // registerAndWait registers a work with 1 KiB of random bytes at node
