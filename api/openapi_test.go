@@ -199,7 +199,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		"CertificateList":   wire.ListView[certificates.Certificate]{},
 		"AuditStatus":       integrity.AuditStatus{},
 		"AuditRun":          integrity.AuditRun{},
-		"AuditReport":       evidence.AuditReport{},
+		"AuditReport":       integrity.Report{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

@@ -40,10 +40,6 @@ type AuditOptions struct {
 	// Anchor, if set, is the chain: every anchored event must prove into
 	// its latest checkpoint.
 	Anchor Anchor
-	// Documents are the audits of the documents registers keep beside the
-	// evidence (the notarial certificates, certificates.Register.Audit; the
-	// copyright registrations, copyright.Register.Audit), run in order.
-	Documents []DocumentAudit
 }
 
 // AuditReport is what Audit found. Lists name record IDs (a record too
@@ -74,26 +70,6 @@ type AuditReport struct {
 	// into, and Proven the number of events proved; 0 without a chain.
 	Checkpoint int64 `json:"checkpoint_height,omitempty"`
 	Proven     int   `json:"proven_events,omitempty"`
-
-	// Certificates and Copyrights count the notarial certificates and the
-	// copyright registrations checked. The lists below name them
-	// "certificate:<id>" and "copyright:<id>".
-	Certificates int `json:"certificates"`
-	Copyrights   int `json:"copyrights"`
-	// BadDocuments: the record does not decode, or its signed PDF (a
-	// certificate's, or a registration's certificate) is missing or does
-	// not match the SHA-256 recorded when it was issued.
-	BadDocuments []string `json:"bad_documents,omitempty"`
-	// BadReceipts: a receipt stored with the document (as its PDF embeds
-	// it) is missing, not canonical, or about another item or digest than
-	// the document names.
-	BadReceipts []string `json:"bad_receipts,omitempty"`
-	// MissingItems: the document names an evidence item that does not
-	// exist (or, for a registration, is not indexed under it).
-	MissingItems []string `json:"missing_items,omitempty"`
-	// MissingEvents: an item lacks a custody event the document implies
-	// ("certified", "copyright.registered", ...).
-	MissingEvents []string `json:"missing_events,omitempty"`
 }
 
 // OK reports whether the audit found nothing wrong. Pending promotions are
@@ -139,8 +115,6 @@ func (r *AuditReport) faults() []fault {
 		{"missing_blobs", &r.Missing}, {"size_mismatch", &r.SizeMismatch}, {"corrupt_blobs", &r.Corrupt},
 		{"broken_chains", &r.BrokenChains}, {"bad_tokens", &r.BadTokens}, {"orphan_blobs", &r.Orphans},
 		{"bad_records", &r.BadRecords}, {"bad_proofs", &r.BadProofs},
-		{"bad_documents", &r.BadDocuments}, {"bad_receipts", &r.BadReceipts}, {"missing_items", &r.MissingItems},
-		{"missing_events", &r.MissingEvents},
 	}
 }
 
@@ -170,11 +144,11 @@ type leafCheck struct {
 // commits to (and the built-in one verifies, given Roots); with a chain
 // attached, every anchored event proves into the latest checkpoint; no
 // inline blob (nor, if the blob store can list, stored blob) exists without
-// a record; and every document of opts.Documents (the notarial
-// certificates, the copyright registrations) matches its signed PDF, its
-// receipts, its items and their custody events (see auditDocuments).
-// Damage is reported, never returned as an error: an error means the audit
-// itself could not run.
+// a record. Damage is reported, never returned as an error: an error means
+// the audit itself could not run. This is the core's part of the node's
+// integrity audit, the part that reads the core's own buckets:
+// integrity.Audit runs it and then the audits of the documents that
+// registers keep beside the evidence.
 func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error) {
 	rep := &AuditReport{}
 	if err := s.db.View(func(tx *bolt.Tx) error { return auditChains(tx, rep) }); err != nil {
@@ -204,9 +178,6 @@ func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, e
 		}
 	}
 	if err := s.auditOrphans(ctx, rep); err != nil {
-		return nil, err
-	}
-	if err := s.auditDocuments(ctx, rep, opts.Documents); err != nil {
 		return nil, err
 	}
 	for _, f := range append(rep.faults(), fault{"pending", &rep.Pending}) {

@@ -1,8 +1,10 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,7 +20,8 @@ import (
 // transactions, together with the custody events, audit events and leaves
 // that its acts put on the evidence. The core calls back into registers
 // only through plain functions of the transaction given in Config
-// (OnLeafFinal, ItemOwner) and AuditOptions (Documents).
+// (OnLeafFinal, ItemOwner). The integrity audit of the documents registers
+// keep (evidence/integrity) reads the core through the same API.
 
 // View runs fn in a read-only transaction of the service's database.
 func (s *Service) View(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
@@ -36,6 +39,10 @@ func (s *Service) Update(fn func(tx *bolt.Tx) error) error {
 	return nil
 }
 
+// Log is the service's logger (Config.Log), for what a register or the
+// integrity audit logs beside it.
+func (s *Service) Log() *slog.Logger { return s.log }
+
 // Now is the service's clock (Config.Now).
 func (s *Service) Now() time.Time { return s.cfg.Now() }
 
@@ -52,9 +59,15 @@ func (s *Service) SumDocuments(bucket []byte, kind byte) error {
 
 // PutDocSum records in tx the checksum of a document record's JSON, val,
 // under its kind (one byte per kind of document) and id; the integrity
-// audit checks it (DocumentAudit).
+// audit checks it (integrity.DocumentAudit, through DocSum).
 func PutDocSum(tx *bolt.Tx, kind byte, id string, val []byte) error {
 	return putDocSum(tx, kind, id, val)
+}
+
+// DocSum returns the checksum PutDocSum recorded in tx for the document
+// kind:id, nil if there is none; it is valid only inside tx.
+func DocSum(tx *bolt.Tx, kind byte, id string) []byte {
+	return tx.Bucket(bDocSum).Get(docSumKey(kind, id))
 }
 
 // ItemSeq returns the sequence number of evidence item id in tx, false if
@@ -69,6 +82,31 @@ func RecordAt(tx *bolt.Tx, seq uint64) (*Record, error) { return getRecord(tx, s
 // (or its matter) is shared with org (Visible, inside a transaction).
 func (s *Service) VisibleIn(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
 	return s.visible(tx, r, org, now)
+}
+
+// TokenAt returns the i-th timestamp reply (DER) stored for the item with
+// sequence number seq in tx, nil if it is missing or damaged; it may be
+// bbolt's memory, valid only inside tx.
+func TokenAt(tx *bolt.Tx, seq uint64, i int) []byte { return getToken(tx, seq, i) }
+
+// EventAt returns the stored bytes of custody event n of the item with
+// sequence number seq in tx, nil if there is none; they are valid only
+// inside tx.
+func EventAt(tx *bolt.Tx, seq uint64, n uint32) []byte {
+	return tx.Bucket(bEvents).Get(eventKey(seq, n))
+}
+
+// StoredEvents returns the stored bytes of every custody event of the
+// item with sequence number seq in tx, in order, as stored (decoding is
+// the caller's); they are valid only inside tx.
+func StoredEvents(tx *bolt.Tx, seq uint64) [][]byte {
+	var out [][]byte
+	c := tx.Bucket(bEvents).Cursor()
+	prefix := u64(seq)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		out = append(out, v)
+	}
+	return out
 }
 
 // AppendEvent appends e to the custody chain of the item with sequence
@@ -208,56 +246,3 @@ func (s *Service) itemOwner(tx *bolt.Tx, item string) string {
 	}
 	return s.cfg.ItemOwner(tx, item)
 }
-
-// DocumentAudit is how the integrity audit (Service.Audit) checks one
-// kind of document record kept beside the evidence
-// (AuditOptions.Documents): every value of Bucket is the JSON of one
-// document, keyed by its ID; its checksum (PutDocSum, under Kind) is
-// checked, Count names the report's counter of such documents, and Check
-// checks the rest through the DocAudit it is given. Faults are reported as
-// "<Name>:<id>".
-type DocumentAudit struct {
-	Name   string
-	Bucket []byte
-	Kind   byte
-	Count  func(rep *AuditReport) *int
-	Check  func(d DocAudit, id string, val []byte)
-}
-
-// DocAudit is the audit of one document record (DocumentAudit.Check): the
-// checks a document's record implies, each recording the first fault of
-// its kind.
-type DocAudit struct{ d *docAudit }
-
-// Tx is the read transaction the document is checked in.
-func (a DocAudit) Tx() *bolt.Tx { return a.d.tx }
-
-// Item returns the record of an item the document names, or nil (a
-// missing_items fault) if there is none that decodes.
-func (a DocAudit) Item(id string) *Record { return a.d.item(id) }
-
-// PDF checks the signed PDF stored under id in bucket against its
-// recorded SHA-256 and, unless size is negative, its size (bad_documents).
-func (a DocAudit) PDF(bucket []byte, id, sha256Hex string, size int64) {
-	a.d.pdf(bucket, id, sha256Hex, size)
-}
-
-// Receipt checks the i-th receipt b stored with the document: canonical,
-// about item id with the SHA-256 digest and, if the item exists (rec),
-// made of its stored tokens and events (bad_receipts).
-func (a DocAudit) Receipt(i int, b []byte, id, digest string, rec *Record) {
-	a.d.receipt(i, b, id, digest, rec)
-}
-
-// WantEvents checks that r's custody chain holds at least want[k] events
-// of each "<type> <subject>" k (missing_events).
-func (a DocAudit) WantEvents(r *Record, want map[string]int) { a.d.wantEvents(r, want) }
-
-// FailDocument records a bad_documents fault, unless one was found.
-func (a DocAudit) FailDocument(format string, args ...any) { fail(&a.d.document, format, args...) }
-
-// FailReceipts records a bad_receipts fault, unless one was found.
-func (a DocAudit) FailReceipts(format string, args ...any) { fail(&a.d.receipts, format, args...) }
-
-// FailItems records a missing_items fault, unless one was found.
-func (a DocAudit) FailItems(format string, args ...any) { fail(&a.d.items, format, args...) }

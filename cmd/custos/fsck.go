@@ -17,6 +17,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
 )
@@ -64,7 +65,7 @@ func fsckCmd() *cobra.Command {
 // integrity fault, since the node discards them at its next start, and
 // --repair discards them now (Discarded).
 type fsckReport struct {
-	*evidence.AuditReport
+	*integrity.Report
 	Unfinished []string `json:"unfinished_uploads,omitempty"`
 	Discarded  []string `json:"discarded_uploads,omitempty"`
 }
@@ -103,12 +104,12 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 		return nil, err
 	}
 	opts := auditOptions(root, orgCA, deep)
-	opts.Documents = []evidence.DocumentAudit{certs.Audit(), crs.Audit()}
-	rep, err := ev.Audit(ctx, opts)
+	opts.Documents = []integrity.DocumentAudit{certs.Audit(), crs.Audit()}
+	rep, err := integrity.Audit(ctx, ev, opts)
 	if err != nil {
 		return nil, err
 	}
-	out := &fsckReport{AuditReport: rep}
+	out := &fsckReport{Report: rep}
 	if out.Unfinished, err = ev.Unfinished(ctx); err != nil {
 		return nil, err
 	}
@@ -150,10 +151,10 @@ func fsckTrust(cfg Config) (root, orgCA *x509.Certificate, err error) {
 
 // auditOptions makes the audit verify every built-in token up to the
 // consortium root, through this node's organization CA.
-func auditOptions(root, orgCA *x509.Certificate, deep bool) evidence.AuditOptions {
+func auditOptions(root, orgCA *x509.Certificate, deep bool) integrity.Options {
 	roots := x509.NewCertPool()
 	roots.AddCert(root)
-	return evidence.AuditOptions{Deep: deep, Roots: roots, Intermediates: []*x509.Certificate{orgCA}}
+	return integrity.Options{Deep: deep, Roots: roots, Intermediates: []*x509.Certificate{orgCA}}
 }
 
 // noStamper stands in for the TSA of a read-only Service (fsck never files).

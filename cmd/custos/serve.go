@@ -311,7 +311,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames())
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	opts.Anchor = n.chain.Chain
-	opts.Documents = []evidence.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
+	opts.Documents = []integrity.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
 	if n.audit, err = integrity.NewAuditor(auditCtx, ev, integrity.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log}); err != nil {
 		return err
 	}

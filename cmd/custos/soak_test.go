@@ -20,7 +20,6 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/receipt"
 )
@@ -359,12 +358,12 @@ func waitScheduledAudit(t *testing.T, p *proc, token string, since time.Time, wa
 	return nil
 }
 
-// evidenceReport is an audit report as the API sent it, decoded as the
-// evidence package's own type (for its Findings).
-func evidenceReport(t *testing.T, r *wire.AuditReport) *evidence.AuditReport {
+// integrityReport is an audit report as the API sent it, decoded as the
+// integrity package's own type (for its Findings).
+func integrityReport(t *testing.T, r *wire.AuditReport) *integrity.Report {
 	t.Helper()
 	b, err := json.Marshal(r)
-	var rep evidence.AuditReport
+	var rep integrity.Report
 	if err != nil || json.Unmarshal(b, &rep) != nil {
 		t.Fatalf("audit report %+v does not round-trip: %v", r, err)
 	}
@@ -374,7 +373,7 @@ func evidenceReport(t *testing.T, r *wire.AuditReport) *evidence.AuditReport {
 // requireClean fails unless an audit found nothing wrong.
 func requireClean(t *testing.T, run *wire.AuditRun) {
 	t.Helper()
-	if !run.OK || evidenceReport(t, run.Report).Findings() != 0 {
+	if !run.OK || integrityReport(t, run.Report).Findings() != 0 {
 		b, _ := json.Marshal(run)
 		t.Errorf("integrity audit found damage: %s", b)
 	}

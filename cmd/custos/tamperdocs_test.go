@@ -10,9 +10,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 // TestAuditFindsTamperedDocuments: with the node stopped, one byte is
@@ -60,7 +60,7 @@ func TestAuditFindsTamperedDocuments(t *testing.T) {
 		}
 		return flip("crpdf", []byte(cr.ID), middle)
 	})
-	want := func(r *evidence.AuditReport, how string) {
+	want := func(r *integrity.Report, how string) {
 		t.Helper()
 		c, w := "certificate:"+cert.ID, "copyright:"+cr.ID
 		if !slices.Equal(r.BadDocuments, []string{c, w}) && !slices.Equal(r.BadDocuments, []string{w, c}) ||
@@ -70,12 +70,12 @@ func TestAuditFindsTamperedDocuments(t *testing.T) {
 		}
 	}
 	out, err := runCustos(t, "fsck", "--data", dir)
-	var rep evidence.AuditReport
+	var rep integrity.Report
 	if err == nil || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Errorf("custos fsck = %v %s, want exit status 1 and a report", err, out)
 	}
 	want(&rep, "custos fsck")
 
 	n = startNode(t, dir, cfg, "CUSTOS_BOOTSTRAP_TOKEN="+soakToken)
-	want(evidenceReport(t, runAudit(t, n, soakToken).Report), "on-demand audit")
+	want(integrityReport(t, runAudit(t, n, soakToken).Report), "on-demand audit")
 }

@@ -4,27 +4,27 @@ import (
 	"encoding/binary"
 	"encoding/json"
 
-	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 // Audit is the integrity audit of the certificates
-// (evidence.AuditOptions.Documents): each is checked against what it
+// (integrity.Options.Documents): each is checked against what it
 // states. Its signed PDF must hash to the SHA-256 and have the size
 // recorded when it was issued; each receipt stored with it describe the
 // item the certificate names, in order; each item must exist and carry the
 // anchored custody event the certificate implies, "certified" (subject
 // certificate:<id>).
-func (s *Register) Audit() evidence.DocumentAudit {
-	return evidence.DocumentAudit{
+func (s *Register) Audit() integrity.DocumentAudit {
+	return integrity.DocumentAudit{
 		Name: "certificate", Bucket: bCerts, Kind: docKind,
-		Count: func(rep *evidence.AuditReport) *int { return &rep.Certificates },
+		Count: func(rep *integrity.Report) *int { return &rep.Certificates },
 		Check: check,
 	}
 }
 
 // check checks a stored certificate.
-func check(d evidence.DocAudit, id string, val []byte) {
+func check(d integrity.DocAudit, id string, val []byte) {
 	var c Certificate
 	if err := json.Unmarshal(val, &c); err != nil || c.ID != id {
 		d.FailDocument("the certificate does not decode, or names another ID")

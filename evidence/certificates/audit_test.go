@@ -10,6 +10,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 // testReceipt is id's receipt as a document stores it.
@@ -37,7 +38,7 @@ func newDocumentWorld(t *testing.T) *documentWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.audit(ctx, evidence.AuditOptions{Deep: true, Anchor: anch})
+	rep, err := s.audit(ctx, integrity.Options{Deep: true, Anchor: anch})
 	if err != nil || !rep.OK() || rep.Certificates != 1 {
 		t.Fatalf("Audit = %+v, %v; want clean, with 1 certificate", rep, err)
 	}
@@ -61,9 +62,9 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 			return 0
 		}
 	}
-	documents := func(r *evidence.AuditReport) []string { return r.BadDocuments }
-	receipts := func(r *evidence.AuditReport) []string { return r.BadReceipts }
-	items := func(r *evidence.AuditReport) []string { return r.MissingItems }
+	documents := func(r *integrity.Report) []string { return r.BadDocuments }
+	receipts := func(r *integrity.Report) []string { return r.BadReceipts }
+	items := func(r *integrity.Report) []string { return r.MissingItems }
 	certID := []byte(w.cert.ID)
 	rcpt0 := binary.BigEndian.AppendUint16(bytes.Clone(certID), 0)
 	item0 := []byte(w.cert.Evidence[0])
@@ -71,7 +72,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 		name        string
 		bucket, key []byte
 		at          func([]byte) int
-		kind        func(*evidence.AuditReport) []string
+		kind        func(*integrity.Report) []string
 		want        string
 	}{
 		{"certificate PDF", bCertPDF, certID, middle, documents, cert},
@@ -87,7 +88,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			old := flip(t, w.s, tc.bucket, tc.key, tc.at)
 			defer put(t, w.s, tc.bucket, tc.key, old)
-			rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a})
+			rep, err := w.s.audit(context.Background(), integrity.Options{Deep: true, Anchor: w.a})
 			if err != nil {
 				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
 			}
@@ -96,7 +97,7 @@ func TestAuditFindsDocumentDamage(t *testing.T) {
 			}
 		})
 	}
-	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
+	if rep, err := w.s.audit(context.Background(), integrity.Options{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after restoring = %+v, %v; want clean", rep, err)
 	}
 }
@@ -116,7 +117,7 @@ func TestAuditFindsMissingDocumentEvents(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			key, old := dropEvent(t, w.s, tc.item, tc.typ)
 			defer put(t, w.s, evBucket, key, old)
-			rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Anchor: w.a})
+			rep, err := w.s.audit(context.Background(), integrity.Options{Anchor: w.a})
 			if err != nil || !slices.Contains(rep.MissingEvents, tc.want) {
 				t.Errorf("Audit without the %s = %+v, %v; want %s under missing_events", tc.name, rep, err, tc.want)
 			}
@@ -140,7 +141,7 @@ func TestDocumentChecksumsForOlderStore(t *testing.T) {
 	sums := []byte("docsum") // evidence's document checksums: kind ‖ id
 	key := append([]byte{docKind}, w.cert.ID...)
 	put(t, w.s, sums, key, nil)
-	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 1 {
+	if rep, err := w.s.audit(context.Background(), integrity.Options{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 1 {
 		t.Fatalf("Audit without checksums = %v, %v; want the certificate reported", rep.BadDocuments, err)
 	}
 	if _, err := New(w.s.Service); err != nil {
@@ -149,7 +150,7 @@ func TestDocumentChecksumsForOlderStore(t *testing.T) {
 	if evidencetest.Get(t, w.s.Service, sums, key) == nil {
 		t.Errorf("no checksum for %q after New", key)
 	}
-	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
+	if rep, err := w.s.audit(context.Background(), integrity.Options{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after New = %+v, %v; want clean", rep, err)
 	}
 }

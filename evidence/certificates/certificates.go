@@ -92,7 +92,7 @@ const listing = "certificates"
 // Register holds the notarial certificates an evidence service's node
 // issued. It needs no hook of the service's Config: the service learns of
 // certificates only through their custody events, and the integrity audit
-// checks them through Audit (evidence.AuditOptions.Documents).
+// checks them through Audit (integrity.Options.Documents).
 type Register struct {
 	ev *evidence.Service
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 const (
@@ -39,9 +40,9 @@ func newWorld(t testing.TB, cfg evidence.Config) *world {
 }
 
 // audit runs the service's integrity audit with the certificates'.
-func (w *world) audit(ctx context.Context, opts evidence.AuditOptions) (*evidence.AuditReport, error) {
+func (w *world) audit(ctx context.Context, opts integrity.Options) (*integrity.Report, error) {
 	opts.Documents = append(opts.Documents, w.Register.Audit())
-	return w.Service.Audit(ctx, opts)
+	return integrity.Audit(ctx, w.Service, opts)
 }
 
 // uploadAs files data, titled data, as evidence uploaded by owner

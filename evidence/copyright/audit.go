@@ -4,26 +4,27 @@ import (
 	"encoding/json"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 // Audit is the integrity audit of the register's registrations
-// (evidence.AuditOptions.Documents): each registration is checked against
+// (integrity.Options.Documents): each registration is checked against
 // what it states, and so is its certificate, once issued. Its items must
 // exist, be indexed under it and carry the custody events it implies, the
 // anchored part: "copyright.registered", "copyright.revoked" and one
 // "copyright.transferred" (subject org:<to>) per transfer. The
 // certificate's PDF must hash to the SHA-256 recorded when it was issued,
 // and each receipt stored with it describe the registration's item.
-func (s *Register) Audit() evidence.DocumentAudit {
-	return evidence.DocumentAudit{
+func (s *Register) Audit() integrity.DocumentAudit {
+	return integrity.DocumentAudit{
 		Name: "copyright", Bucket: bCopyrights, Kind: docKind,
-		Count: func(rep *evidence.AuditReport) *int { return &rep.Copyrights },
+		Count: func(rep *integrity.Report) *int { return &rep.Copyrights },
 		Check: check,
 	}
 }
 
 // check checks a stored registration and, if issued, its certificate.
-func check(d evidence.DocAudit, id string, val []byte) {
+func check(d integrity.DocAudit, id string, val []byte) {
 	var c Copyright
 	if err := json.Unmarshal(val, &c); err != nil || c.ID != id {
 		d.FailDocument("the registration does not decode, or names another ID")
@@ -51,7 +52,7 @@ func check(d evidence.DocAudit, id string, val []byte) {
 
 // checkDocument checks a registration's certificate, if it has one; recs
 // are the registration's items (nil where missing).
-func checkDocument(d evidence.DocAudit, id string, recs []*evidence.Record) {
+func checkDocument(d integrity.DocAudit, id string, recs []*evidence.Record) {
 	v, pdf := d.Tx().Bucket(bCrDocs).Get([]byte(id)), d.Tx().Bucket(bCrPDF).Get([]byte(id))
 	if v == nil && pdf == nil {
 		return // not issued yet

@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 // testReceipt is id's receipt as a document stores it.
@@ -40,7 +41,7 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, orgA+":key", doc, []byte("%PDF-1.7 registration "+cr.ID)); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.audit(ctx, evidence.AuditOptions{Deep: true, Anchor: anch})
+	rep, err := s.audit(ctx, integrity.Options{Deep: true, Anchor: anch})
 	if err != nil || !rep.OK() || rep.Copyrights != 1 {
 		t.Fatalf("Audit = %+v, %v; want clean, with 1 registration", rep, err)
 	}
@@ -75,15 +76,15 @@ func TestAuditFindsRegistrationDamage(t *testing.T) {
 			return 0
 		}
 	}
-	documents := func(r *evidence.AuditReport) []string { return r.BadDocuments }
-	receipts := func(r *evidence.AuditReport) []string { return r.BadReceipts }
-	items := func(r *evidence.AuditReport) []string { return r.MissingItems }
+	documents := func(r *integrity.Report) []string { return r.BadDocuments }
+	receipts := func(r *integrity.Report) []string { return r.BadReceipts }
+	items := func(r *integrity.Report) []string { return r.MissingItems }
 	crID := []byte(w.cr.ID)
 	for _, tc := range []struct {
 		name        string
 		bucket, key []byte
 		at          func([]byte) int
-		kind        func(*evidence.AuditReport) []string
+		kind        func(*integrity.Report) []string
 		want        string
 	}{
 		{"registration PDF", bCrPDF, crID, middle, documents, cr},
@@ -99,7 +100,7 @@ func TestAuditFindsRegistrationDamage(t *testing.T) {
 			v[tc.at(v)] ^= 0x01
 			old := put(t, w.s, tc.bucket, tc.key, v)
 			defer put(t, w.s, tc.bucket, tc.key, old)
-			rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a})
+			rep, err := w.s.audit(context.Background(), integrity.Options{Deep: true, Anchor: w.a})
 			if err != nil {
 				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
 			}
@@ -108,7 +109,7 @@ func TestAuditFindsRegistrationDamage(t *testing.T) {
 			}
 		})
 	}
-	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
+	if rep, err := w.s.audit(context.Background(), integrity.Options{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after restoring = %+v, %v; want clean", rep, err)
 	}
 }
@@ -141,7 +142,7 @@ func TestAuditFindsMissingRegistrationEvents(t *testing.T) {
 				old := put(t, w.s, bCopyrights, key, v)
 				defer put(t, w.s, bCopyrights, key, old)
 			}
-			rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Anchor: w.a})
+			rep, err := w.s.audit(context.Background(), integrity.Options{Anchor: w.a})
 			if err != nil || !slices.Contains(rep.MissingEvents, want) {
 				t.Errorf("Audit without the %s = %+v, %v; want %s under missing_events", tc.name, rep, err, want)
 			}
@@ -165,7 +166,7 @@ func TestRegistrationChecksumsForOlderStore(t *testing.T) {
 	sums := []byte("docsum") // evidence's document checksums: kind ‖ id
 	key := append([]byte{docKind}, w.cr.ID...)
 	put(t, w.s, sums, key, nil)
-	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 1 {
+	if rep, err := w.s.audit(context.Background(), integrity.Options{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 1 {
 		t.Fatalf("Audit without checksums = %v, %v; want the registration reported", rep.BadDocuments, err)
 	}
 	if _, err := New(w.s.Service, Config{}); err != nil {
@@ -174,7 +175,7 @@ func TestRegistrationChecksumsForOlderStore(t *testing.T) {
 	if get(t, w.s, sums, key) == nil {
 		t.Errorf("no checksum for %q after New", key)
 	}
-	if rep, err := w.s.audit(context.Background(), evidence.AuditOptions{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
+	if rep, err := w.s.audit(context.Background(), integrity.Options{Deep: true, Anchor: w.a}); err != nil || !rep.OK() {
 		t.Errorf("Audit after New = %+v, %v; want clean", rep, err)
 	}
 }

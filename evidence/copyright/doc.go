@@ -10,5 +10,5 @@
 // service calls back into the register only through functions of the
 // transaction given in its Config: MarkAnchored (Config.OnLeafFinal) and
 // Owner (Config.ItemOwner); the integrity audit checks registrations
-// through Register.Audit (evidence.AuditOptions.Documents).
+// through Register.Audit (integrity.Options.Documents).
 package copyright

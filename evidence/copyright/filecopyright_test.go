@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
 )
@@ -84,7 +85,7 @@ func TestFileCopyrightAtomic(t *testing.T) {
 			for _, u := range ups {
 				u.Abort()
 			}
-			rep, err := s.audit(ctx, evidence.AuditOptions{})
+			rep, err := s.audit(ctx, integrity.Options{})
 			if err != nil || rep.Records != 0 || rep.Copyrights != 0 {
 				t.Errorf("Audit after a failed registration = %+v, %v; want no record and no registration", rep, err)
 			}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 const (
@@ -36,9 +37,9 @@ func newWorld(t testing.TB, cfg evidence.Config) *world {
 }
 
 // audit runs the service's integrity audit with the register's.
-func (w *world) audit(ctx context.Context, opts evidence.AuditOptions) (*evidence.AuditReport, error) {
+func (w *world) audit(ctx context.Context, opts integrity.Options) (*integrity.Report, error) {
 	opts.Documents = append(opts.Documents, w.Register.Audit())
-	return w.Service.Audit(ctx, opts)
+	return integrity.Audit(ctx, w.Service, opts)
 }
 
 // fileAs ingests data as evidence of org.

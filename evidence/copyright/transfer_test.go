@@ -12,6 +12,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/integrity"
 )
 
 // startAudit starts the audit chains of orgs that have none, as creating
@@ -194,7 +195,7 @@ func TestTransferOfferAccepted(t *testing.T) {
 			t.Errorf("TransferOffers(%s) = %v, %v; want %d", org, page, err, want)
 		}
 	}
-	rep, err := w.s.audit(ctx, evidence.AuditOptions{})
+	rep, err := w.s.audit(ctx, integrity.Options{})
 	if err != nil || !rep.OK() {
 		t.Errorf("Audit after the transfer = %+v, %v", rep, err)
 	}

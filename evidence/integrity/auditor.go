@@ -1,10 +1,11 @@
-// Package integrity runs the evidence service's integrity audit
-// (evidence.Service.Audit, with the documents' audits of the registers in
-// its evidence.AuditOptions) on a schedule and on demand, one run at a
-// time, keeps the latest report in the service's database so that a
-// restarted node still shows it, and logs what each run finds. The API's
-// integrity endpoints (GET and POST /api/v1/admin/integrity) serve an
-// Auditor; custos fsck runs the audit itself, without one.
+// Package integrity is the node's integrity audit of the evidence service
+// (Audit: the evidence's own audit, evidence.Service.Audit, then the
+// documents' audits of the registers in its Options). An Auditor runs it
+// on a schedule and on demand, one run at a time, keeps the latest report
+// in the service's database so that a restarted node still shows it, and
+// logs what each run finds. The API's integrity endpoints (GET and POST
+// /api/v1/admin/integrity) serve an Auditor; custos fsck runs Audit
+// itself, without one.
 package integrity
 
 import (
@@ -37,21 +38,21 @@ type AuditorConfig struct {
 	// Interval is the time between scheduled audits, the first one Interval
 	// after Run starts; 0 schedules none (on demand only).
 	Interval time.Duration
-	Options  evidence.AuditOptions
+	Options  Options
 	Log      *slog.Logger // nil: logs nothing
 	Now      func() time.Time
 }
 
 // AuditRun is one audit: when it ran, why, and what it found.
 type AuditRun struct {
-	Trigger    string                `json:"trigger"`
-	Deep       bool                  `json:"deep"`
-	StartedAt  time.Time             `json:"started_at"`
-	FinishedAt *time.Time            `json:"finished_at,omitempty"`
-	OK         bool                  `json:"ok"`       // finished, and found nothing wrong
-	Findings   int                   `json:"findings"` // faults found (see evidence.AuditReport.Findings)
-	Error      string                `json:"error,omitempty"`
-	Report     *evidence.AuditReport `json:"report,omitempty"`
+	Trigger    string     `json:"trigger"`
+	Deep       bool       `json:"deep"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	OK         bool       `json:"ok"`       // finished, and found nothing wrong
+	Findings   int        `json:"findings"` // faults found (see Report.Findings)
+	Error      string     `json:"error,omitempty"`
+	Report     *Report    `json:"report,omitempty"`
 }
 
 // AuditStatus is an Auditor's state.
@@ -63,7 +64,7 @@ type AuditStatus struct {
 	Latest   *AuditRun  `json:"latest,omitempty"`  // the last finished audit
 }
 
-// Auditor runs evidence.Service.Audit on a schedule and on demand, one
+// Auditor runs Audit on a schedule and on demand, one
 // run at a time, and keeps the latest report. It logs what each run finds.
 type Auditor struct {
 	ev  *evidence.Service
@@ -176,7 +177,7 @@ func (a *Auditor) statusLocked() AuditStatus {
 
 func (a *Auditor) audit(run *AuditRun, done chan struct{}) {
 	defer close(done)
-	rep, err := a.ev.Audit(a.ctx, a.cfg.Options)
+	rep, err := Audit(a.ctx, a.ev, a.cfg.Options)
 	fin := *run
 	now := a.cfg.Now().UTC()
 	fin.FinishedAt = &now

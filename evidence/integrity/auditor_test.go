@@ -87,7 +87,7 @@ func TestAuditorRunsOnceAtATimeAndLogs(t *testing.T) {
 	rec := evidencetest.File(t, s, "tester", "exhibit")
 	waitPromoted(t, s)
 	var logs bytes.Buffer // written before Wait returns: no race
-	a := newAuditor(t, s, AuditorConfig{Options: evidence.AuditOptions{Deep: true}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	a := newAuditor(t, s, AuditorConfig{Options: Options{Deep: true}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	if st := a.Status(); st.Running != nil || st.Latest != nil || st.NextAt != nil || st.Interval != "0s" {
 		t.Errorf("Status before any run = %+v", st)
 	}

@@ -1,4 +1,4 @@
-package evidence
+package integrity
 
 import (
 	"bytes"
@@ -7,11 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
 )
@@ -27,20 +29,72 @@ import (
 // lead to its checkpoint's root; each item must exist; and each item must
 // carry the custody events the record implies, the anchored part.
 
+// DocumentAudit is how the integrity audit (Audit) checks one kind of
+// document record kept beside the evidence (Options.Documents): every
+// value of Bucket is the JSON of one document, keyed by its ID; its
+// checksum (evidence.PutDocSum, under Kind) is checked, Count names the
+// report's counter of such documents, and Check checks the rest through
+// the DocAudit it is given. Faults are reported as "<Name>:<id>".
+type DocumentAudit struct {
+	Name   string
+	Bucket []byte
+	Kind   byte
+	Count  func(rep *Report) *int
+	Check  func(d DocAudit, id string, val []byte)
+}
+
+// DocAudit is the audit of one document record (DocumentAudit.Check): the
+// checks a document's record implies, each recording the first fault of
+// its kind.
+type DocAudit struct{ d *docAudit }
+
+// Tx is the read transaction the document is checked in.
+func (a DocAudit) Tx() *bolt.Tx { return a.d.tx }
+
+// Item returns the record of an item the document names, or nil (a
+// missing_items fault) if there is none that decodes.
+func (a DocAudit) Item(id string) *evidence.Record { return a.d.item(id) }
+
+// PDF checks the signed PDF stored under id in bucket against its
+// recorded SHA-256 and, unless size is negative, its size (bad_documents).
+func (a DocAudit) PDF(bucket []byte, id, sha256Hex string, size int64) {
+	a.d.pdf(bucket, id, sha256Hex, size)
+}
+
+// Receipt checks the i-th receipt b stored with the document: canonical,
+// about item id with the SHA-256 digest and, if the item exists (rec),
+// made of its stored tokens and events (bad_receipts).
+func (a DocAudit) Receipt(i int, b []byte, id, digest string, rec *evidence.Record) {
+	a.d.receipt(i, b, id, digest, rec)
+}
+
+// WantEvents checks that r's custody chain holds at least want[k] events
+// of each "<type> <subject>" k (missing_events).
+func (a DocAudit) WantEvents(r *evidence.Record, want map[string]int) { a.d.wantEvents(r, want) }
+
+// FailDocument records a bad_documents fault, unless one was found.
+func (a DocAudit) FailDocument(format string, args ...any) { fail(&a.d.document, format, args...) }
+
+// FailReceipts records a bad_receipts fault, unless one was found.
+func (a DocAudit) FailReceipts(format string, args ...any) { fail(&a.d.receipts, format, args...) }
+
+// FailItems records a missing_items fault, unless one was found.
+func (a DocAudit) FailItems(format string, args ...any) { fail(&a.d.items, format, args...) }
+
 // docAuditBatch is how many certificates or registrations one read
-// transaction examines. Fewer than auditBatch: each one's PDF is hashed
-// inside the transaction.
+// transaction examines. Fewer than the record audit's batch: each one's
+// PDF is hashed inside the transaction.
 const docAuditBatch = 32
 
-// auditDocuments checks every document of docs (AuditOptions.Documents).
-func (s *Service) auditDocuments(ctx context.Context, rep *AuditReport, docs []DocumentAudit) error {
+// auditDocuments checks every document of docs (Options.Documents).
+func auditDocuments(ctx context.Context, ev *evidence.Service, rep *Report, docs []DocumentAudit) error {
 	for _, da := range docs {
-		err := s.auditEach(ctx, da.Bucket, func(tx *bolt.Tx, id string, val []byte) {
+		err := auditEach(ctx, ev, da.Bucket, func(tx *bolt.Tx, id string, val []byte) {
 			*da.Count(rep)++
 			d := &docAudit{tx: tx, name: da.Name + ":" + id}
 			d.checksum(da.Kind, id, val)
 			da.Check(DocAudit{d}, id, val)
-			d.report(s, rep)
+			d.report(ev.Log(), rep)
 		})
 		if err != nil {
 			return err
@@ -49,52 +103,24 @@ func (s *Service) auditDocuments(ctx context.Context, rep *AuditReport, docs []D
 	return nil
 }
 
-// Document record checksums. The JSON of a certificate or registration
-// record is checksummed like an evidence record's (recsum), so that the
-// audit finds a changed byte in a field nothing else vouches for (a title,
-// a party, an address). A store from before the checksums gets them for
-// its documents when the register is opened (SumDocuments).
-var bDocSum = []byte("docsum") // kind(1) ‖ id → SHA-256 of the record's JSON
-
-// The checksum kinds in use, one byte per kind of document: 'c' notarial
-// certificates (evidence/certificates), 'r' copyright registrations
-// (evidence/copyright).
-
-func docSumKey(kind byte, id string) []byte { return append([]byte{kind}, id...) }
-
-func putDocSum(tx *bolt.Tx, kind byte, id string, val []byte) error {
-	sum := sha256.Sum256(val)
-	return tx.Bucket(bDocSum).Put(docSumKey(kind, id), sum[:])
-}
-
-// sumBucket gives a checksum of kind to every record of bucket that has none.
-func sumBucket(tx *bolt.Tx, bucket []byte, kind byte) error {
-	sums := tx.Bucket(bDocSum)
-	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
-		if sums.Get(docSumKey(kind, string(k))) != nil {
-			return nil
-		}
-		return putDocSum(tx, kind, string(k), v)
-	})
-}
-
-// checksum checks a document record's JSON against its checksum.
+// checksum checks a document record's JSON against its checksum
+// (evidence.PutDocSum).
 func (d *docAudit) checksum(kind byte, id string, val []byte) {
 	sum := sha256.Sum256(val)
-	if !bytes.Equal(d.tx.Bucket(bDocSum).Get(docSumKey(kind, id)), sum[:]) {
+	if !bytes.Equal(evidence.DocSum(d.tx, kind, id), sum[:]) {
 		fail(&d.document, "the record does not match its checksum")
 	}
 }
 
 // auditEach calls check on every entry of bucket, docAuditBatch entries
 // per read transaction. check must not keep val after it returns.
-func (s *Service) auditEach(ctx context.Context, bucket []byte, check func(tx *bolt.Tx, id string, val []byte)) error {
+func auditEach(ctx context.Context, ev *evidence.Service, bucket []byte, check func(tx *bolt.Tx, id string, val []byte)) error {
 	var from []byte // the first key of the next batch; nil: the first key
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := ev.View(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucket).Cursor()
 			k, v := c.First()
 			if from != nil {
@@ -130,14 +156,14 @@ type docAudit struct {
 }
 
 // report adds d's faults to rep, under d's name, and logs what each was.
-func (d *docAudit) report(s *Service, rep *AuditReport) {
+func (d *docAudit) report(log *slog.Logger, rep *Report) {
 	for _, f := range []struct {
 		err  error
 		list *[]string
 	}{{d.document, &rep.BadDocuments}, {d.receipts, &rep.BadReceipts}, {d.items, &rep.MissingItems}, {d.events, &rep.MissingEvents}} {
 		if f.err != nil {
 			*f.list = append(*f.list, d.name)
-			s.log.Debug("integrity: bad document", "document", d.name, "err", f.err)
+			log.Debug("integrity: bad document", "document", d.name, "err", f.err)
 		}
 	}
 }
@@ -168,7 +194,7 @@ func (d *docAudit) pdf(bucket []byte, id, sha256Hex string, size int64) {
 // tokens and events, each event proving into the receipt's checkpoint
 // root. The checkpoint's signed header is not checked: that needs the
 // consortium's trust (custos verify does it).
-func (d *docAudit) receipt(i int, b []byte, id, digest string, rec *Record) {
+func (d *docAudit) receipt(i int, b []byte, id, digest string, rec *evidence.Record) {
 	if b == nil {
 		fail(&d.receipts, "receipt %d is missing", i)
 		return
@@ -188,12 +214,12 @@ func (d *docAudit) receipt(i int, b []byte, id, digest string, rec *Record) {
 
 // receiptContent checks a receipt's tokens and events against rec's
 // stored ones, and the events' inclusion proofs (RFC 6962 §2.1.1).
-func (d *docAudit) receiptContent(r *receipt.Receipt, rec *Record) error {
+func (d *docAudit) receiptContent(r *receipt.Receipt, rec *evidence.Record) error {
 	if len(r.Timestamps) != len(rec.Tokens) {
 		return fmt.Errorf("%d tokens, the item has %d", len(r.Timestamps), len(rec.Tokens))
 	}
 	for j, t := range r.Timestamps {
-		if der := getToken(d.tx, rec.Seq, j); base64.StdEncoding.EncodeToString(der) != t {
+		if der := evidence.TokenAt(d.tx, rec.Seq, j); base64.StdEncoding.EncodeToString(der) != t {
 			return fmt.Errorf("token %d is not the item's", j)
 		}
 	}
@@ -202,7 +228,7 @@ func (d *docAudit) receiptContent(r *receipt.Receipt, rec *Record) error {
 		return err
 	}
 	for j, e := range r.Events {
-		if stored := d.tx.Bucket(bEvents).Get(eventKey(rec.Seq, uint32(j))); string(stored) != e.Event {
+		if stored := evidence.EventAt(d.tx, rec.Seq, uint32(j)); string(stored) != e.Event {
 			return fmt.Errorf("event %d is not the item's", j)
 		}
 		p := make([][]byte, len(e.Proof))
@@ -219,13 +245,13 @@ func (d *docAudit) receiptContent(r *receipt.Receipt, rec *Record) error {
 
 // item returns the record of a named item, or nil (a fault) if there is
 // none that decodes.
-func (d *docAudit) item(id string) *Record {
-	seq, ok := getSeq(d.tx, id)
+func (d *docAudit) item(id string) *evidence.Record {
+	seq, ok := evidence.ItemSeq(d.tx, id)
 	if !ok {
 		fail(&d.items, "no evidence item %s", id)
 		return nil
 	}
-	r, err := getRecord(d.tx, seq)
+	r, err := evidence.RecordAt(d.tx, seq)
 	if err != nil {
 		fail(&d.items, "evidence item %s: %w", id, err)
 		return nil
@@ -236,11 +262,9 @@ func (d *docAudit) item(id string) *Record {
 // wantEvents checks that r's custody chain holds at least want[k] events
 // of each "<type> <subject>" k. An event that does not decode is the
 // record audit's fault (broken_chains), not counted here.
-func (d *docAudit) wantEvents(r *Record, want map[string]int) {
+func (d *docAudit) wantEvents(r *evidence.Record, want map[string]int) {
 	got := map[string]int{}
-	c := d.tx.Bucket(bEvents).Cursor()
-	prefix := u64(r.Seq)
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	for _, v := range evidence.StoredEvents(d.tx, r.Seq) {
 		if e, err := custody.Decode(v); err == nil && e.Evidence == r.ID {
 			got[e.Type+" "+e.Subject]++
 		}
