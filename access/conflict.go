@@ -33,6 +33,23 @@ func ToldConflictTx(tx *bolt.Tx, org string) (*NameConflict, error) {
 	return &c, nil
 }
 
+// ToldConflicts returns, by organization ID, the name conflicts the
+// organizations were told of and that stand.
+func (s *Store) ToldConflicts() (map[string]*NameConflict, error) {
+	out := map[string]*NameConflict{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bConflicts).ForEach(func(k, v []byte) error {
+			var c NameConflict
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			out[string(k)] = &c
+			return nil
+		})
+	})
+	return out, err
+}
+
 // PutToldConflictTx records in tx that org was told of c; a nil c clears
 // the record, so that a later conflict is told again.
 func PutToldConflictTx(tx *bolt.Tx, org string, c *NameConflict) error {

@@ -105,3 +105,15 @@ type DirectoryEntry struct {
 	MemberName string `json:"member_name,omitempty"` // its name in the trust bundle
 	Height     int64  `json:"height"`                // the block that registered it
 }
+
+// NameConflict is the data of a directory.name_conflict webhook: the
+// organization Org cannot enter the consortium's directory, because
+// Holder, an organization homed on another member, registered Name first.
+// Org must rename.
+type NameConflict struct {
+	Org              string `json:"org"`
+	Name             string `json:"name"`
+	Holder           string `json:"holder"`
+	HolderMember     string `json:"holder_member"`
+	HolderMemberName string `json:"holder_member_name,omitempty"`
+}
