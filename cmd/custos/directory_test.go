@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -186,4 +188,41 @@ func TestDirectoryNameConflictToldOnce(t *testing.T) {
 	}
 	round("Court")
 	conflicts(2, "ACME LAW")
+}
+
+// TestOrgUnlistedByDefault sets an organization's default on a real node
+// with `custos org update` and files with `custos submit`: without
+// --unlisted the upload takes the default, --unlisted=false overrides it.
+func TestOrgUnlistedByDefault(t *testing.T) {
+	n := startNode(t, t.TempDir(), "")
+	out, err := runCustos(t, "org", "create", "--server", n.URL, "--token", n.Token, "--kind", "lawfirm", "--name", "Quiet Firm")
+	var org wire.OrgView
+	if err != nil || json.Unmarshal([]byte(out), &org) != nil || org.UnlistedByDefault {
+		t.Fatalf("custos org create: %v\n%s", err, out)
+	}
+	out, err = runCustos(t, "key", "create", "--server", n.URL, "--token", n.Token, "--org", org.ID, "--role", "submitter", "--name", "filing")
+	var key wire.NewKeyView
+	if err != nil || json.Unmarshal([]byte(out), &key) != nil {
+		t.Fatalf("custos key create: %v\n%s", err, out)
+	}
+	if _, err := runCustos(t, "org", "update", "--server", n.URL, "--token", n.Token, org.ID); exitCode(err) != 2 {
+		t.Errorf("custos org update without a change: exit %d, want 2", exitCode(err))
+	}
+	out, err = runCustos(t, "org", "update", "--server", n.URL, "--token", n.Token, org.ID, "--unlisted-by-default")
+	if err != nil || json.Unmarshal([]byte(out), &org) != nil || !org.UnlistedByDefault {
+		t.Fatalf("custos org update --unlisted-by-default: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	for i, c := range []struct {
+		flags []string
+		want  bool
+	}{{nil, true}, {[]string{"--unlisted=false"}, false}, {[]string{"--unlisted"}, true}} {
+		f := writeFile(t, dir, fmt.Sprint("f", i), []byte(fmt.Sprint("filing ", i)))
+		args := append([]string{"submit", "--server", n.URL, "--token", key.Token, "-q", f}, c.flags...)
+		out, err := runCustos(t, args...)
+		var v wire.EvidenceView
+		if err != nil || json.Unmarshal([]byte(out), &v) != nil || v.Unlisted != c.want {
+			t.Errorf("custos submit %v: %v\n%s; want unlisted %v", c.flags, err, out, c.want)
+		}
+	}
 }
