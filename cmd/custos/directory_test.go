@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
-	"github.com/custos-project/custos/storage"
 	"github.com/custos-project/custos/webhooks"
 )
 
@@ -79,20 +77,9 @@ func (d mapDirectory) Orgs() ([]anchor.DirEntry, error) { return nil, nil }
 // event, webhook delivery), told again only after it was registered and
 // fell into a conflict anew.
 func TestDirectoryNameConflictToldOnce(t *testing.T) {
-	dir := t.TempDir()
-	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := evidence.New(context.Background(), evidence.Config{DB: db, Blobs: blobs, TSA: evidencetest.TSA{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := evidencetest.New(t, evidence.Config{})
+	var db *bolt.DB // the service's: the access store and the webhooks share it, as on a node
+	ev.View(func(tx *bolt.Tx) error { db = tx.DB(); return nil })
 	orgs, err := access.Open(db)
 	if err != nil {
 		t.Fatal(err)
