@@ -95,6 +95,21 @@ type Org struct {
 	Kind      string    `json:"kind"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	Settings
+}
+
+// Settings are what an organization's administrator chooses for it.
+type Settings struct {
+	// UnlistedByDefault files the organization's uploads unlisted (out of
+	// the consortium's digest index and the public lookup) unless an
+	// upload's metadata says "unlisted": false.
+	UnlistedByDefault bool `json:"unlisted_by_default"`
+}
+
+// OrgPatch changes an organization: each field that is not nil.
+type OrgPatch struct {
+	Name              *string
+	UnlistedByDefault *bool
 }
 
 // Key is an API key, as listed. Its token is never stored, only a

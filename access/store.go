@@ -208,15 +208,20 @@ func checkName(name string) error {
 	return nil
 }
 
-// CreateOrg creates an organization.
+// CreateOrg creates an organization with the default settings.
 func (s *Store) CreateOrg(kind, name string) (*Org, error) {
+	return s.CreateOrgWith(kind, name, Settings{})
+}
+
+// CreateOrgWith creates an organization with settings set.
+func (s *Store) CreateOrgWith(kind, name string, set Settings) (*Org, error) {
 	if !slices.Contains(Kinds, kind) {
 		return nil, badInput("kind %q: want one of %s", kind, strings.Join(Kinds, ", "))
 	}
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	o := &Org{ID: NewID(), Kind: kind, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC()}
+	o := &Org{ID: NewID(), Kind: kind, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC(), Settings: set}
 	err := s.update(func(tx *bolt.Tx) error {
 		// The operator runs the node and holds the admin role over every
 		// organization: there is one, made at the node's first start.
@@ -255,6 +260,38 @@ func (s *Store) Org(id string) (*Org, error) {
 		return nil, err
 	}
 	return &o, nil
+}
+
+// UpdateOrg applies p to an organization and returns it as it was and as
+// it is now. A name follows CreateOrg's rule; a patch that changes
+// nothing is allowed and writes nothing.
+func (s *Store) UpdateOrg(id string, p OrgPatch) (before, after *Org, err error) {
+	if p.Name != nil {
+		if err := checkName(*p.Name); err != nil {
+			return nil, nil, err
+		}
+	}
+	var old, cur Org
+	err = s.update(func(tx *bolt.Tx) error {
+		if err := get(tx, bOrgs, id, &old); err != nil {
+			return err
+		}
+		cur = old
+		if p.Name != nil {
+			cur.Name = strings.TrimSpace(*p.Name)
+		}
+		if p.UnlistedByDefault != nil {
+			cur.UnlistedByDefault = *p.UnlistedByDefault
+		}
+		if cur == old {
+			return nil
+		}
+		return put(tx, bOrgs, id, &cur)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &old, &cur, nil
 }
 
 // Orgs lists every organization.

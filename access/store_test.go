@@ -107,3 +107,71 @@ func TestOneOperator(t *testing.T) {
 		t.Errorf("Orgs() = %d organizations, want 1", len(orgs))
 	}
 }
+
+func TestUpdateOrg(t *testing.T) {
+	s := newStore(t)
+	firm, err := s.CreateOrgWith(KindLawFirm, "Law firm", Settings{UnlistedByDefault: true})
+	if err != nil || !firm.UnlistedByDefault {
+		t.Fatalf("CreateOrgWith(unlisted) = %+v, %v", firm, err)
+	}
+	tok, _, err := s.CreateKey(firm.ID, RoleSubmitter, "filing", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Authenticate(tok); err != nil || !p.Org.UnlistedByDefault {
+		t.Fatalf("Authenticate = %+v, %v, want the org's setting", p, err)
+	}
+	off, name := false, "  Law firm LLP "
+	before, after, err := s.UpdateOrg(firm.ID, OrgPatch{Name: &name, UnlistedByDefault: &off})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !before.UnlistedByDefault || before.Name != "Law firm" || after.UnlistedByDefault || after.Name != "Law firm LLP" {
+		t.Errorf("UpdateOrg = %+v → %+v", before, after)
+	}
+	// The principal cache sees the change at once.
+	if p, err := s.Authenticate(tok); err != nil || p.Org.UnlistedByDefault || p.Org.Name != "Law firm LLP" {
+		t.Errorf("Authenticate after UpdateOrg = %+v, %v", p, err)
+	}
+	if o, err := s.Org(firm.ID); err != nil || *o != *after {
+		t.Errorf("Org = %+v, %v, want %+v", o, err, after)
+	}
+	if _, after, err := s.UpdateOrg(firm.ID, OrgPatch{}); err != nil || after.Name != "Law firm LLP" {
+		t.Errorf("UpdateOrg(empty patch) = %+v, %v", after, err)
+	}
+	bad := "\u202eevil"
+	for _, p := range []OrgPatch{{Name: &bad}, {Name: new(string)}} {
+		if _, _, err := s.UpdateOrg(firm.ID, p); !errors.Is(err, ErrBadInput) {
+			t.Errorf("UpdateOrg(name %q) = %v, want ErrBadInput", *p.Name, err)
+		}
+	}
+	if _, _, err := s.UpdateOrg("nope", OrgPatch{UnlistedByDefault: &off}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("UpdateOrg(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestToldConflict(t *testing.T) {
+	s := newStore(t)
+	c := &NameConflict{Name: "ACME", Holder: "h", HolderMember: "m"}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if got, err := ToldConflictTx(tx, "org"); err != nil || got != nil {
+			t.Errorf("ToldConflictTx(none) = %+v, %v", got, err)
+		}
+		if err := PutToldConflictTx(tx, "org", c); err != nil {
+			return err
+		}
+		if got, err := ToldConflictTx(tx, "org"); err != nil || got == nil || *got != *c {
+			t.Errorf("ToldConflictTx = %+v, %v, want %+v", got, err, c)
+		}
+		if err := PutToldConflictTx(tx, "org", nil); err != nil {
+			return err
+		}
+		if got, err := ToldConflictTx(tx, "org"); err != nil || got != nil {
+			t.Errorf("ToldConflictTx(cleared) = %+v, %v", got, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

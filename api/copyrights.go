@@ -315,7 +315,7 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 // image, its perceptual hash; the image's bytes are dropped once hashed.
 func (s *Server) readFilePart(c echo.Context, part *multipart.Part) (*upload, error) {
 	ctx := c.Request().Context()
-	up, err := s.records.NewUpload(ctx, principal(c).Actor())
+	up, err := s.newUpload(ctx, c)
 	if err != nil {
 		return nil, err
 	}

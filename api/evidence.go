@@ -28,7 +28,7 @@ func (s *Server) createEvidence(c echo.Context) (_ *request, err error) {
 	if req.ContentLength > s.records.MaxSize()+multipartSlack {
 		return nil, evidence.ErrTooLarge
 	}
-	up, err := s.records.NewUpload(req.Context(), principal(c).Actor())
+	up, err := s.newUpload(req.Context(), c)
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +51,19 @@ func (s *Server) createEvidence(c echo.Context) (_ *request, err error) {
 		create:  func(keep keepFunc) (*answer, error) { return s.fileEvidence(c, up, meta, keep) },
 		discard: up.Abort, // a no-op once filed
 	}, nil
+}
+
+// newUpload starts an upload by the caller, unlisted by default if the
+// caller's organization files unlisted by default: every ingest path
+// starts its uploads here.
+func (s *Server) newUpload(ctx context.Context, c echo.Context) (*evidence.Upload, error) {
+	p := principal(c)
+	up, err := s.records.NewUpload(ctx, p.Actor())
+	if err != nil {
+		return nil, err
+	}
+	up.UnlistedByDefault(p.Org.UnlistedByDefault)
+	return up, nil
 }
 
 // readUpload streams an upload's bytes into up and returns its metadata.

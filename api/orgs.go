@@ -20,6 +20,13 @@ type NewKeyView struct {
 	Token string     `json:"token"`
 }
 
+// OrgView is an organization as the org endpoints show it: on a
+// consortium node, with where it stands in the consortium's directory.
+type OrgView struct {
+	access.Org
+	Directory *wire.OrgDirectory `json:"directory,omitempty"`
+}
+
 // MeView describes the caller.
 type MeView struct {
 	Key         access.Key          `json:"key"`
@@ -52,26 +59,131 @@ func (s *Server) createOrg(c echo.Context) error {
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
-	if s.directory != nil && in.Kind != access.KindOperator {
-		// Names are unique consortium-wide (the directory's first
-		// registration keeps a name; a race with another member is logged
-		// by the node that loses it).
-		if e, taken, err := s.directory.OrgByName(in.Name); err != nil {
+	if in.Kind != access.KindOperator {
+		if err := s.checkNameFree(in.Name, ""); err != nil {
 			return err
-		} else if taken {
-			return problem(http.StatusConflict, "name-taken", "Name taken",
-				fmt.Sprintf("The consortium's directory already lists an organization named %q (ID %s, home member %s). Choose another name.", e.Name, e.ID, orUnknown(s.memberName(e.Member), e.Member)))
 		}
 	}
-	o, err := s.orgs.CreateOrg(in.Kind, in.Name)
+	o, err := s.orgs.CreateOrgWith(in.Kind, in.Name, access.Settings{UnlistedByDefault: in.UnlistedByDefault})
 	if err != nil {
 		return accessErr(err)
 	}
 	if err := s.audit(c, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil {
 		return err
 	}
+	if o.UnlistedByDefault {
+		if err := s.audit(c, o.ID, custody.AuditOrgUpdated, unlistedSubject(true)); err != nil {
+			return err
+		}
+	}
+	v, err := s.orgView(*o)
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set("Location", "/api/v1/orgs/"+o.ID)
-	return c.JSON(http.StatusCreated, o)
+	return c.JSON(http.StatusCreated, v)
+}
+
+// checkNameFree refuses a name the consortium's directory lists for
+// another organization than id: names are unique consortium-wide (the
+// directory's first registration keeps a name; a race with another member
+// is told to the organization that loses it, see registerOrgs in
+// cmd/custos).
+func (s *Server) checkNameFree(name, id string) error {
+	if s.directory == nil {
+		return nil
+	}
+	e, taken, err := s.directory.OrgByName(name)
+	if err != nil || !taken || e.ID == id {
+		return err
+	}
+	return problem(http.StatusConflict, "name-taken", "Name taken",
+		fmt.Sprintf("The consortium's directory already lists an organization named %q (ID %s, home member %s). Choose another name.", e.Name, e.ID, orUnknown(s.memberName(e.Member), e.Member)))
+}
+
+// updateOrg changes an organization's name or settings (PATCH, admin).
+// Each change is recorded in its audit chain: org.renamed, org.updated.
+func (s *Server) updateOrg(c echo.Context) error {
+	var in wire.OrgPatch
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	if in.Name == nil && in.UnlistedByDefault == nil {
+		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "Give name, unlisted_by_default or both.")
+	}
+	id := c.Param("id")
+	cur, err := s.orgs.Org(id)
+	if err != nil {
+		return accessErr(err)
+	}
+	if in.Name != nil && cur.Kind != access.KindOperator {
+		if err := s.checkNameFree(*in.Name, id); err != nil {
+			return err
+		}
+	}
+	before, after, err := s.orgs.UpdateOrg(id, access.OrgPatch{Name: in.Name, UnlistedByDefault: in.UnlistedByDefault})
+	if err != nil {
+		return accessErr(err)
+	}
+	if after.Name != before.Name {
+		if err := s.audit(c, id, custody.AuditOrgRenamed, "name:"+after.Name); err != nil {
+			return err
+		}
+	}
+	if after.UnlistedByDefault != before.UnlistedByDefault {
+		if err := s.audit(c, id, custody.AuditOrgUpdated, unlistedSubject(after.UnlistedByDefault)); err != nil {
+			return err
+		}
+	}
+	v, err := s.orgView(*after)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// unlistedSubject is the subject of an org.updated event that sets
+// unlisted_by_default.
+func unlistedSubject(on bool) string { return fmt.Sprintf("unlisted_by_default:%t", on) }
+
+// orgView adds to o where it stands in the consortium's directory.
+func (s *Server) orgView(o access.Org) (OrgView, error) {
+	v := OrgView{Org: o}
+	if s.directory == nil {
+		return v, nil
+	}
+	d, err := DirectoryStatus(s.directory, o)
+	if d != nil && d.HolderMember != "" {
+		d.HolderMemberName = s.memberName(d.HolderMember)
+	}
+	v.Directory = d
+	return v, err
+}
+
+// DirectoryStatus is where o stands in the consortium's directory d:
+// registered as it is, pending (not yet, or not as it is now), or in
+// conflict (another organization holds its name). It is nil for the
+// operator organization, which the directory does not list: the member
+// itself is in the trust bundle.
+func DirectoryStatus(d Directory, o access.Org) (*wire.OrgDirectory, error) {
+	if o.Kind == access.KindOperator {
+		return nil, nil
+	}
+	e, ok, err := d.Org(o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if ok && e.Name == o.Name && e.Kind == o.Kind {
+		return &wire.OrgDirectory{Status: wire.DirectoryRegistered, Height: e.Height}, nil
+	}
+	holder, taken, err := d.OrgByName(o.Name)
+	if err != nil {
+		return nil, err
+	}
+	if taken && holder.ID != o.ID {
+		return &wire.OrgDirectory{Status: wire.DirectoryConflict, Holder: holder.ID, HolderMember: holder.Member}, nil
+	}
+	return &wire.OrgDirectory{Status: wire.DirectoryPending}, nil
 }
 
 func (s *Server) listOrgs(c echo.Context) error {
@@ -79,7 +191,13 @@ func (s *Server) listOrgs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(orgs))
+	out := make([]OrgView, len(orgs))
+	for i, o := range orgs {
+		if out[i], err = s.orgView(o); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, listOf(out))
 }
 
 // getOrg shows an organization to any authenticated caller that knows its
@@ -89,7 +207,11 @@ func (s *Server) getOrg(c echo.Context) error {
 	if err != nil {
 		return accessErr(err)
 	}
-	return c.JSON(http.StatusOK, o)
+	v, err := s.orgView(*o)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 func (s *Server) createKey(c echo.Context) error {

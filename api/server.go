@@ -186,6 +186,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.POST("/api/v1/orgs", s.createOrg, auth, admin, once)
 	e.GET("/api/v1/orgs", s.listOrgs, auth, admin)
 	e.GET("/api/v1/orgs/:id", s.getOrg, auth)
+	e.PATCH("/api/v1/orgs/:id", s.updateOrg, auth, admin)
 	s.directoryRoutes(e, []echo.MiddlewareFunc{auth})
 	e.GET("/api/v1/orgs/:id/audit", s.getAudit, auth)
 	e.POST("/api/v1/orgs/:id/keys", s.createKey, auth, admin)
@@ -231,7 +232,7 @@ func encodeJSON(w io.Writer, v any) error {
 func ViewOf(r *evidence.Record) wire.EvidenceView {
 	v := wire.EvidenceView{
 		ID: r.ID, Status: r.Status, SHA256: r.SHA256, SM3: r.SM3, Size: r.Size, MediaType: r.MediaType,
-		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter, Unlisted: r.Unlisted, AnchoredHeight: r.AnchoredHeight,
+		FileName: r.FileName, Title: r.Title, Description: r.Description, CaseRef: r.CaseRef, Matter: r.Matter, Unlisted: r.IsUnlisted(), AnchoredHeight: r.AnchoredHeight,
 		CapturedAt: r.CapturedAt, CreatedAt: r.CreatedAt, Owner: r.Owner, Timestamps: mapSlice(r.Tokens, tokenInfo),
 	}
 	if len(r.Tokens) > 0 {

@@ -43,6 +43,7 @@ func TestWireShapes(t *testing.T) {
 		{integrity.AuditStatus{}, wire.AuditStatus{}},
 		{evidence.FieldError{}, wire.FieldError{}},
 		{access.Org{}, wire.Org{}},
+		{OrgView{}, wire.OrgView{}},
 		{access.Key{}, wire.Key{}},
 		{webhooks.Webhook{}, wire.Webhook{}},
 		{webhooks.Delivery{}, wire.Delivery{}},

@@ -28,7 +28,7 @@ func (s *Service) Deposits(from uint64, count int) ([]anchor.Deposit, error) {
 			if err != nil {
 				return err
 			}
-			if r.Unlisted {
+			if r.IsUnlisted() {
 				continue // its filer kept it out of the index
 			}
 			d, err := depositOf(r, u64val(k))
@@ -100,7 +100,7 @@ func (s *Service) RegisterDeposits(ctx context.Context, submit func(context.Cont
 					return err
 				}
 				last = append([]byte(nil), k...)
-				if r.Unlisted {
+				if r.IsUnlisted() {
 					continue
 				}
 				d, err := depositOf(r, u64val(li))

@@ -43,6 +43,8 @@ type Upload struct {
 	failed bool // ReadFrom failed: the bytes are not the upload's
 	done   bool
 	within func(tx *bolt.Tx, rec *Record) error // see WithinCommit
+	// unlisted: the owner's organization files unlisted by default
+	unlisted bool
 }
 
 // WithinCommit has fn run inside the transaction that commits the record,
@@ -51,6 +53,11 @@ type Upload struct {
 // may run more than once, in transactions that are rolled back: it must
 // only write to tx. Its error fails the upload, and nothing is committed.
 func (u *Upload) WithinCommit(fn func(tx *bolt.Tx, rec *Record) error) { u.within = fn }
+
+// UnlistedByDefault sets the default of the upload's Meta.Unlisted: the
+// setting of the owner's organization, which metadata with "unlisted"
+// overrides either way.
+func (u *Upload) UnlistedByDefault(on bool) { u.unlisted = on }
 
 // NewUpload starts an upload by owner. Without inlining it stages a blob
 // for it at once; with inlining the blob is staged only if the body turns
@@ -218,6 +225,11 @@ func (u *Upload) record(meta Meta, d Digests, tokens []*notary.Token) (*Record, 
 		CreatedAt: now, Meta: meta,
 	}
 	rec.Meta.MediaType = ""
+	rec.Meta.Unlisted = nil // stored as before: true, or absent
+	if meta.IsUnlisted() || meta.Unlisted == nil && u.unlisted {
+		rec.Meta.Unlisted = new(bool)
+		*rec.Meta.Unlisted = true
+	}
 	if d.SM3 != nil {
 		rec.SM3 = hex.EncodeToString(d.SM3)
 	}

@@ -33,9 +33,14 @@ type Meta struct {
 	Matter string `json:"matter,omitempty" validate:"omitempty,len=26,alphanum"`
 	// Unlisted keeps the deposit out of the consortium's digest index and
 	// out of this node's public lookup: only those who may read the item
-	// find it, on its home node (Prover.LookupSHA256 with their org).
-	Unlisted bool `json:"unlisted,omitempty"`
+	// find it, on its home node (Prover.LookupSHA256 with their org). Nil
+	// in an upload's metadata takes its organization's default
+	// (Upload.UnlistedByDefault); a stored record has true or nil.
+	Unlisted *bool `json:"unlisted,omitempty"`
 }
+
+// IsUnlisted reports whether m keeps its item unlisted.
+func (m *Meta) IsUnlisted() bool { return m.Unlisted != nil && *m.Unlisted }
 
 var validate = newValidator()
 
@@ -176,7 +181,7 @@ func jsonMessage(err error) string {
 	case errors.As(err, &typ):
 		return fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ") + " (allowed: title, description, case_ref, captured_at, media_type, file_name, matter)"
+		return strings.TrimPrefix(err.Error(), "json: ") + " (allowed: title, description, case_ref, captured_at, media_type, file_name, matter, unlisted)"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "is incomplete JSON"
 	}

@@ -395,7 +395,7 @@ func (p *Prover) LookupSHA256(ctx context.Context, hexDigest, reader string) (*L
 			if err != nil {
 				return err
 			}
-			if r.Unlisted && (reader == "" || !p.s.visible(tx, r, reader, now)) {
+			if r.IsUnlisted() && (reader == "" || !p.s.visible(tx, r, reader, now)) {
 				continue
 			}
 			if r.Status == StatusAnchored && (first == 0 || r.AnchoredHeight < first) {

@@ -16,7 +16,11 @@
 //     organizations;
 //   - copyright.numbered: the consortium's register numbered a pending
 //     registration (data: the registration); sent to its registrant and
-//     owner organizations.
+//     owner organizations;
+//   - directory.name_conflict: the organization cannot enter the
+//     consortium's directory, another member's organization holds its name
+//     (data: the organization, the name, the holder and its home member);
+//     sent once per conflict.
 //
 // # Delivery
 //

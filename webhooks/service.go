@@ -24,10 +24,15 @@ const (
 	// registration, sent to its registrant and owner organizations in the
 	// transaction that records the number.
 	EventCopyrightNumbered = "copyright.numbered"
+	// EventNameConflict: the organization cannot enter the consortium's
+	// directory, another member's organization holds its name; sent once
+	// per conflict, in the transaction of its org.name_conflict audit
+	// event.
+	EventNameConflict = "directory.name_conflict"
 )
 
 // Events lists the event types, in their canonical order.
-var Events = []string{EventTimestamped, EventAnchored, EventShared, EventCopyrightTransfer, EventCopyrightNumbered}
+var Events = []string{EventTimestamped, EventAnchored, EventShared, EventCopyrightTransfer, EventCopyrightNumbered, EventNameConflict}
 
 // Defaults of Config.
 const (

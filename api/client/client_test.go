@@ -105,6 +105,12 @@ func TestCalls(t *testing.T) {
 				v, err := c.CreateOrg(ctx, wire.OrgInput{Kind: "court", Name: "Hangzhou Internet Court"})
 				return v.Kind + " " + v.ID, err
 			}, "court aaaaaaaaaaaaaaaaaaaaaaaaaa"},
+		{"UpdateOrg", wantReq{"PATCH", "/api/v1/orgs/aaaaaaaaaaaaaaaaaaaaaaaaaa", "", `{"unlisted_by_default":false}`}, 200, orgJSON,
+			func(ctx context.Context, c *Client) (any, error) {
+				off := false
+				v, err := c.UpdateOrg(ctx, "aaaaaaaaaaaaaaaaaaaaaaaaaa", wire.OrgPatch{UnlistedByDefault: &off})
+				return v.Name, err
+			}, "Hangzhou Internet Court"},
 		{"Orgs", wantReq{"GET", "/api/v1/orgs", "", ""}, 200, `{"items":[` + orgJSON + `]}`,
 			func(ctx context.Context, c *Client) (any, error) { v, err := c.Orgs(ctx); return len(v), err }, 1},
 		{"Org", wantReq{"GET", "/api/v1/orgs/aaaaaaaaaaaaaaaaaaaaaaaaaa", "", ""}, 200, orgJSON,

@@ -15,20 +15,28 @@ func (c *Client) Me(ctx context.Context) (*wire.MeView, error) {
 }
 
 // CreateOrg creates an organization (permission admin).
-func (c *Client) CreateOrg(ctx context.Context, in wire.OrgInput) (*wire.Org, error) {
-	var out wire.Org
+func (c *Client) CreateOrg(ctx context.Context, in wire.OrgInput) (*wire.OrgView, error) {
+	var out wire.OrgView
 	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/orgs", in, http.StatusCreated, &out)
 }
 
+// UpdateOrg renames an organization or changes its settings (permission
+// admin): the fields of in that are not nil.
+func (c *Client) UpdateOrg(ctx context.Context, id string, in wire.OrgPatch) (*wire.OrgView, error) {
+	var out wire.OrgView
+	return &out, c.sendJSON(ctx, http.MethodPatch, "/api/v1/orgs/"+url.PathEscape(id), in, http.StatusOK, &out)
+}
+
 // Orgs lists every organization (permission admin).
-func (c *Client) Orgs(ctx context.Context) ([]wire.Org, error) {
-	var out wire.ListView[wire.Org]
+func (c *Client) Orgs(ctx context.Context) ([]wire.OrgView, error) {
+	var out wire.ListView[wire.OrgView]
 	return out.Items, c.getJSON(ctx, "/api/v1/orgs", &out)
 }
 
-// Org returns an organization.
-func (c *Client) Org(ctx context.Context, id string) (*wire.Org, error) {
-	var out wire.Org
+// Org returns an organization, with where it stands in the consortium's
+// directory.
+func (c *Client) Org(ctx context.Context, id string) (*wire.OrgView, error) {
+	var out wire.OrgView
 	return &out, c.getJSON(ctx, "/api/v1/orgs/"+url.PathEscape(id), &out)
 }
 

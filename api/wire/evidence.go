@@ -19,7 +19,7 @@ type EvidenceView struct {
 	Description    string      `json:"description,omitempty"`
 	CaseRef        string      `json:"case_ref,omitempty"`
 	Matter         string      `json:"matter,omitempty"`
-	Unlisted       bool        `json:"unlisted,omitempty"`
+	Unlisted       bool        `json:"unlisted"`                  // the effective value: the upload's, else its organization's default
 	AnchoredHeight int64       `json:"anchored_height,omitempty"` // the block that anchored it
 	CapturedAt     *time.Time  `json:"captured_at,omitempty"`
 	CreatedAt      time.Time   `json:"created_at"`
@@ -50,8 +50,9 @@ type Meta struct {
 	// Matter files the evidence into one of the uploader's matters.
 	Matter string `json:"matter,omitempty"`
 	// Unlisted keeps the deposit out of the consortium's digest index and
-	// out of the public lookup (docs/api.md, "Public lookup").
-	Unlisted bool `json:"unlisted,omitempty"`
+	// out of the public lookup (docs/api.md, "Public lookup"); nil takes
+	// the organization's default (unlisted_by_default), false overrides it.
+	Unlisted *bool `json:"unlisted,omitempty"`
 }
 
 // CustodyView is the JSON form of an item's custody chain.

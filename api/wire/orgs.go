@@ -10,6 +10,34 @@ type Org struct {
 	Kind      string    `json:"kind"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// UnlistedByDefault: its uploads are unlisted unless their metadata
+	// says "unlisted": false.
+	UnlistedByDefault bool `json:"unlisted_by_default"`
+}
+
+// OrgView is an organization as the org endpoints show it: on a
+// consortium node, with where it stands in the consortium's directory.
+type OrgView struct {
+	Org
+	Directory *OrgDirectory `json:"directory,omitempty"`
+}
+
+// Directory statuses of an organization (OrgDirectory.Status).
+const (
+	DirectoryRegistered = "registered" // listed, as it is now
+	DirectoryPending    = "pending"    // not yet listed as it is now; the node registers it within seconds
+	DirectoryConflict   = "conflict"   // another member's organization holds its name: rename it
+)
+
+// OrgDirectory is where an organization stands in the consortium's
+// directory (chain state version 4).
+type OrgDirectory struct {
+	Status string `json:"status"`
+	Height int64  `json:"height,omitempty"` // registered: the block that registered it
+	// A conflict: the organization that holds the name, and its home member.
+	Holder           string `json:"holder,omitempty"`
+	HolderMember     string `json:"holder_member,omitempty"`
+	HolderMemberName string `json:"holder_member_name,omitempty"`
 }
 
 // Key is an API key, as listed. Its token is never stored, only a
@@ -35,8 +63,15 @@ type Permission string
 
 // OrgInput creates an organization.
 type OrgInput struct {
-	Kind string `json:"kind"`
-	Name string `json:"name"`
+	Kind              string `json:"kind"`
+	Name              string `json:"name"`
+	UnlistedByDefault bool   `json:"unlisted_by_default,omitempty"`
+}
+
+// OrgPatch changes an organization: the fields given.
+type OrgPatch struct {
+	Name              *string `json:"name,omitempty"`
+	UnlistedByDefault *bool   `json:"unlisted_by_default,omitempty"`
 }
 
 // KeyInput creates an API key.
@@ -69,4 +104,16 @@ type DirectoryEntry struct {
 	Member     string `json:"member"`                // the home member's ID
 	MemberName string `json:"member_name,omitempty"` // its name in the trust bundle
 	Height     int64  `json:"height"`                // the block that registered it
+}
+
+// NameConflict is the data of a directory.name_conflict webhook: the
+// organization Org cannot enter the consortium's directory, because
+// Holder, an organization homed on another member, registered Name first.
+// Org must rename.
+type NameConflict struct {
+	Org              string `json:"org"`
+	Name             string `json:"name"`
+	Holder           string `json:"holder"`
+	HolderMember     string `json:"holder_member"`
+	HolderMemberName string `json:"holder_member_name,omitempty"`
 }

@@ -142,6 +142,31 @@ func orgCmd() *cobra.Command {
 	}
 	create.Flags().StringVar(&in.Kind, "kind", "", "court, notary, arbitration, lawfirm, ipowner or operator")
 	create.Flags().StringVar(&in.Name, "name", "", "the organization's name")
+	create.Flags().BoolVar(&in.UnlistedByDefault, "unlisted-by-default", false, "file the organization's uploads unlisted unless an upload says otherwise")
+	var name string
+	var unlisted bool
+	var patch wire.OrgPatch // the flags given
+	update := &cobra.Command{
+		Use: "update ORG [--name NAME] [--unlisted-by-default=true|false]", Short: "Rename an organization or change its settings (admin)",
+		Args: positional(1, "one organization ID"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("name") {
+				patch.Name = &name
+			}
+			if cmd.Flags().Changed("unlisted-by-default") {
+				patch.UnlistedByDefault = &unlisted
+			}
+			if patch == (wire.OrgPatch{}) {
+				return usageError("%s needs --name or --unlisted-by-default", cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
+			return c.UpdateOrg(ctx, a[0], patch)
+		}),
+	}
+	update.Flags().StringVar(&name, "name", "", "a new name (free in the consortium's directory)")
+	update.Flags().BoolVar(&unlisted, "unlisted-by-default", false, "file the organization's uploads unlisted unless an upload says otherwise")
 	list := &cobra.Command{
 		Use: "list", Short: "List every organization (admin)", Args: positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
@@ -154,7 +179,7 @@ func orgCmd() *cobra.Command {
 			return c.Audit(ctx, a[0])
 		}),
 	}
-	return cmdGroup("org", "Manage organizations", cn, create, list, audit)
+	return cmdGroup("org", "Manage organizations", cn, create, update, list, audit)
 }
 
 // listOf wraps a complete list as {"items": [...]}, never null.

@@ -243,6 +243,25 @@ func TestConsortium(t *testing.T) {
 		if code, _, body = court.call("GET", "/api/v1/directory/"+firm.ID, consortiumToken, nil); code != 200 {
 			t.Errorf("GET /api/v1/directory/{id} at the court's node = %d %s", code, body)
 		}
+		// The firm's view at its home node says it is registered; made
+		// unlisted by default, its uploads are unlisted unless they say
+		// otherwise.
+		code, _, body = entry.call("PATCH", "/api/v1/orgs/"+firm.ID, consortiumToken, strings.NewReader(`{"unlisted_by_default":true}`), "Content-Type", "application/json")
+		var view wire.OrgView
+		if code != 200 || json.Unmarshal(body, &view) != nil || !view.UnlistedByDefault || view.Directory == nil || view.Directory.Status != wire.DirectoryRegistered {
+			t.Errorf("PATCH the firm's unlisted_by_default = %d %s; want it set, and registered in the directory", code, body)
+		}
+		code, _, body = entry.call("POST", "/api/v1/orgs/"+firm.ID+"/keys", consortiumToken, strings.NewReader(`{"role":"submitter","name":"filing"}`), "Content-Type", "application/json")
+		var key wire.NewKeyView
+		if code != 201 || json.Unmarshal(body, &key) != nil {
+			t.Fatalf("create the firm's key = %d %s", code, body)
+		}
+		if v := entry.upload(key.Token, randomBytes(t, 100)); !v.Unlisted {
+			t.Errorf("upload by a firm unlisted by default: view %+v, want unlisted", v)
+		}
+		if v := entry.upload(key.Token, randomBytes(t, 100), "Custos-Metadata", `{"unlisted":false}`); v.Unlisted {
+			t.Errorf("upload with unlisted false by a firm unlisted by default: view %+v, want listed", v)
+		}
 	})
 
 	var regA wire.Copyright // the first registration at the first member

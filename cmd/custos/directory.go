@@ -6,8 +6,15 @@ import (
 	"log/slog"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/webhooks"
 )
 
 // directoryEvery is how often registerOrgs compares this node's
@@ -20,12 +27,12 @@ const directoryEvery = 2 * time.Second
 // whose registration was lost with a halted chain), all but the operator
 // organization, which is the member itself (the trust bundle names it).
 // An organization whose name another holds in the directory is left out
-// and logged once: rename it (a name is unique consortium-wide, the first
-// registration keeps it; docs/operations.md).
-func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, log *slog.Logger) {
+// and told so, once per conflict (teller): it must rename (a name is
+// unique consortium-wide, the first registration keeps it;
+// docs/operations.md).
+func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log *slog.Logger) {
 	tick := time.NewTicker(directoryEvery)
 	defer tick.Stop()
-	told := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -35,7 +42,7 @@ func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, log
 		if ch.StateVersion() < anchor.StateV4 {
 			continue
 		}
-		todo, err := unregistered(ch, orgs, told, log)
+		todo, err := unregistered(ch, orgs, tell, log)
 		if err == nil && len(todo) > 0 {
 			err = ch.RegisterOrgs(ctx, todo)
 		}
@@ -49,37 +56,92 @@ func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, log
 }
 
 // unregistered lists this node's organizations the directory does not
-// list as they are, at most anchor.MaxOrgs.
-func unregistered(ch *anchor.Chain, orgs *access.Store, told map[string]bool, log *slog.Logger) ([]anchor.OrgEntry, error) {
+// list as they are and whose name is free, at most anchor.MaxOrgs, and
+// has tell settle what each organization was told of name conflicts.
+func unregistered(ch api.Directory, orgs *access.Store, tell *conflictTeller, log *slog.Logger) ([]anchor.OrgEntry, error) {
 	all, err := orgs.Orgs()
+	if err != nil {
+		return nil, err
+	}
+	told, err := orgs.ToldConflicts()
 	if err != nil {
 		return nil, err
 	}
 	var out []anchor.OrgEntry
 	for _, o := range all {
-		if o.Kind == access.KindOperator || len(out) == anchor.MaxOrgs {
-			continue
-		}
-		e, ok, err := ch.Org(o.ID)
+		st, err := api.DirectoryStatus(ch, o)
 		if err != nil {
 			return nil, err
 		}
-		if ok && e.Name == o.Name && e.Kind == o.Kind {
-			continue
-		}
-		holder, taken, err := ch.OrgByName(o.Name)
-		if err != nil {
-			return nil, err
-		}
-		if taken && holder.ID != o.ID {
-			if !told[o.ID] {
-				told[o.ID] = true
-				log.Warn("organization not in the consortium's directory: another organization holds its name; rename it",
-					"org", o.ID, "name", o.Name, "holder", holder.ID, "holder_member", holder.Member)
+		if c, forget := conflictStep(o, told[o.ID], st); c != nil || forget {
+			if err := tell.settle(o.ID, c); err != nil {
+				log.Warn("telling an organization of a name conflict; will retry", "org", o.ID, "err", err)
+			} else if c != nil {
+				log.Warn("organization not in the consortium's directory: another organization holds its name; it was told to rename",
+					"org", o.ID, "name", o.Name, "holder", c.Holder, "holder_member", c.HolderMember)
 			}
-			continue
 		}
-		out = append(out, anchor.OrgEntry{ID: o.ID, Kind: o.Kind, Name: o.Name})
+		if st != nil && st.Status == wire.DirectoryPending && len(out) < anchor.MaxOrgs {
+			out = append(out, anchor.OrgEntry{ID: o.ID, Kind: o.Kind, Name: o.Name})
+		}
 	}
 	return out, nil
+}
+
+// conflictStep decides, from what organization o was last told of a name
+// conflict (told, nil if nothing) and where it stands in the directory
+// now (st, api.DirectoryStatus), whether to tell it of a conflict (a new
+// one, or another holder or name than it was told of) or to forget the
+// one it was told of (it is registered now, so a later conflict is told
+// again). While it is pending (renamed, not yet registered), what it was
+// told stands.
+func conflictStep(o access.Org, told *access.NameConflict, st *wire.OrgDirectory) (tell *access.NameConflict, forget bool) {
+	switch {
+	case st == nil:
+		return nil, false
+	case st.Status == wire.DirectoryConflict:
+		c := access.NameConflict{Name: o.Name, Holder: st.Holder, HolderMember: st.HolderMember}
+		if told != nil && *told == c {
+			return nil, false
+		}
+		return &c, false
+	case st.Status == wire.DirectoryRegistered:
+		return nil, told != nil
+	}
+	return nil, false
+}
+
+// conflictTeller tells an organization of a name conflict: in one
+// transaction, an org.name_conflict event on its audit chain (actor
+// "node:<member>"), a directory.name_conflict webhook delivery to each of
+// its webhooks subscribed to it, and the record that it was told
+// (access.PutToldConflictTx), so that each conflict is told once, across
+// restarts too.
+type conflictTeller struct {
+	ev      *evidence.Service
+	hooks   *webhooks.Service // nil: no webhooks
+	member  string            // this node's member ID
+	members map[string]string // member ID → name in the trust bundle
+}
+
+// settle records that org was told of c (telling it), or, with a nil c,
+// forgets what it was told.
+func (t *conflictTeller) settle(org string, c *access.NameConflict) error {
+	return t.ev.Update(func(tx *bolt.Tx) error {
+		if err := access.PutToldConflictTx(tx, org, c); err != nil || c == nil {
+			return err
+		}
+		e := &custody.Event{V: custody.EventVersion, Evidence: org, Type: custody.AuditOrgNameConflict,
+			Time: custody.FormatTime(t.ev.Now()), Actor: "node:" + t.member,
+			Subject: "holder:" + c.Holder + ":member:" + c.HolderMember + ":name:" + c.Name}
+		if err := evidence.AppendAuditTx(tx, e); err != nil {
+			return err
+		}
+		if t.hooks == nil {
+			return nil
+		}
+		return t.hooks.PublishWithin(tx, org, webhooks.EventNameConflict, wire.NameConflict{
+			Org: org, Name: c.Name, Holder: c.Holder, HolderMember: c.HolderMember, HolderMemberName: t.members[c.HolderMember],
+		})
+	})
 }

@@ -24,7 +24,7 @@ const progressThreshold = 8 << 20
 
 func submitCmd() *cobra.Command {
 	var server, token, title, caseRef, description, matter string
-	var quiet bool
+	var quiet, unlisted bool
 	cmd := &cobra.Command{
 		Use:   "submit --server URL --token T FILE...",
 		Short: "File evidence: stream each file to a Custos server and print the results as JSON lines",
@@ -42,6 +42,9 @@ func submitCmd() *cobra.Command {
 			defer stop()
 			c := client.New(server, token)
 			meta := evidence.Meta{Title: title, CaseRef: caseRef, Description: description, Matter: matter}
+			if cmd.Flags().Changed("unlisted") { // else the organization's default
+				meta.Unlisted = &unlisted
+			}
 			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
 			failed := 0
 			enc := json.NewEncoder(os.Stdout)
@@ -69,6 +72,7 @@ func submitCmd() *cobra.Command {
 	cmd.Flags().StringVar(&caseRef, "case", "", "case reference for every file")
 	cmd.Flags().StringVar(&description, "description", "", "description for every file")
 	cmd.Flags().StringVar(&matter, "matter", "", "file every file into this matter of your organization")
+	cmd.Flags().BoolVar(&unlisted, "unlisted", false, "file unlisted (--unlisted=false: listed); without it, as the organization's unlisted_by_default says")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	return cmd
 }

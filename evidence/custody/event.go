@@ -63,6 +63,17 @@ const (
 	AuditOfferExpired   = "copyright.offer_expired"
 )
 
+// Audit events of an organization's own settings and directory entry.
+const (
+	AuditOrgRenamed = "org.renamed" // subject: "name:<new name>"
+	AuditOrgUpdated = "org.updated" // a setting changed; subject: "unlisted_by_default:<true|false>"
+	// AuditOrgNameConflict: the organization cannot enter the consortium's
+	// directory, another member's organization holds its name (actor:
+	// "node:<member id>"; subject:
+	// "holder:<org id>:member:<member id>:name:<name>").
+	AuditOrgNameConflict = "org.name_conflict"
+)
+
 // IsRead reports whether an event type records a read (viewed, downloaded,
 // listed): the only types whose repeats may be folded into one event.
 func IsRead(typ string) bool {

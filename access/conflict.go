@@ -1,0 +1,60 @@
+package access
+
+import (
+	"encoding/json"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bConflicts holds, per organization, the name conflict in the
+// consortium's directory it was last told of: org id → NameConflict JSON.
+var bConflicts = []byte("orgconflicts")
+
+// NameConflict is a conflict that keeps an organization out of the
+// consortium's directory: another member's organization, Holder, homed on
+// HolderMember, registered the name first.
+type NameConflict struct {
+	Name         string `json:"name"`
+	Holder       string `json:"holder"`
+	HolderMember string `json:"holder_member"`
+}
+
+// ToldConflictTx returns the name conflict org was last told of in tx,
+// nil if none (or it was cleared since).
+func ToldConflictTx(tx *bolt.Tx, org string) (*NameConflict, error) {
+	b := tx.Bucket(bConflicts).Get([]byte(org))
+	if b == nil {
+		return nil, nil
+	}
+	var c NameConflict
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ToldConflicts returns, by organization ID, the name conflicts the
+// organizations were told of and that stand.
+func (s *Store) ToldConflicts() (map[string]*NameConflict, error) {
+	out := map[string]*NameConflict{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bConflicts).ForEach(func(k, v []byte) error {
+			var c NameConflict
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			out[string(k)] = &c
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutToldConflictTx records in tx that org was told of c; a nil c clears
+// the record, so that a later conflict is told again.
+func PutToldConflictTx(tx *bolt.Tx, org string, c *NameConflict) error {
+	if c == nil {
+		return tx.Bucket(bConflicts).Delete([]byte(org))
+	}
+	return put(tx, bConflicts, org, c)
+}
