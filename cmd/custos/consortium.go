@@ -113,6 +113,9 @@ new members).`,
 				rand.Read(b[:])
 				chainID = "custos-" + hex.EncodeToString(b[:])
 			}
+			if peerPort == 0 {
+				peerPort = apiPort + 100
+			}
 			if stateVersion != anchor.StateV1 && stateVersion != anchor.LatestState {
 				return usageError("--state-version must be %d or %d", anchor.StateV1, anchor.LatestState)
 			}
@@ -127,7 +130,7 @@ new members).`,
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address the members' nodes listen on and reach each other at (edit each custos.toml for separate machines)")
 	cmd.Flags().IntVar(&apiPort, "api-port", 8081, "API port of the first member; the others count up")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 26656, "p2p port of the first member; the others count up")
-	cmd.Flags().IntVar(&peerPort, "peer-port", 8181, "peer API port (mutual TLS between members) of the first member; the others count up")
+	cmd.Flags().IntVar(&peerPort, "peer-port", 0, "peer API port (mutual TLS between members) of the first member, the others counting up (default: api-port+100)")
 	cmd.Flags().IntVar(&stateVersion, "state-version", anchor.LatestState, "chain state version to start at; 1 only to rehearse an upgrade (see docs/operations.md)")
 	cmd.Flags().MarkHidden("state-version")
 	return cmd
