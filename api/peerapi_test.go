@@ -27,7 +27,10 @@ import (
 // fakeDirectory is a directory of a few organizations.
 type fakeDirectory map[string]anchor.DirEntry
 
-func (d fakeDirectory) Org(id string) (anchor.DirEntry, bool, error) { e, ok := d[id]; return e, ok, nil }
+func (d fakeDirectory) Org(id string) (anchor.DirEntry, bool, error) {
+	e, ok := d[id]
+	return e, ok, nil
+}
 func (d fakeDirectory) OrgByName(string) (anchor.DirEntry, bool, error) {
 	return anchor.DirEntry{}, false, nil
 }
