@@ -187,7 +187,7 @@ func (s *Server) relay(c echo.Context, members []string) error {
 	}
 	c.Response().WriteHeader(http.StatusOK)
 	chk := &streamCheck{r: resp.Body, h: sha256.New(), want: want, size: resp.ContentLength}
-	if _, err := io.Copy(c.Response(), chk); err != nil {
+	if _, err := io.CopyBuffer(c.Response(), chk, make([]byte, 256<<10)); err != nil {
 		s.log.Error("relay: download aborted", "evidence", c.Param("id"), "member", member, "err", err)
 		panic(http.ErrAbortHandler) // the headers are sent: cut the connection
 	}
