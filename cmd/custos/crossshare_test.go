@@ -137,6 +137,34 @@ func testCrossMemberShare(t *testing.T, ms []*member, memberName string) *crossS
 		}
 	}
 
+	// A matter shared across members: the court reads it, lists its items
+	// and reads an item it knows only from that listing, through its node.
+	code, _, body = home.call("POST", "/api/v1/matters", firmToken, strings.NewReader(`{"title":"Xihu v. Example Media"}`), "Content-Type", "application/json")
+	var m wire.Matter
+	if code != 201 || json.Unmarshal(body, &m) != nil {
+		t.Fatalf("create matter = %d %s", code, body)
+	}
+	filed := home.upload(firmToken, randomBytes(t, 2000), "Custos-Metadata", `{"matter":"`+m.ID+`"}`)
+	if code, _, body := home.call("POST", "/api/v1/shares", firmToken, strings.NewReader(`{"matter":"`+m.ID+`","org":"`+court.ID+`"}`), "Content-Type", "application/json"); code != 201 {
+		t.Fatalf("share the matter = %d %s", code, body)
+	}
+	for end := time.Now().Add(20 * time.Second); ; {
+		code, _, body := courtNode.call("GET", "/api/v1/matters/"+m.ID, courtToken, nil)
+		if code == 200 && strings.Contains(string(body), m.Title) {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("matter through the court's node = %d %s", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, _, body := courtNode.call("GET", "/api/v1/evidence?matter="+m.ID, courtToken, nil); code != 200 || !strings.Contains(string(body), filed.ID) {
+		t.Errorf("the matter's items through the court's node = %d %s", code, body)
+	}
+	if code, _, body := courtNode.call("GET", "/api/v1/evidence/"+filed.ID, courtToken, nil); code != 200 || !strings.Contains(string(body), filed.SHA256) {
+		t.Errorf("an item of the matter through the court's node = %d %s", code, body)
+	}
+
 	// A revocation takes effect at the home node at once.
 	if code, _, body := home.call("DELETE", "/api/v1/shares/"+sh.ID, firmToken, nil); code != 200 {
 		t.Fatalf("revoke = %d %s", code, body)
