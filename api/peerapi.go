@@ -61,14 +61,22 @@ func (s *Server) receivedRemote(org string) ([]ShareView, error) {
 	}
 	out := make([]ShareView, len(ins))
 	for i, in := range ins {
-		out[i] = ShareView{Share: evidence.Share{ID: in.Share, Kind: in.Kind, Target: in.Target, Owner: in.Grantor, Grantee: in.Grantee,
-			CreatedBy: in.Grantor, CreatedAt: in.CreatedAt, ExpiresAt: in.ExpiresAt, RevokedAt: in.RevokedAt},
-			HomeMember: in.Member, HomeMemberName: s.memberName(in.Member), OwnerName: in.GrantorName}
-		if in.RevokedAt != nil {
-			out[i].RevokedBy = in.Grantor
-		}
+		out[i] = RemoteShare(&in, s.memberName(in.Member))
 	}
 	return out, nil
+}
+
+// RemoteShare is the view of a share made on another member's node, as its
+// notices told this node; memberName is that member's trust-bundle name.
+// The key that made or revoked it is not told: the grantor stands for it.
+func RemoteShare(in *peer.Inbound, memberName string) ShareView {
+	v := ShareView{Share: evidence.Share{ID: in.Share, Kind: in.Kind, Target: in.Target, Owner: in.Grantor, Grantee: in.Grantee,
+		CreatedBy: in.Grantor, CreatedAt: in.CreatedAt, ExpiresAt: in.ExpiresAt, RevokedAt: in.RevokedAt},
+		HomeMember: in.Member, HomeMemberName: memberName, OwnerName: in.GrantorName}
+	if in.RevokedAt != nil {
+		v.RevokedBy = in.Grantor
+	}
+	return v
 }
 
 // remoteGrantee reports whether org is an organization homed on another

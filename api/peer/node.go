@@ -31,9 +31,13 @@ type Config struct {
 	// Home is the directory's home member of an organization.
 	Home func(org string) (member string, ok bool)
 	// Local reports whether org is one of this node's own organizations.
-	Local   func(org string) bool
-	Backoff time.Duration // first retry delay of a notice, doubling to a minute; default 1s
-	Log     *slog.Logger
+	Local func(org string) bool
+	// OnShared, if set, is told of a share newly known from a notice,
+	// inside the transaction that stores it (a webhook to the grantee);
+	// its error fails the notice, which the sender then sends again.
+	OnShared func(tx *bolt.Tx, in *Inbound) error
+	Backoff  time.Duration // first retry delay of a notice, doubling to a minute; default 1s
+	Log      *slog.Logger
 }
 
 // Node is this member node's end of the peer API.
@@ -158,7 +162,13 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		problem.Write(w, http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The grantee is not an organization of this node.")
 		return
 	}
-	err = n.cfg.DB.Update(func(tx *bolt.Tx) error { return receive(tx, member, nt) })
+	err = n.cfg.DB.Update(func(tx *bolt.Tx) error {
+		in, isNew, err := receive(tx, member, nt)
+		if err != nil || !isNew || n.cfg.OnShared == nil {
+			return err
+		}
+		return n.cfg.OnShared(tx, in)
+	})
 	if errors.Is(err, ErrBadNotice) {
 		problem.Write(w, http.StatusConflict, "notice-conflict", "Conflicting notice", err.Error())
 		return

@@ -118,40 +118,45 @@ func enqueue(tx *bolt.Tx, member string, nt Notice) error {
 	return b.Put(binary.BigEndian.AppendUint64(nil, seq), v)
 }
 
-// receive merges a notice from member into the inbox. It is idempotent:
+// receive merges a notice from member into the inbox and returns the
+// share as now known, and whether it is new here. It is idempotent:
 // redelivering a notice changes nothing, and a revoked share stays
 // revoked whatever arrives after.
-func receive(tx *bolt.Tx, member string, nt *Notice) error {
+func receive(tx *bolt.Tx, member string, nt *Notice) (*Inbound, bool, error) {
 	in := Inbound{Notice: *nt, Member: member}
-	if v := tx.Bucket(bInbox).Get([]byte(nt.Share)); v != nil {
+	v := tx.Bucket(bInbox).Get([]byte(nt.Share))
+	isNew := v == nil
+	if v != nil {
 		var old Inbound
 		if err := json.Unmarshal(v, &old); err != nil {
-			return err
+			return nil, false, err
 		}
 		if old.Member != member || old.Grantee != nt.Grantee || old.Target != nt.Target || old.Kind != nt.Kind {
-			return fmt.Errorf("%w: share %s is known with other parties", ErrBadNotice, nt.Share)
+			return nil, false, fmt.Errorf("%w: share %s is known with other parties", ErrBadNotice, nt.Share)
 		}
 		if old.RevokedAt != nil {
 			in.RevokedAt = old.RevokedAt
 		}
 	}
-	v, err := json.Marshal(in)
+	b, err := json.Marshal(in)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
-	if old := tx.Bucket(bInbox).Get([]byte(nt.Share)); bytes.Equal(old, v) {
-		return nil
+	if bytes.Equal(v, b) {
+		return &in, false, nil
 	}
-	if err := tx.Bucket(bInbox).Put([]byte(nt.Share), v); err != nil {
-		return err
+	if err := tx.Bucket(bInbox).Put([]byte(nt.Share), b); err != nil {
+		return nil, false, err
 	}
 	if err := tx.Bucket(bGranted).Put([]byte(nt.Grantee+nt.Share), nil); err != nil {
-		return err
+		return nil, false, err
 	}
 	if in.RevokedAt == nil {
-		return tx.Bucket(bTarget).Put(targetKey(nt.Target, nt.Grantee), []byte(nt.Share))
+		if err := tx.Bucket(bTarget).Put(targetKey(nt.Target, nt.Grantee), []byte(nt.Share)); err != nil {
+			return nil, false, err
+		}
 	}
-	return nil
+	return &in, isNew, nil
 }
 
 func targetKey(target, grantee string) []byte {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,16 +50,20 @@ func newConsortium(t *testing.T, root *certs.Authority, names ...string) []*test
 
 // serveNode starts m's peer listener with next behind Handler and returns
 // its Node and URL.
-func serveNode(t *testing.T, m *testMember, urls map[string]string, home map[string]string, local map[string]bool, next http.Handler) (*Node, string) {
+func serveNode(t *testing.T, m *testMember, urls map[string]string, home map[string]string, local map[string]bool, next http.Handler, edit ...func(*Config)) (*Node, string) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "db"), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	n, err := New(Config{TLS: m.tls, URLs: urls, DB: db,
+	cfg := Config{TLS: m.tls, URLs: urls, DB: db,
 		Home:  func(org string) (string, bool) { h, ok := home[org]; return h, ok },
-		Local: func(org string) bool { return local[org] }, Backoff: 10 * time.Millisecond})
+		Local: func(org string) bool { return local[org] }, Backoff: 10 * time.Millisecond}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	n, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +179,15 @@ func TestNotices(t *testing.T) {
 	ms := newConsortium(t, root, "A", "B", "C")
 	a, b, c := ms[0], ms[1], ms[2]
 	home := map[string]string{"firm": a.id, "court": c.id}
-	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami())
+	var told atomic.Int32 // OnShared calls
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami(), func(cfg *Config) {
+		cfg.OnShared = func(tx *bolt.Tx, in *Inbound) error {
+			if in.Share == "sh1" && in.Member == a.id {
+				told.Add(1)
+			}
+			return nil
+		}
+	})
 	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, home, map[string]bool{"firm": true}, whoami())
 	bn, _ := serveNode(t, b, map[string]string{c.id: cURL}, home, nil, whoami())
 	nt := Notice{V: 1, Share: "sh1", Kind: "evidence", Target: "item1", Grantor: "firm", GrantorName: "Firm", Grantee: "court", CreatedAt: time.Now().UTC()}
@@ -205,6 +218,9 @@ func TestNotices(t *testing.T) {
 		}
 		if got, _ := cn.Received("court"); len(got) != 1 || got[0].Member != a.id {
 			t.Errorf("Received(court) = %+v, want the one share from A", got)
+		}
+		if n := told.Load(); n != 1 {
+			t.Errorf("OnShared called %d times for one share delivered twice, want 1", n)
 		}
 		rev := nt
 		now := time.Now().UTC()

@@ -14,8 +14,10 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/peer"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/webhooks"
 )
 
 // shareNotices is evidence.Config.OnShare: it queues, in the share's
@@ -67,6 +69,10 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 			return e.Member, ok && err == nil
 		},
 		Local: func(org string) bool { _, err := orgs.Org(org); return err == nil },
+		OnShared: func(tx *bolt.Tx, in *peer.Inbound) error {
+			// The grantee's webhooks hear of it as of a local share.
+			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, api.RemoteShare(in, n.chain.memberNames()[in.Member]))
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peer API: %w", err)
