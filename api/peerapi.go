@@ -114,7 +114,7 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 		if id == "" {
 			id = c.QueryParam("matter")
 		}
-		if id == "" {
+		if !evidence.ValidID(id) { // evidence and matter IDs alike
 			return next(c)
 		}
 		if m, ok := s.peers.HomeOf(org, id); ok {
@@ -148,7 +148,7 @@ const HeaderHomeMember = "Custos-Home-Member"
 // or the transfer is aborted before its last chunk.
 func (s *Server) relay(c echo.Context, members []string) error {
 	req, p := c.Request(), principal(c)
-	target := "/peer/v1" + strings.TrimPrefix(req.URL.Path, "/api/v1")
+	target := "/peer/v1" + strings.TrimPrefix(req.URL.EscapedPath(), "/api/v1")
 	q := req.URL.Query()
 	q.Del("wait") // the home node answers at once
 	var resp *http.Response
