@@ -5,7 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +169,19 @@ func testCrossMemberShare(t *testing.T, ms []*member, memberName string) *crossS
 		t.Errorf("an item of the matter through the court's node = %d %s", code, body)
 	}
 
+	// Bytes altered in the home node's store never reach the court whole:
+	// the transfer is cut short (the home node's own check, and the relay's).
+	alterBlob(t, filepath.Join(filepath.Dir(ms[0].cfg), "data", "blobs"), v.SHA256, 100<<10)
+	req, _ := http.NewRequest("GET", courtNode.URL+"/api/v1/evidence/"+v.ID+"/content", nil)
+	req.Header.Set("Authorization", "Bearer "+courtToken)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		got, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if rerr == nil && int64(len(got)) == v.Size {
+			t.Errorf("altered bytes were relayed completely (status %d)", resp.StatusCode)
+		}
+	}
+
 	// A revocation takes effect at the home node at once.
 	if code, _, body := home.call("DELETE", "/api/v1/shares/"+sh.ID, firmToken, nil); code != 200 {
 		t.Fatalf("revoke = %d %s", code, body)
@@ -173,6 +190,31 @@ func testCrossMemberShare(t *testing.T, ms []*member, memberName string) *crossS
 		t.Errorf("download after the revocation = %d %s, want 404", code, body)
 	}
 	return &crossShare{courtToken: courtToken, item: other.ID}
+}
+
+// alterBlob flips one byte, at off, of the stored blob named sum under dir.
+func alterBlob(t *testing.T, dir, sum string, off int64) {
+	t.Helper()
+	var blob string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == sum {
+			blob = p
+		}
+		return nil
+	})
+	if blob == "" {
+		t.Fatal("stored blob not found")
+	}
+	os.Chmod(blob, 0o644)
+	f, err := os.OpenFile(blob, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	f.ReadAt(b, off)
+	b[0] ^= 0xff
+	f.WriteAt(b, off)
 }
 
 // testHomeDown: with the item's home node stopped, the court's node
