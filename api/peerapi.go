@@ -176,6 +176,11 @@ func (s *Server) relay(c echo.Context, members []string) error {
 		break
 	}
 	defer resp.Body.Close()
+	download := req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && strings.HasSuffix(req.URL.Path, "/content")
+	want, ok := strings.CutPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), "sha256:")
+	if download && (!ok || resp.ContentLength < 0) {
+		return problem(http.StatusBadGateway, "bad-relay", "Bad answer from the home node", "The home node sent content without its size and SHA-256.")
+	}
 	h := c.Response().Header()
 	for _, k := range relayHeaders {
 		if v := resp.Header.Get(k); v != "" {
@@ -183,17 +188,11 @@ func (s *Server) relay(c echo.Context, members []string) error {
 		}
 	}
 	h.Set(HeaderHomeMember, member)
-	download := req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && strings.HasSuffix(req.URL.Path, "/content")
+	c.Response().WriteHeader(resp.StatusCode)
 	if !download {
-		c.Response().WriteHeader(resp.StatusCode)
 		_, err := io.Copy(c.Response(), resp.Body)
 		return err
 	}
-	want, ok := strings.CutPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), "sha256:")
-	if !ok || resp.ContentLength < 0 {
-		return problem(http.StatusBadGateway, "bad-relay", "Bad answer from the home node", "The home node sent content without its size and SHA-256.")
-	}
-	c.Response().WriteHeader(http.StatusOK)
 	chk := &streamCheck{r: resp.Body, h: sha256.New(), want: want, size: resp.ContentLength}
 	if _, err := io.CopyBuffer(c.Response(), chk, make([]byte, 256<<10)); err != nil {
 		s.log.Error("relay: download aborted", "evidence", c.Param("id"), "member", member, "err", err)

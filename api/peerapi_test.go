@@ -172,3 +172,72 @@ func TestStreamCheck(t *testing.T) {
 		})
 	}
 }
+
+// fakePeers relays every request to do, as if every ID were shared from
+// member "m".
+type fakePeers struct {
+	do func(req *http.Request) (*http.Response, error)
+}
+
+func (f fakePeers) Self() string                             { return "self" }
+func (f fakePeers) Received(string) ([]peer.Inbound, error)  { return nil, nil }
+func (f fakePeers) HomeOf(org, target string) (string, bool) { return "m", true }
+func (f fakePeers) MatterHomes(string) []string              { return nil }
+func (f fakePeers) Do(_ context.Context, _ string, req *http.Request) (*http.Response, error) {
+	return f.do(req)
+}
+
+// TestRelay: the grantee's node answers 503 with Retry-After when the home
+// node is down, 502 when it sends content without its digest, and cuts a
+// relayed download whose bytes are not the item's.
+func TestRelay(t *testing.T) {
+	w := newUploadWorld(t)
+	const id = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	data := []byte("relayed exhibit")
+	sum := sha256.Sum256(data)
+	answer := func(body []byte, etag string) func(*http.Request) (*http.Response, error) {
+		return func(req *http.Request) (*http.Response, error) {
+			if req.Header.Get(peer.HeaderOrg) != w.org || req.Header.Get(peer.HeaderActor) != w.actor || req.URL.Path != "/peer/v1/evidence/"+id+"/content" {
+				t.Errorf("relayed request %s with %v", req.URL, req.Header)
+			}
+			h := http.Header{}
+			if etag != "" {
+				h.Set("ETag", etag)
+			}
+			return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(data))}, nil
+		}
+	}
+	get := func() (rec *httptest.ResponseRecorder, aborted bool) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r != http.ErrAbortHandler {
+					panic(r)
+				}
+				aborted = true
+			}
+		}()
+		req := httptest.NewRequest("GET", "/api/v1/evidence/"+id+"/content", nil)
+		req.Header.Set("Authorization", "Bearer "+w.token)
+		rec = httptest.NewRecorder()
+		w.s.ServeHTTP(rec, req)
+		return rec, false
+	}
+	etag := `"sha256:` + hex.EncodeToString(sum[:]) + `"`
+
+	w.s.peers = fakePeers{do: answer(data, etag)}
+	if rec, aborted := get(); aborted || rec.Code != 200 || rec.Body.String() != string(data) || rec.Header().Get(HeaderHomeMember) != "m" {
+		t.Errorf("relayed download = %d %q (aborted %v)", rec.Code, rec.Body, aborted)
+	}
+	w.s.peers = fakePeers{do: answer([]byte("relayed exhibiT"), etag)}
+	if rec, aborted := get(); !aborted || rec.Body.Len() >= len(data) {
+		t.Errorf("a download of other bytes: aborted %v, %d of %d bytes passed on", aborted, rec.Body.Len(), len(data))
+	}
+	w.s.peers = fakePeers{do: answer(data, "")}
+	if rec, _ := get(); rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), "bad-relay") {
+		t.Errorf("content without its digest = %d %s, want 502 bad-relay", rec.Code, rec.Body)
+	}
+	w.s.peers = fakePeers{do: func(*http.Request) (*http.Response, error) { return nil, peer.ErrUnreachable }}
+	if rec, _ := get(); rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "home-unreachable") {
+		t.Errorf("home node down = %d (Retry-After %q) %s, want 503 home-unreachable", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+}
