@@ -56,6 +56,7 @@ func waitDirectory(t *testing.T, p *proc, org string) wire.DirectoryEntry {
 type crossShare struct {
 	courtToken string
 	item       string // shared, and still shared, from the firm's node
+	sha256     string // its digest
 }
 
 // testCrossMemberShare: a firm on the first member shares with a court
@@ -189,7 +190,7 @@ func testCrossMemberShare(t *testing.T, ms []*member, memberName string) *crossS
 	if code, _, body := courtNode.call("GET", "/api/v1/evidence/"+v.ID+"/content", courtToken, nil); code != 404 {
 		t.Errorf("download after the revocation = %d %s, want 404", code, body)
 	}
-	return &crossShare{courtToken: courtToken, item: other.ID}
+	return &crossShare{courtToken: courtToken, item: other.ID, sha256: other.SHA256}
 }
 
 // alterBlob flips one byte, at off, of the stored blob named sum under dir.
@@ -228,5 +229,8 @@ func testHomeDown(t *testing.T, ms []*member, cs *crossShare) {
 	}
 	if code, _, body := court.call("GET", "/api/v1/directory", consortiumToken, nil); code != 200 {
 		t.Errorf("directory with a member down = %d %s", code, body)
+	}
+	if code, _, body := court.call("GET", "/api/v1/lookup?sha256="+cs.sha256, "", nil); code != 200 || !strings.Contains(string(body), cs.sha256) {
+		t.Errorf("lookup of the item with its home node down = %d %s", code, body)
 	}
 }
