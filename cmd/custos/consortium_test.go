@@ -243,7 +243,7 @@ func TestConsortium(t *testing.T) {
 	})
 
 	var cs *crossShare
-	t.Run("shared across members", func(t *testing.T) { cs = testCrossMemberShare(t, ms, tr.Validators[0].Name) })
+	t.Run("shared across members", func(t *testing.T) { cs = testCrossMemberShare(t, ms, trust, tr.Validators[0].Name) })
 
 	t.Run("one validator down: anchoring continues", func(t *testing.T) {
 		ms[3].p.Kill()
