@@ -138,7 +138,11 @@ func (s *Server) createShare(c echo.Context) error {
 		kind, target = evidence.ShareMatter, in.Matter
 	}
 	if _, err := s.orgs.Org(in.Org); err != nil {
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "org names no organization.")
+		// Not one of this node's organizations: one homed on another
+		// member, whose node the share's notice goes to.
+		if err := s.remoteGrantee(in.Org); err != nil {
+			return err
+		}
 	}
 	p := principal(c)
 	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
@@ -161,11 +165,23 @@ func (s *Server) listShares(c echo.Context) error {
 	if d := c.QueryParam("direction"); d != "" && d != "made" && d != "received" {
 		return errBadRequest("bad-parameter", "direction is made or received.")
 	}
-	sh, err := s.sharing.Shares(c.Request().Context(), principal(c).Org.ID, made)
+	org := principal(c).Org.ID
+	sh, err := s.sharing.Shares(c.Request().Context(), org, made)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(sh))
+	out := make([]ShareView, len(sh))
+	for i := range sh {
+		out[i].Share = sh[i]
+	}
+	if !made {
+		remote, err := s.receivedRemote(org)
+		if err != nil {
+			return err
+		}
+		out = append(out, remote...)
+	}
+	return c.JSON(http.StatusOK, listOf(out))
 }
 
 func (s *Server) revokeShare(c echo.Context) error {

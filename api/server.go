@@ -81,6 +81,11 @@ type Config struct {
 	// Directory is the consortium's directory (the chain); nil: its routes
 	// answer 404, and organization names are checked on this node only.
 	Directory Directory
+	// Peers is the consortium's peer API (api/peer.Node): shares with
+	// organizations homed on other members, and reads of what other
+	// members shared with this node's organizations, relayed to the
+	// item's home node. Nil: shares stay on this node.
+	Peers Peers
 }
 
 // Server is the HTTP API.
@@ -101,6 +106,7 @@ type Server struct {
 	chain      Chain
 	directory  Directory
 	consortium ConsortiumRegister
+	peers      Peers
 	members    map[string]string // member ID → trust-bundle name (anchor.MemberNames)
 	issuer     Issuer
 	copyrights Register
@@ -128,7 +134,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, consortium: cfg.Consortium, members: anchor.MemberNames(cfg.Trust.Validators), issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, consortium: cfg.Consortium, peers: cfg.Peers, members: anchor.MemberNames(cfg.Trust.Validators), issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
@@ -164,16 +170,19 @@ func (s *Server) routes(tsa http.Handler) {
 	auth, read, file, share := then(s.requireAuth, s.limits.perKey), need(access.PermRead), need(access.PermFile), need(access.PermShare)
 	admin, once := need(access.PermAdmin), s.idem.forJSON
 	e.POST("/api/v1/evidence", s.idem.wrap(s.createEvidence), auth, file, s.limits.perKeyUpload)
-	e.GET("/api/v1/evidence", s.listEvidence, auth, read)
-	e.GET("/api/v1/evidence/:id", s.getEvidence, auth, read)
-	e.GET("/api/v1/evidence/:id/content", s.getContent, auth, read)
-	e.HEAD("/api/v1/evidence/:id/content", s.getContent, auth, read)
-	e.GET("/api/v1/evidence/:id/custody", s.getCustody, auth, read)
-	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth, read)
-	e.GET("/api/v1/evidence/:id/receipt", s.getReceipt, auth, read)
+	// remote relays what another member shared with the caller's
+	// organization to that member's node (peerapi.go).
+	remote := s.remote
+	e.GET("/api/v1/evidence", s.listEvidence, auth, read, remote)
+	e.GET("/api/v1/evidence/:id", s.getEvidence, auth, read, remote)
+	e.GET("/api/v1/evidence/:id/content", s.getContent, auth, read, remote)
+	e.HEAD("/api/v1/evidence/:id/content", s.getContent, auth, read, remote)
+	e.GET("/api/v1/evidence/:id/custody", s.getCustody, auth, read, remote)
+	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth, read, remote)
+	e.GET("/api/v1/evidence/:id/receipt", s.getReceipt, auth, read, remote)
 	e.POST("/api/v1/matters", s.createMatter, auth, file, once)
 	e.GET("/api/v1/matters", s.listMatters, auth, read)
-	e.GET("/api/v1/matters/:id", s.getMatter, auth, read)
+	e.GET("/api/v1/matters/:id", s.getMatter, auth, read, remote)
 	e.POST("/api/v1/shares", s.createShare, auth, share, once)
 	e.GET("/api/v1/shares", s.listShares, auth, read)
 	e.DELETE("/api/v1/shares/:id", s.revokeShare, auth, share)

@@ -33,7 +33,7 @@ func TestWireShapes(t *testing.T) {
 		{evidence.Lookup{}, wire.Lookup{}},
 		{evidence.Matter{}, wire.Matter{}},
 		{evidence.MatterInput{}, wire.MatterInput{}},
-		{evidence.Share{}, wire.Share{}},
+		{ShareView{}, wire.Share{}},
 		{certificates.Certificate{}, wire.Certificate{}},
 		{certificates.Person{}, wire.Person{}},
 		{copyright.DocumentItem{}, wire.DocumentCheckItem{}},

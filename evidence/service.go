@@ -79,6 +79,11 @@ type Config struct {
 	// is a file of, copyright.Owner), or "": that organization sees, lists
 	// and shares the item as its own.
 	ItemOwner func(tx *bolt.Tx, item string) string
+	// OnShare, if set, is told of each share made and each share revoked
+	// (sh.RevokedAt set), inside the transaction that records it, so that
+	// a notice to the grantee's home member (api/peer's outbox) is
+	// committed with it. Its error fails the transaction.
+	OnShare func(tx *bolt.Tx, sh *Share) error
 }
 
 // Service files evidence and records every access to it.

@@ -85,6 +85,9 @@ func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, gra
 		if err := tx.Bucket(bShareIdx).Put([]byte(target+grantee), []byte(sh.ID)); err != nil {
 			return err
 		}
+		if err := s.shareNotice(tx, sh); err != nil {
+			return err
+		}
 		return s.appendEach(tx, seqs, actor, custody.EventShared, "org:"+grantee)
 	})
 	if err != nil {
@@ -148,11 +151,23 @@ func (s *Service) endShares(tx *bolt.Tx, seq uint64, item, org, actor string) er
 		if err := putShare(tx, sh); err != nil {
 			return err
 		}
+		if err := s.shareNotice(tx, sh); err != nil {
+			return err
+		}
 		if err := s.appendEach(tx, []uint64{seq}, actor, custody.EventUnshared, "org:"+sh.Grantee); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// shareNotice tells Config.OnShare of a share made or revoked, inside its
+// transaction.
+func (s *Service) shareNotice(tx *bolt.Tx, sh *Share) error {
+	if s.cfg.OnShare == nil {
+		return nil
+	}
+	return s.cfg.OnShare(tx, sh)
 }
 
 // shareRecords returns the record sequence numbers a share covers.
@@ -224,6 +239,9 @@ func (s *Service) RevokeShare(ctx context.Context, org, actor, id string) (*Shar
 		now := s.cfg.Now().UTC()
 		sh.RevokedAt, sh.RevokedBy = &now, actor
 		if err := putShare(tx, sh); err != nil {
+			return err
+		}
+		if err := s.shareNotice(tx, sh); err != nil {
 			return err
 		}
 		// Not ownedTargets: the maker may end its share even where it no

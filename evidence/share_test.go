@@ -3,9 +3,12 @@ package evidence
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestShares(t *testing.T) {
@@ -97,5 +100,57 @@ func TestShares(t *testing.T) {
 	at = until.Add(time.Second)
 	if seen(loose, court) {
 		t.Errorf("the court still sees the item after the share expired")
+	}
+}
+
+// TestOnShare: Config.OnShare is told of each share made and revoked, in
+// its transaction; its error fails the share, which then does not exist.
+func TestOnShare(t *testing.T) {
+	ctx := context.Background()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var told []Share
+	refuse := errors.New("outbox full")
+	var fail bool
+	s, err := New(ctx, Config{DB: db, Blobs: newMemBlobs(), TSA: fakeTSA{}, OnShare: func(tx *bolt.Tx, sh *Share) error {
+		if fail {
+			return refuse
+		}
+		told = append(told, *sh)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const firm, court = "firmaaaaaaaaaaaaaaaaaaaaa", "courtaaaaaaaaaaaaaaaaaaaa"
+	u, _ := s.NewUpload(ctx, firm+":key")
+	u.ReadFrom(strings.NewReader("exhibit"))
+	r, err := u.Finish(ctx, Meta{Title: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail = true
+	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, r.ID, court, nil); !errors.Is(err, refuse) {
+		t.Fatalf("ShareTarget with OnShare failing = %v, want its error", err)
+	}
+	if got, _ := s.Shares(ctx, firm, true); len(got) != 0 {
+		t.Fatalf("a share whose OnShare failed was kept: %+v", got)
+	}
+	fail = false
+	sh, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, r.ID, court, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, r.ID, court, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeShare(ctx, firm, firm+":key", sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 2 || told[0].ID != sh.ID || told[0].RevokedAt != nil || told[1].ID != sh.ID || told[1].RevokedAt == nil {
+		t.Errorf("OnShare told %+v; want the share once made (sharing again tells nothing), then revoked", told)
 	}
 }

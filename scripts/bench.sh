@@ -118,6 +118,14 @@ END {
         "VmHWM before the uploads", "-", "<= 64 MiB",
         verdict(m[k "rss-growth-MiB"] <= 64), sprintf("%.2f", m[k "load1"]))
   }
+  if ("CrossMemberDownload" in seen) {
+    k = "CrossMemberDownload,"
+    row("Download of " large " through the grantee node",
+        sprintf("%.0f MB/s (relayed from the home node)", m[k "MB/s"]),
+        sprintf("local download: %.0f MB/s", m[k "local-MB/s"]),
+        sprintf("%.2fx", m[k "x-local"]), ">= 0.5x",
+        verdict(m[k "x-local"] >= 0.5), sprintf("%.2f", m[k "load1"]))
+  }
   if ("SmallIngest" in seen) {
     k = "SmallIngest,"
     row("Small ingest, 4 KiB x 64 clients, durable",

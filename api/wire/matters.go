@@ -35,6 +35,12 @@ type Share struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	RevokedBy string     `json:"revoked_by,omitempty"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Set on a received share made on another member's node: that
+	// member's ID and trust-bundle name, and the sharing organization's
+	// name. Reads of its items go through the caller's own node.
+	HomeMember     string `json:"home_member,omitempty"`
+	HomeMemberName string `json:"home_member_name,omitempty"`
+	OwnerName      string `json:"owner_name,omitempty"`
 }
 
 // ShareInput shares one evidence item or a whole matter.

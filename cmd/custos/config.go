@@ -36,6 +36,9 @@ type Config struct {
 	Notary   NotaryConfig   `toml:"notary"`
 	Audit    AuditConfig    `toml:"audit"`
 	Custody  CustodyConfig  `toml:"custody"`
+	// Consortium is the node's peer API, through which members share
+	// evidence across nodes (written by `custos consortium init`).
+	Consortium ConsortiumConfig `toml:"consortium"`
 	// PKI is the folder of this node's certificates and keys (default
 	// DATA/pki). A consortium member's holds root.pem (no root key),
 	// org-ca.pem/.key, tsa.pem/.key and node.pem.
@@ -146,6 +149,19 @@ type ChainConfig struct {
 	Trust string `toml:"trust"`
 }
 
+// ConsortiumConfig is the [consortium] table: the peer API, the second,
+// mutual-TLS listener through which member nodes send each other share
+// notices and relay reads of shared evidence (api/peer).
+type ConsortiumConfig struct {
+	// PeerListen is the peer listener's address, e.g. "0.0.0.0:8181";
+	// empty: no peer API (shares stay within this node).
+	PeerListen string `toml:"peer_listen"`
+	// Peers is each other member's peer API URL (https://host:port), by
+	// member ID (the hex SHA-256 of its node key, as the directory names
+	// members).
+	Peers map[string]string `toml:"peers"`
+}
+
 // S3Config selects an S3-compatible object store with Object Lock.
 type S3Config struct {
 	Endpoint  string `toml:"endpoint"` // host:port
@@ -250,6 +266,14 @@ func (c *Config) validate() error {
 	}
 	if w := c.Webhooks; w.MaxAttempts < 0 || w.Backoff.Duration < 0 || w.Timeout.Duration < 0 || w.Retention.Duration < 0 {
 		return fmt.Errorf("config: webhooks.max_attempts, backoff, timeout and retention must not be negative")
+	}
+	if c.Consortium.PeerListen != "" && c.Chain.Trust == "" {
+		return fmt.Errorf("config: consortium.peer_listen needs a consortium chain ([chain] trust)")
+	}
+	for member, u := range c.Consortium.Peers {
+		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" || len(member) != 64 {
+			return fmt.Errorf("config: consortium.peers: %q = %q: want a member ID (64 hex digits) = an https://host:port URL", member, u)
+		}
 	}
 	if c.Audit.Interval.Duration < 0 {
 		return fmt.Errorf("config: audit.interval must not be negative")

@@ -89,7 +89,7 @@ type memberSpec struct {
 func consortiumInitCmd() *cobra.Command {
 	var out, host, chainID, name string
 	var orgs []string
-	var apiPort, p2pPort, stateVersion int
+	var apiPort, p2pPort, peerPort, stateVersion int
 	cmd := &cobra.Command{
 		Use:   `init --out DIR --org KIND:NAME...`,
 		Short: "Write keys, certificates, genesis, configs and the trust bundle for every member",
@@ -113,11 +113,14 @@ new members).`,
 				rand.Read(b[:])
 				chainID = "custos-" + hex.EncodeToString(b[:])
 			}
+			if peerPort == 0 {
+				peerPort = apiPort + 100
+			}
 			if stateVersion != anchor.StateV1 && stateVersion != anchor.LatestState {
 				return usageError("--state-version must be %d or %d", anchor.StateV1, anchor.LatestState)
 			}
 			return consortiumInit(cmd.OutOrStdout(), initParams{out: out, name: name, chainID: chainID, host: host,
-				apiPort: apiPort, p2pPort: p2pPort, members: members, now: time.Now(), stateVersion: stateVersion})
+				apiPort: apiPort, p2pPort: p2pPort, peerPort: peerPort, members: members, now: time.Now(), stateVersion: stateVersion})
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "folder to write the consortium into (must not exist or be empty)")
@@ -127,6 +130,7 @@ new members).`,
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address the members' nodes listen on and reach each other at (edit each custos.toml for separate machines)")
 	cmd.Flags().IntVar(&apiPort, "api-port", 8081, "API port of the first member; the others count up")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 26656, "p2p port of the first member; the others count up")
+	cmd.Flags().IntVar(&peerPort, "peer-port", 0, "peer API port (mutual TLS between members) of the first member, the others counting up (default: api-port+100)")
 	cmd.Flags().IntVar(&stateVersion, "state-version", anchor.LatestState, "chain state version to start at; 1 only to rehearse an upgrade (see docs/operations.md)")
 	cmd.Flags().MarkHidden("state-version")
 	return cmd
@@ -167,6 +171,7 @@ func parseMembers(orgs []string) ([]memberSpec, error) {
 type initParams struct {
 	out, name, chainID, host string
 	apiPort, p2pPort         int
+	peerPort                 int
 	members                  []memberSpec
 	now                      time.Time
 	stateVersion             int
@@ -182,6 +187,7 @@ type memberFiles struct {
 	node    *x509.Certificate
 	api     string
 	p2pAddr string
+	peer    string // the peer API's host:port
 }
 
 func consortiumInit(w io.Writer, p initParams) error {
@@ -243,7 +249,8 @@ func consortiumInit(w io.Writer, p initParams) error {
 
 func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*memberFiles, error) {
 	m := &memberFiles{spec: spec, dir: filepath.Join(p.out, spec.Slug),
-		api: fmt.Sprintf("%s:%d", p.host, p.apiPort+i), p2pAddr: fmt.Sprintf("%s:%d", p.host, p.p2pPort+i)}
+		api: fmt.Sprintf("%s:%d", p.host, p.apiPort+i), p2pAddr: fmt.Sprintf("%s:%d", p.host, p.p2pPort+i),
+		peer: fmt.Sprintf("%s:%d", p.host, p.peerPort+i)}
 	var err error
 	if m.pub, m.nodeID, err = anchor.InitHome(filepath.Join(m.dir, "chain")); err != nil {
 		return nil, err
@@ -334,6 +341,20 @@ peers = [%s]
 trust = "../trust.json"
 timeout_commit = "100ms"
 `, m.spec.Name, m.spec.Kind, p.chainID, filepath.Join(m.dir, "custos.toml"), m.spec.Name, m.api, m.p2pAddr, strings.Join(peers, ", "))
+	cfg += fmt.Sprintf(`
+[consortium]
+# The peer API: members reach each other here over mutual TLS with their
+# node certificates, to send share notices and relay reads of evidence
+# shared across members. Keys are member IDs (hex SHA-256 of a node key).
+peer_listen = %q
+
+[consortium.peers]
+`, m.peer)
+	for _, o := range all {
+		if o != m {
+			cfg += fmt.Sprintf("%q = %q # %s\n", anchor.MemberID(o.node), "https://"+o.peer, o.spec.Name)
+		}
+	}
 	if m.spec.Kind == certs.KindNotary {
 		cfg += notaryTable
 	}

@@ -80,11 +80,11 @@ func verifyReceipt(t *testing.T, trust string, rcpt, data []byte) {
 func initConsortium(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "consortium")
-	apiBase, p2pBase := freePortRun(t, 4), freePortRun(t, 4)
+	apiBase, p2pBase, peerBase := freePortRun(t, 4), freePortRun(t, 4), freePortRun(t, 4)
 	stdout, err := runCustos(t, "consortium", "init", "--out", out,
 		"--org", "court:Hangzhou Internet Court", "--org", "court:Beijing Internet Court",
 		"--org", "notary:Qiantang Notary Office", "--org", "arbitration:杭州仲裁委员会",
-		"--api-port", fmt.Sprint(apiBase), "--p2p-port", fmt.Sprint(p2pBase))
+		"--api-port", fmt.Sprint(apiBase), "--p2p-port", fmt.Sprint(p2pBase), "--peer-port", fmt.Sprint(peerBase))
 	if err != nil {
 		t.Fatalf("consortium init: %v\n%s", err, stdout)
 	}
@@ -337,6 +337,9 @@ func TestConsortium(t *testing.T) {
 		}
 	})
 
+	var cs *crossShare
+	t.Run("shared across members", func(t *testing.T) { cs = testCrossMemberShare(t, ms, trust, tr.Validators[0].Name) })
+
 	t.Run("one validator down: anchoring continues", func(t *testing.T) {
 		ms[3].p.Kill()
 		data := randomBytes(t, 3000)
@@ -436,6 +439,14 @@ func TestConsortium(t *testing.T) {
 			}
 		}
 		t.Logf("4 nodes agree on the tree head at every height 2..%d", top)
+	})
+
+	// Last: it stops the first member.
+	t.Run("home node down: 503 for its items", func(t *testing.T) {
+		if cs == nil {
+			t.Skip("no cross-member share")
+		}
+		testHomeDown(t, ms, cs)
 	})
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/peer"
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
@@ -86,6 +87,11 @@ type node struct {
 	stop    context.CancelFunc // ends the audit in progress
 	handler http.Handler
 	token   string // the bootstrap token if it was created now, else ""
+	// peer is the peer API of a consortium member ([consortium]), with
+	// the handler that serves other members; nil without one.
+	peer        *peer.Node
+	peerHandler http.Handler
+	notices     *shareNotices
 }
 
 func (n *node) close() {
@@ -121,6 +127,15 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	go n.ev.RunReadFolds(runCtx)
 	go n.hooks.Run(runCtx)
 	go n.audit.Run(runCtx)
+	if n.peer != nil {
+		psrv, err := listenPeer(cfg.Consortium.PeerListen, n.peer, n.peerHandler, log)
+		if err != nil {
+			return err
+		}
+		defer psrv.Close()
+		go n.peer.Run(runCtx)
+		fmt.Fprintf(out, "  peer API (mutual TLS, members only): https://%s\n", cfg.Consortium.PeerListen)
+	}
 
 	fmt.Fprintf(out, "Custos is serving on http://%s\n", ln.Addr())
 	fmt.Fprintf(out, "  data folder: %s\n", cfg.Data)
@@ -220,6 +235,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	// wake carries the service's "leaves queued" to the chain's batcher,
 	// which starts after the service: neither holds the other.
 	wake := make(chan struct{}, 1)
+	notices := &shareNotices{}
 	ev, err := evidence.New(ctx, evidence.Config{
 		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log, ReadFoldWindow: cfg.Custody.ReadFoldWindow.Duration,
@@ -235,6 +251,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 		WantAnchored: func() bool { return hooks.Subscribed(webhooks.EventAnchored) },
 		OnLeafFinal:  copyright.MarkAnchored,
 		ItemOwner:    copyright.Owner,
+		OnShare:      notices.onShare,
 	})
 	if err != nil {
 		return nil, err
@@ -285,7 +302,8 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 		return nil, fmt.Errorf("consortium chain: %w", err)
 	}
 	running.Store(ch.Chain)
-	n := &node{db: db, ev: ev, certs: certs, crs: crs, hooks: hooks, chain: ch, numbers: numbers}
+	notices.dir = ch.Chain
+	n := &node{db: db, ev: ev, certs: certs, crs: crs, hooks: hooks, chain: ch, numbers: numbers, notices: notices}
 	if err := n.serveAPI(cfg, log, tsa, pki); err != nil {
 		ch.close()
 		return nil, err
@@ -303,6 +321,13 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	token, err := bootstrap(orgs, trails, cfg)
 	if err != nil {
 		return err
+	}
+	if n.peer, err = n.startPeer(cfg, log, pki, orgs); err != nil {
+		return err
+	}
+	var peers api.Peers
+	if n.peer != nil {
+		n.notices.peer, peers = n.peer, n.peer
 	}
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
@@ -322,7 +347,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	srv, err := api.New(api.Config{
 		Records: ev, Custody: ev, Sharing: ev, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, Consortium: n.chain.Chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit,
+		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Peers: peers,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,
@@ -343,7 +368,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if err != nil {
 		return err
 	}
-	n.handler, n.token = srv.Handler(), token
+	n.handler, n.token, n.peerHandler = srv.Handler(), token, srv.PeerHandler()
 	return nil
 }
 

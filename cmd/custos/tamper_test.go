@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -44,23 +43,7 @@ func TestContentReadsRecordWhatHappened(t *testing.T) {
 	}
 
 	// Alter one byte of the stored blob, keeping its size.
-	var blob string
-	filepath.WalkDir(filepath.Join(n.dir, "blobs"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Name() == v.SHA256 {
-			blob = p
-		}
-		return nil
-	})
-	if blob == "" {
-		t.Fatal("stored blob not found")
-	}
-	os.Chmod(blob, 0o644)
-	f, err := os.OpenFile(blob, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteAt([]byte{data[1<<20] ^ 0xff}, 1<<20)
-	f.Close()
+	alterBlob(t, filepath.Join(n.dir, "blobs"), v.SHA256, 1<<20)
 
 	req, _ := http.NewRequest("GET", n.URL+path+"/content", nil)
 	req.Header.Set("Authorization", "Bearer "+n.Token)

@@ -1,0 +1,375 @@
+package peer
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/internal/problem"
+)
+
+// Config configures a Node.
+type Config struct {
+	TLS TLSConfig
+	// URLs is the peer API base URL (https://host:port) of each other
+	// member, by member ID.
+	URLs map[string]string
+	DB   *bolt.DB // the node's database: outbox and inbox buckets
+	// Home is the directory's home member of an organization.
+	Home func(org string) (member string, ok bool)
+	// Local reports whether org is one of this node's own organizations.
+	Local func(org string) bool
+	// OnShared, if set, is told of a share newly known from a notice,
+	// inside the transaction that stores it (a webhook to the grantee);
+	// its error fails the notice, which the sender then sends again.
+	OnShared func(tx *bolt.Tx, in *Inbound) error
+	Backoff  time.Duration // first retry delay of a notice, doubling to a minute; default 1s
+	Log      *slog.Logger
+}
+
+// Node is this member node's end of the peer API.
+type Node struct {
+	cfg     Config
+	self    string
+	server  *tls.Config
+	clients map[string]*http.Client
+	guard   *Guard
+	kick    chan struct{}
+}
+
+// ErrUnreachable means a member's node did not answer.
+var ErrUnreachable = errors.New("peer: the member's node is unreachable")
+
+// New validates cfg and prepares the node's TLS and buckets.
+func New(cfg Config) (*Node, error) {
+	if cfg.DB == nil || cfg.Home == nil || cfg.Local == nil {
+		return nil, errors.New("peer: Config needs DB, Home and Local")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = time.Second
+	}
+	srv, err := cfg.TLS.Server()
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, self: anchor.MemberID(cfg.TLS.Cert), server: srv, clients: map[string]*http.Client{},
+		guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1)}
+	for member, u := range cfg.URLs {
+		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" {
+			return nil, fmt.Errorf("peer: the URL of member %s, %q, is not an https URL", member, u)
+		}
+		tc, err := cfg.TLS.Client(member)
+		if err != nil {
+			return nil, err
+		}
+		// HTTP/1.1: relayed downloads are long single streams, which
+		// HTTP/2's flow control would slow down for nothing.
+		tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16, ReadBufferSize: 256 << 10, WriteBufferSize: 64 << 10,
+			DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, TLSHandshakeTimeout: 5 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second}
+		n.clients[member] = &http.Client{Transport: tr}
+	}
+	if err := createBuckets(cfg.DB); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Self is this node's member ID.
+func (n *Node) Self() string { return n.self }
+
+// ServerTLS is the TLS configuration of the peer listener.
+func (n *Node) ServerTLS() *tls.Config { return n.server }
+
+type memberKey struct{}
+
+// MemberFrom is the calling member of a request the Handler admitted.
+func MemberFrom(ctx context.Context) string {
+	m, _ := ctx.Value(memberKey{}).(string)
+	return m
+}
+
+// NoticesPath is where a node receives share notices.
+const NoticesPath = "/peer/v1/notices"
+
+// Handler admits peer requests: the caller must be a member (checked in
+// the TLS handshake), with a fresh request ID and time (409
+// replayed-request, 400 stale-request otherwise). It serves share notices
+// itself and passes the rest to next, with the caller's member in the
+// context (MemberFrom).
+func (n *Node) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		member := MemberOf(r.TLS)
+		if member == "" || !n.cfg.TLS.Members[member] {
+			problem.Write(w, http.StatusForbidden, "not-a-member", "Not a member", "The peer API answers consortium member nodes only, identified by their node certificate.")
+			return
+		}
+		switch err := n.guard.Check(member, r.Header); {
+		case errors.Is(err, ErrReplayed):
+			problem.Write(w, http.StatusConflict, "replayed-request", "Replayed request", "This peer request ID was already used; each request carries a new one.")
+			return
+		case err != nil:
+			problem.Write(w, http.StatusBadRequest, "stale-request", "Stale request",
+				fmt.Sprintf("%s must be an RFC 3339 time within %s of this node's clock, and %s 32 hex digits.", HeaderRequestTime, Window, HeaderRequestID))
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), memberKey{}, member))
+		if r.URL.Path == NoticesPath {
+			n.serveNotice(w, r, member)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		problem.Write(w, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "POST a notice.")
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 16<<10))
+	if err != nil {
+		return
+	}
+	nt, err := DecodeNotice(b)
+	if err != nil {
+		problem.Write(w, http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+		return
+	}
+	if home, ok := n.cfg.Home(nt.Grantor); !ok || home != member {
+		problem.Write(w, http.StatusForbidden, "not-home-member", "Not the organization's home",
+			"A node sends notices only for the organizations the directory homes on it.")
+		return
+	}
+	if !n.cfg.Local(nt.Grantee) {
+		problem.Write(w, http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The grantee is not an organization of this node.")
+		return
+	}
+	err = n.cfg.DB.Update(func(tx *bolt.Tx) error {
+		in, isNew, err := receive(tx, member, nt)
+		if err != nil || !isNew || n.cfg.OnShared == nil {
+			return err
+		}
+		return n.cfg.OnShared(tx, in)
+	})
+	if errors.Is(err, ErrBadNotice) {
+		problem.Write(w, http.StatusConflict, "notice-conflict", "Conflicting notice", err.Error())
+		return
+	}
+	if err != nil {
+		n.cfg.Log.Error("peer: storing a share notice", "err", err)
+		problem.Write(w, http.StatusInternalServerError, "internal", "Internal error", "The notice could not be stored; send it again.")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Do sends req to member's peer API (req.URL holds the path and query
+// only), with a fresh request ID and time. A member that does not answer
+// is ErrUnreachable.
+func (n *Node) Do(ctx context.Context, member string, req *http.Request) (*http.Response, error) {
+	c, ok := n.clients[member]
+	if !ok {
+		return nil, fmt.Errorf("%w: no peer URL is configured for member %s", ErrUnreachable, member)
+	}
+	base, _ := url.Parse(n.cfg.URLs[member])
+	req = req.WithContext(ctx)
+	req.URL.Scheme, req.URL.Host, req.Host = base.Scheme, base.Host, base.Host
+	req.RequestURI = ""
+	Stamp(req.Header, n.cfg.TLS.Now())
+	resp, err := c.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	return resp, nil
+}
+
+// Enqueue records, inside tx, a notice owed to member; once tx commits,
+// Run delivers it.
+func (n *Node) Enqueue(tx *bolt.Tx, member string, nt Notice) error {
+	nt.V = 1
+	if err := enqueue(tx, member, nt); err != nil {
+		return err
+	}
+	tx.OnCommit(func() {
+		select {
+		case n.kick <- struct{}{}:
+		default:
+		}
+	})
+	return nil
+}
+
+// Run delivers the outbox until ctx ends: in order per member, each notice
+// until the member acknowledges it, retrying a member that fails after
+// Backoff, doubling up to a minute.
+func (n *Node) Run(ctx context.Context) {
+	d := &delivery{backoff: map[string]time.Duration{}, due: map[string]time.Time{}}
+	for {
+		wait := n.deliver(ctx, d)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-n.kick:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+type delivery struct {
+	backoff map[string]time.Duration
+	due     map[string]time.Time
+}
+
+// deliver makes one pass over the outbox and returns how long to wait
+// before the next.
+func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
+	type entry struct {
+		key []byte
+		out outgoing
+	}
+	var pending []entry
+	n.cfg.DB.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+			var o outgoing
+			if json.Unmarshal(v, &o) == nil {
+				pending = append(pending, entry{bytes.Clone(k), o})
+			}
+			return nil
+		})
+	})
+	now := time.Now()
+	failed := map[string]bool{}
+	for _, e := range pending {
+		m := e.out.Member
+		if failed[m] || now.Before(d.due[m]) {
+			failed[m] = true // keep this member's notices in order
+			continue
+		}
+		if err := n.send(ctx, m, &e.out.Notice); err != nil {
+			failed[m] = true
+			b := min(max(2*d.backoff[m], n.cfg.Backoff), time.Minute)
+			d.backoff[m], d.due[m] = b, now.Add(b)
+			n.cfg.Log.Warn("peer: share notice not delivered; will retry", "member", m, "share", e.out.Notice.Share, "retry_in", b, "err", err)
+			continue
+		}
+		delete(d.backoff, m)
+		delete(d.due, m)
+		n.cfg.DB.Update(func(tx *bolt.Tx) error { return tx.Bucket(bOutbox).Delete(e.key) })
+	}
+	wait := time.Minute
+	for m := range failed {
+		wait = min(wait, max(time.Until(d.due[m]), 10*time.Millisecond))
+	}
+	return wait
+}
+
+func (n *Node) send(ctx context.Context, member string, nt *Notice) error {
+	b, err := json.Marshal(nt)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequest(http.MethodPost, NoticesPath, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := n.Do(ctx, member, req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("peer: member %s answered %s: %s", member, resp.Status, body)
+	}
+	return nil
+}
+
+// Outbox is the number of notices not yet delivered.
+func (n *Node) Outbox() (int, error) {
+	var k int
+	err := n.cfg.DB.View(func(tx *bolt.Tx) error {
+		k = tx.Bucket(bOutbox).Stats().KeyN
+		return nil
+	})
+	return k, err
+}
+
+// Received lists the shares other members made with org, newest notice
+// state first by creation time.
+func (n *Node) Received(org string) ([]Inbound, error) {
+	var out []Inbound
+	err := n.cfg.DB.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bGranted).Cursor()
+		p := []byte(org)
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+			in, err := getInbound(tx, string(k[len(p):]))
+			if err != nil {
+				return err
+			}
+			if in != nil && in.Grantee == org {
+				out = append(out, *in)
+			}
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// HomeOf is the member an active share of target (an evidence or matter
+// ID) with org came from, as far as this node's inbox knows.
+func (n *Node) HomeOf(org, target string) (member string, ok bool) {
+	n.cfg.DB.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bTarget).Get(targetKey(target, org))
+		if id == nil {
+			return nil
+		}
+		in, err := getInbound(tx, string(id))
+		if err == nil && in != nil && in.Active(time.Now()) {
+			member, ok = in.Member, true
+		}
+		return nil
+	})
+	return member, ok
+}
+
+// MatterHomes are the members that shared a matter with org (active,
+// as far as this node knows): an item of a matter shared from another
+// member is asked of these.
+func (n *Node) MatterHomes(org string) []string {
+	ins, _ := n.Received(org)
+	seen := map[string]bool{}
+	var out []string
+	now := time.Now()
+	for _, in := range ins {
+		if in.Kind == "matter" && in.Active(now) && !seen[in.Member] {
+			seen[in.Member] = true
+			out = append(out, in.Member)
+		}
+	}
+	return out
+}

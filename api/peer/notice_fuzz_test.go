@@ -1,0 +1,32 @@
+package peer
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// FuzzDecodeNotice: a notice from another member decodes strictly or is
+// refused; what it accepts encodes and decodes again to the same notice.
+func FuzzDecodeNotice(f *testing.F) {
+	f.Add([]byte(`{"v":1,"share":"s","kind":"evidence","target":"t","grantor":"g","grantor_name":"Firm","grantee":"c","created_at":"2026-12-06T00:00:00Z"}`))
+	f.Add([]byte(`{"v":1,"share":"s","kind":"matter","target":"t","grantor":"g","grantor_name":"","grantee":"c","created_at":"2026-12-06T00:00:00Z","revoked_at":"2026-12-06T01:00:00Z"}`))
+	f.Add([]byte(`{"v":2}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		nt, err := DecodeNotice(b)
+		if err != nil {
+			return
+		}
+		again, err := json.Marshal(nt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nt2, err := DecodeNotice(again)
+		if err != nil {
+			t.Fatalf("DecodeNotice(Marshal(%+v)) = %v", nt, err)
+		}
+		b2, _ := json.Marshal(nt2)
+		if string(b2) != string(again) {
+			t.Fatalf("round trip: %s != %s", b2, again)
+		}
+	})
+}

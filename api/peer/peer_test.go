@@ -1,0 +1,245 @@
+package peer
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/certs"
+)
+
+// testMember is a member's node in an in-memory consortium.
+type testMember struct {
+	id  string
+	tls TLSConfig
+}
+
+func newConsortium(t *testing.T, root *certs.Authority, names ...string) []*testMember {
+	t.Helper()
+	now := time.Now()
+	var out []*testMember
+	members := map[string]bool{}
+	for _, name := range names {
+		org, err := root.NewOrgCA(certs.KindCourt, name, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+		node, err := org.IssueNode(name+" node", pub, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &testMember{id: anchor.MemberID(node), tls: TLSConfig{Root: root.Cert, Cert: node, Chain: []*x509.Certificate{org.Cert}, Key: priv, Members: members}}
+		members[m.id] = true
+		out = append(out, m)
+	}
+	return out
+}
+
+// serveNode starts m's peer listener with next behind Handler and returns
+// its Node and URL.
+func serveNode(t *testing.T, m *testMember, urls map[string]string, home map[string]string, local map[string]bool, next http.Handler, edit ...func(*Config)) (*Node, string) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg := Config{TLS: m.tls, URLs: urls, DB: db,
+		Home:  func(org string) (string, bool) { h, ok := home[org]; return h, ok },
+		Local: func(org string) bool { return local[org] }, Backoff: 10 * time.Millisecond}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: n.Handler(next), TLSConfig: n.ServerTLS()}
+	go srv.ServeTLS(ln, "", "")
+	t.Cleanup(func() { srv.Close() })
+	return n, "https://" + ln.Addr().String()
+}
+
+func whoami() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(MemberFrom(r.Context()))) })
+}
+
+func get(t *testing.T, n *Node, member, path string) (int, string, error) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", path, nil)
+	resp, err := n.Do(context.Background(), member, req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		k, err := resp.Body.Read(buf)
+		b.Write(buf[:k])
+		if err != nil {
+			break
+		}
+	}
+	return resp.StatusCode, b.String(), nil
+}
+
+func TestPeerTLS(t *testing.T) {
+	root, err := certs.NewRoot("Test Consortium Root CA", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	_, cURL := serveNode(t, c, nil, nil, nil, whoami())
+	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, nil, nil, whoami())
+
+	t.Run("members identify each other", func(t *testing.T) {
+		code, body, err := get(t, an, c.id, "/peer/v1/x")
+		if err != nil || code != 200 || body != a.id {
+			t.Errorf("A → C = %d %q %v, want 200 naming A (%s)", code, body, err, a.id)
+		}
+	})
+
+	t.Run("a node under another root is refused both ways", func(t *testing.T) {
+		other, _ := certs.NewRoot("Other Root CA", time.Now())
+		x := newConsortium(t, other, "X")[0]
+		x.tls.Members = map[string]bool{c.id: true, x.id: true}
+		// X, trusting C, calls C: C refuses X's chain.
+		xn, _ := serveNode(t, x, map[string]string{c.id: cURL}, nil, nil, whoami())
+		if code, body, err := get(t, xn, c.id, "/peer/v1/x"); err == nil {
+			t.Errorf("X (wrong root) → C = %d %q, want the handshake refused", code, body)
+		}
+		// A calls a listener that presents X's certificate as C's
+		// address: A refuses its chain.
+		_, xURL := serveNode(t, x, nil, nil, nil, whoami())
+		an2, _ := serveNode(t, a, map[string]string{c.id: xURL}, nil, nil, whoami())
+		if _, _, err := get(t, an2, c.id, "/peer/v1/x"); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "certificate") {
+			t.Errorf("A → X posing as C: err = %v, want a refused certificate", err)
+		}
+	})
+
+	t.Run("the server must be the member asked for", func(t *testing.T) {
+		// A asks for C at A's own address (another member's node).
+		_, aURL := serveNode(t, a, nil, nil, nil, whoami())
+		an2, _ := serveNode(t, a, map[string]string{c.id: aURL}, nil, nil, whoami())
+		if _, _, err := get(t, an2, c.id, "/peer/v1/x"); err == nil || !strings.Contains(err.Error(), "another member") {
+			t.Errorf("A → A posing as C: err = %v, want ErrWrongMember", err)
+		}
+	})
+
+	t.Run("replayed and stale requests are refused", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", "/peer/v1/x", nil)
+		resp, err := an.Do(context.Background(), c.id, req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("first request: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		// The same request ID again.
+		again, _ := http.NewRequest("GET", "/peer/v1/x", nil)
+		again.Header = req.Header.Clone()
+		again.URL.Scheme, again.URL.Host = req.URL.Scheme, req.URL.Host
+		resp, err = an.clients[c.id].Do(again)
+		if err != nil || resp.StatusCode != http.StatusConflict {
+			t.Errorf("replayed request = %v %v, want 409", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		// A fresh ID with an old time.
+		old, _ := http.NewRequest("GET", cURL+"/peer/v1/x", nil)
+		Stamp(old.Header, time.Now().Add(-time.Hour))
+		resp, err = an.clients[c.id].Do(old)
+		if err != nil || resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("stale request = %v %v, want 400", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+	})
+}
+
+func TestNotices(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "B", "C")
+	a, b, c := ms[0], ms[1], ms[2]
+	home := map[string]string{"firm": a.id, "court": c.id}
+	var told atomic.Int32 // OnShared calls
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami(), func(cfg *Config) {
+		cfg.OnShared = func(tx *bolt.Tx, in *Inbound) error {
+			if in.Share == "sh1" && in.Member == a.id {
+				told.Add(1)
+			}
+			return nil
+		}
+	})
+	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, home, map[string]bool{"firm": true}, whoami())
+	bn, _ := serveNode(t, b, map[string]string{c.id: cURL}, home, nil, whoami())
+	nt := Notice{V: 1, Share: "sh1", Kind: "evidence", Target: "item1", Grantor: "firm", GrantorName: "Firm", Grantee: "court", CreatedAt: time.Now().UTC()}
+
+	t.Run("a member acting for another member's organization is refused", func(t *testing.T) {
+		if err := bn.send(context.Background(), c.id, &nt); err == nil || !strings.Contains(err.Error(), "403") {
+			t.Errorf("B sends a notice for A's firm: %v, want 403", err)
+		}
+		if _, ok := cn.HomeOf("court", "item1"); ok {
+			t.Error("C took B's notice for A's firm")
+		}
+	})
+
+	t.Run("delivered through the outbox, idempotent, revocation sticks", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go an.Run(ctx)
+		enq := func(nt Notice) {
+			if err := an.cfg.DB.Update(func(tx *bolt.Tx) error { return an.Enqueue(tx, c.id, nt) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		enq(nt)
+		enq(nt) // redelivery
+		waitFor(t, func() bool { n, _ := an.Outbox(); return n == 0 })
+		if m, ok := cn.HomeOf("court", "item1"); !ok || m != a.id {
+			t.Fatalf("HomeOf(court, item1) = %q %v, want A", m, ok)
+		}
+		if got, _ := cn.Received("court"); len(got) != 1 || got[0].Member != a.id {
+			t.Errorf("Received(court) = %+v, want the one share from A", got)
+		}
+		if n := told.Load(); n != 1 {
+			t.Errorf("OnShared called %d times for one share delivered twice, want 1", n)
+		}
+		rev := nt
+		now := time.Now().UTC()
+		rev.RevokedAt = &now
+		enq(rev)
+		enq(nt) // a stale copy of the share arrives after its revocation
+		waitFor(t, func() bool { n, _ := an.Outbox(); return n == 0 })
+		if _, ok := cn.HomeOf("court", "item1"); ok {
+			t.Error("the revoked share is still active at C")
+		}
+	})
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); !ok(); {
+		if time.Now().After(end) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

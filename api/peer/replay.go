@@ -1,0 +1,85 @@
+package peer
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Headers of every peer request.
+const (
+	HeaderRequestID   = "Custos-Peer-Request" // 32 hex digits, unique per request
+	HeaderRequestTime = "Custos-Peer-Time"    // RFC 3339 time the request was made
+	HeaderOrg         = "Custos-Peer-Org"     // the organization the calling node acts for
+	HeaderActor       = "Custos-Peer-Actor"   // its actor, "<org id>:<key id>"
+)
+
+// Window is how far a peer request's time may be from the receiver's
+// clock; a request ID is remembered for twice as long.
+const Window = 2 * time.Minute
+
+// Errors of the replay guard.
+var (
+	ErrReplayed = errors.New("peer: this request ID was already used")
+	ErrStale    = errors.New("peer: the request time is missing, malformed or outside the allowed window")
+)
+
+// Guard refuses a peer request whose ID it has seen, or whose time is
+// more than Window from its clock. It remembers IDs in memory, for
+// 2×Window: a request older than that is stale anyway. (A restart forgets
+// them; a replay then needs a request captured inside the TLS session of a
+// member node, and is still refused once stale.)
+type Guard struct {
+	now  func() time.Time
+	mu   sync.Mutex
+	seen map[string]time.Time
+	last time.Time // of the last sweep
+}
+
+// NewGuard returns a guard on now's clock (time.Now if nil).
+func NewGuard(now func() time.Time) *Guard {
+	if now == nil {
+		now = time.Now
+	}
+	return &Guard{now: now, seen: map[string]time.Time{}}
+}
+
+// Check admits a request from member once, or says why not.
+func (g *Guard) Check(member string, h http.Header) error {
+	id := h.Get(HeaderRequestID)
+	t, err := time.Parse(time.RFC3339Nano, h.Get(HeaderRequestTime))
+	now := g.now()
+	if err != nil || len(id) != 32 || t.Before(now.Add(-Window)) || t.After(now.Add(Window)) {
+		return ErrStale
+	}
+	if _, err := hex.DecodeString(id); err != nil {
+		return ErrStale
+	}
+	key := member + "/" + id
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if now.Sub(g.last) > Window {
+		for k, at := range g.seen {
+			if now.Sub(at) > 2*Window {
+				delete(g.seen, k)
+			}
+		}
+		g.last = now
+	}
+	if _, ok := g.seen[key]; ok {
+		return ErrReplayed
+	}
+	g.seen[key] = now
+	return nil
+}
+
+// Stamp sets a fresh request ID and the time on a request's headers.
+func Stamp(h http.Header, now time.Time) {
+	var b [16]byte
+	rand.Read(b[:])
+	h.Set(HeaderRequestID, hex.EncodeToString(b[:]))
+	h.Set(HeaderRequestTime, now.UTC().Format(time.RFC3339Nano))
+}

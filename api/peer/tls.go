@@ -1,0 +1,154 @@
+// Package peer is the consortium's node-to-node API: member nodes reach
+// each other over mutually authenticated TLS 1.3 with their node
+// certificates (Ed25519, issued by the member's organization CA under the
+// consortium root: no new trust root), and each side identifies the other
+// member from the certificate chain it presents.
+//
+// On top of that transport it keeps the two durable halves of sharing
+// across members: the outbox of share notices a home node owes to its
+// grantees' home nodes (delivered with backoff until acknowledged), and
+// the inbox of shares other members made with this node's organizations.
+// It also guards relayed requests against replay (a unique request ID and
+// a time, RequestID and RequestTime).
+//
+// The HTTP handlers that serve evidence to a peer are the api package's:
+// this package only authenticates and transports.
+package peer
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/custos-project/custos/anchor"
+)
+
+// TLSConfig is what a node presents and trusts on the peer API.
+type TLSConfig struct {
+	Root  *x509.Certificate   // the consortium root (root.pem)
+	Cert  *x509.Certificate   // this node's certificate (node.pem)
+	Chain []*x509.Certificate // its organization CA (org-ca.pem), sent after Cert
+	Key   crypto.Signer       // the node key, which Cert certifies (Ed25519)
+	// Members is the set of member IDs (anchor.MemberID) whose nodes may
+	// connect: the consortium's validators.
+	Members map[string]bool
+	Now     func() time.Time // default time.Now
+}
+
+// Errors of the peer identity check.
+var (
+	ErrNoCertificate = errors.New("peer: the other side presented no certificate")
+	ErrNotMember     = errors.New("peer: the certificate is not a consortium member's node certificate")
+	ErrWrongMember   = errors.New("peer: the certificate is another member's")
+)
+
+func (c *TLSConfig) check() error {
+	if c.Root == nil || c.Cert == nil || c.Key == nil {
+		return errors.New("peer: TLSConfig needs Root, Cert and Key")
+	}
+	pub, ok := c.Cert.PublicKey.(ed25519.PublicKey)
+	if !ok {
+		return errors.New("peer: the node certificate does not certify an Ed25519 key")
+	}
+	if kp, ok := c.Key.Public().(ed25519.PublicKey); !ok || !kp.Equal(pub) {
+		return errors.New("peer: the node key is not the one the node certificate certifies")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+func (c *TLSConfig) certificate() tls.Certificate {
+	chain := [][]byte{c.Cert.Raw}
+	for _, ca := range c.Chain {
+		chain = append(chain, ca.Raw)
+	}
+	return tls.Certificate{Certificate: chain, PrivateKey: c.Key, Leaf: c.Cert}
+}
+
+// Member checks a presented chain (leaf first, then its CAs) against the
+// consortium root for usage and returns the member ID of its leaf. Node
+// certificates need not name a host: nothing here checks host names.
+func (c *TLSConfig) Member(chain []*x509.Certificate, usage x509.ExtKeyUsage) (string, error) {
+	if len(chain) == 0 {
+		return "", ErrNoCertificate
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(c.Root)
+	inter := x509.NewCertPool()
+	for _, ca := range chain[1:] {
+		inter.AddCert(ca)
+	}
+	leaf := chain[0]
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: c.Now(), KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNotMember, err)
+	}
+	if _, ok := leaf.PublicKey.(ed25519.PublicKey); !ok {
+		return "", fmt.Errorf("%w: not an Ed25519 key", ErrNotMember)
+	}
+	id := anchor.MemberID(leaf)
+	if !c.Members[id] {
+		return "", fmt.Errorf("%w: member %s is not a validator of the chain", ErrNotMember, id)
+	}
+	return id, nil
+}
+
+// Server is the TLS configuration of a node's peer listener: TLS 1.3, the
+// node certificate, and a client certificate required and checked
+// against the consortium root (the caller's member is then
+// MemberOf(conn state)).
+func (c *TLSConfig) Server() (*tls.Config, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{c.certificate()},
+		ClientAuth:   tls.RequireAnyClientCert, // verified below, against the root
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			_, err := c.Member(cs.PeerCertificates, x509.ExtKeyUsageClientAuth)
+			return err
+		},
+	}, nil
+}
+
+// Client is the TLS configuration to reach member's peer listener: TLS
+// 1.3, the node certificate as client certificate, and the server's chain
+// checked against the consortium root and required to be member's.
+func (c *TLSConfig) Client(member string) (*tls.Config, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	cert := c.certificate()
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{cert},
+		// Node certificates carry no host names: the chain is verified
+		// against the root and the member in VerifyConnection instead.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			id, err := c.Member(cs.PeerCertificates, x509.ExtKeyUsageServerAuth)
+			if err != nil {
+				return err
+			}
+			if id != member {
+				return fmt.Errorf("%w: want %s, got %s", ErrWrongMember, member, id)
+			}
+			return nil
+		},
+	}, nil
+}
+
+// MemberOf is the member ID of the node at the other end of a verified
+// peer connection, "" if cs carries no certificate.
+func MemberOf(cs *tls.ConnectionState) string {
+	if cs == nil || len(cs.PeerCertificates) == 0 {
+		return ""
+	}
+	return anchor.MemberID(cs.PeerCertificates[0])
+}

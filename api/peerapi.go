@@ -1,0 +1,293 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/peer"
+	"github.com/custos-project/custos/evidence"
+)
+
+// Sharing across members (issue 15 §5). An item's home node is the only
+// authority on it: shares live there, and every read is recorded there
+// before it is served. A court signed in to its own node C reads an item
+// shared from member A through C: C relays the request to A's peer API
+// (api/peer, mutual TLS), naming the court and its key; A checks that the
+// directory homes the court on C, that the share is active, records the
+// access as a custody event whose actor names the court's key and the
+// node it came through (<org>:<key>@<member ID>), then serves it. C
+// passes the answer on as it streams, checking a download's size and
+// SHA-256 on the way.
+
+// Peers is the consortium's peer API as the endpoints use it (peer.Node);
+// nil on a node without one.
+type Peers interface {
+	Self() string
+	Received(org string) ([]peer.Inbound, error)
+	HomeOf(org, target string) (member string, ok bool)
+	MatterHomes(org string) []string
+	Do(ctx context.Context, member string, req *http.Request) (*http.Response, error)
+}
+
+// ShareView is a share as listed: made on this node, or (received only)
+// made on another member's node and known here by its notice, with that
+// home member and the grantor's name.
+type ShareView struct {
+	evidence.Share
+	HomeMember     string `json:"home_member,omitempty"`
+	HomeMemberName string `json:"home_member_name,omitempty"`
+	OwnerName      string `json:"owner_name,omitempty"`
+}
+
+// receivedRemote lists the shares other members made with org.
+func (s *Server) receivedRemote(org string) ([]ShareView, error) {
+	if s.peers == nil {
+		return nil, nil
+	}
+	ins, err := s.peers.Received(org)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ShareView, len(ins))
+	for i, in := range ins {
+		out[i] = RemoteShare(&in, s.memberName(in.Member))
+	}
+	return out, nil
+}
+
+// RemoteShare is the view of a share made on another member's node, as its
+// notices told this node; memberName is that member's trust-bundle name.
+// The key that made or revoked it is not told: the grantor stands for it.
+func RemoteShare(in *peer.Inbound, memberName string) ShareView {
+	v := ShareView{Share: evidence.Share{ID: in.Share, Kind: in.Kind, Target: in.Target, Owner: in.Grantor, Grantee: in.Grantee,
+		CreatedBy: in.Grantor, CreatedAt: in.CreatedAt, ExpiresAt: in.ExpiresAt, RevokedAt: in.RevokedAt},
+		HomeMember: in.Member, HomeMemberName: memberName, OwnerName: in.GrantorName}
+	if in.RevokedAt != nil {
+		v.RevokedBy = in.Grantor
+	}
+	return v
+}
+
+// remoteGrantee reports whether org is an organization homed on another
+// member, to which a share may be made (its notice goes there); a
+// problem if this node cannot share with it.
+func (s *Server) remoteGrantee(org string) error {
+	unknown := problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input",
+		"org names no organization of this node or of the consortium directory.")
+	if s.directory == nil {
+		return unknown
+	}
+	e, ok, err := s.directory.Org(org)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return unknown
+	}
+	if s.peers == nil || e.Member == s.peers.Self() {
+		return problem(http.StatusUnprocessableEntity, "no-peer-api", "No peer API",
+			"org is homed on member "+orUnknown(s.memberName(e.Member), e.Member)+", and this node has no peer API configured ([consortium] peer_listen and peers) to send it the share.")
+	}
+	return nil
+}
+
+// remote relays a request about an item or matter that another member
+// shared with the caller's organization to that member's node; anything
+// else goes to next.
+func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.peers == nil {
+			return next(c)
+		}
+		org, id := principal(c).Org.ID, c.Param("id")
+		if id == "" {
+			id = c.QueryParam("matter")
+		}
+		if !evidence.ValidID(id) { // evidence and matter IDs alike
+			return next(c)
+		}
+		if m, ok := s.peers.HomeOf(org, id); ok {
+			return s.relay(c, []string{m})
+		}
+		if c.Param("id") == "" || !strings.HasPrefix(c.Path(), "/api/v1/evidence/") {
+			return next(c)
+		}
+		// An item of a matter shared from another member: unknown here by
+		// ID, so asked of the members that shared matters with org.
+		if _, err := s.records.Get(c.Request().Context(), id); !errors.Is(err, evidence.ErrNotFound) {
+			return next(c)
+		}
+		if homes := s.peers.MatterHomes(org); len(homes) > 0 {
+			return s.relay(c, homes)
+		}
+		return next(c)
+	}
+}
+
+// relayHeaders are the answer headers a relay passes on.
+var relayHeaders = []string{"Content-Type", "Content-Length", "Content-Disposition", "ETag", "Repr-Digest", "Retry-After", "Location"}
+
+// HeaderHomeMember names, on a relayed answer, the member whose node holds
+// the item.
+const HeaderHomeMember = "Custos-Home-Member"
+
+// relay asks members in turn (the next only on 404) and passes on the
+// first other answer. A full download is checked as it streams: its
+// bytes must number Content-Length and hash to the SHA-256 of the ETag,
+// or the transfer is aborted before its last chunk.
+func (s *Server) relay(c echo.Context, members []string) error {
+	req, p := c.Request(), principal(c)
+	target := "/peer/v1" + strings.TrimPrefix(req.URL.EscapedPath(), "/api/v1")
+	q := req.URL.Query()
+	q.Del("wait") // the home node answers at once
+	var resp *http.Response
+	var member string
+	for i, m := range members {
+		out, err := http.NewRequest(req.Method, target+"?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		out.Header.Set(peer.HeaderOrg, p.Org.ID)
+		out.Header.Set(peer.HeaderActor, p.Actor())
+		r, err := s.peers.Do(req.Context(), m, out)
+		if errors.Is(err, peer.ErrUnreachable) {
+			s.log.Warn("relay: the item's home node is unreachable", "member", m, "err", err)
+			return homeDown(orUnknown(s.memberName(m), m))
+		}
+		if err != nil {
+			return err
+		}
+		if r.StatusCode == http.StatusNotFound && i < len(members)-1 {
+			r.Body.Close()
+			continue
+		}
+		resp, member = r, m
+		break
+	}
+	defer resp.Body.Close()
+	download := req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && strings.HasSuffix(req.URL.Path, "/content")
+	want, ok := strings.CutPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), "sha256:")
+	if download && (!ok || resp.ContentLength < 0) {
+		return problem(http.StatusBadGateway, "bad-relay", "Bad answer from the home node", "The home node sent content without its size and SHA-256.")
+	}
+	h := c.Response().Header()
+	for _, k := range relayHeaders {
+		if v := resp.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	h.Set(HeaderHomeMember, member)
+	c.Response().WriteHeader(resp.StatusCode)
+	if !download {
+		_, err := io.Copy(c.Response(), resp.Body)
+		return err
+	}
+	chk := &streamCheck{r: resp.Body, h: sha256.New(), want: want, size: resp.ContentLength}
+	if _, err := io.CopyBuffer(c.Response(), chk, make([]byte, 256<<10)); err != nil {
+		s.log.Error("relay: download aborted", "evidence", c.Param("id"), "member", member, "err", err)
+		panic(http.ErrAbortHandler) // the headers are sent: cut the connection
+	}
+	return nil
+}
+
+func homeDown(name string) error {
+	p := problem(http.StatusServiceUnavailable, "home-unreachable", "Home node unreachable",
+		"The node of "+name+", which holds this item and decides who may read it, does not answer now; retry later.")
+	p.retryAfter = 10
+	return p
+}
+
+// streamCheck passes a stream on while hashing it, and withholds the
+// chunk that completes it unless the whole has size bytes and hashes to
+// want (hex SHA-256): the receiver then never gets a complete copy of
+// other bytes.
+type streamCheck struct {
+	r    io.Reader
+	h    hash.Hash
+	want string
+	size int64
+	n    int64
+}
+
+// errRelayMismatch stops a relayed download whose bytes are not the item's.
+var errRelayMismatch = errors.New("api: relayed bytes do not match the item's size and SHA-256")
+
+func (v *streamCheck) Read(p []byte) (int, error) {
+	k, err := v.r.Read(p)
+	v.h.Write(p[:k])
+	v.n += int64(k)
+	switch {
+	case v.n > v.size, errors.Is(err, io.EOF) && v.n < v.size:
+		return 0, fmt.Errorf("%w: %d bytes, want %d", errRelayMismatch, v.n, v.size)
+	case v.n == v.size && k > 0 && hex.EncodeToString(v.h.Sum(nil)) != v.want:
+		return 0, fmt.Errorf("%w: sha256 %x, want %s", errRelayMismatch, v.h.Sum(nil), v.want)
+	}
+	return k, err
+}
+
+// PeerHandler serves other members' nodes (behind peer.Node.Handler,
+// which authenticates the node): the reads of items and matters shared
+// with their organizations, as those organizations' keys would make them
+// locally.
+func (s *Server) PeerHandler() http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	as := []echo.MiddlewareFunc{s.peerPrincipal}
+	e.GET("/peer/v1/evidence", s.listEvidence, as...)
+	e.GET("/peer/v1/evidence/:id", s.getEvidence, as...)
+	e.GET("/peer/v1/evidence/:id/content", s.getContent, as...)
+	e.HEAD("/peer/v1/evidence/:id/content", s.getContent, as...)
+	e.GET("/peer/v1/evidence/:id/custody", s.getCustody, as...)
+	e.GET("/peer/v1/evidence/:id/timestamp", s.getTimestamp, as...)
+	e.GET("/peer/v1/evidence/:id/receipt", s.getReceipt, as...)
+	e.GET("/peer/v1/matters/:id", s.getMatter, as...)
+	return e
+}
+
+var peerKeyID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,40}$`)
+
+// peerPrincipal admits a peer request for the organization it names: the
+// directory must home that organization on the calling member (a node
+// acts only for its own organizations). The request then runs as a read
+// by that organization, under the actor <org>:<key>@<member ID>.
+func (s *Server) peerPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		member := peer.MemberFrom(req.Context())
+		org, actor := req.Header.Get(peer.HeaderOrg), req.Header.Get(peer.HeaderActor)
+		key, ok := strings.CutPrefix(actor, org+":")
+		if member == "" || org == "" || !ok || !peerKeyID.MatchString(key) {
+			return problem(http.StatusBadRequest, "bad-peer-request", "Bad peer request",
+				"A peer request names the organization ("+peer.HeaderOrg+") and its actor ("+peer.HeaderActor+": <org id>:<key id>).")
+		}
+		if s.directory == nil {
+			return noDirectory()
+		}
+		e, found, err := s.directory.Org(org)
+		if err != nil {
+			return err
+		}
+		if !found || e.Member != member {
+			return problem(http.StatusForbidden, "not-home-member", "Not the organization's home",
+				"The directory does not home this organization on the calling member: a node acts only for its own organizations.")
+		}
+		q := req.URL.Query()
+		q.Del("wait")
+		req.URL.RawQuery = q.Encode()
+		c.Set(principalKey, &access.Principal{Org: access.Org{ID: org, Kind: e.Kind, Name: e.Name},
+			Key: access.Key{ID: key + "@" + member, Role: access.RoleViewer}})
+		return next(c)
+	}
+}

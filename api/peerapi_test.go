@@ -1,0 +1,231 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/peer"
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/storage"
+)
+
+// peerTLS is the TLS material of n member nodes under one in-memory root.
+func peerTLS(t *testing.T, n int) []peer.TLSConfig {
+	t.Helper()
+	now := time.Now()
+	root, err := certs.NewRoot("Test Root CA", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := map[string]bool{}
+	var out []peer.TLSConfig
+	for i := range n {
+		org, err := root.NewOrgCA(certs.KindCourt, "Member "+string(rune('A'+i)), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+		node, err := org.IssueNode("node", pub, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		members[anchor.MemberID(node)] = true
+		out = append(out, peer.TLSConfig{Root: root.Cert, Cert: node, Chain: []*x509.Certificate{org.Cert}, Key: priv, Members: members})
+	}
+	return out
+}
+
+// peerNode is a member node's peer end (its own database), reaching the
+// members in urls.
+func peerNode(t *testing.T, tc peer.TLSConfig, urls map[string]string) *peer.Node {
+	t.Helper()
+	db, err := storage.OpenDB(filepath.Join(t.TempDir(), "peer.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	n, err := peer.New(peer.Config{TLS: tc, URLs: urls, DB: db,
+		Home: func(string) (string, bool) { return "", false }, Local: func(string) bool { return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestPeerReads: the home node serves a peer's read of a shared item only
+// for an organization the directory homes on that peer, records it naming
+// the key and the node, and stops at once when the share is revoked.
+func TestPeerReads(t *testing.T) {
+	w := newUploadWorld(t)
+	ms := peerTLS(t, 3) // A (home), B, C (the court's node)
+	a := peerNode(t, ms[0], nil)
+	srv := httptest.NewUnstartedServer(a.Handler(w.s.PeerHandler()))
+	srv.TLS = a.ServerTLS()
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	aID, cID := anchor.MemberID(ms[0].Cert), anchor.MemberID(ms[2].Cert)
+	urls := map[string]string{aID: srv.URL}
+	b, c := peerNode(t, ms[1], urls), peerNode(t, ms[2], urls)
+	const court = "courtcourtcourtcourtcourt2"
+	w.s.directory = &fakeDirectory{entries: map[string]anchor.DirEntry{court: {ID: court, Kind: "court", Name: "Court", Member: cID}}}
+
+	data := []byte("exhibit shared across members")
+	rec := w.upload(t, bytes.NewReader(data), "application/octet-stream")
+	if rec.Code != 201 {
+		t.Fatalf("upload = %d %s", rec.Code, rec.Body)
+	}
+	id := strings.TrimPrefix(rec.Header().Get("Location"), "/api/v1/evidence/")
+	get := func(from *peer.Node, path, org string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", path, nil)
+		req.Header.Set(peer.HeaderOrg, org)
+		req.Header.Set(peer.HeaderActor, org+":keykeykeykeykeykeykeykey22")
+		resp, err := from.Do(context.Background(), aID, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get(c, "/peer/v1/evidence/"+id, court); code != 404 {
+		t.Errorf("before any share: %d %s, want 404", code, body)
+	}
+	sh, _, err := w.ev.ShareTarget(context.Background(), w.org, w.actor, evidence.ShareEvidence, id, court, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(b, "/peer/v1/evidence/"+id, court); code != 403 || !strings.Contains(body, "not-home-member") {
+		t.Errorf("B reads for C's court: %d %s, want 403 not-home-member", code, body)
+	}
+	if code, body := get(c, "/peer/v1/evidence/"+id+"/content", court); code != 200 || body != string(data) {
+		t.Errorf("C downloads for its court: %d %q", code, body)
+	}
+	evs, _, err := w.ev.CustodyPending(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Type != "downloaded" || last.Actor != court+":keykeykeykeykeykeykeykey22@"+cID {
+		t.Errorf("last custody event = %s by %s, want downloaded by the court's key @ C", last.Type, last.Actor)
+	}
+	if _, err := w.ev.RevokeShare(context.Background(), w.org, w.actor, sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(c, "/peer/v1/evidence/"+id, court); code != 404 {
+		t.Errorf("after the revocation: %d %s, want 404", code, body)
+	}
+}
+
+// TestStreamCheck: a relayed download passes on only bytes of the right
+// size and digest; otherwise the chunk that would complete it is withheld.
+func TestStreamCheck(t *testing.T) {
+	data := bytes.Repeat([]byte("custos "), 10000)
+	sum := sha256.Sum256(data)
+	want := hex.EncodeToString(sum[:])
+	for _, tc := range []struct {
+		name string
+		got  []byte
+		size int64
+		ok   bool
+	}{
+		{"the item", data, int64(len(data)), true},
+		{"one byte changed", append(append([]byte{}, data[:len(data)-1]...), 'X'), int64(len(data)), false},
+		{"short", data[:len(data)-1], int64(len(data)), false},
+		{"long", append(append([]byte{}, data...), 'X'), int64(len(data)), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			_, err := io.Copy(&out, &streamCheck{r: bytes.NewReader(tc.got), h: sha256.New(), want: want, size: tc.size})
+			if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, errRelayMismatch)) {
+				t.Fatalf("copy: err = %v, want ok %v", err, tc.ok)
+			}
+			if !tc.ok && int64(out.Len()) >= tc.size {
+				t.Errorf("passed on %d bytes of a %d-byte item that does not match", out.Len(), tc.size)
+			}
+		})
+	}
+}
+
+// fakePeers relays every request to do, as if every ID were shared from
+// member "m".
+type fakePeers struct {
+	do func(req *http.Request) (*http.Response, error)
+}
+
+func (f fakePeers) Self() string                             { return "self" }
+func (f fakePeers) Received(string) ([]peer.Inbound, error)  { return nil, nil }
+func (f fakePeers) HomeOf(org, target string) (string, bool) { return "m", true }
+func (f fakePeers) MatterHomes(string) []string              { return nil }
+func (f fakePeers) Do(_ context.Context, _ string, req *http.Request) (*http.Response, error) {
+	return f.do(req)
+}
+
+// TestRelay: the grantee's node answers 503 with Retry-After when the home
+// node is down, 502 when it sends content without its digest, and cuts a
+// relayed download whose bytes are not the item's.
+func TestRelay(t *testing.T) {
+	w := newUploadWorld(t)
+	const id = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	data := []byte("relayed exhibit")
+	sum := sha256.Sum256(data)
+	answer := func(body []byte, etag string) func(*http.Request) (*http.Response, error) {
+		return func(req *http.Request) (*http.Response, error) {
+			if req.Header.Get(peer.HeaderOrg) != w.org || req.Header.Get(peer.HeaderActor) != w.actor || req.URL.Path != "/peer/v1/evidence/"+id+"/content" {
+				t.Errorf("relayed request %s with %v", req.URL, req.Header)
+			}
+			h := http.Header{}
+			if etag != "" {
+				h.Set("ETag", etag)
+			}
+			return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(data))}, nil
+		}
+	}
+	get := func() (rec *httptest.ResponseRecorder, aborted bool) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r != http.ErrAbortHandler {
+					panic(r)
+				}
+				aborted = true
+			}
+		}()
+		req := httptest.NewRequest("GET", "/api/v1/evidence/"+id+"/content", nil)
+		req.Header.Set("Authorization", "Bearer "+w.token)
+		rec = httptest.NewRecorder()
+		w.s.ServeHTTP(rec, req)
+		return rec, false
+	}
+	etag := `"sha256:` + hex.EncodeToString(sum[:]) + `"`
+
+	w.s.peers = fakePeers{do: answer(data, etag)}
+	if rec, aborted := get(); aborted || rec.Code != 200 || rec.Body.String() != string(data) || rec.Header().Get(HeaderHomeMember) != "m" {
+		t.Errorf("relayed download = %d %q (aborted %v)", rec.Code, rec.Body, aborted)
+	}
+	w.s.peers = fakePeers{do: answer([]byte("relayed exhibiT"), etag)}
+	if rec, aborted := get(); !aborted || rec.Body.Len() >= len(data) {
+		t.Errorf("a download of other bytes: aborted %v, %d of %d bytes passed on", aborted, rec.Body.Len(), len(data))
+	}
+	w.s.peers = fakePeers{do: answer(data, "")}
+	if rec, _ := get(); rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), "bad-relay") {
+		t.Errorf("content without its digest = %d %s, want 502 bad-relay", rec.Code, rec.Body)
+	}
+	w.s.peers = fakePeers{do: func(*http.Request) (*http.Response, error) { return nil, peer.ErrUnreachable }}
+	if rec, _ := get(); rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "home-unreachable") {
+		t.Errorf("home node down = %d (Retry-After %q) %s, want 503 home-unreachable", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+}

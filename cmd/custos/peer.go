@@ -1,0 +1,105 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/peer"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/webhooks"
+)
+
+// shareNotices is evidence.Config.OnShare: it queues, in the share's
+// transaction, a notice to the grantee's home member when the directory
+// homes the grantee on another member. It is set up before the peer node
+// exists (the service is built before the chain); until then, and on a
+// node without a peer API, it does nothing.
+type shareNotices struct {
+	peer *peer.Node
+	dir  *anchor.Chain
+}
+
+func (s *shareNotices) onShare(tx *bolt.Tx, sh *evidence.Share) error {
+	if s.peer == nil {
+		return nil
+	}
+	e, ok, err := s.dir.Org(sh.Grantee)
+	if err != nil || !ok || e.Member == s.peer.Self() {
+		return err // a local organization (or one not registered yet, hence local)
+	}
+	var grantor string
+	if g, ok, err := s.dir.Org(sh.Owner); err == nil && ok {
+		grantor = g.Name
+	}
+	return s.peer.Enqueue(tx, e.Member, peer.Notice{Share: sh.ID, Kind: sh.Kind, Target: sh.Target, Grantor: sh.Owner, GrantorName: grantor,
+		Grantee: sh.Grantee, CreatedAt: sh.CreatedAt, ExpiresAt: sh.ExpiresAt, RevokedAt: sh.RevokedAt})
+}
+
+// startPeer prepares the peer API of a consortium member ([consortium]
+// peer_listen), or returns nil when none is configured.
+func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *access.Store) (*peer.Node, error) {
+	if cfg.Consortium.PeerListen == "" {
+		return nil, nil
+	}
+	if n.chain.Chain == nil {
+		return nil, errors.New("the peer API needs the consortium chain")
+	}
+	members := map[string]bool{}
+	for id := range n.chain.memberNames() {
+		members[id] = true
+	}
+	dir := n.chain.Chain
+	p, err := peer.New(peer.Config{
+		TLS: peer.TLSConfig{Root: pki.Root, Cert: pki.Node, Chain: []*x509.Certificate{pki.Org.Cert},
+			Key: n.chain.Node.Key(), Members: members},
+		URLs: cfg.Consortium.Peers, DB: n.db, Log: log,
+		Home: func(org string) (string, bool) {
+			e, ok, err := dir.Org(org)
+			return e.Member, ok && err == nil
+		},
+		Local: func(org string) bool { _, err := orgs.Org(org); return err == nil },
+		OnShared: func(tx *bolt.Tx, in *peer.Inbound) error {
+			// The grantee's webhooks hear of it as of a local share.
+			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, api.RemoteShare(in, n.chain.memberNames()[in.Member]))
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("peer API: %w", err)
+	}
+	return p, nil
+}
+
+// listenPeer starts the peer listener; the returned server is shut down
+// with the node.
+func listenPeer(addr string, p *peer.Node, h http.Handler, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("peer API: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           p.Handler(h),
+		TLSConfig:         p.ServerTLS(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// HTTP/1.1 only (as the peers' clients speak): no HTTP/2.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+	}
+	go func() {
+		if err := srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("peer API stopped", "err", err)
+		}
+	}()
+	return srv, nil
+}
