@@ -342,7 +342,7 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		if version < StateV4 {
 			return CodeVersion, fmt.Sprintf("a directory registration; the chain state is version %d, which has no directory (version 4 has)", version)
 		}
-		return a.checkDirectory(tx, t, a.blockNamesFor(pending))
+		return a.checkDirectory(tx, t, version, a.blockNamesFor(pending))
 	}
 	if t.Kind == KindRegister {
 		if version < StateV5 {
@@ -498,7 +498,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 		return a.applyUpgrade(tx, t, req.Height)
 	}
 	if t.Kind == KindDirectory {
-		a.applyDirectory(tx, t, req.Height, a.blockNames)
+		a.applyDirectory(tx, t, req.Height, version, a.blockNames)
 		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	if t.Kind == KindRegister {

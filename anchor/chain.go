@@ -317,3 +317,6 @@ func (c *Chain) SearchRegister(sum *[32]byte, ph *uint64, threshold, limit int) 
 func (c *Chain) RegistrationsByNumber(number string) ([]RegEntry, error) {
 	return c.App.RegistrationsByNumber(number)
 }
+
+// Claims lists the directory's standing name claims (App.Claims).
+func (c *Chain) Claims() ([]Claim, error) { return c.App.Claims() }

@@ -44,8 +44,9 @@ const (
 )
 
 var (
-	bDir     = []byte("dir")
-	bDirName = []byte("dirname")
+	bDir      = []byte("dir")
+	bDirName  = []byte("dirname")
+	bDirClaim = []byte("dirclaim") // state version 5: org ID → its latest Claim's JSON
 )
 
 // OrgEntry is one organization in a directory registration.
@@ -145,8 +146,10 @@ func (t *Tx) decodeOrgs(d *decoder) error {
 // checkDirectory checks a registration against the directory in tx and
 // the block's registrations so far (pending, nil in CheckTx): each
 // organization is new or already the member's, and its name is free or
-// already its own.
-func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, pending map[string]string) (uint32, string) {
+// already its own. From state version 5 a name another organization holds
+// is no error: the registration records the organization's claim to it
+// (claims), so that the holder's member learns of the conflict.
+func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, version int, pending map[string]string) (uint32, string) {
 	member := t.Member()
 	names := map[string]string{}
 	changes := false
@@ -155,15 +158,14 @@ func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, pending map[string]string) (uin
 			return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", o.ID)
 		}
 		key := NameKey(o.Name)
-		holder := string(tx.Bucket(bDirName).Get([]byte(key)))
-		if p, ok := pending[key]; ok {
-			holder = p
-		}
-		if other, ok := names[key]; ok && other != o.ID {
-			holder = other
-		}
-		if holder != "" && holder != o.ID {
-			return CodeDuplicate, fmt.Sprintf("the name %q is taken by organization %s", o.Name, holder)
+		if holder := nameHolder(tx, key, o.ID, names, pending); holder != "" {
+			if version < StateV5 {
+				return CodeDuplicate, fmt.Sprintf("the name %q is taken by organization %s", o.Name, holder)
+			}
+			if c, ok := getClaim(tx, o.ID); !ok || c.Name != o.Name || c.Holder != holder {
+				changes = true
+			}
+			continue
 		}
 		names[key] = o.ID
 		if cur, ok := getDirEntry(tx, o.ID); !ok || cur.Kind != o.Kind || cur.Name != o.Name {
@@ -171,23 +173,50 @@ func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, pending map[string]string) (uin
 		}
 	}
 	if !changes {
-		return CodeDuplicate, "every organization is already registered as it is"
+		return CodeDuplicate, "every organization is already registered (or its claim recorded) as it is"
 	}
 	return CodeOK, ""
 }
 
+// nameHolder is the organization other than id that holds the name key:
+// in the directory, among the block's registrations (pending) or earlier
+// in this transaction (names); "" if none.
+func nameHolder(tx *bolt.Tx, key, id string, names, pending map[string]string) string {
+	holder := string(tx.Bucket(bDirName).Get([]byte(key)))
+	if p, ok := pending[key]; ok {
+		holder = p
+	}
+	if other, ok := names[key]; ok && other != id {
+		holder = other
+	}
+	if holder == id {
+		return ""
+	}
+	return holder
+}
+
 // applyDirectory registers t's organizations (checked by checkDirectory)
-// and queues their state-map entries.
-func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, pending map[string]string) {
+// and queues their state-map entries; from state version 5 it records the
+// claim of each one whose name another organization holds instead.
+func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pending map[string]string) {
+	fail := func(err error) { panic(fmt.Sprintf("anchor: directory at height %d: %v", height, err)) }
 	member := t.Member()
 	dir, names := tx.Bucket(bDir), tx.Bucket(bDirName)
+	seen := map[string]string{}
 	for _, o := range t.Orgs {
+		if holder := nameHolder(tx, NameKey(o.Name), o.ID, seen, pending); holder != "" {
+			if version >= StateV5 {
+				a.putClaim(tx, Claim{Org: o.ID, Name: o.Name, Member: member, Holder: holder, Height: height}, fail)
+			}
+			continue
+		}
+		seen[NameKey(o.Name)] = o.ID
 		if cur, ok := getDirEntry(tx, o.ID); ok {
 			if cur.Kind == o.Kind && cur.Name == o.Name {
 				continue // registered again, unchanged
 			}
 			if err := names.Delete([]byte(NameKey(cur.Name))); err != nil {
-				panic(fmt.Sprintf("anchor: directory at height %d: %v", height, err))
+				fail(err)
 			}
 		}
 		e := DirEntry{ID: o.ID, Kind: o.Kind, Name: o.Name, Member: member, Height: height}
@@ -199,16 +228,82 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, pending map[strin
 			err = names.Put([]byte(NameKey(o.Name)), []byte(o.ID))
 		}
 		if err != nil {
-			panic(fmt.Sprintf("anchor: directory at height %d: %v", height, err))
+			fail(err)
 		}
 		pending[NameKey(o.Name)] = o.ID
-		key, value := OrgKey(o.ID), sha256.Sum256(val)
-		var none [32]byte
-		a.blockLog = append(append(append(a.blockLog, key[:]...), value[:]...), none[:]...)
-		a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
-		a.blockPairs = append(a.blockPairs, vmap.Pair{Key: key, Value: value})
-		a.moved = true
+		a.queuePair(OrgKey(o.ID), sha256.Sum256(val))
 	}
+}
+
+// queuePair queues a state-map entry the block sets.
+func (a *App) queuePair(key, value [32]byte) {
+	var none [32]byte
+	a.blockLog = append(append(append(a.blockLog, key[:]...), value[:]...), none[:]...)
+	a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
+	a.blockPairs = append(a.blockPairs, vmap.Pair{Key: key, Value: value})
+	a.moved = true
+}
+
+// Claim is an organization's claim to a name another organization held
+// in the directory when its member registered it (state version 5): the
+// organization stays out of the directory until it is renamed, and both
+// members learn of the conflict. A claim is kept (the latest per
+// organization); it stands while Holder holds the name and Org is not in
+// the directory under it (Claims).
+type Claim struct {
+	Org    string `json:"org"`
+	Name   string `json:"name"`
+	Member string `json:"member"` // the claimant's home member
+	Holder string `json:"holder"` // the organization that held the name
+	Height int64  `json:"height"`
+}
+
+// ClaimKey is the state-map key of an organization's claim.
+func ClaimKey(org string) [32]byte {
+	return sha256.Sum256(append([]byte("custos/state/v5/claim\x00"), org...))
+}
+
+func (a *App) putClaim(tx *bolt.Tx, c Claim, fail func(error)) {
+	if cur, ok := getClaim(tx, c.Org); ok && cur.Name == c.Name && cur.Holder == c.Holder {
+		return
+	}
+	val, err := json.Marshal(c)
+	if err == nil {
+		err = tx.Bucket(bDirClaim).Put([]byte(c.Org), val)
+	}
+	if err != nil {
+		fail(err)
+	}
+	a.queuePair(ClaimKey(c.Org), sha256.Sum256(val))
+}
+
+func getClaim(tx *bolt.Tx, org string) (Claim, bool) {
+	var c Claim
+	v := tx.Bucket(bDirClaim).Get([]byte(org))
+	if v == nil || json.Unmarshal(v, &c) != nil {
+		return c, false
+	}
+	return c, true
+}
+
+// Claims lists the claims that stand: the holder still holds the name,
+// and the claimant has not been registered since (under another name).
+func (a *App) Claims() ([]Claim, error) {
+	var out []Claim
+	err := a.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDirClaim).ForEach(func(_, v []byte) error {
+			var c Claim
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			e, registered := getDirEntry(tx, c.Org)
+			if string(tx.Bucket(bDirName).Get([]byte(NameKey(c.Name)))) == c.Holder && (!registered || e.Height < c.Height) {
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	return out, err
 }
 
 func getDirEntry(tx *bolt.Tx, id string) (DirEntry, bool) {
@@ -264,7 +359,7 @@ func (a *App) Orgs() ([]DirEntry, error) {
 }
 
 func initDirectory(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bDir, bDirName} {
+	for _, b := range [][]byte{bDir, bDirName, bDirClaim} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}

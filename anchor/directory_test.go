@@ -160,3 +160,64 @@ func TestDirectoryTxStrictness(t *testing.T) {
 		t.Errorf("a version-3 directory registration: %v, want ErrMalformedTx", err)
 	}
 }
+
+// From state version 5 a registration of a name another organization
+// holds records the organization's claim instead of being refused: the
+// claimant stays out of the directory, the claim is committed in the
+// state map and listed while it stands (the holder keeps the name and the
+// claimant is not registered since), and the rest of the registration
+// applies.
+func TestStateV5Claims(t *testing.T) {
+	a := newTestNode(t, nil)
+	b := newTestNode(t, a.org)
+	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV5, a.root, a, b)
+	court := OrgEntry{ID: "org-court", Kind: "court", Name: "杭州互联网法院"}
+	res := finalize(t, app, 1, a.dir(t, court))
+	commit(t, app)
+	if codes(res)[0] != CodeOK {
+		t.Fatalf("codes = %v", codes(res))
+	}
+	lookalike := OrgEntry{ID: "org-b", Kind: "court", Name: "杭州互联网法院 "}
+	other := OrgEntry{ID: "org-b2", Kind: "firm", Name: "B Law"}
+	res = finalize(t, app, 2, b.dir(t, lookalike, other))
+	commit(t, app)
+	if got := codes(res); got[0] != CodeOK {
+		t.Fatalf("a registration with a taken name at version 5: %v (%s), want OK", got, res.TxResults[0].Log)
+	}
+	if _, ok, _ := app.Org("org-b"); ok {
+		t.Error("the claimant entered the directory")
+	}
+	if _, ok, _ := app.Org("org-b2"); !ok {
+		t.Error("the rest of the registration did not apply")
+	}
+	claims, err := app.Claims()
+	if err != nil || len(claims) != 1 || claims[0].Org != "org-b" || claims[0].Holder != "org-court" || claims[0].Member != MemberID(b.cert) || claims[0].Height != 2 {
+		t.Fatalf("Claims() = %+v, %v", claims, err)
+	}
+	val, _ := json.Marshal(claims[0])
+	if got := proveValue(t, app, ClaimKey("org-b"), 2); got != sha256.Sum256(val) {
+		t.Errorf("state map holds %x for the claim", got)
+	}
+	// The same claim again changes nothing: refused at the mempool.
+	if r, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: b.dir(t, lookalike)}); err != nil || r.Code != CodeDuplicate {
+		t.Errorf("the same claim again: %v %d (%s), want duplicate", err, r.Code, r.Log)
+	}
+	// Renamed, the claimant is registered; its claim no longer stands.
+	res = finalize(t, app, 3, b.dir(t, OrgEntry{ID: "org-b", Kind: "court", Name: "Another Court"}))
+	commit(t, app)
+	if codes(res)[0] != CodeOK {
+		t.Fatalf("rename: %v", codes(res))
+	}
+	if claims, _ := app.Claims(); len(claims) != 0 {
+		t.Errorf("after the rename, claims %+v stand", claims)
+	}
+	// At version 4 a taken name is refused, as before.
+	old := newAppAt(t, filepath.Join(t.TempDir(), "v4.db"), StateV4, a.root, a, b)
+	finalize(t, old, 1, a.dir(t, court))
+	commit(t, old)
+	res = finalize(t, old, 2, b.dir(t, lookalike))
+	commit(t, old)
+	if codes(res)[0] != CodeDuplicate {
+		t.Errorf("a taken name at version 4: %v, want duplicate", codes(res))
+	}
+}

@@ -16,8 +16,6 @@ import (
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/custos-project/custos/anchor/vmap"
 )
 
 // The consortium's copyright register (state version 5): every member's
@@ -368,12 +366,7 @@ func (a *App) putRegEntry(tx *bolt.Tx, key []byte, e *RegEntry, fail func(error)
 	if err != nil {
 		fail(err)
 	}
-	k, value := RegKey(e.Member, e.ID), sha256.Sum256(val)
-	var none [32]byte
-	a.blockLog = append(append(append(a.blockLog, k[:]...), value[:]...), none[:]...)
-	a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
-	a.blockPairs = append(a.blockPairs, vmap.Pair{Key: k, Value: value})
-	a.moved = true
+	a.queuePair(RegKey(e.Member, e.ID), sha256.Sum256(val))
 }
 
 func getRegEntry(tx *bolt.Tx, ref []byte) (RegEntry, bool) {
