@@ -44,7 +44,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 	}
 	var cert certificates.Certificate
 	mustJSON(t, body, &cert)
-	if h.Get("Location") != "/api/v1/certificates/"+cert.ID || !strings.HasSuffix(cert.Number, "浙杭证字第 1 号") || cert.Notary != "张三" ||
+	if h.Get("Location") != "/api/v1/certificates/"+cert.ID || !strings.HasSuffix(cert.Number, "浙杭证字第1号") || cert.Notary != "张三" ||
 		cert.Status != "valid" || strings.Join(cert.Evidence, ",") != strings.Join(ids, ",") {
 		t.Errorf("certificate = %+v, Location %q", cert, h.Get("Location"))
 	}

@@ -65,7 +65,7 @@ func TestIssueCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(pdf)
-	if c.Number != "(2026)浙杭证字第 1 号" || c.Serial != 1 || c.Status != CertificateValid || c.PDFSHA256 != hex.EncodeToString(sum[:]) {
+	if c.Number != "（2026）浙杭证字第1号" || c.Serial != 1 || c.Status != CertificateValid || c.PDFSHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("issued %+v", c)
 	}
 	if want := []string{certNotary, certFirm}; !slices.Equal(c.Readers, want) {
@@ -188,7 +188,7 @@ func TestReserveCertificateNumbers(t *testing.T) {
 	for _, tc := range []struct {
 		year int
 		want string
-	}{{2026, "(2026)P证字第 1 号"}, {2026, "(2026)P证字第 2 号"}, {2027, "(2027)P证字第 1 号"}} {
+	}{{2026, "（2026）P证字第1号"}, {2026, "（2026）P证字第2号"}, {2027, "（2027）P证字第1号"}} {
 		c, err := s.ReserveCertificate(ctx, tc.year, "P")
 		if err != nil || c.Number != tc.want || !evidence.ValidID(c.ID) {
 			t.Errorf("ReserveCertificate(%d) = %+v, %v; want %s", tc.year, c, err, tc.want)
