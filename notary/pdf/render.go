@@ -503,11 +503,15 @@ func (l *layout) field(f Field) error {
 	if err != nil {
 		return err
 	}
+	valueSize := l.size
 	for i := range max(len(labels), len(values)) {
 		if err := l.need(sizeBody * lineSpacing); err != nil {
 			return err
 		}
 		if i < len(labels) {
+			if err := l.font(sizeBody); err != nil {
+				return err
+			}
 			l.textColor(90, 90, 90)
 			l.gp.SetXY(marginX, l.y)
 			if err := l.gp.Cell(nil, labels[i]); err != nil {
@@ -516,7 +520,10 @@ func (l *layout) field(f Field) error {
 			l.textColor(0, 0, 0)
 		}
 		if i < len(values) {
-			l.gp.SetXY(marginX+labelWidth, l.y)
+			if err := l.font(valueSize); err != nil {
+				return err
+			}
+			l.gp.SetXY(marginX+labelWidth, l.y+(sizeBody-valueSize)*0.8)
 			if err := l.gp.Cell(nil, values[i]); err != nil {
 				return err
 			}
