@@ -108,6 +108,37 @@ func party(s string, names map[string]string) string {
 	return s
 }
 
+// CustodyOrgs are the organizations that act in the custody records of
+// items' receipts (actors "org:key", share subjects "org:ID"), each once:
+// the IDs whose names Notarial.Names gives.
+func CustodyOrgs(items []Item) []string {
+	var ids []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, it := range items {
+		if it.Receipt == nil {
+			continue
+		}
+		for _, ae := range it.Receipt.Events {
+			e, err := custody.Decode([]byte(ae.Event))
+			if err != nil {
+				continue // the document reports it
+			}
+			id, _, _ := strings.Cut(e.Actor, ":")
+			add(id)
+			if sub, ok := strings.CutPrefix(e.Subject, "org:"); ok {
+				add(sub)
+			}
+		}
+	}
+	return ids
+}
+
 // custodyLines summarizes the anchored custody events of a receipt, naming
 // organizations by names.
 func custodyLines(r *receipt.Receipt, names map[string]string) (string, error) {
