@@ -258,12 +258,12 @@ func TestCertificateApplicant(t *testing.T) {
 		if cert.Applicant == nil || *cert.Applicant != want || cert.Org != office {
 			t.Errorf("applicant = %+v, issuer %s; want %+v, issued by %s", cert.Applicant, cert.Org, want, office)
 		}
-		for _, s := range []string{"申请人ApplicantZhongLunLawFirm", "申请人ZhongLunLawFirm于", "certifythatZhongLunLawFirmapplied"} {
+		for _, s := range []string{"申请人：ZhongLunLawFirm", "申请人ZhongLunLawFirm于", "ZhongLunLawFirm：共享shared（QiantangNotaryOffice）"} {
 			if !strings.Contains(text, s) {
 				t.Errorf("the PDF does not say %q:\n%s", s, text)
 			}
 		}
-		if strings.Contains(text, "QiantangNotaryOffice") {
+		if strings.Contains(text, "申请人：QiantangNotaryOffice") || strings.Contains(text, "申请人QiantangNotaryOffice") {
 			t.Errorf("the PDF names the notary's organization, not the applicant:\n%s", text)
 		}
 	})
@@ -274,7 +274,7 @@ func TestCertificateApplicant(t *testing.T) {
 		if cert.Applicant == nil || *cert.Applicant != want {
 			t.Errorf("applicant = %+v, want %+v", cert.Applicant, want)
 		}
-		for _, s := range []string{"申请人Applicant张三", "居民身份证ResidentID1101**********002X", "申请人张三于"} {
+		for _, s := range []string{"申请人：张三", "居民身份证ResidentID1101**********002X", "申请人张三于"} {
 			if !strings.Contains(text, s) {
 				t.Errorf("the PDF does not say %q:\n%s", s, text)
 			}
