@@ -228,3 +228,40 @@ func TestRegistrationPages(t *testing.T) {
 		t.Errorf("page 1 reads:\n%s", pages[0])
 	}
 }
+
+// TestConfiguredSeal: a configured seal image prints under the signature's
+// widget in place of the drawn one (here a red square, which the drawn
+// seal never fills: its corners are red).
+func TestConfiguredSeal(t *testing.T) {
+	need(t, "pdftoppm")
+	is, _ := testIssuer(t)
+	square := image.NewNRGBA(image.Rect(0, 0, 96, 96))
+	for i := 0; i < len(square.Pix); i += 4 {
+		copy(square.Pix[i:], []byte{0xd0, 0x10, 0x10, 0xff})
+	}
+	is.Seal = square
+	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "（2026）浙杭证字第1号",
+		Applicant: "杭州互联网法院", Issued: time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC), Items: []Item{testItem(t)}}
+	doc, err := is.notarialDocument(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, seal, err := is.Renderer.Layout(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := is.Notarial(t.Context(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "c.pdf")
+	if err := os.WriteFile(file, signed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := pageImage(t, file, seal.Page)
+	r := seal.Rect
+	corner := [4]float64{r[0] + 4, r[3] - 16, r[0] + 16, r[3] - 4} // the top left corner
+	if red := redIn(img, corner, 841.89); red < 30 {
+		t.Errorf("%d red pixels in the seal's corner, want the configured square seal", red)
+	}
+}
