@@ -368,3 +368,31 @@ func TestIssueCertificateAfterRevocation(t *testing.T) {
 		t.Errorf("the refused issue appended %d events", len(after)-len(before))
 	}
 }
+
+// TestLegacyNumberKept: a certificate numbered in the format before
+// （2026）浙杭证字第1号 keeps its number as issued, and the next number
+// of the year follows it in the new format.
+func TestLegacyNumberKept(t *testing.T) {
+	ctx := context.Background()
+	s := newWorld(t, evidence.Config{})
+	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	shareWithNotary(t, s, a)
+	c, err := s.ReserveCertificate(ctx, 2026, "浙杭")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Number = "(2026)浙杭证字第 1 号" // as numbers were spelled before
+	c.Org, c.Actor, c.Office, c.Notary, c.Evidence = certNotary, certNotary+":key", "杭州市互联网公证处", "张三", []string{a.ID}
+	c.Applicant = &Applicant{Kind: ApplicantOrg, Org: certFirm, Name: "Zhong Lun Law Firm"}
+	if err := s.IssueCertificate(ctx, c, []byte("%PDF-1.7 legacy"), [][]byte{[]byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Certificate(ctx, c.ID, certNotary)
+	if err != nil || got.Number != "(2026)浙杭证字第 1 号" {
+		t.Fatalf("Certificate = %v, %v; want the number as issued", got, err)
+	}
+	next, err := s.ReserveCertificate(ctx, 2026, "浙杭")
+	if err != nil || next.Number != "（2026）浙杭证字第2号" {
+		t.Errorf("next number = %v, %v; want （2026）浙杭证字第2号", next, err)
+	}
+}
