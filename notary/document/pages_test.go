@@ -1,7 +1,6 @@
 package document
 
 import (
-	"bytes"
 	"image"
 	"image/png"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/notary/pdf"
 )
 
 // need skips without the poppler tools, unless CUSTOS_REQUIRE_INTEGRATION=1.
@@ -88,6 +89,43 @@ func pageOf(t *testing.T, file string) int {
 
 var hexFragment = regexp.MustCompile(`^[0-9a-f]{1,15}$`)
 
+// signedPages lays doc out (for the seal's placement), signs it with sign,
+// writes it (to the file keepEnv names, if set), checks it with pdfsig and
+// that every page says 第n页 共N页, and returns the file, each page's text
+// (pdftotext -layout) and the seal's placement.
+func signedPages(t *testing.T, is *Issuer, doc *pdf.Document, sign func() ([]byte, error), keepEnv string) (string, []string, *pdf.Placement) {
+	t.Helper()
+	_, seal, err := is.Renderer.Layout(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := sign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "document.pdf")
+	if keep := os.Getenv(keepEnv); keep != "" {
+		file = keep
+	}
+	if err := os.WriteFile(file, signed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(t, "pdfsig", file); !strings.Contains(out, "Signature is Valid") {
+		t.Errorf("pdfsig: %s", out)
+	}
+	pages := strings.Split(run(t, "pdftotext", "-layout", file, "-"), "\f")
+	pages = pages[:len(pages)-1] // the text after the last form feed
+	for i, p := range pages {
+		if want := "第" + strconv.Itoa(i+1) + "页 共" + strconv.Itoa(len(pages)) + "页"; !strings.Contains(p, want) {
+			t.Errorf("page %d does not say %q", i+1, want)
+		}
+	}
+	if seal == nil || seal.Page < 1 || seal.Page > len(pages) {
+		t.Fatalf("seal placement = %+v in %d pages", seal, len(pages))
+	}
+	return file, pages, seal
+}
+
 // TestCertificatePages renders a signed notarial certificate of two items
 // and checks its pages as a reader sees them: the seal is red where the
 // signature's widget is, the QR code's page has its caption, every page is
@@ -106,39 +144,12 @@ func TestCertificatePages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, seal, err := is.Renderer.Layout(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := is.Notarial(t.Context(), n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "certificate.pdf")
-	if keep := os.Getenv("CUSTOS_KEEP_PDF"); keep != "" {
-		file = keep
-	}
-	if err := os.WriteFile(file, signed, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out := run(t, "pdfsig", file); !strings.Contains(out, "Signature is Valid") {
-		t.Errorf("pdfsig: %s", out)
-	}
-	pages := strings.Split(run(t, "pdftotext", "-layout", file, "-"), "\f")
-	pages = pages[:len(pages)-1] // the text after the last form feed
+	file, pages, seal := signedPages(t, is, doc, func() ([]byte, error) { return is.Notarial(t.Context(), n) }, "CUSTOS_KEEP_PDF")
 	if len(pages) < 2 {
 		t.Fatalf("%d pages, want the certificate and its annex", len(pages))
 	}
-	for i, p := range pages {
-		if want := "第" + strconv.Itoa(i+1) + "页 共" + strconv.Itoa(len(pages)) + "页"; !strings.Contains(p, want) {
-			t.Errorf("page %d does not say %q", i+1, want)
-		}
-	}
 
 	// The seal: red under the signature's widget, on the page of the date.
-	if seal == nil || seal.Page < 1 || seal.Page > len(pages) {
-		t.Fatalf("seal placement = %+v", seal)
-	}
 	if !strings.Contains(pages[seal.Page-1], "二〇二六年十二月六日") || !strings.Contains(pages[seal.Page-1], "公证员") {
 		t.Errorf("the seal's page %d does not hold the date and the notary", seal.Page)
 	}
@@ -174,9 +185,6 @@ func TestCertificatePages(t *testing.T) {
 			t.Errorf("a line holds a lone digest fragment: %q", line)
 		}
 	}
-	if !bytes.Contains(signed, []byte("/AP")) {
-		t.Errorf("the signature widget has no appearance")
-	}
 }
 
 // TestRegistrationPages renders a signed registration certificate and
@@ -195,27 +203,8 @@ func TestRegistrationPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, seal, err := is.Renderer.Layout(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := is.CopyrightCertificate(t.Context(), c, issued)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "registration.pdf")
-	if keep := os.Getenv("CUSTOS_KEEP_REGISTRATION_PDF"); keep != "" {
-		file = keep
-	}
-	if err := os.WriteFile(file, signed, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out := run(t, "pdfsig", file); !strings.Contains(out, "Signature is Valid") {
-		t.Errorf("pdfsig: %s", out)
-	}
-	pages := strings.Split(run(t, "pdftotext", "-layout", file, "-"), "\f")
-	pages = pages[:len(pages)-1]
-	if seal == nil || !strings.Contains(pages[seal.Page-1], "二〇二六年十二月六日") {
+	file, pages, seal := signedPages(t, is, doc, func() ([]byte, error) { return is.CopyrightCertificate(t.Context(), c, issued) }, "CUSTOS_KEEP_REGISTRATION_PDF")
+	if !strings.Contains(pages[seal.Page-1], "二〇二六年十二月六日") {
 		t.Fatalf("seal placement = %+v, not on the page of the date", seal)
 	}
 	if red := redIn(pageImage(t, file, seal.Page), seal.Rect, 841.89); red < 200 {
@@ -224,7 +213,7 @@ func TestRegistrationPages(t *testing.T) {
 	if q := pageOf(t, file); !strings.Contains(pages[q-1], "扫描二维码") {
 		t.Errorf("the QR code's page %d has no caption", q)
 	}
-	if !strings.Contains(pages[0], "作品登记证书") || !strings.Contains(pages[0], "第1页 共"+strconv.Itoa(len(pages))+"页") {
+	if !strings.Contains(pages[0], "作品登记证书") {
 		t.Errorf("page 1 reads:\n%s", pages[0])
 	}
 }

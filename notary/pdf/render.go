@@ -270,10 +270,8 @@ func (l *layout) document(doc *Document) error {
 	}
 	l.y += 6
 	l.rule()
-	for _, s := range doc.Sections {
-		if err := l.section(s); err != nil {
-			return err
-		}
+	if err := l.sections(doc.Sections); err != nil {
+		return err
 	}
 	annexed := len(doc.Annex) > 0
 	if len(doc.Attachments) > 0 && !annexed {
@@ -302,13 +300,20 @@ func (l *layout) document(doc *Document) error {
 	}
 	l.y += 4
 	l.rule()
-	for _, s := range doc.Annex {
-		if err := l.section(s); err != nil {
-			return err
-		}
+	if err := l.sections(doc.Annex); err != nil {
+		return err
 	}
 	if len(doc.Attachments) > 0 {
 		return l.section(attachmentSection(doc.Attachments))
+	}
+	return nil
+}
+
+func (l *layout) sections(ss []Section) error {
+	for _, s := range ss {
+		if err := l.section(s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
