@@ -30,7 +30,7 @@ const sealSize = 119.0
 // placement.
 func (l *layout) closing(c *Closing) error {
 	lineH := (sizeBody + 1.5) * lineSpacing
-	if err := l.need(24 + max(float64(len(c.Lines))*lineH, sealSize) + 8); err != nil {
+	if err := l.need(28 + float64(len(c.Lines))*lineH + sealSize); err != nil {
 		return err
 	}
 	l.y += 28
@@ -46,8 +46,16 @@ func (l *layout) closing(c *Closing) error {
 		widest = max(widest, w)
 	}
 	right := marginX + l.width - 12
-	top := l.y
-	for _, line := range c.Lines {
+	sealed := max(len(c.Lines)-2, 0) // the lines from here are under the seal
+	var cy float64
+	for i, line := range c.Lines {
+		if i == sealed && i > 0 {
+			// Clear the seal of the lines above it (the notary's name).
+			l.y += sealSize/2 - lineH + 8
+		}
+		if i == sealed {
+			cy = l.y + lineH*float64(min(len(c.Lines)-sealed, 2))/2 - lineH*0.15
+		}
 		w, err := l.gp.MeasureTextWidth(line)
 		if err != nil {
 			return err
@@ -59,9 +67,11 @@ func (l *layout) closing(c *Closing) error {
 		}
 		l.y += lineH
 	}
+	if len(c.Lines) == 0 {
+		cy = l.y + sealSize/2
+	}
 	// The seal sits over the last two lines (the office and the date).
 	cx := right - widest/2
-	cy := top + float64(max(len(c.Lines)-2, 0))*lineH + lineH*0.9
 	if cx+sealSize/2 > marginX+l.width+marginX/2 {
 		cx = marginX + l.width + marginX/2 - sealSize/2
 	}
