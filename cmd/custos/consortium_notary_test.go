@@ -95,3 +95,22 @@ func TestConsortiumInitNotaryOffice(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigSeal: [notary] seal is read relative to the config file, and
+// one that is missing or not an image stops the config from loading,
+// naming the key.
+func TestConfigSeal(t *testing.T) {
+	dir := t.TempDir()
+	writeSeal(t, dir)
+	writeFile(t, dir, "seal.txt", []byte("not an image"))
+	for seal, ok := range map[string]bool{"office-seal.png": true, "seal.txt": false, "missing.png": false} {
+		path := writeFile(t, dir, "custos.toml", []byte("org = \"Office\"\n[notary]\nseal = \""+seal+"\"\n"))
+		cfg, err := loadConfig(path)
+		switch {
+		case ok && (err != nil || cfg.Notary.Seal != filepath.Join(dir, seal)):
+			t.Errorf("seal %s: %v, %q", seal, err, cfg.Notary.Seal)
+		case !ok && (err == nil || !strings.Contains(err.Error(), "notary.seal")):
+			t.Errorf("seal %s: loadConfig = %v, want an error naming notary.seal", seal, err)
+		}
+	}
+}
