@@ -3,13 +3,17 @@ package certify
 import (
 	"context"
 	"errors"
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/notary/document"
 )
 
 // fakeEvidence holds records by ID, visible to their owner organization
@@ -141,5 +145,34 @@ func TestItemsNotAnchored(t *testing.T) {
 	var na *NotAnchoredError
 	if !errors.As(err, &na) || na.Evidence != "a1" {
 		t.Errorf("items() = %v, want a *NotAnchoredError for a1", err)
+	}
+}
+
+// TestNames: a certificate names the organizations of its items' custody
+// by their names; one no longer known keeps its ID.
+func TestNames(t *testing.T) {
+	o := newTestOffice(t, &fakeEvidence{})
+	var events []receipt.AnchoredEvent
+	for _, e := range []custody.Event{
+		{Type: custody.EventCreated, Actor: "orgA:k1"},
+		{Type: custody.EventShared, Actor: "orgA:k1", Subject: "org:orgB"},
+		{Type: custody.EventViewed, Actor: "orggone:k2"},
+	} {
+		e.V, e.Evidence, e.Time, e.Seq = 1, "aaaaaaaaaaaaaaaaaaaaaaaaaa", "2026-12-06T01:00:00.000000000Z", uint32(len(events))
+		if e.Type == custody.EventCreated {
+			e.SHA256, e.Size, e.MediaType, e.Tokens = strings.Repeat("ab", 32), 1, "text/plain", []string{strings.Repeat("ab", 32)}
+		} else {
+			e.Prev = strings.Repeat("cd", 32)
+		}
+		b, err := e.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, receipt.AnchoredEvent{Event: string(b)})
+	}
+	got := o.names([]document.Item{{ID: "ev1", Receipt: &receipt.Receipt{Events: events}}})
+	want := map[string]string{"orgA": "Firm A", "orgB": "Firm B"}
+	if !maps.Equal(got, want) {
+		t.Errorf("names = %v, want %v", got, want)
 	}
 }

@@ -68,7 +68,7 @@ func (o *Office) Notarial(ctx context.Context, req Request) (*certificates.Certi
 		}
 	}
 	n := &document.Notarial{ID: cert.ID, VerifyToken: cert.VerifyToken, Number: cert.Number, Issued: now,
-		Applicant: applicant.Name, ApplicantID: applicantIDText(applicant), Items: items}
+		Applicant: applicant.Name, ApplicantID: applicantIDText(applicant), Items: items, Names: o.names(items)}
 	if matter != nil {
 		cert.Matter, n.Matter = matter.ID, matterText(matter)
 	}
@@ -182,6 +182,19 @@ func (o *Office) orgApplicant(id, name string) (*certificates.Applicant, error) 
 		return nil, err
 	}
 	return &certificates.Applicant{Kind: certificates.ApplicantOrg, Org: org.ID, Name: org.Name}, nil
+}
+
+// names are the names of the organizations acting in the items' custody
+// records, by ID, for the certificate to name them; an organization no
+// longer known keeps its ID.
+func (o *Office) names(items []document.Item) map[string]string {
+	names := map[string]string{}
+	for _, id := range document.CustodyOrgs(items) {
+		if org, err := o.orgs.Org(id); err == nil {
+			names[id] = org.Name
+		}
+	}
+	return names
 }
 
 // applicantIDText is how a certificate prints a natural-person applicant's

@@ -56,7 +56,7 @@ type Applicant struct {
 // byte as issued.
 type Certificate struct {
 	ID string `json:"id"`
-	// Number is the certificate number printed on it, "(YEAR)PREFIX证字第 N 号";
+	// Number is the certificate number printed on it, "（YEAR）PREFIX证字第N号" (certificates issued before this format keep "(YEAR)PREFIX证字第 N 号");
 	// Year and Serial are its parts.
 	Number string `json:"number"`
 	Year   int    `json:"year"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,7 +28,8 @@ import (
 // chains carry an anchored "certified" event; and the public verification
 // view answers without a token.
 func TestCertificateEndToEnd(t *testing.T) {
-	n := startNode(t, t.TempDir(), "org = \"杭州市互联网公证处\"\n[notary]\nabbrev = \"浙杭\"\nname = \"张三\"\n")
+	seal := writeSeal(t, t.TempDir()) // the office's seal image, printed under the signature
+	n := startNode(t, t.TempDir(), "org = \"杭州市互联网公证处\"\n[notary]\nabbrev = \"浙杭\"\nname = \"张三\"\nseal = \""+seal+"\"\n")
 	dir := t.TempDir()
 	data := [][]byte{[]byte("直播录像的截图，第一页。\n"), []byte("Chat log of the seller, 2026-03-01.\n")}
 	titles := []string{"直播间截图 Live-stream screenshot", "卖家聊天记录"}
@@ -44,7 +46,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 	}
 	var cert certificates.Certificate
 	mustJSON(t, body, &cert)
-	if h.Get("Location") != "/api/v1/certificates/"+cert.ID || !strings.HasSuffix(cert.Number, "浙杭证字第 1 号") || cert.Notary != "张三" ||
+	if h.Get("Location") != "/api/v1/certificates/"+cert.ID || !strings.HasSuffix(cert.Number, "浙杭证字第1号") || cert.Notary != "张三" ||
 		cert.Status != "valid" || strings.Join(cert.Evidence, ",") != strings.Join(ids, ",") {
 		t.Errorf("certificate = %+v, Location %q", cert, h.Get("Location"))
 	}
@@ -57,6 +59,18 @@ func TestCertificateEndToEnd(t *testing.T) {
 		t.Errorf("the PDF served is not the PDF issued: sha256 %s, want %s", sha256Hex(signed), cert.PDFSHA256)
 	}
 	file := writeFile(t, dir, "certificate.pdf", signed)
+	// Two images on page 1: the QR code and the configured seal, with its
+	// transparency as a soft mask (a drawn seal is no image).
+	out, err := exec.Command("pdfimages", "-list", file).Output()
+	kinds := map[string]int{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "1" {
+			kinds[f[2]]++
+		}
+	}
+	if err != nil || kinds["image"] != 2 || kinds["smask"] != 1 {
+		t.Errorf("pdfimages -list: %v\n%s\nwant the QR code and the seal", err, out)
+	}
 	_, _, rootPEM := n.call("GET", "/api/v1/trust/root.pem", "", nil)
 	db := pdfsigDB(t, dir, rootPEM)
 	roots := rootPool(t, rootPEM)
@@ -258,12 +272,12 @@ func TestCertificateApplicant(t *testing.T) {
 		if cert.Applicant == nil || *cert.Applicant != want || cert.Org != office {
 			t.Errorf("applicant = %+v, issuer %s; want %+v, issued by %s", cert.Applicant, cert.Org, want, office)
 		}
-		for _, s := range []string{"申请人ApplicantZhongLunLawFirm", "申请人ZhongLunLawFirm于", "certifythatZhongLunLawFirmapplied"} {
+		for _, s := range []string{"申请人：ZhongLunLawFirm", "申请人ZhongLunLawFirm于", "ZhongLunLawFirm：共享shared（QiantangNotaryOffice）"} {
 			if !strings.Contains(text, s) {
 				t.Errorf("the PDF does not say %q:\n%s", s, text)
 			}
 		}
-		if strings.Contains(text, "QiantangNotaryOffice") {
+		if strings.Contains(text, "申请人：QiantangNotaryOffice") || strings.Contains(text, "申请人QiantangNotaryOffice") {
 			t.Errorf("the PDF names the notary's organization, not the applicant:\n%s", text)
 		}
 	})
@@ -274,7 +288,7 @@ func TestCertificateApplicant(t *testing.T) {
 		if cert.Applicant == nil || *cert.Applicant != want {
 			t.Errorf("applicant = %+v, want %+v", cert.Applicant, want)
 		}
-		for _, s := range []string{"申请人Applicant张三", "居民身份证ResidentID1101**********002X", "申请人张三于"} {
+		for _, s := range []string{"申请人：张三", "居民身份证ResidentID1101**********002X", "申请人张三于"} {
 			if !strings.Contains(text, s) {
 				t.Errorf("the PDF does not say %q:\n%s", s, text)
 			}

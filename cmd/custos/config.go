@@ -65,8 +65,12 @@ type NotaryConfig struct {
 	// Office is the issuing office printed on documents; default: org.
 	Office string `toml:"office"`
 	// Abbrev is the office's short name in certificate numbers, such as
-	// "浙杭" in "(2026)浙杭证字第 17 号"; default: office.
+	// "浙杭钱" in "（2026）浙杭钱证字第17号"; default: office.
 	Abbrev string `toml:"abbrev"`
+	// Seal is the office's seal image (PNG or JPEG), printed where the
+	// notary signs; unset, a red circular seal with the office's name is
+	// drawn.
+	Seal string `toml:"seal"`
 	// Name is the development notary's name, the common name of the
 	// document-signing certificate the development PKI issues; default
 	// "<org> Notary". A consortium member's certificate comes from
@@ -224,7 +228,7 @@ func loadConfig(path string) (Config, error) {
 	// Paths in the file are relative to the file's folder, so a member's
 	// folder can be moved as a whole.
 	base := filepath.Dir(path)
-	for _, f := range []*string{&c.Data, &c.PKI, &c.Chain.Home, &c.Chain.Trust} {
+	for _, f := range []*string{&c.Data, &c.PKI, &c.Chain.Home, &c.Chain.Trust, &c.Notary.Seal} {
 		if *f != "" && !filepath.IsAbs(*f) && (f != &c.Data || md.IsDefined("data")) {
 			*f = filepath.Join(base, *f)
 		}
@@ -280,6 +284,11 @@ func (c *Config) validate() error {
 	}
 	if c.MaxUploadBytes < 0 {
 		return fmt.Errorf("config: max_upload_bytes must be positive")
+	}
+	if c.Notary.Seal != "" {
+		if _, err := loadSeal(c.Notary.Seal); err != nil {
+			return fmt.Errorf("config: notary.seal: %w", err)
+		}
 	}
 	// These names are printed on certificates and pages.
 	for _, f := range []struct{ name, v string }{{"org", c.Org}, {"notary.name", c.Notary.Name}, {"notary.office", c.Notary.Office}, {"notary.abbrev", c.Notary.Abbrev}} {

@@ -84,12 +84,14 @@ that knows the new version before it votes. See docs/operations.md, "Upgrading t
 
 type memberSpec struct {
 	Kind, Name, Slug string
+	Notary           *notarySpec // a notary member's office (consortium_notary.go)
 }
 
 func consortiumInitCmd() *cobra.Command {
 	var out, host, chainID, name string
 	var orgs []string
 	var apiPort, p2pPort, peerPort, stateVersion int
+	var nf notaryFlags
 	cmd := &cobra.Command{
 		Use:   `init --out DIR --org KIND:NAME...`,
 		Short: "Write keys, certificates, genesis, configs and the trust bundle for every member",
@@ -106,6 +108,9 @@ new members).`,
 			}
 			members, err := parseMembers(orgs)
 			if err != nil {
+				return usageError("%v", err)
+			}
+			if err := nf.apply(members, cmd.ErrOrStderr()); err != nil {
 				return usageError("%v", err)
 			}
 			if chainID == "" {
@@ -133,6 +138,7 @@ new members).`,
 	cmd.Flags().IntVar(&peerPort, "peer-port", 0, "peer API port (mutual TLS between members) of the first member, the others counting up (default: api-port+100)")
 	cmd.Flags().IntVar(&stateVersion, "state-version", anchor.LatestState, "chain state version to start at; 1 only to rehearse an upgrade (see docs/operations.md)")
 	cmd.Flags().MarkHidden("state-version")
+	nf.add(cmd)
 	return cmd
 }
 
@@ -285,7 +291,7 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 	}
 	if spec.Kind == certs.KindNotary {
 		// A notary office signs certificates: its document-signing key.
-		leaf, err := m.org.IssueNotary(spec.Name+" Notary", p.now)
+		leaf, err := m.org.IssueNotary(spec.notaryName(), p.now)
 		if err != nil {
 			return nil, err
 		}
@@ -356,7 +362,11 @@ peer_listen = %q
 		}
 	}
 	if m.spec.Kind == certs.KindNotary {
-		cfg += notaryTable
+		table, err := notaryConfig(m.dir, m.spec)
+		if err != nil {
+			return err
+		}
+		cfg += table
 	}
 	return writeFileSync(filepath.Join(m.dir, "custos.toml"), []byte(cfg), 0o600)
 }

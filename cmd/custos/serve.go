@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"net"
 	"net/http"
@@ -388,8 +389,15 @@ func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI)
 	if msg := publicURLWarning(cfg); msg != "" {
 		log.Warn(msg, "public_url", cfg.publicURL(), "listen", cfg.Listen)
 	}
+	var seal image.Image
+	if cfg.Notary.Seal != "" {
+		if seal, err = loadSeal(cfg.Notary.Seal); err != nil { // checked with the config: changed since
+			log.Warn("certificates disabled: the seal image is unreadable", "err", err)
+			return nil
+		}
+	}
 	return &document.Issuer{
-		Office: cfg.notaryOffice(), Abbrev: cfg.Notary.Abbrev, Renderer: r, PublicURL: cfg.publicURL(),
+		Office: cfg.notaryOffice(), Abbrev: cfg.Notary.Abbrev, Seal: seal, Renderer: r, PublicURL: cfg.publicURL(),
 		Sign: pdf.SignOptions{
 			Signer: pki.Notary.Signer, Certificate: pki.Notary.Cert, Chain: pki.Notary.Chain,
 			TSA: tsa, Location: cfg.Notary.Location,

@@ -35,7 +35,7 @@ const MaxCertificateItems = 100
 // byte as issued.
 type Certificate struct {
 	ID string `json:"id"`
-	// Number is the certificate number printed on it, "(YEAR)PREFIX证字第 N 号";
+	// Number is the certificate number printed on it, "（YEAR）PREFIX证字第N号" (earlier ones "(YEAR)PREFIX证字第 N 号");
 	// Year and Serial are its parts (see ReserveCertificate).
 	Number string `json:"number"`
 	Year   int    `json:"year"`
@@ -115,10 +115,13 @@ func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 func u64val(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
 // FormatCertificateNumber spells a certificate number the way Chinese
-// notarial certificates are numbered: "(2026)浙杭证字第 17 号", where the
-// prefix is the office's short name.
+// notarial certificates are numbered: "（2026）浙杭钱证字第17号", with
+// full-width parentheses and no spaces, where the prefix is the office's
+// short name. Certificates issued before this format (in
+// "(2026)浙杭证字第 17 号") keep their stored numbers: a number is
+// stored as issued and never reformatted.
 func FormatCertificateNumber(year int, prefix string, serial uint64) string {
-	return fmt.Sprintf("(%d)%s证字第 %d 号", year, prefix, serial)
+	return fmt.Sprintf("（%d）%s证字第%d号", year, prefix, serial)
 }
 
 // ReserveCertificate durably reserves a new certificate ID and the next

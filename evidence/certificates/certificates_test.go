@@ -65,7 +65,7 @@ func TestIssueCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(pdf)
-	if c.Number != "(2026)浙杭证字第 1 号" || c.Serial != 1 || c.Status != CertificateValid || c.PDFSHA256 != hex.EncodeToString(sum[:]) {
+	if c.Number != "（2026）浙杭证字第1号" || c.Serial != 1 || c.Status != CertificateValid || c.PDFSHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("issued %+v", c)
 	}
 	if want := []string{certNotary, certFirm}; !slices.Equal(c.Readers, want) {
@@ -188,7 +188,7 @@ func TestReserveCertificateNumbers(t *testing.T) {
 	for _, tc := range []struct {
 		year int
 		want string
-	}{{2026, "(2026)P证字第 1 号"}, {2026, "(2026)P证字第 2 号"}, {2027, "(2027)P证字第 1 号"}} {
+	}{{2026, "（2026）P证字第1号"}, {2026, "（2026）P证字第2号"}, {2027, "（2027）P证字第1号"}} {
 		c, err := s.ReserveCertificate(ctx, tc.year, "P")
 		if err != nil || c.Number != tc.want || !evidence.ValidID(c.ID) {
 			t.Errorf("ReserveCertificate(%d) = %+v, %v; want %s", tc.year, c, err, tc.want)
@@ -366,5 +366,33 @@ func TestIssueCertificateAfterRevocation(t *testing.T) {
 	}
 	if after, _ := s.Custody(ctx, own.ID); len(after) != len(before) {
 		t.Errorf("the refused issue appended %d events", len(after)-len(before))
+	}
+}
+
+// TestLegacyNumberKept: a certificate numbered in the format before
+// （2026）浙杭证字第1号 keeps its number as issued, and the next number
+// of the year follows it in the new format.
+func TestLegacyNumberKept(t *testing.T) {
+	ctx := context.Background()
+	s := newWorld(t, evidence.Config{})
+	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	shareWithNotary(t, s, a)
+	c, err := s.ReserveCertificate(ctx, 2026, "浙杭")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Number = "(2026)浙杭证字第 1 号" // as numbers were spelled before
+	c.Org, c.Actor, c.Office, c.Notary, c.Evidence = certNotary, certNotary+":key", "杭州市互联网公证处", "张三", []string{a.ID}
+	c.Applicant = &Applicant{Kind: ApplicantOrg, Org: certFirm, Name: "Zhong Lun Law Firm"}
+	if err := s.IssueCertificate(ctx, c, []byte("%PDF-1.7 legacy"), [][]byte{[]byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Certificate(ctx, c.ID, certNotary)
+	if err != nil || got.Number != "(2026)浙杭证字第 1 号" {
+		t.Fatalf("Certificate = %v, %v; want the number as issued", got, err)
+	}
+	next, err := s.ReserveCertificate(ctx, 2026, "浙杭")
+	if err != nil || next.Number != "（2026）浙杭证字第2号" {
+		t.Errorf("next number = %v, %v; want （2026）浙杭证字第2号", next, err)
 	}
 }

@@ -71,5 +71,5 @@ func Example() {
 		log.Fatal(err)
 	}
 	fmt.Println(c.Number, c.Status, c.Readers[0] == office)
-	// Output: (2026)浙杭证字第 1 号 valid true
+	// Output: （2026）浙杭证字第1号 valid true
 }

@@ -36,14 +36,17 @@ var workTypes = map[string]string{
 	"video": "视听作品 Video", "software": "计算机软件 Software", "other": "其他 Other",
 }
 
-// CopyrightDocument lays the registration certificate out: the work, its
-// registration, then each file with its anchor; the files' receipts are
-// attached, and the QR code opens the public verification page.
+// CopyrightDocument lays the registration certificate out as a
+// registration certificate (作品登记证书) is set: the office's heading, the
+// title and the registration number; the statement and the registered
+// particulars; the QR code with its caption; the office, the date and the
+// seal; then the annex listing each file with its anchor, the files'
+// receipts attached.
 func (is *Issuer) CopyrightDocument(c *Copyright, issued time.Time) (*pdf.Document, error) {
 	if c.VerifyToken == "" {
 		return nil, fmt.Errorf("%w: a registration certificate needs a verification token", pdf.ErrDocument)
 	}
-	items, atts, err := itemParts(c.Items)
+	annex, atts, err := itemParts(c.Items, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -53,39 +56,38 @@ func (is *Issuer) CopyrightDocument(c *Copyright, issued time.Time) (*pdf.Docume
 	}
 	published := "未发表 Unpublished"
 	if c.Published != "" {
-		published = c.Published + ", " + c.PublishedAt
+		published = c.Published + "，" + c.PublishedAt
 	}
 	work := pdf.Section{
-		Heading: "作品 The work",
-		Paragraphs: []string{"兹证明下列作品已登记，其作品文件的数字摘要及可信时间已锚定于联盟链。" +
-			"This certifies that the work below is registered, and that the digests and trusted times of its files are anchored in the consortium chain."},
+		Paragraphs: []string{
+			fmt.Sprintf("经%s申请，下列作品已于%s登记。作品共%d个文件，其数字摘要及可信时间已锚定于联盟链，详见附件《作品文件清单》。",
+				c.Registrant, dateText(c.RegisteredAt, "zh"), len(c.Items)),
+			"This certifies that the work below is registered, and that the digests and trusted times of its files are anchored in the consortium chain (see the annex).",
+		},
 		Fields: []pdf.Field{
-			{Label: "登记号 Number", Value: c.Number},
 			{Label: "作品名称 Title", Value: c.Title},
 			{Label: "作品类别 Type", Value: typ},
 			{Label: "作者 Authors", Value: strings.Join(c.Authors, "、")},
 			{Label: "著作权人 Owner", Value: c.Owner},
 			{Label: "创作完成日期 Created", Value: c.Created},
 			{Label: "首次发表 First published", Value: published},
-		},
-	}
-	reg := pdf.Section{
-		Heading: "登记 Registration",
-		Fields: []pdf.Field{
 			{Label: "登记申请人 Registrant", Value: c.Registrant},
 			{Label: "登记时间 Registered", Value: timeText(c.RegisteredAt)},
-			{Label: "登记机构 Office", Value: is.Office},
-			{Label: "公证员 Notary", Value: is.Notary()},
-			{Label: "编号 ID", Value: c.ID},
-			{Label: "核验 Verify", Value: is.VerifyURL(c.VerifyToken)},
+			{Label: "证书编号 ID", Value: c.ID},
 		},
 	}
 	return &pdf.Document{
-		Title:       "作品登记证书 Copyright Registration Certificate",
-		Number:      c.Number,
+		Heading:     is.Office,
+		Title:       "作品登记证书",
+		Subtitle:    "Certificate of Copyright Registration",
+		Number:      "登记号：" + c.Number,
+		Author:      is.Office,
 		Issued:      issued,
-		Sections:    append([]pdf.Section{work, reg}, items...),
+		Sections:    []pdf.Section{work},
 		VerifyURL:   is.VerifyURL(c.VerifyToken),
+		Closing:     is.closing("", issued, "zh"),
+		AnnexTitle:  "附件：作品文件清单 Annex: the work's files",
+		Annex:       annex,
 		Attachments: atts,
 	}, nil
 }

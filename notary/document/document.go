@@ -12,7 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,8 +31,12 @@ type Issuer struct {
 	// document and its /Author. Required.
 	Office string
 	// Abbrev is the office's short name in certificate numbers, such as
-	// "浙杭" in "(2026)浙杭证字第 17 号". Default: Office.
+	// "浙杭钱" in "（2026）浙杭钱证字第17号". Default: Office.
 	Abbrev string
+	// Seal is the office's seal, printed where the notary signs and under
+	// the signature's widget; nil draws a red circular seal with Office
+	// around it.
+	Seal image.Image
 	// Renderer lays documents out. Required.
 	Renderer *pdf.Renderer
 	// Sign holds the notary's key and certificate (whose common name is the
@@ -80,12 +86,13 @@ func (is *Issuer) Produce(ctx context.Context, doc *pdf.Document, reason string)
 	if doc.Author == "" {
 		doc.Author = is.Office
 	}
-	unsigned, err := is.Renderer.Render(doc)
+	unsigned, seal, err := is.Renderer.Layout(doc)
 	if err != nil {
 		return nil, err
 	}
 	opts := is.Sign
 	opts.Reason = reason
+	opts.Appearance = seal
 	opts.Time = doc.Issued
 	signed, err := pdf.Sign(ctx, unsigned, opts)
 	if err != nil {
@@ -101,6 +108,45 @@ var cst = time.FixedZone("CST", 8*3600)
 // Year is the year a document issued at t is dated and numbered in: the
 // year in China Standard Time.
 func Year(t time.Time) int { return t.In(cst).Year() }
+
+// closing is the signature block of a document: the notary (when label is
+// set), the office and the date, with the office's seal.
+func (is *Issuer) closing(label string, t time.Time, lang string) *pdf.Closing {
+	c := &pdf.Closing{Seal: is.Seal, SealText: is.Office}
+	if label != "" && is.Notary() != "" {
+		c.Lines = append(c.Lines, label+"  "+is.Notary())
+	}
+	c.Lines = append(c.Lines, is.Office, dateText(t, lang))
+	return c
+}
+
+// dateText is the date of t in China Standard Time, in words as a
+// certificate dates itself: 二〇二六年十二月六日, or 6 December 2026.
+func dateText(t time.Time, lang string) string {
+	t = t.In(cst)
+	if lang == "en" {
+		return t.Format("2 January 2006")
+	}
+	const digits = "〇一二三四五六七八九"
+	d := []rune(digits)
+	var b strings.Builder
+	for _, c := range strconv.Itoa(t.Year()) {
+		b.WriteRune(d[c-'0'])
+	}
+	return b.String() + "年" + chineseNumber(int(t.Month())) + "月" + chineseNumber(t.Day()) + "日"
+}
+
+// chineseNumber spells 1 to 99 in Chinese numerals: 六, 十二, 二十一.
+func chineseNumber(n int) string {
+	d := []rune("〇一二三四五六七八九")
+	switch {
+	case n < 10:
+		return string(d[n])
+	case n < 20:
+		return "十" + strings.TrimPrefix(string(d[n%10]), "〇")
+	}
+	return string(d[n/10]) + "十" + strings.TrimPrefix(string(d[n%10]), "〇")
+}
 
 // timeText prints an instant in UTC and in China Standard Time, the zone of
 // the courts and notary offices the documents are for.

@@ -40,8 +40,9 @@ type TrustedTime struct {
 // counted. The attached receipt holds them all.
 const maxCustodyLines = 12
 
-// section states the item: the n-th of the document (1-based).
-func (it *Item) section(n int) (pdf.Section, error) {
+// section states the item: the n-th of the document (1-based), its
+// custody naming organizations by names.
+func (it *Item) section(n int, names map[string]string) (pdf.Section, error) {
 	title := it.Title
 	if title == "" {
 		title = it.FileName
@@ -49,7 +50,7 @@ func (it *Item) section(n int) (pdf.Section, error) {
 	if title == "" {
 		title = it.ID
 	}
-	s := pdf.Section{Heading: fmt.Sprintf("电子数据 %d Evidence item %d: %s", n, n, title)}
+	s := pdf.Section{Heading: fmt.Sprintf("%d. %s", n, title)}
 	add := func(label, value string) {
 		if value != "" {
 			s.Fields = append(s.Fields, pdf.Field{Label: label, Value: value})
@@ -60,8 +61,11 @@ func (it *Item) section(n int) (pdf.Section, error) {
 	add("文件名 File name", it.FileName)
 	add("大小 Size", strconv.FormatInt(it.Size, 10)+" bytes")
 	add("类型 Media type", it.MediaType)
-	add("SHA-256", it.SHA256)
-	add("SM3", it.SM3)
+	for _, d := range []struct{ label, hex string }{{"SHA-256", it.SHA256}, {"SM3", it.SM3}} {
+		if d.hex != "" {
+			s.Fields = append(s.Fields, pdf.Field{Label: d.label, Value: d.hex, Digest: true})
+		}
+	}
 	for _, t := range it.Times {
 		add("可信时间 Trusted time", timeText(t.Time)+"\n"+t.TSA+", serial "+t.Serial)
 	}
@@ -69,8 +73,11 @@ func (it *Item) section(n int) (pdf.Section, error) {
 		return s, fmt.Errorf("document: item %s has no receipt", it.ID)
 	}
 	cp := it.Receipt.Checkpoint
-	add("区块链锚定 Anchor", fmt.Sprintf("chain %s, block %d, log size %d\nroot %s", cp.ChainID, cp.Height, cp.TreeSize, cp.Root))
-	lines, err := custodyLines(it.Receipt)
+	add("区块链锚定 Anchor", fmt.Sprintf("联盟链 chain %s，区块 block %d，日志 log size %d", cp.ChainID, cp.Height, cp.TreeSize))
+	if cp.Root != "" {
+		s.Fields = append(s.Fields, pdf.Field{Label: "日志根 Log root", Value: cp.Root, Digest: true})
+	}
+	lines, err := custodyLines(it.Receipt, names)
 	if err != nil {
 		return s, err
 	}
@@ -79,8 +86,62 @@ func (it *Item) section(n int) (pdf.Section, error) {
 	return s, nil
 }
 
-// custodyLines summarizes the anchored custody events of a receipt.
-func custodyLines(r *receipt.Receipt) (string, error) {
+// eventNames are the custody event types in words.
+var eventNames = map[string]string{
+	custody.EventCreated: "存证 filed", custody.EventViewed: "查看 viewed", custody.EventDownloaded: "下载 downloaded",
+	custody.EventShared: "共享 shared", custody.EventUnshared: "撤销共享 unshared", custody.EventListed: "列出 listed",
+	custody.EventCertified: "出证 certified",
+}
+
+// party names an actor ("org:key") or a subject ("org:ID") by its
+// organization's name when known.
+func party(s string, names map[string]string) string {
+	id := s
+	if rest, ok := strings.CutPrefix(s, "org:"); ok {
+		id = rest
+	} else if i := strings.IndexByte(s, ':'); i > 0 {
+		id = s[:i]
+	}
+	if n := names[id]; n != "" {
+		return n
+	}
+	return s
+}
+
+// CustodyOrgs are the organizations that act in the custody records of
+// items' receipts (actors "org:key", share subjects "org:ID"), each once:
+// the IDs whose names Notarial.Names gives.
+func CustodyOrgs(items []Item) []string {
+	var ids []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, it := range items {
+		if it.Receipt == nil {
+			continue
+		}
+		for _, ae := range it.Receipt.Events {
+			e, err := custody.Decode([]byte(ae.Event))
+			if err != nil {
+				continue // the document reports it
+			}
+			id, _, _ := strings.Cut(e.Actor, ":")
+			add(id)
+			if sub, ok := strings.CutPrefix(e.Subject, "org:"); ok {
+				add(sub)
+			}
+		}
+	}
+	return ids
+}
+
+// custodyLines summarizes the anchored custody events of a receipt, naming
+// organizations by names.
+func custodyLines(r *receipt.Receipt, names map[string]string) (string, error) {
 	var b strings.Builder
 	for i, ae := range r.Events {
 		if i == maxCustodyLines {
@@ -91,9 +152,13 @@ func custodyLines(r *receipt.Receipt) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("document: receipt of %s: %w", r.Evidence.ID, err)
 		}
-		fmt.Fprintf(&b, "#%d %s %s by %s", e.Seq, strings.Replace(e.Time[:19], "T", " ", 1)+" UTC", e.Type, e.Actor)
+		typ := eventNames[e.Type]
+		if typ == "" {
+			typ = e.Type
+		}
+		fmt.Fprintf(&b, "#%d %s %s：%s", e.Seq, strings.Replace(e.Time[:19], "T", " ", 1)+" UTC", party(e.Actor, names), typ)
 		if e.Subject != "" {
-			b.WriteString(" (" + e.Subject + ")")
+			b.WriteString("（" + party(e.Subject, names) + "）")
 		}
 		if e.Reads > 0 { // a folded read (version 2): how many, since when
 			fmt.Fprintf(&b, " ×%d reads since %s", e.Reads, strings.Replace(e.Since[:19], "T", " ", 1)+" UTC")
@@ -118,11 +183,11 @@ func (it *Item) attachment() (pdf.Attachment, error) {
 }
 
 // itemParts returns the sections and attachments of items.
-func itemParts(items []Item) ([]pdf.Section, []pdf.Attachment, error) {
+func itemParts(items []Item, names map[string]string) ([]pdf.Section, []pdf.Attachment, error) {
 	var secs []pdf.Section
 	var atts []pdf.Attachment
 	for i := range items {
-		s, err := items[i].section(i + 1)
+		s, err := items[i].section(i+1, names)
 		if err != nil {
 			return nil, nil, err
 		}

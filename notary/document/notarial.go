@@ -18,7 +18,7 @@ type Notarial struct {
 	// VerifyToken opens its public verification view: the verification
 	// link and QR code carry it, never the ID.
 	VerifyToken string
-	// Number is the certificate number, e.g. "(2026)浙杭证字第 17 号".
+	// Number is the certificate number, e.g. "（2026）浙杭证字第17号".
 	Number string
 	// Issued is the issue time, printed and used as the signing time.
 	Issued time.Time
@@ -32,8 +32,16 @@ type Notarial struct {
 	ApplicantID string
 	// Matter, when set, names the case file the items were certified from.
 	Matter string
-	// Items are stated in order; each carries its receipt, attached.
+	// Items are stated in order, in the annex; each carries its receipt,
+	// attached.
 	Items []Item
+	// Names are the display names of the organizations that act in the
+	// items' custody records, by organization ID: custody lines name them,
+	// not their IDs.
+	Names map[string]string
+	// Lang is the language of the certificate's body: "zh" (the default)
+	// or "en". The annex is bilingual.
+	Lang string
 }
 
 // Notarial renders and signs a notarial certificate.
@@ -48,48 +56,62 @@ func (is *Issuer) Notarial(ctx context.Context, n *Notarial) ([]byte, error) {
 	return is.Produce(ctx, doc, "公证 Notarization: "+n.Number)
 }
 
-// notarialDocument lays the certificate out: who issues it and for whom,
-// the statement, then one section per item, with the receipts attached.
+// notarialDocument lays the certificate out as a notarial certificate for
+// the preservation of evidence (保全证据公证书): the office's heading, the
+// title and number; the applicant, the matter and the body text; the QR
+// code with its caption; the notary, the office, the date and the seal;
+// then the annex listing each item, with the receipts attached.
 func (is *Issuer) notarialDocument(n *Notarial) (*pdf.Document, error) {
 	if n.ID == "" || n.VerifyToken == "" || n.Number == "" || n.Applicant == "" || len(n.Items) == 0 {
 		return nil, fmt.Errorf("%w: a notarial certificate needs an ID, a verification token, a number, an applicant and items", pdf.ErrDocument)
 	}
-	items, atts, err := itemParts(n.Items)
+	annex, atts, err := itemParts(n.Items, n.Names)
 	if err != nil {
 		return nil, err
 	}
 	url := is.VerifyURL(n.VerifyToken)
-	head := pdf.Section{Heading: "公证书信息 Certificate", Fields: []pdf.Field{
-		{Label: "公证书编号 Number", Value: n.Number},
-		{Label: "公证机构 Notary office", Value: is.Office},
-		{Label: "公证员 Notary", Value: is.Notary()},
-		{Label: "出证日期 Issued", Value: timeText(n.Issued)},
-		{Label: "申请人 Applicant", Value: n.Applicant},
-	}}
+	en := n.Lang == "en"
+	label := func(zh, english string) string {
+		if en {
+			return english
+		}
+		return zh
+	}
+	head := pdf.Section{Fields: []pdf.Field{{Label: label("申请人：", "Applicant:"), Value: n.Applicant}}}
 	if n.ApplicantID != "" {
-		head.Fields = append(head.Fields, pdf.Field{Label: "申请人证件 Applicant's ID", Value: n.ApplicantID})
+		head.Fields = append(head.Fields, pdf.Field{Label: label("证件：", "Identity:"), Value: n.ApplicantID})
 	}
+	head.Fields = append(head.Fields, pdf.Field{Label: label("公证事项：", "Matter:"), Value: label("保全证据（电子数据）", "Preservation of evidence (electronic data)")})
 	if n.Matter != "" {
-		head.Fields = append(head.Fields, pdf.Field{Label: "案件 Matter", Value: n.Matter})
+		head.Fields = append(head.Fields, pdf.Field{Label: label("案件：", "Case:"), Value: n.Matter})
 	}
-	head.Fields = append(head.Fields,
-		pdf.Field{Label: "证书编号 ID", Value: n.ID},
-		pdf.Field{Label: "在线验证 Verify", Value: url})
-	statement := pdf.Section{Heading: "证明 Statement", Paragraphs: statementText(n, is.Office)}
-	return &pdf.Document{
-		Title:       "公证书 Notarial Certificate",
+	body := pdf.Section{Paragraphs: bodyText(n, is.Office)}
+	ids := pdf.Section{Fields: []pdf.Field{{Label: label("证书编号：", "Certificate ID:"), Value: n.ID}}}
+	doc := &pdf.Document{
+		Heading:     is.Office,
+		Title:       label("公证书", "Notarial Certificate"),
 		Number:      n.Number,
 		Author:      is.Office,
 		Issued:      n.Issued,
-		Sections:    append([]pdf.Section{head, statement}, items...),
+		Sections:    []pdf.Section{head, body, ids},
 		VerifyURL:   url,
+		Closing:     is.closing(label("公证员", "Notary"), n.Issued, n.Lang),
+		AnnexTitle:  "附件：保全电子数据清单 Annex: the evidence preserved",
+		Annex:       annex,
 		Attachments: atts,
-	}, nil
+	}
+	if en {
+		doc.Subtitle = "公证书"
+		doc.PageLabel = func(p, of int) string { return fmt.Sprintf("Page %d of %d", p, of) }
+	} else {
+		doc.Subtitle = "Notarial Certificate"
+	}
+	return doc, nil
 }
 
-// statementText is the notary's statement, in Chinese then in English.
-func statementText(n *Notarial, office string) []string {
-	date := n.Issued.In(cst).Format("2006年1月2日")
+// bodyText is the certificate's body: what was preserved and how, in the
+// certificate's language.
+func bodyText(n *Notarial, office string) []string {
 	digests := "SHA-256"
 	for _, it := range n.Items {
 		if it.SM3 != "" {
@@ -97,16 +119,24 @@ func statementText(n *Notarial, office string) []string {
 			break
 		}
 	}
-	zh := fmt.Sprintf("兹证明：申请人%s于%s向%s申请，对下列%d项电子数据办理保全证据公证。"+
-		"经核查，每项电子数据的摘要值（%s）已由下列时间戳服务机构以 RFC 3161 时间戳固定于所载可信时间，"+
-		"其保管记录已锚定于联盟链的所载区块；与所载摘要值相同的数据，即为该时间已存在的数据。"+
-		"每项电子数据的回执以附件形式嵌入本公证书，可据以离线验证，无需依赖本机构的服务器。",
-		n.Applicant, date, office, len(n.Items), digests)
-	en := fmt.Sprintf("This is to certify that %s applied to %s on %s for the preservation of the %d "+
-		"electronic evidence item(s) below. The digest (%s) of each item was fixed at the trusted time stated "+
-		"by an RFC 3161 time-stamp of the named authority, and its custody record is anchored in the block of the "+
-		"consortium chain stated: data with the stated digest is the data that existed at that time. Each item's "+
-		"receipt is attached to this certificate and verifies offline, without this office's servers.",
-		n.Applicant, office, n.Issued.In(cst).Format("2 January 2006"), len(n.Items), strings.ReplaceAll(digests, "、", " and "))
-	return []string{zh, en}
+	if n.Lang == "en" {
+		return []string{
+			fmt.Sprintf("On %s, %s applied to %s for the preservation of %d item(s) of electronic evidence kept in the Custos evidence service.",
+				dateText(n.Issued, "en"), n.Applicant, office, len(n.Items)),
+			fmt.Sprintf("The notary preserved them as follows: the digest (%s) of each item was computed; the trusted time at which an RFC 3161 "+
+				"time-stamp of the named time-stamping authority fixed that digest was checked; and the item's custody record was checked to be "+
+				"anchored in the stated block of the consortium chain. The annex lists each item with its digest, trusted time, anchor and custody; "+
+				"each item's receipt is attached to this certificate's file and verifies offline, without this office's servers.",
+				strings.ReplaceAll(digests, "、", " and ")),
+			"This is to certify that electronic data with the digest stated in the annex is the data that existed at the trusted time stated, and has not been altered since.",
+		}
+	}
+	return []string{
+		fmt.Sprintf("申请人%s于%s向本处申请，对其保管于Custos电子证据平台的电子数据共%d项办理保全证据公证。",
+			n.Applicant, dateText(n.Issued, "zh"), len(n.Items)),
+		fmt.Sprintf("本公证员对上述电子数据采取了以下保全措施：计算每项电子数据的摘要值（%s）；核对时间戳服务机构以RFC 3161时间戳固定该摘要值的可信时间；"+
+			"核对其保管记录已锚定于联盟链的所载区块。每项电子数据的名称、摘要值、可信时间、区块链锚定及保管记录详见本公证书附件《保全电子数据清单》；"+
+			"每项电子数据的回执已嵌入本公证书电子文件，可据以离线验证，无需依赖本处服务器。", digests),
+		"兹证明，与附件所载摘要值相同的电子数据，即为所载可信时间已存在的数据，自该时间起未被改动。",
+	}
 }

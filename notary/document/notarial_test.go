@@ -77,7 +77,7 @@ func testItem(t *testing.T) Item {
 
 func TestNotarial(t *testing.T) {
 	is, roots := testIssuer(t)
-	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "(2026)浙杭证字第 1 号", Applicant: "杭州互联网法院",
+	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "（2026）浙杭证字第1号", Applicant: "杭州互联网法院",
 		Matter: "著作权纠纷", Issued: time.Now().Truncate(time.Second), Items: []Item{testItem(t)}}
 	doc, err := is.notarialDocument(n)
 	if err != nil {
@@ -89,22 +89,25 @@ func TestNotarial(t *testing.T) {
 	if strings.Contains(doc.VerifyURL, n.ID) {
 		t.Errorf("VerifyURL %q names the certificate's ID", doc.VerifyURL)
 	}
-	var text strings.Builder
-	for _, s := range doc.Sections {
-		text.WriteString(s.Heading + "\n" + strings.Join(s.Paragraphs, "\n") + "\n")
-		for _, f := range s.Fields {
-			text.WriteString(f.Label + ": " + f.Value + "\n")
-		}
-	}
-	for _, want := range []string{"(2026)浙杭证字第 1 号", "杭州市互联网公证处", "张三", "杭州互联网法院", "著作权纠纷",
-		"兹证明", "This is to certify", "SHA-256、SM3", n.Items[0].SHA256, n.Items[0].SM3, "直播间截图",
-		"Hangzhou Internet Court TSA", "chain ", "root " + n.Items[0].Receipt.Checkpoint.Root, "created by"} {
-		if !strings.Contains(text.String(), want) {
+	text := docText(doc)
+	for _, want := range []string{"（2026）浙杭证字第1号", "杭州市互联网公证处", "公证员  张三", "杭州互联网法院", "著作权纠纷",
+		"保全证据", "兹证明", "SHA-256、SM3", n.Items[0].SHA256, n.Items[0].SM3, "直播间截图",
+		"Hangzhou Internet Court TSA", "chain ", n.Items[0].Receipt.Checkpoint.Root, "存证 filed", dateText(n.Issued, "zh")} {
+		if !strings.Contains(text, want) {
 			t.Errorf("the certificate does not state %q", want)
 		}
 	}
-	if strings.Contains(text.String(), "Applicant's ID") {
-		t.Errorf("an organization applicant is printed with an identity document")
+	if strings.Contains(text, "证件") || strings.Contains(text, "This is to certify") {
+		t.Errorf("an organization applicant is printed with an identity document, or the Chinese body in English")
+	}
+	english := *n
+	english.Lang = "en"
+	edoc, err := is.notarialDocument(&english)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if et := docText(edoc); !strings.Contains(et, "This is to certify") || strings.Contains(et, "兹证明") || !strings.Contains(et, "Notary  张三") {
+		t.Errorf("the English certificate reads:\n%s", et)
 	}
 	// A natural person is printed with their masked identity number.
 	person := *n
@@ -118,7 +121,7 @@ func TestNotarial(t *testing.T) {
 	for _, f := range head {
 		fields = append(fields, f.Label+": "+f.Value)
 	}
-	if !slices.Contains(fields, "申请人 Applicant: 李四") || !slices.Contains(fields, "申请人证件 Applicant's ID: 居民身份证 Resident ID 1101**********002X") ||
+	if !slices.Contains(fields, "申请人：: 李四") || !slices.Contains(fields, "证件：: 居民身份证 Resident ID 1101**********002X") ||
 		!strings.Contains(pdoc.Sections[1].Paragraphs[0], "申请人李四于") {
 		t.Errorf("a person applicant is printed as %q and %q", fields, pdoc.Sections[1].Paragraphs[0])
 	}
@@ -141,6 +144,44 @@ func TestNotarial(t *testing.T) {
 	tampered[sig.ByteRange[1]/2] ^= 1
 	if _, err := pdf.Verify(tampered, roots); err == nil {
 		t.Errorf("pdf.Verify(one byte changed) = nil, want an error")
+	}
+}
+
+// docText is what doc states, section by section, for tests to search.
+func docText(doc *pdf.Document) string {
+	var text strings.Builder
+	text.WriteString(doc.Heading + "\n" + doc.Title + "\n" + doc.Number + "\n")
+	for _, s := range append(slices.Clone(doc.Sections), doc.Annex...) {
+		text.WriteString(s.Heading + "\n" + strings.Join(s.Paragraphs, "\n") + "\n")
+		for _, f := range s.Fields {
+			text.WriteString(f.Label + ": " + f.Value + "\n")
+		}
+	}
+	if doc.Closing != nil {
+		text.WriteString(strings.Join(doc.Closing.Lines, "\n") + "\n")
+	}
+	return text.String()
+}
+
+// TestDateText: a certificate dates itself in words, in China Standard
+// Time.
+func TestDateText(t *testing.T) {
+	for _, c := range []struct {
+		t      time.Time
+		zh, en string
+	}{
+		{time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC), "二〇二六年十二月六日", "6 December 2026"},
+		{time.Date(2026, 12, 31, 17, 0, 0, 0, time.UTC), "二〇二七年一月一日", "1 January 2027"},
+		{time.Date(2030, 10, 20, 0, 0, 0, 0, time.UTC), "二〇三〇年十月二十日", "20 October 2030"},
+		{time.Date(2031, 3, 12, 0, 0, 0, 0, time.UTC), "二〇三一年三月十二日", "12 March 2031"},
+		{time.Date(2031, 3, 29, 0, 0, 0, 0, time.UTC), "二〇三一年三月二十九日", "29 March 2031"},
+	} {
+		if got := dateText(c.t, "zh"); got != c.zh {
+			t.Errorf("dateText(%v, zh) = %q, want %q", c.t, got, c.zh)
+		}
+		if got := dateText(c.t, "en"); got != c.en {
+			t.Errorf("dateText(%v, en) = %q, want %q", c.t, got, c.en)
+		}
 	}
 }
 

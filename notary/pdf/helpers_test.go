@@ -91,11 +91,11 @@ func testDocument() *Document {
 		Sections: []Section{
 			{Heading: "申请人 Applicant", Paragraphs: []string{"申请人杭州互联网法院于二〇二六年三月一日向本处申请，对下列电子数据的存在、内容及其取得时间办理保全证据公证。本公证处经审查，证明下列电子数据自其可信时间起未被改动。"}},
 			{Heading: "电子数据 Evidence", Fields: []Field{
-				{"标题 Title", "直播间截图与录像"},
-				{"文件名 File", "录像-2026-03-01.mp4"},
-				{"大小 Size", "10,485,760 字节 bytes"},
-				{"SHA-256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
-				{"可信时间 Trusted time", "2026-03-01 08:00:00 UTC（Custos Test TSA）"},
+				{Label: "标题 Title", Value: "直播间截图与录像"},
+				{Label: "文件名 File", Value: "录像-2026-03-01.mp4"},
+				{Label: "大小 Size", Value: "10,485,760 字节 bytes"},
+				{Label: "SHA-256", Value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+				{Label: "可信时间 Trusted time", Value: "2026-03-01 08:00:00 UTC（Custos Test TSA）"},
 			}},
 		},
 		VerifyURL: "https://custos.example/v/cert/0001",

@@ -14,11 +14,17 @@ import (
 // Document is a certificate to render: a notarial certificate or a
 // copyright registration certificate. Text may mix Chinese and Latin.
 type Document struct {
+	// Heading, when set, is printed above the title: the issuing office,
+	// such as "浙江省杭州市钱塘公证处".
+	Heading string
 	// Title is the heading of the first page, e.g. "公证书", and the
-	// document's /Title. Required.
+	// document's /Title (with Subtitle). Required.
 	Title string
-	// Number is the certificate number, e.g. "(2026)浙杭证字第 1 号",
-	// printed under the title and in every page's footer.
+	// Subtitle, when set, is printed small under the title, such as
+	// "Notarial Certificate" under "公证书".
+	Subtitle string
+	// Number is the certificate number, e.g. "（2026）浙杭证字第1号",
+	// printed under the title, right-aligned, and in every page's footer.
 	Number string
 	// Author is the issuing office, e.g. the notary office: /Author.
 	Author string
@@ -27,12 +33,23 @@ type Document struct {
 	Issued time.Time
 	// Sections are printed in order.
 	Sections []Section
-	// VerifyURL, when set, is printed with a QR code that opens it: the
-	// public verification page of the certificate.
+	// VerifyURL, when set, is printed with a QR code that opens it (the
+	// public verification page of the certificate), the caption beside it,
+	// after Sections.
 	VerifyURL string
+	// Closing, when set, ends the body after the QR code: the signature
+	// block with the office's seal.
+	Closing *Closing
+	// AnnexTitle and Annex, when Annex is set, start on a new page after
+	// the body: the annex (附件) that lists the items.
+	AnnexTitle string
+	Annex      []Section
 	// Attachments are embedded in the PDF as associated files (ISO 32000-2
 	// §14.13), listed in an "附件 Attachments" section after the others.
 	Attachments []Attachment
+	// PageLabel spells the footer's page numbers from the page and the
+	// page count. Default: "第1页 共3页".
+	PageLabel func(page, pages int) string
 }
 
 // Section is a heading followed by paragraphs, then label–value rows.
@@ -46,6 +63,11 @@ type Section struct {
 // wrap within the value column.
 type Field struct {
 	Label, Value string
+	// Digest says Value is a hexadecimal digest: it is printed in groups
+	// of 16 digits, on one line if it fits (in a smaller size if need be),
+	// else in lines of the same number of whole groups: never a stray
+	// digit on a line of its own.
+	Digest bool
 }
 
 // Attachment is a file embedded in the PDF, such as an evidence item's
@@ -116,8 +138,23 @@ const (
 // embedded, subset font; the QR code; then the attachments, embedded as
 // files by an incremental update.
 func (r *Renderer) Render(doc *Document) ([]byte, error) {
+	b, _, err := r.Layout(doc)
+	return b, err
+}
+
+// Placement is where a document's seal was drawn: its page (1-based) and
+// its rectangle in the page's default user space (points, origin at the
+// bottom left: llx, lly, urx, ury), where the signature's widget goes.
+type Placement struct {
+	Page int
+	Rect [4]float64
+}
+
+// Layout is Render, and says where the seal of doc.Closing was drawn (nil
+// without a Closing).
+func (r *Renderer) Layout(doc *Document) ([]byte, *Placement, error) {
 	if err := doc.check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	issued := doc.Issued
 	if issued.IsZero() {
@@ -125,19 +162,24 @@ func (r *Renderer) Render(doc *Document) ([]byte, error) {
 	}
 	l, err := r.newLayout(doc, issued)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := l.document(doc); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if err := l.footers(doc.PageLabel); err != nil {
+		return nil, nil, err
 	}
 	b, err := l.gp.GetBytesPdfReturnErr()
 	if err != nil {
-		return nil, fmt.Errorf("pdf: render: %w", err)
+		return nil, nil, fmt.Errorf("pdf: render: %w", err)
 	}
-	if len(doc.Attachments) == 0 {
-		return b, nil
+	if len(doc.Attachments) > 0 {
+		if b, err = embedFiles(b, doc.Attachments, issued); err != nil {
+			return nil, nil, err
+		}
 	}
-	return embedFiles(b, doc.Attachments, issued)
+	return b, l.seal, nil
 }
 
 func (doc *Document) check() error {
@@ -176,6 +218,7 @@ type layout struct {
 	pageH  float64
 	size   float64  // current font size
 	color  [3]uint8 // current text colour
+	seal   *Placement
 }
 
 func (l *layout) textColor(r, g, b uint8) {
@@ -188,7 +231,7 @@ func (r *Renderer) newLayout(doc *Document, issued time.Time) (*layout, error) {
 	size := *gopdf.PageSizeA4
 	gp.Start(gopdf.Config{PageSize: size, Unit: gopdf.UnitPT})
 	gp.SetInfo(gopdf.PdfInfo{
-		Title:        doc.Title,
+		Title:        strings.TrimSpace(doc.Title + " " + doc.Subtitle),
 		Author:       doc.Author,
 		Subject:      doc.Number,
 		Creator:      "Custos",
@@ -203,29 +246,74 @@ func (r *Renderer) newLayout(doc *Document, issued time.Time) (*layout, error) {
 }
 
 func (l *layout) document(doc *Document) error {
+	if doc.Heading != "" {
+		l.textColor(150, 30, 30)
+		if err := l.centered(doc.Heading, sizeHeading+1); err != nil {
+			return err
+		}
+		l.textColor(0, 0, 0)
+		l.y += 10
+	}
 	if err := l.centered(doc.Title, sizeTitle); err != nil {
 		return err
 	}
+	if doc.Subtitle != "" {
+		if err := l.centered(doc.Subtitle, sizeBody); err != nil {
+			return err
+		}
+	}
 	if doc.Number != "" {
-		l.y += 4
-		if err := l.centered(doc.Number, sizeBody); err != nil {
+		l.y += 6
+		if err := l.right(doc.Number, sizeBody+1); err != nil {
 			return err
 		}
 	}
-	l.y += 8
+	l.y += 6
 	l.rule()
-	for _, s := range doc.Sections {
-		if err := l.section(s); err != nil {
-			return err
-		}
+	if err := l.sections(doc.Sections); err != nil {
+		return err
 	}
-	if len(doc.Attachments) > 0 {
+	annexed := len(doc.Annex) > 0
+	if len(doc.Attachments) > 0 && !annexed {
 		if err := l.section(attachmentSection(doc.Attachments)); err != nil {
 			return err
 		}
 	}
 	if doc.VerifyURL != "" {
-		return l.qr(doc.VerifyURL)
+		if err := l.qr(doc.VerifyURL); err != nil {
+			return err
+		}
+	}
+	if doc.Closing != nil {
+		if err := l.closing(doc.Closing); err != nil {
+			return err
+		}
+	}
+	if !annexed {
+		return nil
+	}
+	if err := l.newPage(); err != nil {
+		return err
+	}
+	if err := l.centered(doc.AnnexTitle, sizeHeading+3); err != nil {
+		return err
+	}
+	l.y += 4
+	l.rule()
+	if err := l.sections(doc.Annex); err != nil {
+		return err
+	}
+	if len(doc.Attachments) > 0 {
+		return l.section(attachmentSection(doc.Attachments))
+	}
+	return nil
+}
+
+func (l *layout) sections(ss []Section) error {
+	for _, s := range ss {
+		if err := l.section(s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -246,20 +334,39 @@ func (l *layout) newPage() error {
 	l.gp.AddPage()
 	l.page++
 	l.y = marginTop
+	return nil
+}
+
+// pageLabel is the default footer page label: 第1页 共3页.
+func pageLabel(page, pages int) string { return fmt.Sprintf("第%d页 共%d页", page, pages) }
+
+// footers writes every page's footer, the number and 第n页 共N页, once the
+// page count is known.
+func (l *layout) footers(label func(page, pages int) string) error {
+	if label == nil {
+		label = pageLabel
+	}
 	if err := l.gp.SetFont(l.family, "", sizeSmall); err != nil {
 		return err
 	}
-	l.gp.SetTextColor(110, 110, 110) // the footer's own colour
-	footer := fmt.Sprintf("%s    第 %d 页 Page %d", l.number, l.page, l.page)
-	w, err := l.gp.MeasureTextWidth(footer)
-	if err != nil {
-		return err
+	l.gp.SetTextColor(110, 110, 110)
+	for p := 1; p <= l.page; p++ {
+		if err := l.gp.SetPage(p); err != nil {
+			return fmt.Errorf("pdf: footer: %w", err)
+		}
+		footer := label(p, l.page)
+		if l.number != "" {
+			footer = l.number + "    " + footer
+		}
+		w, err := l.gp.MeasureTextWidth(footer)
+		if err != nil {
+			return err
+		}
+		l.gp.SetXY((l.width+2*marginX-w)/2, l.pageH-marginBottom/2)
+		if err := l.gp.Cell(nil, footer); err != nil {
+			return err
+		}
 	}
-	l.gp.SetXY((l.width+2*marginX-w)/2, l.pageH-marginBottom/2)
-	if err := l.gp.Cell(nil, footer); err != nil {
-		return err
-	}
-	l.gp.SetTextColor(l.color[0], l.color[1], l.color[2])
 	return nil
 }
 
@@ -303,6 +410,26 @@ func (l *layout) centered(text string, size float64) error {
 		}
 		l.y += size * lineSpacing
 	}
+	return nil
+}
+
+// right writes one line of text right-aligned in the column.
+func (l *layout) right(text string, size float64) error {
+	if err := l.font(size); err != nil {
+		return err
+	}
+	if err := l.need(size * lineSpacing); err != nil {
+		return err
+	}
+	w, err := l.gp.MeasureTextWidth(text)
+	if err != nil {
+		return err
+	}
+	l.gp.SetXY(marginX+l.width-w, l.y)
+	if err := l.gp.Cell(nil, text); err != nil {
+		return err
+	}
+	l.y += size * lineSpacing
 	return nil
 }
 
@@ -372,15 +499,24 @@ func (l *layout) field(f Field) error {
 	if err != nil {
 		return err
 	}
-	values, err := wrap(l.gp.MeasureTextWidth, f.Value, l.width-labelWidth)
+	var values []string
+	if f.Digest {
+		values, err = l.digestLines(f.Value, l.width-labelWidth)
+	} else {
+		values, err = wrap(l.gp.MeasureTextWidth, f.Value, l.width-labelWidth)
+	}
 	if err != nil {
 		return err
 	}
+	valueSize := l.size
 	for i := range max(len(labels), len(values)) {
 		if err := l.need(sizeBody * lineSpacing); err != nil {
 			return err
 		}
 		if i < len(labels) {
+			if err := l.font(sizeBody); err != nil {
+				return err
+			}
 			l.textColor(90, 90, 90)
 			l.gp.SetXY(marginX, l.y)
 			if err := l.gp.Cell(nil, labels[i]); err != nil {
@@ -389,7 +525,10 @@ func (l *layout) field(f Field) error {
 			l.textColor(0, 0, 0)
 		}
 		if i < len(values) {
-			l.gp.SetXY(marginX+labelWidth, l.y)
+			if err := l.font(valueSize); err != nil {
+				return err
+			}
+			l.gp.SetXY(marginX+labelWidth, l.y+(sizeBody-valueSize)*0.8)
 			if err := l.gp.Cell(nil, values[i]); err != nil {
 				return err
 			}
@@ -397,7 +536,51 @@ func (l *layout) field(f Field) error {
 		l.y += sizeBody * lineSpacing
 	}
 	l.y += 2
-	return nil
+	return l.font(sizeBody)
+}
+
+// digestGroup is the number of hexadecimal digits printed together.
+const digestGroup = 16
+
+// digestLines sets the font for a digest and breaks it into groups of
+// digestGroup digits: one line at the body size or, failing that, the
+// small size; else lines of the same number of whole groups.
+func (l *layout) digestLines(hex string, width float64) ([]string, error) {
+	var groups []string
+	for len(hex) > digestGroup {
+		groups, hex = append(groups, hex[:digestGroup]), hex[digestGroup:]
+	}
+	groups = append(groups, hex)
+	for _, size := range []float64{sizeBody, sizeSmall} {
+		if err := l.font(size); err != nil {
+			return nil, err
+		}
+		line := strings.Join(groups, " ")
+		w, err := l.gp.MeasureTextWidth(line)
+		if err != nil {
+			return nil, err
+		}
+		if w <= width {
+			return []string{line}, nil
+		}
+	}
+	for per := (len(groups) + 1) / 2; per >= 1; per-- {
+		var lines []string
+		fits := true
+		for i := 0; i < len(groups); i += per {
+			line := strings.Join(groups[i:min(i+per, len(groups))], " ")
+			w, err := l.gp.MeasureTextWidth(line)
+			if err != nil {
+				return nil, err
+			}
+			fits = fits && w <= width
+			lines = append(lines, line)
+		}
+		if fits || per == 1 {
+			return lines, nil
+		}
+	}
+	return nil, nil // unreachable: per reaches 1
 }
 
 // qr draws the QR code of url with the URL beside it, and makes the code a

@@ -109,7 +109,7 @@ func TestRenderManyPages(t *testing.T) {
 	r := testRenderer(t)
 	doc := testDocument()
 	for i := range 60 {
-		doc.Sections = append(doc.Sections, Section{Heading: fmt.Sprintf("证据 %d", i+1), Fields: []Field{{"SHA-256", strings.Repeat("ab", 32)}}})
+		doc.Sections = append(doc.Sections, Section{Heading: fmt.Sprintf("证据 %d", i+1), Fields: []Field{{Label: "SHA-256", Value: strings.Repeat("ab", 32), Digest: true}}})
 	}
 	b, err := r.Render(doc)
 	if err != nil {

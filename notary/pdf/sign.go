@@ -40,6 +40,12 @@ type SignOptions struct {
 	// Time is the claimed signing time, the dictionary's /M. The trusted
 	// time is the time-stamp's. Default: time.Now.
 	Time time.Time
+	// Appearance, when set, makes the signature visible: its widget covers
+	// this rectangle of this page, where the renderer drew the office's
+	// seal (Renderer.Layout), so a reader shows the seal as the signature
+	// and opens the signature from it. Nil: an invisible signature on the
+	// first page.
+	Appearance *Placement
 }
 
 func (o *SignOptions) check() error {
@@ -163,7 +169,7 @@ func prepare(pdf []byte, opts *SignOptions, size int) ([]byte, span, error) {
 		return nil, span{}, err
 	}
 	sigNum := u.add()
-	if err := addField(f, u, sigNum); err != nil {
+	if err := addField(f, u, sigNum, opts.Appearance); err != nil {
 		return nil, span{}, err
 	}
 	u.objs[sigNum] = signatureDict(opts, size)
@@ -221,9 +227,10 @@ func locate(out []byte, off int64) (span, error) {
 }
 
 // addField adds the signature field and its widget (one object, ISO
-// 32000-1 §12.7.3.1) to the catalog's /AcroForm and the first page's
-// /Annots, with /V sigNum.
-func addField(f *file, u *update, sigNum int) error {
+// 32000-1 §12.7.3.1) to the catalog's /AcroForm and a page's /Annots, with
+// /V sigNum: invisible on the first page, or over the placement at with an
+// appearance stream (§12.5.5) that leaves the seal under it visible.
+func addField(f *file, u *update, sigNum int, at *Placement) error {
 	root, ok := f.trailer.get("Root").(ref)
 	if !ok {
 		return fmt.Errorf("%w: trailer /Root is not a reference", ErrMalformed)
@@ -232,7 +239,12 @@ func addField(f *file, u *update, sigNum int) error {
 	if err != nil {
 		return err
 	}
-	page, err := firstPage(f, catalog)
+	n, rect := 1, array{0, 0, 0, 0}
+	if at != nil {
+		n = at.Page
+		rect = array{pts(at.Rect[0]), pts(at.Rect[1]), pts(at.Rect[2]), pts(at.Rect[3])}
+	}
+	page, err := nthPage(f, catalog, n)
 	if err != nil {
 		return err
 	}
@@ -253,8 +265,19 @@ func addField(f *file, u *update, sigNum int) error {
 	w.set("T", textString("Signature"+strconv.Itoa(len(fieldList)+1)))
 	w.set("V", ref{num: sigNum})
 	w.set("F", 132) // Print | Locked
-	w.set("Rect", array{0, 0, 0, 0})
+	w.set("Rect", rect)
 	w.set("P", page)
+	if at != nil {
+		ap := u.add()
+		d := newDict()
+		d.set("Type", name("XObject"))
+		d.set("Subtype", name("Form"))
+		d.set("BBox", array{0, 0, pts(at.Rect[2] - at.Rect[0]), pts(at.Rect[3] - at.Rect[1])})
+		u.setStream(ap, d, nil)
+		n := newDict()
+		n.set("N", ref{num: ap})
+		w.set("AP", n)
+	}
 	u.set(widget, w)
 
 	form.set("Fields", append(append(array{}, fieldList...), ref{num: widget}))
@@ -284,28 +307,54 @@ func acroForm(f *file, catalog *dict) (*dict, ref, error) {
 	return d.clone(), r, nil
 }
 
-// firstPage descends the page tree (ISO 32000-1 §7.7.3) to the first page.
-func firstPage(f *file, catalog *dict) (ref, error) {
+// pts writes a coordinate, in points to the hundredth.
+func pts(v float64) number { return number(strconv.FormatFloat(v, 'f', 2, 64)) }
+
+// nthPage descends the page tree (ISO 32000-1 §7.7.3) to page n, counted
+// from 1, by the /Count of its nodes.
+func nthPage(f *file, catalog *dict, n int) (ref, error) {
 	node, ok := catalog.get("Pages").(ref)
-	for depth := 0; ok && depth < maxDepth; depth++ {
+	for depth := 0; ok && depth < maxDepth && n >= 1; depth++ {
 		d, err := f.dictOf(node)
 		if err != nil {
 			return ref{}, err
 		}
 		if d.get("Type") == name("Page") {
-			return node, nil
+			if n == 1 {
+				return node, nil
+			}
+			break
 		}
 		kids, err := f.resolve(d.get("Kids"))
 		if err != nil {
 			return ref{}, err
 		}
-		a, isArray := kids.(array)
-		if !isArray || len(a) == 0 {
-			break
+		a, _ := kids.(array)
+		ok = false
+		for _, k := range a {
+			kr, isRef := k.(ref)
+			if !isRef {
+				break
+			}
+			kd, err := f.dictOf(kr)
+			if err != nil {
+				return ref{}, err
+			}
+			count := int64(1)
+			if kd.get("Type") != name("Page") {
+				c, _ := kd.get("Count").(number)
+				if count, _ = c.int(); count < 1 {
+					count = 1
+				}
+			}
+			if int64(n) <= count {
+				node, ok = kr, true
+				break
+			}
+			n -= int(count)
 		}
-		node, ok = a[0].(ref)
 	}
-	return ref{}, fmt.Errorf("%w: no first page", ErrMalformed)
+	return ref{}, fmt.Errorf("%w: no page %d", ErrMalformed, n)
 }
 
 // addAnnot rewrites page with annot added to its /Annots.

@@ -1,0 +1,104 @@
+package pdf
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDigestLines: a digest prints in groups of 16 digits, on one line
+// when it fits at all, else on lines of whole groups, the same number on
+// each: never a fragment of a group.
+func TestDigestLines(t *testing.T) {
+	r := testRenderer(t)
+	l, err := r.newLayout(testDocument(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := strings.Repeat("0123456789abcdef", 4)
+	for _, c := range []struct {
+		width float64
+		want  []string
+	}{
+		{1000, []string{sha[:16] + " " + sha[16:32] + " " + sha[32:48] + " " + sha[48:]}},
+		{200, []string{sha[:16] + " " + sha[16:32], sha[32:48] + " " + sha[48:]}},
+		{100, []string{sha[:16], sha[16:32], sha[32:48], sha[48:]}},
+	} {
+		got, err := l.digestLines(sha, c.width)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("digestLines(sha, %v) = %q, want %q", c.width, got, c.want)
+		}
+	}
+}
+
+// TestSignAppearance: a signature with an Appearance has its widget on
+// the seal's page, over the seal's rectangle, with an appearance stream;
+// it still verifies. The seal is on page 1 of a 2-page document with an
+// annex, and the footers count the pages.
+func TestSignAppearance(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	doc := testDocument()
+	doc.Closing = &Closing{Lines: []string{"公证员  张三", "杭州市互联网公证处", "二〇二六年三月一日"}, SealText: "杭州市互联网公证处"}
+	doc.AnnexTitle, doc.Annex = "附件", []Section{{Heading: "清单", Paragraphs: []string{"一项"}}}
+	b, seal, err := testRenderer(t).Layout(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seal == nil || seal.Page != 1 || seal.Rect[2]-seal.Rect[0] != sealSize || seal.Rect[3]-seal.Rect[1] != sealSize {
+		t.Fatalf("seal placement = %+v, want a %v-point square on page 1", seal, sealSize)
+	}
+	opts := p.options()
+	opts.Appearance = seal
+	signed, err := Sign(context.Background(), b, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(signed, p.roots); err != nil {
+		t.Fatalf("Verify = %v", err)
+	}
+	f, err := parseFile(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := f.trailer.get("Root").(ref)
+	catalog, err := f.dictOf(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, err := f.dictOf(catalog.get("AcroForm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, _ := form.get("Fields").(array)
+	widget, err := f.dictOf(fields[len(fields)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	page1, err := nthPage(f, catalog, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if widget.get("P") != page1 || widget.get("AP") == nil {
+		t.Errorf("widget on %v with /AP %v, want page 1 %v and an appearance", widget.get("P"), widget.get("AP"), page1)
+	}
+	rect, _ := widget.get("Rect").(array)
+	if len(rect) != 4 || rect[0] != pts(seal.Rect[0]) || rect[3] != pts(seal.Rect[3]) {
+		t.Errorf("widget /Rect = %v, want the seal's %v", rect, seal.Rect)
+	}
+	if _, err := nthPage(f, catalog, 2); err != nil {
+		t.Errorf("nthPage(2): %v", err)
+	}
+	if _, err := nthPage(f, catalog, 3); err == nil {
+		t.Errorf("nthPage(3) of 2 pages = nil error")
+	}
+}
+
+func TestPageLabel(t *testing.T) {
+	if got := pageLabel(1, 3); got != "第1页 共3页" {
+		t.Errorf("pageLabel(1, 3) = %q", got)
+	}
+}
