@@ -38,7 +38,7 @@ const legacyPrefixLen = len(TokenPrefix) + 8
 // trace may stay on disk. Upgrade is idempotent; Open calls it too.
 func Upgrade(db *bolt.DB) (changed bool, err error) {
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bOrgs, bKeys, bSecrets, bChosen, bLegacy, bConflicts} {
+		for _, b := range [][]byte{bOrgs, bKeys, bSecrets, bChosen, bLegacy, bConflicts, bClaimsTold} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

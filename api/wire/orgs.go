@@ -116,4 +116,10 @@ type NameConflict struct {
 	Holder           string `json:"holder"`
 	HolderMember     string `json:"holder_member"`
 	HolderMemberName string `json:"holder_member_name,omitempty"`
+	// Claimant is set when Org is the holder: the organization, homed on
+	// ClaimantMember, that claimed Org's name after it (chain state
+	// version 5) and stays out of the directory until it is renamed.
+	Claimant           string `json:"claimant,omitempty"`
+	ClaimantMember     string `json:"claimant_member,omitempty"`
+	ClaimantMemberName string `json:"claimant_member_name,omitempty"`
 }

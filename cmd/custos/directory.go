@@ -43,6 +43,15 @@ func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, tel
 			continue
 		}
 		todo, err := unregistered(ch, orgs, tell, log)
+		if err == nil && ch.StateVersion() >= anchor.StateV5 {
+			var claims []anchor.OrgEntry
+			if claims, err = claimsToFile(ch, orgs); err == nil {
+				todo = append(todo, claims...)
+			}
+			if err == nil {
+				err = tellHolders(ch, orgs, tell, log)
+			}
+		}
 		if err == nil && len(todo) > 0 {
 			err = ch.RegisterOrgs(ctx, todo)
 		}
@@ -142,6 +151,92 @@ func (t *conflictTeller) settle(org string, c *access.NameConflict) error {
 		}
 		return t.hooks.PublishWithin(tx, org, webhooks.EventNameConflict, wire.NameConflict{
 			Org: org, Name: c.Name, Holder: c.Holder, HolderMember: c.HolderMember, HolderMemberName: t.members[c.HolderMember],
+		})
+	})
+}
+
+// claimsToFile lists this node's organizations whose name another
+// organization holds in the directory and whose claim to it the directory
+// does not record yet (chain state version 5): registering them records
+// the claim, so that the holder's member tells the holder.
+func claimsToFile(ch *anchor.Chain, orgs *access.Store) ([]anchor.OrgEntry, error) {
+	all, err := orgs.Orgs()
+	if err != nil {
+		return nil, err
+	}
+	claims, err := ch.Claims()
+	if err != nil {
+		return nil, err
+	}
+	filed := map[string]string{} // claimant → name
+	for _, c := range claims {
+		filed[c.Org] = c.Name
+	}
+	var out []anchor.OrgEntry
+	for _, o := range all {
+		st, err := api.DirectoryStatus(ch, o)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil && st.Status == wire.DirectoryConflict && filed[o.ID] != o.Name && len(out) < anchor.MaxOrgs {
+			out = append(out, anchor.OrgEntry{ID: o.ID, Kind: o.Kind, Name: o.Name})
+		}
+	}
+	return out, nil
+}
+
+// tellHolders tells each of this node's organizations of every standing
+// claim to its name by another member's organization, once per claimant
+// and name.
+func tellHolders(ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log *slog.Logger) error {
+	claims, err := ch.Claims()
+	if err != nil {
+		return err
+	}
+	for _, c := range claims {
+		if _, err := orgs.Org(c.Holder); err != nil {
+			continue // another member's organization
+		}
+		told, err := orgs.ToldClaim(c.Holder, c.Org, c.Name)
+		if err != nil || told {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := tell.tellHolder(c); err != nil {
+			return err
+		}
+		log.Warn("another member's organization claimed the name of one of this node's; both are told",
+			"holder", c.Holder, "claimant", c.Org, "claimant_member", c.Member, "name", c.Name)
+	}
+	return nil
+}
+
+// tellHolder tells a holder of another organization's claim to its name,
+// as settle tells a claimant: an org.name_claimed event on its audit
+// chain, a directory.name_conflict webhook (with the claimant), and the
+// record that it was told, in one transaction.
+func (t *conflictTeller) tellHolder(c anchor.Claim) error {
+	return t.ev.Update(func(tx *bolt.Tx) error {
+		if access.ToldClaimTx(tx, c.Holder, c.Org, c.Name) {
+			return nil
+		}
+		if err := access.PutToldClaimTx(tx, c.Holder, c.Org, c.Name); err != nil {
+			return err
+		}
+		e := &custody.Event{V: custody.EventVersion, Evidence: c.Holder, Type: custody.AuditOrgNameClaimed,
+			Time: custody.FormatTime(t.ev.Now()), Actor: "node:" + t.member,
+			Subject: "claimant:" + c.Org + ":member:" + c.Member + ":name:" + c.Name}
+		if err := evidence.AppendAuditTx(tx, e); err != nil {
+			return err
+		}
+		if t.hooks == nil {
+			return nil
+		}
+		return t.hooks.PublishWithin(tx, c.Holder, webhooks.EventNameConflict, wire.NameConflict{
+			Org: c.Holder, Name: c.Name, Holder: c.Holder, HolderMember: t.member, HolderMemberName: t.members[t.member],
+			Claimant: c.Org, ClaimantMember: c.Member, ClaimantMemberName: t.members[c.Member],
 		})
 	})
 }

@@ -229,6 +229,18 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("create an organization at version 3 = %d %s", code, body)
 	}
+	// Two members each made an organization of one name before there was
+	// a directory: after the upgrades, the first registered keeps it and
+	// both are told (version 5 records the other's claim).
+	twins := map[*proc]string{}
+	for _, p := range []*proc{ms[1].p, ms[2].p} {
+		code, _, body := p.call("POST", "/api/v1/orgs", consortiumToken, strings.NewReader(`{"kind":"arbitration","name":"Twice Named Commission"}`), "Content-Type", "application/json")
+		var o wire.Org
+		if code != 201 || json.Unmarshal(body, &o) != nil {
+			t.Fatalf("create an organization of a shared name at version 3 = %d %s", code, body)
+		}
+		twins[p] = o.ID
+	}
 	upgradeTo(4)
 	old := items[0]
 	other := ms[0].p
@@ -288,5 +300,19 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	var fresh5 wire.Copyright
 	if code != 201 || json.Unmarshal(body, &fresh5) != nil || fresh5.Status != "registered" || !regexp.MustCompile(`作登字-M[1-4]-000001$`).MatchString(fresh5.Number) {
 		t.Errorf("a registration at version 5 = %d %s; want the chain's number", code, body)
+	}
+	told := func(p *proc, event string) bool {
+		_, _, b := p.call("GET", "/api/v1/orgs/"+twins[p]+"/audit", consortiumToken, nil)
+		return strings.Contains(string(b), event)
+	}
+	for end := time.Now().Add(60 * time.Second); ; {
+		a, b := ms[1].p, ms[2].p
+		if told(a, "org.name_conflict") && told(b, "org.name_claimed") || told(b, "org.name_conflict") && told(a, "org.name_claimed") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the two organizations of one name were not both told of the conflict")
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }

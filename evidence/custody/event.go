@@ -72,6 +72,12 @@ const (
 	// "node:<member id>"; subject:
 	// "holder:<org id>:member:<member id>:name:<name>").
 	AuditOrgNameConflict = "org.name_conflict"
+	// AuditOrgNameClaimed: an organization of another member claimed this
+	// organization's name in the consortium's directory after it (chain
+	// state version 5); the claimant stays out until it is renamed (actor:
+	// "node:<member id>"; subject:
+	// "claimant:<org id>:member:<member id>:name:<name>").
+	AuditOrgNameClaimed = "org.name_claimed"
 )
 
 // IsRead reports whether an event type records a read (viewed, downloaded,
