@@ -26,6 +26,7 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
 )
@@ -352,15 +353,16 @@ func TestIdempotencyKeyHeader(t *testing.T) {
 // uploadWorld is a server over a real evidence service (folder, bbolt,
 // built-in TSA) with an upload route wired as createEvidence is.
 type uploadWorld struct {
-	s     *Server
-	ev    *evidence.Service
-	crs   *copyright.Register
-	token string
-	actor string
-	org   string
-	idem  *idempotency
-	orgs  *access.Store
-	tsa   http.Handler
+	s      *Server
+	ev     *evidence.Service
+	shares *sharing.Registry
+	crs    *copyright.Register
+	token  string
+	actor  string
+	org    string
+	idem   *idempotency
+	orgs   *access.Store
+	tsa    http.Handler
 }
 
 func newUploadWorld(t *testing.T) *uploadWorld {
@@ -408,11 +410,12 @@ func newUploadWorldWith(t *testing.T, edit func(*evidence.Config, *copyright.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(withEvidence(withProver(t, ev), Config{Access: orgs, TSA: tsa, DB: db, Copyrights: crs, Transfers: crs}))
+	roles := withProver(t, ev)
+	s, err := New(withEvidence(roles, Config{Access: orgs, TSA: tsa, DB: db, Copyrights: crs, Transfers: crs}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &uploadWorld{s: s, ev: ev, crs: crs, token: newKey(t, orgs, "Firm"), idem: s.idem, orgs: orgs, tsa: tsa}
+	w := &uploadWorld{s: s, ev: ev, shares: roles.Registry, crs: crs, token: newKey(t, orgs, "Firm"), idem: s.idem, orgs: orgs, tsa: tsa}
 	p, err := orgs.Authenticate(w.token)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/sharing"
 )
 
 // pageOf answers one page of a listing whose items the domain returns by
@@ -85,7 +86,7 @@ func (s *Server) createMatter(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := evidence.ParseMatterInput(b)
+	in, err := sharing.ParseMatterInput(b)
 	if err != nil {
 		return err
 	}
@@ -146,7 +147,7 @@ func (s *Server) createShare(c echo.Context) error {
 	}
 	p := principal(c)
 	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
-	if errors.Is(err, evidence.ErrBadShare) {
+	if errors.Is(err, sharing.ErrBadShare) {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
 	}
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/storage"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -170,14 +171,14 @@ func TestOpenAPISchemas(t *testing.T) {
 		"KeyInput":          wire.KeyInput{},
 		"NewKeyView":        NewKeyView{},
 		"MeView":            MeView{},
-		"Matter":            evidence.Matter{},
-		"MatterInput":       evidence.MatterInput{},
+		"Matter":            sharing.Matter{},
+		"MatterInput":       sharing.MatterInput{},
 		"Share":             ShareView{},
 		"ShareInput":        wire.ShareInput{},
 		"EvidenceList":      wire.ListView[wire.EvidenceView]{},
 		"OrgList":           wire.ListView[OrgView]{},
 		"KeyList":           wire.ListView[access.Key]{},
-		"MatterList":        wire.ListView[evidence.Matter]{},
+		"MatterList":        wire.ListView[sharing.Matter]{},
 		"ShareList":         wire.ListView[ShareView]{},
 		"Webhook":           webhooks.Webhook{},
 		"WebhookInput":      wire.WebhookInput{},

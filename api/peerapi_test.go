@@ -106,7 +106,7 @@ func TestPeerReads(t *testing.T) {
 	if code, body := get(c, "/peer/v1/evidence/"+id, court); code != 404 {
 		t.Errorf("before any share: %d %s, want 404", code, body)
 	}
-	sh, _, err := w.ev.ShareTarget(context.Background(), w.org, w.actor, evidence.ShareEvidence, id, court, nil)
+	sh, _, err := w.shares.ShareTarget(context.Background(), w.org, w.actor, evidence.ShareEvidence, id, court, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestPeerReads(t *testing.T) {
 	if last := evs[len(evs)-1]; last.Type != "downloaded" || last.Actor != court+":keykeykeykeykeykeykeykey22@"+cID {
 		t.Errorf("last custody event = %s by %s, want downloaded by the court's key @ C", last.Type, last.Actor)
 	}
-	if _, err := w.ev.RevokeShare(context.Background(), w.org, w.actor, sh.ID); err != nil {
+	if _, err := w.shares.RevokeShare(context.Background(), w.org, w.actor, sh.ID); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := get(c, "/peer/v1/evidence/"+id, court); code != 404 {

@@ -45,7 +45,7 @@ func TestSharedReadQuota(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := w.ev.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, v.ID, court.ID, nil); err != nil {
+	if _, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, v.ID, court.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -75,13 +75,13 @@ func TestReceiptWaitReauthorizes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sh, _, err := w.ev.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil)
+			sh, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ev := &waitingEvidence{proved: withProver(t, w.ev), r: tt.anchored, during: func() {
 				if !tt.keepShare {
-					if _, err := w.ev.RevokeShare(ctx, w.org, w.actor, sh.ID); err != nil {
+					if _, err := w.shares.RevokeShare(ctx, w.org, w.actor, sh.ID); err != nil {
 						t.Error(err)
 					}
 				}

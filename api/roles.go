@@ -11,6 +11,7 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/imagehash"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -48,11 +49,11 @@ type Proofs interface {
 	FinalAt(ctx context.Context, height int64) (time.Time, bool, error)
 }
 
-// Sharing is what the matter and share endpoints need.
+// Sharing is what the matter and share endpoints need (sharing.Registry).
 type Sharing interface {
-	CreateMatter(ctx context.Context, org, actor string, in evidence.MatterInput) (*evidence.Matter, error)
-	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
-	Matters(ctx context.Context, org string) ([]evidence.Matter, error)
+	CreateMatter(ctx context.Context, org, actor string, in sharing.MatterInput) (*sharing.Matter, error)
+	Matter(ctx context.Context, id, org string) (*sharing.Matter, error)
+	Matters(ctx context.Context, org string) ([]sharing.Matter, error)
 	ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*evidence.Share, bool, error)
 	RevokeShare(ctx context.Context, org, actor, id string) (*evidence.Share, error)
 	Shares(ctx context.Context, org string, made bool) ([]evidence.Share, error)

@@ -6,6 +6,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/certificates"
+	"github.com/custos-project/custos/evidence/sharing"
 )
 
 // evidenceService is the evidence service in every role the server uses it
@@ -29,12 +30,13 @@ func withEvidence(ev evidenceService, cfg Config) Config {
 
 // proved is a real evidence service with its prover, which has no chain
 // (so every receipt is evidence.ErrNotAnchored, as on a node without one),
-// its certificate records and its audit trails.
+// its certificate records, its audit trails and its matters and shares.
 type proved struct {
 	*evidence.Service
 	*evidence.Prover
 	*certificates.Register
 	*audittrail.Trails
+	*sharing.Registry
 }
 
 func withProver(t testing.TB, ev *evidence.Service) proved {
@@ -43,5 +45,9 @@ func withProver(t testing.TB, ev *evidence.Service) proved {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return proved{ev, evidence.NewProver(ev, nil), certs, audittrail.New(ev)}
+	shares, err := sharing.New(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proved{ev, evidence.NewProver(ev, nil), certs, audittrail.New(ev), shares}
 }

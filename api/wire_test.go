@@ -17,6 +17,7 @@ import (
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/sharing"
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -31,8 +32,8 @@ func TestWireShapes(t *testing.T) {
 		{evidence.TokenInfo{}, wire.TokenInfo{}},
 		{evidence.PendingRead{}, wire.PendingRead{}},
 		{evidence.Lookup{}, wire.Lookup{}},
-		{evidence.Matter{}, wire.Matter{}},
-		{evidence.MatterInput{}, wire.MatterInput{}},
+		{sharing.Matter{}, wire.Matter{}},
+		{sharing.MatterInput{}, wire.MatterInput{}},
 		{ShareView{}, wire.Share{}},
 		{certificates.Certificate{}, wire.Certificate{}},
 		{certificates.Person{}, wire.Person{}},

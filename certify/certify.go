@@ -17,6 +17,7 @@ import (
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/notary/document"
 )
@@ -31,7 +32,12 @@ const DefaultAnchorWait = 10 * time.Second
 type Evidence interface {
 	Get(ctx context.Context, id string) (*evidence.Record, error)
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
-	Matter(ctx context.Context, id, org string) (*evidence.Matter, error)
+}
+
+// Matters is what issuing a certificate over a matter needs of the
+// matters (sharing.Registry).
+type Matters interface {
+	Matter(ctx context.Context, id, org string) (*sharing.Matter, error)
 	MatterEvidence(ctx context.Context, matter, org string) ([]*evidence.Record, error)
 }
 
@@ -62,6 +68,7 @@ type Orgs interface {
 // Config configures an Office.
 type Config struct {
 	Evidence     Evidence     // required
+	Matters      Matters      // required
 	Certificates Certificates // required: where notarial certificates are stored
 	Receipts     Receipts     // required
 	Orgs         Orgs         // required
@@ -80,6 +87,7 @@ type Config struct {
 // Office issues documents.
 type Office struct {
 	ev       Evidence
+	matters  Matters
 	certs    Certificates
 	receipts Receipts
 	orgs     Orgs
@@ -91,8 +99,8 @@ type Office struct {
 
 // New returns an Office.
 func New(cfg Config) (*Office, error) {
-	if cfg.Evidence == nil || cfg.Certificates == nil || cfg.Receipts == nil || cfg.Orgs == nil {
-		return nil, errors.New("certify: Config.Evidence, Certificates, Receipts and Orgs are required")
+	if cfg.Evidence == nil || cfg.Matters == nil || cfg.Certificates == nil || cfg.Receipts == nil || cfg.Orgs == nil {
+		return nil, errors.New("certify: Config.Evidence, Matters, Certificates, Receipts and Orgs are required")
 	}
 	if cfg.AnchorWait == 0 {
 		cfg.AnchorWait = DefaultAnchorWait
@@ -100,7 +108,7 @@ func New(cfg Config) (*Office, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Office{ev: cfg.Evidence, certs: cfg.Certificates, receipts: cfg.Receipts, orgs: cfg.Orgs, crs: cfg.Copyrights, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
+	return &Office{ev: cfg.Evidence, matters: cfg.Matters, certs: cfg.Certificates, receipts: cfg.Receipts, orgs: cfg.Orgs, crs: cfg.Copyrights, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
 }
 
 // ErrNoSigner means the node holds no document-signing certificate (or

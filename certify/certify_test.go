@@ -13,6 +13,7 @@ import (
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary/document"
 )
 
@@ -23,7 +24,7 @@ type fakeEvidence struct {
 	Evidence
 	Certificates
 	recs   map[string]*evidence.Record
-	matter *evidence.Matter
+	matter *sharing.Matter
 	inMatt []*evidence.Record
 }
 
@@ -38,7 +39,7 @@ func (f *fakeEvidence) Visible(_ context.Context, r *evidence.Record, org string
 	return evidence.OwnerOrg(r) == org, nil
 }
 
-func (f *fakeEvidence) Matter(_ context.Context, id, org string) (*evidence.Matter, error) {
+func (f *fakeEvidence) Matter(_ context.Context, id, org string) (*sharing.Matter, error) {
 	if f.matter == nil || f.matter.ID != id || f.matter.Org != org {
 		return nil, evidence.ErrNotFound
 	}
@@ -64,7 +65,7 @@ func (o fakeOrgs) Org(id string) (*access.Org, error) {
 
 func newTestOffice(t *testing.T, ev *fakeEvidence) *Office {
 	t.Helper()
-	o, err := New(Config{Evidence: ev, Certificates: ev, Receipts: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
+	o, err := New(Config{Evidence: ev, Matters: ev, Certificates: ev, Receipts: ev, Orgs: fakeOrgs{"orgA": "Firm A", "orgB": "Firm B"}, AnchorWait: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestRecords(t *testing.T) {
 	a1 := &evidence.Record{ID: "a1", Owner: "orgA:k"}
 	b1 := &evidence.Record{ID: "b1", Owner: "orgB:k"}
 	ev := &fakeEvidence{recs: map[string]*evidence.Record{"a1": a1, "b1": b1},
-		matter: &evidence.Matter{ID: "m1", Org: "orgA"}}
+		matter: &sharing.Matter{ID: "m1", Org: "orgA"}}
 	o := newTestOffice(t, ev)
 	var input *InputError
 	for _, tc := range []struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
+	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary/document"
 )
 
@@ -85,7 +86,7 @@ func (o *Office) Notarial(ctx context.Context, req Request) (*certificates.Certi
 // records resolves a request to the records it names, every one visible
 // to the requesting organization (else evidence.ErrNotFound, as for any
 // evidence it may not see), and the matter if one was named.
-func (o *Office) records(ctx context.Context, req Request) ([]*evidence.Record, *evidence.Matter, error) {
+func (o *Office) records(ctx context.Context, req Request) ([]*evidence.Record, *sharing.Matter, error) {
 	if (len(req.Evidence) == 0) == (req.Matter == "") {
 		return nil, nil, &InputError{"Give exactly one of evidence (a list of evidence IDs) or matter (a matter ID)."}
 	}
@@ -119,12 +120,12 @@ func (o *Office) records(ctx context.Context, req Request) ([]*evidence.Record, 
 }
 
 // matterRecords is records for a request that names a matter.
-func (o *Office) matterRecords(ctx context.Context, req Request) ([]*evidence.Record, *evidence.Matter, error) {
-	m, err := o.ev.Matter(ctx, req.Matter, req.Org)
+func (o *Office) matterRecords(ctx context.Context, req Request) ([]*evidence.Record, *sharing.Matter, error) {
+	m, err := o.matters.Matter(ctx, req.Matter, req.Org)
 	if err != nil {
 		return nil, nil, matterErr(err)
 	}
-	recs, err := o.ev.MatterEvidence(ctx, m.ID, req.Org)
+	recs, err := o.matters.MatterEvidence(ctx, m.ID, req.Org)
 	switch {
 	case err != nil:
 		return nil, nil, matterErr(err)
@@ -212,7 +213,7 @@ func applicantIDText(a *certificates.Applicant) string {
 
 // matterText is how a certificate names a matter: its title and the
 // court's case number, when known.
-func matterText(m *evidence.Matter) string {
+func matterText(m *sharing.Matter) string {
 	if m.CaseNumber == "" {
 		return m.Title
 	}

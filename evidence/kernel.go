@@ -15,7 +15,8 @@ import (
 // The kernel: what a register kept beside the evidence (the copyright
 // register, evidence/copyright; the notarial certificates,
 // evidence/certificates; the organizations' audit trails,
-// evidence/audittrail) builds on. A register keeps its own
+// evidence/audittrail; the matters and the acts of sharing,
+// evidence/sharing) builds on. A register keeps its own
 // buckets in the service's database and writes them in the service's
 // transactions, together with the custody events, audit events and leaves
 // that its acts put on the evidence. The core calls back into registers
@@ -82,6 +83,48 @@ func RecordAt(tx *bolt.Tx, seq uint64) (*Record, error) { return getRecord(tx, s
 // (or its matter) is shared with org (Visible, inside a transaction).
 func (s *Service) VisibleIn(tx *bolt.Tx, r *Record, org string, now time.Time) bool {
 	return s.visible(tx, r, org, now)
+}
+
+// OwnerIn returns the organization that owns r in tx, and so may share
+// it: the owner through a register (Config.ItemOwner), or else the
+// organization that filed r.
+func (s *Service) OwnerIn(tx *bolt.Tx, r *Record) string { return s.sharer(tx, r) }
+
+// MatterItems returns the sequence numbers of the records filed into
+// matter in tx, oldest first.
+func MatterItems(tx *bolt.Tx, matter string) ([]uint64, error) { return matterRecords(tx, matter) }
+
+// GetShare returns the share id in tx; ErrNotFound if there is none.
+func GetShare(tx *bolt.Tx, id string) (*Share, error) { return getShare(tx, id) }
+
+// CurrentShare returns the newest share of target with grantee in tx,
+// active or not; ErrNotFound if there is none.
+func CurrentShare(tx *bolt.Tx, target, grantee string) (*Share, error) {
+	id := tx.Bucket(bShareIdx).Get([]byte(target + grantee))
+	if id == nil {
+		return nil, ErrNotFound
+	}
+	return getShare(tx, string(id))
+}
+
+// SharedWith reports whether target (an item or a matter) is shared with
+// org at now in tx.
+func SharedWith(tx *bolt.Tx, target, org string, now time.Time) bool {
+	return activeShare(tx, target, org, now)
+}
+
+// SharesOf lists in tx the shares org made (made) or received (!made).
+func SharesOf(tx *bolt.Tx, org string, made bool) ([]Share, error) { return sharesOf(tx, org, made) }
+
+// PutShare stores the new share sh in tx, with the indexes every read
+// path checks, and tells Config.OnShare; the custody events of the items
+// it covers are the caller's (AppendEach).
+func (s *Service) PutShare(tx *bolt.Tx, sh *Share) error { return s.putNewShare(tx, sh) }
+
+// EndShare revokes sh in tx at now, as actor, and tells Config.OnShare;
+// the custody events of the items it covered are the caller's.
+func (s *Service) EndShare(tx *bolt.Tx, sh *Share, actor string, now time.Time) error {
+	return s.endShare(tx, sh, actor, now)
 }
 
 // TokenAt returns the i-th timestamp reply (DER) stored for the item with

@@ -187,3 +187,20 @@ func jsonMessage(err error) string {
 	}
 	return err.Error()
 }
+
+// decodeStrict decodes one JSON object into v, refusing unknown fields
+// (allowed lists the known ones for the message) and trailing data; what
+// names the object in errors.
+func decodeStrict(b []byte, v any, what, allowed string) error {
+	switch err := strictjson.Decode(b, v); {
+	case errors.Is(err, strictjson.ErrTrailing):
+		return &MetadataError{Fields: []FieldError{{Field: what, Message: "has data after the JSON object"}}}
+	case err != nil:
+		msg := jsonMessage(err)
+		if strings.HasPrefix(err.Error(), "json: unknown field") || strings.HasPrefix(err.Error(), "json: duplicate field") {
+			msg = strings.TrimPrefix(err.Error(), "json: ") + " (allowed: " + allowed + ")"
+		}
+		return &MetadataError{Fields: []FieldError{{Field: "body", Message: msg}}}
+	}
+	return nil
+}

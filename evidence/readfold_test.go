@@ -88,9 +88,7 @@ func TestReadFoldsLoseNoRead(t *testing.T) {
 	clock := newTestClock()
 	s, _ := openFoldService(t, filepath.Join(t.TempDir(), "t.db"), clock, 10*time.Minute)
 	rec := uploadAs(t, s, foldFirm+":k", "exhibit")
-	if _, _, err := s.ShareTarget(ctx, foldFirm, foldFirm+":k", ShareEvidence, rec.ID, foldCourt, nil); err != nil {
-		t.Fatal(err)
-	}
+	shareItem(t, s, foldFirm+":k", rec, foldCourt)
 	actors := []string{foldCourt + ":examiner", foldCourt + ":clerk", foldFirm + ":k"}
 	want := map[string]int64{}
 	// 1,500 rounds, 2 s apart (50 minutes): the examiner reads the metadata
@@ -284,10 +282,7 @@ func TestReadFoldClosedByOtherEvents(t *testing.T) {
 	clock := newTestClock()
 	s, _ := openFoldService(t, filepath.Join(t.TempDir(), "t.db"), clock, 10*time.Minute)
 	rec := uploadAs(t, s, foldFirm+":k", "exhibit")
-	sh, _, err := s.ShareTarget(ctx, foldFirm, foldFirm+":k", ShareEvidence, rec.ID, foldCourt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := shareItem(t, s, foldFirm+":k", rec, foldCourt)
 	examiner := foldCourt + ":examiner"
 	for range 5 {
 		clock.Advance(time.Second)
@@ -296,9 +291,7 @@ func TestReadFoldClosedByOtherEvents(t *testing.T) {
 		}
 	}
 	clock.Advance(time.Second)
-	if _, err := s.RevokeShare(ctx, foldFirm, foldFirm+":k", sh.ID); err != nil {
-		t.Fatal(err)
-	}
+	unshareItem(t, s, foldFirm+":k", sh)
 	got, evs := readCounts(t, s, rec.ID)
 	types := make([]string, len(evs))
 	for i, e := range evs {
@@ -377,5 +370,61 @@ func TestReadFoldOff(t *testing.T) {
 	}
 	if _, evs := readCounts(t, s, rec.ID); len(evs) != 6 {
 		t.Errorf("%d events, want 6", len(evs))
+	}
+}
+
+func uploadAs(t *testing.T, s *Service, owner, data string) *Record {
+	t.Helper()
+	ctx := context.Background()
+	u, err := s.NewUpload(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.ReadFrom(strings.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := u.Finish(ctx, Meta{Title: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// shareItem shares rec, as actor of its owner organization, with grantee
+// through the kernel, as evidence/sharing's ShareTarget does: the share
+// and a "shared" custody event in one transaction. (The core's tests
+// cannot import evidence/sharing, which imports the core.)
+func shareItem(t *testing.T, s *Service, actor string, rec *Record, grantee string) *Share {
+	t.Helper()
+	sh := &Share{ID: NewID(), Kind: ShareEvidence, Target: rec.ID, Owner: OwnerOrg(rec), Grantee: grantee, CreatedBy: actor, CreatedAt: s.Now().UTC()}
+	err := s.Update(func(tx *bolt.Tx) error {
+		if err := s.PutShare(tx, sh); err != nil {
+			return err
+		}
+		return s.AppendEach(tx, []uint64{rec.Seq}, actor, custody.EventShared, "org:"+grantee)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh
+}
+
+// unshareItem revokes sh, as actor, as evidence/sharing's RevokeShare
+// does: the revocation and an "unshared" custody event in one
+// transaction.
+func unshareItem(t *testing.T, s *Service, actor string, sh *Share) {
+	t.Helper()
+	err := s.Update(func(tx *bolt.Tx) error {
+		seq, ok := ItemSeq(tx, sh.Target)
+		if !ok {
+			return ErrNotFound
+		}
+		if err := s.EndShare(tx, sh, actor, s.Now().UTC()); err != nil {
+			return err
+		}
+		return s.AppendEach(tx, []uint64{seq}, actor, custody.EventUnshared, "org:"+sh.Grantee)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

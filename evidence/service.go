@@ -82,7 +82,10 @@ type Config struct {
 	// OnShare, if set, is told of each share made and each share revoked
 	// (sh.RevokedAt set), inside the transaction that records it, so that
 	// a notice to the grantee's home member (api/peer's outbox) is
-	// committed with it. Its error fails the transaction.
+	// committed with it. Its error fails the transaction. It stays with the
+	// share records: both the kernel's writes (PutShare, EndShare, which
+	// evidence/sharing calls) and GiveItem, which ends a former owner's
+	// shares, tell it.
 	OnShare func(tx *bolt.Tx, sh *Share) error
 }
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/sharing"
 )
 
 // The commands in this file manage a server through its API (package
@@ -238,7 +238,7 @@ func keyCmd() *cobra.Command {
 
 func matterCmd() *cobra.Command {
 	cn := &conn{}
-	var in evidence.MatterInput
+	var in sharing.MatterInput
 	create := &cobra.Command{
 		Use: "create --title TITLE [--party P]... [--case-number C]", Short: "Open a matter of your organization",
 		Args:    positional(0, "no arguments"),

@@ -10,6 +10,7 @@ import (
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/sharing"
 )
 
 // custosJSON runs the custos binary with token and decodes its JSON output.
@@ -83,13 +84,13 @@ func TestAdminCLI(t *testing.T) {
 	}
 
 	// The firm opens a matter, files evidence into it and shares the matter.
-	var matter evidence.Matter
+	var matter sharing.Matter
 	custosJSON(t, n, firmKey.Token, &matter, "matter", "create", "--title", "Copyright infringement: photo series",
 		"--party", "Li Wei", "--party", "Example Media Ltd.", "--case-number", "(2026)浙0192民初1234号")
 	if matter.Org != firm.ID || len(matter.Parties) != 2 || matter.CaseNumber == "" {
 		t.Errorf("matter create = %+v", matter)
 	}
-	var matters wire.ListView[evidence.Matter]
+	var matters wire.ListView[sharing.Matter]
 	custosJSON(t, n, firmKey.Token, &matters, "matter", "list")
 	if len(matters.Items) != 1 || matters.Items[0].ID != matter.ID {
 		t.Errorf("matter list = %+v", matters.Items)

@@ -34,6 +34,7 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/document"
 	"github.com/custos-project/custos/notary/pdf"
@@ -319,6 +320,10 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 		return err
 	}
 	trails := audittrail.New(ev)
+	shares, err := sharing.New(ev)
+	if err != nil {
+		return err
+	}
 	token, err := bootstrap(orgs, trails, cfg)
 	if err != nil {
 		return err
@@ -341,12 +346,12 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if n.audit, err = integrity.NewAuditor(auditCtx, ev, integrity.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log}); err != nil {
 		return err
 	}
-	office, err := certify.New(certify.Config{Evidence: ev, Certificates: n.certs, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: documentIssuer(cfg, log, tsa, pki)})
+	office, err := certify.New(certify.Config{Evidence: ev, Matters: shares, Certificates: n.certs, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: documentIssuer(cfg, log, tsa, pki)})
 	if err != nil {
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Records: ev, Custody: ev, Sharing: ev, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
+		Records: ev, Custody: ev, Sharing: shares, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, Consortium: n.chain.Chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Peers: peers,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,

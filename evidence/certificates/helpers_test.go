@@ -11,6 +11,7 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/sharing"
 )
 
 const (
@@ -25,6 +26,7 @@ const (
 type world struct {
 	*Register
 	*evidence.Service
+	*sharing.Registry // the share tests make and revoke shares
 }
 
 // newWorld returns certificate records over a new evidence service with
@@ -36,7 +38,11 @@ func newWorld(t testing.TB, cfg evidence.Config) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{reg, ev}
+	shares, err := sharing.New(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{reg, ev, shares}
 }
 
 // audit runs the service's integrity audit with the certificates'.

@@ -17,6 +17,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/imagehash"
+	"github.com/custos-project/custos/evidence/sharing"
 )
 
 func testWork() Work {
@@ -257,7 +258,11 @@ func TestShareFollowsCopyrightOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := seer(t, s, a1)
-	old, _, err := s.ShareTarget(ctx, orgA, orgA+":key", evidence.ShareEvidence, a1.ID, orgC, nil)
+	shares, err := sharing.New(s.Service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _, err := shares.ShareTarget(ctx, orgA, orgA+":key", evidence.ShareEvidence, a1.ID, orgC, nil)
 	if err != nil || !seen(orgC) {
 		t.Fatalf("A shares its file with C = %v; C sees it %v", err, seen(orgC))
 	}
@@ -265,17 +270,17 @@ func TestShareFollowsCopyrightOwner(t *testing.T) {
 	if seen(orgC) {
 		t.Error("C still sees the file through A's share after the transfer")
 	}
-	if made, _ := s.Shares(ctx, orgA, true); len(made) != 1 || made[0].ID != old.ID || made[0].RevokedAt == nil {
+	if made, _ := shares.Shares(ctx, orgA, true); len(made) != 1 || made[0].ID != old.ID || made[0].RevokedAt == nil {
 		t.Errorf("A's shares after the transfer = %+v, want %s revoked", made, old.ID)
 	}
-	if _, _, err := s.ShareTarget(ctx, orgA, orgA+":key", evidence.ShareEvidence, a1.ID, orgC, nil); !errors.Is(err, evidence.ErrNotFound) {
+	if _, _, err := shares.ShareTarget(ctx, orgA, orgA+":key", evidence.ShareEvidence, a1.ID, orgC, nil); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("the former owner sharing = %v, want ErrNotFound", err)
 	}
-	sh, created, err := s.ShareTarget(ctx, orgB, orgB+":key", evidence.ShareEvidence, a1.ID, orgC, nil)
+	sh, created, err := shares.ShareTarget(ctx, orgB, orgB+":key", evidence.ShareEvidence, a1.ID, orgC, nil)
 	if err != nil || !created || !seen(orgC) {
 		t.Fatalf("the new owner sharing = %v, %v; C sees it %v", created, err, seen(orgC))
 	}
-	if _, err := s.RevokeShare(ctx, orgB, orgB+":key", sh.ID); err != nil || seen(orgC) {
+	if _, err := shares.RevokeShare(ctx, orgB, orgB+":key", sh.ID); err != nil || seen(orgC) {
 		t.Errorf("the new owner revoking its share = %v; C sees it %v", err, seen(orgC))
 	}
 	_, types := custodyTypes(t, s, a1.ID)

@@ -4,14 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence/custody"
 )
+
+// The grants: the share records every read path checks (who may see an
+// item: its owner, and the organizations it or its matter is shared
+// with). The acts of sharing (making, revoking and listing shares) and
+// the matters are evidence/sharing's; it writes the records through the
+// kernel (PutShare, EndShare). The core keeps the records because it reads
+// them on every read (visible, the listing's candidates, an item filed
+// into a shared matter) and ends shares itself when a register moves an
+// item's ownership (GiveItem).
 
 // Share kinds.
 const (
@@ -39,86 +46,15 @@ func (sh *Share) Active(now time.Time) bool {
 	return sh.RevokedAt == nil && (sh.ExpiresAt == nil || now.Before(*sh.ExpiresAt))
 }
 
-// ErrBadShare means a share request is not acceptable (sharing with
-// oneself, an expiry in the past).
-var ErrBadShare = errors.New("evidence: invalid share")
+var (
+	bShares   = []byte("shares")   // id → Share JSON
+	bShareIdx = []byte("shareidx") // target ‖ grantee → share id (the newest share of target with grantee)
+	bGranted  = []byte("granted")  // grantee ‖ share id → ∅
+	bMadeBy   = []byte("madeby")   // owner org ‖ share id → ∅
+	bAudit    = []byte("audit")    // org ‖ n(4) → canonical audit event
+)
 
-// ShareTarget shares an evidence item or a matter owned by org with the
-// grantee organization. Every affected item gets a "shared" custody event,
-// in the same transaction as the share. If target is already shared with
-// grantee, the existing active share is returned unchanged, and created is
-// false (to change its expiry, revoke it and share again).
-func (s *Service) ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (sh *Share, created bool, err error) {
-	now := s.cfg.Now()
-	switch {
-	case grantee == org:
-		return nil, false, fmt.Errorf("%w: an organization cannot share with itself", ErrBadShare)
-	case expires != nil && !expires.After(now):
-		return nil, false, fmt.Errorf("%w: expires_at is in the past", ErrBadShare)
-	case kind != ShareEvidence && kind != ShareMatter:
-		return nil, false, fmt.Errorf("%w: kind %q", ErrBadShare, kind)
-	}
-	sh = &Share{ID: NewID(), Kind: kind, Target: target, Owner: org, Grantee: grantee, CreatedBy: actor, CreatedAt: now.UTC(), ExpiresAt: expires}
-	existing := false
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		seqs, err := s.ownedTargets(tx, org, kind, target)
-		if err != nil {
-			return err
-		}
-		// At most one active share per target and grantee: sharing again is
-		// idempotent, so that revoking "the" share always ends access.
-		if id := tx.Bucket(bShareIdx).Get([]byte(target + grantee)); id != nil {
-			if old, err := getShare(tx, string(id)); err == nil && old.Active(now) {
-				sh, existing = old, true
-				return nil
-			}
-		}
-		if err := putShare(tx, sh); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bGranted).Put([]byte(grantee+sh.ID), nil); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bMadeBy).Put([]byte(org+sh.ID), nil); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bShareIdx).Put([]byte(target+grantee), []byte(sh.ID)); err != nil {
-			return err
-		}
-		if err := s.shareNotice(tx, sh); err != nil {
-			return err
-		}
-		return s.appendEach(tx, seqs, actor, custody.EventShared, "org:"+grantee)
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	if !existing {
-		s.leavesQueued()
-	}
-	return sh, !existing, nil
-}
-
-// ownedTargets returns the record sequence numbers a share of target
-// covers, or ErrNotFound if org does not own target.
-func (s *Service) ownedTargets(tx *bolt.Tx, org, kind, target string) ([]uint64, error) {
-	if kind == ShareEvidence {
-		seq, ok := getSeq(tx, target)
-		if !ok {
-			return nil, ErrNotFound
-		}
-		r, err := getRecord(tx, seq)
-		if err != nil || s.sharer(tx, r) != org {
-			return nil, ErrNotFound
-		}
-		return []uint64{seq}, nil
-	}
-	m, err := getMatter(tx, target)
-	if err != nil || m.Org != org {
-		return nil, ErrNotFound
-	}
-	return matterRecords(tx, target)
-}
+var accessBuckets = [][]byte{bShares, bShareIdx, bGranted, bMadeBy, bAudit, bByOrg, bByMatter}
 
 // sharer is the organization that may share r: the current owner of the
 // copyright registration r is a file of, or else the organization that
@@ -128,6 +64,32 @@ func (s *Service) sharer(tx *bolt.Tx, r *Record) string {
 		return o
 	}
 	return OwnerOrg(r)
+}
+
+// putNewShare stores a new share and its indexes, and tells Config.OnShare.
+func (s *Service) putNewShare(tx *bolt.Tx, sh *Share) error {
+	if err := putShare(tx, sh); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bGranted).Put([]byte(sh.Grantee+sh.ID), nil); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bMadeBy).Put([]byte(sh.Owner+sh.ID), nil); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bShareIdx).Put([]byte(sh.Target+sh.Grantee), []byte(sh.ID)); err != nil {
+		return err
+	}
+	return s.shareNotice(tx, sh)
+}
+
+// endShare revokes sh at now, as actor, and tells Config.OnShare.
+func (s *Service) endShare(tx *bolt.Tx, sh *Share, actor string, now time.Time) error {
+	sh.RevokedAt, sh.RevokedBy = &now, actor
+	if err := putShare(tx, sh); err != nil {
+		return err
+	}
+	return s.shareNotice(tx, sh)
 }
 
 // endShares revokes, as actor, the active shares of the item at seq that
@@ -147,11 +109,7 @@ func (s *Service) endShares(tx *bolt.Tx, seq uint64, item, org, actor string) er
 		}
 	}
 	for _, sh := range ended {
-		sh.RevokedAt, sh.RevokedBy = &now, actor
-		if err := putShare(tx, sh); err != nil {
-			return err
-		}
-		if err := s.shareNotice(tx, sh); err != nil {
+		if err := s.endShare(tx, sh, actor, now); err != nil {
 			return err
 		}
 		if err := s.appendEach(tx, []uint64{seq}, actor, custody.EventUnshared, "org:"+sh.Grantee); err != nil {
@@ -168,18 +126,6 @@ func (s *Service) shareNotice(tx *bolt.Tx, sh *Share) error {
 		return nil
 	}
 	return s.cfg.OnShare(tx, sh)
-}
-
-// shareRecords returns the record sequence numbers a share covers.
-func shareRecords(tx *bolt.Tx, sh *Share) ([]uint64, error) {
-	if sh.Kind == ShareEvidence {
-		seq, ok := getSeq(tx, sh.Target)
-		if !ok {
-			return nil, ErrNotFound
-		}
-		return []uint64{seq}, nil
-	}
-	return matterRecords(tx, sh.Target)
 }
 
 // matterRecords lists the records filed into a matter.
@@ -209,6 +155,24 @@ func getShare(tx *bolt.Tx, id string) (*Share, error) {
 	return &sh, json.Unmarshal(v, &sh)
 }
 
+// sharesOf lists the shares org made (made) or received (!made).
+func sharesOf(tx *bolt.Tx, org string, made bool) ([]Share, error) {
+	idx := bGranted
+	if made {
+		idx = bMadeBy
+	}
+	var out []Share
+	c := tx.Bucket(idx).Cursor()
+	for k, _ := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, _ = c.Next() {
+		sh, err := getShare(tx, string(k[len(org):]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *sh)
+	}
+	return out, nil
+}
+
 // appendEach appends one custody event to each record; a read inside its
 // fold window is counted instead (appendRead).
 func (s *Service) appendEach(tx *bolt.Tx, seqs []uint64, actor, typ, subject string) error {
@@ -222,63 +186,6 @@ func (s *Service) appendEach(tx *bolt.Tx, seqs []uint64, actor, typ, subject str
 		}
 	}
 	return nil
-}
-
-// RevokeShare ends a share made by org at once; every covered item gets an
-// "unshared" custody event.
-func (s *Service) RevokeShare(ctx context.Context, org, actor, id string) (*Share, error) {
-	var sh *Share
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if sh, err = getShare(tx, id); err != nil || sh.Owner != org {
-			return ErrNotFound
-		}
-		if sh.RevokedAt != nil {
-			return nil // already revoked: idempotent
-		}
-		now := s.cfg.Now().UTC()
-		sh.RevokedAt, sh.RevokedBy = &now, actor
-		if err := putShare(tx, sh); err != nil {
-			return err
-		}
-		if err := s.shareNotice(tx, sh); err != nil {
-			return err
-		}
-		// Not ownedTargets: the maker may end its share even where it no
-		// longer owns the target (a registration transferred before
-		// transfers ended shares).
-		seqs, err := shareRecords(tx, sh)
-		if err != nil {
-			return err
-		}
-		return s.appendEach(tx, seqs, actor, custody.EventUnshared, "org:"+sh.Grantee)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.leavesQueued()
-	return sh, nil
-}
-
-// Shares lists the shares org made (made) or received (!made).
-func (s *Service) Shares(ctx context.Context, org string, made bool) ([]Share, error) {
-	idx := bGranted
-	if made {
-		idx = bMadeBy
-	}
-	var out []Share
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(idx).Cursor()
-		for k, _ := c.Seek([]byte(org)); k != nil && bytes.HasPrefix(k, []byte(org)); k, _ = c.Next() {
-			sh, err := getShare(tx, string(k[len(org):]))
-			if err != nil {
-				return err
-			}
-			out = append(out, *sh)
-		}
-		return nil
-	})
-	return out, err
 }
 
 // activeShare reports whether target is shared with org at now.
@@ -327,4 +234,20 @@ func (s *Service) Visible(ctx context.Context, r *Record, org string) (bool, err
 		return nil
 	})
 	return ok, err
+}
+
+// OwnerOrg is the organization that owns a record ("org:key" owners; a
+// bare owner is its own organization).
+func OwnerOrg(r *Record) string {
+	org, _, _ := cutOwner(r.Owner)
+	return org
+}
+
+func cutOwner(owner string) (org, key string, ok bool) {
+	for i := 0; i < len(owner); i++ {
+		if owner[i] == ':' {
+			return owner[:i], owner[i+1:], true
+		}
+	}
+	return owner, "", false
 }

@@ -1,10 +1,12 @@
-package evidence
+package sharing
 
 import (
 	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/custos-project/custos/evidence"
 )
 
 // FuzzParseMatterInput: the matter body parser never panics, refuses with
@@ -20,13 +22,13 @@ func FuzzParseMatterInput(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := ParseMatterInput(b)
 		if err != nil {
-			var me *MetadataError
+			var me *evidence.MetadataError
 			if !errors.As(err, &me) {
 				t.Fatalf("ParseMatterInput(%q) = %v, want a *MetadataError", b, err)
 			}
 			return
 		}
-		if err := validateStruct(&in); err != nil {
+		if err := evidence.ValidateStruct(&in); err != nil {
 			t.Fatalf("ParseMatterInput(%q) accepted an invalid matter: %v", b, err)
 		}
 		again, err := json.Marshal(in)

@@ -1,22 +1,42 @@
-package evidence
+package sharing
 
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
 )
+
+// newTestService returns the matters and shares of a new evidence
+// service, whose clock is now.
+func newTestService(t *testing.T, cfg evidence.Config) (*evidence.Service, *Registry) {
+	t.Helper()
+	ev := evidencetest.New(t, cfg)
+	s, err := New(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev, s
+}
 
 func TestShares(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	var at time.Time // the clock, once set
+	ev, s := newTestService(t, evidence.Config{Now: func() time.Time {
+		if at.IsZero() {
+			return time.Now()
+		}
+		return at
+	}})
 	const firm, court, other = "firmaaaaaaaaaaaaaaaaaaaaa", "courtaaaaaaaaaaaaaaaaaaaa", "otheraaaaaaaaaaaaaaaaaaaa"
-	upload := func(meta Meta) *Record {
-		u, err := s.NewUpload(ctx, firm+":key")
+	upload := func(meta evidence.Meta) *evidence.Record {
+		u, err := ev.NewUpload(ctx, firm+":key")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,9 +51,9 @@ func TestShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inMatter, loose := upload(Meta{Title: "a", Matter: m.ID}), upload(Meta{Title: "b"})
-	seen := func(r *Record, org string) bool {
-		ok, err := s.Visible(ctx, r, org)
+	inMatter, loose := upload(evidence.Meta{Title: "a", Matter: m.ID}), upload(evidence.Meta{Title: "b"})
+	seen := func(r *evidence.Record, org string) bool {
+		ok, err := ev.Visible(ctx, r, org)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,33 +63,33 @@ func TestShares(t *testing.T) {
 		t.Fatalf("before sharing: owner %v, court %v", seen(loose, firm), seen(loose, court))
 	}
 	// Share the matter: its items become visible to the court, not others.
-	sh, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareMatter, m.ID, court, nil)
+	sh, _, err := s.ShareTarget(ctx, firm, firm+":key", evidence.ShareMatter, m.ID, court, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !seen(inMatter, court) || seen(loose, court) || seen(inMatter, other) {
 		t.Errorf("matter share: court sees item %v, loose %v; other org %v", seen(inMatter, court), seen(loose, court), seen(inMatter, other))
 	}
-	again, created, err := s.ShareTarget(ctx, firm, firm+":key", ShareMatter, m.ID, court, nil)
+	again, created, err := s.ShareTarget(ctx, firm, firm+":key", evidence.ShareMatter, m.ID, court, nil)
 	if err != nil || again.ID != sh.ID || created {
 		t.Errorf("sharing again = %v, %v; want the existing share %s", again, err, sh.ID)
 	}
 	// Only the owner may share or revoke.
-	if _, _, err := s.ShareTarget(ctx, other, other+":k", ShareEvidence, loose.ID, court, nil); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.ShareTarget(ctx, other, other+":k", evidence.ShareEvidence, loose.ID, court, nil); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("sharing another org's evidence = %v, want ErrNotFound", err)
 	}
-	if _, err := s.RevokeShare(ctx, court, court+":k", sh.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := s.RevokeShare(ctx, court, court+":k", sh.ID); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("the grantee revoking = %v, want ErrNotFound", err)
 	}
-	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, loose.ID, firm, nil); !errors.Is(err, ErrBadShare) {
+	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", evidence.ShareEvidence, loose.ID, firm, nil); !errors.Is(err, ErrBadShare) {
 		t.Errorf("sharing with oneself = %v, want ErrBadShare", err)
 	}
 	// An item filed into the shared matter is shared too, and says so.
-	late := upload(Meta{Title: "late", Matter: m.ID})
+	late := upload(evidence.Meta{Title: "late", Matter: m.ID})
 	if !seen(late, court) {
 		t.Errorf("an item filed into a shared matter is not visible to the grantee")
 	}
-	if evs, _ := s.Custody(ctx, late.ID); len(evs) != 2 || evs[1].Type != "shared" || evs[1].Subject != "org:"+court {
+	if evs, _ := ev.Custody(ctx, late.ID); len(evs) != 2 || evs[1].Type != "shared" || evs[1].Subject != "org:"+court {
 		t.Errorf("custody of an item filed into a shared matter = %+v", evs)
 	}
 	// Revocation ends access at once and is recorded.
@@ -79,7 +99,7 @@ func TestShares(t *testing.T) {
 	if seen(inMatter, court) {
 		t.Errorf("the court still sees the item after revocation")
 	}
-	evs, _ := s.Custody(ctx, inMatter.ID)
+	evs, _ := ev.Custody(ctx, inMatter.ID)
 	var types []string
 	for _, e := range evs {
 		types = append(types, e.Type)
@@ -88,10 +108,9 @@ func TestShares(t *testing.T) {
 		t.Errorf("custody of the matter's item = %s", got)
 	}
 	// An expiring share ends by itself.
-	at := time.Now()
-	s.cfg.Now = func() time.Time { return at }
+	at = time.Now()
 	until := at.Add(time.Hour)
-	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, loose.ID, court, &until); err != nil {
+	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", evidence.ShareEvidence, loose.ID, court, &until); err != nil {
 		t.Fatal(err)
 	}
 	if !seen(loose, court) {
@@ -103,48 +122,40 @@ func TestShares(t *testing.T) {
 	}
 }
 
-// TestOnShare: Config.OnShare is told of each share made and revoked, in
+// TestOnShare: evidence.Config.OnShare is told of each share made and revoked, in
 // its transaction; its error fails the share, which then does not exist.
 func TestOnShare(t *testing.T) {
 	ctx := context.Background()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	var told []Share
+	var told []evidence.Share
 	refuse := errors.New("outbox full")
 	var fail bool
-	s, err := New(ctx, Config{DB: db, Blobs: newMemBlobs(), TSA: fakeTSA{}, OnShare: func(tx *bolt.Tx, sh *Share) error {
+	ev, s := newTestService(t, evidence.Config{OnShare: func(tx *bolt.Tx, sh *evidence.Share) error {
 		if fail {
 			return refuse
 		}
 		told = append(told, *sh)
 		return nil
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const firm, court = "firmaaaaaaaaaaaaaaaaaaaaa", "courtaaaaaaaaaaaaaaaaaaaa"
-	u, _ := s.NewUpload(ctx, firm+":key")
+	u, _ := ev.NewUpload(ctx, firm+":key")
 	u.ReadFrom(strings.NewReader("exhibit"))
-	r, err := u.Finish(ctx, Meta{Title: "a"})
+	r, err := u.Finish(ctx, evidence.Meta{Title: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fail = true
-	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, r.ID, court, nil); !errors.Is(err, refuse) {
+	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", evidence.ShareEvidence, r.ID, court, nil); !errors.Is(err, refuse) {
 		t.Fatalf("ShareTarget with OnShare failing = %v, want its error", err)
 	}
 	if got, _ := s.Shares(ctx, firm, true); len(got) != 0 {
 		t.Fatalf("a share whose OnShare failed was kept: %+v", got)
 	}
 	fail = false
-	sh, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, r.ID, court, nil)
+	sh, _, err := s.ShareTarget(ctx, firm, firm+":key", evidence.ShareEvidence, r.ID, court, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", ShareEvidence, r.ID, court, nil); err != nil {
+	if _, _, err := s.ShareTarget(ctx, firm, firm+":key", evidence.ShareEvidence, r.ID, court, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.RevokeShare(ctx, firm, firm+":key", sh.ID); err != nil {

@@ -1,4 +1,4 @@
-package evidence
+package sharing
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
 )
 
 const (
@@ -13,44 +16,27 @@ const (
 	certNotary = "notaryaaaaaaaaaaaaaaaaaaaa"
 )
 
-func uploadAs(t *testing.T, s *Service, owner, data string) *Record {
-	t.Helper()
-	ctx := context.Background()
-	u, err := s.NewUpload(ctx, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := u.ReadFrom(strings.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	r, err := u.Finish(ctx, Meta{Title: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func TestMatterEvidence(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t, newMemBlobs())
+	ev, s := newTestService(t, evidence.Config{})
 	m, err := s.CreateMatter(ctx, certFirm, certFirm+":k", MatterInput{Title: "Case"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for _, data := range []string{"first", "second"} {
-		u, err := s.NewUpload(ctx, certFirm+":k")
+		u, err := ev.NewUpload(ctx, certFirm+":k")
 		if err != nil {
 			t.Fatal(err)
 		}
 		u.ReadFrom(strings.NewReader(data))
-		r, err := u.Finish(ctx, Meta{Title: data, Matter: m.ID})
+		r, err := u.Finish(ctx, evidence.Meta{Title: data, Matter: m.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)
 	}
-	uploadAs(t, s, certFirm+":k", "not in the matter")
+	evidencetest.File(t, ev, certFirm, "not in the matter")
 	got := func(org string) ([]string, error) {
 		recs, err := s.MatterEvidence(ctx, m.ID, org)
 		var out []string
@@ -62,10 +48,10 @@ func TestMatterEvidence(t *testing.T) {
 	if list, err := got(certFirm); err != nil || !slices.Equal(list, ids) {
 		t.Errorf("MatterEvidence(owner) = %v, %v; want %v, oldest first", list, err, ids)
 	}
-	if _, err := got(certNotary); !errors.Is(err, ErrNotFound) {
+	if _, err := got(certNotary); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("MatterEvidence(not shared) = %v, want ErrNotFound", err)
 	}
-	if _, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", ShareMatter, m.ID, certNotary, nil); err != nil {
+	if _, _, err := s.ShareTarget(ctx, certFirm, certFirm+":k", evidence.ShareMatter, m.ID, certNotary, nil); err != nil {
 		t.Fatal(err)
 	}
 	if list, err := got(certNotary); err != nil || !slices.Equal(list, ids) {
