@@ -332,6 +332,10 @@ func authzMatrix() map[string]matrixCase {
 		},
 		"GET /api/v1/orgs":      {own: get(func(*authzWorld) string { return "/api/v1/orgs" }), ownWant: outcomes("admin", allow)},
 		"GET /api/v1/orgs/{id}": {own: get(func(w *authzWorld) string { return "/api/v1/orgs/" + w.orgA }), ownWant: outcomes(all, allow)},
+		"PATCH /api/v1/orgs/{id}": {
+			own:     call("PATCH", func(w *authzWorld) string { return "/api/v1/orgs/" + w.orgA }, func(*authzWorld) any { return map[string]bool{"unlisted_by_default": false} }),
+			ownWant: outcomes("admin", allow),
+		},
 		"GET /api/v1/orgs/{id}/audit": {
 			own:       get(func(w *authzWorld) string { return "/api/v1/orgs/" + w.orgA + "/audit" }),
 			other:     get(func(w *authzWorld) string { return "/api/v1/orgs/" + w.orgB + "/audit" }),
