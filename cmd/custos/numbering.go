@@ -86,8 +86,8 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 				continue
 			}
 			waiting++
-			if t, ok := sent[u.ID]; ok && now.Sub(t) < numberResend {
-				continue
+			if t, sentAt := sent[u.ID]; !ok || sentAt && now.Sub(t) < numberResend {
+				continue // not in the register yet (the chain would refuse it), or just sent
 			}
 			submit = append(submit, anchor.Registration{ID: u.ID, Revoked: true})
 			continue
@@ -126,11 +126,11 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 		r := anchor.Registration{ID: u.ID, Org: org, Legacy: u.Number, Revoked: u.Revoked}
 		for _, f := range u.Files {
 			var rf anchor.RegFile
-			if b, err := hex.DecodeString(f.SHA256); err != nil || len(b) != 32 {
+			b, err := hex.DecodeString(f.SHA256)
+			if err != nil || len(b) != 32 {
 				return 0, errors.New("copyright register: a fingerprint is not a SHA-256")
-			} else {
-				copy(rf.SHA256[:], b)
 			}
+			copy(rf.SHA256[:], b)
 			if f.PHash != nil {
 				rf.PHash, rf.HasPHash = uint64(*f.PHash), true
 			}
