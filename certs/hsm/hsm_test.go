@@ -1,0 +1,88 @@
+package hsm_test
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custos-project/custos/certs/hsm"
+	"github.com/custos-project/custos/internal/testenv"
+)
+
+// TestSoftHSM generates a key in a real SoftHSM2 token, finds it again by
+// label and by ID, and checks its signatures with the public key.
+func TestSoftHSM(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tok, err := hsm.Open(hsm.Config{Module: sh.Module, TokenLabel: sh.Label, PIN: sh.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	ref := hsm.KeyRef{Label: "tsa", ID: []byte{1, 2}}
+	if _, err := tok.Signer(ref); !errors.Is(err, hsm.ErrNoKey) {
+		t.Fatalf("Signer(%v) before Generate: err = %v, want ErrNoKey", ref, err)
+	}
+	made, err := tok.Generate(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []hsm.KeyRef{{Label: "tsa"}, {ID: []byte{1, 2}}, ref} {
+		s, err := tok.Signer(r)
+		if err != nil {
+			t.Fatalf("Signer(%v): %v", r, err)
+		}
+		digest := sha256.Sum256([]byte("custos"))
+		sig, err := s.Sign(rand.Reader, digest[:], crypto.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ecdsa.VerifyASN1(made.Public().(*ecdsa.PublicKey), digest[:], sig) {
+			t.Fatalf("Signer(%v): the signature does not verify with the generated key", r)
+		}
+	}
+}
+
+func TestOpenWrongPIN(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	_, err := hsm.Open(hsm.Config{Module: sh.Module, TokenLabel: sh.Label, PIN: "99999"})
+	if err == nil {
+		t.Fatal("Open with a wrong PIN succeeded")
+	}
+	if strings.Contains(err.Error(), "99999") {
+		t.Fatalf("Open's error shows the PIN: %v", err)
+	}
+}
+
+func TestReadPIN(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pin")
+	if err := os.WriteFile(file, []byte(" 4321 \nignored\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CUSTOS_TEST_PIN", "1234")
+	tests := []struct {
+		name, env, path, want string
+		wantErr               bool
+	}{
+		{name: "env", env: "CUSTOS_TEST_PIN", want: "1234"},
+		{name: "file", path: file, want: "4321"},
+		{name: "unset env", env: "CUSTOS_TEST_PIN_UNSET", wantErr: true},
+		{name: "both", env: "CUSTOS_TEST_PIN", path: file, wantErr: true},
+		{name: "neither", wantErr: true},
+		{name: "missing file", path: filepath.Join(dir, "none"), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := hsm.ReadPIN(tt.env, tt.path)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("ReadPIN(%q, %q) = %q, %v; want %q (error: %v)", tt.env, tt.path, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
