@@ -2,6 +2,7 @@ package certs
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -73,6 +74,10 @@ func NewRequest(purpose string, subject pkix.Name, signer crypto.Signer) ([]byte
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), nil
 }
+
+// NewKey makes a new ECDSA P-256 key, the kind Custos requests
+// certificates for when the key is a file.
+func NewKey() (*ecdsa.PrivateKey, error) { return newKey() }
 
 // keyUsageExtension encodes ku as a critical key usage extension (RFC 5280
 // §4.2.1.3): a BIT STRING of the bits set, trailing zero bits dropped.

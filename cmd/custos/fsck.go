@@ -104,6 +104,9 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 		return nil, err
 	}
 	opts := auditOptions(root, orgCA, deep)
+	if err := trustIssuedTSA(cfg, &opts); err != nil {
+		return nil, err
+	}
 	opts.Documents = []integrity.DocumentAudit{certs.Audit(), crs.Audit()}
 	rep, err := integrity.Audit(ctx, ev, opts)
 	if err != nil {
