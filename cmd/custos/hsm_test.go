@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/certificates"
+	"github.com/custos-project/custos/internal/testenv"
+)
+
+// TestHSMKeys keeps the TSA's and the notary's keys in a real PKCS#11
+// token (SoftHSM2): the TSA key is made with the vendor-neutral pkcs11-tool,
+// the notary key by `custos pki request`; an outside CA (openssl) issues
+// both certificates from the requests, `custos pki install` installs them,
+// and a real `custos serve` signs an RFC 3161 token and a notarial
+// certificate with the token's keys. openssl ts -verify and pdfsig, told
+// to trust only the outside CA, accept them.
+func TestHSMKeys(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tool := testenv.LookBinary(t, "pkcs11-tool")
+	tmp := t.TempDir()
+	data := t.TempDir()
+	pinFile := writeFile(t, tmp, "pin", []byte(sh.PIN+"\n"))
+	config := writeFile(t, tmp, "custos.toml", []byte(fmt.Sprintf(
+		"org = \"杭州市互联网公证处\"\n[pkcs11]\nmodule = %q\ntoken_label = %q\npin_file = %q\ntsa_key = \"custos-tsa\"\ntsa_key_id = \"0a01\"\nnotary_key = \"custos-notary\"\n",
+		sh.Module, sh.Label, pinFile)))
+	if out, err := exec.Command(tool, "--module", sh.Module, "--token-label", sh.Label, "--login", "--pin", sh.PIN,
+		"--keypairgen", "--key-type", "EC:prime256v1", "--label", "custos-tsa", "--id", "0a01").CombinedOutput(); err != nil {
+		t.Fatalf("pkcs11-tool --keypairgen: %v\n%s", err, out)
+	}
+
+	caKey, caPEM := filepath.Join(tmp, "ca.key"), filepath.Join(tmp, "ca.pem")
+	if out, err := openssl(t, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", caKey, "-out", caPEM, "-subj", "/C=CN/O=Outside CA/CN=Outside Test Root", "-days", "30",
+		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"); err != nil {
+		t.Fatalf("openssl req -x509: %v\n%s", err, out)
+	}
+	for _, purpose := range []string{certs.PurposeTSA, certs.PurposeNotary} {
+		cn := map[string]string{certs.PurposeTSA: "杭州市互联网公证处 TSA", certs.PurposeNotary: "张三"}[purpose]
+		csr := filepath.Join(tmp, purpose+".csr")
+		out, err := runCustos(t, "pki", "request", "--config", config, "--data", data, "--for", purpose, "--cn", cn, "--country", "CN", "-o", csr)
+		wantKey := map[string]string{certs.PurposeTSA: "reused the key in the PKCS#11 token", certs.PurposeNotary: "made a new key in the PKCS#11 token"}[purpose]
+		if err != nil || !strings.Contains(out, wantKey) {
+			t.Fatalf("custos pki request --for %s = %v\n%s\nwant %q", purpose, err, out, wantKey)
+		}
+		if text, err := openssl(t, "req", "-in", csr, "-noout", "-verify", "-text"); err != nil || (purpose == certs.PurposeTSA && !strings.Contains(text, "X509v3 Extended Key Usage: critical\n                    Time Stamping")) {
+			t.Fatalf("openssl req -verify %s: %v\n%s", csr, err, text)
+		}
+		leaf := filepath.Join(tmp, purpose+".pem")
+		if out, err := openssl(t, "x509", "-req", "-in", csr, "-CA", caPEM, "-CAkey", caKey, "-CAcreateserial",
+			"-days", "10", "-copy_extensions", "copyall", "-out", leaf); err != nil {
+			t.Fatalf("openssl x509 -req: %v\n%s", err, out)
+		}
+		leafPEM, _ := os.ReadFile(leaf)
+		rootPEM, _ := os.ReadFile(caPEM)
+		if out, err := runCustos(t, "pki", "install", "--config", config, "--data", data, "--for", purpose, leaf); err == nil {
+			t.Fatalf("custos pki install of a chain without its root succeeded:\n%s", out)
+		}
+		chain := writeFile(t, tmp, purpose+"-chain.pem", append(leafPEM, rootPEM...))
+		if out, err := runCustos(t, "pki", "install", "--config", config, "--data", data, "--for", purpose, chain); err != nil {
+			t.Fatalf("custos pki install --for %s: %v\n%s", purpose, err, out)
+		}
+	}
+	// A TSA certificate offered for the notary is refused: wrong purpose and key.
+	if out, err := runCustos(t, "pki", "install", "--config", config, "--data", data, "--for", "notary", filepath.Join(tmp, "tsa-chain.pem")); err == nil {
+		t.Fatalf("custos pki install --for notary of the TSA's certificate succeeded:\n%s", out)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(data, "pki", "issued", "*.key")); len(matches) != 0 {
+		t.Fatalf("key files %v written, but the keys are in the token", matches)
+	}
+
+	n := startServe(t, data, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--config", config})
+	t.Run("TSA token verifies with openssl against the outside CA", func(t *testing.T) {
+		file := writeFile(t, tmp, "doc.bin", randomBytes(t, 1000))
+		query := filepath.Join(tmp, "q.tsq")
+		if out, err := openssl(t, "ts", "-query", "-data", file, "-sha256", "-cert", "-out", query); err != nil {
+			t.Fatalf("openssl ts -query: %v\n%s", err, out)
+		}
+		q, _ := os.ReadFile(query)
+		status, _, reply := n.call("POST", "/tsa", "", bytes.NewReader(q), "Content-Type", "application/timestamp-query")
+		if status != 200 {
+			t.Fatalf("POST /tsa = %d %s", status, reply)
+		}
+		out, err := openssl(t, "ts", "-verify", "-in", writeFile(t, tmp, "r.tsr", reply), "-queryfile", query, "-CAfile", caPEM)
+		if err != nil || !strings.Contains(out, "Verification: OK") {
+			t.Errorf("openssl ts -verify = %v\n%s", err, out)
+		}
+	})
+	t.Run("notarial certificate verifies with pdfsig against the outside CA", func(t *testing.T) {
+		ev := n.upload(n.Token, []byte("直播录像的截图。\n"), "Content-Type", "text/plain; charset=utf-8")
+		status, _, body := n.call("POST", "/api/v1/certificates", n.Token, jsonBody(map[string]any{"evidence": []string{ev.ID}}), "Content-Type", "application/json")
+		if status != http.StatusCreated {
+			t.Fatalf("POST /api/v1/certificates = %d %s", status, body)
+		}
+		var cert certificates.Certificate
+		if err := json.Unmarshal(body, &cert); err != nil {
+			t.Fatal(err)
+		}
+		status, _, signed := n.call("GET", "/api/v1/certificates/"+cert.ID+".pdf", n.Token, nil)
+		if status != 200 {
+			t.Fatalf("GET .pdf = %d", status)
+		}
+		rootPEM, _ := os.ReadFile(caPEM)
+		out := checkPdfsig(t, pdfsigDB(t, t.TempDir(), rootPEM), writeFile(t, tmp, "certificate.pdf", signed), true)
+		if !strings.Contains(out, "Signer Certificate Common Name: 张三") {
+			t.Errorf("pdfsig names another signer:\n%s", out)
+		}
+	})
+}
