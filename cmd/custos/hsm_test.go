@@ -108,6 +108,15 @@ func TestHSMKeys(t *testing.T) {
 		if status != 200 {
 			t.Fatalf("GET .pdf = %d", status)
 		}
+		receipt := filepath.Join(tmp, "receipt.json")
+		if out, err := runCustos(t, "receipt", ev.ID, "--server", n.URL, "--token", n.Token, "--wait", "30s", "-o", receipt); err != nil {
+			t.Fatalf("custos receipt: %v\n%s", err, out)
+		}
+		evFile := writeFile(t, tmp, "evidence.txt", []byte("直播录像的截图。\n"))
+		// The trust bundle the node serves carries the outside TSA root in tsa_roots_pem.
+		if out, err := runCustos(t, "verify", "--receipt", receipt, "--file", evFile, "--trust", n.trustFile(t, tmp)); err != nil || !strings.Contains(out, "VALID") {
+			t.Errorf("custos verify of a receipt stamped by the token's TSA key: %v\n%s", err, out)
+		}
 		rootPEM, _ := os.ReadFile(caPEM)
 		out := checkPdfsig(t, pdfsigDB(t, t.TempDir(), rootPEM), writeFile(t, tmp, "certificate.pdf", signed), true)
 		if !strings.Contains(out, "Signer Certificate Common Name: 张三") {
