@@ -80,15 +80,7 @@ func TestHSMKeys(t *testing.T) {
 	n := startServe(t, data, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--config", config})
 	t.Run("TSA token verifies with openssl against the outside CA", func(t *testing.T) {
 		file := writeFile(t, tmp, "doc.bin", randomBytes(t, 1000))
-		query := filepath.Join(tmp, "q.tsq")
-		if out, err := openssl(t, "ts", "-query", "-data", file, "-sha256", "-cert", "-out", query); err != nil {
-			t.Fatalf("openssl ts -query: %v\n%s", err, out)
-		}
-		q, _ := os.ReadFile(query)
-		status, _, reply := n.call("POST", "/tsa", "", bytes.NewReader(q), "Content-Type", "application/timestamp-query")
-		if status != 200 {
-			t.Fatalf("POST /tsa = %d %s", status, reply)
-		}
+		query, reply := stampWithOpenSSL(t, n, tmp, file)
 		out, err := openssl(t, "ts", "-verify", "-in", writeFile(t, tmp, "r.tsr", reply), "-queryfile", query, "-CAfile", caPEM)
 		if err != nil || !strings.Contains(out, "Verification: OK") {
 			t.Errorf("openssl ts -verify = %v\n%s", err, out)
@@ -123,4 +115,21 @@ func TestHSMKeys(t *testing.T) {
 			t.Errorf("pdfsig names another signer:\n%s", out)
 		}
 	})
+}
+
+// stampWithOpenSSL asks the node's public TSA, over HTTP, to stamp file
+// with a query made by openssl (certificates requested), and returns the
+// query's path and the reply.
+func stampWithOpenSSL(t *testing.T, n *proc, tmp, file string) (query string, reply []byte) {
+	t.Helper()
+	query = filepath.Join(tmp, "q.tsq")
+	if out, err := openssl(t, "ts", "-query", "-data", file, "-sha256", "-cert", "-out", query); err != nil {
+		t.Fatalf("openssl ts -query: %v\n%s", err, out)
+	}
+	q, _ := os.ReadFile(query)
+	status, h, reply := n.call("POST", "/tsa", "", bytes.NewReader(q), "Content-Type", "application/timestamp-query")
+	if status != 200 || h.Get("Content-Type") != "application/timestamp-reply" {
+		t.Fatalf("POST /tsa = %d %q %s", status, h.Get("Content-Type"), reply)
+	}
+	return query, reply
 }
