@@ -133,3 +133,51 @@ func stampWithOpenSSL(t *testing.T, n *proc, tmp, file string) (query string, re
 	}
 	return query, reply
 }
+
+// TestPKIFileKey requests and installs a notary certificate whose key is a
+// file (no [pkcs11]): the key is written 0600 in pki/issued, and the node's
+// PKI then signs documents with the installed certificate.
+func TestPKIFileKey(t *testing.T) {
+	tmp, data := t.TempDir(), t.TempDir()
+	csr := filepath.Join(tmp, "notary.csr")
+	if out, err := runCustos(t, "pki", "request", "--data", data, "--for", "notary", "--cn", "李四", "-o", csr); err != nil || !strings.Contains(out, "made a new key") {
+		t.Fatalf("custos pki request: %v\n%s", err, out)
+	}
+	keyPath := filepath.Join(data, "pki", "issued", "notary.key")
+	if fi, err := os.Stat(keyPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v, mode %v; want 0600", keyPath, err, fi)
+	}
+	if out, err := runCustos(t, "pki", "request", "--data", data, "--for", "notary", "--cn", "李四", "-o", csr); err != nil || !strings.Contains(out, "reused the key") {
+		t.Fatalf("custos pki request again: %v\n%s; want the key reused", err, out)
+	}
+	caKey, caPEM, leaf := filepath.Join(tmp, "ca.key"), filepath.Join(tmp, "ca.pem"), filepath.Join(tmp, "notary.pem")
+	if out, err := openssl(t, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", caKey, "-out", caPEM, "-subj", "/CN=Outside Test Root", "-days", "30"); err != nil {
+		t.Fatalf("openssl req -x509: %v\n%s", err, out)
+	}
+	if out, err := openssl(t, "x509", "-req", "-in", csr, "-CA", caPEM, "-CAkey", caKey, "-CAcreateserial",
+		"-days", "10", "-copy_extensions", "copyall", "-out", leaf); err != nil {
+		t.Fatalf("openssl x509 -req: %v\n%s", err, out)
+	}
+	leafPEM, _ := os.ReadFile(leaf)
+	rootPEM, _ := os.ReadFile(caPEM)
+	chain := writeFile(t, tmp, "chain.pem", append(leafPEM, rootPEM...))
+	if out, err := runCustos(t, "pki", "install", "--data", data, "--for", "tsa", chain); err == nil {
+		t.Fatalf("custos pki install --for tsa of a notary certificate succeeded:\n%s", out)
+	}
+	if out, err := runCustos(t, "pki", "install", "--data", data, "--for", "notary", chain); err != nil {
+		t.Fatalf("custos pki install: %v\n%s", err, out)
+	}
+	cfg := defaultConfig()
+	cfg.Data = data
+	p, err := loadPKI(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Notary.Cert.Subject.CommonName != "李四" || len(p.Notary.Chain) != 1 || !certs.SameKey(p.Notary.Cert, p.Notary.Signer) {
+		t.Errorf("loadPKI: notary %q with %d issuers; want the installed 李四 under the outside root", p.Notary.Cert.Subject, len(p.Notary.Chain))
+	}
+	if p.TSA.Cert.Issuer.CommonName == "Outside Test Root" {
+		t.Errorf("loadPKI: the TSA changed too")
+	}
+}
