@@ -3,6 +3,7 @@ package hsm_test
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
@@ -83,6 +84,85 @@ func TestReadPIN(t *testing.T) {
 			if (err != nil) != tt.wantErr || got != tt.want {
 				t.Fatalf("ReadPIN(%q, %q) = %q, %v; want %q (error: %v)", tt.env, tt.path, got, err, tt.want, tt.wantErr)
 			}
+		})
+	}
+}
+
+// TestConcurrentSign signs from many goroutines at once through one token,
+// as the TSA does under load (crypto11 pools the token's sessions).
+func TestConcurrentSign(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tok, err := hsm.Open(hsm.Config{Module: sh.Module, TokenLabel: sh.Label, PIN: sh.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	s, err := tok.Generate(hsm.KeyRef{Label: "tsa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := s.Public().(*ecdsa.PublicKey)
+	errs := make(chan error, 32)
+	for g := 0; g < cap(errs); g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				digest := sha256.Sum256([]byte{byte(g), byte(i)})
+				sig, err := s.Sign(rand.Reader, digest[:], crypto.SHA256)
+				if err == nil && !ecdsa.VerifyASN1(pub, digest[:], sig) {
+					err = errors.New("signature does not verify")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSign compares an ECDSA P-256 signature through SoftHSM2 with one
+// by the same kind of key in memory, serially and from all cores.
+func BenchmarkSign(b *testing.B) {
+	sh := testenv.SoftHSM(b)
+	tok, err := hsm.Open(hsm.Config{Module: sh.Module, TokenLabel: sh.Label, PIN: sh.PIN})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tok.Close()
+	inToken, err := tok.Generate(hsm.KeyRef{Label: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inMemory, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte("custos"))
+	for _, k := range []struct {
+		name string
+		s    crypto.Signer
+	}{{"memory", inMemory}, {"softhsm", inToken}} {
+		b.Run(k.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := k.s.Sign(rand.Reader, digest[:], crypto.SHA256); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(k.name+"-parallel", func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := k.s.Sign(rand.Reader, digest[:], crypto.SHA256); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		})
 	}
 }
