@@ -71,14 +71,12 @@ usage timeStamping marked critical (RFC 3161 §2.3); for the notary, contentComm
 emailProtection plus documentSigning. The CA decides; install checks what it granted.`,
 		Example: `  custos pki request --config custos.toml --for notary --cn 张三 --org 杭州市互联网公证处 --country CN
   custos pki request --config custos.toml --for tsa --cn "杭州市互联网公证处 TSA" -o tsa.csr`,
-		Args: positional(0, "no arguments"),
+		Args:    positional(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "for", "cn") },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.config(cmd)
 			if err != nil {
 				return err
-			}
-			if cn == "" {
-				return usageError("--cn (the certificate's common name) is required")
 			}
 			if err := os.MkdirAll(cfg.issuedDir(), 0o700); err != nil {
 				return err
@@ -137,6 +135,7 @@ key usage and emailProtection when extended key usages are listed), valid now, a
 certificate issued by the next. Restart custos serve to use it.`,
 		Example: `  custos pki install --config custos.toml --for notary notary-chain.pem`,
 		Args:    positional(1, "one PEM file: the certificate, then its issuers up to the root"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "for") },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := f.config(cmd)
 			if err != nil {
