@@ -61,8 +61,8 @@ func (c Config) check() error {
 }
 
 // ReadPIN reads a PIN from the environment variable env, or else from the
-// file path (its first line, surrounding spaces removed). Exactly one of
-// them is set.
+// file path (its first line, surrounding spaces removed), which only its
+// owner may read (mode 0600 or stricter). Exactly one of them is set.
 func ReadPIN(env, path string) (string, error) {
 	switch {
 	case env != "" && path != "":
@@ -74,6 +74,13 @@ func ReadPIN(env, path string) (string, error) {
 		}
 		return pin, nil
 	case path != "":
+		fi, err := os.Stat(path)
+		if err != nil {
+			return "", fmt.Errorf("hsm: PIN file: %w", err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return "", fmt.Errorf("hsm: PIN file %s is readable by others (mode %v): chmod 600 it", path, fi.Mode().Perm())
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return "", fmt.Errorf("hsm: PIN file: %w", err)

@@ -66,6 +66,10 @@ func TestReadPIN(t *testing.T) {
 	if err := os.WriteFile(file, []byte(" 4321 \nignored\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	open := filepath.Join(dir, "open-pin")
+	if err := os.WriteFile(open, []byte("4321\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("CUSTOS_TEST_PIN", "1234")
 	tests := []struct {
 		name, env, path, want string
@@ -77,6 +81,7 @@ func TestReadPIN(t *testing.T) {
 		{name: "both", env: "CUSTOS_TEST_PIN", path: file, wantErr: true},
 		{name: "neither", wantErr: true},
 		{name: "missing file", path: filepath.Join(dir, "none"), wantErr: true},
+		{name: "file readable by others", path: open, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

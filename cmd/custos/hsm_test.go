@@ -28,7 +28,10 @@ func TestHSMKeys(t *testing.T) {
 	tool := testenv.LookBinary(t, "pkcs11-tool")
 	tmp := t.TempDir()
 	data := t.TempDir()
-	pinFile := writeFile(t, tmp, "pin", []byte(sh.PIN+"\n"))
+	pinFile := filepath.Join(tmp, "pin")
+	if err := os.WriteFile(pinFile, []byte(sh.PIN+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	config := writeFile(t, tmp, "custos.toml", []byte(fmt.Sprintf(
 		"org = \"杭州市互联网公证处\"\n[pkcs11]\nmodule = %q\ntoken_label = %q\npin_file = %q\ntsa_key = \"custos-tsa\"\ntsa_key_id = \"0a01\"\nnotary_key = \"custos-notary\"\n",
 		sh.Module, sh.Label, pinFile)))
