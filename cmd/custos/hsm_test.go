@@ -79,6 +79,12 @@ func TestHSMKeys(t *testing.T) {
 	if matches, _ := filepath.Glob(filepath.Join(data, "pki", "issued", "*.key")); len(matches) != 0 {
 		t.Fatalf("key files %v written, but the keys are in the token", matches)
 	}
+	// The key custos made in the token can never be read out of it.
+	objects, err := exec.Command(tool, "--module", sh.Module, "--token-label", sh.Label, "--login", "--pin", sh.PIN,
+		"--list-objects", "--type", "privkey", "--label", "custos-notary").CombinedOutput()
+	if err != nil || !strings.Contains(string(objects), "sensitive, always sensitive, never extractable") {
+		t.Fatalf("pkcs11-tool --list-objects: the notary's private key is not sensitive and never extractable (%v):\n%s", err, objects)
+	}
 
 	n := startServe(t, data, []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--config", config})
 	t.Run("TSA token verifies with openssl against the outside CA", func(t *testing.T) {
