@@ -49,3 +49,16 @@ func TestPKCS11Config(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenKeyWithoutCertificate: a key named in [pkcs11] without its
+// installed certificate stops the start, rather than letting the node sign
+// with its file key.
+func TestTokenKeyWithoutCertificate(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Data = t.TempDir()
+	cfg.PKCS11 = PKCS11Config{Module: "/nonexistent.so", TokenLabel: "t", PINEnv: "PIN", NotaryKey: "custos-notary"}
+	_, err := loadPKI(cfg)
+	if err == nil || !strings.Contains(err.Error(), "custos pki install --for notary") {
+		t.Fatalf("loadPKI = %v, want an error that says to install the notary certificate", err)
+	}
+}
