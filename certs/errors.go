@@ -33,4 +33,14 @@ var (
 	// ErrChain reports stored certificates that do not form the chain
 	// root → organization CA → TSA.
 	ErrChain = errors.New("certs: broken certificate chain")
+
+	// ErrPurpose reports a certificate purpose other than PurposeTSA or
+	// PurposeNotary.
+	ErrPurpose = errors.New("certs: unknown certificate purpose")
+
+	// ErrNotNotary reports a certificate that may not sign documents.
+	ErrNotNotary = errors.New("certs: not a document-signing certificate")
+
+	// ErrValidity reports a certificate outside its validity period.
+	ErrValidity = errors.New("certs: certificate not valid now")
 )

@@ -6,6 +6,7 @@
 #   pdfsig, certutil, WenQuanYi (signed PDF certificates) — poppler-utils, libnss3-tools, fonts-wqy-microhei
 #   jq, curl (the README's tour, run by cmd/custos/readme_test.go) — Debian packages
 #   brotli   (make wasm's compressed copy of the browser verifier) — Debian package
+#   softhsm2, opensc (a real PKCS#11 token for the TSA and notary keys) — Debian packages
 set -euo pipefail
 export GOTOOLCHAIN=auto
 gobin="$(go env GOPATH)/bin"
@@ -20,6 +21,8 @@ command -v certutil >/dev/null || apt_missing+=(libnss3-tools)
 command -v jq >/dev/null || apt_missing+=(jq)
 command -v curl >/dev/null || apt_missing+=(curl)
 command -v brotli >/dev/null || apt_missing+=(brotli)
+command -v softhsm2-util >/dev/null || apt_missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null || apt_missing+=(opensc)
 if ((${#apt_missing[@]})); then
   echo "installing with apt-get: ${apt_missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

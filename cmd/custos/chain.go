@@ -37,6 +37,9 @@ type nodePKI struct {
 	// notary office.
 	Notary *certs.Leaf
 	dir    string
+	// keys holds the token of the TSA's and notary's keys, if any, open
+	// while the node runs.
+	keys *keyStore
 }
 
 // chain is the running consortium-chain part of a node.

@@ -43,6 +43,27 @@ type Config struct {
 	// DATA/pki). A consortium member's holds root.pem (no root key),
 	// org-ca.pem/.key, tsa.pem/.key and node.pem.
 	PKI string `toml:"pki"`
+	// PKCS11 keeps the TSA's and the notary's keys in a PKCS#11 token.
+	PKCS11 PKCS11Config `toml:"pkcs11"`
+}
+
+// PKCS11Config is the [pkcs11] table: the token that holds the TSA's and
+// the notary's signing keys, and which keys those are (by label, ID or
+// both). A key named here is used with the certificate installed by
+// `custos pki install` (PKI/issued/tsa.pem, PKI/issued/notary.pem). Node and
+// validator keys stay Ed25519 files: CometBFT signs with them itself.
+type PKCS11Config struct {
+	Module     string `toml:"module"`      // the vendor's PKCS#11 library
+	TokenLabel string `toml:"token_label"` // the token, by label ...
+	Slot       *int   `toml:"slot"`        // ... or by slot number
+	// The user PIN comes from an environment variable or a file, never the
+	// config itself, and is never logged.
+	PINEnv      string `toml:"pin_env"`
+	PINFile     string `toml:"pin_file"`
+	TSAKey      string `toml:"tsa_key"`       // the TSA key's label (CKA_LABEL)
+	TSAKeyID    string `toml:"tsa_key_id"`    // and/or its ID (CKA_ID), hex
+	NotaryKey   string `toml:"notary_key"`    // the notary key's label
+	NotaryKeyID string `toml:"notary_key_id"` // and/or its ID, hex
 }
 
 // WebhooksConfig is the [webhooks] table: how organizations' webhooks are
@@ -233,6 +254,9 @@ func loadConfig(path string) (Config, error) {
 			*f = filepath.Join(base, *f)
 		}
 	}
+	if f := &c.PKCS11.PINFile; *f != "" && !filepath.IsAbs(*f) {
+		*f = filepath.Join(base, *f)
+	}
 	for i := range c.TSA.External {
 		if f := &c.TSA.External[i].CAFile; *f != "" && !filepath.IsAbs(*f) {
 			*f = filepath.Join(base, *f)
@@ -257,6 +281,9 @@ func (c *Config) validate() error {
 		}
 	default:
 		return fmt.Errorf("config: storage.backend %q: want \"folder\" or \"s3\"", c.Storage.Backend)
+	}
+	if err := c.PKCS11.validate(); err != nil {
+		return err
 	}
 	for i, t := range c.TSA.External {
 		u, err := url.Parse(t.URL)

@@ -256,15 +256,7 @@ func TestEmbeddedDefault(t *testing.T) {
 		tmp := t.TempDir()
 		file := writeFile(t, tmp, "doc.bin", randomBytes(t, 1000))
 		other := writeFile(t, tmp, "other.bin", randomBytes(t, 1000))
-		query := filepath.Join(tmp, "q.tsq")
-		if out, err := openssl(t, "ts", "-query", "-data", file, "-sha256", "-cert", "-out", query); err != nil {
-			t.Fatalf("openssl ts -query: %v\n%s", err, out)
-		}
-		q, _ := os.ReadFile(query)
-		status, h, reply := n.call("POST", "/tsa", "", bytes.NewReader(q), "Content-Type", "application/timestamp-query")
-		if status != 200 || h.Get("Content-Type") != "application/timestamp-reply" {
-			t.Fatalf("POST /tsa = %d %q %s", status, h.Get("Content-Type"), reply)
-		}
+		query, reply := stampWithOpenSSL(t, n, tmp, file)
 		root, chain := trustFiles(t, n, tmp)
 		replyPath := writeFile(t, tmp, "r.tsr", reply)
 		out, err := openssl(t, "ts", "-verify", "-in", replyPath, "-queryfile", query, "-CAfile", root, "-untrusted", chain)

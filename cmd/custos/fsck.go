@@ -104,6 +104,9 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 		return nil, err
 	}
 	opts := auditOptions(root, orgCA, deep)
+	if err := trustIssuedTSA(cfg, &opts); err != nil {
+		return nil, err
+	}
 	opts.Documents = []integrity.DocumentAudit{certs.Audit(), crs.Audit()}
 	rep, err := integrity.Audit(ctx, ev, opts)
 	if err != nil {
@@ -126,7 +129,8 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 // fsckTrust loads the certificates the audit verifies tokens against, from
 // the PKI folder serve uses (cfg.pkiDir()), the way serve loads it
 // (loadPKI): a consortium member's (a trust bundle configured) holds
-// certificates and its TSA key but no CA keys; a development node's holds
+// certificates and its TSA key but no CA keys, and fsck reads only its
+// certificates; a development node's holds
 // the development PKI. fsck only reads: a missing PKI is an error, never a
 // reason to make one (a new root would make every stored token look
 // forged).
@@ -136,11 +140,14 @@ func fsckTrust(cfg Config) (root, orgCA *x509.Certificate, err error) {
 		return nil, nil, fmt.Errorf("no PKI in %s: %w", dir, err)
 	}
 	if cfg.Chain.Trust != "" {
-		p, err := loadPKI(cfg) // a member's PKI is only read, never made
-		if err != nil {
+		// A member's PKI is only read, never made, and only its
+		// certificates: fsck signs nothing, so it needs neither the TSA's
+		// key nor a PKCS#11 token's PIN.
+		if root, err = readCert(filepath.Join(dir, "root.pem")); err != nil {
 			return nil, nil, err
 		}
-		return p.Root, p.Org.Cert, nil
+		orgCA, err = readCert(filepath.Join(dir, "org-ca.pem"))
+		return root, orgCA, err
 	}
 	dev, err := certs.LoadOrCreateDev(dir, cfg.Org, time.Now())
 	if err != nil {

@@ -22,7 +22,10 @@ func (c Config) pkiDir() string {
 
 // loadPKI loads the node's certificates and keys. A development node (no
 // trust bundle configured) creates its own PKI on first start; a consortium
-// member's comes from `custos consortium init` and holds no root key.
+// member's comes from `custos consortium init` and holds no root key. On
+// either, a TSA or notary certificate installed from an outside CA
+// (`custos pki install`) takes the place of the one under the consortium
+// root, with its key in a file or a PKCS#11 token.
 func loadPKI(cfg Config) (*nodePKI, error) {
 	dir := cfg.pkiDir()
 	if cfg.Chain.Trust == "" {
@@ -34,7 +37,8 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 		if err != nil {
 			return nil, fmt.Errorf("development PKI: %w", err)
 		}
-		return &nodePKI{Root: dev.Root.Cert, Org: dev.Org, TSA: dev.TSA, Notary: notaryLeaf, dir: dir}, nil
+		p := &nodePKI{Root: dev.Root.Cert, Org: dev.Org, TSA: dev.TSA, Notary: notaryLeaf, dir: dir}
+		return p, p.useIssued(cfg)
 	}
 	root, err := readCert(filepath.Join(dir, "root.pem"))
 	if err != nil {
@@ -68,7 +72,7 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("PKI: %w", err)
 	}
-	return p, nil
+	return p, p.useIssued(cfg)
 }
 
 // devNotary loads DIR/notary.{pem,key}, the development notary's

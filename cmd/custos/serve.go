@@ -341,6 +341,9 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	go numberCopyrights(auditCtx, n.chain.Chain, n.crs, orgs, n.numbers, log)
 	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames())
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
+	if err := trustIssuedTSA(cfg, &opts); err != nil {
+		return err
+	}
 	opts.Anchor = n.chain.Chain
 	opts.Documents = []integrity.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
 	if n.audit, err = integrity.NewAuditor(auditCtx, ev, integrity.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log}); err != nil {
@@ -350,6 +353,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if err != nil {
 		return err
 	}
+	tsaChain, tsaRoots := pki.tsaTrust()
 	srv, err := api.New(api.Config{
 		Records: ev, Custody: ev, Sharing: shares, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Directory: n.chain, Consortium: n.chain.Chain, DB: db,
@@ -366,8 +370,8 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 			ChainID:     n.chain.chainID,
 			RootPEM:     string(certs.EncodePEM(pki.Root)),
 			Validators:  n.chain.validators,
-			TSAChain:    string(certs.EncodePEM(pki.TSA.Cert, pki.Org.Cert)),
-			TSARootsPEM: externalRoots(cfg),
+			TSAChain:    string(certs.EncodePEM(tsaChain...)),
+			TSARootsPEM: externalRoots(cfg) + string(certs.EncodePEM(tsaRoots...)),
 			TSAName:     tsa.Name(),
 		},
 	})

@@ -23,12 +23,14 @@ func RequireIntegration() bool { return os.Getenv("CUSTOS_REQUIRE_INTEGRATION") 
 
 // installHints tells how to get the binaries LookBinary is asked for.
 var installHints = map[string]string{
-	"minio":     "go install github.com/minio/minio@latest (about 6 minutes; AGPLv3, run beside the project, never linked)",
-	"chromium":  "apt-get install -y chromium fonts-noto-cjk (or make deps)",
-	"jq":        "apt-get install -y jq (or make deps)",
-	"curl":      "apt-get install -y curl (or make deps)",
-	"pdftotext": "apt-get install -y poppler-utils (or make deps)",
-	"pdfdetach": "apt-get install -y poppler-utils (or make deps)",
+	"minio":         "go install github.com/minio/minio@latest (about 6 minutes; AGPLv3, run beside the project, never linked)",
+	"chromium":      "apt-get install -y chromium fonts-noto-cjk (or make deps)",
+	"jq":            "apt-get install -y jq (or make deps)",
+	"curl":          "apt-get install -y curl (or make deps)",
+	"pdftotext":     "apt-get install -y poppler-utils (or make deps)",
+	"pdfdetach":     "apt-get install -y poppler-utils (or make deps)",
+	"softhsm2-util": "apt-get install -y softhsm2 (or make deps)",
+	"pkcs11-tool":   "apt-get install -y opensc (or make deps)",
 }
 
 // LookBinary returns the path of the executable name, looking in PATH, then
@@ -50,12 +52,19 @@ func LookBinary(t testing.TB, name string, extraDirs ...string) string {
 	if hint := installHints[name]; hint != "" {
 		msg += "; install it with: " + hint
 	}
+	Missing(t, msg)
+	return ""
+}
+
+// Missing skips the test for the reason msg (a missing tool), or fails it
+// when RequireIntegration.
+func Missing(t testing.TB, msg string) {
+	t.Helper()
 	if RequireIntegration() {
 		t.Fatal(msg + " (CUSTOS_REQUIRE_INTEGRATION=1)")
-		return ""
+		return
 	}
 	t.Skip(msg + " (set CUSTOS_REQUIRE_INTEGRATION=1 to make this a failure)")
-	return ""
 }
 
 // goBinDirs returns $(go env GOPATH)/bin for each GOPATH entry, and
