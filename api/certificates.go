@@ -28,8 +28,11 @@ func (s *Server) createCertificate(c echo.Context) error {
 	if s.issuer == nil {
 		return errNoSigner()
 	}
+	if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
+		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "lang", Message: `must be "zh" or "en"`}}}
+	}
 	p := principal(c)
-	req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: in.Matter}
+	req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: in.Matter, Lang: in.Lang}
 	if a := in.Applicant; a != nil {
 		req.Applicant = &certify.Applicant{Org: a.Org, Person: (*certificates.Person)(a.Person)}
 	}

@@ -24,6 +24,9 @@ type Request struct {
 	// Applicant names who applied; nil: the items' owner, and the items
 	// must then all belong to one organization.
 	Applicant *Applicant
+	// Lang is the language of the certificate's body: "" or "zh" for
+	// Chinese, "en" for English (document.Notarial.Lang).
+	Lang string
 }
 
 // Applicant names a certificate's applicant (申请人): exactly one of an
@@ -69,7 +72,7 @@ func (o *Office) Notarial(ctx context.Context, req Request) (*certificates.Certi
 		}
 	}
 	n := &document.Notarial{ID: cert.ID, VerifyToken: cert.VerifyToken, Number: cert.Number, Issued: now,
-		Applicant: applicant.Name, ApplicantID: applicantIDText(applicant), Items: items, Names: o.names(items)}
+		Applicant: applicant.Name, ApplicantID: applicantIDText(applicant), Items: items, Names: o.names(items), Lang: req.Lang}
 	if matter != nil {
 		cert.Matter, n.Matter = matter.ID, matterText(matter)
 	}

@@ -13,6 +13,9 @@ type CertificateInput struct {
 	Evidence  []string        `json:"evidence,omitempty"`
 	Matter    string          `json:"matter,omitempty"`
 	Applicant *ApplicantInput `json:"applicant,omitempty"`
+	// Lang is the language of the certificate's body: "zh" (the default,
+	// a 保全证据公证书) or "en" (the same certificate with an English body).
+	Lang string `json:"lang,omitempty"`
 }
 
 // ApplicantInput names a certificate's applicant (申请人): exactly one of an

@@ -172,11 +172,27 @@ func TestCertificateEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("English body", func(t *testing.T) {
+		status, _, body := n.call("POST", "/api/v1/certificates", n.Token, jsonBody(map[string]any{"evidence": ids[:1], "lang": "en"}), "Content-Type", "application/json")
+		var cert certificates.Certificate
+		if status != 201 || json.Unmarshal(body, &cert) != nil {
+			t.Fatalf("POST lang en = %d %s", status, body)
+		}
+		status, _, pdfBytes := n.call("GET", "/api/v1/certificates/"+cert.ID+".pdf", n.Token, nil)
+		if status != 200 {
+			t.Fatalf("GET the English PDF = %d", status)
+		}
+		if text := pdfText(t, writeFile(t, t.TempDir(), "en.pdf", pdfBytes)); !strings.Contains(text, "This is to certify") {
+			t.Errorf("the English certificate's text lacks its English body:\n%.600s", text)
+		}
+	})
+
 	t.Run("refusals", func(t *testing.T) {
 		for name, in := range map[string]any{
 			"both":      map[string]any{"evidence": ids, "matter": ids[0]},
 			"neither":   map[string]any{},
 			"duplicate": map[string]any{"evidence": []string{ids[0], ids[0]}},
+			"a language other than zh and en": map[string]any{"evidence": ids, "lang": "fr"},
 		} {
 			if status, _, b := n.call("POST", "/api/v1/certificates", n.Token, jsonBody(in), "Content-Type", "application/json"); status != 422 {
 				t.Errorf("%s: POST = %d %s, want 422", name, status, b)
