@@ -45,6 +45,7 @@ func certificateCmd() *cobra.Command {
 	}
 	issue.Flags().StringVar(&ids, "evidence", "", "evidence IDs, separated by commas (at most 100)")
 	issue.Flags().StringVar(&in.Matter, "matter", "", "a matter: every item of it you may see")
+	issue.Flags().StringVar(&in.Lang, "lang", "", "the language of the certificate's body: zh (the default) or en")
 	app.flags(issue)
 	get := &cobra.Command{
 		Use: "get ID", Short: "Print a certificate record", Args: positional(1, "one certificate ID"),
