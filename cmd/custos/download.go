@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -104,7 +107,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".part-*")
+	tmp, err := createPart(target)
 	if err != nil {
 		return err
 	}
@@ -133,6 +136,23 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	ok = true
 	fmt.Fprintf(os.Stderr, "custos: %s saved as %s (sha256 %s, checked)\n", id, target, want)
 	return nil
+}
+
+// createPart creates the temporary file beside target that a download is
+// written to, with the permissions a new file gets (0666 less the umask),
+// unlike os.CreateTemp's 0600.
+func createPart(target string) (*os.File, error) {
+	for {
+		var r [6]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return nil, err
+		}
+		name := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".part-"+hex.EncodeToString(r[:]))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
 }
 
 // downloadTarget is the path a download is saved under: out if it names a
