@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"mime"
-	"net/http"
 	"net/url"
 	"strings"
 )
@@ -22,17 +21,9 @@ type Download struct {
 // which records a "downloaded" custody event. The body is not checked
 // here: the caller hashes it and compares with SHA256.
 func (c *Client) Download(ctx context.Context, id string) (*Download, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/evidence/"+url.PathEscape(id)+"/content", nil)
+	resp, err := c.get(ctx, "/api/v1/evidence/"+url.PathEscape(id)+"/content")
 	if err != nil {
 		return nil, err
-	}
-	resp, err := c.httpClient().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
-		return nil, decodeError(resp)
 	}
 	d := &Download{Body: resp.Body, Size: resp.ContentLength}
 	if tag, ok := strings.CutPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), "sha256:"); ok {

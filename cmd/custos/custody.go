@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 )
 
@@ -35,13 +35,7 @@ Example:
   custos custody 01JD4M3Q8YV6ZK2N5T7R9XWB0C --server https://custos.firm.example
   custos custody 01JD4M3Q8YV6ZK2N5T7R9XWB0C | jq -r '.events[].type'`,
 		Args: positional(1, "one ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cn.client(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
+		RunE: cn.run(func(ctx context.Context, c *client.Client, args []string) error {
 			v, err := c.Custody(ctx, args[0])
 			if err != nil {
 				return err
@@ -50,7 +44,7 @@ Example:
 				return printValue(v)
 			}
 			return custodyTable(os.Stdout, v)
-		},
+		}),
 	}
 	cn.flags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON even on a terminal")

@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -54,16 +53,10 @@ Example:
   custos download 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o contract.pdf --server https://custos.firm.example
   custos download 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o - | sha256sum`,
 		Args: positional(1, "one ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cn.client(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
+		RunE: cn.run(func(ctx context.Context, c *client.Client, args []string) error {
 			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
 			return download(ctx, c, args[0], out, showBar)
-		},
+		}),
 	}
 	cn.flags(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "where to write: a FILE, a DIR, or - for standard output (default: the item's file name)")
