@@ -2,12 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 )
 
@@ -99,5 +107,54 @@ func TestSafeBaseName(t *testing.T) {
 		if got := safeBaseName(in, "ID"); got != want {
 			t.Errorf("safeBaseName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDownloadDigestMismatch: a server whose bytes are complete but do not
+// hash to the ETag it sends (which a real node never serves: it breaks
+// such a transfer off, as TestDownloadCustody shows) gets exit 1 and
+// nothing saved; with -o -, exit 1 after the bytes. Without an ETag the
+// record's digest is used.
+func TestDownloadDigestMismatch(t *testing.T) {
+	body := []byte("bytes that are not the record's")
+	recorded := strings.Repeat("ab", 32)
+	etag := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/evidence/X/content":
+			if etag {
+				w.Header().Set("ETag", `"sha256:`+recorded+`"`)
+			}
+			w.Header().Set("Content-Disposition", `attachment; filename="../evil.txt"`)
+			w.Write(body)
+		case "/api/v1/evidence/X":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"id":"X","sha256":%q}`, recorded)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "t")
+	for _, etag = range []bool{true, false} {
+		dir := t.TempDir()
+		err := download(context.Background(), c, "X", dir, false)
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(ee.msg, "DIGEST MISMATCH") || !strings.Contains(ee.msg, recorded) {
+			t.Errorf("etag %v: download of bytes that do not match = %v, want exit 1 DIGEST MISMATCH", etag, err)
+		}
+		if left, _ := os.ReadDir(dir); len(left) != 0 {
+			t.Errorf("etag %v: after a mismatch the folder holds %v, want nothing", etag, left)
+		}
+	}
+	etag = true
+	sum := sha256.Sum256(body)
+	recorded = hex.EncodeToString(sum[:])
+	dir := t.TempDir()
+	if err := download(context.Background(), c, "X", dir, false); err != nil {
+		t.Fatalf("download of matching bytes: %v", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "evil.txt")); err != nil || !bytes.Equal(got, body) {
+		t.Errorf("the download saved as evil.txt (a base name, in the folder): %q, %v", got, err)
 	}
 }
