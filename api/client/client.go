@@ -132,6 +132,15 @@ func (c *Client) Trust(ctx context.Context) (*receipt.Trust, error) {
 }
 
 func (c *Client) raw(ctx context.Context, path string) (io.ReadCloser, error) {
+	resp, err := c.get(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// get GETs path and returns a 200 answer, its body open, or the error.
+func (c *Client) get(ctx context.Context, path string) (*http.Response, error) {
 	req, err := c.newRequest(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
@@ -144,7 +153,7 @@ func (c *Client) raw(ctx context.Context, path string) (io.ReadCloser, error) {
 		defer resp.Body.Close()
 		return nil, decodeError(resp)
 	}
-	return resp.Body, nil
+	return resp, nil
 }
 
 func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {

@@ -51,6 +51,18 @@ func (cn *conn) client(cmd *cobra.Command) (*client.Client, error) {
 // apiRun adapts an API call to a cobra RunE: it interrupts on ^C and
 // prints what the call returns as JSON.
 func (cn *conn) apiRun(call func(ctx context.Context, c *client.Client, args []string) (any, error)) func(*cobra.Command, []string) error {
+	return cn.run(func(ctx context.Context, c *client.Client, args []string) error {
+		v, err := call(ctx, c, args)
+		if err != nil {
+			return err
+		}
+		return printValue(v)
+	})
+}
+
+// run adapts an API command that prints its own output to a cobra RunE:
+// a client for the flags, and a context that ^C interrupts.
+func (cn *conn) run(call func(ctx context.Context, c *client.Client, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		c, err := cn.client(cmd)
 		if err != nil {
@@ -58,11 +70,7 @@ func (cn *conn) apiRun(call func(ctx context.Context, c *client.Client, args []s
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
-		v, err := call(ctx, c, args)
-		if err != nil {
-			return err
-		}
-		return printValue(v)
+		return call(ctx, c, args)
 	}
 }
 

@@ -19,7 +19,7 @@ func run(args []string) error {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(serveCmd(), submitCmd(), verifyCmd(), consistencyCmd(), fsckCmd(), consortiumCmd(), orgCmd(), keyCmd(), matterCmd(), shareCmd(), webhookCmd(), listCmd(), receiptCmd(), lookupCmd(), copyrightCmd(), certificateCmd(), pkiCmd())
+	root.AddCommand(serveCmd(), submitCmd(), verifyCmd(), consistencyCmd(), fsckCmd(), consortiumCmd(), orgCmd(), keyCmd(), matterCmd(), shareCmd(), webhookCmd(), listCmd(), receiptCmd(), lookupCmd(), downloadCmd(), custodyCmd(), copyrightCmd(), certificateCmd(), pkiCmd())
 	root.SetArgs(args)
 	return root.Execute()
 }

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/custos-project/custos/api/client"
+)
+
+// hexSHA256 is the form of a recorded SHA-256 digest.
+var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// downloadCmd is `custos download`: an item's bytes, checked against its
+// recorded SHA-256 before they take the target's name.
+func downloadCmd() *cobra.Command {
+	var cn conn
+	var out string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "download ID [-o FILE|DIR|-]",
+		Short: "Download an item's bytes, checked against its recorded SHA-256",
+		Long: `Download fetches an item's bytes (GET /api/v1/evidence/{id}/content; the server records a
+"downloaded" custody event) into a temporary file beside the target, and gives it the target's name
+only once the SHA-256 of what arrived equals the item's recorded digest (the ETag the server sends
+with the bytes; if it sends none, the digest of the item's record). On a mismatch, or if the transfer
+breaks off, the temporary file is removed and nothing is written under the target's name.
+
+Without -o the file is named after the item's file name (its base name only), else its ID, in the
+current folder; -o DIR puts it there under that name; -o FILE names it (an existing file is replaced).
+-o - writes the bytes to standard output as they arrive; the digest is still checked at the end, and a
+mismatch is reported on standard error with exit status 1 (the bytes already written must then be
+discarded). A progress bar (bytes, percent, rate) is shown on standard error when it is a terminal.
+
+Exit status: 0 downloaded and the digest matches; 1 the digest does not match, the transfer failed or
+the server refused (for example 404: no such item, or not visible to your token); 2 usage error.
+
+Example:
+  custos download 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o contract.pdf --server https://custos.firm.example
+  custos download 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o - | sha256sum`,
+		Args: positional(1, "one ID"),
+		RunE: cn.run(func(ctx context.Context, c *client.Client, args []string) error {
+			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
+			return download(ctx, c, args[0], out, showBar)
+		}),
+	}
+	cn.flags(cmd)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "where to write: a FILE, a DIR, or - for standard output (default: the item's file name)")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	return cmd
+}
+
+func download(ctx context.Context, c *client.Client, id, out string, showBar bool) error {
+	d, err := c.Download(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer d.Body.Close()
+	want := d.SHA256
+	if !hexSHA256.MatchString(want) { // no usable ETag: the record says
+		rec, err := c.Get(ctx, id)
+		if err != nil {
+			return fmt.Errorf("reading the record of %s for its digest: %w", id, err)
+		}
+		want = rec.SHA256
+	}
+	var body io.Reader = d.Body
+	if showBar {
+		bar := progressbar.DefaultBytes(d.Size, "downloading "+id)
+		defer bar.Close()
+		r := progressbar.NewReader(d.Body, bar)
+		body = &r
+	}
+	h := sha256.New()
+	body = io.TeeReader(body, h)
+	if out == "-" {
+		if _, err := io.Copy(os.Stdout, body); err != nil {
+			return fmt.Errorf("%s: the transfer failed: %w; what was written to standard output is incomplete", id, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != want {
+			return exitError{code: 1, msg: fmt.Sprintf("%s: DIGEST MISMATCH: the bytes written to standard output have SHA-256 %s, the item's recorded digest is %s; discard them", id, got, want)}
+		}
+		return nil
+	}
+	target, err := downloadTarget(out, d.FileName, id)
+	if err != nil {
+		return err
+	}
+	tmp, err := createPart(target)
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := io.Copy(tmp, body); err != nil {
+		return fmt.Errorf("%s: the transfer failed, nothing was saved: %w", id, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return exitError{code: 1, msg: fmt.Sprintf("%s: DIGEST MISMATCH: what arrived has SHA-256 %s, the item's recorded digest is %s; nothing was saved", id, got, want)}
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return err
+	}
+	ok = true
+	fmt.Fprintf(os.Stderr, "custos: %s saved as %s (sha256 %s, checked)\n", id, target, want)
+	return nil
+}
+
+// createPart creates the temporary file beside target that a download is
+// written to, with the permissions a new file gets (0666 less the umask),
+// unlike os.CreateTemp's 0600.
+func createPart(target string) (*os.File, error) {
+	for {
+		var r [6]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return nil, err
+		}
+		name := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".part-"+hex.EncodeToString(r[:]))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+}
+
+// downloadTarget is the path a download is saved under: out if it names a
+// file, else (out empty or a folder) the item's file name reduced to a safe
+// base name, else its ID.
+func downloadTarget(out, fileName, id string) (string, error) {
+	if out != "" {
+		st, err := os.Stat(out)
+		if err != nil || !st.IsDir() {
+			return out, nil
+		}
+	}
+	return filepath.Join(out, safeBaseName(fileName, safeBaseName(id, "evidence"))), nil
+}
+
+// safeBaseName is the last element of a name sent by the server (either
+// slash counts), or fallback when that is empty, a dot name, or holds a
+// control character.
+func safeBaseName(name, fallback string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == ".." || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return fallback
+	}
+	return name
+}
