@@ -139,18 +139,7 @@ func TestUpdateOrg(t *testing.T) {
 		"holder": {ID: "holder", Kind: access.KindLawFirm, Name: "ACME Law", Member: "m2", Height: 3},
 	}}
 	ev := &auditEvidence{}
-	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: http.NotFoundHandler(), Directory: dir}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := func(method, path, token, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, req)
-		return rec
-	}
+	call := orgCaller(t, orgs, dir, ev)
 	path := "/api/v1/orgs/" + firm.ID
 	wantProblem(t, call("PATCH", path, submitter, `{"unlisted_by_default":true}`), http.StatusForbidden, "forbidden")
 	for name, body := range map[string]string{
@@ -198,6 +187,24 @@ func TestUpdateOrg(t *testing.T) {
 	}
 }
 
+// orgCaller serves the API over orgs and dir, recording audit events in
+// ev, and returns a function that sends it a JSON request with a token.
+func orgCaller(t *testing.T, orgs *access.Store, dir Directory, ev *auditEvidence) func(method, path, token, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: http.NotFoundHandler(), Directory: dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(method, path, token, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+}
+
 // fakeDirectory is a consortium directory in memory, by ID.
 type fakeDirectory struct{ entries map[string]anchor.DirEntry }
 
@@ -238,18 +245,8 @@ func TestOrgNameConfusable(t *testing.T) {
 		"court": {ID: "court", Kind: access.KindCourt, Name: "Hangzhou Internet Court", Member: "m2", Height: 3},
 	}}
 	ev := &auditEvidence{}
-	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: http.NotFoundHandler(), Directory: dir}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := func(method, path, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+admin)
-		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, req)
-		return rec
-	}
+	asAdmin := orgCaller(t, orgs, dir, ev)
+	call := func(method, path, body string) *httptest.ResponseRecorder { return asAdmin(method, path, admin, body) }
 	before, _ := orgs.Orgs()
 	for _, c := range []struct {
 		name, method, path, body string
