@@ -9,8 +9,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/internal/names"
 	"github.com/custos-project/custos/internal/text"
 )
 
@@ -88,17 +90,56 @@ func (s *Server) createOrg(c echo.Context) error {
 // another organization than id: names are unique consortium-wide (the
 // directory's first registration keeps a name; a race with another member
 // is told to the organization that loses it, see registerOrgs in
-// cmd/custos).
+// cmd/custos). It then refuses a look-alike (checkNotLookAlike).
 func (s *Server) checkNameFree(name, id string) error {
-	if s.directory == nil {
-		return nil
+	if s.directory != nil {
+		e, taken, err := s.directory.OrgByName(name)
+		if err != nil {
+			return err
+		}
+		if taken && e.ID != id {
+			return problem(http.StatusConflict, "name-taken", "Name taken",
+				fmt.Sprintf("The consortium's directory already lists an organization named %q (ID %s, home member %s). Choose another name.", e.Name, e.ID, orUnknown(s.memberName(e.Member), e.Member)))
+		}
 	}
-	e, taken, err := s.directory.OrgByName(name)
-	if err != nil || !taken || e.ID == id {
+	return s.checkNotLookAlike(name, id)
+}
+
+// checkNotLookAlike refuses a name that looks like the name of another
+// organization than id, on this node or in the consortium's directory:
+// the same confusable skeleton (Unicode TS #39, internal/names) under a
+// different NameKey, such as "Hangzh0u Internet Court" beside "Hangzhou
+// Internet Court". This is the node's policy only: the chain compares names
+// by NameKey, so another member's software may still register a look-alike
+// (docs/threat-model.md).
+func (s *Server) checkNotLookAlike(name, id string) error {
+	key, skel := anchor.NameKey(name), names.Skeleton(name)
+	lookAlike := func(other string) bool { return anchor.NameKey(other) != key && names.Skeleton(other) == skel }
+	confusable := func(other, otherID, member string) error {
+		return problem(http.StatusConflict, "name-confusable", "Name looks like another",
+			fmt.Sprintf("%q looks like the name of another organization, %q (ID %s, home member %s): the two read alike (Unicode TS #39 confusables, such as 0 for o or a Cyrillic о for a Latin o). Choose a name that reads differently.", name, other, otherID, member))
+	}
+	if s.directory != nil {
+		entries, err := s.directory.Orgs()
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.ID != id && lookAlike(e.Name) {
+				return confusable(e.Name, e.ID, orUnknown(s.memberName(e.Member), e.Member))
+			}
+		}
+	}
+	local, err := s.orgs.Orgs()
+	if err != nil {
 		return err
 	}
-	return problem(http.StatusConflict, "name-taken", "Name taken",
-		fmt.Sprintf("The consortium's directory already lists an organization named %q (ID %s, home member %s). Choose another name.", e.Name, e.ID, orUnknown(s.memberName(e.Member), e.Member)))
+	for _, o := range local {
+		if o.ID != id && lookAlike(o.Name) {
+			return confusable(o.Name, o.ID, "this node")
+		}
+	}
+	return nil
 }
 
 // updateOrg changes an organization's name or settings (PATCH, admin).

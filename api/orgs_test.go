@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -138,18 +139,7 @@ func TestUpdateOrg(t *testing.T) {
 		"holder": {ID: "holder", Kind: access.KindLawFirm, Name: "ACME Law", Member: "m2", Height: 3},
 	}}
 	ev := &auditEvidence{}
-	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: http.NotFoundHandler(), Directory: dir}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := func(method, path, token, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, req)
-		return rec
-	}
+	call := orgCaller(t, orgs, dir, ev)
 	path := "/api/v1/orgs/" + firm.ID
 	wantProblem(t, call("PATCH", path, submitter, `{"unlisted_by_default":true}`), http.StatusForbidden, "forbidden")
 	for name, body := range map[string]string{
@@ -197,6 +187,24 @@ func TestUpdateOrg(t *testing.T) {
 	}
 }
 
+// orgCaller serves the API over orgs and dir, recording audit events in
+// ev, and returns a function that sends it a JSON request with a token.
+func orgCaller(t *testing.T, orgs *access.Store, dir Directory, ev *auditEvidence) func(method, path, token, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: http.NotFoundHandler(), Directory: dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(method, path, token, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+}
+
 // fakeDirectory is a consortium directory in memory, by ID.
 type fakeDirectory struct{ entries map[string]anchor.DirEntry }
 
@@ -214,7 +222,65 @@ func (d *fakeDirectory) OrgByName(name string) (anchor.DirEntry, bool, error) {
 	return anchor.DirEntry{}, false, nil
 }
 
-func (d *fakeDirectory) Orgs() ([]anchor.DirEntry, error) { return nil, nil }
+func (d *fakeDirectory) Orgs() ([]anchor.DirEntry, error) {
+	out := make([]anchor.DirEntry, 0, len(d.entries))
+	for _, e := range d.entries {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(x, y anchor.DirEntry) int { return strings.Compare(x.ID, y.ID) })
+	return out, nil
+}
+
+// TestOrgNameConfusable checks that a node refuses an organization name
+// that looks like another's (the same TS #39 skeleton, another NameKey),
+// in the directory or on this node, at creation and at renaming; the same
+// name in other letter case stays name-taken.
+func TestOrgNameConfusable(t *testing.T) {
+	_, orgs := newTestOrgs(t)
+	op, _ := orgs.CreateOrg(access.KindOperator, "Operator")
+	admin, _, _ := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	firm, _ := orgs.CreateOrg(access.KindLawFirm, "Firm")
+	local, _ := orgs.CreateOrg(access.KindNotary, "Qiantang Notary Office")
+	dir := &fakeDirectory{entries: map[string]anchor.DirEntry{
+		"court": {ID: "court", Kind: access.KindCourt, Name: "Hangzhou Internet Court", Member: "m2", Height: 3},
+	}}
+	ev := &auditEvidence{}
+	asAdmin := orgCaller(t, orgs, dir, ev)
+	call := func(method, path, body string) *httptest.ResponseRecorder { return asAdmin(method, path, admin, body) }
+	before, _ := orgs.Orgs()
+	for _, c := range []struct {
+		name, method, path, body string
+		status                   int
+		slug, detail             string
+	}{
+		{"create, digit zero", "POST", "/api/v1/orgs", `{"kind":"court","name":"Hangzh0u Internet Court"}`, http.StatusConflict, "name-confusable", `"Hangzhou Internet Court" (ID court, home member m2)`},
+		{"create, Cyrillic o", "POST", "/api/v1/orgs", `{"kind":"court","name":"Hangzhоu Internet Court"}`, http.StatusConflict, "name-confusable", "ID court"},
+		{"create, same name in capitals", "POST", "/api/v1/orgs", `{"kind":"court","name":"HANGZHOU  internet court"}`, http.StatusConflict, "name-taken", "ID court"},
+		{"create, like a local organization", "POST", "/api/v1/orgs", `{"kind":"notary","name":"Qiantang Nоtary 0ffice"}`, http.StatusConflict, "name-confusable", "ID " + local.ID + ", home member this node"},
+		{"rename, digit zero", "PATCH", "/api/v1/orgs/" + firm.ID, `{"name":"Hangzh0u Internet Court"}`, http.StatusConflict, "name-confusable", "ID court"},
+		{"rename, same name in capitals", "PATCH", "/api/v1/orgs/" + firm.ID, `{"name":"hangzhou internet COURT"}`, http.StatusConflict, "name-taken", "ID court"},
+		{"rename, like a local organization", "PATCH", "/api/v1/orgs/" + firm.ID, `{"name":"Qiantang Notary 0ffice"}`, http.StatusConflict, "name-confusable", "ID " + local.ID},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(c.method, c.path, c.body)
+			wantProblem(t, r, c.status, c.slug)
+			if !strings.Contains(r.Body.String(), strings.ReplaceAll(c.detail, `"`, `\"`)) {
+				t.Errorf("%s %s %s: detail %s, want it to name %s", c.method, c.path, c.body, r.Body, c.detail)
+			}
+		})
+	}
+	if after, _ := orgs.Orgs(); len(after) != len(before) || len(ev.events) != 0 {
+		t.Fatalf("refused requests left %d organizations (had %d) and %d audit events", len(after), len(before), len(ev.events))
+	}
+	// An organization's own look-alike spelling is a rename, not a conflict
+	// with itself; a name that only shares words is free.
+	if r := call("PATCH", "/api/v1/orgs/"+local.ID, `{"name":"Qiantang Notary 0ffice"}`); r.Code != http.StatusOK {
+		t.Errorf("renaming an organization to a look-alike of its own name = %d %s, want 200", r.Code, r.Body)
+	}
+	if r := call("POST", "/api/v1/orgs", `{"kind":"court","name":"Hangzhou Intermediate Court"}`); r.Code != http.StatusCreated {
+		t.Errorf("POST a different name = %d %s, want 201", r.Code, r.Body)
+	}
+}
 
 // TestDirectoryStatus checks the decision behind an organization's
 // directory status: registered as it is, pending, or in conflict.
