@@ -189,9 +189,9 @@ func TestCertificateEndToEnd(t *testing.T) {
 
 	t.Run("refusals", func(t *testing.T) {
 		for name, in := range map[string]any{
-			"both":      map[string]any{"evidence": ids, "matter": ids[0]},
-			"neither":   map[string]any{},
-			"duplicate": map[string]any{"evidence": []string{ids[0], ids[0]}},
+			"both":                            map[string]any{"evidence": ids, "matter": ids[0]},
+			"neither":                         map[string]any{},
+			"duplicate":                       map[string]any{"evidence": []string{ids[0], ids[0]}},
 			"a language other than zh and en": map[string]any{"evidence": ids, "lang": "fr"},
 		} {
 			if status, _, b := n.call("POST", "/api/v1/certificates", n.Token, jsonBody(in), "Content-Type", "application/json"); status != 422 {
