@@ -38,12 +38,12 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-// pageImage renders one page at 50 dpi.
-func pageImage(t *testing.T, file string, page int) image.Image {
+// pageImage renders one page at 50 dpi, with pdftoppm's options opts.
+func pageImage(t *testing.T, file string, page int, opts ...string) image.Image {
 	t.Helper()
 	prefix := filepath.Join(t.TempDir(), "p")
 	p := strconv.Itoa(page)
-	run(t, "pdftoppm", "-r", "50", "-png", "-singlefile", "-f", p, "-l", p, file, prefix)
+	run(t, "pdftoppm", append(opts, "-r", "50", "-png", "-singlefile", "-f", p, "-l", p, file, prefix)...)
 	f, err := os.Open(prefix + ".png")
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +159,10 @@ func TestCertificatePages(t *testing.T) {
 	in, page := redIn(img, r, 841.89), redIn(img, [4]float64{0, 0, 595.28, 841.89}, 841.89)
 	if out := page - redIn(img, around, 841.89); in < 200 || out > 10 {
 		t.Errorf("%d red pixels under the signature widget on page %d, %d elsewhere: want the seal there, and only there", in, seal.Page, out)
+	}
+	// The seal is the signature's appearance: without annotations, the page has none.
+	if bare := redIn(pageImage(t, file, seal.Page, "-hide-annotations"), around, 841.89); bare > 10 {
+		t.Errorf("%d red pixels under the widget with annotations hidden: the seal is printed on the page, not by the signature", bare)
 	}
 
 	// The QR code with its caption.

@@ -52,6 +52,19 @@ func (d *dict) set(k name, v object) {
 	d.m[k] = v
 }
 
+func (d *dict) del(k name) {
+	if _, ok := d.m[k]; !ok {
+		return
+	}
+	delete(d.m, k)
+	for i, key := range d.keys {
+		if key == k {
+			d.keys = append(d.keys[:i:i], d.keys[i+1:]...)
+			return
+		}
+	}
+}
+
 func (d *dict) clone() *dict {
 	c := newDict()
 	for _, k := range d.keys {

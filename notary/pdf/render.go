@@ -142,16 +142,22 @@ func (r *Renderer) Render(doc *Document) ([]byte, error) {
 	return b, err
 }
 
-// Placement is where a document's seal was drawn: its page (1-based) and
-// its rectangle in the page's default user space (points, origin at the
+// Placement is where a document's seal goes: its page (1-based) and its
+// rectangle in the page's default user space (points, origin at the
 // bottom left: llx, lly, urx, ury), where the signature's widget goes.
 type Placement struct {
 	Page int
 	Rect [4]float64
+	// Seal is a PDF whose first page is the seal alone: the widget shows
+	// it, scaled onto Rect, as the signature's appearance. Empty: the
+	// widget shows nothing.
+	Seal []byte
 }
 
-// Layout is Render, and says where the seal of doc.Closing was drawn (nil
-// without a Closing).
+// Layout is Render, and says where the seal of doc.Closing goes, with the
+// seal drawn alone (nil without a Closing). The page leaves the seal's
+// place empty: the seal is printed by the signature (SignOptions.Appearance),
+// so an unsigned document shows none.
 func (r *Renderer) Layout(doc *Document) ([]byte, *Placement, error) {
 	if err := doc.check(); err != nil {
 		return nil, nil, err
@@ -173,6 +179,11 @@ func (r *Renderer) Layout(doc *Document) ([]byte, *Placement, error) {
 	b, err := l.gp.GetBytesPdfReturnErr()
 	if err != nil {
 		return nil, nil, fmt.Errorf("pdf: render: %w", err)
+	}
+	if l.seal != nil {
+		if l.seal.Seal, err = r.sealPDF(doc.Closing); err != nil {
+			return nil, nil, err
+		}
 	}
 	if len(doc.Attachments) > 0 {
 		if b, err = embedFiles(b, doc.Attachments, issued); err != nil {

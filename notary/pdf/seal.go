@@ -10,8 +10,8 @@ import (
 
 // Closing is the signature block that ends a document's body: its lines
 // right-aligned (the notary, the office, the date in words), and the
-// office's seal over the last two, where the signature's widget goes (see
-// Placement and SignOptions.Appearance).
+// office's seal over the last two, drawn as the appearance of the
+// signature's widget (see Placement and SignOptions.Appearance).
 type Closing struct {
 	Lines []string
 	// Seal is the office's seal, as configured: an image (a PNG with a
@@ -26,8 +26,8 @@ type Closing struct {
 // office's seal.
 const sealSize = 119.0
 
-// closing writes the signature block and the seal, and records the seal's
-// placement.
+// closing writes the signature block and records where its seal goes,
+// over the office and the date (Renderer.sealPDF draws it).
 func (l *layout) closing(c *Closing) error {
 	lineH := (sizeBody + 1.5) * lineSpacing
 	if err := l.need(28 + float64(len(c.Lines))*lineH + sealSize); err != nil {
@@ -74,9 +74,6 @@ func (l *layout) closing(c *Closing) error {
 	cx := right - widest/2
 	if cx+sealSize/2 > marginX+l.width+marginX/2 {
 		cx = marginX + l.width + marginX/2 - sealSize/2
-	}
-	if err := l.drawSeal(c, cx, cy); err != nil {
-		return err
 	}
 	x, y := cx-sealSize/2, cy-sealSize/2
 	l.seal = &Placement{Page: l.page, Rect: [4]float64{x, l.pageH - (y + sealSize), x + sealSize, l.pageH - y}}

@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -36,8 +37,8 @@ func TestDigestLines(t *testing.T) {
 }
 
 // TestSignAppearance: a signature with an Appearance has its widget on
-// the seal's page, over the seal's rectangle, with an appearance stream;
-// it still verifies. The seal is on page 1 of a 2-page document with an
+// the seal's page, over the seal's rectangle, with the seal as its
+// appearance stream; it still verifies. The seal is on page 1 of a 2-page document with an
 // annex, and the footers count the pages.
 func TestSignAppearance(t *testing.T) {
 	p := newTestPKI(t, time.Now())
@@ -86,8 +87,30 @@ func TestSignAppearance(t *testing.T) {
 		t.Errorf("widget on %v with /AP %v, want page 1 %v and an appearance", widget.get("P"), widget.get("AP"), page1)
 	}
 	rect, _ := widget.get("Rect").(array)
-	if len(rect) != 4 || rect[0] != pts(seal.Rect[0]) || rect[3] != pts(seal.Rect[3]) {
+	if len(rect) != 4 || rect[0] != pts(seal.Rect[0]) || rect[3] != pts(seal.Rect[3]) || rect[0] == rect[2] || rect[1] == rect[3] {
 		t.Errorf("widget /Rect = %v, want the seal's %v", rect, seal.Rect)
+	}
+	// The appearance is the seal: a form XObject that draws, with the
+	// resources (the font of the seal's text) it draws with.
+	ap, err := f.dictOf(widget.get("AP"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.resolve(ap.get("N"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	apForm, ok := n.(*stream)
+	if !ok || apForm.dict.get("Subtype") != name("Form") {
+		t.Fatalf("/AP /N = %v, want a form XObject", n)
+	}
+	content, err := decode(apForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.dictOf(apForm.dict.get("Resources"))
+	if err != nil || res.get("Font") == nil || len(bytes.TrimSpace(content)) < 100 {
+		t.Errorf("the appearance has resources %v (%v) and %d bytes of content, want the seal drawn with its font", res, err, len(content))
 	}
 	if _, err := nthPage(f, catalog, 2); err != nil {
 		t.Errorf("nthPage(2): %v", err)

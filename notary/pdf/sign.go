@@ -41,9 +41,10 @@ type SignOptions struct {
 	// time is the time-stamp's. Default: time.Now.
 	Time time.Time
 	// Appearance, when set, makes the signature visible: its widget covers
-	// this rectangle of this page, where the renderer drew the office's
-	// seal (Renderer.Layout), so a reader shows the seal as the signature
-	// and opens the signature from it. Nil: an invisible signature on the
+	// this rectangle of this page, where the renderer left room for the
+	// office's seal (Renderer.Layout), and shows the placement's Seal as
+	// its appearance, so a reader shows the seal as the signature and
+	// opens the signature from it. Nil: an invisible signature on the
 	// first page.
 	Appearance *Placement
 }
@@ -68,8 +69,9 @@ const estimatedTokenSize = 6 << 10
 const byteRangeWidth = 3 + 3*11 + 1
 
 // Sign appends to pdf an incremental update holding a PAdES baseline B-T
-// signature (ETSI EN 319 142-1; ISO 32000-2 §12.8): an invisible signature
-// field on the first page, in the catalog's /AcroForm, and a signature
+// signature (ETSI EN 319 142-1; ISO 32000-2 §12.8): a signature field in
+// the catalog's /AcroForm (invisible on the first page, or with the seal as
+// its appearance, see SignOptions.Appearance), and a signature
 // dictionary (/SubFilter /ETSI.CAdES.detached) whose /ByteRange covers the
 // whole resulting file but its /Contents, a detached CMS SignedData over
 // those bytes with an RFC 3161 signature time-stamp.
@@ -228,8 +230,8 @@ func locate(out []byte, off int64) (span, error) {
 
 // addField adds the signature field and its widget (one object, ISO
 // 32000-1 §12.7.3.1) to the catalog's /AcroForm and a page's /Annots, with
-// /V sigNum: invisible on the first page, or over the placement at with an
-// appearance stream (§12.5.5) that leaves the seal under it visible.
+// /V sigNum: invisible on the first page, or over the placement at with
+// its seal as the appearance (§12.5.5).
 func addField(f *file, u *update, sigNum int, at *Placement) error {
 	root, ok := f.trailer.get("Root").(ref)
 	if !ok {
@@ -268,14 +270,12 @@ func addField(f *file, u *update, sigNum int, at *Placement) error {
 	w.set("Rect", rect)
 	w.set("P", page)
 	if at != nil {
-		ap := u.add()
-		d := newDict()
-		d.set("Type", name("XObject"))
-		d.set("Subtype", name("Form"))
-		d.set("BBox", array{0, 0, pts(at.Rect[2] - at.Rect[0]), pts(at.Rect[3] - at.Rect[1])})
-		u.setStream(ap, d, nil)
+		ap, err := u.appearance(at.Seal, at.Rect[2]-at.Rect[0], at.Rect[3]-at.Rect[1])
+		if err != nil {
+			return err
+		}
 		n := newDict()
-		n.set("N", ref{num: ap})
+		n.set("N", ap)
 		w.set("AP", n)
 	}
 	u.set(widget, w)

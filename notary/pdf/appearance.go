@@ -1,0 +1,189 @@
+package pdf
+
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+
+	"github.com/signintech/gopdf"
+)
+
+// sealPDF draws c's seal alone on a page of its size: the appearance of
+// the signature's widget (SignOptions.Appearance), so that the seal is
+// the signature as a reader shows it, and is absent from an unsigned
+// document.
+func (r *Renderer) sealPDF(c *Closing) ([]byte, error) {
+	gp := &gopdf.GoPdf{}
+	gp.Start(gopdf.Config{PageSize: gopdf.Rect{W: sealSize, H: sealSize}, Unit: gopdf.UnitPT})
+	if err := gp.AddTTFFontData(r.family, r.font); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFont, err)
+	}
+	gp.AddPage()
+	l := &layout{gp: gp, family: r.family, page: 1, pageH: sealSize}
+	if err := l.drawSeal(c, sealSize/2, sealSize/2); err != nil {
+		return nil, err
+	}
+	b, err := gp.GetBytesPdfReturnErr()
+	if err != nil {
+		return nil, fmt.Errorf("pdf: seal: %w", err)
+	}
+	return b, nil
+}
+
+// appearance writes the widget's normal appearance (ISO 32000-1 §12.5.5):
+// a form XObject of the first page of the PDF src, its content and the
+// resources it uses copied into the update. The reader scales the page's
+// /MediaBox, the form's /BBox, onto the widget's /Rect. An empty src is
+// an empty appearance.
+func (u *update) appearance(src []byte, w, h float64) (ref, error) {
+	num := u.add()
+	d := newDict()
+	d.set("Type", name("XObject"))
+	d.set("Subtype", name("Form"))
+	d.set("BBox", array{0, 0, pts(w), pts(h)})
+	if len(src) == 0 {
+		u.setStream(num, d, nil)
+		return ref{num: num}, nil
+	}
+	f, err := parseFile(src)
+	if err != nil {
+		return ref{}, fmt.Errorf("appearance: %w", err)
+	}
+	root, _ := f.trailer.get("Root").(ref)
+	catalog, err := f.dictOf(root)
+	if err != nil {
+		return ref{}, fmt.Errorf("appearance: %w", err)
+	}
+	pr, err := nthPage(f, catalog, 1)
+	if err != nil {
+		return ref{}, fmt.Errorf("appearance: %w", err)
+	}
+	page, err := f.dictOf(pr)
+	if err != nil {
+		return ref{}, fmt.Errorf("appearance: %w", err)
+	}
+	if box, ok := page.get("MediaBox").(array); ok && len(box) == 4 {
+		d.set("BBox", box)
+	}
+	g := &graft{u: u, src: f, nums: map[int]int{}}
+	res, err := g.copy(page.get("Resources"), 0)
+	if err != nil {
+		return ref{}, fmt.Errorf("appearance: %w", err)
+	}
+	if res != nil {
+		d.set("Resources", res)
+	}
+	content, err := g.content(page.get("Contents"))
+	if err != nil {
+		return ref{}, fmt.Errorf("appearance: %w", err)
+	}
+	d.set("Filter", name("FlateDecode"))
+	u.setStream(num, d, content)
+	return ref{num: num}, nil
+}
+
+// graft copies objects from another file into an update, each once, under
+// new numbers.
+type graft struct {
+	u    *update
+	src  *file
+	nums map[int]int // the source's object number → the update's
+}
+
+// copy returns o with every reference it holds, directly or through
+// arrays and dictionaries, replaced by a reference to a copy in the update.
+func (g *graft) copy(o object, depth int) (object, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("%w: objects nested too deep", ErrMalformed)
+	}
+	switch v := o.(type) {
+	case ref:
+		return g.object(v, depth)
+	case array:
+		out := make(array, len(v))
+		for i, e := range v {
+			c, err := g.copy(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case *dict:
+		out := newDict()
+		for _, k := range v.keys {
+			c, err := g.copy(v.m[k], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out.set(k, c)
+		}
+		return out, nil
+	}
+	return o, nil
+}
+
+// object copies indirect object r, a stream with its data as stored.
+func (g *graft) object(r ref, depth int) (object, error) {
+	if n, ok := g.nums[r.num]; ok {
+		return ref{num: n}, nil
+	}
+	n := g.u.add()
+	g.nums[r.num] = n
+	o, err := g.src.object(r.num)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := o.(*stream)
+	if !ok {
+		c, err := g.copy(o, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		g.u.set(n, c)
+		return ref{num: n}, nil
+	}
+	d := s.dict.clone()
+	d.del("Length") // setStream writes it, and it may be a reference
+	c, err := g.copy(d, depth+1)
+	if err != nil {
+		return nil, err
+	}
+	g.u.setStream(n, c.(*dict), s.raw)
+	return ref{num: n}, nil
+}
+
+// content is a page's content, one stream or an array of them (ISO
+// 32000-1 §7.7.3.3), decoded, joined and compressed again.
+func (g *graft) content(o object) ([]byte, error) {
+	o, err := g.src.resolve(o)
+	if err != nil {
+		return nil, err
+	}
+	parts, ok := o.(array)
+	if !ok {
+		parts = array{o}
+	}
+	var b bytes.Buffer
+	zw := zlib.NewWriter(&b)
+	for _, p := range parts {
+		p, err := g.src.resolve(p)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := p.(*stream)
+		if !ok {
+			continue
+		}
+		data, err := decode(s)
+		if err != nil {
+			return nil, err
+		}
+		zw.Write(data)
+		zw.Write([]byte{'\n'})
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
