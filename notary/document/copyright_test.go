@@ -32,7 +32,7 @@ func syntheticItem(t *testing.T, id string) Item {
 
 func TestCopyrightCertificate(t *testing.T) {
 	is, roots := testIssuer(t)
-	c := &Copyright{ID: "cccccccccccccccccccccccccc", VerifyToken: "tttttttttttttttttttttttttt", Number: "CUS-(2026)-作登字-000001", Title: "西湖晨雾", Type: "image",
+	c := &Copyright{ID: "cccccccccccccccccccccccccc", VerifyToken: "tttttttttttttttttttttttttt", Number: "CUS-(2026)-作登字-M1-000001", Title: "西湖晨雾", Type: "image",
 		Authors: []string{"李明", "Jane Doe"}, Owner: "李明", Created: "2025-06-01", Published: "2025-07-01", PublishedAt: "杭州",
 		Registrant: "杭州摄影工作室", RegisteredAt: time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC),
 		Items: []Item{syntheticItem(t, "aaaaaaaaaaaaaaaaaaaaaaaaaa"), syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")}}

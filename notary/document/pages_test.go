@@ -91,7 +91,7 @@ var hexFragment = regexp.MustCompile(`^[0-9a-f]{1,15}$`)
 
 // signedPages lays doc out (for the seal's placement), signs it with sign,
 // writes it (to the file keepEnv names, if set), checks it with pdfsig and
-// that every page says 第n页 共N页, and returns the file, each page's text
+// that every page says 第n页 共N页 (or its doc.PageLabel), and returns the file, each page's text
 // (pdftotext -layout) and the seal's placement.
 func signedPages(t *testing.T, is *Issuer, doc *pdf.Document, sign func() ([]byte, error), keepEnv string) (string, []string, *pdf.Placement) {
 	t.Helper()
@@ -115,8 +115,12 @@ func signedPages(t *testing.T, is *Issuer, doc *pdf.Document, sign func() ([]byt
 	}
 	pages := strings.Split(run(t, "pdftotext", "-layout", file, "-"), "\f")
 	pages = pages[:len(pages)-1] // the text after the last form feed
+	label := doc.PageLabel
+	if label == nil {
+		label = func(p, n int) string { return "第" + strconv.Itoa(p) + "页 共" + strconv.Itoa(n) + "页" }
+	}
 	for i, p := range pages {
-		if want := "第" + strconv.Itoa(i+1) + "页 共" + strconv.Itoa(len(pages)) + "页"; !strings.Contains(p, want) {
+		if want := label(i+1, len(pages)); !strings.Contains(p, want) {
 			t.Errorf("page %d does not say %q", i+1, want)
 		}
 	}
@@ -192,34 +196,68 @@ func TestCertificatePages(t *testing.T) {
 	}
 }
 
-// TestRegistrationPages renders a signed registration certificate and
-// checks its seal, QR caption and page numbers as TestCertificatePages
-// does.
+// TestRegistrationPages renders a signed registration certificate in
+// Chinese and in English and checks its first page as a reader sees it:
+// the number as the chain issued it, the particulars, the registration
+// date in words, the files' fingerprints in whole groups, the QR code
+// beside its caption, the date and the office under the seal, which is red
+// under the signature's widget and only there as its appearance; and
+// every page numbered. It keeps the Chinese PDF when
+// CUSTOS_KEEP_REGISTRATION_PDF names a file.
 func TestRegistrationPages(t *testing.T) {
 	need(t, "pdftoppm", "pdftotext", "pdfimages", "pdfsig")
 	is, _ := testIssuer(t)
 	is.Office = "浙江省杭州市钱塘公证处"
-	c := &Copyright{ID: "cccccccccccccccccccccccccc", VerifyToken: "tttttttttttttttttttttttttt", Number: "CUS-(2026)-作登字-000001", Title: "西湖晨雾", Type: "image",
-		Authors: []string{"李明", "Jane Doe"}, Owner: "李明", Created: "2025-06-01", Published: "2025-07-01", PublishedAt: "杭州",
-		Registrant: "杭州摄影工作室", RegisteredAt: time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC),
-		Items: []Item{syntheticItem(t, "aaaaaaaaaaaaaaaaaaaaaaaaaa"), syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")}}
+	second := syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")
+	second.SHA256 = strings.Repeat("0123456789abcdef", 4)
 	issued := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
-	doc, err := is.CopyrightDocument(c, issued)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, pages, seal := signedPages(t, is, doc, func() ([]byte, error) { return is.CopyrightCertificate(t.Context(), c, issued) }, "CUSTOS_KEEP_REGISTRATION_PDF")
-	if !strings.Contains(pages[seal.Page-1], "二〇二六年十二月六日") {
-		t.Fatalf("seal placement = %+v, not on the page of the date", seal)
-	}
-	if red := redIn(pageImage(t, file, seal.Page), seal.Rect, 841.89); red < 200 {
-		t.Errorf("%d red pixels under the signature widget, want the seal", red)
-	}
-	if q := pageOf(t, file); !strings.Contains(pages[q-1], "扫描二维码") {
-		t.Errorf("the QR code's page %d has no caption", q)
-	}
-	if !strings.Contains(pages[0], "作品登记证书") {
-		t.Errorf("page 1 reads:\n%s", pages[0])
+	for _, c := range []struct {
+		lang, keep string
+		want       []string
+	}{
+		{"zh", "CUSTOS_KEEP_REGISTRATION_PDF", []string{"作品登记证书", "登记号：CUS-(2026)-作登字-M1-000001", "作品名称：", "西湖晨雾",
+			"美术、摄影作品", "李明、Jane Doe", "2025年6月1日", "2025年7月1日，杭州", "二〇二六年三月一日（2026-03-01 16:00:01 北京时间）",
+			"文件2 SHA-256：", "兹证明", "二〇二六年十二月六日"}},
+		{"en", "CUSTOS_KEEP_REGISTRATION_EN_PDF", []string{"Certificate of Copyright Registration", "No. CUS-(2026)-作登字-M1-000001", "Title:", "西湖晨雾",
+			"Artistic or photographic work", "李明, Jane Doe", "1 June 2025", "1 July 2025, 杭州", "1 March 2026 (2026-03-01 16:00:01 China Standard Time)",
+			"File 2 SHA-256:", "This certifies", "6 December 2026"}},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			cr := &Copyright{ID: "cccccccccccccccccccccccccc", VerifyToken: "tttttttttttttttttttttttttt", Number: "CUS-(2026)-作登字-M1-000001",
+				Title: "西湖晨雾", Type: "image", Authors: []string{"李明", "Jane Doe"}, Owner: "李明", Created: "2025-06-01",
+				Published: "2025-07-01", PublishedAt: "杭州", Registrant: "杭州摄影工作室", RegisteredAt: time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC),
+				Items: []Item{syntheticItem(t, "aaaaaaaaaaaaaaaaaaaaaaaaaa"), second}, Lang: c.lang}
+			doc, err := is.CopyrightDocument(cr, issued)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file, pages, seal := signedPages(t, is, doc, func() ([]byte, error) { return is.CopyrightCertificate(t.Context(), cr, issued) }, c.keep)
+			flat := strings.Join(strings.Fields(pages[0]), " ")
+			for _, w := range c.want {
+				if !strings.Contains(flat, strings.Join(strings.Fields(w), " ")) {
+					t.Errorf("page 1 does not say %q:\n%s", w, pages[0])
+				}
+			}
+			for i := 0; i < 64; i += 16 {
+				if !regexp.MustCompile(`(^|\s)` + second.SHA256[i:i+16] + `(\s|$)`).MatchString(pages[0]) {
+					t.Errorf("page 1 does not print fingerprint group %s whole", second.SHA256[i:i+16])
+				}
+			}
+			if seal.Page != 1 {
+				t.Errorf("the seal is on page %d, want the first with the particulars", seal.Page)
+			}
+			r := seal.Rect
+			around := [4]float64{r[0] - 3, r[1] - 3, r[2] + 3, r[3] + 3}
+			if red := redIn(pageImage(t, file, seal.Page), r, 841.89); red < 200 {
+				t.Errorf("%d red pixels under the signature widget, want the seal", red)
+			}
+			if bare := redIn(pageImage(t, file, seal.Page, "-hide-annotations"), around, 841.89); bare > 10 {
+				t.Errorf("%d red pixels under the widget with annotations hidden, want the seal only as the signature's appearance", bare)
+			}
+			if q := pageOf(t, file); q != 1 || !strings.Contains(pages[0], "扫描二维码") {
+				t.Errorf("the QR code is on page %d, want page 1 beside its caption", q)
+			}
+		})
 	}
 }
 
