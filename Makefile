@@ -6,7 +6,7 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 BIN := bin/custos
 
-.PHONY: help build wasm run test test-unit deps bench soak fuzz vet fmt clean
+.PHONY: help build wasm run test test-unit deps bench soak fuzz vet fmt screenshots clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ vet: ## go vet
 
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
+
+screenshots: ## render the certificates' pictures in docs/images again (pdftoppm; see TestScreenshots)
+	CUSTOS_UPDATE_SCREENSHOTS=1 $(GO) test -count=1 -run '^TestScreenshots$$' ./notary/document
 
 clean: ## remove build output
 	rm -rf bin

@@ -130,6 +130,33 @@ func signedPages(t *testing.T, is *Issuer, doc *pdf.Document, sign func() ([]byt
 	return file, pages, seal
 }
 
+// sampleNotarial is the notarial certificate of the page tests and the
+// screenshots in docs/images: two items, one with a real receipt, issued
+// by a notary office with its short name.
+func sampleNotarial(t *testing.T) (*Issuer, *Notarial) {
+	t.Helper()
+	is, _ := testIssuer(t)
+	is.Office, is.Abbrev = "浙江省杭州市钱塘公证处", "浙杭钱"
+	second := syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")
+	return is, &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "（2026）浙杭钱证字第123号",
+		Applicant: "杭州互联网法院", Matter: "（2026）浙0192民初1号 著作权纠纷", Issued: time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC),
+		Items: []Item{testItem(t), second}, Names: map[string]string{"orgaaaaaaaaaaaaaaaaaaaaaaa": "浙江星河律师事务所"}}
+}
+
+// sampleCopyright is the registration certificate of the page tests and
+// the screenshots, in lang, and its issue time: a photograph of two files.
+func sampleCopyright(t *testing.T, lang string) (*Issuer, *Copyright, time.Time) {
+	t.Helper()
+	is, _ := testIssuer(t)
+	is.Office = "浙江省杭州市钱塘公证处"
+	second := syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")
+	second.SHA256 = strings.Repeat("0123456789abcdef", 4)
+	return is, &Copyright{ID: "cccccccccccccccccccccccccc", VerifyToken: "tttttttttttttttttttttttttt", Number: "CUS-(2026)-作登字-M1-000001",
+		Title: "西湖晨雾", Type: "image", Authors: []string{"李明", "Jane Doe"}, Owner: "李明", Created: "2025-06-01",
+		Published: "2025-07-01", PublishedAt: "杭州", Registrant: "杭州摄影工作室", RegisteredAt: time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC),
+		Items: []Item{syntheticItem(t, "aaaaaaaaaaaaaaaaaaaaaaaaaa"), second}, Lang: lang}, time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
+}
+
 // TestCertificatePages renders a signed notarial certificate of two items
 // and checks its pages as a reader sees them: the seal is red where the
 // signature's widget is, the QR code's page has its caption, every page is
@@ -138,12 +165,7 @@ func signedPages(t *testing.T, is *Issuer, doc *pdf.Document, sign func() ([]byt
 // It keeps the PDF when CUSTOS_KEEP_PDF names a file.
 func TestCertificatePages(t *testing.T) {
 	need(t, "pdftoppm", "pdftotext", "pdfimages", "pdfsig")
-	is, _ := testIssuer(t)
-	is.Office, is.Abbrev = "浙江省杭州市钱塘公证处", "浙杭钱"
-	second := syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")
-	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "（2026）浙杭钱证字第123号",
-		Applicant: "杭州互联网法院", Matter: "（2026）浙0192民初1号 著作权纠纷", Issued: time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC),
-		Items: []Item{testItem(t), second}, Names: map[string]string{"orgaaaaaaaaaaaaaaaaaaaaaaa": "浙江星河律师事务所"}}
+	is, n := sampleNotarial(t)
 	doc, err := is.notarialDocument(n)
 	if err != nil {
 		t.Fatal(err)
@@ -206,11 +228,6 @@ func TestCertificatePages(t *testing.T) {
 // CUSTOS_KEEP_REGISTRATION_PDF names a file.
 func TestRegistrationPages(t *testing.T) {
 	need(t, "pdftoppm", "pdftotext", "pdfimages", "pdfsig")
-	is, _ := testIssuer(t)
-	is.Office = "浙江省杭州市钱塘公证处"
-	second := syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")
-	second.SHA256 = strings.Repeat("0123456789abcdef", 4)
-	issued := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		lang, keep string
 		want       []string
@@ -223,10 +240,8 @@ func TestRegistrationPages(t *testing.T) {
 			"File 2 SHA-256:", "This certifies", "6 December 2026"}},
 	} {
 		t.Run(c.lang, func(t *testing.T) {
-			cr := &Copyright{ID: "cccccccccccccccccccccccccc", VerifyToken: "tttttttttttttttttttttttttt", Number: "CUS-(2026)-作登字-M1-000001",
-				Title: "西湖晨雾", Type: "image", Authors: []string{"李明", "Jane Doe"}, Owner: "李明", Created: "2025-06-01",
-				Published: "2025-07-01", PublishedAt: "杭州", Registrant: "杭州摄影工作室", RegisteredAt: time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC),
-				Items: []Item{syntheticItem(t, "aaaaaaaaaaaaaaaaaaaaaaaaaa"), second}, Lang: c.lang}
+			is, cr, issued := sampleCopyright(t, c.lang)
+			second := cr.Items[1]
 			doc, err := is.CopyrightDocument(cr, issued)
 			if err != nil {
 				t.Fatal(err)
