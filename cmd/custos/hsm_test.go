@@ -123,6 +123,14 @@ func TestHSMKeys(t *testing.T) {
 		if !strings.Contains(out, "Signer Certificate Common Name: 张三") {
 			t.Errorf("pdfsig names another signer:\n%s", out)
 		}
+		// custos verify --pdf: the outside CA given by --roots, not the consortium's root.
+		pdfFile := filepath.Join(tmp, "certificate.pdf")
+		if out, err := runCustos(t, "verify", "--pdf", pdfFile, "--roots", caPEM); err != nil || !strings.Contains(out, "VALID 有效") || !strings.Contains(out, "Outside Test Root") {
+			t.Errorf("custos verify --pdf --roots OUTSIDE-CA = %v\n%s", err, out)
+		}
+		if out, err := runCustos(t, "verify", "--pdf", pdfFile, "--trust", n.trustFile(t, tmp)); exitCode(err) != 1 {
+			t.Errorf("custos verify --pdf under the consortium root alone = %v, want INVALID (exit status 1)\n%s", err, out)
+		}
 	})
 }
 

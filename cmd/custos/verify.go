@@ -19,7 +19,7 @@ import (
 // error (missing flag, unreadable file, unusable trust bundle), 3 valid
 // offline but not confirmed by the --node (unreachable, or behind).
 func verifyCmd() *cobra.Command {
-	var receiptPath, filePath, trustPath, pdfPath, nodeURL string
+	var receiptPath, filePath, trustPath, pdfPath, rootsPath, nodeURL string
 	var asJSON bool
 	var nodeWait time.Duration
 	cmd := &cobra.Command{
@@ -44,7 +44,7 @@ Example:
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if pdfPath != "" { // verifypdf.go
-				return verifyPDF(cmd.OutOrStdout(), pdfPath, receiptPath+filePath, trustPath, asJSON)
+				return verifyPDF(cmd.OutOrStdout(), pdfPath, receiptPath+filePath, trustPath, rootsPath, asJSON)
 			}
 			if receiptPath == "" || trustPath == "" {
 				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
@@ -67,7 +67,8 @@ Example:
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
 	cmd.Flags().StringVar(&nodeURL, "node", "", "a member node (your own) to confirm the receipt against its chain")
 	cmd.Flags().DurationVar(&nodeWait, "node-wait", 10*time.Second, "how long to wait for a --node that has not reached the receipt's block")
-	cmd.Flags().StringVar(&pdfPath, "pdf", "", "instead of a receipt, a certificate PDF Custos issued: check its signature, time-stamp and chain (with --trust)")
+	cmd.Flags().StringVar(&pdfPath, "pdf", "", "instead of a receipt, a certificate PDF Custos issued: check its signature, time-stamp and chain (with --trust, --roots or both)")
+	cmd.Flags().StringVar(&rootsPath, "roots", "", "with --pdf: PEM file of further trusted roots, such as the outside CA that issued the notary's and the TSA's certificates (custos pki install)")
 	return cmd
 }
 

@@ -61,30 +61,64 @@ type pdfResult struct {
 	ByteRange   [4]int64  `json:"byte_range"`
 }
 
-// verifyPDF checks the flags of `custos verify --pdf`: a trust bundle, and
-// neither --receipt nor --file (others, non-empty when either is given).
-func verifyPDF(out io.Writer, pdfPath, others, trustPath string, asJSON bool) error {
+// verifyPDF checks the flags of `custos verify --pdf`: a trust bundle or
+// roots (or both), and neither --receipt nor --file (others, non-empty when
+// either is given).
+func verifyPDF(out io.Writer, pdfPath, others, trustPath, rootsPath string, asJSON bool) error {
 	switch {
 	case others != "":
 		return usageError("verify --pdf checks a certificate PDF alone: it takes no --receipt or --file")
-	case trustPath == "":
-		return usageError("verify --pdf needs --trust BUNDLE (see 'custos verify --help')")
+	case trustPath == "" && rootsPath == "":
+		return usageError("verify --pdf needs --trust BUNDLE, --roots PEM or both (see 'custos verify --help')")
 	}
-	return runVerifyPDF(out, pdfPath, trustPath, asJSON)
-}
-
-// runVerifyPDF is `custos verify --pdf FILE --trust BUNDLE`: an offline
-// check of a certificate PDF that Custos issued (a notarial certificate or
-// a copyright registration certificate): its PAdES signature over the
-// whole file, the signature's RFC 3161 time-stamp, and the signer's chain
-// to the consortium root of the trust bundle at the time-stamp's time.
-// Exit status as for receipts: 0 valid, 1 not valid (the failing step is
-// named), 2 usage error.
-func runVerifyPDF(out io.Writer, pdfPath, trustPath string, asJSON bool) error {
-	roots, err := trustRoots(trustPath)
+	roots, err := pdfRoots(trustPath, rootsPath)
 	if err != nil {
 		return err
 	}
+	return runVerifyPDF(out, pdfPath, roots, asJSON)
+}
+
+// pdfRoots is the pool a certificate PDF's signer and its time-stamp must
+// chain to: the trust bundle's consortium root (when trustPath is set) and
+// every certificate of the PEM file rootsPath (when set), such as the
+// outside CA that issued a notary office's certificates (`custos pki
+// install`).
+func pdfRoots(trustPath, rootsPath string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	if trustPath != "" {
+		root, err := trustRoot(trustPath)
+		if err != nil {
+			return nil, err
+		}
+		pool.AddCert(root)
+	}
+	if rootsPath != "" {
+		b, err := os.ReadFile(rootsPath)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		roots, err := certs.ParsePEM(b)
+		if err != nil || len(roots) == 0 {
+			return nil, usageError("%s: want one or more PEM certificates (%v)", rootsPath, err)
+		}
+		for _, c := range roots {
+			if !c.IsCA {
+				return nil, usageError("%s: %s is not a CA certificate", rootsPath, c.Subject)
+			}
+			pool.AddCert(c)
+		}
+	}
+	return pool, nil
+}
+
+// runVerifyPDF is `custos verify --pdf FILE --trust BUNDLE [--roots PEM]`:
+// an offline check of a certificate PDF that Custos issued (a notarial
+// certificate or a copyright registration certificate): its PAdES
+// signature over the whole file, the signature's RFC 3161 time-stamp, and
+// the signer's chain to roots (pdfRoots) at the time-stamp's time. Exit
+// status as for receipts: 0 valid, 1 not valid (the failing step is
+// named), 2 usage error.
+func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, asJSON bool) error {
 	b, err := readPDF(pdfPath)
 	if err != nil {
 		return err
@@ -115,10 +149,10 @@ func runVerifyPDF(out io.Writer, pdfPath, trustPath string, asJSON bool) error {
 	return nil
 }
 
-// trustRoots reads the trust bundle and returns its consortium root, to
+// trustRoot reads the trust bundle and returns its consortium root, to
 // which both the certificate's signer and the built-in TSA that stamps the
 // signature chain.
-func trustRoots(trustPath string) (*x509.CertPool, error) {
+func trustRoot(trustPath string) (*x509.Certificate, error) {
 	tb, err := os.ReadFile(trustPath)
 	if err != nil {
 		return nil, usageError("%v", err)
@@ -131,9 +165,7 @@ func trustRoots(trustPath string) (*x509.CertPool, error) {
 	if err != nil || len(root) != 1 {
 		return nil, usageError("%s: root_pem: want one certificate (%v)", trustPath, err)
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(root[0])
-	return pool, nil
+	return root[0], nil
 }
 
 func readPDF(path string) ([]byte, error) {
@@ -225,7 +257,7 @@ func printPDFReport(out io.Writer, rep *pdfReport) {
 	}
 	p("✓ timestamp 时间戳: signed no later than %s by %s (RFC 3161, serial %s) 签名时间由可信时间戳证明",
 		r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
-	p("✓ chain 证书链: the signer's certificate chains to the trust bundle's root at the time-stamp's time 签名证书在时间戳时刻链接到信任根")
+	p("✓ chain 证书链: the signer's certificate chains to a trusted root (the trust bundle's or --roots) at the time-stamp's time 签名证书在时间戳时刻链接到信任根")
 	p("    %s", strings.Join(r.Chain, "\n    → "))
 	p("VALID 有效")
 }

@@ -24,6 +24,8 @@ type pdfFixture struct {
 	signed []byte
 	trust  string // trust bundle file
 	other  string // trust bundle of another consortium
+	roots  string // the root of trust, alone in a PEM file
+	leaf   string // the signer's certificate, alone in a PEM file
 }
 
 func newPDFFixture(t *testing.T) *pdfFixture {
@@ -66,6 +68,8 @@ func newPDFFixture(t *testing.T) *pdfFixture {
 		signed: signed,
 		trust:  writeFile(t, dir, "trust.json", trustBundle(t, dev.Root.Cert)),
 		other:  writeFile(t, dir, "other.json", trustBundle(t, other.Cert)),
+		roots:  writeFile(t, dir, "roots.pem", certs.EncodePEM(dev.Root.Cert)),
+		leaf:   writeFile(t, dir, "leaf.pem", certs.EncodePEM(signer.Cert)),
 	}
 }
 
@@ -113,23 +117,25 @@ func TestVerifyPDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name, trust string
-		pdf         []byte
-		code        int
-		step        string
-		want        []string
+		name, trust, roots string
+		pdf                []byte
+		code               int
+		step               string
+		want               []string
 	}{
-		{"valid", f.trust, f.signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by 杭州市互联网公证处 TSA",
+		{"valid", f.trust, "", f.signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by 杭州市互联网公证处 TSA",
 			"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
-		{"one byte changed", f.trust, changed, 1, "digest", []string{"✗ digest 文件摘要", "expected 应为: ", "computed 实为: ", "INVALID 无效"}},
-		{"unsigned", f.trust, plain, 1, "find", []string{"✗ find 查找签名", "INVALID 无效"}},
-		{"not a PDF", f.trust, []byte("%PDF-1.7 nothing"), 1, "find", []string{"✗ find", "INVALID 无效"}},
-		{"another consortium", f.other, f.signed, 1, "timestamp", []string{"✗ timestamp 时间戳", "INVALID 无效"}},
+		{"valid under --roots", "", f.roots, f.signed, 0, "", []string{"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
+		{"valid under another consortium and --roots", f.other, f.roots, f.signed, 0, "", []string{"VALID 有效"}},
+		{"one byte changed", f.trust, "", changed, 1, "digest", []string{"✗ digest 文件摘要", "expected 应为: ", "computed 实为: ", "INVALID 无效"}},
+		{"unsigned", f.trust, "", plain, 1, "find", []string{"✗ find 查找签名", "INVALID 无效"}},
+		{"not a PDF", f.trust, "", []byte("%PDF-1.7 nothing"), 1, "find", []string{"✗ find", "INVALID 无效"}},
+		{"another consortium", f.other, "", f.signed, 1, "timestamp", []string{"✗ timestamp 时间戳", "INVALID 无效"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "-")+".pdf", tc.pdf)
 			var out bytes.Buffer
-			err := runVerifyPDF(&out, file, tc.trust, false)
+			err := verifyPDF(&out, file, "", tc.trust, tc.roots, false)
 			if exitStatus(err) != tc.code {
 				t.Errorf("verify --pdf = %v, exit status %d; want %d\n%s", err, exitStatus(err), tc.code, out.String())
 			}
@@ -139,7 +145,7 @@ func TestVerifyPDF(t *testing.T) {
 				}
 			}
 			out.Reset()
-			err = runVerifyPDF(&out, file, tc.trust, true)
+			err = verifyPDF(&out, file, "", tc.trust, tc.roots, true)
 			var rep pdfReport
 			if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil || exitStatus(err) != tc.code {
 				t.Fatalf("verify --pdf --json = %v (exit %d), output %v:\n%s", err, exitStatus(err), jerr, out.String())
@@ -154,22 +160,26 @@ func TestVerifyPDF(t *testing.T) {
 // TestVerifyPDFUsage: a missing or unusable input is a usage error (exit
 // status 2), not a verdict.
 func TestVerifyPDFUsage(t *testing.T) {
+	f := newPDFFixture(t)
 	dir := t.TempDir()
 	pdfFile := writeFile(t, dir, "c.pdf", []byte("%PDF-1.7"))
 	badTrust := writeFile(t, dir, "bad.json", []byte(`{"version":1}`))
 	for _, tc := range []struct {
-		name               string
-		pdf, others, trust string
+		name                      string
+		pdf, others, trust, roots string
 	}{
-		{"no trust bundle", pdfFile, "", ""},
-		{"with a receipt", pdfFile, "r.json", badTrust},
-		{"unreadable PDF", dir + "/missing.pdf", "", badTrust},
-		{"unusable trust bundle", pdfFile, "", badTrust},
-		{"missing trust bundle", pdfFile, "", dir + "/missing.json"},
+		{"no trust bundle nor roots", pdfFile, "", "", ""},
+		{"with a receipt", pdfFile, "r.json", badTrust, ""},
+		{"unreadable PDF", dir + "/missing.pdf", "", f.trust, ""},
+		{"unusable trust bundle", pdfFile, "", badTrust, ""},
+		{"missing trust bundle", pdfFile, "", dir + "/missing.json", ""},
+		{"missing roots", pdfFile, "", "", dir + "/missing.pem"},
+		{"roots not PEM", pdfFile, "", "", badTrust},
+		{"roots not a CA", pdfFile, "", "", f.leaf},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			if err := verifyPDF(&out, tc.pdf, tc.others, tc.trust, false); exitStatus(err) != 2 {
+			if err := verifyPDF(&out, tc.pdf, tc.others, tc.trust, tc.roots, false); exitStatus(err) != 2 {
 				t.Errorf("verifyPDF(%s) = %v, exit status %d; want 2", tc.name, err, exitStatus(err))
 			}
 		})
