@@ -60,7 +60,9 @@ func TestCertificateEndToEnd(t *testing.T) {
 	}
 	file := writeFile(t, dir, "certificate.pdf", signed)
 	// Two images on page 1: the QR code and the configured seal, with its
-	// transparency as a soft mask (a drawn seal is no image).
+	// transparency as a soft mask (a drawn seal is no image). The seal is
+	// the signature's appearance: red on the page only with annotations
+	// shown.
 	out, err := exec.Command("pdfimages", "-list", file).Output()
 	kinds := map[string]int{}
 	for _, line := range strings.Split(string(out), "\n") {
@@ -70,6 +72,9 @@ func TestCertificateEndToEnd(t *testing.T) {
 	}
 	if err != nil || kinds["image"] != 2 || kinds["smask"] != 1 {
 		t.Errorf("pdfimages -list: %v\n%s\nwant the QR code and the seal", err, out)
+	}
+	if shown, hidden := sealRed(t, file, false), sealRed(t, file, true); shown < 50 || hidden != 0 {
+		t.Errorf("page 1 has %d seal-red pixels, %d with annotations hidden: want the seal as the signature's appearance", shown, hidden)
 	}
 	_, _, rootPEM := n.call("GET", "/api/v1/trust/root.pem", "", nil)
 	db := pdfsigDB(t, dir, rootPEM)

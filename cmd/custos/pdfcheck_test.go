@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,39 @@ func pdfTool(t testing.TB, name string, args ...string) (string, error) {
 	t.Helper()
 	out, err := exec.Command(testenv.LookBinary(t, name), args...).CombinedOutput()
 	return string(out), err
+}
+
+// sealRed counts the seal-red pixels of page 1 rendered at 36 dpi, with
+// annotations (the signature's appearance) hidden or shown.
+func sealRed(t testing.TB, file string, hideAnnotations bool) int {
+	t.Helper()
+	prefix := filepath.Join(t.TempDir(), "page")
+	args := []string{"-r", "36", "-png", "-singlefile", "-f", "1", "-l", "1", file, prefix}
+	if hideAnnotations {
+		args = append([]string{"-hide-annotations"}, args...)
+	}
+	if out, err := pdfTool(t, "pdftoppm", args...); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	f, err := os.Open(prefix + ".png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if r>>8 > 180 && r>>8 > g>>8+120 && b>>8 < 110 { // the seal's red, not the heading's darker red
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // pdfsigDB makes an NSS database in dir that trusts rootPEM, for
