@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/testenv"
+	"github.com/custos-project/custos/internal/testimage"
 	"github.com/custos-project/custos/notary/pdf"
 )
 
@@ -31,33 +31,12 @@ func pdfTool(t testing.TB, name string, args ...string) (string, error) {
 // annotations (the signature's appearance) hidden or shown.
 func sealRed(t testing.TB, file string, hideAnnotations bool) int {
 	t.Helper()
-	prefix := filepath.Join(t.TempDir(), "page")
-	args := []string{"-r", "36", "-png", "-singlefile", "-f", "1", "-l", "1", file, prefix}
+	var opts []string
 	if hideAnnotations {
-		args = append([]string{"-hide-annotations"}, args...)
+		opts = []string{"-hide-annotations"}
 	}
-	if out, err := pdfTool(t, "pdftoppm", args...); err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	f, err := os.Open(prefix + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
-		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
-			if r>>8 > 180 && r>>8 > g>>8+120 && b>>8 < 110 { // the seal's red, not the heading's darker red
-				n++
-			}
-		}
-	}
-	return n
+	img := testimage.PDFPage(t, file, 1, 36, opts...)
+	return testimage.SealRed(img, img.Bounds())
 }
 
 // pdfsigDB makes an NSS database in dir that trusts rootPEM, for

@@ -1,7 +1,8 @@
 // Package testimage makes synthetic pictures for tests of perceptual
 // hashing: photograph-like scenes (smooth gradients and soft shapes) that
 // depend only on a seed, and the copies an infringer makes of them
-// (resized, re-encoded as JPEG).
+// (resized, re-encoded as JPEG); and renders PDF pages (pdftoppm) for
+// checks of what a reader sees, such as where a seal is red.
 package testimage
 
 import (

@@ -2,7 +2,6 @@ package document
 
 import (
 	"image"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/internal/testimage"
 	"github.com/custos-project/custos/notary/pdf"
 )
 
@@ -41,36 +41,14 @@ func run(t *testing.T, name string, args ...string) string {
 // pageImage renders one page at 50 dpi, with pdftoppm's options opts.
 func pageImage(t *testing.T, file string, page int, opts ...string) image.Image {
 	t.Helper()
-	prefix := filepath.Join(t.TempDir(), "p")
-	p := strconv.Itoa(page)
-	run(t, "pdftoppm", append(opts, "-r", "50", "-png", "-singlefile", "-f", p, "-l", p, file, prefix)...)
-	f, err := os.Open(prefix + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return testimage.PDFPage(t, file, page, 50, opts...)
 }
 
 // redIn counts the seal-red pixels of img inside rect (PDF points, origin
 // bottom left) of a page pageH points high, rendered at 50 dpi.
 func redIn(img image.Image, rect [4]float64, pageH float64) int {
 	const scale = 50.0 / 72
-	r := image.Rect(int(rect[0]*scale), int((pageH-rect[3])*scale), int(rect[2]*scale), int((pageH-rect[1])*scale))
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, cg, cb, _ := img.At(x, y).RGBA()
-			if cr>>8 > 180 && cr>>8 > cg>>8+120 && cb>>8 < 110 { // the seal's red, not the headings' darker red nor its tints
-				n++
-			}
-		}
-	}
-	return n
+	return testimage.SealRed(img, image.Rect(int(rect[0]*scale), int((pageH-rect[3])*scale), int(rect[2]*scale), int((pageH-rect[1])*scale)))
 }
 
 // pageOf is the page pdfimages lists the first image on.
