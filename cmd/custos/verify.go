@@ -34,13 +34,18 @@ its own chain: the node's latest checkpoint must verify under the same trust bun
 consistency proof must show the receipt's log to be a prefix of the node's. The node is not trusted for
 anything it cannot prove; a node still behind the receipt's block is asked again for up to --node-wait.
 
+With --pdf FILE it checks a certificate PDF instead: its PAdES signature, the signature's time-stamp and
+the signer's chain to the trust bundle's root, or to the roots of --roots PEM (an outside CA's, for
+certificates installed with 'custos pki install').
+
 Exit status: 0 the receipt is valid (and, with --node, confirmed); 1 it is not, or the node's chain
 contradicts it (the failing step is printed with the expected and the computed values); 2 usage error (a
 missing flag, an unreadable file or an unusable trust bundle); 3 valid offline, but the node could not
 confirm it (unreachable, or still behind the receipt).
 
 Example:
-  custos verify --receipt receipt.json --file contract.pdf --trust trust.json --node https://node.court.example`,
+  custos verify --receipt receipt.json --file contract.pdf --trust trust.json --node https://node.court.example
+  custos verify --pdf certificate.pdf --trust trust.json --roots outside-ca-root.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if pdfPath != "" { // verifypdf.go
