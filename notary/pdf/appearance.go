@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"image"
+	"reflect"
+	"sync"
 
 	"github.com/signintech/gopdf"
 )
@@ -11,8 +14,64 @@ import (
 // sealPDF draws c's seal alone on a page of its size: the appearance of
 // the signature's widget (SignOptions.Appearance), so that the seal is
 // the signature as a reader shows it, and is absent from an unsigned
-// document.
+// document. An office signs with one seal, and drawing it costs as much
+// as laying out a whole document (loading the font), so the Renderer
+// keeps the seals it drew.
 func (r *Renderer) sealPDF(c *Closing) ([]byte, error) {
+	key, cacheable := sealKeyOf(c)
+	if cacheable {
+		if b, ok := r.seals.get(key); ok {
+			return b, nil
+		}
+	}
+	b, err := r.drawSealPDF(c)
+	if err == nil && cacheable {
+		r.seals.put(key, b)
+	}
+	return b, err
+}
+
+// maxSeals bounds the seals a Renderer keeps.
+const maxSeals = 16
+
+// sealCache holds drawn seals by their image and text.
+type sealCache struct {
+	mu sync.Mutex
+	m  map[sealKey][]byte
+}
+
+type sealKey struct {
+	img  image.Image
+	text string
+}
+
+// sealKeyOf is c's seal as a cache key, if its image can be one (an image
+// of a pointer type, as the decoders return, compares by identity).
+func sealKeyOf(c *Closing) (sealKey, bool) {
+	if c.Seal != nil && !reflect.ValueOf(c.Seal).Comparable() {
+		return sealKey{}, false
+	}
+	return sealKey{img: c.Seal, text: c.SealText}, true
+}
+
+func (s *sealCache) get(k sealKey) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.m[k]
+	return b, ok
+}
+
+func (s *sealCache) put(k sealKey, b []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil || len(s.m) >= maxSeals {
+		s.m = map[sealKey][]byte{}
+	}
+	s.m[k] = b
+}
+
+// drawSealPDF renders the seal's page.
+func (r *Renderer) drawSealPDF(c *Closing) ([]byte, error) {
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: gopdf.Rect{W: sealSize, H: sealSize}, Unit: gopdf.UnitPT})
 	if err := gp.AddTTFFontData(r.family, r.font); err != nil {

@@ -99,6 +99,7 @@ type Config struct {
 type Renderer struct {
 	font   []byte
 	family string // the font's name in the PDF, with its subset tag
+	seals  sealCache
 }
 
 // NewRenderer loads the font once.
@@ -150,7 +151,8 @@ type Placement struct {
 	Rect [4]float64
 	// Seal is a PDF whose first page is the seal alone: the widget shows
 	// it, scaled onto Rect, as the signature's appearance. Empty: the
-	// widget shows nothing.
+	// widget shows nothing. Layout's is shared with the Renderer's cache:
+	// read it, never change it.
 	Seal []byte
 }
 

@@ -15,7 +15,8 @@ import (
 type Closing struct {
 	Lines []string
 	// Seal is the office's seal, as configured: an image (a PNG with a
-	// transparent background prints best). Nil draws a plain red circular
+	// transparent background prints best), not changed once rendered (the
+	// Renderer keeps the seal it drew from it). Nil draws a plain red circular
 	// seal with SealText around its top and a star in the middle.
 	Seal image.Image
 	// SealText is the office's name, around a drawn seal.

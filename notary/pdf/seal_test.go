@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"image"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +125,30 @@ func TestPageLabel(t *testing.T) {
 	if got := pageLabel(1, 3); got != "第1页 共3页" {
 		t.Errorf("pageLabel(1, 3) = %q", got)
 	}
+}
+
+// TestSealCache: the Renderer draws a seal once and gives the same page
+// again; another office's seal is drawn anew, and an image that cannot be
+// a map key is drawn every time rather than panicking.
+func TestSealCache(t *testing.T) {
+	r := testRenderer(t)
+	a := &Closing{SealText: "杭州市互联网公证处"}
+	first, err := r.sealPDF(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := r.sealPDF(&Closing{SealText: a.SealText})
+	other, _ := r.sealPDF(&Closing{SealText: "浙江省杭州市钱塘公证处"})
+	if &first[0] != &again[0] || bytes.Equal(first, other) {
+		t.Errorf("sealPDF: the same seal was drawn again (%v), or another office's is the same (%v)", &first[0] != &again[0], bytes.Equal(first, other))
+	}
+	if _, ok := sealKeyOf(&Closing{Seal: uncomparable{image.NewGray(image.Rect(0, 0, 64, 64)), []int{1}}}); ok {
+		t.Error("sealKeyOf(an uncomparable image) is a key")
+	}
+}
+
+// uncomparable is an image that cannot be compared, as a value.
+type uncomparable struct {
+	*image.Gray
+	_ []int
 }
