@@ -31,7 +31,7 @@ func TestConsoleEmbedded(t *testing.T) {
 	if ct := h.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	if h.Get("Content-Security-Policy") != consoleCSP || h.Get("X-Frame-Options") != "DENY" ||
+	if h.Get("Content-Security-Policy") != webCSP || h.Get("X-Frame-Options") != "DENY" ||
 		h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" ||
 		h.Get("Cross-Origin-Opener-Policy") != "same-origin" {
 		t.Errorf("GET /console: security headers = %v", h)
