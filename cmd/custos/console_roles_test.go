@@ -68,7 +68,10 @@ func TestConsoleRoles(t *testing.T) {
 
 	for _, lang := range []string{"en", "zh"} {
 		w := consoleWords[lang]
-		var item string // filed by the firm, shared with the court and the notary
+		// The firm files item into matter and shares, in English, the item
+		// with the court; in Chinese, the whole matter. It shares the item
+		// with the notary.
+		var item, matterID string
 		data := []byte(fmt.Sprintf("Screenshot of the infringing page (%s).\n", lang))
 
 		t.Run(lang+"/firm", func(t *testing.T) {
@@ -81,6 +84,7 @@ func TestConsoleRoles(t *testing.T) {
 			k.typeText("(2026)浙0192民初1234号")
 			k.press(kb.Enter)
 			k.waitText("#matters-status", matter)
+			matterID = k.wait(fmt.Sprintf(`[...document.querySelectorAll('#matters-table tbody tr')].filter(r => r.innerText.includes(%q)).map(r => r.dataset.id).join('')`, matter))
 
 			setFiles(t, ctx, "up-file", writeFile(t, dir, "page-"+lang+".txt", data))
 			k.tabTo("#up-title")
@@ -100,14 +104,23 @@ func TestConsoleRoles(t *testing.T) {
 				t.Fatalf("the filed item = %d %+v", status, rec)
 			}
 
+			courtGets := item
+			if lang == "zh" {
+				courtGets = matterID
+			}
 			for _, to := range []struct {
 				org      wire.Org
 				kindWord string
-			}{{court, w["kind.court"]}, {notary, w["kind.notary"]}} {
-				k.tabTo(fmt.Sprintf(`#ev-table tr[data-id=%q] [data-act="share"]`, item))
+				target   string
+			}{{court, w["kind.court"], courtGets}, {notary, w["kind.notary"], item}} {
+				button := fmt.Sprintf(`#ev-table tr[data-id=%q] [data-act="share"]`, item)
+				if to.target == matterID {
+					button = fmt.Sprintf(`#matters-table tr[data-id=%q] [data-act="share"]`, matterID)
+				}
+				k.tabTo(button)
 				k.press(kb.Enter)
-				if got := k.eval(`document.activeElement.id + ' ' + document.getElementById('share-ev').value`); got != "share-org "+item {
-					t.Fatalf("after Share…: focus and item = %q", got)
+				if got := k.eval(`document.activeElement.id + ' ' + document.getElementById('share-ev').value`); got != "share-org "+to.target {
+					t.Fatalf("after Share…: focus and target = %q, want share-org %s", got, to.target)
 				}
 				k.typeText(to.org.Name)
 				k.press(kb.Enter) // looks the name up, and shows whom
@@ -123,10 +136,10 @@ func TestConsoleRoles(t *testing.T) {
 				k.tabTo("#share-btn")
 				k.press(kb.Enter)
 				k.waitText("#share-status", w["shared"])
-				k.wait(fmt.Sprintf(`document.querySelector('#shares-table tr[data-target=%q][data-grantee=%q][data-state="active"]') ? 'ok' : ''`, item, to.org.ID))
+				k.wait(fmt.Sprintf(`document.querySelector('#shares-table tr[data-target=%q][data-grantee=%q][data-state="active"]') ? 'ok' : ''`, to.target, to.org.ID))
 			}
-			row := k.eval(fmt.Sprintf(`document.querySelector('#shares-table tr[data-grantee=%q]').innerText`, court.ID))
-			for _, want := range []string{"侵权网页截图 " + lang, "page-" + lang + ".txt", court.Name} {
+			row := k.eval(fmt.Sprintf(`document.querySelector('#shares-table tr[data-target=%q][data-grantee=%q]').innerText`, item, notary.ID))
+			for _, want := range []string{"侵权网页截图 " + lang, "page-" + lang + ".txt", notary.Name} {
 				if !strings.Contains(row, want) {
 					t.Errorf("the share's row lacks %q: %q", want, row)
 				}
@@ -147,15 +160,26 @@ func TestConsoleRoles(t *testing.T) {
 		t.Run(lang+"/court", func(t *testing.T) {
 			k.t = t
 			k.signIn(lang, courtToken)
-			rowSel := fmt.Sprintf(`#recv-table tr[data-target=%q]`, item)
-			row := k.waitText(rowSel, "page-"+lang+".txt")
-			for _, want := range []string{"侵权网页截图 " + lang, firm.Name} {
-				if !strings.Contains(row, want) {
-					t.Errorf("the received share's row lacks %q: %q", want, row)
+			if lang == "zh" { // the matter, then its item
+				rowSel := fmt.Sprintf(`#recv-table tr[data-target=%q]`, matterID)
+				k.waitText(rowSel, firm.Name)
+				k.waitText(rowSel, "Li Wei v. Example Media")
+				k.tabTo(rowSel + ` [data-act="open"]`)
+				k.press(kb.Enter)
+				k.waitText("#item-facts", "(2026)浙0192民初1234号")
+				k.tabTo(fmt.Sprintf(`#item-matter-list [data-id=%q]`, item))
+				k.press(kb.Enter)
+			} else {
+				rowSel := fmt.Sprintf(`#recv-table tr[data-target=%q]`, item)
+				k.waitText(rowSel, firm.Name)
+				row := k.waitText(rowSel, "page-"+lang+".txt")
+				if !strings.Contains(row, "侵权网页截图 "+lang) {
+					t.Errorf("the received share's row lacks the title: %q", row)
 				}
+				k.tabTo(rowSel + ` [data-act="open"]`)
+				k.press(kb.Enter)
 			}
-			k.tabTo(rowSel + ` [data-act="open"]`)
-			k.press(kb.Enter)
+			k.waitText("#item-facts", sha256Hex(data))
 			if got := k.eval(`document.activeElement.id`); got != "h-item" {
 				t.Errorf("after Open, focus is on #%s, want the item's heading", got)
 			}

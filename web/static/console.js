@@ -516,6 +516,8 @@
     await Promise.all(want.map((id) => orgName(id).catch(() => null)));
     renderList();
     renderShares();
+    renderReceived();
+    renderItem();
   }
 
   // loadDirectory fills the share box's suggestions with the consortium's
