@@ -64,6 +64,7 @@ func TestConsoleRoles(t *testing.T) {
 		t.Fatalf("Browser.setDownloadBehavior: %v", err)
 	}
 	k := &keys{ctx: ctx, base: n.URL}
+	shots := artifactDir(t)
 	dir := t.TempDir()
 
 	for _, lang := range []string{"en", "zh"} {
@@ -151,6 +152,7 @@ func TestConsoleRoles(t *testing.T) {
 			k.typeText("No Such Court")
 			k.press(kb.Enter)
 			k.wait(`document.getElementById('share-status').className === 'error' ? 'ok' : ''`)
+			saveScreenshot(t, ctx, shots, "console-firm-"+lang+".png")
 			k.checkPage(lang, "upload", "matters", "list", "share")
 		})
 		if item == "" {
@@ -198,6 +200,7 @@ func TestConsoleRoles(t *testing.T) {
 			if got := k.eval(`[...document.querySelectorAll('#item-steps li')].map(l => l.dataset.step + '=' + l.dataset.ok).join(' ')`); !strings.Contains(got, "digest=true") || strings.Contains(got, "false") {
 				t.Errorf("steps = %s", got)
 			}
+			saveScreenshot(t, ctx, shots, "console-court-"+lang+".png")
 			k.checkPage(lang, "received", "list", "item")
 		})
 
@@ -231,6 +234,7 @@ func TestConsoleRoles(t *testing.T) {
 			if !bytes.HasPrefix(pdf, []byte("%PDF-")) || sha256Hex(pdf) != cert.PDFSHA256 {
 				t.Errorf("the downloaded PDF (%d bytes) is not the certificate issued", len(pdf))
 			}
+			saveScreenshot(t, ctx, shots, "console-notary-"+lang+".png")
 			k.checkPage(lang, "received", "list", "certify")
 		})
 
@@ -260,6 +264,13 @@ func TestConsoleRoles(t *testing.T) {
 				t.Errorf("the register by number = %d %s", status, b)
 			}
 			k.waitText("#works-table", number)
+			k.tabTo(`#works-table tbody tr:first-child [data-act="pdf"]`)
+			id := k.eval(`document.activeElement.closest('tr').dataset.id`)
+			k.press(kb.Enter)
+			if pdf := waitDownload(t, downloads, "copyright-"+id+".pdf"); !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+				t.Errorf("the registration certificate downloaded is not a PDF (%d bytes)", len(pdf))
+			}
+			saveScreenshot(t, ctx, shots, "console-copyright-"+lang+".png")
 
 			setFiles(t, ctx, "search-file", photo)
 			k.tabTo("#search-btn")

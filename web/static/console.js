@@ -608,12 +608,8 @@
     const o = state.shareTo;
     $('share-resolved').hidden = !o;
     $('share-btn').textContent = o ? t('console.share.confirm', { org: o.name }) : t('console.share.button');
-    const dl = $('share-org-facts');
-    dl.replaceChildren();
-    if (!o) return;
-    const rows = [['console.share.f.name', o.name, 'name'], ['console.share.f.kind', label('console.kind.', o.kind), 'kind'],
-      ['console.share.f.member', o.member_name || t('console.share.thisNode'), 'member'], ['console.who.orgId', o.id, 'id']];
-    for (const [k, v, f] of rows) dl.append(el('dt', { text: t(k) }), el('dd', { 'data-field': f, class: f === 'id' ? 'mono' : '', text: v }));
+    facts($('share-org-facts'), o ? [['console.share.f.name', o.name, 'name'], ['console.share.f.kind', label('console.kind.', o.kind), 'kind'],
+      ['console.share.f.member', o.member_name || t('console.share.thisNode'), 'member'], ['console.who.orgId', o.id, 'id', true]] : []);
   }
 
   async function loadShares() {
@@ -695,6 +691,27 @@
     const blob = await (await call('GET', path)).blob();
     saveBlob(blob, name);
     return blob;
+  }
+
+  // loadInto lists path into state[key] and renders it, saying in the
+  // status element statusID when the list is empty or the call failed.
+  async function loadInto(key, path, statusID, noneKey, render) {
+    try {
+      state[key] = (await getJSON(path)).items || [];
+      say(statusID, state[key].length ? '' : noneKey);
+    } catch (e) {
+      say(statusID, '', null, 'bad', e);
+    }
+    render();
+  }
+
+  // facts fills a <dl> with rows of [label key, value, data-field, mono];
+  // rows without a value are left out.
+  function facts(dl, rows) {
+    dl.replaceChildren();
+    for (const [k, v, f, mono] of rows) {
+      if (v) dl.append(el('dt', { text: t(k) }), el('dd', { 'data-field': f, class: mono ? 'mono' : '', text: String(v) }));
+    }
   }
 
   // ---- matters (a firm's case files) ----
@@ -821,18 +838,16 @@
   function renderItem() {
     const cur = state.item;
     $('item').hidden = !cur || !shows('item');
-    const dl = $('item-facts');
-    dl.replaceChildren();
-    if (!cur) return;
+    if (!cur) { facts($('item-facts'), []); return; }
     const r = cur.rec;
     const owner = state.orgs.get(ownerOrg(r) || r.org);
     const rows = cur.kind === 'matter'
       ? [['console.matters.title', r.title, 'title'], ['console.matters.case', r.case_number, 'case'], ['console.item.parties', (r.parties || []).join('; '), 'parties'],
         ['console.item.owner', owner ? owner.name : r.org, 'owner'], ['console.matters.opened', localTime(r.created_at), 'time']]
       : [['console.f.title', r.title, 'title'], ['console.f.file', r.file_name, 'file'], ['console.f.size', size(r.size), 'size'],
-        ['console.f.type', r.media_type, 'type'], ['console.f.sha256', r.sha256, 'sha256'], ['console.f.id', r.id, 'id'],
+        ['console.f.type', r.media_type, 'type'], ['console.f.sha256', r.sha256, 'sha256', true], ['console.f.id', r.id, 'id', true],
         ['console.item.owner', owner ? owner.name : ownerOrg(r), 'owner'], ['console.col.time', localTime(r.created_at), 'time']];
-    for (const [k, v, f] of rows) if (v) dl.append(el('dt', { text: t(k) }), el('dd', { 'data-field': f, class: f === 'sha256' || f === 'id' ? 'mono' : '', text: String(v) }));
+    facts($('item-facts'), rows);
     $('item-matter').hidden = cur.kind !== 'matter';
     $('item-actions').hidden = cur.kind === 'matter';
     $('item-matter-list').replaceChildren(...(cur.items || []).map((it) => el('li', {},
@@ -965,15 +980,7 @@
     }
   }
 
-  async function loadCerts() {
-    try {
-      state.certs = (await getJSON('/api/v1/certificates')).items || [];
-      say('certs-status', state.certs.length ? '' : 'console.certs.none');
-    } catch (e) {
-      say('certs-status', '', null, 'bad', e);
-    }
-    renderCerts();
-  }
+  const loadCerts = () => loadInto('certs', '/api/v1/certificates', 'certs-status', 'console.certs.none', renderCerts);
 
   function renderCerts() {
     $('certs-table').tBodies[0].replaceChildren(...(state.certs || []).map((c) => el('tr', { 'data-id': c.id, 'data-number': c.number },
@@ -1043,31 +1050,35 @@
   function renderWork() {
     const w = state.work;
     $('work-result').hidden = !w;
-    const dl = $('work-facts');
-    dl.replaceChildren();
-    if (!w) return;
-    const rows = [['console.works.number', w.number || t('console.work.numberPending'), 'number'], ['console.work.title', w.title, 'title'],
+    if (!w) { facts($('work-facts'), []); return; }
+    facts($('work-facts'), [['console.works.number', w.number || t('console.work.numberPending'), 'number'], ['console.work.title', w.title, 'title'],
       ['console.col.status', label('console.work.status.', w.status), 'status'], ['console.work.authors', (w.authors || []).join(', '), 'authors'],
-      ['console.work.owner', w.owner, 'owner'], ['console.work.fileCount', String((w.items || []).length), 'files'], ['console.work.id', w.id, 'id']];
-    for (const [k, v, f] of rows) if (v) dl.append(el('dt', { text: t(k) }), el('dd', { 'data-field': f, class: f === 'id' ? 'mono' : '', text: v }));
+      ['console.work.owner', w.owner, 'owner'], ['console.work.fileCount', String((w.items || []).length), 'files'], ['console.work.id', w.id, 'id', true]]);
   }
 
-  async function loadWorks() {
-    try {
-      state.works = (await getJSON('/api/v1/copyrights')).items || [];
-      say('works-status', state.works.length ? '' : 'console.works.none');
-    } catch (e) {
-      say('works-status', '', null, 'bad', e);
-    }
-    renderWorks();
-  }
+  const loadWorks = () => loadInto('works', '/api/v1/copyrights', 'works-status', 'console.works.none', renderWorks);
 
   function renderWorks() {
     $('works-table').tBodies[0].replaceChildren(...(state.works || []).map((w) => el('tr', { 'data-id': w.id },
       el('td', { class: 'no-label' }, el('p', { class: 't-title', text: w.title }), el('p', { class: 't-sub', text: (w.authors || []).join(', ') })),
       el('td', { 'data-label': t('console.works.number'), class: 'mono', text: w.number || t('console.work.numberPending') }),
       el('td', { 'data-label': t('console.col.status'), text: label('console.work.status.', w.status) }),
-      el('td', { 'data-label': t('console.works.registered'), text: localTime(w.registered_at) }))));
+      el('td', { 'data-label': t('console.works.registered'), text: localTime(w.registered_at) }),
+      el('td', { class: 'no-label' }, el('div', { class: 'acts' },
+        w.number ? el('button', { type: 'button', 'data-act': 'pdf', 'aria-label': t('console.works.pdfFor', { title: w.title }), text: t('console.works.pdf'), on: { click: () => workPDF(w) } }) : null)))));
+  }
+
+  // workPDF saves a registration's certificate; the node issues it on the
+  // first request once the registration is anchored.
+  async function workPDF(w) {
+    const name = `copyright-${w.id}.pdf`;
+    say('works-status', 'console.works.pdfBusy', { name });
+    try {
+      const blob = await saveFrom(`/api/v1/copyrights/${w.id}.pdf`, name);
+      say('works-status', 'console.dl.saved', { name, size: size(blob.size) }, 'ok');
+    } catch (e) {
+      say('works-status', '', null, 'bad', e);
+    }
   }
 
   async function searchWork(ev) {
