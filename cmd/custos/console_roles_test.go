@@ -36,7 +36,9 @@ var consoleWords = map[string]map[string]string{
 // text is typed, buttons and forms are worked with Enter and check boxes
 // with Space (files are chosen with DOM.setFileInputFiles, which stands
 // for the browser's file chooser). Each flow checks that every control of
-// the page has an accessible name and that nothing untranslated shows.
+// the page has an accessible name, that status messages are live regions,
+// that each control Tab reaches shows a focus ring, that only its role's
+// sections show, and that nothing untranslated shows.
 //
 //   - a law firm opens a matter, files an item into it and shares it by the
 //     names of a court and of a notary office, each shown before it confirms;
@@ -270,7 +272,6 @@ func TestConsoleRoles(t *testing.T) {
 			if pdf := waitDownload(t, downloads, "copyright-"+id+".pdf"); !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 				t.Errorf("the registration certificate downloaded is not a PDF (%d bytes)", len(pdf))
 			}
-			saveScreenshot(t, ctx, shots, "console-copyright-"+lang+".png")
 
 			setFiles(t, ctx, "search-file", photo)
 			k.tabTo("#search-btn")
@@ -279,6 +280,7 @@ func TestConsoleRoles(t *testing.T) {
 			if !strings.Contains(row, w["exact"]) || !strings.Contains(row, "West Lake Photo Studio") {
 				t.Errorf("the search's rows = %q", row)
 			}
+			saveScreenshot(t, ctx, shots, "console-copyright-"+lang+".png")
 			k.checkPage(lang, "works", "search", "list")
 		})
 	}
@@ -323,13 +325,16 @@ func (k *keys) typeDate(y, m, d int) {
 }
 
 // tabTo presses Tab until the focus is on sel: it fails if the keyboard
-// cannot reach it.
+// cannot reach it, or if the control it reaches shows no focus ring.
 func (k *keys) tabTo(sel string) {
 	k.t.Helper()
 	js, _ := json.Marshal(sel)
 	at := fmt.Sprintf(`String(!!document.activeElement && document.activeElement.matches(%s))`, js)
 	for range 200 {
 		if k.eval(at) == "true" {
+			if ring := k.eval(`(s => s.outlineStyle + ' ' + s.outlineWidth)(getComputedStyle(document.activeElement))`); strings.HasPrefix(ring, "none") || strings.HasSuffix(ring, " 0px") {
+				k.t.Errorf("%s has the focus but shows no focus ring (outline %s)", sel, ring)
+			}
 			return
 		}
 		k.press(kb.Tab)

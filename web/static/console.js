@@ -214,10 +214,12 @@
     document.body.dataset.signedIn = 'true';
     renderAll();
     $('h-session').focus();
-    if (shows('list')) loadList(true);
+    // The received shares are named from the list once it is in, so that
+    // only items outside it are read one by one (each read is recorded).
+    const listed = shows('list') ? loadList(true) : Promise.resolve();
     if (shows('share')) { loadShares(); loadDirectory(); }
     if (shows('matters')) loadMatters();
-    if (shows('received')) loadReceived();
+    if (shows('received')) listed.then(loadReceived);
     if (shows('certify')) loadCerts();
     if (shows('works')) loadWorks();
   }
@@ -273,14 +275,13 @@
   function row(it) {
     const name = itemName(it);
     const shared = state.me && ownerOrg(it) !== ownOrg();
-    const can = (p) => state.me && state.me.permissions.includes(p);
     const from = shared ? state.orgs.get(ownerOrg(it)) : null;
     const acts = el('div', { class: 'acts' },
       el('button', { type: 'button', 'data-act': 'content', 'aria-label': t('console.act.contentFor', { name }), text: t('console.act.content'), on: { click: () => downloadContent(it) } }),
       el('button', { type: 'button', 'data-act': 'receipt', 'aria-label': t('console.act.receiptFor', { name }), text: t('console.act.receipt'), on: { click: () => downloadReceipt(it, false) } }),
       el('button', { type: 'button', 'data-act': 'timestamp', 'aria-label': t('console.act.timestampFor', { name }), text: t('console.act.timestamp'), on: { click: () => downloadTimestamp(it) } }),
       shows('item') ? el('button', { type: 'button', 'data-act': 'open', 'aria-label': t('console.act.openFor', { name }), text: t('console.act.open'), on: { click: () => openItem('evidence', it.id) } }) : null,
-      !shared && can('share') ? el('button', { type: 'button', 'data-act': 'share', 'aria-label': t('console.act.shareFor', { name }), text: t('console.act.share'), on: { click: () => startShare(it) } }) : null,
+      !shared && shows('share') ? el('button', { type: 'button', 'data-act': 'share', 'aria-label': t('console.act.shareFor', { name }), text: t('console.act.share'), on: { click: () => startShare(it) } }) : null,
       el('a', { class: 'button', href: '/verify?lang=' + state.lang, target: '_blank', rel: 'noopener', 'data-act': 'verify', 'aria-label': t('console.act.verifyFor', { name }), text: t('console.act.verify') }));
     const msg = it.msg ? rowMsg(it) : null;
     return el('tr', { 'data-id': it.id, 'data-status': it.status },
@@ -1040,6 +1041,7 @@
       }
       say('work-status', state.work.number ? 'console.work.done' : 'console.work.stillPending', { number: state.work.number }, state.work.number ? 'ok' : 'pending');
       loadWorks();
+      if (shows('list')) loadList(true); // the work's files are evidence items now
     } catch (e) {
       say('work-status', '', null, 'bad', e);
     } finally {
@@ -1137,7 +1139,6 @@
 
   function renderAll() {
     const me = state.me;
-    const can = (p) => !!me && me.permissions.includes(p);
     $('signin').hidden = !!me;
     $('session').hidden = !me;
     for (const id of Object.keys(SECTION_NEEDS)) $(id).hidden = !shows(id);
