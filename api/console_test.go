@@ -79,4 +79,11 @@ func TestConsoleEmbedded(t *testing.T) {
 			t.Errorf("i18n key %q is defined %d times, want 2 (en and zh)", m[1], n)
 		}
 	}
+	// So is every key the script names whole ('console.share.check'; not
+	// a prefix it completes, 'console.kind.').
+	for _, m := range regexp.MustCompile(`'((?:console|step)\.[A-Za-z0-9_.]*[A-Za-z0-9_])'`).FindAllStringSubmatch(js, -1) {
+		if n := strings.Count(i18n, "'"+m[1]+"':"); n != 2 {
+			t.Errorf("i18n key %q (console.js) is defined %d times, want 2 (en and zh)", m[1], n)
+		}
+	}
 }
