@@ -31,7 +31,7 @@ func TestConsoleEmbedded(t *testing.T) {
 	if ct := h.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	if h.Get("Content-Security-Policy") != consoleCSP || h.Get("X-Frame-Options") != "DENY" ||
+	if h.Get("Content-Security-Policy") != webCSP || h.Get("X-Frame-Options") != "DENY" ||
 		h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" ||
 		h.Get("Cross-Origin-Opener-Policy") != "same-origin" {
 		t.Errorf("GET /console: security headers = %v", h)
@@ -77,6 +77,13 @@ func TestConsoleEmbedded(t *testing.T) {
 	for _, m := range regexp.MustCompile(`data-i18n="([^"]+)"`).FindAllStringSubmatch(page, -1) {
 		if n := strings.Count(i18n, "'"+m[1]+"':") + strings.Count(i18n, "\n      "+m[1]+":"); n != 2 {
 			t.Errorf("i18n key %q is defined %d times, want 2 (en and zh)", m[1], n)
+		}
+	}
+	// So is every key the script names whole ('console.share.check'; not
+	// a prefix it completes, 'console.kind.').
+	for _, m := range regexp.MustCompile(`'((?:console|step)\.[A-Za-z0-9_.]*[A-Za-z0-9_])'`).FindAllStringSubmatch(js, -1) {
+		if n := strings.Count(i18n, "'"+m[1]+"':"); n != 2 {
+			t.Errorf("i18n key %q (console.js) is defined %d times, want 2 (en and zh)", m[1], n)
 		}
 	}
 }

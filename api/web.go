@@ -20,16 +20,13 @@ import (
 // file of this server, so its Content Security Policy can forbid everything
 // else.
 
-// webCSP is the page's Content Security Policy (CSP Level 3). Nothing comes
+// webCSP is the pages' Content Security Policy (CSP Level 3), of /verify
+// and of /console (which runs the same verifier for a court's check). Nothing comes
 // from other hosts; no inline script, style or eval; 'wasm-unsafe-eval' lets
 // the page compile the WebAssembly verifier and nothing more; connect-src
 // 'self' lets it fetch the verifier, the trust bundle and receipts from this
 // server only.
 const webCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-// consoleCSP is webCSP without 'wasm-unsafe-eval', for the console.
-const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
 	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // webTypes are the files the page may serve, by extension, with their media
@@ -61,10 +58,6 @@ func serveStatic(c echo.Context) error { return pageFiles.serve(c, c.Param("name
 
 func (w *webFiles) serve(c echo.Context, name string) error {
 	webHeaders(c.Response().Header())
-	if name == "console.html" {
-		// The console runs no WebAssembly: it does without 'wasm-unsafe-eval'.
-		c.Response().Header().Set("Content-Security-Policy", consoleCSP)
-	}
 	ctype, ok := webTypes[path.Ext(name)]
 	if !ok || !fs.ValidPath(name) || path.Base(name) != name {
 		return echo.ErrNotFound

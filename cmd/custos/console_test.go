@@ -22,7 +22,7 @@ import (
 // TestConsole runs the signed-in console (/console) in headless Chromium
 // against a real node: a law firm's submitter signs in with its API key,
 // files a file through the form (with upload progress), shares it with a
-// court by the court's organization ID, downloads the file and its receipt
+// court by the court's organization ID (TestConsoleRoles shares by name), downloads the file and its receipt
 // (and the receipt verifies with custos verify), revokes the share,
 // switches language, uses the phone layout and signs out.
 func TestConsole(t *testing.T) {
@@ -143,7 +143,14 @@ func TestConsole(t *testing.T) {
 		if got := evalString(t, ctx, `document.activeElement.id + ' ' + document.getElementById('share-ev').value`); got != "share-org "+id {
 			t.Errorf("after Share…: focus and evidence = %q, want share-org %s", got, id)
 		}
+		// The first press shows the organization the ID names; the second
+		// shares with it.
 		do(t, chromedp.SendKeys(chromedp.ID("share-org"), court.ID), chromedp.Click(chromedp.ID("share-btn")))
+		waitJS(t, ctx, `document.getElementById('share-resolved').hidden ? '' : 'ok'`)
+		if got := text(t, "#share-org-facts"); !strings.Contains(got, "Hangzhou Internet Court") || !strings.Contains(got, court.ID) {
+			t.Errorf("the organization shown before sharing = %q", got)
+		}
+		do(t, chromedp.Click(chromedp.ID("share-btn")))
 		got := waitJS(t, ctx, `document.getElementById('share-status').innerText.includes('Hangzhou') ? document.getElementById('share-status').innerText : ''`)
 		if !strings.Contains(got, "court") || !strings.Contains(got, title) {
 			t.Errorf("share status = %q", got)
@@ -156,7 +163,7 @@ func TestConsole(t *testing.T) {
 		// A wrong organization ID is refused before anything is shared.
 		setValue(t, "share-ev", id)
 		do(t, chromedp.SendKeys(chromedp.ID("share-org"), strings.Repeat("a", 26)), chromedp.Click(chromedp.ID("share-btn")))
-		if got := waitJS(t, ctx, `document.getElementById('share-status').className === 'error' ? document.getElementById('share-status').innerText : ''`); !strings.Contains(got, "no organization") {
+		if got := waitJS(t, ctx, `document.getElementById('share-status').className === 'error' ? document.getElementById('share-status').innerText : ''`); !strings.Contains(got, "No organization") {
 			t.Errorf("sharing with an unknown organization says %q", got)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -338,31 +340,52 @@ func forgeSignature(t *testing.T, rcpt []byte) []byte {
 	return []byte(strings.Replace(string(rcpt), string(m[1]), base64.StdEncoding.EncodeToString(sh), 1))
 }
 
-// webNodeBinary builds custos with the browser verifier embedded. It
-// compiles ./web/wasm to WebAssembly and lays it, with the toolchain's
-// wasm_exec.js, over web/static with -overlay, so the source tree is not
-// written to and the verifier is always the current code.
+// webNodeBinary builds custos with the browser verifier embedded, once
+// for all the tests that use it (beside custosBin, removed by TestMain).
 func webNodeBinary(t *testing.T) string {
 	t.Helper()
+	webBin.Do(func() { webBin.path, webBin.err = buildWebNode() })
+	if webBin.err != nil {
+		t.Fatal(webBin.err)
+	}
+	if webBin.path == "" {
+		t.Skip("the WebAssembly verifier ./web/wasm is missing")
+	}
+	return webBin.path
+}
+
+var webBin struct {
+	sync.Once
+	path string
+	err  error
+}
+
+// buildWebNode compiles ./web/wasm to WebAssembly and lays it, with the
+// toolchain's wasm_exec.js, over web/static with -overlay, so the source
+// tree is not written to and the verifier is always the current code. It
+// answers "" if ./web/wasm is missing and integration tests are optional.
+func buildWebNode() (string, error) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	if _, err := os.Stat(filepath.Join(root, "web", "wasm")); err != nil {
-		msg := "the WebAssembly verifier ./web/wasm is missing"
 		if testenv.RequireIntegration() {
-			t.Fatal(msg)
+			return "", errors.New("the WebAssembly verifier ./web/wasm is missing")
 		}
-		t.Skip(msg)
+		return "", nil
 	}
-	out := t.TempDir()
+	out := filepath.Join(filepath.Dir(custosBin), "web")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
 	wasm := filepath.Join(out, "verify.wasm")
 	build := exec.Command(goTool, "build", "-trimpath", "-o", wasm, "./web/wasm")
 	build.Dir = root
 	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("GOOS=js GOARCH=wasm go build ./web/wasm: %v\n%s", err, b)
+		return "", fmt.Errorf("GOOS=js GOARCH=wasm go build ./web/wasm: %v\n%s", err, b)
 	}
 	static := filepath.Join(root, "web", "static")
 	// The compressed copies that `make wasm` leaves are of an older build:
@@ -373,13 +396,16 @@ func webNodeBinary(t *testing.T) string {
 		filepath.Join(static, "verify.wasm.gz"): "",
 		filepath.Join(static, "wasm_exec.js"):   filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"),
 	}})
-	ov := writeFile(t, out, "overlay.json", overlay)
+	ov := filepath.Join(out, "overlay.json")
+	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
+		return "", err
+	}
 	bin := filepath.Join(out, "custos")
 	args := append(append([]string{"build"}, buildFlags...), "-overlay", ov, "-o", bin, ".")
 	if b, err := exec.Command(goTool, args...).CombinedOutput(); err != nil {
-		t.Fatalf("building custos with the verifier: %v\n%s", err, b)
+		return "", fmt.Errorf("building custos with the verifier: %v\n%s", err, b)
 	}
-	return bin
+	return bin, nil
 }
 
 // startNodeWith starts the embedded default node from another binary. It

@@ -33,9 +33,41 @@
     progress: null,     // {loaded, total} of the last upload
     uploaded: null,     // the last 201 record
     idem: null,         // {file, title, key}: Idempotency-Key reused on retry
+    matters: null,      // GET /api/v1/matters (own)
+    received: null,     // GET /api/v1/shares?direction=received
+    recs: new Map(),    // evidence or matter ID -> its record, for names
+    item: null,         // the item open in #item: {kind, rec, items}
+    verdict: null,      // the in-page verification of the open item
+    shareTo: null,      // the organization the share box resolved: {id, name, kind, member_name, query}
+    directory: null,    // GET /api/v1/directory items, for the datalist
+    certs: null,        // GET /api/v1/certificates
+    works: null,        // GET /api/v1/copyrights (own)
+    work: null,         // the last registration made here
+    matches: null,      // the last priority search
   };
 
   const $ = (id) => document.getElementById(id);
+
+  // The sections each kind of organization works with, and the permission
+  // each needs. An organization of another kind (the operator) gets every
+  // section its key's role allows.
+  const KIND_SECTIONS = {
+    lawfirm: ['upload', 'matters', 'list', 'share'],
+    court: ['received', 'list', 'item'],
+    arbitration: ['received', 'list', 'item'],
+    notary: ['received', 'list', 'item', 'certify'],
+    ipowner: ['works', 'search', 'list'],
+  };
+  const SECTION_NEEDS = {
+    upload: 'file', matters: 'file', list: 'read', share: 'share', received: 'read', item: 'read',
+    certify: 'certify', works: 'file', search: 'read',
+  };
+  function shows(section) {
+    const me = state.me;
+    if (!me || !me.permissions.includes(SECTION_NEEDS[section])) return false;
+    const want = KIND_SECTIONS[me.org.kind];
+    return !want || want.includes(section);
+  }
   const t = (key, args) => tr(state.lang, key, args);
 
   function el(tag, attrs, ...kids) {
@@ -182,18 +214,25 @@
     document.body.dataset.signedIn = 'true';
     renderAll();
     $('h-session').focus();
-    const can = (p) => state.me.permissions.includes(p);
-    if (can('read')) loadList(true);
-    if (can('share')) loadShares();
+    // The received shares are named from the list once it is in, so that
+    // only items outside it are read one by one (each read is recorded).
+    const listed = shows('list') ? loadList(true) : Promise.resolve();
+    if (shows('share')) { loadShares(); loadDirectory(); }
+    if (shows('matters')) loadMatters();
+    if (shows('received')) listed.then(loadReceived);
+    if (shows('certify')) loadCerts();
+    if (shows('works')) loadWorks();
   }
 
   function signOut() {
     token = '';
     listRun++;
     if (state.upload) state.upload.xhr.abort();
-    Object.assign(state, { me: null, items: [], cursor: '', filter: '', shares: null, msgs: {}, upload: null, progress: null, uploaded: null, idem: null });
+    Object.assign(state, { me: null, items: [], cursor: '', filter: '', shares: null, msgs: {}, upload: null, progress: null, uploaded: null, idem: null,
+      matters: null, received: null, item: null, verdict: null, shareTo: null, directory: null, certs: null, works: null, work: null, matches: null });
     state.orgs.clear();
-    for (const id of ['key', 'up-file', 'up-title', 'filter', 'share-ev', 'share-org', 'share-exp']) $(id).value = '';
+    state.recs.clear();
+    for (const f of document.querySelectorAll('form')) f.reset();
     delete document.body.dataset.signedIn;
     renderAll();
     $('key').focus();
@@ -230,18 +269,19 @@
     const tbody = $('ev-table').tBodies[0];
     tbody.replaceChildren(...state.items.map(row));
     $('more-btn').hidden = !state.cursor;
+    renderCertItems();
   }
 
   function row(it) {
     const name = itemName(it);
     const shared = state.me && ownerOrg(it) !== ownOrg();
-    const can = (p) => state.me && state.me.permissions.includes(p);
     const from = shared ? state.orgs.get(ownerOrg(it)) : null;
     const acts = el('div', { class: 'acts' },
       el('button', { type: 'button', 'data-act': 'content', 'aria-label': t('console.act.contentFor', { name }), text: t('console.act.content'), on: { click: () => downloadContent(it) } }),
       el('button', { type: 'button', 'data-act': 'receipt', 'aria-label': t('console.act.receiptFor', { name }), text: t('console.act.receipt'), on: { click: () => downloadReceipt(it, false) } }),
       el('button', { type: 'button', 'data-act': 'timestamp', 'aria-label': t('console.act.timestampFor', { name }), text: t('console.act.timestamp'), on: { click: () => downloadTimestamp(it) } }),
-      !shared && can('share') ? el('button', { type: 'button', 'data-act': 'share', 'aria-label': t('console.act.shareFor', { name }), text: t('console.act.share'), on: { click: () => startShare(it) } }) : null,
+      shows('item') ? el('button', { type: 'button', 'data-act': 'open', 'aria-label': t('console.act.openFor', { name }), text: t('console.act.open'), on: { click: () => openItem('evidence', it.id) } }) : null,
+      !shared && shows('share') ? el('button', { type: 'button', 'data-act': 'share', 'aria-label': t('console.act.shareFor', { name }), text: t('console.act.share'), on: { click: () => startShare(it) } }) : null,
       el('a', { class: 'button', href: '/verify?lang=' + state.lang, target: '_blank', rel: 'noopener', 'data-act': 'verify', 'aria-label': t('console.act.verifyFor', { name }), text: t('console.act.verify') }));
     const msg = it.msg ? rowMsg(it) : null;
     return el('tr', { 'data-id': it.id, 'data-status': it.status },
@@ -359,9 +399,11 @@
     const title = $('up-title').value.trim();
     const meta = { file_name: file.name };
     if (title) meta.title = title;
+    const matter = $('up-matter').value;
+    if (matter) meta.matter = matter;
     // The same file and title again after a failure reuse the
     // Idempotency-Key, so a retry never files the evidence twice.
-    if (!state.idem || state.idem.file !== file || state.idem.title !== title) state.idem = { file, title, key: randomKey() };
+    if (!state.idem || state.idem.file !== file || state.idem.title !== title || state.idem.matter !== matter) state.idem = { file, title, matter, key: randomKey() };
 
     const xhr = new XMLHttpRequest();
     state.upload = { xhr };
@@ -448,9 +490,9 @@
 
   // ---- sharing ----
 
-  function startShare(it) {
+  function startShare(it, kind) {
     $('share-ev').value = it.id;
-    say('share-status', 'console.share.chosen', { name: itemName(it) });
+    say('share-status', kind === 'matter' ? 'console.share.chosenMatter' : 'console.share.chosen', { name: kind === 'matter' ? it.title : itemName(it) });
     $('share').scrollIntoView({ block: 'start' });
     $('share-org').focus();
   }
@@ -475,37 +517,100 @@
     await Promise.all(want.map((id) => orgName(id).catch(() => null)));
     renderList();
     renderShares();
+    renderReceived();
+    renderItem();
   }
 
+  // loadDirectory fills the share box's suggestions with the consortium's
+  // directory; without one (a node without a chain) names are looked up
+  // one by one when the share is checked.
+  async function loadDirectory() {
+    try {
+      const d = await getJSON('/api/v1/directory');
+      state.directory = d.items || [];
+    } catch (e) {
+      state.directory = [];
+    }
+    renderDirectory();
+  }
+
+  function renderDirectory() {
+    const own = ownOrg();
+    $('share-orgs').replaceChildren(...(state.directory || []).filter((o) => o.id !== own).map((o) =>
+      el('option', { value: o.name, label: `${label('console.kind.', o.kind)}${o.member_name ? ' · ' + o.member_name : ''}` })));
+  }
+
+  // findOrg resolves what the user typed in the share box: a name (exact,
+  // as the consortium's directory compares names) or an organization ID.
+  // It answers {id, name, kind, member_name} or null.
+  async function findOrg(q) {
+    const asNull = (e) => { if (e.status === 404) return null; throw e; };
+    const id = q.toLowerCase();
+    if (ID_RE.test(id)) {
+      const d = await getJSON('/api/v1/directory/' + id).catch(asNull);
+      if (d) return d;
+      const o = await orgName(id);
+      return o ? { id, name: o.name, kind: o.kind, member_name: '' } : null;
+    }
+    const d = await getJSON('/api/v1/directory?name=' + encodeURIComponent(q)).catch(asNull);
+    return d && d.items && d.items.length ? d.items[0] : null;
+  }
+
+  // share works in two steps: the first press resolves the organization
+  // and shows it (name, kind, home member, ID); the second shares with it.
+  // Editing the name in between starts over.
   async function share(ev) {
     ev.preventDefault();
-    const evid = $('share-ev').value.trim();
-    const org = $('share-org').value.trim().toLowerCase();
+    const target = $('share-ev').value.trim();
+    const q = $('share-org').value.trim();
     const exp = $('share-exp').value;
-    if (!ID_RE.test(evid)) { say('share-status', 'console.share.badEvidence', null, 'bad'); $('share-ev').focus(); return; }
-    if (!ID_RE.test(org)) { say('share-status', 'console.share.badOrg', null, 'bad'); $('share-org').focus(); return; }
-    const body = { evidence: evid, org };
+    if (!ID_RE.test(target)) { say('share-status', 'console.share.badEvidence', null, 'bad'); $('share-ev').focus(); return; }
+    if (!q) { say('share-status', 'console.share.badOrg', null, 'bad'); $('share-org').focus(); return; }
+    const matter = (state.matters || []).find((m) => m.id === target);
+    const body = matter ? { matter: target } : { evidence: target };
     if (exp) {
       const d = new Date(exp); // datetime-local is local time
       if (isNaN(d)) { say('share-status', 'console.share.badExpiry', null, 'bad'); return; }
       body.expires_at = d.toISOString();
     }
     $('share-btn').disabled = true;
-    say('share-status', 'console.share.busy');
     try {
-      const o = await orgName(org);
-      if (!o) { say('share-status', 'console.share.noOrg', { org }, 'bad'); return; }
+      if (!state.shareTo || state.shareTo.query !== q) {
+        say('share-status', 'console.share.finding');
+        const o = await findOrg(q);
+        if (!o) { state.shareTo = null; renderShareTo(); say('share-status', 'console.share.noOrg', { org: q }, 'bad'); $('share-org').focus(); return; }
+        if (o.id === ownOrg()) { say('share-status', 'console.share.self', null, 'bad'); return; }
+        state.orgs.set(o.id, { name: o.name, kind: o.kind });
+        state.shareTo = Object.assign({}, o, { query: q });
+        renderShareTo();
+        say('share-status', 'console.share.check', { org: o.name, kind: label('console.kind.', o.kind) });
+        return;
+      }
+      const o = state.shareTo;
+      body.org = o.id;
+      say('share-status', 'console.share.busy');
       const sh = await (await call('POST', '/api/v1/shares', body)).json();
-      const it = state.items.find((x) => x.id === evid);
+      const it = state.items.find((x) => x.id === target);
+      const name = matter ? matter.title : it ? itemName(it) : target;
       say('share-status', sh.expires_at ? 'console.share.doneUntil' : 'console.share.done',
-        { name: it ? itemName(it) : evid, org: o.name, kind: label('console.kind.', o.kind), until: localTime(sh.expires_at) }, 'ok');
+        { name, org: o.name, kind: label('console.kind.', o.kind), until: localTime(sh.expires_at) }, 'ok');
       $('share-form').reset();
+      state.shareTo = null;
+      renderShareTo();
       loadShares();
     } catch (e) {
       say('share-status', '', null, 'bad', e);
     } finally {
       $('share-btn').disabled = false;
     }
+  }
+
+  function renderShareTo() {
+    const o = state.shareTo;
+    $('share-resolved').hidden = !o;
+    $('share-btn').textContent = o ? t('console.share.confirm', { org: o.name }) : t('console.share.button');
+    facts($('share-org-facts'), o ? [['console.share.f.name', o.name, 'name'], ['console.share.f.kind', label('console.kind.', o.kind), 'kind'],
+      ['console.share.f.member', o.member_name || t('console.share.thisNode'), 'member'], ['console.who.orgId', o.id, 'id', true]] : []);
   }
 
   async function loadShares() {
@@ -535,7 +640,8 @@
       const st = shareState(sh);
       const it = sh.kind === 'evidence' ? state.items.find((x) => x.id === sh.target) : null;
       const o = state.orgs.get(sh.grantee);
-      const what = sh.kind === 'matter' ? t('console.shares.matter', { id: sh.target }) : it ? itemName(it) : sh.target;
+      const m = sh.kind === 'matter' ? (state.matters || []).find((x) => x.id === sh.target) : null;
+      const what = sh.kind === 'matter' ? (m ? m.title : t('console.shares.matter', { id: sh.target })) : it ? itemName(it) : sh.target;
       const acts = el('div', { class: 'acts' });
       if (st === 'active' && sh.confirming) {
         acts.append(
@@ -546,7 +652,7 @@
           text: t('console.shares.revoke'), on: { click: () => { sh.confirming = true; renderShares(); focusShare(sh, 'revoke-yes'); } } }));
       }
       tbody.append(el('tr', { 'data-id': sh.id, 'data-target': sh.target, 'data-grantee': sh.grantee, 'data-state': st },
-        el('td', { class: 'no-label' }, el('p', { class: 't-title', text: what }), el('p', { class: 't-sub mono', text: sh.target })),
+        el('td', { class: 'no-label' }, el('p', { class: 't-title', text: what }), it ? fileLine(it) : null, el('p', { class: 't-sub mono', text: sh.target })),
         el('td', { 'data-label': t('console.shares.with') }, o ? `${o.name} (${label('console.kind.', o.kind)})` : '',
           el('p', { class: 't-sub mono', text: sh.grantee })),
         el('td', { 'data-label': t('console.shares.since'), text: localTime(sh.created_at) }),
@@ -578,6 +684,439 @@
     }
   }
 
+  // fileLine is an item's file name and size, under its title.
+  const fileLine = (it) => el('p', { class: 't-sub', text: [it.title ? it.file_name : '', size(it.size)].filter(Boolean).join(' · ') });
+
+  // saveFrom downloads path with the key and saves it as name.
+  async function saveFrom(path, name) {
+    const blob = await (await call('GET', path)).blob();
+    saveBlob(blob, name);
+    return blob;
+  }
+
+  // loadInto lists path into state[key] and renders it, saying in the
+  // status element statusID when the list is empty or the call failed.
+  async function loadInto(key, path, statusID, noneKey, render) {
+    try {
+      state[key] = (await getJSON(path)).items || [];
+      say(statusID, state[key].length ? '' : noneKey);
+    } catch (e) {
+      say(statusID, '', null, 'bad', e);
+    }
+    render();
+  }
+
+  // facts fills a <dl> with rows of [label key, value, data-field, mono];
+  // rows without a value are left out.
+  function facts(dl, rows) {
+    dl.replaceChildren();
+    for (const [k, v, f, mono] of rows) {
+      if (v) dl.append(el('dt', { text: t(k) }), el('dd', { 'data-field': f, class: mono ? 'mono' : '', text: String(v) }));
+    }
+  }
+
+  // ---- matters (a firm's case files) ----
+
+  async function loadMatters() {
+    try {
+      const list = await getJSON('/api/v1/matters');
+      state.matters = (list.items || []).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+      say('matters-status', state.matters.length ? '' : 'console.matters.none');
+    } catch (e) {
+      say('matters-status', '', null, 'bad', e);
+    }
+    renderMatters();
+    renderShares();
+  }
+
+  async function createMatter(ev) {
+    ev.preventDefault();
+    const title = $('matter-title').value.trim();
+    if (!title) { say('matters-status', 'console.matters.needTitle', null, 'bad'); $('matter-title').focus(); return; }
+    const body = { title };
+    const cn = $('matter-case').value.trim();
+    if (cn) body.case_number = cn;
+    $('matter-btn').disabled = true;
+    try {
+      const m = await (await call('POST', '/api/v1/matters', body)).json();
+      $('matter-form').reset();
+      await loadMatters();
+      say('matters-status', 'console.matters.done', { title: m.title }, 'ok');
+    } catch (e) {
+      say('matters-status', '', null, 'bad', e);
+    } finally {
+      $('matter-btn').disabled = false;
+    }
+  }
+
+  function renderMatters() {
+    const list = state.matters || [];
+    const sel = $('up-matter');
+    const chosen = sel.value;
+    sel.replaceChildren(el('option', { value: '', text: t('console.upload.noMatter') }),
+      ...list.map((m) => el('option', { value: m.id, text: m.case_number ? `${m.title} (${m.case_number})` : m.title })));
+    sel.value = list.some((m) => m.id === chosen) ? chosen : '';
+    $('matters-table').tBodies[0].replaceChildren(...list.map((m) => el('tr', { 'data-id': m.id },
+      el('td', { class: 'no-label' }, el('p', { class: 't-title', text: m.title }), el('p', { class: 't-sub mono', text: 'ID ' + m.id })),
+      el('td', { 'data-label': t('console.matters.case'), text: m.case_number || '' }),
+      el('td', { 'data-label': t('console.matters.opened'), text: localTime(m.created_at) }),
+      el('td', { class: 'no-label' }, el('div', { class: 'acts' },
+        shows('share') ? el('button', { type: 'button', 'data-act': 'share', 'aria-label': t('console.act.shareFor', { name: m.title }), text: t('console.act.share'), on: { click: () => startShare(m, 'matter') } }) : null)))));
+  }
+
+  // ---- received shares (a court's or a notary's in-tray) ----
+
+  async function loadReceived() {
+    say('recv-status', 'console.list.loading');
+    try {
+      const list = await getJSON('/api/v1/shares?direction=received');
+      state.received = (list.items || []).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+      say('recv-status', state.received.length ? 'console.recv.count' : 'console.recv.none', { n: state.received.length });
+      for (const sh of state.received) if (sh.owner_name) state.orgs.set(sh.owner, { name: sh.owner_name, kind: '' });
+      renderReceived();
+      resolveOrgs(state.received.map((sh) => sh.owner));
+      await Promise.all(state.received.filter((sh) => shareState(sh) === 'active').map((sh) => record(sh.kind, sh.target).catch(() => null)));
+    } catch (e) {
+      say('recv-status', '', null, 'bad', e);
+    }
+    renderReceived();
+    renderCertItems();
+  }
+
+  // record fetches an evidence item or a matter once, for its name.
+  async function record(kind, id) {
+    if (state.recs.has(id)) return state.recs.get(id);
+    const listed = kind === 'evidence' ? state.items.find((x) => x.id === id) : null;
+    const r = listed || await getJSON((kind === 'matter' ? '/api/v1/matters/' : '/api/v1/evidence/') + id);
+    state.recs.set(id, r);
+    return r;
+  }
+
+  function renderReceived() {
+    const tbody = $('recv-table').tBodies[0];
+    tbody.replaceChildren(...(state.received || []).map((sh) => {
+      const st = shareState(sh);
+      const r = state.recs.get(sh.target);
+      const o = state.orgs.get(sh.owner);
+      const what = r ? (sh.kind === 'matter' ? r.title : itemName(r)) : sh.kind === 'matter' ? t('console.shares.matter', { id: sh.target }) : sh.target;
+      return el('tr', { 'data-id': sh.id, 'data-target': sh.target, 'data-state': st },
+        el('td', { class: 'no-label' }, el('p', { class: 't-title', text: what }),
+          r && sh.kind === 'evidence' ? fileLine(r) : null,
+          sh.kind === 'matter' ? el('p', { class: 't-sub', text: t('console.recv.matter') + (r && r.case_number ? ' · ' + r.case_number : '') }) : null,
+          el('p', { class: 't-sub mono', text: sh.target })),
+        el('td', { 'data-label': t('console.recv.from') }, o ? o.name : sh.owner,
+          sh.home_member_name ? el('p', { class: 't-sub', text: t('console.recv.via', { member: sh.home_member_name }) }) : null),
+        el('td', { 'data-label': t('console.shares.since'), text: localTime(sh.created_at) }),
+        el('td', { 'data-label': t('console.shares.until'), text: sh.expires_at ? localTime(sh.expires_at) : t('console.shares.noExpiry') }),
+        el('td', { 'data-label': t('console.shares.state') },
+          el('span', { class: 'pill ' + (st === 'active' ? 'active' : 'ended'), text: t('console.shares.' + st) })),
+        el('td', { class: 'no-label' }, el('div', { class: 'acts' }, st === 'active'
+          ? el('button', { type: 'button', 'data-act': 'open', 'aria-label': t('console.act.openFor', { name: what }), text: t('console.act.open'), on: { click: () => openItem(sh.kind, sh.target) } })
+          : null)));
+    }));
+  }
+
+  // ---- one item, opened: its facts, downloads and in-page verification ----
+
+  async function openItem(kind, id) {
+    state.verdict = null;
+    say('item-status', 'console.list.loading');
+    try {
+      const rec = await record(kind, id);
+      const items = kind === 'matter' ? ((await getJSON('/api/v1/evidence?limit=100&matter=' + id)).items || []) : null;
+      for (const it of items || []) state.recs.set(it.id, it);
+      state.item = { kind, rec, items };
+      say('item-status', '');
+      resolveOrgs([ownerOrg(rec), rec.org || '']);
+    } catch (e) {
+      state.item = null;
+      say('recv-status', '', null, 'bad', e);
+    }
+    renderAll();
+    if (state.item) { $('item').scrollIntoView({ block: 'start' }); $('h-item').focus(); }
+  }
+
+  function renderItem() {
+    const cur = state.item;
+    $('item').hidden = !cur || !shows('item');
+    if (!cur) { facts($('item-facts'), []); return; }
+    const r = cur.rec;
+    const owner = state.orgs.get(ownerOrg(r) || r.org);
+    const rows = cur.kind === 'matter'
+      ? [['console.matters.title', r.title, 'title'], ['console.matters.case', r.case_number, 'case'], ['console.item.parties', (r.parties || []).join('; '), 'parties'],
+        ['console.item.owner', owner ? owner.name : r.org, 'owner'], ['console.matters.opened', localTime(r.created_at), 'time']]
+      : [['console.f.title', r.title, 'title'], ['console.f.file', r.file_name, 'file'], ['console.f.size', size(r.size), 'size'],
+        ['console.f.type', r.media_type, 'type'], ['console.f.sha256', r.sha256, 'sha256', true], ['console.f.id', r.id, 'id', true],
+        ['console.item.owner', owner ? owner.name : ownerOrg(r), 'owner'], ['console.col.time', localTime(r.created_at), 'time']];
+    facts($('item-facts'), rows);
+    $('item-matter').hidden = cur.kind !== 'matter';
+    $('item-actions').hidden = cur.kind === 'matter';
+    $('item-matter-list').replaceChildren(...(cur.items || []).map((it) => el('li', {},
+      el('button', { type: 'button', 'data-act': 'open', 'data-id': it.id, 'aria-label': t('console.act.openFor', { name: itemName(it) }), text: itemName(it), on: { click: () => openItem('evidence', it.id) } }),
+      ' ', el('span', { class: 'hint', text: `${it.file_name || ''} · ${size(it.size)} · ${localTime(it.created_at)}` }))));
+    renderVerdict();
+  }
+
+  function renderVerdict() {
+    const v = state.verdict;
+    $('item-verdict').hidden = !v;
+    $('item-steps').replaceChildren();
+    if (!v) return;
+    const box = $('item-verdict');
+    box.dataset.state = v.valid ? 'valid' : 'invalid';
+    box.className = v.valid ? 'result-box' : 'result-box bad';
+    const ts = (v.timestamps || [])[0];
+    $('item-verdict-head').textContent = v.valid
+      ? t('console.verify.ok', { height: v.checkpoint ? v.checkpoint.height : '?', time: ts ? localTime(ts.time) : '' })
+      : t('console.verify.bad', { step: label('step.', v.failed_step || (v.error && v.error.step) || ''), message: (v.error && v.error.message) || '' });
+    $('item-steps').replaceChildren(...(v.steps || []).map((x) => el('li', { 'data-step': x.step, 'data-ok': String(!!x.ok), text: `${x.ok ? '✔' : '✘'} ${t('step.' + x.step)}` })));
+  }
+
+  // loadVerifier starts the WebAssembly receipt verifier of /verify in this
+  // page, once: wasm_exec.js, then verifier.js, which compiles verify.wasm.
+  let verifier = null;
+  function loadVerifier() {
+    const script = (src) => new Promise((resolve, reject) => {
+      document.head.append(el('script', { src, on: { load: resolve, error: () => reject(new Error(src)) } }));
+    });
+    if (!verifier) {
+      verifier = script('/static/wasm_exec.js').then(() => script('/static/verifier.js')).then(() => globalThis.CustosVerifier.ready);
+      verifier.catch(() => { verifier = null; });
+    }
+    return verifier;
+  }
+
+  // verifyItem checks the open item's receipt here, with the verifier of
+  // /verify: the receipt and the file as served, and this server's trust
+  // bundle. For a court's own copy of the bundle, use /verify.
+  async function verifyItem() {
+    const r = state.item && state.item.rec;
+    if (!r) return;
+    const btn = $('item-verify');
+    btn.disabled = true;
+    state.verdict = null;
+    renderVerdict();
+    try {
+      say('item-status', 'console.verify.receipt');
+      let resp = await call('GET', `/api/v1/evidence/${r.id}/receipt`);
+      if (resp.status === 202) {
+        say('item-status', 'console.receipt.waiting');
+        resp = await call('GET', `/api/v1/evidence/${r.id}/receipt?wait=20s`);
+        if (resp.status === 202) { say('item-status', 'console.receipt.stillPending', null, 'pending'); return; }
+      }
+      const receipt = await resp.text();
+      let sm3 = false;
+      try { sm3 = !!JSON.parse(receipt).evidence.sm3; } catch (e) { /* the verifier says why */ }
+      say('item-status', 'console.verify.content', { name: itemName(r) });
+      const blob = await (await call('GET', `/api/v1/evidence/${r.id}/content`)).blob();
+      const d = await globalThis.CustosHash.digestFile(blob, sm3);
+      const trust = await (await call('GET', '/api/v1/trust')).text();
+      say('item-status', 'console.verify.loading');
+      const ready = await loadVerifier();
+      if (ready !== 'ready') { say('item-status', 'console.verify.missing', null, 'bad'); return; }
+      state.verdict = JSON.parse(globalThis.custosVerify(receipt, trust, d.sha256, d.sm3, d.size));
+      say('item-status', '');
+      renderVerdict();
+      $('item-verdict').focus();
+    } catch (e) {
+      say('item-status', e instanceof Error ? 'console.verify.failed' : '', { error: e && e.message }, 'bad', e instanceof Error ? undefined : e);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  async function itemDownload(what) {
+    const r = state.item && state.item.rec;
+    if (!r) return;
+    const name = what === 'content' ? r.file_name || r.id : `receipt-${r.id}.json`;
+    say('item-status', 'console.dl.busy', { name });
+    try {
+      const resp = await call('GET', `/api/v1/evidence/${r.id}/${what}`);
+      if (resp.status === 202) { say('item-status', 'console.receipt.pending', null, 'pending'); return; }
+      const blob = await resp.blob();
+      saveBlob(blob, name);
+      say('item-status', 'console.dl.saved', { name, size: size(blob.size) }, 'ok');
+    } catch (e) {
+      say('item-status', '', null, 'bad', e);
+    }
+  }
+
+  // ---- notarial certificates ----
+
+  // The items a notary may certify: those shared with its organization.
+  const certifiable = () => state.items.filter((it) => ownerOrg(it) !== ownOrg())
+    .concat([...state.recs.values()].filter((r) => r.sha256 && ownerOrg(r) !== ownOrg() && !state.items.some((x) => x.id === r.id)));
+
+  function renderCertItems() {
+    const ul = $('cert-items');
+    const chosen = new Set([...ul.querySelectorAll('input:checked')].map((x) => x.value));
+    const list = certifiable();
+    $('cert-none').hidden = list.length > 0;
+    ul.replaceChildren(...list.map((it) => {
+      const id = 'cert-i-' + it.id;
+      const o = state.orgs.get(ownerOrg(it));
+      return el('li', {}, el('input', { type: 'checkbox', id, value: it.id, checked: chosen.has(it.id) }),
+        ' ', el('label', { for: id, class: 'inline-label', text: itemName(it) }),
+        el('span', { class: 'hint', text: ` ${it.file_name || ''} · ${size(it.size)} · ${o ? o.name : ownerOrg(it)} · ${localTime(it.created_at)}` }));
+    }));
+  }
+
+  async function issueCert(ev) {
+    ev.preventDefault();
+    const ids = [...$('cert-items').querySelectorAll('input:checked')].map((x) => x.value);
+    if (!ids.length) { say('cert-status', 'console.cert.needItems', null, 'bad'); return; }
+    $('cert-btn').disabled = true;
+    say('cert-status', 'console.cert.busy', { n: ids.length });
+    try {
+      const c = await (await call('POST', '/api/v1/certificates', { evidence: ids, lang: $('cert-lang').value })).json();
+      say('cert-status', 'console.cert.done', { number: c.number }, 'ok');
+      for (const x of $('cert-items').querySelectorAll('input:checked')) x.checked = false;
+      await loadCerts();
+      const b = $('certs-table').querySelector(`tr[data-id="${c.id}"] [data-act="pdf"]`);
+      if (b) b.focus();
+    } catch (e) {
+      say('cert-status', '', null, 'bad', e);
+    } finally {
+      $('cert-btn').disabled = false;
+    }
+  }
+
+  const loadCerts = () => loadInto('certs', '/api/v1/certificates', 'certs-status', 'console.certs.none', renderCerts);
+
+  function renderCerts() {
+    $('certs-table').tBodies[0].replaceChildren(...(state.certs || []).map((c) => el('tr', { 'data-id': c.id, 'data-number': c.number },
+      el('td', { class: 'no-label' }, el('p', { class: 't-title', text: c.number }), el('p', { class: 't-sub mono', text: 'ID ' + c.id })),
+      el('td', { 'data-label': t('console.certs.applicant'), text: c.applicant ? c.applicant.name || '' : '' }),
+      el('td', { 'data-label': t('console.certs.items'), text: String((c.evidence || []).length) }),
+      el('td', { 'data-label': t('console.certs.issued'), text: localTime(c.issued_at) }),
+      el('td', { class: 'no-label' }, el('div', { class: 'acts' },
+        el('button', { type: 'button', 'data-act': 'pdf', 'aria-label': t('console.certs.pdfFor', { number: c.number }), text: t('console.certs.pdf'), on: { click: () => certPDF(c) } }))))));
+  }
+
+  async function certPDF(c) {
+    const name = `certificate-${c.id}.pdf`;
+    say('certs-status', 'console.dl.busy', { name });
+    try {
+      const blob = await saveFrom(`/api/v1/certificates/${c.id}.pdf`, name);
+      say('certs-status', 'console.dl.saved', { name, size: size(blob.size) }, 'ok');
+    } catch (e) {
+      say('certs-status', '', null, 'bad', e);
+    }
+  }
+
+  // ---- copyright: register a work, search the register ----
+
+  // callForm posts a multipart form with the key.
+  async function callForm(path, form, headers) {
+    const sent = token;
+    const resp = await fetch(path, { method: 'POST', headers: Object.assign({ Authorization: 'Bearer ' + token, Accept: 'application/json' }, headers || {}), body: form, cache: 'no-store' });
+    if (sent !== token) throw STALE;
+    if (!resp.ok) throw await problem(resp.status, await resp.text(), resp.statusText);
+    return resp.json();
+  }
+
+  async function registerWork(ev) {
+    ev.preventDefault();
+    const files = [...($('work-files').files || [])];
+    const v = (id) => $(id).value.trim();
+    const missing = [['work-files', files.length], ['work-title', v('work-title')], ['work-authors', v('work-authors')], ['work-owner', v('work-owner')], ['work-created', v('work-created')]].find((x) => !x[1]);
+    if (missing) { say('work-status', 'console.work.missing', { field: $(missing[0]).labels[0].textContent }, 'bad'); $(missing[0]).focus(); return; }
+    const work = { title: v('work-title'), type: $('work-type').value, authors: v('work-authors').split(/[,，、]/).map((x) => x.trim()).filter(Boolean), owner: v('work-owner'), created: v('work-created') };
+    if (v('work-pubdate') || v('work-pubplace')) work.first_publication = { date: v('work-pubdate'), place: v('work-pubplace') };
+    const form = new FormData();
+    form.append('metadata', JSON.stringify(work));
+    for (const f of files) form.append('file', f, f.name);
+    $('work-btn').disabled = true;
+    say('work-status', 'console.work.busy', { n: files.length });
+    try {
+      state.work = await callForm('/api/v1/copyrights', form, { 'Idempotency-Key': randomKey() });
+      $('work-form').reset();
+      renderWork();
+      $('work-result').focus();
+      // The chain numbers the registration when its transaction is final.
+      for (let i = 0; i < 6 && !state.work.number; i++) {
+        say('work-status', 'console.work.pending');
+        state.work = await getJSON(`/api/v1/copyrights/${state.work.id}?wait=10s`);
+        renderWork();
+      }
+      say('work-status', state.work.number ? 'console.work.done' : 'console.work.stillPending', { number: state.work.number }, state.work.number ? 'ok' : 'pending');
+      loadWorks();
+      if (shows('list')) loadList(true); // the work's files are evidence items now
+    } catch (e) {
+      say('work-status', '', null, 'bad', e);
+    } finally {
+      $('work-btn').disabled = false;
+    }
+  }
+
+  function renderWork() {
+    const w = state.work;
+    $('work-result').hidden = !w;
+    if (!w) { facts($('work-facts'), []); return; }
+    facts($('work-facts'), [['console.works.number', w.number || t('console.work.numberPending'), 'number'], ['console.work.title', w.title, 'title'],
+      ['console.col.status', label('console.work.status.', w.status), 'status'], ['console.work.authors', (w.authors || []).join(', '), 'authors'],
+      ['console.work.owner', w.owner, 'owner'], ['console.work.fileCount', String((w.items || []).length), 'files'], ['console.work.id', w.id, 'id', true]]);
+  }
+
+  const loadWorks = () => loadInto('works', '/api/v1/copyrights', 'works-status', 'console.works.none', renderWorks);
+
+  function renderWorks() {
+    $('works-table').tBodies[0].replaceChildren(...(state.works || []).map((w) => el('tr', { 'data-id': w.id },
+      el('td', { class: 'no-label' }, el('p', { class: 't-title', text: w.title }), el('p', { class: 't-sub', text: (w.authors || []).join(', ') })),
+      el('td', { 'data-label': t('console.works.number'), class: 'mono', text: w.number || t('console.work.numberPending') }),
+      el('td', { 'data-label': t('console.col.status'), text: label('console.work.status.', w.status) }),
+      el('td', { 'data-label': t('console.works.registered'), text: localTime(w.registered_at) }),
+      el('td', { class: 'no-label' }, el('div', { class: 'acts' },
+        w.number ? el('button', { type: 'button', 'data-act': 'pdf', 'aria-label': t('console.works.pdfFor', { title: w.title }), text: t('console.works.pdf'), on: { click: () => workPDF(w) } }) : null)))));
+  }
+
+  // workPDF saves a registration's certificate; the node issues it on the
+  // first request once the registration is anchored.
+  async function workPDF(w) {
+    const name = `copyright-${w.id}.pdf`;
+    say('works-status', 'console.works.pdfBusy', { name });
+    try {
+      const blob = await saveFrom(`/api/v1/copyrights/${w.id}.pdf`, name);
+      say('works-status', 'console.dl.saved', { name, size: size(blob.size) }, 'ok');
+    } catch (e) {
+      say('works-status', '', null, 'bad', e);
+    }
+  }
+
+  async function searchWork(ev) {
+    ev.preventDefault();
+    const f = $('search-file').files && $('search-file').files[0];
+    if (!f) { say('search-status', 'console.upload.needFile', null, 'bad'); $('search-file').focus(); return; }
+    const form = new FormData();
+    form.append('file', f, f.name);
+    $('search-btn').disabled = true;
+    say('search-status', 'console.search.busy', { name: f.name });
+    try {
+      const out = await callForm('/api/v1/copyrights/search', form);
+      state.matches = out.matches || [];
+      say('search-status', state.matches.length ? 'console.search.count' : 'console.search.none', { n: state.matches.length, name: f.name });
+    } catch (e) {
+      state.matches = null;
+      say('search-status', '', null, 'bad', e);
+    } finally {
+      $('search-btn').disabled = false;
+    }
+    renderMatches();
+  }
+
+  function renderMatches() {
+    const list = state.matches;
+    $('search-table').hidden = !list || !list.length;
+    $('search-table').tBodies[0].replaceChildren(...(list || []).map((m, i) => el('tr', { 'data-id': m.id, 'data-match': m.match },
+      el('td', { 'data-label': t('console.search.order'), text: String(m.register_order || i + 1) }),
+      el('td', { class: 'no-label' }, el('p', { class: 't-title mono', text: m.number || t('console.work.numberPending') }),
+        m.title ? el('p', { class: 't-sub', text: m.title }) : null),
+      el('td', { 'data-label': t('console.search.registrant') }, m.registrant_org_name || m.owner_org_name || m.registrant_org || '',
+        m.member_name ? el('p', { class: 't-sub', text: t('console.recv.via', { member: m.member_name }) }) : null),
+      el('td', { 'data-label': t('console.search.match'), text: m.match === 'similar' ? t('console.search.similar', { d: m.distance }) : t('console.search.exact') }),
+      el('td', { 'data-label': t('console.works.registered'), text: localTime(m.registered_at || m.anchored_at) }))));
+  }
+
   // ---- rendering ----
 
   function renderWho() {
@@ -600,16 +1139,23 @@
 
   function renderAll() {
     const me = state.me;
-    const can = (p) => !!me && me.permissions.includes(p);
     $('signin').hidden = !!me;
     $('session').hidden = !me;
-    $('upload').hidden = !can('file');
-    $('list').hidden = !can('read');
-    $('share').hidden = !can('share');
+    for (const id of Object.keys(SECTION_NEEDS)) $(id).hidden = !shows(id);
     renderWho();
     renderUploaded();
     renderList();
     renderShares();
+    renderShareTo();
+    renderDirectory();
+    renderMatters();
+    renderReceived();
+    renderItem();
+    renderCertItems();
+    renderCerts();
+    renderWork();
+    renderWorks();
+    renderMatches();
     renderProgress();
     for (const id of Object.keys(state.msgs)) renderMsg(id);
   }
@@ -630,6 +1176,17 @@
     on('more-btn', 'click', () => loadList(false));
     on('share-form', 'submit', share);
     on('shares-refresh', 'click', loadShares);
+    on('share-org', 'input', () => { if (state.shareTo && state.shareTo.query !== $('share-org').value.trim()) { state.shareTo = null; renderShareTo(); say('share-status', ''); } });
+    on('matter-form', 'submit', createMatter);
+    on('recv-refresh', 'click', loadReceived);
+    on('item-verify', 'click', verifyItem);
+    on('item-content', 'click', () => itemDownload('content'));
+    on('item-receipt', 'click', () => itemDownload('receipt'));
+    on('certify-form', 'submit', issueCert);
+    on('certs-refresh', 'click', loadCerts);
+    on('work-form', 'submit', registerWork);
+    on('works-refresh', 'click', loadWorks);
+    on('search-form', 'submit', searchWork);
     setLang(pickLang());
     document.body.dataset.ready = 'true';
   }
