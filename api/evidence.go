@@ -341,7 +341,7 @@ func (s *Server) getCustody(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: rec.ID, Events: evs, PendingReads: mapSlice(pending, pendingRead)})
+	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: rec.ID, Events: s.custodyEvents(evs), PendingReads: mapSlice(pending, pendingRead)})
 }
 
 // getTimestamp serves token ?tsa=N (default 0, the built-in TSA) as the

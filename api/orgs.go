@@ -325,5 +325,5 @@ func (s *Server) getAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: org, Events: evs})
+	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: org, Events: s.custodyEvents(evs)})
 }

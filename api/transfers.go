@@ -73,6 +73,9 @@ func (s *Server) offerTransfer(c echo.Context) error {
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
+	if in.To, err = s.resolveOrg("to", in.To); err != nil {
+		return err
+	}
 	var fields []evidence.FieldError
 	if _, err := s.orgs.Org(in.To); err != nil {
 		fields = append(fields, evidence.FieldError{Field: "to", Message: "is not an organization of this node"})

@@ -35,7 +35,7 @@ func TestWireShapes(t *testing.T) {
 		{sharing.Matter{}, wire.Matter{}},
 		{sharing.MatterInput{}, wire.MatterInput{}},
 		{ShareView{}, wire.Share{}},
-		{certificates.Certificate{}, wire.Certificate{}},
+		{CertificateView{}, wire.Certificate{}},
 		{certificates.Person{}, wire.Person{}},
 		{copyright.DocumentItem{}, wire.DocumentCheckItem{}},
 		{copyright.Work{}, wire.Work{}},

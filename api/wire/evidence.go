@@ -57,13 +57,34 @@ type Meta struct {
 
 // CustodyView is the JSON form of an item's custody chain.
 type CustodyView struct {
-	Evidence string           `json:"evidence"`
-	Events   []*custody.Event `json:"events"`
+	Evidence string         `json:"evidence"`
+	Events   []CustodyEvent `json:"events"`
 	// PendingReads (absent when there are none) are the reads counted in
 	// open fold windows: durable, but not yet in the chain, which they join
 	// as one event each when their window closes (docs/custody-events.md,
 	// "Folded reads").
 	PendingReads []PendingRead `json:"pending_reads,omitempty"`
+}
+
+// CustodyEvent is a custody event as the API shows it: the event's fields
+// as recorded (custody.Event, whose canonical bytes are what is hashed and
+// anchored), and beside them the name of the actor's organization, as the
+// answering node knows it now. The name is not part of the event: a
+// verifier re-encodes the event's own fields (custody.Event) and ignores
+// it.
+type CustodyEvent struct {
+	custody.Event
+	ActorOrgName string `json:"actor_org_name,omitempty"`
+}
+
+// Chain is the events as recorded, without the names: what
+// custody.CheckChain checks.
+func (v *CustodyView) Chain() []*custody.Event {
+	out := make([]*custody.Event, len(v.Events))
+	for i := range v.Events {
+		out[i] = &v.Events[i].Event
+	}
+	return out
 }
 
 // PendingRead is an open fold: reads already counted (durably) that are not
