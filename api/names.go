@@ -102,21 +102,19 @@ func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
 	case len(exact) == 1 && len(alike) == 0:
 		return exact[0], nil
 	case len(exact) > 1:
-		p := problem(http.StatusConflict, "name-ambiguous", "Name names several organizations",
-			fmt.Sprintf("%s %q names %d organizations (see candidates): give the ID of the one you mean.", field, v, len(exact)))
-		p.Candidates = cands(exact)
-		return orgRef{}, p
+		c := cands(exact)
+		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-ambiguous", "Name names several organizations",
+			fmt.Sprintf("%s %q names %d organizations: %s. Give the ID of the one you mean.", field, v, len(exact), candidatesText(c))), c)
 	case len(exact) == 1:
-		p := problem(http.StatusConflict, "name-confusable", "Name looks like another",
-			fmt.Sprintf("%s %q names %s (ID %s), but %q (ID %s) reads alike (Unicode TS #39 confusables): give the ID of the one you mean.",
-				field, v, exact[0].Name, exact[0].ID, alike[0].Name, alike[0].ID))
-		p.Candidates = cands(exact, alike)
-		return orgRef{}, p
+		c := cands(exact, alike)
+		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-confusable", "Name looks like another",
+			fmt.Sprintf("%s %q names an organization, but another's name reads alike (Unicode TS #39 confusables, such as 0 for o): %s. Give the ID of the one you mean.",
+				field, v, candidatesText(c))), c)
 	case len(alike) > 0:
-		p := problem(http.StatusNotFound, "name-look-alike", "No organization of this name",
-			fmt.Sprintf("No organization is named %q; %q (ID %s, home member %s) reads alike but is another name. If you meant it, give its name exactly or its ID.",
-				v, alike[0].Name, alike[0].ID, s.homeText(alike[0])))
-		p.Candidates = cands(alike)
+		c := cands(alike)
+		p := withCandidates(problem(http.StatusNotFound, "name-look-alike", "No organization of this name",
+			fmt.Sprintf("No organization is named %q; %s reads alike but is another name. If you meant it, give its name exactly or its ID.",
+				v, candidatesText(c))), c)
 		p.cause = errNoSuchName
 		return orgRef{}, p
 	}
@@ -126,11 +124,28 @@ func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
 	return orgRef{}, p
 }
 
-func (s *Server) homeText(o orgRef) string {
-	if o.Member == "" {
-		return "this node"
+// withCandidates sets p's candidates.
+func withCandidates(p *Problem, c []wire.Candidate) *Problem {
+	p.Candidates = c
+	return p
+}
+
+// candidatesText lists candidates for a problem's detail, for clients
+// that show only the detail: each one's name, ID, and home member or
+// creation time.
+func candidatesText(cs []wire.Candidate) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		var where string
+		switch {
+		case c.Member != "":
+			where = ", home member " + orUnknown(c.MemberName, c.Member)
+		case c.CreatedAt != nil:
+			where = ", created " + c.CreatedAt.UTC().Format(time.RFC3339)
+		}
+		parts[i] = fmt.Sprintf("%q (ID %s%s)", c.Name, c.ID, where)
 	}
-	return orUnknown(s.memberName(o.Member), o.Member)
+	return strings.Join(parts, "; ")
 }
 
 // knownOrgs are the organizations of this node and of the consortium's
@@ -247,12 +262,12 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 		return exact[0].ID, nil
 	case len(exact) > 1:
 		slices.SortFunc(exact, func(a, b sharing.Matter) int { return a.CreatedAt.Compare(b.CreatedAt) })
-		p := problem(http.StatusConflict, "name-ambiguous", "Title names several matters",
-			fmt.Sprintf("%s %q is the title of %d matters (see candidates, oldest first): give the ID of the one you mean.", field, v, len(exact)))
+		var c []wire.Candidate
 		for _, m := range exact {
-			p.Candidates = append(p.Candidates, wire.Candidate{ID: m.ID, Name: m.Title, CreatedAt: &m.CreatedAt})
+			c = append(c, wire.Candidate{ID: m.ID, Name: m.Title, CreatedAt: &m.CreatedAt})
 		}
-		return "", p
+		return "", withCandidates(problem(http.StatusConflict, "name-ambiguous", "Title names several matters",
+			fmt.Sprintf("%s %q is the title of %d matters: %s. Give the ID of the one you mean.", field, v, len(exact), candidatesText(c))), c)
 	case isIDShaped(v):
 		return v, nil
 	}
