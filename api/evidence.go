@@ -277,7 +277,9 @@ func (s *Server) getEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ViewOf(rec))
+	v := ViewOf(rec)
+	v.OwnerOrgName = s.orgNamer().actorName(rec.Owner)
+	return c.JSON(http.StatusOK, v)
 }
 
 // getContent serves the bytes with Range support. What it records is what

@@ -259,9 +259,14 @@ func (s *Server) listEvidence(c echo.Context) error {
 	if q.Limit, err = queryLimit(c, 0, 500); err != nil {
 		return err
 	}
+	p := principal(c)
+	// ?matter= may be a title, of the caller's matters or those shared
+	// with it (names.go).
+	if q.Matter, err = s.resolveMatter(c.Request().Context(), "matter", p.Org.ID, q.Matter, true); err != nil {
+		return err
+	}
 	// A page that shows evidence shared with the organization spends one
 	// token of its shared-read quota; one that shows none gives it back.
-	p := principal(c)
 	if err := s.limits.takeSharedRead(p.Org.ID); err != nil {
 		return err
 	}
@@ -276,8 +281,10 @@ func (s *Server) listEvidence(c echo.Context) error {
 		return err
 	}
 	v := wire.ListView[wire.EvidenceView]{Items: make([]wire.EvidenceView, len(page.Items)), Next: page.Next}
+	names := s.orgNamer()
 	for i, r := range page.Items {
 		v.Items[i] = ViewOf(r)
+		v.Items[i].OwnerOrgName = names.actorName(r.Owner)
 	}
 	return c.JSON(http.StatusOK, v)
 }

@@ -243,6 +243,11 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 	if v == "" {
 		return v, nil
 	}
+	if isIDShaped(v) { // the common case, in one read
+		if _, err := s.sharing.Matter(ctx, v, org); err == nil {
+			return v, nil
+		}
+	}
 	ms, err := s.visibleMatters(ctx, org, shared)
 	if err != nil {
 		return "", err

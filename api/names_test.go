@@ -237,6 +237,17 @@ func TestListingsShowNames(t *testing.T) {
 	if i, err := custody.CheckChain(cv.Chain()); err != nil {
 		t.Errorf("CheckChain(the events as shown) = %d, %v", i, err)
 	}
+	// Evidence listed by its matter's title, with its owner's name.
+	filed := nw.upload(t, strings.NewReader("filed"), "text/plain", wire.MetadataHeader, `{"matter":"`+nw.matterW+`"}`)
+	want(t, "upload into a matter", filed, 201, "")
+	var l wire.ListView[wire.EvidenceView]
+	mustDecode(t, nw.do(t, "A", "GET", "/api/v1/evidence?matter=wang%20v.%20ZHAO", nil), &l)
+	if len(l.Items) != 1 || l.Items[0].Matter != nw.matterW || l.Items[0].OwnerOrgName != "Firm" {
+		t.Errorf("GET /api/v1/evidence?matter=<title> = %+v, want the item filed into it, with its owner's name", l)
+	}
+	want(t, "list by an ambiguous title", nw.do(t, "A", "GET", "/api/v1/evidence?matter=Zhang%20v.%20Li", nil), 409, "name-ambiguous")
+	want(t, "list by an unknown title", nw.do(t, "A", "GET", "/api/v1/evidence?matter=Nothing", nil), 404, "not-found")
+
 	var raw struct{ Events []map[string]any }
 	r := nw.do(t, "K", "GET", "/api/v1/evidence/"+ev.ID+"/custody", nil)
 	if err := json.Unmarshal(r.Body.Bytes(), &raw); err != nil || len(raw.Events) == 0 || raw.Events[0]["actor_org_name"] != "Firm" {

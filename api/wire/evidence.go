@@ -24,6 +24,10 @@ type EvidenceView struct {
 	CapturedAt     *time.Time  `json:"captured_at,omitempty"`
 	CreatedAt      time.Time   `json:"created_at"`
 	Owner          string      `json:"owner"`
+	// OwnerOrgName is the name of the organization in owner (before
+	// ":"), as the answering node knows it; set on reads and listings,
+	// absent in upload answers and webhooks.
+	OwnerOrgName string `json:"owner_org_name,omitempty"`
 	Timestamp      TokenInfo   `json:"timestamp"` // the built-in TSA's token
 	Timestamps     []TokenInfo `json:"timestamps"`
 }
