@@ -8,28 +8,28 @@ import (
 
 // EvidenceView is the JSON form of an evidence record.
 type EvidenceView struct {
-	ID             string      `json:"id"`
-	Status         string      `json:"status"`
-	SHA256         string      `json:"sha256"`
-	SM3            string      `json:"sm3,omitempty"`
-	Size           int64       `json:"size"`
-	MediaType      string      `json:"media_type"`
-	FileName       string      `json:"file_name,omitempty"`
-	Title          string      `json:"title,omitempty"`
-	Description    string      `json:"description,omitempty"`
-	CaseRef        string      `json:"case_ref,omitempty"`
-	Matter         string      `json:"matter,omitempty"`
-	Unlisted       bool        `json:"unlisted"`                  // the effective value: the upload's, else its organization's default
-	AnchoredHeight int64       `json:"anchored_height,omitempty"` // the block that anchored it
-	CapturedAt     *time.Time  `json:"captured_at,omitempty"`
-	CreatedAt      time.Time   `json:"created_at"`
-	Owner          string      `json:"owner"`
+	ID             string     `json:"id"`
+	Status         string     `json:"status"`
+	SHA256         string     `json:"sha256"`
+	SM3            string     `json:"sm3,omitempty"`
+	Size           int64      `json:"size"`
+	MediaType      string     `json:"media_type"`
+	FileName       string     `json:"file_name,omitempty"`
+	Title          string     `json:"title,omitempty"`
+	Description    string     `json:"description,omitempty"`
+	CaseRef        string     `json:"case_ref,omitempty"`
+	Matter         string     `json:"matter,omitempty"`
+	Unlisted       bool       `json:"unlisted"`                  // the effective value: the upload's, else its organization's default
+	AnchoredHeight int64      `json:"anchored_height,omitempty"` // the block that anchored it
+	CapturedAt     *time.Time `json:"captured_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	Owner          string     `json:"owner"`
 	// OwnerOrgName is the name of the organization in owner (before
 	// ":"), as the answering node knows it; set on reads and listings,
 	// absent in upload answers and webhooks.
-	OwnerOrgName string `json:"owner_org_name,omitempty"`
-	Timestamp      TokenInfo   `json:"timestamp"` // the built-in TSA's token
-	Timestamps     []TokenInfo `json:"timestamps"`
+	OwnerOrgName string      `json:"owner_org_name,omitempty"`
+	Timestamp    TokenInfo   `json:"timestamp"` // the built-in TSA's token
+	Timestamps   []TokenInfo `json:"timestamps"`
 }
 
 // TokenInfo describes one RFC 3161 token kept with a record. The token
