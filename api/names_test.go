@@ -163,8 +163,11 @@ func TestTransferAndCertificateByName(t *testing.T) {
 	nw := newNamesWorld(t)
 	want(t, "offer to an unknown name", nw.do(t, "A", "POST", "/api/v1/copyrights/"+nw.cr+"/transfers", map[string]any{"to": "Nobody"}), 404, "not-found")
 	want(t, "offer to a look-alike", nw.do(t, "A", "POST", "/api/v1/copyrights/"+nw.cr+"/transfers", map[string]any{"to": "Buy\u0435r"}), 404, "name-look-alike")
-	if o := nw.offer(t, map[string]any{"to": "BUYER"}); o.To != nw.orgB {
-		t.Errorf("offer to BUYER: to = %s, want %s", o.To, nw.orgB)
+	r := nw.do(t, "A", "POST", "/api/v1/copyrights/"+nw.cr+"/transfers", map[string]any{"to": "BUYER"})
+	var o wire.TransferOffer
+	mustDecode(t, r, &o)
+	if r.Code != 201 || o.To != nw.orgB || o.ToName != "Buyer" || o.FromName != "Firm" {
+		t.Errorf("offer to BUYER = %d %s, want 201 to %s, with both names", r.Code, r.Body, nw.orgB)
 	}
 
 	want(t, "share the matter with the notary", nw.do(t, "A", "POST", "/api/v1/shares", map[string]any{"matter": nw.matterW, "org": nw.notary.ID}), 201, "")

@@ -40,7 +40,7 @@ func TestWireShapes(t *testing.T) {
 		{copyright.DocumentItem{}, wire.DocumentCheckItem{}},
 		{copyright.Work{}, wire.Work{}},
 		{copyright.Copyright{}, wire.Copyright{}},
-		{copyright.TransferOffer{}, wire.TransferOffer{}},
+		{TransferOfferView{}, wire.TransferOffer{}},
 		{integrity.AuditStatus{}, wire.AuditStatus{}},
 		{evidence.FieldError{}, wire.FieldError{}},
 		{access.Org{}, wire.Org{}},

@@ -345,7 +345,7 @@ func listCmd() *cobra.Command {
 		},
 	}
 	cn.flags(cmd)
-	cmd.Flags().StringVar(&q.Matter, "matter", "", "only evidence filed into this matter")
+	cmd.Flags().StringVar(&q.Matter, "matter", "", "only evidence filed into this matter, by title or ID")
 	cmd.Flags().StringVar(&q.SHA256, "sha256", "", "only evidence with this SHA-256 (hex)")
 	cmd.Flags().StringVar(&q.Title, "title", "", "only evidence whose title contains this text")
 	cmd.Flags().StringVar(&q.Cursor, "cursor", "", "continue from this cursor")
