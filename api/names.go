@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
@@ -71,6 +74,20 @@ func (s *Server) resolveOrg(field, v string) (string, error) {
 		return v, nil
 	}
 	return o.ID, err
+}
+
+// orgParam is the organization the path's {id} names, by ID or by name
+// (resolveOrg). A name is sent percent-encoded; echo gives the parameter
+// decoded unless the request's path was encoded otherwise than Go's
+// default (URL.RawPath set), and then as sent.
+func (s *Server) orgParam(c echo.Context) (string, error) {
+	v := c.Param("id")
+	if c.Request().URL.RawPath != "" {
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+	}
+	return s.resolveOrg("the organization", v)
 }
 
 // errNoSuchName wraps the 404 of a name that names nothing.

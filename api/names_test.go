@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -255,5 +256,39 @@ func TestListingsShowNames(t *testing.T) {
 	r := nw.do(t, "K", "GET", "/api/v1/evidence/"+ev.ID+"/custody", nil)
 	if err := json.Unmarshal(r.Body.Bytes(), &raw); err != nil || len(raw.Events) == 0 || raw.Events[0]["actor_org_name"] != "Firm" {
 		t.Errorf("custody JSON = %s, want actor_org_name beside actor", r.Body)
+	}
+}
+
+// TestOrgPathByName: the organization endpoints take a name in place of
+// the ID in their path, percent-encoded as clients send it (and encoded
+// otherwise than Go's default, too).
+func TestOrgPathByName(t *testing.T) {
+	nw := newNamesWorld(t)
+	op, err := nw.s.orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nw.tokenOf["O"], _, err = nw.s.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		party, path string
+		status      int
+		slug, id    string
+	}{
+		{"O", "/api/v1/orgs/" + nw.court.ID, 200, "", nw.court.ID},
+		{"O", "/api/v1/orgs/" + url.PathEscape("杭州互联网法院"), 200, "", nw.court.ID},
+		{"O", "/api/v1/orgs/%51iantang%20NOTARY%20office", 200, "", nw.notary.ID}, // %51 is Q: URL.RawPath is set
+		{"O", "/api/v1/orgs/Nobody", 404, "not-found", ""},
+		{"O", "/api/v1/orgs/Qiantang%20N0tary%20Office", 404, "name-look-alike", ""},
+		{"O", "/api/v1/orgs/" + url.PathEscape("Qiantang Notary Office") + "/keys", 200, "", ""},
+		{"K", "/api/v1/orgs/" + url.PathEscape("杭州互联网法院") + "/audit", 200, "", ""},
+		{"K", "/api/v1/orgs/Firm/audit", 404, "not-found", ""},
+	} {
+		r := nw.do(t, c.party, "GET", c.path, nil)
+		want(t, c.party+" GET "+c.path, r, c.status, c.slug)
+		if c.id != "" && !strings.Contains(r.Body.String(), `"id":"`+c.id+`"`) {
+			t.Errorf("GET %s = %s, want organization %s", c.path, r.Body, c.id)
+		}
 	}
 }

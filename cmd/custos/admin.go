@@ -156,7 +156,7 @@ func orgCmd() *cobra.Command {
 	var patch wire.OrgPatch // the flags given
 	update := &cobra.Command{
 		Use: "update ORG [--name NAME] [--unlisted-by-default=true|false]", Short: "Rename an organization or change its settings (admin)",
-		Args: positional(1, "one organization ID"),
+		Args: positional(1, "one organization, by name or ID"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("name") {
 				patch.Name = &name
@@ -182,7 +182,7 @@ func orgCmd() *cobra.Command {
 		}),
 	}
 	audit := &cobra.Command{
-		Use: "audit ORG", Short: "Print an organization's audit chain", Args: positional(1, "one organization ID"),
+		Use: "audit ORG", Short: "Print an organization's audit chain", Args: positional(1, "one organization, by name or ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
 			return c.Audit(ctx, a[0])
 		}),
@@ -222,7 +222,7 @@ func keyCmd() *cobra.Command {
 			return run(cmd, a)
 		},
 	}
-	create.Flags().StringVar(&org, "org", "", "the organization ID")
+	create.Flags().StringVar(&org, "org", "", "the organization, by name or ID (e.g. \"Zhong Lun Law Firm\")")
 	create.Flags().StringVar(&role, "role", "", "admin, submitter, viewer, examiner or notary")
 	create.Flags().StringVar(&name, "name", "", "what the key is for")
 	create.Flags().StringVar(&expires, "expires", "", "when the key stops working (RFC 3339); default never")
@@ -234,7 +234,7 @@ func keyCmd() *cobra.Command {
 			return listOf(c.Keys(ctx, listOrg))
 		}),
 	}
-	list.Flags().StringVar(&listOrg, "org", "", "the organization ID")
+	list.Flags().StringVar(&listOrg, "org", "", "the organization, by name or ID")
 	revoke := &cobra.Command{
 		Use: "revoke KEY", Short: "Revoke an API key at once (admin)", Args: positional(1, "one key ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
