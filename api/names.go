@@ -58,16 +58,14 @@ func (s *Server) resolveOrg(field, v string) (string, error) {
 	if v == "" {
 		return v, nil
 	}
+	if isIDShaped(v) { // the common case, without reading every organization
+		if s.orgName(v) != "" {
+			return v, nil
+		}
+	}
 	all, err := s.knownOrgs()
 	if err != nil {
 		return "", err
-	}
-	if isIDShaped(v) {
-		for _, o := range all {
-			if o.ID == v {
-				return v, nil
-			}
-		}
 	}
 	o, err := s.orgByName(field, v, all)
 	if errors.Is(err, errNoSuchName) && isIDShaped(v) {
