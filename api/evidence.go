@@ -94,6 +94,12 @@ func uploadIdentity(up *evidence.Upload, meta evidence.Meta) ([]byte, error) {
 func (s *Server) fileEvidence(c echo.Context, up *evidence.Upload, meta evidence.Meta, keep keepFunc) (*answer, error) {
 	ctx, org := c.Request().Context(), principal(c).Org.ID
 	if meta.Matter != "" {
+		// By ID or by title (names.go); the record keeps the ID.
+		id, err := s.resolveMatter(ctx, "matter", org, meta.Matter, false)
+		if err != nil {
+			return nil, err
+		}
+		meta.Matter = id
 		if m, err := s.sharing.Matter(ctx, meta.Matter, org); err != nil || m.Org != org {
 			return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
 		}

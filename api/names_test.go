@@ -242,8 +242,10 @@ func TestListingsShowNames(t *testing.T) {
 		t.Errorf("CheckChain(the events as shown) = %d, %v", i, err)
 	}
 	// Evidence listed by its matter's title, with its owner's name.
-	filed := nw.upload(t, strings.NewReader("filed"), "text/plain", wire.MetadataHeader, `{"matter":"`+nw.matterW+`"}`)
-	want(t, "upload into a matter", filed, 201, "")
+	filed := nw.upload(t, strings.NewReader("filed"), "text/plain", wire.MetadataHeader, `{"matter":"WANG v. zhao"}`)
+	want(t, "upload into a matter by its title", filed, 201, "")
+	want(t, "upload into an ambiguous title", nw.upload(t, strings.NewReader("x"), "text/plain", wire.MetadataHeader, `{"matter":"Zhang v. Li"}`), 409, "name-ambiguous")
+	want(t, "upload into an unknown title", nw.upload(t, strings.NewReader("y"), "text/plain", wire.MetadataHeader, `{"matter":"Nothing"}`), 404, "not-found")
 	var l wire.ListView[wire.EvidenceView]
 	mustDecode(t, nw.do(t, "A", "GET", "/api/v1/evidence?matter=wang%20v.%20ZHAO", nil), &l)
 	if len(l.Items) != 1 || l.Items[0].Matter != nw.matterW || l.Items[0].OwnerOrgName != "Firm" {
