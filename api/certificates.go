@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -32,16 +33,44 @@ func (s *Server) createCertificate(c echo.Context) error {
 		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "lang", Message: `must be "zh" or "en"`}}}
 	}
 	p := principal(c)
-	req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: in.Matter, Lang: in.Lang}
+	matter, err := s.resolveMatter(c.Request().Context(), "matter", p.Org.ID, in.Matter, true)
+	if err != nil {
+		return err
+	}
+	req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: matter, Lang: in.Lang}
 	if a := in.Applicant; a != nil {
-		req.Applicant = &certify.Applicant{Org: a.Org, Person: (*certificates.Person)(a.Person)}
+		org, err := s.resolveOrg("applicant.org", a.Org)
+		if err != nil {
+			return err
+		}
+		req.Applicant = &certify.Applicant{Org: org, Person: (*certificates.Person)(a.Person)}
 	}
 	cert, err := s.issuer.Notarial(c.Request().Context(), req)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/v1/certificates/"+cert.ID)
-	return c.JSON(http.StatusCreated, cert)
+	return c.JSON(http.StatusCreated, s.certificateView(c.Request().Context(), s.orgNamer(), cert))
+}
+
+// CertificateView is a certificate as the API shows it: with the issuing
+// organization's name and the matter's title beside their IDs.
+type CertificateView struct {
+	certificates.Certificate
+	OrgName     string `json:"org_name,omitempty"`
+	MatterTitle string `json:"matter_title,omitempty"`
+}
+
+// certificateView names what cert refers to by ID, as far as this node
+// knows it (the matter as the issuing organization sees it).
+func (s *Server) certificateView(ctx context.Context, names *orgNames, cert *certificates.Certificate) CertificateView {
+	v := CertificateView{Certificate: *cert, OrgName: names.name(cert.Org)}
+	if cert.Matter != "" {
+		if m, err := s.sharing.Matter(ctx, cert.Matter, cert.Org); err == nil {
+			v.MatterTitle = m.Title
+		}
+	}
+	return v
 }
 
 // certifier lets through only keys of organizations that issue notarial
@@ -69,7 +98,12 @@ func (s *Server) listCertificates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, wire.ListView[certificates.Certificate]{Items: page.Items, Next: page.Next})
+	out := wire.ListView[CertificateView]{Items: make([]CertificateView, len(page.Items)), Next: page.Next}
+	names := s.orgNamer()
+	for i := range page.Items {
+		out.Items[i] = s.certificateView(c.Request().Context(), names, &page.Items[i])
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // getCertificate serves GET /api/v1/certificates/{id} (the record, JSON)
@@ -84,7 +118,7 @@ func (s *Server) getCertificate(c echo.Context) error {
 		if err != nil {
 			return certificateErr(err)
 		}
-		return c.JSON(http.StatusOK, cert)
+		return c.JSON(http.StatusOK, s.certificateView(ctx, s.orgNamer(), cert))
 	}
 	cert, pdf, err := s.certs.CertificatePDF(ctx, id, p.Org.ID, p.Actor())
 	if err != nil {

@@ -94,6 +94,12 @@ func uploadIdentity(up *evidence.Upload, meta evidence.Meta) ([]byte, error) {
 func (s *Server) fileEvidence(c echo.Context, up *evidence.Upload, meta evidence.Meta, keep keepFunc) (*answer, error) {
 	ctx, org := c.Request().Context(), principal(c).Org.ID
 	if meta.Matter != "" {
+		// By ID or by title (names.go); the record keeps the ID.
+		id, err := s.resolveMatter(ctx, "matter", org, meta.Matter, false)
+		if err != nil {
+			return nil, err
+		}
+		meta.Matter = id
 		if m, err := s.sharing.Matter(ctx, meta.Matter, org); err != nil || m.Org != org {
 			return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
 		}
@@ -277,7 +283,9 @@ func (s *Server) getEvidence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ViewOf(rec))
+	v := ViewOf(rec)
+	v.OwnerOrgName = s.orgNamer().actorName(rec.Owner)
+	return c.JSON(http.StatusOK, v)
 }
 
 // getContent serves the bytes with Range support. What it records is what
@@ -341,7 +349,7 @@ func (s *Server) getCustody(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: rec.ID, Events: evs, PendingReads: mapSlice(pending, pendingRead)})
+	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: rec.ID, Events: s.custodyEvents(evs), PendingReads: mapSlice(pending, pendingRead)})
 }
 
 // getTimestamp serves token ?tsa=N (default 0, the built-in TSA) as the

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -135,8 +136,17 @@ func (s *Server) createShare(c echo.Context) error {
 	if (in.Evidence == "") == (in.Matter == "") {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "Give exactly one of evidence or matter.")
 	}
+	p := principal(c)
 	if in.Matter != "" {
-		kind, target = evidence.ShareMatter, in.Matter
+		id, err := s.resolveMatter(c.Request().Context(), "matter", p.Org.ID, in.Matter, false)
+		if err != nil {
+			return err
+		}
+		kind, target = evidence.ShareMatter, id
+	}
+	var err error
+	if in.Org, err = s.resolveOrg("org", in.Org); err != nil {
+		return err
 	}
 	if _, err := s.orgs.Org(in.Org); err != nil {
 		// Not one of this node's organizations: one homed on another
@@ -145,7 +155,6 @@ func (s *Server) createShare(c echo.Context) error {
 			return err
 		}
 	}
-	p := principal(c)
 	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
 	if errors.Is(err, sharing.ErrBadShare) {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
@@ -154,11 +163,15 @@ func (s *Server) createShare(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/v1/shares/"+sh.ID)
+	v, err := s.shareView(c.Request().Context(), s.orgNamer(), *sh)
+	if err != nil {
+		return err
+	}
 	if !created { // already shared: the existing share, unchanged
-		return c.JSON(http.StatusOK, sh)
+		return c.JSON(http.StatusOK, v)
 	}
 	s.notifyShared(c, sh)
-	return c.JSON(http.StatusCreated, sh)
+	return c.JSON(http.StatusCreated, v)
 }
 
 func (s *Server) listShares(c echo.Context) error {
@@ -166,23 +179,53 @@ func (s *Server) listShares(c echo.Context) error {
 	if d := c.QueryParam("direction"); d != "" && d != "made" && d != "received" {
 		return errBadRequest("bad-parameter", "direction is made or received.")
 	}
-	org := principal(c).Org.ID
-	sh, err := s.sharing.Shares(c.Request().Context(), org, made)
+	ctx, org := c.Request().Context(), principal(c).Org.ID
+	sh, err := s.sharing.Shares(ctx, org, made)
 	if err != nil {
 		return err
 	}
+	names := s.orgNamer()
 	out := make([]ShareView, len(sh))
 	for i := range sh {
-		out[i].Share = sh[i]
+		if out[i], err = s.shareView(ctx, names, sh[i]); err != nil {
+			return err
+		}
 	}
 	if !made {
 		remote, err := s.receivedRemote(org)
 		if err != nil {
 			return err
 		}
+		for i := range remote {
+			remote[i].GranteeName = names.name(remote[i].Grantee)
+		}
 		out = append(out, remote...)
 	}
 	return c.JSON(http.StatusOK, listOf(out))
+}
+
+// shareView is a share made on this node, with the organizations' names
+// and what it shares by name (its file name, size and title, or the
+// matter's title).
+func (s *Server) shareView(ctx context.Context, names *orgNames, sh evidence.Share) (ShareView, error) {
+	v := ShareView{Share: sh, OwnerName: names.name(sh.Owner), GranteeName: names.name(sh.Grantee)}
+	switch sh.Kind {
+	case evidence.ShareEvidence:
+		r, err := s.records.Get(ctx, sh.Target)
+		if err == nil {
+			v.FileName, v.Size, v.Title = r.FileName, r.Size, r.Title
+		} else if !errors.Is(err, evidence.ErrNotFound) {
+			return v, err
+		}
+	case evidence.ShareMatter:
+		m, err := s.sharing.Matter(ctx, sh.Target, sh.Owner)
+		if err == nil {
+			v.Title = m.Title
+		} else if !errors.Is(err, evidence.ErrNotFound) {
+			return v, err
+		}
+	}
+	return v, nil
 }
 
 func (s *Server) revokeShare(c echo.Context) error {
@@ -216,9 +259,14 @@ func (s *Server) listEvidence(c echo.Context) error {
 	if q.Limit, err = queryLimit(c, 0, 500); err != nil {
 		return err
 	}
+	p := principal(c)
+	// ?matter= may be a title, of the caller's matters or those shared
+	// with it (names.go).
+	if q.Matter, err = s.resolveMatter(c.Request().Context(), "matter", p.Org.ID, q.Matter, true); err != nil {
+		return err
+	}
 	// A page that shows evidence shared with the organization spends one
 	// token of its shared-read quota; one that shows none gives it back.
-	p := principal(c)
 	if err := s.limits.takeSharedRead(p.Org.ID); err != nil {
 		return err
 	}
@@ -233,8 +281,10 @@ func (s *Server) listEvidence(c echo.Context) error {
 		return err
 	}
 	v := wire.ListView[wire.EvidenceView]{Items: make([]wire.EvidenceView, len(page.Items)), Next: page.Next}
+	names := s.orgNamer()
 	for i, r := range page.Items {
 		v.Items[i] = ViewOf(r)
+		v.Items[i].OwnerOrgName = names.actorName(r.Owner)
 	}
 	return c.JSON(http.StatusOK, v)
 }

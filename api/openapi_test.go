@@ -23,7 +23,6 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/receipt"
@@ -149,6 +148,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		"EvidenceView":      wire.EvidenceView{},
 		"TokenInfo":         evidence.TokenInfo{},
 		"CustodyView":       wire.CustodyView{},
+		"CustodyEvent":      wire.CustodyEvent{},
+		"Candidate":         wire.Candidate{},
 		"Event":             custody.Event{},
 		"Meta":              evidence.Meta{},
 		"Trust":             receipt.Trust{},
@@ -198,9 +199,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"CopyrightSearch":   wire.CopyrightSearch{},
 		"TransferInput":     wire.TransferInput{},
 		"RevokeInput":       wire.RevokeInput{},
-		"Certificate":       certificates.Certificate{},
+		"Certificate":       CertificateView{},
 		"CertificateInput":  wire.CertificateInput{},
-		"CertificateList":   wire.ListView[certificates.Certificate]{},
+		"CertificateList":   wire.ListView[CertificateView]{},
 		"AuditStatus":       integrity.AuditStatus{},
 		"AuditRun":          integrity.AuditRun{},
 		"AuditReport":       integrity.Report{},

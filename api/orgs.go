@@ -152,7 +152,10 @@ func (s *Server) updateOrg(c echo.Context) error {
 	if in.Name == nil && in.UnlistedByDefault == nil {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "Give name, unlisted_by_default or both.")
 	}
-	id := c.Param("id")
+	id, err := s.orgParam(c)
+	if err != nil {
+		return err
+	}
 	cur, err := s.orgs.Org(id)
 	if err != nil {
 		return accessErr(err)
@@ -244,7 +247,11 @@ func (s *Server) listOrgs(c echo.Context) error {
 // getOrg shows an organization to any authenticated caller that knows its
 // ID: members need other organizations' names to share with them.
 func (s *Server) getOrg(c echo.Context) error {
-	o, err := s.orgs.Org(c.Param("id"))
+	id, err := s.orgParam(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.orgs.Org(id)
 	if err != nil {
 		return accessErr(err)
 	}
@@ -260,7 +267,10 @@ func (s *Server) createKey(c echo.Context) error {
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
-	org := c.Param("id")
+	org, err := s.orgParam(c)
+	if err != nil {
+		return err
+	}
 	token, k, err := s.orgs.CreateKey(org, access.Role(in.Role), in.Name, in.ExpiresAt)
 	if err != nil {
 		return accessErr(err)
@@ -273,10 +283,14 @@ func (s *Server) createKey(c echo.Context) error {
 }
 
 func (s *Server) listKeys(c echo.Context) error {
-	if _, err := s.orgs.Org(c.Param("id")); err != nil {
+	org, err := s.orgParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.orgs.Org(org); err != nil {
 		return accessErr(err)
 	}
-	keys, err := s.orgs.Keys(c.Param("id"))
+	keys, err := s.orgs.Keys(org)
 	if err != nil {
 		return err
 	}
@@ -314,7 +328,11 @@ func (s *Server) me(c echo.Context) error {
 // getAudit serves an organization's audit chain to an admin, or to the
 // organization's own members.
 func (s *Server) getAudit(c echo.Context) error {
-	p, org := principal(c), c.Param("id")
+	p := principal(c)
+	org, err := s.orgParam(c)
+	if err != nil {
+		return err
+	}
 	if !p.Can(access.PermAdmin) && p.Org.ID != org {
 		return problem(http.StatusNotFound, "not-found", "Not found", "No such organization or key.")
 	}
@@ -325,5 +343,5 @@ func (s *Server) getAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: org, Events: evs})
+	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: org, Events: s.custodyEvents(evs)})
 }

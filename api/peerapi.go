@@ -42,12 +42,21 @@ type Peers interface {
 
 // ShareView is a share as listed: made on this node, or (received only)
 // made on another member's node and known here by its notice, with that
-// home member and the grantor's name.
+// home member; with the organizations' names and what is shared, by name.
 type ShareView struct {
 	evidence.Share
 	HomeMember     string `json:"home_member,omitempty"`
 	HomeMemberName string `json:"home_member_name,omitempty"`
 	OwnerName      string `json:"owner_name,omitempty"`
+	// The names beside the IDs, as this node knows them: the
+	// grantee's name; for an evidence item, its file name, size and
+	// title; for a matter, its title. A received share made on another
+	// member's node has no file name, size or title (its notice does not
+	// carry them).
+	GranteeName string `json:"grantee_name,omitempty"`
+	FileName    string `json:"file_name,omitempty"`
+	Size        int64  `json:"size,omitempty"`
+	Title       string `json:"title,omitempty"`
 }
 
 // receivedRemote lists the shares other members made with org.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/text"
@@ -27,6 +28,8 @@ type Problem struct {
 	Detail   string                `json:"detail,omitempty"`
 	Instance string                `json:"instance,omitempty"`
 	Errors   []evidence.FieldError `json:"errors,omitempty"`
+	// Candidates: see wire.Problem (names.go).
+	Candidates []wire.Candidate `json:"candidates,omitempty"`
 
 	retryAfter int // seconds; sets Retry-After when > 0
 	cause      error

@@ -73,6 +73,9 @@ func (s *Server) offerTransfer(c echo.Context) error {
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
+	if in.To, err = s.resolveOrg("to", in.To); err != nil {
+		return err
+	}
 	var fields []evidence.FieldError
 	if _, err := s.orgs.Org(in.To); err != nil {
 		fields = append(fields, evidence.FieldError{Field: "to", Message: "is not an organization of this node"})
@@ -93,7 +96,7 @@ func (s *Server) offerTransfer(c echo.Context) error {
 		return offerErr(err)
 	}
 	c.Response().Header().Set("Location", "/api/v1/copyrights/transfers/"+o.ID)
-	return c.JSON(http.StatusCreated, o)
+	return c.JSON(http.StatusCreated, s.offerView(s.orgNamer(), o))
 }
 
 // listTransferOffers handles GET /api/v1/copyrights/transfers: the offers
@@ -121,7 +124,12 @@ func (s *Server) listTransferOffers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageOf(page.Items, page.Next))
+	out := wire.ListView[TransferOfferView]{Items: make([]TransferOfferView, len(page.Items)), Next: page.Next}
+	names := s.orgNamer()
+	for i, o := range page.Items {
+		out.Items[i] = *s.offerView(names, o)
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // getTransferOffer handles GET /api/v1/copyrights/transfers/{tid}, for
@@ -136,14 +144,26 @@ func (s *Server) getTransferOffer(c echo.Context) error {
 	if err != nil {
 		return offerErr(err)
 	}
-	return c.JSON(http.StatusOK, o)
+	return c.JSON(http.StatusOK, s.offerView(s.orgNamer(), o))
+}
+
+// TransferOfferView is an offer as the API shows it: with its two
+// organizations' names beside their IDs, as this node knows them now.
+type TransferOfferView struct {
+	copyright.TransferOffer
+	FromName string `json:"from_name,omitempty"`
+	ToName   string `json:"to_name,omitempty"`
+}
+
+func (s *Server) offerView(names *orgNames, o *copyright.TransferOffer) *TransferOfferView {
+	return &TransferOfferView{TransferOffer: *o, FromName: names.name(o.From), ToName: names.name(o.To)}
 }
 
 // TransferAnswer is the answer to an accepted offer: the offer, and the
 // registration as it now stands.
 type TransferAnswer struct {
-	Offer     *copyright.TransferOffer `json:"offer"`
-	Copyright *copyright.Copyright     `json:"copyright"`
+	Offer     *TransferOfferView   `json:"offer"`
+	Copyright *copyright.Copyright `json:"copyright"`
 }
 
 func (s *Server) acceptTransfer(c echo.Context) error {
@@ -156,7 +176,7 @@ func (s *Server) acceptTransfer(c echo.Context) error {
 	if err != nil {
 		return offerErr(err)
 	}
-	return c.JSON(http.StatusOK, TransferAnswer{Offer: o, Copyright: cr})
+	return c.JSON(http.StatusOK, TransferAnswer{Offer: s.offerView(s.orgNamer(), o), Copyright: cr})
 }
 
 func (s *Server) declineTransfer(c echo.Context) error {
@@ -178,5 +198,5 @@ func (s *Server) settleTransfer(c echo.Context, settle func(Transfers, context.C
 	if err != nil {
 		return offerErr(err)
 	}
-	return c.JSON(http.StatusOK, o)
+	return c.JSON(http.StatusOK, s.offerView(s.orgNamer(), o))
 }

@@ -141,6 +141,9 @@ func (u *Upload) prepare(ctx context.Context, meta Meta) (*finishing, error) {
 	if err := meta.Validate(u.s.cfg.Now()); err != nil {
 		return nil, err
 	}
+	if meta.Matter != "" && !ValidID(meta.Matter) {
+		return nil, &MetadataError{Fields: []FieldError{{Field: "matter", Message: "must be a matter ID"}}}
+	}
 	if u.staged != nil {
 		if err := u.staged.Commit(); err != nil {
 			return nil, wrapStorage(err)

@@ -29,8 +29,10 @@ type Meta struct {
 	CapturedAt  *time.Time `json:"captured_at,omitempty"`
 	MediaType   string     `json:"media_type,omitempty" validate:"omitempty,max=255,visible,mediatype"`
 	FileName    string     `json:"file_name,omitempty" validate:"omitempty,max=255,visible,filename"`
-	// Matter files the evidence into one of the uploader's matters.
-	Matter string `json:"matter,omitempty" validate:"omitempty,len=26,alphanum"`
+	// Matter files the evidence into one of the uploader's matters: in a
+	// request, its ID or its title (the API resolves a title to the ID);
+	// in a record, always the ID (Upload.Finish refuses anything else).
+	Matter string `json:"matter,omitempty" validate:"omitempty,max=512,visible"`
 	// Unlisted keeps the deposit out of the consortium's digest index and
 	// out of this node's public lookup: only those who may read the item
 	// find it, on its home node (Prover.LookupSHA256 with their org). Nil

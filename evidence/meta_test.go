@@ -77,3 +77,25 @@ func TestValidateMediaTypeOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestFinishMatterIsAnID: metadata may carry a matter's title (the API
+// resolves it), but a record's matter is always an ID: Finish refuses a
+// title that reached it unresolved.
+func TestFinishMatterIsAnID(t *testing.T) {
+	s := newTestService(t, newMemBlobs())
+	u, err := s.NewUpload(t.Context(), orgA+":key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Abort()
+	if _, err := u.ReadFrom(strings.NewReader("filed")); err != nil {
+		t.Fatal(err)
+	}
+	var me *MetadataError
+	if _, err := u.Finish(t.Context(), Meta{Matter: "Zhang v. Li"}); !errors.As(err, &me) || me.Fields[0].Field != "matter" {
+		t.Fatalf("Finish(matter a title) = %v, want a MetadataError naming matter", err)
+	}
+	if _, err := ParseMeta([]byte(`{"matter":"Zhang v. Li"}`)); err != nil {
+		t.Errorf("ParseMeta(matter a title) = %v, want it accepted", err)
+	}
+}

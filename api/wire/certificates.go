@@ -90,6 +90,11 @@ type Certificate struct {
 	// issuing organization, and the items' owner when they all belong to
 	// one organization.
 	Readers []string `json:"readers"`
+	// The names beside the IDs, as the answering node knows them now: the
+	// issuing organization's name and the matter's title (the applicant's
+	// name is in applicant).
+	OrgName     string `json:"org_name,omitempty"`
+	MatterTitle string `json:"matter_title,omitempty"`
 }
 
 // DocumentCheck is the public verification view of a signed document: a

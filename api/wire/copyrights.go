@@ -146,6 +146,9 @@ type TransferOffer struct {
 	Status    string     `json:"status"`
 	SettledBy string     `json:"settled_by,omitempty"` // the actor who accepted, declined or withdrew it, or found it expired
 	SettledAt *time.Time `json:"settled_at,omitempty"`
+	// The two organizations' names, as the answering node knows them.
+	FromName string `json:"from_name,omitempty"`
+	ToName   string `json:"to_name,omitempty"`
 }
 
 // TransferAnswer is the answer to an accepted offer: the offer, and the

@@ -8,24 +8,28 @@ import (
 
 // EvidenceView is the JSON form of an evidence record.
 type EvidenceView struct {
-	ID             string      `json:"id"`
-	Status         string      `json:"status"`
-	SHA256         string      `json:"sha256"`
-	SM3            string      `json:"sm3,omitempty"`
-	Size           int64       `json:"size"`
-	MediaType      string      `json:"media_type"`
-	FileName       string      `json:"file_name,omitempty"`
-	Title          string      `json:"title,omitempty"`
-	Description    string      `json:"description,omitempty"`
-	CaseRef        string      `json:"case_ref,omitempty"`
-	Matter         string      `json:"matter,omitempty"`
-	Unlisted       bool        `json:"unlisted"`                  // the effective value: the upload's, else its organization's default
-	AnchoredHeight int64       `json:"anchored_height,omitempty"` // the block that anchored it
-	CapturedAt     *time.Time  `json:"captured_at,omitempty"`
-	CreatedAt      time.Time   `json:"created_at"`
-	Owner          string      `json:"owner"`
-	Timestamp      TokenInfo   `json:"timestamp"` // the built-in TSA's token
-	Timestamps     []TokenInfo `json:"timestamps"`
+	ID             string     `json:"id"`
+	Status         string     `json:"status"`
+	SHA256         string     `json:"sha256"`
+	SM3            string     `json:"sm3,omitempty"`
+	Size           int64      `json:"size"`
+	MediaType      string     `json:"media_type"`
+	FileName       string     `json:"file_name,omitempty"`
+	Title          string     `json:"title,omitempty"`
+	Description    string     `json:"description,omitempty"`
+	CaseRef        string     `json:"case_ref,omitempty"`
+	Matter         string     `json:"matter,omitempty"`
+	Unlisted       bool       `json:"unlisted"`                  // the effective value: the upload's, else its organization's default
+	AnchoredHeight int64      `json:"anchored_height,omitempty"` // the block that anchored it
+	CapturedAt     *time.Time `json:"captured_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	Owner          string     `json:"owner"`
+	// OwnerOrgName is the name of the organization in owner (before
+	// ":"), as the answering node knows it; set on reads and listings,
+	// absent in upload answers and webhooks.
+	OwnerOrgName string      `json:"owner_org_name,omitempty"`
+	Timestamp    TokenInfo   `json:"timestamp"` // the built-in TSA's token
+	Timestamps   []TokenInfo `json:"timestamps"`
 }
 
 // TokenInfo describes one RFC 3161 token kept with a record. The token
@@ -57,13 +61,34 @@ type Meta struct {
 
 // CustodyView is the JSON form of an item's custody chain.
 type CustodyView struct {
-	Evidence string           `json:"evidence"`
-	Events   []*custody.Event `json:"events"`
+	Evidence string         `json:"evidence"`
+	Events   []CustodyEvent `json:"events"`
 	// PendingReads (absent when there are none) are the reads counted in
 	// open fold windows: durable, but not yet in the chain, which they join
 	// as one event each when their window closes (docs/custody-events.md,
 	// "Folded reads").
 	PendingReads []PendingRead `json:"pending_reads,omitempty"`
+}
+
+// CustodyEvent is a custody event as the API shows it: the event's fields
+// as recorded (custody.Event, whose canonical bytes are what is hashed and
+// anchored), and beside them the name of the actor's organization, as the
+// answering node knows it now. The name is not part of the event: a
+// verifier re-encodes the event's own fields (custody.Event) and ignores
+// it.
+type CustodyEvent struct {
+	custody.Event
+	ActorOrgName string `json:"actor_org_name,omitempty"`
+}
+
+// Chain is the events as recorded, without the names: what
+// custody.CheckChain checks.
+func (v *CustodyView) Chain() []*custody.Event {
+	out := make([]*custody.Event, len(v.Events))
+	for i := range v.Events {
+		out[i] = &v.Events[i].Event
+	}
+	return out
 }
 
 // PendingRead is an open fold: reads already counted (durably) that are not

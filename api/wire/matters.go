@@ -41,6 +41,15 @@ type Share struct {
 	HomeMember     string `json:"home_member,omitempty"`
 	HomeMemberName string `json:"home_member_name,omitempty"`
 	OwnerName      string `json:"owner_name,omitempty"`
+	// The names beside the IDs, as this node knows them: the
+	// grantee's name; for an evidence item, its file name, size and
+	// title; for a matter, its title. A received share made on another
+	// member's node has no file name, size or title (its notice does not
+	// carry them).
+	GranteeName string `json:"grantee_name,omitempty"`
+	FileName    string `json:"file_name,omitempty"`
+	Size        int64  `json:"size,omitempty"`
+	Title       string `json:"title,omitempty"`
 }
 
 // ShareInput shares one evidence item or a whole matter.

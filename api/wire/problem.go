@@ -1,5 +1,7 @@
 package wire
 
+import "time"
+
 // ProblemBase prefixes every problem type. Problem types are stable; each is
 // documented in docs/api.md.
 const ProblemBase = "urn:custos:problem:"
@@ -12,6 +14,23 @@ type Problem struct {
 	Detail   string       `json:"detail,omitempty"`
 	Instance string       `json:"instance,omitempty"`
 	Errors   []FieldError `json:"errors,omitempty"`
+	// Candidates are what an ambiguous or look-alike name could mean
+	// (problem types name-ambiguous, name-confusable, name-look-alike).
+	Candidates []Candidate `json:"candidates,omitempty"`
+}
+
+// Candidate is one organization or matter a name in a request could mean:
+// give its ID to choose it.
+type Candidate struct {
+	ID   string `json:"id"`
+	Name string `json:"name"` // an organization's name, a matter's title
+	// CreatedAt is when it was created (matters, and organizations of the
+	// answering node).
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	// Member and MemberName are an organization's home member, when the
+	// consortium's directory lists it.
+	Member     string `json:"member,omitempty"`
+	MemberName string `json:"member_name,omitempty"`
 }
 
 // FieldError is one invalid metadata field.

@@ -156,7 +156,7 @@ func orgCmd() *cobra.Command {
 	var patch wire.OrgPatch // the flags given
 	update := &cobra.Command{
 		Use: "update ORG [--name NAME] [--unlisted-by-default=true|false]", Short: "Rename an organization or change its settings (admin)",
-		Args: positional(1, "one organization ID"),
+		Args: positional(1, "one organization, by name or ID"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("name") {
 				patch.Name = &name
@@ -182,7 +182,7 @@ func orgCmd() *cobra.Command {
 		}),
 	}
 	audit := &cobra.Command{
-		Use: "audit ORG", Short: "Print an organization's audit chain", Args: positional(1, "one organization ID"),
+		Use: "audit ORG", Short: "Print an organization's audit chain", Args: positional(1, "one organization, by name or ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
 			return c.Audit(ctx, a[0])
 		}),
@@ -222,7 +222,7 @@ func keyCmd() *cobra.Command {
 			return run(cmd, a)
 		},
 	}
-	create.Flags().StringVar(&org, "org", "", "the organization ID")
+	create.Flags().StringVar(&org, "org", "", "the organization, by name or ID (e.g. \"Zhong Lun Law Firm\")")
 	create.Flags().StringVar(&role, "role", "", "admin, submitter, viewer, examiner or notary")
 	create.Flags().StringVar(&name, "name", "", "what the key is for")
 	create.Flags().StringVar(&expires, "expires", "", "when the key stops working (RFC 3339); default never")
@@ -234,7 +234,7 @@ func keyCmd() *cobra.Command {
 			return listOf(c.Keys(ctx, listOrg))
 		}),
 	}
-	list.Flags().StringVar(&listOrg, "org", "", "the organization ID")
+	list.Flags().StringVar(&listOrg, "org", "", "the organization, by name or ID")
 	revoke := &cobra.Command{
 		Use: "revoke KEY", Short: "Revoke an API key at once (admin)", Args: positional(1, "one key ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
@@ -272,9 +272,15 @@ func shareCmd() *cobra.Command {
 	var in wire.ShareInput
 	var expires string
 	cmd := &cobra.Command{
-		Use:   "share (--evidence ID | --matter ID) --org ORG [--expires RFC3339]",
+		Use:   "share (--evidence ID | --matter TITLE|ID) --org NAME|ID [--expires RFC3339]",
 		Short: "Share evidence or a matter with another organization; 'share list', 'share revoke ID'",
-		Args:  positional(0, "no arguments (or the subcommand list or revoke)"),
+		Long: "Share grants another organization read access to an evidence item or a whole matter. " +
+			"--org takes the organization's name or ID: one of this node, or one the consortium's directory homes on another member. " +
+			"--matter takes the matter's title or ID. Names compare after Unicode NFKC and case folding; " +
+			"a name that names several, or reads like another organization's name, is refused with the candidates' IDs to choose from.",
+		Example: "  custos share --matter \"Zhang v. Li\" --org 杭州互联网法院\n" +
+			"  custos share --evidence q3zbf6kqkq4u6x7mw2hbd5xy3a --org w7pxn3c2yhq4gk6v5rj2tdl4me --expires 2027-06-30T00:00:00Z",
+		Args: positional(0, "no arguments (or the subcommand list or revoke)"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if (in.Evidence == "") == (in.Matter == "") {
 				return usageError("share needs exactly one of --evidence and --matter")
@@ -294,8 +300,8 @@ func shareCmd() *cobra.Command {
 	}
 	cn.flags(cmd)
 	cmd.Flags().StringVar(&in.Evidence, "evidence", "", "the evidence ID to share")
-	cmd.Flags().StringVar(&in.Matter, "matter", "", "the matter ID to share (all its evidence, now and later)")
-	cmd.Flags().StringVar(&in.Org, "org", "", "the organization to share with")
+	cmd.Flags().StringVar(&in.Matter, "matter", "", "the matter to share, by title or ID (all its evidence, now and later), e.g. \"Zhang v. Li\"")
+	cmd.Flags().StringVar(&in.Org, "org", "", "the organization to share with, by name or ID, e.g. 杭州互联网法院")
 	cmd.Flags().StringVar(&expires, "expires", "", "when access ends (RFC 3339); default until revoked")
 	var received bool
 	list := &cobra.Command{
@@ -339,7 +345,7 @@ func listCmd() *cobra.Command {
 		},
 	}
 	cn.flags(cmd)
-	cmd.Flags().StringVar(&q.Matter, "matter", "", "only evidence filed into this matter")
+	cmd.Flags().StringVar(&q.Matter, "matter", "", "only evidence filed into this matter, by title or ID")
 	cmd.Flags().StringVar(&q.SHA256, "sha256", "", "only evidence with this SHA-256 (hex)")
 	cmd.Flags().StringVar(&q.Title, "title", "", "only evidence whose title contains this text")
 	cmd.Flags().StringVar(&q.Cursor, "cursor", "", "continue from this cursor")

@@ -21,13 +21,15 @@ func certificateCmd() *cobra.Command {
 	var ids string
 	var app applicantFlags
 	issue := &cobra.Command{
-		Use:   "issue (--evidence ID[,ID...] | --matter ID) [--applicant-org ORG | --applicant-name NAME --applicant-id NUMBER [--applicant-id-type passport]]",
+		Use:   "issue (--evidence ID[,ID...] | --matter TITLE|ID) [--applicant-org NAME|ID | --applicant-name NAME --applicant-id NUMBER [--applicant-id-type passport]]",
 		Short: "Issue a notarial certificate over evidence items (notary or admin key)",
 		Long: "Issue asks for a notarial certificate over evidence items, named one by one or as a matter. " +
 			"The applicant (申请人) printed on it is, by default, the items' owner (they must then all belong to one organization); " +
 			"name another with --applicant-org, or a natural person with --applicant-name and --applicant-id " +
-			"(a resident ID number, or a passport number with --applicant-id-type passport). The PDF prints the person's number masked.",
-		Args: positional(0, "no arguments"),
+			"(a resident ID number, or a passport number with --applicant-id-type passport). The PDF prints the person's number masked. " +
+			"--matter takes a matter's title or ID, --applicant-org an organization's name or ID.",
+		Example: "  custos certificate issue --matter \"Zhang v. Li\" --applicant-org \"Hangzhou Xihu Law Firm\"",
+		Args:    positional(0, "no arguments"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			if (ids == "") == (in.Matter == "") {
 				return usageError("%s needs exactly one of --evidence and --matter", cmd.CommandPath())
@@ -44,7 +46,7 @@ func certificateCmd() *cobra.Command {
 		}),
 	}
 	issue.Flags().StringVar(&ids, "evidence", "", "evidence IDs, separated by commas (at most 100)")
-	issue.Flags().StringVar(&in.Matter, "matter", "", "a matter: every item of it you may see")
+	issue.Flags().StringVar(&in.Matter, "matter", "", "a matter, by title or ID: every item of it you may see")
 	issue.Flags().StringVar(&in.Lang, "lang", "", "the language of the certificate's body: zh (the default) or en")
 	app.flags(issue)
 	get := &cobra.Command{
@@ -66,7 +68,7 @@ func certificateCmd() *cobra.Command {
 type applicantFlags struct{ org, name, id, idType string }
 
 func (a *applicantFlags) flags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&a.org, "applicant-org", "", "the applicant is this organization (ID); default: the items' owner")
+	cmd.Flags().StringVar(&a.org, "applicant-org", "", "the applicant is this organization, by name or ID (e.g. \"Hangzhou Xihu Law Firm\"); default: the items' owner")
 	cmd.Flags().StringVar(&a.name, "applicant-name", "", "the applicant is a natural person of this name (with --applicant-id)")
 	cmd.Flags().StringVar(&a.id, "applicant-id", "", "the person's identity document number (with --applicant-name)")
 	cmd.Flags().StringVar(&a.idType, "applicant-id-type", "", "resident_id (the default: a PRC resident ID number) or passport")

@@ -118,14 +118,15 @@ func copyrightCmd() *cobra.Command {
 	var to string
 	var days int
 	transfer := &cobra.Command{
-		Use: "transfer ID --to ORG [--expires-in-days N]", Short: "Offer a registration to another organization (it changes hands when the recipient accepts)",
+		Use: "transfer ID --to NAME|ID [--expires-in-days N]", Short: "Offer a registration to another organization (it changes hands when the recipient accepts)",
+		Example: "  custos copyright transfer q3zbf6kqkq4u6x7mw2hbd5xy3a --to \"Xihu Media Ltd\" --expires-in-days 30",
 		Args:    positional(1, "one registration ID"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "to") },
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
 			return c.OfferTransfer(ctx, a[0], to, days)
 		}),
 	}
-	transfer.Flags().StringVar(&to, "to", "", "the recipient organization's ID")
+	transfer.Flags().StringVar(&to, "to", "", "the recipient organization of this node, by name or ID (e.g. \"Xihu Media Ltd\")")
 	transfer.Flags().IntVar(&days, "expires-in-days", 0, "days the offer waits for an answer (default 14, 1 to 90)")
 	var status string
 	offers := &cobra.Command{

@@ -85,8 +85,12 @@ func testCrossMemberShare(t *testing.T, ms []*member, trust, memberName string) 
 	if code != 201 || json.Unmarshal(body, &sh) != nil {
 		t.Fatalf("share with the court on another member = %d %s", code, body)
 	}
-	if code, body := share(other.ID, court.ID); code != 201 {
-		t.Fatalf("second share = %d %s", code, body)
+	// The second by the court's name, in other letter case, through the
+	// CLI: the firm's node resolves it in the consortium's directory.
+	var byName wire.Share
+	custosJSON(t, home, firmToken, &byName, "share", "--evidence", other.ID, "--org", "XIHU DISTRICT people's court")
+	if byName.Grantee != court.ID || byName.GranteeName != court.Name || byName.Size != other.Size {
+		t.Fatalf("share by the court's name = %+v, want grantee %s (%s) and the item's size", byName, court.ID, court.Name)
 	}
 
 	// The court lists it at its own node, with the member it lives on.
@@ -159,8 +163,9 @@ func testCrossMemberShare(t *testing.T, ms []*member, trust, memberName string) 
 		t.Fatalf("create matter = %d %s", code, body)
 	}
 	filed := home.upload(firmToken, randomBytes(t, 2000), "Custos-Metadata", `{"matter":"`+m.ID+`"}`)
-	if code, _, body := home.call("POST", "/api/v1/shares", firmToken, strings.NewReader(`{"matter":"`+m.ID+`","org":"`+court.ID+`"}`), "Content-Type", "application/json"); code != 201 {
-		t.Fatalf("share the matter = %d %s", code, body)
+	// By its title and the court's name.
+	if code, _, body := home.call("POST", "/api/v1/shares", firmToken, strings.NewReader(`{"matter":"Xihu v. Example Media","org":"Xihu District People's Court"}`), "Content-Type", "application/json"); code != 201 || !strings.Contains(string(body), `"target":"`+m.ID+`"`) {
+		t.Fatalf("share the matter by title = %d %s", code, body)
 	}
 	for end := time.Now().Add(20 * time.Second); ; {
 		code, _, body := courtNode.call("GET", "/api/v1/matters/"+m.ID, courtToken, nil)

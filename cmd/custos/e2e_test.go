@@ -132,7 +132,7 @@ func TestEmbeddedDefault(t *testing.T) {
 		if p := c.PendingReads; len(p) != 1 || p[0].Type != custody.EventDownloaded || p[0].Reads != 1 {
 			t.Errorf("pending reads = %+v, want the second download", p)
 		}
-		if i, err := custody.CheckChain(c.Events); err != nil {
+		if i, err := custody.CheckChain(c.Chain()); err != nil {
 			t.Errorf("CheckChain(custody) = %d, %v", i, err)
 		}
 		created := c.Events[0]

@@ -83,7 +83,7 @@ func TestLawFirmToCourt(t *testing.T) {
 	if got := strings.Join(steps, ","); got != want {
 		t.Errorf("custody trail = %s\nwant %s", got, want)
 	}
-	if i, err := custody.CheckChain(trail.Events); err != nil {
+	if i, err := custody.CheckChain(trail.Chain()); err != nil {
 		t.Errorf("custody chain broken at %d: %v", i, err)
 	}
 	// The court verifies the receipt offline, with the consortium's trust bundle.

@@ -1,0 +1,325 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/sharing"
+	"github.com/custos-project/custos/internal/names"
+)
+
+// Names in place of IDs (issue 17 §1). Wherever a request names an
+// organization or a matter, it may give the ID or the name (a matter's
+// title). IDs have one shape, 26 characters of lowercase base32
+// (access.NewID, evidence.NewID): a value of that shape is first looked up
+// as an ID; any other value, and one of that shape that is no known ID,
+// is a name. Names compare as the consortium's directory compares them
+// (anchor.NameKey: Unicode NFKC, case folding, runs of white space), so
+// "杭州互联网法院" and its full-width or differently cased forms are one
+// name. A name resolves only when nothing else reads alike: a name whose
+// confusable skeleton (internal/names) is shared by another organization
+// is refused (409 name-confusable), never resolved to either.
+
+// isIDShaped reports whether v has the shape of the IDs Custos makes.
+func isIDShaped(v string) bool { return evidence.ValidID(v) }
+
+// orgRef is an organization a request named.
+type orgRef struct {
+	ID, Name  string
+	Member    string     // its home member's ID, when the directory lists it
+	Local     bool       // an organization of this node
+	CreatedAt *time.Time // when this node created it (local only)
+}
+
+func (o orgRef) candidate(s *Server) wire.Candidate {
+	c := wire.Candidate{ID: o.ID, Name: o.Name, CreatedAt: o.CreatedAt, Member: o.Member}
+	if o.Member != "" {
+		c.MemberName = s.memberName(o.Member)
+	}
+	return c
+}
+
+// resolveOrg is the ID of the organization v names, by ID or by name, in
+// the request's field. An empty value, or an ID-shaped one that names
+// nothing, is returned unchanged, for the caller's own checks to refuse.
+func (s *Server) resolveOrg(field, v string) (string, error) {
+	if v == "" {
+		return v, nil
+	}
+	if isIDShaped(v) { // the common case, without reading every organization
+		if s.orgName(v) != "" {
+			return v, nil
+		}
+	}
+	all, err := s.knownOrgs()
+	if err != nil {
+		return "", err
+	}
+	o, err := s.orgByName(field, v, all)
+	if errors.Is(err, errNoSuchName) && isIDShaped(v) {
+		return v, nil
+	}
+	return o.ID, err
+}
+
+// orgParam is the organization the path's {id} names, by ID or by name
+// (resolveOrg). A name is sent percent-encoded; echo gives the parameter
+// decoded unless the request's path was encoded otherwise than Go's
+// default (URL.RawPath set), and then as sent.
+func (s *Server) orgParam(c echo.Context) (string, error) {
+	v := c.Param("id")
+	if c.Request().URL.RawPath != "" {
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+	}
+	return s.resolveOrg("the organization", v)
+}
+
+// errNoSuchName wraps the 404 of a name that names nothing.
+var errNoSuchName = errors.New("no such name")
+
+// orgByName resolves a name among all, refusing a name that names several
+// organizations or reads like the name of another.
+func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
+	key, skel := anchor.NameKey(v), names.Skeleton(v)
+	var exact, alike []orgRef
+	for _, o := range all {
+		switch {
+		case anchor.NameKey(o.Name) == key:
+			exact = append(exact, o)
+		case names.Skeleton(o.Name) == skel:
+			alike = append(alike, o)
+		}
+	}
+	cands := func(os ...[]orgRef) []wire.Candidate {
+		var out []wire.Candidate
+		for _, l := range os {
+			for _, o := range l {
+				out = append(out, o.candidate(s))
+			}
+		}
+		return out
+	}
+	switch {
+	case len(exact) == 1 && len(alike) == 0:
+		return exact[0], nil
+	case len(exact) > 1:
+		c := cands(exact)
+		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-ambiguous", "Name names several organizations",
+			fmt.Sprintf("%s %q names %d organizations: %s. Give the ID of the one you mean.", field, v, len(exact), candidatesText(c))), c)
+	case len(exact) == 1:
+		c := cands(exact, alike)
+		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-confusable", "Name looks like another",
+			fmt.Sprintf("%s %q names an organization, but another's name reads alike (Unicode TS #39 confusables, such as 0 for o): %s. Give the ID of the one you mean.",
+				field, v, candidatesText(c))), c)
+	case len(alike) > 0:
+		c := cands(alike)
+		p := withCandidates(problem(http.StatusNotFound, "name-look-alike", "No organization of this name",
+			fmt.Sprintf("No organization is named %q; %s reads alike but is another name. If you meant it, give its name exactly or its ID.",
+				v, candidatesText(c))), c)
+		p.cause = errNoSuchName
+		return orgRef{}, p
+	}
+	p := problem(http.StatusNotFound, "not-found", "Not found",
+		fmt.Sprintf("%s %q is neither the ID nor the name of an organization of this node or of the consortium directory (GET /api/v1/directory lists them).", field, v))
+	p.cause = errNoSuchName
+	return orgRef{}, p
+}
+
+// withCandidates sets p's candidates.
+func withCandidates(p *Problem, c []wire.Candidate) *Problem {
+	p.Candidates = c
+	return p
+}
+
+// candidatesText lists candidates for a problem's detail, for clients
+// that show only the detail: each one's name, ID, and home member or
+// creation time.
+func candidatesText(cs []wire.Candidate) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		var where string
+		switch {
+		case c.Member != "":
+			where = ", home member " + orUnknown(c.MemberName, c.Member)
+		case c.CreatedAt != nil:
+			where = ", created " + c.CreatedAt.UTC().Format(time.RFC3339)
+		}
+		parts[i] = fmt.Sprintf("%q (ID %s%s)", c.Name, c.ID, where)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// knownOrgs are the organizations of this node and of the consortium's
+// directory, each once (a local one by its name here).
+func (s *Server) knownOrgs() ([]orgRef, error) {
+	local, err := s.orgs.Orgs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orgRef, 0, len(local))
+	at := map[string]int{}
+	for _, o := range local {
+		at[o.ID] = len(out)
+		out = append(out, orgRef{ID: o.ID, Name: o.Name, Local: true, CreatedAt: &o.CreatedAt})
+	}
+	if s.directory == nil {
+		return out, nil
+	}
+	dir, err := s.directory.Orgs()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range dir {
+		if i, ok := at[e.ID]; ok {
+			out[i].Member = e.Member
+			continue
+		}
+		out = append(out, orgRef{ID: e.ID, Name: e.Name, Member: e.Member})
+	}
+	return out, nil
+}
+
+// orgName is the name of an organization by ID, as this node or the
+// directory knows it; "" if neither does.
+func (s *Server) orgName(id string) string {
+	if o, err := s.orgs.Org(id); err == nil {
+		return o.Name
+	}
+	if s.directory != nil {
+		if e, ok, err := s.directory.Org(id); err == nil && ok {
+			return e.Name
+		}
+	}
+	return ""
+}
+
+// orgNames caches orgName for one answer.
+type orgNames struct {
+	s    *Server
+	seen map[string]string
+}
+
+func (s *Server) orgNamer() *orgNames { return &orgNames{s: s, seen: map[string]string{}} }
+
+func (n *orgNames) name(id string) string {
+	if id == "" {
+		return ""
+	}
+	v, ok := n.seen[id]
+	if !ok {
+		v = n.s.orgName(id)
+		n.seen[id] = v
+	}
+	return v
+}
+
+// actorName is the name of the organization of an actor "<org>:<key>"
+// (or "<org>:<key>@<member>").
+func (n *orgNames) actorName(actor string) string {
+	org, _, ok := strings.Cut(actor, ":")
+	if !ok {
+		return ""
+	}
+	return n.name(org)
+}
+
+// custodyEvents are evs as the API shows them, each with its actor's
+// organization's name.
+func (s *Server) custodyEvents(evs []*custody.Event) []wire.CustodyEvent {
+	names := s.orgNamer()
+	out := make([]wire.CustodyEvent, len(evs))
+	for i, e := range evs {
+		out[i] = wire.CustodyEvent{Event: *e, ActorOrgName: names.actorName(e.Actor)}
+	}
+	return out
+}
+
+// resolveMatter is the ID of the matter v names, by ID or by title, among
+// the matters of org (and, with shared, those shared with it). Titles
+// compare as names do (anchor.NameKey); a title that several of the
+// matters have is refused (409 name-ambiguous, with each one's ID and
+// creation time). An empty value, or an ID-shaped one that names nothing,
+// is returned unchanged, for the caller's own checks to refuse.
+func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared bool) (string, error) {
+	if v == "" {
+		return v, nil
+	}
+	if isIDShaped(v) { // the common case, in one read
+		if _, err := s.sharing.Matter(ctx, v, org); err == nil {
+			return v, nil
+		}
+	}
+	ms, err := s.visibleMatters(ctx, org, shared)
+	if err != nil {
+		return "", err
+	}
+	key := anchor.NameKey(v)
+	var exact []sharing.Matter
+	for _, m := range ms {
+		if m.ID == v {
+			return v, nil
+		}
+		if anchor.NameKey(m.Title) == key {
+			exact = append(exact, m)
+		}
+	}
+	switch {
+	case len(exact) == 1:
+		return exact[0].ID, nil
+	case len(exact) > 1:
+		slices.SortFunc(exact, func(a, b sharing.Matter) int { return a.CreatedAt.Compare(b.CreatedAt) })
+		var c []wire.Candidate
+		for _, m := range exact {
+			c = append(c, wire.Candidate{ID: m.ID, Name: m.Title, CreatedAt: &m.CreatedAt})
+		}
+		return "", withCandidates(problem(http.StatusConflict, "name-ambiguous", "Title names several matters",
+			fmt.Sprintf("%s %q is the title of %d matters: %s. Give the ID of the one you mean.", field, v, len(exact), candidatesText(c))), c)
+	case isIDShaped(v):
+		return v, nil
+	}
+	return "", problem(http.StatusNotFound, "not-found", "Not found",
+		fmt.Sprintf("%s %q is neither the ID nor the title of a matter you may see (GET /api/v1/matters lists yours).", field, v))
+}
+
+// visibleMatters are org's own matters and, with shared, the matters of
+// this node shared with it.
+func (s *Server) visibleMatters(ctx context.Context, org string, shared bool) ([]sharing.Matter, error) {
+	ms, err := s.sharing.Matters(ctx, org)
+	if err != nil || !shared {
+		return ms, err
+	}
+	received, err := s.sharing.Shares(ctx, org, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, sh := range received {
+		if sh.Kind != evidence.ShareMatter {
+			continue
+		}
+		m, err := s.sharing.Matter(ctx, sh.Target, org) // ErrNotFound unless the share is active
+		if errors.Is(err, evidence.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(ms, func(x sharing.Matter) bool { return x.ID == m.ID }) {
+			ms = append(ms, *m)
+		}
+	}
+	return ms, nil
+}

@@ -1,0 +1,296 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/certify"
+	"github.com/custos-project/custos/evidence/certificates"
+	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/sharing"
+)
+
+// namesWorld is a transferWorld (the firm "A", "Buyer", "Third") with a
+// local court and notary office (party "N", a notary key), and a
+// consortium directory that homes a court on member m2 and holds two
+// look-alike names registered by other members' software.
+type namesWorld struct {
+	*transferWorld
+	court, notary   *access.Org
+	remote          string
+	hz1, hz2        string // "Hangzhou Intermediate Court" (m2), "Hangzh0u Intermediate Court" (m3)
+	issued          []certify.Request
+	m1, m2, matterW string // two matters titled "Zhang v. Li", one "Wang v. Zhao"
+}
+
+func newNamesWorld(t *testing.T) *namesWorld {
+	t.Helper()
+	nw := &namesWorld{transferWorld: newTransferWorld(t), remote: access.NewID(), hz1: access.NewID(), hz2: access.NewID()}
+	var err error
+	if nw.court, err = nw.s.orgs.CreateOrg(access.KindCourt, "杭州互联网法院"); err != nil {
+		t.Fatal(err)
+	}
+	if nw.notary, err = nw.s.orgs.CreateOrg(access.KindNotary, "Qiantang Notary Office"); err != nil {
+		t.Fatal(err)
+	}
+	for party, k := range map[string]struct {
+		org  string
+		role access.Role
+	}{"N": {nw.notary.ID, access.RoleNotary}, "K": {nw.court.ID, access.RoleViewer}} {
+		tok, _, err := nw.s.orgs.CreateKey(k.org, k.role, "test", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nw.tokenOf[party] = tok
+	}
+	nw.s.directory = &fakeDirectory{entries: map[string]anchor.DirEntry{
+		nw.remote: {ID: nw.remote, Kind: access.KindCourt, Name: "Beijing Internet Court", Member: "m2", Height: 2},
+		nw.hz1:    {ID: nw.hz1, Kind: access.KindCourt, Name: "Hangzhou Intermediate Court", Member: "m2", Height: 3},
+		nw.hz2:    {ID: nw.hz2, Kind: access.KindCourt, Name: "Hangzh0u Intermediate Court", Member: "m3", Height: 4},
+	}}
+	nw.s.issuer = nw
+	for _, p := range []struct {
+		dst   *string
+		title string
+	}{{&nw.m1, "Zhang v. Li"}, {&nw.m2, "Zhang v. Li"}, {&nw.matterW, "Wang v. Zhao"}} {
+		r := nw.do(t, "A", "POST", "/api/v1/matters", map[string]any{"title": p.title})
+		var m sharing.Matter
+		mustDecode(t, r, &m)
+		*p.dst = m.ID
+	}
+	return nw
+}
+
+// Notarial records what it is asked (Issuer): the resolved request.
+func (nw *namesWorld) Notarial(_ context.Context, req certify.Request) (*certificates.Certificate, error) {
+	nw.issued = append(nw.issued, req)
+	return &certificates.Certificate{ID: "c", Org: req.Org, Matter: req.Matter, Evidence: req.Evidence}, nil
+}
+
+func (nw *namesWorld) Copyright(context.Context, *copyright.Copyright, string) error { return nil }
+
+// candidates are the IDs a problem lists.
+func candidates(t *testing.T, r *httptest.ResponseRecorder) []string {
+	t.Helper()
+	var p wire.Problem
+	mustDecode(t, r, &p)
+	var ids []string
+	for _, c := range p.Candidates {
+		ids = append(ids, c.ID)
+		if c.Name == "" {
+			t.Errorf("candidate %+v has no name", c)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func sorted(ids ...string) []string { slices.Sort(ids); return ids }
+
+// TestShareByName shares by organization ID, by name, by an NFKC and case
+// variant of the name, and refuses an unknown name (404), an ambiguous
+// matter title (409, listing both matters), a look-alike of a name (404
+// naming the organization it reads like) and a name that two organizations
+// of the directory read alike (409).
+func TestShareByName(t *testing.T) {
+	nw := newNamesWorld(t)
+	for _, c := range []struct {
+		name            string
+		body            map[string]any
+		status          int
+		slug            string
+		grantee, target string
+		cands           []string
+	}{
+		{"by ID", map[string]any{"matter": nw.matterW, "org": nw.court.ID}, 201, "", nw.court.ID, nw.matterW, nil},
+		{"by name and title", map[string]any{"matter": "Wang v. Zhao", "org": "Qiantang Notary Office"}, 201, "", nw.notary.ID, nw.matterW, nil},
+		{"Chinese name", map[string]any{"matter": "Wang v. Zhao", "org": "杭州互联网法院"}, 200, "", nw.court.ID, nw.matterW, nil},
+		{"NFKC and case variants", map[string]any{"matter": "ＷＡＮＧ Ｖ．  zhao", "org": " 杭州互联网法院\u3000"}, 200, "", nw.court.ID, nw.matterW, nil},
+		{"full-width name", map[string]any{"matter": nw.matterW, "org": "ｑｉａｎｔａｎｇ NOTARY office"}, 200, "", nw.notary.ID, nw.matterW, nil},
+		{"unknown name", map[string]any{"matter": nw.matterW, "org": "Shenzhen Court"}, 404, "not-found", "", "", nil},
+		{"unknown title", map[string]any{"matter": "Sun v. Moon", "org": nw.court.ID}, 404, "not-found", "", "", nil},
+		{"ambiguous title", map[string]any{"matter": "zhang v. LI", "org": nw.court.ID}, 409, "name-ambiguous", "", "", sorted(nw.m1, nw.m2)},
+		{"look-alike name", map[string]any{"matter": nw.matterW, "org": "Qiantang N0tary 0ffice"}, 404, "name-look-alike", "", "", []string{nw.notary.ID}},
+		{"name with a look-alike", map[string]any{"matter": nw.matterW, "org": "Hangzhou Intermediate Court"}, 409, "name-confusable", "", "", sorted(nw.hz1, nw.hz2)},
+		{"unknown ID", map[string]any{"matter": nw.matterW, "org": "aaaaaaaaaaaaaaaaaaaaaaaaaa"}, 422, "invalid-input", "", "", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := nw.do(t, "A", "POST", "/api/v1/shares", c.body)
+			want(t, "POST /api/v1/shares", r, c.status, c.slug)
+			if c.grantee != "" {
+				var v wire.Share
+				mustDecode(t, r, &v)
+				if v.Grantee != c.grantee || v.Target != c.target || v.GranteeName == "" || v.Title != "Wang v. Zhao" {
+					t.Errorf("share = %+v, want grantee %s and target %s, named", v, c.grantee, c.target)
+				}
+			}
+			if c.cands != nil {
+				if got := candidates(t, r); !slices.Equal(got, c.cands) {
+					t.Errorf("candidates = %v, want %v", got, c.cands)
+				}
+			}
+		})
+	}
+	// A name the directory homes on another member resolves to it: this
+	// node has no peer API to send the share there, and says so.
+	r := nw.do(t, "A", "POST", "/api/v1/shares", map[string]any{"matter": nw.matterW, "org": "beijing internet court"})
+	want(t, "share with a court homed on m2, by name", r, 422, "no-peer-api")
+	if !strings.Contains(r.Body.String(), "member m2") {
+		t.Errorf("share with a remote court = %s, want it to name its home member", r.Body)
+	}
+	// The ambiguous problem gives each matter's creation time.
+	var p wire.Problem
+	mustDecode(t, nw.do(t, "A", "POST", "/api/v1/shares", map[string]any{"matter": "Zhang v. Li", "org": nw.court.ID}), &p)
+	if len(p.Candidates) != 2 || p.Candidates[0].CreatedAt == nil || p.Candidates[0].CreatedAt.After(*p.Candidates[1].CreatedAt) {
+		t.Errorf("ambiguous title: candidates %+v, want two, oldest first, with creation times", p.Candidates)
+	}
+	if !strings.Contains(p.Detail, nw.m1) || !strings.Contains(p.Detail, nw.m2) || !strings.Contains(p.Detail, "created ") {
+		t.Errorf("ambiguous title: detail %q, want each matter's ID and creation time (for clients that show only the detail)", p.Detail)
+	}
+}
+
+// TestTransferAndCertificateByName: a transfer's recipient, a
+// certificate's applicant organization and its matter by name.
+func TestTransferAndCertificateByName(t *testing.T) {
+	nw := newNamesWorld(t)
+	want(t, "offer to an unknown name", nw.do(t, "A", "POST", "/api/v1/copyrights/"+nw.cr+"/transfers", map[string]any{"to": "Nobody"}), 404, "not-found")
+	want(t, "offer to a look-alike", nw.do(t, "A", "POST", "/api/v1/copyrights/"+nw.cr+"/transfers", map[string]any{"to": "Buy\u0435r"}), 404, "name-look-alike")
+	r := nw.do(t, "A", "POST", "/api/v1/copyrights/"+nw.cr+"/transfers", map[string]any{"to": "BUYER"})
+	var o wire.TransferOffer
+	mustDecode(t, r, &o)
+	if r.Code != 201 || o.To != nw.orgB || o.ToName != "Buyer" || o.FromName != "Firm" {
+		t.Errorf("offer to BUYER = %d %s, want 201 to %s, with both names", r.Code, r.Body, nw.orgB)
+	}
+
+	want(t, "share the matter with the notary", nw.do(t, "A", "POST", "/api/v1/shares", map[string]any{"matter": nw.matterW, "org": nw.notary.ID}), 201, "")
+	for _, c := range []struct {
+		name           string
+		body           map[string]any
+		status         int
+		slug           string
+		matter, appOrg string
+	}{
+		{"applicant by ID", map[string]any{"evidence": []string{"e"}, "applicant": map[string]any{"org": nw.court.ID}}, 201, "", "", nw.court.ID},
+		{"applicant by name", map[string]any{"evidence": []string{"e"}, "applicant": map[string]any{"org": "杭州互联网法院"}}, 201, "", "", nw.court.ID},
+		{"matter by title (shared)", map[string]any{"matter": "wang v. zhao", "applicant": map[string]any{"org": "firm"}}, 201, "", nw.matterW, nw.org},
+		{"applicant unknown", map[string]any{"evidence": []string{"e"}, "applicant": map[string]any{"org": "Nobody"}}, 404, "not-found", "", ""},
+		{"applicant look-alike", map[string]any{"evidence": []string{"e"}, "applicant": map[string]any{"org": "Qiantang Notary 0ffice"}}, 404, "name-look-alike", "", ""},
+		{"matter not shared", map[string]any{"matter": "Zhang v. Li"}, 404, "not-found", "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := len(nw.issued)
+			r := nw.do(t, "N", "POST", "/api/v1/certificates", c.body)
+			want(t, "POST /api/v1/certificates", r, c.status, c.slug)
+			if c.status != 201 {
+				if len(nw.issued) != before {
+					t.Errorf("a refused request reached the office")
+				}
+				return
+			}
+			got := nw.issued[len(nw.issued)-1]
+			if got.Matter != c.matter || got.Applicant == nil || got.Applicant.Org != c.appOrg {
+				t.Errorf("the office was asked %+v, want matter %q and applicant %s", got, c.matter, c.appOrg)
+			}
+			var v wire.Certificate
+			mustDecode(t, r, &v)
+			if v.OrgName != "Qiantang Notary Office" || (c.matter != "" && v.MatterTitle != "Wang v. Zhao") {
+				t.Errorf("certificate = %+v, want the office's name and the matter's title", v)
+			}
+		})
+	}
+}
+
+// TestListingsShowNames: a share lists its organizations' names and the
+// shared item's file name, size and title, for the sharer and the
+// recipient; custody events carry their actor's organization name, and
+// still check as a chain.
+func TestListingsShowNames(t *testing.T) {
+	nw := newNamesWorld(t)
+	up := nw.upload(t, strings.NewReader("the contract"), "text/plain", wire.MetadataHeader, `{"file_name":"contract.txt","title":"Contract"}`)
+	var ev wire.EvidenceView
+	mustDecode(t, up, &ev)
+	want(t, "share by name", nw.do(t, "A", "POST", "/api/v1/shares", map[string]any{"evidence": ev.ID, "org": "杭州互联网法院"}), 201, "")
+	for party, path := range map[string]string{"A": "/api/v1/shares", "K": "/api/v1/shares?direction=received"} {
+		var l wire.ListView[wire.Share]
+		mustDecode(t, nw.do(t, party, "GET", path, nil), &l)
+		if len(l.Items) != 1 {
+			t.Fatalf("%s GET %s = %+v, want one share", party, path, l)
+		}
+		if s := l.Items[0]; s.OwnerName != "Firm" || s.GranteeName != "杭州互联网法院" || s.FileName != "contract.txt" || s.Size != int64(len("the contract")) || s.Title != "Contract" {
+			t.Errorf("%s GET %s: share = %+v, want names, file name, size and title", party, path, s)
+		}
+	}
+	var cv wire.CustodyView
+	mustDecode(t, nw.do(t, "K", "GET", "/api/v1/evidence/"+ev.ID+"/custody", nil), &cv)
+	byOrg := map[string]string{}
+	for _, e := range cv.Events {
+		byOrg[e.Type] = e.ActorOrgName
+	}
+	if byOrg[custody.EventCreated] != "Firm" || byOrg[custody.EventShared] != "Firm" || byOrg[custody.EventViewed] != "杭州互联网法院" {
+		t.Errorf("custody events' organization names by type = %v", byOrg)
+	}
+	if i, err := custody.CheckChain(cv.Chain()); err != nil {
+		t.Errorf("CheckChain(the events as shown) = %d, %v", i, err)
+	}
+	// Evidence listed by its matter's title, with its owner's name.
+	filed := nw.upload(t, strings.NewReader("filed"), "text/plain", wire.MetadataHeader, `{"matter":"WANG v. zhao"}`)
+	want(t, "upload into a matter by its title", filed, 201, "")
+	want(t, "upload into an ambiguous title", nw.upload(t, strings.NewReader("x"), "text/plain", wire.MetadataHeader, `{"matter":"Zhang v. Li"}`), 409, "name-ambiguous")
+	want(t, "upload into an unknown title", nw.upload(t, strings.NewReader("y"), "text/plain", wire.MetadataHeader, `{"matter":"Nothing"}`), 404, "not-found")
+	var l wire.ListView[wire.EvidenceView]
+	mustDecode(t, nw.do(t, "A", "GET", "/api/v1/evidence?matter=wang%20v.%20ZHAO", nil), &l)
+	if len(l.Items) != 1 || l.Items[0].Matter != nw.matterW || l.Items[0].OwnerOrgName != "Firm" {
+		t.Errorf("GET /api/v1/evidence?matter=<title> = %+v, want the item filed into it, with its owner's name", l)
+	}
+	want(t, "list by an ambiguous title", nw.do(t, "A", "GET", "/api/v1/evidence?matter=Zhang%20v.%20Li", nil), 409, "name-ambiguous")
+	want(t, "list by an unknown title", nw.do(t, "A", "GET", "/api/v1/evidence?matter=Nothing", nil), 404, "not-found")
+
+	var raw struct{ Events []map[string]any }
+	r := nw.do(t, "K", "GET", "/api/v1/evidence/"+ev.ID+"/custody", nil)
+	if err := json.Unmarshal(r.Body.Bytes(), &raw); err != nil || len(raw.Events) == 0 || raw.Events[0]["actor_org_name"] != "Firm" {
+		t.Errorf("custody JSON = %s, want actor_org_name beside actor", r.Body)
+	}
+}
+
+// TestOrgPathByName: the organization endpoints take a name in place of
+// the ID in their path, percent-encoded as clients send it (and encoded
+// otherwise than Go's default, too).
+func TestOrgPathByName(t *testing.T) {
+	nw := newNamesWorld(t)
+	op, err := nw.s.orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nw.tokenOf["O"], _, err = nw.s.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		party, path string
+		status      int
+		slug, id    string
+	}{
+		{"O", "/api/v1/orgs/" + nw.court.ID, 200, "", nw.court.ID},
+		{"O", "/api/v1/orgs/" + url.PathEscape("杭州互联网法院"), 200, "", nw.court.ID},
+		{"O", "/api/v1/orgs/%51iantang%20NOTARY%20office", 200, "", nw.notary.ID}, // %51 is Q: URL.RawPath is set
+		{"O", "/api/v1/orgs/Nobody", 404, "not-found", ""},
+		{"O", "/api/v1/orgs/Qiantang%20N0tary%20Office", 404, "name-look-alike", ""},
+		{"O", "/api/v1/orgs/" + url.PathEscape("Qiantang Notary Office") + "/keys", 200, "", ""},
+		{"K", "/api/v1/orgs/" + url.PathEscape("杭州互联网法院") + "/audit", 200, "", ""},
+		{"K", "/api/v1/orgs/Firm/audit", 404, "not-found", ""},
+	} {
+		r := nw.do(t, c.party, "GET", c.path, nil)
+		want(t, c.party+" GET "+c.path, r, c.status, c.slug)
+		if c.id != "" && !strings.Contains(r.Body.String(), `"id":"`+c.id+`"`) {
+			t.Errorf("GET %s = %s, want organization %s", c.path, r.Body, c.id)
+		}
+	}
+}
