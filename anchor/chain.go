@@ -320,3 +320,12 @@ func (c *Chain) RegistrationsByNumber(number string) ([]RegEntry, error) {
 
 // Claims lists the directory's standing name claims (App.Claims).
 func (c *Chain) Claims() ([]Claim, error) { return c.App.Claims() }
+
+// Members lists the consortium's members (state version 6; none before).
+func (c *Chain) Members() ([]Member, error) { return c.App.Members() }
+
+// Proposals lists the governance proposals, oldest first.
+func (c *Chain) Proposals() ([]ProposalState, error) { return c.App.Proposals() }
+
+// Proposal returns one governance proposal and where it stands.
+func (c *Chain) Proposal(id string) (ProposalState, bool, error) { return c.App.Proposal(id) }
