@@ -261,17 +261,11 @@ func (a *App) recordVersions(height int64, t *stateMap, changed bool, pending ma
 // from state version 6, the members' governance sets them).
 func loadPowers(tx *bolt.Tx) (map[string]int64, error) {
 	out := map[string]int64{}
-	if v := tx.Bucket(bAppMeta).Get([]byte("govvalidators")); v != nil {
-		var ps []validatorPower
-		if err := json.Unmarshal(v, &ps); err != nil {
-			return nil, fmt.Errorf("anchor: validator powers: %w", err)
+	for _, name := range []string{"govvalidators", "powers"} {
+		v := tx.Bucket(bAppMeta).Get([]byte(name))
+		if v == nil {
+			continue
 		}
-		for _, p := range ps {
-			out[string(p.Key)] = p.Power
-		}
-		return out, nil
-	}
-	if v := tx.Bucket(bAppMeta).Get([]byte("powers")); v != nil {
 		var ps []validatorPower
 		if err := json.Unmarshal(v, &ps); err != nil {
 			return nil, fmt.Errorf("anchor: validator powers: %w", err)
