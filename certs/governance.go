@@ -36,25 +36,14 @@ func (a *Authority) IssueGovernance(name string, now time.Time) (*Leaf, error) {
 	if !a.Cert.IsCA || len(a.Cert.Subject.Organization) == 0 || len(a.Cert.Subject.OrganizationalUnit) == 0 {
 		return nil, fmt.Errorf("%w: %q is not an organization CA", ErrNotCA, a.Cert.Subject)
 	}
-	key, err := newKey()
-	if err != nil {
-		return nil, err
-	}
-	tmpl, err := a.leafTemplate(name, now, GovernanceValidity)
-	if err != nil {
-		return nil, err
-	}
 	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{oids.GovernanceKey})
 	if err != nil {
 		return nil, err
 	}
-	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-	tmpl.ExtraExtensions = []pkix.Extension{{Id: OIDExtKeyUsage, Critical: true, Value: eku}}
-	cert, err := create(tmpl, a.Cert, key.Public(), a.Signer)
-	if err != nil {
-		return nil, err
-	}
-	return &Leaf{Cert: cert, Signer: key, Chain: a.chainBelow()}, nil
+	return a.issueLeaf(name, now, GovernanceValidity, func(tmpl *x509.Certificate) {
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: OIDExtKeyUsage, Critical: true, Value: eku}}
+	})
 }
 
 // CheckGovernance reports whether cert is a governance certificate of the
