@@ -523,3 +523,59 @@ func highS(raw []byte) []byte {
 	new(big.Int).Sub(n, s).FillBytes(b[len(b)-32:])
 	return b
 }
+
+// Retiring a member's organization CA, once in effect, refuses what is
+// signed under it: the member's governance transactions and its node's
+// batches. Another CA of the member's keeps working; the retired one can
+// never be bound again.
+func TestGovRetireCA(t *testing.T) {
+	root, ms := newGovConsortium(t, 4)
+	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
+	target := ms[3]
+	p := Proposal{ID: "retire", Expires: 50, Action: ActRetireCA, Target: target.target(), CAHash: [32]byte(caKey(target.org.Cert))}
+	block(t, app, 1, nil, ms[0].propose(t, p))
+	block(t, app, 2, nil, ms[0].ballot(t, p.ID, true), ms[1].ballot(t, p.ID, true), ms[2].ballot(t, p.ID, true))
+	block(t, app, 3, nil, target.batch4(t, 1, testLeaves(0, 1), nil, nil)) // not yet in effect
+	res := block(t, app, 4, []uint32{CodeNotMember}, target.batch4(t, 2, testLeaves(1, 1), nil, nil))
+	if len(res.ValidatorUpdates) != 0 {
+		t.Errorf("retiring a CA: updates %s, want none", updatesString(res.ValidatorUpdates))
+	}
+	if code, msg := checkTx(t, app, target.propose(t, Proposal{ID: "x", Expires: 50, Action: ActPower, Target: target.target(), Power: 5})); code != CodeNotMember {
+		t.Errorf("CheckTx(a proposal under the retired CA) = %d (%s), want CodeNotMember", code, msg)
+	}
+	members, _ := app.Members()
+	if cas := members[3].OrgCAs; len(cas) != 1 || cas[0].Retired != 4 {
+		t.Errorf("the member's CAs: %+v, want its CA retired at 4", cas)
+	}
+	if s := proposalStatus(t, app, p.ID); s.Status != StatusApplied {
+		t.Errorf("the proposal: %+v", s)
+	}
+	// Retiring it again cannot pass: it is not in use.
+	if code, _ := checkTx(t, app, ms[0].propose(t, Proposal{ID: "again", Expires: 50, Action: ActRetireCA, Target: target.target(), CAHash: p.CAHash})); code != CodeRefused {
+		t.Errorf("CheckTx(retire a retired CA) = %d, want CodeRefused", code)
+	}
+}
+
+// A change of power changes how later votes count.
+func TestGovPowerCounts(t *testing.T) {
+	root, ms := newGovConsortium(t, 4)
+	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
+	block(t, app, 1, nil,
+		ms[0].propose(t, Proposal{ID: "power", Expires: 50, Action: ActPower, Target: ms[0].target(), Power: 50}),
+		ms[0].propose(t, Proposal{ID: "later", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 1}))
+	block(t, app, 2, nil, ms[0].ballot(t, "power", true), ms[1].ballot(t, "power", true), ms[2].ballot(t, "power", true))
+	res := block(t, app, 4, nil)
+	if got := updatesString(res.ValidatorUpdates); got != fmt.Sprintf("%x:50 ", ms[0].key.Public().(ed25519.PublicKey)) {
+		t.Fatalf("block 4: updates %s, want member 0 at 50", got)
+	}
+	// Member 0 now holds 50 of 80: its vote alone is not more than 2/3,
+	// with member 1's (60 of 80) it is.
+	block(t, app, 5, nil, ms[0].ballot(t, "later", true))
+	if s := proposalStatus(t, app, "later"); s.Status != StatusOpen || s.YesPower != 50 || s.TotalPower != 80 {
+		t.Fatalf("one vote of 50: %+v", s)
+	}
+	block(t, app, 6, nil, ms[1].ballot(t, "later", true))
+	if s := proposalStatus(t, app, "later"); s.Status != StatusPassed || s.YesPower != 60 {
+		t.Fatalf("votes of 60 of 80: %+v, want passed", s)
+	}
+}
