@@ -1,6 +1,7 @@
 package anchor
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/x509"
@@ -329,3 +330,52 @@ func (c *Chain) Proposals() ([]ProposalState, error) { return c.App.Proposals() 
 
 // Proposal returns one governance proposal and where it stands.
 func (c *Chain) Proposal(id string) (ProposalState, bool, error) { return c.App.Proposal(id) }
+
+// Transition is a change of the validator set as a light client follows
+// it (docs/governance.md, "Receipts across validator-set changes"): the
+// header at Height, signed by the set before the change, whose
+// next_validators_hash is the hash of NextValidatorSet.
+type Transition struct {
+	Height int64 `json:"height"`
+	// SignedHeader is the CometBFT SignedHeader at Height, protobuf,
+	// standard base64 (as in receipt.Checkpoint).
+	SignedHeader string `json:"signed_header"`
+	// NextValidatorSet is the CometBFT ValidatorSet that signs from
+	// Height + 1, protobuf, standard base64.
+	NextValidatorSet string `json:"next_validator_set"`
+}
+
+// Transition returns the transition of the validator-set change at
+// height change (App.ValidatorChanges): the signed header at change + 1
+// and the set that signs from change + 2. ErrNoCheckpoint until the
+// header at change + 1 is final (the chain is at change + 2).
+func (c *Chain) Transition(ctx context.Context, change int64) (*Transition, error) {
+	h := change + 1
+	if change < 1 || h+1 > c.Node.Height() {
+		return nil, ErrNoCheckpoint
+	}
+	sh, _, err := c.Node.SignedHeader(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	next, err := c.Node.Validators(ctx, h+1)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(sh.NextValidatorsHash, next.Hash()) {
+		return nil, fmt.Errorf("anchor: header %d names next validators %X, but the set at %d hashes to %X", h, sh.NextValidatorsHash, h+1, next.Hash())
+	}
+	shb, err := sh.ToProto().Marshal()
+	if err != nil {
+		return nil, err
+	}
+	vp, err := next.ToProto()
+	if err != nil {
+		return nil, err
+	}
+	vb, err := vp.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return &Transition{Height: h, SignedHeader: base64.StdEncoding.EncodeToString(shb), NextValidatorSet: base64.StdEncoding.EncodeToString(vb)}, nil
+}

@@ -41,6 +41,9 @@ var (
 	bGovEffect = []byte("goveffect")
 	bGovCA     = []byte("govca")
 	bGovVal    = []byte("govval")
+	// bGovChanges: height (8) → the validator set (JSON []validatorPower)
+	// that the updates FinalizeBlock returned at height make.
+	bGovChanges = []byte("govchanges")
 )
 
 // CodeRefused is the result code of a governance change the rules refuse:
@@ -136,7 +139,7 @@ func GovProposalKey(id string) [32]byte {
 }
 
 func initGovernanceBuckets(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bGovMember, bGovProp, bGovOpen, bGovEffect, bGovCA, bGovVal} {
+	for _, b := range [][]byte{bGovMember, bGovProp, bGovOpen, bGovEffect, bGovCA, bGovVal, bGovChanges} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
@@ -403,4 +406,22 @@ func genesisOrgCAs(members []genesisMember, root *x509.Certificate, vals map[str
 		out[k], seen[string(caKey(cas[0]))] = cas[0], true
 	}
 	return out, nil
+}
+
+// ValidatorChanges lists the heights at which governance changed the
+// validator set: FinalizeBlock returned the updates at each, so the header
+// at height + 1 is the first whose next_validators_hash names the new set
+// (Chain.Transition), which signs from height + 2.
+func (a *App) ValidatorChanges() ([]int64, error) {
+	var hs []int64
+	err := a.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bGovChanges).ForEach(func(k, _ []byte) error {
+			if len(k) != 8 {
+				return fmt.Errorf("%w: validator change key %x", ErrCorrupt, k)
+			}
+			hs = append(hs, int64(binary.BigEndian.Uint64(k)))
+			return nil
+		})
+	})
+	return hs, err
 }

@@ -314,8 +314,18 @@ func (a *App) beginGovBlock(tx *bolt.Tx, height int64) []abci.ValidatorUpdate {
 		fail(err)
 	}
 	after := validatorSet(ms)
+	updates := validatorUpdates(before, after)
+	if len(updates) > 0 {
+		b, err := json.Marshal(after)
+		if err == nil {
+			err = tx.Bucket(bGovChanges).Put(binary.BigEndian.AppendUint64(nil, uint64(height)), b)
+		}
+		if err != nil {
+			fail(err)
+		}
+	}
 	a.setValidators(after)
-	return validatorUpdates(before, after)
+	return updates
 }
 
 // keysBelow lists b's keys whose 8-byte height prefix is below height.
