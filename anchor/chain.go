@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cometbft/cometbft/mempool"
+	"github.com/cometbft/cometbft/types"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence/receipt"
@@ -136,15 +137,7 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 	default:
 		return nil, fmt.Errorf("anchor: header %d has a %d-byte AppHash, want 40, 73 or 81", h, len(sh.AppHash))
 	}
-	shb, err := sh.ToProto().Marshal()
-	if err != nil {
-		return nil, err
-	}
-	vp, err := vals.ToProto()
-	if err != nil {
-		return nil, err
-	}
-	vb, err := vp.Marshal()
+	shb, vb, err := encodeHeader(sh, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -365,17 +358,22 @@ func (c *Chain) Transition(ctx context.Context, change int64) (*Transition, erro
 	if !bytes.Equal(sh.NextValidatorsHash, next.Hash()) {
 		return nil, fmt.Errorf("anchor: header %d names next validators %X, but the set at %d hashes to %X", h, sh.NextValidatorsHash, h+1, next.Hash())
 	}
-	shb, err := sh.ToProto().Marshal()
-	if err != nil {
-		return nil, err
-	}
-	vp, err := next.ToProto()
-	if err != nil {
-		return nil, err
-	}
-	vb, err := vp.Marshal()
+	shb, vb, err := encodeHeader(sh, next)
 	if err != nil {
 		return nil, err
 	}
 	return &Transition{Height: h, SignedHeader: base64.StdEncoding.EncodeToString(shb), NextValidatorSet: base64.StdEncoding.EncodeToString(vb)}, nil
+}
+
+// encodeHeader is the protobuf of a signed header and of a validator set.
+func encodeHeader(sh *types.SignedHeader, vals *types.ValidatorSet) (header, set []byte, err error) {
+	if header, err = sh.ToProto().Marshal(); err != nil {
+		return nil, nil, err
+	}
+	vp, err := vals.ToProto()
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err = vp.Marshal()
+	return header, set, err
 }
