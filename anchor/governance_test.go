@@ -579,3 +579,28 @@ func TestGovPowerCounts(t *testing.T) {
 		t.Fatalf("votes of 60 of 80: %+v, want passed", s)
 	}
 }
+
+func ExampleNewProposeTx() {
+	root, _ := certs.NewRoot("Consortium Root", txNow)
+	court, _ := root.NewOrgCA(certs.KindCourt, "District Court", txNow)
+	gov, _ := court.IssueGovernance("District Court governance", txNow) // kept by the court's administrators
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)                       // the court node's validator key
+	joiner, _ := root.NewOrgCA(certs.KindNotary, "City Notary Office", txNow)
+	newKey, _, _ := ed25519.GenerateKey(rand.Reader) // the joiner's validator key
+
+	b, err := NewProposeTx("custos-1", gov.Cert, court.Cert, gov.Signer, MemberOfKey(pub), Proposal{
+		ID: "admit-city-notary", Expires: 5000, Action: ActAdmit, OrgCA: joiner.Cert, ValidatorKey: newKey, Power: 10,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tx, err := DecodeTx(b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tx.Proposal.ID, ActionName(tx.Proposal.Action), tx.Proposal.OrgCA.Subject.Organization[0],
+		NewVerifier("custos-1", root.Cert).Verify(tx, txNow))
+	// Output: admit-city-notary admit City Notary Office <nil>
+}
