@@ -127,6 +127,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 		if err := initRegister(tx); err != nil {
 			return err
 		}
+		if err := initGovernanceBuckets(tx); err != nil {
+			return err
+		}
 		return a.merkle.Init(tx)
 	})
 	if err != nil {
@@ -144,10 +147,21 @@ func NewApp(cfg AppConfig) (*App, error) {
 	return a, nil
 }
 
-// loadValidators reads the validator keys InitChain recorded.
+// loadValidators reads the validator keys InitChain recorded, or from
+// state version 6 those the members' governance made (govvalidators).
 func (a *App) loadValidators() error {
 	var keys [][]byte
 	err := a.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bAppMeta).Get([]byte("govvalidators")); v != nil {
+			var vs []validatorPower
+			if err := json.Unmarshal(v, &vs); err != nil {
+				return err
+			}
+			for _, p := range vs {
+				keys = append(keys, p.Key)
+			}
+			return nil
+		}
 		if v := tx.Bucket(bAppMeta).Get([]byte("validators")); v != nil {
 			return json.Unmarshal(v, &keys)
 		}
@@ -201,17 +215,25 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 
 // genesisState is the application part of the genesis file. A genesis
 // without state_version (written before version 2 existed) starts at 1.
+// From version 6 it may name each validator's organization CA (members).
 type genesisState struct {
-	RootPEM      string `json:"root_pem"`
-	StateVersion int    `json:"state_version,omitempty"`
+	RootPEM      string          `json:"root_pem"`
+	StateVersion int             `json:"state_version,omitempty"`
+	Members      []genesisMember `json:"members,omitempty"`
+}
+
+// genesisMember binds a genesis validator to its member's organization CA.
+type genesisMember struct {
+	ValidatorKey []byte `json:"validator_key"` // Ed25519
+	OrgCAPEM     string `json:"org_ca_pem"`
 }
 
 // InitChain checks that the genesis names the same consortium root as this
 // node's configuration, and starts from the empty log.
 func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
 	version := StateV1
+	var g genesisState
 	if len(req.AppStateBytes) > 0 {
-		var g genesisState
 		if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
 			return nil, fmt.Errorf("anchor: genesis app_state: %w", err)
 		}
@@ -221,7 +243,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4, StateV5:
+		case StateV2, StateV3, StateV4, StateV5, StateV6:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -237,6 +259,17 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	if len(keys) != len(req.Validators) {
 		return nil, errors.New("anchor: every genesis validator must have an Ed25519 key")
+	}
+	if len(g.Members) > 0 && version < StateV6 {
+		return nil, fmt.Errorf("anchor: genesis members at state version %d; they come with version 6", version)
+	}
+	vals := map[string]bool{}
+	for _, k := range keys {
+		vals[string(k)] = true
+	}
+	orgCAs, err := genesisOrgCAs(g.Members, a.cfg.Root, vals)
+	if err != nil {
+		return nil, err
 	}
 	var root []byte
 	if err := a.db.Update(func(tx *bolt.Tx) error {
@@ -255,6 +288,15 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		if err := tx.Bucket(bAppMeta).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, uint32(version))); err != nil {
 			return err
+		}
+		if version >= StateV6 {
+			// The members enter the state map with the first block.
+			if _, err := initGovernance(tx, orgCAs); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bAppMeta).Put([]byte("govqueue"), []byte{1}); err != nil {
+				return err
+			}
 		}
 		_, root, err = a.merkle.Root(tx)
 		return err
@@ -285,9 +327,21 @@ func (a *App) appHash(version int, size uint64, root []byte, stateRoot [32]byte)
 // a chain that starts at the given state version (LatestState for a new
 // consortium; StateV1 only to rehearse an upgrade).
 func GenesisState(root *x509.Certificate, version int) json.RawMessage {
+	return GenesisStateMembers(root, version, nil)
+}
+
+// GenesisStateMembers is GenesisState naming, from state version 6, the
+// organization CA of each validator in vals that has one (OrgCA), so that
+// its member's governance key is accepted from the first block.
+func GenesisStateMembers(root *x509.Certificate, version int, vals []GenesisValidator) json.RawMessage {
 	g := genesisState{RootPEM: string(certs.EncodePEM(root))}
 	if version != StateV1 {
 		g.StateVersion = version
+	}
+	for _, v := range vals {
+		if v.OrgCA != nil && version >= StateV6 {
+			g.Members = append(g.Members, genesisMember{ValidatorKey: v.PubKey, OrgCAPEM: string(certs.EncodePEM(v.OrgCA))})
+		}
 	}
 	b, _ := json.Marshal(g)
 	return b
@@ -319,7 +373,7 @@ func (a *App) checkTx(raw []byte, at time.Time) (*Tx, uint32, string) {
 	if err := a.verifier.Verify(t, at); err != nil {
 		return nil, CodeNotMember, err.Error()
 	}
-	if !a.isValidator(t) {
+	if t.Version != TxVersion6 && !a.isValidator(t) {
 		return nil, CodeNotMember, "the signing node is not a validator of this chain"
 	}
 	return t, CodeOK, ""
@@ -329,6 +383,17 @@ func (a *App) checkTx(raw []byte, at time.Time) (*Tx, uint32, string) {
 // run at state version: a batch of the version's format, not yet
 // applied, naming no head of another member; an upgrade vote that counts.
 func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending map[[32]byte]headOwnerID) (uint32, string) {
+	if t.Kind == KindPropose || t.Kind == KindVote {
+		if version < StateV6 {
+			return CodeVersion, fmt.Sprintf("a governance transaction; the chain state is version %d, which has no governance (version 6 has)", version)
+		}
+		return a.checkGov(tx, t, height)
+	}
+	if version >= StateV6 {
+		if code, msg := checkRetiredCA(tx, t); code != CodeOK {
+			return code, msg
+		}
+	}
 	if t.Kind == KindUpgrade {
 		if code, msg := a.checkUpgrade(t, version, height); code != CodeOK {
 			return code, msg
@@ -458,6 +523,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err != nil {
 		panic(fmt.Sprintf("anchor: state upgrade at height %d: %v", req.Height, err))
 	}
+	var updates []abci.ValidatorUpdate
+	if version >= StateV6 {
+		updates = a.beginGovBlock(tx, req.Height)
+	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.apply(tx, raw, req, version)
@@ -483,7 +552,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err := meta.Put([]byte("apphash"), hash); err != nil {
 		panic(fmt.Sprintf("anchor: store app hash at height %d: %v", req.Height, err))
 	}
-	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: hash}, nil
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: hash, ValidatorUpdates: updates}, nil
 }
 
 func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, version int) *abci.ExecTxResult {
@@ -493,6 +562,12 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	}
 	if code != CodeOK {
 		return &abci.ExecTxResult{Code: code, Log: msg}
+	}
+	if t.Kind == KindPropose || t.Kind == KindVote {
+		return a.applyGov(tx, t, req.Height)
+	}
+	if version >= StateV6 {
+		a.learnOrgCA(tx, t, req.Height)
 	}
 	if t.Kind == KindUpgrade {
 		return a.applyUpgrade(tx, t, req.Height)

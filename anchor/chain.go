@@ -1,6 +1,7 @@
 package anchor
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/x509"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cometbft/cometbft/mempool"
+	"github.com/cometbft/cometbft/types"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence/receipt"
@@ -135,15 +137,7 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 	default:
 		return nil, fmt.Errorf("anchor: header %d has a %d-byte AppHash, want 40, 73 or 81", h, len(sh.AppHash))
 	}
-	shb, err := sh.ToProto().Marshal()
-	if err != nil {
-		return nil, err
-	}
-	vp, err := vals.ToProto()
-	if err != nil {
-		return nil, err
-	}
-	vb, err := vp.Marshal()
+	shb, vb, err := encodeHeader(sh, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -320,3 +314,66 @@ func (c *Chain) RegistrationsByNumber(number string) ([]RegEntry, error) {
 
 // Claims lists the directory's standing name claims (App.Claims).
 func (c *Chain) Claims() ([]Claim, error) { return c.App.Claims() }
+
+// Members lists the consortium's members (state version 6; none before).
+func (c *Chain) Members() ([]Member, error) { return c.App.Members() }
+
+// Proposals lists the governance proposals, oldest first.
+func (c *Chain) Proposals() ([]ProposalState, error) { return c.App.Proposals() }
+
+// Proposal returns one governance proposal and where it stands.
+func (c *Chain) Proposal(id string) (ProposalState, bool, error) { return c.App.Proposal(id) }
+
+// Transition is a change of the validator set as a light client follows
+// it (docs/governance.md, "Receipts across validator-set changes"): the
+// header at Height, signed by the set before the change, whose
+// next_validators_hash is the hash of NextValidatorSet.
+type Transition struct {
+	Height int64 `json:"height"`
+	// SignedHeader is the CometBFT SignedHeader at Height, protobuf,
+	// standard base64 (as in receipt.Checkpoint).
+	SignedHeader string `json:"signed_header"`
+	// NextValidatorSet is the CometBFT ValidatorSet that signs from
+	// Height + 1, protobuf, standard base64.
+	NextValidatorSet string `json:"next_validator_set"`
+}
+
+// Transition returns the transition of the validator-set change at
+// height change (App.ValidatorChanges): the signed header at change + 1
+// and the set that signs from change + 2. ErrNoCheckpoint until the
+// header at change + 1 is final (the chain is at change + 2).
+func (c *Chain) Transition(ctx context.Context, change int64) (*Transition, error) {
+	h := change + 1
+	if change < 1 || h+1 > c.Node.Height() {
+		return nil, ErrNoCheckpoint
+	}
+	sh, _, err := c.Node.SignedHeader(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	next, err := c.Node.Validators(ctx, h+1)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(sh.NextValidatorsHash, next.Hash()) {
+		return nil, fmt.Errorf("anchor: header %d names next validators %X, but the set at %d hashes to %X", h, sh.NextValidatorsHash, h+1, next.Hash())
+	}
+	shb, vb, err := encodeHeader(sh, next)
+	if err != nil {
+		return nil, err
+	}
+	return &Transition{Height: h, SignedHeader: base64.StdEncoding.EncodeToString(shb), NextValidatorSet: base64.StdEncoding.EncodeToString(vb)}, nil
+}
+
+// encodeHeader is the protobuf of a signed header and of a validator set.
+func encodeHeader(sh *types.SignedHeader, vals *types.ValidatorSet) (header, set []byte, err error) {
+	if header, err = sh.ToProto().Marshal(); err != nil {
+		return nil, nil, err
+	}
+	vp, err := vals.ToProto()
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err = vp.Marshal()
+	return header, set, err
+}

@@ -55,3 +55,7 @@ var (
 	// this chain ID under the node certificate's key.
 	ErrBadSignature = errors.New("anchor: bad transaction signature")
 )
+
+// ErrGovKey reports a governance transaction's signer that is not its
+// governance certificate's key, or that returned no ECDSA signature.
+var ErrGovKey = errors.New("anchor: signer is not the governance certificate's key")

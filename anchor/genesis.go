@@ -20,6 +20,10 @@ type GenesisValidator struct {
 	Name   string
 	PubKey ed25519.PublicKey
 	Power  int64
+	// OrgCA is the member's organization CA: from state version 6 the
+	// genesis names it, so that the member's governance key counts from
+	// the first block. Optional.
+	OrgCA *x509.Certificate
 }
 
 // InitHome creates a node's key files under a CometBFT home, if missing,
@@ -50,7 +54,7 @@ func WriteGenesis(path, chainID string, vals []GenesisValidator, root *x509.Cert
 		ChainID:         chainID,
 		GenesisTime:     now.UTC(),
 		ConsensusParams: types.DefaultConsensusParams(),
-		AppState:        GenesisState(root, stateVersion),
+		AppState:        GenesisStateMembers(root, stateVersion, vals),
 	}
 	for _, v := range vals {
 		pk := cmted25519.PubKey(v.PubKey)

@@ -160,19 +160,28 @@ func (n *Node) SignedHeader(ctx context.Context, height int64) (*types.SignedHea
 	if err != nil {
 		return nil, nil, fmt.Errorf("anchor: commit at height %d: %w", height, err)
 	}
+	vals, err := n.Validators(ctx, height)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &c.SignedHeader, vals, nil
+}
+
+// Validators returns the validator set that signs the block at height.
+func (n *Node) Validators(ctx context.Context, height int64) (*types.ValidatorSet, error) {
 	var vals []*types.Validator
 	for page := 1; ; page++ {
 		perPage := 100
 		r, err := n.client.Validators(ctx, &height, &page, &perPage)
 		if err != nil {
-			return nil, nil, fmt.Errorf("anchor: validators at height %d: %w", height, err)
+			return nil, fmt.Errorf("anchor: validators at height %d: %w", height, err)
 		}
 		vals = append(vals, r.Validators...)
 		if len(vals) >= r.Total {
 			break
 		}
 	}
-	return &c.SignedHeader, types.NewValidatorSet(vals), nil
+	return types.NewValidatorSet(vals), nil
 }
 
 // slogAdapter feeds CometBFT's logs to slog. CometBFT's info level is

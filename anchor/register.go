@@ -326,7 +326,8 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 }
 
 // memberPlace is the member's place, from 1, in the chain's genesis
-// validator set (the order InitChain recorded); 0 if it is not there.
+// validator set (the order InitChain recorded); for another key, from
+// state version 6, the place of the member that runs (or ran) it; else 0.
 func (a *App) memberPlace(tx *bolt.Tx, member []byte) int {
 	var keys [][]byte
 	if v := tx.Bucket(bAppMeta).Get([]byte("validators")); v != nil {
@@ -339,7 +340,7 @@ func (a *App) memberPlace(tx *bolt.Tx, member []byte) int {
 			return i + 1
 		}
 	}
-	return 0
+	return governanceMemberPlace(tx, member)
 }
 
 // nextRegNumber takes the member's next registration number of at's year.

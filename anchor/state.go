@@ -42,17 +42,24 @@ import (
 // KindRegister transactions (transaction version 5) file registrations,
 // which the state numbers, and the state map commits to each entry under
 // RegKey. The AppHash keeps version 3's layout, as version 4 does.
+//
+// Version 6 adds consortium governance (governance.go): members' signed
+// proposals and votes (transaction version 6) admit and remove members,
+// rotate validator keys, change powers and retire organization CAs, and
+// the state map commits to each member and proposal under GovMemberKey
+// and GovProposalKey. The AppHash keeps version 3's layout.
 const (
 	StateV1 = 1
 	StateV2 = 2
 	StateV3 = 3
 	StateV4 = 4
 	StateV5 = 5
+	StateV6 = 6
 	// LatestState is the version new chains start with.
-	LatestState = StateV5
+	LatestState = StateV6
 	// MaxState is the highest version this code runs: a vote for a later
 	// one is refused.
-	MaxState = StateV5
+	MaxState = StateV6
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a
@@ -250,10 +257,15 @@ func (a *App) recordVersions(height int64, t *stateMap, changed bool, pending ma
 }
 
 // loadPowers reads the validators' voting powers (InitChain records them;
-// a chain created before they were recorded gives each validator power 1).
+// a chain created before they were recorded gives each validator power 1;
+// from state version 6, the members' governance sets them).
 func loadPowers(tx *bolt.Tx) (map[string]int64, error) {
 	out := map[string]int64{}
-	if v := tx.Bucket(bAppMeta).Get([]byte("powers")); v != nil {
+	for _, name := range []string{"govvalidators", "powers"} {
+		v := tx.Bucket(bAppMeta).Get([]byte(name))
+		if v == nil {
+			continue
+		}
 		var ps []validatorPower
 		if err := json.Unmarshal(v, &ps); err != nil {
 			return nil, fmt.Errorf("anchor: validator powers: %w", err)
@@ -340,6 +352,15 @@ func (a *App) maybeActivate(tx *bolt.Tx, height int64) (bool, error) {
 		return false, nil
 	}
 	a.version = int(next.Version)
+	if a.version == StateV6 {
+		ms, err := initGovernance(tx, nil)
+		if err != nil {
+			return false, err
+		}
+		for _, m := range ms {
+			a.queueMember(&m)
+		}
+	}
 	if a.version == StateV3 {
 		if a.since, err = a.merkle.Size(tx); err != nil {
 			return false, err

@@ -84,6 +84,9 @@ import (
 //
 // The signature is Ed25519 (RFC 8032, pure) by the node certificate's key
 // over SignaturePrefix ‖ chainID ‖ 0x00 ‖ every byte before the signature.
+//
+// Version 6 (state version 6) carries governance transactions, signed by
+// a member's governance key instead of a node's (govtx.go).
 const (
 	TxMagic = "CSTX"
 	// TxVersion is the first transaction version; TxVersion2 the second.
@@ -177,7 +180,14 @@ type Tx struct {
 	Orgs     []OrgEntry     // a directory registration (KindDirectory)
 	Regs     []Registration // copyright registrations (KindRegister)
 	Upgrade  UpgradeVote
-	Sig      []byte // ed25519.SignatureSize bytes
+	// Governance transactions (version 6): the signer's governance
+	// certificate (under OrgCA; NodeCert is nil), its member ID, and the
+	// proposal or the vote.
+	GovCert   *x509.Certificate
+	GovMember [32]byte
+	Proposal  *Proposal
+	Ballot    *Ballot
+	Sig       []byte // 64 bytes: Ed25519, or ECDSA r ‖ s (version 6)
 }
 
 // NewTx encodes and signs a version-1 anchoring transaction for chainID.
@@ -269,7 +279,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] < TxVersion || v[0] > TxVersion5:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion6:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
@@ -280,6 +290,8 @@ func DecodeTx(b []byte) (*Tx, error) {
 		case k == nil:
 		case t.Version == TxVersion5 && k[0] == KindRegister:
 			t.Kind = k[0]
+		case t.Version == TxVersion6 && (k[0] == KindPropose || k[0] == KindVote):
+			t.Kind = k[0]
 		case t.Version < TxVersion5 && (k[0] == KindBatch || k[0] == KindUpgrade || k[0] == KindDirectory && t.Version == TxVersion4):
 			t.Kind = k[0]
 		}
@@ -289,13 +301,17 @@ func DecodeTx(b []byte) (*Tx, error) {
 		t.Kind = k[0]
 	}
 	var err error
-	if t.NodeCert, err = d.cert("node"); err != nil {
+	if t.Version == TxVersion6 {
+		if err := t.decodeGov(&d); err != nil {
+			return nil, err
+		}
+	} else if t.NodeCert, err = d.cert("node"); err != nil {
 		return nil, err
-	}
-	if t.OrgCA, err = d.cert("organization CA"); err != nil {
+	} else if t.OrgCA, err = d.cert("organization CA"); err != nil {
 		return nil, err
 	}
 	switch t.Kind {
+	case KindPropose, KindVote:
 	case KindUpgrade:
 		t.Upgrade = UpgradeVote{Version: d.uint32(), Height: d.uint64()}
 	case KindDirectory:
@@ -406,6 +422,9 @@ func (t *Tx) appendBody(b []byte) []byte {
 	if t.Version >= TxVersion2 {
 		b = append(b, t.Kind)
 	}
+	if t.Version == TxVersion6 {
+		return t.appendGov(b)
+	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.NodeCert.Raw)))
 	b = append(b, t.NodeCert.Raw...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.OrgCA.Raw)))
@@ -462,6 +481,10 @@ func (t *Tx) appendBody(b []byte) []byte {
 // the encoding up to the signature. It is built from t's fields, never from
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
+	if t.Version == TxVersion6 {
+		m := append(append([]byte(GovSignaturePrefix), chainID...), 0)
+		return t.appendBody(m)
+	}
 	n := len(SignaturePrefix) + len(chainID) + 1 + 6 + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 16 +
 		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize() + 4 + len(t.Deposits)*(depositSize+32) + len(t.Orgs)*128 + len(t.Regs)*512
 	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
@@ -471,6 +494,12 @@ func (t *Tx) signedMessage(chainID string) []byte {
 // check reports whether t's fields have an encoding: DecodeTx's results
 // always do, a Tx built by hand may not.
 func (t *Tx) check() error {
+	if t.Version == TxVersion6 {
+		return t.checkGov()
+	}
+	if t.GovCert != nil || t.Proposal != nil || t.Ballot != nil {
+		return fmt.Errorf("%w: a version-%d transaction carries no governance fields", ErrMalformedTx, t.Version)
+	}
 	if t.NodeCert == nil || t.OrgCA == nil {
 		return fmt.Errorf("%w: missing certificate", ErrMalformedTx)
 	}
@@ -577,6 +606,9 @@ func (t *Tx) Member() string {
 
 // memberKey is the binary form of Member (32 bytes, freshly allocated).
 func (t *Tx) memberKey() []byte {
+	if t.NodeCert == nil { // a governance transaction: the signer's member
+		return bytes.Clone(t.GovMember[:])
+	}
 	sum := sha256.Sum256(t.NodeCert.RawSubjectPublicKeyInfo)
 	return sum[:]
 }
@@ -720,6 +752,9 @@ func (v *Verifier) Verify(t *Tx, at time.Time) error {
 	}
 	if err := t.check(); err != nil {
 		return err
+	}
+	if t.Version == TxVersion6 {
+		return v.verifyGov(t, at)
 	}
 	m, err := v.member(t, at)
 	if err != nil {

@@ -440,6 +440,25 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(n.batch4(f, 7, nil, nil, []Deposit{{Batch: 2, Offset: 9, SHA256: [32]byte{4}}}))
 	f.Add(n.dir(f, OrgEntry{ID: "org-1", Kind: "court", Name: "杭州互联网法院"}, OrgEntry{ID: "org-2", Kind: "firm", Name: "ACME Law"}))
 	f.Add(n.reg(f, Registration{ID: "R1", Org: "org-1", Files: []RegFile{{SHA256: [32]byte{5}, PHash: 9, HasPHash: true}}}, Registration{ID: "R2", Legacy: "CUS-(2025)-作登字-000001", Files: []RegFile{{SHA256: [32]byte{6}}}}, Registration{ID: "R3", Revoked: true}))
+	gov, err := n.org.IssueGovernance("fuzz governance", txNow)
+	if err != nil {
+		f.Fatal(err)
+	}
+	g := &govMember{testNode: n, gov: gov, id: MemberID(n.cert)}
+	pub := n.key.Public().(ed25519.PublicKey)
+	target := g.target()
+	for _, p := range []Proposal{
+		{ID: "admit", Expires: 10, Action: ActAdmit, OrgCA: n.org.Cert, ValidatorKey: pub, Power: 10},
+		{ID: "remove", Expires: 10, Override: true, Action: ActRemove, Target: target},
+		{ID: "rotate", Expires: 10, Action: ActRotate, Target: target, ValidatorKey: pub},
+		{ID: "power", Expires: 10, Action: ActPower, Target: target, Power: 3},
+		{ID: "retire", Expires: 10, Action: ActRetireCA, Target: target, CAHash: sha256.Sum256(n.org.Cert.Raw)},
+	} {
+		f.Add(g.propose(f, p))
+	}
+	f.Add(g.ballot(f, "admit", true))
+	f.Add(g.ballot(f, "remove", false))
+	f.Add([]byte(TxMagic + "\x06\x05"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {

@@ -44,3 +44,8 @@ var (
 	// ErrValidity reports a certificate outside its validity period.
 	ErrValidity = errors.New("certs: certificate not valid now")
 )
+
+// ErrNotGovernance reports a certificate that is not a governance
+// certificate: not ECDSA P-256, or not for digital signatures, or without
+// the critical extended key usage holding only oids.GovernanceKey.
+var ErrNotGovernance = errors.New("certs: not a governance certificate")

@@ -58,3 +58,22 @@ func (a *Authority) leafTemplate(name string, now time.Time, validity time.Durat
 		BasicConstraintsValid: true,
 	}, nil
 }
+
+// issueLeaf issues an end-entity certificate of the CA's organization
+// (leafTemplate) for a new ECDSA P-256 key, with the key usages usage sets.
+func (a *Authority) issueLeaf(name string, now time.Time, validity time.Duration, usage func(*x509.Certificate)) (*Leaf, error) {
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := a.leafTemplate(name, now, validity)
+	if err != nil {
+		return nil, err
+	}
+	usage(tmpl)
+	cert, err := create(tmpl, a.Cert, key.Public(), a.Signer)
+	if err != nil {
+		return nil, err
+	}
+	return &Leaf{Cert: cert, Signer: key, Chain: a.chainBelow()}, nil
+}

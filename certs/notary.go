@@ -36,19 +36,8 @@ func (a *Authority) IssueNotary(name string, now time.Time) (*Leaf, error) {
 	if ou := a.Cert.Subject.OrganizationalUnit; len(ou) != 1 || ou[0] != KindNotary {
 		return nil, fmt.Errorf("%w: %q is not a notary organization's CA", ErrKind, a.Cert.Subject)
 	}
-	key, err := newKey()
-	if err != nil {
-		return nil, err
-	}
-	tmpl, err := a.leafTemplate(name, now, NotaryValidity)
-	if err != nil {
-		return nil, err
-	}
-	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
-	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
-	cert, err := create(tmpl, a.Cert, key.Public(), a.Signer)
-	if err != nil {
-		return nil, err
-	}
-	return &Leaf{Cert: cert, Signer: key, Chain: a.chainBelow()}, nil
+	return a.issueLeaf(name, now, NotaryValidity, func(tmpl *x509.Certificate) {
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+	})
 }

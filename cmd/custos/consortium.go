@@ -215,7 +215,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 	trust := receipt.Trust{Version: 1, ChainID: p.chainID, RootPEM: string(certs.EncodePEM(root.Cert))}
 	var vals []anchor.GenesisValidator
 	for _, m := range ms {
-		vals = append(vals, anchor.GenesisValidator{Name: m.spec.Name, PubKey: m.pub, Power: 10})
+		vals = append(vals, anchor.GenesisValidator{Name: m.spec.Name, PubKey: m.pub, Power: 10, OrgCA: m.org.Cert})
 		trust.Validators = append(trust.Validators, receipt.Validator{Name: m.spec.Name, Kind: m.spec.Kind,
 			PubKey: base64.StdEncoding.EncodeToString(m.pub), Power: 10, CertPEM: string(certs.EncodePEM(m.node, m.org.Cert))})
 	}
@@ -249,6 +249,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 		fmt.Fprintf(w, "  %-12s %-40s custos serve --config %s   (API http://%s)\n", m.spec.Kind, m.spec.Name, filepath.Join(m.dir, "custos.toml"), m.api)
 	}
 	fmt.Fprintf(w, "Trust bundle for verifiers: %s\n", filepath.Join(p.out, "trust.json"))
+	fmt.Fprintf(w, "Give each member's administrators %s (its governance key, which signs proposals and votes): it does not go on the node.\n", filepath.Join(p.out, "admin", "MEMBER"))
 	fmt.Fprintf(w, "Move %s (the root and organization CA keys) off every node: nodes do not need them.\n", filepath.Join(p.out, "offline"))
 	return nil
 }
@@ -315,7 +316,33 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 	if err := writeFileSync(filepath.Join(offline, spec.Slug+"-org-ca.key"), orgKey, 0o600); err != nil {
 		return nil, err
 	}
+	if err := writeGovernanceKey(p, m); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// writeGovernanceKey issues the member's governance certificate under its
+// organization CA and writes it, with its key, to the member's admin
+// folder, OUT/admin/SLUG: its administrators sign governance proposals
+// and votes with it, off the node, which never holds it.
+func writeGovernanceKey(p initParams, m *memberFiles) error {
+	gov, err := m.org.IssueGovernance(m.spec.Name+" governance", p.now)
+	if err != nil {
+		return err
+	}
+	key, err := certs.EncodeKeyPEM(gov.Signer)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(p.out, "admin", m.spec.Slug)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := writeFileSync(filepath.Join(dir, "governance.key"), key, 0o600); err != nil {
+		return err
+	}
+	return writeFileSync(filepath.Join(dir, "governance.pem"), certs.EncodePEM(gov.Cert, m.org.Cert), 0o600)
 }
 
 // pkiFile is a file of a member's PKI folder.

@@ -17,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/testimage"
 )
@@ -497,4 +499,58 @@ func TestConsortiumNotaryPublicURL(t *testing.T) {
 			t.Errorf("publicURLWarning(listen %q, public_url %q) = %q, want a warning: %v", tc.listen, tc.publicURL, got, tc.warn)
 		}
 	}
+}
+
+// TestConsortiumGovernanceKeys: `consortium init` gives each member a
+// governance key and certificate in its admin folder (not its node's),
+// readable by the owner only, certified for governance by the member's
+// organization CA under the root; the genesis names each validator's
+// organization CA.
+func TestConsortiumGovernanceKeys(t *testing.T) {
+	out := initConsortium(t)
+	roots, err := certs.ParsePEM(mustRead(t, filepath.Join(out, "offline", "root.pem")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range consortiumMembers(out) {
+		dir := filepath.Join(out, "admin", m.slug)
+		for _, f := range []string{"governance.key", "governance.pem"} {
+			fi, err := os.Stat(filepath.Join(dir, f))
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("%s/%s: %v, mode %v; want 0600", m.slug, f, err, fi.Mode())
+			}
+			if _, err := os.Stat(filepath.Join(out, m.slug, "pki", f)); err == nil {
+				t.Errorf("member %s's node holds %s; the governance key stays with its administrators", m.slug, f)
+			}
+		}
+		chain, err := certs.ParsePEM(mustRead(t, filepath.Join(dir, "governance.pem")))
+		if err != nil || len(chain) != 2 {
+			t.Fatalf("%s governance.pem: %v", m.slug, err)
+		}
+		orgCA, err := certs.ParsePEM(mustRead(t, filepath.Join(out, m.slug, "pki", "org-ca.pem")))
+		if err != nil || !orgCA[0].Equal(chain[1]) {
+			t.Fatalf("%s: governance.pem's second certificate is not the member's organization CA", m.slug)
+		}
+		if err := certs.CheckGovernance(chain[0], orgCA[0], roots[0], time.Now()); err != nil {
+			t.Errorf("%s: CheckGovernance() = %v", m.slug, err)
+		}
+		key, err := certs.ParseKeyPEM(mustRead(t, filepath.Join(dir, "governance.key")))
+		if err != nil || !certs.SameKey(chain[0], key) {
+			t.Errorf("%s: governance.key is not the certificate's key: %v", m.slug, err)
+		}
+	}
+	gen := string(mustRead(t, filepath.Join(out, "genesis.json")))
+	version := regexp.MustCompile(fmt.Sprintf(`"state_version":\s*%d\b`, anchor.LatestState))
+	if n := strings.Count(gen, "org_ca_pem"); n != 4 || !version.MatchString(gen) {
+		t.Errorf("genesis app_state names %d organization CAs, want 4 at state version %d", n, anchor.LatestState)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

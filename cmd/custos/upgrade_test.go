@@ -315,4 +315,25 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+
+	// Then to version 6: consortium governance (docs/governance.md). What
+	// the chain did goes on: the member's next registration keeps its place
+	// in the numbering, and an upload's receipt verifies with the genesis
+	// trust bundle.
+	upgradeTo(6)
+	form = copyrightForm(t, []byte("registered at version 6\n"))
+	code, _, body = ms[1].p.call("POST", "/api/v1/copyrights?wait=30s", consortiumToken, bytes.NewReader(form.data), "Content-Type", form.contentType)
+	var fresh6 wire.Copyright
+	if code != 201 || json.Unmarshal(body, &fresh6) != nil || fresh6.Number != strings.TrimSuffix(fresh5.Number, "000001")+"000002" {
+		t.Errorf("a registration at version 6 = %d %s; want the member's second chain number after %s", code, body, fresh5.Number)
+	}
+	data6 := []byte("uploaded at version 6\n")
+	v6 := ms[2].p.upload(consortiumToken, data6)
+	status, rb := receiptOf(t, ms[2].p, v6.ID, 60*time.Second)
+	if status != 200 {
+		t.Fatalf("a receipt at version 6 = %d %s", status, rb)
+	}
+	if o, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r6.json", rb), "--file", writeFile(t, dir, "f6", data6), "--trust", trust); err != nil {
+		t.Errorf("custos verify of a receipt at version 6: %v\n%s", err, o)
+	}
 }

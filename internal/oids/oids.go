@@ -1,6 +1,7 @@
 // Package oids names the ASN.1 object identifiers that the RFC 3161
-// time-stamping (package notary), the PDF signatures (package notary/pdf)
-// and their codec (internal/cms) use, so that each is written down once.
+// time-stamping (package notary), the PDF signatures (package notary/pdf),
+// their codec (internal/cms) and the consortium PKI (package certs) use, so
+// that each is written down once.
 package oids
 
 import "encoding/asn1"
@@ -27,4 +28,14 @@ var (
 	SHA256WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
 	SHA384WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
 	SHA512WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
+)
+
+// Custos's own identifiers, under the arc {enterprise 32473} (RFC 5612's
+// documentation number, the arc notary.DefaultPolicy uses too).
+var (
+	// GovernanceKey is the extended key usage (RFC 5280 §4.2.1.12) of a
+	// member's governance certificate: the key signs consortium governance
+	// transactions (proposals and votes) and nothing else.
+	// 1.3.6.1.4.1.32473.16.1: custos-governance(16) key-purpose(1).
+	GovernanceKey = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 16, 1}
 )
