@@ -272,6 +272,23 @@ func (c *Chain) broadcastState(ctx context.Context, raw []byte) error {
 	return &TxError{Code: res.Code, Log: res.Log}
 }
 
+// SubmitGovernance submits a governance transaction (a proposal or a
+// vote) already signed by a member's governance key. CheckTx's refusal,
+// or the same transaction still pending in the mempool (CodeDuplicate),
+// is returned as a *TxError.
+func (c *Chain) SubmitGovernance(ctx context.Context, raw []byte) error {
+	res, err := c.Node.Broadcast(ctx, raw)
+	switch {
+	case errors.Is(err, mempool.ErrTxInCache):
+		return &TxError{Code: CodeDuplicate, Log: "this transaction is already pending"}
+	case err != nil:
+		return err
+	case res.Code != CodeOK:
+		return &TxError{Code: res.Code, Log: res.Log}
+	}
+	return nil
+}
+
 // Org is the directory's entry of an organization.
 func (c *Chain) Org(id string) (DirEntry, bool, error) { return c.App.Org(id) }
 
