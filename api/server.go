@@ -60,6 +60,9 @@ type Config struct {
 	// ChainAdmin, if set, serves the chain's state-upgrade votes to the
 	// operator (/api/v1/admin/chain).
 	ChainAdmin ChainAdmin
+	// Governance is the consortium's members and proposals (the chain),
+	// served at /api/v1/consortium; nil: those routes answer 404.
+	Governance Governance
 	Log        *slog.Logger
 	// DB is the node's database; Idempotency-Key answers are kept in a
 	// bucket of their own in it. Nil turns Idempotency-Key off (ignored).
@@ -142,6 +145,7 @@ func New(cfg Config) (*Server, error) {
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)
 	s.chainAdminRoutes(s.e, cfg.ChainAdmin)
+	s.governanceRoutes(s.e, cfg.Governance)
 	s.heads = headRoutes(s.e)
 	return s, nil
 }

@@ -1,0 +1,288 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/internal/poll"
+)
+
+// Governance is what the consortium governance endpoints need of the
+// chain (anchor.Chain): the members, the proposals, and a way to submit a
+// proposal or vote that a member's governance key already signed.
+type Governance interface {
+	Height() int64
+	Members() ([]anchor.Member, error)
+	Proposals() ([]anchor.ProposalState, error)
+	Proposal(id string) (anchor.ProposalState, bool, error)
+	// SubmitGovernance broadcasts a signed governance transaction; an
+	// *anchor.TxError says why CheckTx refused it.
+	SubmitGovernance(ctx context.Context, raw []byte) error
+}
+
+// maxGovTx bounds a governance transaction's body: two certificates (three
+// for an admission) and a few fixed fields.
+const maxGovTx = 64 << 10
+
+// governanceRoutes registers /api/v1/consortium. Every route is public and
+// rate-limited per client IP, like /api/v1/lookup: the member list and the
+// proposals are what every member must be able to see (docs/governance.md,
+// "every step is visible to all members"), and they are in the replicated
+// chain state already. No API token authorizes a proposal or a vote: the
+// governance key's signature inside the transaction does, and the chain
+// checks it exactly as CheckTx does for any transaction.
+func (s *Server) governanceRoutes(e *echo.Echo, gov Governance) {
+	h := &govHandlers{gov: gov}
+	has := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if gov == nil {
+				return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
+			}
+			return next(c)
+		}
+	}
+	ip := s.limits.perIP
+	e.GET("/api/v1/consortium/members", h.members, ip, has)
+	e.GET("/api/v1/consortium/proposals", h.proposals, ip, has)
+	e.GET("/api/v1/consortium/proposals/:id", h.proposal, ip, has)
+	e.POST("/api/v1/consortium/proposals", h.propose, ip, has)
+	e.POST("/api/v1/consortium/proposals/:id/votes", h.vote, ip, has)
+}
+
+type govHandlers struct{ gov Governance }
+
+func (h *govHandlers) members(c echo.Context) error {
+	height := h.gov.Height()
+	ms, err := h.gov.Members()
+	if err != nil {
+		return err
+	}
+	v := wire.Members{Height: height, Members: make([]wire.Member, 0, len(ms))}
+	for _, m := range ms {
+		v.Members = append(v.Members, memberView(m))
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+var proposalStatuses = map[string]bool{anchor.StatusOpen: true, anchor.StatusPassed: true, anchor.StatusApplied: true,
+	anchor.StatusFailed: true, anchor.StatusRejected: true, anchor.StatusExpired: true}
+
+func (h *govHandlers) proposals(c echo.Context) error {
+	status := c.QueryParam("status")
+	if status != "" && !proposalStatuses[status] {
+		return errBadRequest("bad-parameter", "status must be one of open, passed, applied, failed, rejected, expired.")
+	}
+	height := h.gov.Height()
+	ps, err := h.gov.Proposals()
+	if err != nil {
+		return err
+	}
+	v := wire.Proposals{Height: height, Proposals: []wire.Proposal{}}
+	for _, p := range ps {
+		if status == "" || p.Status == status {
+			v.Proposals = append(v.Proposals, proposalView(p))
+		}
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (h *govHandlers) proposal(c echo.Context) error {
+	p, ok, err := h.gov.Proposal(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNoProposal()
+	}
+	return c.JSON(http.StatusOK, proposalView(p))
+}
+
+func errNoProposal() *Problem {
+	return problem(http.StatusNotFound, "no-proposal", "No such proposal", "The chain holds no proposal with this ID (a proposal is listed once it is in a block).")
+}
+
+// propose handles POST /api/v1/consortium/proposals: a kind-5
+// transaction.
+func (h *govHandlers) propose(c echo.Context) error {
+	return h.submit(c, anchor.KindPropose, "")
+}
+
+// vote handles POST /api/v1/consortium/proposals/{id}/votes: a kind-6
+// transaction on proposal id.
+func (h *govHandlers) vote(c echo.Context) error {
+	return h.submit(c, anchor.KindVote, c.Param("id"))
+}
+
+// submit reads a signed governance transaction of kind (on proposal id,
+// for a vote), submits it, and answers 202; with ?wait= it first waits
+// for the transaction to be recorded in a block.
+func (h *govHandlers) submit(c echo.Context, kind uint8, id string) error {
+	wait, err := numberWait(c)
+	if err != nil {
+		return err
+	}
+	raw, err := readGovTx(c)
+	if err != nil {
+		return err
+	}
+	t, err := anchor.DecodeTx(raw)
+	if err != nil {
+		return errBadRequest("malformed-tx", "The body is not one canonical governance transaction: "+err.Error()+".")
+	}
+	pid, what := govTxTarget(t)
+	switch {
+	case t.Kind != kind && kind == anchor.KindPropose:
+		return errBadRequest("malformed-tx", "This endpoint takes a proposal (a version-6 transaction of kind 5); post a vote to /api/v1/consortium/proposals/{id}/votes.")
+	case t.Kind != kind:
+		return errBadRequest("malformed-tx", "This endpoint takes a vote (a version-6 transaction of kind 6); post a proposal to /api/v1/consortium/proposals.")
+	case kind == anchor.KindVote && pid != id:
+		return errBadRequest("malformed-tx", fmt.Sprintf("The vote is on proposal %q, not on %q of the path.", pid, id))
+	}
+	if err := h.gov.SubmitGovernance(c.Request().Context(), raw); err != nil {
+		return govProblem(err)
+	}
+	member := fmt.Sprintf("%x", t.GovMember)
+	ans := wire.GovernanceAccepted{Proposal: pid, Kind: what, Member: member}
+	if err := h.await(c.Request().Context(), &ans, wait); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, ans)
+}
+
+// govTxTarget is the proposal ID a governance transaction is about and
+// its kind's name.
+func govTxTarget(t *anchor.Tx) (string, string) {
+	switch {
+	case t.Proposal != nil:
+		return t.Proposal.ID, "proposal"
+	case t.Ballot != nil:
+		return t.Ballot.ID, "vote"
+	}
+	return "", ""
+}
+
+// readGovTx reads the body: JSON {"tx": base64} or the raw bytes
+// (application/octet-stream).
+func readGovTx(c echo.Context) ([]byte, error) {
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, maxGovTx)
+	switch mt {
+	case "application/json":
+		var req wire.GovernanceTx
+		if err := bindStrict(c, &req); err != nil {
+			return nil, err
+		}
+		if len(req.Tx) == 0 {
+			return nil, errBadRequest("malformed-tx", `The body needs "tx": the signed transaction, in base64.`)
+		}
+		return req.Tx, nil
+	case "application/octet-stream":
+		raw, err := io.ReadAll(body)
+		if err != nil {
+			return nil, err
+		}
+		return raw, nil
+	}
+	return nil, problem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+		`Send the signed transaction as application/octet-stream, or as application/json {"tx": BASE64}.`)
+}
+
+// govProblem maps the chain's refusal of a governance transaction to a
+// problem that names the reason (docs/governance.md, "Rules and
+// refusals").
+func govProblem(err error) error {
+	var te *anchor.TxError
+	if !errors.As(err, &te) {
+		return err
+	}
+	switch te.Code {
+	case anchor.CodeMalformed:
+		return errBadRequest("malformed-tx", "The chain refused the transaction as malformed: "+te.Log)
+	case anchor.CodeNotMember:
+		return problem(http.StatusForbidden, "not-a-member", "Not signed by a member",
+			"The chain refused the transaction: it is not signed by a current member's governance key under the consortium root: "+te.Log)
+	case anchor.CodeDuplicate:
+		return problem(http.StatusConflict, "governance-duplicate", "Already recorded",
+			"The chain refused the transaction as a duplicate (a proposal ID already used, or this member's second vote): "+te.Log)
+	case anchor.CodeStale:
+		return problem(http.StatusConflict, "proposal-closed", "Proposal not open",
+			"The chain refused the transaction: the proposal is unknown, no longer open, or past its expiry: "+te.Log)
+	case anchor.CodeVersion:
+		return problem(http.StatusConflict, "no-governance", "No governance on this chain",
+			"The chain refused the transaction: "+te.Log+". Upgrade the chain to state version 6 first (docs/governance.md).")
+	}
+	return problem(http.StatusUnprocessableEntity, "change-refused", "Change refused",
+		"The chain refused the change: "+te.Log)
+}
+
+// await waits up to wait for ans's transaction to be in a block, and
+// fills in the height and the proposal as it stands.
+func (h *govHandlers) await(ctx context.Context, ans *wire.GovernanceAccepted, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		p, ok, err := h.gov.Proposal(ans.Proposal)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if at := recordedAt(p, ans); at > 0 {
+				ans.Height = at
+				v := proposalView(p)
+				ans.State = &v
+				return nil
+			}
+		}
+		if !time.Now().Before(deadline) {
+			return nil
+		}
+		if err := poll.Pause(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// recordedAt is the height of the block that recorded ans's transaction
+// in p, or 0.
+func recordedAt(p anchor.ProposalState, ans *wire.GovernanceAccepted) int64 {
+	if ans.Kind == "proposal" {
+		if p.Proposer == ans.Member {
+			return p.Height
+		}
+		return 0
+	}
+	for _, v := range p.Votes {
+		if v.Member == ans.Member {
+			return v.Height
+		}
+	}
+	return 0
+}
+
+func memberView(m anchor.Member) wire.Member {
+	v := wire.Member{ID: m.ID, Name: m.Name, Kind: m.Kind, ValidatorKey: m.ValidatorKey, Power: m.Power,
+		Place: m.Place, Admitted: m.Admitted, Removed: m.Removed}
+	for _, ca := range m.OrgCAs {
+		v.OrgCAs = append(v.OrgCAs, wire.MemberCA{SHA256: ca.SHA256, Cert: ca.Cert, Bound: ca.Bound, Retired: ca.Retired})
+	}
+	return v
+}
+
+func proposalView(p anchor.ProposalState) wire.Proposal {
+	v := wire.Proposal{ID: p.ID, Proposer: p.Proposer, Action: p.Action, Target: p.Target, OrgCA: p.OrgCA,
+		ValidatorKey: p.ValidatorKey, Power: p.Power, CAHash: p.CAHash, Override: p.Override, Height: p.Height,
+		Expires: p.Expires, Votes: []wire.Vote{}, YesPower: p.YesPower, NoPower: p.NoPower, TotalPower: p.TotalPower,
+		Status: p.Status, Passed: p.Passed, Effective: p.Effective, Closed: p.Closed, Reason: p.Reason}
+	for _, g := range p.Votes {
+		v.Votes = append(v.Votes, wire.Vote{Member: g.Member, Yes: g.Yes, Height: g.Height})
+	}
+	return v
+}
