@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
@@ -18,9 +17,8 @@ import (
 // terminal and as JSON otherwise.
 func custodyCmd() *cobra.Command {
 	var cn conn
-	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "custody ID [--json]",
+		Use:   "custody ID",
 		Short: "Show an item's custody chain: who did what to it, and when",
 		Long: `Custody prints an item's custody chain (GET /api/v1/evidence/{id}/custody): every event, from its
 creation on, with its time, type, actor and subject, and the reads counted but not yet folded into the
@@ -40,14 +38,13 @@ Example:
 			if err != nil {
 				return err
 			}
-			if asJSON || !term.IsTerminal(int(os.Stdout.Fd())) {
+			if jsonOutput() {
 				return printValue(v)
 			}
 			return custodyTable(os.Stdout, v)
 		}),
 	}
 	cn.flags(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON even on a terminal")
 	return cmd
 }
 
