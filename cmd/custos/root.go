@@ -49,6 +49,14 @@ docs/cli.md is the reference, with the exit statuses.`,
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()
 	setExamples(root)
+	walk(root, func(c *cobra.Command) {
+		if c.HasParent() && c.HasSubCommands() && !c.Runnable() { // consortium, pki, completion…: like cmdGroup
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(cmd *cobra.Command, _ []string) error {
+				return usageError("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
+			}
+		}
+	})
 	return root
 }
 

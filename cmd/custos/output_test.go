@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api/wire"
+)
+
+func TestJSONOutputChoice(t *testing.T) {
+	for _, tc := range []struct {
+		env   string
+		force bool
+		want  bool
+	}{
+		{"", false, true}, // a test's stdout is not a terminal
+		{"table", false, false},
+		{"table", true, true}, // --json wins
+		{"json", false, true},
+	} {
+		isolateConfig(t)
+		t.Setenv("CUSTOS_OUTPUT", tc.env)
+		forceJSON = tc.force
+		if got := jsonOutput(); got != tc.want {
+			t.Errorf("jsonOutput() with CUSTOS_OUTPUT=%q, --json=%v = %v, want %v", tc.env, tc.force, got, tc.want)
+		}
+	}
+}
+
+// TestWriteJSONUnchanged: the JSON printed when piped is what the CLI
+// printed before tables existed: indented, HTML characters unescaped.
+func TestWriteJSONUnchanged(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeJSON(&b, wire.Matter{ID: "m1", Title: "A & B <v>", Org: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "{\n  \"id\": \"m1\",\n  \"org\": \"o\",\n  \"title\": \"A & B <v>\",\n  \"created_at\": \"0001-01-01T00:00:00Z\",\n  \"created_by\": \"\"\n}\n"
+	if b.String() != want {
+		t.Errorf("writeJSON = %q, want %q", b.String(), want)
+	}
+}
+
+func TestListTable(t *testing.T) {
+	created := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
+	list := wire.ListView[wire.EvidenceView]{Items: []wire.EvidenceView{
+		{ID: "01A", FileName: "合同.pdf", Size: 1536, Status: "anchored", CreatedAt: created, SHA256: strings.Repeat("ab", 32)},
+		{ID: "01B", Title: "no file name", Size: 10 << 20, Status: "timestamped", CreatedAt: created},
+	}}
+	var b bytes.Buffer
+	if err := writeHuman(&b, list); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("table has %d lines, want a header and 2 rows:\n%s", len(lines), b.String())
+	}
+	for _, want := range []string{"ID", "FILE", "SIZE", "STATUS", "CREATED", "SHA-256"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("header %q lacks %s", lines[0], want)
+		}
+	}
+	for _, want := range []string{"合同.pdf", "1.5 KiB", "abababababababab…", localTime(created)} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("row %q lacks %q", lines[1], want)
+		}
+	}
+	if !strings.Contains(lines[2], "no file name") || !strings.Contains(lines[2], "10 MiB") {
+		t.Errorf("row %q: want the title where there is no file name, and 10 MiB", lines[2])
+	}
+	// Columns line up in terminal columns: 合同.pdf is 8 columns wide, not 6.
+	col := func(line, cell string) int { return displayWidth(line[:strings.Index(line, cell)]) }
+	for _, c := range [][2]string{{"1.5 KiB", "10 MiB"}, {"anchored", "timestamped"}} {
+		if a, b := col(lines[1], c[0]), col(lines[2], c[1]); a != b {
+			t.Errorf("%q starts at column %d, %q at %d; want them aligned", c[0], a, c[1], b)
+		}
+	}
+}
+
+func TestRecordTable(t *testing.T) {
+	me := &wire.MeView{Key: wire.Key{ID: "k1", Name: "前台扫描", Role: "submitter"}, Org: wire.Org{ID: "o1", Name: "杭州某某律师事务所", Kind: "lawfirm"},
+		Permissions: []wire.Permission{"evidence.create", "evidence.read"}}
+	var b bytes.Buffer
+	if err := writeHuman(&b, me); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"key.name:", "前台扫描", "org.name:", "杭州某某律师事务所", "permissions:"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("record table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestCells(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{{"abc", 3}, {"杭州", 4}, {"ＡＢ", 4}, {"e\u0301", 1}, {"", 0}} {
+		if got := displayWidth(tc.in); got != tc.want {
+			t.Errorf("displayWidth(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+	if got := cleanCell("name\x1b[31mred\nnext\u202e"); got != "name?[31mred next?" {
+		t.Errorf("cleanCell = %q: control characters must not reach the terminal", got)
+	}
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 10 << 20: "10 MiB", 5 << 30: "5.0 GiB"} {
+		if got := humanSize(n); got != want {
+			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
