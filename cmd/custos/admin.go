@@ -214,7 +214,7 @@ func keyCmd() *cobra.Command {
 				nk, err := c.CreateKey(ctx, org, wire.KeyInput{Role: wire.Role(role), Name: name, ExpiresAt: exp})
 				if err == nil {
 					fmt.Fprintf(os.Stderr, "custos: key %s (%s) created for organization %s.\n"+
-						"custos: its token is the \"token\" field of the JSON on standard output. It is shown only this once and cannot be recovered: store it now.\n",
+						"custos: its token is the \"token\" field printed on standard output. It is shown only this once and cannot be recovered: store it now.\n",
 						nk.Key.ID, nk.Key.Role, nk.Key.OrgID)
 				}
 				return nk, err

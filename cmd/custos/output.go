@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"golang.org/x/term"
+
+	"github.com/custos-project/custos/api/wire"
 	"golang.org/x/text/width"
 )
 
@@ -56,6 +58,9 @@ func writeJSON(w io.Writer, v any) error {
 // writeHuman writes v as a table if it is a list ({"items": [...]} or a
 // slice of records), else as one record.
 func writeHuman(w io.Writer, v any) error {
+	if cv, ok := v.(*wire.CustodyView); ok { // custody, org audit
+		return custodyTable(w, cv)
+	}
 	rv := reflect.Indirect(reflect.ValueOf(v))
 	if !rv.IsValid() {
 		return nil
