@@ -89,11 +89,8 @@ func logCmd() *cobra.Command {
 		}),
 	}
 	cmd := &cobra.Command{
-		Use: "log", Short: "Read the evidence log's checkpoints and consistency proofs (public)", Args: cobra.ArbitraryArgs,
+		Use: "log", Short: "Read the evidence log's checkpoints and consistency proofs (public)",
 		Example: `  custos log checkpoint --server https://custos.court.example`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usageError("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
-		},
 	}
 	cn.serverFlag(cmd)
 	cmd.AddCommand(checkpoint, consistency)
@@ -257,11 +254,8 @@ func documentCmd() *cobra.Command {
 		}),
 	}
 	cmd := &cobra.Command{
-		Use: "document", Short: "Check a notarial or registration certificate on paper against its node", Args: cobra.ArbitraryArgs,
+		Use: "document", Short: "Check a notarial or registration certificate on paper against its node",
 		Example: `  custos document check TOKEN`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usageError("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
-		},
 	}
 	cn.serverFlag(cmd)
 	cmd.AddCommand(check)

@@ -72,6 +72,8 @@ func TestUsageExitCodes(t *testing.T) {
 		{"--no-such-flag"},
 		{"profile"},
 		{"consortium"},
+		{"log"},
+		{"document"},
 		{"completion"},
 		{"completion", "tcsh"},
 		{"profile", "use"},

@@ -201,12 +201,9 @@ server. The token is shown masked, never in full.`,
 	}
 	cn.flags(show)
 	cmd := &cobra.Command{
-		Use: "profile", Short: "List, choose and show saved profiles ('custos login' saves one)", Args: cobra.ArbitraryArgs,
+		Use: "profile", Short: "List, choose and show saved profiles ('custos login' saves one)",
 		Example: `  custos profile list
   custos profile use court`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usageError("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
-		},
 	}
 	cmd.AddCommand(list, use, show)
 	return cmd
