@@ -76,7 +76,28 @@ func writeHuman(w io.Writer, v any) error {
 	if rv.Kind() != reflect.Struct {
 		return writeJSON(w, v)
 	}
-	return recordTable(rv).write(w)
+	if err := recordTable(rv).write(w); err != nil {
+		return err
+	}
+	return nestedLists(w, rv)
+}
+
+// nestedLists writes the lists of records a record holds (a search's
+// matches, a delivery's attempts), each as a table under its name.
+func nestedLists(w io.Writer, rv reflect.Value) error {
+	for _, f := range fieldList(rv.Type(), "") {
+		v := fieldByPath(rv, f.path)
+		if !v.IsValid() || v.Kind() != reflect.Slice || v.Len() == 0 || !elemStruct(v.Type().Elem()) {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "\n%s:\n", strings.ToUpper(strings.ReplaceAll(f.name, "_", " "))); err != nil {
+			return err
+		}
+		if err := listTable(v).write(w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func elemStruct(t reflect.Type) bool {
@@ -182,7 +203,8 @@ var listColumns = map[string][]column{
 	"Delivery":       {col("EVENT", "event"), col("STATE", "state"), col("CREATED", "created_at"), col("NEXT ATTEMPT", "next_attempt_at"), col("ID", "id")},
 	"Copyright":      {col("NUMBER", "number"), col("TITLE", "title"), col("TYPE", "type"), col("OWNER", "owner"), col("STATUS", "status"), col("REGISTERED", "registered_at"), col("ID", "id")},
 	"TransferOffer":  {col("REGISTRATION", "copyright_title", "copyright"), col("FROM", "from_name", "from"), col("TO", "to_name", "to"), col("STATUS", "status"), col("OFFERED", "offered_at"), col("EXPIRES", "expires_at"), col("ID", "id")},
-	"Certificate":    {col("NUMBER", "number"), col("STATUS", "status"), col("APPLICANT", "applicant"), col("ITEMS", "evidence"), col("ISSUED", "issued_at"), col("SIZE", "pdf_size"), col("ID", "id")},
+	"CopyrightMatch": {col("NUMBER", "number"), col("TITLE", "title"), col("OWNER", "owner_org_name", "owner"), col("STATUS", "status"), col("ANCHORED", "anchored_at"), col("DISTANCE", "distance"), col("ID", "id")},
+	"Certificate":    {col("NUMBER", "number"), col("STATUS", "status"), col("APPLICANT", "applicant.name"), col("ITEMS", "evidence"), col("ISSUED", "issued_at"), col("SIZE", "pdf_size"), col("ID", "id")},
 	"DirectoryEntry": {col("NAME", "name"), col("KIND", "kind"), col("MEMBER", "member_name", "member"), col("HEIGHT", "height"), col("ID", "id")},
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
 }
@@ -207,10 +229,12 @@ func listTable(rv reflect.Value) *table {
 		fields := jsonFields(reflect.Indirect(rv.Index(i)), "")
 		row := make([]string, len(cols))
 		for j, c := range cols {
-			for _, name := range c.fields {
-				if f, ok := fields[name]; ok && !f.IsZero() {
+			for _, name := range c.fields { // the first set, else the last as it is (0, no)
+				if f, ok := fields[name]; ok {
 					row[j] = formatCell(name, f, true)
-					break
+					if !f.IsZero() {
+						break
+					}
 				}
 			}
 		}
@@ -237,8 +261,11 @@ func recordTable(rv reflect.Value) *table {
 	var t table
 	for _, f := range fieldList(rv.Type(), "") {
 		v := fieldByPath(rv, f.path)
-		if !v.IsValid() || v.IsZero() {
+		if !v.IsValid() || (v.IsZero() && v.Kind() != reflect.Bool) { // "anchored: no" says something
 			continue
+		}
+		if v.Kind() == reflect.Slice && elemStruct(v.Type().Elem()) {
+			continue // nestedLists
 		}
 		t.add(f.name+":", formatCell(f.name, v, false))
 	}

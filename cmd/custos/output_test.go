@@ -130,3 +130,28 @@ func TestCustodyTable(t *testing.T) {
 		t.Errorf("ACTOR starts at column %d and %d; want them aligned:\n%s", a, c, b.String())
 	}
 }
+
+func TestNestedLists(t *testing.T) {
+	v := &wire.CopyrightSearch{SHA256: strings.Repeat("0", 64), Threshold: 10, Matches: []wire.CopyrightMatch{
+		{ID: "c1", Number: "CUS-(2026)-作登字-M1-000001", Title: "西湖", OwnerOrgName: "西湖摄影", Status: "registered", Distance: 0},
+		{ID: "c2", Title: "西湖 2", Owner: "张三", Status: "pending", Distance: 4},
+	}}
+	var b bytes.Buffer
+	if err := writeHuman(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"threshold:", "MATCHES:", "CUS-(2026)-作登字-M1-000001", "西湖摄影", "张三", "DISTANCE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("search as a table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "matches:") {
+		t.Errorf("the matches are also counted as a field:\n%s", out)
+	}
+	var l bytes.Buffer
+	writeHuman(&l, &wire.Lookup{SHA256: "ab", Anchored: false})
+	if !strings.Contains(l.String(), "anchored:") || !strings.Contains(l.String(), "no") {
+		t.Errorf("lookup as a record hides that it is not anchored:\n%s", l.String())
+	}
+}
