@@ -205,6 +205,7 @@ var listColumns = map[string][]column{
 	"TransferOffer":  {col("REGISTRATION", "copyright_title", "copyright"), col("FROM", "from_name", "from"), col("TO", "to_name", "to"), col("STATUS", "status"), col("OFFERED", "offered_at"), col("EXPIRES", "expires_at"), col("ID", "id")},
 	"CopyrightMatch": {col("NUMBER", "number"), col("TITLE", "title"), col("OWNER", "owner_org_name", "owner"), col("STATUS", "status"), col("ANCHORED", "anchored_at"), col("DISTANCE", "distance"), col("ID", "id")},
 	"Certificate":    {col("NUMBER", "number"), col("STATUS", "status"), col("APPLICANT", "applicant.name"), col("ITEMS", "evidence"), col("ISSUED", "issued_at"), col("SIZE", "pdf_size"), col("ID", "id")},
+	"profileView":    {col("NAME", "name"), col("CURRENT", "current"), col("SERVER", "server"), col("TOKEN", "token")},
 	"DirectoryEntry": {col("NAME", "name"), col("KIND", "kind"), col("MEMBER", "member_name", "member"), col("HEIGHT", "height"), col("ID", "id")},
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
 }
@@ -361,7 +362,7 @@ func cellKind(t reflect.Type) bool {
 }
 
 // formatCell formats one value for a person: times in local time, sizes
-// in binary units, lists joined; in a list, digests shortened.
+// in binary units (size and pdf_size: byte counts), lists joined; in a list, digests shortened.
 func formatCell(name string, v reflect.Value, short bool) string {
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
@@ -384,7 +385,7 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		}
 		return "no"
 	case reflect.Int, reflect.Int64, reflect.Uint64:
-		if name == "size" || strings.HasSuffix(name, "_size") {
+		if base := name[strings.LastIndex(name, ".")+1:]; base == "size" || base == "pdf_size" { // bytes; not tree_size
 			return humanSize(v.Convert(reflect.TypeFor[int64]()).Int())
 		}
 	case reflect.String:

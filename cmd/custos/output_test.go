@@ -8,6 +8,7 @@ import (
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/receipt"
 )
 
 func TestJSONOutputChoice(t *testing.T) {
@@ -153,5 +154,13 @@ func TestNestedLists(t *testing.T) {
 	writeHuman(&l, &wire.Lookup{SHA256: "ab", Anchored: false})
 	if !strings.Contains(l.String(), "anchored:") || !strings.Contains(l.String(), "no") {
 		t.Errorf("lookup as a record hides that it is not anchored:\n%s", l.String())
+	}
+}
+
+func TestSizesOnlyForBytes(t *testing.T) {
+	var b bytes.Buffer
+	writeHuman(&b, &receipt.Checkpoint{TreeSize: 2048, Height: 3})
+	if !strings.Contains(b.String(), "2048") || strings.Contains(b.String(), "KiB") {
+		t.Errorf("a checkpoint's tree size is a count of leaves, not bytes:\n%s", b.String())
 	}
 }
