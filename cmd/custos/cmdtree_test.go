@@ -211,3 +211,16 @@ func TestAPICoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestCompleteProfiles: completion offers the saved profiles' names for
+// 'profile use' and --profile.
+func TestCompleteProfiles(t *testing.T) {
+	isolateConfig(t)
+	saveProfiles(t, "work", map[string]*profile{"work": {Server: "https://a.example"}, "法院": {Server: "https://b.example"}})
+	for _, args := range [][]string{{"__complete", "profile", "use", ""}, {"__complete", "list", "--profile", ""}} {
+		out, err := runCustos(t, args...)
+		if err != nil || !strings.Contains(out, "work\n法院\n") {
+			t.Errorf("custos %s = %q, %v; want both profiles", strings.Join(args, " "), out, err)
+		}
+	}
+}

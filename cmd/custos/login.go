@@ -166,6 +166,7 @@ func profileCmd() *cobra.Command {
 	}
 	use := &cobra.Command{
 		Use: "use NAME", Short: "Make a saved profile the current one", Args: positional(1, "one profile name"),
+		ValidArgsFunction: completeProfiles,
 		Example: `  custos profile use court`,
 		RunE: func(cmd *cobra.Command, a []string) error {
 			cfg, path, err := loadCLIConfig()
@@ -223,4 +224,13 @@ func meCmd() *cobra.Command {
 	}
 	cn.flags(cmd)
 	return cmd
+}
+
+// completeProfiles completes a profile's name (shell completion).
+func completeProfiles(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	cfg, _, err := loadCLIConfig()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	return cfg.names(), cobra.ShellCompDirectiveNoFileComp
 }

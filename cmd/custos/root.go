@@ -41,6 +41,7 @@ docs/cli.md is the reference, with the exit statuses.`,
 	})
 	root.PersistentFlags().BoolVar(&forceJSON, "json", false, "print JSON even on a terminal (piped output is JSON anyway)")
 	root.PersistentFlags().StringVar(&profileFlag, "profile", "", "use this saved profile (default: $CUSTOS_PROFILE, else the current one)")
+	root.RegisterFlagCompletionFunc("profile", completeProfiles)
 	root.AddCommand(serveCmd(), submitCmd(), verifyCmd(), consistencyCmd(), fsckCmd(), consortiumCmd(),
 		withSubs(orgCmd(), orgGetCmd()), keyCmd(), withSubs(matterCmd(), matterGetCmd()), shareCmd(), webhookCmd(),
 		listCmd(), receiptCmd(), lookupCmd(), downloadCmd(), custodyCmd(), withSubs(copyrightCmd(), copyrightOfferCmd()),
