@@ -48,7 +48,7 @@ func (cn *conn) client(cmd *cobra.Command) (*client.Client, error) {
 // publicClient is a client for the public endpoints: the server as for
 // client, and no token.
 func (cn *conn) publicClient() (*client.Client, error) {
-	r, err := target(cn.server, "-")
+	r, err := target(cn.server, "-") // a token given ("-", unused) is not looked for in a profile
 	if err != nil {
 		return nil, err
 	}

@@ -167,7 +167,7 @@ func profileCmd() *cobra.Command {
 	use := &cobra.Command{
 		Use: "use NAME", Short: "Make a saved profile the current one", Args: positional(1, "one profile name"),
 		ValidArgsFunction: completeProfiles,
-		Example: `  custos profile use court`,
+		Example:           `  custos profile use court`,
 		RunE: func(cmd *cobra.Command, a []string) error {
 			cfg, path, err := loadCLIConfig()
 			if err != nil {
