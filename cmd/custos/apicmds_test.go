@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/receipt"
@@ -93,6 +94,26 @@ func TestAPICommands(t *testing.T) {
 	run(&st, "integrity", "status")
 	if st.Latest == nil || !st.Latest.OK {
 		t.Errorf("custos integrity status = %+v; want the audit just run", st)
+	}
+
+	// The node registers a new organization in the consortium's directory
+	// within seconds.
+	var court wire.OrgView
+	run(&court, "org", "create", "--kind", "court", "--name", "杭州互联网法院")
+	var entry wire.DirectoryEntry
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		out, err := runCustosEnv(t, env, "directory", "get", court.ID)
+		if err == nil && json.Unmarshal([]byte(out), &entry) == nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("custos directory get %s: %v", court.ID, err)
+		}
+	}
+	var found wire.ListView[wire.DirectoryEntry]
+	run(&found, "directory", "list", "--name", "杭州互联网法院")
+	if entry.Name != "杭州互联网法院" || len(found.Items) != 1 || found.Items[0].ID != court.ID {
+		t.Errorf("custos directory get = %+v, list --name = %+v; want the court", entry, found)
 	}
 
 	if _, err := runCustosEnv(t, env, "evidence", "get", "01JD4M3Q8YV6ZK2N5T7R9XWB0C"); exitCode(err) != 1 {
