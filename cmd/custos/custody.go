@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,7 +61,7 @@ func custodyTable(w io.Writer, v *wire.CustodyView) error {
 		if e.Reads > 0 { // a folded read
 			subject = fmt.Sprintf("%s (%d reads since %s)", subject, e.Reads, eventTime(e.Since))
 		}
-		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), e.Type, e.Actor, subject)
+		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), e.Type, actorName(e.Actor, e.ActorOrgName), subject)
 	}
 	if err := t.write(w); err != nil {
 		return err
@@ -75,6 +76,17 @@ func custodyTable(w io.Writer, v *wire.CustodyView) error {
 		t.add(localTime(p.Since), localTime(p.Last), p.Type, p.Actor, p.Subject, strconv.FormatUint(p.Reads, 10))
 	}
 	return t.write(w)
+}
+
+// actorName is an event's actor as a person reads it: the organization's
+// name with the key ID after it ("杭州互联网法院 (clerk)"), or the raw
+// "<org>:<key>" when the node does not know the organization's name.
+func actorName(actor, orgName string) string {
+	_, key, ok := strings.Cut(actor, ":")
+	if orgName == "" || !ok {
+		return actor
+	}
+	return orgName + " (" + key + ")"
 }
 
 // eventTime is a custody event's RFC 3339 time in the local time zone, or

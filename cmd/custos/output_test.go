@@ -115,9 +115,9 @@ func TestCells(t *testing.T) {
 
 func TestCustodyTable(t *testing.T) {
 	at := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
-	v := &wire.CustodyView{Evidence: "01A", Events: []*custody.Event{
-		{Seq: 0, Type: "created", Time: at.Format(time.RFC3339), Actor: "杭州某某律师事务所:前台"},
-		{Seq: 1, Type: "viewed", Time: at.Add(time.Minute).Format(time.RFC3339), Actor: "court:clerk", Reads: 3, Since: at.Format(time.RFC3339)},
+	v := &wire.CustodyView{Evidence: "01A", Events: []wire.CustodyEvent{
+		{Event: custody.Event{Seq: 0, Type: "created", Time: at.Format(time.RFC3339), Actor: "firm:desk"}, ActorOrgName: "杭州某某律师事务所"},
+		{Event: custody.Event{Seq: 1, Type: "viewed", Time: at.Add(time.Minute).Format(time.RFC3339), Actor: "court:clerk", Reads: 3, Since: at.Format(time.RFC3339)}},
 	}}
 	var b bytes.Buffer
 	if err := writeHuman(&b, v); err != nil {
@@ -126,6 +126,9 @@ func TestCustodyTable(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	if len(lines) != 4 || !strings.Contains(lines[0], "2 events") || !strings.Contains(lines[2], localTime(at)) || !strings.Contains(lines[3], "3 reads since "+localTime(at)) {
 		t.Fatalf("custody table:\n%s", b.String())
+	}
+	if !strings.Contains(lines[2], "杭州某某律师事务所 (desk)") {
+		t.Errorf("the actor is not named by its organization:\n%s", b.String())
 	}
 	if a, c := displayWidth(lines[2][:strings.Index(lines[2], "杭州")]), displayWidth(lines[3][:strings.Index(lines[3], "court:")]); a != c {
 		t.Errorf("ACTOR starts at column %d and %d; want them aligned:\n%s", a, c, b.String())
