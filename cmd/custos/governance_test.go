@@ -1,0 +1,170 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/certs"
+)
+
+// TestConsortiumGovernance runs a 4-member consortium from `custos
+// consortium init` as 4 processes. The first member proposes a power change
+// with the CLI, signed by its governance key from OUT/admin; the members
+// vote with the CLI, each against its own node; the last member's node
+// shows that it passed and took effect. A vote signed by a governance key
+// outside the consortium's root, and a member's second vote, are refused
+// with a clear message and change nothing; uploads keep anchoring
+// throughout.
+func TestConsortiumGovernance(t *testing.T) {
+	out := initConsortium(t)
+	ms := consortiumMembers(out)
+	for _, m := range ms {
+		m.start(t)
+	}
+	a, d := ms[0], ms[3]
+	anchored := func(when string) {
+		t.Helper()
+		v := a.p.upload(consortiumToken, randomBytes(t, 3000))
+		if status, b := receiptOf(t, a.p, v.ID, 20*time.Second); status != 200 {
+			t.Fatalf("%s: receipt = %d %s", when, status, b)
+		}
+	}
+	anchored("before the proposal")
+
+	var members wire.Members
+	cliJSON(t, &members, "consortium", "members", "--server", d.p.URL)
+	if len(members.Members) != 4 {
+		t.Fatalf("consortium members = %+v, want 4", members)
+	}
+	byName := func(ms wire.Members, name string) wire.Member {
+		t.Helper()
+		for _, m := range ms.Members {
+			if m.Name == name {
+				return m
+			}
+		}
+		t.Fatalf("no member named %q in %+v", name, ms)
+		return wire.Member{}
+	}
+	notary := byName(members, "Qiantang Notary Office")
+	if notary.Kind != "notary" || notary.Power == 0 {
+		t.Fatalf("the notary office = %+v", notary)
+	}
+	newPower := notary.Power + 10
+	gov := func(m *member) []string {
+		dir := filepath.Join(out, "admin", m.slug)
+		return []string{"--key", filepath.Join(dir, "governance.key"), "--cert", filepath.Join(dir, "governance.pem"), "--server", m.p.URL}
+	}
+
+	var prop wire.GovernanceAccepted
+	cliJSON(t, &prop, append([]string{"consortium", "propose", "power", notary.Name, fmt.Sprint(newPower), "--id", "power-notary-1"}, gov(a)...)...)
+	if prop.Proposal != "power-notary-1" || prop.Height == 0 || prop.State == nil || prop.State.Status != "open" || prop.Member != byName(members, "Hangzhou Internet Court").ID {
+		t.Fatalf("consortium propose = %+v, want recorded, open, by the first member", prop)
+	}
+	anchored("with the proposal open")
+
+	// A governance key certified under another root, naming a member.
+	stranger := strangerKey(t)
+	o, err := runCustos(t, "consortium", "vote", "power-notary-1", "--yes", "--member", byName(members, "Beijing Internet Court").ID,
+		"--key", stranger[0], "--cert", stranger[1], "--server", ms[1].p.URL)
+	if err == nil || !strings.Contains(err.Error(), "403 Not signed by a member") {
+		t.Errorf("vote with a key outside the consortium: %v\n%s; want 403 Not signed by a member", err, o)
+	}
+
+	vote := func(m *member) wire.GovernanceAccepted {
+		t.Helper()
+		var v wire.GovernanceAccepted
+		cliJSON(t, &v, append([]string{"consortium", "vote", "power-notary-1", "--yes"}, gov(m)...)...)
+		if v.Height == 0 || v.Kind != "vote" {
+			t.Fatalf("vote by %s = %+v, want recorded", m.slug, v)
+		}
+		return v
+	}
+	vote(a)
+	if v := vote(ms[1]); v.State.Status != "open" || len(v.State.Votes) != 2 {
+		t.Fatalf("after two of four votes: %+v, want open with 2 votes", v.State)
+	}
+	o, err = runCustos(t, append([]string{"consortium", "vote", "power-notary-1", "--no"}, gov(ms[1])...)...)
+	if err == nil || !strings.Contains(err.Error(), "409 Already recorded") {
+		t.Errorf("a second vote: %v\n%s; want 409 Already recorded", err, o)
+	}
+	var p wire.Proposal
+	cliJSON(t, &p, "consortium", "proposal", "power-notary-1", "--server", d.p.URL)
+	if len(p.Votes) != 2 || p.NoPower != 0 {
+		t.Errorf("after the refused votes: %+v, want the 2 yes votes alone", p)
+	}
+	vote(ms[2]) // 3 of 4 equal powers: more than 2/3
+
+	// The chain makes blocks only when it has work: uploads drive it to
+	// the height the change takes effect at, and must keep anchoring.
+	for end := time.Now().Add(30 * time.Second); ; {
+		cliJSON(t, &p, "consortium", "proposal", "power-notary-1", "--server", d.p.URL)
+		if p.Status == "applied" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("proposal on the last member's node = %+v, want applied", p)
+		}
+		anchored("while the change takes effect")
+	}
+	var applied wire.Proposals
+	cliJSON(t, &applied, "consortium", "proposals", "--status", "applied", "--server", d.p.URL)
+	if len(applied.Proposals) != 1 || applied.Proposals[0].ID != "power-notary-1" || p.Effective != p.Passed+2 {
+		t.Errorf("proposals --status applied = %+v (effective %d, passed %d)", applied, p.Effective, p.Passed)
+	}
+	cliJSON(t, &members, "consortium", "members", "--server", d.p.URL)
+	if got := byName(members, notary.Name).Power; got != newPower {
+		t.Errorf("the notary's power after the change = %d, want %d", got, newPower)
+	}
+	anchored("after the change")
+}
+
+// cliJSON runs custos with JSON output and decodes its stdout into v.
+func cliJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	o, err := runCustos(t, append(args, "--json")...)
+	if err != nil {
+		t.Fatalf("custos %s: %v\n%s", strings.Join(args, " "), err, o)
+	}
+	if err := json.Unmarshal([]byte(o), v); err != nil {
+		t.Fatalf("custos %s: %v\n%s", strings.Join(args, " "), err, o)
+	}
+}
+
+// strangerKey writes a governance key and certificate issued under a root
+// that is not the consortium's, and returns their paths.
+func strangerKey(t *testing.T) [2]string {
+	t.Helper()
+	now := time.Now()
+	root, err := certs.NewRoot("Stranger Root", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := root.NewOrgCA("court", "Stranger Court", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := org.IssueGovernance("Stranger governance", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := certs.EncodeKeyPEM(leaf.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	kp, cp := filepath.Join(dir, "governance.key"), filepath.Join(dir, "governance.pem")
+	if err := os.WriteFile(kp, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cp, certs.EncodePEM(leaf.Cert, org.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return [2]string{kp, cp}
+}
