@@ -434,9 +434,16 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/log/checkpoint":      {public: true, own: get(func(*authzWorld) string { return "/api/v1/log/checkpoint" })},
 		"GET /api/v1/log/consistency":     {public: true, own: get(func(*authzWorld) string { return "/api/v1/log/consistency?first=1&second=2" })},
 		"POST /tsa":                       {public: true}, // RFC 3161 over HTTP; exercised by the TSA tests
-		"GET /verify":                     {public: true, own: get(func(*authzWorld) string { return "/verify" })},
-		"GET /console":                    {public: true, own: get(func(*authzWorld) string { return "/console" })},
-		"GET /static/{name}":              {public: true, own: get(func(*authzWorld) string { return "/static/verify.js" })},
+		// Governance: public reads; proposals and votes are authorized by
+		// the governance key's signature, not a token (TestConsortiumGovernance).
+		"GET /api/v1/consortium/members":               {public: true, own: get(func(*authzWorld) string { return "/api/v1/consortium/members" })},
+		"GET /api/v1/consortium/proposals":             {public: true, own: get(func(*authzWorld) string { return "/api/v1/consortium/proposals" })},
+		"GET /api/v1/consortium/proposals/{id}":        {public: true},
+		"POST /api/v1/consortium/proposals":            {public: true},
+		"POST /api/v1/consortium/proposals/{id}/votes": {public: true},
+		"GET /verify":        {public: true, own: get(func(*authzWorld) string { return "/verify" })},
+		"GET /console":       {public: true, own: get(func(*authzWorld) string { return "/console" })},
+		"GET /static/{name}": {public: true, own: get(func(*authzWorld) string { return "/static/verify.js" })},
 	}
 }
 

@@ -148,6 +148,11 @@ var apiCommands = map[string]string{
 	"withdrawTransfer":         "custos copyright withdraw",
 	"listDirectory":            "custos directory list",
 	"getDirectoryEntry":        "custos directory get",
+	"listConsortiumMembers":    "custos consortium members",
+	"listProposals":            "custos consortium proposals",
+	"getProposal":              "custos consortium proposal",
+	"createProposal":           "custos consortium propose",
+	"voteProposal":             "custos consortium vote",
 }
 
 // noCLI are the operations with no command, and why.
