@@ -1,0 +1,140 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/certs"
+)
+
+// fakeGov is a chain's governance that records what it is sent and
+// answers with refuse (nil: accepted, and recorded in block 7).
+type fakeGov struct {
+	refuse error
+	sent   [][]byte
+}
+
+func (g *fakeGov) Height() int64 { return 9 }
+func (g *fakeGov) Members() ([]anchor.Member, error) {
+	return []anchor.Member{{ID: strings.Repeat("ab", 32), Name: "Court", Kind: "court", Power: 10, Place: 1}}, nil
+}
+func (g *fakeGov) Proposals() ([]anchor.ProposalState, error) {
+	p, _, err := g.Proposal("p1")
+	return []anchor.ProposalState{p}, err
+}
+func (g *fakeGov) Proposal(id string) (anchor.ProposalState, bool, error) {
+	if id != "p1" || len(g.sent) == 0 {
+		return anchor.ProposalState{}, false, nil
+	}
+	return anchor.ProposalState{ID: "p1", Proposer: strings.Repeat("ab", 32), Action: "power", Height: 7, Status: anchor.StatusOpen,
+		Votes: []anchor.GovVote{{Member: strings.Repeat("ab", 32), Yes: true, Height: 8}}}, true, nil
+}
+func (g *fakeGov) SubmitGovernance(_ context.Context, raw []byte) error {
+	if g.refuse != nil {
+		return g.refuse
+	}
+	g.sent = append(g.sent, raw)
+	return nil
+}
+
+// govTxs returns a signed proposal "p1" and a signed vote on it.
+func govTxs(t *testing.T) (propose, vote []byte) {
+	t.Helper()
+	now := time.Now()
+	root, err := certs.NewRoot("Root", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := root.NewOrgCA("court", "Court", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gov, err := org.IssueGovernance("Court governance", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := strings.Repeat("ab", 32)
+	p := anchor.Proposal{ID: "p1", Expires: 100, Action: anchor.ActPower, Power: 20}
+	p.Target[0] = 1
+	if propose, err = anchor.NewProposeTx("c", gov.Cert, org.Cert, gov.Signer, member, p); err != nil {
+		t.Fatal(err)
+	}
+	if vote, err = anchor.NewVoteTx("c", gov.Cert, org.Cert, gov.Signer, member, "p1", true); err != nil {
+		t.Fatal(err)
+	}
+	return propose, vote
+}
+
+// TestGovernanceAPI: each way a proposal or vote can be wrong or refused
+// is a 4xx problem naming the reason, never a 500; a good one is 202 with
+// the height that recorded it.
+func TestGovernanceAPI(t *testing.T) {
+	propose, vote := govTxs(t)
+	jsonBody, _ := json.Marshal(wire.GovernanceTx{Tx: propose})
+	for _, c := range []struct {
+		name, method, path, ctype string
+		body                      []byte
+		refuse                    error
+		status                    int
+		slug                      string
+	}{
+		{"members", "GET", "/api/v1/consortium/members", "", nil, nil, 200, ""},
+		{"bad status", "GET", "/api/v1/consortium/proposals?status=maybe", "", nil, nil, 400, "bad-parameter"},
+		{"unknown proposal", "GET", "/api/v1/consortium/proposals/nope", "", nil, nil, 404, "no-proposal"},
+		{"garbage", "POST", "/api/v1/consortium/proposals", "application/octet-stream", []byte("CSTX garbage"), nil, 400, "malformed-tx"},
+		{"trailing byte", "POST", "/api/v1/consortium/proposals", "application/octet-stream", append(bytes.Clone(propose), 0), nil, 400, "malformed-tx"},
+		{"text body", "POST", "/api/v1/consortium/proposals", "text/plain", propose, nil, 415, "unsupported-media-type"},
+		{"vote as proposal", "POST", "/api/v1/consortium/proposals", "application/octet-stream", vote, nil, 400, "malformed-tx"},
+		{"proposal as vote", "POST", "/api/v1/consortium/proposals/p1/votes", "application/octet-stream", propose, nil, 400, "malformed-tx"},
+		{"vote on another", "POST", "/api/v1/consortium/proposals/p2/votes", "application/octet-stream", vote, nil, 400, "malformed-tx"},
+		{"empty json", "POST", "/api/v1/consortium/proposals", "application/json", []byte(`{}`), nil, 400, "malformed-tx"},
+		{"bad wait", "POST", "/api/v1/consortium/proposals?wait=soon", "application/octet-stream", propose, nil, 400, "bad-parameter"},
+		{"not member", "POST", "/api/v1/consortium/proposals", "application/octet-stream", propose, &anchor.TxError{Code: anchor.CodeNotMember, Log: "x"}, 403, "not-a-member"},
+		{"duplicate", "POST", "/api/v1/consortium/proposals/p1/votes", "application/octet-stream", vote, &anchor.TxError{Code: anchor.CodeDuplicate, Log: "x"}, 409, "governance-duplicate"},
+		{"stale", "POST", "/api/v1/consortium/proposals/p1/votes", "application/octet-stream", vote, &anchor.TxError{Code: anchor.CodeStale, Log: "x"}, 409, "proposal-closed"},
+		{"old chain", "POST", "/api/v1/consortium/proposals", "application/octet-stream", propose, &anchor.TxError{Code: anchor.CodeVersion, Log: "x"}, 409, "no-governance"},
+		{"refused", "POST", "/api/v1/consortium/proposals", "application/octet-stream", propose, &anchor.TxError{Code: anchor.CodeRefused, Log: "x"}, 422, "change-refused"},
+		{"chain malformed", "POST", "/api/v1/consortium/proposals", "application/octet-stream", propose, &anchor.TxError{Code: anchor.CodeMalformed, Log: "x"}, 400, "malformed-tx"},
+		{"accepted raw", "POST", "/api/v1/consortium/proposals?wait=1s", "application/octet-stream", propose, nil, 202, ""},
+		{"accepted json", "POST", "/api/v1/consortium/proposals?wait=1s", "application/json", jsonBody, nil, 202, ""},
+		{"vote accepted", "POST", "/api/v1/consortium/proposals/p1/votes?wait=1s", "application/octet-stream", vote, nil, 202, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			gov := &fakeGov{refuse: c.refuse}
+			s := newRouteTestServer(t)
+			s.governanceRoutes(s.e, gov)
+			req := httptest.NewRequest(c.method, c.path, bytes.NewReader(c.body))
+			if c.ctype != "" {
+				req.Header.Set("Content-Type", c.ctype)
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != c.status {
+				t.Fatalf("%s %s = %d %s, want %d", c.method, c.path, rec.Code, rec.Body, c.status)
+			}
+			if c.slug != "" {
+				var p Problem
+				if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Type != ProblemBase+c.slug {
+					t.Errorf("%s %s: problem %+v (%v), want %s", c.method, c.path, p, err, c.slug)
+				}
+			}
+			if c.status == http.StatusAccepted {
+				var a wire.GovernanceAccepted
+				if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || a.Proposal != "p1" || a.Height == 0 || a.State == nil || len(gov.sent) != 1 {
+					t.Errorf("answer %s (%v), want p1 recorded", rec.Body, err)
+				}
+			}
+			if c.status >= 400 && len(gov.sent) != 0 {
+				t.Errorf("a refused request reached the chain")
+			}
+		})
+	}
+}
