@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	prob "github.com/custos-project/custos/internal/problem"
 	"mime"
 	"net/http"
 	"strings"
@@ -50,8 +51,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 func certifier(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if o := principal(c).Org; !access.IssuesCertificates(o.Kind) {
-			return problem(http.StatusForbidden, "forbidden", "Forbidden",
-				"Only notary organizations (and this node's operator) issue notarial certificates; your key's organization is of kind "+o.Kind+".")
+			return errForbidden("notary-only", "kind", o.Kind)
 		}
 		return next(c)
 	}
@@ -64,7 +64,7 @@ func (s *Server) listCertificates(c echo.Context) error {
 	}
 	page, err := s.certs.Certificates(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
 	if errors.Is(err, evidence.ErrBadCursor) {
-		return errBadRequest("bad-parameter", "cursor must be a next_cursor from a previous page.")
+		return errParam("cursor-next")
 	}
 	if err != nil {
 		return err
@@ -107,15 +107,13 @@ func certifyProblem(err error) *Problem {
 	case errors.Is(err, certify.ErrNoMatter):
 		return errNoMatter()
 	case errors.As(err, &ie):
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", ie.Detail)
+		return errInvalid("invalid-input", "reason", ie.Detail)
 	case errors.As(err, &na) && na.Copyright != "":
-		p := problem(http.StatusConflict, "not-anchored", "Registration not yet anchored",
-			"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.")
+		p := problem(http.StatusConflict, "not-anchored", prob.M("title.registration-unanchored"), prob.M("registration-unanchored"))
 		p.retryAfter = 2
 		return p
 	case errors.As(err, &na):
-		p := problem(http.StatusConflict, "not-anchored", "Evidence not yet anchored",
-			"Evidence item "+na.Evidence+" is not yet anchored in the consortium chain, so its receipt, which the document embeds, does not exist yet. Retry shortly.")
+		p := problem(http.StatusConflict, "not-anchored", prob.M("title.evidence-unanchored"), prob.M("evidence-unanchored", "id", na.Evidence))
 		p.retryAfter = 2
 		return p
 	}
@@ -124,7 +122,7 @@ func certifyProblem(err error) *Problem {
 
 func certificateErr(err error) error {
 	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "There is no certificate with this ID that you may see.")
+		return errGone("no-certificate")
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	prob "github.com/custos-project/custos/internal/problem"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -25,7 +26,7 @@ func (s *Server) documentCheck(c echo.Context) error {
 		err = fmt.Errorf("verification token of %s: unknown document kind %q", id, kind)
 	}
 	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "This node issued no document with this verification token.")
+		return errGone("no-document")
 	}
 	return err
 }
@@ -33,6 +34,5 @@ func (s *Server) documentCheck(c echo.Context) error {
 // errNoSigner is the answer of the document endpoints on a node that
 // cannot sign documents.
 func errNoSigner() *Problem {
-	return problem(http.StatusConflict, "no-document-signer", "This node does not issue documents",
-		"This node holds no notary document-signing certificate (or lacks the CJK font to render documents), so it cannot issue certificates. Certificates are issued by the consortium's notary members.")
+	return problem(http.StatusConflict, "no-document-signer", prob.M("title.no-document-signer"), prob.M("no-document-signer"))
 }

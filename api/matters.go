@@ -2,7 +2,7 @@ package api
 
 import (
 	"errors"
-	"fmt"
+	prob "github.com/custos-project/custos/internal/problem"
 	"io"
 	"net/http"
 	"strconv"
@@ -47,7 +47,7 @@ func queryLimit(c echo.Context, def, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > max {
-		return 0, errBadRequest("bad-parameter", "limit is a number from 1 to "+strconv.Itoa(max)+".")
+		return 0, errParam("limit-range", "max", max)
 	}
 	return n, nil
 }
@@ -61,9 +61,9 @@ func bindStrict(c echo.Context, v any) error {
 	}
 	switch err := strictjson.Decode(b, v); {
 	case errors.Is(err, strictjson.ErrTrailing):
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body has data after its object.")
+		return errInvalid("json-trailing")
 	case err != nil:
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body is not acceptable: "+err.Error())
+		return jsonProblem(err)
 	}
 	return nil
 }
@@ -76,7 +76,7 @@ func readJSONBody(c echo.Context) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > maxJSON {
-		return nil, problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large", fmt.Sprintf("A JSON body is at most %d bytes.", maxJSON))
+		return nil, problem(http.StatusRequestEntityTooLarge, "too-large", prob.M("title.request-too-large"), prob.M("json-too-large", "max", maxJSON))
 	}
 	return b, nil
 }
@@ -123,7 +123,7 @@ func matterErr(err error) error {
 }
 
 func errNoMatter() *Problem {
-	return problem(http.StatusNotFound, "not-found", "Not found", "There is no matter with this ID that you may see.")
+	return errGone("no-matter")
 }
 
 func (s *Server) createShare(c echo.Context) error {
@@ -133,7 +133,7 @@ func (s *Server) createShare(c echo.Context) error {
 	}
 	kind, target := evidence.ShareEvidence, in.Evidence
 	if (in.Evidence == "") == (in.Matter == "") {
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "Give exactly one of evidence or matter.")
+		return errInvalid("give-one-target")
 	}
 	if in.Matter != "" {
 		kind, target = evidence.ShareMatter, in.Matter
@@ -148,7 +148,7 @@ func (s *Server) createShare(c echo.Context) error {
 	p := principal(c)
 	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
 	if errors.Is(err, sharing.ErrBadShare) {
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+		return errInvalid("invalid-input", "reason", reasonOf(err, sharing.ErrBadShare))
 	}
 	if err != nil {
 		return err
@@ -164,7 +164,7 @@ func (s *Server) createShare(c echo.Context) error {
 func (s *Server) listShares(c echo.Context) error {
 	made := c.QueryParam("direction") != "received"
 	if d := c.QueryParam("direction"); d != "" && d != "made" && d != "received" {
-		return errBadRequest("bad-parameter", "direction is made or received.")
+		return errParam("direction")
 	}
 	org := principal(c).Org.ID
 	sh, err := s.sharing.Shares(c.Request().Context(), org, made)
@@ -189,7 +189,7 @@ func (s *Server) revokeShare(c echo.Context) error {
 	p := principal(c)
 	sh, err := s.sharing.RevokeShare(c.Request().Context(), p.Org.ID, p.Actor(), c.Param("id"))
 	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "There is no share with this ID made by your organization.")
+		return errGone("no-share")
 	}
 	if err != nil {
 		return err
@@ -207,7 +207,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 		if v := c.QueryParam(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				return errBadRequest("bad-parameter", name+" must be an RFC 3339 time such as 2026-11-21T00:00:00Z.")
+				return errParam("rfc3339-time", "name", name)
 			}
 			*dst = t
 		}
@@ -227,7 +227,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 		s.limits.refundSharedRead(p.Org.ID)
 	}
 	if errors.Is(err, evidence.ErrBadCursor) {
-		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+		return errParam("cursor-unknown")
 	}
 	if err != nil {
 		return err

@@ -180,7 +180,7 @@ func (o *Office) applicant(in *Applicant, recs []*evidence.Record, now time.Time
 func (o *Office) orgApplicant(id, name string) (*certificates.Applicant, error) {
 	org, err := o.orgs.Org(id)
 	if errors.Is(err, access.ErrNotFound) {
-		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: "is not an organization of this node"}}}
+		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError(name, "field.not-local-org")}}
 	}
 	if err != nil {
 		return nil, err

@@ -65,7 +65,7 @@ type Publication struct {
 func ParseWork(b []byte, now time.Time) (Work, error) {
 	var w Work
 	if len(b) > evidence.MaxMetaBytes {
-		return w, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "metadata", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(b), evidence.MaxMetaBytes)}}}
+		return w, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("metadata", "field.too-big", "size", len(b), "limit", evidence.MaxMetaBytes)}}
 	}
 	if err := evidence.DecodeStrict(b, &w, "metadata", "title, type, authors, owner, created, first_publication"); err != nil {
 		return w, err
@@ -82,14 +82,14 @@ func (w *Work) Validate(now time.Time) error {
 	today := now.In(cst).Format(time.DateOnly)
 	var fields []evidence.FieldError
 	if w.Created > today {
-		fields = append(fields, evidence.FieldError{Field: "created", Message: "is in the future"})
+		fields = append(fields, evidence.NewFieldError("created", "field.future"))
 	}
 	if p := w.FirstPublication; p != nil {
 		if p.Date > today {
-			fields = append(fields, evidence.FieldError{Field: "first_publication.date", Message: "is in the future"})
+			fields = append(fields, evidence.NewFieldError("first_publication.date", "field.future"))
 		}
 		if p.Date < w.Created {
-			fields = append(fields, evidence.FieldError{Field: "first_publication.date", Message: "is before the work was created"})
+			fields = append(fields, evidence.NewFieldError("first_publication.date", "field.before-created"))
 		}
 	}
 	if len(fields) > 0 {
