@@ -114,18 +114,18 @@ func (l *limits) refundSharedRead(org string) {
 
 // perKey spends a token of the caller's API key. It runs after requireAuth.
 func (l *limits) perKey(next echo.HandlerFunc) echo.HandlerFunc {
-	return l.key.middleware(next, "who.key", func(c echo.Context) string { return principal(c).Key.ID })
+	return l.key.middleware(next, prob.M("who.key"), func(c echo.Context) string { return principal(c).Key.ID })
 }
 
 // perKeyUpload spends an upload token of the caller's API key. It runs
 // after requireAuth.
 func (l *limits) perKeyUpload(next echo.HandlerFunc) echo.HandlerFunc {
-	return l.upload.middleware(next, "who.uploads", func(c echo.Context) string { return principal(c).Key.ID })
+	return l.upload.middleware(next, prob.M("who.uploads"), func(c echo.Context) string { return principal(c).Key.ID })
 }
 
 // perIP spends a token of the client's IP address, for the public endpoints.
 func (l *limits) perIP(next echo.HandlerFunc) echo.HandlerFunc {
-	return l.public.middleware(next, "who.address", func(c echo.Context) string { return clientIP(c.Request()) })
+	return l.public.middleware(next, prob.M("who.address"), func(c echo.Context) string { return clientIP(c.Request()) })
 }
 
 // then composes middleware: then(a, b)(h) is a(b(h)).
@@ -246,8 +246,8 @@ func (l *limiter) evict(now time.Time) {
 
 // middleware refuses, with 429 and Retry-After, a request whose bucket is
 // empty, before any work is done. who names the bucket's owner for the
-// problem's detail (a catalog id, internal/problem).
-func (l *limiter) middleware(next echo.HandlerFunc, who string, key func(echo.Context) string) echo.HandlerFunc {
+// problem's detail.
+func (l *limiter) middleware(next echo.HandlerFunc, who prob.Msg, key func(echo.Context) string) echo.HandlerFunc {
 	if l == nil {
 		return next
 	}
@@ -262,9 +262,9 @@ func (l *limiter) middleware(next echo.HandlerFunc, who string, key func(echo.Co
 
 // errRateLimited is the 429 problem (RFC 6585 §4). Retry-After is in whole
 // seconds, rounded up (RFC 9110 §10.2.3).
-func errRateLimited(who string, rate float64, burst int, wait time.Duration) *Problem {
+func errRateLimited(who prob.Msg, rate float64, burst int, wait time.Duration) *Problem {
 	p := problem(http.StatusTooManyRequests, "rate-limited", prob.M("title.rate-limited"),
-		prob.M("rate-limited", "who", prob.M(who), "rate", strconv.FormatFloat(rate, 'g', -1, 64), "burst", burst))
+		prob.M("rate-limited", "who", who, "rate", strconv.FormatFloat(rate, 'g', -1, 64), "burst", burst))
 	p.retryAfter = max(1, int(math.Ceil(wait.Seconds())))
 	return p
 }

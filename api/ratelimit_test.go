@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	prob "github.com/custos-project/custos/internal/problem"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -141,7 +142,7 @@ func TestClientIP(t *testing.T) {
 
 func TestErrRateLimitedRetryAfter(t *testing.T) {
 	for wait, want := range map[time.Duration]int{0: 1, 10 * time.Millisecond: 1, time.Second: 1, 1200 * time.Millisecond: 2, 59*time.Second + 1: 60} {
-		if got := errRateLimited("x", 1, 1, wait).retryAfter; got != want {
+		if got := errRateLimited(prob.M("who.key"), 1, 1, wait).retryAfter; got != want {
 			t.Errorf("errRateLimited(wait %v).retryAfter = %d, want %d", wait, got, want)
 		}
 	}
