@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -235,9 +236,14 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 func jsonProblem(err error) *Problem {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var te *time.ParseError
 	switch {
 	case errors.As(err, &syn):
 		return errInvalid("json-syntax", "offset", syn.Offset).because(err)
+	case errors.As(err, &typ) && typ.Field == "":
+		return errInvalid("json-object").because(err)
+	case errors.As(err, &te):
+		return errInvalid("json-time").because(err)
 	case errors.As(err, &typ):
 		return errInvalid("json-type", "field", strconv.Quote(typ.Field), "kind", evidence.JSONKind(typ.Type)).because(err)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

@@ -184,9 +184,14 @@ const metaFields = "title, description, case_ref, captured_at, media_type, file_
 func jsonFieldError(field string, err error, allowed string) FieldError {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var te *time.ParseError
 	switch {
 	case errors.As(err, &syn):
 		return NewFieldError(field, "field.json-syntax", "offset", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return NewFieldError(field, "field.json-object")
+	case errors.As(err, &te):
+		return NewFieldError(field, "field.json-time")
 	case errors.As(err, &typ):
 		return NewFieldError(field, "field.json-type", "field", strconv.Quote(typ.Field), "kind", JSONKind(typ.Type))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
