@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 )
 
@@ -159,5 +162,22 @@ func checkLocalizedProblem(t *testing.T, rec *httptest.ResponseRecorder, lang st
 				t.Errorf("%q is not Chinese (answer %s)", s, rec.Body)
 			}
 		}
+	}
+}
+
+// TestClientChineseProblem runs the CLI's client against the real server
+// with a Chinese locale: the problem it gets, and prints, is Chinese.
+func TestClientChineseProblem(t *testing.T) {
+	t.Setenv("LC_ALL", "zh_CN.UTF-8")
+	w := newUploadWorld(t)
+	srv := httptest.NewServer(w.s.Handler())
+	t.Cleanup(srv.Close)
+	_, err := client.New(srv.URL, w.token).Get(context.Background(), "nope")
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusNotFound {
+		t.Fatalf("Get = %v, want a 404 problem", err)
+	}
+	if ce.Problem.Title != "未找到" || ce.Problem.Detail != "没有此 ID 的证据，或您无权查看。" {
+		t.Errorf("problem = %q: %q, want it in Chinese", ce.Problem.Title, ce.Problem.Detail)
 	}
 }
