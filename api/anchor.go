@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"net/http"
 	"strconv"
 	"time"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 

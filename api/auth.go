@@ -2,9 +2,10 @@ package api
 
 import (
 	"errors"
-	prob "github.com/custos-project/custos/internal/problem"
 	"net/http"
 	"strings"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 

@@ -3,10 +3,11 @@ package api
 import (
 	"errors"
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"mime"
 	"net/http"
 	"strings"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 
@@ -107,7 +108,7 @@ func certifyProblem(err error) *Problem {
 	case errors.Is(err, certify.ErrNoMatter):
 		return errNoMatter()
 	case errors.As(err, &ie):
-		return errInvalid("invalid-input", "reason", ie.Detail)
+		return errInvalidInput(ie)
 	case errors.As(err, &na) && na.Copyright != "":
 		p := problem(http.StatusConflict, "not-anchored", prob.M("title.registration-unanchored"), prob.M("registration-unanchored"))
 		p.retryAfter = 2
@@ -118,6 +119,15 @@ func certifyProblem(err error) *Problem {
 		return p
 	}
 	return nil
+}
+
+// errInvalidInput is 422 invalid-input with the office's reason.
+func errInvalidInput(ie *certify.InputError) *Problem {
+	m := ie.Msg
+	if m.IsZero() {
+		m = prob.M("invalid-input", "reason", ie.Detail)
+	}
+	return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), m)
 }
 
 func certificateErr(err error) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	prob "github.com/custos-project/custos/internal/problem"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 
@@ -79,7 +80,7 @@ func copyrightErr(err error) error {
 	case errors.Is(err, copyright.ErrRevoked):
 		return problem(http.StatusConflict, "copyright-revoked", prob.M("title.copyright-revoked"), prob.M("copyright-revoked"))
 	case errors.Is(err, copyright.ErrBadRegistration):
-		return problem(http.StatusUnprocessableEntity, "invalid-registration", prob.M("title.invalid-registration"), prob.M("invalid-input", "reason", err.Error()))
+		return problem(http.StatusUnprocessableEntity, "invalid-registration", prob.M("title.invalid-registration"), reason(err, copyright.ErrBadRegistration))
 	case errors.Is(err, evidence.ErrNotFound):
 		return errGone("no-copyright")
 	}

@@ -1,8 +1,9 @@
 package api
 
 import (
-	prob "github.com/custos-project/custos/internal/problem"
 	"net/http"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 

@@ -3,8 +3,9 @@ package api
 import (
 	"errors"
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"net/http"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 

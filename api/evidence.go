@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"strconv"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"

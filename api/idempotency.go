@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -22,6 +23,11 @@ var internalFragments = []string{
 	"unexpected end", "parsing time", "cannot unmarshal", "multipart:", "mime:", "http:", "time.Time",
 	"int64", "uint64", "float64", "reflect", "<nil>", "%!", "code=", "bufio:",
 }
+
+// englishWords is an English phrase left in a Chinese text (three words
+// or more; names, field names and lists of values are shorter or comma
+// separated).
+var englishWords = regexp.MustCompile(`[A-Za-z]+(?: [a-z]+){2,}`)
 
 // TestMalformedInputAnswers sends malformed input (bad JSON, truncated
 // bodies, bad numbers, dates, hex and huge values) to the main routes, in
@@ -70,6 +76,8 @@ func TestMalformedInputAnswers(t *testing.T) {
 		{name: "share wrong type", method: "POST", path: "/api/v1/shares", ctype: "application/json", body: `{"evidence":12,"org":"x"}`},
 		{name: "share bad date", method: "POST", path: "/api/v1/shares", ctype: "application/json", body: `{"evidence":"` + id + `","org":"x","expires_at":"2026-13-45"}`},
 		{name: "share huge number", method: "POST", path: "/api/v1/shares", ctype: "application/json", body: `{"evidence":` + huge + `}`},
+		{name: "share with itself", method: "POST", path: "/api/v1/shares", ctype: "application/json", body: `{"evidence":"` + id + `","org":"` + w.org + `"}`},
+		{name: "share expired", method: "POST", path: "/api/v1/shares", ctype: "application/json", body: `{"evidence":"` + id + `","org":"` + op.ID + `","expires_at":"2001-01-01T00:00:00Z"}`},
 		{name: "share truncated", method: "POST", path: "/api/v1/shares", ctype: "application/json", body: `{"evidence":"`},
 		{name: "list bad limit", method: "GET", path: "/api/v1/evidence?limit=abc"},
 		{name: "list huge limit", method: "GET", path: "/api/v1/evidence?limit=" + huge},
@@ -102,6 +110,8 @@ func TestMalformedInputAnswers(t *testing.T) {
 		{name: "org invisible name", method: "POST", path: "/api/v1/orgs", ctype: "application/json", body: `{"kind":"court","name":"a\u200bb"}`, admin: true},
 		{name: "org patch empty", method: "PATCH", path: "/api/v1/orgs/" + op.ID, ctype: "application/json", body: `{}`, admin: true},
 		{name: "key bad expiry", method: "POST", path: "/api/v1/orgs/" + op.ID + "/keys", ctype: "application/json", body: `{"role":"admin","expires_at":"soon"}`, admin: true},
+		{name: "key past expiry", method: "POST", path: "/api/v1/orgs/" + op.ID + "/keys", ctype: "application/json", body: `{"role":"admin","expires_at":"2001-01-01T00:00:00Z"}`, admin: true},
+		{name: "org name too long", method: "POST", path: "/api/v1/orgs", ctype: "application/json", body: `{"kind":"court","name":"` + strings.Repeat("法", 201) + `"}`, admin: true},
 		{name: "key bad role", method: "POST", path: "/api/v1/orgs/" + op.ID + "/keys", ctype: "application/json", body: `{"role":"king"}`, admin: true},
 		{name: "chain upgrade bad json", method: "POST", path: "/api/v1/admin/chain/upgrade", ctype: "application/json", body: `{"height":"x"}`, admin: true},
 		{name: "bad token", method: "GET", path: "/api/v1/me", hdr: []string{"Authorization", "Bearer " + huge}},
@@ -160,6 +170,9 @@ func checkLocalizedProblem(t *testing.T, rec *httptest.ResponseRecorder, lang st
 		for _, s := range texts {
 			if s != "" && !strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
 				t.Errorf("%q is not Chinese (answer %s)", s, rec.Body)
+			}
+			if m := englishWords.FindString(s); m != "" {
+				t.Errorf("%q holds English words %q (answer %s)", s, m, rec.Body)
 			}
 		}
 	}

@@ -2,11 +2,12 @@ package api
 
 import (
 	"errors"
-	prob "github.com/custos-project/custos/internal/problem"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/internal/strictjson"
@@ -148,7 +149,7 @@ func (s *Server) createShare(c echo.Context) error {
 	p := principal(c)
 	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
 	if errors.Is(err, sharing.ErrBadShare) {
-		return errInvalid("invalid-input", "reason", reasonOf(err, sharing.ErrBadShare))
+		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, sharing.ErrBadShare))
 	}
 	if err != nil {
 		return err

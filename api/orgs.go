@@ -3,8 +3,9 @@ package api
 import (
 	"errors"
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"net/http"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 
@@ -44,7 +45,7 @@ func accessErr(err error) error {
 	case errors.Is(err, access.ErrNotFound):
 		return errGone("no-org-or-key")
 	case errors.Is(err, access.ErrBadInput):
-		return errInvalid("invalid-input", "reason", reasonOf(err, access.ErrBadInput))
+		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, access.ErrBadInput))
 	}
 	return err
 }

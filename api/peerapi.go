@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"hash"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 

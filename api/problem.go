@@ -258,12 +258,17 @@ func jsonProblem(err error) *Problem {
 	return errInvalid("json-bad").because(err)
 }
 
-// reasonOf is the reason a domain package's error gives after its
-// sentinel's text ("access: invalid input: a name has 1 to 200
-// characters" gives "a name has 1 to 200 characters"): our own words,
-// never a library's.
-func reasonOf(err, sentinel error) string {
-	return strings.TrimPrefix(err.Error(), sentinel.Error()+": ")
+// reason is why a domain package refused input (sentinel): its catalog
+// message (a *problem.Refusal), else the text its error gives after the
+// sentinel's ("access: invalid input: a name has 1 to 200 characters"
+// gives "a name has 1 to 200 characters"): our own words, never a
+// library's.
+func reason(err, sentinel error) prob.Msg {
+	var r *prob.Refusal
+	if errors.As(err, &r) {
+		return r.Msg
+	}
+	return prob.M("invalid-input", "reason", strings.TrimPrefix(err.Error(), sentinel.Error()+": "))
 }
 
 // because records the error that made p, for the server log only: the

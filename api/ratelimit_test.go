@@ -2,13 +2,14 @@ package api
 
 import (
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 )

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	prob "github.com/custos-project/custos/internal/problem"
 	"net/http"
 	"time"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,7 +50,7 @@ func offerErr(err error) error {
 	case errors.Is(err, copyright.ErrOfferExpired):
 		return problem(http.StatusGone, "transfer-expired", prob.M("title.transfer-expired"), prob.M("transfer-expired"))
 	case errors.Is(err, copyright.ErrBadOffer):
-		return problem(http.StatusUnprocessableEntity, "invalid-transfer", prob.M("title.invalid-transfer"), prob.M("invalid-input", "reason", err.Error()))
+		return problem(http.StatusUnprocessableEntity, "invalid-transfer", prob.M("title.invalid-transfer"), reason(err, copyright.ErrBadOffer))
 	case errors.Is(err, evidence.ErrNotFound):
 		return errGone("no-offer")
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
+	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/text"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -61,7 +62,7 @@ func webhookErr(err error) error {
 	case errors.Is(err, webhooks.ErrNotFound):
 		return errGone("no-webhook")
 	case errors.Is(err, webhooks.ErrBadInput):
-		return errInvalid("invalid-input", "reason", reasonOf(err, webhooks.ErrBadInput))
+		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, webhooks.ErrBadInput))
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package problem
 
 import (
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +18,10 @@ func hasHan(s string) bool {
 	return false
 }
 
+// englishPhrase is three English words in a row: a phrase left
+// untranslated (names of fields and values stand alone or in lists).
+var englishPhrase = regexp.MustCompile(`[A-Za-z]+(?: [a-z]+){2,}`)
+
 // TestCatalogComplete fails on a message missing a language, a Chinese
 // text with no Chinese in it, or languages with different parameters.
 func TestCatalogComplete(t *testing.T) {
@@ -28,6 +33,9 @@ func TestCatalogComplete(t *testing.T) {
 		}
 		if !hasHan(e.ZH) {
 			t.Errorf("%s: zh %q is not Chinese", id, e.ZH)
+		}
+		if m := englishPhrase.FindString(paramRE.ReplaceAllString(e.ZH, "")); m != "" {
+			t.Errorf("%s: zh %q holds the English phrase %q", id, e.ZH, m)
 		}
 		if pe, pz := Params(e.EN), Params(e.ZH); !slices.Equal(pe, pz) {
 			t.Errorf("%s: parameters en %v, zh %v: want the same", id, pe, pz)
