@@ -137,7 +137,7 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // relayHeaders are the answer headers a relay passes on.
-var relayHeaders = []string{"Content-Type", "Content-Length", "Content-Disposition", "ETag", "Repr-Digest", "Retry-After", "Location"}
+var relayHeaders = []string{"Content-Type", "Content-Length", "Content-Disposition", "ETag", "Repr-Digest", "Retry-After", "Location", "Content-Language"}
 
 // HeaderHomeMember names, on a relayed answer, the member whose node holds
 // the item.
@@ -161,6 +161,9 @@ func (s *Server) relay(c echo.Context, members []string) error {
 		}
 		out.Header.Set(peer.HeaderOrg, p.Org.ID)
 		out.Header.Set(peer.HeaderActor, p.Actor())
+		if al := req.Header.Get("Accept-Language"); al != "" {
+			out.Header.Set("Accept-Language", al) // the home node's problems in the client's language
+		}
 		r, err := s.peers.Do(req.Context(), m, out)
 		if errors.Is(err, peer.ErrUnreachable) {
 			s.log.Warn("relay: the item's home node is unreachable", "member", m, "err", err)
@@ -187,6 +190,9 @@ func (s *Server) relay(c echo.Context, members []string) error {
 		if v := resp.Header.Get(k); v != "" {
 			h.Set(k, v)
 		}
+	}
+	if resp.Header.Get("Content-Language") != "" {
+		h.Add("Vary", "Accept-Language")
 	}
 	h.Set(HeaderHomeMember, member)
 	c.Response().WriteHeader(resp.StatusCode)
