@@ -83,6 +83,16 @@ func checkCatalogFile(t *testing.T, fset *token.FileSet, path string, f *ast.Fil
 					t.Errorf("%s: %q is not in the catalog", fset.Position(n.Pos()), id)
 				}
 			}
+		case *ast.CompositeLit:
+			// A field error's message is a catalog message:
+			// evidence.NewFieldError, not a literal with Message.
+			if tn := callName(n.Type); (tn == "FieldError" || tn == "evidence.FieldError") && !strings.HasSuffix(filepath.ToSlash(path), "evidence/errors.go") {
+				for _, e := range n.Elts {
+					if kv, ok := e.(*ast.KeyValueExpr); ok && callName(kv.Key) == "Message" {
+						t.Errorf("%s: a FieldError with a Message of its own: use evidence.NewFieldError", fset.Position(n.Pos()))
+					}
+				}
+			}
 		case *ast.CallExpr:
 			name := callName(n.Fun)
 			if inAPI && name == "problem.Write" {

@@ -31,7 +31,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 		return errNoSigner()
 	}
 	if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "lang", Message: `must be "zh" or "en"`}}}
+		return &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", "zh, en")}}
 	}
 	p := principal(c)
 	req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: in.Matter, Lang: in.Lang}

@@ -303,7 +303,7 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 		}
 	}
 	if !sawMeta {
-		return work, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "metadata", Message: "is required: a multipart part named \"metadata\" holding the work as JSON"}}}
+		return work, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("metadata", "field.metadata-required")}}
 	}
 	if len(*ups) == 0 {
 		return work, errBadRequest("bad-multipart", prob.M("copyright-no-file"))
@@ -500,7 +500,7 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 		return err
 	}
 	if r := strings.TrimSpace(in.Reason); r == "" || len(r) > 1000 {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "reason", Message: "is required, at most 1000 characters"}}}
+		return &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("reason", "field.reason-required")}}
 	}
 	if err := text.CheckVisibleText("reason", in.Reason); err != nil {
 		return err

@@ -97,7 +97,7 @@ func (s *Server) fileEvidence(c echo.Context, up *evidence.Upload, meta evidence
 	ctx, org := c.Request().Context(), principal(c).Org.ID
 	if meta.Matter != "" {
 		if m, err := s.sharing.Matter(ctx, meta.Matter, org); err != nil || m.Org != org {
-			return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
+			return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("matter", "field.not-own-matter")}}
 		}
 	}
 	var a *answer // encoded once, in the commit, when it is kept there

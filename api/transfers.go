@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -71,14 +70,14 @@ func (s *Server) offerTransfer(c echo.Context) error {
 	}
 	var fields []evidence.FieldError
 	if _, err := s.orgs.Org(in.To); err != nil {
-		fields = append(fields, evidence.FieldError{Field: "to", Message: "is not an organization of this node"})
+		fields = append(fields, evidence.NewFieldError("to", "field.not-local-org"))
 	}
 	days := in.ExpiresInDays
 	if days == 0 {
 		days = int(copyright.DefaultOfferTTL / (24 * time.Hour))
 	}
 	if days < minOfferDays || days > maxOfferDays {
-		fields = append(fields, evidence.FieldError{Field: "expires_in_days", Message: fmt.Sprintf("must be %d to %d", minOfferDays, maxOfferDays)})
+		fields = append(fields, evidence.NewFieldError("expires_in_days", "field.range", "min", minOfferDays, "max", maxOfferDays))
 	}
 	if len(fields) > 0 {
 		return &evidence.MetadataError{Fields: fields}

@@ -79,10 +79,11 @@ func PersonApplicant(p Person, today time.Time) (*Applicant, error) {
 		num, err = CheckPassportNumber(p.IDNumber)
 	}
 	if err != nil {
-		fe := evidence.FieldError{Field: "applicant.person.id_number", Message: err.Error()}
+		const field = "applicant.person.id_number"
+		fe := evidence.NewFieldError(field, "field.other", "message", err.Error())
 		var r *problem.Refusal
 		if errors.As(err, &r) {
-			fe = evidence.NewFieldError(fe.Field, r.Msg.ID, r.Msg.Args()...)
+			fe = evidence.NewFieldError(field, r.Msg.ID, r.Msg.Args()...)
 		}
 		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{fe}}
 	}

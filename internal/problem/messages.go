@@ -154,6 +154,10 @@ var catalog = map[string]Text{
 	"field.char":          {"contains {what}", "含有{what}"},
 
 	// Field errors (errors[].message); the field names stay as they are.
+	"field.not-own-matter":     {"is not a matter of your organization", "不是您机构的案件"},
+	"field.range":              {"must be {min} to {max}", "应为 {min} 到 {max}"},
+	"field.metadata-required":  {`is required: a multipart part named "metadata" holding the work as JSON`, "必须提供：一个名为“metadata”、以 JSON 描述作品的 multipart 部分"},
+	"field.reason-required":    {"is required, at most 1000 characters", "必须填写，最多 1000 个字符"},
 	"field.applicant-required": {"is required when the items belong to more than one organization: name the organization (applicant.org) or the person (applicant.person) who applied for the certificate", "在证据属于多个机构时必须填写：请写明申请公证的机构（applicant.org）或个人（applicant.person）"},
 	"field.applicant-one":      {"must name exactly one of org (an organization ID) and person", "org（机构 ID）和 person 必须且只能填写其中一个"},
 	"field.resident-length":    {"is not a resident ID number: it has {n} characters, not 18", "不是居民身份证号码：它有 {n} 位，而不是 18 位"},
