@@ -206,8 +206,11 @@ func (s *Server) getConsistency(c echo.Context) error {
 		return errParam("tree-sizes")
 	}
 	proof, err := s.chain.ConsistencyProof(first, second)
-	if err != nil {
+	if errors.Is(err, anchor.ErrBadSize) {
 		return errParam("no-consistency", "first", first, "second", second).because(err)
+	}
+	if err != nil {
+		return err
 	}
 	v := wire.ConsistencyView{First: first, Second: second, Proof: make([]string, len(proof))}
 	for i, p := range proof {
