@@ -75,9 +75,10 @@ func IDs() []string {
 	return ids
 }
 
-var paramRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+var paramRE = regexp.MustCompile(`\{(\w+)\}`)
 
-// Params lists the parameters of a text, sorted and without repeats.
+// Params lists the {parameters} of a text, sorted and without repeats
+// (the web pages' i18n.js writes its parameters the same way).
 func Params(s string) []string {
 	var ps []string
 	for _, m := range paramRE.FindAllStringSubmatch(s, -1) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/custos-project/custos/internal/problem"
 )
 
 // i18nTable is one language table of an i18n.js block: its keys and
@@ -22,7 +24,6 @@ var (
 	// entry is one "key: 'value'," line (the key bare or quoted; the
 	// value in single or double quotes).
 	entry = regexp.MustCompile(`^\s*(?:'([^']+)'|([A-Za-z_]\w*)):\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"),?\s*$`)
-	param = regexp.MustCompile(`\{(\w+)\}`)
 )
 
 // readI18n reads the tables of i18n.js, by language, merged as the page
@@ -80,7 +81,7 @@ func TestI18nComplete(t *testing.T) {
 		case !hasHan(z) && !untranslatable[k]:
 			t.Errorf("key %q: zh %q is not Chinese", k, z)
 		}
-		if pe, pz := params(en[k]), params(z); !slices.Equal(pe, pz) {
+		if pe, pz := problem.Params(en[k]), problem.Params(z); !slices.Equal(pe, pz) {
 			t.Errorf("key %q: placeholders en %v, zh %v", k, pe, pz)
 		}
 	}
@@ -178,15 +179,6 @@ func hasHan(s string) bool {
 		}
 	}
 	return false
-}
-
-func params(s string) []string {
-	var ps []string
-	for _, m := range param.FindAllStringSubmatch(s, -1) {
-		ps = append(ps, m[1])
-	}
-	slices.Sort(ps)
-	return slices.Compact(ps)
 }
 
 func sortedKeys(m map[string]string) []string {
