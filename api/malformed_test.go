@@ -194,3 +194,44 @@ func TestClientChineseProblem(t *testing.T) {
 		t.Errorf("problem = %q: %q, want it in Chinese", ce.Problem.Title, ce.Problem.Detail)
 	}
 }
+
+// FuzzProblemText posts arbitrary bodies to the JSON routes and the
+// upload metadata header: an answer that is a problem must be a 4xx whose
+// words hold no Go-internal text, in English or Chinese.
+func FuzzProblemText(f *testing.F) {
+	for _, s := range []string{`{"title":`, `[1]`, `{"evidence":1e999}`, `{"title":"a"}x`, "{\"title\":\"\xff\"}", `{"expires_at":"2026-02-30T00:00:00Z"}`, `{"org":{"a":[`, `"` + strings.Repeat(`\u`, 50)} {
+		f.Add(s, uint8(0))
+	}
+	w := newUploadWorld(f)
+	f.Fuzz(func(t *testing.T, body string, route uint8) {
+		var req *http.Request
+		switch route % 4 {
+		case 0:
+			req = httptest.NewRequest("POST", "/api/v1/matters", strings.NewReader(body))
+		case 1:
+			req = httptest.NewRequest("POST", "/api/v1/shares", strings.NewReader(body))
+		case 2:
+			req = httptest.NewRequest("POST", "/api/v1/copyrights/x/transfers", strings.NewReader(body))
+		default:
+			req = httptest.NewRequest("POST", "/api/v1/evidence", strings.NewReader("x"))
+			req.Header.Set(wire.MetadataHeader, strings.Map(func(r rune) rune {
+				if r < 0x20 || r == 0x7f {
+					return -1 // not a header value
+				}
+				return r
+			}, body))
+		}
+		req.Header.Set("Authorization", "Bearer "+w.token)
+		req.Header.Set("Content-Type", "application/json")
+		lang := "en"
+		if route&4 != 0 {
+			lang = "zh-CN"
+		}
+		req.Header.Set("Accept-Language", lang)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		if rec.Code >= 400 {
+			checkLocalizedProblem(t, rec, lang)
+		}
+	})
+}
