@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 
@@ -68,21 +69,20 @@ func (s *Server) register() (Register, error) {
 
 // errNoRegister answers the copyright routes of a node without a register.
 func errNoRegister() *Problem {
-	return problem(http.StatusNotFound, "no-such-endpoint", "Not found", "This node keeps no copyright register.")
+	return problem(http.StatusNotFound, "no-such-endpoint", prob.M("title.not-found"), prob.M("no-register"))
 }
 
 // copyrightErr maps the register's errors to problems.
 func copyrightErr(err error) error {
 	switch {
 	case errors.Is(err, copyright.ErrNotOwner):
-		return problem(http.StatusForbidden, "not-owner", "Not the owner",
-			"Only the registration's current owner organization may offer it for transfer or revoke it.")
+		return problem(http.StatusForbidden, "not-owner", prob.M("title.not-owner"), prob.M("not-owner"))
 	case errors.Is(err, copyright.ErrRevoked):
-		return problem(http.StatusConflict, "copyright-revoked", "Registration revoked", "This registration is revoked.")
+		return problem(http.StatusConflict, "copyright-revoked", prob.M("title.copyright-revoked"), prob.M("copyright-revoked"))
 	case errors.Is(err, copyright.ErrBadRegistration):
-		return problem(http.StatusUnprocessableEntity, "invalid-registration", "Invalid registration", err.Error())
+		return problem(http.StatusUnprocessableEntity, "invalid-registration", prob.M("title.invalid-registration"), reason(err, copyright.ErrBadRegistration))
 	case errors.Is(err, evidence.ErrNotFound):
-		return problem(http.StatusNotFound, "not-found", "Not found", "There is no copyright registration with this ID.")
+		return errGone("no-copyright")
 	}
 	return err
 }
@@ -104,7 +104,7 @@ func numberWait(c echo.Context) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(q)
 	if err != nil || d < 0 {
-		return 0, errBadRequest("bad-parameter", "wait must be a duration such as 5s.")
+		return 0, errParam("wait-duration", "example", "5s")
 	}
 	return min(d, wire.MaxReceiptWait), nil
 }
@@ -255,7 +255,7 @@ func fileMetas(work copyright.Work, ups []*upload, now time.Time) ([]evidence.Me
 func multipartBoundary(req *http.Request) (string, error) {
 	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" || params["boundary"] == "" {
-		return "", errBadRequest("bad-multipart", "The body must be multipart/form-data (with a boundary).")
+		return "", errBadRequest("bad-multipart", prob.M("multipart-required"))
 	}
 	return params["boundary"], nil
 }
@@ -277,7 +277,7 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 		switch part.FormName() {
 		case "metadata":
 			if sawMeta {
-				return work, errBadRequest("bad-multipart", "The multipart body has more than one \"metadata\" part.")
+				return work, errBadRequest("bad-multipart", prob.M("copyright-repeated-meta"))
 			}
 			sawMeta = true
 			b, err := readMetaPart(part)
@@ -289,7 +289,7 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 			}
 		case "file":
 			if len(*ups) == copyright.MaxCopyrightItems {
-				return work, errBadRequest("bad-multipart", fmt.Sprintf("A registration has at most %d files.", copyright.MaxCopyrightItems))
+				return work, errBadRequest("bad-multipart", prob.M("copyright-too-many", "max", copyright.MaxCopyrightItems))
 			}
 			u, err := s.readFilePart(c, part)
 			if u != nil {
@@ -299,14 +299,14 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 				return work, err
 			}
 		default:
-			return work, errBadRequest("bad-multipart", fmt.Sprintf("Unexpected multipart part %q; only \"metadata\" and \"file\" are accepted.", part.FormName()))
+			return work, errBadRequest("bad-multipart", prob.M("copyright-unexpected", "part", part.FormName()))
 		}
 	}
 	if !sawMeta {
-		return work, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "metadata", Message: "is required: a multipart part named \"metadata\" holding the work as JSON"}}}
+		return work, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("metadata", "field.metadata-required")}}
 	}
 	if len(*ups) == 0 {
-		return work, errBadRequest("bad-multipart", "The registration has no \"file\" part: a work is registered with at least one file.")
+		return work, errBadRequest("bad-multipart", prob.M("copyright-no-file"))
 	}
 	return work, nil
 }
@@ -403,8 +403,7 @@ func newDecodeGate(n int, wait time.Duration) *decodeGate {
 
 // errBusy answers a request that waited too long for a decoding slot.
 func errBusy() *Problem {
-	p := problem(http.StatusServiceUnavailable, "busy", "Server busy",
-		"Too many images are being decoded at once; nothing was recorded. Retry shortly.")
+	p := problem(http.StatusServiceUnavailable, "busy", prob.M("title.busy"), prob.M("images-busy"))
 	p.retryAfter = 2
 	return p
 }
@@ -457,7 +456,7 @@ func (s *Server) listCopyrights(c echo.Context) error {
 	}
 	page, err := reg.Copyrights(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
 	if errors.Is(err, evidence.ErrBadCursor) {
-		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+		return errParam("cursor-unknown")
 	}
 	if err != nil {
 		return err
@@ -501,7 +500,7 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 		return err
 	}
 	if r := strings.TrimSpace(in.Reason); r == "" || len(r) > 1000 {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "reason", Message: "is required, at most 1000 characters"}}}
+		return &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("reason", "field.reason-required")}}
 	}
 	if err := text.CheckVisibleText("reason", in.Reason); err != nil {
 		return err
@@ -520,7 +519,7 @@ func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
 	}
 	sum := c.QueryParam("sha256")
 	if !isHex64(sum) {
-		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits (or give number, a registration number).")
+		return errParam("copyright-sha256")
 	}
 	return s.searchCopyrights(c, sum, nil, "")
 }
@@ -536,7 +535,7 @@ func (s *Server) searchCopyrightsByFile(c echo.Context) error {
 	mr := multipart.NewReader(http.MaxBytesReader(c.Response(), req.Body, s.records.MaxSize()+multipartSlack), boundary)
 	part, err := mr.NextPart()
 	if err != nil || part.FormName() != "file" {
-		return errBadRequest("bad-multipart", "The body must be multipart/form-data with one part named \"file\".")
+		return errBadRequest("bad-multipart", prob.M("multipart-one-file"))
 	}
 	h := sha256.New()
 	img := imageTee{max: maxSearchImageBytes}
@@ -666,7 +665,7 @@ func (s *Server) mergeRegister(ctx context.Context, local []wire.CopyrightMatch,
 // each of several members) and in this node's.
 func (s *Server) searchCopyrightsByNumber(c echo.Context, number string) error {
 	if len(number) > 64 || !utf8.ValidString(number) {
-		return errBadRequest("bad-parameter", "number must be a registration number of at most 64 bytes.")
+		return errParam("copyright-number")
 	}
 	out := wire.CopyrightSearch{Number: number, Threshold: imagehash.Threshold, Matches: []wire.CopyrightMatch{}}
 	if s.consortium == nil {

@@ -165,7 +165,7 @@
   // call makes an authenticated request. It answers the Response for
   // 2xx (202 included), and throws a problem for the rest. A 401 signs out.
   async function call(method, path, body) {
-    const headers = { Authorization: 'Bearer ' + token, Accept: 'application/json' };
+    const headers = { Authorization: 'Bearer ' + token, Accept: 'application/json', 'Accept-Language': locale() };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const sent = token;
     const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
@@ -409,6 +409,7 @@
     state.upload = { xhr };
     xhr.open('POST', '/api/v1/evidence');
     xhr.setRequestHeader('Authorization', 'Bearer ' + token);
+    xhr.setRequestHeader('Accept-Language', locale());
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.setRequestHeader('Custos-Metadata', asciiJSON(meta));
@@ -1009,7 +1010,7 @@
   // callForm posts a multipart form with the key.
   async function callForm(path, form, headers) {
     const sent = token;
-    const resp = await fetch(path, { method: 'POST', headers: Object.assign({ Authorization: 'Bearer ' + token, Accept: 'application/json' }, headers || {}), body: form, cache: 'no-store' });
+    const resp = await fetch(path, { method: 'POST', headers: Object.assign({ Authorization: 'Bearer ' + token, Accept: 'application/json', 'Accept-Language': locale() }, headers || {}), body: form, cache: 'no-store' });
     if (sent !== token) throw STALE;
     if (!resp.ok) throw await problem(resp.status, await resp.text(), resp.statusText);
     return resp.json();
