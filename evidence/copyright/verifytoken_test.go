@@ -15,12 +15,7 @@ import (
 // issue with another token neither replaces it nor opens anything.
 func TestVerifyTokenCopyright(t *testing.T) {
 	ctx := context.Background()
-	s := newWorld(t, evidence.Config{})
-	r := fileAs(t, s, orgA, "a song")
-	cr, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: r.ID}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, cr := oneFileRegistration(t)
 	first, second := evidence.NewVerifyToken(cr.ID), evidence.NewVerifyToken(cr.ID)
 	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, orgA+":key", &CopyrightDocument{Office: "o", VerifyToken: first}, []byte("%PDF-1 first")); err != nil {
 		t.Fatal(err)
@@ -43,6 +38,19 @@ func TestVerifyTokenCopyright(t *testing.T) {
 	}
 }
 
+// oneFileRegistration is a fresh register holding one registration of
+// one file, r.
+func oneFileRegistration(t *testing.T) (*world, *evidence.Record, *Copyright) {
+	t.Helper()
+	s := newWorld(t, evidence.Config{})
+	r := fileAs(t, s, orgA, "a song")
+	cr, err := s.RegisterCopyright(context.Background(), orgA, orgA+":key", testWork(), []RegisterItem{{ID: r.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, r, cr
+}
+
 // containsString reports whether v's JSON encoding contains s.
 func containsString(v any, s string) bool {
 	b, _ := json.Marshal(v)
@@ -54,12 +62,7 @@ func containsString(v any, s string) bool {
 // languages), with its own token and custody subject.
 func TestCopyrightDocumentLanguages(t *testing.T) {
 	ctx := context.Background()
-	s := newWorld(t, evidence.Config{})
-	r := fileAs(t, s, orgA, "a song")
-	cr, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: r.ID}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, r, cr := oneFileRegistration(t)
 	toks := map[string]string{LangZH: evidence.NewVerifyToken(cr.ID), LangEN: evidence.NewVerifyToken(cr.ID)}
 	for _, lang := range []string{LangZH, LangEN, LangEN} { // the second English save keeps the first
 		doc := &CopyrightDocument{Office: "o", VerifyToken: toks[lang], Lang: lang}
