@@ -706,51 +706,69 @@ func isHex64(s string) bool {
 }
 
 // copyrightPDF serves the registration certificate to the registrant and
-// the current owner organization: the same bytes every time, each serving
-// recorded first as a "viewed" event on every file. The first request
-// issues it (certify.Office.Copyright), once the registration and its
-// files are anchored, and stores it with a "copyright.certified" event on
-// every file.
+// the current owner organization, in the language ?lang= names (zh, the
+// default, or en; never Accept-Language: the certificate is a legal
+// document, and which one is served must not depend on the reader's
+// browser): the same bytes every time for each language, each serving
+// recorded first as a "viewed" event on every file. The first request in
+// a language issues that language's certificate (certify.Office.Copyright),
+// once the registration and its files are anchored, and stores it with a
+// "copyright.certified" event on every file.
 func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *copyright.Copyright) error {
+	lang := c.QueryParam("lang")
+	if lang == "" {
+		lang = copyright.LangZH
+	}
+	if lang != copyright.LangZH && lang != copyright.LangEN {
+		return errBadRequest("bad-parameter", `lang must be "zh" (the default) or "en".`)
+	}
 	p := principal(c)
 	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
 		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
 	}
 	ctx := c.Request().Context()
-	pdf, err := reg.CopyrightPDF(ctx, cr.ID, p.Actor())
+	pdf, err := reg.CopyrightPDF(ctx, cr.ID, lang, p.Actor())
 	if errors.Is(err, evidence.ErrNotFound) {
-		if err = s.issueCopyright(ctx, cr, p.Actor()); err == nil {
-			pdf, err = reg.CopyrightPDF(ctx, cr.ID, p.Actor())
+		if err = s.issueCopyright(ctx, cr, lang, p.Actor()); err == nil {
+			pdf, err = reg.CopyrightPDF(ctx, cr.ID, lang, p.Actor())
 		}
 	}
 	if err != nil {
 		return copyrightErr(err)
 	}
-	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "copyright-" + cr.ID + ".pdf"}))
+	name := "copyright-" + cr.ID + ".pdf"
+	if lang != copyright.LangZH {
+		name = "copyright-" + cr.ID + "-" + lang + ".pdf"
+	}
+	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
-// issueCopyright has the office issue a registration's certificate.
-func (s *Server) issueCopyright(ctx context.Context, cr *copyright.Copyright, actor string) error {
+// issueCopyright has the office issue a registration's certificate in
+// lang.
+func (s *Server) issueCopyright(ctx context.Context, cr *copyright.Copyright, lang, actor string) error {
 	if s.issuer == nil {
 		return errNoSigner()
 	}
-	return s.issuer.Copyright(ctx, cr, actor)
+	return s.issuer.Copyright(ctx, cr, lang, actor)
 }
 
 // verifyCopyright is the public verification view of a registration
-// certificate (DocumentCheck); see documentCheck.
-func (s *Server) verifyCopyright(c echo.Context, id string) error {
+// certificate (DocumentCheck); see documentCheck. key is what the token
+// names: the registration's ID, with "/en" for its English certificate
+// (copyright.SplitDocumentKey).
+func (s *Server) verifyCopyright(c echo.Context, key string) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
+	id, lang := copyright.SplitDocumentKey(key)
 	cr, err := reg.Copyright(ctx, id)
 	if err != nil {
 		return err
 	}
-	doc, _, err := reg.CopyrightDocument(ctx, cr.ID)
+	doc, _, err := reg.CopyrightDocument(ctx, cr.ID, lang)
 	if err != nil {
 		return err
 	}
@@ -759,6 +777,6 @@ func (s *Server) verifyCopyright(c echo.Context, id string) error {
 		status = "revoked"
 	}
 	v := wire.DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,
-		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: mapSlice(doc.Items, documentItem)}
+		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: mapSlice(doc.Items, documentItem), Lang: lang}
 	return c.JSON(http.StatusOK, v)
 }

@@ -33,7 +33,7 @@ const (
 	EventCopyrightRevoked     = "copyright.revoked"     // subject: "copyright:<id>"
 	// EventCopyrightCertified: the registration's certificate was issued;
 	// in the transaction that stores it.
-	EventCopyrightCertified = "copyright.certified" // subject: "copyright:<id>"
+	EventCopyrightCertified = "copyright.certified" // subject: "copyright:<id>", or "copyright:<id>:lang:en" for the English certificate
 )
 
 // Registration states.
@@ -160,8 +160,8 @@ var (
 	bCrPHash    = []byte("crphash")    // perceptual hash(8) ‖ id ‖ item id → ∅
 	bCrItems    = []byte("critems")    // item id → registration id
 	bCrLeaf     = []byte("crleaf")     // leaf index(8) of the last (highest) registered event → id
-	bCrDocs     = []byte("crdocs")     // id → CopyrightDocument JSON, write-once
-	bCrPDF      = []byte("crpdf")      // id → the signed certificate PDF, write-once
+	bCrDocs     = []byte("crdocs")     // id (Chinese) or id "/en" (English) → CopyrightDocument JSON, write-once
+	bCrPDF      = []byte("crpdf")      // id (Chinese) or id "/en" (English) → the signed certificate PDF, write-once
 )
 
 var buckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF,

@@ -1071,13 +1071,16 @@
         w.number ? el('button', { type: 'button', 'data-act': 'pdf', 'aria-label': t('console.works.pdfFor', { title: w.title }), text: t('console.works.pdf'), on: { click: () => workPDF(w) } }) : null)))));
   }
 
-  // workPDF saves a registration's certificate; the node issues it on the
-  // first request once the registration is anchored.
+  // workPDF saves a registration's certificate in the page's language (zh
+  // or en: each is a certificate of its own, named as the node names it);
+  // the node issues it on the first request once the registration is
+  // anchored.
   async function workPDF(w) {
-    const name = `copyright-${w.id}.pdf`;
+    const lang = state.lang === 'en' ? 'en' : 'zh';
+    const name = lang === 'en' ? `copyright-${w.id}-en.pdf` : `copyright-${w.id}.pdf`;
     say('works-status', 'console.works.pdfBusy', { name });
     try {
-      const blob = await saveFrom(`/api/v1/copyrights/${w.id}.pdf`, name);
+      const blob = await saveFrom(`/api/v1/copyrights/${w.id}.pdf?lang=${lang}`, name);
       say('works-status', 'console.dl.saved', { name, size: size(blob.size) }, 'ok');
     } catch (e) {
       say('works-status', '', null, 'bad', e);
