@@ -81,6 +81,8 @@ func copyrightErr(err error) error {
 		return problem(http.StatusConflict, "copyright-revoked", prob.M("title.copyright-revoked"), prob.M("copyright-revoked"))
 	case errors.Is(err, copyright.ErrBadRegistration):
 		return problem(http.StatusUnprocessableEntity, "invalid-registration", prob.M("title.invalid-registration"), reason(err, copyright.ErrBadRegistration))
+	case errors.Is(err, copyright.ErrBadLang):
+		return errBadRequest("bad-parameter", prob.M("document-lang"))
 	case errors.Is(err, evidence.ErrNotFound):
 		return errGone("no-copyright")
 	}
@@ -720,7 +722,7 @@ func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *copyright.Copyri
 		lang = copyright.LangZH
 	}
 	if lang != copyright.LangZH && lang != copyright.LangEN {
-		return errBadRequest("bad-parameter", `lang must be "zh" (the default) or "en".`)
+		return errBadRequest("bad-parameter", prob.M("document-lang"))
 	}
 	p := principal(c)
 	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {

@@ -86,6 +86,7 @@ var catalog = map[string]Text{
 	"no-block":           {"No committed block at height {height}.", "高度 {height} 处没有已提交的区块。"},
 	"no-endpoint":        {"No endpoint at this path.", "此路径下没有接口。"},
 	"no-register":        {"This node keeps no copyright register.", "本节点不保存著作权登记簿。"},
+	"document-lang":      {`lang must be "zh" (the default) or "en": the language of the certificate to issue or serve.`, "lang 只能为 “zh”（默认）或 “en”，即要出具或提供的证书所用语言。"},
 	"no-audit":           {"This node runs no integrity audit.", "本节点不运行完整性审计。"},
 	"no-chain":           {"This node runs without a consortium chain.", "本节点未接入联盟链。"},
 	"no-directory":       {"This node runs without a consortium chain, or its chain has no directory yet (state version 4).", "本节点未接入联盟链，或其链上尚无机构目录（状态版本 4）。"},
