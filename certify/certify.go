@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/custos-project/custos/internal/problem"
+
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
@@ -121,8 +123,19 @@ var ErrNoSigner = errors.New("certify: this node does not sign documents")
 // exist or that the organization may not see. It wraps evidence.ErrNotFound.
 var ErrNoMatter = fmt.Errorf("certify: no such matter: %w", evidence.ErrNotFound)
 
-// InputError is a request that cannot be certified as asked.
-type InputError struct{ Detail string }
+// InputError is a request that cannot be certified as asked. Detail is
+// its English text; Msg the catalog message (internal/problem), so the
+// API answers it in the client's language.
+type InputError struct {
+	Detail string
+	Msg    problem.Msg
+}
+
+// inputError is the InputError of the catalog message id.
+func inputError(id string, kv ...any) *InputError {
+	m := problem.M(id, kv...)
+	return &InputError{Detail: m.In(problem.English), Msg: m}
+}
 
 func (e *InputError) Error() string { return "certify: " + e.Detail }
 

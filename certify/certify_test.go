@@ -90,7 +90,7 @@ func TestNotarialWithoutSigner(t *testing.T) {
 	if _, err := o.Notarial(context.Background(), Request{Org: "orgA", Evidence: []string{"e1"}}); !errors.Is(err, ErrNoSigner) {
 		t.Errorf("Notarial() = %v, want ErrNoSigner", err)
 	}
-	if err := o.Copyright(context.Background(), &copyright.Copyright{ID: "c1"}, "orgA:k"); !errors.Is(err, ErrNoSigner) {
+	if err := o.Copyright(context.Background(), &copyright.Copyright{ID: "c1"}, "", "orgA:k"); !errors.Is(err, ErrNoSigner) {
 		t.Errorf("Copyright() = %v, want ErrNoSigner", err)
 	}
 }

@@ -40,6 +40,9 @@ func TestMain(m *testing.M) {
 	os.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
 	os.Unsetenv("CUSTOS_PROFILE")
 	os.Unsetenv("CUSTOS_OUTPUT")
+	// Nor does their language: the client asks for problem details in the
+	// locale's (LC_ALL first), and the tests read English ones.
+	os.Setenv("LC_ALL", "C.UTF-8")
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
 	args := append(append([]string{"build"}, buildFlags...), "-o", custosBin, ".")
 	if out, err := exec.Command(goTool, args...).CombinedOutput(); err != nil {
