@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/internal/poll"
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // Governance is what the consortium governance endpoints need of the
@@ -45,7 +46,7 @@ func (s *Server) governanceRoutes(e *echo.Echo, gov Governance) {
 	has := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if gov == nil {
-				return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
+				return problem(http.StatusNotFound, "no-chain", prob.M("title.no-chain"), prob.M("no-chain"))
 			}
 			return next(c)
 		}
@@ -79,7 +80,7 @@ var proposalStatuses = map[string]bool{anchor.StatusOpen: true, anchor.StatusPas
 func (h *govHandlers) proposals(c echo.Context) error {
 	status := c.QueryParam("status")
 	if status != "" && !proposalStatuses[status] {
-		return errBadRequest("bad-parameter", "status must be one of open, passed, applied, failed, rejected, expired.")
+		return errParam("gov-status")
 	}
 	height := h.gov.Height()
 	ps, err := h.gov.Proposals()
@@ -107,7 +108,7 @@ func (h *govHandlers) proposal(c echo.Context) error {
 }
 
 func errNoProposal() *Problem {
-	return problem(http.StatusNotFound, "no-proposal", "No such proposal", "The chain holds no proposal with this ID (a proposal is listed once it is in a block).")
+	return problem(http.StatusNotFound, "no-proposal", prob.M("title.no-proposal"), prob.M("no-proposal"))
 }
 
 // propose handles POST /api/v1/consortium/proposals: a kind-5
@@ -136,16 +137,16 @@ func (h *govHandlers) submit(c echo.Context, kind uint8, id string) error {
 	}
 	t, err := anchor.DecodeTx(raw)
 	if err != nil {
-		return errBadRequest("malformed-tx", "The body is not one canonical governance transaction: "+err.Error()+".")
+		return errBadRequest("malformed-tx", prob.M("gov-malformed", "reason", err.Error()))
 	}
 	pid, what := govTxTarget(t)
 	switch {
 	case t.Kind != kind && kind == anchor.KindPropose:
-		return errBadRequest("malformed-tx", "This endpoint takes a proposal (a version-6 transaction of kind 5); post a vote to /api/v1/consortium/proposals/{id}/votes.")
+		return errBadRequest("malformed-tx", prob.M("gov-want-proposal"))
 	case t.Kind != kind:
-		return errBadRequest("malformed-tx", "This endpoint takes a vote (a version-6 transaction of kind 6); post a proposal to /api/v1/consortium/proposals.")
+		return errBadRequest("malformed-tx", prob.M("gov-want-vote"))
 	case kind == anchor.KindVote && pid != id:
-		return errBadRequest("malformed-tx", fmt.Sprintf("The vote is on proposal %q, not on %q of the path.", pid, id))
+		return errBadRequest("malformed-tx", prob.M("gov-vote-other", "voted", pid, "path", id))
 	}
 	if err := h.gov.SubmitGovernance(c.Request().Context(), raw); err != nil {
 		return govProblem(err)
@@ -182,7 +183,7 @@ func readGovTx(c echo.Context) ([]byte, error) {
 			return nil, err
 		}
 		if len(req.Tx) == 0 {
-			return nil, errBadRequest("malformed-tx", `The body needs "tx": the signed transaction, in base64.`)
+			return nil, errBadRequest("malformed-tx", prob.M("gov-no-tx"))
 		}
 		return req.Tx, nil
 	case "application/octet-stream":
@@ -192,8 +193,7 @@ func readGovTx(c echo.Context) ([]byte, error) {
 		}
 		return raw, nil
 	}
-	return nil, problem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-		`Send the signed transaction as application/octet-stream, or as application/json {"tx": BASE64}.`)
+	return nil, problem(http.StatusUnsupportedMediaType, "unsupported-media-type", prob.M("title.unsupported-media-type"), prob.M("gov-media-type"))
 }
 
 // govProblem maps the chain's refusal of a governance transaction to a
@@ -206,22 +206,17 @@ func govProblem(err error) error {
 	}
 	switch te.Code {
 	case anchor.CodeMalformed:
-		return errBadRequest("malformed-tx", "The chain refused the transaction as malformed: "+te.Log)
+		return errBadRequest("malformed-tx", prob.M("gov-chain-malformed", "reason", te.Log))
 	case anchor.CodeNotMember:
-		return problem(http.StatusForbidden, "not-a-member", "Not signed by a member",
-			"The chain refused the transaction: it is not signed by a current member's governance key under the consortium root: "+te.Log)
+		return problem(http.StatusForbidden, "not-a-member", prob.M("title.gov-not-member"), prob.M("gov-not-member", "reason", te.Log))
 	case anchor.CodeDuplicate:
-		return problem(http.StatusConflict, "governance-duplicate", "Already recorded",
-			"The chain refused the transaction as a duplicate (a proposal ID already used, or this member's second vote): "+te.Log)
+		return problem(http.StatusConflict, "governance-duplicate", prob.M("title.governance-duplicate"), prob.M("gov-duplicate", "reason", te.Log))
 	case anchor.CodeStale:
-		return problem(http.StatusConflict, "proposal-closed", "Proposal not open",
-			"The chain refused the transaction: the proposal is unknown, no longer open, or past its expiry: "+te.Log)
+		return problem(http.StatusConflict, "proposal-closed", prob.M("title.proposal-closed"), prob.M("gov-stale", "reason", te.Log))
 	case anchor.CodeVersion:
-		return problem(http.StatusConflict, "no-governance", "No governance on this chain",
-			"The chain refused the transaction: "+te.Log+". Upgrade the chain to state version 6 first (docs/governance.md).")
+		return problem(http.StatusConflict, "no-governance", prob.M("title.no-governance"), prob.M("gov-version", "reason", te.Log))
 	}
-	return problem(http.StatusUnprocessableEntity, "change-refused", "Change refused",
-		"The chain refused the change: "+te.Log)
+	return problem(http.StatusUnprocessableEntity, "change-refused", prob.M("title.change-refused"), prob.M("gov-refused", "reason", te.Log))
 }
 
 // await waits up to wait for ans's transaction to be in a block, and

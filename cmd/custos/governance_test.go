@@ -168,3 +168,27 @@ func strangerKey(t *testing.T) [2]string {
 	}
 	return [2]string{kp, cp}
 }
+
+// TestGovernanceTables: the members and proposals lists print as tables
+// with the columns a person reads.
+func TestGovernanceTables(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want []string
+	}{
+		{&wire.Members{Height: 9, Members: []wire.Member{{ID: "be80", Name: "Qiantang Notary Office", Kind: "notary", Power: 20, Place: 3}}},
+			[]string{"NAME", "POWER", "Qiantang Notary Office", "notary", "20"}},
+		{&wire.Proposals{Height: 9, Proposals: []wire.Proposal{{ID: "power-notary-1", Action: "power", Status: "applied", YesPower: 30, TotalPower: 40}}},
+			[]string{"ACTION", "STATUS", "power-notary-1", "applied", "30", "40"}},
+	} {
+		var b strings.Builder
+		if err := writeHuman(&b, c.v); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("writeHuman(%T) lacks %q:\n%s", c.v, w, b.String())
+			}
+		}
+	}
+}
