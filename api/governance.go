@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -97,7 +98,7 @@ func (h *govHandlers) proposals(c echo.Context) error {
 }
 
 func (h *govHandlers) proposal(c echo.Context) error {
-	p, ok, err := h.gov.Proposal(c.Param("id"))
+	p, ok, err := h.gov.Proposal(proposalParam(c))
 	if err != nil {
 		return err
 	}
@@ -105,6 +106,20 @@ func (h *govHandlers) proposal(c echo.Context) error {
 		return errNoProposal()
 	}
 	return c.JSON(http.StatusOK, proposalView(p))
+}
+
+// proposalParam is the path's proposal ID. An ID may hold any printable
+// ASCII character, so a client percent-encodes it; echo gives it decoded
+// unless the path was encoded otherwise than Go's default (URL.RawPath
+// set), and then as sent.
+func proposalParam(c echo.Context) string {
+	v := c.Param("id")
+	if c.Request().URL.RawPath != "" {
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+	}
+	return v
 }
 
 func errNoProposal() *Problem {
@@ -120,7 +135,7 @@ func (h *govHandlers) propose(c echo.Context) error {
 // vote handles POST /api/v1/consortium/proposals/{id}/votes: a kind-6
 // transaction on proposal id.
 func (h *govHandlers) vote(c echo.Context) error {
-	return h.submit(c, anchor.KindVote, c.Param("id"))
+	return h.submit(c, anchor.KindVote, proposalParam(c))
 }
 
 // submit reads a signed governance transaction of kind (on proposal id,
