@@ -55,6 +55,10 @@ func TestWireShapes(t *testing.T) {
 		{NewWebhookView{}, wire.NewWebhookView{}},
 		{ChainStatusView{}, wire.ChainStatusView{}},
 		{TransferAnswer{}, wire.TransferAnswer{}},
+		{anchor.Member{}, wire.Member{}},
+		{anchor.MemberCA{}, wire.MemberCA{}},
+		{anchor.ProposalState{}, wire.Proposal{}},
+		{anchor.GovVote{}, wire.Vote{}},
 	}
 	for _, p := range pairs {
 		st, wt := reflect.TypeOf(p.server), reflect.TypeOf(p.wire)
