@@ -97,6 +97,21 @@ func TestCalls(t *testing.T) {
 		call   func(ctx context.Context, c *Client) (any, error)
 		want   any
 	}{
+		{"Members", wantReq{"GET", "/api/v1/consortium/members", "", ""}, 200, `{"height":9,"members":[{"id":"be80","validator_key":"AAAA","power":20,"place":3,"admitted":0}]}`,
+			func(ctx context.Context, c *Client) (any, error) {
+				v, err := c.Members(ctx)
+				return v.Members[0].Power, err
+			}, int64(20)},
+		{"Proposals", wantReq{"GET", "/api/v1/consortium/proposals", "status=open", ""}, 200, `{"height":9,"proposals":[{"id":"p1","status":"open","votes":[]}]}`,
+			func(ctx context.Context, c *Client) (any, error) {
+				v, err := c.Proposals(ctx, "open")
+				return v.Proposals[0].ID, err
+			}, "p1"},
+		{"Proposal", wantReq{"GET", "/api/v1/consortium/proposals/a/b", "", ""}, 200, `{"id":"a/b","status":"applied","votes":[]}`,
+			func(ctx context.Context, c *Client) (any, error) {
+				v, err := c.Proposal(ctx, "a/b")
+				return v.Status, err
+			}, "applied"},
 		{"Me", wantReq{"GET", "/api/v1/me", "", ""}, 200, `{"key":` + keyJSON + `,"org":` + orgJSON + `,"permissions":["read"]}`,
 			func(ctx context.Context, c *Client) (any, error) { v, err := c.Me(ctx); return v.Permissions, err },
 			[]wire.Permission{wire.Permission("read")}},
