@@ -81,6 +81,11 @@ func TestUsageExitCodes(t *testing.T) {
 		{"trust", "--pem", "other"},
 		{"evidence", "get"},
 		{"me", "extra"},
+		{"consortium", "vote", "p1", "--key", "k", "--cert", "c"},
+		{"consortium", "vote", "p1", "--yes"},
+		{"consortium", "propose", "frob", "x", "--key", "k", "--cert", "c"},
+		{"consortium", "propose", "power", "x", "--key", "k", "--cert", "c"},
+		{"consortium", "proposal"},
 	} {
 		_, err := runCustosEnv(t, []string{"CUSTOS_SERVER=http://127.0.0.1:1"}, args...)
 		if code := exitCode(err); code != 2 {

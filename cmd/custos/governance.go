@@ -95,6 +95,14 @@ func (g *govKeyFlags) add(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&g.wait, "wait", 20*time.Second, "how long to wait for the transaction to be in a block (0: do not wait)")
 }
 
+// check refuses missing key flags, as a usage error, before any request.
+func (g *govKeyFlags) check() error {
+	if g.key == "" || g.cert == "" {
+		return usageError("signing a proposal or a vote needs --key and --cert (the member's governance key and certificate)")
+	}
+	return nil
+}
+
 // govSigner is what signs a governance transaction: the chain, the
 // member, its certificates and key.
 type govSigner struct {
@@ -107,9 +115,6 @@ type govSigner struct {
 // bundle, and the member ID (ms, the members list, finds it from the
 // organization CA unless --member names it).
 func (g *govKeyFlags) load(ctx context.Context, c *client.Client, ms *wire.Members) (*govSigner, error) {
-	if g.key == "" || g.cert == "" {
-		return nil, usageError("signing a proposal or a vote needs --key and --cert (the member's governance key and certificate)")
-	}
 	kb, err := os.ReadFile(g.key)
 	if err != nil {
 		return nil, err
@@ -184,6 +189,15 @@ See docs/governance.md and docs/operations.md, "Changing the consortium".`,
   custos consortium propose rotate 4f1c... node/config/priv_validator_key.json --key governance.key --cert governance.pem`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: cn.publicRun(func(ctx context.Context, c *client.Client, args []string) (any, error) {
+			if err := g.check(); err != nil {
+				return nil, err
+			}
+			if err := checkAction(args); err != nil {
+				return nil, err
+			}
+			if expiresIn == 0 || expiresIn > anchor.MaxProposalLife {
+				return nil, usageError("--expires-in must be 1..%d blocks", anchor.MaxProposalLife)
+			}
 			ms, err := c.Members(ctx)
 			if err != nil {
 				return nil, err
@@ -195,9 +209,6 @@ See docs/governance.md and docs/operations.md, "Changing the consortium".`,
 			p, err := parseProposal(ms, args)
 			if err != nil {
 				return nil, err
-			}
-			if expiresIn == 0 || expiresIn > anchor.MaxProposalLife {
-				return nil, usageError("--expires-in must be 1..%d blocks", anchor.MaxProposalLife)
 			}
 			p.ID, p.Expires, p.Override = id, uint64(ms.Height)+expiresIn, override
 			if p.ID == "" {
@@ -218,17 +229,23 @@ See docs/governance.md and docs/operations.md, "Changing the consortium".`,
 	return cmd
 }
 
-// parseProposal reads the action and its arguments.
+// checkAction refuses an unknown action or a wrong count of its
+// arguments, as a usage error.
+func checkAction(args []string) error {
+	want := map[string]int{"admit": 3, "remove": 1, "rotate": 2, "power": 2, "retire-ca": 2}
+	n, ok := want[args[0]]
+	if !ok {
+		return usageError("unknown action %q: want admit, remove, rotate, power or retire-ca", args[0])
+	}
+	if len(args)-1 != n {
+		return usageError("propose %s takes %d argument(s) (see 'custos consortium propose --help')", args[0], n)
+	}
+	return nil
+}
+
+// parseProposal reads the action and its arguments (checkAction).
 func parseProposal(ms *wire.Members, args []string) (*anchor.Proposal, error) {
 	act, rest := args[0], args[1:]
-	want := map[string]int{"admit": 3, "remove": 1, "rotate": 2, "power": 2, "retire-ca": 2}
-	n, ok := want[act]
-	if !ok {
-		return nil, usageError("unknown action %q: want admit, remove, rotate, power or retire-ca", act)
-	}
-	if len(rest) != n {
-		return nil, usageError("propose %s takes %d argument(s) (see 'custos consortium propose --help')", act, n)
-	}
 	p := &anchor.Proposal{}
 	var err error
 	if act == "admit" {
@@ -363,6 +380,9 @@ The key is read from a PEM file; a PKCS#11 token (certs/hsm) is not supported by
 		RunE: cn.publicRun(func(ctx context.Context, c *client.Client, args []string) (any, error) {
 			if yes == no {
 				return nil, usageError("consortium vote needs one of --yes or --no")
+			}
+			if err := g.check(); err != nil {
+				return nil, err
 			}
 			ms, err := c.Members(ctx)
 			if err != nil {
