@@ -77,7 +77,9 @@ func (nw *namesWorld) Notarial(_ context.Context, req certify.Request) (*certifi
 	return &certificates.Certificate{ID: "c", Org: req.Org, Matter: req.Matter, Evidence: req.Evidence}, nil
 }
 
-func (nw *namesWorld) Copyright(context.Context, *copyright.Copyright, string, string) error { return nil }
+func (nw *namesWorld) Copyright(context.Context, *copyright.Copyright, string, string) error {
+	return nil
+}
 
 // candidates are the IDs a problem lists.
 func candidates(t *testing.T, r *httptest.ResponseRecorder) []string {
