@@ -39,13 +39,17 @@ func (c *checkpointCache) put(key [32]byte, res CheckpointResult) {
 	c.results[key] = res
 }
 
-// checkCheckpointCached is checkCheckpoint, remembered per checkpoint.
-func (v *Verifier) checkCheckpointCached(cp *Checkpoint) (CheckpointResult, error) {
+// checkCheckpointCached is checkCheckpointIn, remembered per checkpoint
+// and validator set in force.
+func (v *Verifier) checkCheckpointCached(cp *Checkpoint, e *era) (CheckpointResult, error) {
 	key := checkpointKey(cp)
+	if !e.genesis {
+		key = sha256.Sum256(append(append(key[:], e.hash...), byte(e.applied)))
+	}
 	if res, ok := v.checkpoints.get(key); ok {
 		return res, nil
 	}
-	res, err := v.checkCheckpoint(cp)
+	res, err := v.checkCheckpointIn(cp, e)
 	if err != nil {
 		return res, err
 	}

@@ -54,8 +54,8 @@ func Parse(b []byte) (*Receipt, error) {
 	if err := decodeStrict(b, &r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if r.Version < Version1 || r.Version > Version {
-		return nil, fmt.Errorf("%w: version %d, this verifier reads versions %d to %d", ErrMalformed, r.Version, Version1, Version)
+	if r.Version < Version1 || r.Version > MaxVersion {
+		return nil, fmt.Errorf("%w: version %d, this verifier reads versions %d to %d", ErrMalformed, r.Version, Version1, MaxVersion)
 	}
 	again, err := r.Encode()
 	if err != nil {
@@ -112,14 +112,16 @@ func (r *Receipt) check() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 	}
 	switch {
-	case r.Version < Version1 || r.Version > Version:
-		return bad("version %d, this verifier reads versions %d to %d", r.Version, Version1, Version)
+	case r.Version < Version1 || r.Version > MaxVersion:
+		return bad("version %d, this verifier reads versions %d to %d", r.Version, Version1, MaxVersion)
 	case r.Version == Version1 && (r.Custody != nil || r.Checkpoint.StateRoot != "" || r.Checkpoint.HeadsSince != nil):
 		return bad("a version-1 receipt has no custody head and no state root")
 	case r.Version >= Version2 && (r.Custody == nil || r.Checkpoint.StateRoot == ""):
 		return bad("a version-%d receipt needs its custody head and the checkpoint's state root", r.Version)
-	case (r.Version == Version) != (r.Checkpoint.HeadsSince != nil):
-		return bad("heads_since is in the checkpoint of a version-3 receipt, and only there")
+	case (r.Version >= Version3) != (r.Checkpoint.HeadsSince != nil):
+		return bad("heads_since is in the checkpoint of a version-3 or version-4 receipt, and only there")
+	case (r.Version == Version4) != (len(r.Checkpoint.Transitions) > 0):
+		return bad("transitions are in the checkpoint of a version-4 receipt, and only there (never empty)")
 	case r.Version == Version2 && (r.Custody.Head == "" || r.Custody.Other != nil):
 		return bad("a version-2 receipt proves a custody head, never its absence")
 	case len(r.Timestamps) == 0:
@@ -211,7 +213,7 @@ func (c *Checkpoint) check() error {
 	if err := checkBase64(c.ValidatorSet); err != nil {
 		return bad("validator_set: %v", err)
 	}
-	return nil
+	return checkTransitions(c.Transitions)
 }
 
 // decodeBase64 decodes standard, padded base64 with its one canonical
