@@ -11,17 +11,13 @@ import (
 
 // VerifyCheckpoint checks a checkpoint alone: a header of the trusted
 // chain, signed by more than 2/3 of the trusted voting power, whose AppHash
-// commits to TreeSize and Root. When cp carries transitions, it is checked
-// against the set they lead to.
+// commits to TreeSize and Root. When cp carries transitions (or the trust
+// bundle, version 2, does), it is checked against the set they lead to.
 func (v *Verifier) VerifyCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
 	if err := checkTransitions(cp.Transitions); err != nil {
 		return CheckpointResult{}, &VerifyError{Step: StepTransition, Err: err}
 	}
-	e, err := v.eraAt(cp.Transitions, cp.Height, true)
-	if err != nil {
-		return CheckpointResult{}, err
-	}
-	return v.checkCheckpointCached(cp, e)
+	return v.checkpointWith(cp, nil)
 }
 
 // StepConsistency names the consistency check in a VerifyError.

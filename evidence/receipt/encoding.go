@@ -304,8 +304,12 @@ func (t *Trust) check() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrBadTrust}, args...)...)
 	}
 	switch {
-	case t.Version != 1:
-		return bad("version %d, this verifier reads version 1", t.Version)
+	case t.Version != 1 && t.Version != TrustVersion2:
+		return bad("version %d, this verifier reads versions 1 and 2", t.Version)
+	case t.Version == 1 && (t.Transitions != nil || t.ValidatorsCurrent != nil || t.TransitionsThrough != 0):
+		return bad("transitions, validators_current and transitions_through are members of version 2")
+	case t.Version == TrustVersion2 && len(t.ValidatorsCurrent) == 0:
+		return bad("a version-2 bundle needs validators_current")
 	case t.ChainID == "":
 		return bad("empty chain ID")
 	case len(t.Validators) == 0:
@@ -344,6 +348,17 @@ func (t *Trust) check() error {
 		}
 		seen[string(key)] = true
 		total += v.Power
+	}
+	if err := checkTransitions(t.Transitions); err != nil {
+		return bad("%v", err)
+	}
+	if n := len(t.Transitions); n > 0 && t.Transitions[n-1].Height != t.TransitionsThrough || n == 0 && t.TransitionsThrough != 0 {
+		return bad("transitions_through %d is not the height of the last transition", t.TransitionsThrough)
+	}
+	for i, v := range t.ValidatorsCurrent {
+		if key, err := base64.StdEncoding.DecodeString(v.PubKey); err != nil || len(key) != ed25519.PublicKeySize || v.Power <= 0 {
+			return bad("validators_current %d (%s): want a 32-byte standard base64 key and a positive power", i, v.Name)
+		}
 	}
 	return nil
 }

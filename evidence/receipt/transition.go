@@ -2,6 +2,7 @@ package receipt
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -306,6 +307,51 @@ func checkEraValidators(h *pbHeader, vals *validatorSet, e *era) error {
 	if rh := vals.hash(); !bytes.Equal(rh, h.ValidatorsHash) {
 		return fail(StepCheckpoint, ErrCheckpoint, fmt.Sprintf("ValidatorsHash %X (signed header)", h.ValidatorsHash),
 			fmt.Sprintf("ValidatorsHash %X (receipt's validator set)", rh), "the receipt's validator set is not the block's")
+	}
+	return nil
+}
+
+// checkpointWith checks cp against the set in force at its height: reached
+// by cp's own transitions (version 4, all before its height), else by
+// companion, else by a version-2 trust bundle's transitions (those before
+// its height; later ones are left unchecked).
+func (v *Verifier) checkpointWith(cp *Checkpoint, companion []Transition) (CheckpointResult, error) {
+	ts, all := cp.Transitions, true
+	if len(ts) == 0 {
+		ts, all = companion, false
+		if len(ts) == 0 {
+			ts = v.trust.Transitions
+		} else if err := checkTransitions(ts); err != nil {
+			return CheckpointResult{}, &VerifyError{Step: StepTransition, Err: err}
+		}
+	}
+	e, err := v.eraAt(ts, cp.Height, all)
+	if err != nil {
+		return CheckpointResult{}, err
+	}
+	return v.checkCheckpointCached(cp, e)
+}
+
+// checkCurrent checks a version-2 trust bundle: its transitions lead from
+// Validators to ValidatorsCurrent (the same keys with the same powers).
+func (v *Verifier) checkCurrent() error {
+	e, err := v.eraAt(v.trust.Transitions, v.trust.TransitionsThrough+1, true)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadTrust, err)
+	}
+	want := map[string]int64{}
+	for _, val := range e.set.Validators {
+		want[string(val.PubKey)] = val.Power
+	}
+	for i, cv := range v.trust.ValidatorsCurrent {
+		key, _ := base64.StdEncoding.DecodeString(cv.PubKey) // checked by trust.check
+		if p, ok := want[string(key)]; !ok || p != cv.Power {
+			return fmt.Errorf("%w: validators_current %d (%s, power %d) is not in the set the transitions lead to", ErrBadTrust, i, cv.Name, cv.Power)
+		}
+		delete(want, string(key))
+	}
+	if len(want) > 0 {
+		return fmt.Errorf("%w: validators_current leaves out %d validators of the set the transitions lead to", ErrBadTrust, len(want))
 	}
 	return nil
 }

@@ -179,6 +179,11 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 	// validators, a duplicate, a non-positive power, a total over the cap.
 	v.valset = newValidatorSet(vals)
 	v.valsetHash = v.valset.hash()
+	if trust.Version == TrustVersion2 {
+		if err := v.checkCurrent(); err != nil {
+			return nil, err
+		}
+	}
 	return v, nil
 }
 
@@ -216,7 +221,7 @@ func Verify(r *Receipt, artifact io.Reader, trust *Trust, opts Options) (*Result
 //     AppHash is the log's size and root, signed by more than 2/3 of the
 //     voting power of the validators in force at its height: the trusted
 //     ones, or those that the transitions (the receipt's, version 4, or
-//     opts.Transitions) lead to from them (checkTransition, step
+//     opts.Transitions, or a version-2 trust bundle's) lead to from them (checkTransition, step
 //     transition).
 //
 // A failure is a *VerifyError naming its step. Other errors (reading
@@ -258,15 +263,7 @@ func (v *Verifier) Verify(r *Receipt, artifact io.Reader, opts Options) (*Result
 	if res.Events, err = checkInclusion(r, events); err != nil {
 		return nil, err
 	}
-	ts, all := r.Checkpoint.Transitions, true
-	if len(ts) == 0 {
-		ts, all = opts.Transitions, false
-	}
-	e, err := v.eraAt(ts, r.Checkpoint.Height, all)
-	if err != nil {
-		return nil, err
-	}
-	if res.Checkpoint, err = v.checkCheckpointCached(&r.Checkpoint, e); err != nil {
+	if res.Checkpoint, err = v.checkpointWith(&r.Checkpoint, opts.Transitions); err != nil {
 		return nil, err
 	}
 	return res, nil
