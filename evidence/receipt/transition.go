@@ -142,7 +142,7 @@ func (v *Verifier) eraAt(ts []Transition, height int64, all bool) (*era, error) 
 		if t.Height+1 > height {
 			if all {
 				return nil, fail(StepTransition, ErrTransition, fmt.Sprintf("transitions before the checkpoint's height %d", height),
-					fmt.Sprintf("transition %d at height %d", i, t.Height), "the receipt carries a transition at or after its checkpoint")
+					fmt.Sprintf("transition %d at height %d", i+1, t.Height), "the receipt carries a transition at or after its checkpoint")
 			}
 			break
 		}
@@ -155,7 +155,7 @@ func (v *Verifier) eraAt(ts []Transition, height int64, all bool) (*era, error) 
 	return e, nil
 }
 
-// checkTransition checks transition t (number i) against the set in force
+// checkTransition checks transition t (index i; messages count from 1) against the set in force
 // before it, cur, and returns the set it leads to (docs/governance.md):
 //
 //  1. its signed header and next validator set decode (canonical
@@ -170,7 +170,7 @@ func (v *Verifier) eraAt(ts []Transition, height int64, all bool) (*era, error) 
 //     its keys are distinct Ed25519 keys with positive powers.
 func (v *Verifier) checkTransition(cur *era, t *Transition, i int) (next *era, err error) {
 	bad := func(want, got, format string, args ...any) error {
-		return fail(StepTransition, ErrTransition, want, got, fmt.Sprintf("transition %d (height %d): ", i, t.Height)+format, args...)
+		return fail(StepTransition, ErrTransition, want, got, fmt.Sprintf("transition %d (height %d): ", i+1, t.Height)+format, args...)
 	}
 	defer func() {
 		if p := recover(); p != nil {

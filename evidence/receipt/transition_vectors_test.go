@@ -1,0 +1,352 @@
+package receipt
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	cmtversion "github.com/cometbft/cometbft/proto/tendermint/version"
+	"github.com/cometbft/cometbft/types"
+	"github.com/cometbft/cometbft/version"
+)
+
+// The transition vectors (testdata/transitions) are generated here from
+// real CometBFT types and fixed keys, and checked by regenerating them:
+// `go test ./evidence/receipt -run TestTransitionVectors -add` writes them.
+// A genesis set of 4 validators goes through 10 changes, ending with none
+// of the genesis keys; change k is applied at height 10k, so its
+// transition is the header at 10k+1 and the new set signs from 10k+2.
+
+const transitionDir = "testdata/transitions"
+
+// tkey is fixed key n.
+func tkey(n int) cmted25519.PrivKey {
+	return cmted25519.GenPrivKeyFromSecret(fmt.Appendf(nil, "custos transition vector key %d", n))
+}
+
+// tmember is a validator of an era: key number and power.
+type tmember struct{ key, power int }
+
+// transitionEras are the validator sets: era 0 is genesis, era k follows
+// change k.
+var transitionEras = [][]tmember{
+	{{0, 10}, {1, 10}, {2, 10}, {3, 10}},
+	{{0, 10}, {1, 10}, {2, 10}, {3, 10}, {4, 10}},          // 1: admit 4
+	{{5, 10}, {1, 10}, {2, 10}, {3, 10}, {4, 10}},          // 2: rotate 0 → 5
+	{{5, 10}, {1, 20}, {2, 10}, {3, 10}, {4, 10}},          // 3: power of 1 → 20
+	{{5, 10}, {1, 20}, {3, 10}, {4, 10}},                   // 4: remove 2
+	{{5, 10}, {1, 20}, {3, 10}, {4, 10}, {6, 10}},          // 5: admit 6
+	{{5, 10}, {1, 20}, {7, 10}, {4, 10}, {6, 10}},          // 6: rotate 3 → 7
+	{{5, 10}, {1, 20}, {7, 10}, {4, 10}, {6, 10}, {8, 10}}, // 7: admit 8
+	{{5, 10}, {7, 10}, {4, 10}, {6, 10}, {8, 10}},          // 8: remove 1
+	{{5, 10}, {7, 10}, {9, 10}, {6, 10}, {8, 10}},          // 9: rotate 4 → 9
+	{{10, 10}, {7, 10}, {9, 10}, {6, 10}, {8, 10}},         // 10: rotate 5 → 10
+}
+
+func tset(members []tmember) *types.ValidatorSet {
+	vals := make([]*types.Validator, len(members))
+	for i, m := range members {
+		vals[i] = types.NewValidator(tkey(m.key).PubKey(), int64(m.power))
+	}
+	return types.NewValidatorSet(vals)
+}
+
+func tkeys() map[string]cmted25519.PrivKey {
+	keys := map[string]cmted25519.PrivKey{}
+	for n := 0; n <= 20; n++ {
+		k := tkey(n)
+		keys[k.PubKey().Address().String()] = k
+	}
+	return keys
+}
+
+// theader is one header to sign: vals sign it (those for which sign is
+// true, all if sign is nil), next is its next validator set.
+type theader struct {
+	chainID    string
+	height     int64
+	vals, next *types.ValidatorSet
+	appHash    []byte
+	sign       func(val *types.Validator) bool
+}
+
+func (h theader) signed(t testing.TB) string {
+	t.Helper()
+	fill := func(tag string) []byte { s := sha256.Sum256(fmt.Appendf(nil, "%s %d", tag, h.height)); return s[:] }
+	when := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(h.height) * time.Minute)
+	hd := &types.Header{
+		Version: cmtversion.Consensus{Block: version.BlockProtocol, App: 1},
+		ChainID: h.chainID, Height: h.height, Time: when,
+		LastBlockID:    types.BlockID{Hash: fill("last block"), PartSetHeader: types.PartSetHeader{Total: 1, Hash: fill("last parts")}},
+		LastCommitHash: fill("last commit"), DataHash: fill("data"),
+		ValidatorsHash: h.vals.Hash(), NextValidatorsHash: h.next.Hash(),
+		ConsensusHash: fill("consensus"), AppHash: h.appHash, LastResultsHash: fill("results"),
+		EvidenceHash: fill("evidence"), ProposerAddress: h.vals.GetProposer().Address,
+	}
+	if hd.AppHash == nil {
+		hd.AppHash = fill("app")
+	}
+	keys := tkeys()
+	blockID := types.BlockID{Hash: hd.Hash(), PartSetHeader: types.PartSetHeader{Total: 1, Hash: fill("parts")}}
+	commit := &types.Commit{Height: h.height, BlockID: blockID, Signatures: make([]types.CommitSig, h.vals.Size())}
+	for i, val := range h.vals.Validators {
+		if h.sign != nil && !h.sign(val) {
+			commit.Signatures[i] = types.NewCommitSigAbsent()
+			continue
+		}
+		vote := &types.Vote{Type: cmtproto.PrecommitType, Height: h.height, BlockID: blockID,
+			Timestamp: when.Add(time.Duration(i+1) * time.Second), ValidatorAddress: val.Address, ValidatorIndex: int32(i)}
+		sig, err := keys[val.Address.String()].Sign(types.VoteSignBytes(h.chainID, vote.ToProto()))
+		check(t, err)
+		commit.Signatures[i] = types.CommitSig{BlockIDFlag: types.BlockIDFlagCommit, ValidatorAddress: val.Address,
+			Timestamp: vote.Timestamp, Signature: sig}
+	}
+	b, err := (&types.SignedHeader{Header: hd, Commit: commit}).ToProto().Marshal()
+	check(t, err)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func tsetB64(t testing.TB, vs *types.ValidatorSet) string {
+	t.Helper()
+	p, err := vs.ToProto()
+	check(t, err)
+	b, err := p.Marshal()
+	check(t, err)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// ttransition is change k's transition, signed by the set before it.
+func ttransition(t testing.TB, chainID string, k int, sign func(*types.Validator) bool) Transition {
+	prev, next := tset(transitionEras[k-1]), tset(transitionEras[k])
+	h := theader{chainID: chainID, height: int64(10*k + 1), vals: prev, next: next, sign: sign}
+	return Transition{Height: h.height, SignedHeader: h.signed(t), NextValidatorSet: tsetB64(t, next)}
+}
+
+// tskip is change k's transition carrying its signing set, for skipping.
+func tskip(t testing.TB, k int) Transition {
+	tr := ttransition(t, fixtureChainID, k, nil)
+	tr.ValidatorSet = tsetB64(t, tset(transitionEras[k-1]))
+	return tr
+}
+
+// tcheckpoint is a checkpoint at height signed by set (next: the same).
+func tcheckpoint(t testing.TB, height int64, set *types.ValidatorSet, ts []Transition) Checkpoint {
+	root := sha256.Sum256(fmt.Appendf(nil, "root %d", height))
+	size := uint64(height * 3)
+	h := theader{chainID: fixtureChainID, height: height, vals: set, next: set, appHash: AppHash(size, root[:])}
+	return Checkpoint{ChainID: fixtureChainID, Height: height, TreeSize: size, Root: fmt.Sprintf("%x", root),
+		SignedHeader: h.signed(t), ValidatorSet: tsetB64(t, set), Transitions: ts}
+}
+
+// transitionCase is one vector: a checkpoint (with its own transitions, as
+// in a version-4 receipt), a companion list, the trust bundle to use, and
+// the outcome: Step and Error empty when it verifies.
+type transitionCase struct {
+	Name        string       `json:"name"`
+	About       string       `json:"about"`
+	Trust       string       `json:"trust"` // file in testdata/transitions
+	Checkpoint  Checkpoint   `json:"checkpoint"`
+	Companion   []Transition `json:"companion,omitempty"`
+	Signers     int          `json:"signers,omitempty"`     // validators whose signature verified, when it verifies
+	Transitions int          `json:"transitions,omitempty"` // transitions followed, when it verifies
+	Step        string       `json:"step,omitempty"`
+	Error       string       `json:"error,omitempty"`
+}
+
+// buildTransitionVectors makes every file of testdata/transitions, and
+// runs each case to record its outcome.
+func buildTransitionVectors(t testing.TB) map[string][]byte {
+	t.Helper()
+	base, err := ParseTrust(must(os.ReadFile("testdata/trust.json")))
+	check(t, err)
+	trust := &Trust{Version: 1, ChainID: fixtureChainID, RootPEM: base.RootPEM}
+	genesis := tset(transitionEras[0])
+	for i, val := range genesis.Validators {
+		trust.Validators = append(trust.Validators, Validator{Name: fmt.Sprintf("Member %d", i+1), Kind: "court",
+			PubKey: base64.StdEncoding.EncodeToString(val.PubKey.Bytes()), Power: val.VotingPower})
+	}
+	var all []Transition
+	for k := 1; k < len(transitionEras); k++ {
+		all = append(all, ttransition(t, fixtureChainID, k, nil))
+	}
+	bundle2 := *trust
+	bundle2.Version = TrustVersion2
+	bundle2.Transitions = all
+	bundle2.TransitionsThrough = all[len(all)-1].Height
+	for _, val := range tset(transitionEras[len(transitionEras)-1]).Validators {
+		bundle2.ValidatorsCurrent = append(bundle2.ValidatorsCurrent, Validator{
+			PubKey: base64.StdEncoding.EncodeToString(val.PubKey.Bytes()), Power: val.VotingPower})
+	}
+	era := func(k int) *types.ValidatorSet { return tset(transitionEras[k]) }
+	at := func(k int) int64 { return int64(10*k + 5) }
+	// signedBy lets only the validators with these keys sign.
+	signedBy := func(keys ...int) func(*types.Validator) bool {
+		return func(val *types.Validator) bool {
+			for _, n := range keys {
+				if bytes.Equal(val.PubKey.Bytes(), tkey(n).PubKey().Bytes()) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	forged := ttransition(t, fixtureChainID, 1, nil)
+	{ // outsiders 11–14 name themselves the set and sign the header
+		outsiders := tset([]tmember{{11, 10}, {12, 10}, {13, 10}, {14, 10}})
+		h := theader{chainID: fixtureChainID, height: 11, vals: outsiders, next: era(1)}
+		forged = Transition{Height: 11, SignedHeader: h.signed(t), NextValidatorSet: tsetB64(t, era(1)), ValidatorSet: tsetB64(t, outsiders)}
+	}
+	badNext := ttransition(t, fixtureChainID, 1, nil)
+	badNext.NextValidatorSet = tsetB64(t, era(2))
+	unvoted := tset(append([]tmember{{15, 10}}, transitionEras[0]...))
+	cases := []transitionCase{
+		{Name: "era0", About: "a checkpoint signed by the genesis set, no transitions", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(0), era(0), nil), Signers: 4},
+		{Name: "era1", About: "a checkpoint after change 1, carrying transition 1", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(1), era(1), all[:1]), Signers: 5, Transitions: 1},
+		{Name: "era5", About: "a checkpoint after change 5, carrying transitions 1–5", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(5), era(5), all[:5]), Signers: 5, Transitions: 5},
+		{Name: "era10", About: "a checkpoint after change 10 (no genesis key left), carrying all 10 transitions", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(10), era(10), all), Signers: 5, Transitions: 10},
+		{Name: "era5-companion", About: "the era-5 checkpoint without transitions, all 10 given as a companion list (those after it are not followed)", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(5), era(5), nil), Companion: all, Signers: 5, Transitions: 5},
+		{Name: "era10-bundle2", About: "the era-10 checkpoint without transitions, verified with the version-2 bundle", Trust: "bundle-v2.json",
+			Checkpoint: tcheckpoint(t, at(10), era(10), nil), Signers: 5, Transitions: 10},
+		{Name: "era5-skipping", About: "era 5 through transitions 1, 3 and 5, skipping 2 and 4 (overlaps 40/50 and 50/60)", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(5), era(5), []Transition{all[0], tskip(t, 3), tskip(t, 5)}), Signers: 5, Transitions: 3},
+		{Name: "skip-exactly-two-thirds", About: "skipping from era 3 to change 7, whose signers overlap era 3 by exactly 2/3 (40/60)", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(7), era(7), []Transition{all[0], tskip(t, 3), tskip(t, 7)})},
+		{Name: "signed-exactly-two-thirds", About: "transition 4 signed by exactly 2/3 of era 3's power (40/60)", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(4), era(4), []Transition{all[0], all[1], all[2], ttransition(t, fixtureChainID, 4, signedBy(1, 2, 3))})},
+		{Name: "forged-outsiders", About: "transition 1 signed by four keys outside the trusted set, naming themselves its validators", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(1), era(1), []Transition{forged})},
+		{Name: "left-out", About: "transition 2 left out", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(3), era(3), []Transition{all[0], all[2]})},
+		{Name: "out-of-order", About: "transitions 1, 2, 1", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(2), era(2), []Transition{all[0], all[1], all[0]})},
+		{Name: "bad-next-set", About: "transition 1 carrying era 2's set as its next set", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(1), era(1), []Transition{badNext})},
+		{Name: "other-chain", About: "transition 1 from another chain, signed by the same keys", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(1), era(1), []Transition{ttransition(t, "custos-other-1", 1, nil)})},
+		{Name: "old-set-after-change", About: "a checkpoint after change 1 signed by the genesis set", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(1), era(0), all[:1])},
+		{Name: "admitted-without-vote", About: "a checkpoint signed by the genesis set plus a member no transition admitted", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(0), unvoted, nil)},
+		{Name: "transition-after-checkpoint", About: "an era-1 checkpoint carrying transitions 1 and 2", Trust: "trust.json",
+			Checkpoint: tcheckpoint(t, at(1), era(1), all[:2])},
+	}
+	files := map[string][]byte{}
+	put := func(name string, v any) {
+		b, err := json.MarshalIndent(v, "", "  ")
+		check(t, err)
+		files[name] = append(b, '\n')
+	}
+	put("trust.json", trust)
+	put("bundle-v2.json", &bundle2)
+	put("transitions.json", all)
+	bundles := map[string]*Trust{"trust.json": trust, "bundle-v2.json": &bundle2}
+	for i := range cases {
+		c := &cases[i]
+		res, err := runTransitionCase(bundles[c.Trust], c)
+		var verr *VerifyError
+		switch {
+		case err == nil:
+			c.Signers, c.Transitions = len(res.Signers), res.Transitions
+		case errors.As(err, &verr):
+			c.Step, c.Error = verr.Step, verr.Error()
+		default:
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+	}
+	put("cases.json", cases)
+	return files
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func runTransitionCase(trust *Trust, c *transitionCase) (CheckpointResult, error) {
+	v, err := NewVerifier(trust)
+	if err != nil {
+		return CheckpointResult{}, err
+	}
+	if err := c.Checkpoint.check(); err != nil {
+		return CheckpointResult{}, &VerifyError{Step: StepFormat, Err: err}
+	}
+	return v.checkpointWith(&c.Checkpoint, c.Companion)
+}
+
+// TestTransitionVectors regenerates testdata/transitions and compares it
+// with the committed files (or writes them with -add), then checks each
+// committed case: it verifies, or fails at its step with its message, as
+// recorded; and the expectations below hold whatever was recorded.
+func TestTransitionVectors(t *testing.T) {
+	files := buildTransitionVectors(t)
+	for name, want := range files {
+		path := filepath.Join(transitionDir, name)
+		if *addVectors {
+			check(t, os.MkdirAll(transitionDir, 0o755))
+			check(t, os.WriteFile(path, want, 0o644))
+			continue
+		}
+		got, err := os.ReadFile(path)
+		check(t, err)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what the generator makes: run go test ./evidence/receipt -run TestTransitionVectors -add and review the diff", path)
+		}
+	}
+	var cases []transitionCase
+	check(t, json.Unmarshal(must(os.ReadFile(filepath.Join(transitionDir, "cases.json"))), &cases))
+	bundles := map[string]*Trust{}
+	for _, name := range []string{"trust.json", "bundle-v2.json"} {
+		tr, err := ParseTrust(must(os.ReadFile(filepath.Join(transitionDir, name))))
+		check(t, err)
+		bundles[name] = tr
+	}
+	wantFail := map[string]string{ // case → words its message must hold
+		"skip-exactly-two-thirds":     "too few validators of the set in force signed",
+		"signed-exactly-two-thirds":   "too few validators signed the transition",
+		"forged-outsiders":            "too few validators of the set in force signed",
+		"left-out":                    "a transition is missing",
+		"out-of-order":                "out of order",
+		"bad-next-set":                "not the one the header names",
+		"other-chain":                 "from another chain",
+		"old-set-after-change":        "not the validators in force at its height",
+		"admitted-without-vote":       "does not list",
+		"transition-after-checkpoint": "at or after its checkpoint",
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			res, err := runTransitionCase(bundles[c.Trust], &c)
+			if words, bad := wantFail[c.Name]; bad {
+				var verr *VerifyError
+				if !errors.As(err, &verr) || verr.Step != c.Step || verr.Error() != c.Error {
+					t.Fatalf("got %v; want step %s: %s", err, c.Step, c.Error)
+				}
+				if !bytes.Contains([]byte(c.Error), []byte(words)) {
+					t.Errorf("message %q does not say %q", c.Error, words)
+				}
+				return
+			}
+			if err != nil || c.Step != "" {
+				t.Fatalf("got %v, recorded %q; want it to verify", err, c.Error)
+			}
+			if len(res.Signers) != c.Signers || res.Transitions != c.Transitions {
+				t.Errorf("signers %d, transitions %d; recorded %d, %d", len(res.Signers), res.Transitions, c.Signers, c.Transitions)
+			}
+		})
+	}
+}
