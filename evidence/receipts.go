@@ -146,7 +146,18 @@ func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions
 		}
 		return r, nil
 	}
-	return p.receiptV2(r, rec.Seq, raws, globals, opts)
+	if r, err = p.receiptV2(r, rec.Seq, raws, globals, opts); err != nil {
+		return nil, err
+	}
+	if len(r.Checkpoint.Transitions) > 0 {
+		// Signed by a set reached by transitions: version 4 (version 3
+		// with checkpoint.transitions), as docs/receipt.md §8.2 says.
+		if r.Version != receipt.Version3 {
+			return nil, fmt.Errorf("evidence: a checkpoint with validator transitions but a version-%d receipt", r.Version)
+		}
+		r.Version = receipt.Version4
+	}
+	return r, nil
 }
 
 // addEvent appends one event with its inclusion proof (and item proof).
