@@ -355,3 +355,22 @@ func (v *Verifier) checkCurrent() error {
 	}
 	return nil
 }
+
+// ParseCompanion reads the cacheable companion of receipts made after
+// validator-set changes: a JSON array of transitions (ParseTransitions), or
+// a trust bundle of version 2, whose transitions it returns. Either way the
+// transitions are followed from the verifier's own trust bundle, never
+// from the companion's validators.
+func ParseCompanion(b []byte) ([]Transition, error) {
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		return ParseTransitions(b)
+	}
+	tr, err := ParseTrust(b)
+	if err != nil {
+		return nil, err
+	}
+	if tr.Version != TrustVersion2 {
+		return nil, fmt.Errorf("%w: a version-%d trust bundle carries no transitions (want a list of transitions or a version-2 bundle)", ErrBadTrust, tr.Version)
+	}
+	return tr.Transitions, nil
+}
