@@ -77,6 +77,7 @@ type theader struct {
 	vals, next *types.ValidatorSet
 	appHash    []byte
 	sign       func(val *types.Validator) bool
+	keys       map[string]cmted25519.PrivKey // nil: tkeys()
 }
 
 func (h theader) signed(t testing.TB) string {
@@ -95,7 +96,10 @@ func (h theader) signed(t testing.TB) string {
 	if hd.AppHash == nil {
 		hd.AppHash = fill("app")
 	}
-	keys := tkeys()
+	keys := h.keys
+	if keys == nil {
+		keys = tkeys()
+	}
 	blockID := types.BlockID{Hash: hd.Hash(), PartSetHeader: types.PartSetHeader{Total: 1, Hash: fill("parts")}}
 	commit := &types.Commit{Height: h.height, BlockID: blockID, Signatures: make([]types.CommitSig, h.vals.Size())}
 	for i, val := range h.vals.Validators {
@@ -268,7 +272,80 @@ func buildTransitionVectors(t testing.TB) map[string][]byte {
 		}
 	}
 	put("cases.json", cases)
+	v4, v3, companion := afterChangeReceipts(t)
+	files["receipt-v4.json"] = encode(t, v4) // canonical: no final newline
+	files["receipt-v3-after-change.json"] = encode(t, v3)
+	put("receipt-companion.json", companion)
 	return files
+}
+
+// afterChangeReceipts builds, from §7's vector inputs (testdata/vectors:
+// trust.json, inputs.json, evidence.txt), the complete version-3 receipt
+// re-signed at its height 12 by the set after one change (tkey(4) admitted
+// with power 10 at height 4; its transition is the header at 5): as a
+// version-4 receipt carrying the transition, as a version-3 receipt
+// without it, and the companion list that the latter needs.
+func afterChangeReceipts(t testing.TB) (v4, v3 *Receipt, companion []Transition) {
+	t.Helper()
+	b := loadVectorBase(t)
+	r := b.receipt(t, receiptOpts{v3: true, since: 2})
+	var sh pbSignedHeader
+	check(t, unmarshalCanonical(r.Checkpoint.SignedHeader, &sh))
+	keys := tkeys()
+	for a, k := range b.vals.keys {
+		keys[a] = k
+	}
+	list := []*types.Validator{types.NewValidator(tkey(4).PubKey(), 10)}
+	for _, val := range b.vals.set.Validators {
+		list = append(list, types.NewValidator(val.PubKey, val.VotingPower))
+	}
+	after := types.NewValidatorSet(list)
+	tr := theader{chainID: fixtureChainID, height: 5, vals: b.vals.set, next: after, keys: keys}
+	companion = []Transition{{Height: 5, SignedHeader: tr.signed(t), NextValidatorSet: tsetB64(t, after)}}
+	cp := theader{chainID: fixtureChainID, height: fixtureHeight, vals: after, next: after, appHash: sh.Header.AppHash, keys: keys}
+	r.Checkpoint.SignedHeader, r.Checkpoint.ValidatorSet = cp.signed(t), tsetB64(t, after)
+	v3 = r
+	v4c := *r
+	v4c.Version, v4c.Checkpoint.Transitions = Version4, companion
+	return &v4c, v3, companion
+}
+
+// TestAfterChangeReceipts: the version-4 receipt verifies with its file
+// and §7's genesis trust bundle; the same receipt without its transitions
+// (version 3) fails at step checkpoint, and verifies with the companion.
+func TestAfterChangeReceipts(t *testing.T) {
+	read := func(name string) []byte { return must(os.ReadFile(filepath.Join(transitionDir, name))) }
+	tr, err := ParseTrust(must(os.ReadFile(filepath.Join(vectorDir, "trust.json"))))
+	check(t, err)
+	file := must(os.ReadFile(filepath.Join(vectorDir, "evidence.txt")))
+	v4, err := Parse(read("receipt-v4.json"))
+	check(t, err)
+	res, err := Verify(v4, bytes.NewReader(file), tr, Options{})
+	if err != nil || res.Version != Version4 || res.Checkpoint.Transitions != 1 || len(res.Checkpoint.Signers) != 5 || !res.Custody.Complete {
+		t.Fatalf("Verify(receipt-v4) = %+v, %v", res, err)
+	}
+	v3, err := Parse(read("receipt-v3-after-change.json"))
+	check(t, err)
+	var verr *VerifyError
+	if _, err := Verify(v3, bytes.NewReader(file), tr, Options{}); !errors.As(err, &verr) || verr.Step != StepCheckpoint {
+		t.Fatalf("Verify(receipt-v3-after-change, no companion) = %v, want a failure at step checkpoint", err)
+	}
+	companion, err := ParseCompanion(read("receipt-companion.json"))
+	check(t, err)
+	if res, err := Verify(v3, bytes.NewReader(file), tr, Options{Transitions: companion}); err != nil || res.Checkpoint.Transitions != 1 {
+		t.Fatalf("Verify(receipt-v3-after-change, companion) = %+v, %v", res, err)
+	}
+	// A version-3 receipt may not carry transitions, nor a version-4 one lack them.
+	bad := *v4
+	bad.Version = Version3
+	if err := bad.check(); !errors.Is(err, ErrMalformed) {
+		t.Errorf("version 3 with transitions: check() = %v, want ErrMalformed", err)
+	}
+	bad = *v3
+	bad.Version = Version4
+	if err := bad.check(); !errors.Is(err, ErrMalformed) {
+		t.Errorf("version 4 without transitions: check() = %v, want ErrMalformed", err)
+	}
 }
 
 func must(b []byte, err error) []byte {
