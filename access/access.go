@@ -9,9 +9,10 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
+
+	"github.com/custos-project/custos/internal/problem"
 )
 
 // Organization kinds.
@@ -151,6 +152,8 @@ func NewID() string {
 	return idEncoding.EncodeToString(b[:])
 }
 
-func badInput(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrBadInput}, args...)...)
+// badInput is ErrBadInput with the catalog message id (internal/problem)
+// and its parameters, so the API answers it in the client's language.
+func badInput(id string, kv ...any) error {
+	return problem.Refuse(ErrBadInput, id, kv...)
 }

@@ -200,7 +200,7 @@ func get(tx *bolt.Tx, bucket []byte, key string, v any) error {
 // character wraps both ErrBadInput and the *text.Error naming it.
 func checkName(name string) error {
 	if name = strings.TrimSpace(name); name == "" || utf8.RuneCountInString(name) > 200 {
-		return badInput("a name has 1 to 200 characters")
+		return badInput("access.name-length")
 	}
 	if err := text.CheckVisible("name", name); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
@@ -216,7 +216,7 @@ func (s *Store) CreateOrg(kind, name string) (*Org, error) {
 // CreateOrgWith creates an organization with settings set.
 func (s *Store) CreateOrgWith(kind, name string, set Settings) (*Org, error) {
 	if !slices.Contains(Kinds, kind) {
-		return nil, badInput("kind %q: want one of %s", kind, strings.Join(Kinds, ", "))
+		return nil, badInput("access.kind", "kind", kind, "kinds", strings.Join(Kinds, ", "))
 	}
 	if err := checkName(name); err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ func (s *Store) CreateOrgWith(kind, name string, set Settings) (*Org, error) {
 		// The operator runs the node and holds the admin role over every
 		// organization: there is one, made at the node's first start.
 		if kind == KindOperator && hasOperator(tx) {
-			return badInput("kind %q: a node has one operator organization, made at its first start; choose another kind", kind)
+			return badInput("access.second-operator", "kind", kind)
 		}
 		return put(tx, bOrgs, o.ID, o)
 	})
@@ -330,9 +330,9 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 	}
 	switch {
 	case !role.Valid():
-		return nil, badInput("role %q: want admin, submitter, viewer, examiner or notary", role)
+		return nil, badInput("access.role", "role", role)
 	case expires != nil && !expires.After(s.now()):
-		return nil, badInput("expires_at is in the past")
+		return nil, badInput("access.expired")
 	}
 	if err := checkName(name); err != nil {
 		return nil, err
@@ -354,14 +354,14 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 		// The admin role manages every organization: only the operator's
 		// own organization may hold it.
 		if role == RoleAdmin && org.Kind != KindOperator {
-			return badInput("the admin role belongs to the operator organization only")
+			return badInput("access.admin-operator")
 		}
 		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil || tx.Bucket(bLegacy).Get(sha256Of(token)) != nil {
-			return badInput("this token is already in use")
+			return badInput("access.token-in-use")
 		}
 		if !generated {
 			if live, err := liveChosen(tx); err != nil || len(live) > 0 {
-				return errors.Join(err, badInput("a node keeps one chosen token, the bootstrap admin's; create keys with generated tokens instead"))
+				return errors.Join(err, badInput("access.one-chosen"))
 			}
 		}
 		if err := put(tx, bKeys, k.ID, k); err != nil {

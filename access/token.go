@@ -83,21 +83,20 @@ func generatedID(token string) (string, bool) {
 // A token in the generated form must have a secret part with at least
 // MinChosenDistinct different characters, as any that NewToken makes has.
 func CheckChosenToken(token string) error {
-	const rule = "a chosen token has 32 to 256 printable ASCII characters without spaces, at least 16 of them different"
 	for i := 0; i < len(token); i++ {
 		if token[i] <= ' ' || token[i] > '~' {
-			return badInput("%s (this one has a space, a control or a non-ASCII character)", rule)
+			return badInput("access.token-chars")
 		}
 	}
 	if len(token) < MinChosenLen || len(token) > MaxTokenLen {
-		return badInput("%s (this one has %d)", rule, len(token))
+		return badInput("access.token-length", "n", len(token))
 	}
 	s := token
 	if _, ok := generatedID(token); ok {
 		s = token[idEnd+1:]
 	}
 	if n := distinct(s); n < MinChosenDistinct {
-		return badInput("%s (this one has %d different)", rule, n)
+		return badInput("access.token-distinct", "n", n)
 	}
 	return nil
 }

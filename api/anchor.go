@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
@@ -36,7 +38,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 	if q := c.QueryParam("wait"); q != "" {
 		d, err := time.ParseDuration(q)
 		if err != nil || d < 0 {
-			return errBadRequest("bad-parameter", "wait must be a duration such as 20s.")
+			return errParam("wait-duration", "example", "20s")
 		}
 		wait = min(d, wire.MaxReceiptWait)
 	}
@@ -97,7 +99,7 @@ func receiptPage(c echo.Context) (evidence.ReceiptOptions, error) {
 		f, err1 = 0, nil
 	}
 	if err1 != nil || err2 != nil || f < 0 || l < 1 || l > evidence.MaxReceiptEvents {
-		return o, errBadRequest("bad-parameter", fmt.Sprintf("from must be an event number (0 or more) and limit 1 to %d.", evidence.MaxReceiptEvents))
+		return o, errParam("receipt-page", "max", evidence.MaxReceiptEvents)
 	}
 	o.From, o.Limit = f, l
 	return o, nil
@@ -112,7 +114,7 @@ func (s *Server) reauthorize(c echo.Context) error {
 		return err
 	}
 	if !p.Can(access.PermRead) {
-		return problem(http.StatusForbidden, "forbidden", "Forbidden", "Your key's role ("+string(p.Key.Role)+") does not allow this.")
+		return errForbidden("role-forbidden", "role", p.Key.Role)
 	}
 	c.Set(principalKey, p)
 	_, err = s.readable(c)
@@ -130,7 +132,7 @@ func (s *Server) lookup(c echo.Context) error {
 	q := c.QueryParams()
 	sha, sm3 := q["sha256"], q["sm3"]
 	if len(sha)+len(sm3) != 1 {
-		return errBadRequest("bad-parameter", "Give one digest: sha256=HEX or sm3=HEX.")
+		return errParam("one-digest")
 	}
 	// With a token (optional), items filed unlisted that the caller's
 	// organization may read count too.
@@ -154,7 +156,7 @@ func (s *Server) lookup(c echo.Context) error {
 		l, err = s.proofs.LookupSM3(c.Request().Context(), sm3[0], reader)
 	}
 	if errors.Is(err, evidence.ErrBadDigest) {
-		return errBadRequest("bad-parameter", name+" must be 64 lowercase hex digits.")
+		return errParam("digest-hex", "name", name)
 	}
 	if err != nil {
 		return err
@@ -166,17 +168,17 @@ func (s *Server) lookup(c echo.Context) error {
 // ?height=H.
 func (s *Server) getCheckpoint(c echo.Context) error {
 	if s.chain == nil {
-		return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
+		return errNoChain()
 	}
 	var cp *receipt.Checkpoint
 	var err error
 	if q := c.QueryParam("height"); q != "" {
 		h, perr := strconv.ParseInt(q, 10, 64)
 		if perr != nil || h < 2 {
-			return errBadRequest("bad-parameter", "height must be a block height ≥ 2.")
+			return errParam("height-min")
 		}
 		if cp, err = s.chain.CheckpointAt(c.Request().Context(), h); isNoCheckpoint(err) {
-			return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("No committed block at height %d.", h))
+			return errGone("no-block", "height", h)
 		}
 	} else {
 		cp, err = s.chain.Checkpoint(c.Request().Context())
@@ -184,7 +186,7 @@ func (s *Server) getCheckpoint(c echo.Context) error {
 	if err != nil {
 		if isNoCheckpoint(err) {
 			c.Response().Header().Set("Retry-After", "1")
-			return problem(http.StatusServiceUnavailable, "no-checkpoint", "No checkpoint yet", "The chain has not committed a checkpoint yet. Retry shortly.")
+			return problem(http.StatusServiceUnavailable, "no-checkpoint", prob.M("title.no-checkpoint"), prob.M("no-checkpoint"))
 		}
 		return err
 	}
@@ -196,16 +198,19 @@ func (s *Server) getCheckpoint(c echo.Context) error {
 // history was not rewritten.
 func (s *Server) getConsistency(c echo.Context) error {
 	if s.chain == nil {
-		return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
+		return errNoChain()
 	}
 	first, err1 := strconv.ParseUint(c.QueryParam("first"), 10, 64)
 	second, err2 := strconv.ParseUint(c.QueryParam("second"), 10, 64)
 	if err1 != nil || err2 != nil || first > second {
-		return errBadRequest("bad-parameter", "first and second must be tree sizes with first ≤ second.")
+		return errParam("tree-sizes")
 	}
 	proof, err := s.chain.ConsistencyProof(first, second)
+	if errors.Is(err, anchor.ErrBadSize) {
+		return errParam("no-consistency", "first", first, "second", second).because(err)
+	}
 	if err != nil {
-		return errBadRequest("bad-parameter", fmt.Sprintf("No consistency proof between sizes %d and %d: %v", first, second, err))
+		return err
 	}
 	v := wire.ConsistencyView{First: first, Second: second, Proof: make([]string, len(proof))}
 	for i, p := range proof {

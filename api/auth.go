@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
@@ -30,24 +32,23 @@ func (s *Server) authenticate(c echo.Context) (*access.Principal, error) {
 	h := c.Request().Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" {
-		return nil, errUnauthorized("Send your API token as \"Authorization: Bearer <token>\".")
+		return nil, errUnauthorized(prob.M("auth-missing"))
 	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return nil, errUnauthorized("Only the Bearer scheme is accepted.")
+		return nil, errUnauthorized(prob.M("auth-scheme"))
 	}
 	p, err := s.orgs.Authenticate(strings.TrimSpace(token))
 	switch {
 	case errors.Is(err, access.ErrRevoked):
-		return nil, errUnauthorized("This key has been revoked.")
+		return nil, errUnauthorized(prob.M("auth-revoked"))
 	case errors.Is(err, access.ErrExpired):
-		return nil, errUnauthorized("This key has expired.")
+		return nil, errUnauthorized(prob.M("auth-expired"))
 	case errors.Is(err, access.ErrBadToken):
-		return nil, errUnauthorized("The token is not valid.")
+		return nil, errUnauthorized(prob.M("auth-invalid"))
 	case errors.Is(err, access.ErrBusy):
 		// Too many unknown tokens were presented lately, and this one
 		// could only be checked with a slow key derivation.
-		p := problem(http.StatusServiceUnavailable, "busy", "Server busy",
-			"Too many unknown tokens were presented lately to check this one now; retry in a second. Keys with generated tokens are not affected.")
+		p := problem(http.StatusServiceUnavailable, "busy", prob.M("title.busy"), prob.M("auth-busy"))
 		p.retryAfter = 1
 		return nil, p
 	case err != nil:
@@ -61,8 +62,7 @@ func need(perm access.Permission) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !principal(c).Can(perm) {
-				return problem(http.StatusForbidden, "forbidden", "Forbidden",
-					"Your key's role ("+string(principal(c).Key.Role)+") does not allow this.")
+				return errForbidden("role-forbidden", "role", principal(c).Key.Role)
 			}
 			return next(c)
 		}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
@@ -30,7 +32,7 @@ func (s *Server) createCertificate(c echo.Context) error {
 		return errNoSigner()
 	}
 	if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "lang", Message: `must be "zh" or "en"`}}}
+		return &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", "zh, en")}}
 	}
 	p := principal(c)
 	matter, err := s.resolveMatter(c.Request().Context(), "matter", p.Org.ID, in.Matter, true)
@@ -79,8 +81,7 @@ func (s *Server) certificateView(ctx context.Context, names *orgNames, cert *cer
 func certifier(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if o := principal(c).Org; !access.IssuesCertificates(o.Kind) {
-			return problem(http.StatusForbidden, "forbidden", "Forbidden",
-				"Only notary organizations (and this node's operator) issue notarial certificates; your key's organization is of kind "+o.Kind+".")
+			return errForbidden("notary-only", "kind", o.Kind)
 		}
 		return next(c)
 	}
@@ -93,7 +94,7 @@ func (s *Server) listCertificates(c echo.Context) error {
 	}
 	page, err := s.certs.Certificates(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
 	if errors.Is(err, evidence.ErrBadCursor) {
-		return errBadRequest("bad-parameter", "cursor must be a next_cursor from a previous page.")
+		return errParam("cursor-next")
 	}
 	if err != nil {
 		return err
@@ -141,24 +142,31 @@ func certifyProblem(err error) *Problem {
 	case errors.Is(err, certify.ErrNoMatter):
 		return errNoMatter()
 	case errors.As(err, &ie):
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", ie.Detail)
+		return errInvalidInput(ie)
 	case errors.As(err, &na) && na.Copyright != "":
-		p := problem(http.StatusConflict, "not-anchored", "Registration not yet anchored",
-			"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.")
+		p := problem(http.StatusConflict, "not-anchored", prob.M("title.registration-unanchored"), prob.M("registration-unanchored"))
 		p.retryAfter = 2
 		return p
 	case errors.As(err, &na):
-		p := problem(http.StatusConflict, "not-anchored", "Evidence not yet anchored",
-			"Evidence item "+na.Evidence+" is not yet anchored in the consortium chain, so its receipt, which the document embeds, does not exist yet. Retry shortly.")
+		p := problem(http.StatusConflict, "not-anchored", prob.M("title.evidence-unanchored"), prob.M("evidence-unanchored", "id", na.Evidence))
 		p.retryAfter = 2
 		return p
 	}
 	return nil
 }
 
+// errInvalidInput is 422 invalid-input with the office's reason.
+func errInvalidInput(ie *certify.InputError) *Problem {
+	m := ie.Msg
+	if m.IsZero() {
+		m = prob.M("invalid-input", "reason", ie.Detail)
+	}
+	return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), m)
+}
+
 func certificateErr(err error) error {
 	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "There is no certificate with this ID that you may see.")
+		return errGone("no-certificate")
 	}
 	return err
 }

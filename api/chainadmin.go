@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -11,6 +10,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // ChainAdmin is what the API needs to show and vote state upgrades of the
@@ -39,10 +39,10 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
 	operator := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if principal(c).Org.Kind != access.KindOperator {
-				return problem(http.StatusForbidden, "forbidden", "Forbidden", "Only the node's operator administers its chain.")
+				return errForbidden("operator-only")
 			}
 			if ca == nil {
-				return problem(http.StatusNotFound, "no-chain", "No chain", "This node runs without a consortium chain.")
+				return errNoChain()
 			}
 			return next(c)
 		}
@@ -55,14 +55,14 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
 		}
 		switch h := ca.Height(); {
 		case req.StateVersion < 2 || req.StateVersion > anchor.LatestState:
-			return errBadRequest("bad-parameter", fmt.Sprintf("state_version must be 2..%d: this node runs chain state versions up to %d; upgrade its software first for a later one.", anchor.LatestState, anchor.LatestState))
+			return errParam("state-version", "latest", anchor.LatestState)
 		case req.Height <= h+1:
-			return errBadRequest("bad-parameter", fmt.Sprintf("height must be after the next block (the chain is at height %d); leave the members time to vote, for example height %d.", h, h+20))
+			return errParam("upgrade-height", "height", h, "suggest", h+20)
 		}
 		err := ca.VoteUpgrade(c.Request().Context(), req.StateVersion, req.Height)
 		var te *anchor.TxError
 		if errors.As(err, &te) {
-			return problem(http.StatusConflict, "upgrade-refused", "Vote refused", "The chain refused this vote: "+te.Log)
+			return problem(http.StatusConflict, "upgrade-refused", prob.M("title.upgrade-refused"), prob.M("upgrade-refused", "reason", te.Log))
 		}
 		if err != nil {
 			return err

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 
@@ -68,21 +69,22 @@ func (s *Server) register() (Register, error) {
 
 // errNoRegister answers the copyright routes of a node without a register.
 func errNoRegister() *Problem {
-	return problem(http.StatusNotFound, "no-such-endpoint", "Not found", "This node keeps no copyright register.")
+	return problem(http.StatusNotFound, "no-such-endpoint", prob.M("title.not-found"), prob.M("no-register"))
 }
 
 // copyrightErr maps the register's errors to problems.
 func copyrightErr(err error) error {
 	switch {
 	case errors.Is(err, copyright.ErrNotOwner):
-		return problem(http.StatusForbidden, "not-owner", "Not the owner",
-			"Only the registration's current owner organization may offer it for transfer or revoke it.")
+		return problem(http.StatusForbidden, "not-owner", prob.M("title.not-owner"), prob.M("not-owner"))
 	case errors.Is(err, copyright.ErrRevoked):
-		return problem(http.StatusConflict, "copyright-revoked", "Registration revoked", "This registration is revoked.")
+		return problem(http.StatusConflict, "copyright-revoked", prob.M("title.copyright-revoked"), prob.M("copyright-revoked"))
 	case errors.Is(err, copyright.ErrBadRegistration):
-		return problem(http.StatusUnprocessableEntity, "invalid-registration", "Invalid registration", err.Error())
+		return problem(http.StatusUnprocessableEntity, "invalid-registration", prob.M("title.invalid-registration"), reason(err, copyright.ErrBadRegistration))
+	case errors.Is(err, copyright.ErrBadLang):
+		return errBadRequest("bad-parameter", prob.M("document-lang"))
 	case errors.Is(err, evidence.ErrNotFound):
-		return problem(http.StatusNotFound, "not-found", "Not found", "There is no copyright registration with this ID.")
+		return errGone("no-copyright")
 	}
 	return err
 }
@@ -104,7 +106,7 @@ func numberWait(c echo.Context) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(q)
 	if err != nil || d < 0 {
-		return 0, errBadRequest("bad-parameter", "wait must be a duration such as 5s.")
+		return 0, errParam("wait-duration", "example", "5s")
 	}
 	return min(d, wire.MaxReceiptWait), nil
 }
@@ -255,7 +257,7 @@ func fileMetas(work copyright.Work, ups []*upload, now time.Time) ([]evidence.Me
 func multipartBoundary(req *http.Request) (string, error) {
 	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" || params["boundary"] == "" {
-		return "", errBadRequest("bad-multipart", "The body must be multipart/form-data (with a boundary).")
+		return "", errBadRequest("bad-multipart", prob.M("multipart-required"))
 	}
 	return params["boundary"], nil
 }
@@ -277,7 +279,7 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 		switch part.FormName() {
 		case "metadata":
 			if sawMeta {
-				return work, errBadRequest("bad-multipart", "The multipart body has more than one \"metadata\" part.")
+				return work, errBadRequest("bad-multipart", prob.M("copyright-repeated-meta"))
 			}
 			sawMeta = true
 			b, err := readMetaPart(part)
@@ -289,7 +291,7 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 			}
 		case "file":
 			if len(*ups) == copyright.MaxCopyrightItems {
-				return work, errBadRequest("bad-multipart", fmt.Sprintf("A registration has at most %d files.", copyright.MaxCopyrightItems))
+				return work, errBadRequest("bad-multipart", prob.M("copyright-too-many", "max", copyright.MaxCopyrightItems))
 			}
 			u, err := s.readFilePart(c, part)
 			if u != nil {
@@ -299,14 +301,14 @@ func (s *Server) readRegistration(c echo.Context, mr *multipart.Reader, ups *[]*
 				return work, err
 			}
 		default:
-			return work, errBadRequest("bad-multipart", fmt.Sprintf("Unexpected multipart part %q; only \"metadata\" and \"file\" are accepted.", part.FormName()))
+			return work, errBadRequest("bad-multipart", prob.M("copyright-unexpected", "part", part.FormName()))
 		}
 	}
 	if !sawMeta {
-		return work, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "metadata", Message: "is required: a multipart part named \"metadata\" holding the work as JSON"}}}
+		return work, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("metadata", "field.metadata-required")}}
 	}
 	if len(*ups) == 0 {
-		return work, errBadRequest("bad-multipart", "The registration has no \"file\" part: a work is registered with at least one file.")
+		return work, errBadRequest("bad-multipart", prob.M("copyright-no-file"))
 	}
 	return work, nil
 }
@@ -403,8 +405,7 @@ func newDecodeGate(n int, wait time.Duration) *decodeGate {
 
 // errBusy answers a request that waited too long for a decoding slot.
 func errBusy() *Problem {
-	p := problem(http.StatusServiceUnavailable, "busy", "Server busy",
-		"Too many images are being decoded at once; nothing was recorded. Retry shortly.")
+	p := problem(http.StatusServiceUnavailable, "busy", prob.M("title.busy"), prob.M("images-busy"))
 	p.retryAfter = 2
 	return p
 }
@@ -457,7 +458,7 @@ func (s *Server) listCopyrights(c echo.Context) error {
 	}
 	page, err := reg.Copyrights(c.Request().Context(), principal(c).Org.ID, c.QueryParam("cursor"), limit)
 	if errors.Is(err, evidence.ErrBadCursor) {
-		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+		return errParam("cursor-unknown")
 	}
 	if err != nil {
 		return err
@@ -501,7 +502,7 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 		return err
 	}
 	if r := strings.TrimSpace(in.Reason); r == "" || len(r) > 1000 {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "reason", Message: "is required, at most 1000 characters"}}}
+		return &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("reason", "field.reason-required")}}
 	}
 	if err := text.CheckVisibleText("reason", in.Reason); err != nil {
 		return err
@@ -520,7 +521,7 @@ func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
 	}
 	sum := c.QueryParam("sha256")
 	if !isHex64(sum) {
-		return errBadRequest("bad-parameter", "sha256 must be 64 lowercase hex digits (or give number, a registration number).")
+		return errParam("copyright-sha256")
 	}
 	return s.searchCopyrights(c, sum, nil, "")
 }
@@ -536,7 +537,7 @@ func (s *Server) searchCopyrightsByFile(c echo.Context) error {
 	mr := multipart.NewReader(http.MaxBytesReader(c.Response(), req.Body, s.records.MaxSize()+multipartSlack), boundary)
 	part, err := mr.NextPart()
 	if err != nil || part.FormName() != "file" {
-		return errBadRequest("bad-multipart", "The body must be multipart/form-data with one part named \"file\".")
+		return errBadRequest("bad-multipart", prob.M("multipart-one-file"))
 	}
 	h := sha256.New()
 	img := imageTee{max: maxSearchImageBytes}
@@ -666,7 +667,7 @@ func (s *Server) mergeRegister(ctx context.Context, local []wire.CopyrightMatch,
 // each of several members) and in this node's.
 func (s *Server) searchCopyrightsByNumber(c echo.Context, number string) error {
 	if len(number) > 64 || !utf8.ValidString(number) {
-		return errBadRequest("bad-parameter", "number must be a registration number of at most 64 bytes.")
+		return errParam("copyright-number")
 	}
 	out := wire.CopyrightSearch{Number: number, Threshold: imagehash.Threshold, Matches: []wire.CopyrightMatch{}}
 	if s.consortium == nil {
@@ -707,51 +708,69 @@ func isHex64(s string) bool {
 }
 
 // copyrightPDF serves the registration certificate to the registrant and
-// the current owner organization: the same bytes every time, each serving
-// recorded first as a "viewed" event on every file. The first request
-// issues it (certify.Office.Copyright), once the registration and its
-// files are anchored, and stores it with a "copyright.certified" event on
-// every file.
+// the current owner organization, in the language ?lang= names (zh, the
+// default, or en; never Accept-Language: the certificate is a legal
+// document, and which one is served must not depend on the reader's
+// browser): the same bytes every time for each language, each serving
+// recorded first as a "viewed" event on every file. The first request in
+// a language issues that language's certificate (certify.Office.Copyright),
+// once the registration and its files are anchored, and stores it with a
+// "copyright.certified" event on every file.
 func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *copyright.Copyright) error {
+	lang := c.QueryParam("lang")
+	if lang == "" {
+		lang = copyright.LangZH
+	}
+	if lang != copyright.LangZH && lang != copyright.LangEN {
+		return errBadRequest("bad-parameter", prob.M("document-lang"))
+	}
 	p := principal(c)
 	if cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
 		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
 	}
 	ctx := c.Request().Context()
-	pdf, err := reg.CopyrightPDF(ctx, cr.ID, p.Actor())
+	pdf, err := reg.CopyrightPDF(ctx, cr.ID, lang, p.Actor())
 	if errors.Is(err, evidence.ErrNotFound) {
-		if err = s.issueCopyright(ctx, cr, p.Actor()); err == nil {
-			pdf, err = reg.CopyrightPDF(ctx, cr.ID, p.Actor())
+		if err = s.issueCopyright(ctx, cr, lang, p.Actor()); err == nil {
+			pdf, err = reg.CopyrightPDF(ctx, cr.ID, lang, p.Actor())
 		}
 	}
 	if err != nil {
 		return copyrightErr(err)
 	}
-	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "copyright-" + cr.ID + ".pdf"}))
+	name := "copyright-" + cr.ID + ".pdf"
+	if lang != copyright.LangZH {
+		name = "copyright-" + cr.ID + "-" + lang + ".pdf"
+	}
+	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
-// issueCopyright has the office issue a registration's certificate.
-func (s *Server) issueCopyright(ctx context.Context, cr *copyright.Copyright, actor string) error {
+// issueCopyright has the office issue a registration's certificate in
+// lang.
+func (s *Server) issueCopyright(ctx context.Context, cr *copyright.Copyright, lang, actor string) error {
 	if s.issuer == nil {
 		return errNoSigner()
 	}
-	return s.issuer.Copyright(ctx, cr, actor)
+	return s.issuer.Copyright(ctx, cr, lang, actor)
 }
 
 // verifyCopyright is the public verification view of a registration
-// certificate (DocumentCheck); see documentCheck.
-func (s *Server) verifyCopyright(c echo.Context, id string) error {
+// certificate (DocumentCheck); see documentCheck. key is what the token
+// names: the registration's ID, with "/en" for its English certificate
+// (copyright.SplitDocumentKey).
+func (s *Server) verifyCopyright(c echo.Context, key string) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
+	id, lang := copyright.SplitDocumentKey(key)
 	cr, err := reg.Copyright(ctx, id)
 	if err != nil {
 		return err
 	}
-	doc, _, err := reg.CopyrightDocument(ctx, cr.ID)
+	doc, _, err := reg.CopyrightDocument(ctx, cr.ID, lang)
 	if err != nil {
 		return err
 	}
@@ -760,6 +779,6 @@ func (s *Server) verifyCopyright(c echo.Context, id string) error {
 		status = "revoked"
 	}
 	v := wire.DocumentCheck{Kind: "copyright", ID: cr.ID, Number: cr.Number, Status: status, IssuedAt: doc.IssuedAt,
-		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: mapSlice(doc.Items, documentItem)}
+		Office: doc.Office, Notary: doc.Notary, PDFSHA256: doc.PDFSHA256, Items: mapSlice(doc.Items, documentItem), Lang: lang}
 	return c.JSON(http.StatusOK, v)
 }

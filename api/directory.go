@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/anchor"
@@ -34,7 +36,7 @@ func (s *Server) listDirectory(c echo.Context) error {
 			return err
 		}
 		if !ok {
-			return problem(http.StatusNotFound, "not-found", "Not found", "No organization of the consortium has this name.")
+			return errGone("no-org-named")
 		}
 		return c.JSON(http.StatusOK, listOf([]wire.DirectoryEntry{s.dirView(e)}))
 	}
@@ -58,13 +60,13 @@ func (s *Server) getDirectoryEntry(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		return problem(http.StatusNotFound, "not-found", "Not found", "No organization of the consortium has this ID.")
+		return errGone("no-org-id")
 	}
 	return c.JSON(http.StatusOK, s.dirView(e))
 }
 
 func noDirectory() error {
-	return problem(http.StatusNotFound, "no-chain", "No directory", "This node runs without a consortium chain, or its chain has no directory yet (state version 4).")
+	return problem(http.StatusNotFound, "no-chain", prob.M("title.no-directory"), prob.M("no-directory"))
 }
 
 func (s *Server) dirView(e anchor.DirEntry) wire.DirectoryEntry {

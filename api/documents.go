@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/evidence"
@@ -25,7 +27,7 @@ func (s *Server) documentCheck(c echo.Context) error {
 		err = fmt.Errorf("verification token of %s: unknown document kind %q", id, kind)
 	}
 	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "This node issued no document with this verification token.")
+		return errGone("no-document")
 	}
 	return err
 }
@@ -33,6 +35,5 @@ func (s *Server) documentCheck(c echo.Context) error {
 // errNoSigner is the answer of the document endpoints on a node that
 // cannot sign documents.
 func errNoSigner() *Problem {
-	return problem(http.StatusConflict, "no-document-signer", "This node does not issue documents",
-		"This node holds no notary document-signing certificate (or lacks the CJK font to render documents), so it cannot issue certificates. Certificates are issued by the consortium's notary members.")
+	return problem(http.StatusConflict, "no-document-signer", prob.M("title.no-document-signer"), prob.M("no-document-signer"))
 }

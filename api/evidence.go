@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strconv"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
@@ -101,7 +103,7 @@ func (s *Server) fileEvidence(c echo.Context, up *evidence.Upload, meta evidence
 		}
 		meta.Matter = id
 		if m, err := s.sharing.Matter(ctx, meta.Matter, org); err != nil || m.Org != org {
-			return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "matter", Message: "is not a matter of your organization"}}}
+			return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("matter", "field.not-own-matter")}}
 		}
 	}
 	var a *answer // encoded once, in the commit, when it is kept there
@@ -176,7 +178,7 @@ func readRaw(req *http.Request, mt string, up io.ReaderFrom) (evidence.Meta, err
 func readMultipart(body io.Reader, boundary string, up io.ReaderFrom) (evidence.Meta, error) {
 	var meta evidence.Meta
 	if boundary == "" {
-		return meta, errBadRequest("bad-multipart", "The multipart Content-Type has no boundary parameter.")
+		return meta, errBadRequest("bad-multipart", prob.M("multipart-no-boundary"))
 	}
 	mr := multipart.NewReader(body, boundary)
 	var sawFile, sawMeta bool
@@ -187,7 +189,7 @@ func readMultipart(body io.Reader, boundary string, up io.ReaderFrom) (evidence.
 			break
 		}
 		if err != nil {
-			return meta, errBadRequest("bad-multipart", "The multipart body is malformed: "+err.Error())
+			return meta, errBadRequest("bad-multipart", prob.M("multipart-malformed")).because(err)
 		}
 		switch name := part.FormName(); {
 		case name == "file" && !sawFile:
@@ -206,13 +208,13 @@ func readMultipart(body io.Reader, boundary string, up io.ReaderFrom) (evidence.
 				return meta, err
 			}
 		case name == "file" || name == "metadata":
-			return meta, errBadRequest("bad-multipart", fmt.Sprintf("The multipart body has more than one %q part.", name))
+			return meta, errBadRequest("bad-multipart", prob.M("multipart-repeated", "part", name))
 		default:
-			return meta, errBadRequest("bad-multipart", fmt.Sprintf("Unexpected multipart part %q; only \"file\" and \"metadata\" are accepted.", name))
+			return meta, errBadRequest("bad-multipart", prob.M("multipart-unexpected", "part", name))
 		}
 	}
 	if !sawFile {
-		return meta, errBadRequest("bad-multipart", "The multipart body has no \"file\" part.")
+		return meta, errBadRequest("bad-multipart", prob.M("multipart-no-file"))
 	}
 	if meta.FileName == "" {
 		meta.FileName = fileName
@@ -235,7 +237,7 @@ func multipartErr(err error) error {
 	if errors.As(err, &p) || errors.As(err, &mbe) {
 		return err
 	}
-	return errBadRequest("bad-multipart", "The multipart body is malformed: "+err.Error())
+	return errBadRequest("bad-multipart", prob.M("multipart-malformed")).because(err)
 }
 
 // readable returns the record if the caller's organization may see it:
@@ -304,8 +306,8 @@ func (s *Server) getContent(c echo.Context) error {
 	rng := req.Header.Get("Range")
 	if rng != "" && !rangeSatisfiable(rng, rec.Size) {
 		c.Response().Header().Set("Content-Range", fmt.Sprintf("bytes */%d", rec.Size))
-		return problem(http.StatusRequestedRangeNotSatisfiable, "range-not-satisfiable", "Range not satisfiable",
-			fmt.Sprintf("The Range header %q selects no bytes of this %d-byte evidence.", rng, rec.Size))
+		return problem(http.StatusRequestedRangeNotSatisfiable, "range-not-satisfiable", prob.M("title.range-not-satisfiable"),
+			prob.M("range-unsatisfied", "range", rng, "size", rec.Size))
 	}
 	ctx := req.Context()
 	blob, err := s.records.Open(ctx, rec)
@@ -359,7 +361,7 @@ func (s *Server) getTimestamp(c echo.Context) error {
 	if q := c.QueryParam("tsa"); q != "" {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 0 {
-			return errBadRequest("bad-parameter", "tsa must be a token index: 0 for the built-in TSA, 1.. for external ones.")
+			return errParam("token-index")
 		}
 		i = n
 	}
@@ -368,7 +370,7 @@ func (s *Server) getTimestamp(c echo.Context) error {
 		return err
 	}
 	if i >= len(rec.Tokens) {
-		return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("This evidence has %d token(s).", len(rec.Tokens)))
+		return errGone("no-token", "n", len(rec.Tokens))
 	}
 	der, err := s.records.Token(c.Request().Context(), rec, i)
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
@@ -342,15 +344,13 @@ func replay(c echo.Context, e *idemEntry) error {
 }
 
 func errInFlight() *Problem {
-	p := problem(http.StatusConflict, "idempotency-key-in-flight", "Request in progress",
-		"A request with this Idempotency-Key is still being processed. Retry shortly to get its answer.")
+	p := problem(http.StatusConflict, "idempotency-key-in-flight", prob.M("title.in-flight"), prob.M("in-flight"))
 	p.retryAfter = 1
 	return p
 }
 
 func errKeyReused() *Problem {
-	return problem(http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused",
-		"This Idempotency-Key was used for a different request. Use a new key for a new request.")
+	return problem(http.StatusUnprocessableEntity, "idempotency-key-reused", prob.M("title.key-reused"), prob.M("key-reused"))
 }
 
 // scope is the request's Idempotency-Key scoped to the API key that sends
@@ -543,8 +543,7 @@ func idempotencyKey(h http.Header) (key string, ok bool, err error) {
 	if len(vs) == 0 {
 		return "", false, nil
 	}
-	bad := errBadRequest("bad-idempotency-key",
-		"Idempotency-Key must be one key of 1 to 255 printable ASCII characters, such as \"8e03978e-40d5-43e8-bc93-6894a57f9324\".")
+	bad := errBadRequest("bad-idempotency-key", prob.M("idempotency-key"))
 	if len(vs) > 1 {
 		return "", true, bad
 	}

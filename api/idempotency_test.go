@@ -90,7 +90,7 @@ func newTestIdempotency(t *testing.T, db *bolt.DB, now func() time.Time) *idempo
 }
 
 // newKey creates an organization with a submitter key and returns its token.
-func newKey(t *testing.T, orgs *access.Store, name string) string {
+func newKey(t testing.TB, orgs *access.Store, name string) string {
 	t.Helper()
 	o, err := orgs.CreateOrg(access.KindLawFirm, name)
 	if err != nil {
@@ -365,7 +365,7 @@ type uploadWorld struct {
 	tsa    http.Handler
 }
 
-func newUploadWorld(t *testing.T) *uploadWorld {
+func newUploadWorld(t testing.TB) *uploadWorld {
 	t.Helper()
 	return newUploadWorldWith(t, nil)
 }
@@ -373,7 +373,7 @@ func newUploadWorld(t *testing.T) *uploadWorld {
 // newUploadWorldWith is newUploadWorld whose evidence service's Config
 // and copyright register's Config are changed by edit (if not nil) before
 // they are made.
-func newUploadWorldWith(t *testing.T, edit func(*evidence.Config, *copyright.Config)) *uploadWorld {
+func newUploadWorldWith(t testing.TB, edit func(*evidence.Config, *copyright.Config)) *uploadWorld {
 	t.Helper()
 	dir, ctx := t.TempDir(), context.Background()
 	pki, err := certs.LoadOrCreateDev(filepath.Join(dir, "pki"), "Test Notary", time.Now())

@@ -30,7 +30,7 @@ func (s *Server) integrityRoutes(e *echo.Echo, in Integrity) {
 	found := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if in == nil {
-				return problem(http.StatusNotFound, "not-found", "Not found", "This node runs no integrity audit.")
+				return errGone("no-audit")
 			}
 			return next(c)
 		}

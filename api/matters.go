@@ -3,11 +3,12 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/internal/strictjson"
@@ -48,7 +49,7 @@ func queryLimit(c echo.Context, def, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > max {
-		return 0, errBadRequest("bad-parameter", "limit is a number from 1 to "+strconv.Itoa(max)+".")
+		return 0, errParam("limit-range", "max", max)
 	}
 	return n, nil
 }
@@ -62,9 +63,9 @@ func bindStrict(c echo.Context, v any) error {
 	}
 	switch err := strictjson.Decode(b, v); {
 	case errors.Is(err, strictjson.ErrTrailing):
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body has data after its object.")
+		return errInvalid("json-trailing")
 	case err != nil:
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The JSON body is not acceptable: "+err.Error())
+		return jsonProblem(err)
 	}
 	return nil
 }
@@ -77,7 +78,7 @@ func readJSONBody(c echo.Context) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > maxJSON {
-		return nil, problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large", fmt.Sprintf("A JSON body is at most %d bytes.", maxJSON))
+		return nil, problem(http.StatusRequestEntityTooLarge, "too-large", prob.M("title.request-too-large"), prob.M("json-too-large", "max", maxJSON))
 	}
 	return b, nil
 }
@@ -124,7 +125,7 @@ func matterErr(err error) error {
 }
 
 func errNoMatter() *Problem {
-	return problem(http.StatusNotFound, "not-found", "Not found", "There is no matter with this ID that you may see.")
+	return errGone("no-matter")
 }
 
 func (s *Server) createShare(c echo.Context) error {
@@ -134,7 +135,7 @@ func (s *Server) createShare(c echo.Context) error {
 	}
 	kind, target := evidence.ShareEvidence, in.Evidence
 	if (in.Evidence == "") == (in.Matter == "") {
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "Give exactly one of evidence or matter.")
+		return errInvalid("give-one-target")
 	}
 	p := principal(c)
 	if in.Matter != "" {
@@ -157,7 +158,7 @@ func (s *Server) createShare(c echo.Context) error {
 	}
 	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
 	if errors.Is(err, sharing.ErrBadShare) {
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, sharing.ErrBadShare))
 	}
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func (s *Server) createShare(c echo.Context) error {
 func (s *Server) listShares(c echo.Context) error {
 	made := c.QueryParam("direction") != "received"
 	if d := c.QueryParam("direction"); d != "" && d != "made" && d != "received" {
-		return errBadRequest("bad-parameter", "direction is made or received.")
+		return errParam("direction")
 	}
 	ctx, org := c.Request().Context(), principal(c).Org.ID
 	sh, err := s.sharing.Shares(ctx, org, made)
@@ -232,7 +233,7 @@ func (s *Server) revokeShare(c echo.Context) error {
 	p := principal(c)
 	sh, err := s.sharing.RevokeShare(c.Request().Context(), p.Org.ID, p.Actor(), c.Param("id"))
 	if errors.Is(err, evidence.ErrNotFound) {
-		return problem(http.StatusNotFound, "not-found", "Not found", "There is no share with this ID made by your organization.")
+		return errGone("no-share")
 	}
 	if err != nil {
 		return err
@@ -250,7 +251,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 		if v := c.QueryParam(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				return errBadRequest("bad-parameter", name+" must be an RFC 3339 time such as 2026-11-21T00:00:00Z.")
+				return errParam("rfc3339-time", "name", name)
 			}
 			*dst = t
 		}
@@ -275,7 +276,7 @@ func (s *Server) listEvidence(c echo.Context) error {
 		s.limits.refundSharedRead(p.Org.ID)
 	}
 	if errors.Is(err, evidence.ErrBadCursor) {
-		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+		return errParam("cursor-unknown")
 	}
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/internal/names"
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // Names in place of IDs (issue 17 §1). Wherever a request names an
@@ -118,23 +119,21 @@ func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
 		return exact[0], nil
 	case len(exact) > 1:
 		c := cands(exact)
-		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-ambiguous", "Name names several organizations",
-			fmt.Sprintf("%s %q names %d organizations: %s. Give the ID of the one you mean.", field, v, len(exact), candidatesText(c))), c)
+		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-ambiguous", prob.M("title.name-ambiguous-orgs"),
+			prob.M("name-ambiguous-orgs", "field", field, "value", v, "count", len(exact), "candidates", candidatesText(c))), c)
 	case len(exact) == 1:
 		c := cands(exact, alike)
-		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-confusable", "Name looks like another",
-			fmt.Sprintf("%s %q names an organization, but another's name reads alike (Unicode TS #39 confusables, such as 0 for o): %s. Give the ID of the one you mean.",
-				field, v, candidatesText(c))), c)
+		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-confusable", prob.M("title.name-confusable"),
+			prob.M("name-confusable-request", "field", field, "value", v, "candidates", candidatesText(c))), c)
 	case len(alike) > 0:
 		c := cands(alike)
-		p := withCandidates(problem(http.StatusNotFound, "name-look-alike", "No organization of this name",
-			fmt.Sprintf("No organization is named %q; %s reads alike but is another name. If you meant it, give its name exactly or its ID.",
-				v, candidatesText(c))), c)
+		p := withCandidates(problem(http.StatusNotFound, "name-look-alike", prob.M("title.name-look-alike"),
+			prob.M("name-look-alike", "value", v, "candidates", candidatesText(c))), c)
 		p.cause = errNoSuchName
 		return orgRef{}, p
 	}
-	p := problem(http.StatusNotFound, "not-found", "Not found",
-		fmt.Sprintf("%s %q is neither the ID nor the name of an organization of this node or of the consortium directory (GET /api/v1/directory lists them).", field, v))
+	p := problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
+		prob.M("no-such-org-name", "field", field, "value", v))
 	p.cause = errNoSuchName
 	return orgRef{}, p
 }
@@ -147,18 +146,19 @@ func withCandidates(p *Problem, c []wire.Candidate) *Problem {
 
 // candidatesText lists candidates for a problem's detail, for clients
 // that show only the detail: each one's name, ID, and home member or
-// creation time.
+// creation time, as "name" [ID; home member or creation time], the
+// same in both languages.
 func candidatesText(cs []wire.Candidate) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		var where string
 		switch {
 		case c.Member != "":
-			where = ", home member " + orUnknown(c.MemberName, c.Member)
+			where = "; " + orUnknown(c.MemberName, c.Member)
 		case c.CreatedAt != nil:
-			where = ", created " + c.CreatedAt.UTC().Format(time.RFC3339)
+			where = "; " + c.CreatedAt.UTC().Format(time.RFC3339)
 		}
-		parts[i] = fmt.Sprintf("%q (ID %s%s)", c.Name, c.ID, where)
+		parts[i] = fmt.Sprintf("%q [%s%s]", c.Name, c.ID, where)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -286,13 +286,13 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 		for _, m := range exact {
 			c = append(c, wire.Candidate{ID: m.ID, Name: m.Title, CreatedAt: &m.CreatedAt})
 		}
-		return "", withCandidates(problem(http.StatusConflict, "name-ambiguous", "Title names several matters",
-			fmt.Sprintf("%s %q is the title of %d matters: %s. Give the ID of the one you mean.", field, v, len(exact), candidatesText(c))), c)
+		return "", withCandidates(problem(http.StatusConflict, "name-ambiguous", prob.M("title.name-ambiguous-matters"),
+			prob.M("name-ambiguous-matters", "field", field, "value", v, "count", len(exact), "candidates", candidatesText(c))), c)
 	case isIDShaped(v):
 		return v, nil
 	}
-	return "", problem(http.StatusNotFound, "not-found", "Not found",
-		fmt.Sprintf("%s %q is neither the ID nor the title of a matter you may see (GET /api/v1/matters lists yours).", field, v))
+	return "", problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
+		prob.M("no-such-matter-title", "field", field, "value", v))
 }
 
 // visibleMatters are org's own matters and, with shared, the matters of

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
@@ -76,7 +77,7 @@ func (nw *namesWorld) Notarial(_ context.Context, req certify.Request) (*certifi
 	return &certificates.Certificate{ID: "c", Org: req.Org, Matter: req.Matter, Evidence: req.Evidence}, nil
 }
 
-func (nw *namesWorld) Copyright(context.Context, *copyright.Copyright, string) error { return nil }
+func (nw *namesWorld) Copyright(context.Context, *copyright.Copyright, string, string) error { return nil }
 
 // candidates are the IDs a problem lists.
 func candidates(t *testing.T, r *httptest.ResponseRecorder) []string {
@@ -153,7 +154,7 @@ func TestShareByName(t *testing.T) {
 	if len(p.Candidates) != 2 || p.Candidates[0].CreatedAt == nil || p.Candidates[0].CreatedAt.After(*p.Candidates[1].CreatedAt) {
 		t.Errorf("ambiguous title: candidates %+v, want two, oldest first, with creation times", p.Candidates)
 	}
-	if !strings.Contains(p.Detail, nw.m1) || !strings.Contains(p.Detail, nw.m2) || !strings.Contains(p.Detail, "created ") {
+	if !strings.Contains(p.Detail, nw.m1) || !strings.Contains(p.Detail, nw.m2) || !strings.Contains(p.Detail, p.Candidates[0].CreatedAt.UTC().Format(time.RFC3339)) {
 		t.Errorf("ambiguous title: detail %q, want each matter's ID and creation time (for clients that show only the detail)", p.Detail)
 	}
 }

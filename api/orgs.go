@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,10 +43,9 @@ func accessErr(err error) error {
 	case errors.As(err, &te):
 		return err // 400 invisible-character (toProblem)
 	case errors.Is(err, access.ErrNotFound):
-		return problem(http.StatusNotFound, "not-found", "Not found", "No such organization or key.")
+		return errGone("no-org-or-key")
 	case errors.Is(err, access.ErrBadInput):
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input",
-			strings.TrimPrefix(err.Error(), access.ErrBadInput.Error()+": "))
+		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, access.ErrBadInput))
 	}
 	return err
 }
@@ -98,8 +98,8 @@ func (s *Server) checkNameFree(name, id string) error {
 			return err
 		}
 		if taken && e.ID != id {
-			return problem(http.StatusConflict, "name-taken", "Name taken",
-				fmt.Sprintf("The consortium's directory already lists an organization named %q (ID %s, home member %s). Choose another name.", e.Name, e.ID, orUnknown(s.memberName(e.Member), e.Member)))
+			return problem(http.StatusConflict, "name-taken", prob.M("title.name-taken"),
+				prob.M("name-taken", "name", e.Name, "id", e.ID, "member", orUnknown(s.memberName(e.Member), e.Member)))
 		}
 	}
 	return s.checkNotLookAlike(name, id)
@@ -116,8 +116,8 @@ func (s *Server) checkNotLookAlike(name, id string) error {
 	key, skel := anchor.NameKey(name), names.Skeleton(name)
 	lookAlike := func(other string) bool { return anchor.NameKey(other) != key && names.Skeleton(other) == skel }
 	confusable := func(other, otherID, member string) error {
-		return problem(http.StatusConflict, "name-confusable", "Name looks like another",
-			fmt.Sprintf("%q looks like the name of another organization, %q (ID %s, home member %s): the two read alike (Unicode TS #39 confusables, such as 0 for o or a Cyrillic о for a Latin o). Choose a name that reads differently.", name, other, otherID, member))
+		return problem(http.StatusConflict, "name-confusable", prob.M("title.name-confusable"),
+			prob.M("name-confusable", "name", name, "other", other, "id", otherID, "member", member))
 	}
 	if s.directory != nil {
 		entries, err := s.directory.Orgs()
@@ -150,7 +150,7 @@ func (s *Server) updateOrg(c echo.Context) error {
 		return err
 	}
 	if in.Name == nil && in.UnlistedByDefault == nil {
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "Give name, unlisted_by_default or both.")
+		return errInvalid("org-patch")
 	}
 	id, err := s.orgParam(c)
 	if err != nil {
@@ -334,7 +334,7 @@ func (s *Server) getAudit(c echo.Context) error {
 		return err
 	}
 	if !p.Can(access.PermAdmin) && p.Org.ID != org {
-		return problem(http.StatusNotFound, "not-found", "Not found", "No such organization or key.")
+		return errGone("no-org-or-key")
 	}
 	if _, err := s.orgs.Org(org); err != nil {
 		return accessErr(err)

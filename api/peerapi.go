@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
@@ -92,8 +94,7 @@ func RemoteShare(in *peer.Inbound, memberName string) ShareView {
 // member, to which a share may be made (its notice goes there); a
 // problem if this node cannot share with it.
 func (s *Server) remoteGrantee(org string) error {
-	unknown := problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input",
-		"org names no organization of this node or of the consortium directory.")
+	unknown := errInvalid("org-unknown")
 	if s.directory == nil {
 		return unknown
 	}
@@ -105,8 +106,8 @@ func (s *Server) remoteGrantee(org string) error {
 		return unknown
 	}
 	if s.peers == nil || e.Member == s.peers.Self() {
-		return problem(http.StatusUnprocessableEntity, "no-peer-api", "No peer API",
-			"org is homed on member "+orUnknown(s.memberName(e.Member), e.Member)+", and this node has no peer API configured ([consortium] peer_listen and peers) to send it the share.")
+		return problem(http.StatusUnprocessableEntity, "no-peer-api", prob.M("title.no-peer-api"),
+			prob.M("no-peer-api", "member", orUnknown(s.memberName(e.Member), e.Member)))
 	}
 	return nil
 }
@@ -145,7 +146,7 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // relayHeaders are the answer headers a relay passes on.
-var relayHeaders = []string{"Content-Type", "Content-Length", "Content-Disposition", "ETag", "Repr-Digest", "Retry-After", "Location"}
+var relayHeaders = []string{"Content-Type", "Content-Length", "Content-Disposition", "ETag", "Repr-Digest", "Retry-After", "Location", "Content-Language"}
 
 // HeaderHomeMember names, on a relayed answer, the member whose node holds
 // the item.
@@ -169,6 +170,9 @@ func (s *Server) relay(c echo.Context, members []string) error {
 		}
 		out.Header.Set(peer.HeaderOrg, p.Org.ID)
 		out.Header.Set(peer.HeaderActor, p.Actor())
+		if al := req.Header.Get("Accept-Language"); al != "" {
+			out.Header.Set("Accept-Language", al) // the home node's problems in the client's language
+		}
 		r, err := s.peers.Do(req.Context(), m, out)
 		if errors.Is(err, peer.ErrUnreachable) {
 			s.log.Warn("relay: the item's home node is unreachable", "member", m, "err", err)
@@ -188,13 +192,16 @@ func (s *Server) relay(c echo.Context, members []string) error {
 	download := req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && strings.HasSuffix(req.URL.Path, "/content")
 	want, ok := strings.CutPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), "sha256:")
 	if download && (!ok || resp.ContentLength < 0) {
-		return problem(http.StatusBadGateway, "bad-relay", "Bad answer from the home node", "The home node sent content without its size and SHA-256.")
+		return problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"), prob.M("bad-relay"))
 	}
 	h := c.Response().Header()
 	for _, k := range relayHeaders {
 		if v := resp.Header.Get(k); v != "" {
 			h.Set(k, v)
 		}
+	}
+	if resp.Header.Get("Content-Language") != "" {
+		h.Add("Vary", "Accept-Language")
 	}
 	h.Set(HeaderHomeMember, member)
 	c.Response().WriteHeader(resp.StatusCode)
@@ -211,8 +218,8 @@ func (s *Server) relay(c echo.Context, members []string) error {
 }
 
 func homeDown(name string) error {
-	p := problem(http.StatusServiceUnavailable, "home-unreachable", "Home node unreachable",
-		"The node of "+name+", which holds this item and decides who may read it, does not answer now; retry later.")
+	p := problem(http.StatusServiceUnavailable, "home-unreachable", prob.M("title.home-unreachable"),
+		prob.M("home-unreachable", "name", name))
 	p.retryAfter = 10
 	return p
 }
@@ -278,8 +285,8 @@ func (s *Server) peerPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 		org, actor := req.Header.Get(peer.HeaderOrg), req.Header.Get(peer.HeaderActor)
 		key, ok := strings.CutPrefix(actor, org+":")
 		if member == "" || org == "" || !ok || !peerKeyID.MatchString(key) {
-			return problem(http.StatusBadRequest, "bad-peer-request", "Bad peer request",
-				"A peer request names the organization ("+peer.HeaderOrg+") and its actor ("+peer.HeaderActor+": <org id>:<key id>).")
+			return problem(http.StatusBadRequest, "bad-peer-request", prob.M("title.bad-peer-request"),
+				prob.M("bad-peer-request", "org_header", peer.HeaderOrg, "actor_header", peer.HeaderActor))
 		}
 		if s.directory == nil {
 			return noDirectory()
@@ -289,8 +296,7 @@ func (s *Server) peerPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		if !found || e.Member != member {
-			return problem(http.StatusForbidden, "not-home-member", "Not the organization's home",
-				"The directory does not home this organization on the calling member: a node acts only for its own organizations.")
+			return problem(http.StatusForbidden, "not-home-member", prob.M("title.not-home-member"), prob.M("not-home-org"))
 		}
 		q := req.URL.Query()
 		q.Del("wait")

@@ -229,3 +229,23 @@ func TestRelay(t *testing.T) {
 		t.Errorf("home node down = %d (Retry-After %q) %s, want 503 home-unreachable", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 	}
 }
+
+// TestRelayLanguage checks that a relay asks the home node in the
+// client's language and passes its Content-Language on.
+func TestRelayLanguage(t *testing.T) {
+	w := newUploadWorld(t)
+	const id = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		writeProblem(rec, req, errForbidden("role-forbidden", "role", "viewer"))
+		return rec.Result(), nil
+	}}
+	req := httptest.NewRequest("GET", "/api/v1/evidence/"+id+"/custody", nil)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	req.Header.Set("Accept-Language", "zh-CN,en;q=0.5")
+	rec := httptest.NewRecorder()
+	w.s.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || rec.Header().Get("Content-Language") != "zh-CN" || !strings.Contains(rec.Body.String(), "无权操作") {
+		t.Errorf("relayed problem = %d %v %s, want it in Chinese", rec.Code, rec.Header(), rec.Body)
+	}
+}

@@ -2,11 +2,14 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,6 +24,9 @@ import (
 const ProblemBase = prob.Base
 
 // Problem is an RFC 9457 problem details object (application/problem+json).
+// Its title and detail are catalog messages (internal/problem), put into
+// words in the client's language when the answer is written; Title and
+// Detail hold their English text until then.
 type Problem struct {
 	Type     string                `json:"type"`
 	Title    string                `json:"title"`
@@ -31,28 +37,81 @@ type Problem struct {
 	// Candidates: see wire.Problem (names.go).
 	Candidates []wire.Candidate `json:"candidates,omitempty"`
 
-	retryAfter int // seconds; sets Retry-After when > 0
-	cause      error
+	title, detail prob.Msg
+	retryAfter    int // seconds; sets Retry-After when > 0
+	cause         error
 }
 
-func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+// Error is the English title and detail, and the cause that the client
+// is not shown (the log's only).
+func (p *Problem) Error() string {
+	if p.cause != nil {
+		return p.Title + ": " + p.Detail + " (" + p.cause.Error() + ")"
+	}
+	return p.Title + ": " + p.Detail
+}
 func (p *Problem) Unwrap() error { return p.cause }
 
-func problem(status int, slug, title, detail string) *Problem {
-	return &Problem{Type: ProblemBase + slug, Title: title, Status: status, Detail: detail}
+// problem is the problem Base+slug with a title and a detail from the
+// catalog. Every problem the API answers is made here.
+func problem(status int, slug string, title, detail prob.Msg) *Problem {
+	return &Problem{Type: ProblemBase + slug, Status: status, title: title, detail: detail,
+		Title: title.In(prob.English), Detail: detail.In(prob.English)}
+}
+
+// localize puts p's title, detail and field messages into words in l.
+func (p *Problem) localize(l prob.Lang) {
+	p.Title, p.Detail = p.title.In(l), p.detail.In(l)
+	if len(p.Errors) > 0 {
+		fs := make([]evidence.FieldError, len(p.Errors))
+		for i, f := range p.Errors {
+			if m := f.Msg(); !m.IsZero() {
+				f.Message = m.In(l)
+			} else {
+				f.Message = prob.M("field.other", "message", f.Message).In(l)
+			}
+			fs[i] = f
+		}
+		p.Errors = fs
+	}
 }
 
 // Problems a handler returns directly.
-func errBadRequest(slug, detail string) *Problem {
-	return problem(http.StatusBadRequest, slug, "Bad request", detail)
+func errBadRequest(slug string, detail prob.Msg) *Problem {
+	return problem(http.StatusBadRequest, slug, prob.M("title.bad-request"), detail)
 }
 
-func errUnauthorized(detail string) *Problem {
-	return problem(http.StatusUnauthorized, "unauthorized", "Authentication required", detail)
+func errUnauthorized(detail prob.Msg) *Problem {
+	return problem(http.StatusUnauthorized, "unauthorized", prob.M("title.unauthorized"), detail)
 }
 
 func errNotFound() *Problem {
-	return problem(http.StatusNotFound, "not-found", "Not found", "There is no evidence with this ID that you may see.")
+	return errGone("no-evidence")
+}
+
+// errGone is 404 not-found with the catalog's detail id.
+func errGone(id string, kv ...any) *Problem {
+	return problem(http.StatusNotFound, "not-found", prob.M("title.not-found"), prob.M(id, kv...))
+}
+
+// errInvalid is 422 invalid-input with the catalog's detail id.
+func errInvalid(id string, kv ...any) *Problem {
+	return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), prob.M(id, kv...))
+}
+
+// errForbidden is 403 forbidden with the catalog's detail id.
+func errForbidden(id string, kv ...any) *Problem {
+	return problem(http.StatusForbidden, "forbidden", prob.M("title.forbidden"), prob.M(id, kv...))
+}
+
+// errParam is 400 bad-parameter with the catalog's detail id.
+func errParam(id string, kv ...any) *Problem {
+	return errBadRequest("bad-parameter", prob.M(id, kv...))
+}
+
+// errNoChain is 404 no-chain: the node runs without a consortium chain.
+func errNoChain() *Problem {
+	return problem(http.StatusNotFound, "no-chain", prob.M("title.no-chain"), prob.M("no-chain"))
 }
 
 // toProblem maps any error to the problem the client sees. Only real server
@@ -71,38 +130,34 @@ func toProblem(err error) *Problem {
 	case errors.As(err, &te):
 		return invisibleProblem(err, te)
 	case errors.As(err, &me):
-		p = problem(http.StatusUnprocessableEntity, "invalid-metadata", "Invalid metadata",
-			"Some metadata fields are invalid; see errors.")
+		p = problem(http.StatusUnprocessableEntity, "invalid-metadata", prob.M("title.invalid-metadata"), prob.M("invalid-metadata"))
 		p.Errors = me.Fields
 		return p
 	case errors.Is(err, evidence.ErrNotFound):
 		return errNotFound()
 	case errors.Is(err, evidence.ErrEmpty):
-		return errBadRequest("empty-upload", "The upload has no bytes. Send the file as the request body or as a multipart part named \"file\".")
+		return errBadRequest("empty-upload", prob.M("empty-upload"))
 	case errors.Is(err, evidence.ErrTooLarge), errors.As(err, &mbe):
-		return problem(http.StatusRequestEntityTooLarge, "too-large", "Upload too large", "The upload is larger than this server accepts.")
+		return problem(http.StatusRequestEntityTooLarge, "too-large", prob.M("title.upload-too-large"), prob.M("upload-too-large"))
 	case errors.Is(err, evidence.ErrNotStored):
-		p = problem(http.StatusServiceUnavailable, "not-yet-stored", "Content not yet stored",
-			"The evidence is recorded but its bytes are still being moved to write-once storage. Retry shortly.")
+		p = problem(http.StatusServiceUnavailable, "not-yet-stored", prob.M("title.not-yet-stored"), prob.M("not-yet-stored"))
 		p.retryAfter = 2
 		return p
 	case errors.Is(err, evidence.ErrTSAFailed):
-		p = problem(http.StatusBadGateway, "tsa-failed", "Time-stamping failed",
-			"A time-stamping authority answered with a token that cannot be used; nothing was recorded. The operator must check the TSA configuration; retrying will not help until then.")
+		p = problem(http.StatusBadGateway, "tsa-failed", prob.M("title.tsa-failed"), prob.M("tsa-failed"))
 		p.cause = err
 		return p
 	case errors.Is(err, evidence.ErrUnavailable):
-		p = problem(http.StatusServiceUnavailable, "unavailable", "Service temporarily unavailable",
-			"A storage or time-stamping service did not answer; nothing was recorded. Retry later.")
+		p = problem(http.StatusServiceUnavailable, "unavailable", prob.M("title.unavailable"), prob.M("unavailable"))
 		p.retryAfter = 5
 		p.cause = err
 		return p
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.Canceled):
-		return errBadRequest("incomplete-upload", "The request body ended before it was complete.")
+		return errBadRequest("incomplete-upload", prob.M("incomplete-upload"))
 	case errors.As(err, &he):
 		return echoProblem(he)
 	}
-	p = problem(http.StatusInternalServerError, "internal", "Internal server error", "The server failed; the failure is logged.")
+	p = problem(http.StatusInternalServerError, "internal", prob.M("title.internal"), prob.M("internal"))
 	p.cause = err
 	return p
 }
@@ -112,13 +167,12 @@ func toProblem(err error) *Problem {
 // detail names the field and the code point; errors lists every invalid
 // field when err is a *evidence.MetadataError, else that one field.
 func invisibleProblem(err error, te *text.Error) *Problem {
-	p := errBadRequest("invisible-character", te.Error()+
-		". Names, titles, file names and descriptions may not hold invisible, direction-changing or control characters: remove it and send the request again.")
+	p := errBadRequest("invisible-character", prob.M("invisible-character", "field", te.Field, "what", evidence.CharMsg(te)))
 	var me *evidence.MetadataError
 	if errors.As(err, &me) {
 		p.Errors = me.Fields
 	} else {
-		p.Errors = []evidence.FieldError{{Field: te.Field, Message: te.Message()}}
+		p.Errors = []evidence.FieldError{evidence.NewFieldError(te.Field, "field.char", "what", evidence.CharMsg(te))}
 	}
 	return p
 }
@@ -126,17 +180,20 @@ func invisibleProblem(err error, te *text.Error) *Problem {
 // checkVisible checks a one-line text parameter (internal/text).
 func checkVisible(field, s string) error { return text.CheckVisible(field, s) }
 
+// echoProblem answers an error of echo itself (routing, binding). Its
+// message is for the log only: it may be a library's text.
 func echoProblem(he *echo.HTTPError) *Problem {
 	switch he.Code {
 	case http.StatusNotFound:
-		return problem(he.Code, "no-such-endpoint", "Not found", "No endpoint at this path.")
+		return problem(he.Code, "no-such-endpoint", prob.M("title.not-found"), prob.M("no-endpoint"))
 	case http.StatusMethodNotAllowed:
-		return problem(he.Code, "method-not-allowed", "Method not allowed", "This endpoint does not accept this method.")
+		return problem(he.Code, "method-not-allowed", prob.M("title.method-not-allowed"), prob.M("method-not-allowed"))
 	case http.StatusRequestEntityTooLarge:
-		return problem(he.Code, "too-large", "Request too large", "The request body is larger than this endpoint accepts.")
+		return problem(he.Code, "too-large", prob.M("title.request-too-large"), prob.M("body-too-large"))
 	}
-	msg, _ := he.Message.(string)
-	return problem(he.Code, "http-"+strconv.Itoa(he.Code), http.StatusText(he.Code), msg)
+	p := problem(he.Code, "http-"+strconv.Itoa(he.Code), prob.M("title.http"), prob.M("http-error", "status", he.Code))
+	p.cause = he
+	return p
 }
 
 // handleError is echo's HTTPErrorHandler: every error leaves as problem+json.
@@ -150,11 +207,19 @@ func (s *Server) handleError(err error, c echo.Context) {
 	} else {
 		s.log.Debug("request refused", "method", c.Request().Method, "path", c.Path(), "status", p.Status, "err", err)
 	}
-	writeProblem(c.Response(), p)
+	writeProblem(c.Response(), c.Request(), p)
 }
 
-func writeProblem(w http.ResponseWriter, p *Problem) {
+// writeProblem answers r with p, in the language r's Accept-Language asks
+// for (internal/problem.Negotiate): type and status stay as they are;
+// title, detail and the errors' messages are localized.
+func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	l := prob.Negotiate(r.Header.Get("Accept-Language"))
+	lp := *p // p may be shared (a package-level problem): localize a copy
+	lp.localize(l)
+	p = &lp
 	h := w.Header()
+	prob.SetLanguage(h, l)
 	h.Set("Content-Type", "application/problem+json")
 	if p.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(p.retryAfter))
@@ -166,4 +231,52 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 	if err := encodeJSON(w, p); err != nil {
 		slog.Debug("writing problem", "err", err)
 	}
+}
+
+// jsonProblem answers a JSON body that could not be decoded (422
+// invalid-input) with what is wrong and where, in words a person can act
+// on; the decoder's own text stays in the log.
+func jsonProblem(err error) *Problem {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var te *time.ParseError
+	switch {
+	case errors.As(err, &syn):
+		return errInvalid("json-syntax", "offset", syn.Offset).because(err)
+	case errors.As(err, &typ) && typ.Field == "":
+		return errInvalid("json-object").because(err)
+	case errors.As(err, &te):
+		return errInvalid("json-time").because(err)
+	case errors.As(err, &typ):
+		return errInvalid("json-type", "field", strconv.Quote(typ.Field), "kind", evidence.JSONKind(typ.Type)).because(err)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errInvalid("json-incomplete").because(err)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return errInvalid("json-unknown", "field", name).because(err)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: duplicate field "); ok {
+		return errInvalid("json-duplicate", "field", name).because(err)
+	}
+	return errInvalid("json-bad").because(err)
+}
+
+// reason is why a domain package refused input (sentinel): its catalog
+// message (a *problem.Refusal), else the text its error gives after the
+// sentinel's ("access: invalid input: a name has 1 to 200 characters"
+// gives "a name has 1 to 200 characters"): our own words, never a
+// library's.
+func reason(err, sentinel error) prob.Msg {
+	var r *prob.Refusal
+	if errors.As(err, &r) {
+		return r.Msg
+	}
+	return prob.M("invalid-input", "reason", strings.TrimPrefix(err.Error(), sentinel.Error()+": "))
+}
+
+// because records the error that made p, for the server log only: the
+// client sees p's title and detail, never a library's error text.
+func (p *Problem) because(err error) *Problem {
+	p.cause = err
+	return p
 }

@@ -5,8 +5,11 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 )
@@ -112,18 +115,18 @@ func (l *limits) refundSharedRead(org string) {
 
 // perKey spends a token of the caller's API key. It runs after requireAuth.
 func (l *limits) perKey(next echo.HandlerFunc) echo.HandlerFunc {
-	return l.key.middleware(next, "This API key", func(c echo.Context) string { return principal(c).Key.ID })
+	return l.key.middleware(next, prob.M("who.key"), func(c echo.Context) string { return principal(c).Key.ID })
 }
 
 // perKeyUpload spends an upload token of the caller's API key. It runs
 // after requireAuth.
 func (l *limits) perKeyUpload(next echo.HandlerFunc) echo.HandlerFunc {
-	return l.upload.middleware(next, "This API key's uploads", func(c echo.Context) string { return principal(c).Key.ID })
+	return l.upload.middleware(next, prob.M("who.uploads"), func(c echo.Context) string { return principal(c).Key.ID })
 }
 
 // perIP spends a token of the client's IP address, for the public endpoints.
 func (l *limits) perIP(next echo.HandlerFunc) echo.HandlerFunc {
-	return l.public.middleware(next, "Your address", func(c echo.Context) string { return clientIP(c.Request()) })
+	return l.public.middleware(next, prob.M("who.address"), func(c echo.Context) string { return clientIP(c.Request()) })
 }
 
 // then composes middleware: then(a, b)(h) is a(b(h)).
@@ -245,7 +248,7 @@ func (l *limiter) evict(now time.Time) {
 // middleware refuses, with 429 and Retry-After, a request whose bucket is
 // empty, before any work is done. who names the bucket's owner for the
 // problem's detail.
-func (l *limiter) middleware(next echo.HandlerFunc, who string, key func(echo.Context) string) echo.HandlerFunc {
+func (l *limiter) middleware(next echo.HandlerFunc, who prob.Msg, key func(echo.Context) string) echo.HandlerFunc {
 	if l == nil {
 		return next
 	}
@@ -260,9 +263,9 @@ func (l *limiter) middleware(next echo.HandlerFunc, who string, key func(echo.Co
 
 // errRateLimited is the 429 problem (RFC 6585 §4). Retry-After is in whole
 // seconds, rounded up (RFC 9110 §10.2.3).
-func errRateLimited(who string, rate float64, burst int, wait time.Duration) *Problem {
-	p := problem(http.StatusTooManyRequests, "rate-limited", "Too many requests",
-		fmt.Sprintf("%s may make %g requests per second, in bursts of up to %d. Retry after the time in Retry-After.", who, rate, burst))
+func errRateLimited(who prob.Msg, rate float64, burst int, wait time.Duration) *Problem {
+	p := problem(http.StatusTooManyRequests, "rate-limited", prob.M("title.rate-limited"),
+		prob.M("rate-limited", "who", who, "rate", strconv.FormatFloat(rate, 'g', -1, 64), "burst", burst))
 	p.retryAfter = max(1, int(math.Ceil(wait.Seconds())))
 	return p
 }
@@ -270,8 +273,8 @@ func errRateLimited(who string, rate float64, burst int, wait time.Duration) *Pr
 // errSharedReadLimited is the 429 of an organization that has spent its
 // quota of reads of evidence shared with it.
 func errSharedReadLimited(rate float64, burst int, wait time.Duration) *Problem {
-	p := problem(http.StatusTooManyRequests, "read-quota", "Read quota exceeded",
-		fmt.Sprintf("Your organization may read evidence shared with it %g times per minute, in bursts of up to %d reads. Retry after the time in Retry-After.", rate*60, burst))
+	p := problem(http.StatusTooManyRequests, "read-quota", prob.M("title.read-quota"),
+		prob.M("read-quota", "rate", strconv.FormatFloat(rate*60, 'g', -1, 64), "burst", burst))
 	p.retryAfter = max(1, int(math.Ceil(wait.Seconds())))
 	return p
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	prob "github.com/custos-project/custos/internal/problem"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -141,7 +143,7 @@ func TestClientIP(t *testing.T) {
 
 func TestErrRateLimitedRetryAfter(t *testing.T) {
 	for wait, want := range map[time.Duration]int{0: 1, 10 * time.Millisecond: 1, time.Second: 1, 1200 * time.Millisecond: 2, 59*time.Second + 1: 60} {
-		if got := errRateLimited("x", 1, 1, wait).retryAfter; got != want {
+		if got := errRateLimited(prob.M("who.key"), 1, 1, wait).retryAfter; got != want {
 			t.Errorf("errRateLimited(wait %v).retryAfter = %d, want %d", wait, got, want)
 		}
 	}

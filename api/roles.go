@@ -84,7 +84,7 @@ type Certificates interface {
 // Issuer issues the documents a notary office signs (certify.Office).
 type Issuer interface {
 	Notarial(ctx context.Context, req certify.Request) (*certificates.Certificate, error)
-	Copyright(ctx context.Context, cr *copyright.Copyright, actor string) error
+	Copyright(ctx context.Context, cr *copyright.Copyright, lang, actor string) error
 }
 
 // Register is what the copyright register's endpoints need
@@ -96,8 +96,8 @@ type Register interface {
 	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]copyright.Match, bool, error)
 	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*copyright.Copyright, error)
 	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *copyright.CopyrightDocument, pdf []byte) (*copyright.CopyrightDocument, []byte, error)
-	CopyrightDocument(ctx context.Context, id string) (*copyright.CopyrightDocument, []byte, error)
-	CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error)
+	CopyrightDocument(ctx context.Context, id, lang string) (*copyright.CopyrightDocument, []byte, error)
+	CopyrightPDF(ctx context.Context, id, lang, actor string) ([]byte, error)
 }
 
 // Transfers is what the endpoints of copyright transfer offers need

@@ -3,9 +3,10 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
+
+	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,25 +39,19 @@ func (s *Server) offers() (Transfers, error) {
 func offerErr(err error) error {
 	switch {
 	case errors.Is(err, copyright.ErrOfferPending):
-		return problem(http.StatusConflict, "transfer-pending", "Transfer offer pending",
-			"The registration already has a pending transfer offer; it must be accepted, declined, withdrawn or expire before another is made.")
+		return problem(http.StatusConflict, "transfer-pending", prob.M("title.transfer-pending"), prob.M("transfer-pending"))
 	case errors.Is(err, copyright.ErrNotRecipient):
-		return problem(http.StatusForbidden, "not-recipient", "Not the recipient",
-			"Only the organization the offer is addressed to may accept or decline it; the offering organization may withdraw it.")
+		return problem(http.StatusForbidden, "not-recipient", prob.M("title.not-recipient"), prob.M("not-recipient"))
 	case errors.Is(err, copyright.ErrNotOfferer):
-		return problem(http.StatusForbidden, "not-offerer", "Not the offerer",
-			"Only the organization that made the offer may withdraw it; the recipient may decline it.")
+		return problem(http.StatusForbidden, "not-offerer", prob.M("title.not-offerer"), prob.M("not-offerer"))
 	case errors.Is(err, copyright.ErrOfferSettled):
-		return problem(http.StatusConflict, "transfer-settled", "Transfer offer settled",
-			"This transfer offer was already accepted, declined or withdrawn (GET it for which); nothing was changed.")
+		return problem(http.StatusConflict, "transfer-settled", prob.M("title.transfer-settled"), prob.M("transfer-settled"))
 	case errors.Is(err, copyright.ErrOfferExpired):
-		return problem(http.StatusGone, "transfer-expired", "Transfer offer expired",
-			"This transfer offer expired before it was accepted; the registration stays with its owner, who may make a new offer.")
+		return problem(http.StatusGone, "transfer-expired", prob.M("title.transfer-expired"), prob.M("transfer-expired"))
 	case errors.Is(err, copyright.ErrBadOffer):
-		return problem(http.StatusUnprocessableEntity, "invalid-transfer", "Invalid transfer offer", err.Error())
+		return problem(http.StatusUnprocessableEntity, "invalid-transfer", prob.M("title.invalid-transfer"), reason(err, copyright.ErrBadOffer))
 	case errors.Is(err, evidence.ErrNotFound):
-		return problem(http.StatusNotFound, "not-found", "Not found",
-			"There is no such copyright registration or transfer offer, or it is not addressed to or made by your organization.")
+		return errGone("no-offer")
 	}
 	return copyrightErr(err)
 }
@@ -78,14 +73,14 @@ func (s *Server) offerTransfer(c echo.Context) error {
 	}
 	var fields []evidence.FieldError
 	if _, err := s.orgs.Org(in.To); err != nil {
-		fields = append(fields, evidence.FieldError{Field: "to", Message: "is not an organization of this node"})
+		fields = append(fields, evidence.NewFieldError("to", "field.not-local-org"))
 	}
 	days := in.ExpiresInDays
 	if days == 0 {
 		days = int(copyright.DefaultOfferTTL / (24 * time.Hour))
 	}
 	if days < minOfferDays || days > maxOfferDays {
-		fields = append(fields, evidence.FieldError{Field: "expires_in_days", Message: fmt.Sprintf("must be %d to %d", minOfferDays, maxOfferDays)})
+		fields = append(fields, evidence.NewFieldError("expires_in_days", "field.range", "min", minOfferDays, "max", maxOfferDays))
 	}
 	if len(fields) > 0 {
 		return &evidence.MetadataError{Fields: fields}
@@ -114,12 +109,12 @@ func (s *Server) listTransferOffers(c echo.Context) error {
 	switch status {
 	case "", copyright.OfferPending, copyright.OfferAccepted, copyright.OfferDeclined, copyright.OfferWithdrawn, copyright.OfferExpired:
 	default:
-		return errBadRequest("bad-parameter", "status must be pending, accepted, declined, withdrawn or expired.")
+		return errParam("offer-status")
 	}
 	p := principal(c)
 	page, err := reg.TransferOffers(c.Request().Context(), p.Org.ID, p.Actor(), status, c.QueryParam("cursor"), limit)
 	if errors.Is(err, evidence.ErrBadCursor) {
-		return errBadRequest("bad-parameter", "cursor is not one this server returned.")
+		return errParam("cursor-unknown")
 	}
 	if err != nil {
 		return err

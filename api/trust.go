@@ -25,7 +25,7 @@ func (s *Server) getTrust(c echo.Context) error {
 		return c.JSON(http.StatusOK, s.trust)
 	case "1":
 	default:
-		return errBadRequest("bad-parameter", "transitions must be 1 (trust bundle version 2) or 0.")
+		return errParam("trust-transitions")
 	}
 	if tb, ok := s.chain.(trustBundler); ok {
 		t, err := tb.TrustV2(c.Request().Context(), s.trust)

@@ -3,13 +3,13 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/custody"
+	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/text"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -60,16 +60,15 @@ func webhookErr(err error) error {
 	case errors.As(err, &te):
 		return err // 400 invisible-character (toProblem)
 	case errors.Is(err, webhooks.ErrNotFound):
-		return problem(http.StatusNotFound, "not-found", "Not found", "Your organization has no webhook with this ID.")
+		return errGone("no-webhook")
 	case errors.Is(err, webhooks.ErrBadInput):
-		return problem(http.StatusUnprocessableEntity, "invalid-input", "Invalid input",
-			strings.TrimPrefix(err.Error(), webhooks.ErrBadInput.Error()+": "))
+		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, webhooks.ErrBadInput))
 	}
 	return err
 }
 
 func errNoWebhooks() *Problem {
-	return problem(http.StatusNotFound, "not-found", "Not found", "This node does not deliver webhooks.")
+	return errGone("no-webhooks")
 }
 
 // create handles POST /api/v1/webhooks. The registration is audited in the

@@ -11,11 +11,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/custos-project/custos/internal/problem"
+
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/internal/poll"
@@ -32,6 +35,7 @@ const DefaultAnchorWait = 10 * time.Second
 type Evidence interface {
 	Get(ctx context.Context, id string) (*evidence.Record, error)
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
+	Custody(ctx context.Context, id string) ([]*custody.Event, error)
 }
 
 // Matters is what issuing a certificate over a matter needs of the
@@ -119,8 +123,19 @@ var ErrNoSigner = errors.New("certify: this node does not sign documents")
 // exist or that the organization may not see. It wraps evidence.ErrNotFound.
 var ErrNoMatter = fmt.Errorf("certify: no such matter: %w", evidence.ErrNotFound)
 
-// InputError is a request that cannot be certified as asked.
-type InputError struct{ Detail string }
+// InputError is a request that cannot be certified as asked. Detail is
+// its English text; Msg the catalog message (internal/problem), so the
+// API answers it in the client's language.
+type InputError struct {
+	Detail string
+	Msg    problem.Msg
+}
+
+// inputError is the InputError of the catalog message id.
+func inputError(id string, kv ...any) *InputError {
+	m := problem.M(id, kv...)
+	return &InputError{Detail: m.In(problem.English), Msg: m}
+}
 
 func (e *InputError) Error() string { return "certify: " + e.Detail }
 
@@ -141,7 +156,9 @@ func (e *NotAnchoredError) Error() string {
 
 // items gathers what a document states of each record: metadata, trusted
 // times and the receipt. A document needs every item anchored (its
-// receipt proves the item against a consortium checkpoint), so it waits
+// receipt proves the item against a consortium checkpoint) with the whole
+// custody it had when issuing began (a share made a moment before is
+// stated, not left out because its batch was not yet final), so it waits
 // until deadline, then fails with a *NotAnchoredError. It reads the
 // receipts without custody events: the caller records the act (a
 // certificate issued, a registration) on each item.
@@ -153,13 +170,17 @@ func (o *Office) items(ctx context.Context, recs []*evidence.Record, deadline ti
 		for _, t := range r.Tokens {
 			it.Times = append(it.Times, document.TrustedTime{TSA: t.TSA, Time: t.Time, Serial: t.Serial})
 		}
+		events, err := o.ev.Custody(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
 		for {
 			rc, err := o.receipts.Receipt(ctx, r.ID)
-			if err == nil {
+			if err == nil && len(rc.Events) >= len(events) {
 				it.Receipt = rc
 				break
 			}
-			if !errors.Is(err, evidence.ErrNotAnchored) && !errors.Is(err, anchor.ErrNoCheckpoint) {
+			if err != nil && !errors.Is(err, evidence.ErrNotAnchored) && !errors.Is(err, anchor.ErrNoCheckpoint) {
 				return nil, err
 			}
 			if o.now().After(deadline) {

@@ -18,14 +18,23 @@ import (
 )
 
 // fakeEvidence holds records by ID, visible to their owner organization
-// only, and one matter; no record is ever anchored. Methods the tests do
-// not reach are the embedded nil interface's.
+// only, and one matter; every record has custody events, and its
+// receipts are the next of receipts at each call (the last repeats;
+// none: never anchored). Methods the tests do not reach are the embedded
+// nil interface's.
 type fakeEvidence struct {
 	Evidence
 	Certificates
-	recs   map[string]*evidence.Record
-	matter *sharing.Matter
-	inMatt []*evidence.Record
+	recs     map[string]*evidence.Record
+	matter   *sharing.Matter
+	inMatt   []*evidence.Record
+	custody  int
+	receipts []*receipt.Receipt
+	calls    int
+}
+
+func (f *fakeEvidence) Custody(context.Context, string) ([]*custody.Event, error) {
+	return make([]*custody.Event, f.custody), nil
 }
 
 func (f *fakeEvidence) Get(_ context.Context, id string) (*evidence.Record, error) {
@@ -51,7 +60,11 @@ func (f *fakeEvidence) MatterEvidence(context.Context, string, string) ([]*evide
 }
 
 func (f *fakeEvidence) Receipt(context.Context, string) (*receipt.Receipt, error) {
-	return nil, evidence.ErrNotAnchored
+	if len(f.receipts) == 0 {
+		return nil, evidence.ErrNotAnchored
+	}
+	f.calls++
+	return f.receipts[min(f.calls, len(f.receipts))-1], nil
 }
 
 type fakeOrgs map[string]string
@@ -77,7 +90,7 @@ func TestNotarialWithoutSigner(t *testing.T) {
 	if _, err := o.Notarial(context.Background(), Request{Org: "orgA", Evidence: []string{"e1"}}); !errors.Is(err, ErrNoSigner) {
 		t.Errorf("Notarial() = %v, want ErrNoSigner", err)
 	}
-	if err := o.Copyright(context.Background(), &copyright.Copyright{ID: "c1"}, "orgA:k"); !errors.Is(err, ErrNoSigner) {
+	if err := o.Copyright(context.Background(), &copyright.Copyright{ID: "c1"}, "", "orgA:k"); !errors.Is(err, ErrNoSigner) {
 		t.Errorf("Copyright() = %v, want ErrNoSigner", err)
 	}
 }
@@ -146,6 +159,30 @@ func TestItemsNotAnchored(t *testing.T) {
 	var na *NotAnchoredError
 	if !errors.As(err, &na) || na.Evidence != "a1" {
 		t.Errorf("items() = %v, want a *NotAnchoredError for a1", err)
+	}
+}
+
+// TestItemsWholeCustody: a document waits until its item's receipt holds
+// every custody event the item had when issuing began (a share made just
+// before is stated), and gives up at the deadline like an item not yet
+// anchored at all.
+func TestItemsWholeCustody(t *testing.T) {
+	one := &receipt.Receipt{Events: make([]receipt.AnchoredEvent, 1)}
+	two := &receipt.Receipt{Events: make([]receipt.AnchoredEvent, 2)}
+	ev := &fakeEvidence{custody: 2, receipts: []*receipt.Receipt{one, one, two}}
+	o := newTestOffice(t, ev)
+	items, err := o.items(context.Background(), []*evidence.Record{{ID: "a1"}}, time.Now().Add(time.Minute))
+	if err != nil || len(items) != 1 || items[0].Receipt != two {
+		t.Fatalf("items() = %v, %v; want the receipt with both events", items, err)
+	}
+	if ev.calls != 3 {
+		t.Errorf("receipts read %d times, want 3 (until it held both events)", ev.calls)
+	}
+	ev = &fakeEvidence{custody: 2, receipts: []*receipt.Receipt{one}}
+	_, err = newTestOffice(t, ev).items(context.Background(), []*evidence.Record{{ID: "a1"}}, time.Now().Add(time.Millisecond))
+	var na *NotAnchoredError
+	if !errors.As(err, &na) || na.Evidence != "a1" {
+		t.Errorf("items() with a custody event never anchored = %v, want a *NotAnchoredError for a1", err)
 	}
 }
 

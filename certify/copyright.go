@@ -11,17 +11,22 @@ import (
 	"github.com/custos-project/custos/notary/document"
 )
 
-// Copyright renders, signs and stores a registration's certificate,
-// issued by actor, with a "copyright.certified" event on every file. It
+// Copyright renders, signs and stores a registration's certificate in
+// lang (copyright.LangZH, "" alike, or copyright.LangEN: each language is
+// a certificate of its own, with its own verification token), issued by
+// actor, with a "copyright.certified" event on every file. It
 // waits up to the anchor wait in all: first for the registration, then,
 // within what is left, for its files' receipts. A revoked registration is
 // copyright.ErrRevoked.
-func (o *Office) Copyright(ctx context.Context, cr *copyright.Copyright, actor string) error {
+func (o *Office) Copyright(ctx context.Context, cr *copyright.Copyright, lang, actor string) error {
 	if o.docs == nil {
 		return ErrNoSigner
 	}
 	if o.crs == nil {
 		return errors.New("certify: Config.Copyrights is not set")
+	}
+	if lang != "" && lang != copyright.LangZH && lang != copyright.LangEN {
+		return copyright.ErrBadLang
 	}
 	if cr.Status == copyright.CopyrightRevoked {
 		return copyright.ErrRevoked
@@ -44,7 +49,7 @@ func (o *Office) Copyright(ctx context.Context, cr *copyright.Copyright, actor s
 	issued := o.now().UTC()
 	token := evidence.NewVerifyToken(cr.ID)
 	dc := &document.Copyright{ID: cr.ID, VerifyToken: token, Number: cr.Number, Title: cr.Title, Type: cr.Type, Authors: cr.Authors,
-		Owner: cr.Owner, Created: cr.Created, Registrant: cr.RegistrantOrg, RegisteredAt: cr.RegisteredAt, Items: items}
+		Owner: cr.Owner, Created: cr.Created, Registrant: cr.RegistrantOrg, RegisteredAt: cr.RegisteredAt, Items: items, Lang: lang}
 	if org, err := o.orgs.Org(cr.RegistrantOrg); err == nil {
 		dc.Registrant = org.Name
 	}
@@ -55,7 +60,7 @@ func (o *Office) Copyright(ctx context.Context, cr *copyright.Copyright, actor s
 	if err != nil {
 		return err
 	}
-	doc := &copyright.CopyrightDocument{IssuedAt: issued, Office: o.docs.Office, Notary: o.docs.Notary(), VerifyToken: token}
+	doc := &copyright.CopyrightDocument{IssuedAt: issued, Office: o.docs.Office, Notary: o.docs.Notary(), VerifyToken: token, Lang: lang}
 	for _, it := range items {
 		b, err := it.Receipt.Encode()
 		if err != nil {

@@ -3,8 +3,6 @@ package certify
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/custos-project/custos/access"
@@ -91,19 +89,19 @@ func (o *Office) Notarial(ctx context.Context, req Request) (*certificates.Certi
 // evidence it may not see), and the matter if one was named.
 func (o *Office) records(ctx context.Context, req Request) ([]*evidence.Record, *sharing.Matter, error) {
 	if (len(req.Evidence) == 0) == (req.Matter == "") {
-		return nil, nil, &InputError{"Give exactly one of evidence (a list of evidence IDs) or matter (a matter ID)."}
+		return nil, nil, inputError("certify.one-target")
 	}
 	if req.Matter != "" {
 		return o.matterRecords(ctx, req)
 	}
 	if len(req.Evidence) > certificates.MaxCertificateItems {
-		return nil, nil, &InputError{fmt.Sprintf("A certificate names at most %d evidence items.", certificates.MaxCertificateItems)}
+		return nil, nil, inputError("certify.too-many", "max", certificates.MaxCertificateItems)
 	}
 	seen := map[string]bool{}
 	recs := make([]*evidence.Record, 0, len(req.Evidence))
 	for _, id := range req.Evidence {
 		if seen[id] {
-			return nil, nil, &InputError{"Evidence " + strconv.Quote(id) + " is named twice."}
+			return nil, nil, inputError("certify.twice", "id", id)
 		}
 		seen[id] = true
 		r, err := o.ev.Get(ctx, id)
@@ -133,9 +131,9 @@ func (o *Office) matterRecords(ctx context.Context, req Request) ([]*evidence.Re
 	case err != nil:
 		return nil, nil, matterErr(err)
 	case len(recs) == 0:
-		return nil, nil, &InputError{"The matter holds no evidence you may see."}
+		return nil, nil, inputError("certify.empty-matter")
 	case len(recs) > certificates.MaxCertificateItems:
-		return nil, nil, &InputError{fmt.Sprintf("The matter holds %d items; a certificate names at most %d: name them in several certificates.", len(recs), certificates.MaxCertificateItems)}
+		return nil, nil, inputError("certify.matter-too-big", "n", len(recs), "max", certificates.MaxCertificateItems)
 	}
 	return recs, m, nil
 }
@@ -154,21 +152,20 @@ func matterErr(err error) error {
 // organization and a person whose identity number is not valid for its
 // type. Refusals are *evidence.MetadataError naming the field.
 func (o *Office) applicant(in *Applicant, recs []*evidence.Record, now time.Time) (*certificates.Applicant, error) {
-	field := func(name, msg string) error {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: msg}}}
+	field := func(name, id string) error {
+		return &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError(name, id)}}
 	}
 	switch {
 	case in == nil:
 		owner := evidence.OwnerOrg(recs[0])
 		for _, r := range recs[1:] {
 			if evidence.OwnerOrg(r) != owner {
-				return nil, field("applicant", "is required when the items belong to more than one organization: "+
-					"name the organization (applicant.org) or the person (applicant.person) who applied for the certificate")
+				return nil, field("applicant", "field.applicant-required")
 			}
 		}
 		return o.orgApplicant(owner, "applicant")
 	case (in.Org == "") == (in.Person == nil):
-		return nil, field("applicant", "must name exactly one of org (an organization ID) and person")
+		return nil, field("applicant", "field.applicant-one")
 	case in.Person != nil:
 		return certificates.PersonApplicant(*in.Person, now)
 	}
@@ -180,7 +177,7 @@ func (o *Office) applicant(in *Applicant, recs []*evidence.Record, now time.Time
 func (o *Office) orgApplicant(id, name string) (*certificates.Applicant, error) {
 	org, err := o.orgs.Org(id)
 	if errors.Is(err, access.ErrNotFound) {
-		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: name, Message: "is not an organization of this node"}}}
+		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError(name, "field.not-local-org")}}
 	}
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package evidence
 import (
 	"errors"
 
+	"github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/text"
 )
 
@@ -45,6 +46,38 @@ type FieldError struct {
 	Message string `json:"message"`
 
 	char *text.Error // the refused character, when that is what is wrong
+	msg  problem.Msg // Message in the catalog, to answer in the client's language
+}
+
+// NewFieldError is the error of field with the catalog message id
+// ("field.…" in internal/problem) and its parameters; Message is its
+// English text.
+func NewFieldError(field, id string, kv ...any) FieldError {
+	m := problem.M(id, kv...)
+	return FieldError{Field: field, Message: m.In(problem.English), msg: m}
+}
+
+// Msg is the field's message in the catalog (internal/problem), or the
+// zero Msg for a message given only as text.
+func (f FieldError) Msg() problem.Msg {
+	if f.char != nil {
+		return problem.M("field.char", "what", CharMsg(f.char))
+	}
+	return f.msg
+}
+
+// CharMsg names, as a catalog message, the character a *text.Error
+// refuses, such as "an invisible or direction-changing character U+202E".
+func CharMsg(e *text.Error) problem.Msg {
+	switch e.Kind {
+	case text.Format:
+		return problem.M("char.format", "code", text.CodePoint(e.Rune))
+	case text.Control:
+		return problem.M("char.control", "code", text.CodePoint(e.Rune))
+	case text.Separator:
+		return problem.M("char.separator", "code", text.CodePoint(e.Rune))
+	}
+	return problem.M("char.not-utf8", "offset", e.Offset)
 }
 
 func (e *MetadataError) Error() string {

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/strictjson"
 	"github.com/custos-project/custos/internal/text"
 
@@ -90,13 +91,13 @@ func ParseMeta(b []byte) (Meta, error) {
 		return m, nil
 	}
 	if len(b) > MaxMetaBytes {
-		return m, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(b), MaxMetaBytes)}}}
+		return m, &MetadataError{Fields: []FieldError{NewFieldError("metadata", "field.too-big", "size", len(b), "limit", MaxMetaBytes)}}
 	}
 	switch err := strictjson.Decode(b, &m); {
 	case errors.Is(err, strictjson.ErrTrailing):
-		return Meta{}, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: "has data after the JSON object"}}}
+		return Meta{}, &MetadataError{Fields: []FieldError{NewFieldError("metadata", "field.trailing")}}
 	case err != nil:
-		return Meta{}, &MetadataError{Fields: []FieldError{{Field: "metadata", Message: jsonMessage(err)}}}
+		return Meta{}, &MetadataError{Fields: []FieldError{jsonFieldError("metadata", err, metaFields)}}
 	}
 	return m, m.Validate(time.Now())
 }
@@ -119,7 +120,7 @@ func (m *Meta) Validate(now time.Time) error {
 		fields = me.Fields
 	}
 	if m.CapturedAt != nil && m.CapturedAt.After(now.Add(5*time.Minute)) {
-		fields = append(fields, FieldError{Field: "captured_at", Message: "is in the future"})
+		fields = append(fields, NewFieldError("captured_at", "field.future"))
 	}
 	if len(fields) > 0 {
 		return &MetadataError{Fields: fields}
@@ -136,11 +137,12 @@ func validateStruct(v any) error {
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
-		return &MetadataError{Fields: []FieldError{{Field: "metadata", Message: err.Error()}}}
+		return &MetadataError{Fields: []FieldError{NewFieldError("metadata", "field.json-bad")}}
 	}
 	var fields []FieldError
 	for _, fe := range verrs {
-		f := FieldError{Field: fe.Field(), Message: fieldMessage(fe)}
+		id, kv := fieldMessage(fe)
+		f := NewFieldError(fe.Field(), id, kv...)
 		if f.char = text.FieldError(fe); f.char != nil {
 			f.Message = f.char.Message()
 		}
@@ -149,45 +151,90 @@ func validateStruct(v any) error {
 	return &MetadataError{Fields: fields}
 }
 
-func fieldMessage(fe validator.FieldError) string {
+func fieldMessage(fe validator.FieldError) (id string, kv []any) {
 	switch fe.Tag() {
 	case "max":
 		if fe.Kind() == reflect.Slice {
-			return "must have at most " + fe.Param() + " entries"
+			return "field.max-entries", []any{"n", fe.Param()}
 		}
-		return "must be at most " + fe.Param() + " characters long"
+		return "field.max-chars", []any{"n", fe.Param()}
 	case "min":
-		return "must have at least " + fe.Param() + " entries"
+		return "field.min-entries", []any{"n", fe.Param()}
 	case "oneof":
-		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
+		return "field.oneof", []any{"values", strings.ReplaceAll(fe.Param(), " ", ", ")}
 	case "date":
-		return "must be a date such as 2026-03-01 (YYYY-MM-DD)"
+		return "field.date", nil
 	case "mediatype":
-		return "must be a media type such as application/pdf"
+		return "field.mediatype", nil
 	case "filename":
-		return "must be a plain file name without path separators"
+		return "field.filename", nil
 	case "required":
-		return "is required"
+		return "field.required", nil
 	case "len", "alphanum":
-		return "must be an ID as returned by the server"
+		return "field.id", nil
 	}
-	return "is invalid (" + fe.Tag() + ")"
+	return "field.invalid", []any{"rule", fe.Tag()}
 }
 
-func jsonMessage(err error) string {
+// metaFields lists the fields of upload metadata, for the message that
+// refuses an unknown one.
+const metaFields = "title, description, case_ref, captured_at, media_type, file_name, matter, unlisted"
+
+// jsonFieldError says, in words a person can act on, why the JSON of
+// field could not be decoded; allowed lists its known fields. The text of
+// the decoder's error (with Go type names and byte dumps) is not shown.
+func jsonFieldError(field string, err error, allowed string) FieldError {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var te *time.ParseError
 	switch {
 	case errors.As(err, &syn):
-		return fmt.Sprintf("is not valid JSON (at byte %d: %v)", syn.Offset, syn)
+		return NewFieldError(field, "field.json-syntax", "offset", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return NewFieldError(field, "field.json-object")
+	case errors.As(err, &te):
+		return NewFieldError(field, "field.json-time")
 	case errors.As(err, &typ):
-		return fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type)
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ") + " (allowed: title, description, case_ref, captured_at, media_type, file_name, matter, unlisted)"
+		return NewFieldError(field, "field.json-type", "field", strconv.Quote(typ.Field), "kind", JSONKind(typ.Type))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "is incomplete JSON"
+		return NewFieldError(field, "field.json-incomplete")
 	}
-	return err.Error()
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return NewFieldError(field, "field.json-unknown", "field", name, "allowed", allowed)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: duplicate field "); ok {
+		return NewFieldError(field, "field.json-duplicate", "field", name)
+	}
+	return NewFieldError(field, "field.json-bad")
+}
+
+// JSONKind names, as a catalog message, the kind of JSON value a Go type
+// is decoded from ("kind.…" in internal/problem).
+func JSONKind(t reflect.Type) problem.Msg {
+	if t == nil {
+		return problem.M("kind.value")
+	}
+	if t == reflect.TypeFor[time.Time]() {
+		return problem.M("kind.time")
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return problem.M("kind.string")
+	case reflect.Bool:
+		return problem.M("kind.boolean")
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return problem.M("kind.integer")
+	case reflect.Float32, reflect.Float64:
+		return problem.M("kind.number")
+	case reflect.Slice, reflect.Array:
+		return problem.M("kind.array")
+	case reflect.Map, reflect.Struct:
+		return problem.M("kind.object")
+	case reflect.Pointer:
+		return JSONKind(t.Elem())
+	}
+	return problem.M("kind.value")
 }
 
 // decodeStrict decodes one JSON object into v, refusing unknown fields
@@ -196,13 +243,9 @@ func jsonMessage(err error) string {
 func decodeStrict(b []byte, v any, what, allowed string) error {
 	switch err := strictjson.Decode(b, v); {
 	case errors.Is(err, strictjson.ErrTrailing):
-		return &MetadataError{Fields: []FieldError{{Field: what, Message: "has data after the JSON object"}}}
+		return &MetadataError{Fields: []FieldError{NewFieldError(what, "field.trailing")}}
 	case err != nil:
-		msg := jsonMessage(err)
-		if strings.HasPrefix(err.Error(), "json: unknown field") || strings.HasPrefix(err.Error(), "json: duplicate field") {
-			msg = strings.TrimPrefix(err.Error(), "json: ") + " (allowed: " + allowed + ")"
-		}
-		return &MetadataError{Fields: []FieldError{{Field: "body", Message: msg}}}
+		return &MetadataError{Fields: []FieldError{jsonFieldError("body", err, allowed)}}
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custos-project/custos/internal/problem"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/internal/text"
@@ -48,7 +50,7 @@ const (
 // wraps ErrBadInput.
 func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) {
 	if org == "" || strings.Contains(org, "/") {
-		return nil, "", fmt.Errorf("%w: organization %q", ErrBadInput, org)
+		return nil, "", problem.Refuse(ErrBadInput, "webhook.org", "org", org)
 	}
 	if err := s.checkURL(in.URL); err != nil {
 		return nil, "", err
@@ -64,7 +66,7 @@ func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) 
 	s.countSubs(events, 1)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if n := len(hooksOf(tx, org)); n >= MaxPerOrg {
-			return fmt.Errorf("%w: an organization has at most %d webhooks", ErrBadInput, MaxPerOrg)
+			return problem.Refuse(ErrBadInput, "webhook.too-many", "max", MaxPerOrg)
 		}
 		return putJSON(tx.Bucket(bHooks), hookKey(org, h.ID), h)
 	})
@@ -82,9 +84,9 @@ func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) 
 // IPv4 address in another notation ("127.1", "2130706433", "0x7f.0.0.1").
 // Names are checked again, on the resolved address, when connecting.
 func (s *Service) checkURL(raw string) error {
-	bad := func(why string) error { return fmt.Errorf("%w: url %s", ErrBadInput, why) }
+	bad := func(id string, kv ...any) error { return problem.Refuse(ErrBadInput, id, kv...) }
 	if len(raw) > MaxURLLen {
-		return bad(fmt.Sprintf("is longer than %d bytes", MaxURLLen))
+		return bad("webhook.url-long", "max", MaxURLLen)
 	}
 	if err := text.CheckVisible("url", raw); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
@@ -92,15 +94,15 @@ func (s *Service) checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return bad("does not parse")
+		return bad("webhook.url-parse")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return bad("must start with http:// or https://")
+		return bad("webhook.url-scheme")
 	case u.Host == "" || u.Hostname() == "":
-		return bad("has no host")
+		return bad("webhook.url-host")
 	case u.User != nil:
-		return bad("must not carry credentials (user:password@); use the signature to authenticate Custos")
+		return bad("webhook.url-credentials")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return bad("must not have a fragment")
+		return bad("webhook.url-fragment")
 	}
 	if s.cfg.AllowPrivate {
 		return nil
@@ -108,15 +110,15 @@ func (s *Service) checkURL(raw string) error {
 	host := u.Hostname()
 	if a, err := netip.ParseAddr(host); err == nil {
 		if why := notPublic(a); why != "" {
-			return bad("points to a non-public address: " + why)
+			return bad("webhook.url-private", "why", why)
 		}
 		return nil
 	}
 	if numericHost(host) {
-		return bad("has a host that is neither a name nor an IP address in standard notation")
+		return bad("webhook.url-numeric")
 	}
 	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return bad("points to localhost")
+		return bad("webhook.url-localhost")
 	}
 	return nil
 }
@@ -125,11 +127,11 @@ func (s *Service) checkURL(raw string) error {
 // returns it in canonical order without repeats.
 func checkEvents(events []string) ([]string, error) {
 	if len(events) == 0 {
-		return nil, fmt.Errorf("%w: events: give at least one of %s", ErrBadInput, strings.Join(Events, ", "))
+		return nil, problem.Refuse(ErrBadInput, "webhook.events-none", "events", strings.Join(Events, ", "))
 	}
 	for _, e := range events {
 		if !slices.Contains(Events, e) {
-			return nil, fmt.Errorf("%w: events: %q is not one of %s", ErrBadInput, e, strings.Join(Events, ", "))
+			return nil, problem.Refuse(ErrBadInput, "webhook.event-unknown", "event", e, "events", strings.Join(Events, ", "))
 		}
 	}
 	var out []string

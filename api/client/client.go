@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +26,41 @@ type Client struct {
 	BaseURL string       // e.g. http://127.0.0.1:8080
 	Token   string       // API token, sent as a Bearer token
 	HTTP    *http.Client // default: a client without an overall timeout (uploads may be long)
+	// Language is sent as Accept-Language, so that the server's problem
+	// details come in the user's language (docs/api.md, "Languages");
+	// New takes it from the locale (LanguageFromEnv). Empty sends none.
+	Language string
 }
 
-// New returns a client for baseURL authenticating with token.
+// New returns a client for baseURL authenticating with token, asking for
+// problem details in the language of the user's locale.
 func New(baseURL, token string) *Client {
-	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{}}
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{}, Language: LanguageFromEnv(os.Getenv)}
+}
+
+// LanguageFromEnv turns the POSIX locale of messages (LC_ALL, else
+// LC_MESSAGES, else LANG, as getenv reads them) into a language tag for
+// Accept-Language (RFC 5646): "zh_CN.UTF-8" gives "zh-CN", "en_US" gives
+// "en-US"; the C and POSIX locales, and no locale, give "".
+func LanguageFromEnv(getenv func(string) string) string {
+	var loc string
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if loc = getenv(k); loc != "" {
+			break
+		}
+	}
+	loc, _, _ = strings.Cut(loc, ".") // the codeset
+	loc, _, _ = strings.Cut(loc, "@") // the modifier
+	if loc == "" || loc == "C" || loc == "POSIX" {
+		return ""
+	}
+	tag := strings.ReplaceAll(loc, "_", "-")
+	for _, r := range tag {
+		if !(r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return "" // not a locale name: send nothing rather than a bad header
+		}
+	}
+	return tag
 }
 
 // Error is a failed call: the server's RFC 9457 problem, or a bare status.
@@ -165,6 +196,9 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body io.Re
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	req.Header.Set("Accept", "application/json, application/problem+json")
+	if c.Language != "" {
+		req.Header.Set("Accept-Language", c.Language)
+	}
 	return req, nil
 }
 

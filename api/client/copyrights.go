@@ -106,9 +106,21 @@ func (c *Client) Copyrights(ctx context.Context) ([]wire.Copyright, error) {
 	}
 }
 
-// CopyrightPDF returns the signed registration certificate.
+// CopyrightPDF returns the signed registration certificate in Chinese
+// (CopyrightPDFLang for another language).
 func (c *Client) CopyrightPDF(ctx context.Context, id string) ([]byte, error) {
-	rc, err := c.raw(ctx, "/api/v1/copyrights/"+url.PathEscape(id)+".pdf")
+	return c.CopyrightPDFLang(ctx, id, "")
+}
+
+// CopyrightPDFLang returns the signed registration certificate in lang:
+// "zh" (or "", the server's default) or "en". Each language is a
+// certificate of its own, issued on its first request.
+func (c *Client) CopyrightPDFLang(ctx context.Context, id, lang string) ([]byte, error) {
+	path := "/api/v1/copyrights/" + url.PathEscape(id) + ".pdf"
+	if lang != "" {
+		path += "?" + url.Values{"lang": {lang}}.Encode()
+	}
+	rc, err := c.raw(ctx, path)
 	if err != nil {
 		return nil, err
 	}

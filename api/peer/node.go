@@ -117,16 +117,16 @@ func (n *Node) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		member := MemberOf(r.TLS)
 		if member == "" || !n.cfg.TLS.Members[member] {
-			problem.Write(w, http.StatusForbidden, "not-a-member", "Not a member", "The peer API answers consortium member nodes only, identified by their node certificate.")
+			problem.Localized(w, r, http.StatusForbidden, "not-a-member", problem.M("title.not-a-member"), problem.M("not-a-member"))
 			return
 		}
 		switch err := n.guard.Check(member, r.Header); {
 		case errors.Is(err, ErrReplayed):
-			problem.Write(w, http.StatusConflict, "replayed-request", "Replayed request", "This peer request ID was already used; each request carries a new one.")
+			problem.Localized(w, r, http.StatusConflict, "replayed-request", problem.M("title.replayed-request"), problem.M("replayed-request"))
 			return
 		case err != nil:
-			problem.Write(w, http.StatusBadRequest, "stale-request", "Stale request",
-				fmt.Sprintf("%s must be an RFC 3339 time within %s of this node's clock, and %s 32 hex digits.", HeaderRequestTime, Window, HeaderRequestID))
+			problem.Localized(w, r, http.StatusBadRequest, "stale-request", problem.M("title.stale-request"),
+				problem.M("stale-request", "time_header", HeaderRequestTime, "window", Window, "id_header", HeaderRequestID))
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), memberKey{}, member))
@@ -141,7 +141,7 @@ func (n *Node) Handler(next http.Handler) http.Handler {
 func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		problem.Write(w, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "POST a notice.")
+		problem.Localized(w, r, http.StatusMethodNotAllowed, "method-not-allowed", problem.M("title.method-not-allowed"), problem.M("post-notice"))
 		return
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, 16<<10))
@@ -150,16 +150,16 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 	}
 	nt, err := DecodeNotice(b)
 	if err != nil {
-		problem.Write(w, http.StatusUnprocessableEntity, "invalid-input", "Invalid input", err.Error())
+		n.cfg.Log.Debug("peer: refusing a notice", "member", member, "err", err)
+		problem.Localized(w, r, http.StatusUnprocessableEntity, "invalid-input", problem.M("title.invalid-input"), problem.M("notice-invalid"))
 		return
 	}
 	if home, ok := n.cfg.Home(nt.Grantor); !ok || home != member {
-		problem.Write(w, http.StatusForbidden, "not-home-member", "Not the organization's home",
-			"A node sends notices only for the organizations the directory homes on it.")
+		problem.Localized(w, r, http.StatusForbidden, "not-home-member", problem.M("title.not-home-member"), problem.M("notice-home"))
 		return
 	}
 	if !n.cfg.Local(nt.Grantee) {
-		problem.Write(w, http.StatusUnprocessableEntity, "invalid-input", "Invalid input", "The grantee is not an organization of this node.")
+		problem.Localized(w, r, http.StatusUnprocessableEntity, "invalid-input", problem.M("title.invalid-input"), problem.M("grantee-not-local"))
 		return
 	}
 	err = n.cfg.DB.Update(func(tx *bolt.Tx) error {
@@ -170,12 +170,13 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		return n.cfg.OnShared(tx, in)
 	})
 	if errors.Is(err, ErrBadNotice) {
-		problem.Write(w, http.StatusConflict, "notice-conflict", "Conflicting notice", err.Error())
+		n.cfg.Log.Info("peer: conflicting notice", "member", member, "err", err)
+		problem.Localized(w, r, http.StatusConflict, "notice-conflict", problem.M("title.notice-conflict"), problem.M("notice-conflict"))
 		return
 	}
 	if err != nil {
 		n.cfg.Log.Error("peer: storing a share notice", "err", err)
-		problem.Write(w, http.StatusInternalServerError, "internal", "Internal error", "The notice could not be stored; send it again.")
+		problem.Localized(w, r, http.StatusInternalServerError, "internal", problem.M("title.internal"), problem.M("notice-not-stored"))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

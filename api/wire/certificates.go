@@ -118,6 +118,10 @@ type DocumentCheck struct {
 	// with the file in hand.
 	PDFSHA256 string              `json:"pdf_sha256"`
 	Items     []DocumentCheckItem `json:"items"`
+	// Lang is the language of a copyright registration certificate's
+	// body, "zh" or "en": each language is a document of its own, with
+	// its own token. Absent for a notarial certificate.
+	Lang string `json:"lang,omitempty"`
 }
 
 // DocumentCheckItem is one evidence item of a document: its digest and

@@ -23,29 +23,36 @@ import (
 type conn struct{ server, token string }
 
 func (cn *conn) flags(cmd *cobra.Command) {
-	cmd.PersistentFlags().StringVar(&cn.server, "server", defaultServer(), "Custos server URL ($CUSTOS_SERVER, else the local node)")
-	cmd.PersistentFlags().StringVar(&cn.token, "token", "", "API token (default $CUSTOS_TOKEN)")
+	cn.serverFlag(cmd)
+	cmd.PersistentFlags().StringVar(&cn.token, "token", "", "API token (default: $CUSTOS_TOKEN, else the profile's)")
 }
 
-// defaultServer is the server the API commands talk to without --server:
-// $CUSTOS_SERVER, else the node `make run` starts.
-func defaultServer() string {
-	if s := os.Getenv("CUSTOS_SERVER"); s != "" {
-		return s
-	}
-	return "http://127.0.0.1:8080"
+// serverFlag is --server alone, for the commands that need no token.
+func (cn *conn) serverFlag(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&cn.server, "server", "", "Custos server URL (default: $CUSTOS_SERVER, the profile's, else "+localServer+")")
 }
 
-// client returns a client for the flags, or a usage error without a token.
+// client returns a client for the flags, the environment and the saved
+// profile (target), or a usage error without a token.
 func (cn *conn) client(cmd *cobra.Command) (*client.Client, error) {
-	token := cn.token
-	if token == "" {
-		token = os.Getenv("CUSTOS_TOKEN")
+	r, err := target(cn.server, cn.token)
+	if err != nil {
+		return nil, err
 	}
-	if token == "" {
-		return nil, usageError("%s needs --token or $CUSTOS_TOKEN", cmd.CommandPath())
+	if r.Token == "" {
+		return nil, usageError("%s needs --token, $CUSTOS_TOKEN or a saved profile ('custos login')", cmd.CommandPath())
 	}
-	return client.New(cn.server, token), nil
+	return client.New(r.Server, r.Token), nil
+}
+
+// publicClient is a client for the public endpoints: the server as for
+// client, and no token.
+func (cn *conn) publicClient() (*client.Client, error) {
+	r, err := target(cn.server, "-") // a token given ("-", unused) is not looked for in a profile
+	if err != nil {
+		return nil, err
+	}
+	return client.New(r.Server, ""), nil
 }
 
 // apiRun adapts an API call to a cobra RunE: it interrupts on ^C and
@@ -72,13 +79,6 @@ func (cn *conn) run(call func(ctx context.Context, c *client.Client, args []stri
 		defer stop()
 		return call(ctx, c, args)
 	}
-}
-
-func printValue(v any) error {
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // positional checks positional arguments, as a usage error.
@@ -214,7 +214,7 @@ func keyCmd() *cobra.Command {
 				nk, err := c.CreateKey(ctx, org, wire.KeyInput{Role: wire.Role(role), Name: name, ExpiresAt: exp})
 				if err == nil {
 					fmt.Fprintf(os.Stderr, "custos: key %s (%s) created for organization %s.\n"+
-						"custos: its token is the \"token\" field of the JSON on standard output. It is shown only this once and cannot be recovered: store it now.\n",
+						"custos: its token is the \"token\" field printed on standard output. It is shown only this once and cannot be recovered: store it now.\n",
 						nk.Key.ID, nk.Key.Role, nk.Key.OrgID)
 				}
 				return nk, err
@@ -327,8 +327,8 @@ func listCmd() *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   "list [--matter M] [--sha256 H] [--title T] [--all]",
-		Short: "List the evidence your organization may see, newest first, one JSON line per item",
-		Long: "List prints the evidence your organization may see (its own and what is shared with it), newest first, as one JSON line per item. " +
+		Short: "List the evidence your organization may see, newest first (piped: one JSON line per item)",
+		Long: "List prints the evidence your organization may see (its own and what is shared with it), newest first: on a terminal as a table, piped (or with --json) as one JSON line per item. " +
 			"Without --all it prints one page and, if there are more, the cursor for the next one on standard error. Each listed item gets a \"listed\" custody event.",
 		Args: positional(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -354,28 +354,37 @@ func listCmd() *cobra.Command {
 	return cmd
 }
 
+// listEvidence prints the evidence a query finds: one JSON line per item,
+// or on a terminal a table of the pages read.
 func listEvidence(ctx context.Context, c *client.Client, q client.Query, all bool) error {
+	asJSON := jsonOutput()
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetEscapeHTML(false)
+	rows := []wire.EvidenceView{}
 	for {
 		page, err := c.List(ctx, q)
 		if err != nil {
 			return err
 		}
 		for _, v := range page.Items {
-			if err := enc.Encode(v); err != nil {
+			if !asJSON {
+				rows = append(rows, v)
+			} else if err := enc.Encode(v); err != nil {
 				return err
 			}
 		}
-		switch {
-		case page.Next == "":
-			return nil
-		case !all:
+		if page.Next != "" && !all {
 			fmt.Fprintf(os.Stderr, "custos: more evidence: continue with --cursor %s, or list with --all\n", page.Next)
-			return nil
+		}
+		if page.Next == "" || !all {
+			break
 		}
 		q.Cursor = page.Next
 	}
+	if asJSON {
+		return nil
+	}
+	return writeHuman(os.Stdout, rows)
 }
 
 func receiptCmd() *cobra.Command {

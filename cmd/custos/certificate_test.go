@@ -168,6 +168,10 @@ func TestCertificateEndToEnd(t *testing.T) {
 		if status != 200 || dc.Number != cert.Number || dc.PDFSHA256 != cert.PDFSHA256 || dc.Kind != "certificate" || len(dc.Items) != 2 {
 			t.Fatalf("verification = %d %+v", status, dc)
 		}
+		var cli wire.DocumentCheck // the same view from the command line, with no token
+		if out, err := runCustos(t, "document", "check", cert.VerifyToken, "--server", n.URL); err != nil || json.Unmarshal([]byte(out), &cli) != nil || cli.Number != dc.Number || cli.PDFSHA256 != dc.PDFSHA256 {
+			t.Errorf("custos document check = %+v, %v; want %s", cli, err, dc.Number)
+		}
 		out := detachAll(t, file)
 		for i, it := range dc.Items {
 			embedded, _ := os.ReadFile(filepath.Join(out, "receipt-"+ids[i]+".json"))

@@ -24,9 +24,15 @@ func consistencyCmd() *cobra.Command {
 		Short: "Prove that the log at an older checkpoint is a prefix of the log at a newer one (the history was not rewritten)",
 		Long: `FILE is a receipt or a checkpoint (GET /api/v1/log/checkpoint). Both checkpoints are verified against the
 trust bundle, then the RFC 6962 consistency proof between their tree sizes, fetched from --server or read from
---proof (the JSON of GET /api/v1/log/consistency). Exit 0 consistent, 1 not, 2 usage error.`,
+--proof (the JSON of GET /api/v1/log/consistency); without either, from $CUSTOS_SERVER or the profile's server.
+Exit 0 consistent, 1 not, 2 usage error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if server == "" && proofPath == "" { // $CUSTOS_SERVER or the profile's, if any
+				if r, err := target("", "-"); err == nil && r.ServerFrom != "default" {
+					server = r.Server
+				}
+			}
 			if older == "" || newer == "" || trustPath == "" || (server == "") == (proofPath == "") {
 				return usageError("consistency needs --old, --new, --trust and one of --server or --proof")
 			}
@@ -77,7 +83,7 @@ trust bundle, then the RFC 6962 consistency proof between their tree sizes, fetc
 	cmd.Flags().StringVar(&older, "old", "", "the older receipt or checkpoint")
 	cmd.Flags().StringVar(&newer, "new", "", "the newer receipt or checkpoint")
 	cmd.Flags().StringVar(&trustPath, "trust", "", "the consortium trust bundle")
-	cmd.Flags().StringVar(&server, "server", "", "a Custos node to ask for the proof")
+	cmd.Flags().StringVar(&server, "server", "", "a Custos node to ask for the proof (default: $CUSTOS_SERVER, else the profile's)")
 	cmd.Flags().StringVar(&proofPath, "proof", "", "the proof, saved from GET /api/v1/log/consistency")
 	return cmd
 }

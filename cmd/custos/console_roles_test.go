@@ -269,8 +269,14 @@ func TestConsoleRoles(t *testing.T) {
 			k.tabTo(`#works-table tbody tr:first-child [data-act="pdf"]`)
 			id := k.eval(`document.activeElement.closest('tr').dataset.id`)
 			k.press(kb.Enter)
-			if pdf := waitDownload(t, downloads, "copyright-"+id+".pdf"); !bytes.HasPrefix(pdf, []byte("%PDF-")) {
-				t.Errorf("the registration certificate downloaded is not a PDF (%d bytes)", len(pdf))
+			// The certificate comes in the page's language.
+			name := "copyright-" + id + ".pdf"
+			if lang == "en" {
+				name = "copyright-" + id + "-en.pdf"
+			}
+			pdf := waitDownload(t, downloads, name)
+			if _, _, want := n.call("GET", "/api/v1/copyrights/"+id+".pdf?lang="+lang, ownerToken, nil); !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Equal(pdf, want) {
+				t.Errorf("the registration certificate downloaded (%d bytes) is not the %s one", len(pdf), lang)
 			}
 
 			setFiles(t, ctx, "search-file", photo)

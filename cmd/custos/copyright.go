@@ -97,13 +97,13 @@ func copyrightCmd() *cobra.Command {
 		Use: "list", Short: "List your organization's registrations", Args: positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) { return listOf(c.Copyrights(ctx)) }),
 	}
-	var out string
+	var out, lang string
 	pdf := &cobra.Command{
-		Use: "pdf ID -o FILE", Short: "Save the signed registration certificate (PDF)", Args: positional(1, "one registration ID"),
+		Use: "pdf ID [--lang zh|en] -o FILE", Short: "Save the signed registration certificate (PDF)", Args: positional(1, "one registration ID"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "output") },
 		RunE: func(cmd *cobra.Command, a []string) error {
 			return cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
-				b, err := c.CopyrightPDF(ctx, a[0])
+				b, err := c.CopyrightPDFLang(ctx, a[0], lang)
 				if err != nil {
 					return nil, err
 				}
@@ -115,6 +115,7 @@ func copyrightCmd() *cobra.Command {
 		},
 	}
 	pdf.Flags().StringVarP(&out, "output", "o", "", "write the PDF to FILE")
+	pdf.Flags().StringVar(&lang, "lang", "", "the language of the certificate's body: zh (the default) or en; each is a certificate of its own")
 	var to string
 	var days int
 	transfer := &cobra.Command{

@@ -116,6 +116,10 @@ func TestCopyrightEndToEnd(t *testing.T) {
 			t.Errorf("public verification = %d %+v", status, check)
 		}
 	})
+	var enToken string // the English certificate's
+	t.Run("English certificate", func(t *testing.T) {
+		enToken = crEnglishCertificate(t, n, regA, tokA, crToken, dir, cli)
+	})
 	t.Run("transfer and revoke", func(t *testing.T) {
 		// A transfer is an offer until the recipient accepts it.
 		var offer copyright.TransferOffer
@@ -169,13 +173,69 @@ func TestCopyrightEndToEnd(t *testing.T) {
 				t.Errorf("anchored events %s lack %s", types, want)
 			}
 		}
-		var check wire.DocumentCheck
-		_, _, b := n.call("GET", "/api/v1/verify/"+crToken, "", nil)
-		mustJSON(t, b, &check)
-		if check.Status != "revoked" {
-			t.Errorf("verification status after revocation = %q", check.Status)
+		for _, tok := range []string{crToken, enToken} {
+			var check wire.DocumentCheck
+			_, _, b := n.call("GET", "/api/v1/verify/"+tok, "", nil)
+			mustJSON(t, b, &check)
+			if check.Status != "revoked" {
+				t.Errorf("verification status (%s) after revocation = %q", check.Lang, check.Status)
+			}
 		}
 	})
+}
+
+// crEnglishCertificate checks reg's English certificate, issued after its
+// Chinese one (whose token is zhToken) by `custos copyright pdf --lang
+// en`: English, signed (pdfsig), the same bytes again, a document of its
+// own with its own token and custody subject, while the default (whatever
+// Accept-Language says) stays the Chinese one. It returns the English
+// certificate's token.
+func crEnglishCertificate(t *testing.T, n *proc, reg copyright.Copyright, tok, zhToken, dir string, cli func(string, ...string) []byte) string {
+	t.Helper()
+	file := filepath.Join(dir, "cert-en.pdf")
+	cli(tok, "copyright", "pdf", reg.ID, "--lang", "en", "-o", file)
+	signed, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(strings.Fields(pdfText(t, file)), " "); !strings.Contains(text, "This certifies that the work below was registered") {
+		t.Errorf("the English certificate's text lacks its English statement:\n%s", text)
+	}
+	_, _, rootPEM := n.call("GET", "/api/v1/trust/root.pem", "", nil)
+	checkPdfsig(t, pdfsigDB(t, t.TempDir(), rootPEM), file, true)
+	_, _, zh := n.call("GET", "/api/v1/copyrights/"+reg.ID+".pdf", tok, nil, "Accept-Language", "en")
+	if status, _, again := n.call("GET", "/api/v1/copyrights/"+reg.ID+".pdf?lang=en", tok, nil); status != 200 || !bytes.Equal(again, signed) || bytes.Equal(zh, signed) {
+		t.Errorf("second GET .pdf?lang=en = %d, identical %v; the default with Accept-Language: en is the English one: %v", status, bytes.Equal(again, signed), bytes.Equal(zh, signed))
+	}
+	if status, hdr, b := n.call("GET", "/api/v1/copyrights/"+reg.ID+".pdf?lang=fr", tok, nil); status != 400 || !strings.Contains(hdr.Get("Content-Type"), "problem+json") {
+		t.Errorf("GET .pdf?lang=fr = %d %s %s, want a 400 problem", status, hdr.Get("Content-Type"), b)
+	}
+	enToken := pdfVerifyToken(t, file)
+	for lang, want := range map[string]struct {
+		token string
+		pdf   []byte
+	}{"zh": {zhToken, zh}, "en": {enToken, signed}} {
+		var check wire.DocumentCheck
+		status, _, b := n.call("GET", "/api/v1/verify/"+want.token, "", nil)
+		mustJSON(t, b, &check)
+		if sum := sha256.Sum256(want.pdf); status != 200 || check.ID != reg.ID || check.Lang != lang || check.PDFSHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("public verification of the %s token = %d %+v, want its own PDF's digest", lang, status, check)
+		}
+	}
+	if enToken == zhToken {
+		t.Errorf("the English certificate carries the Chinese one's token %s", zhToken)
+	}
+	var chain wire.CustodyView
+	_, _, b := n.call("GET", "/api/v1/evidence/"+reg.Items[0]+"/custody", tok, nil)
+	mustJSON(t, b, &chain)
+	subjects := map[string]int{}
+	for _, e := range chain.Events {
+		subjects[e.Type+" "+e.Subject]++
+	}
+	if subjects[copyright.EventCopyrightCertified+" copyright:"+reg.ID+":lang:en"] != 1 || subjects[copyright.EventCopyrightCertified+" copyright:"+reg.ID] != 1 {
+		t.Errorf("custody events = %v, want one certified event per language", subjects)
+	}
+	return enToken
 }
 
 // crOrg creates an IP-owner organization and a submitter key for it.

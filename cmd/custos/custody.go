@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
@@ -18,9 +19,8 @@ import (
 // terminal and as JSON otherwise.
 func custodyCmd() *cobra.Command {
 	var cn conn
-	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "custody ID [--json]",
+		Use:   "custody ID",
 		Short: "Show an item's custody chain: who did what to it, and when",
 		Long: `Custody prints an item's custody chain (GET /api/v1/evidence/{id}/custody): every event, from its
 creation on, with its time, type, actor and subject, and the reads counted but not yet folded into the
@@ -40,36 +40,61 @@ Example:
 			if err != nil {
 				return err
 			}
-			if asJSON || !term.IsTerminal(int(os.Stdout.Fd())) {
+			if jsonOutput() {
 				return printValue(v)
 			}
 			return custodyTable(os.Stdout, v)
 		}),
 	}
 	cn.flags(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON even on a terminal")
 	return cmd
 }
 
-// custodyTable writes a custody chain as aligned columns.
+// custodyTable writes a custody chain as aligned columns, times in the
+// local time zone.
 func custodyTable(w io.Writer, v *wire.CustodyView) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "Custody of %s: %d events\n", v.Evidence, len(v.Events))
-	fmt.Fprintln(tw, "SEQ\tTIME\tTYPE\tACTOR\tSUBJECT")
+	fmt.Fprintf(w, "Custody of %s: %d events\n", cleanCell(v.Evidence), len(v.Events))
+	t := &table{}
+	t.add("SEQ", "TIME", "TYPE", "ACTOR", "SUBJECT")
 	for _, e := range v.Events {
 		subject := e.Subject
 		if e.Reads > 0 { // a folded read
-			subject = fmt.Sprintf("%s (%d reads since %s)", subject, e.Reads, e.Since)
+			subject = fmt.Sprintf("%s (%d reads since %s)", subject, e.Reads, eventTime(e.Since))
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Seq, e.Time, e.Type, e.Actor, subject)
+		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), e.Type, actorName(e.Actor, e.ActorOrgName), subject)
 	}
-	if len(v.PendingReads) > 0 {
-		fmt.Fprintln(tw, "\nReads counted, not yet in the chain:")
-		fmt.Fprintln(tw, "SINCE\tLAST\tTYPE\tACTOR\tSUBJECT\tREADS")
-		for _, p := range v.PendingReads {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", p.Since.UTC().Format("2006-01-02T15:04:05Z"),
-				p.Last.UTC().Format("2006-01-02T15:04:05Z"), p.Type, p.Actor, p.Subject, p.Reads)
-		}
+	if err := t.write(w); err != nil {
+		return err
 	}
-	return tw.Flush()
+	if len(v.PendingReads) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nReads counted, not yet in the chain:")
+	t = &table{}
+	t.add("SINCE", "LAST", "TYPE", "ACTOR", "SUBJECT", "READS")
+	for _, p := range v.PendingReads {
+		t.add(localTime(p.Since), localTime(p.Last), p.Type, p.Actor, p.Subject, strconv.FormatUint(p.Reads, 10))
+	}
+	return t.write(w)
+}
+
+// actorName is an event's actor as a person reads it: the organization's
+// name with the key ID after it ("杭州互联网法院 (clerk)"), or the raw
+// "<org>:<key>" when the node does not know the organization's name.
+func actorName(actor, orgName string) string {
+	_, key, ok := strings.Cut(actor, ":")
+	if orgName == "" || !ok {
+		return actor
+	}
+	return orgName + " (" + key + ")"
+}
+
+// eventTime is a custody event's RFC 3339 time in the local time zone, or
+// the text as it is if it is not one.
+func eventTime(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return localTime(t)
 }

@@ -10,14 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 )
 
 // lookupCmd is `custos lookup`: the public lookup by digest, from the
 // command line, with no token.
 func lookupCmd() *cobra.Command {
-	var server, sha, sm3 string
+	var cn conn
+	var sha, sm3 string
 	cmd := &cobra.Command{
 		Use:   "lookup (FILE | --sha256 HEX | --sm3 HEX) [--server URL]",
 		Short: "Ask a node whether a file was deposited and anchored, at it or at any member of its consortium",
@@ -51,9 +51,11 @@ Example:
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
-			c := client.New(server, "")
+			c, err := cn.publicClient()
+			if err != nil {
+				return err
+			}
 			var l *wire.Lookup
-			var err error
 			if sm3 != "" {
 				l, err = c.LookupSM3(ctx, sm3)
 			} else {
@@ -71,7 +73,7 @@ Example:
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&server, "server", defaultServer(), "Custos server URL ($CUSTOS_SERVER, else the local node)")
+	cn.serverFlag(cmd)
 	cmd.Flags().StringVar(&sha, "sha256", "", "the SHA-256 digest, 64 lowercase hex digits")
 	cmd.Flags().StringVar(&sm3, "sm3", "", "the SM3 digest, 64 lowercase hex digits")
 	return cmd

@@ -1,7 +1,10 @@
 // Command custos is the Custos evidence node and its command-line client.
 //
 //	custos serve [--config FILE] [--data DIR] [--listen ADDR]
-//	custos submit --server URL --token T FILE...
+//	custos login --server URL
+//	custos submit FILE...
+//
+// docs/cli.md is the reference of every command.
 package main
 
 import (

@@ -35,6 +35,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	custosBin = filepath.Join(dir, "custos")
+	// No saved profile or output choice of the person running the tests
+	// reaches the binary (docs/cli.md, "Profiles").
+	os.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	os.Unsetenv("CUSTOS_PROFILE")
+	os.Unsetenv("CUSTOS_OUTPUT")
+	// Nor does their language: the client asks for problem details in the
+	// locale's (LC_ALL first), and the tests read English ones.
+	os.Setenv("LC_ALL", "C.UTF-8")
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
 	args := append(append([]string{"build"}, buildFlags...), "-o", custosBin, ".")
 	if out, err := exec.Command(goTool, args...).CombinedOutput(); err != nil {

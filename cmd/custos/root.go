@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -8,10 +10,28 @@ import (
 var version = "dev"
 
 func run(args []string) error {
+	root := newRoot()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") { // cobra's, for the root
+		return usageError("%v", err)
+	}
+	return err
+}
+
+// newRoot builds the command tree.
+func newRoot() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "custos",
-		Short:         "Custos: judicial evidence and notarization",
-		Long:          "Custos keeps electronic evidence so that any party can check what it was, when it existed and everything that happened to it since.",
+		Use:   "custos",
+		Short: "Custos: judicial evidence and notarization",
+		Long: `Custos keeps electronic evidence so that any party can check what it was, when it existed and everything that happened to it since.
+
+The commands that talk to a server take --server and --token, else $CUSTOS_SERVER and $CUSTOS_TOKEN,
+else the profile 'custos login' saved. On a terminal they print tables; piped or with --json, JSON.
+docs/cli.md is the reference, with the exit statuses.`,
+		Example: `  custos login --server https://custos.firm.example
+  custos submit contract.pdf --title "Supply contract"
+  custos list --json | jq -r '.id'`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
@@ -19,7 +39,30 @@ func run(args []string) error {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(serveCmd(), submitCmd(), verifyCmd(), consistencyCmd(), fsckCmd(), consortiumCmd(), orgCmd(), keyCmd(), matterCmd(), shareCmd(), webhookCmd(), listCmd(), receiptCmd(), lookupCmd(), downloadCmd(), custodyCmd(), copyrightCmd(), certificateCmd(), pkiCmd())
-	root.SetArgs(args)
-	return root.Execute()
+	root.PersistentFlags().BoolVar(&forceJSON, "json", false, "print JSON even on a terminal (piped output is JSON anyway)")
+	root.PersistentFlags().StringVar(&profileFlag, "profile", "", "use this saved profile (default: $CUSTOS_PROFILE, else the current one)")
+	root.RegisterFlagCompletionFunc("profile", completeProfiles)
+	root.AddCommand(serveCmd(), submitCmd(), verifyCmd(), consistencyCmd(), fsckCmd(), consortiumCmd(),
+		withSubs(orgCmd(), orgGetCmd()), keyCmd(), withSubs(matterCmd(), matterGetCmd()), shareCmd(), webhookCmd(),
+		listCmd(), receiptCmd(), lookupCmd(), downloadCmd(), custodyCmd(), withSubs(copyrightCmd(), copyrightOfferCmd()),
+		certificateCmd(), pkiCmd(), loginCmd(), logoutCmd(), profileCmd(), meCmd(), evidenceCmd(), logCmd(),
+		directoryCmd(), trustCmd(), integrityCmd(), documentCmd())
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpCmd()
+	setExamples(root)
+	walk(root, func(c *cobra.Command) {
+		if c.HasParent() && c.HasSubCommands() && !c.Runnable() { // consortium, pki, completion…: like cmdGroup
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(cmd *cobra.Command, _ []string) error {
+				return usageError("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
+			}
+		}
+	})
+	return root
+}
+
+// withSubs adds subcommands to a group.
+func withSubs(group *cobra.Command, subs ...*cobra.Command) *cobra.Command {
+	group.AddCommand(subs...)
+	return group
 }

@@ -23,32 +23,32 @@ import (
 const progressThreshold = 8 << 20
 
 func submitCmd() *cobra.Command {
-	var server, token, title, caseRef, description, matter string
+	var cn conn
+	var title, caseRef, description, matter string
 	var quiet, unlisted bool
 	cmd := &cobra.Command{
-		Use:   "submit --server URL --token T FILE...",
-		Short: "File evidence: stream each file to a Custos server and print the results as JSON lines",
+		Use:   "submit [--title T] [--matter M] FILE...",
+		Short: "File evidence: stream each file to a Custos server and print the records (piped: JSON lines)",
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if len(files) == 0 {
 				return usageError("submit needs at least one FILE")
 			}
-			if token == "" {
-				token = os.Getenv("CUSTOS_TOKEN")
-			}
-			if token == "" {
-				return usageError("submit needs --token or $CUSTOS_TOKEN")
+			c, err := cn.client(cmd)
+			if err != nil {
+				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
-			c := client.New(server, token)
 			meta := evidence.Meta{Title: title, CaseRef: caseRef, Description: description, Matter: matter}
 			if cmd.Flags().Changed("unlisted") { // else the organization's default
 				meta.Unlisted = &unlisted
 			}
 			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
 			failed := 0
+			asJSON := jsonOutput()
 			enc := json.NewEncoder(os.Stdout)
 			enc.SetEscapeHTML(false)
+			var filed []*wire.EvidenceView
 			for _, f := range files {
 				res, err := submitFile(ctx, c, f, meta, showBar)
 				if err != nil {
@@ -56,7 +56,14 @@ func submitCmd() *cobra.Command {
 					fmt.Fprintf(os.Stderr, "custos: %s: %v\n", f, err)
 					continue
 				}
-				if err := enc.Encode(res); err != nil {
+				if !asJSON {
+					filed = append(filed, res)
+				} else if err := enc.Encode(res); err != nil {
+					return err
+				}
+			}
+			if len(filed) > 0 {
+				if err := writeHuman(os.Stdout, filed); err != nil {
 					return err
 				}
 			}
@@ -66,8 +73,7 @@ func submitCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&server, "server", defaultServer(), "Custos server URL ($CUSTOS_SERVER, else the local node)")
-	cmd.Flags().StringVar(&token, "token", "", "API token (default $CUSTOS_TOKEN)")
+	cn.flags(cmd)
 	cmd.Flags().StringVar(&title, "title", "", "title for every file")
 	cmd.Flags().StringVar(&caseRef, "case", "", "case reference for every file")
 	cmd.Flags().StringVar(&description, "description", "", "description for every file")
@@ -77,7 +83,7 @@ func submitCmd() *cobra.Command {
 	return cmd
 }
 
-func submitFile(ctx context.Context, c *client.Client, path string, meta evidence.Meta, showBar bool) (any, error) {
+func submitFile(ctx context.Context, c *client.Client, path string, meta evidence.Meta, showBar bool) (*wire.EvidenceView, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

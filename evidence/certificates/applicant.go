@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custos-project/custos/internal/problem"
+
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -77,7 +79,13 @@ func PersonApplicant(p Person, today time.Time) (*Applicant, error) {
 		num, err = CheckPassportNumber(p.IDNumber)
 	}
 	if err != nil {
-		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "applicant.person.id_number", Message: err.Error()}}}
+		const field = "applicant.person.id_number"
+		fe := evidence.NewFieldError(field, "field.other", "message", err.Error())
+		var r *problem.Refusal
+		if errors.As(err, &r) {
+			fe = evidence.NewFieldError(field, r.Msg.ID, r.Msg.Args()...)
+		}
+		return nil, &evidence.MetadataError{Fields: []evidence.FieldError{fe}}
 	}
 	return &Applicant{Kind: ApplicantPerson, Name: p.Name, IDType: p.IDType, IDNumberMasked: MaskIDNumber(num)}, nil
 }
@@ -102,6 +110,10 @@ var (
 	residentCheck   = "10X98765432"
 )
 
+// idNumberError is the refusal of an identity number, in the words of the
+// catalog message id (internal/problem).
+func idNumberError(id string, kv ...any) error { return problem.Refuse(nil, id, kv...) }
+
 // CheckResidentID checks a citizen identification number (GB 11643-1999):
 // 18 characters, the first 17 digits (a six-digit address code, the birth
 // date YYYYMMDD, a three-digit sequence code), then the check character,
@@ -110,25 +122,25 @@ var (
 // only. It returns the number with a lower-case x made upper-case.
 func CheckResidentID(s string, today time.Time) (string, error) {
 	if len(s) != 18 {
-		return "", fmt.Errorf("is not a resident ID number: it has %d characters, not 18", len(s))
+		return "", idNumberError("field.resident-length", "n", len(s))
 	}
 	s = strings.ToUpper(s)
 	sum := 0
 	for i := 0; i < 17; i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return "", fmt.Errorf("is not a resident ID number: character %d is not a digit", i+1)
+			return "", idNumberError("field.resident-digit", "i", i+1)
 		}
 		sum += int(s[i]-'0') * residentWeights[i]
 	}
 	if s[0] == '0' {
-		return "", fmt.Errorf("is not a resident ID number: no address code starts with 0")
+		return "", idNumberError("field.resident-address")
 	}
 	born, err := time.ParseInLocation("20060102", s[6:14], cst)
 	if err != nil || born.Year() < 1900 || born.After(today.In(cst)) {
-		return "", fmt.Errorf("is not a resident ID number: %s is not a possible birth date", s[6:14])
+		return "", idNumberError("field.resident-birth", "date", s[6:14])
 	}
 	if want := residentCheck[sum%11]; s[17] != want {
-		return "", fmt.Errorf("is not a resident ID number: its check character is %c, and must be %c for the first 17 digits", s[17], want)
+		return "", idNumberError("field.resident-check", "got", string(s[17]), "want", string(want))
 	}
 	return s, nil
 }
@@ -138,12 +150,12 @@ func CheckResidentID(s string, today time.Time) (string, error) {
 // countries print longer ones). It returns the number in upper case.
 func CheckPassportNumber(s string) (string, error) {
 	if len(s) < 5 || len(s) > 20 {
-		return "", fmt.Errorf("is not a passport number: it has %d characters, not 5 to 20", len(s))
+		return "", idNumberError("field.passport-length", "n", len(s))
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if (c < '0' || c > '9') && (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') {
-			return "", fmt.Errorf("is not a passport number: only letters and digits are allowed")
+			return "", idNumberError("field.passport-chars")
 		}
 	}
 	return strings.ToUpper(s), nil

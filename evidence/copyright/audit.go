@@ -13,8 +13,9 @@ import (
 // exist, be indexed under it and carry the custody events it implies, the
 // anchored part: "copyright.registered", "copyright.revoked" and one
 // "copyright.transferred" (subject org:<to>) per transfer. The
-// certificate's PDF must hash to the SHA-256 recorded when it was issued,
-// and each receipt stored with it describe the registration's item.
+// certificate's PDF, in each language issued, must hash to the SHA-256
+// recorded when it was issued, and each receipt stored with it describe
+// the registration's item.
 func (s *Register) Audit() integrity.DocumentAudit {
 	return integrity.DocumentAudit{
 		Name: "copyright", Bucket: bCopyrights, Kind: docKind,
@@ -47,22 +48,26 @@ func check(d integrity.DocAudit, id string, val []byte) {
 		}
 		d.WantEvents(recs[i], want)
 	}
-	checkDocument(d, id, recs)
+	for _, lang := range []string{LangZH, LangEN} {
+		key, _ := documentKey(id, lang)
+		checkDocument(d, key, recs)
+	}
 }
 
-// checkDocument checks a registration's certificate, if it has one; recs
-// are the registration's items (nil where missing).
-func checkDocument(d integrity.DocAudit, id string, recs []*evidence.Record) {
-	v, pdf := d.Tx().Bucket(bCrDocs).Get([]byte(id)), d.Tx().Bucket(bCrPDF).Get([]byte(id))
+// checkDocument checks a registration's certificate kept under key
+// (documentKey), if it has one; recs are the registration's items (nil
+// where missing).
+func checkDocument(d integrity.DocAudit, key string, recs []*evidence.Record) {
+	v, pdf := d.Tx().Bucket(bCrDocs).Get([]byte(key)), d.Tx().Bucket(bCrPDF).Get([]byte(key))
 	if v == nil && pdf == nil {
 		return // not issued yet
 	}
 	var doc CopyrightDocument
 	if err := json.Unmarshal(v, &doc); err != nil {
-		d.FailDocument("the certificate's description does not decode")
+		d.FailDocument("the certificate %s's description does not decode", key)
 		return
 	}
-	d.PDF(bCrPDF, id, doc.PDFSHA256, -1)
+	d.PDF(bCrPDF, key, doc.PDFSHA256, -1)
 	if len(doc.Items) != len(recs) {
 		d.FailReceipts("the certificate states %d items, the registration %d", len(doc.Items), len(recs))
 		return

@@ -41,6 +41,11 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, orgA+":key", doc, []byte("%PDF-1.7 registration "+cr.ID)); err != nil {
 		t.Fatal(err)
 	}
+	en := *doc
+	en.Lang = LangEN
+	if _, _, err := s.SaveCopyrightDocument(ctx, cr.ID, orgA+":key", &en, []byte("%PDF-1.7 registration (English) "+cr.ID)); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := s.audit(ctx, integrity.Options{Deep: true, Anchor: anch})
 	if err != nil || !rep.OK() || rep.Copyrights != 1 {
 		t.Fatalf("Audit = %+v, %v; want clean, with 1 registration", rep, err)
@@ -79,7 +84,7 @@ func TestAuditFindsRegistrationDamage(t *testing.T) {
 	documents := func(r *integrity.Report) []string { return r.BadDocuments }
 	receipts := func(r *integrity.Report) []string { return r.BadReceipts }
 	items := func(r *integrity.Report) []string { return r.MissingItems }
-	crID := []byte(w.cr.ID)
+	crID, enID := []byte(w.cr.ID), []byte(w.cr.ID+"/en")
 	for _, tc := range []struct {
 		name        string
 		bucket, key []byte
@@ -91,6 +96,8 @@ func TestAuditFindsRegistrationDamage(t *testing.T) {
 		{"registration record", bCopyrights, crID, after(`{"`), documents, cr},
 		{"registration title (checksum only)", bCopyrights, crID, after(`"title":"`), documents, cr},
 		{"registration certificate's PDF digest", bCrDocs, crID, after(`"pdf_sha256":"`), documents, cr},
+		{"English registration PDF", bCrPDF, enID, middle, documents, cr},
+		{"English registration receipt", bCrDocs, enID, after(`"receipt":{"`), receipts, cr},
 		{"registration receipt syntax", bCrDocs, crID, after(`"receipt":{"`), receipts, cr},
 		{"registration receipt event", bCrDocs, crID, after(`\"type\":\"`), receipts, cr},
 		{"registration item index", bCrItems, []byte(w.cr.Items[0]), middle, items, cr},

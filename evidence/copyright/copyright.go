@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/custos-project/custos/internal/problem"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
@@ -31,7 +33,7 @@ const (
 	EventCopyrightRevoked     = "copyright.revoked"     // subject: "copyright:<id>"
 	// EventCopyrightCertified: the registration's certificate was issued;
 	// in the transaction that stores it.
-	EventCopyrightCertified = "copyright.certified" // subject: "copyright:<id>"
+	EventCopyrightCertified = "copyright.certified" // subject: "copyright:<id>", or "copyright:<id>:lang:en" for the English certificate
 )
 
 // Registration states.
@@ -65,7 +67,7 @@ type Publication struct {
 func ParseWork(b []byte, now time.Time) (Work, error) {
 	var w Work
 	if len(b) > evidence.MaxMetaBytes {
-		return w, &evidence.MetadataError{Fields: []evidence.FieldError{{Field: "metadata", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(b), evidence.MaxMetaBytes)}}}
+		return w, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("metadata", "field.too-big", "size", len(b), "limit", evidence.MaxMetaBytes)}}
 	}
 	if err := evidence.DecodeStrict(b, &w, "metadata", "title, type, authors, owner, created, first_publication"); err != nil {
 		return w, err
@@ -82,14 +84,14 @@ func (w *Work) Validate(now time.Time) error {
 	today := now.In(cst).Format(time.DateOnly)
 	var fields []evidence.FieldError
 	if w.Created > today {
-		fields = append(fields, evidence.FieldError{Field: "created", Message: "is in the future"})
+		fields = append(fields, evidence.NewFieldError("created", "field.future"))
 	}
 	if p := w.FirstPublication; p != nil {
 		if p.Date > today {
-			fields = append(fields, evidence.FieldError{Field: "first_publication.date", Message: "is in the future"})
+			fields = append(fields, evidence.NewFieldError("first_publication.date", "field.future"))
 		}
 		if p.Date < w.Created {
-			fields = append(fields, evidence.FieldError{Field: "first_publication.date", Message: "is before the work was created"})
+			fields = append(fields, evidence.NewFieldError("first_publication.date", "field.before-created"))
 		}
 	}
 	if len(fields) > 0 {
@@ -158,8 +160,8 @@ var (
 	bCrPHash    = []byte("crphash")    // perceptual hash(8) ‖ id ‖ item id → ∅
 	bCrItems    = []byte("critems")    // item id → registration id
 	bCrLeaf     = []byte("crleaf")     // leaf index(8) of the last (highest) registered event → id
-	bCrDocs     = []byte("crdocs")     // id → CopyrightDocument JSON, write-once
-	bCrPDF      = []byte("crpdf")      // id → the signed certificate PDF, write-once
+	bCrDocs     = []byte("crdocs")     // id (Chinese) or id "/en" (English) → CopyrightDocument JSON, write-once
+	bCrPDF      = []byte("crpdf")      // id (Chinese) or id "/en" (English) → the signed certificate PDF, write-once
 )
 
 var buckets = [][]byte{bCopyrights, bCrNumbers, bCrByOrg, bCrSHA256, bCrPHash, bCrItems, bCrLeaf, bCrDocs, bCrPDF,
@@ -302,7 +304,7 @@ func (s *Register) newCopyright(org, actor string, w Work, n int) (*Copyright, e
 		return nil, err
 	}
 	if n == 0 || n > MaxCopyrightItems {
-		return nil, fmt.Errorf("%w: %d files (1 to %d)", ErrBadRegistration, n, MaxCopyrightItems)
+		return nil, problem.Refuse(ErrBadRegistration, "copyright.file-count", "n", n, "max", MaxCopyrightItems)
 	}
 	return &Copyright{ID: evidence.NewID(), Work: w, Status: CopyrightRegistered, RegistrantOrg: org, Registrant: actor,
 		OwnerOrg: org, RegisteredAt: now}, nil
@@ -351,18 +353,18 @@ func (s *Register) putRegistration(tx *bolt.Tx, c *Copyright, org, actor string,
 func (s *Register) registerItem(tx *bolt.Tx, c *Copyright, org, actor string, it RegisterItem) (uint64, error) {
 	seq, ok := evidence.ItemSeq(tx, it.ID)
 	if !ok {
-		return 0, fmt.Errorf("%w: no evidence item %s", ErrBadRegistration, it.ID)
+		return 0, problem.Refuse(ErrBadRegistration, "copyright.no-item", "id", it.ID)
 	}
 	r, err := evidence.RecordAt(tx, seq)
 	if err != nil {
 		return 0, err
 	}
 	if evidence.OwnerOrg(r) != org {
-		return 0, fmt.Errorf("%w: evidence item %s is not your organization's", ErrBadRegistration, it.ID)
+		return 0, problem.Refuse(ErrBadRegistration, "copyright.not-yours", "id", it.ID)
 	}
 	items := tx.Bucket(bCrItems)
 	if items.Get([]byte(it.ID)) != nil {
-		return 0, fmt.Errorf("%w: evidence item %s is already registered", ErrBadRegistration, it.ID)
+		return 0, problem.Refuse(ErrBadRegistration, "copyright.registered", "id", it.ID)
 	}
 	if err := items.Put([]byte(it.ID), []byte(c.ID)); err != nil {
 		return 0, err

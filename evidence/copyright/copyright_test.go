@@ -228,7 +228,7 @@ func TestCopyrightDocumentWriteOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.CopyrightDocument(ctx, c.ID); !errors.Is(err, evidence.ErrNotFound) {
+	if _, _, err := s.CopyrightDocument(ctx, c.ID, LangZH); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("CopyrightDocument before issue = %v, want ErrNotFound", err)
 	}
 	d1, p1, err := s.SaveCopyrightDocument(ctx, c.ID, orgA+":key", &CopyrightDocument{Office: "first"}, []byte("%PDF-1 first"))
@@ -328,7 +328,7 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CopyrightPDF(ctx, c.ID, orgA+":key"); !errors.Is(err, evidence.ErrNotFound) {
+	if _, err := s.CopyrightPDF(ctx, c.ID, "", orgA+":key"); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("CopyrightPDF before issue = %v, want ErrNotFound", err)
 	}
 	for range 2 { // a second save keeps the first and records nothing
@@ -336,7 +336,7 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if pdf, err := s.CopyrightPDF(ctx, c.ID, orgB+":key"); err != nil || string(pdf) != "%PDF-1 c" {
+	if pdf, err := s.CopyrightPDF(ctx, c.ID, "", orgB+":key"); err != nil || string(pdf) != "%PDF-1 c" {
 		t.Fatalf("CopyrightPDF = %q, %v", pdf, err)
 	}
 	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightCertified, custody.EventViewed}
@@ -365,7 +365,7 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 	if _, _, err := s.SaveCopyrightDocument(ctx, c3.ID, orgA+":key", &CopyrightDocument{}, []byte("%PDF-1 r")); !errors.Is(err, ErrRevoked) {
 		t.Errorf("SaveCopyrightDocument(revoked) = %v, want ErrRevoked", err)
 	}
-	if _, _, err := s.CopyrightDocument(ctx, c3.ID); !errors.Is(err, evidence.ErrNotFound) {
+	if _, _, err := s.CopyrightDocument(ctx, c3.ID, ""); !errors.Is(err, evidence.ErrNotFound) {
 		t.Errorf("CopyrightDocument(revoked) = %v, want ErrNotFound", err)
 	}
 }

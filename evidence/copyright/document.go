@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +27,52 @@ type CopyrightDocument struct {
 	// VerifyToken opens the public verification view (VerifiedDocument);
 	// the certificate's QR code carries it. Never shown to members.
 	VerifyToken string `json:"verify_token,omitempty"`
+	// Lang is the language of the certificate's body: LangEN, or absent
+	// for Chinese (LangZH; every certificate issued before languages
+	// existed is Chinese). Each language is a certificate of its own.
+	Lang string `json:"lang,omitempty"`
+}
+
+// Languages of a registration's certificate (CopyrightDocument.Lang).
+const (
+	LangZH = "zh" // Chinese, the default
+	LangEN = "en" // English
+)
+
+// documentKey is where a registration's certificate in lang ("" is
+// LangZH) is kept in bCrDocs and bCrPDF, and what its verification token
+// names after "copyright:": the Chinese one under the registration's ID,
+// as before there were languages, so certificates already issued keep
+// their place; the English one under "<id>/en" (IDs hold no "/").
+func documentKey(id, lang string) (string, error) {
+	switch lang {
+	case "", LangZH:
+		return id, nil
+	case LangEN:
+		return id + "/" + LangEN, nil
+	}
+	return "", fmt.Errorf("%w %q", ErrBadLang, lang)
+}
+
+// SplitDocumentKey splits what a registration certificate's verification
+// token names (evidence.VerifiedDocument, kind evidence.DocumentCopyright)
+// into the registration's ID and the certificate's language.
+func SplitDocumentKey(key string) (id, lang string) {
+	id, lang, ok := strings.Cut(key, "/")
+	if !ok {
+		return id, LangZH
+	}
+	return id, lang
+}
+
+// documentSubject is the custody subject of the events about the
+// certificate in lang: "copyright:<id>" for the Chinese one (as before
+// there were languages), "copyright:<id>:lang:en" for the English one.
+func documentSubject(id, lang string) string {
+	if lang == LangEN {
+		return "copyright:" + id + ":lang:" + LangEN
+	}
+	return "copyright:" + id
 }
 
 // DocumentItem is one evidence item of a document and its receipt (the
@@ -36,17 +83,25 @@ type DocumentItem struct {
 	Receipt json.RawMessage `json:"receipt"`
 }
 
-// SaveCopyrightDocument stores a registration's signed certificate once,
-// issued by actor: the first one saved is kept, and SaveCopyrightDocument
+// SaveCopyrightDocument stores a registration's signed certificate in
+// doc.Lang once, issued by actor: the first one saved in that language is kept, and SaveCopyrightDocument
 // returns the one kept, so concurrent issues serve identical bytes.
 // doc.PDFSHA256 is set from pdf; doc.VerifyToken (NewVerifyToken) must be
 // the token the PDF's QR code carries, and opens the public view of the one
 // kept (a document saved without one has no public view). The certificate,
 // its token and a "copyright.certified" custody event (subject
-// "copyright:<id>") on every file commit in one transaction, which also
+// documentSubject: "copyright:<id>", or "copyright:<id>:lang:en") on every
+// file commit in one transaction, which also
 // checks that the registration is not revoked (ErrRevoked): a revocation
 // that commits first leaves no certificate behind.
 func (s *Register) SaveCopyrightDocument(ctx context.Context, id, actor string, doc *CopyrightDocument, pdf []byte) (*CopyrightDocument, []byte, error) {
+	key, err := documentKey(id, doc.Lang)
+	if err != nil {
+		return nil, nil, err
+	}
+	if doc.Lang == LangZH {
+		doc.Lang = "" // Chinese ones are stored as they were before languages
+	}
 	sum := sha256.Sum256(pdf)
 	doc.PDFSHA256 = hex.EncodeToString(sum[:])
 	val, err := json.Marshal(doc)
@@ -61,51 +116,57 @@ func (s *Register) SaveCopyrightDocument(ctx context.Context, id, actor string, 
 			return err
 		}
 		keptDoc, kept = doc, pdf
-		if old := tx.Bucket(bCrPDF).Get([]byte(id)); old != nil {
+		if old := tx.Bucket(bCrPDF).Get([]byte(key)); old != nil {
 			var err error
-			keptDoc, kept, err = loadDocument(tx, id)
+			keptDoc, kept, err = loadDocument(tx, key)
 			return err
 		}
 		if c.Status == CopyrightRevoked {
 			return ErrRevoked
 		}
 		if doc.VerifyToken != "" { // none: no public view
-			if err := evidence.PutVerifyToken(tx, doc.VerifyToken, evidence.DocumentCopyright, id); err != nil {
+			if err := evidence.PutVerifyToken(tx, doc.VerifyToken, evidence.DocumentCopyright, key); err != nil {
 				return err
 			}
 		}
-		if err := tx.Bucket(bCrDocs).Put([]byte(id), val); err != nil {
+		if err := tx.Bucket(bCrDocs).Put([]byte(key), val); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bCrPDF).Put([]byte(id), pdf); err != nil {
+		if err := tx.Bucket(bCrPDF).Put([]byte(key), pdf); err != nil {
 			return err
 		}
-		return s.appendToItems(tx, c, actor, EventCopyrightCertified, "copyright:"+id)
+		return s.appendToItems(tx, c, actor, EventCopyrightCertified, documentSubject(id, doc.Lang))
 	})
 	return keptDoc, kept, err
 }
 
-// CopyrightPDF returns a registration's certificate PDF for actor to
-// read, evidence.ErrNotFound if none was issued. The PDF states the files'
-// digests, so the read is recorded first: a "viewed" custody event,
-// subject "copyright:<id>", on every file, in one transaction that
-// commits before the bytes are returned.
-func (s *Register) CopyrightPDF(ctx context.Context, id, actor string) ([]byte, error) {
+// CopyrightPDF returns a registration's certificate PDF in lang (LangZH,
+// "" alike, or LangEN; another is ErrBadLang) for actor to read,
+// evidence.ErrNotFound if none was issued in lang. The PDF states the
+// files' digests, so the read is recorded first: a "viewed" custody event,
+// subject documentSubject ("copyright:<id>", or "copyright:<id>:lang:en"),
+// on every file, in one transaction that commits before the bytes are
+// returned.
+func (s *Register) CopyrightPDF(ctx context.Context, id, lang, actor string) ([]byte, error) {
+	key, err := documentKey(id, lang)
+	if err != nil {
+		return nil, err
+	}
 	if !evidence.ValidID(id) {
 		return nil, evidence.ErrNotFound
 	}
 	var pdf []byte
-	err := s.ev.Update(func(tx *bolt.Tx) error {
+	err = s.ev.Update(func(tx *bolt.Tx) error {
 		c, err := getCopyright(tx, id)
 		if err != nil {
 			return err
 		}
-		v := tx.Bucket(bCrPDF).Get([]byte(id))
+		v := tx.Bucket(bCrPDF).Get([]byte(key))
 		if v == nil {
 			return evidence.ErrNotFound
 		}
 		pdf = bytes.Clone(v)
-		return s.appendToItems(tx, c, actor, custody.EventViewed, "copyright:"+id)
+		return s.appendToItems(tx, c, actor, custody.EventViewed, documentSubject(id, lang))
 	})
 	if err != nil {
 		return nil, err
@@ -113,31 +174,37 @@ func (s *Register) CopyrightPDF(ctx context.Context, id, actor string) ([]byte, 
 	return pdf, nil
 }
 
-// CopyrightDocument returns a registration's certificate and its PDF, or
-// evidence.ErrNotFound if none was issued.
-func (s *Register) CopyrightDocument(ctx context.Context, id string) (*CopyrightDocument, []byte, error) {
+// CopyrightDocument returns a registration's certificate in lang (as
+// CopyrightPDF) and its PDF, or evidence.ErrNotFound if none was issued in
+// lang.
+func (s *Register) CopyrightDocument(ctx context.Context, id, lang string) (*CopyrightDocument, []byte, error) {
+	key, err := documentKey(id, lang)
+	if err != nil {
+		return nil, nil, err
+	}
 	if !evidence.ValidID(id) {
 		return nil, nil, evidence.ErrNotFound
 	}
 	var doc *CopyrightDocument
 	var pdf []byte
-	err := s.ev.View(func(tx *bolt.Tx) error {
+	err = s.ev.View(func(tx *bolt.Tx) error {
 		var err error
-		doc, pdf, err = loadDocument(tx, id)
+		doc, pdf, err = loadDocument(tx, key)
 		return err
 	})
 	return doc, pdf, err
 }
 
-func loadDocument(tx *bolt.Tx, id string) (*CopyrightDocument, []byte, error) {
-	v := tx.Bucket(bCrDocs).Get([]byte(id))
-	pdf := tx.Bucket(bCrPDF).Get([]byte(id))
+// loadDocument loads the certificate kept under key (documentKey).
+func loadDocument(tx *bolt.Tx, key string) (*CopyrightDocument, []byte, error) {
+	v := tx.Bucket(bCrDocs).Get([]byte(key))
+	pdf := tx.Bucket(bCrPDF).Get([]byte(key))
 	if v == nil || pdf == nil {
 		return nil, nil, evidence.ErrNotFound
 	}
 	var doc CopyrightDocument
 	if err := json.Unmarshal(v, &doc); err != nil {
-		return nil, nil, fmt.Errorf("evidence: certificate of %s is corrupt: %w", id, err)
+		return nil, nil, fmt.Errorf("evidence: certificate %s is corrupt: %w", key, err)
 	}
 	return &doc, bytes.Clone(pdf), nil
 }

@@ -12,6 +12,9 @@ var (
 	ErrNotOwner = errors.New("evidence: not the registration's owner")
 	// ErrRevoked means the registration is revoked and cannot change hands.
 	ErrRevoked = errors.New("evidence: the registration is revoked")
+	// ErrBadLang means a certificate was asked for in a language it is not
+	// issued in (LangZH and LangEN are).
+	ErrBadLang = errors.New("evidence: no registration certificate is issued in the language")
 )
 
 // Copyright transfer offer errors.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/custos-project/custos/internal/problem"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
@@ -86,9 +88,9 @@ func (s *Register) OfferTransfer(ctx context.Context, id, org, actor, to string,
 	}
 	switch {
 	case ttl < MinOfferTTL || ttl > MaxOfferTTL:
-		return nil, fmt.Errorf("%w: an offer expires after %v to %v", ErrBadOffer, MinOfferTTL, MaxOfferTTL)
+		return nil, problem.Refuse(ErrBadOffer, "offer.ttl", "min", MinOfferTTL, "max", MaxOfferTTL)
 	case to == org:
-		return nil, fmt.Errorf("%w: the registration already belongs to %s", ErrBadOffer, to)
+		return nil, problem.Refuse(ErrBadOffer, "offer.own", "org", to)
 	case !evidence.ValidID(id):
 		return nil, evidence.ErrNotFound
 	}

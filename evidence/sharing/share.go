@@ -3,8 +3,9 @@ package sharing
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/custos-project/custos/internal/problem"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -25,11 +26,11 @@ func (s *Registry) ShareTarget(ctx context.Context, org, actor, kind, target, gr
 	now := s.ev.Now()
 	switch {
 	case grantee == org:
-		return nil, false, fmt.Errorf("%w: an organization cannot share with itself", ErrBadShare)
+		return nil, false, problem.Refuse(ErrBadShare, "share.self")
 	case expires != nil && !expires.After(now):
-		return nil, false, fmt.Errorf("%w: expires_at is in the past", ErrBadShare)
+		return nil, false, problem.Refuse(ErrBadShare, "share.expired")
 	case kind != evidence.ShareEvidence && kind != evidence.ShareMatter:
-		return nil, false, fmt.Errorf("%w: kind %q", ErrBadShare, kind)
+		return nil, false, problem.Refuse(ErrBadShare, "share.kind", "kind", kind)
 	}
 	fresh := &evidence.Share{ID: evidence.NewID(), Kind: kind, Target: target, Owner: org, Grantee: grantee, CreatedBy: actor, CreatedAt: now.UTC(), ExpiresAt: expires}
 	existing := false

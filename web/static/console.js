@@ -165,7 +165,7 @@
   // call makes an authenticated request. It answers the Response for
   // 2xx (202 included), and throws a problem for the rest. A 401 signs out.
   async function call(method, path, body) {
-    const headers = { Authorization: 'Bearer ' + token, Accept: 'application/json' };
+    const headers = { Authorization: 'Bearer ' + token, Accept: 'application/json', 'Accept-Language': locale() };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const sent = token;
     const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
@@ -409,6 +409,7 @@
     state.upload = { xhr };
     xhr.open('POST', '/api/v1/evidence');
     xhr.setRequestHeader('Authorization', 'Bearer ' + token);
+    xhr.setRequestHeader('Accept-Language', locale());
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.setRequestHeader('Custos-Metadata', asciiJSON(meta));
@@ -1009,7 +1010,7 @@
   // callForm posts a multipart form with the key.
   async function callForm(path, form, headers) {
     const sent = token;
-    const resp = await fetch(path, { method: 'POST', headers: Object.assign({ Authorization: 'Bearer ' + token, Accept: 'application/json' }, headers || {}), body: form, cache: 'no-store' });
+    const resp = await fetch(path, { method: 'POST', headers: Object.assign({ Authorization: 'Bearer ' + token, Accept: 'application/json', 'Accept-Language': locale() }, headers || {}), body: form, cache: 'no-store' });
     if (sent !== token) throw STALE;
     if (!resp.ok) throw await problem(resp.status, await resp.text(), resp.statusText);
     return resp.json();
@@ -1070,13 +1071,16 @@
         w.number ? el('button', { type: 'button', 'data-act': 'pdf', 'aria-label': t('console.works.pdfFor', { title: w.title }), text: t('console.works.pdf'), on: { click: () => workPDF(w) } }) : null)))));
   }
 
-  // workPDF saves a registration's certificate; the node issues it on the
-  // first request once the registration is anchored.
+  // workPDF saves a registration's certificate in the page's language (zh
+  // or en: each is a certificate of its own, named as the node names it);
+  // the node issues it on the first request once the registration is
+  // anchored.
   async function workPDF(w) {
-    const name = `copyright-${w.id}.pdf`;
+    const lang = state.lang === 'en' ? 'en' : 'zh';
+    const name = lang === 'en' ? `copyright-${w.id}-en.pdf` : `copyright-${w.id}.pdf`;
     say('works-status', 'console.works.pdfBusy', { name });
     try {
-      const blob = await saveFrom(`/api/v1/copyrights/${w.id}.pdf`, name);
+      const blob = await saveFrom(`/api/v1/copyrights/${w.id}.pdf?lang=${lang}`, name);
       say('works-status', 'console.dl.saved', { name, size: size(blob.size) }, 'ok');
     } catch (e) {
       say('works-status', '', null, 'bad', e);

@@ -754,7 +754,7 @@
       'console.certs.applicant': '申请人',
       'console.certs.items': '证据数',
       'console.certs.issued': '出具时间',
-      'console.certs.pdf': 'PDF',
+      'console.certs.pdf': '下载 PDF',
       'console.certs.pdfFor': '下载公证书 {number} 的 PDF',
       'console.work.heading': '作品登记',
       'console.work.files': '作品文件（1 至 20 个）',

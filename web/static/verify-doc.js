@@ -70,7 +70,7 @@
 
   async function load() {
     try {
-      const resp = await fetch('/api/v1/verify/' + encodeURIComponent(state.token), { headers: { Accept: 'application/json' } });
+      const resp = await fetch('/api/v1/verify/' + encodeURIComponent(state.token), { headers: { Accept: 'application/json', 'Accept-Language': lang() === 'zh' ? 'zh-CN' : 'en' } });
       if (resp.status === 404) return fail('doc.notFound');
       if (!resp.ok) return fail('doc.failed', `HTTP ${resp.status}`);
       const doc = await resp.json();

@@ -244,7 +244,7 @@
       }
       if (!token) { say('fetch.needToken'); return; }
       say('fetch.busy');
-      const resp = await fetch(`/api/v1/evidence/${id}/receipt?wait=5s`, { headers: auth });
+      const resp = await fetch(`/api/v1/evidence/${id}/receipt?wait=5s`, { headers: Object.assign({ 'Accept-Language': locale() }, auth) });
       if (!resp.ok) throw await problem(resp);
       setReceipt(await resp.text(), t('receipt.fromServer'));
       say('fetch.done');
@@ -255,7 +255,8 @@
   }
 
   async function getJSON(url, headers) {
-    const resp = await fetch(url, { headers: Object.assign({ Accept: 'application/json' }, headers) });
+    // The server's problems come in the page's language.
+    const resp = await fetch(url, { headers: Object.assign({ Accept: 'application/json', 'Accept-Language': locale() }, headers) });
     if (!resp.ok) throw await problem(resp);
     return resp.json();
   }

@@ -1,0 +1,437 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/term"
+
+	"github.com/custos-project/custos/api/wire"
+	"golang.org/x/text/width"
+)
+
+// How the commands print what a server answers: JSON when standard output
+// is not a terminal (a pipe or a file, so that '| jq' works) or --json is
+// given, and tables on a terminal. $CUSTOS_OUTPUT (json or table)
+// overrides the terminal test, for scripts that want tables and for tests,
+// which have no terminal. docs/cli.md describes it.
+
+// forceJSON is the root's persistent --json flag.
+var forceJSON bool
+
+// jsonOutput reports whether the commands print JSON.
+func jsonOutput() bool {
+	if forceJSON {
+		return true
+	}
+	switch os.Getenv("CUSTOS_OUTPUT") {
+	case "json":
+		return true
+	case "table":
+		return false
+	}
+	return !term.IsTerminal(int(os.Stdout.Fd()))
+}
+
+// printValue prints a server's answer: indented JSON, or a table (a list)
+// or FIELD VALUE lines (one record) for a person.
+func printValue(v any) error {
+	if jsonOutput() {
+		return writeJSON(os.Stdout, v)
+	}
+	return writeHuman(os.Stdout, v)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeHuman writes v as a table if it is a list ({"items": [...]} or a
+// slice of records), else as one record.
+func writeHuman(w io.Writer, v any) error {
+	if cv, ok := v.(*wire.CustodyView); ok { // custody, org audit
+		return custodyTable(w, cv)
+	}
+	rv := reflect.Indirect(reflect.ValueOf(v))
+	if !rv.IsValid() {
+		return nil
+	}
+	if rv.Kind() == reflect.Struct {
+		if items := rv.FieldByName("Items"); items.IsValid() && items.Kind() == reflect.Slice {
+			rv = items
+		}
+	}
+	if rv.Kind() == reflect.Slice && elemStruct(rv.Type().Elem()) {
+		return listTable(rv).write(w)
+	}
+	if rv.Kind() != reflect.Struct {
+		return writeJSON(w, v)
+	}
+	if err := recordTable(rv).write(w); err != nil {
+		return err
+	}
+	return nestedLists(w, rv)
+}
+
+// nestedLists writes the lists of records a record holds (a search's
+// matches, a delivery's attempts), each as a table under its name.
+func nestedLists(w io.Writer, rv reflect.Value) error {
+	for _, f := range fieldList(rv.Type(), "") {
+		v := fieldByPath(rv, f.path)
+		if !v.IsValid() || v.Kind() != reflect.Slice || v.Len() == 0 || !elemStruct(v.Type().Elem()) {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "\n%s:\n", strings.ToUpper(strings.ReplaceAll(f.name, "_", " "))); err != nil {
+			return err
+		}
+		if err := listTable(v).write(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func elemStruct(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct && t != reflect.TypeFor[time.Time]()
+}
+
+// table is rows of cells, the first the header, written as columns two
+// spaces apart. Unlike text/tabwriter, which counts runes, it measures
+// cells in terminal columns: a Chinese character takes two.
+type table struct {
+	rows [][]string
+}
+
+func (t *table) add(cells ...string) {
+	for i, c := range cells {
+		cells[i] = cleanCell(c)
+	}
+	t.rows = append(t.rows, cells)
+}
+
+func (t *table) write(w io.Writer) error {
+	var widths []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range t.rows {
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// displayWidth is how many terminal columns s takes: East Asian wide and
+// fullwidth characters (UAX #11) take two, combining marks none.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case isWide(r):
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+func isWide(r rune) bool {
+	k := width.LookupRune(r).Kind()
+	return k == width.EastAsianWide || k == width.EastAsianFullwidth
+}
+
+// cleanCell keeps a server's text from steering the terminal: control
+// characters (escape sequences, newlines, tabs) become spaces or '?'.
+func cleanCell(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			return ' '
+		case unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || unicode.In(r, unicode.Bidi_Control):
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// column is a list table's column: the first non-empty of the fields
+// (by JSON name), so a name is shown where the record has one and the ID
+// where it does not.
+type column struct {
+	header string
+	fields []string
+}
+
+func col(header string, fields ...string) column { return column{header, fields} }
+
+// listColumns are the columns of the lists a person reads most, by the
+// JSON name of the list's record type. Other lists show every scalar
+// field.
+var listColumns = map[string][]column{
+	"EvidenceView":   {col("ID", "id"), col("FILE", "file_name", "title"), col("SIZE", "size"), col("STATUS", "status"), col("MATTER", "matter_title", "matter"), col("CREATED", "created_at"), col("SHA-256", "sha256")},
+	"OrgView":        {col("NAME", "name"), col("KIND", "kind"), col("ID", "id"), col("CREATED", "created_at")},
+	"Key":            {col("NAME", "name"), col("ROLE", "role"), col("ID", "id"), col("PREFIX", "prefix"), col("CREATED", "created_at"), col("EXPIRES", "expires_at"), col("REVOKED", "revoked_at")},
+	"Matter":         {col("TITLE", "title"), col("CASE NUMBER", "case_number"), col("PARTIES", "parties"), col("ID", "id"), col("CREATED", "created_at")},
+	"Share":          {col("KIND", "kind"), col("TARGET", "title", "file_name", "target"), col("SIZE", "size"), col("OWNER", "owner_name", "owner"), col("GRANTEE", "grantee_name", "grantee"), col("CREATED", "created_at"), col("EXPIRES", "expires_at"), col("REVOKED", "revoked_at"), col("ID", "id")},
+	"Webhook":        {col("URL", "url"), col("EVENTS", "events"), col("ID", "id"), col("CREATED", "created_at")},
+	"Delivery":       {col("EVENT", "event"), col("STATE", "state"), col("CREATED", "created_at"), col("NEXT ATTEMPT", "next_attempt_at"), col("ID", "id")},
+	"Copyright":      {col("NUMBER", "number"), col("TITLE", "title"), col("TYPE", "type"), col("OWNER", "owner"), col("STATUS", "status"), col("REGISTERED", "registered_at"), col("ID", "id")},
+	"TransferOffer":  {col("REGISTRATION", "copyright_title", "copyright"), col("FROM", "from_name", "from"), col("TO", "to_name", "to"), col("STATUS", "status"), col("OFFERED", "offered_at"), col("EXPIRES", "expires_at"), col("ID", "id")},
+	"CopyrightMatch": {col("NUMBER", "number"), col("TITLE", "title"), col("OWNER", "owner_org_name", "owner"), col("STATUS", "status"), col("ANCHORED", "anchored_at"), col("DISTANCE", "distance"), col("ID", "id")},
+	"Certificate":    {col("NUMBER", "number"), col("STATUS", "status"), col("APPLICANT", "applicant.name"), col("MATTER", "matter_title"), col("ITEMS", "evidence"), col("ISSUED", "issued_at"), col("SIZE", "pdf_size"), col("ID", "id")},
+	"profileView":    {col("NAME", "name"), col("CURRENT", "current"), col("SERVER", "server"), col("TOKEN", "token")},
+	"DirectoryEntry": {col("NAME", "name"), col("KIND", "kind"), col("MEMBER", "member_name", "member"), col("HEIGHT", "height"), col("ID", "id")},
+	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
+}
+
+// listTable is a table of a slice of records.
+func listTable(rv reflect.Value) *table {
+	et := rv.Type().Elem()
+	if et.Kind() == reflect.Pointer {
+		et = et.Elem()
+	}
+	cols, ok := listColumns[et.Name()]
+	if !ok {
+		cols = scalarColumns(et)
+	}
+	var t table
+	hdr := make([]string, len(cols))
+	for i, c := range cols {
+		hdr[i] = c.header
+	}
+	t.add(hdr...)
+	for i := range rv.Len() {
+		fields := jsonFields(reflect.Indirect(rv.Index(i)), "")
+		row := make([]string, len(cols))
+		for j, c := range cols {
+			for _, name := range c.fields { // the first set, else the last as it is (0, no)
+				if f, ok := fields[name]; ok {
+					row[j] = formatCell(name, f, true)
+					if !f.IsZero() {
+						break
+					}
+				}
+			}
+		}
+		t.add(row...)
+	}
+	return &t
+}
+
+// scalarColumns are the top-level fields of a record that fit in a cell.
+func scalarColumns(t reflect.Type) []column {
+	var cols []column
+	for _, f := range fieldList(t, "") {
+		if !cellKind(f.typ) {
+			continue
+		}
+		cols = append(cols, col(strings.ToUpper(strings.ReplaceAll(f.name, "_", " ")), f.name))
+	}
+	return cols
+}
+
+// recordTable is one record as FIELD VALUE lines; nested records are
+// flattened ("key.role"), and lists of records are counted.
+func recordTable(rv reflect.Value) *table {
+	var t table
+	for _, f := range fieldList(rv.Type(), "") {
+		v := fieldByPath(rv, f.path)
+		if !v.IsValid() || (v.IsZero() && v.Kind() != reflect.Bool) { // "anchored: no" says something
+			continue
+		}
+		if v.Kind() == reflect.Slice && elemStruct(v.Type().Elem()) {
+			continue // nestedLists
+		}
+		t.add(f.name+":", formatCell(f.name, v, false))
+	}
+	return &t
+}
+
+// field is a record's field by its JSON name (with a dotted prefix for
+// nested records) and its index path.
+type field struct {
+	name string
+	path []int
+	typ  reflect.Type
+}
+
+// fieldList lists a struct's JSON fields, embedded structs flattened and
+// nested structs (not times) expanded with a dotted prefix.
+func fieldList(t reflect.Type, prefix string) []field {
+	var out []field
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		ft := sf.Type
+		if sf.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			for _, f := range fieldList(ft, prefix) {
+				out = append(out, field{f.name, append([]int{i}, f.path...), f.typ})
+			}
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		st := ft
+		if st.Kind() == reflect.Pointer {
+			st = st.Elem()
+		}
+		if st.Kind() == reflect.Struct && st != reflect.TypeFor[time.Time]() && prefix == "" {
+			for _, f := range fieldList(st, name+".") {
+				out = append(out, field{f.name, append([]int{i}, f.path...), f.typ})
+			}
+			continue
+		}
+		out = append(out, field{prefix + name, []int{i}, ft})
+	}
+	return out
+}
+
+// fieldByPath follows an index path through pointers; invalid if a
+// pointer on the way is nil.
+func fieldByPath(v reflect.Value, path []int) reflect.Value {
+	for _, i := range path {
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return reflect.Value{}
+			}
+			v = v.Elem()
+		}
+		v = v.Field(i)
+	}
+	return v
+}
+
+// jsonFields maps a record's JSON field names to their values.
+func jsonFields(rv reflect.Value, prefix string) map[string]reflect.Value {
+	m := map[string]reflect.Value{}
+	for _, f := range fieldList(rv.Type(), prefix) {
+		if v := fieldByPath(rv, f.path); v.IsValid() {
+			m[f.name] = v
+		}
+	}
+	return m
+}
+
+// cellKind reports whether a value of type t fits in a table cell.
+func cellKind(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return t == reflect.TypeFor[time.Time]()
+	case reflect.Slice:
+		return t.Elem().Kind() == reflect.String
+	case reflect.Map, reflect.Interface, reflect.Func, reflect.Chan:
+		return false
+	}
+	return true
+}
+
+// formatCell formats one value for a person: times in local time, sizes
+// in binary units (size and pdf_size: byte counts), lists joined; in a list, digests shortened.
+func formatCell(name string, v reflect.Value, short bool) string {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return ""
+		}
+		v = v.Elem()
+	}
+	switch x := v.Interface().(type) {
+	case time.Time:
+		return localTime(x)
+	case json.RawMessage:
+		return fmt.Sprintf("(%d bytes of JSON)", len(x))
+	case []byte:
+		return fmt.Sprintf("(%d bytes)", len(x))
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		if v.Bool() {
+			return "yes"
+		}
+		return "no"
+	case reflect.Int, reflect.Int64, reflect.Uint64:
+		if base := name[strings.LastIndex(name, ".")+1:]; base == "size" || base == "pdf_size" { // bytes; not tree_size
+			return humanSize(v.Convert(reflect.TypeFor[int64]()).Int())
+		}
+	case reflect.String:
+		s := v.String()
+		if short && (name == "sha256" || name == "sm3") && len(s) > 16 {
+			return s[:16] + "…"
+		}
+		return s
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.String {
+			parts := make([]string, v.Len())
+			for i := range parts {
+				parts[i] = v.Index(i).String()
+			}
+			return strings.Join(parts, ", ")
+		}
+		return fmt.Sprintf("(%d)", v.Len())
+	case reflect.Struct:
+		b, _ := json.Marshal(v.Interface())
+		return string(b)
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// localTime is a time in the local zone, to the second.
+func localTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+// humanSize is a byte count in binary units: 512 B, 1.5 KiB, 20 MiB.
+func humanSize(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	f := float64(n)
+	for _, unit := range []string{"KiB", "MiB", "GiB", "TiB", "PiB"} {
+		f /= 1024
+		if f < 1024 || unit == "PiB" {
+			if f < 10 {
+				return fmt.Sprintf("%.1f %s", f, unit)
+			}
+			return fmt.Sprintf("%.0f %s", f, unit)
+		}
+	}
+	return ""
+}

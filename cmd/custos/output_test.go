@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+func TestJSONOutputChoice(t *testing.T) {
+	for _, tc := range []struct {
+		env   string
+		force bool
+		want  bool
+	}{
+		{"", false, true}, // a test's stdout is not a terminal
+		{"table", false, false},
+		{"table", true, true}, // --json wins
+		{"json", false, true},
+	} {
+		isolateConfig(t)
+		t.Setenv("CUSTOS_OUTPUT", tc.env)
+		forceJSON = tc.force
+		if got := jsonOutput(); got != tc.want {
+			t.Errorf("jsonOutput() with CUSTOS_OUTPUT=%q, --json=%v = %v, want %v", tc.env, tc.force, got, tc.want)
+		}
+	}
+}
+
+// TestWriteJSONUnchanged: the JSON printed when piped is what the CLI
+// printed before tables existed: indented, HTML characters unescaped.
+func TestWriteJSONUnchanged(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeJSON(&b, wire.Matter{ID: "m1", Title: "A & B <v>", Org: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "{\n  \"id\": \"m1\",\n  \"org\": \"o\",\n  \"title\": \"A & B <v>\",\n  \"created_at\": \"0001-01-01T00:00:00Z\",\n  \"created_by\": \"\"\n}\n"
+	if b.String() != want {
+		t.Errorf("writeJSON = %q, want %q", b.String(), want)
+	}
+}
+
+func TestListTable(t *testing.T) {
+	created := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
+	list := wire.ListView[wire.EvidenceView]{Items: []wire.EvidenceView{
+		{ID: "01A", FileName: "合同.pdf", Size: 1536, Status: "anchored", CreatedAt: created, SHA256: strings.Repeat("ab", 32)},
+		{ID: "01B", Title: "no file name", Size: 10 << 20, Status: "timestamped", CreatedAt: created},
+	}}
+	var b bytes.Buffer
+	if err := writeHuman(&b, list); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("table has %d lines, want a header and 2 rows:\n%s", len(lines), b.String())
+	}
+	for _, want := range []string{"ID", "FILE", "SIZE", "STATUS", "CREATED", "SHA-256"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("header %q lacks %s", lines[0], want)
+		}
+	}
+	for _, want := range []string{"合同.pdf", "1.5 KiB", "abababababababab…", localTime(created)} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("row %q lacks %q", lines[1], want)
+		}
+	}
+	if !strings.Contains(lines[2], "no file name") || !strings.Contains(lines[2], "10 MiB") {
+		t.Errorf("row %q: want the title where there is no file name, and 10 MiB", lines[2])
+	}
+	// Columns line up in terminal columns: 合同.pdf is 8 columns wide, not 6.
+	col := func(line, cell string) int { return displayWidth(line[:strings.Index(line, cell)]) }
+	for _, c := range [][2]string{{"1.5 KiB", "10 MiB"}, {"anchored", "timestamped"}} {
+		if a, b := col(lines[1], c[0]), col(lines[2], c[1]); a != b {
+			t.Errorf("%q starts at column %d, %q at %d; want them aligned", c[0], a, c[1], b)
+		}
+	}
+}
+
+func TestRecordTable(t *testing.T) {
+	me := &wire.MeView{Key: wire.Key{ID: "k1", Name: "前台扫描", Role: "submitter"}, Org: wire.Org{ID: "o1", Name: "杭州某某律师事务所", Kind: "lawfirm"},
+		Permissions: []wire.Permission{"evidence.create", "evidence.read"}}
+	var b bytes.Buffer
+	if err := writeHuman(&b, me); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"key.name:", "前台扫描", "org.name:", "杭州某某律师事务所", "permissions:"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("record table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestCells(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{{"abc", 3}, {"杭州", 4}, {"ＡＢ", 4}, {"e\u0301", 1}, {"", 0}} {
+		if got := displayWidth(tc.in); got != tc.want {
+			t.Errorf("displayWidth(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+	if got := cleanCell("name\x1b[31mred\nnext\u202e"); got != "name?[31mred next?" {
+		t.Errorf("cleanCell = %q: control characters must not reach the terminal", got)
+	}
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 10 << 20: "10 MiB", 5 << 30: "5.0 GiB"} {
+		if got := humanSize(n); got != want {
+			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestCustodyTable(t *testing.T) {
+	at := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
+	v := &wire.CustodyView{Evidence: "01A", Events: []wire.CustodyEvent{
+		{Event: custody.Event{Seq: 0, Type: "created", Time: at.Format(time.RFC3339), Actor: "firm:desk"}, ActorOrgName: "杭州某某律师事务所"},
+		{Event: custody.Event{Seq: 1, Type: "viewed", Time: at.Add(time.Minute).Format(time.RFC3339), Actor: "court:clerk", Reads: 3, Since: at.Format(time.RFC3339)}},
+	}}
+	var b bytes.Buffer
+	if err := writeHuman(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[0], "2 events") || !strings.Contains(lines[2], localTime(at)) || !strings.Contains(lines[3], "3 reads since "+localTime(at)) {
+		t.Fatalf("custody table:\n%s", b.String())
+	}
+	if !strings.Contains(lines[2], "杭州某某律师事务所 (desk)") {
+		t.Errorf("the actor is not named by its organization:\n%s", b.String())
+	}
+	if a, c := displayWidth(lines[2][:strings.Index(lines[2], "杭州")]), displayWidth(lines[3][:strings.Index(lines[3], "court:")]); a != c {
+		t.Errorf("ACTOR starts at column %d and %d; want them aligned:\n%s", a, c, b.String())
+	}
+}
+
+func TestNestedLists(t *testing.T) {
+	v := &wire.CopyrightSearch{SHA256: strings.Repeat("0", 64), Threshold: 10, Matches: []wire.CopyrightMatch{
+		{ID: "c1", Number: "CUS-(2026)-作登字-M1-000001", Title: "西湖", OwnerOrgName: "西湖摄影", Status: "registered", Distance: 0},
+		{ID: "c2", Title: "西湖 2", Owner: "张三", Status: "pending", Distance: 4},
+	}}
+	var b bytes.Buffer
+	if err := writeHuman(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"threshold:", "MATCHES:", "CUS-(2026)-作登字-M1-000001", "西湖摄影", "张三", "DISTANCE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("search as a table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "matches:") {
+		t.Errorf("the matches are also counted as a field:\n%s", out)
+	}
+	var l bytes.Buffer
+	writeHuman(&l, &wire.Lookup{SHA256: "ab", Anchored: false})
+	if !strings.Contains(l.String(), "anchored:") || !strings.Contains(l.String(), "no") {
+		t.Errorf("lookup as a record hides that it is not anchored:\n%s", l.String())
+	}
+}
+
+func TestSizesOnlyForBytes(t *testing.T) {
+	var b bytes.Buffer
+	writeHuman(&b, &receipt.Checkpoint{TreeSize: 2048, Height: 3})
+	if !strings.Contains(b.String(), "2048") || strings.Contains(b.String(), "KiB") {
+		t.Errorf("a checkpoint's tree size is a count of leaves, not bytes:\n%s", b.String())
+	}
+}
