@@ -135,5 +135,8 @@ func TestTransitionsFlag(t *testing.T) {
 		if code != tc.code {
 			t.Errorf("%s with companion %q: exit %d (%v), want %d\n%s", tc.receipt, tc.companion, code, err, tc.code, out.String())
 		}
+		if code == 0 && !strings.Contains(out.String(), "through 1 validator-set transition(s)") {
+			t.Errorf("%s: the verdict does not say the checkpoint was reached through a transition:\n%s", tc.receipt, out.String())
+		}
 	}
 }

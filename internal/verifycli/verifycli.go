@@ -224,9 +224,15 @@ func printResult(out io.Writer, res *receipt.Result) {
 	p("✓ checkpoint: chain %s, height %d (%s), signed by %d of %d voting power", cp.ChainID, cp.Height,
 		cp.Time.Format(time.RFC3339), cp.SignedPower, cp.TotalPower)
 	p("    tree size %d, root %s", cp.TreeSize, cp.Root)
+	if cp.Transitions > 0 {
+		p("    by the validators in force at that height, reached from the trust bundle's through %d validator-set transition(s), each signed by more than 2/3 of the set before it", cp.Transitions)
+	}
 	names := make([]string, len(cp.Signers))
 	for i, s := range cp.Signers {
 		names[i] = fmt.Sprintf("%s (%s)", s.Name, s.Kind)
+		if s.Name == "" { // admitted after the trust bundle: known by address
+			names[i] = "validator " + s.Address
+		}
 	}
 	p("    signed by: %s", strings.Join(names, ", "))
 	if !res.Custody.Complete {
