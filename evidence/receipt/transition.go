@@ -2,7 +2,9 @@ package receipt
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -136,6 +138,45 @@ func (e *era) public() Era {
 // height (a receipt carries only those it needs); otherwise later ones are
 // left unchecked (a companion list or bundle may reach beyond the receipt).
 func (v *Verifier) eraAt(ts []Transition, height int64, all bool) (*era, error) {
+	n := 0
+	for n < len(ts) && ts[n].Height+1 <= height {
+		n++
+	}
+	if n == 0 && (len(ts) == 0 || !all) {
+		return v.genesisEra(), nil
+	}
+	key := transitionsKey(ts[:n])
+	if n == len(ts) || !all { // else the list fails: a transition after the height
+		if e, ok := v.checkpoints.era(key); ok {
+			return e, nil
+		}
+	}
+	e, err := v.followTransitions(ts, height, all)
+	if err == nil {
+		v.checkpoints.putEra(key, e)
+	}
+	return e, err
+}
+
+// transitionsKey is the SHA-256 of every field of ts, each preceded by its
+// length, so that two lists have the same key only if they are equal.
+func transitionsKey(ts []Transition) [sha256.Size]byte {
+	h := sha256.New()
+	for i := range ts {
+		t := &ts[i]
+		b := binary.BigEndian.AppendUint64(nil, uint64(t.Height))
+		for _, s := range []string{t.SignedHeader, t.NextValidatorSet, t.ValidatorSet} {
+			b = append(binary.BigEndian.AppendUint64(b, uint64(len(s))), s...)
+		}
+		h.Write(b)
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// followTransitions is eraAt without the cache.
+func (v *Verifier) followTransitions(ts []Transition, height int64, all bool) (*era, error) {
 	e := v.genesisEra()
 	for i := range ts {
 		t := &ts[i]

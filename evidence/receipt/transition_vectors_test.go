@@ -405,25 +405,50 @@ func TestTransitionVectors(t *testing.T) {
 		"admitted-without-vote":       "does not list",
 		"transition-after-checkpoint": "at or after its checkpoint",
 	}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			res, err := runTransitionCase(bundles[c.Trust], &c)
-			if words, bad := wantFail[c.Name]; bad {
-				var verr *VerifyError
-				if !errors.As(err, &verr) || verr.Step != c.Step || verr.Error() != c.Error {
-					t.Fatalf("got %v; want step %s: %s", err, c.Step, c.Error)
-				}
-				if !bytes.Contains([]byte(c.Error), []byte(words)) {
-					t.Errorf("message %q does not say %q", c.Error, words)
-				}
-				return
-			}
-			if err != nil || c.Step != "" {
-				t.Fatalf("got %v, recorded %q; want it to verify", err, c.Error)
-			}
-			if len(res.Signers) != c.Signers || res.Transitions != c.Transitions {
-				t.Errorf("signers %d, transitions %d; recorded %d, %d", len(res.Signers), res.Transitions, c.Signers, c.Transitions)
-			}
-		})
+	// Each case runs on a fresh verifier, then twice more on one verifier
+	// per bundle, whose caches (eras, checkpoints) must not change any
+	// outcome.
+	shared := map[string]*Verifier{}
+	for name, tr := range bundles {
+		v, err := NewVerifier(tr)
+		check(t, err)
+		shared[name] = v
+	}
+	for run := 0; run < 3; run++ {
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s/run=%d", c.Name, run), func(t *testing.T) {
+				runCase(t, c, wantFail, shared[c.Trust], run > 0, bundles)
+			})
+		}
+	}
+}
+
+// runCase runs one committed case, on a fresh verifier or on shared, and
+// compares the outcome with the recorded one.
+func runCase(t *testing.T, c transitionCase, wantFail map[string]string, shared *Verifier, useShared bool, bundles map[string]*Trust) {
+	var res CheckpointResult
+	var err error
+	if useShared {
+		if err = c.Checkpoint.check(); err == nil {
+			res, err = shared.checkpointWith(&c.Checkpoint, c.Companion)
+		}
+	} else {
+		res, err = runTransitionCase(bundles[c.Trust], &c)
+	}
+	if words, bad := wantFail[c.Name]; bad {
+		var verr *VerifyError
+		if !errors.As(err, &verr) || verr.Step != c.Step || verr.Error() != c.Error {
+			t.Fatalf("got %v; want step %s: %s", err, c.Step, c.Error)
+		}
+		if !bytes.Contains([]byte(c.Error), []byte(words)) {
+			t.Errorf("message %q does not say %q", c.Error, words)
+		}
+		return
+	}
+	if err != nil || c.Step != "" {
+		t.Fatalf("got %v, recorded %q; want it to verify", err, c.Error)
+	}
+	if len(res.Signers) != c.Signers || res.Transitions != c.Transitions {
+		t.Errorf("signers %d, transitions %d; recorded %d, %d", len(res.Signers), res.Transitions, c.Signers, c.Transitions)
 	}
 }
