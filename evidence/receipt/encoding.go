@@ -296,6 +296,9 @@ func ParseTrust(b []byte) (*Trust, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
+	if len(t.Transitions) == 0 {
+		t.Transitions = nil // "transitions": [] is the same as none, and is written so
+	}
 	return &t, nil
 }
 

@@ -452,3 +452,53 @@ func runCase(t *testing.T, c transitionCase, wantFail map[string]string, shared 
 		t.Errorf("signers %d, transitions %d; recorded %d, %d", len(res.Signers), res.Transitions, c.Signers, c.Transitions)
 	}
 }
+
+// TestTrustV2Refusals: a version-2 bundle is refused when its transitions
+// do not lead from its validators to validators_current, when
+// transitions_through is not the last transition's height, or when a
+// version-1 bundle carries version 2's members; ParseCompanion takes a
+// list or a version-2 bundle, not a version-1 one.
+func TestTrustV2Refusals(t *testing.T) {
+	raw := must(os.ReadFile(filepath.Join(transitionDir, "bundle-v2.json")))
+	load := func(edit func(tr *Trust)) error {
+		tr, err := ParseTrust(raw)
+		check(t, err)
+		edit(tr)
+		b, err := json.Marshal(tr)
+		check(t, err)
+		if tr, err = ParseTrust(b); err != nil {
+			return err
+		}
+		_, err = NewVerifier(tr)
+		return err
+	}
+	if err := load(func(*Trust) {}); err != nil {
+		t.Fatalf("bundle-v2.json: %v", err)
+	}
+	edits := map[string]func(tr *Trust){
+		"a current validator's power":  func(tr *Trust) { tr.ValidatorsCurrent[0].Power++ },
+		"a current validator left out": func(tr *Trust) { tr.ValidatorsCurrent = tr.ValidatorsCurrent[1:] },
+		"the last transition left out": func(tr *Trust) {
+			tr.Transitions = tr.Transitions[:len(tr.Transitions)-1]
+			tr.TransitionsThrough = tr.Transitions[len(tr.Transitions)-1].Height
+		},
+		"a transition left out":      func(tr *Trust) { tr.Transitions = append(tr.Transitions[:3:3], tr.Transitions[4:]...) },
+		"transitions_through":        func(tr *Trust) { tr.TransitionsThrough-- },
+		"version 1 with transitions": func(tr *Trust) { tr.Version = 1 },
+		"no validators_current":      func(tr *Trust) { tr.ValidatorsCurrent = nil },
+	}
+	for name, edit := range edits {
+		if err := load(edit); !errors.Is(err, ErrBadTrust) {
+			t.Errorf("%s: %v, want ErrBadTrust", name, err)
+		}
+	}
+	if ts, err := ParseCompanion(raw); err != nil || len(ts) != 10 {
+		t.Errorf("ParseCompanion(bundle-v2.json) = %d transitions, %v", len(ts), err)
+	}
+	if _, err := ParseCompanion(must(os.ReadFile(filepath.Join(transitionDir, "trust.json")))); !errors.Is(err, ErrBadTrust) {
+		t.Errorf("ParseCompanion(a version-1 bundle) = %v, want ErrBadTrust", err)
+	}
+	if _, err := ParseCompanion([]byte(`[{"height":1,"signed_header":"x","next_validator_set":"AA=="}]`)); !errors.Is(err, ErrMalformed) {
+		t.Errorf("ParseCompanion(bad base64) = %v, want ErrMalformed", err)
+	}
+}
