@@ -138,6 +138,9 @@ func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions
 		return nil, ErrNotAnchored
 	}
 	if cp.StateRoot == "" {
+		if len(cp.Transitions) > 0 { // validator changes need state version 6
+			return nil, fmt.Errorf("evidence: a checkpoint of state version 1 with validator transitions")
+		}
 		// State version 1: every anchored event, no head.
 		for i, g := range globals {
 			if err := p.addEvent(r, raws[i], g, nil); err != nil {
