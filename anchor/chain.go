@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/cometbft/cometbft/mempool"
@@ -47,6 +48,9 @@ type Chain struct {
 	chainID string
 	cancel  context.CancelFunc
 	done    chan struct{}
+
+	trMu    sync.Mutex
+	trCache map[int64]*Transition // by change height: Transitions
 }
 
 // Start starts the application, the CometBFT node and the batcher.
@@ -141,8 +145,15 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 	if err != nil {
 		return nil, err
 	}
+	// After a validator change, the checkpoint carries the transitions
+	// from genesis to the set that signed it (docs/receipt.md §8.2).
+	ts, err := c.Transitions(ctx, h)
+	if err != nil {
+		return nil, err
+	}
 	return &receipt.Checkpoint{
-		ChainID: c.chainID, Height: h,
+		Transitions: ts,
+		ChainID:     c.chainID, Height: h,
 		TreeSize: binary.BigEndian.Uint64(head[:8]), Root: hex.EncodeToString(head[8:]), StateRoot: stateRoot, HeadsSince: since,
 		SignedHeader: base64.StdEncoding.EncodeToString(shb), ValidatorSet: base64.StdEncoding.EncodeToString(vb),
 	}, nil
@@ -344,15 +355,77 @@ func (c *Chain) Proposal(id string) (ProposalState, bool, error) { return c.App.
 // Transition is a change of the validator set as a light client follows
 // it (docs/governance.md, "Receipts across validator-set changes"): the
 // header at Height, signed by the set before the change, whose
-// next_validators_hash is the hash of NextValidatorSet.
-type Transition struct {
-	Height int64 `json:"height"`
-	// SignedHeader is the CometBFT SignedHeader at Height, protobuf,
-	// standard base64 (as in receipt.Checkpoint).
-	SignedHeader string `json:"signed_header"`
-	// NextValidatorSet is the CometBFT ValidatorSet that signs from
-	// Height + 1, protobuf, standard base64.
-	NextValidatorSet string `json:"next_validator_set"`
+// next_validators_hash is the hash of NextValidatorSet. It is the
+// verifier's type (receipt.Transition, docs/receipt.md §8.1); a chain
+// builds transitions without skipping, so ValidatorSet is empty.
+type Transition = receipt.Transition
+
+// Transitions returns the transitions, from genesis, of every validator
+// change whose new set is in force at height (a change at H is in force
+// from H + 2). Each is built once from the block store and kept.
+func (c *Chain) Transitions(ctx context.Context, height int64) ([]Transition, error) {
+	changes, err := c.App.ValidatorChanges()
+	if err != nil {
+		return nil, err
+	}
+	var out []Transition
+	for _, h := range changes {
+		if h+2 > height {
+			break
+		}
+		c.trMu.Lock()
+		t, ok := c.trCache[h]
+		c.trMu.Unlock()
+		if !ok {
+			if t, err = c.Transition(ctx, h); err != nil {
+				return nil, err
+			}
+			c.trMu.Lock()
+			if c.trCache == nil {
+				c.trCache = map[int64]*Transition{}
+			}
+			c.trCache[h] = t
+			c.trMu.Unlock()
+		}
+		out = append(out, *t)
+	}
+	return out, nil
+}
+
+// TrustV2 is base (the genesis trust bundle, version 1) as trust bundle
+// version 2 (docs/receipt.md §8.3): with the transitions to the set in
+// force at the chain's height, that set as validators_current (named from
+// base where base lists the key), and the last transition's height.
+func (c *Chain) TrustV2(ctx context.Context, base receipt.Trust) (*receipt.Trust, error) {
+	ts, err := c.Transitions(ctx, c.Node.Height())
+	if err != nil {
+		return nil, err
+	}
+	t := base
+	t.Version, t.Transitions, t.TransitionsThrough = receipt.TrustVersion2, ts, 0
+	t.ValidatorsCurrent = base.Validators
+	if len(ts) == 0 {
+		return &t, nil
+	}
+	last := ts[len(ts)-1].Height
+	vals, err := c.Node.Validators(ctx, last+1)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]receipt.Validator{}
+	for _, v := range base.Validators {
+		known[v.PubKey] = v
+	}
+	t.TransitionsThrough, t.ValidatorsCurrent = last, nil
+	for _, v := range vals.Validators {
+		key := base64.StdEncoding.EncodeToString(v.PubKey.Bytes())
+		cv := receipt.Validator{PubKey: key, Power: v.VotingPower}
+		if k, ok := known[key]; ok {
+			cv.Name, cv.Kind = k.Name, k.Kind
+		}
+		t.ValidatorsCurrent = append(t.ValidatorsCurrent, cv)
+	}
+	return &t, nil
 }
 
 // Transition returns the transition of the validator-set change at

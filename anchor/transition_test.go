@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -165,5 +168,65 @@ func TestGovTransitionOnNode(t *testing.T) {
 	}
 	if _, err := c.Transition(ctx, c.Node.Height()); err != ErrNoCheckpoint {
 		t.Errorf("Transition(the latest height) = %v, want ErrNoCheckpoint", err)
+	}
+	checkReceiptsAcrossChange(t, c, root, pub, change)
+}
+
+// checkReceiptsAcrossChange: with the genesis trust bundle, the receipt
+// verifier (evidence/receipt) accepts the chain's checkpoints before the
+// change (no transitions) and after it (carrying the transition), refuses
+// the latest one stripped of its transition, and accepts it again with
+// the node's trust bundle version 2 (docs/receipt.md §8).
+func checkReceiptsAcrossChange(t *testing.T, c *Chain, root *certs.Authority, pub ed25519.PublicKey, change int64) {
+	t.Helper()
+	ctx := context.Background()
+	genesis := receipt.Trust{Version: 1, ChainID: "custos-transition", RootPEM: string(certs.EncodePEM(root.Cert)),
+		Validators: []receipt.Validator{{Name: "court", Kind: certs.KindCourt, PubKey: base64.StdEncoding.EncodeToString(pub), Power: 10}}}
+	v, err := receipt.NewVerifier(&genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.CheckpointAt(ctx, change+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := v.VerifyCheckpoint(before); err != nil || len(before.Transitions) != 0 || res.Transitions != 0 {
+		t.Errorf("checkpoint %d (before the change) = %+v, %v; want it to verify with no transitions", change+1, res, err)
+	}
+	latest, err := c.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.VerifyCheckpoint(latest)
+	if err != nil || len(latest.Transitions) != 1 || res.Transitions != 1 || res.TotalPower != 11 {
+		t.Fatalf("checkpoint %d (after the change) = %+v, %v; want it to verify through its one transition", latest.Height, res, err)
+	}
+	stripped := *latest
+	stripped.Transitions = nil
+	var verr *receipt.VerifyError
+	if _, err := v.VerifyCheckpoint(&stripped); !errors.As(err, &verr) || verr.Step != receipt.StepCheckpoint {
+		t.Errorf("checkpoint %d without its transition = %v, want a failure at step checkpoint", latest.Height, err)
+	}
+	b2, err := c.TrustV2(ctx, genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(b2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := receipt.ParseTrust(raw)
+	if err != nil {
+		t.Fatalf("ParseTrust(TrustV2) = %v", err)
+	}
+	v2, err := receipt.NewVerifier(parsed)
+	if err != nil {
+		t.Fatalf("NewVerifier(TrustV2) = %v", err)
+	}
+	if parsed.TransitionsThrough != change+1 || len(parsed.ValidatorsCurrent) != 2 {
+		t.Errorf("TrustV2: through %d, current %+v; want %d and two validators", parsed.TransitionsThrough, parsed.ValidatorsCurrent, change+1)
+	}
+	if res, err := v2.VerifyCheckpoint(&stripped); err != nil || res.Transitions != 1 {
+		t.Errorf("checkpoint %d without its transition, with trust bundle version 2 = %+v, %v", latest.Height, res, err)
 	}
 }

@@ -161,7 +161,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/json", openapiJSON)
 	})
-	e.GET("/api/v1/trust", func(c echo.Context) error { return c.JSON(http.StatusOK, s.trust) })
+	e.GET("/api/v1/trust", s.getTrust)
 	e.GET("/api/v1/trust/root.pem", s.pem(func() string { return s.trust.RootPEM }))
 	e.GET("/api/v1/trust/tsa-chain.pem", s.pem(func() string { return s.trust.TSAChain }))
 

@@ -138,6 +138,9 @@ func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions
 		return nil, ErrNotAnchored
 	}
 	if cp.StateRoot == "" {
+		if len(cp.Transitions) > 0 { // validator changes need state version 6
+			return nil, fmt.Errorf("evidence: a checkpoint of state version 1 with validator transitions")
+		}
 		// State version 1: every anchored event, no head.
 		for i, g := range globals {
 			if err := p.addEvent(r, raws[i], g, nil); err != nil {
@@ -146,7 +149,18 @@ func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions
 		}
 		return r, nil
 	}
-	return p.receiptV2(r, rec.Seq, raws, globals, opts)
+	if r, err = p.receiptV2(r, rec.Seq, raws, globals, opts); err != nil {
+		return nil, err
+	}
+	if len(r.Checkpoint.Transitions) > 0 {
+		// Signed by a set reached by transitions: version 4 (version 3
+		// with checkpoint.transitions), as docs/receipt.md §8.2 says.
+		if r.Version != receipt.Version3 {
+			return nil, fmt.Errorf("evidence: a checkpoint with validator transitions but a version-%d receipt", r.Version)
+		}
+		r.Version = receipt.Version4
+	}
+	return r, nil
 }
 
 // addEvent appends one event with its inclusion proof (and item proof).

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,9 +30,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	receiptPath := fs.String("receipt", "", "receipt JSON file")
 	filePath := fs.String("file", "", "evidence file to check against the receipt (optional)")
 	trustPath := fs.String("trust", "", "trust bundle JSON file (keep your own copy)")
+	transitionsPath := fs.String("transitions", "", "validator-set transitions (a JSON list, or a version-2 trust bundle) for receipts made after a validator change")
 	asJSON := fs.Bool("json", false, "print the outcome as one JSON object")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: custos-verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--json]")
+		fmt.Fprintln(stderr, "usage: custos-verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--transitions FILE] [--json]")
 		fmt.Fprintln(stderr, "\nChecks a Custos receipt offline. Exit status: 0 valid, 1 not valid, 2 usage error.")
 		fs.PrintDefaults()
 	}
@@ -45,7 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "custos-verify: needs --receipt FILE and --trust BUNDLE (see 'custos-verify --help')")
 		return 2
 	}
-	err := verifycli.Run(stdout, *receiptPath, *filePath, *trustPath, *asJSON)
+	err := verifycli.Check(context.Background(), stdout, verifycli.Options{Receipt: *receiptPath, File: *filePath, Trust: *trustPath,
+		Transitions: *transitionsPath, JSON: *asJSON})
 	var ee verifycli.ExitError
 	switch {
 	case errors.As(err, &ee):

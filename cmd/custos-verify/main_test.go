@@ -104,3 +104,28 @@ func TestUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestTransitions: the receipt signed after a validator change
+// (docs/receipt.md §8.4) is valid with the genesis bundle when it carries
+// its transition, not valid at step checkpoint without it, and valid with
+// --transitions naming the companion list.
+func TestTransitions(t *testing.T) {
+	dir := "../../evidence/receipt/testdata/transitions"
+	trust, file := filepath.Join(vectorsDir, "trust.json"), filepath.Join(vectorsDir, "evidence.txt")
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--receipt", filepath.Join(dir, "receipt-v4.json")}, 0},
+		{[]string{"--receipt", filepath.Join(dir, "receipt-v3-after-change.json")}, 1},
+		{[]string{"--receipt", filepath.Join(dir, "receipt-v3-after-change.json"), "--transitions", filepath.Join(dir, "receipt-companion.json")}, 0},
+		{[]string{"--receipt", filepath.Join(dir, "receipt-v3-after-change.json"), "--transitions", trust}, 2},
+	}
+	for _, tt := range tests {
+		args := append(tt.args, "--trust", trust, "--file", file)
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != tt.want {
+			t.Errorf("run(%q) = %d, want %d\n%s%s", args, code, tt.want, out.String(), errOut.String())
+		}
+	}
+}

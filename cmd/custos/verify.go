@@ -19,11 +19,11 @@ import (
 // error (missing flag, unreadable file, unusable trust bundle), 3 valid
 // offline but not confirmed by the --node (unreachable, or behind).
 func verifyCmd() *cobra.Command {
-	var receiptPath, filePath, trustPath, pdfPath, rootsPath, nodeURL string
+	var receiptPath, filePath, trustPath, transitionsPath, pdfPath, rootsPath, nodeURL string
 	var asJSON bool
 	var nodeWait time.Duration
 	cmd := &cobra.Command{
-		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--node URL] [--json]",
+		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--transitions FILE] [--node URL] [--json]",
 		Short: "Verify a receipt offline: digests, custody events, time-stamps, inclusion and the consortium checkpoint",
 		Long: `Verify checks a Custos receipt without any server or network: the evidence file's digests (with --file),
 the custody events and their hash chain, the RFC 3161 time-stamp tokens, each event's inclusion in the
@@ -33,6 +33,11 @@ With --node URL it then asks that member node (a court's own node, say) to confi
 its own chain: the node's latest checkpoint must verify under the same trust bundle, and the node's RFC 6962
 consistency proof must show the receipt's log to be a prefix of the node's. The node is not trusted for
 anything it cannot prove; a node still behind the receipt's block is asked again for up to --node-wait.
+
+After the consortium changes its validators, a receipt is signed by a set the trust bundle does not
+list: it carries the transitions from the bundle's (genesis) set (receipt version 4), or --transitions
+FILE gives them: a JSON list of transitions, or a version-2 trust bundle (GET /api/v1/trust?transitions=1).
+They are followed from the bundle's own validators, each signed by more than 2/3 of the set before it.
 
 With --pdf FILE it checks a certificate PDF instead: its PAdES signature, the signature's time-stamp and
 the signer's chain to the trust bundle's root, or to the roots of --roots PEM (an outside CA's, for
@@ -45,6 +50,7 @@ confirm it (unreachable, or still behind the receipt).
 
 Example:
   custos verify --receipt receipt.json --file contract.pdf --trust trust.json --node https://node.court.example
+  custos verify --receipt receipt.json --trust trust.json --transitions trust-v2.json
   custos verify --pdf certificate.pdf --trust trust.json --roots outside-ca-root.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,7 +60,7 @@ Example:
 			if receiptPath == "" || trustPath == "" {
 				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
 			}
-			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, JSON: asJSON, NodeWait: nodeWait}
+			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, Transitions: transitionsPath, JSON: asJSON, NodeWait: nodeWait}
 			if nodeURL != "" {
 				opts.Node = nodeClient{client.New(nodeURL, "")}
 			}
@@ -69,6 +75,7 @@ Example:
 	cmd.Flags().StringVar(&receiptPath, "receipt", "", "receipt JSON file")
 	cmd.Flags().StringVar(&filePath, "file", "", "evidence file to check against the receipt (optional)")
 	cmd.Flags().StringVar(&trustPath, "trust", "", "trust bundle JSON file (keep your own copy)")
+	cmd.Flags().StringVar(&transitionsPath, "transitions", "", "validator-set transitions for receipts made after a validator change: a JSON list, or a version-2 trust bundle")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
 	cmd.Flags().StringVar(&nodeURL, "node", "", "a member node (your own) to confirm the receipt against its chain")
 	cmd.Flags().DurationVar(&nodeWait, "node-wait", 10*time.Second, "how long to wait for a --node that has not reached the receipt's block")

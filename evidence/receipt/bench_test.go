@@ -6,6 +6,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -114,5 +118,35 @@ func BenchmarkECDSAP256Verify(b *testing.B) {
 		if !ecdsa.VerifyASN1(&key.PublicKey, digest[:], sig) {
 			b.Fatal("signature does not verify")
 		}
+	}
+}
+
+// BenchmarkTransitions verifies the transition vectors' era-10 checkpoint,
+// 10 transitions from the genesis bundle (issue 16: at most 10 ms on one
+// core), and, as its baseline, their era-0 checkpoint, signed by the
+// genesis set itself. The checkpoint cache is off. docs/performance.md
+// reports the ratio; run with -cpu 1.
+func BenchmarkTransitions(b *testing.B) {
+	var cases []transitionCase
+	check(b, json.Unmarshal(must(os.ReadFile(filepath.Join(transitionDir, "cases.json"))), &cases))
+	tr, err := ParseTrust(must(os.ReadFile(filepath.Join(transitionDir, "trust.json"))))
+	check(b, err)
+	v, err := NewVerifier(tr)
+	check(b, err)
+	v.checkpoints.disabled = true
+	for _, name := range []string{"era0", "era10"} {
+		var cp *Checkpoint
+		for i := range cases {
+			if cases[i].Name == name {
+				cp = &cases[i].Checkpoint
+			}
+		}
+		b.Run(fmt.Sprintf("transitions=%d", len(cp.Transitions)), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := v.VerifyCheckpoint(cp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -16,6 +16,30 @@ type checkpointCache struct {
 	mu       sync.Mutex
 	disabled bool // for benchmarks of the uncached cost
 	results  map[[32]byte]CheckpointResult
+	// eras are the validator sets that lists of transitions (by
+	// transitionsKey) were verified to lead to: receipts of one era share
+	// them, and each depends on nothing but those bytes and the trust
+	// bundle.
+	eras map[[32]byte]*era
+}
+
+func (c *checkpointCache) era(key [32]byte) (*era, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.eras[key]
+	return e, ok
+}
+
+func (c *checkpointCache) putEra(key [32]byte, e *era) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.disabled {
+		return
+	}
+	if c.eras == nil || len(c.eras) >= maxCachedCheckpoints {
+		c.eras = make(map[[32]byte]*era)
+	}
+	c.eras[key] = e
 }
 
 func (c *checkpointCache) get(key [32]byte) (CheckpointResult, bool) {
@@ -39,13 +63,17 @@ func (c *checkpointCache) put(key [32]byte, res CheckpointResult) {
 	c.results[key] = res
 }
 
-// checkCheckpointCached is checkCheckpoint, remembered per checkpoint.
-func (v *Verifier) checkCheckpointCached(cp *Checkpoint) (CheckpointResult, error) {
+// checkCheckpointCached is checkCheckpointIn, remembered per checkpoint
+// and validator set in force.
+func (v *Verifier) checkCheckpointCached(cp *Checkpoint, e *era) (CheckpointResult, error) {
 	key := checkpointKey(cp)
+	if !e.genesis {
+		key = sha256.Sum256(append(append(key[:], e.hash...), byte(e.applied)))
+	}
 	if res, ok := v.checkpoints.get(key); ok {
 		return res, nil
 	}
-	res, err := v.checkCheckpoint(cp)
+	res, err := v.checkCheckpointIn(cp, e)
 	if err != nil {
 		return res, err
 	}

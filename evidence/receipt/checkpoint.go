@@ -69,6 +69,15 @@ func AppHashV3(size uint64, root, stateRoot []byte, since uint64) []byte {
 // The CometBFT algorithms are reimplemented in cometbft.go over the
 // protobuf types, so that this package builds for WebAssembly.
 func (v *Verifier) checkCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
+	return v.checkCheckpointIn(cp, v.genesisEra())
+}
+
+// checkCheckpointIn is checkCheckpoint against the validator set in force
+// at the checkpoint's height, e: the trust bundle's (checks 5 and 6 as
+// above), or a set reached by transitions (transition.go), which must be
+// the block's validators by hash (keys, powers and order) and signs the
+// commit; its proposer priorities are not checked (docs/governance.md).
+func (v *Verifier) checkCheckpointIn(cp *Checkpoint, e *era) (CheckpointResult, error) {
 	sh, vals, verr := decodeCheckpoint(cp)
 	if verr != nil {
 		return CheckpointResult{}, verr
@@ -76,16 +85,20 @@ func (v *Verifier) checkCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
 	if err := v.checkHeader(cp, sh); err != nil {
 		return CheckpointResult{}, err
 	}
-	if err := v.checkValidators(sh.Header, vals); err != nil {
+	if e.genesis {
+		if err := v.checkValidators(sh.Header, vals); err != nil {
+			return CheckpointResult{}, err
+		}
+	} else if err := checkEraValidators(sh.Header, vals, e); err != nil {
 		return CheckpointResult{}, err
 	}
-	signers, err := v.checkCommit(sh)
+	signers, err := v.checkCommit(sh, e.set)
 	if err != nil {
 		return CheckpointResult{}, err
 	}
 	res := CheckpointResult{
 		ChainID: sh.Header.ChainID, Height: sh.Header.Height, Time: blockTime(sh.Header), TreeSize: cp.TreeSize, Root: cp.Root,
-		BlockHash: hex.EncodeToString(sh.Commit.BlockID.Hash), Signers: signers, TotalPower: v.valset.total,
+		BlockHash: hex.EncodeToString(sh.Commit.BlockID.Hash), Signers: signers, TotalPower: e.set.total, Transitions: e.applied,
 	}
 	for _, s := range signers {
 		res.SignedPower += s.Power
@@ -258,8 +271,8 @@ func (v *Verifier) checkPriorities(vals *validatorSet) error {
 // either; only COMMIT slots count, and their signers must hold more than
 // 2/3 of the trusted power. Every signature is checked, not just enough of
 // them: the signers listed are exactly those whose signature verified.
-func (v *Verifier) checkCommit(sh *pbSignedHeader) ([]Signer, error) {
-	c, set := sh.Commit, v.valset
+func (v *Verifier) checkCommit(sh *pbSignedHeader, set *validatorSet) ([]Signer, error) {
+	c := sh.Commit
 	bad := func(want, got, format string, args ...any) error {
 		return fail(StepCheckpoint, ErrCheckpoint, want, got, format, args...)
 	}
@@ -267,7 +280,7 @@ func (v *Verifier) checkCommit(sh *pbSignedHeader) ([]Signer, error) {
 		return nil, bad(fmt.Sprintf("%d signature slots, one per trusted validator", len(set.Validators)),
 			fmt.Sprintf("%d", len(c.Signatures)), "the commit does not match the trusted validator set")
 	}
-	verified := v.verifySignatures(c)
+	verified := v.verifySignatures(c, set)
 	var signed int64
 	var signers []Signer
 	var names []string
@@ -294,8 +307,11 @@ func (v *Verifier) checkCommit(sh *pbSignedHeader) ([]Signer, error) {
 			continue // a nil vote counts nothing
 		}
 		signed += val.Power
-		tv := v.validators[fmt.Sprintf("%X", val.Address)]
-		signers = append(signers, Signer{Name: tv.Name, Kind: tv.Kind, Address: fmt.Sprintf("%X", val.Address), Power: val.Power})
+		signer := Signer{Address: fmt.Sprintf("%X", val.Address), Power: val.Power}
+		if tv := v.validators[signer.Address]; tv != nil && bytes.Equal(v.valset.byAddress(val.Address).PubKey, val.PubKey) {
+			signer.Name, signer.Kind = tv.Name, tv.Kind
+		}
+		signers = append(signers, signer)
 		names = append(names, v.name(val.Address))
 	}
 	// CometBFT: tallied > total*2/3 (integer division), the same as
@@ -315,14 +331,14 @@ func (v *Verifier) checkCommit(sh *pbSignedHeader) ([]Signer, error) {
 // them, which the standard library cannot, and this keeps a checkpoint's
 // latency where it was. In the browser (one thread) they are checked in
 // turn.
-func (v *Verifier) verifySignatures(c *pbCommit) []bool {
+func (v *Verifier) verifySignatures(c *pbCommit, set *validatorSet) []bool {
 	ok := make([]bool, len(c.Signatures))
 	verify := func(i int) {
 		s := &c.Signatures[i]
 		if blockIDFlag(s) == flagAbsent || len(s.Signature) != ed25519.SignatureSize {
 			return
 		}
-		ok[i] = ed25519.Verify(v.valset.Validators[i].PubKey, voteSignBytes(v.trust.ChainID, c, i), s.Signature)
+		ok[i] = ed25519.Verify(set.Validators[i].PubKey, voteSignBytes(v.trust.ChainID, c, i), s.Signature)
 	}
 	if runtime.GOMAXPROCS(0) == 1 || len(c.Signatures) < 2 {
 		for i := range c.Signatures {

@@ -28,7 +28,7 @@ const noteV1 = "This is a version-1 receipt: it proves each custody event it lis
 func checkCompleteness(r *Receipt, events []*custody.Event) (CustodyResult, error) {
 	res := CustodyResult{Listed: len(events)}
 	key := custody.HeadKey(r.Evidence.ID)
-	if r.Version >= Version {
+	if r.Version >= Version3 {
 		// State version 3: the key is bound to the first event's leaf.
 		key = custody.BoundHeadKey(key, r.Events[0].LeafIndex)
 		if r.Custody.Head == "" {

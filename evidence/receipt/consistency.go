@@ -11,9 +11,13 @@ import (
 
 // VerifyCheckpoint checks a checkpoint alone: a header of the trusted
 // chain, signed by more than 2/3 of the trusted voting power, whose AppHash
-// commits to TreeSize and Root.
+// commits to TreeSize and Root. When cp carries transitions (or the trust
+// bundle, version 2, does), it is checked against the set they lead to.
 func (v *Verifier) VerifyCheckpoint(cp *Checkpoint) (CheckpointResult, error) {
-	return v.checkCheckpointCached(cp)
+	if err := checkTransitions(cp.Transitions); err != nil {
+		return CheckpointResult{}, &VerifyError{Step: StepTransition, Err: err}
+	}
+	return v.checkpointWith(cp, nil)
 }
 
 // StepConsistency names the consistency check in a VerifyError.

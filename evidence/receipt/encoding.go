@@ -54,8 +54,8 @@ func Parse(b []byte) (*Receipt, error) {
 	if err := decodeStrict(b, &r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if r.Version < Version1 || r.Version > Version {
-		return nil, fmt.Errorf("%w: version %d, this verifier reads versions %d to %d", ErrMalformed, r.Version, Version1, Version)
+	if r.Version < Version1 || r.Version > MaxVersion {
+		return nil, fmt.Errorf("%w: version %d, this verifier reads versions %d to %d", ErrMalformed, r.Version, Version1, MaxVersion)
 	}
 	again, err := r.Encode()
 	if err != nil {
@@ -112,14 +112,16 @@ func (r *Receipt) check() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 	}
 	switch {
-	case r.Version < Version1 || r.Version > Version:
-		return bad("version %d, this verifier reads versions %d to %d", r.Version, Version1, Version)
+	case r.Version < Version1 || r.Version > MaxVersion:
+		return bad("version %d, this verifier reads versions %d to %d", r.Version, Version1, MaxVersion)
 	case r.Version == Version1 && (r.Custody != nil || r.Checkpoint.StateRoot != "" || r.Checkpoint.HeadsSince != nil):
 		return bad("a version-1 receipt has no custody head and no state root")
 	case r.Version >= Version2 && (r.Custody == nil || r.Checkpoint.StateRoot == ""):
 		return bad("a version-%d receipt needs its custody head and the checkpoint's state root", r.Version)
-	case (r.Version == Version) != (r.Checkpoint.HeadsSince != nil):
-		return bad("heads_since is in the checkpoint of a version-3 receipt, and only there")
+	case (r.Version >= Version3) != (r.Checkpoint.HeadsSince != nil):
+		return bad("heads_since is in the checkpoint of a version-3 or version-4 receipt, and only there")
+	case (r.Version == Version4) != (len(r.Checkpoint.Transitions) > 0):
+		return bad("transitions are in the checkpoint of a version-4 receipt, and only there (never empty)")
 	case r.Version == Version2 && (r.Custody.Head == "" || r.Custody.Other != nil):
 		return bad("a version-2 receipt proves a custody head, never its absence")
 	case len(r.Timestamps) == 0:
@@ -211,7 +213,7 @@ func (c *Checkpoint) check() error {
 	if err := checkBase64(c.ValidatorSet); err != nil {
 		return bad("validator_set: %v", err)
 	}
-	return nil
+	return checkTransitions(c.Transitions)
 }
 
 // decodeBase64 decodes standard, padded base64 with its one canonical
@@ -294,6 +296,9 @@ func ParseTrust(b []byte) (*Trust, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
+	if len(t.Transitions) == 0 {
+		t.Transitions = nil // "transitions": [] is the same as none, and is written so
+	}
 	return &t, nil
 }
 
@@ -302,8 +307,12 @@ func (t *Trust) check() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrBadTrust}, args...)...)
 	}
 	switch {
-	case t.Version != 1:
-		return bad("version %d, this verifier reads version 1", t.Version)
+	case t.Version != 1 && t.Version != TrustVersion2:
+		return bad("version %d, this verifier reads versions 1 and 2", t.Version)
+	case t.Version == 1 && (t.Transitions != nil || t.ValidatorsCurrent != nil || t.TransitionsThrough != 0):
+		return bad("transitions, validators_current and transitions_through are members of version 2")
+	case t.Version == TrustVersion2 && len(t.ValidatorsCurrent) == 0:
+		return bad("a version-2 bundle needs validators_current")
 	case t.ChainID == "":
 		return bad("empty chain ID")
 	case len(t.Validators) == 0:
@@ -342,6 +351,17 @@ func (t *Trust) check() error {
 		}
 		seen[string(key)] = true
 		total += v.Power
+	}
+	if err := checkTransitions(t.Transitions); err != nil {
+		return bad("%v", err)
+	}
+	if n := len(t.Transitions); n > 0 && t.Transitions[n-1].Height != t.TransitionsThrough || n == 0 && t.TransitionsThrough != 0 {
+		return bad("transitions_through %d is not the height of the last transition", t.TransitionsThrough)
+	}
+	for i, v := range t.ValidatorsCurrent {
+		if key, err := base64.StdEncoding.DecodeString(v.PubKey); err != nil || len(key) != ed25519.PublicKeySize || v.Power <= 0 {
+			return bad("validators_current %d (%s): want a 32-byte standard base64 key and a positive power", i, v.Name)
+		}
 	}
 	return nil
 }

@@ -25,7 +25,19 @@ type Trust struct {
 	// verify under RootPEM or these; a further token whose TSA chains to
 	// none of them is reported as unverified, not as a failure.
 	TSARootsPEM string `json:"tsa_roots_pem,omitempty"`
+	// Version 2 (GET /api/v1/trust?transitions=1) adds the validator-set
+	// transitions from Validators (the genesis set, which a verifier still
+	// starts from) to the current set, ValidatorsCurrent (keys and powers;
+	// names, kinds and certificates where known), and TransitionsThrough,
+	// the height of the last transition (0 when there is none). A verifier
+	// follows Transitions for receipts that carry none of their own.
+	Transitions        []Transition `json:"transitions,omitempty"`
+	ValidatorsCurrent  []Validator  `json:"validators_current,omitempty"`
+	TransitionsThrough int64        `json:"transitions_through,omitempty"`
 }
+
+// TrustVersion2 is the version of a trust bundle with transitions.
+const TrustVersion2 = 2
 
 // Validator is one consortium member's validator.
 type Validator struct {

@@ -24,6 +24,10 @@ func FuzzParseTrust(f *testing.F) {
 	f.Add([]byte(strings.Replace(s, `"chain_id": "custos-test-1"`, `"chain_id": ""`, 1)))
 	f.Add([]byte(`{"version":1,"chain_id":"c","root_pem":"","validators":[]}`))
 	f.Add([]byte(`null`))
+	v2, err := os.ReadFile("testdata/transitions/bundle-v2.json")
+	check(f, err)
+	f.Add(v2)
+	f.Add([]byte(strings.Replace(string(v2), `"version": 2,`, `"version": 2, "transitions": [],`, 1)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := ParseTrust(b)
 		if err != nil {

@@ -6,11 +6,18 @@ package receipt
 // adds the custody head (a checkpoint of chain state version 2); version 3
 // is version 2 against a checkpoint of chain state version 3, whose heads
 // are bound to their chain's first event and where a chain of one event may
-// have no head, which the receipt then proves absent.
+// have no head, which the receipt then proves absent. Version 4 is version
+// 3 whose checkpoint carries the validator-set transitions from the trust
+// bundle's set to the set that signed it; a receipt is written as version 4
+// only when it needs them.
 const (
 	Version  = 3
+	Version4 = 4
+	Version3 = 3
 	Version2 = 2
 	Version1 = 1
+	// MaxVersion is the newest version this package reads.
+	MaxVersion = Version4
 )
 
 // Receipt proves one evidence item, its time-stamps and its custody events
@@ -101,4 +108,8 @@ type Checkpoint struct {
 	// ValidatorSet is the CometBFT ValidatorSet at Height, protobuf
 	// (tendermint.types.ValidatorSet), standard base64.
 	ValidatorSet string `json:"validator_set"`
+	// Transitions (version 4 only, never empty there) lead from the trust
+	// bundle's validator set to the set that signed SignedHeader, in
+	// height order (transition.go, docs/governance.md).
+	Transitions []Transition `json:"transitions,omitempty"`
 }

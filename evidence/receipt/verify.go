@@ -32,6 +32,13 @@ type Options struct {
 	SHA256 []byte
 	SM3    []byte
 	Size   int64
+
+	// Transitions is the cacheable companion of receipts made after
+	// validator-set changes (a transitions list, or a trust bundle of
+	// version 2's): used when the receipt carries no transitions of its
+	// own. Those up to the checkpoint's height are followed from the trust
+	// bundle's set; later ones are ignored.
+	Transitions []Transition
 }
 
 // Result is what a successful verification established, for display.
@@ -96,6 +103,9 @@ type CheckpointResult struct {
 	Signers     []Signer  `json:"signers"`
 	SignedPower int64     `json:"signed_power"`
 	TotalPower  int64     `json:"total_power"`
+	// Transitions is the number of validator-set transitions followed from
+	// the trust bundle's set to the set that signed the checkpoint.
+	Transitions int `json:"transitions,omitempty"`
 }
 
 // Signer is a trusted validator whose commit signature was verified.
@@ -169,6 +179,11 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 	// validators, a duplicate, a non-positive power, a total over the cap.
 	v.valset = newValidatorSet(vals)
 	v.valsetHash = v.valset.hash()
+	if trust.Version == TrustVersion2 {
+		if err := v.checkCurrent(); err != nil {
+			return nil, err
+		}
+	}
 	return v, nil
 }
 
@@ -204,7 +219,10 @@ func Verify(r *Receipt, artifact io.Reader, trust *Trust, opts Options) (*Result
 //     (RFC 6962 inclusion proofs), in log order;
 //  5. checkCheckpoint: the checkpoint is a header of the trusted chain whose
 //     AppHash is the log's size and root, signed by more than 2/3 of the
-//     trusted validators' voting power.
+//     voting power of the validators in force at its height: the trusted
+//     ones, or those that the transitions (the receipt's, version 4, or
+//     opts.Transitions, or a version-2 trust bundle's) lead to from them (checkTransition, step
+//     transition).
 //
 // A failure is a *VerifyError naming its step. Other errors (reading
 // artifact, unusable Options) are returned as they are.
@@ -245,7 +263,7 @@ func (v *Verifier) Verify(r *Receipt, artifact io.Reader, opts Options) (*Result
 	if res.Events, err = checkInclusion(r, events); err != nil {
 		return nil, err
 	}
-	if res.Checkpoint, err = v.checkCheckpointCached(&r.Checkpoint); err != nil {
+	if res.Checkpoint, err = v.checkpointWith(&r.Checkpoint, opts.Transitions); err != nil {
 		return nil, err
 	}
 	return res, nil

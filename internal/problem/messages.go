@@ -140,6 +140,7 @@ var catalog = map[string]Text{
 	"copyright-sha256":  {"sha256 must be 64 lowercase hex digits (or give number, a registration number).", "sha256 必须是 64 位小写十六进制数字（或改为给出 number，即登记号）。"},
 	"copyright-number":  {"number must be a registration number of at most 64 bytes.", "number 必须是不超过 64 字节的登记号。"},
 	"height-min":        {"height must be a block height ≥ 2.", "height 必须是不小于 2 的区块高度。"},
+	"trust-transitions": {"transitions must be 1 (trust bundle version 2, with the validator-set transitions) or 0.", "transitions 必须是 1（第 2 版信任包，含验证者集合的变更）或 0。"},
 	"tree-sizes":        {"first and second must be tree sizes with first ≤ second.", "first 和 second 必须是树的大小，且 first ≤ second。"},
 	"no-consistency":    {"No consistency proof between sizes {first} and {second}: the log is not that large yet. Ask for sizes up to the latest checkpoint's.", "无法给出大小 {first} 与 {second} 之间的一致性证明：日志还没有这么大。请使用不超过最新检查点的大小。"},
 	"token-index":       {"tsa must be a token index: 0 for the built-in TSA, 1.. for external ones.", "tsa 必须是时间戳序号：0 表示内置 TSA，1 及以上表示外部 TSA。"},

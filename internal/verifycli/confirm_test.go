@@ -104,3 +104,39 @@ func TestCheckWithoutNode(t *testing.T) {
 		t.Errorf("Check = %v\n%s", err, out.String())
 	}
 }
+
+// TestTransitionsFlag: the receipt signed after a validator change
+// (evidence/receipt/testdata/transitions) is valid with the genesis bundle
+// when it carries its transition (version 4) or is given it as a
+// companion, not valid without, and a companion that is no list of
+// transitions nor a version-2 bundle is a usage error.
+func TestTransitionsFlag(t *testing.T) {
+	dir := filepath.Join("..", "..", "evidence", "receipt", "testdata", "transitions")
+	evidenceFile := filepath.Join("..", "..", "evidence", "receipt", "testdata", "vectors", "evidence.txt")
+	cases := []struct {
+		receipt, companion string
+		code               int
+	}{
+		{"receipt-v4.json", "", 0},
+		{"receipt-v3-after-change.json", "", 1},
+		{"receipt-v3-after-change.json", filepath.Join(dir, "receipt-companion.json"), 0},
+		{"receipt-v3-after-change.json", vectorTrust, 2}, // a version-1 bundle carries no transitions
+	}
+	for _, tc := range cases {
+		var out bytes.Buffer
+		err := Check(context.Background(), &out, Options{Receipt: filepath.Join(dir, tc.receipt), File: evidenceFile, Trust: vectorTrust, Transitions: tc.companion})
+		code := 0
+		var ee ExitError
+		if errors.As(err, &ee) {
+			code = ee.Code
+		} else if err != nil {
+			code = -1
+		}
+		if code != tc.code {
+			t.Errorf("%s with companion %q: exit %d (%v), want %d\n%s", tc.receipt, tc.companion, code, err, tc.code, out.String())
+		}
+		if code == 0 && !strings.Contains(out.String(), "through 1 validator-set transition(s)") {
+			t.Errorf("%s: the verdict does not say the checkpoint was reached through a transition:\n%s", tc.receipt, out.String())
+		}
+	}
+}

@@ -58,6 +58,10 @@ func Run(out io.Writer, receiptPath, filePath, trustPath string, asJSON bool) er
 type Options struct {
 	Receipt, File, Trust string // paths; File may be empty
 	JSON                 bool   // one JSON object instead of the steps
+	// Transitions, if set, is the path of a transitions list or a version-2
+	// trust bundle: the companion of receipts made after validator-set
+	// changes that do not carry their transitions (docs/receipt.md §8.2).
+	Transitions string
 	// Node, if set, is a member node asked to confirm the receipt's
 	// checkpoint against its own chain (confirm.go); NodeWait is how long
 	// to wait for it while its chain is behind the receipt.
@@ -85,6 +89,16 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	if err != nil {
 		return usageError("%s: %v", o.Trust, err)
 	}
+	var companion []receipt.Transition
+	if o.Transitions != "" {
+		cb, err := os.ReadFile(o.Transitions)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		if companion, err = receipt.ParseCompanion(cb); err != nil {
+			return usageError("%s: %v", o.Transitions, err)
+		}
+	}
 	var artifact io.Reader
 	if o.File != "" {
 		f, err := os.Open(o.File)
@@ -94,7 +108,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 		defer f.Close()
 		artifact = f
 	}
-	r, v, res, err := verifyBytes(rb, artifact, trust)
+	r, v, res, err := verifyBytes(rb, artifact, trust, companion)
 	var ve *receipt.VerifyError
 	switch {
 	case errors.As(err, &ve):
@@ -127,7 +141,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 // verifyBytes parses the receipt (a malformed one fails at step "format")
 // and verifies it with a verifier of trust, which it returns for the
 // node's checkpoint.
-func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust) (*receipt.Receipt, *receipt.Verifier, *receipt.Result, error) {
+func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust, companion []receipt.Transition) (*receipt.Receipt, *receipt.Verifier, *receipt.Result, error) {
 	r, err := receipt.Parse(rb)
 	if err != nil {
 		return nil, nil, nil, &receipt.VerifyError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1", Got: "a malformed document", Err: err}
@@ -136,7 +150,7 @@ func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust) (*receipt.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	res, err := v.Verify(r, artifact, receipt.Options{})
+	res, err := v.Verify(r, artifact, receipt.Options{Transitions: companion})
 	return r, v, res, err
 }
 
@@ -210,9 +224,15 @@ func printResult(out io.Writer, res *receipt.Result) {
 	p("✓ checkpoint: chain %s, height %d (%s), signed by %d of %d voting power", cp.ChainID, cp.Height,
 		cp.Time.Format(time.RFC3339), cp.SignedPower, cp.TotalPower)
 	p("    tree size %d, root %s", cp.TreeSize, cp.Root)
+	if cp.Transitions > 0 {
+		p("    by the validators in force at that height, reached from the trust bundle's through %d validator-set transition(s), each signed by more than 2/3 of the set before it", cp.Transitions)
+	}
 	names := make([]string, len(cp.Signers))
 	for i, s := range cp.Signers {
 		names[i] = fmt.Sprintf("%s (%s)", s.Name, s.Kind)
+		if s.Name == "" { // admitted after the trust bundle: known by address
+			names[i] = "validator " + s.Address
+		}
 	}
 	p("    signed by: %s", strings.Join(names, ", "))
 	if !res.Custody.Complete {

@@ -39,6 +39,11 @@ type Input struct {
 	SHA256Hex string
 	SM3Hex    string
 	Size      int64
+	// Transitions is optional: the companion of a receipt made after
+	// validator-set changes that does not carry its transitions, a JSON
+	// list of transitions or a version-2 trust bundle (docs/receipt.md
+	// §8.2). A version-2 bundle given as Trust serves as well.
+	Transitions string
 }
 
 // Report is what custosVerify returns, as JSON. See README.md.
@@ -149,6 +154,11 @@ func Verify(in Input) (rep *Report) {
 	if err != nil {
 		return failure(nil, StepInput, &ReportError{Step: StepInput, Want: "64 hex digits per digest", Got: "an unusable digest", Message: err.Error()})
 	}
+	if in.Transitions != "" {
+		if opts.Transitions, err = receipt.ParseCompanion([]byte(in.Transitions)); err != nil {
+			return failure(nil, StepInput, &ReportError{Step: StepInput, Want: "a list of transitions or a version-2 trust bundle", Got: "an unusable one", Message: err.Error()})
+		}
+	}
 	r, err := receipt.Parse([]byte(in.Receipt))
 	if err != nil {
 		return failure(nil, receipt.StepFormat, &ReportError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1 or 2",
@@ -158,7 +168,14 @@ func Verify(in Input) (rep *Report) {
 	var ve *receipt.VerifyError
 	switch {
 	case errors.As(err, &ve):
-		return failure(&r.Evidence, ve.Step, &ReportError{Step: ve.Step, Want: ve.Want, Got: ve.Got, Message: errMessage(ve)})
+		step := ve.Step
+		if step == receipt.StepTransition {
+			// A transition leads to the checkpoint's signers: the page
+			// shows its failure as the checkpoint's (the message says which
+			// transition failed).
+			step = receipt.StepCheckpoint
+		}
+		return failure(&r.Evidence, step, &ReportError{Step: step, Want: ve.Want, Got: ve.Got, Message: errMessage(ve)})
 	case err != nil:
 		return failure(&r.Evidence, StepInput, &ReportError{Step: StepInput, Message: err.Error()})
 	}
@@ -250,6 +267,13 @@ func success(res *receipt.Result, in Input) *Report {
 	for i, s := range cp.Signers {
 		rep.Checkpoint.Signers[i] = Signer{Name: s.Name, Kind: s.Kind, Power: s.Power}
 		names[i] = s.Name
+		if s.Name == "" { // admitted after the trust bundle: known by address
+			names[i] = "validator " + s.Address
+		}
+	}
+	through := ""
+	if cp.Transitions > 0 {
+		through = fmt.Sprintf(" (the validators in force at that height, reached from the trust bundle's through %d validator-set transition(s))", cp.Transitions)
 	}
 	custody := res.Custody
 	rep.Custody = &custody
@@ -260,8 +284,8 @@ func success(res *receipt.Result, in Input) *Report {
 		{Step: receipt.StepComplete, OK: true, Skipped: !custody.Complete, Summary: custody.Note},
 		{Step: receipt.StepTimestamp, OK: true, Summary: fmt.Sprintf("%d RFC 3161 time-stamp(s) over the SHA-256, from a TSA under the consortium root.", len(res.Timestamps))},
 		{Step: receipt.StepInclusion, OK: true, Summary: fmt.Sprintf("Every event is in the consortium's log of %d entries.", cp.TreeSize)},
-		{Step: receipt.StepCheckpoint, OK: true, Summary: fmt.Sprintf("Block %d of chain %s, signed by %s: %d of %d voting power.",
-			cp.Height, cp.ChainID, strings.Join(names, ", "), cp.SignedPower, cp.TotalPower)},
+		{Step: receipt.StepCheckpoint, OK: true, Summary: fmt.Sprintf("Block %d of chain %s, signed by %s: %d of %d voting power%s.",
+			cp.Height, cp.ChainID, strings.Join(names, ", "), cp.SignedPower, cp.TotalPower, through)},
 	}
 	return rep
 }

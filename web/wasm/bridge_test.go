@@ -230,3 +230,38 @@ func TestErrorReports(t *testing.T) {
 		}
 	}
 }
+
+// TestTransitions: the browser verifier follows validator-set transitions:
+// a version-4 receipt is valid with the genesis bundle, the same receipt
+// without its transitions is valid with the companion (Input.Transitions)
+// and fails at step checkpoint without it, where a bad transition in the
+// companion is reported too (with its own message).
+func TestTransitions(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(testdata + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	trust := read("vectors/trust.json")
+	v4, v3, companion := read("transitions/receipt-v4.json"), read("transitions/receipt-v3-after-change.json"), read("transitions/receipt-companion.json")
+	for _, in := range []Input{{Receipt: v4, Trust: trust}, {Receipt: v3, Trust: trust, Transitions: companion}} {
+		rep := Verify(in)
+		if !rep.Valid || !strings.Contains(rep.Steps[len(rep.Steps)-1].Summary, "through 1 validator-set transition") {
+			t.Errorf("Verify(%.40s…, companion %t) = valid %v, error %+v, steps %+v", in.Receipt, in.Transitions != "", rep.Valid, rep.Error, rep.Steps)
+		}
+	}
+	if rep := Verify(Input{Receipt: v3, Trust: trust}); rep.Valid || rep.FailedStep != receipt.StepCheckpoint {
+		t.Errorf("Verify(without transitions) = valid %v, failed step %q; want checkpoint", rep.Valid, rep.FailedStep)
+	}
+	bad := strings.Replace(companion, `"height": 5`, `"height": 6`, 1)
+	rep := Verify(Input{Receipt: v3, Trust: trust, Transitions: bad})
+	if rep.Valid || rep.FailedStep != receipt.StepCheckpoint || !strings.Contains(rep.Error.Message, "transition") ||
+		len(rep.Steps) != slices.Index(stepOrder, receipt.StepCheckpoint)+1 {
+		t.Errorf("Verify(a transition at the wrong height) = valid %v, failed step %q, error %+v, %d steps", rep.Valid, rep.FailedStep, rep.Error, len(rep.Steps))
+	}
+	if rep := Verify(Input{Receipt: v3, Trust: trust, Transitions: "{}"}); rep.Valid || rep.FailedStep != StepInput {
+		t.Errorf("Verify(an unusable companion) = valid %v, failed step %q; want %s", rep.Valid, rep.FailedStep, StepInput)
+	}
+}

@@ -60,6 +60,10 @@ func custosVerify(_ js.Value, args []js.Value) (out any) {
 			return string(inputError("argument 5 (size) must be a number"))
 		}
 	}
+	// Argument 6, optional: the transitions companion (Input.Transitions).
+	if in.Transitions, err = stringArg(args, 5); err != nil {
+		return string(inputError(err.Error()))
+	}
 	return string(VerifyJSON(in))
 }
 
