@@ -2,12 +2,12 @@ package notary
 
 import (
 	"errors"
-	"fmt"
-	"github.com/custos-project/custos/internal/problem"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
+
+	"github.com/custos-project/custos/internal/problem"
 )
 
 // RFC 3161 §3.4 media types.
@@ -29,30 +29,30 @@ const MaxQuerySize = 64 << 10
 func (t *TSA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		problem.Write(w, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "Use POST with an "+QueryType+" body.")
+		problem.Localized(w, r, http.StatusMethodNotAllowed, "method-not-allowed", problem.M("title.method-not-allowed"), problem.M("tsa-method"))
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != QueryType {
-		problem.Write(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "The body must be "+QueryType+" (RFC 3161 §3.4).")
+		problem.Localized(w, r, http.StatusUnsupportedMediaType, "unsupported-media-type", problem.M("title.unsupported-media-type"), problem.M("tsa-media-type"))
 		return
 	}
 	query, err := readQuery(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			problem.Write(w, http.StatusRequestEntityTooLarge, "too-large", "Query too large", fmt.Sprintf("A time-stamp query is at most %d bytes.", MaxQuerySize))
+			problem.Localized(w, r, http.StatusRequestEntityTooLarge, "too-large", problem.M("title.tsa-query-too-large"), problem.M("tsa-too-large", "max", MaxQuerySize))
 			return
 		}
-		problem.Write(w, http.StatusBadRequest, "bad-query", "Malformed time-stamp query", "Reading the query failed: "+err.Error())
+		problem.Localized(w, r, http.StatusBadRequest, "bad-query", problem.M("title.bad-tsa-query"), problem.M("tsa-unreadable"))
 		return
 	}
 	reply, err := t.Respond(query)
 	switch {
 	case errors.Is(err, ErrBadQuery):
-		problem.Write(w, http.StatusBadRequest, "bad-query", "Malformed time-stamp query", "The body is not a DER TimeStampReq (RFC 3161 §2.4.1): "+err.Error())
+		problem.Localized(w, r, http.StatusBadRequest, "bad-query", problem.M("title.bad-tsa-query"), problem.M("tsa-bad-query"))
 		return
 	case err != nil:
-		problem.Write(w, http.StatusInternalServerError, "internal", "Internal server error", "The time-stamp could not be issued; the failure is logged.")
+		problem.Localized(w, r, http.StatusInternalServerError, "internal", problem.M("title.internal"), problem.M("tsa-issue"))
 		return
 	}
 	h := w.Header()

@@ -74,6 +74,35 @@ func TestServeHTTP(t *testing.T) {
 				prob["status"] != float64(tt.wantStatus) || prob["detail"] == "" || len(prob) != 4 {
 				t.Errorf("problem = %v, want RFC 9457 type, title, status %d, detail", prob, tt.wantStatus)
 			}
+			if d := prob["detail"].(string); strings.Contains(d, "asn1") || strings.Contains(d, "EOF") {
+				t.Errorf("detail %q quotes a library's error", d)
+			}
 		})
+	}
+}
+
+// TestServeHTTPChinese: the TSA's problems are in Chinese when the
+// request asks for it (docs/api.md, "Languages").
+func TestServeHTTPChinese(t *testing.T) {
+	srv := httptest.NewServer(newTestTSA(t, newTestPKI(t, time.Now()), nil))
+	t.Cleanup(srv.Close)
+	req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", QueryType)
+	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var prob struct{ Title, Detail string }
+	if err := json.NewDecoder(resp.Body).Decode(&prob); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Language") != "zh-CN" ||
+		!strings.Contains(prob.Title, "时间戳") || !strings.Contains(prob.Detail, "TimeStampReq") {
+		t.Errorf("garbage asking for Chinese = %d %q %+v, want 400 in Chinese", resp.StatusCode, resp.Header.Get("Content-Language"), prob)
 	}
 }

@@ -19,6 +19,8 @@ var catalog = map[string]Text{
 	"title.range-not-satisfiable":   {"Range not satisfiable", "请求的范围无法满足"},
 	"title.not-yet-stored":          {"Content not yet stored", "内容尚未存储完毕"},
 	"title.tsa-failed":              {"Time-stamping failed", "时间戳签发失败"},
+	"title.bad-tsa-query":           {"Malformed time-stamp query", "时间戳请求格式有误"},
+	"title.tsa-query-too-large":     {"Query too large", "请求过大"},
 	"title.unavailable":             {"Service temporarily unavailable", "服务暂时不可用"},
 	"title.busy":                    {"Server busy", "服务器繁忙"},
 	"title.internal":                {"Internal server error", "服务器内部错误"},
@@ -256,8 +258,15 @@ var catalog = map[string]Text{
 	"certify.matter-too-big":  {"The matter holds {n} items; a certificate names at most {max}: name them in several certificates.", "此案件有 {n} 项证据，一份公证书最多列出 {max} 项：请分在几份公证书中。"},
 
 	// Storage, time-stamping, load.
-	"not-yet-stored":  {"The evidence is recorded but its bytes are still being moved to write-once storage. Retry shortly.", "证据已记录，但其内容仍在写入一次性写入存储。请稍后重试。"},
-	"tsa-failed":      {"A time-stamping authority answered with a token that cannot be used; nothing was recorded. The operator must check the TSA configuration; retrying will not help until then.", "时间戳服务机构返回的时间戳无法使用，未记录任何内容。需由运营方检查 TSA 配置；在此之前重试无济于事。"},
+	"not-yet-stored": {"The evidence is recorded but its bytes are still being moved to write-once storage. Retry shortly.", "证据已记录，但其内容仍在写入一次性写入存储。请稍后重试。"},
+	"tsa-failed":     {"A time-stamping authority answered with a token that cannot be used; nothing was recorded. The operator must check the TSA configuration; retrying will not help until then.", "时间戳服务机构返回的时间戳无法使用，未记录任何内容。需由运营方检查 TSA 配置；在此之前重试无济于事。"},
+	// The built-in TSA's HTTP endpoint (POST /tsa, RFC 3161 §3.4).
+	"tsa-method":      {"Use POST with an application/timestamp-query body.", "请使用 POST 方法，正文为 application/timestamp-query。"},
+	"tsa-media-type":  {"The body must be application/timestamp-query (RFC 3161 §3.4).", "正文须为 application/timestamp-query（RFC 3161 §3.4）。"},
+	"tsa-too-large":   {"A time-stamp query is at most {max} bytes.", "时间戳请求最多 {max} 字节。"},
+	"tsa-unreadable":  {"The query could not be read to its end; send it again.", "未能完整读取请求；请重新发送。"},
+	"tsa-bad-query":   {"The body is not a DER TimeStampReq (RFC 3161 §2.4.1). Make the query with an RFC 3161 client, for example openssl ts -query.", "正文不是 DER 编码的 TimeStampReq（RFC 3161 §2.4.1）。请用 RFC 3161 客户端生成请求，例如 openssl ts -query。"},
+	"tsa-issue":       {"The time-stamp could not be issued; the failure is logged.", "未能签发时间戳，错误已记入日志。"},
 	"unavailable":     {"A storage or time-stamping service did not answer; nothing was recorded. Retry later.", "存储或时间戳服务没有应答，未记录任何内容。请稍后重试。"},
 	"internal":        {"The server failed; the failure is logged.", "服务器出错，错误已记入日志。"},
 	"images-busy":     {"Too many images are being decoded at once; nothing was recorded. Retry shortly.", "同时解码的图片过多，未记录任何内容。请稍后重试。"},
