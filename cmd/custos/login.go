@@ -42,7 +42,7 @@ token; 'custos logout' forgets it here (the key stays valid until revoked with '
 				server = os.Getenv("CUSTOS_SERVER")
 			}
 			if server == "" {
-				return usageError("login needs --server URL (or $CUSTOS_SERVER)")
+				return usageError("usage.login-server")
 			}
 			cfg, path, err := loadCLIConfig()
 			if err != nil {
@@ -99,7 +99,7 @@ func loginToken(flag string, fromStdin bool) (string, error) {
 	}
 	t = strings.TrimSpace(t)
 	if t == "" {
-		return "", usageError("login needs a token: --token-stdin, --token or $CUSTOS_TOKEN")
+		return "", usageError("usage.login-token")
 	}
 	return t, nil
 }
@@ -121,7 +121,7 @@ computer. The key itself stays valid on the server until an administrator revoke
 			}
 			name, _ := selectedProfile(cfg)
 			if cfg.Profiles[name] == nil {
-				return exitError{code: 1, msg: "no saved profile to log out of"}
+				return failure(1, "fail.no-profile")
 			}
 			delete(cfg.Profiles, name)
 			if cfg.Current == name {
@@ -174,7 +174,7 @@ func profileCmd() *cobra.Command {
 				return err
 			}
 			if cfg.Profiles[a[0]] == nil {
-				return usageError("no profile %q (see 'custos profile list')", a[0])
+				return usageError("usage.no-profile", "name", a[0])
 			}
 			cfg.Current = a[0]
 			return cfg.save(path)

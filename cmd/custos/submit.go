@@ -31,7 +31,7 @@ func submitCmd() *cobra.Command {
 		Short: "File evidence: stream each file to a Custos server and print the records (piped: JSON lines)",
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if len(files) == 0 {
-				return usageError("submit needs at least one FILE")
+				return usageError("usage.submit-file")
 			}
 			c, err := cn.client(cmd)
 			if err != nil {
@@ -68,7 +68,7 @@ func submitCmd() *cobra.Command {
 				}
 			}
 			if failed > 0 {
-				return exitError{code: 1, msg: fmt.Sprintf("%d of %d files were not filed", failed, len(files))}
+				return failure(1, "fail.not-filed", "failed", failed, "n", len(files))
 			}
 			return nil
 		},

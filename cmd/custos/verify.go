@@ -52,7 +52,7 @@ Example:
 				return verifyPDF(cmd.OutOrStdout(), pdfPath, receiptPath+filePath, trustPath, rootsPath, asJSON)
 			}
 			if receiptPath == "" || trustPath == "" {
-				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
+				return usageError("usage.verify")
 			}
 			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, JSON: asJSON, NodeWait: nodeWait}
 			if nodeURL != "" {

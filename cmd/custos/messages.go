@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/custos-project/custos/api/client"
+	prob "github.com/custos-project/custos/internal/problem"
+)
+
+// lang is the language the CLI speaks: Chinese for a Simplified Chinese
+// locale, else English. run sets it from the locale (the rule the API
+// client uses for Accept-Language), or from --lang.
+var lang = prob.English
+
+// languageFrom chooses the CLI's language from the locale (LC_ALL, else
+// LC_MESSAGES, else LANG): zh_CN.*, zh_SG.*, zh and zh_Hans… give
+// Chinese; C, POSIX, no locale and every other give English.
+func languageFrom(getenv func(string) string) prob.Lang {
+	return prob.Negotiate(client.LanguageFromEnv(getenv))
+}
+
+// langFlag reads --lang zh|en (or --lang=…) from the arguments, before
+// cobra parses them: the help and the usage errors of the parse itself are
+// written in the chosen language. ok is false without a usable --lang.
+func langFlag(args []string) (l prob.Lang, ok bool) {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		v, found := strings.CutPrefix(a, "--lang=")
+		if !found && a == "--lang" && i+1 < len(args) {
+			v, found = args[i+1], true
+		}
+		if found {
+			switch v {
+			case "zh":
+				l, ok = prob.Chinese, true
+			case "en":
+				l, ok = prob.English, true
+			}
+		}
+	}
+	return l, ok
+}
+
+// setLanguage chooses the CLI's language for args.
+func setLanguage(args []string) {
+	if l, ok := langFlag(args); ok {
+		lang = l
+		return
+	}
+	lang = languageFrom(os.Getenv)
+}
+
+// tr puts the CLI's message id into words in the CLI's language, its
+// {name} parameters given as name, value pairs. A missing id reads as
+// itself (TestCLICatalogUsed catches it).
+func tr(id string, kv ...any) string {
+	t, ok := messages[id]
+	if !ok {
+		return id
+	}
+	s := t.en
+	if lang == prob.Chinese {
+		s = t.zh
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		name, _ := kv[i].(string)
+		s = strings.ReplaceAll(s, "{"+name+"}", fmt.Sprint(kv[i+1]))
+	}
+	return s
+}
+
+// notice writes a catalog message to standard error, after "custos: ".
+func notice(id string, kv ...any) {
+	fmt.Fprintln(os.Stderr, "custos: "+tr(id, kv...))
+}
+
+// failure is an error that exits with code and says the catalog message id.
+func failure(code int, id string, kv ...any) error {
+	return exitError{code: code, msg: tr(id, kv...)}
+}
+
+// text is a message in English and in Simplified Chinese, its parameters
+// written {name} (as in internal/problem's catalog).
+type words struct{ en, zh string }
+
+// failureOf is an error that exits with code and says err's own words.
+func failureOf(code int, err error) error {
+	return exitError{code: code, msg: err.Error()}
+}
+
+// messages is the CLI's own words in English and Simplified Chinese:
+// usage errors, failures, notices and table headings ("col." ids). The
+// server's refusals come already in the user's language (Accept-Language).
+// TestCLICatalog checks every entry has both, with the same parameters.
+var messages = map[string]words{
+	// Usage errors.
+	"usage.needs-token":       {"{cmd} needs --token, $CUSTOS_TOKEN or a saved profile ('custos login')", "{cmd} 需要 --token、$CUSTOS_TOKEN 或已保存的配置（'custos login'）"},
+	"usage.takes":             {"{cmd} takes {what} (see '{cmd} --help')", "{cmd} 需要{what}（见 '{cmd} --help'）"},
+	"usage.needs-subcommand":  {"{cmd} needs a subcommand (see '{cmd} --help')", "{cmd} 需要一个子命令（见 '{cmd} --help'）"},
+	"usage.needs-flag":        {"{cmd} needs --{flag}", "{cmd} 需要 --{flag}"},
+	"usage.expires":           {"--expires must be an RFC 3339 time such as 2027-06-30T00:00:00Z", "--expires 须为 RFC 3339 时间，例如 2027-06-30T00:00:00Z"},
+	"usage.org-update":        {"{cmd} needs --name or --unlisted-by-default", "{cmd} 需要 --name 或 --unlisted-by-default"},
+	"usage.share-one-of":      {"share needs exactly one of --evidence and --matter", "share 需要 --evidence 与 --matter 二者之一（且只能一个）"},
+	"usage.limit":             {"--limit is a number from 1 to 500", "--limit 须为 1 到 500 之间的数"},
+	"usage.wait":              {"--wait is a duration from 0 to {max}", "--wait 须为 0 到 {max} 之间的时长"},
+	"usage.tree-sizes":        {"log consistency takes two tree sizes, whole numbers", "log consistency 需要两个树大小（整数）"},
+	"usage.pem":               {"--pem is root or tsa-chain", "--pem 须为 root 或 tsa-chain"},
+	"usage.cert-one-of":       {"{cmd} needs exactly one of --evidence and --matter", "{cmd} 需要 --evidence 与 --matter 二者之一（且只能一个）"},
+	"usage.applicant-both":    {"{cmd} takes either --applicant-org or --applicant-name and --applicant-id, not both", "{cmd} 接受 --applicant-org，或 --applicant-name 加 --applicant-id，不能同时使用"},
+	"usage.applicant-pair":    {"{cmd} needs --applicant-name and --applicant-id together", "{cmd} 需要同时给出 --applicant-name 和 --applicant-id"},
+	"usage.consistency":       {"consistency needs --old, --new, --trust and one of --server or --proof", "consistency 需要 --old、--new、--trust，以及 --server 或 --proof 之一"},
+	"usage.trust-bundle":      {"trust bundle {path}: {err}", "信任包 {path}：{err}"},
+	"usage.consistency-proof": {"consistency proof: {err}", "一致性证明：{err}"},
+	"usage.upgrade-height":    {"consortium upgrade needs --height H (a block height ahead of the chain)", "consortium upgrade 需要 --height H（高于当前链高度的区块高度）"},
+	"usage.init":              {"consortium init needs --out DIR and at least one --org KIND:NAME", "consortium init 需要 --out DIR 和至少一个 --org KIND:NAME"},
+	"usage.state-version":     {"--state-version must be {v1} or {latest}", "--state-version 须为 {v1} 或 {latest}"},
+	"usage.out-not-empty":     {"{out} exists and is not empty; choose a new folder", "{out} 已存在且不为空；请另选一个新文件夹"},
+	"usage.metadata":          {"--metadata: {err}", "--metadata 有误：{err}"},
+	"usage.metadata-file":     {"--metadata {path}: {err}", "--metadata {path} 有误：{err}"},
+	"usage.search-one-of":     {"search takes exactly one of --sha256, --number and FILE", "search 需要 --sha256、--number 与 FILE 三者之一（且只能一个）"},
+	"usage.sha256":            {"--sha256 must be 64 hex digits", "--sha256 须为 64 位十六进制数字"},
+	"usage.login-server":      {"login needs --server URL (or $CUSTOS_SERVER)", "login 需要 --server URL（或 $CUSTOS_SERVER）"},
+	"usage.login-token":       {"login needs a token: --token-stdin, --token or $CUSTOS_TOKEN", "login 需要令牌：--token-stdin、--token 或 $CUSTOS_TOKEN"},
+	"usage.no-profile":        {"no profile \"{name}\" (see 'custos profile list')", "没有名为 \"{name}\" 的配置（见 'custos profile list'）"},
+	"usage.no-profile-save":   {"no profile \"{name}\" (see 'custos profile list'; 'custos login --profile {name}' saves one)", "没有名为 \"{name}\" 的配置（见 'custos profile list'；'custos login --profile {name}' 可保存一个）"},
+	"usage.lookup-one-of":     {"lookup takes one of FILE, --sha256 HEX and --sm3 HEX (see 'custos lookup --help')", "lookup 需要 FILE、--sha256 HEX 与 --sm3 HEX 三者之一（见 'custos lookup --help'）"},
+	"usage.pki-for":           {"--for must be tsa or notary, not \"{for}\"", "--for 须为 tsa 或 notary，而不是 \"{for}\""},
+	"usage.file-err":          {"{path}: {err}", "文件 {path}：{err}"},
+	"usage.flag":              {"{err} (see '{cmd} --help')", "{err}（见 '{cmd} --help'）"},
+	"usage.submit-file":       {"submit needs at least one FILE", "submit 需要至少一个 FILE"},
+	"usage.verify":            {"verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')", "verify 需要 --receipt FILE 和 --trust BUNDLE（见 'custos verify --help'）"},
+	"usage.verify-pdf-alone":  {"verify --pdf checks a certificate PDF alone: it takes no --receipt or --file", "verify --pdf 只检查证书 PDF 本身：不接受 --receipt 或 --file"},
+	"usage.verify-pdf-roots":  {"verify --pdf needs --trust BUNDLE, --roots PEM or both (see 'custos verify --help')", "verify --pdf 需要 --trust BUNDLE、--roots PEM 或两者（见 'custos verify --help'）"},
+	"usage.roots-pem":         {"{path}: want one or more PEM certificates ({err})", "{path}：应为一个或多个 PEM 证书（{err}）"},
+	"usage.roots-not-ca":      {"{path}: {subject} is not a CA certificate", "{path}：{subject} 不是 CA 证书"},
+	"usage.root-pem":          {"{path}: root_pem: want one certificate ({err})", "{path}：root_pem：应为一个证书（{err}）"},
+	"usage.pdf-too-large":     {"{path}: over {mib} MiB, not a certificate Custos issued", "{path}：超过 {mib} MiB，不是 Custos 签发的证书"},
+
+	// Failures (exit status 1).
+	"fail.wait":           {"{err}; retry, or wait longer with --wait", "{err}；请重试，或用 --wait 等待更久"},
+	"fail.audit":          {"the integrity audit found {n} faults", "完整性审计发现 {n} 处问题"},
+	"fail.proof-sizes":    {"the proof is for sizes {first}→{second}, the checkpoints have {old}→{new}", "该证明针对的树大小为 {first}→{second}，而检查点为 {old}→{new}"},
+	"fail.not-consistent": {"NOT CONSISTENT at step {step}\n  expected: {want}\n  computed: {got}", "不一致（NOT CONSISTENT），步骤 {step}\n  应为：{want}\n  算得：{got}"},
+	"fail.digest-stdout":  {"{id}: DIGEST MISMATCH: the bytes written to standard output have SHA-256 {got}, the item's recorded digest is {want}; discard them", "{id}：摘要不符（DIGEST MISMATCH）：写到标准输出的内容 SHA-256 为 {got}，而该证据记录的摘要为 {want}；请丢弃这些内容"},
+	"fail.digest-file":    {"{id}: DIGEST MISMATCH: what arrived has SHA-256 {got}, the item's recorded digest is {want}; nothing was saved", "{id}：摘要不符（DIGEST MISMATCH）：收到的内容 SHA-256 为 {got}，而该证据记录的摘要为 {want}；未保存任何文件"},
+	"fail.fsck":           {"the store has integrity problems (see the report)", "存储存在完整性问题（见报告）"},
+	"fail.no-profile":     {"no saved profile to log out of", "没有可退出的已保存配置"},
+	"fail.not-installed":  {"not installed: {err}", "未安装：{err}"},
+	"fail.not-filed":      {"{failed} of {n} files were not filed", "{n} 个文件中有 {failed} 个未能提交"},
+	"fail.pdf-invalid":    {"the PDF is NOT valid: the {step} check failed", "该 PDF 无效（NOT valid）：{step} 检查未通过"},
+	"fail.profile-mode":   {"refusing to read {path}: it holds API tokens and other users may read it (mode {mode}); make it yours alone with: chmod 600 {path}", "拒绝读取 {path}：其中保存着 API 令牌，而其他用户可以读取它（权限 {mode}）；请用以下命令设为仅本人可读：chmod 600 {path}"},
+
+	// The arguments a command takes (usage.takes), by their English words.
+	"args.no arguments": {"no arguments", "不带参数"},
+	"args.no arguments (or the subcommand list or revoke)": {"no arguments (or the subcommand list or revoke)", "不带参数（或子命令 list、revoke）"},
+	"args.one registration ID":                             {"one registration ID", "一个登记 ID"},
+	"args.one offer ID":                                    {"one offer ID", "一个转让要约 ID"},
+	"args.one evidence ID":                                 {"one evidence ID", "一个证据 ID"},
+	"args.one organization, by name or ID":                 {"one organization, by name or ID", "一个机构（名称或 ID）"},
+	"args.one certificate ID":                              {"one certificate ID", "一个证书 ID"},
+	"args.one ID":                                          {"one ID", "一个 ID"},
+	"args.a webhook ID":                                    {"a webhook ID", "一个 webhook ID"},
+	"args.two tree sizes":                                  {"two tree sizes", "两个树大小"},
+	"args.one verification token":                          {"one verification token", "一个核验令牌"},
+	"args.one share ID":                                    {"one share ID", "一个共享 ID"},
+	"args.one profile name":                                {"one profile name", "一个配置名称"},
+	"args.one organization ID":                             {"one organization ID", "一个机构 ID"},
+	"args.one matter ID":                                   {"one matter ID", "一个案件 ID"},
+	"args.one key ID":                                      {"one key ID", "一个密钥 ID"},
+	"args.one PEM file: the certificate, then its issuers up to the root": {"one PEM file: the certificate, then its issuers up to the root", "一个 PEM 文件：先是证书，再是其各级签发者直至根证书"},
+}
