@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"time"
@@ -213,9 +212,8 @@ func keyCmd() *cobra.Command {
 			run := cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
 				nk, err := c.CreateKey(ctx, org, wire.KeyInput{Role: wire.Role(role), Name: name, ExpiresAt: exp})
 				if err == nil {
-					fmt.Fprintf(os.Stderr, "custos: key %s (%s) created for organization %s.\n"+
-						"custos: its token is the \"token\" field printed on standard output. It is shown only this once and cannot be recovered: store it now.\n",
-						nk.Key.ID, nk.Key.Role, nk.Key.OrgID)
+					notice("notice.key-created", "id", nk.Key.ID, "role", nk.Key.Role, "org", nk.Key.OrgID)
+					notice("notice.key-token")
 				}
 				return nk, err
 			})
@@ -374,7 +372,7 @@ func listEvidence(ctx context.Context, c *client.Client, q client.Query, all boo
 			}
 		}
 		if page.Next != "" && !all {
-			fmt.Fprintf(os.Stderr, "custos: more evidence: continue with --cursor %s, or list with --all\n", page.Next)
+			notice("notice.more", "cursor", page.Next)
 		}
 		if page.Next == "" || !all {
 			break
@@ -435,7 +433,7 @@ func webhookCmd() *cobra.Command {
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
 			nw, err := c.CreateWebhook(ctx, in)
 			if err == nil {
-				fmt.Fprintln(os.Stderr, "custos: keep the secret now: it signs every delivery and is shown only this once")
+				notice("notice.webhook-secret")
 			}
 			return nw, err
 		}),

@@ -80,7 +80,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	}
 	var body io.Reader = d.Body
 	if showBar {
-		bar := progressbar.DefaultBytes(d.Size, "downloading "+id)
+		bar := progressbar.DefaultBytes(d.Size, tr("progress.download", "id", id))
 		defer bar.Close()
 		r := progressbar.NewReader(d.Body, bar)
 		body = &r
@@ -127,7 +127,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 		return err
 	}
 	ok = true
-	fmt.Fprintf(os.Stderr, "custos: %s saved as %s (sha256 %s, checked)\n", id, target, want)
+	notice("notice.saved", "id", id, "path", target, "sha256", want)
 	return nil
 }
 

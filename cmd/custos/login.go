@@ -63,8 +63,7 @@ token; 'custos logout' forgets it here (the key stays valid until revoked with '
 			if err := cfg.save(path); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "custos: logged in to %s as key %q (%s) of %s; saved as profile %q in %s\n",
-				server, me.Key.Name, me.Key.Role, me.Org.Name, name, path)
+			notice("notice.logged-in", "server", server, "key", me.Key.Name, "role", me.Key.Role, "org", me.Org.Name, "profile", name, "path", path)
 			return nil
 		},
 	}
@@ -89,7 +88,7 @@ func loginToken(flag string, fromStdin bool) (string, error) {
 	case os.Getenv("CUSTOS_TOKEN") != "":
 		t = os.Getenv("CUSTOS_TOKEN")
 	case term.IsTerminal(int(os.Stdin.Fd())):
-		fmt.Fprint(os.Stderr, "API token: ")
+		fmt.Fprint(os.Stderr, tr("prompt.token"))
 		b, err := term.ReadPassword(int(os.Stdin.Fd()))
 		fmt.Fprintln(os.Stderr)
 		if err != nil {
@@ -130,7 +129,7 @@ computer. The key itself stays valid on the server until an administrator revoke
 			if err := cfg.save(path); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "custos: profile %q removed from %s\n", name, path)
+			notice("notice.profile-removed", "profile", name, "path", path)
 			return nil
 		},
 	}

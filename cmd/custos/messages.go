@@ -11,7 +11,7 @@ import (
 
 // lang is the language the CLI speaks: Chinese for a Simplified Chinese
 // locale, else English. run sets it from the locale (the rule the API
-// client uses for Accept-Language), or from --lang.
+// client uses for Accept-Language).
 var lang = prob.English
 
 // languageFrom chooses the CLI's language from the locale (LC_ALL, else
@@ -21,36 +21,9 @@ func languageFrom(getenv func(string) string) prob.Lang {
 	return prob.Negotiate(client.LanguageFromEnv(getenv))
 }
 
-// langFlag reads --lang zh|en (or --lang=…) from the arguments, before
-// cobra parses them: the help and the usage errors of the parse itself are
-// written in the chosen language. ok is false without a usable --lang.
-func langFlag(args []string) (l prob.Lang, ok bool) {
-	for i, a := range args {
-		if a == "--" {
-			break
-		}
-		v, found := strings.CutPrefix(a, "--lang=")
-		if !found && a == "--lang" && i+1 < len(args) {
-			v, found = args[i+1], true
-		}
-		if found {
-			switch v {
-			case "zh":
-				l, ok = prob.Chinese, true
-			case "en":
-				l, ok = prob.English, true
-			}
-		}
-	}
-	return l, ok
-}
-
-// setLanguage chooses the CLI's language for args.
-func setLanguage(args []string) {
-	if l, ok := langFlag(args); ok {
-		lang = l
-		return
-	}
+// setLanguage chooses the CLI's language from the locale. (No --lang
+// flag: copyright pdf's --lang is the certificate's language.)
+func setLanguage() {
 	lang = languageFrom(os.Getenv)
 }
 
@@ -153,6 +126,19 @@ var messages = map[string]words{
 	"fail.not-filed":      {"{failed} of {n} files were not filed", "{n} 个文件中有 {failed} 个未能提交"},
 	"fail.pdf-invalid":    {"the PDF is NOT valid: the {step} check failed", "该 PDF 无效（NOT valid）：{step} 检查未通过"},
 	"fail.profile-mode":   {"refusing to read {path}: it holds API tokens and other users may read it (mode {mode}); make it yours alone with: chmod 600 {path}", "拒绝读取 {path}：其中保存着 API 令牌，而其他用户可以读取它（权限 {mode}）；请用以下命令设为仅本人可读：chmod 600 {path}"},
+
+	// Notices on standard error (after "custos: ") and progress bars.
+	"notice.key-created":     {"key {id} ({role}) created for organization {org}.", "已为机构 {org} 创建密钥 {id}（{role}）。"},
+	"notice.key-token":       {"its token is the \"token\" field printed on standard output. It is shown only this once and cannot be recovered: store it now.", "其令牌是标准输出中的 \"token\" 字段。令牌只显示这一次，无法找回：请立即妥善保存。"},
+	"notice.more":            {"more evidence: continue with --cursor {cursor}, or list with --all", "还有更多证据：用 --cursor {cursor} 继续，或用 --all 全部列出"},
+	"notice.webhook-secret":  {"keep the secret now: it signs every delivery and is shown only this once", "请立即保存密钥（secret）：每次投递都用它签名，且只显示这一次"},
+	"notice.saved":           {"{id} saved as {path} (sha256 {sha256}, checked)", "{id} 已保存为 {path}（sha256 {sha256}，已核对）"},
+	"notice.file-failed":     {"{path}: {err}", "{path} 未能提交：{err}"},
+	"notice.logged-in":       {"logged in to {server} as key \"{key}\" ({role}) of {org}; saved as profile \"{profile}\" in {path}", "已登录 {server}，身份为 {org} 的密钥 \"{key}\"（{role}）；已作为配置 \"{profile}\" 保存在 {path}"},
+	"notice.profile-removed": {"profile \"{profile}\" removed from {path}", "已从 {path} 删除配置 \"{profile}\""},
+	"prompt.token":           {"API token: ", "API 令牌："},
+	"progress.download":      {"downloading {id}", "正在下载 {id}"},
+	"progress.upload":        {"uploading {file}", "正在上传 {file}"},
 
 	// The arguments a command takes (usage.takes), by their English words.
 	"args.no arguments": {"no arguments", "不带参数"},

@@ -72,6 +72,9 @@ func TestCLICatalogUsed(t *testing.T) {
 					}
 				}
 			case *ast.CallExpr:
+				if stderrWords(n) && path != "main.go" {
+					t.Errorf("%s: words of its own on standard error: use notice and the catalog", fset.Position(n.Pos()))
+				}
 				name, _ := n.Fun.(*ast.Ident)
 				if name == nil {
 					return true
@@ -135,6 +138,24 @@ func TestCLICatalogUsed(t *testing.T) {
 			t.Errorf("catalog entry %q is used nowhere: remove it", id)
 		}
 	}
+}
+
+// stderrWords reports whether call is fmt.Fprint… to os.Stderr with a
+// string literal that holds a letter (words, not layout).
+func stderrWords(call *ast.CallExpr) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || !strings.HasPrefix(sel.Sel.Name, "Fprint") || len(call.Args) == 0 {
+		return false
+	}
+	if w, ok := call.Args[0].(*ast.SelectorExpr); !ok || w.Sel.Name != "Stderr" {
+		return false
+	}
+	for _, a := range call.Args[1:] {
+		if s, ok := stringLit(a); ok && strings.ContainsFunc(s, unicode.IsLetter) {
+			return true
+		}
+	}
+	return false
 }
 
 func stringLit(e ast.Expr) (string, bool) {

@@ -10,7 +10,7 @@ import (
 var version = "dev"
 
 func run(args []string) error {
-	setLanguage(args)
+	setLanguage()
 	root := newRoot()
 	root.SetArgs(args)
 	err := root.Execute()

@@ -53,7 +53,7 @@ func submitCmd() *cobra.Command {
 				res, err := submitFile(ctx, c, f, meta, showBar)
 				if err != nil {
 					failed++
-					fmt.Fprintf(os.Stderr, "custos: %s: %v\n", f, err)
+					notice("notice.file-failed", "path", f, "err", err)
 					continue
 				}
 				if !asJSON {
@@ -98,7 +98,7 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 	}
 	var body io.Reader = f
 	if showBar && st.Size() >= progressThreshold {
-		bar := progressbar.DefaultBytes(st.Size(), "uploading "+filepath.Base(path))
+		bar := progressbar.DefaultBytes(st.Size(), tr("progress.upload", "file", filepath.Base(path)))
 		defer bar.Close()
 		r := progressbar.NewReader(f, bar)
 		body = &r
