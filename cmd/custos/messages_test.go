@@ -1,15 +1,19 @@
 package main
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/spf13/cobra"
 
 	prob "github.com/custos-project/custos/internal/problem"
 )
@@ -165,4 +169,60 @@ func stringLit(e ast.Expr) (string, bool) {
 	}
 	s, err := strconv.Unquote(lit.Value)
 	return s, err == nil
+}
+
+// TestShortsZH fails on a command of the tree without a Chinese one-line
+// description, or with one that has no Chinese, and on an entry for a
+// command that does not exist.
+func TestShortsZH(t *testing.T) {
+	seen := map[string]bool{}
+	walk(newRoot(), func(c *cobra.Command) {
+		p := c.CommandPath()
+		seen[p] = true
+		if s, ok := shortsZH[p]; !ok {
+			t.Errorf("%s: no Chinese Short in shortsZH (shorts.go)", p)
+		} else if !hasHan(s) {
+			t.Errorf("%s: Chinese Short %q has no Chinese", p, s)
+		}
+	})
+	for p := range shortsZH {
+		if !seen[p] {
+			t.Errorf("shortsZH[%q]: no such command", p)
+		}
+	}
+}
+
+// TestLanguageFromLocale runs the built binary under a Chinese and an
+// English locale: a usage error and --help come in the locale's language,
+// with the exit status unchanged.
+func TestLanguageFromLocale(t *testing.T) {
+	for _, tc := range []struct {
+		locale    string
+		usage     string // in the usage error of a bare submit
+		help, not string // in, and not in, custos matter --help
+	}{
+		{"zh_CN.UTF-8", "submit 需要至少一个 FILE", "用法：", "Usage:"},
+		{"zh_SG.UTF-8", "submit 需要至少一个 FILE", "可用命令：", "Available Commands:"},
+		{"C.UTF-8", "submit needs at least one FILE", "Usage:", "用法"},
+		{"zh_TW.UTF-8", "submit needs at least one FILE", "Available Commands:", "可用命令"},
+	} {
+		t.Run(tc.locale, func(t *testing.T) {
+			env := []string{"LC_ALL=" + tc.locale}
+			_, err := runCustosEnv(t, env, "submit")
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(err.Error(), tc.usage) {
+				t.Errorf("custos submit = %v, want exit status 2 and %q", err, tc.usage)
+			}
+			out, err := runCustosEnv(t, env, "matter", "--help")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, tc.help) || strings.Contains(out, tc.not) {
+				t.Errorf("custos matter --help:\n%s\nwant %q and no %q", out, tc.help, tc.not)
+			}
+			if strings.HasPrefix(tc.locale, "zh_CN") && !strings.Contains(out, "列出本机构的案件") {
+				t.Errorf("custos matter --help:\n%s\nwant the Chinese Short of matter list", out)
+			}
+		})
+	}
 }

@@ -51,6 +51,9 @@ docs/cli.md is the reference, with the exit statuses.`,
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()
 	setExamples(root)
+	if inChinese() {
+		speakChinese(root)
+	}
 	walk(root, func(c *cobra.Command) {
 		if c.HasParent() && c.HasSubCommands() && !c.Runnable() { // consortium, pki, completion…: like cmdGroup
 			c.Args = cobra.ArbitraryArgs
