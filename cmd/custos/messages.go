@@ -46,6 +46,15 @@ func tr(id string, kv ...any) string {
 	return s
 }
 
+// header is a table heading in the CLI's language: its English words,
+// or the catalog's "col." entry in Chinese.
+func header(en string) string {
+	if _, ok := messages["col."+en]; ok {
+		return tr("col." + en)
+	}
+	return en // a column of a list without listColumns: the field's name
+}
+
 // notice writes a catalog message to standard error, after "custos: ".
 func notice(id string, kv ...any) {
 	fmt.Fprintln(os.Stderr, "custos: "+tr(id, kv...))
@@ -139,6 +148,61 @@ var messages = map[string]words{
 	"prompt.token":           {"API token: ", "API 令牌："},
 	"progress.download":      {"downloading {id}", "正在下载 {id}"},
 	"progress.upload":        {"uploading {file}", "正在上传 {file}"},
+
+	// Custody tables (custody.go).
+	"custody.title":  {"Custody of {id}: {n} events", "{id} 的保管链：{n} 个事件"},
+	"custody.reads":  {"Reads counted, not yet in the chain:", "已计数、尚未写入保管链的读取："},
+	"custody.folded": {"{subject} ({n} reads since {since})", "{subject}（自 {since} 起读取 {n} 次）"},
+
+	// Table headings, by their English words (header).
+	"col.ACTOR":        {"ACTOR", "操作者"},
+	"col.ANCHORED":     {"ANCHORED", "上链时间"},
+	"col.APPLICANT":    {"APPLICANT", "申请人"},
+	"col.CASE NUMBER":  {"CASE NUMBER", "案号"},
+	"col.CREATED":      {"CREATED", "创建时间"},
+	"col.CURRENT":      {"CURRENT", "当前"},
+	"col.DISTANCE":     {"DISTANCE", "差异"},
+	"col.EVENT":        {"EVENT", "事件"},
+	"col.EVENTS":       {"EVENTS", "事件"},
+	"col.EXPIRES":      {"EXPIRES", "到期时间"},
+	"col.FILE":         {"FILE", "文件"},
+	"col.FROM":         {"FROM", "转出方"},
+	"col.GRANTEE":      {"GRANTEE", "被授权方"},
+	"col.HEIGHT":       {"HEIGHT", "高度"},
+	"col.ID":           {"ID", "编号 ID"},
+	"col.ISSUED":       {"ISSUED", "签发时间"},
+	"col.ITEMS":        {"ITEMS", "证据项"},
+	"col.KIND":         {"KIND", "类型"},
+	"col.LAST":         {"LAST", "最近"},
+	"col.MATTER":       {"MATTER", "案件"},
+	"col.MEMBER":       {"MEMBER", "成员"},
+	"col.NAME":         {"NAME", "名称"},
+	"col.NEXT ATTEMPT": {"NEXT ATTEMPT", "下次尝试"},
+	"col.NUMBER":       {"NUMBER", "登记/证书号"},
+	"col.OFFERED":      {"OFFERED", "要约时间"},
+	"col.OWNER":        {"OWNER", "所有者"},
+	"col.PARTIES":      {"PARTIES", "当事人"},
+	"col.PREFIX":       {"PREFIX", "前缀"},
+	"col.READS":        {"READS", "读取次数"},
+	"col.REGISTERED":   {"REGISTERED", "登记时间"},
+	"col.REGISTRATION": {"REGISTRATION", "登记"},
+	"col.REVOKED":      {"REVOKED", "撤销时间"},
+	"col.ROLE":         {"ROLE", "角色"},
+	"col.SEQ":          {"SEQ", "序号"},
+	"col.SERVER":       {"SERVER", "服务器"},
+	"col.SHA-256":      {"SHA-256", "SHA-256 摘要"},
+	"col.SINCE":        {"SINCE", "起始"},
+	"col.SIZE":         {"SIZE", "大小"},
+	"col.STATE":        {"STATE", "状态"},
+	"col.STATUS":       {"STATUS", "状态"},
+	"col.SUBJECT":      {"SUBJECT", "对象"},
+	"col.TARGET":       {"TARGET", "对象"},
+	"col.TIME":         {"TIME", "时间"},
+	"col.TITLE":        {"TITLE", "标题"},
+	"col.TO":           {"TO", "接收方"},
+	"col.TOKEN":        {"TOKEN", "令牌"},
+	"col.TYPE":         {"TYPE", "类型"},
+	"col.URL":          {"URL", "网址 URL"},
 
 	// The arguments a command takes (usage.takes), by their English words.
 	"args.no arguments": {"no arguments", "不带参数"},

@@ -226,3 +226,24 @@ func TestLanguageFromLocale(t *testing.T) {
 		})
 	}
 }
+
+// TestTableHeadersZH fails on a heading of a list table without a
+// catalog entry, and on an entry that is no heading.
+func TestTableHeadersZH(t *testing.T) {
+	heads := map[string]bool{"SEQ": true, "TIME": true, "TYPE": true, "ACTOR": true, "SUBJECT": true, "SINCE": true, "LAST": true, "READS": true} // custody.go
+	for _, cols := range listColumns {
+		for _, c := range cols {
+			heads[c.header] = true
+		}
+	}
+	for h := range heads {
+		if _, ok := messages["col."+h]; !ok {
+			t.Errorf("heading %q: no catalog entry %q", h, "col."+h)
+		}
+	}
+	for id := range messages {
+		if h, ok := strings.CutPrefix(id, "col."); ok && !heads[h] {
+			t.Errorf("catalog entry %q: no table has the heading %q", id, h)
+		}
+	}
+}
