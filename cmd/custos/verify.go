@@ -61,7 +61,13 @@ Example:
 			err := verifycli.Check(cmd.Context(), cmd.OutOrStdout(), opts)
 			var ee verifycli.ExitError
 			if errors.As(err, &ee) {
-				return exitError{code: ee.Code, msg: ee.Msg}
+				switch {
+				case ee.Step != "":
+					return failure(ee.Code, "fail.receipt-invalid", "step", ee.Step)
+				case ee.Unconfirmed != "":
+					return failure(ee.Code, "fail.unconfirmed", "node", ee.Unconfirmed)
+				}
+				return exitError{code: ee.Code, msg: ee.Msg} // a usage error: a file's or the bundle's own words
 			}
 			return err
 		},
