@@ -44,6 +44,11 @@ func TestCLICatalog(t *testing.T) {
 // is a message id of the catalog, its parameters (name, value pairs) after.
 var catalogCalls = map[string]int{"usageError": 0, "failure": 1, "notice": 0, "tr": 0}
 
+// argsCalls are the functions whose argument at the index says the
+// arguments a command takes, in English words that the catalog's "args."
+// entries put into Chinese.
+var argsCalls = map[string]int{"positional": 1, "getCmd": 3}
+
 // TestCLICatalogUsed reads cmd/custos's source and fails when a usage
 // error, a failure or a notice does not take its words from the catalog:
 // an id not in it (a raw sentence), an id given other parameters than its
@@ -83,19 +88,11 @@ func TestCLICatalogUsed(t *testing.T) {
 				if name == nil {
 					return true
 				}
-				if name.Name == "positional" && len(n.Args) == 2 {
-					if s, ok := stringLit(n.Args[1]); ok {
+				if i, ok := argsCalls[name.Name]; ok && len(n.Args) > i {
+					if s, ok := stringLit(n.Args[i]); ok {
 						used["args."+s] = true
 						if _, ok := messages["args."+s]; !ok {
-							t.Errorf("%s: positional(…, %q): no catalog entry %q", fset.Position(n.Pos()), s, "args."+s)
-						}
-					}
-				}
-				if name.Name == "getCmd" && len(n.Args) >= 4 {
-					if s, ok := stringLit(n.Args[3]); ok {
-						used["args."+s] = true
-						if _, ok := messages["args."+s]; !ok {
-							t.Errorf("%s: getCmd(…, %q): no catalog entry %q", fset.Position(n.Pos()), s, "args."+s)
+							t.Errorf("%s: %s(…, %q): no catalog entry %q", fset.Position(n.Pos()), name.Name, s, "args."+s)
 						}
 					}
 				}
