@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"time"
@@ -40,7 +39,7 @@ func (cn *conn) client(cmd *cobra.Command) (*client.Client, error) {
 		return nil, err
 	}
 	if r.Token == "" {
-		return nil, usageError("%s needs --token, $CUSTOS_TOKEN or a saved profile ('custos login')", cmd.CommandPath())
+		return nil, usageError("usage.needs-token", "cmd", cmd.CommandPath())
 	}
 	return client.New(r.Server, r.Token), nil
 }
@@ -85,7 +84,7 @@ func (cn *conn) run(call func(ctx context.Context, c *client.Client, args []stri
 func positional(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageError("%s takes %s (see '%s --help')", cmd.CommandPath(), what, cmd.CommandPath())
+			return usageError("usage.takes", "cmd", cmd.CommandPath(), "what", tr("args."+what))
 		}
 		return nil
 	}
@@ -96,7 +95,7 @@ func cmdGroup(use, short string, cn *conn, subs ...*cobra.Command) *cobra.Comman
 	cmd := &cobra.Command{
 		Use: use, Short: short, Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return usageError("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
+			return usageError("usage.needs-subcommand", "cmd", cmd.CommandPath())
 		},
 	}
 	cn.flags(cmd)
@@ -110,7 +109,7 @@ func requireFlags(cmd *cobra.Command, names ...string) error {
 	for _, n := range names {
 		f := cmd.Flags().Lookup(n)
 		if f == nil || flagEmpty(f.Value) {
-			return usageError("%s needs --%s", cmd.CommandPath(), n)
+			return usageError("usage.needs-flag", "cmd", cmd.CommandPath(), "flag", n)
 		}
 	}
 	return nil
@@ -133,7 +132,7 @@ func parseExpiry(s string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return nil, usageError("--expires must be an RFC 3339 time such as 2027-06-30T00:00:00Z")
+		return nil, usageError("usage.expires")
 	}
 	return &t, nil
 }
@@ -165,7 +164,7 @@ func orgCmd() *cobra.Command {
 				patch.UnlistedByDefault = &unlisted
 			}
 			if patch == (wire.OrgPatch{}) {
-				return usageError("%s needs --name or --unlisted-by-default", cmd.CommandPath())
+				return usageError("usage.org-update", "cmd", cmd.CommandPath())
 			}
 			return nil
 		},
@@ -213,9 +212,8 @@ func keyCmd() *cobra.Command {
 			run := cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
 				nk, err := c.CreateKey(ctx, org, wire.KeyInput{Role: wire.Role(role), Name: name, ExpiresAt: exp})
 				if err == nil {
-					fmt.Fprintf(os.Stderr, "custos: key %s (%s) created for organization %s.\n"+
-						"custos: its token is the \"token\" field printed on standard output. It is shown only this once and cannot be recovered: store it now.\n",
-						nk.Key.ID, nk.Key.Role, nk.Key.OrgID)
+					notice("notice.key-created", "id", nk.Key.ID, "role", nk.Key.Role, "org", nk.Key.OrgID)
+					notice("notice.key-token")
 				}
 				return nk, err
 			})
@@ -283,7 +281,7 @@ func shareCmd() *cobra.Command {
 		Args: positional(0, "no arguments (or the subcommand list or revoke)"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if (in.Evidence == "") == (in.Matter == "") {
-				return usageError("share needs exactly one of --evidence and --matter")
+				return usageError("usage.share-one-of")
 			}
 			if err := requireFlags(cmd, "org"); err != nil {
 				return err
@@ -333,7 +331,7 @@ func listCmd() *cobra.Command {
 		Args: positional(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if q.Limit < 0 || q.Limit > 500 {
-				return usageError("--limit is a number from 1 to 500")
+				return usageError("usage.limit")
 			}
 			c, err := cn.client(cmd)
 			if err != nil {
@@ -374,7 +372,7 @@ func listEvidence(ctx context.Context, c *client.Client, q client.Query, all boo
 			}
 		}
 		if page.Next != "" && !all {
-			fmt.Fprintf(os.Stderr, "custos: more evidence: continue with --cursor %s, or list with --all\n", page.Next)
+			notice("notice.more", "cursor", page.Next)
 		}
 		if page.Next == "" || !all {
 			break
@@ -397,7 +395,7 @@ func receiptCmd() *cobra.Command {
 		Args:  positional(1, "one evidence ID"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if wait < 0 || wait > wire.MaxReceiptWait {
-				return usageError("--wait is a duration from 0 to %v", wire.MaxReceiptWait)
+				return usageError("usage.wait", "max", wire.MaxReceiptWait)
 			}
 			c, err := cn.client(cmd)
 			if err != nil {
@@ -407,7 +405,7 @@ func receiptCmd() *cobra.Command {
 			defer stop()
 			b, err := c.Receipt(ctx, a[0], wait)
 			if errors.Is(err, client.ErrPending) {
-				return exitError{code: 1, msg: fmt.Sprintf("%v; retry, or wait longer with --wait", err)}
+				return failure(1, "fail.wait", "err", err)
 			}
 			if err != nil {
 				return err
@@ -435,7 +433,7 @@ func webhookCmd() *cobra.Command {
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
 			nw, err := c.CreateWebhook(ctx, in)
 			if err == nil {
-				fmt.Fprintln(os.Stderr, "custos: keep the secret now: it signs every delivery and is shown only this once")
+				notice("notice.webhook-secret")
 			}
 			return nw, err
 		}),

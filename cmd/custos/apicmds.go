@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -83,7 +82,7 @@ func logCmd() *cobra.Command {
 			first, err1 := strconv.ParseUint(a[0], 10, 64)
 			second, err2 := strconv.ParseUint(a[1], 10, 64)
 			if err1 != nil || err2 != nil {
-				return nil, usageError("log consistency takes two tree sizes, whole numbers")
+				return nil, usageError("usage.tree-sizes")
 			}
 			return c.Consistency(ctx, first, second)
 		}),
@@ -155,7 +154,7 @@ channel you trust, and keep it: verification is only as good as this file. No to
 		Args: positional(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if pem != "" && pem != "root" && pem != "tsa-chain" {
-				return usageError("--pem is root or tsa-chain")
+				return usageError("usage.pem")
 			}
 			c, err := cn.publicClient()
 			if err != nil {
@@ -231,7 +230,7 @@ func integrityCmd() *cobra.Command {
 				return err
 			}
 			if !r.OK {
-				return exitError{code: 1, msg: fmt.Sprintf("the integrity audit found %d faults", r.Findings)}
+				return failure(1, "fail.audit", "n", r.Findings)
 			}
 			return nil
 		}),

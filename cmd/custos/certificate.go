@@ -32,7 +32,7 @@ func certificateCmd() *cobra.Command {
 		Args:    positional(0, "no arguments"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			if (ids == "") == (in.Matter == "") {
-				return usageError("%s needs exactly one of --evidence and --matter", cmd.CommandPath())
+				return usageError("usage.cert-one-of", "cmd", cmd.CommandPath())
 			}
 			if ids != "" {
 				in.Evidence = strings.Split(ids, ",")
@@ -79,13 +79,13 @@ func (a *applicantFlags) input(cmd *cobra.Command) (*wire.ApplicantInput, error)
 	person := a.name != "" || a.id != "" || a.idType != ""
 	switch {
 	case a.org != "" && person:
-		return nil, usageError("%s takes either --applicant-org or --applicant-name and --applicant-id, not both", cmd.CommandPath())
+		return nil, usageError("usage.applicant-both", "cmd", cmd.CommandPath())
 	case a.org != "":
 		return &wire.ApplicantInput{Org: a.org}, nil
 	case !person:
 		return nil, nil
 	case a.name == "" || a.id == "":
-		return nil, usageError("%s needs --applicant-name and --applicant-id together", cmd.CommandPath())
+		return nil, usageError("usage.applicant-pair", "cmd", cmd.CommandPath())
 	}
 	return &wire.ApplicantInput{Person: &wire.Person{Name: a.name, IDType: a.idType, IDNumber: a.id}}, nil
 }

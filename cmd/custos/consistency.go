@@ -34,27 +34,27 @@ Exit 0 consistent, 1 not, 2 usage error.`,
 				}
 			}
 			if older == "" || newer == "" || trustPath == "" || (server == "") == (proofPath == "") {
-				return usageError("consistency needs --old, --new, --trust and one of --server or --proof")
+				return usageError("usage.consistency")
 			}
 			cp1, err := readCheckpoint(older)
 			if err != nil {
-				return usageError("%v", err)
+				return usageErrorOf(err)
 			}
 			cp2, err := readCheckpoint(newer)
 			if err != nil {
-				return usageError("%v", err)
+				return usageErrorOf(err)
 			}
 			tb, err := os.ReadFile(trustPath)
 			if err != nil {
-				return usageError("%v", err)
+				return usageErrorOf(err)
 			}
 			trust, err := receipt.ParseTrust(tb)
 			if err != nil {
-				return usageError("trust bundle %s: %v", trustPath, err)
+				return usageError("usage.trust-bundle", "path", trustPath, "err", err)
 			}
 			v, err := receipt.NewVerifier(trust)
 			if err != nil {
-				return usageError("trust bundle %s: %v", trustPath, err)
+				return usageError("usage.trust-bundle", "path", trustPath, "err", err)
 			}
 			var p wire.ConsistencyView
 			if proofPath != "" {
@@ -63,17 +63,17 @@ Exit 0 consistent, 1 not, 2 usage error.`,
 				err = fetchConsistency(cmd.Context(), server, cp1.TreeSize, cp2.TreeSize, &p)
 			}
 			if err != nil {
-				return usageError("consistency proof: %v", err)
+				return usageError("usage.consistency-proof", "err", err)
 			}
 			if p.First != cp1.TreeSize || p.Second != cp2.TreeSize {
-				return exitError{code: 1, msg: fmt.Sprintf("the proof is for sizes %d→%d, the checkpoints have %d→%d", p.First, p.Second, cp1.TreeSize, cp2.TreeSize)}
+				return failure(1, "fail.proof-sizes", "first", p.First, "second", p.Second, "old", cp1.TreeSize, "new", cp2.TreeSize)
 			}
 			if err := v.VerifyConsistency(cp1, cp2, p.Proof); err != nil {
 				var ve *receipt.VerifyError
 				if errors.As(err, &ve) {
-					return exitError{code: 1, msg: fmt.Sprintf("NOT CONSISTENT at step %s\n  expected: %s\n  computed: %s", ve.Step, ve.Want, ve.Got)}
+					return failure(1, "fail.not-consistent", "step", ve.Step, "want", ve.Want, "got", ve.Got)
 				}
-				return exitError{code: 1, msg: err.Error()}
+				return failureOf(1, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "✓ checkpoint %s height %d: %d leaves, root %s\n✓ checkpoint %s height %d: %d leaves, root %s\n✓ the first %d leaves are unchanged in the later log (RFC 6962 consistency proof)\nCONSISTENT\n",
 				cp1.ChainID, cp1.Height, cp1.TreeSize, cp1.Root, cp2.ChainID, cp2.Height, cp2.TreeSize, cp2.Root, cp1.TreeSize)

@@ -65,7 +65,7 @@ that knows the new version before it votes. See docs/operations.md, "Upgrading t
 		Args: positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
 			if height <= 0 {
-				return nil, usageError("consortium upgrade needs --height H (a block height ahead of the chain)")
+				return nil, usageError("usage.upgrade-height")
 			}
 			if version == 0 { // the next version after the chain's
 				st, err := c.ChainStatus(ctx)
@@ -105,14 +105,14 @@ new members).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" || len(orgs) == 0 {
-				return usageError("consortium init needs --out DIR and at least one --org KIND:NAME")
+				return usageError("usage.init")
 			}
 			members, err := parseMembers(orgs)
 			if err != nil {
-				return usageError("%v", err)
+				return usageErrorOf(err)
 			}
 			if err := nf.apply(members, cmd.ErrOrStderr()); err != nil {
-				return usageError("%v", err)
+				return usageErrorOf(err)
 			}
 			if chainID == "" {
 				var b [4]byte
@@ -123,7 +123,7 @@ new members).`,
 				peerPort = apiPort + 100
 			}
 			if stateVersion != anchor.StateV1 && stateVersion != anchor.LatestState {
-				return usageError("--state-version must be %d or %d", anchor.StateV1, anchor.LatestState)
+				return usageError("usage.state-version", "v1", anchor.StateV1, "latest", anchor.LatestState)
 			}
 			return consortiumInit(cmd.OutOrStdout(), initParams{out: out, name: name, chainID: chainID, host: host,
 				apiPort: apiPort, p2pPort: p2pPort, peerPort: peerPort, members: members, now: time.Now(), stateVersion: stateVersion})
@@ -199,7 +199,7 @@ type memberFiles struct {
 
 func consortiumInit(w io.Writer, p initParams) error {
 	if entries, err := os.ReadDir(p.out); err == nil && len(entries) > 0 {
-		return usageError("%s exists and is not empty; choose a new folder", p.out)
+		return usageError("usage.out-not-empty", "out", p.out)
 	}
 	root, err := certs.NewRoot(p.name+" Root CA", p.now)
 	if err != nil {

@@ -36,11 +36,11 @@ func copyrightCmd() *cobra.Command {
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, paths []string) (any, error) {
 			b, err := os.ReadFile(metaFile)
 			if err != nil {
-				return nil, usageError("--metadata: %v", err)
+				return nil, usageError("usage.metadata", "err", err)
 			}
 			w, err := copyright.ParseWork(b, time.Now())
 			if err != nil {
-				return nil, usageError("--metadata %s: %v", metaFile, err)
+				return nil, usageError("usage.metadata-file", "path", metaFile, "err", err)
 			}
 			files, closeAll, err := openFiles(paths)
 			if err != nil {
@@ -68,14 +68,14 @@ func copyrightCmd() *cobra.Command {
 				}
 			}
 			if given != 1 {
-				return nil, usageError("search takes exactly one of --sha256, --number and FILE")
+				return nil, usageError("usage.search-one-of")
 			}
 			if number != "" {
 				return c.SearchCopyrightsNumber(ctx, number)
 			}
 			if sha != "" {
 				if b, err := hex.DecodeString(sha); err != nil || len(b) != 32 {
-					return nil, usageError("--sha256 must be 64 hex digits")
+					return nil, usageError("usage.sha256")
 				}
 				return c.SearchCopyrights(ctx, sha)
 			}

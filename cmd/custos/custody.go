@@ -53,13 +53,13 @@ Example:
 // custodyTable writes a custody chain as aligned columns, times in the
 // local time zone.
 func custodyTable(w io.Writer, v *wire.CustodyView) error {
-	fmt.Fprintf(w, "Custody of %s: %d events\n", cleanCell(v.Evidence), len(v.Events))
+	fmt.Fprintln(w, tr("custody.title", "id", cleanCell(v.Evidence), "n", len(v.Events)))
 	t := &table{}
-	t.add("SEQ", "TIME", "TYPE", "ACTOR", "SUBJECT")
+	t.add(header("SEQ"), header("TIME"), header("TYPE"), header("ACTOR"), header("SUBJECT"))
 	for _, e := range v.Events {
 		subject := e.Subject
 		if e.Reads > 0 { // a folded read
-			subject = fmt.Sprintf("%s (%d reads since %s)", subject, e.Reads, eventTime(e.Since))
+			subject = tr("custody.folded", "subject", subject, "n", e.Reads, "since", eventTime(e.Since))
 		}
 		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), e.Type, actorName(e.Actor, e.ActorOrgName), subject)
 	}
@@ -69,9 +69,9 @@ func custodyTable(w io.Writer, v *wire.CustodyView) error {
 	if len(v.PendingReads) == 0 {
 		return nil
 	}
-	fmt.Fprintln(w, "\nReads counted, not yet in the chain:")
+	fmt.Fprintln(w, "\n"+tr("custody.reads"))
 	t = &table{}
-	t.add("SINCE", "LAST", "TYPE", "ACTOR", "SUBJECT", "READS")
+	t.add(header("SINCE"), header("LAST"), header("TYPE"), header("ACTOR"), header("SUBJECT"), header("READS"))
 	for _, p := range v.PendingReads {
 		t.add(localTime(p.Since), localTime(p.Last), p.Type, p.Actor, p.Subject, strconv.FormatUint(p.Reads, 10))
 	}

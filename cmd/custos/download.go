@@ -80,7 +80,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	}
 	var body io.Reader = d.Body
 	if showBar {
-		bar := progressbar.DefaultBytes(d.Size, "downloading "+id)
+		bar := progressbar.DefaultBytes(d.Size, tr("progress.download", "id", id))
 		defer bar.Close()
 		r := progressbar.NewReader(d.Body, bar)
 		body = &r
@@ -92,7 +92,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 			return fmt.Errorf("%s: the transfer failed: %w; what was written to standard output is incomplete", id, err)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
-			return exitError{code: 1, msg: fmt.Sprintf("%s: DIGEST MISMATCH: the bytes written to standard output have SHA-256 %s, the item's recorded digest is %s; discard them", id, got, want)}
+			return failure(1, "fail.digest-stdout", "id", id, "got", got, "want", want)
 		}
 		return nil
 	}
@@ -121,13 +121,13 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 		return err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return exitError{code: 1, msg: fmt.Sprintf("%s: DIGEST MISMATCH: what arrived has SHA-256 %s, the item's recorded digest is %s; nothing was saved", id, got, want)}
+		return failure(1, "fail.digest-file", "id", id, "got", got, "want", want)
 	}
 	if err := os.Rename(tmp.Name(), target); err != nil {
 		return err
 	}
 	ok = true
-	fmt.Fprintf(os.Stderr, "custos: %s saved as %s (sha256 %s, checked)\n", id, target, want)
+	notice("notice.saved", "id", id, "path", target, "sha256", want)
 	return nil
 }
 

@@ -32,7 +32,7 @@ func fsckCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(configPath)
 			if err != nil {
-				return usageError("%v", err)
+				return usageErrorOf(err)
 			}
 			if cmd.Flags().Changed("data") || configPath == "" {
 				cfg.Data = data
@@ -47,7 +47,7 @@ func fsckCmd() *cobra.Command {
 				return err
 			}
 			if !rep.OK() {
-				return exitError{code: 1, msg: "the store has integrity problems (see the report)"}
+				return failure(1, "fail.fsck")
 			}
 			return nil
 		},

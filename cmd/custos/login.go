@@ -42,7 +42,7 @@ token; 'custos logout' forgets it here (the key stays valid until revoked with '
 				server = os.Getenv("CUSTOS_SERVER")
 			}
 			if server == "" {
-				return usageError("login needs --server URL (or $CUSTOS_SERVER)")
+				return usageError("usage.login-server")
 			}
 			cfg, path, err := loadCLIConfig()
 			if err != nil {
@@ -63,8 +63,7 @@ token; 'custos logout' forgets it here (the key stays valid until revoked with '
 			if err := cfg.save(path); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "custos: logged in to %s as key %q (%s) of %s; saved as profile %q in %s\n",
-				server, me.Key.Name, me.Key.Role, me.Org.Name, name, path)
+			notice("notice.logged-in", "server", server, "key", me.Key.Name, "role", me.Key.Role, "org", me.Org.Name, "profile", name, "path", path)
 			return nil
 		},
 	}
@@ -89,7 +88,7 @@ func loginToken(flag string, fromStdin bool) (string, error) {
 	case os.Getenv("CUSTOS_TOKEN") != "":
 		t = os.Getenv("CUSTOS_TOKEN")
 	case term.IsTerminal(int(os.Stdin.Fd())):
-		fmt.Fprint(os.Stderr, "API token: ")
+		fmt.Fprint(os.Stderr, tr("prompt.token"))
 		b, err := term.ReadPassword(int(os.Stdin.Fd()))
 		fmt.Fprintln(os.Stderr)
 		if err != nil {
@@ -99,7 +98,7 @@ func loginToken(flag string, fromStdin bool) (string, error) {
 	}
 	t = strings.TrimSpace(t)
 	if t == "" {
-		return "", usageError("login needs a token: --token-stdin, --token or $CUSTOS_TOKEN")
+		return "", usageError("usage.login-token")
 	}
 	return t, nil
 }
@@ -121,7 +120,7 @@ computer. The key itself stays valid on the server until an administrator revoke
 			}
 			name, _ := selectedProfile(cfg)
 			if cfg.Profiles[name] == nil {
-				return exitError{code: 1, msg: "no saved profile to log out of"}
+				return failure(1, "fail.no-profile")
 			}
 			delete(cfg.Profiles, name)
 			if cfg.Current == name {
@@ -130,7 +129,7 @@ computer. The key itself stays valid on the server until an administrator revoke
 			if err := cfg.save(path); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "custos: profile %q removed from %s\n", name, path)
+			notice("notice.profile-removed", "profile", name, "path", path)
 			return nil
 		},
 	}
@@ -174,7 +173,7 @@ func profileCmd() *cobra.Command {
 				return err
 			}
 			if cfg.Profiles[a[0]] == nil {
-				return usageError("no profile %q (see 'custos profile list')", a[0])
+				return usageError("usage.no-profile", "name", a[0])
 			}
 			cfg.Current = a[0]
 			return cfg.save(path)

@@ -40,12 +40,12 @@ Example:
 				}
 			}
 			if given != 1 {
-				return usageError("lookup takes one of FILE, --sha256 HEX and --sm3 HEX (see 'custos lookup --help')")
+				return usageError("usage.lookup-one-of")
 			}
 			if len(args) == 1 {
 				sum, err := fileSHA256(args[0])
 				if err != nil {
-					return usageError("%v", err)
+					return usageErrorOf(err)
 				}
 				sha = sum
 			}

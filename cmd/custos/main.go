@@ -35,6 +35,14 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
-func usageError(format string, args ...any) error {
-	return exitError{code: 2, msg: fmt.Sprintf(format, args...)}
+// usageError is exit status 2 with the catalog message id (messages.go)
+// and its parameters as name, value pairs.
+func usageError(id string, kv ...any) error {
+	return failure(2, id, kv...)
+}
+
+// usageErrorOf is exit status 2 with err's own words (a parser's, or the
+// flag library's).
+func usageErrorOf(err error) error {
+	return failureOf(2, err)
 }

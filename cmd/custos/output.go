@@ -225,7 +225,7 @@ func listTable(rv reflect.Value) *table {
 	var t table
 	hdr := make([]string, len(cols))
 	for i, c := range cols {
-		hdr[i] = c.header
+		hdr[i] = header(c.header)
 	}
 	t.add(hdr...)
 	for i := range rv.Len() {

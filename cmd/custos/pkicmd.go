@@ -44,11 +44,11 @@ func (f *pkiFlags) add(cmd *cobra.Command) {
 
 func (f *pkiFlags) config(cmd *cobra.Command) (Config, error) {
 	if f.purpose != certs.PurposeTSA && f.purpose != certs.PurposeNotary {
-		return Config{}, usageError("--for must be tsa or notary, not %q", f.purpose)
+		return Config{}, usageError("usage.pki-for", "for", f.purpose)
 	}
 	cfg, err := loadConfig(f.configPath)
 	if err != nil {
-		return cfg, usageError("%v", err)
+		return cfg, usageErrorOf(err)
 	}
 	if cmd.Flags().Changed("data") || f.configPath == "" {
 		cfg.Data = f.data
@@ -143,11 +143,11 @@ certificate issued by the next. Restart custos serve to use it.`,
 			}
 			b, err := os.ReadFile(args[0])
 			if err != nil {
-				return usageError("%v", err)
+				return usageErrorOf(err)
 			}
 			chain, err := certs.ParsePEM(b)
 			if err != nil {
-				return usageError("%s: %v", args[0], err)
+				return usageError("usage.file-err", "path", args[0], "err", err)
 			}
 			keys := &keyStore{cfg: cfg}
 			defer keys.close()
@@ -156,7 +156,7 @@ certificate issued by the next. Restart custos serve to use it.`,
 				return fmt.Errorf("finding the key of the request (made by custos pki request): %w", err)
 			}
 			if err := certs.CheckIssued(f.purpose, chain, signer.Public(), time.Now()); err != nil {
-				return exitError{code: 1, msg: fmt.Sprintf("not installed: %v", err)}
+				return failure(1, "fail.not-installed", "err", err)
 			}
 			path := cfg.issuedPath(f.purpose, ".pem")
 			if err := writeFileSync(path, certs.EncodePEM(chain...), 0o644); err != nil {

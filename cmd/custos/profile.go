@@ -69,9 +69,7 @@ func loadCLIConfig() (*cliConfig, string, error) {
 		return nil, path, err
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
-		return nil, path, exitError{code: 1, msg: fmt.Sprintf(
-			"refusing to read %s: it holds API tokens and other users may read it (mode %04o); make it yours alone with: chmod 600 %s",
-			path, perm, path)}
+		return nil, path, failure(1, "fail.profile-mode", "path", path, "mode", fmt.Sprintf("%04o", perm))
 	}
 	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
@@ -190,7 +188,7 @@ func loadProfile() (string, *profile, error) {
 	name, explicit := selectedProfile(cfg)
 	p := cfg.Profiles[name]
 	if p == nil && explicit {
-		return "", nil, usageError("no profile %q (see 'custos profile list'; 'custos login --profile %s' saves one)", name, name)
+		return "", nil, usageError("usage.no-profile-save", "name", name)
 	}
 	return name, p, nil
 }

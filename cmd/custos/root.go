@@ -10,11 +10,12 @@ import (
 var version = "dev"
 
 func run(args []string) error {
+	setLanguage()
 	root := newRoot()
 	root.SetArgs(args)
 	err := root.Execute()
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") { // cobra's, for the root
-		return usageError("%v", err)
+		return usageErrorOf(err)
 	}
 	return err
 }
@@ -37,7 +38,7 @@ docs/cli.md is the reference, with the exit statuses.`,
 		Version:       version,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("%v (see '%s --help')", err, c.CommandPath())
+		return usageError("usage.flag", "err", err, "cmd", c.CommandPath())
 	})
 	root.PersistentFlags().BoolVar(&forceJSON, "json", false, "print JSON even on a terminal (piped output is JSON anyway)")
 	root.PersistentFlags().StringVar(&profileFlag, "profile", "", "use this saved profile (default: $CUSTOS_PROFILE, else the current one)")
@@ -50,11 +51,14 @@ docs/cli.md is the reference, with the exit statuses.`,
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()
 	setExamples(root)
+	if inChinese() {
+		speakChinese(root)
+	}
 	walk(root, func(c *cobra.Command) {
 		if c.HasParent() && c.HasSubCommands() && !c.Runnable() { // consortium, pki, completion…: like cmdGroup
 			c.Args = cobra.ArbitraryArgs
 			c.RunE = func(cmd *cobra.Command, _ []string) error {
-				return usageError("%s needs a subcommand (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
+				return usageError("usage.needs-subcommand", "cmd", cmd.CommandPath())
 			}
 		}
 	})

@@ -51,7 +51,7 @@ func serveCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(configPath)
 			if err != nil {
-				return usageError("%v", err)
+				return usageErrorOf(err)
 			}
 			if cmd.Flags().Changed("data") || cfg.Data == "" {
 				cfg.Data = data

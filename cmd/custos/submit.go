@@ -31,7 +31,7 @@ func submitCmd() *cobra.Command {
 		Short: "File evidence: stream each file to a Custos server and print the records (piped: JSON lines)",
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if len(files) == 0 {
-				return usageError("submit needs at least one FILE")
+				return usageError("usage.submit-file")
 			}
 			c, err := cn.client(cmd)
 			if err != nil {
@@ -53,7 +53,7 @@ func submitCmd() *cobra.Command {
 				res, err := submitFile(ctx, c, f, meta, showBar)
 				if err != nil {
 					failed++
-					fmt.Fprintf(os.Stderr, "custos: %s: %v\n", f, err)
+					notice("notice.file-failed", "path", f, "err", err)
 					continue
 				}
 				if !asJSON {
@@ -68,7 +68,7 @@ func submitCmd() *cobra.Command {
 				}
 			}
 			if failed > 0 {
-				return exitError{code: 1, msg: fmt.Sprintf("%d of %d files were not filed", failed, len(files))}
+				return failure(1, "fail.not-filed", "failed", failed, "n", len(files))
 			}
 			return nil
 		},
@@ -98,7 +98,7 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 	}
 	var body io.Reader = f
 	if showBar && st.Size() >= progressThreshold {
-		bar := progressbar.DefaultBytes(st.Size(), "uploading "+filepath.Base(path))
+		bar := progressbar.DefaultBytes(st.Size(), tr("progress.upload", "file", filepath.Base(path)))
 		defer bar.Close()
 		r := progressbar.NewReader(f, bar)
 		body = &r

@@ -58,7 +58,7 @@ Example:
 				return verifyPDF(cmd.OutOrStdout(), pdfPath, receiptPath+filePath, trustPath, rootsPath, asJSON)
 			}
 			if receiptPath == "" || trustPath == "" {
-				return usageError("verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')")
+				return usageError("usage.verify")
 			}
 			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, Transitions: transitionsPath, JSON: asJSON, NodeWait: nodeWait}
 			if nodeURL != "" {
@@ -67,7 +67,13 @@ Example:
 			err := verifycli.Check(cmd.Context(), cmd.OutOrStdout(), opts)
 			var ee verifycli.ExitError
 			if errors.As(err, &ee) {
-				return exitError{code: ee.Code, msg: ee.Msg}
+				switch {
+				case ee.Step != "":
+					return failure(ee.Code, "fail.receipt-invalid", "step", ee.Step)
+				case ee.Unconfirmed != "":
+					return failure(ee.Code, "fail.unconfirmed", "node", ee.Unconfirmed)
+				}
+				return exitError{code: ee.Code, msg: ee.Msg} // a usage error: a file's or the bundle's own words
 			}
 			return err
 		},

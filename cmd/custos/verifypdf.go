@@ -67,9 +67,9 @@ type pdfResult struct {
 func verifyPDF(out io.Writer, pdfPath, others, trustPath, rootsPath string, asJSON bool) error {
 	switch {
 	case others != "":
-		return usageError("verify --pdf checks a certificate PDF alone: it takes no --receipt or --file")
+		return usageError("usage.verify-pdf-alone")
 	case trustPath == "" && rootsPath == "":
-		return usageError("verify --pdf needs --trust BUNDLE, --roots PEM or both (see 'custos verify --help')")
+		return usageError("usage.verify-pdf-roots")
 	}
 	roots, err := pdfRoots(trustPath, rootsPath)
 	if err != nil {
@@ -95,15 +95,15 @@ func pdfRoots(trustPath, rootsPath string) (*x509.CertPool, error) {
 	if rootsPath != "" {
 		b, err := os.ReadFile(rootsPath)
 		if err != nil {
-			return nil, usageError("%v", err)
+			return nil, usageErrorOf(err)
 		}
 		roots, err := certs.ParsePEM(b)
 		if err != nil || len(roots) == 0 {
-			return nil, usageError("%s: want one or more PEM certificates (%v)", rootsPath, err)
+			return nil, usageError("usage.roots-pem", "path", rootsPath, "err", err)
 		}
 		for _, c := range roots {
 			if !c.IsCA {
-				return nil, usageError("%s: %s is not a CA certificate", rootsPath, c.Subject)
+				return nil, usageError("usage.roots-not-ca", "path", rootsPath, "subject", c.Subject)
 			}
 			pool.AddCert(c)
 		}
@@ -144,7 +144,7 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, asJSON bo
 	}
 	printPDFReport(out, &rep)
 	if !rep.Valid {
-		return exitError{code: 1, msg: "the PDF is NOT valid: the " + rep.Step + " check failed"}
+		return failure(1, "fail.pdf-invalid", "step", rep.Step)
 	}
 	return nil
 }
@@ -155,15 +155,15 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, asJSON bo
 func trustRoot(trustPath string) (*x509.Certificate, error) {
 	tb, err := os.ReadFile(trustPath)
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, usageErrorOf(err)
 	}
 	trust, err := receipt.ParseTrust(tb)
 	if err != nil {
-		return nil, usageError("%s: %v", trustPath, err)
+		return nil, usageError("usage.file-err", "path", trustPath, "err", err)
 	}
 	root, err := certs.ParsePEM([]byte(trust.RootPEM))
 	if err != nil || len(root) != 1 {
-		return nil, usageError("%s: root_pem: want one certificate (%v)", trustPath, err)
+		return nil, usageError("usage.root-pem", "path", trustPath, "err", err)
 	}
 	return root[0], nil
 }
@@ -171,15 +171,15 @@ func trustRoot(trustPath string) (*x509.Certificate, error) {
 func readPDF(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, usageErrorOf(err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxPDFSize+1))
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, usageErrorOf(err)
 	}
 	if len(b) > maxPDFSize {
-		return nil, usageError("%s: over %d MiB, not a certificate Custos issued", path, maxPDFSize>>20)
+		return nil, usageError("usage.pdf-too-large", "path", path, "mib", maxPDFSize>>20)
 	}
 	return b, nil
 }

@@ -37,6 +37,10 @@ type verifyReport struct {
 type ExitError struct {
 	Code int
 	Msg  string
+	// Step is the failing step of a receipt that is not valid, and
+	// Unconfirmed the node that did not confirm a valid one, so that a
+	// caller can say Msg in another language.
+	Step, Unconfirmed string
 }
 
 func (e ExitError) Error() string { return e.Msg }
@@ -116,7 +120,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 			return printJSON(out, verifyReport{Step: ve.Step, Want: ve.Want, Got: ve.Got, Error: ve.Err.Error()}, 1)
 		}
 		printFailure(out, ve)
-		return ExitError{Code: 1, Msg: "the receipt is NOT valid: the " + ve.Step + " check failed"}
+		return ExitError{Code: 1, Msg: "the receipt is NOT valid: the " + ve.Step + " check failed", Step: ve.Step}
 	case err != nil: // reading the evidence file, or an unusable trust bundle
 		return usageError("%v", err)
 	}
@@ -133,7 +137,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	}
 	printNode(out, node)
 	if code := node.exitCode(); code != 0 {
-		return ExitError{Code: code, Msg: "the receipt is valid offline, but NOT CONFIRMED by " + node.URL}
+		return ExitError{Code: code, Msg: "the receipt is valid offline, but NOT CONFIRMED by " + node.URL, Unconfirmed: node.URL}
 	}
 	return nil
 }

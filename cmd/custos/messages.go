@@ -1,0 +1,227 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/custos-project/custos/api/client"
+	prob "github.com/custos-project/custos/internal/problem"
+)
+
+// lang is the language the CLI speaks: Chinese for a Simplified Chinese
+// locale, else English. run sets it from the locale (the rule the API
+// client uses for Accept-Language).
+var lang = prob.English
+
+// languageFrom chooses the CLI's language from the locale (LC_ALL, else
+// LC_MESSAGES, else LANG): zh_CN.*, zh_SG.*, zh and zh_Hans… give
+// Chinese; C, POSIX, no locale and every other give English.
+func languageFrom(getenv func(string) string) prob.Lang {
+	return prob.Negotiate(client.LanguageFromEnv(getenv))
+}
+
+// setLanguage chooses the CLI's language from the locale. (No --lang
+// flag: copyright pdf's --lang is the certificate's language.)
+func setLanguage() {
+	lang = languageFrom(os.Getenv)
+}
+
+// tr puts the CLI's message id into words in the CLI's language, its
+// {name} parameters given as name, value pairs. A missing id reads as
+// itself (TestCLICatalogUsed catches it).
+func tr(id string, kv ...any) string {
+	t, ok := messages[id]
+	if !ok {
+		return id
+	}
+	s := t.en
+	if lang == prob.Chinese {
+		s = t.zh
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		name, _ := kv[i].(string)
+		s = strings.ReplaceAll(s, "{"+name+"}", fmt.Sprint(kv[i+1]))
+	}
+	return s
+}
+
+// header is a table heading in the CLI's language: its English words,
+// or the catalog's "col." entry in Chinese.
+func header(en string) string {
+	if _, ok := messages["col."+en]; ok {
+		return tr("col." + en)
+	}
+	return en // a column of a list without listColumns: the field's name
+}
+
+// notice writes a catalog message to standard error, after "custos: ".
+func notice(id string, kv ...any) {
+	fmt.Fprintln(os.Stderr, "custos: "+tr(id, kv...))
+}
+
+// failure is an error that exits with code and says the catalog message id.
+func failure(code int, id string, kv ...any) error {
+	return exitError{code: code, msg: tr(id, kv...)}
+}
+
+// text is a message in English and in Simplified Chinese, its parameters
+// written {name} (as in internal/problem's catalog).
+type words struct{ en, zh string }
+
+// failureOf is an error that exits with code and says err's own words.
+func failureOf(code int, err error) error {
+	return exitError{code: code, msg: err.Error()}
+}
+
+// messages is the CLI's own words in English and Simplified Chinese:
+// usage errors, failures, notices and table headings ("col." ids). The
+// server's refusals come already in the user's language (Accept-Language).
+// TestCLICatalog checks every entry has both, with the same parameters.
+var messages = map[string]words{
+	// Usage errors.
+	"usage.needs-token":       {"{cmd} needs --token, $CUSTOS_TOKEN or a saved profile ('custos login')", "{cmd} 需要 --token、$CUSTOS_TOKEN 或已保存的配置（'custos login'）"},
+	"usage.takes":             {"{cmd} takes {what} (see '{cmd} --help')", "{cmd} 需要{what}（见 '{cmd} --help'）"},
+	"usage.needs-subcommand":  {"{cmd} needs a subcommand (see '{cmd} --help')", "{cmd} 需要一个子命令（见 '{cmd} --help'）"},
+	"usage.needs-flag":        {"{cmd} needs --{flag}", "{cmd} 需要 --{flag}"},
+	"usage.expires":           {"--expires must be an RFC 3339 time such as 2027-06-30T00:00:00Z", "--expires 须为 RFC 3339 时间，例如 2027-06-30T00:00:00Z"},
+	"usage.org-update":        {"{cmd} needs --name or --unlisted-by-default", "{cmd} 需要 --name 或 --unlisted-by-default"},
+	"usage.share-one-of":      {"share needs exactly one of --evidence and --matter", "share 需要 --evidence 与 --matter 二者之一（且只能一个）"},
+	"usage.limit":             {"--limit is a number from 1 to 500", "--limit 须为 1 到 500 之间的数"},
+	"usage.wait":              {"--wait is a duration from 0 to {max}", "--wait 须为 0 到 {max} 之间的时长"},
+	"usage.tree-sizes":        {"log consistency takes two tree sizes, whole numbers", "log consistency 需要两个树大小（整数）"},
+	"usage.pem":               {"--pem is root or tsa-chain", "--pem 须为 root 或 tsa-chain"},
+	"usage.cert-one-of":       {"{cmd} needs exactly one of --evidence and --matter", "{cmd} 需要 --evidence 与 --matter 二者之一（且只能一个）"},
+	"usage.applicant-both":    {"{cmd} takes either --applicant-org or --applicant-name and --applicant-id, not both", "{cmd} 接受 --applicant-org，或 --applicant-name 加 --applicant-id，不能同时使用"},
+	"usage.applicant-pair":    {"{cmd} needs --applicant-name and --applicant-id together", "{cmd} 需要同时给出 --applicant-name 和 --applicant-id"},
+	"usage.consistency":       {"consistency needs --old, --new, --trust and one of --server or --proof", "consistency 需要 --old、--new、--trust，以及 --server 或 --proof 之一"},
+	"usage.trust-bundle":      {"trust bundle {path}: {err}", "信任包 {path}：{err}"},
+	"usage.consistency-proof": {"consistency proof: {err}", "一致性证明：{err}"},
+	"usage.upgrade-height":    {"consortium upgrade needs --height H (a block height ahead of the chain)", "consortium upgrade 需要 --height H（高于当前链高度的区块高度）"},
+	"usage.init":              {"consortium init needs --out DIR and at least one --org KIND:NAME", "consortium init 需要 --out DIR 和至少一个 --org KIND:NAME"},
+	"usage.state-version":     {"--state-version must be {v1} or {latest}", "--state-version 须为 {v1} 或 {latest}"},
+	"usage.out-not-empty":     {"{out} exists and is not empty; choose a new folder", "{out} 已存在且不为空；请另选一个新文件夹"},
+	"usage.metadata":          {"--metadata: {err}", "--metadata 有误：{err}"},
+	"usage.metadata-file":     {"--metadata {path}: {err}", "--metadata {path} 有误：{err}"},
+	"usage.search-one-of":     {"search takes exactly one of --sha256, --number and FILE", "search 需要 --sha256、--number 与 FILE 三者之一（且只能一个）"},
+	"usage.sha256":            {"--sha256 must be 64 hex digits", "--sha256 须为 64 位十六进制数字"},
+	"usage.login-server":      {"login needs --server URL (or $CUSTOS_SERVER)", "login 需要 --server URL（或 $CUSTOS_SERVER）"},
+	"usage.login-token":       {"login needs a token: --token-stdin, --token or $CUSTOS_TOKEN", "login 需要令牌：--token-stdin、--token 或 $CUSTOS_TOKEN"},
+	"usage.no-profile":        {"no profile \"{name}\" (see 'custos profile list')", "没有名为 \"{name}\" 的配置（见 'custos profile list'）"},
+	"usage.no-profile-save":   {"no profile \"{name}\" (see 'custos profile list'; 'custos login --profile {name}' saves one)", "没有名为 \"{name}\" 的配置（见 'custos profile list'；'custos login --profile {name}' 可保存一个）"},
+	"usage.lookup-one-of":     {"lookup takes one of FILE, --sha256 HEX and --sm3 HEX (see 'custos lookup --help')", "lookup 需要 FILE、--sha256 HEX 与 --sm3 HEX 三者之一（见 'custos lookup --help'）"},
+	"usage.pki-for":           {"--for must be tsa or notary, not \"{for}\"", "--for 须为 tsa 或 notary，而不是 \"{for}\""},
+	"usage.file-err":          {"{path}: {err}", "文件 {path}：{err}"},
+	"usage.flag":              {"{err} (see '{cmd} --help')", "{err}（见 '{cmd} --help'）"},
+	"usage.submit-file":       {"submit needs at least one FILE", "submit 需要至少一个 FILE"},
+	"usage.verify":            {"verify needs --receipt FILE and --trust BUNDLE (see 'custos verify --help')", "verify 需要 --receipt FILE 和 --trust BUNDLE（见 'custos verify --help'）"},
+	"usage.verify-pdf-alone":  {"verify --pdf checks a certificate PDF alone: it takes no --receipt or --file", "verify --pdf 只检查证书 PDF 本身：不接受 --receipt 或 --file"},
+	"usage.verify-pdf-roots":  {"verify --pdf needs --trust BUNDLE, --roots PEM or both (see 'custos verify --help')", "verify --pdf 需要 --trust BUNDLE、--roots PEM 或两者（见 'custos verify --help'）"},
+	"usage.roots-pem":         {"{path}: want one or more PEM certificates ({err})", "{path}：应为一个或多个 PEM 证书（{err}）"},
+	"usage.roots-not-ca":      {"{path}: {subject} is not a CA certificate", "{path}：{subject} 不是 CA 证书"},
+	"usage.root-pem":          {"{path}: root_pem: want one certificate ({err})", "{path}：root_pem：应为一个证书（{err}）"},
+	"usage.pdf-too-large":     {"{path}: over {mib} MiB, not a certificate Custos issued", "{path}：超过 {mib} MiB，不是 Custos 签发的证书"},
+
+	// Failures (exit status 1).
+	"fail.wait":            {"{err}; retry, or wait longer with --wait", "{err}；请重试，或用 --wait 等待更久"},
+	"fail.audit":           {"the integrity audit found {n} faults", "完整性审计发现 {n} 处问题"},
+	"fail.proof-sizes":     {"the proof is for sizes {first}→{second}, the checkpoints have {old}→{new}", "该证明针对的树大小为 {first}→{second}，而检查点为 {old}→{new}"},
+	"fail.not-consistent":  {"NOT CONSISTENT at step {step}\n  expected: {want}\n  computed: {got}", "不一致（NOT CONSISTENT），步骤 {step}\n  应为：{want}\n  算得：{got}"},
+	"fail.digest-stdout":   {"{id}: DIGEST MISMATCH: the bytes written to standard output have SHA-256 {got}, the item's recorded digest is {want}; discard them", "{id}：摘要不符（DIGEST MISMATCH）：写到标准输出的内容 SHA-256 为 {got}，而该证据记录的摘要为 {want}；请丢弃这些内容"},
+	"fail.digest-file":     {"{id}: DIGEST MISMATCH: what arrived has SHA-256 {got}, the item's recorded digest is {want}; nothing was saved", "{id}：摘要不符（DIGEST MISMATCH）：收到的内容 SHA-256 为 {got}，而该证据记录的摘要为 {want}；未保存任何文件"},
+	"fail.fsck":            {"the store has integrity problems (see the report)", "存储存在完整性问题（见报告）"},
+	"fail.no-profile":      {"no saved profile to log out of", "没有可退出的已保存配置"},
+	"fail.not-installed":   {"not installed: {err}", "未安装：{err}"},
+	"fail.not-filed":       {"{failed} of {n} files were not filed", "{n} 个文件中有 {failed} 个未能提交"},
+	"fail.receipt-invalid": {"the receipt is NOT valid: the {step} check failed", "该回执无效（NOT valid）：{step} 检查未通过"},
+	"fail.unconfirmed":     {"the receipt is valid offline, but NOT CONFIRMED by {node}", "该回执离线验证有效，但未获 {node} 确认（NOT CONFIRMED）"},
+	"fail.pdf-invalid":     {"the PDF is NOT valid: the {step} check failed", "该 PDF 无效（NOT valid）：{step} 检查未通过"},
+	"fail.profile-mode":    {"refusing to read {path}: it holds API tokens and other users may read it (mode {mode}); make it yours alone with: chmod 600 {path}", "拒绝读取 {path}：其中保存着 API 令牌，而其他用户可以读取它（权限 {mode}）；请用以下命令设为仅本人可读：chmod 600 {path}"},
+
+	// Notices on standard error (after "custos: ") and progress bars.
+	"notice.key-created":     {"key {id} ({role}) created for organization {org}.", "已为机构 {org} 创建密钥 {id}（{role}）。"},
+	"notice.key-token":       {"its token is the \"token\" field printed on standard output. It is shown only this once and cannot be recovered: store it now.", "其令牌是标准输出中的 \"token\" 字段。令牌只显示这一次，无法找回：请立即妥善保存。"},
+	"notice.more":            {"more evidence: continue with --cursor {cursor}, or list with --all", "还有更多证据：用 --cursor {cursor} 继续，或用 --all 全部列出"},
+	"notice.webhook-secret":  {"keep the secret now: it signs every delivery and is shown only this once", "请立即保存密钥（secret）：每次投递都用它签名，且只显示这一次"},
+	"notice.saved":           {"{id} saved as {path} (sha256 {sha256}, checked)", "{id} 已保存为 {path}（sha256 {sha256}，已核对）"},
+	"notice.file-failed":     {"{path}: {err}", "{path} 未能提交：{err}"},
+	"notice.logged-in":       {"logged in to {server} as key \"{key}\" ({role}) of {org}; saved as profile \"{profile}\" in {path}", "已登录 {server}，身份为 {org} 的密钥 \"{key}\"（{role}）；已作为配置 \"{profile}\" 保存在 {path}"},
+	"notice.profile-removed": {"profile \"{profile}\" removed from {path}", "已从 {path} 删除配置 \"{profile}\""},
+	"prompt.token":           {"API token: ", "API 令牌："},
+	"progress.download":      {"downloading {id}", "正在下载 {id}"},
+	"progress.upload":        {"uploading {file}", "正在上传 {file}"},
+
+	// Custody tables (custody.go).
+	"custody.title":  {"Custody of {id}: {n} events", "{id} 的保管链：{n} 个事件"},
+	"custody.reads":  {"Reads counted, not yet in the chain:", "已计数、尚未写入保管链的读取："},
+	"custody.folded": {"{subject} ({n} reads since {since})", "{subject}（自 {since} 起读取 {n} 次）"},
+
+	// Table headings, by their English words (header).
+	"col.ACTOR":        {"ACTOR", "操作者"},
+	"col.ANCHORED":     {"ANCHORED", "上链时间"},
+	"col.APPLICANT":    {"APPLICANT", "申请人"},
+	"col.CASE NUMBER":  {"CASE NUMBER", "案号"},
+	"col.CREATED":      {"CREATED", "创建时间"},
+	"col.CURRENT":      {"CURRENT", "当前"},
+	"col.DISTANCE":     {"DISTANCE", "差异"},
+	"col.EVENT":        {"EVENT", "事件"},
+	"col.EVENTS":       {"EVENTS", "事件"},
+	"col.EXPIRES":      {"EXPIRES", "到期时间"},
+	"col.FILE":         {"FILE", "文件"},
+	"col.FROM":         {"FROM", "转出方"},
+	"col.GRANTEE":      {"GRANTEE", "被授权方"},
+	"col.HEIGHT":       {"HEIGHT", "高度"},
+	"col.ID":           {"ID", "编号 ID"},
+	"col.ISSUED":       {"ISSUED", "签发时间"},
+	"col.ITEMS":        {"ITEMS", "证据项"},
+	"col.KIND":         {"KIND", "类型"},
+	"col.LAST":         {"LAST", "最近"},
+	"col.MATTER":       {"MATTER", "案件"},
+	"col.MEMBER":       {"MEMBER", "成员"},
+	"col.NAME":         {"NAME", "名称"},
+	"col.NEXT ATTEMPT": {"NEXT ATTEMPT", "下次尝试"},
+	"col.NUMBER":       {"NUMBER", "登记/证书号"},
+	"col.OFFERED":      {"OFFERED", "要约时间"},
+	"col.OWNER":        {"OWNER", "所有者"},
+	"col.PARTIES":      {"PARTIES", "当事人"},
+	"col.PREFIX":       {"PREFIX", "前缀"},
+	"col.READS":        {"READS", "读取次数"},
+	"col.REGISTERED":   {"REGISTERED", "登记时间"},
+	"col.REGISTRATION": {"REGISTRATION", "登记"},
+	"col.REVOKED":      {"REVOKED", "撤销时间"},
+	"col.ROLE":         {"ROLE", "角色"},
+	"col.SEQ":          {"SEQ", "序号"},
+	"col.SERVER":       {"SERVER", "服务器"},
+	"col.SHA-256":      {"SHA-256", "SHA-256 摘要"},
+	"col.SINCE":        {"SINCE", "起始"},
+	"col.SIZE":         {"SIZE", "大小"},
+	"col.STATE":        {"STATE", "状态"},
+	"col.STATUS":       {"STATUS", "状态"},
+	"col.SUBJECT":      {"SUBJECT", "对象"},
+	"col.TARGET":       {"TARGET", "对象"},
+	"col.TIME":         {"TIME", "时间"},
+	"col.TITLE":        {"TITLE", "标题"},
+	"col.TO":           {"TO", "接收方"},
+	"col.TOKEN":        {"TOKEN", "令牌"},
+	"col.TYPE":         {"TYPE", "类型"},
+	"col.URL":          {"URL", "网址 URL"},
+
+	// The arguments a command takes (usage.takes), by their English words.
+	"args.no arguments": {"no arguments", "不带参数"},
+	"args.no arguments (or the subcommand list or revoke)": {"no arguments (or the subcommand list or revoke)", "不带参数（或子命令 list、revoke）"},
+	"args.one registration ID":                             {"one registration ID", "一个登记 ID"},
+	"args.one offer ID":                                    {"one offer ID", "一个转让要约 ID"},
+	"args.one evidence ID":                                 {"one evidence ID", "一个证据 ID"},
+	"args.one organization, by name or ID":                 {"one organization, by name or ID", "一个机构（名称或 ID）"},
+	"args.one certificate ID":                              {"one certificate ID", "一个证书 ID"},
+	"args.one ID":                                          {"one ID", "一个 ID"},
+	"args.a webhook ID":                                    {"a webhook ID", "一个 webhook ID"},
+	"args.two tree sizes":                                  {"two tree sizes", "两个树大小"},
+	"args.one verification token":                          {"one verification token", "一个核验令牌"},
+	"args.one share ID":                                    {"one share ID", "一个共享 ID"},
+	"args.one profile name":                                {"one profile name", "一个配置名称"},
+	"args.one organization ID":                             {"one organization ID", "一个机构 ID"},
+	"args.one matter ID":                                   {"one matter ID", "一个案件 ID"},
+	"args.one key ID":                                      {"one key ID", "一个密钥 ID"},
+	"args.one PEM file: the certificate, then its issuers up to the root": {"one PEM file: the certificate, then its issuers up to the root", "一个 PEM 文件：先是证书，再是其各级签发者直至根证书"},
+}
