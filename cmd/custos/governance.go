@@ -98,7 +98,7 @@ func (g *govKeyFlags) add(cmd *cobra.Command) {
 // check refuses missing key flags, as a usage error, before any request.
 func (g *govKeyFlags) check() error {
 	if g.key == "" || g.cert == "" {
-		return usageError("signing a proposal or a vote needs --key and --cert (the member's governance key and certificate)")
+		return usageError("usage.gov-key-cert")
 	}
 	return nil
 }
@@ -129,10 +129,10 @@ func (g *govKeyFlags) load(ctx context.Context, c *client.Client, ms *wire.Membe
 	}
 	chain, err := certs.ParsePEM(cb)
 	if err != nil || len(chain) != 2 {
-		return nil, usageError("--cert %s: want two PEM certificates, the governance certificate then its organization CA", g.cert)
+		return nil, usageError("usage.gov-cert-pair", "path", g.cert)
 	}
 	if !certs.SameKey(chain[0], key) {
-		return nil, usageError("--key %s is not the key of the certificate in --cert %s", g.key, g.cert)
+		return nil, usageError("usage.gov-key-mismatch", "key", g.key, "cert", g.cert)
 	}
 	tr, err := c.Trust(ctx)
 	if err != nil {
@@ -196,7 +196,7 @@ See docs/governance.md and docs/operations.md, "Changing the consortium".`,
 				return nil, err
 			}
 			if expiresIn == 0 || expiresIn > anchor.MaxProposalLife {
-				return nil, usageError("--expires-in must be 1..%d blocks", anchor.MaxProposalLife)
+				return nil, usageError("usage.gov-expires", "max", anchor.MaxProposalLife)
 			}
 			ms, err := c.Members(ctx)
 			if err != nil {
@@ -235,10 +235,10 @@ func checkAction(args []string) error {
 	want := map[string]int{"admit": 3, "remove": 1, "rotate": 2, "power": 2, "retire-ca": 2}
 	n, ok := want[args[0]]
 	if !ok {
-		return usageError("unknown action %q: want admit, remove, rotate, power or retire-ca", args[0])
+		return usageError("usage.gov-action", "action", args[0])
 	}
 	if len(args)-1 != n {
-		return usageError("propose %s takes %d argument(s) (see 'custos consortium propose --help')", args[0], n)
+		return usageError("usage.gov-args", "action", args[0], "n", n)
 	}
 	return nil
 }
@@ -289,13 +289,13 @@ func resolveMember(ms *wire.Members, s string) ([32]byte, error) {
 	for _, m := range ms.Members {
 		if m.Removed == 0 && strings.EqualFold(m.Name, s) {
 			if found != "" {
-				return id, usageError("two members are named %q: give the member ID", s)
+				return id, usageError("usage.gov-member-twice", "name", s)
 			}
 			found = m.ID
 		}
 	}
 	if found == "" {
-		return id, usageError("%q is neither a member ID (64 hex digits) nor the name of a current member", s)
+		return id, usageError("usage.gov-member-unknown", "name", s)
 	}
 	b, _ := hex.DecodeString(found)
 	copy(id[:], b)
@@ -305,7 +305,7 @@ func resolveMember(ms *wire.Members, s string) ([32]byte, error) {
 func parsePower(s string) (uint64, error) {
 	n, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || n < 1 || n > anchor.MaxPower {
-		return 0, usageError("power %q: want a whole number 1..%d", s, anchor.MaxPower)
+		return 0, usageError("usage.gov-power", "power", s, "max", anchor.MaxPower)
 	}
 	return n, nil
 }
@@ -317,7 +317,7 @@ func readOneCert(path string) (*x509.Certificate, error) {
 	}
 	cs, err := certs.ParsePEM(b)
 	if err != nil || len(cs) != 1 {
-		return nil, usageError("%s: want one PEM certificate", path)
+		return nil, usageError("usage.gov-one-cert", "path", path)
 	}
 	return cs[0], nil
 }
@@ -332,13 +332,13 @@ func readValidatorKey(s string) (ed25519.PublicKey, error) {
 			} `json:"pub_key"`
 		}
 		if err := json.Unmarshal(b, &pv); err != nil || len(pv.PubKey.Value) != ed25519.PublicKeySize {
-			return nil, usageError("%s: not a CometBFT priv_validator_key.json with an Ed25519 pub_key", s)
+			return nil, usageError("usage.gov-validator-file", "path", s)
 		}
 		return pv.PubKey.Value, nil
 	}
 	k, err := base64.StdEncoding.DecodeString(s)
 	if err != nil || len(k) != ed25519.PublicKeySize {
-		return nil, usageError("validator key %q: want a priv_validator_key.json or a 32-byte Ed25519 key in base64", s)
+		return nil, usageError("usage.gov-validator-key", "key", s)
 	}
 	return k, nil
 }
@@ -379,7 +379,7 @@ The key is read from a PEM file; a PKCS#11 token (certs/hsm) is not supported by
 		Args:    positional(1, "a proposal ID"),
 		RunE: cn.publicRun(func(ctx context.Context, c *client.Client, args []string) (any, error) {
 			if yes == no {
-				return nil, usageError("consortium vote needs one of --yes or --no")
+				return nil, usageError("usage.gov-yes-no")
 			}
 			if err := g.check(); err != nil {
 				return nil, err
