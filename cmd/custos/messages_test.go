@@ -135,7 +135,7 @@ func TestCLICatalogUsed(t *testing.T) {
 		})
 	}
 	for id := range messages {
-		if !used[id] && !strings.HasPrefix(id, "col.") {
+		if !used[id] && !strings.HasPrefix(id, "col.") && !strings.HasPrefix(id, "cobra.") { // cobra.: TestCobraZH
 			t.Errorf("catalog entry %q is used nowhere: remove it", id)
 		}
 	}

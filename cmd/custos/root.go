@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,11 @@ func run(args []string) error {
 	root.SetArgs(args)
 	err := root.Execute()
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") { // cobra's, for the root
-		return usageErrorOf(err)
+		return usageErrorOf(cobraError(err))
+	}
+	var ee exitError
+	if err != nil && !errors.As(err, &ee) { // cobra's (arguments, required flags) or a library's
+		return cobraError(err)
 	}
 	return err
 }
@@ -38,7 +43,7 @@ docs/cli.md is the reference, with the exit statuses.`,
 		Version:       version,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("usage.flag", "err", err, "cmd", c.CommandPath())
+		return usageError("usage.flag", "err", cobraWords(err.Error()), "cmd", c.CommandPath())
 	})
 	root.PersistentFlags().BoolVar(&forceJSON, "json", false, "print JSON even on a terminal (piped output is JSON anyway)")
 	root.PersistentFlags().StringVar(&profileFlag, "profile", "", "use this saved profile (default: $CUSTOS_PROFILE, else the current one)")

@@ -106,16 +106,36 @@ var shortsZH = map[string]string{
 }
 
 // speakChinese gives the tree's commands their Chinese one-line
-// descriptions and cobra's help its Chinese headings. Long help texts and
-// flag descriptions stay English (docs/cli.md, "Language").
+// descriptions, long help texts and flag descriptions, and cobra's help
+// its Chinese headings. Examples stay as they are (docs/cli.md,
+// "Language").
 func speakChinese(root *cobra.Command) {
+	root.InitDefaultVersionFlag()
 	walk(root, func(c *cobra.Command) {
-		if s, ok := shortsZH[c.CommandPath()]; ok {
+		path := c.CommandPath()
+		if s, ok := shortsZH[path]; ok {
 			c.Short = s
 		}
+		if s, ok := longsZH[path]; ok {
+			c.Long = s
+		}
+		c.InitDefaultHelpFlag() // cobra's "help for NAME", here rather than at Execute
+		for key, s := range flagsZH {
+			if name, ok := strings.CutPrefix(key, path+" --"); ok && !strings.Contains(name, " ") {
+				if f := c.LocalFlags().Lookup(name); f != nil {
+					f.Usage = s
+				}
+			}
+		}
+		if f := c.Flags().Lookup("help"); f != nil {
+			f.Usage = "显示 " + c.DisplayName() + " 的帮助"
+		}
 	})
+	if f := root.Flags().Lookup("version"); f != nil {
+		f.Usage = "显示 " + root.DisplayName() + " 的版本"
+	}
 	root.SetUsageTemplate(usageZH.Replace(root.UsageTemplate()))
-	// The help: the Chinese line first, then the English Long if any.
+	// The help: the Chinese line first, then the Chinese Long if any.
 	root.SetHelpTemplate(`{{with .Short}}{{. | trimTrailingWhitespaces}}
 
 {{end}}{{with .Long}}{{. | trimTrailingWhitespaces}}

@@ -1,0 +1,220 @@
+package main
+
+// longsZH are the commands' long help texts (Long) in Chinese, by command
+// path; the English ones stay where each command is defined (docs/cli.md
+// is generated from them). TestLongsZH fails on a command with a Long and
+// no Chinese one, and on an entry for no such command.
+var longsZH = map[string]string{
+	"custos": `Custos 保全电子证据，使任何一方都能查验证据是什么、何时已经存在，以及此后它经历的一切。
+
+与服务器通信的命令使用 --server 和 --token，否则使用 $CUSTOS_SERVER 和 $CUSTOS_TOKEN，
+再否则使用 'custos login' 保存的配置。在终端上输出表格；管道输出或加 --json 时输出 JSON。
+参考文档为 docs/cli.md，其中列有各退出码。`,
+
+	"custos certificate issue": `issue 就逐一指定的证据或一个案件中的证据申请公证书。公证书上印的申请人默认为证据的所有者（此时证据须同属一个机构）；可用 --applicant-org 指定另一机构，或用 --applicant-name 和 --applicant-id 指定自然人（居民身份证号码，或加 --applicant-id-type passport 时为护照号码）。PDF 上印的证件号码经过遮蔽。--matter 接受案件名称或 ID，--applicant-org 接受机构名称或 ID。`,
+
+	"custos completion": `为指定的 shell 生成 custos 的自动补全脚本。
+生成的脚本如何使用，见各子命令的帮助。
+`,
+
+	"custos completion bash": `为 bash 生成自动补全脚本。
+
+此脚本依赖 'bash-completion' 软件包。
+如尚未安装，可用操作系统的包管理器安装。
+
+在当前 shell 会话中加载补全：
+
+	source <(custos completion bash)
+
+为以后的每个会话加载补全，执行一次：
+
+#### Linux：
+
+	custos completion bash > /etc/bash_completion.d/custos
+
+#### macOS：
+
+	custos completion bash > $(brew --prefix)/etc/bash_completion.d/custos
+
+需要新开一个 shell，设置才生效。
+`,
+
+	"custos completion fish": `为 fish 生成自动补全脚本。
+
+在当前 shell 会话中加载补全：
+
+	custos completion fish | source
+
+为以后的每个会话加载补全，执行一次：
+
+	custos completion fish > ~/.config/fish/completions/custos.fish
+
+需要新开一个 shell，设置才生效。
+`,
+
+	"custos completion powershell": `为 powershell 生成自动补全脚本。
+
+在当前 shell 会话中加载补全：
+
+	custos completion powershell | Out-String | Invoke-Expression
+
+为以后的每个会话加载补全，将上面命令的输出加入
+你的 powershell 配置文件。
+`,
+
+	"custos completion zsh": `为 zsh 生成自动补全脚本。
+
+如果环境中尚未启用 shell 补全，需要先启用。可执行一次：
+
+	echo "autoload -U compinit; compinit" >> ~/.zshrc
+
+在当前 shell 会话中加载补全：
+
+	source <(custos completion zsh)
+
+为以后的每个会话加载补全，执行一次：
+
+#### Linux：
+
+	custos completion zsh > "${fpath[1]}/_custos"
+
+#### macOS：
+
+	custos completion zsh > $(brew --prefix)/share/zsh/site-functions/_custos
+
+需要新开一个 shell，设置才生效。
+`,
+
+	"custos consistency": `FILE 为回执或检查点（GET /api/v1/log/checkpoint）。先用信任包验证两个检查点，再验证二者树大小之间的
+RFC 6962 一致性证明；证明从 --server 获取，或从 --proof 读取（GET /api/v1/log/consistency 的 JSON）；
+二者都未给出时，从 $CUSTOS_SERVER 或配置中的服务器获取。
+退出码：0 一致，1 不一致，2 用法错误。`,
+
+	"custos consortium init": `为每个成员写一个文件夹（同一联盟根证书下的本机构 CA、时间戳服务证书和节点证书、
+CometBFT 密钥、共同的创世文件和一份 custos.toml），并写出联盟的信任包。
+KIND 为 court（法院）、notary（公证处）或 arbitration（仲裁机构）。之后每个成员运行：custos serve --config DIR/<member>/custos.toml
+
+根 CA 的密钥写在 DIR/offline/root.key：请将它移出所有节点（只有接纳新成员时才需要它）。`,
+
+	"custos consortium propose": `生成一项治理提案，在本机以成员的治理密钥签署（密钥不离开本机），并通过某个成员的节点提交。
+超过 2/3 的表决权投赞成票后，变更在两个区块之后生效（custos consortium vote）；提出提案不等于投票。
+
+  admit ORG-CA.pem VALIDATOR-KEY POWER   接纳成员：其机构 CA（由根 CA 签发）、其节点的
+                                         Ed25519 验证者密钥、其表决权
+  remove MEMBER                          移除成员及其验证者
+  rotate MEMBER VALIDATOR-KEY            更换成员的验证者密钥
+  power MEMBER POWER                     设定成员的表决权（1..1000000）
+  retire-ca MEMBER CA.pem|SHA256         不再接受成员的某个机构 CA
+
+MEMBER 为成员 ID 或成员名称（custos consortium members）。VALIDATOR-KEY 为 CometBFT 的
+priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或没有法院的变更将被拒绝，
+除非加 --override（此时由各成员对其表决）。
+密钥从 PEM 文件读取；本命令暂不支持 PKCS#11 令牌（certs/hsm）。
+见 docs/governance.md 和 docs/operations.md 的“Changing the consortium”一节。`,
+
+	"custos consortium upgrade": `提交本节点的投票（以节点密钥签名）：自区块 H 起，将联盟链转到下一个状态版本。
+如到 H 时，拥有超过 2/3 表决权的验证者已对同一版本和高度投票，变更在 H 发生；否则不作任何变更。
+每个成员在投票前都必须运行支持新版本的软件。见 docs/operations.md 的“Upgrading the chain state”一节。`,
+
+	"custos consortium vote": `在本机以本成员的治理密钥签署其对提案 ID 的投票（密钥不离开本机），并通过某个成员的节点提交。
+每个成员只投一次票，以第一次投票为准。超过 2/3 的表决权投赞成票时提案通过，1/3 投反对票时提案被否决。
+密钥从 PEM 文件读取；本命令暂不支持 PKCS#11 令牌（certs/hsm）。`,
+
+	"custos copyright register": `register 从 WORK.json 读取作品的元数据（title、type、authors、owner、created、first_publication），并在同一请求中与文件一起上传；每个文件成为本机构的一项证据。在联盟链上，登记在最终确认时（通常在一秒内）由链编号：register 最多等待 --wait 指定的时间以获取登记号；超时则将登记显示为待定，登记号分配后可用 ` + "`custos copyright get ID`" + ` 查看。`,
+
+	"custos custody": `custody 显示一项证据的保管链（GET /api/v1/evidence/{id}/custody）：自创建起的每个事件，
+及其时间、类型、行为人和对象，以及已计数但尚未并入保管链的读取。在终端上输出表格；
+标准输出为管道或文件时输出 API 的 JSON（因此可接 '| jq'），在终端上加 --json 也输出 JSON。
+各事件见 docs/custody-events.md。
+
+退出码：0 已输出；1 服务器拒绝（例如 404：无此证据，或你的令牌无权查看）或无法连接；2 用法错误。`,
+
+	"custos download": `download 获取一项证据的内容（GET /api/v1/evidence/{id}/content；服务器记录一个
+“downloaded”保管事件），写入目标旁的临时文件；只有收到内容的 SHA-256 与证据记录的摘要
+（服务器随内容发送的 ETag；未发送时，为证据记录中的摘要）一致时，才将其改为目标文件名。
+摘要不符或传输中断时，删除临时文件，不会以目标文件名写入任何内容。
+
+不加 -o 时，文件以证据的文件名（仅基本名）命名，否则以其 ID 命名，存于当前文件夹；
+-o DIR 将其以该名称存入 DIR；-o FILE 指定文件名（已有文件将被替换）。
+-o - 将内容边接收边写到标准输出；最后仍核对摘要，不符时在标准错误上报告，退出码为 1
+（此时已写出的内容须丢弃）。标准错误为终端时，在其上显示进度条（字节数、百分比、速率）。
+
+退出码：0 已下载且摘要一致；1 摘要不符、传输失败或服务器拒绝（例如 404：无此证据，
+或你的令牌无权查看）；2 用法错误。`,
+
+	"custos help": `为本程序的任一命令提供帮助。
+输入 custos help [命令路径] 查看完整说明。`,
+
+	"custos list": `list 列出本机构可见的证据（本机构的以及与本机构共享的），最新的在前：在终端上为表格，管道输出（或加 --json）时每项一行 JSON。不加 --all 时只输出一页；如还有更多，在标准错误上给出下一页的游标。每项被列出的证据都会记录一个“listed”保管事件。`,
+
+	"custos login": `login 向服务器核验 API 令牌（GET /api/v1/me），并将服务器和令牌保存为一个配置
+（默认名为“default”），该配置成为当前配置：之后的命令无需 --server 和 --token。
+加 --token-stdin 时从标准输入读取令牌，否则从 $CUSTOS_TOKEN 或 --token 读取，
+再否则在终端上不回显地询问。配置保存在你的配置文件夹（os.UserConfigDir()/custos）的
+config.json 中，仅你本人可读。服务器只保存令牌的校验值；'custos logout' 在本机删除令牌
+（密钥在用 'custos key revoke' 撤销之前仍然有效）。`,
+
+	"custos logout": `logout 从本机删除一个配置（--profile、$CUSTOS_PROFILE，否则为当前配置）及其令牌。
+密钥本身在管理员撤销（'custos key revoke'）之前，在服务器上仍然有效。`,
+
+	"custos lookup": `lookup 不用令牌询问节点：是否有某文件摘要的证据已存证并上链，以及何时：在该节点上，
+或在联盟链运行状态版本 4 之后，在任一成员处（联盟的摘要索引），并给出最先存证的成员。
+给出 FILE（在本机计算其 SHA-256，文件不会发送），或用 --sha256 或 --sm3 给出摘要。
+以 JSON 输出答复；不透露证据所有者或元数据的任何信息。
+
+退出码：0 已上链；1 未上链（未知，或尚未上链）；2 用法错误。`,
+
+	"custos pki": `为内置时间戳服务和公证处的文书签名使用外部经认可 CA 的证书，
+密钥存于文件或 PKCS#11 令牌中（custos.toml 中的 [pkcs11]）。
+
+  1. custos pki request --for notary --cn NAME   生成密钥和 PKCS#10 证书请求（PEM）
+  2. 将请求发给 CA；CA 返回证书及其证书链
+  3. custos pki install --for notary CHAIN.pem   检查并安装；重启 custos serve
+
+节点证书和验证者证书仍在联盟根证书之下。`,
+
+	"custos pki install": `检查证书链（先是证书，再是各签发者，以 CA 的根证书结束），并将其安装为
+PKI/issued/PURPOSE.pem：证书须对应请求的密钥，适合其用途（TSA：扩展密钥用法仅为
+timeStamping，且为关键扩展；notary：签名密钥用法，列有扩展密钥用法时须含 emailProtection），
+当前有效，且每张证书都由下一张签发。重启 custos serve 后生效。`,
+
+	"custos pki request": `生成密钥（[pkcs11] 为此用途指定了令牌时生成于令牌中，否则为文件
+PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被沿用，因此续期时密钥不变；
+如需新密钥，请删除密钥文件（或令牌中的密钥）。
+
+请求的密钥用法为 digitalSignature；TSA 另请求唯一的扩展密钥用法 timeStamping，并标记为
+关键扩展（RFC 3161 §2.3）；公证处另请求 contentCommitment、emailProtection 和 documentSigning。
+由 CA 决定授予什么；install 检查其授予的内容。`,
+
+	"custos profile show": `show 显示命令在此将使用的服务器和令牌，各取第一个给出者：
+--server/--token、$CUSTOS_SERVER/$CUSTOS_TOKEN、配置（--profile、$CUSTOS_PROFILE，否则为
+当前配置），服务器最后为 http://127.0.0.1:8080。配置中的令牌只发送给该配置自己的服务器。
+令牌以遮蔽形式显示，从不完整显示。`,
+
+	"custos share": `share 授予另一机构读取一项证据或整个案件的权限。--org 接受机构名称或 ID：本节点的机构，或联盟目录登记在其他成员处的机构。--matter 接受案件名称或 ID。名称经 Unicode NFKC 规范化和大小写折叠后比较；一个名称对应多个机构，或看似另一机构的名称时，请求被拒绝，并列出候选机构的 ID 以供选择。`,
+
+	"custos trust": `trust 获取节点的信任包（GET /api/v1/trust），即 'custos verify --trust' 和
+'custos consistency --trust' 读取的 JSON；或加 --pem 获取其中一份证书：root（联盟根 CA）
+或 tsa-chain（时间戳服务的证书链，供 'openssl ts -verify' 使用）。请通过你信任的渠道获取一次
+并妥善保存：验证的可靠程度取决于此文件。无需令牌。`,
+
+	"custos verify": `verify 不需要任何服务器或网络即可检查 Custos 回执：证据文件的摘要（加 --file 时）、
+保管事件及其哈希链、RFC 3161 时间戳令牌、每个事件在证据日志中的包含证明，以及由信任包
+所列联盟验证者签名的检查点。
+
+加 --node URL 时，再请该成员节点（例如法院自己的节点）对照其自身的链确认回执：该节点最新的
+检查点须在同一信任包下验证通过，且该节点的 RFC 6962 一致性证明须表明回执的日志是该节点日志
+的前缀。节点无法证明的内容一概不予信任；节点尚未到达回执所在区块时，在 --node-wait 时间内重新询问。
+
+联盟更换验证者后，回执由信任包未列出的验证者集合签名：回执带有从信任包（创世）集合起的
+变更记录（回执版本 4），或由 --transitions FILE 给出：变更记录的 JSON 列表，或版本 2 的信任包
+（GET /api/v1/trust?transitions=1）。从信任包自身的验证者开始逐一核对，每项变更须由其前一集合
+超过 2/3 的验证者签名。
+
+加 --pdf FILE 时改为检查证书 PDF：其 PAdES 签名、签名的时间戳，以及签名者到信任包根证书
+或到 --roots PEM 中根证书（外部 CA 的，用于以 'custos pki install' 安装的证书）的证书链。
+
+退出码：0 回执有效（加 --node 时并已确认）；1 回执无效，或节点的链与之矛盾（输出失败的步骤
+及预期值和计算值）；2 用法错误（缺少选项、文件不可读或信任包不可用）；3 离线验证有效，
+但节点无法确认（无法连接，或尚未到达回执所在区块）。`,
+}
