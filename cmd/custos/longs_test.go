@@ -156,7 +156,7 @@ func TestCobraZH(t *testing.T) {
 }
 
 // TestHelpZHBinary runs the built binary under a Chinese locale: help
-// shows the Chinese long text and flag descriptions, and cobra's and
+// shows the Chinese long text and flag descriptions (their defaults too), and cobra's and
 // pflag's usage errors come in Chinese with their exit status; under an
 // English locale the same stay English.
 func TestHelpZHBinary(t *testing.T) {
@@ -170,6 +170,8 @@ func TestHelpZHBinary(t *testing.T) {
 		{zh, []string{"submit", "--help"}, []string{"每个文件的标题", "不显示进度条", "显示 submit 的帮助", "全局选项：", "在终端上也输出 JSON"}, []string{"title for every file", "help for submit"}},
 		{zh, []string{"list", "--help"}, []string{"list 列出本机构可见的证据", "沿游标列出每一页"}, []string{"List prints the evidence", "follow the cursor"}},
 		{zh, []string{"--help"}, []string{"Custos 保全电子证据", "显示 custos 的版本"}, []string{"Custos keeps electronic evidence", "version for custos"}},
+		{zh, []string{"consortium", "vote", "--help"}, []string{"等待交易进入区块的时长（0：不等待）（默认：20s）", "投赞成票"}, []string{"(default"}},
+		{en, []string{"consortium", "vote", "--help"}, []string{"(0: do not wait) (default 20s)"}, []string{"默认"}},
 		{en, []string{"submit", "--help"}, []string{"title for every file", "help for submit"}, []string{"每个文件的标题"}},
 		{en, []string{"list", "--help"}, []string{"List prints the evidence"}, []string{"列出本机构可见的证据，最新的在前："}},
 	} {

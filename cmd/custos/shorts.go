@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -134,6 +135,7 @@ func speakChinese(root *cobra.Command) {
 	if f := root.Flags().Lookup("version"); f != nil {
 		f.Usage = "显示 " + root.DisplayName() + " 的版本"
 	}
+	cobra.AddTemplateFunc("defaultsZH", defaultsZH)
 	root.SetUsageTemplate(usageZH.Replace(root.UsageTemplate()))
 	// The help: the Chinese line first, then the Chinese Long if any.
 	root.SetHelpTemplate(`{{with .Short}}{{. | trimTrailingWhitespaces}}
@@ -153,9 +155,18 @@ var usageZH = strings.NewReplacer(
 	"Global Flags:", "全局选项：",
 	"Flags:", "选项：",
 	"Additional help topics:", "其他帮助主题：",
+	"FlagUsages | trimTrailingWhitespaces", "FlagUsages | defaultsZH | trimTrailingWhitespaces",
 	`Use "{{.CommandPath}} [command] --help" for more information about a command.`,
 	`运行 "{{.CommandPath}} [command] --help" 查看命令的详细信息。`,
 )
+
+// flagDefault is pflag's " (default X)" at the end of a flag's line.
+var flagDefault = regexp.MustCompile(`(?m) \(default (.*)\)$`)
+
+// defaultsZH puts pflag's flag usages' "(default X)" into Chinese.
+func defaultsZH(usages string) string {
+	return flagDefault.ReplaceAllString(usages, "（默认：$1）")
+}
 
 // inChinese reports whether the CLI speaks Chinese.
 func inChinese() bool { return lang == prob.Chinese }
