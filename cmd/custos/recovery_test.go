@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
@@ -96,8 +98,7 @@ func TestMemberRecovery(t *testing.T) {
 		anchored(m.p, data)
 		before = append(before, data)
 	}
-	dOwn := randomBytes(t, 3333)
-	dID := anchored(d.p, dOwn)
+	dID := anchored(d.p, randomBytes(t, 3333))
 
 	// The backup, of the stopped member: everything but the chain's data
 	// (chain/data: block store, consensus state; chain/app.db: the
@@ -183,5 +184,32 @@ func TestMemberRecovery(t *testing.T) {
 			t.Errorf("fsck: peer %s: %+v, want same", p.Peer, p)
 		}
 	}
-	_ = dOwn
+
+	// A member whose stored state was altered differs from every peer
+	// that has the block signing that state, and fsck fails.
+	anchored(a.p, randomBytes(t, 7000))
+	db, err := bolt.Open(filepath.Join(dir, "chain", "app.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket([]byte("app"))
+		h := append([]byte(nil), m.Get([]byte("apphash"))...)
+		h[len(h)/2] ^= 1
+		return m.Put([]byte("apphash"), h)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fout, err = runCustos(t, append([]string{"fsck", "--config", d.cfg}, peers...)...)
+	rep.Peers = nil
+	if jerr := json.Unmarshal([]byte(fout), &rep); exitCode(err) != 1 || jerr != nil || len(rep.Peers) != 3 {
+		t.Fatalf("fsck of an altered state: exit %d, %v\n%s", exitCode(err), jerr, fout)
+	}
+	for _, p := range rep.Peers {
+		if p.Status != "DIFFERENT" {
+			t.Errorf("fsck of an altered state: peer %s: %+v, want DIFFERENT", p.Peer, p)
+		}
+	}
 }
