@@ -197,16 +197,7 @@ func AppHash(size uint64, root []byte) []byte {
 // Info reports the last committed height and AppHash, so that CometBFT
 // replays only the blocks the application has not persisted.
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
-	var height int64
-	var hash []byte
-	err := a.db.View(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bAppMeta)
-		if v := m.Get([]byte("height")); len(v) == 8 {
-			height = int64(binary.BigEndian.Uint64(v))
-		}
-		hash = append([]byte(nil), m.Get([]byte("apphash"))...)
-		return nil
-	})
+	height, hash, err := StoredState(a.db)
 	if err != nil {
 		return nil, err
 	}

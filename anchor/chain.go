@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -127,19 +126,9 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 	if err != nil {
 		return nil, err
 	}
-	var stateRoot string
-	var since *uint64
-	head := sh.AppHash // size ‖ root
-	switch {
-	case len(sh.AppHash) == 40:
-	case len(sh.AppHash) == 73 && sh.AppHash[0] == StateV2:
-		stateRoot, head = hex.EncodeToString(sh.AppHash[41:]), sh.AppHash[1:41]
-	case len(sh.AppHash) == 81 && sh.AppHash[0] == StateV3:
-		stateRoot, head = hex.EncodeToString(sh.AppHash[41:73]), sh.AppHash[1:41]
-		s := binary.BigEndian.Uint64(sh.AppHash[73:])
-		since = &s
-	default:
-		return nil, fmt.Errorf("anchor: header %d has a %d-byte AppHash, want 40, 73 or 81", h, len(sh.AppHash))
+	th, err := SplitAppHash(sh.AppHash)
+	if err != nil {
+		return nil, fmt.Errorf("anchor: header %d has %w", h, err)
 	}
 	shb, vb, err := encodeHeader(sh, vals)
 	if err != nil {
@@ -154,7 +143,7 @@ func (c *Chain) CheckpointAt(ctx context.Context, h int64) (*receipt.Checkpoint,
 	return &receipt.Checkpoint{
 		Transitions: ts,
 		ChainID:     c.chainID, Height: h,
-		TreeSize: binary.BigEndian.Uint64(head[:8]), Root: hex.EncodeToString(head[8:]), StateRoot: stateRoot, HeadsSince: since,
+		TreeSize: th.Size, Root: hex.EncodeToString(th.Root), StateRoot: th.StateRoot, HeadsSince: th.HeadsSince,
 		SignedHeader: base64.StdEncoding.EncodeToString(shb), ValidatorSet: base64.StdEncoding.EncodeToString(vb),
 	}, nil
 }

@@ -11,7 +11,6 @@ import (
 
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/p2p"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
 )
 
@@ -34,7 +33,7 @@ func InitHome(home string) (ed25519.PublicKey, string, error) {
 			return nil, "", err
 		}
 	}
-	pv := privval.LoadOrGenFilePV(PrivValKeyPath(home), privValStatePath(home))
+	pv := loadPrivVal(home)
 	pub, ok := pv.Key.PubKey.(cmted25519.PubKey)
 	if !ok {
 		return nil, "", errors.New("anchor: the validator key is not Ed25519")

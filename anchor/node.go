@@ -58,6 +58,23 @@ func privValStatePath(home string) string {
 func NodeKeyPath(home string) string { return filepath.Join(home, "config", "node_key.json") }
 func GenesisPath(home string) string { return filepath.Join(home, "config", "genesis.json") }
 
+// loadPrivVal loads the validator key, or makes one. A key whose
+// last-sign state (data/priv_validator_state.json) is missing, as after a
+// member is restored from a backup without its chain data
+// (docs/operations.md, "Recovering a member"), starts from an empty state:
+// the node block-syncs to the chain's height before it votes again.
+func loadPrivVal(home string) *privval.FilePV {
+	key, state := PrivValKeyPath(home), privValStatePath(home)
+	if _, err := os.Stat(key); err == nil {
+		if _, err := os.Stat(state); errors.Is(err, os.ErrNotExist) {
+			pv := privval.LoadFilePVEmptyState(key, state)
+			pv.LastSignState.Save()
+			return pv
+		}
+	}
+	return privval.LoadOrGenFilePV(key, state)
+}
+
 // StartNode starts CometBFT in process with app as its application (a local
 // ABCI client: no socket between them).
 func StartNode(app *App, cfg NodeConfig) (*Node, error) {
@@ -100,7 +117,7 @@ func StartNode(app *App, cfg NodeConfig) (*Node, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Home, "data"), 0o700); err != nil {
 		return nil, err
 	}
-	pv := privval.LoadOrGenFilePV(PrivValKeyPath(cfg.Home), privValStatePath(cfg.Home))
+	pv := loadPrivVal(cfg.Home)
 	nodeKey, err := p2p.LoadOrGenNodeKey(NodeKeyPath(cfg.Home))
 	if err != nil {
 		return nil, fmt.Errorf("anchor: node key: %w", err)

@@ -25,8 +25,9 @@ import (
 func fsckCmd() *cobra.Command {
 	var configPath, data string
 	var deep, repair bool
+	var peers []string
 	cmd := &cobra.Command{
-		Use:   "fsck [--data DIR] [--config FILE] [--deep] [--repair]",
+		Use:   "fsck [--data DIR] [--config FILE] [--deep] [--repair] [--peer URL]...",
 		Short: "Check a stopped node's store: blobs, custody chains, tokens, orphans, certificates (JSON report; exit 1 if anything is wrong)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,6 +41,11 @@ func fsckCmd() *cobra.Command {
 			rep, err := fsck(cmd.Context(), cfg, deep, repair)
 			if err != nil {
 				return err
+			}
+			if len(peers) > 0 {
+				if rep.Peers, err = checkPeers(cmd.Context(), cfg, peers); err != nil {
+					return err
+				}
 			}
 			enc := json.NewEncoder(os.Stdout)
 			enc.SetIndent("", "  ")
@@ -55,6 +61,7 @@ func fsckCmd() *cobra.Command {
 	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (TOML)")
 	cmd.Flags().StringVar(&data, "data", "./custos-data", "data folder")
 	cmd.Flags().BoolVar(&deep, "deep", false, "re-read every blob and recompute its SHA-256")
+	cmd.Flags().StringArrayVar(&peers, "peer", nil, "a consortium member's API URL: compare this member's chain state (chain/app.db) with that member's checkpoint (repeatable)")
 	cmd.Flags().BoolVar(&repair, "repair", false, "discard the staged bytes of unfinished uploads (what serve discards at start); nothing else is changed")
 	return cmd
 }
@@ -68,6 +75,20 @@ type fsckReport struct {
 	*integrity.Report
 	Unfinished []string `json:"unfinished_uploads,omitempty"`
 	Discarded  []string `json:"discarded_uploads,omitempty"`
+	// Peers compares the member's chain state with each --peer's.
+	Peers []peerCheck `json:"peers,omitempty"`
+}
+
+// OK is the audit's verdict, failed too by a peer whose chain state
+// differs from this member's (an unreachable or lagging peer is reported,
+// not failed).
+func (r *fsckReport) OK() bool {
+	for _, p := range r.Peers {
+		if p.Status == "DIFFERENT" {
+			return false
+		}
+	}
+	return r.Report.OK()
 }
 
 func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, error) {

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/evidence/receipt"
+)
+
+// copyTree copies the files under src to dst, leaving out the paths
+// (relative to src) that skip names.
+func copyTree(t *testing.T, src, dst string, skip ...string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		for _, s := range skip {
+			if rel == s {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), info.Mode().Perm()|0o700)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkpointOf returns a member's checkpoint at height (0: its latest).
+func checkpointOf(t *testing.T, p *proc, height int64) (int, receipt.Checkpoint) {
+	t.Helper()
+	path := "/api/v1/log/checkpoint"
+	if height > 0 {
+		path += fmt.Sprintf("?height=%d", height)
+	}
+	code, _, b := p.call("GET", path, "", nil)
+	var cp receipt.Checkpoint
+	if code == 200 {
+		if err := json.Unmarshal(b, &cp); err != nil {
+			t.Fatalf("checkpoint: %v %s", err, b)
+		}
+	}
+	return code, cp
+}
+
+// TestMemberRecovery loses a member's disk in a running consortium and
+// restores it from a backup that holds only what the chain cannot
+// rebuild (docs/operations.md, "Recovering a member"): its configuration,
+// keys and evidence store. The chain data is rebuilt from the peers
+// (CometBFT block sync, replayed into a new application state), and
+// `custos fsck --config --peer` compares it with theirs.
+func TestMemberRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 4-node consortium")
+	}
+	out := initConsortium(t)
+	ms := consortiumMembers(out)
+	for _, m := range ms {
+		m.start(t)
+	}
+	a, d := ms[0], ms[3]
+	anchored := func(p *proc, data []byte) string {
+		t.Helper()
+		v := p.upload(consortiumToken, data)
+		if status, b := receiptOf(t, p, v.ID, 30*time.Second); status != 200 {
+			t.Fatalf("receipt at %s = %d %s", p.URL, status, b)
+		}
+		return v.ID
+	}
+	// Evidence filed at several members, D's own included.
+	var before [][]byte
+	for i, m := range ms {
+		data := randomBytes(t, 2000+i)
+		anchored(m.p, data)
+		before = append(before, data)
+	}
+	dID := anchored(d.p, randomBytes(t, 3333))
+
+	// The backup, of the stopped member: everything but the chain's data
+	// (chain/data: block store, consensus state; chain/app.db: the
+	// application state), which the peers give back.
+	d.p.Stop()
+	dir := filepath.Dir(d.cfg)
+	backup := filepath.Join(t.TempDir(), "backup")
+	copyTree(t, dir, backup, filepath.Join("chain", "data"), filepath.Join("chain", "app.db"))
+	// The disk is lost.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+
+	// Meanwhile the others go on: each upload anchors with 3 of 4.
+	var during [][]byte
+	for i, m := range ms[:3] {
+		data := randomBytes(t, 4000+i)
+		anchored(m.p, data)
+		during = append(during, data)
+	}
+
+	// Restore and start: D block-syncs the chain from its peers and
+	// rebuilds its application state.
+	copyTree(t, backup, dir)
+	for _, gone := range []string{filepath.Join(dir, "chain", "data"), filepath.Join(dir, "chain", "app.db")} {
+		if _, err := os.Stat(gone); err == nil {
+			t.Fatalf("%s was restored; the backup should not hold it", gone)
+		}
+	}
+	d.start(t)
+	// Uploads at A go on while D catches up.
+	during = append(during, randomBytes(t, 5000))
+	anchored(a.p, during[len(during)-1])
+
+	var cpA receipt.Checkpoint
+	for end := time.Now().Add(60 * time.Second); ; {
+		_, cpA = checkpointOf(t, a.p, 0)
+		code, cpD := checkpointOf(t, d.p, cpA.Height)
+		if code == 200 {
+			if cpD.TreeSize != cpA.TreeSize || cpD.Root != cpA.Root || cpD.StateRoot != cpA.StateRoot {
+				t.Fatalf("D's rebuilt state at height %d differs from A's:\nD %+v\nA %+v", cpA.Height, cpD, cpA)
+			}
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("D has not caught up to height %d: %d", cpA.Height, code)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	for _, m := range ms[1:3] {
+		if code, cp := checkpointOf(t, m.p, cpA.Height); code != 200 || cp.Root != cpA.Root || cp.TreeSize != cpA.TreeSize {
+			t.Errorf("%s at height %d = %d %+v, want A's %+v", m.slug, cpA.Height, code, cp, cpA)
+		}
+	}
+
+	// Deposits made at the others, before and during the outage, are
+	// found at D again; its own evidence is back too.
+	tmp := t.TempDir()
+	for i, data := range append(before[:3], during...) {
+		out, err := runCustos(t, "lookup", writeFile(t, tmp, fmt.Sprint(i), data), "--server", d.p.URL)
+		if err != nil || !strings.Contains(out, `"anchored": true`) {
+			t.Errorf("lookup %d at the restored member: %v\n%s", i, err, out)
+		}
+	}
+	if status, b := receiptOf(t, d.p, dID, 10*time.Second); status != 200 {
+		t.Errorf("receipt of D's own evidence after the restore = %d %s", status, b)
+	}
+	// D anchors again.
+	anchored(d.p, randomBytes(t, 6000))
+
+	// fsck on the stopped member: its chain state is the peers'.
+	d.p.Stop()
+	peers := []string{"--peer", ms[0].p.URL, "--peer", ms[1].p.URL, "--peer", ms[2].p.URL}
+	fout, err := runCustos(t, append([]string{"fsck", "--config", d.cfg}, peers...)...)
+	var rep struct {
+		Peers []peerCheck `json:"peers"`
+	}
+	if jerr := json.Unmarshal([]byte(fout), &rep); err != nil || jerr != nil || len(rep.Peers) != 3 {
+		t.Fatalf("fsck --config --peer: %v %v\n%s", err, jerr, fout)
+	}
+	for _, p := range rep.Peers {
+		if p.Status != "same" || p.LocalHeight == 0 {
+			t.Errorf("fsck: peer %s: %+v, want same", p.Peer, p)
+		}
+	}
+
+	// A member whose stored state was altered differs from every peer
+	// that has the block signing that state, and fsck fails.
+	anchored(a.p, randomBytes(t, 7000))
+	db, err := bolt.Open(filepath.Join(dir, "chain", "app.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket([]byte("app"))
+		h := append([]byte(nil), m.Get([]byte("apphash"))...)
+		h[len(h)/2] ^= 1
+		return m.Put([]byte("apphash"), h)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fout, err = runCustos(t, append([]string{"fsck", "--config", d.cfg}, peers...)...)
+	rep.Peers = nil
+	if jerr := json.Unmarshal([]byte(fout), &rep); exitCode(err) != 1 || jerr != nil || len(rep.Peers) != 3 {
+		t.Fatalf("fsck of an altered state: exit %d, %v\n%s", exitCode(err), jerr, fout)
+	}
+	for _, p := range rep.Peers {
+		if p.Status != "DIFFERENT" {
+			t.Errorf("fsck of an altered state: peer %s: %+v, want DIFFERENT", p.Peer, p)
+		}
+	}
+}
