@@ -115,6 +115,7 @@ var flagsZH = map[string]string{
 	"custos fsck --config": "配置文件（TOML）",
 	"custos fsck --data":   "数据文件夹",
 	"custos fsck --deep":   "重新读取每个数据块并重新计算其 SHA-256",
+	"custos fsck --peer":   "联盟成员的 API 地址：将本成员的链状态（chain/app.db）与该成员的检查点比对（可重复给出）",
 	"custos fsck --repair": "丢弃未完成上传的暂存内容（serve 启动时也会丢弃）；不作其他任何改动",
 
 	"custos integrity --server":   serverZH,
