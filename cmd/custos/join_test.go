@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api/wire"
+)
+
+// TestConsortiumJoin grows a running 4-member consortium (4 `custos serve`
+// processes from `consortium init`) to 5, by the procedure of
+// docs/operations.md, "Joining the consortium": the new member runs
+// `consortium join`, the root holder `consortium admit` (which refuses a
+// root that is not the consortium's), the new member `join --finish` and
+// starts its node, which syncs from its peers; the first member proposes
+// the admission with the command admit printed, three members vote, and
+// once it is applied the new node lists 5 members, anchors its own uploads
+// as a validator, and receipts from after the change, on the new node and
+// an old one, verify with the genesis trust bundle. Uploads keep anchoring
+// throughout.
+func TestConsortiumJoin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 5-node consortium")
+	}
+	out := initConsortium(t)
+	trust := filepath.Join(out, "trust.json")
+	ms := consortiumMembers(out)
+	for _, m := range ms {
+		m.start(t)
+	}
+	a := ms[0]
+	anchored := func(p *member, when string) ([]byte, []byte) {
+		t.Helper()
+		data := randomBytes(t, 3000)
+		v := p.p.upload(consortiumToken, data)
+		status, b := receiptOf(t, p.p, v.ID, 20*time.Second)
+		if status != 200 {
+			t.Fatalf("%s: receipt = %d %s", when, status, b)
+		}
+		return b, data
+	}
+	anchored(a, "before the join")
+
+	// The new member's machine.
+	dir := filepath.Join(t.TempDir(), "shanghai")
+	o, err := runCustos(t, "consortium", "join", "--out", dir, "--org", "court:Shanghai Internet Court",
+		"--api-port", fmt.Sprint(freePortRun(t, 1)), "--p2p-port", fmt.Sprint(freePortRun(t, 1)), "--peer-port", fmt.Sprint(freePortRun(t, 1)))
+	if err != nil {
+		t.Fatalf("consortium join: %v\n%s", err, o)
+	}
+	for _, f := range []string{"offline/org-ca.key", "chain/config/priv_validator_key.json", "chain/config/node_key.json"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, want a 0600 file", f, err)
+		}
+	}
+	request := filepath.Join(dir, "join-request.json")
+
+	// The root holder's machine: a root that is not the consortium's is refused.
+	other := filepath.Join(t.TempDir(), "other")
+	if o, err := runCustos(t, "consortium", "init", "--out", other, "--org", "court:Elsewhere Court"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	o, err = runCustos(t, "consortium", "admit", "--root-dir", filepath.Join(other, "offline"), "--request", request,
+		"--genesis", filepath.Join(out, "genesis.json"), "--trust", trust, "-o", filepath.Join(t.TempDir(), "bad"))
+	if err == nil || !strings.Contains(err.Error(), "is not this consortium's root") {
+		t.Errorf("admit under another root: %v\n%s; want refused: not this consortium's root", err, o)
+	}
+
+	// Peers to sync from: the running members' nodes.
+	peerRE := regexp.MustCompile(`"([0-9a-f]{40}@[^"]+)"`)
+	seen := map[string]bool{}
+	admission := filepath.Join(t.TempDir(), "admission")
+	args := []string{"consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", request, "-o", admission}
+	for _, m := range ms[:2] {
+		b, err := os.ReadFile(m.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range peerRE.FindAllStringSubmatch(string(b), -1) {
+			if !seen[p[1]] {
+				seen[p[1]] = true
+				args = append(args, "--peer", p[1])
+			}
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("peers from the members' configs: %v, want 4", seen)
+	}
+	o, err = runCustos(t, args...)
+	if err != nil {
+		t.Fatalf("consortium admit: %v\n%s", err, o)
+	}
+	var propose []string
+	for _, l := range strings.Split(o, "\n") {
+		if f := strings.Fields(l); len(f) > 6 && strings.Join(f[:4], " ") == "custos consortium propose admit" {
+			propose = f[1:7]
+		}
+	}
+	if propose == nil {
+		t.Fatalf("consortium admit printed no propose command:\n%s", o)
+	}
+	if o, err := runCustos(t, "consortium", "join", "--finish", admission, "--out", dir); err != nil {
+		t.Fatalf("consortium join --finish: %v\n%s", err, o)
+	}
+	n := &member{slug: "shanghai", cfg: filepath.Join(dir, "custos.toml")}
+	n.start(t)
+
+	gov := func(m *member) []string {
+		d := filepath.Join(out, "admin", m.slug)
+		return []string{"--key", filepath.Join(d, "governance.key"), "--cert", filepath.Join(d, "governance.pem"), "--server", m.p.URL}
+	}
+	var acc wire.GovernanceAccepted
+	cliJSON(t, &acc, append(append(propose, "--id", "admit-shanghai"), gov(a)...)...)
+	if acc.State == nil || acc.State.Status != "open" {
+		t.Fatalf("propose admit = %+v, want open", acc)
+	}
+	for _, m := range ms[:3] {
+		cliJSON(t, &acc, append([]string{"consortium", "vote", "admit-shanghai", "--yes"}, gov(m)...)...)
+	}
+	// Blocks come with work: uploads drive the chain to the height the
+	// admission takes effect at, read from the new node once it has synced.
+	var p wire.Proposal
+	for end := time.Now().Add(60 * time.Second); ; {
+		anchored(a, "while the admission takes effect")
+		if o, err := runCustos(t, "consortium", "proposal", "admit-shanghai", "--json", "--server", n.p.URL); err == nil {
+			if err := json.Unmarshal([]byte(o), &p); err == nil && p.Status == "applied" {
+				break
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the admission on the new node = %+v, want applied", p)
+		}
+	}
+	var members wire.Members
+	cliJSON(t, &members, "consortium", "members", "--server", n.p.URL)
+	var joined *wire.Member
+	for i, m := range members.Members {
+		if m.Name == "Shanghai Internet Court" {
+			joined = &members.Members[i]
+		}
+	}
+	if len(members.Members) != 5 || joined == nil || joined.Power != 10 || joined.Kind != "court" || joined.Place != 5 {
+		t.Fatalf("members on the new node = %+v, want 5 with the new court at power 10", members)
+	}
+
+	// The new member anchors its own uploads, and receipts from after the
+	// change verify with the genesis trust bundle.
+	rcpt, data := anchored(n, "on the new member")
+	verifyReceipt(t, trust, rcpt, data)
+	rcpt, data = anchored(a, "after the join")
+	verifyReceipt(t, trust, rcpt, data)
+}
