@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 
 	"github.com/custos-project/custos/api/wire"
 )
@@ -150,9 +153,58 @@ func TestConsortiumJoin(t *testing.T) {
 	}
 
 	// The new member anchors its own uploads, and receipts from after the
-	// change verify with the genesis trust bundle.
+	// change (version 4, with the transition) verify with the genesis trust
+	// bundle; before long one of them is a block the new validator signed.
 	rcpt, data := anchored(n, "on the new member")
 	verifyReceipt(t, trust, rcpt, data)
-	rcpt, data = anchored(a, "after the join")
-	verifyReceipt(t, trust, rcpt, data)
+	for i := 0; ; i++ {
+		rcpt, data = anchored(a, "after the join")
+		verifyReceipt(t, trust, rcpt, data)
+		vals, signed := checkpointSigners(t, rcpt)
+		if vals != 5 {
+			t.Fatalf("the checkpoint after the join is signed by a set of %d validators, want 5", vals)
+		}
+		if signed[base64.StdEncoding.EncodeToString(joined.ValidatorKey)] {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("the new validator signed none of %d blocks after its admission", i+1)
+		}
+	}
+}
+
+// checkpointSigners reads a version-4 receipt's checkpoint: the size of the
+// validator set that signed it, and the keys (base64) with a COMMIT
+// signature in its commit.
+func checkpointSigners(t *testing.T, rcpt []byte) (int, map[string]bool) {
+	t.Helper()
+	var r struct {
+		Version    int `json:"version"`
+		Checkpoint struct {
+			SignedHeader []byte            `json:"signed_header"`
+			ValidatorSet []byte            `json:"validator_set"`
+			Transitions  []json.RawMessage `json:"transitions"`
+		} `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(rcpt, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Version != 4 || len(r.Checkpoint.Transitions) == 0 {
+		t.Fatalf("receipt after the join: version %d with %d transitions, want version 4 with the admission's", r.Version, len(r.Checkpoint.Transitions))
+	}
+	var sh cmtproto.SignedHeader
+	var vs cmtproto.ValidatorSet
+	if err := sh.Unmarshal(r.Checkpoint.SignedHeader); err != nil {
+		t.Fatal(err)
+	}
+	if err := vs.Unmarshal(r.Checkpoint.ValidatorSet); err != nil {
+		t.Fatal(err)
+	}
+	signed := map[string]bool{}
+	for i, sig := range sh.Commit.Signatures {
+		if sig.BlockIdFlag == cmtproto.BlockIDFlagCommit && i < len(vs.Validators) {
+			signed[base64.StdEncoding.EncodeToString(vs.Validators[i].PubKey.GetEd25519())] = true
+		}
+	}
+	return len(vs.Validators), signed
 }
