@@ -385,61 +385,11 @@ func joinFinish(w io.Writer, out, admDir string, now time.Time) error {
 	}
 	org := &certs.Authority{Cert: orgCert, Signer: orgKey, Chain: []*x509.Certificate{root}}
 	spec := memberSpec{Kind: req.Kind, Name: req.Name}
-	tsa, err := org.IssueTSA(spec.Name+" TSA", now)
-	if err != nil {
-		return err
-	}
-	node, err := org.IssueNode(spec.Name+" node", pub, now)
-	if err != nil {
-		return err
-	}
-	tsaKey, err := certs.EncodeKeyPEM(tsa.Signer)
-	if err != nil {
-		return err
-	}
-	files := []pkiFile{
-		{"root.pem", certs.EncodePEM(root), 0o644},
-		{"org-ca.pem", certs.EncodePEM(orgCert), 0o644},
-		{"tsa.pem", certs.EncodePEM(tsa.Cert), 0o644},
-		{"tsa.key", tsaKey, 0o600},
-		{"node.pem", certs.EncodePEM(node), 0o644},
-	}
-	if spec.Kind == certs.KindNotary {
-		leaf, err := org.IssueNotary(spec.notaryName(), now)
-		if err != nil {
-			return err
-		}
-		key, err := certs.EncodeKeyPEM(leaf.Signer)
-		if err != nil {
-			return err
-		}
-		files = append(files, pkiFile{"notary.key", key, 0o600}, pkiFile{"notary.pem", certs.EncodePEM(leaf.Cert), 0o644})
-	}
-	pki := filepath.Join(out, "pki")
-	if err := os.MkdirAll(pki, 0o700); err != nil {
-		return err
-	}
-	for _, f := range files {
-		if err := writeFileSync(filepath.Join(pki, f.name), f.b, f.mode); err != nil {
-			return err
-		}
-	}
-	gov, err := org.IssueGovernance(spec.Name+" governance", now)
-	if err != nil {
-		return err
-	}
-	govKey, err := certs.EncodeKeyPEM(gov.Signer)
-	if err != nil {
+	if _, err := writeNodePKI(filepath.Join(out, "pki"), root, org, spec, pub, now); err != nil {
 		return err
 	}
 	admin := filepath.Join(out, "admin")
-	if err := os.MkdirAll(admin, 0o700); err != nil {
-		return err
-	}
-	if err := writeFileSync(filepath.Join(admin, "governance.key"), govKey, 0o600); err != nil {
-		return err
-	}
-	if err := writeFileSync(filepath.Join(admin, "governance.pem"), certs.EncodePEM(gov.Cert, orgCert), 0o600); err != nil {
+	if err := writeGovernance(admin, org, spec.Name, now); err != nil {
 		return err
 	}
 	for _, f := range []struct{ from, to string }{{"genesis.json", anchor.GenesisPath(filepath.Join(out, "chain"))}, {"trust.json", filepath.Join(out, "trust.json")}} {
@@ -459,24 +409,12 @@ func joinFinish(w io.Writer, out, admDir string, now time.Time) error {
 	cfg := fmt.Sprintf(`# Custos node of %s (%s), joining consortium chain %s.
 # Start it with: custos serve --config %s
 # It syncs the chain from its peers and validates once the members have voted it in.
-# Relative paths are relative to this file's folder.
-org = %q
-data = "data"
-listen = %q
-pki = "pki"
-
-[chain]
-home = "chain"
-p2p_listen = "tcp://%s"
-peers = [%s]
-trust = "trust.json"
-timeout_commit = "100ms"
-
+`, spec.Name, spec.Kind, tr.ChainID, cfgPath) + nodeConfig(spec.Name, req.API, req.P2P, peers, "trust.json") + fmt.Sprintf(`
 [consortium]
 # The peer API (mutual TLS between members). Add the other members under
 # [consortium.peers] (member ID = "https://HOST:PORT") to exchange share notices.
 peer_listen = %q
-`, spec.Name, spec.Kind, tr.ChainID, cfgPath, spec.Name, req.API, req.P2P, strings.Join(peers, ", "), req.PeerAPI)
+`, req.PeerAPI)
 	if spec.Kind == certs.KindNotary {
 		cfg += notaryTable
 	}
