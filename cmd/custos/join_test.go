@@ -208,3 +208,71 @@ func checkpointSigners(t *testing.T, rcpt []byte) (int, map[string]bool) {
 	}
 	return len(vs.Validators), signed
 }
+
+// TestConsortiumJoinRefusals: admit refuses a request whose organization CA
+// request was altered, and join --finish refuses an admission made for
+// another member's request or whose organization CA is not under the
+// consortium's root. Nothing is written by a refused step.
+func TestConsortiumJoinRefusals(t *testing.T) {
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "c")
+	if o, err := runCustos(t, "consortium", "init", "--out", out, "--org", "court:Court A", "--org", "court:Court B"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	join := func(name string) string {
+		dir := filepath.Join(tmp, name)
+		if o, err := runCustos(t, "consortium", "join", "--out", dir, "--org", "court:"+name); err != nil {
+			t.Fatalf("consortium join: %v\n%s", err, o)
+		}
+		return dir
+	}
+	one, two := join("Court One"), join("Court Two")
+	admit := func(request, to string) (string, error) {
+		return runCustos(t, "consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", request, "-o", to)
+	}
+
+	// An altered request: its organization CA request no longer parses.
+	b, err := os.ReadFile(filepath.Join(one, "join-request.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req joinRequest
+	if err := json.Unmarshal(b, &req); err != nil {
+		t.Fatal(err)
+	}
+	req.OrgCARequest = strings.Replace(req.OrgCARequest, "M", "N", 1)
+	bad, _ := json.Marshal(req)
+	badPath := writeFile(t, tmp, "bad-request.json", bad)
+	if o, err := admit(badPath, filepath.Join(tmp, "adm-bad")); err == nil || !strings.Contains(err.Error(), "organization CA request") {
+		t.Errorf("admit an altered request: %v\n%s; want refused", err, o)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "adm-bad")); err == nil {
+		t.Error("a refused admit wrote its output folder")
+	}
+
+	adm := filepath.Join(tmp, "adm-one")
+	if o, err := admit(filepath.Join(one, "join-request.json"), adm); err != nil {
+		t.Fatalf("consortium admit: %v\n%s", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "join", "--finish", adm, "--out", two); err == nil || !strings.Contains(err.Error(), "not for this member's key") {
+		t.Errorf("finish with another member's admission: %v\n%s; want refused", err, o)
+	}
+	if _, err := os.Stat(filepath.Join(two, "custos.toml")); err == nil {
+		t.Error("a refused join --finish wrote custos.toml")
+	}
+
+	// The admission's trust bundle swapped for another consortium's: its
+	// organization CA is not under that root.
+	other := filepath.Join(tmp, "other")
+	if o, err := runCustos(t, "consortium", "init", "--out", other, "--org", "court:Court X"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	tb, err := os.ReadFile(filepath.Join(other, "trust.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, adm, "trust.json", tb)
+	if o, err := runCustos(t, "consortium", "join", "--finish", adm, "--out", one); err == nil || !strings.Contains(err.Error(), "is not issued by the consortium root") {
+		t.Errorf("finish with an organization CA not under the bundle's root: %v\n%s; want refused", err, o)
+	}
+}
