@@ -21,7 +21,8 @@ import (
 // docs/operations.md, "Joining the consortium": the new member runs
 // `consortium join`, the root holder `consortium admit` (which refuses a
 // root that is not the consortium's), the new member `join --finish` and
-// starts its node, which syncs from its peers; the first member proposes
+// starts its node, which syncs from its peers; a proposal to admit an
+// organization CA under another root is refused (422); the first member proposes
 // the admission with the command admit printed, three members vote, and
 // once it is applied the new node lists 5 members, anchors its own uploads
 // as a validator, and receipts from after the change, on the new node and
@@ -118,6 +119,17 @@ func TestConsortiumJoin(t *testing.T) {
 		d := filepath.Join(out, "admin", m.slug)
 		return []string{"--key", filepath.Join(d, "governance.key"), "--cert", filepath.Join(d, "governance.pem"), "--server", m.p.URL}
 	}
+	// An organization CA not under the consortium's root: the chain
+	// refuses the proposal, and it is not recorded.
+	o, err = runCustos(t, append([]string{"consortium", "propose", "admit", filepath.Join(other, "elsewhere-court", "pki", "org-ca.pem"),
+		propose[4], "10", "--id", "admit-elsewhere"}, gov(a)...)...)
+	if err == nil || !strings.Contains(err.Error(), "422 Change refused") || !strings.Contains(err.Error(), "is not issued by the consortium root") {
+		t.Errorf("propose admit of an organization CA under another root: %v\n%s; want refused", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "proposal", "admit-elsewhere", "--server", a.p.URL); err == nil {
+		t.Errorf("the refused proposal is recorded:\n%s", o)
+	}
+
 	var acc wire.GovernanceAccepted
 	cliJSON(t, &acc, append(append(propose, "--id", "admit-shanghai"), gov(a)...)...)
 	if acc.State == nil || acc.State.Status != "open" {
