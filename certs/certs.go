@@ -95,8 +95,7 @@ func (a *Authority) NewOrgCA(kind, name string, now time.Time) (*Authority, erro
 	if err != nil {
 		return nil, err
 	}
-	subject := pkix.Name{CommonName: name + " CA", Organization: []string{name}, OrganizationalUnit: []string{kind}}
-	tmpl, err := caTemplate(subject, now, a.clamp(now.Add(OrgCAValidity)), 0)
+	tmpl, err := caTemplate(orgSubject(kind, name), now, a.clamp(now.Add(OrgCAValidity)), 0)
 	if err != nil {
 		return nil, err
 	}

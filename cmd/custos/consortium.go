@@ -26,7 +26,7 @@ import (
 
 func consortiumCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "consortium", Short: "Set up a consortium chain of courts, notaries and arbitration bodies"}
-	cmd.AddCommand(consortiumInitCmd(), chainStatusCmd(), chainUpgradeCmd())
+	cmd.AddCommand(consortiumInitCmd(), consortiumJoinCmd(), consortiumAdmitCmd(), chainStatusCmd(), chainUpgradeCmd())
 	cmd.AddCommand(govCommands()...)
 	return cmd
 }
@@ -190,7 +190,6 @@ type memberFiles struct {
 	pub     ed25519.PublicKey
 	nodeID  string
 	org     *certs.Authority
-	tsa     *certs.Leaf
 	node    *x509.Certificate
 	api     string
 	p2pAddr string
@@ -266,47 +265,12 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 	if m.org, err = root.NewOrgCA(spec.Kind, spec.Name, p.now); err != nil {
 		return nil, err
 	}
-	if m.tsa, err = m.org.IssueTSA(spec.Name+" TSA", p.now); err != nil {
-		return nil, err
-	}
-	if m.node, err = m.org.IssueNode(spec.Name+" node", m.pub, p.now); err != nil {
-		return nil, err
-	}
-	pki := filepath.Join(m.dir, "pki")
-	if err := os.MkdirAll(pki, 0o700); err != nil {
+	if m.node, err = writeNodePKI(filepath.Join(m.dir, "pki"), root.Cert, m.org, spec, m.pub, p.now); err != nil {
 		return nil, err
 	}
 	orgKey, err := certs.EncodeKeyPEM(m.org.Signer)
 	if err != nil {
 		return nil, err
-	}
-	tsaKey, err := certs.EncodeKeyPEM(m.tsa.Signer)
-	if err != nil {
-		return nil, err
-	}
-	files := []pkiFile{
-		{"root.pem", certs.EncodePEM(root.Cert), 0o644},
-		{"org-ca.pem", certs.EncodePEM(m.org.Cert), 0o644},
-		{"tsa.pem", certs.EncodePEM(m.tsa.Cert), 0o644},
-		{"tsa.key", tsaKey, 0o600},
-		{"node.pem", certs.EncodePEM(m.node), 0o644},
-	}
-	if spec.Kind == certs.KindNotary {
-		// A notary office signs certificates: its document-signing key.
-		leaf, err := m.org.IssueNotary(spec.notaryName(), p.now)
-		if err != nil {
-			return nil, err
-		}
-		key, err := certs.EncodeKeyPEM(leaf.Signer)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, pkiFile{"notary.key", key, 0o600}, pkiFile{"notary.pem", certs.EncodePEM(leaf.Cert), 0o644})
-	}
-	for _, f := range files {
-		if err := writeFileSync(filepath.Join(pki, f.name), f.b, f.mode); err != nil {
-			return nil, err
-		}
 	}
 	// The organization CA's key does not go on the node: a node needs only
 	// its certificates. It is kept with the root key, to issue later.
@@ -323,12 +287,66 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 	return m, nil
 }
 
+// writeNodePKI issues a member node's certificates under its organization
+// CA (TSA, node certificate for the validator key pub, and a notary
+// office's document-signing certificate) and writes them, with the root
+// and the organization CA, to the node's pki folder. It returns the node
+// certificate.
+func writeNodePKI(pki string, root *x509.Certificate, org *certs.Authority, spec memberSpec, pub ed25519.PublicKey, now time.Time) (*x509.Certificate, error) {
+	tsa, err := org.IssueTSA(spec.Name+" TSA", now)
+	if err != nil {
+		return nil, err
+	}
+	node, err := org.IssueNode(spec.Name+" node", pub, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(pki, 0o700); err != nil {
+		return nil, err
+	}
+	tsaKey, err := certs.EncodeKeyPEM(tsa.Signer)
+	if err != nil {
+		return nil, err
+	}
+	files := []pkiFile{
+		{"root.pem", certs.EncodePEM(root), 0o644},
+		{"org-ca.pem", certs.EncodePEM(org.Cert), 0o644},
+		{"tsa.pem", certs.EncodePEM(tsa.Cert), 0o644},
+		{"tsa.key", tsaKey, 0o600},
+		{"node.pem", certs.EncodePEM(node), 0o644},
+	}
+	if spec.Kind == certs.KindNotary {
+		// A notary office signs certificates: its document-signing key.
+		leaf, err := org.IssueNotary(spec.notaryName(), now)
+		if err != nil {
+			return nil, err
+		}
+		key, err := certs.EncodeKeyPEM(leaf.Signer)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, pkiFile{"notary.key", key, 0o600}, pkiFile{"notary.pem", certs.EncodePEM(leaf.Cert), 0o644})
+	}
+	for _, f := range files {
+		if err := writeFileSync(filepath.Join(pki, f.name), f.b, f.mode); err != nil {
+			return nil, err
+		}
+	}
+	return node, nil
+}
+
 // writeGovernanceKey issues the member's governance certificate under its
 // organization CA and writes it, with its key, to the member's admin
 // folder, OUT/admin/SLUG: its administrators sign governance proposals
 // and votes with it, off the node, which never holds it.
 func writeGovernanceKey(p initParams, m *memberFiles) error {
-	gov, err := m.org.IssueGovernance(m.spec.Name+" governance", p.now)
+	return writeGovernance(filepath.Join(p.out, "admin", m.spec.Slug), m.org, m.spec.Name, p.now)
+}
+
+// writeGovernance issues a governance certificate under org and writes it
+// (then org's certificate) and its key to dir, 0600 in a 0700 folder.
+func writeGovernance(dir string, org *certs.Authority, name string, now time.Time) error {
+	gov, err := org.IssueGovernance(name+" governance", now)
 	if err != nil {
 		return err
 	}
@@ -336,14 +354,13 @@ func writeGovernanceKey(p initParams, m *memberFiles) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(p.out, "admin", m.spec.Slug)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	if err := writeFileSync(filepath.Join(dir, "governance.key"), key, 0o600); err != nil {
 		return err
 	}
-	return writeFileSync(filepath.Join(dir, "governance.pem"), certs.EncodePEM(gov.Cert, m.org.Cert), 0o600)
+	return writeFileSync(filepath.Join(dir, "governance.pem"), certs.EncodePEM(gov.Cert, org.Cert), 0o600)
 }
 
 // pkiFile is a file of a member's PKI folder.
@@ -362,19 +379,7 @@ func writeMemberConfig(m *memberFiles, all []*memberFiles, p initParams) error {
 	}
 	cfg := fmt.Sprintf(`# Custos node of %s (%s), member of consortium chain %s.
 # Start it with: custos serve --config %s
-# Relative paths are relative to this file's folder.
-org = %q
-data = "data"
-listen = %q
-pki = "pki"
-
-[chain]
-home = "chain"
-p2p_listen = "tcp://%s"
-peers = [%s]
-trust = "../trust.json"
-timeout_commit = "100ms"
-`, m.spec.Name, m.spec.Kind, p.chainID, filepath.Join(m.dir, "custos.toml"), m.spec.Name, m.api, m.p2pAddr, strings.Join(peers, ", "))
+`, m.spec.Name, m.spec.Kind, p.chainID, filepath.Join(m.dir, "custos.toml")) + nodeConfig(m.spec.Name, m.api, m.p2pAddr, peers, "../trust.json")
 	cfg += fmt.Sprintf(`
 [consortium]
 # The peer API: members reach each other here over mutual TLS with their
@@ -397,6 +402,25 @@ peer_listen = %q
 		cfg += table
 	}
 	return writeFileSync(filepath.Join(m.dir, "custos.toml"), []byte(cfg), 0o600)
+}
+
+// nodeConfig is the part of a consortium member's custos.toml that every
+// member's has: its organization, folders, listening addresses, and
+// [chain] with peers (quoted NODEID@HOST:PORT) and the trust bundle.
+func nodeConfig(org, listen, p2p string, peers []string, trust string) string {
+	return fmt.Sprintf(`# Relative paths are relative to this file's folder.
+org = %q
+data = "data"
+listen = %q
+pki = "pki"
+
+[chain]
+home = "chain"
+p2p_listen = "tcp://%s"
+peers = [%s]
+trust = %q
+timeout_commit = "100ms"
+`, org, listen, p2p, strings.Join(peers, ", "), trust)
 }
 
 // notaryTable is the [notary] table of a notary member's custos.toml. Its

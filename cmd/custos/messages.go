@@ -112,6 +112,8 @@ var messages = map[string]words{
 	"usage.consistency-proof":  {"consistency proof: {err}", "一致性证明：{err}"},
 	"usage.upgrade-height":     {"consortium upgrade needs --height H (a block height ahead of the chain)", "consortium upgrade 需要 --height H（高于当前链高度的区块高度）"},
 	"usage.init":               {"consortium init needs --out DIR and at least one --org KIND:NAME", "consortium init 需要 --out DIR 和至少一个 --org KIND:NAME"},
+	"usage.join":               {"consortium join needs --out DIR and --org KIND:NAME (or --finish ADMISSION)", "consortium join 需要 --out DIR 和 --org KIND:NAME（或 --finish ADMISSION）"},
+	"usage.admit":              {"consortium admit needs --root-dir OFFLINE, --request FILE and --out ADMISSION", "consortium admit 需要 --root-dir OFFLINE、--request FILE 和 --out ADMISSION"},
 	"usage.state-version":      {"--state-version must be {v1} or {latest}", "--state-version 须为 {v1} 或 {latest}"},
 	"usage.out-not-empty":      {"{out} exists and is not empty; choose a new folder", "{out} 已存在且不为空；请另选一个新文件夹"},
 	"usage.metadata":           {"--metadata: {err}", "--metadata 有误：{err}"},

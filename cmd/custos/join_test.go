@@ -1,0 +1,290 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+
+	"github.com/custos-project/custos/api/wire"
+)
+
+// TestConsortiumJoin grows a running 4-member consortium (4 `custos serve`
+// processes from `consortium init`) to 5, by the procedure of
+// docs/operations.md, "Joining the consortium": the new member runs
+// `consortium join`, the root holder `consortium admit` (which refuses a
+// root that is not the consortium's), the new member `join --finish` and
+// starts its node, which syncs from its peers; a proposal to admit an
+// organization CA under another root is refused (422); the first member proposes
+// the admission with the command admit printed, three members vote, and
+// once it is applied the new node lists 5 members, anchors its own uploads
+// as a validator, and receipts from after the change, on the new node and
+// an old one, verify with the genesis trust bundle. Uploads keep anchoring
+// throughout.
+func TestConsortiumJoin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 5-node consortium")
+	}
+	out := initConsortium(t)
+	trust := filepath.Join(out, "trust.json")
+	ms := consortiumMembers(out)
+	for _, m := range ms {
+		m.start(t)
+	}
+	a := ms[0]
+	anchored := func(p *member, when string) ([]byte, []byte) {
+		t.Helper()
+		data := randomBytes(t, 3000)
+		v := p.p.upload(consortiumToken, data)
+		status, b := receiptOf(t, p.p, v.ID, 20*time.Second)
+		if status != 200 {
+			t.Fatalf("%s: receipt = %d %s", when, status, b)
+		}
+		return b, data
+	}
+	anchored(a, "before the join")
+
+	// The new member's machine.
+	dir := filepath.Join(t.TempDir(), "shanghai")
+	o, err := runCustos(t, "consortium", "join", "--out", dir, "--org", "court:Shanghai Internet Court",
+		"--api-port", fmt.Sprint(freePortRun(t, 1)), "--p2p-port", fmt.Sprint(freePortRun(t, 1)), "--peer-port", fmt.Sprint(freePortRun(t, 1)))
+	if err != nil {
+		t.Fatalf("consortium join: %v\n%s", err, o)
+	}
+	for _, f := range []string{"offline/org-ca.key", "chain/config/priv_validator_key.json", "chain/config/node_key.json"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, want a 0600 file", f, err)
+		}
+	}
+	request := filepath.Join(dir, "join-request.json")
+
+	// The root holder's machine: a root that is not the consortium's is refused.
+	other := filepath.Join(t.TempDir(), "other")
+	if o, err := runCustos(t, "consortium", "init", "--out", other, "--org", "court:Elsewhere Court"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	o, err = runCustos(t, "consortium", "admit", "--root-dir", filepath.Join(other, "offline"), "--request", request,
+		"--genesis", filepath.Join(out, "genesis.json"), "--trust", trust, "-o", filepath.Join(t.TempDir(), "bad"))
+	if err == nil || !strings.Contains(err.Error(), "is not this consortium's root") {
+		t.Errorf("admit under another root: %v\n%s; want refused: not this consortium's root", err, o)
+	}
+
+	// Peers to sync from: the running members' nodes.
+	peerRE := regexp.MustCompile(`"([0-9a-f]{40}@[^"]+)"`)
+	seen := map[string]bool{}
+	admission := filepath.Join(t.TempDir(), "admission")
+	args := []string{"consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", request, "-o", admission}
+	for _, m := range ms[:2] {
+		b, err := os.ReadFile(m.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range peerRE.FindAllStringSubmatch(string(b), -1) {
+			if !seen[p[1]] {
+				seen[p[1]] = true
+				args = append(args, "--peer", p[1])
+			}
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("peers from the members' configs: %v, want 4", seen)
+	}
+	o, err = runCustos(t, args...)
+	if err != nil {
+		t.Fatalf("consortium admit: %v\n%s", err, o)
+	}
+	var propose []string
+	for _, l := range strings.Split(o, "\n") {
+		if f := strings.Fields(l); len(f) > 6 && strings.Join(f[:4], " ") == "custos consortium propose admit" {
+			propose = f[1:7]
+		}
+	}
+	if propose == nil {
+		t.Fatalf("consortium admit printed no propose command:\n%s", o)
+	}
+	if o, err := runCustos(t, "consortium", "join", "--finish", admission, "--out", dir); err != nil {
+		t.Fatalf("consortium join --finish: %v\n%s", err, o)
+	}
+	n := &member{slug: "shanghai", cfg: filepath.Join(dir, "custos.toml")}
+	n.start(t)
+
+	gov := func(m *member) []string {
+		d := filepath.Join(out, "admin", m.slug)
+		return []string{"--key", filepath.Join(d, "governance.key"), "--cert", filepath.Join(d, "governance.pem"), "--server", m.p.URL}
+	}
+	// An organization CA not under the consortium's root: the chain
+	// refuses the proposal, and it is not recorded.
+	o, err = runCustos(t, append([]string{"consortium", "propose", "admit", filepath.Join(other, "elsewhere-court", "pki", "org-ca.pem"),
+		propose[4], "10", "--id", "admit-elsewhere"}, gov(a)...)...)
+	if err == nil || !strings.Contains(err.Error(), "422 Change refused") || !strings.Contains(err.Error(), "is not issued by the consortium root") {
+		t.Errorf("propose admit of an organization CA under another root: %v\n%s; want refused", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "proposal", "admit-elsewhere", "--server", a.p.URL); err == nil {
+		t.Errorf("the refused proposal is recorded:\n%s", o)
+	}
+
+	var acc wire.GovernanceAccepted
+	cliJSON(t, &acc, append(append(propose, "--id", "admit-shanghai"), gov(a)...)...)
+	if acc.State == nil || acc.State.Status != "open" {
+		t.Fatalf("propose admit = %+v, want open", acc)
+	}
+	for _, m := range ms[:3] {
+		cliJSON(t, &acc, append([]string{"consortium", "vote", "admit-shanghai", "--yes"}, gov(m)...)...)
+	}
+	// Blocks come with work: uploads drive the chain to the height the
+	// admission takes effect at, read from the new node once it has synced.
+	var p wire.Proposal
+	for end := time.Now().Add(60 * time.Second); ; {
+		anchored(a, "while the admission takes effect")
+		if o, err := runCustos(t, "consortium", "proposal", "admit-shanghai", "--json", "--server", n.p.URL); err == nil {
+			if err := json.Unmarshal([]byte(o), &p); err == nil && p.Status == "applied" {
+				break
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the admission on the new node = %+v, want applied", p)
+		}
+	}
+	var members wire.Members
+	cliJSON(t, &members, "consortium", "members", "--server", n.p.URL)
+	var joined *wire.Member
+	for i, m := range members.Members {
+		if m.Name == "Shanghai Internet Court" {
+			joined = &members.Members[i]
+		}
+	}
+	if len(members.Members) != 5 || joined == nil || joined.Power != 10 || joined.Kind != "court" || joined.Place != 5 {
+		t.Fatalf("members on the new node = %+v, want 5 with the new court at power 10", members)
+	}
+
+	// The new member anchors its own uploads, and receipts from after the
+	// change (version 4, with the transition) verify with the genesis trust
+	// bundle; before long one of them is a block the new validator signed.
+	rcpt, data := anchored(n, "on the new member")
+	verifyReceipt(t, trust, rcpt, data)
+	for i := 0; ; i++ {
+		rcpt, data = anchored(a, "after the join")
+		verifyReceipt(t, trust, rcpt, data)
+		vals, signed := checkpointSigners(t, rcpt)
+		if vals != 5 {
+			t.Fatalf("the checkpoint after the join is signed by a set of %d validators, want 5", vals)
+		}
+		if signed[base64.StdEncoding.EncodeToString(joined.ValidatorKey)] {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("the new validator signed none of %d blocks after its admission", i+1)
+		}
+	}
+}
+
+// checkpointSigners reads a version-4 receipt's checkpoint: the size of the
+// validator set that signed it, and the keys (base64) with a COMMIT
+// signature in its commit.
+func checkpointSigners(t *testing.T, rcpt []byte) (int, map[string]bool) {
+	t.Helper()
+	var r struct {
+		Version    int `json:"version"`
+		Checkpoint struct {
+			SignedHeader []byte            `json:"signed_header"`
+			ValidatorSet []byte            `json:"validator_set"`
+			Transitions  []json.RawMessage `json:"transitions"`
+		} `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(rcpt, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Version != 4 || len(r.Checkpoint.Transitions) == 0 {
+		t.Fatalf("receipt after the join: version %d with %d transitions, want version 4 with the admission's", r.Version, len(r.Checkpoint.Transitions))
+	}
+	var sh cmtproto.SignedHeader
+	var vs cmtproto.ValidatorSet
+	if err := sh.Unmarshal(r.Checkpoint.SignedHeader); err != nil {
+		t.Fatal(err)
+	}
+	if err := vs.Unmarshal(r.Checkpoint.ValidatorSet); err != nil {
+		t.Fatal(err)
+	}
+	signed := map[string]bool{}
+	for i, sig := range sh.Commit.Signatures {
+		if sig.BlockIdFlag == cmtproto.BlockIDFlagCommit && i < len(vs.Validators) {
+			signed[base64.StdEncoding.EncodeToString(vs.Validators[i].PubKey.GetEd25519())] = true
+		}
+	}
+	return len(vs.Validators), signed
+}
+
+// TestConsortiumJoinRefusals: admit refuses a request whose organization CA
+// request was altered, and join --finish refuses an admission made for
+// another member's request or whose organization CA is not under the
+// consortium's root. Nothing is written by a refused step.
+func TestConsortiumJoinRefusals(t *testing.T) {
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "c")
+	if o, err := runCustos(t, "consortium", "init", "--out", out, "--org", "court:Court A", "--org", "court:Court B"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	join := func(name string) string {
+		dir := filepath.Join(tmp, name)
+		if o, err := runCustos(t, "consortium", "join", "--out", dir, "--org", "court:"+name); err != nil {
+			t.Fatalf("consortium join: %v\n%s", err, o)
+		}
+		return dir
+	}
+	one, two := join("Court One"), join("Court Two")
+	admit := func(request, to string) (string, error) {
+		return runCustos(t, "consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", request, "-o", to)
+	}
+
+	// An altered request: its organization CA request no longer parses.
+	b, err := os.ReadFile(filepath.Join(one, "join-request.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req joinRequest
+	if err := json.Unmarshal(b, &req); err != nil {
+		t.Fatal(err)
+	}
+	req.OrgCARequest = strings.Replace(req.OrgCARequest, "M", "N", 1)
+	bad, _ := json.Marshal(req)
+	badPath := writeFile(t, tmp, "bad-request.json", bad)
+	if o, err := admit(badPath, filepath.Join(tmp, "adm-bad")); err == nil || !strings.Contains(err.Error(), "organization CA request") {
+		t.Errorf("admit an altered request: %v\n%s; want refused", err, o)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "adm-bad")); err == nil {
+		t.Error("a refused admit wrote its output folder")
+	}
+
+	adm := filepath.Join(tmp, "adm-one")
+	if o, err := admit(filepath.Join(one, "join-request.json"), adm); err != nil {
+		t.Fatalf("consortium admit: %v\n%s", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "join", "--finish", adm, "--out", two); err == nil || !strings.Contains(err.Error(), "not for this member's key") {
+		t.Errorf("finish with another member's admission: %v\n%s; want refused", err, o)
+	}
+	if _, err := os.Stat(filepath.Join(two, "custos.toml")); err == nil {
+		t.Error("a refused join --finish wrote custos.toml")
+	}
+
+	// The admission's trust bundle swapped for another consortium's: its
+	// organization CA is not under that root.
+	other := filepath.Join(tmp, "other")
+	if o, err := runCustos(t, "consortium", "init", "--out", other, "--org", "court:Court X"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	tb, err := os.ReadFile(filepath.Join(other, "trust.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, adm, "trust.json", tb)
+	if o, err := runCustos(t, "consortium", "join", "--finish", adm, "--out", one); err == nil || !strings.Contains(err.Error(), "is not issued by the consortium root") {
+		t.Errorf("finish with an organization CA not under the bundle's root: %v\n%s; want refused", err, o)
+	}
+}
