@@ -90,6 +90,15 @@ RFC 6962 一致性证明；证明从 --server 获取，或从 --proof 读取（G
 二者都未给出时，从 $CUSTOS_SERVER 或配置中的服务器获取。
 退出码：0 一致，1 不一致，2 用法错误。`,
 
+	"custos consortium join": `在新成员的机器上运行。第一次运行：生成节点的 CometBFT 节点密钥和验证者密钥、本机构 CA 密钥
+（DIR/offline/org-ca.key，应移出节点）和一份申请（DIR/join-request.json：本机构 CA 的 PKCS#10 证书
+请求、验证者公钥、节点 ID 和地址）。把申请交给联盟根密钥的持有者，由其运行 custos consortium admit。
+加 --finish ADMISSION（admit 写出的文件夹）时：检查它，在新的本机构 CA 下为节点签发时间戳服务、节点
+和治理证书，并写出 custos.toml。见 docs/operations.md“加入联盟”（Joining the consortium）。`,
+	"custos consortium admit": `在持有联盟根密钥的机器上运行（OFFLINE：consortium init 写出的 root.pem 和 root.key）。检查加入
+申请，在根证书下签发其本机构 CA（仅此一项：新成员在其下自行签发其余证书），并写出 ADMISSION：
+admission.json、org-ca.pem、genesis.json 和 trust.json。把 ADMISSION 交给新成员（custos consortium
+join --finish），把打印出的 propose 命令交给某一成员的管理员。见 docs/operations.md“加入联盟”。`,
 	"custos consortium init": `为每个成员写一个文件夹（同一联盟根证书下的本机构 CA、时间戳服务证书和节点证书、
 CometBFT 密钥、共同的创世文件和一份 custos.toml），并写出联盟的信任包。
 KIND 为 court（法院）、notary（公证处）或 arbitration（仲裁机构）。之后每个成员运行：custos serve --config DIR/<member>/custos.toml
