@@ -47,13 +47,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "custos-verify: needs --receipt FILE and --trust BUNDLE (see 'custos-verify --help')")
 		return 2
 	}
+	chinese := verifycli.ChineseLocale(os.Getenv)
 	err := verifycli.Check(context.Background(), stdout, verifycli.Options{Receipt: *receiptPath, File: *filePath, Trust: *trustPath,
-		Transitions: *transitionsPath, JSON: *asJSON})
+		Transitions: *transitionsPath, JSON: *asJSON, Chinese: chinese})
 	var ee verifycli.ExitError
 	switch {
 	case errors.As(err, &ee):
-		if ee.Msg != "" {
-			fmt.Fprintln(stderr, "custos-verify:", ee.Msg)
+		if msg := ee.Message(chinese); msg != "" {
+			fmt.Fprintln(stderr, "custos-verify:", msg)
 		}
 		return ee.Code
 	case err != nil:

@@ -129,3 +129,22 @@ func TestTransitions(t *testing.T) {
 		}
 	}
 }
+
+// TestChineseLocale: under a Chinese locale the steps come in Chinese,
+// still ending in VALID; the C locale keeps them English.
+func TestChineseLocale(t *testing.T) {
+	args := []string{"--receipt", filepath.Join(vectorsDir, "valid", "v3-complete.json"), "--trust", filepath.Join(vectorsDir, "trust.json")}
+	for loc, want := range map[string]string{"zh_CN.UTF-8": "VALID（有效）\n", "C.UTF-8": "✓ format: receipt version 3"} {
+		t.Setenv("LC_ALL", loc)
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != 0 || !strings.Contains(out.String(), want) {
+			t.Errorf("LC_ALL=%s: run = %d, want 0 and %q in:\n%s%s", loc, code, want, out.String(), errOut.String())
+		}
+	}
+	t.Setenv("LC_ALL", "zh_CN.UTF-8")
+	var out, errOut bytes.Buffer
+	bad := []string{"--receipt", filepath.Join(vectorsDir, "invalid", "custody-chain-broken.json"), "--trust", filepath.Join(vectorsDir, "trust.json")}
+	if code := run(bad, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "回执无效（NOT valid）：custody（保管链）") {
+		t.Errorf("a broken chain under zh_CN: run = %d, stderr %q; want 1 and the verdict in Chinese", code, errOut.String())
+	}
+}

@@ -102,6 +102,10 @@ func TestEmbeddedAnchoring(t *testing.T) {
 		if err != nil || !strings.Contains(out, "CONSISTENT") {
 			t.Errorf("custos consistency with the server from $CUSTOS_SERVER: %v\n%s", err, out)
 		}
+		out, err = runCustosEnv(t, []string{"CUSTOS_SERVER=" + n.URL, "LC_ALL=zh_CN.UTF-8"}, "consistency", "--old", older, "--new", newer, "--trust", trust)
+		if err != nil || !strings.Contains(out, "一致性证明") || !strings.Contains(out, "CONSISTENT（一致）") {
+			t.Errorf("custos consistency under zh_CN: %v\n%s", err, out)
+		}
 		var r1, r2 receipt.Receipt
 		json.Unmarshal(rcpt, &r1)
 		json.Unmarshal(later, &r2)

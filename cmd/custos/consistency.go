@@ -75,8 +75,12 @@ Exit 0 consistent, 1 not, 2 usage error.`,
 				}
 				return failureOf(1, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "✓ checkpoint %s height %d: %d leaves, root %s\n✓ checkpoint %s height %d: %d leaves, root %s\n✓ the first %d leaves are unchanged in the later log (RFC 6962 consistency proof)\nCONSISTENT\n",
-				cp1.ChainID, cp1.Height, cp1.TreeSize, cp1.Root, cp2.ChainID, cp2.Height, cp2.TreeSize, cp2.Root, cp1.TreeSize)
+			out := cmd.OutOrStdout()
+			for _, cp := range []*receipt.Checkpoint{cp1, cp2} {
+				fmt.Fprintln(out, tr("out.consistency-checkpoint", "chain", cp.ChainID, "height", cp.Height, "size", cp.TreeSize, "root", cp.Root))
+			}
+			fmt.Fprintln(out, tr("out.consistency-prefix", "size", cp1.TreeSize))
+			fmt.Fprintln(out, tr("out.consistent"))
 			return nil
 		},
 	}

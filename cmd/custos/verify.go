@@ -10,6 +10,7 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/evidence/receipt"
+	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/verifycli"
 )
 
@@ -60,7 +61,8 @@ Example:
 			if receiptPath == "" || trustPath == "" {
 				return usageError("usage.verify")
 			}
-			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, Transitions: transitionsPath, JSON: asJSON, NodeWait: nodeWait}
+			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, Transitions: transitionsPath, JSON: asJSON, NodeWait: nodeWait,
+				Chinese: lang == prob.Chinese}
 			if nodeURL != "" {
 				opts.Node = nodeClient{client.New(nodeURL, "")}
 			}

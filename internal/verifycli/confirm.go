@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/custos-project/custos/evidence/receipt"
@@ -134,19 +133,18 @@ func errText(err error) string {
 	return s
 }
 
-func printNode(out io.Writer, n *NodeReport) {
-	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+func printNode(p printer, n *NodeReport) {
 	if !n.Confirmed {
-		p("✗ node %s", n.URL)
-		p("  %s", n.Error)
+		p.line("node-failed", n.URL)
+		p.raw("  %s", n.Error)
 		if n.Contradicted {
-			p("CONTRADICTED by the node")
+			p.line("contradicted")
 		} else {
-			p("NOT CONFIRMED by the node")
+			p.line("unconfirmed")
 		}
 		return
 	}
-	p("✓ node %s: its chain, at height %d, has %d leaves, root %s", n.URL, n.Height, n.TreeSize, n.Root)
-	p("    the receipt's log is a prefix of the node's (RFC 6962 consistency proof)")
-	p("CONFIRMED by the node")
+	p.line("node", n.URL, n.Height, n.TreeSize, n.Root)
+	p.line("prefix")
+	p.line("confirmed")
 }

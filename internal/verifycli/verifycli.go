@@ -71,6 +71,9 @@ type Options struct {
 	// to wait for it while its chain is behind the receipt.
 	Node     Node
 	NodeWait time.Duration
+	// Chinese prints the steps in Chinese (words.go); JSON is the same in
+	// both languages.
+	Chinese bool
 }
 
 // Check is Run with Options: the offline check and, with o.Node, the
@@ -119,8 +122,8 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 		if o.JSON {
 			return printJSON(out, verifyReport{Step: ve.Step, Want: ve.Want, Got: ve.Got, Error: ve.Err.Error()}, 1)
 		}
-		printFailure(out, ve)
-		return ExitError{Code: 1, Msg: "the receipt is NOT valid: the " + ve.Step + " check failed", Step: ve.Step}
+		printFailure(printer{out, o.Chinese}, ve)
+		return ExitError{Code: 1, Msg: printer{}.say("verdict-step", ve.Step), Step: ve.Step}
 	case err != nil: // reading the evidence file, or an unusable trust bundle
 		return usageError("%v", err)
 	}
@@ -131,13 +134,13 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	if o.JSON {
 		return printJSON(out, verifyReport{Valid: true, Result: res, Node: node}, node.exitCode())
 	}
-	printResult(out, res)
+	printResult(printer{out, o.Chinese}, res)
 	if node == nil {
 		return nil
 	}
-	printNode(out, node)
+	printNode(printer{out, o.Chinese}, node)
 	if code := node.exitCode(); code != 0 {
-		return ExitError{Code: code, Msg: "the receipt is valid offline, but NOT CONFIRMED by " + node.URL, Unconfirmed: node.URL}
+		return ExitError{Code: code, Msg: printer{}.say("verdict-node", node.URL), Unconfirmed: node.URL}
 	}
 	return nil
 }
@@ -170,36 +173,35 @@ func printJSON(out io.Writer, rep verifyReport, code int) error {
 	return nil
 }
 
-func printFailure(out io.Writer, ve *receipt.VerifyError) {
-	fmt.Fprintf(out, "✗ %s\n", ve.Step)
-	fmt.Fprintf(out, "  %v\n", ve.Err)
+func printFailure(p printer, ve *receipt.VerifyError) {
+	p.failed(ve.Step)
+	p.raw("  %v", ve.Err)
 	if ve.Want != "" {
-		fmt.Fprintf(out, "  expected: %s\n", ve.Want)
+		p.line("expected", ve.Want)
 	}
 	if ve.Got != "" {
-		fmt.Fprintf(out, "  computed: %s\n", ve.Got)
+		p.line("computed", ve.Got)
 	}
-	fmt.Fprintln(out, "INVALID")
+	p.line("invalid")
 }
 
-func printResult(out io.Writer, res *receipt.Result) {
+func printResult(p printer, res *receipt.Result) {
 	ev := res.Evidence
-	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
-	p("✓ format: receipt version %d", res.Version)
+	p.line("format", res.Version)
 	if res.FileChecked {
-		p("✓ digest: the file matches the receipt")
+		p.line("digest")
 	} else {
-		p("- digest: not checked (no --file given)")
+		p.line("digest-none")
 	}
-	p("    evidence %s, %d bytes, %s", ev.ID, ev.Size, ev.MediaType)
-	p("    SHA-256 %s", ev.SHA256)
+	p.line("evidence", ev.ID, ev.Size, ev.MediaType)
+	p.raw("    SHA-256 %s", ev.SHA256)
 	if ev.SM3 != "" {
-		p("    SM3     %s", ev.SM3)
+		p.raw("    SM3     %s", ev.SM3)
 	}
 	if res.Version == receipt.Version1 {
-		p("✓ custody: %d event(s), one unbroken hash chain", len(res.Events))
+		p.line("custody-v1", len(res.Events))
 	} else {
-		p("✓ custody: %d event(s) listed, each hash-linked to the one before it where that one is listed", len(res.Events))
+		p.line("custody", len(res.Events))
 	}
 	for _, e := range res.Events {
 		subject := ""
@@ -207,55 +209,58 @@ func printResult(out io.Writer, res *receipt.Result) {
 			subject = " (" + e.Subject + ")"
 		}
 		if e.Reads > 0 {
-			subject += fmt.Sprintf(" ×%d reads since %s", e.Reads, e.Since)
+			subject += p.say("event-reads", e.Reads, e.Since)
 		}
-		p("    #%d %s %s%s by %s", e.Seq, e.Time, e.Type, subject, e.Actor)
+		p.line("event", e.Seq, e.Time, e.Type, subject, e.Actor)
 	}
 	printCompleteness(p, res.Custody)
-	p("✓ timestamp: %d RFC 3161 token(s) over the SHA-256, under the trust bundle's roots", len(res.Timestamps))
+	p.line("timestamp", len(res.Timestamps))
 	for i, t := range res.Timestamps {
 		if t.Unverified != "" {
-			p("    token %d not checked: %s (its hash is the one the anchored custody chain recorded)", i, t.Unverified)
+			p.line("token-skipped", i, t.Unverified)
 			continue
 		}
-		p("    %s by %s (serial %s)", t.Time.Format(time.RFC3339Nano), OrUnknown(t.TSA), t.Serial)
+		tsa := t.TSA
+		if tsa == "" {
+			tsa = p.say("unnamed-tsa")
+		}
+		p.line("token", t.Time.Format(time.RFC3339Nano), tsa, t.Serial)
 	}
 	cp := res.Checkpoint
-	p("✓ inclusion: every event is in the log of %d leaves", cp.TreeSize)
+	p.line("inclusion", cp.TreeSize)
 	for _, e := range res.Events {
-		p("    #%d at leaf %d", e.Seq, e.LeafIndex)
+		p.line("leaf", e.Seq, e.LeafIndex)
 	}
-	p("✓ checkpoint: chain %s, height %d (%s), signed by %d of %d voting power", cp.ChainID, cp.Height,
-		cp.Time.Format(time.RFC3339), cp.SignedPower, cp.TotalPower)
-	p("    tree size %d, root %s", cp.TreeSize, cp.Root)
+	p.line("checkpoint", cp.ChainID, cp.Height, cp.Time.Format(time.RFC3339), cp.SignedPower, cp.TotalPower)
+	p.line("tree", cp.TreeSize, cp.Root)
 	if cp.Transitions > 0 {
-		p("    by the validators in force at that height, reached from the trust bundle's through %d validator-set transition(s), each signed by more than 2/3 of the set before it", cp.Transitions)
+		p.line("transitions", cp.Transitions)
 	}
 	names := make([]string, len(cp.Signers))
 	for i, s := range cp.Signers {
 		names[i] = fmt.Sprintf("%s (%s)", s.Name, s.Kind)
 		if s.Name == "" { // admitted after the trust bundle: known by address
-			names[i] = "validator " + s.Address
+			names[i] = p.say("validator", s.Address)
 		}
 	}
-	p("    signed by: %s", strings.Join(names, ", "))
+	p.line("signed-by", strings.Join(names, ", "))
 	if !res.Custody.Complete {
-		p("VALID (custody completeness not proven)")
+		p.line("valid-partial")
 		return
 	}
-	p("VALID")
+	p.line("valid")
 }
 
 // printCompleteness prints what the receipt proves about its events being
 // all of the item's events.
-func printCompleteness(p func(string, ...any), c receipt.CustodyResult) {
+func printCompleteness(p printer, c receipt.CustodyResult) {
 	if !c.Complete {
-		p("! completeness: NOT PROVEN")
-		p("    %s", c.Note)
+		p.line("incomplete")
+		p.raw("    %s", c.Note)
 		return
 	}
 	if len(c.Omitted) == 0 {
-		p("✓ completeness: the chain proves the item had exactly %d event(s) at the checkpoint; all are listed", c.Total)
+		p.line("complete-all", c.Total)
 		return
 	}
 	types := make([]string, 0, len(c.Omitted))
@@ -267,8 +272,8 @@ func printCompleteness(p func(string, ...any), c receipt.CustodyResult) {
 	for _, t := range types {
 		parts = append(parts, fmt.Sprintf("%d %s", c.Omitted[t], t))
 	}
-	p("✓ completeness: the chain proves the item had exactly %d event(s) at the checkpoint; %d listed", c.Total, c.Listed)
-	p("    omitted, and counted by the chain: %s", strings.Join(parts, ", "))
+	p.line("complete-some", c.Total, c.Listed)
+	p.line("omitted", strings.Join(parts, ", "))
 }
 
 // OrUnknown names a TSA, or says that it has no name.

@@ -1,0 +1,132 @@
+package verifycli
+
+import (
+	"fmt"
+	"strings"
+)
+
+// words are the lines the step-by-step verdict prints, in English and in
+// Chinese (fmt formats with the same verbs in the same order; TestWords
+// checks that). The markers a script may look for stay the same in both
+// languages: ✓, ✗, -, ! at the start of a step, and VALID, INVALID,
+// CONFIRMED, NOT CONFIRMED and CONTRADICTED as the last line, which the
+// Chinese lines keep and follow with their meaning. The reasons of a
+// failed step come from the verifier (evidence/receipt) in English.
+var words = map[string][2]string{
+	"format":        {"✓ format: receipt version %d", "✓ 格式：回执版本 %d"},
+	"digest":        {"✓ digest: the file matches the receipt", "✓ 文件指纹：文件与回执一致"},
+	"digest-none":   {"- digest: not checked (no --file given)", "- 文件指纹：未检查（未给出 --file）"},
+	"evidence":      {"    evidence %s, %d bytes, %s", "    证据 %s，%d 字节，%s"},
+	"custody-v1":    {"✓ custody: %d event(s), one unbroken hash chain", "✓ 保管链：%d 个事件，一条完整的哈希链"},
+	"custody":       {"✓ custody: %d event(s) listed, each hash-linked to the one before it where that one is listed", "✓ 保管链：列出 %d 个事件，每个都以哈希链接到其前一个（若前一个也已列出）"},
+	"event-reads":   {" ×%d reads since %s", " 自 %[2]s 起读取 %[1]d 次"},
+	"event":         {"    #%d %s %s%s by %s", "    #%d %s %s%s，操作者 %s"},
+	"timestamp":     {"✓ timestamp: %d RFC 3161 token(s) over the SHA-256, under the trust bundle's roots", "✓ 时间戳：%d 个针对 SHA-256 的 RFC 3161 时间戳，均在信任包的根证书之下"},
+	"token-skipped": {"    token %d not checked: %s (its hash is the one the anchored custody chain recorded)", "    时间戳 %d 未检查：%s（其哈希即已上链的保管链所记录者）"},
+	"token":         {"    %s by %s (serial %s)", "    %s，由 %s 签发（序列号 %s）"},
+	"unnamed-tsa":   {"an unnamed TSA", "未具名的时间戳服务机构"},
+	"inclusion":     {"✓ inclusion: every event is in the log of %d leaves", "✓ 包含证明：每个事件都在含 %d 个叶子的日志中"},
+	"leaf":          {"    #%d at leaf %d", "    #%d 位于叶子 %d"},
+	"checkpoint":    {"✓ checkpoint: chain %s, height %d (%s), signed by %d of %d voting power", "✓ 检查点：链 %s，高度 %d（%s），已由总表决权 %[5]d 中的 %[4]d 签署"},
+	"tree":          {"    tree size %d, root %s", "    树大小 %d，根 %s"},
+	"transitions":   {"    by the validators in force at that height, reached from the trust bundle's through %d validator-set transition(s), each signed by more than 2/3 of the set before it", "    签署者为该高度时的验证者，从信任包中的验证者集合经 %d 次验证者集合变更而来，每次变更均由变更前集合三分之二以上签署"},
+	"validator":     {"validator %s", "验证者 %s"},
+	"signed-by":     {"    signed by: %s", "    签署者：%s"},
+	"valid-partial": {"VALID (custody completeness not proven)", "VALID（有效；保管链完整性未获证明）"},
+	"valid":         {"VALID", "VALID（有效）"},
+	"incomplete":    {"! completeness: NOT PROVEN", "! 完整性：NOT PROVEN（未获证明）"},
+	"complete-all":  {"✓ completeness: the chain proves the item had exactly %d event(s) at the checkpoint; all are listed", "✓ 完整性：链证明该证据在检查点时恰有 %d 个事件，已全部列出"},
+	"complete-some": {"✓ completeness: the chain proves the item had exactly %d event(s) at the checkpoint; %d listed", "✓ 完整性：链证明该证据在检查点时恰有 %d 个事件，列出 %d 个"},
+	"omitted":       {"    omitted, and counted by the chain: %s", "    未列出但由链计数的：%s"},
+	"failed":        {"✗ %s", "✗ %s（%s）"},
+	"expected":      {"  expected: %s", "  预期：%s"},
+	"computed":      {"  computed: %s", "  计算所得：%s"},
+	"invalid":       {"INVALID", "INVALID（无效）"},
+	"node-failed":   {"✗ node %s", "✗ 节点 %s"},
+	"contradicted":  {"CONTRADICTED by the node", "CONTRADICTED（与该节点的链矛盾）"},
+	"unconfirmed":   {"NOT CONFIRMED by the node", "NOT CONFIRMED（该节点未能确认）"},
+	"node":          {"✓ node %s: its chain, at height %d, has %d leaves, root %s", "✓ 节点 %s：其链在高度 %d 时有 %d 个叶子，根 %s"},
+	"prefix":        {"    the receipt's log is a prefix of the node's (RFC 6962 consistency proof)", "    回执中的日志是该节点日志的前缀（RFC 6962 一致性证明）"},
+	"confirmed":     {"CONFIRMED by the node", "CONFIRMED（已由该节点确认）"},
+	"verdict-step":  {"the receipt is NOT valid: the %s check failed", "回执无效（NOT valid）：%s 检查未通过"},
+	"verdict-node":  {"the receipt is valid offline, but NOT CONFIRMED by %s", "回执离线验证有效，但未获 %s 确认（NOT CONFIRMED）"},
+}
+
+// Message is e's message for standard error in English or, with chinese,
+// in Chinese.
+func (e ExitError) Message(chinese bool) string {
+	p := printer{chinese: chinese}
+	switch {
+	case e.Step != "":
+		step := e.Step
+		if chinese {
+			step += "（" + stepNames[e.Step] + "）"
+		}
+		return p.say("verdict-step", step)
+	case e.Unconfirmed != "":
+		return p.say("verdict-node", e.Unconfirmed)
+	}
+	return e.Msg
+}
+
+// stepNames are the verifier's steps in Chinese, shown beside their names.
+var stepNames = map[string]string{
+	"format": "格式", "digest": "文件指纹", "custody": "保管链", "completeness": "完整性",
+	"timestamp": "时间戳", "inclusion": "包含证明", "checkpoint": "检查点",
+}
+
+// printer writes the verdict's lines in one language.
+type printer struct {
+	out     interface{ Write([]byte) (int, error) }
+	chinese bool
+}
+
+// say is the line id with args, in the printer's language.
+func (p printer) say(id string, args ...any) string {
+	w := words[id]
+	f := w[0]
+	if p.chinese {
+		f = w[1]
+	}
+	return fmt.Sprintf(f, args...)
+}
+
+// line writes the line id with args.
+func (p printer) line(id string, args ...any) {
+	fmt.Fprintln(p.out, p.say(id, args...))
+}
+
+// raw writes a line that is the same in both languages.
+func (p printer) raw(format string, args ...any) {
+	fmt.Fprintf(p.out, format+"\n", args...)
+}
+
+// failed is the first line of a failed step.
+func (p printer) failed(step string) {
+	if p.chinese {
+		p.line("failed", step, stepNames[step])
+		return
+	}
+	p.line("failed", step)
+}
+
+// ChineseLocale reports whether the locale (LC_ALL, else LC_MESSAGES,
+// else LANG, as getenv reads them) asks for Simplified Chinese: zh, zh_CN,
+// zh_SG, zh_MY or zh_Hans…, not zh_TW, zh_HK or zh_Hant (for which there
+// is no Traditional text). It is the rule `custos` uses for its own words.
+func ChineseLocale(getenv func(string) string) bool {
+	var loc string
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if loc = getenv(k); loc != "" {
+			break
+		}
+	}
+	loc, _, _ = strings.Cut(loc, ".")
+	loc, _, _ = strings.Cut(loc, "@")
+	tag := strings.ToLower(strings.ReplaceAll(loc, "_", "-"))
+	switch {
+	case tag == "zh", tag == "zh-cn", tag == "zh-sg", tag == "zh-my", strings.HasPrefix(tag, "zh-hans"):
+		return true
+	}
+	return false
+}
