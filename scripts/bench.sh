@@ -69,6 +69,11 @@ fi
 if selected ReceiptReaders; then
   go test -run '^$' -bench '^BenchmarkReceiptReaders$' -benchtime 1x -timeout 30m ./evidence/ | tee -a "$out" || status=$?
 fi
+# A checkpoint reached through validator-set transitions (issue 16: 10
+# transitions in at most 10 ms on one core), beside one with none, same run.
+if selected Transitions; then
+  go test -run '^$' -bench '^BenchmarkTransitions$' -cpu 1 -timeout 10m ./evidence/receipt/ | tee -a "$out" || status=$?
+fi
 after="$(loadavg)"
 if selected Growth && [ -s "$CUSTOS_BENCH_GROWTH_CSV" ]; then
   go run ./bench/growthplot -o bin/growth.svg "$CUSTOS_BENCH_GROWTH_CSV" || status=$?
