@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,13 +25,28 @@ import (
 	"github.com/custos-project/custos/internal/testimage"
 )
 
-// freePortRun finds n consecutive free TCP ports on 127.0.0.1.
+// portsTaken are the ports freePortRun has handed out in this test
+// process: the consortium tests run in parallel, and a port found free by
+// one must not be handed to another before its node binds it.
+var portsTaken = struct {
+	sync.Mutex
+	m map[int]bool
+}{m: map[int]bool{}}
+
+// freePortRun finds n consecutive free TCP ports on 127.0.0.1, none of
+// them handed out before in this test process.
 func freePortRun(t *testing.T, n int) int {
 	t.Helper()
+	portsTaken.Lock()
+	defer portsTaken.Unlock()
 	for try := 0; try < 50; try++ {
 		base := 20000 + rand.IntN(30000)
 		ok := true
 		for i := 0; i < n && ok; i++ {
+			if portsTaken.m[base+i] {
+				ok = false
+				continue
+			}
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
 			if err != nil {
 				ok = false
@@ -39,12 +55,23 @@ func freePortRun(t *testing.T, n int) int {
 			l.Close()
 		}
 		if ok {
+			for i := 0; i < n; i++ {
+				portsTaken.m[base+i] = true
+			}
 			return base
 		}
 	}
 	t.Fatal("no run of free ports")
 	return 0
 }
+
+// parallelNote: the tests that start a consortium spend most of their time
+// waiting for blocks, receipts and restarts, not computing, so they call
+// t.Parallel() and run two at a time (go test's -parallel, GOMAXPROCS by
+// default) after the package's other tests, which keeps `make test` within
+// its budget on two cores. Each has its own folders and ports
+// (freePortRun); none may use t.Setenv or change the working folder.
+const parallelNote = "consortium tests run in parallel"
 
 const consortiumToken = "cst_consortium-test-token-0123456789"
 
@@ -108,6 +135,7 @@ func TestConsortium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-node consortium")
 	}
+	t.Parallel() // waits on the chain more than it computes: see parallelNote
 	out := initConsortium(t)
 	trust := filepath.Join(out, "trust.json")
 	tb, _ := os.ReadFile(trust)

@@ -21,6 +21,7 @@ func TestFsckConsortiumMember(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts consortium members")
 	}
+	t.Parallel() // waits on the chain more than it computes: see parallelNote
 	ms := consortiumMembers(initConsortium(t))
 	for _, m := range []*member{ms[0], ms[2]} { // a court, and the notary (with a notary certificate)
 		t.Run(m.slug, func(t *testing.T) {

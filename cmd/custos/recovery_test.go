@@ -77,6 +77,7 @@ func TestMemberRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-node consortium")
 	}
+	t.Parallel() // waits on the chain more than it computes: see parallelNote
 	out := initConsortium(t)
 	ms := consortiumMembers(out)
 	for _, m := range ms {
@@ -169,7 +170,9 @@ func TestMemberRecovery(t *testing.T) {
 	// D anchors again.
 	anchored(d.p, randomBytes(t, 6000))
 
-	// fsck on the stopped member: its chain state is the peers'.
+	// fsck on the stopped member: its chain state is the peers' ("same"),
+	// or a prefix of it when the peers made a block after it stopped
+	// ("behind": the states agree at its height).
 	d.p.Stop()
 	peers := []string{"--peer", ms[0].p.URL, "--peer", ms[1].p.URL, "--peer", ms[2].p.URL}
 	fout, err := runCustos(t, append([]string{"fsck", "--config", d.cfg}, peers...)...)
@@ -180,8 +183,8 @@ func TestMemberRecovery(t *testing.T) {
 		t.Fatalf("fsck --config --peer: %v %v\n%s", err, jerr, fout)
 	}
 	for _, p := range rep.Peers {
-		if p.Status != "same" || p.LocalHeight == 0 {
-			t.Errorf("fsck: peer %s: %+v, want same", p.Peer, p)
+		if p.Status != "same" && p.Status != "behind" || p.LocalHeight == 0 {
+			t.Errorf("fsck: peer %s: %+v, want same (or behind)", p.Peer, p)
 		}
 	}
 

@@ -18,6 +18,10 @@ import (
 	"github.com/custos-project/custos/evidence/receipt"
 )
 
+// upgradeLead is how many blocks ahead of the chain the members vote an
+// upgrade for: enough for four votes, cast at once, to be final before it.
+const upgradeLead = 15
+
 // TestConsortiumStateUpgrade upgrades a running 4-member consortium created
 // at chain state version 1 to version 2 (custody heads) with uploads
 // flowing: the members vote for a height with `custos consortium upgrade`,
@@ -32,6 +36,7 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-node consortium")
 	}
+	t.Parallel() // waits on the chain more than it computes: see parallelNote
 	out := filepath.Join(t.TempDir(), "consortium")
 	apiBase, p2pBase := freePortRun(t, 4), freePortRun(t, 4)
 	if o, err := runCustos(t, "consortium", "init", "--out", out, "--state-version", "1",
@@ -121,7 +126,7 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 			}
 		}
 	}
-	target := s.Height + 40
+	target := s.Height + upgradeLead
 	voteAll(target)
 	// A vote for a past height is refused with the chain's reason.
 	if code, _, b := ms[0].p.call("POST", "/api/v1/admin/chain/upgrade", consortiumToken,
@@ -169,11 +174,11 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	}
 	t.Logf("%d uploads across the upgrade at height %d, every one with a version-2 receipt", len(items), target)
 
-	// upgradeTo votes on every member for the next version, 40 blocks
+	// upgradeTo votes on every member for the next version, upgradeLead blocks
 	// ahead, and waits until every member runs it.
 	upgradeTo := func(version int) {
 		t.Helper()
-		target := status2(ms[0].p).Height + 40
+		target := status2(ms[0].p).Height + upgradeLead
 		voteAll(target)
 		deadline := time.Now().Add(90 * time.Second)
 		for _, m := range ms {
