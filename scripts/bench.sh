@@ -70,7 +70,8 @@ if selected ReceiptReaders; then
   go test -run '^$' -bench '^BenchmarkReceiptReaders$' -benchtime 1x -timeout 30m ./evidence/ | tee -a "$out" || status=$?
 fi
 # A checkpoint reached through validator-set transitions (issue 16: 10
-# transitions in at most 10 ms on one core), beside one with none, same run.
+# transitions in at most 10 ms on one core), beside one with none, same run;
+# and both again on a verifier that has cached the transitions.
 if selected Transitions; then
   go test -run '^$' -bench '^BenchmarkTransitions$' -cpu 1 -timeout 10m ./evidence/receipt/ | tee -a "$out" || status=$?
 fi
@@ -226,6 +227,20 @@ END {
         sprintf("%.0f leaves/s (finalize+commit %.0f)", m[k "v2-block-leaves/s"], m[k "v2-finalize-leaves/s"]),
         "state version 1 (the log alone), above", sprintf("%.3fx", m[k "x-v2"]), ">= 20000/s",
         verdict(m[k "v2-block-leaves/s"] >= 20000), sprintf("%.2f", m[k "load1"]))
+  }
+  if ("Transitions/transitions=10" in seen) {
+    k = "Transitions/"
+    row("Receipt across 10 validator-set changes, 1 core",
+        sprintf("%.2f ms", m[k "transitions=10,ns/op"] / 1e6),
+        sprintf("no transitions: %.2f ms", m[k "transitions=0,ns/op"] / 1e6),
+        sprintf("%.1fx", m[k "transitions=10,ns/op"] / m[k "transitions=0,ns/op"]), "<= 10 ms",
+        verdict(m[k "transitions=10,ns/op"] <= 1e7), "-")
+    if ((k "cached/transitions=10,ns/op") in m)
+      row("  once the verifier has cached them",
+          sprintf("%.2f ms", m[k "cached/transitions=10,ns/op"] / 1e6),
+          sprintf("same set, bundle v2, none: %.2f ms", m[k "bundle2/transitions=0,ns/op"] / 1e6),
+          sprintf("%.2fx", m[k "cached/transitions=10,ns/op"] / m[k "bundle2/transitions=0,ns/op"]), "<= 1.2x",
+          verdict(m[k "cached/transitions=10,ns/op"] <= 1.2 * m[k "bundle2/transitions=0,ns/op"]), "-")
   }
   if ("ReceiptReaders" in seen) {
     k = "ReceiptReaders,"
