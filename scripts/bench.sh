@@ -197,6 +197,10 @@ END {
         sprintf("just before: p99 %.0f ms (n=%d)", m[k "before-p99-ms"], m[k "before-n"]),
         sprintf("%.2fx", m[k "x-before"]), "p99 <= 2s",
         verdict(m[k "p99-ms"] <= 2000), sprintf("%.2f", m[k "load1"]))
+    row("  the others, member stopped, before",
+        sprintf("p50 %.0f ms, p99 %.0f ms", m[k "before-p50-ms"], m[k "before-p99-ms"]),
+        sprintf("all 4 up: p50 %.0f ms, p99 %.0f ms", m[k "all-up-p50-ms"], m[k "all-up-p99-ms"]),
+        sprintf("%.2fx", m[k "before-p99-ms"] / m[k "all-up-p99-ms"]), "-", "-", sprintf("%.2f", m[k "load1"]))
   }
   if ("RegistrationLatency" in seen) {
     k = "RegistrationLatency,"
