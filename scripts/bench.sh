@@ -254,19 +254,21 @@ END {
         "state version 1 (the log alone), above", sprintf("%.3fx", m[k "x-v2"]), ">= 20000/s",
         verdict(m[k "v2-block-leaves/s"] >= 20000), sprintf("%.2f", m[k "load1"]))
   }
-  if ("Transitions/transitions=10" in seen) {
-    k = "Transitions/"
+  if ("Transitions/uncached" in seen) {
+    # Medians of the two checkpoints verified in turn (a busy machine
+    # slows both alike); the mean of each alone is in the go test output.
+    k = "Transitions/uncached,"
     row("Receipt across 10 validator-set changes, 1 core",
-        sprintf("%.2f ms", m[k "transitions=10,ns/op"] / 1e6),
-        sprintf("no transitions: %.2f ms", m[k "transitions=0,ns/op"] / 1e6),
-        sprintf("%.1fx", m[k "transitions=10,ns/op"] / m[k "transitions=0,ns/op"]), "<= 10 ms",
-        verdict(m[k "transitions=10,ns/op"] <= 1e7), "-")
-    if ((k "cached,x-bundle2") in m)
-      row("  once the verifier has cached them",
-          sprintf("%.2f ms", m[k "cached,cached-10-ms"]),
-          sprintf("same set, bundle v2, none: %.2f ms", m[k "cached,bundle2-0-ms"]),
-          sprintf("%.2fx", m[k "cached,x-bundle2"]), "<= 1.2x",
-          verdict(m[k "cached,x-bundle2"] <= 1.2), "-")
+        sprintf("%.2f ms (median)", m[k "10-transitions-ms"]),
+        sprintf("no transitions: %.2f ms", m[k "none-ms"]),
+        sprintf("%.1fx", m[k "x-none"]), "<= 10 ms",
+        verdict(m[k "10-transitions-ms"] <= 10), "-")
+    k = "Transitions/cached,"
+    row("  once the verifier has cached them",
+        sprintf("%.2f ms (median)", m[k "cached-10-ms"]),
+        sprintf("same set, bundle v2, none: %.2f ms", m[k "bundle2-0-ms"]),
+        sprintf("%.2fx", m[k "x-bundle2-0"]), "<= 1.2x",
+        verdict(m[k "x-bundle2-0"] <= 1.2), "-")
   }
   if ("ReceiptReaders" in seen) {
     k = "ReceiptReaders,"

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -125,16 +126,18 @@ func BenchmarkECDSAP256Verify(b *testing.B) {
 // BenchmarkTransitions verifies the transition vectors' era-10 checkpoint,
 // 10 transitions from the genesis bundle (issue 16: at most 10 ms on one
 // core), and, as its baseline, their era-0 checkpoint, signed by the
-// genesis set itself. The checkpoint cache is off. The "cached" runs are
-// issue 16's "at the normal rate once the verifier has cached those
-// transitions": the era-10 checkpoint on a Verifier that has followed the
-// transitions once (its era cache warm) but checks the checkpoint itself
-// every time (its checkpoint cache emptied before each verification),
-// against the normal rate for that set: the same checkpoint without
-// transitions, on a Verifier of the version-2 bundle that already includes
-// them (case era10-bundle2; 5 validators sign, against era 0's 4), the
-// two alternating in one loop.
-// docs/performance.md reports the ratios; run with -cpu 1.
+// genesis set itself, on a Verifier whose caches are off: first each
+// alone (transitions=0, transitions=10), then alternating in one loop
+// ("uncached", each reported as its median, so that a busy machine slows
+// both alike and a verification the scheduler interrupted is one of
+// hundreds). The "cached" run is issue 16's "at the normal rate once the
+// verifier has cached those transitions": the era-10 checkpoint on a
+// Verifier that has followed the transitions once (its era cache warm)
+// but checks the checkpoint itself every time, alternating with the
+// normal rate for that set: the same checkpoint without transitions, on a
+// Verifier of the version-2 bundle that already includes them (case
+// era10-bundle2; 5 validators sign, against era 0's 4). docs/performance.md
+// reports the ratios; run with -cpu 1.
 func BenchmarkTransitions(b *testing.B) {
 	var cases []transitionCase
 	check(b, json.Unmarshal(must(os.ReadFile(filepath.Join(transitionDir, "cases.json"))), &cases))
@@ -154,49 +157,63 @@ func BenchmarkTransitions(b *testing.B) {
 		b.Fatalf("no case %s", name)
 		return nil
 	}
-	loop := func(b *testing.B, v *Verifier, cp *Checkpoint) {
-		for b.Loop() {
-			v.checkpoints.mu.Lock()
-			v.checkpoints.results = nil // the checkpoint itself is checked every time
-			v.checkpoints.mu.Unlock()
-			if _, err := v.VerifyCheckpoint(cp); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 	uncached := verifier("trust.json")
 	uncached.checkpoints.disabled = true
-	for _, name := range []string{"era0", "era10"} {
-		cp := checkpoint(name)
-		b.Run(fmt.Sprintf("transitions=%d", len(cp.Transitions)), func(b *testing.B) { loop(b, uncached, cp) })
+	era0, era10 := checkpoint("era0"), checkpoint("era10")
+	for _, cp := range []*Checkpoint{era0, era10} {
+		b.Run(fmt.Sprintf("transitions=%d", len(cp.Transitions)), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := uncached.VerifyCheckpoint(cp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
-	// The cached run and its baseline alternate, one verification each in
-	// turn, so that a busy machine slows both alike.
-	cached, era10 := verifier("trust.json"), checkpoint("era10")
+	b.Run("uncached", func(b *testing.B) {
+		alternate(b, [2]verification{{uncached, era10}, {uncached, era0}}, "10-transitions", "none")
+	})
+	cached := verifier("trust.json")
 	if _, err := cached.VerifyCheckpoint(era10); err != nil { // follows the transitions once, keeps their era
 		b.Fatal(err)
 	}
-	current, none := verifier("bundle-v2.json"), checkpoint("era10-bundle2")
 	b.Run("cached", func(b *testing.B) {
-		var spent [2]time.Duration
-		for b.Loop() {
-			for i, c := range []struct {
-				v  *Verifier
-				cp *Checkpoint
-			}{{cached, era10}, {current, none}} {
-				c.v.checkpoints.mu.Lock()
-				c.v.checkpoints.results = nil
-				c.v.checkpoints.mu.Unlock()
-				start := time.Now()
-				if _, err := c.v.VerifyCheckpoint(c.cp); err != nil {
-					b.Fatal(err)
-				}
-				spent[i] += time.Since(start)
-			}
-		}
-		n := float64(b.N) * 1e6
-		b.ReportMetric(float64(spent[0].Nanoseconds())/n, "cached-10-ms")
-		b.ReportMetric(float64(spent[1].Nanoseconds())/n, "bundle2-0-ms")
-		b.ReportMetric(float64(spent[0])/float64(spent[1]), "x-bundle2")
+		alternate(b, [2]verification{{cached, era10}, {verifier("bundle-v2.json"), checkpoint("era10-bundle2")}}, "cached-10", "bundle2-0")
 	})
+}
+
+// verification is a checkpoint to verify, and the Verifier to verify it.
+type verification struct {
+	v  *Verifier
+	cp *Checkpoint
+}
+
+// alternate verifies the two checkpoints in turn in b's loop, each
+// checked anew (the checkpoint results forgotten, the eras kept), and
+// reports each one's median time as NAME-ms and the ratio of the first to
+// the second (x-SECOND: of the medians; x-SECOND-mean: of the sums).
+func alternate(b *testing.B, vs [2]verification, name0, name1 string) {
+	var took [2][]time.Duration
+	var spent [2]time.Duration
+	for b.Loop() {
+		for i, c := range vs {
+			c.v.checkpoints.mu.Lock()
+			c.v.checkpoints.results = nil
+			c.v.checkpoints.mu.Unlock()
+			start := time.Now()
+			if _, err := c.v.VerifyCheckpoint(c.cp); err != nil {
+				b.Fatal(err)
+			}
+			d := time.Since(start)
+			spent[i] += d
+			took[i] = append(took[i], d)
+		}
+	}
+	for i := range took {
+		slices.Sort(took[i])
+	}
+	med := func(i int) float64 { return float64(took[i][len(took[i])/2].Nanoseconds()) / 1e6 }
+	b.ReportMetric(med(0), name0+"-ms")
+	b.ReportMetric(med(1), name1+"-ms")
+	b.ReportMetric(med(0)/med(1), "x-"+name1)
+	b.ReportMetric(float64(spent[0])/float64(spent[1]), "x-"+name1+"-mean")
 }
