@@ -27,57 +27,72 @@ import (
 // three members vote yes (`custos consortium vote`, each through its own
 // node), the change is applied and CometBFT's validator set follows; then
 // the same again to restore the power, and so on, one change after the
-// other, at least two and until CUSTOS_BENCH_DURATION has passed. The
-// measured window runs from the first proposal until 2 s after the last
-// change was applied (the new set signs from two blocks after it).
+// other, at least two and until CUSTOS_BENCH_DURATION has passed; last, a
+// membership change: the members remove that member (`propose remove
+// --override`, since 3 validators remain). The clients use the other
+// three nodes, in both windows. The measured window runs from the first
+// proposal until 2 s after the last change was applied (the new set signs
+// from two blocks after it).
 func BenchmarkGovernanceLatency(b *testing.B) {
 	window := envDuration(b, "CUSTOS_BENCH_DURATION", 10*time.Second)
 	b.ReportMetric(load1(), "load1")
 	nodes := startConsortium(b)
-	base := anchorLatency(b, nodes, anchorClients, window)
+	// The last node's member is the target; the clients use the other
+	// three, whose members propose and vote.
+	others, last := nodes[:3], nodes[3]
+	base := anchorLatency(b, others, anchorClients, window)
 	b.Logf("without a change: %s", base)
 
-	members := consortiumMembers(b, nodes[0])
-	target := members.Members[len(members.Members)-1]
+	target := memberOf(b, consortiumMembers(b, nodes[0]), last)
 	stop := make(chan struct{})
 	changes := make(chan error, 1)
 	var made atomic.Int64
 	go func() {
 		defer close(stop)
 		hc := &http.Client{}
+		change := func(what string, propose ...string) error {
+			id := fmt.Sprintf("bench-%d", made.Load()+1)
+			at := time.Now()
+			if err := govCLI(b, others[0], append(append([]string{"propose"}, propose...), "--id", id)...); err != nil {
+				return err
+			}
+			for _, n := range others {
+				if err := govCLI(b, n, "vote", id, "--yes"); err != nil {
+					return err
+				}
+			}
+			p, err := waitApplied(hc, others[1], id, 60*time.Second)
+			if err != nil {
+				return err
+			}
+			b.Logf("change %d (%s): passed at height %d, applied at %d, %v after the proposal",
+				made.Load()+1, what, p.Passed, p.Effective, time.Since(at).Round(time.Millisecond))
+			made.Add(1)
+			return nil
+		}
 		begin := time.Now()
 		for i := 0; i < 2 || time.Since(begin) < window; i++ {
-			power := target.Power // even changes restore it
+			power := target.Power // odd changes restore it
 			if i%2 == 0 {
 				power = max(1, target.Power/2)
 			}
-			id := fmt.Sprintf("bench-power-%d", i+1)
-			at := time.Now()
-			if err := govCLI(b, nodes[0], "propose", "power", target.ID, fmt.Sprint(power), "--id", id); err != nil {
+			if err := change(fmt.Sprintf("power of %s → %d", target.Name, power), "power", target.ID, fmt.Sprint(power)); err != nil {
 				changes <- err
 				return
 			}
-			for _, n := range nodes[:3] {
-				if err := govCLI(b, n, "vote", id, "--yes"); err != nil {
-					changes <- err
-					return
-				}
-			}
-			p, err := waitApplied(hc, nodes[len(nodes)-1], id, 60*time.Second)
-			if err != nil {
-				changes <- err
-				return
-			}
-			b.Logf("change %d (power of %s → %d): passed at height %d, applied at %d, %v after the proposal",
-				i+1, target.Name, power, p.Passed, p.Effective, time.Since(at).Round(time.Millisecond))
-			made.Add(1)
+		}
+		// A membership change last: the target leaves (3 validators, so
+		// with the override).
+		if err := change("remove "+target.Name, "remove", target.ID, "--override"); err != nil {
+			changes <- err
+			return
 		}
 		time.Sleep(2 * time.Second)
 		changes <- nil
 	}()
 	hc := newClient(anchorClients)
 	defer hc.CloseIdleConnections()
-	during := clientLoopUntil(b, hc, nodes, anchorClients, stop, "gov", uploadAndWait)
+	during := clientLoopUntil(b, hc, others, anchorClients, stop, "gov", uploadAndWait)
 	if err := <-changes; err != nil {
 		b.Fatal(err)
 	}
@@ -95,6 +110,29 @@ func BenchmarkGovernanceLatency(b *testing.B) {
 	b.ReportMetric(float64(made.Load()), "changes")
 	b.ReportMetric(during.quantile(0.99)/base.quantile(0.99), "x-base")
 	b.ReportMetric(load1(), "load1-end")
+}
+
+// memberOf finds the member whose node is node, by the organization its
+// custos.toml names (org = "NAME").
+func memberOf(b *testing.B, ms wire.Members, node *server) wire.Member {
+	b.Helper()
+	cfg, err := os.ReadFile(filepath.Join(node.Dir, "custos.toml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(string(cfg)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "org = "); ok {
+			name := strings.Trim(v, `"`)
+			for _, m := range ms.Members {
+				if m.Name == name {
+					return m
+				}
+			}
+			b.Fatalf("no member named %q in %+v", name, ms)
+		}
+	}
+	b.Fatalf("%s names no org", node.Dir)
+	return wire.Member{}
 }
 
 // consortiumMembers reads the member list from node (a public read).

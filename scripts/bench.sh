@@ -180,7 +180,7 @@ END {
   }
   if ("GovernanceLatency" in seen) {
     k = "GovernanceLatency,"
-    row(sprintf("Anchoring p99, 4 nodes, %d validator-set changes", m[k "changes"]),
+    row(sprintf("Anchoring p99, 4 nodes, %d set changes, last a removal", m[k "changes"]),
         sprintf("p50 %.0f ms, p99 %.0f ms, max %.0f (n=%d, %.0fs)", m[k "p50-ms"], m[k "p99-ms"], m[k "max-ms"], m[k "n"], m[k "change-s"]),
         sprintf("no change: p50 %.0f ms, p99 %.0f ms (n=%d)", m[k "base-p50-ms"], m[k "base-p99-ms"], m[k "base-n"]),
         sprintf("%.2fx", m[k "x-base"]), "p99 <= 2s",
