@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -44,11 +45,13 @@ func BenchmarkGovernanceLatency(b *testing.B) {
 	b.Logf("without a change: %s", base)
 
 	target := memberOf(b, consortiumMembers(b, nodes[0]), last)
-	stop := make(chan struct{})
+	// Two windows: the power changes, then the removal, each ending 2 s
+	// after its last change was applied.
+	powerDone, removing, removeDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	changes := make(chan error, 1)
 	var made atomic.Int64
 	go func() {
-		defer close(stop)
+		defer close(removeDone)
 		hc := &http.Client{}
 		change := func(what string, propose ...string) error {
 			id := fmt.Sprintf("bench-%d", made.Load()+1)
@@ -77,12 +80,16 @@ func BenchmarkGovernanceLatency(b *testing.B) {
 				power = max(1, target.Power/2)
 			}
 			if err := change(fmt.Sprintf("power of %s → %d", target.Name, power), "power", target.ID, fmt.Sprint(power)); err != nil {
+				close(powerDone)
 				changes <- err
 				return
 			}
 		}
+		time.Sleep(2 * time.Second)
+		close(powerDone)
 		// A membership change last: the target leaves (3 validators, so
 		// with the override).
+		<-removing
 		if err := change("remove "+target.Name, "remove", target.ID, "--override"); err != nil {
 			changes <- err
 			return
@@ -92,11 +99,23 @@ func BenchmarkGovernanceLatency(b *testing.B) {
 	}()
 	hc := newClient(anchorClients)
 	defer hc.CloseIdleConnections()
-	during := clientLoopUntil(b, hc, others, anchorClients, stop, "gov", uploadAndWait)
+	power := clientLoopUntil(b, hc, others, anchorClients, powerDone, "gov", uploadAndWait)
+	close(removing)
+	var remove loadResult
+	select {
+	case err := <-changes: // the power changes failed
+		b.Fatal(err)
+	default:
+		remove = clientLoopUntil(b, hc, others, anchorClients, removeDone, "rm", uploadAndWait)
+	}
 	if err := <-changes; err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("during %d validator-set changes (%v): %s", made.Load(), during.window.Round(time.Millisecond), during)
+	all := slices.Concat(power.latency, remove.latency)
+	slices.Sort(all)
+	during := loadResult{ops: len(all), window: power.window + remove.window, latency: all}
+	b.Logf("during %d power changes (%v): %s", made.Load()-1, power.window.Round(time.Millisecond), power)
+	b.Logf("during the removal (%v): %s", remove.window.Round(time.Millisecond), remove)
 
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(base.quantile(0.50), "base-p50-ms")
@@ -109,6 +128,9 @@ func BenchmarkGovernanceLatency(b *testing.B) {
 	b.ReportMetric(during.window.Seconds(), "change-s")
 	b.ReportMetric(float64(made.Load()), "changes")
 	b.ReportMetric(during.quantile(0.99)/base.quantile(0.99), "x-base")
+	b.ReportMetric(power.quantile(0.99), "power-p99-ms")
+	b.ReportMetric(remove.quantile(0.99), "remove-p99-ms")
+	b.ReportMetric(float64(len(remove.latency)), "remove-n")
 	b.ReportMetric(load1(), "load1-end")
 }
 

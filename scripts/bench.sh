@@ -185,6 +185,10 @@ END {
         sprintf("no change: p50 %.0f ms, p99 %.0f ms (n=%d)", m[k "base-p50-ms"], m[k "base-p99-ms"], m[k "base-n"]),
         sprintf("%.2fx", m[k "x-base"]), "p99 <= 2s",
         verdict(m[k "p99-ms"] <= 2000), sprintf("%.2f", m[k "load1"]))
+    row("  the power changes; the removal",
+        sprintf("p99 %.0f ms; p99 %.0f ms (n=%d)", m[k "power-p99-ms"], m[k "remove-p99-ms"], m[k "remove-n"]),
+        "-", sprintf("%.2fx; %.2fx", m[k "power-p99-ms"] / m[k "base-p99-ms"], m[k "remove-p99-ms"] / m[k "base-p99-ms"]),
+        "-", "-", sprintf("%.2f", m[k "load1"]))
   }
   if ("CatchUp" in seen) {
     k = "CatchUp,"
