@@ -82,6 +82,19 @@ func anchorLatency(b *testing.B, nodes []*server, clients int, window time.Durat
 func clientLoop(b *testing.B, hc *http.Client, nodes []*server, clients int, window time.Duration, seed string,
 	op func(*http.Client, *server, *rand.ChaCha8) (time.Duration, error)) loadResult {
 	b.Helper()
+	stop := make(chan struct{})
+	t := time.AfterFunc(window, func() { close(stop) })
+	defer t.Stop()
+	res := clientLoopUntil(b, hc, nodes, clients, stop, seed, op)
+	res.window = window
+	return res
+}
+
+// clientLoopUntil is clientLoop until stop is closed; the result's window
+// is the time it ran.
+func clientLoopUntil(b *testing.B, hc *http.Client, nodes []*server, clients int, stop <-chan struct{}, seed string,
+	op func(*http.Client, *server, *rand.ChaCha8) (time.Duration, error)) loadResult {
+	b.Helper()
 	rngs := make([]*rand.ChaCha8, clients)
 	lats := make([][]time.Duration, clients)
 	for c := range rngs {
@@ -90,12 +103,20 @@ func clientLoop(b *testing.B, hc *http.Client, nodes []*server, clients int, win
 		copy(s[1:], seed)
 		rngs[c] = rand.NewChaCha8(s)
 	}
-	end := time.Now().Add(window)
+	begin := time.Now()
+	stopped := func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return false
+		}
+	}
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	for c := range clients {
 		wg.Go(func() {
-			for time.Now().Before(end) && failed.Load() == nil {
+			for !stopped() && failed.Load() == nil {
 				d, err := op(hc, nodes[c%len(nodes)], rngs[c])
 				if err != nil {
 					failed.Store(err)
@@ -109,6 +130,7 @@ func clientLoop(b *testing.B, hc *http.Client, nodes []*server, clients int, win
 	if err := failed.Load(); err != nil {
 		b.Fatal(err)
 	}
+	window := time.Since(begin)
 	all := slices.Concat(lats...)
 	slices.Sort(all)
 	return loadResult{ops: len(all), window: window, latency: all}

@@ -54,12 +54,21 @@ func startConsortium(b *testing.B) []*server {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cmd := exec.Command(bin, "serve", "--config", cfg)
-		cmd.Env = append(os.Environ(), "CUSTOS_BOOTSTRAP_TOKEN="+token)
-		nodes[i] = start(b, cmd, filepath.Join(filepath.Dir(cfg), "custos.log"), false)
-		nodes[i].Token, nodes[i].Dir = token, filepath.Dir(cfg)
+		nodes[i] = startMember(b, cfg, token)
 	}
 	return nodes
+}
+
+// startMember runs `custos serve --config cfg` for a member of the
+// consortium startConsortium wrote (again, after a stop: its log file
+// starts anew), with token as its admin token.
+func startMember(b *testing.B, cfg, token string) *server {
+	b.Helper()
+	cmd := exec.Command(custosBin(b), "serve", "--config", cfg)
+	cmd.Env = append(os.Environ(), "CUSTOS_BOOTSTRAP_TOKEN="+token)
+	s := start(b, cmd, filepath.Join(filepath.Dir(cfg), "custos.log"), false)
+	s.Token, s.Dir = token, filepath.Dir(cfg)
+	return s
 }
 
 // newToken returns a random admin token for CUSTOS_BOOTSTRAP_TOKEN (a chosen

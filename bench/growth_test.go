@@ -156,20 +156,29 @@ func growthSteps(b *testing.B) []int {
 	}
 	var out []int
 	for f := range strings.SplitSeq(s, ",") {
-		f = strings.TrimSpace(f)
-		mult := 1
-		if t, ok := strings.CutSuffix(f, "k"); ok {
-			f, mult = t, 1000
-		} else if t, ok := strings.CutSuffix(f, "M"); ok {
-			f, mult = t, 1000000
-		}
-		n, err := strconv.Atoi(f)
-		if err != nil || n <= 0 || (len(out) > 0 && n*mult <= out[len(out)-1]) {
+		n, err := parseCount(f)
+		if err != nil || (len(out) > 0 && n <= out[len(out)-1]) {
 			b.Fatalf("CUSTOS_BENCH_GROWTH_STEPS=%q: want increasing counts such as 10k,100k,1M", s)
 		}
-		out = append(out, n*mult)
+		out = append(out, n)
 	}
 	return out
+}
+
+// parseCount reads a positive count such as 1000, 10k or 1M.
+func parseCount(f string) (int, error) {
+	f = strings.TrimSpace(f)
+	mult := 1
+	if t, ok := strings.CutSuffix(f, "k"); ok {
+		f, mult = t, 1000
+	} else if t, ok := strings.CutSuffix(f, "M"); ok {
+		f, mult = t, 1000000
+	}
+	n, err := strconv.Atoi(f)
+	if err == nil && n <= 0 {
+		err = fmt.Errorf("%q is not a positive count", f)
+	}
+	return n * mult, err
 }
 
 // firstOwner uploads one item through the API and returns the owner the
