@@ -36,6 +36,7 @@ type ChainConfig struct {
 	P2PListen       string
 	Peers           []string
 	TimeoutCommit   time.Duration
+	TimeoutPropose  time.Duration // see NodeConfig.TimeoutPropose
 	Log             *slog.Logger
 }
 
@@ -69,7 +70,7 @@ func Start(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 	}
 	c.App = app
 	node, err := StartNode(app, NodeConfig{Home: cfg.Home, Moniker: cfg.Moniker, P2PListen: cfg.P2PListen,
-		Peers: cfg.Peers, TimeoutCommit: cfg.TimeoutCommit, Log: cfg.Log.With("component", "cometbft")})
+		Peers: cfg.Peers, TimeoutCommit: cfg.TimeoutCommit, TimeoutPropose: cfg.TimeoutPropose, Log: cfg.Log.With("component", "cometbft")})
 	if err != nil {
 		return nil, err
 	}

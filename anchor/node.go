@@ -37,7 +37,12 @@ type NodeConfig struct {
 	// TimeoutCommit is how long a block waits for late precommits; it
 	// bounds anchoring latency (default 100ms).
 	TimeoutCommit time.Duration
-	Log           *slog.Logger
+	// TimeoutPropose is how long the validators wait for a height's
+	// proposal before moving to the next round (default 3s, CometBFT's):
+	// it is what a height whose proposer is down costs
+	// (docs/operations.md, "Anchoring latency").
+	TimeoutPropose time.Duration
+	Log            *slog.Logger
 }
 
 // Node is a running, embedded CometBFT node with the anchor App.
@@ -106,6 +111,9 @@ func StartNode(app *App, cfg NodeConfig) (*Node, error) {
 	// known: the cap is raised to P2PRate (a ceiling, not a reservation).
 	c.P2P.SendRate, c.P2P.RecvRate = P2PRate, P2PRate
 	c.Consensus.TimeoutCommit = cfg.TimeoutCommit
+	if cfg.TimeoutPropose > 0 {
+		c.Consensus.TimeoutPropose = cfg.TimeoutPropose
+	}
 	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
 	c.Consensus.CreateEmptyBlocks = false // blocks when there is something to anchor (and one more to carry its AppHash)
 	c.TxIndex.Indexer = "null"

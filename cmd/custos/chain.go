@@ -115,7 +115,8 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 		Home: home, StateDB: state, LocalDB: local, ChainID: gen.ChainID, Root: pki.Root,
 		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, Wake: wake, OnFinal: ev.MarkFinal,
 		Moniker: moniker(cfg.Org), P2PListen: cfg.Chain.P2PListen, Peers: cfg.Chain.Peers,
-		TimeoutCommit: cfg.Chain.TimeoutCommit.Duration, Log: log,
+		TimeoutCommit:  cfg.Chain.TimeoutCommit.Duration,
+		TimeoutPropose: cfg.Chain.TimeoutPropose.Duration, Log: log,
 	})
 	if err != nil {
 		ch.close()

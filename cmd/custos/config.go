@@ -169,6 +169,9 @@ type ChainConfig struct {
 	P2PListen     string   `toml:"p2p_listen"`     // e.g. "tcp://127.0.0.1:26656"
 	Peers         []string `toml:"peers"`          // "nodeID@host:port" of the other members
 	TimeoutCommit duration `toml:"timeout_commit"` // default 100ms
+	// TimeoutPropose is how long validators wait for a proposal before the
+	// next round; default 3s (docs/operations.md, "Anchoring latency").
+	TimeoutPropose duration `toml:"timeout_propose"`
 	// Trust is the consortium's trust bundle (written by `custos consortium
 	// init`); it names the chain's validators.
 	Trust string `toml:"trust"`
@@ -305,6 +308,9 @@ func (c *Config) validate() error {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" || len(member) != 64 {
 			return fmt.Errorf("config: consortium.peers: %q = %q: want a member ID (64 hex digits) = an https://host:port URL", member, u)
 		}
+	}
+	if c.Chain.TimeoutCommit.Duration < 0 || c.Chain.TimeoutPropose.Duration < 0 {
+		return fmt.Errorf("config: chain.timeout_commit and chain.timeout_propose must not be negative")
 	}
 	if c.Audit.Interval.Duration < 0 {
 		return fmt.Errorf("config: audit.interval must not be negative")
