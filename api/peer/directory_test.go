@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,5 +70,30 @@ func TestDirectory(t *testing.T) {
 	})
 	if _, err := FetchDirectory(context.Background(), j.tls, "http://10.0.0.1:8181"); err == nil {
 		t.Error("FetchDirectory(http://) succeeded")
+	}
+}
+
+// TestIsMember: with TLSConfig.IsMember, a node answers a member admitted
+// after it started (and no longer one removed), without a restart.
+func TestIsMember(t *testing.T) {
+	root, err := certs.NewRoot("Test Consortium Root CA", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newConsortium(t, root, "C")[0]
+	j := newConsortium(t, root, "Joining")[0]
+	var admitted atomic.Bool
+	c.tls.IsMember = func(id string) bool { return id == c.id || (id == j.id && admitted.Load()) }
+	_, cURL := serveNode(t, c, nil, nil, nil, whoami())
+	j.tls.Members = map[string]bool{c.id: true, j.id: true}
+	jn, _ := serveNode(t, j, map[string]string{c.id: cURL}, nil, nil, whoami())
+	for _, step := range []struct {
+		admitted bool
+		want     int
+	}{{false, http.StatusForbidden}, {true, http.StatusOK}, {false, http.StatusForbidden}} {
+		admitted.Store(step.admitted)
+		if code, body, err := get(t, jn, c.id, "/peer/v1/x"); err != nil || code != step.want || (code == 200 && body != j.id) {
+			t.Errorf("admitted %v: J → C = %d %q %v, want %d", step.admitted, code, body, err, step.want)
+		}
 	}
 }

@@ -125,7 +125,7 @@ func (n *Node) Handler(next http.Handler) http.Handler {
 			n.serveDirectory(w, r) // any node under the root, member or not yet
 			return
 		}
-		if member == "" || !n.cfg.TLS.Members[member] {
+		if member == "" || !n.cfg.TLS.isMember(member) {
 			problem.Localized(w, r, http.StatusForbidden, "not-a-member", problem.M("title.not-a-member"), problem.M("not-a-member"))
 			return
 		}

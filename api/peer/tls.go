@@ -36,7 +36,10 @@ type TLSConfig struct {
 	// Members is the set of member IDs (anchor.MemberID) whose nodes may
 	// connect: the consortium's validators.
 	Members map[string]bool
-	Now     func() time.Time // default time.Now
+	// IsMember, if set, is asked instead of Members, at each handshake and
+	// request: the chain's current members, as governance changes them.
+	IsMember func(id string) bool
+	Now      func() time.Time // default time.Now
 }
 
 // Errors of the peer identity check.
@@ -80,10 +83,17 @@ func (c *TLSConfig) Member(chain []*x509.Certificate, usage x509.ExtKeyUsage) (s
 	if err != nil {
 		return "", err
 	}
-	if !c.Members[id] {
+	if !c.isMember(id) {
 		return "", fmt.Errorf("%w: member %s is not a validator of the chain", ErrNotMember, id)
 	}
 	return id, nil
+}
+
+func (c *TLSConfig) isMember(id string) bool {
+	if c.IsMember != nil {
+		return c.IsMember(id)
+	}
+	return c.Members[id]
 }
 
 // node checks a presented chain as Member does, but not that its member is

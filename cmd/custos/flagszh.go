@@ -44,6 +44,7 @@ var flagsZH = map[string]string{
 
 	"custos consortium join --api-port":      "节点的 API 端口",
 	"custos consortium join --finish":        "custos consortium admit 写出的准入文件夹",
+	"custos consortium join --from":          "与 --finish 同用：某成员节点的节点间 API URL（https://HOST:PORT），以双向 TLS 向其获取各成员的对等地址",
 	"custos consortium join --host":          "本节点监听及其他成员连接它的地址",
 	"custos consortium join --org":           "新成员，格式为 类型:名称（类型为 court、notary 或 arbitration）",
 	"custos consortium join --out":           "新成员的文件夹（须不存在或为空；加 --finish 时为 join 写出的文件夹）",

@@ -94,7 +94,9 @@ RFC 6962 一致性证明；证明从 --server 获取，或从 --proof 读取（G
 （DIR/offline/org-ca.key，应移出节点）和一份申请（DIR/join-request.json：本机构 CA 的 PKCS#10 证书
 请求、验证者公钥、节点 ID 和地址）。把申请交给联盟根密钥的持有者，由其运行 custos consortium admit。
 加 --finish ADMISSION（admit 写出的文件夹）时：检查它，在新的本机构 CA 下为节点签发时间戳服务、节点
-和治理证书，并写出 custos.toml。见 docs/operations.md“加入联盟”（Joining the consortium）。`,
+和治理证书，并写出 custos.toml。加 --from（某成员节点的节点间 API URL）时，先以新的节点证书经双向 TLS
+向该节点询问各成员节点的地址，按该节点链上的现有成员核对后，写为新节点的对等节点（[consortium.peers]，
+以及 [chain] peers，附于准入文件中的对等节点之后）。见 docs/operations.md“加入联盟”（Joining the consortium）。`,
 	"custos consortium admit": `在持有联盟根密钥的机器上运行（OFFLINE：consortium init 写出的 root.pem 和 root.key）。检查加入
 申请，在根证书下签发其本机构 CA（仅此一项：新成员在其下自行签发其余证书），并写出 ADMISSION：
 admission.json、org-ca.pem、genesis.json 和 trust.json。把 ADMISSION 交给新成员（custos consortium

@@ -119,6 +119,8 @@ var messages = map[string]words{
 	"out.gov-key-file":           {"in the file {path}", "位于文件 {path}"},
 	"out.gov-key-made":           {"Made a new governance key (ECDSA P-256) {where}.", "已生成新的治理密钥（ECDSA P-256），{where}。"},
 	"out.gov-cert-written":       {"Governance certificate for the key {where} written to {path} (valid until {until}): sign proposals and votes with --key and --cert {path}.", "密钥（{where}）的治理证书已写入 {path}（有效期至 {until}）：以 --key 和 --cert {path} 签署提案和投票。"},
+	"usage.join-from":            {"--from goes with --finish: the new member asks a member's node for its peers once its node certificate exists", "--from 须与 --finish 一起使用：新成员的节点证书签发后，才能向成员节点询问其对等节点"},
+	"out.join-peers":             {"Peers from {from}: {peers} member peer API URL(s) in [consortium.peers], {p2p} CometBFT peer(s) in [chain] peers.", "来自 {from} 的对等节点：[consortium.peers] 中 {peers} 个成员的节点间 API URL，[chain] peers 中 {p2p} 个 CometBFT 对等节点。"},
 	"usage.gov-yes-no":           {"consortium vote needs one of --yes or --no", "consortium vote 需要 --yes 或 --no 之一"},
 	"usage.consistency-proof":    {"consistency proof: {err}", "一致性证明：{err}"},
 	"usage.upgrade-height":       {"consortium upgrade needs --height H (a block height ahead of the chain)", "consortium upgrade 需要 --height H（高于当前链高度的区块高度）"},
