@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -57,6 +58,38 @@ func checkJoinPeers(t *testing.T, cfgPath string, ms []*member) {
 	for _, p := range cfg.Chain.Peers {
 		if strings.Count(p, "@") != 1 {
 			t.Errorf("[chain] peer %q, want NODEID@HOST:PORT", p)
+		}
+	}
+}
+
+// TestJoinFromRefused: join --finish --from a node that does not answer
+// stops with the reason before anything is written, and --from without
+// --finish is a usage error.
+func TestJoinFromRefused(t *testing.T) {
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "c")
+	if o, err := runCustos(t, "consortium", "init", "--out", out, "--org", "court:Court A"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	dir := filepath.Join(tmp, "new")
+	if o, err := runCustos(t, "consortium", "join", "--out", dir, "--org", "court:Court New"); err != nil {
+		t.Fatalf("consortium join: %v\n%s", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "join", "--out", filepath.Join(tmp, "x"), "--org", "court:X", "--from", "https://127.0.0.1:1"); exitCode(err) != 2 {
+		t.Errorf("join --from without --finish = %v\n%s; want exit status 2", err, o)
+	}
+	adm := filepath.Join(tmp, "adm")
+	if o, err := runCustos(t, "consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", filepath.Join(dir, "join-request.json"), "-o", adm); err != nil {
+		t.Fatalf("consortium admit: %v\n%s", err, o)
+	}
+	from := "https://127.0.0.1:" + fmt.Sprint(freePortRun(t, 1)) // nothing listens there
+	o, err := runCustos(t, "consortium", "join", "--finish", adm, "--out", dir, "--from", from)
+	if err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Errorf("join --finish --from %s = %v\n%s; want the node unreachable", from, err, o)
+	}
+	for _, f := range []string{"custos.toml", "pki", "admin"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("a refused join --finish --from wrote %s", f)
 		}
 	}
 }
