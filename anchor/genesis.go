@@ -45,6 +45,22 @@ func InitHome(home string) (ed25519.PublicKey, string, error) {
 	return ed25519.PublicKey(pub), string(nk.ID()), nil
 }
 
+// ValidatorKey reads the Ed25519 validator key of the CometBFT home made by
+// InitHome (config/priv_validator_key.json), without the node running: the
+// key its node certificate certifies, and so the key a node's peer API
+// client presents (docs/operations.md, "Joining the consortium").
+func ValidatorKey(home string) (ed25519.PrivateKey, error) {
+	if _, err := os.Stat(PrivValKeyPath(home)); err != nil {
+		return nil, fmt.Errorf("anchor: validator key: %w", err)
+	}
+	pv := loadPrivVal(home)
+	priv, ok := pv.Key.PrivKey.(cmted25519.PrivKey)
+	if !ok {
+		return nil, errors.New("anchor: the validator key is not Ed25519")
+	}
+	return ed25519.PrivateKey(priv), nil
+}
+
 // WriteGenesis writes the genesis file of a new chain to path. The
 // application state names the consortium root and the state version the
 // chain starts at (LatestState, or StateV1 to rehearse an upgrade).

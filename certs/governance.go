@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/x509"
@@ -30,8 +31,27 @@ const GovernanceValidity = 2 * 365 * 24 * time.Hour
 //
 // a must be an organization CA (it carries an O and an OU).
 func (a *Authority) IssueGovernance(name string, now time.Time) (*Leaf, error) {
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	cert, err := a.IssueGovernanceFor(name, key.Public(), now)
+	if err != nil {
+		return nil, err
+	}
+	return &Leaf{Cert: cert, Signer: key, Chain: a.chainBelow()}, nil
+}
+
+// IssueGovernanceFor issues a governance certificate, as IssueGovernance
+// does, for a key made elsewhere: pub, an ECDSA P-256 public key, such as
+// that of a key pair generated in a PKCS#11 token, whose private key the
+// CA never sees.
+func (a *Authority) IssueGovernanceFor(name string, pub crypto.PublicKey, now time.Time) (*x509.Certificate, error) {
 	if name == "" {
 		return nil, fmt.Errorf("certs: governance: empty name")
+	}
+	if k, ok := pub.(*ecdsa.PublicKey); !ok || k.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("%w: a governance key is ECDSA P-256, not %T", ErrKey, pub)
 	}
 	if !a.Cert.IsCA || len(a.Cert.Subject.Organization) == 0 || len(a.Cert.Subject.OrganizationalUnit) == 0 {
 		return nil, fmt.Errorf("%w: %q is not an organization CA", ErrNotCA, a.Cert.Subject)
@@ -40,10 +60,13 @@ func (a *Authority) IssueGovernance(name string, now time.Time) (*Leaf, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.issueLeaf(name, now, GovernanceValidity, func(tmpl *x509.Certificate) {
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-		tmpl.ExtraExtensions = []pkix.Extension{{Id: OIDExtKeyUsage, Critical: true, Value: eku}}
-	})
+	tmpl, err := a.leafTemplate(name, now, GovernanceValidity)
+	if err != nil {
+		return nil, err
+	}
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.ExtraExtensions = []pkix.Extension{{Id: OIDExtKeyUsage, Critical: true, Value: eku}}
+	return create(tmpl, a.Cert, pub, a.Signer)
 }
 
 // CheckGovernance reports whether cert is a governance certificate of the

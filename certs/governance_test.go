@@ -1,7 +1,11 @@
 package certs
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"testing"
@@ -36,6 +40,34 @@ func TestIssueGovernance(t *testing.T) {
 	}
 	if _, err := org.IssueGovernance("", testNow); err == nil {
 		t.Error("IssueGovernance(\"\") = nil error")
+	}
+}
+
+// IssueGovernanceFor certifies a key made elsewhere (a token's): the
+// certificate passes CheckGovernance for that key, and only a P-256 ECDSA
+// key is accepted.
+func TestIssueGovernanceFor(t *testing.T) {
+	root, org, _ := testPKI(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := org.IssueGovernanceFor("Test Court governance", key.Public(), testNow)
+	if err != nil {
+		t.Fatalf("IssueGovernanceFor() = %v", err)
+	}
+	if !SameKey(cert, key) {
+		t.Error("IssueGovernanceFor() certifies another key")
+	}
+	if err := CheckGovernance(cert, org.Cert, root.Cert, testNow); err != nil {
+		t.Errorf("CheckGovernance() = %v, want nil", err)
+	}
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	for name, pub := range map[string]crypto.PublicKey{"P-384": p384.Public(), "Ed25519": ed.Public()} {
+		if _, err := org.IssueGovernanceFor("x", pub, testNow); !errors.Is(err, ErrKey) {
+			t.Errorf("IssueGovernanceFor(%s key) = %v, want ErrKey", name, err)
+		}
 	}
 }
 

@@ -36,8 +36,11 @@ type Config struct {
 	// inside the transaction that stores it (a webhook to the grantee);
 	// its error fails the notice, which the sender then sends again.
 	OnShared func(tx *bolt.Tx, in *Inbound) error
-	Backoff  time.Duration // first retry delay of a notice, doubling to a minute; default 1s
-	Log      *slog.Logger
+	// Directory, if set, gives the chain's current members and this
+	// node's CometBFT peers for DirectoryPath (default: TLS.Members).
+	Directory DirectoryFunc
+	Backoff   time.Duration // first retry delay of a notice, doubling to a minute; default 1s
+	Log       *slog.Logger
 }
 
 // Node is this member node's end of the peer API.
@@ -108,15 +111,21 @@ func MemberFrom(ctx context.Context) string {
 // NoticesPath is where a node receives share notices.
 const NoticesPath = "/peer/v1/notices"
 
-// Handler admits peer requests: the caller must be a member (checked in
-// the TLS handshake), with a fresh request ID and time (409
-// replayed-request, 400 stale-request otherwise). It serves share notices
-// itself and passes the rest to next, with the caller's member in the
-// context (MemberFrom).
+// Handler admits peer requests: the caller must be a member (its node
+// certificate is checked under the root in the TLS handshake, its member
+// here), with a fresh request ID and time (409 replayed-request, 400
+// stale-request otherwise). It serves share notices itself and passes the
+// rest to next, with the caller's member in the context (MemberFrom).
+// DirectoryPath alone answers any node under the root, member or not yet:
+// a read of addresses that changes nothing.
 func (n *Node) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		member := MemberOf(r.TLS)
-		if member == "" || !n.cfg.TLS.Members[member] {
+		if member != "" && r.URL.Path == DirectoryPath {
+			n.serveDirectory(w, r) // any node under the root, member or not yet
+			return
+		}
+		if member == "" || !n.cfg.TLS.isMember(member) {
 			problem.Localized(w, r, http.StatusForbidden, "not-a-member", problem.M("title.not-a-member"), problem.M("not-a-member"))
 			return
 		}

@@ -36,7 +36,10 @@ type TLSConfig struct {
 	// Members is the set of member IDs (anchor.MemberID) whose nodes may
 	// connect: the consortium's validators.
 	Members map[string]bool
-	Now     func() time.Time // default time.Now
+	// IsMember, if set, is asked instead of Members, at each handshake and
+	// request: the chain's current members, as governance changes them.
+	IsMember func(id string) bool
+	Now      func() time.Time // default time.Now
 }
 
 // Errors of the peer identity check.
@@ -72,9 +75,31 @@ func (c *TLSConfig) certificate() tls.Certificate {
 }
 
 // Member checks a presented chain (leaf first, then its CAs) against the
-// consortium root for usage and returns the member ID of its leaf. Node
-// certificates need not name a host: nothing here checks host names.
+// consortium root for usage and returns the member ID of its leaf, which
+// must be one of Members. Node certificates need not name a host: nothing
+// here checks host names.
 func (c *TLSConfig) Member(chain []*x509.Certificate, usage x509.ExtKeyUsage) (string, error) {
+	id, err := c.node(chain, usage)
+	if err != nil {
+		return "", err
+	}
+	if !c.isMember(id) {
+		return "", fmt.Errorf("%w: member %s is not a validator of the chain", ErrNotMember, id)
+	}
+	return id, nil
+}
+
+func (c *TLSConfig) isMember(id string) bool {
+	if c.IsMember != nil {
+		return c.IsMember(id)
+	}
+	return c.Members[id]
+}
+
+// node checks a presented chain as Member does, but not that its member is
+// one of Members: a node certificate under the root (an organization CA the
+// root signed), of a member, a member being admitted, or a former one.
+func (c *TLSConfig) node(chain []*x509.Certificate, usage x509.ExtKeyUsage) (string, error) {
 	if len(chain) == 0 {
 		return "", ErrNoCertificate
 	}
@@ -91,17 +116,14 @@ func (c *TLSConfig) Member(chain []*x509.Certificate, usage x509.ExtKeyUsage) (s
 	if _, ok := leaf.PublicKey.(ed25519.PublicKey); !ok {
 		return "", fmt.Errorf("%w: not an Ed25519 key", ErrNotMember)
 	}
-	id := anchor.MemberID(leaf)
-	if !c.Members[id] {
-		return "", fmt.Errorf("%w: member %s is not a validator of the chain", ErrNotMember, id)
-	}
-	return id, nil
+	return anchor.MemberID(leaf), nil
 }
 
 // Server is the TLS configuration of a node's peer listener: TLS 1.3, the
 // node certificate, and a client certificate required and checked
 // against the consortium root (the caller's member is then
-// MemberOf(conn state)).
+// MemberOf(conn state)). The handshake admits any node certificate under
+// the root; Node.Handler answers members only, but for DirectoryPath.
 func (c *TLSConfig) Server() (*tls.Config, error) {
 	if err := c.check(); err != nil {
 		return nil, err
@@ -111,7 +133,7 @@ func (c *TLSConfig) Server() (*tls.Config, error) {
 		Certificates: []tls.Certificate{c.certificate()},
 		ClientAuth:   tls.RequireAnyClientCert, // verified below, against the root
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			_, err := c.Member(cs.PeerCertificates, x509.ExtKeyUsageClientAuth)
+			_, err := c.node(cs.PeerCertificates, x509.ExtKeyUsageClientAuth)
 			return err
 		},
 	}, nil

@@ -5,6 +5,10 @@ package main
 const (
 	serverZH = "Custos 服务器的 URL（默认：$CUSTOS_SERVER、配置中的服务器，否则为 http://127.0.0.1:8080）"
 	tokenZH  = "API 令牌（默认：$CUSTOS_TOKEN，否则为配置中的令牌）"
+
+	// The PIN of a governance key's token (consortium propose, vote, governance-cert).
+	pinEnvZH  = "PKCS#11 令牌中的密钥：存放令牌用户 PIN 的环境变量"
+	pinFileZH = "PKCS#11 令牌中的密钥：存放令牌用户 PIN 的文件（权限 0600）"
 )
 
 // flagsZH are the flags' descriptions in Chinese, by the path of the
@@ -40,6 +44,7 @@ var flagsZH = map[string]string{
 
 	"custos consortium join --api-port":      "节点的 API 端口",
 	"custos consortium join --finish":        "custos consortium admit 写出的准入文件夹",
+	"custos consortium join --from":          "与 --finish 同用：某成员节点的节点间 API URL（https://HOST:PORT），以双向 TLS 向其获取各成员的对等地址",
 	"custos consortium join --host":          "本节点监听及其他成员连接它的地址",
 	"custos consortium join --org":           "新成员，格式为 类型:名称（类型为 court、notary 或 arbitration）",
 	"custos consortium join --out":           "新成员的文件夹（须不存在或为空；加 --finish 时为 join 写出的文件夹）",
@@ -74,7 +79,7 @@ var flagsZH = map[string]string{
 	"custos consortium propose --cert":          "其证书，然后是机构 CA（PEM；OUT/admin/SLUG/governance.pem）",
 	"custos consortium propose --expires-in":    "自现在起的区块数，此后提案不能再通过",
 	"custos consortium propose --id":            "提案的 ID（默认：操作名加随机后缀）",
-	"custos consortium propose --key":           "成员的治理密钥（PEM；'consortium init' 生成的 OUT/admin/SLUG/governance.key）",
+	"custos consortium propose --key":           "成员的治理密钥：PEM 文件（'consortium init' 生成的 OUT/admin/SLUG/governance.key），或 PKCS#11 URI（pkcs11:token=...;object=...?module-path=...）",
 	"custos consortium propose --member":        "签署成员的 ID（默认：成员列表中机构 CA 所属的成员）",
 	"custos consortium propose --override":      "允许变更使验证者少于 4 个或没有法院",
 	"custos consortium propose --wait":          "等待交易进入区块的时长（0：不等待）",
@@ -86,11 +91,23 @@ var flagsZH = map[string]string{
 	"custos consortium upgrade --state-version": "要转到的状态版本（默认：链当前版本的下一个）",
 	"custos consortium vote --server":           serverZH,
 	"custos consortium vote --cert":             "其证书，然后是机构 CA（PEM；OUT/admin/SLUG/governance.pem）",
-	"custos consortium vote --key":              "成员的治理密钥（PEM；'consortium init' 生成的 OUT/admin/SLUG/governance.key）",
+	"custos consortium vote --key":              "成员的治理密钥：PEM 文件（'consortium init' 生成的 OUT/admin/SLUG/governance.key），或 PKCS#11 URI（pkcs11:token=...;object=...?module-path=...）",
 	"custos consortium vote --member":           "签署成员的 ID（默认：成员列表中机构 CA 所属的成员）",
 	"custos consortium vote --no":               "投反对票",
 	"custos consortium vote --wait":             "等待交易进入区块的时长（0：不等待）",
 	"custos consortium vote --yes":              "投赞成票",
+
+	"custos consortium governance-cert --ca":       "成员的机构 CA 证书（PEM；pki/org-ca.pem）",
+	"custos consortium governance-cert --ca-key":   "其密钥（PEM；consortium init 的 OUT/offline/SLUG-org-ca.key，或 join 的 DIR/offline/org-ca.key）",
+	"custos consortium governance-cert --key":      "治理密钥：PKCS#11 URI（令牌中没有时在其中生成）或 PEM 文件（不存在时生成）",
+	"custos consortium governance-cert --name":     "证书的通用名称（默认：\"机构名 governance\"）",
+	"custos consortium governance-cert --out":      "要写出的证书文件，其后附机构 CA（须不存在）",
+	"custos consortium governance-cert --pin-env":  pinEnvZH,
+	"custos consortium governance-cert --pin-file": pinFileZH,
+	"custos consortium propose --pin-env":          pinEnvZH,
+	"custos consortium propose --pin-file":         pinFileZH,
+	"custos consortium vote --pin-env":             pinEnvZH,
+	"custos consortium vote --pin-file":            pinFileZH,
 
 	"custos copyright --server":                   serverZH,
 	"custos copyright --token":                    tokenZH,

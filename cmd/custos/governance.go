@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -31,7 +30,7 @@ import (
 
 // govCommands are the governance subcommands of `custos consortium`.
 func govCommands() []*cobra.Command {
-	return []*cobra.Command{membersCmd(), proposalsCmd(), proposalCmd(), proposeCmd(), voteCmd()}
+	return []*cobra.Command{membersCmd(), proposalsCmd(), proposalCmd(), proposeCmd(), voteCmd(), governanceCertCmd()}
 }
 
 func membersCmd() *cobra.Command {
@@ -84,13 +83,15 @@ func proposalCmd() *cobra.Command {
 
 // govKeyFlags are the flags that sign a governance transaction.
 type govKeyFlags struct {
-	key, cert, member string
-	wait              time.Duration
+	govKeyRef
+	cert, member string
+	wait         time.Duration
 }
 
 func (g *govKeyFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&g.key, "key", "", "the member's governance key (PEM; OUT/admin/SLUG/governance.key from 'consortium init')")
+	cmd.Flags().StringVar(&g.key, "key", "", "the member's governance key: a PEM file (OUT/admin/SLUG/governance.key from 'consortium init') or a PKCS#11 URI (pkcs11:token=...;object=...?module-path=...)")
 	cmd.Flags().StringVar(&g.cert, "cert", "", "its certificate then the organization CA (PEM; OUT/admin/SLUG/governance.pem)")
+	g.addPINFlags(cmd)
 	cmd.Flags().StringVar(&g.member, "member", "", "the signing member's ID (default: the member the organization CA belongs to, from the members list)")
 	cmd.Flags().DurationVar(&g.wait, "wait", 20*time.Second, "how long to wait for the transaction to be in a block (0: do not wait)")
 }
@@ -104,25 +105,19 @@ func (g *govKeyFlags) check() error {
 }
 
 // govSigner is what signs a governance transaction: the chain, the
-// member, its certificates and key.
+// member, its certificates and key. close releases a token's key.
 type govSigner struct {
 	chainID, member string
 	cert, orgCA     *x509.Certificate
-	key             crypto.Signer
+	key             *openedKey
 }
 
-// load reads the key and certificates, the chain ID from the node's trust
-// bundle, and the member ID (ms, the members list, finds it from the
-// organization CA unless --member names it).
+func (s *govSigner) close() { s.key.close() }
+
+// load reads the key (a file, or a token's) and certificates, the chain ID
+// from the node's trust bundle, and the member ID (ms, the members list,
+// finds it from the organization CA unless --member names it).
 func (g *govKeyFlags) load(ctx context.Context, c *client.Client, ms *wire.Members) (*govSigner, error) {
-	kb, err := os.ReadFile(g.key)
-	if err != nil {
-		return nil, err
-	}
-	key, err := certs.ParseKeyPEM(kb)
-	if err != nil {
-		return nil, fmt.Errorf("--key %s: %w", g.key, err)
-	}
 	cb, err := os.ReadFile(g.cert)
 	if err != nil {
 		return nil, err
@@ -131,20 +126,25 @@ func (g *govKeyFlags) load(ctx context.Context, c *client.Client, ms *wire.Membe
 	if err != nil || len(chain) != 2 {
 		return nil, usageError("usage.gov-cert-pair", "path", g.cert)
 	}
-	if !certs.SameKey(chain[0], key) {
-		return nil, usageError("usage.gov-key-mismatch", "key", g.key, "cert", g.cert)
-	}
 	tr, err := c.Trust(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := &govSigner{chainID: tr.ChainID, member: g.member, cert: chain[0], orgCA: chain[1], key: key}
-	if s.member == "" {
-		if s.member, err = memberOfCA(ms, chain[1]); err != nil {
+	member := g.member
+	if member == "" {
+		if member, err = memberOfCA(ms, chain[1]); err != nil {
 			return nil, err
 		}
 	}
-	return s, nil
+	key, err := g.open(false)
+	if err != nil {
+		return nil, err
+	}
+	if !certs.SameKey(chain[0], key) {
+		key.close()
+		return nil, usageError("usage.gov-key-mismatch", "key", key.where, "cert", g.cert)
+	}
+	return &govSigner{chainID: tr.ChainID, member: member, cert: chain[0], orgCA: chain[1], key: key}, nil
 }
 
 // memberOfCA finds the member an organization CA is bound to.
@@ -183,8 +183,9 @@ than 2/3 of the voting power has voted yes (custos consortium vote); proposing i
 MEMBER is a member ID or a member's name (custos consortium members). VALIDATOR-KEY is a CometBFT
 priv_validator_key.json, or its public key in base64. A change that would leave fewer than 4
 validators or no court is refused unless --override (which the members then vote on).
-The key is read from a PEM file; a PKCS#11 token (certs/hsm) is not supported by this command yet.
-See docs/governance.md and docs/operations.md, "Changing the consortium".`,
+The key is a PEM file, or a key pair in a PKCS#11 token named by a URI (pkcs11:token=LABEL;
+object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file (custos consortium governance-cert
+certifies such a key). See docs/governance.md and docs/operations.md, "Changing the consortium".`,
 		Example: `  custos consortium propose power "Haidian Court" 20 --key admin/court/governance.key --cert admin/court/governance.pem --server http://127.0.0.1:8081
   custos consortium propose rotate 4f1c... node/config/priv_validator_key.json --key governance.key --cert governance.pem`,
 		Args: cobra.MinimumNArgs(1),
@@ -206,6 +207,7 @@ See docs/governance.md and docs/operations.md, "Changing the consortium".`,
 			if err != nil {
 				return nil, err
 			}
+			defer s.close()
 			p, err := parseProposal(ms, args)
 			if err != nil {
 				return nil, err
@@ -374,9 +376,12 @@ func voteCmd() *cobra.Command {
 		Long: `Signs this member's vote on proposal ID here, with its governance key (the key never leaves this
 machine), and submits it through a member's node. A member votes once; its first vote stands. The
 proposal passes once more than 2/3 of the voting power voted yes, and is rejected once 1/3 voted no.
-The key is read from a PEM file; a PKCS#11 token (certs/hsm) is not supported by this command yet.`,
-		Example: `  custos consortium vote power-3f2a9c01d2e4 --yes --key admin/notary/governance.key --cert admin/notary/governance.pem --server http://127.0.0.1:8082`,
-		Args:    positional(1, "a proposal ID"),
+The key is a PEM file, or a key pair in a PKCS#11 token named by a URI (pkcs11:token=LABEL;
+object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file.`,
+		Example: `  custos consortium vote power-3f2a9c01d2e4 --yes --key admin/notary/governance.key --cert admin/notary/governance.pem --server http://127.0.0.1:8082
+  custos consortium vote power-3f2a9c01d2e4 --yes --cert governance.pem --pin-env CUSTOS_PKCS11_PIN \
+    --key 'pkcs11:token=notary-admin;object=governance?module-path=/usr/lib/softhsm/libsofthsm2.so'`,
+		Args: positional(1, "a proposal ID"),
 		RunE: cn.publicRun(func(ctx context.Context, c *client.Client, args []string) (any, error) {
 			if yes == no {
 				return nil, usageError("usage.gov-yes-no")
@@ -392,6 +397,7 @@ The key is read from a PEM file; a PKCS#11 token (certs/hsm) is not supported by
 			if err != nil {
 				return nil, err
 			}
+			defer s.close()
 			raw, err := anchor.NewVoteTx(s.chainID, s.cert, s.orgCA, s.key, s.member, args[0], yes)
 			if err != nil {
 				return nil, err

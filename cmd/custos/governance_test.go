@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/testenv"
 )
 
 // TestConsortiumGovernance runs a 4-member consortium from `custos
@@ -20,7 +21,8 @@ import (
 // shows that it passed and took effect. A vote signed by a governance key
 // outside the consortium's root, and a member's second vote, are refused
 // with a clear message and change nothing; uploads keep anchoring
-// throughout.
+// throughout. One member votes with a governance key kept in a PKCS#11
+// token (SoftHSM2), certified by `consortium governance-cert`.
 func TestConsortiumGovernance(t *testing.T) {
 	out := initConsortium(t)
 	ms := consortiumMembers(out)
@@ -99,7 +101,37 @@ func TestConsortiumGovernance(t *testing.T) {
 	if len(p.Votes) != 2 || p.NoPower != 0 {
 		t.Errorf("after the refused votes: %+v, want the 2 yes votes alone", p)
 	}
-	vote(ms[2]) // 3 of 4 equal powers: more than 2/3
+	// 3 of 4 equal powers: more than 2/3. The third member's administrators
+	// keep its governance key in a PKCS#11 token (SoftHSM2): governance-cert
+	// makes the key in the token and certifies it under the member's
+	// organization CA, and the vote signed through the token passes the
+	// proposal. Without SoftHSM2 the member votes with its key file.
+	tokenVoted := false
+	t.Run("vote with a governance key in a token", func(t *testing.T) {
+		sh := testenv.SoftHSM(t)
+		c, dir := ms[2], t.TempDir()
+		pin := filepath.Join(dir, "pin")
+		if err := os.WriteFile(pin, []byte(sh.PIN+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		uri := "pkcs11:token=" + sh.Label + ";object=governance?module-path=" + sh.Module
+		cert := filepath.Join(dir, "governance.pem")
+		o, err := runCustosEnv(t, []string{"CUSTOS_TEST_GOV_PIN=" + sh.PIN}, "consortium", "governance-cert",
+			"--ca", filepath.Join(out, c.slug, "pki", "org-ca.pem"), "--ca-key", filepath.Join(out, "offline", c.slug+"-org-ca.key"),
+			"--key", uri, "--pin-env", "CUSTOS_TEST_GOV_PIN", "-o", cert)
+		if err != nil || !strings.Contains(o, "Made a new governance key") {
+			t.Fatalf("consortium governance-cert --key %s: %v\n%s", uri, err, o)
+		}
+		var v wire.GovernanceAccepted
+		cliJSON(t, &v, "consortium", "vote", "power-notary-1", "--yes", "--key", uri, "--pin-file", pin, "--cert", cert, "--server", c.p.URL)
+		tokenVoted = true
+		if v.Kind != "vote" || v.Height == 0 || v.Member != byName(members, "Qiantang Notary Office").ID || v.State == nil || len(v.State.Votes) != 3 {
+			t.Fatalf("vote signed in the token = %+v, want recorded as the notary office's third vote", v)
+		}
+	})
+	if !tokenVoted {
+		vote(ms[2])
+	}
 
 	// The chain makes blocks only when it has work: uploads drive it to
 	// the height the change takes effect at, and must keep anchoring.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
@@ -63,7 +64,7 @@ const (
 var nodeIDRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 func consortiumJoinCmd() *cobra.Command {
-	var out, org, host, finish string
+	var out, org, host, finish, from string
 	var apiPort, p2pPort, peerPort int
 	cmd := &cobra.Command{
 		Use:   "join --out DIR --org KIND:NAME | join --finish ADMISSION --out DIR",
@@ -73,17 +74,23 @@ organization CA key (DIR/offline/org-ca.key, to move off the node) and a request
 the organization CA's PKCS#10 request, the validator key, the node ID and addresses). Send the request
 to the holder of the consortium root key, who runs custos consortium admit.
 With --finish ADMISSION (the folder admit wrote): checks it, issues the node's TSA, node and governance
-certificates under the new organization CA, and writes custos.toml. See docs/operations.md,
+certificates under the new organization CA, and writes custos.toml. With --from, a member node's peer
+API URL, it first asks that node, over mutual TLS with the new node certificate, where the members'
+nodes are, keeps the current members' (by that node's chain), and writes them as the new node's
+peers ([consortium.peers], and [chain] peers beside the admission's). See docs/operations.md,
 "Joining the consortium".`,
 		Example: `  custos consortium join --out shanghai --org "court:Shanghai Court" --host 10.0.0.5
-  custos consortium join --finish admission --out shanghai`,
+  custos consortium join --finish admission --out shanghai --from https://10.0.0.1:8181`,
 		Args: positional(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" || (finish == "" && org == "") {
 				return usageError("usage.join")
 			}
 			if finish != "" {
-				return joinFinish(cmd.OutOrStdout(), out, finish, time.Now())
+				return joinFinish(cmd.Context(), cmd.OutOrStdout(), out, finish, from, time.Now())
+			}
+			if from != "" {
+				return usageError("usage.join-from")
 			}
 			ms, err := parseMembers([]string{org})
 			if err != nil {
@@ -99,6 +106,7 @@ certificates under the new organization CA, and writes custos.toml. See docs/ope
 	cmd.Flags().StringVar(&out, "out", "", "the new member's folder (must not exist or be empty; with --finish, the folder join wrote)")
 	cmd.Flags().StringVar(&org, "org", "", "the new member, as KIND:NAME (KIND is court, notary or arbitration)")
 	cmd.Flags().StringVar(&finish, "finish", "", "the admission folder written by custos consortium admit")
+	cmd.Flags().StringVar(&from, "from", "", "with --finish: a member node's peer API URL (https://HOST:PORT), asked over mutual TLS for the members' peer addresses")
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "the address this node listens on and the others reach it at")
 	cmd.Flags().IntVar(&apiPort, "api-port", 8081, "the node's API port")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 26656, "the node's p2p port")
@@ -331,8 +339,9 @@ func sameRoot(root *x509.Certificate, rootPEM string) error {
 	return nil
 }
 
-// joinFinish completes a joining member's folder from its admission.
-func joinFinish(w io.Writer, out, admDir string, now time.Time) error {
+// joinFinish completes a joining member's folder from its admission; with
+// from, a member node's peer API URL, its peers from that node's directory.
+func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now time.Time) error {
 	var req joinRequest
 	if err := readJSONFile(filepath.Join(out, joinRequestFile), &req); err != nil {
 		return err
@@ -385,6 +394,13 @@ func joinFinish(w io.Writer, out, admDir string, now time.Time) error {
 	}
 	org := &certs.Authority{Cert: orgCert, Signer: orgKey, Chain: []*x509.Certificate{root}}
 	spec := memberSpec{Kind: req.Kind, Name: req.Name}
+	peers := joinPeers{p2p: adm.Peers}
+	if from != "" {
+		// Before anything is written: a refusal leaves the folder as it was.
+		if peers, err = fetchPeers(ctx, out, from, root, org, &req, pub, adm.Peers, now); err != nil {
+			return err
+		}
+	}
 	if _, err := writeNodePKI(filepath.Join(out, "pki"), root, org, spec, pub, now); err != nil {
 		return err
 	}
@@ -402,24 +418,22 @@ func joinFinish(w io.Writer, out, admDir string, now time.Time) error {
 		}
 	}
 	cfgPath := filepath.Join(out, "custos.toml")
-	var peers []string
-	for _, p := range adm.Peers {
-		peers = append(peers, fmt.Sprintf("%q", p))
+	var p2p []string
+	for _, p := range peers.p2p {
+		p2p = append(p2p, fmt.Sprintf("%q", p))
 	}
 	cfg := fmt.Sprintf(`# Custos node of %s (%s), joining consortium chain %s.
 # Start it with: custos serve --config %s
 # It syncs the chain from its peers and validates once the members have voted it in.
-`, spec.Name, spec.Kind, tr.ChainID, cfgPath) + nodeConfig(spec.Name, req.API, req.P2P, peers, "trust.json") + fmt.Sprintf(`
-[consortium]
-# The peer API (mutual TLS between members). Add the other members under
-# [consortium.peers] (member ID = "https://HOST:PORT") to exchange share notices.
-peer_listen = %q
-`, req.PeerAPI)
+`, spec.Name, spec.Kind, tr.ChainID, cfgPath) + nodeConfig(spec.Name, req.API, req.P2P, p2p, "trust.json") + peers.consortiumTable(req.PeerAPI)
 	if spec.Kind == certs.KindNotary {
 		cfg += notaryTable
 	}
 	if err := writeFileSync(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
+	}
+	if from != "" {
+		fmt.Fprintln(w, peers.summary(from))
 	}
 	fmt.Fprintf(w, "%s is ready: custos serve --config %s\n", out, cfgPath)
 	fmt.Fprintf(w, "Give %s (the governance key) to the member's administrators and move %s off the node.\n", admin, filepath.Join(out, "offline"))

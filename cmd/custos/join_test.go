@@ -109,9 +109,10 @@ func TestConsortiumJoin(t *testing.T) {
 	if propose == nil {
 		t.Fatalf("consortium admit printed no propose command:\n%s", o)
 	}
-	if o, err := runCustos(t, "consortium", "join", "--finish", admission, "--out", dir); err != nil {
+	if o, err := runCustos(t, "consortium", "join", "--finish", admission, "--out", dir, "--from", peerURL(t, a)); err != nil {
 		t.Fatalf("consortium join --finish: %v\n%s", err, o)
 	}
+	checkJoinPeers(t, filepath.Join(dir, "custos.toml"), ms)
 	n := &member{slug: "shanghai", cfg: filepath.Join(dir, "custos.toml")}
 	n.start(t)
 

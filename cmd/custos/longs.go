@@ -94,7 +94,9 @@ RFC 6962 一致性证明；证明从 --server 获取，或从 --proof 读取（G
 （DIR/offline/org-ca.key，应移出节点）和一份申请（DIR/join-request.json：本机构 CA 的 PKCS#10 证书
 请求、验证者公钥、节点 ID 和地址）。把申请交给联盟根密钥的持有者，由其运行 custos consortium admit。
 加 --finish ADMISSION（admit 写出的文件夹）时：检查它，在新的本机构 CA 下为节点签发时间戳服务、节点
-和治理证书，并写出 custos.toml。见 docs/operations.md“加入联盟”（Joining the consortium）。`,
+和治理证书，并写出 custos.toml。加 --from（某成员节点的节点间 API URL）时，先以新的节点证书经双向 TLS
+向该节点询问各成员节点的地址，按该节点链上的现有成员核对后，写为新节点的对等节点（[consortium.peers]，
+以及 [chain] peers，附于准入文件中的对等节点之后）。见 docs/operations.md“加入联盟”（Joining the consortium）。`,
 	"custos consortium admit": `在持有联盟根密钥的机器上运行（OFFLINE：consortium init 写出的 root.pem 和 root.key）。检查加入
 申请，在根证书下签发其本机构 CA（仅此一项：新成员在其下自行签发其余证书），并写出 ADMISSION：
 admission.json、org-ca.pem、genesis.json 和 trust.json。把 ADMISSION 交给新成员（custos consortium
@@ -104,6 +106,13 @@ CometBFT 密钥、共同的创世文件和一份 custos.toml），并写出联�
 KIND 为 court（法院）、notary（公证处）或 arbitration（仲裁机构）。之后每个成员运行：custos serve --config DIR/<member>/custos.toml
 
 根 CA 的密钥写在 DIR/offline/root.key：请将它移出所有节点（只有接纳新成员时才需要它）。`,
+
+	"custos consortium governance-cert": `在持有成员本机构 CA 密钥的机器上运行（consortium init 的 OUT/offline/SLUG-org-ca.key，
+或 consortium join 的 DIR/offline/org-ca.key）。为成员的治理密钥（签署其提案和投票）签发证书：KEY 为
+PKCS#11 URI（pkcs11:token=LABEL;object=KEY-LABEL?module-path=MODULE）时，令牌中尚无该密钥对则在其中生成
+（ECDSA P-256，永不可导出）；KEY 为 PEM 文件时，文件不存在则生成。将证书及其后的机构 CA 写入 -o。
+链上无需任何交易：链检查治理证书到成员机构 CA 的路径。PIN 来自 --pin-env 或 --pin-file，绝不写在命令行上。
+见 docs/operations.md 的“Certificates from an outside CA, keys in a token”一节。`,
 
 	"custos consortium propose": `生成一项治理提案，在本机以成员的治理密钥签署（密钥不离开本机），并通过某个成员的节点提交。
 超过 2/3 的表决权投赞成票后，变更在两个区块之后生效（custos consortium vote）；提出提案不等于投票。
@@ -118,7 +127,8 @@ KIND 为 court（法院）、notary（公证处）或 arbitration（仲裁机构
 MEMBER 为成员 ID 或成员名称（custos consortium members）。VALIDATOR-KEY 为 CometBFT 的
 priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或没有法院的变更将被拒绝，
 除非加 --override（此时由各成员对其表决）。
-密钥从 PEM 文件读取；本命令暂不支持 PKCS#11 令牌（certs/hsm）。
+密钥为 PEM 文件，或由 URI（pkcs11:token=LABEL;object=KEY-LABEL?module-path=MODULE）指定的 PKCS#11
+令牌中的密钥对，其 PIN 来自 --pin-env 或 --pin-file（custos consortium governance-cert 为这样的密钥签发证书）。
 见 docs/governance.md 和 docs/operations.md 的“Changing the consortium”一节。`,
 
 	"custos consortium upgrade": `提交本节点的投票（以节点密钥签名）：自区块 H 起，将联盟链转到下一个状态版本。
@@ -127,7 +137,8 @@ priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或�
 
 	"custos consortium vote": `在本机以本成员的治理密钥签署其对提案 ID 的投票（密钥不离开本机），并通过某个成员的节点提交。
 每个成员只投一次票，以第一次投票为准。超过 2/3 的表决权投赞成票时提案通过，1/3 投反对票时提案被否决。
-密钥从 PEM 文件读取；本命令暂不支持 PKCS#11 令牌（certs/hsm）。`,
+密钥为 PEM 文件，或由 URI（pkcs11:token=LABEL;object=KEY-LABEL?module-path=MODULE）指定的 PKCS#11
+令牌中的密钥对，其 PIN 来自 --pin-env 或 --pin-file。`,
 
 	"custos copyright register": `register 从 WORK.json 读取作品的元数据（title、type、authors、owner、created、first_publication），并在同一请求中与文件一起上传；每个文件成为本机构的一项证据。在联盟链上，登记在最终确认时（通常在一秒内）由链编号：register 最多等待 --wait 指定的时间以获取登记号；超时则将登记显示为待定，登记号分配后可用 ` + "`custos copyright get ID`" + ` 查看。`,
 

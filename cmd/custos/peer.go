@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -62,7 +63,7 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 	dir := n.chain.Chain
 	p, err := peer.New(peer.Config{
 		TLS: peer.TLSConfig{Root: pki.Root, Cert: pki.Node, Chain: []*x509.Certificate{pki.Org.Cert},
-			Key: n.chain.Node.Key(), Members: members},
+			Key: n.chain.Node.Key(), Members: members, IsMember: n.isPeerMember},
 		URLs: cfg.Consortium.Peers, DB: n.db, Log: log,
 		Home: func(org string) (string, bool) {
 			e, ok, err := dir.Org(org)
@@ -73,11 +74,68 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 			// The grantee's webhooks hear of it as of a local share.
 			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, api.RemoteShare(in, n.chain.memberNames()[in.Member]))
 		},
+		Directory: n.peerDirectory(cfg),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peer API: %w", err)
 	}
 	return p, nil
+}
+
+// peerDirectory answers a joining node's GET /peer/v1/directory: the
+// chain's current members, by the member ID their node certificates give
+// (anchor.MemberOfKey of their validator keys; before state version 6, the
+// trust bundle's validators), and this node's CometBFT address and peers.
+func (n *node) peerDirectory(cfg Config) peer.DirectoryFunc {
+	return func() (map[string]string, []string, error) {
+		members, err := n.peerMembers()
+		if err != nil {
+			return nil, nil, err
+		}
+		p2p := append([]string(nil), cfg.Chain.Peers...)
+		if addr := strings.TrimPrefix(cfg.Chain.P2PListen, "tcp://"); n.chain.Node != nil && dialable(addr) {
+			p2p = append([]string{n.chain.Node.ID() + "@" + addr}, p2p...)
+		}
+		return members, p2p, nil
+	}
+}
+
+// peerMembers is the chain's current members by the member ID their node
+// certificates give (anchor.MemberOfKey of their validator keys: a rotated
+// member's new key), with their names; before state version 6 (no members
+// in the state), the trust bundle's validators.
+func (n *node) peerMembers() (map[string]string, error) {
+	ms, err := n.chain.Chain.Members()
+	if err != nil || len(ms) == 0 {
+		return n.chain.memberNames(), err
+	}
+	members := map[string]string{}
+	for _, m := range ms {
+		if m.Removed == 0 {
+			members[anchor.MemberOfKey(m.ValidatorKey)] = m.Name
+		}
+	}
+	return members, nil
+}
+
+// isPeerMember is the peer API's membership check: the chain's current
+// members (peerMembers), so that a member admitted by vote is answered
+// and reached without a restart, and a removed member's node no longer.
+func (n *node) isPeerMember(id string) bool {
+	ms, err := n.peerMembers()
+	_, ok := ms[id]
+	return ok && err == nil
+}
+
+// dialable reports whether a listen address host:port names a host others
+// can dial (not 0.0.0.0, ::, nor empty).
+func dialable(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || port == "0" || host == "" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsUnspecified()
 }
 
 // listenPeer starts the peer listener; the returned server is shut down

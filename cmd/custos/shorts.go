@@ -106,6 +106,8 @@ var shortsZH = map[string]string{
 	"custos webhook delete":        "删除 webhook 及其待投递的消息",
 	"custos webhook deliveries":    "显示 webhook 的投递记录，最新的在前",
 	"custos webhook list":          "列出本机构的 webhook",
+
+	"custos consortium governance-cert": "在成员的本机构 CA 下为 PKCS#11 令牌或文件中的密钥签发治理证书",
 }
 
 // speakChinese gives the tree's commands their Chinese one-line

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/testenv"
+)
+
+// TestGovKeyInToken makes a governance key in a real PKCS#11 token
+// (SoftHSM2) with governance-cert, which certifies it under the member's
+// organization CA; a vote and a proposal signed through the token then
+// decode (anchor.DecodeTx, re-encoding to the same bytes) and verify as the
+// chain verifies them (anchor.Verifier), and a flipped signature bit does
+// not.
+func TestGovKeyInToken(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	dir := t.TempDir()
+	now := time.Now()
+	root, err := certs.NewRoot("Test Root", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := root.NewOrgCA(certs.KindCourt, "Test Court", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caKey, err := certs.EncodeKeyPEM(org.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPath := writeFile(t, dir, "org-ca.pem", certs.EncodePEM(org.Cert))
+	caKeyPath := writeFile(t, dir, "org-ca.key", caKey)
+	t.Setenv("CUSTOS_TEST_GOV_PIN", sh.PIN)
+	uri := "pkcs11:token=" + sh.Label + ";object=governance?module-path=" + sh.Module
+	ref := &govKeyRef{key: uri, pinEnv: "CUSTOS_TEST_GOV_PIN"}
+	certPath := filepath.Join(dir, "governance.pem")
+	var out strings.Builder
+	if err := issueGovernanceCert(&out, ref, caPath, caKeyPath, "", certPath, now); err != nil {
+		t.Fatalf("issueGovernanceCert(%s) = %v", uri, err)
+	}
+	if !strings.Contains(out.String(), "Made a new governance key") {
+		t.Errorf("issueGovernanceCert printed %q, want a new key made in the token", out.String())
+	}
+	b, err := os.ReadFile(certPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := certs.ParsePEM(b)
+	if err != nil || len(chain) != 2 || !chain[1].Equal(org.Cert) || chain[0].Subject.CommonName != "Test Court governance" {
+		t.Fatalf("%s: %v, %d certificates; want the governance certificate then the organization CA", certPath, err, len(chain))
+	}
+	if err := certs.CheckGovernance(chain[0], org.Cert, root.Cert, now); err != nil {
+		t.Fatalf("CheckGovernance(the token key's certificate) = %v", err)
+	}
+	// A second certificate for the same key: the token's key is reused.
+	out.Reset()
+	if err := issueGovernanceCert(&out, ref, caPath, caKeyPath, "", filepath.Join(dir, "again.pem"), now); err != nil || strings.Contains(out.String(), "Made a new") {
+		t.Errorf("issueGovernanceCert again = %v, %q; want the token's key reused", err, out.String())
+	}
+
+	k, err := ref.open(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.close()
+	if _, ok := k.Signer.(interface{ Delete() error }); !ok || !certs.SameKey(chain[0], k) {
+		t.Fatalf("ref.open() = %T, want the token's key of the certificate", k.Signer)
+	}
+	const chainID = "custos-test"
+	member := strings.Repeat("ab", 32)
+	vote, err := anchor.NewVoteTx(chainID, chain[0], chain[1], k, member, "power-1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop, err := anchor.NewProposeTx(chainID, chain[0], chain[1], k, member,
+		anchor.Proposal{ID: "power-1", Expires: 100, Action: anchor.ActPower, Target: [32]byte{1}, Power: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := anchor.NewVerifier(chainID, root.Cert)
+	for name, raw := range map[string][]byte{"vote": vote, "proposal": prop} {
+		tx, err := anchor.DecodeTx(raw)
+		if err != nil {
+			t.Fatalf("DecodeTx(%s signed in the token) = %v", name, err)
+		}
+		if !bytes.Equal(tx.Encode(), raw) {
+			t.Errorf("DecodeTx(%s).Encode() differs from the signed bytes", name)
+		}
+		if err := v.Verify(tx, now); err != nil {
+			t.Errorf("Verify(%s signed in the token) = %v", name, err)
+		}
+		bad := bytes.Clone(raw)
+		bad[len(bad)-1] ^= 1
+		if tx, err := anchor.DecodeTx(bad); err == nil {
+			if err := v.Verify(tx, now); !errors.Is(err, anchor.ErrBadSignature) {
+				t.Errorf("Verify(%s with a flipped signature bit) = %v, want ErrBadSignature", name, err)
+			}
+		}
+	}
+	if err := anchor.NewVerifier("custos-other", root.Cert).Verify(mustDecode(t, vote), now); !errors.Is(err, anchor.ErrBadSignature) {
+		t.Errorf("Verify(vote) on another chain = %v, want ErrBadSignature", err)
+	}
+}
+
+func mustDecode(t *testing.T, raw []byte) *anchor.Tx {
+	t.Helper()
+	tx, err := anchor.DecodeTx(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
+
+// TestGovKeyRefusals: the PIN of a token's key comes from exactly one of
+// --pin-env and --pin-file, never from the URI, and the PIN flags are
+// refused for a key file; each is a usage error (exit status 2) before any
+// token is opened.
+func TestGovKeyRefusals(t *testing.T) {
+	const uri = "pkcs11:token=t;object=governance?module-path=/nonexistent/libpkcs11.so"
+	for _, c := range []struct {
+		name string
+		ref  govKeyRef
+		want string
+	}{
+		{"no PIN", govKeyRef{key: uri}, "exactly one of --pin-env and --pin-file"},
+		{"both PINs", govKeyRef{key: uri, pinEnv: "X", pinFile: "/x"}, "exactly one of --pin-env and --pin-file"},
+		{"PIN in the URI", govKeyRef{key: uri + "&pin-value=1234", pinEnv: "X"}, "pin-value is refused"},
+		{"PIN flag for a file", govKeyRef{key: "governance.key", pinEnv: "X"}, "are for a key in a PKCS#11 token"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := c.ref.open(false)
+			var ee exitError
+			if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("open(%+v) = %v, want a usage error saying %q", c.ref, err, c.want)
+			}
+		})
+	}
+}
