@@ -315,7 +315,7 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 		}
 	}
 	fmt.Fprintf(w, "Organization CA of %s (%s) signed under the consortium root; admission written to %s.\n", req.Name, req.Kind, p.out)
-	fmt.Fprintf(w, "Give %s to the new member: custos consortium join --finish %s --out DIR\n", p.out, p.out)
+	fmt.Fprintf(w, "Give %s to the new member: custos consortium join --finish %s --out DIR --from MEMBER-PEER-URL\n", p.out, p.out)
 	fmt.Fprintf(w, "A member's administrators then propose the admission (and the members vote on it):\n")
 	fmt.Fprintf(w, "  %s\n", admitProposeCommand(filepath.Join(p.out, "org-ca.pem"), req.ValidatorKey, p.power))
 	return nil
