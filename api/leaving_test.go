@@ -79,8 +79,9 @@ func TestHeldByFormerMember(t *testing.T) {
 // name and by ID; the others are not marked.
 func TestDirectoryFormerMember(t *testing.T) {
 	w := newUploadWorld(t)
+	const orgOfD = "dddddddddddddddddddddddddd"
 	w.s.directory = &fakeDirectory{entries: map[string]anchor.DirEntry{
-		"org-of-d": {ID: "org-of-d", Kind: "court", Name: "Court of D", Member: "d"},
+		orgOfD:     {ID: orgOfD, Kind: "court", Name: "Court of D", Member: "d"},
 		"org-of-a": {ID: "org-of-a", Kind: "court", Name: "Court of A", Member: "a"},
 	}}
 	w.s.leaving = &fakeLeaving{self: "a", former: map[string]anchor.Member{"d": {ID: "d", Name: "Member D", Removed: 17}}}
@@ -93,11 +94,18 @@ func TestDirectoryFormerMember(t *testing.T) {
 			t.Errorf("directory entry %+v: want former_member %v", e, former)
 		}
 	}
-	for _, path := range []string{"/api/v1/directory/org-of-d", "/api/v1/directory?name=court+of+d"} {
+	for _, path := range []string{"/api/v1/directory/" + orgOfD, "/api/v1/directory?name=court+of+d"} {
 		rec := leavingGet(t, w, path, "")
 		if !strings.Contains(rec.Body.String(), `"former_member":true`) || !strings.Contains(rec.Body.String(), `"home_removed_at":17`) {
 			t.Errorf("GET %s = %d %s, want the entry marked former, removed at 17", path, rec.Code, rec.Body)
 		}
+	}
+	// Nothing more is shared with it.
+	up := w.upload(t, bytes.NewReader([]byte("not for a former member")), "application/octet-stream")
+	item := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
+	rec := w.post(t, "/api/v1/shares", strings.NewReader(`{"evidence":"`+item+`","org":"`+orgOfD+`"}`), "application/json")
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Member D") || !strings.Contains(rec.Body.String(), "17") {
+		t.Errorf("share with the former member's court = %d %s, want 422 naming Member D and 17", rec.Code, rec.Body)
 	}
 }
 

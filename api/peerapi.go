@@ -118,6 +118,13 @@ func (s *Server) remoteGrantee(org string) error {
 	if !ok {
 		return unknown
 	}
+	former, err := s.formerMembers()
+	if err != nil {
+		return err
+	}
+	if m, left := former[e.Member]; left {
+		return errInvalid("org-former-member", "member", orUnknown(m.Name, m.ID), "height", m.Removed)
+	}
 	if s.peers == nil || e.Member == s.peers.Self() {
 		return problem(http.StatusUnprocessableEntity, "no-peer-api", prob.M("title.no-peer-api"),
 			prob.M("no-peer-api", "member", orUnknown(s.memberName(e.Member), e.Member)))

@@ -161,6 +161,7 @@ var catalog = map[string]Text{
 	"give-one-target":   {"Give exactly one of evidence or matter.", "evidence 和 matter 必须且只能给出其中一个。"},
 	"org-patch":         {"Give name, unlisted_by_default or both.", "请给出 name、unlisted_by_default 或两者。"},
 	"org-unknown":       {"org names no organization of this node or of the consortium directory.", "org 不是本节点或联盟目录中的机构。"},
+	"org-former-member": {"org is an organization of {member}, which was removed from the consortium at height {height}: nothing can be shared with it any more.", "org 是 {member} 的机构，该成员已在高度 {height} 被移出联盟：不能再与其共享任何内容。"},
 
 	// Invisible characters (internal/text).
 	"invisible-character": {"{field} contains {what}. Names, titles, file names and descriptions may not hold invisible, direction-changing or control characters: remove it and send the request again.", "{field} 含有{what}。名称、标题、文件名和描述中不得含有不可见、改变文字方向或控制字符：请删除后重新发送。"},
