@@ -20,7 +20,7 @@ import (
 // shows that it passed and took effect. A vote signed by a governance key
 // outside the consortium's root, and a member's second vote, are refused
 // with a clear message and change nothing; uploads keep anchoring
-// throughout.
+// throughout. Then the last member is removed (testLeaving).
 func TestConsortiumGovernance(t *testing.T) {
 	out := initConsortium(t)
 	ms := consortiumMembers(out)
@@ -123,6 +123,8 @@ func TestConsortiumGovernance(t *testing.T) {
 		t.Errorf("the notary's power after the change = %d, want %d", got, newPower)
 	}
 	anchored("after the change")
+
+	t.Run("leaving", func(t *testing.T) { testLeaving(t, out, ms, gov, anchored) })
 }
 
 // cliJSON runs custos with JSON output and decodes its stdout into v.
