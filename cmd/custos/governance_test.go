@@ -172,7 +172,8 @@ func strangerKey(t *testing.T) [2]string {
 }
 
 // TestGovernanceTables: the members and proposals lists print as tables
-// with the columns a person reads.
+// with the columns a person reads; the directory and the lookup mark an
+// organization or a deposit of a member that was removed, with the height.
 func TestGovernanceTables(t *testing.T) {
 	for _, c := range []struct {
 		v    any
@@ -182,6 +183,10 @@ func TestGovernanceTables(t *testing.T) {
 			[]string{"NAME", "POWER", "Qiantang Notary Office", "notary", "20"}},
 		{&wire.Proposals{Height: 9, Proposals: []wire.Proposal{{ID: "power-notary-1", Action: "power", Status: "applied", YesPower: 30, TotalPower: 40}}},
 			[]string{"ACTION", "STATUS", "power-notary-1", "applied", "30", "40"}},
+		{[]wire.DirectoryEntry{{ID: "o1", Kind: "court", Name: "Court of D", MemberName: "Member D", Height: 5, FormerMember: true, HomeRemovedAt: 812}},
+			[]string{"FORMER MEMBER", "REMOVED", "Court of D", "yes", "812"}},
+		{&wire.Lookup{SHA256: "ab", Anchored: true, Height: 5, MemberName: "Member D", FormerMember: true, MemberRemovedAt: 812},
+			[]string{"Member D", "former_member", "yes", "812"}},
 	} {
 		var b strings.Builder
 		if err := writeHuman(&b, c.v); err != nil {
