@@ -75,6 +75,13 @@ func testLeaving(t *testing.T, out string, ms []*member, gov func(*member) []str
 		anchored("while D is removed")
 	}
 	anchored("after D left")
+	// The chain refuses D's governance key from then on (as it refuses
+	// its node's transactions: the batcher's refusals are in D's log);
+	// the CLI would stop first, as D is no current member, unless told
+	// which member signs.
+	if o, err := runCustos(t, append([]string{"consortium", "propose", "power", dID, "10", "--id", "d-comes-back", "--member", dID}, gov(ms[3])...)...); err == nil || !strings.Contains(err.Error(), "403 Not signed by a member") {
+		t.Errorf("a proposal by D after its removal: %v\n%s; want 403 Not signed by a member", err, o)
+	}
 
 	// A's directory and lookup: D's organizations and deposits are a
 	// former member's; the names stay taken.
