@@ -184,7 +184,7 @@ func TestGovernanceTables(t *testing.T) {
 		{&wire.Proposals{Height: 9, Proposals: []wire.Proposal{{ID: "power-notary-1", Action: "power", Status: "applied", YesPower: 30, TotalPower: 40}}},
 			[]string{"ACTION", "STATUS", "power-notary-1", "applied", "30", "40"}},
 		{[]wire.DirectoryEntry{{ID: "o1", Kind: "court", Name: "Court of D", MemberName: "Member D", Height: 5, FormerMember: true, HomeRemovedAt: 812}},
-			[]string{"FORMER MEMBER", "REMOVED", "Court of D", "yes", "812"}},
+			[]string{"FORMER", "REMOVED", "Court of D", "yes", "812"}},
 		{&wire.Lookup{SHA256: "ab", Anchored: true, Height: 5, MemberName: "Member D", FormerMember: true, MemberRemovedAt: 812},
 			[]string{"Member D", "former_member", "yes", "812"}},
 	} {
