@@ -299,6 +299,10 @@ func (c *Chain) OrgByName(name string) (DirEntry, bool, error) { return c.App.Or
 // Orgs lists the directory.
 func (c *Chain) Orgs() ([]DirEntry, error) { return c.App.Orgs() }
 
+// FormerMembers maps the node member IDs of removed members to them
+// (App.FormerMembers).
+func (c *Chain) FormerMembers() (map[string]Member, error) { return c.App.FormerMembers() }
+
 // RegisterCopyrights submits a copyright registration transaction of this
 // member's registrations (state version 5). Registrations the register
 // already holds all of (CodeDuplicate), or a transaction still pending in

@@ -299,6 +299,9 @@ func TestGovRemoveAndRotate(t *testing.T) {
 	if res := block(t, app, 3, nil, ms[4].batch4(t, 1, testLeaves(0, 1), nil, nil)); len(res.ValidatorUpdates) != 0 {
 		t.Fatalf("block 3: updates %v, want none yet", res.ValidatorUpdates)
 	}
+	if former, err := app.FormerMembers(); err != nil || len(former) != 0 {
+		t.Fatalf("FormerMembers() before the removal = %v, %v, want none", former, err)
+	}
 	res := block(t, app, 4, []uint32{CodeNotMember, CodeNotMember}, ms[4].batch4(t, 2, testLeaves(1, 1), nil, nil), ms[1].batch4(t, 1, testLeaves(2, 1), nil, nil))
 	want := map[string]int64{
 		string(ms[1].key.Public().(ed25519.PublicKey)): 0,
@@ -328,6 +331,15 @@ func TestGovRemoveAndRotate(t *testing.T) {
 	}
 	if m := members[4]; m.Removed != 4 {
 		t.Errorf("the removed member: %+v, want removed at 4", m)
+	}
+	// The removed member's node ID names a former member; the rotated
+	// member's old and new node IDs do not.
+	former, err := app.FormerMembers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := former[ms[4].id]; len(former) != 1 || !ok || m.ID != ms[4].id || m.Removed != 4 {
+		t.Errorf("FormerMembers() = %+v, want member 4 alone, removed at 4", former)
 	}
 }
 

@@ -161,7 +161,28 @@ func (s *Server) lookup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, l)
+	out := lookupView{Lookup: *l}
+	if l.Member != "" {
+		former, err := s.formerMembers()
+		if err != nil {
+			return err
+		}
+		if m, left := former[l.Member]; left {
+			out.FormerMember, out.MemberRemovedAt = true, m.Removed
+			if out.MemberName == "" {
+				out.MemberName = m.Name
+			}
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// lookupView is the lookup's answer (wire.Lookup): the filing member is
+// marked when it was removed from the consortium.
+type lookupView struct {
+	evidence.Lookup
+	FormerMember    bool  `json:"former_member,omitempty"`
+	MemberRemovedAt int64 `json:"member_removed_at,omitempty"`
 }
 
 // getCheckpoint serves the latest checkpoint of the log, or the one at

@@ -38,15 +38,23 @@ func (s *Server) listDirectory(c echo.Context) error {
 		if !ok {
 			return errGone("no-org-named")
 		}
-		return c.JSON(http.StatusOK, listOf([]wire.DirectoryEntry{s.dirView(e)}))
+		former, err := s.formerMembers()
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, listOf([]wire.DirectoryEntry{s.dirView(e, former)}))
 	}
 	all, err := s.directory.Orgs()
 	if err != nil {
 		return err
 	}
+	former, err := s.formerMembers()
+	if err != nil {
+		return err
+	}
 	out := make([]wire.DirectoryEntry, len(all))
 	for i, e := range all {
-		out[i] = s.dirView(e)
+		out[i] = s.dirView(e, former)
 	}
 	return c.JSON(http.StatusOK, listOf(out))
 }
@@ -62,15 +70,29 @@ func (s *Server) getDirectoryEntry(c echo.Context) error {
 	if !ok {
 		return errGone("no-org-id")
 	}
-	return c.JSON(http.StatusOK, s.dirView(e))
+	former, err := s.formerMembers()
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.dirView(e, former))
 }
 
 func noDirectory() error {
 	return problem(http.StatusNotFound, "no-chain", prob.M("title.no-directory"), prob.M("no-directory"))
 }
 
-func (s *Server) dirView(e anchor.DirEntry) wire.DirectoryEntry {
-	return wire.DirectoryEntry{ID: e.ID, Kind: e.Kind, Name: e.Name, Member: e.Member, MemberName: s.memberName(e.Member), Height: e.Height}
+// dirView is a directory entry as served; an organization whose home
+// member was removed (in former, by node member ID) keeps its entry and
+// its name, marked as a former member's.
+func (s *Server) dirView(e anchor.DirEntry, former map[string]anchor.Member) wire.DirectoryEntry {
+	v := wire.DirectoryEntry{ID: e.ID, Kind: e.Kind, Name: e.Name, Member: e.Member, MemberName: s.memberName(e.Member), Height: e.Height}
+	if m, ok := former[e.Member]; ok {
+		v.FormerMember, v.HomeRemovedAt = true, m.Removed
+		if v.MemberName == "" {
+			v.MemberName = m.Name
+		}
+	}
+	return v
 }
 
 // memberName is a member's name in the trust bundle, by member ID.

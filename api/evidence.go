@@ -27,6 +27,9 @@ import (
 // (wrap) then replays, refuses or files the upload (fileEvidence).
 func (s *Server) createEvidence(c echo.Context) (_ *request, err error) {
 	req := c.Request()
+	if err := s.refuseRemoved(); err != nil {
+		return nil, err
+	}
 	if req.ContentLength > s.records.MaxSize()+multipartSlack {
 		return nil, evidence.ErrTooLarge
 	}

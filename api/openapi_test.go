@@ -158,7 +158,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		"ReceiptEvidence":    receipt.Evidence{},
 		"AnchoredEvent":      receipt.AnchoredEvent{},
 		"Checkpoint":         receipt.Checkpoint{},
-		"Lookup":             evidence.Lookup{},
+		"Lookup":             lookupView{},
 		"ConsistencyView":    wire.ConsistencyView{},
 		"PendingView":        wire.PendingView{},
 		"Problem":            Problem{},

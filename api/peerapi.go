@@ -50,6 +50,9 @@ type ShareView struct {
 	HomeMember     string `json:"home_member,omitempty"`
 	HomeMemberName string `json:"home_member_name,omitempty"`
 	OwnerName      string `json:"owner_name,omitempty"`
+	// HomeRemovedAt is set on a received share whose home member was
+	// removed from the consortium at that height (leaving.go).
+	HomeRemovedAt int64 `json:"home_removed_at,omitempty"`
 	// The names beside the IDs, as this node knows them: the
 	// grantee's name; for an evidence item, its file name, size and
 	// title; for a matter, its title. A received share made on another
@@ -70,9 +73,19 @@ func (s *Server) receivedRemote(org string) ([]ShareView, error) {
 	if err != nil {
 		return nil, err
 	}
+	former, err := s.formerMembers()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]ShareView, len(ins))
 	for i, in := range ins {
-		out[i] = RemoteShare(&in, s.memberName(in.Member))
+		name := s.memberName(in.Member)
+		m, left := former[in.Member]
+		if left && name == "" {
+			name = m.Name
+		}
+		out[i] = RemoteShare(&in, name)
+		out[i].HomeRemovedAt = m.Removed
 	}
 	return out, nil
 }
@@ -105,6 +118,13 @@ func (s *Server) remoteGrantee(org string) error {
 	if !ok {
 		return unknown
 	}
+	former, err := s.formerMembers()
+	if err != nil {
+		return err
+	}
+	if m, left := former[e.Member]; left {
+		return errInvalid("org-former-member", "member", orUnknown(m.Name, m.ID), "height", m.Removed)
+	}
 	if s.peers == nil || e.Member == s.peers.Self() {
 		return problem(http.StatusUnprocessableEntity, "no-peer-api", prob.M("title.no-peer-api"),
 			prob.M("no-peer-api", "member", orUnknown(s.memberName(e.Member), e.Member)))
@@ -128,6 +148,9 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if m, ok := s.peers.HomeOf(org, id); ok {
+			if err := s.heldByFormer(m); err != nil {
+				return err
+			}
 			return s.relay(c, []string{m})
 		}
 		if c.Param("id") == "" || !strings.HasPrefix(c.Path(), "/api/v1/evidence/") {
@@ -138,8 +161,16 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 		if _, err := s.records.Get(c.Request().Context(), id); !errors.Is(err, evidence.ErrNotFound) {
 			return next(c)
 		}
-		if homes := s.peers.MatterHomes(org); len(homes) > 0 {
+		all := s.peers.MatterHomes(org)
+		homes, err := s.memberHomes(all)
+		if err != nil {
+			return err
+		}
+		if len(homes) > 0 {
 			return s.relay(c, homes)
+		}
+		if len(all) > 0 { // every member that could hold it left
+			return s.heldByFormer(all[0])
 		}
 		return next(c)
 	}
@@ -297,6 +328,11 @@ func (s *Server) peerPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if !found || e.Member != member {
 			return problem(http.StatusForbidden, "not-home-member", prob.M("title.not-home-member"), prob.M("not-home-org"))
+		}
+		if former, err := s.formerMembers(); err != nil {
+			return err
+		} else if m, left := former[member]; left {
+			return problem(http.StatusForbidden, "former-member", prob.M("title.former-member"), prob.M("former-member", "height", m.Removed))
 		}
 		q := req.URL.Query()
 		q.Del("wait")

@@ -129,6 +129,11 @@ func TestPeerReads(t *testing.T) {
 	if code, body := get(c, "/peer/v1/evidence/"+id, court); code != 404 {
 		t.Errorf("after the revocation: %d %s, want 404", code, body)
 	}
+	// Once C is removed from the consortium, its requests are refused.
+	w.s.leaving = &fakeLeaving{former: map[string]anchor.Member{cID: {ID: cID, Removed: 9}}}
+	if code, body := get(c, "/peer/v1/evidence/"+id, court); code != 403 || !strings.Contains(body, "former-member") {
+		t.Errorf("C after its removal: %d %s, want 403 former-member", code, body)
+	}
 }
 
 // TestStreamCheck: a relayed download passes on only bytes of the right

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
@@ -84,6 +85,10 @@ type Config struct {
 	// Directory is the consortium's directory (the chain); nil: its routes
 	// answer 404, and organization names are checked on this node only.
 	Directory Directory
+	// Leaving tells which members were removed from the consortium (the
+	// chain): the directory, the lookup and the relays mark them, and a
+	// node whose member was removed refuses uploads. Nil: nobody left.
+	Leaving Leaving
 	// Peers is the consortium's peer API (api/peer.Node): shares with
 	// organizations homed on other members, and reads of what other
 	// members shared with this node's organizations, relayed to the
@@ -108,6 +113,8 @@ type Server struct {
 	trust      receipt.Trust
 	chain      Chain
 	directory  Directory
+	leaving    Leaving
+	removed    atomic.Int64 // the height this node's member was removed at, once seen (leaving.go)
 	consortium ConsortiumRegister
 	peers      Peers
 	members    map[string]string // member ID → trust-bundle name (anchor.MemberNames)
@@ -137,7 +144,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, consortium: cfg.Consortium, peers: cfg.Peers, members: anchor.MemberNames(cfg.Trust.Validators), issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, leaving: cfg.Leaving, consortium: cfg.Consortium, peers: cfg.Peers, members: anchor.MemberNames(cfg.Trust.Validators), issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
@@ -156,7 +163,7 @@ func (s *Server) Handler() http.Handler { return s }
 
 func (s *Server) routes(tsa http.Handler) {
 	e := s.e
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/healthz", s.healthz)
 	e.Any("/tsa", echo.WrapHandler(tsa), s.limits.perIP)
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/json", openapiJSON)

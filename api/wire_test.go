@@ -31,7 +31,7 @@ func TestWireShapes(t *testing.T) {
 		{evidence.Meta{}, wire.Meta{}},
 		{evidence.TokenInfo{}, wire.TokenInfo{}},
 		{evidence.PendingRead{}, wire.PendingRead{}},
-		{evidence.Lookup{}, wire.Lookup{}},
+		{lookupView{}, wire.Lookup{}},
 		{sharing.Matter{}, wire.Matter{}},
 		{sharing.MatterInput{}, wire.MatterInput{}},
 		{ShareView{}, wire.Share{}},

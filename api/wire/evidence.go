@@ -115,6 +115,11 @@ type Lookup struct {
 	Member     string    `json:"member,omitempty"`      // member ID of the filing node
 	MemberName string    `json:"member_name,omitempty"` // its name in the trust bundle
 	Deposits   uint64    `json:"deposits,omitempty"`
+	// Set when that member was removed from the consortium (at
+	// MemberRemovedAt): the anchoring stands, but the member's node no
+	// longer belongs to the consortium.
+	FormerMember    bool  `json:"former_member,omitempty"`
+	MemberRemovedAt int64 `json:"member_removed_at,omitempty"`
 }
 
 // PendingView answers a receipt request while the item is not yet anchored.

@@ -41,6 +41,10 @@ type Share struct {
 	HomeMember     string `json:"home_member,omitempty"`
 	HomeMemberName string `json:"home_member_name,omitempty"`
 	OwnerName      string `json:"owner_name,omitempty"`
+	// Set on a received share whose home member was removed from the
+	// consortium at that height: its items can no longer be read
+	// (410 evidence-held-by-former-member).
+	HomeRemovedAt int64 `json:"home_removed_at,omitempty"`
 	// The names beside the IDs, as this node knows them: the
 	// grantee's name; for an evidence item, its file name, size and
 	// title; for a matter, its title. A received share made on another

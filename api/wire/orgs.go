@@ -104,6 +104,12 @@ type DirectoryEntry struct {
 	Member     string `json:"member"`                // the home member's ID
 	MemberName string `json:"member_name,omitempty"` // its name in the trust bundle
 	Height     int64  `json:"height"`                // the block that registered it
+	// Set when the home member was removed from the consortium (at
+	// HomeRemovedAt): the organization keeps its entry and its name,
+	// which nobody else can take, but its node no longer belongs to the
+	// consortium (docs/governance.md, "Leaving the consortium").
+	FormerMember  bool  `json:"former_member,omitempty"`
+	HomeRemovedAt int64 `json:"home_removed_at,omitempty"`
 }
 
 // NameConflict is the data of a directory.name_conflict webhook: the

@@ -22,7 +22,8 @@ import (
 // outside the consortium's root, and a member's second vote, are refused
 // with a clear message and change nothing; uploads keep anchoring
 // throughout. One member votes with a governance key kept in a PKCS#11
-// token (SoftHSM2), certified by `consortium governance-cert`.
+// token (SoftHSM2), certified by `consortium governance-cert`. Then the
+// last member is removed (testLeaving).
 func TestConsortiumGovernance(t *testing.T) {
 	out := initConsortium(t)
 	ms := consortiumMembers(out)
@@ -155,6 +156,8 @@ func TestConsortiumGovernance(t *testing.T) {
 		t.Errorf("the notary's power after the change = %d, want %d", got, newPower)
 	}
 	anchored("after the change")
+
+	t.Run("leaving", func(t *testing.T) { testLeaving(t, out, ms, gov, anchored) })
 }
 
 // cliJSON runs custos with JSON output and decodes its stdout into v.
@@ -202,7 +205,8 @@ func strangerKey(t *testing.T) [2]string {
 }
 
 // TestGovernanceTables: the members and proposals lists print as tables
-// with the columns a person reads.
+// with the columns a person reads; the directory and the lookup mark an
+// organization or a deposit of a member that was removed, with the height.
 func TestGovernanceTables(t *testing.T) {
 	for _, c := range []struct {
 		v    any
@@ -212,6 +216,10 @@ func TestGovernanceTables(t *testing.T) {
 			[]string{"NAME", "POWER", "Qiantang Notary Office", "notary", "20"}},
 		{&wire.Proposals{Height: 9, Proposals: []wire.Proposal{{ID: "power-notary-1", Action: "power", Status: "applied", YesPower: 30, TotalPower: 40}}},
 			[]string{"ACTION", "STATUS", "power-notary-1", "applied", "30", "40"}},
+		{[]wire.DirectoryEntry{{ID: "o1", Kind: "court", Name: "Court of D", MemberName: "Member D", Height: 5, FormerMember: true, HomeRemovedAt: 812}},
+			[]string{"FORMER", "REMOVED", "Court of D", "yes", "812"}},
+		{&wire.Lookup{SHA256: "ab", Anchored: true, Height: 5, MemberName: "Member D", FormerMember: true, MemberRemovedAt: 812},
+			[]string{"Member D", "former_member", "yes", "812"}},
 	} {
 		var b strings.Builder
 		if err := writeHuman(&b, c.v); err != nil {

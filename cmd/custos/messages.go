@@ -185,6 +185,8 @@ var messages = map[string]words{
 	"custody.folded": {"{subject} ({n} reads since {since})", "{subject}（自 {since} 起读取 {n} 次）"},
 
 	// Table headings, by their English words (header).
+	"col.FORMER": {"FORMER", "已退出"}, // the directory: a former member's organization
+
 	"col.PLACE":        {"PLACE", "位次"},
 	"col.REMOVED":      {"REMOVED", "移除于"},
 	"col.YES":          {"YES", "赞成"},

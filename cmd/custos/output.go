@@ -206,7 +206,7 @@ var listColumns = map[string][]column{
 	"CopyrightMatch": {col("NUMBER", "number"), col("TITLE", "title"), col("OWNER", "owner_org_name", "owner"), col("STATUS", "status"), col("ANCHORED", "anchored_at"), col("DISTANCE", "distance"), col("ID", "id")},
 	"Certificate":    {col("NUMBER", "number"), col("STATUS", "status"), col("APPLICANT", "applicant.name"), col("MATTER", "matter_title"), col("ITEMS", "evidence"), col("ISSUED", "issued_at"), col("SIZE", "pdf_size"), col("ID", "id")},
 	"profileView":    {col("NAME", "name"), col("CURRENT", "current"), col("SERVER", "server"), col("TOKEN", "token")},
-	"DirectoryEntry": {col("NAME", "name"), col("KIND", "kind"), col("MEMBER", "member_name", "member"), col("HEIGHT", "height"), col("ID", "id")},
+	"DirectoryEntry": {col("NAME", "name"), col("KIND", "kind"), col("MEMBER", "member_name", "member"), col("HEIGHT", "height"), col("FORMER", "former_member"), col("REMOVED", "home_removed_at"), col("ID", "id")},
 	"Member":         {col("NAME", "name"), col("KIND", "kind"), col("POWER", "power"), col("PLACE", "place"), col("ADMITTED", "admitted"), col("REMOVED", "removed"), col("ID", "id")},
 	"Proposal":       {col("ID", "id"), col("ACTION", "action"), col("TARGET", "target"), col("POWER", "power"), col("STATUS", "status"), col("YES", "yes_power"), col("NO", "no_power"), col("TOTAL", "total_power"), col("EXPIRES", "expires")},
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},

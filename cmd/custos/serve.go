@@ -338,6 +338,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
 	go registerOrgs(auditCtx, n.chain.Chain, orgs, &conflictTeller{ev: ev, hooks: n.hooks, member: n.chain.Member(), members: n.chain.memberNames()}, log)
+	go watchRemoval(auditCtx, n.chain.Chain, log)
 	go numberCopyrights(auditCtx, n.chain.Chain, n.crs, orgs, n.numbers, log)
 	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames())
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
@@ -356,7 +357,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	tsaChain, tsaRoots := pki.tsaTrust()
 	srv, err := api.New(api.Config{
 		Records: ev, Custody: ev, Sharing: shares, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
-		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Governance: n.chain, Directory: n.chain, Consortium: n.chain.Chain, DB: db,
+		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Governance: n.chain, Directory: n.chain, Leaving: n.chain, Consortium: n.chain.Chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Peers: peers,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{

@@ -324,6 +324,15 @@ var catalog = map[string]Text{
 	"notice-conflict":   {"This notice conflicts with one this node already received for the same share; nothing was changed.", "此通知与本节点已收到的同一共享的通知相冲突，未作任何更改。"},
 	"notice-not-stored": {"The notice could not be stored; send it again.", "通知未能保存；请重新发送。"},
 
+	// Leaving the consortium (docs/governance.md).
+	"title.former-member":                  {"Former member", "已退出联盟的成员"},
+	"title.member-removed":                 {"Removed from the consortium", "已被移出联盟"},
+	"title.evidence-held-by-former-member": {"Held by a former member", "由已退出联盟的成员保存"},
+	"org-former-member":                    {"org is an organization of {member}, which was removed from the consortium at height {height}: nothing can be shared with it any more.", "org 是 {member} 的机构，该成员已在高度 {height} 被移出联盟：不能再与其共享任何内容。"},
+	"former-member":                        {"The calling member was removed from the consortium at height {height}: the peer API no longer serves its organizations.", "发起请求的成员已在高度 {height} 被移出联盟：节点间接口不再为其机构提供服务。"},
+	"member-removed":                       {"This node's member was removed from the consortium at height {height}, so the chain would never anchor a new upload: uploads are refused. What this node holds can still be read, downloaded and verified.", "本节点所属成员已在高度 {height} 被移出联盟，联盟链不会再锚定新的上传：上传被拒绝。本节点保存的内容仍可读取、下载和验证。"},
+	"evidence-held-by-former-member":       {"This item is held only by {name}, which was removed from the consortium at height {height}: no member's node can serve it any more. Its receipts and custody history up to then stay verifiable; ask {name} or the party that filed it for a copy.", "此项仅由 {name} 保存，该成员已在高度 {height} 被移出联盟：任何成员节点都无法再提供它。此前的回执和保管记录仍可验证；如需副本，请向 {name} 或提交方索取。"},
+
 	// Copyright and transfers.
 	"transfer-pending":  {"The registration already has a pending transfer offer; it must be accepted, declined, withdrawn or expire before another is made.", "此登记已有一个待处理的转让要约；须在其被接受、拒绝、撤回或过期后才能再发出新的要约。"},
 	"not-recipient":     {"Only the organization the offer is addressed to may accept or decline it; the offering organization may withdraw it.", "只有要约的接收机构可以接受或拒绝它；要约机构可以撤回它。"},

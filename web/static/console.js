@@ -537,7 +537,9 @@
 
   function renderDirectory() {
     const own = ownOrg();
-    $('share-orgs').replaceChildren(...(state.directory || []).filter((o) => o.id !== own).map((o) =>
+    // An organization of a member that left the consortium is no one to
+    // share with (the node refuses it).
+    $('share-orgs').replaceChildren(...(state.directory || []).filter((o) => o.id !== own && !o.former_member).map((o) =>
       el('option', { value: o.name, label: `${label('console.kind.', o.kind)}${o.member_name ? ' · ' + o.member_name : ''}` })));
   }
 
@@ -806,12 +808,13 @@
           sh.kind === 'matter' ? el('p', { class: 't-sub', text: t('console.recv.matter') + (r && r.case_number ? ' · ' + r.case_number : '') }) : null,
           el('p', { class: 't-sub mono', text: sh.target })),
         el('td', { 'data-label': t('console.recv.from') }, o ? o.name : sh.owner,
-          sh.home_member_name ? el('p', { class: 't-sub', text: t('console.recv.via', { member: sh.home_member_name }) }) : null),
+          sh.home_member_name ? el('p', { class: 't-sub', text: t('console.recv.via', { member: sh.home_member_name }) }) : null,
+          sh.home_removed_at ? el('p', { class: 't-sub', text: t('console.recv.former', { member: sh.home_member_name || sh.home_member, height: sh.home_removed_at }) }) : null),
         el('td', { 'data-label': t('console.shares.since'), text: localTime(sh.created_at) }),
         el('td', { 'data-label': t('console.shares.until'), text: sh.expires_at ? localTime(sh.expires_at) : t('console.shares.noExpiry') }),
         el('td', { 'data-label': t('console.shares.state') },
           el('span', { class: 'pill ' + (st === 'active' ? 'active' : 'ended'), text: t('console.shares.' + st) })),
-        el('td', { class: 'no-label' }, el('div', { class: 'acts' }, st === 'active'
+        el('td', { class: 'no-label' }, el('div', { class: 'acts' }, st === 'active' && !sh.home_removed_at
           ? el('button', { type: 'button', 'data-act': 'open', 'aria-label': t('console.act.openFor', { name: what }), text: t('console.act.open'), on: { click: () => openItem(sh.kind, sh.target) } })
           : null)));
     }));

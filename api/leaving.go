@@ -1,0 +1,118 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/anchor"
+	prob "github.com/custos-project/custos/internal/problem"
+)
+
+// Leaving (docs/governance.md, "Leaving the consortium"). A member removed
+// by vote leaves its records where they are: the answers here only say so.
+// The directory and the lookup mark what belongs to a former member, a
+// grantee asking for an item only a former member holds is told that, in
+// place of a relay, and a removed member's own node refuses new uploads
+// (the chain would refuse to anchor them) while it goes on serving what it
+// holds.
+
+// Leaving is what the API needs to know who left the consortium
+// (anchor.Chain).
+type Leaving interface {
+	Member() string // this node's member ID (Tx.Member)
+	// FormerMembers maps every node member ID a removed member ran to
+	// that member.
+	FormerMembers() (map[string]anchor.Member, error)
+}
+
+// formerMembers is the removed members by node member ID; none without a
+// chain.
+func (s *Server) formerMembers() (map[string]anchor.Member, error) {
+	if s.leaving == nil {
+		return nil, nil
+	}
+	return s.leaving.FormerMembers()
+}
+
+// removedAt is the height at which this node's member was removed from
+// the consortium, 0 while it is a member. Removal is final, so once seen
+// it is kept.
+func (s *Server) removedAt() (int64, error) {
+	if h := s.removed.Load(); h != 0 || s.leaving == nil {
+		return h, nil
+	}
+	former, err := s.leaving.FormerMembers()
+	if err != nil {
+		return 0, err
+	}
+	m, ok := former[s.leaving.Member()]
+	if !ok {
+		return 0, nil
+	}
+	s.removed.Store(m.Removed)
+	return m.Removed, nil
+}
+
+// refuseRemoved refuses a write that the chain would never anchor: this
+// node's member was removed.
+func (s *Server) refuseRemoved() error {
+	h, err := s.removedAt()
+	if err != nil || h == 0 {
+		return err
+	}
+	return problem(http.StatusForbidden, "member-removed", prob.M("title.member-removed"), prob.M("member-removed", "height", h))
+}
+
+// heldByFormer is the answer to a read relayed to member, when member was
+// removed from the consortium: only its node held the item, and no member
+// relays to it any more. Nil while member is a member.
+func (s *Server) heldByFormer(member string) error {
+	former, err := s.formerMembers()
+	if err != nil {
+		return err
+	}
+	m, ok := former[member]
+	if !ok {
+		return nil
+	}
+	return problem(http.StatusGone, "evidence-held-by-former-member", prob.M("title.evidence-held-by-former-member"),
+		prob.M("evidence-held-by-former-member", "name", orUnknown(m.Name, m.ID), "height", m.Removed))
+}
+
+// healthz answers 200 "ok" while the node runs; a node whose member was
+// removed adds the line "removed_at=H" and the Custos-Member-Removed
+// header (the height H): it still serves reads.
+func (s *Server) healthz(c echo.Context) error {
+	h, err := s.removedAt()
+	if err != nil {
+		return err
+	}
+	if h == 0 {
+		return c.String(http.StatusOK, "ok\n")
+	}
+	c.Response().Header().Set(HeaderMemberRemoved, strconv.FormatInt(h, 10))
+	return c.String(http.StatusOK, "ok\nremoved_at="+strconv.FormatInt(h, 10)+"\n")
+}
+
+// HeaderMemberRemoved, on /healthz, is the height at which this node's
+// member was removed from the consortium.
+const HeaderMemberRemoved = "Custos-Member-Removed"
+
+// memberHomes leaves out of homes the members removed from the
+// consortium: an item of a matter shared from a member that left is
+// unknown by ID on every other member, so it is not asked of it.
+func (s *Server) memberHomes(homes []string) ([]string, error) {
+	former, err := s.formerMembers()
+	if err != nil || len(former) == 0 {
+		return homes, err
+	}
+	var out []string
+	for _, m := range homes {
+		if _, left := former[m]; !left {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
