@@ -47,18 +47,9 @@ func consortiumLifecycle(t *testing.T, soak time.Duration) {
 		m.start(t)
 	}
 	a := ms[0]
-	anchored := func(p *member, when string) ([]byte, []byte) {
-		t.Helper()
-		data := randomBytes(t, 3000)
-		v := p.p.upload(consortiumToken, data)
-		status, b := receiptOf(t, p.p, v.ID, 20*time.Second)
-		if status != 200 {
-			t.Fatalf("%s: receipt = %d %s", when, status, b)
-		}
-		return b, data
-	}
-	anchored(a, "before the join")
 	lc := &lifecycle{t: t, out: out, trust: trust, ms: ms, since: time.Now()}
+	anchored := lc.drive
+	anchored(a, "before the join")
 	lc.bg = startUploads(t, ms[1].p.URL, &lc.era)
 
 	// The new member's machine.
