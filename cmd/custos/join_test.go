@@ -50,7 +50,11 @@ func consortiumLifecycle(t *testing.T, soak time.Duration) {
 	lc := &lifecycle{t: t, out: out, trust: trust, ms: ms, since: time.Now()}
 	anchored := lc.drive
 	anchored(a, "before the join")
-	lc.bg = startUploads(t, ms[1].p.URL, &lc.era)
+	every := 2 * time.Second // make test: a few uploads an era
+	if soak > 0 {
+		every = 200 * time.Millisecond
+	}
+	lc.bg = startUploads(t, ms[1].p.URL, &lc.era, every)
 
 	// The new member's machine.
 	dir := filepath.Join(t.TempDir(), "shanghai")

@@ -439,6 +439,7 @@ func (lc *lifecycle) unvotedForgery(m *member) {
 type uploads struct {
 	url    string
 	era    *atomic.Int32
+	every  time.Duration
 	stop   chan struct{}
 	done   chan struct{}
 	mu     sync.Mutex
@@ -452,10 +453,10 @@ type sentUpload struct {
 	era  int
 }
 
-// startUploads sends an upload to url about every second until the
+// startUploads sends an upload to url about every interval until the
 // test ends or check stops it.
-func startUploads(t *testing.T, url string, era *atomic.Int32) *uploads {
-	u := &uploads{url: url, era: era, stop: make(chan struct{}), done: make(chan struct{})}
+func startUploads(t *testing.T, url string, era *atomic.Int32, every time.Duration) *uploads {
+	u := &uploads{url: url, era: era, every: every, stop: make(chan struct{}), done: make(chan struct{})}
 	go u.run()
 	t.Cleanup(u.halt)
 	return u
@@ -477,7 +478,7 @@ func (u *uploads) run() {
 		select {
 		case <-u.stop:
 			return
-		case <-time.After(time.Second):
+		case <-time.After(u.every):
 		}
 		era := int(u.era.Load())
 		data := []byte(fmt.Sprintf("background upload %d in era %d at %s", i, era, time.Now().Format(time.RFC3339Nano)))
