@@ -409,7 +409,7 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 	if want := batchVersion(version); t.Version != want {
 		return CodeVersion, fmt.Sprintf("a version-%d batch; the chain state is version %d, which takes version-%d batches", t.Version, version, want)
 	}
-	if tx.Bucket(bApplied).Get(appliedKey(t)) != nil {
+	if appliedBatch(tx, t.memberKey(), t.Seq) != nil {
 		return CodeDuplicate, "batch already in the log"
 	}
 	if pending == nil { // CheckTx; a block's apply computes the keys itself
@@ -624,7 +624,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	return &abci.ResponseCommit{}, nil
 }
 
-// Applied reports where a member's batch landed, if it is in the log.
+// Applied reports where a member's batch landed, if it is in the log
+// (from state version 6, under any validator key its member ran).
 func (a *App) Applied(member string, seq uint64) (Included, bool, error) {
 	key, err := memberKeyHex(member)
 	if err != nil {
@@ -633,8 +634,8 @@ func (a *App) Applied(member string, seq uint64) (Included, bool, error) {
 	var inc Included
 	var ok bool
 	err = a.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bApplied).Get(binary.BigEndian.AppendUint64(key, seq))
-		if len(v) != 20 {
+		v := appliedBatch(tx, key, seq)
+		if v == nil {
 			return nil
 		}
 		ok = true

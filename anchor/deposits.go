@@ -1,7 +1,6 @@
 package anchor
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -262,8 +261,8 @@ func (a *App) batchLeaves(tx *bolt.Tx, t *Tx, member []byte, seq, first uint64) 
 	if seq == t.Seq {
 		return first, uint32(len(t.Leaves)), true
 	}
-	v := tx.Bucket(bApplied).Get(binary.BigEndian.AppendUint64(bytes.Clone(member), seq))
-	if len(v) != 20 {
+	v := appliedBatch(tx, member, seq)
+	if v == nil {
 		return 0, 0, false
 	}
 	return binary.BigEndian.Uint64(v), binary.BigEndian.Uint32(v[8:]), true

@@ -346,10 +346,17 @@ func governanceMemberPlace(tx *bolt.Tx, member []byte) int {
 
 // Members lists the consortium's members, by place (state version 6;
 // none before).
-func (a *App) Members() ([]Member, error) {
+func (a *App) Members() ([]Member, error) { return StoredMembers(a.db) }
+
+// StoredMembers reads the member list, by place, from a chain state
+// database (chain/app.db), such as a stopped node's; none before state
+// version 6.
+func StoredMembers(db *bolt.DB) ([]Member, error) {
 	var ms []Member
-	err := a.db.View(func(tx *bolt.Tx) error {
-		ms = allMembers(tx)
+	err := db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bGovMember) != nil {
+			ms = allMembers(tx)
+		}
 		return nil
 	})
 	return ms, err

@@ -13,6 +13,7 @@ import (
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	nm "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
@@ -61,6 +62,44 @@ func privValStatePath(home string) string {
 	return filepath.Join(home, "data", "priv_validator_state.json")
 }
 func NodeKeyPath(home string) string { return filepath.Join(home, "config", "node_key.json") }
+
+// NextPrivValKeyPath is where a validator key prepared for a rotation
+// waits, unused, until the members' rotation to it is applied
+// (docs/operations.md, "Rotating a member's key").
+func NextPrivValKeyPath(home string) string {
+	return filepath.Join(home, "config", "priv_validator_key.next.json")
+}
+
+// GenNextValidatorKey writes a new Ed25519 validator key, in CometBFT's
+// format (0600), to NextPrivValKeyPath, and returns its public key. It
+// refuses to replace a key already there.
+func GenNextValidatorKey(home string) (ed25519.PublicKey, error) {
+	path := NextPrivValKeyPath(home)
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("anchor: %s exists: %w", path, os.ErrExist)
+	}
+	pv := privval.NewFilePV(cmted25519.GenPrivKey(), path, "")
+	b, err := cmtjson.MarshalIndent(pv.Key, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return ed25519.PublicKey(pv.Key.PubKey.Bytes()), nil
+}
 func GenesisPath(home string) string { return filepath.Join(home, "config", "genesis.json") }
 
 // loadPrivVal loads the validator key, or makes one. A key whose

@@ -543,7 +543,7 @@ func (a *App) stateKeys(tx *bolt.Tx, t *Tx, first uint64, pending bool) ([][32]b
 		if h.Batch == t.Seq {
 			from, count = first, uint32(len(t.Leaves))
 		} else {
-			v := tx.Bucket(bApplied).Get(binary.BigEndian.AppendUint64(bytes.Clone(member), h.Batch))
+			v := appliedBatch(tx, member, h.Batch)
 			if len(v) != 20 && pending && h.Batch < t.Seq {
 				continue // checked when the block applies it
 			}

@@ -72,6 +72,11 @@ func (c Config) chainHome() string {
 // single-validator development chain on first start.
 func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI, ev *evidence.Service, wake <-chan struct{}) (*chain, error) {
 	home := cfg.chainHome()
+	if cfg.Chain.Trust != "" {
+		if err := adoptRotatedKey(cfg, pki, log); err != nil {
+			return nil, fmt.Errorf("switching to the rotated validator key: %w", err)
+		}
+	}
 	pub, _, err := anchor.InitHome(home)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,9 @@ var flagsZH = map[string]string{
 	"custos consistency --server": "向其获取证明的 Custos 节点（默认：$CUSTOS_SERVER，否则为配置中的服务器）",
 	"custos consistency --trust":  "联盟的信任包",
 
+	"custos consortium rotate-key --config":     "成员节点的配置文件（custos.toml）",
+	"custos consortium rotate-key --org-ca-key": "本成员的机构 CA 密钥（PEM；consortium init 的 OUT/offline/SLUG-org-ca.key，consortium join 的 DIR/offline/org-ca.key）",
+
 	"custos consortium join --api-port":      "节点的 API 端口",
 	"custos consortium join --finish":        "custos consortium admit 写出的准入文件夹",
 	"custos consortium join --from":          "与 --finish 同用：某成员节点的节点间 API URL（https://HOST:PORT），以双向 TLS 向其获取各成员的对等地址",

@@ -27,11 +27,19 @@ import (
 // once it is applied the new node lists 5 members, anchors its own uploads
 // as a validator, and receipts from after the change, on the new node and
 // an old one, verify with the genesis trust bundle. Uploads keep anchoring
-// throughout.
+// throughout. Then the lifecycle goes on (consortiumLifecycle): a key
+// rotated, a member removed, and the fault cases.
 func TestConsortiumJoin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 5-node consortium")
 	}
+	consortiumLifecycle(t, 0)
+}
+
+// consortiumLifecycle runs the join of TestConsortiumJoin, then
+// lifecycle.afterJoin; soak > 0 goes on rotating keys for that long
+// (TestSoakLifecycle).
+func consortiumLifecycle(t *testing.T, soak time.Duration) {
 	out := initConsortium(t)
 	trust := filepath.Join(out, "trust.json")
 	ms := consortiumMembers(out)
@@ -39,17 +47,14 @@ func TestConsortiumJoin(t *testing.T) {
 		m.start(t)
 	}
 	a := ms[0]
-	anchored := func(p *member, when string) ([]byte, []byte) {
-		t.Helper()
-		data := randomBytes(t, 3000)
-		v := p.p.upload(consortiumToken, data)
-		status, b := receiptOf(t, p.p, v.ID, 20*time.Second)
-		if status != 200 {
-			t.Fatalf("%s: receipt = %d %s", when, status, b)
-		}
-		return b, data
-	}
+	lc := &lifecycle{t: t, out: out, trust: trust, ms: ms, since: time.Now()}
+	anchored := lc.drive
 	anchored(a, "before the join")
+	every := 2 * time.Second // make test: a few uploads an era
+	if soak > 0 {
+		every = 200 * time.Millisecond
+	}
+	lc.bg = startUploads(t, ms[1].p.URL, &lc.era, every)
 
 	// The new member's machine.
 	dir := filepath.Join(t.TempDir(), "shanghai")
@@ -184,12 +189,29 @@ func TestConsortiumJoin(t *testing.T) {
 			t.Fatalf("the new validator signed none of %d blocks after its admission", i+1)
 		}
 	}
+	// A node whose validator key the members have not voted in syncs but
+	// signs nothing: the blocks before the admission took effect are the
+	// 4 genesis members'.
+	if vals, signed := checkpointAt(t, n.p, p.Effective+1); vals != 4 || signed[base64.StdEncoding.EncodeToString(joined.ValidatorKey)] {
+		t.Errorf("checkpoint %d, before the new set signs: %d validators, signers %v; want the 4 genesis members' alone", p.Effective+1, vals, signed)
+	}
+	lc.era.Store(1)
+	lc.ms = append(lc.ms, n)
+	lc.afterJoin(soak)
 }
 
 // checkpointSigners reads a version-4 receipt's checkpoint: the size of the
 // validator set that signed it, and the keys (base64) with a COMMIT
 // signature in its commit.
 func checkpointSigners(t *testing.T, rcpt []byte) (int, map[string]bool) {
+	t.Helper()
+	vals, signed, _ := receiptSigners(t, rcpt)
+	return vals, signed
+}
+
+// receiptSigners is checkpointSigners, with the number of transitions the
+// receipt carries.
+func receiptSigners(t *testing.T, rcpt []byte) (int, map[string]bool, int) {
 	t.Helper()
 	var r struct {
 		Version    int `json:"version"`
@@ -205,12 +227,21 @@ func checkpointSigners(t *testing.T, rcpt []byte) (int, map[string]bool) {
 	if r.Version != 4 || len(r.Checkpoint.Transitions) == 0 {
 		t.Fatalf("receipt after the join: version %d with %d transitions, want version 4 with the admission's", r.Version, len(r.Checkpoint.Transitions))
 	}
+	vals, signed := commitSigners(t, r.Checkpoint.SignedHeader, r.Checkpoint.ValidatorSet)
+	return vals, signed, len(r.Checkpoint.Transitions)
+}
+
+// commitSigners decodes a checkpoint's signed header and validator set
+// (protobuf): the size of the set, and the keys (base64) with a COMMIT
+// signature.
+func commitSigners(t *testing.T, header, set []byte) (int, map[string]bool) {
+	t.Helper()
 	var sh cmtproto.SignedHeader
 	var vs cmtproto.ValidatorSet
-	if err := sh.Unmarshal(r.Checkpoint.SignedHeader); err != nil {
+	if err := sh.Unmarshal(header); err != nil {
 		t.Fatal(err)
 	}
-	if err := vs.Unmarshal(r.Checkpoint.ValidatorSet); err != nil {
+	if err := vs.Unmarshal(set); err != nil {
 		t.Fatal(err)
 	}
 	signed := map[string]bool{}

@@ -101,6 +101,11 @@ RFC 6962 一致性证明；证明从 --server 获取，或从 --proof 读取（G
 申请，在根证书下签发其本机构 CA（仅此一项：新成员在其下自行签发其余证书），并写出 ADMISSION：
 admission.json、org-ca.pem、genesis.json 和 trust.json。把 ADMISSION 交给新成员（custos consortium
 join --finish），把打印出的 propose 命令交给某一成员的管理员。见 docs/operations.md“加入联盟”。`,
+	"custos consortium rotate-key": `在节点旁写出新的 Ed25519 验证者密钥（chain/config/priv_validator_key.next.json，0600），节点暂不使用，
+并用本成员的机构 CA 密钥为其签发节点证书（pki/node.next.pem）。打印应提交的提案：custos consortium propose
+rotate。各成员投票、提案生效（applied）后重启节点：custos serve 启动时看到链上成员名单已含新密钥，即改用它
+（旧密钥文件被替换）。此前节点仍以旧密钥签名。在节点所在机器上运行，节点运行与否均可；机构 CA 密钥
+（--org-ca-key，来自 offline 文件夹）只在这一步带来。见 docs/operations.md“轮换成员的密钥”（Rotating a member's key）。`,
 	"custos consortium init": `为每个成员写一个文件夹（同一联盟根证书下的本机构 CA、时间戳服务证书和节点证书、
 CometBFT 密钥、共同的创世文件和一份 custos.toml），并写出联盟的信任包。
 KIND 为 court（法院）、notary（公证处）或 arbitration（仲裁机构）。之后每个成员运行：custos serve --config DIR/<member>/custos.toml

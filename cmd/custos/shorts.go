@@ -29,6 +29,7 @@ var shortsZH = map[string]string{
 	"custos consortium init":       "为每个成员生成密钥、证书、创世文件、配置和信任包",
 	"custos consortium join":       "准备新成员的节点及须由联盟根签署的申请；获准入后完成配置",
 	"custos consortium admit":      "在联盟根证书下签发加入成员的本机构 CA（在根密钥所在机器上运行）",
+	"custos consortium rotate-key": "为本成员的节点准备新的验证者密钥，待以 propose rotate 表决通过",
 	"custos consortium members":    "列出联盟成员：名称、类型、表决权、在登记编号中的位次",
 	"custos consortium proposal":   "显示一项治理提案及其投票",
 	"custos consortium proposals":  "列出治理提案（可按状态筛选）",
