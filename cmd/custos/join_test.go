@@ -33,6 +33,7 @@ func TestConsortiumJoin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 5-node consortium")
 	}
+	t.Parallel() // waits on the chain more than it computes: see parallelNote
 	consortiumLifecycle(t, 0)
 }
 
