@@ -290,7 +290,8 @@ func (c *Chain) SubmitGovernance(ctx context.Context, raw []byte) error {
 	return nil
 }
 
-// Org is the directory's entry of an organization.
+// Org is the directory's entry of an organization, with its home member's
+// current node member ID (App.Org).
 func (c *Chain) Org(id string) (DirEntry, bool, error) { return c.App.Org(id) }
 
 // OrgByName is the directory's entry of the organization with a name.
@@ -298,6 +299,14 @@ func (c *Chain) OrgByName(name string) (DirEntry, bool, error) { return c.App.Or
 
 // Orgs lists the directory.
 func (c *Chain) Orgs() ([]DirEntry, error) { return c.App.Orgs() }
+
+// StoredOrg is the directory's entry of an organization as stored
+// (App.StoredOrg).
+func (c *Chain) StoredOrg(id string) (DirEntry, bool, error) { return c.App.StoredOrg(id) }
+
+// CurrentNode is the current node member ID of the member that ran node
+// (App.CurrentNode).
+func (c *Chain) CurrentNode(node string) (string, bool, error) { return c.App.CurrentNode(node) }
 
 // FormerMembers maps the node member IDs of removed members to them
 // (App.FormerMembers).
@@ -322,6 +331,12 @@ func (c *Chain) Member() string { return MemberID(c.Batcher.cfg.NodeCert) }
 // Registration is the register's entry of a member's registration.
 func (c *Chain) Registration(member, id string) (RegEntry, bool, error) {
 	return c.App.Registration(member, id)
+}
+
+// StoredRegistration is the register's entry under exactly a node member
+// ID (App.StoredRegistration).
+func (c *Chain) StoredRegistration(member, id string) (RegEntry, bool, error) {
+	return c.App.StoredRegistration(member, id)
 }
 
 // SearchRegister searches the consortium's register (App.SearchRegister).

@@ -53,8 +53,9 @@ var DepositsKey = sha256.Sum256([]byte("custos/state/v4/deposits"))
 type DepositInfo struct {
 	SHA256 [32]byte
 	// Leaf is the log index of the first deposit's created event; Height
-	// the block that registered it; Member the member that filed it
-	// (Tx.Member).
+	// the block that registered it; Member the member that filed it, by
+	// its current node member ID (Tx.Member of its current key; see
+	// rotated.go).
 	Leaf   uint64
 	Height int64
 	Member string
@@ -203,7 +204,7 @@ func (a *App) lookupDeposit(sum [32]byte, sm3 bool) (DepositInfo, bool, error) {
 				continue
 			}
 			if !found {
-				out = DepositInfo{SHA256: sum, Leaf: d.leaf, Height: d.height, Member: hex.EncodeToString(d.member[:])}
+				out = DepositInfo{SHA256: sum, Leaf: d.leaf, Height: d.height, Member: currentNode(tx, hex.EncodeToString(d.member[:]))}
 				found = true
 			}
 			out.Count++

@@ -298,6 +298,7 @@ func (a *App) Claims() ([]Claim, error) {
 			}
 			e, registered := getDirEntry(tx, c.Org)
 			if string(tx.Bucket(bDirName).Get([]byte(NameKey(c.Name)))) == c.Holder && (!registered || e.Height < c.Height) {
+				c.Member = currentNode(tx, c.Member)
 				out = append(out, c)
 			}
 			return nil
@@ -315,8 +316,23 @@ func getDirEntry(tx *bolt.Tx, id string) (DirEntry, bool) {
 	return e, true
 }
 
-// Org is the directory's entry of an organization, by ID.
+// Org is the directory's entry of an organization, by ID, with Member the
+// home member's current node member ID (rotated.go).
 func (a *App) Org(id string) (DirEntry, bool, error) {
+	var e DirEntry
+	var ok bool
+	err := a.db.View(func(tx *bolt.Tx) error {
+		e, ok = getDirEntry(tx, id)
+		e.Member = currentNode(tx, e.Member)
+		return nil
+	})
+	return e, ok, err
+}
+
+// StoredOrg is the directory's entry of an organization as the chain
+// stores it, with Member the node member ID it was recorded under: the
+// one a transaction naming the organization is checked against.
+func (a *App) StoredOrg(id string) (DirEntry, bool, error) {
 	var e DirEntry
 	var ok bool
 	err := a.db.View(func(tx *bolt.Tx) error {
@@ -327,7 +343,7 @@ func (a *App) Org(id string) (DirEntry, bool, error) {
 }
 
 // OrgByName is the directory's entry of the organization with this name
-// (as NameKey compares names).
+// (as NameKey compares names), as Org gives it.
 func (a *App) OrgByName(name string) (DirEntry, bool, error) {
 	var e DirEntry
 	var ok bool
@@ -335,13 +351,14 @@ func (a *App) OrgByName(name string) (DirEntry, bool, error) {
 		id := tx.Bucket(bDirName).Get([]byte(NameKey(name)))
 		if id != nil {
 			e, ok = getDirEntry(tx, string(id))
+			e.Member = currentNode(tx, e.Member)
 		}
 		return nil
 	})
 	return e, ok, err
 }
 
-// Orgs lists the directory, by name.
+// Orgs lists the directory, by name, as Org gives each entry.
 func (a *App) Orgs() ([]DirEntry, error) {
 	var out []DirEntry
 	err := a.db.View(func(tx *bolt.Tx) error {
@@ -350,6 +367,7 @@ func (a *App) Orgs() ([]DirEntry, error) {
 			if err := json.Unmarshal(v, &e); err != nil {
 				return err
 			}
+			e.Member = currentNode(tx, e.Member)
 			out = append(out, e)
 			return nil
 		})

@@ -379,8 +379,33 @@ func getRegEntry(tx *bolt.Tx, ref []byte) (RegEntry, bool) {
 	return e, true
 }
 
-// Registration is the register's entry of a member's registration.
+// Registration is the register's entry of a member's registration: member
+// is a node member ID, and the entry is found under any validator key the
+// member ran (a registration from before a rotation); Member is the
+// member's current node member ID (rotated.go).
 func (a *App) Registration(member, id string) (RegEntry, bool, error) {
+	key, err := memberKeyHex(member)
+	if err != nil {
+		return RegEntry{}, false, err
+	}
+	var e RegEntry
+	var ok bool
+	err = a.db.View(func(tx *bolt.Tx) error {
+		for _, k := range memberKeys(tx, key) {
+			if e, ok = getRegEntry(tx, regKey(k, id)); ok {
+				e.Member = currentNode(tx, e.Member)
+				break
+			}
+		}
+		return nil
+	})
+	return e, ok, err
+}
+
+// StoredRegistration is the register's entry of a registration under
+// exactly node member ID member, as stored: the one a registration
+// transaction of that node is checked against.
+func (a *App) StoredRegistration(member, id string) (RegEntry, bool, error) {
 	key, err := memberKeyHex(member)
 	if err != nil {
 		return RegEntry{}, false, err
@@ -395,7 +420,8 @@ func (a *App) Registration(member, id string) (RegEntry, bool, error) {
 }
 
 // RegistrationsByNumber lists the registrations known by a number: at most
-// one chain-assigned, or the legacy ones of that number (one per member).
+// one chain-assigned, or the legacy ones of that number (one per member);
+// Member as Registration gives it.
 func (a *App) RegistrationsByNumber(number string) ([]RegEntry, error) {
 	var out []RegEntry
 	prefix := append([]byte(number), 0)
@@ -403,6 +429,7 @@ func (a *App) RegistrationsByNumber(number string) ([]RegEntry, error) {
 		c := tx.Bucket(bRegNum).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			if e, ok := getRegEntry(tx, regKey(k[len(prefix):], string(v))); ok {
+				e.Member = currentNode(tx, e.Member)
 				out = append(out, e)
 			}
 		}
@@ -465,6 +492,7 @@ func (a *App) SearchRegister(sum *[32]byte, ph *uint64, threshold, limit int) (m
 		}
 		for _, h := range hits {
 			if e, ok := getRegEntry(tx, []byte(h.ref)); ok {
+				e.Member = currentNode(tx, e.Member)
 				ms = append(ms, RegMatch{Entry: e, File: h.file, Exact: h.exact, Distance: h.dist})
 			}
 		}
