@@ -162,6 +162,9 @@ func (s *Server) lookup(c echo.Context) error {
 		return err
 	}
 	out := lookupView{Lookup: *l}
+	if l.Member != "" && out.MemberName == "" {
+		out.MemberName = s.memberName(l.Member) // a rotated or joined member
+	}
 	if l.Member != "" {
 		former, err := s.formerMembers()
 		if err != nil {

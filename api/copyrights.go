@@ -651,7 +651,7 @@ func (s *Server) mergeRegister(ctx context.Context, local []wire.CopyrightMatch,
 				}
 			}
 		}
-		w.Member, w.MemberName, w.RegisterOrder, w.Legacy = e.Member, s.members[e.Member], e.Order, e.Number == ""
+		w.Member, w.MemberName, w.RegisterOrder, w.Legacy = e.Member, s.memberName(e.Member), e.Order, e.Number == ""
 		out = append(out, w)
 	}
 	for i, m := range local {

@@ -95,8 +95,27 @@ func (s *Server) dirView(e anchor.DirEntry, former map[string]anchor.Member) wir
 	return v
 }
 
-// memberName is a member's name in the trust bundle, by member ID.
-func (s *Server) memberName(id string) string { return s.members[id] }
+// memberName is a member's name, by node member ID: in the trust bundle,
+// else in the chain's member list.
+func (s *Server) memberName(id string) string {
+	if name, ok := s.members[id]; ok || s.governance == nil {
+		return name
+	}
+	// A member whose node runs a key the trust bundle does not hold (it
+	// rotated its key, or joined): its name in the chain's member list,
+	// by its current node member ID (the one the directory, the register
+	// and the deposits give; anchor.App.Org).
+	ms, err := s.governance.Members()
+	if err != nil {
+		return ""
+	}
+	for _, m := range ms {
+		if anchor.MemberOfKey(m.ValidatorKey) == id {
+			return m.Name
+		}
+	}
+	return ""
+}
 
 func orUnknown(name, id string) string {
 	if name != "" {

@@ -118,6 +118,7 @@ type Server struct {
 	consortium ConsortiumRegister
 	peers      Peers
 	members    map[string]string // member ID → trust-bundle name (anchor.MemberNames)
+	governance Governance        // names the members the trust bundle does not (memberName)
 	issuer     Issuer
 	copyrights Register
 	transfers  Transfers
@@ -144,7 +145,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, leaving: cfg.Leaving, consortium: cfg.Consortium, peers: cfg.Peers, members: anchor.MemberNames(cfg.Trust.Validators), issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, leaving: cfg.Leaving, consortium: cfg.Consortium, peers: cfg.Peers, members: anchor.MemberNames(cfg.Trust.Validators), governance: cfg.Governance, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
