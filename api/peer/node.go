@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,8 +40,14 @@ type Config struct {
 	// Directory, if set, gives the chain's current members and this
 	// node's CometBFT peers for DirectoryPath (default: TLS.Members).
 	Directory DirectoryFunc
-	Backoff   time.Duration // first retry delay of a notice, doubling to a minute; default 1s
-	Log       *slog.Logger
+	// Current, if set, is the current node member ID of the member that
+	// ran the node whose member ID is id (anchor.App.CurrentNode), so that
+	// a member that rotated its validator key is the same member before
+	// and after: its notices from before, the shares they made, a URL
+	// configured under its old ID. Default: id itself.
+	Current func(id string) string
+	Backoff time.Duration // first retry delay of a notice, doubling to a minute; default 1s
+	Log     *slog.Logger
 }
 
 // Node is this member node's end of the peer API.
@@ -48,7 +55,9 @@ type Node struct {
 	cfg     Config
 	self    string
 	server  *tls.Config
-	clients map[string]*http.Client
+	mu      sync.Mutex
+	clients map[string]*http.Client // by member ID; those of a rotated member's new ID added by client
+	urls    map[string]string
 	guard   *Guard
 	kick    chan struct{}
 }
@@ -67,31 +76,60 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = time.Second
 	}
+	if cfg.Current == nil {
+		cfg.Current = func(id string) string { return id }
+	}
 	srv, err := cfg.TLS.Server()
 	if err != nil {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, self: anchor.MemberID(cfg.TLS.Cert), server: srv, clients: map[string]*http.Client{},
-		guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1)}
+		urls: map[string]string{}, guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1)}
 	for member, u := range cfg.URLs {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" {
 			return nil, fmt.Errorf("peer: the URL of member %s, %q, is not an https URL", member, u)
 		}
-		tc, err := cfg.TLS.Client(member)
-		if err != nil {
+		if err := n.addClient(member, u); err != nil {
 			return nil, err
 		}
-		// HTTP/1.1: relayed downloads are long single streams, which
-		// HTTP/2's flow control would slow down for nothing.
-		tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16, ReadBufferSize: 256 << 10, WriteBufferSize: 64 << 10,
-			DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, TLSHandshakeTimeout: 5 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second}
-		n.clients[member] = &http.Client{Transport: tr}
 	}
 	if err := createBuckets(cfg.DB); err != nil {
 		return nil, err
 	}
 	return n, nil
+}
+
+// addClient adds the client that reaches member at u, checking that the
+// server's certificate is member's.
+func (n *Node) addClient(member, u string) error {
+	tc, err := n.cfg.TLS.Client(member)
+	if err != nil {
+		return err
+	}
+	// HTTP/1.1: relayed downloads are long single streams, which
+	// HTTP/2's flow control would slow down for nothing.
+	tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16, ReadBufferSize: 256 << 10, WriteBufferSize: 64 << 10,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, TLSHandshakeTimeout: 5 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second}
+	n.clients[member], n.urls[member] = &http.Client{Transport: tr}, u
+	return nil
+}
+
+// client is the client and base URL that reach member: the URL configured
+// for it or, for a member that rotated its key, for one of its former
+// node member IDs (the server must then present member's certificate).
+func (n *Node) client(member string) (*http.Client, string, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if c, ok := n.clients[member]; ok {
+		return c, n.urls[member], true
+	}
+	for k, u := range n.cfg.URLs {
+		if k != member && n.cfg.Current(k) == member && n.addClient(member, u) == nil {
+			return n.clients[member], u, true
+		}
+	}
+	return nil, "", false
 }
 
 // Self is this node's member ID.
@@ -163,7 +201,7 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		problem.Localized(w, r, http.StatusUnprocessableEntity, "invalid-input", problem.M("title.invalid-input"), problem.M("notice-invalid"))
 		return
 	}
-	if home, ok := n.cfg.Home(nt.Grantor); !ok || home != member {
+	if home, ok := n.cfg.Home(nt.Grantor); !ok || n.cfg.Current(home) != n.cfg.Current(member) {
 		problem.Localized(w, r, http.StatusForbidden, "not-home-member", problem.M("title.not-home-member"), problem.M("notice-home"))
 		return
 	}
@@ -172,7 +210,7 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		return
 	}
 	err = n.cfg.DB.Update(func(tx *bolt.Tx) error {
-		in, isNew, err := receive(tx, member, nt)
+		in, isNew, err := receive(tx, member, nt, n.cfg.Current)
 		if err != nil || !isNew || n.cfg.OnShared == nil {
 			return err
 		}
@@ -195,11 +233,11 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 // only), with a fresh request ID and time. A member that does not answer
 // is ErrUnreachable.
 func (n *Node) Do(ctx context.Context, member string, req *http.Request) (*http.Response, error) {
-	c, ok := n.clients[member]
+	c, u, ok := n.client(n.cfg.Current(member))
 	if !ok {
 		return nil, fmt.Errorf("%w: no peer URL is configured for member %s", ErrUnreachable, member)
 	}
-	base, _ := url.Parse(n.cfg.URLs[member])
+	base, _ := url.Parse(u)
 	req = req.WithContext(ctx)
 	req.URL.Scheme, req.URL.Host, req.Host = base.Scheme, base.Host, base.Host
 	req.RequestURI = ""
@@ -274,7 +312,7 @@ func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
 	now := time.Now()
 	failed := map[string]bool{}
 	for _, e := range pending {
-		m := e.out.Member
+		m := n.cfg.Current(e.out.Member) // a member that rotated its key since
 		if failed[m] || now.Before(d.due[m]) {
 			failed[m] = true // keep this member's notices in order
 			continue
@@ -341,6 +379,7 @@ func (n *Node) Received(org string) ([]Inbound, error) {
 				return err
 			}
 			if in != nil && in.Grantee == org {
+				in.Member = n.cfg.Current(in.Member)
 				out = append(out, *in)
 			}
 		}
@@ -360,7 +399,7 @@ func (n *Node) HomeOf(org, target string) (member string, ok bool) {
 		}
 		in, err := getInbound(tx, string(id))
 		if err == nil && in != nil && in.Active(time.Now()) {
-			member, ok = in.Member, true
+			member, ok = n.cfg.Current(in.Member), true
 		}
 		return nil
 	})

@@ -121,8 +121,10 @@ func enqueue(tx *bolt.Tx, member string, nt Notice) error {
 // receive merges a notice from member into the inbox and returns the
 // share as now known, and whether it is new here. It is idempotent:
 // redelivering a notice changes nothing, and a revoked share stays
-// revoked whatever arrives after.
-func receive(tx *bolt.Tx, member string, nt *Notice) (*Inbound, bool, error) {
+// revoked whatever arrives after. current (Config.Current) makes a
+// member's node after a rotation of its key the sender of the shares its
+// node noticed before.
+func receive(tx *bolt.Tx, member string, nt *Notice, current func(string) string) (*Inbound, bool, error) {
 	in := Inbound{Notice: *nt, Member: member}
 	v := tx.Bucket(bInbox).Get([]byte(nt.Share))
 	isNew := v == nil
@@ -131,7 +133,7 @@ func receive(tx *bolt.Tx, member string, nt *Notice) (*Inbound, bool, error) {
 		if err := json.Unmarshal(v, &old); err != nil {
 			return nil, false, err
 		}
-		if old.Member != member || old.Grantee != nt.Grantee || old.Target != nt.Target || old.Kind != nt.Kind {
+		if current(old.Member) != current(member) || old.Grantee != nt.Grantee || old.Target != nt.Target || old.Kind != nt.Kind {
 			return nil, false, fmt.Errorf("%w: share %s is known with other parties", ErrBadNotice, nt.Share)
 		}
 		if old.RevokedAt != nil {

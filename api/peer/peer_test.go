@@ -243,3 +243,61 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A member that rotated its validator key runs a node under a new member
+// ID (Config.Current maps the old one to it): its notices from the new
+// node act on the shares its old node noticed, relays to it go to the new
+// node at the URL configured under its old ID, and the shares it made
+// before read as its own.
+func TestRotatedMember(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "A rotated", "C")
+	a, a2, c := ms[0], ms[1], ms[2]
+	current := func(id string) string {
+		if id == a.id {
+			return a2.id
+		}
+		return id
+	}
+	home := map[string]string{"firm": a.id, "court": c.id} // as recorded before the rotation
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami(), func(cfg *Config) { cfg.Current = current })
+	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, home, nil, whoami())
+	a2n, a2URL := serveNode(t, a2, map[string]string{c.id: cURL}, home, nil, whoami())
+	nt := Notice{V: 1, Share: "sh1", Kind: "evidence", Target: "item1", Grantor: "firm", GrantorName: "Firm", Grantee: "court", CreatedAt: time.Now().UTC()}
+	if err := an.send(context.Background(), c.id, &nt); err != nil {
+		t.Fatalf("the old node's notice: %v", err)
+	}
+	nt2 := nt
+	nt2.Share, nt2.Target = "sh2", "item2"
+	if err := a2n.send(context.Background(), c.id, &nt2); err != nil {
+		t.Fatalf("a notice from the rotated node: %v, want accepted", err)
+	}
+	for _, item := range []string{"item1", "item2"} {
+		if m, ok := cn.HomeOf("court", item); !ok || m != a2.id {
+			t.Errorf("HomeOf(court, %s) = %.8s %v, want the rotated node %.8s", item, m, ok, a2.id)
+		}
+	}
+	if got, _ := cn.Received("court"); len(got) != 2 || got[0].Member != a2.id || got[1].Member != a2.id {
+		t.Errorf("Received(court) = %+v, want both shares from %.8s", got, a2.id)
+	}
+	rev := nt
+	now := time.Now().UTC()
+	rev.RevokedAt = &now
+	if err := a2n.send(context.Background(), c.id, &rev); err != nil {
+		t.Fatalf("the rotated node revokes a share its old node noticed: %v, want accepted", err)
+	}
+	if _, ok := cn.HomeOf("court", "item1"); ok {
+		t.Error("the share revoked from the rotated node is still active")
+	}
+
+	// C's configuration still names A's old ID: the relay reaches the
+	// rotated node, which must present its new certificate.
+	cr, _ := serveNode(t, c, map[string]string{a.id: a2URL}, home, nil, whoami(), func(cfg *Config) { cfg.Current = current })
+	if code, body, err := get(t, cr, a.id, "/peer/v1/whoami"); err != nil || code != http.StatusOK || body != c.id {
+		t.Errorf("Do(old ID) = %d %q %v; want 200 from the rotated node", code, body, err)
+	}
+	plain, _ := serveNode(t, c, map[string]string{a.id: a2URL}, home, nil, whoami())
+	if _, _, err := get(t, plain, a.id, "/peer/v1/whoami"); !errors.Is(err, ErrUnreachable) {
+		t.Errorf("Do(old ID) without Current = %v, want ErrUnreachable (the node presents another member ID)", err)
+	}
+}

@@ -70,9 +70,17 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 			return e.Member, ok && err == nil
 		},
 		Local: func(org string) bool { _, err := orgs.Org(org); return err == nil },
+		// A member that rotated its key is one member under its old and
+		// new node member IDs.
+		Current: func(id string) string {
+			if cur, _, err := dir.CurrentNode(id); err == nil {
+				return cur
+			}
+			return id
+		},
 		OnShared: func(tx *bolt.Tx, in *peer.Inbound) error {
 			// The grantee's webhooks hear of it as of a local share.
-			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, api.RemoteShare(in, n.chain.memberNames()[in.Member]))
+			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, api.RemoteShare(in, n.memberName(in.Member)))
 		},
 		Directory: n.peerDirectory(cfg),
 	})
@@ -116,6 +124,17 @@ func (n *node) peerMembers() (map[string]string, error) {
 		}
 	}
 	return members, nil
+}
+
+// memberName is the name of the member whose node has member ID id: in
+// the trust bundle, else (a rotated or joined member) in the chain's
+// member list.
+func (n *node) memberName(id string) string {
+	if name, ok := n.chain.memberNames()[id]; ok {
+		return name
+	}
+	ms, _ := n.peerMembers()
+	return ms[id]
 }
 
 // isPeerMember is the peer API's membership check: the chain's current
