@@ -127,10 +127,10 @@ func conflictStep(o access.Org, told *access.NameConflict, st *wire.OrgDirectory
 // (access.PutToldConflictTx), so that each conflict is told once, across
 // restarts too.
 type conflictTeller struct {
-	ev      *evidence.Service
-	hooks   *webhooks.Service // nil: no webhooks
-	member  string            // this node's member ID
-	members map[string]string // member ID → name in the trust bundle
+	ev     *evidence.Service
+	hooks  *webhooks.Service   // nil: no webhooks
+	member string              // this node's member ID
+	name   func(string) string // a member's name by its node member ID (node.memberName)
 }
 
 // settle records that org was told of c (telling it), or, with a nil c,
@@ -150,7 +150,7 @@ func (t *conflictTeller) settle(org string, c *access.NameConflict) error {
 			return nil
 		}
 		return t.hooks.PublishWithin(tx, org, webhooks.EventNameConflict, wire.NameConflict{
-			Org: org, Name: c.Name, Holder: c.Holder, HolderMember: c.HolderMember, HolderMemberName: t.members[c.HolderMember],
+			Org: org, Name: c.Name, Holder: c.Holder, HolderMember: c.HolderMember, HolderMemberName: t.name(c.HolderMember),
 		})
 	})
 }
@@ -235,8 +235,8 @@ func (t *conflictTeller) tellHolder(c anchor.Claim) error {
 			return nil
 		}
 		return t.hooks.PublishWithin(tx, c.Holder, webhooks.EventNameConflict, wire.NameConflict{
-			Org: c.Holder, Name: c.Name, Holder: c.Holder, HolderMember: t.member, HolderMemberName: t.members[t.member],
-			Claimant: c.Org, ClaimantMember: c.Member, ClaimantMemberName: t.members[c.Member],
+			Org: c.Holder, Name: c.Name, Holder: c.Holder, HolderMember: t.member, HolderMemberName: t.name(t.member),
+			Claimant: c.Org, ClaimantMember: c.Member, ClaimantMemberName: t.name(c.Member),
 		})
 	})
 }

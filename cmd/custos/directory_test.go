@@ -103,7 +103,7 @@ func TestDirectoryNameConflictToldOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := mapDirectory{"holder": {ID: "holder", Kind: access.KindLawFirm, Name: "acme LAW", Member: "m2", Height: 3}}
-	tell := &conflictTeller{ev: ev, hooks: hooks, member: "m1", members: map[string]string{"m2": "Second member"}}
+	tell := &conflictTeller{ev: ev, hooks: hooks, member: "m1", name: func(id string) string { return map[string]string{"m2": "Second member"}[id] }}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	round := func(want ...string) {
 		t.Helper()

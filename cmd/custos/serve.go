@@ -337,7 +337,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	go registerOrgs(auditCtx, n.chain.Chain, orgs, &conflictTeller{ev: ev, hooks: n.hooks, member: n.chain.Member(), members: n.chain.memberNames()}, log)
+	go registerOrgs(auditCtx, n.chain.Chain, orgs, &conflictTeller{ev: ev, hooks: n.hooks, member: n.chain.Member(), name: n.memberName}, log)
 	go watchRemoval(auditCtx, n.chain.Chain, log)
 	go numberCopyrights(auditCtx, n.chain.Chain, n.crs, orgs, n.numbers, log)
 	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames())
