@@ -384,28 +384,17 @@ func getRegEntry(tx *bolt.Tx, ref []byte) (RegEntry, bool) {
 // member ran (a registration from before a rotation); Member is the
 // member's current node member ID (rotated.go).
 func (a *App) Registration(member, id string) (RegEntry, bool, error) {
-	key, err := memberKeyHex(member)
-	if err != nil {
-		return RegEntry{}, false, err
-	}
-	var e RegEntry
-	var ok bool
-	err = a.db.View(func(tx *bolt.Tx) error {
-		for _, k := range memberKeys(tx, key) {
-			if e, ok = getRegEntry(tx, regKey(k, id)); ok {
-				e.Member = currentNode(tx, e.Member)
-				break
-			}
-		}
-		return nil
-	})
-	return e, ok, err
+	return a.registration(member, id, true)
 }
 
 // StoredRegistration is the register's entry of a registration under
 // exactly node member ID member, as stored: the one a registration
 // transaction of that node is checked against.
 func (a *App) StoredRegistration(member, id string) (RegEntry, bool, error) {
+	return a.registration(member, id, false)
+}
+
+func (a *App) registration(member, id string, anyKey bool) (RegEntry, bool, error) {
 	key, err := memberKeyHex(member)
 	if err != nil {
 		return RegEntry{}, false, err
@@ -413,7 +402,18 @@ func (a *App) StoredRegistration(member, id string) (RegEntry, bool, error) {
 	var e RegEntry
 	var ok bool
 	err = a.db.View(func(tx *bolt.Tx) error {
-		e, ok = getRegEntry(tx, regKey(key, id))
+		keys := [][]byte{key}
+		if anyKey {
+			keys = memberKeys(tx, key)
+		}
+		for _, k := range keys {
+			if e, ok = getRegEntry(tx, regKey(k, id)); ok {
+				break
+			}
+		}
+		if ok && anyKey {
+			e.Member = currentNode(tx, e.Member)
+		}
 		return nil
 	})
 	return e, ok, err
