@@ -6,7 +6,34 @@ import (
 	"encoding/hex"
 	"path/filepath"
 	"testing"
+
+	"github.com/custos-project/custos/certs"
 )
+
+// rotateMember rotates m's validator key to a new one by a proposal in
+// block 1 (with txs) voted in block 2; the rotation takes effect at block
+// 4. It returns m's node under the new key.
+func rotateMember(t *testing.T, app *App, root *certs.Authority, ms []*govMember, m *govMember, txs ...[]byte) *testNode {
+	t.Helper()
+	newKey, newPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block(t, app, 1, nil, append(txs,
+		ms[0].propose(t, Proposal{ID: "rotate-1", Expires: 50, Action: ActRotate, Target: m.target(), ValidatorKey: newKey}))...)
+	var votes [][]byte
+	for _, v := range ms[:3] {
+		votes = append(votes, v.ballot(t, "rotate-1", true))
+	}
+	block(t, app, 2, nil, votes...)
+	block(t, app, 3, nil)
+	block(t, app, 4, nil) // the rotation takes effect
+	cert, err := m.org.IssueNode("node rotated", newKey, txNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testNode{root: root, org: m.org, cert: cert, key: newPriv}
+}
 
 // A rotated member's node goes on anchoring under its new key: a custody
 // head whose first event is in a batch it anchored under its old key
@@ -15,27 +42,10 @@ import (
 func TestGovRotatedKeepsBatches(t *testing.T) {
 	root, ms := newGovConsortium(t, 4)
 	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
-	newKey, newPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	old := ms[1]
 	first := testLeaves(0, 2)
-	block(t, app, 1, nil, old.batch4(t, 1, first, nil, nil),
-		ms[0].propose(t, Proposal{ID: "rotate-1", Expires: 50, Action: ActRotate, Target: old.target(), ValidatorKey: newKey}))
-	var votes [][]byte
-	for _, m := range ms[:3] {
-		votes = append(votes, m.ballot(t, "rotate-1", true))
-	}
-	block(t, app, 2, nil, votes...)
-	block(t, app, 3, nil)
-	block(t, app, 4, nil) // the rotation takes effect
-	cert, err := old.org.IssueNode("node1 rotated", newKey, txNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rotated := &testNode{root: root, org: old.org, cert: cert, key: newPriv}
-	newID := MemberOfKey(newKey)
+	rotated := rotateMember(t, app, root, ms, old, old.batch4(t, 1, first, nil, nil))
+	newID := MemberID(rotated.cert)
 
 	if code, log := checkTx(t, app, rotated.batch4(t, 1, first, nil, nil)); code != CodeDuplicate {
 		t.Errorf("CheckTx(batch 1 again, under the new key) = %d %q, want CodeDuplicate", code, log)
@@ -63,25 +73,13 @@ func TestGovRotatedKeepsBatches(t *testing.T) {
 func TestGovRotatedRecordsRead(t *testing.T) {
 	root, ms := newGovConsortium(t, 4)
 	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
-	newKey, newPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	old, other := ms[1], ms[2]
-	block(t, app, 1, nil,
+	rotated := rotateMember(t, app, root, ms, old,
 		old.batch4(t, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, SHA256: digest("filed before")}}),
 		old.dir(t, OrgEntry{ID: "org-1", Kind: "owner", Name: "Owner One"}),
 		other.dir(t, OrgEntry{ID: "org-2", Kind: "owner", Name: "Owner Two"}),
-		old.reg(t, Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("work")}}),
-		ms[0].propose(t, Proposal{ID: "rotate-1", Expires: 50, Action: ActRotate, Target: old.target(), ValidatorKey: newKey}))
-	var votes [][]byte
-	for _, m := range ms[:3] {
-		votes = append(votes, m.ballot(t, "rotate-1", true))
-	}
-	block(t, app, 2, nil, votes...)
-	block(t, app, 3, nil)
-	block(t, app, 4, nil) // the rotation takes effect
-	newID := MemberOfKey(newKey)
+		old.reg(t, Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("work")}}))
+	newID := MemberID(rotated.cert)
 
 	for _, c := range []struct {
 		node, want string
@@ -137,11 +135,6 @@ func TestGovRotatedRecordsRead(t *testing.T) {
 
 	// Nothing changed on the write side: the chain checks the rotated
 	// node's transactions against the ID stored.
-	cert, err := old.org.IssueNode("node1 rotated", newKey, txNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rotated := &testNode{root: root, org: old.org, cert: cert, key: newPriv}
 	if code, log := checkTx(t, app, rotated.dir(t, OrgEntry{ID: "org-1", Kind: "owner", Name: "Owner One Renamed"})); code != CodeNotOwner {
 		t.Errorf("CheckTx(rename org-1 from the rotated node) = %d %q, want CodeNotOwner", code, log)
 	}
