@@ -67,19 +67,40 @@ func peerNode(t *testing.T, tc peer.TLSConfig, urls map[string]string) *peer.Nod
 	return n
 }
 
+// servePeers serves w's peer API with tc's node and returns its URL.
+func servePeers(t *testing.T, w *uploadWorld, tc peer.TLSConfig) string {
+	t.Helper()
+	n := peerNode(t, tc, nil)
+	srv := httptest.NewUnstartedServer(n.Handler(w.s.PeerHandler()))
+	srv.TLS = n.ServerTLS()
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// peerGet reads path from member's node through from, for a key of org.
+func peerGet(t *testing.T, from *peer.Node, member, path, org string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", path, nil)
+	req.Header.Set(peer.HeaderOrg, org)
+	req.Header.Set(peer.HeaderActor, org+":keykeykeykeykeykeykeykey22")
+	resp, err := from.Do(context.Background(), member, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
 // TestPeerReads: the home node serves a peer's read of a shared item only
 // for an organization the directory homes on that peer, records it naming
 // the key and the node, and stops at once when the share is revoked.
 func TestPeerReads(t *testing.T) {
 	w := newUploadWorld(t)
 	ms := peerTLS(t, 3) // A (home), B, C (the court's node)
-	a := peerNode(t, ms[0], nil)
-	srv := httptest.NewUnstartedServer(a.Handler(w.s.PeerHandler()))
-	srv.TLS = a.ServerTLS()
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
 	aID, cID := anchor.MemberID(ms[0].Cert), anchor.MemberID(ms[2].Cert)
-	urls := map[string]string{aID: srv.URL}
+	urls := map[string]string{aID: servePeers(t, w, ms[0])}
 	b, c := peerNode(t, ms[1], urls), peerNode(t, ms[2], urls)
 	const court = "courtcourtcourtcourtcourt2"
 	w.s.directory = &fakeDirectory{entries: map[string]anchor.DirEntry{court: {ID: court, Kind: "court", Name: "Court", Member: cID}}}
@@ -92,16 +113,7 @@ func TestPeerReads(t *testing.T) {
 	id := strings.TrimPrefix(rec.Header().Get("Location"), "/api/v1/evidence/")
 	get := func(from *peer.Node, path, org string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", path, nil)
-		req.Header.Set(peer.HeaderOrg, org)
-		req.Header.Set(peer.HeaderActor, org+":keykeykeykeykeykeykeykey22")
-		resp, err := from.Do(context.Background(), aID, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
+		return peerGet(t, from, aID, path, org)
 	}
 	if code, body := get(c, "/peer/v1/evidence/"+id, court); code != 404 {
 		t.Errorf("before any share: %d %s, want 404", code, body)

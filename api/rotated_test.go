@@ -7,9 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +15,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/custos-project/custos/anchor"
-	"github.com/custos-project/custos/api/peer"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
@@ -136,13 +132,8 @@ func newRotatedChain(t *testing.T, newKey ed25519.PublicKey, org string) *rotate
 func TestRotatedMemberPeerRead(t *testing.T) {
 	w := newUploadWorld(t)
 	ms := peerTLS(t, 2) // A (home), C (the court's member, after its rotation)
-	a := peerNode(t, ms[0], nil)
-	srv := httptest.NewUnstartedServer(a.Handler(w.s.PeerHandler()))
-	srv.TLS = a.ServerTLS()
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
 	aID, cID := anchor.MemberID(ms[0].Cert), anchor.MemberID(ms[1].Cert)
-	c := peerNode(t, ms[1], map[string]string{aID: srv.URL})
+	c := peerNode(t, ms[1], map[string]string{aID: servePeers(t, w, ms[0])})
 	const court = "courtcourtcourtcourtcourt2"
 	chain := newRotatedChain(t, ms[1].Cert.PublicKey.(ed25519.PublicKey), court)
 	if chain.newID != cID {
@@ -159,17 +150,8 @@ func TestRotatedMemberPeerRead(t *testing.T) {
 	if _, _, err := w.shares.ShareTarget(context.Background(), w.org, w.actor, evidence.ShareEvidence, id, court, nil); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", "/peer/v1/evidence/"+id+"/content", nil)
-	req.Header.Set(peer.HeaderOrg, court)
-	req.Header.Set(peer.HeaderActor, court+":keykeykeykeykeykeykeykey22")
-	resp, err := c.Do(context.Background(), aID, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || string(body) != string(data) {
-		t.Errorf("the rotated node downloads for its court: %d %q, want 200 and the item", resp.StatusCode, body)
+	if code, body := peerGet(t, c, aID, "/peer/v1/evidence/"+id+"/content", court); code != 200 || body != string(data) {
+		t.Errorf("the rotated node downloads for its court: %d %q, want 200 and the item", code, body)
 	}
 }
 
