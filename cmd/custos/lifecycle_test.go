@@ -167,6 +167,9 @@ func (lc *lifecycle) rotate(m, proposer *member, voters []*member) {
 	t.Helper()
 	home := filepath.Join(filepath.Dir(m.cfg), "chain")
 	oldRcpt, oldData := lc.anchored(m, m.slug+" before its rotation")
+	// An organization homed on m before the rotation is m's after it.
+	firm, _ := orgWithKey(t, m.p, "lawfirm", fmt.Sprintf("Firm of %s %d", m.slug, lc.era.Load()), "submitter")
+	oldNode := waitDirectory(t, m.p, firm.ID).Member
 	before := lc.members(proposer)
 	var name string
 	var me wire.Member
@@ -217,6 +220,12 @@ func (lc *lifecycle) rotate(m, proposer *member, voters []*member) {
 		t.Errorf("the rotated member = %+v, want ID %s, place %d, the new key", after, me.ID, me.Place)
 	}
 	verifyReceipt(t, lc.trust, oldRcpt, oldData) // made under the old key
+	for _, p := range []*member{m, proposer} {
+		if e := waitDirectory(t, p.p, firm.ID); e.Member != anchor.MemberOfKey(newPub) || e.MemberName != name || e.Member == oldNode {
+			t.Errorf("%s's directory entry of %s's firm after the rotation: member %.8s (%q), want its new node %.8s (%q)",
+				p.slug, m.slug, e.Member, e.MemberName, anchor.MemberOfKey(newPub), name)
+		}
+	}
 	lc.anchored(m, m.slug+" after its rotation")
 	newKey := base64.StdEncoding.EncodeToString(newPub)
 	for i := 0; ; i++ {
