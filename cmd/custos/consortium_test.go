@@ -65,12 +65,13 @@ func freePortRun(t *testing.T, n int) int {
 	return 0
 }
 
-// parallelNote: the tests that start a consortium spend most of their time
-// waiting for blocks, receipts and restarts, not computing, so they call
-// t.Parallel() and run two at a time (go test's -parallel, GOMAXPROCS by
-// default) after the package's other tests, which keeps `make test` within
-// its budget on two cores. Each has its own folders and ports
-// (freePortRun); none may use t.Setenv or change the working folder.
+// parallelNote: the tests that start a consortium, and the soak and crash
+// scenarios, spend most of their time waiting for blocks, receipts,
+// restarts and paced load, not computing, so they call t.Parallel() and
+// run together (three at a time under `make test`'s -parallel 3) after the
+// package's other tests, which keeps `make test` within its budget on two
+// cores. Each has its own folders and ports (freePortRun, or :0); none may
+// use t.Setenv (testenv.SoftHSM does) or change the working folder.
 const parallelNote = "consortium tests run in parallel"
 
 const consortiumToken = "cst_consortium-test-token-0123456789"

@@ -31,6 +31,7 @@ type acked struct {
 // that no staged blob is left behind, and that every stored blob belongs to
 // a record.
 func TestKillDuringUploadBurst(t *testing.T) {
+	t.Parallel() // waits on its node more than it computes: see parallelNote
 	dir := t.TempDir()
 	n := startNode(t, dir, "")
 	token := n.Token

@@ -56,6 +56,7 @@ func submitterKeys(t *testing.T, p *proc, admin string, n int) []string {
 // rate, for the soak duration. No 5xx; every 429 or 503 carries Retry-After;
 // every acknowledged item checks out.
 func TestSoakUploaders(t *testing.T) {
+	t.Parallel() // waits on its node more than it computes: see parallelNote
 	d := soakDuration(t)
 	n := startNode(t, t.TempDir(), soakLimits(10))
 	l := newLedger()
@@ -75,6 +76,7 @@ func TestSoakUploaders(t *testing.T) {
 // and restarted. Nothing acknowledged is lost; the audit and fsck --deep
 // find nothing half-written (no orphan blob, no broken record).
 func TestSoakKill(t *testing.T) {
+	t.Parallel() // waits on its node more than it computes: see parallelNote
 	d := soakDuration(t)
 	dir := t.TempDir()
 	l := newLedger()
@@ -102,6 +104,7 @@ func TestSoakKill(t *testing.T) {
 // resume, and every acknowledged item checks out. Then a byte of one stored
 // object is flipped on MinIO's disk, and the on-demand audit finds it.
 func TestSoakMinIO(t *testing.T) {
+	t.Parallel() // waits on its node more than it computes: see parallelNote
 	d := soakDuration(t)
 	m := testenv.MinIO(t)
 	cfg := fmt.Sprintf("[storage]\nbackend = \"s3\"\n[storage.s3]\nendpoint = %q\nbucket = \"evidence\"\naccess_key = %q\nretention_days = 1\ntimeout = \"3s\"\n", m.Endpoint, m.AccessKey) + soakLimits(20)
@@ -267,6 +270,7 @@ func TestSoakConsortium(t *testing.T) {
 // checks that the scheduled audit (every 2s here) and the on-demand one
 // each report every one, by item.
 func TestSoakTamper(t *testing.T) {
+	t.Parallel() // waits on its node more than it computes: see parallelNote
 	dir := t.TempDir()
 	cfg := "[audit]\ninterval = \"2s\"\ndeep = true\n"
 	n := startNode(t, dir, cfg, "CUSTOS_BOOTSTRAP_TOKEN="+soakToken)
