@@ -145,7 +145,8 @@ func (t *Tx) decodeOrgs(d *decoder) error {
 
 // checkDirectory checks a registration against the directory in tx and
 // the block's registrations so far (pending, nil in CheckTx): each
-// organization is new or already the member's, and its name is free or
+// organization is new or already the member's (under any key it ran,
+// sameMember), and its name is free or
 // already its own. From state version 5 a name another organization holds
 // is no error: the registration records the organization's claim to it
 // (claims), so that the holder's member learns of the conflict.
@@ -154,7 +155,7 @@ func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, version int, pending map[string
 	names := map[string]string{}
 	changes := false
 	for _, o := range t.Orgs {
-		if cur, ok := getDirEntry(tx, o.ID); ok && cur.Member != member {
+		if cur, ok := getDirEntry(tx, o.ID); ok && !sameMember(tx, member, cur.Member) {
 			return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", o.ID)
 		}
 		key := NameKey(o.Name)

@@ -225,7 +225,8 @@ func (t *Tx) decodeRegistrations(d *decoder) error {
 
 // checkRegister checks a registration transaction against the state in
 // tx: each organization named is the member's in the directory, and at
-// least one registration is new.
+// least one registration is new. A registration is the member's under any
+// key it ran (sameMember, ownRegEntry).
 func (a *App) checkRegister(tx *bolt.Tx, t *Tx) (uint32, string) {
 	member := t.Member()
 	fresh := false
@@ -235,11 +236,11 @@ func (a *App) checkRegister(tx *bolt.Tx, t *Tx) (uint32, string) {
 			if !ok {
 				return CodeNotOwner, fmt.Sprintf("organization %s is not in the directory", r.Org)
 			}
-			if e.Member != member {
+			if !sameMember(tx, member, e.Member) {
 				return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", r.Org)
 			}
 		}
-		cur, ok := getRegEntry(tx, regKey(t.memberKey(), r.ID))
+		_, cur, ok := ownRegEntry(tx, t.memberKey(), r.ID)
 		switch {
 		case !ok && len(r.Files) == 0:
 			return CodeStale, fmt.Sprintf("registration %s is not in the register: revoke it with its files", r.ID)
@@ -272,8 +273,7 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 	}
 	place := 0
 	for _, r := range t.Regs {
-		key := regKey(member, r.ID)
-		if cur, ok := getRegEntry(tx, key); ok {
+		if key, cur, ok := ownRegEntry(tx, member, r.ID); ok {
 			// Registered before: never twice, never renumbered; only
 			// marked revoked, once.
 			if r.Revoked && cur.RevokedHeight == 0 {
@@ -318,7 +318,7 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 		if err := tx.Bucket(bRegNum).Put(slices.Concat([]byte(e.Display()), []byte{0}, member), []byte(r.ID)); err != nil {
 			fail(err)
 		}
-		a.putRegEntry(tx, key, &e, fail)
+		a.putRegEntry(tx, regKey(member, r.ID), &e, fail)
 	}
 	if err := meta.Put([]byte("regcount"), binary.BigEndian.AppendUint64(nil, order)); err != nil {
 		fail(err)

@@ -62,8 +62,8 @@ func otherMemberKeys(tx *bolt.Tx, key []byte) [][]byte {
 // SearchRegister) give the member's current node member ID instead, so
 // that a reader comparing them with a node's member ID (its TLS
 // certificate, Chain.Member) or naming the member finds the member as it
-// is now. A transaction is still checked against the ID stored
-// (StoredOrg, StoredRegistration).
+// is now. StoredOrg and StoredRegistration give the ID stored; a
+// transaction is checked against the member (sameMember, below).
 
 // currentNode is the node member ID (hex) of the current validator key of
 // the member that ran the node whose member ID is node (hex): node itself
@@ -116,4 +116,58 @@ func (a *App) CurrentNode(node string) (cur string, ok bool, err error) {
 // validator keys (otherMemberKeys), key first.
 func memberKeys(tx *bolt.Tx, key []byte) [][]byte {
 	return append([][]byte{key}, otherMemberKeys(tx, key)...)
+}
+
+// From state version 6 a transaction about a directory entry or a
+// registration is checked against the member, not the node member ID the
+// record was stored under: the node of a rotated member updates, renames
+// and names its organizations recorded under its old key, and revokes its
+// registrations filed under it, as it anchors on its batches. On a chain
+// where no member's key was rotated this changes nothing (each member has
+// one node member ID).
+
+// ownKeys is what memberKeys gives when the member that runs (or ran) key
+// is not removed, else key alone: the node member IDs under which a
+// transaction signed with key finds its member's records.
+func ownKeys(tx *bolt.Tx, key []byte) [][]byte {
+	if b := tx.Bucket(bGovVal); b != nil {
+		if id := b.Get(key); id != nil {
+			if m, ok := getMember(tx, id); ok && m.Removed == 0 {
+				return memberKeys(tx, key)
+			}
+		}
+	}
+	return [][]byte{key}
+}
+
+// sameMember reports whether a record stored under node member ID stored
+// (hex) is the member's whose node signs as node (hex): the same ID, or
+// two validator keys of one member not removed (ownKeys).
+func sameMember(tx *bolt.Tx, node, stored string) bool {
+	if node == stored {
+		return true
+	}
+	key, err := memberKeyHex(node)
+	if err != nil {
+		return false
+	}
+	for _, k := range ownKeys(tx, key) {
+		if hex.EncodeToString(k) == stored {
+			return true
+		}
+	}
+	return false
+}
+
+// ownRegEntry is the register's entry of registration id of the member
+// whose node signs with key, under any key ownKeys gives, with the
+// register key it is stored under.
+func ownRegEntry(tx *bolt.Tx, key []byte, id string) ([]byte, RegEntry, bool) {
+	for _, k := range ownKeys(tx, key) {
+		ref := regKey(k, id)
+		if e, ok := getRegEntry(tx, ref); ok {
+			return ref, e, true
+		}
+	}
+	return nil, RegEntry{}, false
 }

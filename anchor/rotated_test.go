@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/certs"
+	bolt "go.etcd.io/bbolt"
 )
 
 // rotateMember rotates m's validator key to a new one by a proposal in
@@ -68,8 +69,8 @@ func TestGovRotatedKeepsBatches(t *testing.T) {
 
 // A rotated member's directory entries, registrations and deposits read
 // as its own: the read methods give its current node member ID, while the
-// chain keeps (StoredOrg, StoredRegistration) and checks transactions
-// against the ID they were recorded under.
+// chain keeps the ID they were recorded under (StoredOrg,
+// StoredRegistration).
 func TestGovRotatedRecordsRead(t *testing.T) {
 	root, ms := newGovConsortium(t, 4)
 	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
@@ -132,10 +133,103 @@ func TestGovRotatedRecordsRead(t *testing.T) {
 	if ms, _, _ := app.SearchRegister(&sum, nil, 0, 10); len(ms) != 1 || ms[0].Entry.Member != newID {
 		t.Errorf("SearchRegister(work) = %+v; want R1 with Member %.8s", ms, newID)
 	}
+}
 
-	// Nothing changed on the write side: the chain checks the rotated
-	// node's transactions against the ID stored.
-	if code, log := checkTx(t, app, rotated.dir(t, OrgEntry{ID: "org-1", Kind: "owner", Name: "Owner One Renamed"})); code != CodeNotOwner {
-		t.Errorf("CheckTx(rename org-1 from the rotated node) = %d %q, want CodeNotOwner", code, log)
+// A rotated member's node updates its records from before the rotation:
+// it renames its organization, files a registration naming it and revokes
+// a registration filed under its old key, which stays where it was stored;
+// another member's node, and the member's own once it is removed, are
+// refused as before, in CheckTx and in the block alike, changing nothing.
+func TestGovRotatedRecordsWrite(t *testing.T) {
+	root, ms := newGovConsortium(t, 4)
+	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
+	old, other := ms[1], ms[2]
+	rotated := rotateMember(t, app, root, ms, old,
+		old.dir(t, OrgEntry{ID: "org-1", Kind: "owner", Name: "Owner One"}),
+		other.dir(t, OrgEntry{ID: "org-2", Kind: "owner", Name: "Owner Two"}),
+		old.reg(t, Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("work")}}))
+	newID := MemberID(rotated.cert)
+	rename := func(n *testNode, name string) []byte {
+		return n.dir(t, OrgEntry{ID: "org-1", Kind: "owner", Name: name})
+	}
+	unchanged := func(when string) {
+		t.Helper()
+		if e, _, _ := app.StoredOrg("org-1"); e.Name != "Owner One" || e.Member != old.id {
+			t.Errorf("%s: org-1 = %+v, want Owner One under the old ID", when, e)
+		}
+		if e, _, _ := app.StoredRegistration(old.id, "R1"); e.RevokedHeight != 0 {
+			t.Errorf("%s: R1 revoked at %d", when, e.RevokedHeight)
+		}
+	}
+
+	// Another member's node: refused as before.
+	refused := [][]byte{
+		rename(other.testNode, "Taken Over"),
+		other.reg(t, Registration{ID: "R7", Org: "org-1", Files: []RegFile{regFile("theirs")}}),
+		other.reg(t, Registration{ID: "R1", Revoked: true}),
+	}
+	codes := []uint32{CodeNotOwner, CodeNotOwner, CodeStale}
+	for i, raw := range refused {
+		if code, log := checkTx(t, app, raw); code != codes[i] {
+			t.Errorf("CheckTx(another member's tx %d) = %d %q, want %d", i, code, log, codes[i])
+		}
+	}
+	block(t, app, 5, codes, refused...)
+	unchanged("after another member's transactions")
+
+	// The rotated node: its organization and registration are its own.
+	mine := [][]byte{
+		rename(rotated, "Owner One Renamed"),
+		rotated.reg(t, Registration{ID: "R2", Org: "org-1", Files: []RegFile{regFile("new work")}}),
+		rotated.reg(t, Registration{ID: "R1", Revoked: true}),
+	}
+	for i, raw := range mine {
+		if code, log := checkTx(t, app, raw); code != CodeOK {
+			t.Errorf("CheckTx(the rotated node's tx %d) = %d %q, want CodeOK", i, code, log)
+		}
+	}
+	block(t, app, 6, nil, mine...)
+	if e, _, _ := app.StoredOrg("org-1"); e.Name != "Owner One Renamed" || e.Member != newID {
+		t.Errorf("org-1 = %+v, want renamed under the new ID %.8s", e, newID)
+	}
+	if e, ok, _ := app.StoredRegistration(newID, "R2"); !ok || e.Org != "org-1" {
+		t.Errorf("StoredRegistration(new ID, R2) = %+v, %v; want it naming org-1", e, ok)
+	}
+	if e, ok, _ := app.StoredRegistration(old.id, "R1"); !ok || e.RevokedHeight != 6 {
+		t.Errorf("StoredRegistration(old ID, R1) = %+v, %v; want it revoked at 6", e, ok)
+	}
+	if _, ok, _ := app.StoredRegistration(newID, "R1"); ok {
+		t.Error("the revocation stored a second R1 under the new ID")
+	}
+	if code, log := checkTx(t, app, rotated.reg(t, Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("work")}})); code != CodeDuplicate {
+		t.Errorf("CheckTx(R1 again, under the new key) = %d %q, want CodeDuplicate", code, log)
+	}
+
+	// Once the member is removed, its node is not, and no key of the
+	// member's is another's.
+	block(t, app, 7, nil, ms[0].propose(t, Proposal{ID: "remove-1", Expires: 50, Action: ActRemove, Target: old.target(), Override: true}))
+	var votes [][]byte
+	for _, v := range []*govMember{ms[0], ms[2], ms[3]} {
+		votes = append(votes, v.ballot(t, "remove-1", true))
+	}
+	block(t, app, 8, nil, votes...)
+	block(t, app, 9, nil)
+	block(t, app, 10, nil) // the removal takes effect
+	late := rotated.reg(t, Registration{ID: "R3", Org: "org-1", Files: []RegFile{regFile("late")}})
+	if code, log := checkTx(t, app, late); code != CodeNotMember {
+		t.Errorf("CheckTx(the removed member's registration) = %d %q, want CodeNotMember", code, log)
+	}
+	block(t, app, 11, []uint32{CodeNotMember}, late)
+	app.db.View(func(tx *bolt.Tx) error {
+		if sameMember(tx, newID, old.id) || sameMember(tx, old.id, newID) {
+			t.Error("sameMember: the removed member's keys are still one member's")
+		}
+		if !sameMember(tx, newID, newID) {
+			t.Error("sameMember(an ID, itself) = false")
+		}
+		return nil
+	})
+	if _, ok, _ := app.StoredRegistration(newID, "R3"); ok {
+		t.Error("the removed member's registration is in the register")
 	}
 }
