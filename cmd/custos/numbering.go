@@ -86,14 +86,9 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 				continue
 			}
 			waiting++
-			// The chain checks a revocation against the entry under this
-			// node's member ID: one made before a rotation of the
-			// member's key is not (docs/governance.md).
-			_, stored, err := ch.StoredRegistration(member, u.ID)
-			if err != nil {
-				return 0, err
-			}
-			if t, sentAt := sent[u.ID]; !stored || sentAt && now.Sub(t) < numberResend {
+			// The chain finds the entry under any key the member ran,
+			// as Registration does (docs/governance.md).
+			if t, sentAt := sent[u.ID]; !ok || sentAt && now.Sub(t) < numberResend {
 				continue // not in the register yet (the chain would refuse it), or just sent
 			}
 			submit = append(submit, anchor.Registration{ID: u.ID, Revoked: true})
@@ -159,10 +154,13 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 // operator organization (which is the member itself and not in the
 // directory), and not ready while the directory does not list it yet.
 func registrantOrg(ch *anchor.Chain, orgs *access.Store, member, org string) (string, bool) {
-	// As stored: the chain checks the registration against the node
-	// member ID the organization was registered under.
-	if e, ok, err := ch.StoredOrg(org); err == nil && ok && e.Member == member {
-		return org, true
+	// The chain checks the registration against the member, under any
+	// key it ran: Org gives the member's current node member ID, compared
+	// with this node's (CurrentNode: it may run a key rotated since).
+	if e, ok, err := ch.Org(org); err == nil && ok {
+		if cur, _, err := ch.App.CurrentNode(member); err == nil && e.Member == cur {
+			return org, true
+		}
 	}
 	if o, err := orgs.Org(org); err == nil && o.Kind == access.KindOperator {
 		return "", true
