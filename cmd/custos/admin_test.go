@@ -47,6 +47,7 @@ func jsonLines[T any](t *testing.T, out string) []T {
 // evidence into a matter and shares it, the court lists it and fetches a
 // receipt that verifies.
 func TestAdminCLI(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	n := startNode(t, t.TempDir(), "")
 	admin := n.Token
 

@@ -16,6 +16,7 @@ import (
 // missed against a real node, and checks what they print or save with
 // the real tools where there are some (openssl for a time-stamp reply).
 func TestAPICommands(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	n := startNode(t, t.TempDir(), "")
 	dir := t.TempDir()
 	data := []byte("exhibit A: the signed licence\n")

@@ -28,6 +28,8 @@ import (
 // chains carry an anchored "certified" event; and the public verification
 // view answers without a token.
 func TestCertificateEndToEnd(t *testing.T) {
+	// One node of its own, mostly waiting: see parallelNote.
+	t.Parallel()
 	seal := writeSeal(t, t.TempDir()) // the office's seal image, printed under the signature
 	n := startNode(t, t.TempDir(), "org = \"杭州市互联网公证处\"\n[notary]\nabbrev = \"浙杭\"\nname = \"张三\"\nseal = \""+seal+"\"\n")
 	dir := t.TempDir()
@@ -258,6 +260,7 @@ func receiptHasEvent(t *testing.T, n *proc, id, typ, subject string) bool {
 // --applicant-org, --applicant-name and --applicant-id; pdftotext reads the
 // printed applicant from the signed PDF.
 func TestCertificateApplicant(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	n := startNode(t, t.TempDir(), "")
 	firm, firmTok := newOrg(t, n, "lawfirm", "Zhong Lun Law Firm", access.RoleSubmitter)
 	_, otherTok := newOrg(t, n, "lawfirm", "Opposing Firm", access.RoleSubmitter)

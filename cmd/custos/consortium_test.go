@@ -65,8 +65,8 @@ func freePortRun(t *testing.T, n int) int {
 	return 0
 }
 
-// parallelNote: the tests that start a consortium, and the soak and crash
-// scenarios, spend most of their time waiting for blocks, receipts,
+// parallelNote: the tests that start a consortium, the soak and crash
+// scenarios, and the longer tests of one node of their own, spend most of their time waiting for blocks, receipts,
 // restarts and paced load, not computing, so they call t.Parallel() and
 // run together (three at a time under `make test`'s -parallel 3) after the
 // package's other tests, which keeps `make test` within its budget on two

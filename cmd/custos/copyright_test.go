@@ -27,6 +27,7 @@ import (
 // receipts pass `custos verify`; a transfer and a revocation are anchored
 // custody events; the public verification view needs no token.
 func TestCopyrightEndToEnd(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	n := startNode(t, t.TempDir(), "")
 	dir := t.TempDir()
 	_, tokA := crOrg(t, n, "西湖摄影工作室")

@@ -181,6 +181,7 @@ func TestDirectoryNameConflictToldOnce(t *testing.T) {
 // with `custos org update` and files with `custos submit`: without
 // --unlisted the upload takes the default, --unlisted=false overrides it.
 func TestOrgUnlistedByDefault(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	n := startNode(t, t.TempDir(), "")
 	out, err := runCustos(t, "org", "create", "--server", n.URL, "--token", n.Token, "--kind", "lawfirm", "--name", "Quiet Firm")
 	var org wire.OrgView

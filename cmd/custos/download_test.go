@@ -25,6 +25,7 @@ import (
 // piped (with both downloads in it), and a download of altered stored
 // bytes, which must leave nothing under the target's name.
 func TestDownloadCustody(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	n := startNode(t, t.TempDir(), "")
 	dir := t.TempDir()
 	data := bytes.Repeat([]byte("the contract, clause by clause\n"), 4000) // above the inline threshold: a blob

@@ -154,6 +154,7 @@ func countFiles(t *testing.T, dir string) int {
 // Lock bucket under COMPLIANCE retention, and a MinIO outage turns uploads
 // into clean 503s while the node keeps serving metadata.
 func TestS3Backend(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	m := testenv.MinIO(t)
 	cfg := fmt.Sprintf(`[storage]
 backend = "s3"

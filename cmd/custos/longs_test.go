@@ -160,6 +160,7 @@ func TestCobraZH(t *testing.T) {
 // pflag's usage errors come in Chinese with their exit status; under an
 // English locale the same stay English.
 func TestHelpZHBinary(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	zh := []string{"LC_ALL=zh_CN.UTF-8"}
 	en := []string{"LC_ALL=C.UTF-8"}
 	for _, tc := range []struct {

@@ -21,6 +21,7 @@ import (
 // bbolt; the restarted node's audit names both documents under the right
 // kinds, and so does custos fsck.
 func TestAuditFindsTamperedDocuments(t *testing.T) {
+	t.Parallel() // one node of its own, mostly waiting: see parallelNote
 	dir := t.TempDir()
 	cfg := "org = \"杭州市互联网公证处\"\n[notary]\nabbrev = \"浙杭\"\nname = \"张三\"\n"
 	n := startNode(t, dir, cfg, "CUSTOS_BOOTSTRAP_TOKEN="+soakToken)
