@@ -19,8 +19,10 @@ import (
 )
 
 // upgradeLead is how many blocks ahead of the chain the members vote an
-// upgrade for: enough for four votes, cast at once, to be final before it.
-const upgradeLead = 15
+// upgrade for: enough for four votes, cast at once by CLI processes under
+// -race beside the other parallel tests, to be final before it (15 was
+// not, once).
+const upgradeLead = 40
 
 // TestConsortiumStateUpgrade upgrades a running 4-member consortium created
 // at chain state version 1 to version 2 (custody heads) with uploads
