@@ -6,7 +6,7 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 BIN := bin/custos
 
-.PHONY: help build wasm run test test-unit deps bench soak fuzz vet fmt screenshots clean
+.PHONY: help build wasm run test test-race test-unit deps bench soak fuzz vet fmt screenshots clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test: deps ## run every test, integration included (what CI runs)
 	$(GO) vet ./...
 	CUSTOS_REQUIRE_INTEGRATION=1 $(GO) test -race -count=1 -parallel 3 -timeout 30m ./...
 	./scripts/fuzz.sh $(TEST_FUZZTIME)
+
+test-race: deps ## the end-to-end tests of cmd/custos with the custos processes they start built with -race too (slower: about twice make test's share)
+	CUSTOS_REQUIRE_INTEGRATION=1 CUSTOS_TEST_BINARY_RACE=1 $(GO) test -race -count=1 -parallel 3 -timeout 40m ./cmd/custos
 
 test-unit: ## unit tests only (integration tests skip when their tools are missing)
 	$(GO) test -count=1 ./...

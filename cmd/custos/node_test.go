@@ -22,7 +22,7 @@ import (
 )
 
 // The end-to-end tests run the real custos binary, built once by TestMain
-// (with -race when the tests are).
+// (with -race when the tests are and CUSTOS_TEST_BINARY_RACE=1).
 var (
 	custosBin  string
 	buildFlags []string
