@@ -101,6 +101,8 @@ type App struct {
 	memberIdx   map[[32]byte]uint32
 	base        *stateMap // the map before the first kept version
 	baseHeight  int64
+
+	memberCache membersCache // the committed member lists (memberscache.go)
 }
 
 // NewApp opens the application state in cfg.DB.
@@ -300,6 +302,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	a.smu.Lock()
 	a.version, a.since = version, 0
 	a.smu.Unlock()
+	a.forgetMembers()
 	return &abci.ResponseInitChain{AppHash: a.appHash(version, 0, root, newStateMap().root())}, nil
 }
 

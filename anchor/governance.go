@@ -344,10 +344,6 @@ func governanceMemberPlace(tx *bolt.Tx, member []byte) int {
 	return 0
 }
 
-// Members lists the consortium's members, by place (state version 6;
-// none before).
-func (a *App) Members() ([]Member, error) { return StoredMembers(a.db) }
-
 // StoredMembers reads the member list, by place, from a chain state
 // database (chain/app.db), such as a stopped node's; none before state
 // version 6.

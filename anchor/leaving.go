@@ -2,6 +2,7 @@ package anchor
 
 import (
 	"encoding/hex"
+	"maps"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -18,8 +19,15 @@ import (
 // a removed member's node ran (the govval bucket: its first key and any it
 // rotated to) to that member, whose Removed is the height it was removed
 // at. Directory entries, deposits and shares recorded under one of these
-// IDs belong to a former member. Empty before state version 6.
+// IDs belong to a former member. Empty before state version 6. The map is
+// the caller's.
 func (a *App) FormerMembers() (map[string]Member, error) {
+	l, err := a.memberLists()
+	return maps.Clone(l.former), err
+}
+
+// readFormerMembers reads FormerMembers' map from the database.
+func (a *App) readFormerMembers() (map[string]Member, error) {
 	out := map[string]Member{}
 	err := a.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bGovVal)

@@ -28,15 +28,19 @@ var (
 )
 
 // Guard refuses a peer request whose ID it has seen, or whose time is
-// more than Window from its clock. It remembers IDs in memory, for
-// 2×Window: a request older than that is stale anyway. (A restart forgets
-// them; a replay then needs a request captured inside the TLS session of a
-// member node, and is still refused once stale.)
+// more than Window from its clock, or earlier than the guard itself. It
+// remembers IDs in memory, for 2×Window: a request older than that is
+// stale anyway. A restart forgets them, so a request stamped before the
+// guard was made (before the node started) is refused as stale: one
+// captured before a restart cannot be replayed after it. A caller whose
+// clock is behind the node's by d is refused for d after the node starts
+// (at most Window: beyond that it is refused anyway).
 type Guard struct {
-	now  func() time.Time
-	mu   sync.Mutex
-	seen map[string]time.Time
-	last time.Time // of the last sweep
+	now   func() time.Time
+	since time.Time // when the guard was made
+	mu    sync.Mutex
+	seen  map[string]time.Time
+	last  time.Time // of the last sweep
 }
 
 // NewGuard returns a guard on now's clock (time.Now if nil).
@@ -44,7 +48,7 @@ func NewGuard(now func() time.Time) *Guard {
 	if now == nil {
 		now = time.Now
 	}
-	return &Guard{now: now, seen: map[string]time.Time{}}
+	return &Guard{now: now, since: now(), seen: map[string]time.Time{}}
 }
 
 // Check admits a request from member once, or says why not.
@@ -52,7 +56,7 @@ func (g *Guard) Check(member string, h http.Header) error {
 	id := h.Get(HeaderRequestID)
 	t, err := time.Parse(time.RFC3339Nano, h.Get(HeaderRequestTime))
 	now := g.now()
-	if err != nil || len(id) != 32 || t.Before(now.Add(-Window)) || t.After(now.Add(Window)) {
+	if err != nil || len(id) != 32 || t.Before(now.Add(-Window)) || t.Before(g.since) || t.After(now.Add(Window)) {
 		return ErrStale
 	}
 	if _, err := hex.DecodeString(id); err != nil {
