@@ -15,9 +15,14 @@ import (
 )
 
 // notInTour marks a README sh block that is not part of the tour (how to
-// build, test or run a consortium): it must come before the block's
-// opening fence, with nothing but blank lines between.
-const notInTour = "<!-- not-in-tour -->"
+// build, test or run the server): it must come before the block's
+// opening fence, with nothing but blank lines between. consortiumTour
+// marks, the same way, the blocks of the consortium's tour
+// (TestReadmeConsortiumTour), which are not part of the first tour either.
+const (
+	notInTour      = "<!-- not-in-tour -->"
+	consortiumTour = "<!-- consortium-tour -->"
+)
 
 // tourBlock is one ```sh block of the README's tour.
 type tourBlock struct {
@@ -25,28 +30,32 @@ type tourBlock struct {
 	Text string // the commands, without the fences
 }
 
-// tourBlocks returns, in order, the ```sh blocks of a README that are not
-// marked notInTour.
-func tourBlocks(readme string) ([]tourBlock, error) {
+// tourBlocks returns, in order, the ```sh blocks of a README that no
+// marker marks: the first tour's.
+func tourBlocks(readme string) ([]tourBlock, error) { return markedBlocks(readme, "") }
+
+// markedBlocks returns, in order, the ```sh blocks of a README that
+// marker marks ("": those no marker marks).
+func markedBlocks(readme, marker string) ([]tourBlock, error) {
 	var blocks []tourBlock
 	var cur *tourBlock
-	inBlock, marked, skip := false, false, false
+	inBlock, mark, blockMark := false, "", ""
 	for i, line := range strings.Split(readme, "\n") {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case inBlock && trimmed == "```":
-			if !skip {
+			if blockMark == marker {
 				blocks = append(blocks, *cur)
 			}
 			inBlock = false
 		case inBlock:
 			cur.Text += line + "\n"
 		case trimmed == "```sh":
-			cur, inBlock, skip, marked = &tourBlock{Line: i + 1}, true, marked, false
-		case trimmed == notInTour:
-			marked = true
+			cur, inBlock, blockMark, mark = &tourBlock{Line: i + 1}, true, mark, ""
+		case trimmed == notInTour || trimmed == consortiumTour:
+			mark = trimmed
 		case trimmed != "":
-			marked = false
+			mark = ""
 		}
 	}
 	if inBlock {
@@ -63,6 +72,13 @@ func TestTourBlocks(t *testing.T) {
 	}
 	if _, err := tourBlocks("```sh\nopen\n"); err == nil {
 		t.Errorf("tourBlocks(an unclosed block) = nil error")
+	}
+	mixed := "```sh\na\n```\n" + consortiumTour + "\n```sh\nc1\n```\n" + notInTour + "\n```sh\nn\n```\n" + consortiumTour + "\n\n```sh\nc2\n```\n"
+	if got, err := tourBlocks(mixed); err != nil || len(got) != 1 || got[0].Text != "a\n" {
+		t.Errorf("tourBlocks(mixed) = %+v, %v; want block a alone", got, err)
+	}
+	if got, err := markedBlocks(mixed, consortiumTour); err != nil || len(got) != 2 || got[0].Text != "c1\n" || got[1].Text != "c2\n" {
+		t.Errorf("markedBlocks(mixed, consortiumTour) = %+v, %v; want c1 and c2", got, err)
 	}
 }
 
