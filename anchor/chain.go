@@ -17,7 +17,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // ChainConfig configures a node's part in the consortium chain.

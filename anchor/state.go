@@ -14,7 +14,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/custos-project/custos/anchor/vmap"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 	bolt "go.etcd.io/bbolt"
 )
 

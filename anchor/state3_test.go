@@ -13,7 +13,7 @@ import (
 
 	"github.com/custos-project/custos/anchor/vmap"
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // newAppAt is newTestApp for a chain that starts at the given state version.

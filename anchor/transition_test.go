@@ -18,7 +18,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -173,7 +173,7 @@ func TestGovTransitionOnNode(t *testing.T) {
 }
 
 // checkReceiptsAcrossChange: with the genesis trust bundle, the receipt
-// verifier (evidence/receipt) accepts the chain's checkpoints before the
+// verifier (receipt) accepts the chain's checkpoints before the
 // change (no transitions) and after it (carrying the transition), refuses
 // the latest one stripped of its transition, and accepts it again with
 // the node's trust bundle version 2 (docs/receipt.md §8).

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Anchoring transaction formats. All integers are big-endian.

@@ -15,10 +15,10 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/poll"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Chain is what the API needs from the consortium chain.

@@ -17,7 +17,7 @@ import (
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // createCertificate handles POST /api/v1/certificates: the office

@@ -14,8 +14,8 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/internal/names"
 	prob "github.com/custos-project/custos/internal/problem"

@@ -14,9 +14,9 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certify"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/sharing"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -25,8 +25,8 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/integrity"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/evidence/sharing"
+	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
 	"github.com/custos-project/custos/webhooks"
 )

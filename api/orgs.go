@@ -12,7 +12,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/internal/names"
 	"github.com/custos-project/custos/internal/text"
 )

@@ -14,8 +14,8 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence/copyright"
-	"github.com/custos-project/custos/evidence/custody"
 )
 
 // TestCreateOrgOneOperator checks that an admin key cannot create a

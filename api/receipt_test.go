@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // waitingEvidence is the real evidence service, except that the item is
@@ -40,7 +40,7 @@ func (e *waitingEvidence) ReceiptWith(context.Context, string, evidence.ReceiptO
 // (or key) is revoked during the wait gets, after the wait, what a
 // stranger gets for an unknown item, never the receipt or its status.
 func TestReceiptWaitReauthorizes(t *testing.T) {
-	good, err := os.ReadFile("../evidence/receipt/testdata/good.json")
+	good, err := os.ReadFile("../receipt/testdata/good.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certify"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/imagehash"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/evidence/sharing"
+	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
 )
 

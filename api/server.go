@@ -21,7 +21,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Notifier publishes integration events (webhooks) to an organization.

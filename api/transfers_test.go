@@ -14,10 +14,10 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/copyright"
-	"github.com/custos-project/custos/evidence/custody"
 )
 
 // transferWorld is a registration of the firm (uploadWorld's

@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // trustBundler is the part of the chain that makes trust bundle version 2

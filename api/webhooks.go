@@ -8,7 +8,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/text"
 	"github.com/custos-project/custos/webhooks"

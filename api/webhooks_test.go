@@ -17,7 +17,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/webhooks"
 )
 

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // goldenDir holds the golden receipt, its trust bundle and its evidence.
-const goldenDir = "../evidence/receipt/testdata"
+const goldenDir = "../receipt/testdata"
 
 // BenchmarkVerify measures offline verification of the golden receipt (1
 // token, 5 events, 4 validators):

@@ -15,14 +15,14 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
-	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/notary/document"
+	"github.com/custos-project/custos/receipt"
 )
 
 // DefaultAnchorWait bounds how long issuing a document waits for its items

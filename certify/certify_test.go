@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
-	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary/document"
+	"github.com/custos-project/custos/receipt"
 )
 
 // fakeEvidence holds records by ID, visible to their owner organization

@@ -17,7 +17,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
 )

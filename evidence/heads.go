@@ -11,7 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // Custody heads (docs/custody-events.md, "Custody heads"). Each anchoring

@@ -18,8 +18,8 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/anchor/vmap"
-	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/receipt"
 )
 
 // v2Anchor is logAnchor at state version 2: its state map holds the heads

@@ -11,7 +11,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 
 	bolt "go.etcd.io/bbolt"
 

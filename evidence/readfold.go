@@ -10,7 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // Folding repeated reads (docs/custody-events.md, "Folded reads").

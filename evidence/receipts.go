@@ -13,8 +13,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
-	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Anchor is what receipts, lookups and the audit need from the anchoring

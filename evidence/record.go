@@ -5,7 +5,7 @@ import (
 	"encoding/base32"
 	"time"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // Record states.

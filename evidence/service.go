@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 
 	bolt "go.etcd.io/bbolt"
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 
 	bolt "go.etcd.io/bbolt"
 

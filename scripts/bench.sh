@@ -76,7 +76,7 @@ fi
 # transitions in at most 10 ms on one core), beside one with none, same run;
 # and both again on a verifier that has cached the transitions.
 if selected Transitions; then
-  go test -run '^$' -bench '^BenchmarkTransitions$' -cpu 1 -timeout 10m ./evidence/receipt/ | tee -a "$out" || status=$?
+  go test -run '^$' -bench '^BenchmarkTransitions$' -cpu 1 -timeout 10m ./receipt/ | tee -a "$out" || status=$?
 fi
 after="$(loadavg)"
 if selected Growth && [ -s "$CUSTOS_BENCH_GROWTH_CSV" ]; then

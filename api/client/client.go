@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Client calls one Custos server.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // ErrPending means an item has no receipt yet: it is time-stamped but not

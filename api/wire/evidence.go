@@ -3,7 +3,7 @@ package wire
 import (
 	"time"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // EvidenceView is the JSON form of an evidence record.

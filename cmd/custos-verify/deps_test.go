@@ -27,7 +27,7 @@ func forbidden(pkg string) string {
 		return "a protobuf runtime"
 	}
 	// The server's own packages. anchor/vmap (the state map's proofs) and
-	// evidence/custody (the custody event format) are verifier code.
+	// custody (the custody event format) are verifier code.
 	for _, p := range []string{"api", "evidence", "anchor", "notary", "storage", "webhooks", "access"} {
 		if pkg == module+p {
 			return "server package " + p
@@ -52,7 +52,7 @@ func TestVerifierDeps(t *testing.T) {
 		name, pkg string
 		env       []string
 	}{
-		{"receipt verifier", module + "evidence/receipt", nil},
+		{"receipt verifier", module + "receipt", nil},
 		{"custos-verify", module + "cmd/custos-verify", nil},
 		{"WebAssembly verifier", module + "web/wasm", []string{"GOOS=js", "GOARCH=wasm"}},
 	}
@@ -85,7 +85,7 @@ func TestForbidden(t *testing.T) {
 		"github.com/cosmos/gogoproto/proto": true, module + "api": true, module + "api/client": true,
 		module + "evidence": true, module + "anchor": true, module + "notary": true, module + "notary/pdf": true,
 		module + "storage": true, module + "webhooks": true, module + "access": true,
-		"net": false, "crypto/x509": false, module + "evidence/receipt": false, module + "evidence/custody": false,
+		"net": false, "crypto/x509": false, module + "receipt": false, module + "custody": false,
 		module + "anchor/vmap": false, module + "internal/rfc3161": false, "github.com/digitorus/timestamp": false,
 	} {
 		if got := forbidden(pkg) != ""; got != bad {

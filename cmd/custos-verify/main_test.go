@@ -10,7 +10,7 @@ import (
 )
 
 // vectorsDir holds the receipt test vectors (docs/receipt.md, Test vectors).
-const vectorsDir = "../../evidence/receipt/testdata/vectors"
+const vectorsDir = "../../receipt/testdata/vectors"
 
 type vector struct {
 	Name     string `json:"name"`
@@ -110,7 +110,7 @@ func TestUsage(t *testing.T) {
 // its transition, not valid at step checkpoint without it, and valid with
 // --transitions naming the companion list.
 func TestTransitions(t *testing.T) {
-	dir := "../../evidence/receipt/testdata/transitions"
+	dir := "../../receipt/testdata/transitions"
 	trust, file := filepath.Join(vectorsDir, "trust.json"), filepath.Join(vectorsDir, "evidence.txt")
 	tests := []struct {
 		args []string

@@ -9,7 +9,7 @@ import (
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // TestEmbeddedAnchoring: on the embedded default every record is anchored

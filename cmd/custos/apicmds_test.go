@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // TestAPICommands runs the commands added for the API operations the CLI

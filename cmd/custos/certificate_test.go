@@ -16,8 +16,8 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/receipt"
 )
 
 // TestCertificateEndToEnd issues a notarial certificate on the embedded

@@ -21,7 +21,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 func consortiumCmd() *cobra.Command {

@@ -21,8 +21,8 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/testimage"
+	"github.com/custos-project/custos/receipt"
 )
 
 // portsTaken are the ports freePortRun has handed out in this test

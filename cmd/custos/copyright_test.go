@@ -14,8 +14,8 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence/copyright"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/internal/testimage"
 	"github.com/custos-project/custos/notary/pdf"
 )

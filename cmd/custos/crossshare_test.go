@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // orgWithKey creates an organization on p (as its operator) and a key of

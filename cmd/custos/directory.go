@@ -12,8 +12,8 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/webhooks"
 )
 

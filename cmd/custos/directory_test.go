@@ -14,9 +14,9 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/audittrail"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/webhooks"
 )

@@ -19,11 +19,11 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 func randomBytes(t testing.TB, n int) []byte {

@@ -20,7 +20,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Joining a running consortium (docs/operations.md, "Joining the

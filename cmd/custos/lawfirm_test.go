@@ -9,7 +9,7 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // TestLawFirmToCourt is the integration a law firm's developer builds from

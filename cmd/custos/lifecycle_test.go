@@ -405,7 +405,7 @@ func (lc *lifecycle) removedVote(gone *member, goneID string, via *member) {
 
 // unvotedForgery: a receipt whose checkpoint claims a validator set with
 // a key the members never voted in (a prepared member's) fails `custos
-// verify`. (The transition vectors of evidence/receipt check the same
+// verify`. (The transition vectors of receipt check the same
 // with forged signatures: receipt.md §8.4.)
 func (lc *lifecycle) unvotedForgery(m *member) {
 	t := lc.t

@@ -12,7 +12,7 @@ import (
 
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // TestIdempotencyKey: a retried upload with the same Idempotency-Key gets

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/receipt"
 )
 
 func TestJSONOutputChoice(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/integrity"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // The soak scenarios (TestSoak*) load real `custos serve` processes on

@@ -15,7 +15,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // upgradeLead is how many blocks ahead of the chain the members vote an

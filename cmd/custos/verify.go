@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/custos-project/custos/api/client"
-	"github.com/custos-project/custos/evidence/receipt"
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/verifycli"
+	"github.com/custos-project/custos/receipt"
 )
 
 // verifyCmd is `custos verify`: an offline check of a receipt against a

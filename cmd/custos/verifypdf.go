@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/verifycli"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/receipt"
 )
 
 // maxPDFSize bounds the PDF `custos verify --pdf` reads into memory; the

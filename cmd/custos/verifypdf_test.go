@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/receipt"
 )
 
 // pdfFixture is a certificate PDF signed in-process under a development

@@ -23,8 +23,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/emmansun/gmsm/sm3"
 
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/internal/testenv"
+	"github.com/custos-project/custos/receipt"
 )
 
 // TestVerifyPage runs the court verification page (/verify) in headless

@@ -15,9 +15,9 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/webhooks"
 )
 

@@ -17,8 +17,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
 )
 
 // Trails records and reads the organizations' audit trails in an

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/evidence/integrity"
 )

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
 	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/evidence/sharing"

@@ -12,8 +12,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
 )
 
 // CopyrightDocument describes a registration's signed certificate as

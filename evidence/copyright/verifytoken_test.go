@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/custody"
 )
 
 // A registration certificate's token opens the one kept: a second, racing

@@ -11,7 +11,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // LogAnchor is an evidence.Anchor that anchors, when made, every leaf the

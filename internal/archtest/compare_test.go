@@ -7,12 +7,12 @@ import (
 )
 
 const tinyDoc = "## Packages\n\n| package | what it owns |\n|---|---|\n" +
-	"| `anchor` | chain |\n| `evidence` | domain |\n| `evidence/receipt` | verifier |\n\n" +
-	"### Dependencies\n\n```arrows\n# domain\nevidence -> anchor, evidence/receipt\n\n" +
-	"# chain/state\nanchor -> evidence/receipt\n\n# pure verifier packages\nevidence/receipt ->\n```\n\n## Next\n\n| `other` | not a package row |\n"
+	"| `anchor` | chain |\n| `evidence` | domain |\n| `receipt` | verifier |\n\n" +
+	"### Dependencies\n\n```arrows\n# domain\nevidence -> anchor, receipt\n\n" +
+	"# chain/state\nanchor -> receipt\n\n# pure verifier packages\nreceipt ->\n```\n\n## Next\n\n| `other` | not a package row |\n"
 
 func TestCompare(t *testing.T) {
-	fine := Graph{"anchor": {"evidence/receipt"}, "evidence": {"anchor", "evidence/receipt"}, "evidence/receipt": {}}
+	fine := Graph{"anchor": {"receipt"}, "evidence": {"anchor", "receipt"}, "receipt": {}}
 	for _, tc := range []struct {
 		name string
 		md   string
@@ -23,7 +23,7 @@ func TestCompare(t *testing.T) {
 		{
 			name: "undocumented import and missing arrow",
 			md:   tinyDoc,
-			code: Graph{"anchor": {"evidence/receipt", "evidence"}, "evidence": {"evidence/receipt"}, "evidence/receipt": {}},
+			code: Graph{"anchor": {"receipt", "evidence"}, "evidence": {"receipt"}, "receipt": {}},
 			want: []string{
 				"anchor imports evidence: the arrow is not documented",
 				"documented arrow evidence -> anchor: evidence does not import anchor",
@@ -32,7 +32,7 @@ func TestCompare(t *testing.T) {
 		{
 			name: "package missing everywhere",
 			md:   tinyDoc,
-			code: Graph{"anchor": {"evidence/receipt"}, "evidence": {"anchor", "evidence/receipt"}, "evidence/receipt": {}, "storage": {}},
+			code: Graph{"anchor": {"receipt"}, "evidence": {"anchor", "receipt"}, "receipt": {}, "storage": {}},
 			want: []string{
 				"package storage has no line in the arrows block",
 				"package storage has no row in the Packages table",
@@ -43,23 +43,23 @@ func TestCompare(t *testing.T) {
 			md:   tinyDoc,
 			code: Graph{"anchor": {}, "evidence": {"anchor"}},
 			want: []string{
-				"Packages table: evidence/receipt is no package of the module",
-				"arrows block: evidence/receipt is no package of the module",
-				"documented arrow anchor -> evidence/receipt: anchor does not import evidence/receipt",
-				"documented arrow evidence -> evidence/receipt: evidence does not import evidence/receipt",
+				"Packages table: receipt is no package of the module",
+				"arrows block: receipt is no package of the module",
+				"documented arrow anchor -> receipt: anchor does not import receipt",
+				"documented arrow evidence -> receipt: evidence does not import receipt",
 			},
 		},
 		{
 			name: "chain state importing the domain",
-			md:   strings.Replace(tinyDoc, "anchor -> evidence/receipt", "anchor -> evidence, evidence/receipt", 1),
-			code: Graph{"anchor": {"evidence", "evidence/receipt"}, "evidence": {"anchor", "evidence/receipt"}, "evidence/receipt": {}},
+			md:   strings.Replace(tinyDoc, "anchor -> receipt", "anchor -> evidence, receipt", 1),
+			code: Graph{"anchor": {"evidence", "receipt"}, "evidence": {"anchor", "receipt"}, "receipt": {}},
 			want: []string{"layer rule: anchor (chain/state) -> evidence (domain) is not allowed"},
 		},
 		{
 			name: "verifier importing the chain state",
-			md:   strings.Replace(tinyDoc, "evidence/receipt ->\n", "evidence/receipt -> anchor\n", 1),
-			code: Graph{"anchor": {"evidence/receipt"}, "evidence": {"anchor", "evidence/receipt"}, "evidence/receipt": {"anchor"}},
-			want: []string{"layer rule: evidence/receipt (pure verifier packages) -> anchor (chain/state) is not allowed"},
+			md:   strings.Replace(tinyDoc, "receipt ->\n", "receipt -> anchor\n", 1),
+			code: Graph{"anchor": {"receipt"}, "evidence": {"anchor", "receipt"}, "receipt": {"anchor"}},
+			want: []string{"layer rule: receipt (pure verifier packages) -> anchor (chain/state) is not allowed"},
 		},
 		{
 			name: "unknown layer",
@@ -84,8 +84,8 @@ func TestParseDocErrors(t *testing.T) {
 	for _, tc := range []struct{ name, md, want string }{
 		{"no block", strings.Replace(tinyDoc, "```arrows", "```", 1), "no ```arrows block"},
 		{"not closed", strings.TrimSuffix(tinyDoc[:strings.LastIndex(tinyDoc, "```")], "\n"), "not closed"},
-		{"bad line", strings.Replace(tinyDoc, "anchor -> evidence/receipt", "anchor => evidence/receipt", 1), "want \"pkg -> dep, dep\""},
-		{"two lines", strings.Replace(tinyDoc, "evidence/receipt ->\n", "evidence/receipt ->\nanchor ->\n", 1), "anchor has two lines"},
+		{"bad line", strings.Replace(tinyDoc, "anchor -> receipt", "anchor => receipt", 1), "want \"pkg -> dep, dep\""},
+		{"two lines", strings.Replace(tinyDoc, "receipt ->\n", "receipt ->\nanchor ->\n", 1), "anchor has two lines"},
 		{"no layer", strings.Replace(tinyDoc, "# domain\n", "", 1), "before any"},
 		{"no table", strings.Replace(tinyDoc, "## Packages", "## Pakages", 1), "no Packages table"},
 	} {

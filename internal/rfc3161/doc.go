@@ -3,6 +3,6 @@
 // the message imprint, and the signer's chain to trusted roots at the
 // token's own time. It makes no network call and holds no key: the TSA
 // server and client (package notary) and the receipt verifier (package
-// evidence/receipt) both check tokens through it, so the verifier does not
+// receipt) both check tokens through it, so the verifier does not
 // link the server.
 package rfc3161

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Node is a consortium member's node, asked (custos verify --node) to

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // The receipt test vectors: one chain, one trust bundle.
 var (
-	vectorReceipt = filepath.Join("..", "..", "evidence", "receipt", "testdata", "vectors", "valid", "v3-complete.json")
-	vectorTrust   = filepath.Join("..", "..", "evidence", "receipt", "testdata", "vectors", "trust.json")
+	vectorReceipt = filepath.Join("..", "..", "receipt", "testdata", "vectors", "valid", "v3-complete.json")
+	vectorTrust   = filepath.Join("..", "..", "receipt", "testdata", "vectors", "trust.json")
 )
 
 // fakeNode answers with a fixed checkpoint and proof.
@@ -106,13 +106,13 @@ func TestCheckWithoutNode(t *testing.T) {
 }
 
 // TestTransitionsFlag: the receipt signed after a validator change
-// (evidence/receipt/testdata/transitions) is valid with the genesis bundle
+// (receipt/testdata/transitions) is valid with the genesis bundle
 // when it carries its transition (version 4) or is given it as a
 // companion, not valid without, and a companion that is no list of
 // transitions nor a version-2 bundle is a usage error.
 func TestTransitionsFlag(t *testing.T) {
-	dir := filepath.Join("..", "..", "evidence", "receipt", "testdata", "transitions")
-	evidenceFile := filepath.Join("..", "..", "evidence", "receipt", "testdata", "vectors", "evidence.txt")
+	dir := filepath.Join("..", "..", "receipt", "testdata", "transitions")
+	evidenceFile := filepath.Join("..", "..", "receipt", "testdata", "vectors", "evidence.txt")
 	cases := []struct {
 		receipt, companion string
 		code               int

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // verifyReport is the --json output.

@@ -11,7 +11,7 @@ import (
 // languages: ✓, ✗, -, ! at the start of a step, and VALID, INVALID,
 // CONFIRMED, NOT CONFIRMED and CONTRADICTED as the last line, which the
 // Chinese lines keep and follow with their meaning. The reasons of a
-// failed step come from the verifier (evidence/receipt) in English.
+// failed step come from the verifier (receipt) in English.
 var words = map[string][2]string{
 	"format":        {"✓ format: receipt version %d", "✓ 格式：回执版本 %d"},
 	"digest":        {"✓ digest: the file matches the receipt", "✓ 文件指纹：文件与回执一致"},

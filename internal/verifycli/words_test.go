@@ -72,7 +72,7 @@ func TestChineseSteps(t *testing.T) {
 		t.Errorf("Chinese steps keep English words:\n%s", s)
 	}
 	out.Reset()
-	bad := filepath.Join("..", "..", "evidence", "receipt", "testdata", "vectors", "invalid", "custody-chain-broken.json")
+	bad := filepath.Join("..", "..", "receipt", "testdata", "vectors", "invalid", "custody-chain-broken.json")
 	err := Check(context.Background(), &out, Options{Receipt: bad, Trust: vectorTrust, Chinese: true})
 	var ee ExitError
 	if !errors.As(err, &ee) || ee.Code != 1 || !strings.Contains(out.String(), "✗ custody（保管链）") || !strings.HasSuffix(out.String(), "INVALID（无效）\n") {

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/receipt"
 )
 
 // testIssuer is an Issuer under a throwaway PKI: root → notary office CA →

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/custos-project/custos/evidence/custody"
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Item is one evidence item as a document states it. The API fills it from

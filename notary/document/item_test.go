@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // TestCustodyLinesFoldedRead: a certificate's custody line of a folded read
 // says how many reads it stands for and since when, so that it is not read
 // as one view.
 func TestCustodyLinesFoldedRead(t *testing.T) {
-	b, err := os.ReadFile("../../evidence/custody/testdata/events.golden.json")
+	b, err := os.ReadFile("../../custody/testdata/events.golden.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/receipt"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/receipt"
 )
 
 // testIssuer is an Issuer under a throwaway PKI: root → notary office CA →
@@ -61,7 +61,7 @@ func testIssuer(t *testing.T) (*Issuer, *x509.CertPool) {
 // testItem is an item whose receipt is the receipt package's golden one.
 func testItem(t *testing.T) Item {
 	t.Helper()
-	b, err := os.ReadFile("../../evidence/receipt/testdata/good.json")
+	b, err := os.ReadFile("../../receipt/testdata/good.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // ContractVersion is the version of the Report contract (README.md). It

@@ -14,12 +14,12 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/report.json")
 
-const testdata = "../../evidence/receipt/testdata/"
+const testdata = "../../receipt/testdata/"
 
 // golden returns the receipt package's golden receipt, trust bundle and
 // the evidence file's SHA-256 and SM3 in hex.

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Confirmation is what custosConfirm returns, as JSON: whether the node

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // ConfirmJSON confirms a receipt against a node's checkpoint and proof as
 // `custos verify --node` does (the page fetches them from its node).
 func TestConfirm(t *testing.T) {
-	dir := filepath.Join("..", "..", "evidence", "receipt", "testdata", "vectors")
+	dir := filepath.Join("..", "..", "receipt", "testdata", "vectors")
 	rb, err := os.ReadFile(filepath.Join(dir, "valid", "v3-complete.json"))
 	if err != nil {
 		t.Fatal(err)

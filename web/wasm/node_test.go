@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // nodeScript loads the wasm as a page would (wasm_exec.js from GOROOT),

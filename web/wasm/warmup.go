@@ -3,12 +3,12 @@ package main
 import (
 	_ "embed"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 // The built-in receipt the page verifies as soon as the verifier has
 // started, before the court chooses its files: a copy of the test vector
-// evidence/receipt/testdata/vectors/valid/v3-complete.json and its trust
+// receipt/testdata/vectors/valid/v3-complete.json and its trust
 // bundle (TestWarmUpIsTheVector keeps them equal). In the browser, the
 // first call of each WebAssembly function compiles it and the busiest ones
 // are compiled again, optimised (docs/performance.md, "The page's first

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/internal/rfc3161"
 )
 

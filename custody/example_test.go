@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // Every custody event has exactly one encoding; anything else is refused.

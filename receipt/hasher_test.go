@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 
 	"github.com/transparency-dev/merkle/rfc6962"
 )

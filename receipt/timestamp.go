@@ -10,7 +10,7 @@ import (
 	"fmt"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/internal/rfc3161"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/custos-project/custos/anchor/vmap"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // noteV1 is the verdict's word on a version-1 receipt's custody.

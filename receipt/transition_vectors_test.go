@@ -21,7 +21,7 @@ import (
 
 // The transition vectors (testdata/transitions) are generated here from
 // real CometBFT types and fixed keys, and checked by regenerating them:
-// `go test ./evidence/receipt -run TestTransitionVectors -add` writes them.
+// `go test ./receipt -run TestTransitionVectors -add` writes them.
 // A genesis set of 4 validators goes through 10 changes, ending with none
 // of the genesis keys; change k is applied at height 10k, so its
 // transition is the header at 10k+1 and the new set signs from 10k+2.
@@ -382,7 +382,7 @@ func TestTransitionVectors(t *testing.T) {
 		got, err := os.ReadFile(path)
 		check(t, err)
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from what the generator makes: run go test ./evidence/receipt -run TestTransitionVectors -add and review the diff", path)
+			t.Errorf("%s differs from what the generator makes: run go test ./receipt -run TestTransitionVectors -add and review the diff", path)
 		}
 	}
 	var cases []transitionCase

@@ -13,7 +13,7 @@ import (
 	"github.com/custos-project/custos/internal/strictjson"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 )
 
 // MaxSize is the largest receipt or trust bundle Parse and ParseTrust read.

@@ -5,7 +5,7 @@ import (
 	"log"
 	"os"
 
-	"github.com/custos-project/custos/evidence/receipt"
+	"github.com/custos-project/custos/receipt"
 )
 
 func ExampleVerify() {

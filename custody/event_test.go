@@ -15,7 +15,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // goldenEvents are the vectors in testdata/events.golden.json; regenerate
-// with `go test ./evidence/custody -run TestEventGolden -update` and review the diff.
+// with `go test ./custody -run TestEventGolden -update` and review the diff.
 func goldenEvents() []Event {
 	created := Event{
 		V: 1, Evidence: "aaaaaaaaaaaaaaaaaaaaaaaaaa", Seq: 0, Type: EventCreated,

@@ -23,7 +23,7 @@ import (
 
 	"github.com/custos-project/custos/anchor/vmap"
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/custody"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/notary"
 )
 
