@@ -92,8 +92,12 @@ func Verify(r *Record, data Hashes, opts VerifyOptions) (*Result, error) {
 		if i > 0 {
 			covered = renewedLeaf(h, data[h], r.Chains[:i])
 		}
+		tsHashes := make([][]byte, len(chain)) // H(timeStamp) of each, for the renewals
+		for j, a := range chain {
+			tsHashes[j] = sum(h, a.TimeStamp)
+		}
 		for j := range chain {
-			tok, err := checkArchiveTimeStamp(chain, i, j, covered, opts)
+			tok, err := checkArchiveTimeStamp(chain, tsHashes, i, j, covered, opts)
 			if err != nil {
 				return nil, err
 			}
@@ -159,7 +163,7 @@ type verifiedToken struct {
 // checkArchiveTimeStamp runs steps 3 to 6 on the j-th ArchiveTimeStamp
 // of chain i, which covers covered (its first) or the chain's earlier
 // time-stamps (the later ones).
-func checkArchiveTimeStamp(chain Chain, i, j int, covered []byte, opts VerifyOptions) (*verifiedToken, error) {
+func checkArchiveTimeStamp(chain Chain, tsHashes [][]byte, i, j int, covered []byte, opts VerifyOptions) (*verifiedToken, error) {
 	a := chain[j]
 	var root []byte
 	if j == 0 {
@@ -168,10 +172,10 @@ func checkArchiveTimeStamp(chain Chain, i, j int, covered []byte, opts VerifyOpt
 		}
 		root = covered
 	} else {
-		if err := checkRenewal(chain, i, j); err != nil {
+		if err := checkRenewal(a, tsHashes[:j], i, j); err != nil {
 			return nil, err
 		}
-		root = sum(a.Hash, chain[0].TimeStamp)
+		root = tsHashes[0]
 	}
 	if a.Tree != nil {
 		root = rootOf(a.Hash, a.Tree)
@@ -188,16 +192,15 @@ func checkDataHash(a ArchiveTimeStamp, i int, covered []byte) error {
 }
 
 // checkRenewal is step 4.
-func checkRenewal(chain Chain, i, j int) error {
-	a := chain[j]
+// earlier are H(timeStamp) of the ArchiveTimeStamps before a in its chain.
+func checkRenewal(a ArchiveTimeStamp, earlier [][]byte, i, j int) error {
 	if a.Tree == nil {
 		if j != 1 {
 			return fail("checkRenewal", i, j, fmt.Errorf("%w: a renewal of %d time-stamps without a reduced hash tree", ErrMismatch, j), "", "")
 		}
 		return nil // the root is H(timeStamp of the first), checked by checkToken
 	}
-	for k := range j {
-		want := sum(a.Hash, chain[k].TimeStamp)
+	for k, want := range earlier {
 		if !containsHash(a.Tree[0], want) {
 			return fail("checkRenewal", i, j, fmt.Errorf("%w: the renewal does not cover archive time-stamp %d", ErrMismatch, k), hex.EncodeToString(want), "absent")
 		}
