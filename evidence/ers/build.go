@@ -109,8 +109,40 @@ func (b *Batch) Record(i int) *Record {
 }
 
 // AppendRecord appends the DER EvidenceRecord of the i-th data object to
-// dst: Record(i).Encode() without the intermediate values.
+// dst: the bytes of Record(i).Encode(), written without building the
+// Record, so that it allocates nothing beyond dst's growth.
 func (b *Batch) AppendRecord(dst []byte, i int) []byte {
-	r := b.Record(i)
-	return r.appendBody(dst, r.contentLen())
+	var stack [MaxTreeDepth][]byte
+	t := b.tree
+	sibs := t.siblings(i, stack[:0])
+	hashLen := cms.Size(t.size)
+	treeLen := 0
+	if len(sibs) > 0 {
+		treeLen = cms.Size(2*hashLen) + (len(sibs)-1)*cms.Size(hashLen)
+	}
+	oid, alg := oidDER(t.h), algorithmID(t.h)
+	atsLen := cms.Size(len(oid)) + len(b.token)
+	if treeLen > 0 {
+		atsLen += cms.Size(treeLen)
+	}
+	chainLen := cms.Size(atsLen)
+	seqLen := cms.Size(chainLen)
+	dst = cms.AppendTLV(dst, cms.TagSequence, len(version1)+cms.Size(len(alg))+cms.Size(seqLen), version1)
+	dst = cms.AppendTLV(dst, cms.TagSequence, len(alg), alg)
+	dst = cms.AppendTLV(dst, cms.TagSequence, seqLen)
+	dst = cms.AppendTLV(dst, cms.TagSequence, chainLen)
+	dst = cms.AppendTLV(dst, cms.TagSequence, atsLen)
+	dst = cms.AppendTLV(dst, tagDigestAlgorithm, len(oid), oid)
+	if treeLen > 0 {
+		dst = cms.AppendTLV(dst, tagReducedHashtree, treeLen)
+		dst = cms.AppendTLV(dst, cms.TagSequence, 2*hashLen)
+		dst = cms.AppendTLV(dst, cms.TagOctetString, t.size, t.leaf(i))
+		for k, s := range sibs {
+			if k > 0 {
+				dst = cms.AppendTLV(dst, cms.TagSequence, hashLen)
+			}
+			dst = cms.AppendTLV(dst, cms.TagOctetString, t.size, s)
+		}
+	}
+	return append(dst, b.token...)
 }

@@ -59,8 +59,23 @@ type ArchiveTimeStamp struct {
 // STRING: hash values of one level of a hash tree.
 type PartialHashtree [][]byte
 
-// algorithmID is the DER AlgorithmIdentifier of h, without parameters.
-func algorithmID(h crypto.Hash) []byte { return cms.AlgorithmID(cms.HashOID(h), false) }
+// hashDER holds, for each hash, the DER of its OID and of its
+// AlgorithmIdentifier without parameters, encoded once.
+var hashDER = func() map[crypto.Hash][2][]byte {
+	m := make(map[crypto.Hash][2][]byte)
+	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+		oid := cms.MustOID(cms.HashOID(h))
+		m[h] = [2][]byte{oid, cms.TLV(cms.TagSequence, oid)}
+	}
+	return m
+}()
+
+// oidDER is the DER OBJECT IDENTIFIER of h.
+func oidDER(h crypto.Hash) []byte { return hashDER[h][0] }
+
+// algorithmID is the DER AlgorithmIdentifier of h, without parameters
+// (RFC 5754 §2).
+func algorithmID(h crypto.Hash) []byte { return hashDER[h][1] }
 
 // Encode returns the DER encoding of r. It is written in one pass into one
 // buffer, every length computed first.
@@ -133,7 +148,7 @@ const (
 	tagReducedHashtree = 0xa2 // [2] SEQUENCE OF PartialHashtree
 )
 
-func (a *ArchiveTimeStamp) algContentLen() int { return len(cms.MustOID(cms.HashOID(a.Hash))) }
+func (a *ArchiveTimeStamp) algContentLen() int { return len(oidDER(a.Hash)) }
 
 func (a *ArchiveTimeStamp) treeContentLen() int {
 	n := 0
@@ -153,7 +168,7 @@ func (a *ArchiveTimeStamp) contentLen() int {
 
 func (a *ArchiveTimeStamp) append(dst []byte) []byte {
 	dst = cms.AppendTLV(dst, cms.TagSequence, a.contentLen())
-	dst = cms.AppendTLV(dst, tagDigestAlgorithm, a.algContentLen(), cms.MustOID(cms.HashOID(a.Hash)))
+	dst = cms.AppendTLV(dst, tagDigestAlgorithm, a.algContentLen(), oidDER(a.Hash))
 	if a.Tree != nil {
 		dst = cms.AppendTLV(dst, tagReducedHashtree, a.treeContentLen())
 		for _, p := range a.Tree {

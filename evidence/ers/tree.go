@@ -11,32 +11,40 @@ import (
 // hashPair returns H(min(a, b) || max(a, b)): the node over two children,
 // their hashes concatenated in ascending binary order (RFC 4998 §4.2 step
 // 3). It allocates nothing beyond the result for SHA-2.
-func hashPair(h crypto.Hash, a, b []byte) []byte {
+func hashPair(h crypto.Hash, a, b []byte) []byte { return appendPair(nil, h, a, b) }
+
+// appendPair appends hashPair(h, a, b) to dst.
+func appendPair(dst []byte, h crypto.Hash, a, b []byte) []byte {
 	if bytes.Compare(a, b) > 0 {
 		a, b = b, a
 	}
 	var buf [2 * sha512.Size]byte
 	n := copy(buf[:], a)
 	n += copy(buf[n:], b)
-	return sum(h, buf[:n])
+	return appendSum(dst, h, buf[:n])
 }
 
 // sum is H(data) for a SHA-2 h.
-func sum(h crypto.Hash, data []byte) []byte {
+func sum(h crypto.Hash, data []byte) []byte { return appendSum(nil, h, data) }
+
+// appendSum appends H(data) to dst, for a SHA-2 h without allocating.
+func appendSum(dst []byte, h crypto.Hash, data []byte) []byte {
 	switch h {
 	case crypto.SHA256:
 		s := sha256.Sum256(data)
-		return s[:]
+		return append(dst, s[:]...)
 	case crypto.SHA384:
 		s := sha512.Sum384(data)
-		return s[:]
+		return append(dst, s[:]...)
 	case crypto.SHA512:
 		s := sha512.Sum512(data)
-		return s[:]
+		return append(dst, s[:]...)
 	}
+	// Not a SHA-2 (the package takes none other): a copy goes to the
+	// hash.Hash, so that data does not escape on the paths above.
 	hh := h.New()
-	hh.Write(data)
-	return hh.Sum(nil)
+	hh.Write(bytes.Clone(data))
+	return hh.Sum(dst)
 }
 
 // hashSorted returns H of the ascending binary concatenation of values
@@ -92,7 +100,7 @@ func newTree(h crypto.Hash, leaves []byte) *tree {
 		n := len(level) / t.size
 		next := make([]byte, 0, (n+1)/2*t.size)
 		for i := 0; i+1 < n; i += 2 {
-			next = append(next, hashPair(h, t.node(level, i), t.node(level, i+1))...)
+			next = appendPair(next, h, t.node(level, i), t.node(level, i+1))
 		}
 		if n%2 == 1 {
 			next = append(next, t.node(level, n-1)...)
@@ -110,6 +118,18 @@ func (t *tree) len() int { return len(t.levels[0]) / t.size }
 func (t *tree) leaf(i int) []byte { return t.node(t.levels[0], i) }
 
 func (t *tree) root() []byte { return t.levels[len(t.levels)-1] }
+
+// siblings appends to out the siblings of leaf i on the way to the root,
+// from the bottom; none for a tree of one leaf.
+func (t *tree) siblings(i int, out [][]byte) [][]byte {
+	for _, level := range t.levels[:len(t.levels)-1] {
+		if sib := i ^ 1; sib < len(level)/t.size {
+			out = append(out, t.node(level, sib))
+		}
+		i >>= 1
+	}
+	return out
+}
 
 // path is the reduced hash tree of leaf i (RFC 4998 §4.2): the leaf with
 // its first sibling, then each next sibling on the way to the root; nil
