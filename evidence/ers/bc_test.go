@@ -21,6 +21,15 @@ func TestBouncyCastle(t *testing.T) {
 	bc := testenv.BouncyCastle(t, filepath.Join("testdata", "ERSCheck.java"))
 	p := newTestPKI(t)
 	data, stages, tsas := renewedRecords(t, p, false)
+	// A batch of one item (no reduced hash trees) and one of three (a node
+	// carried up a level) too.
+	for _, n := range []int{1, 3} {
+		d, st, _ := renewedBatch(t, p, n, false)
+		for s := range stages {
+			stages[s] = append(stages[s], st[s]...)
+		}
+		data = append(data, d...)
+	}
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		f := filepath.Join(dir, name)

@@ -31,7 +31,8 @@ const (
 // limits above. Decode then Encode gives back the same bytes.
 //
 // Decode checks the form only: Verify checks what the record proves. The
-// time-stamp token is kept as the DER element found, unparsed.
+// time-stamp token is kept as the DER element found, unparsed. The record's
+// hashes and tokens share der's memory.
 func Decode(der []byte) (*Record, error) {
 	if len(der) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(der), MaxSize)

@@ -79,16 +79,22 @@ func TestBuildInput(t *testing.T) {
 	}
 }
 
-// renewedRecords builds a batch at TSA A and renews its time-stamps with
+// renewedRecords builds a batch of five items at TSA A and renews its time-stamps with
 // TSA B four years later, then its hash trees with SHA-512 by TSA C, then
 // the new chain's time-stamp with TSA C; it returns the data and the
 // records at each stage.
 func renewedRecords(t testing.TB, p *testPKI, noCert bool) (data [][]byte, stages [][]*Record, tsas []*testTSA) {
 	t.Helper()
+	return renewedBatch(t, p, 5, noCert)
+}
+
+// renewedBatch is renewedRecords for a batch of n items.
+func renewedBatch(t testing.TB, p *testPKI, n int, noCert bool) (data [][]byte, stages [][]*Record, tsas []*testTSA) {
+	t.Helper()
 	ctx := context.Background()
 	a := p.tsa(t, "TSA A", t0)
 	a.noCert = noCert
-	data = items(5)
+	data = items(n)
 	fresh := records(build(t, a, data))
 
 	b := p.tsa(t, "TSA B", t0.Add(4*365*24*time.Hour))
@@ -272,5 +278,36 @@ func TestVerifyWithoutEmbeddedCertificates(t *testing.T) {
 	}
 	if _, err := Verify(r, hashes(data[0]), VerifyOptions{Roots: p.roots, Intermediates: inter}); err != nil {
 		t.Fatalf("Verify(with the TSA certificates) = %v", err)
+	}
+}
+
+// TestBatchConcurrent reads one batch from many goroutines (run with
+// -race): a Batch is read-only once built.
+func TestBatchConcurrent(t *testing.T) {
+	p := newTestPKI(t)
+	x := p.tsa(t, "TSA A", t0)
+	data := items(64)
+	b := build(t, x, data)
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			var err error
+			for i := g; i < len(data); i += 4 {
+				r, derr := Decode(b.AppendRecord(nil, i))
+				if derr != nil {
+					err = derr
+					break
+				}
+				if _, err = Verify(r, hashes(data[i]), VerifyOptions{Roots: p.roots}); err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
