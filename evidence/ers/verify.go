@@ -68,10 +68,10 @@ type Result struct {
 //     first PartialHashtree H(timeStamp) of every ArchiveTimeStamp before
 //     it in the chain (time-stamp renewal, §5.2); without a tree, it is
 //     the second and stamps the first's H(timeStamp);
-//  5. checkRoot: the root of each reduced hash tree (rootOf) is the
-//     token's message imprint, of algorithm H;
-//  6. checkToken: each token is a DER time-stamp token whose signature
-//     verifies, and whose signer chains to opts.Roots, with the critical
+//  5. checkToken, checkRoot: each token is a DER time-stamp token whose
+//     signature verifies, and its message imprint is the root of the
+//     reduced hash tree (rootOf), of algorithm H;
+//  6. checkToken: its signer chains to opts.Roots, with the critical
 //     timeStamping usage, at its own genTime;
 //  7. checkValidity: each token was still valid when the next one, which
 //     renews it, was issued (its chain verifies at the next genTime, and
