@@ -127,3 +127,34 @@ func FuzzDecode(f *testing.F) {
 		_, _ = Verify(r, data, VerifyOptions{Roots: p.roots})
 	})
 }
+
+func TestTreeCodec(t *testing.T) {
+	p := newTestPKI(t)
+	x := p.tsa(t, "TSA A", t0)
+	b := build(t, x, items(1000))
+	for _, i := range []int{0, 1, 500, 999} {
+		a := b.ArchiveTimeStamp(i)
+		der := EncodeTree(a.Tree)
+		tree, err := DecodeTree(der, crypto.SHA256)
+		if err != nil {
+			t.Fatalf("DecodeTree(EncodeTree(tree %d)) = %v", i, err)
+		}
+		r := &Record{DigestAlgorithms: []crypto.Hash{crypto.SHA256}, Chains: []Chain{{{Hash: crypto.SHA256, Tree: tree, TimeStamp: b.Token()}}}}
+		if !bytes.Equal(r.Encode(), b.AppendRecord(nil, i)) {
+			t.Fatalf("a record assembled from the stored tree %d and the batch's token differs from AppendRecord", i)
+		}
+	}
+	for name, in := range map[string][]byte{
+		"trailing":     append(EncodeTree(b.ArchiveTimeStamp(0).Tree), 0),
+		"empty":        cms.TLV(cms.TagSequence),
+		"SHA-512 size": EncodeTree(b.ArchiveTimeStamp(0).Tree),
+	} {
+		h := crypto.SHA256
+		if name == "SHA-512 size" {
+			h = crypto.SHA512
+		}
+		if _, err := DecodeTree(in, h); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeTree(%s) = %v, want ErrMalformed", name, err)
+		}
+	}
+}

@@ -222,3 +222,18 @@ func decodeTree(tree cryptobyte.String, size int) ([]PartialHashtree, error) {
 	}
 	return out, nil
 }
+
+// DecodeTree decodes what EncodeTree wrote, for hashes h, as strictly as
+// Decode reads a reducedHashtree (no trailing bytes, hashes of h's size,
+// the same limits). The tree shares der's memory.
+func DecodeTree(der []byte, h crypto.Hash) ([]PartialHashtree, error) {
+	if cms.HashOID(h) == nil {
+		return nil, fmt.Errorf("%w: hash %v", ErrUnsupported, h)
+	}
+	in := cryptobyte.String(der)
+	var tree cryptobyte.String
+	if !in.ReadASN1(&tree, cbasn1.SEQUENCE) || !in.Empty() {
+		return nil, fmt.Errorf("%w: not one DER SEQUENCE OF PartialHashtree", ErrMalformed)
+	}
+	return decodeTree(tree, h.Size())
+}

@@ -170,13 +170,7 @@ func (a *ArchiveTimeStamp) append(dst []byte) []byte {
 	dst = cms.AppendTLV(dst, cms.TagSequence, a.contentLen())
 	dst = cms.AppendTLV(dst, tagDigestAlgorithm, a.algContentLen(), oidDER(a.Hash))
 	if a.Tree != nil {
-		dst = cms.AppendTLV(dst, tagReducedHashtree, a.treeContentLen())
-		for _, p := range a.Tree {
-			dst = cms.AppendTLV(dst, cms.TagSequence, p.contentLen())
-			for _, v := range p {
-				dst = cms.AppendTLV(dst, cms.TagOctetString, len(v), v)
-			}
-		}
+		dst = appendTree(dst, tagReducedHashtree, a.Tree, a.treeContentLen())
 	}
 	return append(dst, a.TimeStamp...)
 }
@@ -220,4 +214,28 @@ func (r *Record) addAlgorithm(h crypto.Hash) {
 	if !slices.Contains(r.DigestAlgorithms, h) {
 		r.DigestAlgorithms = append(r.DigestAlgorithms, h)
 	}
+}
+
+// EncodeTree returns the DER SEQUENCE OF PartialHashtree of tree: an
+// item's reduced hash tree alone, for a store that keeps each item's tree
+// and its batch's token apart (about 34 bytes a level instead of the whole
+// record) and assembles the ArchiveTimeStamp when it serves it. It is the
+// reducedHashtree field with the universal SEQUENCE tag.
+func EncodeTree(tree []PartialHashtree) []byte {
+	a := ArchiveTimeStamp{Tree: tree}
+	n := a.treeContentLen()
+	return appendTree(make([]byte, 0, cms.Size(n)), cms.TagSequence, tree, n)
+}
+
+// appendTree appends the SEQUENCE OF PartialHashtree tree, of n bytes of
+// contents, under tag.
+func appendTree(dst []byte, tag byte, tree []PartialHashtree, n int) []byte {
+	dst = cms.AppendTLV(dst, tag, n)
+	for _, p := range tree {
+		dst = cms.AppendTLV(dst, cms.TagSequence, p.contentLen())
+		for _, v := range p {
+			dst = cms.AppendTLV(dst, cms.TagOctetString, len(v), v)
+		}
+	}
+	return dst
 }
