@@ -7,6 +7,7 @@
 #   jq, curl (the README's tour, run by cmd/custos/readme_test.go) — Debian packages
 #   brotli   (make wasm's compressed copy of the browser verifier) — Debian package
 #   softhsm2, opensc (a real PKCS#11 token for the TSA and notary keys) — Debian packages
+#   javac, Bouncy Castle (outside checker of RFC 4998 evidence records) — default-jdk-headless, libbcpkix-java
 set -euo pipefail
 export GOTOOLCHAIN=auto
 gobin="$(go env GOPATH)/bin"
@@ -23,6 +24,8 @@ command -v curl >/dev/null || apt_missing+=(curl)
 command -v brotli >/dev/null || apt_missing+=(brotli)
 command -v softhsm2-util >/dev/null || apt_missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null || apt_missing+=(opensc)
+command -v javac >/dev/null || apt_missing+=(default-jdk-headless)
+[ -e /usr/share/java/bcpkix.jar ] || apt_missing+=(libbcpkix-java)
 if ((${#apt_missing[@]})); then
   echo "installing with apt-get: ${apt_missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
