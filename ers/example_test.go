@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/evidence/ers"
+	"github.com/custos-project/custos/ers"
 	"github.com/custos-project/custos/notary"
 )
 

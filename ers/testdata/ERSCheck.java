@@ -1,6 +1,6 @@
 // ERSCheck validates RFC 4998 evidence records with Bouncy Castle's
 // org.bouncycastle.tsp.ers classes (Debian's libbcpkix-java 1.72), as an
-// outside checker of what package evidence/ers writes. bc_test.go compiles
+// outside checker of what package ers writes. bc_test.go compiles
 // and runs it.
 //
 // Usage: java ERSCheck AT-MILLIS RECORD DATA [RECORD DATA]...

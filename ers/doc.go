@@ -14,9 +14,9 @@
 //
 // The package is store-agnostic and imports no server code: it hashes, asks
 // a Stamper for time-stamps and encodes DER with internal/cms, so that the
-// verifiers (evidence/receipt, the command line, the browser) may use it.
+// verifiers (receipt, the command line, the browser) may use it.
 // The hash trees are binary and each node hashes the ascending binary
 // concatenation of its two children (RFC 4998 §4.2), as Bouncy Castle's
 // org.bouncycastle.tsp.ers reads them; its ERSEvidenceRecord accepts
-// what this package writes (evidence/ers/bc_test.go).
+// what this package writes (ers/bc_test.go).
 package ers

@@ -71,7 +71,7 @@ func TestVector(t *testing.T) {
 	if _, err := Verify(r, Hashes{crypto.SHA256: other[:]}, opts); !errors.Is(err, ErrMismatch) {
 		t.Errorf("Verify(vector, another hash) = %v, want ErrMismatch", err)
 	}
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "evidence-records.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "evidence-records.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
