@@ -55,10 +55,12 @@ func (n *Node) serveDirectory(w http.ResponseWriter, r *http.Request) {
 		problem.Localized(w, r, http.StatusServiceUnavailable, "unavailable", problem.M("title.unavailable"), problem.M("unavailable"))
 		return
 	}
-	d := Directory{Member: n.self, Members: members, Peers: n.cfg.URLs, P2P: p2p}
-	if d.Peers == nil {
-		d.Peers = map[string]string{}
+	if u := r.Header.Get(HeaderURL); u != "" {
+		if caller := MemberOf(r.TLS); caller != "" {
+			n.learn(caller, u, true) // a current member announcing its own URL (learn checks)
+		}
 	}
+	d := Directory{Member: n.self, Members: members, Peers: n.peerURLs(), P2P: p2p}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(d)
 }

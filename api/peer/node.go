@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,10 @@ type Config struct {
 	// configured under its old ID. Default: id itself.
 	Current func(id string) string
 	Backoff time.Duration // first retry delay of a notice, doubling to a minute; default 1s
+	// SelfURL is this node's own peer API URL, as the other members'
+	// nodes reach it (https://host:port): Announce tells them
+	// (announce.go). Empty: not announced.
+	SelfURL string
 	Log     *slog.Logger
 }
 
@@ -58,6 +63,7 @@ type Node struct {
 	mu      sync.Mutex
 	clients map[string]*http.Client // by member ID; those of a rotated member's new ID added by client
 	urls    map[string]string
+	learned map[string]learnedURL // URLs learned from the members (announce.go)
 	guard   *Guard
 	kick    chan struct{}
 }
@@ -84,7 +90,11 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, self: anchor.MemberID(cfg.TLS.Cert), server: srv, clients: map[string]*http.Client{},
-		urls: map[string]string{}, guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1)}
+		urls: map[string]string{}, learned: map[string]learnedURL{}, guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1)}
+	cfg.SelfURL = strings.TrimRight(cfg.SelfURL, "/")
+	if cfg.SelfURL != "" && !httpsURL(cfg.SelfURL) {
+		return nil, fmt.Errorf("peer: this node's own URL, %q, is not an https URL", cfg.SelfURL)
+	}
 	for member, u := range cfg.URLs {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" {
 			return nil, fmt.Errorf("peer: the URL of member %s, %q, is not an https URL", member, u)
@@ -94,6 +104,9 @@ func New(cfg Config) (*Node, error) {
 		}
 	}
 	if err := createBuckets(cfg.DB); err != nil {
+		return nil, err
+	}
+	if err := n.loadLearned(); err != nil {
 		return nil, err
 	}
 	return n, nil

@@ -57,17 +57,17 @@ func serveNode(t *testing.T, m *testMember, urls map[string]string, home map[str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg := Config{TLS: m.tls, URLs: urls, DB: db,
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{TLS: m.tls, URLs: urls, DB: db, SelfURL: "https://" + ln.Addr().String(),
 		Home:  func(org string) (string, bool) { h, ok := home[org]; return h, ok },
 		Local: func(org string) bool { return local[org] }, Backoff: 10 * time.Millisecond}
 	for _, e := range edit {
 		e(&cfg)
 	}
 	n, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -188,6 +188,11 @@ type ConsortiumConfig struct {
 	// member ID (the hex SHA-256 of its node key, as the directory names
 	// members).
 	Peers map[string]string `toml:"peers"`
+	// PeerURL is the URL the other members' nodes reach this node's peer
+	// API at, which the node announces to them (api/peer, announce.go).
+	// Default: https:// and peer_listen, when that names a host others
+	// can dial (not 0.0.0.0); otherwise nothing is announced.
+	PeerURL string `toml:"peer_url"`
 }
 
 // S3Config selects an S3-compatible object store with Object Lock.
@@ -303,6 +308,11 @@ func (c *Config) validate() error {
 	}
 	if c.Consortium.PeerListen != "" && c.Chain.Trust == "" {
 		return fmt.Errorf("config: consortium.peer_listen needs a consortium chain ([chain] trust)")
+	}
+	if u := c.Consortium.PeerURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" || pu.User != nil || c.Consortium.PeerListen == "" {
+			return fmt.Errorf("config: consortium.peer_url %q: want the https://host:port URL others reach this node's peer_listen at", u)
+		}
 	}
 	for member, u := range c.Consortium.Peers {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" || len(member) != 64 {

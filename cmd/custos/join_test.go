@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 )
 
@@ -169,6 +171,19 @@ func consortiumLifecycle(t *testing.T, soak time.Duration) {
 	}
 	if len(members.Members) != 5 || joined == nil || joined.Power != 10 || joined.Kind != "court" || joined.Place != 5 {
 		t.Fatalf("members on the new node = %+v, want 5 with the new court at power 10", members)
+	}
+	// The members learn the new member's peer API URL from its node, which
+	// announces it (no change to their configurations): the first member
+	// from the node itself, the others from it or from one another.
+	newcomer := anchor.MemberOfKey(joined.ValidatorKey)
+	for end := time.Now().Add(30 * time.Second); ; {
+		if logs, _ := os.ReadFile(a.p.logPath); bytes.Contains(logs, []byte("learned a member's peer API URL")) && bytes.Contains(logs, []byte(newcomer)) {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%s never learned the new member's peer API URL (member %s)", a.slug, newcomer)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 
 	// The new member anchors its own uploads, and receipts from after the

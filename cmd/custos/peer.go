@@ -83,6 +83,7 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, api.RemoteShare(in, n.memberName(in.Member)))
 		},
 		Directory: n.peerDirectory(cfg),
+		SelfURL:   peerSelfURL(cfg.Consortium),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peer API: %w", err)
@@ -144,6 +145,19 @@ func (n *node) isPeerMember(id string) bool {
 	ms, err := n.peerMembers()
 	_, ok := ms[id]
 	return ok && err == nil
+}
+
+// peerSelfURL is the URL this node announces for its peer API:
+// [consortium] peer_url, else https:// and peer_listen when others can
+// dial it, else none.
+func peerSelfURL(c ConsortiumConfig) string {
+	if c.PeerURL != "" {
+		return strings.TrimRight(c.PeerURL, "/")
+	}
+	if dialable(c.PeerListen) {
+		return "https://" + c.PeerListen
+	}
+	return ""
 }
 
 // dialable reports whether a listen address host:port names a host others

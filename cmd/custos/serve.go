@@ -136,6 +136,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 		}
 		defer psrv.Close()
 		go n.peer.Run(runCtx)
+		go n.peer.Announce(runCtx) // its URL to the members it knows, theirs from them
 		fmt.Fprintf(out, "  peer API (mutual TLS, members only): https://%s\n", cfg.Consortium.PeerListen)
 	}
 
