@@ -24,7 +24,7 @@ var softHSMModules = []string{
 	"/usr/local/lib/softhsm/libsofthsm2.so",
 }
 
-// SoftHSM initialises a SoftHSM2 token in t.TempDir() and points
+// SoftHSM initialises a SoftHSM2 token in a temporary folder and points
 // SOFTHSM2_CONF at it (t.Setenv, so the test may not be parallel). Without
 // SoftHSM2 the test is skipped, or fails when RequireIntegration.
 func SoftHSM(t testing.TB) *SoftHSMToken {
@@ -41,7 +41,14 @@ func SoftHSM(t testing.TB) *SoftHSMToken {
 		Missing(t, "integration test needs SoftHSM2's PKCS#11 module libsofthsm2.so, not found; install it with: apt-get install -y softhsm2 (or make deps)")
 		return nil
 	}
-	dir := t.TempDir()
+	// Not t.TempDir(): its name carries the test's, which may hold "#"
+	// (a repeated subtest name), and softhsm2.conf reads "#" as the start
+	// of a comment.
+	dir, err := os.MkdirTemp("", "custos-softhsm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	conf := filepath.Join(dir, "softhsm2.conf")
 	tokens := filepath.Join(dir, "tokens")
 	if err := os.Mkdir(tokens, 0o700); err != nil {
