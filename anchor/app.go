@@ -280,6 +280,11 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		if err := tx.Bucket(bAppMeta).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, uint32(version))); err != nil {
 			return err
 		}
+		if version >= StateV7 {
+			if err := startDepositChain(tx); err != nil {
+				return err
+			}
+		}
 		if version >= StateV6 {
 			// The members enter the state map with the first block.
 			if _, err := initGovernance(tx, orgCAs); err != nil {
@@ -523,7 +528,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		results[i] = a.apply(tx, raw, req, version)
 	}
 	if a.blockDeps != nil && len(a.blockDeps.added) > 0 {
-		a.commitDeposits(tx, req.Height)
+		a.commitDeposits(tx, req.Height, version)
 	}
 	a.work = a.work.setMany(a.blockPairs)
 	if len(a.blockLog) > 0 {
@@ -599,7 +604,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if a.applyHeads(t, keys) {
 		a.moved = true
 	}
-	a.applyDeposits(tx, t, deposits, req.Height)
+	a.applyDeposits(tx, t, deposits, req.Height, version)
 	a.included = append(a.included, Included{Member: t.Member(), Seq: t.Seq, First: first, Count: len(t.Leaves), Height: req.Height})
 	return &abci.ExecTxResult{Code: CodeOK, Data: binary.BigEndian.AppendUint64(nil, first)}
 }

@@ -278,12 +278,13 @@ type blockDeposits struct {
 }
 
 // applyDeposits adds t's deposits, whose created events are at leaves, to
-// the deposit log and the deposits bucket, skipping each whose created
-// event is already deposited with the same digest. It returns whether any
-// was added.
-func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) bool {
+// the deposits bucket and, before state version 7, the deposit log,
+// skipping each whose created event is already deposited with the same
+// digest. From version 7 the block's deposits are committed together when
+// it ends (commitDeposits).
+func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64, version int) {
 	if len(t.Deposits) == 0 {
-		return false
+		return
 	}
 	if a.blockDeps == nil {
 		a.deposits.mu.RLock()
@@ -307,21 +308,16 @@ func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) b
 		}
 		bd.index.add(n, &d)
 		bd.added = append(bd.added, d)
-		entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), d.leaf)
-		if d.hasSM3 {
-			entry = append(append(append(entry, 1), d.sha256[:]...), d.sm3[:]...)
-		} else {
-			entry = append(append(entry, 0), d.sha256[:]...)
+		if version < StateV7 {
+			hashes = append(hashes, hasher.HashLeaf(d.logEntry()))
 		}
-		hashes = append(hashes, hasher.HashLeaf(entry))
 	}
 	if len(hashes) == 0 {
-		return false
+		return
 	}
 	if _, err := depositLog.Append(tx, hashes); err != nil {
 		panic(fmt.Sprintf("anchor: deposit log at height %d: %v", height, err))
 	}
-	return true
 }
 
 // deposited reports whether d's created event is already deposited with
@@ -342,13 +338,19 @@ func (a *App) deposited(bucket *bolt.Bucket, d *deposit) bool {
 }
 
 // commitDeposits sets DepositsKey in the block's state-map changes to the
-// deposit log's head after the block.
-func (a *App) commitDeposits(tx *bolt.Tx, height int64) {
-	size, root, err := depositLog.Root(tx)
-	if err != nil {
-		panic(fmt.Sprintf("anchor: deposit log root at height %d: %v", height, err))
+// deposit log's head after the block (before state version 7), or to the
+// deposit chain's next link (from version 7; depositChain).
+func (a *App) commitDeposits(tx *bolt.Tx, height int64, version int) {
+	var value [32]byte
+	if version >= StateV7 {
+		value = a.chainDeposits(tx, height)
+	} else {
+		size, root, err := depositLog.Root(tx)
+		if err != nil {
+			panic(fmt.Sprintf("anchor: deposit log root at height %d: %v", height, err))
+		}
+		value = DepositsValue(size, root)
 	}
-	value := DepositsValue(size, root)
 	var none [32]byte
 	a.blockLog = append(append(append(a.blockLog, DepositsKey[:]...), value[:]...), none[:]...)
 	a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
@@ -380,4 +382,75 @@ func initDeposits(tx *bolt.Tx) error {
 		return err
 	}
 	return depositLog.Init(tx)
+}
+
+// logEntry is d as the deposit log (state versions 4 to 6) takes it:
+// leaf index (8) ‖ flags (1) ‖ sha256 (32) ‖ [sm3 (32)].
+func (d *deposit) logEntry() []byte {
+	entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), d.leaf)
+	if d.hasSM3 {
+		return append(append(append(entry, 1), d.sha256[:]...), d.sm3[:]...)
+	}
+	return append(append(entry, 0), d.sha256[:]...)
+}
+
+// The deposit chain (state version 7). A block's deposits are committed
+// with one hash instead of one deposit-log leaf each: DepositsKey holds
+//
+//	link = SHA-256("custos/state/v7/deposits\x00" ‖ previous link (32)
+//	       ‖ height (8) ‖ count (8) ‖ SHA-256(the block's deposits))
+//
+// after each block that adds deposits, where count is the number of
+// deposits ever added (the deposit log's size included) and the block's
+// deposits are, in the order it applied them, each member (32) ‖ leaf
+// index (8) ‖ flags (1) ‖ sha256 (32) ‖ [sm3 (32)]. The first link's
+// previous link is DepositsValue of the deposit log when version 7 began
+// (of the empty log for a chain that starts at 7), so the chain extends
+// the log's history rather than replacing it. The previous link and the
+// count are kept in appmeta under depositchain.
+var depositChainTag = []byte("custos/state/v7/deposits\x00")
+
+// DepositLink is the deposit chain's link after a block at height that
+// brings the deposits ever added to count, blockDigest being the SHA-256
+// of the block's deposits.
+func DepositLink(prev [32]byte, height int64, count uint64, blockDigest [32]byte) [32]byte {
+	b := make([]byte, 0, len(depositChainTag)+32+8+8+32)
+	b = append(append(b, depositChainTag...), prev[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(height))
+	b = binary.BigEndian.AppendUint64(b, count)
+	return sha256.Sum256(append(b, blockDigest[:]...))
+}
+
+// startDepositChain starts the deposit chain from the deposit log's head,
+// when state version 7 begins.
+func startDepositChain(tx *bolt.Tx) error {
+	size, root, err := depositLog.Root(tx)
+	if err != nil {
+		return err
+	}
+	v := DepositsValue(size, root)
+	return tx.Bucket(bAppMeta).Put([]byte("depositchain"), binary.BigEndian.AppendUint64(v[:], size))
+}
+
+// chainDeposits links the block's deposits to the deposit chain and
+// returns the new link.
+func (a *App) chainDeposits(tx *bolt.Tx, height int64) [32]byte {
+	meta := tx.Bucket(bAppMeta)
+	v := meta.Get([]byte("depositchain"))
+	if len(v) != 40 {
+		panic(fmt.Sprintf("anchor: deposit chain at height %d: a head of %d bytes", height, len(v)))
+	}
+	prev, count := [32]byte(v[:32]), binary.BigEndian.Uint64(v[32:])
+	h := sha256.New()
+	for i := range a.blockDeps.added {
+		d := &a.blockDeps.added[i]
+		h.Write(d.member[:])
+		h.Write(d.logEntry())
+	}
+	count += uint64(len(a.blockDeps.added))
+	link := DepositLink(prev, height, count, [32]byte(h.Sum(nil)))
+	if err := meta.Put([]byte("depositchain"), binary.BigEndian.AppendUint64(link[:], count)); err != nil {
+		panic(fmt.Sprintf("anchor: deposit chain at height %d: %v", height, err))
+	}
+	return link
 }

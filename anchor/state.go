@@ -373,6 +373,9 @@ func (a *App) maybeActivate(tx *bolt.Tx, height int64) (bool, error) {
 		if err := a.rekeyNames(tx, height); err != nil {
 			return false, err
 		}
+		if err := startDepositChain(tx); err != nil {
+			return false, err
+		}
 	}
 	if a.version == StateV3 {
 		if a.since, err = a.merkle.Size(tx); err != nil {

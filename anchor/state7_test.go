@@ -2,6 +2,10 @@ package anchor
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	bolt "go.etcd.io/bbolt"
 	"path/filepath"
 	"testing"
 	"unicode"
@@ -127,3 +131,124 @@ func TestUpgradeToV7Names(t *testing.T) {
 		t.Errorf("Claims() after two spellings of one name = %+v, want two claims", claims)
 	}
 }
+
+// blockDigest is the SHA-256 of a block's deposits as the deposit chain
+// takes them, computed here from the format in deposits.go.
+func blockDigest(member []byte, ds ...deposit) [32]byte {
+	var b []byte
+	for _, d := range ds {
+		b = append(b, member...)
+		b = binary.BigEndian.AppendUint64(b, d.leaf)
+		if d.hasSM3 {
+			b = append(append(append(b, 1), d.sha256[:]...), d.sm3[:]...)
+		} else {
+			b = append(append(b, 0), d.sha256[:]...)
+		}
+	}
+	return sha256.Sum256(b)
+}
+
+func depositLogHead(t *testing.T, app *App) (uint64, [32]byte) {
+	t.Helper()
+	var size uint64
+	var root []byte
+	err := app.db.View(func(tx *bolt.Tx) (err error) {
+		size, root, err = depositLog.Root(tx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return size, DepositsValue(size, root)
+}
+
+// At state version 7 a block's deposits are committed with one link of
+// the deposit chain, from the empty deposit log's head on a chain that
+// starts at 7; the deposit log takes nothing; lookup answers as before,
+// and after a restart.
+func TestStateV7Deposits(t *testing.T) {
+	a := newTestNode(t, nil)
+	b := newTestNode(t, a.org)
+	path := filepath.Join(t.TempDir(), "app.db")
+	app := newAppAt(t, path, StateV7, a.root, a, b)
+	_, start := depositLogHead(t, app)
+	contract, photo, sm3 := digest("contract"), digest("photo"), digest("sm3 of the photo")
+	block(t, app, 1, nil, a.batch4(t, 1, testLeaves(0, 3), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}, {Batch: 1, Offset: 2, SHA256: photo, SM3: sm3, HasSM3: true}}))
+	link1 := DepositLink(start, 1, 2, blockDigest(a.memberID(), deposit{leaf: 0, sha256: contract}, deposit{leaf: 2, sha256: photo, sm3: sm3, hasSM3: true}))
+	if got := proveValue(t, app, DepositsKey, 1); got != link1 {
+		t.Fatalf("DepositsKey after block 1 = %x, want the link %x", got, link1)
+	}
+	// A block without deposits leaves the link; b's block adds one, and a
+	// created event deposited again is not (it changes nothing).
+	block(t, app, 2, nil, a.batch4(t, 2, testLeaves(3, 1), nil, nil))
+	block(t, app, 3, nil,
+		b.batch4(t, 1, testLeaves(10, 1), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}),
+		a.batch4(t, 3, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}))
+	link3 := DepositLink(link1, 3, 3, blockDigest(b.memberID(), deposit{leaf: 4, sha256: contract}))
+	if got, at2 := proveValue(t, app, DepositsKey, 3), proveValue(t, app, DepositsKey, 2); got != link3 || at2 != link1 {
+		t.Errorf("DepositsKey after blocks 2 and 3 = %x, %x; want %x, %x", at2, got, link1, link3)
+	}
+	if size, _ := depositLogHead(t, app); size != 0 {
+		t.Errorf("the deposit log has %d leaves at version 7, want none", size)
+	}
+	check := func(app *App) {
+		t.Helper()
+		if d, ok, err := app.Deposit(contract); err != nil || !ok || d.Leaf != 0 || d.Height != 1 || d.Member != MemberID(a.cert) || d.Count != 2 {
+			t.Errorf("Deposit(contract) = %+v, %v, %v; want leaf 0, height 1, member a, count 2", d, ok, err)
+		}
+		if d, ok, _ := app.DepositSM3(sm3); !ok || d.SHA256 != photo || d.Leaf != 2 {
+			t.Errorf("DepositSM3 = %+v, %v; want the photo's deposit", d, ok)
+		}
+	}
+	check(app)
+	app.db.Close()
+	again, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: a.root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(again)
+	block(t, again, 4, nil, a.batch4(t, 4, testLeaves(5, 1), nil, []Deposit{{Batch: 4, SHA256: digest("after restart")}}))
+	link4 := DepositLink(link3, 4, 4, blockDigest(a.memberID(), deposit{leaf: 5, sha256: digest("after restart")}))
+	if got := proveValue(t, again, DepositsKey, 4); got != link4 {
+		t.Errorf("DepositsKey after a restart and block 4 = %x, want %x", got, link4)
+	}
+}
+
+// An upgrade from version 6 to 7 starts the deposit chain from the
+// deposit log's head at the upgrade: the log keeps what versions 4 to 6
+// added, the chain binds it, and lookup finds deposits from both sides.
+func TestUpgradeToV7Deposits(t *testing.T) {
+	nodes := []*testNode{newTestNode(t, nil)}
+	for i := 0; i < 2; i++ {
+		nodes = append(nodes, newTestNode(t, nodes[0].org))
+	}
+	a := nodes[0]
+	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV6, a.root, nodes...)
+	vote := UpgradeVote{Version: StateV7, Height: 3}
+	block(t, app, 1, nil, a.batch4(t, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, SHA256: digest("v6 one")}, {Batch: 1, Offset: 1, SHA256: digest("v6 two")}}),
+		a.vote(t, vote), nodes[1].vote(t, vote), nodes[2].vote(t, vote))
+	size, head := depositLogHead(t, app)
+	if got := proveValue(t, app, DepositsKey, 1); size != 2 || got != head {
+		t.Fatalf("at version 6 DepositsKey = %x for a log of %d; want the log's head %x", got, size, head)
+	}
+	block(t, app, 2, nil, a.batch4(t, 2, testLeaves(2, 1), nil, nil))
+	block(t, app, 3, nil, a.batch4(t, 3, testLeaves(3, 1), nil, []Deposit{{Batch: 3, SHA256: digest("v7")}}))
+	if app.StateVersion() != StateV7 {
+		t.Fatalf("version %d at the upgrade height, want 7", app.StateVersion())
+	}
+	want := DepositLink(head, 3, 3, blockDigest(a.memberID(), deposit{leaf: 3, sha256: digest("v7")}))
+	if got := proveValue(t, app, DepositsKey, 3); got != want {
+		t.Errorf("DepositsKey after the upgrade = %x, want the link from the log's head %x", got, want)
+	}
+	if s, _ := depositLogHead(t, app); s != 2 {
+		t.Errorf("the deposit log has %d leaves after the upgrade, want the 2 of version 6", s)
+	}
+	for _, s := range []string{"v6 one", "v6 two", "v7"} {
+		if _, ok, _ := app.Deposit(digest(s)); !ok {
+			t.Errorf("Deposit(%q) not found after the upgrade", s)
+		}
+	}
+}
+
+// memberID is the node's member ID as a transaction's memberKey gives it.
+func (n *testNode) memberID() []byte { return memberOfKey(n.key.Public().(ed25519.PublicKey)) }
