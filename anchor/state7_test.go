@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	bolt "go.etcd.io/bbolt"
 	"path/filepath"
 	"testing"
@@ -252,3 +253,91 @@ func TestUpgradeToV7Deposits(t *testing.T) {
 
 // memberID is the node's member ID as a transaction's memberKey gives it.
 func (n *testNode) memberID() []byte { return memberOfKey(n.key.Public().(ed25519.PublicKey)) }
+
+// encodeOne is a deposit as nodes stored it, one record each, before
+// runs: leaf (8) ‖ height (8) ‖ member (32) ‖ flags (1) ‖ sha256 (32) ‖
+// [sm3 (32)].
+func encodeOne(d deposit) []byte {
+	b := binary.BigEndian.AppendUint64(nil, d.leaf)
+	b = binary.BigEndian.AppendUint64(b, uint64(d.height))
+	b = append(b, d.member[:]...)
+	if d.hasSM3 {
+		return append(append(append(b, 1), d.sha256[:]...), d.sm3[:]...)
+	}
+	return append(append(b, 0), d.sha256[:]...)
+}
+
+// Deposits are stored in runs, one record per transaction (split where
+// having an SM3 changes); a node's deposits stored one record each, as
+// nodes did before runs, are still read, and the numbers run on from
+// them into the runs.
+func TestDepositRuns(t *testing.T) {
+	a := newTestNode(t, nil)
+	path := filepath.Join(t.TempDir(), "app.db")
+	app := newAppAt(t, path, StateV7, a.root, a)
+	var member [32]byte
+	copy(member[:], a.memberID())
+	legacy := []deposit{
+		{leaf: 100, height: 1, member: member, sha256: digest("legacy 0")},
+		{leaf: 101, height: 1, member: member, sha256: digest("legacy 1"), sm3: digest("legacy sm3"), hasSM3: true},
+	}
+	err := app.db.Update(func(tx *bolt.Tx) error {
+		for i, d := range legacy {
+			if err := tx.Bucket(bDeposits).Put(binary.BigEndian.AppendUint64(nil, uint64(i)), encodeOne(d)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.db.Close()
+	app, err = NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: a.root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := []Deposit{
+		{Batch: 1, Offset: 0, SHA256: digest("run 0")},
+		{Batch: 1, Offset: 1, SHA256: digest("run 1")},
+		{Batch: 1, Offset: 2, SHA256: digest("run 2"), SM3: digest("run 2 sm3"), HasSM3: true},
+		{Batch: 1, Offset: 3, SHA256: digest("run 3")},
+		{Batch: 1, Offset: 4, SHA256: digest("legacy 1")},
+	}
+	block(t, app, 1, nil, a.batch4(t, 1, testLeaves(0, 5), nil, ds))
+	var runs []uint64
+	app.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDepositRuns).ForEach(func(k, _ []byte) error {
+			runs = append(runs, binary.BigEndian.Uint64(k))
+			return nil
+		})
+	})
+	if fmt.Sprint(runs) != "[2 4 5]" {
+		t.Errorf("runs start at deposits %v, want [2 4 5] (after the 2 stored one each; split where having an SM3 changes)", runs)
+	}
+	check := func(app *App) {
+		t.Helper()
+		for _, tc := range []struct {
+			name  string
+			leaf  uint64
+			count uint64
+		}{{"legacy 0", 100, 1}, {"legacy 1", 101, 2}, {"run 0", 0, 1}, {"run 1", 1, 1}, {"run 2", 2, 1}, {"run 3", 3, 1}} {
+			d, ok, err := app.Deposit(digest(tc.name))
+			if err != nil || !ok || d.Leaf != tc.leaf || d.Count != tc.count || d.Member != MemberID(a.cert) {
+				t.Errorf("Deposit(%q) = %+v, %v, %v; want leaf %d, count %d", tc.name, d, ok, err, tc.leaf, tc.count)
+			}
+		}
+		for sm3, leaf := range map[string]uint64{"legacy sm3": 101, "run 2 sm3": 2} {
+			if d, ok, _ := app.DepositSM3(digest(sm3)); !ok || d.Leaf != leaf {
+				t.Errorf("DepositSM3(%q) = %+v, %v; want leaf %d", sm3, d, ok, leaf)
+			}
+		}
+	}
+	check(app)
+	app.db.Close()
+	again, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: a.root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(again)
+}
