@@ -431,6 +431,8 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 // batchVersion is the transaction version of batches at a state version.
 func batchVersion(state int) uint8 {
 	switch {
+	case state >= StateV7:
+		return TxVersion7
 	case state >= StateV4:
 		return TxVersion4
 	case state == StateV3:

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	bolt "go.etcd.io/bbolt"
 	"path/filepath"
@@ -82,7 +83,7 @@ func TestUpgradeToV7Names(t *testing.T) {
 		{a.dir(t, small), a.vote(t, vote), b.vote(t, vote), nodes[2].vote(t, vote)},
 		{b.dir(t, capital)},
 		{a.batch4(t, 1, testLeaves(0, 1), nil, nil)},
-		{a.batch4(t, 2, testLeaves(1, 1), nil, nil)},
+		{a.batch7(t, 2, testLeaves(1, 1), nil, nil)},
 	}
 	for i, txs := range blocks {
 		h := int64(i + 1)
@@ -174,17 +175,17 @@ func TestStateV7Deposits(t *testing.T) {
 	app := newAppAt(t, path, StateV7, a.root, a, b)
 	_, start := depositLogHead(t, app)
 	contract, photo, sm3 := digest("contract"), digest("photo"), digest("sm3 of the photo")
-	block(t, app, 1, nil, a.batch4(t, 1, testLeaves(0, 3), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}, {Batch: 1, Offset: 2, SHA256: photo, SM3: sm3, HasSM3: true}}))
+	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 3), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}, {Batch: 1, Offset: 2, SHA256: photo, SM3: sm3, HasSM3: true}}))
 	link1 := DepositLink(start, 1, 2, blockDigest(a.memberID(), deposit{leaf: 0, sha256: contract}, deposit{leaf: 2, sha256: photo, sm3: sm3, hasSM3: true}))
 	if got := proveValue(t, app, DepositsKey, 1); got != link1 {
 		t.Fatalf("DepositsKey after block 1 = %x, want the link %x", got, link1)
 	}
 	// A block without deposits leaves the link; b's block adds one, and a
 	// created event deposited again is not (it changes nothing).
-	block(t, app, 2, nil, a.batch4(t, 2, testLeaves(3, 1), nil, nil))
+	block(t, app, 2, nil, a.batch7(t, 2, testLeaves(3, 1), nil, nil))
 	block(t, app, 3, nil,
-		b.batch4(t, 1, testLeaves(10, 1), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}),
-		a.batch4(t, 3, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}))
+		b.batch7(t, 1, testLeaves(10, 1), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}),
+		a.batch7(t, 3, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}))
 	link3 := DepositLink(link1, 3, 3, blockDigest(b.memberID(), deposit{leaf: 4, sha256: contract}))
 	if got, at2 := proveValue(t, app, DepositsKey, 3), proveValue(t, app, DepositsKey, 2); got != link3 || at2 != link1 {
 		t.Errorf("DepositsKey after blocks 2 and 3 = %x, %x; want %x, %x", at2, got, link1, link3)
@@ -208,7 +209,7 @@ func TestStateV7Deposits(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(again)
-	block(t, again, 4, nil, a.batch4(t, 4, testLeaves(5, 1), nil, []Deposit{{Batch: 4, SHA256: digest("after restart")}}))
+	block(t, again, 4, nil, a.batch7(t, 4, testLeaves(5, 1), nil, []Deposit{{Batch: 4, SHA256: digest("after restart")}}))
 	link4 := DepositLink(link3, 4, 4, blockDigest(a.memberID(), deposit{leaf: 5, sha256: digest("after restart")}))
 	if got := proveValue(t, again, DepositsKey, 4); got != link4 {
 		t.Errorf("DepositsKey after a restart and block 4 = %x, want %x", got, link4)
@@ -233,7 +234,8 @@ func TestUpgradeToV7Deposits(t *testing.T) {
 		t.Fatalf("at version 6 DepositsKey = %x for a log of %d; want the log's head %x", got, size, head)
 	}
 	block(t, app, 2, nil, a.batch4(t, 2, testLeaves(2, 1), nil, nil))
-	block(t, app, 3, nil, a.batch4(t, 3, testLeaves(3, 1), nil, []Deposit{{Batch: 3, SHA256: digest("v7")}}))
+	block(t, app, 3, []uint32{CodeVersion}, a.batch4(t, 3, testLeaves(3, 1), nil, []Deposit{{Batch: 3, SHA256: digest("v7")}}),
+		a.batch7(t, 3, testLeaves(3, 1), nil, []Deposit{{Batch: 3, SHA256: digest("v7")}}))
 	if app.StateVersion() != StateV7 {
 		t.Fatalf("version %d at the upgrade height, want 7", app.StateVersion())
 	}
@@ -304,7 +306,7 @@ func TestDepositRuns(t *testing.T) {
 		{Batch: 1, Offset: 3, SHA256: digest("run 3")},
 		{Batch: 1, Offset: 4, SHA256: digest("legacy 1")},
 	}
-	block(t, app, 1, nil, a.batch4(t, 1, testLeaves(0, 5), nil, ds))
+	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 5), nil, ds))
 	var runs []uint64
 	app.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bDepositRuns).ForEach(func(k, _ []byte) error {
@@ -340,4 +342,73 @@ func TestDepositRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(again)
+}
+
+// batch7 is a signed version-7 batch.
+func (n *testNode) batch7(t testing.TB, seq uint64, leaves [][]byte, heads []HeadUpdate, deposits []Deposit) []byte {
+	t.Helper()
+	b, err := NewBatchTx7(testChainID, n.cert, n.org.Cert, n.key, seq, leaves, heads, deposits)
+	if err != nil {
+		t.Fatalf("NewBatchTx7() = %v", err)
+	}
+	return b
+}
+
+// Version-7 batches round-trip; a deposit of the batch's own leaf costs 35
+// bytes (45 in version 4), one naming another batch 43; their rules hold
+// (flags 1 and 2 only, another batch really another), and a version-7
+// batch is refused below state version 7, a version-4 one from it.
+func TestTx7RoundTripAndStrictness(t *testing.T) {
+	n := newTestNode(t, nil)
+	deps := []Deposit{{Batch: 9, Offset: 3, SHA256: [32]byte{2}, SM3: [32]byte{7}, HasSM3: true}, {Batch: 1, Offset: 2, SHA256: [32]byte{1}}}
+	raw := n.batch7(t, 9, testLeaves(0, 4), []HeadUpdate{{Key: [32]byte{1}, Batch: 9, Events: 2, Value: [32]byte{6}}}, deps)
+	tx, err := DecodeTx(raw)
+	if err != nil || tx.Version != TxVersion7 || len(tx.Deposits) != 2 || tx.Deposits[0].Batch != 1 || tx.Deposits[0].Offset != 2 || tx.Deposits[1].Batch != 9 || tx.Deposits[1].Offset != 3 || !tx.Deposits[1].HasSM3 || tx.Deposits[1].SM3 != ([32]byte{7}) || len(tx.Heads) != 1 {
+		t.Fatalf("DecodeTx = %+v, %v", tx, err)
+	}
+	if !bytes.Equal(tx.Encode(), raw) {
+		t.Error("a version-7 batch does not re-encode to its bytes")
+	}
+	size := func(ds ...Deposit) int { return len(n.batch7(t, 5, testLeaves(0, 1), nil, ds)) }
+	size4 := func(ds ...Deposit) int { return len(n.batch4(t, 5, testLeaves(0, 1), nil, ds)) }
+	own, other := Deposit{Batch: 5, SHA256: [32]byte{1}}, Deposit{Batch: 4, SHA256: [32]byte{1}}
+	if got, got4 := size(own)-size(), size4(own)-size4(); got != 35 || got4 != 45 {
+		t.Errorf("a deposit of the batch's own leaf costs %d bytes in version 7 and %d in version 4, want 35 and 45", got, got4)
+	}
+	if got := size(other) - size(); got != 43 {
+		t.Errorf("a deposit naming another batch costs %d bytes, want 43", got)
+	}
+	one := n.batch7(t, 2, nil, nil, []Deposit{{Batch: 2, SHA256: [32]byte{1}}})
+	flags := len(one) - 64 - 32 - 2 - 1
+	if one[flags] != 0 {
+		t.Fatalf("test bug: byte %d is %d, not the flags", flags, one[flags])
+	}
+	for _, f := range []byte{4, 8, 0x80} {
+		bad := bytes.Clone(one)
+		bad[flags] = f
+		if _, err := DecodeTx(bad); !errors.Is(err, ErrMalformedTx) {
+			t.Errorf("flags %d: %v, want ErrMalformedTx", f, err)
+		}
+	}
+	// Flag 2 naming the batch itself is a second encoding: refused.
+	self := append(bytes.Clone(one[:flags]), 2)
+	self = binary.BigEndian.AppendUint64(self, 2)
+	self = append(self, one[flags+1:]...)
+	if _, err := DecodeTx(self); !errors.Is(err, ErrMalformedTx) {
+		t.Errorf("a deposit naming its own batch as another: %v, want ErrMalformedTx", err)
+	}
+	for name, ds := range map[string][]Deposit{
+		"offset too large": {{Batch: 1, Offset: MaxLeaves}},
+		"twice the same":   {{Batch: 1, Offset: 1}, {Batch: 1, Offset: 1}},
+		"SM3 without flag": {{Batch: 1, SM3: [32]byte{1}}},
+	} {
+		if _, err := NewBatchTx7(testChainID, n.cert, n.org.Cert, n.key, 1, testLeaves(0, 1), nil, ds); !errors.Is(err, ErrMalformedTx) {
+			t.Errorf("%s: NewBatchTx7 = %v, want ErrMalformedTx", name, err)
+		}
+	}
+	// Each state version takes its own batch version.
+	v6 := newAppAt(t, filepath.Join(t.TempDir(), "v6.db"), StateV6, n.root, n)
+	block(t, v6, 1, []uint32{CodeVersion, CodeOK}, n.batch7(t, 1, testLeaves(0, 1), nil, nil), n.batch4(t, 1, testLeaves(0, 1), nil, nil))
+	v7 := newAppAt(t, filepath.Join(t.TempDir(), "v7.db"), StateV7, n.root, n)
+	block(t, v7, 1, []uint32{CodeVersion, CodeOK}, n.batch4(t, 1, testLeaves(0, 1), nil, nil), n.batch7(t, 1, testLeaves(0, 1), nil, nil))
 }
