@@ -203,11 +203,7 @@ func TestStateV7Deposits(t *testing.T) {
 		}
 	}
 	check(app)
-	app.db.Close()
-	again, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: a.root.Cert})
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := reopen(t, app, path, a)
 	check(again)
 	block(t, again, 4, nil, a.batch7(t, 4, testLeaves(5, 1), nil, []Deposit{{Batch: 4, SHA256: digest("after restart")}}))
 	link4 := DepositLink(link3, 4, 4, blockDigest(a.memberID(), deposit{leaf: 5, sha256: digest("after restart")}))
@@ -294,11 +290,7 @@ func TestDepositRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.db.Close()
-	app, err = NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: a.root.Cert})
-	if err != nil {
-		t.Fatal(err)
-	}
+	app = reopen(t, app, path, a)
 	ds := []Deposit{
 		{Batch: 1, Offset: 0, SHA256: digest("run 0")},
 		{Batch: 1, Offset: 1, SHA256: digest("run 1")},
@@ -336,11 +328,7 @@ func TestDepositRuns(t *testing.T) {
 		}
 	}
 	check(app)
-	app.db.Close()
-	again, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: a.root.Cert})
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := reopen(t, app, path, a)
 	check(again)
 }
 
@@ -411,4 +399,16 @@ func TestTx7RoundTripAndStrictness(t *testing.T) {
 	block(t, v6, 1, []uint32{CodeVersion, CodeOK}, n.batch7(t, 1, testLeaves(0, 1), nil, nil), n.batch4(t, 1, testLeaves(0, 1), nil, nil))
 	v7 := newAppAt(t, filepath.Join(t.TempDir(), "v7.db"), StateV7, n.root, n)
 	block(t, v7, 1, []uint32{CodeVersion, CodeOK}, n.batch4(t, 1, testLeaves(0, 1), nil, nil), n.batch7(t, 1, testLeaves(0, 1), nil, nil))
+}
+
+// reopen closes app's database and starts an App on it again, as a node
+// restarts.
+func reopen(t *testing.T, app *App, path string, n *testNode) *App {
+	t.Helper()
+	app.db.Close()
+	again, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: n.root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return again
 }

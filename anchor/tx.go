@@ -233,11 +233,17 @@ func NewBatchTx3(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.
 // NewBatchTx4 encodes and signs a version-4 batch: NewBatchTx3's, with the
 // deposits it registers (sorted here by batch and offset).
 func NewBatchTx4(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate, deposits []Deposit) ([]byte, error) {
+	return newDepositBatch(TxVersion4, chainID, nodeCert, orgCA, key, seq, leaves, heads, deposits)
+}
+
+// newDepositBatch signs a batch of a version with deposits (4 or 7),
+// its heads sorted by key and its deposits by batch and offset.
+func newDepositBatch(version uint8, chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate, deposits []Deposit) ([]byte, error) {
 	heads = slices.Clone(heads)
 	slices.SortFunc(heads, func(a, b HeadUpdate) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 	deposits = slices.Clone(deposits)
 	slices.SortFunc(deposits, compareDeposits)
-	return signTx(chainID, key, &Tx{Version: TxVersion4, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads, Deposits: deposits})
+	return signTx(chainID, key, &Tx{Version: version, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads, Deposits: deposits})
 }
 
 func compareDeposits(a, b Deposit) int {
@@ -250,11 +256,7 @@ func compareDeposits(a, b Deposit) int {
 // NewBatchTx7 encodes and signs a version-7 batch (state version 7):
 // NewBatchTx4's batch with the shorter deposits of version 7.
 func NewBatchTx7(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate, deposits []Deposit) ([]byte, error) {
-	heads = slices.Clone(heads)
-	slices.SortFunc(heads, func(a, b HeadUpdate) int { return bytes.Compare(a.Key[:], b.Key[:]) })
-	deposits = slices.Clone(deposits)
-	slices.SortFunc(deposits, compareDeposits)
-	return signTx(chainID, key, &Tx{Version: TxVersion7, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads, Deposits: deposits})
+	return newDepositBatch(TxVersion7, chainID, nodeCert, orgCA, key, seq, leaves, heads, deposits)
 }
 
 // NewDirectoryTx encodes and signs a directory registration of orgs
@@ -407,18 +409,10 @@ func (t *Tx) decodeBatch(d *decoder) error {
 		return fmt.Errorf("%w: deposit count %d, want at most %d and the bytes to hold them", ErrMalformedTx, n, MaxLeaves)
 	}
 	t.Deposits = make([]Deposit, n)
-	if t.Version >= TxVersion7 {
-		return t.decodeDeposits7(d)
-	}
 	for i := range t.Deposits {
 		dp := &t.Deposits[i]
-		dp.Batch, dp.Offset = d.uint64(), d.uint32()
-		switch f := d.next(1); {
-		case f == nil:
-		case f[0] == 1:
-			dp.HasSM3 = true
-		case f[0] != 0:
-			return fmt.Errorf("%w: deposit %d has flags %d, want 0 or 1", ErrMalformedTx, i, f[0])
+		if err := t.decodeDepositHead(d, i, dp); err != nil {
+			return err
 		}
 		copy(dp.SHA256[:], d.next(32))
 		if dp.HasSM3 {
@@ -427,6 +421,23 @@ func (t *Tx) decodeBatch(d *decoder) error {
 	}
 	if d.short {
 		return fmt.Errorf("%w: deposits cut short", ErrMalformedTx)
+	}
+	return nil
+}
+
+// decodeDepositHead reads what comes before deposit i's digests: version
+// 4's batch, offset and flags, or version 7's flags, batch and offset.
+func (t *Tx) decodeDepositHead(d *decoder, i int, dp *Deposit) error {
+	if t.Version >= TxVersion7 {
+		return t.decodeDepositHead7(d, i, dp)
+	}
+	dp.Batch, dp.Offset = d.uint64(), d.uint32()
+	switch f := d.next(1); {
+	case f == nil:
+	case f[0] == 1:
+		dp.HasSM3 = true
+	case f[0] != 0:
+		return fmt.Errorf("%w: deposit %d has flags %d, want 0 or 1", ErrMalformedTx, i, f[0])
 	}
 	return nil
 }
@@ -896,32 +907,22 @@ const (
 	depositOther = 2 // the created event is in another batch, named
 )
 
-// decodeDeposits7 reads t.Deposits in version 7's encoding.
-func (t *Tx) decodeDeposits7(d *decoder) error {
-	for i := range t.Deposits {
-		dp := &t.Deposits[i]
-		f := d.next(1)
-		if f == nil {
-			break
-		}
-		if f[0]&^(depositSM3|depositOther) != 0 {
-			return fmt.Errorf("%w: deposit %d has flags %d, want bits 1 and 2 only", ErrMalformedTx, i, f[0])
-		}
-		dp.HasSM3, dp.Batch = f[0]&depositSM3 != 0, t.Seq
-		if f[0]&depositOther != 0 {
-			if dp.Batch = d.uint64(); dp.Batch == t.Seq {
-				return fmt.Errorf("%w: deposit %d names its own batch as another", ErrMalformedTx, i)
-			}
-		}
-		dp.Offset = uint32(d.uint16())
-		copy(dp.SHA256[:], d.next(32))
-		if dp.HasSM3 {
-			copy(dp.SM3[:], d.next(32))
+// decodeDepositHead7 reads a version-7 deposit's flags, batch and offset.
+func (t *Tx) decodeDepositHead7(d *decoder, i int, dp *Deposit) error {
+	f := d.next(1)
+	if f == nil {
+		return nil // cut short: the caller reports it
+	}
+	if f[0]&^(depositSM3|depositOther) != 0 {
+		return fmt.Errorf("%w: deposit %d has flags %d, want bits 1 and 2 only", ErrMalformedTx, i, f[0])
+	}
+	dp.HasSM3, dp.Batch = f[0]&depositSM3 != 0, t.Seq
+	if f[0]&depositOther != 0 {
+		if dp.Batch = d.uint64(); dp.Batch == t.Seq {
+			return fmt.Errorf("%w: deposit %d names its own batch as another", ErrMalformedTx, i)
 		}
 	}
-	if d.short {
-		return fmt.Errorf("%w: deposits cut short", ErrMalformedTx)
-	}
+	dp.Offset = uint32(d.uint16())
 	return nil
 }
 
