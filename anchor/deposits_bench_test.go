@@ -61,7 +61,7 @@ func uploadDigest(i int) [32]byte {
 	return d
 }
 
-// applyUploads applies n uploads (a leaf each, and at version 4 a deposit
+// applyUploads applies n uploads (a leaf each, and from version 4 a deposit
 // each) in batches of 5,000 to a fresh state at version, and returns the
 // app and the time FinalizeBlock and Commit took.
 func applyUploads(b *testing.B, version, n int) (*App, time.Duration) {
@@ -89,7 +89,7 @@ func applyUploads(b *testing.B, version, n int) (*App, time.Duration) {
 			for i := range ds {
 				ds[i] = Deposit{Batch: seq, Offset: uint32(i), SHA256: uploadDigest(from + i)}
 			}
-			raw, err = NewBatchTx4(testChainID, node.cert, node.org.Cert, node.key, seq, leaves, nil, ds)
+			raw, err = newDepositBatch(batchVersion(version), testChainID, node.cert, node.org.Cert, node.key, seq, leaves, nil, ds)
 		} else {
 			raw, err = NewTx(testChainID, node.cert, node.org.Cert, node.key, seq, leaves)
 		}
