@@ -236,7 +236,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4, StateV5, StateV6:
+		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -281,6 +281,11 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		if err := tx.Bucket(bAppMeta).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, uint32(version))); err != nil {
 			return err
+		}
+		if version >= StateV7 {
+			if err := startDepositChain(tx); err != nil {
+				return err
+			}
 		}
 		if version >= StateV6 {
 			// The members enter the state map with the first block.
@@ -429,6 +434,8 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 // batchVersion is the transaction version of batches at a state version.
 func batchVersion(state int) uint8 {
 	switch {
+	case state >= StateV7:
+		return TxVersion7
 	case state >= StateV4:
 		return TxVersion4
 	case state == StateV3:
@@ -526,7 +533,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		results[i] = a.apply(tx, raw, req, version)
 	}
 	if a.blockDeps != nil && len(a.blockDeps.added) > 0 {
-		a.commitDeposits(tx, req.Height)
+		a.commitDeposits(tx, req.Height, version)
 	}
 	a.work = a.work.setMany(a.blockPairs)
 	if len(a.blockLog) > 0 {
@@ -602,7 +609,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if a.applyHeads(t, keys) {
 		a.moved = true
 	}
-	a.applyDeposits(tx, t, deposits, req.Height)
+	a.applyDeposits(tx, t, deposits, req.Height, version)
 	a.included = append(a.included, Included{Member: t.Member(), Seq: t.Seq, First: first, Count: len(t.Leaves), Height: req.Height})
 	return &abci.ExecTxResult{Code: CodeOK, Data: binary.BigEndian.AppendUint64(nil, first)}
 }

@@ -333,6 +333,9 @@ func (b *Batcher) buildTx(bt *Batch, leaves [][]byte) ([]byte, error) {
 	if len(leaves) == 0 && len(heads) == 0 && len(deposits) == 0 {
 		return nil, errNothingLeft
 	}
+	if version >= StateV7 {
+		return NewBatchTx7(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads, deposits)
+	}
 	return NewBatchTx4(c.ChainID, c.NodeCert, c.OrgCA, c.Node.Key(), bt.Seq, leaves, heads, deposits)
 }
 

@@ -1,6 +1,7 @@
 package anchor
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -21,29 +22,35 @@ import (
 //
 // What the state keeps, all of it rebuilt by replaying the blocks:
 //
-//	depositlog/…   an RFC 6962 log of every deposit, in the order the
-//	               blocks applied them; entry = leaf index (8) ‖ flags (1)
-//	               ‖ sha256 (32) ‖ [sm3 (32)], flags as in the transaction
-//	deposits       deposit number (8, from 0, in the same order) → leaf (8)
-//	               ‖ height (8) ‖ member (32) ‖ flags (1) ‖ sha256 (32) ‖
-//	               [sm3 (32)]: the deposit, the block that registered it and
-//	               the member that filed it
+//	depositlog/…   state versions 4 to 6: an RFC 6962 log of every
+//	               deposit, in the order the blocks applied them; entry =
+//	               leaf index (8) ‖ flags (1) ‖ sha256 (32) ‖ [sm3 (32)],
+//	               flags as in the transaction. From version 7 it takes
+//	               nothing more: the deposit chain (below) continues it.
+//	depositruns    deposit number of a run's first deposit (8, from 0, in
+//	               the order the blocks applied them) → the run: the
+//	               deposits of one transaction, with the block that
+//	               registered them and the member that filed them (run)
+//	deposits       deposit number → one deposit, as nodes wrote them
+//	               before runs; read, never written
 //
-// Both are appended to, never rewritten, so a block's deposits cost their
-// hashes and sequential writes. The index by digest is in memory
-// (depositIndex: the first 8 bytes of each SHA-256 and SM3 → deposit
-// numbers), rebuilt from the deposits bucket at start, and updated when a
-// block commits. A created event is deposited once: a deposit of a leaf
-// already deposited with the same digest (a registration after the
-// upgrade overlapping a batch's own deposits) changes nothing.
+// Deposits are appended to, never rewritten. The index by digest is in
+// memory (depositIndex: the first 8 bytes of each SHA-256 and SM3 →
+// deposit numbers), rebuilt from the stored deposits at start, and
+// updated when a block commits. A created event is deposited once: a
+// deposit of a leaf already deposited with the same digest (a
+// registration after the upgrade overlapping a batch's own deposits)
+// changes nothing.
 //
-// The deposit log's size and root are committed in the state map under
-// DepositsKey, as SHA-256(size (8) ‖ root (32)), after every block that
-// adds deposits; so the AppHash (layout 3, unchanged at state version 4)
-// commits to the whole index.
+// The state map commits to the deposits under DepositsKey after every
+// block that adds some: at versions 4 to 6 the deposit log's size and
+// root, SHA-256(size (8) ‖ root (32)); from version 7 the deposit chain's
+// link, one hash per block (DepositLink). So the AppHash (layout 3,
+// unchanged) commits to the whole index.
 var (
-	bDeposits  = []byte("deposits")
-	depositLog = NewLog("depositlog")
+	bDeposits    = []byte("deposits")
+	bDepositRuns = []byte("depositruns")
+	depositLog   = NewLog("depositlog")
 )
 
 // DepositsKey is the state-map key of the deposit log's head.
@@ -72,16 +79,6 @@ type deposit struct {
 	sha256 [32]byte
 	sm3    [32]byte
 	hasSM3 bool
-}
-
-func (d *deposit) encode() []byte {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+8+32+1+64), d.leaf)
-	b = binary.BigEndian.AppendUint64(b, uint64(d.height))
-	b = append(b, d.member[:]...)
-	if d.hasSM3 {
-		return append(append(append(b, 1), d.sha256[:]...), d.sm3[:]...)
-	}
-	return append(append(b, 0), d.sha256[:]...)
 }
 
 func decodeDeposit(b []byte) (deposit, error) {
@@ -154,7 +151,7 @@ func (x *depositIndex) candidates(sum [32]byte, sm3 bool) []uint32 {
 func (a *App) loadDeposits() error {
 	x := newDepositIndex()
 	err := a.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bDeposits).ForEach(func(k, v []byte) error {
+		err := tx.Bucket(bDeposits).ForEach(func(k, v []byte) error {
 			d, err := decodeDeposit(v)
 			if err != nil {
 				return err
@@ -163,6 +160,23 @@ func (a *App) loadDeposits() error {
 				return fmt.Errorf("anchor: deposit %x out of sequence: %w", k, ErrCorrupt)
 			}
 			x.add(x.next, &d)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bDepositRuns).ForEach(func(k, v []byte) error {
+			r, err := decodeRun(v)
+			if err != nil {
+				return err
+			}
+			if len(k) != 8 || binary.BigEndian.Uint64(k) != x.next {
+				return fmt.Errorf("anchor: deposit run %x out of sequence: %w", k, ErrCorrupt)
+			}
+			for i := range r.len() {
+				d := r.at(i)
+				x.add(x.next, &d)
+			}
 			return nil
 		})
 	})
@@ -184,7 +198,7 @@ func (a *App) lookupDeposit(sum [32]byte, sm3 bool) (DepositInfo, bool, error) {
 	found := false
 	byDigest := a.candidates(sum, sm3)
 	err := a.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bDeposits)
+		b := depositsIn(tx)
 		if sm3 { // the SHA-256 of the first deposit with this SM3
 			ok := false
 			for _, n := range byDigest {
@@ -224,9 +238,117 @@ func (a *App) candidates(sum [32]byte, sm3 bool) []uint32 {
 // storedDeposit reads deposit n; there is false if the read transaction
 // does not see it (it began before the block that added it committed) or
 // it does not decode.
-func storedDeposit(b *bolt.Bucket, n uint32) (deposit, bool) {
-	d, err := decodeDeposit(b.Get(binary.BigEndian.AppendUint64(nil, uint64(n))))
-	return d, err == nil
+func storedDeposit(b storedDeposits, n uint32) (deposit, bool) {
+	key := binary.BigEndian.AppendUint64(nil, uint64(n))
+	if v := b.one.Get(key); v != nil {
+		d, err := decodeDeposit(v)
+		return d, err == nil
+	}
+	c := b.runs.Cursor()
+	k, v := c.Seek(key)
+	switch {
+	case k == nil:
+		k, v = c.Last()
+	case !bytes.Equal(k, key):
+		k, v = c.Prev()
+	}
+	if len(k) != 8 {
+		return deposit{}, false
+	}
+	r, err := decodeRun(v)
+	if i := uint64(n) - binary.BigEndian.Uint64(k); err != nil || i >= uint64(r.len()) {
+		return deposit{}, false
+	}
+	return r.at(int(uint64(n) - binary.BigEndian.Uint64(k))), true
+}
+
+// storedDeposits are the two buckets deposits are stored in: one record
+// per deposit (deposits, as nodes before this code wrote them) and one
+// per run (depositruns, from then on). Deposit numbers run on from the
+// first bucket into the second.
+type storedDeposits struct{ one, runs *bolt.Bucket }
+
+func depositsIn(tx *bolt.Tx) storedDeposits {
+	return storedDeposits{tx.Bucket(bDeposits), tx.Bucket(bDepositRuns)}
+}
+
+// A run is the deposits one transaction added that are alike in having
+// an SM3 or not, stored under the number of its first deposit:
+//
+//	height (8) ‖ member (32) ‖ flags (1, 1 if each has an SM3)
+//	‖ each deposit's leaf (8) ‖ sha256 (32) ‖ [sm3 (32)]
+//
+// so that a transaction's deposits cost one write of 40 (or 72) bytes
+// each, rather than a write of 81 (or 113) bytes each.
+type run struct {
+	height int64
+	member [32]byte
+	hasSM3 bool
+	body   []byte
+}
+
+const runHeader = 8 + 32 + 1
+
+func (r *run) size() int {
+	if r.hasSM3 {
+		return 8 + 32 + 32
+	}
+	return 8 + 32
+}
+
+func (r *run) len() int { return len(r.body) / r.size() }
+
+func (r *run) at(i int) deposit {
+	e := r.body[i*r.size():]
+	d := deposit{leaf: binary.BigEndian.Uint64(e), height: r.height, member: r.member, hasSM3: r.hasSM3}
+	copy(d.sha256[:], e[8:40])
+	if r.hasSM3 {
+		copy(d.sm3[:], e[40:72])
+	}
+	return d
+}
+
+func decodeRun(b []byte) (run, error) {
+	var r run
+	if len(b) < runHeader || b[40] > 1 {
+		return r, fmt.Errorf("anchor: a stored deposit run of %d bytes: %w", len(b), ErrCorrupt)
+	}
+	r.height, r.member, r.hasSM3, r.body = int64(binary.BigEndian.Uint64(b)), [32]byte(b[8:40]), b[40] == 1, b[runHeader:]
+	if len(r.body) == 0 || len(r.body)%r.size() != 0 {
+		return r, fmt.Errorf("anchor: a stored deposit run of %d bytes: %w", len(b), ErrCorrupt)
+	}
+	return r, nil
+}
+
+// putRuns stores ds, numbered from first, as runs.
+func putRuns(b *bolt.Bucket, first uint64, ds []deposit) error {
+	b.FillPercent = 1 // keys only grow
+	for len(ds) > 0 {
+		n := 1
+		for n < len(ds) && ds[n].hasSM3 == ds[0].hasSM3 {
+			n++
+		}
+		r := run{hasSM3: ds[0].hasSM3}
+		v := binary.BigEndian.AppendUint64(make([]byte, 0, runHeader+n*r.size()), uint64(ds[0].height))
+		v = append(v, ds[0].member[:]...)
+		if r.hasSM3 {
+			v = append(v, 1)
+		} else {
+			v = append(v, 0)
+		}
+		for _, d := range ds[:n] {
+			v = binary.BigEndian.AppendUint64(v, d.leaf)
+			v = append(v, d.sha256[:]...)
+			if r.hasSM3 {
+				v = append(v, d.sm3[:]...)
+			}
+		}
+		if err := b.Put(binary.BigEndian.AppendUint64(nil, first), v); err != nil {
+			return err
+		}
+		first, ds = first+uint64(n), ds[n:]
+	}
+	return nil
 }
 
 // depositLeaves returns the log index of each deposit's created event,
@@ -278,12 +400,13 @@ type blockDeposits struct {
 }
 
 // applyDeposits adds t's deposits, whose created events are at leaves, to
-// the deposit log and the deposits bucket, skipping each whose created
-// event is already deposited with the same digest. It returns whether any
-// was added.
-func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) bool {
+// the deposits bucket and, before state version 7, the deposit log,
+// skipping each whose created event is already deposited with the same
+// digest. From version 7 the block's deposits are committed together when
+// it ends (commitDeposits).
+func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64, version int) {
 	if len(t.Deposits) == 0 {
-		return false
+		return
 	}
 	if a.blockDeps == nil {
 		a.deposits.mu.RLock()
@@ -294,39 +417,34 @@ func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64) b
 	}
 	bd := a.blockDeps
 	member := [32]byte(t.memberKey())
-	bucket := tx.Bucket(bDeposits)
+	stored := depositsIn(tx)
 	hashes := make([][]byte, 0, len(t.Deposits))
+	from := len(bd.added)
 	for i, td := range t.Deposits {
 		d := deposit{leaf: leaves[i], height: height, member: member, sha256: td.SHA256, sm3: td.SM3, hasSM3: td.HasSM3}
-		if a.deposited(bucket, &d) {
+		if a.deposited(stored, &d) {
 			continue
 		}
-		n := bd.index.next
-		if err := bucket.Put(binary.BigEndian.AppendUint64(nil, n), d.encode()); err != nil {
-			panic(fmt.Sprintf("anchor: store deposit at height %d: %v", height, err))
-		}
-		bd.index.add(n, &d)
+		bd.index.add(bd.index.next, &d)
 		bd.added = append(bd.added, d)
-		entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), d.leaf)
-		if d.hasSM3 {
-			entry = append(append(append(entry, 1), d.sha256[:]...), d.sm3[:]...)
-		} else {
-			entry = append(append(entry, 0), d.sha256[:]...)
+		if version < StateV7 {
+			hashes = append(hashes, hasher.HashLeaf(d.logEntry()))
 		}
-		hashes = append(hashes, hasher.HashLeaf(entry))
+	}
+	if err := putRuns(stored.runs, bd.next+uint64(from), bd.added[from:]); err != nil {
+		panic(fmt.Sprintf("anchor: store deposits at height %d: %v", height, err))
 	}
 	if len(hashes) == 0 {
-		return false
+		return
 	}
 	if _, err := depositLog.Append(tx, hashes); err != nil {
 		panic(fmt.Sprintf("anchor: deposit log at height %d: %v", height, err))
 	}
-	return true
 }
 
 // deposited reports whether d's created event is already deposited with
 // d's SHA-256, committed or earlier in the block.
-func (a *App) deposited(bucket *bolt.Bucket, d *deposit) bool {
+func (a *App) deposited(bucket storedDeposits, d *deposit) bool {
 	for _, n := range a.candidates(d.sha256, false) {
 		if old, ok := storedDeposit(bucket, n); ok && old.leaf == d.leaf && old.sha256 == d.sha256 {
 			return true
@@ -342,13 +460,19 @@ func (a *App) deposited(bucket *bolt.Bucket, d *deposit) bool {
 }
 
 // commitDeposits sets DepositsKey in the block's state-map changes to the
-// deposit log's head after the block.
-func (a *App) commitDeposits(tx *bolt.Tx, height int64) {
-	size, root, err := depositLog.Root(tx)
-	if err != nil {
-		panic(fmt.Sprintf("anchor: deposit log root at height %d: %v", height, err))
+// deposit log's head after the block (before state version 7), or to the
+// deposit chain's next link (from version 7; depositChain).
+func (a *App) commitDeposits(tx *bolt.Tx, height int64, version int) {
+	var value [32]byte
+	if version >= StateV7 {
+		value = a.chainDeposits(tx, height)
+	} else {
+		size, root, err := depositLog.Root(tx)
+		if err != nil {
+			panic(fmt.Sprintf("anchor: deposit log root at height %d: %v", height, err))
+		}
+		value = DepositsValue(size, root)
 	}
-	value := DepositsValue(size, root)
 	var none [32]byte
 	a.blockLog = append(append(append(a.blockLog, DepositsKey[:]...), value[:]...), none[:]...)
 	a.blockLog = binary.BigEndian.AppendUint64(a.blockLog, 0)
@@ -376,8 +500,81 @@ func DepositsValue(size uint64, root []byte) [32]byte {
 
 // initDeposits creates the digest index's buckets.
 func initDeposits(tx *bolt.Tx) error {
-	if _, err := tx.CreateBucketIfNotExists(bDeposits); err != nil {
-		return err
+	for _, b := range [][]byte{bDeposits, bDepositRuns} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
 	}
 	return depositLog.Init(tx)
+}
+
+// logEntry is d as the deposit log (state versions 4 to 6) takes it:
+// leaf index (8) ‖ flags (1) ‖ sha256 (32) ‖ [sm3 (32)].
+func (d *deposit) logEntry() []byte {
+	entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), d.leaf)
+	if d.hasSM3 {
+		return append(append(append(entry, 1), d.sha256[:]...), d.sm3[:]...)
+	}
+	return append(append(entry, 0), d.sha256[:]...)
+}
+
+// The deposit chain (state version 7). A block's deposits are committed
+// with one hash instead of one deposit-log leaf each: DepositsKey holds
+//
+//	link = SHA-256("custos/state/v7/deposits\x00" ‖ previous link (32)
+//	       ‖ height (8) ‖ count (8) ‖ SHA-256(the block's deposits))
+//
+// after each block that adds deposits, where count is the number of
+// deposits ever added (the deposit log's size included) and the block's
+// deposits are, in the order it applied them, each member (32) ‖ leaf
+// index (8) ‖ flags (1) ‖ sha256 (32) ‖ [sm3 (32)]. The first link's
+// previous link is DepositsValue of the deposit log when version 7 began
+// (of the empty log for a chain that starts at 7), so the chain extends
+// the log's history rather than replacing it. The previous link and the
+// count are kept in appmeta under depositchain.
+var depositChainTag = []byte("custos/state/v7/deposits\x00")
+
+// DepositLink is the deposit chain's link after a block at height that
+// brings the deposits ever added to count, blockDigest being the SHA-256
+// of the block's deposits.
+func DepositLink(prev [32]byte, height int64, count uint64, blockDigest [32]byte) [32]byte {
+	b := make([]byte, 0, len(depositChainTag)+32+8+8+32)
+	b = append(append(b, depositChainTag...), prev[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(height))
+	b = binary.BigEndian.AppendUint64(b, count)
+	return sha256.Sum256(append(b, blockDigest[:]...))
+}
+
+// startDepositChain starts the deposit chain from the deposit log's head,
+// when state version 7 begins.
+func startDepositChain(tx *bolt.Tx) error {
+	size, root, err := depositLog.Root(tx)
+	if err != nil {
+		return err
+	}
+	v := DepositsValue(size, root)
+	return tx.Bucket(bAppMeta).Put([]byte("depositchain"), binary.BigEndian.AppendUint64(v[:], size))
+}
+
+// chainDeposits links the block's deposits to the deposit chain and
+// returns the new link.
+func (a *App) chainDeposits(tx *bolt.Tx, height int64) [32]byte {
+	meta := tx.Bucket(bAppMeta)
+	v := meta.Get([]byte("depositchain"))
+	if len(v) != 40 {
+		panic(fmt.Sprintf("anchor: deposit chain at height %d: a head of %d bytes", height, len(v)))
+	}
+	prev, count := [32]byte(v[:32]), binary.BigEndian.Uint64(v[32:])
+	h := sha256.New()
+	for i := range a.blockDeps.added {
+		d := &a.blockDeps.added[i]
+		h.Write(d.member[:])
+		h.Write(d.logEntry())
+	}
+	count += uint64(len(a.blockDeps.added))
+	link := DepositLink(prev, height, count, [32]byte(h.Sum(nil)))
+	if err := meta.Put([]byte("depositchain"), binary.BigEndian.AppendUint64(link[:], count)); err != nil {
+		panic(fmt.Sprintf("anchor: deposit chain at height %d: %v", height, err))
+	}
+	return link
 }

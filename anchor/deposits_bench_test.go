@@ -17,7 +17,7 @@ import (
 // BenchmarkDepositLookup measures the digest index's answer on a member
 // that received none of the deposits (issue 15: p99 ≤ 10 ms at 10⁶
 // deposits): one member's batches of 5,000 uploads, each with its deposit,
-// are applied to a state at version 4 as FinalizeBlock and Commit apply
+// are applied to a state at the latest version as FinalizeBlock and Commit apply
 // them, then App.Deposit is asked for random digests, half of them filed
 // and half not. It reports the p50 and p99 of one lookup, and the time the
 // state took to apply the deposits, per deposit, beside the same leaves
@@ -28,7 +28,7 @@ func BenchmarkDepositLookup(b *testing.B) {
 	for _, n := range []int{10_000, 1_000_000} {
 		b.Run(fmt.Sprintf("deposits=%d", n), func(b *testing.B) {
 			_, base := applyUploads(b, StateV1, n)
-			app, with := applyUploads(b, StateV4, n)
+			app, with := applyUploads(b, LatestState, n)
 			lat := make([]time.Duration, 0, 20_000)
 			rng := rand.New(rand.NewPCG(1, 2))
 			for b.Loop() {
@@ -61,7 +61,7 @@ func uploadDigest(i int) [32]byte {
 	return d
 }
 
-// applyUploads applies n uploads (a leaf each, and at version 4 a deposit
+// applyUploads applies n uploads (a leaf each, and from version 4 a deposit
 // each) in batches of 5,000 to a fresh state at version, and returns the
 // app and the time FinalizeBlock and Commit took.
 func applyUploads(b *testing.B, version, n int) (*App, time.Duration) {
@@ -89,7 +89,7 @@ func applyUploads(b *testing.B, version, n int) (*App, time.Duration) {
 			for i := range ds {
 				ds[i] = Deposit{Batch: seq, Offset: uint32(i), SHA256: uploadDigest(from + i)}
 			}
-			raw, err = NewBatchTx4(testChainID, node.cert, node.org.Cert, node.key, seq, leaves, nil, ds)
+			raw, err = newDepositBatch(batchVersion(version), testChainID, node.cert, node.org.Cert, node.key, seq, leaves, nil, ds)
 		} else {
 			raw, err = NewTx(testChainID, node.cert, node.org.Cert, node.key, seq, leaves)
 		}

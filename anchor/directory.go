@@ -1,6 +1,8 @@
 package anchor
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -70,13 +72,66 @@ func OrgKey(id string) [32]byte {
 	return sha256.Sum256(append([]byte("custos/state/v4/org\x00"), id...))
 }
 
-// NameKey is what makes two organization names the same: Unicode NFKC,
-// then full case folding, with runs of white space made one space and
-// trimmed. "杭州互联网法院" and "杭州互联网法院 " are one name; so are
-// "ACME Law" and "acme  law".
+// NameKey is what makes two organization names the same (from state
+// version 7): Unicode NFKC, full case folding, NFKC again, Cherokee
+// letters in their folded (capital) form, and runs of white space made
+// one space and trimmed; repeated until nothing changes. "杭州互联网法院"
+// and "杭州互联网法院 " are one name; so are "ACME Law" and "acme  law",
+// and "ᏣᎳᎩ" and "ꮳꮃꭹ". It is idempotent: NameKey(NameKey(x)) == NameKey(x)
+// for every string (a name that would not settle within maxNameRounds
+// rounds has the key "", which no registration may use).
+//
+// Before version 7 the directory compared names by nameKeyV4, one round
+// without the second NFKC nor the Cherokee rule, which is not idempotent:
+// golang.org/x/text's case folding maps lowercase Cherokee to capitals
+// but capitals back to lowercase, so "ꮳ" and "Ꮳ" had different keys.
 func NameKey(name string) string {
+	for range maxNameRounds {
+		next := nameRound(name)
+		if next == name {
+			return name
+		}
+		name = next
+	}
+	return ""
+}
+
+// maxNameRounds bounds NameKey's rounds; every string tried settles in
+// two (TestNameKeyIdempotent).
+const maxNameRounds = 4
+
+func nameRound(name string) string {
+	s := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(name)))
+	s = strings.Map(foldCherokee, s)
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+// foldCherokee maps Cherokee small letters to the capitals that Unicode's
+// CaseFolding.txt folds them to (U+AB70–ABBF to U+13A0–13EF, U+13F8–13FD to
+// U+13F0–13F5), whatever the case-folding library did with them.
+func foldCherokee(r rune) rune {
+	switch {
+	case r >= 0xAB70 && r <= 0xABBF:
+		return r - 0xAB70 + 0x13A0
+	case r >= 0x13F8 && r <= 0x13FD:
+		return r - 0x13F8 + 0x13F0
+	}
+	return r
+}
+
+// nameKeyV4 is how state versions 4 to 6 compare names: NFKC, then full
+// case folding, white space collapsed. Kept for replaying their blocks.
+func nameKeyV4(name string) string {
 	s := cases.Fold().String(norm.NFKC.String(name))
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+// nameKeyAt is the name key of the given state version.
+func nameKeyAt(version int, name string) string {
+	if version >= StateV7 {
+		return NameKey(name)
+	}
+	return nameKeyV4(name)
 }
 
 func checkOrgs(orgs []OrgEntry) error {
@@ -89,7 +144,7 @@ func checkOrgs(orgs []OrgEntry) error {
 			return fmt.Errorf("%w: organization %d: an ID of 1 to %d printable ASCII characters", ErrMalformedTx, i, maxOrgIDLen)
 		case o.Kind == "" || len(o.Kind) > maxOrgKindLen || !printableASCII(o.Kind):
 			return fmt.Errorf("%w: organization %d: a kind of 1 to %d printable ASCII characters", ErrMalformedTx, i, maxOrgKindLen)
-		case len(o.Name) > maxOrgNameLen || !utf8.ValidString(o.Name) || utf8.RuneCountInString(o.Name) > maxOrgNameRune || NameKey(o.Name) == "":
+		case len(o.Name) > maxOrgNameLen || !utf8.ValidString(o.Name) || utf8.RuneCountInString(o.Name) > maxOrgNameRune || nameKeyV4(o.Name) == "":
 			return fmt.Errorf("%w: organization %d: a name of 1 to %d characters of UTF-8", ErrMalformedTx, i, maxOrgNameRune)
 		case strings.ContainsFunc(o.Name, func(r rune) bool { return unicode.IsControl(r) }):
 			return fmt.Errorf("%w: organization %d: a control character in the name", ErrMalformedTx, i)
@@ -158,7 +213,10 @@ func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, version int, pending map[string
 		if cur, ok := getDirEntry(tx, o.ID); ok && !sameMember(tx, member, cur.Member) {
 			return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", o.ID)
 		}
-		key := NameKey(o.Name)
+		key := nameKeyAt(version, o.Name)
+		if key == "" {
+			return CodeMalformed, fmt.Sprintf("the name %q has no name key (it does not settle under normalization)", o.Name)
+		}
 		if holder := nameHolder(tx, key, o.ID, names, pending); holder != "" {
 			if version < StateV5 {
 				return CodeDuplicate, fmt.Sprintf("the name %q is taken by organization %s", o.Name, holder)
@@ -205,18 +263,19 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 	dir, names := tx.Bucket(bDir), tx.Bucket(bDirName)
 	seen := map[string]string{}
 	for _, o := range t.Orgs {
-		if holder := nameHolder(tx, NameKey(o.Name), o.ID, seen, pending); holder != "" {
+		key := nameKeyAt(version, o.Name)
+		if holder := nameHolder(tx, key, o.ID, seen, pending); holder != "" {
 			if version >= StateV5 {
 				a.putClaim(tx, Claim{Org: o.ID, Name: o.Name, Member: member, Holder: holder, Height: height}, fail)
 			}
 			continue
 		}
-		seen[NameKey(o.Name)] = o.ID
+		seen[key] = o.ID
 		if cur, ok := getDirEntry(tx, o.ID); ok {
 			if cur.Kind == o.Kind && cur.Name == o.Name {
 				continue // registered again, unchanged
 			}
-			if err := names.Delete([]byte(NameKey(cur.Name))); err != nil {
+			if err := names.Delete([]byte(nameKeyAt(version, cur.Name))); err != nil {
 				fail(err)
 			}
 		}
@@ -226,12 +285,12 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 			err = dir.Put([]byte(o.ID), val)
 		}
 		if err == nil {
-			err = names.Put([]byte(NameKey(o.Name)), []byte(o.ID))
+			err = names.Put([]byte(key), []byte(o.ID))
 		}
 		if err != nil {
 			fail(err)
 		}
-		pending[NameKey(o.Name)] = o.ID
+		pending[key] = o.ID
 		a.queuePair(OrgKey(o.ID), sha256.Sum256(val))
 	}
 }
@@ -292,13 +351,14 @@ func getClaim(tx *bolt.Tx, org string) (Claim, bool) {
 func (a *App) Claims() ([]Claim, error) {
 	var out []Claim
 	err := a.db.View(func(tx *bolt.Tx) error {
+		version := storedVersion(tx)
 		return tx.Bucket(bDirClaim).ForEach(func(_, v []byte) error {
 			var c Claim
 			if err := json.Unmarshal(v, &c); err != nil {
 				return err
 			}
 			e, registered := getDirEntry(tx, c.Org)
-			if string(tx.Bucket(bDirName).Get([]byte(NameKey(c.Name)))) == c.Holder && (!registered || e.Height < c.Height) {
+			if string(tx.Bucket(bDirName).Get([]byte(nameKeyAt(version, c.Name)))) == c.Holder && (!registered || e.Height < c.Height) {
 				c.Member = currentNode(tx, c.Member)
 				out = append(out, c)
 			}
@@ -349,7 +409,7 @@ func (a *App) OrgByName(name string) (DirEntry, bool, error) {
 	var e DirEntry
 	var ok bool
 	err := a.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bDirName).Get([]byte(NameKey(name)))
+		id := tx.Bucket(bDirName).Get([]byte(nameKeyAt(storedVersion(tx), name)))
 		if id != nil {
 			e, ok = getDirEntry(tx, string(id))
 			e.Member = currentNode(tx, e.Member)
@@ -381,6 +441,56 @@ func initDirectory(tx *bolt.Tx) error {
 	for _, b := range [][]byte{bDir, bDirName, bDirClaim} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// rekeyNames keys the directory's names by NameKey, at the height state
+// version 7 begins. The names are taken again in the order they were
+// registered (by height, then ID): of organizations whose names become
+// one, the first keeps it and each other one's claim to it is recorded,
+// so that both members learn of the conflict (Claims); the organization
+// stays in the directory by ID. A name without a key (NameKey "") is held
+// by nobody.
+func (a *App) rekeyNames(tx *bolt.Tx, height int64) error {
+	names := tx.Bucket(bDirName)
+	var holders []DirEntry
+	var old [][]byte
+	err := names.ForEach(func(k, v []byte) error {
+		old = append(old, bytes.Clone(k))
+		if e, ok := getDirEntry(tx, string(v)); ok {
+			holders = append(holders, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := names.Delete(k); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(holders, func(x, y DirEntry) int {
+		if x.Height != y.Height {
+			return cmp.Compare(x.Height, y.Height)
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	var failed error
+	fail := func(err error) { failed = err }
+	for _, e := range holders {
+		key := NameKey(e.Name)
+		switch holder := names.Get([]byte(key)); {
+		case key == "":
+		case holder != nil:
+			a.putClaim(tx, Claim{Org: e.ID, Name: e.Name, Member: e.Member, Holder: string(holder), Height: height}, fail)
+		default:
+			failed = names.Put([]byte(key), []byte(e.ID))
+		}
+		if failed != nil {
+			return failed
 		}
 	}
 	return nil

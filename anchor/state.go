@@ -48,6 +48,13 @@ import (
 // rotate validator keys, change powers and retire organization CAs, and
 // the state map commits to each member and proposal under GovMemberKey
 // and GovProposalKey. The AppHash keeps version 3's layout.
+//
+// Version 7 makes the directory compare names by NameKey, which is
+// idempotent (nameKeyV4, before it, is not for Cherokee): at the upgrade
+// the directory's names are keyed anew, and of two organizations whose
+// names become one, the earlier registration keeps it and the other's
+// claim is recorded (as a registration of a taken name is from version
+// 5). The AppHash keeps version 3's layout.
 const (
 	StateV1 = 1
 	StateV2 = 2
@@ -55,11 +62,12 @@ const (
 	StateV4 = 4
 	StateV5 = 5
 	StateV6 = 6
+	StateV7 = 7
 	// LatestState is the version new chains start with.
-	LatestState = StateV6
+	LatestState = StateV7
 	// MaxState is the highest version this code runs: a vote for a later
 	// one is refused.
-	MaxState = StateV6
+	MaxState = StateV7
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a
@@ -361,6 +369,14 @@ func (a *App) maybeActivate(tx *bolt.Tx, height int64) (bool, error) {
 			a.queueMember(&m)
 		}
 	}
+	if a.version == StateV7 {
+		if err := a.rekeyNames(tx, height); err != nil {
+			return false, err
+		}
+		if err := startDepositChain(tx); err != nil {
+			return false, err
+		}
+	}
 	if a.version == StateV3 {
 		if a.since, err = a.merkle.Size(tx); err != nil {
 			return false, err
@@ -370,6 +386,15 @@ func (a *App) maybeActivate(tx *bolt.Tx, height int64) (bool, error) {
 		}
 	}
 	return true, tx.Bucket(bAppMeta).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, next.Version))
+}
+
+// storedVersion is the state version tx sees committed (or being
+// written, in the block's own transaction).
+func storedVersion(tx *bolt.Tx) int {
+	if v := tx.Bucket(bAppMeta).Get([]byte("version")); len(v) == 4 {
+		return int(binary.BigEndian.Uint32(v))
+	}
+	return StateV1
 }
 
 // UpgradePlan is one proposed state upgrade and the power that voted for it.

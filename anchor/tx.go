@@ -87,6 +87,20 @@ import (
 //
 // Version 6 (state version 6) carries governance transactions, signed by
 // a member's governance key instead of a node's (govtx.go).
+//
+// Version 7 (state version 7) is version 4's batch (kind 1 only) with
+// deposits that cost 35 bytes instead of 45 when their created event is
+// in the batch itself, as an upload's is:
+//
+//	… ‖ heads ‖ deposits u32 (0..MaxLeaves)
+//	‖ deposits × (flags u8 ‖ [batch u64 if flags & 2] ‖ offset u16
+//	‖ sha256 32 ‖ [sm3 32 if flags & 1])
+//
+// where flags & 1 says the deposit has an SM3, flags & 2 that its created
+// event is in another batch than this one (seq), named by batch, which
+// then differs from seq; other flag bits are 0. A deposit without flag 2
+// names this batch. Offsets stay below MaxLeaves, and the order and the
+// rest are version 4's.
 const (
 	TxMagic = "CSTX"
 	// TxVersion is the first transaction version; TxVersion2 the second.
@@ -95,6 +109,9 @@ const (
 	TxVersion3 = 3
 	TxVersion4 = 4
 	TxVersion5 = 5
+	// TxVersion7 is the batch of state version 7 (version 6 is
+	// governance's, govtx.go).
+	TxVersion7 = 7
 	// MaxLeaves is the largest number of leaf hashes in one transaction.
 	MaxLeaves = 10000
 	// MaxHeads is the largest number of custody heads in one transaction.
@@ -216,11 +233,17 @@ func NewBatchTx3(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.
 // NewBatchTx4 encodes and signs a version-4 batch: NewBatchTx3's, with the
 // deposits it registers (sorted here by batch and offset).
 func NewBatchTx4(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate, deposits []Deposit) ([]byte, error) {
+	return newDepositBatch(TxVersion4, chainID, nodeCert, orgCA, key, seq, leaves, heads, deposits)
+}
+
+// newDepositBatch signs a batch of a version with deposits (4 or 7),
+// its heads sorted by key and its deposits by batch and offset.
+func newDepositBatch(version uint8, chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate, deposits []Deposit) ([]byte, error) {
 	heads = slices.Clone(heads)
 	slices.SortFunc(heads, func(a, b HeadUpdate) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 	deposits = slices.Clone(deposits)
 	slices.SortFunc(deposits, compareDeposits)
-	return signTx(chainID, key, &Tx{Version: TxVersion4, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads, Deposits: deposits})
+	return signTx(chainID, key, &Tx{Version: version, Kind: KindBatch, NodeCert: nodeCert, OrgCA: orgCA, Seq: seq, Leaves: leaves, Heads: heads, Deposits: deposits})
 }
 
 func compareDeposits(a, b Deposit) int {
@@ -228,6 +251,12 @@ func compareDeposits(a, b Deposit) int {
 		return c
 	}
 	return cmp.Compare(a.Offset, b.Offset)
+}
+
+// NewBatchTx7 encodes and signs a version-7 batch (state version 7):
+// NewBatchTx4's batch with the shorter deposits of version 7.
+func NewBatchTx7(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, seq uint64, leaves [][]byte, heads []HeadUpdate, deposits []Deposit) ([]byte, error) {
+	return newDepositBatch(TxVersion7, chainID, nodeCert, orgCA, key, seq, leaves, heads, deposits)
 }
 
 // NewDirectoryTx encodes and signs a directory registration of orgs
@@ -279,7 +308,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] < TxVersion || v[0] > TxVersion6:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion7:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
@@ -291,6 +320,8 @@ func DecodeTx(b []byte) (*Tx, error) {
 		case t.Version == TxVersion5 && k[0] == KindRegister:
 			t.Kind = k[0]
 		case t.Version == TxVersion6 && (k[0] == KindPropose || k[0] == KindVote):
+			t.Kind = k[0]
+		case t.Version == TxVersion7 && k[0] == KindBatch:
 			t.Kind = k[0]
 		case t.Version < TxVersion5 && (k[0] == KindBatch || k[0] == KindUpgrade || k[0] == KindDirectory && t.Version == TxVersion4):
 			t.Kind = k[0]
@@ -370,19 +401,18 @@ func (t *Tx) decodeBatch(d *decoder) error {
 		return nil
 	}
 	n = d.uint32()
-	if d.short || n > MaxLeaves || len(d.b) < int(n)*depositSize {
+	least := depositSize
+	if t.Version >= TxVersion7 {
+		least = depositSize7
+	}
+	if d.short || n > MaxLeaves || len(d.b) < int(n)*least {
 		return fmt.Errorf("%w: deposit count %d, want at most %d and the bytes to hold them", ErrMalformedTx, n, MaxLeaves)
 	}
 	t.Deposits = make([]Deposit, n)
 	for i := range t.Deposits {
 		dp := &t.Deposits[i]
-		dp.Batch, dp.Offset = d.uint64(), d.uint32()
-		switch f := d.next(1); {
-		case f == nil:
-		case f[0] == 1:
-			dp.HasSM3 = true
-		case f[0] != 0:
-			return fmt.Errorf("%w: deposit %d has flags %d, want 0 or 1", ErrMalformedTx, i, f[0])
+		if err := t.decodeDepositHead(d, i, dp); err != nil {
+			return err
 		}
 		copy(dp.SHA256[:], d.next(32))
 		if dp.HasSM3 {
@@ -391,6 +421,23 @@ func (t *Tx) decodeBatch(d *decoder) error {
 	}
 	if d.short {
 		return fmt.Errorf("%w: deposits cut short", ErrMalformedTx)
+	}
+	return nil
+}
+
+// decodeDepositHead reads what comes before deposit i's digests: version
+// 4's batch, offset and flags, or version 7's flags, batch and offset.
+func (t *Tx) decodeDepositHead(d *decoder, i int, dp *Deposit) error {
+	if t.Version >= TxVersion7 {
+		return t.decodeDepositHead7(d, i, dp)
+	}
+	dp.Batch, dp.Offset = d.uint64(), d.uint32()
+	switch f := d.next(1); {
+	case f == nil:
+	case f[0] == 1:
+		dp.HasSM3 = true
+	case f[0] != 0:
+		return fmt.Errorf("%w: deposit %d has flags %d, want 0 or 1", ErrMalformedTx, i, f[0])
 	}
 	return nil
 }
@@ -461,6 +508,9 @@ func (t *Tx) appendBody(b []byte) []byte {
 		return b
 	}
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Deposits)))
+	if t.Version >= TxVersion7 {
+		return t.appendDeposits7(b)
+	}
 	for _, d := range t.Deposits {
 		b = binary.BigEndian.AppendUint64(b, d.Batch)
 		b = binary.BigEndian.AppendUint32(b, d.Offset)
@@ -516,7 +566,7 @@ func (t *Tx) check() error {
 		if len(t.Leaves) == 0 || len(t.Leaves) > MaxLeaves {
 			return fmt.Errorf("%w: %d leaves, want 1..%d", ErrMalformedTx, len(t.Leaves), MaxLeaves)
 		}
-	case t.Version >= TxVersion2 && t.Version <= TxVersion4 && t.Kind == KindBatch:
+	case (t.Version >= TxVersion2 && t.Version <= TxVersion4 || t.Version == TxVersion7) && t.Kind == KindBatch:
 		if err := t.checkBatch2(); err != nil {
 			return err
 		}
@@ -845,4 +895,57 @@ func pairID(node, orgCA *x509.Certificate) [sha256.Size]byte {
 	var id [sha256.Size]byte
 	h.Sum(id[:0])
 	return id
+}
+
+// depositSize7 is the smallest encoded size of a version-7 deposit: flags,
+// offset and SHA-256 (its created event in the batch itself, no SM3).
+const depositSize7 = 1 + 2 + 32
+
+// Flags of a version-7 deposit.
+const (
+	depositSM3   = 1 // an SM3 follows the SHA-256
+	depositOther = 2 // the created event is in another batch, named
+)
+
+// decodeDepositHead7 reads a version-7 deposit's flags, batch and offset.
+func (t *Tx) decodeDepositHead7(d *decoder, i int, dp *Deposit) error {
+	f := d.next(1)
+	if f == nil {
+		return nil // cut short: the caller reports it
+	}
+	if f[0]&^(depositSM3|depositOther) != 0 {
+		return fmt.Errorf("%w: deposit %d has flags %d, want bits 1 and 2 only", ErrMalformedTx, i, f[0])
+	}
+	dp.HasSM3, dp.Batch = f[0]&depositSM3 != 0, t.Seq
+	if f[0]&depositOther != 0 {
+		if dp.Batch = d.uint64(); dp.Batch == t.Seq {
+			return fmt.Errorf("%w: deposit %d names its own batch as another", ErrMalformedTx, i)
+		}
+	}
+	dp.Offset = uint32(d.uint16())
+	return nil
+}
+
+// appendDeposits7 appends t.Deposits in version 7's encoding (check has
+// kept their offsets below MaxLeaves, so each fits in 16 bits).
+func (t *Tx) appendDeposits7(b []byte) []byte {
+	for _, d := range t.Deposits {
+		var f byte
+		if d.HasSM3 {
+			f |= depositSM3
+		}
+		if d.Batch != t.Seq {
+			f |= depositOther
+		}
+		b = append(b, f)
+		if d.Batch != t.Seq {
+			b = binary.BigEndian.AppendUint64(b, d.Batch)
+		}
+		b = binary.BigEndian.AppendUint16(b, uint16(d.Offset))
+		b = append(b, d.SHA256[:]...)
+		if d.HasSM3 {
+			b = append(b, d.SM3[:]...)
+		}
+	}
+	return b
 }

@@ -343,4 +343,34 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	if o, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r6.json", rb), "--file", writeFile(t, dir, "f6", data6), "--trust", trust); err != nil {
 		t.Errorf("custos verify of a receipt at version 6: %v\n%s", err, o)
 	}
+
+	// Then to version 7: a block's deposits committed with one hash,
+	// shorter deposits in version-7 batches, names compared by the
+	// idempotent NameKey. An item filed at version 6 and one at version 7
+	// are both found at another member, and a receipt at 7 verifies.
+	upgradeTo(7)
+	data7 := []byte("uploaded at version 7\n")
+	v7 := ms[3].p.upload(consortiumToken, data7)
+	if status, rb = receiptOf(t, ms[3].p, v7.ID, 60*time.Second); status != 200 {
+		t.Fatalf("a receipt at version 7 = %d %s", status, rb)
+	}
+	if o, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r7.json", rb), "--file", writeFile(t, dir, "f7", data7), "--trust", trust); err != nil {
+		t.Errorf("custos verify of a receipt at version 7: %v\n%s", err, o)
+	}
+	for name, data := range map[string][]byte{"f6": data6, "f7": data7} {
+		for end := time.Now().Add(60 * time.Second); ; {
+			o, err := runCustos(t, "lookup", writeFile(t, dir, name, data), "--server", ms[0].p.URL)
+			var l wire.Lookup
+			if err == nil && json.Unmarshal([]byte(o), &l) == nil && l.Anchored {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("%s is not in the digest index at another member at version 7: %v\n%s", name, err, o)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	if code, _, body := ms[3].p.call("GET", "/api/v1/directory?name=BEFORE-THE-DIRECTORY%20COURT", consortiumToken, nil); code != 200 {
+		t.Errorf("the directory by name at version 7 = %d %s", code, body)
+	}
 }
