@@ -7,6 +7,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"testing"
 	"time"
 
@@ -121,4 +122,131 @@ func TestSMTSARefusesMismatch(t *testing.T) {
 	if _, err := NewTSA(TSAConfig{Cert: sm.tsa.Cert, Chain: ec.tsa.Chain, Signer: sm.tsa.Signer}); err == nil {
 		t.Error("NewTSA(SM2 certificate, ECDSA chain) = nil error")
 	}
+}
+
+// TestSMCheck: Check and a Checker verify sm suite tokens offline against
+// the SM2 root, and refuse them, at the step that fails, when the root,
+// the signature, the content or the chain is wrong.
+func TestSMCheck(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	p := newSMTestPKI(t, now)
+	tsa := newTestTSA(t, p, func() time.Time { return now })
+	digest := sha256.Sum256([]byte("evidence"))
+	tok, err := tsa.Stamp(context.Background(), crypto.SHA256, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker := NewChecker(p.roots)
+	for i := 0; i < 2; i++ { // the second from the Checker's cache
+		if _, err := checker.Check(tok.Reply, crypto.SHA256, digest[:], nil); err != nil {
+			t.Fatalf("Checker.Check(sm token) #%d = %v", i, err)
+		}
+	}
+	ts, err := Check(tok.Reply, crypto.SHA256, digest[:], p.roots, nil)
+	if err != nil {
+		t.Fatalf("Check(sm token) = %v", err)
+	}
+	if !ts.Time.Equal(now) {
+		t.Errorf("Check().Time = %v, want %v", ts.Time, now)
+	}
+
+	// A token without certificates verifies with the chain as intermediates.
+	query := mustQuery(t, timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest[:]})
+	bare, err := tsa.Respond(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := append([]*x509.Certificate{p.tsa.Cert}, p.tsa.Chain...)
+	if _, err := Check(bare, crypto.SHA256, digest[:], p.roots, chain); err != nil {
+		t.Errorf("Check(token without certificates, chain) = %v", err)
+	}
+
+	other := newSMTestPKI(t, now)
+	ecdsa := newTestPKI(t, now)
+	flipped := func(i int) []byte {
+		b := bytes.Clone(tok.Reply)
+		b[i] ^= 1
+		return b
+	}
+	token, _ := cms.DecodeReply(tok.Reply)
+	sd, _ := cms.Decode(token)
+	sigAt := bytes.LastIndex(tok.Reply, sd.Signer.Signature) + len(sd.Signer.Signature) - 3
+	contentAt := bytes.Index(tok.Reply, sd.Content) + len(sd.Content) - 20
+	other2 := sha256.Sum256([]byte("other evidence"))
+	tests := []struct {
+		name   string
+		reply  []byte
+		digest []byte
+		roots  *x509.CertPool
+		inter  []*x509.Certificate
+		want   error
+	}{
+		{"another SM2 root", tok.Reply, digest[:], other.roots, nil, ErrUntrusted},
+		{"an ECDSA root", tok.Reply, digest[:], ecdsa.roots, nil, ErrUntrusted},
+		{"signature altered", flipped(sigAt), digest[:], p.roots, nil, ErrBadReply},
+		{"TSTInfo altered", flipped(contentAt), digest[:], p.roots, nil, ErrBadReply},
+		{"other digest", tok.Reply, other2[:], p.roots, nil, ErrMismatch},
+		{"no certificates, no intermediates", bare, digest[:], p.roots, nil, ErrBadReply},
+		{"no certificates, TSA only", bare, digest[:], p.roots, chain[:1], ErrUntrusted},
+		{"no certificates, another TSA", bare, digest[:], p.roots, []*x509.Certificate{other.tsa.Cert}, ErrBadReply},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Check(tt.reply, crypto.SHA256, tt.digest, tt.roots, tt.inter)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Check() = %v, want %v", err, tt.want)
+			}
+			_, err = NewChecker(tt.roots).Check(tt.reply, crypto.SHA256, tt.digest, tt.inter)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Checker.Check() = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzCheckSM mutates an sm suite reply (the token with its chain, and
+// without certificates). Check must never panic, and what it accepts must
+// be the original token's signed parts: the same TSTInfo and the same
+// signed attributes, under the same signature (checkSignatureSM reads DER
+// only, so no other encoding of them passes).
+func FuzzCheckSM(f *testing.F) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	p := newSMTestPKI(f, now)
+	tsa := newTestTSA(f, p, func() time.Time { return now })
+	digest := sha256.Sum256([]byte("evidence"))
+	withCerts, err := tsa.Respond(mustQuery(f, timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest[:], Certificates: true}))
+	if err != nil {
+		f.Fatal(err)
+	}
+	bare, err := tsa.Respond(mustQuery(f, timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest[:]}))
+	if err != nil {
+		f.Fatal(err)
+	}
+	signed := map[string]bool{}
+	for _, reply := range [][]byte{withCerts, bare} {
+		f.Add(reply)
+		token, _ := cms.DecodeReply(reply)
+		sd, err := cms.Decode(token)
+		if err != nil {
+			f.Fatal(err)
+		}
+		signed[string(sd.Content)+string(sd.Signer.SignedAttrs)+string(sd.Signer.Signature)] = true
+	}
+	chain := append([]*x509.Certificate{p.tsa.Cert}, p.tsa.Chain...)
+	f.Fuzz(func(t *testing.T, reply []byte) {
+		if _, err := Check(reply, crypto.SHA256, digest[:], p.roots, chain); err != nil {
+			return
+		}
+		token, err := cms.DecodeReply(reply)
+		if err != nil {
+			t.Fatalf("Check accepted a reply DecodeReply refuses: %v", err)
+		}
+		sd, err := cms.Decode(token)
+		if err != nil {
+			t.Fatalf("Check accepted a token cms.Decode refuses: %v", err)
+		}
+		if !signed[string(sd.Content)+string(sd.Signer.SignedAttrs)+string(sd.Signer.Signature)] {
+			t.Fatalf("Check accepted signed parts the TSA never signed: %x", reply)
+		}
+	})
 }

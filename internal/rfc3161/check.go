@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/custos-project/custos/certs"
@@ -29,6 +30,9 @@ import (
 //     certificates of the token and intermediates, AT THE TOKEN'S OWN genTime,
 //     so an old token still verifies after its certificates expire, and it
 //     has the critical timeStamping extended key usage (RFC 3161 §2.3).
+//
+// Tokens and chains of the sm suite (SM2 with SM3) are checked by the
+// steps of sm.go, which crypto/x509 and digitorus/pkcs7 cannot make.
 //
 // Failures wrap ErrBadReply (steps 1–2), ErrMismatch (3) or ErrUntrusted (4).
 // It returns the parsed token.
@@ -108,6 +112,9 @@ func CheckSignature(token []byte, intermediates []*x509.Certificate) (*timestamp
 func checkSignatureCached(token []byte, intermediates []*x509.Certificate, certs *certCache) (*timestamp.Timestamp, *x509.Certificate, error) {
 	if ts, signer, ok := CheckSignatureDER(token, intermediates, certs); ok {
 		return ts, signer, nil
+	}
+	if sd, ok := smSignedData(token); ok {
+		return checkSignatureSM(token, sd, intermediates, certs)
 	}
 	return checkSignaturePKCS7(token, intermediates)
 }
@@ -322,6 +329,16 @@ func CheckChain(signer *x509.Certificate, ts *timestamp.Timestamp, roots *x509.C
 	}
 	if roots == nil {
 		return fmt.Errorf("%w: no trusted roots given", ErrUntrusted)
+	}
+	if smChain(signer, ts.Certificates, intermediates) {
+		at := ts.Time
+		if at.IsZero() {
+			at = time.Now()
+		}
+		if _, err := checkChainSM(signer, at, roots, append(slices.Clone(ts.Certificates), intermediates...)); err != nil {
+			return fmt.Errorf("%w: at %v: %w", ErrUntrusted, ts.Time.UTC(), err)
+		}
+		return nil
 	}
 	pool := x509.NewCertPool()
 	for _, c := range ts.Certificates {

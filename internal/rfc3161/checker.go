@@ -87,7 +87,7 @@ func (c *certCache) sum256(cert *x509.Certificate) certHash {
 // not be modified (x509 never does).
 func (c *certCache) parse(der []byte) ([]*x509.Certificate, error) {
 	if c == nil {
-		return x509.ParseCertificates(der)
+		return parseCertificates(der)
 	}
 	c.mu.RLock()
 	certs, ok := c.sets[string(der)]
@@ -95,7 +95,7 @@ func (c *certCache) parse(der []byte) ([]*x509.Certificate, error) {
 	if ok {
 		return slices.Clone(certs), nil
 	}
-	certs, err := x509.ParseCertificates(der)
+	certs, err := parseCertificates(der)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +148,14 @@ func (c *Checker) checkChain(signer *x509.Certificate, ts *timestamp.Timestamp, 
 	}
 	key := c.certs.sum256(signer)
 	if c.cached(key, at, ts.Certificates, intermediates) {
+		return nil
+	}
+	if smChain(signer, ts.Certificates, intermediates) {
+		chain, err := checkChainSM(signer, at, c.roots, append(slices.Clone(ts.Certificates), intermediates...))
+		if err != nil {
+			return fmt.Errorf("%w: at %v: %w", ErrUntrusted, ts.Time.UTC(), err)
+		}
+		c.remember(key, [][]*x509.Certificate{chain})
 		return nil
 	}
 	pool := x509.NewCertPool()
