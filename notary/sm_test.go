@@ -15,31 +15,9 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
 
-	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/oids"
 )
-
-// newSMTestPKI is newTestPKI in the sm suite: SM2 keys, SM2-with-SM3
-// certificates.
-func newSMTestPKI(t testing.TB, now time.Time) *testPKI {
-	t.Helper()
-	root, err := certs.NewSuiteRoot(certs.SuiteSM, "Notary SM Test Root", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, err := root.NewOrgCA(certs.KindNotary, "Test SM Notary Office", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tsa, err := org.IssueTSA("Test SM TSA", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(root.Cert)
-	return &testPKI{root: root, org: org, tsa: tsa, roots: roots}
-}
 
 // checkSMToken checks an sm suite reply by hand, with gmsm's SM2 and SM3
 // and the project's CMS decoder: SM3 digest algorithms, the SM2-with-SM3
@@ -92,15 +70,25 @@ func checkSMToken(t *testing.T, reply []byte, cert *x509.Certificate) {
 	}
 }
 
-func TestSMTokens(t *testing.T) {
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	p := newSMTestPKI(t, now)
-	tsa := newTestTSA(t, p, func() time.Time { return now })
+// smTestNow is the clock of the sm suite's test TSAs.
+var smTestNow = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+// smStamp makes an sm suite PKI and TSA, and a token of the SHA-256 of
+// "evidence".
+func smStamp(t testing.TB) (*testPKI, *TSA, [32]byte, *Token) {
+	t.Helper()
+	p := newSMTestPKI(t, smTestNow)
+	tsa := newTestTSA(t, p, func() time.Time { return smTestNow })
 	digest := sha256.Sum256([]byte("evidence"))
 	tok, err := tsa.Stamp(context.Background(), crypto.SHA256, digest[:])
 	if err != nil {
 		t.Fatalf("Stamp() = %v", err)
 	}
+	return p, tsa, digest, tok
+}
+
+func TestSMTokens(t *testing.T) {
+	p, tsa, digest, tok := smStamp(t)
 	checkSMToken(t, tok.Reply, p.tsa.Cert)
 
 	query := mustQuery(t, timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest[:], Certificates: true})
@@ -128,14 +116,8 @@ func TestSMTSARefusesMismatch(t *testing.T) {
 // the SM2 root, and refuse them, at the step that fails, when the root,
 // the signature, the content or the chain is wrong.
 func TestSMCheck(t *testing.T) {
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	p := newSMTestPKI(t, now)
-	tsa := newTestTSA(t, p, func() time.Time { return now })
-	digest := sha256.Sum256([]byte("evidence"))
-	tok, err := tsa.Stamp(context.Background(), crypto.SHA256, digest[:])
-	if err != nil {
-		t.Fatal(err)
-	}
+	now := smTestNow
+	p, tsa, digest, tok := smStamp(t)
 	checker := NewChecker(p.roots)
 	for i := 0; i < 2; i++ { // the second from the Checker's cache
 		if _, err := checker.Check(tok.Reply, crypto.SHA256, digest[:], nil); err != nil {
@@ -210,10 +192,7 @@ func TestSMCheck(t *testing.T) {
 // signed attributes, under the same signature (checkSignatureSM reads DER
 // only, so no other encoding of them passes).
 func FuzzCheckSM(f *testing.F) {
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	p := newSMTestPKI(f, now)
-	tsa := newTestTSA(f, p, func() time.Time { return now })
-	digest := sha256.Sum256([]byte("evidence"))
+	p, tsa, digest, _ := smStamp(f)
 	withCerts, err := tsa.Respond(mustQuery(f, timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest[:], Certificates: true}))
 	if err != nil {
 		f.Fatal(err)
