@@ -229,3 +229,53 @@ func FuzzCheckSM(f *testing.F) {
 		}
 	})
 }
+
+// TestSM3Imprint: both suites time-stamp SM3 imprints, in process and
+// from a query, and Check verifies them; a digest of the wrong size is
+// refused (ErrDigestSize) or rejected (badDataFormat).
+func TestSM3Imprint(t *testing.T) {
+	sum := sm3.Sum([]byte("evidence"))
+	for name, p := range map[string]*testPKI{"ecdsa": newTestPKI(t, smTestNow), "sm": newSMTestPKI(t, smTestNow)} {
+		t.Run(name, func(t *testing.T) {
+			tsa := newTestTSA(t, p, func() time.Time { return smTestNow })
+			tok, err := tsa.Stamp(context.Background(), SM3, sum[:])
+			if err != nil {
+				t.Fatalf("Stamp(SM3) = %v", err)
+			}
+			req := cms.Request{Version: 1, Imprint: cms.ImprintOf(SM3, sum[:]), CertReq: true}
+			query, err := req.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply, err := tsa.Respond(query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range [][]byte{tok.Reply, reply} {
+				ts, err := Check(r, SM3, sum[:], p.roots, nil)
+				if err != nil {
+					t.Fatalf("Check(SM3 imprint) = %v", err)
+				}
+				if ts.HashAlgorithm != SM3 {
+					t.Errorf("Check().HashAlgorithm = %v, want SM3", ts.HashAlgorithm)
+				}
+				if _, err := Check(r, crypto.SHA256, sum[:], p.roots, nil); !errors.Is(err, ErrMismatch) {
+					t.Errorf("Check(SM3 token as SHA-256) = %v, want ErrMismatch", err)
+				}
+			}
+			if _, err := tsa.Stamp(context.Background(), SM3, sum[:20]); !errors.Is(err, ErrDigestSize) {
+				t.Errorf("Stamp(SM3, 20 bytes) = %v, want ErrDigestSize", err)
+			}
+			short := cms.Request{Version: 1, Imprint: cms.ImprintOf(SM3, sum[:20])}
+			query, err = short.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply, err = tsa.Respond(query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRejection(t, reply, timestamp.BadDataFormat)
+		})
+	}
+}

@@ -287,8 +287,8 @@ func (t *TSA) Name() string { return t.name }
 // Policy is the TSA policy OID of the tokens.
 func (t *TSA) Policy() asn1.ObjectIdentifier { return slices.Clone(t.policy) }
 
-// Stamp time-stamps digest, a hash h (SHA-256, SHA-384 or SHA-512) of the
-// evidence. The token embeds the TSA certificate and its chain, so it
+// Stamp time-stamps digest, a hash h (SHA-256, SHA-384, SHA-512 or SM3) of
+// the evidence. The token embeds the TSA certificate and its chain, so it
 // verifies with nothing but the root.
 func (t *TSA) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, error) {
 	if err := ctx.Err(); err != nil {
@@ -297,8 +297,8 @@ func (t *TSA) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, 
 	if _, ok := hashes[h]; !ok {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupportedHash, h)
 	}
-	if len(digest) != h.Size() {
-		return nil, fmt.Errorf("%w: %d bytes for %v, want %d", ErrDigestSize, len(digest), h, h.Size())
+	if n := cms.ImprintSize(h); len(digest) != n {
+		return nil, fmt.Errorf("%w: %d bytes for %s, want %d", ErrDigestSize, len(digest), cms.HashName(h), n)
 	}
 	return t.issue(cms.ImprintOf(h, digest), nil, true)
 }

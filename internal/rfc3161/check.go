@@ -198,7 +198,7 @@ func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.
 	if alg := inf.MessageImprint.HashAlgorithm.Algorithm; alg.Equal(oidSHA1) {
 		ts.HashAlgorithm = crypto.SHA1
 	} else {
-		ts.HashAlgorithm = hashForOID(alg)
+		ts.HashAlgorithm = cms.ImprintHash(alg)
 	}
 	if ts.HashAlgorithm == 0 {
 		return nil, timestamp.ParseError("Time-Stamp response uses unknown hash function")
@@ -316,7 +316,7 @@ func signingCertIDs(signedAttr func(asn1.ObjectIdentifier, any) error, oid asn1.
 // CheckImprint compares the token's message imprint with h and digest.
 func CheckImprint(ts *timestamp.Timestamp, h crypto.Hash, digest []byte) error {
 	if ts.HashAlgorithm != h || !bytes.Equal(ts.HashedMessage, digest) {
-		return fmt.Errorf("%w: imprint is %v %x, want %v %x", ErrMismatch, ts.HashAlgorithm, ts.HashedMessage, h, digest)
+		return fmt.Errorf("%w: imprint is %s %x, want %s %x", ErrMismatch, cms.HashName(ts.HashAlgorithm), ts.HashedMessage, cms.HashName(h), digest)
 	}
 	return nil
 }
