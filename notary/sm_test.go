@@ -17,6 +17,7 @@ import (
 
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/oids"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // checkSMToken checks an sm suite reply by hand, with gmsm's SM2 and SM3
@@ -141,6 +142,16 @@ func TestSMCheck(t *testing.T) {
 	chain := append([]*x509.Certificate{p.tsa.Cert}, p.tsa.Chain...)
 	if _, err := Check(bare, crypto.SHA256, digest[:], p.roots, chain); err != nil {
 		t.Errorf("Check(token without certificates, chain) = %v", err)
+	}
+
+	// A Checker made from the root certificates needs only the TSA's
+	// and the organization CA's; one made from a pool needs the root too.
+	rooted := rfc3161.NewCheckerForRoots([]*x509.Certificate{p.root.Cert})
+	if _, err := rooted.Check(bare, crypto.SHA256, digest[:], chain[:2]); err != nil {
+		t.Errorf("NewCheckerForRoots().Check(token without certificates, TSA and org CA) = %v", err)
+	}
+	if _, err := NewChecker(p.roots).Check(bare, crypto.SHA256, digest[:], chain[:2]); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("NewChecker(pool).Check(token without certificates, TSA and org CA) = %v, want ErrUntrusted", err)
 	}
 
 	other := newSMTestPKI(t, now)

@@ -330,7 +330,7 @@ func CheckChain(signer *x509.Certificate, ts *timestamp.Timestamp, roots *x509.C
 	if roots == nil {
 		return fmt.Errorf("%w: no trusted roots given", ErrUntrusted)
 	}
-	if smChain(signer, ts.Certificates, intermediates) {
+	if smChain(signer) {
 		at := ts.Time
 		if at.IsZero() {
 			at = time.Now()

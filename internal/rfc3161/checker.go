@@ -31,6 +31,10 @@ const maxCachedChains = 1024
 // cached. A Checker is safe for concurrent use.
 type Checker struct {
 	roots *x509.CertPool
+	// rootCerts are the roots as certificates, when the Checker was made
+	// from them (NewCheckerForRoots): the sm suite's chain check needs the
+	// root itself, which a CertPool does not give back.
+	rootCerts []*x509.Certificate
 
 	mu     sync.RWMutex
 	chains map[certHash][]*verifiedChain // by the signer certificate
@@ -125,6 +129,19 @@ func NewChecker(roots *x509.CertPool) *Checker {
 	return &Checker{roots: roots, chains: make(map[certHash][]*verifiedChain)}
 }
 
+// NewCheckerForRoots is NewChecker for a pool of roots, which it also keeps
+// as certificates: a token of the sm suite then verifies without its root
+// among the token's certificates or the intermediates (checkChainSM).
+func NewCheckerForRoots(roots []*x509.Certificate) *Checker {
+	pool := x509.NewCertPool()
+	for _, r := range roots {
+		pool.AddCert(r)
+	}
+	c := NewChecker(pool)
+	c.rootCerts = slices.Clone(roots)
+	return c
+}
+
 // Check is notary.Check(reply, h, digest, roots, intermediates), with the
 // signer's chain verified once: see Checker.
 func (c *Checker) Check(reply []byte, h crypto.Hash, digest []byte, intermediates []*x509.Certificate) (*timestamp.Timestamp, error) {
@@ -150,8 +167,9 @@ func (c *Checker) checkChain(signer *x509.Certificate, ts *timestamp.Timestamp, 
 	if c.cached(key, at, ts.Certificates, intermediates) {
 		return nil
 	}
-	if smChain(signer, ts.Certificates, intermediates) {
-		chain, err := checkChainSM(signer, at, c.roots, append(slices.Clone(ts.Certificates), intermediates...))
+	if smChain(signer) {
+		candidates := slices.Concat(ts.Certificates, intermediates, c.rootCerts)
+		chain, err := checkChainSM(signer, at, c.roots, candidates)
 		if err != nil {
 			return fmt.Errorf("%w: at %v: %w", ErrUntrusted, ts.Time.UTC(), err)
 		}

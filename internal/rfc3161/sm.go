@@ -149,22 +149,12 @@ func anySM(list []*x509.Certificate) bool {
 	return false
 }
 
-// smChain reports whether signer's chain is for checkChainSM: signer, or
-// one of the certificates that may chain it, carries an SM2 key or an
-// SM2-with-SM3 signature, which crypto/x509 cannot verify.
-func smChain(signer *x509.Certificate, lists ...[]*x509.Certificate) bool {
-	if isSM(signer) {
-		return true
-	}
-	for _, list := range lists {
-		for _, c := range list {
-			if isSM(c) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// smChain reports whether signer's chain is for checkChainSM: signer
+// carries an SM2 key or an SM2-with-SM3 signature, which crypto/x509
+// cannot verify. Only the signer decides, never the other certificates a
+// verifier passes (a trust bundle may mix suites): a suite's CAs are all of
+// it, so an ecdsa certificate is never issued by an sm CA.
+func smChain(signer *x509.Certificate) bool { return isSM(signer) }
 
 func isSM(c *x509.Certificate) bool {
 	return c.SignatureAlgorithm == smx509.SM2WithSM3 || sm2.IsSM2PublicKey(c.PublicKey)
@@ -187,8 +177,9 @@ const maxChainSM = 4
 //
 // Since a CertPool cannot be listed, the root must also be among the
 // candidates: the built-in TSA embeds its whole chain, root included, in
-// every token that asks for certificates; a verifier holding a token
-// without them passes the chain, root included, as intermediates.
+// every token that asks for certificates; a Checker made by
+// NewCheckerForRoots adds its roots; otherwise a verifier holding a token
+// without certificates passes the chain, root included, as intermediates.
 func checkChainSM(signer *x509.Certificate, at time.Time, roots *x509.CertPool, candidates []*x509.Certificate) ([]*x509.Certificate, error) {
 	chain := []*x509.Certificate{signer}
 	for cur := signer; ; {
