@@ -15,7 +15,7 @@ import (
 )
 
 // smPKI builds an sm suite root → notary organization CA → TSA and notary.
-func smPKI(t *testing.T) (root, org *Authority, tsa, notary *Leaf) {
+func smPKI(t testing.TB) (root, org *Authority, tsa, notary *Leaf) {
 	t.Helper()
 	root, err := NewSuiteRoot(SuiteSM, "SM Root", testNow)
 	if err != nil {
@@ -197,4 +197,29 @@ func TestSuiteSMOpenSSL(t *testing.T) {
 			t.Errorf("openssl %s (no distid) accepted the certificate:\n%s", strings.Join(args, " "), out)
 		}
 	}
+}
+
+// FuzzParseCertificate: ParseCertificate (crypto/x509, then smx509 for SM2)
+// never panics on outside bytes, and what it accepts is exactly its input,
+// which parses again to the same certificate.
+func FuzzParseCertificate(f *testing.F) {
+	root, org, tsa, _ := smPKI(f)
+	ecRoot, _, ecTSA := testPKI(f)
+	for _, c := range []*x509.Certificate{root.Cert, org.Cert, tsa.Cert, ecRoot.Cert, ecTSA.Cert} {
+		f.Add(c.Raw)
+	}
+	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x00})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		c, err := ParseCertificate(der)
+		if err != nil {
+			return
+		}
+		if string(c.Raw) != string(der) {
+			t.Fatalf("ParseCertificate accepted %x as a certificate of %x", der, c.Raw)
+		}
+		again, err := ParseCertificate(c.Raw)
+		if err != nil || !again.Equal(c) || KeySuite(again.PublicKey) != KeySuite(c.PublicKey) {
+			t.Fatalf("ParseCertificate(c.Raw) = %v, another certificate", err)
+		}
+	})
 }
