@@ -58,13 +58,19 @@ type Leaf struct {
 	Chain  []*x509.Certificate
 }
 
-// NewRoot creates a self-signed consortium root CA, valid for 20 years from
-// now, that allows one level of CAs below it (MaxPathLen 1).
+// NewRoot creates a self-signed consortium root CA of SuiteECDSA, valid for
+// 20 years from now, that allows one level of CAs below it (MaxPathLen 1).
 func NewRoot(commonName string, now time.Time) (*Authority, error) {
+	return NewSuiteRoot(SuiteECDSA, commonName, now)
+}
+
+// NewSuiteRoot is NewRoot with a key of suite. The CAs, TSAs and notaries
+// the root (and the CAs below it) issue get keys of the same suite.
+func NewSuiteRoot(suite Suite, commonName string, now time.Time) (*Authority, error) {
 	if commonName == "" {
 		return nil, fmt.Errorf("certs: root: empty common name")
 	}
-	key, err := newKey()
+	key, err := NewSuiteKey(suite)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +86,8 @@ func NewRoot(commonName string, now time.Time) (*Authority, error) {
 }
 
 // NewOrgCA issues the CA of a member organization: O=name, OU=kind,
-// MaxPathLen 0 (it issues only end-entity certificates), valid for 10 years.
+// MaxPathLen 0 (it issues only end-entity certificates), valid for 10 years,
+// with a new key of a's suite.
 func (a *Authority) NewOrgCA(kind, name string, now time.Time) (*Authority, error) {
 	if kind != KindCourt && kind != KindNotary && kind != KindArbitration {
 		return nil, fmt.Errorf("%w: %q", ErrKind, kind)
@@ -91,7 +98,7 @@ func (a *Authority) NewOrgCA(kind, name string, now time.Time) (*Authority, erro
 	if !a.Cert.IsCA || a.Cert.MaxPathLenZero || a.Cert.MaxPathLen == 0 {
 		return nil, fmt.Errorf("%w: %q may not issue CA certificates", ErrNotCA, a.Cert.Subject)
 	}
-	key, err := newKey()
+	key, err := NewSuiteKey(a.suite())
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +114,8 @@ func (a *Authority) NewOrgCA(kind, name string, now time.Time) (*Authority, erro
 }
 
 // IssueTSA issues an RFC 3161 time-stamping certificate named name (its
-// subject CN), valid for 5 years (never beyond the issuer).
+// subject CN), valid for 5 years (never beyond the issuer), for a new key of
+// the issuer's suite.
 //
 // RFC 3161 §2.3: the certificate carries exactly one extended key usage,
 // id-kp-timeStamping, in a critical extension. Go's ExtKeyUsage would emit it
@@ -120,7 +128,7 @@ func (a *Authority) IssueTSA(name string, now time.Time) (*Leaf, error) {
 	if !a.Cert.IsCA {
 		return nil, fmt.Errorf("%w: %q is not a CA", ErrNotCA, a.Cert.Subject)
 	}
-	key, err := newKey()
+	key, err := NewSuiteKey(a.suite())
 	if err != nil {
 		return nil, err
 	}
@@ -216,14 +224,6 @@ func caTemplate(subject pkix.Name, now, notAfter time.Time, maxPathLen int) (*x5
 		MaxPathLen:            maxPathLen,
 		MaxPathLenZero:        maxPathLen == 0,
 	}, nil
-}
-
-func create(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*x509.Certificate, error) {
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-	if err != nil {
-		return nil, fmt.Errorf("certs: create %q: %w", tmpl.Subject, err)
-	}
-	return x509.ParseCertificate(der)
 }
 
 func newKey() (*ecdsa.PrivateKey, error) {

@@ -13,7 +13,7 @@ import (
 var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // testPKI builds root → org CA → TSA in memory.
-func testPKI(t *testing.T) (*Authority, *Authority, *Leaf) {
+func testPKI(t testing.TB) (*Authority, *Authority, *Leaf) {
 	t.Helper()
 	root, err := NewRoot("Test Root", testNow)
 	if err != nil {

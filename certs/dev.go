@@ -189,7 +189,7 @@ func loadDev(dir string) (*Dev, error) {
 	}
 	root, org, tsa := certs[0], certs[1], certs[2]
 	for _, link := range []struct{ child, parent *x509.Certificate }{{root, root}, {org, root}, {tsa, org}} {
-		if err := link.child.CheckSignatureFrom(link.parent); err != nil {
+		if err := CheckSignatureFrom(link.child, link.parent); err != nil {
 			return nil, fmt.Errorf("%w: %q not signed by %q: %w", ErrChain, link.child.Subject, link.parent.Subject, err)
 		}
 	}

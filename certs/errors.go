@@ -11,6 +11,9 @@ var (
 	// requested certificate (not a CA, or its path length forbids it).
 	ErrNotCA = errors.New("certs: issuer cannot issue this certificate")
 
+	// ErrSuite reports an unknown signature suite name.
+	ErrSuite = errors.New("certs: unknown signature suite")
+
 	// ErrPEM reports malformed PEM: a block of the wrong type, trailing
 	// garbage, or no block at all.
 	ErrPEM = errors.New("certs: malformed PEM")

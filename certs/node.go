@@ -60,9 +60,10 @@ func (a *Authority) leafTemplate(name string, now time.Time, validity time.Durat
 }
 
 // issueLeaf issues an end-entity certificate of the CA's organization
-// (leafTemplate) for a new ECDSA P-256 key, with the key usages usage sets.
+// (leafTemplate) for a new key of the CA's suite (ECDSA P-256 or SM2), with
+// the key usages usage sets.
 func (a *Authority) issueLeaf(name string, now time.Time, validity time.Duration, usage func(*x509.Certificate)) (*Leaf, error) {
-	key, err := newKey()
+	key, err := NewSuiteKey(a.suite())
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ const NotaryValidity = 3 * 365 * 24 * time.Hour
 // IssueNotary issues a notary's document-signing certificate, the one that
 // signs notarial and registration certificates as PAdES signatures:
 // CN=name, O and OU from the organization CA, 3 years (clamped to the CA),
-// random serial, a new ECDSA P-256 key.
+// random serial, a new key of the CA's suite (ECDSA P-256 or SM2).
 //
 // Key usage is digitalSignature and contentCommitment (non-repudiation): a
 // signature by this key commits the notary to the document's content.

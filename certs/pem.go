@@ -23,7 +23,8 @@ func EncodePEM(certs ...*x509.Certificate) []byte {
 	return buf.Bytes()
 }
 
-// ParsePEM parses one or more PEM "CERTIFICATE" blocks. It is strict: a
+// ParsePEM parses one or more PEM "CERTIFICATE" blocks, of either suite
+// (ParseCertificate). It is strict: a
 // block of any other type, a block with headers, anything but whitespace
 // outside the blocks, or no block at all is an error wrapping ErrPEM.
 func ParsePEM(b []byte) ([]*x509.Certificate, error) {
@@ -38,7 +39,7 @@ func ParsePEM(b []byte) ([]*x509.Certificate, error) {
 		if block.Type != pemCertificate || len(block.Headers) != 0 {
 			return nil, fmt.Errorf("%w: unexpected %q block", ErrPEM, block.Type)
 		}
-		c, err := x509.ParseCertificate(block.Bytes)
+		c, err := ParseCertificate(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("%w: certificate %d: %w", ErrPEM, len(certs), err)
 		}
@@ -55,7 +56,7 @@ func ParsePEM(b []byte) ([]*x509.Certificate, error) {
 
 // EncodeKeyPEM encodes key as a PKCS#8 "PRIVATE KEY" PEM block.
 func EncodeKeyPEM(key crypto.Signer) ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(key)
+	der, err := marshalPKCS8(key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
@@ -71,7 +72,7 @@ func ParseKeyPEM(b []byte) (crypto.Signer, error) {
 	if len(bytes.TrimSpace(rest)) != 0 {
 		return nil, fmt.Errorf("%w: trailing data after the key", ErrKey)
 	}
-	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	key, err := parsePKCS8(block.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}

@@ -143,13 +143,13 @@ func CheckIssued(purpose string, chain []*x509.Certificate, pub crypto.PublicKey
 				c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		}
 		if i+1 < len(chain) {
-			if err := c.CheckSignatureFrom(chain[i+1]); err != nil {
+			if err := CheckSignatureFrom(c, chain[i+1]); err != nil {
 				return fmt.Errorf("%w: %q is not issued by %q, the next certificate in the file: %v", ErrChain, c.Subject, chain[i+1].Subject, err)
 			}
 		}
 	}
 	root := chain[len(chain)-1]
-	if len(chain) == 1 || root.CheckSignatureFrom(root) != nil {
+	if len(chain) == 1 || CheckSignatureFrom(root, root) != nil {
 		return fmt.Errorf("%w: the chain ends at %q, which is not a self-signed root; append the CA's intermediates and root, issuer after issued", ErrChain, root.Subject)
 	}
 	return nil

@@ -37,8 +37,8 @@ type Client struct {
 	Roots *x509.CertPool
 }
 
-// Stamp asks the TSA to time-stamp digest, a hash h (SHA-256, SHA-384 or
-// SHA-512). It always sets certReq and a random 64-bit nonce, and accepts
+// Stamp asks the TSA to time-stamp digest, a hash h (SHA-256, SHA-384,
+// SHA-512 or SM3). It always sets certReq and a random 64-bit nonce, and accepts
 // the reply only if the HTTP status is 200, the content type is
 // application/timestamp-reply, the PKIStatus is granted, the CMS signature
 // verifies, and the message imprint and nonce are those of the request
@@ -49,8 +49,8 @@ func (c *Client) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Toke
 	if _, ok := hashes[h]; !ok {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupportedHash, h)
 	}
-	if len(digest) != h.Size() {
-		return nil, fmt.Errorf("%w: %d bytes for %v, want %d", ErrDigestSize, len(digest), h, h.Size())
+	if n := cms.ImprintSize(h); len(digest) != n {
+		return nil, fmt.Errorf("%w: %d bytes for %s, want %d", ErrDigestSize, len(digest), cms.HashName(h), n)
 	}
 	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
 	if err != nil {
@@ -72,7 +72,7 @@ func (c *Client) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Toke
 }
 
 // newQuery encodes the RFC 3161 §2.4.1 TimeStampReq for digest, a hash h
-// (SHA-256, SHA-384 or SHA-512), with a non-negative nonce and certReq TRUE,
+// (SHA-256, SHA-384, SHA-512 or SM3), with a non-negative nonce and certReq TRUE,
 // so that the reply carries the signer certificate.
 func newQuery(h crypto.Hash, digest []byte, nonce *big.Int) ([]byte, error) {
 	req := cms.Request{Version: 1, Imprint: cms.ImprintOf(h, digest), Nonce: cms.Uint(nonce.Bytes()), CertReq: true}

@@ -25,15 +25,31 @@ type testPKI struct {
 
 func newTestPKI(t testing.TB, now time.Time) *testPKI {
 	t.Helper()
-	root, err := certs.NewRoot("Notary Test Root", now)
+	return newSuiteTestPKI(t, certs.SuiteECDSA, now)
+}
+
+// newSMTestPKI is newTestPKI in the sm suite: SM2 keys, SM2-with-SM3
+// certificates.
+func newSMTestPKI(t testing.TB, now time.Time) *testPKI {
+	t.Helper()
+	return newSuiteTestPKI(t, certs.SuiteSM, now)
+}
+
+func newSuiteTestPKI(t testing.TB, suite certs.Suite, now time.Time) *testPKI {
+	t.Helper()
+	prefix := ""
+	if suite != certs.SuiteECDSA {
+		prefix = string(suite) + " "
+	}
+	root, err := certs.NewSuiteRoot(suite, "Notary "+prefix+"Test Root", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, err := root.NewOrgCA(certs.KindNotary, "Test Notary Office", now)
+	org, err := root.NewOrgCA(certs.KindNotary, "Test "+prefix+"Notary Office", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tsa, err := org.IssueTSA("Test TSA", now)
+	tsa, err := org.IssueTSA("Test "+prefix+"TSA", now)
 	if err != nil {
 		t.Fatal(err)
 	}

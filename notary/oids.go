@@ -22,6 +22,7 @@ var (
 	derSHA256Imprint = cms.AlgorithmID(oids.SHA256, true)
 	derSHA384Imprint = cms.AlgorithmID(oids.SHA384, true)
 	derSHA512Imprint = cms.AlgorithmID(oids.SHA512, true)
+	derSM3Imprint    = cms.AlgorithmID(oids.SM3, true)
 	derTSTInfoOID    = cms.MustOID(oidTSTInfo)
 	// contentType attribute of a time-stamp token (RFC 3161 §2.4.2,
 	// RFC 5652 §11.1): the eContentType, id-ct-TSTInfo.
@@ -35,7 +36,13 @@ var hashes = map[crypto.Hash][]byte{
 	crypto.SHA256: derSHA256Imprint,
 	crypto.SHA384: derSHA384Imprint,
 	crypto.SHA512: derSHA512Imprint,
+	SM3:           derSM3Imprint,
 }
+
+// SM3 stands for the SM3 hash function where Stamp, Check and the Client
+// take a crypto.Hash: the imprint of a token may be SM3 (in either suite).
+// The crypto package has no SM3, so SM3.Size and SM3.New panic.
+const SM3 = cms.SM3
 
 // lengthSize is the size of the DER length octets for n bytes of contents.
 func lengthSize(n int) int { return cms.Size(n) - n - 1 }

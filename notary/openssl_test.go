@@ -73,6 +73,7 @@ func TestOpenSSL(t *testing.T) {
 		{"certs not embedded", []string{"-sha256"}, "tsa-chain.pem"},
 		{"SHA-512 without nonce", []string{"-sha512", "-cert", "-no_nonce"}, "org-ca.pem"},
 		{"our policy", []string{"-sha384", "-cert", "-tspolicy", DefaultPolicy.String()}, "org-ca.pem"},
+		{"SM3 imprint", []string{"-sm3", "-cert"}, "org-ca.pem"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

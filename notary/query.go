@@ -60,8 +60,8 @@ func parseQuery(der []byte) (*query, error) {
 	if q.hash == 0 {
 		return nil, &rejection{timestamp.BadAlgorithm, "unsupported message imprint hash algorithm"}
 	}
-	if len(q.digest) != q.hash.Size() {
-		return nil, &rejection{timestamp.BadDataFormat, fmt.Sprintf("message imprint is %d bytes, want %d for %v", len(q.digest), q.hash.Size(), q.hash)}
+	if n := cms.ImprintSize(q.hash); len(q.digest) != n {
+		return nil, &rejection{timestamp.BadDataFormat, fmt.Sprintf("message imprint is %d bytes, want %d for %s", len(q.digest), n, cms.HashName(q.hash))}
 	}
 	return q, nil
 }

@@ -19,7 +19,10 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
+	"github.com/custos-project/custos/internal/oids"
 	"github.com/digitorus/timestamp"
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
 )
 
 // DefaultPolicy is the TSA policy (RFC 3161 §2.1, §2.4.2 policy) under which
@@ -51,8 +54,10 @@ type TSAConfig struct {
 	// Chain holds the intermediates and root, issuer first, embedded in
 	// tokens alongside Cert when the query asks for certificates.
 	Chain []*x509.Certificate
-	// Signer holds the private key of Cert: an ECDSA (P-256, P-384 or P-521)
-	// or RSA key, in memory, an HSM or a KMS.
+	// Signer holds the private key of Cert: an ECDSA (P-256, P-384 or P-521),
+	// RSA or SM2 key, in memory, an HSM or a KMS. An SM2 signer (the sm
+	// suite, certs.SuiteSM) must sign as gmsm's sm2.PrivateKey does given
+	// sm2.SM2SignerOption: the message itself, hashed with its Z_A.
 	Signer crypto.Signer
 	// Policy is the TSA policy OID put in every token. Default:
 	// DefaultPolicy.
@@ -73,7 +78,7 @@ type TSA struct {
 	name       string
 	cert       *x509.Certificate
 	signer     crypto.Signer
-	signHash   crypto.Hash // CMS digest algorithm, fixed by the key
+	signHash   crypto.Hash // CMS digest algorithm, fixed by the key; 0 for SM2 (SM3)
 	signRand   io.Reader   // nil: deterministic ECDSA (RFC 6979), see signatureRandom
 	policy     asn1.ObjectIdentifier
 	now        func() time.Time
@@ -145,7 +150,7 @@ func NewTSA(cfg TSAConfig) (*TSA, error) {
 func checkChainLinks(cert *x509.Certificate, chain []*x509.Certificate) error {
 	child := cert
 	for _, parent := range chain {
-		if err := child.CheckSignatureFrom(parent); err != nil {
+		if err := certs.CheckSignatureFrom(child, parent); err != nil {
 			return fmt.Errorf("%w: chain: %q is not issued by %q: %w", ErrConfig, child.Subject, parent.Subject, err)
 		}
 		child = parent
@@ -190,12 +195,17 @@ func (t *TSA) setAccuracy(acc time.Duration) error {
 }
 
 // setAlgorithms picks the CMS digest and signature algorithms matching the
-// key: SHA-256 for P-256 and RSA, SHA-384 for P-384, SHA-512 for P-521.
+// key: SHA-256 for P-256 and RSA, SHA-384 for P-384, SHA-512 for P-521,
+// SM3 for SM2 (setSM).
 func (t *TSA) setAlgorithms() error {
 	var sigOID asn1.ObjectIdentifier
 	var null bool
 	switch pub := t.cert.PublicKey.(type) {
 	case *ecdsa.PublicKey:
+		if sm2.IsSM2PublicKey(pub) {
+			t.setSM()
+			return nil
+		}
 		switch pub.Curve {
 		case elliptic.P256():
 			t.signHash, sigOID = crypto.SHA256, oidECDSAWithSHA256
@@ -216,6 +226,20 @@ func (t *TSA) setAlgorithms() error {
 	// RFC 5754 §2: digest AlgorithmIdentifier parameters SHOULD be absent.
 	t.digestAlg = cms.AlgorithmID(cms.HashOID(t.signHash), false)
 	return nil
+}
+
+// setSM sets the algorithms of the sm suite: SM3 digests (GM/T 0010
+// digestAlgorithm 1.2.156.10197.1.401) and the SM2-with-SM3 signature
+// (1.2.156.10197.1.501, as in the certificates), both with absent
+// parameters. The signature is over SM3(Z_A ‖ signed attributes), Z_A with
+// the default user ID of GM/T 0009 (1234567812345678).
+func (t *TSA) setSM() {
+	t.signHash = 0
+	t.sigAlg = cms.AlgorithmID(oids.SM2WithSM3, false)
+	t.digestAlg = cms.AlgorithmID(oids.SM3, false)
+	// SM2 signing draws its nonce from the reader (gmsm mixes it with the
+	// key and the digest); it has no deterministic mode.
+	t.signRand = rand.Reader
 }
 
 // setChain precomputes the certificate set (RFC 5652 §5.1) and the validity
@@ -263,8 +287,8 @@ func (t *TSA) Name() string { return t.name }
 // Policy is the TSA policy OID of the tokens.
 func (t *TSA) Policy() asn1.ObjectIdentifier { return slices.Clone(t.policy) }
 
-// Stamp time-stamps digest, a hash h (SHA-256, SHA-384 or SHA-512) of the
-// evidence. The token embeds the TSA certificate and its chain, so it
+// Stamp time-stamps digest, a hash h (SHA-256, SHA-384, SHA-512 or SM3) of
+// the evidence. The token embeds the TSA certificate and its chain, so it
 // verifies with nothing but the root.
 func (t *TSA) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, error) {
 	if err := ctx.Err(); err != nil {
@@ -273,8 +297,8 @@ func (t *TSA) Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, 
 	if _, ok := hashes[h]; !ok {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupportedHash, h)
 	}
-	if len(digest) != h.Size() {
-		return nil, fmt.Errorf("%w: %d bytes for %v, want %d", ErrDigestSize, len(digest), h, h.Size())
+	if n := cms.ImprintSize(h); len(digest) != n {
+		return nil, fmt.Errorf("%w: %d bytes for %s, want %d", ErrDigestSize, len(digest), cms.HashName(h), n)
 	}
 	return t.issue(cms.ImprintOf(h, digest), nil, true)
 }
@@ -361,7 +385,13 @@ func (t *TSA) tstInfo(imprint, serial []byte, genTime time.Time, nonce []byte) [
 // signerInfo encodes and signs RFC 5652 §5.3 SignerInfo. The signed
 // attributes are contentType, messageDigest and the ESS
 // signingCertificateV2 (RFC 3161 §2.4.1), sorted as DER sorts a SET OF.
+//
+// In the sm suite the messageDigest is SM3 of the TSTInfo and the
+// signature SM2 with SM3 (signerInfoSM).
 func (t *TSA) signerInfo(tstInfo []byte) (cms.SignerInfo, error) {
+	if t.signHash == 0 {
+		return t.signerInfoSM(tstInfo)
+	}
 	h := t.signHash.New()
 	h.Write(tstInfo)
 	var sum [64]byte
@@ -370,6 +400,20 @@ func (t *TSA) signerInfo(tstInfo []byte) (cms.SignerInfo, error) {
 	h.Reset()
 	h.Write(signedAttrs)
 	sig, err := t.signer.Sign(t.signRand, h.Sum(sum[:0]), t.signHash)
+	if err != nil {
+		return cms.SignerInfo{}, fmt.Errorf("notary: sign: %w", err)
+	}
+	return cms.SignerInfo{Version: 1, SID: t.sid, DigestAlgorithm: t.digestAlg, SignedAttrs: signedAttrs,
+		SignatureAlgorithm: t.sigAlg, Signature: sig}, nil
+}
+
+// signerInfoSM is signerInfo in the sm suite. The ESS
+// signing-certificate-v2 attribute still names the certificate by its
+// SHA-256 (the ESSCertIDv2 default): see docs/security.md, "SM2 and SM3".
+func (t *TSA) signerInfoSM(tstInfo []byte) (cms.SignerInfo, error) {
+	digest := sm3.Sum(tstInfo)
+	signedAttrs := cms.SignedAttributes(derContentTypeAttr, cms.MessageDigestAttribute(digest[:]), t.essAttr)
+	sig, err := t.signer.Sign(t.signRand, signedAttrs, sm2.NewSM2SignerOption(true, nil))
 	if err != nil {
 		return cms.SignerInfo{}, fmt.Errorf("notary: sign: %w", err)
 	}

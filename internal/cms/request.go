@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/custos-project/custos/internal/oids"
 )
 
 // Request is RFC 3161 §2.4.1
@@ -123,13 +125,13 @@ func decodeExtensions(exts cryptobyte.String) ([]Extension, error) {
 	return out, nil
 }
 
-// Hash is the hash function of the imprint: SHA-256, SHA-384 or SHA-512,
-// with parameters absent or NULL; 0 for anything else.
+// Hash is the hash function of the imprint: SHA-256, SHA-384, SHA-512 or
+// SM3, with parameters absent or NULL; 0 for anything else.
 func (mi *MessageImprint) Hash() crypto.Hash {
 	if p := mi.HashAlgorithm.Parameters.FullBytes; p != nil && string(p) != string(tagNull) {
 		return 0
 	}
-	return HashFunc(mi.HashAlgorithm.Algorithm)
+	return ImprintHash(mi.HashAlgorithm.Algorithm)
 }
 
 // Encode returns the DER TimeStampReq. A certReq of FALSE is left out, as
@@ -170,11 +172,12 @@ var imprintAlgorithms = map[crypto.Hash][]byte{
 	crypto.SHA256: AlgorithmID(HashOID(crypto.SHA256), true),
 	crypto.SHA384: AlgorithmID(HashOID(crypto.SHA384), true),
 	crypto.SHA512: AlgorithmID(HashOID(crypto.SHA512), true),
+	SM3:           AlgorithmID(oids.SM3, true),
 }
 
 // ImprintOf is the DER MessageImprint of digest, a hash h, with the
-// hash's parameters NULL, as OpenSSL writes them; nil if h is not
-// SHA-256, SHA-384 or SHA-512.
+// hash's parameters NULL, as OpenSSL writes them (`openssl ts -query -sm3`
+// too); nil if h is not SHA-256, SHA-384, SHA-512 or SM3.
 func ImprintOf(h crypto.Hash, digest []byte) []byte {
 	alg, ok := imprintAlgorithms[h]
 	if !ok {

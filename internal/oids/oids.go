@@ -30,6 +30,18 @@ var (
 	SHA512WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
 )
 
+// The Chinese commercial cryptography identifiers (GM/T 0006) of the sm
+// suite: SM3 as a digest algorithm (CMS digestAlgorithm, GM/T 0010), SM2
+// signature with SM3 (certificate and CMS signatureAlgorithm; Bouncy
+// Castle's DefaultCMSSignatureAlgorithmNameGenerator reads it as
+// SM3WITHSM2), and the SM2 curve (the namedCurve of an SM2 key's
+// id-ecPublicKey SubjectPublicKeyInfo, GM/T 0015).
+var (
+	SM3        = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 401}
+	SM2WithSM3 = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 501}
+	SM2Curve   = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301}
+)
+
 // Custos's own identifiers, under the arc {enterprise 32473} (RFC 5612's
 // documentation number, the arc notary.DefaultPolicy uses too).
 var (

@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/custos-project/custos/certs"
@@ -29,6 +30,9 @@ import (
 //     certificates of the token and intermediates, AT THE TOKEN'S OWN genTime,
 //     so an old token still verifies after its certificates expire, and it
 //     has the critical timeStamping extended key usage (RFC 3161 §2.3).
+//
+// Tokens and chains of the sm suite (SM2 with SM3) are checked by the
+// steps of sm.go, which crypto/x509 and digitorus/pkcs7 cannot make.
 //
 // Failures wrap ErrBadReply (steps 1–2), ErrMismatch (3) or ErrUntrusted (4).
 // It returns the parsed token.
@@ -108,6 +112,9 @@ func CheckSignature(token []byte, intermediates []*x509.Certificate) (*timestamp
 func checkSignatureCached(token []byte, intermediates []*x509.Certificate, certs *certCache) (*timestamp.Timestamp, *x509.Certificate, error) {
 	if ts, signer, ok := CheckSignatureDER(token, intermediates, certs); ok {
 		return ts, signer, nil
+	}
+	if sd, ok := smSignedData(token); ok {
+		return checkSignatureSM(token, sd, intermediates, certs)
 	}
 	return checkSignaturePKCS7(token, intermediates)
 }
@@ -191,7 +198,7 @@ func newTimestamp(token, content []byte, certs []*x509.Certificate) (*timestamp.
 	if alg := inf.MessageImprint.HashAlgorithm.Algorithm; alg.Equal(oidSHA1) {
 		ts.HashAlgorithm = crypto.SHA1
 	} else {
-		ts.HashAlgorithm = hashForOID(alg)
+		ts.HashAlgorithm = cms.ImprintHash(alg)
 	}
 	if ts.HashAlgorithm == 0 {
 		return nil, timestamp.ParseError("Time-Stamp response uses unknown hash function")
@@ -309,7 +316,7 @@ func signingCertIDs(signedAttr func(asn1.ObjectIdentifier, any) error, oid asn1.
 // CheckImprint compares the token's message imprint with h and digest.
 func CheckImprint(ts *timestamp.Timestamp, h crypto.Hash, digest []byte) error {
 	if ts.HashAlgorithm != h || !bytes.Equal(ts.HashedMessage, digest) {
-		return fmt.Errorf("%w: imprint is %v %x, want %v %x", ErrMismatch, ts.HashAlgorithm, ts.HashedMessage, h, digest)
+		return fmt.Errorf("%w: imprint is %s %x, want %s %x", ErrMismatch, cms.HashName(ts.HashAlgorithm), ts.HashedMessage, cms.HashName(h), digest)
 	}
 	return nil
 }
@@ -322,6 +329,16 @@ func CheckChain(signer *x509.Certificate, ts *timestamp.Timestamp, roots *x509.C
 	}
 	if roots == nil {
 		return fmt.Errorf("%w: no trusted roots given", ErrUntrusted)
+	}
+	if smChain(signer) {
+		at := ts.Time
+		if at.IsZero() {
+			at = time.Now()
+		}
+		if _, err := checkChainSM(signer, at, roots, append(slices.Clone(ts.Certificates), intermediates...)); err != nil {
+			return fmt.Errorf("%w: at %v: %w", ErrUntrusted, ts.Time.UTC(), err)
+		}
+		return nil
 	}
 	pool := x509.NewCertPool()
 	for _, c := range ts.Certificates {

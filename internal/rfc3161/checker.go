@@ -31,6 +31,10 @@ const maxCachedChains = 1024
 // cached. A Checker is safe for concurrent use.
 type Checker struct {
 	roots *x509.CertPool
+	// rootCerts are the roots as certificates, when the Checker was made
+	// from them (NewCheckerForRoots): the sm suite's chain check needs the
+	// root itself, which a CertPool does not give back.
+	rootCerts []*x509.Certificate
 
 	mu     sync.RWMutex
 	chains map[certHash][]*verifiedChain // by the signer certificate
@@ -87,7 +91,7 @@ func (c *certCache) sum256(cert *x509.Certificate) certHash {
 // not be modified (x509 never does).
 func (c *certCache) parse(der []byte) ([]*x509.Certificate, error) {
 	if c == nil {
-		return x509.ParseCertificates(der)
+		return parseCertificates(der)
 	}
 	c.mu.RLock()
 	certs, ok := c.sets[string(der)]
@@ -95,7 +99,7 @@ func (c *certCache) parse(der []byte) ([]*x509.Certificate, error) {
 	if ok {
 		return slices.Clone(certs), nil
 	}
-	certs, err := x509.ParseCertificates(der)
+	certs, err := parseCertificates(der)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +129,19 @@ func NewChecker(roots *x509.CertPool) *Checker {
 	return &Checker{roots: roots, chains: make(map[certHash][]*verifiedChain)}
 }
 
+// NewCheckerForRoots is NewChecker for a pool of roots, which it also keeps
+// as certificates: a token of the sm suite then verifies without its root
+// among the token's certificates or the intermediates (checkChainSM).
+func NewCheckerForRoots(roots []*x509.Certificate) *Checker {
+	pool := x509.NewCertPool()
+	for _, r := range roots {
+		pool.AddCert(r)
+	}
+	c := NewChecker(pool)
+	c.rootCerts = slices.Clone(roots)
+	return c
+}
+
 // Check is notary.Check(reply, h, digest, roots, intermediates), with the
 // signer's chain verified once: see Checker.
 func (c *Checker) Check(reply []byte, h crypto.Hash, digest []byte, intermediates []*x509.Certificate) (*timestamp.Timestamp, error) {
@@ -148,6 +165,15 @@ func (c *Checker) checkChain(signer *x509.Certificate, ts *timestamp.Timestamp, 
 	}
 	key := c.certs.sum256(signer)
 	if c.cached(key, at, ts.Certificates, intermediates) {
+		return nil
+	}
+	if smChain(signer) {
+		candidates := slices.Concat(ts.Certificates, intermediates, c.rootCerts)
+		chain, err := checkChainSM(signer, at, c.roots, candidates)
+		if err != nil {
+			return fmt.Errorf("%w: at %v: %w", ErrUntrusted, ts.Time.UTC(), err)
+		}
+		c.remember(key, [][]*x509.Certificate{chain})
 		return nil
 	}
 	pool := x509.NewCertPool()

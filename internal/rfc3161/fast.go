@@ -11,6 +11,7 @@ import (
 	"github.com/digitorus/timestamp"
 
 	"github.com/custos-project/custos/internal/cms"
+	"github.com/custos-project/custos/internal/oids"
 )
 
 // The DER fast path. pkcs7.Parse first re-encodes the token with ber2der,
@@ -46,6 +47,7 @@ type fastSigner struct {
 	serial    *big.Int // non-negative
 	hash      crypto.Hash
 	sigAlg    x509.SignatureAlgorithm
+	sm        bool   // SM3 digest, SM2-with-SM3 signature (sm.go), never on this path
 	signed    []byte // the DER SET OF signed attributes, as signed
 	signature []byte
 	attrs     cms.Attributes
@@ -128,6 +130,8 @@ func decodeFastSigner(info *cms.SignerInfo) (*fastSigner, bool) {
 		si.sigAlg = x509.ECDSAWithSHA512
 	case sigOID.Equal(oidSHA256WithRSA) && si.hash == crypto.SHA256:
 		si.sigAlg = x509.SHA256WithRSA
+	case sigOID.Equal(oids.SM2WithSM3) && digestOID.Equal(oids.SM3):
+		si.sm = true // for checkSignatureSM; refused below
 	}
 	// SHA-256, -384 or -512 only, and a signature algorithm named above.
 	return si, si.hash != 0 && si.sigAlg != x509.UnknownSignatureAlgorithm
