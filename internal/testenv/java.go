@@ -118,13 +118,19 @@ func isExist(dir string) bool {
 	return err == nil
 }
 
+// Command is the command that runs the program with args, for a caller
+// that reads a non-zero exit as a verdict (Run fails the test on one).
+func (p *JavaProgram) Command(ctx context.Context, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, p.java, append([]string{"-cp", p.classPath, p.class}, args...)...)
+}
+
 // Run runs the program with args and returns its standard output; a
 // non-zero exit fails the test, with standard error.
 func (p *JavaProgram) Run(t testing.TB, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, p.java, append([]string{"-cp", p.classPath, p.class}, args...)...)
+	cmd := p.Command(ctx, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
