@@ -271,9 +271,3 @@ func (s *Service) ersStamper(ctx context.Context, h crypto.Hash, digest []byte) 
 	}
 	return tok.Reply, nil
 }
-
-// EvidenceRecord is the item's evidence record (Service.EvidenceRecord),
-// for the API's proofs beside its receipt.
-func (p *Prover) EvidenceRecord(ctx context.Context, id string) ([]byte, error) {
-	return p.s.EvidenceRecord(ctx, id)
-}
