@@ -157,6 +157,13 @@ func (st *ersStore) check(rec *Record, body string) []byte {
 	return r.Chains[0][0].TimeStamp
 }
 
+func (st *ersStore) checkAll(recs []*Record, bodies []string) {
+	st.t.Helper()
+	for i := range recs {
+		st.check(recs[i], bodies[i])
+	}
+}
+
 func (st *ersStore) pending(recs ...*Record) {
 	st.t.Helper()
 	for _, r := range recs {
@@ -237,9 +244,7 @@ func TestEvidenceRecordsResume(t *testing.T) {
 	st.pending(recs[2:]...)
 	st.tsa.down.Store(false)
 	st.build(2, 1)
-	for i := range recs {
-		st.check(recs[i], bodies[i])
-	}
+	st.checkAll(recs, bodies)
 }
 
 // A store made before evidence records existed (no buckets for them)
@@ -267,9 +272,7 @@ func TestEvidenceRecordsOlderStore(t *testing.T) {
 	}
 	st.open()
 	st.build(5, 3)
-	for i := range recs {
-		st.check(recs[i], bodies[i])
-	}
+	st.checkAll(recs, bodies)
 }
 
 // RunEvidenceRecords wakes when items become final, without waiting for

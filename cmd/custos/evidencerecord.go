@@ -28,14 +28,20 @@ func evidenceRecordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if out == "" || out == "-" {
-				_, err = os.Stdout.Write(b)
-				return err
-			}
-			return os.WriteFile(out, b, 0o644)
+			return writeOutput(out, b)
 		},
 	}
 	cn.flags(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the record to FILE (e.g. ID.ers) instead of standard output")
 	return cmd
+}
+
+// writeOutput writes b to the file out, or to standard output when out is
+// "" or "-".
+func writeOutput(out string, b []byte) error {
+	if out == "" || out == "-" {
+		_, err := os.Stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(out, b, 0o644)
 }
