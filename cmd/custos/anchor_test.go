@@ -256,6 +256,10 @@ func checkEvidenceRecord(t *testing.T, n *proc, id, dir, rp, fp, trust string, d
 	if err != nil || json.Unmarshal([]byte(out), &rep) != nil || !rep.Valid || !rep.EvidenceRecord.Valid || rep.EvidenceRecord.Of != "file" {
 		t.Errorf("custos verify --evidence-record --json: %v\n%s", err, out)
 	}
+	// Without --file, the record is checked against the receipt's SHA-256.
+	if out, err := runCustos(t, "verify", "--receipt", rp, "--trust", trust, "--evidence-record", ers); err != nil || !strings.Contains(out, "the receipt's SHA-256 existed at") {
+		t.Errorf("custos verify --evidence-record without --file: %v\n%s", err, out)
+	}
 	other := writeFile(t, dir, "other", append(bytes.Clone(data), '!'))
 	if out, err := runCustos(t, "verify", "--receipt", rp, "--file", other, "--trust", trust, "--evidence-record", ers); exitCode(err) != 1 || !strings.Contains(out, "INVALID") {
 		t.Errorf("custos verify --evidence-record with other bytes: exit %d\n%s", exitCode(err), out)
