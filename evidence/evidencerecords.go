@@ -141,6 +141,9 @@ func (s *Service) BuildEvidenceRecords(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		if len(todo.bad) > 0 {
+			s.log.Error("evidence records: records that do not decode get none; run custos fsck", "seqs", todo.bad[:min(len(todo.bad), 10)])
+		}
 		if len(todo.seqs) == 0 {
 			if todo.next != todo.from {
 				err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bERSNext).Put(keyNext, u64(todo.next)) })
@@ -161,6 +164,7 @@ type ersBatch struct {
 	seqs       []uint64
 	ids        []string
 	hashes     [][]byte
+	bad        []uint64 // final records passed over: their JSON does not decode
 }
 
 // ersTodo scans the records from the cursor for final items without an
@@ -190,12 +194,13 @@ func (s *Service) ersTodo() (*ersBatch, error) {
 				continue
 			}
 			var r struct{ ID, SHA256 string } // of the record's JSON, only what a batch needs
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("evidence: record %d is corrupt: %w", seq, err)
+			h, err := []byte(nil), json.Unmarshal(v, &r)
+			if err == nil {
+				h, err = decodeHex32(r.SHA256)
 			}
-			h, err := decodeHex32(r.SHA256)
-			if err != nil {
-				return fmt.Errorf("evidence: record %d: %w", seq, err)
+			if err != nil { // a damaged record (custos fsck finds it) must not hold back the others
+				b.bad = append(b.bad, seq)
+				continue
 			}
 			b.seqs, b.ids, b.hashes = append(b.seqs, seq), append(b.ids, r.ID), append(b.hashes, h)
 		}

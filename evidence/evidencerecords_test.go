@@ -297,3 +297,19 @@ func TestRunEvidenceRecordsWakesOnFinality(t *testing.T) {
 	}
 	st.check(recs[0], bodies[0])
 }
+
+// A record whose JSON does not decode gets no evidence record, and does
+// not hold back the items filed after it.
+func TestEvidenceRecordsPassOverDamagedRecord(t *testing.T) {
+	st := newERSStore(t, 0)
+	recs, bodies := st.file(3)
+	st.final(2, recs...)
+	err := st.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bRecords).Put(u64(recs[1].Seq), []byte(`{"id":`)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.build(2, 1)
+	st.check(recs[0], bodies[0])
+	st.check(recs[2], bodies[2])
+	st.pending(recs[1])
+}
