@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
-	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/ers"
-	"github.com/custos-project/custos/notary"
 )
 
 // BenchmarkEvidenceRecords builds the evidence records of 10,000 final
@@ -23,14 +20,7 @@ import (
 // item's tree in one transaction. It reports the bytes stored per item.
 func BenchmarkEvidenceRecords(b *testing.B) {
 	const n = 10_000
-	pki, err := certs.LoadOrCreateDev(filepath.Join(b.TempDir(), "pki"), "ERS Bench", time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: pki.TSA.Cert, Chain: pki.TSA.Chain, Signer: pki.TSA.Signer})
-	if err != nil {
-		b.Fatal(err)
-	}
+	tsa, _ := devTSA(b)
 	db, err := bolt.Open(filepath.Join(b.TempDir(), "b.db"), 0o600, &bolt.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)

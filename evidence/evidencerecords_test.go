@@ -49,7 +49,8 @@ type ersStore struct {
 	s     *Service
 }
 
-func newERSStore(t *testing.T, batch int) *ersStore {
+// devTSA is the built-in TSA of a new development PKI, and its root.
+func devTSA(t testing.TB) (*notary.TSA, *x509.CertPool) {
 	t.Helper()
 	pki, err := certs.LoadOrCreateDev(filepath.Join(t.TempDir(), "pki"), "ERS Notary", time.Now())
 	if err != nil {
@@ -61,6 +62,12 @@ func newERSStore(t *testing.T, batch int) *ersStore {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(pki.Root.Cert)
+	return tsa, roots
+}
+
+func newERSStore(t *testing.T, batch int) *ersStore {
+	t.Helper()
+	tsa, roots := devTSA(t)
 	st := &ersStore{t: t, path: filepath.Join(t.TempDir(), "t.db"), blobs: newMemBlobs(), tsa: &countingTSA{tsa: tsa}, roots: roots, batch: batch}
 	st.open()
 	t.Cleanup(func() { st.db.Close() })
