@@ -299,6 +299,7 @@ func (s *Server) PeerHandler() http.Handler {
 	e.GET("/peer/v1/evidence/:id/custody", s.getCustody, as...)
 	e.GET("/peer/v1/evidence/:id/timestamp", s.getTimestamp, as...)
 	e.GET("/peer/v1/evidence/:id/receipt", s.getReceipt, as...)
+	e.GET("/peer/v1/evidence/:id/evidence-record", s.getEvidenceRecord, as...)
 	e.GET("/peer/v1/matters/:id", s.getMatter, as...)
 	return e
 }

@@ -192,6 +192,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/evidence/:id/custody", s.getCustody, auth, read, remote)
 	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth, read, remote)
 	e.GET("/api/v1/evidence/:id/receipt", s.getReceipt, auth, read, remote)
+	e.GET("/api/v1/evidence/:id/evidence-record", s.getEvidenceRecord, auth, read, remote)
 	e.POST("/api/v1/matters", s.createMatter, auth, file, once)
 	e.GET("/api/v1/matters", s.listMatters, auth, read)
 	e.GET("/api/v1/matters/:id", s.getMatter, auth, read, remote)

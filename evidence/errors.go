@@ -32,6 +32,10 @@ var (
 	ErrBadDigest = errors.New("evidence: a SHA-256 digest is 64 lowercase hex digits")
 	// ErrUploadState means an Upload method was called out of order.
 	ErrUploadState = errors.New("evidence: upload used out of order")
+	// ErrRecordPending means the item has no RFC 4998 evidence record yet:
+	// it is not final, or the records of its batch are not built yet
+	// (RunEvidenceRecords).
+	ErrRecordPending = errors.New("evidence: no evidence record yet")
 )
 
 // MetadataError lists the metadata fields that failed validation, with a

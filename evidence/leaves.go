@@ -46,6 +46,9 @@ func (s *Service) MarkFinal(batches []anchor.Batch) error {
 			}
 		}
 	}
+	if len(batches) > 0 {
+		s.ersWake() // their evidence records (evidencerecords.go)
+	}
 	return nil
 }
 

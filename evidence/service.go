@@ -87,6 +87,10 @@ type Config struct {
 	// evidence/sharing calls) and GiveItem, which ends a former owner's
 	// shares, tell it.
 	OnShare func(tx *bolt.Tx, sh *Share) error
+	// EvidenceRecordBatch is the most final items one RFC 4998 evidence
+	// record time-stamp covers (RunEvidenceRecords); 0 means
+	// DefaultEvidenceRecordBatch.
+	EvidenceRecordBatch int
 }
 
 // Service files evidence and records every access to it.
@@ -103,6 +107,10 @@ type Service struct {
 	cursors   *cursors    // seals listing cursors (cursor.go)
 	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
 	foldWindow time.Duration
+	// ersKick wakes RunEvidenceRecords; ersMu serializes its passes
+	// (evidencerecords.go).
+	ersKick chan struct{}
+	ersMu   sync.Mutex
 }
 
 // New validates cfg and prepares the store. Call Recover before serving.
@@ -129,7 +137,13 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, [][]byte{bVerifyTok, bDocSum}); err != nil {
+	switch {
+	case cfg.EvidenceRecordBatch < 0:
+		return nil, fmt.Errorf("evidence: Config.EvidenceRecordBatch %d is negative", cfg.EvidenceRecordBatch)
+	case cfg.EvidenceRecordBatch == 0:
+		cfg.EvidenceRecordBatch = DefaultEvidenceRecordBatch
+	}
+	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, [][]byte{bVerifyTok, bDocSum}, ersBuckets); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	inline, err := inlineMax(cfg)
@@ -147,7 +161,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: cursor key: %w", err)
 	}
-	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1),
+	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1), ersKick: make(chan struct{}, 1),
 		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur,
 		foldWindow: foldWindow(cfg.ReadFoldWindow)}
 	if len(digests.bySeq) > 0 {

@@ -4,10 +4,15 @@
 // node. A court can read what it links (go list -deps) and build it itself:
 //
 //	go build -trimpath -o custos-verify ./cmd/custos-verify
-//	custos-verify --receipt RECEIPT.json --trust TRUST.json [--file EVIDENCE] [--json]
+//	custos-verify --receipt RECEIPT.json --trust TRUST.json [--file EVIDENCE] [--evidence-record ID.ers] [--json]
 //
-// Exit status: 0 the receipt is valid; 1 it is not (the failing step is
-// printed with the expected and the computed values); 2 usage error.
+// With --evidence-record it also checks the item's RFC 4998 evidence
+// record (package ers) against the file (or the receipt's SHA-256) under
+// the trust bundle's TSA roots.
+//
+// Exit status: 0 the receipt (and the evidence record) is valid; 1 it is
+// not (the failing step is printed with the expected and the computed
+// values); 2 usage error.
 package main
 
 import (
@@ -31,9 +36,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	filePath := fs.String("file", "", "evidence file to check against the receipt (optional)")
 	trustPath := fs.String("trust", "", "trust bundle JSON file (keep your own copy)")
 	transitionsPath := fs.String("transitions", "", "validator-set transitions (a JSON list, or a version-2 trust bundle) for receipts made after a validator change")
+	ersPath := fs.String("evidence-record", "", "the item's RFC 4998 evidence record (DER) to check against the file, or the receipt's SHA-256 (optional)")
 	asJSON := fs.Bool("json", false, "print the outcome as one JSON object")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: custos-verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--transitions FILE] [--json]")
+		fmt.Fprintln(stderr, "usage: custos-verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--transitions FILE] [--evidence-record FILE] [--json]")
 		fmt.Fprintln(stderr, "\nChecks a Custos receipt offline. Exit status: 0 valid, 1 not valid, 2 usage error.")
 		fs.PrintDefaults()
 	}
@@ -49,7 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	chinese := verifycli.ChineseLocale(os.Getenv)
 	err := verifycli.Check(context.Background(), stdout, verifycli.Options{Receipt: *receiptPath, File: *filePath, Trust: *trustPath,
-		Transitions: *transitionsPath, JSON: *asJSON, Chinese: chinese})
+		Transitions: *transitionsPath, EvidenceRecord: *ersPath, JSON: *asJSON, Chinese: chinese})
 	var ee verifycli.ExitError
 	switch {
 	case errors.As(err, &ee):

@@ -410,11 +410,7 @@ func receiptCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if out == "" || out == "-" {
-				_, err = os.Stdout.Write(b)
-				return err
-			}
-			return os.WriteFile(out, b, 0o644)
+			return writeOutput(out, b)
 		},
 	}
 	cn.flags(cmd)

@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/internal/testenv"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -68,6 +74,10 @@ func TestEmbeddedAnchoring(t *testing.T) {
 	if _, err := runCustos(t, "verify", "--receipt", rp); exitCode(err) != 2 {
 		t.Errorf("verify without --trust: exit %d, want 2", exitCode(err))
 	}
+
+	t.Run("evidence record", func(t *testing.T) {
+		checkEvidenceRecord(t, n, v.ID, dir, rp, fp, trust, data)
+	})
 
 	t.Run("lookup", func(t *testing.T) {
 		_, _, b := n.call("GET", "/api/v1/lookup?sha256="+v.SHA256, "", nil)
@@ -212,4 +222,69 @@ func TestCustodyCompleteness(t *testing.T) {
 			t.Errorf("receipt?from=-1 = %d, want 400", status)
 		}
 	})
+}
+
+// checkEvidenceRecord fetches the RFC 4998 evidence record of item id (an
+// anchored item, whose receipt is rp and bytes data, in file fp) with
+// `custos evidence-record`, once the node's loop has built it; `custos
+// verify --evidence-record` says VALID, and INVALID for other bytes or a
+// record changed; Bouncy Castle validates the served record against the
+// bytes and refuses it against others.
+func checkEvidenceRecord(t *testing.T, n *proc, id, dir, rp, fp, trust string, data []byte) {
+	ers := filepath.Join(dir, id+".ers")
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err = runCustos(t, "evidence-record", id, "-o", ers, "--server", n.URL, "--token", n.Token); err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "evidence record") || time.Now().After(deadline) {
+			t.Fatalf("custos evidence-record: %v", err)
+		}
+	}
+	out, err := runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust, "--evidence-record", ers)
+	if err != nil || !strings.Contains(out, "✓ evidence record: RFC 4998, the file existed at") || !strings.HasSuffix(out, "VALID\n") {
+		t.Fatalf("custos verify --evidence-record: %v\n%s", err, out)
+	}
+	out, err = runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust, "--evidence-record", ers, "--json")
+	var rep struct {
+		Valid          bool `json:"valid"`
+		EvidenceRecord struct {
+			Valid bool   `json:"valid"`
+			Of    string `json:"of"`
+		} `json:"evidence_record"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &rep) != nil || !rep.Valid || !rep.EvidenceRecord.Valid || rep.EvidenceRecord.Of != "file" {
+		t.Errorf("custos verify --evidence-record --json: %v\n%s", err, out)
+	}
+	// Without --file, the record is checked against the receipt's SHA-256.
+	if out, err := runCustos(t, "verify", "--receipt", rp, "--trust", trust, "--evidence-record", ers); err != nil || !strings.Contains(out, "the receipt's SHA-256 existed at") {
+		t.Errorf("custos verify --evidence-record without --file: %v\n%s", err, out)
+	}
+	other := writeFile(t, dir, "other", append(bytes.Clone(data), '!'))
+	if out, err := runCustos(t, "verify", "--receipt", rp, "--file", other, "--trust", trust, "--evidence-record", ers); exitCode(err) != 1 || !strings.Contains(out, "INVALID") {
+		t.Errorf("custos verify --evidence-record with other bytes: exit %d\n%s", exitCode(err), out)
+	}
+	// A record whose tree no longer holds the file's SHA-256: the receipt
+	// is valid, the record is not.
+	der, err := os.ReadFile(ers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	i := bytes.Index(der, sum[:])
+	if i < 0 {
+		t.Fatalf("the record does not hold the file's SHA-256")
+	}
+	bad := bytes.Clone(der)
+	bad[i] ^= 1
+	out, err = runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust, "--evidence-record", writeFile(t, dir, "bad.ers", bad))
+	if exitCode(err) != 1 || !strings.Contains(out, "✗ evidence-record") || !strings.Contains(err.Error(), "evidence record is NOT valid") {
+		t.Errorf("custos verify with a changed evidence record: exit %d, %v\n%s", exitCode(err), err, out)
+	}
+	bc := testenv.BouncyCastle(t, filepath.Join("..", "..", "ers", "testdata", "ERSCheck.java"))
+	at := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
+	lines := strings.Split(strings.TrimSpace(bc.Run(t, at, ers, fp, ers, other)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "VALID ") || !strings.HasPrefix(lines[1], "INVALID ") {
+		t.Errorf("Bouncy Castle on the served record, with the file then other bytes: %q", lines)
+	}
 }

@@ -236,6 +236,10 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 （GET /api/v1/trust?transitions=1）。从信任包自身的验证者开始逐一核对，每项变更须由其前一集合
 超过 2/3 的验证者签名。
 
+加 --evidence-record FILE 时，还检查该证据的 RFC 4998 证据记录（'custos evidence-record'）：
+其精简哈希树须从文件的 SHA-256（未给 --file 时为回执所载的）通向其时间戳所覆盖的根，且每个
+时间戳须验证通过，并在其自身时间链接到信任包的时间戳根证书。证据记录验证不通过时，结论为 INVALID。
+
 加 --pdf FILE 时改为检查证书 PDF：其 PAdES 签名、签名的时间戳，以及签名者到信任包根证书
 或到 --roots PEM 中根证书（外部 CA 的，用于以 'custos pki install' 安装的证书）的证书链。
 

@@ -50,7 +50,7 @@ docs/cli.md is the reference, with the exit statuses.`,
 	root.RegisterFlagCompletionFunc("profile", completeProfiles)
 	root.AddCommand(serveCmd(), submitCmd(), verifyCmd(), consistencyCmd(), fsckCmd(), consortiumCmd(),
 		withSubs(orgCmd(), orgGetCmd()), keyCmd(), withSubs(matterCmd(), matterGetCmd()), shareCmd(), webhookCmd(),
-		listCmd(), receiptCmd(), lookupCmd(), downloadCmd(), custodyCmd(), withSubs(copyrightCmd(), copyrightOfferCmd()),
+		listCmd(), receiptCmd(), evidenceRecordCmd(), lookupCmd(), downloadCmd(), custodyCmd(), withSubs(copyrightCmd(), copyrightOfferCmd()),
 		certificateCmd(), pkiCmd(), loginCmd(), logoutCmd(), profileCmd(), meCmd(), evidenceCmd(), logCmd(),
 		directoryCmd(), trustCmd(), integrityCmd(), documentCmd())
 	root.InitDefaultCompletionCmd()

@@ -127,6 +127,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	defer cancel()
 	go n.ev.Run(runCtx, 10*time.Second)
 	go n.ev.RunReadFolds(runCtx)
+	go n.ev.RunEvidenceRecords(runCtx, time.Minute) // RFC 4998 records of final items; woken by finality
 	go n.hooks.Run(runCtx)
 	go n.audit.Run(runCtx)
 	if n.peer != nil {

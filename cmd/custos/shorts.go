@@ -95,6 +95,7 @@ var shortsZH = map[string]string{
 	"custos profile show":          "显示命令将使用的服务器和（已遮蔽的）令牌及其来源",
 	"custos profile use":           "将一个已保存的配置设为当前配置",
 	"custos receipt":               "获取证据的回执（其规范字节），供 'custos verify' 使用",
+	"custos evidence-record":       "获取证据的 RFC 4998 证据记录（DER），供 'custos verify --evidence-record' 使用",
 	"custos serve":                 "运行 Custos 节点（内置默认：本地文件夹、bbolt、内置时间戳服务、开发用 PKI）",
 	"custos share":                 "与另一机构共享证据或案件；'share list'、'share revoke ID'",
 	"custos share list":            "列出本机构发出（或收到）的共享",

@@ -20,11 +20,11 @@ import (
 // error (missing flag, unreadable file, unusable trust bundle), 3 valid
 // offline but not confirmed by the --node (unreachable, or behind).
 func verifyCmd() *cobra.Command {
-	var receiptPath, filePath, trustPath, transitionsPath, pdfPath, rootsPath, nodeURL string
+	var receiptPath, filePath, trustPath, transitionsPath, pdfPath, rootsPath, nodeURL, ersPath string
 	var asJSON bool
 	var nodeWait time.Duration
 	cmd := &cobra.Command{
-		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--transitions FILE] [--node URL] [--json]",
+		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--evidence-record FILE] [--transitions FILE] [--node URL] [--json]",
 		Short: "Verify a receipt offline: digests, custody events, time-stamps, inclusion and the consortium checkpoint",
 		Long: `Verify checks a Custos receipt without any server or network: the evidence file's digests (with --file),
 the custody events and their hash chain, the RFC 3161 time-stamp tokens, each event's inclusion in the
@@ -40,6 +40,11 @@ list: it carries the transitions from the bundle's (genesis) set (receipt versio
 FILE gives them: a JSON list of transitions, or a version-2 trust bundle (GET /api/v1/trust?transitions=1).
 They are followed from the bundle's own validators, each signed by more than 2/3 of the set before it.
 
+With --evidence-record FILE it also checks the item's RFC 4998 evidence record ('custos evidence-record'):
+its reduced hash tree must lead from the file's SHA-256 (without --file, the receipt's) to the root that
+its time-stamps cover, and each time-stamp must verify and chain to the trust bundle's TSA roots at its own
+time. A record that does not verify makes the verdict INVALID.
+
 With --pdf FILE it checks a certificate PDF instead: its PAdES signature, the signature's time-stamp and
 the signer's chain to the trust bundle's root, or to the roots of --roots PEM (an outside CA's, for
 certificates installed with 'custos pki install').
@@ -51,6 +56,7 @@ confirm it (unreachable, or still behind the receipt).
 
 Example:
   custos verify --receipt receipt.json --file contract.pdf --trust trust.json --node https://node.court.example
+  custos verify --receipt receipt.json --file contract.pdf --trust trust.json --evidence-record contract.ers
   custos verify --receipt receipt.json --trust trust.json --transitions trust-v2.json
   custos verify --pdf certificate.pdf --trust trust.json --roots outside-ca-root.pem`,
 		Args: cobra.NoArgs,
@@ -61,7 +67,7 @@ Example:
 			if receiptPath == "" || trustPath == "" {
 				return usageError("usage.verify")
 			}
-			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, Transitions: transitionsPath, JSON: asJSON, NodeWait: nodeWait,
+			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, Transitions: transitionsPath, EvidenceRecord: ersPath, JSON: asJSON, NodeWait: nodeWait,
 				Chinese: lang == prob.Chinese}
 			if nodeURL != "" {
 				opts.Node = nodeClient{client.New(nodeURL, "")}
@@ -70,6 +76,8 @@ Example:
 			var ee verifycli.ExitError
 			if errors.As(err, &ee) {
 				switch {
+				case ee.Step == "evidence-record":
+					return failure(ee.Code, "fail.evidence-record-invalid")
 				case ee.Step != "":
 					return failure(ee.Code, "fail.receipt-invalid", "step", ee.Step)
 				case ee.Unconfirmed != "":
@@ -83,6 +91,7 @@ Example:
 	cmd.Flags().StringVar(&receiptPath, "receipt", "", "receipt JSON file")
 	cmd.Flags().StringVar(&filePath, "file", "", "evidence file to check against the receipt (optional)")
 	cmd.Flags().StringVar(&trustPath, "trust", "", "trust bundle JSON file (keep your own copy)")
+	cmd.Flags().StringVar(&ersPath, "evidence-record", "", "the item's RFC 4998 evidence record (DER, from 'custos evidence-record') to check against the file, or the receipt's SHA-256 (optional)")
 	cmd.Flags().StringVar(&transitionsPath, "transitions", "", "validator-set transitions for receipts made after a validator change: a JSON list, or a version-2 trust bundle")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
 	cmd.Flags().StringVar(&nodeURL, "node", "", "a member node (your own) to confirm the receipt against its chain")

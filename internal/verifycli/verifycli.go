@@ -7,6 +7,8 @@ package verifycli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +30,10 @@ type verifyReport struct {
 	Error  string          `json:"error,omitempty"`
 	Result *receipt.Result `json:"result,omitempty"`
 	Node   *NodeReport     `json:"node,omitempty"` // with --node
+	// EvidenceRecord is the RFC 4998 record's check, with
+	// --evidence-record; a record that does not verify makes the verdict
+	// not valid (step "evidence-record").
+	EvidenceRecord *ERSReport `json:"evidence_record,omitempty"`
 }
 
 // ExitError carries the exit status of a check that did not end in "VALID":
@@ -74,6 +80,11 @@ type Options struct {
 	// Chinese prints the steps in Chinese (words.go); JSON is the same in
 	// both languages.
 	Chinese bool
+	// EvidenceRecord, if set, is the path of the item's DER RFC 4998
+	// evidence record (GET .../evidence-record), checked (ers.Verify)
+	// against the SHA-256 of File, or without File the receipt's, under
+	// the trust bundle's TSA roots.
+	EvidenceRecord string
 }
 
 // Check is Run with Options: the offline check and, with o.Node, the
@@ -106,14 +117,21 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 			return usageError("%s: %v", o.Transitions, err)
 		}
 	}
+	var ersDER []byte
+	if o.EvidenceRecord != "" {
+		if ersDER, err = os.ReadFile(o.EvidenceRecord); err != nil {
+			return usageError("%v", err)
+		}
+	}
 	var artifact io.Reader
+	fileSum := sha256.New()
 	if o.File != "" {
 		f, err := os.Open(o.File)
 		if err != nil {
 			return usageError("%v", err)
 		}
 		defer f.Close()
-		artifact = f
+		artifact = io.TeeReader(f, fileSum)
 	}
 	r, v, res, err := verifyBytes(rb, artifact, trust, companion)
 	var ve *receipt.VerifyError
@@ -127,14 +145,34 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	case err != nil: // reading the evidence file, or an unusable trust bundle
 		return usageError("%v", err)
 	}
+	var ersRep *ERSReport
+	if ersDER != nil {
+		of, sum := "receipt", []byte(nil)
+		if res.FileChecked {
+			of, sum = "file", fileSum.Sum(nil)
+		} else if sum, err = hex.DecodeString(res.Evidence.SHA256); err != nil {
+			return usageError("receipt: SHA-256 %q: %v", res.Evidence.SHA256, err)
+		}
+		if ersRep, err = checkERS(ersDER, sum, of, trust); err != nil {
+			return usageError("%s: %v", o.Trust, err)
+		}
+		if !ersRep.Valid {
+			return ersInvalid(out, o, res, ersRep)
+		}
+	}
 	var node *NodeReport
 	if o.Node != nil {
 		node = confirm(ctx, v, &r.Checkpoint, o.Node, o.NodeWait)
 	}
 	if o.JSON {
-		return printJSON(out, verifyReport{Valid: true, Result: res, Node: node}, node.exitCode())
+		return printJSON(out, verifyReport{Valid: true, Result: res, Node: node, EvidenceRecord: ersRep}, node.exitCode())
 	}
-	printResult(printer{out, o.Chinese}, res)
+	p := printer{out, o.Chinese}
+	printSteps(p, res)
+	if ersRep != nil {
+		printERS(p, ersRep)
+	}
+	printVerdict(p, res)
 	if node == nil {
 		return nil
 	}
@@ -185,7 +223,21 @@ func printFailure(p printer, ve *receipt.VerifyError) {
 	p.line("invalid")
 }
 
-func printResult(p printer, res *receipt.Result) {
+// ersInvalid ends a check whose receipt is valid but whose evidence
+// record is not: the verdict is not valid.
+func ersInvalid(out io.Writer, o Options, res *receipt.Result, rep *ERSReport) error {
+	if o.JSON {
+		return printJSON(out, verifyReport{Step: stepERS, Error: rep.Error, Want: rep.Want, Got: rep.Got, Result: res, EvidenceRecord: rep}, 1)
+	}
+	p := printer{out, o.Chinese}
+	printSteps(p, res)
+	printERS(p, rep)
+	p.line("invalid")
+	return ExitError{Code: 1, Msg: printer{}.say("verdict-ers"), Step: stepERS}
+}
+
+// printSteps prints the receipt's steps, without the verdict.
+func printSteps(p printer, res *receipt.Result) {
 	ev := res.Evidence
 	p.line("format", res.Version)
 	if res.FileChecked {
@@ -244,6 +296,10 @@ func printResult(p printer, res *receipt.Result) {
 		}
 	}
 	p.line("signed-by", strings.Join(names, ", "))
+}
+
+// printVerdict prints the last line of a valid receipt.
+func printVerdict(p printer, res *receipt.Result) {
 	if !res.Custody.Complete {
 		p.line("valid-partial")
 		return

@@ -49,6 +49,10 @@ var words = map[string][2]string{
 	"prefix":        {"    the receipt's log is a prefix of the node's (RFC 6962 consistency proof)", "    回执中的日志是该节点日志的前缀（RFC 6962 一致性证明）"},
 	"confirmed":     {"CONFIRMED by the node", "CONFIRMED（已由该节点确认）"},
 	"verdict-step":  {"the receipt is NOT valid: the %s check failed", "回执无效（NOT valid）：%s 检查未通过"},
+	"ers-file":      {"✓ evidence record: RFC 4998, the file existed at %s (%d time-stamp(s), under the trust bundle's roots)", "✓ 证据记录：RFC 4998，文件在 %s 已存在（%d 个时间戳，均在信任包的根证书之下）"},
+	"ers-receipt":   {"✓ evidence record: RFC 4998, the receipt's SHA-256 existed at %s (%d time-stamp(s), under the trust bundle's roots; give --file to check the file's)", "✓ 证据记录：RFC 4998，回执所载 SHA-256 在 %s 已存在（%d 个时间戳，均在信任包的根证书之下；给出 --file 可检查文件本身）"},
+	"ers-stamp":     {"    %s by %s (%s)", "    %s，由 %s 签发（%s）"},
+	"verdict-ers":   {"the evidence record is NOT valid for this file", "证据记录对此文件无效（NOT valid）"},
 	"verdict-node":  {"the receipt is valid offline, but NOT CONFIRMED by %s", "回执离线验证有效，但未获 %s 确认（NOT CONFIRMED）"},
 }
 
@@ -57,6 +61,8 @@ var words = map[string][2]string{
 func (e ExitError) Message(chinese bool) string {
 	p := printer{chinese: chinese}
 	switch {
+	case e.Step == stepERS:
+		return p.say("verdict-ers")
 	case e.Step != "":
 		step := e.Step
 		if chinese {
@@ -72,7 +78,7 @@ func (e ExitError) Message(chinese bool) string {
 // stepNames are the verifier's steps in Chinese, shown beside their names.
 var stepNames = map[string]string{
 	"format": "格式", "digest": "文件指纹", "custody": "保管链", "completeness": "完整性",
-	"timestamp": "时间戳", "inclusion": "包含证明", "checkpoint": "检查点",
+	"timestamp": "时间戳", "inclusion": "包含证明", "checkpoint": "检查点", "evidence-record": "证据记录",
 }
 
 // printer writes the verdict's lines in one language.

@@ -1,0 +1,278 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/ers"
+)
+
+// RFC 4998 evidence records of final items (docs/evidence-records.md).
+//
+// A batch is one ers.Build over the SHA-256 hashes of up to
+// Config.EvidenceRecordBatch final items, with one time-stamp from the
+// built-in TSA. The store keeps the batch's token once and, per item, its
+// reduced hash tree and batch number; EvidenceRecord assembles the DER
+// EvidenceRecord when it is asked. Records are built behind finality, by
+// RunEvidenceRecords, never in MarkFinal's transaction: finality does not
+// wait on the TSA, nor fails with it.
+var (
+	bERSBatch = []byte("ersbatch") // batch(8) → DER TimeStampToken (ContentInfo) over the batch's root
+	bERSItem  = []byte("ersitem")  // seq(8) → batch(8) ‖ DER SEQUENCE OF PartialHashtree (ers.EncodeTree; nothing in a batch of one)
+	bERSNext  = []byte("ersnext")  // "next" → seq(8): every record below it has its evidence record
+)
+
+var ersBuckets = [][]byte{bERSBatch, bERSItem, bERSNext}
+
+var keyNext = []byte("next")
+
+// DefaultEvidenceRecordBatch is the default number of items one evidence
+// record time-stamp covers at most.
+const DefaultEvidenceRecordBatch = 10_000
+
+// ersHash is the hash of the items' evidence records: the SHA-256 of
+// their bytes, as in their records.
+const ersHash = crypto.SHA256
+
+// ersStampTimeout bounds the built-in TSA's answer for one batch.
+const ersStampTimeout = time.Minute
+
+// EvidenceRecord returns the DER RFC 4998 EvidenceRecord of item id: its
+// reduced hash tree and its batch's time-stamp, as one record of one
+// chain. It is ErrRecordPending while the item has none yet (it is not
+// final, or RunEvidenceRecords has not reached it), ErrNotFound for an
+// unknown item. It records no access: the caller does (api).
+func (s *Service) EvidenceRecord(ctx context.Context, id string) ([]byte, error) {
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	var rec *ers.Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq, ok := getSeq(tx, id)
+		if !ok {
+			return ErrNotFound
+		}
+		var err error
+		rec, err = loadEvidenceRecord(tx, seq)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec.Encode(), nil
+}
+
+// loadEvidenceRecord assembles the record of seq from its stored tree and
+// its batch's token.
+func loadEvidenceRecord(tx *bolt.Tx, seq uint64) (*ers.Record, error) {
+	v := tx.Bucket(bERSItem).Get(u64(seq))
+	if v == nil {
+		return nil, ErrRecordPending
+	}
+	if len(v) < 8 {
+		return nil, fmt.Errorf("evidence: evidence record of record %d is corrupt (%d bytes)", seq, len(v))
+	}
+	token := tx.Bucket(bERSBatch).Get(v[:8])
+	if token == nil {
+		return nil, fmt.Errorf("evidence: evidence record of record %d names batch %d, which is missing", seq, u64val(v[:8]))
+	}
+	var tree []ers.PartialHashtree
+	if len(v) > 8 { // else a batch of one: the time-stamp is over the item's hash
+		var err error
+		if tree, err = ers.DecodeTree(v[8:], ersHash); err != nil {
+			return nil, fmt.Errorf("evidence: evidence record of record %d: %w", seq, err)
+		}
+	}
+	// DecodeTree copies the hashes; the token is copied here, so that the
+	// record outlives the transaction.
+	ats := ers.ArchiveTimeStamp{Hash: ersHash, Tree: tree, TimeStamp: bytes.Clone(token)}
+	return &ers.Record{DigestAlgorithms: []crypto.Hash{ersHash}, Chains: []ers.Chain{{ats}}}, nil
+}
+
+// RunEvidenceRecords builds the evidence records of final items until ctx
+// ends: at once, then whenever items become final (MarkFinal wakes it)
+// and every interval, so that it resumes after a crash and retries after a
+// TSA outage. Each pass builds batches until no final item is left without
+// a record. A failed batch is logged and retried at the next wake.
+func (s *Service) RunEvidenceRecords(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := s.BuildEvidenceRecords(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("evidence records: batch failed; retried later", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.ersKick:
+		}
+	}
+}
+
+// ersWake wakes RunEvidenceRecords: items became final. It never blocks.
+func (s *Service) ersWake() {
+	select {
+	case s.ersKick <- struct{}{}:
+	default:
+	}
+}
+
+// BuildEvidenceRecords builds batches of evidence records for the final
+// items that have none, in the order they were filed, until none is left,
+// and returns how many items got one. It is idempotent: an item that has
+// a record is never given another, and a crash between finality and the
+// build (or during it) leaves the items to the next call. Passes are
+// serialized.
+func (s *Service) BuildEvidenceRecords(ctx context.Context) (int, error) {
+	s.ersMu.Lock()
+	defer s.ersMu.Unlock()
+	total := 0
+	for {
+		todo, err := s.ersTodo()
+		if err != nil {
+			return total, err
+		}
+		if len(todo.bad) > 0 {
+			s.log.Error("evidence records: records that do not decode get none; run custos fsck", "seqs", todo.bad[:min(len(todo.bad), 10)])
+		}
+		if len(todo.seqs) == 0 {
+			if todo.next != todo.from {
+				err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bERSNext).Put(keyNext, u64(todo.next)) })
+			}
+			return total, err
+		}
+		if err := s.buildBatch(ctx, todo); err != nil {
+			return total, err
+		}
+		total += len(todo.seqs)
+	}
+}
+
+// ersBatch is the items of one batch to build: their sequences, IDs and
+// SHA-256 hashes, and where the next scan starts once they are stored.
+type ersBatch struct {
+	from, next uint64
+	seqs       []uint64
+	ids        []string
+	hashes     [][]byte
+	bad        []uint64 // final records passed over: their JSON does not decode
+}
+
+// ersTodo scans the records from the cursor for final items without an
+// evidence record, up to the batch size. Items become final in the order
+// of their created events' leaves, which is the order of their sequences
+// (putRecord queues the leaf in the transaction that numbers the record),
+// so the scan stops at the first item that is not final yet: the next
+// scan starts there. Otherwise it starts after the last record scanned.
+func (s *Service) ersTodo() (*ersBatch, error) {
+	b := &ersBatch{}
+	max := s.cfg.EvidenceRecordBatch
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bERSNext).Get(keyNext); len(v) == 8 {
+			b.from = u64val(v)
+		}
+		b.next = b.from
+		items, anchored := tx.Bucket(bERSItem), tx.Bucket(bAnchHt)
+		c := tx.Bucket(bRecords).Cursor()
+		for k, v := c.Seek(u64(b.from)); k != nil && len(b.seqs) < max; k, v = c.Next() {
+			seq := u64val(k)
+			if anchored.Get(k) == nil && !storedAnchored(v) {
+				b.next = seq
+				return nil
+			}
+			b.next = seq + 1
+			if items.Get(k) != nil {
+				continue
+			}
+			var r struct{ ID, SHA256 string } // of the record's JSON, only what a batch needs
+			h, err := []byte(nil), json.Unmarshal(v, &r)
+			if err == nil {
+				h, err = decodeHex32(r.SHA256)
+			}
+			if err != nil { // a damaged record (custos fsck finds it) must not hold back the others
+				b.bad = append(b.bad, seq)
+				continue
+			}
+			b.seqs, b.ids, b.hashes = append(b.seqs, seq), append(b.ids, r.ID), append(b.hashes, h)
+		}
+		return nil
+	})
+	return b, err
+}
+
+// storedAnchored reports whether a record's stored JSON says it is
+// anchored (records anchored before the anchored bucket existed). The
+// bytes are looked at first, so that the many records that do not say so
+// are not decoded.
+func storedAnchored(v []byte) bool {
+	if !bytes.Contains(v, []byte(`"status":"anchored"`)) {
+		return false
+	}
+	var r struct {
+		Status string `json:"status"`
+	}
+	return json.Unmarshal(v, &r) == nil && r.Status == StatusAnchored
+}
+
+// buildBatch time-stamps one batch with the built-in TSA and stores its
+// token, each item's tree and the next cursor in one transaction.
+func (s *Service) buildBatch(ctx context.Context, b *ersBatch) error {
+	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
+	defer cancel()
+	batch, err := ers.Build(sctx, ersHash, b.hashes, s.ersStamper)
+	if err != nil {
+		return fmt.Errorf("%d items from %s: %w", len(b.seqs), b.ids[0], err)
+	}
+	var num uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		batches := sequential(tx.Bucket(bERSBatch))
+		var err error
+		if num, err = batches.NextSequence(); err != nil {
+			return err
+		}
+		if err := batches.Put(u64(num), batch.Token()); err != nil {
+			return err
+		}
+		items := sequential(tx.Bucket(bERSItem))
+		for i, seq := range b.seqs {
+			if items.Get(u64(seq)) != nil {
+				return fmt.Errorf("evidence: record %d already has an evidence record", seq) // passes are serialized
+			}
+			v := binary.BigEndian.AppendUint64(nil, num)
+			if tree := batch.ArchiveTimeStamp(i).Tree; tree != nil {
+				v = append(v, ers.EncodeTree(tree)...)
+			}
+			if err := items.Put(u64(seq), v); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bERSNext).Put(keyNext, u64(b.next))
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("evidence records: batch time-stamped", "batch", num, "items", len(b.seqs),
+		"first", b.ids[0], "last", b.ids[len(b.ids)-1], "time", batch.Time().UTC().Format(time.RFC3339))
+	return nil
+}
+
+// ersStamper is the built-in TSA as an ers.Stamper.
+func (s *Service) ersStamper(ctx context.Context, h crypto.Hash, digest []byte) ([]byte, error) {
+	tok, err := s.cfg.TSA.Stamp(ctx, h, digest)
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil {
+		return nil, errors.New("the TSA returned no token")
+	}
+	return tok.Reply, nil
+}

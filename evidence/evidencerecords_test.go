@@ -1,0 +1,322 @@
+package evidence
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/notary"
+)
+
+// countingTSA is the built-in TSA, counting its tokens, that fails while
+// down is set.
+type countingTSA struct {
+	tsa   *notary.TSA
+	calls atomic.Int32
+	down  atomic.Bool
+}
+
+func (c *countingTSA) Stamp(ctx context.Context, h crypto.Hash, d []byte) (*notary.Token, error) {
+	if c.down.Load() {
+		return nil, errors.New("TSA down")
+	}
+	c.calls.Add(1)
+	return c.tsa.Stamp(ctx, h, d)
+}
+
+// ersStore is a store whose service may be closed and opened again (a
+// crash), with a real TSA and its root.
+type ersStore struct {
+	t     *testing.T
+	path  string
+	blobs *memBlobs
+	tsa   *countingTSA
+	roots *x509.CertPool
+	batch int
+	db    *bolt.DB
+	s     *Service
+}
+
+// devTSA is the built-in TSA of a new development PKI, and its root.
+func devTSA(t testing.TB) (*notary.TSA, *x509.CertPool) {
+	t.Helper()
+	pki, err := certs.LoadOrCreateDev(filepath.Join(t.TempDir(), "pki"), "ERS Notary", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: pki.TSA.Cert, Chain: pki.TSA.Chain, Signer: pki.TSA.Signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(pki.Root.Cert)
+	return tsa, roots
+}
+
+func newERSStore(t *testing.T, batch int) *ersStore {
+	t.Helper()
+	tsa, roots := devTSA(t)
+	st := &ersStore{t: t, path: filepath.Join(t.TempDir(), "t.db"), blobs: newMemBlobs(), tsa: &countingTSA{tsa: tsa}, roots: roots, batch: batch}
+	st.open()
+	t.Cleanup(func() { st.db.Close() })
+	return st
+}
+
+// open opens the store (again).
+func (st *ersStore) open() {
+	st.t.Helper()
+	db, err := bolt.Open(st.path, 0o600, nil)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	st.db = db
+	st.s, err = New(context.Background(), Config{DB: db, Blobs: st.blobs, TSA: st.tsa, EvidenceRecordBatch: st.batch})
+	if err != nil {
+		st.t.Fatal(err)
+	}
+}
+
+// restart closes the store as a crash would leave it and opens it again.
+func (st *ersStore) restart() {
+	st.t.Helper()
+	st.db.Close()
+	st.open()
+}
+
+// file files n items and returns them with their bytes.
+func (st *ersStore) file(n int) ([]*Record, []string) {
+	st.t.Helper()
+	var recs []*Record
+	var bodies []string
+	for range n {
+		body := fmt.Sprintf("exhibit %d of %s", len(bodies), st.t.Name())
+		r, err := ingest(st.t, st.s, body)
+		if err != nil {
+			st.t.Fatal(err)
+		}
+		recs, bodies = append(recs, r), append(bodies, body)
+	}
+	return recs, bodies
+}
+
+// final makes recs final at height, as the anchor's batcher does.
+func (st *ersStore) final(height int64, recs ...*Record) {
+	st.t.Helper()
+	var batches []anchor.Batch
+	st.db.View(func(tx *bolt.Tx) error {
+		for _, r := range recs {
+			leaf := u64val(tx.Bucket(bEvLeaf).Get(eventKey(r.Seq, 0)))
+			batches = append(batches, anchor.Batch{From: leaf, Count: 1, Height: height, Final: true})
+		}
+		return nil
+	})
+	if err := st.s.MarkFinal(batches); err != nil {
+		st.t.Fatal(err)
+	}
+}
+
+// build runs one pass and checks how many items got a record and how many
+// tokens it cost.
+func (st *ersStore) build(items, tokens int) {
+	st.t.Helper()
+	before := st.tsa.calls.Load()
+	n, err := st.s.BuildEvidenceRecords(context.Background())
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	if got := int(st.tsa.calls.Load() - before); n != items || got != tokens {
+		st.t.Errorf("BuildEvidenceRecords = %d items with %d token(s), want %d with %d", n, got, items, tokens)
+	}
+}
+
+// check verifies rec's served record against body, and that it does not
+// verify against other bytes; it returns the record's token.
+func (st *ersStore) check(rec *Record, body string) []byte {
+	st.t.Helper()
+	der, err := st.s.EvidenceRecord(context.Background(), rec.ID)
+	if err != nil {
+		st.t.Fatalf("EvidenceRecord(%s) = %v", rec.ID, err)
+	}
+	r, err := ers.Decode(der)
+	if err != nil {
+		st.t.Fatalf("ers.Decode(record of %s) = %v", rec.ID, err)
+	}
+	sum := sha256.Sum256([]byte(body))
+	if _, err := ers.Verify(r, ers.Hashes{crypto.SHA256: sum[:]}, ers.VerifyOptions{Roots: st.roots}); err != nil {
+		st.t.Errorf("ers.Verify(record of %s, its bytes) = %v", rec.ID, err)
+	}
+	other := sha256.Sum256([]byte(body + "!"))
+	if _, err := ers.Verify(r, ers.Hashes{crypto.SHA256: other[:]}, ers.VerifyOptions{Roots: st.roots}); !errors.Is(err, ers.ErrMismatch) {
+		st.t.Errorf("ers.Verify(record of %s, other bytes) = %v, want ErrMismatch", rec.ID, err)
+	}
+	return r.Chains[0][0].TimeStamp
+}
+
+func (st *ersStore) checkAll(recs []*Record, bodies []string) {
+	st.t.Helper()
+	for i := range recs {
+		st.check(recs[i], bodies[i])
+	}
+}
+
+func (st *ersStore) pending(recs ...*Record) {
+	st.t.Helper()
+	for _, r := range recs {
+		if _, err := st.s.EvidenceRecord(context.Background(), r.ID); !errors.Is(err, ErrRecordPending) {
+			st.t.Errorf("EvidenceRecord(%s) = %v, want ErrRecordPending", r.ID, err)
+		}
+	}
+}
+
+// Final items get records in batches of at most EvidenceRecordBatch, one
+// token per batch, in filing order; items not final have none, and a
+// pass with nothing to do asks the TSA nothing.
+func TestEvidenceRecordsInBatches(t *testing.T) {
+	st := newERSStore(t, 3)
+	recs, bodies := st.file(7)
+	st.final(5, recs[:5]...)
+	st.build(5, 2)
+	st.pending(recs[5:]...)
+	tokens := make([][]byte, 5)
+	for i := range 5 {
+		tokens[i] = st.check(recs[i], bodies[i])
+	}
+	if string(tokens[0]) != string(tokens[2]) || string(tokens[2]) == string(tokens[3]) || string(tokens[3]) != string(tokens[4]) {
+		t.Errorf("the batches are not items 0-2 and 3-4 with a token each")
+	}
+	st.build(0, 0)
+	st.final(6, recs[5:]...)
+	st.build(2, 1)
+	for i := 5; i < 7; i++ {
+		st.check(recs[i], bodies[i])
+	}
+	if _, err := st.s.EvidenceRecord(context.Background(), "unknown"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("EvidenceRecord(unknown) = %v, want ErrNotFound", err)
+	}
+	st.db.View(func(tx *bolt.Tx) error {
+		if n := tx.Bucket(bERSBatch).Stats().KeyN; n != 3 {
+			t.Errorf("%d batch tokens stored, want 3", n)
+		}
+		return nil
+	})
+}
+
+// A batch of one item has no hash tree: its token is over the item's hash.
+func TestEvidenceRecordOfOne(t *testing.T) {
+	st := newERSStore(t, 0)
+	recs, bodies := st.file(1)
+	st.final(2, recs...)
+	st.build(1, 1)
+	st.check(recs[0], bodies[0])
+}
+
+// A crash between finality and the build leaves the items to the next
+// pass; a crash after it leaves the records as they were, and no item is
+// given a second one. A TSA outage fails the pass without writing
+// anything, and the next pass builds what it could not.
+func TestEvidenceRecordsResume(t *testing.T) {
+	st := newERSStore(t, 0)
+	recs, bodies := st.file(4)
+	st.final(3, recs[:2]...)
+	st.restart() // final, no records yet
+	st.pending(recs...)
+	st.build(2, 1)
+	before, err := st.s.EvidenceRecord(context.Background(), recs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.restart()
+	st.build(0, 0)
+	after, err := st.s.EvidenceRecord(context.Background(), recs[0].ID)
+	if err != nil || string(after) != string(before) {
+		t.Errorf("the record changed after a restart (%v)", err)
+	}
+	st.final(4, recs[2:]...)
+	st.tsa.down.Store(true)
+	if n, err := st.s.BuildEvidenceRecords(context.Background()); err == nil || n != 0 {
+		t.Errorf("BuildEvidenceRecords with the TSA down = %d, %v; want 0 and an error", n, err)
+	}
+	st.pending(recs[2:]...)
+	st.tsa.down.Store(false)
+	st.build(2, 1)
+	st.checkAll(recs, bodies)
+}
+
+// A store made before evidence records existed (no buckets for them)
+// gets records for every item it made final, in the same way.
+func TestEvidenceRecordsOlderStore(t *testing.T) {
+	st := newERSStore(t, 2)
+	recs, bodies := st.file(5)
+	st.final(3, recs...)
+	st.db.Close()
+	db, err := bolt.Open(st.path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range ersBuckets {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.open()
+	st.build(5, 3)
+	st.checkAll(recs, bodies)
+}
+
+// RunEvidenceRecords wakes when items become final, without waiting for
+// its interval.
+func TestRunEvidenceRecordsWakesOnFinality(t *testing.T) {
+	st := newERSStore(t, 0)
+	recs, bodies := st.file(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { st.s.RunEvidenceRecords(ctx, time.Hour); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	st.final(2, recs...)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		_, err := st.s.EvidenceRecord(context.Background(), recs[1].ID)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrRecordPending) || time.Now().After(deadline) {
+			t.Fatalf("EvidenceRecord after finality = %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	st.check(recs[0], bodies[0])
+}
+
+// A record whose JSON does not decode gets no evidence record, and does
+// not hold back the items filed after it.
+func TestEvidenceRecordsPassOverDamagedRecord(t *testing.T) {
+	st := newERSStore(t, 0)
+	recs, bodies := st.file(3)
+	st.final(2, recs...)
+	err := st.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bRecords).Put(u64(recs[1].Seq), []byte(`{"id":`)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.build(2, 1)
+	st.check(recs[0], bodies[0])
+	st.check(recs[2], bodies[2])
+	st.pending(recs[1])
+}

@@ -1,0 +1,126 @@
+package verifycli
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/receipt"
+)
+
+// stepERS is the step of the evidence record (--evidence-record).
+const stepERS = "evidence-record"
+
+// ERSReport is what the evidence record proved, or why it did not.
+type ERSReport struct {
+	Valid bool `json:"valid"`
+	// Of is what the record was checked against: "file" (the SHA-256 of
+	// --file) or "receipt" (the SHA-256 the receipt gives, without --file).
+	Of     string     `json:"of"`
+	SHA256 string     `json:"sha256"`
+	Time   *time.Time `json:"time,omitempty"` // the data existed then: the first time-stamp's genTime
+	Stamps []ERSStamp `json:"stamps,omitempty"`
+	Step   string     `json:"step,omitempty"` // the failing step of ers.Verify
+	Want   string     `json:"expected,omitempty"`
+	Got    string     `json:"computed,omitempty"`
+	Error  string     `json:"error,omitempty"`
+}
+
+// ERSStamp is one verified ArchiveTimeStamp of the record.
+type ERSStamp struct {
+	Chain int       `json:"chain"`
+	Index int       `json:"index"`
+	Hash  string    `json:"hash"`
+	Time  time.Time `json:"time"`
+	TSA   string    `json:"tsa"`
+}
+
+// checkERS verifies the DER evidence record der (RFC 4998) against sum,
+// the data's SHA-256, with the TSA roots of the trust bundle: its root
+// and its further TSA roots, as for the receipt's tokens, and its TSA
+// chain as intermediates.
+func checkERS(der []byte, sum []byte, of string, trust *receipt.Trust) (*ERSReport, error) {
+	rep := &ERSReport{Of: of, SHA256: hex.EncodeToString(sum)}
+	roots, inter, err := tsaTrust(trust)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := ers.Decode(der)
+	if err != nil {
+		rep.Step, rep.Error = "decode", err.Error()
+		return rep, nil
+	}
+	res, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: sum}, ers.VerifyOptions{Roots: roots, Intermediates: inter})
+	var ve *ers.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		rep.Step, rep.Want, rep.Got, rep.Error = ve.Step, ve.Want, ve.Got, ve.Err.Error()
+		return rep, nil
+	case err != nil:
+		rep.Error = err.Error()
+		return rep, nil
+	}
+	rep.Valid, rep.Time = true, &res.Time
+	for _, s := range res.Stamps {
+		rep.Stamps = append(rep.Stamps, ERSStamp{Chain: s.Chain, Index: s.Index, Hash: s.Hash.String(), Time: s.Time, TSA: s.TSA})
+	}
+	return rep, nil
+}
+
+// tsaTrust is the trust bundle's TSA roots (RootPEM and TSARootsPEM) and
+// intermediates (TSAChain), as receipt.NewVerifier reads them.
+func tsaTrust(t *receipt.Trust) (*x509.CertPool, []*x509.Certificate, error) {
+	pool := x509.NewCertPool()
+	for _, p := range []string{t.RootPEM, t.TSARootsPEM} {
+		if p == "" {
+			continue
+		}
+		cs, err := certs.ParsePEM([]byte(p))
+		if err != nil {
+			return nil, nil, fmt.Errorf("trust bundle: TSA roots: %w", err)
+		}
+		for _, c := range cs {
+			pool.AddCert(c)
+		}
+	}
+	var inter []*x509.Certificate
+	if t.TSAChain != "" {
+		var err error
+		if inter, err = certs.ParsePEM([]byte(t.TSAChain)); err != nil {
+			return nil, nil, fmt.Errorf("trust bundle: TSA chain: %w", err)
+		}
+	}
+	return pool, inter, nil
+}
+
+// printERS prints the record's step.
+func printERS(p printer, r *ERSReport) {
+	if !r.Valid {
+		p.failed(stepERS)
+		what := r.Error
+		if r.Step != "" {
+			what = r.Step + ": " + what
+		}
+		p.raw("  %s", what)
+		if r.Want != "" {
+			p.line("expected", r.Want)
+		}
+		if r.Got != "" {
+			p.line("computed", r.Got)
+		}
+		return
+	}
+	p.line("ers-"+r.Of, r.Time.UTC().Format(time.RFC3339), len(r.Stamps))
+	for _, s := range r.Stamps {
+		tsa := s.TSA
+		if tsa == "" {
+			tsa = p.say("unnamed-tsa")
+		}
+		p.line("ers-stamp", s.Time.UTC().Format(time.RFC3339), tsa, s.Hash)
+	}
+}
