@@ -60,21 +60,11 @@ func TestReadmeConsortiumTour(t *testing.T) {
 		initLine, fmt.Sprintf("%s --api-port %d --p2p-port %d --peer-port %d", initLine, api, p2p, peer),
 		"8081", fmt.Sprint(api), "8082", fmt.Sprint(api+1), "8083", fmt.Sprint(api+2), "8084", fmt.Sprint(api+3))
 
-	scratch := t.TempDir()
-	var script strings.Builder
-	script.WriteString("set -euo pipefail\n")
-	for i, blk := range blocks {
-		name := filepath.Join(scratch, fmt.Sprintf("block-%d.sh", i))
-		if err := os.WriteFile(name, []byte(ports.Replace(blk.Text)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&script, "echo '@@block %d@@'\nsource %q\n", i, name)
-	}
-	script.WriteString("echo '@@done@@'\n")
+	script := tourScript(t, blocks, t.TempDir(), ports.Replace)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bash, "--noprofile", "--norc", "-c", script.String())
+	cmd := exec.CommandContext(ctx, bash, "--noprofile", "--norc", "-c", script)
 	cmd.Dir = root
 	// The tour reads each node's generated admin token: no chosen
 	// bootstrap token, nor any other CUSTOS_ variable, reaches it.

@@ -122,21 +122,13 @@ func TestReadmeTour(t *testing.T) {
 	n := startNode(t, filepath.Join(root, "custos-data"), "", "CUSTOS_BOOTSTRAP_TOKEN="+tourToken)
 
 	scratch := t.TempDir()
-	var script strings.Builder
-	script.WriteString("set -euo pipefail\n")
-	for i, blk := range blocks {
-		name := filepath.Join(scratch, fmt.Sprintf("block-%d.sh", i))
-		text := strings.ReplaceAll(blk.Text, "http://127.0.0.1:8080", n.URL)
-		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&script, "echo '@@block %d@@'\nsource %q\n", i, name)
-	}
-	script.WriteString("echo '@@done@@'\n")
+	script := tourScript(t, blocks, scratch, func(text string) string {
+		return strings.ReplaceAll(text, "http://127.0.0.1:8080", n.URL)
+	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bash, "--noprofile", "--norc", "-c", script.String())
+	cmd := exec.CommandContext(ctx, bash, "--noprofile", "--norc", "-c", script)
 	cmd.Dir = root
 	cmd.Env = tourEnv(t, n.URL)
 	var out bytes.Buffer
@@ -159,6 +151,25 @@ func TestReadmeTour(t *testing.T) {
 	if c := strings.Count(out.String(), "VALID"); c < 2 {
 		t.Errorf("custos verify said VALID %d times, want 2 (the court's receipt, the certificate's):\n%s", c, out.String())
 	}
+}
+
+// tourScript writes each block, as rewrite leaves it, to a file of its own
+// in dir, and returns the script that sources them in order in one shell
+// (-euo pipefail), printing a marker before each (splitTourOutput) and one
+// at the end.
+func tourScript(t *testing.T, blocks []tourBlock, dir string, rewrite func(string) string) string {
+	t.Helper()
+	var script strings.Builder
+	script.WriteString("set -euo pipefail\n")
+	for i, blk := range blocks {
+		name := filepath.Join(dir, fmt.Sprintf("block-%d.sh", i))
+		if err := os.WriteFile(name, []byte(rewrite(blk.Text)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&script, "echo '@@block %d@@'\nsource %q\n", i, name)
+	}
+	script.WriteString("echo '@@done@@'\n")
+	return script.String()
 }
 
 // tourEnv is the tour shell's environment: the test's, without any
