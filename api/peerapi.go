@@ -241,7 +241,7 @@ func (s *Server) relay(c echo.Context, members []string) error {
 		return err
 	}
 	chk := &streamCheck{r: resp.Body, h: sha256.New(), want: want, size: resp.ContentLength}
-	if _, err := io.CopyBuffer(c.Response(), chk, make([]byte, 256<<10)); err != nil {
+	if err := relayCopy(c.Response(), chk, make([]byte, 256<<10)); err != nil {
 		s.log.Error("relay: download aborted", "evidence", c.Param("id"), "member", member, "err", err)
 		panic(http.ErrAbortHandler) // the headers are sent: cut the connection
 	}
@@ -253,6 +253,28 @@ func homeDown(name string) error {
 		prob.M("home-unreachable", "name", name))
 	p.retryAfter = 10
 	return p
+}
+
+// relayCopy copies src to dst in writes of a whole buf, but the last: a
+// TLS connection reads one record (16 KiB) at a time, and passing each on
+// as it came would cost a write(2) per record. On an error from src
+// nothing more is written, not even what buf holds.
+func relayCopy(dst io.Writer, src io.Reader, buf []byte) error {
+	for {
+		n, err := io.ReadFull(src, buf)
+		end := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !end {
+			return err
+		}
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if end {
+			return nil
+		}
+	}
 }
 
 // streamCheck passes a stream on while hashing it, and withholds the

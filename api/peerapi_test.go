@@ -9,12 +9,14 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/custos-project/custos/anchor"
@@ -165,16 +167,24 @@ func TestStreamCheck(t *testing.T) {
 		{"short", data[:len(data)-1], int64(len(data)), false},
 		{"long", append(append([]byte{}, data...), 'X'), int64(len(data)), false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var out bytes.Buffer
-			_, err := io.Copy(&out, &streamCheck{r: bytes.NewReader(tc.got), h: sha256.New(), want: want, size: tc.size})
-			if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, errRelayMismatch)) {
-				t.Fatalf("copy: err = %v, want ok %v", err, tc.ok)
-			}
-			if !tc.ok && int64(out.Len()) >= tc.size {
-				t.Errorf("passed on %d bytes of a %d-byte item that does not match", out.Len(), tc.size)
-			}
-		})
+		for _, buf := range []int{1000, 4096, 256 << 10} { // relayCopy's buffer, smaller and larger than the item
+			t.Run(fmt.Sprintf("%s/%d", tc.name, buf), func(t *testing.T) {
+				var out bytes.Buffer
+				err := relayCopy(&out, &streamCheck{r: iotest.OneByteReader(bytes.NewReader(tc.got)), h: sha256.New(), want: want, size: tc.size}, make([]byte, buf))
+				if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, errRelayMismatch)) {
+					t.Fatalf("copy: err = %v, want ok %v", err, tc.ok)
+				}
+				// Never a complete copy of other bytes, nor more than the
+				// item's size (a stream one byte too long may pass on the
+				// item's own bytes before the extra one stops it).
+				if !tc.ok && (int64(out.Len()) > tc.size || int64(out.Len()) == tc.size && !bytes.Equal(out.Bytes(), data)) {
+					t.Errorf("passed on %d bytes of a %d-byte item that does not match", out.Len(), tc.size)
+				}
+				if tc.ok && !bytes.Equal(out.Bytes(), data) {
+					t.Errorf("passed on %d bytes, not the item's %d", out.Len(), len(data))
+				}
+			})
+		}
 	}
 }
 
