@@ -171,7 +171,7 @@ func checkDigest(pdf []byte, br [4]int64, signed *signedData) error {
 	if err != nil {
 		return &VerifyError{Step: "digest", Err: fmt.Errorf("%w: malformed message-digest", ErrCMS)}
 	}
-	h := signed.alg.hash.New()
+	h := signed.alg.newHash()
 	h.Write(pdf[:br[1]])
 	h.Write(pdf[br[2]:])
 	if got := h.Sum(nil); !bytes.Equal(got, want) {
@@ -198,7 +198,11 @@ func checkSignature(signed *signedData) (*x509.Certificate, error) {
 	if err := checkAttributes(signed, signer); err != nil {
 		return fail(err)
 	}
-	if err := signer.CheckSignature(signed.alg.x509, signed.attrs, signed.sig); err != nil {
+	if signed.alg.sm {
+		if err := checkSignatureSM(signer, signed.attrs, signed.sig); err != nil {
+			return fail(err)
+		}
+	} else if err := signer.CheckSignature(signed.alg.x509, signed.attrs, signed.sig); err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrSignature, err))
 	}
 	return signer, nil
@@ -247,6 +251,9 @@ func checkTimestamp(signed *signedData, roots *x509.CertPool) (*timestamp.Timest
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
 	}
+	if signed.alg.sm {
+		return checkTimestampSM(token, signed, roots)
+	}
 	ts, err := timestamp.Parse(token)
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
@@ -274,6 +281,13 @@ func checkChain(signer *x509.Certificate, embedded []*x509.Certificate, roots *x
 	}
 	if signer.KeyUsage != 0 && signer.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
 		return fail(fmt.Errorf("%w: key usage forbids signatures", ErrUntrusted))
+	}
+	if isSM(signer) {
+		chain, err := checkChainSM(signer, embedded, roots, t)
+		if err != nil {
+			return fail(fmt.Errorf("%w: at %v: %w", ErrUntrusted, t.UTC(), err))
+		}
+		return chain, nil
 	}
 	pool := x509.NewCertPool()
 	for _, c := range embedded {
