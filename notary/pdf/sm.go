@@ -34,11 +34,14 @@ import (
 //   - chain: checkChainSM.
 
 // checkSignatureSM verifies the SM2 signature over the signed attributes
-// with signer's key.
-func checkSignatureSM(signer *x509.Certificate, attrs, sig []byte) error {
+// with signer's key. A signer of the sm suite signs with the sm
+// algorithms only, and only an SM2 key signs with them: crypto/x509 would
+// accept a plain ECDSA signature over the SM2 curve, which no GM/T
+// verifier would.
+func checkSignatureSM(signer *x509.Certificate, alg algorithm, attrs, sig []byte) error {
 	pub, ok := signer.PublicKey.(*ecdsa.PublicKey)
-	if !ok || !sm2.IsSM2PublicKey(pub) {
-		return fmt.Errorf("%w: SM2-with-SM3 signature, but the signer %q has no SM2 key", ErrSignature, signer.Subject)
+	if !ok || !sm2.IsSM2PublicKey(pub) || !alg.sm {
+		return fmt.Errorf("%w: signer %q (SM2 key: %v) with signature algorithm %v", ErrSignature, signer.Subject, ok && sm2.IsSM2PublicKey(pub), alg.sig)
 	}
 	// A nil user ID is the default one, 1234567812345678.
 	if !sm2.VerifyASN1WithSM2(pub, nil, attrs, sig) {

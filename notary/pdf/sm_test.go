@@ -150,6 +150,19 @@ func TestVerifySMRefused(t *testing.T) {
 		}
 	})
 
+	// An SM2 key's signature under ecdsa-with-SHA256: not of the suite.
+	t.Run("SM2 key, ECDSA algorithm", func(t *testing.T) {
+		opts := p.options()
+		b, _, err := signOnce(context.Background(), minimalXrefStreamPDF(), &opts, algorithms[0], 16<<10)
+		if err != nil || b == nil {
+			t.Fatalf("signOnce() = %v", err)
+		}
+		var ve *VerifyError
+		if _, err := Verify(b, p.roots); !errors.As(err, &ve) || ve.Step != "signature" || !errors.Is(err, ErrSignature) {
+			t.Errorf("Verify(SM2 key, ecdsa-with-SHA256) = %v, want the signature step", err)
+		}
+	})
+
 	other, ecdsaPKI := newSMTestPKI(t), newTestPKI(t, smNow)
 	both := x509.NewCertPool()
 	both.AddCert(other.root.Cert)

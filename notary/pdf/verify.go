@@ -11,6 +11,7 @@ import (
 	"github.com/custos-project/custos/internal/oids"
 	"github.com/custos-project/custos/notary"
 	"github.com/digitorus/timestamp"
+	"github.com/emmansun/gmsm/sm2"
 )
 
 // Signature is a verified PAdES signature.
@@ -45,7 +46,8 @@ type Signature struct {
 //  4. digest: its message-digest attribute is the digest of the signed
 //     bytes;
 //  5. signature: the signature value verifies with the embedded signer
-//     certificate, which the signing-certificate-v2 attribute names;
+//     certificate, which the signing-certificate-v2 attribute names (in
+//     the sm suite, SM3 digests and an SM2-with-SM3 signature: sm.go);
 //  6. timestamp: the id-aa-timeStampToken attribute is an RFC 3161 token
 //     over the signature value from a TSA trusted by roots (notary.Check);
 //  7. chain: the signer certificate chains to roots AT THE TIME-STAMP'S
@@ -198,8 +200,8 @@ func checkSignature(signed *signedData) (*x509.Certificate, error) {
 	if err := checkAttributes(signed, signer); err != nil {
 		return fail(err)
 	}
-	if signed.alg.sm {
-		if err := checkSignatureSM(signer, signed.attrs, signed.sig); err != nil {
+	if signed.alg.sm || sm2.IsSM2PublicKey(signer.PublicKey) {
+		if err := checkSignatureSM(signer, signed.alg, signed.attrs, signed.sig); err != nil {
 			return fail(err)
 		}
 	} else if err := signer.CheckSignature(signed.alg.x509, signed.attrs, signed.sig); err != nil {
