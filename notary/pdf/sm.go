@@ -1,7 +1,6 @@
 package pdf
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/x509"
@@ -98,64 +97,36 @@ const maxChainSM = 4
 // checkChainSM is checkChain's x509.Verify for the sm suite. It builds the
 // chain from signer up through the embedded certificates and checks at
 // time at each link as RFC 5280 §6.1 would for this PKI: validity, no
-// unhandled critical extension, the issuer's name and SM2 (or ECDSA)
-// signature (certs.CheckSignatureFrom), the issuer is a CA that may sign
-// certificates, within its path length, and every extended key usage on
-// the way allows emailProtection (as NSS requires of a PDF signer). The
-// chain ends at a certificate roots holds; since a CertPool cannot be
-// listed, that root must be embedded too, as Sign embeds the notary's
-// whole chain (certs.Leaf.Chain ends at the root).
+// unhandled critical extension (certs.UsableAt), the issuer's name and SM2
+// (or ECDSA) signature (certs.FindIssuer), the issuer is a CA that may
+// sign certificates, within its path length (certs.MayIssue), and every
+// extended key usage on the way allows emailProtection (as NSS requires of
+// a PDF signer). The chain ends at a certificate roots holds; since a
+// CertPool cannot be listed, that root must be embedded too, as Sign
+// embeds the notary's whole chain (certs.Leaf.Chain ends at the root).
 func checkChainSM(signer *x509.Certificate, embedded []*x509.Certificate, roots *x509.CertPool, at time.Time) ([]*x509.Certificate, error) {
 	chain := []*x509.Certificate{signer}
 	for cur := signer; ; {
-		if at.Before(cur.NotBefore) || at.After(cur.NotAfter) {
-			return nil, fmt.Errorf("%q is valid from %s to %s", cur.Subject,
-				cur.NotBefore.UTC().Format(time.RFC3339), cur.NotAfter.UTC().Format(time.RFC3339))
-		}
-		if len(cur.UnhandledCriticalExtensions) > 0 {
-			return nil, fmt.Errorf("%q has an unhandled critical extension %v", cur.Subject, cur.UnhandledCriticalExtensions[0])
+		if err := certs.UsableAt(cur, at); err != nil {
+			return nil, err
 		}
 		if !allowsEmailProtection(cur) {
 			return nil, fmt.Errorf("%q's extended key usage excludes emailProtection", cur.Subject)
 		}
-		if len(chain) > 1 && inPool(roots, cur, at) {
+		if len(chain) > 1 && certs.InPool(roots, cur, at) {
 			return chain, nil
 		}
 		if len(chain) == maxChainSM {
 			return nil, fmt.Errorf("no trusted root within %d certificates of %q", maxChainSM, signer.Subject)
 		}
-		parent, err := issuerSM(cur, embedded, len(chain)-1)
+		below := len(chain) - 1
+		parent, err := certs.FindIssuer(cur, embedded, func(p *x509.Certificate) error { return certs.MayIssue(p, below) },
+			fmt.Errorf("no issuer of %q among the embedded certificates", cur.Subject))
 		if err != nil {
 			return nil, err
 		}
 		chain, cur = append(chain, parent), parent
 	}
-}
-
-// issuerSM finds among candidates the CA that signed c, which has below
-// CA certificates under it before the signer.
-func issuerSM(c *x509.Certificate, candidates []*x509.Certificate, below int) (*x509.Certificate, error) {
-	last := fmt.Errorf("no issuer of %q among the embedded certificates", c.Subject)
-	for _, p := range candidates {
-		if p == c || !bytes.Equal(p.RawSubject, c.RawIssuer) {
-			continue
-		}
-		if err := certs.CheckSignatureFrom(c, p); err != nil {
-			last = fmt.Errorf("%q is not signed by %q: %w", c.Subject, p.Subject, err)
-			continue
-		}
-		switch {
-		case !p.BasicConstraintsValid || !p.IsCA:
-			last = fmt.Errorf("%q is not a CA", p.Subject)
-		case p.KeyUsage != 0 && p.KeyUsage&x509.KeyUsageCertSign == 0:
-			last = fmt.Errorf("%q may not sign certificates (key usage)", p.Subject)
-		case p.MaxPathLen >= 0 && below > p.MaxPathLen: // -1: no limit
-			last = fmt.Errorf("%q allows %d CAs below it, not %d", p.Subject, p.MaxPathLen, below)
-		default:
-			return p, nil
-		}
-	}
-	return nil, last
 }
 
 // allowsEmailProtection reports whether c has no extended key usage, or
@@ -165,13 +136,4 @@ func allowsEmailProtection(c *x509.Certificate) bool {
 		return true
 	}
 	return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageEmailProtection) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny)
-}
-
-// inPool reports whether roots holds c itself: crypto/x509 verifies a
-// certificate the pool holds as a chain of that certificate alone, with
-// no signature to check (so an SM2 root passes), and any other only
-// through signatures it knows, which an SM2-with-SM3 one never is.
-func inPool(roots *x509.CertPool, c *x509.Certificate, at time.Time) bool {
-	_, err := c.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	return err == nil
 }
