@@ -165,16 +165,23 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-// ParseCertificates parses the certificates of sd; none if the field is
-// absent.
+// ParseCertificates parses the certificates of sd with
+// x509.ParseCertificate; none if the field is absent.
 func (sd *SignedData) ParseCertificates() ([]*x509.Certificate, error) {
+	return sd.ParseCertificatesWith(x509.ParseCertificate)
+}
+
+// ParseCertificatesWith is ParseCertificates with parse for each DER
+// certificate, such as certs.ParseCertificate, which also parses the SM2
+// certificates of the sm suite.
+func (sd *SignedData) ParseCertificatesWith(parse func([]byte) (*x509.Certificate, error)) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for in := cryptobyte.String(sd.Certificates); !in.Empty(); {
 		var raw cryptobyte.String
 		if !in.ReadASN1Element(&raw, cbasn1.SEQUENCE) {
 			return nil, fmt.Errorf("%w: certificate", ErrMalformed)
 		}
-		c, err := x509.ParseCertificate(raw)
+		c, err := parse(raw)
 		if err != nil {
 			return nil, fmt.Errorf("%w: certificate: %w", ErrMalformed, err)
 		}

@@ -207,48 +207,20 @@ func checkChainSM(signer *x509.Certificate, at time.Time, roots *x509.CertPool, 
 }
 
 // usableAt checks c's validity at at and its critical extensions.
-func usableAt(c *x509.Certificate, at time.Time) error {
-	if at.Before(c.NotBefore) || at.After(c.NotAfter) {
-		return fmt.Errorf("%q is valid from %s to %s, not at %s", c.Subject,
-			c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
-	}
-	if len(c.UnhandledCriticalExtensions) > 0 {
-		return fmt.Errorf("%q has an unhandled critical extension %v", c.Subject, c.UnhandledCriticalExtensions[0])
-	}
-	return nil
-}
+var usableAt = certs.UsableAt
 
 // findIssuer finds among candidates the CA that signed c, which has
 // below CA certificates under it before the signer.
 func findIssuer(c *x509.Certificate, candidates []*x509.Certificate, below int) (*x509.Certificate, error) {
-	var last error = fmt.Errorf("no issuer of %q among the token's certificates and the intermediates", c.Subject)
-	for _, p := range candidates {
-		if p == c || !bytes.Equal(p.RawSubject, c.RawIssuer) {
-			continue
-		}
-		if err := certs.CheckSignatureFrom(c, p); err != nil {
-			last = fmt.Errorf("%q is not signed by %q: %w", c.Subject, p.Subject, err)
-			continue
-		}
-		if err := canIssue(p, below); err != nil {
-			last = err
-			continue
-		}
-		return p, nil
-	}
-	return nil, last
+	return certs.FindIssuer(c, candidates, func(p *x509.Certificate) error { return canIssue(p, below) },
+		fmt.Errorf("no issuer of %q among the token's certificates and the intermediates", c.Subject))
 }
 
 // canIssue checks that p may be the CA of a chain with below CA
 // certificates under it, for a time-stamping certificate.
 func canIssue(p *x509.Certificate, below int) error {
-	switch {
-	case !p.BasicConstraintsValid || !p.IsCA:
-		return fmt.Errorf("%q is not a CA", p.Subject)
-	case p.KeyUsage != 0 && p.KeyUsage&x509.KeyUsageCertSign == 0:
-		return fmt.Errorf("%q may not sign certificates (key usage)", p.Subject)
-	case p.MaxPathLen >= 0 && below > p.MaxPathLen: // -1: no limit
-		return fmt.Errorf("%q allows %d CAs below it, not %d", p.Subject, p.MaxPathLen, below)
+	if err := certs.MayIssue(p, below); err != nil {
+		return err
 	}
 	if len(p.ExtKeyUsage) == 0 && len(p.UnknownExtKeyUsage) == 0 {
 		return nil
@@ -261,12 +233,5 @@ func canIssue(p *x509.Certificate, below int) error {
 	return fmt.Errorf("%q's extended key usage excludes timeStamping", p.Subject)
 }
 
-// inPool reports whether roots trusts c itself. A CertPool cannot be
-// listed; crypto/x509 verifies a certificate the pool holds as a chain of
-// that certificate alone, checking no signature (so an SM2 root passes),
-// and any other certificate only through signatures it knows, which an SM2
-// certificate never is.
-func inPool(roots *x509.CertPool, c *x509.Certificate, at time.Time) bool {
-	_, err := c.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	return err == nil
-}
+// inPool reports whether roots trusts c itself (certs.InPool).
+var inPool = certs.InPool

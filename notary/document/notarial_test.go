@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/pdf"
@@ -22,8 +24,14 @@ import (
 // CUSTOS_REQUIRE_INTEGRATION=1.
 func testIssuer(t *testing.T) (*Issuer, *x509.CertPool) {
 	t.Helper()
+	return testSuiteIssuer(t, certs.SuiteECDSA)
+}
+
+// testSuiteIssuer is testIssuer with a PKI of suite.
+func testSuiteIssuer(t *testing.T, suite certs.Suite) (*Issuer, *x509.CertPool) {
+	t.Helper()
 	now := time.Now()
-	root, err := certs.NewRoot("Custos Test Root CA", now)
+	root, err := certs.NewSuiteRoot(suite, "Custos Test Root CA", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +152,32 @@ func TestNotarial(t *testing.T) {
 	tampered[sig.ByteRange[1]/2] ^= 1
 	if _, err := pdf.Verify(tampered, roots); err == nil {
 		t.Errorf("pdf.Verify(one byte changed) = nil, want an error")
+	}
+}
+
+// TestNotarialSM: in the sm suite the notary's SM2 key (a *sm2.PrivateKey
+// behind SignOptions.Signer) signs the certificate with SM2 and SM3, and
+// it verifies against the SM2 root.
+func TestNotarialSM(t *testing.T) {
+	is, roots := testSuiteIssuer(t, certs.SuiteSM)
+	n := &Notarial{ID: "abcdefghijklmnopqrstuvwxyz", VerifyToken: "zyxwvutsrqponmlkjihgfedcba", Number: "（2026）浙杭证字第2号",
+		Applicant: "杭州互联网法院", Issued: time.Now().Truncate(time.Second), Items: []Item{testItem(t)}}
+	signed, err := is.Notarial(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := is.Sign.Signer.(*sm2.PrivateKey); !ok {
+		t.Fatalf("the sm notary's signer is a %T, want *sm2.PrivateKey", is.Sign.Signer)
+	}
+	sig, err := pdf.Verify(signed, roots)
+	if err != nil {
+		t.Fatalf("pdf.Verify(sm certificate) = %v", err)
+	}
+	if !sig.Signer.Equal(is.Sign.Certificate) {
+		t.Errorf("signed by %q", sig.Signer.Subject)
+	}
+	if !bytes.Contains(signed, []byte("ETSI.CAdES.detached")) {
+		t.Error("the sm certificate is not a PAdES signature")
 	}
 }
 

@@ -10,8 +10,13 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
+	"hash"
 	"math/big"
 
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/oids"
 )
@@ -26,22 +31,41 @@ type algorithm struct {
 	sig    asn1.ObjectIdentifier
 	null   bool // RSA AlgorithmIdentifiers carry NULL parameters
 	x509   x509.SignatureAlgorithm
+	sm     bool // the sm suite: SM3 digests, SM2-with-SM3 signature (hash and x509 unset)
+}
+
+// smAlgorithm is the sm suite's pair (certs.SuiteSM; docs/security.md,
+// "SM2 and SM3"): digestAlgorithm SM3 (1.2.156.10197.1.401) and
+// signatureAlgorithm SM2-with-SM3 (1.2.156.10197.1.501), both with absent
+// parameters, as the built-in TSA writes its tokens.
+var smAlgorithm = algorithm{digest: oids.SM3, sig: oids.SM2WithSM3, sm: true}
+
+// newHash returns the digest algorithm's hash: SM3 in the sm suite.
+func (a algorithm) newHash() hash.Hash {
+	if a.sm {
+		return sm3.New()
+	}
+	return a.hash.New()
 }
 
 var algorithms = []algorithm{
-	{crypto.SHA256, oids.SHA256, oids.ECDSAWithSHA256, false, x509.ECDSAWithSHA256},
-	{crypto.SHA384, oids.SHA384, oids.ECDSAWithSHA384, false, x509.ECDSAWithSHA384},
-	{crypto.SHA512, oids.SHA512, oids.ECDSAWithSHA512, false, x509.ECDSAWithSHA512},
-	{crypto.SHA256, oids.SHA256, oids.SHA256WithRSA, true, x509.SHA256WithRSA},
-	{crypto.SHA384, oids.SHA384, oids.SHA384WithRSA, true, x509.SHA384WithRSA},
-	{crypto.SHA512, oids.SHA512, oids.SHA512WithRSA, true, x509.SHA512WithRSA},
+	{crypto.SHA256, oids.SHA256, oids.ECDSAWithSHA256, false, x509.ECDSAWithSHA256, false},
+	{crypto.SHA384, oids.SHA384, oids.ECDSAWithSHA384, false, x509.ECDSAWithSHA384, false},
+	{crypto.SHA512, oids.SHA512, oids.ECDSAWithSHA512, false, x509.ECDSAWithSHA512, false},
+	{crypto.SHA256, oids.SHA256, oids.SHA256WithRSA, true, x509.SHA256WithRSA, false},
+	{crypto.SHA384, oids.SHA384, oids.SHA384WithRSA, true, x509.SHA384WithRSA, false},
+	{crypto.SHA512, oids.SHA512, oids.SHA512WithRSA, true, x509.SHA512WithRSA, false},
 }
 
 // algorithmFor picks the algorithms of a key: SHA-256 for P-256 and RSA,
-// SHA-384 for P-384, SHA-512 for P-521 (as notary.TSA does).
+// SHA-384 for P-384, SHA-512 for P-521, SM3 with SM2 for an SM2 key (as
+// notary.TSA does).
 func algorithmFor(pub crypto.PublicKey) (algorithm, error) {
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
+		if sm2.IsSM2PublicKey(k) {
+			return smAlgorithm, nil
+		}
 		switch k.Curve {
 		case elliptic.P256():
 			return algorithms[0], nil
@@ -59,6 +83,9 @@ func algorithmFor(pub crypto.PublicKey) (algorithm, error) {
 // signatureAlgorithm maps a CMS signatureAlgorithm, with the digest
 // algorithm of its SignerInfo, to an x509 algorithm (RFC 5754 §3).
 func signatureAlgorithm(digest, sig asn1.ObjectIdentifier) (algorithm, bool) {
+	if digest.Equal(smAlgorithm.digest) && sig.Equal(smAlgorithm.sig) {
+		return smAlgorithm, true
+	}
 	for _, a := range algorithms {
 		if a.digest.Equal(digest) && (a.sig.Equal(sig) || a.null && sig.Equal(oids.RSAEncryption)) {
 			return a, true
@@ -95,13 +122,25 @@ func sign(signer crypto.Signer, cert *x509.Certificate, chain []*x509.Certificat
 	if err != nil {
 		return nil, err
 	}
-	h := alg.hash.New()
-	h.Write(attrs)
-	sig, err := signer.Sign(rand.Reader, h.Sum(nil), alg.hash)
+	sig, err := signAttributes(signer, attrs, alg)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
 	return &signerInput{alg: alg, cert: cert, certs: append([]*x509.Certificate{cert}, chain...), attrs: attrs, sig: sig}, nil
+}
+
+// signAttributes signs the DER signed attributes. In the sm suite the
+// signer is given the attributes themselves with sm2.SM2SignerOption and
+// the default user ID, and signs SM3(Z_A ‖ attributes) (GM/T 0003, GM/T
+// 0009), as gmsm's *sm2.PrivateKey does; an HSM or KMS behind
+// crypto.Signer must do the same (as for notary.TSAConfig.Signer).
+func signAttributes(signer crypto.Signer, attrs []byte, alg algorithm) ([]byte, error) {
+	if alg.sm {
+		return signer.Sign(rand.Reader, attrs, sm2.NewSM2SignerOption(true, nil))
+	}
+	h := alg.hash.New()
+	h.Write(attrs)
+	return signer.Sign(rand.Reader, h.Sum(nil), alg.hash)
 }
 
 // encode encodes RFC 5652 ContentInfo of a detached SignedData with one
@@ -171,7 +210,9 @@ func parseSignedData(contents []byte) (*signedData, error) {
 		return nil, fmt.Errorf("%w: encapsulated content is not detached id-data", ErrCMS)
 	}
 	out := &signedData{}
-	if out.certs, err = sd.ParseCertificates(); err != nil {
+	// certs.ParseCertificate: crypto/x509's result, or smx509's for the
+	// SM2 certificates of the sm suite.
+	if out.certs, err = sd.ParseCertificatesWith(certs.ParseCertificate); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCMS, err)
 	}
 	if err := out.parseSignerInfo(&sd.Signer); err != nil {

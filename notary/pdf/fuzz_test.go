@@ -27,3 +27,20 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerifySM is FuzzVerify for a PDF signed in the sm suite, whose
+// signature, time-stamp and chain take the SM2 paths (sm.go).
+func FuzzVerifySM(f *testing.F) {
+	p := newSMTestPKI(f)
+	signed, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(signed)
+	f.Add(signed[:len(signed)/2])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := Verify(b, p.roots); err == nil && !bytes.Equal(b, signed) {
+			t.Errorf("Verify accepted %d bytes that are not the signed document", len(b))
+		}
+	})
+}

@@ -24,7 +24,14 @@ type testPKI struct {
 
 func newTestPKI(t testing.TB, now time.Time) *testPKI {
 	t.Helper()
-	root, err := certs.NewRoot("Custos Test Root CA", now)
+	return newSuitePKI(t, certs.SuiteECDSA, now)
+}
+
+// newSuitePKI is newTestPKI in suite: every key and signature of the sm
+// suite is SM2 with SM3, the TSA's tokens included.
+func newSuitePKI(t testing.TB, suite certs.Suite, now time.Time) *testPKI {
+	t.Helper()
+	root, err := certs.NewSuiteRoot(suite, "Custos Test Root CA", now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,11 @@
 package pdf
 
-import "testing"
+import (
+	"context"
+	"testing"
+
+	"github.com/custos-project/custos/certs"
+)
 
 // BenchmarkSeal: what drawing the seal as the signature's appearance adds
 // to laying a certificate out, drawn anew and from the Renderer's cache,
@@ -29,4 +34,32 @@ func BenchmarkSeal(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSuites signs and verifies a small PDF in the ecdsa suite (the
+// baseline) and the sm suite, in the same run: the signature, its
+// time-stamp from the built-in TSA in process, and Verify's checks.
+func BenchmarkSuites(b *testing.B) {
+	for _, suite := range []certs.Suite{certs.SuiteECDSA, certs.SuiteSM} {
+		p := newSuitePKI(b, suite, smNow)
+		opts := p.options()
+		signed, err := Sign(context.Background(), minimalXrefStreamPDF(), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(string(suite)+"/sign", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Sign(context.Background(), minimalXrefStreamPDF(), opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(string(suite)+"/verify", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Verify(signed, p.roots); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

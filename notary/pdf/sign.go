@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
+
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/notary"
@@ -107,14 +109,14 @@ func signOnce(ctx context.Context, pdf []byte, opts *SignOptions, alg algorithm,
 	if err != nil {
 		return nil, 0, err
 	}
-	h := alg.hash.New()
+	h := alg.newHash()
 	h.Write(out[:contents.start])
 	h.Write(out[contents.end:])
 	s, err := sign(opts.Signer, opts.Certificate, opts.Chain, h.Sum(nil), alg)
 	if err != nil {
 		return nil, 0, err
 	}
-	token, err := stamp(ctx, opts.TSA, s.sig)
+	token, err := stamp(ctx, opts.TSA, s.sig, alg.sm)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -130,11 +132,20 @@ func signOnce(ctx context.Context, pdf []byte, opts *SignOptions, alg algorithm,
 }
 
 // stamp obtains the signature time-stamp: an RFC 3161 token over the
-// SHA-256 of the signature value (RFC 3161 Appendix A), returned as the
-// DER TimeStampToken (a ContentInfo) taken out of the TimeStampResp.
-func stamp(ctx context.Context, tsa Stamper, sig []byte) ([]byte, error) {
-	d := sha256.Sum256(sig)
-	tok, err := tsa.Stamp(ctx, crypto.SHA256, d[:])
+// SHA-256 of the signature value (RFC 3161 Appendix A), or its SM3 in the
+// sm suite, returned as the DER TimeStampToken (a ContentInfo) taken out of
+// the TimeStampResp.
+//
+// The sm suite asks for an SM3 imprint (notary.SM3, 1.2.156.10197.1.401)
+// so that every digest of the signature is SM3, as GM/T 0033 time-stamps
+// are; the built-in TSA and notary.Client both take it, and Verify also
+// accepts a SHA-2 imprint from a TSA that takes no SM3.
+func stamp(ctx context.Context, tsa Stamper, sig []byte, sm bool) ([]byte, error) {
+	h, d := crypto.SHA256, sha256.Sum256(sig)
+	if sm {
+		h, d = notary.SM3, sm3.Sum(sig)
+	}
+	tok, err := tsa.Stamp(ctx, h, d[:])
 	if err != nil {
 		return nil, fmt.Errorf("pdf: signature time-stamp: %w", err)
 	}

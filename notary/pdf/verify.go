@@ -11,6 +11,7 @@ import (
 	"github.com/custos-project/custos/internal/oids"
 	"github.com/custos-project/custos/notary"
 	"github.com/digitorus/timestamp"
+	"github.com/emmansun/gmsm/sm2"
 )
 
 // Signature is a verified PAdES signature.
@@ -45,7 +46,8 @@ type Signature struct {
 //  4. digest: its message-digest attribute is the digest of the signed
 //     bytes;
 //  5. signature: the signature value verifies with the embedded signer
-//     certificate, which the signing-certificate-v2 attribute names;
+//     certificate, which the signing-certificate-v2 attribute names (in
+//     the sm suite, SM3 digests and an SM2-with-SM3 signature: sm.go);
 //  6. timestamp: the id-aa-timeStampToken attribute is an RFC 3161 token
 //     over the signature value from a TSA trusted by roots (notary.Check);
 //  7. chain: the signer certificate chains to roots AT THE TIME-STAMP'S
@@ -171,7 +173,7 @@ func checkDigest(pdf []byte, br [4]int64, signed *signedData) error {
 	if err != nil {
 		return &VerifyError{Step: "digest", Err: fmt.Errorf("%w: malformed message-digest", ErrCMS)}
 	}
-	h := signed.alg.hash.New()
+	h := signed.alg.newHash()
 	h.Write(pdf[:br[1]])
 	h.Write(pdf[br[2]:])
 	if got := h.Sum(nil); !bytes.Equal(got, want) {
@@ -198,7 +200,11 @@ func checkSignature(signed *signedData) (*x509.Certificate, error) {
 	if err := checkAttributes(signed, signer); err != nil {
 		return fail(err)
 	}
-	if err := signer.CheckSignature(signed.alg.x509, signed.attrs, signed.sig); err != nil {
+	if signed.alg.sm || sm2.IsSM2PublicKey(signer.PublicKey) {
+		if err := checkSignatureSM(signer, signed.alg, signed.attrs, signed.sig); err != nil {
+			return fail(err)
+		}
+	} else if err := signer.CheckSignature(signed.alg.x509, signed.attrs, signed.sig); err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrSignature, err))
 	}
 	return signer, nil
@@ -247,6 +253,9 @@ func checkTimestamp(signed *signedData, roots *x509.CertPool) (*timestamp.Timest
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
 	}
+	if signed.alg.sm {
+		return checkTimestampSM(token, signed, roots)
+	}
 	ts, err := timestamp.Parse(token)
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
@@ -274,6 +283,13 @@ func checkChain(signer *x509.Certificate, embedded []*x509.Certificate, roots *x
 	}
 	if signer.KeyUsage != 0 && signer.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
 		return fail(fmt.Errorf("%w: key usage forbids signatures", ErrUntrusted))
+	}
+	if isSM(signer) {
+		chain, err := checkChainSM(signer, embedded, roots, t)
+		if err != nil {
+			return fail(fmt.Errorf("%w: at %v: %w", ErrUntrusted, t.UTC(), err))
+		}
+		return chain, nil
 	}
 	pool := x509.NewCertPool()
 	for _, c := range embedded {
