@@ -479,12 +479,17 @@ func batchVersion(state int) uint8 {
 
 // MaxProposalBytes bounds the transactions a proposer puts in one block.
 // CometBFT allows 21 MB, but a block must reach every validator within
-// timeout_propose (3 s) over p2p connections limited to 5 MB/s, which also
-// carry the mempool's gossip of the same transactions: a 14.6 MB block (38
+// timeout_propose (3 s) over p2p connections that also carry the mempool's
+// gossip of the same transactions. At 5 MB/s links a 14.6 MB block (38
 // batches of 5,000 uploads with their deposits) took rounds of timeouts
-// and 80 s to commit (BenchmarkConsortiumThroughput). What does not fit
-// waits for the next block.
-const MaxProposalBytes = 4 << 20
+// and 80 s to commit, and the bound was 4 MiB; since the links run at
+// P2PRate (64 MiB/s) it is 16 MiB, about 250,000 uploads at state version
+// 7, which spreads each block's fixed costs (consensus rounds, the
+// commit's fsync, timeout_commit) over four times as many leaves
+// (BenchmarkConsortiumThroughput; docs/performance.md). It is the
+// proposer's choice, not a rule of the state. What does not fit waits for
+// the next block.
+const MaxProposalBytes = 16 << 20
 
 // PrepareProposal proposes the mempool's transactions that are valid at the
 // block's time, within the size limit (and MaxProposalBytes). A transaction
