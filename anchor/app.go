@@ -483,13 +483,14 @@ func batchVersion(state int) uint8 {
 // gossip of the same transactions. At 5 MB/s links a 14.6 MB block (38
 // batches of 5,000 uploads with their deposits) took rounds of timeouts
 // and 80 s to commit, and the bound was 4 MiB; since the links run at
-// P2PRate (64 MiB/s) it is 16 MiB, about 250,000 uploads at state version
+// P2PRate (64 MiB/s) it is 8 MiB, about 125,000 uploads at state version
 // 7, which spreads each block's fixed costs (consensus rounds, the
-// commit's fsync, timeout_commit) over four times as many leaves
-// (BenchmarkConsortiumThroughput; docs/performance.md). It is the
-// proposer's choice, not a rule of the state. What does not fit waits for
-// the next block.
-const MaxProposalBytes = 16 << 20
+// commit's fsync, timeout_commit) over twice as many leaves. (16 MiB, a
+// whole 190,000-upload block, took 16 s to commit in one of four runs of
+// BenchmarkConsortiumThroughput on a loaded machine; docs/performance.md.)
+// It is the proposer's choice, not a rule of the state. What does not fit
+// waits for the next block.
+const MaxProposalBytes = 8 << 20
 
 // PrepareProposal proposes the mempool's transactions that are valid at the
 // block's time, within the size limit (and MaxProposalBytes). A transaction
