@@ -3,6 +3,7 @@ package anchor
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
 	"path/filepath"
@@ -161,4 +162,46 @@ func TestTxCacheEviction(t *testing.T) {
 	if c.len() != 2 {
 		t.Errorf("a transaction larger than the cache changed it: %d held, want 2", c.len())
 	}
+}
+
+// For any bytes, at any of a few times, checkTx answers the same with the
+// cache (cold, then warm) as without it.
+func FuzzTxCache(f *testing.F) {
+	node := newTestNode(f, nil)
+	stranger := newTestNode(f, nil)
+	good := node.batch7(f, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, Offset: 1, SHA256: [32]byte{1}}})
+	bad := bytes.Clone(good)
+	bad[len(bad)-1] ^= 1
+	f.Add(good)
+	f.Add(bad)
+	f.Add(stranger.batch7(f, 1, testLeaves(0, 1), nil, nil))
+	f.Add(node.tx(f, "custos-other", 2, testLeaves(0, 2)))
+	f.Add([]byte(TxMagic + "\x07\x01"))
+	newApp := func(cached bool) *App {
+		app, err := NewApp(AppConfig{DB: openDB(f, filepath.Join(f.TempDir(), "app.db")), ChainID: testChainID, Root: node.root.Cert})
+		if err != nil {
+			f.Fatal(err)
+		}
+		req := &abci.RequestInitChain{AppStateBytes: GenesisState(node.root.Cert, StateV7),
+			Validators: []abci.ValidatorUpdate{abci.Ed25519ValidatorUpdate(node.key.Public().(ed25519.PublicKey), 10)}}
+		if _, err := app.InitChain(context.Background(), req); err != nil {
+			f.Fatal(err)
+		}
+		if !cached {
+			app.txs = nil
+		}
+		return app
+	}
+	with, without := newApp(true), newApp(false)
+	times := []time.Time{txNow.Add(time.Minute), txNow.AddDate(100, 0, 0), txNow.AddDate(-1, 0, 0)}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for round := range 2 {
+			for _, at := range times {
+				_, wantCode, wantMsg := without.checkTx(b, at)
+				if _, code, msg := with.checkTx(b, at); code != wantCode || msg != wantMsg {
+					t.Fatalf("round %d at %v: checkTx with the cache = %d %q, without = %d %q", round, at, code, msg, wantCode, wantMsg)
+				}
+			}
+		}
+	})
 }
