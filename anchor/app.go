@@ -480,17 +480,15 @@ func batchVersion(state int) uint8 {
 // MaxProposalBytes bounds the transactions a proposer puts in one block.
 // CometBFT allows 21 MB, but a block must reach every validator within
 // timeout_propose (3 s) over p2p connections that also carry the mempool's
-// gossip of the same transactions. At 5 MB/s links a 14.6 MB block (38
-// batches of 5,000 uploads with their deposits) took rounds of timeouts
-// and 80 s to commit, and the bound was 4 MiB; since the links run at
-// P2PRate (64 MiB/s) it is 8 MiB, about 125,000 uploads at state version
-// 7, which spreads each block's fixed costs (consensus rounds, the
-// commit's fsync, timeout_commit) over twice as many leaves. (16 MiB, a
-// whole 190,000-upload block, took 16 s to commit in one of four runs of
-// BenchmarkConsortiumThroughput on a loaded machine; docs/performance.md.)
-// It is the proposer's choice, not a rule of the state. What does not fit
-// waits for the next block.
-const MaxProposalBytes = 8 << 20
+// gossip of the same transactions: at CometBFT's 5 MB/s a 14.6 MB block
+// (38 batches of 5,000 uploads with their deposits) took rounds of
+// timeouts and 80 s to commit (BenchmarkConsortiumThroughput). The links
+// now run at P2PRate, but larger bounds measured no better: with 8 MiB the
+// four validators used more CPU for the same uploads (11.1 CPU-s against
+// 9.5, medians of three alternated runs), and a 16 MiB block of 190,000
+// uploads once took 16 s to commit on the loaded 2-core machine
+// (docs/performance.md). What does not fit waits for the next block.
+const MaxProposalBytes = 4 << 20
 
 // PrepareProposal proposes the mempool's transactions that are valid at the
 // block's time, within the size limit (and MaxProposalBytes). A transaction
