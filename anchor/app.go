@@ -3,6 +3,7 @@ package anchor
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
@@ -72,6 +73,7 @@ type App struct {
 	db       *bolt.DB
 	merkle   *Log
 	verifier *Verifier
+	txs      *txCache // decoded, verified transactions; nil: none kept
 	log      *slog.Logger
 
 	vmu        sync.RWMutex
@@ -88,6 +90,7 @@ type App struct {
 	blockDeps  *blockDeposits           // the block's deposits (state version 4); nil: none yet
 	blockNames map[string]string        // the block's directory names (NameKey → org ID)
 	blockLog   []byte                   // the block's state-log entries (bStateLog)
+	blockKeys  [][sha256.Size]byte      // the block's transactions' SHA-256, evicted from txs at Commit
 
 	deposits    *depositIndex // the committed digest index (state version 4); its own lock
 	smu         sync.RWMutex  // guards the committed state below
@@ -113,7 +116,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{cfg: cfg, db: cfg.DB, merkle: NewLog(logBucket), verifier: NewVerifier(cfg.ChainID, cfg.Root), log: cfg.Log}
+	a := &App{cfg: cfg, db: cfg.DB, merkle: NewLog(logBucket), verifier: NewVerifier(cfg.ChainID, cfg.Root), txs: newTxCache(txCacheBytes), log: cfg.Log}
 	err := a.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bAppMeta, bApplied, bUpgrades, bStateLog} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -364,18 +367,46 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	return &abci.ResponseCheckTx{Code: code, Log: msg}, nil
 }
 
+// checkTx decodes raw and checks its signature at time at, and that its
+// signer is a validator.
 func (a *App) checkTx(raw []byte, at time.Time) (*Tx, uint32, string) {
-	t, err := DecodeTx(raw)
-	if err != nil {
-		return nil, CodeMalformed, err.Error()
-	}
-	if err := a.verifier.Verify(t, at); err != nil {
-		return nil, CodeNotMember, err.Error()
+	return a.checkTxKeyed(sha256.Sum256(raw), raw, at)
+}
+
+// checkTxKeyed is checkTx of raw, whose SHA-256 is key: the decoding and
+// the signature come from a.txs if it holds them (see txCache).
+func (a *App) checkTxKeyed(key [sha256.Size]byte, raw []byte, at time.Time) (*Tx, uint32, string) {
+	var t *Tx
+	if ct, ok := a.cached(key); ok {
+		if err := ct.m.within(at); err != nil {
+			return nil, CodeNotMember, err.Error()
+		}
+		t = ct.t
+	} else {
+		var err error
+		if t, err = DecodeTx(raw); err != nil {
+			return nil, CodeMalformed, err.Error()
+		}
+		m, err := a.verifier.verify(t, at)
+		if err != nil {
+			return nil, CodeNotMember, err.Error()
+		}
+		if a.txs != nil && t.Version != TxVersion6 {
+			a.txs.put(key, t, m, len(raw))
+		}
 	}
 	if t.Version != TxVersion6 && !a.isValidator(t) {
 		return nil, CodeNotMember, "the signing node is not a validator of this chain"
 	}
 	return t, CodeOK, ""
+}
+
+// cached returns what a.txs holds under key.
+func (a *App) cached(key [sha256.Size]byte) (*cachedTx, bool) {
+	if a.txs == nil {
+		return nil, false
+	}
+	return a.txs.get(key)
 }
 
 // checkState checks t against the state in tx, for the block at height
@@ -448,11 +479,15 @@ func batchVersion(state int) uint8 {
 
 // MaxProposalBytes bounds the transactions a proposer puts in one block.
 // CometBFT allows 21 MB, but a block must reach every validator within
-// timeout_propose (3 s) over p2p connections limited to 5 MB/s, which also
-// carry the mempool's gossip of the same transactions: a 14.6 MB block (38
-// batches of 5,000 uploads with their deposits) took rounds of timeouts
-// and 80 s to commit (BenchmarkConsortiumThroughput). What does not fit
-// waits for the next block.
+// timeout_propose (3 s) over p2p connections that also carry the mempool's
+// gossip of the same transactions: at CometBFT's 5 MB/s a 14.6 MB block
+// (38 batches of 5,000 uploads with their deposits) took rounds of
+// timeouts and 80 s to commit (BenchmarkConsortiumThroughput). The links
+// now run at P2PRate, but larger bounds measured no better: with 8 MiB the
+// four validators used more CPU for the same uploads (11.1 CPU-s against
+// 9.5, medians of three alternated runs), and a 16 MiB block of 190,000
+// uploads once took 16 s to commit on the loaded 2-core machine
+// (docs/performance.md). What does not fit waits for the next block.
 const MaxProposalBytes = 4 << 20
 
 // PrepareProposal proposes the mempool's transactions that are valid at the
@@ -514,7 +549,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	a.smu.RLock()
 	a.tx, a.height, a.included, a.work, a.moved, a.blockLog = tx, req.Height, nil, a.state, false, a.blockLog[:0]
-	a.blockDeps, a.blockNames = nil, map[string]string{}
+	a.blockDeps, a.blockNames, a.blockKeys = nil, map[string]string{}, a.blockKeys[:0]
 	a.pending, a.blockPairs = map[[32]byte]headOwnerID{}, a.blockPairs[:0]
 	a.smu.RUnlock()
 	a.smu.Lock() // version changes only here, under both locks
@@ -557,7 +592,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 }
 
 func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, version int) *abci.ExecTxResult {
-	t, code, msg := a.checkTx(raw, req.Time)
+	key := sha256.Sum256(raw)
+	a.blockKeys = append(a.blockKeys, key)
+	t, code, msg := a.checkTxKeyed(key, raw, req.Time)
 	if code == CodeOK {
 		code, msg = a.checkState(tx, t, version, req.Height, a.pending)
 	}
@@ -619,6 +656,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.mu.Lock()
 	tx, height, included, work, moved, pending, deps := a.tx, a.height, a.included, a.work, a.moved, a.pending, a.blockDeps
 	a.tx, a.included, a.blockDeps = nil, nil, nil
+	if a.txs != nil {
+		a.txs.evict(a.blockKeys)
+	}
 	a.mu.Unlock()
 	if tx == nil {
 		return &abci.ResponseCommit{}, nil

@@ -797,23 +797,30 @@ func NewVerifier(chainID string, root *x509.Certificate) *Verifier {
 // ErrMalformedTx, ErrBadLeaf (a Tx built by hand), ErrNodeKey, ErrExpired,
 // ErrNotMember or ErrBadSignature.
 func (v *Verifier) Verify(t *Tx, at time.Time) error {
+	_, err := v.verify(t, at)
+	return err
+}
+
+// verify is Verify, also returning the verified pair of a node-signed
+// transaction (the zero member for a governance one).
+func (v *Verifier) verify(t *Tx, at time.Time) (member, error) {
 	if err := checkChainID(v.chainID); err != nil {
-		return err
+		return member{}, err
 	}
 	if err := t.check(); err != nil {
-		return err
+		return member{}, err
 	}
 	if t.Version == TxVersion6 {
-		return v.verifyGov(t, at)
+		return member{}, v.verifyGov(t, at)
 	}
 	m, err := v.member(t, at)
 	if err != nil {
-		return err
+		return member{}, err
 	}
 	if len(t.Sig) != ed25519.SignatureSize || !ed25519.Verify(m.key, t.signedMessage(v.chainID), t.Sig) {
-		return fmt.Errorf("%w: member %s, seq %d", ErrBadSignature, t.Member(), t.Seq)
+		return member{}, fmt.Errorf("%w: member %s, seq %d", ErrBadSignature, t.Member(), t.Seq)
 	}
-	return nil
+	return m, nil
 }
 
 // member returns the verified pair of t's certificates, from the cache or by
@@ -835,11 +842,19 @@ func (v *Verifier) member(t *Tx, at time.Time) (member, error) {
 		v.cache[id] = m
 		v.mu.Unlock()
 	}
-	if at.Before(m.notBefore) || at.After(m.notAfter) {
-		return member{}, fmt.Errorf("%w: %v is outside the chain's validity [%v, %v]", ErrExpired,
-			at.UTC().Format(time.RFC3339), m.notBefore.Format(time.RFC3339), m.notAfter.Format(time.RFC3339))
+	if err := m.within(at); err != nil {
+		return member{}, err
 	}
 	return m, nil
+}
+
+// within checks that at is within the pair's validity window.
+func (m member) within(at time.Time) error {
+	if at.Before(m.notBefore) || at.After(m.notAfter) {
+		return fmt.Errorf("%w: %v is outside the chain's validity [%v, %v]", ErrExpired,
+			at.UTC().Format(time.RFC3339), m.notBefore.Format(time.RFC3339), m.notAfter.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // verifyChain checks, once per pair, what does not depend on the time within
