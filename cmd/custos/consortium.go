@@ -225,6 +225,9 @@ func consortiumInit(w io.Writer, p initParams) error {
 		ms = append(ms, m)
 	}
 	trust := receipt.Trust{Version: 1, ChainID: p.chainID, RootPEM: string(certs.EncodePEM(root.Cert))}
+	// An ecdsa consortium's bundle stays as it was (version 1, no suites),
+	// for verifiers older than version 3.
+	trust = trust.WithSuite(string(p.suite))
 	var vals []anchor.GenesisValidator
 	for _, m := range ms {
 		vals = append(vals, anchor.GenesisValidator{Name: m.spec.Name, PubKey: m.pub, Power: 10, OrgCA: m.org.Cert})
