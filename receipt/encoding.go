@@ -392,10 +392,10 @@ func checkNodeCert(v Validator, key []byte, root *x509.Certificate) error {
 	if pub, ok := cs[0].PublicKey.(ed25519.PublicKey); !ok || !bytes.Equal(pub, key) {
 		return errors.New("cert_pem does not certify pub_key")
 	}
-	if err := cs[0].CheckSignatureFrom(cs[1]); err != nil {
+	if err := certs.CheckSignatureFrom(cs[0], cs[1]); err != nil {
 		return fmt.Errorf("node certificate not issued by the organization CA in cert_pem: %v", err)
 	}
-	if err := cs[1].CheckSignatureFrom(root); err != nil {
+	if err := certs.CheckSignatureFrom(cs[1], root); err != nil {
 		return fmt.Errorf("organization CA not issued by the consortium root: %v", err)
 	}
 	return nil
