@@ -209,7 +209,7 @@ func courts(ms []Member) int {
 func changed(tx *bolt.Tx, root *x509.Certificate, ms []Member, p *ProposalState, height int64) ([]Member, error) {
 	out := slices.Clone(ms)
 	if p.Action == ActionName(ActAdmit) {
-		ca, err := x509.ParseCertificate(p.OrgCA)
+		ca, err := certs.ParseCertificate(p.OrgCA)
 		if err != nil {
 			return nil, fmt.Errorf("proposal %s: organization CA: %v", p.ID, err)
 		}
