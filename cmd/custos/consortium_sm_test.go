@@ -5,11 +5,13 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -91,6 +93,22 @@ func TestConsortiumSM(t *testing.T) {
 	if outText, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "bad.json", bad), "--trust", trust); exitCode(err) != 1 {
 		t.Errorf("custos verify of a tampered sm receipt: exit %d, want 1\n%s", exitCode(err), outText)
 	}
+
+	// The notary member issues a certificate PDF, signed SM2; custos
+	// verify --pdf accepts it against the bundle.
+	notary := ms[2].p
+	nv := notary.upload(consortiumToken, []byte("直播录像的截图，第一页。\n"), "Content-Type", "text/plain; charset=utf-8")
+	status, _, body := notary.call("POST", "/api/v1/certificates", consortiumToken, jsonBody(map[string]any{"evidence": []string{nv.ID}}), "Content-Type", "application/json")
+	if status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/certificates at the notary member = %d %s", status, body)
+	}
+	var cert certificates.Certificate
+	mustJSON(t, body, &cert)
+	status, _, signed := notary.call("GET", "/api/v1/certificates/"+cert.ID+".pdf", consortiumToken, nil)
+	if status != 200 {
+		t.Fatalf("GET certificate PDF = %d", status)
+	}
+	checkVerifyPDF(t, writeFile(t, dir, "certificate.pdf", signed), trust, true)
 }
 
 // sigAlgOID is the signatureAlgorithm OID of cert, as written.
