@@ -411,7 +411,7 @@ func (c *Chain) TrustV2(ctx context.Context, base receipt.Trust) (*receipt.Trust
 		return nil, err
 	}
 	t := base
-	t.Version, t.Transitions, t.TransitionsThrough = receipt.TrustVersion2, ts, 0
+	t.Version, t.Transitions, t.TransitionsThrough = t.TransitionsVersion(), ts, 0
 	t.ValidatorsCurrent = base.Validators
 	if len(ts) == 0 {
 		return &t, nil

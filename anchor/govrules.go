@@ -209,7 +209,7 @@ func courts(ms []Member) int {
 func changed(tx *bolt.Tx, root *x509.Certificate, ms []Member, p *ProposalState, height int64) ([]Member, error) {
 	out := slices.Clone(ms)
 	if p.Action == ActionName(ActAdmit) {
-		ca, err := x509.ParseCertificate(p.OrgCA)
+		ca, err := certs.ParseCertificate(p.OrgCA)
 		if err != nil {
 			return nil, fmt.Errorf("proposal %s: organization CA: %v", p.ID, err)
 		}
@@ -268,7 +268,7 @@ func checkOrgCA(ca, root *x509.Certificate) error {
 		return fmt.Errorf("organization CA %q is not a CA", ca.Subject)
 	case len(ca.Subject.Organization) == 0 || len(ou) != 1 || ou[0] != certs.KindCourt && ou[0] != certs.KindNotary && ou[0] != certs.KindArbitration:
 		return fmt.Errorf("organization CA %q names no organization and kind", ca.Subject)
-	case ca.CheckSignatureFrom(root) != nil || !bytes.Equal(ca.RawIssuer, root.RawSubject):
+	case certs.CheckSignatureFrom(ca, root) != nil || !bytes.Equal(ca.RawIssuer, root.RawSubject):
 		return fmt.Errorf("organization CA %q is not issued by the consortium root", ca.Subject)
 	}
 	return nil

@@ -748,7 +748,7 @@ func (d *decoder) cert(what string) (*x509.Certificate, error) {
 	if d.short || len(der) == 0 {
 		return nil, fmt.Errorf("%w: truncated %s certificate", ErrMalformedTx, what)
 	}
-	c, err := x509.ParseCertificate(der)
+	c, err := certs.ParseCertificate(der) // x509's, or smx509's for the sm suite
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s certificate: %v", ErrMalformedTx, what, err)
 	}
@@ -880,6 +880,9 @@ func (v *Verifier) verifyChain(node, orgCA *x509.Certificate, at time.Time) (mem
 		return member{}, fmt.Errorf("%w: %v is outside the chain's validity [%v, %v]", ErrExpired,
 			at.UTC().Format(time.RFC3339), m.notBefore.Format(time.RFC3339), m.notAfter.Format(time.RFC3339))
 	}
+	if certs.KeySuite(v.root.PublicKey) == certs.SuiteSM {
+		return m, v.verifyChainSM(node, orgCA, at)
+	}
 	inter := x509.NewCertPool()
 	inter.AddCert(orgCA)
 	chains, err := node.Verify(x509.VerifyOptions{
@@ -897,6 +900,32 @@ func (v *Verifier) verifyChain(node, orgCA *x509.Certificate, at time.Time) (mem
 		}
 	}
 	return member{}, fmt.Errorf("%w: node %q is not certified by organization CA %q under the root", ErrNotMember, node.Subject, orgCA.Subject)
+}
+
+// verifyChainSM is verifyChain's check for a root of the sm suite, whose
+// SM2-with-SM3 signatures x509.Verify does not know: node issued by orgCA,
+// orgCA by the root (certs.CheckSignatureFrom), each CA allowed to issue,
+// every certificate usable at at, and the node certificate's extended key
+// usage client authentication (or any).
+func (v *Verifier) verifyChainSM(node, orgCA *x509.Certificate, at time.Time) error {
+	fail := func(err error) error {
+		return fmt.Errorf("%w: node %q: %v", ErrNotMember, node.Subject, err)
+	}
+	if _, err := certs.FindIssuer(node, []*x509.Certificate{orgCA}, func(p *x509.Certificate) error { return certs.MayIssue(p, 0) }, fmt.Errorf("not issued by %q", orgCA.Subject)); err != nil {
+		return fail(err)
+	}
+	if _, err := certs.FindIssuer(orgCA, []*x509.Certificate{v.root}, func(p *x509.Certificate) error { return certs.MayIssue(p, 1) }, fmt.Errorf("%q is not issued by the root", orgCA.Subject)); err != nil {
+		return fail(err)
+	}
+	for _, c := range []*x509.Certificate{node, orgCA, v.root} {
+		if err := certs.UsableAt(c, at); err != nil {
+			return fail(err)
+		}
+	}
+	if len(node.ExtKeyUsage) > 0 && !slices.Contains(node.ExtKeyUsage, x509.ExtKeyUsageClientAuth) && !slices.Contains(node.ExtKeyUsage, x509.ExtKeyUsageAny) {
+		return fail(fmt.Errorf("no client authentication in its extended key usage"))
+	}
+	return nil
 }
 
 // pairID is the cache key of a (node certificate, organization CA) pair:

@@ -35,6 +35,6 @@ func (s *Server) getTrust(c echo.Context) error {
 		return c.JSON(http.StatusOK, t)
 	}
 	t := s.trust // no chain: no change, the current set is the genesis set
-	t.Version, t.ValidatorsCurrent = receipt.TrustVersion2, s.trust.Validators
+	t.Version, t.ValidatorsCurrent = t.TransitionsVersion(), s.trust.Validators
 	return c.JSON(http.StatusOK, &t)
 }

@@ -280,7 +280,7 @@ var b64Value = func() (t [256]int8) {
 }()
 
 // ParseTrust decodes a trust bundle strictly: no unknown field or trailing
-// data, version 1, a chain ID, a root certificate that parses, and at least
+// data, version 1, 2 or 3 (see Trust.Suites), a chain ID, a root certificate that parses, and at least
 // one validator, each with a distinct 32-byte Ed25519 key (standard base64)
 // and a positive power, the total within CometBFT's limit. Errors wrap
 // ErrBadTrust. White space and member order are free: the bundle is not
@@ -307,16 +307,27 @@ func (t *Trust) check() error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrBadTrust}, args...)...)
 	}
 	switch {
-	case t.Version != 1 && t.Version != TrustVersion2:
-		return bad("version %d, this verifier reads versions 1 and 2", t.Version)
+	case t.Version != 1 && t.Version != TrustVersion2 && t.Version != TrustVersion3:
+		return bad("version %d, this verifier reads versions 1, 2 and 3", t.Version)
 	case t.Version == 1 && (t.Transitions != nil || t.ValidatorsCurrent != nil || t.TransitionsThrough != 0):
 		return bad("transitions, validators_current and transitions_through are members of version 2")
 	case t.Version == TrustVersion2 && len(t.ValidatorsCurrent) == 0:
 		return bad("a version-2 bundle needs validators_current")
+	case t.Version != TrustVersion3 && t.Suites != nil:
+		return bad("suites is a member of version 3")
+	case t.Version == TrustVersion3 && t.Suites == nil:
+		return bad("a version-3 bundle needs suites")
+	case t.Version == TrustVersion3 && len(t.ValidatorsCurrent) == 0 && (t.Transitions != nil || t.TransitionsThrough != 0):
+		return bad("transitions need validators_current")
 	case t.ChainID == "":
 		return bad("empty chain ID")
 	case len(t.Validators) == 0:
 		return bad("no validators")
+	}
+	if t.Suites != nil {
+		if err := t.Suites.check(); err != nil {
+			return err
+		}
 	}
 	roots, err := certs.ParsePEM([]byte(t.RootPEM))
 	if err != nil || len(roots) != 1 {
@@ -381,10 +392,10 @@ func checkNodeCert(v Validator, key []byte, root *x509.Certificate) error {
 	if pub, ok := cs[0].PublicKey.(ed25519.PublicKey); !ok || !bytes.Equal(pub, key) {
 		return errors.New("cert_pem does not certify pub_key")
 	}
-	if err := cs[0].CheckSignatureFrom(cs[1]); err != nil {
+	if err := certs.CheckSignatureFrom(cs[0], cs[1]); err != nil {
 		return fmt.Errorf("node certificate not issued by the organization CA in cert_pem: %v", err)
 	}
-	if err := cs[1].CheckSignatureFrom(root); err != nil {
+	if err := certs.CheckSignatureFrom(cs[1], root); err != nil {
 		return fmt.Errorf("organization CA not issued by the consortium root: %v", err)
 	}
 	return nil

@@ -410,8 +410,8 @@ func ParseCompanion(b []byte) ([]Transition, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tr.Version != TrustVersion2 {
-		return nil, fmt.Errorf("%w: a version-%d trust bundle carries no transitions (want a list of transitions or a version-2 bundle)", ErrBadTrust, tr.Version)
+	if tr.Version != TrustVersion2 && len(tr.ValidatorsCurrent) == 0 {
+		return nil, fmt.Errorf("%w: a version-%d trust bundle carries no transitions (want a list of transitions or a version-2 or -3 bundle with them)", ErrBadTrust, tr.Version)
 	}
 	return tr.Transitions, nil
 }

@@ -28,6 +28,11 @@ func FuzzParseTrust(f *testing.F) {
 	check(f, err)
 	f.Add(v2)
 	f.Add([]byte(strings.Replace(string(v2), `"version": 2,`, `"version": 2, "transitions": [],`, 1)))
+	suites := `"suites": {"certificates": "sm", "tokens": "sm", "pdfs": "sm", "consensus": "ed25519"},`
+	f.Add([]byte(strings.Replace(s, `"version": 1,`, `"version": 3, `+suites, 1)))
+	f.Add([]byte(strings.Replace(s, `"version": 1,`, `"version": 1, `+suites, 1)))
+	f.Add([]byte(strings.Replace(s, `"version": 1,`, `"version": 3,`, 1)))
+	f.Add([]byte(strings.Replace(string(v2), `"version": 2,`, `"version": 3, `+strings.Replace(suites, `"pdfs": "sm"`, `"pdfs": "rsa"`, 1), 1)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := ParseTrust(b)
 		if err != nil {

@@ -128,7 +128,6 @@ type Signer struct {
 // are checked every time.
 type Verifier struct {
 	trust         *Trust
-	roots         *x509.CertPool
 	intermediates []*x509.Certificate
 	valset        *validatorSet         // the trusted validator set, in CometBFT's order
 	valsetHash    []byte                // its hash, the header's ValidatorsHash
@@ -149,20 +148,17 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: root certificate: %v", ErrBadTrust, err)
 	}
-	v := &Verifier{trust: trust, roots: x509.NewCertPool(), validators: make(map[string]*Validator)}
-	for _, c := range rootCerts {
-		v.roots.AddCert(c)
-	}
+	v := &Verifier{trust: trust, validators: make(map[string]*Validator)}
 	if trust.TSARootsPEM != "" {
 		extra, err := certs.ParsePEM([]byte(trust.TSARootsPEM))
 		if err != nil {
 			return nil, fmt.Errorf("%w: TSA roots: %v", ErrBadTrust, err)
 		}
-		for _, c := range extra {
-			v.roots.AddCert(c)
-		}
+		rootCerts = append(rootCerts, extra...)
 	}
-	v.tsaChecker = rfc3161.NewChecker(v.roots)
+	// The checker keeps the roots as certificates too: an sm token's chain
+	// (SM2 with SM3, which x509.Verify does not know) is found among them.
+	v.tsaChecker = rfc3161.NewCheckerForRoots(rootCerts)
 	if trust.TSAChain != "" {
 		if v.intermediates, err = certs.ParsePEM([]byte(trust.TSAChain)); err != nil {
 			return nil, fmt.Errorf("%w: TSA chain: %v", ErrBadTrust, err)
@@ -179,7 +175,7 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 	// validators, a duplicate, a non-positive power, a total over the cap.
 	v.valset = newValidatorSet(vals)
 	v.valsetHash = v.valset.hash()
-	if trust.Version == TrustVersion2 {
+	if trust.Version == TrustVersion2 || len(trust.ValidatorsCurrent) > 0 {
 		if err := v.checkCurrent(); err != nil {
 			return nil, err
 		}

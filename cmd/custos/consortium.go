@@ -89,7 +89,7 @@ type memberSpec struct {
 }
 
 func consortiumInitCmd() *cobra.Command {
-	var out, host, chainID, name string
+	var out, host, chainID, name, crypto string
 	var orgs []string
 	var apiPort, p2pPort, peerPort, stateVersion int
 	var nf notaryFlags
@@ -101,7 +101,13 @@ certificates, its CometBFT keys, the shared genesis and a custos.toml) and the c
 KIND is court, notary or arbitration. Each member then runs: custos serve --config DIR/<member>/custos.toml
 
 The root CA's key is written to DIR/offline/root.key: move it off every node (it is needed only to admit
-new members).`,
+new members).
+
+--crypto sm makes the root, the organization CAs and the TSA and notary keys SM2 (signatures SM2 with
+SM3, GM/T 0003): time-stamp tokens and certificate PDFs are then signed in SM2. The validator keys
+stay Ed25519 (CometBFT signs consensus with Ed25519 only), and the governance keys and the members'
+node-to-node TLS keys stay ECDSA P-256 (Go's TLS has no SM2), certified by the SM2 organization CA.
+The trust bundle names the suite.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" || len(orgs) == 0 {
@@ -119,6 +125,10 @@ new members).`,
 				rand.Read(b[:])
 				chainID = "custos-" + hex.EncodeToString(b[:])
 			}
+			suite, err := certs.ParseSuite(crypto)
+			if err != nil {
+				return usageError("usage.crypto", "value", crypto)
+			}
 			if peerPort == 0 {
 				peerPort = apiPort + 100
 			}
@@ -126,7 +136,7 @@ new members).`,
 				return usageError("usage.state-version", "v1", anchor.StateV1, "latest", anchor.LatestState)
 			}
 			return consortiumInit(cmd.OutOrStdout(), initParams{out: out, name: name, chainID: chainID, host: host,
-				apiPort: apiPort, p2pPort: p2pPort, peerPort: peerPort, members: members, now: time.Now(), stateVersion: stateVersion})
+				apiPort: apiPort, p2pPort: p2pPort, peerPort: peerPort, members: members, now: time.Now(), stateVersion: stateVersion, suite: suite})
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "folder to write the consortium into (must not exist or be empty)")
@@ -137,6 +147,7 @@ new members).`,
 	cmd.Flags().IntVar(&apiPort, "api-port", 8081, "API port of the first member; the others count up")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 26656, "p2p port of the first member; the others count up")
 	cmd.Flags().IntVar(&peerPort, "peer-port", 0, "peer API port (mutual TLS between members) of the first member, the others counting up (default: api-port+100)")
+	cmd.Flags().StringVar(&crypto, "crypto", string(certs.SuiteECDSA), "signature suite of the root, organization CAs, TSAs and notaries: ecdsa (P-256, SHA-256) or sm (SM2, SM3); validator keys stay Ed25519, governance and TLS keys ECDSA")
 	cmd.Flags().IntVar(&stateVersion, "state-version", anchor.LatestState, "chain state version to start at; 1 only to rehearse an upgrade (see docs/operations.md)")
 	cmd.Flags().MarkHidden("state-version")
 	nf.add(cmd)
@@ -182,6 +193,7 @@ type initParams struct {
 	members                  []memberSpec
 	now                      time.Time
 	stateVersion             int
+	suite                    certs.Suite // of the root, organization CAs, TSAs and notaries
 }
 
 type memberFiles struct {
@@ -200,7 +212,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 	if entries, err := os.ReadDir(p.out); err == nil && len(entries) > 0 {
 		return usageError("usage.out-not-empty", "out", p.out)
 	}
-	root, err := certs.NewRoot(p.name+" Root CA", p.now)
+	root, err := certs.NewSuiteRoot(p.suite, p.name+" Root CA", p.now)
 	if err != nil {
 		return err
 	}
@@ -213,6 +225,9 @@ func consortiumInit(w io.Writer, p initParams) error {
 		ms = append(ms, m)
 	}
 	trust := receipt.Trust{Version: 1, ChainID: p.chainID, RootPEM: string(certs.EncodePEM(root.Cert))}
+	// An ecdsa consortium's bundle stays as it was (version 1, no suites),
+	// for verifiers older than version 3.
+	trust = trust.WithSuite(string(p.suite))
 	var vals []anchor.GenesisValidator
 	for _, m := range ms {
 		vals = append(vals, anchor.GenesisValidator{Name: m.spec.Name, PubKey: m.pub, Power: 10, OrgCA: m.org.Cert})

@@ -269,4 +269,5 @@ var flagsZH = map[string]string{
 	"custos webhook create --event":     "evidence.timestamped、evidence.anchored、evidence.shared 或 copyright.transfer（每个重复一次）",
 	"custos webhook create --url":       "接收方的 https URL",
 	"custos webhook deliveries --limit": "至多列出这么多条投递记录",
+	"custos consortium init --crypto":   "根证书、各组织 CA、TSA 与公证处密钥的签名算法：ecdsa（P-256、SHA-256）或 sm（SM2、SM3）；验证者密钥仍为 Ed25519，治理与 TLS 密钥仍为 ECDSA",
 }

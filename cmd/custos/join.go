@@ -385,7 +385,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 		return fmt.Errorf("%s: admission version %d, want 1", admDir, adm.Version)
 	case !certs.SameKey(orgCert, orgKey):
 		return fmt.Errorf("refused: the admission's organization CA is not for this member's key (%s): was it signed for another request?", filepath.Join(out, "offline", joinOrgKey))
-	case orgCert.CheckSignatureFrom(root) != nil:
+	case certs.CheckSignatureFrom(orgCert, root) != nil:
 		return fmt.Errorf("refused: the admission's organization CA %q is not issued by the consortium root %q", orgCert.Subject, root.Subject)
 	case adm.ValidatorKey != req.ValidatorKey || adm.Kind != req.Kind || adm.Name != req.Name:
 		return fmt.Errorf("refused: the admission is for %s:%s with validator key %s, not this member's request", adm.Kind, adm.Name, adm.ValidatorKey)

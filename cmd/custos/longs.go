@@ -110,7 +110,12 @@ rotate。各成员投票、提案生效（applied）后重启节点：custos ser
 CometBFT 密钥、共同的创世文件和一份 custos.toml），并写出联盟的信任包。
 KIND 为 court（法院）、notary（公证处）或 arbitration（仲裁机构）。之后每个成员运行：custos serve --config DIR/<member>/custos.toml
 
-根 CA 的密钥写在 DIR/offline/root.key：请将它移出所有节点（只有接纳新成员时才需要它）。`,
+根 CA 的密钥写在 DIR/offline/root.key：请将它移出所有节点（只有接纳新成员时才需要它）。
+
+--crypto sm 使根证书、各组织 CA 以及 TSA 和公证处的密钥采用 SM2（签名为 SM2 与 SM3，GM/T 0003）：
+时间戳令牌和证明文书 PDF 随之以 SM2 签名。验证者密钥仍为 Ed25519（CometBFT 只用 Ed25519 签署共识），
+治理密钥和成员之间节点 TLS 的密钥仍为 ECDSA P-256（Go 的 TLS 不支持 SM2），由 SM2 组织 CA 认证。
+信任包写明所用算法套件。`,
 
 	"custos consortium governance-cert": `在持有成员本机构 CA 密钥的机器上运行（consortium init 的 OUT/offline/SLUG-org-ca.key，
 或 consortium join 的 DIR/offline/org-ca.key）。为成员的治理密钥（签署其提案和投票）签发证书：KEY 为

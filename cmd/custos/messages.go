@@ -285,4 +285,5 @@ var messages = map[string]words{
 	"cobra.min-args":                {"requires at least {n} arg(s), only received {got}", "至少需要 {n} 个参数，只收到 {got} 个"},
 	"cobra.max-args":                {"accepts at most {n} arg(s), received {got}", "至多接受 {n} 个参数，收到 {got} 个"},
 	"cobra.exact-args":              {"accepts {n} arg(s), received {got}", "需要 {n} 个参数，收到 {got} 个"},
+	"usage.crypto":                  {"--crypto {value}: want ecdsa or sm", "--crypto {value}：须为 ecdsa 或 sm"},
 }

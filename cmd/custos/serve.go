@@ -376,7 +376,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 			TSAChain:    string(certs.EncodePEM(tsaChain...)),
 			TSARootsPEM: externalRoots(cfg) + string(certs.EncodePEM(tsaRoots...)),
 			TSAName:     tsa.Name(),
-		},
+		}.WithSuite(string(certs.KeySuite(pki.Root.PublicKey))),
 	})
 	if err != nil {
 		return err

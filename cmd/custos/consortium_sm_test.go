@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/evidence/certificates"
+	"github.com/custos-project/custos/receipt"
+)
+
+// oidSM2WithSM3 is the signature algorithm of the sm suite's certificates.
+var oidSM2WithSM3 = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 501}
+
+// TestConsortiumSM: `consortium init --crypto sm` writes a consortium
+// whose TSA certificates are SM2 and whose trust bundle (version 3) names
+// the sm suite; its four members start, a file gets a receipt, and
+// `custos verify --trust` says VALID, and INVALID for a tampered receipt.
+func TestConsortiumSM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 4-node consortium")
+	}
+	t.Parallel() // see parallelNote
+	out := filepath.Join(t.TempDir(), "consortium")
+	apiBase, p2pBase, peerBase := freePortRun(t, 4), freePortRun(t, 4), freePortRun(t, 4)
+	if stdout, err := runCustos(t, "consortium", "init", "--out", out, "--crypto", "sm",
+		"--org", "court:Hangzhou Internet Court", "--org", "court:Beijing Internet Court",
+		"--org", "notary:Qiantang Notary Office", "--org", "arbitration:杭州仲裁委员会",
+		"--api-port", fmt.Sprint(apiBase), "--p2p-port", fmt.Sprint(p2pBase), "--peer-port", fmt.Sprint(peerBase)); err != nil {
+		t.Fatalf("consortium init --crypto sm: %v\n%s", err, stdout)
+	}
+	trust := filepath.Join(out, "trust.json")
+	tr, err := receipt.ParseTrust(mustRead(t, trust))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Version != receipt.TrustVersion3 || tr.Suites == nil || *tr.Suites != *receipt.SuitesOf(receipt.SuiteSM) {
+		t.Fatalf("trust bundle: version %d, suites %+v; want version 3 naming sm", tr.Version, tr.Suites)
+	}
+	ms := consortiumMembers(out)
+	for _, name := range []string{"tsa", "notary"} {
+		cs, err := certs.ParsePEM(mustRead(t, filepath.Join(out, "qiantang-notary-office", "pki", name+".pem")))
+		if err != nil || len(cs) != 1 || certs.KeySuite(cs[0].PublicKey) != certs.SuiteSM {
+			t.Fatalf("%s.pem: %v, want one SM2 certificate", name, err)
+		}
+		if alg := sigAlgOID(t, cs[0]); !alg.Equal(oidSM2WithSM3) {
+			t.Errorf("%s.pem signed with %v, want SM2-with-SM3 %v", name, alg, oidSM2WithSM3)
+		}
+	}
+	for _, m := range ms {
+		m.start(t)
+	}
+	entry := ms[0].p
+	// The bundle the node serves names the suite too, and its TSA
+	// certificate is SM2.
+	status, _, b := entry.call("GET", "/api/v1/trust", "", nil)
+	served, err := receipt.ParseTrust(b)
+	if status != 200 || err != nil || served.Suites == nil || served.Suites.Tokens != receipt.SuiteSM {
+		t.Fatalf("GET /api/v1/trust = %d %v\n%s", status, err, b)
+	}
+	chain, err := certs.ParsePEM([]byte(served.TSAChain))
+	if err != nil || len(chain) == 0 || !sigAlgOID(t, chain[0]).Equal(oidSM2WithSM3) || certs.KeySuite(chain[0].PublicKey) != certs.SuiteSM {
+		t.Fatalf("served TSA chain: %v, want an SM2 TSA certificate signed SM2-with-SM3", err)
+	}
+	if status, _, b := entry.call("GET", "/api/v1/trust?transitions=1", "", nil); status != 200 {
+		t.Errorf("GET /api/v1/trust?transitions=1 = %d %s", status, b)
+	} else if tv, err := receipt.ParseTrust(b); err != nil || tv.Suites == nil {
+		t.Errorf("trust with transitions: %v\n%s", err, b)
+	}
+
+	data := randomBytes(t, 3000)
+	v := entry.upload(consortiumToken, data)
+	status, rcpt := receiptOf(t, entry, v.ID, 30*time.Second)
+	if status != 200 {
+		t.Fatalf("receipt = %d %s", status, rcpt)
+	}
+	dir := t.TempDir()
+	outText, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rcpt), "--file", writeFile(t, dir, "f", data), "--trust", trust)
+	if err != nil || !bytes.Contains([]byte(outText), []byte("VALID")) {
+		t.Fatalf("custos verify of an sm receipt: %v\n%s", err, outText)
+	}
+	// Tampered: another evidence digest in the receipt.
+	bad := bytes.Replace(rcpt, []byte(v.SHA256), []byte(fmt.Sprintf("%064x", 1)), 1)
+	if bytes.Equal(bad, rcpt) {
+		t.Fatal("could not tamper with the receipt")
+	}
+	if outText, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "bad.json", bad), "--trust", trust); exitCode(err) != 1 {
+		t.Errorf("custos verify of a tampered sm receipt: exit %d, want 1\n%s", exitCode(err), outText)
+	}
+
+	// The notary member issues a certificate PDF, signed SM2; custos
+	// verify --pdf accepts it against the bundle.
+	notary := ms[2].p
+	nv := notary.upload(consortiumToken, []byte("直播录像的截图，第一页。\n"), "Content-Type", "text/plain; charset=utf-8")
+	status, _, body := notary.call("POST", "/api/v1/certificates", consortiumToken, jsonBody(map[string]any{"evidence": []string{nv.ID}}), "Content-Type", "application/json")
+	if status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/certificates at the notary member = %d %s", status, body)
+	}
+	var cert certificates.Certificate
+	mustJSON(t, body, &cert)
+	status, _, signed := notary.call("GET", "/api/v1/certificates/"+cert.ID+".pdf", consortiumToken, nil)
+	if status != 200 {
+		t.Fatalf("GET certificate PDF = %d", status)
+	}
+	checkVerifyPDF(t, writeFile(t, dir, "certificate.pdf", signed), trust, true)
+}
+
+// sigAlgOID is the signatureAlgorithm OID of cert, as written.
+func sigAlgOID(t *testing.T, cert *x509.Certificate) asn1.ObjectIdentifier {
+	t.Helper()
+	var c struct {
+		TBS    asn1.RawValue
+		SigAlg struct {
+			Algorithm asn1.ObjectIdentifier
+			Params    asn1.RawValue `asn1:"optional"`
+		}
+		Sig asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(cert.Raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.SigAlg.Algorithm
+}
