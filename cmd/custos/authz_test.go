@@ -126,6 +126,19 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if status, b := w.req(t, "GET", "/api/v1/evidence/"+w.evA+"/receipt?wait=20s", "submitter", nil); status != 200 {
 		t.Fatalf("setup: receipt = %d %s", status, b)
 	}
+	// And their evidence records, built behind finality.
+	for _, ev := range []struct{ id, key string }{{w.evShared, "submitter"}, {w.evB, "other"}} {
+		for end := time.Now().Add(30 * time.Second); ; {
+			status, b := w.req(t, "GET", "/api/v1/evidence/"+ev.id+"/evidence-record", ev.key, nil)
+			if status == 200 {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("setup: evidence record of %s = %d %s", ev.id, status, b)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	// The node registers its organizations in the directory within seconds.
 	for end := time.Now().Add(30 * time.Second); ; {
 		status, b := w.req(t, "GET", "/api/v1/directory/"+w.orgA, "admin", nil)
@@ -277,6 +290,10 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/evidence/{id}/custody":   evRead("GET", "/custody"),
 		"GET /api/v1/evidence/{id}/timestamp": evRead("GET", "/timestamp"),
 		"GET /api/v1/evidence/{id}/receipt":   evRead("GET", "/receipt?wait=20s"),
+		// Everything is anchored (see the setup), but the record is built
+		// behind finality: 404 evidence-record-pending is as readable an
+		// answer as 200 for whoever may read the item.
+		"GET /api/v1/evidence/{id}/evidence-record": evRead("GET", "/evidence-record"),
 		"POST /api/v1/matters": {
 			own:     call("POST", func(*authzWorld) string { return "/api/v1/matters" }, func(*authzWorld) any { return map[string]any{"title": "another matter"} }),
 			ownWant: outcomes("admin,submitter", allow),

@@ -103,6 +103,7 @@ var apiCommands = map[string]string{
 	"getEvidenceContent":       "custos download",
 	"getEvidenceCustody":       "custos custody",
 	"getEvidenceReceipt":       "custos receipt",
+	"getEvidenceRecord":        "custos evidence-record",
 	"getEvidenceTimestamp":     "custos evidence timestamp",
 	"revokeKey":                "custos key revoke",
 	"getCheckpoint":            "custos log checkpoint",

@@ -65,6 +65,8 @@ var examples = map[string]string{
 	"custos org update": `  custos org update 01JD3O8R9G0A1B2C3D4E5F6G7H --name 杭州市某某律师事务所
   custos org update 01JD3O8R9G0A1B2C3D4E5F6G7H --unlisted-by-default=true`,
 	"custos pki": `  custos pki request --config custos.toml --for notary --cn 张三 --org 杭州市互联网公证处 --country CN`,
+	"custos evidence-record": `  custos evidence-record 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o contract.ers
+  custos verify --receipt contract.receipt.json --file contract.pdf --trust trust.json --evidence-record contract.ers`,
 	"custos receipt": `  custos receipt 01JD4M3Q8YV6ZK2N5T7R9XWB0C --wait 20s -o contract.receipt.json
   custos verify --receipt contract.receipt.json --file contract.pdf --trust trust.json`,
 	"custos serve": `  custos serve
