@@ -161,20 +161,28 @@ func (m *MinIOServer) start() error {
 	return nil
 }
 
-// waitReady polls /minio/health/ready until it answers 200, the process
+// waitReady polls /minio/health/ready until it answers 200 and the S3 API
+// no longer answers 503 (on a loaded machine MinIO has answered ready while
+// its S3 calls still said "Server not initialized yet"), the process
 // exits, or minioReadyTimeout passes.
 func waitReady(endpoint string, exit <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(context.Background(), minioReadyTimeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
-	url := "http://" + endpoint + "/minio/health/ready"
-	for {
+	ready := func(url string, ok func(int) bool) bool {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		resp, err := client.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return ok(resp.StatusCode)
+	}
+	for {
+		// An unsigned GET / is refused (403) once the S3 API serves.
+		if ready("http://"+endpoint+"/minio/health/ready", func(c int) bool { return c == http.StatusOK }) &&
+			ready("http://"+endpoint+"/", func(c int) bool { return c != http.StatusServiceUnavailable }) {
+			return nil
 		}
 		select {
 		case <-exit:
