@@ -79,6 +79,22 @@ func TestPeerTLSSM(t *testing.T) {
 		}
 	})
 
+	t.Run("a member being admitted reads the directory", func(t *testing.T) {
+		// J's organization CA is in the proposal to admit it, which C
+		// knows; J knows A's and C's from the trust bundle.
+		j := newConsortium(t, root, "J")[0]
+		j.tls.CAs = c.tls.CAs
+		c2 := *c
+		c2.tls.CAs = func() []*x509.Certificate { return append(c.tls.CAs(), j.tls.Chain...) }
+		_, c2URL := serveNode(t, &c2, nil, nil, nil, whoami())
+		if d, err := FetchDirectory(context.Background(), j.tls, c2URL); err != nil || d.Member != c.id {
+			t.Errorf("FetchDirectory(J being admitted → C) = %+v, %v; want C's directory", d, err)
+		}
+		if _, err := FetchDirectory(context.Background(), j.tls, cURL); !errors.Is(err, ErrUnreachable) {
+			t.Errorf("FetchDirectory(J unknown to C → C) = %v, want the handshake refused", err)
+		}
+	})
+
 	t.Run("a node under another SM2 root is refused both ways", func(t *testing.T) {
 		_, xs := smConsortium(t, "X")
 		x := xs[0]

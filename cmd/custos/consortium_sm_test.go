@@ -111,7 +111,7 @@ func TestConsortiumSM(t *testing.T) {
 		t.Errorf("custos verify of a tampered sm receipt: exit %d, want 1\n%s", exitCode(err), outText)
 	}
 	if webBin.path != "" {
-		verifyPageSM(t, entry.URL, dir, rcpt, data)
+		t.Run("verify page", func(t *testing.T) { verifyPageSM(t, entry.URL, dir, rcpt, data) })
 	}
 
 	// The notary member issues a certificate PDF, signed SM2; custos
@@ -130,7 +130,7 @@ func TestConsortiumSM(t *testing.T) {
 	}
 	checkVerifyPDF(t, writeFile(t, dir, "certificate.pdf", signed), trust, true)
 
-	runTourSM(t, out, ms)
+	t.Run("README consortium tour", func(t *testing.T) { runTourSM(t, out, ms) })
 }
 
 // verifyPageSM checks an sm receipt in the /verify page of an sm member's
