@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -74,4 +75,37 @@ func UsableAt(c *x509.Certificate, at time.Time) error {
 func InPool(roots *x509.CertPool, c *x509.Certificate, at time.Time) bool {
 	_, err := c.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	return err == nil
+}
+
+// CheckNodeChain checks, for either suite, the chain of a node certificate
+// issued by one of cas under root, as x509.Verify would for a chain of
+// three but with CheckSignatureFrom (an SM2-with-SM3 signature included):
+// leaf issued by one of cas that may issue, that CA issued by root, which
+// may issue one CA below it, every certificate usable at at, and usage
+// allowed by the extended key usage of leaf and of the CA (when they list
+// any). It returns the organization CA that issued leaf.
+//
+// The leaf must be parsed with ParseCertificate: crypto/x509 alone leaves
+// an SM2-with-SM3 signature's algorithm unknown.
+func CheckNodeChain(leaf *x509.Certificate, cas []*x509.Certificate, root *x509.Certificate, at time.Time, usage x509.ExtKeyUsage) (*x509.Certificate, error) {
+	org, err := FindIssuer(leaf, cas, func(p *x509.Certificate) error { return MayIssue(p, 0) },
+		fmt.Errorf("%q is issued by %q, not a known organization CA", leaf.Subject, leaf.Issuer))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := FindIssuer(org, []*x509.Certificate{root}, func(p *x509.Certificate) error { return MayIssue(p, 1) },
+		fmt.Errorf("%q is not issued by the root %q", org.Subject, root.Subject)); err != nil {
+		return nil, err
+	}
+	for _, c := range []*x509.Certificate{leaf, org, root} {
+		if err := UsableAt(c, at); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range []*x509.Certificate{leaf, org} {
+		if len(c.ExtKeyUsage) > 0 && !slices.Contains(c.ExtKeyUsage, usage) && !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny) {
+			return nil, fmt.Errorf("%q does not allow the extended key usage %v", c.Subject, usage)
+		}
+	}
+	return org, nil
 }

@@ -16,10 +16,10 @@ import (
 // issue.
 //
 // Only those keys follow the suite. Node (CometBFT validator) keys stay
-// Ed25519, and node-to-node TLS and governance keys stay ECDSA P-256, in
-// both suites: CometBFT signs consensus with Ed25519 only, and Go's
-// crypto/tls knows no SM2. In the sm suite the organization CA (an SM2 key)
-// still certifies those keys, with an SM2-with-SM3 signature.
+// Ed25519, and also sign node-to-node TLS, and governance keys stay ECDSA
+// P-256, in both suites: CometBFT signs consensus with Ed25519 only, and
+// Go's crypto/tls knows no SM2. In the sm suite the organization CA (an
+// SM2 key) still certifies those keys, with an SM2-with-SM3 signature.
 type Suite string
 
 const (

@@ -2,7 +2,10 @@
 // each other over mutually authenticated TLS 1.3 with their node
 // certificates (Ed25519, issued by the member's organization CA under the
 // consortium root: no new trust root), and each side identifies the other
-// member from the certificate chain it presents.
+// member from the certificate chain it presents. In a consortium of the sm
+// suite, whose SM2 organization CAs crypto/tls cannot parse, a node
+// presents its node certificate alone and the other side finds its issuer
+// among the members' organization CAs it knows (TLSConfig.CAs).
 //
 // On top of that transport it keeps the two durable halves of sharing
 // across members: the outbox of share notices a home node owes to its
@@ -25,13 +28,14 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/certs"
 )
 
 // TLSConfig is what a node presents and trusts on the peer API.
 type TLSConfig struct {
 	Root  *x509.Certificate   // the consortium root (root.pem)
 	Cert  *x509.Certificate   // this node's certificate (node.pem)
-	Chain []*x509.Certificate // its organization CA (org-ca.pem), sent after Cert
+	Chain []*x509.Certificate // its organization CA (org-ca.pem), sent after Cert (ecdsa suite)
 	Key   crypto.Signer       // the node key, which Cert certifies (Ed25519)
 	// Members is the set of member IDs (anchor.MemberID) whose nodes may
 	// connect: the consortium's validators.
@@ -40,6 +44,14 @@ type TLSConfig struct {
 	// request: the chain's current members, as governance changes them.
 	IsMember func(id string) bool
 	Now      func() time.Time // default time.Now
+	// CAs, if set, is asked at each handshake of a consortium of the sm
+	// suite (an SM2 root) for the organization CAs of the members (and of
+	// members being admitted) that the other side's node certificate may
+	// be issued by: there a node sends its node certificate alone, since
+	// crypto/tls refuses a chain holding an SM2 certificate, and the chain
+	// is checked here with certs.CheckNodeChain. Chain is always among
+	// them. The ecdsa suite sends and checks the whole chain, without CAs.
+	CAs func() []*x509.Certificate
 }
 
 // Errors of the peer identity check.
@@ -66,10 +78,17 @@ func (c *TLSConfig) check() error {
 	return nil
 }
 
+// sm reports whether the consortium is of the sm suite (an SM2 root).
+func (c *TLSConfig) sm() bool { return certs.KeySuite(c.Root.PublicKey) == certs.SuiteSM }
+
+// certificate is what the node presents: its node certificate followed by
+// its organization CA, or alone in the sm suite (see CAs).
 func (c *TLSConfig) certificate() tls.Certificate {
 	chain := [][]byte{c.Cert.Raw}
 	for _, ca := range c.Chain {
-		chain = append(chain, ca.Raw)
+		if !c.sm() {
+			chain = append(chain, ca.Raw)
+		}
 	}
 	return tls.Certificate{Certificate: chain, PrivateKey: c.Key, Leaf: c.Cert}
 }
@@ -103,20 +122,44 @@ func (c *TLSConfig) node(chain []*x509.Certificate, usage x509.ExtKeyUsage) (str
 	if len(chain) == 0 {
 		return "", ErrNoCertificate
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(c.Root)
-	inter := x509.NewCertPool()
-	for _, ca := range chain[1:] {
-		inter.AddCert(ca)
-	}
 	leaf := chain[0]
-	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: c.Now(), KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrNotMember, err)
+	if c.sm() {
+		if err := c.checkSM(chain, usage); err != nil {
+			return "", fmt.Errorf("%w: %v", ErrNotMember, err)
+		}
+	} else {
+		roots := x509.NewCertPool()
+		roots.AddCert(c.Root)
+		inter := x509.NewCertPool()
+		for _, ca := range chain[1:] {
+			inter.AddCert(ca)
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: c.Now(), KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+			return "", fmt.Errorf("%w: %v", ErrNotMember, err)
+		}
 	}
 	if _, ok := leaf.PublicKey.(ed25519.PublicKey); !ok {
 		return "", fmt.Errorf("%w: not an Ed25519 key", ErrNotMember)
 	}
 	return anchor.MemberID(leaf), nil
+}
+
+// checkSM is node's chain check in the sm suite, where crypto/x509 knows
+// neither the SM2 keys of the root and organization CAs nor their
+// SM2-with-SM3 signatures: the leaf's issuer is looked up among the CAs
+// the other side sent (none, from a Custos node), this node's own and
+// CAs(), and the chain is checked with certs.CheckNodeChain.
+func (c *TLSConfig) checkSM(chain []*x509.Certificate, usage x509.ExtKeyUsage) error {
+	leaf, err := certs.ParseCertificate(chain[0].Raw) // with its SM2-with-SM3 algorithm
+	if err != nil {
+		return err
+	}
+	cas := append(append([]*x509.Certificate(nil), chain[1:]...), c.Chain...)
+	if c.CAs != nil {
+		cas = append(cas, c.CAs()...)
+	}
+	_, err = certs.CheckNodeChain(leaf, cas, c.Root, c.Now(), usage)
+	return err
 }
 
 // Server is the TLS configuration of a node's peer listener: TLS 1.3, the

@@ -105,9 +105,9 @@ new members).
 
 --crypto sm makes the root, the organization CAs and the TSA and notary keys SM2 (signatures SM2 with
 SM3, GM/T 0003): time-stamp tokens and certificate PDFs are then signed in SM2. The validator keys
-stay Ed25519 (CometBFT signs consensus with Ed25519 only), and the governance keys and the members'
-node-to-node TLS keys stay ECDSA P-256 (Go's TLS has no SM2), certified by the SM2 organization CA.
-The trust bundle names the suite.`,
+stay Ed25519 (CometBFT signs consensus with Ed25519 only) and sign the members' node-to-node TLS too
+(Go's TLS has no SM2), and the governance keys stay ECDSA P-256, all certified by the SM2
+organization CA. The trust bundle names the suites.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" || len(orgs) == 0 {

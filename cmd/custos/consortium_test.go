@@ -84,7 +84,13 @@ type member struct {
 
 func (m *member) start(t *testing.T) {
 	t.Helper()
-	m.p = startServe(t, filepath.Join(filepath.Dir(m.cfg), "data"), []string{"serve", "--config", m.cfg}, "CUSTOS_BOOTSTRAP_TOKEN="+consortiumToken)
+	m.startBin(t, custosBin)
+}
+
+// startBin starts the member's node from the custos binary bin.
+func (m *member) startBin(t *testing.T, bin string) {
+	t.Helper()
+	m.p = startServeBin(t, bin, filepath.Join(filepath.Dir(m.cfg), "data"), []string{"serve", "--config", m.cfg}, "CUSTOS_BOOTSTRAP_TOKEN="+consortiumToken)
 }
 
 // receiptOf asks for a receipt, waiting up to wait; it returns the status

@@ -397,7 +397,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 	peers := joinPeers{p2p: adm.Peers}
 	if from != "" {
 		// Before anything is written: a refusal leaves the folder as it was.
-		if peers, err = fetchPeers(ctx, out, from, root, org, &req, pub, adm.Peers, now); err != nil {
+		if peers, err = fetchPeers(ctx, out, from, root, org, &req, pub, adm.Peers, trustOrgCAs(tr.Validators), now); err != nil {
 			return err
 		}
 	}

@@ -28,12 +28,14 @@ type joinPeers struct {
 // directory, over mutual TLS with a node certificate the new organization
 // CA issues here for the new validator key (the one join --finish then
 // writes certifies the same key, so it is the same member to the peer
-// API). peer.FetchDirectory checks that the node is a current member by
+// API; in an sm consortium, where the node presents its certificate alone,
+// the member's node is checked against the organization CAs in cas, the
+// trust bundle's). peer.FetchDirectory checks that the node is a current member by
 // its own chain and keeps current members' URLs only; the new member's own
 // entries are dropped, and the CometBFT peers it names are added to the
 // admission's, once per node ID.
 func fetchPeers(ctx context.Context, out, from string, root *x509.Certificate, org *certs.Authority, req *joinRequest,
-	pub ed25519.PublicKey, admPeers []string, now time.Time) (joinPeers, error) {
+	pub ed25519.PublicKey, admPeers []string, cas []*x509.Certificate, now time.Time) (joinPeers, error) {
 	key, err := anchor.ValidatorKey(filepath.Join(out, "chain"))
 	if err != nil {
 		return joinPeers{}, err
@@ -45,7 +47,8 @@ func fetchPeers(ctx context.Context, out, from string, root *x509.Certificate, o
 	if err != nil {
 		return joinPeers{}, err
 	}
-	d, err := peer.FetchDirectory(ctx, peer.TLSConfig{Root: root, Cert: node, Chain: []*x509.Certificate{org.Cert}, Key: key}, from)
+	d, err := peer.FetchDirectory(ctx, peer.TLSConfig{Root: root, Cert: node, Chain: []*x509.Certificate{org.Cert}, Key: key,
+		CAs: func() []*x509.Certificate { return cas }}, from)
 	if err != nil {
 		return joinPeers{}, fmt.Errorf("--from %s: %w", from, err)
 	}

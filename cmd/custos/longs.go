@@ -114,7 +114,7 @@ KIND 为 court（法院）、notary（公证处）或 arbitration（仲裁机构
 
 --crypto sm 使根证书、各组织 CA 以及 TSA 和公证处的密钥采用 SM2（签名为 SM2 与 SM3，GM/T 0003）：
 时间戳令牌和证明文书 PDF 随之以 SM2 签名。验证者密钥仍为 Ed25519（CometBFT 只用 Ed25519 签署共识），
-治理密钥和成员之间节点 TLS 的密钥仍为 ECDSA P-256（Go 的 TLS 不支持 SM2），由 SM2 组织 CA 认证。
+成员之间节点 TLS 也由它签名（Go 的 TLS 不支持 SM2）；治理密钥仍为 ECDSA P-256；它们均由 SM2 组织 CA 认证。
 信任包写明所用算法套件。`,
 
 	"custos consortium governance-cert": `在持有成员本机构 CA 密钥的机器上运行（consortium init 的 OUT/offline/SLUG-org-ca.key，

@@ -102,13 +102,19 @@ func startNode(t testing.TB, dir, config string, env ...string) *proc {
 // /healthz answers. dir is the node's data folder.
 func startServe(t testing.TB, dir string, args []string, env ...string) *proc {
 	t.Helper()
+	return startServeBin(t, custosBin, dir, args, env...)
+}
+
+// startServeBin is startServe with another custos binary (webNodeBinary's).
+func startServeBin(t testing.TB, bin, dir string, args []string, env ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, dir: dir, stdout: &syncBuffer{}, done: make(chan struct{})}
 	p.logPath = filepath.Join(t.TempDir(), "custos.log")
 	logf, err := os.Create(p.logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(custosBin, args...)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = logf
 	pr, pw := io.Pipe()

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +19,9 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/peer"
+	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/webhooks"
 )
 
@@ -63,7 +67,7 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 	dir := n.chain.Chain
 	p, err := peer.New(peer.Config{
 		TLS: peer.TLSConfig{Root: pki.Root, Cert: pki.Node, Chain: []*x509.Certificate{pki.Org.Cert},
-			Key: n.chain.Node.Key(), Members: members, IsMember: n.isPeerMember},
+			Key: n.chain.Node.Key(), Members: members, IsMember: n.isPeerMember, CAs: n.peerCAs},
 		URLs: cfg.Consortium.Peers, DB: n.db, Log: log,
 		Home: func(org string) (string, bool) {
 			e, ok, err := dir.Org(org)
@@ -145,6 +149,62 @@ func (n *node) isPeerMember(id string) bool {
 	ms, err := n.peerMembers()
 	_, ok := ms[id]
 	return ok && err == nil
+}
+
+// peerCAs is peer.TLSConfig.CAs, asked in a consortium of the sm suite,
+// whose nodes present their node certificates without their SM2
+// organization CAs: the organization CAs of the members, as the trust
+// bundle names them and as the chain knows them (a retired one left out),
+// and those of the open or passed proposals to admit a member (whose node
+// reads the directory in join --finish --from).
+func (n *node) peerCAs() []*x509.Certificate {
+	var ders [][]byte
+	for _, ca := range trustOrgCAs(n.chain.validators) {
+		ders = append(ders, ca.Raw)
+	}
+	retired := map[string]bool{}
+	ms, _ := n.chain.Chain.Members()
+	for _, m := range ms {
+		for _, ca := range m.OrgCAs {
+			if ca.Retired != 0 {
+				retired[ca.SHA256] = true
+			} else {
+				ders = append(ders, ca.Cert)
+			}
+		}
+	}
+	ps, _ := n.chain.Chain.Proposals()
+	for _, p := range ps {
+		if p.Action == "admit" && (p.Status == anchor.StatusOpen || p.Status == anchor.StatusPassed) && len(p.OrgCA) > 0 {
+			ders = append(ders, p.OrgCA)
+		}
+	}
+	var out []*x509.Certificate
+	seen := map[string]bool{}
+	for _, der := range ders {
+		sum := sha256.Sum256(der)
+		h := hex.EncodeToString(sum[:])
+		if seen[h] || retired[h] {
+			continue
+		}
+		seen[h] = true
+		if c, err := certs.ParseCertificate(der); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// trustOrgCAs is the organization CAs the trust bundle's validators name
+// (the second certificate of each cert_pem).
+func trustOrgCAs(vs []receipt.Validator) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, v := range vs {
+		if cs, err := certs.ParsePEM([]byte(v.CertPEM)); err == nil && len(cs) == 2 {
+			out = append(out, cs[1])
+		}
+	}
+	return out
 }
 
 // peerSelfURL is the URL this node announces for its peer API:

@@ -31,7 +31,6 @@ func TestReadmeConsortiumTour(t *testing.T) {
 		t.Skip("starts a 4-node consortium")
 	}
 	t.Parallel() // see parallelNote
-	bash := testenv.LookBinary(t, "bash")
 	for _, tool := range []string{"jq", "curl"} {
 		testenv.LookBinary(t, tool)
 	}
@@ -62,6 +61,18 @@ func TestReadmeConsortiumTour(t *testing.T) {
 
 	script := tourScript(t, blocks, t.TempDir(), ports.Replace)
 
+	all := runTour(t, root, script, blocks, filepath.Join(root, "consortium", "*.log"))
+	checkConsortiumTour(t, all)
+}
+
+// runTour runs script (tourScript of blocks) in one bash from root, with
+// no CUSTOS_ variable and a TMPDIR of its own, and returns what it
+// printed. Whatever the script starts in the background is stopped with
+// it. When a block fails, t fails with that block, its output and the
+// last lines of the members' logs (the files logs matches).
+func runTour(t *testing.T, root, script string, blocks []tourBlock, logs string) string {
+	t.Helper()
+	bash := testenv.LookBinary(t, "bash")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bash, "--noprofile", "--norc", "-c", script)
@@ -90,9 +101,9 @@ func TestReadmeConsortiumTour(t *testing.T) {
 
 	outputs := splitTourOutput(out.String(), len(blocks))
 	if runErr != nil || !strings.HasSuffix(strings.TrimSpace(out.String()), "@@done@@") {
-		logs, _ := filepath.Glob(filepath.Join(root, "consortium", "*.log"))
+		files, _ := filepath.Glob(logs)
 		var tails strings.Builder
-		for _, l := range logs {
+		for _, l := range files {
 			lb, _ := os.ReadFile(l)
 			fmt.Fprintf(&tails, "--- %s (end):\n%s\n", filepath.Base(l), lastLines(string(lb), 15))
 		}
@@ -100,7 +111,12 @@ func TestReadmeConsortiumTour(t *testing.T) {
 		t.Fatalf("README.md consortium tour block %d (line %d) failed: %v\n--- block:\n%s--- its output:\n%s\n%s",
 			last+1, blocks[last].Line, runErr, blocks[last].Text, strings.Join(outputs[last:], ""), tails.String())
 	}
-	all := out.String()
+	return out.String()
+}
+
+// checkConsortiumTour checks what the README's consortium tour printed.
+func checkConsortiumTour(t *testing.T, all string) {
+	t.Helper()
 	for _, want := range []string{
 		`"member_name": "Qiantang Notary Office"`, // the lookup at the court's node names the filing member
 		"VALID", "CONFIRMED by the node",
