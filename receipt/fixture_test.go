@@ -78,6 +78,7 @@ type fixture struct {
 	sm3      bool
 	// externalRoot is the root of the external TSA (fixtureConfig.external).
 	externalRoot *x509.Certificate
+	pki          *pki // the PKI and TSA the receipt's token is from
 }
 
 // pki is the consortium's dev PKI and the built-in TSA of the first member.
@@ -171,7 +172,7 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	for i, e := range events {
 		r.Events = append(r.Events, AnchoredEvent{Event: string(e), LeafIndex: leaves[i], Proof: proofs[i]})
 	}
-	return &fixture{receipt: r, trust: vals.trust(p), artifact: artifact, sm3: true, externalRoot: extRoot}
+	return &fixture{receipt: r, trust: vals.trust(p), artifact: artifact, sm3: true, externalRoot: extRoot, pki: p}
 }
 
 // receiptState is the chain-state side of a receipt of some version: its
