@@ -68,6 +68,8 @@ type fixtureConfig struct {
 	// no head for the item: the receipt proves the key absent.
 	v3, absent bool
 	since      uint64
+	// suite is the PKI's and the TSA's suite; "" is ecdsa.
+	suite certs.Suite
 }
 
 // fixture is one consistent receipt, its artifact and its trust bundle.
@@ -90,7 +92,13 @@ type pki struct {
 
 func newPKI(t testing.TB) *pki {
 	t.Helper()
-	root, err := certs.NewRoot("Custos Test Consortium Root", fixtureTime)
+	return newSuitePKI(t, certs.SuiteECDSA)
+}
+
+// newSuitePKI is newPKI in suite (certs.SuiteSM: SM2 with SM3).
+func newSuitePKI(t testing.TB, suite certs.Suite) *pki {
+	t.Helper()
+	root, err := certs.NewSuiteRoot(suite, "Custos Test Consortium Root", fixtureTime)
 	check(t, err)
 	org, err := root.NewOrgCA(fixtureOrgs[0].kind, fixtureOrgs[0].name, fixtureTime)
 	check(t, err)
@@ -110,6 +118,9 @@ func newPKI(t testing.TB) *pki {
 func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	t.Helper()
 	p := newPKI(t)
+	if cfg.suite != "" {
+		p = newSuitePKI(t, cfg.suite)
+	}
 	artifact := []byte("Contract of sale, signed 2026-11-20.\n<b>Exhibit A</b> & terms.\n")
 	sum := sha256.Sum256(artifact)
 	tok, err := p.tsa.Stamp(context.Background(), crypto.SHA256, sum[:])

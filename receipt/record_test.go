@@ -9,6 +9,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/ers"
 )
 
@@ -18,13 +19,7 @@ import (
 // alone) the record is reported unverified, and the receipt stands.
 func TestRecordRenewed(t *testing.T) {
 	f := newFixture(t, fixtureConfig{v3: true, since: 2})
-	stamp := func(ctx context.Context, h crypto.Hash, d []byte) ([]byte, error) {
-		tok, err := f.pki.tsa.Stamp(ctx, h, d)
-		if err != nil {
-			return nil, err
-		}
-		return tok.Reply, nil
-	}
+	stamp := f.stamper()
 	ctx := context.Background()
 	sum, sum512 := sha256.Sum256(f.artifact), sha512.Sum512(f.artifact)
 	batch, err := ers.Build(ctx, crypto.SHA256, [][]byte{sum[:]}, stamp)
@@ -69,5 +64,49 @@ func TestWithRecord(t *testing.T) {
 		if (err == nil) != tc.ok || tc.ok && (got.Version != Version5 || !bytes.Equal(got.RecordDER(), tc.der)) {
 			t.Errorf("version %d WithRecord(%x) = %+v, %v; ok %v", tc.version, tc.der, got, err, tc.ok)
 		}
+	}
+}
+
+// stamper is the fixture's TSA as an ers.Stamper.
+func (f *fixture) stamper() ers.Stamper {
+	return func(ctx context.Context, h crypto.Hash, d []byte) ([]byte, error) {
+		tok, err := f.pki.tsa.Stamp(ctx, h, d)
+		if err != nil {
+			return nil, err
+		}
+		return tok.Reply, nil
+	}
+}
+
+// TestRecordSM: a receipt of the sm suite (SM2 TSA under an SM2 root)
+// embeds a record whose token is SM2-signed; it verifies with and without
+// the file, and a record of a batch without the item fails at step
+// evidence-record.
+func TestRecordSM(t *testing.T) {
+	f := newFixture(t, fixtureConfig{v3: true, since: 2, suite: certs.SuiteSM})
+	ctx := context.Background()
+	sum := sha256.Sum256(f.artifact)
+	other := sha256.Sum256([]byte("other data"))
+	batch, err := ers.Build(ctx, crypto.SHA256, [][]byte{sum[:], other[:]}, f.stamper())
+	check(t, err)
+	r, err := f.receipt.WithRecord(batch.AppendRecord(nil, 0))
+	check(t, err)
+	if _, err := Verify(r, nil, f.trust, Options{}); err != nil {
+		t.Fatalf("Verify(sm receipt with a record, no file) = %v", err)
+	}
+	res, err := Verify(r, bytes.NewReader(f.artifact), f.trust, Options{})
+	if err != nil || res.EvidenceRecord == nil || len(res.EvidenceRecord.Stamps) != 1 {
+		t.Fatalf("Verify(sm receipt with a record, file) = %+v, %v", res, err)
+	}
+	// (Record 1 of the batch proves the item too: its sibling is in its
+	// first PartialHashtree, RFC 4998 §4.3.) A batch without the item:
+	third := sha256.Sum256([]byte("third data"))
+	others, err := ers.Build(ctx, crypto.SHA256, [][]byte{other[:], third[:]}, f.stamper())
+	check(t, err)
+	wrong, err := f.receipt.WithRecord(others.AppendRecord(nil, 0))
+	check(t, err)
+	var ve *VerifyError
+	if _, err := Verify(wrong, nil, f.trust, Options{}); !errors.As(err, &ve) || ve.Step != StepRecord {
+		t.Errorf("Verify(sm receipt with another item's record) = %v, want step %s", err, StepRecord)
 	}
 }
