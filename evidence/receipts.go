@@ -76,7 +76,9 @@ const MaxReceiptEvents = 200
 // the digests, tokens, and the custody events that checkpoint covers, each
 // with its inclusion proof. At state version 2 it carries the item's
 // custody head and its proof, and, when it leaves events out, proves each
-// listed one in the head's event tree. ErrNotAnchored if even the created
+// listed one in the head's event tree. Once the item has its evidence
+// record (RFC 4998), a receipt of version 3 or 4 carries it, as version 5.
+// ErrNotAnchored if even the created
 // event is not covered yet, or (version 2) the item's head is not yet in
 // the chain's state.
 func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions) (*receipt.Receipt, error) {
@@ -160,7 +162,24 @@ func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions
 		}
 		r.Version = receipt.Version4
 	}
-	return r, nil
+	return p.withRecord(ctx, r)
+}
+
+// withRecord embeds the item's evidence record in r, a version-3 or
+// version-4 receipt, making it version 5 (docs/receipt.md §9), once the
+// item has one; until then r is returned as it is.
+func (p *Prover) withRecord(ctx context.Context, r *receipt.Receipt) (*receipt.Receipt, error) {
+	if r.Version != receipt.Version3 && r.Version != receipt.Version4 {
+		return r, nil // a chain before state version 3: versions 1 and 2 carry none
+	}
+	der, err := p.s.EvidenceRecord(ctx, r.Evidence.ID)
+	if errors.Is(err, ErrRecordPending) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("evidence: the evidence record of %s: %w", r.Evidence.ID, err)
+	}
+	return r.WithRecord(der)
 }
 
 // addEvent appends one event with its inclusion proof (and item proof).

@@ -2,6 +2,7 @@ package receipt
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"io"
 
 	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/custos-project/custos/ers"
 )
 
 // fileDigests are what step digest compares with the receipt: the file's
@@ -19,11 +22,19 @@ type fileDigests struct {
 	size        int64
 }
 
-// checkDigest reads artifact once, hashing it with SHA-256 (and SM3 when the
-// receipt records an SM3 digest), and compares the digests and the size
-// with r.Evidence. A read error is returned as it is, not as a VerifyError:
-// it says nothing about the receipt.
+// checkDigest is digestsOf without further digests.
 func checkDigest(r *Receipt, artifact io.Reader) error {
+	_, err := digestsOf(r, artifact, nil)
+	return err
+}
+
+// digestsOf reads artifact once, hashing it with SHA-256 (and SM3 when the
+// receipt records an SM3 digest), and compares the digests and the size
+// with r.Evidence. It also computes the digests of algs (those an embedded
+// evidence record needs besides SHA-256) and returns them. A read error is
+// returned as it is, not as a VerifyError: it says nothing about the
+// receipt.
+func digestsOf(r *Receipt, artifact io.Reader, algs []crypto.Hash) (ers.Hashes, error) {
 	sha := sha256.New()
 	var sm hash.Hash
 	w := io.Writer(sha)
@@ -31,15 +42,15 @@ func checkDigest(r *Receipt, artifact io.Reader) error {
 		sm = sm3.New()
 		w = io.MultiWriter(sha, sm)
 	}
-	n, err := io.Copy(w, artifact)
+	n, extra, err := hashArtifact(w, artifact, algs)
 	if err != nil {
-		return fmt.Errorf("receipt: reading the evidence file: %w", err)
+		return nil, fmt.Errorf("receipt: reading the evidence file: %w", err)
 	}
 	d := fileDigests{sha256: sha.Sum(nil), size: n}
 	if sm != nil {
 		d.sm3 = sm.Sum(nil)
 	}
-	return compareDigests(r, d)
+	return extra, compareDigests(r, d)
 }
 
 // digestsFromOptions returns the digests of a file hashed elsewhere, from

@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/ers"
 )
 
 // MaxSize is the largest receipt or trust bundle Parse and ParseTrust read.
@@ -120,8 +121,11 @@ func (r *Receipt) check() error {
 		return bad("a version-%d receipt needs its custody head and the checkpoint's state root", r.Version)
 	case (r.Version >= Version3) != (r.Checkpoint.HeadsSince != nil):
 		return bad("heads_since is in the checkpoint of a version-3 or version-4 receipt, and only there")
-	case (r.Version == Version4) != (len(r.Checkpoint.Transitions) > 0):
-		return bad("transitions are in the checkpoint of a version-4 receipt, and only there (never empty)")
+	case r.Version == Version4 && len(r.Checkpoint.Transitions) == 0,
+		r.Version != Version4 && r.Version != Version5 && len(r.Checkpoint.Transitions) > 0:
+		return bad("transitions are in the checkpoint of a version-4 receipt (never empty), or of a version-5 one, and only there")
+	case (r.Version == Version5) != (r.EvidenceRecord != ""):
+		return bad("evidence_record is in a version-5 receipt, and only there (never empty)")
 	case r.Version == Version2 && (r.Custody.Head == "" || r.Custody.Other != nil):
 		return bad("a version-2 receipt proves a custody head, never its absence")
 	case len(r.Timestamps) == 0:
@@ -131,6 +135,14 @@ func (r *Receipt) check() error {
 	}
 	if err := r.Evidence.check(); err != nil {
 		return err
+	}
+	if r.EvidenceRecord != "" {
+		if err := checkBase64(r.EvidenceRecord); err != nil {
+			return bad("evidence_record: %v", err)
+		}
+		if n := base64.StdEncoding.DecodedLen(len(r.EvidenceRecord)); n > ers.MaxSize+2 {
+			return bad("evidence_record: %d bytes is over the %d-byte limit", n, ers.MaxSize)
+		}
 	}
 	for i, t := range r.Timestamps {
 		if err := checkBase64(t); err != nil {

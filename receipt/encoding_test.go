@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -95,6 +96,9 @@ func FuzzParse(f *testing.F) {
 	check(f, err)
 	f.Add(good)
 	f.Add([]byte(`{"version":1}`))
+	v5, err := os.ReadFile(filepath.Join(vectorDir, "valid", "v5-evidence-record.json")) // with evidence_record
+	check(f, err)
+	f.Add(v5)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := Parse(b)
 		if err != nil {

@@ -7,13 +7,14 @@ import (
 
 // Step names, as carried by VerifyError.Step and shown to a court.
 const (
-	StepFormat     = "format"       // the receipt's own encoding and syntax
-	StepDigest     = "digest"       // the evidence file against the receipt's digests and size
-	StepCustody    = "custody"      // the custody events and their hash chain
-	StepComplete   = "completeness" // the custody head: how many events the item has, and that the receipt accounts for each
-	StepTimestamp  = "timestamp"    // the RFC 3161 time-stamp tokens
-	StepInclusion  = "inclusion"    // each event's RFC 6962 inclusion proof into the checkpoint's log
-	StepCheckpoint = "checkpoint"   // the consortium's signatures on the checkpoint
+	StepFormat     = "format"          // the receipt's own encoding and syntax
+	StepDigest     = "digest"          // the evidence file against the receipt's digests and size
+	StepCustody    = "custody"         // the custody events and their hash chain
+	StepComplete   = "completeness"    // the custody head: how many events the item has, and that the receipt accounts for each
+	StepTimestamp  = "timestamp"       // the RFC 3161 time-stamp tokens
+	StepInclusion  = "inclusion"       // each event's RFC 6962 inclusion proof into the checkpoint's log
+	StepCheckpoint = "checkpoint"      // the consortium's signatures on the checkpoint
+	StepRecord     = "evidence-record" // the embedded RFC 4998 evidence record (version 5)
 )
 
 var (
@@ -55,6 +56,11 @@ var (
 	// chain signed by more than 2/3 of the trusted validators' voting power,
 	// or whose AppHash does not commit to the stated log.
 	ErrCheckpoint = errors.New("receipt: checkpoint does not check")
+
+	// ErrRecord reports an embedded evidence record (version 5) that does
+	// not decode as a strict DER RFC 4998 EvidenceRecord, or that does not
+	// prove the evidence's SHA-256 under the trust bundle's TSA roots.
+	ErrRecord = errors.New("receipt: evidence record does not check")
 )
 
 // VerifyError is the error of a failed verification. Step names the check

@@ -68,6 +68,8 @@ type fixtureConfig struct {
 	// no head for the item: the receipt proves the key absent.
 	v3, absent bool
 	since      uint64
+	// suite is the PKI's and the TSA's suite; "" is ecdsa.
+	suite certs.Suite
 }
 
 // fixture is one consistent receipt, its artifact and its trust bundle.
@@ -78,6 +80,7 @@ type fixture struct {
 	sm3      bool
 	// externalRoot is the root of the external TSA (fixtureConfig.external).
 	externalRoot *x509.Certificate
+	pki          *pki // the PKI and TSA the receipt's token is from
 }
 
 // pki is the consortium's dev PKI and the built-in TSA of the first member.
@@ -89,7 +92,13 @@ type pki struct {
 
 func newPKI(t testing.TB) *pki {
 	t.Helper()
-	root, err := certs.NewRoot("Custos Test Consortium Root", fixtureTime)
+	return newSuitePKI(t, certs.SuiteECDSA)
+}
+
+// newSuitePKI is newPKI in suite (certs.SuiteSM: SM2 with SM3).
+func newSuitePKI(t testing.TB, suite certs.Suite) *pki {
+	t.Helper()
+	root, err := certs.NewSuiteRoot(suite, "Custos Test Consortium Root", fixtureTime)
 	check(t, err)
 	org, err := root.NewOrgCA(fixtureOrgs[0].kind, fixtureOrgs[0].name, fixtureTime)
 	check(t, err)
@@ -109,6 +118,9 @@ func newPKI(t testing.TB) *pki {
 func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	t.Helper()
 	p := newPKI(t)
+	if cfg.suite != "" {
+		p = newSuitePKI(t, cfg.suite)
+	}
 	artifact := []byte("Contract of sale, signed 2026-11-20.\n<b>Exhibit A</b> & terms.\n")
 	sum := sha256.Sum256(artifact)
 	tok, err := p.tsa.Stamp(context.Background(), crypto.SHA256, sum[:])
@@ -171,7 +183,7 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	for i, e := range events {
 		r.Events = append(r.Events, AnchoredEvent{Event: string(e), LeafIndex: leaves[i], Proof: proofs[i]})
 	}
-	return &fixture{receipt: r, trust: vals.trust(p), artifact: artifact, sm3: true, externalRoot: extRoot}
+	return &fixture{receipt: r, trust: vals.trust(p), artifact: artifact, sm3: true, externalRoot: extRoot, pki: p}
 }
 
 // receiptState is the chain-state side of a receipt of some version: its

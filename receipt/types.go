@@ -9,15 +9,18 @@ package receipt
 // have no head, which the receipt then proves absent. Version 4 is version
 // 3 whose checkpoint carries the validator-set transitions from the trust
 // bundle's set to the set that signed it; a receipt is written as version 4
-// only when it needs them.
+// only when it needs them. Version 5 is version 3 or 4 that carries the
+// item's RFC 4998 evidence record (EvidenceRecord), written once the item
+// has one; its checkpoint may carry transitions or not.
 const (
 	Version  = 3
+	Version5 = 5
 	Version4 = 4
 	Version3 = 3
 	Version2 = 2
 	Version1 = 1
 	// MaxVersion is the newest version this package reads.
-	MaxVersion = Version4
+	MaxVersion = Version5
 )
 
 // Receipt proves one evidence item, its time-stamps and its custody events
@@ -40,6 +43,12 @@ type Receipt struct {
 	// the whole chain or exactly what it leaves out. Versions 2 and 3.
 	Custody    *CustodyProof `json:"custody,omitempty"`
 	Checkpoint Checkpoint    `json:"checkpoint"`
+	// EvidenceRecord (version 5 only, never empty there) is the item's
+	// RFC 4998 EvidenceRecord, DER, standard base64, as its home node held
+	// it when the receipt was made: it proves that the data of
+	// Evidence.SHA256 existed at its first time-stamp's time, and keeps
+	// proving it after renewals (docs/receipt.md §9).
+	EvidenceRecord string `json:"evidence_record,omitempty"`
 }
 
 // CustodyProof is the item's custody head and its proof in the chain's

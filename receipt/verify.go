@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/ers"
 	"github.com/custos-project/custos/internal/rfc3161"
 )
 
@@ -53,6 +54,9 @@ type Result struct {
 	Events      []EventResult     `json:"events"`
 	Custody     CustodyResult     `json:"custody"`
 	Checkpoint  CheckpointResult  `json:"checkpoint"`
+	// EvidenceRecord is what the embedded evidence record proved (version
+	// 5); nil for a receipt without one.
+	EvidenceRecord *RecordResult `json:"evidence_record,omitempty"`
 }
 
 // CustodyResult says what the receipt proves about the completeness of
@@ -129,6 +133,7 @@ type Signer struct {
 type Verifier struct {
 	trust         *Trust
 	intermediates []*x509.Certificate
+	tsaRoots      *x509.CertPool        // root_pem and tsa_roots_pem, for evidence records
 	valset        *validatorSet         // the trusted validator set, in CometBFT's order
 	valsetHash    []byte                // its hash, the header's ValidatorsHash
 	validators    map[string]*Validator // by hex address
@@ -159,6 +164,10 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 	// The checker keeps the roots as certificates too: an sm token's chain
 	// (SM2 with SM3, which x509.Verify does not know) is found among them.
 	v.tsaChecker = rfc3161.NewCheckerForRoots(rootCerts)
+	v.tsaRoots = x509.NewCertPool()
+	for _, c := range rootCerts {
+		v.tsaRoots.AddCert(c)
+	}
 	if trust.TSAChain != "" {
 		if v.intermediates, err = certs.ParsePEM([]byte(trust.TSAChain)); err != nil {
 			return nil, fmt.Errorf("%w: TSA chain: %v", ErrBadTrust, err)
@@ -218,7 +227,10 @@ func Verify(r *Receipt, artifact io.Reader, trust *Trust, opts Options) (*Result
 //     voting power of the validators in force at its height: the trusted
 //     ones, or those that the transitions (the receipt's, version 4, or
 //     opts.Transitions, or a version-2 trust bundle's) lead to from them (checkTransition, step
-//     transition).
+//     transition);
+//  6. checkRecord (version 5): the embedded evidence record (RFC 4998)
+//     proves the evidence's SHA-256 under the trust bundle's TSA roots
+//     (step evidence-record).
 //
 // A failure is a *VerifyError naming its step. Other errors (reading
 // artifact, unusable Options) are returned as they are.
@@ -234,9 +246,10 @@ func (v *Verifier) Verify(r *Receipt, artifact io.Reader, opts Options) (*Result
 		return nil, &VerifyError{Step: StepFormat, Err: err}
 	}
 	res := &Result{Version: r.Version, Evidence: r.Evidence}
+	var extra ers.Hashes
 	switch {
 	case artifact != nil:
-		err = checkDigest(r, artifact)
+		extra, err = digestsOf(r, artifact, recordAlgorithms(r))
 	case haveDigests:
 		err = compareDigests(r, digests)
 	}
@@ -261,6 +274,11 @@ func (v *Verifier) Verify(r *Receipt, artifact io.Reader, opts Options) (*Result
 	}
 	if res.Checkpoint, err = v.checkpointWith(&r.Checkpoint, opts.Transitions); err != nil {
 		return nil, err
+	}
+	if r.EvidenceRecord != "" {
+		if res.EvidenceRecord, err = v.checkRecord(r, extra); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

@@ -167,7 +167,7 @@ func TestCustodyCompleteness(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if r.Version != receipt.Version || r.Custody == nil || r.Custody.Head == "" || r.Checkpoint.StateRoot == "" {
+	if (r.Version != receipt.Version && r.Version != receipt.Version5) || r.Custody == nil || r.Custody.Head == "" || r.Checkpoint.StateRoot == "" {
 		t.Fatalf("receipt version %d, custody %v, state root %q; want version 3 with both", r.Version, r.Custody, r.Checkpoint.StateRoot)
 	}
 	out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r.json", rb), "--file", fp, "--trust", trust)
@@ -183,7 +183,7 @@ func TestCustodyCompleteness(t *testing.T) {
 			t.Fatalf("receipt = %d %s", status, b)
 		}
 		p, err := receipt.Parse(b)
-		if err != nil || p.Version != receipt.Version || len(p.Events) != 1 || p.Custody == nil || p.Custody.Head != "" {
+		if err != nil || (p.Version != receipt.Version && p.Version != receipt.Version5) || len(p.Events) != 1 || p.Custody == nil || p.Custody.Head != "" {
 			t.Fatalf("receipt of a one-event item: %v %+v", err, p)
 		}
 		out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "one.json", b), "--file", writeFile(t, dir, "one", data), "--trust", trust)
@@ -281,10 +281,46 @@ func checkEvidenceRecord(t *testing.T, n *proc, id, dir, rp, fp, trust string, d
 	if exitCode(err) != 1 || !strings.Contains(out, "✗ evidence-record") || !strings.Contains(err.Error(), "evidence record is NOT valid") {
 		t.Errorf("custos verify with a changed evidence record: exit %d, %v\n%s", exitCode(err), err, out)
 	}
+	checkEmbeddedRecord(t, n, id, dir, fp, trust, der, i)
 	bc := testenv.BouncyCastle(t, filepath.Join("..", "..", "ers", "testdata", "ERSCheck.java"))
 	at := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
 	lines := strings.Split(strings.TrimSpace(bc.Run(t, at, ers, fp, ers, other)), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "VALID ") || !strings.HasPrefix(lines[1], "INVALID ") {
 		t.Errorf("Bouncy Castle on the served record, with the file then other bytes: %q", lines)
+	}
+}
+
+// checkEmbeddedRecord: a receipt of item id fetched once its evidence
+// record der exists is version 5 and carries it (docs/receipt.md §9);
+// `custos verify` checks it with the receipt, and a receipt whose
+// embedded record has the byte at flip changed is INVALID at step
+// evidence-record.
+func checkEmbeddedRecord(t *testing.T, n *proc, id, dir, fp, trust string, der []byte, flip int) {
+	t.Helper()
+	status, _, b := n.call("GET", "/api/v1/evidence/"+id+"/receipt", n.Token, nil)
+	if status != 200 {
+		t.Fatalf("receipt after the evidence record = %d %s", status, b)
+	}
+	r, err := receipt.Parse(b)
+	if err != nil || r.Version != receipt.Version5 || !bytes.Equal(r.RecordDER(), der) {
+		t.Fatalf("receipt after the evidence record: %v, version %d, embeds the served record: %v", err, r.Version, bytes.Equal(r.RecordDER(), der))
+	}
+	out, err := runCustos(t, "verify", "--receipt", writeFile(t, dir, "r5.json", b), "--file", fp, "--trust", trust)
+	if err != nil || !strings.Contains(out, "✓ evidence record (in the receipt): RFC 4998") || !strings.HasSuffix(out, "VALID\n") {
+		t.Fatalf("custos verify of a version-5 receipt: %v\n%s", err, out)
+	}
+	bad := bytes.Clone(der)
+	bad[flip] ^= 1
+	tampered, err := r.WithRecord(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := tampered.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCustos(t, "verify", "--receipt", writeFile(t, dir, "r5-bad.json", tb), "--file", fp, "--trust", trust)
+	if exitCode(err) != 1 || !strings.Contains(out, "✗ evidence-record") || !strings.Contains(out, "INVALID") {
+		t.Errorf("custos verify of a receipt with a changed evidence record: exit %d, %v\n%s", exitCode(err), err, out)
 	}
 }

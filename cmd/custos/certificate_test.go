@@ -41,6 +41,9 @@ func TestCertificateEndToEnd(t *testing.T) {
 		items = append(items, n.upload(n.Token, data[i], "Content-Type", "text/plain; charset=utf-8", "Custos-Metadata", string(meta)))
 	}
 	ids := []string{items[0].ID, items[1].ID}
+	// Issued once the items have their evidence records, the certificate
+	// embeds them (in version-5 receipts and as .ers files).
+	records := awaitRecords(t, n, ids)
 
 	status, h, body := n.call("POST", "/api/v1/certificates", n.Token, jsonBody(map[string]any{"evidence": ids}), "Content-Type", "application/json")
 	if status != http.StatusCreated {
@@ -108,9 +111,19 @@ func TestCertificateEndToEnd(t *testing.T) {
 		for i, id := range ids {
 			rp := filepath.Join(out, "receipt-"+id+".json")
 			fp := writeFile(t, dir, id+".txt", data[i])
-			if out, err := runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust); err != nil || !strings.Contains(out, "VALID") {
+			if out, err := runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust); err != nil || !strings.Contains(out, "VALID") ||
+				!strings.Contains(out, "✓ evidence record (in the receipt)") {
 				t.Errorf("custos verify of the receipt of %s from the PDF: %v\n%s", id, err, out)
 			}
+			ers, err := os.ReadFile(filepath.Join(out, "evidence-record-"+id+".ers"))
+			if err != nil || !bytes.Equal(ers, records[i]) {
+				t.Errorf("the PDF's evidence-record-%s.ers is not the item's record (%v)", id, err)
+			}
+		}
+		// custos verify --pdf checks the receipts and their records.
+		vo, err := runCustos(t, "verify", "--pdf", file, "--trust", trust)
+		if err != nil || strings.Count(vo, "✓ receipt 回执 receipt-") != 2 || strings.Count(vo, "evidence record 证据记录 (RFC 4998)") != 2 {
+			t.Errorf("custos verify --pdf --trust: %v\n%s", err, vo)
 		}
 	})
 
@@ -387,4 +400,24 @@ func TestCertificateApplicant(t *testing.T) {
 			t.Errorf("serial after the refusals = %d, want %d: a refused request spent a number", after.Serial, before.Serial+1)
 		}
 	})
+}
+
+// awaitRecords waits for the evidence records of ids (built behind
+// finality) and returns them.
+func awaitRecords(t *testing.T, n *proc, ids []string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, id := range ids {
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			status, _, b := n.call("GET", "/api/v1/evidence/"+id+"/evidence-record", n.Token, nil)
+			if status == 200 {
+				out = append(out, b)
+				break
+			}
+			if status != 404 || time.Now().After(deadline) {
+				t.Fatalf("evidence record of %s = %d %s", id, status, b)
+			}
+		}
+	}
+	return out
 }

@@ -43,11 +43,13 @@ They are followed from the bundle's own validators, each signed by more than 2/3
 With --evidence-record FILE it also checks the item's RFC 4998 evidence record ('custos evidence-record'):
 its reduced hash tree must lead from the file's SHA-256 (without --file, the receipt's) to the root that
 its time-stamps cover, and each time-stamp must verify and chain to the trust bundle's TSA roots at its own
-time. A record that does not verify makes the verdict INVALID.
+time. A record that does not verify makes the verdict INVALID. A version-5 receipt carries its record,
+which is checked with the receipt.
 
 With --pdf FILE it checks a certificate PDF instead: its PAdES signature, the signature's time-stamp and
 the signer's chain to the trust bundle's root, or to the roots of --roots PEM (an outside CA's, for
-certificates installed with 'custos pki install').
+certificates installed with 'custos pki install'). With --trust it also checks the receipts the PDF
+embeds and their evidence records.
 
 Exit status: 0 the receipt is valid (and, with --node, confirmed); 1 it is not, or the node's chain
 contradicts it (the failing step is printed with the expected and the computed values); 2 usage error (a

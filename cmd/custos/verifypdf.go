@@ -34,6 +34,7 @@ var pdfStepNames = map[string]string{
 	"signature": "签名值",
 	"timestamp": "时间戳",
 	"chain":     "证书链",
+	"receipt":   "回执",
 }
 
 // pdfReport is the --json output of `custos verify --pdf`.
@@ -46,6 +47,10 @@ type pdfReport struct {
 	Got    string     `json:"computed,omitempty"`
 	Error  string     `json:"error,omitempty"`
 	Result *pdfResult `json:"result,omitempty"`
+	// Receipts are the checks of the receipts the PDF embeds, with --trust
+	// (verifypdfreceipts.go); a receipt that is not valid makes the
+	// verdict not valid (step receipt).
+	Receipts []pdfReceipt `json:"receipts,omitempty"`
 }
 
 // pdfResult is what a valid certificate PDF's signature establishes.
@@ -75,7 +80,13 @@ func verifyPDF(out io.Writer, pdfPath, others, trustPath, rootsPath string, asJS
 	if err != nil {
 		return err
 	}
-	return runVerifyPDF(out, pdfPath, roots, asJSON)
+	var trust *receipt.Trust
+	if trustPath != "" {
+		if trust, err = readTrust(trustPath); err != nil {
+			return err
+		}
+	}
+	return runVerifyPDF(out, pdfPath, roots, trust, asJSON)
 }
 
 // pdfRoots is the pool a certificate PDF's signer and its time-stamp must
@@ -117,8 +128,9 @@ func pdfRoots(trustPath, rootsPath string) (*x509.CertPool, error) {
 // signature over the whole file, the signature's RFC 3161 time-stamp, and
 // the signer's chain to roots (pdfRoots) at the time-stamp's time. Exit
 // status as for receipts: 0 valid, 1 not valid (the failing step is
-// named), 2 usage error.
-func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, asJSON bool) error {
+// named), 2 usage error. With trust, the receipts the PDF embeds are
+// checked too (checkPDFReceipts), and each must be valid.
+func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *receipt.Trust, asJSON bool) error {
 	b, err := readPDF(pdfPath)
 	if err != nil {
 		return err
@@ -135,6 +147,16 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, asJSON bo
 	default:
 		rep.Valid, rep.Result = true, newPDFResult(sig)
 	}
+	if rep.Valid && trust != nil {
+		if rep.Receipts, err = checkPDFReceipts(b, trust); err != nil {
+			rep.Valid, rep.Step, rep.Error = false, pdfStepReceipt, err.Error()
+		}
+		for _, r := range rep.Receipts {
+			if !r.Valid && rep.Valid {
+				rep.Valid, rep.Step, rep.Error = false, pdfStepReceipt, r.File+": "+r.Error
+			}
+		}
+	}
 	if asJSON {
 		code := 0
 		if !rep.Valid {
@@ -142,7 +164,7 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, asJSON bo
 		}
 		return printPDFJSON(out, rep, code)
 	}
-	printPDFReport(out, &rep)
+	printPDFReport(out, &rep, trust != nil)
 	if !rep.Valid {
 		return failure(1, "fail.pdf-invalid", "step", rep.Step)
 	}
@@ -153,6 +175,19 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, asJSON bo
 // which both the certificate's signer and the built-in TSA that stamps the
 // signature chain.
 func trustRoot(trustPath string) (*x509.Certificate, error) {
+	trust, err := readTrust(trustPath)
+	if err != nil {
+		return nil, err
+	}
+	root, err := certs.ParsePEM([]byte(trust.RootPEM))
+	if err != nil || len(root) != 1 {
+		return nil, usageError("usage.root-pem", "path", trustPath, "err", err)
+	}
+	return root[0], nil
+}
+
+// readTrust reads and parses the trust bundle at trustPath.
+func readTrust(trustPath string) (*receipt.Trust, error) {
 	tb, err := os.ReadFile(trustPath)
 	if err != nil {
 		return nil, usageErrorOf(err)
@@ -161,11 +196,7 @@ func trustRoot(trustPath string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, usageError("usage.file-err", "path", trustPath, "err", err)
 	}
-	root, err := certs.ParsePEM([]byte(trust.RootPEM))
-	if err != nil || len(root) != 1 {
-		return nil, usageError("usage.root-pem", "path", trustPath, "err", err)
-	}
-	return root[0], nil
+	return trust, nil
 }
 
 func readPDF(path string) ([]byte, error) {
@@ -227,10 +258,19 @@ func printPDFJSON(out io.Writer, rep pdfReport, code int) error {
 // printPDFReport prints the verdict for a reader of the court: each step
 // in English and Chinese, and on failure the step that failed with the
 // expected and the computed values.
-func printPDFReport(out io.Writer, rep *pdfReport) {
+func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
 	p("PDF %s", rep.File)
 	p("    SHA-256 %s", rep.SHA256)
+	if rep.Step == pdfStepReceipt {
+		printPDFSignature(p, rep.Result)
+		printPDFReceipts(out, rep.Receipts, true)
+		if len(rep.Receipts) == 0 {
+			p("✗ receipt 回执: %s", rep.Error)
+		}
+		p("INVALID 无效: a receipt this certificate embeds does not verify; do not rely on it. 证书内附的回执校验未通过，不可信赖。")
+		return
+	}
 	if !rep.Valid {
 		p("✗ %s %s", rep.Step, pdfStepNames[rep.Step])
 		p("  %s", rep.Error)
@@ -243,7 +283,13 @@ func printPDFReport(out io.Writer, rep *pdfReport) {
 		p("INVALID 无效: the signature of this PDF does not hold; do not rely on its content. 签名校验未通过，文件内容不可信。")
 		return
 	}
-	r := rep.Result
+	printPDFSignature(p, rep.Result)
+	printPDFReceipts(out, rep.Receipts, receiptsChecked)
+	p("VALID 有效")
+}
+
+// printPDFSignature prints the steps of a valid signature.
+func printPDFSignature(p func(string, ...any), r *pdfResult) {
 	p("✓ signature 签名: a PAdES signature covers the whole file, unchanged since it was signed 签名覆盖整个文件，签名后未被改动")
 	p("    signer 签名人: %s", r.Signer)
 	if r.Reason != "" {
@@ -259,5 +305,4 @@ func printPDFReport(out io.Writer, rep *pdfReport) {
 		r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
 	p("✓ chain 证书链: the signer's certificate chains to a trusted root (the trust bundle's or --roots) at the time-stamp's time 签名证书在时间戳时刻链接到信任根")
 	p("    %s", strings.Join(r.Chain, "\n    → "))
-	p("VALID 有效")
 }

@@ -2,8 +2,10 @@ package verifycli
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/pem"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,6 +81,44 @@ func TestCheckERS(t *testing.T) {
 		printERS(printer{out: &out}, rep)
 		if !strings.HasPrefix(out.String(), "✗ evidence-record\n  "+tc.step) {
 			t.Errorf("%s: printERS:\n%s", tc.name, out.String())
+		}
+	}
+}
+
+// TestEmbeddedRecord: a version-5 receipt's evidence record is checked
+// with the receipt (receipt/testdata/vectors, docs/receipt.md §9): the
+// valid one prints the record's step, a tampered one makes the verdict
+// INVALID at step evidence-record.
+func TestEmbeddedRecord(t *testing.T) {
+	dir := filepath.Join("..", "..", "receipt", "testdata", "vectors")
+	evidenceFile := filepath.Join(dir, "evidence.txt")
+	for _, tc := range []struct {
+		receipt, file string
+		code          int
+	}{
+		{"valid/v5-evidence-record.json", evidenceFile, 0},
+		{"valid/v5-evidence-record-without-file.json", "", 0},
+		{"invalid/v5-evidence-record-signature-altered.json", evidenceFile, 1},
+		{"invalid/v5-evidence-record-other-data.json", "", 1},
+	} {
+		for _, chinese := range []bool{false, true} {
+			var out bytes.Buffer
+			err := Check(context.Background(), &out, Options{Receipt: filepath.Join(dir, tc.receipt), File: tc.file, Trust: vectorTrust, Chinese: chinese})
+			var ee ExitError
+			switch {
+			case tc.code == 0 && err != nil, tc.code != 0 && (!errors.As(err, &ee) || ee.Code != tc.code || ee.Step != "evidence-record"):
+				t.Fatalf("Check(%s) = %v, want exit %d (step evidence-record when not valid)\n%s", tc.receipt, err, tc.code, out.String())
+			}
+			want := "✓ evidence record (in the receipt): RFC 4998, the evidence's SHA-256 existed at "
+			if chinese {
+				want = "✓ 证据记录（回执内附）"
+			}
+			if tc.code == 0 && (!strings.Contains(out.String(), want) || !strings.Contains(out.String(), "\nVALID")) {
+				t.Errorf("Check(%s) printed no evidence-record step %q, or no VALID:\n%s", tc.receipt, want, out.String())
+			}
+			if tc.code != 0 && !strings.Contains(out.String(), "evidence-record") {
+				t.Errorf("Check(%s) does not name step evidence-record:\n%s", tc.receipt, out.String())
+			}
 		}
 	}
 }

@@ -296,6 +296,26 @@ func printSteps(p printer, res *receipt.Result) {
 		}
 	}
 	p.line("signed-by", strings.Join(names, ", "))
+	printEmbeddedRecord(p, res.EvidenceRecord)
+}
+
+// printEmbeddedRecord prints what a version-5 receipt's evidence record
+// proved (step evidence-record), if it has one.
+func printEmbeddedRecord(p printer, er *receipt.RecordResult) {
+	switch {
+	case er == nil:
+	case er.Unverified != "":
+		p.line("ers-embedded-unverified", er.Unverified)
+	default:
+		p.line("ers-embedded", er.Time.UTC().Format(time.RFC3339), len(er.Stamps))
+		for _, s := range er.Stamps {
+			tsa := s.TSA
+			if tsa == "" {
+				tsa = p.say("unnamed-tsa")
+			}
+			p.line("ers-stamp", s.Time.UTC().Format(time.RFC3339), tsa, s.Hash)
+		}
+	}
 }
 
 // printVerdict prints the last line of a valid receipt.

@@ -54,6 +54,9 @@ var words = map[string][2]string{
 	"ers-stamp":     {"    %s by %s (%s)", "    %s，由 %s 签发（%s）"},
 	"verdict-ers":   {"the evidence record is NOT valid for this file", "证据记录对此文件无效（NOT valid）"},
 	"verdict-node":  {"the receipt is valid offline, but NOT CONFIRMED by %s", "回执离线验证有效，但未获 %s 确认（NOT CONFIRMED）"},
+	"ers-embedded": {"✓ evidence record (in the receipt): RFC 4998, the evidence's SHA-256 existed at %s (%d time-stamp(s), under the trust bundle's roots)",
+		"✓ 证据记录（回执内附）：RFC 4998，证据的 SHA-256 在 %s 已存在（%d 个时间戳，均在信任包的根证书之下）"},
+	"ers-embedded-unverified": {"! evidence record (in the receipt) not checked: %s", "! 回执内附的证据记录未检查：%s"},
 }
 
 // Message is e's message for standard error in English or, with chinese,

@@ -170,16 +170,29 @@ func custodyLines(r *receipt.Receipt, names map[string]string) (string, error) {
 
 func receiptName(id string) string { return "receipt-" + id + ".json" }
 
-// attachment is the item's receipt as an attached file.
-func (it *Item) attachment() (pdf.Attachment, error) {
+// recordName is the name of the item's attached evidence record.
+func recordName(id string) string { return "evidence-record-" + id + ".ers" }
+
+// attachments are the item's receipt as an attached file and, when the
+// receipt carries the item's evidence record (version 5), that record as
+// a file of its own (DER RFC 4998, for tools that read .ers files), which
+// custos verify --pdf checks to be the receipt's.
+func (it *Item) attachments() ([]pdf.Attachment, error) {
 	b, err := it.Receipt.Encode()
 	if err != nil {
-		return pdf.Attachment{}, fmt.Errorf("document: receipt of %s: %w", it.ID, err)
+		return nil, fmt.Errorf("document: receipt of %s: %w", it.ID, err)
 	}
-	return pdf.Attachment{
+	out := []pdf.Attachment{{
 		Name: receiptName(it.ID), MIME: "application/json", Data: b, Relationship: "Data",
 		Description: "Custos receipt of evidence item " + it.ID + ": verify offline with `custos verify`",
-	}, nil
+	}}
+	if der := it.Receipt.RecordDER(); der != nil {
+		out = append(out, pdf.Attachment{
+			Name: recordName(it.ID), Data: der, Relationship: "Supplement",
+			Description: "RFC 4998 evidence record of evidence item " + it.ID + " (also in its receipt): verify with `custos verify --evidence-record`",
+		})
+	}
+	return out, nil
 }
 
 // itemParts returns the sections and attachments of items.
@@ -191,11 +204,11 @@ func itemParts(items []Item, names map[string]string) ([]pdf.Section, []pdf.Atta
 		if err != nil {
 			return nil, nil, err
 		}
-		a, err := items[i].attachment()
+		a, err := items[i].attachments()
 		if err != nil {
 			return nil, nil, err
 		}
-		secs, atts = append(secs, s), append(atts, a)
+		secs, atts = append(secs, s), append(atts, a...)
 	}
 	return secs, atts, nil
 }

@@ -25,7 +25,8 @@ const (
 	StepInternal = "internal"
 )
 
-// stepOrder is the order in which receipt.Verify runs its steps.
+// stepOrder is the order in which receipt.Verify runs its steps; a
+// version-5 receipt has one more, receipt.StepRecord, after them.
 var stepOrder = []string{receipt.StepFormat, receipt.StepDigest, receipt.StepCustody, receipt.StepComplete,
 	receipt.StepTimestamp, receipt.StepInclusion, receipt.StepCheckpoint}
 
@@ -228,7 +229,7 @@ func failure(ev *receipt.Evidence, step string, e *ReportError) *Report {
 	if ev != nil {
 		rep.Evidence = evidence(ev)
 	}
-	for _, s := range stepOrder {
+	for _, s := range append(stepOrder, receipt.StepRecord) {
 		if s == step {
 			rep.Steps = append(rep.Steps, StepReport{Step: s, Summary: e.Message})
 			break
@@ -286,6 +287,14 @@ func success(res *receipt.Result, in Input) *Report {
 		{Step: receipt.StepInclusion, OK: true, Summary: fmt.Sprintf("Every event is in the consortium's log of %d entries.", cp.TreeSize)},
 		{Step: receipt.StepCheckpoint, OK: true, Summary: fmt.Sprintf("Block %d of chain %s, signed by %s: %d of %d voting power%s.",
 			cp.Height, cp.ChainID, strings.Join(names, ", "), cp.SignedPower, cp.TotalPower, through)},
+	}
+	if er := res.EvidenceRecord; er != nil { // version 5 (docs/receipt.md §9)
+		sr := StepReport{Step: receipt.StepRecord, OK: true, Skipped: er.Unverified != "", Summary: "Not checked: " + er.Unverified}
+		if er.Unverified == "" {
+			sr.Summary = fmt.Sprintf("The receipt's evidence record (RFC 4998) proves the SHA-256 existed at %s: %d time-stamp(s) from a TSA under the consortium's roots.",
+				er.Time.UTC().Format(time.RFC3339), len(er.Stamps))
+		}
+		rep.Steps = append(rep.Steps, sr)
 	}
 	return rep
 }
