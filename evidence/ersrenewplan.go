@@ -46,6 +46,9 @@ type RenewalConfig struct {
 	Hash crypto.Hash
 }
 
+// Check reports whether c is valid, as New checks it.
+func (c RenewalConfig) Check() error { return c.resolve() }
+
 func (c *RenewalConfig) resolve() error {
 	if c.Before < 0 {
 		return fmt.Errorf("evidence: Renewal.Before %v is negative", c.Before)
