@@ -39,3 +39,23 @@ func TestParseHash(t *testing.T) {
 		}
 	}
 }
+
+// InspectToken names a built-in TSA token's signer and algorithms, and
+// refuses a token whose signature is broken.
+func TestInspectToken(t *testing.T) {
+	p := newTestPKI(t)
+	x := p.tsa(t, "Inspected TSA", t0)
+	tok := build(t, x, items(2)).Token()
+	info, err := InspectToken(tok)
+	if err != nil || info.Signer.Subject.CommonName != "Inspected TSA" || info.Imprint != crypto.SHA256 || !info.Time.Equal(x.now) {
+		t.Fatalf("InspectToken = %+v, %v", info, err)
+	}
+	if want := []string{"1.2.840.10045.4.3.2", "2.16.840.1.101.3.4.2.1", "SHA-256"}; len(info.Algorithms) != 3 || info.Algorithms[0] != want[0] || info.Algorithms[1] != want[1] || info.Algorithms[2] != want[2] {
+		t.Errorf("InspectToken().Algorithms = %v, want %v", info.Algorithms, want)
+	}
+	bad := append([]byte(nil), tok...)
+	bad[len(bad)-5] ^= 1
+	if _, err := InspectToken(bad); !errors.Is(err, ErrBadToken) {
+		t.Errorf("InspectToken(damaged) = %v, want ErrBadToken", err)
+	}
+}

@@ -33,7 +33,7 @@ type renewPKI struct {
 	roots *x509.CertPool
 }
 
-func newRenewPKI(t *testing.T) *renewPKI {
+func newRenewPKI(t testing.TB) *renewPKI {
 	t.Helper()
 	root, err := certs.NewRoot("Renewal Test Root", r0)
 	if err != nil {
@@ -50,7 +50,7 @@ func newRenewPKI(t *testing.T) *renewPKI {
 
 // tsa is a built-in TSA on a certificate issued at issued (valid for
 // certs.TSAValidity), whose clock reads at.
-func (p *renewPKI) tsa(t *testing.T, name string, issued, at time.Time) (*notary.TSA, *x509.Certificate) {
+func (p *renewPKI) tsa(t testing.TB, name string, issued, at time.Time) (*notary.TSA, *x509.Certificate) {
 	t.Helper()
 	leaf, err := p.org.IssueTSA(name, issued)
 	if err != nil {

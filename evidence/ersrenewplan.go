@@ -10,8 +10,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/ers"
-	"github.com/custos-project/custos/internal/cms"
-	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // DefaultRenewBefore is how long before its TSA certificate expires a
@@ -46,6 +44,10 @@ type RenewalConfig struct {
 	Hash crypto.Hash
 }
 
+// ParseHash returns the hash named s, as RenewalConfig.Hash takes it
+// (ers.ParseHash: SHA-256, SHA-384, SHA-512).
+func ParseHash(s string) (crypto.Hash, bool) { return ers.ParseHash(s) }
+
 // Check reports whether c is valid, as New checks it.
 func (c RenewalConfig) Check() error { return c.resolve() }
 
@@ -59,7 +61,7 @@ func (c *RenewalConfig) resolve() error {
 	if c.Hash == 0 {
 		c.Hash = DefaultRenewHash
 	}
-	if cms.HashOID(c.Hash) == nil || !slices.Contains([]crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512}, c.Hash) {
+	if !slices.Contains([]crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512}, c.Hash) {
 		return fmt.Errorf("evidence: Renewal.Hash %v: an evidence record takes SHA-256, SHA-384 or SHA-512", c.Hash)
 	}
 	for _, r := range c.RetiredHashes {
@@ -145,34 +147,14 @@ func (c *RenewalConfig) retiredToken(f *tokenFacts) string {
 	return ""
 }
 
-// readToken checks the token's signature (it embeds its signer, as the
-// built-in TSA's tokens do) and returns its signer's expiry and its
-// algorithms.
+// readToken reads a chain's last token (ers.InspectToken): its signer's
+// expiry and its algorithms.
 func readToken(token []byte) (*tokenFacts, error) {
-	_, signer, err := rfc3161.CheckSignature(token, nil)
+	info, err := ers.InspectToken(token)
 	if err != nil {
 		return nil, err
 	}
-	sd, err := cms.Decode(token)
-	if err != nil {
-		return nil, err
-	}
-	info, err := cms.DecodeTSTInfo(sd.Content)
-	if err != nil {
-		return nil, err
-	}
-	f := &tokenFacts{notAfter: signer.NotAfter, imprint: cms.HashName(info.MessageImprint.Hash())}
-	for _, der := range [][]byte{sd.Signer.DigestAlgorithm, sd.Signer.SignatureAlgorithm} {
-		oid, err := cms.AlgorithmOID(der)
-		if err != nil {
-			return nil, err
-		}
-		f.sigAlgs = append(f.sigAlgs, oid.String())
-		if h := cms.HashFunc(oid); h != 0 {
-			f.sigAlgs = append(f.sigAlgs, cms.HashName(h))
-		}
-	}
-	return f, nil
+	return &tokenFacts{notAfter: info.Signer.NotAfter, imprint: ers.HashName(info.Imprint), sigAlgs: info.Algorithms}, nil
 }
 
 // Why a chain is due.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/custos-project/custos/ers"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/text"
 )
@@ -166,7 +165,7 @@ type EvidenceRecordsConfig struct {
 func (c EvidenceRecordsConfig) renewal() (evidence.RenewalConfig, error) {
 	r := evidence.RenewalConfig{Before: c.RenewBefore.Duration, RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures}
 	if c.Hash != "" {
-		h, ok := ers.ParseHash(c.Hash)
+		h, ok := evidence.ParseHash(c.Hash)
 		if !ok {
 			return r, fmt.Errorf("config: evidence_records.hash %q: want SHA-256, SHA-384 or SHA-512", c.Hash)
 		}
