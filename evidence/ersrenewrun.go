@@ -339,12 +339,8 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 	}
 	var num uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		batches := sequential(tx.Bucket(bERSBatch))
 		var err error
-		if num, err = batches.NextSequence(); err != nil {
-			return err
-		}
-		if err := batches.Put(u64(num), first.TimeStamp); err != nil {
+		if num, err = putBatch(tx, first.TimeStamp); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bERSBatchHash).Put(u64(num), []byte(h.String())); err != nil {

@@ -208,12 +208,8 @@ func (s *Service) buildBatch(ctx context.Context, b *ersBatch) error {
 	}
 	var num uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		batches := sequential(tx.Bucket(bERSBatch))
 		var err error
-		if num, err = batches.NextSequence(); err != nil {
-			return err
-		}
-		if err := batches.Put(u64(num), batch.Token()); err != nil {
+		if num, err = putBatch(tx, batch.Token()); err != nil {
 			return err
 		}
 		items := sequential(tx.Bucket(bERSItem))
@@ -237,6 +233,16 @@ func (s *Service) buildBatch(ctx context.Context, b *ersBatch) error {
 	s.log.Info("evidence records: batch time-stamped", "batch", num, "items", len(b.seqs),
 		"first", b.ids[0], "last", b.ids[len(b.ids)-1], "time", batch.Time().UTC().Format(time.RFC3339))
 	return nil
+}
+
+// putBatch stores token as a new batch's and returns its number.
+func putBatch(tx *bolt.Tx, token []byte) (uint64, error) {
+	batches := sequential(tx.Bucket(bERSBatch))
+	num, err := batches.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	return num, batches.Put(u64(num), token)
 }
 
 // ersStamper is the built-in TSA as an ers.Stamper.
