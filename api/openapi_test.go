@@ -213,6 +213,11 @@ func TestOpenAPISchemas(t *testing.T) {
 		"GovVote":            wire.Vote{},
 		"GovernanceTx":       wire.GovernanceTx{},
 		"GovernanceAccepted": wire.GovernanceAccepted{},
+		"RenewRequest":       wire.RenewRequest{},
+		"RenewalRun":         evidence.RenewalRun{},
+		"RenewalStatus":      evidence.RenewalStatus{},
+		"RenewalCount":       evidence.Count{},
+		"RenewedCount":       evidence.RenewedCount{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

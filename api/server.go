@@ -79,6 +79,9 @@ type Config struct {
 	Copyrights Register
 	Transfers  Transfers
 	Integrity  Integrity // the integrity auditor; nil: its routes answer 404
+	// Renewals renews the node's evidence records (the evidence
+	// service); nil: its routes answer 404.
+	Renewals Renewals
 	// Consortium is the consortium's copyright register (the chain); nil:
 	// priority searches cover this node's registrations alone.
 	Consortium ConsortiumRegister
@@ -152,6 +155,7 @@ func New(cfg Config) (*Server, error) {
 	s.e.Use(securityHeaders, allowHEAD)
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)
+	s.renewalRoutes(s.e, cfg.Renewals)
 	s.chainAdminRoutes(s.e, cfg.ChainAdmin)
 	s.governanceRoutes(s.e, cfg.Governance)
 	s.heads = headRoutes(s.e)

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"encoding/asn1"
 	"fmt"
+	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -236,4 +237,32 @@ func DecodeTree(der []byte, h crypto.Hash) ([]PartialHashtree, error) {
 		return nil, fmt.Errorf("%w: not one DER SEQUENCE OF PartialHashtree", ErrMalformed)
 	}
 	return decodeTree(tree, h.Size())
+}
+
+// DecodeArchiveTimeStamp decodes what EncodeArchiveTimeStamp wrote, as
+// strictly as Decode reads an ArchiveTimeStamp inside a record (no
+// trailing bytes, the same algorithms and limits). It shares der's memory.
+func DecodeArchiveTimeStamp(der []byte) (ArchiveTimeStamp, error) {
+	in := cryptobyte.String(der)
+	var a cryptobyte.String
+	if !in.ReadASN1(&a, cbasn1.SEQUENCE) || !in.Empty() {
+		return ArchiveTimeStamp{}, fmt.Errorf("%w: not one DER ArchiveTimeStamp", ErrMalformed)
+	}
+	return decodeArchiveTimeStamp(a)
+}
+
+// ParseHash returns the hash algorithm named s ("SHA-256", "SHA-384",
+// "SHA-512", as crypto.Hash spells them; case and the dash do not
+// matter), or false if s names none that an evidence record may use.
+func ParseHash(s string) (crypto.Hash, bool) {
+	for h := range hashDER {
+		if normalizeHashName(h.String()) == normalizeHashName(s) {
+			return h, true
+		}
+	}
+	return 0, false
+}
+
+func normalizeHashName(s string) string {
+	return strings.ToLower(strings.ReplaceAll(s, "-", ""))
 }

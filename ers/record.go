@@ -239,3 +239,10 @@ func appendTree(dst []byte, tag byte, tree []PartialHashtree, n int) []byte {
 	}
 	return dst
 }
+
+// EncodeArchiveTimeStamp returns the DER of one ArchiveTimeStamp: a
+// time-stamp renewal shared by every record of a batch, stored once and
+// appended to each record's chain when it is served.
+func EncodeArchiveTimeStamp(a ArchiveTimeStamp) []byte {
+	return a.append(make([]byte, 0, cms.Size(a.contentLen())))
+}

@@ -46,8 +46,9 @@ const ersHash = crypto.SHA256
 const ersStampTimeout = time.Minute
 
 // EvidenceRecord returns the DER RFC 4998 EvidenceRecord of item id: its
-// reduced hash tree and its batch's time-stamp, as one record of one
-// chain. It is ErrRecordPending while the item has none yet (it is not
+// reduced hash tree and its batch's time-stamp, with every renewal made
+// since (ersrenew.go): a time-stamp renewal appends to a chain, a
+// hash-tree renewal starts a new one. It is ErrRecordPending while the item has none yet (it is not
 // final, or RunEvidenceRecords has not reached it), ErrNotFound for an
 // unknown item. It records no access: the caller does (api).
 func (s *Service) EvidenceRecord(ctx context.Context, id string) ([]byte, error) {
@@ -68,33 +69,6 @@ func (s *Service) EvidenceRecord(ctx context.Context, id string) ([]byte, error)
 		return nil, err
 	}
 	return rec.Encode(), nil
-}
-
-// loadEvidenceRecord assembles the record of seq from its stored tree and
-// its batch's token.
-func loadEvidenceRecord(tx *bolt.Tx, seq uint64) (*ers.Record, error) {
-	v := tx.Bucket(bERSItem).Get(u64(seq))
-	if v == nil {
-		return nil, ErrRecordPending
-	}
-	if len(v) < 8 {
-		return nil, fmt.Errorf("evidence: evidence record of record %d is corrupt (%d bytes)", seq, len(v))
-	}
-	token := tx.Bucket(bERSBatch).Get(v[:8])
-	if token == nil {
-		return nil, fmt.Errorf("evidence: evidence record of record %d names batch %d, which is missing", seq, u64val(v[:8]))
-	}
-	var tree []ers.PartialHashtree
-	if len(v) > 8 { // else a batch of one: the time-stamp is over the item's hash
-		var err error
-		if tree, err = ers.DecodeTree(v[8:], ersHash); err != nil {
-			return nil, fmt.Errorf("evidence: evidence record of record %d: %w", seq, err)
-		}
-	}
-	// DecodeTree copies the hashes; the token is copied here, so that the
-	// record outlives the transaction.
-	ats := ers.ArchiveTimeStamp{Hash: ersHash, Tree: tree, TimeStamp: bytes.Clone(token)}
-	return &ers.Record{DigestAlgorithms: []crypto.Hash{ersHash}, Chains: []ers.Chain{{ats}}}, nil
 }
 
 // RunEvidenceRecords builds the evidence records of final items until ctx
@@ -234,12 +208,8 @@ func (s *Service) buildBatch(ctx context.Context, b *ersBatch) error {
 	}
 	var num uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		batches := sequential(tx.Bucket(bERSBatch))
 		var err error
-		if num, err = batches.NextSequence(); err != nil {
-			return err
-		}
-		if err := batches.Put(u64(num), batch.Token()); err != nil {
+		if num, err = putBatch(tx, batch.Token()); err != nil {
 			return err
 		}
 		items := sequential(tx.Bucket(bERSItem))
@@ -263,6 +233,16 @@ func (s *Service) buildBatch(ctx context.Context, b *ersBatch) error {
 	s.log.Info("evidence records: batch time-stamped", "batch", num, "items", len(b.seqs),
 		"first", b.ids[0], "last", b.ids[len(b.ids)-1], "time", batch.Time().UTC().Format(time.RFC3339))
 	return nil
+}
+
+// putBatch stores token as a new batch's and returns its number.
+func putBatch(tx *bolt.Tx, token []byte) (uint64, error) {
+	batches := sequential(tx.Bucket(bERSBatch))
+	num, err := batches.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	return num, batches.Put(u64(num), token)
 }
 
 // ersStamper is the built-in TSA as an ers.Stamper.

@@ -47,6 +47,10 @@ type ersStore struct {
 	batch int
 	db    *bolt.DB
 	s     *Service
+	// clock, when set, is the service's clock (Config.Now); renewal its
+	// Config.Renewal.
+	clock   time.Time
+	renewal RenewalConfig
 }
 
 // devTSA is the built-in TSA of a new development PKI, and its root.
@@ -82,7 +86,13 @@ func (st *ersStore) open() {
 		st.t.Fatal(err)
 	}
 	st.db = db
-	st.s, err = New(context.Background(), Config{DB: db, Blobs: st.blobs, TSA: st.tsa, EvidenceRecordBatch: st.batch})
+	now := func() time.Time {
+		if st.clock.IsZero() {
+			return time.Now()
+		}
+		return st.clock
+	}
+	st.s, err = New(context.Background(), Config{DB: db, Blobs: st.blobs, TSA: st.tsa, EvidenceRecordBatch: st.batch, Now: now, Renewal: st.renewal})
 	if err != nil {
 		st.t.Fatal(err)
 	}

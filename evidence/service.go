@@ -91,6 +91,10 @@ type Config struct {
 	// record time-stamp covers (RunEvidenceRecords); 0 means
 	// DefaultEvidenceRecordBatch.
 	EvidenceRecordBatch int
+	// Renewal configures the renewal of evidence records (ersrenew*.go):
+	// when a chain's time-stamps are renewed and to which hash a retired
+	// one's hash trees move.
+	Renewal RenewalConfig
 }
 
 // Service files evidence and records every access to it.
@@ -111,6 +115,8 @@ type Service struct {
 	// (evidencerecords.go).
 	ersKick chan struct{}
 	ersMu   sync.Mutex
+	// renewMu serializes renewal runs (ersrenewrun.go).
+	renewMu sync.Mutex
 }
 
 // New validates cfg and prepares the store. Call Recover before serving.
@@ -143,7 +149,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	case cfg.EvidenceRecordBatch == 0:
 		cfg.EvidenceRecordBatch = DefaultEvidenceRecordBatch
 	}
-	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, [][]byte{bVerifyTok, bDocSum}, ersBuckets); err != nil {
+	if err := cfg.Renewal.resolve(); err != nil {
+		return nil, err
+	}
+	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, [][]byte{bVerifyTok, bDocSum}, ersBuckets, ersRenewBuckets); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	inline, err := inlineMax(cfg)

@@ -151,6 +151,18 @@ func TestCalls(t *testing.T) {
 				v, err := c.StartIntegrity(ctx)
 				return v.Running.Trigger, err
 			}, "manual"},
+		{"EvidenceRecordStatus", wantReq{"GET", "/api/v1/admin/evidence-records/status", "", ""}, 200,
+			`{"now":"2026-11-21T10:00:00Z","renew_before":"4320h0m0s","hash":"SHA-512","current":{"batches":2,"items":5},"due_soon":{"batches":0,"items":0},"due_timestamp":{"batches":1,"items":3},"due_hashtree":{"batches":0,"items":0},"renewed":{"batches":0,"items":0},"unreadable":{"batches":0,"items":0}}`,
+			func(ctx context.Context, c *Client) (any, error) {
+				v, err := c.EvidenceRecordStatus(ctx)
+				return v.DueTimeStamp.Items, err
+			}, 3},
+		{"RenewEvidenceRecords", wantReq{"POST", "/api/v1/admin/evidence-records/renew", "", `{"dry_run":true}`}, 200,
+			`{"started":"2026-11-21T10:00:00Z","finished":"2026-11-21T10:00:01Z","dry_run":true,"timestamp":{"batches":1,"items":3,"tokens":1},"hashtree":{"batches":0,"items":0,"tokens":0},"blocked":{"batches":0,"items":0}}`,
+			func(ctx context.Context, c *Client) (any, error) {
+				v, err := c.RenewEvidenceRecords(ctx, true)
+				return v.TimeStamp.Tokens, err
+			}, 1},
 		{"CreateKey", wantReq{"POST", "/api/v1/orgs/aaaaaaaaaaaaaaaaaaaaaaaaaa/keys", "", `{"role":"examiner","name":"clerk","expires_at":"2027-01-02T03:04:05Z"}`}, 201,
 			`{"key":` + keyJSON + `,"token":"cst_secret"}`,
 			func(ctx context.Context, c *Client) (any, error) {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
+
+	"github.com/custos-project/custos/api/wire"
 )
 
 // maxEvidenceRecord bounds an evidence record read (ers.MaxSize).
@@ -24,4 +27,20 @@ func (c *Client) EvidenceRecord(ctx context.Context, id string) ([]byte, error) 
 		err = fmt.Errorf("client: evidence record of %s is over %d bytes", id, maxEvidenceRecord)
 	}
 	return b, err
+}
+
+// EvidenceRecordStatus returns the state of the node's evidence records:
+// what is current, due and renewed, and the last renewal run (permission
+// admin).
+func (c *Client) EvidenceRecordStatus(ctx context.Context) (*wire.RenewalStatus, error) {
+	var out wire.RenewalStatus
+	return &out, c.getJSON(ctx, "/api/v1/admin/evidence-records/status", &out)
+}
+
+// RenewEvidenceRecords runs the renewal of the node's evidence records
+// and returns what it did; with dryRun, what it would do, changing nothing
+// (permission admin).
+func (c *Client) RenewEvidenceRecords(ctx context.Context, dryRun bool) (*wire.RenewalRun, error) {
+	var out wire.RenewalRun
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/admin/evidence-records/renew", wire.RenewRequest{DryRun: dryRun}, http.StatusOK, &out)
 }

@@ -135,3 +135,10 @@ type ConsistencyView struct {
 	Second uint64   `json:"second"`
 	Proof  []string `json:"proof"` // hex node hashes
 }
+
+// RenewRequest is the body of POST /api/v1/admin/evidence-records/renew:
+// with DryRun, the node reports what a run would renew and changes
+// nothing. An empty body is a run.
+type RenewRequest struct {
+	DryRun bool `json:"dry_run,omitempty"`
+}

@@ -22,7 +22,9 @@ import (
 // in the single-validator chain, its receipt verifies offline, and the log
 // answers lookups and consistency proofs.
 func TestEmbeddedAnchoring(t *testing.T) {
-	n := startNode(t, t.TempDir(), "")
+	// SHA-256 retired, so that the "evidence record renewed" step has a
+	// hash-tree renewal to run; no scheduled run.
+	n := startNode(t, t.TempDir(), "[evidence_records]\nretired_hashes = [\"SHA-256\"]\nrenew_interval = \"0s\"\n")
 	dir := t.TempDir()
 	_, _, tb := n.call("GET", "/api/v1/trust", "", nil)
 	trust := writeFile(t, dir, "trust.json", tb)
@@ -77,6 +79,10 @@ func TestEmbeddedAnchoring(t *testing.T) {
 
 	t.Run("evidence record", func(t *testing.T) {
 		checkEvidenceRecord(t, n, v.ID, dir, rp, fp, trust, data)
+	})
+
+	t.Run("evidence record renewed", func(t *testing.T) {
+		checkRenewedRecord(t, n, v.ID, dir, rp, fp, trust)
 	})
 
 	t.Run("lookup", func(t *testing.T) {
@@ -322,5 +328,57 @@ func checkEmbeddedRecord(t *testing.T, n *proc, id, dir, fp, trust string, der [
 	out, err = runCustos(t, "verify", "--receipt", writeFile(t, dir, "r5-bad.json", tb), "--file", fp, "--trust", trust)
 	if exitCode(err) != 1 || !strings.Contains(out, "✗ evidence-record") || !strings.Contains(out, "INVALID") {
 		t.Errorf("custos verify of a receipt with a changed evidence record: exit %d, %v\n%s", exitCode(err), err, out)
+	}
+}
+
+// checkRenewedRecord: on a node whose configuration retires SHA-256, the
+// status shows item id due for hash-tree renewal; `custos evidence-record
+// renew --dry-run` says so and changes nothing; `renew` gives the item a
+// SHA-512 chain over its stored bytes, logged in its custody, and a second
+// run renews nothing; the served record then verifies with `custos verify
+// --evidence-record` against the file, and in Bouncy Castle.
+func checkRenewedRecord(t *testing.T, n *proc, id, dir, rp, fp, trust string) {
+	admin := []string{"--server", n.URL, "--token", n.Token, "--json"}
+	var st wire.RenewalStatus
+	out, err := runCustos(t, append([]string{"evidence-record", "status"}, admin...)...)
+	if err != nil || json.Unmarshal([]byte(out), &st) != nil || st.DueHashTree.Items < 1 || st.Hash != "SHA-512" {
+		t.Fatalf("custos evidence-record status: %v\n%s", err, out)
+	}
+	before, err := runCustos(t, "evidence-record", id, "--server", n.URL, "--token", n.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run wire.RenewalRun
+	out, err = runCustos(t, append([]string{"evidence-record", "renew", "--dry-run"}, admin...)...)
+	if err != nil || json.Unmarshal([]byte(out), &run) != nil || !run.DryRun || run.HashTree.Items != st.DueHashTree.Items || run.HashTree.Tokens != 1 {
+		t.Fatalf("custos evidence-record renew --dry-run: %v\n%s", err, out)
+	}
+	if again, _ := runCustos(t, "evidence-record", id, "--server", n.URL, "--token", n.Token); again != before {
+		t.Fatalf("a dry run changed the evidence record")
+	}
+	out, err = runCustos(t, append([]string{"evidence-record", "renew"}, admin...)...)
+	if err != nil || json.Unmarshal([]byte(out), &run) != nil || run.HashTree.Items != st.DueHashTree.Items || run.HashTree.Tokens != 1 || len(run.Errors) != 0 {
+		t.Fatalf("custos evidence-record renew: %v\n%s", err, out)
+	}
+	out, err = runCustos(t, append([]string{"evidence-record", "renew"}, admin...)...)
+	if err != nil || json.Unmarshal([]byte(out), &run) != nil || run.HashTree.Items != 0 || run.TimeStamp.Items != 0 {
+		t.Errorf("a second renewal run: %v\n%s", err, out)
+	}
+	_, _, cb := n.call("GET", "/api/v1/evidence/"+id+"/custody", n.Token, nil)
+	if !strings.Contains(string(cb), `"type":"ers.hashtree_renewed"`) {
+		t.Errorf("the item's custody has no ers.hashtree_renewed event:\n%s", cb)
+	}
+	ers := filepath.Join(dir, id+".renewed.ers")
+	if _, err := runCustos(t, "evidence-record", id, "-o", ers, "--server", n.URL, "--token", n.Token); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust, "--evidence-record", ers)
+	if err != nil || !strings.Contains(out, "SHA-512") || !strings.HasSuffix(out, "VALID\n") {
+		t.Fatalf("custos verify --evidence-record of the renewed record: %v\n%s", err, out)
+	}
+	bc := testenv.BouncyCastle(t, filepath.Join("..", "..", "ers", "testdata", "ERSCheck.java"))
+	at := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
+	if line := strings.TrimSpace(bc.Run(t, at, ers, fp)); line != "VALID 2" {
+		t.Errorf("Bouncy Castle on the renewed record: %q, want VALID 2", line)
 	}
 }

@@ -435,6 +435,11 @@ func authzMatrix() map[string]matrixCase {
 		// The integrity audit: admin keys only.
 		"GET /api/v1/admin/integrity":  {own: get(func(*authzWorld) string { return "/api/v1/admin/integrity" }), ownWant: outcomes("admin", allow)},
 		"POST /api/v1/admin/integrity": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/integrity" }, nil), ownWant: outcomes("admin", allow)},
+		// Evidence-record renewal: admin keys only (a dry run, so that the
+		// matrix changes nothing).
+		"GET /api/v1/admin/evidence-records/status": {own: get(func(*authzWorld) string { return "/api/v1/admin/evidence-records/status" }), ownWant: outcomes("admin", allow)},
+		"POST /api/v1/admin/evidence-records/renew": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/evidence-records/renew" },
+			func(*authzWorld) any { return map[string]any{"dry_run": true} }), ownWant: outcomes("admin", allow)},
 		// Chain administration: the operator's admin keys only (a vote for
 		// a height already past is a 400, after the permission check).
 		"GET /api/v1/admin/chain": {own: get(func(*authzWorld) string { return "/api/v1/admin/chain" }), ownWant: outcomes("admin", allow)},

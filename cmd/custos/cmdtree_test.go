@@ -159,6 +159,8 @@ var apiCommands = map[string]string{
 	"getProposal":              "custos consortium proposal",
 	"createProposal":           "custos consortium propose",
 	"voteProposal":             "custos consortium vote",
+	"getEvidenceRecordStatus":  "custos evidence-record status",
+	"renewEvidenceRecords":     "custos evidence-record renew",
 }
 
 // noCLI are the operations with no command, and why.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/text"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	Notary   NotaryConfig   `toml:"notary"`
 	Audit    AuditConfig    `toml:"audit"`
 	Custody  CustodyConfig  `toml:"custody"`
+	// EvidenceRecords is the renewal of the items' RFC 4998 evidence
+	// records (docs/evidence-records.md, "Renewal").
+	EvidenceRecords EvidenceRecordsConfig `toml:"evidence_records"`
 	// Consortium is the node's peer API, through which members share
 	// evidence across nodes (written by `custos consortium init`).
 	Consortium ConsortiumConfig `toml:"consortium"`
@@ -133,6 +137,41 @@ type AuditConfig struct {
 	Interval duration `toml:"interval"`
 	// Deep re-reads every blob and recomputes its SHA-256; default true.
 	Deep bool `toml:"deep"`
+}
+
+// EvidenceRecordsConfig is the [evidence_records] table: when the items'
+// RFC 4998 evidence records are renewed (see evidence.RenewalConfig).
+type EvidenceRecordsConfig struct {
+	// RenewInterval is the time between renewal runs, the first one
+	// RenewInterval after start; default 24h, "0s" schedules none (runs
+	// are then made on demand only, through the admin API).
+	RenewInterval duration `toml:"renew_interval"`
+	// RenewBefore: a chain is renewed once its last time-stamp's
+	// certificate expires within RenewBefore; default 4320h (180 days).
+	RenewBefore duration `toml:"renew_before"`
+	// RetiredHashes are retired hash algorithms ("SHA-256"): their chains
+	// get a hash-tree renewal to Hash.
+	RetiredHashes []string `toml:"retired_hashes"`
+	// RetiredSignatures are retired token signature algorithms (dotted
+	// OIDs, or "SHA-1" for the signature's digest): their chains get a
+	// time-stamp renewal.
+	RetiredSignatures []string `toml:"retired_signatures"`
+	// Hash is the hash of the chains a hash-tree renewal starts; default
+	// SHA-512.
+	Hash string `toml:"hash"`
+}
+
+// renewal is the table as evidence.RenewalConfig.
+func (c EvidenceRecordsConfig) renewal() (evidence.RenewalConfig, error) {
+	r := evidence.RenewalConfig{Before: c.RenewBefore.Duration, RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures}
+	if c.Hash != "" {
+		h, ok := evidence.ParseHash(c.Hash)
+		if !ok {
+			return r, fmt.Errorf("config: evidence_records.hash %q: want SHA-256, SHA-384 or SHA-512", c.Hash)
+		}
+		r.Hash = h
+	}
+	return r, nil
 }
 
 // CustodyConfig is the [custody] table: how reads are recorded in custody
@@ -233,6 +272,7 @@ func defaultConfig() Config {
 	c.LogLevel = "info"
 	c.Storage.Backend = "folder"
 	c.Audit.Interval.Duration, c.Audit.Deep = 6*time.Hour, true
+	c.EvidenceRecords.RenewInterval.Duration = 24 * time.Hour
 	return c
 }
 
@@ -325,6 +365,12 @@ func (c *Config) validate() error {
 	if c.Audit.Interval.Duration < 0 {
 		return fmt.Errorf("config: audit.interval must not be negative")
 	}
+	if e := c.EvidenceRecords; e.RenewInterval.Duration < 0 || e.RenewBefore.Duration < 0 {
+		return fmt.Errorf("config: evidence_records.renew_interval and renew_before must not be negative")
+	}
+	if err := c.checkRenewal(); err != nil {
+		return err
+	}
 	if c.MaxUploadBytes < 0 {
 		return fmt.Errorf("config: max_upload_bytes must be positive")
 	}
@@ -338,6 +384,18 @@ func (c *Config) validate() error {
 		if err := text.CheckVisible(f.name, f.v); err != nil {
 			return fmt.Errorf("config: %w", err)
 		}
+	}
+	return nil
+}
+
+// checkRenewal checks [evidence_records] as evidence.New will.
+func (c *Config) checkRenewal() error {
+	r, err := c.EvidenceRecords.renewal()
+	if err != nil {
+		return err
+	}
+	if err := r.Check(); err != nil {
+		return fmt.Errorf("config: evidence_records: %w", err)
 	}
 	return nil
 }

@@ -47,3 +47,31 @@ func TestConfigChainTimeouts(t *testing.T) {
 		t.Errorf("a negative timeout_propose: %v", err)
 	}
 }
+
+// TestConfigEvidenceRecords: [evidence_records] is read with its defaults,
+// and a bad hash, an unknown retired algorithm, a retired renewal hash or a
+// negative duration is refused.
+func TestConfigEvidenceRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "custos.toml")
+	load := func(body string) (Config, error) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return loadConfig(path)
+	}
+	cfg, err := load("[evidence_records]\nrenew_before = \"720h\"\nretired_hashes = [\"sha-256\"]\nretired_signatures = [\"1.2.840.10045.4.3.2\", \"SHA-1\"]\n")
+	if err != nil || cfg.EvidenceRecords.RenewInterval.Duration != 24*time.Hour || cfg.EvidenceRecords.RenewBefore.Duration != 720*time.Hour {
+		t.Fatalf("loadConfig = %+v, %v", cfg.EvidenceRecords, err)
+	}
+	for _, tt := range []struct{ body, want string }{
+		{"[evidence_records]\nhash = \"MD5\"\n", "evidence_records.hash"},
+		{"[evidence_records]\nretired_hashes = [\"SHA-3\"]\n", "retired algorithm"},
+		{"[evidence_records]\nretired_hashes = [\"SHA-512\"]\n", "is retired"},
+		{"[evidence_records]\nrenew_interval = \"-1h\"\n", "must not be negative"},
+	} {
+		if _, err := load(tt.body); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("loadConfig(%q) = %v, want an error with %q", tt.body, err, tt.want)
+		}
+	}
+}

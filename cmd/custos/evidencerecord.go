@@ -6,6 +6,8 @@ import (
 	"os/signal"
 
 	"github.com/spf13/cobra"
+
+	"github.com/custos-project/custos/api/client"
 )
 
 // evidenceRecordCmd is `custos evidence-record ID`: the item's RFC 4998
@@ -33,7 +35,56 @@ func evidenceRecordCmd() *cobra.Command {
 	}
 	cn.flags(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the record to FILE (e.g. ID.ers) instead of standard output")
+	cmd.AddCommand(renewCmd(cn), renewalStatusCmd(cn))
 	return cmd
+}
+
+// renewCmd is `custos evidence-record renew [--dry-run]`: the node's
+// renewal job, run now (admin).
+func renewCmd(cn *conn) *cobra.Command {
+	var dry bool
+	cmd := &cobra.Command{
+		Use:   "renew [--dry-run]",
+		Short: "Renew the node's evidence records that are due now (admin); with --dry-run, only say what would be renewed",
+		Long: `Renew the node's RFC 4998 evidence records that are due now, as the scheduled job does
+([evidence_records] in custos.toml): hash-tree renewals (RFC 4998 §5.3) of the items whose chain's
+hash is retired, from their stored bytes, then time-stamp renewals (§5.2) of the chains whose last
+time-stamp's certificate expires within renew_before or whose signature algorithm is retired.
+Each renewed item gets a custody event. With --dry-run it asks no TSA and changes nothing.
+It exits 1 when something due could not be renewed (the errors say why: a TSA certificate to
+rotate, stored bytes that no longer match).`,
+		Example: `  custos evidence-record renew --dry-run
+  custos evidence-record renew && custos evidence-record status`,
+		Args: positional(0, "no arguments"),
+		RunE: cn.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			run, err := c.RenewEvidenceRecords(ctx, dry)
+			if err != nil {
+				return err
+			}
+			if err := printValue(run); err != nil {
+				return err
+			}
+			if run.Blocked.Items > 0 || len(run.Errors) > 0 {
+				return failure(1, "fail.renewal-blocked", "n", run.Blocked.Items)
+			}
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "report what would be renewed and the tokens it would cost; ask no TSA, change nothing")
+	return cmd
+}
+
+// renewalStatusCmd is `custos evidence-record status` (admin).
+func renewalStatusCmd(cn *conn) *cobra.Command {
+	return &cobra.Command{
+		Use:     "status",
+		Short:   "Show the node's evidence records by state: current, due soon, due, renewed; the last renewal run (admin)",
+		Example: `  custos evidence-record status`,
+		Args:    positional(0, "no arguments"),
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			return c.EvidenceRecordStatus(ctx)
+		}),
+	}
 }
 
 // writeOutput writes b to the file out, or to standard output when out is

@@ -264,10 +264,11 @@ var flagsZH = map[string]string{
 	"custos verify --trust":           "信任包 JSON 文件（请自行保存一份）",
 	"custos verify --evidence-record": "证据的 RFC 4998 证据记录（DER，来自 'custos evidence-record'），对照文件或回执所载 SHA-256 检查（可选）",
 
-	"custos webhook --server":           serverZH,
-	"custos webhook --token":            tokenZH,
-	"custos webhook create --event":     "evidence.timestamped、evidence.anchored、evidence.shared 或 copyright.transfer（每个重复一次）",
-	"custos webhook create --url":       "接收方的 https URL",
-	"custos webhook deliveries --limit": "至多列出这么多条投递记录",
-	"custos consortium init --crypto":   "根证书、各组织 CA、TSA 与公证处密钥的签名算法：ecdsa（P-256、SHA-256）或 sm（SM2、SM3）；验证者密钥仍为 Ed25519，治理与 TLS 密钥仍为 ECDSA",
+	"custos webhook --server":                serverZH,
+	"custos webhook --token":                 tokenZH,
+	"custos webhook create --event":          "evidence.timestamped、evidence.anchored、evidence.shared 或 copyright.transfer（每个重复一次）",
+	"custos webhook create --url":            "接收方的 https URL",
+	"custos webhook deliveries --limit":      "至多列出这么多条投递记录",
+	"custos consortium init --crypto":        "根证书、各组织 CA、TSA 与公证处密钥的签名算法：ecdsa（P-256、SHA-256）或 sm（SM2、SM3）；验证者密钥仍为 Ed25519，治理与 TLS 密钥仍为 ECDSA",
+	"custos evidence-record renew --dry-run": "只报告将续期的内容及所需时间戳数；不请求 TSA，不作任何更改",
 }

@@ -286,4 +286,5 @@ var messages = map[string]words{
 	"cobra.max-args":                {"accepts at most {n} arg(s), received {got}", "至多接受 {n} 个参数，收到 {got} 个"},
 	"cobra.exact-args":              {"accepts {n} arg(s), received {got}", "需要 {n} 个参数，收到 {got} 个"},
 	"usage.crypto":                  {"--crypto {value}: want ecdsa or sm", "--crypto {value}：须为 ecdsa 或 sm"},
+	"fail.renewal-blocked":          {"{n} item(s) due for renewal could not be renewed: see errors", "{n} 项到期的证据记录未能续期：见 errors"},
 }

@@ -128,6 +128,9 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	go n.ev.Run(runCtx, 10*time.Second)
 	go n.ev.RunReadFolds(runCtx)
 	go n.ev.RunEvidenceRecords(runCtx, time.Minute) // RFC 4998 records of final items; woken by finality
+	if d := cfg.EvidenceRecords.RenewInterval.Duration; d > 0 {
+		go n.ev.RunRenewals(runCtx, d, "node:renewal") // their renewal before expiry and after an algorithm's retirement
+	}
 	go n.hooks.Run(runCtx)
 	go n.audit.Run(runCtx)
 	if n.peer != nil {
@@ -240,8 +243,13 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	// which starts after the service: neither holds the other.
 	wake := make(chan struct{}, 1)
 	notices := &shareNotices{}
+	renewal, err := cfg.EvidenceRecords.renewal()
+	if err != nil {
+		return nil, err
+	}
 	ev, err := evidence.New(ctx, evidence.Config{
-		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
+		Renewal: renewal,
+		DB:      db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log, ReadFoldWindow: cfg.Custody.ReadFoldWindow.Duration,
 		OnLeaves: func() {
 			select {
@@ -360,7 +368,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	srv, err := api.New(api.Config{
 		Records: ev, Custody: ev, Sharing: shares, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Governance: n.chain, Directory: n.chain, Leaving: n.chain, Consortium: n.chain.Chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Peers: peers,
+		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Renewals: n.ev, Peers: peers,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,

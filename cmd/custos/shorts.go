@@ -110,6 +110,8 @@ var shortsZH = map[string]string{
 	"custos webhook list":          "列出本机构的 webhook",
 
 	"custos consortium governance-cert": "在成员的本机构 CA 下为 PKCS#11 令牌或文件中的密钥签发治理证书",
+	"custos evidence-record renew":      "立即续期本节点到期的证据记录（管理员）；加 --dry-run 只报告将续期的内容",
+	"custos evidence-record status":     "按状态显示本节点的证据记录：有效、即将到期、到期、已续期；以及最近一次续期（管理员）",
 }
 
 // speakChinese gives the tree's commands their Chinese one-line

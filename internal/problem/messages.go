@@ -348,4 +348,7 @@ var catalog = map[string]Text{
 	"no-document-signer":      {"This node holds no notary document-signing certificate (or lacks the CJK font to render documents), so it cannot issue certificates. Certificates are issued by the consortium's notary members.", "本节点没有公证文书签名证书（或缺少排版文书所需的中文字体），因此不能出具公证书。公证书由联盟中的公证成员出具。"},
 	"registration-unanchored": {"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.", "此登记尚未锚定到联盟链，暂时不能出具证书。请稍后重试。"},
 	"evidence-unanchored":     {"Evidence item {id} is not yet anchored in the consortium chain, so its receipt, which the document embeds, does not exist yet. Retry shortly.", "证据 {id} 尚未锚定到联盟链，文书中要嵌入的回执还不存在。请稍后重试。"},
+
+	// Evidence-record renewal (docs/operations.md, "Renewing evidence records").
+	"no-renewal": {"This node does not renew evidence records.", "本节点不续期证据记录。"},
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"time"
 
 	"github.com/custos-project/custos/certs"
@@ -40,12 +42,34 @@ type ERSStamp struct {
 	TSA   string    `json:"tsa"`
 }
 
-// checkERS verifies the DER evidence record der (RFC 4998) against sum,
-// the data's SHA-256, with the TSA roots of the trust bundle: its root
+// fileHashes hash the file for the evidence record: every hash a record
+// may use, since a hash-tree renewal (RFC 4998 §5.3) adds chains of
+// another hash than SHA-256.
+type fileHashes map[crypto.Hash]hash.Hash
+
+func (f fileHashes) writer() io.Writer {
+	ws := make([]io.Writer, 0, len(f))
+	for _, h := range f {
+		ws = append(ws, h)
+	}
+	return io.MultiWriter(ws...)
+}
+
+func (f fileHashes) sums() ers.Hashes {
+	out := ers.Hashes{}
+	for k, h := range f {
+		out[k] = h.Sum(nil)
+	}
+	return out
+}
+
+// checkERS verifies the DER evidence record der (RFC 4998) against sums,
+// the data's hashes (only its SHA-256 from a receipt without the file: a
+// record with a chain of another hash then needs --file), with the TSA roots of the trust bundle: its root
 // and its further TSA roots, as for the receipt's tokens, and its TSA
 // chain as intermediates.
-func checkERS(der []byte, sum []byte, of string, trust *receipt.Trust) (*ERSReport, error) {
-	rep := &ERSReport{Of: of, SHA256: hex.EncodeToString(sum)}
+func checkERS(der []byte, sums ers.Hashes, of string, trust *receipt.Trust) (*ERSReport, error) {
+	rep := &ERSReport{Of: of, SHA256: hex.EncodeToString(sums[crypto.SHA256])}
 	roots, inter, err := tsaTrust(trust)
 	if err != nil {
 		return nil, err
@@ -55,7 +79,7 @@ func checkERS(der []byte, sum []byte, of string, trust *receipt.Trust) (*ERSRepo
 		rep.Step, rep.Error = "decode", err.Error()
 		return rep, nil
 	}
-	res, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: sum}, ers.VerifyOptions{Roots: roots, Intermediates: inter})
+	res, err := ers.Verify(rec, sums, ers.VerifyOptions{Roots: roots, Intermediates: inter})
 	var ve *ers.VerifyError
 	switch {
 	case errors.As(err, &ve):

@@ -3,6 +3,7 @@ package verifycli
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"encoding/pem"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custos-project/custos/ers"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -46,7 +48,7 @@ func ersVector(t *testing.T) (der, item []byte, trust *receipt.Trust) {
 func TestCheckERS(t *testing.T) {
 	der, item, trust := ersVector(t)
 	sum := sha256.Sum256(item)
-	rep, err := checkERS(der, sum[:], "file", trust)
+	rep, err := checkERS(der, ers.Hashes{crypto.SHA256: sum[:]}, "file", trust)
 	if err != nil || !rep.Valid || len(rep.Stamps) != 1 || rep.Time == nil || rep.Time.Year() != 2026 {
 		t.Fatalf("checkERS(vector) = %+v, %v; want valid, one stamp of 2026", rep, err)
 	}
@@ -72,7 +74,7 @@ func TestCheckERS(t *testing.T) {
 		{"damaged signature", damaged, sum[:], trust, "checkToken"},
 		{"not a record", []byte("not DER"), sum[:], trust, "decode"},
 	} {
-		rep, err := checkERS(tc.der, tc.sum, "file", tc.trust)
+		rep, err := checkERS(tc.der, ers.Hashes{crypto.SHA256: tc.sum}, "file", tc.trust)
 		if err != nil || rep.Valid || rep.Step != tc.step {
 			t.Errorf("%s: checkERS = %+v, %v; want not valid at step %s", tc.name, rep, err, tc.step)
 			continue

@@ -7,7 +7,9 @@ package verifycli
 
 import (
 	"context"
+	"crypto"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custos-project/custos/ers"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -125,13 +128,14 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	}
 	var artifact io.Reader
 	fileSum := sha256.New()
+	fileSums := fileHashes{crypto.SHA256: fileSum, crypto.SHA384: sha512.New384(), crypto.SHA512: sha512.New()} // a renewed evidence record's chains
 	if o.File != "" {
 		f, err := os.Open(o.File)
 		if err != nil {
 			return usageError("%v", err)
 		}
 		defer f.Close()
-		artifact = io.TeeReader(f, fileSum)
+		artifact = io.TeeReader(f, fileSums.writer())
 	}
 	r, v, res, err := verifyBytes(rb, artifact, trust, companion)
 	var ve *receipt.VerifyError
@@ -147,13 +151,13 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	}
 	var ersRep *ERSReport
 	if ersDER != nil {
-		of, sum := "receipt", []byte(nil)
+		of, sums := "receipt", ers.Hashes{}
 		if res.FileChecked {
-			of, sum = "file", fileSum.Sum(nil)
-		} else if sum, err = hex.DecodeString(res.Evidence.SHA256); err != nil {
+			of, sums = "file", fileSums.sums()
+		} else if sums[crypto.SHA256], err = hex.DecodeString(res.Evidence.SHA256); err != nil {
 			return usageError("receipt: SHA-256 %q: %v", res.Evidence.SHA256, err)
 		}
-		if ersRep, err = checkERS(ersDER, sum, of, trust); err != nil {
+		if ersRep, err = checkERS(ersDER, sums, of, trust); err != nil {
 			return usageError("%s: %v", o.Trust, err)
 		}
 		if !ersRep.Valid {

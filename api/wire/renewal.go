@@ -1,0 +1,49 @@
+package wire
+
+import "time"
+
+// The evidence-record renewal's answers (GET and POST
+// /api/v1/admin/evidence-records/...), as a client reads them; the node
+// writes evidence.RenewalStatus and evidence.RenewalRun.
+
+// RenewalStatus is the state of the node's evidence records.
+type RenewalStatus struct {
+	Now               time.Time    `json:"now"`
+	RenewBefore       string       `json:"renew_before"`
+	RetiredHashes     []string     `json:"retired_hashes,omitempty"`
+	RetiredSignatures []string     `json:"retired_signatures,omitempty"`
+	Hash              string       `json:"hash"`
+	Current           RenewalCount `json:"current"`
+	DueSoon           RenewalCount `json:"due_soon"`
+	DueTimeStamp      RenewalCount `json:"due_timestamp"`
+	DueHashTree       RenewalCount `json:"due_hashtree"`
+	Renewed           RenewalCount `json:"renewed"`
+	Unreadable        RenewalCount `json:"unreadable"`
+	NextExpiry        *time.Time   `json:"next_expiry,omitempty"`
+	LastRun           *RenewalRun  `json:"last_run,omitempty"`
+	Errors            []string     `json:"errors,omitempty"`
+}
+
+// RenewalCount is a number of batches (chains) and of their items.
+type RenewalCount struct {
+	Batches int `json:"batches"`
+	Items   int `json:"items"`
+}
+
+// RenewalRun is what one renewal run did, or would do.
+type RenewalRun struct {
+	Started   time.Time    `json:"started"`
+	Finished  time.Time    `json:"finished"`
+	DryRun    bool         `json:"dry_run"`
+	TimeStamp RenewedCount `json:"timestamp"`
+	HashTree  RenewedCount `json:"hashtree"`
+	Blocked   RenewalCount `json:"blocked"`
+	Errors    []string     `json:"errors,omitempty"`
+}
+
+// RenewedCount counts renewals: batches, items and TSA tokens.
+type RenewedCount struct {
+	Batches int `json:"batches"`
+	Items   int `json:"items"`
+	Tokens  int `json:"tokens"`
+}

@@ -1,0 +1,330 @@
+package evidence
+
+import (
+	"crypto"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/ers"
+)
+
+// DefaultRenewBefore is how long before its TSA certificate expires a
+// chain's time-stamps are renewed, unless RenewalConfig.Before says
+// otherwise: 180 days.
+const DefaultRenewBefore = 180 * 24 * time.Hour
+
+// DefaultRenewHash is the hash a hash-tree renewal moves records to,
+// unless RenewalConfig.Hash says otherwise.
+const DefaultRenewHash = crypto.SHA512
+
+// RenewalConfig configures the renewal of evidence records.
+type RenewalConfig struct {
+	// Before: a chain whose last time-stamp's signing certificate expires
+	// within Before of now is due for time-stamp renewal (RFC 4998 §5.2).
+	// 0 means DefaultRenewBefore.
+	Before time.Duration
+	// RetiredHashes are the hash algorithms the operator retired, by name
+	// ("SHA-256", as crypto.Hash spells them; case and dashes do not
+	// matter): a chain of a retired hash is due for hash-tree renewal
+	// (RFC 4998 §5.3), and no renewal uses one.
+	RetiredHashes []string
+	// RetiredSignatures are the signature algorithms of time-stamp tokens
+	// the operator retired: dotted OIDs of a CMS signatureAlgorithm (such
+	// as 1.2.840.10045.4.3.2, ecdsa-with-SHA256) or names or OIDs of a
+	// CMS digestAlgorithm ("SHA-1"). A chain whose last token is signed
+	// with one is due for time-stamp renewal (§5.2), and no renewal
+	// token may be.
+	RetiredSignatures []string
+	// Hash is the hash of the chains a hash-tree renewal starts; 0 means
+	// DefaultRenewHash. It must not be retired.
+	Hash crypto.Hash
+}
+
+// ParseHash returns the hash named s, as RenewalConfig.Hash takes it
+// (ers.ParseHash: SHA-256, SHA-384, SHA-512).
+func ParseHash(s string) (crypto.Hash, bool) { return ers.ParseHash(s) }
+
+// Check reports whether c is valid, as New checks it.
+func (c RenewalConfig) Check() error { return c.resolve() }
+
+func (c *RenewalConfig) resolve() error {
+	if c.Before < 0 {
+		return fmt.Errorf("evidence: Renewal.Before %v is negative", c.Before)
+	}
+	if c.Before == 0 {
+		c.Before = DefaultRenewBefore
+	}
+	if c.Hash == 0 {
+		c.Hash = DefaultRenewHash
+	}
+	if !slices.Contains([]crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512}, c.Hash) {
+		return fmt.Errorf("evidence: Renewal.Hash %v: an evidence record takes SHA-256, SHA-384 or SHA-512", c.Hash)
+	}
+	for _, r := range c.RetiredHashes {
+		if isOID(r) {
+			return fmt.Errorf("evidence: retired hash %q: give its name (SHA-256...)", r)
+		}
+		if _, err := ParseRetired(r); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.RetiredSignatures {
+		if _, err := ParseRetired(r); err != nil {
+			return err
+		}
+	}
+	if retired(c.RetiredHashes, c.Hash.String()) {
+		return fmt.Errorf("evidence: Renewal.Hash %v is retired", c.Hash)
+	}
+	return nil
+}
+
+// ParseRetired checks an entry of RenewalConfig.Retired and returns its
+// normalized form: a lowercase hash name without dashes, or a dotted OID.
+func ParseRetired(s string) (string, error) {
+	if isOID(s) {
+		return s, nil
+	}
+	n := normalizeAlg(s)
+	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA224, crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+		if normalizeAlg(h.String()) == n {
+			return n, nil
+		}
+	}
+	if n == "sm3" {
+		return n, nil
+	}
+	return "", fmt.Errorf("evidence: retired algorithm %q is neither a hash name (SHA-256...) nor a dotted OID", s)
+}
+
+func isOID(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func normalizeAlg(s string) string { return strings.ToLower(strings.ReplaceAll(s, "-", "")) }
+
+// retired reports whether any of names (hash names or dotted OIDs) is in
+// list.
+func retired(list []string, names ...string) bool {
+	for _, r := range list {
+		for _, n := range names {
+			if n != "" && (r == n || normalizeAlg(r) == normalizeAlg(n)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tokenFacts are what selection reads from a chain's last token.
+type tokenFacts struct {
+	notAfter time.Time // its signer certificate's
+	imprint  string    // the name of its message imprint's hash
+	sigAlgs  []string  // the names and OIDs of its signature's algorithms
+}
+
+// retiredToken says what of f is retired, or "".
+func (c *RenewalConfig) retiredToken(f *tokenFacts) string {
+	if retired(c.RetiredHashes, f.imprint) {
+		return f.imprint
+	}
+	if retired(c.RetiredSignatures, f.sigAlgs...) {
+		return strings.Join(f.sigAlgs, " ")
+	}
+	return ""
+}
+
+// readToken reads a chain's last token (ers.InspectToken): its signer's
+// expiry and its algorithms.
+func readToken(token []byte) (*tokenFacts, error) {
+	info, err := ers.InspectToken(token)
+	if err != nil {
+		return nil, err
+	}
+	return &tokenFacts{notAfter: info.Signer.NotAfter, imprint: ers.HashName(info.Imprint), sigAlgs: info.Algorithms}, nil
+}
+
+// Why a chain is due.
+const (
+	reasonExpiry    = "expiry"    // its last token's certificate expires within Before
+	reasonAlgorithm = "algorithm" // its last token is of a retired algorithm
+	reasonHash      = "hash"      // its hash is retired: hash-tree renewal
+)
+
+// planBatch is one batch whose chain is some item's last chain, as
+// selection sees it.
+type planBatch struct {
+	num     uint64
+	hash    crypto.Hash
+	chain   ers.Chain // its time-stamps (no trees)
+	members []uint64  // the items whose last chain it is, in order
+	facts   *tokenFacts
+	err     error  // reading its chain or its last token
+	reason  string // "" when current
+	soon    bool   // current, but due within twice Before
+}
+
+// renewalPlan is every batch that is the last chain of some item, in
+// batch order, with what is due.
+type renewalPlan struct {
+	batches []*planBatch
+}
+
+// plan reads the store and decides what is due at now.
+func (s *Service) plan(now time.Time) (*renewalPlan, error) {
+	p := &renewalPlan{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		last, err := lastChains(tx)
+		if err != nil {
+			return err
+		}
+		nums := make([]uint64, 0, len(last))
+		for b := range last {
+			nums = append(nums, b)
+		}
+		slices.Sort(nums)
+		for _, b := range nums {
+			pb := &planBatch{num: b, members: last[b]}
+			slices.Sort(pb.members)
+			pb.hash, pb.err = batchHash(tx, b)
+			if pb.err == nil {
+				pb.chain, pb.err = batchChain(tx, b, nil, pb.hash)
+			}
+			if pb.err == nil {
+				pb.facts, pb.err = readToken(pb.chain[len(pb.chain)-1].TimeStamp)
+			}
+			if pb.err == nil {
+				pb.reason, pb.soon = s.cfg.Renewal.due(pb, now)
+			}
+			p.batches = append(p.batches, pb)
+		}
+		return nil
+	})
+	return p, err
+}
+
+// due decides whether b is due at now, and why.
+func (c *RenewalConfig) due(b *planBatch, now time.Time) (reason string, soon bool) {
+	switch {
+	case retired(c.RetiredHashes, b.hash.String()):
+		return reasonHash, false
+	case c.retiredToken(b.facts) != "":
+		return reasonAlgorithm, false
+	case b.facts.notAfter.Sub(now) <= c.Before:
+		return reasonExpiry, false
+	}
+	return "", b.facts.notAfter.Sub(now) <= 2*c.Before
+}
+
+// lastChains maps each batch to the items whose last chain it is: a
+// scan of every item's chains (ersitem, then ersitemx, in key order, so
+// that an item's later chains come after its first).
+func lastChains(tx *bolt.Tx) (map[uint64][]uint64, error) {
+	last := make(map[uint64]uint64) // seq → batch of its last chain
+	err := tx.Bucket(bERSItem).ForEach(func(k, v []byte) error {
+		if len(k) != 8 || len(v) < 8 {
+			return fmt.Errorf("evidence: evidence record %x is corrupt", k)
+		}
+		last[u64val(k)] = u64val(v[:8])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = tx.Bucket(bERSItemX).ForEach(func(k, v []byte) error {
+		if len(k) != 12 || len(v) < 8 {
+			return fmt.Errorf("evidence: evidence record chain %x is corrupt", k)
+		}
+		last[u64val(k[:8])] = u64val(v[:8])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint64][]uint64)
+	for seq, b := range last {
+		out[b] = append(out[b], seq)
+	}
+	return out, nil
+}
+
+// RenewalStatus is the state of the node's evidence records
+// (RenewalStatus, GET /api/v1/admin/evidence-records/status).
+type RenewalStatus struct {
+	Now               time.Time `json:"now"`
+	RenewBefore       string    `json:"renew_before"`
+	RetiredHashes     []string  `json:"retired_hashes,omitempty"`
+	RetiredSignatures []string  `json:"retired_signatures,omitempty"`
+	Hash              string    `json:"hash"` // of the chains a hash-tree renewal starts
+	// Batches and items by the state of their last chain: current, due
+	// soon (within twice renew_before), due for time-stamp renewal, due
+	// for hash-tree renewal; renewed counts the chains that have at least
+	// one time-stamp renewal, and the items whose record has one.
+	Current      Count       `json:"current"`
+	DueSoon      Count       `json:"due_soon"`
+	DueTimeStamp Count       `json:"due_timestamp"`
+	DueHashTree  Count       `json:"due_hashtree"`
+	Renewed      Count       `json:"renewed"`
+	Unreadable   Count       `json:"unreadable"`            // chains whose last token could not be read
+	NextExpiry   *time.Time  `json:"next_expiry,omitempty"` // the earliest signer expiry among the last tokens
+	LastRun      *RenewalRun `json:"last_run,omitempty"`
+	Errors       []string    `json:"errors,omitempty"`
+}
+
+// Count is a number of batches (chains) and of the items in them.
+type Count struct {
+	Batches int `json:"batches"`
+	Items   int `json:"items"`
+}
+
+func (c *Count) add(b *planBatch) { c.Batches++; c.Items += len(b.members) }
+
+// RenewalStatus reports the state of the node's evidence records at now
+// (Config.Now), and the last renewal run.
+func (s *Service) RenewalStatus() (*RenewalStatus, error) {
+	now := s.cfg.Now().UTC()
+	p, err := s.plan(now)
+	if err != nil {
+		return nil, err
+	}
+	c := s.cfg.Renewal
+	st := &RenewalStatus{Now: now, RenewBefore: c.Before.String(), RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures, Hash: c.Hash.String()}
+	for _, b := range p.batches {
+		switch {
+		case b.err != nil:
+			st.Unreadable.add(b)
+			st.Errors = append(st.Errors, fmt.Sprintf("batch %d: %v", b.num, b.err))
+			continue
+		case b.reason == reasonHash:
+			st.DueHashTree.add(b)
+		case b.reason != "":
+			st.DueTimeStamp.add(b)
+		case b.soon:
+			st.DueSoon.add(b)
+		default:
+			st.Current.add(b)
+		}
+		if len(b.chain) > 1 {
+			st.Renewed.add(b)
+		}
+		if st.NextExpiry == nil || b.facts.notAfter.Before(*st.NextExpiry) {
+			t := b.facts.notAfter.UTC()
+			st.NextExpiry = &t
+		}
+	}
+	st.LastRun, err = s.lastRun()
+	return st, err
+}

@@ -1,0 +1,476 @@
+package evidence
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/ers"
+)
+
+// Custody event types of a renewal, on each renewed item's chain
+// (docs/custody-events.md): subject "batch:<n>:timestamp:<i>" (its
+// chain, of batch n, got its i-th ArchiveTimeStamp) or
+// "batch:<n>:hash:<hash>" (a hash-tree renewal started a chain of batch
+// n, of that hash).
+const (
+	EventTimeStampRenewed = "ers.timestamp_renewed"
+	EventHashTreeRenewed  = "ers.hashtree_renewed"
+)
+
+// renewChunkItems bounds the items one time-stamp renewal token covers,
+// and so the custody events one transaction writes; a chunk takes at
+// least one batch whatever its size. A variable for tests.
+var renewChunkItems = 100_000
+
+// renewChunkBatches bounds the chains one time-stamp renewal covers.
+const renewChunkBatches = 10_000
+
+// renewCommitHook, set by tests, runs at the end of each renewal
+// transaction; its error rolls the transaction back, as a crash before
+// the commit would.
+var renewCommitHook func() error
+
+func beforeRenewalCommit() error {
+	if renewCommitHook != nil {
+		return renewCommitHook()
+	}
+	return nil
+}
+
+// RenewOptions are the options of one renewal run.
+type RenewOptions struct {
+	// DryRun reports what would be renewed, asking no TSA and writing
+	// nothing.
+	DryRun bool
+	// Actor is the actor of the custody events: the administrator's key,
+	// or the node's scheduler.
+	Actor string
+}
+
+// RenewalRun is what one renewal run did, or would do (DryRun).
+type RenewalRun struct {
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	DryRun   bool      `json:"dry_run"`
+	// TimeStamp counts the chains (batches) whose time-stamps were
+	// renewed, their items and the tokens it cost; HashTree the items
+	// given a new chain and the tokens.
+	TimeStamp RenewedCount `json:"timestamp"`
+	HashTree  RenewedCount `json:"hashtree"`
+	// Blocked counts what was due and not renewed: an error, or a TSA
+	// whose certificate does not outlive the one it would replace.
+	Blocked Count    `json:"blocked"`
+	Errors  []string `json:"errors,omitempty"`
+}
+
+// RenewedCount counts renewals: batches, items and TSA tokens.
+type RenewedCount struct {
+	Batches int `json:"batches"`
+	Items   int `json:"items"`
+	Tokens  int `json:"tokens"`
+}
+
+var keyLast = []byte("last")
+
+// Renew renews what is due (RenewalConfig): the hash trees of items whose
+// chain's hash is retired (RFC 4998 §5.3, one new chain per item, from
+// its stored bytes, one token per EvidenceRecordBatch items), then the
+// time-stamps of chains whose last token's certificate expires within
+// Before or whose algorithm is retired (§5.2, one ArchiveTimeStamp per
+// batch, one token for up to renewChunkItems items). Each token is
+// committed with what it renews and the custody events of the renewed
+// items in one transaction, so that a crash loses at most a token that
+// was never used, and the next run finds the rest still due; nothing is
+// renewed twice. Runs are serialized. The error is for a run that could
+// not start; what failed on the way is in the run's Errors.
+func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, error) {
+	s.renewMu.Lock()
+	defer s.renewMu.Unlock()
+	run := &RenewalRun{Started: s.cfg.Now().UTC(), DryRun: opts.DryRun}
+	if opts.Actor == "" {
+		opts.Actor = "node:renewal"
+	}
+	p, err := s.plan(run.Started)
+	if err != nil {
+		return nil, err
+	}
+	var hashDue, tsDue []*planBatch
+	for _, b := range p.batches {
+		switch {
+		case b.err != nil:
+			run.Blocked.add(b)
+			run.Errors = append(run.Errors, fmt.Sprintf("batch %d: %v", b.num, b.err))
+		case b.reason == reasonHash:
+			hashDue = append(hashDue, b)
+		case b.reason != "":
+			tsDue = append(tsDue, b)
+		}
+	}
+	if opts.DryRun {
+		s.dryRun(run, hashDue, tsDue)
+	} else {
+		s.renewHashTrees(ctx, run, hashDue, opts.Actor)
+		s.renewTimeStamps(ctx, run, tsDue, opts.Actor)
+	}
+	run.Finished = s.cfg.Now().UTC()
+	if !opts.DryRun {
+		b, _ := json.Marshal(run) // a RenewalRun always encodes
+		if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bERSRun).Put(keyLast, b) }); err != nil {
+			return run, err
+		}
+	}
+	return run, nil
+}
+
+// dryRun counts what a run would renew, and the tokens it would ask.
+func (s *Service) dryRun(run *RenewalRun, hashDue, tsDue []*planBatch) {
+	for _, b := range hashDue {
+		run.HashTree.Batches++
+		run.HashTree.Items += len(b.members)
+	}
+	if n := run.HashTree.Items; n > 0 {
+		run.HashTree.Tokens = (n + s.cfg.EvidenceRecordBatch - 1) / s.cfg.EvidenceRecordBatch
+	}
+	for _, chunk := range timeStampChunks(tsDue) {
+		hashes := map[crypto.Hash]bool{}
+		for _, b := range chunk {
+			run.TimeStamp.Batches++
+			run.TimeStamp.Items += len(b.members)
+			hashes[b.hash] = true
+		}
+		run.TimeStamp.Tokens += len(hashes)
+	}
+}
+
+// timeStampChunks splits due chains into the groups one renewal covers.
+func timeStampChunks(due []*planBatch) [][]*planBatch {
+	var out [][]*planBatch
+	var cur []*planBatch
+	items := 0
+	for _, b := range due {
+		if len(cur) > 0 && (items+len(b.members) > renewChunkItems || len(cur) == renewChunkBatches) {
+			out, cur, items = append(out, cur), nil, 0
+		}
+		cur, items = append(cur, b), items+len(b.members)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func (run *RenewalRun) fail(blocked []*planBatch, err error) {
+	for _, b := range blocked {
+		run.Blocked.add(b)
+	}
+	run.Errors = append(run.Errors, err.Error())
+}
+
+// renewTimeStamps renews the due chains, chunk by chunk.
+func (s *Service) renewTimeStamps(ctx context.Context, run *RenewalRun, due []*planBatch, actor string) {
+	for _, chunk := range timeStampChunks(due) {
+		if ctx.Err() != nil {
+			run.fail(chunk, ctx.Err())
+			continue
+		}
+		s.renewChunk(ctx, run, chunk, actor)
+	}
+}
+
+// renewChunk renews one chunk of chains with one token per hash.
+func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*planBatch, actor string) {
+	reps := make([]*ers.Record, len(chunk))
+	for i, b := range chunk {
+		reps[i] = &ers.Record{DigestAlgorithms: []crypto.Hash{b.hash}, Chains: []ers.Chain{b.chain}}
+	}
+	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
+	renewed, err := ers.RenewTimeStamps(sctx, reps, s.ersStamper)
+	cancel()
+	if err != nil {
+		run.fail(chunk, fmt.Errorf("time-stamp renewal of %d batches from %d: %w", len(chunk), chunk[0].num, err))
+		return
+	}
+	tokens := map[string]bool{}
+	var keep []*planBatch
+	var ats []ers.ArchiveTimeStamp
+	for i, b := range chunk {
+		last := renewed[i].Chains[0]
+		a := last[len(last)-1]
+		tokens[string(a.TimeStamp)] = true
+		if err := s.usable(a.TimeStamp, b); err != nil {
+			run.fail([]*planBatch{b}, fmt.Errorf("batch %d: %w", b.num, err))
+			continue
+		}
+		keep, ats = append(keep, b), append(ats, a)
+	}
+	if len(keep) == 0 {
+		return
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		renewals := sequential(tx.Bucket(bERSRenew))
+		for i, b := range keep {
+			key := batchKey(b.num, uint32(len(b.chain)))
+			if renewals.Get(key) != nil {
+				return fmt.Errorf("evidence: batch %d already has time-stamp %d", b.num, len(b.chain)) // runs are serialized
+			}
+			if err := renewals.Put(key, ers.EncodeArchiveTimeStamp(ats[i])); err != nil {
+				return err
+			}
+			subject := fmt.Sprintf("batch:%d:timestamp:%d", b.num, len(b.chain))
+			if err := s.renewalEvents(tx, b.members, actor, EventTimeStampRenewed, subject); err != nil {
+				return err
+			}
+		}
+		return beforeRenewalCommit()
+	})
+	if err != nil {
+		run.fail(keep, err)
+		return
+	}
+	s.leavesQueued()
+	run.TimeStamp.Tokens += len(tokens)
+	for _, b := range keep {
+		run.TimeStamp.Batches++
+		run.TimeStamp.Items += len(b.members)
+	}
+	s.log.Info("evidence records: time-stamps renewed", "batches", len(keep), "first", keep[0].num, "tokens", len(tokens))
+}
+
+// usable checks that a renewing token helps b: not of a retired
+// algorithm, and, for a renewal before expiry, signed by a certificate
+// that outlives the one of the chain's last token (else the run would
+// renew again and again with a TSA that expires too: rotate its
+// certificate first).
+func (s *Service) usable(token []byte, b *planBatch) error {
+	f, err := s.checkNewToken(token)
+	if err != nil {
+		return err
+	}
+	if notAfter := f.notAfter; b.reason == reasonExpiry && !notAfter.After(b.facts.notAfter) {
+		return fmt.Errorf("%w: the TSA's certificate expires %s, not after the one it would renew (%s): rotate the TSA certificate",
+			ErrRenewalBlocked, notAfter.UTC().Format(time.RFC3339), b.facts.notAfter.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// checkNewToken reads a renewal's token and checks that it is of no
+// retired algorithm.
+func (s *Service) checkNewToken(token []byte) (*tokenFacts, error) {
+	f, err := readToken(token)
+	if err != nil {
+		return nil, err
+	}
+	if r := s.cfg.Renewal.retiredToken(f); r != "" {
+		return nil, fmt.Errorf("%w: the TSA's token is of a retired algorithm (%s)", ErrRenewalBlocked, r)
+	}
+	return f, nil
+}
+
+// renewalEvents appends one custody event to each item of seqs.
+func (s *Service) renewalEvents(tx *bolt.Tx, seqs []uint64, actor, typ, subject string) error {
+	at := custody.FormatTime(s.cfg.Now())
+	for _, seq := range seqs {
+		r, err := getStoredRecord(tx, seq)
+		if err != nil {
+			return err
+		}
+		e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: typ, Time: at, Actor: actor, Subject: subject}
+		if err := appendEvent(tx, seq, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renewHashTrees gives each item of the due batches a new chain of
+// Renewal.Hash, EvidenceRecordBatch items per token.
+func (s *Service) renewHashTrees(ctx context.Context, run *RenewalRun, due []*planBatch, actor string) {
+	var seqs []uint64
+	for _, b := range due {
+		seqs = append(seqs, b.members...)
+	}
+	for len(seqs) > 0 {
+		n := min(len(seqs), s.cfg.EvidenceRecordBatch)
+		chunk := seqs[:n]
+		seqs = seqs[n:]
+		if err := s.renewHashTreeChunk(ctx, run, chunk, actor); err != nil {
+			run.Blocked.Items += len(chunk)
+			run.Errors = append(run.Errors, fmt.Sprintf("hash-tree renewal of %d items from record %d: %v", len(chunk), chunk[0], err))
+		}
+	}
+}
+
+// hashItem is one item of a hash-tree renewal.
+type hashItem struct {
+	seq    uint64
+	rec    *Record
+	ers    *ers.Record
+	hashed []byte // Renewal.Hash of its stored bytes
+}
+
+func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs []uint64, actor string) error {
+	h := s.cfg.Renewal.Hash
+	items, err := s.hashItems(ctx, run, seqs, h)
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	recs, sums := make([]*ers.Record, len(items)), make([][]byte, len(items))
+	for i, it := range items {
+		recs[i], sums[i] = it.ers, it.hashed
+	}
+	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
+	renewed, err := ers.RenewHashTree(sctx, h, recs, sums, s.ersStamper)
+	cancel()
+	if err != nil {
+		return err
+	}
+	first := renewed[0].Chains[len(renewed[0].Chains)-1][0]
+	if _, err := s.checkNewToken(first.TimeStamp); err != nil {
+		return err
+	}
+	var num uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if num, err = putBatch(tx, first.TimeStamp); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bERSBatchHash).Put(u64(num), []byte(h.String())); err != nil {
+			return err
+		}
+		chains := tx.Bucket(bERSItemX)
+		for i, it := range items {
+			k := uint32(len(it.ers.Chains))
+			if chains.Get(batchKey(it.seq, k)) != nil {
+				return fmt.Errorf("evidence: record %d already has chain %d", it.seq, k) // runs are serialized
+			}
+			v := u64(num)
+			if tree := renewed[i].Chains[k][0].Tree; tree != nil {
+				v = append(v, ers.EncodeTree(tree)...)
+			}
+			if err := chains.Put(batchKey(it.seq, k), v); err != nil {
+				return err
+			}
+		}
+		seqs := make([]uint64, len(items))
+		for i, it := range items {
+			seqs[i] = it.seq
+		}
+		if err := s.renewalEvents(tx, seqs, actor, EventHashTreeRenewed, fmt.Sprintf("batch:%d:hash:%s", num, h)); err != nil {
+			return err
+		}
+		return beforeRenewalCommit()
+	})
+	if err != nil {
+		return err
+	}
+	s.leavesQueued()
+	run.HashTree.Batches++
+	run.HashTree.Items += len(items)
+	run.HashTree.Tokens++
+	s.log.Info("evidence records: hash trees renewed", "batch", num, "items", len(items), "hash", h.String())
+	return nil
+}
+
+// hashItems reads the records of seqs and hashes their stored bytes; an
+// item whose bytes cannot be read, or do not match its SHA-256, is left
+// out with an error in run (its record stays due).
+func (s *Service) hashItems(ctx context.Context, run *RenewalRun, seqs []uint64, h crypto.Hash) ([]hashItem, error) {
+	items := make([]hashItem, 0, len(seqs))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, seq := range seqs {
+			rec, err := getRecord(tx, seq)
+			if err != nil {
+				return err
+			}
+			er, _, err := loadRecordBatches(tx, seq)
+			if err != nil {
+				return err
+			}
+			items = append(items, hashItem{seq: seq, rec: rec, ers: er})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := items[:0]
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		sum, err := s.hashStored(ctx, it.rec, h)
+		if err != nil {
+			run.Blocked.Items++
+			run.Errors = append(run.Errors, fmt.Sprintf("%s: %v", it.rec.ID, err))
+			continue
+		}
+		it.hashed = sum
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// hashStored returns the hash h of r's stored bytes, after checking them
+// against the SHA-256 its record holds.
+func (s *Service) hashStored(ctx context.Context, r *Record, h crypto.Hash) ([]byte, error) {
+	b, err := s.Open(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	s256, hh := sha256.New(), h.New()
+	if _, err := io.Copy(io.MultiWriter(s256, hh), b); err != nil {
+		return nil, err
+	}
+	if got := hex.EncodeToString(s256.Sum(nil)); got != r.SHA256 {
+		return nil, fmt.Errorf("%w: the stored bytes' SHA-256 is %s, the record's %s", ErrRenewalBlocked, got, r.SHA256)
+	}
+	return hh.Sum(nil), nil
+}
+
+// lastRun is the last run that was not a dry run, or nil.
+func (s *Service) lastRun() (*RenewalRun, error) {
+	var run *RenewalRun
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bERSRun).Get(keyLast)
+		if v == nil {
+			return nil
+		}
+		run = &RenewalRun{}
+		return json.Unmarshal(v, run)
+	})
+	return run, err
+}
+
+// RunRenewals runs Renew every interval until ctx ends, the first time
+// one interval after it starts, as actor.
+func (s *Service) RunRenewals(ctx context.Context, interval time.Duration, actor string) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		run, err := s.Renew(ctx, RenewOptions{Actor: actor})
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Error("evidence records: renewal run failed; retried later", "err", err)
+		case err == nil && len(run.Errors) > 0:
+			s.log.Error("evidence records: renewal run left items due", "blocked_items", run.Blocked.Items, "errors", run.Errors[:min(len(run.Errors), 10)])
+		case err == nil && run.TimeStamp.Items+run.HashTree.Items > 0:
+			s.log.Info("evidence records: renewal run", "timestamp_items", run.TimeStamp.Items, "hashtree_items", run.HashTree.Items,
+				"tokens", run.TimeStamp.Tokens+run.HashTree.Tokens)
+		}
+	}
+}
