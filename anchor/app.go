@@ -567,7 +567,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	for i, raw := range req.Txs {
 		results[i] = a.apply(tx, raw, req, version)
 	}
-	if a.blockDeps != nil && len(a.blockDeps.added) > 0 {
+	if a.blockDeps != nil && a.blockDeps.count > 0 {
 		a.commitDeposits(tx, req.Height, version)
 	}
 	a.work = a.work.setMany(a.blockPairs)

@@ -74,8 +74,25 @@ type Batcher struct {
 	member string
 	kick   chan struct{}
 	mu     sync.Mutex
-	sent   map[uint64]time.Time // last submission of pending batches
+	sent   map[uint64]sentTx // last submission of pending batches
+	kept   int               // bytes of transactions kept in sent
 }
+
+// sentTx is a pending batch's last submission. Its transaction is kept,
+// up to sentBytes in all, so that a resubmission sends the same bytes
+// again without building and signing them anew: a transaction still in the
+// mempool costs CometBFT a cache lookup, where a rebuild re-read the
+// batch's leaves, heads and deposits and signed them again every Resubmit
+// while a busy chain took longer than that to include it.
+type sentTx struct {
+	at      time.Time
+	version int    // the state version raw was built for
+	raw     []byte // nil if not kept
+}
+
+// sentBytes bounds the transactions a Batcher keeps for resubmission
+// (about 50 batches of 5,000 uploads); beyond it they are built again.
+const sentBytes = 16 << 20
 
 var (
 	bBatches = []byte("batches") // seq(8) → from(8) count(4) first(8) height(8) final(1)
@@ -124,7 +141,7 @@ func NewBatcher(cfg BatcherConfig) (*Batcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Batcher{cfg: cfg, member: MemberID(cfg.NodeCert), kick: make(chan struct{}, 1), sent: map[uint64]time.Time{}}, nil
+	return &Batcher{cfg: cfg, member: MemberID(cfg.NodeCert), kick: make(chan struct{}, 1), sent: map[uint64]sentTx{}}, nil
 }
 
 // Notify tells the batcher that leaves were queued, or a block committed.
@@ -245,6 +262,7 @@ func (b *Batcher) cut() (*Batch, [][]byte, error) {
 }
 
 func (b *Batcher) submit(ctx context.Context, bt *Batch, leaves [][]byte) {
+	version := b.cfg.App.StateVersion()
 	raw, err := b.buildTx(bt, leaves)
 	if errors.Is(err, errNothingLeft) {
 		b.closeEmpty(bt)
@@ -255,20 +273,40 @@ func (b *Batcher) submit(ctx context.Context, bt *Batch, leaves [][]byte) {
 		return
 	}
 	b.mu.Lock()
-	b.sent[bt.Seq] = time.Now()
+	b.forgetLocked(bt.Seq)
+	s := sentTx{at: time.Now(), version: version}
+	if b.kept+len(raw) <= sentBytes {
+		s.raw = raw
+		b.kept += len(raw)
+	}
+	b.sent[bt.Seq] = s
 	b.mu.Unlock()
+	b.broadcast(ctx, bt.Seq, raw)
+}
+
+// broadcast submits a batch's transaction and reports whether CheckTx
+// refused it.
+func (b *Batcher) broadcast(ctx context.Context, seq uint64, raw []byte) (refused bool) {
 	res, err := b.cfg.Node.Broadcast(ctx, raw)
 	switch {
 	case errors.Is(err, mempool.ErrTxInCache):
 		// Still in the mempool from an earlier submission (a halted chain).
-		b.cfg.Log.Debug("batch still pending in the mempool", "seq", bt.Seq)
+		b.cfg.Log.Debug("batch still pending in the mempool", "seq", seq)
 	case err != nil:
-		b.cfg.Log.Warn("submitting batch; will resubmit", "seq", bt.Seq, "err", err)
+		b.cfg.Log.Warn("submitting batch; will resubmit", "seq", seq, "err", err)
 	case res.Code == CodeDuplicate:
 		// Already in the log (a resubmission after a crash): track finds it.
 	case res.Code != CodeOK:
-		b.cfg.Log.Warn("batch refused by CheckTx; will resubmit", "seq", bt.Seq, "code", res.Code, "log", res.Log)
+		b.cfg.Log.Warn("batch refused by CheckTx; will resubmit", "seq", seq, "code", res.Code, "log", res.Log)
+		return true
 	}
+	return false
+}
+
+// forgetLocked drops a batch's last submission. Callers hold mu.
+func (b *Batcher) forgetLocked(seq uint64) {
+	b.kept -= len(b.sent[seq].raw)
+	delete(b.sent, seq)
 }
 
 // buildTx encodes a batch in the format of the chain's state version: a
@@ -521,7 +559,7 @@ func (b *Batcher) track(ctx context.Context) error {
 				}
 			}
 			b.mu.Lock()
-			delete(b.sent, bt.Seq)
+			b.forgetLocked(bt.Seq)
 			b.mu.Unlock()
 		}
 		return nil
@@ -529,10 +567,23 @@ func (b *Batcher) track(ctx context.Context) error {
 }
 
 func (b *Batcher) resubmitIfStale(ctx context.Context, bt *Batch) {
+	version := b.cfg.App.StateVersion()
 	b.mu.Lock()
 	last, ok := b.sent[bt.Seq]
+	if ok && time.Since(last.at) < b.cfg.Resubmit {
+		b.mu.Unlock()
+		return
+	}
+	// The same bytes again, unless the state version changed since: only if
+	// CheckTx refuses them (its heads or deposits went stale) is the batch
+	// built anew.
+	same := ok && last.raw != nil && last.version == version
+	if same {
+		last.at = time.Now()
+		b.sent[bt.Seq] = last
+	}
 	b.mu.Unlock()
-	if ok && time.Since(last) < b.cfg.Resubmit {
+	if same && !b.broadcast(ctx, bt.Seq, last.raw) {
 		return
 	}
 	if bt.Count == 0 {
@@ -590,7 +641,7 @@ func (b *Batcher) closeEmpty(bt *Batch) {
 		return
 	}
 	b.mu.Lock()
-	delete(b.sent, bt.Seq)
+	b.forgetLocked(bt.Seq)
 	b.mu.Unlock()
 }
 

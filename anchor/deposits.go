@@ -394,9 +394,36 @@ func (a *App) batchLeaves(tx *bolt.Tx, t *Tx, member []byte, seq, first uint64) 
 // blockDeposits are the deposits of the block in progress, indexed as the
 // committed ones are, so that a block's own duplicates are seen too.
 type blockDeposits struct {
-	next  uint64 // the number of the block's first deposit
-	added []deposit
+	next uint64 // the number of the block's first deposit
+	// added holds the block's deposits in the order it applied them, one
+	// slice a transaction, each made to its size: appending every deposit
+	// to one slice copied the block's deposits over and over as it grew
+	// (60,000 of 120 bytes in a block of 4 MiB).
+	added [][]deposit
+	count int           // the deposits in added
 	index *depositIndex // the block's additions only
+}
+
+// at returns the block's i-th deposit.
+func (bd *blockDeposits) at(i uint64) *deposit {
+	for _, run := range bd.added {
+		if i < uint64(len(run)) {
+			return &run[i]
+		}
+		i -= uint64(len(run))
+	}
+	panic(fmt.Sprintf("anchor: deposit %d of a block of %d", i, bd.count))
+}
+
+// each calls fn with the block's deposits in order.
+func (bd *blockDeposits) each(fn func(n uint64, d *deposit)) {
+	n := bd.next
+	for _, run := range bd.added {
+		for i := range run {
+			fn(n, &run[i])
+			n++
+		}
+	}
 }
 
 // applyDeposits adds t's deposits, whose created events are at leaves, to
@@ -418,20 +445,26 @@ func (a *App) applyDeposits(tx *bolt.Tx, t *Tx, leaves []uint64, height int64, v
 	bd := a.blockDeps
 	member := [32]byte(t.memberKey())
 	stored := depositsIn(tx)
-	hashes := make([][]byte, 0, len(t.Deposits))
-	from := len(bd.added)
+	var hashes [][]byte
+	if version < StateV7 {
+		hashes = make([][]byte, 0, len(t.Deposits))
+	}
+	from := bd.count
+	bd.added = append(bd.added, make([]deposit, 0, len(t.Deposits)))
+	run := &bd.added[len(bd.added)-1]
 	for i, td := range t.Deposits {
 		d := deposit{leaf: leaves[i], height: height, member: member, sha256: td.SHA256, sm3: td.SM3, hasSM3: td.HasSM3}
 		if a.deposited(stored, &d) {
 			continue
 		}
 		bd.index.add(bd.index.next, &d)
-		bd.added = append(bd.added, d)
+		*run = append(*run, d)
+		bd.count++
 		if version < StateV7 {
 			hashes = append(hashes, hasher.HashLeaf(d.logEntry()))
 		}
 	}
-	if err := putRuns(stored.runs, bd.next+uint64(from), bd.added[from:]); err != nil {
+	if err := putRuns(stored.runs, bd.next+uint64(from), *run); err != nil {
 		panic(fmt.Sprintf("anchor: store deposits at height %d: %v", height, err))
 	}
 	if len(hashes) == 0 {
@@ -452,7 +485,7 @@ func (a *App) deposited(bucket storedDeposits, d *deposit) bool {
 	}
 	bd := a.blockDeps
 	for _, n := range bd.index.candidates(d.sha256, false) {
-		if old := bd.added[uint64(n)-bd.next]; old.leaf == d.leaf && old.sha256 == d.sha256 {
+		if old := bd.at(uint64(n) - bd.next); old.leaf == d.leaf && old.sha256 == d.sha256 {
 			return true
 		}
 	}
@@ -487,9 +520,7 @@ func (a *App) publishDeposits(bd *blockDeposits) {
 	}
 	a.deposits.mu.Lock()
 	defer a.deposits.mu.Unlock()
-	for i := range bd.added {
-		a.deposits.add(bd.next+uint64(i), &bd.added[i])
-	}
+	bd.each(a.deposits.add)
 }
 
 // DepositsValue is the state-map value of a deposit log of size leaves
@@ -511,11 +542,21 @@ func initDeposits(tx *bolt.Tx) error {
 // logEntry is d as the deposit log (state versions 4 to 6) takes it:
 // leaf index (8) ‖ flags (1) ‖ sha256 (32) ‖ [sm3 (32)].
 func (d *deposit) logEntry() []byte {
-	entry := binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+64), d.leaf)
+	return d.appendLogEntry(make([]byte, 0, 8+1+64))
+}
+
+func (d *deposit) appendLogEntry(entry []byte) []byte {
+	entry = binary.BigEndian.AppendUint64(entry, d.leaf)
 	if d.hasSM3 {
 		return append(append(append(entry, 1), d.sha256[:]...), d.sm3[:]...)
 	}
 	return append(append(entry, 0), d.sha256[:]...)
+}
+
+// appendChainEntry appends d as the deposit chain hashes it: member (32) ‖
+// its log entry.
+func (d *deposit) appendChainEntry(entry []byte) []byte {
+	return d.appendLogEntry(append(entry, d.member[:]...))
 }
 
 // The deposit chain (state version 7). A block's deposits are committed
@@ -566,12 +607,11 @@ func (a *App) chainDeposits(tx *bolt.Tx, height int64) [32]byte {
 	}
 	prev, count := [32]byte(v[:32]), binary.BigEndian.Uint64(v[32:])
 	h := sha256.New()
-	for i := range a.blockDeps.added {
-		d := &a.blockDeps.added[i]
-		h.Write(d.member[:])
-		h.Write(d.logEntry())
-	}
-	count += uint64(len(a.blockDeps.added))
+	var entry [32 + 8 + 1 + 64]byte
+	a.blockDeps.each(func(_ uint64, d *deposit) {
+		h.Write(d.appendChainEntry(entry[:0]))
+	})
+	count += uint64(a.blockDeps.count)
 	link := DepositLink(prev, height, count, [32]byte(h.Sum(nil)))
 	if err := meta.Put([]byte("depositchain"), binary.BigEndian.AppendUint64(link[:], count)); err != nil {
 		panic(fmt.Sprintf("anchor: deposit chain at height %d: %v", height, err))

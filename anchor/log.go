@@ -1,11 +1,9 @@
 package anchor
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
-	"slices"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -97,27 +95,37 @@ func (l *Log) Append(tx *bolt.Tx, leafHashes [][]byte) (first uint64, err error)
 	// index). Put in the order the appends complete them, each level-0 key
 	// lands before the higher levels' keys in the same in-memory bbolt
 	// node, which then shifts them all: appending n leaves to a young tree
-	// cost O(n²) (100,000 leaves took 71 s; in key order, 0.5 s).
+	// cost O(n²) (100,000 leaves took 71 s; in key order, 0.5 s). Within a
+	// level the appends complete nodes in index order, so a list a level
+	// is in key order without sorting (sorting took a sixth of Append).
 	type put struct {
 		key  [9]byte
 		hash []byte
 	}
-	puts := make([]put, 0, 2*len(leafHashes))
+	var levels [64][]put
+	// Appending n leaves completes the n leaves and at most n+63 parents;
+	// their hashes are copied into one buffer that nobody else holds.
+	hashes := make([]byte, 0, (2*len(leafHashes)+64)*HashSize)
 	visit := func(id compact.NodeID, hash []byte) {
 		var p put
 		nodeKey(p.key[:0], id)
-		p.hash = append(make([]byte, 0, len(hash)), hash...)
-		puts = append(puts, p)
+		hashes = append(hashes, hash...)
+		p.hash = hashes[len(hashes)-len(hash) : len(hashes) : len(hashes)]
+		if levels[id.Level] == nil {
+			levels[id.Level] = make([]put, 0, len(leafHashes)>>id.Level+1)
+		}
+		levels[id.Level] = append(levels[id.Level], p)
 	}
 	for i := range leafHashes {
 		if err := r.Append(buf[i*HashSize:(i+1)*HashSize:(i+1)*HashSize], visit); err != nil {
 			return 0, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 	}
-	slices.SortFunc(puts, func(a, b put) int { return bytes.Compare(a.key[:], b.key[:]) })
-	for _, p := range puts {
-		if err := nodes.Put(p.key[:], p.hash); err != nil {
-			return 0, fmt.Errorf("anchor: store node: %w", err)
+	for _, level := range levels {
+		for _, p := range level {
+			if err := nodes.Put(p.key[:], p.hash); err != nil {
+				return 0, fmt.Errorf("anchor: store node: %w", err)
+			}
 		}
 	}
 	if err := tx.Bucket(l.bucket).Put(kCompact, encodeRange(r)); err != nil {

@@ -464,6 +464,25 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendBlock appends 60,000 new leaves a bbolt transaction to a
+// growing log, as a block of 4 MiB of version-7 uploads does.
+func BenchmarkAppendBlock(b *testing.B) {
+	db, l := newTestLog(b)
+	var n uint64
+	for b.Loop() {
+		leaves := make([][]byte, 60_000)
+		for i := range leaves {
+			sum := sha256.Sum256(binary.BigEndian.AppendUint64(nil, n))
+			leaves[i] = sum[:]
+			n++
+		}
+		if err := db.Update(func(tx *bolt.Tx) error { _, err := l.Append(tx, leaves); return err }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "leaves/s")
+}
+
 // BenchmarkInclusionProof proves random leaves of a 2^20-leaf log at its
 // full size, one read transaction per proof.
 func BenchmarkInclusionProof(b *testing.B) {

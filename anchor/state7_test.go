@@ -412,3 +412,34 @@ func reopen(t *testing.T, app *App, path string, n *testNode) *App {
 	}
 	return again
 }
+
+// A block's deposits are kept one run a transaction: a deposit that a
+// later transaction of the same block files again is seen there (and not
+// added twice), and the block's digest takes the runs in order.
+func TestStateV7DepositsAcrossBlockTxs(t *testing.T) {
+	a := newTestNode(t, nil)
+	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV7, a.root, a)
+	_, start := depositLogHead(t, app)
+	contract, photo, video := digest("contract"), digest("photo"), digest("video")
+	res := finalize(t, app, 1,
+		a.batch7(t, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}),
+		a.batch7(t, 2, nil, nil, []Deposit{{Batch: 1, Offset: 1, SHA256: photo}, {Batch: 1, Offset: 0, SHA256: contract}}),
+		a.batch7(t, 3, testLeaves(2, 1), nil, []Deposit{{Batch: 1, Offset: 1, SHA256: photo}, {Batch: 3, Offset: 0, SHA256: video}}))
+	commit(t, app)
+	if got := codes(res); got[0] != CodeOK || got[1] != CodeOK || got[2] != CodeOK {
+		t.Fatalf("codes = %v, want all OK", got)
+	}
+	want := DepositLink(start, 1, 3, blockDigest(a.memberID(),
+		deposit{leaf: 0, sha256: contract}, deposit{leaf: 1, sha256: photo}, deposit{leaf: 2, sha256: video}))
+	if got := proveValue(t, app, DepositsKey, 1); got != want {
+		t.Errorf("DepositsKey after block 1 = %x, want %x (three deposits, none twice)", got, want)
+	}
+	for _, c := range []struct {
+		sum  [32]byte
+		leaf uint64
+	}{{contract, 0}, {photo, 1}, {video, 2}} {
+		if d, ok, err := app.Deposit(c.sum); err != nil || !ok || d.Leaf != c.leaf || d.Count != 1 {
+			t.Errorf("Deposit(%x) = %+v, %v, %v; want leaf %d, count 1", c.sum[:4], d, ok, err, c.leaf)
+		}
+	}
+}

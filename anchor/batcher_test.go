@@ -1,0 +1,126 @@
+package anchor
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/storage"
+)
+
+// countingSource counts how often a batch's leaves are read.
+type countingSource struct {
+	synthSource
+	reads *atomic.Int64
+}
+
+func (s countingSource) LeafHashes(from uint64, max int) ([][]byte, error) {
+	out, err := s.synthSource.LeafHashes(from, max)
+	if len(out) > 0 {
+		s.reads.Add(1)
+	}
+	return out, err
+}
+
+// A pending batch is resubmitted with the bytes it was first sent with:
+// while the mempool has them, or after it lost them, nothing is read or
+// signed again; only bytes that CheckTx refuses make the batch be built
+// anew. The chain has two validators of equal power and only one runs, so
+// no block ever includes the batch.
+func TestBatcherResubmitsSameBytes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	root, err := certs.NewRoot("Resubmit Root", txNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := root.NewOrgCA(certs.KindCourt, "Court", txNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	home := filepath.Join(dir, "node")
+	pub, _, err := InitHome(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := InitHome(filepath.Join(dir, "absent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := []GenesisValidator{{Name: "court", PubKey: pub, Power: 10}, {Name: "absent", PubKey: other, Power: 10}}
+	if err := WriteGenesis(GenesisPath(home), "custos-resubmit", vals, root.Cert, time.Now(), LatestState); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := org.IssueNode("court", pub, txNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dbs [3]*bolt.DB
+	for i, name := range []string{"app.db", "anchor.db", "batcher.db"} {
+		if dbs[i], err = storage.OpenDB(filepath.Join(home, name)); err != nil {
+			t.Fatal(err)
+		}
+		db := dbs[i]
+		t.Cleanup(func() { db.Close() })
+	}
+	c, err := Start(context.Background(), ChainConfig{Home: home, StateDB: dbs[0], LocalDB: dbs[1], ChainID: "custos-resubmit",
+		Root: root.Cert, NodeCert: cert, OrgCA: org.Cert, Source: synthSource{limit: new(atomic.Uint64)}, Moniker: "court",
+		TimeoutCommit: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop() })
+
+	limit, reads := new(atomic.Uint64), new(atomic.Int64)
+	limit.Store(10)
+	b, err := NewBatcher(BatcherConfig{DB: dbs[2], Node: c.Node, App: c.App, ChainID: "custos-resubmit", NodeCert: cert, OrgCA: org.Cert,
+		Source: countingSource{synthSource{node: 1, limit: limit}, reads}, Resubmit: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := c.Node.node.Mempool()
+	ctx := context.Background()
+	step := func() {
+		t.Helper()
+		time.Sleep(5 * time.Millisecond) // past Resubmit
+		if err := b.step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step() // cuts and submits the batch
+	if got := reads.Load(); got != 1 || mp.Size() != 1 {
+		t.Fatalf("after the first step: %d reads of the leaves, %d transactions in the mempool; want 1, 1", got, mp.Size())
+	}
+	step()
+	step()
+	if got := reads.Load(); got != 1 || mp.Size() != 1 {
+		t.Errorf("resubmitted while in the mempool: %d reads of the leaves, %d transactions in the mempool; want 1, 1", got, mp.Size())
+	}
+	mp.Flush() // the mempool and its cache lose it, as after a restart of CometBFT alone
+	step()
+	if got := reads.Load(); got != 1 || mp.Size() != 1 {
+		t.Errorf("resubmitted after the mempool lost it: %d reads, %d transactions in the mempool; want 1, 1", got, mp.Size())
+	}
+	// Bytes that CheckTx refuses are built anew.
+	mp.Flush()
+	b.mu.Lock()
+	s := b.sent[1]
+	s.raw = append([]byte(nil), s.raw...)
+	s.raw[len(s.raw)-1] ^= 1 // the signature no longer verifies
+	b.sent[1] = s
+	b.mu.Unlock()
+	step()
+	if got := reads.Load(); got != 2 || mp.Size() != 1 {
+		t.Errorf("resubmitted after CheckTx refused the kept bytes: %d reads, %d transactions in the mempool; want 2, 1", got, mp.Size())
+	}
+	if c.Node.Height() != 0 {
+		t.Errorf("the chain is at height %d, want 0 (one of two validators)", c.Node.Height())
+	}
+}
