@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,11 +131,7 @@ type Signer struct {
 // VerifyJSON runs receipt.Verify on in and returns the Report as JSON. It
 // never panics: a panic becomes a report failing at step "internal".
 func VerifyJSON(in Input) []byte {
-	b, err := json.Marshal(Verify(in))
-	if err != nil { // a Report of strings, numbers and bools always marshals
-		b, _ = json.Marshal(failure(nil, StepInternal, &ReportError{Message: err.Error()}))
-	}
-	return b
+	return Verify(in).appendJSON(nil)
 }
 
 // Verify runs receipt.Verify on in and describes the outcome.
@@ -312,11 +307,9 @@ func digestStep(res *receipt.Result, in Input) StepReport {
 // inputError and internalError are the JSON reports of a call that could
 // not be carried out.
 func inputError(msg string) []byte {
-	b, _ := json.Marshal(failure(nil, StepInput, &ReportError{Step: StepInput, Message: msg}))
-	return b
+	return failure(nil, StepInput, &ReportError{Step: StepInput, Message: msg}).appendJSON(nil)
 }
 
 func internalError(msg string) []byte {
-	b, _ := json.Marshal(failure(nil, StepInternal, &ReportError{Step: StepInternal, Message: msg}))
-	return b
+	return failure(nil, StepInternal, &ReportError{Step: StepInternal, Message: msg}).appendJSON(nil)
 }
