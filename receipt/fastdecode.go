@@ -15,7 +15,7 @@ import (
 // gives exactly what the encoding/json path gives, or declines (ok false)
 // and Parse and ParseTrust take the encoding/json path, whose result and
 // error messages stand. It declines whatever it does not handle exactly
-// (jsonScan), so it only has to be right when it accepts:
+// (strictjson.Scanner), so it only has to be right when it accepts:
 // FuzzFastParseIsParse and FuzzFastParseTrustIsParseTrust check that. A
 // field added to Receipt or Trust that the fast path does not know makes
 // it decline every document that has the field; TestFastPathFields lists
@@ -24,9 +24,9 @@ import (
 // parseFast is Parse without encoding/json: decode, check, re-encode by
 // hand and compare with b.
 func parseFast(b []byte) (*Receipt, bool) {
-	s := &jsonScan{b: b}
+	s := strictjson.NewScanner(b)
 	var r Receipt
-	if !s.object(r.member(s)) || !s.end() {
+	if !s.Object(r.member(s)) || !s.End() {
 		return nil, false
 	}
 	if r.Version < Version1 || r.Version > MaxVersion || r.check() != nil {
@@ -39,133 +39,133 @@ func parseFast(b []byte) (*Receipt, bool) {
 	return &r, true
 }
 
-func (r *Receipt) member(s *jsonScan) func(string) bool {
+func (r *Receipt) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "version":
-			r.Version, ok = s.int()
+			r.Version, ok = s.Int()
 		case "evidence":
-			ok = s.object(r.Evidence.member(s))
+			ok = s.Object(r.Evidence.member(s))
 		case "timestamps":
-			r.Timestamps, ok = s.strings()
+			r.Timestamps, ok = s.Strings()
 		case "events":
 			r.Events = []AnchoredEvent{}
-			ok = s.array(func() bool {
+			ok = s.Array(func() bool {
 				var e AnchoredEvent
-				ok := s.object(e.member(s))
+				ok := s.Object(e.member(s))
 				r.Events = append(r.Events, e)
 				return ok
 			})
 		case "custody":
 			r.Custody = &CustodyProof{}
-			ok = s.object(r.Custody.member(s))
+			ok = s.Object(r.Custody.member(s))
 		case "checkpoint":
-			ok = s.object(r.Checkpoint.member(s))
+			ok = s.Object(r.Checkpoint.member(s))
 		}
 		return ok
 	}
 }
 
-func (ev *Evidence) member(s *jsonScan) func(string) bool {
+func (ev *Evidence) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "id":
-			ev.ID, ok = s.str()
+			ev.ID, ok = s.String()
 		case "sha256":
-			ev.SHA256, ok = s.str()
+			ev.SHA256, ok = s.String()
 		case "sm3":
-			ev.SM3, ok = s.str()
+			ev.SM3, ok = s.String()
 		case "size":
-			ev.Size, ok = s.int64()
+			ev.Size, ok = s.Int64()
 		case "media_type":
-			ev.MediaType, ok = s.str()
+			ev.MediaType, ok = s.String()
 		}
 		return ok
 	}
 }
 
-func (e *AnchoredEvent) member(s *jsonScan) func(string) bool {
+func (e *AnchoredEvent) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "event":
-			e.Event, ok = s.str()
+			e.Event, ok = s.String()
 		case "leaf_index":
-			e.LeafIndex, ok = s.uint64()
+			e.LeafIndex, ok = s.Uint64()
 		case "proof":
-			e.Proof, ok = s.strings()
+			e.Proof, ok = s.Strings()
 		case "item_proof":
-			e.ItemProof, ok = s.strings()
+			e.ItemProof, ok = s.Strings()
 		}
 		return ok
 	}
 }
 
-func (c *CustodyProof) member(s *jsonScan) func(string) bool {
+func (c *CustodyProof) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "head":
-			c.Head, ok = s.str()
+			c.Head, ok = s.String()
 		case "proof":
-			c.Proof, ok = s.strings()
+			c.Proof, ok = s.Strings()
 		case "other":
-			c.Other, ok = s.strings()
+			c.Other, ok = s.Strings()
 		}
 		return ok
 	}
 }
 
-func (c *Checkpoint) member(s *jsonScan) func(string) bool {
+func (c *Checkpoint) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "chain_id":
-			c.ChainID, ok = s.str()
+			c.ChainID, ok = s.String()
 		case "height":
-			c.Height, ok = s.int64()
+			c.Height, ok = s.Int64()
 		case "tree_size":
-			c.TreeSize, ok = s.uint64()
+			c.TreeSize, ok = s.Uint64()
 		case "root":
-			c.Root, ok = s.str()
+			c.Root, ok = s.String()
 		case "state_root":
-			c.StateRoot, ok = s.str()
+			c.StateRoot, ok = s.String()
 		case "heads_since":
 			var v uint64
-			v, ok = s.uint64()
+			v, ok = s.Uint64()
 			c.HeadsSince = &v
 		case "signed_header":
-			c.SignedHeader, ok = s.str()
+			c.SignedHeader, ok = s.String()
 		case "validator_set":
-			c.ValidatorSet, ok = s.str()
+			c.ValidatorSet, ok = s.String()
 		case "transitions":
-			c.Transitions, ok = s.transitions()
+			c.Transitions, ok = scanTransitions(s)
 		}
 		return ok
 	}
 }
 
-// transitions reads a list of transitions; [] gives an empty, non-nil
+// scanTransitions reads a list of transitions; [] gives an empty, non-nil
 // slice, as encoding/json does.
-func (s *jsonScan) transitions() ([]Transition, bool) {
+func scanTransitions(s *strictjson.Scanner) ([]Transition, bool) {
 	l := []Transition{}
-	ok := s.array(func() bool {
+	ok := s.Array(func() bool {
 		var t Transition
-		ok := s.object(t.member(s))
+		ok := s.Object(t.member(s))
 		l = append(l, t)
 		return ok
 	})
 	return l, ok
 }
 
-func (t *Transition) member(s *jsonScan) func(string) bool {
+func (t *Transition) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "height":
-			t.Height, ok = s.int64()
+			t.Height, ok = s.Int64()
 		case "signed_header":
-			t.SignedHeader, ok = s.str()
+			t.SignedHeader, ok = s.String()
 		case "next_validator_set":
-			t.NextValidatorSet, ok = s.str()
+			t.NextValidatorSet, ok = s.String()
 		case "validator_set":
-			t.ValidatorSet, ok = s.str()
+			t.ValidatorSet, ok = s.String()
 		}
 		return ok
 	}
@@ -292,9 +292,9 @@ func (w *canonWriter) strs(l []string) {
 
 // parseTrustFast is ParseTrust without encoding/json.
 func parseTrustFast(b []byte) (*Trust, bool) {
-	s := &jsonScan{b: b}
+	s := strictjson.NewScanner(b)
 	var t Trust
-	if !s.object(t.member(s)) || !s.end() || t.check() != nil {
+	if !s.Object(t.member(s)) || !s.End() || t.check() != nil {
 		return nil, false
 	}
 	if len(t.Transitions) == 0 {
@@ -303,79 +303,79 @@ func parseTrustFast(b []byte) (*Trust, bool) {
 	return &t, true
 }
 
-func (t *Trust) member(s *jsonScan) func(string) bool {
+func (t *Trust) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "version":
-			t.Version, ok = s.int()
+			t.Version, ok = s.Int()
 		case "chain_id":
-			t.ChainID, ok = s.str()
+			t.ChainID, ok = s.String()
 		case "root_pem":
-			t.RootPEM, ok = s.str()
+			t.RootPEM, ok = s.String()
 		case "validators":
-			t.Validators, ok = s.validators()
+			t.Validators, ok = scanValidators(s)
 		case "tsa_chain_pem":
-			t.TSAChain, ok = s.str()
+			t.TSAChain, ok = s.String()
 		case "tsa":
-			t.TSAName, ok = s.str()
+			t.TSAName, ok = s.String()
 		case "tsa_roots_pem":
-			t.TSARootsPEM, ok = s.str()
+			t.TSARootsPEM, ok = s.String()
 		case "transitions":
-			t.Transitions, ok = s.transitions()
+			t.Transitions, ok = scanTransitions(s)
 		case "validators_current":
-			t.ValidatorsCurrent, ok = s.validators()
+			t.ValidatorsCurrent, ok = scanValidators(s)
 		case "transitions_through":
-			t.TransitionsThrough, ok = s.int64()
+			t.TransitionsThrough, ok = s.Int64()
 		case "suites":
 			t.Suites = &Suites{}
-			ok = s.object(t.Suites.member(s))
+			ok = s.Object(t.Suites.member(s))
 		}
 		return ok
 	}
 }
 
-// validators reads a list of validators; [] gives an empty, non-nil
+// scanValidators reads a list of validators; [] gives an empty, non-nil
 // slice, as encoding/json does.
-func (s *jsonScan) validators() ([]Validator, bool) {
+func scanValidators(s *strictjson.Scanner) ([]Validator, bool) {
 	l := []Validator{}
-	ok := s.array(func() bool {
+	ok := s.Array(func() bool {
 		var v Validator
-		ok := s.object(v.member(s))
+		ok := s.Object(v.member(s))
 		l = append(l, v)
 		return ok
 	})
 	return l, ok
 }
 
-func (v *Validator) member(s *jsonScan) func(string) bool {
+func (v *Validator) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "name":
-			v.Name, ok = s.str()
+			v.Name, ok = s.String()
 		case "kind":
-			v.Kind, ok = s.str()
+			v.Kind, ok = s.String()
 		case "pub_key":
-			v.PubKey, ok = s.str()
+			v.PubKey, ok = s.String()
 		case "power":
-			v.Power, ok = s.int64()
+			v.Power, ok = s.Int64()
 		case "cert_pem":
-			v.CertPEM, ok = s.str()
+			v.CertPEM, ok = s.String()
 		}
 		return ok
 	}
 }
 
-func (su *Suites) member(s *jsonScan) func(string) bool {
+func (su *Suites) member(s *strictjson.Scanner) func(string) bool {
 	return func(key string) (ok bool) {
 		switch key {
 		case "certificates":
-			su.Certificates, ok = s.str()
+			su.Certificates, ok = s.String()
 		case "tokens":
-			su.Tokens, ok = s.str()
+			su.Tokens, ok = s.String()
 		case "pdfs":
-			su.PDFs, ok = s.str()
+			su.PDFs, ok = s.String()
 		case "consensus":
-			su.Consensus, ok = s.str()
+			su.Consensus, ok = s.String()
 		}
 		return ok
 	}

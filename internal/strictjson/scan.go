@@ -1,4 +1,4 @@
-package receipt
+package strictjson
 
 import (
 	"strconv"
@@ -6,28 +6,34 @@ import (
 	"unicode/utf8"
 )
 
-// jsonScan reads JSON without reflection, for the fast paths of Parse and
-// ParseTrust (fastdecode.go). It is deliberately partial: it reports ok
-// false on anything it does not handle exactly as encoding/json would
-// (null, numbers with a fraction or an exponent or out of range, invalid
-// UTF-8, lone surrogates, unknown or repeated keys), and the caller then
-// takes the encoding/json path, which accepts or rejects the input with
-// its own messages. So the scanner never has to produce an error, only to
-// be right when it says ok.
-type jsonScan struct {
+// Scanner reads JSON without reflection, for fast paths that decode a
+// document by hand (receipt and custody: fastdecode.go) where Decode's
+// reflection costs too much (in the browser verifier, docs/performance.md).
+// It is deliberately partial: it reports ok false on anything it does not
+// handle exactly as encoding/json decodes it (null, numbers with a fraction
+// or an exponent or out of range, invalid UTF-8, lone surrogates, a key
+// given twice, a key the caller does not know, which includes a key that
+// matches a field only case-insensitively), and the caller then takes its
+// encoding/json path, which accepts or rejects the input with its own
+// messages. So a Scanner never has to produce an error, only to be right
+// when it says ok. Once a method has said not ok, every later one does.
+type Scanner struct {
 	b   []byte
 	i   int
 	bad bool // set once anything was not handled
 }
 
+// NewScanner returns a Scanner reading b.
+func NewScanner(b []byte) *Scanner { return &Scanner{b: b} }
+
 // fail marks the scan as not handled and returns false.
-func (s *jsonScan) fail() bool {
+func (s *Scanner) fail() bool {
 	s.bad = true
 	return false
 }
 
 // ws skips JSON white space (RFC 8259 §2).
-func (s *jsonScan) ws() {
+func (s *Scanner) ws() {
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -39,7 +45,7 @@ func (s *jsonScan) ws() {
 }
 
 // lit consumes c after white space.
-func (s *jsonScan) lit(c byte) bool {
+func (s *Scanner) lit(c byte) bool {
 	s.ws()
 	if s.bad || s.i >= len(s.b) || s.b[s.i] != c {
 		return s.fail()
@@ -49,7 +55,7 @@ func (s *jsonScan) lit(c byte) bool {
 }
 
 // peek is the next byte after white space, 0 at the end.
-func (s *jsonScan) peek() byte {
+func (s *Scanner) peek() byte {
 	s.ws()
 	if s.i >= len(s.b) {
 		return 0
@@ -57,17 +63,17 @@ func (s *jsonScan) peek() byte {
 	return s.b[s.i]
 }
 
-// end reports whether only white space is left.
-func (s *jsonScan) end() bool {
+// End reports whether only white space is left.
+func (s *Scanner) End() bool {
 	s.ws()
 	return !s.bad && s.i == len(s.b)
 }
 
-// object calls member for each key of an object, in order; member reads
+// Object calls member for each key of an object, in order; member reads
 // the value. A key seen twice fails (encoding/json would keep the last,
 // strictjson refuses it). Keys are compared exactly: a key matching a field
 // only case-insensitively is unknown to member, which fails.
-func (s *jsonScan) object(member func(key string) bool) bool {
+func (s *Scanner) Object(member func(key string) bool) bool {
 	if !s.lit('{') {
 		return false
 	}
@@ -77,7 +83,7 @@ func (s *jsonScan) object(member func(key string) bool) bool {
 	}
 	var seen []string
 	for {
-		key, ok := s.str()
+		key, ok := s.String()
 		if !ok || !s.lit(':') {
 			return s.fail()
 		}
@@ -102,8 +108,8 @@ func (s *jsonScan) object(member func(key string) bool) bool {
 	}
 }
 
-// array calls elem for each element of an array; elem reads it.
-func (s *jsonScan) array(elem func() bool) bool {
+// Array calls elem for each element of an array; elem reads it.
+func (s *Scanner) Array(elem func() bool) bool {
 	if !s.lit('[') {
 		return false
 	}
@@ -127,21 +133,21 @@ func (s *jsonScan) array(elem func() bool) bool {
 	}
 }
 
-// strings reads an array of strings; [] gives an empty, non-nil slice, as
+// Strings reads an array of strings; [] gives an empty, non-nil slice, as
 // encoding/json does.
-func (s *jsonScan) strings() ([]string, bool) {
+func (s *Scanner) Strings() ([]string, bool) {
 	l := []string{}
-	ok := s.array(func() bool {
-		v, ok := s.str()
+	ok := s.Array(func() bool {
+		v, ok := s.String()
 		l = append(l, v)
 		return ok
 	})
 	return l, ok
 }
 
-// str reads a string as encoding/json decodes it. Invalid UTF-8 and lone
+// String reads a string as encoding/json decodes it. Invalid UTF-8 and lone
 // surrogates (which encoding/json replaces with U+FFFD) fail.
-func (s *jsonScan) str() (string, bool) {
+func (s *Scanner) String() (string, bool) {
 	if !s.lit('"') {
 		return "", false
 	}
@@ -188,7 +194,7 @@ func (s *jsonScan) str() (string, bool) {
 }
 
 // escape decodes the escape at s.i (a backslash) onto out.
-func (s *jsonScan) escape(out []byte) ([]byte, bool) {
+func (s *Scanner) escape(out []byte) ([]byte, bool) {
 	if s.i+1 >= len(s.b) {
 		return out, false
 	}
@@ -233,7 +239,7 @@ func (s *jsonScan) escape(out []byte) ([]byte, bool) {
 }
 
 // hex4 reads the four hex digits of a \u escape.
-func (s *jsonScan) hex4() (rune, bool) {
+func (s *Scanner) hex4() (rune, bool) {
 	if s.i+4 > len(s.b) {
 		return 0, false
 	}
@@ -257,7 +263,7 @@ func (s *jsonScan) hex4() (rune, bool) {
 
 // number reads the digits of an integer: an optional minus, then 0 or a
 // digit 1–9 and more digits. A fraction or an exponent fails.
-func (s *jsonScan) number() (string, bool) {
+func (s *Scanner) number() (string, bool) {
 	s.ws()
 	start := s.i
 	if s.i < len(s.b) && s.b[s.i] == '-' {
@@ -280,8 +286,8 @@ func (s *jsonScan) number() (string, bool) {
 	return string(s.b[start:s.i]), true
 }
 
-// int64 reads an integer into an int64 as encoding/json does.
-func (s *jsonScan) int64() (int64, bool) {
+// Int64 reads an integer into an int64 as encoding/json does.
+func (s *Scanner) Int64() (int64, bool) {
 	d, ok := s.number()
 	if !ok {
 		return 0, false
@@ -293,19 +299,19 @@ func (s *jsonScan) int64() (int64, bool) {
 	return v, true
 }
 
-// int reads an integer into an int (64 bits on every platform this runs
+// Int reads an integer into an int (64 bits on every platform this runs
 // on; a value out of int's range fails).
-func (s *jsonScan) int() (int, bool) {
-	v, ok := s.int64()
+func (s *Scanner) Int() (int, bool) {
+	v, ok := s.Int64()
 	if !ok || int64(int(v)) != v {
 		return 0, s.fail()
 	}
 	return int(v), true
 }
 
-// uint64 reads a non-negative integer into a uint64 as encoding/json does
+// Uint64 reads a non-negative integer into a uint64 as encoding/json does
 // (which refuses "-0" for an unsigned field, as this does).
-func (s *jsonScan) uint64() (uint64, bool) {
+func (s *Scanner) Uint64() (uint64, bool) {
 	d, ok := s.number()
 	if !ok {
 		return 0, false
