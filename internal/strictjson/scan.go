@@ -322,3 +322,12 @@ func (s *Scanner) Uint64() (uint64, bool) {
 	}
 	return v, true
 }
+
+// Uint32 reads a non-negative integer into a uint32 as encoding/json does.
+func (s *Scanner) Uint32() (uint32, bool) {
+	v, ok := s.Uint64()
+	if !ok || v > 1<<32-1 {
+		return 0, s.fail()
+	}
+	return uint32(v), true
+}

@@ -9,7 +9,7 @@ import (
 // or uint64, encoding/json decodes to the same value.
 func FuzzScannerIsUnmarshal(f *testing.F) {
 	for _, s := range []string{`"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"`, `"\ud800"`, `"\xff"`, ` "x" `, `-0`, `12`,
-		`9223372036854775808`, `1.0`, `1e3`, `01`, `-`, `"中"`, `"` + "\x01" + `"`} {
+		`9223372036854775808`, `4294967296`, `1.0`, `1e3`, `01`, `-`, `"中"`, `"` + "\x01" + `"`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -32,6 +32,13 @@ func FuzzScannerIsUnmarshal(f *testing.F) {
 			var w uint64
 			if err := json.Unmarshal(b, &w); err != nil || w != v {
 				t.Errorf("Uint64(%q) = %d; json.Unmarshal = %d, %v", b, v, w, err)
+			}
+		}
+		s = NewScanner(b)
+		if v, ok := s.Uint32(); ok && s.End() {
+			var w uint32
+			if err := json.Unmarshal(b, &w); err != nil || w != v {
+				t.Errorf("Uint32(%q) = %d; json.Unmarshal = %d, %v", b, v, w, err)
 			}
 		}
 	})
