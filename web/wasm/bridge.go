@@ -141,9 +141,9 @@ func Verify(in Input) (rep *Report) {
 			rep = failure(nil, StepInternal, &ReportError{Step: StepInternal, Message: fmt.Sprintf("verifier panic: %v", p)})
 		}
 	}()
-	trust, err := receipt.ParseTrust([]byte(in.Trust))
-	if err != nil {
-		return failure(nil, StepInput, &ReportError{Step: StepInput, Want: "a usable trust bundle", Got: "an unusable one", Message: err.Error()})
+	pv := prepared(in.Trust)
+	if pv.trust == nil {
+		return failure(nil, StepInput, &ReportError{Step: StepInput, Want: "a usable trust bundle", Got: "an unusable one", Message: pv.err.Error()})
 	}
 	opts, err := digestOptions(in)
 	if err != nil {
@@ -159,7 +159,10 @@ func Verify(in Input) (rep *Report) {
 		return failure(nil, receipt.StepFormat, &ReportError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1 or 2",
 			Got: "a malformed document", Message: err.Error()})
 	}
-	res, err := receipt.Verify(r, nil, trust, opts)
+	if pv.err != nil { // the bundle parses, but no Verifier can be made of it
+		return failure(&r.Evidence, StepInput, &ReportError{Step: StepInput, Message: pv.err.Error()})
+	}
+	res, err := pv.v.Verify(r, nil, opts)
 	var ve *receipt.VerifyError
 	switch {
 	case errors.As(err, &ve):
