@@ -1,7 +1,10 @@
 package strictjson
 
 import (
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -330,4 +333,16 @@ func (s *Scanner) Uint32() (uint32, bool) {
 		return 0, s.fail()
 	}
 	return uint32(v), true
+}
+
+// FieldNames lists the JSON names of the fields of struct type t, sorted:
+// the tests of fast paths compare it with the fields they decode, so that
+// a field added to t is added to its fast path too.
+func FieldNames(t reflect.Type) []string {
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	slices.Sort(names)
+	return names
 }
