@@ -2,7 +2,8 @@
 // The first custosVerify call in Node.js (docs/performance.md, "The page's first verdict: less code on the
 // first call's path"):
 //   node bench/verifier_firstcall.js "$(go env GOROOT)" verify.wasm RECEIPT TRUST   (PREPARE=1: custosPrepare first)
-// node first.js GOROOT WASM RECEIPT TRUST : prints compile, init, first-call and second-call times
+// It prints the compile time, custosPrepare's (with PREPARE=1), and the wall and CPU time (all threads,
+// process.cpuUsage) of the first and a second custosVerify, then the CPU V8's threads used in the next 300 ms.
 const fs = require("fs");
 const [goroot, wasm, rfile, tfile] = process.argv.slice(2);
 globalThis.require = require; globalThis.fs = fs;
