@@ -265,6 +265,14 @@ func Decode(b []byte) (*Event, error) {
 	if len(b) > maxEvent {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrBadEvent, len(b), maxEvent)
 	}
+	if e, ok := decodeFast(b); ok { // fastdecode.go: the same result without reflection
+		return e, nil
+	}
+	return decodeJSON(b)
+}
+
+// decodeJSON is Decode through encoding/json (the fast path's reference).
+func decodeJSON(b []byte) (*Event, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var e Event

@@ -121,6 +121,15 @@ func DecodeHead(b []byte) (*Head, error) {
 	if len(b) > maxEvent {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrBadHead, len(b), maxEvent)
 	}
+	if h, ok := decodeHeadFast(b); ok { // fastdecode.go: the same result without reflection
+		return h, nil
+	}
+	return decodeHeadJSON(b)
+}
+
+// decodeHeadJSON is DecodeHead through encoding/json (the fast path's
+// reference).
+func decodeHeadJSON(b []byte) (*Head, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var h Head

@@ -51,6 +51,14 @@ func Parse(b []byte) (*Receipt, error) {
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrMalformed, len(b), MaxSize)
 	}
+	if r, ok := parseFast(b); ok { // fastdecode.go: the same result without reflection
+		return r, nil
+	}
+	return parseJSON(b)
+}
+
+// parseJSON is Parse through encoding/json (the fast path's reference).
+func parseJSON(b []byte) (*Receipt, error) {
 	var r Receipt
 	if err := decodeStrict(b, &r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -301,6 +309,15 @@ func ParseTrust(b []byte) (*Trust, error) {
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrBadTrust, len(b), MaxSize)
 	}
+	if t, ok := parseTrustFast(b); ok { // fastdecode.go: the same result without reflection
+		return t, nil
+	}
+	return parseTrustJSON(b)
+}
+
+// parseTrustJSON is ParseTrust through encoding/json (the fast path's
+// reference).
+func parseTrustJSON(b []byte) (*Trust, error) {
 	var t Trust
 	if err := decodeStrict(b, &t); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadTrust, err)

@@ -149,6 +149,11 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 	if err := trust.check(); err != nil {
 		return nil, err
 	}
+	return newVerifier(trust)
+}
+
+// newVerifier is NewVerifier for a trust bundle already checked.
+func newVerifier(trust *Trust) (*Verifier, error) {
 	rootCerts, err := certs.ParsePEM([]byte(trust.RootPEM))
 	if err != nil {
 		return nil, fmt.Errorf("%w: root certificate: %v", ErrBadTrust, err)

@@ -104,7 +104,7 @@
     document.addEventListener('custos:verifier-exit', (e) => setVerifier('failed', e.detail.error));
     try {
       setVerifier(await V.ready);
-      if (state.verifier === 'ready') scheduleWarmUp();
+      if (state.verifier === 'ready') { prepareTrust(); scheduleWarmUp(); }
     } catch (e) {
       setVerifier('failed', String(e && e.message ? e.message : e));
     }
@@ -152,6 +152,19 @@
     setTimeout(idle, WARM_UP_AFTER);
   }
 
+  // prepareTrust has the verifier parse and check the trust bundle
+  // (custosPrepare) as soon as both are there, rather than in the court's
+  // first verification: checking a bundle verifies the signatures on its
+  // validators' certificates, and the verifier keeps the result for every
+  // later call with the same bundle.
+  function prepareTrust() {
+    const tr = state.trust;
+    if (!tr || tr.prepared || state.verifier !== 'ready' || typeof globalThis.custosPrepare !== 'function') return;
+    tr.prepared = true;
+    globalThis.custosPrepare(tr.text);
+    if (globalThis.CustosVerifier) globalThis.CustosVerifier.mark('prepared');
+  }
+
   function setVerifier(s, err) {
     state.verifier = s;
     state.verifierError = err || '';
@@ -183,6 +196,7 @@
     state.trust = { text, source, parsed, sha256: H.sha256Hex(text) };
     state.trustError = '';
     renderTrust();
+    prepareTrust();
     autoVerify();
     shareTrust();
   }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -133,11 +132,7 @@ type Signer struct {
 // VerifyJSON runs receipt.Verify on in and returns the Report as JSON. It
 // never panics: a panic becomes a report failing at step "internal".
 func VerifyJSON(in Input) []byte {
-	b, err := json.Marshal(Verify(in))
-	if err != nil { // a Report of strings, numbers and bools always marshals
-		b, _ = json.Marshal(failure(nil, StepInternal, &ReportError{Message: err.Error()}))
-	}
-	return b
+	return Verify(in).appendJSON(nil)
 }
 
 // Verify runs receipt.Verify on in and describes the outcome.
@@ -147,9 +142,9 @@ func Verify(in Input) (rep *Report) {
 			rep = failure(nil, StepInternal, &ReportError{Step: StepInternal, Message: fmt.Sprintf("verifier panic: %v", p)})
 		}
 	}()
-	trust, err := receipt.ParseTrust([]byte(in.Trust))
-	if err != nil {
-		return failure(nil, StepInput, &ReportError{Step: StepInput, Want: "a usable trust bundle", Got: "an unusable one", Message: err.Error()})
+	pv := prepared(in.Trust)
+	if pv.trust == nil {
+		return failure(nil, StepInput, &ReportError{Step: StepInput, Want: "a usable trust bundle", Got: "an unusable one", Message: pv.err.Error()})
 	}
 	opts, err := digestOptions(in)
 	if err != nil {
@@ -165,7 +160,10 @@ func Verify(in Input) (rep *Report) {
 		return failure(nil, receipt.StepFormat, &ReportError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1 or 2",
 			Got: "a malformed document", Message: err.Error()})
 	}
-	res, err := receipt.Verify(r, nil, trust, opts)
+	if pv.err != nil { // the bundle parses, but no Verifier can be made of it
+		return failure(&r.Evidence, StepInput, &ReportError{Step: StepInput, Message: pv.err.Error()})
+	}
+	res, err := pv.v.Verify(r, nil, opts)
 	var ve *receipt.VerifyError
 	switch {
 	case errors.As(err, &ve):
@@ -321,11 +319,9 @@ func digestStep(res *receipt.Result, in Input) StepReport {
 // inputError and internalError are the JSON reports of a call that could
 // not be carried out.
 func inputError(msg string) []byte {
-	b, _ := json.Marshal(failure(nil, StepInput, &ReportError{Step: StepInput, Message: msg}))
-	return b
+	return failure(nil, StepInput, &ReportError{Step: StepInput, Message: msg}).appendJSON(nil)
 }
 
 func internalError(msg string) []byte {
-	b, _ := json.Marshal(failure(nil, StepInternal, &ReportError{Step: StepInternal, Message: msg}))
-	return b
+	return failure(nil, StepInternal, &ReportError{Step: StepInternal, Message: msg}).appendJSON(nil)
 }

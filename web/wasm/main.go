@@ -13,7 +13,8 @@
 // reaches the verifier: the page hashes it (Web Crypto) and passes the
 // digests. custosConfirm(receiptJSON, trustJSON, checkpointJSON,
 // proofJSON) checks the serving node's checkpoint and consistency proof
-// against a verified receipt (confirm.go).
+// against a verified receipt (confirm.go). custosPrepare(trustJSON) parses
+// and checks a trust bundle once for the calls that follow (prepare.go).
 //
 // Build with `make wasm`, which writes web/static/verify.wasm and the
 // brotli and gzip copies the server sends, with the flags that keep it
@@ -31,6 +32,7 @@ func main() {
 	js.Global().Set("custosVerify", js.FuncOf(custosVerify))
 	js.Global().Set("custosWarmUp", js.FuncOf(func(js.Value, []js.Value) any { return string(WarmUp()) }))
 	js.Global().Set("custosConfirm", js.FuncOf(custosConfirm))
+	js.Global().Set("custosPrepare", js.FuncOf(custosPrepare))
 	js.Global().Set("custosVerifyVersion", ContractVersion)
 	select {} // keep the functions alive
 }
@@ -83,6 +85,21 @@ func custosConfirm(_ js.Value, args []js.Value) (out any) {
 		}
 	}
 	return string(ConfirmJSON(in[0], in[1], in[2], in[3]))
+}
+
+// custosPrepare(trustJSON) readies a trust bundle for the calls that
+// follow (prepare.go) and returns "" when it is usable, else why not.
+func custosPrepare(_ js.Value, args []js.Value) (out any) {
+	defer func() {
+		if p := recover(); p != nil {
+			out = fmt.Sprintf("bridge panic: %v", p)
+		}
+	}()
+	trust, err := stringArg(args, 0)
+	if err != nil {
+		return err.Error()
+	}
+	return Prepare(trust)
 }
 
 // stringArg is argument i as a string; missing, undefined and null are "".

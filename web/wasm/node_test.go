@@ -13,8 +13,9 @@ import (
 )
 
 // nodeScript loads the wasm as a page would (wasm_exec.js from GOROOT),
-// calls custosVerify once per case of cases.json, and prints the reports
-// as one JSON array.
+// prepares the first case's trust bundle and an unusable one with
+// custosPrepare, calls custosVerify once per case of cases.json, and prints
+// the reports and custosPrepare's results as one JSON object.
 const nodeScript = `"use strict";
 const fs = require("fs");
 const [goroot, wasm, casesFile] = process.argv.slice(2);
@@ -30,10 +31,11 @@ require(goroot + "/lib/wasm/wasm_exec.js");
 	const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasm), go.importObject);
 	go.run(instance); // registers custosVerify, then waits forever
 	const cases = JSON.parse(fs.readFileSync(casesFile, "utf8"));
+	const prepared = [custosPrepare(cases[0][1]), custosPrepare("{")]; // as the page does, before verifying
 	const out = cases.map((c) => JSON.parse(custosVerify(...c)));
 	out.push(JSON.parse(custosWarmUp()));
 	out.push({ version: globalThis.custosVerifyVersion });
-	process.stdout.write(JSON.stringify(out));
+	process.stdout.write(JSON.stringify({ reports: out, prepared }));
 	process.exit(0);
 })().catch((e) => { console.error(e); process.exit(1); });
 `
@@ -105,9 +107,16 @@ func TestNode(t *testing.T) {
 	if err != nil {
 		t.Fatalf("node: %v\n%s", err, out)
 	}
-	var reps []Report
-	if err := json.Unmarshal(out, &reps); err != nil || len(reps) != len(cases)+2 {
-		t.Fatalf("node printed %s (%v), want %d reports, the warm-up's and the version", out, err, len(cases))
+	var got struct {
+		Reports  []Report
+		Prepared []string
+	}
+	if err := json.Unmarshal(out, &got); err != nil || len(got.Reports) != len(cases)+2 || len(got.Prepared) != 2 {
+		t.Fatalf("node printed %s (%v), want %d reports, the warm-up's and the version, and two custosPrepare results", out, err, len(cases))
+	}
+	reps := got.Reports
+	if got.Prepared[0] != "" || got.Prepared[1] != Prepare("{") || got.Prepared[1] == "" {
+		t.Errorf("custosPrepare(trust), custosPrepare(\"{\") = %q; want \"\" and %q", got.Prepared, Prepare("{"))
 	}
 	for i, c := range cases {
 		rep := reps[i]
