@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -43,8 +44,12 @@ func TestVerifyPage(t *testing.T) {
 		if got != "valid|" {
 			t.Fatalf("verification of the good file = %q, want valid", got)
 		}
-		if steps := pageSteps(t, ctx); steps != "format=pass digest=pass custody=pass completeness=pass timestamp=pass inclusion=pass checkpoint=pass" {
-			t.Errorf("steps = %q, want all passed", steps)
+		wantSteps := "format=pass digest=pass custody=pass completeness=pass timestamp=pass inclusion=pass checkpoint=pass"
+		if r, err := receipt.Parse(fx.receiptBytes); err == nil && r.Version == receipt.Version5 {
+			wantSteps += " evidence-record=pass" // the record was built before the receipt was fetched
+		}
+		if steps := pageSteps(t, ctx); steps != wantSteps {
+			t.Errorf("steps = %q, want all passed: %q", steps, wantSteps)
 		}
 		signers := evalString(t, ctx, `[...document.querySelectorAll('#signers tbody tr')].map(r => r.dataset.signed + ':' + r.cells[0].textContent + ':' + r.cells[2].textContent).join('|')`)
 		want := fmt.Sprintf("true:%s:%d", fx.trust.Validators[0].Name, fx.trust.Validators[0].Power)
@@ -88,6 +93,42 @@ func TestVerifyPage(t *testing.T) {
 		}
 		if got := verifyInPage(t, ctx, fx.receipt, fx.good); got != "valid|" {
 			t.Fatalf("verification after the warm-up = %q, want valid", got)
+		}
+	})
+
+	t.Run("evidence record", func(t *testing.T) {
+		// Once the item's RFC 4998 record exists its receipt embeds it
+		// (version 5); the page shows the step, and a changed record is
+		// invalid at that step.
+		v5 := awaitReceiptV5(t, n, fx.view.ID)
+		dir := t.TempDir()
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		if got := verifyInPage(t, ctx, writeFile(t, dir, "v5.json", v5), fx.good); got != "valid|" {
+			t.Fatalf("verification of a version-5 receipt = %q, want valid", got)
+		}
+		if steps := pageSteps(t, ctx); !strings.HasSuffix(steps, "checkpoint=pass evidence-record=pass") {
+			t.Errorf("steps = %q, want the evidence record passed last", steps)
+		}
+		r, err := receipt.Parse(v5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der := bytes.Clone(r.RecordDER())
+		der[len(der)-40] ^= 1 // inside the time-stamp's signature
+		bad, err := r.WithRecord(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bb, err := bad.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		openPage(t, ctx, n.URL+"/verify?lang=zh", true)
+		if got := verifyInPage(t, ctx, writeFile(t, dir, "v5-bad.json", bb), fx.good); got != "invalid|evidence-record" {
+			t.Fatalf("verification of a receipt with a changed evidence record = %q, want invalid|evidence-record", got)
+		}
+		if v := evalString(t, ctx, `document.getElementById('verdict').innerText`); !strings.Contains(v, "证据记录") {
+			t.Errorf("the verdict does not name the evidence record step: %q", v)
 		}
 	})
 
@@ -616,3 +657,20 @@ func checkOnePagePDF(t *testing.T, ctx context.Context, dir, name string) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// awaitReceiptV5 waits for item id's evidence record and returns its
+// receipt then: version 5, with the record embedded.
+func awaitReceiptV5(t *testing.T, n *proc, id string) []byte {
+	t.Helper()
+	for i := 0; i < 120; i++ {
+		if status, _, _ := n.call("GET", "/api/v1/evidence/"+id+"/evidence-record", n.Token, nil); status == 200 {
+			status, _, b := n.call("GET", "/api/v1/evidence/"+id+"/receipt", n.Token, nil)
+			if r, err := receipt.Parse(b); status == 200 && err == nil && r.Version == receipt.Version5 {
+				return b
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("no version-5 receipt of %s after 30 s", id)
+	return nil
+}

@@ -10,7 +10,9 @@
 'use strict';
 
 (function () {
-  const STEPS = ['format', 'digest', 'custody', 'completeness', 'timestamp', 'inclusion', 'checkpoint'];
+  const STEPS = ['format', 'digest', 'custody', 'completeness', 'timestamp', 'inclusion', 'checkpoint', 'evidence-record'];
+  // Steps shown only when the verifier ran them (a version-5 receipt's embedded evidence record).
+  const OPTIONAL = ['evidence-record'];
   const ID_RE = /^[a-z2-7]{26}$/;
   const SHA_RE = /^[0-9a-f]{64}$/;
   const { t: tr, pickLang } = globalThis.CustosI18n;
@@ -451,6 +453,7 @@
     const s = (r.out.steps || []).find((x) => x.step === name);
     if (failed === name || (s && !s.ok)) return { status: 'fail', s };
     if (name === 'digest' && (!r.file || (s && s.skipped))) return { status: 'skip', s };
+    if (name === 'evidence-record' && s && s.skipped) return { status: 'skip', s };
     if (name === 'completeness' && s && s.skipped) return { status: 'unproven', s };
     if (s && s.ok) return { status: 'pass', s };
     if (!failed && r.out.valid) return { status: 'pass', s };
@@ -489,10 +492,11 @@
     const ol = $('steps');
     ol.replaceChildren();
     for (const name of STEPS) {
+      if (OPTIONAL.includes(name) && failed !== name && !(r.out.steps || []).some((x) => x.step === name)) continue;
       const { status, s } = stepStatus(r, name, failed);
       const what = status === 'pass' ? passText(r, name)
         : status === 'fail' ? t('fail.' + name)
-        : status === 'skip' ? t('skip.digest')
+        : status === 'skip' ? t('skip.' + name)
         : status === 'unproven' ? t('unproven.completeness') : t('notrun.any');
       const body = el('div', {},
         el('p', { class: 'name', text: t('step.' + name) }),
