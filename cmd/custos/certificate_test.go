@@ -127,6 +127,10 @@ func TestCertificateEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("custos evidence-record certificate", func(t *testing.T) {
+		checkDocumentRecords(t, n, n.Token, "certificate", cert.ID, ids, data)
+	})
+
 	t.Run("Chinese text extracts", func(t *testing.T) {
 		text := pdfText(t, file)
 		for _, want := range []string{"公证书", "直播间截图", "卖家聊天记录", "杭州市互联网公证处", "张三", cert.Number} {
@@ -420,4 +424,53 @@ func awaitRecords(t *testing.T, n *proc, ids []string) [][]byte {
 		}
 	}
 	return out
+}
+
+// checkDocumentRecords runs `custos evidence-record KIND ID -d DIR` with
+// token's key (again while it says some are pending) and checks that it writes the record of every item of ids (in order, the
+// bytes of data), each as served by GET /api/v1/evidence/{id}/evidence-record
+// and each verifying with `custos verify --evidence-record` against its
+// file, and refusing other bytes.
+func checkDocumentRecords(t *testing.T, n *proc, token, kind, id string, ids []string, data [][]byte) {
+	t.Helper()
+	dir := t.TempDir()
+	var out string
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var err error
+		out, err = runCustos(t, "evidence-record", kind, id, "-d", dir, "--json", "--server", n.URL, "--token", token)
+		if err == nil {
+			break
+		}
+		if exitCode(err) != 1 || !strings.Contains(err.Error(), "pending") || time.Now().After(deadline) {
+			t.Fatalf("custos evidence-record %s: %v\n%s", kind, err, out)
+		}
+	}
+	var lines []struct{ Kind, ID, SHA256, Status, File string }
+	mustJSON(t, []byte(out), &lines)
+	if len(lines) < len(ids) {
+		t.Fatalf("custos evidence-record %s listed %d records, want %d items:\n%s", kind, len(lines), len(ids), out)
+	}
+	trust := n.trustFile(t, dir)
+	for i, item := range ids {
+		l := lines[i]
+		if l.Kind != "item" || l.ID != item || l.SHA256 != sha256Hex(data[i]) || l.Status != "ready" || l.File != filepath.Join(dir, item+".ers") {
+			t.Errorf("record %d = %+v, want item %s ready in %s", i, l, item, filepath.Join(dir, item+".ers"))
+			continue
+		}
+		got, err := os.ReadFile(l.File)
+		_, _, served := n.call("GET", "/api/v1/evidence/"+item+"/evidence-record", token, nil)
+		if err != nil || !bytes.Equal(got, served) {
+			t.Errorf("%s is not the item's record (%v)", l.File, err)
+		}
+		_, _, rb := n.call("GET", "/api/v1/evidence/"+item+"/receipt", token, nil)
+		rp := writeFile(t, dir, item+".receipt.json", rb)
+		fp := writeFile(t, dir, item+".data", data[i])
+		if vo, err := runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust, "--evidence-record", l.File); err != nil || !strings.Contains(vo, "VALID") {
+			t.Errorf("custos verify --evidence-record %s: %v\n%s", l.File, err, vo)
+		}
+		other := writeFile(t, dir, item+".other", append([]byte("x"), data[i]...))
+		if vo, err := runCustos(t, "verify", "--receipt", rp, "--file", other, "--trust", trust, "--evidence-record", l.File); exitCode(err) != 1 {
+			t.Errorf("custos verify --evidence-record %s with other bytes: exit %d\n%s", l.File, exitCode(err), vo)
+		}
+	}
 }
