@@ -39,7 +39,9 @@ func (s *Server) getCopyrightRecords(c echo.Context) error {
 // getCertificateRecords serves GET /api/v1/certificates/{id}/evidence-records
 // to whoever may read the certificate (its readers; anyone else gets 404
 // not-found, as for the certificate): its items' evidence records, and the
-// record over its signed PDF's SHA-256.
+// record over its signed PDF's SHA-256, last (kind pdf). Serving the PDF's
+// record records nothing, as reading the certificate record, which shows
+// the same SHA-256, records nothing.
 func (s *Server) getCertificateRecords(c echo.Context) error {
 	ctx := c.Request().Context()
 	cert, err := s.certs.Certificate(ctx, c.Param("id"), principal(c).Org.ID)
@@ -50,6 +52,15 @@ func (s *Server) getCertificateRecords(c echo.Context) error {
 	if out.Records, err = s.itemRecords(c, cert.Evidence); err != nil {
 		return err
 	}
+	pdf := wire.DocumentRecord{Kind: wire.RecordKindPDF, ID: cert.ID, SHA256: cert.PDFSHA256, Status: wire.RecordPending}
+	der, _, err := s.certs.PDFRecord(ctx, cert.ID)
+	switch {
+	case err == nil:
+		pdf.Status, pdf.Record = wire.RecordReady, der
+	case !errors.Is(err, evidence.ErrRecordPending):
+		return err
+	}
+	out.Records = append(out.Records, pdf)
 	return c.JSON(http.StatusOK, out)
 }
 

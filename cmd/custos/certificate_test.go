@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/ers"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/notary/pdf"
@@ -128,7 +132,29 @@ func TestCertificateEndToEnd(t *testing.T) {
 	})
 
 	t.Run("custos evidence-record certificate", func(t *testing.T) {
-		checkDocumentRecords(t, n, n.Token, "certificate", cert.ID, ids, data)
+		rest := checkDocumentRecords(t, n, n.Token, "certificate", cert.ID, ids, data)
+		// Last, the record over the signed PDF's SHA-256: it verifies
+		// against the PDF's bytes, and not against other bytes.
+		if len(rest) != 1 || rest[0].Kind != "pdf" || rest[0].ID != cert.ID || rest[0].SHA256 != cert.PDFSHA256 || rest[0].Status != "ready" ||
+			filepath.Base(rest[0].File) != cert.ID+".pdf.ers" {
+			t.Fatalf("records after the items' = %+v, want the PDF's", rest)
+		}
+		der, err := os.ReadFile(rest[0].File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := ers.Decode(der)
+		if err != nil {
+			t.Fatalf("the PDF's record: %v", err)
+		}
+		sum := sha256.Sum256(signed)
+		if _, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: sum[:]}, ers.VerifyOptions{Roots: roots}); err != nil {
+			t.Errorf("the PDF's record does not verify against the PDF: %v", err)
+		}
+		other := sha256.Sum256(append(bytes.Clone(signed), ' '))
+		if _, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: other[:]}, ers.VerifyOptions{Roots: roots}); !errors.Is(err, ers.ErrMismatch) {
+			t.Errorf("the PDF's record against other bytes: %v, want a mismatch", err)
+		}
 	})
 
 	t.Run("Chinese text extracts", func(t *testing.T) {
@@ -430,8 +456,9 @@ func awaitRecords(t *testing.T, n *proc, ids []string) [][]byte {
 // token's key (again while it says some are pending) and checks that it writes the record of every item of ids (in order, the
 // bytes of data), each as served by GET /api/v1/evidence/{id}/evidence-record
 // and each verifying with `custos verify --evidence-record` against its
-// file, and refusing other bytes.
-func checkDocumentRecords(t *testing.T, n *proc, token, kind, id string, ids []string, data [][]byte) {
+// file, and refusing other bytes. It returns the records listed after the
+// items' (a certificate's PDF's).
+func checkDocumentRecords(t *testing.T, n *proc, token, kind, id string, ids []string, data [][]byte) []documentRecordLine {
 	t.Helper()
 	dir := t.TempDir()
 	var out string
@@ -445,7 +472,7 @@ func checkDocumentRecords(t *testing.T, n *proc, token, kind, id string, ids []s
 			t.Fatalf("custos evidence-record %s: %v\n%s", kind, err, out)
 		}
 	}
-	var lines []struct{ Kind, ID, SHA256, Status, File string }
+	var lines []documentRecordLine
 	mustJSON(t, []byte(out), &lines)
 	if len(lines) < len(ids) {
 		t.Fatalf("custos evidence-record %s listed %d records, want %d items:\n%s", kind, len(lines), len(ids), out)
@@ -473,4 +500,8 @@ func checkDocumentRecords(t *testing.T, n *proc, token, kind, id string, ids []s
 			t.Errorf("custos verify --evidence-record %s with other bytes: exit %d\n%s", l.File, exitCode(err), vo)
 		}
 	}
+	return lines[len(ids):]
 }
+
+// documentRecordLine is a line of `custos evidence-record copyright|certificate --json`.
+type documentRecordLine struct{ Kind, ID, SHA256, Status, File string }

@@ -119,7 +119,9 @@ func TestCopyrightEndToEnd(t *testing.T) {
 	})
 	t.Run("custos evidence-record copyright", func(t *testing.T) {
 		data, _ := os.ReadFile(photo)
-		checkDocumentRecords(t, n, tokA, "copyright", regA.ID, regA.Items, [][]byte{data})
+		if rest := checkDocumentRecords(t, n, tokA, "copyright", regA.ID, regA.Items, [][]byte{data}); len(rest) != 0 {
+			t.Errorf("records beyond the registration's files: %+v", rest)
+		}
 		if out, err := runCustos(t, "evidence-record", "copyright", regA.ID, "-d", t.TempDir(), "--server", n.URL, "--token", tokB); exitCode(err) != 1 {
 			t.Errorf("custos evidence-record copyright by another studio: exit %d\n%s", exitCode(err), out)
 		}

@@ -51,9 +51,11 @@ run it again later.`},
 		`Fetch the RFC 4998 evidence records of a notarial certificate's items (whoever may read the
 certificate), and the record over its signed PDF's SHA-256, each written to DIR/<evidence ID>.ers,
 the PDF's to DIR/<certificate ID>.pdf.ers, and list them: kind, ID, SHA-256, status and file. The
-PDF's record keeps the signed PDF provable after its signature's TSA certificate expires: check it
-with 'custos verify --evidence-record E --file certificate.pdf --trust T'. A record not built yet
-(pending) is not written; then the exit status is 1: run it again later.`},
+PDF's record keeps the signed PDF provable after its signature's TSA certificate expires: it
+verifies against the PDF's bytes with any RFC 4998 implementation (Bouncy Castle's
+ERSEvidenceRecord) and the trust bundle's TSA roots. A record not built yet (pending: the node
+builds the PDF's shortly after issuing it) is not written; then the exit status is 1: run it again
+later.`},
 }
 
 // writeDocumentRecords writes each ready record of recs to dir as

@@ -265,6 +265,6 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 	"custos evidence-record certificate": `获取公证书各证据的 RFC 4998 证据记录（仅限可查看该公证书的机构），
 以及公证书签名 PDF 的 SHA-256 的证据记录，逐份写为 DIR/<证据 ID>.ers，PDF 的写为 DIR/<公证书 ID>.pdf.ers，
 并逐行列出：种类、ID、SHA-256、状态和文件。PDF 的记录使签名 PDF 在其签名的 TSA 证书到期后仍可证明：
-用 'custos verify --evidence-record E --file certificate.pdf' 检查。
-尚未生成的记录（pending）不写文件；有这种记录时退出码为 1，请稍后再运行。`,
+可用任何 RFC 4998 实现（如 Bouncy Castle 的 ERSEvidenceRecord）和信任包中的 TSA 根证书对照 PDF 的字节验证。
+尚未生成的记录（pending：节点在出具公证书后不久为 PDF 生成）不写文件；有这种记录时退出码为 1，请稍后再运行。`,
 }
