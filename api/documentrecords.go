@@ -23,11 +23,11 @@ func (s *Server) getCopyrightRecords(c echo.Context) error {
 		return err
 	}
 	cr, err := reg.Copyright(c.Request().Context(), c.Param("id"))
+	if p := principal(c); errors.Is(err, evidence.ErrNotFound) || err == nil && cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
+		return errGone("no-copyright-records") // a registration others may not read is answered as a missing one
+	}
 	if err != nil {
 		return copyrightErr(err)
-	}
-	if p := principal(c); cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
-		return copyrightErr(evidence.ErrNotFound)
 	}
 	out := wire.DocumentRecords{Kind: "copyright", ID: cr.ID}
 	if out.Records, err = s.itemRecords(c, cr.Items); err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/custos-project/custos/api/wire"
@@ -78,7 +79,11 @@ func TestDocumentRecords(t *testing.T) {
 		t.Errorf("pending records recorded %d reads", n)
 	}
 	stranger := newKey(t, w.orgs, "Stranger")
-	wantProblem(t, get(w.s, path, stranger), http.StatusNotFound, "not-found")
+	res = get(w.s, path, stranger)
+	wantProblem(t, res, http.StatusNotFound, "not-found")
+	if !strings.Contains(res.Body.String(), "registrant and owner") {
+		t.Errorf("a stranger's 404 does not say who may read the records: %s", res.Body)
+	}
 	wantProblem(t, get(w.s, "/api/v1/copyrights/"+cr.Items[0]+"/evidence-records", w.token), http.StatusNotFound, "not-found")
 	wantProblem(t, get(w.s, "/api/v1/certificates/"+cr.ID+"/evidence-records", w.token), http.StatusNotFound, "not-found")
 
