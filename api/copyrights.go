@@ -50,6 +50,7 @@ func (s *Server) copyrightRoutes(e *echo.Echo, auth, read, file echo.MiddlewareF
 	// One route serves both /{id} and /{id}.pdf: echo's path parameters
 	// run to the next slash, so ".pdf" arrives as part of the ID.
 	e.GET("/api/v1/copyrights/:id", s.getCopyright, auth, read)
+	e.GET("/api/v1/copyrights/:id/evidence-records", s.getCopyrightRecords, auth, read)
 	e.POST("/api/v1/copyrights/:id/transfers", s.offerTransfer, auth, file)
 	e.GET("/api/v1/copyrights/transfers", s.listTransferOffers, auth, read)
 	e.GET("/api/v1/copyrights/transfers/:tid", s.getTransferOffer, auth, read)

@@ -218,6 +218,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		"RenewalStatus":      evidence.RenewalStatus{},
 		"RenewalCount":       evidence.Count{},
 		"RenewedCount":       evidence.RenewedCount{},
+		"DocumentRecords":    wire.DocumentRecords{},
+		"DocumentRecord":     wire.DocumentRecord{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

@@ -83,6 +83,9 @@ type Certificates interface {
 	CertificatePDF(ctx context.Context, id, org, actor string) (*certificates.Certificate, []byte, error)
 	CertificateCheck(ctx context.Context, id string) (*certificates.Certificate, [][]byte, error)
 	Certificates(ctx context.Context, org, cursor string, limit int) (*certificates.CertificatePage, error)
+	// PDFRecord is the evidence record of the certificate's signed PDF and
+	// the SHA-256 it proves, or evidence.ErrRecordPending.
+	PDFRecord(ctx context.Context, id string) ([]byte, string, error)
 }
 
 // Issuer issues the documents a notary office signs (certify.Office).

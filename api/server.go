@@ -207,6 +207,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.POST("/api/v1/certificates", s.createCertificate, auth, need(access.PermCertify), certifier, once)
 	e.GET("/api/v1/certificates", s.listCertificates, auth, read)
 	e.GET("/api/v1/certificates/:id", s.getCertificate, auth, read)
+	e.GET("/api/v1/certificates/:id/evidence-records", s.getCertificateRecords, auth, read)
 	e.GET("/api/v1/verify/:token", s.documentCheck, s.limits.perIP)
 	e.GET("/api/v1/me", s.me, auth)
 	e.POST("/api/v1/orgs", s.createOrg, auth, admin, once)

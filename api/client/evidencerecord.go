@@ -44,3 +44,17 @@ func (c *Client) RenewEvidenceRecords(ctx context.Context, dryRun bool) (*wire.R
 	var out wire.RenewalRun
 	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/admin/evidence-records/renew", wire.RenewRequest{DryRun: dryRun}, http.StatusOK, &out)
 }
+
+// CopyrightRecords returns the evidence records of a copyright
+// registration's files (its owner and registrant organizations only).
+func (c *Client) CopyrightRecords(ctx context.Context, id string) (*wire.DocumentRecords, error) {
+	var out wire.DocumentRecords
+	return &out, c.getJSON(ctx, "/api/v1/copyrights/"+url.PathEscape(id)+"/evidence-records", &out)
+}
+
+// CertificateRecords returns the evidence records of a notarial
+// certificate's items and of its signed PDF (its readers only).
+func (c *Client) CertificateRecords(ctx context.Context, id string) (*wire.DocumentRecords, error) {
+	var out wire.DocumentRecords
+	return &out, c.getJSON(ctx, "/api/v1/certificates/"+url.PathEscape(id)+"/evidence-records", &out)
+}

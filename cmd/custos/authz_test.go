@@ -390,6 +390,14 @@ func authzMatrix() map[string]matrixCase {
 			ownWant:   outcomes("submitter,viewer,notary", allow, "admin,examiner", hidden),
 			otherWant: outcomes(all, hidden),
 		},
+		// A registration's evidence records: its registrant's and owner's,
+		// as its certificate is (they name the files' digests).
+		"GET /api/v1/copyrights/{id}/evidence-records": {
+			own:       get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crA + "/evidence-records" }),
+			other:     get(func(w *authzWorld) string { return "/api/v1/copyrights/" + w.crB + "/evidence-records" }),
+			ownWant:   outcomes("submitter,viewer,notary", allow, "admin,examiner", hidden),
+			otherWant: outcomes(all, hidden),
+		},
 		// Transfer offers: the owner offers; only the recipient accepts
 		// or declines, only the offerer withdraws, and an offer is
 		// hidden from everyone else (404).
@@ -430,7 +438,9 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/certificates":          {own: get(func(*authzWorld) string { return "/api/v1/certificates" }), ownWant: outcomes(all, allow)},
 		"GET /api/v1/certificates/{id}":     certRead(""),
 		"GET /api/v1/certificates/{id}.pdf": certRead(".pdf"),
-		"GET /api/v1/verify/{token}":        {public: true, own: get(func(w *authzWorld) string { return "/api/v1/verify/" + w.certAToken })},
+		// A certificate's evidence records: read as the certificate is.
+		"GET /api/v1/certificates/{id}/evidence-records": certRead("/evidence-records"),
+		"GET /api/v1/verify/{token}":                     {public: true, own: get(func(w *authzWorld) string { return "/api/v1/verify/" + w.certAToken })},
 
 		// The integrity audit: admin keys only.
 		"GET /api/v1/admin/integrity":  {own: get(func(*authzWorld) string { return "/api/v1/admin/integrity" }), ownWant: outcomes("admin", allow)},

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/ers"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/notary/pdf"
@@ -124,6 +128,32 @@ func TestCertificateEndToEnd(t *testing.T) {
 		vo, err := runCustos(t, "verify", "--pdf", file, "--trust", trust)
 		if err != nil || strings.Count(vo, "✓ receipt 回执 receipt-") != 2 || strings.Count(vo, "evidence record 证据记录 (RFC 4998)") != 2 {
 			t.Errorf("custos verify --pdf --trust: %v\n%s", err, vo)
+		}
+	})
+
+	t.Run("custos evidence-record certificate", func(t *testing.T) {
+		rest := checkDocumentRecords(t, n, n.Token, "certificate", cert.ID, ids, data)
+		// Last, the record over the signed PDF's SHA-256: it verifies
+		// against the PDF's bytes, and not against other bytes.
+		if len(rest) != 1 || rest[0].Kind != "pdf" || rest[0].ID != cert.ID || rest[0].SHA256 != cert.PDFSHA256 || rest[0].Status != "ready" ||
+			filepath.Base(rest[0].File) != cert.ID+".pdf.ers" {
+			t.Fatalf("records after the items' = %+v, want the PDF's", rest)
+		}
+		der, err := os.ReadFile(rest[0].File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := ers.Decode(der)
+		if err != nil {
+			t.Fatalf("the PDF's record: %v", err)
+		}
+		sum := sha256.Sum256(signed)
+		if _, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: sum[:]}, ers.VerifyOptions{Roots: roots}); err != nil {
+			t.Errorf("the PDF's record does not verify against the PDF: %v", err)
+		}
+		other := sha256.Sum256(append(bytes.Clone(signed), ' '))
+		if _, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: other[:]}, ers.VerifyOptions{Roots: roots}); !errors.Is(err, ers.ErrMismatch) {
+			t.Errorf("the PDF's record against other bytes: %v, want a mismatch", err)
 		}
 	})
 
@@ -421,3 +451,57 @@ func awaitRecords(t *testing.T, n *proc, ids []string) [][]byte {
 	}
 	return out
 }
+
+// checkDocumentRecords runs `custos evidence-record KIND ID -d DIR` with
+// token's key (again while it says some are pending) and checks that it writes the record of every item of ids (in order, the
+// bytes of data), each as served by GET /api/v1/evidence/{id}/evidence-record
+// and each verifying with `custos verify --evidence-record` against its
+// file, and refusing other bytes. It returns the records listed after the
+// items' (a certificate's PDF's).
+func checkDocumentRecords(t *testing.T, n *proc, token, kind, id string, ids []string, data [][]byte) []documentRecordLine {
+	t.Helper()
+	dir := t.TempDir()
+	var out string
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var err error
+		out, err = runCustos(t, "evidence-record", kind, id, "-d", dir, "--json", "--server", n.URL, "--token", token)
+		if err == nil {
+			break
+		}
+		if exitCode(err) != 1 || !strings.Contains(err.Error(), "pending") || time.Now().After(deadline) {
+			t.Fatalf("custos evidence-record %s: %v\n%s", kind, err, out)
+		}
+	}
+	var lines []documentRecordLine
+	mustJSON(t, []byte(out), &lines)
+	if len(lines) < len(ids) {
+		t.Fatalf("custos evidence-record %s listed %d records, want %d items:\n%s", kind, len(lines), len(ids), out)
+	}
+	trust := n.trustFile(t, dir)
+	for i, item := range ids {
+		l := lines[i]
+		if l.Kind != "item" || l.ID != item || l.SHA256 != sha256Hex(data[i]) || l.Status != "ready" || l.File != filepath.Join(dir, item+".ers") {
+			t.Errorf("record %d = %+v, want item %s ready in %s", i, l, item, filepath.Join(dir, item+".ers"))
+			continue
+		}
+		got, err := os.ReadFile(l.File)
+		_, _, served := n.call("GET", "/api/v1/evidence/"+item+"/evidence-record", token, nil)
+		if err != nil || !bytes.Equal(got, served) {
+			t.Errorf("%s is not the item's record (%v)", l.File, err)
+		}
+		_, _, rb := n.call("GET", "/api/v1/evidence/"+item+"/receipt", token, nil)
+		rp := writeFile(t, dir, item+".receipt.json", rb)
+		fp := writeFile(t, dir, item+".data", data[i])
+		if vo, err := runCustos(t, "verify", "--receipt", rp, "--file", fp, "--trust", trust, "--evidence-record", l.File); err != nil || !strings.Contains(vo, "VALID") {
+			t.Errorf("custos verify --evidence-record %s: %v\n%s", l.File, err, vo)
+		}
+		other := writeFile(t, dir, item+".other", append([]byte("x"), data[i]...))
+		if vo, err := runCustos(t, "verify", "--receipt", rp, "--file", other, "--trust", trust, "--evidence-record", l.File); exitCode(err) != 1 {
+			t.Errorf("custos verify --evidence-record %s with other bytes: exit %d\n%s", l.File, exitCode(err), vo)
+		}
+	}
+	return lines[len(ids):]
+}
+
+// documentRecordLine is a line of `custos evidence-record copyright|certificate --json`.
+type documentRecordLine struct{ Kind, ID, SHA256, Status, File string }

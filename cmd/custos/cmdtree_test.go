@@ -161,6 +161,8 @@ var apiCommands = map[string]string{
 	"voteProposal":             "custos consortium vote",
 	"getEvidenceRecordStatus":  "custos evidence-record status",
 	"renewEvidenceRecords":     "custos evidence-record renew",
+	"getCopyrightRecords":      "custos evidence-record copyright",
+	"getCertificateRecords":    "custos evidence-record certificate",
 }
 
 // noCLI are the operations with no command, and why.

@@ -117,6 +117,15 @@ func TestCopyrightEndToEnd(t *testing.T) {
 			t.Errorf("public verification = %d %+v", status, check)
 		}
 	})
+	t.Run("custos evidence-record copyright", func(t *testing.T) {
+		data, _ := os.ReadFile(photo)
+		if rest := checkDocumentRecords(t, n, tokA, "copyright", regA.ID, regA.Items, [][]byte{data}); len(rest) != 0 {
+			t.Errorf("records beyond the registration's files: %+v", rest)
+		}
+		if out, err := runCustos(t, "evidence-record", "copyright", regA.ID, "-d", t.TempDir(), "--server", n.URL, "--token", tokB); exitCode(err) != 1 {
+			t.Errorf("custos evidence-record copyright by another studio: exit %d\n%s", exitCode(err), out)
+		}
+	})
 	var enToken string // the English certificate's
 	t.Run("English certificate", func(t *testing.T) {
 		enToken = crEnglishCertificate(t, n, regA, tokA, crToken, dir, cli)

@@ -35,7 +35,7 @@ func evidenceRecordCmd() *cobra.Command {
 	}
 	cn.flags(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the record to FILE (e.g. ID.ers) instead of standard output")
-	cmd.AddCommand(renewCmd(cn), renewalStatusCmd(cn))
+	cmd.AddCommand(renewCmd(cn), renewalStatusCmd(cn), documentRecordsCmd(cn, "copyright"), documentRecordsCmd(cn, "certificate"))
 	return cmd
 }
 

@@ -84,6 +84,10 @@ var examples = map[string]string{
 	"custos webhook delete":     `  custos webhook delete 01JD7W1E2B3H4O5O6K7S8A9B0C`,
 	"custos webhook deliveries": `  custos webhook deliveries 01JD7W1E2B3H4O5O6K7S8A9B0C --limit 20`,
 	"custos webhook list":       `  custos webhook list`,
+	"custos evidence-record copyright": `  custos evidence-record copyright 01JD5C0PYR1GHT7K2N5T7R9XWB -d records/
+  custos verify --receipt chapter1.receipt.json --file chapter1.txt --trust trust.json --evidence-record records/01JD4M3Q8YV6ZK2N5T7R9XWB0C.ers`,
+	"custos evidence-record certificate": `  custos evidence-record certificate 01JD6CERT1F1CATE5T7R9XWB0C -d records/
+  custos evidence-record certificate 01JD6CERT1F1CATE5T7R9XWB0C --json | jq -r '.[] | select(.status != "ready") | .id'`,
 }
 
 // setExamples gives every command its example: its own, else the one in

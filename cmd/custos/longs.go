@@ -258,4 +258,13 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 再对最后一个时间戳的证书将在 renew_before 内到期、或签名算法已停用的链做时间戳续期（§5.2）。
 每个被续期的证据都会记录一条保管事件。加 --dry-run 时不请求 TSA，不作任何更改。
 有到期内容未能续期时退出码为 1（errors 说明原因：需轮换的 TSA 证书、与记录不符的存储字节）。`,
+	"custos evidence-record copyright": `获取著作权登记各文件的 RFC 4998 证据记录（仅限登记机构和现权利人机构），
+按登记中的顺序逐份写为 DIR/<证据 ID>.ers，并逐行列出：证据 ID、SHA-256、状态和文件。
+每份记录都可用 'custos verify --receipt R --file F --trust T --evidence-record E' 对照其文件离线验证。
+尚未生成的记录（pending：证据尚未上链，或其批次尚未生成）不写文件；有这种记录时退出码为 1，请稍后再运行。`,
+	"custos evidence-record certificate": `获取公证书各证据的 RFC 4998 证据记录（仅限可查看该公证书的机构），
+以及公证书签名 PDF 的 SHA-256 的证据记录，逐份写为 DIR/<证据 ID>.ers，PDF 的写为 DIR/<公证书 ID>.pdf.ers，
+并逐行列出：种类、ID、SHA-256、状态和文件。PDF 的记录使签名 PDF 在其签名的 TSA 证书到期后仍可证明：
+可用任何 RFC 4998 实现（如 Bouncy Castle 的 ERSEvidenceRecord）和信任包中的 TSA 根证书对照 PDF 的字节验证。
+尚未生成的记录（pending：节点在出具公证书后不久为 PDF 生成）不写文件；有这种记录时退出码为 1，请稍后再运行。`,
 }

@@ -287,4 +287,5 @@ var messages = map[string]words{
 	"cobra.exact-args":              {"accepts {n} arg(s), received {got}", "需要 {n} 个参数，收到 {got} 个"},
 	"usage.crypto":                  {"--crypto {value}: want ecdsa or sm", "--crypto {value}：须为 ecdsa 或 sm"},
 	"fail.renewal-blocked":          {"{n} item(s) due for renewal could not be renewed: see errors", "{n} 项到期的证据记录未能续期：见 errors"},
+	"fail.records-pending":          {"{n} of {total} evidence record(s) are not built yet (pending): the others are written; run again later", "{total} 份证据记录中有 {n} 份尚未生成（pending）：其余已写入；请稍后再运行"},
 }

@@ -127,7 +127,8 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	defer cancel()
 	go n.ev.Run(runCtx, 10*time.Second)
 	go n.ev.RunReadFolds(runCtx)
-	go n.ev.RunEvidenceRecords(runCtx, time.Minute) // RFC 4998 records of final items; woken by finality
+	go n.ev.RunEvidenceRecords(runCtx, time.Minute)          // RFC 4998 records of final items; woken by finality
+	go n.certs.RunPDFRecords(runCtx, time.Minute, log.Error) // and of certificates' signed PDFs; woken by issuance
 	if d := cfg.EvidenceRecords.RenewInterval.Duration; d > 0 {
 		go n.ev.RunRenewals(runCtx, d, "node:renewal") // their renewal before expiry and after an algorithm's retirement
 	}

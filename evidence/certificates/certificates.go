@@ -94,7 +94,8 @@ const listing = "certificates"
 // certificates only through their custody events, and the integrity audit
 // checks them through Audit (integrity.Options.Documents).
 type Register struct {
-	ev *evidence.Service
+	ev   *evidence.Service
+	kick chan struct{} // wakes RunPDFRecords: a certificate was issued
 }
 
 // New returns the certificate records kept in ev's database, creating
@@ -107,7 +108,7 @@ func New(ev *evidence.Service) (*Register, error) {
 	if err := ev.SumDocuments(bCerts, docKind); err != nil {
 		return nil, fmt.Errorf("evidence: document checksums: %w", err)
 	}
-	return &Register{ev: ev}, nil
+	return &Register{ev: ev, kick: make(chan struct{}, 1)}, nil
 }
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
@@ -183,7 +184,7 @@ func (s *Register) IssueCertificate(ctx context.Context, c *Certificate, pdf []b
 	}
 	sum := sha256.Sum256(pdf)
 	c.Status, c.PDFSHA256, c.PDFSize, c.IssuedAt = CertificateValid, hex.EncodeToString(sum[:]), int64(len(pdf)), c.IssuedAt.UTC()
-	return s.ev.Update(func(tx *bolt.Tx) error {
+	err := s.ev.Update(func(tx *bolt.Tx) error {
 		if err := checkReserved(tx, c); err != nil {
 			return err
 		}
@@ -200,6 +201,10 @@ func (s *Register) IssueCertificate(ctx context.Context, c *Certificate, pdf []b
 		}
 		return s.ev.AppendEach(tx, seqs, c.Actor, custody.EventCertified, "certificate:"+c.ID)
 	})
+	if err == nil {
+		s.pdfWake()
+	}
+	return err
 }
 
 // checkReserved refuses a certificate whose number was not reserved for

@@ -351,4 +351,7 @@ var catalog = map[string]Text{
 
 	// Evidence-record renewal (docs/operations.md, "Renewing evidence records").
 	"no-renewal": {"This node does not renew evidence records.", "本节点不续期证据记录。"},
+
+	// Evidence records of registrations and certificates (docs/evidence-records.md).
+	"no-copyright-records": {"There is no copyright registration with this ID whose files' evidence records you may see: they are served to its registrant and owner organizations only.", "没有此 ID 的著作权登记，或您无权查看其文件的证据记录：仅登记机构和现权利人机构可以查看。"},
 }

@@ -1,0 +1,170 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/ers"
+)
+
+// RFC 4998 evidence records of documents (docs/evidence-records.md):
+// the signed PDF of a notarial certificate, proved by its SHA-256, so that
+// the PDF outlives its signature's TSA certificate. A document is not an
+// item: it has no record sequence and no finality, so its records have
+// buckets of their own, keyed by the document's key (a certificate's is
+// "certificate:<id>"). A pass (BuildDocumentRecords) is one ers.Build
+// over the SHA-256 of up to Config.EvidenceRecordBatch documents, with one
+// time-stamp from the built-in TSA, as for items; the batch's token is
+// kept once and each document's reduced hash tree beside its batch number.
+var (
+	bDocERSBatch = []byte("docersbatch") // batch(8) → DER TimeStampToken (ContentInfo) over the batch's root
+	bDocERS      = []byte("docers")      // key → batch(8) ‖ SHA-256(32) ‖ DER SEQUENCE OF PartialHashtree (nothing in a batch of one)
+)
+
+// Document is a document to give an evidence record: its key and the
+// SHA-256 of its bytes.
+type Document struct {
+	Key    string
+	SHA256 [32]byte
+}
+
+// DocumentRecord returns the DER RFC 4998 EvidenceRecord of the document
+// key, and the SHA-256 it proves; ErrRecordPending while it has none.
+// It records no access: the caller does.
+func (s *Service) DocumentRecord(ctx context.Context, key string) ([]byte, [32]byte, error) {
+	var der []byte
+	var sum [32]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDocERS)
+		if b == nil {
+			return ErrRecordPending
+		}
+		v := b.Get([]byte(key))
+		if v == nil {
+			return ErrRecordPending
+		}
+		if len(v) < 8+32 {
+			return fmt.Errorf("evidence: evidence record of document %s is corrupt (%d bytes)", key, len(v))
+		}
+		batch := u64val(v[:8])
+		copy(sum[:], v[8:40])
+		token := tx.Bucket(bDocERSBatch).Get(u64(batch))
+		if token == nil {
+			return fmt.Errorf("evidence: document evidence-record batch %d is missing", batch)
+		}
+		var tree []ers.PartialHashtree
+		if len(v) > 40 {
+			var err error
+			if tree, err = ers.DecodeTree(bytes.Clone(v[40:]), ersHash); err != nil {
+				return fmt.Errorf("evidence: evidence record of document %s: %w", key, err)
+			}
+		}
+		rec := &ers.Record{DigestAlgorithms: []crypto.Hash{ersHash}, Chains: []ers.Chain{{{Hash: ersHash, Tree: tree, TimeStamp: bytes.Clone(token)}}}}
+		der = rec.Encode()
+		return nil
+	})
+	return der, sum, err
+}
+
+// BuildDocumentRecords gives an evidence record to each document of docs
+// that has none, in batches of at most Config.EvidenceRecordBatch (one
+// time-stamp each), and returns how many got one. It is idempotent and
+// resumable: a document that has a record is skipped, and a crash before a
+// batch is stored leaves its documents to the next call. Passes are
+// serialized with the items' (BuildEvidenceRecords).
+func (s *Service) BuildDocumentRecords(ctx context.Context, docs []Document) (int, error) {
+	s.ersMu.Lock()
+	defer s.ersMu.Unlock()
+	var todo []Document
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDocERS)
+		for _, d := range docs {
+			if b == nil || b.Get([]byte(d.Key)) == nil {
+				todo = append(todo, d)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for len(todo) > 0 {
+		n := min(len(todo), s.cfg.EvidenceRecordBatch)
+		if err := s.buildDocumentBatch(ctx, todo[:n]); err != nil {
+			return total, err
+		}
+		total, todo = total+n, todo[n:]
+	}
+	return total, nil
+}
+
+// HasDocumentRecord reports whether the document key has its evidence
+// record.
+func (s *Service) HasDocumentRecord(key string) (bool, error) {
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDocERS)
+		ok = b != nil && b.Get([]byte(key)) != nil
+		return nil
+	})
+	return ok, err
+}
+
+// buildDocumentBatch time-stamps one batch of documents with the built-in
+// TSA and stores its token and each document's tree in one transaction.
+func (s *Service) buildDocumentBatch(ctx context.Context, docs []Document) error {
+	hashes := make([][]byte, len(docs))
+	for i := range docs {
+		hashes[i] = docs[i].SHA256[:]
+	}
+	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
+	defer cancel()
+	batch, err := ers.Build(sctx, ersHash, hashes, s.ersStamper)
+	if err != nil {
+		return fmt.Errorf("%d documents from %s: %w", len(docs), docs[0].Key, err)
+	}
+	var num uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		batches, err := tx.CreateBucketIfNotExists(bDocERSBatch)
+		if err != nil {
+			return err
+		}
+		recs, err := tx.CreateBucketIfNotExists(bDocERS)
+		if err != nil {
+			return err
+		}
+		if num, err = sequential(batches).NextSequence(); err != nil {
+			return err
+		}
+		if err := batches.Put(u64(num), batch.Token()); err != nil {
+			return err
+		}
+		for i, d := range docs {
+			if recs.Get([]byte(d.Key)) != nil {
+				return fmt.Errorf("evidence: document %s already has an evidence record", d.Key) // passes are serialized
+			}
+			v := binary.BigEndian.AppendUint64(nil, num)
+			v = append(v, d.SHA256[:]...)
+			if tree := batch.ArchiveTimeStamp(i).Tree; tree != nil {
+				v = append(v, ers.EncodeTree(tree)...)
+			}
+			if err := recs.Put([]byte(d.Key), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("evidence records: document batch time-stamped", "batch", num, "documents", len(docs),
+		"first", docs[0].Key, "time", batch.Time().UTC().Format(time.RFC3339))
+	return nil
+}
