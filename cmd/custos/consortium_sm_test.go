@@ -131,6 +131,9 @@ func TestConsortiumSM(t *testing.T) {
 	checkVerifyPDF(t, writeFile(t, dir, "certificate.pdf", signed), trust, true)
 
 	t.Run("README consortium tour", func(t *testing.T) { runTourSM(t, out, ms) })
+	// Last: it writes the Beijing member's pki/issued (read at its next
+	// start only).
+	t.Run("pki request and install", func(t *testing.T) { pkiRequestSM(t, ms[1].cfg) })
 }
 
 // verifyPageSM checks an sm receipt in the /verify page of an sm member's

@@ -211,6 +211,8 @@ timeStamping，且为关键扩展；notary：签名密钥用法，列有扩展�
 	"custos pki request": `生成密钥（[pkcs11] 为此用途指定了令牌时生成于令牌中，否则为文件
 PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被沿用，因此续期时密钥不变；
 如需新密钥，请删除密钥文件（或令牌中的密钥）。
+在 sm 套件的联盟中（PKI/root.pem 为 SM2），密钥文件为 SM2，请求以 SM2/SM3 签名
+（GM/T 0009 默认用户标识）。
 
 请求的密钥用法为 digitalSignature；TSA 另请求唯一的扩展密钥用法 timeStamping，并标记为
 关键扩展（RFC 3161 §2.3）；公证处另请求 contentCommitment、emailProtection 和 documentSigning。
