@@ -271,4 +271,5 @@ var flagsZH = map[string]string{
 	"custos webhook deliveries --limit":      "至多列出这么多条投递记录",
 	"custos consortium init --crypto":        "根证书、各组织 CA、TSA 与公证处密钥的签名算法：ecdsa（P-256、SHA-256）或 sm（SM2、SM3）；验证者密钥仍为 Ed25519，治理与 TLS 密钥仍为 ECDSA",
 	"custos evidence-record renew --dry-run": "只报告将续期的内容及所需时间戳数；不请求 TSA，不作任何更改",
+	"custos consortium join --crypto":        "联盟的签名套件，本机构 CA 密钥随之而定：ecdsa；联盟信任包指明 sm 套件时为 sm（SM2 密钥，请求以 SM2/SM3 签名）",
 }

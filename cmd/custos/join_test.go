@@ -312,6 +312,19 @@ func TestConsortiumJoinRefusals(t *testing.T) {
 		t.Error("a refused admit wrote its output folder")
 	}
 
+	// A request of the sm suite to this ecdsa consortium: refused, saying
+	// how to make it again, rather than a mixed chain.
+	smDir := filepath.Join(tmp, "Court SM")
+	if o, err := runCustos(t, "consortium", "join", "--out", smDir, "--org", "court:Court SM", "--crypto", "sm"); err != nil {
+		t.Fatalf("consortium join --crypto sm: %v\n%s", err, o)
+	}
+	if o, err := admit(filepath.Join(smDir, "join-request.json"), filepath.Join(tmp, "adm-sm")); err == nil || !strings.Contains(err.Error(), "--crypto ecdsa") {
+		t.Errorf("admit an sm request to an ecdsa consortium: %v\n%s; want refused naming --crypto ecdsa", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "join", "--out", filepath.Join(tmp, "x"), "--org", "court:X", "--crypto", "rsa"); exitCode(err) != 2 {
+		t.Errorf("consortium join --crypto rsa: exit %d, want 2\n%s", exitCode(err), o)
+	}
+
 	adm := filepath.Join(tmp, "adm-one")
 	if o, err := admit(filepath.Join(one, "join-request.json"), adm); err != nil {
 		t.Fatalf("consortium admit: %v\n%s", err, o)
