@@ -134,6 +134,7 @@ func TestConsortiumSM(t *testing.T) {
 	// Last: it writes the Beijing member's pki/issued (read at its next
 	// start only).
 	t.Run("pki request and install", func(t *testing.T) { pkiRequestSM(t, ms[1].cfg) })
+	t.Run("join", func(t *testing.T) { joinSM(t, out, ms) })
 }
 
 // verifyPageSM checks an sm receipt in the /verify page of an sm member's
