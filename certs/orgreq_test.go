@@ -1,8 +1,10 @@
 package certs
 
 import (
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -80,25 +82,10 @@ func TestSignOrgCA(t *testing.T) {
 // suite.
 func TestSignOrgCASM(t *testing.T) {
 	now := time.Now()
-	root, err := NewSuiteRoot(SuiteSM, "SM Root", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := NewSuiteKey(SuiteSM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := NewOrgCARequest(KindNotary, "杭州市互联网公证处", key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, key, csr, cert := smOrgCA(t, now)
 	req, kind, name, err := ParseOrgCARequest(csr)
 	if err != nil || kind != KindNotary || name != "杭州市互联网公证处" || KeySuite(req.PublicKey) != SuiteSM {
-		t.Fatalf("ParseOrgCARequest = %v %q %q %v, want an SM2 request of the notary", err, kind, name, err)
-	}
-	cert, err := root.SignOrgCA(csr, now)
-	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ParseOrgCARequest = %v %q %q, want an SM2 request of the notary", err, kind, name)
 	}
 	if KeySuite(cert.PublicKey) != SuiteSM || !SameKey(cert, key) {
 		t.Errorf("the org CA's key is of the %s suite or not the requested key", KeySuite(cert.PublicKey))
@@ -149,30 +136,8 @@ func TestSignOrgCASM(t *testing.T) {
 // OpenSSL 3 uses an empty ID unless told), and the organization CA the SM2
 // root signed from it verifies under the root.
 func TestSignOrgCASMOpenSSL(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		if testenv.RequireIntegration() {
-			t.Fatalf("openssl not found and CUSTOS_REQUIRE_INTEGRATION=1: %v", err)
-		}
-		t.Skip("openssl not found; set CUSTOS_REQUIRE_INTEGRATION=1 to make this a failure")
-	}
-	now := time.Now()
-	root, err := NewSuiteRoot(SuiteSM, "SM Root", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := NewSuiteKey(SuiteSM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := NewOrgCARequest(KindCourt, "Shanghai Court", key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := root.SignOrgCA(csr, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testenv.LookBinary(t, "openssl")
+	root, _, csr, cert := smOrgCA(t, time.Now())
 	dir := t.TempDir()
 	for name, b := range map[string][]byte{"req.pem": csr, "root.pem": EncodePEM(root.Cert), "org.pem": EncodePEM(cert)} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
@@ -195,4 +160,24 @@ func TestSignOrgCASMOpenSSL(t *testing.T) {
 	if out := run(append(append([]string{"verify"}, distid...), "-CAfile", "root.pem", "org.pem")...); !strings.Contains(out, "org.pem: OK") {
 		t.Errorf("openssl verify (distid) refused the SM2 organization CA:\n%s", out)
 	}
+}
+
+// smOrgCA is an SM2 root, the SM2 key of a joining notary, its organization
+// CA request and the organization CA the root signed from it.
+func smOrgCA(t *testing.T, now time.Time) (root *Authority, key crypto.Signer, csr []byte, cert *x509.Certificate) {
+	t.Helper()
+	root, err := NewSuiteRoot(SuiteSM, "SM Root", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key, err = NewSuiteKey(SuiteSM); err != nil {
+		t.Fatal(err)
+	}
+	if csr, err = NewOrgCARequest(KindNotary, "杭州市互联网公证处", key); err != nil {
+		t.Fatal(err)
+	}
+	if cert, err = root.SignOrgCA(csr, now); err != nil {
+		t.Fatal(err)
+	}
+	return root, key, csr, cert
 }

@@ -49,26 +49,15 @@ func joinSM(t *testing.T, out string, ms []*member) {
 	if err != nil || len(orgCA) != 1 || certs.KeySuite(orgCA[0].PublicKey) != certs.SuiteSM || !sigAlgOID(t, orgCA[0]).Equal(oidSM2WithSM3) {
 		t.Fatalf("admission/org-ca.pem: %v; want one SM2 certificate signed SM2-with-SM3", err)
 	}
-	var propose []string
-	for _, l := range strings.Split(o, "\n") {
-		if f := strings.Fields(l); len(f) > 6 && strings.Join(f[:4], " ") == "custos consortium propose admit" {
-			propose = f[1:7]
-		}
-	}
-	if propose == nil {
-		t.Fatalf("consortium admit printed no propose command:\n%s", o)
-	}
-	gov := func(m *member) []string {
-		d := filepath.Join(out, "admin", m.slug)
-		return []string{"--key", filepath.Join(d, "governance.key"), "--cert", filepath.Join(d, "governance.pem"), "--server", m.p.URL}
-	}
+	propose := proposeCommand(t, o)
+	lc := &lifecycle{t: t, out: out, ms: ms}
 	var acc wire.GovernanceAccepted
-	cliJSON(t, &acc, append(append(propose, "--id", "admit-shanghai-sm"), gov(a)...)...)
+	cliJSON(t, &acc, append(append(propose, "--id", "admit-shanghai-sm"), lc.gov(a, a)...)...)
 	if acc.State == nil || acc.State.Status != "open" {
 		t.Fatalf("propose admit (sm) = %+v, want open", acc)
 	}
 	for _, m := range ms[:3] {
-		cliJSON(t, &acc, append([]string{"consortium", "vote", "admit-shanghai-sm", "--yes"}, gov(m)...)...)
+		cliJSON(t, &acc, append([]string{"consortium", "vote", "admit-shanghai-sm", "--yes"}, lc.gov(m, m)...)...)
 	}
 	if o, err := runCustos(t, "consortium", "join", "--finish", admission, "--out", dir, "--from", peerURL(t, a)); err != nil {
 		t.Fatalf("consortium join --finish (sm): %v\n%s", err, o)

@@ -108,15 +108,7 @@ func consortiumLifecycle(t *testing.T, soak time.Duration) {
 	if err != nil {
 		t.Fatalf("consortium admit: %v\n%s", err, o)
 	}
-	var propose []string
-	for _, l := range strings.Split(o, "\n") {
-		if f := strings.Fields(l); len(f) > 6 && strings.Join(f[:4], " ") == "custos consortium propose admit" {
-			propose = f[1:7]
-		}
-	}
-	if propose == nil {
-		t.Fatalf("consortium admit printed no propose command:\n%s", o)
-	}
+	propose := proposeCommand(t, o)
 	if o, err := runCustos(t, "consortium", "join", "--finish", admission, "--out", dir, "--from", peerURL(t, a)); err != nil {
 		t.Fatalf("consortium join --finish: %v\n%s", err, o)
 	}
@@ -214,6 +206,19 @@ func consortiumLifecycle(t *testing.T, soak time.Duration) {
 	lc.era.Store(1)
 	lc.ms = append(lc.ms, n)
 	lc.afterJoin(soak)
+}
+
+// proposeCommand is the propose command consortium admit printed (o), from
+// "consortium" to the power, without its --key, --cert and --server.
+func proposeCommand(t *testing.T, o string) []string {
+	t.Helper()
+	for _, l := range strings.Split(o, "\n") {
+		if f := strings.Fields(l); len(f) > 6 && strings.Join(f[:4], " ") == "custos consortium propose admit" {
+			return f[1:7]
+		}
+	}
+	t.Fatalf("consortium admit printed no propose command:\n%s", o)
+	return nil
 }
 
 // checkpointSigners reads a version-4 receipt's checkpoint: the size of the
