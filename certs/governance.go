@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
+
 	"github.com/custos-project/custos/internal/oids"
 )
 
@@ -88,11 +91,7 @@ func CheckGovernance(cert, orgCA, root *x509.Certificate, at time.Time) error {
 				c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
 		}
 	}
-	roots, inter := x509.NewCertPool(), x509.NewCertPool()
-	roots.AddCert(root)
-	inter.AddCert(orgCA)
-	chains, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chains, err := verifyGovernance(cert, orgCA, root, at)
 	if err != nil {
 		return fmt.Errorf("%w: governance certificate %q: %v", ErrChain, cert.Subject, err)
 	}
@@ -102,6 +101,34 @@ func CheckGovernance(cert, orgCA, root *x509.Certificate, at time.Time) error {
 		}
 	}
 	return fmt.Errorf("%w: governance certificate %q is not issued by organization CA %q under the root", ErrChain, cert.Subject, orgCA.Subject)
+}
+
+// verifyGovernance is cert.Verify with orgCA as the intermediate and root
+// as the root, any extended key usage: through crypto/x509, or smx509 under
+// an SM2 root (the sm suite, SM2-with-SM3 signatures of the organization CA
+// and of the root, which crypto/x509 cannot check).
+func verifyGovernance(cert, orgCA, root *x509.Certificate, at time.Time) ([][]*x509.Certificate, error) {
+	if !sm2.IsSM2PublicKey(root.PublicKey) {
+		roots, inter := x509.NewCertPool(), x509.NewCertPool()
+		roots.AddCert(root)
+		inter.AddCert(orgCA)
+		return cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	}
+	roots, inter := smx509.NewCertPool(), smx509.NewCertPool()
+	roots.AddCert((*smx509.Certificate)(root))
+	inter.AddCert((*smx509.Certificate)(orgCA))
+	smChains, err := (*smx509.Certificate)(cert).Verify(smx509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
+		KeyUsages: []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny}})
+	var chains [][]*x509.Certificate
+	for _, sc := range smChains {
+		c := make([]*x509.Certificate, len(sc))
+		for i := range sc {
+			c[i] = (*x509.Certificate)(sc[i])
+		}
+		chains = append(chains, c)
+	}
+	return chains, err
 }
 
 // checkGovernancePurpose checks what makes cert a governance certificate,

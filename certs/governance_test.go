@@ -126,3 +126,29 @@ func TestCheckGovernance(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckGovernanceSM: in the sm suite (an SM2 root and organization CA,
+// signatures SM2-with-SM3, which crypto/x509 cannot check) a governance
+// certificate (an ECDSA P-256 key) checks under its organization CA and
+// root, and not under another SM2 root.
+func TestCheckGovernanceSM(t *testing.T) {
+	root, org, _, _ := smPKI(t)
+	gov, err := org.IssueGovernance("SM governance", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := ParseCertificate(gov.Cert.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckGovernance(parsed, org.Cert, root.Cert, testNow); err != nil {
+		t.Errorf("CheckGovernance in the sm suite = %v, want nil", err)
+	}
+	other, err := NewSuiteRoot(SuiteSM, "SM Root", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckGovernance(parsed, org.Cert, other.Cert, testNow); !errors.Is(err, ErrChain) {
+		t.Errorf("CheckGovernance under another SM2 root = %v, want ErrChain", err)
+	}
+}

@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
 )
 
 // Purposes of a certificate requested from an outside CA.
@@ -68,15 +71,52 @@ func NewRequest(purpose string, subject pkix.Name, signer crypto.Signer) ([]byte
 		ExtraExtensions: []pkix.Extension{kuExt,
 			{Id: OIDExtKeyUsage, Critical: critical, Value: ekuDER}},
 	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, tmpl, signer)
+	der, err := createRequest(tmpl, signer)
 	if err != nil {
 		return nil, fmt.Errorf("certs: request: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), nil
 }
 
+// createRequest signs tmpl with signer as a PKCS#10 request (DER): an SM2
+// signer signs SM2-with-SM3 through smx509 (over SM3(Z_A ‖ request), Z_A
+// with the default user ID 1234567812345678 of GM/T 0009), any other
+// through crypto/x509.
+func createRequest(tmpl *x509.CertificateRequest, signer crypto.Signer) ([]byte, error) {
+	if sm2.IsSM2PublicKey(signer.Public()) {
+		return smx509.CreateCertificateRequest(rand.Reader, tmpl, signer)
+	}
+	return x509.CreateCertificateRequest(rand.Reader, tmpl, signer)
+}
+
+// ParseRequest parses one DER PKCS#10 request, SM2 or not, and checks its
+// signature: crypto/x509 parses and checks every request it knows; one it
+// refuses (an SM2 key) or whose signature algorithm it does not know
+// (SM2-with-SM3) is parsed and checked by smx509, with the default user ID.
+func ParseRequest(der []byte) (*x509.CertificateRequest, error) {
+	req, err := x509.ParseCertificateRequest(der)
+	if err == nil && req.SignatureAlgorithm != x509.UnknownSignatureAlgorithm {
+		if err := req.CheckSignature(); err != nil {
+			return nil, fmt.Errorf("its signature does not verify: %w", err)
+		}
+		return req, nil
+	}
+	sreq, smErr := smx509.ParseCertificateRequest(der)
+	if smErr != nil {
+		if err == nil {
+			err = smErr
+		}
+		return nil, err
+	}
+	if err := sreq.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("its signature does not verify: %w", err)
+	}
+	return sreq.ToX509(), nil
+}
+
 // NewKey makes a new ECDSA P-256 key, the kind Custos requests
-// certificates for when the key is a file.
+// certificates for when the key is a file in the ecdsa suite (NewSuiteKey
+// makes the key of either suite).
 func NewKey() (*ecdsa.PrivateKey, error) { return newKey() }
 
 // keyUsageExtension encodes ku as a critical key usage extension (RFC 5280

@@ -12,8 +12,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/smx509"
+
 	"github.com/custos-project/custos/certs"
 )
+
+// requestSuite is the suite of a PEM request, from its key and its
+// signature algorithm, which must agree.
+func requestSuite(t *testing.T, csrPEM []byte) certs.Suite {
+	t.Helper()
+	block, _ := pem.Decode(csrPEM)
+	if block == nil {
+		t.Fatalf("not PEM: %q", csrPEM)
+	}
+	req, err := certs.ParseRequest(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	suite := certs.KeySuite(req.PublicKey)
+	sm := req.SignatureAlgorithm == x509.SignatureAlgorithm(smx509.SM2WithSM3)
+	if sm != (suite == certs.SuiteSM) {
+		t.Errorf("a request with a key of the %s suite signed with %v", suite, req.SignatureAlgorithm)
+	}
+	return suite
+}
 
 // issueFromRequest plays an outside CA that grants what the request asks.
 func issueFromRequest(t *testing.T, ca *certs.Authority, csrPEM []byte, notAfter time.Time) *x509.Certificate {
@@ -22,42 +44,56 @@ func issueFromRequest(t *testing.T, ca *certs.Authority, csrPEM []byte, notAfter
 	if block == nil || block.Type != "CERTIFICATE REQUEST" {
 		t.Fatalf("NewRequest gave no CERTIFICATE REQUEST block: %q", csrPEM)
 	}
-	csr, err := x509.ParseCertificateRequest(block.Bytes)
+	csr, err := certs.ParseRequest(block.Bytes)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if err := csr.CheckSignature(); err != nil {
-		t.Fatalf("request signature: %v", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(7), Subject: csr.Subject,
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter,
 		ExtraExtensions: csr.Extensions,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, csr.PublicKey, ca.Signer)
+	// smx509 signs for either suite (SM2-with-SM3 for an SM2 CA).
+	der, err := smx509.CreateCertificate(rand.Reader, tmpl, ca.Cert, csr.PublicKey, ca.Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(der)
+	cert, err := certs.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cert
 }
 
+// TestRequestThenCheckIssued: in both suites, a request for each purpose,
+// granted by an outside CA of the suite, installs (CheckIssued); the
+// certificate of another key, a chain without its root or an expired one do
+// not. In the sm suite the request is SM2 with SM3.
 func TestRequestThenCheckIssued(t *testing.T) {
+	for _, suite := range []certs.Suite{certs.SuiteECDSA, certs.SuiteSM} {
+		t.Run(string(suite), func(t *testing.T) { requestThenCheckIssued(t, suite) })
+	}
+}
+
+func requestThenCheckIssued(t *testing.T, suite certs.Suite) {
 	now := time.Now()
-	root, err := certs.NewRoot("Outside CA", now)
+	root, err := certs.NewSuiteRoot(suite, "Outside CA", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := certs.NewSuiteKey(suite)
+	if err != nil {
+		t.Fatal(err)
+	}
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	for _, purpose := range []string{certs.PurposeTSA, certs.PurposeNotary} {
 		t.Run(purpose, func(t *testing.T) {
 			csr, err := certs.NewRequest(purpose, pkix.Name{CommonName: "杭州市互联网公证处 " + purpose, Country: []string{"CN"}}, key)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if got := requestSuite(t, csr); got != suite {
+				t.Errorf("the request's key and signature are of the %s suite, want %s", got, suite)
 			}
 			leaf := issueFromRequest(t, root, csr, now.Add(24*time.Hour))
 			if err := certs.CheckIssued(purpose, []*x509.Certificate{leaf, root.Cert}, key.Public(), now); err != nil {

@@ -273,4 +273,5 @@ var flagsZH = map[string]string{
 	"custos evidence-record renew --dry-run":   "只报告将续期的内容及所需时间戳数；不请求 TSA，不作任何更改",
 	"custos evidence-record copyright --dir":   "将每份记录写为 DIR/<id>.ers（必要时创建 DIR）",
 	"custos evidence-record certificate --dir": "将每份记录写为 DIR/<id>.ers（必要时创建 DIR）",
+	"custos consortium join --crypto":          "联盟的签名套件，本机构 CA 密钥随之而定：ecdsa；联盟信任包指明 sm 套件时为 sm（SM2 密钥，请求以 SM2/SM3 签名）",
 }

@@ -64,7 +64,7 @@ const (
 var nodeIDRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 func consortiumJoinCmd() *cobra.Command {
-	var out, org, host, finish, from string
+	var out, org, host, finish, from, crypto string
 	var apiPort, p2pPort, peerPort int
 	cmd := &cobra.Command{
 		Use:   "join --out DIR --org KIND:NAME | join --finish ADMISSION --out DIR",
@@ -73,6 +73,8 @@ func consortiumJoinCmd() *cobra.Command {
 organization CA key (DIR/offline/org-ca.key, to move off the node) and a request (DIR/join-request.json:
 the organization CA's PKCS#10 request, the validator key, the node ID and addresses). Send the request
 to the holder of the consortium root key, who runs custos consortium admit.
+Joining a consortium of the sm suite (its trust bundle names suite sm), add --crypto sm: the
+organization CA key is then SM2 and its request signed SM2 with SM3.
 With --finish ADMISSION (the folder admit wrote): checks it, issues the node's TSA, node and governance
 certificates under the new organization CA, and writes custos.toml. With --from, a member node's peer
 API URL, it first asks that node, over mutual TLS with the new node certificate, where the members'
@@ -96,10 +98,14 @@ peers ([consortium.peers], and [chain] peers beside the admission's). See docs/o
 			if err != nil {
 				return usageErrorOf(err)
 			}
+			suite, err := certs.ParseSuite(crypto)
+			if err != nil {
+				return usageError("usage.crypto", "value", crypto)
+			}
 			if peerPort == 0 {
 				peerPort = apiPort + 100
 			}
-			return joinPrepare(cmd.OutOrStdout(), out, ms[0], fmt.Sprintf("%s:%d", host, apiPort),
+			return joinPrepare(cmd.OutOrStdout(), out, ms[0], suite, fmt.Sprintf("%s:%d", host, apiPort),
 				fmt.Sprintf("%s:%d", host, p2pPort), fmt.Sprintf("%s:%d", host, peerPort))
 		},
 	}
@@ -111,10 +117,11 @@ peers ([consortium.peers], and [chain] peers beside the admission's). See docs/o
 	cmd.Flags().IntVar(&apiPort, "api-port", 8081, "the node's API port")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 26656, "the node's p2p port")
 	cmd.Flags().IntVar(&peerPort, "peer-port", 0, "the node's peer API port (default: api-port+100)")
+	cmd.Flags().StringVar(&crypto, "crypto", string(certs.SuiteECDSA), "the consortium's signature suite, which the organization CA key follows: ecdsa, or sm when its trust bundle names the sm suite (SM2 key, request signed SM2 with SM3)")
 	return cmd
 }
 
-func joinPrepare(w io.Writer, out string, spec memberSpec, api, p2p, peer string) error {
+func joinPrepare(w io.Writer, out string, spec memberSpec, suite certs.Suite, api, p2p, peer string) error {
 	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
 		return usageError("usage.out-not-empty", "out", out)
 	}
@@ -122,7 +129,7 @@ func joinPrepare(w io.Writer, out string, spec memberSpec, api, p2p, peer string
 	if err != nil {
 		return err
 	}
-	key, err := certs.NewKey()
+	key, err := certs.NewSuiteKey(suite)
 	if err != nil {
 		return err
 	}
@@ -167,6 +174,16 @@ func readJSONFile(path string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// requestSuite is the suite of the key of a join request's organization
+// CA request (checked by joinRequest.check).
+func requestSuite(csrPEM string) certs.Suite {
+	req, _, _, err := certs.ParseOrgCARequest([]byte(csrPEM))
+	if err != nil {
+		return ""
+	}
+	return certs.KeySuite(req.PublicKey)
 }
 
 // checkRequest refuses a join request that is not complete and well formed.
@@ -285,6 +302,9 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 	}
 	if err := sameRoot(rootCert, tr.RootPEM); err != nil {
 		return fmt.Errorf("refused: the root in %s is not this consortium's root: %w", p.rootDir, err)
+	}
+	if got, want := requestSuite(req.OrgCARequest), certs.KeySuite(rootCert.PublicKey); got != want {
+		return failure(1, "fail.join-suite", "got", got, "want", want)
 	}
 	root := &certs.Authority{Cert: rootCert, Signer: rootKey}
 	orgCA, err := root.SignOrgCA([]byte(req.OrgCARequest), p.now)

@@ -108,15 +108,7 @@ func consortiumLifecycle(t *testing.T, soak time.Duration) {
 	if err != nil {
 		t.Fatalf("consortium admit: %v\n%s", err, o)
 	}
-	var propose []string
-	for _, l := range strings.Split(o, "\n") {
-		if f := strings.Fields(l); len(f) > 6 && strings.Join(f[:4], " ") == "custos consortium propose admit" {
-			propose = f[1:7]
-		}
-	}
-	if propose == nil {
-		t.Fatalf("consortium admit printed no propose command:\n%s", o)
-	}
+	propose := proposeCommand(t, o)
 	if o, err := runCustos(t, "consortium", "join", "--finish", admission, "--out", dir, "--from", peerURL(t, a)); err != nil {
 		t.Fatalf("consortium join --finish: %v\n%s", err, o)
 	}
@@ -216,6 +208,19 @@ func consortiumLifecycle(t *testing.T, soak time.Duration) {
 	lc.afterJoin(soak)
 }
 
+// proposeCommand is the propose command consortium admit printed (o), from
+// "consortium" to the power, without its --key, --cert and --server.
+func proposeCommand(t *testing.T, o string) []string {
+	t.Helper()
+	for _, l := range strings.Split(o, "\n") {
+		if f := strings.Fields(l); len(f) > 6 && strings.Join(f[:4], " ") == "custos consortium propose admit" {
+			return f[1:7]
+		}
+	}
+	t.Fatalf("consortium admit printed no propose command:\n%s", o)
+	return nil
+}
+
 // checkpointSigners reads a version-4 receipt's checkpoint: the size of the
 // validator set that signed it, and the keys (base64) with a COMMIT
 // signature in its commit.
@@ -310,6 +315,19 @@ func TestConsortiumJoinRefusals(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(tmp, "adm-bad")); err == nil {
 		t.Error("a refused admit wrote its output folder")
+	}
+
+	// A request of the sm suite to this ecdsa consortium: refused, saying
+	// how to make it again, rather than a mixed chain.
+	smDir := filepath.Join(tmp, "Court SM")
+	if o, err := runCustos(t, "consortium", "join", "--out", smDir, "--org", "court:Court SM", "--crypto", "sm"); err != nil {
+		t.Fatalf("consortium join --crypto sm: %v\n%s", err, o)
+	}
+	if o, err := admit(filepath.Join(smDir, "join-request.json"), filepath.Join(tmp, "adm-sm")); err == nil || !strings.Contains(err.Error(), "--crypto ecdsa") {
+		t.Errorf("admit an sm request to an ecdsa consortium: %v\n%s; want refused naming --crypto ecdsa", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "join", "--out", filepath.Join(tmp, "x"), "--org", "court:X", "--crypto", "rsa"); exitCode(err) != 2 {
+		t.Errorf("consortium join --crypto rsa: exit %d, want 2\n%s", exitCode(err), o)
 	}
 
 	adm := filepath.Join(tmp, "adm-one")

@@ -68,9 +68,12 @@ func (p PKCS11Config) openToken() (*hsm.Token, error) {
 }
 
 // keyStore finds the signing keys of issued certificates: in the token
-// (opened on first use, then kept open) or in PKI/issued/PURPOSE.key.
+// (opened on first use, then kept open) or in PKI/issued/PURPOSE.key. A
+// key file it makes is of suite (SM2 for certs.SuiteSM, else ECDSA
+// P-256); a token makes the keys it makes.
 type keyStore struct {
 	cfg   Config
+	suite certs.Suite
 	token *hsm.Token
 }
 
@@ -103,7 +106,7 @@ func (k *keyStore) signer(purpose string, create bool) (s crypto.Signer, where s
 	case !errors.Is(err, fs.ErrNotExist) || !create:
 		return nil, path, false, fmt.Errorf("PKI: %w", err)
 	}
-	key, err := certs.NewKey()
+	key, err := certs.NewSuiteKey(k.suite)
 	if err != nil {
 		return nil, path, false, err
 	}

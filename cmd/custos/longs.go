@@ -93,6 +93,7 @@ RFC 6962 一致性证明；证明从 --server 获取，或从 --proof 读取（G
 	"custos consortium join": `在新成员的机器上运行。第一次运行：生成节点的 CometBFT 节点密钥和验证者密钥、本机构 CA 密钥
 （DIR/offline/org-ca.key，应移出节点）和一份申请（DIR/join-request.json：本机构 CA 的 PKCS#10 证书
 请求、验证者公钥、节点 ID 和地址）。把申请交给联盟根密钥的持有者，由其运行 custos consortium admit。
+加入 sm 套件的联盟（其信任包指明 sm 套件）时加 --crypto sm：本机构 CA 密钥为 SM2，请求以 SM2/SM3 签名。
 加 --finish ADMISSION（admit 写出的文件夹）时：检查它，在新的本机构 CA 下为节点签发时间戳服务、节点
 和治理证书，并写出 custos.toml。加 --from（某成员节点的节点间 API URL）时，先以新的节点证书经双向 TLS
 向该节点询问各成员节点的地址，按该节点链上的现有成员核对后，写为新节点的对等节点（[consortium.peers]，
@@ -211,6 +212,8 @@ timeStamping，且为关键扩展；notary：签名密钥用法，列有扩展�
 	"custos pki request": `生成密钥（[pkcs11] 为此用途指定了令牌时生成于令牌中，否则为文件
 PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被沿用，因此续期时密钥不变；
 如需新密钥，请删除密钥文件（或令牌中的密钥）。
+在 sm 套件的联盟中（PKI/root.pem 为 SM2），密钥文件为 SM2，请求以 SM2/SM3 签名
+（GM/T 0009 默认用户标识）。
 
 请求的密钥用法为 digitalSignature；TSA 另请求唯一的扩展密钥用法 timeStamping，并标记为
 关键扩展（RFC 3161 §2.3）；公证处另请求 contentCommitment、emailProtection 和 documentSigning。

@@ -123,6 +123,21 @@ func readCert(path string) (*x509.Certificate, error) {
 	return cs[0], nil
 }
 
+// pkiSuite is the signature suite of the node's PKI: that of the root in
+// PKI/root.pem (a consortium member's, or a development node's), or
+// certs.SuiteECDSA when there is none yet.
+func pkiSuite(cfg Config) (certs.Suite, error) {
+	path := filepath.Join(cfg.pkiDir(), "root.pem")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return certs.SuiteECDSA, nil
+	}
+	root, err := readCert(path)
+	if err != nil {
+		return "", err
+	}
+	return certs.KeySuite(root.PublicKey), nil
+}
+
 // readPair reads DIR/NAME.pem and DIR/NAME.key and checks they match.
 func readPair(dir, name string) (*x509.Certificate, crypto.Signer, error) {
 	cert, err := readCert(filepath.Join(dir, name+".pem"))

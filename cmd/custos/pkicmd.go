@@ -65,6 +65,8 @@ func pkiRequestCmd() *cobra.Command {
 		Long: `Make the key (in the PKCS#11 token when [pkcs11] names one for this purpose, else the
 file PKI/issued/PURPOSE.key) and a certificate request signed by it. An existing key is
 reused, so a renewal keeps the key; delete the key file (or the token's key) for a new one.
+In a consortium of the sm suite (an SM2 PKI/root.pem) the key file is SM2 and the request is
+signed SM2 with SM3 (the default user ID of GM/T 0009).
 
 The request asks for key usage digitalSignature and, for the TSA, the single extended key
 usage timeStamping marked critical (RFC 3161 §2.3); for the notary, contentCommitment and
@@ -81,7 +83,11 @@ emailProtection plus documentSigning. The CA decides; install checks what it gra
 			if err := os.MkdirAll(cfg.issuedDir(), 0o700); err != nil {
 				return err
 			}
-			keys := &keyStore{cfg: cfg}
+			suite, err := pkiSuite(cfg)
+			if err != nil {
+				return err
+			}
+			keys := &keyStore{cfg: cfg, suite: suite}
 			defer keys.close()
 			signer, where, made, err := keys.signer(f.purpose, true)
 			if err != nil {
