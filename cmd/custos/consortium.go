@@ -147,7 +147,7 @@ organization CA. The trust bundle names the suites.`,
 	cmd.Flags().IntVar(&apiPort, "api-port", 8081, "API port of the first member; the others count up")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 26656, "p2p port of the first member; the others count up")
 	cmd.Flags().IntVar(&peerPort, "peer-port", 0, "peer API port (mutual TLS between members) of the first member, the others counting up (default: api-port+100)")
-	cmd.Flags().StringVar(&crypto, "crypto", string(certs.SuiteECDSA), "signature suite of the root, organization CAs, TSAs and notaries: ecdsa (P-256, SHA-256) or sm (SM2, SM3); validator keys stay Ed25519, governance and TLS keys ECDSA")
+	cmd.Flags().StringVar(&crypto, "crypto", string(certs.SuiteECDSA), "signature suite of the root, organization CAs, TSAs and notaries: ecdsa (P-256, SHA-256) or sm (SM2, SM3); validator and node (TLS) keys stay Ed25519, governance keys ECDSA")
 	cmd.Flags().IntVar(&stateVersion, "state-version", anchor.LatestState, "chain state version to start at; 1 only to rehearse an upgrade (see docs/operations.md)")
 	cmd.Flags().MarkHidden("state-version")
 	nf.add(cmd)

@@ -269,7 +269,7 @@ var flagsZH = map[string]string{
 	"custos webhook create --event":            "evidence.timestamped、evidence.anchored、evidence.shared 或 copyright.transfer（每个重复一次）",
 	"custos webhook create --url":              "接收方的 https URL",
 	"custos webhook deliveries --limit":        "至多列出这么多条投递记录",
-	"custos consortium init --crypto":          "根证书、各组织 CA、TSA 与公证处密钥的签名算法：ecdsa（P-256、SHA-256）或 sm（SM2、SM3）；验证者密钥仍为 Ed25519，治理与 TLS 密钥仍为 ECDSA",
+	"custos consortium init --crypto":          "根证书、各组织 CA、TSA 与公证处密钥的签名算法：ecdsa（P-256、SHA-256）或 sm（SM2、SM3）；验证者与节点（TLS）密钥仍为 Ed25519，治理密钥仍为 ECDSA",
 	"custos evidence-record renew --dry-run":   "只报告将续期的内容及所需时间戳数；不请求 TSA，不作任何更改",
 	"custos evidence-record copyright --dir":   "将每份记录写为 DIR/<id>.ers（必要时创建 DIR）",
 	"custos evidence-record certificate --dir": "将每份记录写为 DIR/<id>.ers（必要时创建 DIR）",
