@@ -40,8 +40,15 @@ func TestLoginProfileList(t *testing.T) {
 	n := startNode(t, t.TempDir(), "")
 	dir := t.TempDir()
 	file := writeFile(t, dir, "合同.txt", bytes.Repeat([]byte("甲方与乙方\n"), 300)) // 4800 bytes
-	if _, err := runCustosEnv(t, []string{"CUSTOS_SERVER=" + n.URL, "CUSTOS_TOKEN=" + n.Token}, "submit", file); err != nil {
+	out, err := runCustosEnv(t, []string{"CUSTOS_SERVER=" + n.URL, "CUSTOS_TOKEN=" + n.Token}, "submit", "--json", file)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Listed once anchored, so that every listing below shows the same item.
+	var v wire.EvidenceView
+	mustJSON(t, []byte(out), &v)
+	if status, _, b := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?wait=20s", n.Token, nil); status != 200 {
+		t.Fatalf("receipt of the submitted item = %d %s", status, b)
 	}
 	home := []string{"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "HOME=" + dir}
 
