@@ -22,6 +22,20 @@ type RenewalStatus struct {
 	NextExpiry        *time.Time   `json:"next_expiry,omitempty"`
 	LastRun           *RenewalRun  `json:"last_run,omitempty"`
 	Errors            []string     `json:"errors,omitempty"`
+	// Documents: the same counts for the records of documents
+	// (certificate PDFs); items are documents.
+	Documents DocumentRenewalStatus `json:"documents"`
+}
+
+// DocumentRenewalStatus counts the documents' records by the state of
+// their document batch's chain.
+type DocumentRenewalStatus struct {
+	Current      RenewalCount `json:"current"`
+	DueSoon      RenewalCount `json:"due_soon"`
+	DueTimeStamp RenewalCount `json:"due_timestamp"`
+	DueHashTree  RenewalCount `json:"due_hashtree"`
+	Renewed      RenewalCount `json:"renewed"`
+	Unreadable   RenewalCount `json:"unreadable"`
 }
 
 // RenewalCount is a number of batches (chains) and of their items.
@@ -39,6 +53,15 @@ type RenewalRun struct {
 	HashTree  RenewedCount `json:"hashtree"`
 	Blocked   RenewalCount `json:"blocked"`
 	Errors    []string     `json:"errors,omitempty"`
+	// Documents: what the run did to the documents' records.
+	Documents DocumentRenewalRun `json:"documents"`
+}
+
+// DocumentRenewalRun is what a renewal run did to the documents' records.
+type DocumentRenewalRun struct {
+	TimeStamp RenewedCount `json:"timestamp"`
+	HashTree  RenewedCount `json:"hashtree"`
+	Blocked   RenewalCount `json:"blocked"`
 }
 
 // RenewedCount counts renewals: batches, items and TSA tokens.
