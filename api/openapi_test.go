@@ -219,7 +219,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		"RenewalCount":          evidence.Count{},
 		"RenewedCount":          evidence.RenewedCount{},
 		"DocumentRenewalRun":    evidence.DocumentRun{},
-		"DocumentRenewalStatus": evidence.DocumentStatus{},
+		"DocumentRenewalStatus": evidence.StatusCounts{},
 		"DocumentRecords":       wire.DocumentRecords{},
 		"DocumentRecord":        wire.DocumentRecord{},
 	} {

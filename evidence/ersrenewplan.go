@@ -323,27 +323,23 @@ type RenewalStatus struct {
 	RetiredHashes     []string  `json:"retired_hashes,omitempty"`
 	RetiredSignatures []string  `json:"retired_signatures,omitempty"`
 	Hash              string    `json:"hash"` // of the chains a hash-tree renewal starts
-	// Batches and items by the state of their last chain: current, due
-	// soon (within twice renew_before), due for time-stamp renewal, due
-	// for hash-tree renewal; renewed counts the chains that have at least
-	// one time-stamp renewal, and the items whose record has one.
-	Current      Count       `json:"current"`
-	DueSoon      Count       `json:"due_soon"`
-	DueTimeStamp Count       `json:"due_timestamp"`
-	DueHashTree  Count       `json:"due_hashtree"`
-	Renewed      Count       `json:"renewed"`
-	Unreadable   Count       `json:"unreadable"`            // chains whose last token could not be read
-	NextExpiry   *time.Time  `json:"next_expiry,omitempty"` // the earliest signer expiry among the last tokens
-	LastRun      *RenewalRun `json:"last_run,omitempty"`
-	Errors       []string    `json:"errors,omitempty"`
+	// Batches and items by the state of their last chain.
+	StatusCounts
+	NextExpiry *time.Time  `json:"next_expiry,omitempty"` // the earliest signer expiry among the last tokens
+	LastRun    *RenewalRun `json:"last_run,omitempty"`
+	Errors     []string    `json:"errors,omitempty"`
 	// Documents counts the records of documents (certificate PDFs,
 	// docrecords.go) the same way, by document batch: in its counts,
 	// items are documents. NextExpiry and Errors cover them too.
-	Documents DocumentStatus `json:"documents"`
+	Documents StatusCounts `json:"documents"`
 }
 
-// DocumentStatus is RenewalStatus's counts for the documents' records.
-type DocumentStatus struct {
+// StatusCounts are batches (chains) and their items by the state of
+// their last chain: current, due soon (within twice renew_before), due
+// for time-stamp renewal, due for hash-tree renewal; renewed counts the
+// chains that have at least one time-stamp renewal, and their items;
+// unreadable, the chains whose last token could not be read.
+type StatusCounts struct {
 	Current      Count `json:"current"`
 	DueSoon      Count `json:"due_soon"`
 	DueTimeStamp Count `json:"due_timestamp"`
@@ -370,16 +366,14 @@ func (s *Service) RenewalStatus() (*RenewalStatus, error) {
 	}
 	c := s.cfg.Renewal
 	st := &RenewalStatus{Now: now, RenewBefore: c.Before.String(), RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures, Hash: c.Hash.String()}
-	items := DocumentStatus{}
-	st.count(&items, p.batches)
-	st.Current, st.DueSoon, st.DueTimeStamp, st.DueHashTree, st.Renewed, st.Unreadable = items.Current, items.DueSoon, items.DueTimeStamp, items.DueHashTree, items.Renewed, items.Unreadable
+	st.count(&st.StatusCounts, p.batches)
 	st.count(&st.Documents, p.docs)
 	st.LastRun, err = s.lastRun()
 	return st, err
 }
 
 // count adds batches to c, their errors and expiries to st.
-func (st *RenewalStatus) count(c *DocumentStatus, batches []*planBatch) {
+func (st *RenewalStatus) count(c *StatusCounts, batches []*planBatch) {
 	for _, b := range batches {
 		switch {
 		case b.err != nil:
