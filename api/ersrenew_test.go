@@ -22,7 +22,7 @@ func (f *fakeRenewals) Renew(_ context.Context, o evidence.RenewOptions) (*evide
 }
 
 func (f *fakeRenewals) RenewalStatus() (*evidence.RenewalStatus, error) {
-	return &evidence.RenewalStatus{Current: evidence.Count{Batches: 3, Items: 7}}, nil
+	return &evidence.RenewalStatus{StatusCounts: evidence.StatusCounts{Current: evidence.Count{Batches: 3, Items: 7}}}, nil
 }
 
 func TestRenewalEndpoints(t *testing.T) {

@@ -54,10 +54,6 @@ func (s *Service) DocumentRecord(ctx context.Context, key string) ([]byte, [32]b
 		}
 		batch := u64val(v[:8])
 		copy(sum[:], v[8:40])
-		token := tx.Bucket(bDocERSBatch).Get(u64(batch))
-		if token == nil {
-			return fmt.Errorf("evidence: document evidence-record batch %d is missing", batch)
-		}
 		var tree []ers.PartialHashtree
 		if len(v) > 40 {
 			var err error
@@ -65,7 +61,11 @@ func (s *Service) DocumentRecord(ctx context.Context, key string) ([]byte, [32]b
 				return fmt.Errorf("evidence: evidence record of document %s: %w", key, err)
 			}
 		}
-		rec := &ers.Record{DigestAlgorithms: []crypto.Hash{ersHash}, Chains: []ers.Chain{{{Hash: ersHash, Tree: tree, TimeStamp: bytes.Clone(token)}}}}
+		chain, err := chainIn(tx, bDocERSBatch, bDocERSRenew, batch, tree, ersHash)
+		if err != nil {
+			return fmt.Errorf("evidence: evidence record of document %s: %w", key, err)
+		}
+		rec := &ers.Record{DigestAlgorithms: []crypto.Hash{ersHash}, Chains: []ers.Chain{chain}}
 		der = rec.Encode()
 		return nil
 	})

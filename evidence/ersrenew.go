@@ -30,7 +30,12 @@ var (
 	bERSRun       = []byte("ersrun")   // "last" → JSON RenewalRun of the last renewal run that was not a dry run
 )
 
-var ersRenewBuckets = [][]byte{bERSBatchHash, bERSRenew, bERSItemX, bERSRun}
+// A document's record (docrecords.go) has one chain, SHA-256, whose
+// time-stamp renewals are stored once per document batch, as an item
+// batch's are.
+var bDocERSRenew = []byte("docersrenew") // batch(8) ‖ n(4) → DER ArchiveTimeStamp: the n-th (n ≥ 1) of the document batch's chain
+
+var ersRenewBuckets = [][]byte{bERSBatchHash, bERSRenew, bERSItemX, bERSRun, bDocERSRenew}
 
 // batchKey is batch(8) ‖ n(4), the key of a batch's chain's n-th
 // ArchiveTimeStamp (ersrenew) or of an item's k-th chain (ersitemx).
@@ -55,12 +60,22 @@ func batchHash(tx *bolt.Tx, batch uint64) (crypto.Hash, error) {
 // each record of its items, tree is the item's reduced hash tree under
 // the first one. The values are copied out of tx.
 func batchChain(tx *bolt.Tx, batch uint64, tree []ers.PartialHashtree, h crypto.Hash) (ers.Chain, error) {
-	token := tx.Bucket(bERSBatch).Get(u64(batch))
+	return chainIn(tx, bERSBatch, bERSRenew, batch, tree, h)
+}
+
+// chainIn is batchChain over the buckets of the batches' tokens and of
+// their renewals: the items' (ersbatch, ersrenew) or the documents'
+// (docersbatch, docersrenew).
+func chainIn(tx *bolt.Tx, batches, renewals []byte, batch uint64, tree []ers.PartialHashtree, h crypto.Hash) (ers.Chain, error) {
+	var token []byte
+	if b := tx.Bucket(batches); b != nil {
+		token = b.Get(u64(batch))
+	}
 	if token == nil {
 		return nil, fmt.Errorf("evidence: evidence-record batch %d is missing", batch)
 	}
 	chain := ers.Chain{{Hash: h, Tree: tree, TimeStamp: bytes.Clone(token)}}
-	c := tx.Bucket(bERSRenew).Cursor()
+	c := tx.Bucket(renewals).Cursor()
 	prefix := u64(batch)
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		a, err := ers.DecodeArchiveTimeStamp(bytes.Clone(v))

@@ -171,16 +171,29 @@ type planBatch struct {
 	hash    crypto.Hash
 	chain   ers.Chain // its time-stamps (no trees)
 	members []uint64  // the items whose last chain it is, in order
+	docs    []string  // or, for a document batch (docersbatch), its documents' keys
 	facts   *tokenFacts
 	err     error  // reading its chain or its last token
 	reason  string // "" when current
 	soon    bool   // current, but due within twice Before
 }
 
+// size is how many items or documents b holds.
+func (b *planBatch) size() int { return len(b.members) + len(b.docs) }
+
+// what names b in errors.
+func (b *planBatch) what() string {
+	if b.docs != nil {
+		return fmt.Sprintf("document batch %d", b.num)
+	}
+	return fmt.Sprintf("batch %d", b.num)
+}
+
 // renewalPlan is every batch that is the last chain of some item, in
-// batch order, with what is due.
+// batch order, with what is due; and every document batch.
 type renewalPlan struct {
 	batches []*planBatch
+	docs    []*planBatch
 }
 
 // plan reads the store and decides what is due at now.
@@ -211,9 +224,50 @@ func (s *Service) plan(now time.Time) (*renewalPlan, error) {
 			}
 			p.batches = append(p.batches, pb)
 		}
-		return nil
+		p.docs, err = s.planDocuments(tx, now)
+		return err
 	})
 	return p, err
+}
+
+// planDocuments reads the document batches (docrecords.go) and decides
+// what is due at now, by the items' rules. A document's record has one
+// chain, of SHA-256, in its build batch.
+func (s *Service) planDocuments(tx *bolt.Tx, now time.Time) ([]*planBatch, error) {
+	recs := tx.Bucket(bDocERS)
+	if recs == nil {
+		return nil, nil
+	}
+	members := map[uint64][]string{}
+	err := recs.ForEach(func(k, v []byte) error {
+		if len(v) < 8+32 {
+			return fmt.Errorf("evidence: evidence record of document %s is corrupt (%d bytes)", k, len(v))
+		}
+		b := u64val(v[:8])
+		members[b] = append(members[b], string(k))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	nums := make([]uint64, 0, len(members))
+	for b := range members {
+		nums = append(nums, b)
+	}
+	slices.Sort(nums)
+	out := make([]*planBatch, 0, len(nums))
+	for _, b := range nums {
+		pb := &planBatch{num: b, hash: ersHash, docs: members[b]}
+		pb.chain, pb.err = chainIn(tx, bDocERSBatch, bDocERSRenew, b, nil, ersHash)
+		if pb.err == nil {
+			pb.facts, pb.err = readToken(pb.chain[len(pb.chain)-1].TimeStamp)
+		}
+		if pb.err == nil {
+			pb.reason, pb.soon = s.cfg.Renewal.due(pb, now)
+		}
+		out = append(out, pb)
+	}
+	return out, nil
 }
 
 // due decides whether b is due at now, and why.
@@ -269,19 +323,29 @@ type RenewalStatus struct {
 	RetiredHashes     []string  `json:"retired_hashes,omitempty"`
 	RetiredSignatures []string  `json:"retired_signatures,omitempty"`
 	Hash              string    `json:"hash"` // of the chains a hash-tree renewal starts
-	// Batches and items by the state of their last chain: current, due
-	// soon (within twice renew_before), due for time-stamp renewal, due
-	// for hash-tree renewal; renewed counts the chains that have at least
-	// one time-stamp renewal, and the items whose record has one.
-	Current      Count       `json:"current"`
-	DueSoon      Count       `json:"due_soon"`
-	DueTimeStamp Count       `json:"due_timestamp"`
-	DueHashTree  Count       `json:"due_hashtree"`
-	Renewed      Count       `json:"renewed"`
-	Unreadable   Count       `json:"unreadable"`            // chains whose last token could not be read
-	NextExpiry   *time.Time  `json:"next_expiry,omitempty"` // the earliest signer expiry among the last tokens
-	LastRun      *RenewalRun `json:"last_run,omitempty"`
-	Errors       []string    `json:"errors,omitempty"`
+	// Batches and items by the state of their last chain.
+	StatusCounts
+	NextExpiry *time.Time  `json:"next_expiry,omitempty"` // the earliest signer expiry among the last tokens
+	LastRun    *RenewalRun `json:"last_run,omitempty"`
+	Errors     []string    `json:"errors,omitempty"`
+	// Documents counts the records of documents (certificate PDFs,
+	// docrecords.go) the same way, by document batch: in its counts,
+	// items are documents. NextExpiry and Errors cover them too.
+	Documents StatusCounts `json:"documents"`
+}
+
+// StatusCounts are batches (chains) and their items by the state of
+// their last chain: current, due soon (within twice renew_before), due
+// for time-stamp renewal, due for hash-tree renewal; renewed counts the
+// chains that have at least one time-stamp renewal, and their items;
+// unreadable, the chains whose last token could not be read.
+type StatusCounts struct {
+	Current      Count `json:"current"`
+	DueSoon      Count `json:"due_soon"`
+	DueTimeStamp Count `json:"due_timestamp"`
+	DueHashTree  Count `json:"due_hashtree"`
+	Renewed      Count `json:"renewed"`
+	Unreadable   Count `json:"unreadable"`
 }
 
 // Count is a number of batches (chains) and of the items in them.
@@ -290,7 +354,7 @@ type Count struct {
 	Items   int `json:"items"`
 }
 
-func (c *Count) add(b *planBatch) { c.Batches++; c.Items += len(b.members) }
+func (c *Count) add(b *planBatch) { c.Batches++; c.Items += b.size() }
 
 // RenewalStatus reports the state of the node's evidence records at now
 // (Config.Now), and the last renewal run.
@@ -302,29 +366,35 @@ func (s *Service) RenewalStatus() (*RenewalStatus, error) {
 	}
 	c := s.cfg.Renewal
 	st := &RenewalStatus{Now: now, RenewBefore: c.Before.String(), RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures, Hash: c.Hash.String()}
-	for _, b := range p.batches {
+	st.count(&st.StatusCounts, p.batches)
+	st.count(&st.Documents, p.docs)
+	st.LastRun, err = s.lastRun()
+	return st, err
+}
+
+// count adds batches to c, their errors and expiries to st.
+func (st *RenewalStatus) count(c *StatusCounts, batches []*planBatch) {
+	for _, b := range batches {
 		switch {
 		case b.err != nil:
-			st.Unreadable.add(b)
-			st.Errors = append(st.Errors, fmt.Sprintf("batch %d: %v", b.num, b.err))
+			c.Unreadable.add(b)
+			st.Errors = append(st.Errors, fmt.Sprintf("%s: %v", b.what(), b.err))
 			continue
 		case b.reason == reasonHash:
-			st.DueHashTree.add(b)
+			c.DueHashTree.add(b)
 		case b.reason != "":
-			st.DueTimeStamp.add(b)
+			c.DueTimeStamp.add(b)
 		case b.soon:
-			st.DueSoon.add(b)
+			c.DueSoon.add(b)
 		default:
-			st.Current.add(b)
+			c.Current.add(b)
 		}
 		if len(b.chain) > 1 {
-			st.Renewed.add(b)
+			c.Renewed.add(b)
 		}
 		if st.NextExpiry == nil || b.facts.notAfter.Before(*st.NextExpiry) {
 			t := b.facts.notAfter.UTC()
 			st.NextExpiry = &t
 		}
 	}
-	st.LastRun, err = s.lastRun()
-	return st, err
 }

@@ -70,6 +70,19 @@ type RenewalRun struct {
 	// whose certificate does not outlive the one it would replace.
 	Blocked Count    `json:"blocked"`
 	Errors  []string `json:"errors,omitempty"`
+	// Documents counts the same for the records of documents
+	// (certificate PDFs): items are documents. Their errors are in
+	// Errors.
+	Documents DocumentRun `json:"documents"`
+}
+
+// DocumentRun is what a renewal run did to the documents' records. A
+// hash-tree renewal of a document is not built: a document batch due
+// for one is counted in Blocked, with an error.
+type DocumentRun struct {
+	TimeStamp RenewedCount `json:"timestamp"`
+	HashTree  RenewedCount `json:"hashtree"`
+	Blocked   Count        `json:"blocked"`
 }
 
 // RenewedCount counts renewals: batches, items and TSA tokens.
@@ -115,11 +128,33 @@ func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, er
 			tsDue = append(tsDue, b)
 		}
 	}
+	var docDue []*planBatch
+	for _, b := range p.docs {
+		switch {
+		case b.err != nil:
+			run.Documents.Blocked.add(b)
+			run.Errors = append(run.Errors, fmt.Sprintf("%s: %v", b.what(), b.err))
+		case b.reason == reasonHash:
+			run.Documents.Blocked.add(b)
+			run.Errors = append(run.Errors, fmt.Sprintf("%s: %v: the hash-tree renewal of documents' records is not built (%s is retired)",
+				b.what(), ErrRenewalBlocked, b.hash))
+		case b.reason != "":
+			docDue = append(docDue, b)
+		}
+	}
 	if opts.DryRun {
 		s.dryRun(run, hashDue, tsDue)
+		for _, chunk := range timeStampChunks(docDue) {
+			run.Documents.TimeStamp.Tokens++ // one hash: SHA-256
+			for _, b := range chunk {
+				run.Documents.TimeStamp.Batches++
+				run.Documents.TimeStamp.Items += b.size()
+			}
+		}
 	} else {
 		s.renewHashTrees(ctx, run, hashDue, opts.Actor)
 		s.renewTimeStamps(ctx, run, tsDue, opts.Actor)
+		s.renewTimeStamps(ctx, run, docDue, opts.Actor)
 	}
 	run.Finished = s.cfg.Now().UTC()
 	if !opts.DryRun {
@@ -157,10 +192,10 @@ func timeStampChunks(due []*planBatch) [][]*planBatch {
 	var cur []*planBatch
 	items := 0
 	for _, b := range due {
-		if len(cur) > 0 && (items+len(b.members) > renewChunkItems || len(cur) == renewChunkBatches) {
+		if len(cur) > 0 && (items+b.size() > renewChunkItems || len(cur) == renewChunkBatches) {
 			out, cur, items = append(out, cur), nil, 0
 		}
-		cur, items = append(cur, b), items+len(b.members)
+		cur, items = append(cur, b), items+b.size()
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
@@ -170,12 +205,27 @@ func timeStampChunks(due []*planBatch) [][]*planBatch {
 
 func (run *RenewalRun) fail(blocked []*planBatch, err error) {
 	for _, b := range blocked {
-		run.Blocked.add(b)
+		run.counts(b).Blocked.add(b)
 	}
 	run.Errors = append(run.Errors, err.Error())
 }
 
-// renewTimeStamps renews the due chains, chunk by chunk.
+// runCounts are the counts of items or of documents in a RenewalRun.
+type runCounts struct {
+	TimeStamp *RenewedCount
+	Blocked   *Count
+}
+
+// counts are the counts of run b goes in: its items' or its documents'.
+func (run *RenewalRun) counts(b *planBatch) runCounts {
+	if b.docs != nil {
+		return runCounts{&run.Documents.TimeStamp, &run.Documents.Blocked}
+	}
+	return runCounts{&run.TimeStamp, &run.Blocked}
+}
+
+// renewTimeStamps renews the due chains, chunk by chunk: chains of items
+// or chains of documents, not both in one call.
 func (s *Service) renewTimeStamps(ctx context.Context, run *RenewalRun, due []*planBatch, actor string) {
 	for _, chunk := range timeStampChunks(due) {
 		if ctx.Err() != nil {
@@ -196,7 +246,7 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 	renewed, err := ers.RenewTimeStamps(sctx, reps, s.ersStamper)
 	cancel()
 	if err != nil {
-		run.fail(chunk, fmt.Errorf("time-stamp renewal of %d batches from %d: %w", len(chunk), chunk[0].num, err))
+		run.fail(chunk, fmt.Errorf("time-stamp renewal of %d batches from %s: %w", len(chunk), chunk[0].what(), err))
 		return
 	}
 	tokens := map[string]bool{}
@@ -207,7 +257,7 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 		a := last[len(last)-1]
 		tokens[string(a.TimeStamp)] = true
 		if err := s.usable(a.TimeStamp, b); err != nil {
-			run.fail([]*planBatch{b}, fmt.Errorf("batch %d: %w", b.num, err))
+			run.fail([]*planBatch{b}, fmt.Errorf("%s: %w", b.what(), err))
 			continue
 		}
 		keep, ats = append(keep, b), append(ats, a)
@@ -216,14 +266,20 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 		return
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		renewals := sequential(tx.Bucket(bERSRenew))
 		for i, b := range keep {
+			renewals := sequential(tx.Bucket(bERSRenew))
+			if b.docs != nil {
+				renewals = sequential(tx.Bucket(bDocERSRenew))
+			}
 			key := batchKey(b.num, uint32(len(b.chain)))
 			if renewals.Get(key) != nil {
-				return fmt.Errorf("evidence: batch %d already has time-stamp %d", b.num, len(b.chain)) // runs are serialized
+				return fmt.Errorf("evidence: %s already has time-stamp %d", b.what(), len(b.chain)) // runs are serialized
 			}
 			if err := renewals.Put(key, ers.EncodeArchiveTimeStamp(ats[i])); err != nil {
 				return err
+			}
+			if b.docs != nil {
+				continue // a document has no custody chain
 			}
 			subject := fmt.Sprintf("batch:%d:timestamp:%d", b.num, len(b.chain))
 			if err := s.renewalEvents(tx, b.members, actor, EventTimeStampRenewed, subject); err != nil {
@@ -237,12 +293,13 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 		return
 	}
 	s.leavesQueued()
-	run.TimeStamp.Tokens += len(tokens)
+	counts := run.counts(keep[0])
+	counts.TimeStamp.Tokens += len(tokens)
 	for _, b := range keep {
-		run.TimeStamp.Batches++
-		run.TimeStamp.Items += len(b.members)
+		counts.TimeStamp.Batches++
+		counts.TimeStamp.Items += b.size()
 	}
-	s.log.Info("evidence records: time-stamps renewed", "batches", len(keep), "first", keep[0].num, "tokens", len(tokens))
+	s.log.Info("evidence records: time-stamps renewed", "batches", len(keep), "first", keep[0].what(), "tokens", len(tokens))
 }
 
 // usable checks that a renewing token helps b: not of a retired
@@ -468,9 +525,9 @@ func (s *Service) RunRenewals(ctx context.Context, interval time.Duration, actor
 			s.log.Error("evidence records: renewal run failed; retried later", "err", err)
 		case err == nil && len(run.Errors) > 0:
 			s.log.Error("evidence records: renewal run left items due", "blocked_items", run.Blocked.Items, "errors", run.Errors[:min(len(run.Errors), 10)])
-		case err == nil && run.TimeStamp.Items+run.HashTree.Items > 0:
-			s.log.Info("evidence records: renewal run", "timestamp_items", run.TimeStamp.Items, "hashtree_items", run.HashTree.Items,
-				"tokens", run.TimeStamp.Tokens+run.HashTree.Tokens)
+		case err == nil && run.TimeStamp.Items+run.HashTree.Items+run.Documents.TimeStamp.Items > 0:
+			s.log.Info("evidence records: renewal run", "timestamp_items", run.TimeStamp.Items, "hashtree_items", run.HashTree.Items, "timestamp_documents", run.Documents.TimeStamp.Items,
+				"tokens", run.TimeStamp.Tokens+run.HashTree.Tokens+run.Documents.TimeStamp.Tokens)
 		}
 	}
 }

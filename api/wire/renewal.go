@@ -8,20 +8,29 @@ import "time"
 
 // RenewalStatus is the state of the node's evidence records.
 type RenewalStatus struct {
-	Now               time.Time    `json:"now"`
-	RenewBefore       string       `json:"renew_before"`
-	RetiredHashes     []string     `json:"retired_hashes,omitempty"`
-	RetiredSignatures []string     `json:"retired_signatures,omitempty"`
-	Hash              string       `json:"hash"`
-	Current           RenewalCount `json:"current"`
-	DueSoon           RenewalCount `json:"due_soon"`
-	DueTimeStamp      RenewalCount `json:"due_timestamp"`
-	DueHashTree       RenewalCount `json:"due_hashtree"`
-	Renewed           RenewalCount `json:"renewed"`
-	Unreadable        RenewalCount `json:"unreadable"`
-	NextExpiry        *time.Time   `json:"next_expiry,omitempty"`
-	LastRun           *RenewalRun  `json:"last_run,omitempty"`
-	Errors            []string     `json:"errors,omitempty"`
+	Now               time.Time `json:"now"`
+	RenewBefore       string    `json:"renew_before"`
+	RetiredHashes     []string  `json:"retired_hashes,omitempty"`
+	RetiredSignatures []string  `json:"retired_signatures,omitempty"`
+	Hash              string    `json:"hash"`
+	RenewalCounts
+	NextExpiry *time.Time  `json:"next_expiry,omitempty"`
+	LastRun    *RenewalRun `json:"last_run,omitempty"`
+	Errors     []string    `json:"errors,omitempty"`
+	// Documents: the same counts for the records of documents
+	// (certificate PDFs); items are documents.
+	Documents RenewalCounts `json:"documents"`
+}
+
+// RenewalCounts counts batches and their items (or documents) by the
+// state of their last chain.
+type RenewalCounts struct {
+	Current      RenewalCount `json:"current"`
+	DueSoon      RenewalCount `json:"due_soon"`
+	DueTimeStamp RenewalCount `json:"due_timestamp"`
+	DueHashTree  RenewalCount `json:"due_hashtree"`
+	Renewed      RenewalCount `json:"renewed"`
+	Unreadable   RenewalCount `json:"unreadable"`
 }
 
 // RenewalCount is a number of batches (chains) and of their items.
@@ -39,6 +48,15 @@ type RenewalRun struct {
 	HashTree  RenewedCount `json:"hashtree"`
 	Blocked   RenewalCount `json:"blocked"`
 	Errors    []string     `json:"errors,omitempty"`
+	// Documents: what the run did to the documents' records.
+	Documents DocumentRenewalRun `json:"documents"`
+}
+
+// DocumentRenewalRun is what a renewal run did to the documents' records.
+type DocumentRenewalRun struct {
+	TimeStamp RenewedCount `json:"timestamp"`
+	HashTree  RenewedCount `json:"hashtree"`
+	Blocked   RenewalCount `json:"blocked"`
 }
 
 // RenewedCount counts renewals: batches, items and TSA tokens.

@@ -64,8 +64,8 @@ rotate, stored bytes that no longer match).`,
 			if err := printValue(run); err != nil {
 				return err
 			}
-			if run.Blocked.Items > 0 || len(run.Errors) > 0 {
-				return failure(1, "fail.renewal-blocked", "n", run.Blocked.Items)
+			if n := run.Blocked.Items + run.Documents.Blocked.Items; n > 0 || len(run.Errors) > 0 {
+				return failure(1, "fail.renewal-blocked", "n", n)
 			}
 			return nil
 		}),
