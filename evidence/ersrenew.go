@@ -30,12 +30,12 @@ var (
 	bERSRun       = []byte("ersrun")   // "last" → JSON RenewalRun of the last renewal run that was not a dry run
 )
 
-// A document's record (docrecords.go) has one chain, SHA-256, whose
-// time-stamp renewals are stored once per document batch, as an item
-// batch's are.
+// A document's record (docrecords.go) has a first chain, SHA-256, and a
+// further chain per hash-tree renewal (docrenew.go); their time-stamp
+// renewals are stored once per document batch, as an item batch's are.
 var bDocERSRenew = []byte("docersrenew") // batch(8) ‖ n(4) → DER ArchiveTimeStamp: the n-th (n ≥ 1) of the document batch's chain
 
-var ersRenewBuckets = [][]byte{bERSBatchHash, bERSRenew, bERSItemX, bERSRun, bDocERSRenew}
+var ersRenewBuckets = [][]byte{bERSBatchHash, bERSRenew, bERSItemX, bERSRun, bDocERSRenew, bDocERSBatchHash, bDocERSX}
 
 // batchKey is batch(8) ‖ n(4), the key of a batch's chain's n-th
 // ArchiveTimeStamp (ersrenew) or of an item's k-th chain (ersitemx).
