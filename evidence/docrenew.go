@@ -38,15 +38,7 @@ func docChainKey(key string, k uint32) []byte {
 
 // docBatchHash is the hash algorithm of document batch's tree and chain.
 func docBatchHash(tx *bolt.Tx, batch uint64) (crypto.Hash, error) {
-	v := tx.Bucket(bDocERSBatchHash).Get(u64(batch))
-	if v == nil {
-		return ersHash, nil
-	}
-	h, ok := ers.ParseHash(string(v))
-	if !ok {
-		return 0, fmt.Errorf("evidence: document evidence-record batch %d has hash %q", batch, v)
-	}
-	return h, nil
+	return hashIn(tx, bDocERSBatchHash, batch)
 }
 
 // docChain reads a document's chain value (docers after its SHA-256, or
@@ -189,14 +181,8 @@ func (s *Service) renewDocHashTreeChunk(ctx context.Context, run *RenewalRun, ke
 	for i, d := range docs {
 		recs[i], sums[i] = d.ers, d.hashed
 	}
-	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
-	renewed, err := ers.RenewHashTree(sctx, h, recs, sums, s.ersStamper)
-	cancel()
+	renewed, token, err := s.stampHashTrees(ctx, h, recs, sums)
 	if err != nil {
-		return err
-	}
-	first := renewed[0].Chains[len(renewed[0].Chains)-1][0]
-	if _, err := s.checkNewToken(first.TimeStamp); err != nil {
 		return err
 	}
 	var num uint64
@@ -208,7 +194,7 @@ func (s *Service) renewDocHashTreeChunk(ctx context.Context, run *RenewalRun, ke
 		if num, err = sequential(batches).NextSequence(); err != nil {
 			return err
 		}
-		if err := batches.Put(u64(num), first.TimeStamp); err != nil {
+		if err := batches.Put(u64(num), token); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bDocERSBatchHash).Put(u64(num), []byte(h.String())); err != nil {

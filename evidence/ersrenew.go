@@ -45,7 +45,13 @@ func batchKey(batch uint64, n uint32) []byte {
 
 // batchHash is the hash algorithm of batch's tree and chain.
 func batchHash(tx *bolt.Tx, batch uint64) (crypto.Hash, error) {
-	v := tx.Bucket(bERSBatchHash).Get(u64(batch))
+	return hashIn(tx, bERSBatchHash, batch)
+}
+
+// hashIn is batchHash over the bucket of the batches' hashes: the items'
+// (ersbhash) or the documents' (docersbhash).
+func hashIn(tx *bolt.Tx, hashes []byte, batch uint64) (crypto.Hash, error) {
+	v := tx.Bucket(hashes).Get(u64(batch))
 	if v == nil {
 		return ersHash, nil
 	}

@@ -391,20 +391,14 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 	for i, it := range items {
 		recs[i], sums[i] = it.ers, it.hashed
 	}
-	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
-	renewed, err := ers.RenewHashTree(sctx, h, recs, sums, s.ersStamper)
-	cancel()
+	renewed, token, err := s.stampHashTrees(ctx, h, recs, sums)
 	if err != nil {
-		return err
-	}
-	first := renewed[0].Chains[len(renewed[0].Chains)-1][0]
-	if _, err := s.checkNewToken(first.TimeStamp); err != nil {
 		return err
 	}
 	var num uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		if num, err = putBatch(tx, first.TimeStamp); err != nil {
+		if num, err = putBatch(tx, token); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bERSBatchHash).Put(u64(num), []byte(h.String())); err != nil {
@@ -442,6 +436,24 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 	run.HashTree.Tokens++
 	s.log.Info("evidence records: hash trees renewed", "batch", num, "items", len(items), "hash", h.String())
 	return nil
+}
+
+// stampHashTrees starts the new chains of a hash-tree renewal: one
+// ers.RenewHashTree of recs over sums (the new hash h of their data), with
+// one token of the built-in TSA, which must be of no retired algorithm.
+// It returns the renewed records and that token.
+func (s *Service) stampHashTrees(ctx context.Context, h crypto.Hash, recs []*ers.Record, sums [][]byte) ([]*ers.Record, []byte, error) {
+	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
+	renewed, err := ers.RenewHashTree(sctx, h, recs, sums, s.ersStamper)
+	cancel()
+	if err != nil {
+		return nil, nil, err
+	}
+	token := renewed[0].Chains[len(renewed[0].Chains)-1][0].TimeStamp
+	if _, err := s.checkNewToken(token); err != nil {
+		return nil, nil, err
+	}
+	return renewed, token, nil
 }
 
 // hashItems reads the records of seqs and hashes their stored bytes; an
