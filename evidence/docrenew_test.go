@@ -283,3 +283,38 @@ func TestRenewDocumentsHashTreeRefusesDamagedBytes(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A crash before the commit of the documents' hash-tree renewal leaves
+// their records as they were and due; the next run gives each document
+// one new chain.
+func TestRenewDocumentsHashTreeCrash(t *testing.T) {
+	ds := newDocRenewStore(t, RenewalConfig{RetiredHashes: []string{"SHA-256"}})
+	before := ds.docRecords()
+	crashed := 0
+	renewCommitHook = func() error { crashed++; return errors.New("simulated crash") }
+	run := ds.renew(false, 5)
+	renewCommitHook = nil
+	if crashed == 0 || run.Documents.HashTree.Items != 0 || run.Documents.Blocked.Items != 3 {
+		t.Errorf("crashed run = %+v, want the 3 documents blocked", run.Documents)
+	}
+	for i, der := range ds.docRecords() {
+		if !bytes.Equal(der, before[i]) {
+			t.Errorf("a crashed run changed the record of %s", ds.docs[i].Key)
+		}
+	}
+	ds.restart()
+	if st := ds.status(); st.Documents.DueHashTree != (Count{2, 3}) {
+		t.Errorf("status after the crash = %+v, want the 3 documents due", st.Documents)
+	}
+	if run := ds.renew(false, 5); run.Documents.HashTree != (RenewedCount{2, 3, 2}) || len(run.Errors) != 0 {
+		t.Errorf("run after the crash = %+v, want the 3 documents renewed", run)
+	}
+	for i, der := range ds.docRecords() {
+		if r, err := ers.Decode(der); err != nil || len(r.Chains) != 2 {
+			t.Errorf("record of %s after the crash and a run: %v, want 2 chains", ds.docs[i].Key, err)
+		}
+	}
+	if err := ds.verifyDocs(time.Time{}); err != nil {
+		t.Error(err)
+	}
+}
