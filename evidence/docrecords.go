@@ -1,9 +1,7 @@
 package evidence
 
 import (
-	"bytes"
 	"context"
-	"crypto"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -41,32 +39,11 @@ func (s *Service) DocumentRecord(ctx context.Context, key string) ([]byte, [32]b
 	var der []byte
 	var sum [32]byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bDocERS)
-		if b == nil {
-			return ErrRecordPending
-		}
-		v := b.Get([]byte(key))
-		if v == nil {
-			return ErrRecordPending
-		}
-		if len(v) < 8+32 {
-			return fmt.Errorf("evidence: evidence record of document %s is corrupt (%d bytes)", key, len(v))
-		}
-		batch := u64val(v[:8])
-		copy(sum[:], v[8:40])
-		var tree []ers.PartialHashtree
-		if len(v) > 40 {
-			var err error
-			if tree, err = ers.DecodeTree(bytes.Clone(v[40:]), ersHash); err != nil {
-				return fmt.Errorf("evidence: evidence record of document %s: %w", key, err)
-			}
-		}
-		chain, err := chainIn(tx, bDocERSBatch, bDocERSRenew, batch, tree, ersHash)
+		rec, s, err := loadDocumentRecord(tx, key)
 		if err != nil {
-			return fmt.Errorf("evidence: evidence record of document %s: %w", key, err)
+			return err
 		}
-		rec := &ers.Record{DigestAlgorithms: []crypto.Hash{ersHash}, Chains: []ers.Chain{chain}}
-		der = rec.Encode()
+		der, sum = rec.Encode(), s
 		return nil
 	})
 	return der, sum, err

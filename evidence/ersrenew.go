@@ -30,12 +30,12 @@ var (
 	bERSRun       = []byte("ersrun")   // "last" → JSON RenewalRun of the last renewal run that was not a dry run
 )
 
-// A document's record (docrecords.go) has one chain, SHA-256, whose
-// time-stamp renewals are stored once per document batch, as an item
-// batch's are.
+// A document's record (docrecords.go) has a first chain, SHA-256, and a
+// further chain per hash-tree renewal (docrenew.go); their time-stamp
+// renewals are stored once per document batch, as an item batch's are.
 var bDocERSRenew = []byte("docersrenew") // batch(8) ‖ n(4) → DER ArchiveTimeStamp: the n-th (n ≥ 1) of the document batch's chain
 
-var ersRenewBuckets = [][]byte{bERSBatchHash, bERSRenew, bERSItemX, bERSRun, bDocERSRenew}
+var ersRenewBuckets = [][]byte{bERSBatchHash, bERSRenew, bERSItemX, bERSRun, bDocERSRenew, bDocERSBatchHash, bDocERSX}
 
 // batchKey is batch(8) ‖ n(4), the key of a batch's chain's n-th
 // ArchiveTimeStamp (ersrenew) or of an item's k-th chain (ersitemx).
@@ -45,7 +45,13 @@ func batchKey(batch uint64, n uint32) []byte {
 
 // batchHash is the hash algorithm of batch's tree and chain.
 func batchHash(tx *bolt.Tx, batch uint64) (crypto.Hash, error) {
-	v := tx.Bucket(bERSBatchHash).Get(u64(batch))
+	return hashIn(tx, bERSBatchHash, batch)
+}
+
+// hashIn is batchHash over the bucket of the batches' hashes: the items'
+// (ersbhash) or the documents' (docersbhash).
+func hashIn(tx *bolt.Tx, hashes []byte, batch uint64) (crypto.Hash, error) {
+	v := tx.Bucket(hashes).Get(u64(batch))
 	if v == nil {
 		return ersHash, nil
 	}

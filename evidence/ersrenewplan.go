@@ -230,23 +230,11 @@ func (s *Service) plan(now time.Time) (*renewalPlan, error) {
 	return p, err
 }
 
-// planDocuments reads the document batches (docrecords.go) and decides
-// what is due at now, by the items' rules. A document's record has one
-// chain, of SHA-256, in its build batch.
+// planDocuments reads the document batches (docrecords.go) that are the
+// last chain of some document and decides what is due at now, by the
+// items' rules.
 func (s *Service) planDocuments(tx *bolt.Tx, now time.Time) ([]*planBatch, error) {
-	recs := tx.Bucket(bDocERS)
-	if recs == nil {
-		return nil, nil
-	}
-	members := map[uint64][]string{}
-	err := recs.ForEach(func(k, v []byte) error {
-		if len(v) < 8+32 {
-			return fmt.Errorf("evidence: evidence record of document %s is corrupt (%d bytes)", k, len(v))
-		}
-		b := u64val(v[:8])
-		members[b] = append(members[b], string(k))
-		return nil
-	})
+	members, err := docLastChains(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -257,8 +245,12 @@ func (s *Service) planDocuments(tx *bolt.Tx, now time.Time) ([]*planBatch, error
 	slices.Sort(nums)
 	out := make([]*planBatch, 0, len(nums))
 	for _, b := range nums {
-		pb := &planBatch{num: b, hash: ersHash, docs: members[b]}
-		pb.chain, pb.err = chainIn(tx, bDocERSBatch, bDocERSRenew, b, nil, ersHash)
+		pb := &planBatch{num: b, docs: members[b]}
+		slices.Sort(pb.docs)
+		pb.hash, pb.err = docBatchHash(tx, b)
+		if pb.err == nil {
+			pb.chain, pb.err = chainIn(tx, bDocERSBatch, bDocERSRenew, b, nil, pb.hash)
+		}
 		if pb.err == nil {
 			pb.facts, pb.err = readToken(pb.chain[len(pb.chain)-1].TimeStamp)
 		}

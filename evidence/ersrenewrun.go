@@ -76,9 +76,10 @@ type RenewalRun struct {
 	Documents DocumentRun `json:"documents"`
 }
 
-// DocumentRun is what a renewal run did to the documents' records. A
-// hash-tree renewal of a document is not built: a document batch due
-// for one is counted in Blocked, with an error.
+// DocumentRun is what a renewal run did to the documents' records: a
+// hash-tree renewal gives each document of a due batch a new chain, from
+// its bytes (Config.DocumentBytes); Blocked counts what was due and not
+// renewed.
 type DocumentRun struct {
 	TimeStamp RenewedCount `json:"timestamp"`
 	HashTree  RenewedCount `json:"hashtree"`
@@ -128,22 +129,21 @@ func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, er
 			tsDue = append(tsDue, b)
 		}
 	}
-	var docDue []*planBatch
+	var docHashDue, docDue []*planBatch
 	for _, b := range p.docs {
 		switch {
 		case b.err != nil:
 			run.Documents.Blocked.add(b)
 			run.Errors = append(run.Errors, fmt.Sprintf("%s: %v", b.what(), b.err))
 		case b.reason == reasonHash:
-			run.Documents.Blocked.add(b)
-			run.Errors = append(run.Errors, fmt.Sprintf("%s: %v: the hash-tree renewal of documents' records is not built (%s is retired)",
-				b.what(), ErrRenewalBlocked, b.hash))
+			docHashDue = append(docHashDue, b)
 		case b.reason != "":
 			docDue = append(docDue, b)
 		}
 	}
 	if opts.DryRun {
 		s.dryRun(run, hashDue, tsDue)
+		s.dryRunHashTrees(&run.Documents.HashTree, docHashDue)
 		for _, chunk := range timeStampChunks(docDue) {
 			run.Documents.TimeStamp.Tokens++ // one hash: SHA-256
 			for _, b := range chunk {
@@ -153,6 +153,7 @@ func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, er
 		}
 	} else {
 		s.renewHashTrees(ctx, run, hashDue, opts.Actor)
+		s.renewDocHashTrees(ctx, run, docHashDue)
 		s.renewTimeStamps(ctx, run, tsDue, opts.Actor)
 		s.renewTimeStamps(ctx, run, docDue, opts.Actor)
 	}
@@ -168,13 +169,7 @@ func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, er
 
 // dryRun counts what a run would renew, and the tokens it would ask.
 func (s *Service) dryRun(run *RenewalRun, hashDue, tsDue []*planBatch) {
-	for _, b := range hashDue {
-		run.HashTree.Batches++
-		run.HashTree.Items += len(b.members)
-	}
-	if n := run.HashTree.Items; n > 0 {
-		run.HashTree.Tokens = (n + s.cfg.EvidenceRecordBatch - 1) / s.cfg.EvidenceRecordBatch
-	}
+	s.dryRunHashTrees(&run.HashTree, hashDue)
 	for _, chunk := range timeStampChunks(tsDue) {
 		hashes := map[crypto.Hash]bool{}
 		for _, b := range chunk {
@@ -183,6 +178,18 @@ func (s *Service) dryRun(run *RenewalRun, hashDue, tsDue []*planBatch) {
 			hashes[b.hash] = true
 		}
 		run.TimeStamp.Tokens += len(hashes)
+	}
+}
+
+// dryRunHashTrees counts the hash-tree renewals of the due batches (of
+// items or of documents) in c, and the tokens they would ask.
+func (s *Service) dryRunHashTrees(c *RenewedCount, due []*planBatch) {
+	for _, b := range due {
+		c.Batches++
+		c.Items += b.size()
+	}
+	if n := c.Items; n > 0 {
+		c.Tokens = (n + s.cfg.EvidenceRecordBatch - 1) / s.cfg.EvidenceRecordBatch
 	}
 }
 
@@ -384,20 +391,14 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 	for i, it := range items {
 		recs[i], sums[i] = it.ers, it.hashed
 	}
-	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
-	renewed, err := ers.RenewHashTree(sctx, h, recs, sums, s.ersStamper)
-	cancel()
+	renewed, token, err := s.stampHashTrees(ctx, h, recs, sums)
 	if err != nil {
-		return err
-	}
-	first := renewed[0].Chains[len(renewed[0].Chains)-1][0]
-	if _, err := s.checkNewToken(first.TimeStamp); err != nil {
 		return err
 	}
 	var num uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		if num, err = putBatch(tx, first.TimeStamp); err != nil {
+		if num, err = putBatch(tx, token); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bERSBatchHash).Put(u64(num), []byte(h.String())); err != nil {
@@ -435,6 +436,24 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 	run.HashTree.Tokens++
 	s.log.Info("evidence records: hash trees renewed", "batch", num, "items", len(items), "hash", h.String())
 	return nil
+}
+
+// stampHashTrees starts the new chains of a hash-tree renewal: one
+// ers.RenewHashTree of recs over sums (the new hash h of their data), with
+// one token of the built-in TSA, which must be of no retired algorithm.
+// It returns the renewed records and that token.
+func (s *Service) stampHashTrees(ctx context.Context, h crypto.Hash, recs []*ers.Record, sums [][]byte) ([]*ers.Record, []byte, error) {
+	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
+	renewed, err := ers.RenewHashTree(sctx, h, recs, sums, s.ersStamper)
+	cancel()
+	if err != nil {
+		return nil, nil, err
+	}
+	token := renewed[0].Chains[len(renewed[0].Chains)-1][0].TimeStamp
+	if _, err := s.checkNewToken(token); err != nil {
+		return nil, nil, err
+	}
+	return renewed, token, nil
 }
 
 // hashItems reads the records of seqs and hashes their stored bytes; an
@@ -525,9 +544,9 @@ func (s *Service) RunRenewals(ctx context.Context, interval time.Duration, actor
 			s.log.Error("evidence records: renewal run failed; retried later", "err", err)
 		case err == nil && len(run.Errors) > 0:
 			s.log.Error("evidence records: renewal run left items due", "blocked_items", run.Blocked.Items, "errors", run.Errors[:min(len(run.Errors), 10)])
-		case err == nil && run.TimeStamp.Items+run.HashTree.Items+run.Documents.TimeStamp.Items > 0:
+		case err == nil && run.TimeStamp.Items+run.HashTree.Items+run.Documents.TimeStamp.Items+run.Documents.HashTree.Items > 0:
 			s.log.Info("evidence records: renewal run", "timestamp_items", run.TimeStamp.Items, "hashtree_items", run.HashTree.Items, "timestamp_documents", run.Documents.TimeStamp.Items,
-				"tokens", run.TimeStamp.Tokens+run.HashTree.Tokens+run.Documents.TimeStamp.Tokens)
+				"hashtree_documents", run.Documents.HashTree.Items, "tokens", run.TimeStamp.Tokens+run.HashTree.Tokens+run.Documents.TimeStamp.Tokens+run.Documents.HashTree.Tokens)
 		}
 	}
 }

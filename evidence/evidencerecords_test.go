@@ -51,6 +51,8 @@ type ersStore struct {
 	// Config.Renewal.
 	clock   time.Time
 	renewal RenewalConfig
+	// docBytes is the service's Config.DocumentBytes.
+	docBytes func(ctx context.Context, key string) ([]byte, error)
 }
 
 // devTSA is the built-in TSA of a new development PKI, and its root.
@@ -92,7 +94,7 @@ func (st *ersStore) open() {
 		}
 		return st.clock
 	}
-	st.s, err = New(context.Background(), Config{DB: db, Blobs: st.blobs, TSA: st.tsa, EvidenceRecordBatch: st.batch, Now: now, Renewal: st.renewal})
+	st.s, err = New(context.Background(), Config{DB: db, Blobs: st.blobs, TSA: st.tsa, EvidenceRecordBatch: st.batch, Now: now, Renewal: st.renewal, DocumentBytes: st.docBytes})
 	if err != nil {
 		st.t.Fatal(err)
 	}

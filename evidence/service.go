@@ -95,6 +95,11 @@ type Config struct {
 	// when a chain's time-stamps are renewed and to which hash a retired
 	// one's hash trees move.
 	Renewal RenewalConfig
+	// DocumentBytes, if set, returns the bytes of the document key
+	// (docrecords.go: a certificate's signed PDF), which a hash-tree
+	// renewal of its record hashes anew (docrenew.go). Without it, a
+	// document due for one is blocked.
+	DocumentBytes func(ctx context.Context, key string) ([]byte, error)
 }
 
 // Service files evidence and records every access to it.

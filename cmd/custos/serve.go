@@ -248,9 +248,19 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, err
 	}
+	// The certificates' register, made after the service, gives the PDFs'
+	// bytes to the hash-tree renewal of their records.
+	var certsReg atomic.Pointer[certificates.Register]
 	ev, err := evidence.New(ctx, evidence.Config{
 		Renewal: renewal,
-		DB:      db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
+		DocumentBytes: func(ctx context.Context, key string) ([]byte, error) {
+			r := certsReg.Load()
+			if r == nil {
+				return nil, errors.New("the certificates' register is not open yet")
+			}
+			return r.DocumentBytes(ctx, key)
+		},
+		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log, ReadFoldWindow: cfg.Custody.ReadFoldWindow.Duration,
 		OnLeaves: func() {
 			select {
@@ -307,6 +317,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, err
 	}
+	certsReg.Store(certs)
 	if err := ev.Recover(ctx); err != nil {
 		return nil, err
 	}

@@ -1,9 +1,12 @@
 package certificates
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,6 +34,28 @@ func (s *Register) PDFRecord(ctx context.Context, id string) ([]byte, string, er
 		return nil, "", err
 	}
 	return der, hex.EncodeToString(sum[:]), nil
+}
+
+// DocumentBytes returns the bytes of document key: the signed PDF of the
+// certificate whose PDF record it is ("certificate:<id>"). It is the
+// evidence.Config.DocumentBytes hook, which a hash-tree renewal of the
+// PDF's record hashes anew; it records no access (the node reads its own
+// PDF, no one is shown it).
+func (s *Register) DocumentBytes(_ context.Context, key string) ([]byte, error) {
+	id, ok := strings.CutPrefix(key, pdfKey(""))
+	if !ok {
+		return nil, fmt.Errorf("evidence: document %s is not a certificate's PDF", key)
+	}
+	var pdf []byte
+	err := s.ev.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bCertPDF).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("evidence: the PDF of certificate %s is missing", id)
+		}
+		pdf = bytes.Clone(v)
+		return nil
+	})
+	return pdf, err
 }
 
 // BuildPDFRecords gives a record to every certificate's PDF that has none
