@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -35,7 +36,10 @@ func TestCertificateEndToEnd(t *testing.T) {
 	// One node of its own, mostly waiting: see parallelNote.
 	t.Parallel()
 	seal := writeSeal(t, t.TempDir()) // the office's seal image, printed under the signature
-	n := startNode(t, t.TempDir(), "org = \"杭州市互联网公证处\"\n[notary]\nabbrev = \"浙杭\"\nname = \"张三\"\nseal = \""+seal+"\"\n")
+	// SHA-256 is retired (renewal on demand only), so that the last subtest
+	// can renew the PDF's record from its bytes.
+	n := startNode(t, t.TempDir(), "org = \"杭州市互联网公证处\"\n[notary]\nabbrev = \"浙杭\"\nname = \"张三\"\nseal = \""+seal+"\"\n"+
+		"[evidence_records]\nretired_hashes = [\"SHA-256\"]\nrenew_interval = \"0s\"\n")
 	dir := t.TempDir()
 	data := [][]byte{[]byte("直播录像的截图，第一页。\n"), []byte("Chat log of the seller, 2026-03-01.\n")}
 	titles := []string{"直播间截图 Live-stream screenshot", "卖家聊天记录"}
@@ -254,6 +258,34 @@ func TestCertificateEndToEnd(t *testing.T) {
 		}
 		if status, _, b := n.call("POST", "/api/v1/certificates", n.Token, jsonBody(map[string]any{"evidence": []string{evidence.NewID()}}), "Content-Type", "application/json"); status != 404 {
 			t.Errorf("unknown item: POST = %d %s, want 404", status, b)
+		}
+	})
+
+	// Last: it renews every record on the node.
+	t.Run("the PDF's record renewed from its bytes", func(t *testing.T) {
+		out, err := runCustos(t, "evidence-record", "renew", "--json", "--server", n.URL, "--token", n.Token)
+		var run wire.RenewalRun
+		if err != nil || json.Unmarshal([]byte(out), &run) != nil || run.Documents.HashTree.Items < 1 || len(run.Errors) != 0 {
+			t.Fatalf("custos evidence-record renew: %v\n%s", err, out)
+		}
+		dir := t.TempDir()
+		if out, err := runCustos(t, "evidence-record", "certificate", cert.ID, "-d", dir, "--server", n.URL, "--token", n.Token); err != nil {
+			t.Fatalf("custos evidence-record certificate after the renewal: %v\n%s", err, out)
+		}
+		der, err := os.ReadFile(filepath.Join(dir, cert.ID+".pdf.ers"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := ers.Decode(der)
+		if err != nil {
+			t.Fatalf("the PDF's renewed record: %v", err)
+		}
+		s256, s512 := sha256.Sum256(signed), sha512.Sum512(signed)
+		if _, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: s256[:], crypto.SHA512: s512[:]}, ers.VerifyOptions{Roots: roots}); err != nil {
+			t.Errorf("the PDF's renewed record does not verify against the PDF: %v", err)
+		}
+		if _, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: s256[:]}, ers.VerifyOptions{Roots: roots}); !errors.Is(err, ers.ErrMissingHash) {
+			t.Errorf("the PDF's renewed record with SHA-256 alone: %v, want ErrMissingHash (a SHA-512 chain)", err)
 		}
 	})
 }
