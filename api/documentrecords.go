@@ -91,7 +91,7 @@ func (s *Server) itemRecord(ctx context.Context, id, actor string) (wire.Documen
 		return out, err
 	}
 	out.SHA256 = rec.SHA256
-	der, err := s.records.EvidenceRecord(ctx, id)
+	der, err := s.ers.EvidenceRecord(ctx, id)
 	if errors.Is(err, evidence.ErrRecordPending) {
 		out.Status = wire.RecordPending
 		return out, nil

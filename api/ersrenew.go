@@ -8,14 +8,14 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/records"
 )
 
 // Renewals is what the API needs to renew the node's RFC 4998 evidence
-// records (the evidence.Service).
+// records (records.Keeper).
 type Renewals interface {
-	Renew(ctx context.Context, opts evidence.RenewOptions) (*evidence.RenewalRun, error)
-	RenewalStatus() (*evidence.RenewalStatus, error)
+	Renew(ctx context.Context, opts records.RenewOptions) (*records.RenewalRun, error)
+	RenewalStatus() (*records.RenewalStatus, error)
 }
 
 // renewalRoutes registers the evidence-record renewal endpoints, for the
@@ -53,7 +53,7 @@ func (s *Server) renewalRoutes(e *echo.Echo, r Renewals) {
 				return err
 			}
 		}
-		run, err := r.Renew(context.WithoutCancel(c.Request().Context()), evidence.RenewOptions{DryRun: req.DryRun, Actor: principal(c).Actor()})
+		run, err := r.Renew(context.WithoutCancel(c.Request().Context()), records.RenewOptions{DryRun: req.DryRun, Actor: principal(c).Actor()})
 		if err != nil {
 			return err
 		}

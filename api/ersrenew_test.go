@@ -9,20 +9,20 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/access"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/records"
 )
 
 // fakeRenewals records the options of each run; the renewal itself is
 // the evidence service's, tested there (TestRenewTimeStampsBeforeExpiry).
-type fakeRenewals struct{ runs []evidence.RenewOptions }
+type fakeRenewals struct{ runs []records.RenewOptions }
 
-func (f *fakeRenewals) Renew(_ context.Context, o evidence.RenewOptions) (*evidence.RenewalRun, error) {
+func (f *fakeRenewals) Renew(_ context.Context, o records.RenewOptions) (*records.RenewalRun, error) {
 	f.runs = append(f.runs, o)
-	return &evidence.RenewalRun{DryRun: o.DryRun, TimeStamp: evidence.RenewedCount{Batches: 1, Items: 2, Tokens: 1}}, nil
+	return &records.RenewalRun{DryRun: o.DryRun, TimeStamp: records.RenewedCount{Batches: 1, Items: 2, Tokens: 1}}, nil
 }
 
-func (f *fakeRenewals) RenewalStatus() (*evidence.RenewalStatus, error) {
-	return &evidence.RenewalStatus{StatusCounts: evidence.StatusCounts{Current: evidence.Count{Batches: 3, Items: 7}}}, nil
+func (f *fakeRenewals) RenewalStatus() (*records.RenewalStatus, error) {
+	return &records.RenewalStatus{StatusCounts: records.StatusCounts{Current: records.Count{Batches: 3, Items: 7}}}, nil
 }
 
 func TestRenewalEndpoints(t *testing.T) {
@@ -66,7 +66,7 @@ func TestRenewalEndpoints(t *testing.T) {
 		t.Fatalf("refused requests ran %d renewals", len(fake.runs))
 	}
 	code, body := serve(fake, "GET", status, admin, "")
-	var st evidence.RenewalStatus
+	var st records.RenewalStatus
 	if json.Unmarshal([]byte(body), &st); code != 200 || st.Current.Items != 7 {
 		t.Errorf("GET status = %d %s", code, body)
 	}
@@ -75,7 +75,7 @@ func TestRenewalEndpoints(t *testing.T) {
 		dry  bool
 	}{{"", false}, {`{"dry_run":true}`, true}, {`{}`, false}} {
 		code, body := serve(fake, "POST", renew, admin, tc.body)
-		var run evidence.RenewalRun
+		var run records.RenewalRun
 		if json.Unmarshal([]byte(body), &run); code != 200 || run.DryRun != tc.dry || run.TimeStamp.Items != 2 {
 			t.Errorf("POST renew %q = %d %s", tc.body, code, body)
 		}

@@ -29,7 +29,7 @@ func (s *Server) getEvidenceRecord(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	der, err := s.records.EvidenceRecord(ctx, rec.ID)
+	der, err := s.ers.EvidenceRecord(ctx, rec.ID)
 	if errors.Is(err, evidence.ErrRecordPending) {
 		p := problem(http.StatusNotFound, "evidence-record-pending", prob.M("title.evidence-record-pending"), prob.M("evidence-record-pending"))
 		p.retryAfter = 10

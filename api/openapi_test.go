@@ -25,6 +25,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
@@ -214,12 +215,12 @@ func TestOpenAPISchemas(t *testing.T) {
 		"GovernanceTx":          wire.GovernanceTx{},
 		"GovernanceAccepted":    wire.GovernanceAccepted{},
 		"RenewRequest":          wire.RenewRequest{},
-		"RenewalRun":            evidence.RenewalRun{},
-		"RenewalStatus":         evidence.RenewalStatus{},
-		"RenewalCount":          evidence.Count{},
-		"RenewedCount":          evidence.RenewedCount{},
-		"DocumentRenewalRun":    evidence.DocumentRun{},
-		"DocumentRenewalStatus": evidence.StatusCounts{},
+		"RenewalRun":            records.RenewalRun{},
+		"RenewalStatus":         records.RenewalStatus{},
+		"RenewalCount":          records.Count{},
+		"RenewedCount":          records.RenewedCount{},
+		"DocumentRenewalRun":    records.DocumentRun{},
+		"DocumentRenewalStatus": records.StatusCounts{},
 		"DocumentRecords":       wire.DocumentRecords{},
 		"DocumentRecord":        wire.DocumentRecord{},
 	} {

@@ -20,8 +20,7 @@ import (
 // endpoints call.
 
 // Records is what ingest and the evidence endpoints need: uploads, and
-// the records, their bytes and their evidence records as the caller's
-// organization may see them.
+// the records and their bytes as the caller's organization may see them.
 type Records interface {
 	NewUpload(ctx context.Context, owner string) (*evidence.Upload, error)
 	MaxSize() int64
@@ -31,6 +30,11 @@ type Records interface {
 	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
 	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
+}
+
+// EvidenceRecords is what the evidence-record endpoints need
+// (records.Keeper): the items' RFC 4998 evidence records.
+type EvidenceRecords interface {
 	// EvidenceRecord is the item's DER RFC 4998 evidence record, or
 	// evidence.ErrRecordPending.
 	EvidenceRecord(ctx context.Context, id string) ([]byte, error)

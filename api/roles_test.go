@@ -6,14 +6,17 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/certificates"
+	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
 )
 
 // evidenceService is the evidence service in every role the server uses it
-// in, as evidence.Service is, with its prover, its certificate records and
-// its audit trails; test doubles embed it.
+// in, as evidence.Service is, with its prover, its evidence records, its
+// certificate records and its audit trails; test doubles embed it.
 type evidenceService interface {
 	Records
+	EvidenceRecords
 	Custody
 	Sharing
 	AuditTrails
@@ -24,16 +27,18 @@ type evidenceService interface {
 
 // withEvidence returns cfg with ev in every evidence role.
 func withEvidence(ev evidenceService, cfg Config) Config {
-	cfg.Records, cfg.Custody, cfg.Sharing, cfg.Audit, cfg.VerifyTokens, cfg.Certificates, cfg.Proofs = ev, ev, ev, ev, ev, ev, ev
+	cfg.Records, cfg.EvidenceRecords, cfg.Custody, cfg.Sharing, cfg.Audit, cfg.VerifyTokens, cfg.Certificates, cfg.Proofs = ev, ev, ev, ev, ev, ev, ev, ev
 	return cfg
 }
 
 // proved is a real evidence service with its prover, which has no chain
 // (so every receipt is evidence.ErrNotAnchored, as on a node without one),
-// its certificate records, its audit trails and its matters and shares.
+// its evidence records (never built: its TSA is a stand-in), its
+// certificate records, its audit trails and its matters and shares.
 type proved struct {
 	*evidence.Service
 	*evidence.Prover
+	*records.Keeper
 	*certificates.Register
 	*audittrail.Trails
 	*sharing.Registry
@@ -41,7 +46,11 @@ type proved struct {
 
 func withProver(t testing.TB, ev *evidence.Service) proved {
 	t.Helper()
-	certs, err := certificates.New(ev)
+	recs, err := records.New(ev, records.Config{TSA: evidencetest.TSA{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, err := certificates.New(ev, recs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,5 +58,5 @@ func withProver(t testing.TB, ev *evidence.Service) proved {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return proved{ev, evidence.NewProver(ev, nil), certs, audittrail.New(ev), shares}
+	return proved{ev, evidence.NewProver(ev, nil).WithRecords(recs), recs, certs, audittrail.New(ev), shares}
 }

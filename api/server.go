@@ -41,14 +41,16 @@ type TxNotifier interface {
 // Config configures a Server.
 type Config struct {
 	// The evidence service (evidence.Service) in the roles the endpoints
-	// use it in (roles.go), its audit trails (audittrail.Trails) and its
-	// prover (evidence.Prover); all six are required.
-	Records      Records
-	Custody      Custody
-	Sharing      Sharing
-	Audit        AuditTrails
-	VerifyTokens VerifyTokens
-	Proofs       Proofs
+	// use it in (roles.go), its audit trails (audittrail.Trails), its
+	// prover (evidence.Prover) and its items' evidence records
+	// (records.Keeper); all seven are required.
+	Records         Records
+	EvidenceRecords EvidenceRecords
+	Custody         Custody
+	Sharing         Sharing
+	Audit           AuditTrails
+	VerifyTokens    VerifyTokens
+	Proofs          Proofs
 	// Certificates is the notarial certificate records
 	// (certificates.Register); required.
 	Certificates Certificates
@@ -79,8 +81,8 @@ type Config struct {
 	Copyrights Register
 	Transfers  Transfers
 	Integrity  Integrity // the integrity auditor; nil: its routes answer 404
-	// Renewals renews the node's evidence records (the evidence
-	// service); nil: its routes answer 404.
+	// Renewals renews the node's evidence records (records.Keeper);
+	// nil: its routes answer 404.
 	Renewals Renewals
 	// Consortium is the consortium's copyright register (the chain); nil:
 	// priority searches cover this node's registrations alone.
@@ -102,6 +104,7 @@ type Config struct {
 // Server is the HTTP API.
 type Server struct {
 	records    Records
+	ers        EvidenceRecords
 	custody    Custody
 	proofs     Proofs
 	sharing    Sharing
@@ -133,9 +136,9 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
-	if cfg.Records == nil || cfg.Custody == nil || cfg.Sharing == nil || cfg.Audit == nil || cfg.VerifyTokens == nil ||
+	if cfg.Records == nil || cfg.EvidenceRecords == nil || cfg.Custody == nil || cfg.Sharing == nil || cfg.Audit == nil || cfg.VerifyTokens == nil ||
 		cfg.Certificates == nil || cfg.Proofs == nil || cfg.Access == nil || cfg.TSA == nil {
-		return nil, errors.New("api: Config.Records, Custody, Sharing, Audit, VerifyTokens, Certificates, Proofs, Access and TSA are required")
+		return nil, errors.New("api: Config.Records, EvidenceRecords, Custody, Sharing, Audit, VerifyTokens, Certificates, Proofs, Access and TSA are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -148,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, leaving: cfg.Leaving, consortium: cfg.Consortium, peers: cfg.Peers, members: anchor.MemberNames(cfg.Trust.Validators), governance: cfg.Governance, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, ers: cfg.EvidenceRecords, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, leaving: cfg.Leaving, consortium: cfg.Consortium, peers: cfg.Peers, members: anchor.MemberNames(cfg.Trust.Validators), governance: cfg.Governance, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError

@@ -34,7 +34,7 @@ var (
 	ErrUploadState = errors.New("evidence: upload used out of order")
 	// ErrRecordPending means the item has no RFC 4998 evidence record yet:
 	// it is not final, or the records of its batch are not built yet
-	// (RunEvidenceRecords).
+	// (evidence/records: records.Keeper.RunBuilds).
 	ErrRecordPending = errors.New("evidence: no evidence record yet")
 )
 
@@ -107,10 +107,3 @@ func (e *MetadataError) Unwrap() error {
 	}
 	return nil
 }
-
-// ErrRenewalBlocked means an evidence record due for renewal was not
-// renewed: the TSA's certificate does not outlive the one it would
-// replace, its token is of a retired algorithm, or the item's stored bytes
-// do not match its record (docs/operations.md, "Renewing evidence
-// records").
-var ErrRenewalBlocked = errors.New("evidence: evidence-record renewal blocked")

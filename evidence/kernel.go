@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -16,13 +17,16 @@ import (
 // register, evidence/copyright; the notarial certificates,
 // evidence/certificates; the organizations' audit trails,
 // evidence/audittrail; the matters and the acts of sharing,
-// evidence/sharing) builds on. A register keeps its own
+// evidence/sharing; the RFC 4998 evidence records, evidence/records)
+// builds on. A register keeps its own
 // buckets in the service's database and writes them in the service's
 // transactions, together with the custody events, audit events and leaves
 // that its acts put on the evidence. The core calls back into registers
 // only through plain functions of the transaction given in Config
-// (OnLeafFinal, ItemOwner). The integrity audit of the documents registers
-// keep (evidence/integrity) reads the core through the same API.
+// (OnLeafFinal, ItemOwner), and signals finality on a channel the
+// evidence records' builder reads (Finalized). The integrity audit of the
+// documents registers keep (evidence/integrity) reads the core through
+// the same API.
 
 // View runs fn in a read-only transaction of the service's database.
 func (s *Service) View(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
@@ -34,6 +38,20 @@ func (s *Service) View(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) 
 // is told that leaves were queued.
 func (s *Service) Update(fn func(tx *bolt.Tx) error) error {
 	if err := s.commits.commit(fn); err != nil {
+		return err
+	}
+	s.leavesQueued()
+	return nil
+}
+
+// UpdateAlone applies fn in a write transaction of its own, outside the
+// group commit, and returns once it is durable, or with fn's error
+// (nothing of fn is then committed); fn runs once. It is for a register's
+// long writes that are on no upload's path: the batches and renewals of
+// the evidence records (evidence/records). Once it has committed, the
+// anchor is told that leaves were queued, as after Update.
+func (s *Service) UpdateAlone(fn func(tx *bolt.Tx) error) error {
+	if err := s.db.Update(fn); err != nil {
 		return err
 	}
 	s.leavesQueued()
@@ -150,6 +168,60 @@ func StoredEvents(tx *bolt.Tx, seq uint64) [][]byte {
 		out = append(out, v)
 	}
 	return out
+}
+
+// FinalRecords calls fn with the sequence number and the stored JSON
+// (valid only inside tx) of each final (anchored) record of tx, from
+// sequence number from on, in order, until a record that is not final yet
+// or fn returns false. Records become final in the order of their
+// sequence numbers (putRecord queues a record's created event in the
+// transaction that numbers it), so every record before the first one not
+// final is final. It returns where the next scan starts: that first
+// record not final, or the one after the last that fn was given. The
+// builder of the items' evidence records (evidence/records) scans with it.
+func FinalRecords(tx *bolt.Tx, from uint64, fn func(seq uint64, stored []byte) bool) uint64 {
+	next := from
+	anchored := tx.Bucket(bAnchHt)
+	c := tx.Bucket(bRecords).Cursor()
+	for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
+		seq := u64val(k)
+		if anchored.Get(k) == nil && !storedAnchored(v) {
+			return seq
+		}
+		next = seq + 1
+		if !fn(seq, v) {
+			break
+		}
+	}
+	return next
+}
+
+// storedAnchored reports whether a record's stored JSON says it is
+// anchored (records anchored before the anchored bucket existed). The
+// bytes are looked at first, so that the many records that do not say so
+// are not decoded.
+func storedAnchored(v []byte) bool {
+	if !bytes.Contains(v, []byte(`"status":"anchored"`)) {
+		return false
+	}
+	var r struct {
+		Status string `json:"status"`
+	}
+	return json.Unmarshal(v, &r) == nil && r.Status == StatusAnchored
+}
+
+// Finalized receives after MarkFinal made leaves final: items may have
+// become final. Signals coalesce and MarkFinal never blocks on them, so
+// the channel has one reader: the builder of the items' evidence records
+// (records.Keeper.RunBuilds).
+func (s *Service) Finalized() <-chan struct{} { return s.finalKick }
+
+// finalWake signals Finalized. It never blocks.
+func (s *Service) finalWake() {
+	select {
+	case s.finalKick <- struct{}{}:
+	default:
+	}
 }
 
 // AppendEvent appends e to the custody chain of the item with sequence

@@ -47,7 +47,7 @@ func (s *Service) MarkFinal(batches []anchor.Batch) error {
 		}
 	}
 	if len(batches) > 0 {
-		s.ersWake() // their evidence records (evidencerecords.go)
+		s.finalWake() // the builder of their evidence records (Finalized)
 	}
 	return nil
 }

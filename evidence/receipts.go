@@ -45,6 +45,7 @@ type Prover struct {
 	s       *Service
 	a       Anchor            // nil: nothing is anchored (a node without a chain)
 	members map[string]string // member ID → name, for lookups (WithMembers)
+	ers     ERSReader         // the items' evidence records (WithRecords); nil: receipts embed none
 }
 
 // NewProver returns the prover of s's items in the log a keeps; a may be
@@ -167,12 +168,15 @@ func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions
 
 // withRecord embeds the item's evidence record in r, a version-3 or
 // version-4 receipt, making it version 5 (docs/receipt.md §9), once the
-// item has one; until then r is returned as it is.
+// item has one (WithRecords); until then r is returned as it is.
 func (p *Prover) withRecord(ctx context.Context, r *receipt.Receipt) (*receipt.Receipt, error) {
 	if r.Version != receipt.Version3 && r.Version != receipt.Version4 {
 		return r, nil // a chain before state version 3: versions 1 and 2 carry none
 	}
-	der, err := p.s.EvidenceRecord(ctx, r.Evidence.ID)
+	if p.ers == nil {
+		return r, nil
+	}
+	der, err := p.ers.EvidenceRecord(ctx, r.Evidence.ID)
 	if errors.Is(err, ErrRecordPending) {
 		return r, nil
 	}
@@ -398,6 +402,23 @@ type Lookup struct {
 type DigestIndex interface {
 	Deposit(sum [32]byte) (anchor.DepositInfo, bool, error)
 	DepositSM3(sum [32]byte) (anchor.DepositInfo, bool, error)
+}
+
+// ERSReader gives the items' RFC 4998 evidence records
+// (records.Keeper), which version-5 receipts embed.
+type ERSReader interface {
+	// EvidenceRecord is item id's DER EvidenceRecord, or ErrRecordPending
+	// while it has none.
+	EvidenceRecord(ctx context.Context, id string) ([]byte, error)
+}
+
+// WithRecords returns a prover whose receipts embed the item's evidence
+// record from r once it has one (withRecord); a prover without r embeds
+// none.
+func (p *Prover) WithRecords(r ERSReader) *Prover {
+	q := *p
+	q.ers = r
+	return &q
 }
 
 // WithMembers returns a prover that names the members of the digest

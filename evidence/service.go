@@ -87,19 +87,6 @@ type Config struct {
 	// evidence/sharing calls) and GiveItem, which ends a former owner's
 	// shares, tell it.
 	OnShare func(tx *bolt.Tx, sh *Share) error
-	// EvidenceRecordBatch is the most final items one RFC 4998 evidence
-	// record time-stamp covers (RunEvidenceRecords); 0 means
-	// DefaultEvidenceRecordBatch.
-	EvidenceRecordBatch int
-	// Renewal configures the renewal of evidence records (ersrenew*.go):
-	// when a chain's time-stamps are renewed and to which hash a retired
-	// one's hash trees move.
-	Renewal RenewalConfig
-	// DocumentBytes, if set, returns the bytes of the document key
-	// (docrecords.go: a certificate's signed PDF), which a hash-tree
-	// renewal of its record hashes anew (docrenew.go). Without it, a
-	// document due for one is blocked.
-	DocumentBytes func(ctx context.Context, key string) ([]byte, error)
 }
 
 // Service files evidence and records every access to it.
@@ -116,12 +103,9 @@ type Service struct {
 	cursors   *cursors    // seals listing cursors (cursor.go)
 	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
 	foldWindow time.Duration
-	// ersKick wakes RunEvidenceRecords; ersMu serializes its passes
-	// (evidencerecords.go).
-	ersKick chan struct{}
-	ersMu   sync.Mutex
-	// renewMu serializes renewal runs (ersrenewrun.go).
-	renewMu sync.Mutex
+	// finalKick carries MarkFinal's signal that items may have become
+	// final (Finalized).
+	finalKick chan struct{}
 }
 
 // New validates cfg and prepares the store. Call Recover before serving.
@@ -148,16 +132,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	switch {
-	case cfg.EvidenceRecordBatch < 0:
-		return nil, fmt.Errorf("evidence: Config.EvidenceRecordBatch %d is negative", cfg.EvidenceRecordBatch)
-	case cfg.EvidenceRecordBatch == 0:
-		cfg.EvidenceRecordBatch = DefaultEvidenceRecordBatch
-	}
-	if err := cfg.Renewal.resolve(); err != nil {
-		return nil, err
-	}
-	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, [][]byte{bVerifyTok, bDocSum}, ersBuckets, ersRenewBuckets); err != nil {
+	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, [][]byte{bVerifyTok, bDocSum}); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	inline, err := inlineMax(cfg)
@@ -175,7 +150,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: cursor key: %w", err)
 	}
-	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1), ersKick: make(chan struct{}, 1),
+	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1), finalKick: make(chan struct{}, 1),
 		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur,
 		foldWindow: foldWindow(cfg.ReadFoldWindow)}
 	if len(digests.bySeq) > 0 {

@@ -4,7 +4,7 @@ import "time"
 
 // The evidence-record renewal's answers (GET and POST
 // /api/v1/admin/evidence-records/...), as a client reads them; the node
-// writes evidence.RenewalStatus and evidence.RenewalRun.
+// writes records.RenewalStatus and records.RenewalRun.
 
 // RenewalStatus is the state of the node's evidence records.
 type RenewalStatus struct {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/internal/text"
 )
 
@@ -140,7 +140,7 @@ type AuditConfig struct {
 }
 
 // EvidenceRecordsConfig is the [evidence_records] table: when the items'
-// RFC 4998 evidence records are renewed (see evidence.RenewalConfig).
+// RFC 4998 evidence records are renewed (see records.RenewalConfig).
 type EvidenceRecordsConfig struct {
 	// RenewInterval is the time between renewal runs, the first one
 	// RenewInterval after start; default 24h, "0s" schedules none (runs
@@ -161,11 +161,11 @@ type EvidenceRecordsConfig struct {
 	Hash string `toml:"hash"`
 }
 
-// renewal is the table as evidence.RenewalConfig.
-func (c EvidenceRecordsConfig) renewal() (evidence.RenewalConfig, error) {
-	r := evidence.RenewalConfig{Before: c.RenewBefore.Duration, RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures}
+// renewal is the table as records.RenewalConfig.
+func (c EvidenceRecordsConfig) renewal() (records.RenewalConfig, error) {
+	r := records.RenewalConfig{Before: c.RenewBefore.Duration, RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures}
 	if c.Hash != "" {
-		h, ok := evidence.ParseHash(c.Hash)
+		h, ok := records.ParseHash(c.Hash)
 		if !ok {
 			return r, fmt.Errorf("config: evidence_records.hash %q: want SHA-256, SHA-384 or SHA-512", c.Hash)
 		}

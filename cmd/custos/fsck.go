@@ -116,7 +116,7 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 	if err != nil {
 		return nil, err
 	}
-	certs, err := certificates.New(ev)
+	certs, err := certificates.New(ev, nil) // it only audits: no PDF records are built
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/document"
@@ -80,6 +81,7 @@ func serveCmd() *cobra.Command {
 type node struct {
 	db      *bolt.DB
 	ev      *evidence.Service
+	ers     *records.Keeper // the evidence records of the items and of the certificates' PDFs
 	certs   *certificates.Register
 	crs     *copyright.Register
 	hooks   *webhooks.Service
@@ -127,10 +129,10 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	defer cancel()
 	go n.ev.Run(runCtx, 10*time.Second)
 	go n.ev.RunReadFolds(runCtx)
-	go n.ev.RunEvidenceRecords(runCtx, time.Minute)          // RFC 4998 records of final items; woken by finality
+	go n.ers.RunBuilds(runCtx, time.Minute)                  // RFC 4998 records of final items; woken by finality
 	go n.certs.RunPDFRecords(runCtx, time.Minute, log.Error) // and of certificates' signed PDFs; woken by issuance
 	if d := cfg.EvidenceRecords.RenewInterval.Duration; d > 0 {
-		go n.ev.RunRenewals(runCtx, d, "node:renewal") // their renewal before expiry and after an algorithm's retirement
+		go n.ers.RunRenewals(runCtx, d, "node:renewal") // their renewal before expiry and after an algorithm's retirement
 	}
 	go n.hooks.Run(runCtx)
 	go n.audit.Run(runCtx)
@@ -248,18 +250,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, err
 	}
-	// The certificates' register, made after the service, gives the PDFs'
-	// bytes to the hash-tree renewal of their records.
-	var certsReg atomic.Pointer[certificates.Register]
 	ev, err := evidence.New(ctx, evidence.Config{
-		Renewal: renewal,
-		DocumentBytes: func(ctx context.Context, key string) ([]byte, error) {
-			r := certsReg.Load()
-			if r == nil {
-				return nil, errors.New("the certificates' register is not open yet")
-			}
-			return r.DocumentBytes(ctx, key)
-		},
 		DB: db, Blobs: blobs, TSA: tsa, External: external, StampTimeout: stampTimeout(cfg),
 		SM3: cfg.SM3, MaxSize: cfg.MaxUploadBytes, Log: log, ReadFoldWindow: cfg.Custody.ReadFoldWindow.Duration,
 		OnLeaves: func() {
@@ -313,7 +304,24 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err != nil {
 		return nil, err
 	}
-	certs, err := certificates.New(ev)
+	// The certificates' register, made after the evidence records, gives
+	// the PDFs' bytes to the hash-tree renewal of their records.
+	var certsReg atomic.Pointer[certificates.Register]
+	ers, err := records.New(ev, records.Config{
+		TSA:     tsa,
+		Renewal: renewal,
+		DocumentBytes: func(ctx context.Context, key string) ([]byte, error) {
+			r := certsReg.Load()
+			if r == nil {
+				return nil, errors.New("the certificates' register is not open yet")
+			}
+			return r.DocumentBytes(ctx, key)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	certs, err := certificates.New(ev, ers)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +335,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	}
 	running.Store(ch.Chain)
 	notices.dir = ch.Chain
-	n := &node{db: db, ev: ev, certs: certs, crs: crs, hooks: hooks, chain: ch, numbers: numbers, notices: notices}
+	n := &node{db: db, ev: ev, ers: ers, certs: certs, crs: crs, hooks: hooks, chain: ch, numbers: numbers, notices: notices}
 	if err := n.serveAPI(cfg, log, tsa, pki); err != nil {
 		ch.close()
 		return nil, err
@@ -362,7 +370,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	go registerOrgs(auditCtx, n.chain.Chain, orgs, &conflictTeller{ev: ev, hooks: n.hooks, member: n.chain.Member(), name: n.memberName}, log)
 	go watchRemoval(auditCtx, n.chain.Chain, log)
 	go numberCopyrights(auditCtx, n.chain.Chain, n.crs, orgs, n.numbers, log)
-	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames())
+	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames()).WithRecords(n.ers)
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	if err := trustIssuedTSA(cfg, &opts); err != nil {
 		return err
@@ -378,9 +386,9 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	tsaChain, tsaRoots := pki.tsaTrust()
 	srv, err := api.New(api.Config{
-		Records: ev, Custody: ev, Sharing: shares, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
+		Records: ev, EvidenceRecords: n.ers, Custody: ev, Sharing: shares, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Governance: n.chain, Directory: n.chain, Leaving: n.chain, Consortium: n.chain.Chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Renewals: n.ev, Peers: peers,
+		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Renewals: n.ers, Peers: peers,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,

@@ -144,7 +144,7 @@ func TestDocumentChecksumsForOlderStore(t *testing.T) {
 	if rep, err := w.s.audit(context.Background(), integrity.Options{Anchor: w.a}); err != nil || len(rep.BadDocuments) != 1 {
 		t.Fatalf("Audit without checksums = %v, %v; want the certificate reported", rep.BadDocuments, err)
 	}
-	if _, err := New(w.s.Service); err != nil {
+	if _, err := New(w.s.Service, nil); err != nil {
 		t.Fatal(err)
 	}
 	if evidencetest.Get(t, w.s.Service, sums, key) == nil {

@@ -95,20 +95,24 @@ const listing = "certificates"
 // checks them through Audit (integrity.Options.Documents).
 type Register struct {
 	ev   *evidence.Service
+	docs Documents     // the PDFs' evidence records; nil: none (pdfrecords.go)
 	kick chan struct{} // wakes RunPDFRecords: a certificate was issued
 }
 
 // New returns the certificate records kept in ev's database, creating
 // their buckets and giving the certificates of a store from before
-// document checksums theirs.
-func New(ev *evidence.Service) (*Register, error) {
+// document checksums theirs. docs keeps the evidence records of their
+// signed PDFs (records.Keeper); it is nil for a register that only reads
+// and audits (custos fsck), whose PDFs then get none: BuildPDFRecords
+// builds nothing, PDFRecord is evidence.ErrRecordPending.
+func New(ev *evidence.Service, docs Documents) (*Register, error) {
 	if err := ev.CreateBuckets(buckets...); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	if err := ev.SumDocuments(bCerts, docKind); err != nil {
 		return nil, fmt.Errorf("evidence: document checksums: %w", err)
 	}
-	return &Register{ev: ev, kick: make(chan struct{}, 1)}, nil
+	return &Register{ev: ev, docs: docs, kick: make(chan struct{}, 1)}, nil
 }
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }

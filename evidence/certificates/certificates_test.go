@@ -178,7 +178,7 @@ func TestReserveCertificateNumbers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := New(ev)
+		s, err := New(ev, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

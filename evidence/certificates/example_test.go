@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -42,7 +43,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	certs, err := certificates.New(ev)
+	recs, err := records.New(ev, records.Config{TSA: evidencetest.TSA{}}) // the PDFs' evidence records
+	if err != nil {
+		log.Fatal(err)
+	}
+	certs, err := certificates.New(ev, recs)
 	if err != nil {
 		log.Fatal(err)
 	}

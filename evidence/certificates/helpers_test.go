@@ -11,6 +11,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
 )
 
@@ -34,7 +35,11 @@ type world struct {
 func newWorld(t testing.TB, cfg evidence.Config) *world {
 	t.Helper()
 	ev := evidencetest.New(t, cfg)
-	reg, err := New(ev)
+	recs, err := records.New(ev, records.Config{TSA: evidencetest.TSA{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := New(ev, recs)
 	if err != nil {
 		t.Fatal(err)
 	}

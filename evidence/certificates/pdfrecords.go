@@ -12,14 +12,22 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/records"
 )
 
 // Evidence records of the certificates' signed PDFs (docs/evidence-records.md,
 // "Records of registrations and certificates"): each PDF's SHA-256 gets an
-// RFC 4998 record of its own (evidence.Service.BuildDocumentRecords, one
+// RFC 4998 record of its own (records.Keeper.BuildDocumentRecords, one
 // built-in-TSA time-stamp per batch of certificates), so that the signed
 // PDF stays provable after its signature's TSA certificate expires. The
 // items the certificate names have theirs already.
+
+// Documents is what the register needs of the evidence records
+// (records.Keeper): its PDFs' records, built and read.
+type Documents interface {
+	BuildDocumentRecords(ctx context.Context, docs []records.Document) (int, error)
+	DocumentRecord(ctx context.Context, key string) ([]byte, [32]byte, error)
+}
 
 // pdfKey is the document key of certificate id's PDF record.
 func pdfKey(id string) string { return "certificate:" + id }
@@ -29,7 +37,10 @@ func pdfKey(id string) string { return "certificate:" + id }
 // evidence.ErrRecordPending while it has none. It checks no reader: the
 // caller has read the certificate (Certificate).
 func (s *Register) PDFRecord(ctx context.Context, id string) ([]byte, string, error) {
-	der, sum, err := s.ev.DocumentRecord(ctx, pdfKey(id))
+	if s.docs == nil {
+		return nil, "", evidence.ErrRecordPending
+	}
+	der, sum, err := s.docs.DocumentRecord(ctx, pdfKey(id))
 	if err != nil {
 		return nil, "", err
 	}
@@ -38,7 +49,7 @@ func (s *Register) PDFRecord(ctx context.Context, id string) ([]byte, string, er
 
 // DocumentBytes returns the bytes of document key: the signed PDF of the
 // certificate whose PDF record it is ("certificate:<id>"). It is the
-// evidence.Config.DocumentBytes hook, which a hash-tree renewal of the
+// records.Config.DocumentBytes hook, which a hash-tree renewal of the
 // PDF's record hashes anew; it records no access (the node reads its own
 // PDF, no one is shown it).
 func (s *Register) DocumentBytes(_ context.Context, key string) ([]byte, error) {
@@ -63,7 +74,10 @@ func (s *Register) DocumentBytes(_ context.Context, key string) ([]byte, error) 
 // at every certificate each time (they are few), and a PDF that has its
 // record is not given another.
 func (s *Register) BuildPDFRecords(ctx context.Context) (int, error) {
-	var docs []evidence.Document
+	if s.docs == nil {
+		return 0, nil
+	}
+	var docs []records.Document
 	err := s.ev.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCerts).ForEach(func(_, v []byte) error {
 			var c struct {
@@ -77,7 +91,7 @@ func (s *Register) BuildPDFRecords(ctx context.Context) (int, error) {
 			if err != nil || len(sum) != 32 {
 				return nil
 			}
-			d := evidence.Document{Key: pdfKey(c.ID)}
+			d := records.Document{Key: pdfKey(c.ID)}
 			copy(d.SHA256[:], sum)
 			docs = append(docs, d)
 			return nil
@@ -86,7 +100,7 @@ func (s *Register) BuildPDFRecords(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return s.ev.BuildDocumentRecords(ctx, docs)
+	return s.docs.BuildDocumentRecords(ctx, docs)
 }
 
 // RunPDFRecords builds the PDFs' records until ctx ends: at once, then

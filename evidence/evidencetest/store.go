@@ -63,6 +63,15 @@ func Get(t testing.TB, s *evidence.Service, bucket, key []byte) []byte {
 // sequence number (8 bytes) and the event's (4), as stored on disk.
 var EventsBucket = []byte("events")
 
+// RecordsBucket is evidence's bucket of records (JSON), keyed by the
+// item's sequence number (8 bytes), as stored on disk.
+var RecordsBucket = []byte("records")
+
+// AnchoredBucket is evidence's bucket of the heights at which records
+// became final, keyed by the item's sequence number (8 bytes), each
+// height 8 bytes, as stored on disk.
+var AnchoredBucket = []byte("anchored")
+
 // DropEvent deletes the item's last custody event of type typ, returning
 // its key and value (Put them back to restore it).
 func DropEvent(t testing.TB, s *evidence.Service, item, typ string) (key, val []byte) {

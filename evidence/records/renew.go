@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/evidence"
 )
 
 // Custody event types of a renewal, on each renewed item's chain
@@ -97,7 +98,7 @@ var keyLast = []byte("last")
 
 // Renew renews what is due (RenewalConfig): the hash trees of items whose
 // chain's hash is retired (RFC 4998 §5.3, one new chain per item, from
-// its stored bytes, one token per EvidenceRecordBatch items), then the
+// its stored bytes, one token per Config.Batch items), then the
 // time-stamps of chains whose last token's certificate expires within
 // Before or whose algorithm is retired (§5.2, one ArchiveTimeStamp per
 // batch, one token for up to renewChunkItems items). Each token is
@@ -106,14 +107,14 @@ var keyLast = []byte("last")
 // was never used, and the next run finds the rest still due; nothing is
 // renewed twice. Runs are serialized. The error is for a run that could
 // not start; what failed on the way is in the run's Errors.
-func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, error) {
-	s.renewMu.Lock()
-	defer s.renewMu.Unlock()
-	run := &RenewalRun{Started: s.cfg.Now().UTC(), DryRun: opts.DryRun}
+func (k *Keeper) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, error) {
+	k.renewMu.Lock()
+	defer k.renewMu.Unlock()
+	run := &RenewalRun{Started: k.ev.Now().UTC(), DryRun: opts.DryRun}
 	if opts.Actor == "" {
 		opts.Actor = "node:renewal"
 	}
-	p, err := s.plan(run.Started)
+	p, err := k.plan(run.Started)
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +143,8 @@ func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, er
 		}
 	}
 	if opts.DryRun {
-		s.dryRun(run, hashDue, tsDue)
-		s.dryRunHashTrees(&run.Documents.HashTree, docHashDue)
+		k.dryRun(run, hashDue, tsDue)
+		k.dryRunHashTrees(&run.Documents.HashTree, docHashDue)
 		for _, chunk := range timeStampChunks(docDue) {
 			run.Documents.TimeStamp.Tokens++ // one hash: SHA-256
 			for _, b := range chunk {
@@ -152,15 +153,15 @@ func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, er
 			}
 		}
 	} else {
-		s.renewHashTrees(ctx, run, hashDue, opts.Actor)
-		s.renewDocHashTrees(ctx, run, docHashDue)
-		s.renewTimeStamps(ctx, run, tsDue, opts.Actor)
-		s.renewTimeStamps(ctx, run, docDue, opts.Actor)
+		k.renewHashTrees(ctx, run, hashDue, opts.Actor)
+		k.renewDocHashTrees(ctx, run, docHashDue)
+		k.renewTimeStamps(ctx, run, tsDue, opts.Actor)
+		k.renewTimeStamps(ctx, run, docDue, opts.Actor)
 	}
-	run.Finished = s.cfg.Now().UTC()
+	run.Finished = k.ev.Now().UTC()
 	if !opts.DryRun {
 		b, _ := json.Marshal(run) // a RenewalRun always encodes
-		if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bERSRun).Put(keyLast, b) }); err != nil {
+		if err := k.ev.UpdateAlone(func(tx *bolt.Tx) error { return tx.Bucket(bERSRun).Put(keyLast, b) }); err != nil {
 			return run, err
 		}
 	}
@@ -168,8 +169,8 @@ func (s *Service) Renew(ctx context.Context, opts RenewOptions) (*RenewalRun, er
 }
 
 // dryRun counts what a run would renew, and the tokens it would ask.
-func (s *Service) dryRun(run *RenewalRun, hashDue, tsDue []*planBatch) {
-	s.dryRunHashTrees(&run.HashTree, hashDue)
+func (k *Keeper) dryRun(run *RenewalRun, hashDue, tsDue []*planBatch) {
+	k.dryRunHashTrees(&run.HashTree, hashDue)
 	for _, chunk := range timeStampChunks(tsDue) {
 		hashes := map[crypto.Hash]bool{}
 		for _, b := range chunk {
@@ -183,13 +184,13 @@ func (s *Service) dryRun(run *RenewalRun, hashDue, tsDue []*planBatch) {
 
 // dryRunHashTrees counts the hash-tree renewals of the due batches (of
 // items or of documents) in c, and the tokens they would ask.
-func (s *Service) dryRunHashTrees(c *RenewedCount, due []*planBatch) {
+func (k *Keeper) dryRunHashTrees(c *RenewedCount, due []*planBatch) {
 	for _, b := range due {
 		c.Batches++
 		c.Items += b.size()
 	}
 	if n := c.Items; n > 0 {
-		c.Tokens = (n + s.cfg.EvidenceRecordBatch - 1) / s.cfg.EvidenceRecordBatch
+		c.Tokens = (n + k.cfg.Batch - 1) / k.cfg.Batch
 	}
 }
 
@@ -233,24 +234,24 @@ func (run *RenewalRun) counts(b *planBatch) runCounts {
 
 // renewTimeStamps renews the due chains, chunk by chunk: chains of items
 // or chains of documents, not both in one call.
-func (s *Service) renewTimeStamps(ctx context.Context, run *RenewalRun, due []*planBatch, actor string) {
+func (k *Keeper) renewTimeStamps(ctx context.Context, run *RenewalRun, due []*planBatch, actor string) {
 	for _, chunk := range timeStampChunks(due) {
 		if ctx.Err() != nil {
 			run.fail(chunk, ctx.Err())
 			continue
 		}
-		s.renewChunk(ctx, run, chunk, actor)
+		k.renewChunk(ctx, run, chunk, actor)
 	}
 }
 
 // renewChunk renews one chunk of chains with one token per hash.
-func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*planBatch, actor string) {
+func (k *Keeper) renewChunk(ctx context.Context, run *RenewalRun, chunk []*planBatch, actor string) {
 	reps := make([]*ers.Record, len(chunk))
 	for i, b := range chunk {
 		reps[i] = &ers.Record{DigestAlgorithms: []crypto.Hash{b.hash}, Chains: []ers.Chain{b.chain}}
 	}
 	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
-	renewed, err := ers.RenewTimeStamps(sctx, reps, s.ersStamper)
+	renewed, err := ers.RenewTimeStamps(sctx, reps, k.ersStamper)
 	cancel()
 	if err != nil {
 		run.fail(chunk, fmt.Errorf("time-stamp renewal of %d batches from %s: %w", len(chunk), chunk[0].what(), err))
@@ -263,7 +264,7 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 		last := renewed[i].Chains[0]
 		a := last[len(last)-1]
 		tokens[string(a.TimeStamp)] = true
-		if err := s.usable(a.TimeStamp, b); err != nil {
+		if err := k.usable(a.TimeStamp, b); err != nil {
 			run.fail([]*planBatch{b}, fmt.Errorf("%s: %w", b.what(), err))
 			continue
 		}
@@ -272,7 +273,7 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 	if len(keep) == 0 {
 		return
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = k.ev.UpdateAlone(func(tx *bolt.Tx) error {
 		for i, b := range keep {
 			renewals := sequential(tx.Bucket(bERSRenew))
 			if b.docs != nil {
@@ -289,7 +290,7 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 				continue // a document has no custody chain
 			}
 			subject := fmt.Sprintf("batch:%d:timestamp:%d", b.num, len(b.chain))
-			if err := s.renewalEvents(tx, b.members, actor, EventTimeStampRenewed, subject); err != nil {
+			if err := k.renewalEvents(tx, b.members, actor, EventTimeStampRenewed, subject); err != nil {
 				return err
 			}
 		}
@@ -299,14 +300,13 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 		run.fail(keep, err)
 		return
 	}
-	s.leavesQueued()
 	counts := run.counts(keep[0])
 	counts.TimeStamp.Tokens += len(tokens)
 	for _, b := range keep {
 		counts.TimeStamp.Batches++
 		counts.TimeStamp.Items += b.size()
 	}
-	s.log.Info("evidence records: time-stamps renewed", "batches", len(keep), "first", keep[0].what(), "tokens", len(tokens))
+	k.ev.Log().Info("evidence records: time-stamps renewed", "batches", len(keep), "first", keep[0].what(), "tokens", len(tokens))
 }
 
 // usable checks that a renewing token helps b: not of a retired
@@ -314,8 +314,8 @@ func (s *Service) renewChunk(ctx context.Context, run *RenewalRun, chunk []*plan
 // that outlives the one of the chain's last token (else the run would
 // renew again and again with a TSA that expires too: rotate its
 // certificate first).
-func (s *Service) usable(token []byte, b *planBatch) error {
-	f, err := s.checkNewToken(token)
+func (k *Keeper) usable(token []byte, b *planBatch) error {
+	f, err := k.checkNewToken(token)
 	if err != nil {
 		return err
 	}
@@ -328,27 +328,27 @@ func (s *Service) usable(token []byte, b *planBatch) error {
 
 // checkNewToken reads a renewal's token and checks that it is of no
 // retired algorithm.
-func (s *Service) checkNewToken(token []byte) (*tokenFacts, error) {
+func (k *Keeper) checkNewToken(token []byte) (*tokenFacts, error) {
 	f, err := readToken(token)
 	if err != nil {
 		return nil, err
 	}
-	if r := s.cfg.Renewal.retiredToken(f); r != "" {
+	if r := k.cfg.Renewal.retiredToken(f); r != "" {
 		return nil, fmt.Errorf("%w: the TSA's token is of a retired algorithm (%s)", ErrRenewalBlocked, r)
 	}
 	return f, nil
 }
 
 // renewalEvents appends one custody event to each item of seqs.
-func (s *Service) renewalEvents(tx *bolt.Tx, seqs []uint64, actor, typ, subject string) error {
-	at := custody.FormatTime(s.cfg.Now())
+func (k *Keeper) renewalEvents(tx *bolt.Tx, seqs []uint64, actor, typ, subject string) error {
+	at := custody.FormatTime(k.ev.Now())
 	for _, seq := range seqs {
-		r, err := getStoredRecord(tx, seq)
+		r, err := evidence.RecordAt(tx, seq)
 		if err != nil {
 			return err
 		}
 		e := &custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: typ, Time: at, Actor: actor, Subject: subject}
-		if err := appendEvent(tx, seq, e); err != nil {
+		if err := evidence.AppendEvent(tx, seq, e); err != nil {
 			return err
 		}
 	}
@@ -356,17 +356,17 @@ func (s *Service) renewalEvents(tx *bolt.Tx, seqs []uint64, actor, typ, subject 
 }
 
 // renewHashTrees gives each item of the due batches a new chain of
-// Renewal.Hash, EvidenceRecordBatch items per token.
-func (s *Service) renewHashTrees(ctx context.Context, run *RenewalRun, due []*planBatch, actor string) {
+// Renewal.Hash, Config.Batch items per token.
+func (k *Keeper) renewHashTrees(ctx context.Context, run *RenewalRun, due []*planBatch, actor string) {
 	var seqs []uint64
 	for _, b := range due {
 		seqs = append(seqs, b.members...)
 	}
 	for len(seqs) > 0 {
-		n := min(len(seqs), s.cfg.EvidenceRecordBatch)
+		n := min(len(seqs), k.cfg.Batch)
 		chunk := seqs[:n]
 		seqs = seqs[n:]
-		if err := s.renewHashTreeChunk(ctx, run, chunk, actor); err != nil {
+		if err := k.renewHashTreeChunk(ctx, run, chunk, actor); err != nil {
 			run.Blocked.Items += len(chunk)
 			run.Errors = append(run.Errors, fmt.Sprintf("hash-tree renewal of %d items from record %d: %v", len(chunk), chunk[0], err))
 		}
@@ -376,14 +376,14 @@ func (s *Service) renewHashTrees(ctx context.Context, run *RenewalRun, due []*pl
 // hashItem is one item of a hash-tree renewal.
 type hashItem struct {
 	seq    uint64
-	rec    *Record
+	rec    *evidence.Record
 	ers    *ers.Record
 	hashed []byte // Renewal.Hash of its stored bytes
 }
 
-func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs []uint64, actor string) error {
-	h := s.cfg.Renewal.Hash
-	items, err := s.hashItems(ctx, run, seqs, h)
+func (k *Keeper) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs []uint64, actor string) error {
+	h := k.cfg.Renewal.Hash
+	items, err := k.hashItems(ctx, run, seqs, h)
 	if err != nil || len(items) == 0 {
 		return err
 	}
@@ -391,12 +391,12 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 	for i, it := range items {
 		recs[i], sums[i] = it.ers, it.hashed
 	}
-	renewed, token, err := s.stampHashTrees(ctx, h, recs, sums)
+	renewed, token, err := k.stampHashTrees(ctx, h, recs, sums)
 	if err != nil {
 		return err
 	}
 	var num uint64
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = k.ev.UpdateAlone(func(tx *bolt.Tx) error {
 		var err error
 		if num, err = putBatch(tx, token); err != nil {
 			return err
@@ -406,15 +406,15 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 		}
 		chains := tx.Bucket(bERSItemX)
 		for i, it := range items {
-			k := uint32(len(it.ers.Chains))
-			if chains.Get(batchKey(it.seq, k)) != nil {
-				return fmt.Errorf("evidence: record %d already has chain %d", it.seq, k) // runs are serialized
+			n := uint32(len(it.ers.Chains))
+			if chains.Get(batchKey(it.seq, n)) != nil {
+				return fmt.Errorf("evidence: record %d already has chain %d", it.seq, n) // runs are serialized
 			}
 			v := u64(num)
-			if tree := renewed[i].Chains[k][0].Tree; tree != nil {
+			if tree := renewed[i].Chains[n][0].Tree; tree != nil {
 				v = append(v, ers.EncodeTree(tree)...)
 			}
-			if err := chains.Put(batchKey(it.seq, k), v); err != nil {
+			if err := chains.Put(batchKey(it.seq, n), v); err != nil {
 				return err
 			}
 		}
@@ -422,7 +422,7 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 		for i, it := range items {
 			seqs[i] = it.seq
 		}
-		if err := s.renewalEvents(tx, seqs, actor, EventHashTreeRenewed, fmt.Sprintf("batch:%d:hash:%s", num, h)); err != nil {
+		if err := k.renewalEvents(tx, seqs, actor, EventHashTreeRenewed, fmt.Sprintf("batch:%d:hash:%s", num, h)); err != nil {
 			return err
 		}
 		return beforeRenewalCommit()
@@ -430,11 +430,10 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 	if err != nil {
 		return err
 	}
-	s.leavesQueued()
 	run.HashTree.Batches++
 	run.HashTree.Items += len(items)
 	run.HashTree.Tokens++
-	s.log.Info("evidence records: hash trees renewed", "batch", num, "items", len(items), "hash", h.String())
+	k.ev.Log().Info("evidence records: hash trees renewed", "batch", num, "items", len(items), "hash", h.String())
 	return nil
 }
 
@@ -442,15 +441,15 @@ func (s *Service) renewHashTreeChunk(ctx context.Context, run *RenewalRun, seqs 
 // ers.RenewHashTree of recs over sums (the new hash h of their data), with
 // one token of the built-in TSA, which must be of no retired algorithm.
 // It returns the renewed records and that token.
-func (s *Service) stampHashTrees(ctx context.Context, h crypto.Hash, recs []*ers.Record, sums [][]byte) ([]*ers.Record, []byte, error) {
+func (k *Keeper) stampHashTrees(ctx context.Context, h crypto.Hash, recs []*ers.Record, sums [][]byte) ([]*ers.Record, []byte, error) {
 	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
-	renewed, err := ers.RenewHashTree(sctx, h, recs, sums, s.ersStamper)
+	renewed, err := ers.RenewHashTree(sctx, h, recs, sums, k.ersStamper)
 	cancel()
 	if err != nil {
 		return nil, nil, err
 	}
 	token := renewed[0].Chains[len(renewed[0].Chains)-1][0].TimeStamp
-	if _, err := s.checkNewToken(token); err != nil {
+	if _, err := k.checkNewToken(token); err != nil {
 		return nil, nil, err
 	}
 	return renewed, token, nil
@@ -459,11 +458,11 @@ func (s *Service) stampHashTrees(ctx context.Context, h crypto.Hash, recs []*ers
 // hashItems reads the records of seqs and hashes their stored bytes; an
 // item whose bytes cannot be read, or do not match its SHA-256, is left
 // out with an error in run (its record stays due).
-func (s *Service) hashItems(ctx context.Context, run *RenewalRun, seqs []uint64, h crypto.Hash) ([]hashItem, error) {
+func (k *Keeper) hashItems(ctx context.Context, run *RenewalRun, seqs []uint64, h crypto.Hash) ([]hashItem, error) {
 	items := make([]hashItem, 0, len(seqs))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := k.ev.View(func(tx *bolt.Tx) error {
 		for _, seq := range seqs {
-			rec, err := getRecord(tx, seq)
+			rec, err := evidence.RecordAt(tx, seq)
 			if err != nil {
 				return err
 			}
@@ -483,7 +482,7 @@ func (s *Service) hashItems(ctx context.Context, run *RenewalRun, seqs []uint64,
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		sum, err := s.hashStored(ctx, it.rec, h)
+		sum, err := k.hashStored(ctx, it.rec, h)
 		if err != nil {
 			run.Blocked.Items++
 			run.Errors = append(run.Errors, fmt.Sprintf("%s: %v", it.rec.ID, err))
@@ -497,8 +496,8 @@ func (s *Service) hashItems(ctx context.Context, run *RenewalRun, seqs []uint64,
 
 // hashStored returns the hash h of r's stored bytes, after checking them
 // against the SHA-256 its record holds.
-func (s *Service) hashStored(ctx context.Context, r *Record, h crypto.Hash) ([]byte, error) {
-	b, err := s.Open(ctx, r)
+func (k *Keeper) hashStored(ctx context.Context, r *evidence.Record, h crypto.Hash) ([]byte, error) {
+	b, err := k.ev.Open(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -514,9 +513,9 @@ func (s *Service) hashStored(ctx context.Context, r *Record, h crypto.Hash) ([]b
 }
 
 // lastRun is the last run that was not a dry run, or nil.
-func (s *Service) lastRun() (*RenewalRun, error) {
+func (k *Keeper) lastRun() (*RenewalRun, error) {
 	var run *RenewalRun
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := k.ev.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bERSRun).Get(keyLast)
 		if v == nil {
 			return nil
@@ -529,7 +528,7 @@ func (s *Service) lastRun() (*RenewalRun, error) {
 
 // RunRenewals runs Renew every interval until ctx ends, the first time
 // one interval after it starts, as actor.
-func (s *Service) RunRenewals(ctx context.Context, interval time.Duration, actor string) {
+func (k *Keeper) RunRenewals(ctx context.Context, interval time.Duration, actor string) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -538,14 +537,14 @@ func (s *Service) RunRenewals(ctx context.Context, interval time.Duration, actor
 			return
 		case <-t.C:
 		}
-		run, err := s.Renew(ctx, RenewOptions{Actor: actor})
+		run, err := k.Renew(ctx, RenewOptions{Actor: actor})
 		switch {
 		case err != nil && ctx.Err() == nil:
-			s.log.Error("evidence records: renewal run failed; retried later", "err", err)
+			k.ev.Log().Error("evidence records: renewal run failed; retried later", "err", err)
 		case err == nil && len(run.Errors) > 0:
-			s.log.Error("evidence records: renewal run left items due", "blocked_items", run.Blocked.Items, "errors", run.Errors[:min(len(run.Errors), 10)])
+			k.ev.Log().Error("evidence records: renewal run left items due", "blocked_items", run.Blocked.Items, "errors", run.Errors[:min(len(run.Errors), 10)])
 		case err == nil && run.TimeStamp.Items+run.HashTree.Items+run.Documents.TimeStamp.Items+run.Documents.HashTree.Items > 0:
-			s.log.Info("evidence records: renewal run", "timestamp_items", run.TimeStamp.Items, "hashtree_items", run.HashTree.Items, "timestamp_documents", run.Documents.TimeStamp.Items,
+			k.ev.Log().Info("evidence records: renewal run", "timestamp_items", run.TimeStamp.Items, "hashtree_items", run.HashTree.Items, "timestamp_documents", run.Documents.TimeStamp.Items,
 				"hashtree_documents", run.Documents.HashTree.Items, "tokens", run.TimeStamp.Tokens+run.HashTree.Tokens+run.Documents.TimeStamp.Tokens+run.Documents.HashTree.Tokens)
 		}
 	}

@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"context"
@@ -17,6 +17,8 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/notary"
 )
 
@@ -36,22 +38,23 @@ func (c *countingTSA) Stamp(ctx context.Context, h crypto.Hash, d []byte) (*nota
 	return c.tsa.Stamp(ctx, h, d)
 }
 
-// ersStore is a store whose service may be closed and opened again (a
-// crash), with a real TSA and its root.
+// ersStore is a store whose service and keeper may be closed and opened
+// again (a crash), with a real TSA and its root.
 type ersStore struct {
 	t     *testing.T
 	path  string
-	blobs *memBlobs
+	blobs *evidencetest.Blobs
 	tsa   *countingTSA
 	roots *x509.CertPool
 	batch int
 	db    *bolt.DB
-	s     *Service
-	// clock, when set, is the service's clock (Config.Now); renewal its
-	// Config.Renewal.
+	ev    *evidence.Service
+	k     *Keeper
+	// clock, when set, is the service's clock (evidence.Config.Now);
+	// renewal the keeper's Config.Renewal.
 	clock   time.Time
 	renewal RenewalConfig
-	// docBytes is the service's Config.DocumentBytes.
+	// docBytes is the keeper's Config.DocumentBytes.
 	docBytes func(ctx context.Context, key string) ([]byte, error)
 }
 
@@ -74,7 +77,7 @@ func devTSA(t testing.TB) (*notary.TSA, *x509.CertPool) {
 func newERSStore(t *testing.T, batch int) *ersStore {
 	t.Helper()
 	tsa, roots := devTSA(t)
-	st := &ersStore{t: t, path: filepath.Join(t.TempDir(), "t.db"), blobs: newMemBlobs(), tsa: &countingTSA{tsa: tsa}, roots: roots, batch: batch}
+	st := &ersStore{t: t, path: filepath.Join(t.TempDir(), "t.db"), blobs: evidencetest.NewBlobs(), tsa: &countingTSA{tsa: tsa}, roots: roots, batch: batch}
 	st.open()
 	t.Cleanup(func() { st.db.Close() })
 	return st
@@ -94,7 +97,11 @@ func (st *ersStore) open() {
 		}
 		return st.clock
 	}
-	st.s, err = New(context.Background(), Config{DB: db, Blobs: st.blobs, TSA: st.tsa, EvidenceRecordBatch: st.batch, Now: now, Renewal: st.renewal, DocumentBytes: st.docBytes})
+	st.ev, err = evidence.New(context.Background(), evidence.Config{DB: db, Blobs: st.blobs, TSA: st.tsa, Now: now})
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	st.k, err = New(st.ev, Config{TSA: st.tsa, Batch: st.batch, Renewal: st.renewal, DocumentBytes: st.docBytes})
 	if err != nil {
 		st.t.Fatal(err)
 	}
@@ -108,33 +115,35 @@ func (st *ersStore) restart() {
 }
 
 // file files n items and returns them with their bytes.
-func (st *ersStore) file(n int) ([]*Record, []string) {
+func (st *ersStore) file(n int) ([]*evidence.Record, []string) {
 	st.t.Helper()
-	var recs []*Record
+	var recs []*evidence.Record
 	var bodies []string
 	for range n {
 		body := fmt.Sprintf("exhibit %d of %s", len(bodies), st.t.Name())
-		r, err := ingest(st.t, st.s, body)
-		if err != nil {
-			st.t.Fatal(err)
-		}
-		recs, bodies = append(recs, r), append(bodies, body)
+		recs, bodies = append(recs, evidencetest.File(st.t, st.ev, "tester", body)), append(bodies, body)
 	}
 	return recs, bodies
 }
 
 // final makes recs final at height, as the anchor's batcher does.
-func (st *ersStore) final(height int64, recs ...*Record) {
+func (st *ersStore) final(height int64, recs ...*evidence.Record) {
 	st.t.Helper()
 	var batches []anchor.Batch
-	st.db.View(func(tx *bolt.Tx) error {
+	err := st.ev.View(func(tx *bolt.Tx) error {
 		for _, r := range recs {
-			leaf := u64val(tx.Bucket(bEvLeaf).Get(eventKey(r.Seq, 0)))
+			leaf, err := evidence.EventLeaf(tx, r.Seq, 0)
+			if err != nil {
+				return err
+			}
 			batches = append(batches, anchor.Batch{From: leaf, Count: 1, Height: height, Final: true})
 		}
 		return nil
 	})
-	if err := st.s.MarkFinal(batches); err != nil {
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	if err := st.ev.MarkFinal(batches); err != nil {
 		st.t.Fatal(err)
 	}
 }
@@ -144,20 +153,20 @@ func (st *ersStore) final(height int64, recs ...*Record) {
 func (st *ersStore) build(items, tokens int) {
 	st.t.Helper()
 	before := st.tsa.calls.Load()
-	n, err := st.s.BuildEvidenceRecords(context.Background())
+	n, err := st.k.Build(context.Background())
 	if err != nil {
 		st.t.Fatal(err)
 	}
 	if got := int(st.tsa.calls.Load() - before); n != items || got != tokens {
-		st.t.Errorf("BuildEvidenceRecords = %d items with %d token(s), want %d with %d", n, got, items, tokens)
+		st.t.Errorf("Build = %d items with %d token(s), want %d with %d", n, got, items, tokens)
 	}
 }
 
 // check verifies rec's served record against body, and that it does not
 // verify against other bytes; it returns the record's token.
-func (st *ersStore) check(rec *Record, body string) []byte {
+func (st *ersStore) check(rec *evidence.Record, body string) []byte {
 	st.t.Helper()
-	der, err := st.s.EvidenceRecord(context.Background(), rec.ID)
+	der, err := st.k.EvidenceRecord(context.Background(), rec.ID)
 	if err != nil {
 		st.t.Fatalf("EvidenceRecord(%s) = %v", rec.ID, err)
 	}
@@ -176,23 +185,23 @@ func (st *ersStore) check(rec *Record, body string) []byte {
 	return r.Chains[0][0].TimeStamp
 }
 
-func (st *ersStore) checkAll(recs []*Record, bodies []string) {
+func (st *ersStore) checkAll(recs []*evidence.Record, bodies []string) {
 	st.t.Helper()
 	for i := range recs {
 		st.check(recs[i], bodies[i])
 	}
 }
 
-func (st *ersStore) pending(recs ...*Record) {
+func (st *ersStore) pending(recs ...*evidence.Record) {
 	st.t.Helper()
 	for _, r := range recs {
-		if _, err := st.s.EvidenceRecord(context.Background(), r.ID); !errors.Is(err, ErrRecordPending) {
-			st.t.Errorf("EvidenceRecord(%s) = %v, want ErrRecordPending", r.ID, err)
+		if _, err := st.k.EvidenceRecord(context.Background(), r.ID); !errors.Is(err, evidence.ErrRecordPending) {
+			st.t.Errorf("EvidenceRecord(%s) = %v, want evidence.ErrRecordPending", r.ID, err)
 		}
 	}
 }
 
-// Final items get records in batches of at most EvidenceRecordBatch, one
+// Final items get records in batches of at most Config.Batch, one
 // token per batch, in filing order; items not final have none, and a
 // pass with nothing to do asks the TSA nothing.
 func TestEvidenceRecordsInBatches(t *testing.T) {
@@ -214,8 +223,8 @@ func TestEvidenceRecordsInBatches(t *testing.T) {
 	for i := 5; i < 7; i++ {
 		st.check(recs[i], bodies[i])
 	}
-	if _, err := st.s.EvidenceRecord(context.Background(), "unknown"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("EvidenceRecord(unknown) = %v, want ErrNotFound", err)
+	if _, err := st.k.EvidenceRecord(context.Background(), "unknown"); !errors.Is(err, evidence.ErrNotFound) {
+		t.Errorf("EvidenceRecord(unknown) = %v, want evidence.ErrNotFound", err)
 	}
 	st.db.View(func(tx *bolt.Tx) error {
 		if n := tx.Bucket(bERSBatch).Stats().KeyN; n != 3 {
@@ -245,20 +254,20 @@ func TestEvidenceRecordsResume(t *testing.T) {
 	st.restart() // final, no records yet
 	st.pending(recs...)
 	st.build(2, 1)
-	before, err := st.s.EvidenceRecord(context.Background(), recs[0].ID)
+	before, err := st.k.EvidenceRecord(context.Background(), recs[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.restart()
 	st.build(0, 0)
-	after, err := st.s.EvidenceRecord(context.Background(), recs[0].ID)
+	after, err := st.k.EvidenceRecord(context.Background(), recs[0].ID)
 	if err != nil || string(after) != string(before) {
 		t.Errorf("the record changed after a restart (%v)", err)
 	}
 	st.final(4, recs[2:]...)
 	st.tsa.down.Store(true)
-	if n, err := st.s.BuildEvidenceRecords(context.Background()); err == nil || n != 0 {
-		t.Errorf("BuildEvidenceRecords with the TSA down = %d, %v; want 0 and an error", n, err)
+	if n, err := st.k.Build(context.Background()); err == nil || n != 0 {
+		t.Errorf("Build with the TSA down = %d, %v; want 0 and an error", n, err)
 	}
 	st.pending(recs[2:]...)
 	st.tsa.down.Store(false)
@@ -294,22 +303,22 @@ func TestEvidenceRecordsOlderStore(t *testing.T) {
 	st.checkAll(recs, bodies)
 }
 
-// RunEvidenceRecords wakes when items become final, without waiting for
+// RunBuilds wakes when items become final, without waiting for
 // its interval.
-func TestRunEvidenceRecordsWakesOnFinality(t *testing.T) {
+func TestRunBuildsWakesOnFinality(t *testing.T) {
 	st := newERSStore(t, 0)
 	recs, bodies := st.file(2)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { st.s.RunEvidenceRecords(ctx, time.Hour); close(done) }()
+	go func() { st.k.RunBuilds(ctx, time.Hour); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	st.final(2, recs...)
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		_, err := st.s.EvidenceRecord(context.Background(), recs[1].ID)
+		_, err := st.k.EvidenceRecord(context.Background(), recs[1].ID)
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, ErrRecordPending) || time.Now().After(deadline) {
+		if !errors.Is(err, evidence.ErrRecordPending) || time.Now().After(deadline) {
 			t.Fatalf("EvidenceRecord after finality = %v", err)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -323,10 +332,7 @@ func TestEvidenceRecordsPassOverDamagedRecord(t *testing.T) {
 	st := newERSStore(t, 0)
 	recs, bodies := st.file(3)
 	st.final(2, recs...)
-	err := st.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bRecords).Put(u64(recs[1].Seq), []byte(`{"id":`)) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	evidencetest.Put(t, st.ev, evidencetest.RecordsBucket, u64(recs[1].Seq), []byte(`{"id":`))
 	st.build(2, 1)
 	st.check(recs[0], bodies[0])
 	st.check(recs[2], bodies[2])

@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"crypto"
@@ -197,9 +197,9 @@ type renewalPlan struct {
 }
 
 // plan reads the store and decides what is due at now.
-func (s *Service) plan(now time.Time) (*renewalPlan, error) {
+func (k *Keeper) plan(now time.Time) (*renewalPlan, error) {
 	p := &renewalPlan{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := k.ev.View(func(tx *bolt.Tx) error {
 		last, err := lastChains(tx)
 		if err != nil {
 			return err
@@ -220,20 +220,20 @@ func (s *Service) plan(now time.Time) (*renewalPlan, error) {
 				pb.facts, pb.err = readToken(pb.chain[len(pb.chain)-1].TimeStamp)
 			}
 			if pb.err == nil {
-				pb.reason, pb.soon = s.cfg.Renewal.due(pb, now)
+				pb.reason, pb.soon = k.cfg.Renewal.due(pb, now)
 			}
 			p.batches = append(p.batches, pb)
 		}
-		p.docs, err = s.planDocuments(tx, now)
+		p.docs, err = k.planDocuments(tx, now)
 		return err
 	})
 	return p, err
 }
 
-// planDocuments reads the document batches (docrecords.go) that are the
+// planDocuments reads the document batches (documents.go) that are the
 // last chain of some document and decides what is due at now, by the
 // items' rules.
-func (s *Service) planDocuments(tx *bolt.Tx, now time.Time) ([]*planBatch, error) {
+func (k *Keeper) planDocuments(tx *bolt.Tx, now time.Time) ([]*planBatch, error) {
 	members, err := docLastChains(tx)
 	if err != nil {
 		return nil, err
@@ -255,7 +255,7 @@ func (s *Service) planDocuments(tx *bolt.Tx, now time.Time) ([]*planBatch, error
 			pb.facts, pb.err = readToken(pb.chain[len(pb.chain)-1].TimeStamp)
 		}
 		if pb.err == nil {
-			pb.reason, pb.soon = s.cfg.Renewal.due(pb, now)
+			pb.reason, pb.soon = k.cfg.Renewal.due(pb, now)
 		}
 		out = append(out, pb)
 	}
@@ -321,7 +321,7 @@ type RenewalStatus struct {
 	LastRun    *RenewalRun `json:"last_run,omitempty"`
 	Errors     []string    `json:"errors,omitempty"`
 	// Documents counts the records of documents (certificate PDFs,
-	// docrecords.go) the same way, by document batch: in its counts,
+	// documents.go) the same way, by document batch: in its counts,
 	// items are documents. NextExpiry and Errors cover them too.
 	Documents StatusCounts `json:"documents"`
 }
@@ -350,17 +350,17 @@ func (c *Count) add(b *planBatch) { c.Batches++; c.Items += b.size() }
 
 // RenewalStatus reports the state of the node's evidence records at now
 // (Config.Now), and the last renewal run.
-func (s *Service) RenewalStatus() (*RenewalStatus, error) {
-	now := s.cfg.Now().UTC()
-	p, err := s.plan(now)
+func (k *Keeper) RenewalStatus() (*RenewalStatus, error) {
+	now := k.ev.Now().UTC()
+	p, err := k.plan(now)
 	if err != nil {
 		return nil, err
 	}
-	c := s.cfg.Renewal
+	c := k.cfg.Renewal
 	st := &RenewalStatus{Now: now, RenewBefore: c.Before.String(), RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures, Hash: c.Hash.String()}
 	st.count(&st.StatusCounts, p.batches)
 	st.count(&st.Documents, p.docs)
-	st.LastRun, err = s.lastRun()
+	st.LastRun, err = k.lastRun()
 	return st, err
 }
 

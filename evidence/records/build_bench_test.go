@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"context"
@@ -11,11 +11,13 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
 )
 
 // BenchmarkEvidenceRecords builds the evidence records of 10,000 final
 // items: "ers.Build" is the baseline, the hash tree and the one token over
-// the same hashes in memory; "store" is BuildEvidenceRecords, which also
+// the same hashes in memory; "store" is Build, which also
 // scans the records, decodes their hashes and writes the token and every
 // item's tree in one transaction. It reports the bytes stored per item.
 func BenchmarkEvidenceRecords(b *testing.B) {
@@ -26,28 +28,29 @@ func BenchmarkEvidenceRecords(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	s, err := New(context.Background(), Config{DB: db, Blobs: newMemBlobs(), TSA: tsa, EvidenceRecordBatch: n})
+	ev, err := evidence.New(context.Background(), evidence.Config{DB: db, Blobs: evidencetest.NewBlobs(), TSA: tsa})
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, err := New(ev, Config{TSA: tsa, Batch: n})
 	if err != nil {
 		b.Fatal(err)
 	}
 	var hashes [][]byte
 	var first, last uint64
 	for i := range n {
-		r, err := ingest(b, s, fmt.Sprintf("bench item %d", i))
-		if err != nil {
-			b.Fatal(err)
-		}
-		h, _ := decodeHex32(r.SHA256)
+		r := evidencetest.File(b, ev, "bench", fmt.Sprintf("bench item %d", i))
+		h, _ := evidence.DecodeDigest(r.SHA256)
 		hashes = append(hashes, h)
-		db.View(func(tx *bolt.Tx) error {
-			last = u64val(tx.Bucket(bEvLeaf).Get(eventKey(r.Seq, 0)))
+		ev.View(func(tx *bolt.Tx) error {
+			last, _ = evidence.EventLeaf(tx, r.Seq, 0)
 			return nil
 		})
 		if i == 0 {
 			first = last
 		}
 	}
-	if err := s.MarkFinal([]anchor.Batch{{From: first, Count: int(last - first + 1), Height: 2, Final: true}}); err != nil {
+	if err := ev.MarkFinal([]anchor.Batch{{From: first, Count: int(last - first + 1), Height: 2, Final: true}}); err != nil {
 		b.Fatal(err)
 	}
 	stamper := func(ctx context.Context, h crypto.Hash, d []byte) ([]byte, error) {
@@ -84,8 +87,8 @@ func BenchmarkEvidenceRecords(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			if got, err := s.BuildEvidenceRecords(context.Background()); err != nil || got != n {
-				b.Fatalf("BuildEvidenceRecords = %d, %v; want %d", got, err, n)
+			if got, err := k.Build(context.Background()); err != nil || got != n {
+				b.Fatalf("Build = %d, %v; want %d", got, err, n)
 			}
 		}
 		b.StopTimer()

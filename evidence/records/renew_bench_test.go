@@ -1,8 +1,9 @@
-package evidence
+package records
 
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -14,6 +15,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
 )
 
 // renewBenchItems is the store size of BenchmarkRenewal:
@@ -33,7 +36,7 @@ func renewBenchItems(b *testing.B) int {
 // BenchmarkRenewal renews the evidence records of n anchored items (a
 // store written directly: records, their created events, their bytes in
 // memory), in batches of 10,000: "build" is the baseline, the node's
-// build of their first records (BuildEvidenceRecords); "timestamp" a
+// build of their first records (Build); "timestamp" a
 // time-stamp renewal of every batch after a TSA rotation (Renew, with
 // its custody events); "hashtree" a hash-tree renewal to SHA-512 of every
 // item from its stored bytes. Each reports items/s and tokens per
@@ -44,21 +47,25 @@ func BenchmarkRenewal(b *testing.B) {
 	tsa1, _ := p.tsa(b, "TSA 1", r0, r0.Add(time.Hour))
 	clock := r0.Add(time.Hour)
 	counting := &countingTSA{tsa: tsa1}
-	blobs := newMemBlobs()
+	blobs := evidencetest.NewBlobs()
 	db, err := bolt.Open(filepath.Join(b.TempDir(), "b.db"), 0o600, &bolt.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
 	renewal := RenewalConfig{}
-	open := func() *Service {
-		s, err := New(context.Background(), Config{DB: db, Blobs: blobs, TSA: counting, Now: func() time.Time { return clock }, Renewal: renewal})
+	ev, err := evidence.New(context.Background(), evidence.Config{DB: db, Blobs: blobs, TSA: counting, Now: func() time.Time { return clock }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	open := func() *Keeper {
+		k, err := New(ev, Config{TSA: counting, Renewal: renewal})
 		if err != nil {
 			b.Fatal(err)
 		}
-		return s
+		return k
 	}
-	s := open()
+	k := open()
 	fillAnchored(b, db, blobs, n)
 	measure := func(name string, run func() int) {
 		b.Run(name, func(b *testing.B) {
@@ -77,7 +84,7 @@ func BenchmarkRenewal(b *testing.B) {
 		})
 	}
 	measure("build", func() int {
-		got, err := s.BuildEvidenceRecords(context.Background())
+		got, err := k.Build(context.Background())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -87,16 +94,16 @@ func BenchmarkRenewal(b *testing.B) {
 	clock = r0.Add(5*365*24*time.Hour - 100*24*time.Hour)
 	counting.tsa, _ = p.tsa(b, "TSA 2", clock.Add(-time.Hour), clock)
 	measure("timestamp", func() int {
-		run, err := s.Renew(context.Background(), RenewOptions{Actor: "node:bench"})
+		run, err := k.Renew(context.Background(), RenewOptions{Actor: "node:bench"})
 		if err != nil || len(run.Errors) > 0 {
 			b.Fatalf("Renew = %+v, %v", run, err)
 		}
 		return run.TimeStamp.Items
 	})
 	renewal.RetiredHashes = []string{"SHA-256"}
-	s = open()
+	k = open()
 	measure("hashtree", func() int {
-		run, err := s.Renew(context.Background(), RenewOptions{Actor: "node:bench"})
+		run, err := k.Renew(context.Background(), RenewOptions{Actor: "node:bench"})
 		if err != nil || len(run.Errors) > 0 {
 			b.Fatalf("Renew = %+v, %v", run, err)
 		}
@@ -106,9 +113,10 @@ func BenchmarkRenewal(b *testing.B) {
 
 // fillAnchored writes n anchored items straight into the store, as
 // filing and anchoring would leave them for the evidence records: a
-// record (ID, SHA-256, size), a created event, the anchored height, and
-// the bytes in blobs.
-func fillAnchored(b *testing.B, db *bolt.DB, blobs *memBlobs, n int) {
+// record (ID, SHA-256, size), a created event, the anchored height (in
+// evidence's buckets, as evidencetest names them), and the bytes in
+// blobs.
+func fillAnchored(b *testing.B, db *bolt.DB, blobs *evidencetest.Blobs, n int) {
 	b.Helper()
 	const per = 10_000
 	for from := 0; from < n; from += per {
@@ -117,9 +125,9 @@ func fillAnchored(b *testing.B, db *bolt.DB, blobs *memBlobs, n int) {
 				seq := uint64(i + 1)
 				body := []byte("benchmark item " + strconv.Itoa(i))
 				sum := sha256.Sum256(body)
-				r := Record{ID: NewID(), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(body))}
+				r := evidence.Record{ID: evidence.NewID(), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(body))}
 				v, _ := json.Marshal(r)
-				if err := tx.Bucket(bRecords).Put(u64(seq), v); err != nil {
+				if err := tx.Bucket(evidencetest.RecordsBucket).Put(u64(seq), v); err != nil {
 					return err
 				}
 				e := custody.Event{V: custody.EventVersion, Evidence: r.ID, Type: custody.EventCreated, Time: custody.FormatTime(r0), Actor: "bench",
@@ -128,15 +136,13 @@ func fillAnchored(b *testing.B, db *bolt.DB, blobs *memBlobs, n int) {
 				if err != nil {
 					return err
 				}
-				if err := tx.Bucket(bEvents).Put(eventKey(seq, 0), eb); err != nil {
+				if err := tx.Bucket(evidencetest.EventsBucket).Put(binary.BigEndian.AppendUint32(u64(seq), 0), eb); err != nil {
 					return err
 				}
-				if err := tx.Bucket(bAnchHt).Put(u64(seq), u64(2)); err != nil {
+				if err := tx.Bucket(evidencetest.AnchoredBucket).Put(u64(seq), u64(2)); err != nil {
 					return err
 				}
-				blobs.mu.Lock()
-				blobs.blobs[r.BlobKey()] = body
-				blobs.mu.Unlock()
+				blobs.Set(r.BlobKey(), body)
 			}
 			return nil
 		})

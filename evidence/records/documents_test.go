@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/evidence"
 )
 
 // Documents' evidence records: pending until built; one token per batch
@@ -25,26 +26,26 @@ func TestDocumentRecords(t *testing.T) {
 		b := fmt.Appendf(nil, "signed PDF %d", i)
 		docs, bodies = append(docs, Document{Key: fmt.Sprintf("certificate:%d", i), SHA256: sha256.Sum256(b)}), append(bodies, b)
 	}
-	if _, _, err := st.s.DocumentRecord(ctx, docs[0].Key); !errors.Is(err, ErrRecordPending) {
-		t.Fatalf("DocumentRecord before any build = %v, want ErrRecordPending", err)
+	if _, _, err := st.k.DocumentRecord(ctx, docs[0].Key); !errors.Is(err, evidence.ErrRecordPending) {
+		t.Fatalf("DocumentRecord before any build = %v, want evidence.ErrRecordPending", err)
 	}
 	st.tsa.down.Store(true)
-	if n, err := st.s.BuildDocumentRecords(ctx, docs); err == nil || n != 0 {
+	if n, err := st.k.BuildDocumentRecords(ctx, docs); err == nil || n != 0 {
 		t.Fatalf("BuildDocumentRecords with the TSA down = %d, %v", n, err)
 	}
 	st.tsa.down.Store(false)
-	if n, err := st.s.BuildDocumentRecords(ctx, docs); err != nil || n != 3 {
+	if n, err := st.k.BuildDocumentRecords(ctx, docs); err != nil || n != 3 {
 		t.Fatalf("BuildDocumentRecords = %d, %v, want 3", n, err)
 	}
 	if c := st.tsa.calls.Load(); c != 2 {
 		t.Errorf("%d tokens for 3 documents in batches of 2, want 2", c)
 	}
 	st.restart()
-	if n, err := st.s.BuildDocumentRecords(ctx, docs); err != nil || n != 0 || st.tsa.calls.Load() != 2 {
+	if n, err := st.k.BuildDocumentRecords(ctx, docs); err != nil || n != 0 || st.tsa.calls.Load() != 2 {
 		t.Errorf("BuildDocumentRecords again = %d, %v (%d tokens), want nothing", n, err, st.tsa.calls.Load())
 	}
 	for i, d := range docs {
-		der, sum, err := st.s.DocumentRecord(ctx, d.Key)
+		der, sum, err := st.k.DocumentRecord(ctx, d.Key)
 		if err != nil || sum != d.SHA256 {
 			t.Fatalf("DocumentRecord(%s) = %v, sum %x", d.Key, err, sum)
 		}

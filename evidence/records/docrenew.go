@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/evidence"
 )
 
 // Hash-tree renewal of documents' records (RFC 4998 §5.3,
@@ -20,7 +21,7 @@ import (
 // chain is retired, the run reads the document's bytes
 // (Config.DocumentBytes), checks them against the SHA-256 its record
 // proves, and gives it a further chain of RenewalConfig.Hash, one token
-// per EvidenceRecordBatch documents. The batch of such a renewal is a
+// per Config.Batch documents. The batch of such a renewal is a
 // document batch like a build batch (docersbatch, its time-stamp
 // renewals in docersrenew), its hash in docersbhash; a document's
 // chains after the first are in docersx.
@@ -69,11 +70,11 @@ func loadDocumentRecord(tx *bolt.Tx, key string) (*ers.Record, [32]byte, error) 
 	var sum [32]byte
 	b := tx.Bucket(bDocERS)
 	if b == nil {
-		return nil, sum, ErrRecordPending
+		return nil, sum, evidence.ErrRecordPending
 	}
 	v := b.Get([]byte(key))
 	if v == nil {
-		return nil, sum, ErrRecordPending
+		return nil, sum, evidence.ErrRecordPending
 	}
 	if len(v) < 8+32 {
 		return nil, sum, fmt.Errorf("evidence: evidence record of document %s is corrupt (%d bytes)", key, len(v))
@@ -146,17 +147,17 @@ func docLastChains(tx *bolt.Tx) (map[uint64][]string, error) {
 var errNoDocumentBytes = errors.New("the node reads no documents' bytes (Config.DocumentBytes is not set)")
 
 // renewDocHashTrees gives each document of the due document batches a
-// new chain of Renewal.Hash, EvidenceRecordBatch documents per token.
-func (s *Service) renewDocHashTrees(ctx context.Context, run *RenewalRun, due []*planBatch) {
+// new chain of Renewal.Hash, Config.Batch documents per token.
+func (k *Keeper) renewDocHashTrees(ctx context.Context, run *RenewalRun, due []*planBatch) {
 	var keys []string
 	for _, b := range due {
 		keys = append(keys, b.docs...)
 	}
 	for len(keys) > 0 {
-		n := min(len(keys), s.cfg.EvidenceRecordBatch)
+		n := min(len(keys), k.cfg.Batch)
 		chunk := keys[:n]
 		keys = keys[n:]
-		if err := s.renewDocHashTreeChunk(ctx, run, chunk); err != nil {
+		if err := k.renewDocHashTreeChunk(ctx, run, chunk); err != nil {
 			run.Documents.Blocked.Items += len(chunk)
 			run.Errors = append(run.Errors, fmt.Sprintf("hash-tree renewal of %d documents from %s: %v", len(chunk), chunk[0], err))
 		}
@@ -171,9 +172,9 @@ type hashDoc struct {
 	hashed []byte   // Renewal.Hash of its bytes
 }
 
-func (s *Service) renewDocHashTreeChunk(ctx context.Context, run *RenewalRun, keys []string) error {
-	h := s.cfg.Renewal.Hash
-	docs, err := s.hashDocs(ctx, run, keys, h)
+func (k *Keeper) renewDocHashTreeChunk(ctx context.Context, run *RenewalRun, keys []string) error {
+	h := k.cfg.Renewal.Hash
+	docs, err := k.hashDocs(ctx, run, keys, h)
 	if err != nil || len(docs) == 0 {
 		return err
 	}
@@ -181,12 +182,12 @@ func (s *Service) renewDocHashTreeChunk(ctx context.Context, run *RenewalRun, ke
 	for i, d := range docs {
 		recs[i], sums[i] = d.ers, d.hashed
 	}
-	renewed, token, err := s.stampHashTrees(ctx, h, recs, sums)
+	renewed, token, err := k.stampHashTrees(ctx, h, recs, sums)
 	if err != nil {
 		return err
 	}
 	var num uint64
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = k.ev.UpdateAlone(func(tx *bolt.Tx) error {
 		batches, err := tx.CreateBucketIfNotExists(bDocERSBatch)
 		if err != nil {
 			return err
@@ -202,15 +203,15 @@ func (s *Service) renewDocHashTreeChunk(ctx context.Context, run *RenewalRun, ke
 		}
 		chains := tx.Bucket(bDocERSX)
 		for i, d := range docs {
-			k := uint32(len(d.ers.Chains))
-			if chains.Get(docChainKey(d.key, k)) != nil {
-				return fmt.Errorf("evidence: document %s already has chain %d", d.key, k) // runs are serialized
+			n := uint32(len(d.ers.Chains))
+			if chains.Get(docChainKey(d.key, n)) != nil {
+				return fmt.Errorf("evidence: document %s already has chain %d", d.key, n) // runs are serialized
 			}
 			v := u64(num)
-			if tree := renewed[i].Chains[k][0].Tree; tree != nil {
+			if tree := renewed[i].Chains[n][0].Tree; tree != nil {
 				v = append(v, ers.EncodeTree(tree)...)
 			}
-			if err := chains.Put(docChainKey(d.key, k), v); err != nil {
+			if err := chains.Put(docChainKey(d.key, n), v); err != nil {
 				return err
 			}
 		}
@@ -222,7 +223,7 @@ func (s *Service) renewDocHashTreeChunk(ctx context.Context, run *RenewalRun, ke
 	run.Documents.HashTree.Batches++
 	run.Documents.HashTree.Items += len(docs)
 	run.Documents.HashTree.Tokens++
-	s.log.Info("evidence records: documents' hash trees renewed", "batch", num, "documents", len(docs), "hash", h.String())
+	k.ev.Log().Info("evidence records: documents' hash trees renewed", "batch", num, "documents", len(docs), "hash", h.String())
 	return nil
 }
 
@@ -230,9 +231,9 @@ func (s *Service) renewDocHashTreeChunk(ctx context.Context, run *RenewalRun, ke
 // a document whose bytes cannot be read, or do not match the SHA-256 its
 // record proves, is left out with an error in run (its record stays
 // due).
-func (s *Service) hashDocs(ctx context.Context, run *RenewalRun, keys []string, h crypto.Hash) ([]hashDoc, error) {
+func (k *Keeper) hashDocs(ctx context.Context, run *RenewalRun, keys []string, h crypto.Hash) ([]hashDoc, error) {
 	docs := make([]hashDoc, 0, len(keys))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := k.ev.View(func(tx *bolt.Tx) error {
 		for _, key := range keys {
 			rec, sum, err := loadDocumentRecord(tx, key)
 			if err != nil {
@@ -250,7 +251,7 @@ func (s *Service) hashDocs(ctx context.Context, run *RenewalRun, keys []string, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		sum, err := s.hashDocument(ctx, d.key, d.sum, h)
+		sum, err := k.hashDocument(ctx, d.key, d.sum, h)
 		if err != nil {
 			run.Documents.Blocked.Items++
 			run.Errors = append(run.Errors, fmt.Sprintf("document %s: %v", d.key, err))
@@ -264,11 +265,11 @@ func (s *Service) hashDocs(ctx context.Context, run *RenewalRun, keys []string, 
 
 // hashDocument returns the hash h of document key's bytes, after
 // checking them against want, the SHA-256 its record proves.
-func (s *Service) hashDocument(ctx context.Context, key string, want [32]byte, h crypto.Hash) ([]byte, error) {
-	if s.cfg.DocumentBytes == nil {
+func (k *Keeper) hashDocument(ctx context.Context, key string, want [32]byte, h crypto.Hash) ([]byte, error) {
+	if k.cfg.DocumentBytes == nil {
 		return nil, fmt.Errorf("%w: %v", ErrRenewalBlocked, errNoDocumentBytes)
 	}
-	b, err := s.cfg.DocumentBytes(ctx, key)
+	b, err := k.cfg.DocumentBytes(ctx, key)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // item: it has no record sequence and no finality, so its records have
 // buckets of their own, keyed by the document's key (a certificate's is
 // "certificate:<id>"). A pass (BuildDocumentRecords) is one ers.Build
-// over the SHA-256 of up to Config.EvidenceRecordBatch documents, with one
+// over the SHA-256 of up to Config.Batch documents, with one
 // time-stamp from the built-in TSA, as for items; the batch's token is
 // kept once and each document's reduced hash tree beside its batch number.
 var (
@@ -33,12 +33,12 @@ type Document struct {
 }
 
 // DocumentRecord returns the DER RFC 4998 EvidenceRecord of the document
-// key, and the SHA-256 it proves; ErrRecordPending while it has none.
+// key, and the SHA-256 it proves; evidence.ErrRecordPending while it has none.
 // It records no access: the caller does.
-func (s *Service) DocumentRecord(ctx context.Context, key string) ([]byte, [32]byte, error) {
+func (k *Keeper) DocumentRecord(ctx context.Context, key string) ([]byte, [32]byte, error) {
 	var der []byte
 	var sum [32]byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := k.ev.View(func(tx *bolt.Tx) error {
 		rec, s, err := loadDocumentRecord(tx, key)
 		if err != nil {
 			return err
@@ -50,16 +50,16 @@ func (s *Service) DocumentRecord(ctx context.Context, key string) ([]byte, [32]b
 }
 
 // BuildDocumentRecords gives an evidence record to each document of docs
-// that has none, in batches of at most Config.EvidenceRecordBatch (one
+// that has none, in batches of at most Config.Batch (one
 // time-stamp each), and returns how many got one. It is idempotent and
 // resumable: a document that has a record is skipped, and a crash before a
 // batch is stored leaves its documents to the next call. Passes are
-// serialized with the items' (BuildEvidenceRecords).
-func (s *Service) BuildDocumentRecords(ctx context.Context, docs []Document) (int, error) {
-	s.ersMu.Lock()
-	defer s.ersMu.Unlock()
+// serialized with the items' (Build).
+func (k *Keeper) BuildDocumentRecords(ctx context.Context, docs []Document) (int, error) {
+	k.buildMu.Lock()
+	defer k.buildMu.Unlock()
 	var todo []Document
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := k.ev.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bDocERS)
 		for _, d := range docs {
 			if b == nil || b.Get([]byte(d.Key)) == nil {
@@ -73,8 +73,8 @@ func (s *Service) BuildDocumentRecords(ctx context.Context, docs []Document) (in
 	}
 	total := 0
 	for len(todo) > 0 {
-		n := min(len(todo), s.cfg.EvidenceRecordBatch)
-		if err := s.buildDocumentBatch(ctx, todo[:n]); err != nil {
+		n := min(len(todo), k.cfg.Batch)
+		if err := k.buildDocumentBatch(ctx, todo[:n]); err != nil {
 			return total, err
 		}
 		total, todo = total+n, todo[n:]
@@ -84,9 +84,9 @@ func (s *Service) BuildDocumentRecords(ctx context.Context, docs []Document) (in
 
 // HasDocumentRecord reports whether the document key has its evidence
 // record.
-func (s *Service) HasDocumentRecord(key string) (bool, error) {
+func (k *Keeper) HasDocumentRecord(key string) (bool, error) {
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := k.ev.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bDocERS)
 		ok = b != nil && b.Get([]byte(key)) != nil
 		return nil
@@ -96,19 +96,19 @@ func (s *Service) HasDocumentRecord(key string) (bool, error) {
 
 // buildDocumentBatch time-stamps one batch of documents with the built-in
 // TSA and stores its token and each document's tree in one transaction.
-func (s *Service) buildDocumentBatch(ctx context.Context, docs []Document) error {
+func (k *Keeper) buildDocumentBatch(ctx context.Context, docs []Document) error {
 	hashes := make([][]byte, len(docs))
 	for i := range docs {
 		hashes[i] = docs[i].SHA256[:]
 	}
 	sctx, cancel := context.WithTimeout(ctx, ersStampTimeout)
 	defer cancel()
-	batch, err := ers.Build(sctx, ersHash, hashes, s.ersStamper)
+	batch, err := ers.Build(sctx, ersHash, hashes, k.ersStamper)
 	if err != nil {
 		return fmt.Errorf("%d documents from %s: %w", len(docs), docs[0].Key, err)
 	}
 	var num uint64
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = k.ev.UpdateAlone(func(tx *bolt.Tx) error {
 		batches, err := tx.CreateBucketIfNotExists(bDocERSBatch)
 		if err != nil {
 			return err
@@ -141,7 +141,7 @@ func (s *Service) buildDocumentBatch(ctx context.Context, docs []Document) error
 	if err != nil {
 		return err
 	}
-	s.log.Info("evidence records: document batch time-stamped", "batch", num, "documents", len(docs),
+	k.ev.Log().Info("evidence records: document batch time-stamped", "batch", num, "documents", len(docs),
 		"first", docs[0].Key, "time", batch.Time().UTC().Format(time.RFC3339))
 	return nil
 }

@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"bytes"
@@ -19,6 +19,8 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/notary"
 )
 
@@ -70,7 +72,7 @@ type renewStore struct {
 	*ersStore
 	pki    *renewPKI
 	expiry time.Time // TSA 1's certificate's NotAfter
-	recs   []*Record
+	recs   []*evidence.Record
 	bodies []string
 }
 
@@ -78,7 +80,7 @@ func newRenewStore(t *testing.T, batch, items int, renewal RenewalConfig) *renew
 	t.Helper()
 	p := newRenewPKI(t)
 	tsa, cert := p.tsa(t, "TSA 1", r0, r0.Add(time.Hour))
-	st := &ersStore{t: t, path: filepath.Join(t.TempDir(), "t.db"), blobs: newMemBlobs(), tsa: &countingTSA{tsa: tsa}, roots: p.roots,
+	st := &ersStore{t: t, path: filepath.Join(t.TempDir(), "t.db"), blobs: evidencetest.NewBlobs(), tsa: &countingTSA{tsa: tsa}, roots: p.roots,
 		batch: batch, clock: r0.Add(time.Hour), renewal: renewal}
 	st.open()
 	t.Cleanup(func() { st.db.Close() })
@@ -101,7 +103,7 @@ func (rs *renewStore) at(now time.Time, name string, issued time.Time) {
 func (rs *renewStore) renew(dry bool, tokens int) *RenewalRun {
 	rs.t.Helper()
 	before := rs.tsa.calls.Load()
-	run, err := rs.s.Renew(context.Background(), RenewOptions{DryRun: dry, Actor: "node:test"})
+	run, err := rs.k.Renew(context.Background(), RenewOptions{DryRun: dry, Actor: "node:test"})
 	if err != nil {
 		rs.t.Fatalf("Renew(dry run %v) = %v", dry, err)
 	}
@@ -116,7 +118,7 @@ func (rs *renewStore) records() []*ers.Record {
 	rs.t.Helper()
 	out := make([]*ers.Record, len(rs.recs))
 	for i, r := range rs.recs {
-		der, err := rs.s.EvidenceRecord(context.Background(), r.ID)
+		der, err := rs.k.EvidenceRecord(context.Background(), r.ID)
 		if err != nil {
 			rs.t.Fatalf("EvidenceRecord(%s) = %v", r.ID, err)
 		}
@@ -149,7 +151,7 @@ func (rs *renewStore) events(i int) map[string][]string {
 	rs.t.Helper()
 	out := map[string][]string{}
 	rs.db.View(func(tx *bolt.Tx) error {
-		for _, b := range StoredEvents(tx, rs.recs[i].Seq) {
+		for _, b := range evidence.StoredEvents(tx, rs.recs[i].Seq) {
 			e, err := custody.Decode(b)
 			if err != nil {
 				rs.t.Fatalf("custody.Decode = %v", err)
@@ -163,7 +165,7 @@ func (rs *renewStore) events(i int) map[string][]string {
 
 func (rs *renewStore) status() *RenewalStatus {
 	rs.t.Helper()
-	st, err := rs.s.RenewalStatus()
+	st, err := rs.k.RenewalStatus()
 	if err != nil {
 		rs.t.Fatalf("RenewalStatus() = %v", err)
 	}
@@ -260,7 +262,7 @@ func chainLens(r *ers.Record) []int {
 
 // A retired hash algorithm: after SHA-256 is retired, each item gets a
 // SHA-512 chain over its stored bytes and its earlier chains, one token
-// per EvidenceRecordBatch items; the record then needs the SHA-512 of the
+// per Config.Batch items; the record then needs the SHA-512 of the
 // data to verify, and a second run renews nothing. Then the TSA's
 // certificate of the new chain nears its expiry, and that chain's
 // time-stamp is renewed in its turn.
@@ -357,9 +359,7 @@ func TestRenewResumesAfterCrash(t *testing.T) {
 // its SHA-256: that item stays due, the others are renewed.
 func TestRenewHashTreeRefusesDamagedBytes(t *testing.T) {
 	rs := newRenewStore(t, 10, 3, RenewalConfig{RetiredHashes: []string{"SHA-256"}})
-	rs.blobs.mu.Lock()
-	rs.blobs.blobs[rs.recs[1].BlobKey()] = []byte("tampered")
-	rs.blobs.mu.Unlock()
+	rs.blobs.Set(rs.recs[1].BlobKey(), []byte("tampered"))
 	run := rs.renew(false, 1)
 	if run.HashTree.Items != 2 || run.Blocked.Items != 1 || len(run.Errors) != 1 || !strings.Contains(run.Errors[0], rs.recs[1].ID) {
 		t.Errorf("run = %+v, want 2 renewed and item 1 refused", run)

@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/ers"
+	"github.com/custos-project/custos/evidence"
 )
 
 // Renewed evidence records (RFC 4998 §5.2, docs/evidence-records.md
@@ -30,7 +31,7 @@ var (
 	bERSRun       = []byte("ersrun")   // "last" → JSON RenewalRun of the last renewal run that was not a dry run
 )
 
-// A document's record (docrecords.go) has a first chain, SHA-256, and a
+// A document's record (documents.go) has a first chain, SHA-256, and a
 // further chain per hash-tree renewal (docrenew.go); their time-stamp
 // renewals are stored once per document batch, as an item batch's are.
 var bDocERSRenew = []byte("docersrenew") // batch(8) ‖ n(4) → DER ArchiveTimeStamp: the n-th (n ≥ 1) of the document batch's chain
@@ -130,7 +131,7 @@ func loadEvidenceRecord(tx *bolt.Tx, seq uint64) (*ers.Record, error) {
 func loadRecordBatches(tx *bolt.Tx, seq uint64) (*ers.Record, []uint64, error) {
 	v := tx.Bucket(bERSItem).Get(u64(seq))
 	if v == nil {
-		return nil, nil, ErrRecordPending
+		return nil, nil, evidence.ErrRecordPending
 	}
 	chain, batch, err := itemChain(tx, seq, 0, v)
 	if err != nil {

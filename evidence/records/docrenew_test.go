@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func newDocRenewStore(t *testing.T, renewal RenewalConfig) *docRenewStore {
 		ds.docs = append(ds.docs, Document{Key: fmt.Sprintf("certificate:%d", i), SHA256: sha256.Sum256(b)})
 		ds.pdfs = append(ds.pdfs, b)
 	}
-	if n, err := ds.s.BuildDocumentRecords(context.Background(), ds.docs); err != nil || n != 3 {
+	if n, err := ds.k.BuildDocumentRecords(context.Background(), ds.docs); err != nil || n != 3 {
 		t.Fatalf("BuildDocumentRecords = %d, %v, want 3", n, err)
 	}
 	return ds
@@ -53,7 +53,7 @@ func (ds *docRenewStore) docRecords() [][]byte {
 	ds.t.Helper()
 	out := make([][]byte, len(ds.docs))
 	for i, d := range ds.docs {
-		der, sum, err := ds.s.DocumentRecord(context.Background(), d.Key)
+		der, sum, err := ds.k.DocumentRecord(context.Background(), d.Key)
 		if err != nil || sum != d.SHA256 {
 			ds.t.Fatalf("DocumentRecord(%s) = %v, sum %x", d.Key, err, sum)
 		}
@@ -175,7 +175,7 @@ func TestRenewDocumentsCrash(t *testing.T) {
 
 // A retired SHA-256: each certificate PDF's record gets a SHA-512 chain
 // over the PDF's bytes (read back through Config.DocumentBytes) and its
-// first chain, one token per EvidenceRecordBatch documents, as the items'
+// first chain, one token per Config.Batch documents, as the items'
 // do. A dry run changes nothing; the served record verifies against the
 // PDF and not against other bytes, nor with its SHA-256 alone; a second
 // run renews nothing. Then the TSA certificate of the new chains nears its

@@ -1,4 +1,4 @@
-package evidence
+package records
 
 import (
 	"os"
@@ -18,7 +18,7 @@ import (
 // (ers/testdata/ERSCheck.java) validates them, and refuses them for other
 // bytes.
 func TestRenewedRecordsBouncyCastle(t *testing.T) {
-	bc := testenv.BouncyCastle(t, filepath.Join("..", "ers", "testdata", "ERSCheck.java"))
+	bc := testenv.BouncyCastle(t, filepath.Join("..", "..", "ers", "testdata", "ERSCheck.java"))
 	rs := newRenewStore(t, 3, 4, RenewalConfig{})
 	due := rs.expiry.Add(-30 * 24 * time.Hour)
 	rs.at(due, "TSA 2", due)
