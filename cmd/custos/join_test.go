@@ -203,7 +203,7 @@ func consortiumLifecycle(t *testing.T, soak time.Duration) {
 	if vals, signed := checkpointAt(t, n.p, p.Effective+1); vals != 4 || signed[base64.StdEncoding.EncodeToString(joined.ValidatorKey)] {
 		t.Errorf("checkpoint %d, before the new set signs: %d validators, signers %v; want the 4 genesis members' alone", p.Effective+1, vals, signed)
 	}
-	lc.era.Store(1)
+	lc.bg.nextEra(t) // era 0 → 1
 	lc.ms = append(lc.ms, n)
 	lc.afterJoin(soak)
 }

@@ -202,7 +202,7 @@ func (lc *lifecycle) rotate(m, proposer *member, voters []*member) {
 		cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "vote", id, "--yes"}, lc.gov(v, v)...)...)
 	}
 	lc.waitApplied(id, proposer, m)
-	lc.era.Add(1)
+	lc.bg.nextEra(t)
 
 	// The node restarts and switches to the new key.
 	m.p.Stop()
@@ -341,7 +341,7 @@ func (lc *lifecycle) removeWithProposerCrash(gone, proposer, via *member, voters
 		cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "vote", "remove-arbitration", "--yes"}, lc.gov(v, v)...)...)
 	}
 	p := lc.waitApplied("remove-arbitration", via, via)
-	lc.era.Add(1)
+	lc.bg.nextEra(t)
 	proposer.start(t)
 	// The restarted node catches up: the removal applied there too, and
 	// it anchors again.
@@ -511,6 +511,30 @@ func (u *uploads) run() {
 	}
 }
 
+// awaitEra waits (up to two minutes) until an upload sent in era e was
+// accepted, so that an era shorter than the uploads' interval on a loaded
+// machine still has one: each era must see anchoring go on, however long
+// it lasts. A failed upload is reported by check.
+func (u *uploads) awaitEra(t *testing.T, e int) {
+	t.Helper()
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		u.mu.Lock()
+		n := len(u.sent)
+		ok := n > 0 && u.sent[n-1].era >= e
+		u.mu.Unlock()
+		if ok {
+			return
+		}
+	}
+}
+
+// nextEra starts the next era once the current one has an accepted upload.
+func (u *uploads) nextEra(t *testing.T) {
+	t.Helper()
+	u.awaitEra(t, int(u.era.Load()))
+	u.era.Add(1)
+}
+
 func (u *uploads) fail(format string, args ...any) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -523,6 +547,7 @@ func (u *uploads) fail(format string, args ...any) {
 // eras has uploads (anchoring went on throughout).
 func (u *uploads) check(t *testing.T, trust string, eras int) {
 	t.Helper()
+	u.awaitEra(t, eras)
 	u.halt()
 	for _, f := range u.failed {
 		t.Errorf("background %s", f)
