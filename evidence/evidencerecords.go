@@ -167,6 +167,10 @@ func (s *Service) ersTodo() (*ersBatch, error) {
 			if items.Get(k) != nil {
 				continue
 			}
+			if f, ok := s.facts.lookup(seq); ok {
+				b.seqs, b.ids, b.hashes = append(b.seqs, seq), append(b.ids, f.id), append(b.hashes, f.sha256[:])
+				continue
+			}
 			var r struct{ ID, SHA256 string } // of the record's JSON, only what a batch needs
 			h, err := []byte(nil), json.Unmarshal(v, &r)
 			if err == nil {

@@ -327,6 +327,7 @@ func TestEvidenceRecordsPassOverDamagedRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	st.restart() // the facts of the records just filed are remembered (facts.go): read the stored JSON
 	st.build(2, 1)
 	st.check(recs[0], bodies[0])
 	st.check(recs[2], bodies[2])
