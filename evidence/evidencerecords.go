@@ -120,7 +120,7 @@ func (s *Service) BuildEvidenceRecords(ctx context.Context) (int, error) {
 		}
 		if len(todo.seqs) == 0 {
 			if todo.next != todo.from {
-				err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bERSNext).Put(keyNext, u64(todo.next)) })
+				err = s.commits.commit(func(tx *bolt.Tx) error { return tx.Bucket(bERSNext).Put(keyNext, u64(todo.next)) })
 			}
 			return total, err
 		}
@@ -210,8 +210,12 @@ func (s *Service) buildBatch(ctx context.Context, b *ersBatch) error {
 	if err != nil {
 		return fmt.Errorf("%d items from %s: %w", len(b.seqs), b.ids[0], err)
 	}
+	// In the group commit, with the uploads of the moment: the batch's
+	// writes share their transaction's page writes and fdatasyncs instead
+	// of a commit of their own. The function may run more than once
+	// (commit.go): num is set afresh on every run.
 	var num uint64
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.commits.commit(func(tx *bolt.Tx) error {
 		var err error
 		if num, err = putBatch(tx, batch.Token()); err != nil {
 			return err
