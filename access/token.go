@@ -7,6 +7,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"hash"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -193,12 +195,19 @@ func (v *verifier) matches(token string) bool {
 // made at process start, so that not even memory holds a fast unkeyed hash
 // of a chosen token.
 func cacheKey(token string) [32]byte {
-	m := hmac.New(sha256.New, processKey[:])
-	m.Write([]byte(token))
+	m := cacheMACs.Get().(hash.Hash)
+	m.Reset() // back to the keyed state, which a used HMAC keeps: no block of the key hashed again
+	io.WriteString(m, token)
 	var k [32]byte
 	m.Sum(k[:0])
+	cacheMACs.Put(m)
 	return k
 }
+
+// cacheMACs are HMACs under processKey for cacheKey: every request
+// authenticates, and hmac.New hashed the key's two blocks and allocated
+// the HMAC's state each time.
+var cacheMACs = sync.Pool{New: func() any { return hmac.New(sha256.New, processKey[:]) }}
 
 var processKey = func() (k [32]byte) {
 	if _, err := rand.Read(k[:]); err != nil {

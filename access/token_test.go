@@ -2,6 +2,7 @@ package access
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -317,4 +318,29 @@ func TestUpgradeLegacyTokens(t *testing.T) {
 	if _, err := s.Authenticate(chosen[:15] + "x"); !errors.Is(err, ErrBadToken) {
 		t.Errorf("Authenticate(wrong) after the upgrade = %v, want ErrBadToken", err)
 	}
+}
+
+// cacheKey, through its pool of HMACs, is HMAC-SHA256 under processKey of
+// each token, whatever was asked before and from however many goroutines.
+func TestCacheKeyPooled(t *testing.T) {
+	want := func(token string) [32]byte {
+		m := hmac.New(sha256.New, processKey[:])
+		m.Write([]byte(token))
+		return [32]byte(m.Sum(nil))
+	}
+	tokens := []string{"", "cst_a", strings.Repeat("long token ", 20), "cst_a"}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				for _, tok := range tokens {
+					if got := cacheKey(tok); got != want(tok) {
+						t.Errorf("cacheKey(%q) = %x, want %x", tok, got, want(tok))
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -143,12 +143,13 @@ func (s *Server) fileEvidence(c echo.Context, up *evidence.Upload, meta evidence
 
 // createdAnswer is an upload's 201.
 func createdAnswer(rec *evidence.Record) (*answer, error) {
-	a, err := jsonAnswer(http.StatusCreated, ViewOf(rec), evidenceLocation(rec.ID))
+	v := ViewOf(rec)
+	b, err := marshalView(&v)
 	if err != nil {
 		return nil, err
 	}
-	a.evidence = rec.ID
-	return a, nil
+	return &answer{status: http.StatusCreated, contentType: echo.MIMEApplicationJSON, location: evidenceLocation(rec.ID),
+		body: append(b, '\n'), evidence: rec.ID}, nil
 }
 
 // evidenceLocation is the Location of a created record.

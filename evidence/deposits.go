@@ -24,18 +24,14 @@ func (s *Service) Deposits(from uint64, count int) ([]anchor.Deposit, error) {
 			if len(v) != 12 || u32val(v[8:]) != 0 {
 				continue // not an item's created event
 			}
-			r, err := getStoredRecord(tx, u64val(v[:8]))
+			f, err := s.storedFacts(tx, u64val(v[:8]))
 			if err != nil {
 				return err
 			}
-			if r.IsUnlisted() {
+			if f.unlisted {
 				continue // its filer kept it out of the index
 			}
-			d, err := depositOf(r, u64val(k))
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
+			out = append(out, anchor.Deposit{FirstLocal: u64val(k), SHA256: f.sha256, SM3: f.sm3, HasSM3: f.hasSM3})
 		}
 		return nil
 	})

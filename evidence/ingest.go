@@ -126,6 +126,7 @@ type finishing struct {
 	rec *Record
 	nr  *newRecord
 	sum [32]byte
+	sm3 []byte // nil without SM3
 }
 
 // prepare does the part of Finish before the transaction. An upload
@@ -159,7 +160,7 @@ func (u *Upload) prepare(ctx context.Context, meta Meta) (*finishing, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: commit record: %w", err)
 	}
-	return &finishing{u: u, rec: rec, nr: nr, sum: d.SHA256}, nil
+	return &finishing{u: u, rec: rec, nr: nr, sum: d.SHA256, sm3: d.SM3}, nil
 }
 
 // put writes the record, its created event and an inline body's bytes in
@@ -181,7 +182,11 @@ func (f *finishing) put(tx *bolt.Tx) error {
 	// Into the digest tail as the transaction commits, before the
 	// committer applies the next group, which may hold the same bytes.
 	seq, sum := f.rec.Seq, f.sum
-	tx.OnCommit(func() { u.s.digestCommitted(seq, sum) })
+	facts := factsOf(seq, f.rec, f.sum, f.sm3)
+	tx.OnCommit(func() {
+		u.s.digestCommitted(seq, sum)
+		u.s.facts.put(facts)
+	})
 	if u.within != nil {
 		return u.within(tx, f.rec)
 	}

@@ -196,6 +196,16 @@ func FinalRecords(tx *bolt.Tx, from uint64, fn func(seq uint64, stored []byte) b
 	return next
 }
 
+// RecentRecord returns the ID and SHA-256 of record seq if it is one of
+// the records filed last, which the service remembers as their
+// transactions commit (facts.go); ok is false for any other record, whose
+// stored JSON the caller then decodes. The evidence records' builder
+// (evidence/records) takes them so instead of decoding every new record.
+func (s *Service) RecentRecord(seq uint64) (id string, sha256 [32]byte, ok bool) {
+	f, ok := s.facts.lookup(seq)
+	return f.id, f.sha256, ok
+}
+
 // storedAnchored reports whether a record's stored JSON says it is
 // anchored (records anchored before the anchored bucket existed). The
 // bytes are looked at first, so that the many records that do not say so

@@ -96,11 +96,12 @@ type Service struct {
 	log  *slog.Logger
 	kick chan struct{} // wakes the promoter
 
-	commits   *committer  // group commit of the service's writes (commit.go)
-	digests   *digestTail // records not yet in the sha256 index (digestindex.go)
-	inlineMax int64       // resolved Config.InlineMax; 0: no inlining
-	heads     *sync.Pool  // inline read buffers of inlineMax+1 bytes
-	cursors   *cursors    // seals listing cursors (cursor.go)
+	commits   *committer   // group commit of the service's writes (commit.go)
+	facts     *recentFacts // the last records' digests, for the anchoring and evidence records (facts.go)
+	digests   *digestTail  // records not yet in the sha256 index (digestindex.go)
+	inlineMax int64        // resolved Config.InlineMax; 0: no inlining
+	heads     *sync.Pool   // inline read buffers of inlineMax+1 bytes
+	cursors   *cursors     // seals listing cursors (cursor.go)
 	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
 	foldWindow time.Duration
 	// finalKick carries MarkFinal's signal that items may have become
@@ -151,7 +152,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("evidence: cursor key: %w", err)
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1), finalKick: make(chan struct{}, 1),
-		commits: &committer{db: cfg.DB, log: cfg.Log}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur,
+		commits: &committer{db: cfg.DB, log: cfg.Log}, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur,
 		foldWindow: foldWindow(cfg.ReadFoldWindow)}
 	if len(digests.bySeq) > 0 {
 		digests.running = true

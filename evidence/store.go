@@ -167,7 +167,7 @@ type newRecord struct {
 }
 
 func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRecord, error) {
-	val, err := json.Marshal(r)
+	val, err := marshalRecord(r)
 	if err != nil {
 		return nil, err
 	}
