@@ -17,6 +17,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/receipt"
 )
@@ -69,7 +70,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 			}
 			return c.Blob(http.StatusOK, "application/json", b)
 		}
-		if !errors.Is(err, evidence.ErrNotAnchored) && !isNoCheckpoint(err) {
+		if !errors.Is(err, proofs.ErrNotAnchored) && !isNoCheckpoint(err) {
 			return err
 		}
 		if time.Now().After(deadline) {
@@ -87,8 +88,8 @@ func (s *Server) getReceipt(c echo.Context) error {
 // receiptPage reads ?from=S&limit=L: a page of the custody history (the
 // events with seq in [S, S+L), and always the created event), each proven
 // against the same custody head.
-func receiptPage(c echo.Context) (evidence.ReceiptOptions, error) {
-	var o evidence.ReceiptOptions
+func receiptPage(c echo.Context) (proofs.ReceiptOptions, error) {
+	var o proofs.ReceiptOptions
 	from, limit := c.QueryParam("from"), c.QueryParam("limit")
 	if from == "" && limit == "" {
 		return o, nil
@@ -98,8 +99,8 @@ func receiptPage(c echo.Context) (evidence.ReceiptOptions, error) {
 	if from == "" {
 		f, err1 = 0, nil
 	}
-	if err1 != nil || err2 != nil || f < 0 || l < 1 || l > evidence.MaxReceiptEvents {
-		return o, errParam("receipt-page", "max", evidence.MaxReceiptEvents)
+	if err1 != nil || err2 != nil || f < 0 || l < 1 || l > proofs.MaxReceiptEvents {
+		return o, errParam("receipt-page", "max", proofs.MaxReceiptEvents)
 	}
 	o.From, o.Limit = f, l
 	return o, nil
@@ -146,7 +147,7 @@ func (s *Server) lookup(c echo.Context) error {
 			reader = p.Key.OrgID
 		}
 	}
-	var l *evidence.Lookup
+	var l *proofs.Lookup
 	var err error
 	name := "sha256"
 	if len(sha) == 1 {
@@ -183,7 +184,7 @@ func (s *Server) lookup(c echo.Context) error {
 // lookupView is the lookup's answer (wire.Lookup): the filing member is
 // marked when it was removed from the consortium.
 type lookupView struct {
-	evidence.Lookup
+	proofs.Lookup
 	FormerMember    bool  `json:"former_member,omitempty"`
 	MemberRemovedAt int64 `json:"member_removed_at,omitempty"`
 }

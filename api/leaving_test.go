@@ -11,7 +11,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
-	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/proofs"
 )
 
 // fakeLeaving is a member list in memory: this node's member ID, and the
@@ -112,8 +112,8 @@ func TestDirectoryFormerMember(t *testing.T) {
 // leftLookup answers every lookup as filed by member "d".
 type leftLookup struct{ Proofs }
 
-func (l leftLookup) LookupSHA256(_ context.Context, hexDigest, _ string) (*evidence.Lookup, error) {
-	return &evidence.Lookup{SHA256: hexDigest, Anchored: true, Height: 5, Member: "d", Deposits: 1}, nil
+func (l leftLookup) LookupSHA256(_ context.Context, hexDigest, _ string) (*proofs.Lookup, error) {
+	return &proofs.Lookup{SHA256: hexDigest, Anchored: true, Height: 5, Member: "d", Deposits: 1}, nil
 }
 
 // TestLookupFormerMember: the public lookup of a digest filed through a

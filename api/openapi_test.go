@@ -25,6 +25,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/receipt"
@@ -373,10 +374,10 @@ var errFake = errors.New("fake evidence service")
 
 func (fakeEvidence) NewUpload(context.Context, string) (*evidence.Upload, error) { return nil, errFake }
 func (fakeEvidence) MaxSize() int64                                              { return 1 << 20 }
-func (fakeEvidence) LookupSHA256(context.Context, string, string) (*evidence.Lookup, error) {
+func (fakeEvidence) LookupSHA256(context.Context, string, string) (*proofs.Lookup, error) {
 	return nil, errFake
 }
-func (fakeEvidence) LookupSM3(context.Context, string, string) (*evidence.Lookup, error) {
+func (fakeEvidence) LookupSM3(context.Context, string, string) (*proofs.Lookup, error) {
 	return nil, errFake
 }
 func (fakeEvidence) Get(context.Context, string) (*evidence.Record, error) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -24,14 +25,14 @@ type waitingEvidence struct {
 	r      *receipt.Receipt
 }
 
-func (e *waitingEvidence) ReceiptWith(context.Context, string, evidence.ReceiptOptions) (*receipt.Receipt, error) {
+func (e *waitingEvidence) ReceiptWith(context.Context, string, proofs.ReceiptOptions) (*receipt.Receipt, error) {
 	e.calls++
 	if e.calls == 1 {
 		e.during()
-		return nil, evidence.ErrNotAnchored
+		return nil, proofs.ErrNotAnchored
 	}
 	if e.r == nil {
-		return nil, evidence.ErrNotAnchored
+		return nil, proofs.ErrNotAnchored
 	}
 	return e.r, nil
 }

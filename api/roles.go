@@ -10,6 +10,7 @@ import (
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/imagehash"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
@@ -47,13 +48,13 @@ type Custody interface {
 	CustodyPending(ctx context.Context, id string) ([]*custody.Event, []evidence.PendingRead, error)
 }
 
-// Proofs is what the endpoints that prove anchoring need (evidence.Prover):
+// Proofs is what the endpoints that prove anchoring need (proofs.Prover):
 // receipts, the public lookup by digest, and when anchorings became final
 // (the times of a priority search's matches, copyright.FillAnchoredAt).
 type Proofs interface {
-	ReceiptWith(ctx context.Context, id string, opts evidence.ReceiptOptions) (*receipt.Receipt, error)
-	LookupSHA256(ctx context.Context, hexDigest, reader string) (*evidence.Lookup, error)
-	LookupSM3(ctx context.Context, hexDigest, reader string) (*evidence.Lookup, error)
+	ReceiptWith(ctx context.Context, id string, opts proofs.ReceiptOptions) (*receipt.Receipt, error)
+	LookupSHA256(ctx context.Context, hexDigest, reader string) (*proofs.Lookup, error)
+	LookupSM3(ctx context.Context, hexDigest, reader string) (*proofs.Lookup, error)
 	FinalAt(ctx context.Context, height int64) (time.Time, bool, error)
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
 )
@@ -32,12 +33,12 @@ func withEvidence(ev evidenceService, cfg Config) Config {
 }
 
 // proved is a real evidence service with its prover, which has no chain
-// (so every receipt is evidence.ErrNotAnchored, as on a node without one),
+// (so every receipt is proofs.ErrNotAnchored, as on a node without one),
 // its evidence records (never built: its TSA is a stand-in), its
 // certificate records, its audit trails and its matters and shares.
 type proved struct {
 	*evidence.Service
-	*evidence.Prover
+	*proofs.Prover
 	*records.Keeper
 	*certificates.Register
 	*audittrail.Trails
@@ -58,5 +59,5 @@ func withProver(t testing.TB, ev *evidence.Service) proved {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return proved{ev, evidence.NewProver(ev, nil).WithRecords(recs), recs, certs, audittrail.New(ev), shares}
+	return proved{ev, proofs.New(ev, nil).WithRecords(recs), recs, certs, audittrail.New(ev), shares}
 }

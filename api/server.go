@@ -42,7 +42,7 @@ type TxNotifier interface {
 type Config struct {
 	// The evidence service (evidence.Service) in the roles the endpoints
 	// use it in (roles.go), its audit trails (audittrail.Trails), its
-	// prover (evidence.Prover) and its items' evidence records
+	// prover (proofs.Prover) and its items' evidence records
 	// (records.Keeper); all seven are required.
 	Records         Records
 	EvidenceRecords EvidenceRecords

@@ -19,6 +19,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/internal/poll"
 	"github.com/custos-project/custos/notary/document"
@@ -59,7 +60,7 @@ type Register interface {
 	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *copyright.CopyrightDocument, pdf []byte) (*copyright.CopyrightDocument, []byte, error)
 }
 
-// Receipts builds the receipts a document embeds (evidence.Prover).
+// Receipts builds the receipts a document embeds (proofs.Prover).
 type Receipts interface {
 	Receipt(ctx context.Context, id string) (*receipt.Receipt, error)
 }
@@ -180,7 +181,7 @@ func (o *Office) items(ctx context.Context, recs []*evidence.Record, deadline ti
 				it.Receipt = rc
 				break
 			}
-			if err != nil && !errors.Is(err, evidence.ErrNotAnchored) && !errors.Is(err, anchor.ErrNoCheckpoint) {
+			if err != nil && !errors.Is(err, proofs.ErrNotAnchored) && !errors.Is(err, anchor.ErrNoCheckpoint) {
 				return nil, err
 			}
 			if o.now().After(deadline) {

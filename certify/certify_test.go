@@ -12,6 +12,7 @@ import (
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary/document"
 	"github.com/custos-project/custos/receipt"
@@ -61,7 +62,7 @@ func (f *fakeEvidence) MatterEvidence(context.Context, string, string) ([]*evide
 
 func (f *fakeEvidence) Receipt(context.Context, string) (*receipt.Receipt, error) {
 	if len(f.receipts) == 0 {
-		return nil, evidence.ErrNotAnchored
+		return nil, proofs.ErrNotAnchored
 	}
 	f.calls++
 	return f.receipts[min(f.calls, len(f.receipts))-1], nil

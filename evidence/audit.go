@@ -19,6 +19,7 @@ import (
 
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -26,6 +27,20 @@ import (
 // committed blobs; Audit uses it to find orphans.
 type KeyLister interface {
 	Keys(ctx context.Context, fn func(key string, size int64) error) error
+}
+
+// Anchor is what the integrity audit needs from the anchoring side (an
+// anchor.Chain) to prove the stored events into the log: the latest final
+// checkpoint, where a local leaf is in the log, and its inclusion proof.
+// The prover (evidence/proofs) needs more of the chain: proofs.Anchor
+// includes this one.
+type Anchor interface {
+	// Locate returns the log index of a local leaf, if its batch is in the log.
+	Locate(local uint64) (global uint64, ok bool, err error)
+	// Checkpoint returns the latest final checkpoint.
+	Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
+	// InclusionProof proves leaf index into the tree of the given size.
+	InclusionProof(index, size uint64) ([][]byte, error)
 }
 
 // AuditOptions configures Audit.

@@ -25,8 +25,9 @@ import (
 // only through plain functions of the transaction given in Config
 // (OnLeafFinal, ItemOwner), and signals finality on a channel the
 // evidence records' builder reads (Finalized). The integrity audit of the
-// documents registers keep (evidence/integrity) reads the core through
-// the same API.
+// documents registers keep (evidence/integrity) and the prover of
+// receipts and lookups (evidence/proofs) read the core through the same
+// API.
 
 // View runs fn in a read-only transaction of the service's database.
 func (s *Service) View(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
@@ -344,15 +345,49 @@ func (p *Prepared) Put(tx *bolt.Tx) error { return p.f.put(tx) }
 // Committed finishes the upload once Put's transaction is durable.
 func (p *Prepared) Committed(ctx context.Context) { p.f.committed(ctx) }
 
-// FinalAt returns when the leaves appended at height became final in the
-// chain (see anchoredAt); ok is false on a node without a chain.
-func (p *Prover) FinalAt(ctx context.Context, height int64) (t time.Time, ok bool, err error) {
-	if p.a == nil {
-		return time.Time{}, false, nil
+// ItemEvents returns the stored bytes of every custody event of the item
+// with sequence number seq in tx, in order, each with the local leaf index
+// at which it was queued for anchoring; the bytes are valid only inside
+// tx. An event without a leaf index is an error. The prover
+// (evidence/proofs) reads an item's events with it for a receipt.
+func ItemEvents(tx *bolt.Tx, seq uint64) (events [][]byte, leaves []uint64, err error) {
+	c := tx.Bucket(bEvents).Cursor()
+	prefix := u64(seq)
+	for k, v := c.Seek(prefix); k != nil && len(k) == 12 && u64val(k) == seq; k, v = c.Next() {
+		li := tx.Bucket(bEvLeaf).Get(k)
+		if len(li) != 8 {
+			return nil, nil, fmt.Errorf("evidence: event %x has no leaf index", k)
+		}
+		events = append(events, v)
+		leaves = append(leaves, u64val(li))
 	}
-	t, err = p.anchoredAt(ctx, height)
-	return t, err == nil, err
+	return events, leaves, nil
 }
+
+// ItemHead computes in tx the custody head of the item with sequence
+// number seq after its first n events (docs/custody-events.md, "Custody
+// heads"), and returns those events' RFC 6962 leaf hashes; an error
+// wrapping ErrNotFound if the item has fewer than n events.
+func ItemHead(tx *bolt.Tx, seq uint64, n uint32) (*custody.Head, [][]byte, error) {
+	return headAndLeaves(tx, u64(seq), n)
+}
+
+// HeadOfEvents is the custody head of item id after the events of which
+// events are the stored bytes and leaves the leaf hashes (a prefix of what
+// ItemHead returns): the head the chain's state holds when it registered
+// fewer events than the item has now.
+func HeadOfEvents(id string, events, leaves [][]byte) *custody.Head {
+	return headOfLeaves(id, events, leaves)
+}
+
+// EventType is the type of a stored custody event (as ItemEvents returns
+// it), read without decoding the event; "" if it has none.
+func EventType(event []byte) string { return eventType(event) }
+
+// DigestItems returns the sequence numbers of the records whose SHA-256
+// is sum in the snapshot tx, in ascending order, committed records whose
+// digest the index does not hold yet included (digestindex.go).
+func (s *Service) DigestItems(tx *bolt.Tx, sum []byte) []uint64 { return s.digestSeqs(tx, sum) }
 
 // leafFinal tells Config.OnLeafFinal, if set, that local leaf became final
 // at height.

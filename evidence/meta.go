@@ -36,8 +36,8 @@ type Meta struct {
 	Matter string `json:"matter,omitempty" validate:"omitempty,max=512,visible"`
 	// Unlisted keeps the deposit out of the consortium's digest index and
 	// out of this node's public lookup: only those who may read the item
-	// find it, on its home node (Prover.LookupSHA256 with their org). Nil
-	// in an upload's metadata takes its organization's default
+	// find it, on its home node (proofs.Prover.LookupSHA256 with their
+	// org). Nil in an upload's metadata takes its organization's default
 	// (Upload.UnlistedByDefault); a stored record has true or nil.
 	Unlisted *bool `json:"unlisted,omitempty"`
 }

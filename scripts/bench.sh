@@ -70,7 +70,7 @@ fi
 # A receipt after 100,000 reads by 100 organizations: in process (the
 # evidence service and a state-version-2 anchor), beside a one-event receipt.
 if selected ReceiptReaders; then
-  go test -run '^$' -bench '^BenchmarkReceiptReaders$' -benchtime 1x -timeout 30m ./evidence/ | tee -a "$out" || status=$?
+  go test -run '^$' -bench '^BenchmarkReceiptReaders$' -benchtime 1x -timeout 30m ./evidence/proofs/ | tee -a "$out" || status=$?
 fi
 # A checkpoint reached through validator-set transitions (issue 16: 10
 # transitions in at most 10 ms on one core), beside one with none, same run;

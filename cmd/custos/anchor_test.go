@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/internal/testenv"
 	"github.com/custos-project/custos/receipt"
 )
@@ -87,7 +88,7 @@ func TestEmbeddedAnchoring(t *testing.T) {
 
 	t.Run("lookup", func(t *testing.T) {
 		_, _, b := n.call("GET", "/api/v1/lookup?sha256="+v.SHA256, "", nil)
-		var l evidence.Lookup
+		var l proofs.Lookup
 		mustJSON(t, b, &l)
 		if !l.Anchored || l.Height < 1 || l.AnchoredAt.IsZero() || strings.Contains(string(b), v.ID) || strings.Contains(string(b), "admin") {
 			t.Errorf("lookup of an anchored digest = %s", b)

@@ -33,6 +33,7 @@ import (
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary"
@@ -370,7 +371,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	go registerOrgs(auditCtx, n.chain.Chain, orgs, &conflictTeller{ev: ev, hooks: n.hooks, member: n.chain.Member(), name: n.memberName}, log)
 	go watchRemoval(auditCtx, n.chain.Chain, log)
 	go numberCopyrights(auditCtx, n.chain.Chain, n.crs, orgs, n.numbers, log)
-	prover := evidence.NewProver(ev, n.chain.Chain).WithMembers(n.chain.memberNames()).WithRecords(n.ers)
+	prover := proofs.New(ev, n.chain.Chain).WithMembers(n.chain.memberNames()).WithRecords(n.ers)
 	opts := auditOptions(pki.Root, pki.Org.Cert, cfg.Audit.Deep)
 	if err := trustIssuedTSA(cfg, &opts); err != nil {
 		return err

@@ -11,10 +11,11 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/proofs"
 )
 
 // testReceipt is id's receipt as a document stores it.
-func testReceipt(t *testing.T, p *evidence.Prover, id string) []byte {
+func testReceipt(t *testing.T, p *proofs.Prover, id string) []byte {
 	return evidencetest.Receipt(t, p, id)
 }
 
@@ -32,7 +33,7 @@ func newDocumentWorld(t *testing.T) *documentWorld {
 	s := newWorld(t, evidence.Config{})
 	a, b := uploadAs(t, s, certFirm+":key", "exhibit A"), uploadAs(t, s, certFirm+":key", "exhibit B")
 	anch := evidencetest.NewLogAnchor(t, s.Service)
-	p := evidence.NewProver(s.Service, anch)
+	p := proofs.New(s.Service, anch)
 	shareWithNotary(t, s, a, b)
 	cert, _, err := issueWith(t, s, func(id string) []byte { return testReceipt(t, p, id) }, a.ID, b.ID)
 	if err != nil {

@@ -10,10 +10,11 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/evidence/proofs"
 )
 
 // testReceipt is id's receipt as a document stores it.
-func testReceipt(t *testing.T, p *evidence.Prover, id string) []byte {
+func testReceipt(t *testing.T, p *proofs.Prover, id string) []byte {
 	return evidencetest.Receipt(t, p, id)
 }
 
@@ -31,7 +32,7 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	s := newWorld(t, evidence.Config{})
 	work := fileAs(t, s, orgA, "a song")
 	anch := evidencetest.NewLogAnchor(t, s.Service)
-	p := evidence.NewProver(s.Service, anch)
+	p := proofs.New(s.Service, anch)
 	cr, err := s.RegisterCopyright(ctx, orgA, orgA+":key", testWork(), []RegisterItem{{ID: work.ID}})
 	if err != nil {
 		t.Fatal(err)

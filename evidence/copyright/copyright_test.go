@@ -17,6 +17,7 @@ import (
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/imagehash"
+	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/sharing"
 )
 
@@ -149,7 +150,7 @@ func TestCopyrightTransferRevoke(t *testing.T) {
 }
 
 // fakeAnchor gives every height a block time of height minutes past noon.
-type fakeAnchor struct{ evidence.Anchor }
+type fakeAnchor struct{ proofs.Anchor }
 
 func (fakeAnchor) BlockTime(_ context.Context, h int64) (time.Time, error) {
 	return time.Date(2026, 3, 1, 12, int(h), 0, 0, time.UTC), nil
@@ -173,7 +174,7 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 	late := register(orgC, "the photo", &near) // never anchored
 	similar := register(orgC, "a re-encoded copy", &nearCopy)
 	register(orgC, "an unrelated picture", &far)
-	// evidence.Anchor the first registration at block 5, the second and the similar
+	// Anchor the first registration at block 5, the second and the similar
 	// one at 7; the third stays unanchored.
 	leafOf := func(c *Copyright) uint64 {
 		var leaf uint64
@@ -197,7 +198,7 @@ func TestSearchCopyrightsPriority(t *testing.T) {
 	}
 	ms, truncated, err := s.SearchCopyrights(ctx, sha256Hex("the photo"), &near)
 	if err == nil {
-		err = FillAnchoredAt(ctx, evidence.NewProver(s.Service, fakeAnchor{}), ms)
+		err = FillAnchoredAt(ctx, proofs.New(s.Service, fakeAnchor{}), ms)
 	}
 	if err != nil || truncated {
 		t.Fatal(truncated, err)

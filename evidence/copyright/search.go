@@ -120,7 +120,7 @@ func priority(a, b Match) int {
 	return cmp.Or(cmp.Compare(ha, hb), a.Copyright.RegisteredAt.Compare(b.Copyright.RegisteredAt), cmp.Compare(a.Copyright.ID, b.Copyright.ID))
 }
 
-// Finality is what FillAnchoredAt needs of the chain (evidence.Prover):
+// Finality is what FillAnchoredAt needs of the chain (proofs.Prover):
 // when the leaves appended at a height became final, ok false on a node
 // without a chain.
 type Finality interface {

@@ -1,8 +1,9 @@
 // Package evidencetest builds evidence services for the tests of the
 // packages built on evidence (evidence/copyright, evidence/certificates,
-// evidence/integrity, evidence/records): a real bbolt file and a real
-// storage.Folder in the test's temporary directory, or blobs in memory
-// (Blobs); and reads and damages their stores as those tests need.
+// evidence/integrity, evidence/proofs, evidence/records): a real bbolt
+// file and a real storage.Folder in the test's temporary directory, or
+// blobs in memory (Blobs); and reads and damages their stores as those
+// tests need.
 package evidencetest
 
 import (

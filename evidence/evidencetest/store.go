@@ -11,12 +11,13 @@ import (
 
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/proofs"
 )
 
 // Receipt is id's receipt from the prover, with a placeholder signed
 // header (the integrity audit does not check it), in canonical form: what
 // a document stores of an item.
-func Receipt(t testing.TB, p *evidence.Prover, id string) []byte {
+func Receipt(t testing.TB, p *proofs.Prover, id string) []byte {
 	t.Helper()
 	r, err := p.Receipt(context.Background(), id)
 	if err != nil {

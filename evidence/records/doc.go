@@ -17,7 +17,7 @@
 // writes the core only through the kernel (evidence/kernel.go): the final
 // records (evidence.FinalRecords), an item's record and stored bytes
 // (evidence.RecordAt, Service.Open) and its custody chain
-// (evidence.AppendEvent). The core does not import this package: the
-// prover embeds an item's record in its receipts through
-// evidence.Prover.WithRecords.
+// (evidence.AppendEvent). Neither the core nor the prover imports this
+// package: the prover (evidence/proofs) embeds an item's record in its
+// receipts through proofs.Prover.WithRecords.
 package records

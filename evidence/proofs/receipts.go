@@ -1,4 +1,4 @@
-package evidence
+package proofs
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -14,43 +13,9 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/receipt"
 )
-
-// Anchor is what receipts, lookups and the audit need from the anchoring
-// side (an anchor.Chain).
-type Anchor interface {
-	// Locate returns the log index of a local leaf, if its batch is in the log.
-	Locate(local uint64) (global uint64, ok bool, err error)
-	// Checkpoint returns the latest final checkpoint.
-	Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
-	// InclusionProof proves leaf index into the tree of the given size.
-	InclusionProof(index, size uint64) ([][]byte, error)
-	// BlockTime is the time of a committed block.
-	BlockTime(ctx context.Context, height int64) (time.Time, error)
-	// ProveState proves a key of the chain's state map as the checkpoint at
-	// checkpointHeight commits to it (state version 2).
-	ProveState(key [32]byte, checkpointHeight int64) (*anchor.StateProof, error)
-}
-
-// ErrNotAnchored means the item's created event is not yet in a final
-// checkpoint, so no receipt can be made yet.
-var ErrNotAnchored = errors.New("evidence: not anchored yet")
-
-// Prover builds receipts and answers lookups by digest: it joins the item
-// store (a Service, which the chain's batcher reads its leaves from) with
-// the anchoring side (the chain, which locates and proves them). It is
-// made after both, so that neither refers to the other.
-type Prover struct {
-	s       *Service
-	a       Anchor            // nil: nothing is anchored (a node without a chain)
-	members map[string]string // member ID → name, for lookups (WithMembers)
-	ers     ERSReader         // the items' evidence records (WithRecords); nil: receipts embed none
-}
-
-// NewProver returns the prover of s's items in the log a keeps; a may be
-// nil (every receipt is then ErrNotAnchored, every lookup unanchored).
-func NewProver(s *Service, a Anchor) *Prover { return &Prover{s: s, a: a} }
 
 // Receipt builds the item's receipt against the latest final checkpoint
 // with the default choice of events (see ReceiptOptions).
@@ -99,17 +64,15 @@ func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions
 	}
 	var raws [][]byte
 	var locals []uint64
-	if err := p.s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bEvents).Cursor()
-		prefix := u64(rec.Seq)
-		for k, v := c.Seek(prefix); k != nil && len(k) == 12 && u64val(k) == rec.Seq; k, v = c.Next() {
-			li := tx.Bucket(bEvLeaf).Get(k)
-			if len(li) != 8 {
-				return fmt.Errorf("evidence: event %x has no leaf index", k)
-			}
-			raws = append(raws, append([]byte(nil), v...))
-			locals = append(locals, u64val(li))
+	if err := p.s.View(func(tx *bolt.Tx) error {
+		events, leaves, err := evidence.ItemEvents(tx, rec.Seq)
+		if err != nil {
+			return err
 		}
+		for _, v := range events {
+			raws = append(raws, append([]byte(nil), v...))
+		}
+		locals = leaves
 		return nil
 	}); err != nil {
 		return nil, err
@@ -177,7 +140,7 @@ func (p *Prover) withRecord(ctx context.Context, r *receipt.Receipt) (*receipt.R
 		return r, nil
 	}
 	der, err := p.ers.EvidenceRecord(ctx, r.Evidence.ID)
-	if errors.Is(err, ErrRecordPending) {
+	if errors.Is(err, evidence.ErrRecordPending) {
 		return r, nil
 	}
 	if err != nil {
@@ -240,18 +203,18 @@ func (p *Prover) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, global
 	}
 	var head *custody.Head
 	var leaves [][]byte
-	err = p.s.db.View(func(tx *bolt.Tx) error {
+	err = p.s.View(func(tx *bolt.Tx) error {
 		// The state holds the head after some number of events n: usually
 		// all of them, or those anchored in the checkpoint; the search goes
 		// down from all, as a batch of heads may land ahead of its leaves.
-		all, l, err := headAndLeaves(tx, u64(seq), uint32(len(raws)))
+		all, l, err := evidence.ItemHead(tx, seq, uint32(len(raws)))
 		if err != nil {
 			return err
 		}
 		for n := all.Count; n >= 1; n-- {
 			h := all
 			if n < all.Count {
-				h = headOfLeaves(all.Evidence, raws[:n], l[:n])
+				h = evidence.HeadOfEvents(all.Evidence, raws[:n], l[:n])
 			}
 			if v, err := h.Value(); err == nil && v == sp.Value {
 				head, leaves = h, l[:n]
@@ -340,7 +303,7 @@ func pickEvents(raws [][]byte, total int, opts ReceiptOptions) []int {
 }
 
 // isRead reports whether a canonical event's type is one of readTypes.
-func isRead(raw []byte) bool { return readTypes[eventType(raw)] }
+func isRead(raw []byte) bool { return readTypes[evidence.EventType(raw)] }
 
 // itemTree holds every complete subtree hash of an item's event tree, so
 // that each listed event's RFC 6962 audit path is a lookup.
@@ -376,148 +339,4 @@ func (t *itemTree) prove(index uint64) ([][]byte, error) {
 		hs[i] = t.levels[id.Level][id.Index]
 	}
 	return nodes.Rehash(hs, rfc6962.DefaultHasher.HashChildren)
-}
-
-// Lookup is what the public lookup reveals of a digest: whether and when a
-// created event carrying it was first anchored, and, from the
-// consortium's digest index (chain state version 4), which member's node
-// filed it and how many deposits carry it; nothing about its owner or
-// metadata.
-type Lookup struct {
-	SHA256     string    `json:"sha256"`
-	SM3        string    `json:"sm3,omitempty"` // when asked by SM3
-	Anchored   bool      `json:"anchored"`
-	AnchoredAt time.Time `json:"anchored_at,omitzero"` // time of the block that made it final
-	Height     int64     `json:"height,omitempty"`
-	// Member is the member ID (anchor.Tx.Member) of the node that filed
-	// the first deposit, and MemberName its name in the trust bundle.
-	Member     string `json:"member,omitempty"`
-	MemberName string `json:"member_name,omitempty"`
-	Deposits   uint64 `json:"deposits,omitempty"` // deposits in the index that carry the digest
-}
-
-// DigestIndex is the consortium's digest index (anchor.Chain, from chain
-// state version 4): what every member knows of every member's deposits.
-// The prover uses it when its Anchor provides it.
-type DigestIndex interface {
-	Deposit(sum [32]byte) (anchor.DepositInfo, bool, error)
-	DepositSM3(sum [32]byte) (anchor.DepositInfo, bool, error)
-}
-
-// ERSReader gives the items' RFC 4998 evidence records
-// (records.Keeper), which version-5 receipts embed.
-type ERSReader interface {
-	// EvidenceRecord is item id's DER EvidenceRecord, or ErrRecordPending
-	// while it has none.
-	EvidenceRecord(ctx context.Context, id string) ([]byte, error)
-}
-
-// WithRecords returns a prover whose receipts embed the item's evidence
-// record from r once it has one (withRecord); a prover without r embeds
-// none.
-func (p *Prover) WithRecords(r ERSReader) *Prover {
-	q := *p
-	q.ers = r
-	return &q
-}
-
-// WithMembers returns a prover that names the members of the digest
-// index's answers: names maps member IDs to their names (the trust
-// bundle's validators).
-func (p *Prover) WithMembers(names map[string]string) *Prover {
-	q := *p
-	q.members = names
-	return &q
-}
-
-// LookupSHA256 answers the lookup for a hex SHA-256 digest: from this
-// node's own records, and from the consortium's digest index, which knows
-// every member's deposits; the earlier anchoring wins. An unlisted record
-// (Meta.Unlisted) counts only for reader, an organization that may read
-// it; reader "" is the public lookup.
-func (p *Prover) LookupSHA256(ctx context.Context, hexDigest, reader string) (*Lookup, error) {
-	out := &Lookup{SHA256: hexDigest}
-	sum, err := decodeHex32(hexDigest)
-	if err != nil {
-		return nil, err
-	}
-	var first int64
-	now := p.s.cfg.Now()
-	err = p.s.db.View(func(tx *bolt.Tx) error {
-		for _, seq := range p.s.digestSeqs(tx, sum) {
-			r, err := getRecord(tx, seq)
-			if err != nil {
-				return err
-			}
-			if r.IsUnlisted() && (reader == "" || !p.s.visible(tx, r, reader, now)) {
-				continue
-			}
-			if r.Status == StatusAnchored && (first == 0 || r.AnchoredHeight < first) {
-				first = r.AnchoredHeight
-			}
-		}
-		return nil
-	})
-	if err != nil || p.a == nil {
-		return out, err
-	}
-	if di, ok := p.a.(DigestIndex); ok {
-		d, found, err := di.Deposit([32]byte(sum))
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			out.Member, out.MemberName, out.Deposits = d.Member, p.members[d.Member], d.Count
-			if first == 0 || d.Height < first {
-				first = d.Height
-			}
-		}
-	}
-	if first == 0 {
-		return out, nil
-	}
-	t, err := p.anchoredAt(ctx, first)
-	if err != nil {
-		return nil, err
-	}
-	out.Anchored, out.Height, out.AnchoredAt = true, first, t
-	return out, nil
-}
-
-// LookupSM3 answers the public lookup for a hex SM3 digest, which only the
-// consortium's digest index knows (a node that computes SM3 deposits it):
-// as LookupSHA256 for the SHA-256 of the first deposit with that SM3.
-func (p *Prover) LookupSM3(ctx context.Context, hexDigest, reader string) (*Lookup, error) {
-	sum, err := decodeHex32(hexDigest)
-	if err != nil {
-		return nil, err
-	}
-	out := &Lookup{SM3: hexDigest}
-	di, ok := p.a.(DigestIndex)
-	if !ok {
-		return out, nil
-	}
-	d, found, err := di.DepositSM3([32]byte(sum))
-	if err != nil || !found {
-		return out, err
-	}
-	if out, err = p.LookupSHA256(ctx, hex.EncodeToString(d.SHA256[:]), reader); err != nil {
-		return nil, err
-	}
-	out.SM3 = hexDigest
-	return out, nil
-}
-
-// anchoredAt is the time at which leaves appended at height became final.
-// The block that appended them carries the time of the block before
-// (CometBFT's header time comes from the previous votes); the next block's
-// time, when it made the anchoring final, is the honest one.
-func (p *Prover) anchoredAt(ctx context.Context, height int64) (time.Time, error) {
-	t, err := p.a.BlockTime(ctx, height+1)
-	if err != nil {
-		if t, err = p.a.BlockTime(ctx, height); err != nil {
-			return time.Time{}, err
-		}
-	}
-	return t.UTC(), nil
 }
