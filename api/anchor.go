@@ -70,7 +70,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 			}
 			return c.Blob(http.StatusOK, "application/json", b)
 		}
-		if !errors.Is(err, proofs.ErrNotAnchored) && !isNoCheckpoint(err) {
+		if !errors.Is(err, proofs.ErrNotAnchored) {
 			return err
 		}
 		if time.Now().After(deadline) {

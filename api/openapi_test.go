@@ -29,7 +29,6 @@ import (
 	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/receipt"
-	"github.com/custos-project/custos/storage"
 	"github.com/custos-project/custos/webhooks"
 )
 
@@ -392,7 +391,7 @@ func (fakeEvidence) Custody(context.Context, string) ([]*custody.Event, error) {
 func (fakeEvidence) Token(context.Context, *evidence.Record, int) ([]byte, error) {
 	return nil, evidence.ErrNotFound
 }
-func (fakeEvidence) Open(context.Context, *evidence.Record) (storage.Blob, error) {
+func (fakeEvidence) Open(context.Context, *evidence.Record) (evidence.Blob, error) {
 	return nil, evidence.ErrNotFound
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/receipt"
-	"github.com/custos-project/custos/storage"
 )
 
 // The roles the API uses the evidence service (evidence.Service) in, one
@@ -29,7 +28,7 @@ type Records interface {
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	Owns(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
-	Open(ctx context.Context, r *evidence.Record) (storage.Blob, error)
+	Open(ctx context.Context, r *evidence.Record) (evidence.Blob, error)
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/custos-project/custos/internal/problem"
 
 	"github.com/custos-project/custos/access"
-	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
@@ -181,7 +180,7 @@ func (o *Office) items(ctx context.Context, recs []*evidence.Record, deadline ti
 				it.Receipt = rc
 				break
 			}
-			if err != nil && !errors.Is(err, proofs.ErrNotAnchored) && !errors.Is(err, anchor.ErrNoCheckpoint) {
+			if err != nil && !errors.Is(err, proofs.ErrNotAnchored) {
 				return nil, err
 			}
 			if o.now().After(deadline) {

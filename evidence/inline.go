@@ -221,15 +221,15 @@ func (s *Service) recordInline(tx *bolt.Tx, seq uint64, sum []byte) []byte {
 	return s.findInline(tx, sum)
 }
 
-// inlineBlob serves inline bytes as a storage.Blob. bytes.Reader's Size is
-// the length of the whole value, as Blob requires.
+// inlineBlob serves inline bytes as a Blob. bytes.Reader's Size is the
+// length of the whole value, as Blob requires.
 type inlineBlob struct{ *bytes.Reader }
 
 func (inlineBlob) Close() error { return nil }
 
 // openInline returns r's bytes if they are stored inline; ok is false if
 // they are not.
-func (s *Service) openInline(r *Record) (b storage.Blob, ok bool, err error) {
+func (s *Service) openInline(r *Record) (b Blob, ok bool, err error) {
 	if r.Size > maxInline {
 		return nil, false, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -256,6 +257,15 @@ func (s *Service) Token(ctx context.Context, r *Record, i int) ([]byte, error) {
 	return out, err
 }
 
+// Blob is an item's stored bytes, open for reading, as Open returns them:
+// the blob store's (a storage.Blob) or the inline bytes. Range requests are
+// served through Seek and Read (http.ServeContent); Size is the length of
+// the whole item.
+type Blob interface {
+	io.ReadSeekCloser
+	Size() int64
+}
+
 // Open returns the record's bytes, from bbolt if they are inline (see
 // inline.go), else from the blob store. ErrNotStored means the record is
 // committed but its blob has not reached its final key yet.
@@ -263,7 +273,7 @@ func (s *Service) Token(ctx context.Context, r *Record, i int) ([]byte, error) {
 // The final key is tried first: a content-addressed key exists only once
 // Promote has written it, and the pending marker is cleared lazily after
 // that, so a read right after the upload must not trust the marker alone.
-func (s *Service) Open(ctx context.Context, r *Record) (storage.Blob, error) {
+func (s *Service) Open(ctx context.Context, r *Record) (Blob, error) {
 	if b, ok, err := s.openInline(r); ok || err != nil {
 		return b, err
 	}

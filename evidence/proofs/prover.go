@@ -23,8 +23,10 @@ type Anchor interface {
 }
 
 // ErrNotAnchored means the item's created event is not yet in a final
-// checkpoint, so no receipt can be made yet. Its text is the one it had
-// when the prover was in package evidence.
+// checkpoint, so no receipt can be made yet; a chain with no checkpoint at
+// all (anchor.ErrNoCheckpoint) gives it too, so that a caller waiting for
+// a receipt needs no other error. Its text is the one it had when the
+// prover was in package evidence.
 var ErrNotAnchored = errors.New("evidence: not anchored yet")
 
 // Prover builds receipts and answers lookups by digest: it joins the item

@@ -44,7 +44,7 @@ const MaxReceiptEvents = 200
 // custody head and its proof, and, when it leaves events out, proves each
 // listed one in the head's event tree. Once the item has its evidence
 // record (RFC 4998), a receipt of version 3 or 4 carries it, as version 5.
-// ErrNotAnchored if even the created
+// ErrNotAnchored if the chain has no checkpoint yet, if even the created
 // event is not covered yet, or (version 2) the item's head is not yet in
 // the chain's state.
 func (p *Prover) ReceiptWith(ctx context.Context, id string, opts ReceiptOptions) (*receipt.Receipt, error) {

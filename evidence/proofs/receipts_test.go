@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -230,5 +231,24 @@ func BenchmarkReceiptReaders(b *testing.B) {
 		var l1 float64
 		fmt.Sscan(string(la), &l1)
 		b.ReportMetric(l1, "load1")
+	}
+}
+
+// noCheckpoint is a chain too young to have a checkpoint.
+type noCheckpoint struct{ *evidencetest.LogAnchor }
+
+func (noCheckpoint) Checkpoint(context.Context) (*receipt.Checkpoint, error) {
+	return nil, anchor.ErrNoCheckpoint
+}
+
+// TestReceiptNoCheckpoint: a chain with no checkpoint yet gives
+// ErrNotAnchored, the one error certify and the API's receipt wait look
+// for (neither imports anchor for its ErrNoCheckpoint).
+func TestReceiptNoCheckpoint(t *testing.T) {
+	s := evidencetest.New(t, evidence.Config{Blobs: evidencetest.NewBlobs()})
+	rec := evidencetest.File(t, s, "tester", "young chain")
+	_, err := proofs.New(s, noCheckpoint{evidencetest.NewLogAnchor(t, s)}).Receipt(context.Background(), rec.ID)
+	if !errors.Is(err, proofs.ErrNotAnchored) {
+		t.Fatalf("Receipt = %v, want ErrNotAnchored", err)
 	}
 }
