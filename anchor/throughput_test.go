@@ -54,6 +54,17 @@ func BenchmarkConsortiumThroughput(b *testing.B) {
 	if testing.Short() {
 		b.Skip("starts five CometBFT nodes; skipped with -short")
 	}
+	if only := os.Getenv("CUSTOS_TPUT_ONLY"); only != "" {
+		// Profiling aid: one run alone (state or log), so that a CPU
+		// profile holds the samples of one side only.
+		v := LatestState
+		if only == "log" {
+			v = StateV1
+		}
+		r := runThroughput(b, 4, throughputLeaves, v)
+		b.Logf("4 validators, %s alone: %s", only, r)
+		return
+	}
 	single := runThroughput(b, 1, throughputLeaves, LatestState)
 	b.Logf("1 validator:  %s", single)
 	b.Logf("1 validator blocks (header time from start, BFT time ≈ the previous block's commit): %v", single.timeline)
