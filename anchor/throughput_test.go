@@ -50,6 +50,8 @@ const (
 // reported final exactly once.
 //
 // Run: go test -run '^$' -bench ConsortiumThroughput -benchtime 1x ./anchor/
+// (CUSTOS_TPUT_ONLY=state or =log: only that four-validator run, to profile
+// one side; docs/performance.md, issue 15, session 12.)
 func BenchmarkConsortiumThroughput(b *testing.B) {
 	if testing.Short() {
 		b.Skip("starts five CometBFT nodes; skipped with -short")
