@@ -3,7 +3,6 @@ package anchor
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
@@ -90,7 +89,7 @@ type App struct {
 	blockDeps  *blockDeposits           // the block's deposits (state version 4); nil: none yet
 	blockNames map[string]string        // the block's directory names (NameKey → org ID)
 	blockLog   []byte                   // the block's state-log entries (bStateLog)
-	blockKeys  [][sha256.Size]byte      // the block's transactions' SHA-256, evicted from txs at Commit
+	blockKeys  []txKey                  // the block's transactions' keys in txs, evicted at Commit
 
 	deposits    *depositIndex // the committed digest index (state version 4); its own lock
 	smu         sync.RWMutex  // guards the committed state below
@@ -370,14 +369,14 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 // checkTx decodes raw and checks its signature at time at, and that its
 // signer is a validator.
 func (a *App) checkTx(raw []byte, at time.Time) (*Tx, uint32, string) {
-	return a.checkTxKeyed(sha256.Sum256(raw), raw, at)
+	return a.checkTxKeyed(a.txs.key(raw), raw, at)
 }
 
-// checkTxKeyed is checkTx of raw, whose SHA-256 is key: the decoding and
-// the signature come from a.txs if it holds them (see txCache).
-func (a *App) checkTxKeyed(key [sha256.Size]byte, raw []byte, at time.Time) (*Tx, uint32, string) {
+// checkTxKeyed is checkTx of raw, whose key in a.txs is key: the decoding
+// and the signature come from a.txs if it holds them (see txCache).
+func (a *App) checkTxKeyed(key txKey, raw []byte, at time.Time) (*Tx, uint32, string) {
 	var t *Tx
-	if ct, ok := a.cached(key); ok {
+	if ct, ok := a.cached(key, raw); ok {
 		if err := ct.m.within(at); err != nil {
 			return nil, CodeNotMember, err.Error()
 		}
@@ -392,7 +391,7 @@ func (a *App) checkTxKeyed(key [sha256.Size]byte, raw []byte, at time.Time) (*Tx
 			return nil, CodeNotMember, err.Error()
 		}
 		if a.txs != nil && t.Version != TxVersion6 {
-			a.txs.put(key, t, m, len(raw))
+			a.txs.put(key, raw, t, m)
 		}
 	}
 	if t.Version != TxVersion6 && !a.isValidator(t) {
@@ -401,12 +400,12 @@ func (a *App) checkTxKeyed(key [sha256.Size]byte, raw []byte, at time.Time) (*Tx
 	return t, CodeOK, ""
 }
 
-// cached returns what a.txs holds under key.
-func (a *App) cached(key [sha256.Size]byte) (*cachedTx, bool) {
+// cached returns what a.txs holds of raw, whose key is key.
+func (a *App) cached(key txKey, raw []byte) (*cachedTx, bool) {
 	if a.txs == nil {
 		return nil, false
 	}
-	return a.txs.get(key)
+	return a.txs.get(key, raw)
 }
 
 // checkState checks t against the state in tx, for the block at height
@@ -592,7 +591,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 }
 
 func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, version int) *abci.ExecTxResult {
-	key := sha256.Sum256(raw)
+	key := a.txs.key(raw)
 	a.blockKeys = append(a.blockKeys, key)
 	t, code, msg := a.checkTxKeyed(key, raw, req.Time)
 	if code == CodeOK {

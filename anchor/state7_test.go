@@ -443,3 +443,47 @@ func TestStateV7DepositsAcrossBlockTxs(t *testing.T) {
 		}
 	}
 }
+
+// A deposit is looked up in the digest index only if some deposit there
+// is of its leaf or a later one (depositIndex.top); the index rebuilt at
+// a restart knows its top too, so a created event deposited again after
+// a restart is still not added, while the same digest at a new leaf is.
+func TestStateV7DepositAgainAfterRestart(t *testing.T) {
+	x := newDepositIndex()
+	sum := digest("x")
+	if c := x.leafCandidates(sum, 0); c != nil {
+		t.Errorf("an empty index gives candidates %v for leaf 0", c)
+	}
+	x.add(0, &deposit{leaf: 7, sha256: sum})
+	if c := x.leafCandidates(sum, 7); len(c) != 1 || c[0] != 0 {
+		t.Errorf("leafCandidates(leaf 7) = %v, want [0]", c)
+	}
+	if c := x.leafCandidates(sum, 8); c != nil {
+		t.Errorf("leafCandidates(leaf 8) = %v, want none: no deposit is of leaf 8 or later", c)
+	}
+	if c := x.leafCandidates(sum, 3); len(c) != 1 {
+		t.Errorf("leafCandidates(leaf 3) = %v, want the candidate by digest", c)
+	}
+
+	a := newTestNode(t, nil)
+	b := newTestNode(t, a.org)
+	path := filepath.Join(t.TempDir(), "app.db")
+	app := newAppAt(t, path, StateV7, a.root, a, b)
+	contract, photo := digest("contract"), digest("photo")
+	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}, {Batch: 1, Offset: 1, SHA256: photo}}))
+	link1 := proveValue(t, app, DepositsKey, 1)
+	again := reopen(t, app, path, a)
+	block(t, again, 2, nil,
+		a.batch7(t, 2, nil, nil, []Deposit{{Batch: 1, Offset: 1, SHA256: photo}, {Batch: 1, Offset: 0, SHA256: contract}}),
+		b.batch7(t, 1, testLeaves(10, 1), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: contract}}))
+	want := DepositLink(link1, 2, 3, blockDigest(b.memberID(), deposit{leaf: 2, sha256: contract}))
+	if got := proveValue(t, again, DepositsKey, 2); got != want {
+		t.Errorf("DepositsKey after block 2 = %x, want %x (only b's deposit of a new leaf)", got, want)
+	}
+	if d, ok, err := again.Deposit(contract); err != nil || !ok || d.Leaf != 0 || d.Count != 2 {
+		t.Errorf("Deposit(contract) = %+v, %v, %v; want leaf 0, count 2", d, ok, err)
+	}
+	if d, ok, err := again.Deposit(photo); err != nil || !ok || d.Leaf != 1 || d.Count != 1 {
+		t.Errorf("Deposit(photo) = %+v, %v, %v; want leaf 1, count 1", d, ok, err)
+	}
+}

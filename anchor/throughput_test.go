@@ -50,9 +50,22 @@ const (
 // reported final exactly once.
 //
 // Run: go test -run '^$' -bench ConsortiumThroughput -benchtime 1x ./anchor/
+// (CUSTOS_TPUT_ONLY=state or =log: only that four-validator run, to profile
+// one side; docs/performance.md, issue 15, session 12.)
 func BenchmarkConsortiumThroughput(b *testing.B) {
 	if testing.Short() {
 		b.Skip("starts five CometBFT nodes; skipped with -short")
+	}
+	if only := os.Getenv("CUSTOS_TPUT_ONLY"); only != "" {
+		// Profiling aid: one run alone (state or log), so that a CPU
+		// profile holds the samples of one side only.
+		v := LatestState
+		if only == "log" {
+			v = StateV1
+		}
+		r := runThroughput(b, 4, throughputLeaves, v)
+		b.Logf("4 validators, %s alone: %s", only, r)
+		return
 	}
 	single := runThroughput(b, 1, throughputLeaves, LatestState)
 	b.Logf("1 validator:  %s", single)

@@ -1,13 +1,14 @@
 package anchor
 
 import (
+	"bytes"
 	"container/list"
-	"crypto/sha256"
+	"hash/maphash"
 	"sync"
 )
 
-// txCache remembers, by the SHA-256 of a transaction's exact bytes, the
-// node-signed transactions that decoded and whose signature verified, so
+// txCache remembers, by a transaction's exact bytes, the node-signed
+// transactions that decoded and whose signature verified, so
 // that a node decodes and verifies each transaction once rather than in
 // CheckTx, PrepareProposal or ProcessProposal and FinalizeBlock each.
 //
@@ -23,16 +24,29 @@ import (
 // refuses them as duplicates; CometBFT's own cache keeps them from being
 // checked again), and the oldest first when the bytes held exceed max. A
 // cached *Tx is shared and must not be modified. Safe for concurrent use.
+//
+// It finds a transaction by a txKey (a fast hash of its bytes, with a seed
+// of its own, and their length) and answers only if the bytes it kept are
+// the same: a SHA-256 of each transaction three or four times a block on
+// every node cost more than the rest of the cache's work (session 12).
 type txCache struct {
 	mu    sync.Mutex
-	byKey map[[sha256.Size]byte]*list.Element // of *cachedTx
-	order *list.List                          // oldest first
-	bytes int                                 // the raw size of what is held
+	seed  maphash.Seed
+	byKey map[txKey]*list.Element // of *cachedTx
+	order *list.List              // oldest first
+	bytes int                     // the raw size of what is held
 	max   int
 }
 
+// txKey finds a transaction in a txCache; two transactions may share one.
+type txKey struct {
+	sum uint64
+	n   int
+}
+
 type cachedTx struct {
-	key  [sha256.Size]byte
+	key  txKey
+	raw  []byte // a copy of the transaction's bytes
 	t    *Tx
 	m    member
 	size int
@@ -43,23 +57,37 @@ type cachedTx struct {
 const txCacheBytes = 4 * MaxProposalBytes
 
 func newTxCache(max int) *txCache {
-	return &txCache{byKey: map[[sha256.Size]byte]*list.Element{}, order: list.New(), max: max}
+	return &txCache{seed: maphash.MakeSeed(), byKey: map[txKey]*list.Element{}, order: list.New(), max: max}
 }
 
-// get returns the cached transaction of key, if any.
-func (c *txCache) get(key [sha256.Size]byte) (*cachedTx, bool) {
+// key is raw's key in c (the zero key if c is nil).
+func (c *txCache) key(raw []byte) txKey {
+	if c == nil {
+		return txKey{}
+	}
+	return txKey{maphash.Bytes(c.seed, raw), len(raw)}
+}
+
+// get returns the cached transaction of raw, whose key is key, if any.
+func (c *txCache) get(key txKey, raw []byte) (*cachedTx, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.byKey[key]
 	if !ok {
 		return nil, false
 	}
-	return e.Value.(*cachedTx), true
+	ct := e.Value.(*cachedTx)
+	if !bytes.Equal(ct.raw, raw) {
+		return nil, false // another transaction with the same key
+	}
+	return ct, true
 }
 
-// put keeps t, verified with pair m, under key; size is its raw length. A
-// transaction larger than the whole cache is not kept.
-func (c *txCache) put(key [sha256.Size]byte, t *Tx, m member, size int) {
+// put keeps t, decoded from raw and verified with pair m, under key. A
+// transaction larger than the whole cache is not kept, nor one whose key
+// another holds.
+func (c *txCache) put(key txKey, raw []byte, t *Tx, m member) {
+	size := len(raw)
 	if size > c.max {
 		return
 	}
@@ -71,12 +99,13 @@ func (c *txCache) put(key [sha256.Size]byte, t *Tx, m member, size int) {
 	for c.bytes+size > c.max {
 		c.remove(c.order.Front())
 	}
-	c.byKey[key] = c.order.PushBack(&cachedTx{key: key, t: t, m: m, size: size})
+	c.byKey[key] = c.order.PushBack(&cachedTx{key: key, raw: bytes.Clone(raw), t: t, m: m, size: size})
 	c.bytes += size
 }
 
-// evict forgets the transactions of keys.
-func (c *txCache) evict(keys [][sha256.Size]byte) {
+// evict forgets the transactions of keys (and any other that shares one of
+// them, which is then only decoded again).
+func (c *txCache) evict(keys []txKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, k := range keys {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -126,14 +125,14 @@ func TestTxCacheEviction(t *testing.T) {
 		}
 	}
 	finalize(t, app, 1, tx1)
-	if _, ok := app.txs.get(sha256.Sum256(tx1)); !ok {
+	if _, ok := app.txs.get(app.txs.key(tx1), tx1); !ok {
 		t.Errorf("tx1 left the cache before its block was committed")
 	}
 	commit(t, app)
-	if _, ok := app.txs.get(sha256.Sum256(tx1)); ok {
+	if _, ok := app.txs.get(app.txs.key(tx1), tx1); ok {
 		t.Errorf("tx1 still cached after its block was committed")
 	}
-	if _, ok := app.txs.get(sha256.Sum256(tx2)); !ok || app.txs.len() != 1 {
+	if _, ok := app.txs.get(app.txs.key(tx2), tx2); !ok || app.txs.len() != 1 {
 		t.Errorf("cache holds %d transactions, tx2 %v; want only tx2", app.txs.len(), ok)
 	}
 
@@ -145,22 +144,62 @@ func TestTxCacheEviction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.put(sha256.Sum256(tx), tt, member{}, len(tx))
+		c.put(c.key(tx), tx, tt, member{})
 	}
 	for i, tc := range []struct {
 		tx   []byte
 		want bool
 	}{{tx1, false}, {tx2, true}, {tx3, true}} {
-		if _, ok := c.get(sha256.Sum256(tc.tx)); ok != tc.want {
+		if _, ok := c.get(c.key(tc.tx), tc.tx); ok != tc.want {
 			t.Errorf("bounded cache: tx%d held %v, want %v", i+1, ok, tc.want)
 		}
 	}
 	if c.bytes != len(tx2)+len(tx3) {
 		t.Errorf("bounded cache: %d bytes, want %d", c.bytes, len(tx2)+len(tx3))
 	}
-	c.put([32]byte{1}, nil, member{}, c.max+1) // larger than the cache
+	c.put(txKey{sum: 1}, make([]byte, c.max+1), nil, member{}) // larger than the cache
 	if c.len() != 2 {
 		t.Errorf("a transaction larger than the cache changed it: %d held, want 2", c.len())
+	}
+}
+
+// The cache finds a transaction by a fast hash of its bytes, which two
+// transactions may share: it answers only for the bytes it kept, so a
+// transaction under another's key is decoded and verified as if nothing
+// were cached (here a good one under a bad one's key, and the reverse).
+func TestTxCacheSameKey(t *testing.T) {
+	node := newTestNode(t, nil)
+	good := node.batch7(t, 1, testLeaves(0, 2), nil, nil)
+	bad := bytes.Clone(good)
+	bad[len(bad)-1] ^= 1
+	other := node.batch7(t, 2, testLeaves(2, 2), nil, nil)
+	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV7, node.root, node)
+	tt, err := DecodeTx(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := app.verifier.verify(tt, txNow.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range [][]byte{bad, other} {
+		app.txs = newTxCache(txCacheBytes)
+		app.txs.put(app.txs.key(raw), good, tt, m) // good's decoding under raw's key
+		if _, ok := app.txs.get(app.txs.key(raw), raw); ok {
+			t.Errorf("the cache answered for bytes it did not keep")
+		}
+		got, code, _ := app.checkTx(raw, txNow.Add(time.Minute))
+		switch {
+		case bytes.Equal(raw, bad) && code != CodeNotMember:
+			t.Errorf("checkTx(bad) with good's decoding under its key = %d, want CodeNotMember", code)
+		case bytes.Equal(raw, other) && (code != CodeOK || got.Seq != 2):
+			t.Errorf("checkTx(other) with good's decoding under its key = %d, %+v; want OK, seq 2", code, got != nil && got.Seq == 2)
+		}
+	}
+	c := newTxCache(txCacheBytes)
+	c.put(c.key(good), good, tt, m)
+	if ct, ok := c.get(c.key(bytes.Clone(good)), bytes.Clone(good)); !ok || ct.t != tt {
+		t.Errorf("the cache did not answer for the same bytes in another slice")
 	}
 }
 
