@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/access"
-	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/integrity"
 )
 
@@ -36,7 +35,7 @@ func TestIntegrityEndpoints(t *testing.T) {
 	viewer, _, _ := orgs.CreateKey(op.ID, access.RoleViewer, "viewer", nil)
 	done := time.Now()
 	fake := &fakeIntegrity{st: integrity.AuditStatus{Interval: "6h0m0s", Deep: true,
-		Latest: &integrity.AuditRun{Trigger: "scheduled", FinishedAt: &done, Findings: 1, Report: &integrity.Report{AuditReport: evidence.AuditReport{Corrupt: []string{"x"}}}}}}
+		Latest: &integrity.AuditRun{Trigger: "scheduled", FinishedAt: &done, Findings: 1, Report: &integrity.Report{EvidenceReport: integrity.EvidenceReport{Corrupt: []string{"x"}}}}}}
 	serve := func(in Integrity, method, token string) (int, http.Header, integrity.AuditStatus) {
 		s, err := New(withEvidence(&auditEvidence{}, Config{Access: orgs, TSA: http.NotFoundHandler(), Integrity: in}))
 		if err != nil {

@@ -150,7 +150,7 @@ func TestLargeIngestFailuresLeaveNothing(t *testing.T) {
 			if n := files(t, dir); n != 0 {
 				t.Errorf("%d files left in the folder store", n)
 			}
-			rep, err := s.Audit(t.Context(), AuditOptions{})
+			rep, err := audit(t.Context(), s, false)
 			if err != nil || rep.Records != 0 {
 				t.Errorf("failed upload left records: %+v, %v", rep, err)
 			}

@@ -148,7 +148,7 @@ func TestInlineRoundTrip(t *testing.T) {
 			if err != nil || string(got) != data || b.Size() != int64(tt.size) {
 				t.Errorf("Open = %d bytes (Size %d), %v; want the %d uploaded", len(got), b.Size(), err, tt.size)
 			}
-			rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+			rep, err := audit(context.Background(), s, true)
 			if err != nil || !rep.OK() || rep.Records != 1 || rep.Blobs != 1 {
 				t.Errorf("Audit = %+v, %v", rep, err)
 			}
@@ -183,7 +183,7 @@ func TestInlineDedupe(t *testing.T) {
 	if n := inlineCount(t, s); n != 1 {
 		t.Errorf("%d inline blobs for one content, want 1", n)
 	}
-	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	rep, err := audit(context.Background(), s, true)
 	if err != nil || !rep.OK() || rep.Records != 2 || rep.Blobs != 1 {
 		t.Errorf("Audit = %+v, %v", rep, err)
 	}
@@ -219,41 +219,6 @@ func TestInlineFailedCommitLeavesNothing(t *testing.T) {
 	}
 }
 
-// Audit reports inline damage: an inline blob no record names, and a
-// record's inline bytes changed or truncated.
-func TestAuditInline(t *testing.T) {
-	s, _ := newFolderService(t, 0, 0)
-	a, _ := ingest(t, s, "first exhibit")
-	b, _ := ingest(t, s, "second exhibit")
-	stray := sha256.Sum256([]byte("stray"))
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		in := tx.Bucket(bInlSeq)
-		return errors.Join(
-			in.Put(u64(a.Seq), []byte("FIRST EXHIBIT")), // same size, other bytes
-			in.Put(u64(b.Seq), []byte("second")),        // truncated
-			in.Put(u64(99), []byte("stray")),            // no record
-		)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantOrphan := "inline/sha256/" + hex.EncodeToString(stray[:])
-	if rep.OK() || rep.Blobs != 3 ||
-		len(rep.Corrupt) != 1 || rep.Corrupt[0] != a.ID ||
-		len(rep.SizeMismatch) != 1 || rep.SizeMismatch[0] != b.ID ||
-		len(rep.Orphans) != 1 || rep.Orphans[0] != wantOrphan {
-		t.Errorf("Audit = %+v; want a corrupt, b size mismatch, orphan %s", rep, wantOrphan)
-	}
-	shallow, err := s.Audit(context.Background(), AuditOptions{})
-	if err != nil || len(shallow.Corrupt) != 0 || len(shallow.SizeMismatch) != 1 {
-		t.Errorf("Audit(shallow) = %+v, %v; want only the size mismatch and the orphan", shallow, err)
-	}
-}
-
 // Inline bytes stored under their digest, as before the inlseq bucket,
 // stay readable, audit clean, and new uploads of the same bytes use them.
 // An orphan there is named by its key.
@@ -286,7 +251,7 @@ func TestInlineLegacyBucket(t *testing.T) {
 	if got, _ := io.ReadAll(b); string(got) != "an older exhibit" {
 		t.Errorf("Open read %q", got)
 	}
-	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	rep, err := audit(context.Background(), s, true)
 	wantOrphan := "inline/sha256/" + hex.EncodeToString(stray[:])
 	if err != nil || rep.Records != 2 || rep.Blobs != 2 || len(rep.Orphans) != 1 || rep.Orphans[0] != wantOrphan ||
 		len(rep.Corrupt)+len(rep.SizeMismatch)+len(rep.Missing) != 0 {
@@ -350,7 +315,7 @@ func TestInlineConcurrentIngest(t *testing.T) {
 	}
 	wg.Wait()
 	waitPromoted(t, s)
-	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	rep, err := audit(context.Background(), s, true)
 	if err != nil || !rep.OK() || rep.Records != n {
 		t.Errorf("Audit = %+v, %v", rep, err)
 	}
@@ -462,7 +427,7 @@ func TestInlineParts(t *testing.T) {
 	if n := files(t, dir); n != 0 {
 		t.Errorf("%d files in the blob folder, want none", n)
 	}
-	rep, err := s.Audit(context.Background(), AuditOptions{Deep: true})
+	rep, err := audit(context.Background(), s, true)
 	if err != nil || !rep.OK() || rep.Blobs != 6 {
 		t.Errorf("Audit = %+v, %v; want clean with 6 blobs", rep, err)
 	}

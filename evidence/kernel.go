@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -24,10 +25,10 @@ import (
 // that its acts put on the evidence. The core calls back into registers
 // only through plain functions of the transaction given in Config
 // (OnLeafFinal, ItemOwner), and signals finality on a channel the
-// evidence records' builder reads (Finalized). The integrity audit of the
-// documents registers keep (evidence/integrity) and the prover of
-// receipts and lookups (evidence/proofs) read the core through the same
-// API.
+// evidence records' builder reads (Finalized). The integrity audit
+// (evidence/integrity: the evidence's records, chains, tokens and blobs,
+// and the documents registers keep) and the prover of receipts and
+// lookups (evidence/proofs) read the core through the same API.
 
 // View runs fn in a read-only transaction of the service's database.
 func (s *Service) View(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
@@ -406,3 +407,93 @@ func (s *Service) itemOwner(tx *bolt.Tx, item string) string {
 	}
 	return s.cfg.ItemOwner(tx, item)
 }
+
+// The integrity audit's reads. The audit of the evidence's own records,
+// chains, tokens and blobs (evidence/integrity) reads the core's buckets
+// through these, besides TokenAt, EventLeaf, DigestItems and Log above.
+
+// StoredRecords calls fn with the sequence number and the stored JSON
+// (valid only inside tx) of each record of tx, from sequence number from
+// on, in order, until fn returns false: it then returns that record's
+// sequence number, where the next scan starts, and true. After the last
+// record it returns 0 and false.
+func StoredRecords(tx *bolt.Tx, from uint64, fn func(seq uint64, stored []byte) bool) (next uint64, more bool) {
+	c := tx.Bucket(bRecords).Cursor()
+	for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
+		if !fn(u64val(k), v) {
+			return u64val(k), true
+		}
+	}
+	return 0, false
+}
+
+// StoredRecord returns the stored JSON of record seq in tx, nil if there
+// is none; it is valid only inside tx.
+func StoredRecord(tx *bolt.Tx, seq uint64) []byte { return tx.Bucket(bRecords).Get(u64(seq)) }
+
+// RecordSum returns the checksum recorded in tx for record seq, the
+// SHA-256 of its stored JSON (see bRecSum), nil if there is none; it is
+// valid only inside tx.
+func RecordSum(tx *bolt.Tx, seq uint64) []byte { return tx.Bucket(bRecSum).Get(u64(seq)) }
+
+// EachEvent calls fn with the number and the stored bytes (valid only
+// inside tx) of each custody event of the item with sequence number seq
+// in tx, in order, as stored (decoding is the caller's, and EventLeaf
+// gives each one's leaf).
+func EachEvent(tx *bolt.Tx, seq uint64, fn func(n uint32, event []byte)) {
+	c := tx.Bucket(bEvents).Cursor()
+	for k, v := c.Seek(u64(seq)); k != nil && len(k) == 12 && u64val(k) == seq; k, v = c.Next() {
+		fn(binary.BigEndian.Uint32(k[8:]), v)
+	}
+}
+
+// EachAuditEvent calls fn with the organization and the stored bytes
+// (valid only inside tx) of each event of the organizations' audit chains
+// in tx, chain by chain, each in order, as stored; it stops at fn's first
+// error and returns it.
+func EachAuditEvent(tx *bolt.Tx, fn func(org string, event []byte) error) error {
+	return tx.Bucket(bAudit).ForEach(func(k, v []byte) error { return fn(string(k[:len(k)-4]), v) })
+}
+
+// PendingPromotion reports whether record seq is committed in tx with its
+// blob not yet at its final key: the promoter finishes it.
+func PendingPromotion(tx *bolt.Tx, seq uint64) bool { return tx.Bucket(bPending).Get(u64(seq)) != nil }
+
+// InlineOf returns in tx the inline bytes r reads (Open): its own, else
+// those of the first record with its digest, else those the older inline
+// bucket keeps under its digest; nil if r is not stored inline (larger
+// than any inline body, or its SHA256 not a digest). The value may be
+// bbolt's memory, valid only inside tx.
+func (s *Service) InlineOf(tx *bolt.Tx, r *Record) []byte {
+	if r.Size > maxInline {
+		return nil
+	}
+	sum, err := decodeHex32(r.SHA256)
+	if err != nil {
+		return nil
+	}
+	return s.recordInline(tx, r.Seq, sum)
+}
+
+// EachInline calls fn with the sequence number of each record that keeps
+// inline bytes of its own in tx (InlineBytes reads them), in order; it
+// stops at fn's first error and returns it.
+func EachInline(tx *bolt.Tx, fn func(seq uint64) error) error {
+	return tx.Bucket(bInlSeq).ForEach(func(k, _ []byte) error { return fn(u64val(k)) })
+}
+
+// InlineBytes returns the inline bytes kept under record seq's own
+// sequence number in tx (its parts joined), nil if there are none; the
+// value may be bbolt's memory, valid only inside tx.
+func InlineBytes(tx *bolt.Tx, seq uint64) []byte { return inlineBytes(tx, seq) }
+
+// EachInlineDigest calls fn with each SHA-256 digest under which the older
+// inline bucket (before records kept their own inline bytes) keeps bytes
+// in tx (valid only inside tx); it stops at fn's first error and returns
+// it.
+func EachInlineDigest(tx *bolt.Tx, fn func(sum []byte) error) error {
+	return tx.Bucket(bInline).ForEach(func(k, _ []byte) error { return fn(k) })
+}
+
+// Blobs is the service's blob store (Config.Blobs).
+func (s *Service) Blobs() Blobs { return s.cfg.Blobs }

@@ -69,7 +69,7 @@ func TestMarkFinalLeavesRecordsWriteOnce(t *testing.T) {
 			t.Errorf("record %d was rewritten by MarkFinal", i)
 		}
 	}
-	if rep, err := s.Audit(context.Background(), AuditOptions{}); err != nil || len(rep.BadRecords) != 0 {
+	if rep, err := audit(context.Background(), s, false); err != nil || len(rep.BadRecords) != 0 {
 		t.Errorf("Audit after MarkFinal: %v, bad records %v", err, rep.BadRecords)
 	}
 }

@@ -29,7 +29,7 @@ var (
 	bEvLeaf  = []byte("evleaf")   // seq(8) ‖ n(4) → leaf index(8): where each event is in the leaf queue
 	bInlSeq  = []byte("inlseq")   // seq(8) → the blob's bytes after its parts in inlpages (inline.go); blobs up to Config.InlineMax, once per content
 	bInline  = []byte("inline")   // sha256(32) → the blob's bytes: inline blobs stored before inlseq; read only
-	bRecSum  = []byte("recsum")   // seq(8) → SHA-256 of the record's JSON, so that Audit finds a damaged record
+	bRecSum  = []byte("recsum")   // seq(8) → SHA-256 of the record's JSON, so that the integrity audit (evidence/integrity, RecordSum) finds a damaged record
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 

@@ -70,7 +70,7 @@ func TestTokensStoredWithoutCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := s.Audit(context.Background(), AuditOptions{Deep: true}); err != nil || len(rep.BadTokens) != 0 {
+	if rep, err := audit(context.Background(), s, true); err != nil || len(rep.BadTokens) != 0 {
 		t.Errorf("Audit = %+v, %v; want no bad tokens", rep, err)
 	}
 }

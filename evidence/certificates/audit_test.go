@@ -23,7 +23,7 @@ func testReceipt(t *testing.T, p *proofs.Prover, id string) []byte {
 // audits clean.
 type documentWorld struct {
 	s    *world
-	a    evidence.Anchor // the log the receipts and the audit's proofs come from
+	a    integrity.Anchor // the log the receipts and the audit's proofs come from
 	cert *Certificate
 }
 

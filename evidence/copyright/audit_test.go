@@ -22,7 +22,7 @@ func testReceipt(t *testing.T, p *proofs.Prover, id string) []byte {
 // and audits clean.
 type auditWorld struct {
 	s  *world
-	a  evidence.Anchor // the log the receipts and the audit's proofs come from
+	a  integrity.Anchor // the log the receipts and the audit's proofs come from
 	cr *Copyright
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/custos-project/custos/receipt"
 )
 
-// LogAnchor is a proofs.Anchor (and so an evidence.Anchor) that anchors, when made, every leaf the
+// LogAnchor is a proofs.Anchor (and an integrity.Anchor) that anchors, when made, every leaf the
 // service queued into a real anchor.Log of its own: local leaf i is global
 // leaf i, and the checkpoint (height 2, state version 1) is the whole log.
 type LogAnchor struct {

@@ -37,6 +37,31 @@ func (m *Blobs) Set(key string, b []byte) {
 	m.blobs[key] = bytes.Clone(b)
 }
 
+// Delete drops the blob under key, as a lost blob would be.
+func (m *Blobs) Delete(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.blobs, key)
+}
+
+// Keys calls fn with the key and size of every blob (not the staged
+// ones): the integrity audit lists a store so (integrity.KeyLister) to
+// find orphans.
+func (m *Blobs) Keys(_ context.Context, fn func(key string, size int64) error) error {
+	m.mu.Lock()
+	sizes := make(map[string]int64, len(m.blobs))
+	for k, b := range m.blobs {
+		sizes[k] = int64(len(b))
+	}
+	m.mu.Unlock()
+	for k, n := range sizes {
+		if err := fn(k, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Stage starts the staged blob name.
 func (m *Blobs) Stage(_ context.Context, name string) (storage.Staged, error) {
 	m.mu.Lock()

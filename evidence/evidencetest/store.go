@@ -68,6 +68,17 @@ var EventsBucket = []byte("events")
 // item's sequence number (8 bytes), as stored on disk.
 var RecordsBucket = []byte("records")
 
+// TokensBucket is evidence's bucket of timestamp replies, keyed by the
+// item's sequence number (8 bytes) and the token's index (2), as stored
+// on disk.
+var TokensBucket = []byte("tokens")
+
+// InlineBucket is evidence's bucket of the inline bytes records keep
+// of their own, keyed by the item's sequence number (8 bytes), as stored
+// on disk (a body longer than a page keeps its leading parts in another
+// bucket).
+var InlineBucket = []byte("inlseq")
+
 // AnchoredBucket is evidence's bucket of the heights at which records
 // became final, keyed by the item's sequence number (8 bytes), each
 // height 8 bytes, as stored on disk.

@@ -19,7 +19,7 @@ type Options struct {
 	Intermediates []*x509.Certificate
 	// Anchor, if set, is the chain: every anchored event must prove into
 	// its latest checkpoint.
-	Anchor evidence.Anchor
+	Anchor Anchor
 	// Documents are the audits of the documents registers keep beside the
 	// evidence (the notarial certificates, certificates.Register.Audit; the
 	// copyright registrations, copyright.Register.Audit), run in order.
@@ -27,9 +27,9 @@ type Options struct {
 }
 
 // Report is what Audit found: the evidence's own audit (records, chains,
-// blobs, tokens and proofs, evidence.AuditReport), then the documents'.
+// blobs, tokens and proofs, EvidenceReport), then the documents'.
 type Report struct {
-	evidence.AuditReport
+	EvidenceReport
 
 	// Certificates and Copyrights count the notarial certificates and the
 	// copyright registrations checked. The lists below name them
@@ -58,7 +58,7 @@ func (r *Report) OK() bool { return r.Findings() == 0 }
 
 // Findings counts the faults found (pending promotions excluded).
 func (r *Report) Findings() int {
-	n := r.AuditReport.Findings()
+	n := r.EvidenceReport.Findings()
 	for _, f := range r.docFaults() {
 		n += len(f.Names)
 	}
@@ -67,8 +67,8 @@ func (r *Report) Findings() int {
 
 // Faults returns the kinds of fault the report found, each with the names
 // it lists, in the report's order (pending promotions excluded).
-func (r *Report) Faults() []evidence.Fault {
-	out := r.AuditReport.Faults()
+func (r *Report) Faults() []Fault {
+	out := r.EvidenceReport.Faults()
 	for _, f := range r.docFaults() {
 		if len(f.Names) > 0 {
 			out = append(out, f)
@@ -79,15 +79,15 @@ func (r *Report) Faults() []evidence.Fault {
 
 // docFaults are the documents' kinds of fault, named as in the JSON
 // report, each with its list (found or not).
-func (r *Report) docFaults() []evidence.Fault {
-	return []evidence.Fault{
+func (r *Report) docFaults() []Fault {
+	return []Fault{
 		{Kind: "bad_documents", Names: r.BadDocuments}, {Kind: "bad_receipts", Names: r.BadReceipts},
 		{Kind: "missing_items", Names: r.MissingItems}, {Kind: "missing_events", Names: r.MissingEvents},
 	}
 }
 
 // Audit is the node's integrity audit of ev: the evidence's own audit
-// (evidence.Service.Audit: every record matches its checksum and its
+// (evidence.go: every record matches its checksum and its
 // created event; every record's blob exists with the right size, and
 // digest if Deep; every custody and audit chain links; every stored token
 // matches its created event, and the built-in one verifies given Roots;
@@ -98,13 +98,11 @@ func (r *Report) docFaults() []evidence.Fault {
 // events. Damage is reported, never returned as an error: an error means
 // the audit itself could not run.
 func Audit(ctx context.Context, ev *evidence.Service, opts Options) (*Report, error) {
-	core, err := ev.Audit(ctx, evidence.AuditOptions{
-		Deep: opts.Deep, Roots: opts.Roots, Intermediates: opts.Intermediates, Anchor: opts.Anchor,
-	})
+	core, err := auditEvidence(ctx, ev, opts)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{AuditReport: *core}
+	rep := &Report{EvidenceReport: *core}
 	if err := auditDocuments(ctx, ev, rep, opts.Documents); err != nil {
 		return nil, err
 	}

@@ -4,15 +4,13 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
-
-	"github.com/custos-project/custos/evidence"
 )
 
 // fullReport is a report with every field set.
 func fullReport() *Report {
 	x := func(name string) []string { return []string{name} }
 	return &Report{
-		AuditReport: evidence.AuditReport{Records: 1, Events: 2, AuditEvents: 3, Blobs: 4, Pending: x("p"),
+		EvidenceReport: EvidenceReport{Records: 1, Events: 2, AuditEvents: 3, Blobs: 4, Pending: x("p"),
 			Missing: x("m"), SizeMismatch: x("s"), Corrupt: x("c"), BrokenChains: x("b"), BadTokens: x("t"),
 			Orphans: x("o"), BadRecords: x("r"), BadProofs: x("f"), Checkpoint: 5, Proven: 6},
 		Certificates: 7, Copyrights: 8,
@@ -54,11 +52,11 @@ func TestReportFaults(t *testing.T) {
 	if got := r.Findings(); got != len(want) || r.OK() {
 		t.Errorf("Findings() = %d, OK() = %v; want %d, false", got, r.OK(), len(want))
 	}
-	docsOnly := &Report{MissingEvents: []string{"copyright:x"}, AuditReport: evidence.AuditReport{Pending: []string{"p"}}}
+	docsOnly := &Report{MissingEvents: []string{"copyright:x"}, EvidenceReport: EvidenceReport{Pending: []string{"p"}}}
 	if docsOnly.Findings() != 1 || docsOnly.OK() {
 		t.Errorf("a report with one missing event: Findings() = %d, OK() = %v; want 1, false", docsOnly.Findings(), docsOnly.OK())
 	}
-	if pending := (&Report{AuditReport: evidence.AuditReport{Pending: []string{"p"}}}); !pending.OK() {
+	if pending := (&Report{EvidenceReport: EvidenceReport{Pending: []string{"p"}}}); !pending.OK() {
 		t.Errorf("a report with a pending promotion only: OK() = false, want true")
 	}
 }

@@ -1,9 +1,9 @@
 // Package integrity is the node's integrity audit of the evidence service
-// (Audit: the evidence's own audit, evidence.Service.Audit, then the
-// documents' audits of the registers in its Options). An Auditor runs it
-// on a schedule and on demand, one run at a time, keeps the latest report
-// in the service's database so that a restarted node still shows it, and
-// logs what each run finds. The API's integrity endpoints (GET and POST
+// (Audit: the evidence's own audit of its records, chains, tokens, blobs
+// and proofs, evidence.go, then the documents' audits of the registers in
+// its Options). An Auditor runs it on a schedule and on demand, one run at
+// a time, keeps the latest report in the service's database so that a
+// restarted node still shows it, and logs what each run finds. The API's integrity endpoints (GET and POST
 // /api/v1/admin/integrity) serve an Auditor; custos fsck runs Audit
 // itself, without one.
 package integrity

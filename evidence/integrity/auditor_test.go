@@ -70,7 +70,7 @@ func waitPromoted(t *testing.T, s *evidence.Service) {
 	// A generous bound: the promoter backs off after failures, and a busy
 	// machine (the race detector, other tests) slows it further.
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		rep, err := s.Audit(context.Background(), evidence.AuditOptions{})
+		rep, err := auditEvidence(context.Background(), s, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

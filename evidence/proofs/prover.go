@@ -7,14 +7,20 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/receipt"
 )
 
 // Anchor is what receipts and lookups need from the anchoring side (an
-// anchor.Chain): what the integrity audit needs (evidence.Anchor: the
+// anchor.Chain): what the integrity audit needs too (integrity.Anchor: the
 // latest final checkpoint, where a local leaf is in the log, its inclusion
 // proof), block times and state proofs.
 type Anchor interface {
-	evidence.Anchor
+	// Locate returns the log index of a local leaf, if its batch is in the log.
+	Locate(local uint64) (global uint64, ok bool, err error)
+	// Checkpoint returns the latest final checkpoint.
+	Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
+	// InclusionProof proves leaf index into the tree of the given size.
+	InclusionProof(index, size uint64) ([][]byte, error)
 	// BlockTime is the time of a committed block.
 	BlockTime(ctx context.Context, height int64) (time.Time, error)
 	// ProveState proves a key of the chain's state map as the checkpoint at

@@ -1,10 +1,9 @@
-package evidence
+package integrity
 
 import (
 	"context"
 	"crypto"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,13 +17,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
 )
 
 // KeyLister is implemented by blob stores that can enumerate their
-// committed blobs; Audit uses it to find orphans.
+// committed blobs (storage.Folder, storage.S3); Audit uses it to find
+// orphans.
 type KeyLister interface {
 	Keys(ctx context.Context, fn func(key string, size int64) error) error
 }
@@ -32,8 +33,8 @@ type KeyLister interface {
 // Anchor is what the integrity audit needs from the anchoring side (an
 // anchor.Chain) to prove the stored events into the log: the latest final
 // checkpoint, where a local leaf is in the log, and its inclusion proof.
-// The prover (evidence/proofs) needs more of the chain: proofs.Anchor
-// includes this one.
+// The prover (evidence/proofs) needs more of the chain: proofs.Anchor has
+// these three methods too.
 type Anchor interface {
 	// Locate returns the log index of a local leaf, if its batch is in the log.
 	Locate(local uint64) (global uint64, ok bool, err error)
@@ -43,26 +44,13 @@ type Anchor interface {
 	InclusionProof(index, size uint64) ([][]byte, error)
 }
 
-// AuditOptions configures Audit.
-type AuditOptions struct {
-	// Deep re-reads every blob and recomputes its SHA-256.
-	Deep bool
-	// Roots and Intermediates verify each record's built-in token (token 0)
-	// with notary.Check. With nil Roots tokens are checked against the
-	// hashes in the created event only.
-	Roots         *x509.CertPool
-	Intermediates []*x509.Certificate
-	// Anchor, if set, is the chain: every anchored event must prove into
-	// its latest checkpoint.
-	Anchor Anchor
-}
-
-// AuditReport is what Audit found. Lists name record IDs (a record too
-// damaged to name itself is named by its created event's ID, or
-// "record:<seq>"), except Orphans, which names blob keys; an orphan inline
-// blob (bytes in bbolt that no record has) is named "inline/sha256/<hex>".
-// Blobs counts the blob store's blobs and the inline ones.
-type AuditReport struct {
+// EvidenceReport is what the evidence's own audit found, the first part
+// of a Report. Lists name record IDs (a record too damaged to name itself
+// is named by its created event's ID, or "record:<seq>"), except Orphans,
+// which names blob keys; an orphan inline blob (bytes in bbolt that no
+// record has) is named "inline/sha256/<hex>". Blobs counts the blob
+// store's blobs and the inline ones.
+type EvidenceReport struct {
 	Records      int      `json:"records"`
 	Events       int      `json:"events"`
 	AuditEvents  int      `json:"audit_events"` // in the organizations' audit chains
@@ -89,10 +77,10 @@ type AuditReport struct {
 
 // OK reports whether the audit found nothing wrong. Pending promotions are
 // not faults: the promoter finishes them.
-func (r *AuditReport) OK() bool { return r.Findings() == 0 }
+func (r *EvidenceReport) OK() bool { return r.Findings() == 0 }
 
 // Findings counts the faults found (pending promotions excluded).
-func (r *AuditReport) Findings() int {
+func (r *EvidenceReport) Findings() int {
 	n := 0
 	for _, f := range r.faults() {
 		n += len(*f.list)
@@ -109,7 +97,7 @@ type Fault struct {
 
 // Faults returns the kinds of fault the report found, each with the names
 // it lists, in the report's order (pending promotions excluded).
-func (r *AuditReport) Faults() []Fault {
+func (r *EvidenceReport) Faults() []Fault {
 	var out []Fault
 	for _, f := range r.faults() {
 		if len(*f.list) > 0 {
@@ -125,7 +113,7 @@ type fault struct {
 	list *[]string
 }
 
-func (r *AuditReport) faults() []fault {
+func (r *EvidenceReport) faults() []fault {
 	return []fault{
 		{"missing_blobs", &r.Missing}, {"size_mismatch", &r.SizeMismatch}, {"corrupt_blobs", &r.Corrupt},
 		{"broken_chains", &r.BrokenChains}, {"bad_tokens", &r.BadTokens}, {"orphan_blobs", &r.Orphans},
@@ -152,31 +140,32 @@ type leafCheck struct {
 	event []byte
 }
 
-// Audit checks the store's integrity: every record matches its checksum
-// and its created event; every record's blob, inline or in the blob store,
-// exists with the right size (and digest, if Deep); every custody and audit
-// chain links; every stored token matches the hash its created event
-// commits to (and the built-in one verifies, given Roots); with a chain
-// attached, every anchored event proves into the latest checkpoint; no
-// inline blob (nor, if the blob store can list, stored blob) exists without
-// a record. Damage is reported, never returned as an error: an error means
-// the audit itself could not run. This is the core's part of the node's
-// integrity audit, the part that reads the core's own buckets:
-// integrity.Audit runs it and then the audits of the documents that
-// registers keep beside the evidence.
-func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error) {
-	rep := &AuditReport{}
-	if err := s.db.View(func(tx *bolt.Tx) error { return auditChains(tx, rep) }); err != nil {
+// auditEvidence is the evidence's own audit, the first part of Audit:
+// every record matches its checksum and its created event; every record's
+// blob, inline or in the blob store, exists with the right size (and
+// digest, if Deep); every custody and audit chain links; every stored
+// token matches the hash its created event commits to (and the built-in
+// one verifies, given Roots); with a chain attached, every anchored event
+// proves into the latest checkpoint; no inline blob (nor, if the blob
+// store can list, stored blob) exists without a record. It reads the
+// core's buckets through evidence's kernel (StoredRecords, RecordSum,
+// EachEvent, EventLeaf, TokenAt, InlineOf, PendingPromotion, EachInline,
+// InlineBytes, EachInlineDigest, DigestItems, EachAuditEvent), in short
+// read transactions. Damage is reported, never returned as an error: an
+// error means the audit itself could not run.
+func auditEvidence(ctx context.Context, ev *evidence.Service, opts Options) (*EvidenceReport, error) {
+	rep := &EvidenceReport{}
+	if err := ev.View(func(tx *bolt.Tx) error { return auditChains(tx, rep) }); err != nil {
 		return nil, err
 	}
-	pc := s.newProofChecker(ctx, rep, opts.Anchor)
+	s := &coreAudit{ev: ev, opts: opts, rep: rep}
+	pc := s.newProofChecker(ctx, opts.Anchor)
 	for next := uint64(0); ; {
 		var checks []blobCheck
 		var done bool
-		err := s.db.View(func(tx *bolt.Tx) error {
-			var err error
-			checks, next, done, err = s.auditRecords(tx, next, opts, rep)
-			return err
+		err := ev.View(func(tx *bolt.Tx) error {
+			checks, next, done = s.auditRecords(tx, next)
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -185,14 +174,14 @@ func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, e
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			s.auditBlob(ctx, c, opts, rep)
+			s.auditBlob(ctx, c)
 			pc.check(c)
 		}
 		if done {
 			break
 		}
 	}
-	if err := s.auditOrphans(ctx, rep); err != nil {
+	if err := s.auditOrphans(ctx); err != nil {
 		return nil, err
 	}
 	for _, f := range append(rep.faults(), fault{"pending", &rep.Pending}) {
@@ -201,26 +190,34 @@ func (s *Service) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, e
 	return rep, nil
 }
 
+// coreAudit is one run of the evidence's own audit: the service, the
+// options and the report it fills.
+type coreAudit struct {
+	ev   *evidence.Service
+	opts Options
+	rep  *EvidenceReport
+}
+
 // auditRecords checks, inside tx, up to auditBatch records from seq from
 // on, and returns what remains to check outside it.
-func (s *Service) auditRecords(tx *bolt.Tx, from uint64, opts AuditOptions, rep *AuditReport) (checks []blobCheck, next uint64, done bool, err error) {
-	c := tx.Bucket(bRecords).Cursor()
-	k, v := c.Seek(u64(from))
-	for ; k != nil; k, v = c.Next() {
+func (s *coreAudit) auditRecords(tx *bolt.Tx, from uint64) (checks []blobCheck, next uint64, done bool) {
+	next, more := evidence.StoredRecords(tx, from, func(seq uint64, v []byte) bool {
 		if len(checks) == auditBatch {
-			return checks, u64val(k), false, nil
+			return false
 		}
-		rep.Records++
-		if bc, ok := s.auditRecord(tx, u64val(k), v, opts, rep); ok {
+		s.rep.Records++
+		if bc, ok := s.auditRecord(tx, seq, v); ok {
 			checks = append(checks, bc)
 		}
-	}
-	return checks, 0, true, nil
+		return true
+	})
+	return checks, next, !more
 }
 
 // auditRecord checks one stored record in tx and reports whether its blob
 // is left to check.
-func (s *Service) auditRecord(tx *bolt.Tx, seq uint64, val []byte, opts AuditOptions, rep *AuditReport) (blobCheck, bool) {
+func (s *coreAudit) auditRecord(tx *bolt.Tx, seq uint64, val []byte) (blobCheck, bool) {
+	rep := s.rep
 	evs, leaves, chainErr := auditEvents(tx, seq)
 	rep.Events += len(leaves)
 	r, recErr := decodeChecked(tx, seq, val)
@@ -233,18 +230,18 @@ func (s *Service) auditRecord(tx *bolt.Tx, seq uint64, val []byte, opts AuditOpt
 	}
 	if recErr != nil {
 		rep.BadRecords = append(rep.BadRecords, name)
-		s.log.Debug("integrity: bad record", "record", name, "err", recErr)
+		s.ev.Log().Debug("integrity: bad record", "record", name, "err", recErr)
 	}
 	if r == nil {
 		return blobCheck{}, false // nothing trustworthy to look the blob up by
 	}
-	if !auditTokens(tx, r, evs, opts) {
+	if !auditTokens(tx, r, evs, s.opts) {
 		rep.BadTokens = append(rep.BadTokens, name)
 	}
 	bc := blobCheck{id: name, key: r.BlobKey(), sha256: r.SHA256, size: r.Size, leaves: leaves}
-	if s.auditInline(tx, r, opts, rep) {
+	if s.auditInline(tx, r) {
 		bc.key = "" // checked here
-	} else if tx.Bucket(bPending).Get(u64(seq)) != nil {
+	} else if evidence.PendingPromotion(tx, seq) {
 		rep.Pending = append(rep.Pending, name)
 		bc.key = ""
 	}
@@ -252,15 +249,15 @@ func (s *Service) auditRecord(tx *bolt.Tx, seq uint64, val []byte, opts AuditOpt
 }
 
 // decodeChecked decodes a stored record after checking it against its
-// checksum (see bRecSum).
-func decodeChecked(tx *bolt.Tx, seq uint64, val []byte) (*Record, error) {
-	var r Record
+// checksum (evidence.RecordSum).
+func decodeChecked(tx *bolt.Tx, seq uint64, val []byte) (*evidence.Record, error) {
+	var r evidence.Record
 	err := json.Unmarshal(val, &r)
 	if err != nil {
 		return nil, fmt.Errorf("record %d does not decode: %w", seq, err)
 	}
 	r.Seq = seq
-	if sum := sha256Sum(val); string(tx.Bucket(bRecSum).Get(u64(seq))) != string(sum[:]) {
+	if sum := sha256.Sum256(val); string(evidence.RecordSum(tx, seq)) != string(sum[:]) {
 		return &r, fmt.Errorf("record %d does not match its checksum", seq)
 	}
 	return &r, nil
@@ -268,11 +265,11 @@ func decodeChecked(tx *bolt.Tx, seq uint64, val []byte) (*Record, error) {
 
 // matchCreated checks that a record says what its created event, the
 // anchored part, says of it.
-func matchCreated(r *Record, e *custody.Event) error {
+func matchCreated(r *evidence.Record, e *custody.Event) error {
 	ok := e.Type == custody.EventCreated && e.Evidence == r.ID && e.SHA256 == r.SHA256 && e.SM3 == r.SM3 &&
 		e.Size == r.Size && e.MediaType == r.MediaType && e.Actor == r.Owner &&
 		e.Time == custody.FormatTime(r.CreatedAt) && len(e.Tokens) == len(r.Tokens) &&
-		(r.Status == StatusTimestamped || r.Status == StatusAnchored)
+		(r.Status == evidence.StatusTimestamped || r.Status == evidence.StatusAnchored)
 	for i := 0; ok && i < len(r.Tokens); i++ {
 		ok = r.Tokens[i].SHA256 == e.Tokens[i]
 	}
@@ -283,11 +280,11 @@ func matchCreated(r *Record, e *custody.Event) error {
 }
 
 // recordName names a record in a report: its ID, else its created event's.
-func recordName(r *Record, evs []*custody.Event, seq uint64) string {
+func recordName(r *evidence.Record, evs []*custody.Event, seq uint64) string {
 	switch {
-	case r != nil && ValidID(r.ID):
+	case r != nil && evidence.ValidID(r.ID):
 		return r.ID
-	case len(evs) > 0 && ValidID(evs[0].Evidence):
+	case len(evs) > 0 && evidence.ValidID(evs[0].Evidence):
 		return evs[0].Evidence
 	}
 	return "record:" + strconv.FormatUint(seq, 10)
@@ -300,20 +297,19 @@ func auditEvents(tx *bolt.Tx, seq uint64) ([]*custody.Event, []leafCheck, error)
 	var evs []*custody.Event
 	var leaves []leafCheck
 	var bad error
-	c := tx.Bucket(bEvents).Cursor()
-	for k, v := c.Seek(u64(seq)); k != nil && len(k) == 12 && u64val(k) == seq; k, v = c.Next() {
-		if li := tx.Bucket(bEvLeaf).Get(k); len(li) == 8 {
-			leaves = append(leaves, leafCheck{local: u64val(li), event: append([]byte(nil), v...)})
+	evidence.EachEvent(tx, seq, func(n uint32, v []byte) {
+		if li, err := evidence.EventLeaf(tx, seq, n); err == nil {
+			leaves = append(leaves, leafCheck{local: li, event: append([]byte(nil), v...)})
 		} else {
-			bad = fmt.Errorf("event %x has no leaf index", k)
+			bad = err
 		}
 		e, err := custody.Decode(v)
 		if err != nil {
 			bad = err
-			continue
+			return
 		}
 		evs = append(evs, e)
-	}
+	})
 	if bad == nil && len(evs) == 0 {
 		bad = errors.New("no custody events")
 	}
@@ -325,13 +321,13 @@ func auditEvents(tx *bolt.Tx, seq uint64) ([]*custody.Event, []leafCheck, error)
 
 // auditTokens checks that every stored token is the one the created event
 // commits to, and that the built-in one verifies when opts has Roots.
-func auditTokens(tx *bolt.Tx, r *Record, evs []*custody.Event, opts AuditOptions) bool {
+func auditTokens(tx *bolt.Tx, r *evidence.Record, evs []*custody.Event, opts Options) bool {
 	if len(evs) == 0 || len(evs[0].Tokens) == 0 {
 		return false
 	}
 	for i, want := range evs[0].Tokens {
-		reply := getToken(tx, r.Seq, i)
-		if sum := sha256Sum(reply); reply == nil || hex.EncodeToString(sum[:]) != want {
+		reply := evidence.TokenAt(tx, r.Seq, i)
+		if sum := sha256.Sum256(reply); reply == nil || hex.EncodeToString(sum[:]) != want {
 			return false
 		}
 	}
@@ -339,21 +335,22 @@ func auditTokens(tx *bolt.Tx, r *Record, evs []*custody.Event, opts AuditOptions
 		return true
 	}
 	digest, _ := hex.DecodeString(r.SHA256)
-	reply := getToken(tx, r.Seq, 0)
+	reply := evidence.TokenAt(tx, r.Seq, 0)
 	_, err := notary.Check(reply, crypto.SHA256, digest, opts.Roots, opts.Intermediates)
 	return err == nil
 }
 
 // auditBlob checks a record's blob in the blob store, outside any
 // transaction.
-func (s *Service) auditBlob(ctx context.Context, c blobCheck, opts AuditOptions, rep *AuditReport) {
+func (s *coreAudit) auditBlob(ctx context.Context, c blobCheck) {
+	rep := s.rep
 	if c.key == "" {
 		return
 	}
-	b, err := s.cfg.Blobs.Open(ctx, c.key)
+	b, err := s.ev.Blobs().Open(ctx, c.key)
 	if err != nil {
 		if !errors.Is(err, storage.ErrNotFound) {
-			s.log.Warn("integrity: opening a blob", "evidence", c.id, "err", err)
+			s.ev.Log().Warn("integrity: opening a blob", "evidence", c.id, "err", err)
 		}
 		rep.Missing = append(rep.Missing, c.id)
 		return
@@ -363,7 +360,7 @@ func (s *Service) auditBlob(ctx context.Context, c blobCheck, opts AuditOptions,
 		rep.SizeMismatch = append(rep.SizeMismatch, c.id)
 		return
 	}
-	if opts.Deep {
+	if s.opts.Deep {
 		h := sha256.New()
 		if _, err := io.Copy(h, b); err != nil || hex.EncodeToString(h.Sum(nil)) != c.sha256 {
 			rep.Corrupt = append(rep.Corrupt, c.id)
@@ -373,44 +370,47 @@ func (s *Service) auditBlob(ctx context.Context, c blobCheck, opts AuditOptions,
 
 // auditInline checks r's bytes if they are inline, and reports whether
 // they were.
-func (s *Service) auditInline(tx *bolt.Tx, r *Record, opts AuditOptions, rep *AuditReport) bool {
-	if r.Size > maxInline {
+func (s *coreAudit) auditInline(tx *bolt.Tx, r *evidence.Record) bool {
+	// nil also when r is too large to be inline, or its SHA256 is not a
+	// digest: the blob store lookup then reports it missing.
+	v := s.ev.InlineOf(tx, r)
+	if v == nil {
 		return false
 	}
-	sum, err := decodeHex32(r.SHA256)
-	if err != nil {
-		return false // not a digest: the blob store lookup reports it missing
-	}
-	v := s.recordInline(tx, r.Seq, sum)
 	switch {
-	case v == nil:
-		return false
 	case int64(len(v)) != r.Size:
-		rep.SizeMismatch = append(rep.SizeMismatch, r.ID)
-	case opts.Deep && sha256.Sum256(v) != [32]byte(sum):
-		rep.Corrupt = append(rep.Corrupt, r.ID)
+		s.rep.SizeMismatch = append(s.rep.SizeMismatch, r.ID)
+	case s.opts.Deep && hex.EncodeToString(sha256Of(v)) != r.SHA256:
+		s.rep.Corrupt = append(s.rep.Corrupt, r.ID)
 	}
 	return true
+}
+
+// sha256Of is the SHA-256 of b.
+func sha256Of(b []byte) []byte {
+	sum := sha256.Sum256(b)
+	return sum[:]
 }
 
 // proofChecker proves stored events into one checkpoint, taken when the
 // audit starts; events it does not cover yet are skipped.
 type proofChecker struct {
-	s    *Service
+	s    *coreAudit
 	a    Anchor
-	rep  *AuditReport
+	rep  *EvidenceReport
 	size uint64
 	root []byte
 }
 
-func (s *Service) newProofChecker(ctx context.Context, rep *AuditReport, a Anchor) *proofChecker {
+func (s *coreAudit) newProofChecker(ctx context.Context, a Anchor) *proofChecker {
+	rep := s.rep
 	pc := &proofChecker{s: s, a: a, rep: rep}
 	if a == nil {
 		return pc
 	}
 	cp, err := a.Checkpoint(ctx)
 	if err != nil {
-		s.log.Debug("integrity: no checkpoint to prove events into", "err", err)
+		s.ev.Log().Debug("integrity: no checkpoint to prove events into", "err", err)
 		return pc
 	}
 	root, err := hex.DecodeString(cp.Root)
@@ -428,7 +428,7 @@ func (pc *proofChecker) check(c blobCheck) {
 	for _, l := range c.leaves {
 		if err := pc.prove(l); err != nil {
 			pc.rep.BadProofs = append(pc.rep.BadProofs, c.id)
-			pc.s.log.Debug("integrity: event does not prove into the checkpoint", "evidence", c.id, "err", err)
+			pc.s.ev.Log().Debug("integrity: event does not prove into the checkpoint", "evidence", c.id, "err", err)
 			return
 		}
 	}
@@ -458,18 +458,17 @@ func (pc *proofChecker) prove(l leafCheck) error {
 // auditOrphans lists the blobs, inline and in the blob store, that no record
 // references. A candidate is looked up again at the end, so that an upload
 // committed while the audit ran is not taken for an orphan.
-func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
+func (s *coreAudit) auditOrphans(ctx context.Context) error {
+	rep := s.rep
 	var candidates []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.ev.View(func(tx *bolt.Tx) error {
 		// Inline bytes keyed by record sequence (inlseq) are written in the
 		// record's own transaction, so one without its record is an orphan
 		// now; it is named by its digest.
-		recs := tx.Bucket(bRecords)
-		err := tx.Bucket(bInlSeq).ForEach(func(k, v []byte) error {
+		err := evidence.EachInline(tx, func(seq uint64) error {
 			rep.Blobs++
-			if recs.Get(k) == nil {
-				sum := sha256.Sum256(withParts(tx, k, v))
-				rep.Orphans = append(rep.Orphans, "inline/sha256/"+hex.EncodeToString(sum[:]))
+			if evidence.StoredRecord(tx, seq) == nil {
+				rep.Orphans = append(rep.Orphans, "inline/sha256/"+hex.EncodeToString(sha256Of(evidence.InlineBytes(tx, seq))))
 			}
 			return nil
 		})
@@ -477,7 +476,7 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 			return err
 		}
 		// The older inline bucket, keyed by digest.
-		return tx.Bucket(bInline).ForEach(func(k, _ []byte) error {
+		return evidence.EachInlineDigest(tx, func(k []byte) error {
 			rep.Blobs++
 			if !s.hasRecord(tx, k) {
 				candidates = append(candidates, "inline/sha256/"+hex.EncodeToString(k))
@@ -488,7 +487,7 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 	if err != nil {
 		return err
 	}
-	if l, ok := s.cfg.Blobs.(KeyLister); ok {
+	if l, ok := s.ev.Blobs().(KeyLister); ok {
 		err := l.Keys(ctx, func(key string, _ int64) error {
 			rep.Blobs++
 			candidates = append(candidates, key)
@@ -498,9 +497,9 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 			return fmt.Errorf("evidence: listing blobs: %w", err)
 		}
 	}
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.ev.View(func(tx *bolt.Tx) error {
 		for _, key := range candidates {
-			sum, err := decodeHex32(key[len(key)-min(len(key), 64):])
+			sum, err := evidence.DecodeDigest(key[len(key)-min(len(key), 64):])
 			if err != nil || !s.hasRecord(tx, sum) {
 				rep.Orphans = append(rep.Orphans, key)
 			}
@@ -510,18 +509,17 @@ func (s *Service) auditOrphans(ctx context.Context, rep *AuditReport) error {
 }
 
 // hasRecord reports whether some record has the SHA-256 digest sum.
-func (s *Service) hasRecord(tx *bolt.Tx, sum []byte) bool {
-	return len(s.digestSeqs(tx, sum)) > 0
+func (s *coreAudit) hasRecord(tx *bolt.Tx, sum []byte) bool {
+	return len(s.ev.DigestItems(tx, sum)) > 0
 }
 
 // auditChains checks every organization's audit chain; a broken one is
 // reported under BrokenChains by organization ID.
-func auditChains(tx *bolt.Tx, rep *AuditReport) error {
+func auditChains(tx *bolt.Tx, rep *EvidenceReport) error {
 	chains := map[string][]*custody.Event{}
 	broken := map[string]bool{}
 	var order []string
-	err := tx.Bucket(bAudit).ForEach(func(k, v []byte) error {
-		org := string(k[:len(k)-4])
+	err := evidence.EachAuditEvent(tx, func(org string, v []byte) error {
 		if chains[org] == nil {
 			order = append(order, org)
 			chains[org] = []*custody.Event{}

@@ -1,0 +1,124 @@
+package integrity
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
+)
+
+// flip changes one byte of the value under key in bucket, as damage at rest
+// would, and returns the value it had.
+func flip(t *testing.T, s *evidence.Service, bucket, key []byte, at func(v []byte) int) []byte {
+	t.Helper()
+	v := evidencetest.Get(t, s, bucket, key)
+	old := bytes.Clone(v)
+	v[at(v)] ^= 0x01
+	evidencetest.Put(t, s, bucket, key, v)
+	return old
+}
+
+// TestAuditFindsDamageAtRest flips one byte at a time in each kind of
+// stored bytes a receipt or a download is built from, and checks that the
+// audit reports it under the right kind, and that it is clean again once
+// the byte is restored.
+func TestAuditFindsDamageAtRest(t *testing.T) {
+	s := evidencetest.New(t, evidence.Config{Blobs: evidencetest.NewBlobs()})
+	rec := evidencetest.File(t, s, "tester", "an exhibit")
+	if _, _, err := s.Access(context.Background(), rec.ID, "tester", "viewed", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitPromoted(t, s)
+	anch := evidencetest.NewLogAnchor(t, s)
+	middle := func(v []byte) int { return len(v) / 2 }
+	quote := func(v []byte) int { return bytes.IndexByte(v, '"') } // breaks the JSON
+	seq := binary.BigEndian.AppendUint64(nil, rec.Seq)
+	event := func(n uint32) []byte { return binary.BigEndian.AppendUint32(bytes.Clone(seq), n) }
+	token := binary.BigEndian.AppendUint16(bytes.Clone(seq), 0)
+	for _, tc := range []struct {
+		name           string
+		bucket, key    []byte
+		at             func([]byte) int
+		kind           func(*Report) []string
+		keepsOtherKind bool
+	}{
+		{"record byte", evidencetest.RecordsBucket, seq, middle, func(r *Report) []string { return r.BadRecords }, false},
+		{"record syntax", evidencetest.RecordsBucket, seq, quote, func(r *Report) []string { return r.BadRecords }, false},
+		{"token", evidencetest.TokensBucket, token, middle, func(r *Report) []string { return r.BadTokens }, false},
+		{"last event", evidencetest.EventsBucket, event(1), func(v []byte) int { return bytes.Index(v, []byte("viewed")) }, func(r *Report) []string { return r.BadProofs }, true},
+		{"first event", evidencetest.EventsBucket, event(0), func(v []byte) int { return bytes.Index(v, []byte("tester")) }, func(r *Report) []string { return r.BrokenChains }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := flip(t, s, tc.bucket, tc.key, tc.at)
+			rep, err := Audit(context.Background(), s, Options{Deep: true, Anchor: anch})
+			if err != nil {
+				t.Fatalf("Audit = %v; damage must be reported, not fail the audit", err)
+			}
+			if got := tc.kind(rep); !slices.Equal(got, []string{rec.ID}) {
+				t.Errorf("Audit after flipping a byte of the %s = %+v; want %s reported", tc.name, rep, rec.ID)
+			}
+			if !tc.keepsOtherKind && rep.Findings() != 1 {
+				t.Errorf("Audit found %d faults, want 1: %+v", rep.Findings(), rep)
+			}
+			evidencetest.Put(t, s, tc.bucket, tc.key, old)
+			if rep, err := Audit(context.Background(), s, Options{Deep: true, Anchor: anch}); err != nil || !rep.OK() || rep.Proven != 2 {
+				t.Errorf("Audit after restoring = %+v, %v; want clean with 2 events proven", rep, err)
+			}
+		})
+	}
+}
+
+// The audit reports blobs in the blob store that read back other bytes,
+// are lost, or belong to no record.
+func TestAuditFindsDamage(t *testing.T) {
+	blobs := evidencetest.NewBlobs()
+	s := evidencetest.New(t, evidence.Config{Blobs: blobs})
+	a := evidencetest.File(t, s, "tester", "first")
+	b := evidencetest.File(t, s, "tester", "second")
+	waitPromoted(t, s)
+	blobs.Set(a.BlobKey(), []byte("FIRST"))                       // same size, other bytes
+	blobs.Delete(b.BlobKey())                                     // lost
+	blobs.Set("sha256/"+strings.Repeat("0", 64), []byte("stray")) // orphan
+	rep, err := Audit(context.Background(), s, Options{Deep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || len(rep.Corrupt) != 1 || rep.Corrupt[0] != a.ID || len(rep.Missing) != 1 || rep.Missing[0] != b.ID || len(rep.Orphans) != 1 {
+		t.Errorf("Audit = %+v; want a corrupt, b missing, one orphan", rep)
+	}
+}
+
+// The audit reports inline damage: an inline blob no record names, and a
+// record's inline bytes changed or truncated.
+func TestAuditInline(t *testing.T) {
+	s := evidencetest.New(t, evidence.Config{}) // a storage.Folder: small bodies inline
+	a := evidencetest.File(t, s, "tester", "first exhibit")
+	b := evidencetest.File(t, s, "tester", "second exhibit")
+	stray := sha256.Sum256([]byte("stray"))
+	key := func(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+	evidencetest.Put(t, s, evidencetest.InlineBucket, key(a.Seq), []byte("FIRST EXHIBIT")) // same size, other bytes
+	evidencetest.Put(t, s, evidencetest.InlineBucket, key(b.Seq), []byte("second"))        // truncated
+	evidencetest.Put(t, s, evidencetest.InlineBucket, key(99), []byte("stray"))            // no record
+	rep, err := Audit(context.Background(), s, Options{Deep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOrphan := "inline/sha256/" + hex.EncodeToString(stray[:])
+	if rep.OK() || rep.Blobs != 3 ||
+		len(rep.Corrupt) != 1 || rep.Corrupt[0] != a.ID ||
+		len(rep.SizeMismatch) != 1 || rep.SizeMismatch[0] != b.ID ||
+		len(rep.Orphans) != 1 || rep.Orphans[0] != wantOrphan {
+		t.Errorf("Audit = %+v; want a corrupt, b size mismatch, orphan %s", rep, wantOrphan)
+	}
+	shallow, err := Audit(context.Background(), s, Options{})
+	if err != nil || len(shallow.Corrupt) != 0 || len(shallow.SizeMismatch) != 1 {
+		t.Errorf("Audit(shallow) = %+v, %v; want only the size mismatch and the orphan", shallow, err)
+	}
+}
