@@ -2,10 +2,9 @@ package api
 
 import (
 	"encoding/json"
-	"strconv"
-	"time"
 
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/internal/strictjson"
 )
 
 // appendViewJSON appends v as json.Marshal encodes it, byte for byte, and
@@ -18,93 +17,62 @@ import (
 // times. TestViewJSON checks it against json.Marshal, with every field of
 // wire.EvidenceView set: a field added there and not here fails it.
 func appendViewJSON(b []byte, v *wire.EvidenceView) ([]byte, bool) {
-	ok := true
-	str := func(key, s string) {
-		b = append(b, key...)
-		if !plainJSON(s) {
-			ok = false
-			return
-		}
-		b = append(b, '"')
-		b = append(b, s...)
-		b = append(b, '"')
-	}
-	tm := func(key string, t time.Time) {
-		b = append(b, key...)
-		if _, off := t.Zone(); off != 0 || t.Year() < 0 || t.Year() > 9999 {
-			ok = false
-			return
-		}
-		b = append(b, '"')
-		b = t.AppendFormat(b, time.RFC3339Nano)
-		b = append(b, '"')
-	}
+	w := strictjson.NewPlain(b)
 	token := func(t *wire.TokenInfo) {
-		str(`{"tsa":`, t.TSA)
+		w.String(`{"tsa":`, t.TSA)
 		if t.URL != "" {
-			str(`,"url":`, t.URL)
+			w.String(`,"url":`, t.URL)
 		}
-		tm(`,"time":`, t.Time)
-		str(`,"serial":`, t.Serial)
-		str(`,"sha256":`, t.SHA256)
-		b = append(b, '}')
+		w.Time(`,"time":`, t.Time)
+		w.String(`,"serial":`, t.Serial)
+		w.String(`,"sha256":`, t.SHA256)
+		w.Raw("}")
 	}
-	str(`{"id":`, v.ID)
-	str(`,"status":`, v.Status)
-	str(`,"sha256":`, v.SHA256)
+	w.String(`{"id":`, v.ID)
+	w.String(`,"status":`, v.Status)
+	w.String(`,"sha256":`, v.SHA256)
 	if v.SM3 != "" {
-		str(`,"sm3":`, v.SM3)
+		w.String(`,"sm3":`, v.SM3)
 	}
-	b = strconv.AppendInt(append(b, `,"size":`...), v.Size, 10)
-	str(`,"media_type":`, v.MediaType)
+	w.Int(`,"size":`, v.Size)
+	w.String(`,"media_type":`, v.MediaType)
 	for _, f := range [...]struct{ key, s string }{
 		{`,"file_name":`, v.FileName}, {`,"title":`, v.Title}, {`,"description":`, v.Description},
 		{`,"case_ref":`, v.CaseRef}, {`,"matter":`, v.Matter},
 	} {
 		if f.s != "" {
-			str(f.key, f.s)
+			w.String(f.key, f.s)
 		}
 	}
-	b = strconv.AppendBool(append(b, `,"unlisted":`...), v.Unlisted)
+	w.Bool(`,"unlisted":`, v.Unlisted)
 	if v.AnchoredHeight != 0 {
-		b = strconv.AppendInt(append(b, `,"anchored_height":`...), v.AnchoredHeight, 10)
+		w.Int(`,"anchored_height":`, v.AnchoredHeight)
 	}
 	if v.CapturedAt != nil {
-		tm(`,"captured_at":`, *v.CapturedAt)
+		w.Time(`,"captured_at":`, *v.CapturedAt)
 	}
-	tm(`,"created_at":`, v.CreatedAt)
-	str(`,"owner":`, v.Owner)
+	w.Time(`,"created_at":`, v.CreatedAt)
+	w.String(`,"owner":`, v.Owner)
 	if v.OwnerOrgName != "" {
-		str(`,"owner_org_name":`, v.OwnerOrgName)
+		w.String(`,"owner_org_name":`, v.OwnerOrgName)
 	}
-	b = append(b, `,"timestamp":`...)
+	w.Raw(`,"timestamp":`)
 	token(&v.Timestamp)
-	b = append(b, `,"timestamps":`...)
+	w.Raw(`,"timestamps":`)
 	if v.Timestamps == nil {
-		b = append(b, "null"...)
+		w.Raw("null")
 	} else {
-		b = append(b, '[')
+		w.Raw("[")
 		for i := range v.Timestamps {
 			if i > 0 {
-				b = append(b, ',')
+				w.Raw(",")
 			}
 			token(&v.Timestamps[i])
 		}
-		b = append(b, ']')
+		w.Raw("]")
 	}
-	return append(b, '}'), ok
-}
-
-// plainJSON reports whether encoding/json writes s as it is, between
-// quotes: printable ASCII without ", \, <, > and &.
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return false
-		}
-	}
-	return true
+	w.Raw("}")
+	return w.B, w.OK
 }
 
 // marshalView is json.Marshal(v), through appendViewJSON when it can.

@@ -2,8 +2,8 @@ package evidence
 
 import (
 	"encoding/json"
-	"strconv"
-	"time"
+
+	"github.com/custos-project/custos/internal/strictjson"
 )
 
 // marshalRecord is json.Marshal(r), the record's stored JSON, written by
@@ -26,89 +26,58 @@ func marshalRecord(r *Record) ([]byte, error) {
 // json.Marshal with every field of Record and Meta set: a field added to
 // either and not here fails it.
 func appendRecordJSON(b []byte, r *Record) ([]byte, bool) {
-	ok := true
-	str := func(key, s string) {
-		b = append(b, key...)
-		if !plainJSON(s) {
-			ok = false
-			return
-		}
-		b = append(b, '"')
-		b = append(b, s...)
-		b = append(b, '"')
-	}
-	tm := func(key string, t time.Time) {
-		b = append(b, key...)
-		if _, off := t.Zone(); off != 0 || t.Year() < 0 || t.Year() > 9999 {
-			ok = false
-			return
-		}
-		b = append(b, '"')
-		b = t.AppendFormat(b, time.RFC3339Nano)
-		b = append(b, '"')
-	}
-	str(`{"id":`, r.ID)
-	str(`,"owner":`, r.Owner)
-	str(`,"status":`, r.Status)
-	str(`,"sha256":`, r.SHA256)
+	w := strictjson.NewPlain(b)
+	w.String(`{"id":`, r.ID)
+	w.String(`,"owner":`, r.Owner)
+	w.String(`,"status":`, r.Status)
+	w.String(`,"sha256":`, r.SHA256)
 	if r.SM3 != "" {
-		str(`,"sm3":`, r.SM3)
+		w.String(`,"sm3":`, r.SM3)
 	}
-	b = strconv.AppendInt(append(b, `,"size":`...), r.Size, 10)
-	str(`,"media_type":`, r.MediaType)
-	tm(`,"created_at":`, r.CreatedAt)
+	w.Int(`,"size":`, r.Size)
+	w.String(`,"media_type":`, r.MediaType)
+	w.Time(`,"created_at":`, r.CreatedAt)
 	m := &r.Meta
 	for _, f := range [...]struct{ key, s string }{{`,"title":`, m.Title}, {`,"description":`, m.Description}, {`,"case_ref":`, m.CaseRef}} {
 		if f.s != "" {
-			str(f.key, f.s)
+			w.String(f.key, f.s)
 		}
 	}
 	if m.CapturedAt != nil {
-		tm(`,"captured_at":`, *m.CapturedAt)
+		w.Time(`,"captured_at":`, *m.CapturedAt)
 	}
 	for _, f := range [...]struct{ key, s string }{{`,"file_name":`, m.FileName}, {`,"matter":`, m.Matter}} {
 		if f.s != "" {
-			str(f.key, f.s)
+			w.String(f.key, f.s)
 		}
 	}
 	if m.Unlisted != nil {
-		b = strconv.AppendBool(append(b, `,"unlisted":`...), *m.Unlisted)
+		w.Bool(`,"unlisted":`, *m.Unlisted)
 	}
-	b = append(b, `,"timestamps":`...)
+	w.Raw(`,"timestamps":`)
 	if r.Tokens == nil {
-		b = append(b, "null"...)
+		w.Raw("null")
 	} else {
-		b = append(b, '[')
+		w.Raw("[")
 		for i := range r.Tokens {
 			t := &r.Tokens[i]
 			if i > 0 {
-				b = append(b, ',')
+				w.Raw(",")
 			}
-			str(`{"tsa":`, t.TSA)
+			w.String(`{"tsa":`, t.TSA)
 			if t.URL != "" {
-				str(`,"url":`, t.URL)
+				w.String(`,"url":`, t.URL)
 			}
-			tm(`,"time":`, t.Time)
-			str(`,"serial":`, t.Serial)
-			str(`,"sha256":`, t.SHA256)
-			b = append(b, '}')
+			w.Time(`,"time":`, t.Time)
+			w.String(`,"serial":`, t.Serial)
+			w.String(`,"sha256":`, t.SHA256)
+			w.Raw("}")
 		}
-		b = append(b, ']')
+		w.Raw("]")
 	}
 	if r.AnchoredHeight != 0 {
-		b = strconv.AppendInt(append(b, `,"anchored_height":`...), r.AnchoredHeight, 10)
+		w.Int(`,"anchored_height":`, r.AnchoredHeight)
 	}
-	return append(b, '}'), ok
-}
-
-// plainJSON reports whether encoding/json writes s as it is, between
-// quotes: printable ASCII without ", \, <, > and &.
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return false
-		}
-	}
-	return true
+	w.Raw("}")
+	return w.B, w.OK
 }
