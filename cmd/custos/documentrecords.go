@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 )
 
 // documentRecordsCmd is `custos evidence-record copyright ID` or
@@ -61,8 +62,15 @@ later.`},
 // writeDocumentRecords writes each ready record of recs to dir as
 // <id>.ers (the PDF's as <certificate id>.pdf.ers) and prints a line per
 // record, or the list as JSON (records included) with --json. It fails
-// (exit 1) when a record is pending, after writing the others.
+// (exit 1) when a record is pending, after writing the others. A file is
+// named after the ID the server gave, so an ID that is not one (a path)
+// fails before anything is written.
 func writeDocumentRecords(recs *wire.DocumentRecords, dir string) error {
+	for _, r := range recs.Records {
+		if r.Status == wire.RecordReady && !custody.ValidEvidenceID(r.ID) {
+			return failure(1, "fail.record-id", "id", cleanCell(r.ID))
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -289,4 +289,5 @@ var messages = map[string]words{
 	"fail.renewal-blocked":          {"{n} item(s) due for renewal could not be renewed: see errors", "{n} 项到期的证据记录未能续期：见 errors"},
 	"fail.records-pending":          {"{n} of {total} evidence record(s) are not built yet (pending): the others are written; run again later", "{total} 份证据记录中有 {n} 份尚未生成（pending）：其余已写入；请稍后再运行"},
 	"fail.join-suite":               {"refused: the join request's organization CA key is of the {got} suite, this consortium's root of the {want} suite; the new member makes its request again with custos consortium join --crypto {want}", "已拒绝：加入请求中组织 CA 的密钥属于 {got} 套件，本联盟根证书属于 {want} 套件；新成员须用 custos consortium join --crypto {want} 重新生成请求"},
+	"fail.record-id":                {"refused: the server gave a record the ID {id}, which is not an ID; nothing is written", "已拒绝：服务器给出的证据记录 ID {id} 不是有效的 ID；未写入任何文件"},
 }

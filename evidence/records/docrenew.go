@@ -108,11 +108,12 @@ func loadDocumentRecord(tx *bolt.Tx, key string) (*ers.Record, [32]byte, error) 
 }
 
 // docLastChains maps each document batch to the documents whose last
-// chain it is: docers, then docersx in key order.
-func docLastChains(tx *bolt.Tx) (map[uint64][]string, error) {
+// chain it is: docers, then docersx in key order. left holds the batches
+// that are an earlier chain of some document (see planBatch.left).
+func docLastChains(tx *bolt.Tx) (_ map[uint64][]string, left map[uint64]bool, _ error) {
 	recs := tx.Bucket(bDocERS)
 	if recs == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	last := map[string]uint64{}
 	err := recs.ForEach(func(k, v []byte) error {
@@ -123,24 +124,28 @@ func docLastChains(tx *bolt.Tx) (map[uint64][]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	left = map[uint64]bool{}
 	err = tx.Bucket(bDocERSX).ForEach(func(k, v []byte) error {
 		i := bytes.IndexByte(k, 0)
 		if i < 0 || len(k) != i+5 || len(v) < 8 {
 			return fmt.Errorf("evidence: evidence record chain %q of a document is corrupt", k)
 		}
+		if b, ok := last[string(k[:i])]; ok {
+			left[b] = true
+		}
 		last[string(k[:i])] = u64val(v[:8])
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[uint64][]string{}
 	for key, b := range last {
 		out[b] = append(out[b], key)
 	}
-	return out, nil
+	return out, left, nil
 }
 
 // errNoDocumentBytes: Config.DocumentBytes is not set.

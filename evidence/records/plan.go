@@ -176,6 +176,14 @@ type planBatch struct {
 	err     error  // reading its chain or its last token
 	reason  string // "" when current
 	soon    bool   // current, but due within twice Before
+	// left is set when some item (or document) has a later chain after
+	// this batch's: a hash-tree renewal moved it on while others stayed
+	// (their bytes unreadable, a chunk's token refused). That chain must
+	// not change any more, since the later chain covers it as it was
+	// (RFC 4998 §5.2, H(ArchiveTimeStampSequence)), and a time-stamp
+	// renewal stored once per batch would append to it for every item:
+	// when due, the batch gets a hash-tree renewal of the items left.
+	left bool
 }
 
 // size is how many items or documents b holds.
@@ -200,7 +208,7 @@ type renewalPlan struct {
 func (k *Keeper) plan(now time.Time) (*renewalPlan, error) {
 	p := &renewalPlan{}
 	err := k.ev.View(func(tx *bolt.Tx) error {
-		last, err := lastChains(tx)
+		last, left, err := lastChains(tx)
 		if err != nil {
 			return err
 		}
@@ -210,7 +218,7 @@ func (k *Keeper) plan(now time.Time) (*renewalPlan, error) {
 		}
 		slices.Sort(nums)
 		for _, b := range nums {
-			pb := &planBatch{num: b, members: last[b]}
+			pb := &planBatch{num: b, members: last[b], left: left[b]}
 			slices.Sort(pb.members)
 			pb.hash, pb.err = batchHash(tx, b)
 			if pb.err == nil {
@@ -234,7 +242,7 @@ func (k *Keeper) plan(now time.Time) (*renewalPlan, error) {
 // last chain of some document and decides what is due at now, by the
 // items' rules.
 func (k *Keeper) planDocuments(tx *bolt.Tx, now time.Time) ([]*planBatch, error) {
-	members, err := docLastChains(tx)
+	members, left, err := docLastChains(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +253,7 @@ func (k *Keeper) planDocuments(tx *bolt.Tx, now time.Time) ([]*planBatch, error)
 	slices.Sort(nums)
 	out := make([]*planBatch, 0, len(nums))
 	for _, b := range nums {
-		pb := &planBatch{num: b, docs: members[b]}
+		pb := &planBatch{num: b, docs: members[b], left: left[b]}
 		slices.Sort(pb.docs)
 		pb.hash, pb.err = docBatchHash(tx, b)
 		if pb.err == nil {
@@ -267,6 +275,8 @@ func (c *RenewalConfig) due(b *planBatch, now time.Time) (reason string, soon bo
 	switch {
 	case retired(c.RetiredHashes, b.hash.String()):
 		return reasonHash, false
+	case b.left && (c.retiredToken(b.facts) != "" || b.facts.notAfter.Sub(now) <= c.Before):
+		return reasonHash, false // see planBatch.left
 	case c.retiredToken(b.facts) != "":
 		return reasonAlgorithm, false
 	case b.facts.notAfter.Sub(now) <= c.Before:
@@ -277,8 +287,9 @@ func (c *RenewalConfig) due(b *planBatch, now time.Time) (reason string, soon bo
 
 // lastChains maps each batch to the items whose last chain it is: a
 // scan of every item's chains (ersitem, then ersitemx, in key order, so
-// that an item's later chains come after its first).
-func lastChains(tx *bolt.Tx) (map[uint64][]uint64, error) {
+// that an item's later chains come after its first). left holds the
+// batches that are an earlier chain of some item (see planBatch.left).
+func lastChains(tx *bolt.Tx) (_ map[uint64][]uint64, left map[uint64]bool, _ error) {
 	last := make(map[uint64]uint64) // seq → batch of its last chain
 	err := tx.Bucket(bERSItem).ForEach(func(k, v []byte) error {
 		if len(k) != 8 || len(v) < 8 {
@@ -288,23 +299,27 @@ func lastChains(tx *bolt.Tx) (map[uint64][]uint64, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	left = make(map[uint64]bool)
 	err = tx.Bucket(bERSItemX).ForEach(func(k, v []byte) error {
 		if len(k) != 12 || len(v) < 8 {
 			return fmt.Errorf("evidence: evidence record chain %x is corrupt", k)
+		}
+		if b, ok := last[u64val(k[:8])]; ok {
+			left[b] = true
 		}
 		last[u64val(k[:8])] = u64val(v[:8])
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make(map[uint64][]uint64)
 	for seq, b := range last {
 		out[b] = append(out[b], seq)
 	}
-	return out, nil
+	return out, left, nil
 }
 
 // RenewalStatus is the state of the node's evidence records

@@ -365,3 +365,34 @@ func TestRenewHashTreeRefusesDamagedBytes(t *testing.T) {
 		t.Errorf("run = %+v, want 2 renewed and item 1 refused", run)
 	}
 }
+
+// A batch that some of its items left by a hash-tree renewal is never
+// given a time-stamp renewal: their new chains cover its chain as it was
+// (RFC 4998 §5.2, H(ArchiveTimeStampSequence)), and a time-stamp added
+// to it afterwards would break their records. Here item 1's bytes are
+// damaged, so it stays on batch 1 when items 0 and 2 get SHA-512 chains;
+// the operator then takes SHA-256 off retired_hashes, and batch 1 nears
+// its TSA's expiry. The items that left must still verify, and item 1 is
+// renewed by a hash-tree renewal of its own (its bytes are back).
+func TestRenewKeepsLeftBatchesChains(t *testing.T) {
+	rs := newRenewStore(t, 10, 3, RenewalConfig{RetiredHashes: []string{"SHA-256"}})
+	rs.blobs.Set(rs.recs[1].BlobKey(), []byte("tampered"))
+	if run := rs.renew(false, 1); run.HashTree.Items != 2 || run.Blocked.Items != 1 {
+		t.Fatalf("run = %+v, want 2 renewed and item 1 refused", run)
+	}
+	rs.blobs.Set(rs.recs[1].BlobKey(), []byte(rs.bodies[1]))
+	rs.renewal.RetiredHashes = nil
+	rs.restart()
+	due := rs.expiry.Add(-10 * 24 * time.Hour)
+	rs.at(due, "TSA 2", due)
+	run, err := rs.k.Renew(context.Background(), RenewOptions{Actor: "node:test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Batch 2 (the SHA-512 chains of items 0 and 2, time-stamped by TSA 1)
+	// is due too, and is renewed in its own right.
+	if run.TimeStamp != (RenewedCount{1, 2, 1}) || run.HashTree != (RenewedCount{1, 1, 1}) || len(run.Errors) != 0 {
+		t.Errorf("run = %+v, want item 1 given a hash-tree renewal and batch 2 only a time-stamp renewal", run)
+	}
+	rs.verify(time.Time{})
+}
