@@ -51,6 +51,9 @@ func submitCmd() *cobra.Command {
 			var filed []*wire.EvidenceView
 			for _, f := range files {
 				res, err := submitFile(ctx, c, f, meta, showBar)
+				if u := unreachable(err); u != nil {
+					return u // the next files would fail the same way
+				}
 				if err != nil {
 					failed++
 					notice("notice.file-failed", "path", f, "err", err)
