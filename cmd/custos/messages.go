@@ -297,4 +297,7 @@ var messages = map[string]words{
 	"usage.server-url":              {"the server address \"{server}\" (from {from}) is not a URL: write it with http:// or https://, such as http://127.0.0.1:8080", "服务器地址“{server}”（来自 {from}）不是 URL：请以 http:// 或 https:// 开头，例如 http://127.0.0.1:8080"},
 	"from.profile":                  {"the saved profile", "已保存的配置"},
 	"fail.login-refused":            {"the server did not accept the token: {err}", "服务器未接受该令牌：{err}"},
+	"why.no-file":                   {"no such file", "文件不存在"},
+	"why.no-permission":             {"you may not read it (permission denied)", "无权读取（权限不足）"},
+	"why.not-regular":               {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
 }

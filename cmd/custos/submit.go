@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"io"
 	"mime"
 	"os"
@@ -56,7 +56,7 @@ func submitCmd() *cobra.Command {
 				}
 				if err != nil {
 					failed++
-					notice("notice.file-failed", "path", f, "err", err)
+					notice("notice.file-failed", "path", f, "err", fileWhy(err))
 					continue
 				}
 				if !asJSON {
@@ -97,7 +97,7 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
+		return nil, errors.New(tr("why.not-regular"))
 	}
 	var body io.Reader = f
 	if showBar && st.Size() >= progressThreshold {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io/fs"
 	"net"
 	"net/url"
 	"strings"
@@ -61,4 +62,16 @@ func checkServerURL(server, from string) error {
 		from = "--server"
 	}
 	return usageError("usage.server-url", "server", server, "from", from)
+}
+
+// fileWhy is why a local file could not be read, in the CLI's language for
+// the common cases (missing, not readable), else the error's own words.
+func fileWhy(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return tr("why.no-file")
+	case errors.Is(err, fs.ErrPermission):
+		return tr("why.no-permission")
+	}
+	return err.Error()
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,6 +64,19 @@ func TestServerURL(t *testing.T) {
 		var ee exitError
 		if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(ee.msg, tc.want) {
 			t.Errorf("checkServerURL(%q, %s) = %v, want a usage error with %q", tc.server, tc.from, err, tc.want)
+		}
+	}
+}
+
+// TestFileWhy: a missing file is said in the CLI's language, not as Go's
+// "open X: no such file or directory".
+func TestFileWhy(t *testing.T) {
+	_, err := os.Open(filepath.Join(t.TempDir(), "missing.pdf"))
+	defer func(l prob.Lang) { lang = l }(lang)
+	for l, want := range map[prob.Lang]string{prob.English: "no such file", prob.Chinese: "文件不存在"} {
+		lang = l
+		if got := fileWhy(err); got != want {
+			t.Errorf("fileWhy(%v) in %v = %q, want %q", err, l, got, want)
 		}
 	}
 }
