@@ -61,7 +61,7 @@ func custodyTable(w io.Writer, v *wire.CustodyView) error {
 		if e.Reads > 0 { // a folded read
 			subject = tr("custody.folded", "subject", subject, "n", e.Reads, "since", eventTime(e.Since))
 		}
-		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), e.Type, actorName(e.Actor, e.ActorOrgName), subject)
+		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), cellValue(e.Type), actorName(e.Actor, e.ActorOrgName), subject)
 	}
 	if err := t.write(w); err != nil {
 		return err
@@ -80,7 +80,7 @@ func custodyTable(w io.Writer, v *wire.CustodyView) error {
 	t.add(header("SINCE"), header("LAST"), header("TYPE"), header("ACTOR"), header("SUBJECT"), header("READS"))
 	for _, p := range v.PendingReads {
 		org, _, _ := strings.Cut(p.Actor, ":")
-		t.add(localTime(p.Since), localTime(p.Last), p.Type, actorName(p.Actor, names[org]), p.Subject, strconv.FormatUint(p.Reads, 10))
+		t.add(localTime(p.Since), localTime(p.Last), cellValue(p.Type), actorName(p.Actor, names[org]), p.Subject, strconv.FormatUint(p.Reads, 10))
 	}
 	return t.write(w)
 }

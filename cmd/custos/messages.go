@@ -55,6 +55,16 @@ func header(en string) string {
 	return en // a column of a list without listColumns: the field's name
 }
 
+// cellValue is a value of a table cell in the CLI's language: the
+// catalog's "val." entry for it if there is one (an item's status, a
+// custody event's type), else the value as it is.
+func cellValue(v string) string {
+	if _, ok := messages["val."+v]; ok {
+		return tr("val." + v)
+	}
+	return v
+}
+
 // notice writes a catalog message to standard error, after "custos: ".
 func notice(id string, kv ...any) {
 	fmt.Fprintln(os.Stderr, "custos: "+tr(id, kv...))
@@ -300,4 +310,19 @@ var messages = map[string]words{
 	"why.no-file":                   {"no such file", "文件不存在"},
 	"why.no-permission":             {"you may not read it (permission denied)", "无权读取（权限不足）"},
 	"why.not-regular":               {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
+
+	// Values in table cells (cellValue): an item's status, a custody
+	// event's type, yes and no. JSON keeps the API's values.
+	"val.timestamped": {"timestamped", "已加盖时间戳"},
+	"val.anchored":    {"anchored", "已上链"},
+	"val.pending":     {"pending", "待处理"},
+	"val.created":     {"created", "创建"},
+	"val.viewed":      {"viewed", "查看"},
+	"val.downloaded":  {"downloaded", "下载"},
+	"val.shared":      {"shared", "共享"},
+	"val.unshared":    {"unshared", "撤销共享"},
+	"val.listed":      {"listed", "列出"},
+	"val.certified":   {"certified", "出具公证书"},
+	"val.yes":         {"yes", "是"},
+	"val.no":          {"no", "否"},
 }

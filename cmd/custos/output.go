@@ -383,9 +383,9 @@ func formatCell(name string, v reflect.Value, short bool) string {
 	switch v.Kind() {
 	case reflect.Bool:
 		if v.Bool() {
-			return "yes"
+			return cellValue("yes")
 		}
-		return "no"
+		return cellValue("no")
 	case reflect.Int, reflect.Int64, reflect.Uint64:
 		if base := name[strings.LastIndex(name, ".")+1:]; base == "size" || base == "pdf_size" { // bytes; not tree_size
 			return humanSize(v.Convert(reflect.TypeFor[int64]()).Int())
@@ -394,6 +394,9 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		s := v.String()
 		if short && (name == "sha256" || name == "sm3") && len(s) > 16 {
 			return s[:16] + "…"
+		}
+		if name == "status" {
+			return cellValue(s)
 		}
 		return s
 	case reflect.Slice:
