@@ -81,7 +81,7 @@ func submitCmd() *cobra.Command {
 	cmd.Flags().StringVar(&caseRef, "case", "", "case reference for every file")
 	cmd.Flags().StringVar(&description, "description", "", "description for every file")
 	cmd.Flags().StringVar(&matter, "matter", "", "file every file into this matter of your organization, by title or ID (e.g. \"Zhang v. Li\")")
-	cmd.Flags().BoolVar(&unlisted, "unlisted", false, "file unlisted (--unlisted=false: listed); without it, as the organization's unlisted_by_default says")
+	cmd.Flags().BoolVar(&unlisted, "unlisted", false, "keep these items out of the consortium's digest index and the public lookup (--unlisted=false: list them); without it, as the organization's unlisted_by_default says")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	return cmd
 }
