@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -101,7 +103,7 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 	}
 	var body io.Reader = f
 	if showBar && st.Size() >= progressThreshold {
-		bar := progressbar.DefaultBytes(st.Size(), tr("progress.upload", "file", filepath.Base(path)))
+		bar := bytesBar(st.Size(), tr("progress.upload", "file", filepath.Base(path)))
 		defer bar.Close()
 		r := progressbar.NewReader(f, bar)
 		body = &r
@@ -110,4 +112,24 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 		Body: body, Size: st.Size(), FileName: filepath.Base(path),
 		MediaType: mime.TypeByExtension(filepath.Ext(path)), Meta: wire.Meta(meta),
 	})
+}
+
+// bytesBar is progressbar.DefaultBytes in binary units (64 MiB, as the
+// tables print sizes, where DefaultBytes says 67 MB): on standard error,
+// with the bytes, the percentage and the rate.
+func bytesBar(size int64, desc string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(size,
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionUseIECUnits(true),
+		progressbar.OptionSetWidth(10),
+		progressbar.OptionThrottle(65*time.Millisecond),
+		progressbar.OptionShowCount(),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(os.Stderr) }),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionFullWidth(),
+		progressbar.OptionSetRenderBlankState(true),
+	)
 }
