@@ -5,6 +5,8 @@ GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 BIN := bin/custos
+# custos --version: the commit it was built from (main.version), for a report that cites it.
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: help build wasm run test test-race test-unit deps bench soak fuzz vet fmt screenshots clean
 
@@ -12,7 +14,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: wasm ## build bin/custos (with the browser verifier embedded)
-	$(GO) build -o $(BIN) ./cmd/custos
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/custos
 
 # The browser verifier is built small (docs/performance.md, WebAssembly
 # verifier): no inlining (-l), encoding/json's own implementation rather than

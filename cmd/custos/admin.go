@@ -149,7 +149,7 @@ func orgCmd() *cobra.Command {
 	}
 	create.Flags().StringVar(&in.Kind, "kind", "", "court, notary, arbitration, lawfirm, ipowner or operator")
 	create.Flags().StringVar(&in.Name, "name", "", "the organization's name")
-	create.Flags().BoolVar(&in.UnlistedByDefault, "unlisted-by-default", false, "file the organization's uploads unlisted unless an upload says otherwise")
+	create.Flags().BoolVar(&in.UnlistedByDefault, "unlisted-by-default", false, "keep the organization's uploads out of the consortium's digest index and the public lookup, unless an upload says otherwise")
 	var name string
 	var unlisted bool
 	var patch wire.OrgPatch // the flags given
@@ -173,7 +173,7 @@ func orgCmd() *cobra.Command {
 		}),
 	}
 	update.Flags().StringVar(&name, "name", "", "a new name (free in the consortium's directory)")
-	update.Flags().BoolVar(&unlisted, "unlisted-by-default", false, "file the organization's uploads unlisted unless an upload says otherwise")
+	update.Flags().BoolVar(&unlisted, "unlisted-by-default", false, "keep the organization's uploads out of the consortium's digest index and the public lookup, unless an upload says otherwise")
 	list := &cobra.Command{
 		Use: "list", Short: "List every organization (admin)", Args: positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {

@@ -95,7 +95,7 @@ func certificatePDFCmd(cn *conn) *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "pdf ID [-o FILE]",
-		Short: "Download a certificate's signed PDF (check it with pdfsig; extract the receipts with pdfdetach)",
+		Short: "Download a certificate's signed PDF (check it with 'custos verify --pdf' or pdfsig; extract the receipts with pdfdetach)",
 		Args:  positional(1, "one certificate ID"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			c, err := cn.client(cmd)

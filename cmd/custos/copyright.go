@@ -180,12 +180,12 @@ func openFiles(paths []string) (files []client.File, closeAll func(), err error)
 		f, err := os.Open(p)
 		if err != nil {
 			closeAll()
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("%s: %s", p, fileWhy(err))
 		}
 		opened = append(opened, f)
 		if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 			closeAll()
-			return nil, nil, fmt.Errorf("%s: not a regular file", p)
+			return nil, nil, fmt.Errorf("%s: %s", p, tr("why.not-regular"))
 		}
 		files = append(files, client.File{Name: filepath.Base(p), MediaType: mime.TypeByExtension(filepath.Ext(p)), Body: f})
 	}

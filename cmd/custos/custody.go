@@ -61,7 +61,7 @@ func custodyTable(w io.Writer, v *wire.CustodyView) error {
 		if e.Reads > 0 { // a folded read
 			subject = tr("custody.folded", "subject", subject, "n", e.Reads, "since", eventTime(e.Since))
 		}
-		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), e.Type, actorName(e.Actor, e.ActorOrgName), subject)
+		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), cellValue(e.Type), actorName(e.Actor, e.ActorOrgName), subject)
 	}
 	if err := t.write(w); err != nil {
 		return err
@@ -70,16 +70,23 @@ func custodyTable(w io.Writer, v *wire.CustodyView) error {
 		return nil
 	}
 	fmt.Fprintln(w, "\n"+tr("custody.reads"))
+	names := map[string]string{} // organization ID → name, as the events give them
+	for _, e := range v.Events {
+		if org, _, ok := strings.Cut(e.Actor, ":"); ok && e.ActorOrgName != "" {
+			names[org] = e.ActorOrgName
+		}
+	}
 	t = &table{}
 	t.add(header("SINCE"), header("LAST"), header("TYPE"), header("ACTOR"), header("SUBJECT"), header("READS"))
 	for _, p := range v.PendingReads {
-		t.add(localTime(p.Since), localTime(p.Last), p.Type, p.Actor, p.Subject, strconv.FormatUint(p.Reads, 10))
+		org, _, _ := strings.Cut(p.Actor, ":")
+		t.add(localTime(p.Since), localTime(p.Last), cellValue(p.Type), actorName(p.Actor, names[org]), p.Subject, strconv.FormatUint(p.Reads, 10))
 	}
 	return t.write(w)
 }
 
 // actorName is an event's actor as a person reads it: the organization's
-// name with the key ID after it ("杭州互联网法院 (clerk)"), or the raw
+// name with the key ID after it ("杭州互联网法院 (euepqwbnf4bol5zs4yhwuctwfi)"), or the raw
 // "<org>:<key>" when the node does not know the organization's name.
 func actorName(actor, orgName string) string {
 	_, key, ok := strings.Cut(actor, ":")

@@ -80,7 +80,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	}
 	var body io.Reader = d.Body
 	if showBar {
-		bar := progressbar.DefaultBytes(d.Size, tr("progress.download", "id", id))
+		bar := bytesBar(d.Size, tr("progress.download", "id", id))
 		defer bar.Close()
 		r := progressbar.NewReader(d.Body, bar)
 		body = &r

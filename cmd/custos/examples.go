@@ -17,7 +17,8 @@ var examples = map[string]string{
   custos certificate issue --evidence 01JD4M3Q8YV6ZK2N5T7R9XWB0C --applicant-name 张三 --applicant-id 330106199001011234`,
 	"custos certificate list": `  custos certificate list
   custos certificate list --json | jq -r '.items[].number'`,
-	"custos certificate pdf": `  custos certificate pdf 01JD5A2B3C4D5E6F7G8H9J0K1M -o certificate.pdf && pdfsig certificate.pdf`,
+	"custos certificate pdf": `  custos certificate pdf 01JD5A2B3C4D5E6F7G8H9J0K1M -o certificate.pdf
+  custos verify --pdf certificate.pdf --trust trust.json`,
 	"custos completion": `  custos completion bash > /etc/bash_completion.d/custos
   custos completion zsh > "${fpath[1]}/_custos"`,
 	"custos completion bash": `  source <(custos completion bash)
@@ -36,8 +37,9 @@ var examples = map[string]string{
 	"custos copyright get":     `  custos copyright get 01JD6C0P1Y2R3I4G5H6T7R8E9G`,
 	"custos copyright list": `  custos copyright list
   custos copyright list --json | jq -r '.items[].number'`,
-	"custos copyright offers":   `  custos copyright offers --status pending`,
-	"custos copyright pdf":      `  custos copyright pdf 01JD6C0P1Y2R3I4G5H6T7R8E9G -o registration.pdf && pdfsig registration.pdf`,
+	"custos copyright offers": `  custos copyright offers --status pending`,
+	"custos copyright pdf": `  custos copyright pdf 01JD6C0P1Y2R3I4G5H6T7R8E9G -o registration.pdf
+  custos verify --pdf registration.pdf --trust trust.json`,
 	"custos copyright revoke":   `  custos copyright revoke 01JD6C0P1Y2R3I4G5H6T7R8E9G --reason "registered in error"`,
 	"custos copyright transfer": `  custos copyright transfer 01JD6C0P1Y2R3I4G5H6T7R8E9G --to 01JD3O8R9G0A1B2C3D4E5F6G7H --expires-in-days 14`,
 	"custos copyright withdraw": `  custos copyright withdraw 01JD6T1R2A3N4S5F6E7R8O9F0F`,

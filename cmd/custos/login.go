@@ -44,6 +44,13 @@ token; 'custos logout' forgets it here (the key stays valid until revoked with '
 			if server == "" {
 				return usageError("usage.login-server")
 			}
+			from := "flag"
+			if cn.server == "" {
+				from = "env"
+			}
+			if err := checkServerURL(server, from); err != nil {
+				return err
+			}
 			cfg, path, err := loadCLIConfig()
 			if err != nil {
 				return err
@@ -52,7 +59,10 @@ token; 'custos logout' forgets it here (the key stays valid until revoked with '
 			defer stop()
 			me, err := client.New(server, token).Me(ctx)
 			if err != nil {
-				return fmt.Errorf("the server did not accept the token: %w", err)
+				if u := unreachable(err); u != nil {
+					return u
+				}
+				return failure(1, "fail.login-refused", "err", err)
 			}
 			name, _ := selectedProfile(cfg)
 			if name == "" {

@@ -55,6 +55,16 @@ func header(en string) string {
 	return en // a column of a list without listColumns: the field's name
 }
 
+// cellValue is a value of a table cell in the CLI's language: the
+// catalog's "val." entry for it if there is one (an item's status, a
+// custody event's type), else the value as it is.
+func cellValue(v string) string {
+	if _, ok := messages["val."+v]; ok {
+		return tr("val." + v)
+	}
+	return v
+}
+
 // notice writes a catalog message to standard error, after "custos: ".
 func notice(id string, kv ...any) {
 	fmt.Fprintln(os.Stderr, "custos: "+tr(id, kv...))
@@ -289,5 +299,31 @@ var messages = map[string]words{
 	"fail.renewal-blocked":          {"{n} item(s) due for renewal could not be renewed: see errors", "{n} 项到期的证据记录未能续期：见 errors"},
 	"fail.records-pending":          {"{n} of {total} evidence record(s) are not built yet (pending): the others are written; run again later", "{total} 份证据记录中有 {n} 份尚未生成（pending）：其余已写入；请稍后再运行"},
 	"fail.join-suite":               {"refused: the join request's organization CA key is of the {got} suite, this consortium's root of the {want} suite; the new member makes its request again with custos consortium join --crypto {want}", "已拒绝：加入请求中组织 CA 的密钥属于 {got} 套件，本联盟根证书属于 {want} 套件；新成员须用 custos consortium join --crypto {want} 重新生成请求"},
-	"fail.record-id":                {"refused: the server gave a record the ID {id}, which is not an ID; nothing is written", "已拒绝：服务器给出的证据记录 ID {id} 不是有效的 ID；未写入任何文件"},
+	"fail.unreachable":              {"cannot reach the Custos server at {server}: {why}. Is it running, and is the address right (--server, $CUSTOS_SERVER or the saved profile)?", "无法连接 Custos 服务器 {server}：{why}。服务器是否在运行？地址是否正确（--server、$CUSTOS_SERVER 或已保存的配置）？"},
+	"why.refused":                   {"nothing is listening there (connection refused)", "该地址上没有服务在监听（连接被拒绝）"},
+	"why.no-host":                   {"no such host name", "找不到该主机名"},
+	"why.timeout":                   {"no answer in time", "超时未响应"},
+	"why.not-https":                 {"it speaks plain HTTP: write the address with http://", "它使用普通 HTTP：请以 http:// 开头书写地址"},
+	"usage.server-url":              {"the server address \"{server}\" (from {from}) is not a URL: write it with http:// or https://, such as http://127.0.0.1:8080", "服务器地址“{server}”（来自 {from}）不是 URL：请以 http:// 或 https:// 开头，例如 http://127.0.0.1:8080"},
+	"from.profile":                  {"the saved profile", "已保存的配置"},
+	"fail.login-refused":            {"the server did not accept the token: {err}", "服务器未接受该令牌：{err}"},
+	"why.no-file":                   {"no such file", "文件不存在"},
+	"why.no-permission":             {"you may not read it (permission denied)", "无权读取（权限不足）"},
+	"why.not-regular":               {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
+
+	"fail.record-id": {"refused: the server gave a record the ID {id}, which is not an ID; nothing is written", "已拒绝：服务器给出的证据记录 ID {id} 不是有效的 ID；未写入任何文件"},
+	// Values in table cells (cellValue): an item's status, a custody
+	// event's type, yes and no. JSON keeps the API's values.
+	"val.timestamped": {"timestamped", "已加盖时间戳"},
+	"val.anchored":    {"anchored", "已上链"},
+	"val.pending":     {"pending", "待处理"},
+	"val.created":     {"created", "创建"},
+	"val.viewed":      {"viewed", "查看"},
+	"val.downloaded":  {"downloaded", "下载"},
+	"val.shared":      {"shared", "共享"},
+	"val.unshared":    {"unshared", "撤销共享"},
+	"val.listed":      {"listed", "列出"},
+	"val.certified":   {"certified", "出具公证书"},
+	"val.yes":         {"yes", "是"},
+	"val.no":          {"no", "否"},
 }

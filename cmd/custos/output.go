@@ -281,6 +281,7 @@ type field struct {
 	name string
 	path []int
 	typ  reflect.Type
+	omit bool // the JSON tag says omitempty
 }
 
 // fieldList lists a struct's JSON fields, embedded structs flattened and
@@ -299,7 +300,7 @@ func fieldList(t reflect.Type, prefix string) []field {
 		ft := sf.Type
 		if sf.Anonymous && name == "" && ft.Kind() == reflect.Struct {
 			for _, f := range fieldList(ft, prefix) {
-				out = append(out, field{f.name, append([]int{i}, f.path...), f.typ})
+				out = append(out, field{f.name, append([]int{i}, f.path...), f.typ, f.omit})
 			}
 			continue
 		}
@@ -312,11 +313,11 @@ func fieldList(t reflect.Type, prefix string) []field {
 		}
 		if st.Kind() == reflect.Struct && st != reflect.TypeFor[time.Time]() && prefix == "" {
 			for _, f := range fieldList(st, name+".") {
-				out = append(out, field{f.name, append([]int{i}, f.path...), f.typ})
+				out = append(out, field{f.name, append([]int{i}, f.path...), f.typ, f.omit})
 			}
 			continue
 		}
-		out = append(out, field{prefix + name, []int{i}, ft})
+		out = append(out, field{prefix + name, []int{i}, ft, strings.Contains(sf.Tag.Get("json"), ",omitempty")})
 	}
 	return out
 }
@@ -336,13 +337,17 @@ func fieldByPath(v reflect.Value, path []int) reflect.Value {
 	return v
 }
 
-// jsonFields maps a record's JSON field names to their values.
+// jsonFields maps a record's JSON field names to their values, leaving
+// out a number that is zero where JSON would omit it (omitempty): a
+// matter share's size is not "0 B" but none.
 func jsonFields(rv reflect.Value, prefix string) map[string]reflect.Value {
 	m := map[string]reflect.Value{}
 	for _, f := range fieldList(rv.Type(), prefix) {
-		if v := fieldByPath(rv, f.path); v.IsValid() {
-			m[f.name] = v
+		v := fieldByPath(rv, f.path)
+		if !v.IsValid() || f.omit && v.IsZero() && v.CanInt() {
+			continue
 		}
+		m[f.name] = v
 	}
 	return m
 }
@@ -383,9 +388,9 @@ func formatCell(name string, v reflect.Value, short bool) string {
 	switch v.Kind() {
 	case reflect.Bool:
 		if v.Bool() {
-			return "yes"
+			return cellValue("yes")
 		}
-		return "no"
+		return cellValue("no")
 	case reflect.Int, reflect.Int64, reflect.Uint64:
 		if base := name[strings.LastIndex(name, ".")+1:]; base == "size" || base == "pdf_size" { // bytes; not tree_size
 			return humanSize(v.Convert(reflect.TypeFor[int64]()).Int())
@@ -394,6 +399,9 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		s := v.String()
 		if short && (name == "sha256" || name == "sm3") && len(s) > 16 {
 			return s[:16] + "…"
+		}
+		if name == "status" {
+			return cellValue(s)
 		}
 		return s
 	case reflect.Slice:

@@ -167,3 +167,23 @@ func TestSizesOnlyForBytes(t *testing.T) {
 		t.Errorf("a checkpoint's tree size is a count of leaves, not bytes:\n%s", b.String())
 	}
 }
+
+// TestListTableOmitsEmptyNumbers: a number JSON omits when zero
+// (omitempty) is a blank cell, not "0 B": a matter share has no size;
+// an item's size, which JSON always has, stays "0 B" when it is zero.
+func TestListTableOmitsEmptyNumbers(t *testing.T) {
+	var b strings.Builder
+	if err := writeHuman(&b, []wire.Share{{Kind: "matter", Title: "Zhang v. Li"}, {Kind: "evidence", FileName: "a.txt", Size: 6}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); strings.Contains(s, "0 B") || !strings.Contains(s, "6 B") {
+		t.Errorf("shares:\n%s", s)
+	}
+	b.Reset()
+	if err := writeHuman(&b, []wire.EvidenceView{{ID: "a", FileName: "empty.txt"}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "0 B") {
+		t.Errorf("an empty item:\n%s", s)
+	}
+}

@@ -175,6 +175,9 @@ func target(server, token string) (*resolved, error) {
 	if r.Token == "" {
 		r.TokenFrom = ""
 	}
+	if err := checkServerURL(r.Server, r.ServerFrom); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

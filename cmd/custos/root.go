@@ -20,6 +20,9 @@ func run(args []string) error {
 	}
 	var ee exitError
 	if err != nil && !errors.As(err, &ee) { // cobra's (arguments, required flags) or a library's
+		if u := unreachable(err); u != nil { // no server answered: say so in the CLI's language
+			return u
+		}
 		return cobraError(err)
 	}
 	return err

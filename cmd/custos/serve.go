@@ -151,6 +151,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	fmt.Fprintf(out, "Custos is serving on http://%s\n", ln.Addr())
 	fmt.Fprintf(out, "  data folder: %s\n", cfg.Data)
 	fmt.Fprintf(out, "  chain: %s (%d validator(s))\n", n.chain.chainID, len(n.chain.validators))
+	fmt.Fprintf(out, "  verification page: http://%s/verify\n  console: http://%s/console\n", ln.Addr(), ln.Addr())
 	if n.token != "" {
 		fmt.Fprintf(out, "  admin token: %s\n  (shown once; also saved to %s, mode 0600)\n", n.token, filepath.Join(cfg.Data, "bootstrap-token"))
 	} else {

@@ -18,7 +18,7 @@ var shortsZH = map[string]string{
 	"custos certificate get":       "显示一份公证书记录",
 	"custos certificate issue":     "就证据签发公证书（公证处或管理员密钥）",
 	"custos certificate list":      "列出本机构可读取的公证书，最新的在前",
-	"custos certificate pdf":       "下载公证书的已签名 PDF（可用 pdfsig 检查，用 pdfdetach 取出回执）",
+	"custos certificate pdf":       "下载公证书的已签名 PDF（可用 'custos verify --pdf' 或 pdfsig 检查，用 pdfdetach 取出回执）",
 	"custos completion":            "生成指定 shell 的自动补全脚本",
 	"custos completion bash":       "生成 bash 的自动补全脚本",
 	"custos completion fish":       "生成 fish 的自动补全脚本",

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -51,9 +53,12 @@ func submitCmd() *cobra.Command {
 			var filed []*wire.EvidenceView
 			for _, f := range files {
 				res, err := submitFile(ctx, c, f, meta, showBar)
+				if u := unreachable(err); u != nil {
+					return u // the next files would fail the same way
+				}
 				if err != nil {
 					failed++
-					notice("notice.file-failed", "path", f, "err", err)
+					notice("notice.file-failed", "path", f, "err", fileWhy(err))
 					continue
 				}
 				if !asJSON {
@@ -78,7 +83,7 @@ func submitCmd() *cobra.Command {
 	cmd.Flags().StringVar(&caseRef, "case", "", "case reference for every file")
 	cmd.Flags().StringVar(&description, "description", "", "description for every file")
 	cmd.Flags().StringVar(&matter, "matter", "", "file every file into this matter of your organization, by title or ID (e.g. \"Zhang v. Li\")")
-	cmd.Flags().BoolVar(&unlisted, "unlisted", false, "file unlisted (--unlisted=false: listed); without it, as the organization's unlisted_by_default says")
+	cmd.Flags().BoolVar(&unlisted, "unlisted", false, "keep these items out of the consortium's digest index and the public lookup (--unlisted=false: list them); without it, as the organization's unlisted_by_default says")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	return cmd
 }
@@ -94,11 +99,11 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
+		return nil, errors.New(tr("why.not-regular"))
 	}
 	var body io.Reader = f
 	if showBar && st.Size() >= progressThreshold {
-		bar := progressbar.DefaultBytes(st.Size(), tr("progress.upload", "file", filepath.Base(path)))
+		bar := bytesBar(st.Size(), tr("progress.upload", "file", filepath.Base(path)))
 		defer bar.Close()
 		r := progressbar.NewReader(f, bar)
 		body = &r
@@ -107,4 +112,24 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 		Body: body, Size: st.Size(), FileName: filepath.Base(path),
 		MediaType: mime.TypeByExtension(filepath.Ext(path)), Meta: wire.Meta(meta),
 	})
+}
+
+// bytesBar is progressbar.DefaultBytes in binary units (64 MiB, as the
+// tables print sizes, where DefaultBytes says 67 MB): on standard error,
+// with the bytes, the percentage and the rate.
+func bytesBar(size int64, desc string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(size,
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionUseIECUnits(true),
+		progressbar.OptionSetWidth(10),
+		progressbar.OptionThrottle(65*time.Millisecond),
+		progressbar.OptionShowCount(),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(os.Stderr) }),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionFullWidth(),
+		progressbar.OptionSetRenderBlankState(true),
+	)
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/evidence"
+	prob "github.com/custos-project/custos/internal/problem"
+)
+
+// TestCustodyTablePendingNames: the reads counted but not yet in the chain
+// name their actor's organization as the chain's events do, when an event
+// gives that organization's name, and keep the raw actor when none does.
+func TestCustodyTablePendingNames(t *testing.T) {
+	at := time.Date(2026, 12, 6, 19, 5, 49, 0, time.UTC)
+	v := &wire.CustodyView{
+		Evidence: "item",
+		Events: []wire.CustodyEvent{
+			{Event: custody.Event{Seq: 0, Type: "created", Time: at.Format(time.RFC3339Nano), Actor: "firm:k1"}, ActorOrgName: "Zhong Lun Law Firm"},
+			{Event: custody.Event{Seq: 1, Type: "listed", Time: at.Format(time.RFC3339Nano), Actor: "court:k2"}, ActorOrgName: "Hangzhou Internet Court"},
+		},
+		PendingReads: []wire.PendingRead{
+			{Type: "viewed", Actor: "court:k3", Subject: "custody", Reads: 2, Since: at, Last: at},
+			{Type: "viewed", Actor: "other:k4", Reads: 1, Since: at, Last: at},
+		},
+	}
+	var b strings.Builder
+	if err := custodyTable(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	_, pending, ok := strings.Cut(b.String(), "\n\n")
+	if !ok {
+		t.Fatalf("no table of pending reads in\n%s", b.String())
+	}
+	for _, want := range []string{"Hangzhou Internet Court (k3)", "other:k4"} {
+		if !strings.Contains(pending, want) {
+			t.Errorf("pending reads lack %q:\n%s", want, pending)
+		}
+	}
+}
+
+// TestCellValues: in Chinese, a table shows an item's status, a custody
+// event's type and yes/no in Chinese, and other values as they are; every
+// "val." entry of the catalog is one of those values.
+func TestCellValues(t *testing.T) {
+	known := map[string]bool{"yes": true, "no": true, "pending": true,
+		evidence.StatusTimestamped: true, evidence.StatusAnchored: true}
+	for _, typ := range []string{custody.EventCreated, custody.EventViewed, custody.EventDownloaded, custody.EventShared,
+		custody.EventUnshared, custody.EventListed, custody.EventCertified} {
+		known[typ] = true
+		if _, ok := messages["val."+typ]; !ok {
+			t.Errorf("custody event type %q: no catalog entry val.%s", typ, typ)
+		}
+	}
+	for id := range messages {
+		if v, ok := strings.CutPrefix(id, "val."); ok && !known[v] {
+			t.Errorf("catalog entry %q: not a value cellValue is given", id)
+		}
+	}
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.Chinese
+	var b strings.Builder
+	if err := writeHuman(&b, []wire.EvidenceView{{ID: "a", FileName: "contract.txt", Status: evidence.StatusAnchored}, {ID: "b", FileName: "x", Status: "open"}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "已上链") || !strings.Contains(s, "open") || strings.Contains(s, "anchored") {
+		t.Errorf("a Chinese table of statuses:\n%s", s)
+	}
+	b.Reset()
+	at := time.Date(2026, 12, 6, 19, 5, 49, 0, time.UTC).Format(time.RFC3339Nano)
+	if err := custodyTable(&b, &wire.CustodyView{Evidence: "a", Events: []wire.CustodyEvent{{Event: custody.Event{Type: custody.EventDownloaded, Time: at, Actor: "o:k"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "下载") {
+		t.Errorf("a Chinese custody table:\n%s", s)
+	}
+}

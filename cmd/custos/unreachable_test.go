@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custos-project/custos/api/client"
+	prob "github.com/custos-project/custos/internal/problem"
+)
+
+// TestUnreachable asks a port nothing listens on: the error names the
+// server and says why in the CLI's language, with exit status 1, instead
+// of Go's 'dial tcp …: connect: connection refused'.
+func TestUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := "http://" + ln.Addr().String()
+	ln.Close()
+	_, callErr := client.New(server, "cst_x").Me(context.Background())
+	if callErr == nil {
+		t.Fatalf("GET %s/api/v1/me: no error", server)
+	}
+	defer func(l prob.Lang) { lang = l }(lang)
+	for _, tc := range []struct {
+		lang prob.Lang
+		want string
+	}{
+		{prob.English, "cannot reach the Custos server at " + server + ": nothing is listening there"},
+		{prob.Chinese, "无法连接 Custos 服务器 " + server + "：该地址上没有服务在监听"},
+	} {
+		lang = tc.lang
+		err := unreachable(callErr)
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 1 || !strings.HasPrefix(ee.msg, tc.want) {
+			t.Errorf("unreachable(%v) = %v, want exit 1 with %q", callErr, err, tc.want)
+		}
+	}
+	if err := unreachable(errors.New("404 Not found")); err != nil {
+		t.Errorf("unreachable(a refusal) = %v, want nil", err)
+	}
+}
+
+// TestServerURL refuses a server address without http:// or https:// as a
+// usage error that says where it came from, and accepts URLs.
+func TestServerURL(t *testing.T) {
+	for _, ok := range []string{"http://127.0.0.1:8080", "https://custos.court.example/", "http://[::1]:8080"} {
+		if err := checkServerURL(ok, "flag"); err != nil {
+			t.Errorf("checkServerURL(%q) = %v", ok, err)
+		}
+	}
+	for _, tc := range []struct{ server, from, want string }{
+		{"127.0.0.1:8080", "flag", "(from --server)"},
+		{"custos.court.example", "env", "(from $CUSTOS_SERVER)"},
+		{"ftp://custos.court.example", "profile", "(from the saved profile)"},
+	} {
+		err := checkServerURL(tc.server, tc.from)
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(ee.msg, tc.want) {
+			t.Errorf("checkServerURL(%q, %s) = %v, want a usage error with %q", tc.server, tc.from, err, tc.want)
+		}
+	}
+}
+
+// TestFileWhy: a missing file is said in the CLI's language, not as Go's
+// "open X: no such file or directory".
+func TestFileWhy(t *testing.T) {
+	_, err := os.Open(filepath.Join(t.TempDir(), "missing.pdf"))
+	defer func(l prob.Lang) { lang = l }(lang)
+	for l, want := range map[prob.Lang]string{prob.English: "no such file", prob.Chinese: "文件不存在"} {
+		lang = l
+		if got := fileWhy(err); got != want {
+			t.Errorf("fileWhy(%v) in %v = %q, want %q", err, l, got, want)
+		}
+	}
+}
