@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -115,7 +116,11 @@ const nodeTimeout = 30 * time.Second
 func (n nodeClient) Checkpoint(ctx context.Context) (*receipt.Checkpoint, error) {
 	ctx, cancel := context.WithTimeout(ctx, nodeTimeout)
 	defer cancel()
-	return n.c.Checkpoint(ctx, 0)
+	cp, err := n.c.Checkpoint(ctx, 0)
+	if ce := (*client.Error)(nil); errors.As(err, &ce) && ce.Status == http.StatusServiceUnavailable {
+		return nil, fmt.Errorf("%w: %v", verifycli.ErrNodeNotReady, err) // no checkpoint yet: asked again
+	}
+	return cp, err
 }
 
 func (n nodeClient) Consistency(ctx context.Context, first, second uint64) ([]string, error) {

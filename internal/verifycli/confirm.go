@@ -27,6 +27,12 @@ type Node interface {
 	Consistency(ctx context.Context, first, second uint64) ([]string, error)
 }
 
+// ErrNodeNotReady is what a Node's Checkpoint returns (wrapped) when the
+// node cannot answer yet but will (it has no checkpoint yet, or is
+// starting: HTTP 503); confirm asks it again within its wait, as it asks
+// a node that is behind.
+var ErrNodeNotReady = errors.New("the node is not ready yet")
+
 // NodeReport is what the node confirmed, or why it could not.
 type NodeReport struct {
 	URL       string `json:"url"`
@@ -70,6 +76,13 @@ func confirm(ctx context.Context, v *receipt.Verifier, cp *receipt.Checkpoint, n
 	for {
 		var err error
 		ncp, err = node.Checkpoint(ctx)
+		if errors.Is(err, ErrNodeNotReady) && time.Now().Before(deadline) {
+			if !sleepCtx(ctx, nodePoll) {
+				rep.Error = ctx.Err().Error()
+				return rep
+			}
+			continue
+		}
 		if err != nil {
 			rep.Error = "the node did not give its checkpoint: " + err.Error()
 			return rep
@@ -95,11 +108,9 @@ func confirm(ctx context.Context, v *receipt.Verifier, cp *receipt.Checkpoint, n
 			rep.Error = fmt.Sprintf("the node's log has %d leaves, fewer than the receipt's %d: it has not caught up with the receipt's block yet (try again, or give --node-wait)", ncp.TreeSize, cp.TreeSize)
 			return rep
 		}
-		select {
-		case <-ctx.Done():
+		if !sleepCtx(ctx, nodePoll) {
 			rep.Error = ctx.Err().Error()
 			return rep
-		case <-time.After(nodePoll):
 		}
 	}
 	proof, err := node.Consistency(ctx, cp.TreeSize, ncp.TreeSize)
@@ -147,4 +158,14 @@ func printNode(p printer, n *NodeReport) {
 	p.line("node", n.URL, n.Height, n.TreeSize, n.Root)
 	p.line("prefix")
 	p.line("confirmed")
+}
+
+// sleepCtx waits d, or until ctx is done (false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
 }

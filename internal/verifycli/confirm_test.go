@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/receipt"
 )
@@ -138,5 +140,56 @@ func TestTransitionsFlag(t *testing.T) {
 		if code == 0 && !strings.Contains(out.String(), "through 1 validator-set transition(s)") {
 			t.Errorf("%s: the verdict does not say the checkpoint was reached through a transition:\n%s", tc.receipt, out.String())
 		}
+	}
+}
+
+// readyLater has no checkpoint for its first calls (503, as a node
+// without one answers), then the vector's.
+type readyLater struct {
+	fakeNode
+	notYet *int
+}
+
+func (n readyLater) Checkpoint(ctx context.Context) (*receipt.Checkpoint, error) {
+	if *n.notYet > 0 {
+		*n.notYet--
+		return nil, fmt.Errorf("%w: 503 No checkpoint yet", ErrNodeNotReady)
+	}
+	return n.fakeNode.Checkpoint(ctx)
+}
+
+// A node that is not ready yet is asked again within the wait, as a node
+// that is behind is; once the wait is over it is not confirmed.
+func TestConfirmNodeNotReady(t *testing.T) {
+	cp := vectorCheckpoint(t)
+	for _, tc := range []struct {
+		name     string
+		notYet   int
+		wait     time.Duration
+		code     int
+		contains string
+	}{
+		{"ready within the wait", 2, 10 * time.Second, 0, "CONFIRMED by the node"},
+		{"not ready at all", 1 << 30, 0, 3, "No checkpoint yet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := tc.notYet
+			var out bytes.Buffer
+			err := Check(context.Background(), &out, Options{Receipt: vectorReceipt, Trust: vectorTrust,
+				Node: readyLater{fakeNode{cp: cp}, &n}, NodeWait: tc.wait})
+			code := 0
+			var ee ExitError
+			if errors.As(err, &ee) {
+				code = ee.Code
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code || !strings.Contains(out.String(), tc.contains) {
+				t.Errorf("exit %d, want %d; output:\n%s\nwant it to contain %q", code, tc.code, out.String(), tc.contains)
+			}
+			if tc.code == 0 && n != 0 {
+				t.Errorf("asked %d times too few", n)
+			}
+		})
 	}
 }
