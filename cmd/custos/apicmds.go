@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -44,7 +45,7 @@ func evidenceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return saveOutput(out, b)
+			return saveOutput(out, a[0], b)
 		}),
 	}
 	stamp.Flags().IntVar(&tsa, "tsa", 0, "which token: 0 the node's own TSA, 1… the outside TSAs in the record's order")
@@ -52,13 +53,31 @@ func evidenceCmd() *cobra.Command {
 	return cmdGroup("evidence", "Read an evidence record and its time-stamp tokens", cn, get, stamp)
 }
 
-// saveOutput writes b to standard output ("" or "-") or to a new file.
-func saveOutput(out string, b []byte) error {
+// saveOutput writes b to standard output (out "" or "-"), or to the file
+// out and then says so on standard error (savedNotice): id is what was
+// saved (an evidence ID), or "".
+func saveOutput(out, id string, b []byte) error {
 	if out == "" || out == "-" {
 		_, err := os.Stdout.Write(b)
 		return err
 	}
-	return os.WriteFile(out, b, 0o644)
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return err
+	}
+	savedNotice(id, out, int64(len(b)))
+	return nil
+}
+
+// savedNotice is the one line every command that writes a file with -o
+// FILE says on standard error, in the CLI's language: what it saved, the
+// file's name and its size. Standard output stays as it was (empty), so
+// scripts that pipe it keep working.
+func savedNotice(id, path string, size int64) {
+	if id == "" {
+		notice("notice.saved-anon", "path", path, "size", humanSize(size))
+		return
+	}
+	notice("notice.saved-file", "id", id, "path", path, "size", humanSize(size))
 }
 
 func logCmd() *cobra.Command {
@@ -170,15 +189,11 @@ channel you trust, and keep it: verification is only as good as this file. No to
 				if out == "" || out == "-" {
 					return writeJSON(os.Stdout, t)
 				}
-				f, err := os.Create(out)
-				if err != nil {
+				var b bytes.Buffer
+				if err := writeJSON(&b, t); err != nil {
 					return err
 				}
-				if err := writeJSON(f, t); err != nil {
-					f.Close()
-					return err
-				}
-				return f.Close()
+				return saveOutput(out, "", b.Bytes())
 			}
 			rc, err := c.TrustPEM(ctx, pem)
 			if err != nil {
@@ -189,7 +204,7 @@ channel you trust, and keep it: verification is only as good as this file. No to
 			if err != nil {
 				return err
 			}
-			return saveOutput(out, b)
+			return saveOutput(out, "", b)
 		},
 	}
 	cn.serverFlag(cmd)

@@ -111,7 +111,8 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := io.Copy(tmp, body); err != nil {
+	n, err := io.Copy(tmp, body)
+	if err != nil {
 		return fmt.Errorf("%s: the transfer failed, nothing was saved: %w", id, err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -127,7 +128,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 		return err
 	}
 	ok = true
-	notice("notice.saved", "id", id, "path", target, "sha256", want)
+	notice("notice.saved", "id", id, "path", target, "size", humanSize(n), "sha256", want)
 	return nil
 }
 

@@ -189,7 +189,7 @@ var messages = map[string]words{
 	"notice.key-token":       {"its token is the \"token\" field printed on standard output. It is shown only this once and cannot be recovered: store it now.", "其令牌是标准输出中的 \"token\" 字段。令牌只显示这一次，无法找回：请立即妥善保存。"},
 	"notice.more":            {"more evidence: continue with --cursor {cursor}, or list with --all", "还有更多证据：用 --cursor {cursor} 继续，或用 --all 全部列出"},
 	"notice.webhook-secret":  {"keep the secret now: it signs every delivery and is shown only this once", "请立即保存密钥（secret）：每次投递都用它签名，且只显示这一次"},
-	"notice.saved":           {"{id} saved as {path} (sha256 {sha256}, checked)", "{id} 已保存为 {path}（sha256 {sha256}，已核对）"},
+	"notice.saved":           {"{id} saved as {path} ({size}, sha256 {sha256}, checked)", "{id} 已保存为 {path}（{size}，sha256 {sha256}，已核对）"},
 	"notice.file-failed":     {"{path}: {err}", "{path} 未能提交：{err}"},
 	"notice.logged-in":       {"logged in to {server} as key \"{key}\" ({role}) of {org}; saved as profile \"{profile}\" in {path}", "已登录 {server}，身份为 {org} 的密钥 \"{key}\"（{role}）；已作为配置 \"{profile}\" 保存在 {path}"},
 	"notice.profile-removed": {"profile \"{profile}\" removed from {path}", "已从 {path} 删除配置 \"{profile}\""},
@@ -326,4 +326,8 @@ var messages = map[string]words{
 	"val.certified":   {"certified", "出具公证书"},
 	"val.yes":         {"yes", "是"},
 	"val.no":          {"no", "否"},
+	// What a command that writes a file with -o FILE says on standard
+	// error (savedNotice); download's notice.saved also gives the digest.
+	"notice.saved-file": {"{id} saved as {path} ({size})", "{id} 已保存为 {path}（{size}）"},
+	"notice.saved-anon": {"saved as {path} ({size})", "已保存为 {path}（{size}）"},
 }
