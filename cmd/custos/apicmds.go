@@ -25,8 +25,8 @@ func evidenceCmd() *cobra.Command {
 	cn := &conn{}
 	get := &cobra.Command{
 		Use: "get ID", Short: "Print an evidence record: its file, size, digests, time-stamps and anchoring",
-		Example: `  custos evidence get 01JD4M3Q8YV6ZK2N5T7R9XWB0C
-  custos evidence get 01JD4M3Q8YV6ZK2N5T7R9XWB0C --json | jq -r .sha256`,
+		Example: `  custos evidence get nqihfudftxfyqo6okr4h7myh4i
+  custos evidence get nqihfudftxfyqo6okr4h7myh4i --json | jq -r .sha256`,
 		Args: positional(1, "one evidence ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
 			return c.Get(ctx, a[0])
@@ -37,7 +37,7 @@ func evidenceCmd() *cobra.Command {
 	stamp := &cobra.Command{
 		Use:   "timestamp ID [--tsa N] [-o FILE]",
 		Short: "Save an item's RFC 3161 time-stamp reply (DER), to check with 'openssl ts -reply'",
-		Example: `  custos evidence timestamp 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o item.tsr
+		Example: `  custos evidence timestamp nqihfudftxfyqo6okr4h7myh4i -o item.tsr
   openssl ts -reply -in item.tsr -text`,
 		Args: positional(1, "one evidence ID"),
 		RunE: cn.run(func(ctx context.Context, c *client.Client, a []string) error {
@@ -147,7 +147,7 @@ func directoryCmd() *cobra.Command {
 	list.Flags().StringVar(&name, "name", "", "only the organization that holds this name")
 	get := &cobra.Command{
 		Use: "get ID", Short: "Print one organization of the consortium's directory",
-		Example: `  custos directory get 01JD4M3Q8YV6ZK2N5T7R9XWB0C`,
+		Example: `  custos directory get nqihfudftxfyqo6okr4h7myh4i`,
 		Args:    positional(1, "one organization ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
 			return c.DirectoryEntry(ctx, a[0])
@@ -292,19 +292,19 @@ func getCmd(use, short, example, what string, get func(ctx context.Context, c *c
 
 func orgGetCmd() *cobra.Command {
 	return getCmd("get ORG", "Print an organization and where it stands in the consortium's directory (admin)",
-		`  custos org get 01JD4M3Q8YV6ZK2N5T7R9XWB0C`, "one organization ID",
+		`  custos org get nqihfudftxfyqo6okr4h7myh4i`, "one organization ID",
 		func(ctx context.Context, c *client.Client, id string) (any, error) { return c.Org(ctx, id) })
 }
 
 func matterGetCmd() *cobra.Command {
 	return getCmd("get MATTER", "Print a matter your organization owns or was shared",
-		`  custos matter get 01JD4M3Q8YV6ZK2N5T7R9XWB0C`, "one matter ID",
+		`  custos matter get nqihfudftxfyqo6okr4h7myh4i`, "one matter ID",
 		func(ctx context.Context, c *client.Client, id string) (any, error) { return c.Matter(ctx, id) })
 }
 
 func copyrightOfferCmd() *cobra.Command {
 	return getCmd("offer OFFER_ID", "Print a transfer offer your organization made or received",
-		`  custos copyright offer 01JD4M3Q8YV6ZK2N5T7R9XWB0C`, "one offer ID",
+		`  custos copyright offer nqihfudftxfyqo6okr4h7myh4i`, "one offer ID",
 		func(ctx context.Context, c *client.Client, id string) (any, error) { return c.TransferOffer(ctx, id) })
 }
 

@@ -50,8 +50,8 @@ Exit status: 0 downloaded and the digest matches; 1 the digest does not match, t
 the server refused (for example 404: no such item, or not visible to your token); 2 usage error.
 
 Example:
-  custos download 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o contract.pdf --server https://custos.firm.example
-  custos download 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o - | sha256sum`,
+  custos download nqihfudftxfyqo6okr4h7myh4i -o contract.pdf --server https://custos.firm.example
+  custos download nqihfudftxfyqo6okr4h7myh4i -o - | sha256sum`,
 		Args: positional(1, "one ID"),
 		RunE: cn.run(func(ctx context.Context, c *client.Client, args []string) error {
 			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
