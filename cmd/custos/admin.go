@@ -410,7 +410,7 @@ func receiptCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeOutput(out, b)
+			return saveOutput(out, a[0], b)
 		},
 	}
 	cn.flags(cmd)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -24,8 +25,8 @@ func evidenceCmd() *cobra.Command {
 	cn := &conn{}
 	get := &cobra.Command{
 		Use: "get ID", Short: "Print an evidence record: its file, size, digests, time-stamps and anchoring",
-		Example: `  custos evidence get 01JD4M3Q8YV6ZK2N5T7R9XWB0C
-  custos evidence get 01JD4M3Q8YV6ZK2N5T7R9XWB0C --json | jq -r .sha256`,
+		Example: `  custos evidence get nqihfudftxfyqo6okr4h7myh4i
+  custos evidence get nqihfudftxfyqo6okr4h7myh4i --json | jq -r .sha256`,
 		Args: positional(1, "one evidence ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
 			return c.Get(ctx, a[0])
@@ -36,7 +37,7 @@ func evidenceCmd() *cobra.Command {
 	stamp := &cobra.Command{
 		Use:   "timestamp ID [--tsa N] [-o FILE]",
 		Short: "Save an item's RFC 3161 time-stamp reply (DER), to check with 'openssl ts -reply'",
-		Example: `  custos evidence timestamp 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o item.tsr
+		Example: `  custos evidence timestamp nqihfudftxfyqo6okr4h7myh4i -o item.tsr
   openssl ts -reply -in item.tsr -text`,
 		Args: positional(1, "one evidence ID"),
 		RunE: cn.run(func(ctx context.Context, c *client.Client, a []string) error {
@@ -44,7 +45,7 @@ func evidenceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return saveOutput(out, b)
+			return saveOutput(out, a[0], b)
 		}),
 	}
 	stamp.Flags().IntVar(&tsa, "tsa", 0, "which token: 0 the node's own TSA, 1… the outside TSAs in the record's order")
@@ -52,13 +53,31 @@ func evidenceCmd() *cobra.Command {
 	return cmdGroup("evidence", "Read an evidence record and its time-stamp tokens", cn, get, stamp)
 }
 
-// saveOutput writes b to standard output ("" or "-") or to a new file.
-func saveOutput(out string, b []byte) error {
+// saveOutput writes b to standard output (out "" or "-"), or to the file
+// out and then says so on standard error (savedNotice): id is what was
+// saved (an evidence ID), or "".
+func saveOutput(out, id string, b []byte) error {
 	if out == "" || out == "-" {
 		_, err := os.Stdout.Write(b)
 		return err
 	}
-	return os.WriteFile(out, b, 0o644)
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return err
+	}
+	savedNotice(id, out, int64(len(b)))
+	return nil
+}
+
+// savedNotice is the one line every command that writes a file with -o
+// FILE says on standard error, in the CLI's language: what it saved, the
+// file's name and its size. Standard output stays as it was (empty), so
+// scripts that pipe it keep working.
+func savedNotice(id, path string, size int64) {
+	if id == "" {
+		notice("notice.saved-anon", "path", path, "size", humanSize(size))
+		return
+	}
+	notice("notice.saved-file", "id", id, "path", path, "size", humanSize(size))
 }
 
 func logCmd() *cobra.Command {
@@ -128,7 +147,7 @@ func directoryCmd() *cobra.Command {
 	list.Flags().StringVar(&name, "name", "", "only the organization that holds this name")
 	get := &cobra.Command{
 		Use: "get ID", Short: "Print one organization of the consortium's directory",
-		Example: `  custos directory get 01JD4M3Q8YV6ZK2N5T7R9XWB0C`,
+		Example: `  custos directory get nqihfudftxfyqo6okr4h7myh4i`,
 		Args:    positional(1, "one organization ID"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
 			return c.DirectoryEntry(ctx, a[0])
@@ -170,15 +189,11 @@ channel you trust, and keep it: verification is only as good as this file. No to
 				if out == "" || out == "-" {
 					return writeJSON(os.Stdout, t)
 				}
-				f, err := os.Create(out)
-				if err != nil {
+				var b bytes.Buffer
+				if err := writeJSON(&b, t); err != nil {
 					return err
 				}
-				if err := writeJSON(f, t); err != nil {
-					f.Close()
-					return err
-				}
-				return f.Close()
+				return saveOutput(out, "", b.Bytes())
 			}
 			rc, err := c.TrustPEM(ctx, pem)
 			if err != nil {
@@ -189,7 +204,7 @@ channel you trust, and keep it: verification is only as good as this file. No to
 			if err != nil {
 				return err
 			}
-			return saveOutput(out, b)
+			return saveOutput(out, "", b)
 		},
 	}
 	cn.serverFlag(cmd)
@@ -277,19 +292,19 @@ func getCmd(use, short, example, what string, get func(ctx context.Context, c *c
 
 func orgGetCmd() *cobra.Command {
 	return getCmd("get ORG", "Print an organization and where it stands in the consortium's directory (admin)",
-		`  custos org get 01JD4M3Q8YV6ZK2N5T7R9XWB0C`, "one organization ID",
+		`  custos org get nqihfudftxfyqo6okr4h7myh4i`, "one organization ID",
 		func(ctx context.Context, c *client.Client, id string) (any, error) { return c.Org(ctx, id) })
 }
 
 func matterGetCmd() *cobra.Command {
 	return getCmd("get MATTER", "Print a matter your organization owns or was shared",
-		`  custos matter get 01JD4M3Q8YV6ZK2N5T7R9XWB0C`, "one matter ID",
+		`  custos matter get nqihfudftxfyqo6okr4h7myh4i`, "one matter ID",
 		func(ctx context.Context, c *client.Client, id string) (any, error) { return c.Matter(ctx, id) })
 }
 
 func copyrightOfferCmd() *cobra.Command {
 	return getCmd("offer OFFER_ID", "Print a transfer offer your organization made or received",
-		`  custos copyright offer 01JD4M3Q8YV6ZK2N5T7R9XWB0C`, "one offer ID",
+		`  custos copyright offer nqihfudftxfyqo6okr4h7myh4i`, "one offer ID",
 		func(ctx context.Context, c *client.Client, id string) (any, error) { return c.TransferOffer(ctx, id) })
 }
 

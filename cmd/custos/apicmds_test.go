@@ -112,7 +112,7 @@ func TestAPICommands(t *testing.T) {
 		t.Errorf("custos directory get = %+v, list --name = %+v; want the court", entry, found)
 	}
 
-	if _, err := runCustosEnv(t, env, "evidence", "get", "01JD4M3Q8YV6ZK2N5T7R9XWB0C"); exitCode(err) != 1 {
+	if _, err := runCustosEnv(t, env, "evidence", "get", "nqihfudftxfyqo6okr4h7myh4i"); exitCode(err) != 1 {
 		t.Errorf("custos evidence get of an unknown ID: %v, want exit 1 (404)", err)
 	}
 }

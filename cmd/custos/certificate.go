@@ -113,23 +113,30 @@ func certificatePDFCmd(cn *conn) *cobra.Command {
 				_, err = io.Copy(os.Stdout, rc)
 				return err
 			}
-			return writeFileFrom(out, rc)
+			n, err := writeFileFrom(out, rc)
+			if err != nil {
+				return err
+			}
+			savedNotice(a[0], out, n)
+			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the PDF to FILE instead of standard output")
 	return cmd
 }
 
-// writeFileFrom writes r to a new file name, removing it if the copy fails.
-func writeFileFrom(name string, r io.Reader) error {
+// writeFileFrom writes r to a new file name, removing it if the copy
+// fails, and returns the bytes written.
+func writeFileFrom(name string, r io.Reader) (int64, error) {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := io.Copy(f, r); err != nil {
+	n, err := io.Copy(f, r)
+	if err != nil {
 		f.Close()
 		os.Remove(name)
-		return err
+		return 0, err
 	}
-	return f.Close()
+	return n, f.Close()
 }

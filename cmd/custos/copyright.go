@@ -101,18 +101,13 @@ func copyrightCmd() *cobra.Command {
 	pdf := &cobra.Command{
 		Use: "pdf ID [--lang zh|en] -o FILE", Short: "Save the signed registration certificate (PDF)", Args: positional(1, "one registration ID"),
 		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "output") },
-		RunE: func(cmd *cobra.Command, a []string) error {
-			return cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
-				b, err := c.CopyrightPDFLang(ctx, a[0], lang)
-				if err != nil {
-					return nil, err
-				}
-				if err := os.WriteFile(out, b, 0o644); err != nil {
-					return nil, err
-				}
-				return map[string]any{"id": a[0], "file": out, "bytes": len(b)}, nil
-			})(cmd, a)
-		},
+		RunE: cn.run(func(ctx context.Context, c *client.Client, a []string) error {
+			b, err := c.CopyrightPDFLang(ctx, a[0], lang)
+			if err != nil {
+				return err
+			}
+			return saveOutput(out, a[0], b)
+		}),
 	}
 	pdf.Flags().StringVarP(&out, "output", "o", "", "write the PDF to FILE")
 	pdf.Flags().StringVar(&lang, "lang", "", "the language of the certificate's body: zh (the default) or en; each is a certificate of its own")

@@ -32,8 +32,8 @@ Exit status: 0 printed; 1 the server refused (for example 404: no such item, or 
 token) or could not be reached; 2 usage error.
 
 Example:
-  custos custody 01JD4M3Q8YV6ZK2N5T7R9XWB0C --server https://custos.firm.example
-  custos custody 01JD4M3Q8YV6ZK2N5T7R9XWB0C | jq -r '.events[].type'`,
+  custos custody nqihfudftxfyqo6okr4h7myh4i --server https://custos.firm.example
+  custos custody nqihfudftxfyqo6okr4h7myh4i | jq -r '.events[].type'`,
 		Args: positional(1, "one ID"),
 		RunE: cn.run(func(ctx context.Context, c *client.Client, args []string) error {
 			v, err := c.Custody(ctx, args[0])

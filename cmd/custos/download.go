@@ -50,8 +50,8 @@ Exit status: 0 downloaded and the digest matches; 1 the digest does not match, t
 the server refused (for example 404: no such item, or not visible to your token); 2 usage error.
 
 Example:
-  custos download 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o contract.pdf --server https://custos.firm.example
-  custos download 01JD4M3Q8YV6ZK2N5T7R9XWB0C -o - | sha256sum`,
+  custos download nqihfudftxfyqo6okr4h7myh4i -o contract.pdf --server https://custos.firm.example
+  custos download nqihfudftxfyqo6okr4h7myh4i -o - | sha256sum`,
 		Args: positional(1, "one ID"),
 		RunE: cn.run(func(ctx context.Context, c *client.Client, args []string) error {
 			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
@@ -111,7 +111,8 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := io.Copy(tmp, body); err != nil {
+	n, err := io.Copy(tmp, body)
+	if err != nil {
 		return fmt.Errorf("%s: the transfer failed, nothing was saved: %w", id, err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -127,7 +128,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 		return err
 	}
 	ok = true
-	notice("notice.saved", "id", id, "path", target, "sha256", want)
+	notice("notice.saved", "id", id, "path", target, "size", humanSize(n), "sha256", want)
 	return nil
 }
 

@@ -30,7 +30,7 @@ func evidenceRecordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeOutput(out, b)
+			return saveOutput(out, a[0], b)
 		},
 	}
 	cn.flags(cmd)
@@ -85,14 +85,4 @@ func renewalStatusCmd(cn *conn) *cobra.Command {
 			return c.EvidenceRecordStatus(ctx)
 		}),
 	}
-}
-
-// writeOutput writes b to the file out, or to standard output when out is
-// "" or "-".
-func writeOutput(out string, b []byte) error {
-	if out == "" || out == "-" {
-		_, err := os.Stdout.Write(b)
-		return err
-	}
-	return os.WriteFile(out, b, 0o644)
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/custos-project/custos/api/wire"
+	prob "github.com/custos-project/custos/internal/problem"
 	"golang.org/x/text/width"
 )
 
@@ -90,7 +91,11 @@ func nestedLists(w io.Writer, rv reflect.Value) error {
 		if !v.IsValid() || v.Kind() != reflect.Slice || v.Len() == 0 || !elemStruct(v.Type().Elem()) {
 			continue
 		}
-		if _, err := fmt.Fprintf(w, "\n%s:\n", strings.ToUpper(strings.ReplaceAll(f.name, "_", " "))); err != nil {
+		name := strings.ToUpper(strings.ReplaceAll(f.name, "_", " "))
+		if _, ok := messages["label."+f.name]; ok && lang == prob.Chinese {
+			name = label(f.name)
+		}
+		if _, err := fmt.Fprintf(w, "\n%s:\n", name); err != nil {
 			return err
 		}
 		if err := listTable(v).write(w); err != nil {
@@ -270,9 +275,25 @@ func recordTable(rv reflect.Value) *table {
 		if v.Kind() == reflect.Slice && elemStruct(v.Type().Elem()) {
 			continue // nestedLists
 		}
-		t.add(f.name+":", formatCell(f.name, v, false))
+		t.add(label(f.name)+":", formatCell(f.name, v, false))
 	}
 	return &t
+}
+
+// label is a field's name in a record view: its JSON name in English
+// (as JSON has it), in Chinese each dotted part by the catalog's "label."
+// entry ("applicant.name" is 申请人.名称), a part without one as it is.
+func label(name string) string {
+	if lang != prob.Chinese {
+		return name
+	}
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		if _, ok := messages["label."+p]; ok {
+			parts[i] = tr("label." + p)
+		}
+	}
+	return strings.Join(parts, ".")
 }
 
 // field is a record's field by its JSON name (with a dotted prefix for

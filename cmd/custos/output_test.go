@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
+	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -185,5 +187,71 @@ func TestListTableOmitsEmptyNumbers(t *testing.T) {
 	}
 	if s := b.String(); !strings.Contains(s, "0 B") {
 		t.Errorf("an empty item:\n%s", s)
+	}
+}
+
+// recordTypes are the records the CLI shows as field: value lines that a
+// person reads most (evidence, lookup, directory get, whoami, org, key,
+// matter, copyright get, certificate get): every field of theirs has a
+// Chinese label, and every "label." entry of the catalog names a field
+// of one of them.
+var recordTypes = []any{wire.EvidenceView{}, wire.Lookup{}, wire.DirectoryEntry{}, wire.MeView{}, wire.OrgView{},
+	wire.Key{}, wire.Matter{}, wire.Copyright{}, wire.Certificate{}}
+
+// TestRecordLabelsZH: in Chinese, a record view's field names are the
+// catalog's "label." entries (SHA-256 and SM3 kept as such); in English
+// and in JSON they are the JSON names.
+func TestRecordLabelsZH(t *testing.T) {
+	parts := map[string]bool{}
+	for _, v := range recordTypes {
+		for _, f := range fieldList(reflect.TypeOf(v), "") {
+			for _, p := range strings.Split(f.name, ".") {
+				parts[p] = true
+				if _, ok := messages["label."+p]; !ok {
+					t.Errorf("%T field %q: no catalog entry %q", v, f.name, "label."+p)
+				}
+			}
+		}
+	}
+	for id := range messages {
+		if p, ok := strings.CutPrefix(id, "label."); ok && !parts[p] {
+			t.Errorf("catalog entry %q: no record of recordTypes has the field %q", id, p)
+		}
+	}
+
+	defer func(l prob.Lang) { lang = l }(lang)
+	l := &wire.Lookup{SHA256: strings.Repeat("ab", 32), SM3: strings.Repeat("cd", 32), Anchored: true, Height: 7, MemberName: "西湖法院", FormerMember: true}
+	show := func(v any) string {
+		var b strings.Builder
+		if err := writeHuman(&b, v); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	lang = prob.Chinese
+	zh := show(l)
+	for _, want := range []string{"SHA-256 摘要:", "SM3 摘要:", "已上链:", "区块高度:", "成员名称:", "已退出成员:"} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("a Chinese lookup lacks %q:\n%s", want, zh)
+		}
+	}
+	for _, english := range []string{"sha256:", "anchored:", "former_member:", "height:"} {
+		if strings.Contains(zh, english) {
+			t.Errorf("a Chinese lookup says %q:\n%s", english, zh)
+		}
+	}
+	if s := show(&wire.Certificate{ID: "c", Applicant: &wire.Applicant{Name: "张三"}}); !strings.Contains(s, "申请人.名称:") {
+		t.Errorf("a Chinese certificate lacks the nested label 申请人.名称:\n%s", s)
+	}
+	var j strings.Builder
+	if err := writeJSON(&j, l); err != nil || !strings.Contains(j.String(), `"former_member": true`) {
+		t.Errorf("JSON in Chinese: %v\n%s", err, j.String())
+	}
+	lang = prob.English
+	en := show(l)
+	for _, want := range []string{"sha256:", "sm3:", "anchored:", "height:", "member_name:", "former_member:"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("an English lookup lacks %q:\n%s", want, en)
+		}
 	}
 }
