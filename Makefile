@@ -8,7 +8,11 @@ BIN := bin/custos
 # custos --version: the commit it was built from (main.version), for a report that cites it.
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build wasm run test test-race test-unit deps bench soak fuzz vet fmt screenshots clean
+# A recipe that fails leaves no target behind (no verify.wasm newer than a
+# stale .gz), so the next make runs it again.
+.DELETE_ON_ERROR:
+
+.PHONY: FORCE help build wasm run test test-race test-unit deps bench soak fuzz vet fmt screenshots clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -23,15 +27,31 @@ build: wasm ## build bin/custos (with the browser verifier embedded)
 WASM_ENV = GOOS=js GOARCH=wasm GOEXPERIMENT=nojsonv2
 WASM_FLAGS = -trimpath -gcflags=all=-l -ldflags="-s -w"
 
-wasm: ## build the browser verifier (web/static/verify.wasm, its .br and .gz copies, wasm_exec.js)
+# web/static/verify.wasm is rebuilt only when it is older than a file of a
+# package of this module it is built from (as `go list -deps` finds them for
+# js/wasm: every file of their folders, embedded files included), go.mod or
+# go.sum (the other modules' versions), or this Makefile; so a stale verifier
+# is never embedded, and `make build` right after `make build` rebuilds
+# nothing of it. A change of imports is in a file listed already. (make
+# exports GOTOOLCHAIN to recipes, not to $(shell), hence its own; should
+# go list find nothing, the verifier is always rebuilt.)
+WASM_SRCS := $(filter-out %_test.go,$(wildcard $(shell GOTOOLCHAIN=$(GOTOOLCHAIN) $(WASM_ENV) $(GO) list -e -deps \
+	-f '{{if and (not .Standard) .Module}}{{if .Module.Main}}{{.Dir}}/* {{range .EmbedFiles}}{{$$.Dir}}/{{.}} {{end}}{{end}}{{end}}' ./web/wasm)))
+
+wasm: web/static/verify.wasm ## build the browser verifier if its sources changed (web/static/verify.wasm, its .br and .gz copies, wasm_exec.js); make -B wasm forces it
+
+web/static/verify.wasm: $(WASM_SRCS) go.mod go.sum Makefile $(if $(WASM_SRCS),,FORCE)
 	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o web/static/verify.wasm ./web/wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/static/wasm_exec.js
 	gzip -9 -n -c web/static/verify.wasm > web/static/verify.wasm.gz
 	if command -v brotli >/dev/null; then brotli -q 11 -f -o web/static/verify.wasm.br web/static/verify.wasm; \
 	else rm -f web/static/verify.wasm.br; echo "make wasm: brotli is missing (apt-get install brotli): browsers get the gzip copy"; fi
 
-run: build ## run the embedded default node (./custos-data, 127.0.0.1:8080)
-	./$(BIN) serve
+# LISTEN: custos serve --listen (make run LISTEN=127.0.0.1:9090); empty,
+# serve's own default.
+LISTEN ?=
+run: build ## run the embedded default node (./custos-data, 127.0.0.1:8080; LISTEN=HOST:PORT for another address)
+	./$(BIN) serve $(if $(LISTEN),--listen $(LISTEN))
 
 deps: ## install what the tests need (openssl, MinIO); safe to rerun
 	./scripts/install-test-deps.sh

@@ -227,6 +227,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/log/consistency", s.getConsistency, s.limits.perIP)
 	s.webhookRoutes(e, s.webhooks)
 	s.copyrightRoutes(e, auth, read, file)
+	e.GET("/", redirectRoot)
 	e.GET("/verify", serveVerifyPage)
 	e.GET("/console", serveConsolePage)
 	e.GET("/static/:name", serveStatic)

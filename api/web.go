@@ -53,6 +53,20 @@ var pageFiles = &webFiles{fsys: static.FS, tags: map[string]string{}}
 // serveVerifyPage answers GET /verify.
 func serveVerifyPage(c echo.Context) error { return pageFiles.serve(c, "verify.html") }
 
+// redirectRoot answers GET / (a node's address opened in a browser) with
+// 303 See Other to the court verification page, the one page that needs no
+// token, keeping the query (/?lang=zh goes to /verify?lang=zh). 303 rather
+// than 302: it says plainly that the answer is another resource, to be
+// fetched with GET, and, unlike 301 or 308, it is not remembered as a move,
+// so / may serve something else later.
+func redirectRoot(c echo.Context) error {
+	to := "/verify"
+	if q := c.Request().URL.RawQuery; q != "" {
+		to += "?" + q
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
 // serveStatic answers GET /static/:name.
 func serveStatic(c echo.Context) error { return pageFiles.serve(c, c.Param("name")) }
 

@@ -129,3 +129,29 @@ func TestWebEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// TestRootRedirect: a node's address opened in a browser (GET or HEAD /)
+// is sent on to /verify with 303, its query kept; every other unknown
+// path, under /api/ or not, is still a problem+json 404.
+func TestRootRedirect(t *testing.T) {
+	s := newRouteTestServer(t)
+	for _, c := range []struct{ method, target, location string }{
+		{http.MethodGet, "/", "/verify"},
+		{http.MethodHead, "/", "/verify"},
+		{http.MethodGet, "/?lang=zh", "/verify?lang=zh"},
+	} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(c.method, c.target, nil))
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != c.location {
+			t.Errorf("%s %s = %d, Location %q; want 303 to %s", c.method, c.target, rec.Code, rec.Header().Get("Location"), c.location)
+		}
+	}
+	for _, path := range []string{"/api/v1/nope", "/api/", "/index.html", "/verify/"} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusNotFound || !strings.HasPrefix(ct, "application/problem+json") ||
+			!strings.Contains(rec.Body.String(), ProblemBase+"no-such-endpoint") {
+			t.Errorf("GET %s = %d %s %s, want a problem+json 404 no-such-endpoint", path, rec.Code, ct, rec.Body)
+		}
+	}
+}

@@ -473,6 +473,8 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/consortium/proposals/{id}":        {public: true},
 		"POST /api/v1/consortium/proposals":            {public: true},
 		"POST /api/v1/consortium/proposals/{id}/votes": {public: true},
+		// / redirects to /verify (303), which the client follows.
+		"GET /":              {public: true, own: get(func(*authzWorld) string { return "/" })},
 		"GET /verify":        {public: true, own: get(func(*authzWorld) string { return "/verify" })},
 		"GET /console":       {public: true, own: get(func(*authzWorld) string { return "/console" })},
 		"GET /static/{name}": {public: true, own: get(func(*authzWorld) string { return "/static/verify.js" })},

@@ -173,6 +173,7 @@ var noCLI = map[string]string{
 	"getStaticFile":  "the web pages' scripts and styles",
 	"getHealth":      "a liveness probe for load balancers and supervisors",
 	"timestamp":      "the RFC 3161 protocol itself, spoken by any RFC 3161 client (openssl ts, the TSA clients of signing tools); submit time-stamps every item",
+	"redirectRoot":   "a browser's way in to the verification page (getVerifyPage)",
 }
 
 func TestAPICoverage(t *testing.T) {
