@@ -8,7 +8,7 @@ import (
 
 // recentFacts remembers, for the records committed last, what the
 // anchoring's deposits (Deposits) and the evidence records' batches
-// (ersTodo) read from a record: its ID, SHA-256, SM3 and whether it is
+// (evidence/records, through RecentRecord) read from a record: its ID, SHA-256, SM3 and whether it is
 // unlisted. Both ran json.Unmarshal on every new record's stored JSON,
 // shortly after the upload that wrote it (the batcher within a window of
 // its commit, the evidence records once it is final): about 3% of the
