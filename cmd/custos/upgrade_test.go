@@ -40,11 +40,13 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	}
 	t.Parallel() // waits on the chain more than it computes: see parallelNote
 	out := filepath.Join(t.TempDir(), "consortium")
-	apiBase, p2pBase := freePortRun(t, 4), freePortRun(t, 4)
+	// Every port reserved (freePortRun): the peer API's default, api-port+100,
+	// is not, and a test running beside this one could take it.
+	apiBase, p2pBase, peerBase := freePortRun(t, 4), freePortRun(t, 4), freePortRun(t, 4)
 	if o, err := runCustos(t, "consortium", "init", "--out", out, "--state-version", "1",
 		"--org", "court:Hangzhou Internet Court", "--org", "court:Beijing Internet Court",
 		"--org", "notary:Qiantang Notary Office", "--org", "arbitration:杭州仲裁委员会",
-		"--api-port", fmt.Sprint(apiBase), "--p2p-port", fmt.Sprint(p2pBase)); err != nil {
+		"--api-port", fmt.Sprint(apiBase), "--p2p-port", fmt.Sprint(p2pBase), "--peer-port", fmt.Sprint(peerBase)); err != nil {
 		t.Fatalf("consortium init: %v\n%s", err, o)
 	}
 	trust := filepath.Join(out, "trust.json")
