@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/custos-project/custos/ers"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
+	"github.com/custos-project/custos/internal/testenv"
 	"github.com/custos-project/custos/notary/pdf"
 	"github.com/custos-project/custos/receipt"
 )
@@ -158,6 +160,16 @@ func TestCertificateEndToEnd(t *testing.T) {
 		other := sha256.Sum256(append(bytes.Clone(signed), ' '))
 		if _, err := ers.Verify(rec, ers.Hashes{crypto.SHA256: other[:]}, ers.VerifyOptions{Roots: roots}); !errors.Is(err, ers.ErrMismatch) {
 			t.Errorf("the PDF's record against other bytes: %v, want a mismatch", err)
+		}
+		// And in Bouncy Castle, an RFC 4998 implementation of its own, as
+		// the help promises: valid against the signed PDF's bytes, not
+		// against the same bytes with one more.
+		bc := testenv.BouncyCastle(t, filepath.Join("..", "..", "ers", "testdata", "ERSCheck.java"))
+		changed := writeFile(t, dir, "certificate-changed.pdf", append(bytes.Clone(signed), ' '))
+		at := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
+		lines := strings.Split(strings.TrimSpace(bc.Run(t, at, rest[0].File, file, rest[0].File, changed)), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "VALID ") || !strings.HasPrefix(lines[1], "INVALID ") {
+			t.Errorf("Bouncy Castle on the PDF's record, with the PDF then other bytes: %q", lines)
 		}
 	})
 
