@@ -48,10 +48,8 @@ func (s *Server) renewalRoutes(e *echo.Echo, r Renewals) {
 	}, auth, admin, found)
 	e.POST("/api/v1/admin/evidence-records/renew", func(c echo.Context) error {
 		var req wire.RenewRequest
-		if c.Request().ContentLength != 0 {
-			if err := bindStrict(c, &req); err != nil {
-				return err
-			}
+		if err := bindOptional(c, &req); err != nil {
+			return err
 		}
 		run, err := r.Renew(context.WithoutCancel(c.Request().Context()), records.RenewOptions{DryRun: req.DryRun, Actor: principal(c).Actor()})
 		if err != nil {

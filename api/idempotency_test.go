@@ -220,7 +220,7 @@ func TestIdempotencyRunsAgain(t *testing.T) {
 		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k1"); r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "" {
 			t.Errorf("retry after a 503 = %d (replayed %q), want a real 201", r.Code, r.Header().Get(wire.ReplayedHeader))
 		}
-		wantProblem(t, w.post(t, "/test/things", w.tokA, `[1]`, "Idempotency-Key", "k3"), http.StatusUnprocessableEntity, "invalid-input")
+		wantProblem(t, w.post(t, "/test/things", w.tokA, `{"a":1,"a":2}`, "Idempotency-Key", "k3"), http.StatusUnprocessableEntity, "invalid-input")
 		if r := w.post(t, "/test/things", w.tokA, `{}`, "Idempotency-Key", "k3"); r.Code != http.StatusCreated {
 			t.Errorf("a corrected request after a 422 with the same key = %d %s, want 201", r.Code, r.Body)
 		}
@@ -363,6 +363,7 @@ type uploadWorld struct {
 	idem   *idempotency
 	orgs   *access.Store
 	tsa    http.Handler
+	db     *bolt.DB // the node's database (evidence, organizations, copyrights)
 }
 
 func newUploadWorld(t testing.TB) *uploadWorld {
@@ -415,7 +416,7 @@ func newUploadWorldWith(t testing.TB, edit func(*evidence.Config, *copyright.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &uploadWorld{s: s, ev: ev, shares: roles.Registry, crs: crs, token: newKey(t, orgs, "Firm"), idem: s.idem, orgs: orgs, tsa: tsa}
+	w := &uploadWorld{s: s, ev: ev, shares: roles.Registry, crs: crs, token: newKey(t, orgs, "Firm"), idem: s.idem, orgs: orgs, tsa: tsa, db: db}
 	p, err := orgs.Authenticate(w.token)
 	if err != nil {
 		t.Fatal(err)

@@ -54,13 +54,31 @@ func queryLimit(c echo.Context, def, max int) (int, error) {
 	return n, nil
 }
 
-// bindStrict decodes a JSON body strictly: unknown fields (an attempt to
-// set a server-owned field) and trailing data are refused.
+// bindStrict decodes a JSON body strictly (readJSONObject): unknown
+// fields (an attempt to set a server-owned field) and trailing data are
+// refused.
 func bindStrict(c echo.Context, v any) error {
-	b, err := readJSONBody(c)
+	b, err := readJSONObject(c)
 	if err != nil {
 		return err
 	}
+	return decodeStrict(b, v)
+}
+
+// bindOptional is bindStrict for an operation whose documented body may be
+// left out: an empty body, however it is framed (Content-Length: 0, none,
+// or chunked), leaves v as it is, as {} would.
+func bindOptional(c echo.Context, v any) error {
+	b, err := readJSONObject(c)
+	if err != nil || len(b) == 0 {
+		return err
+	}
+	return decodeStrict(b, v)
+}
+
+// decodeStrict decodes a JSON body read by readJSONObject into v
+// (strictjson.Decode), answering what is wrong with it as a problem.
+func decodeStrict(b []byte, v any) error {
 	switch err := strictjson.Decode(b, v); {
 	case errors.Is(err, strictjson.ErrTrailing):
 		return errInvalid("json-trailing")
@@ -68,6 +86,23 @@ func bindStrict(c echo.Context, v any) error {
 		return jsonProblem(err)
 	}
 	return nil
+}
+
+// readJSONObject reads the JSON body of an endpoint that takes one object
+// (readJSONBody). Any other JSON value is refused with 400 not-an-object
+// before the handler acts on anything: above all null, which
+// encoding/json decodes as "leave everything as it is", so that a null
+// body would otherwise run as if it were {}. Every object-taking handler
+// reads its body here, through bindStrict or directly.
+func readJSONObject(c echo.Context) ([]byte, error) {
+	b, err := readJSONBody(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := strictjson.CheckObject(b); err != nil {
+		return nil, jsonProblem(err)
+	}
+	return b, nil
 }
 
 // readJSONBody reads a JSON request body of at most maxJSON bytes; a
@@ -84,7 +119,7 @@ func readJSONBody(c echo.Context) ([]byte, error) {
 }
 
 func (s *Server) createMatter(c echo.Context) error {
-	b, err := readJSONBody(c)
+	b, err := readJSONObject(c)
 	if err != nil {
 		return err
 	}

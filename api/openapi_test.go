@@ -217,6 +217,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		"RenewRequest":          wire.RenewRequest{},
 		"RenewalRun":            records.RenewalRun{},
 		"RenewalStatus":         records.RenewalStatus{},
+		"SkippedItems":          records.Skipped{},
 		"RenewalCount":          records.Count{},
 		"RenewedCount":          records.RenewedCount{},
 		"DocumentRenewalRun":    records.DocumentRun{},

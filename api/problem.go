@@ -16,6 +16,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	prob "github.com/custos-project/custos/internal/problem"
+	"github.com/custos-project/custos/internal/strictjson"
 	"github.com/custos-project/custos/internal/text"
 )
 
@@ -97,6 +98,12 @@ func errGone(id string, kv ...any) *Problem {
 // errInvalid is 422 invalid-input with the catalog's detail id.
 func errInvalid(id string, kv ...any) *Problem {
 	return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), prob.M(id, kv...))
+}
+
+// errNotObject is 400 not-an-object: the body of an endpoint that takes a
+// JSON object is null, an array, a string, a number or a boolean.
+func errNotObject() *Problem {
+	return problem(http.StatusBadRequest, "not-an-object", prob.M("title.not-an-object"), prob.M("json-object"))
 }
 
 // errForbidden is 403 forbidden with the catalog's detail id.
@@ -235,16 +242,17 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 
 // jsonProblem answers a JSON body that could not be decoded (422
 // invalid-input) with what is wrong and where, in words a person can act
-// on; the decoder's own text stays in the log.
+// on; the decoder's own text stays in the log. A body that is JSON but not
+// an object is 400 not-an-object.
 func jsonProblem(err error) *Problem {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var te *time.ParseError
 	switch {
+	case errors.Is(err, strictjson.ErrNotObject), errors.As(err, &typ) && typ.Field == "":
+		return errNotObject().because(err)
 	case errors.As(err, &syn):
 		return errInvalid("json-syntax", "offset", syn.Offset).because(err)
-	case errors.As(err, &typ) && typ.Field == "":
-		return errInvalid("json-object").because(err)
 	case errors.As(err, &te):
 		return errInvalid("json-time").because(err)
 	case errors.As(err, &typ):

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -31,8 +32,13 @@ func startConsortium(b *testing.B) []*server {
 	b.Helper()
 	bin := custosBin(b)
 	dir := filepath.Join(b.TempDir(), "consortium")
-	apiPort, p2pPort := freePorts(b, len(consortiumOrgs))
-	args := []string{"consortium", "init", "--out", dir, "--api-port", fmt.Sprint(apiPort), "--p2p-port", fmt.Sprint(p2pPort)}
+	// Every listener's port is reserved, the peer API's too: its default,
+	// api-port+100, is not, and another test or benchmark running beside
+	// this one could take it ('bind: address already in use').
+	n := len(consortiumOrgs)
+	apiPort, p2pPort, peerPort := freePortRun(b, n), freePortRun(b, n), freePortRun(b, n)
+	args := []string{"consortium", "init", "--out", dir, "--api-port", fmt.Sprint(apiPort), "--p2p-port", fmt.Sprint(p2pPort),
+		"--peer-port", fmt.Sprint(peerPort)}
 	for _, o := range consortiumOrgs {
 		args = append(args, "--org", o)
 	}
@@ -81,35 +87,40 @@ func newToken(b *testing.B) string {
 	return "cst_" + base64.RawURLEncoding.EncodeToString(k[:])
 }
 
-// freePorts finds two runs of n consecutive free loopback ports, for the
-// API and p2p listeners (consortium init counts up from its base ports).
-func freePorts(b *testing.B, n int) (int, int) {
+// portsTaken are the ports freePortRun has handed out in this process: a
+// port found free must not be handed out again before its node binds it.
+var portsTaken = struct {
+	sync.Mutex
+	m map[int]bool
+}{m: map[int]bool{}}
+
+// freePortRun finds n consecutive free loopback ports, none of them handed
+// out before in this process (as cmd/custos's consortium tests do):
+// consortium init counts up from its base ports, one per member.
+func freePortRun(b *testing.B, n int) int {
 	b.Helper()
-	var found []int
-	for try := 0; try < 200 && len(found) < 2; try++ {
+	portsTaken.Lock()
+	defer portsTaken.Unlock()
+	for try := 0; try < 200; try++ {
 		base := 20000 + rand.IntN(40000)
-		if overlaps(found, base, n) || !portsFree(base, n) {
-			continue
-		}
-		found = append(found, base)
-	}
-	if len(found) < 2 {
-		b.Fatal("no free loopback port ranges")
-	}
-	return found[0], found[1]
-}
-
-func overlaps(bases []int, base, n int) bool {
-	for _, o := range bases {
-		if base < o+n && o < base+n {
-			return true
+		if portsFree(base, n) {
+			for p := base; p < base+n; p++ {
+				portsTaken.m[p] = true
+			}
+			return base
 		}
 	}
-	return false
+	b.Fatal("no free loopback port range")
+	return 0
 }
 
+// portsFree reports whether base to base+n-1 are free: not handed out by
+// freePortRun, and open to a listener now.
 func portsFree(base, n int) bool {
 	for p := base; p < base+n; p++ {
+		if portsTaken.m[p] {
+			return false
+		}
 		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 		if err != nil {
 			return false

@@ -188,10 +188,10 @@ func jsonFieldError(field string, err error, allowed string) FieldError {
 	var typ *json.UnmarshalTypeError
 	var te *time.ParseError
 	switch {
+	case errors.Is(err, strictjson.ErrNotObject), errors.As(err, &typ) && typ.Field == "":
+		return NewFieldError(field, "field.json-object")
 	case errors.As(err, &syn):
 		return NewFieldError(field, "field.json-syntax", "offset", syn.Offset)
-	case errors.As(err, &typ) && typ.Field == "":
-		return NewFieldError(field, "field.json-object")
 	case errors.As(err, &te):
 		return NewFieldError(field, "field.json-time")
 	case errors.As(err, &typ):

@@ -26,6 +26,9 @@ func TestParseMeta(t *testing.T) {
 		{"path in file name", `{"file_name":"../etc/passwd"}`, "file_name"},
 		{"future capture", `{"captured_at":"2999-01-01T00:00:00Z"}`, "captured_at"},
 		{"bad time", `{"captured_at":"yesterday"}`, "metadata"},
+		{"null", `null`, "metadata"}, // was taken as no metadata
+		{"array", `[]`, "metadata"},
+		{"string", `"x"`, "metadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +45,11 @@ func TestParseMeta(t *testing.T) {
 			}
 			if me.Fields[0].Field != tt.wantField {
 				t.Errorf("ParseMeta(%q) field = %q (%s), want %q", tt.in, me.Fields[0].Field, me.Fields[0].Message, tt.wantField)
+			}
+			if tt.name == "null" || tt.name == "array" || tt.name == "string" {
+				if id := me.Fields[0].Msg().ID; id != "field.json-object" {
+					t.Errorf("ParseMeta(%q) message %q, want field.json-object", tt.in, id)
+				}
 			}
 		})
 	}

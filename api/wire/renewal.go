@@ -20,6 +20,17 @@ type RenewalStatus struct {
 	// Documents: the same counts for the records of documents
 	// (certificate PDFs); items are documents.
 	Documents RenewalCounts `json:"documents"`
+	// Skipped: the final items without an evidence record because their
+	// stored record does not decode; retried by every build pass.
+	Skipped *SkippedItems `json:"skipped,omitempty"`
+}
+
+// SkippedItems are final items that a build pass skipped: how many, the
+// first 100 by name (evidence ID, or "record:<seq>") and since when.
+type SkippedItems struct {
+	Items int       `json:"items"`
+	Names []string  `json:"names"`
+	Since time.Time `json:"since"`
 }
 
 // RenewalCounts counts batches and their items (or documents) by the

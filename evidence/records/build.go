@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -27,10 +26,10 @@ import (
 var (
 	bERSBatch = []byte("ersbatch") // batch(8) → DER TimeStampToken (ContentInfo) over the batch's root
 	bERSItem  = []byte("ersitem")  // seq(8) → batch(8) ‖ DER SEQUENCE OF PartialHashtree (ers.EncodeTree; nothing in a batch of one)
-	bERSNext  = []byte("ersnext")  // "next" → seq(8): every record below it has its evidence record
+	bERSNext  = []byte("ersnext")  // "next" → seq(8): every record below it has its evidence record, or is in ersskip (skipped.go)
 )
 
-var ersBuckets = [][]byte{bERSBatch, bERSItem, bERSNext}
+var ersBuckets = [][]byte{bERSBatch, bERSItem, bERSNext, bERSSkip}
 
 var keyNext = []byte("next")
 
@@ -99,7 +98,8 @@ func (k *Keeper) RunBuilds(ctx context.Context, interval time.Duration) {
 // many items got one. It is idempotent: an item that has
 // a record is never given another, and a crash between finality and the
 // build (or during it) leaves the items to the next call. Passes are
-// serialized.
+// serialized. An item whose stored record does not decode is skipped and
+// remembered; each call retries the items skipped before (skipped.go).
 func (k *Keeper) Build(ctx context.Context) (int, error) {
 	k.buildMu.Lock()
 	defer k.buildMu.Unlock()
@@ -110,11 +110,17 @@ func (k *Keeper) Build(ctx context.Context) (int, error) {
 			return total, err
 		}
 		if len(todo.bad) > 0 {
-			k.ev.Log().Error("evidence records: records that do not decode get none; run custos fsck", "seqs", todo.bad[:min(len(todo.bad), 10)])
+			k.ev.Log().Error("evidence records: records that do not decode get none until they are repaired; run custos fsck", "seqs", todo.bad[:min(len(todo.bad), 10)], "items", len(todo.bad))
 		}
 		if len(todo.seqs) == 0 {
-			if todo.next != todo.from {
-				err = k.ev.Update(func(tx *bolt.Tx) error { return tx.Bucket(bERSNext).Put(keyNext, u64(todo.next)) })
+			if todo.next != todo.from || len(todo.retried) > 0 {
+				now := k.ev.Now()
+				err = k.ev.Update(func(tx *bolt.Tx) error {
+					if err := putSkipped(tx, todo, now); err != nil {
+						return err
+					}
+					return tx.Bucket(bERSNext).Put(keyNext, u64(todo.next))
+				})
 			}
 			return total, err
 		}
@@ -132,20 +138,25 @@ type ersBatch struct {
 	seqs       []uint64
 	ids        []string
 	hashes     [][]byte
-	bad        []uint64 // final records passed over: their JSON does not decode
+	bad        []uint64 // final records passed over: their JSON does not decode (they go to ersskip)
+	retried    []uint64 // items skipped before that leave ersskip: in seqs, or with a record already
 }
 
-// ersTodo scans the final records from the cursor
-// (evidence.FinalRecords) for items without an evidence record, up to the
-// batch size. The scan stops at the first item that is not final yet: the
-// next scan starts there. Otherwise it starts after the last record
-// scanned.
+// ersTodo retries the items skipped before (retrySkipped), then scans the
+// final records from the cursor (evidence.FinalRecords) for items without
+// an evidence record, up to the batch size. The scan stops at the first
+// item that is not final yet: the next scan starts there. Otherwise it
+// starts after the last record scanned.
 func (k *Keeper) ersTodo() (*ersBatch, error) {
 	b := &ersBatch{}
 	max := k.cfg.Batch
 	err := k.ev.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bERSNext).Get(keyNext); len(v) == 8 {
 			b.from = u64val(v)
+		}
+		b.next = b.from
+		if retrySkipped(tx, b, max); len(b.seqs) >= max {
+			return nil
 		}
 		items := tx.Bucket(bERSItem)
 		b.next = evidence.FinalRecords(tx, b.from, func(seq uint64, v []byte) bool {
@@ -156,16 +167,12 @@ func (k *Keeper) ersTodo() (*ersBatch, error) {
 				b.seqs, b.ids, b.hashes = append(b.seqs, seq), append(b.ids, id), append(b.hashes, sum[:])
 				return len(b.seqs) < max
 			}
-			var r struct{ ID, SHA256 string } // of the record's JSON, only what a batch needs
-			h, err := []byte(nil), json.Unmarshal(v, &r)
-			if err == nil {
-				h, err = evidence.DecodeDigest(r.SHA256)
-			}
-			if err != nil { // a damaged record (custos fsck finds it) must not hold back the others
+			id, h, ok := finalHash(v)
+			if !ok { // a damaged record (custos fsck finds it) must not hold back the others
 				b.bad = append(b.bad, seq)
 				return true
 			}
-			b.seqs, b.ids, b.hashes = append(b.seqs, seq), append(b.ids, r.ID), append(b.hashes, h)
+			b.seqs, b.ids, b.hashes = append(b.seqs, seq), append(b.ids, id), append(b.hashes, h)
 			return len(b.seqs) < max
 		})
 		return nil
@@ -187,9 +194,13 @@ func (k *Keeper) buildBatch(ctx context.Context, b *ersBatch) error {
 	// of a commit of their own. The function may run more than once
 	// (evidence.Service.Update): num is set afresh on every run.
 	var num uint64
+	now := k.ev.Now()
 	err = k.ev.Update(func(tx *bolt.Tx) error {
 		var err error
 		if num, err = putBatch(tx, batch.Token()); err != nil {
+			return err
+		}
+		if err := putSkipped(tx, b, now); err != nil {
 			return err
 		}
 		items := sequential(tx.Bucket(bERSItem))
@@ -212,6 +223,9 @@ func (k *Keeper) buildBatch(ctx context.Context, b *ersBatch) error {
 	}
 	k.ev.Log().Info("evidence records: batch time-stamped", "batch", num, "items", len(b.seqs),
 		"first", b.ids[0], "last", b.ids[len(b.ids)-1], "time", batch.Time().UTC().Format(time.RFC3339))
+	if len(b.retried) > 0 {
+		k.ev.Log().Info("evidence records: items skipped before get theirs: their records decode again", "batch", num, "seqs", b.retried[:min(len(b.retried), 10)], "items", len(b.retried))
+	}
 	return nil
 }
 

@@ -327,15 +327,103 @@ func TestRunBuildsWakesOnFinality(t *testing.T) {
 }
 
 // A record whose JSON does not decode gets no evidence record, and does
-// not hold back the items filed after it.
+// not hold back the items filed after it; it is remembered (ersskip,
+// reported by RenewalStatus) across restarts, and once its record is
+// repaired the next pass gives it its record.
 func TestEvidenceRecordsPassOverDamagedRecord(t *testing.T) {
 	st := newERSStore(t, 0)
 	recs, bodies := st.file(3)
 	st.final(2, recs...)
+	var good []byte
+	err := st.ev.View(func(tx *bolt.Tx) error {
+		good = append([]byte(nil), evidence.StoredRecord(tx, recs[1].Seq)...)
+		return nil
+	})
+	if err != nil || len(good) == 0 {
+		t.Fatalf("stored record of %s = %q, %v", recs[1].ID, good, err)
+	}
 	evidencetest.Put(t, st.ev, evidencetest.RecordsBucket, u64(recs[1].Seq), []byte(`{"id":`))
 	st.restart() // the facts of the records just filed are remembered (evidence/facts.go): read the stored JSON
 	st.build(2, 1)
 	st.check(recs[0], bodies[0])
 	st.check(recs[2], bodies[2])
 	st.pending(recs[1])
+	st.skipped(recs[1].ID)
+
+	// Still damaged: every pass retries it, and it stays skipped, across
+	// a restart, at no token.
+	st.restart()
+	st.build(0, 0)
+	st.pending(recs[1])
+	st.skipped(recs[1].ID)
+
+	// Repaired (its bytes restored from a backup): the next pass gives it
+	// its record, with the items filed since, in one batch.
+	more, moreBodies := st.file(1)
+	st.final(3, more...)
+	evidencetest.Put(t, st.ev, evidencetest.RecordsBucket, u64(recs[1].Seq), good)
+	st.restart()
+	st.build(2, 1)
+	st.check(recs[1], bodies[1])
+	st.check(more[0], moreBodies[0])
+	st.skipped()
+	st.build(0, 0)
+}
+
+// A store whose passes ran before ersskip existed kept the items they
+// passed over nowhere: at its first start with ersskip, the final items
+// below the cursor without a record are added to it, and get their
+// records once repaired.
+func TestEvidenceRecordsSkippedBeforeVersion(t *testing.T) {
+	st := newERSStore(t, 0)
+	recs, bodies := st.file(3)
+	st.final(2, recs...)
+	var good []byte
+	err := st.ev.View(func(tx *bolt.Tx) error {
+		good = append([]byte(nil), evidence.StoredRecord(tx, recs[0].Seq)...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evidencetest.Put(t, st.ev, evidencetest.RecordsBucket, u64(recs[0].Seq), []byte(`[`))
+	st.restart()
+	st.build(2, 1)
+	st.db.Close() // as the version before ersskip left it: the cursor past recs[0], kept nowhere
+	db, err := bolt.Open(st.path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bERSSkip) })
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.open()
+	st.skipped(recs[0].ID)
+	st.build(0, 0)
+	evidencetest.Put(t, st.ev, evidencetest.RecordsBucket, u64(recs[0].Seq), good)
+	st.build(1, 1)
+	st.checkAll(recs, bodies)
+	st.skipped()
+	st.restart() // the bucket exists now: nothing is added again
+	st.skipped()
+	st.build(0, 0)
+}
+
+// skipped checks that RenewalStatus reports exactly the items ids as
+// skipped, in order.
+func (st *ersStore) skipped(ids ...string) {
+	st.t.Helper()
+	status, err := st.k.RenewalStatus()
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	got := status.Skipped
+	switch {
+	case len(ids) == 0 && got != nil:
+		st.t.Errorf("RenewalStatus().Skipped = %+v, want none", got)
+	case len(ids) > 0 && (got == nil || got.Items != len(ids) || fmt.Sprint(got.Names) != fmt.Sprint(ids) || got.Since.IsZero()):
+		st.t.Errorf("RenewalStatus().Skipped = %+v, want %d items %v", got, len(ids), ids)
+	}
 }

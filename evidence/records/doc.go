@@ -13,8 +13,9 @@
 // token committed with the custody events of the items it renews.
 //
 // The records live in buckets of their own in the service's database
-// (build.go, chains.go, documents.go, docrenew.go); the Keeper reads and
-// writes the core only through the kernel (evidence/kernel.go): the final
+// (build.go, skipped.go, chains.go, documents.go, docrenew.go); the
+// Keeper reads and writes the core only through the kernel
+// (evidence/kernel.go): the final
 // records (evidence.FinalRecords), an item's record and stored bytes
 // (evidence.RecordAt, Service.Open) and its custody chain
 // (evidence.AppendEvent). Neither the core nor the prover imports this

@@ -339,6 +339,9 @@ type RenewalStatus struct {
 	// documents.go) the same way, by document batch: in its counts,
 	// items are documents. NextExpiry and Errors cover them too.
 	Documents StatusCounts `json:"documents"`
+	// Skipped are the final items that have no evidence record because
+	// their stored record does not decode (skipped.go); nil: none.
+	Skipped *Skipped `json:"skipped,omitempty"`
 }
 
 // StatusCounts are batches (chains) and their items by the state of
@@ -375,7 +378,10 @@ func (k *Keeper) RenewalStatus() (*RenewalStatus, error) {
 	st := &RenewalStatus{Now: now, RenewBefore: c.Before.String(), RetiredHashes: c.RetiredHashes, RetiredSignatures: c.RetiredSignatures, Hash: c.Hash.String()}
 	st.count(&st.StatusCounts, p.batches)
 	st.count(&st.Documents, p.docs)
-	st.LastRun, err = k.lastRun()
+	if st.LastRun, err = k.lastRun(); err != nil {
+		return nil, err
+	}
+	st.Skipped, err = k.skipped()
 	return st, err
 }
 

@@ -56,6 +56,9 @@ func New(ev *evidence.Service, cfg Config) (*Keeper, error) {
 	if err := cfg.Renewal.resolve(); err != nil {
 		return nil, err
 	}
+	if err := addSkippedBefore(ev, ev.Now()); err != nil {
+		return nil, fmt.Errorf("evidence: init store: %w", err)
+	}
 	if err := ev.CreateBuckets(append(ersBuckets, ersRenewBuckets...)...); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}

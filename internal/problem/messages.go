@@ -116,7 +116,7 @@ var catalog = map[string]Text{
 	"json-type":         {"The JSON field {field} must be {kind}.", "JSON 字段 {field} 必须是{kind}。"},
 	"json-unknown":      {"The JSON body has a field this endpoint does not know: {field}. Check its spelling; fields the server sets cannot be sent.", "JSON 请求体含有此接口不认识的字段：{field}。请检查拼写；由服务器设置的字段不能发送。"},
 	"json-duplicate":    {"The JSON body names the field {field} twice.", "JSON 请求体中字段 {field} 出现了两次。"},
-	"json-object":       {"The JSON body must be one JSON object ({...}).", "JSON 请求体必须是一个 JSON 对象（{...}）。"},
+	"json-object":       {"The JSON body must be one JSON object ({...}), not null, an array, a string, a number or a boolean. To send no fields, send {}.", "JSON 请求体必须是一个 JSON 对象（{...}），不能是 null、数组、字符串、数字或布尔值。不需要任何字段时，请发送 {}。"},
 	"json-time":         {"A time in the JSON body is not an RFC 3339 time such as 2026-11-21T00:00:00Z.", "JSON 请求体中的时间不是 RFC 3339 格式，应形如 2026-11-21T00:00:00Z。"},
 	"json-bad":          {"The JSON body is not acceptable: send one JSON object with the fields documented for this endpoint.", "JSON 请求体不可接受：请发送一个 JSON 对象，只包含此接口文档中列出的字段。"},
 	"invalid-metadata":  {"Some metadata fields are invalid; see errors.", "部分元数据字段无效，详见 errors。"},
@@ -354,4 +354,7 @@ var catalog = map[string]Text{
 
 	// Evidence records of registrations and certificates (docs/evidence-records.md).
 	"no-copyright-records": {"There is no copyright registration with this ID whose files' evidence records you may see: they are served to its registrant and owner organizations only.", "没有此 ID 的著作权登记，或您无权查看其文件的证据记录：仅登记机构和现权利人机构可以查看。"},
+
+	// A JSON body that is not an object (api, readJSONObject; detail "json-object").
+	"title.not-an-object": {"Body is not a JSON object", "请求体不是 JSON 对象"},
 }

@@ -2,8 +2,10 @@
 // for each document: besides encoding/json's own checks it refuses unknown
 // fields, object keys that match a field only case-insensitively (which
 // encoding/json accepts), a key given twice (where encoding/json keeps the
-// last), and anything after the value. It uses only the standard library,
-// so the browser verifier can use it too.
+// last), anything after the value, and a document decoded into a struct or
+// a map that is not an object (encoding/json takes null as "leave it
+// unchanged"). It uses only the standard library, so the browser verifier
+// can use it too.
 package strictjson
 
 import (
@@ -20,10 +22,22 @@ import (
 // ErrTrailing means data follows the JSON value.
 var ErrTrailing = errors.New("json: data after the value")
 
+// ErrNotObject means a document that must be a JSON object is another
+// JSON value: null, an array, a string, a number, true or false.
+var ErrNotObject = errors.New("json: the document is not an object")
+
 // Decode decodes b, which must hold exactly one JSON value, into v.
 // Errors about keys read `json: unknown field "k"` or
-// `json: duplicate field "k"`.
+// `json: duplicate field "k"`. When v decodes from an object (a struct or
+// a map without a decoding of its own), b must be an object (CheckObject):
+// encoding/json would take null as "nothing to do" and leave v as it was,
+// so that "null" would pass for "{}".
 func Decode(b []byte, v any) error {
+	if objectType(reflect.TypeOf(v)) {
+		if err := CheckObject(b); err != nil {
+			return err
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -36,6 +50,48 @@ func Decode(b []byte, v any) error {
 	keys := json.NewDecoder(bytes.NewReader(b))
 	keys.UseNumber()
 	return walk(keys, reflect.TypeOf(v))
+}
+
+// CheckObject returns an error wrapping ErrNotObject, which names the
+// value found, if b starts with a JSON value other than an object. It
+// returns nil for an object, for nothing but white space and for what is
+// not JSON: those are the decoder's to refuse, with its own errors.
+func CheckObject(b []byte) error {
+	tok, err := json.NewDecoder(bytes.NewReader(b)).Token()
+	if err != nil || tok == json.Delim('{') {
+		return nil
+	}
+	kind := "a number"
+	switch tok := tok.(type) {
+	case nil:
+		kind = "null"
+	case bool:
+		kind = "a boolean"
+	case string:
+		kind = "a string"
+	case json.Delim:
+		if tok != '[' {
+			return nil // a closing delimiter: not JSON
+		}
+		kind = "an array"
+	}
+	return fmt.Errorf("%w: %s", ErrNotObject, kind)
+}
+
+// objectType reports whether encoding/json decodes a value of type t (a
+// pointer, as given to Decode) from a JSON object only: a struct or a map
+// that has no decoding of its own.
+func objectType(t reflect.Type) bool {
+	if t == nil || t.Kind() != reflect.Pointer {
+		return false
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textType) {
+		return false
+	}
+	return t.Kind() == reflect.Struct || t.Kind() == reflect.Map
 }
 
 var (
