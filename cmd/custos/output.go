@@ -195,6 +195,18 @@ type column struct {
 
 func col(header string, fields ...string) column { return column{header, fields} }
 
+// title is the column's heading in the CLI's language: its "col." entry,
+// else (a column of a list without listColumns, headed by the field's
+// JSON name) in Chinese the field's "label." entry.
+func (c column) title() string {
+	if _, ok := messages["col."+c.header]; !ok && lang == prob.Chinese && len(c.fields) == 1 {
+		if _, ok := messages["label."+c.fields[0]]; ok {
+			return label(c.fields[0])
+		}
+	}
+	return header(c.header)
+}
+
 // listColumns are the columns of the lists a person reads most, by the
 // JSON name of the list's record type. Other lists show every scalar
 // field.
@@ -230,7 +242,7 @@ func listTable(rv reflect.Value) *table {
 	var t table
 	hdr := make([]string, len(cols))
 	for i, c := range cols {
-		hdr[i] = header(c.header)
+		hdr[i] = c.title()
 	}
 	t.add(hdr...)
 	for i := range rv.Len() {
