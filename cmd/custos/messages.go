@@ -57,7 +57,8 @@ func header(en string) string {
 
 // cellValue is a value of a table cell in the CLI's language: the
 // catalog's "val." entry for it if there is one (an item's status, a
-// custody event's type), else the value as it is.
+// custody event's type; "kind.court", "role.admin" for a kind or a role,
+// whose words depend on the field), else the value as it is.
 func cellValue(v string) string {
 	if _, ok := messages["val."+v]; ok {
 		return tr("val." + v)
@@ -544,4 +545,21 @@ var messages = map[string]words{
 	"label.by":                   {"by", "要约发出者"},
 	"label.at":                   {"at", "时间"},
 	"label.accepted_by":          {"accepted_by", "接受者"},
+	// Values of kind and role fields in tables and record views
+	// (cellValue): an organization's kind, a key's role, a share's kind;
+	// the words of the web console (web/static/i18n.js). JSON keeps the
+	// API's values.
+	"val.kind.court":       {"court", "法院"},
+	"val.kind.notary":      {"notary", "公证机构"},
+	"val.kind.arbitration": {"arbitration", "仲裁机构"},
+	"val.kind.lawfirm":     {"lawfirm", "律师事务所"},
+	"val.kind.ipowner":     {"ipowner", "权利人"},
+	"val.kind.operator":    {"operator", "平台运营方"},
+	"val.kind.evidence":    {"evidence", "证据"},
+	"val.kind.matter":      {"matter", "案件"},
+	"val.role.admin":       {"admin", "管理员"},
+	"val.role.submitter":   {"submitter", "提交人"},
+	"val.role.viewer":      {"viewer", "查看人"},
+	"val.role.examiner":    {"examiner", "审查人"},
+	"val.role.notary":      {"notary", "公证员"},
 }

@@ -433,8 +433,13 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		if short && (name == "sha256" || name == "sm3") && len(s) > 16 {
 			return s[:16] + "…"
 		}
-		if name == "status" {
+		switch base := name[strings.LastIndex(name, ".")+1:]; {
+		case name == "status":
 			return cellValue(s)
+		case base == "kind" || base == "role": // org.kind, key.role
+			if _, ok := messages["val."+base+"."+s]; ok {
+				return cellValue(base + "." + s)
+			}
 		}
 		return s
 	case reflect.Slice:
