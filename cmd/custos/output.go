@@ -56,7 +56,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeHuman writes v as a table if it is a list ({"items": [...]} or a
+// writeHuman writes v as a table if it is a list (a wire.ListView or a
 // slice of records), else as one record.
 func writeHuman(w io.Writer, v any) error {
 	if cv, ok := v.(*wire.CustodyView); ok { // custody, org audit
@@ -66,10 +66,8 @@ func writeHuman(w io.Writer, v any) error {
 	if !rv.IsValid() {
 		return nil
 	}
-	if rv.Kind() == reflect.Struct {
-		if items := rv.FieldByName("Items"); items.IsValid() && items.Kind() == reflect.Slice {
-			rv = items
-		}
+	if rv.Kind() == reflect.Struct && strings.HasPrefix(rv.Type().Name(), "ListView[") { // not a record with items (a document check)
+		rv = rv.FieldByName("Items")
 	}
 	if rv.Kind() == reflect.Slice && elemStruct(rv.Type().Elem()) {
 		return listTable(rv).write(w)

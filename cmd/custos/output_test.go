@@ -364,3 +364,20 @@ func TestRecordViewsZH(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentCheckRecord: a document check is a record (number, status,
+// office) with its items listed under it, not the list of its items
+// alone, although it has a field named items.
+func TestDocumentCheckRecord(t *testing.T) {
+	v := &wire.DocumentCheck{Kind: "certificate", ID: "c1", Number: "（2026）浙杭互证字第1号", Status: "valid", Office: "杭州市互联网公证处",
+		Items: []wire.DocumentCheckItem{{ID: "agrezpy4lhvwxgtuv2ubwl7ddu", SHA256: strings.Repeat("ab", 32)}}}
+	var b strings.Builder
+	if err := writeHuman(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"number:", "（2026）浙杭互证字第1号", "status:", "office:", "ITEMS:", "agrezpy4lhvwxgtuv2ubwl7ddu"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("document check as a table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
