@@ -209,7 +209,8 @@ func (c column) title() string {
 // JSON name of the list's record type. Other lists show every scalar
 // field.
 var listColumns = map[string][]column{
-	"EvidenceView":   {col("ID", "id"), col("FILE", "file_name", "title"), col("SIZE", "size"), col("STATUS", "status"), col("MATTER", "matter_title", "matter"), col("CREATED", "created_at"), col("SHA-256", "sha256")},
+	"EvidenceView":   evidenceColumns,
+	"evidenceRow":    evidenceColumns, // list's, with the matter's title
 	"OrgView":        {col("NAME", "name"), col("KIND", "kind"), col("ID", "id"), col("CREATED", "created_at")},
 	"Key":            {col("NAME", "name"), col("ROLE", "role"), col("ID", "id"), col("PREFIX", "prefix"), col("CREATED", "created_at"), col("EXPIRES", "expires_at"), col("REVOKED", "revoked_at")},
 	"Matter":         {col("TITLE", "title"), col("CASE NUMBER", "case_number"), col("PARTIES", "parties"), col("ID", "id"), col("CREATED", "created_at")},
@@ -226,6 +227,8 @@ var listColumns = map[string][]column{
 	"Proposal":       {col("ID", "id"), col("ACTION", "action"), col("TARGET", "target"), col("POWER", "power"), col("STATUS", "status"), col("YES", "yes_power"), col("NO", "no_power"), col("TOTAL", "total_power"), col("EXPIRES", "expires")},
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
 }
+
+var evidenceColumns = []column{col("ID", "id"), col("FILE", "file_name", "title"), col("SIZE", "size"), col("STATUS", "status"), col("MATTER", "matter_title", "matter"), col("CREATED", "created_at"), col("SHA-256", "sha256")}
 
 // listTable is a table of a slice of records.
 func listTable(rv reflect.Value) *table {
