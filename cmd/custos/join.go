@@ -105,7 +105,7 @@ peers ([consortium.peers], and [chain] peers beside the admission's). See docs/o
 			if peerPort == 0 {
 				peerPort = apiPort + 100
 			}
-			return joinPrepare(cmd.OutOrStdout(), out, ms[0], suite, fmt.Sprintf("%s:%d", host, apiPort),
+			return joinPrepare(cmd.ErrOrStderr(), out, ms[0], suite, fmt.Sprintf("%s:%d", host, apiPort),
 				fmt.Sprintf("%s:%d", host, p2pPort), fmt.Sprintf("%s:%d", host, peerPort))
 		},
 	}
@@ -121,7 +121,10 @@ peers ([consortium.peers], and [chain] peers beside the admission's). See docs/o
 	return cmd
 }
 
-func joinPrepare(w io.Writer, out string, spec memberSpec, suite certs.Suite, api, p2p, peer string) error {
+// joinPrepare writes the new member's folder out and its join request,
+// and says on stderr what it saved (savedNotice's line) and what to do
+// with it; standard output stays empty.
+func joinPrepare(stderr io.Writer, out string, spec memberSpec, suite certs.Suite, api, p2p, peer string) error {
 	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
 		return usageError("usage.out-not-empty", "out", out)
 	}
@@ -154,12 +157,13 @@ func joinPrepare(w io.Writer, out string, spec memberSpec, suite certs.Suite, ap
 		return err
 	}
 	path := filepath.Join(out, joinRequestFile)
-	if err := writeFileSync(path, append(b, '\n'), 0o644); err != nil {
+	b = append(b, '\n')
+	if err := writeFileSync(path, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Join request for %s (%s) written to %s.\n", spec.Name, spec.Kind, path)
-	fmt.Fprintf(w, "Send it to the holder of the consortium root key, who runs:\n  custos consortium admit --root-dir OFFLINE --request %s --out ADMISSION\n", joinRequestFile)
-	fmt.Fprintf(w, "Keep %s (the organization CA key) off the node once the node is complete.\n", filepath.Join(out, "offline"))
+	savedNoticeTo(stderr, "", path, int64(len(b)))
+	noticeTo(stderr, "notice.join-request", "name", spec.Name, "kind", cellValue("kind."+spec.Kind), "file", joinRequestFile)
+	noticeTo(stderr, "notice.join-offline", "dir", filepath.Join(out, "offline"))
 	return nil
 }
 

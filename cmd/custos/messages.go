@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -68,7 +69,12 @@ func cellValue(v string) string {
 
 // notice writes a catalog message to standard error, after "custos: ".
 func notice(id string, kv ...any) {
-	fmt.Fprintln(os.Stderr, "custos: "+tr(id, kv...))
+	noticeTo(os.Stderr, id, kv...)
+}
+
+// noticeTo is notice to w (a command's standard error).
+func noticeTo(w io.Writer, id string, kv ...any) {
+	fmt.Fprintln(w, "custos: "+tr(id, kv...))
 }
 
 // failure is an error that exits with code and says the catalog message id.
@@ -128,8 +134,6 @@ var messages = map[string]words{
 	"usage.gov-cert-exists":      {"{path} exists: choose another -o (a governance certificate is not overwritten)", "{path} 已存在：请另选 -o（治理证书不会被覆盖）"},
 	"out.gov-key-token":          {"in the PKCS#11 token {token} ({key})", "位于 PKCS#11 令牌 {token}（{key}）"},
 	"out.gov-key-file":           {"in the file {path}", "位于文件 {path}"},
-	"out.gov-key-made":           {"Made a new governance key (ECDSA P-256) {where}.", "已生成新的治理密钥（ECDSA P-256），{where}。"},
-	"out.gov-cert-written":       {"Governance certificate for the key {where} written to {path} (valid until {until}): sign proposals and votes with --key and --cert {path}.", "密钥（{where}）的治理证书已写入 {path}（有效期至 {until}）：以 --key 和 --cert {path} 签署提案和投票。"},
 	"usage.join-from":            {"--from goes with --finish: the new member asks a member's node for its peers once its node certificate exists", "--from 须与 --finish 一起使用：新成员的节点证书签发后，才能向成员节点询问其对等节点"},
 	"out.join-peers":             {"Peers from {from}: {peers} member peer API URL(s) in [consortium.peers], {p2p} CometBFT peer(s) in [chain] peers.", "来自 {from} 的对等节点：[consortium.peers] 中 {peers} 个成员的节点间 API URL，[chain] peers 中 {p2p} 个 CometBFT 对等节点。"},
 	"usage.gov-yes-no":           {"consortium vote needs one of --yes or --no", "consortium vote 需要 --yes 或 --no 之一"},
@@ -562,4 +566,14 @@ var messages = map[string]words{
 	"val.role.viewer":      {"viewer", "查看人"},
 	"val.role.examiner":    {"examiner", "审查人"},
 	"val.role.notary":      {"notary", "公证员"},
+	// What the commands that write a key's request or certificate say on
+	// standard error beside savedNotice's line.
+	"out.pki-key-token":     {"in the PKCS#11 token ({key})", "位于 PKCS#11 令牌（{key}）"},
+	"notice.pki-key-made":   {"made a new key {where}", "已生成新密钥，{where}"},
+	"notice.pki-key-reused": {"reused the key {where}", "沿用已有密钥，{where}"},
+	"notice.pki-send":       {"send the certificate request to the CA, then: custos pki install --for {purpose} CHAIN.pem", "请将证书请求发给 CA，然后运行：custos pki install --for {purpose} CHAIN.pem"},
+	"notice.gov-key-made":   {"made a new governance key (ECDSA P-256) {where}", "已生成新的治理密钥（ECDSA P-256），{where}"},
+	"notice.gov-cert-use":   {"the governance certificate for the key {where}, then the organization CA, valid until {until}: sign proposals and votes with --key and --cert {path}", "密钥（{where}）的治理证书及其后的机构 CA 证书，有效期至 {until}：以 --key 和 --cert {path} 签署提案和投票"},
+	"notice.join-request":   {"the join request of {name} ({kind}): send it to the holder of the consortium root key, who runs: custos consortium admit --root-dir OFFLINE --request {file} --out ADMISSION", "{name}（{kind}）的加入请求：请发给联盟根密钥的持有者，由其运行：custos consortium admit --root-dir OFFLINE --request {file} --out ADMISSION"},
+	"notice.join-offline":   {"keep {dir} (the organization CA key) off the node once the node is complete", "节点完成后，请将 {dir}（机构 CA 密钥）移出节点"},
 }

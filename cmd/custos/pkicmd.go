@@ -112,11 +112,18 @@ emailProtection plus documentSigning. The CA decides; install checks what it gra
 			if err := writeFileSync(out, csr, 0o644); err != nil {
 				return err
 			}
-			verb := "reused the key"
-			if made {
-				verb = "made a new key"
+			if ref, ok := cfg.PKCS11.keyRef(f.purpose); ok {
+				where = tr("out.pki-key-token", "key", ref)
+			} else {
+				where = tr("out.gov-key-file", "path", where)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\nwrote the certificate request %s\nsend it to the CA, then: custos pki install --for %s CHAIN.pem\n", verb, where, out, f.purpose)
+			if made {
+				notice("notice.pki-key-made", "where", where)
+			} else {
+				notice("notice.pki-key-reused", "where", where)
+			}
+			savedNotice("", out, int64(len(csr)))
+			notice("notice.pki-send", "purpose", f.purpose)
 			return nil
 		},
 	}
