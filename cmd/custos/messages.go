@@ -576,4 +576,17 @@ var messages = map[string]words{
 	"notice.gov-cert-use":   {"the governance certificate for the key {where}, then the organization CA, valid until {until}: sign proposals and votes with --key and --cert {path}", "密钥（{where}）的治理证书及其后的机构 CA 证书，有效期至 {until}：以 --key 和 --cert {path} 签署提案和投票"},
 	"notice.join-request":   {"the join request of {name} ({kind}): send it to the holder of the consortium root key, who runs: custos consortium admit --root-dir OFFLINE --request {file} --out ADMISSION", "{name}（{kind}）的加入请求：请发给联盟根密钥的持有者，由其运行：custos consortium admit --root-dir OFFLINE --request {file} --out ADMISSION"},
 	"notice.join-offline":   {"keep {dir} (the organization CA key) off the node once the node is complete", "节点完成后，请将 {dir}（机构 CA 密钥）移出节点"},
+	// The reports of the commands that write a consortium's folders
+	// (consortium init, admit, join --finish), on standard output.
+	"out.admit-signed":  {"Organization CA of {name} ({kind}) signed under the consortium root; admission written to {dir}.", "{name}（{kind}）的机构 CA 已由联盟根证书签发；准入材料已写入 {dir}。"},
+	"out.admit-give":    {"Give {dir} to the new member: custos consortium join --finish {dir} --out DIR --from MEMBER-PEER-URL", "请将 {dir} 交给新成员：custos consortium join --finish {dir} --out DIR --from MEMBER-PEER-URL"},
+	"out.admit-propose": {"A member's administrators then propose the admission (and the members vote on it):", "随后由某一成员的管理员提议准入（再由各成员投票）："},
+	"out.join-ready":    {"{dir} is ready: custos serve --config {config}", "{dir} 已就绪：custos serve --config {config}"},
+	"out.join-give":     {"Give {admin} (the governance key) to the member's administrators and move {offline} off the node.", "请将 {admin}（治理密钥）交给本成员的管理员，并将 {offline} 移出节点。"},
+	"out.init-written":  {"Consortium {name} (chain {chain}) written to {dir}:", "联盟 {name}（链 {chain}）已写入 {dir}："},
+	"out.init-trust":    {"Trust bundle for verifiers: {path}", "供核验者使用的信任包：{path}"},
+	"out.init-admin":    {"Give each member's administrators {dir} (its governance key, which signs proposals and votes): it does not go on the node.", "请将 {dir}（各成员的治理密钥，用于签署提案和投票）交给各成员的管理员：它不放在节点上。"},
+	"out.init-offline":  {"Move {dir} (the root and organization CA keys) off every node: nodes do not need them.", "请将 {dir}（根密钥和各机构 CA 密钥）移出所有节点：节点不需要它们。"},
+	"out.notary-abbrev": {"warning: notary member {name} has no --notary-abbrev: its certificate numbers will read （YEAR）{office}证字第N号", "警告：公证成员 {name} 没有 --notary-abbrev：其公证书编号将为（YEAR）{office}证字第N号"},
+	"out.pki-installed": {"installed {path}\n  subject {subject}\n  issuer  {issuer}\n  valid until {until}\n  key {key}\nrestart custos serve to use it", "已安装 {path}\n  主体 {subject}\n  签发者 {issuer}\n  有效期至 {until}\n  密钥 {key}\n请重启 custos serve 以启用"},
 }

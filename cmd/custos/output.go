@@ -164,6 +164,12 @@ func displayWidth(s string) int {
 	return n
 }
 
+// padCell is s and the spaces that make it n terminal columns wide, as
+// fmt's %-*s does for ASCII (a Chinese character takes two).
+func padCell(s string, n int) string {
+	return s + strings.Repeat(" ", max(n-displayWidth(s), 0))
+}
+
 func isWide(r rune) bool {
 	k := width.LookupRune(r).Kind()
 	return k == width.EastAsianWide || k == width.EastAsianFullwidth

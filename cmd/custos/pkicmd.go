@@ -176,8 +176,11 @@ certificate issued by the next. Restart custos serve to use it.`,
 				return err
 			}
 			leaf := chain[0]
-			fmt.Fprintf(cmd.OutOrStdout(), "installed %s\n  subject %s\n  issuer  %s\n  valid until %s\n  key %s\nrestart custos serve to use it\n",
-				path, leaf.Subject, leaf.Issuer, leaf.NotAfter.UTC().Format(time.RFC3339), where)
+			if ref, ok := cfg.PKCS11.keyRef(f.purpose); ok {
+				where = tr("out.pki-key-token", "key", ref)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), tr("out.pki-installed", "path", path, "subject", leaf.Subject, "issuer", leaf.Issuer,
+				"until", leaf.NotAfter.UTC().Format(time.RFC3339), "key", where))
 			return nil
 		},
 	}
