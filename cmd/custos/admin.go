@@ -382,7 +382,44 @@ func listEvidence(ctx context.Context, c *client.Client, q client.Query, all boo
 	if asJSON {
 		return nil
 	}
-	return writeHuman(os.Stdout, rows)
+	return writeHuman(os.Stdout, withMatterTitles(ctx, c, rows))
+}
+
+// evidenceRow is a row of list's table: an item and its matter's title.
+type evidenceRow struct {
+	wire.EvidenceView
+	MatterTitle string `json:"matter_title,omitempty"`
+}
+
+// withMatterTitles gives each row its matter's title where the caller
+// can read the matter, for list's table: its organization's matters in
+// one request, and each other matter of the rows (one shared with it) in
+// one request of its own. A matter it cannot read shows its ID.
+func withMatterTitles(ctx context.Context, c *client.Client, items []wire.EvidenceView) []evidenceRow {
+	rows := make([]evidenceRow, len(items))
+	var titles map[string]string
+	for i, v := range items {
+		rows[i].EvidenceView = v
+		if v.Matter == "" {
+			continue
+		}
+		if titles == nil {
+			titles = map[string]string{}
+			own, _ := c.Matters(ctx) // none on failure: each is then asked for alone
+			for _, m := range own {
+				titles[m.ID] = m.Title
+			}
+		}
+		t, ok := titles[v.Matter]
+		if !ok {
+			if m, err := c.Matter(ctx, v.Matter); err == nil {
+				t = m.Title
+			}
+			titles[v.Matter] = t // "" if unreadable: asked once
+		}
+		rows[i].MatterTitle = t
+	}
+	return rows
 }
 
 func receiptCmd() *cobra.Command {

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/sharing"
@@ -121,6 +126,13 @@ func TestAdminCLI(t *testing.T) {
 	if len(received.Items) != 1 || received.Items[0].ID != share.ID {
 		t.Errorf("share list --received = %+v", received.Items)
 	}
+	// Its table names the matter by its title (the matter is shared with it), as the firm's does.
+	for who, token := range map[string]string{"court": courtKey.Token, "firm": firmKey.Token} {
+		table, err := runCustosEnv(t, []string{"CUSTOS_OUTPUT=table", "CUSTOS_TOKEN=" + token}, "list", "--server", n.URL)
+		if err != nil || !strings.Contains(table, "Copyright infringement: photo series") || strings.Contains(table, matter.ID) {
+			t.Errorf("the %s's list as a table = %v\n%s\nwant the matter's title, not its ID", who, err, table)
+		}
+	}
 	out, err := runCustos(t, "list", "--all", "--limit", "1", "--server", n.URL, "--token", courtKey.Token)
 	if err != nil {
 		t.Fatal(err)
@@ -196,5 +208,62 @@ func TestAdminCLIUsage(t *testing.T) {
 	cmd := []string{"org", "list", "--server", unused}
 	if _, err := runCustosEnv(t, []string{"CUSTOS_TOKEN="}, cmd...); exitCode(err) != 2 {
 		t.Errorf("custos org list without a token: %v, want exit 2", err)
+	}
+}
+
+// TestMatterTitles: list's table shows a matter's title, looked up once
+// per run: the organization's own matters in one request, a matter
+// shared with it in one request however many items it holds, and the ID
+// of a matter the caller cannot read (asked once too).
+func TestMatterTitles(t *testing.T) {
+	var mu sync.Mutex
+	asked := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v1/matters":
+			json.NewEncoder(w).Encode(wire.ListView[wire.Matter]{Items: []wire.Matter{{ID: "own", Title: "张三诉李四"}}})
+		case "/api/v1/matters/shared":
+			json.NewEncoder(w).Encode(wire.Matter{ID: "shared", Title: "Shared matter"})
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"type":"about:blank","title":"Not Found","status":404}`))
+		}
+	}))
+	defer srv.Close()
+	items := []wire.EvidenceView{{ID: "a", Matter: "own"}, {ID: "b", Matter: "shared"}, {ID: "c", Matter: "shared"},
+		{ID: "d", Matter: "hidden"}, {ID: "e", Matter: "hidden"}, {ID: "f"}}
+	rows := withMatterTitles(context.Background(), client.New(srv.URL, "t"), items)
+	want := []string{"张三诉李四", "Shared matter", "Shared matter", "", "", ""}
+	for i, r := range rows {
+		if r.MatterTitle != want[i] || r.ID != items[i].ID {
+			t.Errorf("withMatterTitles: row %d = %s %q, want %s %q", i, r.ID, r.MatterTitle, items[i].ID, want[i])
+		}
+	}
+	for path, n := range map[string]int{"/api/v1/matters": 1, "/api/v1/matters/shared": 1, "/api/v1/matters/hidden": 1} {
+		if asked[path] != n {
+			t.Errorf("GET %s asked %d times, want %d", path, asked[path], n)
+		}
+	}
+	var b strings.Builder
+	if err := writeHuman(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for i, w := range []string{"张三诉李四", "Shared matter", "Shared matter", "hidden"} {
+		if !strings.Contains(lines[i+1], w) {
+			t.Errorf("list's table, row %d: %q, want %q in MATTER", i, lines[i+1], w)
+		}
+	}
+	if !strings.Contains(lines[0], "MATTER") {
+		t.Errorf("list's table heading: %q", lines[0])
+	}
+	asked = map[string]int{}
+	withMatterTitles(context.Background(), client.New(srv.URL, "t"), []wire.EvidenceView{{ID: "f"}})
+	if len(asked) != 0 {
+		t.Errorf("items without a matter: asked %v, want nothing", asked)
 	}
 }

@@ -73,11 +73,16 @@ func saveOutput(out, id string, b []byte) error {
 // file's name and its size. Standard output stays as it was (empty), so
 // scripts that pipe it keep working.
 func savedNotice(id, path string, size int64) {
+	savedNoticeTo(os.Stderr, id, path, size)
+}
+
+// savedNoticeTo is savedNotice to w (a command's standard error).
+func savedNoticeTo(w io.Writer, id, path string, size int64) {
 	if id == "" {
-		notice("notice.saved-anon", "path", path, "size", humanSize(size))
+		noticeTo(w, "notice.saved-anon", "path", path, "size", humanSize(size))
 		return
 	}
-	notice("notice.saved-file", "id", id, "path", path, "size", humanSize(size))
+	noticeTo(w, "notice.saved-file", "id", id, "path", path, "size", humanSize(size))
 }
 
 func logCmd() *cobra.Command {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -259,13 +260,13 @@ func consortiumInit(w io.Writer, p initParams) error {
 	if err := writeOffline(p.out, root); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Consortium %q (chain %s) written to %s:\n", p.name, p.chainID, p.out)
+	fmt.Fprintln(w, tr("out.init-written", "name", strconv.Quote(p.name), "chain", p.chainID, "dir", p.out))
 	for _, m := range ms {
-		fmt.Fprintf(w, "  %-12s %-40s custos serve --config %s   (API http://%s)\n", m.spec.Kind, m.spec.Name, filepath.Join(m.dir, "custos.toml"), m.api)
+		fmt.Fprintf(w, "  %s %s custos serve --config %s   (API http://%s)\n", padCell(cellValue("kind."+m.spec.Kind), 12), padCell(m.spec.Name, 40), filepath.Join(m.dir, "custos.toml"), m.api)
 	}
-	fmt.Fprintf(w, "Trust bundle for verifiers: %s\n", filepath.Join(p.out, "trust.json"))
-	fmt.Fprintf(w, "Give each member's administrators %s (its governance key, which signs proposals and votes): it does not go on the node.\n", filepath.Join(p.out, "admin", "MEMBER"))
-	fmt.Fprintf(w, "Move %s (the root and organization CA keys) off every node: nodes do not need them.\n", filepath.Join(p.out, "offline"))
+	fmt.Fprintln(w, tr("out.init-trust", "path", filepath.Join(p.out, "trust.json")))
+	fmt.Fprintln(w, tr("out.init-admin", "dir", filepath.Join(p.out, "admin", "MEMBER")))
+	fmt.Fprintln(w, tr("out.init-offline", "dir", filepath.Join(p.out, "offline")))
 	return nil
 }
 

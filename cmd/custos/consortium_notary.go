@@ -73,7 +73,7 @@ func (nf *notaryFlags) apply(members []memberSpec, warn io.Writer) error {
 			}
 		}
 		if m.Notary.Abbrev == "" {
-			fmt.Fprintf(warn, "warning: notary member %s has no --notary-abbrev: its certificate numbers will read （YEAR）%s证字第N号\n", m.Name, m.Notary.officeOr(m.Name))
+			fmt.Fprintln(warn, tr("out.notary-abbrev", "name", m.Name, "office", m.Notary.officeOr(m.Name)))
 		}
 	}
 	return nil

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
@@ -43,8 +45,9 @@ func TestCustodyTablePendingNames(t *testing.T) {
 }
 
 // TestCellValues: in Chinese, a table shows an item's status, a custody
-// event's type and yes/no in Chinese, and other values as they are; every
-// "val." entry of the catalog is one of those values.
+// event's type, an organization's kind, a key's role, a share's kind and
+// yes/no in Chinese, and other values as they are; every "val." entry of
+// the catalog is one of those values.
 func TestCellValues(t *testing.T) {
 	known := map[string]bool{"yes": true, "no": true, "pending": true,
 		evidence.StatusTimestamped: true, evidence.StatusAnchored: true}
@@ -53,6 +56,18 @@ func TestCellValues(t *testing.T) {
 		known[typ] = true
 		if _, ok := messages["val."+typ]; !ok {
 			t.Errorf("custody event type %q: no catalog entry val.%s", typ, typ)
+		}
+	}
+	for _, k := range append(slices.Clone(access.Kinds), evidence.ShareEvidence, evidence.ShareMatter) {
+		known["kind."+k] = true
+		if _, ok := messages["val.kind."+k]; !ok {
+			t.Errorf("kind %q: no catalog entry val.kind.%s", k, k)
+		}
+	}
+	for _, r := range access.Roles {
+		known["role."+string(r)] = true
+		if _, ok := messages["val.role."+string(r)]; !ok {
+			t.Errorf("role %q: no catalog entry val.role.%s", r, r)
 		}
 	}
 	for id := range messages {
@@ -76,5 +91,56 @@ func TestCellValues(t *testing.T) {
 	}
 	if s := b.String(); !strings.Contains(s, "下载") {
 		t.Errorf("a Chinese custody table:\n%s", s)
+	}
+}
+
+// TestKindsAndRolesZH: in Chinese, organizations' kinds and keys' roles
+// read in Chinese in tables and record views (a notary office is 公证机构,
+// a notary's key 公证员), other kinds as they are; in English and in JSON
+// they are the API's values.
+func TestKindsAndRolesZH(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	orgs := []wire.OrgView{{Org: wire.Org{ID: "o1", Name: "杭州互联网法院", Kind: access.KindCourt}}, {Org: wire.Org{ID: "o2", Name: "中伦", Kind: access.KindLawFirm}}}
+	me := &wire.MeView{Key: wire.Key{ID: "k1", Name: "前台", Role: wire.Role(access.RoleNotary)}, Org: wire.Org{ID: "o3", Name: "杭州市互联网公证处", Kind: access.KindNotary}}
+	keys := []wire.Key{{ID: "k2", Name: "书记员", Role: wire.Role(access.RoleExaminer)}}
+	shares := []wire.Share{{ID: "s1", Kind: evidence.ShareMatter, Title: "张三诉李四"}}
+	vote := &wire.GovernanceAccepted{Proposal: "p1", Kind: "vote", Member: "ab12"}
+	show := func(v any) string {
+		var b strings.Builder
+		if err := writeHuman(&b, v); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	lang = prob.Chinese
+	for _, tc := range []struct {
+		v         any
+		want, not []string
+	}{
+		{orgs, []string{"法院", "律师事务所"}, []string{"court", "lawfirm"}},
+		{me, []string{"角色:", "公证员", "组织.类型:", "公证机构"}, []string{" notary"}},
+		{keys, []string{"审查人"}, []string{"examiner"}},
+		{shares, []string{"案件"}, []string{"matter"}},
+		{vote, []string{"vote"}, nil}, // not an organization's kind
+	} {
+		s := show(tc.v)
+		for _, w := range tc.want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%T in Chinese lacks %q:\n%s", tc.v, w, s)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(s, w) {
+				t.Errorf("%T in Chinese says %q:\n%s", tc.v, w, s)
+			}
+		}
+	}
+	var zh strings.Builder
+	if err := writeJSON(&zh, me); err != nil || !strings.Contains(zh.String(), `"role": "notary"`) || !strings.Contains(zh.String(), `"kind": "notary"`) {
+		t.Errorf("JSON in Chinese: %v\n%s", err, zh.String())
+	}
+	lang = prob.English
+	if s := show(me); !strings.Contains(s, "notary") || strings.Contains(s, "公证员") {
+		t.Errorf("whoami in English:\n%s", s)
 	}
 }

@@ -59,6 +59,16 @@ builds the PDF's shortly after issuing it) is not written; then the exit status 
 later.`},
 }
 
+// recordLine is what writeDocumentRecords prints of one record: the
+// record itself stays in its file.
+type recordLine struct {
+	Kind   string `json:"kind"`
+	ID     string `json:"id"`
+	SHA256 string `json:"sha256,omitempty"`
+	Status string `json:"status"`
+	File   string `json:"file,omitempty"`
+}
+
 // writeDocumentRecords writes each ready record of recs to dir as
 // <id>.ers (the PDF's as <certificate id>.pdf.ers) and prints a line per
 // record, or the list as JSON (records included) with --json. It fails
@@ -74,17 +84,10 @@ func writeDocumentRecords(recs *wire.DocumentRecords, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	type line struct {
-		Kind   string `json:"kind"`
-		ID     string `json:"id"`
-		SHA256 string `json:"sha256,omitempty"`
-		Status string `json:"status"`
-		File   string `json:"file,omitempty"`
-	}
-	lines := make([]line, len(recs.Records))
+	lines := make([]recordLine, len(recs.Records))
 	pending := 0
 	for i, r := range recs.Records {
-		lines[i] = line{Kind: r.Kind, ID: r.ID, SHA256: r.SHA256, Status: r.Status}
+		lines[i] = recordLine{Kind: r.Kind, ID: r.ID, SHA256: r.SHA256, Status: r.Status}
 		if r.Status != wire.RecordReady {
 			pending++
 			continue

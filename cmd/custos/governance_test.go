@@ -117,10 +117,10 @@ func TestConsortiumGovernance(t *testing.T) {
 		}
 		uri := "pkcs11:token=" + sh.Label + ";object=governance?module-path=" + sh.Module
 		cert := filepath.Join(dir, "governance.pem")
-		o, err := runCustosEnv(t, []string{"CUSTOS_TEST_GOV_PIN=" + sh.PIN}, "consortium", "governance-cert",
+		_, o, err := custosOutErr(t, []string{"CUSTOS_TEST_GOV_PIN=" + sh.PIN}, "consortium", "governance-cert",
 			"--ca", filepath.Join(out, c.slug, "pki", "org-ca.pem"), "--ca-key", filepath.Join(out, "offline", c.slug+"-org-ca.key"),
 			"--key", uri, "--pin-env", "CUSTOS_TEST_GOV_PIN", "-o", cert)
-		if err != nil || !strings.Contains(o, "Made a new governance key") {
+		if err != nil || !strings.Contains(o, "made a new governance key") {
 			t.Fatalf("consortium governance-cert --key %s: %v\n%s", uri, err, o)
 		}
 		var v wire.GovernanceAccepted

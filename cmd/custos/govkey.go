@@ -134,7 +134,7 @@ The PIN comes from --pin-env or --pin-file, never the command line. See docs/ope
 			if caPath == "" || caKey == "" || r.key == "" || out == "" {
 				return usageError("usage.gov-cert-flags")
 			}
-			return issueGovernanceCert(cmd.OutOrStdout(), &r, caPath, caKey, name, out, time.Now())
+			return issueGovernanceCert(cmd.ErrOrStderr(), &r, caPath, caKey, name, out, time.Now())
 		},
 	}
 	cmd.Flags().StringVar(&caPath, "ca", "", "the member's organization CA certificate (PEM; pki/org-ca.pem)")
@@ -146,7 +146,11 @@ The PIN comes from --pin-env or --pin-file, never the command line. See docs/ope
 	return cmd
 }
 
-func issueGovernanceCert(w io.Writer, r *govKeyRef, caPath, caKeyPath, name, out string, now time.Time) error {
+// issueGovernanceCert writes the governance certificate and its
+// organization CA to out, and says on stderr what it saved (savedNotice's
+// line), whether it made the key, and how to use the certificate;
+// standard output stays empty, as for every -o FILE.
+func issueGovernanceCert(stderr io.Writer, r *govKeyRef, caPath, caKeyPath, name, out string, now time.Time) error {
 	if _, err := os.Stat(out); err == nil {
 		return usageError("usage.gov-cert-exists", "path", out)
 	}
@@ -178,12 +182,14 @@ func issueGovernanceCert(w io.Writer, r *govKeyRef, caPath, caKeyPath, name, out
 	if err != nil {
 		return err
 	}
-	if err := writeFileSync(out, certs.EncodePEM(cert, ca), 0o600); err != nil {
+	b := certs.EncodePEM(cert, ca)
+	if err := writeFileSync(out, b, 0o600); err != nil {
 		return err
 	}
 	if k.made {
-		fmt.Fprintln(w, tr("out.gov-key-made", "where", k.where))
+		noticeTo(stderr, "notice.gov-key-made", "where", k.where)
 	}
-	fmt.Fprintln(w, tr("out.gov-cert-written", "path", out, "where", k.where, "until", cert.NotAfter.UTC().Format(time.DateOnly)))
+	savedNoticeTo(stderr, "", out, int64(len(b)))
+	noticeTo(stderr, "notice.gov-cert-use", "path", out, "where", k.where, "until", cert.NotAfter.UTC().Format(time.DateOnly))
 	return nil
 }

@@ -46,7 +46,7 @@ func TestGovKeyInToken(t *testing.T) {
 	if err := issueGovernanceCert(&out, ref, caPath, caKeyPath, "", certPath, now); err != nil {
 		t.Fatalf("issueGovernanceCert(%s) = %v", uri, err)
 	}
-	if !strings.Contains(out.String(), "Made a new governance key") {
+	if !strings.Contains(out.String(), "made a new governance key") {
 		t.Errorf("issueGovernanceCert printed %q, want a new key made in the token", out.String())
 	}
 	b, err := os.ReadFile(certPath)
@@ -62,7 +62,7 @@ func TestGovKeyInToken(t *testing.T) {
 	}
 	// A second certificate for the same key: the token's key is reused.
 	out.Reset()
-	if err := issueGovernanceCert(&out, ref, caPath, caKeyPath, "", filepath.Join(dir, "again.pem"), now); err != nil || strings.Contains(out.String(), "Made a new") {
+	if err := issueGovernanceCert(&out, ref, caPath, caKeyPath, "", filepath.Join(dir, "again.pem"), now); err != nil || strings.Contains(out.String(), "made a new") {
 		t.Errorf("issueGovernanceCert again = %v, %q; want the token's key reused", err, out.String())
 	}
 

@@ -49,7 +49,7 @@ func TestHSMKeys(t *testing.T) {
 	for _, purpose := range []string{certs.PurposeTSA, certs.PurposeNotary} {
 		cn := map[string]string{certs.PurposeTSA: "杭州市互联网公证处 TSA", certs.PurposeNotary: "张三"}[purpose]
 		csr := filepath.Join(tmp, purpose+".csr")
-		out, err := runCustos(t, "pki", "request", "--config", config, "--data", data, "--for", purpose, "--cn", cn, "--country", "CN", "-o", csr)
+		_, out, err := custosOutErr(t, nil, "pki", "request", "--config", config, "--data", data, "--for", purpose, "--cn", cn, "--country", "CN", "-o", csr)
 		wantKey := map[string]string{certs.PurposeTSA: "reused the key in the PKCS#11 token", certs.PurposeNotary: "made a new key in the PKCS#11 token"}[purpose]
 		if err != nil || !strings.Contains(out, wantKey) {
 			t.Fatalf("custos pki request --for %s = %v\n%s\nwant %q", purpose, err, out, wantKey)
@@ -157,14 +157,14 @@ func stampWithOpenSSL(t *testing.T, n *proc, tmp, file string) (query string, re
 func TestPKIFileKey(t *testing.T) {
 	tmp, data := t.TempDir(), t.TempDir()
 	csr := filepath.Join(tmp, "notary.csr")
-	if out, err := runCustos(t, "pki", "request", "--data", data, "--for", "notary", "--cn", "李四", "-o", csr); err != nil || !strings.Contains(out, "made a new key") {
+	if _, out, err := custosOutErr(t, nil, "pki", "request", "--data", data, "--for", "notary", "--cn", "李四", "-o", csr); err != nil || !strings.Contains(out, "made a new key") {
 		t.Fatalf("custos pki request: %v\n%s", err, out)
 	}
 	keyPath := filepath.Join(data, "pki", "issued", "notary.key")
 	if fi, err := os.Stat(keyPath); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("%s: %v, mode %v; want 0600", keyPath, err, fi)
 	}
-	if out, err := runCustos(t, "pki", "request", "--data", data, "--for", "notary", "--cn", "李四", "-o", csr); err != nil || !strings.Contains(out, "reused the key") {
+	if _, out, err := custosOutErr(t, nil, "pki", "request", "--data", data, "--for", "notary", "--cn", "李四", "-o", csr); err != nil || !strings.Contains(out, "reused the key") {
 		t.Fatalf("custos pki request again: %v\n%s; want the key reused", err, out)
 	}
 	caKey, caPEM, leaf := filepath.Join(tmp, "ca.key"), filepath.Join(tmp, "ca.pem"), filepath.Join(tmp, "notary.pem")

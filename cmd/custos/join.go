@@ -105,7 +105,7 @@ peers ([consortium.peers], and [chain] peers beside the admission's). See docs/o
 			if peerPort == 0 {
 				peerPort = apiPort + 100
 			}
-			return joinPrepare(cmd.OutOrStdout(), out, ms[0], suite, fmt.Sprintf("%s:%d", host, apiPort),
+			return joinPrepare(cmd.ErrOrStderr(), out, ms[0], suite, fmt.Sprintf("%s:%d", host, apiPort),
 				fmt.Sprintf("%s:%d", host, p2pPort), fmt.Sprintf("%s:%d", host, peerPort))
 		},
 	}
@@ -121,7 +121,10 @@ peers ([consortium.peers], and [chain] peers beside the admission's). See docs/o
 	return cmd
 }
 
-func joinPrepare(w io.Writer, out string, spec memberSpec, suite certs.Suite, api, p2p, peer string) error {
+// joinPrepare writes the new member's folder out and its join request,
+// and says on stderr what it saved (savedNotice's line) and what to do
+// with it; standard output stays empty.
+func joinPrepare(stderr io.Writer, out string, spec memberSpec, suite certs.Suite, api, p2p, peer string) error {
 	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
 		return usageError("usage.out-not-empty", "out", out)
 	}
@@ -154,12 +157,13 @@ func joinPrepare(w io.Writer, out string, spec memberSpec, suite certs.Suite, ap
 		return err
 	}
 	path := filepath.Join(out, joinRequestFile)
-	if err := writeFileSync(path, append(b, '\n'), 0o644); err != nil {
+	b = append(b, '\n')
+	if err := writeFileSync(path, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Join request for %s (%s) written to %s.\n", spec.Name, spec.Kind, path)
-	fmt.Fprintf(w, "Send it to the holder of the consortium root key, who runs:\n  custos consortium admit --root-dir OFFLINE --request %s --out ADMISSION\n", joinRequestFile)
-	fmt.Fprintf(w, "Keep %s (the organization CA key) off the node once the node is complete.\n", filepath.Join(out, "offline"))
+	savedNoticeTo(stderr, "", path, int64(len(b)))
+	noticeTo(stderr, "notice.join-request", "name", spec.Name, "kind", cellValue("kind."+spec.Kind), "file", joinRequestFile)
+	noticeTo(stderr, "notice.join-offline", "dir", filepath.Join(out, "offline"))
 	return nil
 }
 
@@ -289,18 +293,18 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 	if !certs.SameKey(rootCert, rootKey) {
 		return fmt.Errorf("%s: root.key is not the key of root.pem", p.rootDir)
 	}
-	var tr receipt.Trust
-	if err := readJSONFile(p.trust, &tr); err != nil {
+	var trust receipt.Trust
+	if err := readJSONFile(p.trust, &trust); err != nil {
 		return err
 	}
 	gen, err := anchor.ReadGenesis(p.genesis)
 	if err != nil {
 		return err
 	}
-	if gen.ChainID != tr.ChainID {
-		return fmt.Errorf("%s is for chain %s, %s for chain %s", p.genesis, gen.ChainID, p.trust, tr.ChainID)
+	if gen.ChainID != trust.ChainID {
+		return fmt.Errorf("%s is for chain %s, %s for chain %s", p.genesis, gen.ChainID, p.trust, trust.ChainID)
 	}
-	if err := sameRoot(rootCert, tr.RootPEM); err != nil {
+	if err := sameRoot(rootCert, trust.RootPEM); err != nil {
 		return fmt.Errorf("refused: the root in %s is not this consortium's root: %w", p.rootDir, err)
 	}
 	if got, want := requestSuite(req.OrgCARequest), certs.KeySuite(rootCert.PublicKey); got != want {
@@ -314,7 +318,7 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 	if err := os.MkdirAll(p.out, 0o755); err != nil {
 		return err
 	}
-	adm := admission{Version: 1, ChainID: tr.ChainID, Kind: req.Kind, Name: req.Name, OrgCA: string(certs.EncodePEM(orgCA)),
+	adm := admission{Version: 1, ChainID: trust.ChainID, Kind: req.Kind, Name: req.Name, OrgCA: string(certs.EncodePEM(orgCA)),
 		ValidatorKey: req.ValidatorKey, Power: p.power, Peers: p.peers}
 	ab, err := json.MarshalIndent(adm, "", "  ")
 	if err != nil {
@@ -334,9 +338,9 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "Organization CA of %s (%s) signed under the consortium root; admission written to %s.\n", req.Name, req.Kind, p.out)
-	fmt.Fprintf(w, "Give %s to the new member: custos consortium join --finish %s --out DIR --from MEMBER-PEER-URL\n", p.out, p.out)
-	fmt.Fprintf(w, "A member's administrators then propose the admission (and the members vote on it):\n")
+	fmt.Fprintln(w, tr("out.admit-signed", "name", req.Name, "kind", cellValue("kind."+req.Kind), "dir", p.out))
+	fmt.Fprintln(w, tr("out.admit-give", "dir", p.out))
+	fmt.Fprintln(w, tr("out.admit-propose"))
 	fmt.Fprintf(w, "  %s\n", admitProposeCommand(filepath.Join(p.out, "org-ca.pem"), req.ValidatorKey, p.power))
 	return nil
 }
@@ -374,8 +378,8 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 	if err := readJSONFile(filepath.Join(admDir, "admission.json"), &adm); err != nil {
 		return err
 	}
-	var tr receipt.Trust
-	if err := readJSONFile(filepath.Join(admDir, "trust.json"), &tr); err != nil {
+	var trust receipt.Trust
+	if err := readJSONFile(filepath.Join(admDir, "trust.json"), &trust); err != nil {
 		return err
 	}
 	gen, err := anchor.ReadGenesis(filepath.Join(admDir, "genesis.json"))
@@ -395,7 +399,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 		return fmt.Errorf("%s: org_ca is not one certificate", admDir)
 	}
 	orgCert := cs[0]
-	roots, err := certs.ParsePEM([]byte(tr.RootPEM))
+	roots, err := certs.ParsePEM([]byte(trust.RootPEM))
 	if err != nil || len(roots) != 1 {
 		return fmt.Errorf("%s: the trust bundle's root does not parse", admDir)
 	}
@@ -409,7 +413,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 		return fmt.Errorf("refused: the admission's organization CA %q is not issued by the consortium root %q", orgCert.Subject, root.Subject)
 	case adm.ValidatorKey != req.ValidatorKey || adm.Kind != req.Kind || adm.Name != req.Name:
 		return fmt.Errorf("refused: the admission is for %s:%s with validator key %s, not this member's request", adm.Kind, adm.Name, adm.ValidatorKey)
-	case gen.ChainID != tr.ChainID || adm.ChainID != tr.ChainID:
+	case gen.ChainID != trust.ChainID || adm.ChainID != trust.ChainID:
 		return fmt.Errorf("refused: the admission's genesis, trust bundle and admission name different chains")
 	}
 	org := &certs.Authority{Cert: orgCert, Signer: orgKey, Chain: []*x509.Certificate{root}}
@@ -417,7 +421,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 	peers := joinPeers{p2p: adm.Peers}
 	if from != "" {
 		// Before anything is written: a refusal leaves the folder as it was.
-		if peers, err = fetchPeers(ctx, out, from, root, org, &req, pub, adm.Peers, trustOrgCAs(tr.Validators), now); err != nil {
+		if peers, err = fetchPeers(ctx, out, from, root, org, &req, pub, adm.Peers, trustOrgCAs(trust.Validators), now); err != nil {
 			return err
 		}
 	}
@@ -445,7 +449,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 	cfg := fmt.Sprintf(`# Custos node of %s (%s), joining consortium chain %s.
 # Start it with: custos serve --config %s
 # It syncs the chain from its peers and validates once the members have voted it in.
-`, spec.Name, spec.Kind, tr.ChainID, cfgPath) + nodeConfig(spec.Name, req.API, req.P2P, p2p, "trust.json") + peers.consortiumTable(req.PeerAPI)
+`, spec.Name, spec.Kind, trust.ChainID, cfgPath) + nodeConfig(spec.Name, req.API, req.P2P, p2p, "trust.json") + peers.consortiumTable(req.PeerAPI)
 	if spec.Kind == certs.KindNotary {
 		cfg += notaryTable
 	}
@@ -455,7 +459,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 	if from != "" {
 		fmt.Fprintln(w, peers.summary(from))
 	}
-	fmt.Fprintf(w, "%s is ready: custos serve --config %s\n", out, cfgPath)
-	fmt.Fprintf(w, "Give %s (the governance key) to the member's administrators and move %s off the node.\n", admin, filepath.Join(out, "offline"))
+	fmt.Fprintln(w, tr("out.join-ready", "dir", out, "config", cfgPath))
+	fmt.Fprintln(w, tr("out.join-give", "admin", admin, "offline", filepath.Join(out, "offline")))
 	return nil
 }

@@ -356,3 +356,47 @@ func TestConsortiumJoinRefusals(t *testing.T) {
 		t.Errorf("finish with an organization CA not under the bundle's root: %v\n%s; want refused", err, o)
 	}
 }
+
+// TestConsortiumReportsZH: consortium init, admit and join --finish write
+// their reports in the CLI's language (a member's kind as the tables name
+// it, columns aligned by terminal width), with the commands to copy
+// unchanged: the propose command of admit still reads as one.
+func TestConsortiumReportsZH(t *testing.T) {
+	tmp := t.TempDir()
+	zh := []string{"LC_ALL=zh_CN.UTF-8"}
+	out, dir, adm := filepath.Join(tmp, "consortium"), filepath.Join(tmp, "new"), filepath.Join(tmp, "admission")
+	steps := []struct {
+		args      []string
+		want, not []string
+	}{
+		{[]string{"consortium", "init", "--out", out, "--org", "court:Court A", "--org", "arbitration:杭州仲裁委员会"},
+			[]string{"已写入 " + out, "  法院         Court A                                  custos serve", "  仲裁机构     杭州仲裁委员会                           custos serve", "供核验者使用的信任包：", "移出所有节点"},
+			[]string{"written to", "Trust bundle", "court "}},
+		{[]string{"consortium", "join", "--out", dir, "--org", "court:Court New"}, nil, nil}, // TestSavedNoticeLocal
+		{[]string{"consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", filepath.Join(dir, "join-request.json"), "-o", adm},
+			[]string{"Court New（法院）的机构 CA 已由联盟根证书签发", "请将 " + adm + " 交给新成员：custos consortium join --finish " + adm, "随后由某一成员的管理员提议准入"},
+			[]string{"signed under", "Give "}},
+		{[]string{"consortium", "join", "--finish", adm, "--out", dir},
+			[]string{dir + " 已就绪：custos serve --config " + filepath.Join(dir, "custos.toml"), "（治理密钥）交给本成员的管理员"},
+			[]string{"is ready", "Give "}},
+	}
+	for _, s := range steps {
+		o, err := runCustosEnv(t, zh, s.args...)
+		if err != nil {
+			t.Fatalf("custos %s: %v\n%s", strings.Join(s.args, " "), err, o)
+		}
+		for _, w := range s.want {
+			if !strings.Contains(o, w) {
+				t.Errorf("custos %s in Chinese:\n%s\nwant %q", strings.Join(s.args[:2], " "), o, w)
+			}
+		}
+		for _, w := range s.not {
+			if strings.Contains(o, w) {
+				t.Errorf("custos %s in Chinese:\n%s\nwant no %q", strings.Join(s.args[:2], " "), o, w)
+			}
+		}
+		if s.args[1] == "admit" {
+			proposeCommand(t, o)
+		}
+	}
+}

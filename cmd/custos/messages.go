@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -57,7 +58,8 @@ func header(en string) string {
 
 // cellValue is a value of a table cell in the CLI's language: the
 // catalog's "val." entry for it if there is one (an item's status, a
-// custody event's type), else the value as it is.
+// custody event's type; "kind.court", "role.admin" for a kind or a role,
+// whose words depend on the field), else the value as it is.
 func cellValue(v string) string {
 	if _, ok := messages["val."+v]; ok {
 		return tr("val." + v)
@@ -67,7 +69,12 @@ func cellValue(v string) string {
 
 // notice writes a catalog message to standard error, after "custos: ".
 func notice(id string, kv ...any) {
-	fmt.Fprintln(os.Stderr, "custos: "+tr(id, kv...))
+	noticeTo(os.Stderr, id, kv...)
+}
+
+// noticeTo is notice to w (a command's standard error).
+func noticeTo(w io.Writer, id string, kv ...any) {
+	fmt.Fprintln(w, "custos: "+tr(id, kv...))
 }
 
 // failure is an error that exits with code and says the catalog message id.
@@ -127,8 +134,6 @@ var messages = map[string]words{
 	"usage.gov-cert-exists":      {"{path} exists: choose another -o (a governance certificate is not overwritten)", "{path} 已存在：请另选 -o（治理证书不会被覆盖）"},
 	"out.gov-key-token":          {"in the PKCS#11 token {token} ({key})", "位于 PKCS#11 令牌 {token}（{key}）"},
 	"out.gov-key-file":           {"in the file {path}", "位于文件 {path}"},
-	"out.gov-key-made":           {"Made a new governance key (ECDSA P-256) {where}.", "已生成新的治理密钥（ECDSA P-256），{where}。"},
-	"out.gov-cert-written":       {"Governance certificate for the key {where} written to {path} (valid until {until}): sign proposals and votes with --key and --cert {path}.", "密钥（{where}）的治理证书已写入 {path}（有效期至 {until}）：以 --key 和 --cert {path} 签署提案和投票。"},
 	"usage.join-from":            {"--from goes with --finish: the new member asks a member's node for its peers once its node certificate exists", "--from 须与 --finish 一起使用：新成员的节点证书签发后，才能向成员节点询问其对等节点"},
 	"out.join-peers":             {"Peers from {from}: {peers} member peer API URL(s) in [consortium.peers], {p2p} CometBFT peer(s) in [chain] peers.", "来自 {from} 的对等节点：[consortium.peers] 中 {peers} 个成员的节点间 API URL，[chain] peers 中 {p2p} 个 CometBFT 对等节点。"},
 	"usage.gov-yes-no":           {"consortium vote needs one of --yes or --no", "consortium vote 需要 --yes 或 --no 之一"},
@@ -362,7 +367,7 @@ var messages = map[string]words{
 	"label.id_number_masked":    {"id_number_masked", "证件号码（部分隐藏）"},
 	"label.id_type":             {"id_type", "证件类型"},
 	"label.issued_at":           {"issued_at", "签发时间"},
-	"label.items":               {"items", "作品文件"},
+	"label.items":               {"items", "证据项"},
 	"label.key":                 {"key", "密钥"},
 	"label.kind":                {"kind", "类型"},
 	"label.matter":              {"matter", "案件"},
@@ -412,4 +417,176 @@ var messages = map[string]words{
 	"label.url":                 {"url", "网址 URL"},
 	"label.verify_token":        {"verify_token", "核验令牌"},
 	"label.year":                {"year", "年份"},
+	// Field names of the other records the CLI shows as field: value
+	// lines (webhook, share, transfer offer, renewal, audit, governance,
+	// chain, log, profile...), and of the lists nested in them.
+	"label.action":               {"action", "动作"},
+	"label.audit_events":         {"audit_events", "审计事件数"},
+	"label.bad_documents":        {"bad_documents", "有误的文书"},
+	"label.bad_proofs":           {"bad_proofs", "有误的证明"},
+	"label.bad_receipts":         {"bad_receipts", "有误的回执"},
+	"label.bad_records":          {"bad_records", "有误的证据记录"},
+	"label.bad_tokens":           {"bad_tokens", "有误的时间戳令牌"},
+	"label.batches":              {"batches", "批次数"},
+	"label.blobs":                {"blobs", "存储对象数"},
+	"label.blocked":              {"blocked", "受阻"},
+	"label.broken_chains":        {"broken_chains", "断裂的保管链"},
+	"label.ca_sha256":            {"ca_sha256", "CA 证书的 SHA-256 摘要"},
+	"label.certificates":         {"certificates", "公证书"},
+	"label.chain_id":             {"chain_id", "链 ID"},
+	"label.checkpoint_height":    {"checkpoint_height", "检查点区块高度"},
+	"label.closed":               {"closed", "关闭于区块高度"},
+	"label.copyright":            {"copyright", "著作权登记"},
+	"label.copyrights":           {"copyrights", "著作权登记"},
+	"label.corrupt_blobs":        {"corrupt_blobs", "损坏的存储对象"},
+	"label.current":              {"current", "当前"},
+	"label.current_height":       {"current_height", "当前区块高度"},
+	"label.deep":                 {"deep", "深度检查"},
+	"label.documents":            {"documents", "文书"},
+	"label.dry_run":              {"dry_run", "试运行"},
+	"label.due_hashtree":         {"due_hashtree", "待续期（哈希树）"},
+	"label.due_soon":             {"due_soon", "即将到期"},
+	"label.due_timestamp":        {"due_timestamp", "待续期（时间戳）"},
+	"label.effective":            {"effective", "生效于区块高度"},
+	"label.error":                {"error", "错误"},
+	"label.errors":               {"errors", "错误"},
+	"label.events":               {"events", "事件"},
+	"label.expires":              {"expires", "到期区块高度"},
+	"label.file":                 {"file", "文件"},
+	"label.findings":             {"findings", "发现的问题数"},
+	"label.finished":             {"finished", "结束时间"},
+	"label.finished_at":          {"finished_at", "结束时间"},
+	"label.first":                {"first", "起始树大小"},
+	"label.from":                 {"from", "转让方"},
+	"label.from_name":            {"from_name", "转让方名称"},
+	"label.grantee":              {"grantee", "被共享方"},
+	"label.grantee_name":         {"grantee_name", "被共享方名称"},
+	"label.hash":                 {"hash", "哈希算法"},
+	"label.hashtree":             {"hashtree", "哈希树续期"},
+	"label.heads_since":          {"heads_since", "版本 3 起始日志大小"},
+	"label.home_member":          {"home_member", "所在成员"},
+	"label.home_member_name":     {"home_member_name", "所在成员名称"},
+	"label.interval":             {"interval", "间隔"},
+	"label.lang":                 {"lang", "语言"},
+	"label.last_run":             {"last_run", "上次运行"},
+	"label.latest":               {"latest", "最近一次"},
+	"label.latest_state_version": {"latest_state_version", "本节点支持的最新状态版本"},
+	"label.matches":              {"matches", "匹配结果"},
+	"label.members":              {"members", "成员"},
+	"label.missing_blobs":        {"missing_blobs", "缺失的存储对象"},
+	"label.missing_events":       {"missing_events", "缺失的事件"},
+	"label.missing_items":        {"missing_items", "缺失的证据项"},
+	"label.next_at":              {"next_at", "下次运行时间"},
+	"label.next_expiry":          {"next_expiry", "最近到期时间"},
+	"label.next_validator_set":   {"next_validator_set", "下一验证者集"},
+	"label.no_power":             {"no_power", "反对表决权"},
+	"label.now":                  {"now", "当前时间"},
+	"label.offer":                {"offer", "转让要约"},
+	"label.offered_at":           {"offered_at", "要约时间"},
+	"label.offered_by":           {"offered_by", "要约发出者"},
+	"label.org_ca":               {"org_ca", "组织 CA 证书"},
+	"label.orphan_blobs":         {"orphan_blobs", "孤立的存储对象"},
+	"label.override":             {"override", "强制"},
+	"label.owner_name":           {"owner_name", "所有者名称"},
+	"label.passed":               {"passed", "通过于区块高度"},
+	"label.pending":              {"pending", "待处理"},
+	"label.phash":                {"phash", "感知哈希"},
+	"label.phash_skipped":        {"phash_skipped", "未计算感知哈希的原因"},
+	"label.power":                {"power", "表决权"},
+	"label.proof":                {"proof", "证明"},
+	"label.proposal":             {"proposal", "提案"},
+	"label.proposals":            {"proposals", "提案"},
+	"label.proposer":             {"proposer", "提案者"},
+	"label.proven_events":        {"proven_events", "已证明的事件数"},
+	"label.reason":               {"reason", "原因"},
+	"label.receipt":              {"receipt", "回执"},
+	"label.record":               {"record", "证据记录"},
+	"label.records":              {"records", "证据记录"},
+	"label.renew_before":         {"renew_before", "提前续期期限"},
+	"label.renewed":              {"renewed", "已续期"},
+	"label.report":               {"report", "报告"},
+	"label.retired_hashes":       {"retired_hashes", "已停用的哈希算法"},
+	"label.retired_signatures":   {"retired_signatures", "已停用的签名算法"},
+	"label.root":                 {"root", "根哈希"},
+	"label.running":              {"running", "进行中"},
+	"label.second":               {"second", "终止树大小"},
+	"label.secret":               {"secret", "签名密钥"},
+	"label.server":               {"server", "服务器"},
+	"label.server_from":          {"server_from", "服务器来源"},
+	"label.settled_at":           {"settled_at", "了结时间"},
+	"label.settled_by":           {"settled_by", "了结者"},
+	"label.signed_header":        {"signed_header", "已签名区块头"},
+	"label.size_mismatch":        {"size_mismatch", "大小不符"},
+	"label.started":              {"started", "开始时间"},
+	"label.started_at":           {"started_at", "开始时间"},
+	"label.state":                {"state", "提案现状"},
+	"label.state_root":           {"state_root", "状态根"},
+	"label.state_version":        {"state_version", "状态版本"},
+	"label.target":               {"target", "对象"},
+	"label.threshold":            {"threshold", "阈值"},
+	"label.to":                   {"to", "受让方"},
+	"label.to_name":              {"to_name", "受让方名称"},
+	"label.token":                {"token", "令牌"},
+	"label.token_from":           {"token_from", "令牌来源"},
+	"label.tokens":               {"tokens", "时间戳令牌数"},
+	"label.total_power":          {"total_power", "总表决权"},
+	"label.transitions":          {"transitions", "验证者集变更"},
+	"label.tree_size":            {"tree_size", "树大小"},
+	"label.trigger":              {"trigger", "触发方式"},
+	"label.truncated":            {"truncated", "结果已截断"},
+	"label.unreadable":           {"unreadable", "无法读取"},
+	"label.upgrades":             {"upgrades", "升级"},
+	"label.validator_key":        {"validator_key", "验证者公钥"},
+	"label.validator_set":        {"validator_set", "验证者集"},
+	"label.voted_power":          {"voted_power", "已投票表决权"},
+	"label.voters":               {"voters", "投票成员"},
+	"label.votes":                {"votes", "投票"},
+	"label.webhook":              {"webhook", "网络钩子 Webhook"},
+	"label.will_happen":          {"will_happen", "将会执行"},
+	"label.yes":                  {"yes", "赞成"},
+	"label.yes_power":            {"yes_power", "赞成表决权"},
+	"label.ok":                   {"ok", "无问题"},
+	"label.by":                   {"by", "要约发出者"},
+	"label.at":                   {"at", "时间"},
+	"label.accepted_by":          {"accepted_by", "接受者"},
+	// Values of kind and role fields in tables and record views
+	// (cellValue): an organization's kind, a key's role, a share's kind;
+	// the words of the web console (web/static/i18n.js). JSON keeps the
+	// API's values.
+	"val.kind.court":       {"court", "法院"},
+	"val.kind.notary":      {"notary", "公证机构"},
+	"val.kind.arbitration": {"arbitration", "仲裁机构"},
+	"val.kind.lawfirm":     {"lawfirm", "律师事务所"},
+	"val.kind.ipowner":     {"ipowner", "权利人"},
+	"val.kind.operator":    {"operator", "平台运营方"},
+	"val.kind.evidence":    {"evidence", "证据"},
+	"val.kind.matter":      {"matter", "案件"},
+	"val.role.admin":       {"admin", "管理员"},
+	"val.role.submitter":   {"submitter", "提交人"},
+	"val.role.viewer":      {"viewer", "查看人"},
+	"val.role.examiner":    {"examiner", "审查人"},
+	"val.role.notary":      {"notary", "公证员"},
+	// What the commands that write a key's request or certificate say on
+	// standard error beside savedNotice's line.
+	"out.pki-key-token":     {"in the PKCS#11 token ({key})", "位于 PKCS#11 令牌（{key}）"},
+	"notice.pki-key-made":   {"made a new key {where}", "已生成新密钥，{where}"},
+	"notice.pki-key-reused": {"reused the key {where}", "沿用已有密钥，{where}"},
+	"notice.pki-send":       {"send the certificate request to the CA, then: custos pki install --for {purpose} CHAIN.pem", "请将证书请求发给 CA，然后运行：custos pki install --for {purpose} CHAIN.pem"},
+	"notice.gov-key-made":   {"made a new governance key (ECDSA P-256) {where}", "已生成新的治理密钥（ECDSA P-256），{where}"},
+	"notice.gov-cert-use":   {"the governance certificate for the key {where}, then the organization CA, valid until {until}: sign proposals and votes with --key and --cert {path}", "密钥（{where}）的治理证书及其后的机构 CA 证书，有效期至 {until}：以 --key 和 --cert {path} 签署提案和投票"},
+	"notice.join-request":   {"the join request of {name} ({kind}): send it to the holder of the consortium root key, who runs: custos consortium admit --root-dir OFFLINE --request {file} --out ADMISSION", "{name}（{kind}）的加入请求：请发给联盟根密钥的持有者，由其运行：custos consortium admit --root-dir OFFLINE --request {file} --out ADMISSION"},
+	"notice.join-offline":   {"keep {dir} (the organization CA key) off the node once the node is complete", "节点完成后，请将 {dir}（机构 CA 密钥）移出节点"},
+	// The reports of the commands that write a consortium's folders
+	// (consortium init, admit, join --finish), on standard output.
+	"out.admit-signed":  {"Organization CA of {name} ({kind}) signed under the consortium root; admission written to {dir}.", "{name}（{kind}）的机构 CA 已由联盟根证书签发；准入材料已写入 {dir}。"},
+	"out.admit-give":    {"Give {dir} to the new member: custos consortium join --finish {dir} --out DIR --from MEMBER-PEER-URL", "请将 {dir} 交给新成员：custos consortium join --finish {dir} --out DIR --from MEMBER-PEER-URL"},
+	"out.admit-propose": {"A member's administrators then propose the admission (and the members vote on it):", "随后由某一成员的管理员提议准入（再由各成员投票）："},
+	"out.join-ready":    {"{dir} is ready: custos serve --config {config}", "{dir} 已就绪：custos serve --config {config}"},
+	"out.join-give":     {"Give {admin} (the governance key) to the member's administrators and move {offline} off the node.", "请将 {admin}（治理密钥）交给本成员的管理员，并将 {offline} 移出节点。"},
+	"out.init-written":  {"Consortium {name} (chain {chain}) written to {dir}:", "联盟 {name}（链 {chain}）已写入 {dir}："},
+	"out.init-trust":    {"Trust bundle for verifiers: {path}", "供核验者使用的信任包：{path}"},
+	"out.init-admin":    {"Give each member's administrators {dir} (its governance key, which signs proposals and votes): it does not go on the node.", "请将 {dir}（各成员的治理密钥，用于签署提案和投票）交给各成员的管理员：它不放在节点上。"},
+	"out.init-offline":  {"Move {dir} (the root and organization CA keys) off every node: nodes do not need them.", "请将 {dir}（根密钥和各机构 CA 密钥）移出所有节点：节点不需要它们。"},
+	"out.notary-abbrev": {"warning: notary member {name} has no --notary-abbrev: its certificate numbers will read （YEAR）{office}证字第N号", "警告：公证成员 {name} 没有 --notary-abbrev：其公证书编号将为（YEAR）{office}证字第N号"},
+	"out.pki-installed": {"installed {path}\n  subject {subject}\n  issuer  {issuer}\n  valid until {until}\n  key {key}\nrestart custos serve to use it", "已安装 {path}\n  主体 {subject}\n  签发者 {issuer}\n  有效期至 {until}\n  密钥 {key}\n请重启 custos serve 以启用"},
 }

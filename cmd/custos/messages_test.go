@@ -42,7 +42,7 @@ func TestCLICatalog(t *testing.T) {
 
 // catalogCalls are the functions of cmd/custos whose argument at the index
 // is a message id of the catalog, its parameters (name, value pairs) after.
-var catalogCalls = map[string]int{"usageError": 0, "failure": 1, "notice": 0, "tr": 0}
+var catalogCalls = map[string]int{"usageError": 0, "failure": 1, "notice": 0, "noticeTo": 1, "tr": 0}
 
 // argsCalls are the functions whose argument at the index says the
 // arguments a command takes, in English words that the catalog's "args."

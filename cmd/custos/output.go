@@ -56,7 +56,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeHuman writes v as a table if it is a list ({"items": [...]} or a
+// writeHuman writes v as a table if it is a list (a wire.ListView or a
 // slice of records), else as one record.
 func writeHuman(w io.Writer, v any) error {
 	if cv, ok := v.(*wire.CustodyView); ok { // custody, org audit
@@ -66,10 +66,8 @@ func writeHuman(w io.Writer, v any) error {
 	if !rv.IsValid() {
 		return nil
 	}
-	if rv.Kind() == reflect.Struct {
-		if items := rv.FieldByName("Items"); items.IsValid() && items.Kind() == reflect.Slice {
-			rv = items
-		}
+	if rv.Kind() == reflect.Struct && strings.HasPrefix(rv.Type().Name(), "ListView[") { // not a record with items (a document check)
+		rv = rv.FieldByName("Items")
 	}
 	if rv.Kind() == reflect.Slice && elemStruct(rv.Type().Elem()) {
 		return listTable(rv).write(w)
@@ -166,6 +164,12 @@ func displayWidth(s string) int {
 	return n
 }
 
+// padCell is s and the spaces that make it n terminal columns wide, as
+// fmt's %-*s does for ASCII (a Chinese character takes two).
+func padCell(s string, n int) string {
+	return s + strings.Repeat(" ", max(n-displayWidth(s), 0))
+}
+
 func isWide(r rune) bool {
 	k := width.LookupRune(r).Kind()
 	return k == width.EastAsianWide || k == width.EastAsianFullwidth
@@ -195,11 +199,24 @@ type column struct {
 
 func col(header string, fields ...string) column { return column{header, fields} }
 
+// title is the column's heading in the CLI's language: its "col." entry,
+// else (a column of a list without listColumns, headed by the field's
+// JSON name) in Chinese the field's "label." entry.
+func (c column) title() string {
+	if _, ok := messages["col."+c.header]; !ok && lang == prob.Chinese && len(c.fields) == 1 {
+		if _, ok := messages["label."+c.fields[0]]; ok {
+			return label(c.fields[0])
+		}
+	}
+	return header(c.header)
+}
+
 // listColumns are the columns of the lists a person reads most, by the
 // JSON name of the list's record type. Other lists show every scalar
 // field.
 var listColumns = map[string][]column{
-	"EvidenceView":   {col("ID", "id"), col("FILE", "file_name", "title"), col("SIZE", "size"), col("STATUS", "status"), col("MATTER", "matter_title", "matter"), col("CREATED", "created_at"), col("SHA-256", "sha256")},
+	"EvidenceView":   evidenceColumns,
+	"evidenceRow":    evidenceColumns, // list's, with the matter's title
 	"OrgView":        {col("NAME", "name"), col("KIND", "kind"), col("ID", "id"), col("CREATED", "created_at")},
 	"Key":            {col("NAME", "name"), col("ROLE", "role"), col("ID", "id"), col("PREFIX", "prefix"), col("CREATED", "created_at"), col("EXPIRES", "expires_at"), col("REVOKED", "revoked_at")},
 	"Matter":         {col("TITLE", "title"), col("CASE NUMBER", "case_number"), col("PARTIES", "parties"), col("ID", "id"), col("CREATED", "created_at")},
@@ -217,6 +234,8 @@ var listColumns = map[string][]column{
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
 }
 
+var evidenceColumns = []column{col("ID", "id"), col("FILE", "file_name", "title"), col("SIZE", "size"), col("STATUS", "status"), col("MATTER", "matter_title", "matter"), col("CREATED", "created_at"), col("SHA-256", "sha256")}
+
 // listTable is a table of a slice of records.
 func listTable(rv reflect.Value) *table {
 	et := rv.Type().Elem()
@@ -230,7 +249,7 @@ func listTable(rv reflect.Value) *table {
 	var t table
 	hdr := make([]string, len(cols))
 	for i, c := range cols {
-		hdr[i] = header(c.header)
+		hdr[i] = c.title()
 	}
 	t.add(hdr...)
 	for i := range rv.Len() {
@@ -421,8 +440,13 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		if short && (name == "sha256" || name == "sm3") && len(s) > 16 {
 			return s[:16] + "…"
 		}
-		if name == "status" {
+		switch base := name[strings.LastIndex(name, ".")+1:]; {
+		case name == "status":
 			return cellValue(s)
+		case base == "kind" || base == "role": // org.kind, key.role
+			if _, ok := messages["val."+base+"."+s]; ok {
+				return cellValue(base + "." + s)
+			}
 		}
 		return s
 	case reflect.Slice:

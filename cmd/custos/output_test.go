@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
 	prob "github.com/custos-project/custos/internal/problem"
@@ -190,32 +192,84 @@ func TestListTableOmitsEmptyNumbers(t *testing.T) {
 	}
 }
 
-// recordTypes are the records the CLI shows as field: value lines that a
-// person reads most (evidence, lookup, directory get, whoami, org, key,
-// matter, copyright get, certificate get): every field of theirs has a
-// Chinese label, and every "label." entry of the catalog names a field
-// of one of them.
-var recordTypes = []any{wire.EvidenceView{}, wire.Lookup{}, wire.DirectoryEntry{}, wire.MeView{}, wire.OrgView{},
-	wire.Key{}, wire.Matter{}, wire.Copyright{}, wire.Certificate{}}
+// recordTypes are the records the CLI shows as field: value lines:
+// every struct a method of the API client answers (evidence, lookup,
+// webhook, share, transfer offer, renewal status, audit, proposal, chain
+// status, checkpoint...), but notRecords, and the CLI's own profile view.
+// Every field of theirs has a Chinese label, and so has every field of
+// the records listed under them (a proposal's votes) or by a command
+// (document records) that listColumns does not head, whose column
+// headings are the labels; every "label." entry of the catalog names a
+// field of one of them.
+func recordTypes() []reflect.Type {
+	types := []reflect.Type{reflect.TypeFor[profileView](), reflect.TypeFor[recordLine]()}
+	ct := reflect.TypeFor[*client.Client]()
+	for i := range ct.NumMethod() {
+		m := ct.Method(i).Type
+		if m.NumOut() != 2 {
+			continue
+		}
+		t := m.Out(0)
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() == reflect.Slice { // a list: its columns are listColumns' if it has them
+			if t = t.Elem(); listColumns[t.Name()] != nil {
+				continue
+			}
+		}
+		if t.Kind() == reflect.Struct && !notRecords[t.Name()] && !strings.HasPrefix(t.Name(), "ListView[") && !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	for i := 0; i < len(types); i++ { // the records listed under them, without listColumns
+		for _, f := range fieldList(types[i], "") {
+			if f.typ.Kind() == reflect.Slice && elemStruct(f.typ.Elem()) {
+				et := reflect.Indirect(reflect.New(f.typ.Elem())).Type()
+				if et.Kind() == reflect.Pointer {
+					et = et.Elem()
+				}
+				if _, ok := listColumns[et.Name()]; !ok && !slices.Contains(types, et) {
+					types = append(types, et)
+				}
+			}
+		}
+	}
+	return types
+}
+
+// notRecords are the client's answers the CLI does not show as field:
+// value lines.
+var notRecords = map[string]bool{
+	"Download":    true, // download's stream, written to a file
+	"Trust":       true, // trust: always JSON (the file 'verify --trust' reads)
+	"CustodyView": true, // custody and org audit: custodyTable
+}
 
 // TestRecordLabelsZH: in Chinese, a record view's field names are the
 // catalog's "label." entries (SHA-256 and SM3 kept as such); in English
 // and in JSON they are the JSON names.
 func TestRecordLabelsZH(t *testing.T) {
 	parts := map[string]bool{}
-	for _, v := range recordTypes {
-		for _, f := range fieldList(reflect.TypeOf(v), "") {
+	types := recordTypes()
+	for _, want := range []any{wire.Webhook{}, wire.NewWebhookView{}, wire.Share{}, wire.RenewalStatus{}, wire.RenewalRun{}, wire.Vote{}} {
+		if !slices.Contains(types, reflect.TypeOf(want)) {
+			t.Errorf("recordTypes() lacks %T", want)
+		}
+	}
+	for _, typ := range types {
+		for _, f := range fieldList(typ, "") {
 			for _, p := range strings.Split(f.name, ".") {
 				parts[p] = true
 				if _, ok := messages["label."+p]; !ok {
-					t.Errorf("%T field %q: no catalog entry %q", v, f.name, "label."+p)
+					t.Errorf("%s field %q: no catalog entry %q", typ, f.name, "label."+p)
 				}
 			}
 		}
 	}
 	for id := range messages {
 		if p, ok := strings.CutPrefix(id, "label."); ok && !parts[p] {
-			t.Errorf("catalog entry %q: no record of recordTypes has the field %q", id, p)
+			t.Errorf("catalog entry %q: no record of recordTypes() has the field %q", id, p)
 		}
 	}
 
@@ -252,6 +306,78 @@ func TestRecordLabelsZH(t *testing.T) {
 	for _, want := range []string{"sha256:", "sm3:", "anchored:", "height:", "member_name:", "former_member:"} {
 		if !strings.Contains(en, want) {
 			t.Errorf("an English lookup lacks %q:\n%s", want, en)
+		}
+	}
+}
+
+// TestRecordViewsZH: the records beyond the first nine (a webhook, a
+// share, the renewal status, a proposal and its votes) read in Chinese
+// in Chinese, field names and the headings of the lists under them; JSON
+// is the same in both languages.
+func TestRecordViewsZH(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	at := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v        any
+		want     []string
+		notWant  []string
+		jsonPart string
+	}{
+		{&wire.NewWebhookView{Webhook: wire.Webhook{ID: "w1", URL: "https://example.org/hook", Events: []string{"evidence.anchored"}, CreatedAt: at}, Secret: "s3cret"},
+			[]string{"网络钩子 Webhook.网址 URL:", "网络钩子 Webhook.事件:", "网络钩子 Webhook.创建时间:", "签名密钥:"}, []string{"webhook.url:", "secret:"}, `"secret": "s3cret"`},
+		{&wire.Share{ID: "s1", Kind: "matter", Target: "m1", Grantee: "o2", GranteeName: "西湖法院", CreatedAt: at},
+			[]string{"对象:", "被共享方:", "被共享方名称:"}, []string{"target:", "grantee:"}, `"grantee_name": "西湖法院"`},
+		{&wire.RenewalStatus{Now: at, RenewBefore: "720h0m0s", Hash: "sha256", RenewalCounts: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 2, Items: 9}}},
+			[]string{"当前时间:", "提前续期期限:", "哈希算法:", "当前.批次数:", "当前.证据项:"}, []string{"renew_before:", "current.batches:"}, `"renew_before": "720h0m0s"`},
+		{&wire.Proposal{ID: "p1", Action: "power", Status: "open", Votes: []wire.Vote{{Member: "ab12", Yes: true, Height: 7}}},
+			[]string{"动作:", "投票:", "成员", "赞成", "高度"}, []string{"action:", "VOTES:", "MEMBER"}, `"yes": true`},
+	} {
+		name := reflect.TypeOf(tc.v).Elem().Name()
+		show := func(l prob.Lang) (human, js string) {
+			lang = l
+			var h, j strings.Builder
+			if err := writeHuman(&h, tc.v); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeJSON(&j, tc.v); err != nil {
+				t.Fatal(err)
+			}
+			return h.String(), j.String()
+		}
+		zh, zhJSON := show(prob.Chinese)
+		en, enJSON := show(prob.English)
+		for _, w := range tc.want {
+			if !strings.Contains(zh, w) {
+				t.Errorf("%s in Chinese lacks %q:\n%s", name, w, zh)
+			}
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(zh, w) {
+				t.Errorf("%s in Chinese says %q:\n%s", name, w, zh)
+			}
+			if !strings.Contains(en, w) {
+				t.Errorf("%s in English lacks %q:\n%s", name, w, en)
+			}
+		}
+		if zhJSON != enJSON || !strings.Contains(zhJSON, tc.jsonPart) {
+			t.Errorf("%s JSON in Chinese:\n%s\nin English:\n%s\nwant them equal, with %s", name, zhJSON, enJSON, tc.jsonPart)
+		}
+	}
+}
+
+// TestDocumentCheckRecord: a document check is a record (number, status,
+// office) with its items listed under it, not the list of its items
+// alone, although it has a field named items.
+func TestDocumentCheckRecord(t *testing.T) {
+	v := &wire.DocumentCheck{Kind: "certificate", ID: "c1", Number: "（2026）浙杭互证字第1号", Status: "valid", Office: "杭州市互联网公证处",
+		Items: []wire.DocumentCheckItem{{ID: "agrezpy4lhvwxgtuv2ubwl7ddu", SHA256: strings.Repeat("ab", 32)}}}
+	var b strings.Builder
+	if err := writeHuman(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"number:", "（2026）浙杭互证字第1号", "status:", "office:", "ITEMS:", "agrezpy4lhvwxgtuv2ubwl7ddu"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("document check as a table lacks %q:\n%s", want, b.String())
 		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 func pkiRequestSM(t *testing.T, cfg string) {
 	tmp := t.TempDir()
 	csr := filepath.Join(tmp, "tsa.csr")
-	if out, err := runCustos(t, "pki", "request", "--config", cfg, "--for", "tsa", "--cn", "北京互联网法院 TSA", "--country", "CN", "-o", csr); err != nil || !strings.Contains(out, "made a new key") {
+	if _, out, err := custosOutErr(t, nil, "pki", "request", "--config", cfg, "--for", "tsa", "--cn", "北京互联网法院 TSA", "--country", "CN", "-o", csr); err != nil || !strings.Contains(out, "made a new key") {
 		t.Fatalf("custos pki request on an sm member: %v\n%s", err, out)
 	}
 	block, _ := pem.Decode(mustRead(t, csr))

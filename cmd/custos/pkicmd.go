@@ -112,11 +112,18 @@ emailProtection plus documentSigning. The CA decides; install checks what it gra
 			if err := writeFileSync(out, csr, 0o644); err != nil {
 				return err
 			}
-			verb := "reused the key"
-			if made {
-				verb = "made a new key"
+			if ref, ok := cfg.PKCS11.keyRef(f.purpose); ok {
+				where = tr("out.pki-key-token", "key", ref)
+			} else {
+				where = tr("out.gov-key-file", "path", where)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\nwrote the certificate request %s\nsend it to the CA, then: custos pki install --for %s CHAIN.pem\n", verb, where, out, f.purpose)
+			if made {
+				notice("notice.pki-key-made", "where", where)
+			} else {
+				notice("notice.pki-key-reused", "where", where)
+			}
+			savedNotice("", out, int64(len(csr)))
+			notice("notice.pki-send", "purpose", f.purpose)
 			return nil
 		},
 	}
@@ -169,8 +176,11 @@ certificate issued by the next. Restart custos serve to use it.`,
 				return err
 			}
 			leaf := chain[0]
-			fmt.Fprintf(cmd.OutOrStdout(), "installed %s\n  subject %s\n  issuer  %s\n  valid until %s\n  key %s\nrestart custos serve to use it\n",
-				path, leaf.Subject, leaf.Issuer, leaf.NotAfter.UTC().Format(time.RFC3339), where)
+			if ref, ok := cfg.PKCS11.keyRef(f.purpose); ok {
+				where = tr("out.pki-key-token", "key", ref)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), tr("out.pki-installed", "path", path, "subject", leaf.Subject, "issuer", leaf.Issuer,
+				"until", leaf.NotAfter.UTC().Format(time.RFC3339), "key", where))
 			return nil
 		},
 	}
