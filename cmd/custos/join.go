@@ -162,7 +162,7 @@ func joinPrepare(stderr io.Writer, out string, spec memberSpec, suite certs.Suit
 		return err
 	}
 	savedNoticeTo(stderr, "", path, int64(len(b)))
-	noticeTo(stderr, "notice.join-request", "name", spec.Name, "kind", cellValue("kind."+spec.Kind), "file", joinRequestFile)
+	noticeTo(stderr, "notice.join-request", "name", spec.Name, "kind", kindCell(spec.Kind), "file", joinRequestFile)
 	noticeTo(stderr, "notice.join-offline", "dir", filepath.Join(out, "offline"))
 	return nil
 }
@@ -338,7 +338,7 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 			return err
 		}
 	}
-	fmt.Fprintln(w, tr("out.admit-signed", "name", req.Name, "kind", cellValue("kind."+req.Kind), "dir", p.out))
+	fmt.Fprintln(w, tr("out.admit-signed", "name", req.Name, "kind", kindCell(req.Kind), "dir", p.out))
 	fmt.Fprintln(w, tr("out.admit-give", "dir", p.out))
 	fmt.Fprintln(w, tr("out.admit-propose"))
 	fmt.Fprintf(w, "  %s\n", admitProposeCommand(filepath.Join(p.out, "org-ca.pem"), req.ValidatorKey, p.power))

@@ -60,6 +60,14 @@ func header(en string) string {
 // catalog's "val." entry for it if there is one (an item's status, a
 // custody event's type; "kind.court", "role.admin" for a kind or a role,
 // whose words depend on the field), else the value as it is.
+// kindCell is an organization's kind as tables and reports show it
+// (cellValue of its kind field: "法院" for court in Chinese).
+func kindCell(kind string) string { return cellValue(kindField + "." + kind) }
+
+// kindField is the name of an organization's kind field, the first part
+// of its values' catalog entries.
+const kindField = "kind"
+
 func cellValue(v string) string {
 	if _, ok := messages["val."+v]; ok {
 		return tr("val." + v)
@@ -549,6 +557,9 @@ var messages = map[string]words{
 	"label.by":                   {"by", "要约发出者"},
 	"label.at":                   {"at", "时间"},
 	"label.accepted_by":          {"accepted_by", "接受者"},
+	"label.skipped":              {"skipped", "已跳过（记录损坏）"},
+	"label.names":                {"names", "证据编号"},
+	"label.since":                {"since", "起始时间"},
 	// Values of kind and role fields in tables and record views
 	// (cellValue): an organization's kind, a key's role, a share's kind;
 	// the words of the web console (web/static/i18n.js). JSON keeps the
