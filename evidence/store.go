@@ -212,10 +212,27 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 			return err
 		}
 	}
-	if err := appendEventEncoded(tx, seq, nr.created, nr.first); err != nil {
+	if err := putCreated(tx, seq, nr.created, nr.first); err != nil {
 		return err
 	}
 	return indexRecord(tx, r, nr.created.Time)
+}
+
+// putCreated stores a new record's created event, whose canonical bytes
+// as the first event of a chain (Seq 0, no Prev) are first, and queues it
+// for anchoring. It does not look for an earlier event to link to, as
+// appendEvent does: seq was allocated by putRecord's NextSequence in this
+// same transaction, so it is above every record's, and an item's events
+// are only ever appended under the sequence number of a stored record
+// (putRecord's own, or one read from the store). The created event is
+// therefore the chain's first.
+func putCreated(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte) error {
+	e.Seq, e.Prev = 0, ""
+	key := eventKey(seq, 0)
+	if err := sequential(tx.Bucket(bEvents)).Put(key, first); err != nil {
+		return err
+	}
+	return queueLeaf(tx, key)
 }
 
 // appendEvent links e to the item's last event, stores it and queues it as a
@@ -228,13 +245,6 @@ func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
 			return err
 		}
 	}
-	return appendEventEncoded(tx, seq, e, nil)
-}
-
-// appendEventEncoded is appendEvent with first, if not nil, the canonical
-// bytes of e as the first event of its chain (Seq 0, no Prev): they are
-// stored as they are if e turns out to be the first.
-func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte) error {
 	evs := sequential(tx.Bucket(bEvents))
 	e.Seq, e.Prev = 0, ""
 	c := evs.Cursor()
@@ -249,12 +259,9 @@ func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte)
 		sum := sha256Sum(v)
 		e.Seq, e.Prev = binary.BigEndian.Uint32(k[8:])+1, hex.EncodeToString(sum[:])
 	}
-	b := first
-	if b == nil || e.Seq != 0 {
-		var err error
-		if b, err = e.Encode(); err != nil {
-			return err
-		}
+	b, err := e.Encode()
+	if err != nil {
+		return err
 	}
 	key := eventKey(seq, e.Seq)
 	if err := evs.Put(key, b); err != nil {
