@@ -103,6 +103,7 @@ type Service struct {
 	inlineMax int64        // resolved Config.InlineMax; 0: no inlining
 	heads     *sync.Pool   // inline read buffers of inlineMax+1 bytes
 	cursors   *cursors     // seals listing cursors (cursor.go)
+	tokCerts  *storedCerts // the tokens' certificates fields known stored (tokenstore.go)
 	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
 	foldWindow time.Duration
 	// finalKick carries MarkFinal's signal that items may have become
@@ -153,7 +154,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("evidence: cursor key: %w", err)
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1), finalKick: make(chan struct{}, 1),
-		commits: &committer{db: cfg.DB, log: cfg.Log}, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur,
+		commits: &committer{db: cfg.DB, log: cfg.Log}, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur, tokCerts: &storedCerts{},
 		foldWindow: foldWindow(cfg.ReadFoldWindow)}
 	if len(digests.bySeq) > 0 {
 		digests.running = true

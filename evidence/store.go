@@ -186,8 +186,8 @@ func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRec
 // putRecord writes a new record, its tokens, its created event and, if
 // staged is not empty, the pending marker in tx. It is idempotent under
 // group-commit retries (see committer): the sequence is assigned inside the
-// transaction.
-func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
+// transaction. known is the service's storedCerts (nil: none known).
+func putRecord(tx *bolt.Tx, nr *newRecord, staged string, known *storedCerts) error {
 	r := nr.rec
 	recs := sequential(tx.Bucket(bRecords))
 	seq, err := recs.NextSequence()
@@ -208,7 +208,7 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 		}
 	}
 	for i, st := range nr.tokens {
-		if err := putToken(tx, seq, i, st); err != nil {
+		if err := putToken(tx, seq, i, st, known); err != nil {
 			return err
 		}
 	}
