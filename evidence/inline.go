@@ -164,14 +164,14 @@ func inlinePart(pageSize int) int { return pageSize - 42 }
 func putInlineBytes(tx *bolt.Tx, seq uint64, body []byte) error {
 	part := inlinePart(tx.DB().Info().PageSize)
 	pages := sequential(tx.Bucket(bInlPages))
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 10), seq) // Put copies a key: one serves all
 	for i := 0; len(body) > part; i++ {
-		key := binary.BigEndian.AppendUint16(u64(seq), uint16(i))
-		if err := pages.Put(key, body[:part]); err != nil {
+		if err := pages.Put(binary.BigEndian.AppendUint16(k[:8], uint16(i)), body[:part]); err != nil {
 			return err
 		}
 		body = body[part:]
 	}
-	return sequential(tx.Bucket(bInlSeq)).Put(u64(seq), body)
+	return sequential(tx.Bucket(bInlSeq)).Put(k[:8], body)
 }
 
 // inlineBytes returns record seq's own inline bytes, or nil. Bytes without

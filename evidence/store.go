@@ -127,10 +127,11 @@ func sumRecords(db *bolt.DB) error {
 // putRecordBytes stores a record's JSON under seq, with its checksum.
 func putRecordBytes(tx *bolt.Tx, seq uint64, val []byte) error {
 	sum := sha256Sum(val)
-	if err := sequential(tx.Bucket(bRecords)).Put(u64(seq), val); err != nil {
+	k := u64(seq) // Put copies a key: one serves both
+	if err := sequential(tx.Bucket(bRecords)).Put(k, val); err != nil {
 		return err
 	}
-	return sequential(tx.Bucket(bRecSum)).Put(u64(seq), sum[:])
+	return sequential(tx.Bucket(bRecSum)).Put(k, sum[:])
 }
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
@@ -148,10 +149,12 @@ func decodeHex32(s string) ([]byte, error) {
 	return b, nil
 }
 
-func tokenKey(seq uint64, i int) []byte { return binary.BigEndian.AppendUint16(u64(seq), uint16(i)) }
+func tokenKey(seq uint64, i int) []byte {
+	return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint64(make([]byte, 0, 10), seq), uint16(i))
+}
 
 func eventKey(seq uint64, n uint32) []byte {
-	return binary.BigEndian.AppendUint32(u64(seq), n)
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 12), seq), n)
 }
 
 // newRecord is a new record made ready for putRecord outside the group
