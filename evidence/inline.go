@@ -200,15 +200,31 @@ func withParts(tx *bolt.Tx, k, rest []byte) []byte {
 
 // findInline returns the inline bytes whose SHA-256 is sum, or nil: those
 // of the first record with that digest that has them in inlseq, else those
-// stored under the digest itself in the older inline bucket. The value may
-// be bbolt's memory, valid only inside tx.
+// stored under the digest itself in the older inline bucket, if the store
+// has any there. The value may be bbolt's memory, valid only inside tx.
 func (s *Service) findInline(tx *bolt.Tx, sum []byte) []byte {
 	for _, seq := range s.digestSeqs(tx, sum) {
 		if v := inlineBytes(tx, seq); v != nil {
 			return v
 		}
 	}
+	if !s.oldInline {
+		return nil
+	}
 	return tx.Bucket(bInline).Get(sum)
+}
+
+// hasOldInline reports whether the older inline bucket holds any bytes.
+// Nothing writes there any more, so what New finds stays true while the
+// service runs: a store made since inlseq existed never looks there.
+func hasOldInline(db *bolt.DB) (bool, error) {
+	var has bool
+	err := db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bInline).Cursor().First()
+		has = k != nil
+		return nil
+	})
+	return has, err
 }
 
 // recordInline returns the inline bytes of record seq, whose SHA-256 is
