@@ -325,8 +325,10 @@ func (c *Chain) RegisterCopyrights(ctx context.Context, regs []Registration) err
 	return c.broadcastState(ctx, raw)
 }
 
-// Member is this node's member ID (Tx.Member).
-func (c *Chain) Member() string { return MemberID(c.Batcher.cfg.NodeCert) }
+// Member is this node's member ID (Tx.Member), the batcher's: computed
+// once, as the API asks for it on every write (whether the member was
+// removed).
+func (c *Chain) Member() string { return c.Batcher.member }
 
 // Registration is the register's entry of a member's registration.
 func (c *Chain) Registration(member, id string) (RegEntry, bool, error) {

@@ -67,10 +67,11 @@ func queueLeaf(tx *bolt.Tx, key []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := leaves.Put(u64(idx-1), key); err != nil { // leaf indexes start at 0
+	leaf := u64(idx - 1) // leaf indexes start at 0
+	if err := leaves.Put(leaf, key); err != nil {
 		return err
 	}
-	return sequential(tx.Bucket(bEvLeaf)).Put(key, u64(idx-1))
+	return sequential(tx.Bucket(bEvLeaf)).Put(key, leaf)
 }
 
 // auditChain reads the audit chain of org in tx (AuditEvents); on an

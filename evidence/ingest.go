@@ -171,7 +171,7 @@ func (f *finishing) put(tx *bolt.Tx) error {
 	if u.body != nil {
 		staged = ""
 	}
-	if err := putRecord(tx, f.nr, staged); err != nil {
+	if err := putRecord(tx, f.nr, staged, u.s.tokCerts); err != nil {
 		return err
 	}
 	if u.body != nil {

@@ -164,14 +164,14 @@ func inlinePart(pageSize int) int { return pageSize - 42 }
 func putInlineBytes(tx *bolt.Tx, seq uint64, body []byte) error {
 	part := inlinePart(tx.DB().Info().PageSize)
 	pages := sequential(tx.Bucket(bInlPages))
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 10), seq) // Put copies a key: one serves all
 	for i := 0; len(body) > part; i++ {
-		key := binary.BigEndian.AppendUint16(u64(seq), uint16(i))
-		if err := pages.Put(key, body[:part]); err != nil {
+		if err := pages.Put(binary.BigEndian.AppendUint16(k[:8], uint16(i)), body[:part]); err != nil {
 			return err
 		}
 		body = body[part:]
 	}
-	return sequential(tx.Bucket(bInlSeq)).Put(u64(seq), body)
+	return sequential(tx.Bucket(bInlSeq)).Put(k[:8], body)
 }
 
 // inlineBytes returns record seq's own inline bytes, or nil. Bytes without
@@ -200,15 +200,31 @@ func withParts(tx *bolt.Tx, k, rest []byte) []byte {
 
 // findInline returns the inline bytes whose SHA-256 is sum, or nil: those
 // of the first record with that digest that has them in inlseq, else those
-// stored under the digest itself in the older inline bucket. The value may
-// be bbolt's memory, valid only inside tx.
+// stored under the digest itself in the older inline bucket, if the store
+// has any there. The value may be bbolt's memory, valid only inside tx.
 func (s *Service) findInline(tx *bolt.Tx, sum []byte) []byte {
 	for _, seq := range s.digestSeqs(tx, sum) {
 		if v := inlineBytes(tx, seq); v != nil {
 			return v
 		}
 	}
+	if !s.oldInline {
+		return nil
+	}
 	return tx.Bucket(bInline).Get(sum)
+}
+
+// hasOldInline reports whether the older inline bucket holds any bytes.
+// Nothing writes there any more, so what New finds stays true while the
+// service runs: a store made since inlseq existed never looks there.
+func hasOldInline(db *bolt.DB) (bool, error) {
+	var has bool
+	err := db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bInline).Cursor().First()
+		has = k != nil
+		return nil
+	})
+	return has, err
 }
 
 // recordInline returns the inline bytes of record seq, whose SHA-256 is

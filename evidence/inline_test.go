@@ -238,6 +238,11 @@ func TestInlineLegacyBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An older store is one that has those bytes when it is opened: nothing
+	// writes the older bucket while a service runs (hasOldInline).
+	if s, err = New(context.Background(), s.cfg); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ingest(t, s, "an older exhibit"); err != nil {
 		t.Fatal(err)
 	}

@@ -64,24 +64,27 @@ const markChunk = 2000
 // deliveries) is committed with the anchoring.
 func (s *Service) markFinal(from, to uint64, height int64) error {
 	return s.commits.commit(func(tx *bolt.Tx) error {
-		leaves, recs, anchored := tx.Bucket(bLeaves), tx.Bucket(bRecords), sequential(tx.Bucket(bAnchHt))
+		recs, anchored := tx.Bucket(bRecords), sequential(tx.Bucket(bAnchHt))
 		tell := s.cfg.OnAnchored != nil && (s.cfg.WantAnchored == nil || s.cfg.WantAnchored())
+		created := createdLeaves(tx, from, to)
+		h := u64(uint64(height)) // every record's value: bbolt keeps it until the commit, unchanged
 		for i := from; i < to; i++ {
 			if err := s.leafFinal(tx, i, height); err != nil {
 				return err
 			}
-			key := leaves.Get(u64(i))
-			if len(key) != 12 || u32val(key[8:]) != 0 { // only created events anchor a record
+			if len(created) == 0 || created[0].leaf != i {
 				continue
 			}
-			seq := u64val(key[:8])
-			if anchored.Get(u64(seq)) != nil {
+			seq := created[0].seq
+			created = created[1:]
+			k := u64(seq)
+			if anchored.Get(k) != nil {
 				continue // reported again (after a crash, say)
 			}
-			if recs.Get(u64(seq)) == nil {
+			if recs.Get(k) == nil {
 				return fmt.Errorf("evidence: leaf %d names record %d, which is missing: %w", i, seq, ErrNotFound)
 			}
-			if err := anchored.Put(u64(seq), u64(uint64(height))); err != nil {
+			if err := anchored.Put(k, h); err != nil {
 				return err
 			}
 			if !tell {
@@ -101,4 +104,23 @@ func (s *Service) markFinal(from, to uint64, height int64) error {
 		}
 		return nil
 	})
+}
+
+// createdLeaf is a local leaf that is a record's created event: only those
+// anchor a record.
+type createdLeaf struct{ leaf, seq uint64 }
+
+// createdLeaves returns the created events among the local leaves
+// [from, to), in leaf order. One cursor walk reads them before markFinal
+// calls its hooks (which may write in tx), instead of a B+tree lookup per
+// leaf.
+func createdLeaves(tx *bolt.Tx, from, to uint64) []createdLeaf {
+	var out []createdLeaf
+	c := tx.Bucket(bLeaves).Cursor()
+	for k, key := c.Seek(u64(from)); len(k) == 8 && u64val(k) < to; k, key = c.Next() {
+		if len(key) == 12 && u32val(key[8:]) == 0 {
+			out = append(out, createdLeaf{leaf: u64val(k), seq: u64val(key[:8])})
+		}
+	}
+	return out
 }

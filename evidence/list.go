@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"time"
@@ -23,7 +24,9 @@ var (
 // for each organization the matter is shared with, as the matter's other
 // items did when it was shared.
 func indexRecord(tx *bolt.Tx, r *Record, now string) error {
-	if err := sequential(tx.Bucket(bByOrg)).Put(append([]byte(OwnerOrg(r)), u64(r.Seq)...), nil); err != nil {
+	org := OwnerOrg(r)
+	key := binary.BigEndian.AppendUint64(append(make([]byte, 0, len(org)+8), org...), r.Seq)
+	if err := sequential(tx.Bucket(bByOrg)).Put(key, nil); err != nil {
 		return err
 	}
 	if r.Matter == "" {

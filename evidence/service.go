@@ -103,6 +103,8 @@ type Service struct {
 	inlineMax int64        // resolved Config.InlineMax; 0: no inlining
 	heads     *sync.Pool   // inline read buffers of inlineMax+1 bytes
 	cursors   *cursors     // seals listing cursors (cursor.go)
+	tokCerts  *storedCerts // the tokens' certificates fields known stored (tokenstore.go)
+	oldInline bool         // the older inline bucket holds bytes (hasOldInline)
 	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
 	foldWindow time.Duration
 	// finalKick carries MarkFinal's signal that items may have become
@@ -152,8 +154,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: cursor key: %w", err)
 	}
+	oldInline, err := hasOldInline(cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: init store: %w", err)
+	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1), finalKick: make(chan struct{}, 1),
-		commits: &committer{db: cfg.DB, log: cfg.Log}, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur,
+		commits: &committer{db: cfg.DB, log: cfg.Log}, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur, tokCerts: &storedCerts{}, oldInline: oldInline,
 		foldWindow: foldWindow(cfg.ReadFoldWindow)}
 	if len(digests.bySeq) > 0 {
 		digests.running = true

@@ -127,10 +127,11 @@ func sumRecords(db *bolt.DB) error {
 // putRecordBytes stores a record's JSON under seq, with its checksum.
 func putRecordBytes(tx *bolt.Tx, seq uint64, val []byte) error {
 	sum := sha256Sum(val)
-	if err := sequential(tx.Bucket(bRecords)).Put(u64(seq), val); err != nil {
+	k := u64(seq) // Put copies a key: one serves both
+	if err := sequential(tx.Bucket(bRecords)).Put(k, val); err != nil {
 		return err
 	}
-	return sequential(tx.Bucket(bRecSum)).Put(u64(seq), sum[:])
+	return sequential(tx.Bucket(bRecSum)).Put(k, sum[:])
 }
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
@@ -148,10 +149,12 @@ func decodeHex32(s string) ([]byte, error) {
 	return b, nil
 }
 
-func tokenKey(seq uint64, i int) []byte { return binary.BigEndian.AppendUint16(u64(seq), uint16(i)) }
+func tokenKey(seq uint64, i int) []byte {
+	return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint64(make([]byte, 0, 10), seq), uint16(i))
+}
 
 func eventKey(seq uint64, n uint32) []byte {
-	return binary.BigEndian.AppendUint32(u64(seq), n)
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 12), seq), n)
 }
 
 // newRecord is a new record made ready for putRecord outside the group
@@ -186,8 +189,8 @@ func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRec
 // putRecord writes a new record, its tokens, its created event and, if
 // staged is not empty, the pending marker in tx. It is idempotent under
 // group-commit retries (see committer): the sequence is assigned inside the
-// transaction.
-func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
+// transaction. known is the service's storedCerts (nil: none known).
+func putRecord(tx *bolt.Tx, nr *newRecord, staged string, known *storedCerts) error {
 	r := nr.rec
 	recs := sequential(tx.Bucket(bRecords))
 	seq, err := recs.NextSequence()
@@ -208,14 +211,31 @@ func putRecord(tx *bolt.Tx, nr *newRecord, staged string) error {
 		}
 	}
 	for i, st := range nr.tokens {
-		if err := putToken(tx, seq, i, st); err != nil {
+		if err := putToken(tx, seq, i, st, known); err != nil {
 			return err
 		}
 	}
-	if err := appendEventEncoded(tx, seq, nr.created, nr.first); err != nil {
+	if err := putCreated(tx, seq, nr.created, nr.first); err != nil {
 		return err
 	}
 	return indexRecord(tx, r, nr.created.Time)
+}
+
+// putCreated stores a new record's created event, whose canonical bytes
+// as the first event of a chain (Seq 0, no Prev) are first, and queues it
+// for anchoring. It does not look for an earlier event to link to, as
+// appendEvent does: seq was allocated by putRecord's NextSequence in this
+// same transaction, so it is above every record's, and an item's events
+// are only ever appended under the sequence number of a stored record
+// (putRecord's own, or one read from the store). The created event is
+// therefore the chain's first.
+func putCreated(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte) error {
+	e.Seq, e.Prev = 0, ""
+	key := eventKey(seq, 0)
+	if err := sequential(tx.Bucket(bEvents)).Put(key, first); err != nil {
+		return err
+	}
+	return queueLeaf(tx, key)
 }
 
 // appendEvent links e to the item's last event, stores it and queues it as a
@@ -228,13 +248,6 @@ func appendEvent(tx *bolt.Tx, seq uint64, e *custody.Event) error {
 			return err
 		}
 	}
-	return appendEventEncoded(tx, seq, e, nil)
-}
-
-// appendEventEncoded is appendEvent with first, if not nil, the canonical
-// bytes of e as the first event of its chain (Seq 0, no Prev): they are
-// stored as they are if e turns out to be the first.
-func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte) error {
 	evs := sequential(tx.Bucket(bEvents))
 	e.Seq, e.Prev = 0, ""
 	c := evs.Cursor()
@@ -249,12 +262,9 @@ func appendEventEncoded(tx *bolt.Tx, seq uint64, e *custody.Event, first []byte)
 		sum := sha256Sum(v)
 		e.Seq, e.Prev = binary.BigEndian.Uint32(k[8:])+1, hex.EncodeToString(sum[:])
 	}
-	b := first
-	if b == nil || e.Seq != 0 {
-		var err error
-		if b, err = e.Encode(); err != nil {
-			return err
-		}
+	b, err := e.Encode()
+	if err != nil {
+		return err
 	}
 	key := eventKey(seq, e.Seq)
 	if err := evs.Put(key, b); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
@@ -109,9 +110,10 @@ func tokenCerts(reply []byte) (off, n int, ok bool) {
 	return off, len(certs), true
 }
 
-// putToken stores the i-th reply of record seq.
-func putToken(tx *bolt.Tx, seq uint64, i int, st storedToken) error {
-	if st.certs != nil {
+// putToken stores the i-th reply of record seq. Its certificates field
+// is looked up in bTokCerts only if known does not remember it stored.
+func putToken(tx *bolt.Tx, seq uint64, i int, st storedToken, known *storedCerts) error {
+	if st.certs != nil && !known.has(st.sum, st.certs) {
 		b := tx.Bucket(bTokCerts)
 		switch v := b.Get(st.sum[:]); {
 		case v == nil:
@@ -121,8 +123,54 @@ func putToken(tx *bolt.Tx, seq uint64, i int, st storedToken) error {
 		case !bytes.Equal(v, st.certs):
 			return fmt.Errorf("evidence: different token certificates under SHA-256 %x", st.sum)
 		}
+		if known != nil {
+			sum, certs := st.sum, st.certs
+			tx.OnCommit(func() { known.add(sum, certs) })
+		}
 	}
 	return sequential(tx.Bucket(bTokens)).Put(tokenKey(seq, i), st.val)
+}
+
+// storedCerts remembers certificates fields that bTokCerts holds, so that
+// putToken does not look up, in every upload's transaction, the field that
+// a TSA sends with every reply. A field is added once a transaction that
+// put it or found it there has committed, and bTokCerts is never deleted
+// from, so a field remembered is stored. It keeps the field's bytes and
+// compares them, as the lookup does: a different field under the same
+// SHA-256 still goes to the lookup, and fails there. It remembers at most
+// maxStoredCerts fields, enough for the built-in TSA and the external ones
+// through a few key rotations; others are looked up as before.
+type storedCerts struct {
+	mu     sync.Mutex
+	fields map[[32]byte][]byte
+}
+
+const maxStoredCerts = 16
+
+// has reports whether the field certs, of SHA-256 sum, is known stored.
+// A nil *storedCerts knows none.
+func (k *storedCerts) has(sum [32]byte, certs []byte) bool {
+	if k == nil {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.fields[sum]
+	return ok && bytes.Equal(v, certs)
+}
+
+// add remembers the field certs, of SHA-256 sum, as stored; it is called
+// only once the transaction that put it or found it has committed.
+func (k *storedCerts) add(sum [32]byte, certs []byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.fields[sum]; ok || len(k.fields) >= maxStoredCerts {
+		return
+	}
+	if k.fields == nil {
+		k.fields = map[[32]byte][]byte{}
+	}
+	k.fields[sum] = bytes.Clone(certs)
 }
 
 // getToken returns the i-th reply of record seq, or nil if it is missing

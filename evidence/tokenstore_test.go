@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -109,7 +110,7 @@ func TestGetTokenForms(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []byte
 			err := db.Update(func(tx *bolt.Tx) error {
-				if err := putToken(tx, 7, 0, tc.put); err != nil {
+				if err := putToken(tx, 7, 0, tc.put, nil); err != nil {
 					return err
 				}
 				got = bytes.Clone(getToken(tx, 7, 0))
@@ -122,6 +123,69 @@ func TestGetTokenForms(t *testing.T) {
 				t.Errorf("getToken after putToken(%s) = %d bytes, want %d", tc.name, len(got), len(tc.want))
 			}
 		})
+	}
+}
+
+// storedCerts remembers a certificates field once a transaction that put
+// it has committed: not while it is open, not after a rollback. A different
+// field under a remembered SHA-256 still goes to the lookup, which refuses
+// it, and the fields remembered are bounded.
+func TestStoredCerts(t *testing.T) {
+	tok, err := realTSA(t).Stamp(context.Background(), crypto.SHA256, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := splitToken(tok.Reply)
+	if st.certs == nil {
+		t.Fatal("splitToken(reply) found no certificates")
+	}
+	db, _, _ := openFolderStore(t, nil)
+	if err := initBuckets(db, allBuckets); err != nil {
+		t.Fatal(err)
+	}
+	known := &storedCerts{}
+	errRollback := errors.New("rolled back")
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := putToken(tx, 1, 0, st, known); err != nil {
+			return err
+		}
+		if known.has(st.sum, st.certs) {
+			t.Error("storedCerts.has = true before the transaction committed")
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) || known.has(st.sum, st.certs) {
+		t.Fatalf("after a rollback (%v), storedCerts.has = %v, want false", err, known.has(st.sum, st.certs))
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return putToken(tx, 1, 0, st, known) }); err != nil {
+		t.Fatal(err)
+	}
+	if !known.has(st.sum, st.certs) {
+		t.Fatal("storedCerts.has = false after the commit, want true")
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bTokCerts).Get(st.sum[:]); !bytes.Equal(v, st.certs) {
+			t.Errorf("tokcerts holds %d bytes under the field's SHA-256, want the field's %d", len(v), len(st.certs))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := st
+	forged.certs = bytes.Clone(st.certs)
+	forged.certs[len(forged.certs)-1] ^= 1
+	if known.has(forged.sum, forged.certs) {
+		t.Error("storedCerts.has(a different field under a remembered SHA-256) = true")
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return putToken(tx, 2, 0, forged, known) }); err == nil {
+		t.Error("putToken(a different field under a stored SHA-256) = nil, want an error")
+	}
+	for i := range 2 * maxStoredCerts {
+		known.add([32]byte{byte(i), 1}, []byte{byte(i)})
+	}
+	if n := len(known.fields); n != maxStoredCerts {
+		t.Errorf("storedCerts remembers %d fields, want at most %d", n, maxStoredCerts)
 	}
 }
 
