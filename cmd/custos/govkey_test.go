@@ -24,20 +24,7 @@ func TestGovKeyInToken(t *testing.T) {
 	sh := testenv.SoftHSM(t)
 	dir := t.TempDir()
 	now := time.Now()
-	root, err := certs.NewRoot("Test Root", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, err := root.NewOrgCA(certs.KindCourt, "Test Court", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caKey, err := certs.EncodeKeyPEM(org.Signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPath := writeFile(t, dir, "org-ca.pem", certs.EncodePEM(org.Cert))
-	caKeyPath := writeFile(t, dir, "org-ca.key", caKey)
+	root, org, caPath, caKeyPath := courtCAFiles(t, dir, now)
 	t.Setenv("CUSTOS_TEST_GOV_PIN", sh.PIN)
 	uri := "pkcs11:token=" + sh.Label + ";object=governance?module-path=" + sh.Module
 	ref := &govKeyRef{key: uri, pinEnv: "CUSTOS_TEST_GOV_PIN"}
@@ -143,4 +130,23 @@ func TestGovKeyRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// courtCAFiles makes a test root and a court's organization CA under it,
+// and writes the CA's certificate and key as PEM into dir (org-ca.pem and
+// org-ca.key), as the governance and PKI commands take them.
+func courtCAFiles(t *testing.T, dir string, now time.Time) (root, org *certs.Authority, caPath, caKeyPath string) {
+	t.Helper()
+	root, err := certs.NewRoot("Test Root", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org, err = root.NewOrgCA(certs.KindCourt, "Test Court", now); err != nil {
+		t.Fatal(err)
+	}
+	caKey, err := certs.EncodeKeyPEM(org.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, org, writeFile(t, dir, "org-ca.pem", certs.EncodePEM(org.Cert)), writeFile(t, dir, "org-ca.key", caKey)
 }

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/custos-project/custos/certs"
 )
 
 // TestSavedNotice: every command that writes a file with -o FILE leaves
@@ -107,20 +105,7 @@ func custosOutErr(t testing.TB, env []string, args ...string) (stdout, stderr st
 func TestSavedNoticeLocal(t *testing.T) {
 	tmp := t.TempDir()
 	now := time.Now()
-	root, err := certs.NewRoot("Test Root", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, err := root.NewOrgCA(certs.KindCourt, "Test Court", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caKey, err := certs.EncodeKeyPEM(org.Signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPath := writeFile(t, tmp, "org-ca.pem", certs.EncodePEM(org.Cert))
-	caKeyPath := writeFile(t, tmp, "org-ca.key", caKey)
+	_, _, caPath, caKeyPath := courtCAFiles(t, tmp, now)
 	cases := []struct {
 		name string
 		args func(dir string) (args []string, file string)
