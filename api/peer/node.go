@@ -21,6 +21,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/internal/problem"
+	"github.com/custos-project/custos/internal/strictjson"
 )
 
 // Config configures a Node.
@@ -209,6 +210,11 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		return
 	}
 	nt, err := DecodeNotice(b)
+	if errors.Is(err, strictjson.ErrNotObject) { // as the public API's readJSONObject answers it
+		n.cfg.Log.Debug("peer: refusing a notice", "member", member, "err", err)
+		problem.Localized(w, r, http.StatusBadRequest, "not-an-object", problem.M("title.not-an-object"), problem.M("json-object"))
+		return
+	}
 	if err != nil {
 		n.cfg.Log.Debug("peer: refusing a notice", "member", member, "err", err)
 		problem.Localized(w, r, http.StatusUnprocessableEntity, "invalid-input", problem.M("title.invalid-input"), problem.M("notice-invalid"))

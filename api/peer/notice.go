@@ -48,11 +48,12 @@ var ErrBadNotice = errors.New("peer: malformed share notice")
 
 const maxID = 64
 
-// DecodeNotice parses a notice strictly.
+// DecodeNotice parses a notice strictly. Its errors wrap ErrBadNotice,
+// and strictjson.ErrNotObject too for a document that is not an object.
 func DecodeNotice(b []byte) (*Notice, error) {
 	var nt Notice
 	if err := strictjson.Decode(b, &nt); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadNotice, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadNotice, err)
 	}
 	switch {
 	case nt.V != 1:

@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -198,6 +200,36 @@ func TestNotices(t *testing.T) {
 		}
 		if _, ok := cn.HomeOf("court", "item1"); ok {
 			t.Error("C took B's notice for A's firm")
+		}
+	})
+
+	t.Run("a body that is not a JSON object is 400 not-an-object, as on the public API", func(t *testing.T) {
+		for _, tc := range []struct{ body, lang, status, want string }{
+			{"null", "en", "400", `"type":"urn:custos:problem:not-an-object"`},
+			{"[]", "en", "400", `"title":"Body is not a JSON object"`},
+			{"3", "en", "400", `"status":400`},
+			{`"x"`, "zh-CN", "400", `"title":"请求体不是 JSON 对象"`},
+			{"true", "zh-CN", "400", `"type":"urn:custos:problem:not-an-object"`},
+			{" false ", "en", "400", `"detail":"The JSON body must be one JSON object`},
+			{`{"v":2}`, "en", "422", `"type":"urn:custos:problem:invalid-input"`}, // an object, but not a notice
+			{`{"v":1} null`, "en", "422", `"type":"urn:custos:problem:invalid-input"`},
+		} {
+			req, _ := http.NewRequest("POST", NoticesPath, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept-Language", tc.lang)
+			resp, err := an.Do(context.Background(), c.id, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			io.Copy(&b, resp.Body)
+			resp.Body.Close()
+			if got := strconv.Itoa(resp.StatusCode); got != tc.status || !strings.Contains(b.String(), tc.want) {
+				t.Errorf("POST %s %s (%s) = %s %s, want %s with %s", NoticesPath, tc.body, tc.lang, got, b.String(), tc.status, tc.want)
+			}
+		}
+		if got, _ := cn.Received("court"); len(got) != 0 || told.Load() != 0 {
+			t.Errorf("C stored %+v from bodies that are not notices", got)
 		}
 	})
 

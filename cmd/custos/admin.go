@@ -412,14 +412,40 @@ func withMatterTitles(ctx context.Context, c *client.Client, items []wire.Eviden
 		}
 		t, ok := titles[v.Matter]
 		if !ok {
-			if m, err := c.Matter(ctx, v.Matter); err == nil {
-				t = m.Title
-			}
+			t = matterTitle(ctx, c, v.Matter)
 			titles[v.Matter] = t // "" if unreadable: asked once
 		}
 		rows[i].MatterTitle = t
 	}
 	return rows
+}
+
+// matterTitle is the title of the matter id, in one request, or "" where
+// the caller cannot read it (refused, gone, or a failed request).
+func matterTitle(ctx context.Context, c *client.Client, id string) string {
+	m, err := c.Matter(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return m.Title
+}
+
+// withMatterTitle is an item as evidence get's record view shows it: its
+// matter by title and ID ("matter: 张三诉李四 (ID m4k2…)", in Chinese
+// "案件: 张三诉李四（编号 m4k2…）") where the caller can read the matter,
+// in one request, else by ID as the API has it. The ID stays, as it is
+// what 'custos matter get' takes.
+func withMatterTitle(ctx context.Context, c *client.Client, v *wire.EvidenceView) *wire.EvidenceView {
+	if v.Matter == "" {
+		return v
+	}
+	t := matterTitle(ctx, c, v.Matter)
+	if t == "" {
+		return v
+	}
+	shown := *v
+	shown.Matter = tr("out.matter-titled", "id", v.Matter, "title", t) // the ID first: a title may hold "{id}"
+	return &shown
 }
 
 func receiptCmd() *cobra.Command {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -266,4 +267,103 @@ func TestMatterTitles(t *testing.T) {
 	if len(asked) != 0 {
 		t.Errorf("items without a matter: asked %v, want nothing", asked)
 	}
+}
+
+// TestEvidenceGetMatterTitle: evidence get's record view names the
+// item's matter by its title and ID, in one request (GET
+// /api/v1/matters/{id}, not the organization's list), and by its ID
+// alone where the key cannot read the matter; its JSON is the API's,
+// with no matter request.
+func TestEvidenceGetMatterTitle(t *testing.T) {
+	var mu sync.Mutex
+	asked := map[string]int{}
+	items := map[string]wire.EvidenceView{
+		"a": {ID: "a", FileName: "合同.pdf", Matter: "own", Status: "anchored"},
+		"b": {ID: "b", FileName: "photo.jpg", Matter: "hidden", Status: "anchored"},
+		"c": {ID: "c", FileName: "none.txt", Status: "anchored"},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if id, ok := strings.CutPrefix(r.URL.Path, "/api/v1/evidence/"); ok {
+			if v, ok := items[id]; ok {
+				json.NewEncoder(w).Encode(v)
+				return
+			}
+		}
+		if r.URL.Path == "/api/v1/matters/own" {
+			json.NewEncoder(w).Encode(wire.Matter{ID: "own", Title: "张三诉李四"})
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"type":"about:blank","title":"Not Found","status":404}`))
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		id, want, matterPath string
+	}{
+		{"a", "张三诉李四 (ID own)", "/api/v1/matters/own"},
+		{"b", "hidden", "/api/v1/matters/hidden"},
+		{"c", "", ""},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			mu.Lock()
+			clear(asked)
+			mu.Unlock()
+			table, err := runCustosEnv(t, []string{"CUSTOS_OUTPUT=table", "LC_ALL=C"}, "evidence", "get", tc.id, "--server", srv.URL, "--token", "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := recordValue(table, "matter:"); got != tc.want {
+				t.Errorf("evidence get %s as a table: matter: %q, want %q\n%s", tc.id, got, tc.want, table)
+			}
+			want := map[string]int{"/api/v1/evidence/" + tc.id: 1}
+			if tc.matterPath != "" {
+				want[tc.matterPath] = 1
+			}
+			mu.Lock()
+			if !maps.Equal(asked, want) {
+				t.Errorf("evidence get %s as a table asked %v, want %v", tc.id, asked, want)
+			}
+			clear(asked)
+			mu.Unlock()
+			if tc.id == "a" {
+				zh, err := runCustosEnv(t, []string{"CUSTOS_OUTPUT=table", "LC_ALL=zh_CN.UTF-8"}, "evidence", "get", tc.id, "--server", srv.URL, "--token", "t")
+				if got := recordValue(zh, "案件:"); err != nil || got != "张三诉李四（编号 own）" {
+					t.Errorf("evidence get %s as a table in Chinese = %v\n%s\nwant the matter's title and ID", tc.id, err, zh)
+				}
+				mu.Lock()
+				clear(asked)
+				mu.Unlock()
+			}
+			js, err := runCustosEnv(t, []string{"CUSTOS_OUTPUT=json"}, "evidence", "get", tc.id, "--server", srv.URL, "--token", "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			v := items[tc.id]
+			writeJSON(&b, &v)
+			if js != b.String() {
+				t.Errorf("evidence get %s --json = %s, want the API's record %s", tc.id, js, b.String())
+			}
+			mu.Lock()
+			if len(asked) != 1 {
+				t.Errorf("evidence get %s --json asked %v, want the item alone", tc.id, asked)
+			}
+			mu.Unlock()
+		})
+	}
+}
+
+// recordValue is the value of the line of a record view that label
+// starts, or "".
+func recordValue(view, label string) string {
+	for _, l := range strings.Split(view, "\n") {
+		if v, ok := strings.CutPrefix(l, label); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }

@@ -28,8 +28,15 @@ func evidenceCmd() *cobra.Command {
 		Example: `  custos evidence get nqihfudftxfyqo6okr4h7myh4i
   custos evidence get nqihfudftxfyqo6okr4h7myh4i --json | jq -r .sha256`,
 		Args: positional(1, "one evidence ID"),
-		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, a []string) (any, error) {
-			return c.Get(ctx, a[0])
+		RunE: cn.run(func(ctx context.Context, c *client.Client, a []string) error {
+			v, err := c.Get(ctx, a[0])
+			if err != nil {
+				return err
+			}
+			if jsonOutput() {
+				return writeJSON(os.Stdout, v)
+			}
+			return writeHuman(os.Stdout, withMatterTitle(ctx, c, v))
 		}),
 	}
 	var tsa int

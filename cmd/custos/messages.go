@@ -600,4 +600,5 @@ var messages = map[string]words{
 	"out.init-offline":  {"Move {dir} (the root and organization CA keys) off every node: nodes do not need them.", "请将 {dir}（根密钥和各机构 CA 密钥）移出所有节点：节点不需要它们。"},
 	"out.notary-abbrev": {"warning: notary member {name} has no --notary-abbrev: its certificate numbers will read （YEAR）{office}证字第N号", "警告：公证成员 {name} 没有 --notary-abbrev：其公证书编号将为（YEAR）{office}证字第N号"},
 	"out.pki-installed": {"installed {path}\n  subject {subject}\n  issuer  {issuer}\n  valid until {until}\n  key {key}\nrestart custos serve to use it", "已安装 {path}\n  主体 {subject}\n  签发者 {issuer}\n  有效期至 {until}\n  密钥 {key}\n请重启 custos serve 以启用"},
+	"out.matter-titled": {"{title} (ID {id})", "{title}（编号 {id}）"}, // evidence get's matter: line
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -325,8 +326,16 @@ type field struct {
 }
 
 // fieldList lists a struct's JSON fields, embedded structs flattened and
-// nested structs (not times) expanded with a dotted prefix.
+// nested structs (not times) expanded with a dotted prefix, at any depth
+// ("documents.current.batches"). A struct that holds its own type (on
+// the way down) is one field, shown as JSON.
 func fieldList(t reflect.Type, prefix string) []field {
+	return nestedFields(t, prefix, nil)
+}
+
+// nestedFields is fieldList below the structs of outer.
+func nestedFields(t reflect.Type, prefix string, outer []reflect.Type) []field {
+	outer = append(outer[:len(outer):len(outer)], t)
 	var out []field
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -339,7 +348,7 @@ func fieldList(t reflect.Type, prefix string) []field {
 		}
 		ft := sf.Type
 		if sf.Anonymous && name == "" && ft.Kind() == reflect.Struct {
-			for _, f := range fieldList(ft, prefix) {
+			for _, f := range nestedFields(ft, prefix, outer) {
 				out = append(out, field{f.name, append([]int{i}, f.path...), f.typ, f.omit})
 			}
 			continue
@@ -351,8 +360,8 @@ func fieldList(t reflect.Type, prefix string) []field {
 		if st.Kind() == reflect.Pointer {
 			st = st.Elem()
 		}
-		if st.Kind() == reflect.Struct && st != reflect.TypeFor[time.Time]() && prefix == "" {
-			for _, f := range fieldList(st, name+".") {
+		if st.Kind() == reflect.Struct && st != reflect.TypeFor[time.Time]() && !slices.Contains(outer, st) {
+			for _, f := range nestedFields(st, prefix+name+".", outer) {
 				out = append(out, field{f.name, append([]int{i}, f.path...), f.typ, f.omit})
 			}
 			continue

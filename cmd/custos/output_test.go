@@ -327,8 +327,11 @@ func TestRecordViewsZH(t *testing.T) {
 			[]string{"网络钩子 Webhook.网址 URL:", "网络钩子 Webhook.事件:", "网络钩子 Webhook.创建时间:", "签名密钥:"}, []string{"webhook.url:", "secret:"}, `"secret": "s3cret"`},
 		{&wire.Share{ID: "s1", Kind: "matter", Target: "m1", Grantee: "o2", GranteeName: "西湖法院", CreatedAt: at},
 			[]string{"对象:", "被共享方:", "被共享方名称:"}, []string{"target:", "grantee:"}, `"grantee_name": "西湖法院"`},
-		{&wire.RenewalStatus{Now: at, RenewBefore: "720h0m0s", Hash: "sha256", RenewalCounts: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 2, Items: 9}}},
-			[]string{"当前时间:", "提前续期期限:", "哈希算法:", "当前.批次数:", "当前.证据项:"}, []string{"renew_before:", "current.batches:"}, `"renew_before": "720h0m0s"`},
+		{&wire.RenewalStatus{Now: at, RenewBefore: "720h0m0s", Hash: "sha256", RenewalCounts: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 2, Items: 9}},
+			Documents: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 1, Items: 3}},
+			LastRun:   &wire.RenewalRun{Started: at, Documents: wire.DocumentRenewalRun{TimeStamp: wire.RenewedCount{Batches: 1, Items: 3, Tokens: 1}}}},
+			[]string{"当前时间:", "提前续期期限:", "哈希算法:", "当前.批次数:", "当前.证据项:", "文书.当前.批次数:", "上次运行.文书.时间戳.时间戳令牌数:"},
+			[]string{"renew_before:", "current.batches:", "documents.current.items:", "last_run.documents.timestamp.tokens:"}, `"renew_before": "720h0m0s"`},
 		{&wire.Proposal{ID: "p1", Action: "power", Status: "open", Votes: []wire.Vote{{Member: "ab12", Yes: true, Height: 7}}},
 			[]string{"动作:", "投票:", "成员", "赞成", "高度"}, []string{"action:", "VOTES:", "MEMBER"}, `"yes": true`},
 	} {
@@ -379,5 +382,66 @@ func TestDocumentCheckRecord(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("document check as a table lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestNestedRecordLines: in a record view a struct nested at any depth
+// is labelled lines like the first level's ("documents.current.batches:
+// 1"), not JSON in one cell; a list of records at depth two is still a
+// table under its name; a struct that holds its own type stops there.
+func TestNestedRecordLines(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.English
+	show := func(v any) string {
+		t.Helper()
+		var b strings.Builder
+		if err := writeHuman(&b, v); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	st := &wire.RenewalStatus{Hash: "sha256", Documents: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 1, Items: 3}},
+		LastRun: &wire.RenewalRun{DryRun: true, Documents: wire.DocumentRenewalRun{HashTree: wire.RenewedCount{Tokens: 2}}}}
+	got := show(st)
+	for label, want := range map[string]string{"documents.current.batches:": "1", "documents.current.items:": "3",
+		"last_run.documents.hashtree.tokens:": "2", "last_run.dry_run:": "yes"} {
+		if v := recordValue(got, label); v != want {
+			t.Errorf("renewal status: %s %q, want %q\n%s", label, v, want, got)
+		}
+	}
+	if strings.Contains(got, "{") {
+		t.Errorf("renewal status shows JSON:\n%s", got)
+	}
+
+	type inner struct {
+		Votes []wire.Vote `json:"votes"`
+	}
+	type outer struct {
+		Name  string `json:"name"`
+		Outer struct {
+			Inner inner `json:"inner"`
+		} `json:"outer"`
+	}
+	var o outer
+	o.Name = "p1"
+	o.Outer.Inner.Votes = []wire.Vote{{Member: "ab12", Yes: true, Height: 7}}
+	got = show(&o)
+	if !strings.Contains(got, "OUTER.INNER.VOTES:\n") || !strings.Contains(got, "ab12") || strings.Contains(got, "outer.inner.votes:") {
+		t.Errorf("a list of records at depth two, as a record:\n%s\nwant a table headed OUTER.INNER.VOTES", got)
+	}
+
+	type node struct {
+		Name string `json:"name"`
+		Next *node  `json:"next,omitempty"`
+	}
+	var names []string
+	for _, f := range fieldList(reflect.TypeFor[node](), "") {
+		names = append(names, f.name)
+	}
+	if !slices.Equal(names, []string{"name", "next"}) {
+		t.Errorf("fieldList(node) = %v, want [name next]", names)
+	}
+	if v := recordValue(show(&node{Name: "a", Next: &node{Name: "b"}}), "next:"); v != `{"name":"b"}` {
+		t.Errorf("a node's next: %q, want its JSON", v)
 	}
 }
