@@ -39,6 +39,9 @@ type Peers interface {
 	Received(org string) ([]peer.Inbound, error)
 	HomeOf(org, target string) (member string, ok bool)
 	MatterHomes(org string) []string
+	// Disputed reports whether two members noticed target for org: its
+	// reads are relayed to neither.
+	Disputed(org, target string) bool
 	Do(ctx context.Context, member string, req *http.Request) (*http.Response, error)
 }
 
@@ -153,8 +156,8 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return s.relay(c, []string{m})
 		}
-		if c.Param("id") == "" || !strings.HasPrefix(c.Path(), "/api/v1/evidence/") {
-			return next(c)
+		if c.Param("id") == "" || !strings.HasPrefix(c.Path(), "/api/v1/evidence/") || s.peers.Disputed(org, id) {
+			return next(c) // a disputed item is asked of no member (peer.Node.Disputed)
 		}
 		// An item of a matter shared from another member: unknown here by
 		// ID, so asked of the members that shared matters with org.

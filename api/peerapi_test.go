@@ -198,6 +198,7 @@ func (f fakePeers) Self() string                             { return "self" }
 func (f fakePeers) Received(string) ([]peer.Inbound, error)  { return nil, nil }
 func (f fakePeers) HomeOf(org, target string) (string, bool) { return "m", true }
 func (f fakePeers) MatterHomes(string) []string              { return nil }
+func (f fakePeers) Disputed(org, target string) bool         { return false }
 func (f fakePeers) Do(_ context.Context, _ string, req *http.Request) (*http.Response, error) {
 	return f.do(req)
 }
@@ -274,5 +275,36 @@ func TestRelayLanguage(t *testing.T) {
 	w.s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden || rec.Header().Get("Content-Language") != "zh-CN" || !strings.Contains(rec.Body.String(), "无权操作") {
 		t.Errorf("relayed problem = %d %v %s, want it in Chinese", rec.Code, rec.Header(), rec.Body)
+	}
+}
+
+// disputedPeers knows id as disputed (two members noticed it for the
+// caller's organization), and knows member "b" shared a matter with it.
+type disputedPeers struct {
+	fakePeers
+	id string
+}
+
+func (f disputedPeers) HomeOf(org, target string) (string, bool) { return "", false }
+func (f disputedPeers) MatterHomes(string) []string              { return []string{"b"} }
+func (f disputedPeers) Disputed(org, target string) bool         { return target == f.id }
+
+// TestRelayDisputed: the reads of an item two members claimed are relayed
+// to no member, not even as an item of a matter one of them shared: the
+// claimant would otherwise answer them with bytes of its choice.
+func TestRelayDisputed(t *testing.T) {
+	w := newUploadWorld(t)
+	const id = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	asked := false
+	w.s.peers = disputedPeers{id: id, fakePeers: fakePeers{do: func(req *http.Request) (*http.Response, error) {
+		asked = true
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}"))}, nil
+	}}}
+	req := httptest.NewRequest("GET", "/api/v1/evidence/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	rec := httptest.NewRecorder()
+	w.s.ServeHTTP(rec, req)
+	if asked || rec.Code != http.StatusNotFound {
+		t.Errorf("GET a disputed item = %d (relayed: %v), want 404, not relayed", rec.Code, asked)
 	}
 }

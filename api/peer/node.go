@@ -239,6 +239,10 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		problem.Localized(w, r, http.StatusInternalServerError, "internal", problem.M("title.internal"), problem.M("notice-not-stored"))
 		return
 	}
+	if n.Disputed(nt.Grantee, nt.Target) {
+		n.cfg.Log.Warn("peer: two members claim the same shared item or matter; its reads are relayed to neither",
+			"target", nt.Target, "grantee", nt.Grantee, "member", member, "share", nt.Share)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -407,7 +411,7 @@ func (n *Node) Received(org string) ([]Inbound, error) {
 func (n *Node) HomeOf(org, target string) (member string, ok bool) {
 	n.cfg.DB.View(func(tx *bolt.Tx) error {
 		id := tx.Bucket(bTarget).Get(targetKey(target, org))
-		if id == nil {
+		if id == nil || bytes.Equal(id, disputedTarget) {
 			return nil
 		}
 		in, err := getInbound(tx, string(id))
@@ -417,6 +421,17 @@ func (n *Node) HomeOf(org, target string) (member string, ok bool) {
 		return nil
 	})
 	return member, ok
+}
+
+// Disputed reports whether two members noticed target (an evidence or
+// matter ID) for org: its reads are relayed to neither (route).
+func (n *Node) Disputed(org, target string) bool {
+	var d bool
+	n.cfg.DB.View(func(tx *bolt.Tx) error {
+		d = bytes.Equal(tx.Bucket(bTarget).Get(targetKey(target, org)), disputedTarget)
+		return nil
+	})
+	return d
 }
 
 // MatterHomes are the members that shared a matter with org (active,

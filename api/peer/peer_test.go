@@ -301,3 +301,63 @@ func TestRotatedMember(t *testing.T) {
 		t.Errorf("Do(old ID) without Current = %v, want ErrUnreachable (the node presents another member ID)", err)
 	}
 }
+
+// A member cannot take over the reads of an item another member shared:
+// evidence IDs are random, so a second member naming the same target for
+// the same grantee is lying (or is lied about). The grantee's node then
+// serves neither: it never relays the reads of a disputed item, whichever
+// member noticed it first.
+func TestNoticeTargetOfAnotherMember(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "B", "C")
+	a, b, c := ms[0], ms[1], ms[2]
+	home := map[string]string{"firm": a.id, "bfirm": b.id, "court": c.id}
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami())
+	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, home, nil, whoami())
+	bn, _ := serveNode(t, b, map[string]string{c.id: cURL}, home, nil, whoami())
+	now := time.Now().UTC()
+	nt := Notice{V: 1, Share: "sh1", Kind: "evidence", Target: "item1", Grantor: "firm", GrantorName: "Firm", Grantee: "court", CreatedAt: now}
+	if err := an.send(context.Background(), c.id, &nt); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := cn.HomeOf("court", "item1"); !ok || m != a.id {
+		t.Fatalf("HomeOf(court, item1) = %.8s %v, want A", m, ok)
+	}
+	steal := Notice{V: 1, Share: "sh9", Kind: "evidence", Target: "item1", Grantor: "bfirm", GrantorName: "B Firm", Grantee: "court", CreatedAt: now}
+	if err := bn.send(context.Background(), c.id, &steal); err != nil {
+		t.Fatalf("B's notice of A's item: %v, want acknowledged (and not followed)", err)
+	}
+	if m, ok := cn.HomeOf("court", "item1"); ok {
+		t.Errorf("HomeOf(court, item1) after B claimed it = %.8s, want none (disputed)", m)
+	}
+	// Neither member's later notices undo the dispute.
+	for _, n := range []*Node{an, bn} {
+		again := nt
+		if n == bn {
+			again = steal
+		}
+		again.Share += "-again"
+		if err := n.send(context.Background(), c.id, &again); err != nil {
+			t.Fatal(err)
+		}
+		if m, ok := cn.HomeOf("court", "item1"); ok {
+			t.Errorf("HomeOf(court, item1) after a new notice = %.8s, want none (disputed)", m)
+		}
+	}
+
+	// B noticed first: A's notice disputes it too, and is acknowledged,
+	// so A's outbox to C does not stall behind it.
+	steal2 := steal
+	steal2.Share, steal2.Target = "sh10", "item2"
+	if err := bn.send(context.Background(), c.id, &steal2); err != nil {
+		t.Fatal(err)
+	}
+	nt2 := nt
+	nt2.Share, nt2.Target = "sh2", "item2"
+	if err := an.send(context.Background(), c.id, &nt2); err != nil {
+		t.Fatalf("A's notice of an item B claimed first: %v, want acknowledged", err)
+	}
+	if m, ok := cn.HomeOf("court", "item2"); ok {
+		t.Errorf("HomeOf(court, item2) = %.8s, want none (disputed)", m)
+	}
+}
