@@ -88,14 +88,30 @@ func (s *Server) receivedRemote(org string) ([]ShareView, error) {
 			name = m.Name
 		}
 		out[i] = RemoteShare(&in, name)
+		out[i].OwnerName = s.grantorName(in.Grantor)
 		out[i].HomeRemovedAt = m.Removed
 	}
 	return out, nil
 }
 
+// grantorName is the directory's name of org, the grantor of a share
+// made on another member's node; "" if the directory has none. The name
+// a notice states is its sender's to choose, so it is not shown.
+func (s *Server) grantorName(org string) string {
+	if s.directory == nil {
+		return ""
+	}
+	if e, ok, err := s.directory.Org(org); err == nil && ok {
+		return e.Name
+	}
+	return ""
+}
+
 // RemoteShare is the view of a share made on another member's node, as its
 // notices told this node; memberName is that member's trust-bundle name.
 // The key that made or revoked it is not told: the grantor stands for it.
+// Its OwnerName is the notice's grantor name, which the sending member
+// chose: a caller shows the directory's name instead.
 func RemoteShare(in *peer.Inbound, memberName string) ShareView {
 	v := ShareView{Share: evidence.Share{ID: in.Share, Kind: in.Kind, Target: in.Target, Owner: in.Grantor, Grantee: in.Grantee,
 		CreatedBy: in.Grantor, CreatedAt: in.CreatedAt, ExpiresAt: in.ExpiresAt, RevokedAt: in.RevokedAt},

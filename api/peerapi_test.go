@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/peer"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/storage"
@@ -306,5 +308,36 @@ func TestRelayDisputed(t *testing.T) {
 	w.s.ServeHTTP(rec, req)
 	if asked || rec.Code != http.StatusNotFound {
 		t.Errorf("GET a disputed item = %d (relayed: %v), want 404, not relayed", rec.Code, asked)
+	}
+}
+
+// receivedPeers knows the shares in ins, made with the caller's
+// organization on other members' nodes.
+type receivedPeers struct {
+	fakePeers
+	ins []peer.Inbound
+}
+
+func (f receivedPeers) Received(string) ([]peer.Inbound, error) { return f.ins, nil }
+
+// TestReceivedGrantorName: a share another member made is listed under
+// its grantor's name in the consortium's directory, not the name its
+// notice states: the member that sends the notice chooses that, and
+// could name a court.
+func TestReceivedGrantorName(t *testing.T) {
+	w := newUploadWorld(t)
+	const firm = "ffffffffffffffffffffffffff"
+	w.s.directory = &fakeDirectory{entries: map[string]anchor.DirEntry{
+		firm: {ID: firm, Kind: "law_firm", Name: "Firm of A", Member: "a"},
+	}}
+	w.s.peers = receivedPeers{ins: []peer.Inbound{{Member: "a", Notice: peer.Notice{V: 1, Share: "sh1", Kind: "evidence",
+		Target: "aaaaaaaaaaaaaaaaaaaaaaaaaa", Grantor: firm, GrantorName: "杭州互联网法院", Grantee: w.org, CreatedAt: time.Now().UTC()}}}}
+	rec := leavingGet(t, w, "/api/v1/shares?direction=received", "")
+	var list wire.ListView[ShareView]
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &list) != nil || len(list.Items) != 1 {
+		t.Fatalf("GET received shares = %d %s", rec.Code, rec.Body)
+	}
+	if got := list.Items[0].OwnerName; got != "Firm of A" {
+		t.Errorf("received share's owner_name = %q, want the directory's %q", got, "Firm of A")
 	}
 }
