@@ -11,7 +11,7 @@ import (
 
 // Headers of every peer request.
 const (
-	HeaderRequestID   = "Custos-Peer-Request" // 32 hex digits, unique per request
+	HeaderRequestID   = "Custos-Peer-Request" // 32 lower-case hex digits, unique per request
 	HeaderRequestTime = "Custos-Peer-Time"    // RFC 3339 time the request was made
 	HeaderOrg         = "Custos-Peer-Org"     // the organization the calling node acts for
 	HeaderActor       = "Custos-Peer-Actor"   // its actor, "<org id>:<key id>"
@@ -59,8 +59,8 @@ func (g *Guard) Check(member string, h http.Header) error {
 	if err != nil || len(id) != 32 || t.Before(now.Add(-Window)) || t.Before(g.since) || t.After(now.Add(Window)) {
 		return ErrStale
 	}
-	if _, err := hex.DecodeString(id); err != nil {
-		return ErrStale
+	if b, err := hex.DecodeString(id); err != nil || hex.EncodeToString(b) != id {
+		return ErrStale // lower-case hex only: one spelling per ID
 	}
 	key := member + "/" + id
 	g.mu.Lock()

@@ -3,6 +3,7 @@ package peer
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -38,6 +39,15 @@ func TestGuard(t *testing.T) {
 	bad.Set(HeaderRequestID, "not-hex-not-hex-not-hex-not-hex!")
 	if err := g.Check("m1", bad); !errors.Is(err, ErrStale) {
 		t.Errorf("a request ID that is not hex: %v, want ErrStale", err)
+	}
+	// One spelling per ID: the same ID in capitals is not a new request.
+	upper := stamped(clock)
+	if err := g.Check("m1", upper); err != nil {
+		t.Fatalf("a fresh request: %v", err)
+	}
+	upper.Set(HeaderRequestID, strings.ToUpper(upper.Get(HeaderRequestID)))
+	if err := g.Check("m1", upper); err == nil {
+		t.Errorf("a seen request ID again, in capitals: admitted, want refused")
 	}
 
 	// The node restarts a minute later: its new guard has forgotten h, and
