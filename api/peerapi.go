@@ -349,7 +349,8 @@ var peerKeyID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,40}$`)
 
 // peerPrincipal admits a peer request for the organization it names: the
 // directory must home that organization on the calling member (a node
-// acts only for its own organizations). The request then runs as a read
+// acts only for its own organizations), and it must not be one of this
+// node's own. The request then runs as a read
 // by that organization, under the actor <org>:<key>@<member ID>.
 func (s *Server) peerPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -368,7 +369,15 @@ func (s *Server) peerPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if !found || e.Member != member {
+		// An organization this node keeps is homed here, whatever the
+		// directory says: not all of them are in it under this member (the
+		// operator organization, one whose name another holds), and an
+		// ID's home there is whichever member registered it first.
+		_, lerr := s.orgs.Org(org)
+		if lerr != nil && !errors.Is(lerr, access.ErrNotFound) {
+			return lerr
+		}
+		if !found || e.Member != member || lerr == nil {
 			return problem(http.StatusForbidden, "not-home-member", prob.M("title.not-home-member"), prob.M("not-home-org"))
 		}
 		if former, err := s.formerMembers(); err != nil {

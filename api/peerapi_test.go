@@ -341,3 +341,29 @@ func TestReceivedGrantorName(t *testing.T) {
 		t.Errorf("received share's owner_name = %q, want the directory's %q", got, "Firm of A")
 	}
 }
+
+// TestPeerLocalOrg: a member cannot act on the peer API for one of the
+// home node's own organizations, even where the directory homes it on
+// that member: an organization this node keeps is homed here. Not every
+// one is in the directory under this member (the operator organization,
+// one left out for a name another holds), and the directory's home of an
+// ID is whichever member registered it first.
+func TestPeerLocalOrg(t *testing.T) {
+	w := newUploadWorld(t)
+	ms := peerTLS(t, 3)
+	aID, cID := anchor.MemberID(ms[0].Cert), anchor.MemberID(ms[2].Cert)
+	urls := map[string]string{aID: servePeers(t, w, ms[0])}
+	c := peerNode(t, ms[2], urls)
+	// C registered A's organization's ID in the directory first.
+	w.s.directory = &fakeDirectory{entries: map[string]anchor.DirEntry{w.org: {ID: w.org, Kind: "law_firm", Name: "Squatted", Member: cID}}}
+	rec := w.upload(t, bytes.NewReader([]byte("the firm's own exhibit")), "application/octet-stream")
+	if rec.Code != 201 {
+		t.Fatalf("upload = %d %s", rec.Code, rec.Body)
+	}
+	id := strings.TrimPrefix(rec.Header().Get("Location"), "/api/v1/evidence/")
+	for _, path := range []string{"/peer/v1/evidence/" + id + "/content", "/peer/v1/evidence"} {
+		if code, body := peerGet(t, c, aID, path, w.org); code != http.StatusForbidden || !strings.Contains(body, "not-home-member") {
+			t.Errorf("C reads %s for A's own organization: %d %.200s, want 403 not-home-member", path, code, body)
+		}
+	}
+}

@@ -214,7 +214,9 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		problem.Localized(w, r, http.StatusUnprocessableEntity, "invalid-input", problem.M("title.invalid-input"), problem.M("notice-invalid"))
 		return
 	}
-	if home, ok := n.cfg.Home(nt.Grantor); !ok || n.cfg.Current(home) != n.cfg.Current(member) {
+	// A grantor this node keeps is homed here, whatever the directory
+	// says (an ID's home there is whichever member registered it first).
+	if home, ok := n.cfg.Home(nt.Grantor); !ok || n.cfg.Current(home) != n.cfg.Current(member) || n.cfg.Local(nt.Grantor) {
 		problem.Localized(w, r, http.StatusForbidden, "not-home-member", problem.M("title.not-home-member"), problem.M("notice-home"))
 		return
 	}

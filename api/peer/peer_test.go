@@ -361,3 +361,22 @@ func TestNoticeTargetOfAnotherMember(t *testing.T) {
 		t.Errorf("HomeOf(court, item2) = %.8s, want none (disputed)", m)
 	}
 }
+
+// TestNoticeLocalGrantor: a notice whose grantor is one of the receiving
+// node's own organizations is refused, even from the member the
+// directory homes it on: an organization a node keeps is homed there.
+func TestNoticeLocalGrantor(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "B", "C")
+	b, c := ms[0], ms[1]
+	home := map[string]string{"cfirm": b.id, "court": c.id} // B registered C's firm's ID first
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true, "cfirm": true}, whoami())
+	bn, _ := serveNode(t, b, map[string]string{c.id: cURL}, home, nil, whoami())
+	nt := Notice{V: 1, Share: "sh1", Kind: "evidence", Target: "item1", Grantor: "cfirm", GrantorName: "C Firm", Grantee: "court", CreatedAt: time.Now().UTC()}
+	if err := bn.send(context.Background(), c.id, &nt); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("B sends a notice for C's own firm: %v, want 403", err)
+	}
+	if _, ok := cn.HomeOf("court", "item1"); ok {
+		t.Error("C took B's notice for C's own firm")
+	}
+}
