@@ -166,20 +166,26 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 		if !evidence.ValidID(id) { // evidence and matter IDs alike
 			return next(c)
 		}
+		item := c.Param("id") != "" && strings.HasPrefix(c.Path(), "/api/v1/evidence/")
+		// What this node holds is served here, whatever a notice names:
+		// another member cannot take over the reads of local evidence.
+		if local, err := s.heldHere(c, id, item); err != nil || local {
+			if err != nil {
+				return err
+			}
+			return next(c)
+		}
 		if m, ok := s.peers.HomeOf(org, id); ok {
 			if err := s.heldByFormer(m); err != nil {
 				return err
 			}
 			return s.relay(c, []string{m})
 		}
-		if c.Param("id") == "" || !strings.HasPrefix(c.Path(), "/api/v1/evidence/") || s.peers.Disputed(org, id) {
+		if !item || s.peers.Disputed(org, id) {
 			return next(c) // a disputed item is asked of no member (peer.Node.Disputed)
 		}
 		// An item of a matter shared from another member: unknown here by
 		// ID, so asked of the members that shared matters with org.
-		if _, err := s.records.Get(c.Request().Context(), id); !errors.Is(err, evidence.ErrNotFound) {
-			return next(c)
-		}
 		all := s.peers.MatterHomes(org)
 		homes, err := s.memberHomes(all)
 		if err != nil {
@@ -193,6 +199,22 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// heldHere reports whether this node holds the evidence item (item) or
+// the matter visible to the caller's organization with ID id.
+func (s *Server) heldHere(c echo.Context, id string, item bool) (bool, error) {
+	ctx := c.Request().Context()
+	var err error
+	if item {
+		_, err = s.records.Get(ctx, id)
+	} else {
+		_, err = s.sharing.Matter(ctx, id, principal(c).Org.ID)
+	}
+	if errors.Is(err, evidence.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // relayHeaders are the answer headers a relay passes on.

@@ -367,3 +367,29 @@ func TestPeerLocalOrg(t *testing.T) {
 		}
 	}
 }
+
+// TestRelayLocalFirst: an item or matter this node holds is served here,
+// whatever a notice says: a member that sent a notice naming a local ID
+// for one of this node's organizations would otherwise receive its reads
+// of its own evidence, and answer them as it liked.
+func TestRelayLocalFirst(t *testing.T) {
+	w := newUploadWorld(t)
+	relayed := 0
+	w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) { // every ID "shared from m"
+		relayed++
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}"))}, nil
+	}}
+	rec := w.upload(t, bytes.NewReader([]byte("our own exhibit")), "application/octet-stream")
+	id := strings.TrimPrefix(rec.Header().Get("Location"), "/api/v1/evidence/")
+	rec = w.post(t, "/api/v1/matters", strings.NewReader(`{"title":"Our matter"}`), "application/json")
+	var m struct{ ID string }
+	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &m) != nil {
+		t.Fatalf("create matter = %d %s", rec.Code, rec.Body)
+	}
+	for _, path := range []string{"/api/v1/evidence/" + id, "/api/v1/evidence/" + id + "/content", "/api/v1/matters/" + m.ID, "/api/v1/evidence?matter=" + m.ID} {
+		relayed = 0
+		if rec := leavingGet(t, w, path, ""); rec.Code != 200 || relayed != 0 {
+			t.Errorf("GET %s = %d (%d relays), want 200 from this node", path, rec.Code, relayed)
+		}
+	}
+}
