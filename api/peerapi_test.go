@@ -393,3 +393,18 @@ func TestRelayLocalFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamCheckEmpty: an empty download is checked too: its ETag must be
+// the SHA-256 of nothing.
+func TestStreamCheckEmpty(t *testing.T) {
+	empty, other := sha256.Sum256(nil), sha256.Sum256([]byte("x"))
+	for _, tc := range []struct {
+		want string
+		ok   bool
+	}{{hex.EncodeToString(empty[:]), true}, {hex.EncodeToString(other[:]), false}} {
+		err := relayCopy(io.Discard, &streamCheck{r: bytes.NewReader(nil), h: sha256.New(), want: tc.want, size: 0}, make([]byte, 1024))
+		if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, errRelayMismatch)) {
+			t.Errorf("relayCopy(empty, want %.8s) = %v, want ok %v", tc.want, err, tc.ok)
+		}
+	}
+}
