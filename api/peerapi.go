@@ -261,6 +261,9 @@ func (s *Server) relay(c echo.Context, members []string) error {
 		break
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 { // the peer routes never redirect
+		return problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"), prob.M("bad-relay-redirect"))
+	}
 	download := req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && strings.HasSuffix(req.URL.Path, "/content")
 	want, ok := strings.CutPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), "sha256:")
 	if download && (!ok || resp.ContentLength < 0) {

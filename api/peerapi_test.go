@@ -408,3 +408,18 @@ func TestStreamCheckEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestRelayRedirect: a home node's redirect is not passed on to the
+// client (which would follow it with its own credentials): 502.
+func TestRelayRedirect(t *testing.T) {
+	w := newUploadWorld(t)
+	w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) {
+		h := http.Header{}
+		h.Set("Location", "http://169.254.169.254/latest")
+		return &http.Response{StatusCode: http.StatusFound, Header: h, Body: io.NopCloser(strings.NewReader(""))}, nil
+	}}
+	rec := leavingGet(t, w, "/api/v1/evidence/aaaaaaaaaaaaaaaaaaaaaaaaaa", "")
+	if rec.Code != http.StatusBadGateway || rec.Header().Get("Location") != "" || !strings.Contains(rec.Body.String(), "bad-relay") {
+		t.Errorf("a redirect from the home node = %d (Location %q) %s, want 502 bad-relay", rec.Code, rec.Header().Get("Location"), rec.Body)
+	}
+}

@@ -124,7 +124,10 @@ func (n *Node) addClient(member, u string) error {
 	tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16, ReadBufferSize: 256 << 10, WriteBufferSize: 64 << 10,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, TLSHandshakeTimeout: 5 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second}
-	n.clients[member], n.urls[member] = &http.Client{Transport: tr}, u
+	// A member's answer is taken as it is: a redirect would send this
+	// node elsewhere, even to plain HTTP, which no certificate guards.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	n.clients[member], n.urls[member] = &http.Client{Transport: tr, CheckRedirect: noRedirect}, u
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -378,5 +379,26 @@ func TestNoticeLocalGrantor(t *testing.T) {
 	}
 	if _, ok := cn.HomeOf("court", "item1"); ok {
 		t.Error("C took B's notice for C's own firm")
+	}
+}
+
+// TestNoRedirect: a member's node that answers with a redirect does not
+// send this node anywhere else: the answer is returned as it is, and the
+// place it names (here a plain-HTTP server, which no certificate check
+// would guard) is never asked.
+func TestNoRedirect(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	var hit atomic.Int32
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit.Add(1) }))
+	t.Cleanup(plain.Close)
+	_, aURL := serveNode(t, a, nil, nil, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/internal", http.StatusFound)
+	}))
+	cn, _ := serveNode(t, c, map[string]string{a.id: aURL}, nil, nil, whoami())
+	code, _, err := get(t, cn, a.id, "/peer/v1/evidence/x")
+	if err != nil || code != http.StatusFound || hit.Load() != 0 {
+		t.Errorf("a redirect from A = %d %v, %d requests to where it points; want the 302 itself, none", code, err, hit.Load())
 	}
 }
