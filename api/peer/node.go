@@ -124,12 +124,14 @@ func (n *Node) addClient(member, u string) error {
 	tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16, ReadBufferSize: 256 << 10, WriteBufferSize: 64 << 10,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, TLSHandshakeTimeout: 5 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second}
-	// A member's answer is taken as it is: a redirect would send this
-	// node elsewhere, even to plain HTTP, which no certificate guards.
-	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	n.clients[member], n.urls[member] = &http.Client{Transport: tr, CheckRedirect: noRedirect}, u
 	return nil
 }
+
+// noRedirect is the peer clients' redirect policy: a member's answer is
+// taken as it is, since a redirect would send this node elsewhere, even to
+// plain HTTP, which no certificate check guards.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // client is the client and base URL that reach member: the URL configured
 // for it or, for a member that rotated its key, for one of its former

@@ -402,3 +402,26 @@ func TestNoRedirect(t *testing.T) {
 		t.Errorf("a redirect from A = %d %v, %d requests to where it points; want the 302 itself, none", code, err, hit.Load())
 	}
 }
+
+// TestFetchDirectoryNoRedirect: a joining node's directory request does
+// not follow a redirect either.
+func TestFetchDirectoryNoRedirect(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	var hit atomic.Int32
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit.Add(1) }))
+	t.Cleanup(plain.Close)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+DirectoryPath, http.StatusFound)
+	}))
+	var err error
+	if srv.TLS, err = a.tls.Server(); err != nil {
+		t.Fatal(err)
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	if _, err := FetchDirectory(context.Background(), c.tls, srv.URL); err == nil || hit.Load() != 0 {
+		t.Errorf("FetchDirectory from a node that redirects = %v, %d requests to where it points; want an error, none", err, hit.Load())
+	}
+}
