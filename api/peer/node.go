@@ -123,10 +123,15 @@ func (n *Node) addClient(member, u string) error {
 	// HTTP/2's flow control would slow down for nothing.
 	tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16, ReadBufferSize: 256 << 10, WriteBufferSize: 64 << 10,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, TLSHandshakeTimeout: 5 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second}
+		ResponseHeaderTimeout: 30 * time.Second, MaxResponseHeaderBytes: MaxHeaderBytes}
 	n.clients[member], n.urls[member] = &http.Client{Transport: tr, CheckRedirect: noRedirect}, u
 	return nil
 }
+
+// MaxHeaderBytes bounds the header of a member's answer (net/http's
+// default is 10 MiB): a file name in Content-Disposition is the longest
+// header a node sends.
+const MaxHeaderBytes = 64 << 10
 
 // noRedirect is the peer clients' redirect policy: a member's answer is
 // taken as it is, since a redirect would send this node elsewhere, even to

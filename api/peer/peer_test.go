@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -423,5 +424,22 @@ func TestFetchDirectoryNoRedirect(t *testing.T) {
 	t.Cleanup(srv.Close)
 	if _, err := FetchDirectory(context.Background(), c.tls, srv.URL); err == nil || hit.Load() != 0 {
 		t.Errorf("FetchDirectory from a node that redirects = %v, %d requests to where it points; want an error, none", err, hit.Load())
+	}
+}
+
+// TestResponseHeaderLimit: a member's node cannot make this node hold
+// megabytes of answer header (net/http's default allows 10 MiB).
+func TestResponseHeaderLimit(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	_, aURL := serveNode(t, a, nil, nil, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 64 {
+			w.Header().Set(fmt.Sprintf("X-Big-%d", i), strings.Repeat("x", 16<<10)) // 1 MiB in all
+		}
+	}))
+	cn, _ := serveNode(t, c, map[string]string{a.id: aURL}, nil, nil, whoami())
+	if code, _, err := get(t, cn, a.id, "/peer/v1/evidence/x"); err == nil {
+		t.Errorf("an answer with 1 MiB of header = %d, want refused", code)
 	}
 }
