@@ -175,7 +175,8 @@ const NoticesPath = "/peer/v1/notices"
 // Handler admits peer requests: the caller must be a member (its node
 // certificate is checked under the root in the TLS handshake, its member
 // here), with a fresh request ID and time (409 replayed-request, 400
-// stale-request otherwise). It serves share notices itself and passes the
+// stale-request otherwise), and not past its bound of kept request IDs
+// (503 busy, Retry-After: 10). It serves share notices itself and passes the
 // rest to next, with the caller's member in the context (MemberFrom).
 // DirectoryPath alone answers any node under the root, member or not yet:
 // a read of addresses that changes nothing.
@@ -191,6 +192,10 @@ func (n *Node) Handler(next http.Handler) http.Handler {
 			return
 		}
 		switch err := n.guard.Check(member, r.Header); {
+		case errors.Is(err, ErrBusy):
+			w.Header().Set("Retry-After", "10")
+			problem.Localized(w, r, http.StatusServiceUnavailable, "busy", problem.M("title.busy"), problem.M("peer-busy"))
+			return
 		case errors.Is(err, ErrReplayed):
 			problem.Localized(w, r, http.StatusConflict, "replayed-request", problem.M("title.replayed-request"), problem.M("replayed-request"))
 			return
