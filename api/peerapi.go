@@ -39,6 +39,9 @@ type Peers interface {
 	Received(org string) ([]peer.Inbound, error)
 	HomeOf(org, target string) (member string, ok bool)
 	MatterHomes(org string) []string
+	// Disputed reports whether two members noticed target for org: its
+	// reads are relayed to neither.
+	Disputed(org, target string) bool
 	Do(ctx context.Context, member string, req *http.Request) (*http.Response, error)
 }
 
@@ -85,14 +88,30 @@ func (s *Server) receivedRemote(org string) ([]ShareView, error) {
 			name = m.Name
 		}
 		out[i] = RemoteShare(&in, name)
+		out[i].OwnerName = s.grantorName(in.Grantor)
 		out[i].HomeRemovedAt = m.Removed
 	}
 	return out, nil
 }
 
+// grantorName is the directory's name of org, the grantor of a share
+// made on another member's node; "" if the directory has none. The name
+// a notice states is its sender's to choose, so it is not shown.
+func (s *Server) grantorName(org string) string {
+	if s.directory == nil {
+		return ""
+	}
+	if e, ok, err := s.directory.Org(org); err == nil && ok {
+		return e.Name
+	}
+	return ""
+}
+
 // RemoteShare is the view of a share made on another member's node, as its
 // notices told this node; memberName is that member's trust-bundle name.
 // The key that made or revoked it is not told: the grantor stands for it.
+// Its OwnerName is the notice's grantor name, which the sending member
+// chose: a caller shows the directory's name instead.
 func RemoteShare(in *peer.Inbound, memberName string) ShareView {
 	v := ShareView{Share: evidence.Share{ID: in.Share, Kind: in.Kind, Target: in.Target, Owner: in.Grantor, Grantee: in.Grantee,
 		CreatedBy: in.Grantor, CreatedAt: in.CreatedAt, ExpiresAt: in.ExpiresAt, RevokedAt: in.RevokedAt},
@@ -147,20 +166,26 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 		if !evidence.ValidID(id) { // evidence and matter IDs alike
 			return next(c)
 		}
+		item := c.Param("id") != "" && strings.HasPrefix(c.Path(), "/api/v1/evidence/")
+		// What this node holds is served here, whatever a notice names:
+		// another member cannot take over the reads of local evidence.
+		if local, err := s.heldHere(c, id, item); err != nil || local {
+			if err != nil {
+				return err
+			}
+			return next(c)
+		}
 		if m, ok := s.peers.HomeOf(org, id); ok {
 			if err := s.heldByFormer(m); err != nil {
 				return err
 			}
 			return s.relay(c, []string{m})
 		}
-		if c.Param("id") == "" || !strings.HasPrefix(c.Path(), "/api/v1/evidence/") {
-			return next(c)
+		if !item || s.peers.Disputed(org, id) {
+			return next(c) // a disputed item is asked of no member (peer.Node.Disputed)
 		}
 		// An item of a matter shared from another member: unknown here by
 		// ID, so asked of the members that shared matters with org.
-		if _, err := s.records.Get(c.Request().Context(), id); !errors.Is(err, evidence.ErrNotFound) {
-			return next(c)
-		}
 		all := s.peers.MatterHomes(org)
 		homes, err := s.memberHomes(all)
 		if err != nil {
@@ -174,6 +199,22 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// heldHere reports whether this node holds the evidence item (item) or
+// the matter visible to the caller's organization with ID id.
+func (s *Server) heldHere(c echo.Context, id string, item bool) (bool, error) {
+	ctx := c.Request().Context()
+	var err error
+	if item {
+		_, err = s.records.Get(ctx, id)
+	} else {
+		_, err = s.sharing.Matter(ctx, id, principal(c).Org.ID)
+	}
+	if errors.Is(err, evidence.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // relayHeaders are the answer headers a relay passes on.
@@ -220,6 +261,9 @@ func (s *Server) relay(c echo.Context, members []string) error {
 		break
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 { // the peer routes never redirect
+		return problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"), prob.M("bad-relay-redirect"))
+	}
 	download := req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && strings.HasSuffix(req.URL.Path, "/content")
 	want, ok := strings.CutPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), "sha256:")
 	if download && (!ok || resp.ContentLength < 0) {
@@ -299,7 +343,7 @@ func (v *streamCheck) Read(p []byte) (int, error) {
 	switch {
 	case v.n > v.size, errors.Is(err, io.EOF) && v.n < v.size:
 		return 0, fmt.Errorf("%w: %d bytes, want %d", errRelayMismatch, v.n, v.size)
-	case v.n == v.size && k > 0 && hex.EncodeToString(v.h.Sum(nil)) != v.want:
+	case v.n == v.size && (k > 0 || v.size == 0) && hex.EncodeToString(v.h.Sum(nil)) != v.want: // an empty item too
 		return 0, fmt.Errorf("%w: sha256 %x, want %s", errRelayMismatch, v.h.Sum(nil), v.want)
 	}
 	return k, err
@@ -330,7 +374,8 @@ var peerKeyID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,40}$`)
 
 // peerPrincipal admits a peer request for the organization it names: the
 // directory must home that organization on the calling member (a node
-// acts only for its own organizations). The request then runs as a read
+// acts only for its own organizations), and it must not be one of this
+// node's own. The request then runs as a read
 // by that organization, under the actor <org>:<key>@<member ID>.
 func (s *Server) peerPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -349,7 +394,15 @@ func (s *Server) peerPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if !found || e.Member != member {
+		// An organization this node keeps is homed here, whatever the
+		// directory says: not all of them are in it under this member (the
+		// operator organization, one whose name another holds), and an
+		// ID's home there is whichever member registered it first.
+		_, lerr := s.orgs.Org(org)
+		if lerr != nil && !errors.Is(lerr, access.ErrNotFound) {
+			return lerr
+		}
+		if !found || e.Member != member || lerr == nil {
 			return problem(http.StatusForbidden, "not-home-member", prob.M("title.not-home-member"), prob.M("not-home-org"))
 		}
 		if former, err := s.formerMembers(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/peer"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/storage"
@@ -198,6 +200,7 @@ func (f fakePeers) Self() string                             { return "self" }
 func (f fakePeers) Received(string) ([]peer.Inbound, error)  { return nil, nil }
 func (f fakePeers) HomeOf(org, target string) (string, bool) { return "m", true }
 func (f fakePeers) MatterHomes(string) []string              { return nil }
+func (f fakePeers) Disputed(org, target string) bool         { return false }
 func (f fakePeers) Do(_ context.Context, _ string, req *http.Request) (*http.Response, error) {
 	return f.do(req)
 }
@@ -274,5 +277,149 @@ func TestRelayLanguage(t *testing.T) {
 	w.s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden || rec.Header().Get("Content-Language") != "zh-CN" || !strings.Contains(rec.Body.String(), "无权操作") {
 		t.Errorf("relayed problem = %d %v %s, want it in Chinese", rec.Code, rec.Header(), rec.Body)
+	}
+}
+
+// disputedPeers knows id as disputed (two members noticed it for the
+// caller's organization), and knows member "b" shared a matter with it.
+type disputedPeers struct {
+	fakePeers
+	id string
+}
+
+func (f disputedPeers) HomeOf(org, target string) (string, bool) { return "", false }
+func (f disputedPeers) MatterHomes(string) []string              { return []string{"b"} }
+func (f disputedPeers) Disputed(org, target string) bool         { return target == f.id }
+
+// TestRelayDisputed: the reads of an item two members claimed are relayed
+// to no member, not even as an item of a matter one of them shared: the
+// claimant would otherwise answer them with bytes of its choice.
+func TestRelayDisputed(t *testing.T) {
+	w := newUploadWorld(t)
+	const id = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	asked := false
+	w.s.peers = disputedPeers{id: id, fakePeers: fakePeers{do: func(req *http.Request) (*http.Response, error) {
+		asked = true
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}"))}, nil
+	}}}
+	req := httptest.NewRequest("GET", "/api/v1/evidence/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	rec := httptest.NewRecorder()
+	w.s.ServeHTTP(rec, req)
+	if asked || rec.Code != http.StatusNotFound {
+		t.Errorf("GET a disputed item = %d (relayed: %v), want 404, not relayed", rec.Code, asked)
+	}
+}
+
+// receivedPeers knows the shares in ins, made with the caller's
+// organization on other members' nodes.
+type receivedPeers struct {
+	fakePeers
+	ins []peer.Inbound
+}
+
+func (f receivedPeers) Received(string) ([]peer.Inbound, error) { return f.ins, nil }
+
+// TestReceivedGrantorName: a share another member made is listed under
+// its grantor's name in the consortium's directory, not the name its
+// notice states: the member that sends the notice chooses that, and
+// could name a court.
+func TestReceivedGrantorName(t *testing.T) {
+	w := newUploadWorld(t)
+	const firm = "ffffffffffffffffffffffffff"
+	w.s.directory = &fakeDirectory{entries: map[string]anchor.DirEntry{
+		firm: {ID: firm, Kind: "law_firm", Name: "Firm of A", Member: "a"},
+	}}
+	w.s.peers = receivedPeers{ins: []peer.Inbound{{Member: "a", Notice: peer.Notice{V: 1, Share: "sh1", Kind: "evidence",
+		Target: "aaaaaaaaaaaaaaaaaaaaaaaaaa", Grantor: firm, GrantorName: "杭州互联网法院", Grantee: w.org, CreatedAt: time.Now().UTC()}}}}
+	rec := leavingGet(t, w, "/api/v1/shares?direction=received", "")
+	var list wire.ListView[ShareView]
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &list) != nil || len(list.Items) != 1 {
+		t.Fatalf("GET received shares = %d %s", rec.Code, rec.Body)
+	}
+	if got := list.Items[0].OwnerName; got != "Firm of A" {
+		t.Errorf("received share's owner_name = %q, want the directory's %q", got, "Firm of A")
+	}
+}
+
+// TestPeerLocalOrg: a member cannot act on the peer API for one of the
+// home node's own organizations, even where the directory homes it on
+// that member: an organization this node keeps is homed here. Not every
+// one is in the directory under this member (the operator organization,
+// one left out for a name another holds), and the directory's home of an
+// ID is whichever member registered it first.
+func TestPeerLocalOrg(t *testing.T) {
+	w := newUploadWorld(t)
+	ms := peerTLS(t, 3)
+	aID, cID := anchor.MemberID(ms[0].Cert), anchor.MemberID(ms[2].Cert)
+	urls := map[string]string{aID: servePeers(t, w, ms[0])}
+	c := peerNode(t, ms[2], urls)
+	// C registered A's organization's ID in the directory first.
+	w.s.directory = &fakeDirectory{entries: map[string]anchor.DirEntry{w.org: {ID: w.org, Kind: "law_firm", Name: "Squatted", Member: cID}}}
+	rec := w.upload(t, bytes.NewReader([]byte("the firm's own exhibit")), "application/octet-stream")
+	if rec.Code != 201 {
+		t.Fatalf("upload = %d %s", rec.Code, rec.Body)
+	}
+	id := strings.TrimPrefix(rec.Header().Get("Location"), "/api/v1/evidence/")
+	for _, path := range []string{"/peer/v1/evidence/" + id + "/content", "/peer/v1/evidence"} {
+		if code, body := peerGet(t, c, aID, path, w.org); code != http.StatusForbidden || !strings.Contains(body, "not-home-member") {
+			t.Errorf("C reads %s for A's own organization: %d %.200s, want 403 not-home-member", path, code, body)
+		}
+	}
+}
+
+// TestRelayLocalFirst: an item or matter this node holds is served here,
+// whatever a notice says: a member that sent a notice naming a local ID
+// for one of this node's organizations would otherwise receive its reads
+// of its own evidence, and answer them as it liked.
+func TestRelayLocalFirst(t *testing.T) {
+	w := newUploadWorld(t)
+	relayed := 0
+	w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) { // every ID "shared from m"
+		relayed++
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}"))}, nil
+	}}
+	rec := w.upload(t, bytes.NewReader([]byte("our own exhibit")), "application/octet-stream")
+	id := strings.TrimPrefix(rec.Header().Get("Location"), "/api/v1/evidence/")
+	rec = w.post(t, "/api/v1/matters", strings.NewReader(`{"title":"Our matter"}`), "application/json")
+	var m struct{ ID string }
+	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &m) != nil {
+		t.Fatalf("create matter = %d %s", rec.Code, rec.Body)
+	}
+	for _, path := range []string{"/api/v1/evidence/" + id, "/api/v1/evidence/" + id + "/content", "/api/v1/matters/" + m.ID, "/api/v1/evidence?matter=" + m.ID} {
+		relayed = 0
+		if rec := leavingGet(t, w, path, ""); rec.Code != 200 || relayed != 0 {
+			t.Errorf("GET %s = %d (%d relays), want 200 from this node", path, rec.Code, relayed)
+		}
+	}
+}
+
+// TestStreamCheckEmpty: an empty download is checked too: its ETag must be
+// the SHA-256 of nothing.
+func TestStreamCheckEmpty(t *testing.T) {
+	empty, other := sha256.Sum256(nil), sha256.Sum256([]byte("x"))
+	for _, tc := range []struct {
+		want string
+		ok   bool
+	}{{hex.EncodeToString(empty[:]), true}, {hex.EncodeToString(other[:]), false}} {
+		err := relayCopy(io.Discard, &streamCheck{r: bytes.NewReader(nil), h: sha256.New(), want: tc.want, size: 0}, make([]byte, 1024))
+		if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, errRelayMismatch)) {
+			t.Errorf("relayCopy(empty, want %.8s) = %v, want ok %v", tc.want, err, tc.ok)
+		}
+	}
+}
+
+// TestRelayRedirect: a home node's redirect is not passed on to the
+// client (which would follow it with its own credentials): 502.
+func TestRelayRedirect(t *testing.T) {
+	w := newUploadWorld(t)
+	w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) {
+		h := http.Header{}
+		h.Set("Location", "http://169.254.169.254/latest")
+		return &http.Response{StatusCode: http.StatusFound, Header: h, Body: io.NopCloser(strings.NewReader(""))}, nil
+	}}
+	rec := leavingGet(t, w, "/api/v1/evidence/aaaaaaaaaaaaaaaaaaaaaaaaaa", "")
+	if rec.Code != http.StatusBadGateway || rec.Header().Get("Location") != "" || !strings.Contains(rec.Body.String(), "bad-relay") {
+		t.Errorf("a redirect from the home node = %d (Location %q) %s, want 502 bad-relay", rec.Code, rec.Header().Get("Location"), rec.Body)
 	}
 }

@@ -102,7 +102,7 @@ func FetchDirectory(ctx context.Context, c TLSConfig, base string) (*Directory, 
 			return err
 		},
 	}
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc, TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
+	hc := &http.Client{Timeout: 30 * time.Second, CheckRedirect: noRedirect, Transport: &http.Transport{TLSClientConfig: tc, MaxResponseHeaderBytes: MaxHeaderBytes, TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
 	defer hc.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+DirectoryPath, nil)
 	if err != nil {

@@ -124,10 +124,20 @@ func (n *Node) addClient(member, u string) error {
 	// HTTP/2's flow control would slow down for nothing.
 	tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16, ReadBufferSize: 256 << 10, WriteBufferSize: 64 << 10,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, TLSHandshakeTimeout: 5 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second}
-	n.clients[member], n.urls[member] = &http.Client{Transport: tr}, u
+		ResponseHeaderTimeout: 30 * time.Second, MaxResponseHeaderBytes: MaxHeaderBytes}
+	n.clients[member], n.urls[member] = &http.Client{Transport: tr, CheckRedirect: noRedirect}, u
 	return nil
 }
+
+// MaxHeaderBytes bounds the header of a member's answer (net/http's
+// default is 10 MiB): a file name in Content-Disposition is the longest
+// header a node sends.
+const MaxHeaderBytes = 64 << 10
+
+// noRedirect is the peer clients' redirect policy: a member's answer is
+// taken as it is, since a redirect would send this node elsewhere, even to
+// plain HTTP, which no certificate check guards.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // client is the client and base URL that reach member: the URL configured
 // for it or, for a member that rotated its key, for one of its former
@@ -166,7 +176,8 @@ const NoticesPath = "/peer/v1/notices"
 // Handler admits peer requests: the caller must be a member (its node
 // certificate is checked under the root in the TLS handshake, its member
 // here), with a fresh request ID and time (409 replayed-request, 400
-// stale-request otherwise). It serves share notices itself and passes the
+// stale-request otherwise), and not past its bound of kept request IDs
+// (503 busy, Retry-After: 10). It serves share notices itself and passes the
 // rest to next, with the caller's member in the context (MemberFrom).
 // DirectoryPath alone answers any node under the root, member or not yet:
 // a read of addresses that changes nothing.
@@ -182,6 +193,10 @@ func (n *Node) Handler(next http.Handler) http.Handler {
 			return
 		}
 		switch err := n.guard.Check(member, r.Header); {
+		case errors.Is(err, ErrBusy):
+			w.Header().Set("Retry-After", "10")
+			problem.Localized(w, r, http.StatusServiceUnavailable, "busy", problem.M("title.busy"), problem.M("peer-busy"))
+			return
 		case errors.Is(err, ErrReplayed):
 			problem.Localized(w, r, http.StatusConflict, "replayed-request", problem.M("title.replayed-request"), problem.M("replayed-request"))
 			return
@@ -220,7 +235,9 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		problem.Localized(w, r, http.StatusUnprocessableEntity, "invalid-input", problem.M("title.invalid-input"), problem.M("notice-invalid"))
 		return
 	}
-	if home, ok := n.cfg.Home(nt.Grantor); !ok || n.cfg.Current(home) != n.cfg.Current(member) {
+	// A grantor this node keeps is homed here, whatever the directory
+	// says (an ID's home there is whichever member registered it first).
+	if home, ok := n.cfg.Home(nt.Grantor); !ok || n.cfg.Current(home) != n.cfg.Current(member) || n.cfg.Local(nt.Grantor) {
 		problem.Localized(w, r, http.StatusForbidden, "not-home-member", problem.M("title.not-home-member"), problem.M("notice-home"))
 		return
 	}
@@ -244,6 +261,10 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		n.cfg.Log.Error("peer: storing a share notice", "err", err)
 		problem.Localized(w, r, http.StatusInternalServerError, "internal", problem.M("title.internal"), problem.M("notice-not-stored"))
 		return
+	}
+	if n.Disputed(nt.Grantee, nt.Target) {
+		n.cfg.Log.Warn("peer: two members claim the same shared item or matter; its reads are relayed to neither",
+			"target", nt.Target, "grantee", nt.Grantee, "member", member, "share", nt.Share)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -413,7 +434,7 @@ func (n *Node) Received(org string) ([]Inbound, error) {
 func (n *Node) HomeOf(org, target string) (member string, ok bool) {
 	n.cfg.DB.View(func(tx *bolt.Tx) error {
 		id := tx.Bucket(bTarget).Get(targetKey(target, org))
-		if id == nil {
+		if id == nil || bytes.Equal(id, disputedTarget) {
 			return nil
 		}
 		in, err := getInbound(tx, string(id))
@@ -423,6 +444,17 @@ func (n *Node) HomeOf(org, target string) (member string, ok bool) {
 		return nil
 	})
 	return member, ok
+}
+
+// Disputed reports whether two members noticed target (an evidence or
+// matter ID) for org: its reads are relayed to neither (route).
+func (n *Node) Disputed(org, target string) bool {
+	var d bool
+	n.cfg.DB.View(func(tx *bolt.Tx) error {
+		d = bytes.Equal(tx.Bucket(bTarget).Get(targetKey(target, org)), disputedTarget)
+		return nil
+	})
+	return d
 }
 
 // MatterHomes are the members that shared a matter with org (active,

@@ -86,7 +86,7 @@ var (
 	bOutbox  = []byte("peer.outbox")  // seq(8) → outgoing JSON
 	bInbox   = []byte("peer.inbox")   // share ID → Inbound JSON
 	bGranted = []byte("peer.granted") // grantee ‖ share ID → ∅
-	bTarget  = []byte("peer.target")  // target ‖ 0 ‖ grantee → share ID (the newest)
+	bTarget  = []byte("peer.target")  // target ‖ 0 ‖ grantee → share ID (the newest), or disputedTarget
 )
 
 type outgoing struct {
@@ -154,13 +154,41 @@ func receive(tx *bolt.Tx, member string, nt *Notice, current func(string) string
 	if err := tx.Bucket(bGranted).Put([]byte(nt.Grantee+nt.Share), nil); err != nil {
 		return nil, false, err
 	}
-	if in.RevokedAt == nil {
-		if err := tx.Bucket(bTarget).Put(targetKey(nt.Target, nt.Grantee), []byte(nt.Share)); err != nil {
-			return nil, false, err
-		}
+	if err := route(tx, member, &in, current); err != nil {
+		return nil, false, err
 	}
 	return &in, isNew, nil
 }
+
+// route keeps in's share, if active, as the one whose home member the
+// reads of (target, grantee) are relayed to. Evidence and matter IDs are
+// random and held by one member: a target that two members claim for the
+// same grantee is disputed for good (disputedTarget) and relayed to
+// neither, so that a member that learned another's item ID cannot take
+// over its reads by a notice of its own, before or after the true home's.
+func route(tx *bolt.Tx, member string, in *Inbound, current func(string) string) error {
+	b, k := tx.Bucket(bTarget), targetKey(in.Target, in.Grantee)
+	switch cur := b.Get(k); {
+	case bytes.Equal(cur, disputedTarget):
+		return nil
+	case cur != nil && string(cur) != in.Share:
+		other, err := getInbound(tx, string(cur))
+		if err != nil {
+			return err
+		}
+		if other != nil && current(other.Member) != current(member) {
+			return b.Put(k, disputedTarget)
+		}
+	}
+	if in.RevokedAt != nil {
+		return nil
+	}
+	return b.Put(k, []byte(in.Share))
+}
+
+// disputedTarget marks a target two members claimed for one grantee:
+// no share ID (printable ASCII) is a zero byte.
+var disputedTarget = []byte{0}
 
 func targetKey(target, grantee string) []byte {
 	return append(append([]byte(target), 0), grantee...)

@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -331,5 +333,145 @@ func TestRotatedMember(t *testing.T) {
 	plain, _ := serveNode(t, c, map[string]string{a.id: a2URL}, home, nil, whoami())
 	if _, _, err := get(t, plain, a.id, "/peer/v1/whoami"); !errors.Is(err, ErrUnreachable) {
 		t.Errorf("Do(old ID) without Current = %v, want ErrUnreachable (the node presents another member ID)", err)
+	}
+}
+
+// A member cannot take over the reads of an item another member shared:
+// evidence IDs are random, so a second member naming the same target for
+// the same grantee is lying (or is lied about). The grantee's node then
+// serves neither: it never relays the reads of a disputed item, whichever
+// member noticed it first.
+func TestNoticeTargetOfAnotherMember(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "B", "C")
+	a, b, c := ms[0], ms[1], ms[2]
+	home := map[string]string{"firm": a.id, "bfirm": b.id, "court": c.id}
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami())
+	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, home, nil, whoami())
+	bn, _ := serveNode(t, b, map[string]string{c.id: cURL}, home, nil, whoami())
+	now := time.Now().UTC()
+	nt := Notice{V: 1, Share: "sh1", Kind: "evidence", Target: "item1", Grantor: "firm", GrantorName: "Firm", Grantee: "court", CreatedAt: now}
+	if err := an.send(context.Background(), c.id, &nt); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := cn.HomeOf("court", "item1"); !ok || m != a.id {
+		t.Fatalf("HomeOf(court, item1) = %.8s %v, want A", m, ok)
+	}
+	steal := Notice{V: 1, Share: "sh9", Kind: "evidence", Target: "item1", Grantor: "bfirm", GrantorName: "B Firm", Grantee: "court", CreatedAt: now}
+	if err := bn.send(context.Background(), c.id, &steal); err != nil {
+		t.Fatalf("B's notice of A's item: %v, want acknowledged (and not followed)", err)
+	}
+	if m, ok := cn.HomeOf("court", "item1"); ok {
+		t.Errorf("HomeOf(court, item1) after B claimed it = %.8s, want none (disputed)", m)
+	}
+	// Neither member's later notices undo the dispute.
+	for _, n := range []*Node{an, bn} {
+		again := nt
+		if n == bn {
+			again = steal
+		}
+		again.Share += "-again"
+		if err := n.send(context.Background(), c.id, &again); err != nil {
+			t.Fatal(err)
+		}
+		if m, ok := cn.HomeOf("court", "item1"); ok {
+			t.Errorf("HomeOf(court, item1) after a new notice = %.8s, want none (disputed)", m)
+		}
+	}
+
+	// B noticed first: A's notice disputes it too, and is acknowledged,
+	// so A's outbox to C does not stall behind it.
+	steal2 := steal
+	steal2.Share, steal2.Target = "sh10", "item2"
+	if err := bn.send(context.Background(), c.id, &steal2); err != nil {
+		t.Fatal(err)
+	}
+	nt2 := nt
+	nt2.Share, nt2.Target = "sh2", "item2"
+	if err := an.send(context.Background(), c.id, &nt2); err != nil {
+		t.Fatalf("A's notice of an item B claimed first: %v, want acknowledged", err)
+	}
+	if m, ok := cn.HomeOf("court", "item2"); ok {
+		t.Errorf("HomeOf(court, item2) = %.8s, want none (disputed)", m)
+	}
+}
+
+// TestNoticeLocalGrantor: a notice whose grantor is one of the receiving
+// node's own organizations is refused, even from the member the
+// directory homes it on: an organization a node keeps is homed there.
+func TestNoticeLocalGrantor(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "B", "C")
+	b, c := ms[0], ms[1]
+	home := map[string]string{"cfirm": b.id, "court": c.id} // B registered C's firm's ID first
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true, "cfirm": true}, whoami())
+	bn, _ := serveNode(t, b, map[string]string{c.id: cURL}, home, nil, whoami())
+	nt := Notice{V: 1, Share: "sh1", Kind: "evidence", Target: "item1", Grantor: "cfirm", GrantorName: "C Firm", Grantee: "court", CreatedAt: time.Now().UTC()}
+	if err := bn.send(context.Background(), c.id, &nt); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("B sends a notice for C's own firm: %v, want 403", err)
+	}
+	if _, ok := cn.HomeOf("court", "item1"); ok {
+		t.Error("C took B's notice for C's own firm")
+	}
+}
+
+// TestNoRedirect: a member's node that answers with a redirect does not
+// send this node anywhere else: the answer is returned as it is, and the
+// place it names (here a plain-HTTP server, which no certificate check
+// would guard) is never asked.
+func TestNoRedirect(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	var hit atomic.Int32
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit.Add(1) }))
+	t.Cleanup(plain.Close)
+	_, aURL := serveNode(t, a, nil, nil, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/internal", http.StatusFound)
+	}))
+	cn, _ := serveNode(t, c, map[string]string{a.id: aURL}, nil, nil, whoami())
+	code, _, err := get(t, cn, a.id, "/peer/v1/evidence/x")
+	if err != nil || code != http.StatusFound || hit.Load() != 0 {
+		t.Errorf("a redirect from A = %d %v, %d requests to where it points; want the 302 itself, none", code, err, hit.Load())
+	}
+}
+
+// TestFetchDirectoryNoRedirect: a joining node's directory request does
+// not follow a redirect either.
+func TestFetchDirectoryNoRedirect(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	var hit atomic.Int32
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit.Add(1) }))
+	t.Cleanup(plain.Close)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+DirectoryPath, http.StatusFound)
+	}))
+	var err error
+	if srv.TLS, err = a.tls.Server(); err != nil {
+		t.Fatal(err)
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	if _, err := FetchDirectory(context.Background(), c.tls, srv.URL); err == nil || hit.Load() != 0 {
+		t.Errorf("FetchDirectory from a node that redirects = %v, %d requests to where it points; want an error, none", err, hit.Load())
+	}
+}
+
+// TestResponseHeaderLimit: a member's node cannot make this node hold
+// megabytes of answer header (net/http's default allows 10 MiB).
+func TestResponseHeaderLimit(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	_, aURL := serveNode(t, a, nil, nil, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 64 {
+			w.Header().Set(fmt.Sprintf("X-Big-%d", i), strings.Repeat("x", 16<<10)) // 1 MiB in all
+		}
+	}))
+	cn, _ := serveNode(t, c, map[string]string{a.id: aURL}, nil, nil, whoami())
+	if code, _, err := get(t, cn, a.id, "/peer/v1/evidence/x"); err == nil {
+		t.Errorf("an answer with 1 MiB of header = %d, want refused", code)
 	}
 }

@@ -5,13 +5,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
 
 // Headers of every peer request.
 const (
-	HeaderRequestID   = "Custos-Peer-Request" // 32 hex digits, unique per request
+	HeaderRequestID   = "Custos-Peer-Request" // 32 lower-case hex digits, unique per request
 	HeaderRequestTime = "Custos-Peer-Time"    // RFC 3339 time the request was made
 	HeaderOrg         = "Custos-Peer-Org"     // the organization the calling node acts for
 	HeaderActor       = "Custos-Peer-Actor"   // its actor, "<org id>:<key id>"
@@ -21,14 +22,21 @@ const (
 // clock; a request ID is remembered for twice as long.
 const Window = 2 * time.Minute
 
+// MaxRemembered bounds the request IDs a guard keeps for one member: at
+// most that many of its requests in 2×Window (about 1,100 a second), so
+// that a member's node cannot fill another's memory with them.
+const MaxRemembered = 1 << 18
+
 // Errors of the replay guard.
 var (
 	ErrReplayed = errors.New("peer: this request ID was already used")
 	ErrStale    = errors.New("peer: the request time is missing, malformed or outside the allowed window")
+	ErrBusy     = errors.New("peer: too many requests from this member lately")
 )
 
 // Guard refuses a peer request whose ID it has seen, or whose time is
-// more than Window from its clock, or earlier than the guard itself. It
+// more than Window from its clock, or earlier than the guard itself, or
+// (ErrBusy) from a member that already has MaxRemembered IDs kept. It
 // remembers IDs in memory, for 2×Window: a request older than that is
 // stale anyway. A restart forgets them, so a request stamped before the
 // guard was made (before the node started) is refused as stale: one
@@ -39,8 +47,10 @@ type Guard struct {
 	now   func() time.Time
 	since time.Time // when the guard was made
 	mu    sync.Mutex
-	seen  map[string]time.Time
-	last  time.Time // of the last sweep
+	seen  map[string]time.Time // member "/" ID → when admitted
+	count map[string]int       // IDs in seen by member
+	max   int                  // MaxRemembered
+	last  time.Time            // of the last sweep
 }
 
 // NewGuard returns a guard on now's clock (time.Now if nil).
@@ -48,7 +58,7 @@ func NewGuard(now func() time.Time) *Guard {
 	if now == nil {
 		now = time.Now
 	}
-	return &Guard{now: now, since: now(), seen: map[string]time.Time{}}
+	return &Guard{now: now, since: now(), seen: map[string]time.Time{}, count: map[string]int{}, max: MaxRemembered}
 }
 
 // Check admits a request from member once, or says why not.
@@ -59,8 +69,8 @@ func (g *Guard) Check(member string, h http.Header) error {
 	if err != nil || len(id) != 32 || t.Before(now.Add(-Window)) || t.Before(g.since) || t.After(now.Add(Window)) {
 		return ErrStale
 	}
-	if _, err := hex.DecodeString(id); err != nil {
-		return ErrStale
+	if b, err := hex.DecodeString(id); err != nil || hex.EncodeToString(b) != id {
+		return ErrStale // lower-case hex only: one spelling per ID
 	}
 	key := member + "/" + id
 	g.mu.Lock()
@@ -69,6 +79,10 @@ func (g *Guard) Check(member string, h http.Header) error {
 		for k, at := range g.seen {
 			if now.Sub(at) > 2*Window {
 				delete(g.seen, k)
+				m, _, _ := strings.Cut(k, "/")
+				if g.count[m]--; g.count[m] <= 0 {
+					delete(g.count, m)
+				}
 			}
 		}
 		g.last = now
@@ -76,7 +90,11 @@ func (g *Guard) Check(member string, h http.Header) error {
 	if _, ok := g.seen[key]; ok {
 		return ErrReplayed
 	}
+	if g.count[member] >= g.max {
+		return ErrBusy
+	}
 	g.seen[key] = now
+	g.count[member]++
 	return nil
 }
 

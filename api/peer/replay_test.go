@@ -3,6 +3,7 @@ package peer
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,6 +40,15 @@ func TestGuard(t *testing.T) {
 	if err := g.Check("m1", bad); !errors.Is(err, ErrStale) {
 		t.Errorf("a request ID that is not hex: %v, want ErrStale", err)
 	}
+	// One spelling per ID: the same ID in capitals is not a new request.
+	upper := stamped(clock)
+	if err := g.Check("m1", upper); err != nil {
+		t.Fatalf("a fresh request: %v", err)
+	}
+	upper.Set(HeaderRequestID, strings.ToUpper(upper.Get(HeaderRequestID)))
+	if err := g.Check("m1", upper); err == nil {
+		t.Errorf("a seen request ID again, in capitals: admitted, want refused")
+	}
 
 	// The node restarts a minute later: its new guard has forgotten h, and
 	// refuses it because it was stamped before the guard was made, though
@@ -60,5 +70,37 @@ func TestGuard(t *testing.T) {
 	clock = clock.Add(Window / 2)
 	if err := restarted.Check("m1", h2); !errors.Is(err, ErrReplayed) {
 		t.Errorf("replayed within the window: %v, want ErrReplayed", err)
+	}
+}
+
+// TestGuardBounded: the IDs kept for one member are bounded; beyond the
+// bound its requests are refused (ErrBusy) until old IDs expire, and
+// other members are not affected.
+func TestGuardBounded(t *testing.T) {
+	clock := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	g := NewGuard(func() time.Time { return clock })
+	g.max = 3
+	stamped := func() http.Header {
+		h := http.Header{}
+		Stamp(h, clock)
+		return h
+	}
+	for i := 0; i < 3; i++ {
+		if err := g.Check("m1", stamped()); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if err := g.Check("m1", stamped()); !errors.Is(err, ErrBusy) {
+		t.Errorf("a request past the bound: %v, want ErrBusy", err)
+	}
+	if err := g.Check("m2", stamped()); err != nil {
+		t.Errorf("another member's request: %v, want admitted", err)
+	}
+	clock = clock.Add(2*Window + time.Second)
+	if err := g.Check("m1", stamped()); err != nil {
+		t.Errorf("once the old IDs expired: %v, want admitted", err)
+	}
+	if n := len(g.seen); n != 1 {
+		t.Errorf("%d IDs kept after the sweep, want 1", n)
 	}
 }

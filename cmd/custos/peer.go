@@ -84,7 +84,14 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 		},
 		OnShared: func(tx *bolt.Tx, in *peer.Inbound) error {
 			// The grantee's webhooks hear of it as of a local share.
-			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, api.RemoteShare(in, n.memberName(in.Member)))
+			// The grantor's name is the directory's, not the one the
+			// notice states, which its sender chose.
+			v := api.RemoteShare(in, n.memberName(in.Member))
+			v.OwnerName = ""
+			if e, ok, err := dir.Org(in.Grantor); err == nil && ok {
+				v.OwnerName = e.Name
+			}
+			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, v)
 		},
 		Directory: n.peerDirectory(cfg),
 		SelfURL:   peerSelfURL(cfg.Consortium),

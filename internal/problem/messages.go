@@ -357,4 +357,10 @@ var catalog = map[string]Text{
 
 	// A JSON body that is not an object (api, readJSONObject; detail "json-object").
 	"title.not-an-object": {"Body is not a JSON object", "请求体不是 JSON 对象"},
+
+	// A home node that answered a relayed read with a redirect (api, relay).
+	"bad-relay-redirect": {"The home node answered with a redirect, which is not passed on.", "归属节点以重定向作答，不予转发。"},
+
+	// A member's node past the replay guard's bound of kept request IDs (api/peer).
+	"peer-busy": {"This member's node sent too many requests in the last minutes; retry later.", "该成员节点最近几分钟发来的请求过多；请稍后重试。"},
 }
