@@ -99,20 +99,3 @@ func (s *Server) healthz(c echo.Context) error {
 // HeaderMemberRemoved, on /healthz, is the height at which this node's
 // member was removed from the consortium.
 const HeaderMemberRemoved = "Custos-Member-Removed"
-
-// memberHomes leaves out of homes the members removed from the
-// consortium: an item of a matter shared from a member that left is
-// unknown by ID on every other member, so it is not asked of it.
-func (s *Server) memberHomes(homes []string) ([]string, error) {
-	former, err := s.formerMembers()
-	if err != nil || len(former) == 0 {
-		return homes, err
-	}
-	var out []string
-	for _, m := range homes {
-		if _, left := former[m]; !left {
-			out = append(out, m)
-		}
-	}
-	return out, nil
-}

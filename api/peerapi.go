@@ -38,10 +38,14 @@ type Peers interface {
 	Self() string
 	Received(org string) ([]peer.Inbound, error)
 	HomeOf(org, target string) (member string, ok bool)
-	MatterHomes(org string) []string
-	// Disputed reports whether two members noticed target for org: its
-	// reads are relayed to neither.
+	// Disputed reports whether two members noticed target for org, or
+	// listed it as an item of matters they shared with org: its reads
+	// are relayed to neither.
 	Disputed(org, target string) bool
+	// ItemHome is the member that listed item in a matter it shared
+	// with org; ClaimItems records such a listing.
+	ItemHome(org, item string) (member string, ok bool)
+	ClaimItems(org, member string, items []string) error
 	Do(ctx context.Context, member string, req *http.Request) (*http.Response, error)
 }
 
@@ -176,28 +180,32 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if m, ok := s.peers.HomeOf(org, id); ok {
+			if other, listed := s.peers.ItemHome(org, id); item && listed && other != m {
+				s.log.Warn("relay: one member noticed an item another lists in a shared matter; relayed to neither",
+					"evidence", id, "noticed_by", m, "listed_by", other)
+				return next(c)
+			}
 			if err := s.heldByFormer(m); err != nil {
 				return err
 			}
-			return s.relay(c, []string{m})
+			return s.relay(c, m)
 		}
 		if !item || s.peers.Disputed(org, id) {
 			return next(c) // a disputed item is asked of no member (peer.Node.Disputed)
 		}
-		// An item of a matter shared from another member: unknown here by
-		// ID, so asked of the members that shared matters with org.
-		all := s.peers.MatterHomes(org)
-		homes, err := s.memberHomes(all)
-		if err != nil {
+		// An item of a matter shared from another member: relayed to the
+		// member whose listing of that matter named it (matteritems.go).
+		m, err := s.itemHome(c, id)
+		if err != nil || m == "" {
+			if err != nil {
+				return err
+			}
+			return next(c)
+		}
+		if err := s.heldByFormer(m); err != nil {
 			return err
 		}
-		if len(homes) > 0 {
-			return s.relay(c, homes)
-		}
-		if len(all) > 0 { // every member that could hold it left
-			return s.heldByFormer(all[0])
-		}
-		return next(c)
+		return s.relay(c, m)
 	}
 }
 
@@ -224,41 +232,30 @@ var relayHeaders = []string{"Content-Type", "Content-Length", "Content-Dispositi
 // the item.
 const HeaderHomeMember = "Custos-Home-Member"
 
-// relay asks members in turn (the next only on 404) and passes on the
-// first other answer. A full download is checked as it streams: its
-// bytes must number Content-Length and hash to the SHA-256 of the ETag,
-// or the transfer is aborted before its last chunk.
-func (s *Server) relay(c echo.Context, members []string) error {
+// relay asks member and passes on its answer. A full download is checked
+// as it streams: its bytes must number Content-Length and hash to the
+// SHA-256 of the ETag, or the transfer is aborted before its last chunk.
+func (s *Server) relay(c echo.Context, member string) error {
 	req, p := c.Request(), principal(c)
 	target := "/peer/v1" + strings.TrimPrefix(req.URL.EscapedPath(), "/api/v1")
 	q := req.URL.Query()
 	q.Del("wait") // the home node answers at once
-	var resp *http.Response
-	var member string
-	for i, m := range members {
-		out, err := http.NewRequest(req.Method, target+"?"+q.Encode(), nil)
-		if err != nil {
-			return err
-		}
-		out.Header.Set(peer.HeaderOrg, p.Org.ID)
-		out.Header.Set(peer.HeaderActor, p.Actor())
-		if al := req.Header.Get("Accept-Language"); al != "" {
-			out.Header.Set("Accept-Language", al) // the home node's problems in the client's language
-		}
-		r, err := s.peers.Do(req.Context(), m, out)
-		if errors.Is(err, peer.ErrUnreachable) {
-			s.log.Warn("relay: the item's home node is unreachable", "member", m, "err", err)
-			return homeDown(orUnknown(s.memberName(m), m))
-		}
-		if err != nil {
-			return err
-		}
-		if r.StatusCode == http.StatusNotFound && i < len(members)-1 {
-			r.Body.Close()
-			continue
-		}
-		resp, member = r, m
-		break
+	out, err := http.NewRequest(req.Method, target+"?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	out.Header.Set(peer.HeaderOrg, p.Org.ID)
+	out.Header.Set(peer.HeaderActor, p.Actor())
+	if al := req.Header.Get("Accept-Language"); al != "" {
+		out.Header.Set("Accept-Language", al) // the home node's problems in the client's language
+	}
+	resp, err := s.peers.Do(req.Context(), member, out)
+	if errors.Is(err, peer.ErrUnreachable) {
+		s.log.Warn("relay: the item's home node is unreachable", "member", member, "err", err)
+		return homeDown(orUnknown(s.memberName(member), member))
+	}
+	if err != nil {
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 { // the peer routes never redirect

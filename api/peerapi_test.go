@@ -196,11 +196,12 @@ type fakePeers struct {
 	do func(req *http.Request) (*http.Response, error)
 }
 
-func (f fakePeers) Self() string                             { return "self" }
-func (f fakePeers) Received(string) ([]peer.Inbound, error)  { return nil, nil }
-func (f fakePeers) HomeOf(org, target string) (string, bool) { return "m", true }
-func (f fakePeers) MatterHomes(string) []string              { return nil }
-func (f fakePeers) Disputed(org, target string) bool         { return false }
+func (f fakePeers) Self() string                              { return "self" }
+func (f fakePeers) Received(string) ([]peer.Inbound, error)   { return nil, nil }
+func (f fakePeers) HomeOf(org, target string) (string, bool)  { return "m", true }
+func (f fakePeers) Disputed(org, target string) bool          { return false }
+func (f fakePeers) ItemHome(org, item string) (string, bool)  { return "", false }
+func (f fakePeers) ClaimItems(string, string, []string) error { return nil }
 func (f fakePeers) Do(_ context.Context, _ string, req *http.Request) (*http.Response, error) {
 	return f.do(req)
 }
@@ -281,14 +282,13 @@ func TestRelayLanguage(t *testing.T) {
 }
 
 // disputedPeers knows id as disputed (two members noticed it for the
-// caller's organization), and knows member "b" shared a matter with it.
+// caller's organization).
 type disputedPeers struct {
 	fakePeers
 	id string
 }
 
 func (f disputedPeers) HomeOf(org, target string) (string, bool) { return "", false }
-func (f disputedPeers) MatterHomes(string) []string              { return []string{"b"} }
 func (f disputedPeers) Disputed(org, target string) bool         { return target == f.id }
 
 // TestRelayDisputed: the reads of an item two members claimed are relayed

@@ -123,6 +123,7 @@ type Server struct {
 	removed    atomic.Int64 // the height this node's member was removed at, once seen (leaving.go)
 	consortium ConsortiumRegister
 	peers      Peers
+	passes     matterPasses      // learning the homes of shared matters' items (matteritems.go)
 	members    map[string]string // member ID → trust-bundle name (anchor.MemberNames)
 	governance Governance        // names the members the trust bundle does not (memberName)
 	issuer     Issuer

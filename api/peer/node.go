@@ -447,29 +447,13 @@ func (n *Node) HomeOf(org, target string) (member string, ok bool) {
 }
 
 // Disputed reports whether two members noticed target (an evidence or
-// matter ID) for org: its reads are relayed to neither (route).
+// matter ID) for org, or listed it as an item of matters they shared
+// with org (ClaimItems): its reads are relayed to neither (route).
 func (n *Node) Disputed(org, target string) bool {
 	var d bool
 	n.cfg.DB.View(func(tx *bolt.Tx) error {
-		d = bytes.Equal(tx.Bucket(bTarget).Get(targetKey(target, org)), disputedTarget)
+		d = bytes.Equal(tx.Bucket(bTarget).Get(targetKey(target, org)), disputedTarget) || itemDisputed(tx, org, target)
 		return nil
 	})
 	return d
-}
-
-// MatterHomes are the members that shared a matter with org (active,
-// as far as this node knows): an item of a matter shared from another
-// member is asked of these.
-func (n *Node) MatterHomes(org string) []string {
-	ins, _ := n.Received(org)
-	seen := map[string]bool{}
-	var out []string
-	now := time.Now()
-	for _, in := range ins {
-		if in.Kind == "matter" && in.Active(now) && !seen[in.Member] {
-			seen[in.Member] = true
-			out = append(out, in.Member)
-		}
-	}
-	return out
 }
