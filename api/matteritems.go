@@ -233,12 +233,18 @@ func (s *Server) listPage(c echo.Context, member, matter, cursor string) (*wire.
 		return nil, errNoListing
 	default:
 		s.log.Warn("relay: a shared matter's listing failed", "member", member, "matter", matter, "status", resp.StatusCode)
-		return nil, problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"), prob.M("bad-relay"))
+		return nil, badListing(orUnknown(s.memberName(member), member), resp.StatusCode)
 	}
 	var page wire.ListView[listedItem]
 	if err := json.NewDecoder(io.LimitReader(resp.Body, passPageBytes)).Decode(&page); err != nil {
 		s.log.Warn("relay: a shared matter's listing is malformed", "member", member, "matter", matter, "err", err)
-		return nil, problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"), prob.M("bad-relay"))
+		return nil, badListing(orUnknown(s.memberName(member), member), resp.StatusCode)
 	}
 	return &page, nil
+}
+
+// badListing is the answer to a read for which a shared matter's listing
+// failed at its home node, name, with status.
+func badListing(name string, status int) error {
+	return problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"), prob.M("bad-relay-listing", "name", name, "status", status))
 }

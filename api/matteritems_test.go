@@ -258,3 +258,23 @@ func TestMatterItemOfFormerMember(t *testing.T) {
 		t.Errorf("GET an item of a former member's matter = %d %.200s (%d requests), want 410, none", rec.Code, rec.Body, asked)
 	}
 }
+
+// TestMatterListingFails: when a shared matter's home answers its listing
+// with an error, the read fails with 502 bad-relay naming the status, and
+// the item is asked of no member.
+func TestMatterListingFails(t *testing.T) {
+	w := newUploadWorld(t)
+	var asked []string
+	w.s.peers = formerMatterPeers{fakePeers{do: func(req *http.Request) (*http.Response, error) {
+		asked = append(asked, req.URL.RequestURI())
+		return &http.Response{StatusCode: http.StatusInternalServerError, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(""))}, nil
+	}}}
+	const id = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	rec := leavingGet(t, w, "/api/v1/evidence/"+id, "")
+	if rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), "bad-relay") || !strings.Contains(rec.Body.String(), "500") {
+		t.Errorf("GET while a listing fails = %d %.300s, want 502 bad-relay naming 500", rec.Code, rec.Body)
+	}
+	if len(asked) != 1 || strings.Contains(asked[0], id) || !strings.HasPrefix(asked[0], "/peer/v1/evidence?") {
+		t.Errorf("asked %q, want one listing and no read of %s", asked, id)
+	}
+}

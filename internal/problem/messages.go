@@ -363,4 +363,7 @@ var catalog = map[string]Text{
 
 	// A member's node past the replay guard's bound of kept request IDs (api/peer).
 	"peer-busy": {"This member's node sent too many requests in the last minutes; retry later.", "该成员节点最近几分钟发来的请求过多；请稍后重试。"},
+
+	// A shared matter's listing, asked of its home node to learn which member holds an item (api/matteritems.go), failed.
+	"bad-relay-listing": {"The node of {name} did not list a matter it shared with your organization (status {status}), so this node cannot tell yet which member holds the item; retry later.", "{name} 节点未能列出其与贵机构共享的案件（状态 {status}），本节点暂时无法确定该项由哪个成员保存；请稍后重试。"},
 }
