@@ -310,7 +310,12 @@ func (n *Node) Enqueue(tx *bolt.Tx, member string, nt Notice) error {
 
 // Run delivers the outbox until ctx ends: in order per member, each notice
 // until the member acknowledges it, retrying a member that fails after
-// Backoff, doubling up to a minute.
+// Backoff, doubling up to a minute. A notice the member refuses for good (a
+// 4xx about the notice itself, answerError.forGood) leaves the outbox for
+// the refused notices (Refused), logged once at error level, and the
+// member's next notices follow; so do the later notices of its share, unsent:
+// the member never took the share, so it must not hear of it later (a
+// revocation before its share), and the home node decides every read anyway.
 func (n *Node) Run(ctx context.Context) {
 	d := &delivery{backoff: map[string]time.Duration{}, due: map[string]time.Time{}}
 	for {
@@ -357,7 +362,14 @@ func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
 			failed[m] = true // keep this member's notices in order
 			continue
 		}
-		if err := n.send(ctx, m, &e.out.Notice); err != nil {
+		skip, err := n.refused(e.key, &e.out)
+		if !skip && err == nil {
+			err = n.send(ctx, m, &e.out.Notice)
+			if ae := (*answerError)(nil); errors.As(err, &ae) && ae.forGood() {
+				err = n.giveUp(e.key, &Refused{Member: e.out.Member, Notice: e.out.Notice, Status: ae.status, Type: ae.typ}, err)
+			}
+		}
+		if err != nil {
 			failed[m] = true
 			b := min(max(2*d.backoff[m], n.cfg.Backoff), time.Minute)
 			d.backoff[m], d.due[m] = b, now.Add(b)
@@ -391,8 +403,33 @@ func (n *Node) send(ctx context.Context, member string, nt *Notice) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode != http.StatusNoContent {
-		return fmt.Errorf("peer: member %s answered %s: %s", member, resp.Status, body)
+		return newAnswerError(member, resp.StatusCode, body)
 	}
+	return nil
+}
+
+// refused moves the outbox entry at key to the refused notices, unsent, if
+// an earlier notice of its share was refused for good, and reports whether
+// it did.
+func (n *Node) refused(key []byte, o *outgoing) (bool, error) {
+	var skip bool
+	n.cfg.DB.View(func(tx *bolt.Tx) error { skip = shareRefused(tx, o.Notice.Share); return nil })
+	if !skip {
+		return false, nil
+	}
+	return true, n.giveUp(key, &Refused{Member: o.Member, Notice: o.Notice}, errors.New("an earlier notice of the share was refused"))
+}
+
+// giveUp moves the outbox entry at key to the refused notices and logs it.
+// Its error (the entry could not be moved) is the member's failure: the
+// entry stays first in line.
+func (n *Node) giveUp(key []byte, r *Refused, why error) error {
+	r.RefusedAt = time.Now().UTC()
+	if err := n.cfg.DB.Update(func(tx *bolt.Tx) error { return refuse(tx, key, r) }); err != nil {
+		return fmt.Errorf("peer: keeping a refused share notice: %w", err)
+	}
+	n.cfg.Log.Error("peer: share notice refused for good; not sent again (bucket peer.refused)", "member", r.Member,
+		"share", r.Notice.Share, "revoked", r.Notice.RevokedAt != nil, "status", r.Status, "type", r.Type, "err", why)
 	return nil
 }
 

@@ -96,7 +96,7 @@ type outgoing struct {
 
 func createBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bOutbox, bInbox, bGranted, bTarget} {
+		for _, b := range [][]byte{bOutbox, bRefused, bInbox, bGranted, bTarget} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
