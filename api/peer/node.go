@@ -214,14 +214,25 @@ func (n *Node) Handler(next http.Handler) http.Handler {
 	})
 }
 
+// MaxNoticeBytes bounds a share notice's body: a longer one is
+// 413 too-large. A notice this node makes is far shorter (IDs of at most
+// 64 bytes, a name of at most 800).
+const MaxNoticeBytes = 16 << 10
+
 func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		problem.Localized(w, r, http.StatusMethodNotAllowed, "method-not-allowed", problem.M("title.method-not-allowed"), problem.M("post-notice"))
 		return
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 16<<10))
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxNoticeBytes+1))
 	if err != nil {
+		return
+	}
+	if len(b) > MaxNoticeBytes { // refused whole, never cut short
+		n.cfg.Log.Debug("peer: refusing a notice over its size", "member", member)
+		problem.Localized(w, r, http.StatusRequestEntityTooLarge, "too-large", problem.M("title.request-too-large"),
+			problem.M("notice-too-large", "max", MaxNoticeBytes))
 		return
 	}
 	nt, err := DecodeNotice(b)

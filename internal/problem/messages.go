@@ -363,4 +363,7 @@ var catalog = map[string]Text{
 
 	// A member's node past the replay guard's bound of kept request IDs (api/peer).
 	"peer-busy": {"This member's node sent too many requests in the last minutes; retry later.", "该成员节点最近几分钟发来的请求过多；请稍后重试。"},
+
+	// A share notice over peer.MaxNoticeBytes (api/peer).
+	"notice-too-large": {"A share notice is at most {max} bytes; nothing was stored.", "共享通知最多 {max} 字节；未保存任何内容。"},
 }
