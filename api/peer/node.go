@@ -214,14 +214,25 @@ func (n *Node) Handler(next http.Handler) http.Handler {
 	})
 }
 
+// MaxNoticeBytes bounds a share notice's body: a longer one is
+// 413 too-large. A notice this node makes is far shorter (IDs of at most
+// 64 bytes, a name of at most 800).
+const MaxNoticeBytes = 16 << 10
+
 func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		problem.Localized(w, r, http.StatusMethodNotAllowed, "method-not-allowed", problem.M("title.method-not-allowed"), problem.M("post-notice"))
 		return
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 16<<10))
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxNoticeBytes+1))
 	if err != nil {
+		return
+	}
+	if len(b) > MaxNoticeBytes { // refused whole, never cut short
+		n.cfg.Log.Debug("peer: refusing a notice over its size", "member", member)
+		problem.Localized(w, r, http.StatusRequestEntityTooLarge, "too-large", problem.M("title.request-too-large"),
+			problem.M("notice-too-large", "max", MaxNoticeBytes))
 		return
 	}
 	nt, err := DecodeNotice(b)
@@ -310,9 +321,14 @@ func (n *Node) Enqueue(tx *bolt.Tx, member string, nt Notice) error {
 
 // Run delivers the outbox until ctx ends: in order per member, each notice
 // until the member acknowledges it, retrying a member that fails after
-// Backoff, doubling up to a minute.
+// Backoff, doubling up to a minute. A notice the member refuses for good (a
+// 4xx about the notice itself, answerError.forGood) leaves the outbox for
+// the refused notices (Refused), logged once at error level, and the
+// member's next notices follow; so do the later notices of its share, unsent:
+// the member never took the share, so it must not hear of it later (a
+// revocation before its share), and the home node decides every read anyway.
 func (n *Node) Run(ctx context.Context) {
-	d := &delivery{backoff: map[string]time.Duration{}, due: map[string]time.Time{}}
+	d := &delivery{backoff: map[string]time.Duration{}, due: map[string]time.Time{}, notHome: map[string]time.Time{}, grace: notHomeGrace}
 	for {
 		wait := n.deliver(ctx, d)
 		t := time.NewTimer(wait)
@@ -330,6 +346,36 @@ func (n *Node) Run(ctx context.Context) {
 type delivery struct {
 	backoff map[string]time.Duration
 	due     map[string]time.Time
+	notHome map[string]time.Time // outbox key → first not-home-member answer to it
+	grace   time.Duration        // notHomeGrace
+}
+
+// notHomeGrace is how long a notice answered 403 not-home-member is sent
+// again before it is refused for good. A member's node answers so when its
+// directory does not home the grantor on this member, which is also what
+// it answers while it has not yet applied the block that registered the
+// grantor (an organization that shares as soon as it is created): blocks
+// are final within seconds, so minutes of retries lose no honest notice,
+// and a notice the member refuses for good still leaves the queue.
+const notHomeGrace = 5 * time.Minute
+
+// graced reports whether the outbox sends the notice at key again although
+// the member refused it for good: a not-home-member answer, until grace has
+// passed since the first such answer to it (in this process).
+func (d *delivery) graced(key []byte, ae *answerError, now time.Time) bool {
+	if ae.typ != problem.Base+"not-home-member" {
+		return false
+	}
+	first, ok := d.notHome[string(key)]
+	if !ok {
+		d.notHome[string(key)] = now
+		return true
+	}
+	if now.Sub(first) < d.grace {
+		return true
+	}
+	delete(d.notHome, string(key))
+	return false
 }
 
 // deliver makes one pass over the outbox and returns how long to wait
@@ -357,7 +403,14 @@ func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
 			failed[m] = true // keep this member's notices in order
 			continue
 		}
-		if err := n.send(ctx, m, &e.out.Notice); err != nil {
+		skip, err := n.refused(e.key, &e.out)
+		if !skip && err == nil {
+			err = n.send(ctx, m, &e.out.Notice)
+			if ae := (*answerError)(nil); errors.As(err, &ae) && ae.forGood() && !d.graced(e.key, ae, now) {
+				err = n.giveUp(e.key, &Refused{Member: e.out.Member, Notice: e.out.Notice, Status: ae.status, Type: ae.typ}, err)
+			}
+		}
+		if err != nil {
 			failed[m] = true
 			b := min(max(2*d.backoff[m], n.cfg.Backoff), time.Minute)
 			d.backoff[m], d.due[m] = b, now.Add(b)
@@ -366,6 +419,7 @@ func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
 		}
 		delete(d.backoff, m)
 		delete(d.due, m)
+		delete(d.notHome, string(e.key))
 		n.cfg.DB.Update(func(tx *bolt.Tx) error { return tx.Bucket(bOutbox).Delete(e.key) })
 	}
 	wait := time.Minute
@@ -391,8 +445,33 @@ func (n *Node) send(ctx context.Context, member string, nt *Notice) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode != http.StatusNoContent {
-		return fmt.Errorf("peer: member %s answered %s: %s", member, resp.Status, body)
+		return newAnswerError(member, resp.StatusCode, body)
 	}
+	return nil
+}
+
+// refused moves the outbox entry at key to the refused notices, unsent, if
+// an earlier notice of its share was refused for good, and reports whether
+// it did.
+func (n *Node) refused(key []byte, o *outgoing) (bool, error) {
+	var skip bool
+	n.cfg.DB.View(func(tx *bolt.Tx) error { skip = shareRefused(tx, o.Notice.Share); return nil })
+	if !skip {
+		return false, nil
+	}
+	return true, n.giveUp(key, &Refused{Member: o.Member, Notice: o.Notice}, errors.New("an earlier notice of the share was refused"))
+}
+
+// giveUp moves the outbox entry at key to the refused notices and logs it.
+// Its error (the entry could not be moved) is the member's failure: the
+// entry stays first in line.
+func (n *Node) giveUp(key []byte, r *Refused, why error) error {
+	r.RefusedAt = time.Now().UTC()
+	if err := n.cfg.DB.Update(func(tx *bolt.Tx) error { return refuse(tx, key, r) }); err != nil {
+		return fmt.Errorf("peer: keeping a refused share notice: %w", err)
+	}
+	n.cfg.Log.Error("peer: share notice refused for good; not sent again (bucket peer.refused)", "member", r.Member,
+		"share", r.Notice.Share, "revoked", r.Notice.RevokedAt != nil, "status", r.Status, "type", r.Type, "err", why)
 	return nil
 }
 

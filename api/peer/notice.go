@@ -96,7 +96,7 @@ type outgoing struct {
 
 func createBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bOutbox, bInbox, bGranted, bTarget, bItems} {
+		for _, b := range [][]byte{bOutbox, bRefused, bInbox, bGranted, bTarget, bItems} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -475,3 +475,50 @@ func TestResponseHeaderLimit(t *testing.T) {
 		t.Errorf("an answer with 1 MiB of header = %d, want refused", code)
 	}
 }
+
+// TestNoticeSize: a notice over MaxNoticeBytes is 413 too-large and
+// nothing is stored, rather than cut short and refused as malformed; one
+// of exactly MaxNoticeBytes is taken.
+func TestNoticeSize(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	home := map[string]string{"firm": a.id, "court": c.id}
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami())
+	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, home, nil, whoami())
+	// JSON allows any whitespace between tokens: pad the notice to size.
+	body := func(share string, size int) string {
+		nt := `"v":1,"share":"` + share + `","kind":"evidence","target":"item-` + share + `","grantor":"firm","grantor_name":"Firm","grantee":"court","created_at":"2026-12-06T08:00:00Z"}`
+		return "{" + strings.Repeat(" ", size-1-len(nt)) + nt
+	}
+	for _, tc := range []struct {
+		share  string
+		size   int
+		status int
+		want   string
+	}{
+		{"big", MaxNoticeBytes + 1, http.StatusRequestEntityTooLarge, `"type":"urn:custos:problem:too-large"`},
+		{"huge", 4 * MaxNoticeBytes, http.StatusRequestEntityTooLarge, `"detail":"A share notice is at most 16384 bytes; nothing was stored."`},
+		{"fits", MaxNoticeBytes, http.StatusNoContent, ""},
+	} {
+		b := body(tc.share, tc.size)
+		if len(b) != tc.size {
+			t.Fatalf("body of %d bytes, want %d", len(b), tc.size)
+		}
+		req, _ := http.NewRequest("POST", NoticesPath, strings.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := an.Do(context.Background(), c.id, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got strings.Builder
+		io.Copy(&got, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(got.String(), tc.want) {
+			t.Errorf("POST %s (%d bytes) = %d %s, want %d with %s", NoticesPath, tc.size, resp.StatusCode, got.String(), tc.status, tc.want)
+		}
+		if _, ok := cn.HomeOf("court", "item-"+tc.share); ok != (tc.status == http.StatusNoContent) {
+			t.Errorf("HomeOf(court, item-%s) = %v after a notice of %d bytes answered %d", tc.share, ok, tc.size, resp.StatusCode)
+		}
+	}
+}

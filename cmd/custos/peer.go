@@ -82,17 +82,7 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 			}
 			return id
 		},
-		OnShared: func(tx *bolt.Tx, in *peer.Inbound) error {
-			// The grantee's webhooks hear of it as of a local share.
-			// The grantor's name is the directory's, not the one the
-			// notice states, which its sender chose.
-			v := api.RemoteShare(in, n.memberName(in.Member))
-			v.OwnerName = ""
-			if e, ok, err := dir.Org(in.Grantor); err == nil && ok {
-				v.OwnerName = e.Name
-			}
-			return n.hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, v)
-		},
+		OnShared:  sharedHook(n.hooks, dir, n.memberName),
 		Directory: n.peerDirectory(cfg),
 		SelfURL:   peerSelfURL(cfg.Consortium),
 	})
@@ -100,6 +90,24 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 		return nil, fmt.Errorf("peer API: %w", err)
 	}
 	return p, nil
+}
+
+// sharedHook is the peer node's OnShared: the grantee's webhooks hear of a
+// share another member made with it as of a local share (evidence.shared),
+// in the transaction that stores the notice. The grantor's name is the
+// directory's ("" if it has none), never the notice's grantor_name, which
+// its sender chose (docs/security.md, P2).
+func sharedHook(hooks *webhooks.Service, dir interface {
+	Org(id string) (anchor.DirEntry, bool, error)
+}, memberName func(id string) string) func(*bolt.Tx, *peer.Inbound) error {
+	return func(tx *bolt.Tx, in *peer.Inbound) error {
+		v := api.RemoteShare(in, memberName(in.Member))
+		v.OwnerName = ""
+		if e, ok, err := dir.Org(in.Grantor); err == nil && ok {
+			v.OwnerName = e.Name
+		}
+		return hooks.PublishWithin(tx, in.Grantee, webhooks.EventShared, v)
+	}
 }
 
 // peerDirectory answers a joining node's GET /peer/v1/directory: the

@@ -366,4 +366,6 @@ var catalog = map[string]Text{
 
 	// A shared matter's listing, asked of its home node to learn which member holds an item (api/matteritems.go), failed.
 	"bad-relay-listing": {"The node of {name} did not list a matter it shared with your organization (status {status}), so this node cannot tell yet which member holds the item; retry later.", "{name} 节点未能列出其与贵机构共享的案件（状态 {status}），本节点暂时无法确定该项由哪个成员保存；请稍后重试。"},
+	// A share notice over peer.MaxNoticeBytes (api/peer).
+	"notice-too-large": {"A share notice is at most {max} bytes; nothing was stored.", "共享通知最多 {max} 字节；未保存任何内容。"},
 }
