@@ -159,13 +159,7 @@ func (s *Server) passList(c echo.Context, matters map[string]string) error {
 		}
 		claims[member] = append(claims[member], items...)
 	}
-	org := principal(c).Org.ID
-	for _, member := range slices.Sorted(maps.Keys(claims)) {
-		if err := s.peers.ClaimItems(org, member, claims[member]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.peers.ClaimItems(principal(c).Org.ID, claims)
 }
 
 // errNoListing stops the listing of a matter its home no longer shows the

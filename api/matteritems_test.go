@@ -211,6 +211,16 @@ func TestRelayMatterItem(t *testing.T) {
 	if asked := b.readsOf(item); len(asked) > 0 {
 		t.Errorf("B was asked %q, want only listings", asked)
 	}
+	// Nor does a notice of an item already disputed, which B lists in its
+	// own matter too: it is relayed to neither.
+	sendNotice(t, peerNode(t, ms[1], cURL), cID, peer.Notice{V: 1, Share: "share-of-b-claimed", Kind: "evidence", Target: claimed,
+		Grantor: firmB, Grantee: court, CreatedAt: now})
+	if rec := leavingGet(t, wC, "/api/v1/evidence/"+claimed+"/content", ""); rec.Code != http.StatusNotFound {
+		t.Errorf("GET a disputed item B also noticed = %d %.200s, want 404", rec.Code, rec.Body)
+	}
+	for _, a := range b.readsOf(claimed) {
+		t.Errorf("B was asked %q for the disputed item it noticed, want only listings", a)
+	}
 
 	// A pass that cannot list every shared matter records no claim: B's
 	// claim of an item is not taken while A's listing is missing.

@@ -45,7 +45,7 @@ type Peers interface {
 	// ItemHome is the member that listed item in a matter it shared
 	// with org; ClaimItems records such a listing.
 	ItemHome(org, item string) (member string, ok bool)
-	ClaimItems(org, member string, items []string) error
+	ClaimItems(org string, claims map[string][]string) error
 	Do(ctx context.Context, member string, req *http.Request) (*http.Response, error)
 }
 
@@ -180,6 +180,12 @@ func (s *Server) remote(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if m, ok := s.peers.HomeOf(org, id); ok {
+			// An item one member noticed alone and another listed in a
+			// matter (now, or in a pass that disputed it) goes to neither.
+			if item && s.peers.Disputed(org, id) {
+				s.log.Warn("relay: a noticed item is disputed; relayed to no member", "evidence", id, "noticed_by", m)
+				return next(c)
+			}
 			if other, listed := s.peers.ItemHome(org, id); item && listed && other != m {
 				s.log.Warn("relay: one member noticed an item another lists in a shared matter; relayed to neither",
 					"evidence", id, "noticed_by", m, "listed_by", other)

@@ -196,12 +196,12 @@ type fakePeers struct {
 	do func(req *http.Request) (*http.Response, error)
 }
 
-func (f fakePeers) Self() string                              { return "self" }
-func (f fakePeers) Received(string) ([]peer.Inbound, error)   { return nil, nil }
-func (f fakePeers) HomeOf(org, target string) (string, bool)  { return "m", true }
-func (f fakePeers) Disputed(org, target string) bool          { return false }
-func (f fakePeers) ItemHome(org, item string) (string, bool)  { return "", false }
-func (f fakePeers) ClaimItems(string, string, []string) error { return nil }
+func (f fakePeers) Self() string                                 { return "self" }
+func (f fakePeers) Received(string) ([]peer.Inbound, error)      { return nil, nil }
+func (f fakePeers) HomeOf(org, target string) (string, bool)     { return "m", true }
+func (f fakePeers) Disputed(org, target string) bool             { return false }
+func (f fakePeers) ItemHome(org, item string) (string, bool)     { return "", false }
+func (f fakePeers) ClaimItems(string, map[string][]string) error { return nil }
 func (f fakePeers) Do(_ context.Context, _ string, req *http.Request) (*http.Response, error) {
 	return f.do(req)
 }

@@ -2,6 +2,8 @@ package peer
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -15,36 +17,43 @@ import (
 // same grantee is disputed for good and relayed to neither.
 var bItems = []byte("peer.items") // item ‖ 0 ‖ grantee → member ID, or disputedTarget
 
-// ClaimItems records that member's listing of a matter it shared with org
-// named items. An item already claimed for org by another member is
-// disputed from then on (Disputed); one claimed again by the same member
-// is unchanged.
-func (n *Node) ClaimItems(org, member string, items []string) error {
-	var disputed []string
+// ClaimItems records that the listings of the matters members shared with
+// org named the items in claims (member → items), all in one transaction:
+// a pass's claims are taken together or not at all. An item already claimed
+// for org by another member, or by two members here, is disputed from then
+// on (Disputed); one claimed again by the same member is unchanged.
+func (n *Node) ClaimItems(org string, claims map[string][]string) error {
+	type dispute struct{ item, member string }
+	var disputed []dispute
 	err := n.cfg.DB.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bItems)
-		for _, item := range items {
-			k := targetKey(item, org)
-			switch cur := b.Get(k); {
-			case cur == nil:
-				if err := b.Put(k, []byte(member)); err != nil {
-					return err
+		for _, member := range slices.Sorted(maps.Keys(claims)) {
+			for _, item := range claims[member] {
+				k := targetKey(item, org)
+				switch cur := b.Get(k); {
+				case cur == nil:
+					if err := b.Put(k, []byte(member)); err != nil {
+						return err
+					}
+				case bytes.Equal(cur, disputedTarget):
+				case n.cfg.Current(string(cur)) != n.cfg.Current(member):
+					if err := b.Put(k, disputedTarget); err != nil {
+						return err
+					}
+					disputed = append(disputed, dispute{item, member})
 				}
-			case bytes.Equal(cur, disputedTarget):
-			case n.cfg.Current(string(cur)) != n.cfg.Current(member):
-				if err := b.Put(k, disputedTarget); err != nil {
-					return err
-				}
-				disputed = append(disputed, item)
 			}
 		}
 		return nil
 	})
-	for _, item := range disputed {
-		n.cfg.Log.Warn("peer: two members list the same item in matters shared with an organization; its reads are relayed to neither",
-			"item", item, "grantee", org, "member", member)
+	if err != nil {
+		return err
 	}
-	return err
+	for _, d := range disputed {
+		n.cfg.Log.Warn("peer: two members list the same item in matters shared with an organization; its reads are relayed to neither",
+			"item", d.item, "grantee", org, "member", d.member)
+	}
+	return nil
 }
 
 // ItemHome is the member that listed item in a matter it shared with org

@@ -25,7 +25,7 @@ func TestClaimItems(t *testing.T) {
 	})
 	claim := func(org, member string, items ...string) {
 		t.Helper()
-		if err := cn.ClaimItems(org, member, items); err != nil {
+		if err := cn.ClaimItems(org, map[string][]string{member: items}); err != nil {
 			t.Fatalf("ClaimItems(%s, %s, %v) = %v", org, member, items, err)
 		}
 	}
