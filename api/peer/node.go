@@ -246,9 +246,19 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		problem.Localized(w, r, http.StatusUnprocessableEntity, "invalid-input", problem.M("title.invalid-input"), problem.M("notice-invalid"))
 		return
 	}
+	// A grantor the directory does not list yet may be one whose
+	// registration is in a block this node has not applied: the sender
+	// is told to retry (503, which every sender's outbox retries), never
+	// that its notice is refused for good.
+	home, ok := n.cfg.Home(nt.Grantor)
+	if !ok && !n.cfg.Local(nt.Grantor) {
+		w.Header().Set("Retry-After", "5")
+		problem.Localized(w, r, http.StatusServiceUnavailable, "unknown-grantor", problem.M("title.unknown-grantor"), problem.M("notice-unknown-grantor"))
+		return
+	}
 	// A grantor this node keeps is homed here, whatever the directory
 	// says (an ID's home there is whichever member registered it first).
-	if home, ok := n.cfg.Home(nt.Grantor); !ok || n.cfg.Current(home) != n.cfg.Current(member) || n.cfg.Local(nt.Grantor) {
+	if !ok || n.cfg.Current(home) != n.cfg.Current(member) || n.cfg.Local(nt.Grantor) {
 		problem.Localized(w, r, http.StatusForbidden, "not-home-member", problem.M("title.not-home-member"), problem.M("notice-home"))
 		return
 	}

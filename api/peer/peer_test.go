@@ -22,6 +22,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/problem"
 )
 
 // testMember is a member's node in an in-memory consortium.
@@ -520,5 +521,36 @@ func TestNoticeSize(t *testing.T) {
 		if _, ok := cn.HomeOf("court", "item-"+tc.share); ok != (tc.status == http.StatusNoContent) {
 			t.Errorf("HomeOf(court, item-%s) = %v after a notice of %d bytes answered %d", tc.share, ok, tc.size, resp.StatusCode)
 		}
+	}
+}
+
+// TestNoticeUnknownGrantor: a notice whose grantor the receiving node's
+// directory does not list yet (its registration may be in a block the node
+// has not applied) is 503 unknown-grantor with Retry-After, which the
+// sender's outbox retries (never refused for good), and nothing is stored;
+// once the directory lists the grantor on the sender, the same notice is
+// taken.
+func TestNoticeUnknownGrantor(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "B", "C")
+	b, c := ms[0], ms[1]
+	home := map[string]string{"court": c.id} // B's new firm is not in C's directory yet
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami())
+	bn, _ := serveNode(t, b, map[string]string{c.id: cURL}, home, nil, whoami())
+	nt := Notice{V: 1, Share: "sh1", Kind: "evidence", Target: "item1", Grantor: "newfirm", GrantorName: "New Firm", Grantee: "court", CreatedAt: time.Now().UTC()}
+	err := bn.send(context.Background(), c.id, &nt)
+	var ae *answerError
+	if !errors.As(err, &ae) || ae.status != http.StatusServiceUnavailable || ae.typ != problem.Base+"unknown-grantor" || ae.forGood() {
+		t.Fatalf("a notice of a grantor C does not list yet: %v, want 503 unknown-grantor, retried", err)
+	}
+	if _, ok := cn.HomeOf("court", "item1"); ok {
+		t.Fatal("C took a notice of a grantor its directory does not list")
+	}
+	home["newfirm"] = b.id // the block that registers it, applied
+	if err := bn.send(context.Background(), c.id, &nt); err != nil {
+		t.Fatalf("the notice again once C lists the grantor: %v", err)
+	}
+	if m, ok := cn.HomeOf("court", "item1"); !ok || m != b.id {
+		t.Errorf("HomeOf(court, item1) = %.8s %v, want B", m, ok)
 	}
 }

@@ -51,6 +51,7 @@ var catalog = map[string]Text{
 	"title.home-unreachable":        {"Home node unreachable", "无法连接归属节点"},
 	"title.bad-peer-request":        {"Bad peer request", "节点间请求有误"},
 	"title.not-home-member":         {"Not the organization's home", "不是该机构的归属节点"},
+	"title.unknown-grantor":         {"Grantor not in the directory yet", "授权机构尚未出现在机构目录中"},
 	"title.not-a-member":            {"Not a member", "不是联盟成员"},
 	"title.replayed-request":        {"Replayed request", "重复的请求"},
 	"title.stale-request":           {"Stale request", "请求已过时"},
@@ -366,6 +367,8 @@ var catalog = map[string]Text{
 
 	// A shared matter's listing, asked of its home node to learn which member holds an item (api/matteritems.go), failed.
 	"bad-relay-listing": {"The node of {name} did not list a matter it shared with your organization (status {status}), so this node cannot tell yet which member holds the item; retry later.", "{name} 节点未能列出其与贵机构共享的案件（状态 {status}），本节点暂时无法确定该项由哪个成员保存；请稍后重试。"},
+	// A share notice whose grantor this node's directory does not list yet (api/peer): retried by the sender.
+	"notice-unknown-grantor": {"This node's directory does not list the notice's grantor yet (the block that registers it may not be applied here); send the notice again later.", "本节点的机构目录尚未列出该通知的授权机构（登记它的区块可能尚未在本节点应用）；请稍后重新发送通知。"},
 	// A share notice over peer.MaxNoticeBytes (api/peer).
 	"notice-too-large": {"A share notice is at most {max} bytes; nothing was stored.", "共享通知最多 {max} 字节；未保存任何内容。"},
 }
