@@ -97,11 +97,20 @@ func (s *Server) itemHome(c echo.Context, item string) (string, error) {
 	defer op.mu.Unlock()
 	every := cmp.Or(s.passes.every, passEvery)
 	_, known := s.peers.ItemHome(org, item)
-	if !maps.Equal(op.matters, matters) || !known && time.Since(op.at) >= every {
-		if err := s.passList(c, matters); err != nil {
+	if (!maps.Equal(op.matters, matters) || !known) && time.Since(op.at) >= every {
+		err := s.passList(c, matters)
+		op.at = time.Now() // a failed pass too: the next waits its turn
+		switch {
+		case err == nil:
+			op.matters = matters
+		case !known || s.peers.Disputed(org, item):
 			return "", err
+		default:
+			// An item claimed in an earlier complete pass keeps its
+			// member while another member's listing fails: a pass can
+			// only add disputes, never move a claim.
+			s.log.Warn("relay: a pass over the shared matters failed; an item already known is relayed to its member", "evidence", item, "err", err)
 		}
-		op.at, op.matters = time.Now(), matters
 	}
 	m, ok := s.peers.ItemHome(org, item)
 	switch {

@@ -27,15 +27,20 @@ import (
 // and answers every read of an item with bytes of its own; its listing of
 // that matter names claims. It records the requests it gets.
 type forgingMember struct {
-	mu     sync.Mutex
-	claims []string
-	asked  []string
+	mu       sync.Mutex
+	claims   []string
+	asked    []string
+	failList bool // its listings answer 500
 }
 
 func (f *forgingMember) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked = append(f.asked, r.URL.RequestURI())
+	if r.URL.Path == "/peer/v1/evidence" && f.failList {
+		http.Error(w, "listing failed", http.StatusInternalServerError)
+		return
+	}
 	if r.URL.Path == "/peer/v1/evidence" {
 		items := make([]map[string]string, len(f.claims))
 		for i, id := range f.claims {
@@ -221,6 +226,39 @@ func TestRelayMatterItem(t *testing.T) {
 	for _, a := range b.readsOf(claimed) {
 		t.Errorf("B was asked %q for the disputed item it noticed, want only listings", a)
 	}
+
+	// A pass that fails (B's listing answers 500) after the shared matters
+	// changed (A shares a second matter) does not fail the reads of an
+	// item already known: it stays with A, whose claim a pass can only
+	// dispute, never move.
+	knownData := []byte("an exhibit of A the court has read before")
+	known := uploadInto(t, wA, m.ID, knownData)
+	if rec := leavingGet(t, wC, "/api/v1/evidence/"+known+"/content", ""); rec.Code != 200 {
+		t.Fatalf("GET a new item of A's matter = %d %.200s, want 200", rec.Code, rec.Body)
+	}
+	rec = wA.post(t, "/api/v1/matters", strings.NewReader(`{"title":"Wang v. Zhao, appeal"}`), "application/json")
+	var m2 struct{ ID string }
+	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &m2) != nil {
+		t.Fatalf("create matter = %d %s", rec.Code, rec.Body)
+	}
+	sh2, _, err := wA.shares.ShareTarget(context.Background(), wA.org, wA.actor, evidence.ShareMatter, m2.ID, court, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendNotice(t, peerNode(t, ms[0], cURL), cID, peer.Notice{V: 1, Share: sh2.ID, Kind: "matter", Target: m2.ID,
+		Grantor: wA.org, Grantee: court, CreatedAt: now})
+	b.mu.Lock()
+	b.failList = true
+	b.mu.Unlock()
+	if rec := leavingGet(t, wC, "/api/v1/evidence/"+known+"/content", ""); rec.Code != 200 || rec.Body.String() != string(knownData) {
+		t.Errorf("GET a known item while B's listing fails = %d %.200s, want A's bytes", rec.Code, rec.Body)
+	}
+	if len(b.readsOf("matter="+matterB)) < 2 {
+		t.Errorf("no pass ran after the shared matters changed (B asked %q)", b.readsOf(""))
+	}
+	b.mu.Lock()
+	b.failList = false
+	b.mu.Unlock()
 
 	// A pass that cannot list every shared matter records no claim: B's
 	// claim of an item is not taken while A's listing is missing.
