@@ -22,9 +22,11 @@ const (
 // clock; a request ID is remembered for twice as long.
 const Window = 2 * time.Minute
 
-// MaxRemembered bounds the request IDs a guard keeps for one member: at
-// most that many of its requests in 2×Window (about 1,100 a second), so
-// that a member's node cannot fill another's memory with them.
+// MaxRemembered bounds the request IDs a guard keeps for one member, so
+// that a member's node cannot fill another's memory with them. An ID is
+// kept 2×Window and swept at most every Window, so it may stay up to
+// 3×Window: a member is sure of about 700 requests a second sustained
+// (MaxRemembered over 6 minutes), and of up to about 1,100 between sweeps.
 const MaxRemembered = 1 << 18
 
 // Errors of the replay guard.
