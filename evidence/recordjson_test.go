@@ -69,20 +69,7 @@ func TestRecordJSON(t *testing.T) {
 	}
 
 	rng := rand.New(rand.NewPCG(3, 4))
-	plain, escaped := []rune("az09-_:./ +=~"), []rune("\"\\<>&\té\x00\x7f\u2028")
-	str := func() string {
-		r := make([]rune, rng.IntN(6))
-		for i := range r {
-			r[i] = plain[rng.IntN(len(plain))]
-			if rng.IntN(200) == 0 {
-				r[i] = escaped[rng.IntN(len(escaped))]
-			}
-		}
-		return string(r)
-	}
-	tm := func() time.Time {
-		return time.Unix(rng.Int64N(1<<35), rng.Int64N(1e9)*int64(rng.IntN(2))).UTC()
-	}
+	str, tm := strictjson.PlainSamples(rng)
 	fast := 0
 	for range 2000 {
 		r := Record{ID: str(), Owner: str(), Status: str(), SHA256: str(), SM3: str(), Size: rng.Int64N(1 << 40), MediaType: str(),

@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"time"
@@ -78,6 +79,29 @@ func PlainString(s string) bool {
 // its encoder makes the encoder's bytes differ from json.Marshal's. It
 // fails on a kind it does not know.
 func FillPlain(v reflect.Value) error { return fillPlain(v, "") }
+
+// PlainSamples returns two generators over rng for the random tests of
+// hand-written encoders: short strings, mostly of characters Plain writes
+// as they are and now and then one encoding/json escapes (a quote, a
+// backslash, HTML characters, a control character, U+2028), and UTC times,
+// half of them with nanoseconds.
+func PlainSamples(rng *rand.Rand) (str func() string, tm func() time.Time) {
+	plain, escaped := []rune("az09-_:./ +=~"), []rune("\"\\<>&\té\x00\x7f\u2028")
+	str = func() string {
+		r := make([]rune, rng.IntN(6))
+		for i := range r {
+			r[i] = plain[rng.IntN(len(plain))]
+			if rng.IntN(200) == 0 {
+				r[i] = escaped[rng.IntN(len(escaped))]
+			}
+		}
+		return string(r)
+	}
+	tm = func() time.Time {
+		return time.Unix(rng.Int64N(1<<35), rng.Int64N(1e9)*int64(rng.IntN(2))).UTC()
+	}
+	return str, tm
+}
 
 func fillPlain(v reflect.Value, name string) error {
 	switch v.Kind() {
