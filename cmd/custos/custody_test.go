@@ -105,13 +105,7 @@ func TestKindsAndRolesZH(t *testing.T) {
 	keys := []wire.Key{{ID: "k2", Name: "书记员", Role: wire.Role(access.RoleExaminer)}}
 	shares := []wire.Share{{ID: "s1", Kind: evidence.ShareMatter, Title: "张三诉李四"}}
 	vote := &wire.GovernanceAccepted{Proposal: "p1", Kind: "vote", Member: "ab12"}
-	show := func(v any) string {
-		var b strings.Builder
-		if err := writeHuman(&b, v); err != nil {
-			t.Fatal(err)
-		}
-		return b.String()
-	}
+	show := func(v any) string { return humanText(t, v) }
 	lang = prob.Chinese
 	for _, tc := range []struct {
 		v         any

@@ -275,13 +275,7 @@ func TestRecordLabelsZH(t *testing.T) {
 
 	defer func(l prob.Lang) { lang = l }(lang)
 	l := &wire.Lookup{SHA256: strings.Repeat("ab", 32), SM3: strings.Repeat("cd", 32), Anchored: true, Height: 7, MemberName: "西湖法院", FormerMember: true}
-	show := func(v any) string {
-		var b strings.Builder
-		if err := writeHuman(&b, v); err != nil {
-			t.Fatal(err)
-		}
-		return b.String()
-	}
+	show := func(v any) string { return humanText(t, v) }
 	lang = prob.Chinese
 	zh := show(l)
 	for _, want := range []string{"SHA-256 摘要:", "SM3 摘要:", "已上链:", "区块高度:", "成员名称:", "已退出成员:"} {
@@ -392,14 +386,7 @@ func TestDocumentCheckRecord(t *testing.T) {
 func TestNestedRecordLines(t *testing.T) {
 	defer func(l prob.Lang) { lang = l }(lang)
 	lang = prob.English
-	show := func(v any) string {
-		t.Helper()
-		var b strings.Builder
-		if err := writeHuman(&b, v); err != nil {
-			t.Fatal(err)
-		}
-		return b.String()
-	}
+	show := func(v any) string { return humanText(t, v) }
 	st := &wire.RenewalStatus{Hash: "sha256", Documents: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 1, Items: 3}},
 		LastRun: &wire.RenewalRun{DryRun: true, Documents: wire.DocumentRenewalRun{HashTree: wire.RenewedCount{Tokens: 2}}}}
 	got := show(st)
@@ -444,4 +431,14 @@ func TestNestedRecordLines(t *testing.T) {
 	if v := recordValue(show(&node{Name: "a", Next: &node{Name: "b"}}), "next:"); v != `{"name":"b"}` {
 		t.Errorf("a node's next: %q, want its JSON", v)
 	}
+}
+
+// humanText is what writeHuman prints of v, as a terminal shows it.
+func humanText(t *testing.T, v any) string {
+	t.Helper()
+	var b strings.Builder
+	if err := writeHuman(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
