@@ -17,7 +17,7 @@ import (
 // Refused is a notice the outbox gave up on: the member's node refused it
 // for good (Status, Type), or it was not sent because an earlier notice of
 // the same share had been (Status 0). It is kept in the peer.refused bucket
-// and listed by Node.Refused; the notices after it are delivered.
+// and listed by listRefused; the notices after it are delivered.
 type Refused struct {
 	Member    string    `json:"member"`
 	Notice    Notice    `json:"notice"`
@@ -93,9 +93,10 @@ func refuse(tx *bolt.Tx, seq []byte, r *Refused) error {
 	return tx.Bucket(bOutbox).Delete(seq)
 }
 
-// Refused lists the notices the outbox gave up on, in the order they were
-// queued.
-func (n *Node) Refused() ([]Refused, error) {
+// listRefused lists the notices the outbox gave up on, in the order they
+// were queued (the peer.refused bucket, which operators read today through
+// the log; no view of the node lists them yet).
+func (n *Node) listRefused() ([]Refused, error) {
 	type entry struct {
 		seq uint64
 		r   Refused

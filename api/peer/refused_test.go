@@ -100,7 +100,7 @@ func TestOutboxRefused(t *testing.T) {
 	if got, _ := cn.Received("other"); len(got) != 0 {
 		t.Errorf("Received(other) = %+v, want none", got)
 	}
-	got, err := an.Refused()
+	got, err := an.listRefused()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,17 +115,17 @@ func TestOutboxRefused(t *testing.T) {
 		{"sh2", false, http.StatusConflict, problem.Base + "notice-conflict"},
 	}
 	if len(got) != len(want) {
-		t.Fatalf("Refused() = %+v, want %d notices", got, len(want))
+		t.Fatalf("listRefused() = %+v, want %d notices", got, len(want))
 	}
 	for i, w := range want {
 		g := got[i]
 		if g.Notice.Share != w.share || (g.Notice.RevokedAt != nil) != w.revoked || g.Status != w.status || g.Type != w.typ || g.Member != c.id || g.RefusedAt.IsZero() {
-			t.Errorf("Refused()[%d] = %s revoked=%v %d %q %.8s %v, want %s revoked=%v %d %q", i, g.Notice.Share, g.Notice.RevokedAt != nil,
+			t.Errorf("listRefused()[%d] = %s revoked=%v %d %q %.8s %v, want %s revoked=%v %d %q", i, g.Notice.Share, g.Notice.RevokedAt != nil,
 				g.Status, g.Type, g.Member, g.RefusedAt, w.share, w.revoked, w.status, w.typ)
 		}
 	}
 	if g := got[2].Notice; g.Target != "item9" {
-		t.Errorf("Refused()[2] target %s, want item9 (the conflicting notice, not the delivered one)", g.Target)
+		t.Errorf("listRefused()[2] target %s, want item9 (the conflicting notice, not the delivered one)", g.Target)
 	}
 	if n := log.count(); n != len(want) {
 		t.Errorf("%d error-level log lines, want %d (one per refused notice): %q", n, len(want), log.msgs)
