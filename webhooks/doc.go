@@ -27,7 +27,9 @@
 // [Service.Publish] writes one delivery per subscribed webhook to a durable
 // outbox in bbolt, in the same small transaction, and wakes the workers; a
 // crash after Publish returns loses no notification. [Service.Run] posts
-// each delivery as
+// each delivery, at most Config.Workers at once and at most Workers-1 of
+// one organization's (so that receivers that stall delay only their own
+// organization's deliveries), as
 //
 //	POST <url>
 //	Content-Type: application/json

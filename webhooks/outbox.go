@@ -182,7 +182,7 @@ func subscribedIn(tx *bolt.Tx, org, event string) []*storedHook {
 // putRecord writes r and keeps its outbox entry in step with its state.
 func putRecord(tx *bolt.Tx, r *record) error {
 	if r.NextAttemptAt != nil {
-		if err := tx.Bucket(bDue).Put(dueKey(*r.NextAttemptAt, r.ID), nil); err != nil {
+		if err := tx.Bucket(bDue).Put(dueKey(r.Org, *r.NextAttemptAt, r.ID), nil); err != nil {
 			return err
 		}
 	}

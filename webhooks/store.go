@@ -14,8 +14,13 @@ import (
 var (
 	bHooks      = []byte("webhooks")            // org ‖ "/" ‖ id → storedHook JSON
 	bDeliveries = []byte("webhooks.deliveries") // delivery id → record JSON
-	bDue        = []byte("webhooks.due")        // due time(8, unix ns) ‖ delivery id → ∅: the outbox
+	bDue        = []byte("webhooks.outbox")     // org ‖ "/" ‖ due time(8, unix ns) ‖ delivery id → ∅: the outbox
 	bLog        = []byte("webhooks.log")        // webhook id ‖ created(8, unix ns) ‖ delivery id → ∅
+
+	// bOldDue is the outbox as kept before session 14, in due order
+	// whoever's the delivery: due time(8, unix ns) ‖ delivery id → ∅.
+	// initBuckets moves its entries to bDue and deletes it.
+	bOldDue = []byte("webhooks.due")
 )
 
 func initBuckets(db *bolt.DB) error {
@@ -25,14 +30,42 @@ func initBuckets(db *bolt.DB) error {
 				return err
 			}
 		}
-		return nil
+		return moveOldDue(tx)
 	})
+}
+
+// moveOldDue moves the entries of the outbox kept before session 14
+// (bOldDue) to bDue, under their delivery's organization, and deletes it.
+// An entry whose delivery is gone or no longer pending is dropped, as Run
+// would have dropped it.
+func moveOldDue(tx *bolt.Tx) error {
+	old := tx.Bucket(bOldDue)
+	if old == nil {
+		return nil
+	}
+	err := old.ForEach(func(k, _ []byte) error {
+		if len(k) != 8+idLen {
+			return nil
+		}
+		var r record
+		if getJSON(tx.Bucket(bDeliveries), k[8:], &r) != nil || r.State != StatePending || r.Org == "" {
+			return nil
+		}
+		return tx.Bucket(bDue).Put(dueKey(r.Org, time.Unix(0, int64(binary.BigEndian.Uint64(k))), string(k[8:])), nil)
+	})
+	if err != nil {
+		return err
+	}
+	return tx.DeleteBucket(bOldDue)
 }
 
 func hookKey(org, id string) []byte { return []byte(org + "/" + id) }
 
-func dueKey(t time.Time, id string) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())), id...)
+// dueKey is a delivery's key in the outbox: by organization, then due
+// time, so that Run can take each organization's due deliveries in turn
+// (org IDs never hold "/": Create refuses them).
+func dueKey(org string, t time.Time, id string) []byte {
+	return append(binary.BigEndian.AppendUint64([]byte(org+"/"), uint64(t.UnixNano())), id...)
 }
 
 func logKey(hook string, created time.Time, id string) []byte {
