@@ -43,7 +43,9 @@
 // A 2xx answer within the client timeout is success. Anything else (another
 // status, a redirect, a timeout, a refused connection) is retried with
 // exponential backoff and jitter, up to Config.MaxAttempts, after which the
-// delivery is marked failed. Every attempt is kept in the delivery log
+// delivery is marked failed. An organization has at most [MaxPending]
+// deliveries pending; past that, a delivery is marked failed at once
+// ([ReasonBacklog]). Every attempt is kept in the delivery log
 // ([Service.Deliveries]).
 //
 // Delivery is at least once: a node that stops during an attempt makes it

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -104,4 +105,86 @@ func TestOldOutboxMoved(t *testing.T) {
 	if n := len(rcv.requests()); n != 2 {
 		t.Errorf("receiver got %d requests, want 2", n)
 	}
+}
+
+// TestBacklogBounded: an organization's outbox holds at most 10,000
+// pending deliveries (MaxPending). Past that, a delivery is kept in the
+// log as failed at once, with the reason "backlog full" and without its
+// payload, so that receivers that never answer cannot make the outbox
+// (and the disk under it) grow without bound, nor keep the workers busy
+// for ever. Before, every event was queued whatever the backlog.
+func TestBacklogBounded(t *testing.T) {
+	s := newService(t, Config{})
+	rcv := newReceiver(t, 200)
+	h, _ := create(t, s, orgA, rcv.URL, EventTimestamped)
+	hb, _ := create(t, s, orgB, rcv.URL, EventTimestamped)
+	const limit = 10_000
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i := range limit + 2 {
+			if err := s.PublishWithin(tx, orgA, EventTimestamped, i); err != nil {
+				return err
+			}
+		}
+		return s.PublishWithin(tx, orgB, EventTimestamped, "b")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, failed := 0, 0
+	s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDeliveries).ForEach(func(k, v []byte) error {
+			var r record
+			if err := json.Unmarshal(v, &r); err != nil || r.Org != orgA {
+				return err
+			}
+			switch r.State {
+			case StatePending:
+				pending++
+			case StateFailed:
+				failed++
+				if len(r.Attempts) != 1 || r.Attempts[0].Reason != ReasonBacklog || r.Attempts[0].Status != 0 || r.NextAttemptAt != nil || len(r.Payload) != 0 {
+					t.Errorf("delivery over the limit = %+v, payload %q; want failed once, %q, no payload", r.Delivery, r.Payload, ReasonBacklog)
+				}
+			}
+			return nil
+		})
+	})
+	if pending != limit || failed != 2 {
+		t.Errorf("A's deliveries: %d pending, %d failed; want %d pending, 2 failed (backlog full)", pending, failed, limit)
+	}
+	// B's outbox is its own.
+	if db, err := s.Deliveries(orgB, hb.ID, 0); err != nil || len(db) != 1 || db[0].State != StatePending {
+		t.Errorf("B's deliveries = %+v, %v; want 1 pending", db, err)
+	}
+	if limit != MaxPending {
+		t.Fatalf("MaxPending = %d, the test assumes %d", MaxPending, limit)
+	}
+
+	// The counts: kept as deliveries leave the outbox, and made again from
+	// the outbox by a version that did not keep them.
+	counts := func() (a, b uint64) {
+		s.db.View(func(tx *bolt.Tx) error { a, b = pendingOf(tx, orgA), pendingOf(tx, orgB); return nil })
+		return a, b
+	}
+	if a, b := counts(); a != limit || b != 1 {
+		t.Errorf("pending counts = %d, %d; want %d, 1", a, b, limit)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bPending) }); err != nil {
+		t.Fatal(err)
+	}
+	s = newService(t, Config{DB: s.db})
+	if a, b := counts(); a != limit || b != 1 {
+		t.Errorf("pending counts made again = %d, %d; want %d, 1", a, b, limit)
+	}
+	if _, err := s.Delete(orgA, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	run(t, s)
+	waitState(t, s, orgB, hb.ID, StateDelivered)
+	if a, b := counts(); a != 0 || b != 0 {
+		t.Errorf("pending counts after A's webhook deleted and B's delivered = %d, %d; want 0, 0", a, b)
+	}
+	h2, _ := create(t, s, orgA, rcv.URL, EventTimestamped)
+	s.Publish(orgA, EventTimestamped, "again")
+	waitState(t, s, orgA, h2.ID, StateDelivered)
 }

@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
@@ -16,6 +17,7 @@ var (
 	bDeliveries = []byte("webhooks.deliveries") // delivery id → record JSON
 	bDue        = []byte("webhooks.outbox")     // org ‖ "/" ‖ due time(8, unix ns) ‖ delivery id → ∅: the outbox
 	bLog        = []byte("webhooks.log")        // webhook id ‖ created(8, unix ns) ‖ delivery id → ∅
+	bPending    = []byte("webhooks.pending")    // org → its pending deliveries (8, big-endian), absent if none
 
 	// bOldDue is the outbox as kept before session 14, in due order
 	// whoever's the delivery: due time(8, unix ns) ‖ delivery id → ∅.
@@ -25,13 +27,50 @@ var (
 
 func initBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bHooks, bDeliveries, bDue, bLog} {
+		counted := tx.Bucket(bPending) != nil
+		for _, b := range [][]byte{bHooks, bDeliveries, bDue, bLog, bPending} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return moveOldDue(tx)
+		if err := moveOldDue(tx); err != nil {
+			return err
+		}
+		if counted {
+			return nil
+		}
+		// First start of a version that counts: count the outbox.
+		n := map[string]uint64{}
+		tx.Bucket(bDue).ForEach(func(k, _ []byte) error {
+			if i := bytes.IndexByte(k, '/'); i > 0 {
+				n[string(k[:i])]++
+			}
+			return nil
+		})
+		for org, c := range n {
+			if err := tx.Bucket(bPending).Put([]byte(org), binary.BigEndian.AppendUint64(nil, c)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+}
+
+// pendingOf is how many of org's deliveries are pending, as tx sees it.
+func pendingOf(tx *bolt.Tx, org string) uint64 {
+	if v := tx.Bucket(bPending).Get([]byte(org)); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// addPending adds d (+1 or -1) to org's count of pending deliveries.
+func addPending(tx *bolt.Tx, org string, d int) error {
+	n := int64(pendingOf(tx, org)) + int64(d)
+	if n <= 0 {
+		return tx.Bucket(bPending).Delete([]byte(org))
+	}
+	return tx.Bucket(bPending).Put([]byte(org), binary.BigEndian.AppendUint64(nil, uint64(n)))
 }
 
 // moveOldDue moves the entries of the outbox kept before session 14

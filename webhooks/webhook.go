@@ -227,6 +227,11 @@ func dropLog(tx *bolt.Tx, id string) error {
 				return err
 			}
 		}
+		if r.State == StatePending {
+			if err := addPending(tx, r.Org, -1); err != nil {
+				return err
+			}
+		}
 		if err := dels.Delete([]byte(did)); err != nil {
 			return err
 		}

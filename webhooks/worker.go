@@ -254,6 +254,11 @@ func (s *Service) record(id string, a Attempt) (string, error) {
 			next := s.now().Add(s.backoff(len(r.Attempts)))
 			r.NextAttemptAt = &next
 		}
+		if r.State != StatePending {
+			if err := addPending(tx, r.Org, -1); err != nil {
+				return err
+			}
+		}
 		state = r.State
 		return putRecord(tx, &r)
 	})
