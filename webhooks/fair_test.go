@@ -3,9 +3,12 @@ package webhooks
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,3 +191,40 @@ func TestBacklogBounded(t *testing.T) {
 	s.Publish(orgA, EventTimestamped, "again")
 	waitState(t, s, orgA, h2.ID, StateDelivered)
 }
+
+// TestLogHidesURLSecrets: the server log of a failed attempt names the
+// receiver by scheme and host, not by its whole URL, whose path or query
+// often holds the receiver's own secret (chat robots' access_token=,
+// key=, or a secret path). Before, the dial error logged the whole URL.
+func TestLogHidesURLSecrets(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), nil))
+	s := newService(t, Config{MaxAttempts: 1, Log: log})
+	rcv := newReceiver(t, 200)
+	url := rcv.URL
+	rcv.Close() // nothing listens there any more
+	h, _ := create(t, s, orgA, url+"/robot/PATHSECRET/send?access_token=QUERYSECRET", EventShared)
+	run(t, s)
+	s.Publish(orgA, EventShared, nil)
+	waitState(t, s, orgA, h.ID, StateFailed)
+	mu.Lock()
+	defer mu.Unlock()
+	out := buf.String()
+	if !strings.Contains(out, "webhook attempt") {
+		t.Fatalf("log = %s, want the attempt", out)
+	}
+	for _, secret := range []string{"QUERYSECRET", "PATHSECRET"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log shows the URL's %s: %s", secret, out)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

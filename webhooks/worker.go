@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -205,7 +206,7 @@ func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(r.Payload))
 	if err != nil {
 		a.Reason = reason(err)
-		return a, err
+		return a, withoutURL(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Custos-Webhooks/1")
@@ -216,7 +217,7 @@ func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt
 	resp, err := s.client.Do(req)
 	if err != nil {
 		a.Reason = reason(err)
-		return a, err
+		return a, withoutURL(err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
 	resp.Body.Close()
@@ -225,6 +226,24 @@ func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt
 		a.Reason = "HTTP " + strconv.Itoa(resp.StatusCode)
 	}
 	return a, nil
+}
+
+// withoutURL is err, for the server log, with the URL a *url.Error names
+// cut to its scheme and host: a webhook URL's path or query often holds
+// the receiver's own secret (a chat robot's access_token=, a secret path),
+// which the log must not spread. The webhook's ID, logged beside it, finds
+// the whole URL.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	short := *ue
+	short.URL = "(the webhook's URL)"
+	if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+		short.URL = u.Scheme + "://" + u.Host
+	}
+	return &short
 }
 
 // record appends a to the delivery's attempts and moves it on: delivered,
