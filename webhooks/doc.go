@@ -27,7 +27,9 @@
 // [Service.Publish] writes one delivery per subscribed webhook to a durable
 // outbox in bbolt, in the same small transaction, and wakes the workers; a
 // crash after Publish returns loses no notification. [Service.Run] posts
-// each delivery as
+// each delivery, at most Config.Workers at once and at most Workers-1 of
+// one organization's (so that receivers that stall delay only their own
+// organization's deliveries), as
 //
 //	POST <url>
 //	Content-Type: application/json
@@ -41,7 +43,9 @@
 // A 2xx answer within the client timeout is success. Anything else (another
 // status, a redirect, a timeout, a refused connection) is retried with
 // exponential backoff and jitter, up to Config.MaxAttempts, after which the
-// delivery is marked failed. Every attempt is kept in the delivery log
+// delivery is marked failed. An organization has at most [MaxPending]
+// deliveries pending; past that, a delivery is marked failed at once
+// ([ReasonBacklog]). Every attempt is kept in the delivery log
 // ([Service.Deliveries]).
 //
 // Delivery is at least once: a node that stops during an attempt makes it

@@ -55,7 +55,7 @@ func (a Attempt) OK() bool { return a.Status >= 200 && a.Status < 300 }
 type record struct {
 	Delivery
 	Org     string          `json:"org"`
-	Payload json.RawMessage `json:"payload"` // the exact body posted
+	Payload json.RawMessage `json:"payload,omitempty"` // the exact body posted; none if never posted (ReasonBacklog)
 }
 
 // Publish queues event, with data as its payload's data, for each of org's
@@ -108,13 +108,29 @@ func (s *Service) deliveries(hooks []*storedHook, org, event string, data any) (
 	return recs, nil
 }
 
-// queue writes deliveries to the outbox and the delivery log in tx.
+// MaxPending is how many pending deliveries an organization's outbox holds.
+// Past it, a delivery is kept in the delivery log as failed at once, with
+// the reason ReasonBacklog and without its payload: receivers that do not
+// answer cannot make the outbox, and the disk under it, grow without
+// bound, nor keep workers busy with attempts for ever.
+const MaxPending = 10_000
+
+// queue writes deliveries to the outbox and the delivery log in tx; those
+// over MaxPending are written as failed (see MaxPending). recs are not
+// changed, so that tx may be run again (bbolt Batch).
 func queue(tx *bolt.Tx, recs []*record) error {
 	for _, r := range recs {
-		if err := putRecord(tx, r); err != nil {
+		q := *r
+		if pendingOf(tx, q.Org) >= MaxPending {
+			q.State, q.NextAttemptAt, q.Payload = StateFailed, nil, nil
+			q.Attempts = []Attempt{{At: q.CreatedAt, Reason: ReasonBacklog}}
+		} else if err := addPending(tx, q.Org, 1); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bLog).Put(logKey(r.Webhook, r.CreatedAt, r.ID), nil); err != nil {
+		if err := putRecord(tx, &q); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bLog).Put(logKey(q.Webhook, q.CreatedAt, q.ID), nil); err != nil {
 			return err
 		}
 	}
@@ -182,7 +198,7 @@ func subscribedIn(tx *bolt.Tx, org, event string) []*storedHook {
 // putRecord writes r and keeps its outbox entry in step with its state.
 func putRecord(tx *bolt.Tx, r *record) error {
 	if r.NextAttemptAt != nil {
-		if err := tx.Bucket(bDue).Put(dueKey(*r.NextAttemptAt, r.ID), nil); err != nil {
+		if err := tx.Bucket(bDue).Put(dueKey(r.Org, *r.NextAttemptAt, r.ID), nil); err != nil {
 			return err
 		}
 	}

@@ -22,10 +22,13 @@ const (
 	ReasonDNS        = "name not resolved"
 	ReasonTLS        = "TLS error" // handshake or certificate
 	ReasonNetwork    = "network error"
+	// ReasonBacklog: the delivery was never attempted, the organization
+	// had MaxPending deliveries pending already (see MaxPending).
+	ReasonBacklog = "backlog full"
 )
 
 // Reasons lists the reasons of an attempt without an answer.
-var Reasons = []string{ReasonNotAllowed, ReasonTimeout, ReasonRefused, ReasonReset, ReasonDNS, ReasonTLS, ReasonNetwork}
+var Reasons = []string{ReasonNotAllowed, ReasonTimeout, ReasonRefused, ReasonReset, ReasonDNS, ReasonTLS, ReasonNetwork, ReasonBacklog}
 
 // reason maps the error of an attempt without an answer to its Reason.
 func reason(err error) string {

@@ -40,7 +40,7 @@ const (
 	DefaultBackoff     = 30 * time.Second
 	DefaultMaxBackoff  = time.Hour
 	DefaultMaxAttempts = 8 // with DefaultBackoff: retries over about an hour
-	DefaultWorkers     = 4
+	DefaultWorkers     = 5 // at most 4 on one organization's deliveries (Run)
 )
 
 // Config configures a Service.

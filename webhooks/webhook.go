@@ -223,7 +223,12 @@ func dropLog(tx *bolt.Tx, id string) error {
 		did := string(k[idLen+8:])
 		var r record
 		if err := getJSON(dels, []byte(did), &r); err == nil && r.NextAttemptAt != nil {
-			if err := tx.Bucket(bDue).Delete(dueKey(*r.NextAttemptAt, did)); err != nil {
+			if err := tx.Bucket(bDue).Delete(dueKey(r.Org, *r.NextAttemptAt, did)); err != nil {
+				return err
+			}
+		}
+		if r.State == StatePending {
+			if err := addPending(tx, r.Org, -1); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -17,15 +18,17 @@ import (
 
 // Run delivers the outbox until ctx is done: first whatever was pending
 // when the node stopped, then each delivery as Publish queues it or its
-// retry falls due, up to Config.Workers at a time. It also prunes the
-// delivery log (Prune) at start and every hour. It returns once the
+// retry falls due, up to Config.Workers at a time and up to Workers-1 (at
+// least 1) of one organization's, so that an organization whose receivers
+// stall cannot hold up the others' deliveries (see due). It also prunes
+// the delivery log (Prune) at start and every hour. It returns once the
 // attempts under way have ended; an attempt cut short by ctx is made again
 // at the next Run.
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { s.runPrune(ctx) })
-	inflight := map[string]bool{}
+	inflight := map[string]string{}          // delivery id → its organization
 	done := make(chan string, s.cfg.Workers) // never blocks: at most Workers in flight
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -35,11 +38,11 @@ func (s *Service) Run(ctx context.Context) {
 			s.log.Error("webhooks: reading the outbox", "err", err)
 			next = s.now().Add(time.Second)
 		}
-		for _, id := range due {
-			inflight[id] = true
+		for _, d := range due {
+			inflight[d.id] = d.org
 			wg.Go(func() {
-				s.attempt(ctx, id)
-				done <- id
+				s.attempt(ctx, d.id)
+				done <- d.id
 			})
 		}
 		wait := time.Hour
@@ -58,24 +61,88 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
+// dueDelivery is a delivery whose time has come, as due finds it.
+type dueDelivery struct {
+	org, id string
+	at      int64 // due time, unix ns
+}
+
+// perOrg is how many deliveries of one organization may be in flight at
+// once: all workers but one, so that one is always left for the others.
+func (s *Service) perOrg() int { return max(1, s.cfg.Workers-1) }
+
 // due returns up to room deliveries whose time has come and that are not
 // in flight, and the time the next one falls due (zero if none is known).
-func (s *Service) due(inflight map[string]bool, room int) (ids []string, next time.Time, err error) {
+// It takes at most perOrg of an organization's deliveries in flight, and
+// shares room among organizations: each time, the organization with the
+// fewest in flight (then the earliest due) goes first. The outbox is kept
+// by organization, so this reads at most perOrg entries of each (plus
+// those in flight), however long one organization's backlog.
+func (s *Service) due(inflight map[string]string, room int) (out []dueDelivery, next time.Time, err error) {
+	if room <= 0 {
+		return nil, time.Time{}, nil
+	}
 	now := s.now().UnixNano()
+	busy := map[string]int{}
+	for _, org := range inflight {
+		busy[org]++
+	}
+	var heads [][]dueDelivery // each organization's due deliveries, in due order
+	nextAt := int64(0)
 	err = s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bDue).Cursor()
-		for k, _ := c.First(); k != nil && len(ids) < room; k, _ = c.Next() {
-			if at := int64(binary.BigEndian.Uint64(k)); at > now {
-				next = time.Unix(0, at)
-				return nil
+		k, _ := c.First()
+		for k != nil {
+			slash := bytes.IndexByte(k, '/')
+			if slash < 0 {
+				k, _ = c.Next() // cannot be: only dueKey writes here
+				continue
 			}
-			if id := string(k[8:]); !inflight[id] {
-				ids = append(ids, id)
+			prefix := bytes.Clone(k[:slash+1])
+			org := string(k[:slash])
+			var mine []dueDelivery
+			for want := s.perOrg() - busy[org]; k != nil && bytes.HasPrefix(k, prefix) && len(mine) < want; k, _ = c.Next() {
+				if len(k) != slash+1+8+idLen {
+					continue
+				}
+				at := int64(binary.BigEndian.Uint64(k[slash+1:]))
+				if at > now {
+					if nextAt == 0 || at < nextAt {
+						nextAt = at
+					}
+					break
+				}
+				if id := string(k[slash+9:]); inflight[id] == "" {
+					mine = append(mine, dueDelivery{org: org, id: id, at: at})
+				}
 			}
+			if len(mine) > 0 {
+				heads = append(heads, mine)
+			}
+			// The next organization: past every key of this one ("/" + 1 is "0").
+			k, _ = c.Seek(append(prefix[:slash:slash], '/'+1))
 		}
 		return nil
 	})
-	return ids, next, err
+	for len(out) < room && len(heads) > 0 {
+		best := 0
+		for i, h := range heads {
+			b, o := heads[best][0], h[0]
+			if busy[o.org] < busy[b.org] || busy[o.org] == busy[b.org] && o.at < b.at {
+				best = i
+			}
+		}
+		d := heads[best][0]
+		out = append(out, d)
+		busy[d.org]++
+		if heads[best] = heads[best][1:]; len(heads[best]) == 0 {
+			heads = append(heads[:best], heads[best+1:]...)
+		}
+	}
+	if nextAt != 0 {
+		next = time.Unix(0, nextAt)
+	}
+	return out, next, err
 }
 
 // attempt makes one attempt of a delivery and records it.
@@ -139,7 +206,7 @@ func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(r.Payload))
 	if err != nil {
 		a.Reason = reason(err)
-		return a, err
+		return a, withoutURL(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Custos-Webhooks/1")
@@ -150,7 +217,7 @@ func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt
 	resp, err := s.client.Do(req)
 	if err != nil {
 		a.Reason = reason(err)
-		return a, err
+		return a, withoutURL(err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
 	resp.Body.Close()
@@ -159,6 +226,24 @@ func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt
 		a.Reason = "HTTP " + strconv.Itoa(resp.StatusCode)
 	}
 	return a, nil
+}
+
+// withoutURL is err, for the server log, with the URL a *url.Error names
+// cut to its scheme and host: a webhook URL's path or query often holds
+// the receiver's own secret (a chat robot's access_token=, a secret path),
+// which the log must not spread. The webhook's ID, logged beside it, finds
+// the whole URL.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	short := *ue
+	short.URL = "(the webhook's URL)"
+	if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+		short.URL = u.Scheme + "://" + u.Host
+	}
+	return &short
 }
 
 // record appends a to the delivery's attempts and moves it on: delivered,
@@ -174,7 +259,7 @@ func (s *Service) record(id string, a Attempt) (string, error) {
 		if r.State != StatePending || r.NextAttemptAt == nil {
 			return nil // recorded already
 		}
-		if err := tx.Bucket(bDue).Delete(dueKey(*r.NextAttemptAt, id)); err != nil {
+		if err := tx.Bucket(bDue).Delete(dueKey(r.Org, *r.NextAttemptAt, id)); err != nil {
 			return err
 		}
 		r.Attempts = append(r.Attempts, a)
@@ -187,6 +272,11 @@ func (s *Service) record(id string, a Attempt) (string, error) {
 		default:
 			next := s.now().Add(s.backoff(len(r.Attempts)))
 			r.NextAttemptAt = &next
+		}
+		if r.State != StatePending {
+			if err := addPending(tx, r.Org, -1); err != nil {
+				return err
+			}
 		}
 		state = r.State
 		return putRecord(tx, &r)
