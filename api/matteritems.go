@@ -277,11 +277,9 @@ const maxHomeRetryAfter = 120
 // maxHomeRetryAfter; 10 (as homeDown) if it sent none or one that cannot
 // be read.
 func homeRetryAfter(v string, now time.Time) int {
-	secs := 10
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		secs = n
-	} else if at, err := http.ParseTime(v); err == nil {
-		secs = int(math.Ceil(at.Sub(now).Seconds()))
+	d, ok := peer.RetryAfter(v, now, maxHomeRetryAfter*time.Second)
+	if !ok {
+		return 10
 	}
-	return min(max(secs, 1), maxHomeRetryAfter)
+	return max(1, int(math.Ceil(d.Seconds())))
 }

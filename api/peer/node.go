@@ -483,7 +483,7 @@ func (n *Node) send(ctx context.Context, member string, nt *Notice) error {
 	if resp.StatusCode != http.StatusNoContent {
 		err := newAnswerError(member, resp.StatusCode, body)
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			if after, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			if after, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now(), maxRetryAfter); ok {
 				return &retryLater{after: after, err: err}
 			}
 		}
@@ -503,19 +503,19 @@ type retryLater struct {
 func (e *retryLater) Error() string { return fmt.Sprintf("%v (retry after %v)", e.err, e.after) }
 func (e *retryLater) Unwrap() error { return e.err }
 
-// retryAfter reads a Retry-After header (RFC 9110 §10.2.3: seconds or an
-// HTTP date) as a wait from now, at most maxRetryAfter; false if v is
-// empty or cannot be read.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
+// RetryAfter reads a Retry-After header (RFC 9110 §10.2.3: seconds or an
+// HTTP date) as a wait from now, between 0 and limit; false if v is empty
+// or cannot be read.
+func RetryAfter(v string, now time.Time, limit time.Duration) (time.Duration, bool) {
 	var d time.Duration
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		d = time.Duration(min(s, int(maxRetryAfter/time.Second))) * time.Second
+		d = time.Duration(min(s, int(limit/time.Second)+1)) * time.Second
 	} else if at, err := http.ParseTime(v); err == nil {
 		d = at.Sub(now)
 	} else {
 		return 0, false
 	}
-	return min(max(d, 0), maxRetryAfter), true
+	return min(max(d, 0), limit), true
 }
 
 // refused moves the outbox entry at key to the refused notices, unsent, if
