@@ -348,12 +348,14 @@ func (n *Node) Enqueue(tx *bolt.Tx, member string, nt Notice) error {
 
 // Run delivers the outbox until ctx ends: in order per member, each notice
 // until the member acknowledges it, retrying a member that fails after
-// Backoff, doubling up to a minute. A notice the member refuses for good (a
-// 4xx about the notice itself, answerError.forGood) leaves the outbox for
-// the refused notices (Refused), logged once at error level, and the
-// member's next notices follow; so do the later notices of its share, unsent:
-// the member never took the share, so it must not hear of it later (a
-// revocation before its share), and the home node decides every read anyway.
+// Backoff, doubling up to a minute, or after the Retry-After of its 429 or
+// 503 answer if that is longer (at most maxRetryAfter). A notice the
+// member refuses for good (a 4xx about the notice itself,
+// answerError.forGood) leaves the outbox for the refused notices
+// (Refused), logged once at error level, and the member's next notices
+// follow; so do the later notices of its share, unsent: the member never
+// took the share, so it must not hear of it later (a revocation before its
+// share), and the home node decides every read anyway.
 func (n *Node) Run(ctx context.Context) {
 	d := &delivery{backoff: map[string]time.Duration{}, due: map[string]time.Time{}, notHome: map[string]time.Time{}, grace: notHomeGrace}
 	for {
