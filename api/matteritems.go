@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -234,6 +235,10 @@ func (s *Server) listPage(c echo.Context, member, matter, cursor string) (*wire.
 	case http.StatusOK:
 	case http.StatusNotFound, http.StatusUnprocessableEntity: // not shared there any more
 		return nil, errNoListing
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable: // asked to ask again later
+		s.log.Warn("relay: a shared matter's home node is busy", "member", member, "matter", matter, "status", resp.StatusCode,
+			"retry_after", resp.Header.Get("Retry-After"))
+		return nil, homeBusy(orUnknown(s.memberName(member), member), resp.StatusCode, homeRetryAfter(resp.Header.Get("Retry-After"), time.Now()))
 	default:
 		s.log.Warn("relay: a shared matter's listing failed", "member", member, "matter", matter, "status", resp.StatusCode)
 		return nil, badListing(orUnknown(s.memberName(member), member), resp.StatusCode)
@@ -250,4 +255,31 @@ func (s *Server) listPage(c echo.Context, member, matter, cursor string) (*wire.
 // failed at its home node, name, with status.
 func badListing(name string, status int) error {
 	return problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"), prob.M("bad-relay-listing", "name", name, "status", status))
+}
+
+// homeBusy is the answer to a read for which a shared matter's home node,
+// name, answered its listing status 429 or 503: the home is there but asks
+// to be asked later, so the read is 503 home-unreachable, as when the home
+// does not answer, with the home's Retry-After (retryAfter seconds).
+func homeBusy(name string, status, retryAfter int) error {
+	p := problem(http.StatusServiceUnavailable, "home-unreachable", prob.M("title.home-unreachable"),
+		prob.M("home-busy-listing", "name", name, "status", status))
+	p.retryAfter = retryAfter
+	return p
+}
+
+// maxHomeRetryAfter bounds the Retry-After of a home node that is passed
+// on (homeBusy): a member's node cannot make a court wait for hours.
+const maxHomeRetryAfter = 120
+
+// homeRetryAfter is the Retry-After a home node sent (RFC 9110 §10.2.3:
+// seconds or an HTTP date), in whole seconds from now, between 1 and
+// maxHomeRetryAfter; 10 (as homeDown) if it sent none or one that cannot
+// be read.
+func homeRetryAfter(v string, now time.Time) int {
+	d, ok := peer.RetryAfter(v, now, maxHomeRetryAfter*time.Second)
+	if !ok {
+		return 10
+	}
+	return max(1, int(math.Ceil(d.Seconds())))
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -324,5 +326,94 @@ func TestMatterListingFails(t *testing.T) {
 	}
 	if len(asked) != 1 || strings.Contains(asked[0], id) || !strings.HasPrefix(asked[0], "/peer/v1/evidence?") {
 		t.Errorf("asked %q, want one listing and no read of %s", asked, id)
+	}
+}
+
+// busyHome is a member's peer API that answers every listing with status
+// and, if set, retryAfter.
+type busyHome struct {
+	mu         sync.Mutex
+	status     int
+	retryAfter string
+}
+
+func (b *busyHome) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.retryAfter != "" {
+		w.Header().Set("Retry-After", b.retryAfter)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(b.status)
+	fmt.Fprintf(w, `{"type":"urn:custos:problem:busy","status":%d}`, b.status)
+}
+
+// TestMatterListingBusy: when a shared matter's home answers its listing
+// 429 or 503 (its replay guard or a quota: it asks to be asked later), the
+// read of an item not yet known is 503 home-unreachable with the home's
+// Retry-After (bounded to 2 minutes; 10 s when it gives none or one that
+// cannot be read), in the client's language, so that the client retries;
+// not 502 bad-relay, which says the home answered wrongly.
+func TestMatterListingBusy(t *testing.T) {
+	ms := peerTLS(t, 2) // A (the firm's home, busy), C (the court's)
+	aID, cID := anchor.MemberID(ms[0].Cert), anchor.MemberID(ms[1].Cert)
+	wC := newUploadWorld(t)
+	court := wC.org
+	const firm, matter = "ffffffffffffffffffffffffff", "mmmmmmmmmmmmmmmmmmmmmmmmma"
+	dir := &fakeDirectory{entries: map[string]anchor.DirEntry{
+		firm:  {ID: firm, Kind: "law_firm", Name: "Firm on A", Member: aID},
+		court: {ID: court, Kind: "court", Name: "Court", Member: cID},
+	}}
+	wC.s.directory = dir
+	home := &busyHome{}
+	db, err := storage.OpenDB(filepath.Join(t.TempDir(), "peer.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c, err := peer.New(peer.Config{TLS: ms[1], DB: db,
+		URLs:  map[string]string{aID: serveTLS(t, peerNode(t, ms[0], nil), home)},
+		Home:  func(org string) (string, bool) { e, ok := dir.entries[org]; return e.Member, ok },
+		Local: func(org string) bool { return org == court }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wC.s.peers = c
+	wC.s.passes.every = time.Nanosecond // a pass for every read of an item not known
+	cURL := map[string]string{cID: serveTLS(t, c, wC.s.PeerHandler())}
+	sendNotice(t, peerNode(t, ms[0], cURL), cID, peer.Notice{V: 1, Share: "share-of-a", Kind: "matter", Target: matter,
+		Grantor: firm, Grantee: court, CreatedAt: time.Now().UTC()})
+
+	const item = "iiiiiiiiiiiiiiiiiiiiiiiiii"
+	for _, tc := range []struct {
+		status     int
+		retryAfter string
+		want       []string // Retry-After, any of
+	}{
+		{http.StatusTooManyRequests, "7", []string{"7"}},
+		{http.StatusServiceUnavailable, "10", []string{"10"}},
+		{http.StatusServiceUnavailable, "86400", []string{"120"}},
+		{http.StatusServiceUnavailable, "", []string{"10"}},
+		{http.StatusTooManyRequests, "soon", []string{"10"}},
+		// An HTTP date, in whole seconds: 29 to 31 from the read.
+		{http.StatusServiceUnavailable, time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat), []string{"29", "30", "31"}},
+	} {
+		home.mu.Lock()
+		home.status, home.retryAfter = tc.status, tc.retryAfter
+		home.mu.Unlock()
+		for _, lang := range []string{"", "zh-CN"} {
+			rec := leavingGet(t, wC, "/api/v1/evidence/"+item, lang)
+			got, ra := rec.Body.String(), rec.Header().Get("Retry-After")
+			if rec.Code != http.StatusServiceUnavailable || !strings.Contains(got, "urn:custos:problem:home-unreachable") || !slices.Contains(tc.want, ra) {
+				t.Errorf("GET an item (%s) while its matter's home answers %d, Retry-After %q = %d, Retry-After %q, %.300s; want 503 home-unreachable, Retry-After %s",
+					cmp.Or(lang, "en"), tc.status, tc.retryAfter, rec.Code, ra, got, tc.want)
+			}
+			if lang == "zh-CN" && !strings.Contains(got, "请在 Retry-After") {
+				t.Errorf("GET in Chinese = %.300s, want the detail in Chinese", got)
+			}
+		}
+	}
+	if _, ok := c.ItemHome(court, item); ok {
+		t.Errorf("ItemHome after passes that failed: found, want none")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +54,15 @@ type Config struct {
 	// nodes reach it (https://host:port): Announce tells them
 	// (announce.go). Empty: not announced.
 	SelfURL string
-	Log     *slog.Logger
+	// NoticeRate and NoticeBurst bound the share notices each member's
+	// node may send this one: NoticeRate a second, NoticeBurst saved up
+	// (noticerate.go). Over them a notice is 429 rate-limited with
+	// Retry-After, which the sender's outbox waits out. Zero: the default
+	// (DefaultNoticeRate; a burst of two minutes of notices); a negative
+	// rate: no limit.
+	NoticeRate  float64
+	NoticeBurst int
+	Log         *slog.Logger
 }
 
 // Node is this member node's end of the peer API.
@@ -66,6 +75,7 @@ type Node struct {
 	urls    map[string]string
 	learned map[string]learnedURL // URLs learned from the members (announce.go)
 	guard   *Guard
+	notices *noticeLimiter
 	kick    chan struct{}
 }
 
@@ -90,7 +100,11 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, self: anchor.MemberID(cfg.TLS.Cert), server: srv, clients: map[string]*http.Client{},
+	notices, err := newNoticeLimiter(cfg.NoticeRate, cfg.NoticeBurst)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, notices: notices, self: anchor.MemberID(cfg.TLS.Cert), server: srv, clients: map[string]*http.Client{},
 		urls: map[string]string{}, learned: map[string]learnedURL{}, guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1)}
 	cfg.SelfURL = strings.TrimRight(cfg.SelfURL, "/")
 	if cfg.SelfURL != "" && !httpsURL(cfg.SelfURL) {
@@ -225,6 +239,9 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		problem.Localized(w, r, http.StatusMethodNotAllowed, "method-not-allowed", problem.M("title.method-not-allowed"), problem.M("post-notice"))
 		return
 	}
+	if !n.limitNotice(w, r, member) {
+		return
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxNoticeBytes+1))
 	if err != nil {
 		return
@@ -331,12 +348,14 @@ func (n *Node) Enqueue(tx *bolt.Tx, member string, nt Notice) error {
 
 // Run delivers the outbox until ctx ends: in order per member, each notice
 // until the member acknowledges it, retrying a member that fails after
-// Backoff, doubling up to a minute. A notice the member refuses for good (a
-// 4xx about the notice itself, answerError.forGood) leaves the outbox for
-// the refused notices (Refused), logged once at error level, and the
-// member's next notices follow; so do the later notices of its share, unsent:
-// the member never took the share, so it must not hear of it later (a
-// revocation before its share), and the home node decides every read anyway.
+// Backoff, doubling up to a minute, or after the Retry-After of its 429 or
+// 503 answer if that is longer (at most maxRetryAfter). A notice the
+// member refuses for good (a 4xx about the notice itself,
+// answerError.forGood) leaves the outbox for the refused notices
+// (Refused), logged once at error level, and the member's next notices
+// follow; so do the later notices of its share, unsent: the member never
+// took the share, so it must not hear of it later (a revocation before its
+// share), and the home node decides every read anyway.
 func (n *Node) Run(ctx context.Context) {
 	d := &delivery{backoff: map[string]time.Duration{}, due: map[string]time.Time{}, notHome: map[string]time.Time{}, grace: notHomeGrace}
 	for {
@@ -368,6 +387,11 @@ type delivery struct {
 // are final within seconds, so minutes of retries lose no honest notice,
 // and a notice the member refuses for good still leaves the queue.
 const notHomeGrace = 5 * time.Minute
+
+// maxRetryAfter bounds how long the outbox waits for a member that
+// answered a notice with Retry-After (a 429 or 503): a member's node cannot
+// hold its notices back for hours.
+const maxRetryAfter = 10 * time.Minute
 
 // graced reports whether the outbox sends the notice at key again although
 // the member refused it for good: a not-home-member answer, until grace has
@@ -423,8 +447,12 @@ func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
 		if err != nil {
 			failed[m] = true
 			b := min(max(2*d.backoff[m], n.cfg.Backoff), time.Minute)
-			d.backoff[m], d.due[m] = b, now.Add(b)
-			n.cfg.Log.Warn("peer: share notice not delivered; will retry", "member", m, "share", e.out.Notice.Share, "retry_in", b, "err", err)
+			wait := b
+			if rl := (*retryLater)(nil); errors.As(err, &rl) {
+				wait = max(b, rl.after) // the member's Retry-After
+			}
+			d.backoff[m], d.due[m] = b, now.Add(wait)
+			n.cfg.Log.Warn("peer: share notice not delivered; will retry", "member", m, "share", e.out.Notice.Share, "retry_in", wait, "err", err)
 			continue
 		}
 		delete(d.backoff, m)
@@ -455,9 +483,41 @@ func (n *Node) send(ctx context.Context, member string, nt *Notice) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode != http.StatusNoContent {
-		return newAnswerError(member, resp.StatusCode, body)
+		err := newAnswerError(member, resp.StatusCode, body)
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			if after, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now(), maxRetryAfter); ok {
+				return &retryLater{after: after, err: err}
+			}
+		}
+		return err
 	}
 	return nil
+}
+
+// retryLater is a member's answer to a notice that asks to be sent it
+// again after a time (a 429 or 503 with Retry-After): the outbox waits
+// that long at least, and the notice stays first in line.
+type retryLater struct {
+	after time.Duration
+	err   error
+}
+
+func (e *retryLater) Error() string { return fmt.Sprintf("%v (retry after %v)", e.err, e.after) }
+func (e *retryLater) Unwrap() error { return e.err }
+
+// RetryAfter reads a Retry-After header (RFC 9110 §10.2.3: seconds or an
+// HTTP date) as a wait from now, between 0 and limit; false if v is empty
+// or cannot be read.
+func RetryAfter(v string, now time.Time, limit time.Duration) (time.Duration, bool) {
+	var d time.Duration
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		d = time.Duration(min(s, int(limit/time.Second)+1)) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	} else {
+		return 0, false
+	}
+	return min(max(d, 0), limit), true
 }
 
 // refused moves the outbox entry at key to the refused notices, unsent, if

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -19,14 +18,16 @@ const (
 )
 
 // Window is how far a peer request's time may be from the receiver's
-// clock; a request ID is remembered for twice as long.
+// clock; a request ID is remembered for at least twice as long.
 const Window = 2 * time.Minute
 
 // MaxRemembered bounds the request IDs a guard keeps for one member, so
-// that a member's node cannot fill another's memory with them. An ID is
-// kept 2×Window and swept at most every Window, so it may stay up to
+// that a member's node cannot fill another's memory with them. IDs are
+// kept in generations of one Window each, and a generation is dropped
+// whole 2×Window after the last ID it admitted, so an ID may stay up to
 // 3×Window: a member is sure of about 700 requests a second sustained
-// (MaxRemembered over 6 minutes), and of up to about 1,100 between sweeps.
+// (MaxRemembered over 6 minutes), and may spend the whole bound in a
+// burst.
 const MaxRemembered = 1 << 18
 
 // Errors of the replay guard.
@@ -39,20 +40,37 @@ var (
 // Guard refuses a peer request whose ID it has seen, or whose time is
 // more than Window from its clock, or earlier than the guard itself, or
 // (ErrBusy) from a member that already has MaxRemembered IDs kept. It
-// remembers IDs in memory, for 2×Window: a request older than that is
-// stale anyway. A restart forgets them, so a request stamped before the
-// guard was made (before the node started) is refused as stale: one
-// captured before a restart cannot be replayed after it. A caller whose
-// clock is behind the node's by d is refused for d after the node starts
-// (at most Window: beyond that it is refused anyway).
+// remembers IDs in memory, for at least 2×Window: a request older than
+// that is stale anyway. A restart forgets them, so a request stamped
+// before the guard was made (before the node started) is refused as
+// stale: one captured before a restart cannot be replayed after it. A
+// caller whose clock is behind the node's by d is refused for d after the
+// node starts (at most Window: beyond that it is refused anyway).
+//
+// The IDs are kept in generations: the open one takes the IDs admitted
+// for a Window, then it closes and a new one opens; a closed generation
+// is dropped whole 2×Window after the last ID it admitted, when every ID
+// in it is stale. So at most three are live, an ID is a replay if any of
+// them holds it, and no Check walks the IDs: the lock every peer request
+// takes is held for a few map operations, however many IDs are kept.
 type Guard struct {
 	now   func() time.Time
 	since time.Time // when the guard was made
 	mu    sync.Mutex
-	seen  map[string]time.Time // member "/" ID → when admitted
-	count map[string]int       // IDs in seen by member
-	max   int                  // MaxRemembered
-	last  time.Time            // of the last sweep
+	gens  []*generation  // oldest first; the last one is open
+	count map[string]int // IDs kept by member, in all generations
+	max   int            // MaxRemembered
+}
+
+// generation is the request IDs a guard admitted during one period.
+type generation struct {
+	opened, last time.Time           // last: of the last ID admitted
+	seen         map[string]struct{} // member "/" ID
+	count        map[string]int      // IDs in seen by member
+}
+
+func newGeneration(now time.Time) *generation {
+	return &generation{opened: now, seen: map[string]struct{}{}, count: map[string]int{}}
 }
 
 // NewGuard returns a guard on now's clock (time.Now if nil).
@@ -60,7 +78,8 @@ func NewGuard(now func() time.Time) *Guard {
 	if now == nil {
 		now = time.Now
 	}
-	return &Guard{now: now, since: now(), seen: map[string]time.Time{}, count: map[string]int{}, max: MaxRemembered}
+	t := now()
+	return &Guard{now: now, since: t, gens: []*generation{newGeneration(t)}, count: map[string]int{}, max: MaxRemembered}
 }
 
 // Check admits a request from member once, or says why not.
@@ -77,27 +96,39 @@ func (g *Guard) Check(member string, h http.Header) error {
 	key := member + "/" + id
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if now.Sub(g.last) > Window {
-		for k, at := range g.seen {
-			if now.Sub(at) > 2*Window {
-				delete(g.seen, k)
-				m, _, _ := strings.Cut(k, "/")
-				if g.count[m]--; g.count[m] <= 0 {
-					delete(g.count, m)
-				}
-			}
+	g.rotate(now)
+	for _, gen := range g.gens {
+		if _, ok := gen.seen[key]; ok {
+			return ErrReplayed
 		}
-		g.last = now
-	}
-	if _, ok := g.seen[key]; ok {
-		return ErrReplayed
 	}
 	if g.count[member] >= g.max {
 		return ErrBusy
 	}
-	g.seen[key] = now
+	open := g.gens[len(g.gens)-1]
+	open.seen[key], open.last = struct{}{}, now
+	open.count[member]++
 	g.count[member]++
 	return nil
+}
+
+// rotate closes the open generation once it has been open for a Window,
+// and drops the closed generations whose IDs are all stale: those whose
+// last ID was admitted more than 2×Window ago. Its work is bounded by the
+// members that sent requests in a dropped generation, not by their IDs.
+func (g *Guard) rotate(now time.Time) {
+	if open := g.gens[len(g.gens)-1]; now.Sub(open.opened) >= Window {
+		g.gens = append(g.gens, newGeneration(now))
+	}
+	for len(g.gens) > 1 && now.Sub(g.gens[0].last) > 2*Window {
+		for m, k := range g.gens[0].count {
+			if g.count[m] -= k; g.count[m] <= 0 {
+				delete(g.count, m)
+			}
+		}
+		g.gens[0] = nil
+		g.gens = g.gens[1:]
+	}
 }
 
 // Stamp sets a fresh request ID and the time on a request's headers.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -232,6 +233,13 @@ type ConsortiumConfig struct {
 	// Default: https:// and peer_listen, when that names a host others
 	// can dial (not 0.0.0.0); otherwise nothing is announced.
 	PeerURL string `toml:"peer_url"`
+	// NoticeRate bounds the share notices each other member's node may
+	// send this one, a second (default 2; negative: no limit), and
+	// NoticeBurst how many it may save up (default 120×notice_rate): over
+	// them a notice is 429 with Retry-After, which the sender's outbox
+	// waits out (api/peer, noticerate.go).
+	NoticeRate  float64 `toml:"notice_rate"`
+	NoticeBurst int     `toml:"notice_burst"`
 }
 
 // S3Config selects an S3-compatible object store with Object Lock.
@@ -353,6 +361,9 @@ func (c *Config) validate() error {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" || pu.User != nil || c.Consortium.PeerListen == "" {
 			return fmt.Errorf("config: consortium.peer_url %q: want the https://host:port URL others reach this node's peer_listen at", u)
 		}
+	}
+	if r := c.Consortium.NoticeRate; math.IsNaN(r) || math.IsInf(r, 0) || c.Consortium.NoticeBurst < 0 {
+		return fmt.Errorf("config: consortium.notice_rate must be a number and consortium.notice_burst must not be negative")
 	}
 	for member, u := range c.Consortium.Peers {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" || len(member) != 64 {

@@ -75,3 +75,20 @@ func TestConfigEvidenceRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigNoticeRate: [consortium] notice_rate and notice_burst are read,
+// and a negative burst or a rate that is not a number is refused.
+func TestConfigNoticeRate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "custos.toml")
+	os.WriteFile(path, []byte("[consortium]\nnotice_rate = 0.5\nnotice_burst = 30\n"), 0o600)
+	cfg, err := loadConfig(path)
+	if err != nil || cfg.Consortium.NoticeRate != 0.5 || cfg.Consortium.NoticeBurst != 30 {
+		t.Fatalf("loadConfig = rate %v, burst %d, %v; want 0.5, 30", cfg.Consortium.NoticeRate, cfg.Consortium.NoticeBurst, err)
+	}
+	for _, body := range []string{"[consortium]\nnotice_burst = -1\n", "[consortium]\nnotice_rate = nan\n", "[consortium]\nnotice_rate = inf\n"} {
+		os.WriteFile(path, []byte(body), 0o600)
+		if _, err := loadConfig(path); err == nil || !strings.Contains(err.Error(), "notice_") {
+			t.Errorf("loadConfig(%q) = %v, want refused", body, err)
+		}
+	}
+}

@@ -82,9 +82,10 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 			}
 			return id
 		},
-		OnShared:  sharedHook(n.hooks, dir, n.memberName),
-		Directory: n.peerDirectory(cfg),
-		SelfURL:   peerSelfURL(cfg.Consortium),
+		OnShared:   sharedHook(n.hooks, dir, n.memberName),
+		Directory:  n.peerDirectory(cfg),
+		SelfURL:    peerSelfURL(cfg.Consortium),
+		NoticeRate: cfg.Consortium.NoticeRate, NoticeBurst: cfg.Consortium.NoticeBurst,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peer API: %w", err)

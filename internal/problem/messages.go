@@ -371,4 +371,8 @@ var catalog = map[string]Text{
 	"notice-unknown-grantor": {"This node's directory does not list the notice's grantor yet (the block that registers it may not be applied here); send the notice again later.", "本节点的机构目录尚未列出该通知的授权机构（登记它的区块可能尚未在本节点应用）；请稍后重新发送通知。"},
 	// A share notice over peer.MaxNoticeBytes (api/peer).
 	"notice-too-large": {"A share notice is at most {max} bytes; nothing was stored.", "共享通知最多 {max} 字节；未保存任何内容。"},
+	// A shared matter's home node answered its listing 429 or 503 (api/matteritems.go): the read is 503 with its Retry-After.
+	"home-busy-listing": {"The node of {name} asks to be asked again later (status {status}) for the listing of a matter it shared with your organization, so this node cannot tell yet which member holds the item; retry after the time in Retry-After.", "{name} 节点要求稍后再请求其与贵机构共享的案件列表（状态 {status}），本节点暂时无法确定该项由哪个成员保存；请在 Retry-After 所示时间之后重试。"},
+	// A member's node past its bound of share notices (api/peer, noticerate.go): 429, retried by its outbox.
+	"notice-rate-limited": {"A member's node may send this node {rate} share notices a minute, in bursts of up to {burst}; nothing was stored. Send it again after the time in Retry-After.", "成员节点每分钟最多可向本节点发送 {rate} 个共享通知，突发时最多 {burst} 个；未保存任何内容。请在 Retry-After 所示时间之后重新发送。"},
 }
