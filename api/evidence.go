@@ -263,6 +263,9 @@ func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	if !ok {
 		return nil, errNotFound()
 	}
+	if afterVisibleHook != nil {
+		afterVisibleHook(rec)
+	}
 	own, err := s.records.Owns(ctx, rec, org)
 	if err != nil {
 		return nil, err
@@ -274,6 +277,11 @@ func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	}
 	return rec, nil
 }
+
+// afterVisibleHook, set by tests, runs in readable right after the item
+// was found visible to the caller's organization: a test revokes a share
+// there to race the read against the revocation.
+var afterVisibleHook func(rec *evidence.Record)
 
 // access checks visibility, then durably records the custody event.
 func (s *Server) access(c echo.Context, typ, subject string) (*evidence.Record, error) {

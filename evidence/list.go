@@ -122,6 +122,9 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	if err != nil || len(page.Items) == 0 {
 		return page, err
 	}
+	if afterListViewHook != nil {
+		afterListViewHook()
+	}
 	err = s.commits.commit(func(tx *bolt.Tx) error {
 		now := s.cfg.Now()
 		for _, r := range page.Items {
@@ -137,6 +140,11 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	s.leavesQueued()
 	return page, nil
 }
+
+// afterListViewHook, set by tests, runs in List between the transaction
+// that chose the page and the one that records its reads: a test revokes
+// a share there to race the listing against the revocation.
+var afterListViewHook func()
 
 func (q *Query) matches(r *Record) bool {
 	switch {
