@@ -41,9 +41,11 @@ type EvidenceRecords interface {
 }
 
 // Custody is what the custody and receipt endpoints need: reads recorded
-// as custody events, and the chain.
+// as custody events, each only if the reading organization may see the
+// item when it is recorded (evidence.ErrNotVisible otherwise), and the
+// chain.
 type Custody interface {
-	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
+	AccessAs(ctx context.Context, id, org, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
 	CustodyPending(ctx context.Context, id string) ([]*custody.Event, []evidence.PendingRead, error)
 }
 

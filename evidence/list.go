@@ -125,11 +125,26 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	if afterListViewHook != nil {
 		afterListViewHook()
 	}
+	// The right to see each item is decided again in the transaction that
+	// records the reads: an item whose share was revoked, or expired,
+	// since the page was chosen leaves the page unrecorded. (Next stays:
+	// the page still ends where it was cut.)
+	chosen := page.Items
+	var listed []*Record
+	var shared int
 	err = s.commits.commit(func(tx *bolt.Tx) error {
+		listed, shared = listed[:0], 0 // the group commit may run this more than once
 		now := s.cfg.Now()
-		for _, r := range page.Items {
+		for _, r := range chosen {
+			if !s.visible(tx, r, org, now) {
+				continue
+			}
 			if _, err := s.appendRead(tx, r.Seq, r.ID, actor, custody.EventListed, "", now); err != nil {
 				return err
+			}
+			listed = append(listed, r)
+			if !s.owns(tx, r, org) {
+				shared++
 			}
 		}
 		return nil
@@ -137,6 +152,7 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	if err != nil {
 		return nil, err
 	}
+	page.Items, page.Shared = listed, shared
 	s.leavesQueued()
 	return page, nil
 }
