@@ -348,3 +348,91 @@ func TestDocumentRecordsRacingRevocation(t *testing.T) {
 		t.Errorf("reads recorded = %d, %d; want still 1, 0", r0, r1)
 	}
 }
+
+// transferringRegister is the real copyright register, except that
+// reading a registration runs during (the act that happens right after).
+type transferringRegister struct {
+	*copyright.Register
+	during func()
+}
+
+func (r transferringRegister) Copyright(ctx context.Context, id string) (*copyright.Copyright, error) {
+	cr, err := r.Register.Copyright(ctx, id)
+	r.during()
+	return cr, err
+}
+
+// TestCopyrightPDFRacingTransfer: the registration certificate is served
+// to the registrant and the current owner, decided again in the
+// transaction that records the read on the files: an owner that transfers
+// the registration on (and is not its registrant) right after the
+// handler read it gets what any organization other than those two gets,
+// and no read of its is recorded.
+func TestCopyrightPDFRacingTransfer(t *testing.T) {
+	tw := newTransferWorld(t)
+	ctx := context.Background()
+	cr, err := tw.crs.Copyright(ctx, tw.cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tw.crs.SaveCopyrightDocument(ctx, cr.ID, tw.actor, &copyright.CopyrightDocument{Office: "o"}, []byte("%PDF-1 c")); err != nil {
+		t.Fatal(err)
+	}
+	transfer := func(fromToken, toToken string) {
+		t.Helper()
+		from, err := tw.orgs.Authenticate(fromToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to, err := tw.orgs.Authenticate(toToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := tw.crs.OfferTransfer(ctx, cr.ID, from.Org.ID, from.Actor(), to.Org.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tw.crs.AcceptTransfer(ctx, o.ID, to.Org.ID, to.Actor()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	transfer(tw.token, tw.tokB)
+	reg := transferringRegister{Register: tw.crs, during: func() {}}
+	s, err := New(withEvidence(withProver(t, tw.ev), Config{Access: tw.orgs, TSA: tw.tsa, Copyrights: reg, Transfers: tw.crs}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/copyrights/"+cr.ID+".pdf", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		s.e.ServeHTTP(rec, req)
+		return rec
+	}
+	readsOfB := func() int {
+		evs, pending, err := tw.ev.CustodyPending(ctx, cr.Items[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(pending)
+		for _, e := range evs {
+			if e.Type == "viewed" && strings.HasPrefix(e.Actor, tw.orgB+":") {
+				n++
+			}
+		}
+		return n
+	}
+	if res := get(tw.tokB); res.Code != http.StatusOK || res.Body.String() != "%PDF-1 c" || readsOfB() != 1 {
+		t.Fatalf("the owner's read = %d %.100s, %d reads recorded; want 200, 1", res.Code, res.Body, readsOfB())
+	}
+	s.copyrights = transferringRegister{Register: tw.crs, during: func() { transfer(tw.tokB, tw.tokC) }}
+	got := get(tw.tokB)
+	s.copyrights = reg
+	stranger := get(newKey(t, tw.orgs, "Stranger"))
+	if got.Code != http.StatusNotFound || !bytes.Equal(got.Body.Bytes(), stranger.Body.Bytes()) {
+		t.Errorf("the owner transferring it on meanwhile = %d %.200s; want what another organization gets: %d %.200s", got.Code, got.Body, stranger.Code, stranger.Body)
+	}
+	if n := readsOfB(); n != 1 {
+		t.Errorf("reads of B recorded = %d, want still 1", n)
+	}
+}

@@ -110,7 +110,7 @@ type Register interface {
 	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*copyright.Copyright, error)
 	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *copyright.CopyrightDocument, pdf []byte) (*copyright.CopyrightDocument, []byte, error)
 	CopyrightDocument(ctx context.Context, id, lang string) (*copyright.CopyrightDocument, []byte, error)
-	CopyrightPDF(ctx context.Context, id, lang, actor string) ([]byte, error)
+	CopyrightPDF(ctx context.Context, id, lang, org, actor string) ([]byte, error)
 }
 
 // Transfers is what the endpoints of copyright transfer offers need
