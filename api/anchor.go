@@ -65,7 +65,7 @@ func (s *Server) getReceipt(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, _, err := s.custody.Access(ctx, rec.ID, principal(c).Actor(), custody.EventViewed, "receipt"); err != nil {
+			if _, err := s.recordRead(c, rec.ID, custody.EventViewed, "receipt"); err != nil {
 				return err
 			}
 			return c.Blob(http.StatusOK, "application/json", b)

@@ -730,10 +730,13 @@ func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *copyright.Copyri
 		return copyrightErr(evidence.ErrNotFound) // the certificate describes the files, which stay private
 	}
 	ctx := c.Request().Context()
-	pdf, err := reg.CopyrightPDF(ctx, cr.ID, lang, p.Actor())
-	if errors.Is(err, evidence.ErrNotFound) {
+	// The register decides again, in the transaction that records the
+	// read, that the caller's organization is the registrant or the owner:
+	// a registration transferred away meanwhile is answered as above.
+	pdf, err := reg.CopyrightPDF(ctx, cr.ID, lang, p.Org.ID, p.Actor())
+	if errors.Is(err, evidence.ErrNotFound) && !errors.Is(err, evidence.ErrNotVisible) {
 		if err = s.issueCopyright(ctx, cr, lang, p.Actor()); err == nil {
-			pdf, err = reg.CopyrightPDF(ctx, cr.ID, lang, p.Actor())
+			pdf, err = reg.CopyrightPDF(ctx, cr.ID, lang, p.Org.ID, p.Actor())
 		}
 	}
 	if err != nil {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -30,7 +29,11 @@ func (s *Server) getCopyrightRecords(c echo.Context) error {
 		return copyrightErr(err)
 	}
 	out := wire.DocumentRecords{Kind: "copyright", ID: cr.ID}
-	if out.Records, err = s.itemRecords(c, cr.Items); err != nil {
+	if out.Records, err = s.itemRecords(c, cr.Items, false); errors.Is(err, evidence.ErrNotVisible) {
+		// The registration was transferred away from the caller's
+		// organization since it was read: answered as it would be now.
+		return errGone("no-copyright-records")
+	} else if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
@@ -49,7 +52,10 @@ func (s *Server) getCertificateRecords(c echo.Context) error {
 		return certificateErr(err)
 	}
 	out := wire.DocumentRecords{Kind: "certificate", ID: cert.ID}
-	if out.Records, err = s.itemRecords(c, cert.Evidence); err != nil {
+	// The certificate names only the items the caller's organization
+	// may see; one whose share ends meanwhile is left out, as it would
+	// be from the certificate read now.
+	if out.Records, err = s.itemRecords(c, cert.Evidence, true); err != nil {
 		return err
 	}
 	pdf := wire.DocumentRecord{Kind: wire.RecordKindPDF, ID: cert.ID, SHA256: cert.PDFSHA256, Status: wire.RecordPending}
@@ -66,22 +72,29 @@ func (s *Server) getCertificateRecords(c echo.Context) error {
 
 // itemRecords is the evidence record of each item of ids, in order. Each
 // record served is a read of its item, recorded as getEvidenceRecord
-// records it (a viewed event with subject evidence-record); a pending one
-// records nothing.
-func (s *Server) itemRecords(c echo.Context, ids []string) ([]wire.DocumentRecord, error) {
-	ctx, actor := c.Request().Context(), principal(c).Actor()
-	out := make([]wire.DocumentRecord, len(ids))
-	for i, id := range ids {
-		r, err := s.itemRecord(ctx, id, actor)
+// records it (a viewed event with subject evidence-record), if the
+// caller's organization may still see the item when the read is recorded;
+// a pending one records nothing. An item it may no longer see then (a
+// share ended, or the registration was transferred, since the document
+// was read) is left out if omit, else ends the list with
+// evidence.ErrNotVisible (the reads of the items before it stay recorded).
+func (s *Server) itemRecords(c echo.Context, ids []string, omit bool) ([]wire.DocumentRecord, error) {
+	out := make([]wire.DocumentRecord, 0, len(ids))
+	for _, id := range ids {
+		r, err := s.itemRecord(c, id)
+		if errors.Is(err, evidence.ErrNotVisible) && omit {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		out[i] = r
+		out = append(out, r)
 	}
 	return out, nil
 }
 
-func (s *Server) itemRecord(ctx context.Context, id, actor string) (wire.DocumentRecord, error) {
+func (s *Server) itemRecord(c echo.Context, id string) (wire.DocumentRecord, error) {
+	ctx := c.Request().Context()
 	out := wire.DocumentRecord{Kind: wire.RecordKindItem, ID: id, Status: wire.RecordElsewhere}
 	rec, err := s.records.Get(ctx, id)
 	if errors.Is(err, evidence.ErrNotFound) {
@@ -99,7 +112,8 @@ func (s *Server) itemRecord(ctx context.Context, id, actor string) (wire.Documen
 	if err != nil {
 		return out, err
 	}
-	if _, _, err := s.custody.Access(ctx, id, actor, custody.EventViewed, "evidence-record"); err != nil {
+	p := principal(c)
+	if _, _, err := s.custody.AccessAs(ctx, id, p.Org.ID, p.Actor(), custody.EventViewed, "evidence-record"); err != nil {
 		return out, err
 	}
 	out.Status, out.Record = wire.RecordReady, der

@@ -263,6 +263,9 @@ func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	if !ok {
 		return nil, errNotFound()
 	}
+	if afterVisibleHook != nil {
+		afterVisibleHook(rec)
+	}
 	own, err := s.records.Owns(ctx, rec, org)
 	if err != nil {
 		return nil, err
@@ -275,12 +278,30 @@ func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	return rec, nil
 }
 
+// afterVisibleHook, set by tests, runs in readable right after the item
+// was found visible to the caller's organization: a test revokes a share
+// there to race the read against the revocation.
+var afterVisibleHook func(rec *evidence.Record)
+
 // access checks visibility, then durably records the custody event.
 func (s *Server) access(c echo.Context, typ, subject string) (*evidence.Record, error) {
 	if _, err := s.readable(c); err != nil {
 		return nil, err
 	}
-	rec, _, err := s.custody.Access(c.Request().Context(), c.Param("id"), principal(c).Actor(), typ, subject)
+	return s.recordRead(c, c.Param("id"), typ, subject)
+}
+
+// recordRead durably records the caller's read of item id as a custody
+// event, if its organization may still see the item: the right is decided
+// again in the transaction that records the read, so a share revoked or
+// expired since readable found the item visible refuses the read (answered
+// as readable answers it, as a missing item), and nothing is recorded.
+func (s *Server) recordRead(c echo.Context, id, typ, subject string) (*evidence.Record, error) {
+	p := principal(c)
+	rec, _, err := s.custody.AccessAs(c.Request().Context(), id, p.Org.ID, p.Actor(), typ, subject)
+	if errors.Is(err, evidence.ErrNotVisible) {
+		return nil, errNotFound()
+	}
 	return rec, err
 }
 
@@ -323,7 +344,7 @@ func (s *Server) getContent(c echo.Context) error {
 	if req.Method == http.MethodHead {
 		typ, subject = custody.EventViewed, "content"
 	}
-	if _, _, err := s.custody.Access(ctx, rec.ID, principal(c).Actor(), typ, subject); err != nil {
+	if _, err := s.recordRead(c, rec.ID, typ, subject); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -380,7 +401,7 @@ func (s *Server) getTimestamp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.custody.Access(c.Request().Context(), rec.ID, principal(c).Actor(), custody.EventViewed, "timestamp"); err != nil {
+	if _, err := s.recordRead(c, rec.ID, custody.EventViewed, "timestamp"); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "application/timestamp-reply", der)

@@ -38,7 +38,7 @@ func (s *Server) getEvidenceRecord(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.custody.Access(ctx, rec.ID, principal(c).Actor(), custody.EventViewed, "evidence-record"); err != nil {
+	if _, err := s.recordRead(c, rec.ID, custody.EventViewed, "evidence-record"); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", rec.ID+".ers"))

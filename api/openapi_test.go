@@ -383,7 +383,7 @@ func (fakeEvidence) LookupSM3(context.Context, string, string) (*proofs.Lookup, 
 func (fakeEvidence) Get(context.Context, string) (*evidence.Record, error) {
 	return nil, evidence.ErrNotFound
 }
-func (fakeEvidence) Access(context.Context, string, string, string, string) (*evidence.Record, *custody.Event, error) {
+func (fakeEvidence) AccessAs(context.Context, string, string, string, string, string) (*evidence.Record, *custody.Event, error) {
 	return nil, nil, evidence.ErrNotFound
 }
 func (fakeEvidence) Custody(context.Context, string) ([]*custody.Event, error) {

@@ -41,9 +41,11 @@ type EvidenceRecords interface {
 }
 
 // Custody is what the custody and receipt endpoints need: reads recorded
-// as custody events, and the chain.
+// as custody events, each only if the reading organization may see the
+// item when it is recorded (evidence.ErrNotVisible otherwise), and the
+// chain.
 type Custody interface {
-	Access(ctx context.Context, id, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
+	AccessAs(ctx context.Context, id, org, actor, typ, subject string) (*evidence.Record, *custody.Event, error)
 	CustodyPending(ctx context.Context, id string) ([]*custody.Event, []evidence.PendingRead, error)
 }
 
@@ -108,7 +110,7 @@ type Register interface {
 	RevokeCopyright(ctx context.Context, id, org, actor, reason string) (*copyright.Copyright, error)
 	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *copyright.CopyrightDocument, pdf []byte) (*copyright.CopyrightDocument, []byte, error)
 	CopyrightDocument(ctx context.Context, id, lang string) (*copyright.CopyrightDocument, []byte, error)
-	CopyrightPDF(ctx context.Context, id, lang, actor string) ([]byte, error)
+	CopyrightPDF(ctx context.Context, id, lang, org, actor string) ([]byte, error)
 }
 
 // Transfers is what the endpoints of copyright transfer offers need

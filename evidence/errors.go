@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/text"
@@ -36,6 +37,12 @@ var (
 	// it is not final, or the records of its batch are not built yet
 	// (evidence/records: records.Keeper.RunBuilds).
 	ErrRecordPending = errors.New("evidence: no evidence record yet")
+	// ErrNotVisible means the reading organization may not see the item
+	// (any more) when its read was to be recorded: the share it read
+	// through was revoked or expired since it was checked (AccessAs).
+	// It is ErrNotFound to errors.Is: an item an organization may not
+	// see is answered as a missing one.
+	ErrNotVisible = fmt.Errorf("%w (not visible to the reading organization)", ErrNotFound)
 )
 
 // MetadataError lists the metadata fields that failed validation, with a

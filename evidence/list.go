@@ -122,11 +122,29 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	if err != nil || len(page.Items) == 0 {
 		return page, err
 	}
+	if afterListViewHook != nil {
+		afterListViewHook()
+	}
+	// The right to see each item is decided again in the transaction that
+	// records the reads: an item whose share was revoked, or expired,
+	// since the page was chosen leaves the page unrecorded. (Next stays:
+	// the page still ends where it was cut.)
+	chosen := page.Items
+	var listed []*Record
+	var shared int
 	err = s.commits.commit(func(tx *bolt.Tx) error {
+		listed, shared = listed[:0], 0 // the group commit may run this more than once
 		now := s.cfg.Now()
-		for _, r := range page.Items {
+		for _, r := range chosen {
+			if !s.visible(tx, r, org, now) {
+				continue
+			}
 			if _, err := s.appendRead(tx, r.Seq, r.ID, actor, custody.EventListed, "", now); err != nil {
 				return err
+			}
+			listed = append(listed, r)
+			if !s.owns(tx, r, org) {
+				shared++
 			}
 		}
 		return nil
@@ -134,9 +152,15 @@ func (s *Service) List(ctx context.Context, org, actor string, q Query) (*Page, 
 	if err != nil {
 		return nil, err
 	}
+	page.Items, page.Shared = listed, shared
 	s.leavesQueued()
 	return page, nil
 }
+
+// afterListViewHook, set by tests, runs in List between the transaction
+// that chose the page and the one that records its reads: a test revokes
+// a share there to race the listing against the revocation.
+var afterListViewHook func()
 
 func (q *Query) matches(r *Record) bool {
 	switch {

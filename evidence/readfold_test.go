@@ -373,7 +373,7 @@ func TestReadFoldOff(t *testing.T) {
 	}
 }
 
-func uploadAs(t *testing.T, s *Service, owner, data string) *Record {
+func uploadAs(t testing.TB, s *Service, owner, data string) *Record {
 	t.Helper()
 	ctx := context.Background()
 	u, err := s.NewUpload(ctx, owner)

@@ -201,13 +201,39 @@ func (s *Service) Get(ctx context.Context, id string) (*Record, error) {
 // event. The event is committed before the caller may show anything, so no
 // access goes unrecorded. A repeated read inside its fold window
 // (readfold.go) is counted durably instead, and the event returned is nil.
+// Access checks no right to the item: it records a read that the caller
+// authorized otherwise. A read by an organization of an item it must be
+// able to see is AccessAs.
 func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*Record, *custody.Event, error) {
+	return s.access(id, actor, typ, subject, nil)
+}
+
+// AccessAs is Access for a read by actor, a key of organization org (or a
+// key of org on another member's node, relayed), of an item org must be
+// able to see: it owns the item, or the item or its matter is shared with
+// it (visible). That right is decided in the transaction that records the
+// read, at the read's own time, so a share revoked or expired before that
+// transaction commits refuses the read with ErrNotVisible and nothing is
+// recorded, and one revoked after it found the read recorded while the
+// right held. ErrNotVisible is ErrNotFound to errors.Is, so a caller that
+// answers a missing item and an invisible one alike still does.
+func (s *Service) AccessAs(ctx context.Context, id, org, actor, typ, subject string) (*Record, *custody.Event, error) {
+	return s.access(id, actor, typ, subject, func(tx *bolt.Tx, r *Record, now time.Time) bool {
+		return s.visible(tx, r, org, now)
+	})
+}
+
+// access records the read, if may (when not nil) allows it in the
+// transaction that records it.
+func (s *Service) access(id, actor, typ, subject string, may func(tx *bolt.Tx, r *Record, now time.Time) bool) (*Record, *custody.Event, error) {
 	if !ValidID(id) {
 		return nil, nil, ErrNotFound
 	}
 	var rec *Record
 	var ev *custody.Event
+	var refused bool
 	err := s.commits.commit(func(tx *bolt.Tx) error {
+		rec, ev, refused = nil, nil, false // the group commit may run this more than once
 		seq, ok := getSeq(tx, id)
 		if !ok {
 			return ErrNotFound
@@ -216,7 +242,13 @@ func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*
 		if err != nil {
 			return err
 		}
-		e, err := s.appendRead(tx, seq, id, actor, typ, subject, s.cfg.Now())
+		now := s.cfg.Now()
+		if may != nil && !may(tx, r, now) {
+			// Nothing written: the others of the group commit go on.
+			refused = true
+			return nil
+		}
+		e, err := s.appendRead(tx, seq, id, actor, typ, subject, now)
 		if err != nil {
 			return err
 		}
@@ -225,6 +257,9 @@ func (s *Service) Access(ctx context.Context, id, actor, typ, subject string) (*
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if refused {
+		return nil, nil, ErrNotVisible
 	}
 	s.leavesQueued()
 	return rec, ev, nil

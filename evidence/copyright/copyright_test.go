@@ -319,8 +319,10 @@ func custodyTypes(t *testing.T, s *world, id string) ([]*custody.Event, []string
 
 // TestCopyrightDocumentCustody: issuing a registration's certificate
 // writes a copyright.certified event on every file, once; each PDF read
-// writes a viewed event; a registration revoked before its certificate is
-// stored gets none (ErrRevoked), checked in the storing transaction.
+// by the registrant or the owner writes a viewed event, and one by another
+// organization is refused (ErrNotVisible) and writes none; a registration
+// revoked before its certificate is stored gets none (ErrRevoked), checked
+// in the storing transaction.
 func TestCopyrightDocumentCustody(t *testing.T) {
 	ctx := context.Background()
 	s := newWorld(t, evidence.Config{})
@@ -329,7 +331,7 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CopyrightPDF(ctx, c.ID, "", orgA+":key"); !errors.Is(err, evidence.ErrNotFound) {
+	if _, err := s.CopyrightPDF(ctx, c.ID, "", orgA, orgA+":key"); !errors.Is(err, evidence.ErrNotFound) || errors.Is(err, evidence.ErrNotVisible) {
 		t.Errorf("CopyrightPDF before issue = %v, want ErrNotFound", err)
 	}
 	for range 2 { // a second save keeps the first and records nothing
@@ -337,7 +339,12 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if pdf, err := s.CopyrightPDF(ctx, c.ID, "", orgB+":key"); err != nil || string(pdf) != "%PDF-1 c" {
+	// Neither registrant nor owner: refused in the reading transaction,
+	// and nothing recorded (the types below have one viewed event).
+	if pdf, err := s.CopyrightPDF(ctx, c.ID, "", orgB, orgB+":key"); !errors.Is(err, evidence.ErrNotVisible) || pdf != nil {
+		t.Errorf("CopyrightPDF by another organization = %q, %v; want ErrNotVisible", pdf, err)
+	}
+	if pdf, err := s.CopyrightPDF(ctx, c.ID, "", orgA, orgA+":reader"); err != nil || string(pdf) != "%PDF-1 c" {
 		t.Fatalf("CopyrightPDF = %q, %v", pdf, err)
 	}
 	want := []string{custody.EventCreated, EventCopyrightRegistered, EventCopyrightCertified, custody.EventViewed}
@@ -350,7 +357,7 @@ func TestCopyrightDocumentCustody(t *testing.T) {
 		if e := evs[2]; e.Subject != "copyright:"+c.ID || e.Actor != orgA+":key" {
 			t.Errorf("certified event = %+v", e)
 		}
-		if e := evs[3]; e.Subject != "copyright:"+c.ID || e.Actor != orgB+":key" {
+		if e := evs[3]; e.Subject != "copyright:"+c.ID || e.Actor != orgA+":reader" {
 			t.Errorf("viewed event = %+v", e)
 		}
 	}

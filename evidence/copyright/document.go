@@ -141,13 +141,17 @@ func (s *Register) SaveCopyrightDocument(ctx context.Context, id, actor string, 
 }
 
 // CopyrightPDF returns a registration's certificate PDF in lang (LangZH,
-// "" alike, or LangEN; another is ErrBadLang) for actor to read,
-// evidence.ErrNotFound if none was issued in lang. The PDF states the
-// files' digests, so the read is recorded first: a "viewed" custody event,
+// "" alike, or LangEN; another is ErrBadLang) for actor, a key of
+// organization org, to read, evidence.ErrNotFound if none was issued in
+// lang. Only the registrant and the current owner organizations may read
+// it, decided in the transaction that records the read, so a registration
+// transferred away from org before that transaction commits is
+// evidence.ErrNotVisible, with nothing recorded. The PDF states the files'
+// digests, so the read is recorded first: a "viewed" custody event,
 // subject documentSubject ("copyright:<id>", or "copyright:<id>:lang:en"),
 // on every file, in one transaction that commits before the bytes are
 // returned.
-func (s *Register) CopyrightPDF(ctx context.Context, id, lang, actor string) ([]byte, error) {
+func (s *Register) CopyrightPDF(ctx context.Context, id, lang, org, actor string) ([]byte, error) {
 	key, err := documentKey(id, lang)
 	if err != nil {
 		return nil, err
@@ -160,6 +164,9 @@ func (s *Register) CopyrightPDF(ctx context.Context, id, lang, actor string) ([]
 		c, err := getCopyright(tx, id)
 		if err != nil {
 			return err
+		}
+		if c.OwnerOrg != org && c.RegistrantOrg != org {
+			return evidence.ErrNotVisible
 		}
 		v := tx.Bucket(bCrPDF).Get([]byte(key))
 		if v == nil {

@@ -90,7 +90,7 @@ func TestCopyrightDocumentLanguages(t *testing.T) {
 			t.Errorf("VerifiedDocument(%s token) = %q %q %v, want %s in %s, a token of its own", lang, kind, key, err, cr.ID, lang)
 		}
 		seen[doc.VerifyToken] = true
-		if _, err := s.CopyrightPDF(ctx, cr.ID, lang, orgA+":key"); err != nil {
+		if _, err := s.CopyrightPDF(ctx, cr.ID, lang, orgA, orgA+":key"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -105,7 +105,7 @@ func TestCopyrightDocumentLanguages(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("custody = %q, want %q", got, want)
 	}
-	if _, err := s.CopyrightPDF(ctx, cr.ID, "fr", orgA+":key"); !errors.Is(err, ErrBadLang) {
+	if _, err := s.CopyrightPDF(ctx, cr.ID, "fr", orgA, orgA+":key"); !errors.Is(err, ErrBadLang) {
 		t.Errorf("CopyrightPDF(fr) = %v, want ErrBadLang", err)
 	}
 }
