@@ -371,4 +371,7 @@ var catalog = map[string]Text{
 	"notice-unknown-grantor": {"This node's directory does not list the notice's grantor yet (the block that registers it may not be applied here); send the notice again later.", "本节点的机构目录尚未列出该通知的授权机构（登记它的区块可能尚未在本节点应用）；请稍后重新发送通知。"},
 	// A share notice over peer.MaxNoticeBytes (api/peer).
 	"notice-too-large": {"A share notice is at most {max} bytes; nothing was stored.", "共享通知最多 {max} 字节；未保存任何内容。"},
+	// The operator's view of the refused share notices (api/refused.go).
+	"no-refused-notices": {"This node has no peer API ([consortium] peer_listen), so it sends no share notices to other members.", "本节点未配置节点间接口（[consortium] peer_listen），不向其他成员发送共享通知。"},
+	"no-refused-notice":  {"No notice of this share is among the refused share notices (it may have been sent again or dropped already).", "被拒绝的共享通知中没有此共享的通知（可能已被重新发送或放弃）。"},
 }
