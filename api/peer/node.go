@@ -485,16 +485,22 @@ var errRequeued = errors.New("peer: refused notices were queued again")
 // refused moves the outbox entry at key to the refused notices, unsent, if
 // an earlier notice of its share was refused for good, and reports whether
 // it did; errRequeued if a Resend came after the pass (pass, the count of
-// Resends when it read the outbox) began. The check and the move are one
-// transaction, and no Resend comes between the pass's check and it.
+// Resends when it read the outbox) began. No Resend comes between the
+// pass's check and the move, and the move checks again in its transaction
+// (a Drop may have come). The usual case, a share not refused, is read
+// only: no write transaction per notice sent.
 func (n *Node) refused(key []byte, o *outgoing, pass uint64) (bool, error) {
 	n.requeue.Lock()
 	defer n.requeue.Unlock()
 	if n.requeued != pass {
 		return false, errRequeued
 	}
-	r := &Refused{Member: o.Member, Notice: o.Notice, RefusedAt: time.Now().UTC()}
 	var skip bool
+	n.cfg.DB.View(func(tx *bolt.Tx) error { skip = shareRefused(tx, o.Notice.Share); return nil })
+	if !skip {
+		return false, nil
+	}
+	r := &Refused{Member: o.Member, Notice: o.Notice, RefusedAt: time.Now().UTC()}
 	err := n.cfg.DB.Update(func(tx *bolt.Tx) error {
 		if skip = shareRefused(tx, o.Notice.Share); !skip {
 			return nil
