@@ -224,6 +224,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"DocumentRenewalStatus": records.StatusCounts{},
 		"DocumentRecords":       wire.DocumentRecords{},
 		"DocumentRecord":        wire.DocumentRecord{},
+		"RefusedNotice":         wire.RefusedNotice{},
+		"RefusedNotices":        wire.RefusedNotices{},
+		"RefusedAct":            wire.RefusedAct{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

@@ -99,6 +99,10 @@ type Config struct {
 	// members shared with this node's organizations, relayed to the
 	// item's home node. Nil: shares stay on this node.
 	Peers Peers
+	// Refused is the share notices the grantees' home members refused for
+	// good (api/peer.Node), served to the operator at
+	// /api/v1/admin/peer/refused; nil: those routes answer 404.
+	Refused RefusedNotices
 }
 
 // Server is the HTTP API.
@@ -123,6 +127,7 @@ type Server struct {
 	removed    atomic.Int64 // the height this node's member was removed at, once seen (leaving.go)
 	consortium ConsortiumRegister
 	peers      Peers
+	refused    RefusedNotices
 	passes     matterPasses      // learning the homes of shared matters' items (matteritems.go)
 	members    map[string]string // member ID → trust-bundle name (anchor.MemberNames)
 	governance Governance        // names the members the trust bundle does not (memberName)
@@ -152,7 +157,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{records: cfg.Records, ers: cfg.EvidenceRecords, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, leaving: cfg.Leaving, consortium: cfg.Consortium, peers: cfg.Peers, members: anchor.MemberNames(cfg.Trust.Validators), governance: cfg.Governance, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
+	s := &Server{records: cfg.Records, ers: cfg.EvidenceRecords, custody: cfg.Custody, proofs: cfg.Proofs, sharing: cfg.Sharing, trails: cfg.Audit, tokens: cfg.VerifyTokens, certs: cfg.Certificates, orgs: cfg.Access, hooks: cfg.Notifier, webhooks: cfg.Webhooks, trust: cfg.Trust, chain: cfg.Chain, directory: cfg.Directory, leaving: cfg.Leaving, consortium: cfg.Consortium, peers: cfg.Peers, refused: cfg.Refused, members: anchor.MemberNames(cfg.Trust.Validators), governance: cfg.Governance, issuer: cfg.Issuer, copyrights: cfg.Copyrights, transfers: cfg.Transfers, log: cfg.Log, e: echo.New(),
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
@@ -162,6 +167,7 @@ func New(cfg Config) (*Server, error) {
 	s.renewalRoutes(s.e, cfg.Renewals)
 	s.chainAdminRoutes(s.e, cfg.ChainAdmin)
 	s.governanceRoutes(s.e, cfg.Governance)
+	s.refusedRoutes(s.e)
 	s.heads = headRoutes(s.e)
 	return s, nil
 }

@@ -78,6 +78,11 @@ const (
 	// "node:<member id>"; subject:
 	// "claimant:<org id>:member:<member id>:name:<name>").
 	AuditOrgNameClaimed = "org.name_claimed"
+	// AuditShareNoticeDropped: the operator dropped the notices of one of
+	// the organization's shares that the grantee's home member refused for
+	// good, so that they are never sent (api/peer, Drop); subject
+	// "share:<share id>:member:<member id>:notices:<n>".
+	AuditShareNoticeDropped = "org.share_notice_dropped"
 )
 
 // IsRead reports whether an event type records a read (viewed, downloaded,

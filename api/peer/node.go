@@ -63,6 +63,10 @@ type Config struct {
 	NoticeRate  float64
 	NoticeBurst int
 	Log         *slog.Logger
+	// Update, if set, runs the write transaction of Drop, which also
+	// records the act (an audit event): the evidence service's Update, so
+	// that the event is anchored. Default: DB.Update.
+	Update func(fn func(*bolt.Tx) error) error
 }
 
 // Node is this member node's end of the peer API.
@@ -77,6 +81,11 @@ type Node struct {
 	guard   *Guard
 	notices *noticeLimiter
 	kick    chan struct{}
+	// requeue orders Resend against a pass over the outbox (deliver):
+	// requeued counts the Resends, so that a pass that read the outbox
+	// before one stops before it sends a notice out of its share's order.
+	requeue  sync.Mutex
+	requeued uint64
 }
 
 // ErrUnreachable means a member's node did not answer.
@@ -95,6 +104,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.Current == nil {
 		cfg.Current = func(id string) string { return id }
+	}
+	if cfg.Update == nil {
+		cfg.Update = cfg.DB.Update
 	}
 	srv, err := cfg.TLS.Server()
 	if err != nil {
@@ -352,10 +364,11 @@ func (n *Node) Enqueue(tx *bolt.Tx, member string, nt Notice) error {
 // 503 answer if that is longer (at most maxRetryAfter). A notice the
 // member refuses for good (a 4xx about the notice itself,
 // answerError.forGood) leaves the outbox for the refused notices
-// (Refused), logged once at error level, and the member's next notices
-// follow; so do the later notices of its share, unsent: the member never
-// took the share, so it must not hear of it later (a revocation before its
-// share), and the home node decides every read anyway.
+// (Refused), logged once at error level, until the operator sends it again
+// or drops it (Resend, Drop), and the member's next notices follow; so do
+// the later notices of its share, unsent: the member never took the share,
+// so it must not hear of it later (a revocation before its share), and the
+// home node decides every read anyway.
 func (n *Node) Run(ctx context.Context) {
 	d := &delivery{backoff: map[string]time.Duration{}, due: map[string]time.Time{}, notHome: map[string]time.Time{}, grace: notHomeGrace}
 	for {
@@ -420,6 +433,8 @@ func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
 		out outgoing
 	}
 	var pending []entry
+	n.requeue.Lock()
+	pass := n.requeued
 	n.cfg.DB.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
 			var o outgoing
@@ -429,6 +444,7 @@ func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
 			return nil
 		})
 	})
+	n.requeue.Unlock()
 	now := time.Now()
 	failed := map[string]bool{}
 	for _, e := range pending {
@@ -437,11 +453,14 @@ func (n *Node) deliver(ctx context.Context, d *delivery) time.Duration {
 			failed[m] = true // keep this member's notices in order
 			continue
 		}
-		skip, err := n.refused(e.key, &e.out)
+		skip, err := n.refused(e.key, &e.out, pass)
+		if errors.Is(err, errRequeued) {
+			return 0 // the operator queued refused notices again: a new pass, in order
+		}
 		if !skip && err == nil {
 			err = n.send(ctx, m, &e.out.Notice)
 			if ae := (*answerError)(nil); errors.As(err, &ae) && ae.forGood() && !d.graced(e.key, ae, now) {
-				err = n.giveUp(e.key, &Refused{Member: e.out.Member, Notice: e.out.Notice, Status: ae.status, Type: ae.typ}, err)
+				err = n.giveUp(e.key, &Refused{Member: e.out.Member, Notice: e.out.Notice, Status: ae.status, Type: ae.typ, Detail: ae.detail}, err)
 			}
 		}
 		if err != nil {
@@ -520,16 +539,41 @@ func RetryAfter(v string, now time.Time, limit time.Duration) (time.Duration, bo
 	return min(max(d, 0), limit), true
 }
 
+// errRequeued stops a pass over the outbox that Resend overtook.
+var errRequeued = errors.New("peer: refused notices were queued again")
+
 // refused moves the outbox entry at key to the refused notices, unsent, if
 // an earlier notice of its share was refused for good, and reports whether
-// it did.
-func (n *Node) refused(key []byte, o *outgoing) (bool, error) {
+// it did; errRequeued if a Resend came after the pass (pass, the count of
+// Resends when it read the outbox) began. No Resend comes between the
+// pass's check and the move, and the move checks again in its transaction
+// (a Drop may have come). The usual case, a share not refused, is read
+// only: no write transaction per notice sent.
+func (n *Node) refused(key []byte, o *outgoing, pass uint64) (bool, error) {
+	n.requeue.Lock()
+	defer n.requeue.Unlock()
+	if n.requeued != pass {
+		return false, errRequeued
+	}
 	var skip bool
 	n.cfg.DB.View(func(tx *bolt.Tx) error { skip = shareRefused(tx, o.Notice.Share); return nil })
 	if !skip {
 		return false, nil
 	}
-	return true, n.giveUp(key, &Refused{Member: o.Member, Notice: o.Notice}, errors.New("an earlier notice of the share was refused"))
+	r := &Refused{Member: o.Member, Notice: o.Notice, RefusedAt: time.Now().UTC()}
+	err := n.cfg.DB.Update(func(tx *bolt.Tx) error {
+		if skip = shareRefused(tx, o.Notice.Share); !skip {
+			return nil
+		}
+		return refuse(tx, key, r)
+	})
+	if err != nil {
+		return true, fmt.Errorf("peer: keeping a refused share notice: %w", err)
+	}
+	if skip {
+		n.logRefused(r, errors.New("an earlier notice of the share was refused"))
+	}
+	return skip, nil
 }
 
 // giveUp moves the outbox entry at key to the refused notices and logs it.
@@ -540,9 +584,14 @@ func (n *Node) giveUp(key []byte, r *Refused, why error) error {
 	if err := n.cfg.DB.Update(func(tx *bolt.Tx) error { return refuse(tx, key, r) }); err != nil {
 		return fmt.Errorf("peer: keeping a refused share notice: %w", err)
 	}
-	n.cfg.Log.Error("peer: share notice refused for good; not sent again (bucket peer.refused)", "member", r.Member,
-		"share", r.Notice.Share, "revoked", r.Notice.RevokedAt != nil, "status", r.Status, "type", r.Type, "err", why)
+	n.logRefused(r, why)
 	return nil
+}
+
+// logRefused logs, once at error level, a notice given up on.
+func (n *Node) logRefused(r *Refused, why error) {
+	n.cfg.Log.Error("peer: share notice refused for good; not sent again until the operator resends it (custos peer refused)", "member", r.Member,
+		"share", r.Notice.Share, "revoked", r.Notice.RevokedAt != nil, "status", r.Status, "type", r.Type, "detail", r.Detail, "err", why)
 }
 
 // Outbox is the number of notices not yet delivered.

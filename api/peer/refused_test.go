@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -181,5 +182,132 @@ func TestNotHomeGrace(t *testing.T) {
 	}
 	if d.graced([]byte("other"), conflict, t0) {
 		t.Error("a notice-conflict answer is graced")
+	}
+}
+
+// TestRefusedResendDrop: the operator lists the refused notices by share,
+// newest first, with the member's answer and the notices parked behind
+// them; sends a share's notices again, which are then delivered in their
+// order; drops another's, with nothing dropped if the act's record fails;
+// and an unknown share is ErrNoRefused.
+func TestRefusedResendDrop(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	home := map[string]string{"firm": a.id, "court": c.id, "late": c.id}
+	var lateLocal atomic.Bool // C keeps "late" only once the operator fixed it
+	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami(), func(cfg *Config) {
+		local := cfg.Local
+		cfg.Local = func(org string) bool { return local(org) || org == "late" && lateLocal.Load() }
+	})
+	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, home, nil, whoami())
+	now := time.Now().UTC()
+	notice := func(share, grantee string, revoked bool) Notice {
+		nt := Notice{V: 1, Share: share, Kind: "evidence", Target: "item-" + share, Grantor: "firm", GrantorName: "Firm", Grantee: grantee, CreatedAt: now}
+		if revoked {
+			nt.RevokedAt = &now
+		}
+		return nt
+	}
+	queue := func(nts ...Notice) {
+		t.Helper()
+		if err := an.cfg.DB.Update(func(tx *bolt.Tx) error {
+			for _, nt := range nts {
+				if err := an.Enqueue(tx, c.id, nt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go an.Run(ctx)
+	queue(notice("shX", "late", false), notice("shX", "late", true), notice("shY", "court", false))
+	waitFor(t, func() bool { n, _ := an.Outbox(); return n == 0 })
+	queue(notice("shZ", "late", false)) // refused after shX
+	waitFor(t, func() bool { n, _ := an.Outbox(); return n == 0 })
+
+	got, total, err := an.RefusedShares(0)
+	if err != nil || total != 2 || len(got) != 2 {
+		t.Fatalf("RefusedShares(0) = %+v, %d, %v; want shZ and shX", got, total, err)
+	}
+	for i, w := range []struct {
+		share  string
+		parked int
+	}{{"shZ", 0}, {"shX", 1}} {
+		g := got[i]
+		if g.Notice.Share != w.share || g.Parked != w.parked || g.Status != http.StatusUnprocessableEntity ||
+			g.Type != problem.Base+"invalid-input" || g.Detail == "" || g.Member != c.id || g.Notice.RevokedAt != nil {
+			t.Errorf("RefusedShares(0)[%d] = %+v, want %s refused 422 invalid-input with a detail, %d parked", i, g, w.share, w.parked)
+		}
+	}
+	if got, total, _ := an.RefusedShares(1); len(got) != 1 || total != 2 || got[0].Notice.Share != "shZ" {
+		t.Errorf("RefusedShares(1) = %+v, %d; want shZ alone of 2", got, total)
+	}
+	if _, err := an.Resend("shY"); !errors.Is(err, ErrNoRefused) {
+		t.Errorf("Resend(delivered share) = %v, want ErrNoRefused", err)
+	}
+	if _, err := an.Drop("nope", nil); !errors.Is(err, ErrNoRefused) {
+		t.Errorf("Drop(unknown share) = %v, want ErrNoRefused", err)
+	}
+
+	lateLocal.Store(true)
+	rs, err := an.Resend("shX")
+	if err != nil || rs.Notice.Share != "shX" || rs.Parked != 1 {
+		t.Fatalf("Resend(shX) = %+v, %v; want shX with 1 parked", rs, err)
+	}
+	waitFor(t, func() bool { in, _ := cn.Received("late"); return len(in) == 1 && in[0].RevokedAt != nil })
+	if got, _, _ := an.RefusedShares(0); len(got) != 1 || got[0].Notice.Share != "shZ" {
+		t.Errorf("after Resend(shX), RefusedShares = %+v, want shZ alone", got)
+	}
+
+	if _, err := an.Drop("shZ", func(*bolt.Tx, *RefusedShare) error { return errors.New("audit trail full") }); err == nil {
+		t.Error("Drop with a failing record = nil error")
+	}
+	if got, _, _ := an.RefusedShares(0); len(got) != 1 {
+		t.Errorf("a Drop whose record failed dropped: RefusedShares = %+v", got)
+	}
+	var seen *RefusedShare
+	if _, err := an.Drop("shZ", func(_ *bolt.Tx, rs *RefusedShare) error { seen = rs; return nil }); err != nil || seen == nil || seen.Notice.Share != "shZ" {
+		t.Fatalf("Drop(shZ) = %v, within saw %+v", err, seen)
+	}
+	if got, total, _ := an.RefusedShares(0); len(got) != 0 || total != 0 {
+		t.Errorf("after Drop(shZ), RefusedShares = %+v, %d; want none", got, total)
+	}
+	if in, _ := cn.Received("late"); len(in) != 1 {
+		t.Errorf("Received(late) = %+v, want shX alone (shZ dropped)", in)
+	}
+}
+
+// A pass over the outbox that read it before a Resend stops before it
+// decides on a notice: the notices queued again come first.
+func TestRefusedRequeuedPass(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	a := newConsortium(t, root, "A")[0]
+	an, _ := serveNode(t, a, nil, nil, nil, whoami())
+	o := &outgoing{Member: "m", Notice: Notice{Share: "sh1"}}
+	an.requeued = 1
+	if skip, err := an.refused([]byte{0, 0, 0, 0, 0, 0, 0, 1}, o, 0); !errors.Is(err, errRequeued) || skip {
+		t.Errorf("refused(pass before a Resend) = %v, %v; want errRequeued", skip, err)
+	}
+	if skip, err := an.refused([]byte{0, 0, 0, 0, 0, 0, 0, 1}, o, 1); err != nil || skip {
+		t.Errorf("refused(current pass, share not refused) = %v, %v; want false, nil", skip, err)
+	}
+}
+
+func TestCleanDetail(t *testing.T) {
+	long := strings.Repeat("证", maxDetail) // 3 bytes each
+	for _, tc := range []struct{ in, want string }{
+		{"The grantee is not kept here.", "The grantee is not kept here."},
+		{"red\x1b[31m\u202eflip\nline", "red[31mflipline"},
+		{"bad \xff byte", "bad  byte"},
+		{long, long[:maxDetail/3*3]},
+	} {
+		if got := cleanDetail(tc.in); got != tc.want {
+			t.Errorf("cleanDetail(%.20q) = %.20q (%d bytes), want %.20q", tc.in, got, len(got), tc.want)
+		}
 	}
 }

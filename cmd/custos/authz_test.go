@@ -455,6 +455,13 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/admin/chain": {own: get(func(*authzWorld) string { return "/api/v1/admin/chain" }), ownWant: outcomes("admin", allow)},
 		"POST /api/v1/admin/chain/upgrade": {own: call("POST", func(*authzWorld) string { return "/api/v1/admin/chain/upgrade" },
 			func(*authzWorld) any { return map[string]any{"state_version": 2, "height": 1} }), ownWant: outcomes("admin", "400")},
+		// Refused share notices: admin keys only; this node has no peer
+		// API, so the admin's answer is 404 (after the permission check).
+		"GET /api/v1/admin/peer/refused": {own: get(func(*authzWorld) string { return "/api/v1/admin/peer/refused" }), ownWant: outcomes("admin", hidden)},
+		"POST /api/v1/admin/peer/refused/{share}/resend": {own: call("POST", func(w *authzWorld) string { return "/api/v1/admin/peer/refused/" + w.shareA + "/resend" }, nil),
+			ownWant: outcomes("admin", hidden)},
+		"DELETE /api/v1/admin/peer/refused/{share}": {own: call("DELETE", func(w *authzWorld) string { return "/api/v1/admin/peer/refused/" + w.shareA }, nil),
+			ownWant: outcomes("admin", hidden)},
 
 		// Public endpoints: no token needed.
 		"GET /healthz":                    {public: true, own: get(func(*authzWorld) string { return "/healthz" })},

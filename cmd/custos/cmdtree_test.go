@@ -163,6 +163,9 @@ var apiCommands = map[string]string{
 	"renewEvidenceRecords":     "custos evidence-record renew",
 	"getCopyrightRecords":      "custos evidence-record copyright",
 	"getCertificateRecords":    "custos evidence-record certificate",
+	"listRefusedNotices":       "custos peer refused",
+	"resendRefusedNotice":      "custos peer refused resend",
+	"dropRefusedNotice":        "custos peer refused drop",
 }
 
 // noCLI are the operations with no command, and why.

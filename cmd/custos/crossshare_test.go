@@ -204,6 +204,13 @@ func testCrossMemberShare(t *testing.T, ms []*member, trust, memberName string) 
 	if code, _, body := courtNode.call("GET", "/api/v1/evidence/"+v.ID+"/content", courtToken, nil); code != 404 {
 		t.Errorf("download after the revocation = %d %s, want 404", code, body)
 	}
+	// Every notice was delivered: the operator's view of refused notices,
+	// served by the node's peer API, lists none.
+	var refused wire.RefusedNotices
+	custosJSON(t, home, consortiumToken, &refused, "peer", "refused")
+	if refused.Total != 0 || refused.Notices == nil {
+		t.Errorf("custos peer refused on the home node = %+v, want none", refused)
+	}
 	return &crossShare{courtToken: courtToken, item: other.ID, sha256: other.SHA256}
 }
 

@@ -274,4 +274,7 @@ var flagsZH = map[string]string{
 	"custos evidence-record copyright --dir":   "将每份记录写为 DIR/<id>.ers（必要时创建 DIR）",
 	"custos evidence-record certificate --dir": "将每份记录写为 DIR/<id>.ers（必要时创建 DIR）",
 	"custos consortium join --crypto":          "联盟的签名套件，本机构 CA 密钥随之而定：ecdsa；联盟信任包指明 sm 套件时为 sm（SM2 密钥，请求以 SM2/SM3 签名）",
+	"custos peer --server":                     serverZH,
+	"custos peer --token":                      tokenZH,
+	"custos peer refused --limit":              "至多列出 N 项共享，1 至 1000（默认：服务器的默认值 100）",
 }

@@ -270,4 +270,6 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 并逐行列出：种类、ID、SHA-256、状态和文件。PDF 的记录使签名 PDF 在其签名的 TSA 证书到期后仍可证明：
 可用任何 RFC 4998 实现（如 Bouncy Castle 的 ERSEvidenceRecord）和信任包中的 TSA 根证书对照 PDF 的字节验证。
 尚未生成的记录（pending：节点在出具公证书后不久为 PDF 生成）不写文件；有这种记录时退出码为 1，请稍后再运行。`,
+
+	"custos peer refused": `其他成员的节点永久拒绝的共享通知（其节点就通知本身答复 409、403、422、400 或 413）会离开发件队列，该共享此后的通知暂停在其后、不予发送（PARKED，暂停的后续通知）。按 DETAIL（说明）排除原因后，'refused resend SHARE' 按原顺序重新排队发送；'refused drop SHARE' 永久放弃这些通知，并记入授权方的审计链。`,
 }

@@ -601,4 +601,20 @@ var messages = map[string]words{
 	"out.notary-abbrev": {"warning: notary member {name} has no --notary-abbrev: its certificate numbers will read （YEAR）{office}证字第N号", "警告：公证成员 {name} 没有 --notary-abbrev：其公证书编号将为（YEAR）{office}证字第N号"},
 	"out.pki-installed": {"installed {path}\n  subject {subject}\n  issuer  {issuer}\n  valid until {until}\n  key {key}\nrestart custos serve to use it", "已安装 {path}\n  主体 {subject}\n  签发者 {issuer}\n  有效期至 {until}\n  密钥 {key}\n请重启 custos serve 以启用"},
 	"out.matter-titled": {"{title} (ID {id})", "{title}（编号 {id}）"}, // evidence get's matter: line
+	// custos peer refused: the share notices other members' nodes refused for good.
+	"args.no arguments (or the subcommand resend or drop)": {"no arguments (or the subcommand resend or drop)", "不带参数（或子命令 resend、drop）"},
+	"notice.no-refused":   {"no share notice is refused: every notice was delivered or is still queued", "没有被拒绝的共享通知：所有通知均已送达或仍在队列中"},
+	"notice.refused-more": {"{shown} of {total} shares shown; --limit N shows more", "共 {total} 项共享，显示了 {shown} 项；用 --limit N 显示更多"},
+	"col.SHARE":           {"SHARE", "共享"},
+	"col.REFUSED":         {"REFUSED", "拒绝时间"},
+	"col.PARKED":          {"PARKED", "暂停的后续通知"},
+	"col.DETAIL":          {"DETAIL", "说明"},
+	"label.share":         {"share", "共享"},
+	"label.grantor":       {"grantor", "授权方"},
+	"label.detail":        {"detail", "说明"},
+	"label.refused_at":    {"refused_at", "拒绝时间"},
+	"label.parked":        {"parked", "暂停的后续通知"},
+	"label.notices":       {"notices", "通知数"},
+	"label.total":         {"total", "总数"},
+	"label.result":        {"result", "结果"},
 }

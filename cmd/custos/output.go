@@ -233,6 +233,7 @@ var listColumns = map[string][]column{
 	"Member":         {col("NAME", "name"), col("KIND", "kind"), col("POWER", "power"), col("PLACE", "place"), col("ADMITTED", "admitted"), col("REMOVED", "removed"), col("ID", "id")},
 	"Proposal":       {col("ID", "id"), col("ACTION", "action"), col("TARGET", "target"), col("POWER", "power"), col("STATUS", "status"), col("YES", "yes_power"), col("NO", "no_power"), col("TOTAL", "total_power"), col("EXPIRES", "expires")},
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
+	"RefusedNotice":  {col("SHARE", "share"), col("ACTION", "action"), col("GRANTEE", "grantee"), col("MEMBER", "member_name", "member"), col("STATUS", "status"), col("TYPE", "type"), col("REFUSED", "refused_at"), col("PARKED", "parked"), col("DETAIL", "detail")},
 }
 
 var evidenceColumns = []column{col("ID", "id"), col("FILE", "file_name", "title"), col("SIZE", "size"), col("STATUS", "status"), col("MATTER", "matter_title", "matter"), col("CREATED", "created_at"), col("SHA-256", "sha256")}

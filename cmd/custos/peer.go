@@ -69,6 +69,7 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 		TLS: peer.TLSConfig{Root: pki.Root, Cert: pki.Node, Chain: []*x509.Certificate{pki.Org.Cert},
 			Key: n.chain.Node.Key(), Members: members, IsMember: n.isPeerMember, CAs: n.peerCAs},
 		URLs: cfg.Consortium.Peers, DB: n.db, Log: log,
+		Update: n.ev.Update, // a drop of refused notices and its audit event, anchored
 		Home: func(org string) (string, bool) {
 			e, ok, err := dir.Org(org)
 			return e.Member, ok && err == nil

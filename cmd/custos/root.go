@@ -55,7 +55,7 @@ docs/cli.md is the reference, with the exit statuses.`,
 		withSubs(orgCmd(), orgGetCmd()), keyCmd(), withSubs(matterCmd(), matterGetCmd()), shareCmd(), webhookCmd(),
 		listCmd(), receiptCmd(), evidenceRecordCmd(), lookupCmd(), downloadCmd(), custodyCmd(), withSubs(copyrightCmd(), copyrightOfferCmd()),
 		certificateCmd(), pkiCmd(), loginCmd(), logoutCmd(), profileCmd(), meCmd(), evidenceCmd(), logCmd(),
-		directoryCmd(), trustCmd(), integrityCmd(), documentCmd())
+		directoryCmd(), trustCmd(), integrityCmd(), documentCmd(), peerCmd())
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()
 	setExamples(root)

@@ -364,8 +364,9 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 		return err
 	}
 	var peers api.Peers
+	var refused api.RefusedNotices
 	if n.peer != nil {
-		n.notices.peer, peers = n.peer, n.peer
+		n.notices.peer, peers, refused = n.peer, n.peer, n.peer
 	}
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
@@ -390,7 +391,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	srv, err := api.New(api.Config{
 		Records: ev, EvidenceRecords: n.ers, Custody: ev, Sharing: shares, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
 		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Governance: n.chain, Directory: n.chain, Leaving: n.chain, Consortium: n.chain.Chain, DB: db,
-		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Renewals: n.ers, Peers: peers,
+		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Renewals: n.ers, Peers: peers, Refused: refused,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
 			Rate: cfg.Limits.Rate, Burst: cfg.Limits.Burst,

@@ -375,4 +375,7 @@ var catalog = map[string]Text{
 	"home-busy-listing": {"The node of {name} asks to be asked again later (status {status}) for the listing of a matter it shared with your organization, so this node cannot tell yet which member holds the item; retry after the time in Retry-After.", "{name} 节点要求稍后再请求其与贵机构共享的案件列表（状态 {status}），本节点暂时无法确定该项由哪个成员保存；请在 Retry-After 所示时间之后重试。"},
 	// A member's node past its bound of share notices (api/peer, noticerate.go): 429, retried by its outbox.
 	"notice-rate-limited": {"A member's node may send this node {rate} share notices a minute, in bursts of up to {burst}; nothing was stored. Send it again after the time in Retry-After.", "成员节点每分钟最多可向本节点发送 {rate} 个共享通知，突发时最多 {burst} 个；未保存任何内容。请在 Retry-After 所示时间之后重新发送。"},
+	// The operator's view of the refused share notices (api/refused.go).
+	"no-refused-notices": {"This node has no peer API ([consortium] peer_listen), so it sends no share notices to other members.", "本节点未配置节点间接口（[consortium] peer_listen），不向其他成员发送共享通知。"},
+	"no-refused-notice":  {"No notice of this share is among the refused share notices (it may have been sent again or dropped already).", "被拒绝的共享通知中没有此共享的通知（可能已被重新发送或放弃）。"},
 }
