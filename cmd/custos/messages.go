@@ -601,4 +601,13 @@ var messages = map[string]words{
 	"out.notary-abbrev": {"warning: notary member {name} has no --notary-abbrev: its certificate numbers will read （YEAR）{office}证字第N号", "警告：公证成员 {name} 没有 --notary-abbrev：其公证书编号将为（YEAR）{office}证字第N号"},
 	"out.pki-installed": {"installed {path}\n  subject {subject}\n  issuer  {issuer}\n  valid until {until}\n  key {key}\nrestart custos serve to use it", "已安装 {path}\n  主体 {subject}\n  签发者 {issuer}\n  有效期至 {until}\n  密钥 {key}\n请重启 custos serve 以启用"},
 	"out.matter-titled": {"{title} (ID {id})", "{title}（编号 {id}）"}, // evidence get's matter: line
+	// Statuses of copyright registrations, their transfer offers and
+	// notarial certificates, in table cells (cellValue) like an item's.
+	"val.registered": {"registered", "已登记"},
+	"val.revoked":    {"revoked", "已撤销"},
+	"val.valid":      {"valid", "有效"},
+	"val.accepted":   {"accepted", "已接受"},
+	"val.declined":   {"declined", "已拒绝"},
+	"val.withdrawn":  {"withdrawn", "已撤回"},
+	"val.expired":    {"expired", "已过期"},
 }
