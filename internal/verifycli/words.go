@@ -67,15 +67,21 @@ func (e ExitError) Message(chinese bool) string {
 	case e.Step == stepERS:
 		return p.say("verdict-ers")
 	case e.Step != "":
-		step := e.Step
-		if chinese {
-			step += "（" + stepNames[e.Step] + "）"
-		}
-		return p.say("verdict-step", step)
+		return p.say("verdict-step", StepName(e.Step, chinese))
 	case e.Unconfirmed != "":
 		return p.say("verdict-node", e.Unconfirmed)
 	}
 	return e.Msg
+}
+
+// StepName is the name of the verifier's step as a verdict names it: in
+// English the step itself (digest), with chinese followed by its Chinese
+// name (digest（文件指纹）).
+func StepName(step string, chinese bool) string {
+	if zh, ok := stepNames[step]; ok && chinese {
+		return step + "（" + zh + "）"
+	}
+	return step
 }
 
 // stepNames are the verifier's steps in Chinese, shown beside their names.

@@ -78,6 +78,12 @@ func TestChineseSteps(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Code != 1 || !strings.Contains(out.String(), "✗ custody（保管链）") || !strings.HasSuffix(out.String(), "INVALID（无效）\n") {
 		t.Errorf("a broken chain in Chinese = %v:\n%s", err, out.String())
 	}
+	if msg := ee.Message(true); !strings.Contains(msg, "custody（保管链）") {
+		t.Errorf("ExitError.Message(chinese) = %q, want the step named in Chinese too", msg)
+	}
+	if got := StepName("custody", false); got != "custody" {
+		t.Errorf("StepName(custody, false) = %q, want custody", got)
+	}
 }
 
 func TestChineseLocale(t *testing.T) {
