@@ -10,6 +10,8 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
+	"github.com/custos-project/custos/evidence/copyright"
 	prob "github.com/custos-project/custos/internal/problem"
 )
 
@@ -50,7 +52,9 @@ func TestCustodyTablePendingNames(t *testing.T) {
 // the catalog is one of those values.
 func TestCellValues(t *testing.T) {
 	known := map[string]bool{"yes": true, "no": true, "pending": true,
-		evidence.StatusTimestamped: true, evidence.StatusAnchored: true}
+		evidence.StatusTimestamped: true, evidence.StatusAnchored: true,
+		copyright.CopyrightRegistered: true, copyright.CopyrightRevoked: true, certificates.CertificateValid: true,
+		copyright.OfferAccepted: true, copyright.OfferDeclined: true, copyright.OfferWithdrawn: true, copyright.OfferExpired: true}
 	for _, typ := range []string{custody.EventCreated, custody.EventViewed, custody.EventDownloaded, custody.EventShared,
 		custody.EventUnshared, custody.EventListed, custody.EventCertified} {
 		known[typ] = true
@@ -83,6 +87,13 @@ func TestCellValues(t *testing.T) {
 	}
 	if s := b.String(); !strings.Contains(s, "已上链") || !strings.Contains(s, "open") || strings.Contains(s, "anchored") {
 		t.Errorf("a Chinese table of statuses:\n%s", s)
+	}
+	b.Reset()
+	if err := writeHuman(&b, []wire.CopyrightMatch{{ID: "c", Number: "N-1", Status: copyright.CopyrightRegistered}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "已登记") || strings.Contains(s, "registered") {
+		t.Errorf("a Chinese table of registrations:\n%s", s)
 	}
 	b.Reset()
 	at := time.Date(2026, 12, 6, 19, 5, 49, 0, time.UTC).Format(time.RFC3339Nano)

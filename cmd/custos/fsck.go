@@ -39,6 +39,10 @@ func fsckCmd() *cobra.Command {
 				cfg.Data = data
 			}
 			rep, err := fsck(cmd.Context(), cfg, deep, repair)
+			var np noPKIError
+			if errors.As(err, &np) {
+				return failure(1, "fail.fsck-no-pki", "dir", np.dir)
+			}
 			if err != nil {
 				return err
 			}
@@ -147,6 +151,17 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 	return out, nil
 }
 
+// noPKIError is fsckTrust's error when the PKI folder has no root
+// certificate: fsck was most likely given a member's --data without its
+// --config, which names the PKI beside custos.toml.
+type noPKIError struct {
+	dir string
+	err error
+}
+
+func (e noPKIError) Error() string { return fmt.Sprintf("no PKI in %s: %v", e.dir, e.err) }
+func (e noPKIError) Unwrap() error { return e.err }
+
 // fsckTrust loads the certificates the audit verifies tokens against, from
 // the PKI folder serve uses (cfg.pkiDir()), the way serve loads it
 // (loadPKI): a consortium member's (a trust bundle configured) holds
@@ -158,7 +173,7 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 func fsckTrust(cfg Config) (root, orgCA *x509.Certificate, err error) {
 	dir := cfg.pkiDir()
 	if _, err := os.Stat(filepath.Join(dir, "root.pem")); err != nil {
-		return nil, nil, fmt.Errorf("no PKI in %s: %w", dir, err)
+		return nil, nil, noPKIError{dir, err}
 	}
 	if cfg.Chain.Trust != "" {
 		// A member's PKI is only read, never made, and only its

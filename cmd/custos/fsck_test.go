@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/custos-project/custos/evidence"
@@ -101,5 +104,25 @@ func TestFsckUnfinishedUploads(t *testing.T) {
 	}
 	if status, _, b := startNode(t, dir, "").call("GET", "/api/v1/evidence/"+v.ID+"/content", n.Token, nil); status != 200 || !bytes.Equal(b, data) {
 		t.Errorf("the filed evidence after --repair = %d (%d bytes), want 200 with its bytes", status, len(b))
+	}
+}
+
+// TestFsckNoPKIHint: fsck given a store without the PKI beside it (a
+// consortium member's --data, whose PKI its custos.toml names) says what
+// to give instead, in the CLI's language, and exits 1.
+func TestFsckNoPKIHint(t *testing.T) {
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "custos.db"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ locale, want string }{
+		{"C.UTF-8", "(--config FILE, a consortium member's custos.toml)"},
+		{"zh_CN.UTF-8", "（--config FILE，联盟成员即其 custos.toml）"},
+	} {
+		_, err := runCustosEnv(t, []string{"LC_ALL=" + tc.locale}, "fsck", "--data", data)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("LC_ALL=%s custos fsck --data (no PKI) = %v; want exit 1 and %q", tc.locale, err, tc.want)
+		}
 	}
 }

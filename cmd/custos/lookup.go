@@ -24,8 +24,8 @@ func lookupCmd() *cobra.Command {
 		Long: `Lookup asks a node, without a token, whether evidence with a file's digest was deposited and anchored,
 and when: at that node, or, once the consortium's chain runs state version 4, at any member (the
 consortium's digest index), with the member whose node filed it first. Give a FILE (its SHA-256 is
-computed here; the file is not sent), or a digest with --sha256 or --sm3. It prints the answer as JSON;
-nothing about the evidence's owner or metadata is revealed.
+computed here; the file is not sent), or a digest with --sha256 or --sm3. It prints the answer (a table
+on a terminal; piped, or with --json, JSON); nothing about the evidence's owner or metadata is revealed.
 
 Exit status: 0 anchored; 1 not anchored (unknown, or not anchored yet); 2 usage error.
 

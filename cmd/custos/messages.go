@@ -617,4 +617,15 @@ var messages = map[string]words{
 	"label.notices":       {"notices", "通知数"},
 	"label.total":         {"total", "总数"},
 	"label.result":        {"result", "结果"},
+	// Statuses of copyright registrations, their transfer offers and
+	// notarial certificates, in table cells (cellValue) like an item's.
+	"val.registered": {"registered", "已登记"},
+	"val.revoked":    {"revoked", "已撤销"},
+	"val.valid":      {"valid", "有效"},
+	"val.accepted":   {"accepted", "已接受"},
+	"val.declined":   {"declined", "已拒绝"},
+	"val.withdrawn":  {"withdrawn", "已撤回"},
+	"val.expired":    {"expired", "已过期"},
+	"fail.fsck-no-pki": {"no PKI in {dir}: fsck reads the node's certificates where custos serve does; give the node's configuration file as serve had it (--config FILE, a consortium member's custos.toml), or the --data folder of a node started without one",
+		"{dir} 中没有 PKI：fsck 从 custos serve 读取证书的位置读取节点证书；请按 serve 启动时的方式给出节点的配置文件（--config FILE，联盟成员即其 custos.toml），未用配置文件启动的节点则给出其 --data 文件夹"},
 }

@@ -143,13 +143,15 @@ func TestNestedLists(t *testing.T) {
 	v := &wire.CopyrightSearch{SHA256: strings.Repeat("0", 64), Threshold: 10, Matches: []wire.CopyrightMatch{
 		{ID: "c1", Number: "CUS-(2026)-作登字-M1-000001", Title: "西湖", OwnerOrgName: "西湖摄影", Status: "registered", Distance: 0},
 		{ID: "c2", Title: "西湖 2", Owner: "张三", Status: "pending", Distance: 4},
+		// another member's registration: no title nor owner, its registrant and member by name
+		{ID: "c3", Number: "CUS-(2026)-作登字-M2-000001", RegistrantOrgName: "北京某某工作室", MemberName: "北京互联网法院", Remote: true, Status: "registered"},
 	}}
 	var b bytes.Buffer
 	if err := writeHuman(&b, v); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"threshold:", "MATCHES:", "CUS-(2026)-作登字-M1-000001", "西湖摄影", "张三", "DISTANCE"} {
+	for _, want := range []string{"threshold:", "MATCHES:", "CUS-(2026)-作登字-M1-000001", "西湖摄影", "张三", "DISTANCE", "北京某某工作室", "北京互联网法院", "MEMBER"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("search as a table lacks %q:\n%s", want, out)
 		}

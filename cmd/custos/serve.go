@@ -145,13 +145,15 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 		defer psrv.Close()
 		go n.peer.Run(runCtx)
 		go n.peer.Announce(runCtx) // its URL to the members it knows, theirs from them
-		fmt.Fprintf(out, "  peer API (mutual TLS, members only): https://%s\n", cfg.Consortium.PeerListen)
 	}
 
 	fmt.Fprintf(out, "Custos is serving on http://%s\n", ln.Addr())
 	fmt.Fprintf(out, "  data folder: %s\n", cfg.Data)
 	fmt.Fprintf(out, "  chain: %s (%d validator(s))\n", n.chain.chainID, len(n.chain.validators))
 	fmt.Fprintf(out, "  verification page: http://%s/verify\n  console: http://%s/console\n", ln.Addr(), ln.Addr())
+	if n.peer != nil {
+		fmt.Fprintf(out, "  peer API (mutual TLS, members only): https://%s\n", cfg.Consortium.PeerListen)
+	}
 	if n.token != "" {
 		fmt.Fprintf(out, "  admin token: %s\n  (shown once; also saved to %s, mode 0600)\n", n.token, filepath.Join(cfg.Data, "bootstrap-token"))
 	} else {

@@ -82,7 +82,7 @@ Example:
 				case ee.Step == "evidence-record":
 					return failure(ee.Code, "fail.evidence-record-invalid")
 				case ee.Step != "":
-					return failure(ee.Code, "fail.receipt-invalid", "step", ee.Step)
+					return failure(ee.Code, "fail.receipt-invalid", "step", verifycli.StepName(ee.Step, lang == prob.Chinese))
 				case ee.Unconfirmed != "":
 					return failure(ee.Code, "fail.unconfirmed", "node", ee.Unconfirmed)
 				}

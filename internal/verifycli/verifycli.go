@@ -218,6 +218,14 @@ func printJSON(out io.Writer, rep verifyReport, code int) error {
 func printFailure(p printer, ve *receipt.VerifyError) {
 	p.failed(ve.Step)
 	p.raw("  %v", ve.Err)
+	if p.chinese {
+		for _, r := range reasonsZH {
+			if errors.Is(ve.Err, r.err) {
+				p.raw("  原因：%s", r.zh)
+				break
+			}
+		}
+	}
 	if ve.Want != "" {
 		p.line("expected", ve.Want)
 	}

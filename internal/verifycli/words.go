@@ -3,6 +3,8 @@ package verifycli
 import (
 	"fmt"
 	"strings"
+
+	"github.com/custos-project/custos/receipt"
 )
 
 // words are the lines the step-by-step verdict prints, in English and in
@@ -11,7 +13,8 @@ import (
 // languages: ✓, ✗, -, ! at the start of a step, and VALID, INVALID,
 // CONFIRMED, NOT CONFIRMED and CONTRADICTED as the last line, which the
 // Chinese lines keep and follow with their meaning. The reasons of a
-// failed step come from the verifier (receipt) in English.
+// failed step come from the verifier (receipt) in English; in Chinese, a
+// line under them says what the reason means (reasonsZH).
 var words = map[string][2]string{
 	"format":        {"✓ format: receipt version %d", "✓ 格式：回执版本 %d"},
 	"digest":        {"✓ digest: the file matches the receipt", "✓ 文件指纹：文件与回执一致"},
@@ -67,15 +70,39 @@ func (e ExitError) Message(chinese bool) string {
 	case e.Step == stepERS:
 		return p.say("verdict-ers")
 	case e.Step != "":
-		step := e.Step
-		if chinese {
-			step += "（" + stepNames[e.Step] + "）"
-		}
-		return p.say("verdict-step", step)
+		return p.say("verdict-step", StepName(e.Step, chinese))
 	case e.Unconfirmed != "":
 		return p.say("verdict-node", e.Unconfirmed)
 	}
 	return e.Msg
+}
+
+// StepName is the name of the verifier's step as a verdict names it: in
+// English the step itself (digest), with chinese followed by its Chinese
+// name (digest（文件指纹）).
+func StepName(step string, chinese bool) string {
+	if zh, ok := stepNames[step]; ok && chinese {
+		return step + "（" + zh + "）"
+	}
+	return step
+}
+
+// reasonsZH say in Chinese what the verifier's sentinel errors mean: a
+// Chinese verdict prints the one a failed step wraps under the verifier's
+// own (English) reason, which keeps the details.
+var reasonsZH = []struct {
+	err error
+	zh  string
+}{
+	{receipt.ErrMalformed, "回执格式有误：不是该版本的规范回执文档"},
+	{receipt.ErrBadTrust, "信任包无法使用"},
+	{receipt.ErrDigest, "该文件不是此回执所指的证据：其摘要或大小与回执不符"},
+	{receipt.ErrCustody, "保管事件未通过核验：格式有误、未构成一条完整的哈希链，或首个事件与回执的证据不符"},
+	{receipt.ErrIncomplete, "保管链完整性未通过核验"},
+	{receipt.ErrTimestamp, "时间戳未通过核验"},
+	{receipt.ErrInclusion, "事件不在检查点的日志中"},
+	{receipt.ErrCheckpoint, "检查点未通过核验：不是受信任链上由三分之二以上表决权签署的区块，或其状态与日志不符"},
+	{receipt.ErrRecord, "回执内附的证据记录未通过核验"},
 }
 
 // stepNames are the verifier's steps in Chinese, shown beside their names.

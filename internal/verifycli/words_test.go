@@ -75,8 +75,14 @@ func TestChineseSteps(t *testing.T) {
 	bad := filepath.Join("..", "..", "receipt", "testdata", "vectors", "invalid", "custody-chain-broken.json")
 	err := Check(context.Background(), &out, Options{Receipt: bad, Trust: vectorTrust, Chinese: true})
 	var ee ExitError
-	if !errors.As(err, &ee) || ee.Code != 1 || !strings.Contains(out.String(), "✗ custody（保管链）") || !strings.HasSuffix(out.String(), "INVALID（无效）\n") {
+	if !errors.As(err, &ee) || ee.Code != 1 || !strings.Contains(out.String(), "✗ custody（保管链）") || !strings.Contains(out.String(), "原因：保管事件未通过核验") || !strings.HasSuffix(out.String(), "INVALID（无效）\n") {
 		t.Errorf("a broken chain in Chinese = %v:\n%s", err, out.String())
+	}
+	if msg := ee.Message(true); !strings.Contains(msg, "custody（保管链）") {
+		t.Errorf("ExitError.Message(chinese) = %q, want the step named in Chinese too", msg)
+	}
+	if got := StepName("custody", false); got != "custody" {
+		t.Errorf("StepName(custody, false) = %q, want custody", got)
 	}
 }
 
