@@ -307,7 +307,7 @@ var catalog = map[string]Text{
 	"name-ambiguous-orgs":     {`{field} "{value}" names {count} organizations: {candidates}. Give the ID of the one you mean.`, "{field}“{value}”对应 {count} 个机构：{candidates}。请给出您所指机构的 ID。"},
 	"name-confusable-request": {`{field} "{value}" names an organization, but another's name reads alike (Unicode TS #39 confusables, such as 0 for o): {candidates}. Give the ID of the one you mean.`, "{field}“{value}”对应一个机构，但另一机构的名称与之看起来相同（Unicode TS #39 易混淆字符，例如把 o 写成 0）：{candidates}。请给出您所指机构的 ID。"},
 	"name-look-alike":         {`No organization is named "{value}"; {candidates} reads alike but is another name. If you meant it, give its name exactly or its ID.`, "没有名为“{value}”的机构；{candidates} 与之看起来相似，但并非同一名称。如确指该机构，请准确给出其名称或 ID。"},
-	"no-such-org-name":        {`{field} "{value}" is neither the ID nor the name of an organization of this node or of the consortium directory (GET /api/v1/directory lists them).`, "{field}“{value}”既不是本节点或联盟目录中任何机构的 ID，也不是其名称（GET /api/v1/directory 可列出所有机构）。"},
+	"no-such-org-name":        {`{field} "{value}" is neither the ID nor the name of an organization of this node or of the consortium directory. {command}, or GET /api/v1/directory, lists the consortium's organizations with their names and IDs.`, "{field}“{value}”既不是本节点或联盟目录中任何机构的 ID，也不是其名称。可用命令 {command} 或接口 GET /api/v1/directory 列出联盟各机构的名称和 ID。"},
 	"name-ambiguous-matters":  {`{field} "{value}" is the title of {count} matters: {candidates}. Give the ID of the one you mean.`, "{field}“{value}”是 {count} 个案件的标题：{candidates}。请给出您所指案件的 ID。"},
 	"no-such-matter-title":    {`{field} "{value}" is neither the ID nor the title of a matter you may see (GET /api/v1/matters lists yours).`, "{field}“{value}”既不是您可查看的任何案件的 ID，也不是其标题（GET /api/v1/matters 可列出您的案件）。"},
 
@@ -382,4 +382,10 @@ var catalog = map[string]Text{
 	// of the caller's organization may hold grants (api/auth.go; beside
 	// role-forbidden).
 	"role-forbidden-operator": {"Your key's role ({role}) does not allow this: it needs the {permission} permission, which only keys of the node operator's organization may have ({roles}). Ask the operator to do it.", "您的密钥角色（{role}）无权执行此操作：此操作需要 {permission} 权限，只有本节点运营机构的密钥才可能具有该权限（{roles}）。请联系运营机构办理。"},
+	// The field of a request that names an organization, in details
+	// ({field}; api/names.go): in Chinese, what it is, its JSON name beside.
+	"org-ref.org":       {"org", "共享对象机构（org）"},
+	"org-ref.to":        {"to", "受让机构（to）"},
+	"org-ref.applicant": {"applicant.org", "申请机构（applicant.org）"},
+	"org-ref.path":      {"the organization", "路径中的机构"},
 }
