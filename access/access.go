@@ -77,6 +77,22 @@ func (r Role) Valid() bool { _, ok := rolePerms[r]; return ok }
 // Can reports whether the role grants p.
 func (r Role) Can(p Permission) bool { return slices.Contains(rolePerms[r], p) }
 
+// HeldBy reports whether a key of an organization of kind may have the
+// role: admin manages every organization, so only the operator's own
+// organization may hold it.
+func (r Role) HeldBy(kind string) bool { return r != RoleAdmin || kind == KindOperator }
+
+// Granting lists the roles that grant p, in the order of Roles.
+func Granting(p Permission) []Role {
+	var rs []Role
+	for _, r := range Roles {
+		if r.Can(p) {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
 // Sentinel errors.
 var (
 	ErrBadToken  = errors.New("access: invalid token")

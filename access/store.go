@@ -353,7 +353,7 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 		}
 		// The admin role manages every organization: only the operator's
 		// own organization may hold it.
-		if role == RoleAdmin && org.Kind != KindOperator {
+		if !role.HeldBy(org.Kind) {
 			return badInput("access.admin-operator")
 		}
 		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil || tx.Bucket(bLegacy).Get(sha256Of(token)) != nil {

@@ -115,7 +115,7 @@ func (s *Server) reauthorize(c echo.Context) error {
 		return err
 	}
 	if !p.Can(access.PermRead) {
-		return errForbidden("role-forbidden", "role", p.Key.Role)
+		return errRole(p, access.PermRead)
 	}
 	c.Set(principalKey, p)
 	_, err = s.readable(c)

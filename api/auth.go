@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
 )
 
 const principalKey = "custos.principal"
@@ -61,12 +62,35 @@ func (s *Server) authenticate(c echo.Context) (*access.Principal, error) {
 func need(perm access.Permission) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if !principal(c).Can(perm) {
-				return errForbidden("role-forbidden", "role", principal(c).Key.Role)
+			if p := principal(c); !p.Can(perm) {
+				return errRole(p, perm)
 			}
 			return next(c)
 		}
 	}
+}
+
+// errRole is 403 forbidden for a caller whose role lacks perm: its
+// detail names perm and the roles that grant it which a key of the
+// caller's organization may hold (or, when none may, says that only the
+// operator's keys have it), and its needed member every role that grants
+// it, from the role table (access.Granting).
+func errRole(p *access.Principal, perm access.Permission) *Problem {
+	var all, yours prob.List
+	for _, r := range access.Granting(perm) {
+		all = append(all, string(r))
+		if r.HeldBy(p.Org.Kind) {
+			yours = append(yours, string(r))
+		}
+	}
+	var e *Problem
+	if len(yours) > 0 {
+		e = errForbidden("role-forbidden", "role", p.Key.Role, "permission", perm, "roles", yours)
+	} else {
+		e = errForbidden("role-forbidden-operator", "role", p.Key.Role, "permission", perm, "roles", all)
+	}
+	e.Needed = &wire.Needed{Permission: string(perm), Roles: all}
+	return e
 }
 
 func principal(c echo.Context) *access.Principal {

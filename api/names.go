@@ -120,11 +120,11 @@ func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
 	case len(exact) > 1:
 		c := cands(exact)
 		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-ambiguous", prob.M("title.name-ambiguous-orgs"),
-			prob.M("name-ambiguous-orgs", "field", field, "value", v, "count", len(exact), "candidates", candidatesText(c))), c)
+			prob.M("name-ambiguous-orgs", "field", orgField(field), "value", v, "count", len(exact), "candidates", candidatesText(c))), c)
 	case len(exact) == 1:
 		c := cands(exact, alike)
 		return orgRef{}, withCandidates(problem(http.StatusConflict, "name-confusable", prob.M("title.name-confusable"),
-			prob.M("name-confusable-request", "field", field, "value", v, "candidates", candidatesText(c))), c)
+			prob.M("name-confusable-request", "field", orgField(field), "value", v, "candidates", candidatesText(c))), c)
 	case len(alike) > 0:
 		c := cands(alike)
 		p := withCandidates(problem(http.StatusNotFound, "name-look-alike", prob.M("title.name-look-alike"),
@@ -132,10 +132,30 @@ func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
 		p.cause = errNoSuchName
 		return orgRef{}, p
 	}
+	// The command's words are a parameter: they are not translated.
 	p := problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-org-name", "field", field, "value", v))
+		prob.M("no-such-org-name", "field", orgField(field), "value", v, "command", "custos directory list"))
 	p.cause = errNoSuchName
 	return orgRef{}, p
+}
+
+// orgFields are the fields that name an organization (resolveOrg), as
+// details write them: the JSON name in English; in Chinese, what the
+// field is, with its JSON name beside it.
+var orgFields = map[string]prob.Msg{
+	"org":              prob.M("org-ref.org"),
+	"to":               prob.M("org-ref.to"),
+	"applicant.org":    prob.M("org-ref.applicant"),
+	"the organization": prob.M("org-ref.path"),
+}
+
+// orgField is the field for a detail's {field}: its words from orgFields,
+// or the field as given.
+func orgField(field string) any {
+	if m, ok := orgFields[field]; ok {
+		return m
+	}
+	return field
 }
 
 // withCandidates sets p's candidates.

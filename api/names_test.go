@@ -1,14 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
@@ -294,6 +297,59 @@ func TestOrgPathByName(t *testing.T) {
 		want(t, c.party+" GET "+c.path, r, c.status, c.slug)
 		if c.id != "" && !strings.Contains(r.Body.String(), `"id":"`+c.id+`"`) {
 			t.Errorf("GET %s = %s, want organization %s", c.path, r.Body, c.id)
+		}
+	}
+}
+
+// TestUnknownOrgNameDetail checks the 404 of an organization name that
+// names nothing, in both languages: it says where to find the names, for
+// API and CLI users alike (GET /api/v1/directory, custos directory list),
+// and the Chinese text names the field in Chinese, the field's JSON name
+// (if any) only in parentheses beside it.
+func TestUnknownOrgNameDetail(t *testing.T) {
+	nw := newNamesWorld(t)
+	for _, c := range []struct {
+		name, party, method, path string
+		body                      any
+		field                     string // the JSON name the detail gives, "" for the path
+	}{
+		{"share", "A", "POST", "/api/v1/shares", map[string]any{"matter": nw.matterW, "org": "Shenzhen Court"}, "org"},
+		{"transfer", "A", "POST", "/api/v1/copyrights/" + nw.cr + "/transfers", map[string]any{"to": "Shenzhen Court"}, "to"},
+		{"certificate", "N", "POST", "/api/v1/certificates", map[string]any{"evidence": []string{"e"}, "applicant": map[string]any{"org": "Shenzhen Court"}}, "applicant.org"},
+		{"path", "A", "GET", "/api/v1/orgs/Shenzhen%20Court/audit", nil, ""},
+	} {
+		for _, lang := range []string{"en", "zh-CN"} {
+			t.Run(c.name+" "+lang, func(t *testing.T) {
+				var body io.Reader
+				if c.body != nil {
+					b, _ := json.Marshal(c.body)
+					body = bytes.NewReader(b)
+				}
+				req := httptest.NewRequest(c.method, c.path, body)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+nw.tokenOf[c.party])
+				req.Header.Set("Accept-Language", lang)
+				r := httptest.NewRecorder()
+				nw.s.e.ServeHTTP(r, req)
+				want(t, c.method+" "+c.path, r, 404, "not-found")
+				var p wire.Problem
+				mustDecode(t, r, &p)
+				for _, w := range []string{`Shenzhen Court`, "custos directory list", "GET /api/v1/directory"} {
+					if !strings.Contains(p.Detail, w) {
+						t.Errorf("detail %q does not say %q", p.Detail, w)
+					}
+				}
+				if lang == "en" {
+					return
+				}
+				rest := p.Detail
+				for _, w := range []string{"Shenzhen Court", "custos directory list", "GET /api/v1/directory", "（" + c.field + "）", " ID"} {
+					rest = strings.ReplaceAll(rest, w, "")
+				}
+				if i := strings.IndexFunc(rest, func(r rune) bool { return r < 0x80 && unicode.IsLetter(r) }); i >= 0 {
+					t.Errorf("zh detail %q has English words (%q) besides the value, the command, the endpoint, ID and the field's JSON name in parentheses", p.Detail, rest[i:])
+				}
+			})
 		}
 	}
 }

@@ -268,7 +268,7 @@ func TestRelayLanguage(t *testing.T) {
 	const id = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
 	w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) {
 		rec := httptest.NewRecorder()
-		writeProblem(rec, req, errForbidden("role-forbidden", "role", "viewer"))
+		writeProblem(rec, req, errForbidden("role-forbidden", "role", "viewer", "permission", "file", "roles", "admin, submitter"))
 		return rec.Result(), nil
 	}}
 	req := httptest.NewRequest("GET", "/api/v1/evidence/"+id+"/custody", nil)

@@ -37,6 +37,8 @@ type Problem struct {
 	Errors   []evidence.FieldError `json:"errors,omitempty"`
 	// Candidates: see wire.Problem (names.go).
 	Candidates []wire.Candidate `json:"candidates,omitempty"`
+	// Needed: see wire.Problem (auth.go).
+	Needed *wire.Needed `json:"needed,omitempty"`
 
 	title, detail prob.Msg
 	retryAfter    int // seconds; sets Retry-After when > 0

@@ -320,7 +320,7 @@ func TestProblem(t *testing.T) {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.Header().Set("Retry-After", "5")
 		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, `{"type":"urn:custos:problem:forbidden","title":"Forbidden","status":403,"detail":"Your key's role (viewer) does not allow this."}`)
+		io.WriteString(w, `{"type":"urn:custos:problem:forbidden","title":"Forbidden","status":403,"detail":"Your key's role (viewer) does not allow this: it needs the file permission, which these roles give a key of your organization: submitter. Ask your node's operator for a key with one of them.","needed":{"permission":"file","roles":["admin","submitter"]}}`)
 	}))
 	defer srv.Close()
 	_, err := New(srv.URL, testToken).CreateMatter(context.Background(), wire.MatterInput{Title: "t"})
@@ -328,10 +328,11 @@ func TestProblem(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("CreateMatter error = %v (%T), want *Error", err, err)
 	}
-	if e.Status != 403 || e.Problem.Type != wire.ProblemBase+"forbidden" || e.RetryAfter != 5*time.Second {
+	if e.Status != 403 || e.Problem.Type != wire.ProblemBase+"forbidden" || e.RetryAfter != 5*time.Second ||
+		e.Problem.Needed == nil || e.Problem.Needed.Permission != "file" || len(e.Problem.Needed.Roles) != 2 {
 		t.Errorf("*Error = %+v", e)
 	}
-	if want := "403 Forbidden: Your key's role (viewer) does not allow this."; e.Error() != want {
+	if want := "403 Forbidden: Your key's role (viewer) does not allow this: it needs the file permission, which these roles give a key of your organization: submitter. Ask your node's operator for a key with one of them."; e.Error() != want {
 		t.Errorf("Error() = %q, want %q", e.Error(), want)
 	}
 }

@@ -17,6 +17,16 @@ type Problem struct {
 	// Candidates are what an ambiguous or look-alike name could mean
 	// (problem types name-ambiguous, name-confusable, name-look-alike).
 	Candidates []Candidate `json:"candidates,omitempty"`
+	// Needed is the permission a key's role lacks, and the roles that
+	// grant it (problem type forbidden, for a role without it).
+	Needed *Needed `json:"needed,omitempty"`
+}
+
+// Needed is the permission an operation needs, and every role that grants
+// it (the admin role only to keys of the operator's organization).
+type Needed struct {
+	Permission string   `json:"permission"`
+	Roles      []string `json:"roles"`
 }
 
 // Candidate is one organization or matter a name in a request could mean:

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 )
@@ -31,6 +33,7 @@ type authzWorld struct {
 	t                  *testing.T // for setting up throwaway objects
 	n                  *proc
 	keys               map[string]string // role → token
+	roles              map[string]string // a key of keys → its role
 	orgA, orgB, court  string
 	orgN               string // a notary office, with which A and B share evA and evB
 	evA, evB, evShared string // evidence of A, of B, and of A shared with the court
@@ -73,7 +76,7 @@ func (w *authzWorld) mustCreate(t *testing.T, role, path string, body any, v any
 
 func newAuthzWorld(t *testing.T) *authzWorld {
 	n := startNode(t, t.TempDir(), "")
-	w := &authzWorld{t: t, n: n, keys: map[string]string{"admin": n.Token}}
+	w := &authzWorld{t: t, n: n, keys: map[string]string{"admin": n.Token}, roles: map[string]string{"admin": "admin"}}
 	var o struct{ ID string }
 	w.mustCreate(t, "admin", "/api/v1/orgs", map[string]string{"kind": "lawfirm", "name": "Law Firm A"}, &o)
 	w.orgA = o.ID
@@ -90,7 +93,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	} {
 		var nk api.NewKeyView
 		w.mustCreate(t, "admin", "/api/v1/orgs/"+k.org+"/keys", map[string]string{"role": k.role, "name": k.name}, &nk)
-		w.keys[k.name] = nk.Token
+		w.keys[k.name], w.roles[k.name] = nk.Token, k.role
 		if k.name == "spare" {
 			w.keyA = nk.Key.ID
 		}
@@ -627,6 +630,28 @@ func checkOutcome(t *testing.T, w *authzWorld, role, method, path string, body a
 	}
 	if got != want {
 		t.Errorf("%s %s as %s = %d %s, want %s", method, path, role, status, tailString(string(b), 200), want)
+	}
+	if got == deny {
+		checkNeeded(t, w.roles[role], method+" "+path, b)
+	}
+}
+
+// checkNeeded checks a 403's needed member, when it has one (a role
+// without the operation's permission): a permission the key's role lacks,
+// named in the detail, and the roles of the role table that grant it.
+func checkNeeded(t *testing.T, role, what string, body []byte) {
+	t.Helper()
+	var p wire.Problem
+	if err := json.Unmarshal(body, &p); err != nil || p.Needed == nil || role == "" {
+		return
+	}
+	var grant []string
+	for _, r := range access.Granting(access.Permission(p.Needed.Permission)) {
+		grant = append(grant, string(r))
+	}
+	if access.Role(role).Can(access.Permission(p.Needed.Permission)) || len(grant) == 0 || !slices.Equal(p.Needed.Roles, grant) ||
+		!strings.Contains(p.Detail, " "+p.Needed.Permission+" permission") {
+		t.Errorf("%s as a %s: needed %+v (roles granting it %v), detail %q", what, role, p.Needed, grant, p.Detail)
 	}
 }
 

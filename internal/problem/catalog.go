@@ -33,8 +33,9 @@ func (m Msg) Args() []any { return m.args }
 
 // M is the message id of the catalog with its parameters given as name,
 // value pairs (M("limit-range", "max", 100)). A value that is itself a
-// Msg is put into words in the same language. A test checks that every
-// id used exists and that the names match the entry's parameters.
+// Msg, or a List, is put into words in the same language. A test checks
+// that every id used exists and that the names match the entry's
+// parameters.
 func M(id string, kv ...any) Msg { return Msg{ID: id, args: kv} }
 
 // IsZero reports whether m is the zero Msg (no message).
@@ -51,12 +52,27 @@ func (m Msg) In(l Lang) string {
 	for i := 0; i+1 < len(m.args); i += 2 {
 		name, _ := m.args[i].(string)
 		v := m.args[i+1]
-		if vm, ok := v.(Msg); ok {
-			v = vm.In(l) // a parameter that is itself a message
+		switch vv := v.(type) {
+		case Msg:
+			v = vv.In(l) // a parameter that is itself a message
+		case List:
+			v = vv.In(l)
 		}
 		s = strings.ReplaceAll(s, "{"+name+"}", fmt.Sprint(v))
 	}
 	return s
+}
+
+// List is a parameter that lists words (names, roles): joined with ", "
+// in English and with the enumeration comma "、" in Chinese.
+type List []string
+
+// In joins the list's words as language l writes a list.
+func (ls List) In(l Lang) string {
+	if l == Chinese {
+		return strings.Join(ls, "、")
+	}
+	return strings.Join(ls, ", ")
 }
 
 // Lookup returns the catalog entry id.

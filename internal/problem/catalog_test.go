@@ -117,3 +117,13 @@ func TestLocalized(t *testing.T) {
 		t.Errorf("body = %s", b)
 	}
 }
+
+func TestListIn(t *testing.T) {
+	m := M("role-forbidden", "role", "viewer", "permission", "file", "roles", List{"admin", "submitter"})
+	if got := m.In(English); !strings.Contains(got, ": admin, submitter.") {
+		t.Errorf("In(English) = %q, want the roles joined with commas", got)
+	}
+	if got := m.In(Chinese); !strings.Contains(got, "：admin、submitter。") {
+		t.Errorf("In(Chinese) = %q, want the roles joined with 、", got)
+	}
+}

@@ -76,7 +76,7 @@ var catalog = map[string]Text{
 	"auth-expired":   {"This key has expired.", "此密钥已过期。"},
 	"auth-invalid":   {"The token is not valid.", "令牌无效。"},
 	"auth-busy":      {"Too many unknown tokens were presented lately to check this one now; retry in a second. Keys with generated tokens are not affected.", "近期提交的未知令牌过多，暂时无法验证此令牌；请一秒后重试。使用系统生成令牌的密钥不受影响。"},
-	"role-forbidden": {"Your key's role ({role}) does not allow this.", "您的密钥角色（{role}）无权执行此操作。"},
+	"role-forbidden": {"Your key's role ({role}) does not allow this: it needs the {permission} permission, which these roles give a key of your organization: {roles}. Ask your node's operator for a key with one of them.", "您的密钥角色（{role}）无权执行此操作：此操作需要 {permission} 权限，本机构的密钥具有以下任一角色即有此权限：{roles}。请向本节点的运营机构申请具有其中一种角色的密钥。"},
 	"operator-only":  {"Only the node's operator administers its chain.", "只有本节点的运营机构可以管理其联盟链。"},
 	"notary-only":    {"Only notary organizations (and this node's operator) issue notarial certificates; your key's organization is of kind {kind}.", "只有公证机构（以及本节点的运营机构）可以出具公证书；您的密钥所属机构的类型是 {kind}。"},
 
@@ -307,7 +307,7 @@ var catalog = map[string]Text{
 	"name-ambiguous-orgs":     {`{field} "{value}" names {count} organizations: {candidates}. Give the ID of the one you mean.`, "{field}“{value}”对应 {count} 个机构：{candidates}。请给出您所指机构的 ID。"},
 	"name-confusable-request": {`{field} "{value}" names an organization, but another's name reads alike (Unicode TS #39 confusables, such as 0 for o): {candidates}. Give the ID of the one you mean.`, "{field}“{value}”对应一个机构，但另一机构的名称与之看起来相同（Unicode TS #39 易混淆字符，例如把 o 写成 0）：{candidates}。请给出您所指机构的 ID。"},
 	"name-look-alike":         {`No organization is named "{value}"; {candidates} reads alike but is another name. If you meant it, give its name exactly or its ID.`, "没有名为“{value}”的机构；{candidates} 与之看起来相似，但并非同一名称。如确指该机构，请准确给出其名称或 ID。"},
-	"no-such-org-name":        {`{field} "{value}" is neither the ID nor the name of an organization of this node or of the consortium directory (GET /api/v1/directory lists them).`, "{field}“{value}”既不是本节点或联盟目录中任何机构的 ID，也不是其名称（GET /api/v1/directory 可列出所有机构）。"},
+	"no-such-org-name":        {`{field} "{value}" is neither the ID nor the name of an organization of this node or of the consortium directory. {command}, or GET /api/v1/directory, lists the consortium's organizations with their names and IDs.`, "{field}“{value}”既不是本节点或联盟目录中任何机构的 ID，也不是其名称。可用命令 {command} 或接口 GET /api/v1/directory 列出联盟各机构的名称和 ID。"},
 	"name-ambiguous-matters":  {`{field} "{value}" is the title of {count} matters: {candidates}. Give the ID of the one you mean.`, "{field}“{value}”是 {count} 个案件的标题：{candidates}。请给出您所指案件的 ID。"},
 	"no-such-matter-title":    {`{field} "{value}" is neither the ID nor the title of a matter you may see (GET /api/v1/matters lists yours).`, "{field}“{value}”既不是您可查看的任何案件的 ID，也不是其标题（GET /api/v1/matters 可列出您的案件）。"},
 
@@ -378,4 +378,14 @@ var catalog = map[string]Text{
 	// The operator's view of the refused share notices (api/refused.go).
 	"no-refused-notices": {"This node has no peer API ([consortium] peer_listen), so it sends no share notices to other members.", "本节点未配置节点间接口（[consortium] peer_listen），不向其他成员发送共享通知。"},
 	"no-refused-notice":  {"No notice of this share is among the refused share notices (it may have been sent again or dropped already).", "被拒绝的共享通知中没有此共享的通知（可能已被重新发送或放弃）。"},
+	// A role without the permission an operation needs, which no role a key
+	// of the caller's organization may hold grants (api/auth.go; beside
+	// role-forbidden).
+	"role-forbidden-operator": {"Your key's role ({role}) does not allow this: it needs the {permission} permission, which only keys of the node operator's organization may have ({roles}). Ask the operator to do it.", "您的密钥角色（{role}）无权执行此操作：此操作需要 {permission} 权限，只有本节点运营机构的密钥才可能具有该权限（{roles}）。请联系运营机构办理。"},
+	// The field of a request that names an organization, in details
+	// ({field}; api/names.go): in Chinese, what it is, its JSON name beside.
+	"org-ref.org":       {"org", "共享对象机构（org）"},
+	"org-ref.to":        {"to", "受让机构（to）"},
+	"org-ref.applicant": {"applicant.org", "申请机构（applicant.org）"},
+	"org-ref.path":      {"the organization", "路径中的机构"},
 }
