@@ -312,7 +312,7 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 		return v, nil
 	}
 	return "", problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-matter-title", "field", field, "value", v))
+		prob.M("no-such-matter-title", "field", field, "value", v, "command", "custos matter list"))
 }
 
 // visibleMatters are org's own matters and, with shared, the matters of

@@ -160,7 +160,7 @@ var catalog = map[string]Text{
 	"range-unsatisfied": {`The Range header "{range}" selects no bytes of this {size}-byte evidence.`, "Range 请求头“{range}”没有选中这份 {size} 字节证据中的任何字节。"},
 	"give-one-target":   {"Give exactly one of evidence or matter.", "evidence 和 matter 必须且只能给出其中一个。"},
 	"org-patch":         {"Give name, unlisted_by_default or both.", "请给出 name、unlisted_by_default 或两者。"},
-	"org-unknown":       {"org names no organization of this node or of the consortium directory.", "org 不是本节点或联盟目录中的机构。"},
+	"org-unknown":       {"org names no organization of this node or of the consortium directory.", "字段 org 所指的机构既不在本节点，也不在联盟目录中。"},
 
 	// Invisible characters (internal/text).
 	"invisible-character": {"{field} contains {what}. Names, titles, file names and descriptions may not hold invisible, direction-changing or control characters: remove it and send the request again.", "{field} 含有{what}。名称、标题、文件名和描述中不得含有不可见、改变文字方向或控制字符：请删除后重新发送。"},
@@ -309,7 +309,7 @@ var catalog = map[string]Text{
 	"name-look-alike":         {`No organization is named "{value}"; {candidates} reads alike but is another name. If you meant it, give its name exactly or its ID.`, "没有名为“{value}”的机构；{candidates} 与之看起来相似，但并非同一名称。如确指该机构，请准确给出其名称或 ID。"},
 	"no-such-org-name":        {`{field} "{value}" is neither the ID nor the name of an organization of this node or of the consortium directory. {command}, or GET /api/v1/directory, lists the consortium's organizations with their names and IDs.`, "{field}“{value}”既不是本节点或联盟目录中任何机构的 ID，也不是其名称。可用命令 {command} 或接口 GET /api/v1/directory 列出联盟各机构的名称和 ID。"},
 	"name-ambiguous-matters":  {`{field} "{value}" is the title of {count} matters: {candidates}. Give the ID of the one you mean.`, "{field}“{value}”是 {count} 个案件的标题：{candidates}。请给出您所指案件的 ID。"},
-	"no-such-matter-title":    {`{field} "{value}" is neither the ID nor the title of a matter you may see (GET /api/v1/matters lists yours).`, "{field}“{value}”既不是您可查看的任何案件的 ID，也不是其标题（GET /api/v1/matters 可列出您的案件）。"},
+	"no-such-matter-title":    {`{field} "{value}" is neither the ID nor the title of a matter you may see. {command}, or GET /api/v1/matters, lists yours.`, "{field}“{value}”既不是您可查看的任何案件的 ID，也不是其标题。可用命令 {command} 或接口 GET /api/v1/matters 列出您的案件。"},
 
 	// Peers and relays.
 	"no-peer-api":       {"org is homed on member {member}, and this node has no peer API configured ([consortium] peer_listen and peers) to send it the share.", "org 归属于成员 {member}，而本节点未配置节点间接口（[consortium] 中的 peer_listen 和 peers），无法把共享发送给它。"},
