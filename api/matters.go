@@ -191,7 +191,8 @@ func (s *Server) createShare(c echo.Context) error {
 			return err
 		}
 	}
-	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
+	within, notifyWithin := s.sharedWithin()
+	sh, created, err := s.sharing.ShareTargetWithin(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt, within)
 	if errors.Is(err, sharing.ErrBadShare) {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, sharing.ErrBadShare))
 	}
@@ -206,7 +207,9 @@ func (s *Server) createShare(c echo.Context) error {
 	if !created { // already shared: the existing share, unchanged
 		return c.JSON(http.StatusOK, v)
 	}
-	s.notifyShared(c, sh)
+	if !notifyWithin {
+		s.notifyShared(sh)
+	}
 	return c.JSON(http.StatusCreated, v)
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
@@ -64,7 +66,9 @@ type Sharing interface {
 	CreateMatter(ctx context.Context, org, actor string, in sharing.MatterInput) (*sharing.Matter, error)
 	Matter(ctx context.Context, id, org string) (*sharing.Matter, error)
 	Matters(ctx context.Context, org string) ([]sharing.Matter, error)
-	ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*evidence.Share, bool, error)
+	// ShareTargetWithin shares, calling within in the share's transaction
+	// with a new share (not with the existing one it returns unchanged).
+	ShareTargetWithin(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time, within func(tx *bolt.Tx, sh *evidence.Share) error) (*evidence.Share, bool, error)
 	RevokeShare(ctx context.Context, org, actor, id string) (*evidence.Share, error)
 	Shares(ctx context.Context, org string, made bool) ([]evidence.Share, error)
 }

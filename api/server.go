@@ -32,7 +32,7 @@ type Notifier interface {
 // TxNotifier is a Notifier that can also queue an event inside the
 // transaction of the act it reports (webhooks.Service), so that the act and
 // its deliveries are committed together. The upload handler uses it for
-// evidence.timestamped.
+// evidence.timestamped, the share handler for evidence.shared.
 type TxNotifier interface {
 	Notifier
 	PublishWithin(tx *bolt.Tx, org, event string, data any) error

@@ -23,6 +23,17 @@ var ErrBadShare = errors.New("evidence: invalid share")
 // grantee, the existing active share is returned unchanged, and created is
 // false (to change its expiry, revoke it and share again).
 func (s *Registry) ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (sh *evidence.Share, created bool, err error) {
+	return s.ShareTargetWithin(ctx, org, actor, kind, target, grantee, expires, nil)
+}
+
+// ShareTargetWithin is ShareTarget that also calls within, if not nil,
+// with a new share inside the share's transaction (after the share and
+// its custody events are written), so that what within writes (the
+// share's webhook deliveries) is committed with the share or not at all.
+// It is not called when the existing share is returned. It may run more
+// than once, in transactions that are rolled back (a group commit redone);
+// its error fails the share, which then does not exist.
+func (s *Registry) ShareTargetWithin(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time, within func(tx *bolt.Tx, sh *evidence.Share) error) (sh *evidence.Share, created bool, err error) {
 	now := s.ev.Now()
 	switch {
 	case grantee == org:
@@ -49,7 +60,13 @@ func (s *Registry) ShareTarget(ctx context.Context, org, actor, kind, target, gr
 		if err := s.ev.PutShare(tx, sh); err != nil {
 			return err
 		}
-		return s.ev.AppendEach(tx, seqs, actor, custody.EventShared, "org:"+grantee)
+		if err := s.ev.AppendEach(tx, seqs, actor, custody.EventShared, "org:"+grantee); err != nil {
+			return err
+		}
+		if within == nil {
+			return nil
+		}
+		return within(tx, sh)
 	})
 	if err != nil {
 		return nil, false, err

@@ -3,6 +3,7 @@ package sharing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,47 @@ func TestOnShare(t *testing.T) {
 	}
 	if len(told) != 2 || told[0].ID != sh.ID || told[0].RevokedAt != nil || told[1].ID != sh.ID || told[1].RevokedAt == nil {
 		t.Errorf("OnShare told %+v; want the share once made (sharing again tells nothing), then revoked", told)
+	}
+}
+
+// TestShareTargetWithin: the callback runs in the share's transaction,
+// where the share and its custody event are already written; its error
+// fails the share, which then does not exist; sharing again (the existing
+// share) does not call it.
+func TestShareTargetWithin(t *testing.T) {
+	ctx := context.Background()
+	ev, s := newTestService(t, evidence.Config{})
+	const firm, court = "firmaaaaaaaaaaaaaaaaaaaaa", "courtaaaaaaaaaaaaaaaaaaaa"
+	u, _ := ev.NewUpload(ctx, firm+":key")
+	u.ReadFrom(strings.NewReader("exhibit"))
+	r, err := u.Finish(ctx, evidence.Meta{Title: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse := errors.New("outbox write failed")
+	fail := func(*bolt.Tx, *evidence.Share) error { return refuse }
+	if _, _, err := s.ShareTargetWithin(ctx, firm, firm+":key", evidence.ShareEvidence, r.ID, court, nil, fail); !errors.Is(err, refuse) {
+		t.Fatalf("ShareTargetWithin with its callback failing = %v, want its error", err)
+	}
+	if got, _ := s.Shares(ctx, firm, true); len(got) != 0 {
+		t.Fatalf("a share whose callback failed was kept: %+v", got)
+	}
+	if ok, _ := ev.Visible(ctx, r, court); ok {
+		t.Fatal("the grantee sees the item of a share whose callback failed")
+	}
+	calls := 0
+	within := func(tx *bolt.Tx, sh *evidence.Share) error {
+		calls++
+		if _, err := evidence.GetShare(tx, sh.ID); err != nil || !tx.Writable() {
+			return fmt.Errorf("called outside the share's transaction: %v", err)
+		}
+		return nil
+	}
+	sh, created, err := s.ShareTargetWithin(ctx, firm, firm+":key", evidence.ShareEvidence, r.ID, court, nil, within)
+	if err != nil || !created || calls != 1 {
+		t.Fatalf("ShareTargetWithin = %v, %v, %v with %d calls; want a new share and 1 call", sh, created, err, calls)
+	}
+	if again, created, err := s.ShareTargetWithin(ctx, firm, firm+":key", evidence.ShareEvidence, r.ID, court, nil, within); err != nil || created || again.ID != sh.ID || calls != 1 {
+		t.Errorf("sharing again = %v, %v, %v with %d calls; want the existing share and no call", again, created, err, calls)
 	}
 }
