@@ -8,6 +8,7 @@ import (
 	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
@@ -53,6 +54,14 @@ func accessErr(err error) error {
 // audit records an administrative act in the organization's audit chain.
 func (s *Server) audit(c echo.Context, org, typ, subject string) error {
 	_, err := s.trails.AppendAudit(c.Request().Context(), org, principal(c).Actor(), typ, subject)
+	return err
+}
+
+// auditTx records an administrative act in the organization's audit chain
+// in tx, the transaction that writes the act: the act and its audit event
+// are committed together or not at all.
+func (s *Server) auditTx(c echo.Context, tx *bolt.Tx, org, typ, subject string) error {
+	_, err := s.trails.AppendAuditTx(tx, org, principal(c).Actor(), typ, subject)
 	return err
 }
 

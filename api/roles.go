@@ -13,6 +13,8 @@ import (
 	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/receipt"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The roles the API uses the evidence service (evidence.Service) in, one
@@ -69,8 +71,12 @@ type Sharing interface {
 
 // AuditTrails is what the organization endpoints need: each
 // organization's audit trail of administrative acts (audittrail.Trails).
+// An act is audited with AppendAuditTx in the transaction of the store
+// that writes it (access.Store, webhooks.Service), so that the act and
+// its audit event are committed together or not at all.
 type AuditTrails interface {
 	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
+	AppendAuditTx(tx *bolt.Tx, org, actor, typ, subject string) (*custody.Event, error)
 	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
 }
 
