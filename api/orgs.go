@@ -51,12 +51,6 @@ func accessErr(err error) error {
 	return err
 }
 
-// audit records an administrative act in the organization's audit chain.
-func (s *Server) audit(c echo.Context, org, typ, subject string) error {
-	_, err := s.trails.AppendAudit(c.Request().Context(), org, principal(c).Actor(), typ, subject)
-	return err
-}
-
 // auditTx records an administrative act in the organization's audit chain
 // in tx, the transaction that writes the act: the act and its audit event
 // are committed together or not at all.
@@ -75,17 +69,16 @@ func (s *Server) createOrg(c echo.Context) error {
 			return err
 		}
 	}
-	o, err := s.orgs.CreateOrgWith(in.Kind, in.Name, access.Settings{UnlistedByDefault: in.UnlistedByDefault})
-	if err != nil {
-		return accessErr(err)
-	}
-	if err := s.audit(c, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil {
-		return err
-	}
-	if o.UnlistedByDefault {
-		if err := s.audit(c, o.ID, custody.AuditOrgUpdated, unlistedSubject(true)); err != nil {
+	// The organization, the start of its audit chain (org.created) and its
+	// first setting are one transaction.
+	o, err := s.orgs.CreateOrgWithin(in.Kind, in.Name, access.Settings{UnlistedByDefault: in.UnlistedByDefault}, func(tx *bolt.Tx, o *access.Org) error {
+		if err := s.auditTx(c, tx, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil || !o.UnlistedByDefault {
 			return err
 		}
+		return s.auditTx(c, tx, o.ID, custody.AuditOrgUpdated, unlistedSubject(true))
+	})
+	if err != nil {
+		return accessErr(err)
 	}
 	v, err := s.orgView(*o)
 	if err != nil {
@@ -152,7 +145,8 @@ func (s *Server) checkNotLookAlike(name, id string) error {
 }
 
 // updateOrg changes an organization's name or settings (PATCH, admin).
-// Each change is recorded in its audit chain: org.renamed, org.updated.
+// Each change is recorded in its audit chain (org.renamed, org.updated) in
+// the transaction that writes it.
 func (s *Server) updateOrg(c echo.Context) error {
 	var in wire.OrgPatch
 	if err := bindStrict(c, &in); err != nil {
@@ -174,19 +168,19 @@ func (s *Server) updateOrg(c echo.Context) error {
 			return err
 		}
 	}
-	before, after, err := s.orgs.UpdateOrg(id, access.OrgPatch{Name: in.Name, UnlistedByDefault: in.UnlistedByDefault})
+	_, after, err := s.orgs.UpdateOrgWithin(id, access.OrgPatch{Name: in.Name, UnlistedByDefault: in.UnlistedByDefault}, func(tx *bolt.Tx, before, after *access.Org) error {
+		if after.Name != before.Name {
+			if err := s.auditTx(c, tx, id, custody.AuditOrgRenamed, "name:"+after.Name); err != nil {
+				return err
+			}
+		}
+		if after.UnlistedByDefault != before.UnlistedByDefault {
+			return s.auditTx(c, tx, id, custody.AuditOrgUpdated, unlistedSubject(after.UnlistedByDefault))
+		}
+		return nil
+	})
 	if err != nil {
 		return accessErr(err)
-	}
-	if after.Name != before.Name {
-		if err := s.audit(c, id, custody.AuditOrgRenamed, "name:"+after.Name); err != nil {
-			return err
-		}
-	}
-	if after.UnlistedByDefault != before.UnlistedByDefault {
-		if err := s.audit(c, id, custody.AuditOrgUpdated, unlistedSubject(after.UnlistedByDefault)); err != nil {
-			return err
-		}
 	}
 	v, err := s.orgView(*after)
 	if err != nil {
@@ -280,12 +274,11 @@ func (s *Server) createKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	token, k, err := s.orgs.CreateKey(org, access.Role(in.Role), in.Name, in.ExpiresAt)
+	token, k, err := s.orgs.CreateKeyWithin(org, access.Role(in.Role), in.Name, in.ExpiresAt, func(tx *bolt.Tx, k *access.Key) error {
+		return s.auditTx(c, tx, org, custody.AuditKeyCreated, "key:"+k.ID+":"+string(k.Role))
+	})
 	if err != nil {
 		return accessErr(err)
-	}
-	if err := s.audit(c, org, custody.AuditKeyCreated, "key:"+k.ID+":"+string(k.Role)); err != nil {
-		return err
 	}
 	c.Response().Header().Set("Location", "/api/v1/keys/"+k.ID)
 	return c.JSON(http.StatusCreated, NewKeyView{Key: *k, Token: token})
@@ -307,18 +300,13 @@ func (s *Server) listKeys(c echo.Context) error {
 }
 
 func (s *Server) revokeKey(c echo.Context) error {
-	before, err := s.orgs.Key(c.Param("id"))
+	// Revoking again changes nothing and is not audited again; a first
+	// revocation and its key.revoked event are one transaction.
+	k, err := s.orgs.RevokeKeyWithin(c.Param("id"), func(tx *bolt.Tx, k *access.Key) error {
+		return s.auditTx(c, tx, k.OrgID, custody.AuditKeyRevoked, "key:"+k.ID)
+	})
 	if err != nil {
 		return accessErr(err)
-	}
-	k, err := s.orgs.RevokeKey(before.ID)
-	if err != nil {
-		return accessErr(err)
-	}
-	if before.RevokedAt == nil { // revoking again changes nothing and is not audited again
-		if err := s.audit(c, k.OrgID, custody.AuditKeyRevoked, "key:"+k.ID); err != nil {
-			return err
-		}
 	}
 	return c.JSON(http.StatusOK, k)
 }

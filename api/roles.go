@@ -75,7 +75,6 @@ type Sharing interface {
 // that writes it (access.Store, webhooks.Service), so that the act and
 // its audit event are committed together or not at all.
 type AuditTrails interface {
-	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
 	AppendAuditTx(tx *bolt.Tx, org, actor, typ, subject string) (*custody.Event, error)
 	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
 }
