@@ -363,6 +363,67 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 // calls it in the same transaction once the key is stored: an error from
 // within undoes it.
 func (s *Store) AddKeyWithin(token, orgID string, role Role, name string, expires *time.Time, within func(tx *bolt.Tx, k *Key) error) (*Key, error) {
+	nk, err := s.newKey(token, orgID, role, name, expires)
+	if err != nil {
+		return nil, err
+	}
+	err = s.update(func(tx *bolt.Tx) error {
+		if err := nk.add(tx); err != nil || within == nil {
+			return err
+		}
+		return within(tx, nk.k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nk.k, nil
+}
+
+// Bootstrap creates, in one transaction, the operator organization named
+// name and its admin key (named BootstrapKeyName) for token, as AddKey
+// takes one: a node's first start. If within is not nil it is called in
+// that transaction once both are stored, and an error from it undoes
+// both; the node appends their audit events there. Bootstrap refuses if
+// any organization exists, so that a first start is all or nothing and
+// never leaves an operator organization without its admin key.
+func (s *Store) Bootstrap(name, token string, within func(tx *bolt.Tx, o *Org, k *Key) error) (*Org, *Key, error) {
+	if err := checkName(name); err != nil {
+		return nil, nil, err
+	}
+	o := &Org{ID: NewID(), Kind: KindOperator, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC()}
+	nk, err := s.newKey(token, o.ID, RoleAdmin, BootstrapKeyName, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = s.update(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bOrgs).Cursor().First(); k != nil {
+			return badInput("access.second-operator", "kind", KindOperator)
+		}
+		if err := put(tx, bOrgs, o.ID, o); err != nil {
+			return err
+		}
+		if err := nk.add(tx); err != nil || within == nil {
+			return err
+		}
+		return within(tx, o, nk.k)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, nk.k, nil
+}
+
+// newKeyOf is a key checked and ready to be stored (Store.newKey).
+type newKeyOf struct {
+	k         *Key
+	token     string
+	v         verifier
+	bucket    []byte
+	generated bool
+}
+
+// newKey checks a key's token and fields and prepares it.
+func (s *Store) newKey(token, orgID string, role Role, name string, expires *time.Time) (*newKeyOf, error) {
 	if err := CheckChosenToken(token); err != nil {
 		return nil, err
 	}
@@ -375,45 +436,41 @@ func (s *Store) AddKeyWithin(token, orgID string, role Role, name string, expire
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	k := &Key{OrgID: orgID, Role: role, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC(), ExpiresAt: expires}
+	nk := &newKeyOf{k: &Key{OrgID: orgID, Role: role, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC(), ExpiresAt: expires}, token: token, bucket: bSecrets}
 	id, generated := generatedID(token)
-	var v verifier
-	bucket := bSecrets
+	nk.generated = generated
 	if generated {
-		k.ID, k.Prefix, v = id, token[:idEnd], generatedVerifier(token)
+		nk.k.ID, nk.k.Prefix, nk.v = id, token[:idEnd], generatedVerifier(token)
 	} else {
-		k.ID, v, bucket = NewID(), chosenVerifier(sha256Of(token)), bChosen
+		nk.k.ID, nk.v, nk.bucket = NewID(), chosenVerifier(sha256Of(token)), bChosen
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		var org Org
-		if err := get(tx, bOrgs, orgID, &org); err != nil {
-			return err
-		}
-		// The admin role manages every organization: only the operator's
-		// own organization may hold it.
-		if role == RoleAdmin && org.Kind != KindOperator {
-			return badInput("access.admin-operator")
-		}
-		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil || tx.Bucket(bLegacy).Get(sha256Of(token)) != nil {
-			return badInput("access.token-in-use")
-		}
-		if !generated {
-			if live, err := liveChosen(tx); err != nil || len(live) > 0 {
-				return errors.Join(err, badInput("access.one-chosen"))
-			}
-		}
-		if err := put(tx, bKeys, k.ID, k); err != nil {
-			return err
-		}
-		if err := put(tx, bucket, k.ID, &v); err != nil || within == nil {
-			return err
-		}
-		return within(tx, k)
-	})
-	if err != nil {
-		return nil, err
+	return nk, nil
+}
+
+// add stores the key in tx, refusing what AddKey refuses.
+func (nk *newKeyOf) add(tx *bolt.Tx) error {
+	k := nk.k
+	var org Org
+	if err := get(tx, bOrgs, k.OrgID, &org); err != nil {
+		return err
 	}
-	return k, nil
+	// The admin role manages every organization: only the operator's
+	// own organization may hold it.
+	if k.Role == RoleAdmin && org.Kind != KindOperator {
+		return badInput("access.admin-operator")
+	}
+	if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil || tx.Bucket(bLegacy).Get(sha256Of(nk.token)) != nil {
+		return badInput("access.token-in-use")
+	}
+	if !nk.generated {
+		if live, err := liveChosen(tx); err != nil || len(live) > 0 {
+			return errors.Join(err, badInput("access.one-chosen"))
+		}
+	}
+	if err := put(tx, bKeys, k.ID, k); err != nil {
+		return err
+	}
+	return put(tx, nk.bucket, k.ID, &nk.v)
 }
 
 // chosenKey is a key with a chosen token, a candidate for a token that

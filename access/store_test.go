@@ -226,3 +226,27 @@ func TestWithinUndoes(t *testing.T) {
 		t.Errorf("after revoking twice: Authenticate = %v, within called %d times; want refused and once", err, calls)
 	}
 }
+
+// TestBootstrap: the operator organization and its admin key are stored
+// together or not at all, and only in an empty store.
+func TestBootstrap(t *testing.T) {
+	s := newStore(t)
+	const token = "cst_chosen-by-the-operator-0123456789"
+	failed := errors.New("audit failed")
+	if _, _, err := s.Bootstrap("Operator", token, func(*bolt.Tx, *Org, *Key) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("Bootstrap = %v, want the within error", err)
+	}
+	if empty, _ := s.Empty(); !empty {
+		t.Error("after the undone bootstrap the store is not empty")
+	}
+	o, k, err := s.Bootstrap("Operator", token, nil)
+	if err != nil || o.Kind != KindOperator || k.Role != RoleAdmin || k.OrgID != o.ID || k.Name != BootstrapKeyName {
+		t.Fatalf("Bootstrap = %+v, %+v, %v", o, k, err)
+	}
+	if p, err := s.Authenticate(token); err != nil || p.Key.ID != k.ID {
+		t.Errorf("Authenticate(bootstrap token) = %+v, %v", p, err)
+	}
+	if _, _, err := s.Bootstrap("Another", NewToken(), nil); !errors.Is(err, ErrBadInput) {
+		t.Errorf("second Bootstrap = %v, want ErrBadInput", err)
+	}
+}
