@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/internal/strictjson"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/sharing"
@@ -191,7 +192,14 @@ func (s *Server) createShare(c echo.Context) error {
 			return err
 		}
 	}
-	sh, created, err := s.sharing.ShareTarget(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt)
+	// With a notifier that queues within a transaction (webhooks), the
+	// evidence.shared deliveries are committed with the share.
+	var within func(*bolt.Tx, *evidence.Share) error
+	notifier, notifyWithin := s.hooks.(TxNotifier)
+	if notifyWithin {
+		within = func(tx *bolt.Tx, sh *evidence.Share) error { return notifySharedWithin(tx, notifier, sh) }
+	}
+	sh, created, err := s.sharing.ShareTargetWithin(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt, within)
 	if errors.Is(err, sharing.ErrBadShare) {
 		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, sharing.ErrBadShare))
 	}
@@ -206,7 +214,9 @@ func (s *Server) createShare(c echo.Context) error {
 	if !created { // already shared: the existing share, unchanged
 		return c.JSON(http.StatusOK, v)
 	}
-	s.notifyShared(c, sh)
+	if !notifyWithin {
+		s.notifyShared(c, sh)
+	}
 	return c.JSON(http.StatusCreated, v)
 }
 

@@ -64,7 +64,9 @@ type Sharing interface {
 	CreateMatter(ctx context.Context, org, actor string, in sharing.MatterInput) (*sharing.Matter, error)
 	Matter(ctx context.Context, id, org string) (*sharing.Matter, error)
 	Matters(ctx context.Context, org string) ([]sharing.Matter, error)
-	ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (*evidence.Share, bool, error)
+	// ShareTargetWithin calls within in the transaction of a share it
+	// makes (evidence.shared deliveries are queued there).
+	ShareTargetWithin(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time, within func(tx *bolt.Tx, sh *evidence.Share) error) (*evidence.Share, bool, error)
 	RevokeShare(ctx context.Context, org, actor, id string) (*evidence.Share, error)
 	Shares(ctx context.Context, org string, made bool) ([]evidence.Share, error)
 }

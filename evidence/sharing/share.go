@@ -23,6 +23,17 @@ var ErrBadShare = errors.New("evidence: invalid share")
 // grantee, the existing active share is returned unchanged, and created is
 // false (to change its expiry, revoke it and share again).
 func (s *Registry) ShareTarget(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time) (sh *evidence.Share, created bool, err error) {
+	return s.ShareTargetWithin(ctx, org, actor, kind, target, grantee, expires, nil)
+}
+
+// ShareTargetWithin shares as ShareTarget does and, if within is not nil
+// and a share is made (not found already), calls it in the same
+// transaction, after the share and its custody events: an error from
+// within undoes the share. Like every function of the group commit it may
+// run more than once. The API queues the evidence.shared webhook
+// deliveries there, so that the share and its deliveries are committed
+// together.
+func (s *Registry) ShareTargetWithin(ctx context.Context, org, actor, kind, target, grantee string, expires *time.Time, within func(tx *bolt.Tx, sh *evidence.Share) error) (sh *evidence.Share, created bool, err error) {
 	now := s.ev.Now()
 	switch {
 	case grantee == org:
@@ -49,7 +60,10 @@ func (s *Registry) ShareTarget(ctx context.Context, org, actor, kind, target, gr
 		if err := s.ev.PutShare(tx, sh); err != nil {
 			return err
 		}
-		return s.ev.AppendEach(tx, seqs, actor, custody.EventShared, "org:"+grantee)
+		if err := s.ev.AppendEach(tx, seqs, actor, custody.EventShared, "org:"+grantee); err != nil || within == nil {
+			return err
+		}
+		return within(tx, sh)
 	})
 	if err != nil {
 		return nil, false, err

@@ -165,3 +165,42 @@ func TestOnShare(t *testing.T) {
 		t.Errorf("OnShare told %+v; want the share once made (sharing again tells nothing), then revoked", told)
 	}
 }
+
+// TestShareTargetWithin: an error of the function run in a share's
+// transaction undoes the share and its custody events; sharing again what
+// is shared already does not call it.
+func TestShareTargetWithin(t *testing.T) {
+	ctx := context.Background()
+	ev, s := newTestService(t, evidence.Config{})
+	const firm, court = "firmaaaaaaaaaaaaaaaaaaaaa", "courtaaaaaaaaaaaaaaaaaaaa"
+	u, err := ev.NewUpload(ctx, firm+":key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.ReadFrom(strings.NewReader("exhibit"))
+	r, err := u.Finish(ctx, evidence.Meta{Title: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := errors.New("outbox failed")
+	if _, _, err := s.ShareTargetWithin(ctx, firm, firm+":key", evidence.ShareEvidence, r.ID, court, nil,
+		func(*bolt.Tx, *evidence.Share) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("ShareTargetWithin = %v, want the within error", err)
+	}
+	if shs, _ := s.Shares(ctx, firm, true); len(shs) != 0 {
+		t.Errorf("after the undone share: %+v", shs)
+	}
+	if ok, _ := ev.Visible(ctx, r, court); ok {
+		t.Error("after the undone share the court sees the item")
+	}
+	calls := 0
+	for range 2 {
+		if _, _, err := s.ShareTargetWithin(ctx, firm, firm+":key", evidence.ShareEvidence, r.ID, court, nil,
+			func(*bolt.Tx, *evidence.Share) error { calls++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if shs, _ := s.Shares(ctx, firm, true); len(shs) != 1 || calls != 1 {
+		t.Errorf("after sharing twice: %d shares, within called %d times; want 1 and 1", len(shs), calls)
+	}
+}
