@@ -90,6 +90,9 @@ type idempotency struct {
 	ttl time.Duration
 	log *slog.Logger
 	now func() time.Time
+	// beforeSave, if set, runs just before an answer is saved in a
+	// transaction of its own (after the act's commit): tests crash there.
+	beforeSave func()
 
 	mu       sync.Mutex
 	inFlight map[string]struct{}
@@ -289,6 +292,9 @@ func (i *idempotency) gate(c echo.Context, scope string, r *request) (keepFunc, 
 		return nil
 	}
 	save := func(a *answer) {
+		if i.beforeSave != nil {
+			i.beforeSave()
+		}
 		if err := i.save(scope, a.entry(fp)); err != nil {
 			// What was done is done: answer it, but a retry will run again.
 			i.log.Error("storing the answer to an Idempotency-Key request", "path", c.Path(), "err", err)
