@@ -61,7 +61,9 @@ type Proofs interface {
 
 // Sharing is what the matter and share endpoints need (sharing.Registry).
 type Sharing interface {
-	CreateMatter(ctx context.Context, org, actor string, in sharing.MatterInput) (*sharing.Matter, error)
+	// CreateMatterWithin calls within in the matter's transaction (the
+	// Idempotency-Key answer is stored there).
+	CreateMatterWithin(ctx context.Context, org, actor string, in sharing.MatterInput, within func(tx *bolt.Tx, m *sharing.Matter) error) (*sharing.Matter, error)
 	Matter(ctx context.Context, id, org string) (*sharing.Matter, error)
 	Matters(ctx context.Context, org string) ([]sharing.Matter, error)
 	// ShareTargetWithin calls within in the transaction of a share it

@@ -201,7 +201,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/evidence/:id/timestamp", s.getTimestamp, auth, read, remote)
 	e.GET("/api/v1/evidence/:id/receipt", s.getReceipt, auth, read, remote)
 	e.GET("/api/v1/evidence/:id/evidence-record", s.getEvidenceRecord, auth, read, remote)
-	e.POST("/api/v1/matters", s.createMatter, auth, file, once)
+	e.POST("/api/v1/matters", s.idem.wrap(s.createMatter), auth, file)
 	e.GET("/api/v1/matters", s.listMatters, auth, read)
 	e.GET("/api/v1/matters/:id", s.getMatter, auth, read, remote)
 	e.POST("/api/v1/shares", s.createShare, auth, share, once)
