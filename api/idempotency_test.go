@@ -811,3 +811,58 @@ func TestIdempotentMatterAnswerCommittedWithMatter(t *testing.T) {
 		t.Errorf("another body with key m2 = %d, want 422", status)
 	}
 }
+
+// TestIdempotentOrgAnswerCommittedWithOrg: an organization's answer is
+// stored in the transaction that creates it (with its audit events), so a
+// crash just after that commit leaves the organization with its answer,
+// and the retry with the same key gets it instead of creating a second
+// organization.
+func TestIdempotentOrgAnswerCommittedWithOrg(t *testing.T) {
+	w := newUploadWorld(t)
+	op, err := w.orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := w.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(body, key string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/orgs", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		return rec
+	}
+	count := func() int {
+		all, err := w.orgs.Orgs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(all)
+	}
+	before := count()
+	body := `{"kind":"court","name":"Hangzhou Court"}`
+	w.idem.beforeSave = func() { panic("simulated crash after the act's commit") }
+	func() {
+		defer func() { recover() }()
+		post(body, "o1")
+	}()
+	w.idem.beforeSave = nil
+	if n := count(); n != before+1 {
+		t.Fatalf("organizations after the crash = %d, want %d", n, before+1)
+	}
+	r := post(body, "o1")
+	if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" || !strings.HasPrefix(r.Header().Get("Location"), "/api/v1/orgs/") {
+		t.Errorf("retry after the crash = %d %v %s; want the stored 201", r.Code, r.Header(), r.Body)
+	}
+	if n := count(); n != before+1 {
+		t.Errorf("%d organizations after the retry, want %d", n, before+1)
+	}
+	first, again := post(`{"kind":"court","name":"Other Court"}`, "o2"), post(`{"kind":"court","name":"Other Court"}`, "o2")
+	if first.Code != http.StatusCreated || !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) || again.Header().Get(wire.ReplayedHeader) != "true" {
+		t.Errorf("answer %d %q, replay %q; want the same bytes", first.Code, first.Body, again.Body)
+	}
+}

@@ -59,33 +59,52 @@ func (s *Server) auditTx(c echo.Context, tx *bolt.Tx, org, typ, subject string) 
 	return err
 }
 
-func (s *Server) createOrg(c echo.Context) error {
+// createOrg reads POST /api/v1/orgs for the Idempotency-Key layer. The
+// organization, the start of its audit chain (org.created), its first
+// setting and, with a key, the answer are one transaction: no crash
+// leaves the organization without its answer (the retry gets it instead
+// of making a second organization). Its fingerprint is the JSON
+// endpoints' (the body bytes).
+func (s *Server) createOrg(c echo.Context) (*request, error) {
+	b, err := readJSONObject(c)
+	if err != nil {
+		return nil, err
+	}
 	var in wire.OrgInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
+	if err := decodeStrict(b, &in); err != nil {
+		return nil, err
 	}
 	if in.Kind != access.KindOperator {
 		if err := s.checkNameFree(in.Name, ""); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	// The organization, the start of its audit chain (org.created) and its
-	// first setting are one transaction.
-	o, err := s.orgs.CreateOrgWithin(in.Kind, in.Name, access.Settings{UnlistedByDefault: in.UnlistedByDefault}, func(tx *bolt.Tx, o *access.Org) error {
-		if err := s.auditTx(c, tx, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil || !o.UnlistedByDefault {
-			return err
-		}
-		return s.auditTx(c, tx, o.ID, custody.AuditOrgUpdated, unlistedSubject(true))
-	})
-	if err != nil {
-		return accessErr(err)
-	}
-	v, err := s.orgView(*o)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Location", "/api/v1/orgs/"+o.ID)
-	return c.JSON(http.StatusCreated, v)
+	return &request{kind: "json", identify: func() ([]byte, error) { return b, nil },
+		create: func(keep keepFunc) (*answer, error) {
+			var a *answer
+			_, err := s.orgs.CreateOrgWithin(in.Kind, in.Name, access.Settings{UnlistedByDefault: in.UnlistedByDefault}, func(tx *bolt.Tx, o *access.Org) error {
+				if err := s.auditTx(c, tx, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil {
+					return err
+				}
+				if o.UnlistedByDefault {
+					if err := s.auditTx(c, tx, o.ID, custody.AuditOrgUpdated, unlistedSubject(true)); err != nil {
+						return err
+					}
+				}
+				v, err := s.orgView(*o)
+				if err != nil {
+					return err
+				}
+				if a, err = jsonAnswer(http.StatusCreated, v, "/api/v1/orgs/"+o.ID); err != nil || keep == nil {
+					return err
+				}
+				return keep(tx, a)
+			})
+			if err != nil {
+				return nil, accessErr(err)
+			}
+			return a, nil
+		}}, nil
 }
 
 // checkNameFree refuses a name the consortium's directory lists for

@@ -214,7 +214,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/certificates/:id/evidence-records", s.getCertificateRecords, auth, read)
 	e.GET("/api/v1/verify/:token", s.documentCheck, s.limits.perIP)
 	e.GET("/api/v1/me", s.me, auth)
-	e.POST("/api/v1/orgs", s.createOrg, auth, admin, once)
+	e.POST("/api/v1/orgs", s.idem.wrap(s.createOrg), auth, admin)
 	e.GET("/api/v1/orgs", s.listOrgs, auth, admin)
 	e.GET("/api/v1/orgs/:id", s.getOrg, auth)
 	e.PATCH("/api/v1/orgs/:id", s.updateOrg, auth, admin)
