@@ -215,6 +215,15 @@ func (s *Store) CreateOrg(kind, name string) (*Org, error) {
 
 // CreateOrgWith creates an organization with settings set.
 func (s *Store) CreateOrgWith(kind, name string, set Settings) (*Org, error) {
+	return s.CreateOrgWithin(kind, name, set, nil)
+}
+
+// CreateOrgWithin creates an organization as CreateOrgWith does and, if
+// within is not nil, calls it in the same transaction once the
+// organization is stored: an error from within undoes the creation. The
+// API appends the org.created audit event there, so that no organization
+// exists without the start of its audit chain.
+func (s *Store) CreateOrgWithin(kind, name string, set Settings, within func(tx *bolt.Tx, o *Org) error) (*Org, error) {
 	if !slices.Contains(Kinds, kind) {
 		return nil, badInput("access.kind", "kind", kind, "kinds", strings.Join(Kinds, ", "))
 	}
@@ -228,7 +237,10 @@ func (s *Store) CreateOrgWith(kind, name string, set Settings) (*Org, error) {
 		if kind == KindOperator && hasOperator(tx) {
 			return badInput("access.second-operator", "kind", kind)
 		}
-		return put(tx, bOrgs, o.ID, o)
+		if err := put(tx, bOrgs, o.ID, o); err != nil || within == nil {
+			return err
+		}
+		return within(tx, o)
 	})
 	if err != nil {
 		return nil, err
@@ -266,6 +278,14 @@ func (s *Store) Org(id string) (*Org, error) {
 // it is now. A name follows CreateOrg's rule; a patch that changes
 // nothing is allowed and writes nothing.
 func (s *Store) UpdateOrg(id string, p OrgPatch) (before, after *Org, err error) {
+	return s.UpdateOrgWithin(id, p, nil)
+}
+
+// UpdateOrgWithin applies p as UpdateOrg does and, if within is not nil
+// and p changes something, calls it in the same transaction with the
+// organization as it was and as it is now: an error from within undoes
+// the change. The API appends org.renamed and org.updated there.
+func (s *Store) UpdateOrgWithin(id string, p OrgPatch, within func(tx *bolt.Tx, before, after *Org) error) (before, after *Org, err error) {
 	if p.Name != nil {
 		if err := checkName(*p.Name); err != nil {
 			return nil, nil, err
@@ -286,7 +306,10 @@ func (s *Store) UpdateOrg(id string, p OrgPatch) (before, after *Org, err error)
 		if cur == old {
 			return nil
 		}
-		return put(tx, bOrgs, id, &cur)
+		if err := put(tx, bOrgs, id, &cur); err != nil || within == nil {
+			return err
+		}
+		return within(tx, &old, &cur)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -314,8 +337,16 @@ func (s *Store) Orgs() ([]Org, error) {
 // CreateKey creates a key for an organization and returns its token, which
 // is shown this once: only a verifier is kept.
 func (s *Store) CreateKey(orgID string, role Role, name string, expires *time.Time) (string, *Key, error) {
+	return s.CreateKeyWithin(orgID, role, name, expires, nil)
+}
+
+// CreateKeyWithin creates a key as CreateKey does and, if within is not
+// nil, calls it in the same transaction once the key is stored: an error
+// from within undoes the creation. The API appends the key.created audit
+// event there, so that no key exists unaudited.
+func (s *Store) CreateKeyWithin(orgID string, role Role, name string, expires *time.Time, within func(tx *bolt.Tx, k *Key) error) (string, *Key, error) {
 	token := NewToken()
-	k, err := s.AddKey(token, orgID, role, name, expires)
+	k, err := s.AddKeyWithin(token, orgID, role, name, expires, within)
 	return token, k, err
 }
 
@@ -325,6 +356,74 @@ func (s *Store) CreateKey(orgID string, role Role, name string, expires *time.Ti
 // under argon2id. A store keeps at most one unrevoked key with a chosen
 // token: the bootstrap admin's.
 func (s *Store) AddKey(token, orgID string, role Role, name string, expires *time.Time) (*Key, error) {
+	return s.AddKeyWithin(token, orgID, role, name, expires, nil)
+}
+
+// AddKeyWithin stores a key as AddKey does and, if within is not nil,
+// calls it in the same transaction once the key is stored: an error from
+// within undoes it.
+func (s *Store) AddKeyWithin(token, orgID string, role Role, name string, expires *time.Time, within func(tx *bolt.Tx, k *Key) error) (*Key, error) {
+	nk, err := s.newKey(token, orgID, role, name, expires)
+	if err != nil {
+		return nil, err
+	}
+	err = s.update(func(tx *bolt.Tx) error {
+		if err := nk.add(tx); err != nil || within == nil {
+			return err
+		}
+		return within(tx, nk.k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nk.k, nil
+}
+
+// Bootstrap creates, in one transaction, the operator organization named
+// name and its admin key (named BootstrapKeyName) for token, as AddKey
+// takes one: a node's first start. If within is not nil it is called in
+// that transaction once both are stored, and an error from it undoes
+// both; the node appends their audit events there. Bootstrap refuses if
+// any organization exists, so that a first start is all or nothing and
+// never leaves an operator organization without its admin key.
+func (s *Store) Bootstrap(name, token string, within func(tx *bolt.Tx, o *Org, k *Key) error) (*Org, *Key, error) {
+	if err := checkName(name); err != nil {
+		return nil, nil, err
+	}
+	o := &Org{ID: NewID(), Kind: KindOperator, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC()}
+	nk, err := s.newKey(token, o.ID, RoleAdmin, BootstrapKeyName, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = s.update(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bOrgs).Cursor().First(); k != nil {
+			return badInput("access.second-operator", "kind", KindOperator)
+		}
+		if err := put(tx, bOrgs, o.ID, o); err != nil {
+			return err
+		}
+		if err := nk.add(tx); err != nil || within == nil {
+			return err
+		}
+		return within(tx, o, nk.k)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, nk.k, nil
+}
+
+// newKeyOf is a key checked and ready to be stored (Store.newKey).
+type newKeyOf struct {
+	k         *Key
+	token     string
+	v         verifier
+	bucket    []byte
+	generated bool
+}
+
+// newKey checks a key's token and fields and prepares it.
+func (s *Store) newKey(token, orgID string, role Role, name string, expires *time.Time) (*newKeyOf, error) {
 	if err := CheckChosenToken(token); err != nil {
 		return nil, err
 	}
@@ -337,42 +436,41 @@ func (s *Store) AddKey(token, orgID string, role Role, name string, expires *tim
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	k := &Key{OrgID: orgID, Role: role, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC(), ExpiresAt: expires}
+	nk := &newKeyOf{k: &Key{OrgID: orgID, Role: role, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC(), ExpiresAt: expires}, token: token, bucket: bSecrets}
 	id, generated := generatedID(token)
-	var v verifier
-	bucket := bSecrets
+	nk.generated = generated
 	if generated {
-		k.ID, k.Prefix, v = id, token[:idEnd], generatedVerifier(token)
+		nk.k.ID, nk.k.Prefix, nk.v = id, token[:idEnd], generatedVerifier(token)
 	} else {
-		k.ID, v, bucket = NewID(), chosenVerifier(sha256Of(token)), bChosen
+		nk.k.ID, nk.v, nk.bucket = NewID(), chosenVerifier(sha256Of(token)), bChosen
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		var org Org
-		if err := get(tx, bOrgs, orgID, &org); err != nil {
-			return err
-		}
-		// The admin role manages every organization: only the operator's
-		// own organization may hold it.
-		if !role.HeldBy(org.Kind) {
-			return badInput("access.admin-operator")
-		}
-		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil || tx.Bucket(bLegacy).Get(sha256Of(token)) != nil {
-			return badInput("access.token-in-use")
-		}
-		if !generated {
-			if live, err := liveChosen(tx); err != nil || len(live) > 0 {
-				return errors.Join(err, badInput("access.one-chosen"))
-			}
-		}
-		if err := put(tx, bKeys, k.ID, k); err != nil {
-			return err
-		}
-		return put(tx, bucket, k.ID, &v)
-	})
-	if err != nil {
-		return nil, err
+	return nk, nil
+}
+
+// add stores the key in tx, refusing what AddKey refuses.
+func (nk *newKeyOf) add(tx *bolt.Tx) error {
+	k := nk.k
+	var org Org
+	if err := get(tx, bOrgs, k.OrgID, &org); err != nil {
+		return err
 	}
-	return k, nil
+	// The admin role manages every organization: only the operator's
+	// own organization may hold it.
+	if !k.Role.HeldBy(org.Kind) {
+		return badInput("access.admin-operator")
+	}
+	if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil || tx.Bucket(bLegacy).Get(sha256Of(nk.token)) != nil {
+		return badInput("access.token-in-use")
+	}
+	if !nk.generated {
+		if live, err := liveChosen(tx); err != nil || len(live) > 0 {
+			return errors.Join(err, badInput("access.one-chosen"))
+		}
+	}
+	if err := put(tx, bKeys, k.ID, k); err != nil {
+		return err
+	}
+	return put(tx, nk.bucket, k.ID, &nk.v)
 }
 
 // chosenKey is a key with a chosen token, a candidate for a token that
@@ -430,16 +528,28 @@ func (s *Store) Key(id string) (*Key, error) {
 
 // RevokeKey revokes a key at once: the next request with it is refused.
 func (s *Store) RevokeKey(id string) (*Key, error) {
+	return s.RevokeKeyWithin(id, nil)
+}
+
+// RevokeKeyWithin revokes a key as RevokeKey does and, if within is not
+// nil and this call revokes it (it was not revoked yet), calls it in the
+// same transaction: an error from within undoes the revocation. The API
+// appends the key.revoked audit event there, once per key.
+func (s *Store) RevokeKeyWithin(id string, within func(tx *bolt.Tx, k *Key) error) (*Key, error) {
 	var k Key
 	err := s.update(func(tx *bolt.Tx) error {
 		if err := get(tx, bKeys, id, &k); err != nil {
 			return err
 		}
-		if k.RevokedAt == nil {
-			now := s.now().UTC()
-			k.RevokedAt = &now
+		if k.RevokedAt != nil {
+			return nil // revoked already: nothing changes
 		}
-		return put(tx, bKeys, k.ID, &k)
+		now := s.now().UTC()
+		k.RevokedAt = &now
+		if err := put(tx, bKeys, k.ID, &k); err != nil || within == nil {
+			return err
+		}
+		return within(tx, &k)
 	})
 	if err != nil {
 		return nil, err

@@ -175,3 +175,78 @@ func TestToldConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWithinUndoes: an error of the function run in the transaction of an
+// act (where the API appends its audit event) undoes the act; a key's
+// revocation calls it only when the key was not revoked yet.
+func TestWithinUndoes(t *testing.T) {
+	s := newStore(t)
+	failed := errors.New("audit failed")
+	if _, err := s.CreateOrgWithin(KindLawFirm, "Firm", Settings{}, func(*bolt.Tx, *Org) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("CreateOrgWithin = %v, want the within error", err)
+	}
+	if all, _ := s.Orgs(); len(all) != 0 {
+		t.Errorf("after the undone creation: %d organizations", len(all))
+	}
+	firm, _ := s.CreateOrg(KindLawFirm, "Firm")
+	name := "Renamed"
+	if _, _, err := s.UpdateOrgWithin(firm.ID, OrgPatch{Name: &name}, func(*bolt.Tx, *Org, *Org) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("UpdateOrgWithin = %v", err)
+	}
+	if o, _ := s.Org(firm.ID); o.Name != "Firm" {
+		t.Errorf("after the undone rename: %q", o.Name)
+	}
+	token, _, err := s.CreateKeyWithin(firm.ID, RoleViewer, "v", nil, func(*bolt.Tx, *Key) error { return failed })
+	if !errors.Is(err, failed) {
+		t.Fatalf("CreateKeyWithin = %v", err)
+	}
+	if ks, _ := s.Keys(firm.ID); len(ks) != 0 {
+		t.Errorf("after the undone key creation: %d keys", len(ks))
+	}
+	if _, err := s.Authenticate(token); err == nil {
+		t.Error("the undone key's token authenticates")
+	}
+	token, k, _ := s.CreateKey(firm.ID, RoleViewer, "v", nil)
+	if _, err := s.Authenticate(token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeKeyWithin(k.ID, func(*bolt.Tx, *Key) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("RevokeKeyWithin = %v", err)
+	}
+	if _, err := s.Authenticate(token); err != nil {
+		t.Errorf("after the undone revocation, Authenticate = %v", err)
+	}
+	calls := 0
+	for range 2 {
+		if _, err := s.RevokeKeyWithin(k.ID, func(*bolt.Tx, *Key) error { calls++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Authenticate(token); err == nil || calls != 1 {
+		t.Errorf("after revoking twice: Authenticate = %v, within called %d times; want refused and once", err, calls)
+	}
+}
+
+// TestBootstrap: the operator organization and its admin key are stored
+// together or not at all, and only in an empty store.
+func TestBootstrap(t *testing.T) {
+	s := newStore(t)
+	const token = "cst_chosen-by-the-operator-0123456789"
+	failed := errors.New("audit failed")
+	if _, _, err := s.Bootstrap("Operator", token, func(*bolt.Tx, *Org, *Key) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("Bootstrap = %v, want the within error", err)
+	}
+	if empty, _ := s.Empty(); !empty {
+		t.Error("after the undone bootstrap the store is not empty")
+	}
+	o, k, err := s.Bootstrap("Operator", token, nil)
+	if err != nil || o.Kind != KindOperator || k.Role != RoleAdmin || k.OrgID != o.ID || k.Name != BootstrapKeyName {
+		t.Fatalf("Bootstrap = %+v, %+v, %v", o, k, err)
+	}
+	if p, err := s.Authenticate(token); err != nil || p.Key.ID != k.ID {
+		t.Errorf("Authenticate(bootstrap token) = %+v, %v", p, err)
+	}
+	if _, _, err := s.Bootstrap("Another", NewToken(), nil); !errors.Is(err, ErrBadInput) {
+		t.Errorf("second Bootstrap = %v, want ErrBadInput", err)
+	}
+}

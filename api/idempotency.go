@@ -55,12 +55,14 @@ import (
 // Crash consistency. An upload's answer is stored in the transaction that
 // commits its record (keepFunc, through Upload.WithinCommit): the
 // record and its answer are durable together or not at all, and the
-// handler sends the stored bytes. A registration's answer follows its
-// commit, in a second transaction of the same bbolt file, so it can never
-// name a registration that does not exist (a replay checks that it is
-// there); a crash between the two leaves a registration without its
-// answer, and the retry registers the work again (a second registration of
-// the same files).
+// handler sends the stored bytes; a matter's and an organization's
+// answers are stored the same way, in the transaction that creates them.
+// A registration's answer, and a JSON endpoint's (forJSON: shares,
+// certificates), follows its commit, in a second transaction of the same
+// bbolt file, so it can never name what does not exist (a replay checks
+// that it is there); a crash between the two leaves the act without its
+// answer, and the retry acts again (a second registration of the same
+// files, a second certificate; a share is found as it is).
 //
 // Requests in flight are tracked in memory: one process owns the database
 // (bbolt's file lock), and after a crash nothing is in flight.
@@ -89,6 +91,9 @@ type idempotency struct {
 	ttl time.Duration
 	log *slog.Logger
 	now func() time.Time
+	// beforeSave, if set, runs just before an answer is saved in a
+	// transaction of its own (after the act's commit): tests crash there.
+	beforeSave func()
 
 	mu       sync.Mutex
 	inFlight map[string]struct{}
@@ -288,6 +293,9 @@ func (i *idempotency) gate(c echo.Context, scope string, r *request) (keepFunc, 
 		return nil
 	}
 	save := func(a *answer) {
+		if i.beforeSave != nil {
+			i.beforeSave()
+		}
 		if err := i.save(scope, a.entry(fp)); err != nil {
 			// What was done is done: answer it, but a retry will run again.
 			i.log.Error("storing the answer to an Idempotency-Key request", "path", c.Path(), "err", err)

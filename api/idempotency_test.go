@@ -774,3 +774,95 @@ func TestUploadWithoutKeyStoresNoAnswer(t *testing.T) {
 		t.Errorf("%d answers stored and %d records, want 0 and 2", n, w.records(t))
 	}
 }
+
+// TestIdempotentMatterAnswerCommittedWithMatter: a matter's answer is
+// stored in the transaction that creates it, so a crash just after that
+// commit (before a second transaction could store the answer) leaves the
+// matter with its answer, and the retry with the same key gets it instead
+// of creating a second matter.
+func TestIdempotentMatterAnswerCommittedWithMatter(t *testing.T) {
+	w := newUploadWorld(t)
+	body := `{"title":"Zhang v. Li"}`
+	w.idem.beforeSave = func() { panic("simulated crash after the act's commit") }
+	func() {
+		defer func() { recover() }()
+		w.post(t, "/api/v1/matters", strings.NewReader(body), "application/json", "Idempotency-Key", "m1")
+	}()
+	w.idem.beforeSave = nil
+	ms, err := w.shares.Matters(context.Background(), w.org)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("matters after the crash = %d, %v; want the one committed", len(ms), err)
+	}
+	r := w.post(t, "/api/v1/matters", strings.NewReader(body), "application/json", "Idempotency-Key", "m1")
+	if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" ||
+		r.Header().Get("Location") != "/api/v1/matters/"+ms[0].ID || !strings.Contains(r.Body.String(), ms[0].ID) {
+		t.Errorf("retry after the crash = %d %v %s; want the stored 201 for %s", r.Code, r.Header(), r.Body, ms[0].ID)
+	}
+	if ms, _ := w.shares.Matters(context.Background(), w.org); len(ms) != 1 {
+		t.Errorf("%d matters after the retry, want 1", len(ms))
+	}
+	// Without the crash, the answer sent is the one stored, byte for byte.
+	first := w.post(t, "/api/v1/matters", strings.NewReader(`{"title":"B"}`), "application/json", "Idempotency-Key", "m2")
+	again := w.post(t, "/api/v1/matters", strings.NewReader(`{"title":"B"}`), "application/json", "Idempotency-Key", "m2")
+	if first.Code != http.StatusCreated || !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) || again.Header().Get(wire.ReplayedHeader) != "true" {
+		t.Errorf("answer %d %q, replay %q; want the same bytes", first.Code, first.Body, again.Body)
+	}
+	if status := w.post(t, "/api/v1/matters", strings.NewReader(`{"title":"C"}`), "application/json", "Idempotency-Key", "m2").Code; status != http.StatusUnprocessableEntity {
+		t.Errorf("another body with key m2 = %d, want 422", status)
+	}
+}
+
+// TestIdempotentOrgAnswerCommittedWithOrg: an organization's answer is
+// stored in the transaction that creates it (with its audit events), so a
+// crash just after that commit leaves the organization with its answer,
+// and the retry with the same key gets it instead of creating a second
+// organization.
+func TestIdempotentOrgAnswerCommittedWithOrg(t *testing.T) {
+	w := newUploadWorld(t)
+	op, err := w.orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := w.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(body, key string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/orgs", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		return rec
+	}
+	count := func() int {
+		all, err := w.orgs.Orgs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(all)
+	}
+	before := count()
+	body := `{"kind":"court","name":"Hangzhou Court"}`
+	w.idem.beforeSave = func() { panic("simulated crash after the act's commit") }
+	func() {
+		defer func() { recover() }()
+		post(body, "o1")
+	}()
+	w.idem.beforeSave = nil
+	if n := count(); n != before+1 {
+		t.Fatalf("organizations after the crash = %d, want %d", n, before+1)
+	}
+	r := post(body, "o1")
+	if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" || !strings.HasPrefix(r.Header().Get("Location"), "/api/v1/orgs/") {
+		t.Errorf("retry after the crash = %d %v %s; want the stored 201", r.Code, r.Header(), r.Body)
+	}
+	if n := count(); n != before+1 {
+		t.Errorf("%d organizations after the retry, want %d", n, before+1)
+	}
+	first, again := post(`{"kind":"court","name":"Other Court"}`, "o2"), post(`{"kind":"court","name":"Other Court"}`, "o2")
+	if first.Code != http.StatusCreated || !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) || again.Header().Get(wire.ReplayedHeader) != "true" {
+		t.Errorf("answer %d %q, replay %q; want the same bytes", first.Code, first.Body, again.Body)
+	}
+}

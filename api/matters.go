@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/internal/strictjson"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/sharing"
@@ -118,22 +119,39 @@ func readJSONBody(c echo.Context) ([]byte, error) {
 	return b, nil
 }
 
-func (s *Server) createMatter(c echo.Context) error {
+// createMatter reads POST /api/v1/matters for the Idempotency-Key layer:
+// with a key, the answer is stored in the transaction that creates the
+// matter, so no crash leaves the matter without it (the retry gets it
+// instead of making a second matter). Its fingerprint is the JSON
+// endpoints' (the body bytes).
+func (s *Server) createMatter(c echo.Context) (*request, error) {
 	b, err := readJSONObject(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	in, err := sharing.ParseMatterInput(b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := principal(c)
-	m, err := s.sharing.CreateMatter(c.Request().Context(), p.Org.ID, p.Actor(), in)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Location", "/api/v1/matters/"+m.ID)
-	return c.JSON(http.StatusCreated, m)
+	return &request{kind: "json", identify: func() ([]byte, error) { return b, nil },
+		create: func(keep keepFunc) (*answer, error) {
+			var a *answer
+			m, err := s.sharing.CreateMatterWithin(c.Request().Context(), p.Org.ID, p.Actor(), in, func(tx *bolt.Tx, m *sharing.Matter) error {
+				var err error
+				if a, err = jsonAnswer(http.StatusCreated, m, "/api/v1/matters/"+m.ID); err != nil || keep == nil {
+					return err
+				}
+				return keep(tx, a)
+			})
+			if err != nil {
+				return nil, err
+			}
+			if a == nil || a.body == nil {
+				return jsonAnswer(http.StatusCreated, m, "/api/v1/matters/"+m.ID)
+			}
+			return a, nil
+		}}, nil
 }
 
 func (s *Server) listMatters(c echo.Context) error {

@@ -8,6 +8,7 @@ import (
 	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
@@ -50,40 +51,60 @@ func accessErr(err error) error {
 	return err
 }
 
-// audit records an administrative act in the organization's audit chain.
-func (s *Server) audit(c echo.Context, org, typ, subject string) error {
-	_, err := s.trails.AppendAudit(c.Request().Context(), org, principal(c).Actor(), typ, subject)
+// auditTx records an administrative act in the organization's audit chain
+// in tx, the transaction that writes the act: the act and its audit event
+// are committed together or not at all.
+func (s *Server) auditTx(c echo.Context, tx *bolt.Tx, org, typ, subject string) error {
+	_, err := s.trails.AppendAuditTx(tx, org, principal(c).Actor(), typ, subject)
 	return err
 }
 
-func (s *Server) createOrg(c echo.Context) error {
+// createOrg reads POST /api/v1/orgs for the Idempotency-Key layer. The
+// organization, the start of its audit chain (org.created), its first
+// setting and, with a key, the answer are one transaction: no crash
+// leaves the organization without its answer (the retry gets it instead
+// of making a second organization). Its fingerprint is the JSON
+// endpoints' (the body bytes).
+func (s *Server) createOrg(c echo.Context) (*request, error) {
+	b, err := readJSONObject(c)
+	if err != nil {
+		return nil, err
+	}
 	var in wire.OrgInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
+	if err := decodeStrict(b, &in); err != nil {
+		return nil, err
 	}
 	if in.Kind != access.KindOperator {
 		if err := s.checkNameFree(in.Name, ""); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	o, err := s.orgs.CreateOrgWith(in.Kind, in.Name, access.Settings{UnlistedByDefault: in.UnlistedByDefault})
-	if err != nil {
-		return accessErr(err)
-	}
-	if err := s.audit(c, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil {
-		return err
-	}
-	if o.UnlistedByDefault {
-		if err := s.audit(c, o.ID, custody.AuditOrgUpdated, unlistedSubject(true)); err != nil {
-			return err
-		}
-	}
-	v, err := s.orgView(*o)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Location", "/api/v1/orgs/"+o.ID)
-	return c.JSON(http.StatusCreated, v)
+	return &request{kind: "json", identify: func() ([]byte, error) { return b, nil },
+		create: func(keep keepFunc) (*answer, error) {
+			var a *answer
+			_, err := s.orgs.CreateOrgWithin(in.Kind, in.Name, access.Settings{UnlistedByDefault: in.UnlistedByDefault}, func(tx *bolt.Tx, o *access.Org) error {
+				if err := s.auditTx(c, tx, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil {
+					return err
+				}
+				if o.UnlistedByDefault {
+					if err := s.auditTx(c, tx, o.ID, custody.AuditOrgUpdated, unlistedSubject(true)); err != nil {
+						return err
+					}
+				}
+				v, err := s.orgView(*o)
+				if err != nil {
+					return err
+				}
+				if a, err = jsonAnswer(http.StatusCreated, v, "/api/v1/orgs/"+o.ID); err != nil || keep == nil {
+					return err
+				}
+				return keep(tx, a)
+			})
+			if err != nil {
+				return nil, accessErr(err)
+			}
+			return a, nil
+		}}, nil
 }
 
 // checkNameFree refuses a name the consortium's directory lists for
@@ -143,7 +164,8 @@ func (s *Server) checkNotLookAlike(name, id string) error {
 }
 
 // updateOrg changes an organization's name or settings (PATCH, admin).
-// Each change is recorded in its audit chain: org.renamed, org.updated.
+// Each change is recorded in its audit chain (org.renamed, org.updated) in
+// the transaction that writes it.
 func (s *Server) updateOrg(c echo.Context) error {
 	var in wire.OrgPatch
 	if err := bindStrict(c, &in); err != nil {
@@ -165,19 +187,19 @@ func (s *Server) updateOrg(c echo.Context) error {
 			return err
 		}
 	}
-	before, after, err := s.orgs.UpdateOrg(id, access.OrgPatch{Name: in.Name, UnlistedByDefault: in.UnlistedByDefault})
+	_, after, err := s.orgs.UpdateOrgWithin(id, access.OrgPatch{Name: in.Name, UnlistedByDefault: in.UnlistedByDefault}, func(tx *bolt.Tx, before, after *access.Org) error {
+		if after.Name != before.Name {
+			if err := s.auditTx(c, tx, id, custody.AuditOrgRenamed, "name:"+after.Name); err != nil {
+				return err
+			}
+		}
+		if after.UnlistedByDefault != before.UnlistedByDefault {
+			return s.auditTx(c, tx, id, custody.AuditOrgUpdated, unlistedSubject(after.UnlistedByDefault))
+		}
+		return nil
+	})
 	if err != nil {
 		return accessErr(err)
-	}
-	if after.Name != before.Name {
-		if err := s.audit(c, id, custody.AuditOrgRenamed, "name:"+after.Name); err != nil {
-			return err
-		}
-	}
-	if after.UnlistedByDefault != before.UnlistedByDefault {
-		if err := s.audit(c, id, custody.AuditOrgUpdated, unlistedSubject(after.UnlistedByDefault)); err != nil {
-			return err
-		}
 	}
 	v, err := s.orgView(*after)
 	if err != nil {
@@ -271,12 +293,11 @@ func (s *Server) createKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	token, k, err := s.orgs.CreateKey(org, access.Role(in.Role), in.Name, in.ExpiresAt)
+	token, k, err := s.orgs.CreateKeyWithin(org, access.Role(in.Role), in.Name, in.ExpiresAt, func(tx *bolt.Tx, k *access.Key) error {
+		return s.auditTx(c, tx, org, custody.AuditKeyCreated, "key:"+k.ID+":"+string(k.Role))
+	})
 	if err != nil {
 		return accessErr(err)
-	}
-	if err := s.audit(c, org, custody.AuditKeyCreated, "key:"+k.ID+":"+string(k.Role)); err != nil {
-		return err
 	}
 	c.Response().Header().Set("Location", "/api/v1/keys/"+k.ID)
 	return c.JSON(http.StatusCreated, NewKeyView{Key: *k, Token: token})
@@ -298,18 +319,13 @@ func (s *Server) listKeys(c echo.Context) error {
 }
 
 func (s *Server) revokeKey(c echo.Context) error {
-	before, err := s.orgs.Key(c.Param("id"))
+	// Revoking again changes nothing and is not audited again; a first
+	// revocation and its key.revoked event are one transaction.
+	k, err := s.orgs.RevokeKeyWithin(c.Param("id"), func(tx *bolt.Tx, k *access.Key) error {
+		return s.auditTx(c, tx, k.OrgID, custody.AuditKeyRevoked, "key:"+k.ID)
+	})
 	if err != nil {
 		return accessErr(err)
-	}
-	k, err := s.orgs.RevokeKey(before.ID)
-	if err != nil {
-		return accessErr(err)
-	}
-	if before.RevokedAt == nil { // revoking again changes nothing and is not audited again
-		if err := s.audit(c, k.OrgID, custody.AuditKeyRevoked, "key:"+k.ID); err != nil {
-			return err
-		}
 	}
 	return c.JSON(http.StatusOK, k)
 }

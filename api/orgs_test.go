@@ -309,3 +309,72 @@ func TestDirectoryStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminActsAuditFails checks that an administrative act whose audit
+// event cannot be written is not applied: no organization or key is
+// created, no name changed, no key revoked, and the answer is a 500
+// problem. Each act and its audit event are one transaction.
+func TestAdminActsAuditFails(t *testing.T) {
+	_, orgs := newTestOrgs(t)
+	op, _ := orgs.CreateOrg(access.KindOperator, "Operator")
+	admin, _, _ := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	firm, _ := orgs.CreateOrg(access.KindLawFirm, "Firm")
+	_, victim, _ := orgs.CreateKey(firm.ID, access.RoleSubmitter, "filing", nil)
+	ev := &auditEvidence{}
+	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: http.NotFoundHandler()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, path, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+admin)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	ev.fail = true
+	for _, tt := range []struct {
+		name, method, path, body string
+		applied                  func() bool
+	}{
+		{"create org", "POST", "/api/v1/orgs", `{"kind":"court","name":"Court","unlisted_by_default":true}`, func() bool {
+			all, _ := orgs.Orgs()
+			return len(all) != 2
+		}},
+		{"rename org", "PATCH", "/api/v1/orgs/" + firm.ID, `{"name":"Renamed"}`, func() bool {
+			o, _ := orgs.Org(firm.ID)
+			return o.Name != "Firm"
+		}},
+		{"unlist org", "PATCH", "/api/v1/orgs/" + firm.ID, `{"unlisted_by_default":true}`, func() bool {
+			o, _ := orgs.Org(firm.ID)
+			return o.UnlistedByDefault
+		}},
+		{"create key", "POST", "/api/v1/orgs/" + firm.ID + "/keys", `{"role":"viewer","name":"v"}`, func() bool {
+			ks, _ := orgs.Keys(firm.ID)
+			return len(ks) != 1
+		}},
+		{"revoke key", "DELETE", "/api/v1/keys/" + victim.ID, "", func() bool {
+			k, _ := orgs.Key(victim.ID)
+			return k.RevokedAt != nil
+		}},
+	} {
+		rec := do(tt.method, tt.path, tt.body)
+		if rec.Code != http.StatusInternalServerError || problemSlug(t, rec.Body.Bytes()) != "internal" {
+			t.Errorf("%s with the audit failing = %d %s, want 500 internal", tt.name, rec.Code, rec.Body)
+		}
+		if tt.applied() {
+			t.Errorf("%s with the audit failing: applied without its audit event", tt.name)
+		}
+	}
+	if len(ev.events) != 0 {
+		t.Errorf("audit events = %+v, want none", ev.events)
+	}
+	ev.fail = false
+	if rec := do("DELETE", "/api/v1/keys/"+victim.ID, ""); rec.Code != 200 || ev.last().Type != custody.AuditKeyRevoked {
+		t.Errorf("revoke once the audit works = %d %s, last event %+v", rec.Code, rec.Body, ev.last())
+	}
+	if rec := do("DELETE", "/api/v1/keys/"+victim.ID, ""); rec.Code != 200 || len(ev.events) != 1 {
+		t.Errorf("revoke again = %d, %d audit events; want 200 and no second key.revoked", rec.Code, len(ev.events))
+	}
+}

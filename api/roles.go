@@ -63,7 +63,9 @@ type Proofs interface {
 
 // Sharing is what the matter and share endpoints need (sharing.Registry).
 type Sharing interface {
-	CreateMatter(ctx context.Context, org, actor string, in sharing.MatterInput) (*sharing.Matter, error)
+	// CreateMatterWithin calls within in the matter's transaction (the
+	// Idempotency-Key answer is stored there).
+	CreateMatterWithin(ctx context.Context, org, actor string, in sharing.MatterInput, within func(tx *bolt.Tx, m *sharing.Matter) error) (*sharing.Matter, error)
 	Matter(ctx context.Context, id, org string) (*sharing.Matter, error)
 	Matters(ctx context.Context, org string) ([]sharing.Matter, error)
 	// ShareTargetWithin shares, calling within in the share's transaction
@@ -75,8 +77,11 @@ type Sharing interface {
 
 // AuditTrails is what the organization endpoints need: each
 // organization's audit trail of administrative acts (audittrail.Trails).
+// An act is audited with AppendAuditTx in the transaction of the store
+// that writes it (access.Store, webhooks.Service), so that the act and
+// its audit event are committed together or not at all.
 type AuditTrails interface {
-	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
+	AppendAuditTx(tx *bolt.Tx, org, actor, typ, subject string) (*custody.Event, error)
 	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
@@ -18,9 +19,11 @@ import (
 // (webhooks.Service). Every method is scoped to an organization: another
 // organization's webhook is webhooks.ErrNotFound.
 type Webhooks interface {
-	Create(org, actor string, in webhooks.Input) (*webhooks.Webhook, string, error)
+	// CreateWithin and DeleteWithin call within in the transaction that
+	// stores or removes the webhook; its error undoes the change.
+	CreateWithin(org, actor string, in webhooks.Input, within func(tx *bolt.Tx, w *webhooks.Webhook) error) (*webhooks.Webhook, string, error)
 	List(org string) ([]webhooks.Webhook, error)
-	Delete(org, id string) (*webhooks.Webhook, error)
+	DeleteWithin(org, id string, within func(tx *bolt.Tx, w *webhooks.Webhook) error) (*webhooks.Webhook, error)
 	Deliveries(org, id string, limit int) ([]webhooks.Delivery, error)
 }
 
@@ -72,8 +75,8 @@ func errNoWebhooks() *Problem {
 }
 
 // create handles POST /api/v1/webhooks. The registration is audited in the
-// organization's chain; if the audit cannot be written, the webhook is
-// removed again, so that no webhook exists unaudited.
+// organization's chain in the transaction that stores the webhook: if the
+// audit cannot be written, no webhook is stored.
 func (h webhookAPI) create(c echo.Context) error {
 	if h.hooks == nil {
 		return errNoWebhooks()
@@ -83,15 +86,11 @@ func (h webhookAPI) create(c echo.Context) error {
 		return err
 	}
 	p := principal(c)
-	w, secret, err := h.hooks.Create(p.Org.ID, p.Actor(), webhooks.Input{URL: in.URL, Events: in.Events})
+	w, secret, err := h.hooks.CreateWithin(p.Org.ID, p.Actor(), webhooks.Input{URL: in.URL, Events: in.Events}, func(tx *bolt.Tx, w *webhooks.Webhook) error {
+		return h.s.auditTx(c, tx, p.Org.ID, custody.AuditWebhookCreated, "webhook:"+w.ID)
+	})
 	if err != nil {
 		return webhookErr(err)
-	}
-	if err := h.s.audit(c, p.Org.ID, custody.AuditWebhookCreated, "webhook:"+w.ID); err != nil {
-		if _, derr := h.hooks.Delete(p.Org.ID, w.ID); derr != nil {
-			err = errors.Join(err, derr)
-		}
-		return err
 	}
 	return c.JSON(http.StatusCreated, NewWebhookView{Webhook: *w, Secret: secret})
 }
@@ -109,18 +108,19 @@ func (h webhookAPI) list(c echo.Context) error {
 }
 
 // delete handles DELETE /api/v1/webhooks/:id: no further delivery is made
-// to it, and its delivery log goes with it.
+// to it, and its delivery log goes with it. The deletion is audited in the
+// organization's chain in the transaction that removes the webhook: if
+// the audit cannot be written, the webhook stays.
 func (h webhookAPI) delete(c echo.Context) error {
 	if h.hooks == nil {
 		return errNoWebhooks()
 	}
 	org := principal(c).Org.ID
-	w, err := h.hooks.Delete(org, c.Param("id"))
+	w, err := h.hooks.DeleteWithin(org, c.Param("id"), func(tx *bolt.Tx, w *webhooks.Webhook) error {
+		return h.s.auditTx(c, tx, org, custody.AuditWebhookDeleted, "webhook:"+w.ID)
+	})
 	if err != nil {
 		return webhookErr(err)
-	}
-	if err := h.s.audit(c, org, custody.AuditWebhookDeleted, "webhook:"+w.ID); err != nil {
-		return err
 	}
 	return c.JSON(http.StatusOK, w)
 }

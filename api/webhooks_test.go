@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
@@ -38,6 +39,23 @@ func (a *auditEvidence) AppendAudit(_ context.Context, org, actor, typ, subject 
 	}
 	e := custody.Event{Evidence: org, Actor: actor, Type: typ, Subject: subject}
 	a.events = append(a.events, e)
+	return &e, nil
+}
+
+// AppendAuditTx keeps the event once tx commits, as the real audit trail's
+// event is committed with the act or not at all.
+func (a *auditEvidence) AppendAuditTx(tx *bolt.Tx, org, actor, typ, subject string) (*custody.Event, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail {
+		return nil, errors.New("audit store down")
+	}
+	e := custody.Event{Evidence: org, Actor: actor, Type: typ, Subject: subject}
+	tx.OnCommit(func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.events = append(a.events, e)
+	})
 	return &e, nil
 }
 
@@ -176,6 +194,40 @@ func TestWebhookCreateAuditFails(t *testing.T) {
 	}
 	if ws, _ := f.svc.List(f.orgA); len(ws) != 0 {
 		t.Errorf("an unaudited webhook remains: %+v", ws)
+	}
+}
+
+// TestWebhookDeleteAuditFails checks that a deletion whose audit event
+// cannot be written deletes nothing (W7 in docs/security.md): the
+// webhook stays, with its delivery log, and the answer is a 500 problem.
+func TestWebhookDeleteAuditFails(t *testing.T) {
+	f := newWebhookFixture(t, true)
+	v := f.create(t, f.tokA, `{"url":"https://hooks.example.com/d","events":["evidence.shared"]}`)
+	f.svc.Publish(f.orgA, webhooks.EventShared, map[string]string{"id": "x"})
+	before, err := f.svc.Deliveries(f.orgA, v.Webhook.ID, 10)
+	if err != nil || len(before) != 1 {
+		t.Fatalf("deliveries before = %v, %v; want 1", before, err)
+	}
+	f.ev.fail = true
+	status, b := f.do(t, "DELETE", "/api/v1/webhooks/"+v.Webhook.ID, f.tokA, "")
+	if status != http.StatusInternalServerError || problemSlug(t, b) != "internal" {
+		t.Errorf("DELETE with the audit failing = %d %s, want 500 internal", status, b)
+	}
+	if ws, _ := f.svc.List(f.orgA); len(ws) != 1 || ws[0].ID != v.Webhook.ID {
+		t.Errorf("after the failed audit, A's webhooks = %+v, want the webhook still there", ws)
+	}
+	if ds, err := f.svc.Deliveries(f.orgA, v.Webhook.ID, 10); err != nil || len(ds) != 1 {
+		t.Errorf("after the failed audit, deliveries = %v, %v; want the log kept", ds, err)
+	}
+	if e := f.ev.last(); e.Type != custody.AuditWebhookCreated {
+		t.Errorf("last audit event = %+v, want still webhook.created", e)
+	}
+	f.ev.fail = false
+	if status, b := f.do(t, "DELETE", "/api/v1/webhooks/"+v.Webhook.ID, f.tokA, ""); status != 200 {
+		t.Errorf("DELETE once the audit works = %d %s, want 200", status, b)
+	}
+	if e := f.ev.last(); e.Type != custody.AuditWebhookDeleted || e.Subject != "webhook:"+v.Webhook.ID {
+		t.Errorf("audit event = %+v, want webhook.deleted", e)
 	}
 }
 

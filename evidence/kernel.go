@@ -60,6 +60,21 @@ func (s *Service) UpdateAlone(fn func(tx *bolt.Tx) error) error {
 	return nil
 }
 
+// Join lets a write transaction that another store of the service's
+// database runs itself (the access store's, the webhook service's) take
+// events of the service, so that a store's change and the audit event
+// that records it are committed together or not at all
+// (audittrail.Trails.AppendAuditTx). It refuses a transaction of another
+// database or a read-only one, and once tx has committed it tells the
+// anchor that leaves were queued, as Update does.
+func (s *Service) Join(tx *bolt.Tx) error {
+	if tx.DB() != s.db || !tx.Writable() {
+		return fmt.Errorf("evidence: events written in a transaction of another database or a read-only one")
+	}
+	tx.OnCommit(s.leavesQueued)
+	return nil
+}
+
 // Log is the service's logger (Config.Log), for what a register or the
 // integrity audit logs beside it.
 func (s *Service) Log() *slog.Logger { return s.log }

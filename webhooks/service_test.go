@@ -565,3 +565,39 @@ func TestPublishWithin(t *testing.T) {
 		t.Errorf("delivered %d requests (%+v), want the committed act's one", len(reqs), d)
 	}
 }
+
+// TestWithinUndoes: an error of the function run in the transaction of a
+// registration or a removal (where the API audits it) undoes the change:
+// no webhook is stored, or the webhook stays with its delivery log, and
+// the subscription count is as before.
+func TestWithinUndoes(t *testing.T) {
+	s := newService(t, Config{})
+	failed := errors.New("audit failed")
+	_, _, err := s.CreateWithin(orgA, "a:k", Input{URL: "https://h.example.com/", Events: []string{EventShared}},
+		func(*bolt.Tx, *Webhook) error { return failed })
+	if !errors.Is(err, failed) {
+		t.Fatalf("CreateWithin = %v, want the within error", err)
+	}
+	if ws, _ := s.List(orgA); len(ws) != 0 || s.Subscribed(EventShared) {
+		t.Errorf("after the undone registration: %d webhooks, subscribed %v; want none", len(ws), s.Subscribed(EventShared))
+	}
+	var seen string
+	w, _, err := s.CreateWithin(orgA, "a:k", Input{URL: "https://h.example.com/", Events: []string{EventShared}},
+		func(_ *bolt.Tx, w *Webhook) error { seen = w.ID; return nil })
+	if err != nil || seen != w.ID {
+		t.Fatalf("CreateWithin = %v, within saw %q, want %q", err, seen, w.ID)
+	}
+	s.Publish(orgA, EventShared, map[string]string{"x": "y"})
+	if _, err := s.DeleteWithin(orgA, w.ID, func(*bolt.Tx, *Webhook) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("DeleteWithin = %v, want the within error", err)
+	}
+	if ds, err := s.Deliveries(orgA, w.ID, 10); err != nil || len(ds) != 1 || !s.Subscribed(EventShared) {
+		t.Errorf("after the undone removal: deliveries %v, %v, subscribed %v; want the webhook and its log", ds, err, s.Subscribed(EventShared))
+	}
+	if _, err := s.DeleteWithin(orgA, w.ID, func(*bolt.Tx, *Webhook) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if ws, _ := s.List(orgA); len(ws) != 0 || s.Subscribed(EventShared) {
+		t.Errorf("after the removal: %d webhooks, subscribed %v", len(ws), s.Subscribed(EventShared))
+	}
+}

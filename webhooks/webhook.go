@@ -49,6 +49,14 @@ const (
 // its secret. The secret is returned this once and never again. Bad input
 // wraps ErrBadInput.
 func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) {
+	return s.CreateWithin(org, actor, in, nil)
+}
+
+// CreateWithin registers a webhook as Create does and, if within is not
+// nil, calls it in the same transaction once the webhook is stored: an
+// error from within undoes the registration. The API appends the
+// webhook.created audit event there, so that no webhook exists unaudited.
+func (s *Service) CreateWithin(org, actor string, in Input, within func(tx *bolt.Tx, w *Webhook) error) (*Webhook, string, error) {
 	if org == "" || strings.Contains(org, "/") {
 		return nil, "", problem.Refuse(ErrBadInput, "webhook.org", "org", org)
 	}
@@ -68,7 +76,14 @@ func (s *Service) Create(org, actor string, in Input) (*Webhook, string, error) 
 		if n := len(hooksOf(tx, org)); n >= MaxPerOrg {
 			return problem.Refuse(ErrBadInput, "webhook.too-many", "max", MaxPerOrg)
 		}
-		return putJSON(tx.Bucket(bHooks), hookKey(org, h.ID), h)
+		if err := putJSON(tx.Bucket(bHooks), hookKey(org, h.ID), h); err != nil {
+			return err
+		}
+		if within == nil {
+			return nil
+		}
+		w := h.Webhook
+		return within(tx, &w)
 	})
 	if err != nil {
 		s.countSubs(events, -1)
@@ -172,6 +187,15 @@ func (s *Service) Get(org, id string) (*Webhook, error) {
 // deliveries to it are not made. ErrNotFound if org has no webhook id
 // (another organization's webhook is not found either).
 func (s *Service) Delete(org, id string) (*Webhook, error) {
+	return s.DeleteWithin(org, id, nil)
+}
+
+// DeleteWithin removes a webhook as Delete does and, if within is not nil,
+// calls it in the same transaction once the webhook is removed: an error
+// from within undoes the removal, and the webhook stays with its delivery
+// log. The API appends the webhook.deleted audit event there, so that no
+// webhook disappears unaudited.
+func (s *Service) DeleteWithin(org, id string, within func(tx *bolt.Tx, w *Webhook) error) (*Webhook, error) {
 	var h storedHook
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := getHook(tx, org, id, &h); err != nil {
@@ -180,7 +204,11 @@ func (s *Service) Delete(org, id string) (*Webhook, error) {
 		if err := tx.Bucket(bHooks).Delete(hookKey(org, id)); err != nil {
 			return err
 		}
-		return dropLog(tx, id)
+		if err := dropLog(tx, id); err != nil || within == nil {
+			return err
+		}
+		w := h.Webhook
+		return within(tx, &w)
 	})
 	if err != nil {
 		return nil, err

@@ -561,21 +561,20 @@ func bootstrap(orgs *access.Store, trails *audittrail.Trails, cfg Config) (strin
 			return "", err
 		}
 	}
-	org, err := orgs.CreateOrg(access.KindOperator, cfg.Org)
+	// The organization, its admin key and their audit events are one
+	// transaction: a first start that fails leaves the store empty, to be
+	// bootstrapped again at the next start, never an operator without its
+	// admin key or its audit chain.
+	_, _, err = orgs.Bootstrap(cfg.Org, token, func(tx *bolt.Tx, org *access.Org, key *access.Key) error {
+		actor := org.ID + ":" + key.ID
+		if _, err := trails.AppendAuditTx(tx, org.ID, actor, custody.AuditOrgCreated, "kind:"+org.Kind); err != nil {
+			return err
+		}
+		_, err := trails.AppendAuditTx(tx, org.ID, actor, custody.AuditKeyCreated, "key:"+key.ID+":"+string(key.Role))
+		return err
+	})
 	if err != nil {
-		return "", fmt.Errorf("bootstrap organization: %w", err)
-	}
-	key, err := orgs.AddKey(token, org.ID, access.RoleAdmin, access.BootstrapKeyName, nil)
-	if err != nil {
-		return "", fmt.Errorf("bootstrap token: %w", err)
-	}
-	ctx := context.Background()
-	actor := org.ID + ":" + key.ID
-	if _, err := trails.AppendAudit(ctx, org.ID, actor, custody.AuditOrgCreated, "kind:"+org.Kind); err != nil {
-		return "", err
-	}
-	if _, err := trails.AppendAudit(ctx, org.ID, actor, custody.AuditKeyCreated, "key:"+key.ID+":"+string(key.Role)); err != nil {
-		return "", err
+		return "", fmt.Errorf("bootstrap organization and token: %w", err)
 	}
 	if !generated {
 		return "", nil // the operator knows it; never echo a secret they chose

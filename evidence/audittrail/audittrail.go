@@ -8,7 +8,8 @@
 // Trails records acts and reads trails through its kernel
 // (evidence.AppendAuditOrStartTx, evidence.AuditEvents). A register that
 // records an act in its own transaction appends with
-// evidence.AppendAuditTx.
+// evidence.AppendAuditTx; a store of the same database that runs its own
+// transaction appends with Trails.AppendAuditTx.
 package audittrail
 
 import (
@@ -40,6 +41,26 @@ func (t *Trails) AppendAudit(ctx context.Context, org, actor, typ, subject strin
 		return evidence.AppendAuditOrStartTx(tx, e)
 	})
 	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// AppendAuditTx appends an administrative act to an organization's audit
+// chain, as AppendAudit does, in tx: a write transaction of the evidence
+// service's database in which the store that keeps the act writes it
+// (access.Store, webhooks.Service, through their ...Within methods). The
+// act and its audit event are then committed together or not at all; an
+// error here undoes the act.
+func (t *Trails) AppendAuditTx(tx *bolt.Tx, org, actor, typ, subject string) (*custody.Event, error) {
+	if len(org) != 26 || !custody.IsAudit(typ) {
+		return nil, fmt.Errorf("evidence: audit event %q for org %q", typ, org)
+	}
+	if err := t.ev.Join(tx); err != nil {
+		return nil, err
+	}
+	e := &custody.Event{V: custody.EventVersion, Evidence: org, Type: typ, Time: custody.FormatTime(t.ev.Now()), Actor: actor, Subject: subject}
+	if err := evidence.AppendAuditOrStartTx(tx, e); err != nil {
 		return nil, err
 	}
 	return e, nil

@@ -2,7 +2,10 @@ package audittrail
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -10,6 +13,7 @@ import (
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/storage"
 )
 
 const (
@@ -112,5 +116,79 @@ func TestAppendAuditTxNeedsChain(t *testing.T) {
 	}
 	if evs, _ := trails.AuditTrail(ctx, orgA); len(evs) != 2 || evs[1].Seq != 1 {
 		t.Errorf("AuditTrail = %d events, want org.created then the act", len(evs))
+	}
+}
+
+// TestAppendAuditTxWithAct: an act audited in the transaction of the store
+// that writes it (another store of the same database) is committed with
+// its audit event or not at all, and the anchor is told of the leaf once
+// it is; a transaction of another database is refused.
+func TestAppendAuditTxWithAct(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var told atomic.Int32
+	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: evidencetest.TSA{}, OnLeaves: func() { told.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trails := New(ev)
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("acts")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	act := func(tx *bolt.Tx) error { return tx.Bucket([]byte("acts")).Put([]byte("k"), []byte("v")) }
+
+	failed := errors.New("the act's store fails after the audit")
+	err = db.Update(func(tx *bolt.Tx) error {
+		if _, err := trails.AppendAuditTx(tx, orgA, orgA+":key", custody.AuditOrgCreated, "kind:test"); err != nil {
+			return err
+		}
+		if err := act(tx); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("Update = %v, want the act's error", err)
+	}
+	if evs, _ := trails.AuditTrail(ctx, orgA); len(evs) != 0 || told.Load() != 0 {
+		t.Errorf("after the failed act: %d audit events, anchor told %d times; want none", len(evs), told.Load())
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := act(tx); err != nil {
+			return err
+		}
+		_, err := trails.AppendAuditTx(tx, orgA, orgA+":key", custody.AuditOrgCreated, "kind:test")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := trails.AuditTrail(ctx, orgA); len(evs) != 1 || told.Load() != 1 {
+		t.Errorf("after the act: %d audit events, anchor told %d times; want 1 and 1", len(evs), told.Load())
+	}
+	if leaves, _ := ev.LeafHashes(0, 10); len(leaves) != 1 {
+		t.Errorf("%d leaves queued, want 1", len(leaves))
+	}
+
+	other, err := bolt.Open(filepath.Join(dir, "other.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	err = other.Update(func(tx *bolt.Tx) error {
+		_, err := trails.AppendAuditTx(tx, orgA, orgA+":key", custody.AuditKeyCreated, "key:k:viewer")
+		return err
+	})
+	if err == nil {
+		t.Error("AppendAuditTx in another database's transaction = nil, want an error")
 	}
 }

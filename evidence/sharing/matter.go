@@ -46,6 +46,14 @@ func ParseMatterInput(b []byte) (MatterInput, error) {
 
 // CreateMatter opens a matter for an organization.
 func (s *Registry) CreateMatter(ctx context.Context, org, actor string, in MatterInput) (*Matter, error) {
+	return s.CreateMatterWithin(ctx, org, actor, in, nil)
+}
+
+// CreateMatterWithin opens a matter as CreateMatter does and, if within is
+// not nil, calls it in the same transaction once the matter is stored: an
+// error from within undoes it. Like every function of the group commit it
+// may run more than once. The API stores the Idempotency-Key answer there.
+func (s *Registry) CreateMatterWithin(ctx context.Context, org, actor string, in MatterInput, within func(tx *bolt.Tx, m *Matter) error) (*Matter, error) {
 	if err := evidence.ValidateStruct(&in); err != nil {
 		return nil, err
 	}
@@ -59,7 +67,10 @@ func (s *Registry) CreateMatter(ctx context.Context, org, actor string, in Matte
 		if err := tx.Bucket(bMatters).Put([]byte(m.ID), b); err != nil {
 			return err
 		}
-		return tx.Bucket(bOrgMatt).Put([]byte(org+m.ID), nil)
+		if err := tx.Bucket(bOrgMatt).Put([]byte(org+m.ID), nil); err != nil || within == nil {
+			return err
+		}
+		return within(tx, m)
 	})
 	if err != nil {
 		return nil, err
