@@ -137,35 +137,36 @@ func writeKey(path string, key []byte) error {
 	return d.Sync()
 }
 
-// HasSealed reports whether db holds anything sealed under a seal key: the
-// check value SealSecrets leaves, or a sealed secret.
+// HasSealed reports whether db holds a webhook secret sealed under a seal
+// key, which a new key would orphan.
 func HasSealed(db *bolt.DB) (bool, error) {
 	var sealed bool
 	err := db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bSeal); b != nil && b.Get(keyCheck) != nil {
-			sealed = true
-			return nil
+		if b := tx.Bucket(bHooks); b != nil {
+			sealed = anySealed(b)
 		}
-		b := tx.Bucket(bHooks)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, _ []byte) error {
-			var h storedHook
-			if getJSON(b, k, &h) == nil && len(h.Sealed) > 0 {
-				sealed = true
-			}
-			return nil
-		})
+		return nil
 	})
 	return sealed, err
+}
+
+func anySealed(hooks *bolt.Bucket) bool {
+	c := hooks.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		var h storedHook
+		if getJSON(hooks, k, &h) == nil && len(h.Sealed) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // SealSecrets seals every secret db keeps in clear (as versions before
 // session 14 kept them) under aead, in one transaction, and returns how
 // many it sealed; it is a no-op once done. It also checks that aead opens
-// the check value sealed at the first call (ErrSealKeyWrong if not), or
-// leaves one. The clear secrets' old bytes stay in the file's free pages
+// the check value sealed at the first call, or leaves one: another key is
+// refused (ErrSealKeyWrong) while a secret is sealed, and takes over when
+// none is. The clear secrets' old bytes stay in the file's free pages
 // until the database is compacted (storage.Compact), which the caller
 // does when n > 0. New calls it.
 func SealSecrets(db *bolt.DB, aead cipher.AEAD) (n int, err error) {
@@ -182,12 +183,19 @@ func SealSecrets(db *bolt.DB, aead cipher.AEAD) (n int, err error) {
 		if err != nil {
 			return err
 		}
-		if check := seal.Get(keyCheck); check != nil {
+		check := seal.Get(keyCheck)
+		if check != nil {
 			if _, err := open(aead, check, checkAD); err != nil {
-				return ErrSealKeyWrong
+				if anySealed(hooks) {
+					return ErrSealKeyWrong
+				}
+				check = nil // nothing sealed under the old key: the new one takes over
 			}
-		} else if err := seal.Put(keyCheck, sealBytes(aead, []byte(checkText), checkAD)); err != nil {
-			return err
+		}
+		if check == nil {
+			if err := seal.Put(keyCheck, sealBytes(aead, []byte(checkText), checkAD)); err != nil {
+				return err
+			}
 		}
 		var clear []*storedHook
 		err = hooks.ForEach(func(k, _ []byte) error {

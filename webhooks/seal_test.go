@@ -302,3 +302,33 @@ func TestTamperedSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestSealKeyLostWithoutWebhooks: a node that keeps no webhook (none made,
+// or all deleted) is not held to its seal key: a lost key is made anew,
+// and another key takes over, since nothing sealed would be orphaned.
+func TestSealKeyLostWithoutWebhooks(t *testing.T) {
+	dir := t.TempDir()
+	keyPath := filepath.Join(dir, SealKeyFile)
+	db := openDB(t, filepath.Join(dir, "w.db"))
+	aead, err := LoadSealKey(db, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newService(t, Config{DB: db, Sealer: aead})
+	h, _ := create(t, s, orgA, "http://127.0.0.1:1/", EventTimestamped)
+	if _, err := s.Delete(orgA, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(keyPath); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := LoadSealKey(db, keyPath)
+	if err != nil {
+		t.Fatalf("LoadSealKey with no webhook kept = %v", err)
+	}
+	s2 := newService(t, Config{DB: db, Sealer: fresh})
+	create(t, s2, orgA, "http://127.0.0.1:1/", EventTimestamped)
+	if _, err := New(Config{DB: db, Sealer: testSealer(t)}); !errors.Is(err, ErrSealKeyWrong) {
+		t.Fatalf("New with another key once a secret is sealed = %v, want ErrSealKeyWrong", err)
+	}
+}
