@@ -258,8 +258,7 @@ func withoutURL(err error) error {
 
 // record appends a to the delivery's attempts and moves it on: delivered,
 // failed after MaxAttempts (or at once for ReasonSecret), or due again
-// after a backoff. It returns the
-// new state.
+// after a backoff. It returns the new state.
 func (s *Service) record(id string, a Attempt) (string, error) {
 	var state string
 	err := s.db.Update(func(tx *bolt.Tx) error {
