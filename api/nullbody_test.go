@@ -123,7 +123,7 @@ func jsonObjectRoutes(t *testing.T) []string {
 // documented with a JSON body nor listed in noJSONObjectBody.
 func TestNonObjectBodiesRefused(t *testing.T) {
 	w := newUploadWorld(t)
-	hooks, err := webhooks.New(webhooks.Config{DB: w.db})
+	hooks, err := webhooks.New(webhooks.Config{DB: w.db, Sealer: testSealer(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

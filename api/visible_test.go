@@ -22,7 +22,7 @@ import (
 // created.
 func TestInvisibleCharactersRefused(t *testing.T) {
 	w := newUploadWorld(t)
-	hooks, err := webhooks.New(webhooks.Config{DB: openTestDB(t)})
+	hooks, err := webhooks.New(webhooks.Config{DB: openTestDB(t), Sealer: testSealer(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

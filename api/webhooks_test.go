@@ -99,7 +99,7 @@ func newWebhookFixture(t *testing.T, withService bool) *webhookFixture {
 	}
 	var hooks Webhooks
 	if withService {
-		f.svc, err = webhooks.New(webhooks.Config{DB: db, AllowPrivate: true, Backoff: 5 * time.Millisecond})
+		f.svc, err = webhooks.New(webhooks.Config{DB: db, Sealer: testSealer(t), AllowPrivate: true, Backoff: 5 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}

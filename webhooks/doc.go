@@ -55,10 +55,12 @@
 //
 // # Signatures
 //
-// Each webhook has a secret, shown once when it is created. The HMAC key is
-// the secret string exactly as shown (its ASCII bytes, not its base64url
-// decoding). Every attempt is signed anew with its own time t, so that a
-// receiver can refuse replays older than a few minutes ([Verify]).
+// Each webhook has a secret, shown once when it is created, and kept sealed
+// under the node's seal key (Config.Sealer, LoadSealKey), so that a copy of
+// the database alone reveals none. The HMAC key is the secret string
+// exactly as shown (its ASCII bytes, not its base64url decoding). Every
+// attempt is signed anew with its own time t, so that a receiver can
+// refuse replays older than a few minutes ([Verify]).
 //
 // # Network
 //

@@ -25,10 +25,14 @@ const (
 	// ReasonBacklog: the delivery was never attempted, the organization
 	// had MaxPending deliveries pending already (see MaxPending).
 	ReasonBacklog = "backlog full"
+	// ReasonSecret: the delivery was never attempted, the webhook's
+	// sealed secret did not open (tampered with in the node's database);
+	// it is failed at once. The organization re-creates the webhook.
+	ReasonSecret = "secret unreadable"
 )
 
 // Reasons lists the reasons of an attempt without an answer.
-var Reasons = []string{ReasonNotAllowed, ReasonTimeout, ReasonRefused, ReasonReset, ReasonDNS, ReasonTLS, ReasonNetwork, ReasonBacklog}
+var Reasons = []string{ReasonNotAllowed, ReasonTimeout, ReasonRefused, ReasonReset, ReasonDNS, ReasonTLS, ReasonNetwork, ReasonBacklog, ReasonSecret}
 
 // reason maps the error of an attempt without an answer to its Reason.
 func reason(err error) string {

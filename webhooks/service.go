@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,10 @@ type Config struct {
 	// DB holds the webhooks and the outbox; required. It may be shared
 	// with other packages: the service uses buckets named "webhooks*".
 	DB *bolt.DB
+	// Sealer seals the webhooks' secrets in DB: AES-256-GCM under the
+	// node's seal key (LoadSealKey, NewSealer); required. New seals the
+	// secrets an earlier version kept in clear (SealSecrets).
+	Sealer cipher.AEAD
 	// Client posts deliveries. The default has an overall Timeout,
 	// follows no redirects, uses no proxy and, unless AllowPrivate,
 	// connects to public addresses only. A Client given here is used as
@@ -96,6 +101,8 @@ func New(cfg Config) (*Service, error) {
 	switch {
 	case cfg.DB == nil:
 		return nil, errors.New("webhooks: Config.DB is required")
+	case checkSealer(cfg.Sealer) != nil:
+		return nil, checkSealer(cfg.Sealer)
 	case cfg.Timeout < 0, cfg.Backoff < 0, cfg.MaxBackoff < 0, cfg.MaxAttempts < 0, cfg.Workers < 0, cfg.Retention < 0:
 		return nil, errors.New("webhooks: Config.Timeout, Backoff, MaxBackoff, MaxAttempts, Workers and Retention must not be negative")
 	}
@@ -129,6 +136,11 @@ func New(cfg Config) (*Service, error) {
 	}
 	if err := initBuckets(cfg.DB); err != nil {
 		return nil, fmt.Errorf("webhooks: init store: %w", err)
+	}
+	if n, err := SealSecrets(cfg.DB, cfg.Sealer); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Log.Info("webhooks: sealed the secrets kept in clear by an earlier version", "webhooks", n)
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, client: client, log: cfg.Log, kick: make(chan struct{}, 1), subs: map[string]int{}}
 	err := s.db.View(func(tx *bolt.Tx) error {

@@ -38,6 +38,9 @@ func newService(t *testing.T, cfg Config) *Service {
 	if cfg.DB == nil {
 		cfg.DB = openDB(t, filepath.Join(t.TempDir(), "w.db"))
 	}
+	if cfg.Sealer == nil {
+		cfg.Sealer = testSealer(t)
+	}
 	cfg.AllowPrivate = true
 	if cfg.Backoff == 0 {
 		cfg.Backoff = 10 * time.Millisecond
@@ -360,7 +363,7 @@ func TestDeliveriesNewestFirst(t *testing.T) {
 
 func TestCreate(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "w.db"))
-	strict, err := New(Config{DB: db}) // AllowPrivate off
+	strict, err := New(Config{DB: db, Sealer: testSealer(t)}) // AllowPrivate off
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +467,7 @@ func TestBackoff(t *testing.T) {
 			}
 		}
 	}
-	def, _ := New(Config{DB: s.db})
+	def, _ := New(Config{DB: s.db, Sealer: testSealer(t)})
 	var total time.Duration
 	for n := 1; n < def.cfg.MaxAttempts; n++ {
 		total += def.cfg.Backoff << (n - 1)

@@ -13,11 +13,12 @@ import (
 )
 
 var (
-	bHooks      = []byte("webhooks")            // org ‖ "/" ‖ id → storedHook JSON
+	bHooks      = []byte("webhooks")            // org ‖ "/" ‖ id → storedHook JSON, its secret sealed
 	bDeliveries = []byte("webhooks.deliveries") // delivery id → record JSON
 	bDue        = []byte("webhooks.outbox")     // org ‖ "/" ‖ due time(8, unix ns) ‖ delivery id → ∅: the outbox
 	bLog        = []byte("webhooks.log")        // webhook id ‖ created(8, unix ns) ‖ delivery id → ∅
 	bPending    = []byte("webhooks.pending")    // org → its pending deliveries (8, big-endian), absent if none
+	bSeal       = []byte("webhooks.seal")       // "check" → a known text sealed under the seal key (SealSecrets)
 
 	// bOldDue is the outbox as kept before session 14, in due order
 	// whoever's the delivery: due time(8, unix ns) ‖ delivery id → ∅.

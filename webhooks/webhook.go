@@ -27,10 +27,15 @@ type Webhook struct {
 	CreatedBy string    `json:"created_by"` // the creating actor, "<org id>:<key id>"
 }
 
-// storedHook is a webhook as kept: with its secret, which signs deliveries.
+// storedHook is a webhook as kept: with its secret, which signs
+// deliveries, sealed under the node's seal key (see seal.go).
 type storedHook struct {
 	Webhook
-	Secret string `json:"secret"`
+	// Secret is the secret in clear, as versions before session 14 kept
+	// it; SealSecrets seals it at the first start and clears it.
+	Secret string `json:"secret,omitempty"`
+	// Sealed is the secret sealed: version ‖ nonce ‖ AES-256-GCM.
+	Sealed []byte `json:"sealed_secret,omitempty"`
 }
 
 // Input creates a webhook.
@@ -67,10 +72,9 @@ func (s *Service) CreateWithin(org, actor string, in Input, within func(tx *bolt
 	if err != nil {
 		return nil, "", err
 	}
-	h := &storedHook{
-		Webhook: Webhook{ID: newID(), Org: org, URL: in.URL, Events: events, CreatedAt: s.now(), CreatedBy: actor},
-		Secret:  newSecret(),
-	}
+	secret := newSecret()
+	h := &storedHook{Webhook: Webhook{ID: newID(), Org: org, URL: in.URL, Events: events, CreatedAt: s.now(), CreatedBy: actor}}
+	h.Sealed = sealSecret(s.cfg.Sealer, org, h.ID, secret)
 	s.countSubs(events, 1)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if n := len(hooksOf(tx, org)); n >= MaxPerOrg {
@@ -90,7 +94,7 @@ func (s *Service) CreateWithin(org, actor string, in Input, within func(tx *bolt
 		return nil, "", err
 	}
 	w := h.Webhook
-	return &w, h.Secret, nil
+	return &w, secret, nil
 }
 
 // checkURL accepts an absolute http or https URL without credentials or

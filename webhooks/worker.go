@@ -155,9 +155,18 @@ func (s *Service) attempt(ctx context.Context, id string) {
 		s.log.Error("webhooks: loading a delivery", "delivery", id, "err", err)
 		return
 	}
-	a, detail := s.post(ctx, h, r)
-	if ctx.Err() != nil && a.Status == 0 {
-		return // shutting down: try again at the next Run
+	var a Attempt
+	var detail error
+	if secret, err := openSecret(s.cfg.Sealer, h); err != nil {
+		// Not worth a retry: fail this delivery, and only this one.
+		a, detail = Attempt{At: s.now(), Reason: ReasonSecret}, err
+		s.log.Error("webhooks: the webhook's sealed secret does not open (tampered with?); the delivery fails",
+			"delivery", id, "webhook", h.ID, "org", h.Org)
+	} else {
+		a, detail = s.post(ctx, h, secret, r)
+		if ctx.Err() != nil && a.Status == 0 {
+			return // shutting down: try again at the next Run
+		}
 	}
 	state, err := s.record(id, a)
 	if err != nil {
@@ -197,9 +206,10 @@ func (s *Service) load(id string) (*record, *storedHook, error) {
 // that the connection can be reused.
 const maxResponse = 64 << 10
 
-// post makes one signed POST of r's payload to h. It returns the attempt
-// as recorded, and the error behind a failure, for the server log only.
-func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt, detail error) {
+// post makes one POST of r's payload to h, signed with secret. It returns
+// the attempt as recorded, and the error behind a failure, for the server
+// log only.
+func (s *Service) post(ctx context.Context, h *storedHook, secret string, r *record) (a Attempt, detail error) {
 	start := s.cfg.Now()
 	a.At = start.UTC()
 	defer func() { a.DurationMS = s.cfg.Now().Sub(start).Milliseconds() }()
@@ -213,7 +223,7 @@ func (s *Service) post(ctx context.Context, h *storedHook, r *record) (a Attempt
 	req.Header.Set(HeaderWebhookID, h.ID)
 	req.Header.Set(HeaderDeliveryID, r.ID)
 	req.Header.Set(HeaderEvent, r.Event)
-	req.Header.Set(HeaderSignature, Sign(h.Secret, start, r.Payload))
+	req.Header.Set(HeaderSignature, Sign(secret, start, r.Payload))
 	resp, err := s.client.Do(req)
 	if err != nil {
 		a.Reason = reason(err)
@@ -247,8 +257,8 @@ func withoutURL(err error) error {
 }
 
 // record appends a to the delivery's attempts and moves it on: delivered,
-// failed after MaxAttempts, or due again after a backoff. It returns the
-// new state.
+// failed after MaxAttempts (or at once for ReasonSecret), or due again
+// after a backoff. It returns the new state.
 func (s *Service) record(id string, a Attempt) (string, error) {
 	var state string
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -267,7 +277,7 @@ func (s *Service) record(id string, a Attempt) (string, error) {
 		switch {
 		case a.OK():
 			r.State = StateDelivered
-		case len(r.Attempts) >= s.cfg.MaxAttempts:
+		case len(r.Attempts) >= s.cfg.MaxAttempts, a.Reason == ReasonSecret:
 			r.State = StateFailed
 		default:
 			next := s.now().Add(s.backoff(len(r.Attempts)))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -40,6 +41,9 @@ type nodePKI struct {
 	// keys holds the token of the TSA's and notary's keys, if any, open
 	// while the node runs.
 	keys *keyStore
+	// webhookSeal seals the webhooks' secrets in custos.db, under the key
+	// in dir/webhook-seal.key (set by build, webhooks.LoadSealKey).
+	webhookSeal cipher.AEAD
 }
 
 // chain is the running consortium-chain part of a node.

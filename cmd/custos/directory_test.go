@@ -84,7 +84,7 @@ func TestDirectoryNameConflictToldOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks, err := webhooks.New(webhooks.Config{DB: db})
+	hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: testSealer(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestSharedHookGrantorName(t *testing.T) {
 		bodies <- b
 	}))
 	t.Cleanup(rcv.Close)
-	hooks, err := webhooks.New(webhooks.Config{DB: db, AllowPrivate: true})
+	hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: testSealer(t), AllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

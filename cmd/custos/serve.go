@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -197,10 +198,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), log)
+	db, seal, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), filepath.Join(pki.dir, webhooks.SealKeyFile), log)
 	if err != nil {
 		return nil, err
 	}
+	pki.webhookSeal = seal
 	n, err := assemble(ctx, cfg, log, db, blobs, tsa, external, pki)
 	if err != nil {
 		db.Close()
@@ -209,37 +211,60 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 	return n, nil
 }
 
-// openDataDB opens custos.db and upgrades the API credentials an earlier
-// version stored (access.Upgrade). After an upgrade it compacts the file,
-// so that the freed pages holding the old token material leave the disk
-// file too (storage.Compact).
-func openDataDB(path string, log *slog.Logger) (*bolt.DB, error) {
+// openDataDB opens custos.db, upgrades the API credentials an earlier
+// version stored (access.Upgrade), loads the seal key of webhook secrets
+// at sealKey (made at the first start; refused if lost while secrets are
+// sealed under it, webhooks.LoadSealKey) and seals the webhook secrets an
+// earlier version kept in clear (webhooks.SealSecrets). After an upgrade
+// or a sealing it compacts the file, so that the freed pages holding the
+// old token material or secrets leave the disk file too (storage.Compact).
+func openDataDB(path, sealKey string, log *slog.Logger) (*bolt.DB, cipher.AEAD, error) {
 	db, err := storage.OpenDB(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	fail := func(err error) (*bolt.DB, cipher.AEAD, error) {
+		db.Close()
+		return nil, nil, err
 	}
 	changed, err := access.Upgrade(db)
-	if err != nil || !changed {
-		if err != nil {
-			db.Close()
-			return nil, fmt.Errorf("upgrading stored API tokens: %w", err)
-		}
-		return db, nil
+	if err != nil {
+		return fail(fmt.Errorf("upgrading stored API tokens: %w", err))
 	}
-	log.Info("upgraded stored API tokens; compacting custos.db to drop the old token material", "path", path)
+	seal, err := webhooks.LoadSealKey(db, sealKey)
+	if err != nil {
+		return fail(err)
+	}
+	sealed, err := webhooks.SealSecrets(db, seal)
+	if errors.Is(err, webhooks.ErrSealKeyWrong) {
+		return fail(fmt.Errorf("%w: restore %s from the backup of the node's PKI folder taken with this custos.db", err, sealKey))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if !changed && sealed == 0 {
+		return db, seal, nil
+	}
+	if changed {
+		log.Info("upgraded stored API tokens; compacting custos.db to drop the old token material", "path", path)
+	}
+	if sealed > 0 {
+		log.Info("sealed the webhook secrets an earlier version kept in clear; compacting custos.db to drop them", "webhooks", sealed, "path", path)
+	}
 	if err := db.Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := storage.Compact(path); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return storage.OpenDB(path)
+	db, err = storage.OpenDB(path)
+	return db, seal, err
 }
 
 func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, blobs evidence.Blobs,
 	tsa *notary.TSA, external []evidence.Stamper, pki *nodePKI) (*node, error) {
 	hooks, err := webhooks.New(webhooks.Config{
-		DB: db, AllowPrivate: cfg.Webhooks.AllowPrivate, Backoff: cfg.Webhooks.Backoff.Duration,
+		DB: db, Sealer: pki.webhookSeal, AllowPrivate: cfg.Webhooks.AllowPrivate, Backoff: cfg.Webhooks.Backoff.Duration,
 		MaxAttempts: cfg.Webhooks.MaxAttempts, Timeout: cfg.Webhooks.Timeout.Duration,
 		Retention: cfg.Webhooks.Retention.Duration, Log: log,
 	})

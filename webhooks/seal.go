@@ -1,0 +1,291 @@
+package webhooks
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A webhook's secret is kept sealed (storedHook.Sealed): a copy of the
+// database alone (a support dump, a snapshot, a replica) reveals no
+// secret. The seal is AES-256-GCM under the node's seal key, kept out of
+// the database (SealKeyFile in the node's PKI folder); whoever holds both
+// the key and the database can still unseal every secret.
+//
+// A sealed secret is version(1) ‖ nonce(12) ‖ AES-256-GCM ciphertext and
+// tag, with additional data version ‖ "webhook" ‖ 0x00 ‖ org ‖ "/" ‖ id,
+// so that a sealed value moved to another webhook does not open. The
+// version byte lets the format change record by record.
+
+// SealKeyFile is the name of the seal key's file in the node's PKI folder:
+// 32 random bytes, mode 0600, made at the first start (LoadSealKey).
+const SealKeyFile = "webhook-seal.key"
+
+// SealKeySize is the size of a seal key: AES-256.
+const SealKeySize = 32
+
+// sealV1 is the version byte of AES-256-GCM with a 12-byte random nonce.
+const sealV1 = 1
+
+var (
+	// ErrSealKeyWrong: the seal key given does not open what the store
+	// sealed (its check value), so it is not the key the store's secrets
+	// were sealed under.
+	ErrSealKeyWrong = errors.New("webhooks: the seal key does not open the webhook secrets sealed in this database (it is not the key they were sealed under)")
+	// ErrUnseal: a webhook's sealed secret does not open (tampered with,
+	// or moved from another webhook); its deliveries fail (ReasonSecret).
+	ErrUnseal = errors.New("webhooks: a webhook's sealed secret does not open")
+)
+
+// SealKeyMissingError is LoadSealKey's refusal to make a new seal key
+// while the database holds secrets sealed under the old one: a new key
+// would leave every webhook's secret unreadable.
+type SealKeyMissingError struct{ Path string }
+
+func (e *SealKeyMissingError) Error() string {
+	return fmt.Sprintf("webhooks: the seal key %s is missing, and custos.db holds webhook secrets sealed under it: "+
+		"restore %s from the backup of the node's PKI folder taken with this custos.db (docs/operations.md, Backups); "+
+		"the node does not make a new key, which would leave every webhook's secret unreadable", e.Path, filepath.Base(e.Path))
+}
+
+// NewSealer returns the AEAD that seals webhook secrets under key, which
+// must be SealKeySize bytes: AES-256-GCM.
+func NewSealer(key []byte) (cipher.AEAD, error) {
+	if len(key) != SealKeySize {
+		return nil, fmt.Errorf("webhooks: a seal key is %d bytes, not %d", SealKeySize, len(key))
+	}
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(b)
+}
+
+// LoadSealKey reads the seal key at path (SealKeyFile in the node's PKI
+// folder) and returns its sealer (NewSealer). If path does not exist and
+// db holds no sealed secret, it makes the key: 32 random bytes, written
+// whole to a temporary file of mode 0600 and renamed into place. If path
+// does not exist but db holds sealed secrets, it refuses with a
+// *SealKeyMissingError and makes nothing. The key is never logged.
+func LoadSealKey(db *bolt.DB, path string) (cipher.AEAD, error) {
+	key, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if len(key) != SealKeySize {
+			return nil, fmt.Errorf("webhooks: the seal key %s holds %d bytes, not %d: restore it from the backup of the node's PKI folder", path, len(key), SealKeySize)
+		}
+		return NewSealer(key)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("webhooks: reading the seal key: %w", err)
+	}
+	sealed, err := HasSealed(db)
+	if err != nil {
+		return nil, err
+	}
+	if sealed {
+		return nil, &SealKeyMissingError{Path: path}
+	}
+	key = make([]byte, SealKeySize)
+	rand.Read(key) // never fails (crypto/rand, Go 1.24+)
+	if err := writeKey(path, key); err != nil {
+		return nil, fmt.Errorf("webhooks: making the seal key: %w", err)
+	}
+	return NewSealer(key)
+}
+
+// writeKey writes key to path, mode 0600, whole or not at all.
+func writeKey(path string, key []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".webhook-seal-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // fails once renamed
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(key); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// HasSealed reports whether db holds a webhook secret sealed under a seal
+// key, which a new key would orphan.
+func HasSealed(db *bolt.DB) (bool, error) {
+	var sealed bool
+	err := db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bHooks); b != nil {
+			sealed = anySealed(b)
+		}
+		return nil
+	})
+	return sealed, err
+}
+
+func anySealed(hooks *bolt.Bucket) bool {
+	c := hooks.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		var h storedHook
+		if getJSON(hooks, k, &h) == nil && len(h.Sealed) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// SealSecrets seals every secret db keeps in clear (as versions before
+// session 14 kept them) under aead, in one transaction, and returns how
+// many it sealed; it is a no-op once done. It also checks that aead opens
+// the check value sealed at the first call, or leaves one: another key is
+// refused (ErrSealKeyWrong) while a secret is sealed, and takes over when
+// none is. The clear secrets' old bytes stay in the file's free pages
+// until the database is compacted (storage.Compact), which the caller
+// does when n > 0. New calls it.
+func SealSecrets(db *bolt.DB, aead cipher.AEAD) (n int, err error) {
+	if err := checkSealer(aead); err != nil {
+		return 0, err
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		seal, err := tx.CreateBucketIfNotExists(bSeal)
+		if err != nil {
+			return err
+		}
+		hooks, err := tx.CreateBucketIfNotExists(bHooks)
+		if err != nil {
+			return err
+		}
+		check := seal.Get(keyCheck)
+		if check != nil {
+			if _, err := open(aead, check, checkAD); err != nil {
+				if anySealed(hooks) {
+					return ErrSealKeyWrong
+				}
+				check = nil // nothing sealed under the old key: the new one takes over
+			}
+		}
+		if check == nil {
+			if err := seal.Put(keyCheck, sealBytes(aead, []byte(checkText), checkAD)); err != nil {
+				return err
+			}
+		}
+		var clear []*storedHook
+		err = hooks.ForEach(func(k, _ []byte) error {
+			var h storedHook
+			if err := getJSON(hooks, k, &h); err != nil {
+				return fmt.Errorf("webhook %q: %w", k, err)
+			}
+			if h.Secret != "" {
+				clear = append(clear, &h)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, h := range clear {
+			h.Sealed = sealSecret(aead, h.Org, h.ID, h.Secret)
+			h.Secret = ""
+			if err := putJSON(hooks, hookKey(h.Org, h.ID), h); err != nil {
+				return err
+			}
+		}
+		n = len(clear)
+		return nil
+	})
+	if errors.Is(err, ErrSealKeyWrong) {
+		return 0, err
+	}
+	if err != nil {
+		return 0, fmt.Errorf("webhooks: sealing secrets: %w", err)
+	}
+	return n, nil
+}
+
+// checkSealer refuses an AEAD other than a GCM-like one of 12-byte nonces.
+func checkSealer(aead cipher.AEAD) error {
+	if aead == nil {
+		return errors.New("webhooks: Config.Sealer is required (webhook secrets are never stored in clear)")
+	}
+	if aead.NonceSize() != 12 {
+		return fmt.Errorf("webhooks: the sealer takes %d-byte nonces, not 12", aead.NonceSize())
+	}
+	return nil
+}
+
+// The check value: a known text sealed under the key, with its own
+// additional data (no webhook's: those start with "webhook").
+var (
+	keyCheck  = []byte("check")
+	checkAD   = []byte("check")
+	checkText = "custos webhook seal key"
+)
+
+// hookAD is the additional data of webhook id's sealed secret (org IDs
+// never hold "/", Create refuses them).
+func hookAD(org, id string) []byte { return []byte("webhook\x00" + org + "/" + id) }
+
+func sealSecret(aead cipher.AEAD, org, id, secret string) []byte {
+	return sealBytes(aead, []byte(secret), hookAD(org, id))
+}
+
+// openSecret returns the secret of h; ErrUnseal if it does not open.
+func openSecret(aead cipher.AEAD, h *storedHook) (string, error) {
+	if len(h.Sealed) == 0 {
+		return "", ErrUnseal // SealSecrets sealed every clear one at start
+	}
+	p, err := open(aead, h.Sealed, hookAD(h.Org, h.ID))
+	if err != nil {
+		return "", err
+	}
+	return string(p), nil
+}
+
+// sealBytes seals p: version ‖ nonce ‖ ciphertext, the version byte
+// prefixed to the additional data too.
+func sealBytes(aead cipher.AEAD, p, ad []byte) []byte {
+	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(p)+aead.Overhead())
+	out[0] = sealV1
+	rand.Read(out[1:])
+	return aead.Seal(out, out[1:], p, append([]byte{sealV1}, ad...))
+}
+
+func open(aead cipher.AEAD, sealed, ad []byte) ([]byte, error) {
+	ns := aead.NonceSize()
+	if len(sealed) < 1+ns+aead.Overhead() || sealed[0] != sealV1 {
+		return nil, ErrUnseal
+	}
+	p, err := aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], append([]byte{sealV1}, ad...))
+	if err != nil {
+		return nil, ErrUnseal
+	}
+	return p, nil
+}
