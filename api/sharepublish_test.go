@@ -84,7 +84,7 @@ func (n *withinNotifier) PublishWithin(tx *bolt.Tx, org, event string, data any)
 // process). Before the fix the share was committed and then published.
 func TestSharePublishesWithinCommit(t *testing.T) {
 	w := newShareWorld(t)
-	svc, err := webhooks.New(webhooks.Config{DB: w.db, AllowPrivate: true})
+	svc, err := webhooks.New(webhooks.Config{DB: w.db, Sealer: testSealer(t), AllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestSharePublishesWithinCommit(t *testing.T) {
 // half-applied). Before the fix the share was committed first.
 func TestShareNotMadeIfPublishFails(t *testing.T) {
 	w := newShareWorld(t)
-	svc, err := webhooks.New(webhooks.Config{DB: w.db, AllowPrivate: true})
+	svc, err := webhooks.New(webhooks.Config{DB: w.db, Sealer: testSealer(t), AllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
