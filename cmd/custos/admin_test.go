@@ -151,6 +151,13 @@ func TestAdminCLI(t *testing.T) {
 		t.Fatalf("custos verify of the court's receipt: %v\n%s", err, out)
 	}
 
+	// submit's table names the matter by its title too, as list's does (it showed the ID).
+	table, err := runCustosEnv(t, []string{"CUSTOS_OUTPUT=table", "CUSTOS_TOKEN=" + firmKey.Token}, "submit", "-q", "--matter", matter.ID,
+		writeFile(t, t.TempDir(), "second.bin", randomBytes(t, 100)), "--server", n.URL)
+	if err != nil || !strings.Contains(table, "Copyright infringement: photo series") || strings.Contains(table, matter.ID) {
+		t.Errorf("the firm's submit as a table = %v\n%s\nwant the matter's title, not its ID", err, table)
+	}
+
 	// The firm revokes the share; the court no longer lists the evidence.
 	var revoked evidence.Share
 	custosJSON(t, n, firmKey.Token, &revoked, "share", "revoke", share.ID)
