@@ -225,7 +225,8 @@ var listColumns = map[string][]column{
 	"Webhook":        {col("URL", "url"), col("EVENTS", "events"), col("ID", "id"), col("CREATED", "created_at")},
 	"Delivery":       {col("EVENT", "event"), col("STATE", "state"), col("CREATED", "created_at"), col("NEXT ATTEMPT", "next_attempt_at"), col("ID", "id")},
 	"Copyright":      {col("NUMBER", "number"), col("TITLE", "title"), col("TYPE", "type"), col("OWNER", "owner"), col("STATUS", "status"), col("REGISTERED", "registered_at"), col("ID", "id")},
-	"TransferOffer":  {col("REGISTRATION", "copyright_title", "copyright"), col("FROM", "from_name", "from"), col("TO", "to_name", "to"), col("STATUS", "status"), col("OFFERED", "offered_at"), col("EXPIRES", "expires_at"), col("ID", "id")},
+	"TransferOffer":  offerColumns,
+	"offerRow":       offerColumns, // copyright offers', with the registration's title
 	"CopyrightMatch": {col("NUMBER", "number"), col("TITLE", "title"), col("OWNER", "owner_org_name", "registrant_org_name", "owner"), col("MEMBER", "member_name", "member"), col("STATUS", "status"), col("ANCHORED", "anchored_at"), col("DISTANCE", "distance"), col("ID", "id")},
 	"Certificate":    {col("NUMBER", "number"), col("STATUS", "status"), col("APPLICANT", "applicant.name"), col("MATTER", "matter_title"), col("ITEMS", "evidence"), col("ISSUED", "issued_at"), col("SIZE", "pdf_size"), col("ID", "id")},
 	"profileView":    {col("NAME", "name"), col("CURRENT", "current"), col("SERVER", "server"), col("TOKEN", "token")},
@@ -235,6 +236,8 @@ var listColumns = map[string][]column{
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
 	"RefusedNotice":  {col("SHARE", "share"), col("ACTION", "action"), col("GRANTEE", "grantee"), col("MEMBER", "member_name", "member"), col("STATUS", "status"), col("TYPE", "type"), col("REFUSED", "refused_at"), col("PARKED", "parked"), col("DETAIL", "detail")},
 }
+
+var offerColumns = []column{col("REGISTRATION", "copyright_title", "copyright"), col("FROM", "from_name", "from"), col("TO", "to_name", "to"), col("STATUS", "status"), col("OFFERED", "offered_at"), col("EXPIRES", "expires_at"), col("ID", "id")}
 
 var evidenceColumns = []column{col("ID", "id"), col("FILE", "file_name", "title"), col("SIZE", "size"), col("STATUS", "status"), col("MATTER", "matter_title", "matter"), col("CREATED", "created_at"), col("SHA-256", "sha256")}
 
