@@ -630,4 +630,13 @@ var messages = map[string]words{
 		"{dir} 中没有 PKI：fsck 从 custos serve 读取证书的位置读取节点证书；请按 serve 启动时的方式给出节点的配置文件（--config FILE，联盟成员即其 custos.toml），未用配置文件启动的节点则给出其 --data 文件夹"},
 	"usage.duration": {"{flag} takes a duration such as 20s, 2m or 1h30m (a number with its unit: ms, s, m, h), not \"{value}\" (see '{cmd} --help')",
 		"{flag} 须为带单位的时长，例如 20s、2m 或 1h30m（单位：ms、s、m、h），而不是 \"{value}\"（见 '{cmd} --help'）"},
+	// Durations in record views (humanDuration): renew_before, interval.
+	"dur.day":     {"{n} day", "{n} 天"},
+	"dur.days":    {"{n} days", "{n} 天"},
+	"dur.hour":    {"{n} hour", "{n} 小时"},
+	"dur.hours":   {"{n} hours", "{n} 小时"},
+	"dur.minute":  {"{n} minute", "{n} 分钟"},
+	"dur.minutes": {"{n} minutes", "{n} 分钟"},
+	"dur.second":  {"{n} second", "{n} 秒"},
+	"dur.seconds": {"{n} seconds", "{n} 秒"},
 }

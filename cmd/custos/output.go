@@ -456,6 +456,10 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		switch base := name[strings.LastIndex(name, ".")+1:]; {
 		case name == "status":
 			return cellValue(s)
+		case base == "renew_before" || base == "interval": // Go durations: 4320h0m0s is 180 days
+			if d, err := time.ParseDuration(s); err == nil {
+				return humanDuration(d)
+			}
 		case base == "kind" || base == "role": // org.kind, key.role
 			if _, ok := messages["val."+base+"."+s]; ok {
 				return cellValue(base + "." + s)
@@ -484,6 +488,47 @@ func localTime(t time.Time) string {
 		return ""
 	}
 	return t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+// humanDuration is a duration in days, hours, minutes and seconds, in the
+// CLI's language ("180 days", "1 day 12 hours"; "180 天"), as a person
+// reads a setting; one with a fraction of a second stays as Go has it.
+func humanDuration(d time.Duration) string {
+	if d%time.Second != 0 || d < 0 {
+		return d.String()
+	}
+	if d == 0 {
+		return tr("dur.seconds", "n", 0)
+	}
+	var parts []string
+	for _, size := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
+		if n := int64(d / size); n > 0 {
+			parts = append(parts, durationPart(size, n))
+			d -= time.Duration(n) * size
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// durationPart is n of a unit of humanDuration: "1 day", "12 hours".
+func durationPart(unit time.Duration, n int64) string {
+	switch {
+	case unit == 24*time.Hour && n == 1:
+		return tr("dur.day", "n", n)
+	case unit == 24*time.Hour:
+		return tr("dur.days", "n", n)
+	case unit == time.Hour && n == 1:
+		return tr("dur.hour", "n", n)
+	case unit == time.Hour:
+		return tr("dur.hours", "n", n)
+	case unit == time.Minute && n == 1:
+		return tr("dur.minute", "n", n)
+	case unit == time.Minute:
+		return tr("dur.minutes", "n", n)
+	case n == 1:
+		return tr("dur.second", "n", n)
+	}
+	return tr("dur.seconds", "n", n)
 }
 
 // humanSize is a byte count in binary units: 512 B, 1.5 KiB, 20 MiB.

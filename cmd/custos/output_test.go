@@ -326,7 +326,7 @@ func TestRecordViewsZH(t *testing.T) {
 		{&wire.RenewalStatus{Now: at, RenewBefore: "720h0m0s", Hash: "sha256", RenewalCounts: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 2, Items: 9}},
 			Documents: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 1, Items: 3}},
 			LastRun:   &wire.RenewalRun{Started: at, Documents: wire.DocumentRenewalRun{TimeStamp: wire.RenewedCount{Batches: 1, Items: 3, Tokens: 1}}}},
-			[]string{"当前时间:", "提前续期期限:", "哈希算法:", "当前.批次数:", "当前.证据项:", "文书.当前.批次数:", "上次运行.文书.时间戳.时间戳令牌数:"},
+			[]string{"当前时间:", "提前续期期限:", "30 天", "哈希算法:", "当前.批次数:", "当前.证据项:", "文书.当前.批次数:", "上次运行.文书.时间戳.时间戳令牌数:"},
 			[]string{"renew_before:", "current.batches:", "documents.current.items:", "last_run.documents.timestamp.tokens:"}, `"renew_before": "720h0m0s"`},
 		{&wire.Proposal{ID: "p1", Action: "power", Status: "open", Votes: []wire.Vote{{Member: "ab12", Yes: true, Height: 7}}},
 			[]string{"动作:", "投票:", "成员", "赞成", "高度"}, []string{"action:", "VOTES:", "MEMBER"}, `"yes": true`},
@@ -443,4 +443,48 @@ func humanText(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestHumanDurations: the record views print a Go duration setting
+// (renew_before, an audit's interval) in days, hours, minutes and seconds,
+// in the CLI's language; before, renew_before read 4320h0m0s. JSON keeps
+// the wire's string.
+func TestHumanDurations(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	for _, tc := range []struct {
+		in     string
+		en, zh string
+	}{
+		{"4320h0m0s", "180 days", "180 天"},
+		{"24h0m0s", "1 day", "1 天"},
+		{"36h0m0s", "1 day 12 hours", "1 天 12 小时"},
+		{"6h0m0s", "6 hours", "6 小时"},
+		{"1h30m0s", "1 hour 30 minutes", "1 小时 30 分钟"},
+		{"45s", "45 seconds", "45 秒"},
+		{"0s", "0 seconds", "0 秒"},
+		{"1.5s", "1.5s", "1.5s"},
+	} {
+		d, err := time.ParseDuration(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for l, want := range map[prob.Lang]string{prob.English: tc.en, prob.Chinese: tc.zh} {
+			lang = l
+			if got := humanDuration(d); got != want {
+				t.Errorf("humanDuration(%s) in %v = %q, want %q", tc.in, l, got, want)
+			}
+		}
+	}
+	lang = prob.English
+	st := &wire.RenewalStatus{RenewBefore: "4320h0m0s", Hash: "sha256"}
+	if s := humanText(t, st); !strings.Contains(s, "renew_before:") || !strings.Contains(s, "180 days") || strings.Contains(s, "4320h") {
+		t.Errorf("evidence-record status:\n%s\nwant renew_before: 180 days", s)
+	}
+	if s := humanText(t, &wire.AuditStatus{Interval: "6h0m0s"}); !strings.Contains(s, "6 hours") {
+		t.Errorf("integrity status:\n%s\nwant interval: 6 hours", s)
+	}
+	var j strings.Builder
+	if err := writeJSON(&j, st); err != nil || !strings.Contains(j.String(), `"renew_before": "4320h0m0s"`) {
+		t.Errorf("JSON: %v\n%s", err, j.String())
+	}
 }
