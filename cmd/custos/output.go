@@ -315,9 +315,22 @@ func label(name string) string {
 	for i, p := range parts {
 		if _, ok := messages["label."+p]; ok {
 			parts[i] = tr("label." + p)
+			if len(parts) > 1 { // 网络钩子.编号, not 网络钩子 Webhook.编号 ID
+				parts[i] = withoutGloss(parts[i], p)
+			}
 		}
 	}
 	return strings.Join(parts, ".")
+}
+
+// withoutGloss is a Chinese label without the English word after it
+// that glosses it ("编号 ID" is 编号; "链 ID", chain_id, stays): a dotted
+// label reads as one name, not as two languages in turn.
+func withoutGloss(zh, en string) string {
+	if i := strings.LastIndexByte(zh, ' '); i > 0 && strings.EqualFold(zh[i+1:], en) {
+		return zh[:i]
+	}
+	return zh
 }
 
 // field is a record's field by its JSON name (with a dotted prefix for

@@ -320,7 +320,7 @@ func TestRecordViewsZH(t *testing.T) {
 		jsonPart string
 	}{
 		{&wire.NewWebhookView{Webhook: wire.Webhook{ID: "w1", URL: "https://example.org/hook", Events: []string{"evidence.anchored"}, CreatedAt: at}, Secret: "s3cret"},
-			[]string{"网络钩子 Webhook.网址 URL:", "网络钩子 Webhook.事件:", "网络钩子 Webhook.创建时间:", "签名密钥:"}, []string{"webhook.url:", "secret:"}, `"secret": "s3cret"`},
+			[]string{"网络钩子.编号:", "网络钩子.网址:", "网络钩子.事件:", "网络钩子.创建时间:", "签名密钥:"}, []string{"webhook.url:", "secret:"}, `"secret": "s3cret"`},
 		{&wire.Share{ID: "s1", Kind: "matter", Target: "m1", Grantee: "o2", GranteeName: "西湖法院", CreatedAt: at},
 			[]string{"对象:", "被共享方:", "被共享方名称:"}, []string{"target:", "grantee:"}, `"grantee_name": "西湖法院"`},
 		{&wire.RenewalStatus{Now: at, RenewBefore: "720h0m0s", Hash: "sha256", RenewalCounts: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 2, Items: 9}},
@@ -486,5 +486,29 @@ func TestHumanDurations(t *testing.T) {
 	var j strings.Builder
 	if err := writeJSON(&j, st); err != nil || !strings.Contains(j.String(), `"renew_before": "4320h0m0s"`) {
 		t.Errorf("JSON: %v\n%s", err, j.String())
+	}
+}
+
+// TestNestedLabelsZH: a nested field's Chinese name reads as one name
+// (网络钩子.编号), without the English word a label alone keeps beside it
+// (编号 ID); before, a new webhook read 网络钩子 Webhook.编号 ID. A word
+// that is part of the name (链 ID, chain_id) stays.
+func TestNestedLabelsZH(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.Chinese
+	for name, want := range map[string]string{
+		"webhook.id":  "网络钩子.编号",
+		"webhook.url": "网络钩子.网址",
+		"id":          "编号 ID",
+		"url":         "网址 URL",
+		"x.chain_id":  "x.链 ID",
+	} {
+		if got := label(name); got != want {
+			t.Errorf("label(%q) = %q, want %q", name, got, want)
+		}
+	}
+	s := humanText(t, &wire.NewWebhookView{Webhook: wire.Webhook{ID: "w1", URL: "https://example.org/hook"}, Secret: "s"})
+	if strings.Contains(s, "Webhook") || strings.Contains(s, "ID:") || !strings.Contains(s, "网络钩子.编号:") {
+		t.Errorf("a new webhook in Chinese:\n%s\nwant 网络钩子.编号:, no English words", s)
 	}
 }
