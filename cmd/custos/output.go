@@ -293,7 +293,7 @@ func recordTable(rv reflect.Value) *table {
 	var t table
 	for _, f := range fieldList(rv.Type(), "") {
 		v := fieldByPath(rv, f.path)
-		if !v.IsValid() || (v.IsZero() && v.Kind() != reflect.Bool) { // "anchored: no" says something
+		if !v.IsValid() || (v.IsZero() && (v.Kind() != reflect.Bool || f.omit)) { // "anchored: no" says something; "former_member: no", which JSON omits, does not
 			continue
 		}
 		if v.Kind() == reflect.Slice && elemStruct(v.Type().Elem()) {

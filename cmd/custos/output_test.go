@@ -512,3 +512,18 @@ func TestNestedLabelsZH(t *testing.T) {
 		t.Errorf("a new webhook in Chinese:\n%s\nwant 网络钩子.编号:, no English words", s)
 	}
 }
+
+// TestRecordOmitsFalseNoise: a record view leaves out a false flag that
+// JSON omits too (an unknown file's lookup said former_member: no), and
+// keeps one JSON always has (anchored: no says something).
+func TestRecordOmitsFalseNoise(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.English
+	s := humanText(t, &wire.Lookup{SHA256: strings.Repeat("ab", 32)})
+	if strings.Contains(s, "former_member") || !strings.Contains(s, "anchored:") {
+		t.Errorf("an unknown file's lookup:\n%s\nwant anchored: no and no former_member", s)
+	}
+	if s := humanText(t, &wire.Lookup{SHA256: strings.Repeat("ab", 32), Anchored: true, FormerMember: true}); !strings.Contains(s, "former_member:") {
+		t.Errorf("a former member's lookup:\n%s\nwant former_member: yes", s)
+	}
+}
