@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -373,4 +376,40 @@ func recordValue(view, label string) string {
 		}
 	}
 	return ""
+}
+
+// TestListEmptyHint: an empty list on a terminal says where what other
+// members shared with the organization is (custos share list --received),
+// in the CLI's language, on standard error; piped JSON stays clean. A
+// court's list was empty for items shared from another member's node,
+// with no word of where they were.
+func TestListEmptyHint(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"items":[]}`))
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=C.UTF-8"}, "custos share list --received shows it"},
+		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=zh_CN.UTF-8"}, "其他联盟成员共享给本机构的证据不在此列表中：custos share list --received"},
+		{[]string{"CUSTOS_OUTPUT=json", "LC_ALL=C.UTF-8"}, ""},
+	} {
+		cmd := exec.Command(custosBin, "list", "--server", srv.URL, "--token", "cst_x")
+		cmd.Env = append(os.Environ(), tc.env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%v custos list: %v\n%s", tc.env, err, stderr.String())
+		}
+		if tc.want == "" && (stderr.Len() != 0 || len(out) != 0) {
+			t.Errorf("%v custos list: stdout %q, stderr %q, want nothing", tc.env, out, stderr.String())
+		}
+		if tc.want != "" && !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v custos list: stderr %q, want %q", tc.env, stderr.String(), tc.want)
+		}
+	}
 }

@@ -639,4 +639,6 @@ var messages = map[string]words{
 	"dur.minutes": {"{n} minutes", "{n} 分钟"},
 	"dur.second":  {"{n} second", "{n} 秒"},
 	"dur.seconds": {"{n} seconds", "{n} 秒"},
+	"notice.list-empty": {"nothing listed; what other consortium members shared with your organization is not in this list: custos share list --received shows it (custos download ID fetches an item)",
+		"没有列出证据；其他联盟成员共享给本机构的证据不在此列表中：custos share list --received 可列出（custos download ID 下载证据项）"},
 }
