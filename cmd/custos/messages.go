@@ -641,4 +641,5 @@ var messages = map[string]words{
 	"dur.seconds": {"{n} seconds", "{n} 秒"},
 	"notice.list-empty": {"nothing listed; what other consortium members shared with your organization is not in this list: custos share list --received shows it (custos download ID fetches an item)",
 		"没有列出证据；其他联盟成员共享给本机构的证据不在此列表中：custos share list --received 可列出（custos download ID 下载证据项）"},
+	"custody.relayed": {"{org} ({key} via {member})", "{org}（{key}，经 {member} 转来）"},
 }
