@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // TestRequireFlags checks the required-flag check on every kind of flag the
@@ -51,6 +53,7 @@ func TestRequireFlags(t *testing.T) {
 // duration looks like, in the CLI's language, not Go's "time: missing unit
 // in duration" (which it was before).
 func TestDurationFlags(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang) // run sets it from LC_ALL
 	n := 0
 	walk(newRoot(), func(c *cobra.Command) {
 		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
