@@ -382,7 +382,13 @@ func listEvidence(ctx context.Context, c *client.Client, q client.Query, all boo
 	if asJSON {
 		return nil
 	}
-	return writeHuman(os.Stdout, withMatterTitles(ctx, c, rows))
+	if err := writeHuman(os.Stdout, withMatterTitles(ctx, c, rows)); err != nil {
+		return err
+	}
+	if len(rows) == 0 { // a court's list is empty when another member's node holds what was shared with it
+		notice("notice.list-empty")
+	}
+	return nil
 }
 
 // evidenceRow is a row of list's table: an item and its matter's title.

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -149,6 +152,13 @@ func TestAdminCLI(t *testing.T) {
 	_, _, trust := n.call("GET", "/api/v1/trust", "", nil)
 	if out, err := runCustos(t, "verify", "--receipt", rcpt, "--file", file, "--trust", writeFile(t, dir, "trust.json", trust)); err != nil {
 		t.Fatalf("custos verify of the court's receipt: %v\n%s", err, out)
+	}
+
+	// submit's table names the matter by its title too, as list's does (it showed the ID).
+	table, err := runCustosEnv(t, []string{"CUSTOS_OUTPUT=table", "CUSTOS_TOKEN=" + firmKey.Token}, "submit", "-q", "--matter", matter.ID,
+		writeFile(t, t.TempDir(), "second.bin", randomBytes(t, 100)), "--server", n.URL)
+	if err != nil || !strings.Contains(table, "Copyright infringement: photo series") || strings.Contains(table, matter.ID) {
+		t.Errorf("the firm's submit as a table = %v\n%s\nwant the matter's title, not its ID", err, table)
 	}
 
 	// The firm revokes the share; the court no longer lists the evidence.
@@ -366,4 +376,40 @@ func recordValue(view, label string) string {
 		}
 	}
 	return ""
+}
+
+// TestListEmptyHint: an empty list on a terminal says where what other
+// members shared with the organization is (custos share list --received),
+// in the CLI's language, on standard error; piped JSON stays clean. A
+// court's list was empty for items shared from another member's node,
+// with no word of where they were.
+func TestListEmptyHint(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"items":[]}`))
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=C.UTF-8"}, "custos share list --received shows it"},
+		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=zh_CN.UTF-8"}, "其他联盟成员共享给本机构的证据不在此列表中：custos share list --received"},
+		{[]string{"CUSTOS_OUTPUT=json", "LC_ALL=C.UTF-8"}, ""},
+	} {
+		cmd := exec.Command(custosBin, "list", "--server", srv.URL, "--token", "cst_x")
+		cmd.Env = append(os.Environ(), tc.env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%v custos list: %v\n%s", tc.env, err, stderr.String())
+		}
+		if tc.want == "" && (stderr.Len() != 0 || len(out) != 0) {
+			t.Errorf("%v custos list: stdout %q, stderr %q, want nothing", tc.env, out, stderr.String())
+		}
+		if tc.want != "" && !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v custos list: stderr %q, want %q", tc.env, stderr.String(), tc.want)
+		}
+	}
 }

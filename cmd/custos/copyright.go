@@ -128,7 +128,11 @@ func copyrightCmd() *cobra.Command {
 	offers := &cobra.Command{
 		Use: "offers [--status STATUS]", Short: "List the transfer offers your organization made or received", Args: cobra.NoArgs,
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
-			return c.TransferOffers(ctx, status)
+			offers, err := c.TransferOffers(ctx, status)
+			if err != nil || jsonOutput() {
+				return offers, err
+			}
+			return withRegistrationTitles(ctx, c, offers), nil
 		}),
 	}
 	offers.Flags().StringVar(&status, "status", "", "only offers that are pending, accepted, declined, withdrawn or expired")
@@ -161,6 +165,41 @@ func copyrightCmd() *cobra.Command {
 	revoke.Flags().StringVar(&reason, "reason", "", "why it is revoked")
 	return cmdGroup("copyright", "Register works and search the copyright register", cn, register, search, get, list, pdf,
 		transfer, offers, accept, decline, withdraw, revoke)
+}
+
+// offerRow is a row of copyright offers' table: an offer and its
+// registration's title.
+type offerRow struct {
+	wire.TransferOffer
+	CopyrightTitle string `json:"copyright_title,omitempty"`
+}
+
+// withRegistrationTitles gives each offer its registration's title, for
+// the offers' table: the organization's registrations in one request, and
+// each other registration (one offered to it) in one request of its own.
+// A registration it cannot read shows its ID.
+func withRegistrationTitles(ctx context.Context, c *client.Client, offers []wire.TransferOffer) []offerRow {
+	rows := make([]offerRow, len(offers))
+	var titles map[string]string
+	for i, o := range offers {
+		rows[i].TransferOffer = o
+		if titles == nil {
+			titles = map[string]string{}
+			own, _ := c.Copyrights(ctx) // none on failure: each is then asked for alone
+			for _, r := range own {
+				titles[r.ID] = r.Title
+			}
+		}
+		t, ok := titles[o.Copyright]
+		if !ok {
+			if r, err := c.Copyright(ctx, o.Copyright); err == nil {
+				t = r.Title
+			}
+			titles[o.Copyright] = t // "" if unreadable: asked once
+		}
+		rows[i].CopyrightTitle = t
+	}
+	return rows
 }
 
 // openFiles opens regular files for upload; closeAll closes them.

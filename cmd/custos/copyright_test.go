@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/api"
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence/copyright"
@@ -393,4 +397,50 @@ func searchForm(t testing.TB, file []byte) multipartBody {
 	fw.Write(file)
 	mw.Close()
 	return multipartBody{mw.FormDataContentType(), b.Bytes()}
+}
+
+// TestRegistrationTitles: copyright offers' table names each offer's
+// registration by its title (it showed the ID), looked up once per run:
+// the organization's own registrations in one request, one offered to it
+// in one request however many offers name it, and the ID of one the
+// caller cannot read (asked once too). JSON keeps the wire's offer.
+func TestRegistrationTitles(t *testing.T) {
+	asked := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked[r.URL.Path]++
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v1/copyrights":
+			json.NewEncoder(w).Encode(wire.ListView[wire.Copyright]{Items: []wire.Copyright{{ID: "own", Work: wire.Work{Title: "西湖晨雾"}}}})
+		case "/api/v1/copyrights/offered":
+			json.NewEncoder(w).Encode(wire.Copyright{ID: "offered", Work: wire.Work{Title: "Offered work"}})
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"type":"about:blank","title":"Not Found","status":404}`))
+		}
+	}))
+	defer srv.Close()
+	offers := []wire.TransferOffer{{ID: "a", Copyright: "own"}, {ID: "b", Copyright: "offered"}, {ID: "c", Copyright: "offered"},
+		{ID: "d", Copyright: "hidden"}, {ID: "e", Copyright: "hidden"}}
+	rows := withRegistrationTitles(context.Background(), client.New(srv.URL, "t"), offers)
+	want := []string{"西湖晨雾", "Offered work", "Offered work", "", ""}
+	for i, r := range rows {
+		if r.CopyrightTitle != want[i] || r.ID != offers[i].ID {
+			t.Errorf("withRegistrationTitles: row %d = %s %q, want %s %q", i, r.ID, r.CopyrightTitle, offers[i].ID, want[i])
+		}
+	}
+	for path, n := range map[string]int{"/api/v1/copyrights": 1, "/api/v1/copyrights/offered": 1, "/api/v1/copyrights/hidden": 1} {
+		if asked[path] != n {
+			t.Errorf("GET %s asked %d times, want %d", path, asked[path], n)
+		}
+	}
+	lines := strings.Split(humanText(t, rows), "\n")
+	if !strings.Contains(lines[0], "REGISTRATION") {
+		t.Errorf("offers' table heading: %q", lines[0])
+	}
+	for i, w := range []string{"西湖晨雾", "Offered work", "Offered work", "hidden"} {
+		if f := strings.Fields(lines[i+1]); len(f) == 0 || !strings.Contains(lines[i+1], w) || (w != "hidden" && f[0] == offers[i].Copyright) {
+			t.Errorf("offers' table, row %d: %q, want %q in REGISTRATION", i, lines[i+1], w)
+		}
+	}
 }

@@ -43,7 +43,7 @@ Example:
 			if jsonOutput() {
 				return printValue(v)
 			}
-			return custodyTable(os.Stdout, v)
+			return custodyTableNamed(os.Stdout, v, loadCustodyNames(ctx, c, v))
 		}),
 	}
 	cn.flags(cmd)
@@ -53,15 +53,22 @@ Example:
 // custodyTable writes a custody chain as aligned columns, times in the
 // local time zone.
 func custodyTable(w io.Writer, v *wire.CustodyView) error {
+	return custodyTableNamed(w, v, eventNames(v))
+}
+
+// custodyTableNamed is custodyTable with the names of organizations and
+// members that names knows: a subject org:<id> and a relayed actor's
+// member ID read as names.
+func custodyTableNamed(w io.Writer, v *wire.CustodyView, names custodyNames) error {
 	fmt.Fprintln(w, tr("custody.title", "id", cleanCell(v.Evidence), "n", len(v.Events)))
 	t := &table{}
 	t.add(header("SEQ"), header("TIME"), header("TYPE"), header("ACTOR"), header("SUBJECT"))
 	for _, e := range v.Events {
-		subject := e.Subject
+		subject := names.subject(e.Subject)
 		if e.Reads > 0 { // a folded read
 			subject = tr("custody.folded", "subject", subject, "n", e.Reads, "since", eventTime(e.Since))
 		}
-		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), cellValue(e.Type), actorName(e.Actor, e.ActorOrgName), subject)
+		t.add(strconv.FormatUint(uint64(e.Seq), 10), eventTime(e.Time), cellValue(e.Type), names.actor(e.Actor, e.ActorOrgName), subject)
 	}
 	if err := t.write(w); err != nil {
 		return err
@@ -70,19 +77,109 @@ func custodyTable(w io.Writer, v *wire.CustodyView) error {
 		return nil
 	}
 	fmt.Fprintln(w, "\n"+tr("custody.reads"))
-	names := map[string]string{} // organization ID → name, as the events give them
-	for _, e := range v.Events {
-		if org, _, ok := strings.Cut(e.Actor, ":"); ok && e.ActorOrgName != "" {
-			names[org] = e.ActorOrgName
-		}
-	}
 	t = &table{}
 	t.add(header("SINCE"), header("LAST"), header("TYPE"), header("ACTOR"), header("SUBJECT"), header("READS"))
 	for _, p := range v.PendingReads {
-		org, _, _ := strings.Cut(p.Actor, ":")
-		t.add(localTime(p.Since), localTime(p.Last), cellValue(p.Type), actorName(p.Actor, names[org]), p.Subject, strconv.FormatUint(p.Reads, 10))
+		t.add(localTime(p.Since), localTime(p.Last), cellValue(p.Type), names.actor(p.Actor, ""), names.subject(p.Subject), strconv.FormatUint(p.Reads, 10))
 	}
 	return t.write(w)
+}
+
+// custodyNames are the names of organizations and consortium members a
+// custody table shows for their IDs.
+type custodyNames struct {
+	orgs    map[string]string // organization ID → name
+	members map[string]string // member ID (hex) → name
+}
+
+// eventNames are the organizations' names the events give
+// (actor_org_name), as the answering node knows them.
+func eventNames(v *wire.CustodyView) custodyNames {
+	n := custodyNames{orgs: map[string]string{}, members: map[string]string{}}
+	for _, e := range v.Events {
+		if org, _, ok := strings.Cut(e.Actor, ":"); ok && e.ActorOrgName != "" {
+			n.orgs[org] = e.ActorOrgName
+		}
+	}
+	return n
+}
+
+// loadCustodyNames is eventNames and, where the table still shows an ID
+// (a subject org:<id>, an actor's organization, a relayed actor's member),
+// what the consortium's directory says, asked once, then the members'
+// list, asked once if a member is still unnamed. A failed request (a
+// node outside a consortium has no directory) leaves the IDs.
+func loadCustodyNames(ctx context.Context, c *client.Client, v *wire.CustodyView) custodyNames {
+	n := eventNames(v)
+	var orgs, members []string
+	see := func(actor, subject string) {
+		if id, ok := strings.CutPrefix(subject, "org:"); ok && n.orgs[id] == "" {
+			orgs = append(orgs, id)
+		}
+		org, rest, ok := strings.Cut(actor, ":")
+		if ok && n.orgs[org] == "" {
+			orgs = append(orgs, org)
+		}
+		if _, member, relayed := strings.Cut(rest, "@"); relayed {
+			members = append(members, member)
+		}
+	}
+	for _, e := range v.Events {
+		see(e.Actor, e.Subject)
+	}
+	for _, p := range v.PendingReads {
+		see(p.Actor, p.Subject)
+	}
+	if len(orgs) == 0 && len(members) == 0 {
+		return n
+	}
+	if dir, err := c.Directory(ctx, ""); err == nil {
+		for _, d := range dir {
+			if n.orgs[d.ID] == "" {
+				n.orgs[d.ID] = d.Name
+			}
+			if d.MemberName != "" {
+				n.members[d.Member] = d.MemberName
+			}
+		}
+	}
+	for _, m := range members {
+		if n.members[m] != "" {
+			continue
+		}
+		if ms, err := c.Members(ctx); err == nil {
+			for _, x := range ms.Members {
+				if x.Name != "" {
+					n.members[x.ID] = x.Name
+				}
+			}
+		}
+		break // asked once
+	}
+	return n
+}
+
+// subject is an event's subject as a person reads it: org:<id> is the
+// organization's name where it is known.
+func (n custodyNames) subject(s string) string {
+	if id, ok := strings.CutPrefix(s, "org:"); ok && n.orgs[id] != "" {
+		return n.orgs[id]
+	}
+	return s
+}
+
+// actor is an event's actor as a person reads it (actorName), with the
+// organization's name from the event (orgName) or else from n, and a
+// relayed actor's member (<org>:<key>@<member>) by its name.
+func (n custodyNames) actor(actor, orgName string) string {
+	org, rest, _ := strings.Cut(actor, ":")
+	if orgName == "" {
+		orgName = n.orgs[org]
+	}
+	if key, member, relayed := strings.Cut(rest, "@"); relayed && orgName != "" && n.members[member] != "" {
+		return tr("custody.relayed", "org", orgName, "key", key, "member", n.members[member])
+	}
+	return actorName(actor, orgName)
 }
 
 // actorName is an event's actor as a person reads it: the organization's

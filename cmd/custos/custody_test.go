@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
@@ -147,5 +152,66 @@ func TestKindsAndRolesZH(t *testing.T) {
 	lang = prob.English
 	if s := show(me); !strings.Contains(s, "notary") || strings.Contains(s, "公证员") {
 		t.Errorf("whoami in English:\n%s", s)
+	}
+}
+
+// TestCustodyNames: custody's table names the organization of a subject
+// org:<id> and a relayed actor's member, where the events do not, from
+// the consortium's directory asked once and the members' list asked once
+// when a member is still unnamed; before, it showed org:<id> and the
+// member's 64-hex ID. An ID no one names stays; a chain that needs no
+// name asks nothing.
+func TestCustodyNames(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.English
+	courtMember, otherMember := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	asked := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked[r.URL.Path]++
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v1/directory":
+			json.NewEncoder(w).Encode(wire.ListView[wire.DirectoryEntry]{Items: []wire.DirectoryEntry{
+				{ID: "court", Name: "Hangzhou Internet Court", Member: courtMember, MemberName: "Hangzhou Court Node"}}})
+		case "/api/v1/consortium/members":
+			json.NewEncoder(w).Encode(wire.Members{Members: []wire.Member{{ID: otherMember, Name: "Notary Node"}}})
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	at := time.Date(2026, 12, 6, 19, 5, 49, 0, time.UTC).Format(time.RFC3339Nano)
+	v := &wire.CustodyView{Evidence: "item", Events: []wire.CustodyEvent{
+		{Event: custody.Event{Seq: 0, Type: "created", Time: at, Actor: "firm:k1"}, ActorOrgName: "Zhong Lun Law Firm"},
+		{Event: custody.Event{Seq: 1, Type: "shared", Time: at, Actor: "firm:k1", Subject: "org:court"}, ActorOrgName: "Zhong Lun Law Firm"},
+		{Event: custody.Event{Seq: 2, Type: "downloaded", Time: at, Actor: "court:k2@" + courtMember}},
+		{Event: custody.Event{Seq: 3, Type: "viewed", Time: at, Actor: "notary:k3@" + otherMember}, ActorOrgName: "Xihu Notary Office"},
+		{Event: custody.Event{Seq: 4, Type: "shared", Time: at, Actor: "firm:k1", Subject: "org:unknown"}, ActorOrgName: "Zhong Lun Law Firm"},
+	}}
+	c := client.New(srv.URL, "t")
+	var b strings.Builder
+	if err := custodyTableNamed(&b, v, loadCustodyNames(context.Background(), c, v)); err != nil {
+		t.Fatal(err)
+	}
+	table := b.String()
+	for _, want := range []string{"Hangzhou Internet Court\n", "Hangzhou Internet Court (k2 via Hangzhou Court Node)", "Xihu Notary Office (k3 via Notary Node)", "org:unknown"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("custody table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.Contains(table, courtMember) || strings.Contains(table, otherMember) || strings.Contains(table, "org:court") {
+		t.Errorf("custody table shows an ID it could name:\n%s", table)
+	}
+	if asked["/api/v1/directory"] != 1 || asked["/api/v1/consortium/members"] != 1 {
+		t.Errorf("asked %v, want the directory and the members once each", asked)
+	}
+	lang = prob.Chinese
+	if s := (custodyNames{orgs: map[string]string{"court": "杭州互联网法院"}, members: map[string]string{courtMember: "杭州法院节点"}}).actor("court:k2@"+courtMember, ""); s != "杭州互联网法院（k2，经 杭州法院节点 转来）" {
+		t.Errorf("a relayed actor in Chinese = %q", s)
+	}
+	asked = map[string]int{}
+	loadCustodyNames(context.Background(), c, &wire.CustodyView{Events: v.Events[:1]})
+	if len(asked) != 0 {
+		t.Errorf("a chain with every name: asked %v, want nothing", asked)
 	}
 }

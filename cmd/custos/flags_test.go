@@ -1,9 +1,14 @@
 package main
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // TestRequireFlags checks the required-flag check on every kind of flag the
@@ -40,5 +45,37 @@ func TestRequireFlags(t *testing.T) {
 	cmd := &cobra.Command{Use: "x"}
 	if err := requireFlags(cmd, "undeclared"); err == nil {
 		t.Errorf("requireFlags(an undeclared flag) = nil, want a usage error")
+	}
+}
+
+// TestDurationFlags gives every duration flag a number without its unit
+// (--wait 5): each is a usage error (exit status 2) that says what a
+// duration looks like, in the CLI's language, not Go's "time: missing unit
+// in duration" (which it was before).
+func TestDurationFlags(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang) // run sets it from LC_ALL
+	n := 0
+	walk(newRoot(), func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if f.Value.Type() != "duration" {
+				return
+			}
+			n++
+			args := append(strings.Fields(c.CommandPath())[1:], "--"+f.Name, "5")
+			for _, l := range []struct{ locale, want string }{
+				{"C.UTF-8", "--" + f.Name + " takes a duration such as 20s"},
+				{"zh_CN.UTF-8", "--" + f.Name + " 须为带单位的时长"},
+			} {
+				t.Setenv("LC_ALL", l.locale)
+				err := run(args)
+				var ee exitError
+				if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), l.want) || strings.Contains(err.Error(), "missing unit") {
+					t.Errorf("LC_ALL=%s custos %s = %v, want a usage error saying %q", l.locale, strings.Join(args, " "), err, l.want)
+				}
+			}
+		})
+	})
+	if n < 4 {
+		t.Fatalf("%d duration flags, want at least 4 (--wait, --node-wait…)", n)
 	}
 }

@@ -628,4 +628,18 @@ var messages = map[string]words{
 	"val.expired":    {"expired", "已过期"},
 	"fail.fsck-no-pki": {"no PKI in {dir}: fsck reads the node's certificates where custos serve does; give the node's configuration file as serve had it (--config FILE, a consortium member's custos.toml), or the --data folder of a node started without one",
 		"{dir} 中没有 PKI：fsck 从 custos serve 读取证书的位置读取节点证书；请按 serve 启动时的方式给出节点的配置文件（--config FILE，联盟成员即其 custos.toml），未用配置文件启动的节点则给出其 --data 文件夹"},
+	"usage.duration": {"{flag} takes a duration such as 20s, 2m or 1h30m (a number with its unit: ms, s, m, h), not \"{value}\" (see '{cmd} --help')",
+		"{flag} 须为带单位的时长，例如 20s、2m 或 1h30m（单位：ms、s、m、h），而不是 \"{value}\"（见 '{cmd} --help'）"},
+	// Durations in record views (humanDuration): renew_before, interval.
+	"dur.day":     {"{n} day", "{n} 天"},
+	"dur.days":    {"{n} days", "{n} 天"},
+	"dur.hour":    {"{n} hour", "{n} 小时"},
+	"dur.hours":   {"{n} hours", "{n} 小时"},
+	"dur.minute":  {"{n} minute", "{n} 分钟"},
+	"dur.minutes": {"{n} minutes", "{n} 分钟"},
+	"dur.second":  {"{n} second", "{n} 秒"},
+	"dur.seconds": {"{n} seconds", "{n} 秒"},
+	"notice.list-empty": {"nothing listed; what other consortium members shared with your organization is not in this list: custos share list --received shows it (custos download ID fetches an item)",
+		"没有列出证据；其他联盟成员共享给本机构的证据不在此列表中：custos share list --received 可列出（custos download ID 下载证据项）"},
+	"custody.relayed": {"{org} ({key} via {member})", "{org}（{key}，经 {member} 转来）"},
 }

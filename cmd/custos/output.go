@@ -225,7 +225,8 @@ var listColumns = map[string][]column{
 	"Webhook":        {col("URL", "url"), col("EVENTS", "events"), col("ID", "id"), col("CREATED", "created_at")},
 	"Delivery":       {col("EVENT", "event"), col("STATE", "state"), col("CREATED", "created_at"), col("NEXT ATTEMPT", "next_attempt_at"), col("ID", "id")},
 	"Copyright":      {col("NUMBER", "number"), col("TITLE", "title"), col("TYPE", "type"), col("OWNER", "owner"), col("STATUS", "status"), col("REGISTERED", "registered_at"), col("ID", "id")},
-	"TransferOffer":  {col("REGISTRATION", "copyright_title", "copyright"), col("FROM", "from_name", "from"), col("TO", "to_name", "to"), col("STATUS", "status"), col("OFFERED", "offered_at"), col("EXPIRES", "expires_at"), col("ID", "id")},
+	"TransferOffer":  offerColumns,
+	"offerRow":       offerColumns, // copyright offers', with the registration's title
 	"CopyrightMatch": {col("NUMBER", "number"), col("TITLE", "title"), col("OWNER", "owner_org_name", "registrant_org_name", "owner"), col("MEMBER", "member_name", "member"), col("STATUS", "status"), col("ANCHORED", "anchored_at"), col("DISTANCE", "distance"), col("ID", "id")},
 	"Certificate":    {col("NUMBER", "number"), col("STATUS", "status"), col("APPLICANT", "applicant.name"), col("MATTER", "matter_title"), col("ITEMS", "evidence"), col("ISSUED", "issued_at"), col("SIZE", "pdf_size"), col("ID", "id")},
 	"profileView":    {col("NAME", "name"), col("CURRENT", "current"), col("SERVER", "server"), col("TOKEN", "token")},
@@ -235,6 +236,8 @@ var listColumns = map[string][]column{
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
 	"RefusedNotice":  {col("SHARE", "share"), col("ACTION", "action"), col("GRANTEE", "grantee"), col("MEMBER", "member_name", "member"), col("STATUS", "status"), col("TYPE", "type"), col("REFUSED", "refused_at"), col("PARKED", "parked"), col("DETAIL", "detail")},
 }
+
+var offerColumns = []column{col("REGISTRATION", "copyright_title", "copyright"), col("FROM", "from_name", "from"), col("TO", "to_name", "to"), col("STATUS", "status"), col("OFFERED", "offered_at"), col("EXPIRES", "expires_at"), col("ID", "id")}
 
 var evidenceColumns = []column{col("ID", "id"), col("FILE", "file_name", "title"), col("SIZE", "size"), col("STATUS", "status"), col("MATTER", "matter_title", "matter"), col("CREATED", "created_at"), col("SHA-256", "sha256")}
 
@@ -290,7 +293,7 @@ func recordTable(rv reflect.Value) *table {
 	var t table
 	for _, f := range fieldList(rv.Type(), "") {
 		v := fieldByPath(rv, f.path)
-		if !v.IsValid() || (v.IsZero() && v.Kind() != reflect.Bool) { // "anchored: no" says something
+		if !v.IsValid() || (v.IsZero() && (v.Kind() != reflect.Bool || f.omit)) { // "anchored: no" says something; "former_member: no", which JSON omits, does not
 			continue
 		}
 		if v.Kind() == reflect.Slice && elemStruct(v.Type().Elem()) {
@@ -312,9 +315,22 @@ func label(name string) string {
 	for i, p := range parts {
 		if _, ok := messages["label."+p]; ok {
 			parts[i] = tr("label." + p)
+			if len(parts) > 1 { // 网络钩子.编号, not 网络钩子 Webhook.编号 ID
+				parts[i] = withoutGloss(parts[i], p)
+			}
 		}
 	}
 	return strings.Join(parts, ".")
+}
+
+// withoutGloss is a Chinese label without the English word after it
+// that glosses it ("编号 ID" is 编号; "链 ID", chain_id, stays): a dotted
+// label reads as one name, not as two languages in turn.
+func withoutGloss(zh, en string) string {
+	if i := strings.LastIndexByte(zh, ' '); i > 0 && strings.EqualFold(zh[i+1:], en) {
+		return zh[:i]
+	}
+	return zh
 }
 
 // field is a record's field by its JSON name (with a dotted prefix for
@@ -453,6 +469,10 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		switch base := name[strings.LastIndex(name, ".")+1:]; {
 		case name == "status":
 			return cellValue(s)
+		case base == "renew_before" || base == "interval": // Go durations: 4320h0m0s is 180 days
+			if d, err := time.ParseDuration(s); err == nil {
+				return humanDuration(d)
+			}
 		case base == "kind" || base == "role": // org.kind, key.role
 			if _, ok := messages["val."+base+"."+s]; ok {
 				return cellValue(base + "." + s)
@@ -481,6 +501,47 @@ func localTime(t time.Time) string {
 		return ""
 	}
 	return t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+// humanDuration is a duration in days, hours, minutes and seconds, in the
+// CLI's language ("180 days", "1 day 12 hours"; "180 天"), as a person
+// reads a setting; one with a fraction of a second stays as Go has it.
+func humanDuration(d time.Duration) string {
+	if d%time.Second != 0 || d < 0 {
+		return d.String()
+	}
+	if d == 0 {
+		return tr("dur.seconds", "n", 0)
+	}
+	var parts []string
+	for _, size := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
+		if n := int64(d / size); n > 0 {
+			parts = append(parts, durationPart(size, n))
+			d -= time.Duration(n) * size
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// durationPart is n of a unit of humanDuration: "1 day", "12 hours".
+func durationPart(unit time.Duration, n int64) string {
+	switch {
+	case unit == 24*time.Hour && n == 1:
+		return tr("dur.day", "n", n)
+	case unit == 24*time.Hour:
+		return tr("dur.days", "n", n)
+	case unit == time.Hour && n == 1:
+		return tr("dur.hour", "n", n)
+	case unit == time.Hour:
+		return tr("dur.hours", "n", n)
+	case unit == time.Minute && n == 1:
+		return tr("dur.minute", "n", n)
+	case unit == time.Minute:
+		return tr("dur.minutes", "n", n)
+	case n == 1:
+		return tr("dur.second", "n", n)
+	}
+	return tr("dur.seconds", "n", n)
 }
 
 // humanSize is a byte count in binary units: 512 B, 1.5 KiB, 20 MiB.

@@ -320,13 +320,13 @@ func TestRecordViewsZH(t *testing.T) {
 		jsonPart string
 	}{
 		{&wire.NewWebhookView{Webhook: wire.Webhook{ID: "w1", URL: "https://example.org/hook", Events: []string{"evidence.anchored"}, CreatedAt: at}, Secret: "s3cret"},
-			[]string{"网络钩子 Webhook.网址 URL:", "网络钩子 Webhook.事件:", "网络钩子 Webhook.创建时间:", "签名密钥:"}, []string{"webhook.url:", "secret:"}, `"secret": "s3cret"`},
+			[]string{"网络钩子.编号:", "网络钩子.网址:", "网络钩子.事件:", "网络钩子.创建时间:", "签名密钥:"}, []string{"webhook.url:", "secret:"}, `"secret": "s3cret"`},
 		{&wire.Share{ID: "s1", Kind: "matter", Target: "m1", Grantee: "o2", GranteeName: "西湖法院", CreatedAt: at},
 			[]string{"对象:", "被共享方:", "被共享方名称:"}, []string{"target:", "grantee:"}, `"grantee_name": "西湖法院"`},
 		{&wire.RenewalStatus{Now: at, RenewBefore: "720h0m0s", Hash: "sha256", RenewalCounts: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 2, Items: 9}},
 			Documents: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 1, Items: 3}},
 			LastRun:   &wire.RenewalRun{Started: at, Documents: wire.DocumentRenewalRun{TimeStamp: wire.RenewedCount{Batches: 1, Items: 3, Tokens: 1}}}},
-			[]string{"当前时间:", "提前续期期限:", "哈希算法:", "当前.批次数:", "当前.证据项:", "文书.当前.批次数:", "上次运行.文书.时间戳.时间戳令牌数:"},
+			[]string{"当前时间:", "提前续期期限:", "30 天", "哈希算法:", "当前.批次数:", "当前.证据项:", "文书.当前.批次数:", "上次运行.文书.时间戳.时间戳令牌数:"},
 			[]string{"renew_before:", "current.batches:", "documents.current.items:", "last_run.documents.timestamp.tokens:"}, `"renew_before": "720h0m0s"`},
 		{&wire.Proposal{ID: "p1", Action: "power", Status: "open", Votes: []wire.Vote{{Member: "ab12", Yes: true, Height: 7}}},
 			[]string{"动作:", "投票:", "成员", "赞成", "高度"}, []string{"action:", "VOTES:", "MEMBER"}, `"yes": true`},
@@ -443,4 +443,87 @@ func humanText(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestHumanDurations: the record views print a Go duration setting
+// (renew_before, an audit's interval) in days, hours, minutes and seconds,
+// in the CLI's language; before, renew_before read 4320h0m0s. JSON keeps
+// the wire's string.
+func TestHumanDurations(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	for _, tc := range []struct {
+		in     string
+		en, zh string
+	}{
+		{"4320h0m0s", "180 days", "180 天"},
+		{"24h0m0s", "1 day", "1 天"},
+		{"36h0m0s", "1 day 12 hours", "1 天 12 小时"},
+		{"6h0m0s", "6 hours", "6 小时"},
+		{"1h30m0s", "1 hour 30 minutes", "1 小时 30 分钟"},
+		{"45s", "45 seconds", "45 秒"},
+		{"0s", "0 seconds", "0 秒"},
+		{"1.5s", "1.5s", "1.5s"},
+	} {
+		d, err := time.ParseDuration(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for l, want := range map[prob.Lang]string{prob.English: tc.en, prob.Chinese: tc.zh} {
+			lang = l
+			if got := humanDuration(d); got != want {
+				t.Errorf("humanDuration(%s) in %v = %q, want %q", tc.in, l, got, want)
+			}
+		}
+	}
+	lang = prob.English
+	st := &wire.RenewalStatus{RenewBefore: "4320h0m0s", Hash: "sha256"}
+	if s := humanText(t, st); !strings.Contains(s, "renew_before:") || !strings.Contains(s, "180 days") || strings.Contains(s, "4320h") {
+		t.Errorf("evidence-record status:\n%s\nwant renew_before: 180 days", s)
+	}
+	if s := humanText(t, &wire.AuditStatus{Interval: "6h0m0s"}); !strings.Contains(s, "6 hours") {
+		t.Errorf("integrity status:\n%s\nwant interval: 6 hours", s)
+	}
+	var j strings.Builder
+	if err := writeJSON(&j, st); err != nil || !strings.Contains(j.String(), `"renew_before": "4320h0m0s"`) {
+		t.Errorf("JSON: %v\n%s", err, j.String())
+	}
+}
+
+// TestNestedLabelsZH: a nested field's Chinese name reads as one name
+// (网络钩子.编号), without the English word a label alone keeps beside it
+// (编号 ID); before, a new webhook read 网络钩子 Webhook.编号 ID. A word
+// that is part of the name (链 ID, chain_id) stays.
+func TestNestedLabelsZH(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.Chinese
+	for name, want := range map[string]string{
+		"webhook.id":  "网络钩子.编号",
+		"webhook.url": "网络钩子.网址",
+		"id":          "编号 ID",
+		"url":         "网址 URL",
+		"x.chain_id":  "x.链 ID",
+	} {
+		if got := label(name); got != want {
+			t.Errorf("label(%q) = %q, want %q", name, got, want)
+		}
+	}
+	s := humanText(t, &wire.NewWebhookView{Webhook: wire.Webhook{ID: "w1", URL: "https://example.org/hook"}, Secret: "s"})
+	if strings.Contains(s, "Webhook") || strings.Contains(s, "ID:") || !strings.Contains(s, "网络钩子.编号:") {
+		t.Errorf("a new webhook in Chinese:\n%s\nwant 网络钩子.编号:, no English words", s)
+	}
+}
+
+// TestRecordOmitsFalseNoise: a record view leaves out a false flag that
+// JSON omits too (an unknown file's lookup said former_member: no), and
+// keeps one JSON always has (anchored: no says something).
+func TestRecordOmitsFalseNoise(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.English
+	s := humanText(t, &wire.Lookup{SHA256: strings.Repeat("ab", 32)})
+	if strings.Contains(s, "former_member") || !strings.Contains(s, "anchored:") {
+		t.Errorf("an unknown file's lookup:\n%s\nwant anchored: no and no former_member", s)
+	}
+	if s := humanText(t, &wire.Lookup{SHA256: strings.Repeat("ab", 32), Anchored: true, FormerMember: true}); !strings.Contains(s, "former_member:") {
+		t.Errorf("a former member's lookup:\n%s\nwant former_member: yes", s)
+	}
 }

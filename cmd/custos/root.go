@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -45,9 +46,7 @@ docs/cli.md is the reference, with the exit statuses.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("usage.flag", "err", cobraWords(err.Error()), "cmd", c.CommandPath())
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.PersistentFlags().BoolVar(&forceJSON, "json", false, "print JSON even on a terminal (piped output is JSON anyway)")
 	root.PersistentFlags().StringVar(&profileFlag, "profile", "", "use this saved profile (default: $CUSTOS_PROFILE, else the current one)")
 	root.RegisterFlagCompletionFunc("profile", completeProfiles)
@@ -71,6 +70,18 @@ docs/cli.md is the reference, with the exit statuses.`,
 		}
 	})
 	return root
+}
+
+// flagError is a usage error for a flag cobra or pflag could not parse, in
+// the CLI's language. A duration without its unit (--wait 5) says what a
+// duration looks like rather than Go's "time: missing unit in duration":
+// every duration flag is pflag's, so one check covers them all.
+func flagError(c *cobra.Command, err error) error {
+	var bad *pflag.InvalidValueError
+	if errors.As(err, &bad) && bad.GetFlag().Value.Type() == "duration" {
+		return usageError("usage.duration", "flag", "--"+bad.GetFlag().Name, "value", bad.GetValue(), "cmd", c.CommandPath())
+	}
+	return usageError("usage.flag", "err", cobraWords(err.Error()), "cmd", c.CommandPath())
 }
 
 // withSubs adds subcommands to a group.

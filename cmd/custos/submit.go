@@ -50,7 +50,7 @@ func submitCmd() *cobra.Command {
 			asJSON := jsonOutput()
 			enc := json.NewEncoder(os.Stdout)
 			enc.SetEscapeHTML(false)
-			var filed []*wire.EvidenceView
+			var filed []wire.EvidenceView
 			for _, f := range files {
 				res, err := submitFile(ctx, c, f, meta, showBar)
 				if u := unreachable(err); u != nil {
@@ -62,13 +62,13 @@ func submitCmd() *cobra.Command {
 					continue
 				}
 				if !asJSON {
-					filed = append(filed, res)
+					filed = append(filed, *res)
 				} else if err := enc.Encode(res); err != nil {
 					return err
 				}
 			}
 			if len(filed) > 0 {
-				if err := writeHuman(os.Stdout, filed); err != nil {
+				if err := writeHuman(os.Stdout, withMatterTitles(ctx, c, filed)); err != nil { // as list's table
 					return err
 				}
 			}
