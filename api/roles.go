@@ -112,7 +112,9 @@ type Issuer interface {
 // Register is what the copyright register's endpoints need
 // (copyright.Register).
 type Register interface {
-	FileCopyright(ctx context.Context, org, actor string, w copyright.Work, files []copyright.RegisterFile) (*copyright.Copyright, error)
+	// FileCopyrightWithin calls within in the registration's transaction
+	// (the Idempotency-Key answer is stored there).
+	FileCopyrightWithin(ctx context.Context, org, actor string, w copyright.Work, files []copyright.RegisterFile, within func(tx *bolt.Tx, c *copyright.Copyright) error) (*copyright.Copyright, error)
 	Copyright(ctx context.Context, id string) (*copyright.Copyright, error)
 	Copyrights(ctx context.Context, org, cursor string, limit int) (*copyright.CopyrightPage, error)
 	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]copyright.Match, bool, error)
