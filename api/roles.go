@@ -105,7 +105,9 @@ type Certificates interface {
 
 // Issuer issues the documents a notary office signs (certify.Office).
 type Issuer interface {
-	Notarial(ctx context.Context, req certify.Request) (*certificates.Certificate, error)
+	// NotarialWithin calls within in the transaction that stores the
+	// certificate (the Idempotency-Key answer is stored there).
+	NotarialWithin(ctx context.Context, req certify.Request, within func(tx *bolt.Tx, c *certificates.Certificate) error) (*certificates.Certificate, error)
 	Copyright(ctx context.Context, cr *copyright.Copyright, lang, actor string) error
 }
 
