@@ -11,6 +11,7 @@ import (
 	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
@@ -20,39 +21,71 @@ import (
 	"github.com/custos-project/custos/receipt"
 )
 
-// createCertificate handles POST /api/v1/certificates: the office
-// (certify.Office.Notarial) issues the certificate, durably, before the
-// answer, 201.
-func (s *Server) createCertificate(c echo.Context) error {
+// createCertificate reads POST /api/v1/certificates for the
+// Idempotency-Key layer: the office (certify.Office.NotarialWithin) issues
+// the certificate, durably, before the answer, 201. With a key, the
+// answer is built from the certificate as stored and kept in the
+// transaction that issues it, so no crash leaves the certificate without
+// its answer (the retry gets it instead of issuing a second certificate).
+// Its fingerprint is the JSON endpoints' (the body bytes); the request is
+// checked and its names resolved once it is to be acted on, so a replay
+// does not depend on what the node holds now (a matter's title, an
+// organization's name).
+func (s *Server) createCertificate(c echo.Context) (*request, error) {
+	b, err := readJSONObject(c)
+	if err != nil {
+		return nil, err
+	}
 	var in wire.CertificateInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
+	if err := decodeStrict(b, &in); err != nil {
+		return nil, err
 	}
-	if s.issuer == nil {
-		return errNoSigner()
-	}
-	if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
-		return &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", "zh, en")}}
-	}
-	p := principal(c)
-	matter, err := s.resolveMatter(c.Request().Context(), "matter", p.Org.ID, in.Matter, true)
-	if err != nil {
-		return err
-	}
-	req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: matter, Lang: in.Lang}
-	if a := in.Applicant; a != nil {
-		org, err := s.resolveOrg("applicant.org", a.Org)
-		if err != nil {
-			return err
-		}
-		req.Applicant = &certify.Applicant{Org: org, Person: (*certificates.Person)(a.Person)}
-	}
-	cert, err := s.issuer.Notarial(c.Request().Context(), req)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Location", "/api/v1/certificates/"+cert.ID)
-	return c.JSON(http.StatusCreated, s.certificateView(c.Request().Context(), s.orgNamer(), cert))
+	return &request{kind: "json", identify: func() ([]byte, error) { return b, nil },
+		create: func(keep keepFunc) (*answer, error) {
+			if s.issuer == nil {
+				return nil, errNoSigner()
+			}
+			if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
+				return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", "zh, en")}}
+			}
+			ctx, p := c.Request().Context(), principal(c)
+			matter, err := s.resolveMatter(ctx, "matter", p.Org.ID, in.Matter, true)
+			if err != nil {
+				return nil, err
+			}
+			req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: matter, Lang: in.Lang}
+			if a := in.Applicant; a != nil {
+				org, err := s.resolveOrg("applicant.org", a.Org)
+				if err != nil {
+					return nil, err
+				}
+				req.Applicant = &certify.Applicant{Org: org, Person: (*certificates.Person)(a.Person)}
+			}
+			// The names the view shows, read before the issue's
+			// transaction, which builds the answer.
+			orgName, title := s.orgNamer().name(req.Org), s.matterTitle(ctx, matter, req.Org)
+			var a *answer
+			cert, err := s.issuer.NotarialWithin(ctx, req, func(tx *bolt.Tx, cert *certificates.Certificate) error {
+				var err error
+				if a, err = certificateAnswer(cert, orgName, title); err != nil || keep == nil {
+					return err
+				}
+				return keep(tx, a)
+			})
+			if err != nil {
+				return nil, err
+			}
+			if a == nil { // an issuer that did not call within
+				return certificateAnswer(cert, orgName, title)
+			}
+			return a, nil
+		}}, nil
+}
+
+// certificateAnswer is the 201 answer naming cert, with the names of its
+// organization and matter.
+func certificateAnswer(cert *certificates.Certificate, orgName, matterTitle string) (*answer, error) {
+	return jsonAnswer(http.StatusCreated, namedCertificate(cert, orgName, matterTitle), "/api/v1/certificates/"+cert.ID)
 }
 
 // CertificateView is a certificate as the API shows it: with the issuing
@@ -66,13 +99,28 @@ type CertificateView struct {
 // certificateView names what cert refers to by ID, as far as this node
 // knows it (the matter as the issuing organization sees it).
 func (s *Server) certificateView(ctx context.Context, names *orgNames, cert *certificates.Certificate) CertificateView {
-	v := CertificateView{Certificate: *cert, OrgName: names.name(cert.Org)}
+	return namedCertificate(cert, names.name(cert.Org), s.matterTitle(ctx, cert.Matter, cert.Org))
+}
+
+// namedCertificate is cert with the names of its organization and matter.
+func namedCertificate(cert *certificates.Certificate, orgName, matterTitle string) CertificateView {
+	v := CertificateView{Certificate: *cert, OrgName: orgName}
 	if cert.Matter != "" {
-		if m, err := s.sharing.Matter(ctx, cert.Matter, cert.Org); err == nil {
-			v.MatterTitle = m.Title
-		}
+		v.MatterTitle = matterTitle
 	}
 	return v
+}
+
+// matterTitle is the title of matter id as org sees it, or "".
+func (s *Server) matterTitle(ctx context.Context, id, org string) string {
+	if id == "" {
+		return ""
+	}
+	m, err := s.sharing.Matter(ctx, id, org)
+	if err != nil {
+		return ""
+	}
+	return m.Title
 }
 
 // certifier lets through only keys of organizations that issue notarial

@@ -17,6 +17,7 @@ import (
 	prob "github.com/custos-project/custos/internal/problem"
 
 	"github.com/labstack/echo/v4"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
@@ -190,29 +191,66 @@ func (s *Server) createCopyright(c echo.Context) (_ *request, err error) {
 			_, err := reg.Copyright(ctx, e.Copyright)
 			return err
 		},
-		create:  func(keepFunc) (*answer, error) { return fileCopyright(c, reg, work, ups, metas, wait) },
+		create:  func(keep keepFunc) (*answer, error) { return s.fileCopyright(c, reg, work, ups, metas, wait, keep) },
 		discard: discard, // no-ops once filed
 	}, nil
 }
 
 // fileCopyright commits a registration read by createCopyright and
 // answers 201, with the registration pending until the chain numbers it
-// (waiting up to wait for the number).
-func fileCopyright(c echo.Context, reg Register, work copyright.Work, ups []*upload, metas []evidence.Meta, wait time.Duration) (*answer, error) {
+// (waiting up to wait for the number). With an Idempotency-Key (keep not
+// nil), the answer is built from the registration as it is committed and
+// stored in the same transaction, so no crash leaves the registration
+// without its answer; after a wait that ends with the number, the stored
+// answer is replaced by the numbered one in a transaction of its own, and
+// the answer sent is always the one stored (the pending one if that write
+// fails).
+func (s *Server) fileCopyright(c echo.Context, reg Register, work copyright.Work, ups []*upload, metas []evidence.Meta, wait time.Duration, keep keepFunc) (*answer, error) {
 	p := principal(c)
 	files := make([]copyright.RegisterFile, len(ups))
 	for i, u := range ups {
 		files[i] = copyright.RegisterFile{Upload: u.up, Meta: metas[i], PHash: u.phash}
 	}
-	cr, err := reg.FileCopyright(c.Request().Context(), p.Org.ID, p.Actor(), work, files)
+	var a *answer
+	cr, err := reg.FileCopyrightWithin(c.Request().Context(), p.Org.ID, p.Actor(), work, files, func(tx *bolt.Tx, cr *copyright.Copyright) error {
+		var err error
+		if a, err = copyrightAnswer(cr); err != nil || keep == nil {
+			return err
+		}
+		return keep(tx, a)
+	})
 	if err != nil {
 		return nil, copyrightErr(err)
 	}
-	if wait > 0 { // durable already: a failure here only stops the wait
-		if got, err := awaitNumber(c.Request().Context(), reg, cr, wait); err == nil {
-			cr = got
+	if a == nil { // a register that did not call within
+		if a, err = copyrightAnswer(cr); err != nil {
+			return nil, err
 		}
 	}
+	if wait <= 0 || cr.Status != copyright.CopyrightPending {
+		return a, nil
+	}
+	// Durable already: a failure from here on only stops the wait.
+	got, err := awaitNumber(c.Request().Context(), reg, cr, wait)
+	if err != nil || got.Status == copyright.CopyrightPending {
+		return a, nil
+	}
+	b, err := copyrightAnswer(got)
+	if err != nil {
+		return a, nil
+	}
+	if keep == nil {
+		return b, nil
+	}
+	if err := s.idem.db.Update(func(tx *bolt.Tx) error { return keep(tx, b) }); err != nil {
+		s.log.Error("storing the numbered answer to an Idempotency-Key registration; the pending one stays", "copyright", cr.ID, "err", err)
+		return a, nil
+	}
+	return b, nil
+}
+
+// copyrightAnswer is the 201 answer naming cr.
+func copyrightAnswer(cr *copyright.Copyright) (*answer, error) {
 	a, err := jsonAnswer(http.StatusCreated, cr, "/api/v1/copyrights/"+cr.ID)
 	if err != nil {
 		return nil, err

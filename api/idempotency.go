@@ -55,14 +55,15 @@ import (
 // Crash consistency. An upload's answer is stored in the transaction that
 // commits its record (keepFunc, through Upload.WithinCommit): the
 // record and its answer are durable together or not at all, and the
-// handler sends the stored bytes; a matter's and an organization's
-// answers are stored the same way, in the transaction that creates them.
-// A registration's answer, and a JSON endpoint's (forJSON: shares,
-// certificates), follows its commit, in a second transaction of the same
-// bbolt file, so it can never name what does not exist (a replay checks
-// that it is there); a crash between the two leaves the act without its
-// answer, and the retry acts again (a second registration of the same
-// files, a second certificate; a share is found as it is).
+// handler sends the stored bytes; a matter's, an organization's, a
+// copyright registration's and a notarial certificate's answers are
+// stored the same way, in the transaction that creates them (a
+// registration's as committed, pending the chain's number; a ?wait= that
+// ends with the number replaces it in a transaction of its own, and the
+// handler sends whichever is stored). A share's answer (forJSON) follows
+// its commit, in a second transaction of the same bbolt file, so it can
+// never name what does not exist; a crash between the two leaves the
+// share without its answer, and the retry finds the share as it is.
 //
 // Requests in flight are tracked in memory: one process owns the database
 // (bbolt's file lock), and after a crash nothing is in flight.

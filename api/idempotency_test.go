@@ -866,3 +866,108 @@ func TestIdempotentOrgAnswerCommittedWithOrg(t *testing.T) {
 		t.Errorf("answer %d %q, replay %q; want the same bytes", first.Code, first.Body, again.Body)
 	}
 }
+
+// TestIdempotentRegistrationAnswerCommittedWithRegistration: a copyright
+// registration's answer is stored in the transaction that files it, so a
+// crash just after that commit (before a second transaction could store
+// the answer) leaves the registration with its answer, and the retry with
+// the same key gets it instead of registering the work a second time.
+func TestIdempotentRegistrationAnswerCommittedWithRegistration(t *testing.T) {
+	w := newUploadWorld(t)
+	const work = `{"title":"Lake at dawn","type":"text","authors":["Li Ming"],"owner":"Li Ming","created":"2025-06-01"}`
+	register := func(key string, files ...string) *httptest.ResponseRecorder {
+		body, ct := registrationForm(t, work, files...)
+		return w.post(t, "/api/v1/copyrights", body, ct, "Idempotency-Key", key)
+	}
+	count := func() []*copyright.Copyright {
+		page, err := w.crs.Copyrights(context.Background(), w.org, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Items
+	}
+	w.idem.beforeSave = func() { panic("simulated crash after the act's commit") }
+	func() {
+		defer func() { recover() }()
+		register("c1", "First chapter.\n")
+	}()
+	w.idem.beforeSave = nil
+	crs := count()
+	if len(crs) != 1 {
+		t.Fatalf("registrations after the crash = %d, want the one committed", len(crs))
+	}
+	r := register("c1", "First chapter.\n")
+	if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" ||
+		r.Header().Get("Location") != "/api/v1/copyrights/"+crs[0].ID || !strings.Contains(r.Body.String(), crs[0].ID) {
+		t.Errorf("retry after the crash = %d %v %s; want the stored 201 for %s", r.Code, r.Header(), r.Body, crs[0].ID)
+	}
+	if n := len(count()); n != 1 {
+		t.Errorf("%d registrations after the retry, want 1", n)
+	}
+	if n := w.records(t); n != 1 {
+		t.Errorf("%d evidence items after the retry, want 1", n)
+	}
+	// Without the crash, the answer sent is the one stored, byte for byte.
+	first, again := register("c2", "Second chapter.\n"), register("c2", "Second chapter.\n")
+	if first.Code != http.StatusCreated || !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) || again.Header().Get(wire.ReplayedHeader) != "true" ||
+		first.Header().Get("Location") != again.Header().Get("Location") || first.Header().Get("Content-Type") != again.Header().Get("Content-Type") {
+		t.Errorf("answer %d %v %q, replay %v %q; want the same", first.Code, first.Header(), first.Body, again.Header(), again.Body)
+	}
+}
+
+// TestIdempotentRegistrationWait: with the chain numbering registrations,
+// the answer stored with the registration is the pending one; a ?wait=
+// that ends with the number replaces it with the numbered one, and the
+// replay is always the answer sent, byte for byte.
+func TestIdempotentRegistrationWait(t *testing.T) {
+	var crs *copyright.Register
+	var number atomic.Bool
+	w := newUploadWorldWith(t, func(_ *evidence.Config, c *copyright.Config) {
+		c.ChainNumbers = func() bool { return true }
+		c.Queued = func() {
+			if !number.Load() {
+				return
+			}
+			go func() { // the chain, numbering what was filed
+				todo, err := crs.Unregistered(context.Background(), 10)
+				for i, u := range todo {
+					if err == nil {
+						_, err = crs.Numbered(context.Background(), u.ID, fmt.Sprintf("CUS-(2026)-作登字-M1-%06d", i+1), 5)
+					}
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	})
+	crs = w.crs
+	const work = `{"title":"Lake at dawn","type":"text","authors":["Li Ming"],"owner":"Li Ming","created":"2025-06-01"}`
+	register := func(path, key, file string) (*httptest.ResponseRecorder, copyright.Copyright) {
+		body, ct := registrationForm(t, work, file)
+		r := w.post(t, path, body, ct, "Idempotency-Key", key)
+		var cr copyright.Copyright
+		if r.Code != http.StatusCreated || json.Unmarshal(r.Body.Bytes(), &cr) != nil {
+			t.Fatalf("registration = %d %s, want 201", r.Code, r.Body)
+		}
+		return r, cr
+	}
+	for _, tc := range []struct {
+		key, path string
+		number    bool
+		status    string
+	}{
+		{"w1", "/api/v1/copyrights", false, copyright.CopyrightPending},
+		{"w2", "/api/v1/copyrights?wait=20s", true, copyright.CopyrightRegistered},
+	} {
+		number.Store(tc.number)
+		first, cr := register(tc.path, tc.key, "Chapter "+tc.key+".\n")
+		if cr.Status != tc.status {
+			t.Errorf("%s: status %q, want %q", tc.key, cr.Status, tc.status)
+		}
+		again, _ := register(tc.path, tc.key, "Chapter "+tc.key+".\n")
+		if !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) || again.Header().Get(wire.ReplayedHeader) != "true" {
+			t.Errorf("%s: answer %q, replay %q; want the same bytes", tc.key, first.Body, again.Body)
+		}
+	}
+}

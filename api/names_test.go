@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
@@ -74,8 +76,8 @@ func newNamesWorld(t *testing.T) *namesWorld {
 	return nw
 }
 
-// Notarial records what it is asked (Issuer): the resolved request.
-func (nw *namesWorld) Notarial(_ context.Context, req certify.Request) (*certificates.Certificate, error) {
+// NotarialWithin records what it is asked (Issuer): the resolved request.
+func (nw *namesWorld) NotarialWithin(_ context.Context, req certify.Request, _ func(*bolt.Tx, *certificates.Certificate) error) (*certificates.Certificate, error) {
 	nw.issued = append(nw.issued, req)
 	return &certificates.Certificate{ID: "c", Org: req.Org, Matter: req.Matter, Evidence: req.Evidence}, nil
 }

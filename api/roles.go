@@ -105,14 +105,18 @@ type Certificates interface {
 
 // Issuer issues the documents a notary office signs (certify.Office).
 type Issuer interface {
-	Notarial(ctx context.Context, req certify.Request) (*certificates.Certificate, error)
+	// NotarialWithin calls within in the transaction that stores the
+	// certificate (the Idempotency-Key answer is stored there).
+	NotarialWithin(ctx context.Context, req certify.Request, within func(tx *bolt.Tx, c *certificates.Certificate) error) (*certificates.Certificate, error)
 	Copyright(ctx context.Context, cr *copyright.Copyright, lang, actor string) error
 }
 
 // Register is what the copyright register's endpoints need
 // (copyright.Register).
 type Register interface {
-	FileCopyright(ctx context.Context, org, actor string, w copyright.Work, files []copyright.RegisterFile) (*copyright.Copyright, error)
+	// FileCopyrightWithin calls within in the registration's transaction
+	// (the Idempotency-Key answer is stored there).
+	FileCopyrightWithin(ctx context.Context, org, actor string, w copyright.Work, files []copyright.RegisterFile, within func(tx *bolt.Tx, c *copyright.Copyright) error) (*copyright.Copyright, error)
 	Copyright(ctx context.Context, id string) (*copyright.Copyright, error)
 	Copyrights(ctx context.Context, org, cursor string, limit int) (*copyright.CopyrightPage, error)
 	SearchCopyrights(ctx context.Context, sha256Hex string, ph *imagehash.Hash) ([]copyright.Match, bool, error)

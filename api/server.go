@@ -214,7 +214,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.GET("/api/v1/shares", s.listShares, auth, read)
 	e.DELETE("/api/v1/shares/:id", s.revokeShare, auth, share)
 	// GET /api/v1/certificates/:id also serves {id}.pdf (see getCertificate).
-	e.POST("/api/v1/certificates", s.createCertificate, auth, need(access.PermCertify), certifier, once)
+	e.POST("/api/v1/certificates", s.idem.wrap(s.createCertificate), auth, need(access.PermCertify), certifier)
 	e.GET("/api/v1/certificates", s.listCertificates, auth, read)
 	e.GET("/api/v1/certificates/:id", s.getCertificate, auth, read)
 	e.GET("/api/v1/certificates/:id/evidence-records", s.getCertificateRecords, auth, read)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/custos-project/custos/internal/problem"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
@@ -49,7 +51,7 @@ type Matters interface {
 // certificate records (certificates.Register).
 type Certificates interface {
 	ReserveCertificate(ctx context.Context, year int, prefix string) (*certificates.Certificate, error)
-	IssueCertificate(ctx context.Context, c *certificates.Certificate, pdf []byte, receipts [][]byte) error
+	IssueCertificateWithin(ctx context.Context, c *certificates.Certificate, pdf []byte, receipts [][]byte, within func(tx *bolt.Tx, c *certificates.Certificate) error) error
 }
 
 // Register is what issuing a registration's certificate needs of the

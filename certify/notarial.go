@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
@@ -40,6 +42,15 @@ type Applicant struct {
 // the certificate, its PDF and a "certified" custody event on every item
 // in one transaction.
 func (o *Office) Notarial(ctx context.Context, req Request) (*certificates.Certificate, error) {
+	return o.NotarialWithin(ctx, req, nil)
+}
+
+// NotarialWithin issues a certificate as Notarial does and, if within is
+// not nil, calls it in the transaction that stores the certificate, with
+// the certificate as stored (certificates.Register.IssueCertificateWithin):
+// an error from within undoes the issue (the number reserved stays a gap,
+// as after any failure). The API stores the Idempotency-Key answer there.
+func (o *Office) NotarialWithin(ctx context.Context, req Request, within func(tx *bolt.Tx, c *certificates.Certificate) error) (*certificates.Certificate, error) {
 	if o.docs == nil {
 		return nil, ErrNoSigner
 	}
@@ -78,7 +89,7 @@ func (o *Office) Notarial(ctx context.Context, req Request) (*certificates.Certi
 	if err != nil {
 		return nil, err
 	}
-	if err := o.certs.IssueCertificate(ctx, cert, pdf, receipts); err != nil {
+	if err := o.certs.IssueCertificateWithin(ctx, cert, pdf, receipts, within); err != nil {
 		return nil, err
 	}
 	return cert, nil

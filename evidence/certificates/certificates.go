@@ -175,6 +175,16 @@ func (s *Register) ReserveCertificate(ctx context.Context, year int, prefix stri
 // runs (a share revoked while the PDF was being signed is
 // evidence.ErrNotFound).
 func (s *Register) IssueCertificate(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte) error {
+	return s.IssueCertificateWithin(ctx, c, pdf, receipts, nil)
+}
+
+// IssueCertificateWithin issues a certificate as IssueCertificate does and,
+// if within is not nil, calls it in the same transaction once the
+// certificate and its events are written, with the certificate as it is
+// stored: an error from within undoes all of it. Like every function of
+// the group commit it may run more than once. The API stores the
+// Idempotency-Key answer there.
+func (s *Register) IssueCertificateWithin(ctx context.Context, c *Certificate, pdf []byte, receipts [][]byte, within func(tx *bolt.Tx, c *Certificate) error) error {
 	switch {
 	case len(c.Evidence) == 0 || len(c.Evidence) > MaxCertificateItems:
 		return fmt.Errorf("%w: %d items", ErrBadCertificate, len(c.Evidence))
@@ -203,7 +213,10 @@ func (s *Register) IssueCertificate(ctx context.Context, c *Certificate, pdf []b
 		if err := putCertificate(tx, c, pdf, receipts); err != nil {
 			return err
 		}
-		return s.ev.AppendEach(tx, seqs, c.Actor, custody.EventCertified, "certificate:"+c.ID)
+		if err := s.ev.AppendEach(tx, seqs, c.Actor, custody.EventCertified, "certificate:"+c.ID); err != nil || within == nil {
+			return err
+		}
+		return within(tx, c)
 	})
 	if err == nil {
 		s.pdfWake()

@@ -396,3 +396,44 @@ func TestLegacyNumberKept(t *testing.T) {
 		t.Errorf("next number = %v, %v; want （2026）浙杭证字第2号", next, err)
 	}
 }
+
+// IssueCertificateWithin runs within in the issue's transaction, with the
+// certificate as stored; an error from within undoes the issue: no
+// certificate, no certified event.
+func TestIssueCertificateWithin(t *testing.T) {
+	ctx := context.Background()
+	s := newWorld(t, evidence.Config{})
+	a := uploadAs(t, s, certFirm+":k", "exhibit a")
+	shareWithNotary(t, s, a)
+	before, _ := s.Custody(ctx, a.ID)
+	errWithin := errors.New("the caller's write failed")
+	for _, fail := range []bool{true, false} {
+		c, err := s.ReserveCertificate(ctx, 2026, "浙杭")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Org, c.Actor, c.Evidence = certNotary, certNotary+":key", []string{a.ID}
+		c.Applicant = &Applicant{Kind: ApplicantOrg, Org: certFirm, Name: "Zhong Lun Law Firm"}
+		called := false
+		err = s.IssueCertificateWithin(ctx, c, []byte("%PDF-1.7 "+c.ID), [][]byte{{1}}, func(tx *bolt.Tx, got *Certificate) error {
+			called = true
+			if got.ID != c.ID || got.Status != CertificateValid || got.PDFSHA256 == "" || len(got.Readers) == 0 {
+				t.Errorf("within sees %+v, want the certificate as stored", got)
+			}
+			if fail {
+				return errWithin
+			}
+			return nil
+		})
+		_, getErr := s.Certificate(ctx, c.ID, certNotary)
+		after, _ := s.Custody(ctx, a.ID)
+		switch {
+		case !called:
+			t.Errorf("fail=%v: within not called", fail)
+		case fail && (!errors.Is(err, errWithin) || !errors.Is(getErr, evidence.ErrNotFound) || len(after) != len(before)):
+			t.Errorf("within failing: %v, certificate %v, %d events appended; want the issue undone", err, getErr, len(after)-len(before))
+		case !fail && (err != nil || getErr != nil || len(after) != len(before)+1):
+			t.Errorf("within succeeding: %v, certificate %v, %d events appended; want the certificate and one event", err, getErr, len(after)-len(before))
+		}
+	}
+}

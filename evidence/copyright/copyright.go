@@ -266,6 +266,16 @@ type RegisterFile struct {
 // Abort of each upload discards its staged bytes, and after a crash
 // Recover does (staged blobs that no record names).
 func (s *Register) FileCopyright(ctx context.Context, org, actor string, w Work, files []RegisterFile) (*Copyright, error) {
+	return s.FileCopyrightWithin(ctx, org, actor, w, files, nil)
+}
+
+// FileCopyrightWithin files a registration as FileCopyright does and, if
+// within is not nil, calls it in the same transaction once the
+// registration is written, with the registration as it is committed
+// (numbered, or pending the chain's number): an error from within undoes
+// all of it. Like every function of the group commit it may run more than
+// once. The API stores the Idempotency-Key answer there.
+func (s *Register) FileCopyrightWithin(ctx context.Context, org, actor string, w Work, files []RegisterFile, within func(tx *bolt.Tx, c *Copyright) error) (*Copyright, error) {
 	c, err := s.newCopyright(org, actor, w, len(files))
 	if err != nil {
 		return nil, err
@@ -285,7 +295,10 @@ func (s *Register) FileCopyright(ctx context.Context, org, actor string, w Work,
 				return err
 			}
 		}
-		return s.putRegistration(tx, c, org, actor, items)
+		if err := s.putRegistration(tx, c, org, actor, items); err != nil || within == nil {
+			return err
+		}
+		return within(tx, c)
 	})
 	if err != nil {
 		return nil, err

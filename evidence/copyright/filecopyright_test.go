@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
 	"github.com/custos-project/custos/evidence/integrity"
@@ -53,18 +55,27 @@ func readUploads(t *testing.T, s *world, owner string, bodies ...string) ([]*evi
 // TestFileCopyrightAtomic: the files of a registration are filed in the
 // registration's own transaction, so a failure after some files are ready
 // (a TSA outage on the second file, or a registration refused in the
-// transaction) leaves no file filed outside a registration, and the
-// aborted uploads leave no staged bytes.
+// transaction, or a failure of what the caller runs in it) leaves no file
+// filed outside a registration, and the aborted uploads leave no staged
+// bytes.
 func TestFileCopyrightAtomic(t *testing.T) {
 	ctx := context.Background()
+	errWithin := errors.New("the caller's write failed")
 	for _, tc := range []struct {
-		name string
-		tsa  evidence.Stamper
-		org  string // the registering organization; the files are orgA's
-		want error
+		name   string
+		tsa    evidence.Stamper
+		org    string // the registering organization; the files are orgA's
+		within func(*bolt.Tx, *Copyright) error
+		want   error
 	}{
-		{"TSA fails on the second file", &failingNth{n: 2}, orgA, evidence.ErrUnavailable},
-		{"registration refused in the transaction", evidencetest.TSA{}, orgB, ErrBadRegistration},
+		{"TSA fails on the second file", &failingNth{n: 2}, orgA, nil, evidence.ErrUnavailable},
+		{"registration refused in the transaction", evidencetest.TSA{}, orgB, nil, ErrBadRegistration},
+		{"within fails", evidencetest.TSA{}, orgA, func(_ *bolt.Tx, c *Copyright) error {
+			if len(c.Items) != 2 || c.Number == "" {
+				t.Errorf("within sees %+v, want the registration as committed", c)
+			}
+			return errWithin
+		}, errWithin},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			blobs := newFolder(t)
@@ -74,8 +85,8 @@ func TestFileCopyrightAtomic(t *testing.T) {
 			if len(ids) != 2 {
 				t.Fatalf("staged before FileCopyright: %v, want the 2 uploads", ids)
 			}
-			if _, err := s.FileCopyright(ctx, tc.org, orgA+":key", testWork(), files); !errors.Is(err, tc.want) {
-				t.Fatalf("FileCopyright = %v, want %v", err, tc.want)
+			if _, err := s.FileCopyrightWithin(ctx, tc.org, orgA+":key", testWork(), files, tc.within); !errors.Is(err, tc.want) {
+				t.Fatalf("FileCopyrightWithin = %v, want %v", err, tc.want)
 			}
 			for _, id := range ids {
 				if _, err := s.Get(ctx, id); !errors.Is(err, evidence.ErrNotFound) {
