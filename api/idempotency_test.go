@@ -22,6 +22,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
@@ -969,5 +970,53 @@ func TestIdempotentRegistrationWait(t *testing.T) {
 		if !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) || again.Header().Get(wire.ReplayedHeader) != "true" {
 			t.Errorf("%s: answer %q, replay %q; want the same bytes", tc.key, first.Body, again.Body)
 		}
+	}
+}
+
+// TestIdempotentOrgReplayAfterDirectory: in a consortium the new
+// organization enters the directory within a block, under its name; a
+// retry with the same Idempotency-Key must still get the stored 201, not
+// 409 name-taken for the name the first request took (the name checks run
+// only when the request is acted on, as before the answer moved into the
+// organization's transaction).
+func TestIdempotentOrgReplayAfterDirectory(t *testing.T) {
+	w := newUploadWorld(t)
+	dir := &fakeDirectory{entries: map[string]anchor.DirEntry{}}
+	w.s.directory = dir
+	op, err := w.orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := w.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(body, key string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/orgs", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		return rec
+	}
+	body := `{"kind":"court","name":"Hangzhou Court"}`
+	first := post(body, "d1")
+	if first.Code != http.StatusCreated {
+		t.Fatalf("create = %d %s", first.Code, first.Body)
+	}
+	var o wire.Org
+	if err := json.Unmarshal(first.Body.Bytes(), &o); err != nil {
+		t.Fatal(err)
+	}
+	// The block registering it: the directory now lists the name.
+	dir.entries[o.ID] = anchor.DirEntry{ID: o.ID, Name: "Hangzhou Court", Kind: "court", Member: "m1"}
+	again := post(body, "d1")
+	if again.Code != http.StatusCreated || again.Header().Get(wire.ReplayedHeader) != "true" || !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) {
+		t.Errorf("retry once the directory lists the organization = %d %s; want the stored 201 replayed", again.Code, again.Body)
+	}
+	// A new request for the name is still refused.
+	if other := post(body, "d2"); other.Code != http.StatusConflict {
+		t.Errorf("another request for the taken name = %d %s, want 409", other.Code, other.Body)
 	}
 }

@@ -74,13 +74,16 @@ func (s *Server) createOrg(c echo.Context) (*request, error) {
 	if err := decodeStrict(b, &in); err != nil {
 		return nil, err
 	}
-	if in.Kind != access.KindOperator {
-		if err := s.checkNameFree(in.Name, ""); err != nil {
-			return nil, err
-		}
-	}
 	return &request{kind: "json", identify: func() ([]byte, error) { return b, nil },
 		create: func(keep keepFunc) (*answer, error) {
+			// The name is checked only when the request is acted on: a
+			// retry whose answer is stored is replayed even once the
+			// directory lists the name it took.
+			if in.Kind != access.KindOperator {
+				if err := s.checkNameFree(in.Name, ""); err != nil {
+					return nil, err
+				}
+			}
 			var a *answer
 			_, err := s.orgs.CreateOrgWithin(in.Kind, in.Name, access.Settings{UnlistedByDefault: in.UnlistedByDefault}, func(tx *bolt.Tx, o *access.Org) error {
 				if err := s.auditTx(c, tx, o.ID, custody.AuditOrgCreated, "kind:"+o.Kind); err != nil {
