@@ -628,4 +628,8 @@ var messages = map[string]words{
 	"val.expired":    {"expired", "已过期"},
 	"fail.fsck-no-pki": {"no PKI in {dir}: fsck reads the node's certificates where custos serve does; give the node's configuration file as serve had it (--config FILE, a consortium member's custos.toml), or the --data folder of a node started without one",
 		"{dir} 中没有 PKI：fsck 从 custos serve 读取证书的位置读取节点证书；请按 serve 启动时的方式给出节点的配置文件（--config FILE，联盟成员即其 custos.toml），未用配置文件启动的节点则给出其 --data 文件夹"},
+	"usage.pki-seal-key-unset": {"{config} names no webhook seal key: set pkcs11.webhook_seal_key (a label) and the token's module, token_label and pin_env or pin_file",
+		"{config} 未指定 webhook 密封密钥：请设置 pkcs11.webhook_seal_key（标签）以及令牌的 module、token_label 和 pin_env 或 pin_file"},
+	"notice.seal-key-restart": {"restart custos serve: it re-seals the webhook secrets under the token's key; {file} may then be removed, and the node no longer starts without the token",
+		"请重启 custos serve：它会以令牌中的密钥重新密封 webhook 密钥；之后可删除 {file}，且节点没有该令牌将无法启动"},
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/cipher"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -192,5 +193,37 @@ func TestOpenDataDBTokenSealKey(t *testing.T) {
 	}
 	if _, err := os.Stat(keyPath); err == nil {
 		t.Fatal("a file seal key was made while the secrets are sealed under the token's")
+	}
+}
+
+// TestPKISealKey: `custos pki seal-key` makes the AES key that
+// pkcs11.webhook_seal_key names in the token, keeps it when run again,
+// and asks for the setting when the config names none.
+func TestPKISealKey(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tmp := t.TempDir()
+	pinFile := writeFile(t, tmp, "pin", []byte(sh.PIN+"\n"))
+	if err := os.Chmod(pinFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	table := fmt.Sprintf("[pkcs11]\nmodule = %q\ntoken_label = %q\npin_file = %q\n", sh.Module, sh.Label, pinFile)
+	unset := writeFile(t, tmp, "unset.toml", []byte(table+"tsa_key = \"custos-tsa\"\n"))
+	if _, out, err := custosOutErr(t, nil, "pki", "seal-key", "--config", unset); err == nil || !strings.Contains(out, "webhook_seal_key") {
+		t.Fatalf("custos pki seal-key without webhook_seal_key = %v\n%s\nwant a refusal naming it", err, out)
+	}
+	config := writeFile(t, tmp, "custos.toml", []byte(table+"webhook_seal_key = \"custos-webhook-seal\"\n"))
+	for run, want := range []string{"made a new key in the PKCS#11 token", "reused the key in the PKCS#11 token"} {
+		if _, out, err := custosOutErr(t, nil, "pki", "seal-key", "--config", config); err != nil || !strings.Contains(out, want) {
+			t.Fatalf("custos pki seal-key, run %d = %v\n%s\nwant %q", run+1, err, out, want)
+		}
+	}
+	cfg, err := loadConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := &keyStore{cfg: cfg}
+	defer keys.close()
+	if aead, err := keys.webhookSealer(); err != nil || aead == nil {
+		t.Fatalf("webhookSealer after custos pki seal-key = %v, %v", aead, err)
 	}
 }
