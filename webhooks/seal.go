@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -404,6 +405,26 @@ var (
 	checkAD   = []byte("check")
 	checkText = "custos webhook seal key"
 )
+
+// sealerAnswers reports whether the sealer opens the check value: a
+// secret that does not open while it does was altered (ReasonSecret); if
+// it does not either, the seal key is unreachable (a PKCS#11 token gone;
+// tokens report a failed tag and a failed device alike, SoftHSM2 both as
+// CKR_GENERAL_ERROR), and the delivery is retried (ReasonSealKey).
+func (s *Service) sealerAnswers() bool {
+	var check []byte
+	s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bSeal); b != nil {
+			check = bytes.Clone(b.Get(keyCheck))
+		}
+		return nil
+	})
+	if check == nil {
+		return true
+	}
+	_, err := open(s.cfg.Sealer, check, checkAD)
+	return err == nil
+}
 
 // hookAD is the additional data of webhook id's sealed secret (org IDs
 // never hold "/", Create refuses them).

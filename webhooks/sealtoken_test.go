@@ -97,3 +97,49 @@ func TestTokenSealKey(t *testing.T) {
 		t.Fatalf("ReadSealKey of a missing file = %v, %v; want nil, nil", aead, err)
 	}
 }
+
+// TestTokenUnavailableRetries: while the token does not answer (here,
+// closed), a delivery is not failed as if its secret were tampered with
+// (ReasonSecret, final): the attempt is recorded as ReasonSealKey and the
+// delivery stays pending, to be retried.
+func TestTokenUnavailableRetries(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tok, err := hsm.Open(hsm.Config{Module: sh.Module, TokenLabel: sh.Label, PIN: sh.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := hsm.KeyRef{Label: "webhook-seal"}
+	if err := tok.GenerateAES(ref); err != nil {
+		t.Fatal(err)
+	}
+	inToken, err := tok.Sealer(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newService(t, Config{DB: openDB(t, filepath.Join(t.TempDir(), "w.db")), Sealer: TokenSealer(inToken), Backoff: time.Hour})
+	rcv := newReceiver(t, 200)
+	h, _ := create(t, s, orgA, rcv.URL, EventTimestamped)
+	tok.Close() // the token goes away
+	run(t, s)
+	s.Publish(orgA, EventTimestamped, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ds, err := s.Deliveries(orgA, h.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) > 0 && len(ds[0].Attempts) > 0 {
+			if d := ds[0]; d.State != StatePending || d.Attempts[0].Reason != ReasonSealKey {
+				t.Fatalf("delivery with the token gone: state %s, reason %q; want pending, %q", d.State, d.Attempts[0].Reason, ReasonSealKey)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no attempt recorded: %+v", ds)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(rcv.requests()); n != 0 {
+		t.Fatalf("%d requests without a secret", n)
+	}
+}
