@@ -69,7 +69,7 @@ var (
 	// in the PKCS#11 token, and the node was given the file key instead.
 	ErrSealedByToken = errors.New("webhooks: custos.db holds webhook secrets sealed under the seal key in the PKCS#11 token, " +
 		"and the node is not configured with it: set pkcs11.webhook_seal_key (or webhook_seal_key_id) and the token's table " +
-		"in custos.toml (docs/operations.md, Certificates from an outside CA, keys in a token)")
+		"in custos.toml (docs/operations.md, Webhook secrets sealed in the token)")
 )
 
 // SealKeyMissingError is LoadSealKey's refusal to make a new seal key

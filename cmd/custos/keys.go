@@ -145,7 +145,7 @@ func (k *keyStore) webhookSealer() (cipher.AEAD, error) {
 	aead, err := k.token.Sealer(ref)
 	if errors.Is(err, hsm.ErrNoKey) {
 		return nil, fmt.Errorf("webhook seal key: [pkcs11] webhook_seal_key names an AES key (%s) that the token does not hold; "+
-			"the node does not start without it: make it in the token (docs/operations.md, Certificates from an outside CA, keys in a token), "+
+			"the node does not start without it: make it in the token (custos pki seal-key; docs/operations.md, Webhook secrets sealed in the token), "+
 			"or fix the label or ID: %w", ref, err)
 	}
 	if err != nil {
