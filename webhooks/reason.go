@@ -29,10 +29,14 @@ const (
 	// sealed secret did not open (tampered with in the node's database);
 	// it is failed at once. The organization re-creates the webhook.
 	ReasonSecret = "secret unreadable"
+	// ReasonSealKey: the delivery was not attempted, the node's seal key
+	// did not answer (its PKCS#11 token unreachable: it opens not even the
+	// check value); it is retried like an attempt without an answer.
+	ReasonSealKey = "seal key unavailable"
 )
 
 // Reasons lists the reasons of an attempt without an answer.
-var Reasons = []string{ReasonNotAllowed, ReasonTimeout, ReasonRefused, ReasonReset, ReasonDNS, ReasonTLS, ReasonNetwork, ReasonBacklog, ReasonSecret}
+var Reasons = []string{ReasonNotAllowed, ReasonTimeout, ReasonRefused, ReasonReset, ReasonDNS, ReasonTLS, ReasonNetwork, ReasonBacklog, ReasonSecret, ReasonSealKey}
 
 // reason maps the error of an attempt without an answer to its Reason.
 func reason(err error) string {

@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -22,7 +23,9 @@ import (
 // A sealed secret is version(1) ‖ nonce(12) ‖ AES-256-GCM ciphertext and
 // tag, with additional data version ‖ "webhook" ‖ 0x00 ‖ org ‖ "/" ‖ id,
 // so that a sealed value moved to another webhook does not open. The
-// version byte lets the format change record by record.
+// version byte lets the format change record by record: version 2 is the
+// same format with the key in a PKCS#11 token (TokenSealer), so that a
+// node told of no token, or given a file key, says which key it needs.
 
 // SealKeyFile is the name of the seal key's file in the node's PKI folder:
 // 32 random bytes, mode 0600, made at the first start (LoadSealKey).
@@ -31,8 +34,28 @@ const SealKeyFile = "webhook-seal.key"
 // SealKeySize is the size of a seal key: AES-256.
 const SealKeySize = 32
 
-// sealV1 is the version byte of AES-256-GCM with a 12-byte random nonce.
-const sealV1 = 1
+// sealV1 is the version byte of AES-256-GCM with a 12-byte random nonce;
+// sealV2 is the same with the key in a PKCS#11 token (TokenSealer), the
+// nonce still ours (the token is given it, it does not make its own).
+const (
+	sealV1 = 1
+	sealV2 = 2
+)
+
+// TokenSealer marks aead, an AES-256-GCM of 12-byte nonces computed in a
+// PKCS#11 token (hsm.Token.Sealer), as the token's: what it seals carries
+// version 2, and a panic of its Seal (crypto11's on a token failure) is
+// an error of the call that sealed.
+func TokenSealer(aead cipher.AEAD) cipher.AEAD { return tokenSealer{aead} }
+
+type tokenSealer struct{ cipher.AEAD }
+
+func sealVersion(aead cipher.AEAD) byte {
+	if _, ok := aead.(tokenSealer); ok {
+		return sealV2
+	}
+	return sealV1
+}
 
 var (
 	// ErrSealKeyWrong: the seal key given does not open what the store
@@ -42,6 +65,11 @@ var (
 	// ErrUnseal: a webhook's sealed secret does not open (tampered with,
 	// or moved from another webhook); its deliveries fail (ReasonSecret).
 	ErrUnseal = errors.New("webhooks: a webhook's sealed secret does not open")
+	// ErrSealedByToken: the webhook secrets are sealed under the seal key
+	// in the PKCS#11 token, and the node was given the file key instead.
+	ErrSealedByToken = errors.New("webhooks: custos.db holds webhook secrets sealed under the seal key in the PKCS#11 token, " +
+		"and the node is not configured with it: set pkcs11.webhook_seal_key (or webhook_seal_key_id) and the token's table " +
+		"in custos.toml (docs/operations.md, Webhook secrets sealed in the token)")
 )
 
 // SealKeyMissingError is LoadSealKey's refusal to make a new seal key
@@ -85,17 +113,37 @@ func LoadSealKey(db *bolt.DB, path string) (cipher.AEAD, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("webhooks: reading the seal key: %w", err)
 	}
-	sealed, err := HasSealed(db)
+	versions, err := sealedVersions(db)
 	if err != nil {
 		return nil, err
 	}
-	if sealed {
+	if versions[sealV2] && !versions[sealV1] {
+		return nil, ErrSealedByToken
+	}
+	if len(versions) > 0 {
 		return nil, &SealKeyMissingError{Path: path}
 	}
 	key = make([]byte, SealKeySize)
 	rand.Read(key) // never fails (crypto/rand, Go 1.24+)
 	if err := writeKey(path, key); err != nil {
 		return nil, fmt.Errorf("webhooks: making the seal key: %w", err)
+	}
+	return NewSealer(key)
+}
+
+// ReadSealKey reads the seal key at path, as LoadSealKey does, but
+// makes none: a missing file is (nil, nil). A node with its seal key in a
+// token reads the file key only to re-seal under the token's what the
+// file key sealed (ResealSecrets).
+func ReadSealKey(path string) (cipher.AEAD, error) {
+	key, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("webhooks: reading the seal key: %w", err)
+	case len(key) != SealKeySize:
+		return nil, fmt.Errorf("webhooks: the seal key %s holds %d bytes, not %d: restore it from the backup of the node's PKI folder", path, len(key), SealKeySize)
 	}
 	return NewSealer(key)
 }
@@ -150,6 +198,26 @@ func HasSealed(db *bolt.DB) (bool, error) {
 	return sealed, err
 }
 
+// sealedVersions returns the version bytes of the secrets db holds sealed.
+func sealedVersions(db *bolt.DB) (map[byte]bool, error) {
+	v := map[byte]bool{}
+	err := db.View(func(tx *bolt.Tx) error {
+		hooks := tx.Bucket(bHooks)
+		if hooks == nil {
+			return nil
+		}
+		c := hooks.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			var h storedHook
+			if getJSON(hooks, k, &h) == nil && len(h.Sealed) > 0 {
+				v[h.Sealed[0]] = true
+			}
+		}
+		return nil
+	})
+	return v, err
+}
+
 func anySealed(hooks *bolt.Bucket) bool {
 	c := hooks.Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -186,6 +254,9 @@ func SealSecrets(db *bolt.DB, aead cipher.AEAD) (n int, err error) {
 		check := seal.Get(keyCheck)
 		if check != nil {
 			if _, err := open(aead, check, checkAD); err != nil {
+				if anySealed(hooks) && check[0] == sealV2 && sealVersion(aead) != sealV2 {
+					return ErrSealedByToken
+				}
 				if anySealed(hooks) {
 					return ErrSealKeyWrong
 				}
@@ -193,7 +264,11 @@ func SealSecrets(db *bolt.DB, aead cipher.AEAD) (n int, err error) {
 			}
 		}
 		if check == nil {
-			if err := seal.Put(keyCheck, sealBytes(aead, []byte(checkText), checkAD)); err != nil {
+			sealed, err := sealBytes(aead, []byte(checkText), checkAD)
+			if err != nil {
+				return err
+			}
+			if err := seal.Put(keyCheck, sealed); err != nil {
 				return err
 			}
 		}
@@ -212,7 +287,9 @@ func SealSecrets(db *bolt.DB, aead cipher.AEAD) (n int, err error) {
 			return err
 		}
 		for _, h := range clear {
-			h.Sealed = sealSecret(aead, h.Org, h.ID, h.Secret)
+			if h.Sealed, err = sealSecret(aead, h.Org, h.ID, h.Secret); err != nil {
+				return err
+			}
 			h.Secret = ""
 			if err := putJSON(hooks, hookKey(h.Org, h.ID), h); err != nil {
 				return err
@@ -221,13 +298,93 @@ func SealSecrets(db *bolt.DB, aead cipher.AEAD) (n int, err error) {
 		n = len(clear)
 		return nil
 	})
-	if errors.Is(err, ErrSealKeyWrong) {
+	if errors.Is(err, ErrSealKeyWrong) || errors.Is(err, ErrSealedByToken) {
 		return 0, err
 	}
 	if err != nil {
 		return 0, fmt.Errorf("webhooks: sealing secrets: %w", err)
 	}
 	return n, nil
+}
+
+// ResealSecrets re-seals under to every secret db holds sealed under
+// from, and the check value, in one transaction: the move from the file
+// key to the token's (TokenSealer). It returns how many it re-sealed and
+// how many did not open under from (tampered with: left as they are, their
+// deliveries failed already). It is a no-op when nothing is sealed under
+// from. The old sealed bytes stay in the file's free pages until the
+// database is compacted (storage.Compact), which the caller does when
+// n > 0; from can then be destroyed. A from that does not open the check
+// value while secrets are sealed is refused (ErrSealKeyWrong).
+func ResealSecrets(db *bolt.DB, from, to cipher.AEAD) (n, unopened int, err error) {
+	if err := checkSealer(from); err != nil {
+		return 0, 0, err
+	}
+	if err := checkSealer(to); err != nil {
+		return 0, 0, err
+	}
+	vfrom := sealVersion(from)
+	err = db.Update(func(tx *bolt.Tx) error {
+		n, unopened = 0, 0
+		seal, hooks := tx.Bucket(bSeal), tx.Bucket(bHooks)
+		if seal == nil || hooks == nil {
+			return nil
+		}
+		check := seal.Get(keyCheck)
+		if check == nil || check[0] != vfrom {
+			return nil
+		}
+		if _, err := open(from, check, checkAD); err != nil {
+			if anySealed(hooks) {
+				return ErrSealKeyWrong
+			}
+			return nil // nothing sealed: SealSecrets lets to take over
+		}
+		var moved []*storedHook
+		err := hooks.ForEach(func(k, _ []byte) error {
+			var h storedHook
+			if err := getJSON(hooks, k, &h); err != nil {
+				return fmt.Errorf("webhook %q: %w", k, err)
+			}
+			if len(h.Sealed) == 0 || h.Sealed[0] != vfrom {
+				return nil
+			}
+			secret, err := openSecret(from, &h)
+			if err != nil {
+				unopened++
+				return nil
+			}
+			if h.Sealed, err = sealSecret(to, h.Org, h.ID, secret); err != nil {
+				return err
+			}
+			moved = append(moved, &h)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, h := range moved {
+			if err := putJSON(hooks, hookKey(h.Org, h.ID), h); err != nil {
+				return err
+			}
+		}
+		sealed, err := sealBytes(to, []byte(checkText), checkAD)
+		if err != nil {
+			return err
+		}
+		if err := seal.Put(keyCheck, sealed); err != nil {
+			return err
+		}
+		n = len(moved)
+		return nil
+	})
+	if errors.Is(err, ErrSealKeyWrong) {
+		return 0, 0, err
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("webhooks: re-sealing secrets: %w", err)
+	}
+	return n, unopened, nil
 }
 
 // checkSealer refuses an AEAD other than a GCM-like one of 12-byte nonces.
@@ -249,11 +406,31 @@ var (
 	checkText = "custos webhook seal key"
 )
 
+// sealerAnswers reports whether the sealer opens the check value: a
+// secret that does not open while it does was altered (ReasonSecret); if
+// it does not either, the seal key is unreachable (a PKCS#11 token gone;
+// tokens report a failed tag and a failed device alike, SoftHSM2 both as
+// CKR_GENERAL_ERROR), and the delivery is retried (ReasonSealKey).
+func (s *Service) sealerAnswers() bool {
+	var check []byte
+	s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bSeal); b != nil {
+			check = bytes.Clone(b.Get(keyCheck))
+		}
+		return nil
+	})
+	if check == nil {
+		return true
+	}
+	_, err := open(s.cfg.Sealer, check, checkAD)
+	return err == nil
+}
+
 // hookAD is the additional data of webhook id's sealed secret (org IDs
 // never hold "/", Create refuses them).
 func hookAD(org, id string) []byte { return []byte("webhook\x00" + org + "/" + id) }
 
-func sealSecret(aead cipher.AEAD, org, id, secret string) []byte {
+func sealSecret(aead cipher.AEAD, org, id, secret string) ([]byte, error) {
 	return sealBytes(aead, []byte(secret), hookAD(org, id))
 }
 
@@ -270,20 +447,27 @@ func openSecret(aead cipher.AEAD, h *storedHook) (string, error) {
 }
 
 // sealBytes seals p: version ‖ nonce ‖ ciphertext, the version byte
-// prefixed to the additional data too.
-func sealBytes(aead cipher.AEAD, p, ad []byte) []byte {
-	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(p)+aead.Overhead())
-	out[0] = sealV1
+// (sealVersion) prefixed to the additional data too. A token's failure
+// (crypto11's Seal panics) is an error.
+func sealBytes(aead cipher.AEAD, p, ad []byte) (out []byte, err error) {
+	v := sealVersion(aead)
+	out = make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(p)+aead.Overhead())
+	out[0] = v
 	rand.Read(out[1:])
-	return aead.Seal(out, out[1:], p, append([]byte{sealV1}, ad...))
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("webhooks: sealing in the PKCS#11 token: %v", r)
+		}
+	}()
+	return aead.Seal(out, out[1:], p, append([]byte{v}, ad...)), nil
 }
 
 func open(aead cipher.AEAD, sealed, ad []byte) ([]byte, error) {
-	ns := aead.NonceSize()
-	if len(sealed) < 1+ns+aead.Overhead() || sealed[0] != sealV1 {
+	ns, v := aead.NonceSize(), sealVersion(aead)
+	if len(sealed) < 1+ns+aead.Overhead() || sealed[0] != v {
 		return nil, ErrUnseal
 	}
-	p, err := aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], append([]byte{sealV1}, ad...))
+	p, err := aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], append([]byte{v}, ad...))
 	if err != nil {
 		return nil, ErrUnseal
 	}

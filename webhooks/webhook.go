@@ -74,7 +74,9 @@ func (s *Service) CreateWithin(org, actor string, in Input, within func(tx *bolt
 	}
 	secret := newSecret()
 	h := &storedHook{Webhook: Webhook{ID: newID(), Org: org, URL: in.URL, Events: events, CreatedAt: s.now(), CreatedBy: actor}}
-	h.Sealed = sealSecret(s.cfg.Sealer, org, h.ID, secret)
+	if h.Sealed, err = sealSecret(s.cfg.Sealer, org, h.ID, secret); err != nil {
+		return nil, "", err
+	}
 	s.countSubs(events, 1)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if n := len(hooksOf(tx, org)); n >= MaxPerOrg {

@@ -157,7 +157,12 @@ func (s *Service) attempt(ctx context.Context, id string) {
 	}
 	var a Attempt
 	var detail error
-	if secret, err := openSecret(s.cfg.Sealer, h); err != nil {
+	if secret, err := openSecret(s.cfg.Sealer, h); err != nil && !s.sealerAnswers() {
+		// The seal key (a PKCS#11 token) does not answer: retried later.
+		a, detail = Attempt{At: s.now(), Reason: ReasonSealKey}, err
+		s.log.Error("webhooks: the seal key does not answer (its PKCS#11 token?); the delivery is retried",
+			"delivery", id, "webhook", h.ID, "org", h.Org, "err", err)
+	} else if err != nil {
 		// Not worth a retry: fail this delivery, and only this one.
 		a, detail = Attempt{At: s.now(), Reason: ReasonSecret}, err
 		s.log.Error("webhooks: the webhook's sealed secret does not open (tampered with?); the delivery fails",

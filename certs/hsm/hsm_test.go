@@ -171,3 +171,57 @@ func BenchmarkSign(b *testing.B) {
 		})
 	}
 }
+
+// TestSoftHSMSealer generates an AES-256 key in a real SoftHSM2 token and
+// seals and opens through it with 12-byte nonces of the caller's choosing:
+// the same nonce gives the same ciphertext (the token used ours), and a
+// changed nonce or additional data does not open.
+func TestSoftHSMSealer(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tok, err := hsm.Open(hsm.Config{Module: sh.Module, TokenLabel: sh.Label, PIN: sh.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	ref := hsm.KeyRef{Label: "webhook-seal", ID: []byte{7}}
+	if _, err := tok.Sealer(ref); !errors.Is(err, hsm.ErrNoKey) {
+		t.Fatalf("Sealer(%v) before GenerateAES: err = %v, want ErrNoKey", ref, err)
+	}
+	if err := tok.GenerateAES(ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []hsm.KeyRef{{Label: "webhook-seal"}, {ID: []byte{7}}, ref} {
+		aead, err := tok.Sealer(r)
+		if err != nil {
+			t.Fatalf("Sealer(%v): %v", r, err)
+		}
+		if aead.NonceSize() != 12 || aead.Overhead() != 16 {
+			t.Fatalf("Sealer(%v): nonce %d, overhead %d; want 12, 16", r, aead.NonceSize(), aead.Overhead())
+		}
+		nonce := make([]byte, 12)
+		rand.Read(nonce)
+		ad := []byte("webhook\x00org/id")
+		ct := aead.Seal(nil, nonce, []byte("secret"), ad)
+		if again := aead.Seal(nil, nonce, []byte("secret"), ad); string(again) != string(ct) {
+			t.Fatalf("Sealer(%v): the same nonce sealed differently: the token did not use the nonce given", r)
+		}
+		p, err := aead.Open(nil, nonce, ct, ad)
+		if err != nil || string(p) != "secret" {
+			t.Fatalf("Sealer(%v): Open = %q, %v", r, p, err)
+		}
+		if _, err := aead.Open(nil, nonce, ct, []byte("webhook\x00org/other")); err == nil {
+			t.Fatalf("Sealer(%v): opened under other additional data", r)
+		}
+		nonce[0] ^= 1
+		if _, err := aead.Open(nil, nonce, ct, ad); err == nil {
+			t.Fatalf("Sealer(%v): opened under another nonce", r)
+		}
+	}
+	// A key pair's label is no secret key.
+	if _, err := tok.Generate(hsm.KeyRef{Label: "tsa"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tok.Sealer(hsm.KeyRef{Label: "tsa"}); !errors.Is(err, hsm.ErrNoKey) {
+		t.Fatalf("Sealer of a key pair's label: err = %v, want ErrNoKey", err)
+	}
+}

@@ -2,7 +2,10 @@
 
 package hsm
 
-import "crypto"
+import (
+	"crypto"
+	"crypto/cipher"
+)
 
 // Token is an open PKCS#11 token; without cgo none can be opened.
 type Token struct{}
@@ -20,6 +23,12 @@ func (t *Token) Signer(KeyRef) (crypto.Signer, error) { return nil, ErrUnsupport
 
 // Generate fails with ErrUnsupported.
 func (t *Token) Generate(KeyRef) (crypto.Signer, error) { return nil, ErrUnsupported }
+
+// Sealer fails with ErrUnsupported.
+func (t *Token) Sealer(KeyRef) (cipher.AEAD, error) { return nil, ErrUnsupported }
+
+// GenerateAES fails with ErrUnsupported.
+func (t *Token) GenerateAES(KeyRef) error { return ErrUnsupported }
 
 // Close does nothing.
 func (t *Token) Close() error { return nil }

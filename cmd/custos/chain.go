@@ -42,7 +42,8 @@ type nodePKI struct {
 	// while the node runs.
 	keys *keyStore
 	// webhookSeal seals the webhooks' secrets in custos.db, under the key
-	// in dir/webhook-seal.key (set by build, webhooks.LoadSealKey).
+	// in dir/webhook-seal.key (set by build, webhooks.LoadSealKey) or the
+	// token's AES key (pkcs11.webhook_seal_key, webhooks.TokenSealer).
 	webhookSeal cipher.AEAD
 }
 

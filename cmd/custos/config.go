@@ -69,6 +69,10 @@ type PKCS11Config struct {
 	TSAKeyID    string `toml:"tsa_key_id"`    // and/or its ID (CKA_ID), hex
 	NotaryKey   string `toml:"notary_key"`    // the notary key's label
 	NotaryKeyID string `toml:"notary_key_id"` // and/or its ID, hex
+	// The AES-256 key that seals webhook secrets (webhooks.TokenSealer),
+	// in place of pki/webhook-seal.key: its label and/or ID, hex.
+	WebhookSealKey   string `toml:"webhook_seal_key"`
+	WebhookSealKeyID string `toml:"webhook_seal_key_id"`
 }
 
 // WebhooksConfig is the [webhooks] table: how organizations' webhooks are

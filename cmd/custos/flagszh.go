@@ -277,4 +277,5 @@ var flagsZH = map[string]string{
 	"custos peer --server":                     serverZH,
 	"custos peer --token":                      tokenZH,
 	"custos peer refused --limit":              "至多列出 N 项共享，1 至 1000（默认：服务器的默认值 100）",
+	"custos pki seal-key --config":             "配置文件（TOML）；其 [pkcs11] 表指定令牌和 webhook_seal_key",
 }

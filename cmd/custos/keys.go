@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto"
+	"crypto/cipher"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -28,7 +29,8 @@ func (c Config) issuedPath(purpose, ext string) string {
 
 // validate checks the [pkcs11] table; an empty table is valid.
 func (p PKCS11Config) validate() error {
-	if p.TSAKey == "" && p.TSAKeyID == "" && p.NotaryKey == "" && p.NotaryKeyID == "" {
+	if p.TSAKey == "" && p.TSAKeyID == "" && p.NotaryKey == "" && p.NotaryKeyID == "" &&
+		p.WebhookSealKey == "" && p.WebhookSealKeyID == "" {
 		return nil
 	}
 	if p.Module == "" {
@@ -40,7 +42,7 @@ func (p PKCS11Config) validate() error {
 	if (p.PINEnv == "") == (p.PINFile == "") {
 		return fmt.Errorf("config: set exactly one of pkcs11.pin_env and pkcs11.pin_file")
 	}
-	for name, id := range map[string]string{"tsa_key_id": p.TSAKeyID, "notary_key_id": p.NotaryKeyID} {
+	for name, id := range map[string]string{"tsa_key_id": p.TSAKeyID, "notary_key_id": p.NotaryKeyID, "webhook_seal_key_id": p.WebhookSealKeyID} {
 		if _, err := hex.DecodeString(id); err != nil {
 			return fmt.Errorf("config: pkcs11.%s must be hexadecimal: %v", name, err)
 		}
@@ -56,6 +58,13 @@ func (p PKCS11Config) keyRef(purpose string) (hsm.KeyRef, bool) {
 	}
 	raw, _ := hex.DecodeString(id) // checked by validate
 	return hsm.KeyRef{Label: label, ID: raw}, label != "" || id != ""
+}
+
+// sealKeyRef is the token's AES key that seals webhook secrets, if
+// configured.
+func (p PKCS11Config) sealKeyRef() (hsm.KeyRef, bool) {
+	raw, _ := hex.DecodeString(p.WebhookSealKeyID) // checked by validate
+	return hsm.KeyRef{Label: p.WebhookSealKey, ID: raw}, p.WebhookSealKey != "" || p.WebhookSealKeyID != ""
 }
 
 // openToken logs in to the configured token.
@@ -115,6 +124,34 @@ func (k *keyStore) signer(purpose string, create bool) (s crypto.Signer, where s
 		err = writeFileSync(path, pemKey, 0o600)
 	}
 	return key, path, err == nil, err
+}
+
+// webhookSealer is the token's AES key that seals webhook secrets
+// (pkcs11.webhook_seal_key), as AES-GCM computed in the token; nil when
+// none is configured (the node uses pki/webhook-seal.key). A configured
+// key the token does not hold stops the start: the node never falls back
+// to the file key.
+func (k *keyStore) webhookSealer() (cipher.AEAD, error) {
+	ref, ok := k.cfg.PKCS11.sealKeyRef()
+	if !ok {
+		return nil, nil
+	}
+	if k.token == nil {
+		var err error
+		if k.token, err = k.cfg.PKCS11.openToken(); err != nil {
+			return nil, fmt.Errorf("webhook seal key: %w", err)
+		}
+	}
+	aead, err := k.token.Sealer(ref)
+	if errors.Is(err, hsm.ErrNoKey) {
+		return nil, fmt.Errorf("webhook seal key: [pkcs11] webhook_seal_key names an AES key (%s) that the token does not hold; "+
+			"the node does not start without it: make it in the token (custos pki seal-key; docs/operations.md, Webhook secrets sealed in the token), "+
+			"or fix the label or ID: %w", ref, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("webhook seal key: %w", err)
+	}
+	return aead, nil
 }
 
 func (k *keyStore) close() {

@@ -272,4 +272,8 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 尚未生成的记录（pending：节点在出具公证书后不久为 PDF 生成）不写文件；有这种记录时退出码为 1，请稍后再运行。`,
 
 	"custos peer refused": `其他成员的节点永久拒绝的共享通知（其节点就通知本身答复 409、403、422、400 或 413）会离开发件队列，该共享此后的通知暂停在其后、不予发送（PARKED，暂停的后续通知）。按 DETAIL（说明）排除原因后，'refused resend SHARE' 按原顺序重新排队发送；'refused drop SHARE' 永久放弃这些通知，并记入授权方的审计链。`,
+
+	"custos pki seal-key": `在 custos.toml 的 [pkcs11] 表所指定的令牌中生成 pkcs11.webhook_seal_key（和/或 webhook_seal_key_id）
+所指定的 AES-256 密钥，敏感且不可导出；已有的密钥保持不变。custos serve 下次启动时以该密钥而不是文件密钥
+PKI/webhook-seal.key 密封 webhook 密钥，并重新密封以文件密钥密封的那些；之后可删除文件密钥，节点没有该令牌将无法启动。`,
 }

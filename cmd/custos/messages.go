@@ -642,4 +642,8 @@ var messages = map[string]words{
 	"notice.list-empty": {"nothing listed; what other consortium members shared with your organization is not in this list: custos share list --received shows it (custos download ID fetches an item)",
 		"没有列出证据；其他联盟成员共享给本机构的证据不在此列表中：custos share list --received 可列出（custos download ID 下载证据项）"},
 	"custody.relayed": {"{org} ({key} via {member})", "{org}（{key}，经 {member} 转来）"},
+	"usage.pki-seal-key-unset": {"{config} names no webhook seal key: set pkcs11.webhook_seal_key (a label) and the token's module, token_label and pin_env or pin_file",
+		"{config} 未指定 webhook 密封密钥：请设置 pkcs11.webhook_seal_key（标签）以及令牌的 module、token_label 和 pin_env 或 pin_file"},
+	"notice.seal-key-restart": {"restart custos serve: it re-seals the webhook secrets under the token's key; {file} may then be removed, and the node no longer starts without the token",
+		"请重启 custos serve：它会以令牌中的密钥重新密封 webhook 密钥；之后可删除 {file}，且节点没有该令牌将无法启动"},
 }

@@ -24,6 +24,9 @@ func TestPKCS11Config(t *testing.T) {
 		{"no PIN source", base + "token_label = \"t\"\ntsa_key = \"tsa\"\n", "pin_env"},
 		{"two PIN sources", base + "token_label = \"t\"\npin_env = \"PIN\"\npin_file = \"p\"\ntsa_key = \"tsa\"\n", "pin_env"},
 		{"bad key ID", base + "token_label = \"t\"\npin_env = \"PIN\"\ntsa_key_id = \"xyz\"\n", "tsa_key_id"},
+		{"webhook seal key only", base + "token_label = \"t\"\npin_env = \"PIN\"\nwebhook_seal_key = \"seal\"\n", ""},
+		{"webhook seal key without token", "[pkcs11]\npin_env = \"PIN\"\nwebhook_seal_key_id = \"0b01\"\n", "pkcs11.module"},
+		{"bad webhook seal key ID", base + "token_label = \"t\"\npin_env = \"PIN\"\nwebhook_seal_key_id = \"zz\"\n", "webhook_seal_key_id"},
 		{"PIN in the config", base + "token_label = \"t\"\npin = \"1234\"\ntsa_key = \"tsa\"\n", "unknown keys: pkcs11.pin"},
 	}
 	for _, tt := range tests {

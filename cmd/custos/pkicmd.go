@@ -2,13 +2,17 @@ package main
 
 import (
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/certs/hsm"
+	"github.com/custos-project/custos/webhooks"
 )
 
 // pkiCmd is `custos pki`: certificates from an outside (accredited) CA for
@@ -27,7 +31,7 @@ document signing, with keys in a file or a PKCS#11 token ([pkcs11] in custos.tom
 
 Node and validator certificates stay under the consortium root.`,
 	}
-	cmd.AddCommand(pkiRequestCmd(), pkiInstallCmd())
+	cmd.AddCommand(pkiRequestCmd(), pkiInstallCmd(), pkiSealKeyCmd())
 	return cmd
 }
 
@@ -133,6 +137,56 @@ emailProtection plus documentSigning. The CA decides; install checks what it gra
 	cmd.Flags().StringVar(&ou, "ou", "", "organizational unit (OU)")
 	cmd.Flags().StringVar(&country, "country", "", "country code (C), such as CN")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "where to write the request (default PKI/issued/PURPOSE.csr)")
+	return cmd
+}
+
+// pkiSealKeyCmd is `custos pki seal-key`: the AES-256 key that seals
+// webhook secrets, made in the token that [pkcs11] names.
+func pkiSealKeyCmd() *cobra.Command {
+	var configPath string
+	cmd := &cobra.Command{
+		Use:   "seal-key --config FILE",
+		Short: "Make the key that seals webhook secrets in the PKCS#11 token",
+		Long: `Make the AES-256 key named by pkcs11.webhook_seal_key (and/or webhook_seal_key_id) in the
+token of custos.toml's [pkcs11] table, sensitive and not extractable; an existing key is kept.
+At its next start custos serve seals the webhook secrets under it instead of the file key
+PKI/webhook-seal.key, re-sealing those sealed under the file key; the file key may then be
+removed, and the node does not start without the token.`,
+		Example: `  custos pki seal-key --config custos.toml`,
+		Args:    positional(0, "no arguments"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error { return requireFlags(cmd, "config") },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(configPath)
+			if err != nil {
+				return usageErrorOf(err)
+			}
+			ref, ok := cfg.PKCS11.sealKeyRef()
+			if !ok {
+				return usageError("usage.pki-seal-key-unset", "config", configPath)
+			}
+			tok, err := cfg.PKCS11.openToken()
+			if err != nil {
+				return err
+			}
+			defer tok.Close()
+			where := tr("out.pki-key-token", "key", ref)
+			_, err = tok.Sealer(ref)
+			if err == nil {
+				notice("notice.pki-key-reused", "where", where)
+				return nil
+			}
+			if !errors.Is(err, hsm.ErrNoKey) {
+				return err
+			}
+			if err := tok.GenerateAES(ref); err != nil {
+				return err
+			}
+			notice("notice.pki-key-made", "where", where)
+			notice("notice.seal-key-restart", "file", filepath.Join(cfg.pkiDir(), webhooks.SealKeyFile))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (TOML) whose [pkcs11] table names the token and webhook_seal_key")
 	return cmd
 }
 

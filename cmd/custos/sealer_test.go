@@ -3,14 +3,18 @@ package main
 import (
 	"bytes"
 	"crypto/cipher"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/internal/testenv"
 	"github.com/custos-project/custos/storage"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -63,7 +67,7 @@ func TestOpenDataDBSealsWebhookSecrets(t *testing.T) {
 	}
 	log := slog.New(slog.DiscardHandler)
 	for start := 1; start <= 2; start++ {
-		db, _, err := openDataDB(path, keyPath, log)
+		db, _, err := openDataDB(path, keyPath, nil, log)
 		if err != nil {
 			t.Fatalf("start %d: %v", start, err)
 		}
@@ -75,11 +79,151 @@ func TestOpenDataDBSealsWebhookSecrets(t *testing.T) {
 	if err := os.Remove(keyPath); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = openDataDB(path, keyPath, log)
+	_, _, err = openDataDB(path, keyPath, nil, log)
 	if err == nil || !strings.Contains(err.Error(), keyPath) || !strings.Contains(err.Error(), "restore") {
 		t.Fatalf("start without the seal key = %v, want a refusal naming %s", err, keyPath)
 	}
 	if _, err := os.Stat(keyPath); err == nil {
 		t.Fatal("a new seal key was made while secrets are sealed under the lost one")
+	}
+}
+
+// TestOpenDataDBTokenSealKey keeps the webhook seal key in a real SoftHSM2
+// token (pkcs11.webhook_seal_key): named but not in the token, it stops
+// the start; made there with pkcs11-tool (as docs/operations.md says), it
+// takes over from the file key at the next start, which re-seals under it
+// the secret sealed under the file key; the file key can then go, and a
+// start without the token is refused with a message naming the setting.
+func TestOpenDataDBTokenSealKey(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tool := testenv.LookBinary(t, "pkcs11-tool")
+	t.Setenv("CUSTOS_TEST_SEAL_PIN", sh.PIN)
+	keys := &keyStore{cfg: Config{PKCS11: PKCS11Config{Module: sh.Module, TokenLabel: sh.Label, PINEnv: "CUSTOS_TEST_SEAL_PIN",
+		WebhookSealKey: "custos-webhook-seal", WebhookSealKeyID: "0b01"}}}
+	defer keys.close()
+	if _, err := keys.webhookSealer(); err == nil || !strings.Contains(err.Error(), "webhook_seal_key") || !strings.Contains(err.Error(), "does not hold") {
+		t.Fatalf("webhookSealer before the key is made = %v, want a refusal naming webhook_seal_key", err)
+	}
+	if out, err := exec.Command(tool, "--module", sh.Module, "--token-label", sh.Label, "--login", "--pin", sh.PIN,
+		"--keygen", "--key-type", "AES:32", "--label", "custos-webhook-seal", "--id", "0b01", "--usage-decrypt", "--sensitive").CombinedOutput(); err != nil {
+		t.Fatalf("pkcs11-tool --keygen: %v\n%s", err, out)
+	}
+	inToken, err := keys.webhookSealer()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "custos.db")
+	keyPath := filepath.Join(dir, "pki", webhooks.SealKeyFile)
+	log := slog.New(slog.DiscardHandler)
+	// A node of the file key with one webhook.
+	db, seal, err := openDataDB(path, keyPath, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: seal, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, secret, err := hooks.Create("aaaaaaaaaaaaaaaaaaaaaaaaaa", "a:k", webhooks.Input{URL: "https://example.com/hook", Events: []string{webhooks.EventTimestamped}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// sealed is the webhook's sealed secret as stored:
+	// version ‖ nonce(12) ‖ ciphertext and tag.
+	sealed := func() []byte {
+		t.Helper()
+		db, err := storage.OpenDB(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var h struct {
+			Sealed []byte `json:"sealed_secret"`
+		}
+		db.View(func(tx *bolt.Tx) error {
+			return json.Unmarshal(tx.Bucket([]byte("webhooks")).Get([]byte(w.Org+"/"+w.ID)), &h)
+		})
+		if len(h.Sealed) < 1+12+16 {
+			t.Fatalf("sealed secret of %d bytes", len(h.Sealed))
+		}
+		return h.Sealed
+	}
+	sealedVersion := func() byte { return sealed()[0] }
+	if v := sealedVersion(); v != 1 {
+		t.Fatalf("sealed under the file key: version %d, want 1", v)
+	}
+
+	// Two starts with the token key: the first re-seals, the second (the
+	// file key removed) opens what the first sealed.
+	for start := 1; start <= 2; start++ {
+		db, seal, err := openDataDB(path, keyPath, inToken, log)
+		if err != nil {
+			t.Fatalf("start %d with the token key: %v", start, err)
+		}
+		if v := func() byte { db.Close(); return sealedVersion() }(); v != 2 {
+			t.Fatalf("start %d: sealed version %d, want 2 (the token's)", start, v)
+		}
+		db, err = storage.OpenDB(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: seal, Log: log})
+		if err != nil {
+			t.Fatalf("start %d: webhooks.New under the token key: %v", start, err)
+		}
+		_ = hooks
+		db.Close()
+		raw := sealed()
+		got, err := inToken.Open(nil, raw[1:13], raw[13:], []byte("\x02webhook\x00"+w.Org+"/"+w.ID))
+		if err != nil || string(got) != secret {
+			t.Fatalf("start %d: the secret opened in the token = %q, %v; want the one made under the file key", start, got, err)
+		}
+		if err := os.RemoveAll(keyPath); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Without the token: refused, naming the setting; no file key made.
+	_, _, err = openDataDB(path, keyPath, nil, log)
+	if err == nil || !strings.Contains(err.Error(), "webhook_seal_key") {
+		t.Fatalf("start without the token key = %v, want a refusal naming pkcs11.webhook_seal_key", err)
+	}
+	if _, err := os.Stat(keyPath); err == nil {
+		t.Fatal("a file seal key was made while the secrets are sealed under the token's")
+	}
+}
+
+// TestPKISealKey: `custos pki seal-key` makes the AES key that
+// pkcs11.webhook_seal_key names in the token, keeps it when run again,
+// and asks for the setting when the config names none.
+func TestPKISealKey(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tmp := t.TempDir()
+	pinFile := writeFile(t, tmp, "pin", []byte(sh.PIN+"\n"))
+	if err := os.Chmod(pinFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	table := fmt.Sprintf("[pkcs11]\nmodule = %q\ntoken_label = %q\npin_file = %q\n", sh.Module, sh.Label, pinFile)
+	unset := writeFile(t, tmp, "unset.toml", []byte(table+"tsa_key = \"custos-tsa\"\n"))
+	if _, out, err := custosOutErr(t, nil, "pki", "seal-key", "--config", unset); err == nil || !strings.Contains(out, "webhook_seal_key") {
+		t.Fatalf("custos pki seal-key without webhook_seal_key = %v\n%s\nwant a refusal naming it", err, out)
+	}
+	config := writeFile(t, tmp, "custos.toml", []byte(table+"webhook_seal_key = \"custos-webhook-seal\"\n"))
+	for run, want := range []string{"made a new key in the PKCS#11 token", "reused the key in the PKCS#11 token"} {
+		if _, out, err := custosOutErr(t, nil, "pki", "seal-key", "--config", config); err != nil || !strings.Contains(out, want) {
+			t.Fatalf("custos pki seal-key, run %d = %v\n%s\nwant %q", run+1, err, out, want)
+		}
+	}
+	cfg, err := loadConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := &keyStore{cfg: cfg}
+	defer keys.close()
+	if aead, err := keys.webhookSealer(); err != nil || aead == nil {
+		t.Fatalf("webhookSealer after custos pki seal-key = %v, %v", aead, err)
 	}
 }

@@ -198,7 +198,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, seal, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), filepath.Join(pki.dir, webhooks.SealKeyFile), log)
+	inToken, err := pki.keys.webhookSealer()
+	if err != nil {
+		return nil, err
+	}
+	db, seal, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), filepath.Join(pki.dir, webhooks.SealKeyFile), inToken, log)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +222,13 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 // earlier version kept in clear (webhooks.SealSecrets). After an upgrade
 // or a sealing it compacts the file, so that the freed pages holding the
 // old token material or secrets leave the disk file too (storage.Compact).
-func openDataDB(path, sealKey string, log *slog.Logger) (*bolt.DB, cipher.AEAD, error) {
+//
+// With inToken (the AES key in the PKCS#11 token, pkcs11.webhook_seal_key)
+// the secrets are sealed under it instead (webhooks.TokenSealer), and no
+// file key is made; those still sealed under the file key at sealKey are
+// re-sealed under the token's in one transaction (webhooks.ResealSecrets),
+// then the file compacted as above. The file key may then be removed.
+func openDataDB(path, sealKey string, inToken cipher.AEAD, log *slog.Logger) (*bolt.DB, cipher.AEAD, error) {
 	db, err := storage.OpenDB(path)
 	if err != nil {
 		return nil, nil, err
@@ -231,22 +241,51 @@ func openDataDB(path, sealKey string, log *slog.Logger) (*bolt.DB, cipher.AEAD, 
 	if err != nil {
 		return fail(fmt.Errorf("upgrading stored API tokens: %w", err))
 	}
-	seal, err := webhooks.LoadSealKey(db, sealKey)
-	if err != nil {
-		return fail(err)
+	var seal cipher.AEAD
+	resealed := 0
+	if inToken == nil {
+		if seal, err = webhooks.LoadSealKey(db, sealKey); err != nil {
+			return fail(err)
+		}
+	} else {
+		seal = webhooks.TokenSealer(inToken)
+		file, err := webhooks.ReadSealKey(sealKey)
+		if err != nil {
+			return fail(err)
+		}
+		if file != nil {
+			n, unopened, err := webhooks.ResealSecrets(db, file, seal)
+			if errors.Is(err, webhooks.ErrSealKeyWrong) {
+				return fail(fmt.Errorf("%w: %s is not the key the webhook secrets were sealed under, so they cannot be re-sealed under the token's key: restore it from the backup of the node's PKI folder taken with this custos.db", err, sealKey))
+			}
+			if err != nil {
+				return fail(err)
+			}
+			if unopened > 0 {
+				log.Warn("webhook secrets that did not open under the file seal key were left as they are; their deliveries fail until the webhooks are made again", "webhooks", unopened)
+			}
+			resealed = n
+			log.Info("the webhook seal key is in the PKCS#11 token; the file key is no longer used and may be removed once no backup of custos.db needs it", "file", sealKey)
+		}
 	}
 	sealed, err := webhooks.SealSecrets(db, seal)
+	if errors.Is(err, webhooks.ErrSealKeyWrong) && inToken != nil {
+		return fail(fmt.Errorf("%w: custos.db holds webhook secrets sealed under the file key %s, which is missing: restore it from the backup of the node's PKI folder, and the node re-seals them under the token's key at start", err, sealKey))
+	}
 	if errors.Is(err, webhooks.ErrSealKeyWrong) {
 		return fail(fmt.Errorf("%w: restore %s from the backup of the node's PKI folder taken with this custos.db", err, sealKey))
 	}
 	if err != nil {
 		return fail(err)
 	}
-	if !changed && sealed == 0 {
+	if !changed && sealed == 0 && resealed == 0 {
 		return db, seal, nil
 	}
 	if changed {
 		log.Info("upgraded stored API tokens; compacting custos.db to drop the old token material", "path", path)
+	}
+	if resealed > 0 {
+		log.Info("re-sealed the webhook secrets under the seal key in the PKCS#11 token; compacting custos.db to drop their copies sealed under the file key", "webhooks", resealed, "path", path)
 	}
 	if sealed > 0 {
 		log.Info("sealed the webhook secrets an earlier version kept in clear; compacting custos.db to drop them", "webhooks", sealed, "path", path)

@@ -118,6 +118,7 @@ var shortsZH = map[string]string{
 	"custos peer refused":                "列出其他成员节点永久拒绝的共享通知，最新的在前；'refused resend SHARE'、'refused drop SHARE'（管理员）",
 	"custos peer refused resend":         "排除原因后，按原顺序重新排队发送某项共享被拒绝的通知（管理员）",
 	"custos peer refused drop":           "放弃某项共享被拒绝的通知：不再发送，并记入授权方的审计链（管理员）",
+	"custos pki seal-key":                "在 PKCS#11 令牌中生成密封 webhook 密钥的密钥",
 }
 
 // speakChinese gives the tree's commands their Chinese one-line
