@@ -39,12 +39,3 @@ func (s *Server) notifyShared(sh *evidence.Share) {
 	s.publish(sh.Owner, "evidence.shared", sh)
 	s.publish(sh.Grantee, "evidence.shared", sh)
 }
-
-// notifySharedWithin queues the new share's evidence.shared deliveries to
-// both organizations in tx, the share's transaction.
-func notifySharedWithin(tx *bolt.Tx, n TxNotifier, sh *evidence.Share) error {
-	if err := n.PublishWithin(tx, sh.Owner, "evidence.shared", sh); err != nil {
-		return err
-	}
-	return n.PublishWithin(tx, sh.Grantee, "evidence.shared", sh)
-}
