@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
@@ -13,7 +12,6 @@ import (
 	"github.com/custos-project/custos/api/peer"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
-	"github.com/custos-project/custos/evidence"
 )
 
 // RefusedNotices is the share notices the grantees' home members refused
@@ -77,15 +75,13 @@ func (s *Server) resendRefused(c echo.Context) error {
 // operator's own if the grantor is not kept here):
 // custody.AuditShareNoticeDropped.
 func (s *Server) dropRefused(c echo.Context) error {
-	actor := principal(c).Actor()
 	operator := principal(c).Org.ID
 	rs, err := s.refused.Drop(c.Param("share"), func(tx *bolt.Tx, rs *peer.RefusedShare) error {
 		org := rs.Notice.Grantor
 		if _, err := s.orgs.Org(org); err != nil {
 			org = operator
 		}
-		return evidence.AppendAuditTx(tx, &custody.Event{V: custody.EventVersion, Evidence: org, Type: custody.AuditShareNoticeDropped,
-			Time: custody.FormatTime(time.Now()), Actor: actor, Subject: droppedSubject(rs)})
+		return s.auditTx(c, tx, org, custody.AuditShareNoticeDropped, droppedSubject(rs))
 	})
 	if err != nil {
 		return refusedErr(err)
