@@ -385,8 +385,13 @@ func listEvidence(ctx context.Context, c *client.Client, q client.Query, all boo
 	if err := writeHuman(os.Stdout, withMatterTitles(ctx, c, rows)); err != nil {
 		return err
 	}
-	if len(rows) == 0 { // a court's list is empty when another member's node holds what was shared with it
-		notice("notice.list-empty")
+	// A court's list is empty when another member's node holds what was
+	// shared with it: said for an unfiltered list in a consortium (a node
+	// outside one has no directory) only.
+	if len(rows) == 0 && q.Matter == "" && q.SHA256 == "" && q.Title == "" && q.Cursor == "" {
+		if _, err := c.Directory(ctx, ""); err == nil {
+			notice("notice.list-empty")
+		}
 	}
 	return nil
 }

@@ -384,20 +384,33 @@ func recordValue(view, label string) string {
 // court's list was empty for items shared from another member's node,
 // with no word of where they were.
 func TestListEmptyHint(t *testing.T) {
+	directory := true
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/directory" && !directory { // a node outside a consortium
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"type":"urn:custos:problem:no-directory","title":"No directory","status":404}`))
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"items":[]}`))
 	}))
 	defer srv.Close()
 	for _, tc := range []struct {
-		env  []string
-		want string
+		env       []string
+		args      []string
+		directory bool
+		want      string
 	}{
-		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=C.UTF-8"}, "custos share list --received shows it"},
-		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=zh_CN.UTF-8"}, "其他联盟成员共享给本机构的证据不在此列表中：custos share list --received"},
-		{[]string{"CUSTOS_OUTPUT=json", "LC_ALL=C.UTF-8"}, ""},
+		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=C.UTF-8"}, nil, true, "custos share list --received shows it"},
+		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=zh_CN.UTF-8"}, nil, true, "其他联盟成员共享给本机构的证据不在此列表中：custos share list --received"},
+		{[]string{"CUSTOS_OUTPUT=json", "LC_ALL=C.UTF-8"}, nil, true, ""},
+		// Not said where it does not fit: a filtered list, a node outside a consortium.
+		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=C.UTF-8"}, []string{"--title", "contract"}, true, ""},
+		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=C.UTF-8"}, nil, false, ""},
 	} {
-		cmd := exec.Command(custosBin, "list", "--server", srv.URL, "--token", "cst_x")
+		directory = tc.directory
+		cmd := exec.Command(custosBin, append([]string{"list", "--server", srv.URL, "--token", "cst_x"}, tc.args...)...)
 		cmd.Env = append(os.Environ(), tc.env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -405,7 +418,10 @@ func TestListEmptyHint(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v custos list: %v\n%s", tc.env, err, stderr.String())
 		}
-		if tc.want == "" && (stderr.Len() != 0 || len(out) != 0) {
+		if tc.want == "" && strings.Contains(stderr.String(), "share list --received") {
+			t.Errorf("%v %v (directory %v) custos list: stderr %q, want no hint", tc.env, tc.args, tc.directory, stderr.String())
+		}
+		if tc.want == "" && tc.env[0] == "CUSTOS_OUTPUT=json" && (stderr.Len() != 0 || len(out) != 0) {
 			t.Errorf("%v custos list: stdout %q, stderr %q, want nothing", tc.env, out, stderr.String())
 		}
 		if tc.want != "" && !strings.Contains(stderr.String(), tc.want) {
