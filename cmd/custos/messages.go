@@ -113,6 +113,7 @@ var messages = map[string]words{
 	"usage.org-update":           {"{cmd} needs --name or --unlisted-by-default", "{cmd} 需要 --name 或 --unlisted-by-default"},
 	"usage.share-one-of":         {"share needs exactly one of --evidence and --matter", "share 需要 --evidence 与 --matter 二者之一（且只能一个）"},
 	"usage.limit":                {"--limit is a number from 1 to 500", "--limit 须为 1 到 500 之间的数"},
+	"usage.refused-limit":        {"--limit is a number from 1 to 1000", "--limit 须为 1 到 1000 之间的数"},
 	"usage.wait":                 {"--wait is a duration from 0 to {max}", "--wait 须为 0 到 {max} 之间的时长"},
 	"usage.tree-sizes":           {"log consistency takes two tree sizes, whole numbers", "log consistency 需要两个树大小（整数）"},
 	"usage.pem":                  {"--pem is root or tsa-chain", "--pem 须为 root 或 tsa-chain"},

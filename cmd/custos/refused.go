@@ -19,7 +19,7 @@ func peerCmd() *cobra.Command {
 	refused := &cobra.Command{
 		Use:   "refused [--limit N]",
 		Short: "List the share notices other members' nodes refused for good, the latest first; 'refused resend SHARE', 'refused drop SHARE' (admin)",
-		Long: "A share notice the grantee's home member refused for good (its node answered 409, 403, 422, 400 or 413 about the notice) " +
+		Long: "A share notice the grantee's home member refused for good (its node answered a 4xx about the notice other than 408 or 429, such as 409, 403, 422, 400, 413, or 404 from a node too old to take notices) " +
 			"leaves the outbox, and the later notices of its share wait behind it, unsent (PARKED). " +
 			"Fix the cause the DETAIL gives, then 'refused resend SHARE' queues them again in their order; " +
 			"'refused drop SHARE' gives them up for good, recorded on the grantor's audit chain.",
@@ -27,6 +27,9 @@ func peerCmd() *cobra.Command {
   custos peer refused --json | jq -r '.notices[] | select(.status == 409) | .share'`,
 		Args: positional(0, "no arguments (or the subcommand resend or drop)"),
 		RunE: cn.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			if limit < 0 || limit > 1000 {
+				return usageError("usage.refused-limit")
+			}
 			v, err := c.RefusedNotices(ctx, limit)
 			if err != nil {
 				return err

@@ -98,7 +98,7 @@ func TestPeerRefusedCommands(t *testing.T) {
 	if _, err := runCustosEnv(t, env(), "peer", "refused", "drop", "nope"); exitCode(err) != 1 || !strings.Contains(err.Error(), "refused share notices") {
 		t.Errorf("custos peer refused drop nope: %v, want exit 1 with the server's problem", err)
 	}
-	for _, args := range [][]string{{"peer", "refused", "extra"}, {"peer", "refused", "resend"}, {"peer", "refused", "drop", "a", "b"}, {"peer"}} {
+	for _, args := range [][]string{{"peer", "refused", "extra"}, {"peer", "refused", "resend"}, {"peer", "refused", "drop", "a", "b"}, {"peer"}, {"peer", "refused", "--limit", "-3"}, {"peer", "refused", "--limit", "1001"}} {
 		if _, err := runCustosEnv(t, env(), args...); exitCode(err) != 2 {
 			t.Errorf("custos %s: %v, want exit 2", strings.Join(args, " "), err)
 		}
