@@ -56,14 +56,13 @@ import (
 // commits its record (keepFunc, through Upload.WithinCommit): the
 // record and its answer are durable together or not at all, and the
 // handler sends the stored bytes; a matter's, an organization's, a
-// copyright registration's and a notarial certificate's answers are
-// stored the same way, in the transaction that creates them (a
-// registration's as committed, pending the chain's number; a ?wait= that
-// ends with the number replaces it in a transaction of its own, and the
-// handler sends whichever is stored). A share's answer (forJSON) follows
-// its commit, in a second transaction of the same bbolt file, so it can
-// never name what does not exist; a crash between the two leaves the
-// share without its answer, and the retry finds the share as it is.
+// share's, a copyright registration's and a notarial certificate's
+// answers are stored the same way, in the transaction that creates them
+// (a registration's as committed, pending the chain's number; a ?wait=
+// that ends with the number replaces it in a transaction of its own, and
+// the handler sends whichever is stored). An answer keep did not store (a
+// 200 naming a share that already existed) follows in a transaction of
+// its own (save).
 //
 // Requests in flight are tracked in memory: one process owns the database
 // (bbolt's file lock), and after a crash nothing is in flight.
@@ -375,9 +374,12 @@ func (i *idempotency) scope(c echo.Context) (string, error) {
 	return principal(c).Key.ID + "\x00" + key, nil
 }
 
-// forJSON makes a JSON POST honour Idempotency-Key. It runs after
+// forJSON makes a JSON POST honour Idempotency-Key, its answer stored
+// after the handler's act, in a transaction of its own. It runs after
 // requireAuth; with a key, the body is buffered (for the fingerprint) and
-// the handler's answer held back until it is stored.
+// the handler's answer held back until it is stored. No route uses it
+// now (each is a readFunc that stores its answer with its act); the
+// layer's own tests do.
 func (i *idempotency) forJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	if i == nil {
 		return next

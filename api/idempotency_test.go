@@ -30,6 +30,7 @@ import (
 	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/storage"
+	"github.com/custos-project/custos/webhooks"
 )
 
 // idemWorld is a route test server with a JSON route that honours
@@ -1018,5 +1019,73 @@ func TestIdempotentOrgReplayAfterDirectory(t *testing.T) {
 	// A new request for the name is still refused.
 	if other := post(body, "d2"); other.Code != http.StatusConflict {
 		t.Errorf("another request for the taken name = %d %s, want 409", other.Code, other.Body)
+	}
+}
+
+// TestIdempotentShareAnswerCommittedWithShare: a share's answer is stored
+// in the transaction that makes the share (with its evidence.shared
+// deliveries), so a crash just after that commit leaves the share with its
+// answer, and the retry with the same key gets the stored 201 replayed,
+// not 200 with the share as found. The names the answer shows are those a
+// share made without a key shows. A replay is answered from the stored
+// answer even once the matter's title names two matters (the title is
+// resolved only when the request is acted on).
+func TestIdempotentShareAnswerCommittedWithShare(t *testing.T) {
+	w := newShareWorld(t)
+	svc, err := webhooks.New(webhooks.Config{DB: w.db, Sealer: testSealer(t), AllowPrivate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.s.hooks = &withinNotifier{svc: svc}
+	post := func(body, key string) *httptest.ResponseRecorder {
+		return w.post(t, "/api/v1/shares", strings.NewReader(body), "application/json", "Idempotency-Key", key)
+	}
+	body := `{"evidence":"` + w.item + `","org":"` + w.court + `"}`
+	w.idem.beforeSave = func() { panic("simulated crash after the act's commit") }
+	func() {
+		defer func() { recover() }()
+		post(body, "s1")
+	}()
+	w.idem.beforeSave = nil
+	made, err := w.shares.Shares(context.Background(), w.org, true)
+	if err != nil || len(made) != 1 {
+		t.Fatalf("shares after the crash = %d, %v; want the one committed", len(made), err)
+	}
+	r := post(body, "s1")
+	var v ShareView
+	if r.Code != http.StatusCreated || r.Header().Get(wire.ReplayedHeader) != "true" ||
+		r.Header().Get("Location") != "/api/v1/shares/"+made[0].ID || json.Unmarshal(r.Body.Bytes(), &v) != nil || v.ID != made[0].ID {
+		t.Fatalf("retry after the crash = %d %v %s; want the stored 201 for %s", r.Code, r.Header(), r.Body, made[0].ID)
+	}
+	rec, err := w.ev.Get(context.Background(), w.item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.OwnerName != "Firm" || v.GranteeName != "Court" || v.Size != rec.Size || v.FileName != rec.FileName || v.Title != rec.Title {
+		t.Errorf("stored answer %+v; want the names and the item's file name, size %d and title", v, rec.Size)
+	}
+	// Sharing again with another key is the existing share: 200, as before.
+	if again := post(body, "s2"); again.Code != http.StatusOK || again.Header().Get(wire.ReplayedHeader) != "" {
+		t.Errorf("sharing again with a new key = %d %v; want 200, not replayed", again.Code, again.Header())
+	}
+	// Without the crash, the answer sent is the one stored, byte for byte,
+	// even once the title it named is ambiguous.
+	if _, err := w.shares.CreateMatter(context.Background(), w.org, w.actor, sharing.MatterInput{Title: "Zhang v. Li"}); err != nil {
+		t.Fatal(err)
+	}
+	mbody := `{"matter":"Zhang v. Li","org":"` + w.court + `"}`
+	first := post(mbody, "s3")
+	if first.Code != http.StatusCreated || !strings.Contains(first.Body.String(), `"title":"Zhang v. Li"`) {
+		t.Fatalf("share of the matter = %d %s", first.Code, first.Body)
+	}
+	if _, err := w.shares.CreateMatter(context.Background(), w.org, w.actor, sharing.MatterInput{Title: "Zhang v. Li"}); err != nil {
+		t.Fatal(err)
+	}
+	again := post(mbody, "s3")
+	if again.Code != http.StatusCreated || !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) || again.Header().Get(wire.ReplayedHeader) != "true" {
+		t.Errorf("answer %d %q, replay %d %q; want the same bytes", first.Code, first.Body, again.Code, again.Body)
+	}
+	if status := post(`{"evidence":"`+w.item+`","org":"`+w.org+`"}`, "s3").Code; status != http.StatusUnprocessableEntity {
+		t.Errorf("another body with key s3 = %d, want 422", status)
 	}
 }

@@ -181,54 +181,91 @@ func errNoMatter() *Problem {
 	return errGone("no-matter")
 }
 
-func (s *Server) createShare(c echo.Context) error {
+// createShare reads POST /api/v1/shares for the Idempotency-Key layer:
+// with a key, the 201 answer is stored in the transaction that makes the
+// share (with its evidence.shared deliveries), so no crash leaves the
+// share without it. Its fingerprint is the JSON endpoints' (the body
+// bytes). What depends on state that changes (the matter and organization
+// a name resolves to, a remote grantee) is checked only when the request
+// is acted on, so that a retry whose answer is stored is replayed.
+func (s *Server) createShare(c echo.Context) (*request, error) {
+	b, err := readJSONObject(c)
+	if err != nil {
+		return nil, err
+	}
 	var in wire.ShareInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
+	if err := decodeStrict(b, &in); err != nil {
+		return nil, err
 	}
-	kind, target := evidence.ShareEvidence, in.Evidence
 	if (in.Evidence == "") == (in.Matter == "") {
-		return errInvalid("give-one-target")
+		return nil, errInvalid("give-one-target")
 	}
-	p := principal(c)
+	return &request{kind: "json", identify: func() ([]byte, error) { return b, nil },
+		create: func(keep keepFunc) (*answer, error) { return s.share(c, in, keep) }}, nil
+}
+
+// share makes the share in asks for, or answers the existing one (200).
+// The 201 answer is built inside the share's transaction, from what is
+// read before it (no read transaction is opened inside a write one), and
+// stored there with keep (if not nil).
+func (s *Server) share(c echo.Context, in wire.ShareInput, keep keepFunc) (*answer, error) {
+	ctx, p := c.Request().Context(), principal(c)
+	kind, target := evidence.ShareEvidence, in.Evidence
 	if in.Matter != "" {
-		id, err := s.resolveMatter(c.Request().Context(), "matter", p.Org.ID, in.Matter, false)
+		id, err := s.resolveMatter(ctx, "matter", p.Org.ID, in.Matter, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		kind, target = evidence.ShareMatter, id
 	}
 	var err error
 	if in.Org, err = s.resolveOrg("org", in.Org); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.orgs.Org(in.Org); err != nil {
 		// Not one of this node's organizations: one homed on another
 		// member, whose node the share's notice goes to.
 		if err := s.remoteGrantee(in.Org); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	within, notifyWithin := s.sharedWithin()
-	sh, created, err := s.sharing.ShareTargetWithin(c.Request().Context(), p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt, within)
+	owner, grantee := s.orgName(p.Org.ID), s.orgName(in.Org)
+	about, err := s.shareTargetOf(ctx, kind, target, p.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	notify, notifyWithin := s.sharedWithin()
+	var a *answer
+	sh, created, err := s.sharing.ShareTargetWithin(ctx, p.Org.ID, p.Actor(), kind, target, in.Org, in.ExpiresAt, func(tx *bolt.Tx, sh *evidence.Share) error {
+		a = nil // set afresh: the group commit may run this again
+		if notify != nil {
+			if err := notify(tx, sh); err != nil {
+				return err
+			}
+		}
+		var err error
+		if a, err = jsonAnswer(http.StatusCreated, about.view(owner, grantee, *sh), "/api/v1/shares/"+sh.ID); err != nil || keep == nil {
+			return err
+		}
+		return keep(tx, a)
+	})
 	if errors.Is(err, sharing.ErrBadShare) {
-		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, sharing.ErrBadShare))
+		return nil, problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, sharing.ErrBadShare))
 	}
 	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Location", "/api/v1/shares/"+sh.ID)
-	v, err := s.shareView(c.Request().Context(), s.orgNamer(), *sh)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	if !created { // already shared: the existing share, unchanged
-		return c.JSON(http.StatusOK, v)
+		v, err := s.shareView(ctx, s.orgNamer(), *sh)
+		if err != nil {
+			return nil, err
+		}
+		return jsonAnswer(http.StatusOK, v, "/api/v1/shares/"+sh.ID)
 	}
 	if !notifyWithin {
 		s.notifyShared(sh)
 	}
-	return c.JSON(http.StatusCreated, v)
+	return a, nil
 }
 
 func (s *Server) listShares(c echo.Context) error {
@@ -265,24 +302,48 @@ func (s *Server) listShares(c echo.Context) error {
 // and what it shares by name (its file name, size and title, or the
 // matter's title).
 func (s *Server) shareView(ctx context.Context, names *orgNames, sh evidence.Share) (ShareView, error) {
-	v := ShareView{Share: sh, OwnerName: names.name(sh.Owner), GranteeName: names.name(sh.Grantee)}
-	switch sh.Kind {
+	about, err := s.shareTargetOf(ctx, sh.Kind, sh.Target, sh.Owner)
+	if err != nil {
+		return ShareView{}, err
+	}
+	return about.view(names.name(sh.Owner), names.name(sh.Grantee), sh), nil
+}
+
+// shareTarget is what a share's view names of its target: an evidence
+// item's file name, size and title, or a matter's title (nothing if it is
+// not found).
+type shareTarget struct {
+	fileName, title string
+	size            int64
+}
+
+// shareTargetOf reads what a share of target (of kind, owned by owner)
+// names of it.
+func (s *Server) shareTargetOf(ctx context.Context, kind, target, owner string) (shareTarget, error) {
+	var t shareTarget
+	switch kind {
 	case evidence.ShareEvidence:
-		r, err := s.records.Get(ctx, sh.Target)
+		r, err := s.records.Get(ctx, target)
 		if err == nil {
-			v.FileName, v.Size, v.Title = r.FileName, r.Size, r.Title
+			t.fileName, t.size, t.title = r.FileName, r.Size, r.Title
 		} else if !errors.Is(err, evidence.ErrNotFound) {
-			return v, err
+			return t, err
 		}
 	case evidence.ShareMatter:
-		m, err := s.sharing.Matter(ctx, sh.Target, sh.Owner)
+		m, err := s.sharing.Matter(ctx, target, owner)
 		if err == nil {
-			v.Title = m.Title
+			t.title = m.Title
 		} else if !errors.Is(err, evidence.ErrNotFound) {
-			return v, err
+			return t, err
 		}
 	}
-	return v, nil
+	return t, nil
+}
+
+// view is sh's view with t and the names of its owner and grantee.
+func (t shareTarget) view(owner, grantee string, sh evidence.Share) ShareView {
+	return ShareView{Share: sh, OwnerName: owner, GranteeName: grantee,
+		FileName: t.fileName, Size: t.size, Title: t.title}
 }
 
 func (s *Server) revokeShare(c echo.Context) error {

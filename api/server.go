@@ -190,11 +190,11 @@ func (s *Server) routes(tsa http.Handler) {
 	// Authentication and permissions are per route rather than group
 	// middleware, so that a known path asked with the wrong method answers
 	// 405, not 404.
-	// auth also spends a token of the key's rate limit; once honours
-	// Idempotency-Key on a JSON POST (not on key creation, whose answer
-	// holds a secret shown once).
+	// auth also spends a token of the key's rate limit; s.idem.wrap
+	// honours Idempotency-Key (not on key creation, whose answer holds a
+	// secret shown once).
 	auth, read, file, share := then(s.requireAuth, s.limits.perKey), need(access.PermRead), need(access.PermFile), need(access.PermShare)
-	admin, once := need(access.PermAdmin), s.idem.forJSON
+	admin := need(access.PermAdmin)
 	e.POST("/api/v1/evidence", s.idem.wrap(s.createEvidence), auth, file, s.limits.perKeyUpload)
 	// remote relays what another member shared with the caller's
 	// organization to that member's node (peerapi.go).
@@ -210,7 +210,7 @@ func (s *Server) routes(tsa http.Handler) {
 	e.POST("/api/v1/matters", s.idem.wrap(s.createMatter), auth, file)
 	e.GET("/api/v1/matters", s.listMatters, auth, read)
 	e.GET("/api/v1/matters/:id", s.getMatter, auth, read, remote)
-	e.POST("/api/v1/shares", s.createShare, auth, share, once)
+	e.POST("/api/v1/shares", s.idem.wrap(s.createShare), auth, share)
 	e.GET("/api/v1/shares", s.listShares, auth, read)
 	e.DELETE("/api/v1/shares/:id", s.revokeShare, auth, share)
 	// GET /api/v1/certificates/:id also serves {id}.pdf (see getCertificate).

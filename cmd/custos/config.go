@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -270,10 +271,17 @@ type ExternalTSA struct {
 
 type duration struct{ time.Duration }
 
+// durationWant begins the error of a value that is not a duration
+// (timeout = "30"): loadConfig puts the key before it.
+const durationWant = `takes a duration such as "30s" or "10m"`
+
 func (d *duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%s (a number with its unit: ms, s, m, h), not %q", durationWant, b)
+	}
 	d.Duration = v
-	return err
+	return nil
 }
 
 func defaultConfig() Config {
@@ -296,6 +304,10 @@ func loadConfig(path string) (Config, error) {
 		return c, nil
 	}
 	md, err := toml.DecodeFile(path, &c)
+	var bad toml.ParseError
+	if errors.As(err, &bad) && strings.HasPrefix(bad.Message, durationWant) && bad.LastKey != "" {
+		return c, fmt.Errorf("config %s: line %d: %s %s", path, bad.Position.Line, bad.LastKey, bad.Message)
+	}
 	if err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}

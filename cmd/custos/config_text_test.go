@@ -92,3 +92,30 @@ func TestConfigNoticeRate(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigDurations: a duration in custos.toml without its unit
+// (timeout = "30"), or not a duration at all, is refused with the key it
+// is given for and what a duration looks like, not Go's "time: missing
+// unit in duration" (which it was before).
+func TestConfigDurations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "custos.toml")
+	for _, tt := range []struct{ body, key, value string }{
+		{"[webhooks]\ntimeout = \"30\"\n", "webhooks.timeout", "30"},
+		{"[[tsa.external]]\nname = \"a\"\nurl = \"https://tsa.example.com\"\ntimeout = \"10\"\n", "tsa.external.timeout", "10"},
+		{"[chain]\ntimeout_commit = 5\n", "chain.timeout_commit", "5"},
+		{"[audit]\ninterval = \"six hours\"\n", "audit.interval", "six hours"},
+	} {
+		if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := loadConfig(path)
+		want := tt.key + ` takes a duration such as "30s" or "10m" (a number with its unit: ms, s, m, h), not "` + tt.value + `"`
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "time:") {
+			t.Errorf("loadConfig(%q) = %v, want an error with %s", tt.body, err, want)
+		}
+	}
+	os.WriteFile(path, []byte("[webhooks]\ntimeout = \"30s\"\n"), 0o600)
+	if cfg, err := loadConfig(path); err != nil || cfg.Webhooks.Timeout.Duration != 30*time.Second {
+		t.Errorf("loadConfig(timeout = \"30s\") = %v, %v", cfg.Webhooks.Timeout, err)
+	}
+}
