@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -188,10 +187,7 @@ type answer struct {
 	body        []byte
 	evidence    string // the record an upload created
 	copyright   string // the registration a copyright registration created
-	// written: the handler wrote the header through echo (recorded), and
-	// only the status line and the body are held back.
-	written bool
-	kept    bool // keep stored it, with what it names
+	kept        bool   // keep stored it, with what it names
 }
 
 // jsonAnswer is status with v as the body, as c.JSON writes it.
@@ -327,14 +323,6 @@ func (a *answer) entry(fp []byte) *idemEntry {
 
 // send writes a, and returns err, the handler's.
 func send(c echo.Context, a *answer, err error) error {
-	if a.written {
-		w := c.Response().Writer
-		w.WriteHeader(a.status)
-		if _, werr := w.Write(a.body); werr != nil {
-			c.Logger().Debug("writing a response: ", werr)
-		}
-		return err
-	}
 	if a.location != "" {
 		c.Response().Header().Set("Location", a.location)
 	}
@@ -372,57 +360,6 @@ func (i *idempotency) scope(c echo.Context) (string, error) {
 		return "", err
 	}
 	return principal(c).Key.ID + "\x00" + key, nil
-}
-
-// forJSON makes a JSON POST honour Idempotency-Key, its answer stored
-// after the handler's act, in a transaction of its own. It runs after
-// requireAuth; with a key, the body is buffered (for the fingerprint) and
-// the handler's answer held back until it is stored. No route uses it
-// now (each is a readFunc that stores its answer with its act); the
-// layer's own tests do.
-func (i *idempotency) forJSON(next echo.HandlerFunc) echo.HandlerFunc {
-	if i == nil {
-		return next
-	}
-	return i.wrap(func(c echo.Context) (*request, error) {
-		return &request{kind: "json", identify: func() ([]byte, error) { return bufferJSON(c.Request()) },
-			create: func(keep keepFunc) (*answer, error) {
-				if keep == nil {
-					return nil, next(c)
-				}
-				return recorded(c, next)
-			}}, nil
-	})
-}
-
-// bufferJSON reads a JSON body of at most maxJSON bytes and puts it back
-// for the handler.
-func bufferJSON(req *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(req.Body, maxJSON+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > maxJSON {
-		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
-	}
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	return body, nil
-}
-
-// recorded runs next with its status and body held back; nil if it wrote
-// nothing.
-func recorded(c echo.Context, next echo.HandlerFunc) (*answer, error) {
-	res := c.Response()
-	w := res.Writer
-	rec := &recorder{header: w.Header()}
-	res.Writer = rec
-	err := next(c)
-	res.Writer = w
-	if !res.Committed {
-		return nil, err
-	}
-	return &answer{status: rec.status, body: rec.body.Bytes(), contentType: w.Header().Get("Content-Type"),
-		location: w.Header().Get("Location"), written: true}, err
 }
 
 func (i *idempotency) acquire(scope string) bool {
@@ -588,27 +525,4 @@ func sfString(q string) bool {
 		}
 	}
 	return true
-}
-
-// recorder holds a response back: the header map is the real one, the
-// status and body wait.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(b)
 }

@@ -54,8 +54,8 @@ func newIdemWorld(t *testing.T) *idemWorld {
 	w.db = openTestDB(t)
 	w.idem = newTestIdempotency(t, w.db, func() time.Time { return w.now })
 	w.tokA, w.tokB = newKey(t, w.s.orgs, "Firm A"), newKey(t, w.s.orgs, "Firm B")
-	w.s.e.POST("/test/things", w.create, w.s.requireAuth, w.idem.forJSON)
-	w.s.e.POST("/test/other", w.create, w.s.requireAuth, w.idem.forJSON)
+	w.s.e.POST("/test/things", w.idem.wrap(w.read), w.s.requireAuth)
+	w.s.e.POST("/test/other", w.idem.wrap(w.read), w.s.requireAuth)
 	return w
 }
 
@@ -105,22 +105,30 @@ func newKey(t testing.TB, orgs *access.Store, name string) string {
 	return tok
 }
 
-// create echoes its JSON body under a new ID.
-func (w *idemWorld) create(c echo.Context) error {
-	if w.block != nil {
-		close(w.started)
-		<-w.block
+// read is the test route's request for the Idempotency-Key layer, as a
+// JSON endpoint's: its fingerprint the body's bytes; create echoes the body
+// under a new ID (its answer stored by the layer once create returns).
+func (w *idemWorld) read(c echo.Context) (*request, error) {
+	b, err := readJSONBody(c)
+	if err != nil {
+		return nil, err
 	}
-	if w.fail.Load() {
-		return evidence.ErrUnavailable
-	}
-	var in map[string]any
-	if err := bindStrict(c, &in); err != nil {
-		return err
-	}
-	id := fmt.Sprint(w.created.Add(1))
-	c.Response().Header().Set("Location", "/test/things/"+id)
-	return c.JSON(http.StatusCreated, map[string]any{"id": id, "in": in})
+	return &request{kind: "json", identify: func() ([]byte, error) { return b, nil },
+		create: func(keepFunc) (*answer, error) {
+			if w.block != nil {
+				close(w.started)
+				<-w.block
+			}
+			if w.fail.Load() {
+				return nil, evidence.ErrUnavailable
+			}
+			var in map[string]any
+			if err := decodeStrict(b, &in); err != nil {
+				return nil, err
+			}
+			id := fmt.Sprint(w.created.Add(1))
+			return jsonAnswer(http.StatusCreated, map[string]any{"id": id, "in": in}, "/test/things/"+id)
+		}}, nil
 }
 
 func (w *idemWorld) post(t *testing.T, path, token, body string, hdr ...string) *httptest.ResponseRecorder {
