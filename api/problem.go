@@ -18,6 +18,7 @@ import (
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/strictjson"
 	"github.com/custos-project/custos/internal/text"
+	"github.com/custos-project/custos/webhooks"
 )
 
 // ProblemBase prefixes every problem type. Problem types are stable; each is
@@ -154,6 +155,11 @@ func toProblem(err error) *Problem {
 		return p
 	case errors.Is(err, evidence.ErrTSAFailed):
 		p = problem(http.StatusBadGateway, "tsa-failed", prob.M("title.tsa-failed"), prob.M("tsa-failed"))
+		p.cause = err
+		return p
+	case errors.Is(err, webhooks.ErrSealUnavailable):
+		p = problem(http.StatusServiceUnavailable, "unavailable", prob.M("title.unavailable"), prob.M("seal-unavailable"))
+		p.retryAfter = 5
 		p.cause = err
 		return p
 	case errors.Is(err, evidence.ErrUnavailable):

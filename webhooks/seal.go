@@ -65,6 +65,10 @@ var (
 	// ErrUnseal: a webhook's sealed secret does not open (tampered with,
 	// or moved from another webhook); its deliveries fail (ReasonSecret).
 	ErrUnseal = errors.New("webhooks: a webhook's sealed secret does not open")
+	// ErrSealUnavailable: the seal key's PKCS#11 token did not answer when
+	// a secret was to be sealed (a new webhook); nothing was stored, and
+	// the request may be made again once the token answers.
+	ErrSealUnavailable = errors.New("webhooks: the seal key's token did not answer")
 	// ErrSealedByToken: the webhook secrets are sealed under the seal key
 	// in the PKCS#11 token, and the node was given the file key instead.
 	ErrSealedByToken = errors.New("webhooks: custos.db holds webhook secrets sealed under the seal key in the PKCS#11 token, " +
@@ -456,7 +460,7 @@ func sealBytes(aead cipher.AEAD, p, ad []byte) (out []byte, err error) {
 	rand.Read(out[1:])
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("webhooks: sealing in the PKCS#11 token: %v", r)
+			out, err = nil, fmt.Errorf("%w: sealing in the PKCS#11 token: %v", ErrSealUnavailable, r)
 		}
 	}()
 	return aead.Seal(out, out[1:], p, append([]byte{v}, ad...)), nil
