@@ -87,6 +87,73 @@ func (e *SealKeyMissingError) Error() string {
 		"the node does not make a new key, which would leave every webhook's secret unreadable", e.Path, filepath.Base(e.Path))
 }
 
+// ErrSealKeyPresent: NewSealKey was asked for a new seal key while the
+// key file is there; a key is made anew only in place of a lost one.
+var ErrSealKeyPresent = errors.New("webhooks: the seal key file is present: a new seal key is made only in place of a lost one, never over a key")
+
+// NewSealKey makes a new seal key at path in place of one lost for good
+// while db holds secrets sealed under it (what LoadSealKey refuses with a
+// *SealKeyMissingError): the check value is sealed anew under the new
+// key, then the key is written as LoadSealKey writes it. It returns the
+// new key's sealer and how many webhooks keep a secret sealed under the
+// lost key: those secrets no longer open, so each delivery of those
+// webhooks fails at once (ReasonSecret) until their organizations delete
+// and re-create them. It refuses if path exists (ErrSealKeyPresent), and
+// if the secrets are sealed under the PKCS#11 token's key
+// (ErrSealedByToken: that key is not lost, the node is not told of it).
+// The check value is written before the key file: a failure between the
+// two leaves the key missing, and a second call starts over.
+func NewSealKey(db *bolt.DB, path string) (cipher.AEAD, int, error) {
+	switch _, err := os.Lstat(path); {
+	case err == nil:
+		return nil, 0, fmt.Errorf("%w (%s)", ErrSealKeyPresent, path)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, 0, fmt.Errorf("webhooks: the seal key: %w", err)
+	}
+	versions, err := sealedVersions(db)
+	if err != nil {
+		return nil, 0, err
+	}
+	if versions[sealV2] && !versions[sealV1] {
+		return nil, 0, ErrSealedByToken
+	}
+	key := make([]byte, SealKeySize)
+	rand.Read(key) // never fails (crypto/rand, Go 1.24+)
+	aead, err := NewSealer(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	lost := 0
+	err = db.Update(func(tx *bolt.Tx) error {
+		lost = 0
+		seal, err := tx.CreateBucketIfNotExists(bSeal)
+		if err != nil {
+			return err
+		}
+		if hooks := tx.Bucket(bHooks); hooks != nil {
+			c := hooks.Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				var h storedHook
+				if getJSON(hooks, k, &h) == nil && len(h.Sealed) > 0 {
+					lost++
+				}
+			}
+		}
+		check, err := sealBytes(aead, []byte(checkText), checkAD)
+		if err != nil {
+			return err
+		}
+		return seal.Put(keyCheck, check)
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("webhooks: sealing the check value under the new seal key: %w", err)
+	}
+	if err := writeKey(path, key); err != nil {
+		return nil, 0, fmt.Errorf("webhooks: making the seal key: %w", err)
+	}
+	return aead, lost, nil
+}
+
 // NewSealer returns the AEAD that seals webhook secrets under key, which
 // must be SealKeySize bytes: AES-256-GCM.
 func NewSealer(key []byte) (cipher.AEAD, error) {

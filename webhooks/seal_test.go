@@ -332,3 +332,65 @@ func TestSealKeyLostWithoutWebhooks(t *testing.T) {
 		t.Fatalf("New with another key once a secret is sealed = %v, want ErrSealKeyWrong", err)
 	}
 }
+
+// TestNewSealKey: with the seal key lost for good while secrets are sealed
+// under it, NewSealKey makes a new key (0600) and a check value under it,
+// and reports the webhooks left behind; New then accepts the new key,
+// the old webhook's delivery fails at once (ReasonSecret, no request) and
+// a webhook made after delivers. A key present is never replaced.
+func TestNewSealKey(t *testing.T) {
+	dir := t.TempDir()
+	keyPath := filepath.Join(dir, "pki", SealKeyFile)
+	db := openDB(t, filepath.Join(dir, "w.db"))
+	aead, err := LoadSealKey(db, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newService(t, Config{DB: db, Sealer: aead})
+	rcv := newReceiver(t, 200)
+	old, _ := create(t, s, orgA, rcv.URL, EventTimestamped)
+	if _, _, err := NewSealKey(db, keyPath); !errors.Is(err, ErrSealKeyPresent) {
+		t.Fatalf("NewSealKey with the key present = %v, want ErrSealKeyPresent", err)
+	}
+	if again, err := LoadSealKey(db, keyPath); err != nil || again == nil {
+		t.Fatalf("the key present after a refused NewSealKey: %v", err)
+	}
+	if err := os.Remove(keyPath); err != nil {
+		t.Fatal(err)
+	}
+	var missing *SealKeyMissingError
+	if _, err := LoadSealKey(db, keyPath); !errors.As(err, &missing) {
+		t.Fatalf("LoadSealKey without the key = %v, want a SealKeyMissingError", err)
+	}
+
+	_, lost, err := NewSealKey(db, keyPath)
+	if err != nil || lost != 1 {
+		t.Fatalf("NewSealKey with the key lost = %d webhooks, %v; want 1", lost, err)
+	}
+	if fi, err := os.Stat(keyPath); err != nil || fi.Size() != SealKeySize || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("new seal key file: %v, %v", fi, err)
+	}
+	if _, _, err := NewSealKey(db, keyPath); !errors.Is(err, ErrSealKeyPresent) {
+		t.Fatalf("NewSealKey again, the new key present = %v, want ErrSealKeyPresent", err)
+	}
+	reloaded, err := LoadSealKey(db, keyPath) // the next start, without asking
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := newService(t, Config{DB: db, Sealer: reloaded})
+	made, secret := create(t, s2, orgA, rcv.URL, EventTimestamped)
+	run(t, s2)
+	s2.Publish(orgA, EventTimestamped, 1)
+	d := waitState(t, s2, orgA, old.ID, StateFailed)
+	if len(d.Attempts) != 1 || d.Attempts[0].Reason != ReasonSecret || d.Attempts[0].Status != 0 {
+		t.Errorf("delivery of the webhook sealed under the lost key = %+v, want failed at once, %q", d, ReasonSecret)
+	}
+	waitState(t, s2, orgA, made.ID, StateDelivered)
+	reqs := rcv.requests()
+	if len(reqs) != 1 || reqs[0].header.Get(HeaderWebhookID) != made.ID {
+		t.Fatalf("%d requests; want 1, to the webhook made under the new key", len(reqs))
+	}
+	if err := Verify(secret, reqs[0].header.Get(HeaderSignature), reqs[0].body, time.Now(), time.Minute); err != nil {
+		t.Errorf("Verify = %v", err)
+	}
+}

@@ -51,6 +51,9 @@ type Config struct {
 	PKI string `toml:"pki"`
 	// PKCS11 keeps the TSA's and the notary's keys in a PKCS#11 token.
 	PKCS11 PKCS11Config `toml:"pkcs11"`
+	// NewWebhookSealKey is serve --new-webhook-seal-key: a webhook seal
+	// key lost for good is made anew (openDataDB); never in the file.
+	NewWebhookSealKey bool `toml:"-"`
 }
 
 // PKCS11Config is the [pkcs11] table: the token that holds the TSA's and

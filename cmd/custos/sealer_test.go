@@ -67,7 +67,7 @@ func TestOpenDataDBSealsWebhookSecrets(t *testing.T) {
 	}
 	log := slog.New(slog.DiscardHandler)
 	for start := 1; start <= 2; start++ {
-		db, _, err := openDataDB(path, keyPath, nil, log)
+		db, _, err := openDataDB(path, keyPath, nil, false, log)
 		if err != nil {
 			t.Fatalf("start %d: %v", start, err)
 		}
@@ -79,7 +79,7 @@ func TestOpenDataDBSealsWebhookSecrets(t *testing.T) {
 	if err := os.Remove(keyPath); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = openDataDB(path, keyPath, nil, log)
+	_, _, err = openDataDB(path, keyPath, nil, false, log)
 	if err == nil || !strings.Contains(err.Error(), keyPath) || !strings.Contains(err.Error(), "restore") {
 		t.Fatalf("start without the seal key = %v, want a refusal naming %s", err, keyPath)
 	}
@@ -118,7 +118,7 @@ func TestOpenDataDBTokenSealKey(t *testing.T) {
 	keyPath := filepath.Join(dir, "pki", webhooks.SealKeyFile)
 	log := slog.New(slog.DiscardHandler)
 	// A node of the file key with one webhook.
-	db, seal, err := openDataDB(path, keyPath, nil, log)
+	db, seal, err := openDataDB(path, keyPath, nil, false, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestOpenDataDBTokenSealKey(t *testing.T) {
 	// Two starts with the token key: the first re-seals, the second (the
 	// file key removed) opens what the first sealed.
 	for start := 1; start <= 2; start++ {
-		db, seal, err := openDataDB(path, keyPath, inToken, log)
+		db, seal, err := openDataDB(path, keyPath, inToken, false, log)
 		if err != nil {
 			t.Fatalf("start %d with the token key: %v", start, err)
 		}
@@ -187,7 +187,7 @@ func TestOpenDataDBTokenSealKey(t *testing.T) {
 	}
 
 	// Without the token: refused, naming the setting; no file key made.
-	_, _, err = openDataDB(path, keyPath, nil, log)
+	_, _, err = openDataDB(path, keyPath, nil, false, log)
 	if err == nil || !strings.Contains(err.Error(), "webhook_seal_key") {
 		t.Fatalf("start without the token key = %v, want a refusal naming pkcs11.webhook_seal_key", err)
 	}
@@ -225,5 +225,69 @@ func TestPKISealKey(t *testing.T) {
 	defer keys.close()
 	if aead, err := keys.webhookSealer(); err != nil || aead == nil {
 		t.Fatalf("webhookSealer after custos pki seal-key = %v, %v", aead, err)
+	}
+}
+
+// TestOpenDataDBNewSealKey: the seal key lost while a webhook's secret is
+// sealed under it, a start is refused and names --new-webhook-seal-key
+// after the backup; with the flag the node starts on a new key, logging at
+// error level the webhooks left behind; the flag with the key present is
+// refused, and the next start, without it, reads the new key.
+func TestOpenDataDBNewSealKey(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "custos.db")
+	keyPath := filepath.Join(dir, "pki", webhooks.SealKeyFile)
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	db, seal, err := openDataDB(path, keyPath, nil, false, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: seal, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hooks.Create("aaaaaaaaaaaaaaaaaaaaaaaaaa", "a:k", webhooks.Input{URL: "https://example.com/hook", Events: []string{webhooks.EventTimestamped}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, _, err := openDataDB(path, keyPath, nil, true, log); err == nil || !strings.Contains(err.Error(), "present") {
+		t.Fatalf("--new-webhook-seal-key with the key present = %v, want a refusal", err)
+	}
+	old, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(keyPath); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = openDataDB(path, keyPath, nil, false, log)
+	if err == nil || !strings.Contains(err.Error(), "restore") || !strings.Contains(err.Error(), "--new-webhook-seal-key") ||
+		strings.Index(err.Error(), "restore") > strings.Index(err.Error(), "--new-webhook-seal-key") {
+		t.Fatalf("start without the seal key = %v, want a refusal advising the backup, then --new-webhook-seal-key", err)
+	}
+
+	db, _, err = openDataDB(path, keyPath, nil, true, log)
+	if err != nil {
+		t.Fatalf("start with --new-webhook-seal-key, the key lost: %v", err)
+	}
+	db.Close()
+	if !strings.Contains(logged.String(), "level=ERROR") || !strings.Contains(logged.String(), "webhooks=1") || !strings.Contains(logged.String(), "re-create") {
+		t.Fatalf("log = %s; want an error naming 1 webhook to re-create", logged.String())
+	}
+	made, err := os.ReadFile(keyPath)
+	if err != nil || len(made) != webhooks.SealKeySize || bytes.Equal(made, old) {
+		t.Fatalf("new seal key: %d bytes, %v (the old one again: %v)", len(made), err, bytes.Equal(made, old))
+	}
+	if _, _, err := openDataDB(path, keyPath, nil, true, log); err == nil || !strings.Contains(err.Error(), "present") {
+		t.Fatalf("--new-webhook-seal-key again, the new key present = %v, want a refusal", err)
+	}
+	db, _, err = openDataDB(path, keyPath, nil, false, log)
+	if err != nil {
+		t.Fatalf("start after, without the flag: %v", err)
+	}
+	db.Close()
+	if again, _ := os.ReadFile(keyPath); !bytes.Equal(again, made) {
+		t.Fatal("the start after changed the new key")
 	}
 }

@@ -47,6 +47,7 @@ import (
 
 func serveCmd() *cobra.Command {
 	var configPath, data, listen string
+	var newSealKey bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a Custos node (embedded default: local folder, bbolt, built-in TSA, dev PKI)",
@@ -62,6 +63,7 @@ func serveCmd() *cobra.Command {
 			if cmd.Flags().Changed("listen") || cfg.Listen == "" {
 				cfg.Listen = listen
 			}
+			cfg.NewWebhookSealKey = newSealKey
 			tuneGC()
 			stopProfile, err := cpuProfile()
 			if err != nil {
@@ -76,6 +78,8 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (TOML)")
 	cmd.Flags().StringVar(&data, "data", "./custos-data", "data folder")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().BoolVar(&newSealKey, "new-webhook-seal-key", false,
+		"destroys webhook secrets: the webhook seal key is lost for good, make a new one (refused if the key file is present); the webhooks made before fail every delivery until re-created")
 	return cmd
 }
 
@@ -202,7 +206,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, seal, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), filepath.Join(pki.dir, webhooks.SealKeyFile), inToken, log)
+	db, seal, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), filepath.Join(pki.dir, webhooks.SealKeyFile), inToken, cfg.NewWebhookSealKey, log)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +232,12 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 // file key is made; those still sealed under the file key at sealKey are
 // re-sealed under the token's in one transaction (webhooks.ResealSecrets),
 // then the file compacted as above. The file key may then be removed.
-func openDataDB(path, sealKey string, inToken cipher.AEAD, log *slog.Logger) (*bolt.DB, cipher.AEAD, error) {
+//
+// With newSealKey (serve --new-webhook-seal-key) a file key lost for good
+// is made anew over the secrets sealed under it (webhooks.NewSealKey),
+// which then no longer open: the count of those webhooks is logged at
+// error level. It is refused with the key file present, and with inToken.
+func openDataDB(path, sealKey string, inToken cipher.AEAD, newSealKey bool, log *slog.Logger) (*bolt.DB, cipher.AEAD, error) {
 	db, err := storage.OpenDB(path)
 	if err != nil {
 		return nil, nil, err
@@ -243,11 +252,36 @@ func openDataDB(path, sealKey string, inToken cipher.AEAD, log *slog.Logger) (*b
 	}
 	var seal cipher.AEAD
 	resealed := 0
-	if inToken == nil {
-		if seal, err = webhooks.LoadSealKey(db, sealKey); err != nil {
+	switch {
+	case newSealKey && inToken != nil:
+		return fail(errors.New("--new-webhook-seal-key makes a new file seal key (pki/" + webhooks.SealKeyFile + "), and the node keeps its seal key in the PKCS#11 token " +
+			"([pkcs11] webhook_seal_key): start without the flag"))
+	case newSealKey:
+		var lost int
+		seal, lost, err = webhooks.NewSealKey(db, sealKey)
+		if errors.Is(err, webhooks.ErrSealKeyPresent) {
+			return fail(fmt.Errorf("--new-webhook-seal-key is refused: the seal key %s is present, and the flag only replaces a key lost for good "+
+				"(it never replaces a key, which would leave every webhook's secret unreadable): start without the flag", sealKey))
+		}
+		if err != nil {
 			return fail(err)
 		}
-	} else {
+		if lost > 0 {
+			log.Error("made a new webhook seal key in place of the lost one (--new-webhook-seal-key): the secrets of the webhooks made before no longer open, "+
+				"and each of their deliveries fails at once (secret unreadable); their organizations must delete and re-create them", "webhooks", lost, "file", sealKey)
+		} else {
+			log.Warn("--new-webhook-seal-key: no webhook secret was sealed under the lost key; made a new one", "file", sealKey)
+		}
+	case inToken == nil:
+		var missing *webhooks.SealKeyMissingError
+		if seal, err = webhooks.LoadSealKey(db, sealKey); errors.As(err, &missing) {
+			return fail(fmt.Errorf("%w; if no backup holds the key, it is lost for good: start once with --new-webhook-seal-key, "+
+				"which makes a new key and leaves every webhook made before failing its deliveries (secret unreadable) until its organization re-creates it", err))
+		}
+		if err != nil {
+			return fail(err)
+		}
+	default:
 		seal = webhooks.TokenSealer(inToken)
 		file, err := webhooks.ReadSealKey(sealKey)
 		if err != nil {
