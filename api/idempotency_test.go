@@ -829,23 +829,7 @@ func TestIdempotentMatterAnswerCommittedWithMatter(t *testing.T) {
 // organization.
 func TestIdempotentOrgAnswerCommittedWithOrg(t *testing.T) {
 	w := newUploadWorld(t)
-	op, err := w.orgs.CreateOrg(access.KindOperator, "Operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _, err := w.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	post := func(body, key string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, "/api/v1/orgs", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+admin)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Idempotency-Key", key)
-		rec := httptest.NewRecorder()
-		w.s.e.ServeHTTP(rec, req)
-		return rec
-	}
+	post := orgPoster(t, w)
 	count := func() int {
 		all, err := w.orgs.Orgs()
 		if err != nil {
@@ -982,6 +966,30 @@ func TestIdempotentRegistrationWait(t *testing.T) {
 	}
 }
 
+// orgPoster makes the world's operator organization and an admin key of
+// it, and returns a POST /api/v1/orgs with that key and an
+// Idempotency-Key.
+func orgPoster(t *testing.T, w *uploadWorld) func(body, key string) *httptest.ResponseRecorder {
+	t.Helper()
+	op, err := w.orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := w.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(body, key string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/orgs", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		return rec
+	}
+}
+
 // TestIdempotentOrgReplayAfterDirectory: in a consortium the new
 // organization enters the directory within a block, under its name; a
 // retry with the same Idempotency-Key must still get the stored 201, not
@@ -992,23 +1000,7 @@ func TestIdempotentOrgReplayAfterDirectory(t *testing.T) {
 	w := newUploadWorld(t)
 	dir := &fakeDirectory{entries: map[string]anchor.DirEntry{}}
 	w.s.directory = dir
-	op, err := w.orgs.CreateOrg(access.KindOperator, "Operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _, err := w.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	post := func(body, key string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, "/api/v1/orgs", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+admin)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Idempotency-Key", key)
-		rec := httptest.NewRecorder()
-		w.s.e.ServeHTTP(rec, req)
-		return rec
-	}
+	post := orgPoster(t, w)
 	body := `{"kind":"court","name":"Hangzhou Court"}`
 	first := post(body, "d1")
 	if first.Code != http.StatusCreated {
