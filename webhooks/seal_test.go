@@ -287,18 +287,7 @@ func TestTamperedSecret(t *testing.T) {
 			}
 			run(t, s)
 			s.Publish(orgA, EventTimestamped, 1)
-			d := waitState(t, s, orgA, bad.ID, StateFailed)
-			if len(d.Attempts) != 1 || d.Attempts[0].Reason != ReasonSecret || d.Attempts[0].Status != 0 {
-				t.Errorf("tampered webhook's delivery = %+v, want failed at once, %q", d, ReasonSecret)
-			}
-			waitState(t, s, orgA, good.ID, StateDelivered)
-			reqs := rcv.requests()
-			if len(reqs) != 1 || reqs[0].header.Get(HeaderWebhookID) != good.ID {
-				t.Fatalf("%d requests; want 1, to the untampered webhook", len(reqs))
-			}
-			if err := Verify(secret, reqs[0].header.Get(HeaderSignature), reqs[0].body, time.Now(), time.Minute); err != nil {
-				t.Errorf("Verify = %v", err)
-			}
+			wantSecretUnreadable(t, s, rcv, orgA, bad.ID, good.ID, secret)
 		})
 	}
 }
@@ -381,14 +370,22 @@ func TestNewSealKey(t *testing.T) {
 	made, secret := create(t, s2, orgA, rcv.URL, EventTimestamped)
 	run(t, s2)
 	s2.Publish(orgA, EventTimestamped, 1)
-	d := waitState(t, s2, orgA, old.ID, StateFailed)
+	wantSecretUnreadable(t, s2, rcv, orgA, old.ID, made.ID, secret)
+}
+
+// wantSecretUnreadable checks that bad's delivery failed at once, with
+// ReasonSecret and no request sent, and that the one request the receiver
+// got is good's, signed with secret.
+func wantSecretUnreadable(t *testing.T, s *Service, rcv *receiver, org, bad, good, secret string) {
+	t.Helper()
+	d := waitState(t, s, org, bad, StateFailed)
 	if len(d.Attempts) != 1 || d.Attempts[0].Reason != ReasonSecret || d.Attempts[0].Status != 0 {
-		t.Errorf("delivery of the webhook sealed under the lost key = %+v, want failed at once, %q", d, ReasonSecret)
+		t.Errorf("delivery of the webhook whose secret does not open = %+v, want failed at once, %q", d, ReasonSecret)
 	}
-	waitState(t, s2, orgA, made.ID, StateDelivered)
+	waitState(t, s, org, good, StateDelivered)
 	reqs := rcv.requests()
-	if len(reqs) != 1 || reqs[0].header.Get(HeaderWebhookID) != made.ID {
-		t.Fatalf("%d requests; want 1, to the webhook made under the new key", len(reqs))
+	if len(reqs) != 1 || reqs[0].header.Get(HeaderWebhookID) != good {
+		t.Fatalf("%d requests; want 1, to webhook %s", len(reqs), good)
 	}
 	if err := Verify(secret, reqs[0].header.Get(HeaderSignature), reqs[0].body, time.Now(), time.Minute); err != nil {
 		t.Errorf("Verify = %v", err)
