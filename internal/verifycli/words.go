@@ -140,6 +140,7 @@ var eventTypes = map[string]string{
 	"copyright.offer_declined":  "著作权转让要约已拒绝",
 	"copyright.offer_withdrawn": "著作权转让要约已撤回",
 	"copyright.offer_expired":   "著作权转让要约已过期",
+	"org.name_claimed":          "机构名称被他人认领",
 }
 
 // eventType is a custody event's type in the printer's language.

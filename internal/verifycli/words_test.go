@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -157,5 +158,29 @@ func TestEventTypesInChinese(t *testing.T) {
 	}
 	if got := readSpan("2026-12-06T23:58:00.000000000Z", "2026-12-07T00:04:00.000000000Z"); got != "2026-12-06 23:58–2026-12-07 00:04" {
 		t.Errorf("readSpan across midnight = %q", got)
+	}
+}
+
+// docTypeRE finds a custody event type in docs/custody-events.md.
+var docTypeRE = regexp.MustCompile("`(created|viewed|downloaded|listed|shared|unshared|certified|(?:copyright|ers|org|key|webhook)\\.[a-z_.]*[a-z])`")
+
+// TestEventTypesNamed: every event type docs/custody-events.md lists has
+// a Chinese name.
+func TestEventTypesNamed(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "custody-events.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]bool{}
+	for _, m := range docTypeRE.FindAllStringSubmatch(string(b), -1) {
+		types[m[1]] = true
+	}
+	if len(types) < 30 {
+		t.Fatalf("found %d event types in docs/custody-events.md: the pattern no longer matches", len(types))
+	}
+	for typ := range types {
+		if eventTypes[typ] == "" {
+			t.Errorf("event type %s has no Chinese name in eventTypes", typ)
+		}
 	}
 }
