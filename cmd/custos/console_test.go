@@ -76,6 +76,21 @@ func TestConsole(t *testing.T) {
 	}
 	waitJS(t, ctx, `document.body.dataset.ready ? 'ok' : ''`)
 
+	t.Run("empty key not marked", func(t *testing.T) {
+		// The required API key field is red only once the user tried to
+		// sign in without it, not on a page nothing was typed into yet.
+		const border = `(() => { const k = document.getElementById('key'); k.blur(); const d = document.createElement('div');
+			d.style.color = 'var(--bad)'; document.body.append(d); const bad = getComputedStyle(d).color; d.remove();
+			return String(getComputedStyle(k).borderTopColor === bad); })()`
+		if got := evalString(t, ctx, border); got != "false" {
+			t.Errorf("the empty API key field is marked invalid before anything was typed")
+		}
+		do(t, chromedp.Click(chromedp.ID("signin-btn")))
+		if got := evalString(t, ctx, border); got != "true" {
+			t.Errorf("the empty API key field is not marked invalid after signing in without it")
+		}
+	})
+
 	t.Run("sign in", func(t *testing.T) {
 		// A wrong key: the server's problem document is shown.
 		do(t, chromedp.SendKeys(chromedp.ID("key"), "cst_not-a-real-key-0000000000"), chromedp.Click(chromedp.ID("signin-btn")))

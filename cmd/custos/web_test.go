@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,6 +185,11 @@ func TestVerifyPage(t *testing.T) {
 		verifyInPage(t, ctx, fx.receipt, fx.good)
 		if v := evalString(t, ctx, `document.getElementById('verdict').innerText`); !strings.Contains(v, "核验通过") {
 			t.Errorf("verdict in Chinese = %q", v)
+		}
+		// The timeline names the events' types in Chinese, none as the API's type.
+		types := evalString(t, ctx, `[...document.querySelectorAll('#timeline tbody tr')].map(r => r.cells[1].textContent).join('|')`)
+		if !strings.HasPrefix(types, "存证（创建）") || slices.ContainsFunc(strings.Split(types, "|"), func(s string) bool { return strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") }) {
+			t.Errorf("the Chinese timeline's event types = %q, want Chinese words", types)
 		}
 		saveScreenshot(t, ctx, shots, "verify-valid-zh.png")
 		chooseLanguage(t, ctx, "en")

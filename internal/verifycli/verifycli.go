@@ -268,14 +268,18 @@ func printSteps(p printer, res *receipt.Result) {
 		p.line("custody", len(res.Events))
 	}
 	for _, e := range res.Events {
+		typ := p.eventType(e.Type)
+		if e.Reads > 0 { // a folded read: its count and the span of its reads
+			typ += p.say("event-reads", e.Reads, readSpan(e.Since, e.Time))
+		}
 		subject := ""
 		if e.Subject != "" {
 			subject = " (" + e.Subject + ")"
+			if p.chinese {
+				subject = "（" + e.Subject + "）"
+			}
 		}
-		if e.Reads > 0 {
-			subject += p.say("event-reads", e.Reads, e.Since)
-		}
-		p.line("event", e.Seq, e.Time, e.Type, subject, e.Actor)
+		p.line("event", e.Seq, e.Time, typ, subject, e.Actor)
 	}
 	printCompleteness(p, res.Custody)
 	p.line("timestamp", len(res.Timestamps))
@@ -358,7 +362,7 @@ func printCompleteness(p printer, c receipt.CustodyResult) {
 	sort.Strings(types)
 	var parts []string
 	for _, t := range types {
-		parts = append(parts, fmt.Sprintf("%d %s", c.Omitted[t], t))
+		parts = append(parts, fmt.Sprintf("%d %s", c.Omitted[t], p.eventType(t)))
 	}
 	p.line("complete-some", c.Total, c.Listed)
 	p.line("omitted", strings.Join(parts, ", "))

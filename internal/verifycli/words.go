@@ -3,6 +3,7 @@ package verifycli
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/custos-project/custos/receipt"
 )
@@ -22,7 +23,7 @@ var words = map[string][2]string{
 	"evidence":      {"    evidence %s, %d bytes, %s", "    证据 %s，%d 字节，%s"},
 	"custody-v1":    {"✓ custody: %d event(s), one unbroken hash chain", "✓ 保管链：%d 个事件，一条完整的哈希链"},
 	"custody":       {"✓ custody: %d event(s) listed, each hash-linked to the one before it where that one is listed", "✓ 保管链：列出 %d 个事件，每个都以哈希链接到其前一个（若前一个也已列出）"},
-	"event-reads":   {" ×%d reads since %s", " 自 %[2]s 起读取 %[1]d 次"},
+	"event-reads":   {" ×%d (%s)", " ×%d（%s）"},
 	"event":         {"    #%d %s %s%s by %s", "    #%d %s %s%s，操作者 %s"},
 	"timestamp":     {"✓ timestamp: %d RFC 3161 token(s) over the SHA-256, under the trust bundle's roots", "✓ 时间戳：%d 个针对 SHA-256 的 RFC 3161 时间戳，均在信任包的根证书之下"},
 	"token-skipped": {"    token %d not checked: %s (its hash is the one the anchored custody chain recorded)", "    时间戳 %d 未检查：%s（其哈希即已上链的保管链所记录者）"},
@@ -109,6 +110,65 @@ var reasonsZH = []struct {
 var stepNames = map[string]string{
 	"format": "格式", "digest": "文件指纹", "custody": "保管链", "completeness": "完整性",
 	"timestamp": "时间戳", "inclusion": "包含证明", "checkpoint": "检查点", "evidence-record": "证据记录",
+}
+
+// eventTypes are the custody event types in Chinese, the words the
+// `custos` tables use (cmd/custos messages.go, "val.<type>") where they
+// have one; the verifier links no server code, so it keeps its own list.
+// English prints the type itself; a type not listed prints as it is.
+var eventTypes = map[string]string{
+	"created": "创建", "viewed": "查看", "downloaded": "下载", "listed": "列出",
+	"shared": "共享", "unshared": "撤销共享", "certified": "出具公证书",
+	"copyright.registered":         "作品登记",
+	"copyright.transfer_offered":   "提出著作权转让要约",
+	"copyright.transferred":        "著作权已转让",
+	"copyright.transfer_declined":  "著作权转让要约被拒绝",
+	"copyright.transfer_withdrawn": "著作权转让要约已撤回",
+	"copyright.transfer_expired":   "著作权转让要约已过期",
+	"copyright.revoked":            "作品登记已撤销",
+	"copyright.certified":          "出具作品登记证书",
+	"ers.timestamp_renewed":        "证据记录时间戳续期",
+	"ers.hashtree_renewed":         "证据记录哈希树续期",
+	// An organization's audit chain.
+	"org.created": "机构创建", "org.renamed": "机构更名", "org.updated": "机构设置变更",
+	"org.name_conflict": "机构名称冲突", "org.share_notice_dropped": "丢弃共享通知",
+	"key.created": "创建密钥", "key.revoked": "撤销密钥",
+	"webhook.created": "创建 Webhook", "webhook.deleted": "删除 Webhook",
+	"copyright.offer_sent":      "发出著作权转让要约",
+	"copyright.offer_received":  "收到著作权转让要约",
+	"copyright.offer_accepted":  "著作权转让要约已接受",
+	"copyright.offer_declined":  "著作权转让要约已拒绝",
+	"copyright.offer_withdrawn": "著作权转让要约已撤回",
+	"copyright.offer_expired":   "著作权转让要约已过期",
+	"org.name_claimed":          "机构名称被他人认领",
+}
+
+// eventType is a custody event's type in the printer's language.
+func (p printer) eventType(t string) string {
+	if zh, ok := eventTypes[t]; ok && p.chinese {
+		return zh
+	}
+	return t
+}
+
+// readSpan is the span of a folded read's reads, from since to until (the
+// event's canonical times, UTC): "10:02–10:09" within one day (with
+// seconds within one minute), else with the dates.
+func readSpan(since, until string) string {
+	a, err1 := time.Parse(time.RFC3339Nano, since)
+	b, err2 := time.Parse(time.RFC3339Nano, until)
+	if err1 != nil || err2 != nil { // the verifier checked them; never here
+		return since + "–" + until
+	}
+	a, b = a.UTC(), b.UTC()
+	layout := "15:04"
+	switch {
+	case a.Format(time.DateOnly) != b.Format(time.DateOnly):
+		layout = "2006-01-02 15:04"
+	case a.Truncate(time.Minute).Equal(b.Truncate(time.Minute)):
+		layout = "15:04:05"
+	}
+	return a.Format(layout) + "–" + b.Format(layout)
 }
 
 // printer writes the verdict's lines in one language.

@@ -903,3 +903,70 @@
   const s = global.CustosI18n.strings;
   for (const lang of Object.keys(add)) Object.assign(s[lang], add[lang]);
 })(globalThis);
+
+// The custody event types the verification page's timeline and
+// completeness line name (verify.js eventLabel): every type of
+// docs/custody-events.md, the Chinese words those of `custos verify`
+// (internal/verifycli words.go eventTypes).
+(function (global) {
+  const add = {
+    en: {
+      'event.copyright.registered': 'Registered as a file of a copyrighted work',
+      'event.copyright.transfer_offered': 'Copyright transfer offered',
+      'event.copyright.transferred': 'Copyright transferred',
+      'event.copyright.transfer_declined': 'Copyright transfer offer declined',
+      'event.copyright.transfer_withdrawn': 'Copyright transfer offer withdrawn',
+      'event.copyright.transfer_expired': 'Copyright transfer offer expired',
+      'event.copyright.revoked': 'Copyright registration revoked',
+      'event.copyright.certified': 'Copyright registration certificate issued',
+      'event.ers.timestamp_renewed': 'Evidence record time-stamp renewed',
+      'event.ers.hashtree_renewed': 'Evidence record hash tree renewed',
+      'event.org.created': 'Organization created',
+      'event.org.renamed': 'Organization renamed',
+      'event.org.updated': 'Organization setting changed',
+      'event.org.name_conflict': 'Organization name conflict',
+      'event.org.name_claimed': 'Organization name claimed by another',
+      'event.org.share_notice_dropped': 'Share notices dropped',
+      'event.key.created': 'Key created',
+      'event.key.revoked': 'Key revoked',
+      'event.webhook.created': 'Webhook created',
+      'event.webhook.deleted': 'Webhook deleted',
+      'event.copyright.offer_sent': 'Copyright transfer offer sent',
+      'event.copyright.offer_received': 'Copyright transfer offer received',
+      'event.copyright.offer_accepted': 'Copyright transfer offer accepted',
+      'event.copyright.offer_declined': 'Copyright transfer offer declined',
+      'event.copyright.offer_withdrawn': 'Copyright transfer offer withdrawn',
+      'event.copyright.offer_expired': 'Copyright transfer offer expired',
+    },
+    zh: {
+      'event.copyright.registered': '作品登记',
+      'event.copyright.transfer_offered': '提出著作权转让要约',
+      'event.copyright.transferred': '著作权已转让',
+      'event.copyright.transfer_declined': '著作权转让要约被拒绝',
+      'event.copyright.transfer_withdrawn': '著作权转让要约已撤回',
+      'event.copyright.transfer_expired': '著作权转让要约已过期',
+      'event.copyright.revoked': '作品登记已撤销',
+      'event.copyright.certified': '出具作品登记证书',
+      'event.ers.timestamp_renewed': '证据记录时间戳续期',
+      'event.ers.hashtree_renewed': '证据记录哈希树续期',
+      'event.org.created': '机构创建',
+      'event.org.renamed': '机构更名',
+      'event.org.updated': '机构设置变更',
+      'event.org.name_conflict': '机构名称冲突',
+      'event.org.name_claimed': '机构名称被他人认领',
+      'event.org.share_notice_dropped': '丢弃共享通知',
+      'event.key.created': '创建密钥',
+      'event.key.revoked': '撤销密钥',
+      'event.webhook.created': '创建 Webhook',
+      'event.webhook.deleted': '删除 Webhook',
+      'event.copyright.offer_sent': '发出著作权转让要约',
+      'event.copyright.offer_received': '收到著作权转让要约',
+      'event.copyright.offer_accepted': '著作权转让要约已接受',
+      'event.copyright.offer_declined': '著作权转让要约已拒绝',
+      'event.copyright.offer_withdrawn': '著作权转让要约已撤回',
+      'event.copyright.offer_expired': '著作权转让要约已过期',
+    },
+  };
+  const s = global.CustosI18n.strings;
+  for (const lang of Object.keys(add)) Object.assign(s[lang], add[lang]);
+})(globalThis);

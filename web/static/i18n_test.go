@@ -2,6 +2,8 @@ package static
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -220,6 +222,33 @@ func TestPagesHaveNoFixedText(t *testing.T) {
 				continue
 			}
 			t.Errorf("%s: <%s> holds %q in one language: give it a data-i18n key", name, tag, text)
+		}
+	}
+}
+
+// docEventType finds a custody event type in docs/custody-events.md.
+var docEventType = regexp.MustCompile("`(created|viewed|downloaded|listed|shared|unshared|certified|(?:copyright|ers|org|key|webhook)\\.[a-z_.]*[a-z])`")
+
+// TestEventTypesNamed: the verification page names every custody event
+// type docs/custody-events.md lists (event.<type>, in both languages;
+// TestI18nComplete checks the Chinese), so that a Chinese page shows no
+// English type.
+func TestEventTypesNamed(t *testing.T) {
+	tables := readI18n(t)
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "custody-events.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]bool{}
+	for _, m := range docEventType.FindAllStringSubmatch(string(b), -1) {
+		types[m[1]] = true
+	}
+	if len(types) < 30 {
+		t.Fatalf("found %d event types in docs/custody-events.md: the pattern no longer matches", len(types))
+	}
+	for typ := range types {
+		if tables["zh"]["event."+typ] == "" {
+			t.Errorf("event type %s: i18n.js has no event.%s", typ, typ)
 		}
 	}
 }
