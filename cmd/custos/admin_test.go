@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/custos-project/custos/access"
@@ -384,9 +385,9 @@ func recordValue(view, label string) string {
 // court's list was empty for items shared from another member's node,
 // with no word of where they were.
 func TestListEmptyHint(t *testing.T) {
-	directory := true
+	var noDirectory atomic.Bool // read by the server's goroutine
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/api/v1/directory" && !directory { // a node outside a consortium
+		if r.URL.Path == "/api/v1/directory" && noDirectory.Load() { // a node outside a consortium
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(http.StatusNotFound)
 			w.Write([]byte(`{"type":"urn:custos:problem:no-directory","title":"No directory","status":404}`))
@@ -409,7 +410,7 @@ func TestListEmptyHint(t *testing.T) {
 		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=C.UTF-8"}, []string{"--title", "contract"}, true, ""},
 		{[]string{"CUSTOS_OUTPUT=table", "LC_ALL=C.UTF-8"}, nil, false, ""},
 	} {
-		directory = tc.directory
+		noDirectory.Store(!tc.directory)
 		cmd := exec.Command(custosBin, append([]string{"list", "--server", srv.URL, "--token", "cst_x"}, tc.args...)...)
 		cmd.Env = append(os.Environ(), tc.env...)
 		var stderr bytes.Buffer
