@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/problem"
 )
@@ -116,16 +114,8 @@ func TestOutboxRetryAfter(t *testing.T) {
 	t.Cleanup(srv.Close)
 	an, _ := serveNode(t, a, map[string]string{c.id: srv.URL}, home, nil, whoami())
 	now := time.Now().UTC()
-	if err := an.cfg.DB.Update(func(tx *bolt.Tx) error {
-		for _, share := range []string{"sh1", "sh2"} {
-			nt := Notice{Share: share, Kind: "evidence", Target: "item-" + share, Grantor: "firm", Grantee: "court", CreatedAt: now}
-			if err := an.Enqueue(tx, c.id, nt); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	for _, share := range []string{"sh1", "sh2"} {
+		queueNotices(t, an, c.id, Notice{Share: share, Kind: "evidence", Target: "item-" + share, Grantor: "firm", Grantee: "court", CreatedAt: now})
 	}
 	d := &delivery{backoff: map[string]time.Duration{}, due: map[string]time.Time{}, notHome: map[string]time.Time{}, grace: notHomeGrace}
 	// The third answer has no Retry-After: the backoff as before, doubled

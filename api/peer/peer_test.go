@@ -217,18 +217,9 @@ func TestNotices(t *testing.T) {
 			{`{"v":2}`, "en", "422", `"type":"urn:custos:problem:invalid-input"`}, // an object, but not a notice
 			{`{"v":1} null`, "en", "422", `"type":"urn:custos:problem:invalid-input"`},
 		} {
-			req, _ := http.NewRequest("POST", NoticesPath, strings.NewReader(tc.body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept-Language", tc.lang)
-			resp, err := an.Do(context.Background(), c.id, req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var b strings.Builder
-			io.Copy(&b, resp.Body)
-			resp.Body.Close()
-			if got := strconv.Itoa(resp.StatusCode); got != tc.status || !strings.Contains(b.String(), tc.want) {
-				t.Errorf("POST %s %s (%s) = %s %s, want %s with %s", NoticesPath, tc.body, tc.lang, got, b.String(), tc.status, tc.want)
+			status, b := postNotice(t, an, c.id, tc.body, tc.lang)
+			if got := strconv.Itoa(status); got != tc.status || !strings.Contains(b, tc.want) {
+				t.Errorf("POST %s %s (%s) = %s %s, want %s with %s", NoticesPath, tc.body, tc.lang, got, b, tc.status, tc.want)
 			}
 		}
 		if got, _ := cn.Received("court"); len(got) != 0 || told.Load() != 0 {
@@ -506,20 +497,12 @@ func TestNoticeSize(t *testing.T) {
 		if len(b) != tc.size {
 			t.Fatalf("body of %d bytes, want %d", len(b), tc.size)
 		}
-		req, _ := http.NewRequest("POST", NoticesPath, strings.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := an.Do(context.Background(), c.id, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got strings.Builder
-		io.Copy(&got, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.status || !strings.Contains(got.String(), tc.want) {
-			t.Errorf("POST %s (%d bytes) = %d %s, want %d with %s", NoticesPath, tc.size, resp.StatusCode, got.String(), tc.status, tc.want)
+		status, got := postNotice(t, an, c.id, b, "")
+		if status != tc.status || !strings.Contains(got, tc.want) {
+			t.Errorf("POST %s (%d bytes) = %d %s, want %d with %s", NoticesPath, tc.size, status, got, tc.status, tc.want)
 		}
 		if _, ok := cn.HomeOf("court", "item-"+tc.share); ok != (tc.status == http.StatusNoContent) {
-			t.Errorf("HomeOf(court, item-%s) = %v after a notice of %d bytes answered %d", tc.share, ok, tc.size, resp.StatusCode)
+			t.Errorf("HomeOf(court, item-%s) = %v after a notice of %d bytes answered %d", tc.share, ok, tc.size, status)
 		}
 	}
 }
@@ -553,4 +536,23 @@ func TestNoticeUnknownGrantor(t *testing.T) {
 	if m, ok := cn.HomeOf("court", "item1"); !ok || m != b.id {
 		t.Errorf("HomeOf(court, item1) = %.8s %v, want B", m, ok)
 	}
+}
+
+// postNotice posts body to member's notices endpoint through n (in lang,
+// if not empty) and returns the answer's status and body.
+func postNotice(t *testing.T, n *Node, member, body, lang string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", NoticesPath, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
+	resp, err := n.Do(context.Background(), member, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	io.Copy(&b, resp.Body)
+	return resp.StatusCode, b.String()
 }

@@ -78,16 +78,7 @@ func TestOutboxRefused(t *testing.T) {
 		notice("sh4", "item4", "court", false), // 500 twice, then delivered
 		notice("sh5", "item5", "court", false),
 	}
-	if err := an.cfg.DB.Update(func(tx *bolt.Tx) error {
-		for _, nt := range queue {
-			if err := an.Enqueue(tx, c.id, nt); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	queueNotices(t, an, c.id, queue...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go an.Run(ctx)
@@ -209,19 +200,7 @@ func TestRefusedResendDrop(t *testing.T) {
 		}
 		return nt
 	}
-	queue := func(nts ...Notice) {
-		t.Helper()
-		if err := an.cfg.DB.Update(func(tx *bolt.Tx) error {
-			for _, nt := range nts {
-				if err := an.Enqueue(tx, c.id, nt); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	queue := func(nts ...Notice) { t.Helper(); queueNotices(t, an, c.id, nts...) }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go an.Run(ctx)
@@ -309,5 +288,20 @@ func TestCleanDetail(t *testing.T) {
 		if got := cleanDetail(tc.in); got != tc.want {
 			t.Errorf("cleanDetail(%.20q) = %.20q (%d bytes), want %.20q", tc.in, got, len(got), tc.want)
 		}
+	}
+}
+
+// queueNotices puts notices for member in n's outbox, in one transaction.
+func queueNotices(t *testing.T, n *Node, member string, nts ...Notice) {
+	t.Helper()
+	if err := n.cfg.DB.Update(func(tx *bolt.Tx) error {
+		for _, nt := range nts {
+			if err := n.Enqueue(tx, member, nt); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
