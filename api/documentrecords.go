@@ -15,23 +15,37 @@ import (
 // the evidence records of the registration's files. Like the
 // registration's certificate (copyrightPDF), they are served to its
 // owner and registrant organizations only, since they name the files'
-// digests, which stay private; anyone else gets 404 not-found.
+// digests, which stay private; anyone else gets 404 not-found. The reads
+// of the records served are recorded all together, in one transaction
+// that decides the caller's right again (Register.ReadFiles), or none
+// are: a registration transferred away from the caller's organization
+// while the answer was built is answered as to any other organization,
+// with nothing recorded on any file.
 func (s *Server) getCopyrightRecords(c echo.Context) error {
 	reg, err := s.register()
 	if err != nil {
 		return err
 	}
-	cr, err := reg.Copyright(c.Request().Context(), c.Param("id"))
-	if p := principal(c); errors.Is(err, evidence.ErrNotFound) || err == nil && cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
+	ctx := c.Request().Context()
+	cr, err := reg.Copyright(ctx, c.Param("id"))
+	p := principal(c)
+	if errors.Is(err, evidence.ErrNotFound) || err == nil && cr.OwnerOrg != p.Org.ID && cr.RegistrantOrg != p.Org.ID {
 		return errGone("no-copyright-records") // a registration others may not read is answered as a missing one
 	}
 	if err != nil {
 		return copyrightErr(err)
 	}
-	out := wire.DocumentRecords{Kind: "copyright", ID: cr.ID}
-	if out.Records, err = s.itemRecords(c, cr.Items, false); errors.Is(err, evidence.ErrNotVisible) {
-		// The registration was transferred away from the caller's
-		// organization since it was read: answered as it would be now.
+	out := wire.DocumentRecords{Kind: "copyright", ID: cr.ID, Records: make([]wire.DocumentRecord, len(cr.Items))}
+	var ready []string
+	for i, id := range cr.Items {
+		if out.Records[i], err = s.itemRecord(c, id); err != nil {
+			return err
+		}
+		if out.Records[i].Status == wire.RecordReady {
+			ready = append(ready, id)
+		}
+	}
+	if err := reg.ReadFiles(ctx, cr.ID, p.Org.ID, p.Actor(), "evidence-record", ready); errors.Is(err, evidence.ErrNotFound) {
 		return errGone("no-copyright-records")
 	} else if err != nil {
 		return err
@@ -52,10 +66,7 @@ func (s *Server) getCertificateRecords(c echo.Context) error {
 		return certificateErr(err)
 	}
 	out := wire.DocumentRecords{Kind: "certificate", ID: cert.ID}
-	// The certificate names only the items the caller's organization
-	// may see; one whose share ends meanwhile is left out, as it would
-	// be from the certificate read now.
-	if out.Records, err = s.itemRecords(c, cert.Evidence, true); err != nil {
+	if out.Records, err = s.certificateItemRecords(c, cert.Evidence); err != nil {
 		return err
 	}
 	pdf := wire.DocumentRecord{Kind: wire.RecordKindPDF, ID: cert.ID, SHA256: cert.PDFSHA256, Status: wire.RecordPending}
@@ -70,29 +81,40 @@ func (s *Server) getCertificateRecords(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// itemRecords is the evidence record of each item of ids, in order. Each
-// record served is a read of its item, recorded as getEvidenceRecord
-// records it (a viewed event with subject evidence-record), if the
-// caller's organization may still see the item when the read is recorded;
-// a pending one records nothing. An item it may no longer see then (a
-// share ended, or the registration was transferred, since the document
-// was read) is left out if omit, else ends the list with
-// evidence.ErrNotVisible (the reads of the items before it stay recorded).
-func (s *Server) itemRecords(c echo.Context, ids []string, omit bool) ([]wire.DocumentRecord, error) {
+// certificateItemRecords is the evidence record of each item of ids, in
+// order. Each record served is a read of its item, recorded as
+// getEvidenceRecord records it (a viewed event with subject
+// evidence-record), in its own transaction, if the caller's organization
+// may still see the item then; a pending one records nothing. The
+// certificate names only the items the caller's organization may see, so
+// an item it may no longer see when its read is recorded (a share ended
+// since the certificate was read) is left out, as it would be from the
+// certificate read now.
+func (s *Server) certificateItemRecords(c echo.Context, ids []string) ([]wire.DocumentRecord, error) {
+	ctx, p := c.Request().Context(), principal(c)
 	out := make([]wire.DocumentRecord, 0, len(ids))
 	for _, id := range ids {
 		r, err := s.itemRecord(c, id)
-		if errors.Is(err, evidence.ErrNotVisible) && omit {
-			continue
-		}
 		if err != nil {
 			return nil, err
+		}
+		if r.Status == wire.RecordReady {
+			_, _, err := s.custody.AccessAs(ctx, id, p.Org.ID, p.Actor(), custody.EventViewed, "evidence-record")
+			if errors.Is(err, evidence.ErrNotVisible) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, r)
 	}
 	return out, nil
 }
 
+// itemRecord is item id's entry in a document's evidence records, its
+// read not recorded: ready with its record, pending while it has none,
+// elsewhere if this node does not hold the item.
 func (s *Server) itemRecord(c echo.Context, id string) (wire.DocumentRecord, error) {
 	ctx := c.Request().Context()
 	out := wire.DocumentRecord{Kind: wire.RecordKindItem, ID: id, Status: wire.RecordElsewhere}
@@ -110,10 +132,6 @@ func (s *Server) itemRecord(c echo.Context, id string) (wire.DocumentRecord, err
 		return out, nil
 	}
 	if err != nil {
-		return out, err
-	}
-	p := principal(c)
-	if _, _, err := s.custody.AccessAs(ctx, id, p.Org.ID, p.Actor(), custody.EventViewed, "evidence-record"); err != nil {
 		return out, err
 	}
 	out.Status, out.Record = wire.RecordReady, der

@@ -248,7 +248,9 @@ func multipartErr(err error) error {
 // its own, or shared with it. Evidence it may not see is reported exactly
 // like missing evidence, so IDs cannot be probed (OWASP API1). A read of
 // evidence shared with the organization spends a token of its shared-read
-// quota (Limits.SharedReadRate), and is refused with 429 once it is spent.
+// quota (Limits.SharedReadRate), and is refused with 429 once it is spent;
+// recordRead gives the token back if the read is refused when it is
+// recorded.
 func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	ctx := c.Request().Context()
 	rec, err := s.records.Get(ctx, c.Param("id"))
@@ -274,8 +276,27 @@ func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 		if err := s.limits.takeSharedRead(org); err != nil {
 			return nil, err
 		}
+		c.Set(sharedReadKey, sharedReadTokens(c)+1)
 	}
 	return rec, nil
+}
+
+// sharedReadKey is the echo.Context key of how many shared-read tokens
+// readable took for the request (getReceipt's wait authorizes again).
+const sharedReadKey = "custos.shared-read-tokens"
+
+func sharedReadTokens(c echo.Context) int {
+	n, _ := c.Get(sharedReadKey).(int)
+	return n
+}
+
+// refundSharedRead gives back one shared-read token that readable took
+// for the request, if it took one: the read it paid for was refused.
+func (s *Server) refundSharedRead(c echo.Context) {
+	if n := sharedReadTokens(c); n > 0 {
+		c.Set(sharedReadKey, n-1)
+		s.limits.refundSharedRead(principal(c).Org.ID)
+	}
 }
 
 // afterVisibleHook, set by tests, runs in readable right after the item
@@ -295,11 +316,17 @@ func (s *Server) access(c echo.Context, typ, subject string) (*evidence.Record, 
 // event, if its organization may still see the item: the right is decided
 // again in the transaction that records the read, so a share revoked or
 // expired since readable found the item visible refuses the read (answered
-// as readable answers it, as a missing item), and nothing is recorded.
+// as readable answers it, as a missing item), and nothing is recorded. The
+// shared-read token readable took for it is given back: a read refused
+// there costs the quota what readable's 404 costs, nothing. It is no free
+// probe: the token was there to be taken before any work, the answer says
+// no more than readable's 404, and the organization could not see the
+// item anyway.
 func (s *Server) recordRead(c echo.Context, id, typ, subject string) (*evidence.Record, error) {
 	p := principal(c)
 	rec, _, err := s.custody.AccessAs(c.Request().Context(), id, p.Org.ID, p.Actor(), typ, subject)
 	if errors.Is(err, evidence.ErrNotVisible) {
+		s.refundSharedRead(c)
 		return nil, errNotFound()
 	}
 	return rec, err

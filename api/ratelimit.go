@@ -106,7 +106,8 @@ func (l *limits) takeSharedRead(org string) error {
 }
 
 // refundSharedRead gives back a token that takeSharedRead spent for a
-// listing that turned out to show none of the evidence shared with org.
+// listing that turned out to show none of the evidence shared with org, or
+// for a read refused in the transaction that was to record it.
 func (l *limits) refundSharedRead(org string) {
 	if l.sharedRead != nil {
 		l.sharedRead.refund(org)

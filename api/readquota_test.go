@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/receipt"
 )
 
 // TestSharedReadQuota runs the per-organization quota on reads of shared
@@ -156,5 +158,78 @@ func TestNewLimitsSharedRead(t *testing.T) {
 	}
 	if DefaultSharedReadRate*60 != 600 || DefaultSharedReadBurst != 1200 {
 		t.Errorf("defaults %d/min, burst %d; want 600/min, burst 1200", DefaultSharedReadRate*60, DefaultSharedReadBurst)
+	}
+}
+
+// TestRefusedReadRefundsQuota: a read refused in the transaction that
+// records it (the share revoked after readable found the item visible,
+// afterVisibleHook) gives back the shared-read token it took, on every
+// read route that records custody: answered 404 as an item the
+// organization may not see is, it costs the quota what such a 404 costs,
+// nothing. With a burst of one token and the clock stopped, the read that
+// follows, on a share made again, is served (it was 429 before: the
+// refused read had spent the only token); and the one after it is 429, so
+// the token given back is one, not a free read.
+func TestRefusedReadRefundsQuota(t *testing.T) {
+	w := newUploadWorld(t)
+	good, err := os.ReadFile("../receipt/testdata/good.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchored, err := receipt.Parse(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.s, err = New(withEvidence(servedEvidence{proved: withProver(t, w.ev), r: anchored, der: []byte{0x30, 0}},
+		Config{Access: w.orgs, TSA: w.tsa, DB: w.db, Copyrights: w.crs, Transfers: w.crs})); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	court := newKey(t, w.orgs, "Court")
+	cp, err := w.orgs.Authenticate(court)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { afterVisibleHook = nil })
+	get := func(method, path string) int {
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("Authorization", "Bearer "+court)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for _, rt := range []struct{ method, path string }{
+		{"GET", ""}, {"GET", "/content"}, {"HEAD", "/content"}, {"GET", "/custody"},
+		{"GET", "/timestamp"}, {"GET", "/receipt"}, {"GET", "/evidence-record"},
+	} {
+		name := rt.method + " " + rt.path
+		up := w.upload(t, strings.NewReader(name), "text/plain")
+		if up.Code != http.StatusCreated {
+			t.Fatalf("upload = %d %s", up.Code, up.Body)
+		}
+		id := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
+		now := time.Unix(2e9, 0)
+		w.s.limits.sharedRead = testLimiter(t, 1, 1, &now)
+		sh, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		afterVisibleHook = func(rec *evidence.Record) {
+			afterVisibleHook = nil
+			if _, err := w.shares.RevokeShare(ctx, w.org, w.actor, sh.ID); err != nil {
+				t.Error(err)
+			}
+		}
+		if code := get(rt.method, "/api/v1/evidence/"+id+rt.path); code != http.StatusNotFound {
+			t.Errorf("%s, the share revoked midway = %d, want 404", name, code)
+		}
+		if _, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []int{http.StatusOK, http.StatusTooManyRequests} {
+			if code := get(rt.method, "/api/v1/evidence/"+id+rt.path); code != want {
+				t.Errorf("%s, read %d after the refused one = %d, want %d", name, i+1, code, want)
+			}
+		}
 	}
 }

@@ -233,14 +233,13 @@ func TestPeerReadRacingRevocation(t *testing.T) {
 
 // racedDocuments is the real evidence service and copyright register,
 // except that every item has an evidence record (der), certificate cert
-// and registration cr are read as given, and reading either runs during
-// (the act that happens right after the document was read).
+// is read as given, and reading it runs during (the act that happens right
+// after the document was read).
 type racedDocuments struct {
 	proved
 	Register
 	der    []byte
 	cert   *certificates.Certificate
-	cr     *copyright.Copyright
 	during func()
 }
 
@@ -255,19 +254,14 @@ func (d racedDocuments) Certificate(context.Context, string, string) (*certifica
 	return d.cert, nil
 }
 
-func (d racedDocuments) Copyright(context.Context, string) (*copyright.Copyright, error) {
-	d.during()
-	return d.cr, nil
-}
-
 // TestDocumentRecordsRacingRevocation: the evidence records of a
-// certificate's or a registration's items are each recorded as a read
-// only if the caller's organization may still see the item then. A share
-// ended right after the document was read leaves its item out of a
-// certificate's records (as the certificate read now names only the
-// items the organization may see), with no read recorded; a registration's
-// records are then refused as the registration's records are to an
-// organization that may not read them.
+// certificate's items are each recorded as a read only if the caller's
+// organization may still see the item then. A share ended right after the
+// document was read leaves its item out of a certificate's records (as
+// the certificate read now names only the items the organization may
+// see), with no read recorded. (A registration's records are read by
+// right of its registrant and owner, not of shares:
+// TestCopyrightRecordsRacingTransfer.)
 func TestDocumentRecordsRacingRevocation(t *testing.T) {
 	w := newUploadWorld(t)
 	ctx := context.Background()
@@ -298,8 +292,7 @@ func TestDocumentRecordsRacingRevocation(t *testing.T) {
 		}
 	}
 	docs := racedDocuments{proved: withProver(t, w.ev), Register: w.crs, der: []byte{0x30, 0},
-		cert: &certificates.Certificate{ID: "cert", Org: cp.Org.ID, Evidence: ids},
-		cr:   &copyright.Copyright{ID: "reg", OwnerOrg: cp.Org.ID, RegistrantOrg: cp.Org.ID, Items: ids}}
+		cert: &certificates.Certificate{ID: "cert", Org: cp.Org.ID, Evidence: ids}}
 	get := func(path string) *httptest.ResponseRecorder {
 		s, err := New(withEvidence(docs, Config{Access: w.orgs, TSA: w.tsa, Copyrights: docs, Transfers: w.crs}))
 		if err != nil {
@@ -336,16 +329,6 @@ func TestDocumentRecordsRacingRevocation(t *testing.T) {
 	}
 	if r0, r1 := reads(ids[0]), reads(ids[1]); r0 != 1 || r1 != 0 {
 		t.Errorf("reads recorded = %d, %d; want 1 of the item still shared, none of the other", r0, r1)
-	}
-
-	docs.during = revoke(shares[0])
-	res = get("/api/v1/copyrights/reg/evidence-records")
-	wantProblem(t, res, http.StatusNotFound, "not-found")
-	if !strings.Contains(res.Body.String(), "registrant and owner") {
-		t.Errorf("registration records after the revocation: %s, want the 404 of records the caller may not read", res.Body)
-	}
-	if r0, r1 := reads(ids[0]), reads(ids[1]); r0 != 1 || r1 != 0 {
-		t.Errorf("reads recorded = %d, %d; want still 1, 0", r0, r1)
 	}
 }
 
@@ -434,5 +417,121 @@ func TestCopyrightPDFRacingTransfer(t *testing.T) {
 	}
 	if n := readsOfB(); n != 1 {
 		t.Errorf("reads of B recorded = %d, want still 1", n)
+	}
+}
+
+// racingRecords is the real evidence service, except that every item has
+// an evidence record (der), and fetching item id's runs during(id).
+type racingRecords struct {
+	proved
+	der    []byte
+	during func(id string)
+}
+
+func (r racingRecords) EvidenceRecord(_ context.Context, id string) ([]byte, error) {
+	r.during(id)
+	return r.der, nil
+}
+
+// TestCopyrightRecordsRacingTransfer: a registration's evidence records
+// are all or nothing. Its owner (not its registrant) asks for them and
+// transfers the registration on while the answer is being built, after
+// the first file's record was fetched and before the second's: the answer
+// is what any organization other than the registrant and the owner gets
+// (404), and no read of the owner's is recorded on any file, the first
+// one's included. Asked again as the new owner, every file's read is
+// recorded and the records are served.
+func TestCopyrightRecordsRacingTransfer(t *testing.T) {
+	tw := newTransferWorld(t)
+	ctx := context.Background()
+	body, ct := fileForm(t, testWork, formFile{"one.txt", "text/plain", []byte("file one")}, formFile{"two.txt", "text/plain", []byte("file two")})
+	res := tw.post(t, "/api/v1/copyrights", body, ct)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("registration = %d %s", res.Code, res.Body)
+	}
+	var cr copyright.Copyright
+	mustDecode(t, res, &cr)
+	if len(cr.Items) != 2 {
+		t.Fatalf("registration of %d files, want 2", len(cr.Items))
+	}
+	transfer := func(fromToken, toToken string) {
+		t.Helper()
+		from, err := tw.orgs.Authenticate(fromToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to, err := tw.orgs.Authenticate(toToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := tw.crs.OfferTransfer(ctx, cr.ID, from.Org.ID, from.Actor(), to.Org.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tw.crs.AcceptTransfer(ctx, o.ID, to.Org.ID, to.Actor()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	transfer(tw.token, tw.tokB)
+	recs := racingRecords{proved: withProver(t, tw.ev), der: []byte{0x30, 0}, during: func(string) {}}
+	get := func(token string) *httptest.ResponseRecorder {
+		t.Helper()
+		s, err := New(withEvidence(recs, Config{Access: tw.orgs, TSA: tw.tsa, Copyrights: tw.crs, Transfers: tw.crs}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/copyrights/"+cr.ID+"/evidence-records", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		s.e.ServeHTTP(rec, req)
+		return rec
+	}
+	// reads is the reads of org recorded on each file: events and reads
+	// pending in a fold.
+	reads := func(org string) []int64 {
+		t.Helper()
+		var out []int64
+		for _, id := range cr.Items {
+			evs, pending, err := tw.ev.CustodyPending(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			for _, e := range evs {
+				if e.Subject == "evidence-record" && strings.HasPrefix(e.Actor, org+":") {
+					n += e.Count()
+				}
+			}
+			for _, p := range pending {
+				if p.Subject == "evidence-record" && strings.HasPrefix(p.Actor, org+":") {
+					n += int64(p.Reads)
+				}
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+
+	recs.during = func(id string) {
+		if id == cr.Items[1] {
+			transfer(tw.tokB, tw.tokC)
+		}
+	}
+	got := get(tw.tokB)
+	recs.during = func(string) {}
+	stranger := get(newKey(t, tw.orgs, "Stranger"))
+	if got.Code != http.StatusNotFound || !bytes.Equal(got.Body.Bytes(), stranger.Body.Bytes()) {
+		t.Errorf("the owner transferring it on midway = %d %.200s; want what another organization gets: %d %.200s", got.Code, got.Body, stranger.Code, stranger.Body)
+	}
+	if n := reads(tw.orgB); n[0] != 0 || n[1] != 0 {
+		t.Errorf("reads of the former owner recorded = %v, want none on either file", n)
+	}
+	res = get(tw.tokC)
+	var out wire.DocumentRecords
+	if res.Code != http.StatusOK || json.Unmarshal(res.Body.Bytes(), &out) != nil || len(out.Records) != 2 {
+		t.Fatalf("the new owner's records = %d %s, want 200 with 2 records", res.Code, res.Body)
+	}
+	if n := reads(tw.orgC); n[0] != 1 || n[1] != 1 {
+		t.Errorf("reads of the new owner recorded = %v, want one on each file", n)
 	}
 }

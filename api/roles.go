@@ -124,6 +124,11 @@ type Register interface {
 	SaveCopyrightDocument(ctx context.Context, id, actor string, doc *copyright.CopyrightDocument, pdf []byte) (*copyright.CopyrightDocument, []byte, error)
 	CopyrightDocument(ctx context.Context, id, lang string) (*copyright.CopyrightDocument, []byte, error)
 	CopyrightPDF(ctx context.Context, id, lang, org, actor string) ([]byte, error)
+	// ReadFiles records the read of what is served about the files items
+	// (all of them, in one transaction, or none), if org is still the
+	// registration's registrant or owner then (evidence.ErrNotVisible
+	// otherwise).
+	ReadFiles(ctx context.Context, id, org, actor, subject string, items []string) error
 }
 
 // Transfers is what the endpoints of copyright transfer offers need

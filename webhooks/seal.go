@@ -76,6 +76,16 @@ var (
 		"in custos.toml (docs/operations.md, Webhook secrets sealed in the token)")
 )
 
+// ErrTokenKeyWrong: the secrets are sealed under a key in the PKCS#11
+// token, and the token's key the node was given does not open them: it is
+// not the key they were sealed under (or the token fails to unseal). It is
+// ErrSealKeyWrong too, to errors.Is.
+var ErrTokenKeyWrong = fmt.Errorf("%w (the key in the PKCS#11 token is not the one they were sealed under)", ErrSealKeyWrong)
+
+// ErrSealKeyOpens: NewTokenSealKey was given a key that opens what the
+// store sealed: the key is not lost, and nothing is made anew.
+var ErrSealKeyOpens = errors.New("webhooks: the seal key opens the webhook secrets sealed in this database: it is not lost")
+
 // SealKeyMissingError is LoadSealKey's refusal to make a new seal key
 // while the database holds secrets sealed under the old one: a new key
 // would leave every webhook's secret unreadable.
@@ -123,7 +133,44 @@ func NewSealKey(db *bolt.DB, path string) (cipher.AEAD, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	lost := 0
+	lost, err := replaceCheck(db, aead)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := writeKey(path, key); err != nil {
+		return nil, 0, fmt.Errorf("webhooks: making the seal key: %w", err)
+	}
+	return aead, lost, nil
+}
+
+// NewTokenSealKey is NewSealKey for a new key made in the PKCS#11 token
+// (token, a TokenSealer) in place of a seal key lost for good: it seals
+// the check value anew under token and returns how many webhooks keep a
+// secret sealed under the lost key, which no longer open. The caller makes
+// the key in the token first, and removes it if this fails. It refuses a
+// key that opens the check value (ErrSealKeyOpens: not lost) and an AEAD
+// that is not a TokenSealer.
+func NewTokenSealKey(db *bolt.DB, token cipher.AEAD) (int, error) {
+	if err := checkSealer(token); err != nil {
+		return 0, err
+	}
+	if sealVersion(token) != sealV2 {
+		return 0, errors.New("webhooks: NewTokenSealKey takes the token's key (TokenSealer)")
+	}
+	check, err := loadCheck(db)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := open(token, check, checkAD); check != nil && err == nil {
+		return 0, ErrSealKeyOpens
+	}
+	return replaceCheck(db, token)
+}
+
+// replaceCheck seals the check value anew under aead, a new seal key in
+// place of a lost one, and returns how many webhooks keep a secret sealed
+// under the lost key.
+func replaceCheck(db *bolt.DB, aead cipher.AEAD) (lost int, err error) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		lost = 0
 		seal, err := tx.CreateBucketIfNotExists(bSeal)
@@ -146,12 +193,37 @@ func NewSealKey(db *bolt.DB, path string) (cipher.AEAD, int, error) {
 		return seal.Put(keyCheck, check)
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("webhooks: sealing the check value under the new seal key: %w", err)
+		return 0, fmt.Errorf("webhooks: sealing the check value under the new seal key: %w", err)
 	}
-	if err := writeKey(path, key); err != nil {
-		return nil, 0, fmt.Errorf("webhooks: making the seal key: %w", err)
+	return lost, nil
+}
+
+// SealKeyOpens reports whether aead opens the check value db holds, that
+// is whether it is the key the webhook secrets are sealed under; with no
+// check value (nothing was ever sealed) it reports true. A key in a token
+// that fails to unseal does not open it either.
+func SealKeyOpens(db *bolt.DB, aead cipher.AEAD) (bool, error) {
+	if err := checkSealer(aead); err != nil {
+		return false, err
 	}
-	return aead, lost, nil
+	check, err := loadCheck(db)
+	if err != nil || check == nil {
+		return err == nil, err
+	}
+	_, err = open(aead, check, checkAD)
+	return err == nil, nil
+}
+
+// loadCheck returns the check value db holds, or nil.
+func loadCheck(db *bolt.DB) ([]byte, error) {
+	var check []byte
+	err := db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bSeal); b != nil {
+			check = bytes.Clone(b.Get(keyCheck))
+		}
+		return nil
+	})
+	return check, err
 }
 
 // NewSealer returns the AEAD that seals webhook secrets under key, which
@@ -327,6 +399,9 @@ func SealSecrets(db *bolt.DB, aead cipher.AEAD) (n int, err error) {
 			if _, err := open(aead, check, checkAD); err != nil {
 				if anySealed(hooks) && check[0] == sealV2 && sealVersion(aead) != sealV2 {
 					return ErrSealedByToken
+				}
+				if anySealed(hooks) && check[0] == sealV2 {
+					return ErrTokenKeyWrong
 				}
 				if anySealed(hooks) {
 					return ErrSealKeyWrong

@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"crypto/cipher"
 	"errors"
 	"os"
 	"path/filepath"
@@ -142,4 +143,75 @@ func TestTokenUnavailableRetries(t *testing.T) {
 	if n := len(rcv.requests()); n != 0 {
 		t.Fatalf("%d requests without a secret", n)
 	}
+}
+
+// TestNewTokenSealKey: with nothing sealed, NewTokenSealKey takes the key
+// (no webhook left behind). With the secrets sealed under a key in a real
+// SoftHSM2 token, another key of the token is refused as ErrTokenKeyWrong
+// (not as the file key's error); NewTokenSealKey refuses the key that
+// opens them (ErrSealKeyOpens, not lost) and takes another in place of
+// the lost one, reporting the webhooks left behind; New then accepts the
+// new key, the old webhook's delivery fails at once (ReasonSecret) and a
+// webhook made after delivers.
+func TestNewTokenSealKey(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	tok, err := hsm.Open(hsm.Config{Module: sh.Module, TokenLabel: sh.Label, PIN: sh.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	sealer := func(label string) cipher.AEAD {
+		t.Helper()
+		ref := hsm.KeyRef{Label: label}
+		if err := tok.GenerateAES(ref); err != nil {
+			t.Fatal(err)
+		}
+		aead, err := tok.Sealer(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return TokenSealer(aead)
+	}
+	lostKey, newKey := sealer("webhook-seal"), sealer("webhook-seal-2")
+	dir := t.TempDir()
+	if lost, err := NewTokenSealKey(openDB(t, filepath.Join(dir, "empty.db")), lostKey); lost != 0 || err != nil {
+		t.Fatalf("NewTokenSealKey with nothing sealed = %d, %v; want 0 webhooks", lost, err)
+	}
+	db := openDB(t, filepath.Join(dir, "w.db"))
+	s := newService(t, Config{DB: db, Sealer: lostKey})
+	rcv := newReceiver(t, 200)
+	old, _ := create(t, s, orgA, rcv.URL, EventTimestamped)
+
+	if _, err := SealSecrets(db, newKey); !errors.Is(err, ErrTokenKeyWrong) || !errors.Is(err, ErrSealKeyWrong) {
+		t.Fatalf("SealSecrets with another key of the token = %v, want ErrTokenKeyWrong", err)
+	}
+	if ok, err := SealKeyOpens(db, lostKey); !ok || err != nil {
+		t.Fatalf("SealKeyOpens(the key they were sealed under) = %v, %v; want true", ok, err)
+	}
+	if ok, err := SealKeyOpens(db, newKey); ok || err != nil {
+		t.Fatalf("SealKeyOpens(another key) = %v, %v; want false", ok, err)
+	}
+	if _, err := NewTokenSealKey(db, lostKey); !errors.Is(err, ErrSealKeyOpens) {
+		t.Fatalf("NewTokenSealKey(the key they were sealed under) = %v, want ErrSealKeyOpens", err)
+	}
+	file, err := NewSealer(make([]byte, SealKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewTokenSealKey(db, file); err == nil {
+		t.Fatal("NewTokenSealKey took a file key")
+	}
+
+	lost, err := NewTokenSealKey(db, newKey)
+	if err != nil || lost != 1 {
+		t.Fatalf("NewTokenSealKey in place of the lost key = %d webhooks, %v; want 1", lost, err)
+	}
+	if _, err := NewTokenSealKey(db, newKey); !errors.Is(err, ErrSealKeyOpens) {
+		t.Fatalf("NewTokenSealKey again = %v, want ErrSealKeyOpens", err)
+	}
+	s2 := newService(t, Config{DB: db, Sealer: newKey})
+	made, secret := create(t, s2, orgA, rcv.URL, EventTimestamped)
+	run(t, s2)
+	s2.Publish(orgA, EventTimestamped, 1)
+	wantSecretUnreadable(t, s2, rcv, orgA, old.ID, made.ID, secret)
 }

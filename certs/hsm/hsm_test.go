@@ -224,4 +224,17 @@ func TestSoftHSMSealer(t *testing.T) {
 	if _, err := tok.Sealer(hsm.KeyRef{Label: "tsa"}); !errors.Is(err, hsm.ErrNoKey) {
 		t.Fatalf("Sealer of a key pair's label: err = %v, want ErrNoKey", err)
 	}
+	if err := tok.DeleteAES(hsm.KeyRef{Label: "tsa"}); !errors.Is(err, hsm.ErrNoKey) {
+		t.Fatalf("DeleteAES of a key pair's label: err = %v, want ErrNoKey", err)
+	}
+	// DeleteAES destroys the secret key, and only it.
+	if err := tok.DeleteAES(ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tok.Sealer(ref); !errors.Is(err, hsm.ErrNoKey) {
+		t.Fatalf("Sealer(%v) after DeleteAES: err = %v, want ErrNoKey", ref, err)
+	}
+	if _, err := tok.Signer(hsm.KeyRef{Label: "tsa"}); err != nil {
+		t.Fatalf("the key pair after DeleteAES of the secret key: %v", err)
+	}
 }

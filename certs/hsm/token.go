@@ -125,6 +125,29 @@ func (t *Token) GenerateAES(ref KeyRef) error {
 	return nil
 }
 
+// DeleteAES destroys the secret key named by ref in the token, which must
+// match exactly one: the undoing of a GenerateAES whose key was not put
+// to use (custos serve --new-webhook-seal-key, when sealing under the new
+// key fails). The error wraps ErrNoKey when the token has none.
+func (t *Token) DeleteAES(ref KeyRef) error {
+	if ref.Label == "" && len(ref.ID) == 0 {
+		return fmt.Errorf("hsm: a key needs a label or an ID")
+	}
+	found, err := t.ctx.FindKeys(ref.ID, label(ref))
+	switch {
+	case err != nil:
+		return fmt.Errorf("hsm: finding the secret key (%s): %w", ref, err)
+	case len(found) == 0:
+		return fmt.Errorf("%w: no AES secret key %s", ErrNoKey, ref)
+	case len(found) > 1:
+		return fmt.Errorf("hsm: %d secret keys match %s; name the key by label and ID", len(found), ref)
+	}
+	if err := found[0].Delete(); err != nil {
+		return fmt.Errorf("hsm: destroying the secret key %s: %w", ref, err)
+	}
+	return nil
+}
+
 // Close logs out and unloads the module.
 func (t *Token) Close() error { return t.ctx.Close() }
 

@@ -31,4 +31,7 @@ func (t *Token) Sealer(KeyRef) (cipher.AEAD, error) { return nil, ErrUnsupported
 func (t *Token) GenerateAES(KeyRef) error { return ErrUnsupported }
 
 // Close does nothing.
+// DeleteAES fails with ErrUnsupported.
+func (t *Token) DeleteAES(KeyRef) error { return ErrUnsupported }
+
 func (t *Token) Close() error { return nil }

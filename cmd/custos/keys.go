@@ -144,9 +144,7 @@ func (k *keyStore) webhookSealer() (cipher.AEAD, error) {
 	}
 	aead, err := k.token.Sealer(ref)
 	if errors.Is(err, hsm.ErrNoKey) {
-		return nil, fmt.Errorf("webhook seal key: [pkcs11] webhook_seal_key names an AES key (%s) that the token does not hold; "+
-			"the node does not start without it: make it in the token (custos pki seal-key; docs/operations.md, Webhook secrets sealed in the token), "+
-			"or fix the label or ID: %w", ref, err)
+		return nil, failure(1, "fail.seal-key-not-in-token", "ref", ref, "err", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("webhook seal key: %w", err)

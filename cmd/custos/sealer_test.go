@@ -291,3 +291,152 @@ func TestOpenDataDBNewSealKey(t *testing.T) {
 		t.Fatal("the start after changed the new key")
 	}
 }
+
+// TestNewTokenSealKey: the webhook seal key in a real SoftHSM2 token
+// (pkcs11.webhook_seal_key), custos serve --new-webhook-seal-key
+// (newTokenSealKey) makes a new one there only where the token, answering,
+// holds none: refused while the key is there and opens the secrets (not
+// lost), refused with nothing changed while the token does not answer (a
+// token down is no lost key); once the key is gone from the token, a start
+// without the flag names the backup, then the flag, and the flag makes the
+// key anew under the same name, logs at error level the webhook left
+// behind, and the next start, without it, opens with the new key. A key
+// of the token that does not open the secrets is never taken over: the
+// refusal says to name a label the token does not hold, and a start with
+// that label and the flag makes the key there.
+func TestNewTokenSealKey(t *testing.T) {
+	sh := testenv.SoftHSM(t)
+	t.Setenv("CUSTOS_TEST_SEAL_PIN", sh.PIN)
+	p11 := func(label string) PKCS11Config {
+		return PKCS11Config{Module: sh.Module, TokenLabel: sh.Label, PINEnv: "CUSTOS_TEST_SEAL_PIN", WebhookSealKey: label}
+	}
+	keys := &keyStore{cfg: Config{PKCS11: p11("custos-webhook-seal")}}
+	defer keys.close()
+	tok, err := keys.cfg.PKCS11.openToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys.token = tok
+	ref, _ := keys.cfg.PKCS11.sealKeyRef()
+	if err := tok.GenerateAES(ref); err != nil {
+		t.Fatal(err)
+	}
+	inToken, err := keys.webhookSealer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "custos.db")
+	keyPath := filepath.Join(dir, "pki", webhooks.SealKeyFile)
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	db, seal, err := openDataDB(path, keyPath, inToken, false, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: seal, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hooks.Create("aaaaaaaaaaaaaaaaaaaaaaaaaa", "a:k", webhooks.Input{URL: "https://example.com/hook", Events: []string{webhooks.EventTimestamped}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// check is the check value custos.db holds: unchanged by a refusal.
+	check := func() []byte {
+		t.Helper()
+		db, err := storage.OpenDB(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v []byte
+		db.View(func(tx *bolt.Tx) error {
+			v = bytes.Clone(tx.Bucket([]byte("webhooks.seal")).Get([]byte("check")))
+			return nil
+		})
+		return v
+	}
+	refused := func(name string, keys *keyStore, words ...string) {
+		t.Helper()
+		before := check()
+		aead, err := newTokenSealKey(path, keyPath, keys, log)
+		if aead != nil || err == nil {
+			t.Fatalf("%s: newTokenSealKey = %v, %v; want a refusal", name, aead, err)
+		}
+		for _, w := range words {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: newTokenSealKey = %v; want it to say %q", name, err, w)
+			}
+		}
+		if !bytes.Equal(check(), before) {
+			t.Errorf("%s: the check value changed", name)
+		}
+	}
+	start := func(name string, inToken cipher.AEAD) error {
+		t.Helper()
+		db, _, err := openDataDB(path, keyPath, inToken, false, log)
+		if err == nil {
+			db.Close()
+		}
+		return err
+	}
+
+	refused("the key there", keys, "not lost", "without the flag")
+	down := &keyStore{cfg: Config{PKCS11: p11("custos-webhook-seal")}}
+	down.cfg.PKCS11.TokenLabel = "no-such-token"
+	refused("the token not answering", down, "did not answer", "nothing was changed")
+	if _, err := os.Stat(keyPath); err == nil {
+		t.Fatal("a file seal key was made")
+	}
+
+	// The key lost for good: gone from the token.
+	if err := tok.DeleteAES(ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.webhookSealer(); err == nil || !strings.Contains(err.Error(), "restore") || !strings.Contains(err.Error(), "--new-webhook-seal-key") ||
+		strings.Index(err.Error(), "restore") > strings.Index(err.Error(), "--new-webhook-seal-key") {
+		t.Fatalf("start with the token's key gone = %v, want a refusal advising its backup, then --new-webhook-seal-key", err)
+	}
+	made, err := newTokenSealKey(path, keyPath, keys, log)
+	if err != nil {
+		t.Fatalf("--new-webhook-seal-key, the token's key gone: %v", err)
+	}
+	if err := start("the start with the flag", made); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logged.String(), "level=ERROR") || !strings.Contains(logged.String(), "webhooks=1") || !strings.Contains(logged.String(), "re-create") {
+		t.Fatalf("log = %s; want an error naming 1 webhook to re-create", logged.String())
+	}
+	again, err := keys.webhookSealer()
+	if err != nil {
+		t.Fatalf("the next start, without the flag: %v", err)
+	}
+	if err := start("the next start", again); err != nil {
+		t.Fatalf("the next start, without the flag: %v", err)
+	}
+	refused("the new key there", keys, "not lost")
+
+	// Another key of the token is never taken over.
+	other := &keyStore{cfg: Config{PKCS11: p11("other-key")}, token: tok}
+	oref, _ := other.cfg.PKCS11.sealKeyRef()
+	if err := tok.GenerateAES(oref); err != nil {
+		t.Fatal(err)
+	}
+	otherKey, err := other.webhookSealer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := start("a start with another key", otherKey); err == nil || !strings.Contains(err.Error(), "does not open") || strings.Contains(err.Error(), "file key") {
+		t.Fatalf("a start with another key of the token = %v, want a refusal saying that key does not open the secrets", err)
+	}
+	refused("another key there", other, "does not open", `"other-key-2"`)
+	fresh := &keyStore{cfg: Config{PKCS11: p11("other-key-2")}, token: tok}
+	made, err = newTokenSealKey(path, keyPath, fresh, log)
+	if err != nil {
+		t.Fatalf("--new-webhook-seal-key under a label the token does not hold: %v", err)
+	}
+	if err := start("the start under the new label", made); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -79,7 +79,7 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&data, "data", "./custos-data", "data folder")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&newSealKey, "new-webhook-seal-key", false,
-		"destroys webhook secrets: the webhook seal key is lost for good, make a new one (refused if the key file is present); the webhooks made before fail every delivery until re-created")
+		"destroys webhook secrets: the webhook seal key is lost for good, make a new one (the key file, or the key in the PKCS#11 token that [pkcs11] webhook_seal_key names; refused while that key is there, or the token does not answer); the webhooks made before fail every delivery until re-created")
 	return cmd
 }
 
@@ -202,11 +202,13 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	inToken, err := pki.keys.webhookSealer()
+	dbPath, sealKey := filepath.Join(cfg.Data, "custos.db"), filepath.Join(pki.dir, webhooks.SealKeyFile)
+	inToken, err := tokenSealKey(pki.keys, cfg.NewWebhookSealKey, dbPath, sealKey, log)
 	if err != nil {
 		return nil, err
 	}
-	db, seal, err := openDataDB(filepath.Join(cfg.Data, "custos.db"), filepath.Join(pki.dir, webhooks.SealKeyFile), inToken, cfg.NewWebhookSealKey, log)
+	// With the key in the token, --new-webhook-seal-key was tokenSealKey's.
+	db, seal, err := openDataDB(dbPath, sealKey, inToken, cfg.NewWebhookSealKey && inToken == nil, log)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +238,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*node, error) {
 // With newSealKey (serve --new-webhook-seal-key) a file key lost for good
 // is made anew over the secrets sealed under it (webhooks.NewSealKey),
 // which then no longer open: the count of those webhooks is logged at
-// error level. It is refused with the key file present, and with inToken.
+// error level. It is refused with the key file present, and with inToken:
+// a key of the token lost for good is made anew by newTokenSealKey, before
+// openDataDB opens the database with it.
 func openDataDB(path, sealKey string, inToken cipher.AEAD, newSealKey bool, log *slog.Logger) (*bolt.DB, cipher.AEAD, error) {
 	db, err := storage.OpenDB(path)
 	if err != nil {
@@ -254,8 +258,7 @@ func openDataDB(path, sealKey string, inToken cipher.AEAD, newSealKey bool, log 
 	resealed := 0
 	switch {
 	case newSealKey && inToken != nil:
-		return fail(errors.New("--new-webhook-seal-key makes a new file seal key (pki/" + webhooks.SealKeyFile + "), and the node keeps its seal key in the PKCS#11 token " +
-			"([pkcs11] webhook_seal_key): start without the flag"))
+		return fail(errors.New("openDataDB: a new seal key in the PKCS#11 token is newTokenSealKey's, not a new file key"))
 	case newSealKey:
 		var lost int
 		seal, lost, err = webhooks.NewSealKey(db, sealKey)
@@ -303,6 +306,9 @@ func openDataDB(path, sealKey string, inToken cipher.AEAD, newSealKey bool, log 
 		}
 	}
 	sealed, err := webhooks.SealSecrets(db, seal)
+	if errors.Is(err, webhooks.ErrTokenKeyWrong) {
+		return fail(failure(1, "fail.seal-key-token-wrong"))
+	}
 	if errors.Is(err, webhooks.ErrSealKeyWrong) && inToken != nil {
 		return fail(fmt.Errorf("%w: custos.db holds webhook secrets sealed under the file key %s, which is missing: restore it from the backup of the node's PKI folder, and the node re-seals them under the token's key at start", err, sealKey))
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -179,6 +180,45 @@ func (s *Register) CopyrightPDF(ctx context.Context, id, lang, org, actor string
 		return nil, err
 	}
 	return pdf, nil
+}
+
+// ReadFiles records the read, by actor, a key of organization org, of
+// what is served about the files items of registration id (the evidence
+// records of those whose record is ready): a "viewed" custody event with
+// subject on each, all in one transaction, or none. As for CopyrightPDF,
+// only the registrant and the current owner organizations may read them,
+// decided in that transaction: a registration transferred away from org
+// before it commits is evidence.ErrNotVisible, with nothing recorded on
+// any file. With no items nothing is recorded, and org's right is decided
+// all the same. An item that is not one of the registration's files is an
+// error, and nothing is recorded.
+func (s *Register) ReadFiles(ctx context.Context, id, org, actor, subject string, items []string) error {
+	if !evidence.ValidID(id) {
+		return evidence.ErrNotFound
+	}
+	read := func(tx *bolt.Tx) error {
+		c, err := getCopyright(tx, id)
+		if err != nil {
+			return err
+		}
+		if c.OwnerOrg != org && c.RegistrantOrg != org {
+			return evidence.ErrNotVisible
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		files := &Copyright{ID: c.ID, Items: items}
+		for _, item := range items {
+			if !slices.Contains(c.Items, item) {
+				return fmt.Errorf("evidence: %s is not a file of registration %s", item, c.ID)
+			}
+		}
+		return s.appendToItems(tx, files, actor, custody.EventViewed, subject)
+	}
+	if len(items) == 0 {
+		return s.ev.View(read)
+	}
+	return s.ev.Update(read)
 }
 
 // CopyrightDocument returns a registration's certificate in lang (as
