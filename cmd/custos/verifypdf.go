@@ -39,14 +39,20 @@ var pdfStepNames = map[string]string{
 
 // pdfReport is the --json output of `custos verify --pdf`.
 type pdfReport struct {
-	Valid  bool       `json:"valid"`
-	File   string     `json:"file"`
-	SHA256 string     `json:"sha256"`
-	Step   string     `json:"step,omitempty"` // the failing step
-	Want   string     `json:"expected,omitempty"`
-	Got    string     `json:"computed,omitempty"`
-	Error  string     `json:"error,omitempty"`
-	Result *pdfResult `json:"result,omitempty"`
+	Valid  bool   `json:"valid"`
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	Step   string `json:"step,omitempty"` // the failing step
+	Want   string `json:"expected,omitempty"`
+	Got    string `json:"computed,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// ErrorZH says in Chinese why the PDF is refused (pdfReasonZH).
+	ErrorZH string     `json:"error_zh,omitempty"`
+	Result  *pdfResult `json:"result,omitempty"`
+	// SignedRevision, when bytes were added after the signature, is the
+	// signed revision the file begins with, which verifies: its length
+	// and what its signature establishes.
+	SignedRevision *pdfRevision `json:"signed_revision,omitempty"`
 	// Receipts are the checks of the receipts the PDF embeds, with --trust
 	// (verifypdfreceipts.go); a receipt that is not valid makes the
 	// verdict not valid (step receipt).
@@ -64,6 +70,42 @@ type pdfResult struct {
 	Reason      string    `json:"reason,omitempty"`
 	Location    string    `json:"location,omitempty"`
 	ByteRange   [4]int64  `json:"byte_range"`
+}
+
+// pdfRevision is the signed revision of a PDF to which bytes were added
+// after the signature (pdf.ErrAddedAfterSigning): its first Length bytes.
+type pdfRevision struct {
+	Length int64 `json:"length"`
+	pdfResult
+}
+
+// pdfReasonsZH say in Chinese what pdf.Verify's sentinel errors mean, the
+// first that a refusal wraps (ErrAddedAfterSigning comes with
+// ErrNoSignature, so it is listed before it).
+var pdfReasonsZH = []struct {
+	err error
+	zh  string
+}{
+	{pdf.ErrAddedAfterSigning, "签名之后文件被追加了内容（如增量更新）：追加的部分不在签名范围内，可能改变文件显示的内容"},
+	{pdf.ErrNoSignature, "没有覆盖整个文件的签名：文件未经签名，或签名之后被追加了内容"},
+	{pdf.ErrByteRange, "签名范围（ByteRange）不是除签名值以外的整个文件"},
+	{pdf.ErrCMS, "签名值不是规范的 PAdES（CMS）签名"},
+	{pdf.ErrDigest, "文件在签名之后被改动：其摘要与签名时的摘要不符"},
+	{pdf.ErrSignature, "签名值无法用签名人的证书验证"},
+	{pdf.ErrTimestamp, "签名时间戳缺失，或不是受信任的时间戳机构对该签名出具的"},
+	{pdf.ErrUntrusted, "签名人的证书在时间戳时刻未链接到信任根，或不可用于签署文件"},
+	{pdf.ErrMalformed, "文件不是可解析的 PDF"},
+	{pdf.ErrUnsupported, "文件使用了不支持的 PDF 功能（如加密）"},
+}
+
+// pdfReasonZH is the Chinese reason for err; "" for none of pdf.Verify's.
+func pdfReasonZH(err error) string {
+	for _, r := range pdfReasonsZH {
+		if errors.Is(err, r.err) {
+			return r.zh
+		}
+	}
+	return ""
 }
 
 // verifyPDF checks the flags of `custos verify --pdf`: a trust bundle or
@@ -141,9 +183,13 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 	var ve *pdf.VerifyError
 	switch {
 	case errors.As(err, &ve):
-		rep.Step, rep.Want, rep.Got, rep.Error = ve.Step, ve.Want, ve.Got, ve.Err.Error()
+		rep.Step, rep.Want, rep.Got, rep.Error, rep.ErrorZH = ve.Step, ve.Want, ve.Got, ve.Err.Error(), pdfReasonZH(err)
+		if ve.Revision != nil {
+			br := ve.Revision.ByteRange
+			rep.SignedRevision = &pdfRevision{Length: br[2] + br[3], pdfResult: *newPDFResult(ve.Revision)}
+		}
 	case err != nil: // pdf.Verify reports every failure as a *VerifyError
-		rep.Step, rep.Error = "find", err.Error()
+		rep.Step, rep.Error, rep.ErrorZH = "find", err.Error(), pdfReasonZH(err)
 	default:
 		rep.Valid, rep.Result = true, newPDFResult(sig)
 	}
@@ -274,11 +320,17 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 	if !rep.Valid {
 		p("✗ %s %s", rep.Step, pdfStepNames[rep.Step])
 		p("  %s", rep.Error)
+		if rep.ErrorZH != "" {
+			p("  原因：%s", rep.ErrorZH)
+		}
 		if rep.Want != "" {
 			p("  expected 应为: %s", rep.Want)
 		}
 		if rep.Got != "" {
 			p("  computed 实为: %s", rep.Got)
+		}
+		if r := rep.SignedRevision; r != nil {
+			printPDFRevision(p, rep.File, r)
 		}
 		p("INVALID 无效: the signature of this PDF does not hold; do not rely on its content. 签名校验未通过，文件内容不可信。")
 		return
@@ -286,6 +338,17 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 	printPDFSignature(p, rep.Result)
 	printPDFReceipts(out, rep.Receipts, receiptsChecked)
 	p("VALID 有效")
+}
+
+// printPDFRevision prints the signed revision of a PDF to which bytes were
+// added after the signature: what its signature establishes, and how to
+// extract it. The verdict stays INVALID: the file presented is not what
+// was signed.
+func printPDFRevision(p func(string, ...any), file string, r *pdfRevision) {
+	p("  signed revision 已签名版本: the first %d bytes are a revision whose signature verifies; what follows them is not signed 前 %d 字节是签名有效的版本，其后追加的内容未经签名", r.Length, r.Length)
+	p("    signer 签名人: %s", r.Signer)
+	p("    time-stamp 时间戳: %s by %s (RFC 3161, serial %s)", r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
+	p("    extract and verify it 提取并校验: head -c %d %s > signed-revision.pdf", r.Length, file)
 }
 
 // printPDFSignature prints the steps of a valid signature.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -199,5 +200,54 @@ func checkVerifyPDF(t *testing.T, file, trust string, valid bool) {
 	}
 	if code != wantCode || !strings.Contains(out, verdict) {
 		t.Errorf("custos verify --pdf %s: exit status %d, want %d; output:\n%s", file, code, wantCode, out)
+	}
+}
+
+// TestVerifyPDFAddedAfterSigning: a certificate PDF with bytes appended
+// after its signature is INVALID, and the report says so in English and
+// Chinese: which bytes are the signed revision, that it verifies, how
+// much was added, and how to extract the revision; every refusal carries
+// its reason in Chinese (原因).
+func TestVerifyPDFAddedAfterSigning(t *testing.T) {
+	f := newPDFFixture(t)
+	dir := t.TempDir()
+	n := len(f.signed)
+	appended := append(bytes.Clone(f.signed), "\n1 0 obj\n<<>>\nendobj\n"...)
+	file := writeFile(t, dir, "appended.pdf", appended)
+	var out bytes.Buffer
+	err := verifyPDF(&out, file, "", f.trust, "", false)
+	if exitStatus(err) != 1 {
+		t.Fatalf("verify --pdf = %v, want exit status 1\n%s", err, out.String())
+	}
+	for _, w := range []string{
+		"✗ find 查找签名",
+		"原因：签名之后文件被追加了内容",
+		fmt.Sprintf("expected 应为: %d bytes", n),
+		fmt.Sprintf("%d bytes added after the signature", len(appended)-n),
+		fmt.Sprintf("signed revision 已签名版本: the first %d bytes", n),
+		"CN=张三 公证员",
+		fmt.Sprintf("head -c %d appended.pdf > signed-revision.pdf", n),
+		"INVALID 无效",
+	} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("verify --pdf output lacks %q:\n%s", w, out.String())
+		}
+	}
+	out.Reset()
+	err = verifyPDF(&out, file, "", f.trust, "", true)
+	var rep pdfReport
+	if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil || exitStatus(err) != 1 {
+		t.Fatalf("verify --pdf --json = %v, %v:\n%s", err, jerr, out.String())
+	}
+	if rep.Valid || rep.Step != "find" || rep.ErrorZH == "" || rep.SignedRevision == nil || rep.SignedRevision.Length != int64(n) ||
+		rep.SignedRevision.Signer != "CN=张三 公证员,OU=notary,O=杭州市互联网公证处" {
+		t.Errorf("verify --pdf --json = %+v; want step find, error_zh and the signed revision of %d bytes", rep, n)
+	}
+	// Every sentinel of pdf.Verify has its Chinese reason.
+	for _, e := range []error{pdf.ErrNoSignature, pdf.ErrAddedAfterSigning, pdf.ErrByteRange, pdf.ErrCMS, pdf.ErrDigest,
+		pdf.ErrSignature, pdf.ErrTimestamp, pdf.ErrUntrusted, pdf.ErrMalformed, pdf.ErrUnsupported} {
+		if pdfReasonZH(fmt.Errorf("wrapped: %w", e)) == "" {
+			t.Errorf("pdfReasonZH(%v) = \"\", want a Chinese reason", e)
+		}
 	}
 }
