@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,6 +32,12 @@ type pdfFixture struct {
 
 func newPDFFixture(t *testing.T) *pdfFixture {
 	t.Helper()
+	return newPDFFixtureWith(t, nil)
+}
+
+// newPDFFixtureWith is newPDFFixture with files attached to the PDF.
+func newPDFFixtureWith(t *testing.T, atts []pdf.Attachment) *pdfFixture {
+	t.Helper()
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	dev, err := certs.LoadOrCreateDev(t.TempDir(), "杭州市互联网公证处", now)
 	if err != nil {
@@ -51,7 +58,7 @@ func newPDFFixture(t *testing.T) *pdfFixture {
 		t.Skipf("no font to render a PDF with: %v", err)
 	}
 	doc, err := r.Render(&pdf.Document{Title: "公证书", Number: "(2026)浙杭证字第 1 号", Author: "杭州市互联网公证处", Issued: now,
-		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}})
+		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}, Attachments: atts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,4 +257,53 @@ func TestVerifyPDFAddedAfterSigning(t *testing.T) {
 			t.Errorf("pdfReasonZH(%v) = \"\", want a Chinese reason", e)
 		}
 	}
+}
+
+// TestVerifyPDFReceiptsForTheNotary: each embedded receipt's line names
+// the item's ID and SHA-256, which the notary compares with the
+// certificate's annex; a receipt attached under another item's name is
+// refused; a refused receipt says why in Chinese too (原因).
+func TestVerifyPDFReceiptsForTheNotary(t *testing.T) {
+	vectors := filepath.Join("..", "..", "receipt", "testdata", "vectors")
+	valid := readFile(t, filepath.Join(vectors, "valid", "valid-without-file.json"))
+	altered := readFile(t, filepath.Join(vectors, "invalid", "commit-signature-altered.json"))
+	const id, sum = "mfrggzdfmztwq2lknnwg23tpoa", "1648ea457bbfee46f21736f82b0569ea21f7731d9699ac38d0e1710161c5cca4"
+	trust := filepath.Join(vectors, "trust.json")
+	for _, tc := range []struct {
+		name string
+		att  pdf.Attachment
+		code int
+		want []string
+	}{
+		{"valid", pdf.Attachment{Name: "receipt-" + id + ".json", MIME: "application/json", Data: valid}, 0,
+			[]string{"✓ receipt 回执 receipt-" + id + ".json", "item 证据 " + id + ", SHA-256 " + sum, "VALID 有效"}},
+		{"under another name", pdf.Attachment{Name: "receipt-aaaaaaaaaaaaaaaaaaaaaaaaaa.json", MIME: "application/json", Data: valid}, 1,
+			[]string{"✗ receipt 回执 receipt-aaaaaaaaaaaaaaaaaaaaaaaaaa.json", "is the receipt of " + id, "原因：", "INVALID 无效"}},
+		{"altered", pdf.Attachment{Name: "receipt-" + id + ".json", MIME: "application/json", Data: altered}, 1,
+			[]string{"✗ receipt 回执 receipt-" + id + ".json: the checkpoint check failed", "原因：检查点未通过核验", "INVALID 无效"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newPDFFixtureWith(t, []pdf.Attachment{tc.att})
+			file := writeFile(t, t.TempDir(), "c.pdf", f.signed)
+			var out bytes.Buffer
+			err := verifyPDF(&out, file, "", trust, f.roots, false)
+			if exitStatus(err) != tc.code {
+				t.Errorf("verify --pdf = %v, exit status %d; want %d\n%s", err, exitStatus(err), tc.code, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("verify --pdf output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
