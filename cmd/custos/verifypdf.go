@@ -67,9 +67,12 @@ type pdfResult struct {
 	TSA         string    `json:"tsa"`          // the time-stamping authority
 	TSASerial   string    `json:"tsa_serial"`   // the token's serial number, decimal
 	ClaimedTime time.Time `json:"claimed_time"` // the signer's own claim (/M); zero if absent
-	Reason      string    `json:"reason,omitempty"`
-	Location    string    `json:"location,omitempty"`
-	ByteRange   [4]int64  `json:"byte_range"`
+	// ClaimedTimeNote, when set, says how the claimed time disagrees with
+	// the time-stamp (claimedTimeNote); the verdict does not depend on it.
+	ClaimedTimeNote string   `json:"claimed_time_note,omitempty"`
+	Reason          string   `json:"reason,omitempty"`
+	Location        string   `json:"location,omitempty"`
+	ByteRange       [4]int64 `json:"byte_range"`
 }
 
 // pdfRevision is the signed revision of a PDF to which bytes were added
@@ -265,6 +268,7 @@ func newPDFResult(sig *pdf.Signature) *pdfResult {
 	r := &pdfResult{
 		Signer: sig.Signer.Subject.String(), Time: sig.Time.UTC(), ClaimedTime: sig.ClaimedTime,
 		Reason: sig.Reason, Location: sig.Location, ByteRange: sig.ByteRange,
+		ClaimedTimeNote: claimedTimeNote(sig.ClaimedTime, sig.Time),
 	}
 	for _, c := range sig.Chain {
 		r.Chain = append(r.Chain, c.Subject.String())
@@ -274,6 +278,34 @@ func newPDFResult(sig *pdf.Signature) *pdfResult {
 		r.TSASerial = sig.Timestamp.SerialNumber.String()
 	}
 	return r
+}
+
+// claimedTimeSlack is how much later than the time-stamp a claimed
+// signing time may be before it is pointed out: the clocks of the signer
+// and of the TSA differ a little.
+const claimedTimeSlack = time.Minute
+
+// cst is China Standard Time, in which a certificate prints its date.
+var cst = time.FixedZone("CST", 8*3600)
+
+// claimedTimeNote sets a PDF signature's claimed time (/M, which Custos
+// sets to the certificate's issue time, whose date the certificate prints)
+// against the time-stamp's: "" when they agree, else what a reader should
+// know. A signature is made before it is time-stamped, so a claim later
+// than the time-stamp is wrong; a claim on another day (China Standard
+// Time) than the time-stamp means the printed date is not the day the
+// signature is proven to exist.
+func claimedTimeNote(claimed, stamped time.Time) string {
+	switch {
+	case claimed.IsZero():
+		return ""
+	case claimed.After(stamped.Add(claimedTimeSlack)):
+		return "the signer claims a time after the time-stamp's, which is impossible for a signature made before it was time-stamped: rely on the time-stamp 声称的签名时间晚于时间戳时间，不可能成立：以时间戳为准"
+	case claimed.In(cst).Format(time.DateOnly) != stamped.In(cst).Format(time.DateOnly):
+		return fmt.Sprintf("the claimed time, the issue date the document prints, is %s and the time-stamp's %s (China Standard Time): the document is proven to exist from the time-stamp's date 声称的签名时间（即文件所印出具日期）与时间戳不在同一日（北京时间）：文件自时间戳日期起存在得到证明",
+			claimed.In(cst).Format(time.DateOnly), stamped.In(cst).Format(time.DateOnly))
+	}
+	return ""
 }
 
 // tsaName is the common name of the time-stamp's signer: the embedded
@@ -363,6 +395,9 @@ func printPDFSignature(p func(string, ...any), r *pdfResult) {
 	}
 	if !r.ClaimedTime.IsZero() {
 		p("    claimed signing time 声称签名时间: %s (the signer's claim; the time-stamp below is the trusted time)", r.ClaimedTime.UTC().Format(time.RFC3339))
+	}
+	if r.ClaimedTimeNote != "" {
+		p("! claimed signing time 声称签名时间: %s", r.ClaimedTimeNote)
 	}
 	p("✓ timestamp 时间戳: signed no later than %s by %s (RFC 3161, serial %s) 签名时间由可信时间戳证明",
 		r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)

@@ -38,6 +38,14 @@ func newPDFFixture(t *testing.T) *pdfFixture {
 // newPDFFixtureWith is newPDFFixture with files attached to the PDF.
 func newPDFFixtureWith(t *testing.T, atts []pdf.Attachment) *pdfFixture {
 	t.Helper()
+	return newPDFFixtureClaiming(t, atts, time.Hour)
+}
+
+// newPDFFixtureClaiming is newPDFFixtureWith whose signature claims (/M)
+// the time claimed after the fixture's start; the time-stamp is an hour
+// after it.
+func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Duration) *pdfFixture {
+	t.Helper()
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	dev, err := certs.LoadOrCreateDev(t.TempDir(), "杭州市互联网公证处", now)
 	if err != nil {
@@ -63,7 +71,7 @@ func newPDFFixtureWith(t *testing.T, atts []pdf.Attachment) *pdfFixture {
 		t.Fatal(err)
 	}
 	signed, err := pdf.Sign(context.Background(), doc, pdf.SignOptions{Signer: signer.Signer, Certificate: signer.Cert,
-		Chain: signer.Chain, TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now.Add(time.Hour)})
+		Chain: signer.Chain, TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now.Add(claimed)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,4 +314,41 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestVerifyPDFClaimedTime: the signer's claimed time (/M, the
+// certificate's issue time, whose date the certificate prints) is set
+// against the time-stamp: a claim after the time-stamp, or on another day
+// in China Standard Time, is pointed out (the verdict stays the
+// signature's: /M is the signer's word, the time-stamp is the proof).
+func TestVerifyPDFClaimedTime(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		claimed time.Duration // after the fixture's start; the time-stamp is at +1h
+		warn    bool
+	}{
+		{"same time", time.Hour, false},
+		{"a minute before", time.Hour - time.Minute, false},
+		{"after the time-stamp", time.Hour + 10*time.Minute, true},
+		{"the day before", time.Hour - 24*time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newPDFFixtureClaiming(t, nil, tc.claimed)
+			file := writeFile(t, t.TempDir(), "c.pdf", f.signed)
+			var out bytes.Buffer
+			if err := verifyPDF(&out, file, "", f.trust, "", false); exitStatus(err) != 0 {
+				t.Fatalf("verify --pdf = %v\n%s", err, out.String())
+			}
+			got := strings.Contains(out.String(), "! claimed signing time 声称签名时间")
+			if got != tc.warn {
+				t.Errorf("warning printed = %v, want %v:\n%s", got, tc.warn, out.String())
+			}
+			out.Reset()
+			_ = verifyPDF(&out, file, "", f.trust, "", true)
+			var rep pdfReport
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Result == nil || (rep.Result.ClaimedTimeNote != "") != tc.warn {
+				t.Errorf("verify --pdf --json = %+v, %v; want claimed_time_note set: %v", rep.Result, err, tc.warn)
+			}
+		})
+	}
 }
