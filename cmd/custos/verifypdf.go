@@ -73,6 +73,9 @@ type pdfResult struct {
 	Reason          string   `json:"reason,omitempty"`
 	Location        string   `json:"location,omitempty"`
 	ByteRange       [4]int64 `json:"byte_range"`
+	// VerifyURLs are the signed document's links (pdf.Links): the public
+	// verification page of a certificate, which shows its current status.
+	VerifyURLs []string `json:"verify_urls,omitempty"`
 }
 
 // pdfRevision is the signed revision of a PDF to which bytes were added
@@ -195,6 +198,7 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 		rep.Step, rep.Error, rep.ErrorZH = "find", err.Error(), pdfReasonZH(err)
 	default:
 		rep.Valid, rep.Result = true, newPDFResult(sig)
+		rep.Result.VerifyURLs, _ = pdf.Links(b) // part of what was signed; none if unreadable
 	}
 	if rep.Valid && trust != nil {
 		if rep.Receipts, err = checkPDFReceipts(b, trust); err != nil {
@@ -369,6 +373,7 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 	}
 	printPDFSignature(p, rep.Result)
 	printPDFReceipts(out, rep.Receipts, receiptsChecked)
+	printPDFStatus(p, rep.Result.VerifyURLs)
 	p("VALID 有效")
 }
 
@@ -381,6 +386,18 @@ func printPDFRevision(p func(string, ...any), file string, r *pdfRevision) {
 	p("    signer 签名人: %s", r.Signer)
 	p("    time-stamp 时间戳: %s by %s (RFC 3161, serial %s)", r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
 	p("    extract and verify it 提取并校验: head -c %d %s > signed-revision.pdf", r.Length, file)
+}
+
+// printPDFStatus says what VALID does not: a signature proves the document
+// is the one issued, unchanged, not that what it states still holds (a
+// copyright registration revoked or transferred since, a certificate
+// withdrawn); its verification page, which the document links, shows that.
+func printPDFStatus(p func(string, ...any), urls []string) {
+	where := "see the verification page its QR code opens 请以其二维码所指的核验页面为准"
+	if len(urls) > 0 {
+		where = "see its verification page " + strings.Join(urls, " ") + " 请以核验页面为准"
+	}
+	p("- status 状态: revoked or transferred since? %s; the signature proves only that this is the document issued, unchanged 签名只证明本文件为所出具的原件且未被改动，不证明其后未被撤销或转让", where)
 }
 
 // printPDFSignature prints the steps of a valid signature.

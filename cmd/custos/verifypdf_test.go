@@ -66,7 +66,8 @@ func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Dur
 		t.Skipf("no font to render a PDF with: %v", err)
 	}
 	doc, err := r.Render(&pdf.Document{Title: "公证书", Number: "(2026)浙杭证字第 1 号", Author: "杭州市互联网公证处", Issued: now,
-		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}, Attachments: atts})
+		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}, Attachments: atts,
+		VerifyURL: "https://custos.example/verify?document=tttttttttttttttttttttttttt"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,8 @@ func TestVerifyPDF(t *testing.T) {
 		want               []string
 	}{
 		{"valid", f.trust, "", f.signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by 杭州市互联网公证处 TSA",
-			"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
+			"✓ chain 证书链", "→ CN=Custos Development Root CA",
+			"- status 状态: revoked or transferred since? see its verification page https://custos.example/verify?document=tttttttttttttttttttttttttt", "VALID 有效"}},
 		{"valid under --roots", "", f.roots, f.signed, 0, "", []string{"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
 		{"valid under another consortium and --roots", f.other, f.roots, f.signed, 0, "", []string{"VALID 有效"}},
 		{"one byte changed", f.trust, "", changed, 1, "digest", []string{"✗ digest 文件摘要", "expected 应为: ", "computed 实为: ", "INVALID 无效"}},
