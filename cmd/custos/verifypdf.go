@@ -39,14 +39,20 @@ var pdfStepNames = map[string]string{
 
 // pdfReport is the --json output of `custos verify --pdf`.
 type pdfReport struct {
-	Valid  bool       `json:"valid"`
-	File   string     `json:"file"`
-	SHA256 string     `json:"sha256"`
-	Step   string     `json:"step,omitempty"` // the failing step
-	Want   string     `json:"expected,omitempty"`
-	Got    string     `json:"computed,omitempty"`
-	Error  string     `json:"error,omitempty"`
-	Result *pdfResult `json:"result,omitempty"`
+	Valid  bool   `json:"valid"`
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	Step   string `json:"step,omitempty"` // the failing step
+	Want   string `json:"expected,omitempty"`
+	Got    string `json:"computed,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// ErrorZH says in Chinese why the PDF is refused (pdfReasonZH).
+	ErrorZH string     `json:"error_zh,omitempty"`
+	Result  *pdfResult `json:"result,omitempty"`
+	// SignedRevision, when bytes were added after the signature, is the
+	// signed revision the file begins with, which verifies: its length
+	// and what its signature establishes.
+	SignedRevision *pdfRevision `json:"signed_revision,omitempty"`
 	// Receipts are the checks of the receipts the PDF embeds, with --trust
 	// (verifypdfreceipts.go); a receipt that is not valid makes the
 	// verdict not valid (step receipt).
@@ -61,9 +67,51 @@ type pdfResult struct {
 	TSA         string    `json:"tsa"`          // the time-stamping authority
 	TSASerial   string    `json:"tsa_serial"`   // the token's serial number, decimal
 	ClaimedTime time.Time `json:"claimed_time"` // the signer's own claim (/M); zero if absent
-	Reason      string    `json:"reason,omitempty"`
-	Location    string    `json:"location,omitempty"`
-	ByteRange   [4]int64  `json:"byte_range"`
+	// ClaimedTimeNote, when set, says how the claimed time disagrees with
+	// the time-stamp (claimedTimeNote); the verdict does not depend on it.
+	ClaimedTimeNote string   `json:"claimed_time_note,omitempty"`
+	Reason          string   `json:"reason,omitempty"`
+	Location        string   `json:"location,omitempty"`
+	ByteRange       [4]int64 `json:"byte_range"`
+	// VerifyURLs are the signed document's links (pdf.Links): the public
+	// verification page of a certificate, which shows its current status.
+	VerifyURLs []string `json:"verify_urls,omitempty"`
+}
+
+// pdfRevision is the signed revision of a PDF to which bytes were added
+// after the signature (pdf.ErrAddedAfterSigning): its first Length bytes.
+type pdfRevision struct {
+	Length int64 `json:"length"`
+	pdfResult
+}
+
+// pdfReasonsZH say in Chinese what pdf.Verify's sentinel errors mean, the
+// first that a refusal wraps (ErrAddedAfterSigning comes with
+// ErrNoSignature, so it is listed before it).
+var pdfReasonsZH = []struct {
+	err error
+	zh  string
+}{
+	{pdf.ErrAddedAfterSigning, "签名之后文件被追加了内容（如增量更新）：追加的部分不在签名范围内，可能改变文件显示的内容"},
+	{pdf.ErrNoSignature, "没有覆盖整个文件的签名：文件未经签名，或签名之后被追加了内容"},
+	{pdf.ErrByteRange, "签名范围（ByteRange）不是除签名值以外的整个文件"},
+	{pdf.ErrCMS, "签名值不是规范的 PAdES（CMS）签名"},
+	{pdf.ErrDigest, "文件在签名之后被改动：其摘要与签名时的摘要不符"},
+	{pdf.ErrSignature, "签名值无法用签名人的证书验证"},
+	{pdf.ErrTimestamp, "签名时间戳缺失，或不是受信任的时间戳机构对该签名出具的"},
+	{pdf.ErrUntrusted, "签名人的证书在时间戳时刻未链接到信任根，或不可用于签署文件"},
+	{pdf.ErrMalformed, "文件不是可解析的 PDF"},
+	{pdf.ErrUnsupported, "文件使用了不支持的 PDF 功能（如加密）"},
+}
+
+// pdfReasonZH is the Chinese reason for err; "" for none of pdf.Verify's.
+func pdfReasonZH(err error) string {
+	for _, r := range pdfReasonsZH {
+		if errors.Is(err, r.err) {
+			return r.zh
+		}
+	}
+	return ""
 }
 
 // verifyPDF checks the flags of `custos verify --pdf`: a trust bundle or
@@ -141,11 +189,16 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 	var ve *pdf.VerifyError
 	switch {
 	case errors.As(err, &ve):
-		rep.Step, rep.Want, rep.Got, rep.Error = ve.Step, ve.Want, ve.Got, ve.Err.Error()
+		rep.Step, rep.Want, rep.Got, rep.Error, rep.ErrorZH = ve.Step, ve.Want, ve.Got, ve.Err.Error(), pdfReasonZH(err)
+		if ve.Revision != nil {
+			br := ve.Revision.ByteRange
+			rep.SignedRevision = &pdfRevision{Length: br[2] + br[3], pdfResult: *newPDFResult(ve.Revision)}
+		}
 	case err != nil: // pdf.Verify reports every failure as a *VerifyError
-		rep.Step, rep.Error = "find", err.Error()
+		rep.Step, rep.Error, rep.ErrorZH = "find", err.Error(), pdfReasonZH(err)
 	default:
 		rep.Valid, rep.Result = true, newPDFResult(sig)
+		rep.Result.VerifyURLs, _ = pdf.Links(b) // part of what was signed; none if unreadable
 	}
 	if rep.Valid && trust != nil {
 		if rep.Receipts, err = checkPDFReceipts(b, trust); err != nil {
@@ -219,6 +272,7 @@ func newPDFResult(sig *pdf.Signature) *pdfResult {
 	r := &pdfResult{
 		Signer: sig.Signer.Subject.String(), Time: sig.Time.UTC(), ClaimedTime: sig.ClaimedTime,
 		Reason: sig.Reason, Location: sig.Location, ByteRange: sig.ByteRange,
+		ClaimedTimeNote: claimedTimeNote(sig.ClaimedTime, sig.Time),
 	}
 	for _, c := range sig.Chain {
 		r.Chain = append(r.Chain, c.Subject.String())
@@ -228,6 +282,34 @@ func newPDFResult(sig *pdf.Signature) *pdfResult {
 		r.TSASerial = sig.Timestamp.SerialNumber.String()
 	}
 	return r
+}
+
+// claimedTimeSlack is how much later than the time-stamp a claimed
+// signing time may be before it is pointed out: the clocks of the signer
+// and of the TSA differ a little.
+const claimedTimeSlack = time.Minute
+
+// cst is China Standard Time, in which a certificate prints its date.
+var cst = time.FixedZone("CST", 8*3600)
+
+// claimedTimeNote sets a PDF signature's claimed time (/M, which Custos
+// sets to the certificate's issue time, whose date the certificate prints)
+// against the time-stamp's: "" when they agree, else what a reader should
+// know. A signature is made before it is time-stamped, so a claim later
+// than the time-stamp is wrong; a claim on another day (China Standard
+// Time) than the time-stamp means the printed date is not the day the
+// signature is proven to exist.
+func claimedTimeNote(claimed, stamped time.Time) string {
+	switch {
+	case claimed.IsZero():
+		return ""
+	case claimed.After(stamped.Add(claimedTimeSlack)):
+		return "the signer claims a time after the time-stamp's, which is impossible for a signature made before it was time-stamped: rely on the time-stamp 声称的签名时间晚于时间戳时间，不可能成立：以时间戳为准"
+	case claimed.In(cst).Format(time.DateOnly) != stamped.In(cst).Format(time.DateOnly):
+		return fmt.Sprintf("the claimed time, the issue date the document prints, is %s and the time-stamp's %s (China Standard Time): the document is proven to exist from the time-stamp's date 声称的签名时间（即文件所印出具日期）与时间戳不在同一日（北京时间）：文件自时间戳日期起存在得到证明",
+			claimed.In(cst).Format(time.DateOnly), stamped.In(cst).Format(time.DateOnly))
+	}
+	return ""
 }
 
 // tsaName is the common name of the time-stamp's signer: the embedded
@@ -274,18 +356,48 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 	if !rep.Valid {
 		p("✗ %s %s", rep.Step, pdfStepNames[rep.Step])
 		p("  %s", rep.Error)
+		if rep.ErrorZH != "" {
+			p("  原因：%s", rep.ErrorZH)
+		}
 		if rep.Want != "" {
 			p("  expected 应为: %s", rep.Want)
 		}
 		if rep.Got != "" {
 			p("  computed 实为: %s", rep.Got)
 		}
+		if r := rep.SignedRevision; r != nil {
+			printPDFRevision(p, rep.File, r)
+		}
 		p("INVALID 无效: the signature of this PDF does not hold; do not rely on its content. 签名校验未通过，文件内容不可信。")
 		return
 	}
 	printPDFSignature(p, rep.Result)
 	printPDFReceipts(out, rep.Receipts, receiptsChecked)
+	printPDFStatus(p, rep.Result.VerifyURLs)
 	p("VALID 有效")
+}
+
+// printPDFRevision prints the signed revision of a PDF to which bytes were
+// added after the signature: what its signature establishes, and how to
+// extract it. The verdict stays INVALID: the file presented is not what
+// was signed.
+func printPDFRevision(p func(string, ...any), file string, r *pdfRevision) {
+	p("  signed revision 已签名版本: the first %d bytes are a revision whose signature verifies; what follows them is not signed 前 %d 字节是签名有效的版本，其后追加的内容未经签名", r.Length, r.Length)
+	p("    signer 签名人: %s", r.Signer)
+	p("    time-stamp 时间戳: %s by %s (RFC 3161, serial %s)", r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
+	p("    extract and verify it 提取并校验: head -c %d %s > signed-revision.pdf", r.Length, file)
+}
+
+// printPDFStatus says what VALID does not: a signature proves the document
+// is the one issued, unchanged, not that what it states still holds (a
+// copyright registration revoked or transferred since, a certificate
+// withdrawn); its verification page, which the document links, shows that.
+func printPDFStatus(p func(string, ...any), urls []string) {
+	where := "see the verification page its QR code opens 请以其二维码所指的核验页面为准"
+	if len(urls) > 0 {
+		where = "see its verification page " + strings.Join(urls, " ") + " 请以核验页面为准"
+	}
+	p("- status 状态: revoked or transferred since? %s; the signature proves only that this is the document issued, unchanged 签名只证明本文件为所出具的原件且未被改动，不证明其后未被撤销或转让", where)
 }
 
 // printPDFSignature prints the steps of a valid signature.
@@ -300,6 +412,9 @@ func printPDFSignature(p func(string, ...any), r *pdfResult) {
 	}
 	if !r.ClaimedTime.IsZero() {
 		p("    claimed signing time 声称签名时间: %s (the signer's claim; the time-stamp below is the trusted time)", r.ClaimedTime.UTC().Format(time.RFC3339))
+	}
+	if r.ClaimedTimeNote != "" {
+		p("! claimed signing time 声称签名时间: %s", r.ClaimedTimeNote)
 	}
 	p("✓ timestamp 时间戳: signed no later than %s by %s (RFC 3161, serial %s) 签名时间由可信时间戳证明",
 		r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +32,20 @@ type pdfFixture struct {
 
 func newPDFFixture(t *testing.T) *pdfFixture {
 	t.Helper()
+	return newPDFFixtureWith(t, nil)
+}
+
+// newPDFFixtureWith is newPDFFixture with files attached to the PDF.
+func newPDFFixtureWith(t *testing.T, atts []pdf.Attachment) *pdfFixture {
+	t.Helper()
+	return newPDFFixtureClaiming(t, atts, time.Hour)
+}
+
+// newPDFFixtureClaiming is newPDFFixtureWith whose signature claims (/M)
+// the time claimed after the fixture's start; the time-stamp is an hour
+// after it.
+func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Duration) *pdfFixture {
+	t.Helper()
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	dev, err := certs.LoadOrCreateDev(t.TempDir(), "杭州市互联网公证处", now)
 	if err != nil {
@@ -50,12 +66,13 @@ func newPDFFixture(t *testing.T) *pdfFixture {
 		t.Skipf("no font to render a PDF with: %v", err)
 	}
 	doc, err := r.Render(&pdf.Document{Title: "公证书", Number: "(2026)浙杭证字第 1 号", Author: "杭州市互联网公证处", Issued: now,
-		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}})
+		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}, Attachments: atts,
+		VerifyURL: "https://custos.example/verify?document=tttttttttttttttttttttttttt"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	signed, err := pdf.Sign(context.Background(), doc, pdf.SignOptions{Signer: signer.Signer, Certificate: signer.Cert,
-		Chain: signer.Chain, TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now.Add(time.Hour)})
+		Chain: signer.Chain, TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now.Add(claimed)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +141,8 @@ func TestVerifyPDF(t *testing.T) {
 		want               []string
 	}{
 		{"valid", f.trust, "", f.signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by 杭州市互联网公证处 TSA",
-			"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
+			"✓ chain 证书链", "→ CN=Custos Development Root CA",
+			"- status 状态: revoked or transferred since? see its verification page https://custos.example/verify?document=tttttttttttttttttttttttttt", "VALID 有效"}},
 		{"valid under --roots", "", f.roots, f.signed, 0, "", []string{"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
 		{"valid under another consortium and --roots", f.other, f.roots, f.signed, 0, "", []string{"VALID 有效"}},
 		{"one byte changed", f.trust, "", changed, 1, "digest", []string{"✗ digest 文件摘要", "expected 应为: ", "computed 实为: ", "INVALID 无效"}},
@@ -199,5 +217,140 @@ func checkVerifyPDF(t *testing.T, file, trust string, valid bool) {
 	}
 	if code != wantCode || !strings.Contains(out, verdict) {
 		t.Errorf("custos verify --pdf %s: exit status %d, want %d; output:\n%s", file, code, wantCode, out)
+	}
+}
+
+// TestVerifyPDFAddedAfterSigning: a certificate PDF with bytes appended
+// after its signature is INVALID, and the report says so in English and
+// Chinese: which bytes are the signed revision, that it verifies, how
+// much was added, and how to extract the revision; every refusal carries
+// its reason in Chinese (原因).
+func TestVerifyPDFAddedAfterSigning(t *testing.T) {
+	f := newPDFFixture(t)
+	dir := t.TempDir()
+	n := len(f.signed)
+	appended := append(bytes.Clone(f.signed), "\n1 0 obj\n<<>>\nendobj\n"...)
+	file := writeFile(t, dir, "appended.pdf", appended)
+	var out bytes.Buffer
+	err := verifyPDF(&out, file, "", f.trust, "", false)
+	if exitStatus(err) != 1 {
+		t.Fatalf("verify --pdf = %v, want exit status 1\n%s", err, out.String())
+	}
+	for _, w := range []string{
+		"✗ find 查找签名",
+		"原因：签名之后文件被追加了内容",
+		fmt.Sprintf("expected 应为: %d bytes", n),
+		fmt.Sprintf("%d bytes added after the signature", len(appended)-n),
+		fmt.Sprintf("signed revision 已签名版本: the first %d bytes", n),
+		"CN=张三 公证员",
+		fmt.Sprintf("head -c %d appended.pdf > signed-revision.pdf", n),
+		"INVALID 无效",
+	} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("verify --pdf output lacks %q:\n%s", w, out.String())
+		}
+	}
+	out.Reset()
+	err = verifyPDF(&out, file, "", f.trust, "", true)
+	var rep pdfReport
+	if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil || exitStatus(err) != 1 {
+		t.Fatalf("verify --pdf --json = %v, %v:\n%s", err, jerr, out.String())
+	}
+	if rep.Valid || rep.Step != "find" || rep.ErrorZH == "" || rep.SignedRevision == nil || rep.SignedRevision.Length != int64(n) ||
+		rep.SignedRevision.Signer != "CN=张三 公证员,OU=notary,O=杭州市互联网公证处" {
+		t.Errorf("verify --pdf --json = %+v; want step find, error_zh and the signed revision of %d bytes", rep, n)
+	}
+	// Every sentinel of pdf.Verify has its Chinese reason.
+	for _, e := range []error{pdf.ErrNoSignature, pdf.ErrAddedAfterSigning, pdf.ErrByteRange, pdf.ErrCMS, pdf.ErrDigest,
+		pdf.ErrSignature, pdf.ErrTimestamp, pdf.ErrUntrusted, pdf.ErrMalformed, pdf.ErrUnsupported} {
+		if pdfReasonZH(fmt.Errorf("wrapped: %w", e)) == "" {
+			t.Errorf("pdfReasonZH(%v) = \"\", want a Chinese reason", e)
+		}
+	}
+}
+
+// TestVerifyPDFReceiptsForTheNotary: each embedded receipt's line names
+// the item's ID and SHA-256, which the notary compares with the
+// certificate's annex; a receipt attached under another item's name is
+// refused; a refused receipt says why in Chinese too (原因).
+func TestVerifyPDFReceiptsForTheNotary(t *testing.T) {
+	vectors := filepath.Join("..", "..", "receipt", "testdata", "vectors")
+	valid := readFile(t, filepath.Join(vectors, "valid", "valid-without-file.json"))
+	altered := readFile(t, filepath.Join(vectors, "invalid", "commit-signature-altered.json"))
+	const id, sum = "mfrggzdfmztwq2lknnwg23tpoa", "1648ea457bbfee46f21736f82b0569ea21f7731d9699ac38d0e1710161c5cca4"
+	trust := filepath.Join(vectors, "trust.json")
+	for _, tc := range []struct {
+		name string
+		att  pdf.Attachment
+		code int
+		want []string
+	}{
+		{"valid", pdf.Attachment{Name: "receipt-" + id + ".json", MIME: "application/json", Data: valid}, 0,
+			[]string{"✓ receipt 回执 receipt-" + id + ".json", "item 证据 " + id + ", SHA-256 " + sum, "VALID 有效"}},
+		{"under another name", pdf.Attachment{Name: "receipt-aaaaaaaaaaaaaaaaaaaaaaaaaa.json", MIME: "application/json", Data: valid}, 1,
+			[]string{"✗ receipt 回执 receipt-aaaaaaaaaaaaaaaaaaaaaaaaaa.json", "is the receipt of " + id, "原因：", "INVALID 无效"}},
+		{"altered", pdf.Attachment{Name: "receipt-" + id + ".json", MIME: "application/json", Data: altered}, 1,
+			[]string{"✗ receipt 回执 receipt-" + id + ".json: the checkpoint check failed", "原因：检查点未通过核验", "INVALID 无效"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newPDFFixtureWith(t, []pdf.Attachment{tc.att})
+			file := writeFile(t, t.TempDir(), "c.pdf", f.signed)
+			var out bytes.Buffer
+			err := verifyPDF(&out, file, "", trust, f.roots, false)
+			if exitStatus(err) != tc.code {
+				t.Errorf("verify --pdf = %v, exit status %d; want %d\n%s", err, exitStatus(err), tc.code, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("verify --pdf output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestVerifyPDFClaimedTime: the signer's claimed time (/M, the
+// certificate's issue time, whose date the certificate prints) is set
+// against the time-stamp: a claim after the time-stamp, or on another day
+// in China Standard Time, is pointed out (the verdict stays the
+// signature's: /M is the signer's word, the time-stamp is the proof).
+func TestVerifyPDFClaimedTime(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		claimed time.Duration // after the fixture's start; the time-stamp is at +1h
+		warn    bool
+	}{
+		{"same time", time.Hour, false},
+		{"a minute before", time.Hour - time.Minute, false},
+		{"after the time-stamp", time.Hour + 10*time.Minute, true},
+		{"the day before", time.Hour - 24*time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newPDFFixtureClaiming(t, nil, tc.claimed)
+			file := writeFile(t, t.TempDir(), "c.pdf", f.signed)
+			var out bytes.Buffer
+			if err := verifyPDF(&out, file, "", f.trust, "", false); exitStatus(err) != 0 {
+				t.Fatalf("verify --pdf = %v\n%s", err, out.String())
+			}
+			got := strings.Contains(out.String(), "! claimed signing time 声称签名时间")
+			if got != tc.warn {
+				t.Errorf("warning printed = %v, want %v:\n%s", got, tc.warn, out.String())
+			}
+			out.Reset()
+			_ = verifyPDF(&out, file, "", f.trust, "", true)
+			var rep pdfReport
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Result == nil || (rep.Result.ClaimedTimeNote != "") != tc.warn {
+				t.Errorf("verify --pdf --json = %+v, %v; want claimed_time_note set: %v", rep.Result, err, tc.warn)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custos-project/custos/internal/verifycli"
 	"github.com/custos-project/custos/notary/pdf"
 	"github.com/custos-project/custos/receipt"
 )
@@ -25,10 +26,14 @@ type pdfReceipt struct {
 	Valid    bool   `json:"valid"`
 	Version  int    `json:"version,omitempty"`
 	Evidence string `json:"evidence,omitempty"` // the item's ID
-	Step     string `json:"step,omitempty"`     // the failing step of the receipt
-	Want     string `json:"expected,omitempty"`
-	Got      string `json:"computed,omitempty"`
-	Error    string `json:"error,omitempty"`
+	// SHA256 is the item's digest the receipt proves, hex: the notary
+	// compares it with the one the certificate's annex states.
+	SHA256  string `json:"sha256,omitempty"`
+	Step    string `json:"step,omitempty"` // the failing step of the receipt
+	Want    string `json:"expected,omitempty"`
+	Got     string `json:"computed,omitempty"`
+	Error   string `json:"error,omitempty"`
+	ErrorZH string `json:"error_zh,omitempty"` // why, in Chinese
 	// RecordTime is the evidence record's proof of existence (the first
 	// time-stamp's time), for a version-5 receipt; RecordFile the
 	// certificate's copy of the record, when it has one.
@@ -65,18 +70,24 @@ func checkPDFReceipts(b []byte, trust *receipt.Trust) ([]pdfReceipt, error) {
 		rep := pdfReceipt{File: a.Name}
 		r, err := receipt.Parse(a.Data)
 		if err != nil {
-			rep.Step, rep.Error = receipt.StepFormat, err.Error()
+			rep.Step, rep.Error, rep.ErrorZH = receipt.StepFormat, err.Error(), verifycli.ReasonZH(err)
 			out = append(out, rep)
 			continue
 		}
-		rep.Version, rep.Evidence = r.Version, r.Evidence.ID
+		rep.Version, rep.Evidence, rep.SHA256 = r.Version, r.Evidence.ID, r.Evidence.SHA256
 		res, err := v.Verify(r, nil, receipt.Options{})
 		var ve *receipt.VerifyError
 		switch {
+		case a.Name != "receipt-"+r.Evidence.ID+".json":
+			// The certificate names each receipt by its item: a receipt
+			// under another item's name proves nothing about that item.
+			rep.Step, rep.Want, rep.Got = receipt.StepFormat, "receipt-"+r.Evidence.ID+".json", a.Name
+			rep.Error = fmt.Sprintf("%s is the receipt of %s, not of the item its name says", a.Name, r.Evidence.ID)
+			rep.ErrorZH = "回执的文件名所指的证据与回执所证明的证据不符"
 		case errors.As(err, &ve):
-			rep.Step, rep.Want, rep.Got, rep.Error = ve.Step, ve.Want, ve.Got, ve.Err.Error()
+			rep.Step, rep.Want, rep.Got, rep.Error, rep.ErrorZH = ve.Step, ve.Want, ve.Got, ve.Err.Error(), verifycli.ReasonZH(err)
 		case err != nil:
-			rep.Step, rep.Error = receipt.StepFormat, err.Error()
+			rep.Step, rep.Error, rep.ErrorZH = receipt.StepFormat, err.Error(), verifycli.ReasonZH(err)
 		default:
 			rep.Valid = true
 			if er := res.EvidenceRecord; er != nil && er.Unverified == "" {
@@ -88,6 +99,7 @@ func checkPDFReceipts(b []byte, trust *receipt.Trust) ([]pdfReceipt, error) {
 			if rep.Valid && !bytes.Equal(der, r.RecordDER()) {
 				rep.Valid, rep.Step = false, receipt.StepRecord
 				rep.Error = rep.RecordFile + " is not the evidence record the receipt carries"
+				rep.ErrorZH = "证书所附的证据记录文件不是回执所载的证据记录"
 			}
 		}
 		out = append(out, rep)
@@ -110,6 +122,9 @@ func printPDFReceipts(out io.Writer, rs []pdfReceipt, checked bool) {
 		if !r.Valid {
 			p("✗ receipt 回执 %s: the %s check failed 检查未通过", r.File, r.Step)
 			p("  %s", r.Error)
+			if r.ErrorZH != "" {
+				p("  原因：%s", r.ErrorZH)
+			}
 			if r.Want != "" {
 				p("  expected 应为: %s", r.Want)
 			}
@@ -119,6 +134,7 @@ func printPDFReceipts(out io.Writer, rs []pdfReceipt, checked bool) {
 			continue
 		}
 		p("✓ receipt 回执 %s: version %d, valid under the trust bundle 在信任包下有效", r.File, r.Version)
+		p("    item 证据 %s, SHA-256 %s: compare with the certificate's annex 请与证书附件所载摘要核对", r.Evidence, r.SHA256)
 		if r.RecordTime != nil {
 			p("    evidence record 证据记录 (RFC 4998): the item's SHA-256 existed at %s 证据的 SHA-256 在该时刻已存在", r.RecordTime.UTC().Format(time.RFC3339))
 		}

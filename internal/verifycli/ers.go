@@ -31,6 +31,32 @@ type ERSReport struct {
 	Want   string     `json:"expected,omitempty"`
 	Got    string     `json:"computed,omitempty"`
 	Error  string     `json:"error,omitempty"`
+	// ErrorZH says in Chinese why the record is refused (ersReasonsZH).
+	ErrorZH string `json:"error_zh,omitempty"`
+}
+
+// ersReasonsZH say in Chinese what ers's sentinel errors mean.
+var ersReasonsZH = []struct {
+	err error
+	zh  string
+}{
+	{ers.ErrMalformed, "证据记录格式有误：不是严格的 DER 编码的 RFC 4998 证据记录"},
+	{ers.ErrUnsupported, "证据记录含有不支持的部分"},
+	{ers.ErrTooLarge, "证据记录或其中一部分超出大小限制"},
+	{ers.ErrMissingHash, "缺少证据记录所用哈希算法的数据摘要：哈希树更新后须给出文件本身（--file）"},
+	{ers.ErrMismatch, "证据记录与数据不符：数据摘要不在哈希树中，或时间戳、续期所覆盖的值不一致"},
+	{ers.ErrBadToken, "时间戳令牌无效：其签名未通过验证"},
+	{ers.ErrUntrusted, "时间戳机构的证书未链接到信任根，或在须有效之时已经失效（续期过迟）"},
+}
+
+// ersReasonZH is the Chinese reason for an evidence record's refusal err.
+func ersReasonZH(err error) string {
+	for _, r := range ersReasonsZH {
+		if errors.Is(err, r.err) {
+			return r.zh
+		}
+	}
+	return ""
 }
 
 // ERSStamp is one verified ArchiveTimeStamp of the record.
@@ -76,17 +102,17 @@ func checkERS(der []byte, sums ers.Hashes, of string, trust *receipt.Trust) (*ER
 	}
 	rec, err := ers.Decode(der)
 	if err != nil {
-		rep.Step, rep.Error = "decode", err.Error()
+		rep.Step, rep.Error, rep.ErrorZH = "decode", err.Error(), ersReasonZH(err)
 		return rep, nil
 	}
 	res, err := ers.Verify(rec, sums, ers.VerifyOptions{Roots: roots, Intermediates: inter})
 	var ve *ers.VerifyError
 	switch {
 	case errors.As(err, &ve):
-		rep.Step, rep.Want, rep.Got, rep.Error = ve.Step, ve.Want, ve.Got, ve.Err.Error()
+		rep.Step, rep.Want, rep.Got, rep.Error, rep.ErrorZH = ve.Step, ve.Want, ve.Got, ve.Err.Error(), ersReasonZH(err)
 		return rep, nil
 	case err != nil:
-		rep.Error = err.Error()
+		rep.Error, rep.ErrorZH = err.Error(), ersReasonZH(err)
 		return rep, nil
 	}
 	rep.Valid, rep.Time = true, &res.Time
@@ -131,6 +157,9 @@ func printERS(p printer, r *ERSReport) {
 			what = r.Step + ": " + what
 		}
 		p.raw("  %s", what)
+		if p.chinese && r.ErrorZH != "" {
+			p.raw("  原因：%s", r.ErrorZH)
+		}
 		if r.Want != "" {
 			p.line("expected", r.Want)
 		}

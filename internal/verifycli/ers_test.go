@@ -84,6 +84,12 @@ func TestCheckERS(t *testing.T) {
 		if !strings.HasPrefix(out.String(), "✗ evidence-record\n  "+tc.step) {
 			t.Errorf("%s: printERS:\n%s", tc.name, out.String())
 		}
+		// In Chinese, the reason follows, as for the receipt's steps.
+		out.Reset()
+		printERS(printer{out: &out, chinese: true}, rep)
+		if !strings.Contains(out.String(), "\n  原因：") || rep.ErrorZH == "" {
+			t.Errorf("%s: printERS in Chinese has no reason (原因), error_zh %q:\n%s", tc.name, rep.ErrorZH, out.String())
+		}
 	}
 }
 

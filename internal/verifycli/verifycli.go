@@ -218,13 +218,8 @@ func printJSON(out io.Writer, rep verifyReport, code int) error {
 func printFailure(p printer, ve *receipt.VerifyError) {
 	p.failed(ve.Step)
 	p.raw("  %v", ve.Err)
-	if p.chinese {
-		for _, r := range reasonsZH {
-			if errors.Is(ve.Err, r.err) {
-				p.raw("  原因：%s", r.zh)
-				break
-			}
-		}
+	if zh := ReasonZH(ve.Err); p.chinese && zh != "" {
+		p.raw("  原因：%s", zh)
 	}
 	if ve.Want != "" {
 		p.line("expected", ve.Want)

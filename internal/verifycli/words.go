@@ -1,6 +1,7 @@
 package verifycli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -86,6 +87,18 @@ func StepName(step string, chinese bool) string {
 		return step + "（" + zh + "）"
 	}
 	return step
+}
+
+// ReasonZH is the Chinese reason for a receipt verification error err:
+// that of the first of the receipt package's sentinels it wraps; "" for
+// none.
+func ReasonZH(err error) string {
+	for _, r := range reasonsZH {
+		if errors.Is(err, r.err) {
+			return r.zh
+		}
+	}
+	return ""
 }
 
 // reasonsZH say in Chinese what the verifier's sentinel errors mean: a

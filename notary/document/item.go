@@ -72,6 +72,9 @@ func (it *Item) section(n int, names map[string]string) (pdf.Section, error) {
 	if it.Receipt == nil {
 		return s, fmt.Errorf("document: item %s has no receipt", it.ID)
 	}
+	if err := it.matchesReceipt(); err != nil {
+		return s, err
+	}
 	cp := it.Receipt.Checkpoint
 	add("区块链锚定 Anchor", fmt.Sprintf("联盟链 chain %s，区块 block %d，日志 log size %d", cp.ChainID, cp.Height, cp.TreeSize))
 	if cp.Root != "" {
@@ -84,6 +87,19 @@ func (it *Item) section(n int, names map[string]string) (pdf.Section, error) {
 	add("保管记录 Custody", lines)
 	add("回执 Receipt", receiptName(it.ID)+" (attached)")
 	return s, nil
+}
+
+// matchesReceipt checks that the item states what its receipt, which the
+// document attaches, proves: the same ID, SHA-256, size and, when the item
+// states one, SM3. A document that printed one digest and attached the
+// proof of another would be signed as a whole all the same.
+func (it *Item) matchesReceipt() error {
+	ev := it.Receipt.Evidence
+	if ev.ID != it.ID || ev.SHA256 != it.SHA256 || ev.Size != it.Size || it.SM3 != "" && ev.SM3 != it.SM3 {
+		return fmt.Errorf("%w: item %s (SHA-256 %s, SM3 %q, %d bytes) is not what its receipt proves (%s, SHA-256 %s, SM3 %q, %d bytes)",
+			pdf.ErrDocument, it.ID, it.SHA256, it.SM3, it.Size, ev.ID, ev.SHA256, ev.SM3, ev.Size)
+	}
+	return nil
 }
 
 // eventNames are the custody event types in words.

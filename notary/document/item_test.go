@@ -2,10 +2,12 @@ package document
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/custos-project/custos/notary/pdf"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -52,5 +54,30 @@ func TestParty(t *testing.T) {
 		if got := party(c.in, names); got != c.want {
 			t.Errorf("party(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// TestItemMatchesReceipt: a document states of an item only what the
+// receipt it attaches proves: its ID, SHA-256, SM3 and size; an item
+// whose stated values differ from its receipt's is refused before
+// anything is signed.
+func TestItemMatchesReceipt(t *testing.T) {
+	is := &Issuer{Office: "o"}
+	for name, change := range map[string]func(it *Item){
+		"SHA-256": func(it *Item) { it.SHA256 = strings.Repeat("0123456789abcdef", 4) },
+		"SM3":     func(it *Item) { it.SM3 = strings.Repeat("0123456789abcdef", 4) },
+		"size":    func(it *Item) { it.Size++ },
+		"ID":      func(it *Item) { it.ID = "bbbbbbbbbbbbbbbbbbbbbbbbbb" },
+	} {
+		it := testItem(t)
+		change(&it)
+		n := &Notarial{ID: "x", VerifyToken: "y", Number: "1", Applicant: "a", Items: []Item{it}}
+		if _, err := is.notarialDocument(n); !errors.Is(err, pdf.ErrDocument) {
+			t.Errorf("%s differs from the receipt's: notarialDocument = %v, want pdf.ErrDocument", name, err)
+		}
+	}
+	n := &Notarial{ID: "x", VerifyToken: "y", Number: "1", Applicant: "a", Items: []Item{testItem(t)}}
+	if _, err := is.notarialDocument(n); err != nil {
+		t.Errorf("notarialDocument(item as its receipt) = %v", err)
 	}
 }

@@ -129,6 +129,7 @@ func sampleCopyright(t *testing.T, lang string) (*Issuer, *Copyright, time.Time)
 	is.Office = "浙江省杭州市钱塘公证处"
 	second := syntheticItem(t, "bbbbbbbbbbbbbbbbbbbbbbbbbb")
 	second.SHA256 = strings.Repeat("0123456789abcdef", 4)
+	second.Receipt.Evidence.SHA256 = second.SHA256 // a document states what the receipt proves
 	return is, &Copyright{ID: "cccccccccccccccccccccccccc", VerifyToken: "tttttttttttttttttttttttttt", Number: "CUS-(2026)-作登字-M1-000001",
 		Title: "西湖晨雾", Type: "image", Authors: []string{"李明", "Jane Doe"}, Owner: "李明", Created: "2025-06-01",
 		Published: "2025-07-01", PublishedAt: "杭州", Registrant: "杭州摄影工作室", RegisteredAt: time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC),

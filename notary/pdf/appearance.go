@@ -74,11 +74,13 @@ func (s *sealCache) put(k sealKey, b []byte) {
 func (r *Renderer) drawSealPDF(c *Closing) ([]byte, error) {
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: gopdf.Rect{W: sealSize, H: sealSize}, Unit: gopdf.UnitPT})
-	if err := gp.AddTTFFontData(r.family, r.font); err != nil {
+	// The seal's subset is not the pages' subset: it has its own name.
+	family := sealSubsetName(r.font, c.SealText)
+	if err := gp.AddTTFFontData(family, r.font); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFont, err)
 	}
 	gp.AddPage()
-	l := &layout{gp: gp, family: r.family, page: 1, pageH: sealSize}
+	l := &layout{gp: gp, family: family, page: 1, pageH: sealSize}
 	if err := l.drawSeal(c, sealSize/2, sealSize/2); err != nil {
 		return nil, err
 	}

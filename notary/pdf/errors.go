@@ -29,6 +29,13 @@ var (
 	// file: it is unsigned, or bytes were appended after the signature.
 	ErrNoSignature = errors.New("pdf: no signature covers the whole document")
 
+	// ErrAddedAfterSigning reports a PDF whose first part is a signed
+	// revision that verifies, followed by bytes no signature covers: an
+	// incremental update (ISO 32000-1 §7.5.6) or anything else appended
+	// after signing, which can change what a viewer shows (a shadow
+	// attack). It comes with ErrNoSignature.
+	ErrAddedAfterSigning = errors.New("pdf: content was added after the signature")
+
 	// ErrByteRange reports a /ByteRange that does not cover exactly the
 	// whole file but the /Contents value.
 	ErrByteRange = errors.New("pdf: bad signature byte range")
@@ -61,6 +68,9 @@ type VerifyError struct {
 	Step      string
 	Want, Got string
 	Err       error
+	// Revision, with ErrAddedAfterSigning, is the verified signature of
+	// the signed revision: the first Revision.ByteRange[2]+[3] bytes.
+	Revision *Signature
 }
 
 func (e *VerifyError) Error() string {

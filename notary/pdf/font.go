@@ -146,8 +146,22 @@ func checksum(b []byte) uint32 {
 // letters, "+", and the font's PostScript name (ISO 32000-1 §9.6.4 names
 // subset fonts this way, and readers such as pdffonts read the tag as
 // "subset"). The tag is derived from the font, so one font gets one name.
-func subsetName(font []byte) string {
-	sum := sha256.Sum256(font)
+func subsetName(font []byte) string { return taggedName(sha256.Sum256(font), font) }
+
+// sealSubsetName is the name of the subset that draws a seal's text: a
+// tag derived from the font and that text, so that it differs from the
+// pages' subsetName in the same file, as ISO 32000-1 §9.6.4 requires of
+// different subsets ("shall have different tags").
+func sealSubsetName(font []byte, text string) string {
+	h := sha256.New()
+	h.Write(font)
+	h.Write([]byte("\x00seal\x00" + text))
+	return taggedName([32]byte(h.Sum(nil)), font)
+}
+
+// taggedName is the six-capital tag of sum, "+", and the font's
+// PostScript name.
+func taggedName(sum [32]byte, font []byte) string {
 	tag := make([]byte, 6)
 	for i := range tag {
 		tag[i] = 'A' + sum[i]%26

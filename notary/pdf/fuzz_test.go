@@ -19,6 +19,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(minimalXrefStreamPDF())
 	f.Add(signed[:len(signed)/2])
 	f.Add(bytes.ReplaceAll(signed, []byte("/Prev"), []byte("/Prex")))
+	f.Add(append(bytes.Clone(signed), "\n1 0 obj\n<<>>\nendobj\n"...)) // a signed revision, then more
 	f.Add([]byte("%PDF-1.7\nxref\n0 1\n0000000000 65535 f \ntrailer\n<</Size 1 /Root 1 0 R>>\nstartxref\n9\n%%EOF\n"))
 	f.Add([]byte("%PDF-1.7\n1 0 obj\n<</A [[[[[[1 0 R]]]]]]>>\nendobj\nstartxref\n9\n%%EOF"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -26,6 +27,7 @@ func FuzzVerify(f *testing.F) {
 			t.Errorf("Verify accepted %d bytes that are not the signed document", len(b))
 		}
 		_, _ = Attachments(b) // must not panic on any input
+		_, _ = Links(b)
 	})
 }
 

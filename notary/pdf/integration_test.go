@@ -210,3 +210,48 @@ func checkTitleInked(t *testing.T, file, dir string) {
 		t.Errorf("only %d dark pixels where the title stands: is the CJK title rendered?", dark)
 	}
 }
+
+// TestOpenSSLCMSVerify has OpenSSL, a CMS verifier independent of ours,
+// check the signature of a certificate PDF: the detached SignedData of
+// /Contents over the bytes the /ByteRange names, the signer chaining to
+// the root with its emailProtection usage (openssl's default S/MIME
+// purpose). One byte changed anywhere in those bytes, the title, the
+// number, the applicant or an item's digest alike, and it refuses.
+func TestOpenSSLCMSVerify(t *testing.T) {
+	requireTool(t, "openssl")
+	p := newTestPKI(t, time.Now())
+	signed := signedDocument(t, p)
+	sd, sig, err := findSignature(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := trimPadding(sd.contents.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	br := sig.ByteRange
+	content := append(bytes.Clone(signed[:br[1]]), signed[br[2]:]...)
+	sigFile, root := write("sig.der", der), write("root.pem", certs.EncodePEM(p.root.Cert))
+	verify := func(content []byte) (string, error) {
+		return run(t, "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", sigFile,
+			"-content", write("content.bin", content), "-CAfile", root, "-out", os.DevNull)
+	}
+	if out, err := verify(content); err != nil {
+		t.Fatalf("openssl cms -verify: %v\n%s", err, out)
+	}
+	for _, off := range []int{1, len(content) / 3, len(content) / 2, len(content) - 10} {
+		changed := bytes.Clone(content)
+		changed[off] ^= 0x01
+		if out, err := verify(changed); err == nil {
+			t.Errorf("openssl cms -verify accepts the signed bytes with byte %d changed:\n%s", off, out)
+		}
+	}
+}

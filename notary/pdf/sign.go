@@ -182,10 +182,11 @@ func prepare(pdf []byte, opts *SignOptions, size int) ([]byte, span, error) {
 		return nil, span{}, err
 	}
 	sigNum := u.add()
-	if err := addField(f, u, sigNum, opts.Appearance); err != nil {
+	certify, err := addField(f, u, sigNum, opts.Appearance)
+	if err != nil {
 		return nil, span{}, err
 	}
-	u.objs[sigNum] = signatureDict(opts, size)
+	u.objs[sigNum] = signatureDict(opts, size, certify)
 	out, offsets := u.bytes()
 	c, err := locate(out, offsets[sigNum])
 	if err != nil {
@@ -197,10 +198,19 @@ func prepare(pdf []byte, opts *SignOptions, size int) ([]byte, span, error) {
 	return out, c, nil
 }
 
+// docMDPReference is the /Reference of a certification signature (ISO
+// 32000-1 §12.8.1 Table 253, §12.8.2.2): the DocMDP transform with
+// permission P 1, no change to the document permitted. A viewer that
+// honours it reports any incremental update after signing (a page's new
+// annotation included) as a violation of the certification, where it would
+// accept some such changes under an approval signature.
+const docMDPReference = " /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P 1 /V /1.2>>>>]"
+
 // signatureDict is the signature dictionary (ISO 32000-1 §12.8.1, Table
 // 252) with placeholders: the /ByteRange of byteRangeWidth spaces and a
-// /Contents of size zero bytes.
-func signatureDict(opts *SignOptions, size int) []byte {
+// /Contents of size zero bytes; with certify, a certification signature's
+// (docMDPReference).
+func signatureDict(opts *SignOptions, size int, certify bool) []byte {
 	var b bytes.Buffer
 	b.WriteString("<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
 	d := newDict()
@@ -218,6 +228,9 @@ func signatureDict(opts *SignOptions, size int) []byte {
 		writeName(&b, k)
 		b.WriteByte(' ')
 		writeObject(&b, d.m[k])
+	}
+	if certify {
+		b.WriteString(docMDPReference)
 	}
 	b.WriteString(" /ByteRange ")
 	b.Write(bytes.Repeat([]byte(" "), byteRangeWidth))
@@ -242,15 +255,18 @@ func locate(out []byte, off int64) (span, error) {
 // addField adds the signature field and its widget (one object, ISO
 // 32000-1 §12.7.3.1) to the catalog's /AcroForm and a page's /Annots, with
 // /V sigNum: invisible on the first page, or over the placement at with
-// its seal as the appearance (§12.5.5).
-func addField(f *file, u *update, sigNum int, at *Placement) error {
+// its seal as the appearance (§12.5.5). The first signature of a document
+// (no signature field yet, no /Perms) certifies it: the catalog's /Perms
+// /DocMDP names sigNum (§12.8.4), and addField reports certify; a later
+// one approves only.
+func addField(f *file, u *update, sigNum int, at *Placement) (certify bool, err error) {
 	root, ok := f.trailer.get("Root").(ref)
 	if !ok {
-		return fmt.Errorf("%w: trailer /Root is not a reference", ErrMalformed)
+		return false, fmt.Errorf("%w: trailer /Root is not a reference", ErrMalformed)
 	}
 	catalog, err := f.dictOf(root)
 	if err != nil {
-		return err
+		return false, err
 	}
 	n, rect := 1, array{0, 0, 0, 0}
 	if at != nil {
@@ -259,15 +275,15 @@ func addField(f *file, u *update, sigNum int, at *Placement) error {
 	}
 	page, err := nthPage(f, catalog, n)
 	if err != nil {
-		return err
+		return false, err
 	}
 	form, formRef, err := acroForm(f, catalog)
 	if err != nil {
-		return err
+		return false, err
 	}
 	fields, err := f.resolve(form.get("Fields"))
 	if err != nil {
-		return err
+		return false, err
 	}
 	fieldList, _ := fields.(array)
 	widget := u.add()
@@ -283,7 +299,7 @@ func addField(f *file, u *update, sigNum int, at *Placement) error {
 	if at != nil {
 		ap, err := u.appearance(at.Seal, at.Rect[2]-at.Rect[0], at.Rect[3]-at.Rect[1])
 		if err != nil {
-			return err
+			return false, err
 		}
 		n := newDict()
 		n.set("N", ap)
@@ -293,14 +309,30 @@ func addField(f *file, u *update, sigNum int, at *Placement) error {
 
 	form.set("Fields", append(append(array{}, fieldList...), ref{num: widget}))
 	form.set("SigFlags", 3) // SignaturesExist | AppendOnly
+	certify = catalog.get("Perms") == nil && !hasSignature(f, fieldList)
 	cat := catalog.clone()
+	if certify {
+		perms := newDict()
+		perms.set("DocMDP", ref{num: sigNum})
+		cat.set("Perms", perms)
+	}
 	if formRef.num > 0 {
 		u.set(formRef.num, form)
 	} else {
 		cat.set("AcroForm", form)
 	}
 	u.set(root.num, cat)
-	return addAnnot(f, u, page, ref{num: widget})
+	return certify, addAnnot(f, u, page, ref{num: widget})
+}
+
+// hasSignature reports whether one of fields is a signature field.
+func hasSignature(f *file, fields array) bool {
+	for _, fr := range fields {
+		if d, err := f.dictOf(fr); err == nil && d.get("FT") == name("Sig") {
+			return true
+		}
+	}
+	return false
 }
 
 // acroForm returns a copy of the catalog's interactive form dictionary, and

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/custos-project/custos/internal/cms"
@@ -37,7 +39,9 @@ type Signature struct {
 //
 //  1. find: a signature field whose signature dictionary is a
 //     /ETSI.CAdES.detached one and whose /ByteRange ends at the end of the
-//     file (a byte appended after it fails here);
+//     file (a byte appended after it fails here; when what precedes the
+//     appended bytes is a signed revision that verifies, the error wraps
+//     ErrAddedAfterSigning and carries that revision: signedRevision);
 //  2. byteRange: the /ByteRange is [0 a b c] with a the offset of that
 //     dictionary's own /Contents hex string, b the offset just after it,
 //     and b+c the file's length: everything but the signature is signed;
@@ -56,6 +60,57 @@ type Signature struct {
 //
 // Failures are *VerifyError naming the step.
 func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
+	sig, err := verifyWhole(pdf, roots)
+	var ve *VerifyError
+	if errors.As(err, &ve) && ve.Step == "find" {
+		if rev := signedRevision(pdf, roots); rev != nil {
+			n := rev.ByteRange[2] + rev.ByteRange[3]
+			return nil, &VerifyError{Step: "find", Err: fmt.Errorf("%w (%w)", ErrAddedAfterSigning, ErrNoSignature), Revision: rev,
+				Want: fmt.Sprintf("%d bytes, where the signed revision ends", n),
+				Got:  fmt.Sprintf("%d bytes: %d bytes added after the signature", len(pdf), int64(len(pdf))-n)}
+		}
+	}
+	return sig, err
+}
+
+// signedRevision looks, in a PDF no signature covers whole, for a first
+// part that is a signed revision: the longest prefix that a /ByteRange
+// [0 a b c] in the file ends (b+c shorter than the file) and that
+// verifies. Nil if none. It tries the maxRevisions longest candidates
+// only, so that a file full of /ByteRange does not cost a verification
+// each. The signature dictionary of a PAdES signature is
+// never in an object stream (its /ByteRange locates /Contents in the
+// file), so a scan of the raw bytes finds every candidate.
+func signedRevision(pdf []byte, roots *x509.CertPool) *Signature {
+	var ends []int64
+	for rest, off := pdf, 0; ; {
+		i := bytes.Index(rest, []byte("/ByteRange"))
+		if i < 0 {
+			break
+		}
+		off += i + len("/ByteRange")
+		rest = pdf[off:]
+		var a, b, c, d int64
+		if _, err := fmt.Sscanf(string(rest[:min(len(rest), 4*21)]), " [%d %d %d %d]", &a, &b, &c, &d); err == nil &&
+			a == 0 && b > 0 && c > b && d >= 0 && c+d > 0 && c+d < int64(len(pdf)) {
+			ends = append(ends, c+d)
+		}
+	}
+	slices.Sort(ends)
+	ends = slices.Compact(ends)
+	for _, n := range slices.Backward(ends[max(0, len(ends)-maxRevisions):]) {
+		if sig, err := verifyWhole(pdf[:n], roots); err == nil {
+			return sig
+		}
+	}
+	return nil
+}
+
+// maxRevisions bounds the signed revisions signedRevision tries.
+const maxRevisions = 4
+
+// verifyWhole is Verify without the search for a signed revision.
+func verifyWhole(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 	sd, sig, err := findSignature(pdf)
 	if err != nil {
 		return nil, err
