@@ -36,7 +36,8 @@ type Limits struct {
 	// SharedReadRate and SharedReadBurst bound each organization's reads of
 	// evidence it sees through a share, not as its owner: metadata,
 	// content, custody, time-stamp tokens and receipts, one token each, and
-	// listings that show any such item, one token a page (default 10 reads/s,
+	// listings and certificates' evidence records that show any such item,
+	// one token a page or request (default 10 reads/s,
 	// that is 600 a minute; the burst defaults to two minutes of reads,
 	// 1200 at the default rate). They are shared by all the
 	// organization's keys, beside each key's Rate. An organization's reads
