@@ -108,7 +108,11 @@ func receiptPage(c echo.Context) (proofs.ReceiptOptions, error) {
 
 // reauthorize repeats the checks that let the caller in (its key, its
 // permission to read, the item's visibility to its organization), for a
-// handler that has waited since they were made.
+// handler that has waited since they were made. It spends no shared-read
+// token: the one readable took pays for the request, however often the
+// wait checks again. An item its organization may no longer see (a share
+// revoked or expired during the wait, answered 404) gives that token
+// back, as a read refused when it is recorded does (recordRead).
 func (s *Server) reauthorize(c echo.Context) error {
 	p, err := s.authenticate(c)
 	if err != nil {
@@ -118,7 +122,9 @@ func (s *Server) reauthorize(c echo.Context) error {
 		return errRole(p, access.PermRead)
 	}
 	c.Set(principalKey, p)
-	_, err = s.readable(c)
+	if _, _, err = s.seen(c); err != nil {
+		s.refundSharedRead(c)
+	}
 	return err
 }
 

@@ -169,8 +169,20 @@ func (s *Server) getCertificate(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, s.certificateView(ctx, s.orgNamer(), cert))
 	}
+	shared, err := s.certificateShowsShared(ctx, id, p.Org.ID)
+	if err != nil {
+		return certificateErr(err)
+	}
+	if shared {
+		if err := s.limits.takeSharedRead(p.Org.ID); err != nil {
+			return err
+		}
+	}
 	cert, pdf, err := s.certs.CertificatePDF(ctx, id, p.Org.ID, p.Actor())
 	if err != nil {
+		if shared {
+			s.limits.refundSharedRead(p.Org.ID)
+		}
 		return certificateErr(err)
 	}
 	h := c.Response().Header()
@@ -178,6 +190,33 @@ func (s *Server) getCertificate(c echo.Context) error {
 	h.Set("ETag", `"sha256:`+cert.PDFSHA256+`"`)
 	h.Set("Repr-Digest", "sha-256=:"+b64hex(cert.PDFSHA256)+":") // RFC 9530
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+// certificateShowsShared reports whether certificate id, as org may read
+// it now, names an item shared with org rather than its own. Reading its
+// PDF, which states the items' metadata and records a read on each, then
+// spends one token of org's shared-read quota, however many items, as a
+// listing page does; it is taken before the read is recorded, and given
+// back if the read is refused.
+func (s *Server) certificateShowsShared(ctx context.Context, id, org string) (bool, error) {
+	cert, err := s.certs.Certificate(ctx, id, org)
+	if err != nil {
+		return false, err
+	}
+	for _, item := range cert.Evidence {
+		rec, err := s.records.Get(ctx, item)
+		if err != nil {
+			return false, err
+		}
+		own, err := s.records.Owns(ctx, rec, org)
+		if err != nil {
+			return false, err
+		}
+		if !own {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // certifyProblem is the answer to an error of the office (certify), or nil.

@@ -38,7 +38,7 @@ func (s *Server) getCopyrightRecords(c echo.Context) error {
 	out := wire.DocumentRecords{Kind: "copyright", ID: cr.ID, Records: make([]wire.DocumentRecord, len(cr.Items))}
 	var ready []string
 	for i, id := range cr.Items {
-		if out.Records[i], err = s.itemRecord(c, id); err != nil {
+		if out.Records[i], _, err = s.itemRecord(c, id); err != nil {
 			return err
 		}
 		if out.Records[i].Status == wire.RecordReady {
@@ -90,50 +90,91 @@ func (s *Server) getCertificateRecords(c echo.Context) error {
 // an item it may no longer see when its read is recorded (a share ended
 // since the certificate was read) is left out, as it would be from the
 // certificate read now.
+//
+// The request spends the organization's shared-read quota as a listing
+// page does: one token, however many items, if it is to record a read of
+// an item shared with the organization (not its own). The token is taken
+// before any read is recorded (429 read-quota, nothing recorded, once the
+// quota is spent), and given back if none of those reads is recorded
+// after all.
 func (s *Server) certificateItemRecords(c echo.Context, ids []string) ([]wire.DocumentRecord, error) {
-	ctx, p := c.Request().Context(), principal(c)
-	out := make([]wire.DocumentRecord, 0, len(ids))
-	for _, id := range ids {
-		r, err := s.itemRecord(c, id)
+	ctx, org := c.Request().Context(), principal(c).Org.ID
+	recs := make([]wire.DocumentRecord, len(ids))
+	shared := make([]bool, len(ids))
+	anyShared := false
+	for i, id := range ids {
+		r, rec, err := s.itemRecord(c, id)
 		if err != nil {
 			return nil, err
 		}
 		if r.Status == wire.RecordReady {
-			_, _, err := s.custody.AccessAs(ctx, id, p.Org.ID, p.Actor(), custody.EventViewed, "evidence-record")
+			own, err := s.records.Owns(ctx, rec, org)
+			if err != nil {
+				return nil, err
+			}
+			shared[i], anyShared = !own, anyShared || !own
+		}
+		recs[i] = r
+	}
+	if anyShared {
+		if err := s.limits.takeSharedRead(org); err != nil {
+			return nil, err
+		}
+	}
+	out, readShared, err := s.recordItemReads(c, recs, shared)
+	if anyShared && !readShared {
+		s.limits.refundSharedRead(org)
+	}
+	return out, err
+}
+
+// recordItemReads records the read of each ready record of recs
+// (certificateItemRecords) and returns those whose read was recorded and
+// those that record none (pending, elsewhere), and whether it recorded
+// the read of an item marked in shared.
+func (s *Server) recordItemReads(c echo.Context, recs []wire.DocumentRecord, shared []bool) ([]wire.DocumentRecord, bool, error) {
+	ctx, p := c.Request().Context(), principal(c)
+	out := make([]wire.DocumentRecord, 0, len(recs))
+	readShared := false
+	for i, r := range recs {
+		if r.Status == wire.RecordReady {
+			_, _, err := s.custody.AccessAs(ctx, r.ID, p.Org.ID, p.Actor(), custody.EventViewed, "evidence-record")
 			if errors.Is(err, evidence.ErrNotVisible) {
 				continue
 			}
 			if err != nil {
-				return nil, err
+				return nil, readShared, err
 			}
+			readShared = readShared || shared[i]
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, readShared, nil
 }
 
 // itemRecord is item id's entry in a document's evidence records, its
 // read not recorded: ready with its record, pending while it has none,
-// elsewhere if this node does not hold the item.
-func (s *Server) itemRecord(c echo.Context, id string) (wire.DocumentRecord, error) {
+// elsewhere if this node does not hold the item; and the item's record
+// (nil elsewhere).
+func (s *Server) itemRecord(c echo.Context, id string) (wire.DocumentRecord, *evidence.Record, error) {
 	ctx := c.Request().Context()
 	out := wire.DocumentRecord{Kind: wire.RecordKindItem, ID: id, Status: wire.RecordElsewhere}
 	rec, err := s.records.Get(ctx, id)
 	if errors.Is(err, evidence.ErrNotFound) {
-		return out, nil
+		return out, nil, nil
 	}
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	out.SHA256 = rec.SHA256
 	der, err := s.ers.EvidenceRecord(ctx, id)
 	if errors.Is(err, evidence.ErrRecordPending) {
 		out.Status = wire.RecordPending
-		return out, nil
+		return out, rec, nil
 	}
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	out.Status, out.Record = wire.RecordReady, der
-	return out, nil
+	return out, rec, nil
 }

@@ -252,27 +252,12 @@ func multipartErr(err error) error {
 // recordRead gives the token back if the read is refused when it is
 // recorded.
 func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
-	ctx := c.Request().Context()
-	rec, err := s.records.Get(ctx, c.Param("id"))
-	if err != nil {
-		return nil, err
-	}
-	org := principal(c).Org.ID
-	ok, err := s.records.Visible(ctx, rec, org)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errNotFound()
-	}
-	if afterVisibleHook != nil {
-		afterVisibleHook(rec)
-	}
-	own, err := s.records.Owns(ctx, rec, org)
+	rec, own, err := s.seen(c)
 	if err != nil {
 		return nil, err
 	}
 	if !own {
+		org := principal(c).Org.ID
 		if err := s.limits.takeSharedRead(org); err != nil {
 			return nil, err
 		}
@@ -281,8 +266,37 @@ func (s *Server) readable(c echo.Context) (*evidence.Record, error) {
 	return rec, nil
 }
 
+// seen is readable's check without its token: the record, if the
+// caller's organization may see it, and whether it sees it as its owner.
+// A handler that authorizes the caller again for a read readable already
+// paid for (getReceipt after its wait) checks with seen, so that the
+// request costs one token however often it checks.
+func (s *Server) seen(c echo.Context) (*evidence.Record, bool, error) {
+	ctx := c.Request().Context()
+	rec, err := s.records.Get(ctx, c.Param("id"))
+	if err != nil {
+		return nil, false, err
+	}
+	org := principal(c).Org.ID
+	ok, err := s.records.Visible(ctx, rec, org)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		return nil, false, errNotFound()
+	}
+	if afterVisibleHook != nil {
+		afterVisibleHook(rec)
+	}
+	own, err := s.records.Owns(ctx, rec, org)
+	if err != nil {
+		return nil, false, err
+	}
+	return rec, own, nil
+}
+
 // sharedReadKey is the echo.Context key of how many shared-read tokens
-// readable took for the request (getReceipt's wait authorizes again).
+// readable took for the request.
 const sharedReadKey = "custos.shared-read-tokens"
 
 func sharedReadTokens(c echo.Context) int {

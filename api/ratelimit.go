@@ -35,8 +35,10 @@ type Limits struct {
 	PublicBurst int
 	// SharedReadRate and SharedReadBurst bound each organization's reads of
 	// evidence it sees through a share, not as its owner: metadata,
-	// content, custody, time-stamp tokens and receipts, one token each, and
-	// listings that show any such item, one token a page (default 10 reads/s,
+	// content, custody, time-stamp tokens, receipts and evidence records,
+	// one token each, and listings, certificates' evidence records and
+	// certificate PDFs that show any such item, one token a page or
+	// request (default 10 reads/s,
 	// that is 600 a minute; the burst defaults to two minutes of reads,
 	// 1200 at the default rate). They are shared by all the
 	// organization's keys, beside each key's Rate. An organization's reads

@@ -12,7 +12,9 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -230,6 +232,233 @@ func TestRefusedReadRefundsQuota(t *testing.T) {
 			if code := get(rt.method, "/api/v1/evidence/"+id+rt.path); code != want {
 				t.Errorf("%s, read %d after the refused one = %d, want %d", name, i+1, code, want)
 			}
+		}
+	}
+}
+
+// TestCertificateRecordsQuota: GET /api/v1/certificates/{id}/evidence-records
+// spends the caller's shared-read quota as a listing page does: one token
+// for the request if it records a read of any item shared with the
+// organization, however many; none over the organization's own items. It
+// is refused 429 once the quota is spent, with nothing recorded, and a
+// request whose shared reads are all refused when they are recorded (the
+// shares revoked after the certificate was read) gives its token back.
+// Before, the route spent no token at all.
+func TestCertificateRecordsQuota(t *testing.T) {
+	w := newUploadWorld(t)
+	ctx := context.Background()
+	court := newKey(t, w.orgs, "Court")
+	cp, err := w.orgs.Authenticate(court)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	share := func() (shares []string) {
+		t.Helper()
+		for _, id := range ids {
+			sh, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shares = append(shares, sh.ID)
+		}
+		return shares
+	}
+	for _, data := range []string{"exhibit A", "exhibit B"} {
+		up := w.upload(t, strings.NewReader(data), "text/plain")
+		if up.Code != http.StatusCreated {
+			t.Fatalf("upload = %d %s", up.Code, up.Body)
+		}
+		ids = append(ids, strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/"))
+	}
+	shares := share()
+	docs := racedDocuments{proved: withProver(t, w.ev), Register: w.crs, der: []byte{0x30, 0}, during: func() {},
+		cert: &certificates.Certificate{ID: "cert", Org: cp.Org.ID, Evidence: ids}}
+	s, err := New(withEvidence(&docs, Config{Access: w.orgs, TSA: w.tsa, Copyrights: docs, Transfers: w.crs}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(2e9, 0)
+	s.limits.sharedRead = testLimiter(t, 1, 2, &now)
+	get := func(path, token string) int {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		s.e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	reads := func() int {
+		n := 0
+		for _, id := range ids {
+			evs, pending, err := w.ev.CustodyPending(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range evs {
+				if strings.HasPrefix(e.Actor, cp.Org.ID+":") {
+					n += int(e.Count())
+				}
+			}
+			for _, p := range pending {
+				if strings.HasPrefix(p.Actor, cp.Org.ID+":") {
+					n += int(p.Reads)
+				}
+			}
+		}
+		return n
+	}
+	const records = "/api/v1/certificates/cert/evidence-records"
+	item := "/api/v1/evidence/" + ids[0]
+	steps := []struct {
+		name, path, token string
+		want, reads       int // reads: the court's recorded reads after the step
+	}{
+		{"records of two shared items", records, court, 200, 2},
+		{"one token left", item, court, 200, 3},
+		{"none left", item, court, 429, 3},
+		{"records refused, nothing recorded", records, court, 429, 3},
+		{"the owner's records of its own items, no quota", records, w.token, 200, 3},
+	}
+	for _, st := range steps {
+		if got := get(st.path, st.token); got != st.want {
+			t.Errorf("%s: GET %s = %d, want %d", st.name, st.path, got, st.want)
+		}
+		if n := reads(); n != st.reads {
+			t.Errorf("%s: the court's recorded reads = %d, want %d", st.name, n, st.reads)
+		}
+	}
+
+	// Both shares end after the certificate was read: the records leave
+	// both items out, record nothing, and give the token back.
+	now = now.Add(time.Hour) // the bucket refills: two tokens
+	docs.during = func() {
+		docs.during = func() {}
+		for _, id := range shares {
+			if _, err := w.shares.RevokeShare(ctx, w.org, w.actor, id); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if got := get(records, court); got != http.StatusOK {
+		t.Errorf("records, the shares revoked midway = %d, want 200", got)
+	}
+	share()
+	for i, want := range []int{200, 200, 429} {
+		if got := get(item, court); got != want {
+			t.Errorf("read %d after the refused records = %d, want %d", i+1, got, want)
+		}
+	}
+}
+
+// pdfDocuments is racedDocuments whose certificate also has a signed PDF:
+// reading it records a viewed event on each item (as
+// certificates.Register.CertificatePDF does) unless refuse is set, when it
+// is refused as a certificate the organization may no longer read.
+type pdfDocuments struct {
+	*racedDocuments
+	ev     *evidence.Service
+	refuse bool
+}
+
+func (d pdfDocuments) CertificatePDF(ctx context.Context, id, org, actor string) (*certificates.Certificate, []byte, error) {
+	if d.refuse {
+		return nil, nil, evidence.ErrNotFound
+	}
+	for _, item := range d.cert.Evidence {
+		if _, _, err := d.ev.Access(ctx, item, actor, custody.EventViewed, "certificate:"+d.cert.ID); err != nil {
+			return nil, nil, err
+		}
+	}
+	return d.cert, []byte("%PDF-1.7\n"), nil
+}
+
+// TestCertificatePDFQuota: a certificate's signed PDF states its items'
+// metadata and records a read on each, so for a reader that sees items of
+// it through a share (a notary certifying a firm's items) it spends one
+// token of the shared-read quota, however many items, as a listing page
+// does; over the reader's own items none. Once the quota is spent it is
+// 429 with nothing recorded, and a read refused (404) gives its token
+// back. Before, it spent no token at all.
+func TestCertificatePDFQuota(t *testing.T) {
+	w := newUploadWorld(t)
+	ctx := context.Background()
+	court := newKey(t, w.orgs, "Court")
+	cp, err := w.orgs.Authenticate(court)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, data := range []string{"exhibit A", "exhibit B"} {
+		up := w.upload(t, strings.NewReader(data), "text/plain")
+		if up.Code != http.StatusCreated {
+			t.Fatalf("upload = %d %s", up.Code, up.Body)
+		}
+		id := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
+		if _, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	docs := &pdfDocuments{ev: w.ev, racedDocuments: &racedDocuments{proved: withProver(t, w.ev), Register: w.crs, der: []byte{0x30, 0},
+		during: func() {}, cert: &certificates.Certificate{ID: "cert", Org: cp.Org.ID, Evidence: ids}}}
+	s, err := New(withEvidence(docs, Config{Access: w.orgs, TSA: w.tsa, Copyrights: w.crs, Transfers: w.crs}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(2e9, 0)
+	s.limits.sharedRead = testLimiter(t, 1, 2, &now)
+	get := func(path, token string) int {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		s.e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	reads := func() int {
+		n := 0
+		for _, id := range ids {
+			evs, pending, err := w.ev.CustodyPending(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range evs {
+				if strings.HasPrefix(e.Actor, cp.Org.ID+":") {
+					n += int(e.Count())
+				}
+			}
+			for _, p := range pending {
+				if strings.HasPrefix(p.Actor, cp.Org.ID+":") {
+					n += int(p.Reads)
+				}
+			}
+		}
+		return n
+	}
+	const pdf = "/api/v1/certificates/cert.pdf"
+	item := "/api/v1/evidence/" + ids[0]
+	steps := []struct {
+		name, path, token string
+		refuse            bool
+		advance           time.Duration
+		want, reads       int // reads: the court's recorded reads after the step
+	}{
+		{"the PDF over two shared items", pdf, court, false, 0, 200, 2},
+		{"one token left", item, court, false, 0, 200, 3},
+		{"none left", item, court, false, 0, 429, 3},
+		{"the PDF refused, nothing recorded", pdf, court, false, 0, 429, 3},
+		{"the owner's PDF of its own items, no quota", pdf, w.token, false, 0, 200, 3},
+		{"a token refilled, the PDF refused after it was taken", pdf, court, true, time.Second, 404, 3},
+		{"the token was given back", item, court, false, 0, 200, 4},
+		{"and is spent", item, court, false, 0, 429, 4},
+	}
+	for _, st := range steps {
+		now = now.Add(st.advance)
+		docs.refuse = st.refuse
+		if got := get(st.path, st.token); got != st.want {
+			t.Errorf("%s: GET %s = %d, want %d", st.name, st.path, got, st.want)
+		}
+		if n := reads(); n != st.reads {
+			t.Errorf("%s: the court's recorded reads = %d, want %d", st.name, n, st.reads)
 		}
 	}
 }
