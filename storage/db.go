@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // OpenDB opens (creating if needed) the bbolt database at path with the
@@ -81,13 +82,5 @@ func Compact(path string) error {
 	if err := src.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
+	return atomicfile.Rename(tmp, path)
 }

@@ -1,0 +1,81 @@
+// Package atomicfile writes files that a crash leaves whole or not at all:
+// configuration, keys, the seal key, the output of consortium init.
+//
+// A file is written to a temporary file in its own folder, fsynced, renamed
+// over its name, and then the folder is fsynced, so that the rename itself
+// is on disk before WriteFile returns (rename(2) alone is atomic, not
+// durable: after a power loss the folder may still name the old file, or
+// none). See Rename and SyncDir for the steps on their own.
+package atomicfile
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// WriteFile writes data to path, with mode perm exactly (the umask does
+// not apply: the mode is set with chmod before any byte is written, so a
+// key is never readable by others, not even for a moment). After a crash,
+// path holds its old content or data, whole. The folder must exist.
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // fails once renamed
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// Rename renames oldpath to newpath, replacing newpath, and fsyncs the
+// folder of newpath (and that of oldpath, if it is another), so that the
+// rename survives a crash. The file's own bytes must already be durable.
+func Rename(oldpath, newpath string) error {
+	if err := os.Rename(oldpath, newpath); err != nil {
+		return err
+	}
+	from, to := filepath.Dir(oldpath), filepath.Dir(newpath)
+	if from != to {
+		if err := syncDir(from); err != nil {
+			return err
+		}
+	}
+	return syncDir(to)
+}
+
+// SyncDir fsyncs the folder dir, making the entries created, renamed or
+// removed in it durable.
+func SyncDir(dir string) error { return syncDir(dir) }
+
+// syncDir is SyncDir; a variable so that the tests see every call.
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
