@@ -22,6 +22,8 @@ import (
 	"github.com/cometbft/cometbft/rpc/client/local"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // P2PRate is the byte rate each p2p connection may use, each way.
@@ -83,19 +85,8 @@ func GenNextValidatorKey(home string) (ed25519.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
+	// Whole and durable before its public key is shown to be voted on.
+	if err := atomicfile.WriteNew(path, b, 0o600); err != nil {
 		return nil, err
 	}
 	return ed25519.PublicKey(pv.Key.PubKey.Bytes()), nil

@@ -5,7 +5,8 @@
 // over its name, and then the folder is fsynced, so that the rename itself
 // is on disk before WriteFile returns (rename(2) alone is atomic, not
 // durable: after a power loss the folder may still name the old file, or
-// none). See Rename and SyncDir for the steps on their own.
+// none). See Rename and SyncDir for the steps on their own. A crash can
+// leave a temporary file (.NAME.tmp-*) beside the file, never in its place.
 package atomicfile
 
 import (
@@ -20,31 +21,39 @@ import (
 // key is never readable by others, not even for a moment). After a crash,
 // path holds its old content or data, whole. The folder must exist.
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := writeTemp(path, data, perm)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name()) // fails once renamed
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
+	defer os.Remove(tmp) // fails once renamed
+	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
+	return syncDir(filepath.Dir(path))
+}
+
+// writeTemp writes data to a new temporary file beside path, mode perm,
+// fsynced and closed, and returns its name.
+func writeTemp(path string, data []byte, perm fs.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return "", err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	err = f.Chmod(perm) // CreateTemp made it 0600: never more open than perm
+	if err == nil {
+		_, err = f.Write(data)
 	}
-	if err := f.Close(); err != nil {
-		return err
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return syncDir(dir)
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // Rename renames oldpath to newpath, replacing newpath, and fsyncs the
@@ -78,4 +87,21 @@ var syncDir = func(dir string) error {
 		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// WriteNew is WriteFile for a file that must not exist yet: it fails
+// with an error satisfying errors.Is(err, fs.ErrExist) if path exists, and
+// never replaces it. The temporary file is linked to path (link(2) never
+// replaces a name), so path appears whole or not at all, as with
+// os.O_EXCL but without the torn file a crash mid-write leaves.
+func WriteNew(path string, data []byte, perm fs.FileMode) error {
+	tmp, err := writeTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
 }

@@ -104,3 +104,30 @@ func TestRename(t *testing.T) {
 		t.Errorf("Stat(%s) = %v", to, err)
 	}
 }
+
+func TestWriteNew(t *testing.T) {
+	dirs := recordSyncs(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "key")
+	if err := WriteNew(path, []byte("first"), 0o600); err != nil {
+		t.Fatalf("WriteNew = %v", err)
+	}
+	if err := WriteNew(path, []byte("second"), 0o600); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("WriteNew over an existing file = %v, want ErrExist", err)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != "first" {
+		t.Errorf("file = %q, want %q (the first write kept)", got, "first")
+	}
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+	if len(*dirs) != 1 || (*dirs)[0] != dir {
+		t.Errorf("folders fsynced = %q, want [%q]", *dirs, dir)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want 1 (no temporary file left)", len(entries))
+	}
+}
