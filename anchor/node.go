@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtcons "github.com/cometbft/cometbft/consensus"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -54,6 +56,7 @@ type Node struct {
 	client *local.Local
 	key    ed25519.PrivateKey
 	pub    ed25519.PublicKey
+	halted atomic.Bool // see Halted
 }
 
 // Paths of the node's key files under a CometBFT home.
@@ -174,8 +177,45 @@ func StartNode(app *App, cfg NodeConfig) (*Node, error) {
 		return nil, fmt.Errorf("anchor: start node: %w", err)
 	}
 	key := ed25519.PrivateKey(priv)
-	return &Node{node: n, client: local.New(n), key: key, pub: key.Public().(ed25519.PublicKey)}, nil
+	node := &Node{node: n, client: local.New(n), key: key, pub: key.Public().(ed25519.PublicKey)}
+	if err := node.watchConsensus(cfg.Log); err != nil {
+		node.Stop()
+		return nil, err
+	}
+	return node, nil
 }
+
+// watchConsensus notices when CometBFT's consensus stops while the node
+// runs: a panic in its state machine, such as the application's panic
+// when its state cannot be written (App.Commit; a full disk) or a
+// consensus WAL write that fails, which CometBFT logs as "CONSENSUS
+// FAILURE!!!" and answers by stopping consensus for good, leaving the
+// rest of the process running. Nothing is anchored after that until the
+// node restarts; Halted reports it, and the log says so at ERROR.
+func (n *Node) watchConsensus(log *slog.Logger) error {
+	env, err := n.node.ConfigureRPC()
+	if err != nil {
+		return fmt.Errorf("anchor: %w", err)
+	}
+	st, ok := env.ConsensusState.(*cmtcons.State)
+	if !ok {
+		return fmt.Errorf("anchor: consensus state is a %T", env.ConsensusState)
+	}
+	go func() {
+		st.Wait()
+		if !n.node.IsRunning() {
+			return // Stop: not a failure
+		}
+		n.halted.Store(true)
+		log.Error("the chain's consensus stopped (the CONSENSUS FAILURE logged before says why; often a full disk): nothing is anchored until the node restarts; uploads are still recorded and are anchored after the restart. Fix the cause, then restart the node")
+	}()
+	return nil
+}
+
+// Halted reports whether the node's consensus stopped while the node runs
+// (see watchConsensus): the chain makes no progress on this node until it
+// is restarted.
+func (n *Node) Halted() bool { return n.halted.Load() }
 
 // Stop stops the node and waits for it.
 func (n *Node) Stop() error {
