@@ -88,9 +88,9 @@ func TestS3LostAnswers(t *testing.T) {
 				data, _ := storagetest.Data(tc.size, 7)
 				key := storagetest.Key(data)
 				storagetest.Put(t, s, "lost", data, 1<<20)
-			lose.mu.Lock()
-			lose.n = 1 // from the promotion on
-			lose.mu.Unlock()
+				lose.mu.Lock()
+				lose.n = 1 // from the promotion on
+				lose.mu.Unlock()
 				err = s.Promote(ctx, "lost", key)
 				if err != nil { // the evidence service retries a failed promotion
 					t.Logf("Promote with a lost answer = %v; retrying", err)
