@@ -94,6 +94,23 @@ func GenNextValidatorKey(home string) (ed25519.PublicKey, error) {
 	}
 	return ed25519.PublicKey(pv.Key.PubKey.Bytes()), nil
 }
+
+// loadNodeKey loads the node's p2p key, or makes one, written whole and
+// durable (p2p.LoadOrGenNodeKey neither fsyncs the file nor its folder):
+// the other members' persistent_peers name the node by its ID.
+func loadNodeKey(path string) (*p2p.NodeKey, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		b, err := cmtjson.Marshal(&p2p.NodeKey{PrivKey: cmted25519.GenPrivKey()})
+		if err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteNew(path, b, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return p2p.LoadNodeKey(path)
+}
+
 func GenesisPath(home string) string { return filepath.Join(home, "config", "genesis.json") }
 
 // loadPrivVal loads the validator key, or makes one. A key whose
@@ -101,16 +118,31 @@ func GenesisPath(home string) string { return filepath.Join(home, "config", "gen
 // member is restored from a backup without its chain data
 // (docs/operations.md, "Recovering a member"), starts from an empty state:
 // the node block-syncs to the chain's height before it votes again.
-func loadPrivVal(home string) *privval.FilePV {
+//
+// A new key is written whole and durable, its folder fsynced, before it
+// is used (CometBFT's own FilePV.Save renames without fsyncing the
+// folder): the node certificate certifies it, so losing it to a crash
+// would leave the node unable to start.
+func loadPrivVal(home string) (*privval.FilePV, error) {
 	key, state := PrivValKeyPath(home), privValStatePath(home)
-	if _, err := os.Stat(key); err == nil {
-		if _, err := os.Stat(state); errors.Is(err, os.ErrNotExist) {
-			pv := privval.LoadFilePVEmptyState(key, state)
-			pv.LastSignState.Save()
-			return pv
+	if _, err := os.Stat(key); errors.Is(err, os.ErrNotExist) {
+		pv := privval.GenFilePV(key, state)
+		b, err := cmtjson.MarshalIndent(pv.Key, "", "  ")
+		if err != nil {
+			return nil, err
 		}
+		if err := atomicfile.WriteNew(key, b, 0o600); err != nil {
+			return nil, fmt.Errorf("anchor: validator key: %w", err)
+		}
+		pv.LastSignState.Save() // a new key starts from an empty state
+		return pv, atomicfile.SyncDir(filepath.Dir(state))
 	}
-	return privval.LoadOrGenFilePV(key, state)
+	if _, err := os.Stat(state); errors.Is(err, os.ErrNotExist) {
+		pv := privval.LoadFilePVEmptyState(key, state)
+		pv.LastSignState.Save()
+		return pv, atomicfile.SyncDir(filepath.Dir(state))
+	}
+	return privval.LoadFilePV(key, state), nil
 }
 
 // StartNode starts CometBFT in process with app as its application (a local
@@ -158,8 +190,11 @@ func StartNode(app *App, cfg NodeConfig) (*Node, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Home, "data"), 0o700); err != nil {
 		return nil, err
 	}
-	pv := loadPrivVal(cfg.Home)
-	nodeKey, err := p2p.LoadOrGenNodeKey(NodeKeyPath(cfg.Home))
+	pv, err := loadPrivVal(cfg.Home)
+	if err != nil {
+		return nil, err
+	}
+	nodeKey, err := loadNodeKey(NodeKeyPath(cfg.Home))
 	if err != nil {
 		return nil, fmt.Errorf("anchor: node key: %w", err)
 	}

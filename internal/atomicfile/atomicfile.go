@@ -105,3 +105,12 @@ func WriteNew(path string, data []byte, perm fs.FileMode) error {
 	}
 	return syncDir(filepath.Dir(path))
 }
+
+// SetSyncDir replaces, for a test of another package, the function that
+// fsyncs a folder (SyncDir and every write here), and returns what puts it
+// back. Not for production code.
+func SetSyncDir(f func(dir string) error) (restore func()) {
+	orig := syncDir
+	syncDir = f
+	return func() { syncDir = orig }
+}
