@@ -99,6 +99,10 @@ func (c *Chain) Stop() error {
 	return c.Node.Stop()
 }
 
+// Halted reports whether the node's consensus stopped while it runs
+// (Node.Halted): nothing is anchored until the node restarts.
+func (c *Chain) Halted() bool { return c.Node.Halted() }
+
 // Notify wakes the batcher: leaves were queued.
 func (c *Chain) Notify() { c.Batcher.Notify() }
 

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
-	"github.com/cometbft/cometbft/p2p"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // GenesisValidator is one validator of a new chain.
@@ -33,12 +35,15 @@ func InitHome(home string) (ed25519.PublicKey, string, error) {
 			return nil, "", err
 		}
 	}
-	pv := loadPrivVal(home)
+	pv, err := loadPrivVal(home)
+	if err != nil {
+		return nil, "", err
+	}
 	pub, ok := pv.Key.PubKey.(cmted25519.PubKey)
 	if !ok {
 		return nil, "", errors.New("anchor: the validator key is not Ed25519")
 	}
-	nk, err := p2p.LoadOrGenNodeKey(NodeKeyPath(home))
+	nk, err := loadNodeKey(NodeKeyPath(home))
 	if err != nil {
 		return nil, "", fmt.Errorf("anchor: node key: %w", err)
 	}
@@ -53,7 +58,10 @@ func ValidatorKey(home string) (ed25519.PrivateKey, error) {
 	if _, err := os.Stat(PrivValKeyPath(home)); err != nil {
 		return nil, fmt.Errorf("anchor: validator key: %w", err)
 	}
-	pv := loadPrivVal(home)
+	pv, err := loadPrivVal(home)
+	if err != nil {
+		return nil, err
+	}
 	priv, ok := pv.Key.PrivKey.(cmted25519.PrivKey)
 	if !ok {
 		return nil, errors.New("anchor: the validator key is not Ed25519")
@@ -81,7 +89,13 @@ func WriteGenesis(path, chainID string, vals []GenesisValidator, root *x509.Cert
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return doc.SaveAs(path)
+	// As doc.SaveAs writes it, but whole and durable (SaveAs writes in
+	// place, with no fsync).
+	b, err := cmtjson.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b, 0o644)
 }
 
 // ReadGenesis reads a genesis file.

@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtcons "github.com/cometbft/cometbft/consensus"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -22,6 +24,8 @@ import (
 	"github.com/cometbft/cometbft/rpc/client/local"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // P2PRate is the byte rate each p2p connection may use, each way.
@@ -52,6 +56,7 @@ type Node struct {
 	client *local.Local
 	key    ed25519.PrivateKey
 	pub    ed25519.PublicKey
+	halted atomic.Bool // see Halted
 }
 
 // Paths of the node's key files under a CometBFT home.
@@ -83,23 +88,29 @@ func GenNextValidatorKey(home string) (ed25519.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
+	// Whole and durable before its public key is shown to be voted on.
+	if err := atomicfile.WriteNew(path, b, 0o600); err != nil {
 		return nil, err
 	}
 	return ed25519.PublicKey(pv.Key.PubKey.Bytes()), nil
 }
+
+// loadNodeKey loads the node's p2p key, or makes one, written whole and
+// durable (p2p.LoadOrGenNodeKey neither fsyncs the file nor its folder):
+// the other members' persistent_peers name the node by its ID.
+func loadNodeKey(path string) (*p2p.NodeKey, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		b, err := cmtjson.Marshal(&p2p.NodeKey{PrivKey: cmted25519.GenPrivKey()})
+		if err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteNew(path, b, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return p2p.LoadNodeKey(path)
+}
+
 func GenesisPath(home string) string { return filepath.Join(home, "config", "genesis.json") }
 
 // loadPrivVal loads the validator key, or makes one. A key whose
@@ -107,16 +118,31 @@ func GenesisPath(home string) string { return filepath.Join(home, "config", "gen
 // member is restored from a backup without its chain data
 // (docs/operations.md, "Recovering a member"), starts from an empty state:
 // the node block-syncs to the chain's height before it votes again.
-func loadPrivVal(home string) *privval.FilePV {
+//
+// A new key is written whole and durable, its folder fsynced, before it
+// is used (CometBFT's own FilePV.Save renames without fsyncing the
+// folder): the node certificate certifies it, so losing it to a crash
+// would leave the node unable to start.
+func loadPrivVal(home string) (*privval.FilePV, error) {
 	key, state := PrivValKeyPath(home), privValStatePath(home)
-	if _, err := os.Stat(key); err == nil {
-		if _, err := os.Stat(state); errors.Is(err, os.ErrNotExist) {
-			pv := privval.LoadFilePVEmptyState(key, state)
-			pv.LastSignState.Save()
-			return pv
+	if _, err := os.Stat(key); errors.Is(err, os.ErrNotExist) {
+		pv := privval.GenFilePV(key, state)
+		b, err := cmtjson.MarshalIndent(pv.Key, "", "  ")
+		if err != nil {
+			return nil, err
 		}
+		if err := atomicfile.WriteNew(key, b, 0o600); err != nil {
+			return nil, fmt.Errorf("anchor: validator key: %w", err)
+		}
+		pv.LastSignState.Save() // a new key starts from an empty state
+		return pv, atomicfile.SyncDir(filepath.Dir(state))
 	}
-	return privval.LoadOrGenFilePV(key, state)
+	if _, err := os.Stat(state); errors.Is(err, os.ErrNotExist) {
+		pv := privval.LoadFilePVEmptyState(key, state)
+		pv.LastSignState.Save()
+		return pv, atomicfile.SyncDir(filepath.Dir(state))
+	}
+	return privval.LoadFilePV(key, state), nil
 }
 
 // StartNode starts CometBFT in process with app as its application (a local
@@ -164,8 +190,11 @@ func StartNode(app *App, cfg NodeConfig) (*Node, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Home, "data"), 0o700); err != nil {
 		return nil, err
 	}
-	pv := loadPrivVal(cfg.Home)
-	nodeKey, err := p2p.LoadOrGenNodeKey(NodeKeyPath(cfg.Home))
+	pv, err := loadPrivVal(cfg.Home)
+	if err != nil {
+		return nil, err
+	}
+	nodeKey, err := loadNodeKey(NodeKeyPath(cfg.Home))
 	if err != nil {
 		return nil, fmt.Errorf("anchor: node key: %w", err)
 	}
@@ -183,8 +212,45 @@ func StartNode(app *App, cfg NodeConfig) (*Node, error) {
 		return nil, fmt.Errorf("anchor: start node: %w", err)
 	}
 	key := ed25519.PrivateKey(priv)
-	return &Node{node: n, client: local.New(n), key: key, pub: key.Public().(ed25519.PublicKey)}, nil
+	node := &Node{node: n, client: local.New(n), key: key, pub: key.Public().(ed25519.PublicKey)}
+	if err := node.watchConsensus(cfg.Log); err != nil {
+		node.Stop()
+		return nil, err
+	}
+	return node, nil
 }
+
+// watchConsensus notices when CometBFT's consensus stops while the node
+// runs: a panic in its state machine, such as the application's panic
+// when its state cannot be written (App.Commit; a full disk) or a
+// consensus WAL write that fails, which CometBFT logs as "CONSENSUS
+// FAILURE!!!" and answers by stopping consensus for good, leaving the
+// rest of the process running. Nothing is anchored after that until the
+// node restarts; Halted reports it, and the log says so at ERROR.
+func (n *Node) watchConsensus(log *slog.Logger) error {
+	env, err := n.node.ConfigureRPC()
+	if err != nil {
+		return fmt.Errorf("anchor: %w", err)
+	}
+	st, ok := env.ConsensusState.(*cmtcons.State)
+	if !ok {
+		return fmt.Errorf("anchor: consensus state is a %T", env.ConsensusState)
+	}
+	go func() {
+		st.Wait()
+		if !n.node.IsRunning() {
+			return // Stop: not a failure
+		}
+		n.halted.Store(true)
+		log.Error("the chain's consensus stopped (the CONSENSUS FAILURE logged before says why; often a full disk): nothing is anchored until the node restarts; uploads are still recorded and are anchored after the restart. Fix the cause, then restart the node")
+	}()
+	return nil
+}
+
+// Halted reports whether the node's consensus stopped while the node runs
+// (see watchConsensus): the chain makes no progress on this node until it
+// is restarted.
+func (n *Node) Halted() bool { return n.halted.Load() }
 
 // Stop stops the node and waits for it.
 func (n *Node) Stop() error {

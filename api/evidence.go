@@ -233,7 +233,7 @@ func readMultipart(body io.Reader, boundary string, up io.ReaderFrom) (evidence.
 
 // multipartErr turns framing errors met while reading a part into 400s.
 func multipartErr(err error) error {
-	if errors.Is(err, evidence.ErrTooLarge) || errors.Is(err, evidence.ErrUnavailable) || errors.Is(err, evidence.ErrUploadState) {
+	if errors.Is(err, evidence.ErrTooLarge) || errors.Is(err, evidence.ErrUnavailable) || errors.Is(err, evidence.ErrUploadState) || noSpace(err) {
 		return err
 	}
 	var p *Problem

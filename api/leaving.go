@@ -83,8 +83,15 @@ func (s *Server) heldByFormer(member string) error {
 
 // healthz answers 200 "ok" while the node runs; a node whose member was
 // removed adds the line "removed_at=H" and the Custos-Member-Removed
-// header (the height H): it still serves reads.
+// header (the height H): it still serves reads. A node whose chain's
+// consensus stopped (anchor.Chain.Halted: a panic in CometBFT's state
+// machine, as on a full disk) answers 503 "halted": it still serves reads
+// and records uploads, but anchors nothing until it is restarted, which
+// is what a supervisor watching this probe should do.
 func (s *Server) healthz(c echo.Context) error {
+	if h, ok := s.chain.(halter); ok && h.Halted() {
+		return c.String(http.StatusServiceUnavailable, "halted: the chain's consensus stopped (see the log); fix the cause, often a full disk, and restart the node\n")
+	}
 	h, err := s.removedAt()
 	if err != nil {
 		return err
@@ -95,6 +102,9 @@ func (s *Server) healthz(c echo.Context) error {
 	c.Response().Header().Set(HeaderMemberRemoved, strconv.FormatInt(h, 10))
 	return c.String(http.StatusOK, "ok\nremoved_at="+strconv.FormatInt(h, 10)+"\n")
 }
+
+// halter is what healthz asks of the chain (anchor.Chain).
+type halter interface{ Halted() bool }
 
 // HeaderMemberRemoved, on /healthz, is the height at which this node's
 // member was removed from the consortium.

@@ -163,3 +163,28 @@ func TestRemovedNode(t *testing.T) {
 		}
 	}
 }
+
+// haltedChain is a chain whose consensus stopped (anchor.Chain.Halted).
+type haltedChain struct {
+	Chain
+	halted bool
+}
+
+func (h haltedChain) Halted() bool { return h.halted }
+
+// TestHealthzHalted: /healthz is 503 "halted" once the chain's consensus
+// stopped, and ok while it runs; reads go on either way.
+func TestHealthzHalted(t *testing.T) {
+	w := newUploadWorld(t)
+	w.s.chain = haltedChain{}
+	if rec := leavingGet(t, w, "/healthz", ""); rec.Code != 200 || rec.Body.String() != "ok\n" {
+		t.Errorf("/healthz while the chain runs = %d %q, want 200 ok", rec.Code, rec.Body)
+	}
+	w.s.chain = haltedChain{halted: true}
+	if rec := leavingGet(t, w, "/healthz", ""); rec.Code != http.StatusServiceUnavailable || !strings.HasPrefix(rec.Body.String(), "halted:") {
+		t.Errorf("/healthz once the consensus stopped = %d %q, want 503 halted", rec.Code, rec.Body)
+	}
+	if rec := leavingGet(t, w, "/api/v1/evidence", ""); rec.Code != 200 {
+		t.Errorf("listing once the consensus stopped = %d %s, want 200", rec.Code, rec.Body)
+	}
+}

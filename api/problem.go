@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -162,6 +163,11 @@ func toProblem(err error) *Problem {
 		p.retryAfter = 5
 		p.cause = err
 		return p
+	case noSpace(err):
+		p = problem(http.StatusInsufficientStorage, "insufficient-storage", prob.M("title.insufficient-storage"), prob.M("insufficient-storage"))
+		p.retryAfter = 60
+		p.cause = err
+		return p
 	case errors.Is(err, evidence.ErrUnavailable):
 		p = problem(http.StatusServiceUnavailable, "unavailable", prob.M("title.unavailable"), prob.M("unavailable"))
 		p.retryAfter = 5
@@ -175,6 +181,14 @@ func toProblem(err error) *Problem {
 	p = problem(http.StatusInternalServerError, "internal", prob.M("title.internal"), prob.M("internal"))
 	p.cause = err
 	return p
+}
+
+// noSpace reports whether err is a full disk or an exhausted quota: a
+// write the client may retry once the operator has freed space (RFC 4918
+// §11.5, 507 Insufficient Storage). Every writer keeps the errno in its
+// chain: storage's staged writes and syncs, bbolt's commits.
+func noSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // invisibleProblem answers text that holds an invisible, direction-changing

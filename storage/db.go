@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // OpenDB opens (creating if needed) the bbolt database at path with the
@@ -28,7 +30,11 @@ import (
 //     load made many small batches queue on the writer lock. It groups its
 //     writes with its own committer instead (evidence/commit.go), whose
 //     batches grow with the commit time.
+//
+// A file it creates has its folder fsynced before OpenDB returns, so that a
+// crash cannot lose the file's name after a commit to it was acknowledged.
 func OpenDB(path string) (*bbolt.DB, error) {
+	_, statErr := os.Stat(path)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
 		Timeout:        time.Second,
 		NoFreelistSync: true,
@@ -42,6 +48,14 @@ func OpenDB(path string) (*bbolt.DB, error) {
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
 	db.MaxBatchSize = 1000
+	if errors.Is(statErr, os.ErrNotExist) {
+		// A new file: its name in the folder must be as durable as the
+		// commits it will hold (bbolt fsyncs the file, not the folder).
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("storage: open %s: %w", path, err)
+		}
+	}
 	return db, nil
 }
 
@@ -81,13 +95,5 @@ func Compact(path string) error {
 	if err := src.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
+	return atomicfile.Rename(tmp, path)
 }

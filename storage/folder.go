@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"time"
 	"unsafe"
+
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // Folder is a blob store in a local directory:
@@ -451,15 +453,5 @@ func mkdirAllSync(dir, root string) error {
 }
 
 // syncDir fsyncs a directory, making the entries created or removed in it
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return nil
-}
+// durable; a variable so that the tests see every call.
+var syncDir = atomicfile.SyncDir

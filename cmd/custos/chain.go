@@ -22,6 +22,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/internal/atomicfile"
 	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
 )
@@ -198,7 +199,7 @@ func devNodeCert(pki *nodePKI, org string, pub ed25519.PublicKey) (*x509.Certifi
 	if err != nil {
 		return nil, err
 	}
-	return cert, writeFileSync(path, certs.EncodePEM(cert), 0o644)
+	return cert, atomicfile.WriteFile(path, certs.EncodePEM(cert), 0o644)
 }
 
 // devGenesis writes a single-validator genesis on a dev node's first start.
@@ -227,26 +228,6 @@ func trustedValidators(path, chainID string) ([]receipt.Validator, error) {
 		return nil, fmt.Errorf("trust bundle %s is for chain %q, the genesis for %q", path, t.ChainID, chainID)
 	}
 	return t.Validators, nil
-}
-
-func writeFileSync(path string, b []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // moniker is the organization name as CometBFT accepts it: printable ASCII

@@ -22,6 +22,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/atomicfile"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -239,7 +240,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileSync(filepath.Join(p.out, "trust.json"), append(tb, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(p.out, "trust.json"), append(tb, '\n'), 0o644); err != nil {
 		return err
 	}
 	if err := anchor.WriteGenesis(filepath.Join(p.out, "genesis.json"), p.chainID, vals, root.Cert, p.now, p.stateVersion); err != nil {
@@ -250,7 +251,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 		return err
 	}
 	for _, m := range ms {
-		if err := writeFileSync(anchor.GenesisPath(filepath.Join(m.dir, "chain")), gen, 0o644); err != nil {
+		if err := atomicfile.WriteFile(anchor.GenesisPath(filepath.Join(m.dir, "chain")), gen, 0o644); err != nil {
 			return err
 		}
 		if err := writeMemberConfig(m, ms, p); err != nil {
@@ -294,7 +295,7 @@ func initMember(p initParams, root *certs.Authority, spec memberSpec, i int) (*m
 	if err := os.MkdirAll(offline, 0o700); err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(filepath.Join(offline, spec.Slug+"-org-ca.key"), orgKey, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(offline, spec.Slug+"-org-ca.key"), orgKey, 0o600); err != nil {
 		return nil, err
 	}
 	if err := writeGovernanceKey(p, m); err != nil {
@@ -344,7 +345,7 @@ func writeNodePKI(pki string, root *x509.Certificate, org *certs.Authority, spec
 		files = append(files, pkiFile{"notary.key", key, 0o600}, pkiFile{"notary.pem", certs.EncodePEM(leaf.Cert), 0o644})
 	}
 	for _, f := range files {
-		if err := writeFileSync(filepath.Join(pki, f.name), f.b, f.mode); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(pki, f.name), f.b, f.mode); err != nil {
 			return nil, err
 		}
 	}
@@ -373,10 +374,10 @@ func writeGovernance(dir string, org *certs.Authority, name string, now time.Tim
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if err := writeFileSync(filepath.Join(dir, "governance.key"), key, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "governance.key"), key, 0o600); err != nil {
 		return err
 	}
-	return writeFileSync(filepath.Join(dir, "governance.pem"), certs.EncodePEM(gov.Cert, org.Cert), 0o600)
+	return atomicfile.WriteFile(filepath.Join(dir, "governance.pem"), certs.EncodePEM(gov.Cert, org.Cert), 0o600)
 }
 
 // pkiFile is a file of a member's PKI folder.
@@ -417,7 +418,7 @@ peer_listen = %q
 		}
 		cfg += table
 	}
-	return writeFileSync(filepath.Join(m.dir, "custos.toml"), []byte(cfg), 0o600)
+	return atomicfile.WriteFile(filepath.Join(m.dir, "custos.toml"), []byte(cfg), 0o600)
 }
 
 // nodeConfig is the part of a consortium member's custos.toml that every
@@ -463,8 +464,8 @@ func writeOffline(out string, root *certs.Authority) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileSync(filepath.Join(dir, "root.pem"), certs.EncodePEM(root.Cert), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "root.pem"), certs.EncodePEM(root.Cert), 0o644); err != nil {
 		return err
 	}
-	return writeFileSync(filepath.Join(dir, "root.key"), key, 0o600)
+	return atomicfile.WriteFile(filepath.Join(dir, "root.key"), key, 0o600)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/atomicfile"
 	"github.com/custos-project/custos/internal/text"
 	"github.com/spf13/cobra"
 )
@@ -136,7 +137,7 @@ func notaryConfig(dir string, spec memberSpec) (string, error) {
 			return "", err
 		}
 		name := "seal" + strings.ToLower(filepath.Ext(s.Seal))
-		if err := writeFileSync(filepath.Join(dir, name), data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return "", err
 		}
 		fmt.Fprintf(&b, "seal = %q   # the office's seal image\n", name)

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // hexSHA256 is the form of a recorded SHA-256 digest.
@@ -124,7 +125,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
 		return failure(1, "fail.digest-file", "id", id, "got", got, "want", want)
 	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
+	if err := atomicfile.Rename(tmp.Name(), target); err != nil {
 		return err
 	}
 	ok = true

@@ -13,6 +13,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/certs/hsm"
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // A member's governance key lives off the node, with its administrators
@@ -96,7 +97,7 @@ func openKeyFile(path string, create bool) (*openedKey, error) {
 		}
 		pemKey, err := certs.EncodeKeyPEM(key)
 		if err == nil {
-			err = writeFileSync(path, pemKey, 0o600)
+			err = atomicfile.WriteFile(path, pemKey, 0o600)
 		}
 		return &openedKey{Signer: key, where: tr("out.gov-key-file", "path", path), made: true}, err
 	}
@@ -183,7 +184,7 @@ func issueGovernanceCert(stderr io.Writer, r *govKeyRef, caPath, caKeyPath, name
 		return err
 	}
 	b := certs.EncodePEM(cert, ca)
-	if err := writeFileSync(out, b, 0o600); err != nil {
+	if err := atomicfile.WriteFile(out, b, 0o600); err != nil {
 		return err
 	}
 	if k.made {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/atomicfile"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -147,7 +148,7 @@ func joinPrepare(stderr io.Writer, out string, spec memberSpec, suite certs.Suit
 	if err := os.MkdirAll(filepath.Join(out, "offline"), 0o700); err != nil {
 		return err
 	}
-	if err := writeFileSync(filepath.Join(out, "offline", joinOrgKey), kb, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(out, "offline", joinOrgKey), kb, 0o600); err != nil {
 		return err
 	}
 	req := joinRequest{Version: 1, Kind: spec.Kind, Name: spec.Name, OrgCARequest: string(csr),
@@ -158,7 +159,7 @@ func joinPrepare(stderr io.Writer, out string, spec memberSpec, suite certs.Suit
 	}
 	path := filepath.Join(out, joinRequestFile)
 	b = append(b, '\n')
-	if err := writeFileSync(path, b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
 		return err
 	}
 	savedNoticeTo(stderr, "", path, int64(len(b)))
@@ -334,7 +335,7 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 	}
 	for _, f := range []pkiFile{{"admission.json", append(ab, '\n'), 0o644}, {"org-ca.pem", certs.EncodePEM(orgCA), 0o644},
 		{"genesis.json", gb, 0o644}, {"trust.json", tb, 0o644}} {
-		if err := writeFileSync(filepath.Join(p.out, f.name), f.b, f.mode); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(p.out, f.name), f.b, f.mode); err != nil {
 			return err
 		}
 	}
@@ -437,7 +438,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 		if err != nil {
 			return err
 		}
-		if err := writeFileSync(f.to, b, 0o644); err != nil {
+		if err := atomicfile.WriteFile(f.to, b, 0o644); err != nil {
 			return err
 		}
 	}
@@ -453,7 +454,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 	if spec.Kind == certs.KindNotary {
 		cfg += notaryTable
 	}
-	if err := writeFileSync(cfgPath, []byte(cfg), 0o600); err != nil {
+	if err := atomicfile.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
 	if from != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/certs/hsm"
 	"github.com/custos-project/custos/evidence/integrity"
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // Certificates from an outside CA live in PKI/issued: PURPOSE.pem (the
@@ -121,7 +122,7 @@ func (k *keyStore) signer(purpose string, create bool) (s crypto.Signer, where s
 	}
 	pemKey, err := certs.EncodeKeyPEM(key)
 	if err == nil {
-		err = writeFileSync(path, pemKey, 0o600)
+		err = atomicfile.WriteFile(path, pemKey, 0o600)
 	}
 	return key, path, err == nil, err
 }

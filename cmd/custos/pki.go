@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 func (c Config) pkiDir() string {
@@ -102,10 +103,10 @@ func devNotary(dir string, org *certs.Authority, name string) (*certs.Leaf, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(filepath.Join(dir, "notary.key"), key, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "notary.key"), key, 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(filepath.Join(dir, "notary.pem"), certs.EncodePEM(leaf.Cert), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "notary.pem"), certs.EncodePEM(leaf.Cert), 0o644); err != nil {
 		return nil, err
 	}
 	return leaf, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/certs/hsm"
+	"github.com/custos-project/custos/internal/atomicfile"
 	"github.com/custos-project/custos/webhooks"
 )
 
@@ -113,7 +114,7 @@ emailProtection plus documentSigning. The CA decides; install checks what it gra
 			if out == "" {
 				out = cfg.issuedPath(f.purpose, ".csr")
 			}
-			if err := writeFileSync(out, csr, 0o644); err != nil {
+			if err := atomicfile.WriteFile(out, csr, 0o644); err != nil {
 				return err
 			}
 			if ref, ok := cfg.PKCS11.keyRef(f.purpose); ok {
@@ -226,7 +227,7 @@ certificate issued by the next. Restart custos serve to use it.`,
 				return failure(1, "fail.not-installed", "err", err)
 			}
 			path := cfg.issuedPath(f.purpose, ".pem")
-			if err := writeFileSync(path, certs.EncodePEM(chain...), 0o644); err != nil {
+			if err := atomicfile.WriteFile(path, certs.EncodePEM(chain...), 0o644); err != nil {
 				return err
 			}
 			leaf := chain[0]

@@ -19,6 +19,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // Rotating a member's validator key (docs/operations.md, "Rotating a
@@ -97,7 +98,7 @@ func rotateKey(w io.Writer, cfg Config, orgKeyPath string, now time.Time) error 
 	org := &certs.Authority{Cert: orgCert, Signer: key, Chain: []*x509.Certificate{root}}
 	node, err := org.IssueNode(cfg.Org+" node", pub, now)
 	if err == nil {
-		err = writeFileSync(filepath.Join(pki, nodeNextCert), certs.EncodePEM(node), 0o644)
+		err = atomicfile.WriteFile(filepath.Join(pki, nodeNextCert), certs.EncodePEM(node), 0o644)
 	}
 	if err != nil {
 		os.Remove(next) // nothing half-prepared
@@ -143,7 +144,7 @@ func adoptRotatedKey(cfg Config, pki *nodePKI, log *slog.Logger) error {
 		if np, ok := cert.PublicKey.(ed25519.PublicKey); !ok || !np.Equal(pub) {
 			return fmt.Errorf("%s does not certify the prepared validator key in %s", nextPEM, next)
 		}
-		if err := os.Rename(nextPEM, nodePEM); err != nil {
+		if err := atomicfile.Rename(nextPEM, nodePEM); err != nil {
 			return err
 		}
 	}
@@ -154,7 +155,7 @@ func adoptRotatedKey(cfg Config, pki *nodePKI, log *slog.Logger) error {
 	if np, ok := cert.PublicKey.(ed25519.PublicKey); !ok || !np.Equal(pub) {
 		return fmt.Errorf("%s does not certify the prepared validator key in %s, and %s is missing", nodePEM, next, nextPEM)
 	}
-	if err := os.Rename(next, anchor.PrivValKeyPath(home)); err != nil {
+	if err := atomicfile.Rename(next, anchor.PrivValKeyPath(home)); err != nil {
 		return err
 	}
 	pki.Node = cert

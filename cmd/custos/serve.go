@@ -37,6 +37,7 @@ import (
 	"github.com/custos-project/custos/evidence/proofs"
 	"github.com/custos-project/custos/evidence/records"
 	"github.com/custos-project/custos/evidence/sharing"
+	"github.com/custos-project/custos/internal/atomicfile"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/document"
 	"github.com/custos-project/custos/notary/pdf"
@@ -686,20 +687,10 @@ func bootstrap(orgs *access.Store, trails *audittrail.Trails, cfg Config) (strin
 	return token, nil
 }
 
+// writeSecret writes s to path, mode 0600, whole and durable (folder
+// fsynced) before the organization it opens is committed.
 func writeSecret(path, s string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(s); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.WriteFile(path, []byte(s), 0o600)
 }
 
 func newLogger(level string) *slog.Logger {

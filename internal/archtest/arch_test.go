@@ -88,8 +88,8 @@ func testTampered(t *testing.T, md string, code Graph) {
 		},
 		{
 			name: "arrow invented",
-			old:  "\nstorage ->\n", new: "\nstorage -> internal/text\n",
-			want: []string{"documented arrow storage -> internal/text: storage does not import internal/text"},
+			old:  "\ncerts/hsm ->\n", new: "\ncerts/hsm -> internal/text\n",
+			want: []string{"documented arrow certs/hsm -> internal/text: certs/hsm does not import internal/text"},
 		},
 		{
 			name: "package line dropped",
@@ -103,7 +103,7 @@ func testTampered(t *testing.T, md string, code Graph) {
 		},
 		{
 			name: "package invented",
-			old:  "\nstorage ->\n", new: "\nstorage ->\nstorage/tape ->\n",
+			old:  "\ncerts/hsm ->\n", new: "\ncerts/hsm ->\nstorage/tape ->\n",
 			want: []string{"arrows block: storage/tape is no package of the module"},
 		},
 	} {

@@ -389,4 +389,8 @@ var catalog = map[string]Text{
 	"org-ref.to":        {"to", "受让机构（to）"},
 	"org-ref.applicant": {"applicant.org", "申请机构（applicant.org）"},
 	"org-ref.path":      {"the organization", "路径中的机构"},
+	// A write that met a full disk (ENOSPC, EDQUOT) anywhere: a blob's
+	// bytes or sync, a bbolt commit (api.toProblem): 507, nothing recorded.
+	"title.insufficient-storage": {"Insufficient storage", "存储空间不足"},
+	"insufficient-storage":       {"The node's disk is full; nothing was recorded. Retry later, once the operator has freed space.", "节点磁盘已满，未记录任何内容。请待运营方释放空间后重试。"},
 }

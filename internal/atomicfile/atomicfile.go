@@ -1,0 +1,116 @@
+// Package atomicfile writes files that a crash leaves whole or not at all:
+// configuration, keys, the seal key, the output of consortium init.
+//
+// A file is written to a temporary file in its own folder, fsynced, renamed
+// over its name, and then the folder is fsynced, so that the rename itself
+// is on disk before WriteFile returns (rename(2) alone is atomic, not
+// durable: after a power loss the folder may still name the old file, or
+// none). See Rename and SyncDir for the steps on their own. A crash can
+// leave a temporary file (.NAME.tmp-*) beside the file, never in its place.
+package atomicfile
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// WriteFile writes data to path, with mode perm exactly (the umask does
+// not apply: the mode is set with chmod before any byte is written, so a
+// key is never readable by others, not even for a moment). After a crash,
+// path holds its old content or data, whole. The folder must exist.
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	tmp, err := writeTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp) // fails once renamed
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// writeTemp writes data to a new temporary file beside path, mode perm,
+// fsynced and closed, and returns its name.
+func writeTemp(path string, data []byte, perm fs.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	err = f.Chmod(perm) // CreateTemp made it 0600: never more open than perm
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// Rename renames oldpath to newpath, replacing newpath, and fsyncs the
+// folder of newpath (and that of oldpath, if it is another), so that the
+// rename survives a crash. The file's own bytes must already be durable.
+func Rename(oldpath, newpath string) error {
+	if err := os.Rename(oldpath, newpath); err != nil {
+		return err
+	}
+	from, to := filepath.Dir(oldpath), filepath.Dir(newpath)
+	if from != to {
+		if err := syncDir(from); err != nil {
+			return err
+		}
+	}
+	return syncDir(to)
+}
+
+// SyncDir fsyncs the folder dir, making the entries created, renamed or
+// removed in it durable.
+func SyncDir(dir string) error { return syncDir(dir) }
+
+// syncDir is SyncDir; a variable so that the tests see every call.
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// WriteNew is WriteFile for a file that must not exist yet: it fails
+// with an error satisfying errors.Is(err, fs.ErrExist) if path exists, and
+// never replaces it. The temporary file is linked to path (link(2) never
+// replaces a name), so path appears whole or not at all, as with
+// os.O_EXCL but without the torn file a crash mid-write leaves.
+func WriteNew(path string, data []byte, perm fs.FileMode) error {
+	tmp, err := writeTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// SetSyncDir replaces, for a test of another package, the function that
+// fsyncs a folder (SyncDir and every write here), and returns what puts it
+// back. Not for production code.
+func SetSyncDir(f func(dir string) error) (restore func()) {
+	orig := syncDir
+	syncDir = f
+	return func() { syncDir = orig }
+}
