@@ -494,8 +494,8 @@ const MaxProposalBytes = 4 << 20
 // PrepareProposal proposes the mempool's transactions that are valid at the
 // block's time, within the size limit (and MaxProposalBytes). A transaction
 // that has become invalid since CheckTx (an expired certificate) is left
-// out, so that the other validators do not reject the whole proposal in
-// ProcessProposal.
+// out, and so is a transaction given twice, so that the other validators
+// do not reject the whole proposal in ProcessProposal.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	txs := make([][]byte, 0, len(req.Txs))
 	limit := min(req.MaxTxBytes, MaxProposalBytes)
