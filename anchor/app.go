@@ -1,6 +1,7 @@
 package anchor
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/x509"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -492,14 +494,15 @@ const MaxProposalBytes = 4 << 20
 // PrepareProposal proposes the mempool's transactions that are valid at the
 // block's time, within the size limit (and MaxProposalBytes). A transaction
 // that has become invalid since CheckTx (an expired certificate) is left
-// out, so that the other validators do not reject the whole proposal in
-// ProcessProposal.
+// out, and so is a transaction given twice, so that the other validators
+// do not reject the whole proposal in ProcessProposal.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	txs := make([][]byte, 0, len(req.Txs))
 	limit := min(req.MaxTxBytes, MaxProposalBytes)
 	var size int64
+	seen := newTxSet(len(req.Txs))
 	for _, raw := range req.Txs {
-		if _, code, _ := a.checkTx(raw, req.Time); code != CodeOK {
+		if _, code, _ := a.checkTx(raw, req.Time); code != CodeOK || !seen.add(raw) {
 			continue
 		}
 		if size += int64(len(raw)); size > limit && len(txs) > 0 {
@@ -514,8 +517,14 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 }
 
 // ProcessProposal refuses a block that carries a transaction no member
-// signed (checked at the block's time, so every validator decides alike).
+// signed (checked at the block's time, so every validator decides alike),
+// and what PrepareProposal never proposes: a transaction twice, or more
+// than one transaction adding up to more than MaxProposalBytes.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	if reason := proposalShape(req.Txs); reason != "" {
+		a.log.Warn("rejecting proposal", "height", req.Height, "reason", reason)
+		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+	}
 	for _, raw := range req.Txs {
 		if _, code, msg := a.checkTx(raw, req.Time); code != CodeOK {
 			a.log.Warn("rejecting proposal", "height", req.Height, "reason", msg)
@@ -523,6 +532,48 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		}
 	}
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// proposalShape says what is wrong with a proposal's transactions as a
+// whole, "" if nothing: the same bytes twice, or more than one
+// transaction and more than MaxProposalBytes in all (PrepareProposal
+// proposes a single transaction larger than that, never more).
+func proposalShape(txs [][]byte) string {
+	var size int
+	seen := newTxSet(len(txs))
+	for i, raw := range txs {
+		if !seen.add(raw) {
+			return fmt.Sprintf("transaction %d is in the block twice", i)
+		}
+		size += len(raw)
+	}
+	if len(txs) > 1 && size > MaxProposalBytes {
+		return fmt.Sprintf("%d transactions of %d bytes, more than %d", len(txs), size, MaxProposalBytes)
+	}
+	return ""
+}
+
+// txSet finds a block's repeated transactions: by a fast hash of their
+// bytes (hash/maphash, as txCache), comparing the bytes themselves.
+type txSet struct {
+	seed maphash.Seed
+	m    map[uint64][][]byte
+}
+
+func newTxSet(n int) *txSet {
+	return &txSet{seed: maphash.MakeSeed(), m: make(map[uint64][][]byte, n)}
+}
+
+// add adds raw, reporting false if the set already holds the same bytes.
+func (s *txSet) add(raw []byte) bool {
+	h := maphash.Bytes(s.seed, raw)
+	for _, o := range s.m[h] {
+		if bytes.Equal(o, raw) {
+			return false
+		}
+	}
+	s.m[h] = append(s.m[h], raw)
+	return true
 }
 
 func appliedKey(t *Tx) []byte {

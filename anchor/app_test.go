@@ -177,3 +177,49 @@ func (n *testNode) txMember(t *testing.T) string {
 	t.Helper()
 	return MemberID(n.cert)
 }
+
+// ProcessProposal refuses what no honest PrepareProposal proposes: a
+// transaction twice in one block, and a block of more than one
+// transaction whose transactions add up to more than MaxProposalBytes.
+// PrepareProposal leaves a repeated transaction out, and what it proposes
+// from a mempool of more than MaxProposalBytes ProcessProposal accepts.
+func TestProcessProposalDuplicatesAndSize(t *testing.T) {
+	node := newTestNode(t, nil)
+	app := newTestApp(t, filepath.Join(t.TempDir(), "app.db"), node.root, node)
+	at := txNow.Add(time.Minute)
+	pp := func(txs ...[]byte) abci.ResponseProcessProposal_ProposalStatus {
+		t.Helper()
+		res, err := app.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Txs: txs, Time: at, Height: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Status
+	}
+	one, two := node.tx(t, testChainID, 1, testLeaves(0, 2)), node.tx(t, testChainID, 2, testLeaves(2, 2))
+	if got := pp(one, two, one); got != abci.ResponseProcessProposal_REJECT {
+		t.Errorf("ProcessProposal(one, two, one) = %v, want REJECT (a transaction twice)", got)
+	}
+	prep, err := app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: [][]byte{one, two, one}, MaxTxBytes: 1 << 20, Time: at})
+	if err != nil || len(prep.Txs) != 2 {
+		t.Fatalf("PrepareProposal(one, two, one) = %d txs, %v; want 2", len(prep.Txs), err)
+	}
+	var big [][]byte
+	size := 0
+	for seq := uint64(1); size <= MaxProposalBytes; seq++ {
+		raw := node.tx(t, testChainID, seq, testLeaves(seq*MaxLeaves, MaxLeaves))
+		big, size = append(big, raw), size+len(raw)
+	}
+	if got := pp(big...); got != abci.ResponseProcessProposal_REJECT {
+		t.Errorf("ProcessProposal(%d bytes in %d txs) = %v, want REJECT (more than MaxProposalBytes)", size, len(big), got)
+	}
+	prep, err = app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: big, MaxTxBytes: 100 << 20, Time: at})
+	if err != nil || len(prep.Txs) == 0 || len(prep.Txs) == len(big) {
+		t.Fatalf("PrepareProposal(%d txs) = %d txs, %v; want some, not all", len(big), len(prep.Txs), err)
+	}
+	if got := pp(prep.Txs...); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Errorf("ProcessProposal(what PrepareProposal proposed) = %v, want ACCEPT", got)
+	}
+	if got := pp(big[0]); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Errorf("ProcessProposal(one transaction) = %v, want ACCEPT", got)
+	}
+}

@@ -230,3 +230,23 @@ func TestRegisterTxStrictness(t *testing.T) {
 		t.Errorf("a revocation without files: %v", err)
 	}
 }
+
+// Finding 6 of the chain review (session 15), not fixed: a legacy number
+// is free text, so a member can file one spelled as another member's
+// chain-assigned number, and a search by that number finds both.
+func TestLegacyNumberSpelledAsAnotherMembers(t *testing.T) {
+	t.Skip("finding 6 (session 15): a legacy number may copy another member's chain-assigned number; fixing it changes the state transition")
+	a := newTestNode(t, nil)
+	b := newTestNode(t, a.org)
+	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV7, a.root, a, b)
+	block(t, app, 1, nil, a.reg(t, Registration{ID: "R1", Files: []RegFile{regFile("a's work")}}))
+	e, ok, err := app.Registration(MemberID(a.cert), "R1")
+	if err != nil || !ok || e.Number == "" {
+		t.Fatalf("Registration(a, R1) = %+v, %v, %v", e, ok, err)
+	}
+	res := finalize(t, app, 2, b.reg(t, Registration{ID: "R9", Legacy: e.Number, Files: []RegFile{regFile("b's work")}}))
+	commit(t, app)
+	if got, _ := app.RegistrationsByNumber(e.Number); codes(res)[0] == CodeOK || len(got) != 1 {
+		t.Errorf("b's legacy number %q: code %d, RegistrationsByNumber finds %d; want it refused and a's alone", e.Number, codes(res)[0], len(got))
+	}
+}

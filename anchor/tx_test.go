@@ -462,6 +462,23 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(g.ballot(f, "admit", true))
 	f.Add(g.ballot(f, "remove", false))
 	f.Add([]byte(TxMagic + "\x06\x05"))
+	// A member of a consortium of the sm suite (SM2 root and organization
+	// CA, Ed25519 node key), checked by verifyChainSM.
+	smRoot, err := certs.NewSuiteRoot(certs.SuiteSM, "SM Root", txNow)
+	if err != nil {
+		f.Fatal(err)
+	}
+	smOrg, err := smRoot.NewOrgCA(certs.KindNotary, "SM Notary", txNow)
+	if err != nil {
+		f.Fatal(err)
+	}
+	sm := newTestNode(f, smOrg)
+	smV := NewVerifier(testChainID, smRoot.Cert)
+	if tx, err := DecodeTx(sm.batch7(f, 1, testLeaves(0, 1), nil, nil)); err != nil || smV.Verify(tx, txNow) != nil {
+		f.Fatalf("an sm-suite member's batch: %v, or it does not verify", err)
+	}
+	f.Add(sm.batch7(f, 1, testLeaves(0, 1), nil, nil))
+	f.Add(sm.dir(f, OrgEntry{ID: "org-sm", Kind: "notary", Name: "SM Notary"}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {
@@ -473,8 +490,24 @@ func FuzzDecodeTx(f *testing.F) {
 		if got := tx.Encode(); !bytes.Equal(got, b) {
 			t.Fatalf("DecodeTx(b).Encode() = %x, want %x", got, b)
 		}
-		v.Verify(tx, txNow)
+		for _, v := range []*Verifier{v, smV} {
+			err := v.Verify(tx, txNow)
+			if err != nil && !isVerifyError(err) {
+				t.Fatalf("Verify() = %v, not one of the errors it documents", err)
+			}
+		}
 	})
+}
+
+// isVerifyError reports whether err is one of the errors Verifier.Verify
+// documents.
+func isVerifyError(err error) bool {
+	for _, e := range []error{ErrChainID, ErrMalformedTx, ErrBadLeaf, ErrNodeKey, ErrExpired, ErrNotMember, ErrBadSignature} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 func BenchmarkVerify(b *testing.B) {

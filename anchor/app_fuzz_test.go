@@ -1,0 +1,134 @@
+package anchor
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"path/filepath"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// FuzzFinalizeBlock checks what FinalizeBlock promises of any bytes in a
+// block, on a state version 7 chain of four members (their organization
+// CAs in the genesis) that holds a batch, an organization, a registration
+// and an open proposal:
+//
+//   - a transaction FinalizeBlock refuses (any code but CodeOK) leaves
+//     the block's AppHash what the empty block gives: nothing half-applied;
+//   - bytes DecodeTx refuses are refused with CodeMalformed, and a
+//     transaction ProcessProposal refuses is refused by FinalizeBlock too;
+//   - the same bytes a second time in the block are refused and change
+//     nothing more (a replay never applies twice);
+//   - two replicas give the same AppHash.
+//
+// The block is finalized and never committed, so each input starts from
+// the same committed state.
+func FuzzFinalizeBlock(f *testing.F) {
+	root, ms := newGovConsortium(f, 4)
+	var vals []GenesisValidator
+	for _, m := range ms {
+		vals = append(vals, GenesisValidator{PubKey: m.key.Public().(ed25519.PublicKey), Power: 10, OrgCA: m.org.Cert})
+	}
+	dir := f.TempDir()
+	start := func(name string) *App {
+		app, err := NewApp(AppConfig{DB: openDB(f, filepath.Join(dir, name)), ChainID: testChainID, Root: root.Cert})
+		if err != nil {
+			f.Fatal(err)
+		}
+		req := &abci.RequestInitChain{AppStateBytes: GenesisStateMembers(root.Cert, StateV7, vals)}
+		for _, v := range vals {
+			req.Validators = append(req.Validators, abci.Ed25519ValidatorUpdate(v.PubKey, v.Power))
+		}
+		if _, err := app.InitChain(context.Background(), req); err != nil {
+			f.Fatal(err)
+		}
+		f.Cleanup(func() { // before openDB's Close, which waits for the block's transaction
+			if app.tx != nil {
+				app.tx.Rollback()
+			}
+		})
+		return app
+	}
+	a, b := ms[0], ms[1]
+	org := OrgEntry{ID: "org-1", Kind: "court", Name: "First Court"}
+	reg := Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("work")}}
+	first := [][]byte{
+		a.batch7(f, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: digest("item")}}),
+		a.dir(f, org),
+		a.reg(f, reg),
+		a.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: b.target(), Power: 20}),
+	}
+	at := txNow.Add(time.Minute)
+	apps := []*App{start("a.db"), start("b.db")}
+	for _, app := range apps {
+		res, err := app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: at, Txs: first})
+		if err != nil {
+			f.Fatal(err)
+		}
+		for i, r := range res.TxResults {
+			if r.Code != CodeOK {
+				f.Fatalf("block 1, tx %d: code %d (%s)", i, r.Code, r.Log)
+			}
+		}
+		if _, err := app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	finalize := func(app *App, txs ...[]byte) *abci.ResponseFinalizeBlock {
+		res, err := app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 2, Time: at, Txs: txs})
+		if err != nil {
+			f.Fatal(err)
+		}
+		return res
+	}
+	empty := finalize(apps[0]).AppHash
+
+	for _, raw := range [][]byte{
+		first[0], first[1], first[2], first[3], // replays of block 1
+		a.batch7(f, 2, testLeaves(2, 1), []HeadUpdate{{Key: [32]byte{1}, Batch: 1, Offset: 1, Events: 2, Value: [32]byte{2}}}, []Deposit{{Batch: 1, Offset: 1, SHA256: digest("item 2")}}),
+		a.batch7(f, 3, testLeaves(3, 1), nil, []Deposit{{Batch: 9, Offset: 0, SHA256: digest("no such batch")}}),
+		b.batch7(f, 1, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: digest("b's batch 1 is not in the log")}}),
+		a.dir(f, OrgEntry{ID: "org-1", Kind: "court", Name: "Renamed Court"}),
+		b.dir(f, org),
+		b.dir(f, OrgEntry{ID: "org-2", Kind: "firm", Name: "first  court"}),
+		b.reg(f, Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("theft")}}),
+		a.reg(f, Registration{ID: "R1", Revoked: true}),
+		a.reg(f, Registration{ID: "R2", Revoked: true}),
+		b.ballot(f, "p1", true),
+		b.ballot(f, "p2", true),
+		b.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: a.target(), Power: 30}),
+		b.propose(f, Proposal{ID: "p3", Expires: 1, Action: ActRemove, Target: a.target()}),
+		a.vote(f, UpgradeVote{Version: StateV7 + 1, Height: 10}),
+		a.vote(f, UpgradeVote{Version: StateV7, Height: 10}),
+		[]byte(TxMagic + "\x07\x01"),
+	} {
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		res := finalize(apps[0], raw)
+		code := res.TxResults[0].Code
+		if _, err := DecodeTx(raw); err != nil && code != CodeMalformed {
+			t.Fatalf("DecodeTx() = %v, but FinalizeBlock gave code %d (%s), want %d", err, code, res.TxResults[0].Log, CodeMalformed)
+		}
+		if code != CodeOK && !bytes.Equal(res.AppHash, empty) {
+			t.Fatalf("a transaction refused with code %d (%s) changed the AppHash", code, res.TxResults[0].Log)
+		}
+		pp, err := apps[0].ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: 2, Time: at, Txs: [][]byte{raw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pp.Status != abci.ResponseProcessProposal_ACCEPT && code == CodeOK {
+			t.Fatalf("ProcessProposal refused a transaction that FinalizeBlock applies")
+		}
+		twice := finalize(apps[0], raw, raw)
+		if c := twice.TxResults[1].Code; c == CodeOK || !bytes.Equal(twice.AppHash, res.AppHash) {
+			t.Fatalf("the same transaction again in the block: code %d (%s), AppHash changed %v", c, twice.TxResults[1].Log, !bytes.Equal(twice.AppHash, res.AppHash))
+		}
+		if other := finalize(apps[1], raw).AppHash; !bytes.Equal(other, res.AppHash) {
+			t.Fatalf("replicas disagree: %x and %x", res.AppHash, other)
+		}
+	})
+}
