@@ -68,7 +68,7 @@ func saveOutput(out, id string, b []byte) error {
 		_, err := os.Stdout.Write(b)
 		return err
 	}
-	if err := os.WriteFile(out, b, 0o644); err != nil {
+	if _, err := writeFileFrom(out, bytes.NewReader(b)); err != nil {
 		return err
 	}
 	savedNotice(id, out, int64(len(b)))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/internal/atomicfile"
 )
 
 // certificateCmd is `custos certificate issue|get|list|pdf`: notarial
@@ -125,18 +126,28 @@ func certificatePDFCmd(cn *conn) *cobra.Command {
 	return cmd
 }
 
-// writeFileFrom writes r to a new file name, removing it if the copy
-// fails, and returns the bytes written.
+// writeFileFrom writes r to the file name and returns the bytes written.
+// The bytes go to a part file beside name (the permissions a new file
+// gets), fsynced and then renamed over name, so a copy that fails midway
+// leaves whatever name held before untouched and no part file behind.
 func writeFileFrom(name string, r io.Reader) (int64, error) {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := createPart(name)
 	if err != nil {
 		return 0, err
 	}
 	n, err := io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = atomicfile.Rename(f.Name(), name)
+	}
 	if err != nil {
-		f.Close()
-		os.Remove(name)
+		os.Remove(f.Name())
 		return 0, err
 	}
-	return n, f.Close()
+	return n, nil
 }

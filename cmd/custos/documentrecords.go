@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -97,7 +98,7 @@ func writeDocumentRecords(recs *wire.DocumentRecords, dir string) error {
 			name = r.ID + ".pdf.ers"
 		}
 		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, r.Record, 0o644); err != nil {
+		if _, err := writeFileFrom(path, bytes.NewReader(r.Record)); err != nil {
 			return err
 		}
 		lines[i].File = path
