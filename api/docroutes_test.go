@@ -1,7 +1,9 @@
 package api
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -92,4 +94,51 @@ func matchesOperation(ops map[string]bool, route string) bool {
 		}
 	}
 	return false
+}
+
+// TestDocsNameProblemTypes: every problem type the documents name
+// (urn:custos:problem:X, or a row of docs/api.md's table of types) is a
+// string literal "X" of the source, so it can still be sent.
+func TestDocsNameProblemTypes(t *testing.T) {
+	var src strings.Builder
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "node_modules" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			b, err := os.ReadFile(path)
+			src.Write(b)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := src.String()
+	urn := regexp.MustCompile(`urn:custos:problem:([a-z0-9-]*[a-z0-9])`)
+	row := regexp.MustCompile("^\\| `([a-z0-9-]+)` \\| [0-9]{3} \\|")
+	for _, name := range docsNamingRoutes {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			var types []string
+			for _, m := range urn.FindAllStringSubmatch(line, -1) {
+				types = append(types, m[1])
+			}
+			if m := row.FindStringSubmatch(line); m != nil && strings.HasSuffix(name, "api.md") {
+				types = append(types, m[1])
+			}
+			for _, typ := range types {
+				if !strings.Contains(code, `"`+typ+`"`) {
+					t.Errorf("%s:%d: problem type %s is sent nowhere (no string literal %q)", strings.TrimPrefix(name, "../"), i+1, typ, typ)
+				}
+			}
+		}
+	}
 }
