@@ -18,14 +18,19 @@ const (
 )
 
 // cliReference is docs/cli.md's command reference: every command a
-// person runs, with its one-line summary, its usage and its example.
+// person runs, with its one-line summary, its usage, its flags (with
+// their defaults) and its example; and first the flags every command takes.
 func cliReference(root *cobra.Command) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "\nEvery command takes:\n\n```\n%s```\n", root.PersistentFlags().FlagUsages())
 	walk(root, func(c *cobra.Command) {
 		if c == root || c.Hidden || c.Name() == "help" {
 			return
 		}
 		fmt.Fprintf(&b, "\n### `%s`\n\n%s.\n\n```\n%s\n```\n", c.CommandPath(), strings.TrimSuffix(c.Short, "."), c.UseLine())
+		if fl := c.NonInheritedFlags().FlagUsages(); fl != "" {
+			fmt.Fprintf(&b, "\nFlags:\n\n```\n%s```\n", fl)
+		}
 		if c.HasSubCommands() {
 			var subs []string
 			for _, s := range c.Commands() {

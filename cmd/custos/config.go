@@ -46,8 +46,8 @@ type Config struct {
 	// evidence across nodes (written by `custos consortium init`).
 	Consortium ConsortiumConfig `toml:"consortium"`
 	// PKI is the folder of this node's certificates and keys (default
-	// DATA/pki). A consortium member's holds root.pem (no root key),
-	// org-ca.pem/.key, tsa.pem/.key and node.pem.
+	// DATA/pki). A consortium member's holds root.pem and org-ca.pem (no CA
+	// key), tsa.pem/.key, node.pem, and a notary member's notary.pem/.key.
 	PKI string `toml:"pki"`
 	// PKCS11 keeps the TSA's and the notary's keys in a PKCS#11 token.
 	PKCS11 PKCS11Config `toml:"pkcs11"`
