@@ -296,6 +296,21 @@ func (sw *sweepWorld) checkSweep(rec *httptest.ResponseRecorder, panicked any) s
 	if !sw.slugs[p.Type] || p.Status != rec.Code {
 		return fmt.Sprintf("%d problem type %q status %d, want a documented type and the answer's status", rec.Code, p.Type, p.Status)
 	}
+	// In words a person can act on: no Go-internal text (malformed_test.go).
+	var words Problem
+	json.Unmarshal(rec.Body.Bytes(), &words)
+	texts := []string{words.Title, words.Detail}
+	for _, f := range words.Errors {
+		texts = append(texts, f.Message)
+	}
+	for _, s := range texts {
+		s = strings.ReplaceAll(s, "http://", "") // a URL scheme, not net/http's "http: ..."
+		for _, frag := range internalFragments {
+			if strings.Contains(s, frag) {
+				return fmt.Sprintf("%d %s: %q holds internal text %q", rec.Code, p.Type, s, frag)
+			}
+		}
+	}
 	return ""
 }
 
