@@ -59,6 +59,9 @@ func (s *Server) resolveOrg(field, v string) (string, error) {
 	if v == "" {
 		return v, nil
 	}
+	if err := checkName(field, v); err != nil {
+		return "", err
+	}
 	if isIDShaped(v) { // the common case, without reading every organization
 		if s.orgName(v) != "" {
 			return v, nil
@@ -87,6 +90,18 @@ func (s *Server) orgParam(c echo.Context) (string, error) {
 		}
 	}
 	return s.resolveOrg("the organization", v)
+}
+
+// checkName refuses (400 invisible-character) a name or ID that holds an
+// invisible, direction-changing or control character, or bytes that are
+// not UTF-8: no name or title a node makes has one (internal/text), and a
+// lookup would echo it into its 404's detail. The path's {id} is the
+// field "id".
+func checkName(field, v string) error {
+	if field == "the organization" {
+		field = "id"
+	}
+	return checkVisible(field, v)
 }
 
 // errNoSuchName wraps the 404 of a name that names nothing.
@@ -277,6 +292,9 @@ func (s *Server) custodyEvents(evs []*custody.Event) []wire.CustodyEvent {
 func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared bool) (string, error) {
 	if v == "" {
 		return v, nil
+	}
+	if err := checkName(field, v); err != nil {
+		return "", err
 	}
 	if isIDShaped(v) { // the common case, in one read
 		if _, err := s.sharing.Matter(ctx, v, org); err == nil {
