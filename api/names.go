@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -104,6 +105,27 @@ func checkName(field, v string) error {
 	return checkVisible(field, v)
 }
 
+// maxShownName bounds the characters of a name that names nothing quoted
+// back in a detail: no organization name is longer (anchor's directory,
+// access).
+const maxShownName = 200
+
+// shownName is v as a detail quotes it: at most its first maxShownName
+// characters, then "…".
+func shownName(v string) string {
+	if utf8.RuneCountInString(v) <= maxShownName {
+		return v
+	}
+	i, n := 0, 0
+	for i = range v {
+		if n == maxShownName {
+			break
+		}
+		n++
+	}
+	return v[:i] + "…"
+}
+
 // errNoSuchName wraps the 404 of a name that names nothing.
 var errNoSuchName = errors.New("no such name")
 
@@ -143,13 +165,13 @@ func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
 	case len(alike) > 0:
 		c := cands(alike)
 		p := withCandidates(problem(http.StatusNotFound, "name-look-alike", prob.M("title.name-look-alike"),
-			prob.M("name-look-alike", "value", v, "candidates", candidatesText(c))), c)
+			prob.M("name-look-alike", "value", shownName(v), "candidates", candidatesText(c))), c)
 		p.cause = errNoSuchName
 		return orgRef{}, p
 	}
 	// The command's words are a parameter: they are not translated.
 	p := problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-org-name", "field", orgField(field), "value", v, "command", "custos directory list"))
+		prob.M("no-such-org-name", "field", orgField(field), "value", shownName(v), "command", "custos directory list"))
 	p.cause = errNoSuchName
 	return orgRef{}, p
 }
@@ -330,7 +352,7 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 		return v, nil
 	}
 	return "", problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-matter-title", "field", field, "value", v, "command", "custos matter list"))
+		prob.M("no-such-matter-title", "field", field, "value", shownName(v), "command", "custos matter list"))
 }
 
 // visibleMatters are org's own matters and, with shared, the matters of

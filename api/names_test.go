@@ -395,3 +395,39 @@ func TestNameLookupInvisible(t *testing.T) {
 		}
 	}
 }
+
+// TestNameLookupLongEcho: a name that names nothing is quoted in the
+// 404's detail, but at most its first 200 characters (no organization
+// name is longer), then "…": a 10 KB value is not sent back whole. Before,
+// it was (found by the route sweep).
+func TestNameLookupLongEcho(t *testing.T) {
+	nw := newNamesWorld(t)
+	long := strings.Repeat("法", 10<<10)
+	for _, c := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"share org", "POST", "/api/v1/shares", map[string]any{"matter": nw.matterW, "org": long}},
+		{"share matter", "POST", "/api/v1/shares", map[string]any{"matter": long, "org": nw.court.ID}},
+		{"path", "GET", "/api/v1/orgs/" + url.PathEscape(long) + "/audit", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var body io.Reader
+			if c.body != nil {
+				b, _ := json.Marshal(c.body)
+				body = bytes.NewReader(b)
+			}
+			req := httptest.NewRequest(c.method, c.path, body)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+nw.tokenOf["A"])
+			r := httptest.NewRecorder()
+			nw.s.e.ServeHTTP(r, req)
+			want(t, c.name, r, 404, "not-found")
+			var p wire.Problem
+			mustDecode(t, r, &p)
+			if !strings.Contains(p.Detail, strings.Repeat("法", 200)+"…") || strings.Contains(p.Detail, strings.Repeat("法", 201)) {
+				t.Errorf("detail (%d bytes) does not quote the value's first 200 characters then …", len(p.Detail))
+			}
+		})
+	}
+}
