@@ -18,6 +18,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence/audittrail"
+	"github.com/custos-project/custos/internal/text"
 	"github.com/custos-project/custos/webhooks"
 )
 
@@ -270,7 +271,9 @@ func (sw *sweepWorld) paramValue(path, name string) string {
 }
 
 // checkSweep checks one answer: below 500, no panic, a 4xx a problem of a
-// documented type. It returns what is wrong, or "".
+// documented type, in words with no Go-internal text, no invisible or
+// control character and at most 4 KB in all (the client's input is not
+// echoed back as it came). It returns what is wrong, or "".
 func (sw *sweepWorld) checkSweep(rec *httptest.ResponseRecorder, panicked any) string {
 	switch {
 	case panicked != nil:
@@ -303,7 +306,13 @@ func (sw *sweepWorld) checkSweep(rec *httptest.ResponseRecorder, panicked any) s
 	for _, f := range words.Errors {
 		texts = append(texts, f.Message)
 	}
+	if rec.Body.Len() > 4<<10 {
+		return fmt.Sprintf("%d %s: a problem of %d bytes (input echoed?)", rec.Code, p.Type, rec.Body.Len())
+	}
 	for _, s := range texts {
+		if err := text.CheckVisibleText("detail", s); err != nil {
+			return fmt.Sprintf("%d %s: %q holds an invisible or control character (input echoed)", rec.Code, p.Type, trim(s))
+		}
 		s = strings.ReplaceAll(s, "http://", "") // a URL scheme, not net/http's "http: ..."
 		for _, frag := range internalFragments {
 			if strings.Contains(s, frag) {
@@ -451,4 +460,41 @@ func sweepDump(op sweepOp, role, what string, rec *httptest.ResponseRecorder) {
 	var p struct{ Type string }
 	json.Unmarshal(rec.Body.Bytes(), &p)
 	fmt.Fprintf(f, "%s %s\t%s\t%s\t%d\t%s\n", op.method, op.path, role, what, rec.Code, p.Type)
+}
+
+// TestProblemQuotesInputSafely: a value a client sent, quoted back in a
+// problem's detail or field message, has its invisible, direction-changing
+// and control characters written as U+XXXX, and at most 200 characters of
+// it, then "…" (quote). Before, they were sent back as they came: an
+// unknown JSON field of 10 KB or with bytes not UTF-8, a key's role of
+// 10 KB or with U+202E, a Range header of 10 KB (found by TestRouteSweep's
+// echo checks, which fail on the code before).
+func TestProblemQuotesInputSafely(t *testing.T) {
+	sw := newSweepWorld(t)
+	long := strings.Repeat("a", 10<<10)
+	for _, c := range []struct {
+		name, role, method, path, ctype, body string
+		hdr                                   []string
+		status                                int
+		want                                  string // in the detail or a field message
+	}{
+		{"role direction", "admin", "POST", "/api/v1/orgs/" + sw.ids["org"] + "/keys", "application/json", `{"role":"a\u202eb"}`, nil, 422, "aU+202Eb"},
+		{"role long", "admin", "POST", "/api/v1/orgs/" + sw.ids["org"] + "/keys", "application/json", `{"role":"` + long + `"}`, nil, 422, strings.Repeat("a", 200) + "…"},
+		{"unknown field not UTF-8", "owner", "POST", "/api/v1/matters", "application/json", "{\"a\xff\":1}", nil, 422, "U+FFFD"},
+		{"unknown field long", "owner", "POST", "/api/v1/shares", "application/json", `{"` + long + `":1}`, nil, 422, "…"},
+		{"range long", "owner", "GET", "/api/v1/evidence/" + sw.ids["evidence"] + "/content", "", "", []string{"Range", "bytes=" + long}, 416, "…"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec, p := sw.do(c.role, c.method, c.path, c.ctype, strings.NewReader(c.body), c.hdr)
+			if p != nil || rec.Code != c.status {
+				t.Fatalf("%s %s = %d (panic %v), want %d", c.method, trim(c.path), rec.Code, p, c.status)
+			}
+			if rec.Body.Len() > 2<<10 || !strings.Contains(rec.Body.String(), c.want) {
+				t.Errorf("%s %s: answer of %d bytes, want at most 2 KB quoting %q: %s", c.method, trim(c.path), rec.Body.Len(), trim(c.want), trim(rec.Body.String()))
+			}
+			if msg := sw.checkSweep(rec, nil); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
 }
