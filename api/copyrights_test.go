@@ -25,7 +25,7 @@ import (
 
 // fileForm is a multipart body of "file" parts, each given as a file name,
 // a media type and its bytes, after an optional "metadata" part.
-func fileForm(t *testing.T, work string, files ...formFile) (*bytes.Buffer, string) {
+func fileForm(t testing.TB, work string, files ...formFile) (*bytes.Buffer, string) {
 	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)

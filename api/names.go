@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -59,6 +60,9 @@ func (s *Server) resolveOrg(field, v string) (string, error) {
 	if v == "" {
 		return v, nil
 	}
+	if err := checkName(field, v); err != nil {
+		return "", err
+	}
 	if isIDShaped(v) { // the common case, without reading every organization
 		if s.orgName(v) != "" {
 			return v, nil
@@ -87,6 +91,39 @@ func (s *Server) orgParam(c echo.Context) (string, error) {
 		}
 	}
 	return s.resolveOrg("the organization", v)
+}
+
+// checkName refuses (400 invisible-character) a name or ID that holds an
+// invisible, direction-changing or control character, or bytes that are
+// not UTF-8: no name or title a node makes has one (internal/text), and a
+// lookup would echo it into its 404's detail. The path's {id} is the
+// field "id".
+func checkName(field, v string) error {
+	if field == "the organization" {
+		field = "id"
+	}
+	return checkVisible(field, v)
+}
+
+// maxShownName bounds the characters of a name that names nothing quoted
+// back in a detail: no organization name is longer (anchor's directory,
+// access).
+const maxShownName = 200
+
+// shownName is v as a detail quotes it: at most its first maxShownName
+// characters, then "…".
+func shownName(v string) string {
+	if utf8.RuneCountInString(v) <= maxShownName {
+		return v
+	}
+	i, n := 0, 0
+	for i = range v {
+		if n == maxShownName {
+			break
+		}
+		n++
+	}
+	return v[:i] + "…"
 }
 
 // errNoSuchName wraps the 404 of a name that names nothing.
@@ -128,13 +165,13 @@ func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
 	case len(alike) > 0:
 		c := cands(alike)
 		p := withCandidates(problem(http.StatusNotFound, "name-look-alike", prob.M("title.name-look-alike"),
-			prob.M("name-look-alike", "value", v, "candidates", candidatesText(c))), c)
+			prob.M("name-look-alike", "value", shownName(v), "candidates", candidatesText(c))), c)
 		p.cause = errNoSuchName
 		return orgRef{}, p
 	}
 	// The command's words are a parameter: they are not translated.
 	p := problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-org-name", "field", orgField(field), "value", v, "command", "custos directory list"))
+		prob.M("no-such-org-name", "field", orgField(field), "value", shownName(v), "command", "custos directory list"))
 	p.cause = errNoSuchName
 	return orgRef{}, p
 }
@@ -278,6 +315,9 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 	if v == "" {
 		return v, nil
 	}
+	if err := checkName(field, v); err != nil {
+		return "", err
+	}
 	if isIDShaped(v) { // the common case, in one read
 		if _, err := s.sharing.Matter(ctx, v, org); err == nil {
 			return v, nil
@@ -312,7 +352,7 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 		return v, nil
 	}
 	return "", problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-matter-title", "field", field, "value", v, "command", "custos matter list"))
+		prob.M("no-such-matter-title", "field", field, "value", shownName(v), "command", "custos matter list"))
 }
 
 // visibleMatters are org's own matters and, with shared, the matters of

@@ -355,3 +355,79 @@ func TestUnknownOrgNameDetail(t *testing.T) {
 		}
 	}
 }
+
+// TestNameLookupInvisible: an organization or matter given by name that
+// holds an invisible, direction-changing or control character, or bytes
+// that are not UTF-8, names nothing a node can hold (names and titles with
+// them are refused when made): it is 400 invisible-character, naming the
+// field and the code point, as the same characters are anywhere else in a
+// request; before, it was looked up and answered 404 with the value
+// echoed into the detail. Found by the route sweep (TestRouteSweep).
+func TestNameLookupInvisible(t *testing.T) {
+	nw := newNamesWorld(t)
+	for _, c := range []struct {
+		name, party, method, path string
+		body                      any
+	}{
+		{"share org", "A", "POST", "/api/v1/shares", map[string]any{"matter": nw.matterW, "org": "Shenzhen\u202eCourt"}},
+		{"share matter", "A", "POST", "/api/v1/shares", map[string]any{"matter": "Zhang\u200b v. Li", "org": nw.court.ID}},
+		{"transfer to", "A", "POST", "/api/v1/copyrights/" + nw.cr + "/transfers", map[string]any{"to": "Court\x00"}},
+		{"certificate applicant", "N", "POST", "/api/v1/certificates", map[string]any{"evidence": []string{"e"}, "applicant": map[string]any{"org": "\u2066Court"}}},
+		{"path", "A", "GET", "/api/v1/orgs/Shenzhen%E2%80%AECourt/audit", nil},
+		{"path not UTF-8", "A", "GET", "/api/v1/orgs/%FF", nil},
+	} {
+		for _, lang := range []string{"en", "zh-CN"} {
+			t.Run(c.name+" "+lang, func(t *testing.T) {
+				var body io.Reader
+				if c.body != nil {
+					b, _ := json.Marshal(c.body)
+					body = bytes.NewReader(b)
+				}
+				req := httptest.NewRequest(c.method, c.path, body)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+nw.tokenOf[c.party])
+				req.Header.Set("Accept-Language", lang)
+				r := httptest.NewRecorder()
+				nw.s.e.ServeHTTP(r, req)
+				want(t, c.method+" "+c.path, r, 400, "invisible-character")
+				checkLocalizedProblem(t, r, lang)
+			})
+		}
+	}
+}
+
+// TestNameLookupLongEcho: a name that names nothing is quoted in the
+// 404's detail, but at most its first 200 characters (no organization
+// name is longer), then "…": a 10 KB value is not sent back whole. Before,
+// it was (found by the route sweep).
+func TestNameLookupLongEcho(t *testing.T) {
+	nw := newNamesWorld(t)
+	long := strings.Repeat("法", 10<<10)
+	for _, c := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"share org", "POST", "/api/v1/shares", map[string]any{"matter": nw.matterW, "org": long}},
+		{"share matter", "POST", "/api/v1/shares", map[string]any{"matter": long, "org": nw.court.ID}},
+		{"path", "GET", "/api/v1/orgs/" + url.PathEscape(long) + "/audit", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var body io.Reader
+			if c.body != nil {
+				b, _ := json.Marshal(c.body)
+				body = bytes.NewReader(b)
+			}
+			req := httptest.NewRequest(c.method, c.path, body)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+nw.tokenOf["A"])
+			r := httptest.NewRecorder()
+			nw.s.e.ServeHTTP(r, req)
+			want(t, c.name, r, 404, "not-found")
+			var p wire.Problem
+			mustDecode(t, r, &p)
+			if !strings.Contains(p.Detail, strings.Repeat("法", 200)+"…") || strings.Contains(p.Detail, strings.Repeat("法", 201)) {
+				t.Errorf("detail (%d bytes) does not quote the value's first 200 characters then …", len(p.Detail))
+			}
+		})
+	}
+}

@@ -29,7 +29,7 @@ import (
 )
 
 // peerTLS is the TLS material of n member nodes under one in-memory root.
-func peerTLS(t *testing.T, n int) []peer.TLSConfig {
+func peerTLS(t testing.TB, n int) []peer.TLSConfig {
 	t.Helper()
 	now := time.Now()
 	root, err := certs.NewRoot("Test Root CA", now)

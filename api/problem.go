@@ -7,10 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -66,14 +69,14 @@ func problem(status int, slug string, title, detail prob.Msg) *Problem {
 
 // localize puts p's title, detail and field messages into words in l.
 func (p *Problem) localize(l prob.Lang) {
-	p.Title, p.Detail = p.title.In(l), p.detail.In(l)
+	p.Title, p.Detail = quoted(p.title).In(l), quoted(p.detail).In(l)
 	if len(p.Errors) > 0 {
 		fs := make([]evidence.FieldError, len(p.Errors))
 		for i, f := range p.Errors {
 			if m := f.Msg(); !m.IsZero() {
-				f.Message = m.In(l)
+				f.Message = quoted(m).In(l)
 			} else {
-				f.Message = prob.M("field.other", "message", f.Message).In(l)
+				f.Message = quoted(prob.M("field.other", "message", f.Message)).In(l)
 			}
 			fs[i] = f
 		}
@@ -309,4 +312,58 @@ func reason(err, sentinel error) prob.Msg {
 func (p *Problem) because(err error) *Problem {
 	p.cause = err
 	return p
+}
+
+// maxQuoted bounds the characters of a text parameter of a problem's
+// message (a value the client sent, mostly): no name, title, role or
+// header the node takes is longer.
+const maxQuoted = 200
+
+// quoted is m with each text parameter, its messages' too, as a problem
+// may quote it back (quote); a list the server makes (candidates) is left
+// whole.
+func quoted(m prob.Msg) prob.Msg {
+	args := m.Args()
+	if len(args) == 0 {
+		return m
+	}
+	out := slices.Clone(args)
+	for i := 0; i+1 < len(out); i += 2 {
+		switch v := out[i+1].(type) {
+		case prob.Msg:
+			out[i+1] = quoted(v)
+		default:
+			// A string, or a type of one (access.Role, an org kind).
+			if rv := reflect.ValueOf(v); rv.Kind() == reflect.String && out[i] != "candidates" {
+				out[i+1] = quote(rv.String())
+			}
+		}
+	}
+	return prob.M(m.ID, out...)
+}
+
+// quote is s as a problem quotes it: each invisible, direction-changing
+// or control character (internal/text; TAB, LF and CR kept) and each byte
+// that is not UTF-8 written as U+XXXX, so that a client's input cannot
+// reorder or hide the words around it, and at most maxQuoted characters,
+// then "…".
+func quote(s string) string {
+	if text.CheckVisibleText("", s) == nil && utf8.RuneCountInString(s) <= maxQuoted {
+		return s // the common case
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == maxQuoted {
+			b.WriteString("…")
+			break
+		}
+		n++
+		if text.CheckVisibleText("", string(r)) != nil {
+			b.WriteString(text.CodePoint(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

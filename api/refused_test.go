@@ -26,7 +26,7 @@ import (
 // for good (422: the grantee is not C's): shA's notice and the revocation
 // parked behind it, then shB's. A's outbox no longer runs, so what the
 // operator queues again stays queued.
-func refusedWorld(t *testing.T) (*uploadWorld, *peer.Node) {
+func refusedWorld(t testing.TB) (*uploadWorld, *peer.Node) {
 	t.Helper()
 	w := newUploadWorld(t)
 	ms := peerTLS(t, 2)

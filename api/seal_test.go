@@ -9,7 +9,7 @@ import (
 )
 
 // testSealer seals webhook secrets under a fixed test key.
-func testSealer(t *testing.T) cipher.AEAD {
+func testSealer(t testing.TB) cipher.AEAD {
 	t.Helper()
 	aead, err := webhooks.NewSealer(bytes.Repeat([]byte{0x5a}, webhooks.SealKeySize))
 	if err != nil {
