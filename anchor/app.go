@@ -240,7 +240,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7:
+		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -444,7 +444,7 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		if version < StateV5 {
 			return CodeVersion, fmt.Sprintf("a copyright registration; the chain state is version %d, which has no register (version 5 has)", version)
 		}
-		return a.checkRegister(tx, t)
+		return a.checkRegister(tx, t, version)
 	}
 	if want := batchVersion(version); t.Version != want {
 		return CodeVersion, fmt.Sprintf("a version-%d batch; the chain state is version %d, which takes version-%d batches", t.Version, version, want)
@@ -654,7 +654,9 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if t.Kind == KindPropose || t.Kind == KindVote {
 		return a.applyGov(tx, t, req.Height)
 	}
-	if version >= StateV6 {
+	// From state version 8 a batch binds its organization CA only once
+	// its heads and deposits are found good (chain review finding 4).
+	if version >= StateV6 && (version < StateV8 || t.Kind != KindBatch) {
 		a.learnOrgCA(tx, t, req.Height)
 	}
 	if t.Kind == KindUpgrade {
@@ -681,6 +683,9 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	deposits, code, msg := a.depositLeaves(tx, t, first, false)
 	if code != CodeOK {
 		return &abci.ExecTxResult{Code: code, Log: msg}
+	}
+	if version >= StateV8 {
+		a.learnOrgCA(tx, t, req.Height)
 	}
 	if len(t.Leaves) > 0 {
 		if first, err = a.merkle.Append(tx, t.Leaves); err != nil {

@@ -275,9 +275,7 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 			if cur.Kind == o.Kind && cur.Name == o.Name {
 				continue // registered again, unchanged
 			}
-			if err := names.Delete([]byte(nameKeyAt(version, cur.Name))); err != nil {
-				fail(err)
-			}
+			a.freeName(names, nameKeyAt(version, cur.Name), o.ID, version, pending, fail)
 		}
 		e := DirEntry{ID: o.ID, Kind: o.Kind, Name: o.Name, Member: member, Height: height}
 		val, err := json.Marshal(e)
@@ -293,6 +291,28 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 		pending[key] = o.ID
 		a.queuePair(OrgKey(o.ID), sha256.Sum256(val))
 	}
+}
+
+// freeName frees the name key an organization renamed from. Before state
+// version 8 it deletes the key whoever holds it, and leaves it among the
+// block's pending names (chain review findings 2 and 3, kept for replaying
+// those blocks); from version 8 it frees the key only if the organization
+// holds it (one it lost at the version-7 rekeying, rekeyNames, is
+// another's), in the directory and among the block's names.
+func (a *App) freeName(names *bolt.Bucket, key, id string, version int, pending map[string]string, fail func(error)) {
+	if version < StateV8 {
+		if err := names.Delete([]byte(key)); err != nil {
+			fail(err)
+		}
+		return
+	}
+	if string(names.Get([]byte(key))) != id {
+		return
+	}
+	if err := names.Delete([]byte(key)); err != nil {
+		fail(err)
+	}
+	delete(pending, key)
 }
 
 // queuePair queues a state-map entry the block sets.

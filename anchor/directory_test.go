@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	bolt "go.etcd.io/bbolt"
 )
 
 // dir is a signed directory registration.
@@ -223,59 +225,95 @@ func TestStateV5Claims(t *testing.T) {
 }
 
 // An organization that lost its name at the version-7 rekeying stays in
-// the directory under that name without holding it; renaming it must not
-// take the name from the organization that holds it.
+// the directory under that name without holding it; from state version 8
+// renaming it does not take the name from the organization that holds it
+// (chain review finding 2). At version 7 the rename still deletes the
+// holder's name, as the blocks already committed replay.
 func TestRenameOfOrgThatLostItsNameAtV7(t *testing.T) {
-	t.Skip("chain review finding 2: changes the state transition of committed blocks, so it waits for a state version reached by an upgrade vote")
-	nodes := []*testNode{newTestNode(t, nil)}
-	for range 2 {
-		nodes = append(nodes, newTestNode(t, nodes[0].org))
-	}
-	a, b, c := nodes[0], nodes[1], nodes[2]
-	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV6, a.root, nodes...)
-	small := OrgEntry{ID: "org-small", Kind: "court", Name: "ꮳꮃꭹ Court"}
-	capital := OrgEntry{ID: "org-capital", Kind: "court", Name: "ᏣᎳᎩ court"}
-	vote := UpgradeVote{Version: StateV7, Height: 3}
-	block(t, app, 1, []uint32{CodeOK, CodeOK, CodeOK, CodeOK}, a.dir(t, small), a.vote(t, vote), b.vote(t, vote), c.vote(t, vote))
-	block(t, app, 2, []uint32{CodeOK}, b.dir(t, capital))
-	// Version 7 from block 3: org-small holds the name, org-capital claims it.
-	block(t, app, 3, []uint32{CodeOK}, b.dir(t, OrgEntry{ID: capital.ID, Kind: "court", Name: "Capital Court"}))
-	if app.StateVersion() != StateV7 {
-		t.Fatalf("state version %d, want 7", app.StateVersion())
-	}
-	if e, ok, _ := app.OrgByName(small.Name); !ok || e.ID != small.ID {
-		t.Errorf("OrgByName(%q) after org-capital's rename = %+v, %v; want %s", small.Name, e, ok, small.ID)
-	}
-	if e, ok, _ := app.OrgByName("Capital Court"); !ok || e.ID != capital.ID {
-		t.Errorf("OrgByName(Capital Court) = %+v, %v; want %s", e, ok, capital.ID)
-	}
-	// A third organization with org-small's name only claims it.
-	block(t, app, 4, []uint32{CodeOK}, c.dir(t, OrgEntry{ID: "org-third", Kind: "firm", Name: "ᏣᎳᎩ COURT"}))
-	if _, ok, _ := app.Org("org-third"); ok {
-		t.Error("org-third took the name org-small holds")
+	for _, version := range []int{StateV7, StateV8} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+			nodes := []*testNode{newTestNode(t, nil)}
+			for range 2 {
+				nodes = append(nodes, newTestNode(t, nodes[0].org))
+			}
+			a, b, c := nodes[0], nodes[1], nodes[2]
+			app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV6, a.root, nodes...)
+			small := OrgEntry{ID: "org-small", Kind: "court", Name: "ꮳꮃꭹ Court"}
+			capital := OrgEntry{ID: "org-capital", Kind: "court", Name: "ᏣᎳᎩ court"}
+			vote := UpgradeVote{Version: StateV7, Height: 3}
+			block(t, app, 1, nil, a.dir(t, small), a.vote(t, vote), b.vote(t, vote), c.vote(t, vote))
+			block(t, app, 2, nil, b.dir(t, capital))
+			// Version 7 from block 3: org-small holds the name, org-capital claims it.
+			var votes [][]byte
+			if version == StateV8 {
+				vote = UpgradeVote{Version: StateV8, Height: 4}
+				votes = [][]byte{a.vote(t, vote), b.vote(t, vote), c.vote(t, vote)}
+			}
+			block(t, app, 3, nil, votes...)
+			block(t, app, 4, nil, b.dir(t, OrgEntry{ID: capital.ID, Kind: "court", Name: "Capital Court"}))
+			if app.StateVersion() != version {
+				t.Fatalf("state version %d, want %d", app.StateVersion(), version)
+			}
+			if e, ok, _ := app.OrgByName("Capital Court"); !ok || e.ID != capital.ID {
+				t.Errorf("OrgByName(Capital Court) = %+v, %v; want %s", e, ok, capital.ID)
+			}
+			e, ok, _ := app.OrgByName(small.Name)
+			block(t, app, 5, nil, c.dir(t, OrgEntry{ID: "org-third", Kind: "firm", Name: "ᏣᎳᎩ COURT"}))
+			_, third, _ := app.Org("org-third")
+			if version == StateV7 {
+				// The old transition, kept: the holder lost its name, and a
+				// third organization took it.
+				if ok || !third {
+					t.Errorf("at version 7: OrgByName(%q) found %v, org-third registered %v; want the old transition (false, true)", small.Name, ok, third)
+				}
+				return
+			}
+			if !ok || e.ID != small.ID {
+				t.Errorf("OrgByName(%q) after org-capital's rename = %+v, %v; want %s", small.Name, e, ok, small.ID)
+			}
+			if third {
+				t.Error("org-third took the name org-small holds")
+			}
+		})
 	}
 }
 
 // Within one block, a rename frees the old name for a later registration
-// of the block as it would for one in a later block.
+// of the block as it would for one in a later block, from state version 8
+// (chain review finding 3). At version 7 the later registration of the
+// block only claims the name, as the blocks already committed replay.
 func TestRenameFreesNameWithinBlock(t *testing.T) {
-	t.Skip("chain review finding 3: changes the state transition of committed blocks, so it waits for a state version reached by an upgrade vote")
 	a := newTestNode(t, nil)
 	b := newTestNode(t, a.org)
 	old, renamed, taker := OrgEntry{ID: "org-a", Kind: "firm", Name: "Old Name"}, OrgEntry{ID: "org-a", Kind: "firm", Name: "New Name"}, OrgEntry{ID: "org-b", Kind: "firm", Name: "old name"}
-	for _, split := range []bool{false, true} {
-		app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV7, a.root, a, b)
-		if split {
-			block(t, app, 1, []uint32{CodeOK, CodeOK}, a.dir(t, old), a.dir(t, renamed))
-			block(t, app, 2, []uint32{CodeOK}, b.dir(t, taker))
-		} else {
-			block(t, app, 1, []uint32{CodeOK, CodeOK, CodeOK}, a.dir(t, old), a.dir(t, renamed), b.dir(t, taker))
-		}
-		if e, ok, _ := app.OrgByName("Old Name"); !ok || e.ID != taker.ID {
-			t.Errorf("split %v: OrgByName(Old Name) = %+v, %v; want %s", split, e, ok, taker.ID)
-		}
-		if cs, _ := app.Claims(); len(cs) != 0 {
-			t.Errorf("split %v: Claims() = %+v, want none", split, cs)
+	for _, version := range []int{StateV7, StateV8} {
+		for _, split := range []bool{false, true} {
+			app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), version, a.root, a, b)
+			if split {
+				block(t, app, 1, nil, a.dir(t, old), a.dir(t, renamed))
+				block(t, app, 2, nil, b.dir(t, taker))
+			} else {
+				block(t, app, 1, nil, a.dir(t, old), a.dir(t, renamed), b.dir(t, taker))
+			}
+			e, ok, _ := app.OrgByName("Old Name")
+			cs, _ := app.Claims()
+			if version == StateV7 && !split {
+				// The old transition, kept: org-b's claim recorded against
+				// org-a, which no longer holds the name.
+				var c Claim
+				var claimed bool
+				app.db.View(func(tx *bolt.Tx) error { c, claimed = getClaim(tx, taker.ID); return nil })
+				if ok || !claimed || c.Holder != old.ID {
+					t.Errorf("v7, one block: OrgByName(Old Name) = %+v, %v, org-b's claim %+v, %v; want the old transition (none, a claim against org-a)", e, ok, c, claimed)
+				}
+				continue
+			}
+			if !ok || e.ID != taker.ID {
+				t.Errorf("v%d, split %v: OrgByName(Old Name) = %+v, %v; want %s", version, split, e, ok, taker.ID)
+			}
+			if len(cs) != 0 {
+				t.Errorf("v%d, split %v: Claims() = %+v, want none", version, split, cs)
+			}
 		}
 	}
 }
