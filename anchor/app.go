@@ -438,6 +438,9 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		if version < StateV4 {
 			return CodeVersion, fmt.Sprintf("a directory registration; the chain state is version %d, which has no directory (version 4 has)", version)
 		}
+		if want := directoryVersion(version); t.Version != want {
+			return CodeVersion, fmt.Sprintf("a version-%d directory registration; the chain state is version %d, which takes version-%d ones", t.Version, version, want)
+		}
 		return a.checkDirectory(tx, t, version, a.blockNamesFor(pending))
 	}
 	if t.Kind == KindRegister {
@@ -461,6 +464,15 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		}
 	}
 	return a.checkHeadOwners(t, pending)
+}
+
+// directoryVersion is the transaction version of directory registrations
+// at a state version (from 4).
+func directoryVersion(state int) uint8 {
+	if state >= StateV8 {
+		return TxVersion8
+	}
+	return TxVersion4
 }
 
 // batchVersion is the transaction version of batches at a state version.

@@ -49,13 +49,76 @@ var (
 	bDir      = []byte("dir")
 	bDirName  = []byte("dirname")
 	bDirClaim = []byte("dirclaim") // state version 5: org ID → its latest Claim's JSON
+	bDirRev   = []byte("dirrev")   // state version 8: org ID → its revision (8)
 )
+
+// OrgRevKey is the state-map key of an organization's revision (state
+// version 8); its value is the revision, 8 bytes big-endian, after 24
+// zero bytes.
+func OrgRevKey(id string) [32]byte {
+	return sha256.Sum256(append([]byte("custos/state/v8/orgrev\x00"), id...))
+}
+
+func orgRevValue(rev uint64) [32]byte {
+	var v [32]byte
+	binary.BigEndian.PutUint64(v[24:], rev)
+	return v
+}
+
+// orgRevision is the revision the directory holds for an organization: 0
+// if no version-8 registration named it.
+func orgRevision(tx *bolt.Tx, id string) uint64 {
+	if v := tx.Bucket(bDirRev).Get([]byte(id)); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// OrgRevision is the revision the directory holds for an organization (0
+// if none): its next registration, of transaction version 8, carries one
+// more.
+func (a *App) OrgRevision(id string) (uint64, error) {
+	var rev uint64
+	err := a.db.View(func(tx *bolt.Tx) error {
+		rev = orgRevision(tx, id)
+		return nil
+	})
+	return rev, err
+}
+
+// checkRevisions checks, from state version 8, that each organization's
+// revision is one more than the directory holds (chain review finding 5:
+// a registration without one could be put in a later block by anyone and
+// undo what its member registered since). A stale or repeated one is
+// code 4.
+func checkRevisions(tx *bolt.Tx, orgs []OrgEntry) (uint32, string) {
+	for _, o := range orgs {
+		if cur := orgRevision(tx, o.ID); o.Revision != cur+1 {
+			return CodeStale, fmt.Sprintf("organization %s: revision %d, the directory holds %d: want %d", o.ID, o.Revision, cur, cur+1)
+		}
+	}
+	return CodeOK, ""
+}
+
+// putRevision stores an organization's revision and queues its
+// state-map entry (state version 8).
+func (a *App) putRevision(tx *bolt.Tx, o OrgEntry, fail func(error)) {
+	if err := tx.Bucket(bDirRev).Put([]byte(o.ID), binary.BigEndian.AppendUint64(nil, o.Revision)); err != nil {
+		fail(err)
+	}
+	a.queuePair(OrgRevKey(o.ID), orgRevValue(o.Revision))
+}
 
 // OrgEntry is one organization in a directory registration.
 type OrgEntry struct {
 	ID   string
 	Kind string
 	Name string
+	// Revision numbers the organization's registrations from state
+	// version 8 (transaction version 8 carries it, version 4 does not: 0
+	// there): 1 for the first, then one more than the directory holds
+	// (App.OrgRevision), so that a registration applies once.
+	Revision uint64
 }
 
 // DirEntry is an organization as the directory knows it.
@@ -134,12 +197,18 @@ func nameKeyAt(version int, name string) string {
 	return nameKeyV4(name)
 }
 
-func checkOrgs(orgs []OrgEntry) error {
+// checkOrgs checks the organizations of a directory registration of
+// transaction version 4 or 8 (which alone carries revisions, from 1).
+func checkOrgs(orgs []OrgEntry, version uint8) error {
 	if len(orgs) == 0 || len(orgs) > MaxOrgs {
 		return fmt.Errorf("%w: %d organizations, want 1..%d", ErrMalformedTx, len(orgs), MaxOrgs)
 	}
 	for i, o := range orgs {
 		switch {
+		case version == TxVersion8 && o.Revision == 0:
+			return fmt.Errorf("%w: organization %d: revision 0, want 1 or more", ErrMalformedTx, i)
+		case version != TxVersion8 && o.Revision != 0:
+			return fmt.Errorf("%w: organization %d: a version-%d registration carries no revision", ErrMalformedTx, i, version)
 		case o.ID == "" || len(o.ID) > maxOrgIDLen || !printableASCII(o.ID):
 			return fmt.Errorf("%w: organization %d: an ID of 1 to %d printable ASCII characters", ErrMalformedTx, i, maxOrgIDLen)
 		case o.Kind == "" || len(o.Kind) > maxOrgKindLen || !printableASCII(o.Kind):
@@ -164,13 +233,16 @@ func printableASCII(s string) bool {
 	return true
 }
 
-func appendOrgs(b []byte, orgs []OrgEntry) []byte {
+func appendOrgs(b []byte, orgs []OrgEntry, version uint8) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(orgs)))
 	for _, o := range orgs {
 		b = append(append(b, byte(len(o.ID))), o.ID...)
 		b = append(append(b, byte(len(o.Kind))), o.Kind...)
 		b = binary.BigEndian.AppendUint16(b, uint16(len(o.Name)))
 		b = append(b, o.Name...)
+		if version == TxVersion8 {
+			b = binary.BigEndian.AppendUint64(b, o.Revision)
+		}
 	}
 	return b
 }
@@ -190,6 +262,9 @@ func (t *Tx) decodeOrgs(d *decoder) error {
 			o.Kind = string(d.next(int(l[0])))
 		}
 		o.Name = string(d.next(int(d.uint16())))
+		if t.Version == TxVersion8 {
+			o.Revision = d.uint64()
+		}
 		t.Orgs = append(t.Orgs, o)
 	}
 	if d.short {
@@ -212,6 +287,11 @@ func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, version int, pending map[string
 	for _, o := range t.Orgs {
 		if cur, ok := getDirEntry(tx, o.ID); ok && !sameMember(tx, member, cur.Member) {
 			return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", o.ID)
+		}
+		if version >= StateV8 {
+			if code, msg := checkRevisions(tx, []OrgEntry{o}); code != CodeOK {
+				return code, msg
+			}
 		}
 		key := nameKeyAt(version, o.Name)
 		if key == "" {
@@ -263,6 +343,9 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 	dir, names := tx.Bucket(bDir), tx.Bucket(bDirName)
 	seen := map[string]string{}
 	for _, o := range t.Orgs {
+		if version >= StateV8 {
+			a.putRevision(tx, o, fail)
+		}
 		key := nameKeyAt(version, o.Name)
 		if holder := nameHolder(tx, key, o.ID, seen, pending); holder != "" {
 			if version >= StateV5 {
@@ -458,7 +541,7 @@ func (a *App) Orgs() ([]DirEntry, error) {
 }
 
 func initDirectory(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bDir, bDirName, bDirClaim} {
+	for _, b := range [][]byte{bDir, bDirName, bDirClaim, bDirRev} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
