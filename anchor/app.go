@@ -240,7 +240,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7:
+		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -438,13 +438,16 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		if version < StateV4 {
 			return CodeVersion, fmt.Sprintf("a directory registration; the chain state is version %d, which has no directory (version 4 has)", version)
 		}
+		if want := directoryVersion(version); t.Version != want {
+			return CodeVersion, fmt.Sprintf("a version-%d directory registration; the chain state is version %d, which takes version-%d ones", t.Version, version, want)
+		}
 		return a.checkDirectory(tx, t, version, a.blockNamesFor(pending))
 	}
 	if t.Kind == KindRegister {
 		if version < StateV5 {
 			return CodeVersion, fmt.Sprintf("a copyright registration; the chain state is version %d, which has no register (version 5 has)", version)
 		}
-		return a.checkRegister(tx, t)
+		return a.checkRegister(tx, t, version)
 	}
 	if want := batchVersion(version); t.Version != want {
 		return CodeVersion, fmt.Sprintf("a version-%d batch; the chain state is version %d, which takes version-%d batches", t.Version, version, want)
@@ -461,6 +464,15 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		}
 	}
 	return a.checkHeadOwners(t, pending)
+}
+
+// directoryVersion is the transaction version of directory registrations
+// at a state version (from 4).
+func directoryVersion(state int) uint8 {
+	if state >= StateV8 {
+		return TxVersion8
+	}
+	return TxVersion4
 }
 
 // batchVersion is the transaction version of batches at a state version.
@@ -654,7 +666,9 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	if t.Kind == KindPropose || t.Kind == KindVote {
 		return a.applyGov(tx, t, req.Height)
 	}
-	if version >= StateV6 {
+	// From state version 8 a batch binds its organization CA only once
+	// its heads and deposits are found good (chain review finding 4).
+	if version >= StateV6 && (version < StateV8 || t.Kind != KindBatch) {
 		a.learnOrgCA(tx, t, req.Height)
 	}
 	if t.Kind == KindUpgrade {
@@ -681,6 +695,9 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	deposits, code, msg := a.depositLeaves(tx, t, first, false)
 	if code != CodeOK {
 		return &abci.ExecTxResult{Code: code, Log: msg}
+	}
+	if version >= StateV8 {
+		a.learnOrgCA(tx, t, req.Height)
 	}
 	if len(t.Leaves) > 0 {
 		if first, err = a.merkle.Append(tx, t.Leaves); err != nil {

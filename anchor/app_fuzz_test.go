@@ -12,9 +12,10 @@ import (
 )
 
 // FuzzFinalizeBlock checks what FinalizeBlock promises of any bytes in a
-// block, on a state version 7 chain of four members (their organization
-// CAs in the genesis) that holds a batch, an organization, a registration
-// and an open proposal:
+// block, on a chain of four members at the latest state version (their
+// organization CAs in the genesis) that holds a batch, an organization, a
+// registration and an open proposal (FuzzFinalizeBlockV7: the same at
+// state version 7, whose blocks committed chains still replay):
 //
 //   - a transaction FinalizeBlock refuses (any code but CodeOK) leaves
 //     the block's AppHash what the empty block gives: nothing half-applied;
@@ -26,7 +27,12 @@ import (
 //
 // The block is finalized and never committed, so each input starts from
 // the same committed state.
-func FuzzFinalizeBlock(f *testing.F) {
+func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV8) }
+
+// FuzzFinalizeBlockV7 is FuzzFinalizeBlock on a chain at state version 7.
+func FuzzFinalizeBlockV7(f *testing.F) { fuzzFinalizeBlock(f, StateV7) }
+
+func fuzzFinalizeBlock(f *testing.F, version int) {
 	root, ms := newGovConsortium(f, 4)
 	var vals []GenesisValidator
 	for _, m := range ms {
@@ -38,7 +44,7 @@ func FuzzFinalizeBlock(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		req := &abci.RequestInitChain{AppStateBytes: GenesisStateMembers(root.Cert, StateV7, vals)}
+		req := &abci.RequestInitChain{AppStateBytes: GenesisStateMembers(root.Cert, version, vals)}
 		for _, v := range vals {
 			req.Validators = append(req.Validators, abci.Ed25519ValidatorUpdate(v.PubKey, v.Power))
 		}
@@ -53,11 +59,11 @@ func FuzzFinalizeBlock(f *testing.F) {
 		return app
 	}
 	a, b := ms[0], ms[1]
-	org := OrgEntry{ID: "org-1", Kind: "court", Name: "First Court"}
+	org := OrgEntry{ID: "org-1", Kind: "court", Name: "First Court", Revision: 1}
 	reg := Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("work")}}
 	first := [][]byte{
 		a.batch7(f, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: digest("item")}}),
-		a.dir(f, org),
+		a.dirAt(f, version, org),
 		a.reg(f, reg),
 		a.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: b.target(), Power: 20}),
 	}
@@ -91,19 +97,26 @@ func FuzzFinalizeBlock(f *testing.F) {
 		a.batch7(f, 2, testLeaves(2, 1), []HeadUpdate{{Key: [32]byte{1}, Batch: 1, Offset: 1, Events: 2, Value: [32]byte{2}}}, []Deposit{{Batch: 1, Offset: 1, SHA256: digest("item 2")}}),
 		a.batch7(f, 3, testLeaves(3, 1), nil, []Deposit{{Batch: 9, Offset: 0, SHA256: digest("no such batch")}}),
 		b.batch7(f, 1, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: digest("b's batch 1 is not in the log")}}),
+		a.dirAt(f, version, OrgEntry{ID: "org-1", Kind: "court", Name: "Renamed Court", Revision: 2}),
+		a.dirAt(f, version, OrgEntry{ID: "org-1", Kind: "court", Name: "Renamed Court", Revision: 3}),
 		a.dir(f, OrgEntry{ID: "org-1", Kind: "court", Name: "Renamed Court"}),
-		b.dir(f, org),
-		b.dir(f, OrgEntry{ID: "org-2", Kind: "firm", Name: "first  court"}),
+		a.dir8(f, OrgEntry{ID: "org-1", Kind: "court", Name: "Renamed Court", Revision: 2}),
+		b.dirAt(f, version, org),
+		b.dirAt(f, version, OrgEntry{ID: "org-2", Kind: "firm", Name: "first  court", Revision: 1}),
 		b.reg(f, Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("theft")}}),
 		a.reg(f, Registration{ID: "R1", Revoked: true}),
 		a.reg(f, Registration{ID: "R2", Revoked: true}),
+		b.reg(f, Registration{ID: "R9", Legacy: "CUS-(2026)-作登字-M1-000001", Files: []RegFile{regFile("spoof")}}),
+		b.reg(f, Registration{ID: "R9", Legacy: "L-1", Files: []RegFile{regFile("one")}}, Registration{ID: "RA", Legacy: "L-1", Files: []RegFile{regFile("two")}}),
 		b.ballot(f, "p1", true),
 		b.ballot(f, "p2", true),
 		b.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: a.target(), Power: 30}),
 		b.propose(f, Proposal{ID: "p3", Expires: 1, Action: ActRemove, Target: a.target()}),
-		a.vote(f, UpgradeVote{Version: StateV7 + 1, Height: 10}),
-		a.vote(f, UpgradeVote{Version: StateV7, Height: 10}),
+		a.vote(f, UpgradeVote{Version: uint32(version) + 1, Height: 10}),
+		a.vote(f, UpgradeVote{Version: MaxState + 1, Height: 10}),
+		a.vote(f, UpgradeVote{Version: uint32(version), Height: 10}),
 		[]byte(TxMagic + "\x07\x01"),
+		[]byte(TxMagic + "\x08\x03"),
 	} {
 		f.Add(raw)
 	}

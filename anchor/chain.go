@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -250,11 +251,31 @@ func (c *Chain) Deposit(sum [32]byte) (DepositInfo, bool, error) { return c.App.
 func (c *Chain) DepositSM3(sum [32]byte) (DepositInfo, bool, error) { return c.App.DepositSM3(sum) }
 
 // RegisterOrgs submits a directory registration of this member's
-// organizations (state version 4). One the chain already holds as it is
-// (CodeDuplicate), or that is still pending in the mempool, is no error.
+// organizations (state version 4) in the format of the chain's state
+// version: from version 8 each carries one more than the revision the
+// directory holds (the Revision given is ignored). One the chain already
+// holds as it is (CodeDuplicate), or that is still pending in the
+// mempool, is no error. A registration built just before the chain moved
+// to version 8 is refused (CodeVersion): the caller sends it again.
 func (c *Chain) RegisterOrgs(ctx context.Context, orgs []OrgEntry) error {
 	b := c.Batcher.cfg
-	raw, err := NewDirectoryTx(c.chainID, b.NodeCert, b.OrgCA, c.Node.Key(), orgs)
+	build := NewDirectoryTx
+	orgs = slices.Clone(orgs)
+	if c.App.StateVersion() >= StateV8 {
+		build = NewDirectoryTx8
+		for i := range orgs {
+			rev, err := c.App.OrgRevision(orgs[i].ID)
+			if err != nil {
+				return err
+			}
+			orgs[i].Revision = rev + 1
+		}
+	} else {
+		for i := range orgs {
+			orgs[i].Revision = 0
+		}
+	}
+	raw, err := build(c.chainID, b.NodeCert, b.OrgCA, c.Node.Key(), orgs)
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,7 @@ var (
 	bDir      = []byte("dir")
 	bDirName  = []byte("dirname")
 	bDirClaim = []byte("dirclaim") // state version 5: org ID → its latest Claim's JSON
+	bDirRev   = []byte("dirrev")   // state version 8: org ID → its revision (8)
 )
 
 // OrgEntry is one organization in a directory registration.
@@ -56,6 +57,11 @@ type OrgEntry struct {
 	ID   string
 	Kind string
 	Name string
+	// Revision numbers the organization's registrations from state
+	// version 8 (transaction version 8 carries it, version 4 does not: 0
+	// there): 1 for the first, then one more than the directory holds
+	// (App.OrgRevision), so that a registration applies once.
+	Revision uint64
 }
 
 // DirEntry is an organization as the directory knows it.
@@ -134,12 +140,18 @@ func nameKeyAt(version int, name string) string {
 	return nameKeyV4(name)
 }
 
-func checkOrgs(orgs []OrgEntry) error {
+// checkOrgs checks the organizations of a directory registration of
+// transaction version 4 or 8 (which alone carries revisions, from 1).
+func checkOrgs(orgs []OrgEntry, version uint8) error {
 	if len(orgs) == 0 || len(orgs) > MaxOrgs {
 		return fmt.Errorf("%w: %d organizations, want 1..%d", ErrMalformedTx, len(orgs), MaxOrgs)
 	}
 	for i, o := range orgs {
 		switch {
+		case version == TxVersion8 && o.Revision == 0:
+			return fmt.Errorf("%w: organization %d: revision 0, want 1 or more", ErrMalformedTx, i)
+		case version != TxVersion8 && o.Revision != 0:
+			return fmt.Errorf("%w: organization %d: a version-%d registration carries no revision", ErrMalformedTx, i, version)
 		case o.ID == "" || len(o.ID) > maxOrgIDLen || !printableASCII(o.ID):
 			return fmt.Errorf("%w: organization %d: an ID of 1 to %d printable ASCII characters", ErrMalformedTx, i, maxOrgIDLen)
 		case o.Kind == "" || len(o.Kind) > maxOrgKindLen || !printableASCII(o.Kind):
@@ -164,13 +176,16 @@ func printableASCII(s string) bool {
 	return true
 }
 
-func appendOrgs(b []byte, orgs []OrgEntry) []byte {
+func appendOrgs(b []byte, orgs []OrgEntry, version uint8) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(orgs)))
 	for _, o := range orgs {
 		b = append(append(b, byte(len(o.ID))), o.ID...)
 		b = append(append(b, byte(len(o.Kind))), o.Kind...)
 		b = binary.BigEndian.AppendUint16(b, uint16(len(o.Name)))
 		b = append(b, o.Name...)
+		if version == TxVersion8 {
+			b = binary.BigEndian.AppendUint64(b, o.Revision)
+		}
 	}
 	return b
 }
@@ -190,6 +205,9 @@ func (t *Tx) decodeOrgs(d *decoder) error {
 			o.Kind = string(d.next(int(l[0])))
 		}
 		o.Name = string(d.next(int(d.uint16())))
+		if t.Version == TxVersion8 {
+			o.Revision = d.uint64()
+		}
 		t.Orgs = append(t.Orgs, o)
 	}
 	if d.short {
@@ -212,6 +230,11 @@ func (a *App) checkDirectory(tx *bolt.Tx, t *Tx, version int, pending map[string
 	for _, o := range t.Orgs {
 		if cur, ok := getDirEntry(tx, o.ID); ok && !sameMember(tx, member, cur.Member) {
 			return CodeNotOwner, fmt.Sprintf("organization %s is registered by another member", o.ID)
+		}
+		if version >= StateV8 {
+			if code, msg := checkRevision(tx, o); code != CodeOK {
+				return code, msg
+			}
 		}
 		key := nameKeyAt(version, o.Name)
 		if key == "" {
@@ -263,6 +286,9 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 	dir, names := tx.Bucket(bDir), tx.Bucket(bDirName)
 	seen := map[string]string{}
 	for _, o := range t.Orgs {
+		if version >= StateV8 {
+			a.putRevision(tx, o, fail)
+		}
 		key := nameKeyAt(version, o.Name)
 		if holder := nameHolder(tx, key, o.ID, seen, pending); holder != "" {
 			if version >= StateV5 {
@@ -275,9 +301,7 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 			if cur.Kind == o.Kind && cur.Name == o.Name {
 				continue // registered again, unchanged
 			}
-			if err := names.Delete([]byte(nameKeyAt(version, cur.Name))); err != nil {
-				fail(err)
-			}
+			a.freeName(names, nameKeyAt(version, cur.Name), o.ID, version, pending, fail)
 		}
 		e := DirEntry{ID: o.ID, Kind: o.Kind, Name: o.Name, Member: member, Height: height}
 		val, err := json.Marshal(e)
@@ -293,6 +317,28 @@ func (a *App) applyDirectory(tx *bolt.Tx, t *Tx, height int64, version int, pend
 		pending[key] = o.ID
 		a.queuePair(OrgKey(o.ID), sha256.Sum256(val))
 	}
+}
+
+// freeName frees the name key an organization renamed from. Before state
+// version 8 it deletes the key whoever holds it, and leaves it among the
+// block's pending names (chain review findings 2 and 3, kept for replaying
+// those blocks); from version 8 it frees the key only if the organization
+// holds it (one it lost at the version-7 rekeying, rekeyNames, is
+// another's), in the directory and among the block's names.
+func (a *App) freeName(names *bolt.Bucket, key, id string, version int, pending map[string]string, fail func(error)) {
+	if version < StateV8 {
+		if err := names.Delete([]byte(key)); err != nil {
+			fail(err)
+		}
+		return
+	}
+	if string(names.Get([]byte(key))) != id {
+		return
+	}
+	if err := names.Delete([]byte(key)); err != nil {
+		fail(err)
+	}
+	delete(pending, key)
 }
 
 // queuePair queues a state-map entry the block sets.
@@ -438,7 +484,7 @@ func (a *App) Orgs() ([]DirEntry, error) {
 }
 
 func initDirectory(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bDir, bDirName, bDirClaim} {
+	for _, b := range [][]byte{bDir, bDirName, bDirClaim, bDirRev} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}

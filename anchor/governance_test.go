@@ -16,6 +16,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/certs"
 )
@@ -617,22 +618,40 @@ func ExampleNewProposeTx() {
 	// Output: admit-city-notary admit City Notary Office <nil>
 }
 
-// Finding 4 of the chain review (session 15), not fixed: from state
-// version 6 a node's transaction binds its organization CA to its member
-// (learnOrgCA) before FinalizeBlock has checked the batch's heads and
-// deposits, so a batch refused for those still changes the state (the
-// member's entry). Fixing it changes how old blocks replay, so it waits
-// for a state version; docs/security.md.
+// Finding 4 of the chain review (session 15): from state version 6 a
+// node's transaction binds its organization CA to its member (learnOrgCA)
+// before FinalizeBlock has checked the batch's heads and deposits, so a
+// batch refused for those still changed the state (the member's entry).
+// From state version 8 a batch binds it only once they are found good; at
+// version 7 the old transition is kept, as committed blocks replay.
 func TestRefusedBatchLearnsNoOrgCA(t *testing.T) {
-	t.Skip("finding 4 (session 15): a refused batch still binds its organization CA; fixing it needs a state version")
-	nodes := []*testNode{newTestNode(t, nil)}
-	nodes = append(nodes, newTestNode(t, nodes[0].org))
-	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV7, nodes[0].root, nodes...)
-	block(t, app, 1, nil)
-	empty := finalize(t, app, 2).AppHash
-	res := finalize(t, app, 2, nodes[0].batch7(t, 1, testLeaves(0, 1), nil, []Deposit{{Batch: 9, Offset: 0, SHA256: digest("no such batch")}}))
-	commit(t, app)
-	if c := codes(res)[0]; c != CodeStale || !bytes.Equal(res.AppHash, empty) {
-		t.Errorf("a batch refused with code %d changed the AppHash: %v", c, !bytes.Equal(res.AppHash, empty))
+	for _, version := range []int{StateV7, StateV8} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+			nodes := []*testNode{newTestNode(t, nil)}
+			nodes = append(nodes, newTestNode(t, nodes[0].org))
+			app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), version, nodes[0].root, nodes...)
+			block(t, app, 1, nil)
+			empty := finalize(t, app, 2).AppHash
+			res := finalize(t, app, 2, nodes[0].batch7(t, 1, testLeaves(0, 1), nil, []Deposit{{Batch: 9, Offset: 0, SHA256: digest("no such batch")}}))
+			commit(t, app)
+			if c := codes(res)[0]; c != CodeStale {
+				t.Fatalf("a batch naming a missing batch's deposit: code %d, want %d", c, CodeStale)
+			}
+			if changed := !bytes.Equal(res.AppHash, empty); changed != (version == StateV7) {
+				t.Errorf("v%d: the refused batch changed the AppHash: %v, want %v", version, changed, version == StateV7)
+			}
+			bound := func() (ok bool) {
+				app.db.View(func(tx *bolt.Tx) error { ok = tx.Bucket(bGovCA).Get(caKey(nodes[0].org.Cert)) != nil; return nil })
+				return ok
+			}
+			if bound() != (version == StateV7) {
+				t.Errorf("v%d: organization CA bound after the refused batch: %v", version, bound())
+			}
+			// A good batch binds it at version 8 too.
+			block(t, app, 3, nil, nodes[0].batch7(t, 1, testLeaves(0, 1), nil, nil))
+			if !bound() {
+				t.Errorf("v%d: organization CA not bound after a good batch", version)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -227,10 +228,23 @@ func (t *Tx) decodeRegistrations(d *decoder) error {
 // tx: each organization named is the member's in the directory, and at
 // least one registration is new. A registration is the member's under any
 // key it ran (sameMember, ownRegEntry).
-func (a *App) checkRegister(tx *bolt.Tx, t *Tx) (uint32, string) {
+//
+// From state version 8 a new registration's legacy number must not have
+// the form of a chain-assigned number (chainNumber; code 6: only the
+// chain assigns those, so one spelled as another member's was listed
+// beside it), nor be one the member already filed, under any of its keys
+// or earlier in the transaction (code 3: the number index kept only the
+// later); chain review finding 6.
+func (a *App) checkRegister(tx *bolt.Tx, t *Tx, version int) (uint32, string) {
 	member := t.Member()
 	fresh := false
+	legacies := map[string]bool{}
 	for _, r := range t.Regs {
+		if version >= StateV8 && r.Legacy != "" {
+			if code, msg := checkLegacy(tx, t.memberKey(), r, legacies); code != CodeOK {
+				return code, msg
+			}
+		}
 		if r.Org != "" {
 			e, ok := getDirEntry(tx, r.Org)
 			if !ok {
@@ -250,6 +264,35 @@ func (a *App) checkRegister(tx *bolt.Tx, t *Tx) (uint32, string) {
 	}
 	if !fresh {
 		return CodeDuplicate, "every registration is already in the register as it is"
+	}
+	return CodeOK, ""
+}
+
+// chainNumber matches what nextRegNumber assigns: CUS-(YEAR)-作登字-M<m>-
+// NNNNNN. A node's own numbers from before the register
+// (CUS-(YEAR)-作登字-NNNNNN) do not match.
+var chainNumber = regexp.MustCompile(`^CUS-\([0-9]{4}\)-作登字-M[0-9]+-[0-9]{6,}$`)
+
+// checkLegacy checks, from state version 8, the legacy number of r, a
+// registration of the member whose node key is member: none of the
+// chain's form, none the member filed before (under any key it ran) or
+// earlier in the transaction (seen). A registration already in the
+// register is filed again (a revocation) with its number: not checked.
+func checkLegacy(tx *bolt.Tx, member []byte, r Registration, seen map[string]bool) (uint32, string) {
+	if _, _, ok := ownRegEntry(tx, member, r.ID); ok {
+		return CodeOK, ""
+	}
+	if chainNumber.MatchString(r.Legacy) {
+		return CodeNotOwner, fmt.Sprintf("registration %s: legacy number %q has the form of a number the chain assigns", r.ID, r.Legacy)
+	}
+	if seen[r.Legacy] {
+		return CodeDuplicate, fmt.Sprintf("registration %s: legacy number %q twice in the transaction", r.ID, r.Legacy)
+	}
+	seen[r.Legacy] = true
+	for _, k := range ownKeys(tx, member) {
+		if id := tx.Bucket(bRegNum).Get(slices.Concat([]byte(r.Legacy), []byte{0}, k)); id != nil {
+			return CodeDuplicate, fmt.Sprintf("registration %s: legacy number %q is already the member's registration %s", r.ID, r.Legacy, id)
+		}
 	}
 	return CodeOK, ""
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,22 +233,45 @@ func TestRegisterTxStrictness(t *testing.T) {
 	}
 }
 
-// Finding 6 of the chain review (session 15), not fixed: a legacy number
-// is free text, so a member can file one spelled as another member's
-// chain-assigned number, and a search by that number finds both.
+// Finding 6 of the chain review (session 15): a legacy number is free
+// text, so a member could file one spelled as another member's
+// chain-assigned number, and a search by that number found both; and two
+// of one member's registrations with one legacy number kept only the later
+// in the number index. From state version 8 the first is refused (code 6)
+// and the second too (code 3); a node's own numbers from before the
+// register (CUS-(YEAR)-作登字-NNNNNN) are still taken. At version 7 the old
+// transition is kept, as committed blocks replay.
 func TestLegacyNumberSpelledAsAnotherMembers(t *testing.T) {
-	t.Skip("finding 6 (session 15): a legacy number may copy another member's chain-assigned number; fixing it changes the state transition")
-	a := newTestNode(t, nil)
-	b := newTestNode(t, a.org)
-	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV7, a.root, a, b)
-	block(t, app, 1, nil, a.reg(t, Registration{ID: "R1", Files: []RegFile{regFile("a's work")}}))
-	e, ok, err := app.Registration(MemberID(a.cert), "R1")
-	if err != nil || !ok || e.Number == "" {
-		t.Fatalf("Registration(a, R1) = %+v, %v, %v", e, ok, err)
-	}
-	res := finalize(t, app, 2, b.reg(t, Registration{ID: "R9", Legacy: e.Number, Files: []RegFile{regFile("b's work")}}))
-	commit(t, app)
-	if got, _ := app.RegistrationsByNumber(e.Number); codes(res)[0] == CodeOK || len(got) != 1 {
-		t.Errorf("b's legacy number %q: code %d, RegistrationsByNumber finds %d; want it refused and a's alone", e.Number, codes(res)[0], len(got))
+	for _, version := range []int{StateV7, StateV8} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+			a := newTestNode(t, nil)
+			b := newTestNode(t, a.org)
+			app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), version, a.root, a, b)
+			block(t, app, 1, nil, a.reg(t, Registration{ID: "R1", Files: []RegFile{regFile("a's work")}}))
+			e, ok, err := app.Registration(MemberID(a.cert), "R1")
+			if err != nil || !ok || e.Number == "" {
+				t.Fatalf("Registration(a, R1) = %+v, %v, %v", e, ok, err)
+			}
+			want := map[int][]uint32{StateV7: {CodeOK, CodeOK, CodeOK, CodeOK}, StateV8: {CodeNotOwner, CodeOK, CodeDuplicate, CodeDuplicate}}[version]
+			own := "CUS-(2025)-作登字-000007" // a node's own number from before the register
+			res := finalize(t, app, 2,
+				b.reg(t, Registration{ID: "R9", Legacy: e.Number, Files: []RegFile{regFile("b's work")}}),
+				b.reg(t, Registration{ID: "R10", Legacy: own, Files: []RegFile{regFile("b's older work")}}),
+				b.reg(t, Registration{ID: "R11", Legacy: own, Files: []RegFile{regFile("b's other work")}}),
+				b.reg(t, Registration{ID: "R12", Legacy: "L-1", Files: []RegFile{regFile("one")}}, Registration{ID: "R13", Legacy: "L-1", Files: []RegFile{regFile("two")}}))
+			commit(t, app)
+			if got := codes(res); !slices.Equal(got, want) {
+				t.Errorf("v%d: codes %v, want %v", version, got, want)
+			}
+			byNumber, _ := app.RegistrationsByNumber(e.Number)
+			if n := map[int]int{StateV7: 2, StateV8: 1}[version]; len(byNumber) != n {
+				t.Errorf("v%d: RegistrationsByNumber(%q) finds %d, want %d", version, e.Number, len(byNumber), n)
+			}
+			if got, _ := app.RegistrationsByNumber(own); len(got) != 1 || got[0].ID != map[int]string{StateV7: "R11", StateV8: "R10"}[version] {
+				t.Errorf("v%d: RegistrationsByNumber(%q) = %+v", version, own, got)
+			}
+			// Revoking a registration files its legacy number again: taken.
+			block(t, app, 3, nil, b.reg(t, Registration{ID: "R10", Legacy: own, Revoked: true}))
+		})
 	}
 }

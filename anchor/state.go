@@ -55,6 +55,17 @@ import (
 // names become one, the earlier registration keeps it and the other's
 // claim is recorded (as a registration of a taken name is from version
 // 5). The AppHash keeps version 3's layout.
+//
+// Version 8 fixes five state transitions found wrong by the chain review
+// of session 15 (docs/security.md), for blocks from its upgrade height
+// only: a directory registration is of transaction version 8, whose
+// organizations carry a revision that the state keeps (OrgRevKey), so
+// that its bytes cannot be applied again (finding 5); a rename frees the
+// old name only if the organization holds it, within the block too
+// (findings 2 and 3); a batch refused for its heads or deposits binds no
+// organization CA (finding 4); a legacy registration number may not have
+// the form of a chain-assigned one, nor be one the member already used
+// (finding 6). The AppHash keeps version 3's layout.
 const (
 	StateV1 = 1
 	StateV2 = 2
@@ -63,11 +74,12 @@ const (
 	StateV5 = 5
 	StateV6 = 6
 	StateV7 = 7
+	StateV8 = 8
 	// LatestState is the version new chains start with.
-	LatestState = StateV7
+	LatestState = StateV8
 	// MaxState is the highest version this code runs: a vote for a later
 	// one is refused.
-	MaxState = StateV7
+	MaxState = StateV8
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a

@@ -101,6 +101,17 @@ import (
 // then differs from seq; other flag bits are 0. A deposit without flag 2
 // names this batch. Offsets stay below MaxLeaves, and the order and the
 // rest are version 4's.
+//
+// Version 8 (state version 8) is version 4's directory registration (kind
+// 3 only) with a revision after each organization's name:
+//
+//	orgs u32 (1..MaxOrgs) ‖ orgs × (idLen u8 (1..64) ‖ id ‖ kindLen u8
+//	(1..32) ‖ kind ‖ nameLen u16 (1..800) ‖ name (UTF-8) ‖ revision u64
+//	(1 or more)), ids in strictly increasing byte order
+//
+// The state applies it only if each revision is one more than the one it
+// holds for the organization (0 for one it never saw at version 8), so
+// that its bytes, once in a block, can never be applied again.
 const (
 	TxMagic = "CSTX"
 	// TxVersion is the first transaction version; TxVersion2 the second.
@@ -112,6 +123,8 @@ const (
 	// TxVersion7 is the batch of state version 7 (version 6 is
 	// governance's, govtx.go).
 	TxVersion7 = 7
+	// TxVersion8 is the directory registration of state version 8.
+	TxVersion8 = 8
 	// MaxLeaves is the largest number of leaf hashes in one transaction.
 	MaxLeaves = 10000
 	// MaxHeads is the largest number of custody heads in one transaction.
@@ -267,6 +280,16 @@ func NewDirectoryTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed255
 	return signTx(chainID, key, &Tx{Version: TxVersion4, Kind: KindDirectory, NodeCert: nodeCert, OrgCA: orgCA, Orgs: orgs})
 }
 
+// NewDirectoryTx8 encodes and signs a directory registration of orgs
+// (sorted here by ID) of transaction version 8, the one state version 8
+// takes: each organization's Revision must be one more than the one the
+// directory holds (App.OrgRevision).
+func NewDirectoryTx8(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, orgs []OrgEntry) ([]byte, error) {
+	orgs = slices.Clone(orgs)
+	slices.SortFunc(orgs, func(a, b OrgEntry) int { return strings.Compare(a.ID, b.ID) })
+	return signTx(chainID, key, &Tx{Version: TxVersion8, Kind: KindDirectory, NodeCert: nodeCert, OrgCA: orgCA, Orgs: orgs})
+}
+
 // NewRegisterTx encodes and signs a copyright registration transaction
 // of regs (sorted here by ID).
 func NewRegisterTx(chainID string, nodeCert, orgCA *x509.Certificate, key ed25519.PrivateKey, regs []Registration) ([]byte, error) {
@@ -308,7 +331,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] < TxVersion || v[0] > TxVersion7:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion8:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
@@ -322,6 +345,8 @@ func DecodeTx(b []byte) (*Tx, error) {
 		case t.Version == TxVersion6 && (k[0] == KindPropose || k[0] == KindVote):
 			t.Kind = k[0]
 		case t.Version == TxVersion7 && k[0] == KindBatch:
+			t.Kind = k[0]
+		case t.Version == TxVersion8 && k[0] == KindDirectory:
 			t.Kind = k[0]
 		case t.Version < TxVersion5 && (k[0] == KindBatch || k[0] == KindUpgrade || k[0] == KindDirectory && t.Version == TxVersion4):
 			t.Kind = k[0]
@@ -481,7 +506,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 		return binary.BigEndian.AppendUint64(b, t.Upgrade.Height)
 	}
 	if t.Kind == KindDirectory {
-		return appendOrgs(b, t.Orgs)
+		return appendOrgs(b, t.Orgs, t.Version)
 	}
 	if t.Kind == KindRegister {
 		return appendRegistrations(b, t.Regs)
@@ -570,11 +595,11 @@ func (t *Tx) check() error {
 		if err := t.checkBatch2(); err != nil {
 			return err
 		}
-	case t.Version == TxVersion4 && t.Kind == KindDirectory:
+	case (t.Version == TxVersion4 || t.Version == TxVersion8) && t.Kind == KindDirectory:
 		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || len(t.Regs) != 0 || t.Upgrade != (UpgradeVote{}) {
 			return fmt.Errorf("%w: a directory registration carries organizations only", ErrMalformedTx)
 		}
-		if err := checkOrgs(t.Orgs); err != nil {
+		if err := checkOrgs(t.Orgs, t.Version); err != nil {
 			return err
 		}
 	case t.Version == TxVersion5 && t.Kind == KindRegister:

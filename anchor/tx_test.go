@@ -442,6 +442,8 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(n.batch7(f, 9, nil, []HeadUpdate{{Key: [32]byte{1}, Batch: 2, Offset: 1, Events: 2, Value: [32]byte{2}}}, []Deposit{{Batch: 2, Offset: 9, SHA256: [32]byte{4}, SM3: [32]byte{5}, HasSM3: true}}))
 	f.Add([]byte(TxMagic + "\x07\x01"))
 	f.Add(n.dir(f, OrgEntry{ID: "org-1", Kind: "court", Name: "杭州互联网法院"}, OrgEntry{ID: "org-2", Kind: "firm", Name: "ACME Law"}))
+	f.Add(n.dir8(f, OrgEntry{ID: "org-1", Kind: "court", Name: "杭州互联网法院", Revision: 1}, OrgEntry{ID: "org-2", Kind: "firm", Name: "ACME Law", Revision: 1 << 40}))
+	f.Add([]byte(TxMagic + "\x08\x03"))
 	f.Add(n.reg(f, Registration{ID: "R1", Org: "org-1", Files: []RegFile{{SHA256: [32]byte{5}, PHash: 9, HasPHash: true}}}, Registration{ID: "R2", Legacy: "CUS-(2025)-作登字-000001", Files: []RegFile{{SHA256: [32]byte{6}}}}, Registration{ID: "R3", Revoked: true}))
 	gov, err := n.org.IssueGovernance("fuzz governance", txNow)
 	if err != nil {

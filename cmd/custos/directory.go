@@ -29,7 +29,11 @@ const directoryEvery = 2 * time.Second
 // An organization whose name another holds in the directory is left out
 // and told so, once per conflict (teller): it must rename (a name is
 // unique consortium-wide, the first registration keeps it;
-// docs/operations.md).
+// docs/operations.md). From state version 8 ch.RegisterOrgs gives each
+// organization one more than the revision the directory holds; one built
+// just before the upgrade height (refused, code 5) or that lost a race
+// with another of the same revision (code 4) is built again on the next
+// round.
 func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log *slog.Logger) {
 	tick := time.NewTicker(directoryEvery)
 	defer tick.Stop()

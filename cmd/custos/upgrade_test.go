@@ -33,7 +33,8 @@ const upgradeLead = 40
 // out before the upgrade still verifies, marked not proven complete. Then
 // a second vote moves it to version 3 (heads bound to first events): an
 // item from before gets a version-3 receipt with its head registered anew,
-// and a new one-event item one with its head proven absent.
+// and a new one-event item one with its head proven absent. Then on to
+// version 8, one version at a time, each checked.
 func TestConsortiumStateUpgrade(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-node consortium")
@@ -372,7 +373,32 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 			time.Sleep(500 * time.Millisecond)
 		}
 	}
-	if code, _, body := ms[3].p.call("GET", "/api/v1/directory?name=BEFORE-THE-DIRECTORY%20COURT", consortiumToken, nil); code != 200 {
-		t.Errorf("the directory by name at version 7 = %d %s", code, body)
+	code, _, body = ms[3].p.call("GET", "/api/v1/directory?name=BEFORE-THE-DIRECTORY%20COURT", consortiumToken, nil)
+	var found wire.ListView[wire.DirectoryEntry]
+	if code != 200 || json.Unmarshal(body, &found) != nil || len(found.Items) != 1 {
+		t.Fatalf("the directory by name at version 7 = %d %s", code, body)
+	}
+
+	// Then to version 8: directory registrations carry a revision each
+	// (transaction version 8). The organization registered at version 4,
+	// without one, is renamed at 8: its home node registers it with
+	// revision 1, and another member finds it under its new name.
+	upgradeTo(8)
+	beforeDir := found.Items[0]
+	code, _, body = ms[1].p.call("PATCH", "/api/v1/orgs/"+beforeDir.ID, consortiumToken, strings.NewReader(`{"name":"Renamed At Eight Court"}`), "Content-Type", "application/json")
+	if code != 200 {
+		t.Fatalf("rename at version 8 = %d %s", code, body)
+	}
+	for end := time.Now().Add(60 * time.Second); ; {
+		code, _, body = ms[3].p.call("GET", "/api/v1/directory/"+beforeDir.ID, consortiumToken, nil)
+		var e wire.DirectoryEntry
+		if code == 200 && json.Unmarshal(body, &e) == nil && e.Name == "Renamed At Eight Court" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the rename at version 8 is not in the directory at another member: %d %s", code, body)
+		}
+		ms[0].p.upload(consortiumToken, []byte(fmt.Sprintf("a block for the rename at %v\n", time.Now())))
+		time.Sleep(500 * time.Millisecond)
 	}
 }
