@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -152,7 +154,7 @@ func (h *govHandlers) submit(c echo.Context, kind uint8, id string) error {
 	}
 	t, err := anchor.DecodeTx(raw)
 	if err != nil {
-		return errBadRequest("malformed-tx", prob.M("gov-malformed", "reason", err.Error()))
+		return errMalformedTx(raw, err)
 	}
 	pid, what := govTxTarget(t)
 	switch {
@@ -172,6 +174,20 @@ func (h *govHandlers) submit(c echo.Context, kind uint8, id string) error {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, ans)
+}
+
+// errMalformedTx is 400 malformed-tx for a body anchor.DecodeTx refused:
+// the catalog's detail, in the caller's language, and the decoder's own
+// words (after anchor.ErrMalformedTx's), which are English and technical,
+// in the member reason, quoted as a problem quotes input.
+func errMalformedTx(raw []byte, err error) *Problem {
+	detail := prob.M("gov-malformed")
+	if !bytes.HasPrefix(raw, []byte(anchor.TxMagic)) {
+		detail = prob.M("gov-not-tx")
+	}
+	p := errBadRequest("malformed-tx", detail)
+	p.Reason = quote(strings.TrimPrefix(err.Error(), anchor.ErrMalformedTx.Error()+": "))
+	return p
 }
 
 // govTxTarget is the proposal ID a governance transaction is about and

@@ -13,6 +13,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // fakeGov is a chain's governance that records what it is sent and
@@ -136,5 +137,60 @@ func TestGovernanceAPI(t *testing.T) {
 				t.Errorf("a refused request reached the chain")
 			}
 		})
+	}
+}
+
+// TestGovernanceMalformedLocalized: a governance transaction that does not
+// decode is answered 400 malformed-tx whose detail is the catalog's, in
+// the caller's language, and whose decoder's reason (English, technical)
+// is the member reason, the same in every language. Before, the reason
+// was put in the detail, in English in the Chinese answer too (route
+// sweep S8, docs/security.md).
+func TestGovernanceMalformedLocalized(t *testing.T) {
+	propose, _ := govTxs(t)
+	garbage, _ := json.Marshal(wire.GovernanceTx{Tx: []byte(anchor.TxMagic + " garbage")})
+	for _, c := range []struct {
+		name, ctype string
+		body        []byte
+		detail      string // catalog id
+		reason      string
+	}{
+		{"bad magic", "application/octet-stream", []byte("not a transaction"), "gov-not-tx", "bad magic"},
+		{"magic, garbage", "application/octet-stream", []byte(anchor.TxMagic + " garbage"), "gov-malformed", "unknown version"},
+		{"magic, garbage, json", "application/json", garbage, "gov-malformed", "unknown version"},
+		{"truncated", "application/octet-stream", propose[:len(propose)/2], "gov-malformed", ""},
+		{"trailing byte", "application/octet-stream", append(bytes.Clone(propose), 0), "gov-malformed", ""},
+	} {
+		_, derr := anchor.DecodeTx(c.body)
+		if c.ctype == "application/json" {
+			_, derr = anchor.DecodeTx([]byte(anchor.TxMagic + " garbage"))
+		}
+		if derr == nil {
+			t.Fatalf("%s: DecodeTx accepted the body", c.name)
+		}
+		want := strings.TrimPrefix(derr.Error(), anchor.ErrMalformedTx.Error()+": ")
+		if c.reason != "" && want != c.reason {
+			t.Fatalf("%s: the decoder's reason is %q, the test expects %q", c.name, want, c.reason)
+		}
+		for _, lang := range []prob.Lang{prob.English, prob.Chinese} {
+			s := newRouteTestServer(t)
+			s.governanceRoutes(s.e, &fakeGov{})
+			req := httptest.NewRequest("POST", "/api/v1/consortium/proposals", bytes.NewReader(c.body))
+			req.Header.Set("Content-Type", c.ctype)
+			req.Header.Set("Accept-Language", map[prob.Lang]string{prob.English: "en", prob.Chinese: "zh-CN"}[lang])
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			var p map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != http.StatusBadRequest || p["type"] != ProblemBase+"malformed-tx" {
+				t.Errorf("%s (%d) = %d %s, want 400 malformed-tx", c.name, lang, rec.Code, rec.Body)
+				continue
+			}
+			if d := prob.M(c.detail).In(lang); p["detail"] != d {
+				t.Errorf("%s (%d): detail %q, want %q", c.name, lang, p["detail"], d)
+			}
+			if p["reason"] != want {
+				t.Errorf("%s (%d): reason %q, want the decoder's %q", c.name, lang, p["reason"], want)
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,11 +12,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
+	prob "github.com/custos-project/custos/internal/problem"
+	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -155,4 +160,99 @@ func (w *uploadWorld) get(t *testing.T, path string) *httptest.ResponseRecorder 
 	rec := httptest.NewRecorder()
 	w.s.e.ServeHTTP(rec, req)
 	return rec
+}
+
+// fullCustody is servedEvidence (every item anchored, with an evidence
+// record) on a disk that fills up: once full, recording a read fails as
+// the group commit fails when bbolt cannot write custos.db's pages (a
+// *PathError of the write, ENOSPC), and nothing is recorded.
+type fullCustody struct {
+	servedEvidence
+	full  *bool
+	tried *int // reads refused while full
+}
+
+func (f fullCustody) AccessAs(ctx context.Context, id, org, actor, typ, subject string) (*evidence.Record, *custody.Event, error) {
+	if *f.full {
+		*f.tried++
+		return nil, nil, fmt.Errorf("evidence: commit: %w", &fs.PathError{Op: "write", Path: "custos.db", Err: syscall.ENOSPC})
+	}
+	return f.servedEvidence.AccessAs(ctx, id, org, actor, typ, subject)
+}
+
+// TestReadOnFullDisk: a read whose custody event cannot be committed,
+// because the disk is full, is refused with 507 insufficient-storage
+// (problem+json, Retry-After, in the caller's language) and serves
+// nothing of the item (no bytes, no ETag, no receipt); once space is
+// freed the same read is served and recorded. Every access is a custody
+// event: an unrecorded read is never served.
+func TestReadOnFullDisk(t *testing.T) {
+	w := newUploadWorld(t)
+	good, err := os.ReadFile("../receipt/testdata/good.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchored, err := receipt.Parse(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full bool
+	var tried int
+	ev := fullCustody{servedEvidence{proved: withProver(t, w.ev), r: anchored, der: []byte{0x30, 0}}, &full, &tried}
+	if w.s, err = New(withEvidence(ev, Config{Access: w.orgs, TSA: w.tsa, DB: w.db, Copyrights: w.crs, Transfers: w.crs})); err != nil {
+		t.Fatal(err)
+	}
+	up := w.upload(t, strings.NewReader("exhibit read on a full disk"), "text/plain")
+	if up.Code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", up.Code, up.Body)
+	}
+	id := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
+	read := func(method, path, lang string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, "/api/v1/evidence/"+id+path, nil)
+		req.Header.Set("Authorization", "Bearer "+w.token)
+		req.Header.Set("Accept-Language", lang)
+		rec := httptest.NewRecorder()
+		w.s.e.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, rt := range []struct{ method, path string }{
+		{"GET", ""}, // metadata
+		{"GET", "/content"},
+		{"HEAD", "/content"},
+		{"GET", "/custody"},
+		{"GET", "/timestamp"},
+		{"GET", "/receipt"},
+		{"GET", "/evidence-record"},
+	} {
+		for _, lang := range []prob.Lang{prob.English, prob.Chinese} {
+			hdr := map[prob.Lang]string{prob.English: "en", prob.Chinese: "zh-CN"}[lang]
+			name := rt.method + " " + rt.path + " " + hdr
+			full, tried = true, 0
+			r := read(rt.method, rt.path, hdr)
+			if tried != 1 {
+				t.Errorf("%s: the custody write was tried %d times, want 1", name, tried)
+			}
+			if r.Code != http.StatusInsufficientStorage || r.Header().Get("Content-Type") != "application/problem+json" || r.Header().Get("Retry-After") == "" {
+				t.Errorf("%s on a full disk = %d %q Retry-After %q, want 507 problem+json with Retry-After", name, r.Code, r.Header().Get("Content-Type"), r.Header().Get("Retry-After"))
+			}
+			for _, h := range []string{"ETag", "Content-Disposition", "Repr-Digest", "Content-Range"} {
+				if v := r.Header().Get(h); v != "" {
+					t.Errorf("%s on a full disk: %s %q set, want nothing of the item", name, h, v)
+				}
+			}
+			if rt.method == "GET" {
+				var p Problem
+				if err := json.Unmarshal(r.Body.Bytes(), &p); err != nil || p.Type != ProblemBase+"insufficient-storage" {
+					t.Errorf("%s on a full disk: body %.300s, want the insufficient-storage problem", name, r.Body)
+				}
+				if want := prob.M("insufficient-storage").In(lang); p.Detail != want {
+					t.Errorf("%s on a full disk: detail %q, want %q", name, p.Detail, want)
+				}
+			}
+			full = false
+			if r := read(rt.method, rt.path, hdr); r.Code != http.StatusOK {
+				t.Errorf("%s once space is freed = %d %.200s, want 200", name, r.Code, r.Body)
+			}
+		}
+	}
 }

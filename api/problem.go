@@ -44,6 +44,8 @@ type Problem struct {
 	Candidates []wire.Candidate `json:"candidates,omitempty"`
 	// Needed: see wire.Problem (auth.go).
 	Needed *wire.Needed `json:"needed,omitempty"`
+	// Reason: see wire.Problem (governance.go).
+	Reason string `json:"reason,omitempty"`
 
 	title, detail prob.Msg
 	retryAfter    int // seconds; sets Retry-After when > 0

@@ -76,6 +76,9 @@ func (e *Error) Error() string {
 		for _, f := range e.Problem.Errors {
 			msg += fmt.Sprintf("; %s %s", f.Field, f.Message)
 		}
+		if e.Problem.Reason != "" {
+			msg += " (" + e.Problem.Reason + ")"
+		}
 		return msg
 	}
 	return fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))

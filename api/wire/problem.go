@@ -20,6 +20,10 @@ type Problem struct {
 	// Needed is the permission a key's role lacks, and the roles that
 	// grant it (problem type forbidden, for a role without it).
 	Needed *Needed `json:"needed,omitempty"`
+	// Reason is the decoder's reason, in English whatever the answer's
+	// language (technical words, not translated), for a governance
+	// transaction that does not decode (problem type malformed-tx).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Needed is the permission an operation needs, and every role that grants

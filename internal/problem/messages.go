@@ -287,7 +287,7 @@ var catalog = map[string]Text{
 	// Consortium governance (api/governance.go); {reason} is the chain's.
 	"gov-status":          {"status must be one of open, passed, applied, failed, rejected, expired.", "status 必须是 open、passed、applied、failed、rejected、expired 之一。"},
 	"no-proposal":         {"The chain holds no proposal with this ID (a proposal is listed once it is in a block).", "联盟链上没有此 ID 的提案（提案写入区块后才会列出）。"},
-	"gov-malformed":       {"The body is not one canonical governance transaction: {reason}.", "请求体不是一笔规范的治理交易：{reason}。"},
+	"gov-malformed":       {"The body is not one canonical governance transaction (the member reason gives the decoder's reason, in English). Build it with custos consortium propose or vote.", "请求体不是一笔规范的治理交易（成员 reason 给出解码器的原因，为英文）。请用 custos consortium 的 propose 或 vote 命令生成。"},
 	"gov-want-proposal":   {"This endpoint takes a proposal (a version-6 transaction of kind 5); post a vote to /api/v1/consortium/proposals/ID/votes.", "此接口只接受提案（版本 6、类型 5 的交易）；投票请提交到 /api/v1/consortium/proposals/ID/votes。"},
 	"gov-want-vote":       {"This endpoint takes a vote (a version-6 transaction of kind 6); post a proposal to /api/v1/consortium/proposals.", "此接口只接受投票（版本 6、类型 6 的交易）；提案请提交到 /api/v1/consortium/proposals。"},
 	"gov-vote-other":      {`The vote is on proposal "{voted}", not on "{path}" of the path.`, "此票投给提案“{voted}”，而不是路径中的“{path}”。"},
@@ -393,4 +393,7 @@ var catalog = map[string]Text{
 	// bytes or sync, a bbolt commit (api.toProblem): 507, nothing recorded.
 	"title.insufficient-storage": {"Insufficient storage", "存储空间不足"},
 	"insufficient-storage":       {"The node's disk is full; nothing was recorded. Retry later, once the operator has freed space.", "节点磁盘已满，未记录任何内容。请待运营方释放空间后重试。"},
+	// A governance body that is not a chain transaction at all (it does not
+	// begin with anchor.TxMagic; api/governance.go, beside gov-malformed).
+	"gov-not-tx": {"The body is not a chain transaction (it does not begin with CSTX). Send the signed transaction's bytes as written, not encoded again.", "请求体不是联盟链交易（未以 CSTX 开头）。请按原样发送已签名交易的字节，不要再次编码。"},
 }
