@@ -46,7 +46,7 @@ target_minimize() {
     # on every new input, and at the cap Go often stops the worker and
     # drops the runs from its count. 100 runs are enough for Go to drop
     # the inputs whose new coverage does not come back when run again.
-    FuzzFinalizeBlock*) echo "${FUZZMINIMIZETIME:-100x}" ;;
+    FuzzFinalizeBlock* | FuzzDecodeTx) echo "${FUZZMINIMIZETIME:-100x}" ;;
     *) echo "$minimize" ;;
   esac
 }
