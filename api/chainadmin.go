@@ -62,7 +62,7 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
 		err := ca.VoteUpgrade(c.Request().Context(), req.StateVersion, req.Height)
 		var te *anchor.TxError
 		if errors.As(err, &te) {
-			return problem(http.StatusConflict, "upgrade-refused", prob.M("title.upgrade-refused"), prob.M("upgrade-refused", "reason", te.Log))
+			return chainRefusal(problem(http.StatusConflict, "upgrade-refused", prob.M("title.upgrade-refused"), prob.M("upgrade-refused")), te)
 		}
 		if err != nil {
 			return err

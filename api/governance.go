@@ -229,7 +229,8 @@ func readGovTx(c echo.Context) ([]byte, error) {
 
 // govProblem maps the chain's refusal of a governance transaction to a
 // problem that names the reason (docs/governance.md, "Rules and
-// refusals").
+// refusals"): the catalog's detail, in the caller's language, and the
+// chain's log in the member reason (chainRefusal).
 func govProblem(err error) error {
 	var te *anchor.TxError
 	if !errors.As(err, &te) {
@@ -237,17 +238,25 @@ func govProblem(err error) error {
 	}
 	switch te.Code {
 	case anchor.CodeMalformed:
-		return errBadRequest("malformed-tx", prob.M("gov-chain-malformed", "reason", te.Log))
+		return chainRefusal(errBadRequest("malformed-tx", prob.M("gov-chain-malformed")), te)
 	case anchor.CodeNotMember:
-		return problem(http.StatusForbidden, "not-a-member", prob.M("title.gov-not-member"), prob.M("gov-not-member", "reason", te.Log))
+		return chainRefusal(problem(http.StatusForbidden, "not-a-member", prob.M("title.gov-not-member"), prob.M("gov-not-member")), te)
 	case anchor.CodeDuplicate:
-		return problem(http.StatusConflict, "governance-duplicate", prob.M("title.governance-duplicate"), prob.M("gov-duplicate", "reason", te.Log))
+		return chainRefusal(problem(http.StatusConflict, "governance-duplicate", prob.M("title.governance-duplicate"), prob.M("gov-duplicate")), te)
 	case anchor.CodeStale:
-		return problem(http.StatusConflict, "proposal-closed", prob.M("title.proposal-closed"), prob.M("gov-stale", "reason", te.Log))
+		return chainRefusal(problem(http.StatusConflict, "proposal-closed", prob.M("title.proposal-closed"), prob.M("gov-stale")), te)
 	case anchor.CodeVersion:
-		return problem(http.StatusConflict, "no-governance", prob.M("title.no-governance"), prob.M("gov-version", "reason", te.Log))
+		return chainRefusal(problem(http.StatusConflict, "no-governance", prob.M("title.no-governance"), prob.M("gov-version")), te)
 	}
-	return problem(http.StatusUnprocessableEntity, "change-refused", prob.M("title.change-refused"), prob.M("gov-refused", "reason", te.Log))
+	return chainRefusal(problem(http.StatusUnprocessableEntity, "change-refused", prob.M("title.change-refused"), prob.M("gov-refused")), te)
+}
+
+// chainRefusal is p with the chain's log of its refusal te (CheckTx's,
+// English and technical) in the member reason, quoted as a problem quotes
+// input: the detail is the catalog's, in the caller's language.
+func chainRefusal(p *Problem, te *anchor.TxError) *Problem {
+	p.Reason = quote(te.Log)
+	return p
 }
 
 // await waits up to wait for ans's transaction to be in a block, and

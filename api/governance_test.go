@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
@@ -191,6 +192,101 @@ func TestGovernanceMalformedLocalized(t *testing.T) {
 			if p["reason"] != want {
 				t.Errorf("%s (%d): reason %q, want the decoder's %q", c.name, lang, p["reason"], want)
 			}
+		}
+	}
+}
+
+// TestGovernanceRefusalLocalized: the chain's own refusal of a governance
+// transaction (anchor.TxError from CheckTx) is answered with a detail from
+// the catalog, in the caller's language, and the chain's log, English, in
+// the member reason, quoted as input is. Before, the log was put in the
+// detail, in English in the Chinese answer too (route sweep S8,
+// docs/security.md).
+func TestGovernanceRefusalLocalized(t *testing.T) {
+	propose, _ := govTxs(t)
+	log := "member 0a0b is not a current member\u202e"
+	for _, c := range []struct {
+		code         uint32
+		slug, detail string // problem type, catalog id
+	}{
+		{anchor.CodeMalformed, "malformed-tx", "gov-chain-malformed"},
+		{anchor.CodeNotMember, "not-a-member", "gov-not-member"},
+		{anchor.CodeDuplicate, "governance-duplicate", "gov-duplicate"},
+		{anchor.CodeStale, "proposal-closed", "gov-stale"},
+		{anchor.CodeVersion, "no-governance", "gov-version"},
+		{anchor.CodeRefused, "change-refused", "gov-refused"},
+	} {
+		for _, lang := range []prob.Lang{prob.English, prob.Chinese} {
+			s := newRouteTestServer(t)
+			s.governanceRoutes(s.e, &fakeGov{refuse: &anchor.TxError{Code: c.code, Log: log}})
+			req := httptest.NewRequest("POST", "/api/v1/consortium/proposals", bytes.NewReader(propose))
+			req.Header.Set("Content-Type", "application/octet-stream")
+			req.Header.Set("Accept-Language", map[prob.Lang]string{prob.English: "en", prob.Chinese: "zh"}[lang])
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			var p map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p["type"] != ProblemBase+c.slug {
+				t.Errorf("%s (%d) = %d %s, want %s", c.slug, lang, rec.Code, rec.Body, c.slug)
+				continue
+			}
+			if d := prob.M(c.detail).In(lang); p["detail"] != d {
+				t.Errorf("%s (%d): detail %q, want the catalog's %q", c.slug, lang, p["detail"], d)
+			}
+			if want := quote(log); p["reason"] != want {
+				t.Errorf("%s (%d): reason %q, want the chain's %q", c.slug, lang, p["reason"], want)
+			}
+		}
+	}
+}
+
+// refusingChainAdmin is a chain at height 10 that refuses every upgrade
+// vote with the log log.
+type refusingChainAdmin struct {
+	fakeChainAdmin
+	log string
+}
+
+func (f *refusingChainAdmin) VoteUpgrade(context.Context, int, int64) error {
+	return &anchor.TxError{Code: anchor.CodeStale, Log: f.log}
+}
+
+// TestUpgradeRefusalLocalized: the chain's refusal of an upgrade vote is
+// 409 upgrade-refused with the catalog's detail, in the caller's
+// language, and the chain's log in the member reason. Before, the log was
+// put in the detail, in English in the Chinese answer too.
+func TestUpgradeRefusalLocalized(t *testing.T) {
+	_, orgs := newTestOrgs(t)
+	tsa := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	chain := &refusingChainAdmin{log: "this node already voted for state version 6"}
+	s, err := New(withEvidence(fakeEvidence{}, Config{Access: orgs, TSA: tsa, ChainAdmin: chain}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []prob.Lang{prob.English, prob.Chinese} {
+		req := httptest.NewRequest("POST", "/api/v1/admin/chain/upgrade", strings.NewReader(`{"state_version":6,"height":100}`))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Language", map[prob.Lang]string{prob.English: "en", prob.Chinese: "zh"}[lang])
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var p map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != http.StatusConflict || p["type"] != ProblemBase+"upgrade-refused" {
+			t.Errorf("(%d) = %d %s, want 409 upgrade-refused", lang, rec.Code, rec.Body)
+			continue
+		}
+		if d := prob.M("upgrade-refused").In(lang); p["detail"] != d {
+			t.Errorf("(%d): detail %q, want the catalog's %q", lang, p["detail"], d)
+		}
+		if p["reason"] != chain.log {
+			t.Errorf("(%d): reason %q, want the chain's %q", lang, p["reason"], chain.log)
 		}
 	}
 }

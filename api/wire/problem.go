@@ -22,7 +22,11 @@ type Problem struct {
 	Needed *Needed `json:"needed,omitempty"`
 	// Reason is the decoder's reason, in English whatever the answer's
 	// language (technical words, not translated), for a governance
-	// transaction that does not decode (problem type malformed-tx).
+	// transaction that does not decode (problem type malformed-tx); and
+	// the chain's, as CheckTx gave it, for its refusal of a governance
+	// transaction or an upgrade vote (malformed-tx, not-a-member,
+	// governance-duplicate, proposal-closed, no-governance,
+	// change-refused, upgrade-refused).
 	Reason string `json:"reason,omitempty"`
 }
 

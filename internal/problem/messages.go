@@ -282,9 +282,10 @@ var catalog = map[string]Text{
 	"in-flight":        {"A request with this Idempotency-Key is still being processed. Retry shortly to get its answer.", "带有此 Idempotency-Key 的请求仍在处理中。请稍后重试以获取其结果。"},
 	"key-reused":       {"This Idempotency-Key was used for a different request. Use a new key for a new request.", "此 Idempotency-Key 已用于另一个请求。新的请求请使用新的键。"},
 	"no-checkpoint":    {"The chain has not committed a checkpoint yet. Retry shortly.", "联盟链尚未提交检查点。请稍后重试。"},
-	"upgrade-refused":  {"The chain refused this vote: {reason}", "联盟链拒绝了此次投票：{reason}"},
+	"upgrade-refused":  {"The chain refused this vote (the member reason gives the chain's reason, in English).", "联盟链拒绝了此次投票（成员 reason 给出联盟链的原因，为英文）。"},
 
-	// Consortium governance (api/governance.go); {reason} is the chain's.
+	// Consortium governance (api/governance.go); the chain's and the
+	// decoder's reasons are in the problem member reason, not in the detail.
 	"gov-status":          {"status must be one of open, passed, applied, failed, rejected, expired.", "status 必须是 open、passed、applied、failed、rejected、expired 之一。"},
 	"no-proposal":         {"The chain holds no proposal with this ID (a proposal is listed once it is in a block).", "联盟链上没有此 ID 的提案（提案写入区块后才会列出）。"},
 	"gov-malformed":       {"The body is not one canonical governance transaction (the member reason gives the decoder's reason, in English). Build it with custos consortium propose or vote.", "请求体不是一笔规范的治理交易（成员 reason 给出解码器的原因，为英文）。请用 custos consortium 的 propose 或 vote 命令生成。"},
@@ -293,12 +294,12 @@ var catalog = map[string]Text{
 	"gov-vote-other":      {`The vote is on proposal "{voted}", not on "{path}" of the path.`, "此票投给提案“{voted}”，而不是路径中的“{path}”。"},
 	"gov-no-tx":           {`The body needs "tx": the signed transaction, in base64.`, "请求体需要 \"tx\"：已签名的交易，base64 编码。"},
 	"gov-media-type":      {`Send the signed transaction as application/octet-stream, or as application/json {"tx": BASE64}.`, `请以 application/octet-stream 发送已签名的交易，或以 application/json {"tx": BASE64} 发送。`},
-	"gov-chain-malformed": {"The chain refused the transaction as malformed: {reason}", "联盟链认为该交易格式有误而拒绝：{reason}"},
-	"gov-not-member":      {"The chain refused the transaction: it is not signed by a current member's governance key under the consortium root: {reason}", "联盟链拒绝了该交易：它并非由联盟根证书之下现任成员的治理密钥签名：{reason}"},
-	"gov-duplicate":       {"The chain refused the transaction as a duplicate (a proposal ID already used, or this member's second vote): {reason}", "联盟链以重复为由拒绝了该交易（提案 ID 已被使用，或该成员第二次投票）：{reason}"},
-	"gov-stale":           {"The chain refused the transaction: the proposal is unknown, no longer open, or past its expiry: {reason}", "联盟链拒绝了该交易：提案不存在、已不在表决中或已过期：{reason}"},
-	"gov-version":         {"The chain refused the transaction: {reason}. Upgrade the chain to state version 6 first (docs/governance.md).", "联盟链拒绝了该交易：{reason}。请先将联盟链升级到状态版本 6（docs/governance.md）。"},
-	"gov-refused":         {"The chain refused the change: {reason}", "联盟链拒绝了此项变更：{reason}"},
+	"gov-chain-malformed": {"The chain refused the transaction as malformed (the member reason gives the chain's reason, in English).", "联盟链认为该交易格式有误而拒绝（成员 reason 给出联盟链的原因，为英文）。"},
+	"gov-not-member":      {"The chain refused the transaction: it is not signed by a current member's governance key under the consortium root (the member reason gives the chain's reason, in English).", "联盟链拒绝了该交易：它并非由联盟根证书之下现任成员的治理密钥签名（成员 reason 给出联盟链的原因，为英文）。"},
+	"gov-duplicate":       {"The chain refused the transaction as a duplicate: a proposal ID already used, or this member's second vote (the member reason gives the chain's reason, in English).", "联盟链以重复为由拒绝了该交易：提案 ID 已被使用，或该成员第二次投票（成员 reason 给出联盟链的原因，为英文）。"},
+	"gov-stale":           {"The chain refused the transaction: the proposal is unknown, no longer open, or past its expiry (the member reason gives the chain's reason, in English).", "联盟链拒绝了该交易：提案不存在、已不在表决中或已过期（成员 reason 给出联盟链的原因，为英文）。"},
+	"gov-version":         {"The chain refused the transaction: its state version has no governance (the member reason gives the chain's reason, in English). Upgrade the chain to state version 6 first (docs/governance.md).", "联盟链拒绝了该交易：其状态版本不支持治理（成员 reason 给出联盟链的原因，为英文）。请先将联盟链升级到状态版本 6（docs/governance.md）。"},
+	"gov-refused":         {"The chain refused the change: its rules do not allow it (the member reason gives the chain's reason, in English).", "联盟链拒绝了此项变更：其规则不允许（成员 reason 给出联盟链的原因，为英文）。"},
 
 	// Organizations and names.
 	"name-taken":      {`The consortium's directory already lists an organization named "{name}" (ID {id}, home member {member}). Choose another name.`, "联盟目录中已有名为“{name}”的机构（ID {id}，归属成员 {member}）。请换一个名称。"},
