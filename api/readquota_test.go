@@ -287,26 +287,7 @@ func TestCertificateRecordsQuota(t *testing.T) {
 		s.e.ServeHTTP(rec, req)
 		return rec.Code
 	}
-	reads := func() int {
-		n := 0
-		for _, id := range ids {
-			evs, pending, err := w.ev.CustodyPending(ctx, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range evs {
-				if strings.HasPrefix(e.Actor, cp.Org.ID+":") {
-					n += int(e.Count())
-				}
-			}
-			for _, p := range pending {
-				if strings.HasPrefix(p.Actor, cp.Org.ID+":") {
-					n += int(p.Reads)
-				}
-			}
-		}
-		return n
-	}
+	reads := func() int { return int(readsBy(t, w.ev, cp.Org.ID, ids...)) }
 	const records = "/api/v1/certificates/cert/evidence-records"
 	item := "/api/v1/evidence/" + ids[0]
 	steps := []struct {
@@ -414,26 +395,7 @@ func TestCertificatePDFQuota(t *testing.T) {
 		s.e.ServeHTTP(rec, req)
 		return rec.Code
 	}
-	reads := func() int {
-		n := 0
-		for _, id := range ids {
-			evs, pending, err := w.ev.CustodyPending(ctx, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range evs {
-				if strings.HasPrefix(e.Actor, cp.Org.ID+":") {
-					n += int(e.Count())
-				}
-			}
-			for _, p := range pending {
-				if strings.HasPrefix(p.Actor, cp.Org.ID+":") {
-					n += int(p.Reads)
-				}
-			}
-		}
-		return n
-	}
+	reads := func() int { return int(readsBy(t, w.ev, cp.Org.ID, ids...)) }
 	const pdf = "/api/v1/certificates/cert.pdf"
 	item := "/api/v1/evidence/" + ids[0]
 	steps := []struct {

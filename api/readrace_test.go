@@ -78,27 +78,8 @@ func TestReadRacingRevocation(t *testing.T) {
 		w.s.e.ServeHTTP(rec, req)
 		return rec
 	}
-	// courtReads counts the court's recorded reads of id: events and
-	// reads pending in a fold.
-	courtReads := func(id string) int64 {
-		t.Helper()
-		evs, pending, err := w.ev.CustodyPending(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int64
-		for _, e := range evs {
-			if strings.HasPrefix(e.Actor, cp.Org.ID+":") {
-				n += e.Count()
-			}
-		}
-		for _, p := range pending {
-			if strings.HasPrefix(p.Actor, cp.Org.ID+":") {
-				n += int64(p.Reads)
-			}
-		}
-		return n
-	}
+	// courtReads counts the court's recorded reads of id.
+	courtReads := func(id string) int64 { return readsBy(t, w.ev, cp.Org.ID, id) }
 
 	routes := []struct{ method, path string }{
 		{"GET", ""},
@@ -534,4 +515,28 @@ func TestCopyrightRecordsRacingTransfer(t *testing.T) {
 	if n := reads(tw.orgC); n[0] != 1 || n[1] != 1 {
 		t.Errorf("reads of the new owner recorded = %v, want one on each file", n)
 	}
+}
+
+// readsBy counts the reads of org recorded on the items ids: custody
+// events (a folded read counts its reads) and reads pending in a fold.
+func readsBy(t *testing.T, ev *evidence.Service, org string, ids ...string) int64 {
+	t.Helper()
+	var n int64
+	for _, id := range ids {
+		evs, pending, err := ev.CustodyPending(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if strings.HasPrefix(e.Actor, org+":") {
+				n += e.Count()
+			}
+		}
+		for _, p := range pending {
+			if strings.HasPrefix(p.Actor, org+":") {
+				n += int64(p.Reads)
+			}
+		}
+	}
+	return n
 }
