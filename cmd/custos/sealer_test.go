@@ -234,23 +234,7 @@ func TestPKISealKey(t *testing.T) {
 // error level the webhooks left behind; the flag with the key present is
 // refused, and the next start, without it, reads the new key.
 func TestOpenDataDBNewSealKey(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "custos.db")
-	keyPath := filepath.Join(dir, "pki", webhooks.SealKeyFile)
-	var logged bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logged, nil))
-	db, seal, err := openDataDB(path, keyPath, nil, false, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: seal, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := hooks.Create("aaaaaaaaaaaaaaaaaaaaaaaaaa", "a:k", webhooks.Input{URL: "https://example.com/hook", Events: []string{webhooks.EventTimestamped}}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	path, keyPath, logged, log := sealedWebhookDB(t, nil)
 	if _, _, err := openDataDB(path, keyPath, nil, true, log); err == nil || !strings.Contains(err.Error(), "present") {
 		t.Fatalf("--new-webhook-seal-key with the key present = %v, want a refusal", err)
 	}
@@ -267,7 +251,7 @@ func TestOpenDataDBNewSealKey(t *testing.T) {
 		t.Fatalf("start without the seal key = %v, want a refusal advising the backup, then --new-webhook-seal-key", err)
 	}
 
-	db, _, err = openDataDB(path, keyPath, nil, true, log)
+	db, _, err := openDataDB(path, keyPath, nil, true, log)
 	if err != nil {
 		t.Fatalf("start with --new-webhook-seal-key, the key lost: %v", err)
 	}
@@ -325,23 +309,7 @@ func TestNewTokenSealKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "custos.db")
-	keyPath := filepath.Join(dir, "pki", webhooks.SealKeyFile)
-	var logged bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logged, nil))
-	db, seal, err := openDataDB(path, keyPath, inToken, false, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: seal, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := hooks.Create("aaaaaaaaaaaaaaaaaaaaaaaaaa", "a:k", webhooks.Input{URL: "https://example.com/hook", Events: []string{webhooks.EventTimestamped}}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	path, keyPath, logged, log := sealedWebhookDB(t, inToken)
 	// check is the check value custos.db holds: unchanged by a refusal.
 	check := func() []byte {
 		t.Helper()
@@ -439,4 +407,30 @@ func TestNewTokenSealKey(t *testing.T) {
 	if err := start("the start under the new label", made); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sealedWebhookDB opens a new custos.db in a temporary folder, with the
+// webhook seal key at keyPath (made there, unless sealer is a key in the
+// token), creates one webhook, whose secret is sealed, and closes it. The
+// logger writes to logged.
+func sealedWebhookDB(t *testing.T, sealer cipher.AEAD) (path, keyPath string, logged *bytes.Buffer, log *slog.Logger) {
+	t.Helper()
+	dir := t.TempDir()
+	path = filepath.Join(dir, "custos.db")
+	keyPath = filepath.Join(dir, "pki", webhooks.SealKeyFile)
+	logged = new(bytes.Buffer)
+	log = slog.New(slog.NewTextHandler(logged, nil))
+	db, seal, err := openDataDB(path, keyPath, sealer, false, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks, err := webhooks.New(webhooks.Config{DB: db, Sealer: seal, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hooks.Create("aaaaaaaaaaaaaaaaaaaaaaaaaa", "a:k", webhooks.Input{URL: "https://example.com/hook", Events: []string{webhooks.EventTimestamped}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return path, keyPath, logged, log
 }
