@@ -605,3 +605,15 @@ func check(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestTxVectorsDocumented: docs/chain-transactions.md names every vector
+// (as `name`).
+func TestTxVectorsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "chain-transactions.md"))
+	check(t, err)
+	for name := range vectorFiles(t) {
+		if !bytes.Contains(doc, []byte("`"+name+"`")) {
+			t.Errorf("docs/chain-transactions.md does not name vector %s", name)
+		}
+	}
+}
