@@ -21,6 +21,8 @@ import (
 )
 
 // Anchoring transaction formats. All integers are big-endian.
+// docs/chain-transactions.md gives every format field by field, and
+// testdata/vectors (TestTxVectors) their published test vectors.
 //
 // Version 1 (state version 1) is a batch of leaf hashes:
 //
@@ -199,8 +201,8 @@ type UpgradeVote struct {
 // however often it is submitted. An upgrade vote (KindUpgrade) carries
 // Upgrade.
 type Tx struct {
-	Version  uint8             // TxVersion … TxVersion4
-	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory or KindRegister
+	Version  uint8             // TxVersion … TxVersion8 (docs/chain-transactions.md)
+	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory, KindRegister, KindPropose or KindVote
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
 	Seq      uint64
