@@ -21,6 +21,8 @@ import (
 )
 
 // Anchoring transaction formats. All integers are big-endian.
+// docs/chain-transactions.md gives every format field by field, and
+// testdata/vectors (TestTxVectors) their published test vectors.
 //
 // Version 1 (state version 1) is a batch of leaf hashes:
 //
@@ -199,8 +201,8 @@ type UpgradeVote struct {
 // however often it is submitted. An upgrade vote (KindUpgrade) carries
 // Upgrade.
 type Tx struct {
-	Version  uint8             // TxVersion … TxVersion4
-	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory or KindRegister
+	Version  uint8             // TxVersion … TxVersion8 (docs/chain-transactions.md)
+	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory, KindRegister, KindPropose or KindVote
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
 	Seq      uint64
@@ -338,20 +340,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	if t.Version >= TxVersion2 {
 		k := d.next(1)
-		switch {
-		case k == nil:
-		case t.Version == TxVersion5 && k[0] == KindRegister:
-			t.Kind = k[0]
-		case t.Version == TxVersion6 && (k[0] == KindPropose || k[0] == KindVote):
-			t.Kind = k[0]
-		case t.Version == TxVersion7 && k[0] == KindBatch:
-			t.Kind = k[0]
-		case t.Version == TxVersion8 && k[0] == KindDirectory:
-			t.Kind = k[0]
-		case t.Version < TxVersion5 && (k[0] == KindBatch || k[0] == KindUpgrade || k[0] == KindDirectory && t.Version == TxVersion4):
-			t.Kind = k[0]
-		}
-		if k == nil || t.Kind != k[0] {
+		if k == nil || !knownKind(t.Version, k[0]) {
 			return nil, fmt.Errorf("%w: unknown kind", ErrMalformedTx)
 		}
 		t.Kind = k[0]
@@ -391,6 +380,22 @@ func DecodeTx(b []byte) (*Tx, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// knownKind reports whether a transaction of version (2 or more) may be
+// of kind: the decoder reads no further than the kind byte otherwise.
+func knownKind(version, kind uint8) bool {
+	switch version {
+	case TxVersion5:
+		return kind == KindRegister
+	case TxVersion6:
+		return kind == KindPropose || kind == KindVote
+	case TxVersion7:
+		return kind == KindBatch
+	case TxVersion8:
+		return kind == KindDirectory
+	}
+	return kind == KindBatch || kind == KindUpgrade || kind == KindDirectory && version == TxVersion4
 }
 
 // decodeBatch reads a batch's body: seq, leaves and (version 2) heads.

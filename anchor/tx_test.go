@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -567,4 +568,17 @@ func ExampleNewTx() {
 	}
 	fmt.Println(len(tx.Leaves), NewVerifier("custos-1", root.Cert).Verify(tx, txNow))
 	// Output: 3 <nil>
+}
+
+// DecodeTx refuses a kind byte its version does not have at the kind
+// byte, whatever the kind: kind 1 (a batch) too, which versions 5, 6 and 8
+// do not have.
+func TestDecodeTxUnknownKind(t *testing.T) {
+	for _, vk := range [][2]byte{{TxVersion5, KindBatch}, {TxVersion6, KindBatch}, {TxVersion8, KindBatch}, {TxVersion2, KindDirectory}, {TxVersion5, KindDirectory}} {
+		raw := append([]byte(TxMagic), vk[0], vk[1])
+		raw = append(raw, make([]byte, 200)...)
+		if _, err := DecodeTx(raw); !errors.Is(err, ErrMalformedTx) || !strings.Contains(err.Error(), "unknown kind") {
+			t.Errorf("DecodeTx(version %d, kind %d) = %v, want unknown kind", vk[0], vk[1], err)
+		}
+	}
 }
