@@ -85,3 +85,56 @@ func TestBouncyCastle(t *testing.T) {
 		t.Logf("Bouncy Castle:\n%s", out)
 	}
 }
+
+// TestBouncyCastleNary has Bouncy Castle validate the n-ary vectors
+// (testdata/vectors, "n-ary*"). Bouncy Castle 1.72 reads a later
+// PartialHashtree of several hashes as one subtree node paired with the
+// running hash (BinaryTreeRootCalculator.recoverRootHash), not as RFC 4998
+// §4.3 step 3 does: it refuses the n-ary records that ers.Verify accepts
+// and accepts the one stamped over that reading's root, which ers.Verify
+// refuses. The test pins that difference, so that a Bouncy Castle that
+// changes its reading is noticed; where a PartialHashtree of several hashes
+// is the first one only, both agree.
+func TestBouncyCastleNary(t *testing.T) {
+	bc := testenv.BouncyCastle(t, filepath.Join("testdata", "ERSCheck.java"))
+	m, files := readRenewalVectors(t, renewalVectorsDir)
+	dir := t.TempDir()
+	item := filepath.Join(dir, "item")
+	if err := os.WriteFile(item, renewalVectorItem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bouncyCastle := map[string]bool{ // valid for Bouncy Castle 1.72
+		"n-ary":              false, // RFC 4998 valid: Bouncy Castle differs
+		"n-ary-first-level":  true,
+		"n-ary-unsorted":     false, // RFC 4998 valid: Bouncy Castle differs
+		"n-ary-hash-missing": false,
+		"n-ary-subtree-root": true, // RFC 4998 invalid: Bouncy Castle differs
+	}
+	var args, names []string
+	for _, v := range m.Vectors {
+		if _, ok := bouncyCastle[v.Name]; !ok {
+			continue
+		}
+		f := filepath.Join(dir, v.Record)
+		if err := os.WriteFile(f, files[v.Record], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args, names = append(args, f, item), append(names, v.Name)
+	}
+	if len(names) != len(bouncyCastle) {
+		t.Fatalf("found %d n-ary vectors, want %d", len(names), len(bouncyCastle))
+	}
+	out := bc.Run(t, append([]string{strconv.FormatInt(t0.AddDate(1, 0, 0).UnixMilli(), 10)}, args...)...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(names) {
+		t.Fatalf("ERSCheck printed %d lines, want %d:\n%s", len(lines), len(names), out)
+	}
+	for k, line := range lines {
+		if valid := strings.HasPrefix(line, "VALID "); valid != bouncyCastle[names[k]] {
+			t.Errorf("%s: Bouncy Castle: %s, want valid %v", names[k], line, bouncyCastle[names[k]])
+		}
+	}
+	if testing.Verbose() {
+		t.Logf("Bouncy Castle:\n%s", out)
+	}
+}
