@@ -277,7 +277,7 @@ func TestVerifyPDFAddedAfterSigning(t *testing.T) {
 	}
 	// Every sentinel of pdf.Verify has its Chinese reason.
 	for _, e := range []error{pdf.ErrNoSignature, pdf.ErrAddedAfterSigning, pdf.ErrByteRange, pdf.ErrCMS, pdf.ErrDigest,
-		pdf.ErrSignature, pdf.ErrTimestamp, pdf.ErrUntrusted, pdf.ErrMalformed, pdf.ErrUnsupported} {
+		pdf.ErrSignature, pdf.ErrTimestamp, pdf.ErrUntrusted, pdf.ErrMalformed, pdf.ErrUnsupported, pdf.ErrCertificationViolated} {
 		if pdfReasonZH(fmt.Errorf("wrapped: %w", e)) == "" {
 			t.Errorf("pdfReasonZH(%v) = \"\", want a Chinese reason", e)
 		}
