@@ -1,6 +1,8 @@
 package ers
 
 import (
+	"crypto"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -136,5 +138,95 @@ func TestBouncyCastleNary(t *testing.T) {
 	}
 	if testing.Verbose() {
 		t.Logf("Bouncy Castle:\n%s", out)
+	}
+}
+
+// TestBouncyCastleGenerated has Bouncy Castle's ERSArchiveTimeStampGenerator
+// (testdata/ERSGenerate.java) build the records of eleven data objects, two
+// of them data groups of three documents (the group's hashes are its first
+// PartialHashtree), time-stamped by the built-in TSA: ers.Verify accepts
+// each record for each data object it covers, and refuses it for other
+// bytes. Bouncy Castle writes binary trees, one hash in each
+// PartialHashtree after the first, where RFC 4998 §4.3 and its own reading
+// agree.
+func TestBouncyCastleGenerated(t *testing.T) {
+	gen := testenv.BouncyCastle(t, filepath.Join("testdata", "ERSGenerate.java"))
+	p := newTestPKI(t)
+	x := p.tsa(t, "TSA A", t0)
+	dir := t.TempDir()
+	var args []string
+	var objects [][][]byte // the documents of each data object
+	for i := range 11 {
+		var files []string
+		var docs [][]byte
+		n := 1
+		if i == 3 || i == 7 {
+			n = 3
+		}
+		for k := range n {
+			d := fmt.Appendf(nil, "Bouncy Castle data object %d, document %d", i, k)
+			f := filepath.Join(dir, fmt.Sprintf("data-%d-%d", i, k))
+			if err := os.WriteFile(f, d, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			files, docs = append(files, f), append(docs, d)
+		}
+		args, objects = append(args, strings.Join(files, ",")), append(objects, docs)
+	}
+	req := filepath.Join(dir, "request.tsq")
+	gen.Run(t, append([]string{"request", req}, args...)...)
+	q, err := os.ReadFile(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := x.Respond(q)
+	if err != nil {
+		t.Fatalf("the built-in TSA's answer to Bouncy Castle's request: %v", err)
+	}
+	resp := filepath.Join(dir, "response.tsr")
+	if err := os.WriteFile(resp, reply, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.TrimSpace(gen.Run(t, append([]string{"records", resp, filepath.Join(dir, "record")}, args...)...))
+	if out != strconv.Itoa(len(objects)) {
+		t.Fatalf("ERSGenerate wrote %s records, want %d", out, len(objects))
+	}
+	covered := 0
+	for i := range objects {
+		der, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("record-%d.ers", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Decode(der)
+		if err != nil {
+			t.Fatalf("Decode(Bouncy Castle's record %d) = %v", i, err)
+		}
+		roundTrip(t, r)
+		if testing.Verbose() {
+			var shape []int
+			for _, p := range r.Chains[0][0].Tree {
+				shape = append(shape, len(p))
+			}
+			t.Logf("record %d: hashes in each PartialHashtree %v", i, shape)
+		}
+		// The record of which data object: each document whose hash
+		// is in the first PartialHashtree.
+		for _, docs := range objects {
+			for _, d := range docs {
+				if r.Chains[0][0].Tree != nil && !containsHash(r.Chains[0][0].Tree[0], sum(crypto.SHA256, d)) {
+					continue
+				}
+				if _, err := Verify(r, Hashes{crypto.SHA256: sum(crypto.SHA256, d)}, VerifyOptions{Roots: p.roots}); err != nil {
+					t.Errorf("Verify(Bouncy Castle's record %d, %q) = %v", i, d, err)
+				}
+				covered++
+			}
+		}
+		if _, err := Verify(r, Hashes{crypto.SHA256: sum(crypto.SHA256, []byte("other"))}, VerifyOptions{Roots: p.roots}); !errors.Is(err, ErrMismatch) {
+			t.Errorf("Verify(Bouncy Castle's record %d, other data) = %v, want ErrMismatch", i, err)
+		}
+	}
+	if covered < 15 {
+		t.Errorf("the records cover %d documents, want each of the 15 at least once", covered)
 	}
 }
