@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/custos-project/custos/internal/cms"
@@ -104,6 +105,13 @@ func fuzzSeeds(f *testing.F) *testPKI {
 	for _, recs := range stages {
 		f.Add(recs[0].Encode())
 	}
+	// The committed vectors: n-ary trees among them.
+	_, files := readRenewalVectors(f, renewalVectorsDir)
+	for name, b := range files {
+		if strings.HasSuffix(name, ".der") {
+			f.Add(b)
+		}
+	}
 	return p
 }
 
@@ -125,6 +133,11 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Encode(Decode(x)) = %x, want x = %x", got, b)
 		}
 		_, _ = Verify(r, data, VerifyOptions{Roots: p.roots})
+		// The record's own first hash as the data's, so that checkDataHash
+		// passes and rootOf reads whatever tree was decoded.
+		if a := r.Chains[0][0]; a.Tree != nil {
+			_, _ = Verify(r, Hashes{a.Hash: a.Tree[0][0]}, VerifyOptions{Roots: p.roots})
+		}
 	})
 }
 

@@ -69,15 +69,25 @@ func nodeHash(h crypto.Hash, p PartialHashtree) []byte {
 }
 
 // rootOf recovers the root of a reduced hash tree (RFC 4998 §4.3 step 3):
-// the node hash of the first PartialHashtree, then at each next one the
-// pair of the hash so far and that PartialHashtree's node hash. For the
-// trees Custos writes (the first PartialHashtree holds the leaf and its
-// sibling, each next one the sibling on the way up) this is the RFC's
-// reading and Bouncy Castle's alike.
+// h' is the hash of the first PartialHashtree's values, sorted in
+// ascending binary order and concatenated; h' then joins the values of the
+// next PartialHashtree, whose hash, computed the same way, is the next h',
+// up to the root. Father nodes are not written (§4.2 step 5), so h' is
+// added to each later list, never looked up in it. A first list of one
+// value stands for that value itself, unhashed (RFC 6283 §3.1.1 states
+// this exception; Custos and Bouncy Castle write such lists). A later
+// list of one value makes h' the pair of the two, which is all Custos and
+// Bouncy Castle write above the first list; a later list of several values
+// is a node with more than two children, and its values are not hashed
+// among themselves first (Bouncy Castle 1.72 reads them so, unlike §4.3).
 func rootOf(h crypto.Hash, tree []PartialHashtree) []byte {
 	r := nodeHash(h, tree[0])
 	for _, p := range tree[1:] {
-		r = hashPair(h, r, nodeHash(h, p))
+		if len(p) == 1 {
+			r = hashPair(h, r, p[0])
+			continue
+		}
+		r = hashSorted(h, append(slices.Clip(p), r))
 	}
 	return r
 }

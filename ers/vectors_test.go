@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"testing/cryptotest"
 	"time"
@@ -22,6 +23,9 @@ import (
 // one record of two items renewed as Custos renews them, and changes to
 // it that must fail at a named step, ArchiveTimeStamp and error.
 var renewalVectorsDir = filepath.Join("testdata", "vectors")
+
+// renewalVectorItem is the data object whose hashes the vectors give.
+var renewalVectorItem = []byte("Custos evidence record vector, item 0\n")
 
 // ersVectors is manifest.json.
 type ersVectors struct {
@@ -36,7 +40,7 @@ type ersVector struct {
 	Hashes map[string]string `json:"hashes"` // "SHA-256", "SHA-512" → hex of the data object's hash
 	Valid  bool              `json:"valid"`
 	Stamps int               `json:"stamps,omitempty"` // a valid record's ArchiveTimeStamps
-	Step   string            `json:"step,omitempty"`   // where an invalid record fails
+	Step   string            `json:"step,omitempty"`   // where an invalid record fails: Decode, or a step of Verify
 	Chain  int               `json:"chain,omitempty"`  // -1: the whole record
 	Index  int               `json:"index,omitempty"`
 	Error  string            `json:"error,omitempty"` // the sentinel: ErrMalformed, ErrMissingHash, ErrMismatch, ErrBadToken, ErrUntrusted
@@ -57,6 +61,12 @@ func TestRenewalVectors(t *testing.T) {
 	roots, inter := vectorTrust(t, files[m.Certs])
 	for _, v := range m.Vectors {
 		t.Run(v.Name, func(t *testing.T) {
+			if v.Step == "Decode" {
+				if _, err := Decode(files[v.Record]); !errors.Is(err, ersSentinels[v.Error]) {
+					t.Fatalf("Decode(%s) = %v; want %s", v.Name, err, v.Error)
+				}
+				return
+			}
 			r := roundTrip(t, mustDecode(t, files[v.Record]))
 			hs := Hashes{}
 			for alg, hx := range v.Hashes {
@@ -87,7 +97,7 @@ func TestRenewalVectors(t *testing.T) {
 	for _, v := range m.Vectors {
 		steps[v.Step] = true
 	}
-	for _, s := range []string{"checkStructure", "checkDataHash", "checkRenewal", "checkRoot", "checkToken", "checkValidity"} {
+	for _, s := range []string{"Decode", "checkStructure", "checkDataHash", "checkRenewal", "checkRoot", "checkToken", "checkValidity"} {
 		if !steps[s] {
 			t.Errorf("no vector fails at %s", s)
 		}
@@ -119,7 +129,7 @@ func TestRenewalVectorsRegenerate(t *testing.T) {
 	}
 }
 
-func readRenewalVectors(t *testing.T, dir string) (*ersVectors, map[string][]byte) {
+func readRenewalVectors(t testing.TB, dir string) (*ersVectors, map[string][]byte) {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -160,7 +170,7 @@ func writeRenewalVectors(t *testing.T, dir string) {
 	ctx := context.Background()
 	p := newTestPKI(t)
 	a := p.tsa(t, "Vector TSA A", t0)
-	data := [][]byte{[]byte("Custos evidence record vector, item 0\n"), []byte("Custos evidence record vector, item 1\n")}
+	data := [][]byte{renewalVectorItem, []byte("Custos evidence record vector, item 1\n")}
 	fresh := records(build(t, a, data))
 	b := p.tsa(t, "Vector TSA B", t0.Add(4*365*24*time.Hour))
 	ts1, err := RenewTimeStamps(ctx, fresh, b.stamper())
@@ -251,6 +261,7 @@ func writeRenewalVectors(t *testing.T, dir string) {
 	}
 	add(ersVector{Name: "renewed-after-expiry", Hashes: hexes(item, crypto.SHA256), Step: "checkValidity", Index: 0, Error: "ErrUntrusted",
 		Reason: "renewed a day after TSA A's certificate expired: the first time-stamp was no longer valid when renewed"}, tooLate[0])
+	addNaryVectors(t, a, data[0], add)
 	mj, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -264,4 +275,47 @@ func writeRenewalVectors(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// addNaryVectors adds the records of an n-ary tree over item (RFC 4998
+// §4.2 allows any arity; Custos writes binary trees), each time-stamped by
+// a: its reduced hash tree {l0, l1, l2}, {n1, n2}, {m} (newNaryTree) and
+// changes to it.
+func addNaryVectors(t *testing.T, a *testTSA, item []byte, add func(ersVector, *Record)) {
+	h := crypto.SHA256
+	nary := newNaryTree(h, sum(h, item))
+	record := func(tree []PartialHashtree, root []byte) *Record {
+		tok, _, err := stamp(context.Background(), a.stamper(), h, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Record{DigestAlgorithms: []crypto.Hash{h}, Chains: []Chain{{{Hash: h, Tree: tree, TimeStamp: tok}}}}
+	}
+	r := record(nary.path, nary.root)
+	n12 := hashSorted(h, nary.path[1])
+	firstLevel := []PartialHashtree{nary.path[0], {n12}}
+	first := record(firstLevel, hashPair(h, hashSorted(h, nary.path[0]), n12))
+	subtree := record(nary.path, hashPair(h, hashPair(h, hashSorted(h, nary.path[0]), n12), nary.m))
+	sha := map[string]string{"SHA-256": hex.EncodeToString(sum(h, item))}
+	add(ersVector{Name: "n-ary", Hashes: sha, Valid: true, Stamps: 1,
+		Reason: "a tree of another producer, of mixed arity: the reduced hash tree {l0, l1, l2}, {n1, n2}, {m}; the root is H(sort(H(sort(H(sort(l0, l1, l2)), n1, n2)), m)) (RFC 4998 §4.3 step 3)"}, r)
+	add(ersVector{Name: "n-ary-first-level", Hashes: sha, Valid: true, Stamps: 1,
+		Reason: "three leaves in the first PartialHashtree, then one hash: the root is H(sort(H(sort(l0, l1, l2)), n12))"}, first)
+	unsorted := r.Clone()
+	for _, p := range unsorted.Chains[0][0].Tree {
+		slices.Reverse(p)
+	}
+	add(ersVector{Name: "n-ary-unsorted", Hashes: sha, Valid: true, Stamps: 1,
+		Reason: "the n-ary record with the values of each PartialHashtree in descending order: a verifier sorts them, the root is the same"}, unsorted)
+	missing := r.Clone()
+	missing.Chains[0][0].Tree[1] = missing.Chains[0][0].Tree[1][1:]
+	add(ersVector{Name: "n-ary-hash-missing", Hashes: sha, Step: "checkRoot", Error: "ErrMismatch",
+		Reason: "the n-ary record with one of the two hashes of its second PartialHashtree removed"}, missing)
+	add(ersVector{Name: "n-ary-subtree-root", Hashes: sha, Step: "checkRoot", Error: "ErrMismatch",
+		Reason: "the n-ary reduced hash tree time-stamped over H(sort(H(sort(H(sort(l0, l1, l2)), H(sort(n1, n2)))), m)): the second PartialHashtree read as one subtree node paired with the running hash, which RFC 4998 §4.3 does not allow (Bouncy Castle 1.72 reads it so)"}, subtree)
+	short := r.Clone()
+	v := short.Chains[0][0].Tree[1][0]
+	short.Chains[0][0].Tree[1][0] = v[:len(v)-1]
+	add(ersVector{Name: "n-ary-short-hash", Hashes: sha, Step: "Decode", Error: "ErrMalformed",
+		Reason: "the n-ary record with a value of 31 bytes in its second PartialHashtree, where SHA-256 hashes have 32"}, short)
 }

@@ -57,7 +57,9 @@ type Result struct {
 //  1. checkStructure: the record has a chain and every chain an
 //     ArchiveTimeStamp; all ArchiveTimeStamps of a chain have one hash
 //     algorithm; DigestAlgorithms are exactly those of the chains, once
-//     each; data holds a hash of the right size for each.
+//     each; every value of a reduced hash tree is a hash of its size, and
+//     neither a tree nor a PartialHashtree is empty; data holds a hash of the right size for
+//     each.
 //  2. for each chain i, with its algorithm H, the covered hash is h(d)
 //     for the first chain, H(h(d) || H(DER of the chains before)) for the
 //     next ones (hash-tree renewal, §5.2);
@@ -70,7 +72,8 @@ type Result struct {
 //     the second and stamps the first's H(timeStamp);
 //  5. checkToken, checkRoot: each token is a DER time-stamp token whose
 //     signature verifies, and its message imprint is the root of the
-//     reduced hash tree (rootOf), of algorithm H;
+//     reduced hash tree (rootOf, RFC 4998 §4.3 step 3, any arity), of
+//     algorithm H;
 //  6. checkToken: its signer chains to opts.Roots, with the critical
 //     timeStamping usage, at its own genTime;
 //  7. checkValidity: each token was still valid when the next one, which
@@ -137,6 +140,9 @@ func checkStructure(r *Record, data Hashes) error {
 			}
 		}
 		h := chain[0].Hash
+		if err := checkTreeSizes(chain, i); err != nil {
+			return err
+		}
 		if !slices.Contains(used, h) {
 			used = append(used, h)
 		}
@@ -149,6 +155,27 @@ func checkStructure(r *Record, data Hashes) error {
 	slices.Sort(used)
 	if !slices.Equal(got, used) {
 		return fail("checkStructure", -1, 0, fmt.Errorf("%w: digestAlgorithms are not those of the archive time-stamps", ErrMalformed), fmt.Sprint(used), fmt.Sprint(got))
+	}
+	return nil
+}
+
+// checkTreeSizes checks that every value of every reduced hash tree of
+// chain i is a hash of its algorithm's size: Decode refuses any other, and
+// a record built in memory must not have concatenations read two ways
+// (RFC 4998 §4.3 concatenates a list's values without lengths).
+func checkTreeSizes(chain Chain, i int) error {
+	for j, a := range chain {
+		for _, p := range a.Tree {
+			for _, v := range p {
+				if len(v) != a.Hash.Size() {
+					return fail("checkStructure", i, j, fmt.Errorf("%w: a hash of %d bytes in the reduced hash tree", ErrMalformed, len(v)),
+						fmt.Sprintf("%d bytes", a.Hash.Size()), fmt.Sprintf("%d bytes", len(v)))
+				}
+			}
+		}
+		if a.Tree != nil && (len(a.Tree) == 0 || slices.ContainsFunc(a.Tree, func(p PartialHashtree) bool { return len(p) == 0 })) {
+			return fail("checkStructure", i, j, fmt.Errorf("%w: an empty reduced hash tree or PartialHashtree", ErrMalformed), "", "")
+		}
 	}
 	return nil
 }

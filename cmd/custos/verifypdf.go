@@ -23,6 +23,10 @@ import (
 // certificates Custos issues are well under a megabyte.
 const maxPDFSize = 256 << 20
 
+// pdfStepCertification is the step of pdf.Verify that refuses a change
+// after a certification that permits none.
+const pdfStepCertification = "certification"
+
 // pdfStepNames are the Chinese names of the steps of pdf.Verify, printed
 // beside the English ones: the certificates are Chinese documents, read by
 // Chinese courts.
@@ -35,6 +39,8 @@ var pdfStepNames = map[string]string{
 	"timestamp": "时间戳",
 	"chain":     "证书链",
 	"receipt":   "回执",
+	// step 8 of pdf.Verify, DocMDP
+	"certification": "认证",
 }
 
 // pdfReport is the --json output of `custos verify --pdf`.
@@ -76,6 +82,43 @@ type pdfResult struct {
 	// VerifyURLs are the signed document's links (pdf.Links): the public
 	// verification page of a certificate, which shows its current status.
 	VerifyURLs []string `json:"verify_urls,omitempty"`
+	// Certification is the document's DocMDP certification (level 0: not
+	// certified, as PDFs signed before certification was introduced).
+	Certification pdfCertification `json:"certification"`
+}
+
+// pdfCertification is pdf.Certification in a report.
+type pdfCertification struct {
+	Level   int    `json:"level"`   // DocMDP /P: 1, 2 or 3; 0 not certified
+	Permits string `json:"permits"` // what the level permits after certification, or "not certified"
+	// Length is the certified revision's length, Added the bytes after it
+	// (later revisions, signed or not).
+	Length int64 `json:"certified_length,omitempty"`
+	Added  int64 `json:"added_after_certification,omitempty"`
+	// Violated: bytes were added after a certification that permits no
+	// change (pdf.ErrCertificationViolated).
+	Violated bool `json:"violated"`
+}
+
+// docMDPPermits says what each DocMDP level permits (ISO 32000-1
+// §12.8.2.2, Table 254).
+var docMDPPermits = []string{
+	"not certified",
+	"no change",
+	"filling in forms, instantiating page templates and signing",
+	"filling in forms, instantiating page templates, signing, and annotations",
+}
+
+// docMDPPermitsZH is docMDPPermits in Chinese.
+var docMDPPermitsZH = []string{
+	"未经认证",
+	"不允许任何改动",
+	"仅允许填写表单、实例化页面模板和签名",
+	"仅允许填写表单、实例化页面模板、签名和添加注释",
+}
+
+func newPDFCertification(c pdf.Certification) pdfCertification {
+	return pdfCertification{Level: c.Level, Permits: docMDPPermits[c.Level], Length: c.Length, Added: c.Added, Violated: c.Violated()}
 }
 
 // pdfRevision is the signed revision of a PDF to which bytes were added
@@ -94,6 +137,7 @@ var pdfReasonsZH = []struct {
 }{
 	{pdf.ErrAddedAfterSigning, "签名之后文件被追加了内容（如增量更新）：追加的部分不在签名范围内，可能改变文件显示的内容"},
 	{pdf.ErrNoSignature, "没有覆盖整个文件的签名：文件未经签名，或签名之后被追加了内容"},
+	{pdf.ErrCertificationViolated, "文件经不允许任何改动的认证签名（DocMDP P=1）认证后又被改动（其后有新的版本），违反认证"},
 	{pdf.ErrByteRange, "签名范围（ByteRange）不是除签名值以外的整个文件"},
 	{pdf.ErrCMS, "签名值不是规范的 PAdES（CMS）签名"},
 	{pdf.ErrDigest, "文件在签名之后被改动：其摘要与签名时的摘要不符"},
@@ -193,6 +237,12 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 		if ve.Revision != nil {
 			br := ve.Revision.ByteRange
 			rep.SignedRevision = &pdfRevision{Length: br[2] + br[3], pdfResult: *newPDFResult(ve.Revision)}
+			// Its certification, against the whole file: what was added
+			// after the certified revision.
+			if c := ve.Revision.Certification; c.Level > 0 {
+				c.Added = int64(len(b)) - c.Length
+				rep.SignedRevision.Certification = newPDFCertification(c)
+			}
 		}
 	case err != nil: // pdf.Verify reports every failure as a *VerifyError
 		rep.Step, rep.Error, rep.ErrorZH = "find", err.Error(), pdfReasonZH(err)
@@ -273,6 +323,7 @@ func newPDFResult(sig *pdf.Signature) *pdfResult {
 		Signer: sig.Signer.Subject.String(), Time: sig.Time.UTC(), ClaimedTime: sig.ClaimedTime,
 		Reason: sig.Reason, Location: sig.Location, ByteRange: sig.ByteRange,
 		ClaimedTimeNote: claimedTimeNote(sig.ClaimedTime, sig.Time),
+		Certification:   newPDFCertification(sig.Certification),
 	}
 	for _, c := range sig.Chain {
 		r.Chain = append(r.Chain, c.Subject.String())
@@ -366,7 +417,7 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 			p("  computed 实为: %s", rep.Got)
 		}
 		if r := rep.SignedRevision; r != nil {
-			printPDFRevision(p, rep.File, r)
+			printPDFRevision(p, rep.File, r, rep.Step == pdfStepCertification)
 		}
 		p("INVALID 无效: the signature of this PDF does not hold; do not rely on its content. 签名校验未通过，文件内容不可信。")
 		return
@@ -381,10 +432,17 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 // added after the signature: what its signature establishes, and how to
 // extract it. The verdict stays INVALID: the file presented is not what
 // was signed.
-func printPDFRevision(p func(string, ...any), file string, r *pdfRevision) {
-	p("  signed revision 已签名版本: the first %d bytes are a revision whose signature verifies; what follows them is not signed 前 %d 字节是签名有效的版本，其后追加的内容未经签名", r.Length, r.Length)
+func printPDFRevision(p func(string, ...any), file string, r *pdfRevision, certified bool) {
+	if certified {
+		p("  certified revision 已认证版本: the first %d bytes are the certified revision, whose signature verifies; what follows them, signed later, violates its certification 前 %d 字节是签名有效的已认证版本，其后经另行签名的内容违反认证", r.Length, r.Length)
+	} else {
+		p("  signed revision 已签名版本: the first %d bytes are a revision whose signature verifies; what follows them is not signed 前 %d 字节是签名有效的版本，其后追加的内容未经签名", r.Length, r.Length)
+	}
 	p("    signer 签名人: %s", r.Signer)
 	p("    time-stamp 时间戳: %s by %s (RFC 3161, serial %s)", r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
+	if r.Certification.Level == 1 {
+		p("    certification 认证: DocMDP P=1, no change permitted: the bytes after this revision violate it 该版本为不允许任何改动的认证签名（DocMDP P=1），其后的内容违反认证")
+	}
 	p("    extract and verify it 提取并校验: head -c %d %s > signed-revision.pdf", r.Length, file)
 }
 
@@ -420,4 +478,20 @@ func printPDFSignature(p func(string, ...any), r *pdfResult) {
 		r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
 	p("✓ chain 证书链: the signer's certificate chains to a trusted root (the trust bundle's or --roots) at the time-stamp's time 签名证书在时间戳时刻链接到信任根")
 	p("    %s", strings.Join(r.Chain, "\n    → "))
+	p("%s", certificationLine(r.Certification))
+}
+
+// certificationLine says whether the document is certified (DocMDP), what
+// its certification permits, and whether it was changed after it, for a
+// signature that verifies (a violation is refused at step certification).
+func certificationLine(c pdfCertification) string {
+	switch {
+	case c.Level == 0:
+		return "- certification 认证: not certified (no DocMDP; an approval signature only) 未经认证（无 DocMDP，仅为批准签名）"
+	case c.Added == 0:
+		return fmt.Sprintf("✓ certification 认证: certified (DocMDP P=%d), permitting %s; no change since 经认证签名（DocMDP P=%d，%s），认证后未被改动",
+			c.Level, c.Permits, c.Level, docMDPPermitsZH[c.Level])
+	}
+	return fmt.Sprintf("! certification 认证: certified (DocMDP P=%d), permitting %s; %d bytes were added after the certified revision under a later signature, and Custos does not check that they make only such changes 经认证签名（DocMDP P=%d，%s）；认证版本之后有 %d 字节的后续版本，本工具不核查其改动是否在允许范围内",
+		c.Level, c.Permits, c.Added, c.Level, docMDPPermitsZH[c.Level], c.Added)
 }

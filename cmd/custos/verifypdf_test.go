@@ -24,10 +24,11 @@ import (
 // PKI, with a trust bundle naming its root.
 type pdfFixture struct {
 	signed []byte
-	trust  string // trust bundle file
-	other  string // trust bundle of another consortium
-	roots  string // the root of trust, alone in a PEM file
-	leaf   string // the signer's certificate, alone in a PEM file
+	trust  string          // trust bundle file
+	other  string          // trust bundle of another consortium
+	roots  string          // the root of trust, alone in a PEM file
+	leaf   string          // the signer's certificate, alone in a PEM file
+	opts   pdf.SignOptions // how signed was signed
 }
 
 func newPDFFixture(t *testing.T) *pdfFixture {
@@ -71,8 +72,9 @@ func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Dur
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed, err := pdf.Sign(context.Background(), doc, pdf.SignOptions{Signer: signer.Signer, Certificate: signer.Cert,
-		Chain: signer.Chain, TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now.Add(claimed)})
+	opts := pdf.SignOptions{Signer: signer.Signer, Certificate: signer.Cert,
+		Chain: signer.Chain, TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now.Add(claimed)}
+	signed, err := pdf.Sign(context.Background(), doc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +89,20 @@ func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Dur
 		other:  writeFile(t, dir, "other.json", trustBundle(t, other.Cert)),
 		roots:  writeFile(t, dir, "roots.pem", certs.EncodePEM(dev.Root.Cert)),
 		leaf:   writeFile(t, dir, "leaf.pem", certs.EncodePEM(signer.Cert)),
+		opts:   opts,
 	}
+}
+
+// resignPDF signs the fixture's certificate a second time, as its signer.
+func resignPDF(t *testing.T, f *pdfFixture) []byte {
+	t.Helper()
+	opts := f.opts
+	opts.Reason = "复核 Review"
+	b, err := pdf.Sign(context.Background(), f.signed, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // trustBundle is a minimal trust bundle with the given root.
@@ -262,7 +277,7 @@ func TestVerifyPDFAddedAfterSigning(t *testing.T) {
 	}
 	// Every sentinel of pdf.Verify has its Chinese reason.
 	for _, e := range []error{pdf.ErrNoSignature, pdf.ErrAddedAfterSigning, pdf.ErrByteRange, pdf.ErrCMS, pdf.ErrDigest,
-		pdf.ErrSignature, pdf.ErrTimestamp, pdf.ErrUntrusted, pdf.ErrMalformed, pdf.ErrUnsupported} {
+		pdf.ErrSignature, pdf.ErrTimestamp, pdf.ErrUntrusted, pdf.ErrMalformed, pdf.ErrUnsupported, pdf.ErrCertificationViolated} {
 		if pdfReasonZH(fmt.Errorf("wrapped: %w", e)) == "" {
 			t.Errorf("pdfReasonZH(%v) = \"\", want a Chinese reason", e)
 		}
@@ -352,5 +367,95 @@ func TestVerifyPDFClaimedTime(t *testing.T) {
 				t.Errorf("verify --pdf --json = %+v, %v; want claimed_time_note set: %v", rep.Result, err, tc.warn)
 			}
 		})
+	}
+}
+
+// TestVerifyPDFCertification: `custos verify --pdf` shows the DocMDP
+// certification of a valid certificate (P=1, unchanged), refuses one
+// signed again after it at step certification with the certified revision,
+// and notes the violation beside the bytes appended after signing; in
+// text and in JSON (result.certification, signed_revision.certification).
+func TestVerifyPDFCertification(t *testing.T) {
+	f := newPDFFixture(t)
+	dir := t.TempDir()
+	n := len(f.signed)
+	run := func(file string) (string, pdfReport, int) {
+		t.Helper()
+		var out bytes.Buffer
+		code := exitStatus(verifyPDF(&out, file, "", f.trust, "", false))
+		text := out.String()
+		out.Reset()
+		jcode := exitStatus(verifyPDF(&out, file, "", f.trust, "", true))
+		var rep pdfReport
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || jcode != code {
+			t.Fatalf("verify --pdf --json = exit %d (text %d), %v:\n%s", jcode, code, err, out.String())
+		}
+		return text, rep, code
+	}
+	t.Run("certified", func(t *testing.T) {
+		text, rep, code := run(writeFile(t, dir, "certified.pdf", f.signed))
+		want := pdfCertification{Level: 1, Permits: "no change", Length: int64(n)}
+		if code != 0 || rep.Result == nil || rep.Result.Certification != want {
+			t.Fatalf("verify --pdf --json: exit %d, %+v; want valid with certification %+v", code, rep.Result, want)
+		}
+		if w := "✓ certification 认证: certified (DocMDP P=1), permitting no change; no change since"; !strings.Contains(text, w) {
+			t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+		}
+	})
+	t.Run("signed again", func(t *testing.T) {
+		twice := resignPDF(t, f)
+		file := writeFile(t, dir, "twice.pdf", twice)
+		text, rep, code := run(file)
+		if code != 1 || rep.Step != "certification" || rep.ErrorZH == "" || rep.SignedRevision == nil ||
+			rep.SignedRevision.Length != int64(n) || rep.SignedRevision.Certification != (pdfCertification{Level: 1, Permits: "no change", Length: int64(n), Added: int64(len(twice) - n), Violated: true}) {
+			t.Fatalf("verify --pdf --json: exit %d, %+v; want step certification and the certified revision of %d bytes", code, rep, n)
+		}
+		for _, w := range []string{
+			"✗ certification 认证",
+			"原因：文件经不允许任何改动的认证签名",
+			fmt.Sprintf("%d bytes added after the certified revision", len(twice)-n),
+			fmt.Sprintf("certified revision 已认证版本: the first %d bytes", n),
+			fmt.Sprintf("head -c %d twice.pdf > signed-revision.pdf", n),
+			"INVALID 无效",
+		} {
+			if !strings.Contains(text, w) {
+				t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+			}
+		}
+	})
+	t.Run("appended", func(t *testing.T) {
+		file := writeFile(t, dir, "appended.pdf", append(bytes.Clone(f.signed), "\n1 0 obj\n<<>>\nendobj\n"...))
+		text, rep, code := run(file)
+		if code != 1 || rep.Step != "find" || rep.SignedRevision == nil || !rep.SignedRevision.Certification.Violated {
+			t.Fatalf("verify --pdf --json: exit %d, %+v; want step find and the certified revision", code, rep)
+		}
+		for _, w := range []string{"原因：签名之后文件被追加了内容", "certification 认证: DocMDP P=1, no change permitted: the bytes after this revision violate it"} {
+			if !strings.Contains(text, w) {
+				t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+			}
+		}
+	})
+}
+
+// TestCertificationLine: the report's line for each DocMDP level, and for
+// a later revision after P=2 or P=3.
+func TestCertificationLine(t *testing.T) {
+	for _, c := range []struct {
+		c    pdf.Certification
+		want string
+	}{
+		{pdf.Certification{}, "- certification 认证: not certified (no DocMDP; an approval signature only) 未经认证"},
+		{pdf.Certification{Level: 1, Length: 9}, "✓ certification 认证: certified (DocMDP P=1), permitting no change; no change since"},
+		{pdf.Certification{Level: 2, Length: 9}, "✓ certification 认证: certified (DocMDP P=2), permitting filling in forms, instantiating page templates and signing; no change since"},
+		{pdf.Certification{Level: 3, Length: 9, Added: 5}, "! certification 认证: certified (DocMDP P=3), permitting filling in forms, instantiating page templates, signing, and annotations; 5 bytes were added after the certified revision under a later signature"},
+	} {
+		got := certificationLine(newPDFCertification(c.c))
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("certificationLine(%+v) = %q, want it to begin %q", c.c, got, c.want)
+		}
+	}
+	b, err := json.Marshal(newPDFCertification(pdf.Certification{}))
+	if err != nil || string(b) != `{"level":0,"permits":"not certified","violated":false}` {
+		t.Errorf("JSON of not certified = %s, %v", b, err)
 	}
 }

@@ -1,9 +1,16 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/certs"
 )
 
 // docMDP returns the /P of the DocMDP transform (ISO 32000-1 §12.8.2.2)
@@ -110,5 +117,147 @@ func TestSignCertifies(t *testing.T) {
 	}
 	if _, err := Verify(once, p.roots); err != nil {
 		t.Errorf("Verify(certified) = %v", err)
+	}
+}
+
+// signedAt signs a new document whose first signature certifies with
+// DocMDP /P level (0: an approval signature, as before certification).
+func signedAt(t *testing.T, p *testPKI, level int) []byte {
+	t.Helper()
+	old := certifyLevel
+	certifyLevel = level
+	t.Cleanup(func() { certifyLevel = old })
+	b := signedDocument(t, p)
+	certifyLevel = old
+	return b
+}
+
+// TestVerifyCertification: Verify reports the DocMDP certification (ISO
+// 32000-1 §12.8.2.2): its level, the certified revision and what was added
+// after it. Content added after a certification that permits no change
+// (P=1) is a violation: under a later signature at step certification,
+// unsigned beside ErrAddedAfterSigning at step find. A document without
+// DocMDP verifies as before and is reported not certified; after P=2 or
+// P=3, a later signature is allowed and reported.
+func TestVerifyCertification(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	resign := func(b []byte) []byte {
+		t.Helper()
+		opts := p.options()
+		opts.Reason = "复核 Review"
+		out, err := Sign(context.Background(), b, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	certified := signedAt(t, p, 1)
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want Certification
+	}{
+		{"P=1", certified, Certification{Level: 1, Length: int64(len(certified))}},
+		{"not certified", signedAt(t, p, 0), Certification{}},
+		{"not certified, signed twice", resign(signedAt(t, p, 0)), Certification{}},
+		{"P=2, signed twice", resign(signedAt(t, p, 2)), Certification{Level: 2}},
+		{"P=3", signedAt(t, p, 3), Certification{Level: 3}},
+	} {
+		sig, err := Verify(c.b, p.roots)
+		if err != nil {
+			t.Errorf("Verify(%s) = %v", c.name, err)
+			continue
+		}
+		got := sig.Certification
+		if c.want.Level != 0 && c.want.Length == 0 {
+			// The certified revision is the first signature's.
+			_, sigs, _ := sigDicts(t, c.b)
+			br, _ := intArray(sigs[0].get("ByteRange"))
+			c.want.Length = br[2] + br[3]
+			c.want.Added = int64(len(c.b)) - c.want.Length
+		}
+		if got != c.want {
+			t.Errorf("Verify(%s).Certification = %+v, want %+v", c.name, got, c.want)
+		}
+	}
+
+	t.Run("P=1, signed again", func(t *testing.T) {
+		b := resign(certified)
+		_, err := Verify(b, p.roots)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Step != "certification" || !errors.Is(err, ErrCertificationViolated) {
+			t.Fatalf("Verify(P=1, then a second signature) = %v, want step certification, ErrCertificationViolated", err)
+		}
+		if ve.Revision == nil || ve.Revision.Certification != (Certification{Level: 1, Length: int64(len(certified))}) {
+			t.Errorf("VerifyError.Revision = %+v, want the certified revision's signature", ve.Revision)
+		}
+	})
+	t.Run("P=1, content appended", func(t *testing.T) {
+		_, err := Verify(shadowUpdate(t, certified), p.roots)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, ErrAddedAfterSigning) || !errors.Is(err, ErrCertificationViolated) {
+			t.Fatalf("Verify(P=1, then an update) = %v, want step find, ErrAddedAfterSigning and ErrCertificationViolated", err)
+		}
+		if ve.Revision == nil || ve.Revision.Certification.Level != 1 {
+			t.Errorf("VerifyError.Revision = %+v, want the certified revision", ve.Revision)
+		}
+	})
+	t.Run("not certified, content appended", func(t *testing.T) {
+		_, err := Verify(shadowUpdate(t, signedAt(t, p, 0)), p.roots)
+		if !errors.Is(err, ErrAddedAfterSigning) || errors.Is(err, ErrCertificationViolated) {
+			t.Fatalf("Verify(uncertified, then an update) = %v, want ErrAddedAfterSigning only", err)
+		}
+	})
+}
+
+// TestReadCertificationMalformed: a /Perms /DocMDP that names no DocMDP
+// signature, or a /P out of range, is refused at step find.
+func TestReadCertificationMalformed(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	b := signedAt(t, p, 1)
+	for name, change := range map[string][2]string{
+		"P=4":          {"/P 1 /V", "/P 4 /V"},
+		"no DocMDP":    {"/TransformMethod /DocMDP", "/TransformMethod /Other!"},
+		"not a number": {"/P 1 /V", "/P/A /V"},
+	} {
+		c := bytes.Replace(b, []byte(change[0]), []byte(change[1]), 1)
+		if len(c) != len(b) || bytes.Equal(c, b) {
+			t.Fatalf("%s: the change does not apply", name)
+		}
+		_, err := Verify(c, p.roots)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, ErrMalformed) {
+			t.Errorf("Verify(%s) = %v, want step find, ErrMalformed", name, err)
+		}
+	}
+}
+
+// TestPdfsigCertification has poppler's pdfsig read a document certified
+// with P=1 and then signed again: pdfsig (22.12) reports neither the
+// certification nor its violation, and calls both signatures valid, the
+// second over the total document; Verify's step certification is Custos's
+// own. Should a pdfsig report DocMDP, the log shows it.
+func TestPdfsigCertification(t *testing.T) {
+	requireTool(t, "pdfsig", "certutil")
+	p := newTestPKI(t, time.Now())
+	opts := p.options()
+	opts.Reason = "复核 Review"
+	b, err := Sign(context.Background(), signedAt(t, p, 1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	db := nssDB(t, dir, certs.EncodePEM(p.root.Cert))
+	file := filepath.Join(dir, "certified-then-signed.pdf")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := run(t, "pdfsig", "-nssdir", db, file)
+	t.Logf("pdfsig:\n%s", out)
+	if strings.Count(out, "Signature is Valid.") != 2 || !strings.Contains(out, "Total document signed") {
+		t.Errorf("pdfsig does not accept both signatures")
+	}
+	if strings.Contains(strings.ToLower(out), "certif") && !strings.Contains(strings.ToLower(out), "certificate") {
+		t.Logf("pdfsig reports the certification: compare it with Verify's")
 	}
 }

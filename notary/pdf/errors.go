@@ -36,6 +36,12 @@ var (
 	// attack). It comes with ErrNoSignature.
 	ErrAddedAfterSigning = errors.New("pdf: content was added after the signature")
 
+	// ErrCertificationViolated reports a document certified with DocMDP
+	// permission 1, no change permitted (ISO 32000-1 §12.8.2.2), with
+	// bytes added after its certified revision: an incremental update,
+	// signed or not, that the certification forbids.
+	ErrCertificationViolated = errors.New("pdf: the document was changed after a certification that permits no change")
+
 	// ErrByteRange reports a /ByteRange that does not cover exactly the
 	// whole file but the /Contents value.
 	ErrByteRange = errors.New("pdf: bad signature byte range")
@@ -69,7 +75,9 @@ type VerifyError struct {
 	Want, Got string
 	Err       error
 	// Revision, with ErrAddedAfterSigning, is the verified signature of
-	// the signed revision: the first Revision.ByteRange[2]+[3] bytes.
+	// the signed revision: the first Revision.ByteRange[2]+[3] bytes. With
+	// ErrCertificationViolated at step certification, it is the verified
+	// signature of the certified revision, nil if that does not verify.
 	Revision *Signature
 }
 

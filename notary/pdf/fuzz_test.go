@@ -20,6 +20,13 @@ func FuzzVerify(f *testing.F) {
 	f.Add(signed[:len(signed)/2])
 	f.Add(bytes.ReplaceAll(signed, []byte("/Prev"), []byte("/Prex")))
 	f.Add(append(bytes.Clone(signed), "\n1 0 obj\n<<>>\nendobj\n"...)) // a signed revision, then more
+	// Certified with P=1, then signed again: step certification refuses it.
+	twice, err := Sign(context.Background(), signed, p.options())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(twice)
+	f.Add(bytes.Replace(signed, []byte("/P 1 /V"), []byte("/P 7 /V"), 1))
 	f.Add([]byte("%PDF-1.7\nxref\n0 1\n0000000000 65535 f \ntrailer\n<</Size 1 /Root 1 0 R>>\nstartxref\n9\n%%EOF\n"))
 	f.Add([]byte("%PDF-1.7\n1 0 obj\n<</A [[[[[[1 0 R]]]]]]>>\nendobj\nstartxref\n9\n%%EOF"))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -204,7 +204,12 @@ func prepare(pdf []byte, opts *SignOptions, size int) ([]byte, span, error) {
 // honours it reports any incremental update after signing (a page's new
 // annotation included) as a violation of the certification, where it would
 // accept some such changes under an approval signature.
-const docMDPReference = " /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P 1 /V /1.2>>>>]"
+const docMDPReference = " /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P %d /V /1.2>>>>]"
+
+// certifyLevel is the DocMDP /P of the first signature of a document: 1.
+// Tests set 2 or 3, or 0 to sign as Custos did before certifying (an
+// approval signature, no /Perms).
+var certifyLevel = 1
 
 // signatureDict is the signature dictionary (ISO 32000-1 §12.8.1, Table
 // 252) with placeholders: the /ByteRange of byteRangeWidth spaces and a
@@ -230,7 +235,7 @@ func signatureDict(opts *SignOptions, size int, certify bool) []byte {
 		writeObject(&b, d.m[k])
 	}
 	if certify {
-		b.WriteString(docMDPReference)
+		fmt.Fprintf(&b, docMDPReference, certifyLevel)
 	}
 	b.WriteString(" /ByteRange ")
 	b.Write(bytes.Repeat([]byte(" "), byteRangeWidth))
@@ -309,7 +314,7 @@ func addField(f *file, u *update, sigNum int, at *Placement) (certify bool, err 
 
 	form.set("Fields", append(append(array{}, fieldList...), ref{num: widget}))
 	form.set("SigFlags", 3) // SignaturesExist | AppendOnly
-	certify = catalog.get("Perms") == nil && !hasSignature(f, fieldList)
+	certify = certifyLevel != 0 && catalog.get("Perms") == nil && !hasSignature(f, fieldList)
 	cat := catalog.clone()
 	if certify {
 		perms := newDict()

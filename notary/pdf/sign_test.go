@@ -133,9 +133,13 @@ func TestVerifyYearsLater(t *testing.T) {
 	}
 }
 
+// TestSignTwice: a second signature is an incremental update that
+// verifies. The first certifies with P=2, which permits signing: after
+// P=1, Custos's own, Verify refuses any later revision
+// (TestVerifyCertification).
 func TestSignTwice(t *testing.T) {
 	p := newTestPKI(t, time.Now())
-	once := signedDocument(t, p)
+	once := signedAt(t, p, 2)
 	opts := p.options()
 	opts.Reason = "复核 Review"
 	twice, err := Sign(context.Background(), once, opts)

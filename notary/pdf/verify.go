@@ -32,6 +32,10 @@ type Signature struct {
 	Reason, Location, ContactInfo string
 	// ByteRange is the signed part of the file: all of it but /Contents.
 	ByteRange [4]int64
+	// Certification is the document's DocMDP certification, read from the
+	// signed file: by this signature or by an earlier one of the file
+	// (the zero value when the document is not certified).
+	Certification Certification
 }
 
 // Verify checks the signature of pdf that covers the whole file, offline,
@@ -56,7 +60,13 @@ type Signature struct {
 //     over the signature value from a TSA trusted by roots (notary.Check);
 //  7. chain: the signer certificate chains to roots AT THE TIME-STAMP'S
 //     TIME, with key usage digitalSignature or contentCommitment and
-//     extended key usage emailProtection, as NSS (pdfsig) requires.
+//     extended key usage emailProtection, as NSS (pdfsig) requires;
+//  8. certification: the document's DocMDP certification, if any
+//     (Signature.Certification): a certification with permission 1, no
+//     change, followed by a later revision fails here with
+//     ErrCertificationViolated (appended bytes no signature covers fail at
+//     find, and wrap ErrCertificationViolated too when the signed revision
+//     is so certified).
 //
 // Failures are *VerifyError naming the step.
 func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
@@ -65,12 +75,33 @@ func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 	if errors.As(err, &ve) && ve.Step == "find" {
 		if rev := signedRevision(pdf, roots); rev != nil {
 			n := rev.ByteRange[2] + rev.ByteRange[3]
-			return nil, &VerifyError{Step: "find", Err: fmt.Errorf("%w (%w)", ErrAddedAfterSigning, ErrNoSignature), Revision: rev,
+			e := fmt.Errorf("%w (%w)", ErrAddedAfterSigning, ErrNoSignature)
+			if rev.Certification.Level == 1 {
+				e = fmt.Errorf("%w (%w; %w)", ErrAddedAfterSigning, ErrCertificationViolated, ErrNoSignature)
+			}
+			return nil, &VerifyError{Step: "find", Err: e, Revision: rev,
 				Want: fmt.Sprintf("%d bytes, where the signed revision ends", n),
 				Got:  fmt.Sprintf("%d bytes: %d bytes added after the signature", len(pdf), int64(len(pdf))-n)}
 		}
 	}
-	return sig, err
+	if err != nil {
+		return nil, err
+	}
+	return sig, checkCertification(pdf, sig, roots)
+}
+
+// checkCertification is step 8: a document certified with no change
+// permitted has no revision after the certified one. The certified
+// revision, when it verifies, is reported as VerifyError.Revision.
+func checkCertification(pdf []byte, sig *Signature, roots *x509.CertPool) error {
+	c := sig.Certification
+	if !c.Violated() {
+		return nil
+	}
+	rev, _ := verifyWhole(pdf[:c.Length], roots)
+	return &VerifyError{Step: "certification", Err: ErrCertificationViolated, Revision: rev,
+		Want: fmt.Sprintf("no change after the certified revision of %d bytes (DocMDP P=1)", c.Length),
+		Got:  fmt.Sprintf("%d bytes: %d bytes added after the certified revision, under a later signature", len(pdf), c.Added)}
 }
 
 // signedRevision looks, in a PDF no signature covers whole, for a first
@@ -135,12 +166,14 @@ func verifyWhole(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 	if sig.Chain, err = checkChain(sig.Signer, signed.certs, roots, sig.Time); err != nil {
 		return nil, err
 	}
+	sig.Certification = sd.cert
 	return sig, nil
 }
 
 // sigDict is what findSignature reads from a signature dictionary.
 type sigDict struct {
 	contents str
+	cert     Certification // the document's, read from its catalog
 }
 
 func findSignature(pdf []byte) (*sigDict, *Signature, error) {
@@ -152,6 +185,10 @@ func findSignature(pdf []byte) (*sigDict, *Signature, error) {
 		return fail(err)
 	}
 	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		return fail(err)
+	}
+	cert, err := readCertification(f, catalog, len(pdf))
 	if err != nil {
 		return fail(err)
 	}
@@ -174,6 +211,7 @@ func findSignature(pdf []byte) (*sigDict, *Signature, error) {
 			continue
 		}
 		if sd, sig, ok := readSigDict(v, len(pdf)); ok {
+			sd.cert = cert
 			return sd, sig, nil
 		}
 	}

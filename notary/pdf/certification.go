@@ -1,0 +1,100 @@
+package pdf
+
+import "fmt"
+
+// Certification is a document's DocMDP certification (ISO 32000-1
+// §12.8.2.2, PAdES ETSI EN 319 142-1 §5.4): what its certifying signature
+// permits to change after it. Its zero value: the document is not
+// certified (no DocMDP; an approval signature only, as in PDFs Custos
+// signed before December 2026).
+type Certification struct {
+	// Level is the DocMDP permission /P: 1 no change, 2 filling in forms,
+	// instantiating page templates and signing, 3 those and annotations;
+	// 0 when the document is not certified.
+	Level int
+	// Length is the certified revision's length: the first Length bytes of
+	// the file, up to the end of the certifying signature's /ByteRange.
+	Length int64
+	// Added is the number of bytes after the certified revision: later
+	// revisions (incremental updates, signed or not). With Level 1 any is
+	// a violation (ErrCertificationViolated); with Level 2 or 3 Verify
+	// does not check what they change.
+	Added int64
+}
+
+// Violated reports a change that the certification does not permit: bytes
+// added after a Level 1 certification.
+func (c Certification) Violated() bool { return c.Level == 1 && c.Added > 0 }
+
+// readCertification reads the certification of the document whose
+// catalog is catalog and whose length is n (ISO 32000-1 §12.8.4, §12.8.2.2):
+// the catalog's /Perms /DocMDP names the certifying signature dictionary,
+// whose /Reference holds a signature reference dictionary with
+// /TransformMethod /DocMDP and /TransformParams /P (2 when absent, Table
+// 254). Not certified without /Perms /DocMDP; ErrMalformed for a /Perms
+// /DocMDP that names no such signature, a /P other than 1, 2 or 3, or a
+// certified revision that is not a part of the file.
+func readCertification(f *file, catalog *dict, n int) (Certification, error) {
+	perms, err := f.resolve(catalog.get("Perms"))
+	if err != nil || perms == nil {
+		return Certification{}, err
+	}
+	pd, ok := perms.(*dict)
+	if !ok || pd.get("DocMDP") == nil {
+		return Certification{}, nil
+	}
+	sd, err := f.dictOf(pd.get("DocMDP"))
+	if err != nil {
+		return Certification{}, err
+	}
+	level, err := docMDPLevel(f, sd)
+	if err != nil {
+		return Certification{}, err
+	}
+	br, err := intArray(sd.get("ByteRange"))
+	if err != nil || len(br) != 4 || br[2] < 0 || br[3] < 0 || br[2]+br[3] <= 0 || br[2]+br[3] > int64(n) {
+		return Certification{}, fmt.Errorf("%w: the certifying signature's /ByteRange is not a part of the file", ErrMalformed)
+	}
+	end := br[2] + br[3]
+	return Certification{Level: level, Length: end, Added: int64(n) - end}, nil
+}
+
+// docMDPLevel is the /P of the DocMDP signature reference of the
+// signature dictionary sd (ISO 32000-1 §12.8.1 Table 253).
+func docMDPLevel(f *file, sd *dict) (int, error) {
+	refs, err := f.resolve(sd.get("Reference"))
+	if err != nil {
+		return 0, err
+	}
+	list, _ := refs.(array)
+	for _, o := range list {
+		sr, err := f.dictOf(o)
+		if err != nil {
+			return 0, err
+		}
+		if sr.get("TransformMethod") != name("DocMDP") {
+			continue
+		}
+		level := int64(2)
+		if tp := sr.get("TransformParams"); tp != nil {
+			params, err := f.dictOf(tp)
+			if err != nil {
+				return 0, err
+			}
+			if p, err := f.resolve(params.get("P")); err != nil {
+				return 0, err
+			} else if p != nil {
+				v, ok := asInt(p)
+				if !ok {
+					return 0, fmt.Errorf("%w: DocMDP /P %v", ErrMalformed, p)
+				}
+				level = v
+			}
+		}
+		if level < 1 || level > 3 {
+			return 0, fmt.Errorf("%w: DocMDP /P %d, want 1, 2 or 3", ErrMalformed, level)
+		}
+		return int(level), nil
+	}
+	return 0, fmt.Errorf("%w: /Perms /DocMDP names a signature without a DocMDP reference", ErrMalformed)
+}
