@@ -38,8 +38,8 @@ require(goroot + "/lib/wasm/wasm_exec.js");
 	const out = cases.map((c) => JSON.parse(custosVerify(...c.map(arg))));
 	out.push(JSON.parse(custosWarmUp()));
 	out.push({ version: globalThis.custosVerifyVersion });
-	process.stdout.write(JSON.stringify({ reports: out, prepared }));
-	process.exit(0);
+	// Exit once the output is written: a pipe takes it in parts.
+	process.stdout.write(JSON.stringify({ reports: out, prepared }), () => process.exit(0));
 })().catch((e) => { console.error(e); process.exit(1); });
 `
 
@@ -103,6 +103,18 @@ func TestNode(t *testing.T) {
 		{[]any{fileBytes(rec), trust, sha, ""}, "", false},
 		{[]any{fileBytes("\ufeff" + rec), trust, sha, ""}, receipt.StepFormat, true},
 		{[]any{fileBytes(strings.Replace(rec, "text/plain", "text/pl\xffin", 1)), trust, sha, ""}, receipt.StepFormat, false},
+	}
+	// Every published vector, as the page passes it (the receipt's bytes):
+	// the WebAssembly build (encoding/json v1, GOEXPERIMENT=nojsonv2) must
+	// reach the native verdict on each.
+	for _, v := range publishedVectors(t) {
+		in := v.in
+		c := struct {
+			args   []any
+			step   string
+			byJSON bool
+		}{[]any{fileBytes(in.Receipt), in.Trust, in.SHA256Hex, in.SM3Hex, int(in.Size)}, v.step, v.step == receipt.StepFormat}
+		cases = append(cases, c)
 	}
 	args := make([][]any, len(cases))
 	for i, c := range cases {
