@@ -29,7 +29,7 @@ func countVerifications(t *testing.T) *atomic.Int64 {
 // is n validators of the attacker's own keys (power 1 each), all of them
 // signing; trusted (keys of the genesis set, by tkey number) are added
 // with power 1 and sign too, but with signatures that do not verify.
-func hostileSkip(t *testing.T, n int, trusted ...int) Transition {
+func hostileSkip(t testing.TB, n int, trusted ...int) Transition {
 	t.Helper()
 	keys := map[string]cmted25519.PrivKey{}
 	var vals []*types.Validator
@@ -82,5 +82,22 @@ func TestHostileTransitionCost(t *testing.T) {
 				t.Errorf("VerifyTransitions(hostile skip of %d validators) checked %d signatures, want at most %d", n, got, c.maxSigs)
 			}
 		})
+	}
+}
+
+// BenchmarkHostileSkip is the cost of refusing a skipping transition that
+// carries 20,000 validators of the attacker's keys (3.3 MB), all signing,
+// none of the set in force (docs/performance.md, "A hostile transition").
+func BenchmarkHostileSkip(b *testing.B) {
+	trust, err := ParseTrust(must(os.ReadFile("testdata/transitions/trust.json")))
+	check(b, err)
+	v, err := NewVerifier(trust)
+	check(b, err)
+	tr := hostileSkip(b, 20000)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := v.VerifyTransitions([]Transition{tr}); err == nil {
+			b.Fatal("a hostile transition verified")
+		}
 	}
 }
