@@ -130,6 +130,10 @@ func ruleCasesWithWords() []ruleCase {
 			edit(receiptOpts{}, func(t testing.TB, r *Receipt) { r.Events[0].Proof = append(r.Events[0].Proof, r.Events[0].Proof[0]) })),
 
 		// checkpoint (checks 27, 29–30, 32–34, 36, 40).
+		c("proposer-address-short", ev, StepCheckpoint, "24", "the signed header is malformed", "the header's proposer_address cut to 19 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.ProposerAddress = sh.Header.ProposerAddress[:19] })),
+		c("commit-missing", ev, StepCheckpoint, "26", "missing header or commit", "the signed header without its commit",
+			header(func(sh *cmtproto.SignedHeader) { sh.Commit = nil })),
 		c("validator-address-not-key", ev, StepCheckpoint, "27", "the validator set is malformed", "validator 1's address replaced by validator 2's",
 			valset(func(vs *cmtproto.ValidatorSet) { vs.Validators[1].Address = vs.Validators[2].Address })),
 		c("header-other-chain", ev, StepCheckpoint, "29", "the signed header is from another chain", "checkpoint.chain_id is the trusted chain's, the header (signed by the trusted validators) is of custos-other-1",
