@@ -8,6 +8,7 @@ package receipt
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	"github.com/cometbft/cometbft/types"
 )
 
 // ruleCase is a refusing vector and the words its failure must hold.
@@ -144,6 +146,17 @@ func ruleCasesWithWords() []ruleCase {
 			header(func(sh *cmtproto.SignedHeader) { sh.Header.Time = sh.Header.Time.Add(time.Second) })),
 		c("commit-height-differs", ev, StepCheckpoint, "33", "height mismatch", "the commit's height 13, the header's 12",
 			header(func(sh *cmtproto.SignedHeader) { sh.Commit.Height = 13 })),
+		c("validators-hash-other", ev, StepCheckpoint, "35", "the block's validators are not the trusted validators",
+			"a header naming another validators_hash, signed by the trusted validators (the receipt's set is the trusted one)",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, receiptOpts{})
+				editSignedHeader(t, &r.Checkpoint, func(sh *cmtproto.SignedHeader) {
+					other := sha256.Sum256([]byte("another validator set"))
+					sh.Header.ValidatorsHash = other[:]
+					resign(t, b.vals, sh)
+				})
+				return encode(t, r)
+			}),
 		c("validator-not-trusted", ev, StepCheckpoint, "34", "a validator the trust bundle does not list", "validator 3's key (and address) replaced by a key the trust bundle does not list",
 			valset(func(vs *cmtproto.ValidatorSet) {
 				k := cmted25519.GenPrivKeyFromSecret([]byte("custos receipt test vector outsider"))
@@ -160,6 +173,29 @@ func ruleCasesWithWords() []ruleCase {
 			header(func(sh *cmtproto.SignedHeader) {
 				sh.Commit.Signatures[1].ValidatorAddress = sh.Commit.Signatures[0].ValidatorAddress
 			})),
+	}
+}
+
+// resign points sh's commit at its header's hash again and signs each
+// COMMIT slot anew with the vector validators' keys, as the validators
+// would have signed the edited header.
+func resign(t testing.TB, vals *validators, sh *cmtproto.SignedHeader) {
+	t.Helper()
+	h, err := types.HeaderFromProto(sh.Header)
+	check(t, err)
+	sh.Commit.BlockID.Hash = h.Hash()
+	blockID, err := types.BlockIDFromProto(&sh.Commit.BlockID)
+	check(t, err)
+	for i := range sh.Commit.Signatures {
+		s := &sh.Commit.Signatures[i]
+		if s.BlockIdFlag != cmtproto.BlockIDFlagCommit {
+			t.Fatalf("slot %d is not a COMMIT slot", i)
+		}
+		vote := &types.Vote{Type: cmtproto.PrecommitType, Height: sh.Commit.Height, Round: sh.Commit.Round, BlockID: *blockID,
+			Timestamp: s.Timestamp, ValidatorAddress: s.ValidatorAddress, ValidatorIndex: int32(i)}
+		sig, err := vals.keys[vote.ValidatorAddress.String()].Sign(types.VoteSignBytes(h.ChainID, vote.ToProto()))
+		check(t, err)
+		s.Signature = sig
 	}
 }
 
