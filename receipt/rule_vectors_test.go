@@ -123,6 +123,20 @@ func ruleCasesWithWords() []ruleCase {
 		c("token-signature-altered", ev, StepTimestamp, "14", "token 0", "the last byte of the token (its signature) changed; the created event lists the changed token",
 			token(func(t testing.TB, reply []byte) []byte { reply[len(reply)-1] ^= 1; return reply })),
 
+		// completeness (§6.4 checks 1 and 3).
+		c("head-malformed", ev, StepComplete, "6.4/1", "a canonical custody head", "version 2: custody.head is not a custody head (\"{}\")",
+			edit(receiptOpts{v2: true}, func(t testing.TB, r *Receipt) { r.Custody.Head = "{}" })),
+		c("head-other-item", ev, StepComplete, "6.4/1", "the custody head is another item's", "version 2: the head names another evidence ID",
+			edit(receiptOpts{v2: true}, func(t testing.TB, r *Receipt) {
+				h := strings.Replace(r.Custody.Head, r.Evidence.ID, "aaaaaaaaaaaaaaaaaaaaaaaaaa", 1)
+				if h == r.Custody.Head {
+					t.Fatal("the head does not name the evidence")
+				}
+				r.Custody.Head = h
+			})),
+		c("event-beyond-head", ev, StepComplete, "6.4/3", "the chain's custody head does not count", "version 2: the chain's head counts 4 events (signed), the receipt lists 5",
+			edit(receiptOpts{v2: true, headEvents: 4}, func(t testing.TB, r *Receipt) {})),
+
 		// inclusion (checks 17–19).
 		c("leaf-index-repeated", ev, StepInclusion, "17", "is not after event 0", "event 1's leaf_index set to event 0's",
 			edit(receiptOpts{}, func(t testing.TB, r *Receipt) { r.Events[1].LeafIndex = r.Events[0].LeafIndex })),

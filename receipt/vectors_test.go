@@ -162,6 +162,9 @@ type receiptOpts struct {
 	// token, when set, is the reply (standard base64) the created event
 	// lists and the receipt carries, instead of inputs.json's.
 	token string
+	// headEvents, when set, is how many of the events (the first) the
+	// custody head in the state counts, instead of all of them.
+	headEvents int
 }
 
 // receipt builds a consistent version-1 receipt for vectorArtifact.
@@ -198,7 +201,11 @@ func (b *vectorBase) receipt(t testing.TB, o receiptOpts) *Receipt {
 	case o.v3:
 		version = Version
 	}
-	st := newReceiptState(t, ev.ID, events, leaves, root, version, o.absent, o.since)
+	counted := events
+	if o.headEvents > 0 {
+		counted = events[:o.headEvents]
+	}
+	st := newReceiptState(t, ev.ID, counted, leaves, root, version, o.absent, o.since)
 	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, st.appHash, o.flags)
 	r := &Receipt{Version: version, Evidence: ev, Timestamps: []string{token}, Custody: st.custody,
 		Checkpoint: Checkpoint{ChainID: o.chainID, Height: fixtureHeight, TreeSize: fixtureSize,
