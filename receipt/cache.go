@@ -68,7 +68,7 @@ func (c *checkpointCache) put(key [32]byte, res CheckpointResult) {
 func (v *Verifier) checkCheckpointCached(cp *Checkpoint, e *era) (CheckpointResult, error) {
 	key := checkpointKey(cp)
 	if !e.genesis {
-		key = sha256.Sum256(append(append(key[:], e.hash...), byte(e.applied)))
+		key = sha256.Sum256(binary.BigEndian.AppendUint64(append(key[:], e.hash...), uint64(e.applied)))
 	}
 	if res, ok := v.checkpoints.get(key); ok {
 		return res, nil

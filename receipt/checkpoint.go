@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // AppHash returns the AppHash that commits to a log of size leaves with
@@ -325,34 +326,57 @@ func (v *Verifier) checkCommit(sh *pbSignedHeader, set *validatorSet) ([]Signer,
 }
 
 // verifySignatures checks the Ed25519 signature of each slot that is not
-// absent (RFC 8032 §5.1.7, crypto/ed25519) with the key of the trusted
-// validator at the same index; absent slots are false. With more than one
-// CPU the signatures are checked in parallel: CometBFT batch-verifies
-// them, which the standard library cannot, and this keeps a checkpoint's
-// latency where it was. In the browser (one thread) they are checked in
-// turn.
+// absent (RFC 8032 §5.1.7, crypto/ed25519) with the key of the validator
+// of set at the same index; absent slots are false.
 func (v *Verifier) verifySignatures(c *pbCommit, set *validatorSet) []bool {
 	ok := make([]bool, len(c.Signatures))
-	verify := func(i int) {
+	v.verifySlots(c, set, nil, ok)
+	return ok
+}
+
+// verifySlots sets ok[i] for the slots of c at the indexes only (nil: every
+// slot), as verifySignatures does. With more than one CPU the signatures
+// are checked in parallel, by at most GOMAXPROCS goroutines: CometBFT
+// batch-verifies them, which the standard library cannot, and this keeps a
+// checkpoint's latency where it was. In the browser (one thread) they are
+// checked in turn.
+func (v *Verifier) verifySlots(c *pbCommit, set *validatorSet, indexes []int, ok []bool) {
+	n := len(indexes)
+	if indexes == nil {
+		n = len(c.Signatures)
+	}
+	verify := func(k int) {
+		i := k
+		if indexes != nil {
+			i = indexes[k]
+		}
 		s := &c.Signatures[i]
 		if blockIDFlag(s) == flagAbsent || len(s.Signature) != ed25519.SignatureSize {
 			return
 		}
-		ok[i] = ed25519.Verify(set.Validators[i].PubKey, voteSignBytes(v.trust.ChainID, c, i), s.Signature)
+		ok[i] = verifyEd25519(set.Validators[i].PubKey, voteSignBytes(v.trust.ChainID, c, i), s.Signature)
 	}
-	if runtime.GOMAXPROCS(0) == 1 || len(c.Signatures) < 2 {
-		for i := range c.Signatures {
-			verify(i)
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for k := 0; k < n; k++ {
+			verify(k)
 		}
-		return ok
+		return
 	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := range c.Signatures {
-		wg.Go(func() { verify(i) })
+	for range workers {
+		wg.Go(func() {
+			for k := int(next.Add(1) - 1); k < n; k = int(next.Add(1) - 1) {
+				verify(k)
+			}
+		})
 	}
 	wg.Wait()
-	return ok
 }
+
+// verifyEd25519 is ed25519.Verify (RFC 8032 §5.1.7); tests count its calls.
+var verifyEd25519 = ed25519.Verify
 
 // name is a validator's name from the trust bundle, with its address.
 func (v *Verifier) name(addr []byte) string {

@@ -2,10 +2,14 @@ package receipt
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // A receipt may carry tokens of external TSAs beside the built-in one.
@@ -48,4 +52,23 @@ func TestExternalTokens(t *testing.T) {
 			t.Errorf("Verify with a swapped external token = %v, want a failure at the timestamp step", err)
 		}
 	})
+}
+
+// TestUntrustedReason: a further token that fails only its chain check is
+// reported unverified with the reason that holds: chaining to no root of
+// the bundle, or a certificate the bundle's roots do vouch for but that
+// does not check at the token's time (expired, or not a TSA's).
+func TestUntrustedReason(t *testing.T) {
+	for _, c := range []struct {
+		err   error
+		words string
+	}{
+		{fmt.Errorf("%w: at 2026: %w", rfc3161.ErrUntrusted, x509.UnknownAuthorityError{}), "chains to no root in the trust bundle"},
+		{fmt.Errorf("%w: at 2026: %w", rfc3161.ErrUntrusted, x509.CertificateInvalidError{Reason: x509.Expired}), "does not check at the token's time"},
+		{fmt.Errorf("%w: %w", rfc3161.ErrUntrusted, errors.New("certs: not a time-stamping certificate")), "not a time-stamping certificate"},
+	} {
+		if got := untrustedReason(c.err); !strings.Contains(got, c.words) {
+			t.Errorf("untrustedReason(%v) = %q, want it to say %q", c.err, got, c.words)
+		}
+	}
 }

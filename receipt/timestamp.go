@@ -45,7 +45,7 @@ func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]Timesta
 			// An external TSA the bundle does not name: the token is the
 			// one the anchored created event recorded, but nothing here
 			// vouches for its TSA. Say so; the built-in token decides.
-			out[i] = TimestampResult{Hash: h, Unverified: "its TSA chains to no root in the trust bundle (add it to tsa_roots_pem to check it)"}
+			out[i] = TimestampResult{Hash: h, Unverified: untrustedReason(err)}
 			continue
 		}
 		if err != nil {
@@ -64,6 +64,22 @@ func (v *Verifier) checkTimestamp(r *Receipt, created *custody.Event) ([]Timesta
 
 // checker returns v's rfc3161.Checker: a Verifier checks each TSA chain (two
 // P-256 signatures) once, and then only each token's own signature.
+// untrustedReason says why a further token whose chain check failed
+// (rfc3161.ErrUntrusted) is not checked: its TSA chains to no root of the
+// bundle, or its certificate, though under the bundle's roots perhaps,
+// does not check at the token's time (expired, or without the critical
+// timeStamping extended key usage). Either way the token is reported, not
+// failed: a node records an external TSA's token without checking its
+// chain when it has no CA file for it (notary.Client.Roots), so a receipt
+// issued validly may carry one.
+func untrustedReason(err error) string {
+	var unknown x509.UnknownAuthorityError
+	if errors.As(err, &unknown) {
+		return "its TSA chains to no root in the trust bundle (add it to tsa_roots_pem to check it)"
+	}
+	return "its TSA certificate does not check at the token's time under the trust bundle: " + err.Error()
+}
+
 func (v *Verifier) checker() *rfc3161.Checker { return v.tsaChecker }
 
 // tsaName names the TSA for display: the subject CN of the first

@@ -209,6 +209,11 @@ func (v *Verifier) followTransitions(ts []Transition, height int64, all bool) (*
 //     powers) hold more than 2/3 of cur's total power;
 //  4. next_validator_set hashes to the header's next_validators_hash, and
 //     its keys are distinct Ed25519 keys with positive powers.
+//
+// The slots' addresses and the powers they claim (2 and 3) are checked
+// before any signature; then the signatures of members of cur, then the
+// others: a hostile validator set costs no signature verification unless
+// cur signed the header.
 func (v *Verifier) checkTransition(cur *era, t *Transition, i int) (next *era, err error) {
 	bad := func(want, got, format string, args ...any) error {
 		return fail(StepTransition, ErrTransition, want, got, fmt.Sprintf("transition %d (height %d): ", i+1, t.Height)+format, args...)
@@ -275,8 +280,13 @@ func (v *Verifier) checkTransition(cur *era, t *Transition, i int) (next *era, e
 		return nil, bad(fmt.Sprintf("%d signature slots, one per validator", len(signing.Validators)), fmt.Sprint(len(c.Signatures)),
 			"the commit does not match the header's validator set")
 	}
-	verified := v.verifySignatures(c, signing)
+	// The slots' claims are tallied before any signature is checked, and
+	// the signatures of members of cur are checked before the others: a
+	// skipping transition brings its own validator set, which may hold
+	// hundreds of thousands of validators of anyone's keys, and checking
+	// them costs a signature each only once cur has really signed.
 	var own, overlap int64
+	var members, others []int
 	for j := range c.Signatures {
 		s := &c.Signatures[j]
 		flag := blockIDFlag(s)
@@ -288,15 +298,17 @@ func (v *Verifier) checkTransition(cur *era, t *Transition, i int) (next *era, e
 			return nil, bad(fmt.Sprintf("slot %d signed by %X", j, val.Address), fmt.Sprintf("validator address %X", s.ValidatorAddress),
 				"commit slot %d names another validator", j)
 		}
-		if !verified[j] {
-			return nil, bad(fmt.Sprintf("a valid precommit signature from %X", val.Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
-				"the commit signature in slot %d does not verify", j)
+		tv := cur.set.byAddress(val.Address)
+		if tv != nil && bytes.Equal(tv.PubKey, val.PubKey) {
+			members = append(members, j)
+		} else {
+			others = append(others, j)
 		}
 		if flag != flagCommit {
 			continue
 		}
 		own += val.Power
-		if tv := cur.set.byAddress(val.Address); tv != nil && bytes.Equal(tv.PubKey, val.PubKey) {
+		if tv != nil && bytes.Equal(tv.PubKey, val.PubKey) {
 			overlap += tv.Power
 		}
 	}
@@ -307,6 +319,17 @@ func (v *Verifier) checkTransition(cur *era, t *Transition, i int) (next *era, e
 	if total := cur.set.total; overlap*3 <= total*2 {
 		return nil, bad(fmt.Sprintf("signatures from more than 2/3 of the power of the set in force (more than %d of %d)", total*2/3, total),
 			fmt.Sprintf("%d of %d", overlap, total), "too few validators of the set in force signed the transition")
+	}
+	verified := make([]bool, len(c.Signatures))
+	for _, group := range [][]int{members, others} {
+		v.verifySlots(c, signing, group, verified)
+		for _, j := range group {
+			if !verified[j] {
+				s := &c.Signatures[j]
+				return nil, bad(fmt.Sprintf("a valid precommit signature from %X", signing.Validators[j].Address), fmt.Sprintf("signature %X, which does not verify", s.Signature),
+					"the commit signature in slot %d does not verify", j)
+			}
+		}
 	}
 	return &era{from: t.Height + 1, set: nextSet, hash: h.NextValidatorsHash, applied: cur.applied + 1}, nil
 }

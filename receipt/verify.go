@@ -84,7 +84,8 @@ type TimestampResult struct {
 	Serial string    `json:"serial"` // serial number, decimal
 	Hash   string    `json:"hash"`   // hex SHA-256 of the DER reply, as in the created event
 	// Unverified says why a further token (from an external TSA) could not
-	// be checked: its TSA chains to no root of the trust bundle. Its hash
+	// be checked: its TSA chains to no root of the trust bundle, or its
+	// certificate does not check at the token's time. Its hash
 	// is still the one the anchored created event recorded.
 	Unverified string `json:"unverified,omitempty"`
 }

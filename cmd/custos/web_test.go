@@ -148,6 +148,17 @@ func TestVerifyPage(t *testing.T) {
 		saveScreenshot(t, ctx, shots, "verify-tampered-file.png")
 	})
 
+	t.Run("receipt file with a byte-order mark", func(t *testing.T) {
+		// custos verify refuses these bytes at step format; the page must
+		// check the same bytes, not the text a decoding leaves (which drops
+		// the mark), and reach the same verdict.
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		bom := writeFile(t, t.TempDir(), "bom.json", append([]byte("\ufeff"), fx.receiptBytes...))
+		if got := verifyInPage(t, ctx, bom, fx.good); got != "invalid|format" {
+			t.Fatalf("verification of the receipt after a byte-order mark = %q, want invalid|format", got)
+		}
+	})
+
 	t.Run("forged checkpoint signature", func(t *testing.T) {
 		openPage(t, ctx, n.URL+"/verify?lang=en", true)
 		if got := verifyInPage(t, ctx, fx.forged, fx.good); got != "invalid|checkpoint" {
@@ -588,7 +599,8 @@ func waitJS(t *testing.T, ctx context.Context, expr string) string {
 const fakeVerifier = `window.fakeCalls = [];
 window.custosVerify = (receipt, trust, sha, sm3) => {
   window.fakeCalls.push(sha + ' ' + sm3);
-  const r = JSON.parse(receipt), tb = JSON.parse(trust);
+  // The receipt is a string or, as the page passes a file, its bytes.
+  const r = JSON.parse(typeof receipt === 'string' ? receipt : new TextDecoder().decode(receipt)), tb = JSON.parse(trust);
   const evidence = Object.assign({sm3: ''}, r.evidence);
   const steps = ['format', 'digest', 'custody', 'completeness', 'timestamp', 'inclusion', 'checkpoint'].map(step => ({step, ok: true, summary: 'fake'}));
   if (sha && sha !== r.evidence.sha256) {

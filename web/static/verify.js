@@ -211,14 +211,19 @@
   }
   globalThis.custosTrust = () => state.trust;
 
-  function setReceipt(text, source) {
+  // setReceipt takes the receipt's exact bytes: they, not a text decoding
+  // of them, are what custosVerify checks (a decoding drops a leading
+  // byte-order mark and replaces bytes that are not UTF-8, which custos
+  // verify refuses at step format). text is for the preview only.
+  function setReceipt(bytes, source) {
+    const text = new TextDecoder().decode(bytes);
     let id = '', sm3 = false, ok = true;
     try {
       const r = JSON.parse(text);
       id = (r && r.evidence && r.evidence.id) || '';
       sm3 = !!(r && r.evidence && r.evidence.sm3);
     } catch (e) { ok = false; }
-    state.receipt = { text, source, id, sm3, ok, sha256: H.sha256Hex(text) };
+    state.receipt = { text, bytes, source, id, sm3, ok, sha256: H.sha256Hex(bytes) };
     if (state.file && sm3 && !state.digestsSM3) state.digests = hashFile(state.file); // SM3 is now needed
     renderReceipt();
     autoVerify();
@@ -235,7 +240,7 @@
 
   async function readFile(input) {
     const f = input.files && input.files[0];
-    return f ? { name: f.name, text: await f.text() } : null;
+    return f ? { name: f.name, text: await f.text(), bytes: new Uint8Array(await f.arrayBuffer()) } : null;
   }
 
   async function fetchReceipt() {
@@ -262,7 +267,7 @@
       say('fetch.busy');
       const resp = await fetch(`/api/v1/evidence/${id}/receipt?wait=5s`, { headers: Object.assign({ 'Accept-Language': locale() }, auth) });
       if (!resp.ok) throw await problem(resp);
-      setReceipt(await resp.text(), t('receipt.fromServer'));
+      setReceipt(new Uint8Array(await resp.arrayBuffer()), t('receipt.fromServer'));
       say('fetch.done');
     } catch (e) {
       if (e && e.status) say('fetch.failed', { status: e.status, detail: e.detail });
@@ -309,7 +314,7 @@
       if (run !== state.runs) return; // inputs changed meanwhile
       // The optional fifth argument, the file's size, lets the
       // verifier check the size as well as the digests.
-      out = JSON.parse(globalThis.custosVerify(receipt.text, trust.text, d.sha256, d.sm3, file ? d.size : 0));
+      out = JSON.parse(globalThis.custosVerify(receipt.bytes, trust.text, d.sha256, d.sm3, file ? d.size : 0));
     } catch (e) {
       out = { valid: false, failed_step: '', error: { message: String(e && e.message ? e.message : e) } };
     }
@@ -598,7 +603,7 @@
     });
     on('receipt-file', 'change', async (e) => {
       const f = await readFile(e.target);
-      if (f) setReceipt(f.text, f.name);
+      if (f) setReceipt(f.bytes, f.name);
     });
     on('trust-file', 'change', async (e) => {
       const f = await readFile(e.target);

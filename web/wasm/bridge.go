@@ -94,7 +94,9 @@ type Timestamp struct {
 	TSA    string `json:"tsa"`
 	Serial string `json:"serial"` // decimal
 	// Unverified is set for a further token (an external TSA's) whose TSA
-	// chains to no root of the trust bundle; the other fields are then empty.
+	// chains to no root of the trust bundle, or whose certificate does not
+	// check at the token's time; it says which. The other fields are then
+	// empty.
 	Unverified string `json:"unverified,omitempty"`
 }
 

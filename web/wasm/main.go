@@ -47,9 +47,12 @@ func custosVerify(_ js.Value, args []js.Value) (out any) {
 	}()
 	var in Input
 	var err error
-	fields := []*string{&in.Receipt, &in.Trust, &in.SHA256Hex, &in.SM3Hex}
+	if in.Receipt, err = receiptArg(args); err != nil {
+		return string(inputError(err.Error()))
+	}
+	fields := []*string{&in.Trust, &in.SHA256Hex, &in.SM3Hex}
 	for i, f := range fields {
-		if *f, err = stringArg(args, i); err != nil {
+		if *f, err = stringArg(args, i+1); err != nil {
 			return string(inputError(err.Error()))
 		}
 	}
@@ -100,6 +103,25 @@ func custosPrepare(_ js.Value, args []js.Value) (out any) {
 		return err.Error()
 	}
 	return Prepare(trust)
+}
+
+// receiptArg is argument 1, the receipt: a string, or a Uint8Array of the
+// receipt file's exact bytes, as the page passes a file. A text decoding
+// (Blob.text, Response.text) drops a leading byte-order mark and replaces
+// bytes that are not UTF-8, so that the page would check other bytes than
+// custos verify does; given the bytes, it checks the same ones and both
+// refuse such a file at step format.
+func receiptArg(args []js.Value) (string, error) {
+	if len(args) > 0 && args[0].Type() == js.TypeObject && args[0].InstanceOf(js.Global().Get("Uint8Array")) {
+		b := make([]byte, args[0].Length())
+		js.CopyBytesToGo(b, args[0])
+		return string(b), nil
+	}
+	s, err := stringArg(args, 0)
+	if err != nil {
+		return "", fmt.Errorf("argument 1 must be a string or a Uint8Array")
+	}
+	return s, nil
 }
 
 // stringArg is argument i as a string; missing, undefined and null are "".
