@@ -27,7 +27,8 @@ import (
 // matters with malformed path parameters, query parameters, bodies and
 // headers (sweepcases_test.go), answers below 500, without a panic, and
 // each 4xx is an RFC 9457 problem whose type is one the server documents;
-// a refused act leaves the database as it was. peersweep_test.go does the
+// a refused act leaves the database as it was; every status is one that
+// openapi.json declares for the operation (statuses_test.go). peersweep_test.go does the
 // same for the peer API, sweep_fuzz_test.go fuzzes the router from the
 // same cases. SWEEP_DUMP=file writes every answer to a table, to review
 // the codes by hand.
@@ -395,6 +396,7 @@ func TestRouteSweep(t *testing.T) {
 		})
 	}
 	t.Logf("%d requests", total)
+	checkAnswers(t) // each status one the operation declares (statuses_test.go)
 }
 
 // derivedBuckets are written behind the acts that they index, by a
