@@ -1,9 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
@@ -13,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/custos-project/custos/internal/cms"
 )
 
 // Every answer that a server of this package's tests gives is recorded by
@@ -217,4 +223,83 @@ func TestOpenAPIResponseCodes(t *testing.T) {
 	if len(declaredStatuses()) < 70 {
 		t.Fatalf("openapi.json has %d operations, want at least 70", len(declaredStatuses()))
 	}
+}
+
+// TestRouteAuthAndRate reaches the statuses the route sweep's callers
+// cannot (each holds a key, with no budget to spend): every operation
+// that declares 401 answers it to a request with no token or a token
+// that is no key's, and one that does not declare it never does; every
+// operation that declares 429 answers it once its caller (the key, or on
+// the public routes the client address) has spent its budget, and one
+// that does not declare it has no budget to spend.
+func TestRouteAuthAndRate(t *testing.T) {
+	sw := newSweepWorld(t)
+	cfg := sw.cfg
+	cfg.Limits = Limits{Rate: 1e-3, Burst: 1, UploadRate: 1e-3, UploadBurst: 1, PublicRate: 1e-3, PublicBurst: 1, SharedReadRate: 1e-3, SharedReadBurst: 1}
+	spent, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(s *Server, method, target, auth string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, target, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec
+	}
+	// Spend the owner's key's budget and the client address's.
+	serve(spent, http.MethodGet, "/api/v1/me", "Bearer "+sw.tokens["owner"])
+	serve(spent, http.MethodGet, "/api/v1/lookup?sha256="+strings.Repeat("0", 64), "")
+	declared := declaredStatuses()
+	for _, op := range sweepOps(t) {
+		target := pathParam.ReplaceAllStringFunc(op.path, func(p string) string { return sw.paramValue(op.path, p[1:len(p)-1]) })
+		if op.path == "/api/v1/lookup" {
+			target += "?sha256=" + strings.Repeat("0", 64) // checked before the optional token
+		}
+		where := op.method + " " + op.path
+		codes := declared[where]
+		noToken := serve(sw.s, op.method, target, "").Code
+		badToken := serve(sw.s, op.method, target, "Bearer cst_notakey").Code
+		if got := noToken == http.StatusUnauthorized || badToken == http.StatusUnauthorized; got != codes["401"] {
+			t.Errorf("%s with no token = %d, with a token that is no key's = %d; openapi.json declares 401: %v", where, noToken, badToken, codes["401"])
+		}
+		if got := serve(spent, op.method, target, "Bearer "+sw.tokens["owner"]).Code; (got == http.StatusTooManyRequests) != codes["429"] {
+			t.Errorf("%s with the budget spent = %d; openapi.json declares 429: %v", where, got, codes["429"])
+		}
+	}
+	checkAnswers(t)
+}
+
+var pathParam = regexp.MustCompile(`\{[^}/]+\}`)
+
+// TestTSAStatuses: POST /tsa, which the route sweep reaches only with
+// content types it refuses (415), answers a valid RFC 3161 query 200, a
+// body that is not one 400 and one over 64 KiB 413, as openapi.json says.
+func TestTSAStatuses(t *testing.T) {
+	sw := newSweepWorld(t)
+	digest := sha256.Sum256([]byte("a document"))
+	query, err := (&cms.Request{Version: 1, Imprint: cms.ImprintOf(crypto.SHA256, digest[:]), CertReq: true}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+		want int
+	}{
+		{"a query", query, http.StatusOK},
+		{"not a query", []byte("hello"), http.StatusBadRequest},
+		{"over 64 KiB", make([]byte, 64<<10+1), http.StatusRequestEntityTooLarge},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/tsa", bytes.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/timestamp-query")
+		rec := httptest.NewRecorder()
+		sw.s.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("POST /tsa, %s = %d %s, want %d", c.name, rec.Code, trim(rec.Body.String()), c.want)
+		}
+	}
+	checkAnswers(t)
 }

@@ -120,6 +120,7 @@ func sweepOps(t testing.TB) []sweepOp {
 // callers and objects the sweep needs.
 type sweepWorld struct {
 	s      *Server
+	cfg    Config // s's
 	w      *uploadWorld
 	tokens map[string]string // role name → key
 	ids    map[string]string // kind → a real ID of that kind
@@ -169,12 +170,12 @@ func newSweepWorld(t testing.TB) *sweepWorld {
 	dirID := access.NewID()
 	sw.ids["directory"] = dirID
 	lim := 1e9
-	sw.s, err = New(withEvidence(withProver(t, w.ev), Config{Access: orgs, TSA: w.tsa, DB: w.db, Copyrights: w.crs, Transfers: w.crs,
+	sw.cfg = withEvidence(withProver(t, w.ev), Config{Access: orgs, TSA: w.tsa, DB: w.db, Copyrights: w.crs, Transfers: w.crs,
 		Webhooks: hooks, Renewals: &fakeRenewals{}, ChainAdmin: &fakeChainAdmin{}, Governance: &fakeGov{}, Integrity: &fakeIntegrity{},
 		Directory: &fakeDirectory{entries: map[string]anchor.DirEntry{dirID: {ID: dirID, Kind: access.KindCourt, Name: "Remote Court", Member: "m2", Height: 2}}},
 		Refused:   refused, Issuer: &txIssuer{db: w.db},
-		Limits: Limits{Rate: lim, Burst: 1 << 30, UploadRate: lim, UploadBurst: 1 << 30, PublicRate: lim, PublicBurst: 1 << 30, SharedReadRate: lim, SharedReadBurst: 1 << 30}}))
-	if err != nil {
+		Limits: Limits{Rate: lim, Burst: 1 << 30, UploadRate: lim, UploadBurst: 1 << 30, PublicRate: lim, PublicBurst: 1 << 30, SharedReadRate: lim, SharedReadBurst: 1 << 30}})
+	if sw.s, err = New(sw.cfg); err != nil {
 		t.Fatal(err)
 	}
 
