@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -141,4 +142,77 @@ func TestDocsNameProblemTypes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDocsStatuses: docs/api.md's table "Statuses by operation" lists
+// each operation of api/openapi.json once, with the statuses its
+// responses declare, no more and no fewer; and a status the endpoint
+// table names for an operation ("`202` while not anchored") is one the
+// operation declares.
+func TestDocsStatuses(t *testing.T) {
+	b, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := declaredStatuses()
+	row := regexp.MustCompile("^\\| `([A-Z]+ [^` ]+)` \\| ([0-9, ]+) \\|$")
+	listed := map[string]bool{}
+	in := false
+	for i, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "#") {
+			in = line == "### Statuses by operation"
+			continue
+		}
+		m := row.FindStringSubmatch(line)
+		if !in || m == nil {
+			continue
+		}
+		op, codes := m[1], strings.Split(m[2], ", ")
+		if listed[op] {
+			t.Errorf("docs/api.md:%d: %s is listed twice", i+1, op)
+		}
+		listed[op] = true
+		want, ok := declared[op]
+		if !ok {
+			t.Errorf("docs/api.md:%d: %s is not an operation of api/openapi.json", i+1, op)
+			continue
+		}
+		if got := strings.Join(codes, ", "); got != strings.Join(sortedKeys(want), ", ") {
+			t.Errorf("docs/api.md:%d: %s answers %s, api/openapi.json declares %s", i+1, op, got, strings.Join(sortedKeys(want), ", "))
+		}
+	}
+	for op := range declared {
+		if !listed[op] {
+			t.Errorf("docs/api.md, Statuses by operation: no row for %s (api/openapi.json)", op)
+		}
+	}
+
+	// The endpoint table: a row for one operation that names a status.
+	endpoint := regexp.MustCompile("^\\| `(GET|HEAD|POST|PATCH|DELETE) (/[^` \\[]*)[^`]*` \\|")
+	status := regexp.MustCompile("`([1-5][0-9][0-9])\\b")
+	for i, line := range strings.Split(string(b), "\n") {
+		m := endpoint.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		op := m[1] + " " + m[2]
+		codes, ok := declared[op]
+		if !ok {
+			continue // not one operation ("`POST`, `GET /api/v1/matters`")
+		}
+		for _, s := range status.FindAllStringSubmatch(line, -1) {
+			if !codes[s[1]] {
+				t.Errorf("docs/api.md:%d: the endpoint table names %s for %s, which api/openapi.json does not declare", i+1, s[1], op)
+			}
+		}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

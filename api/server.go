@@ -140,6 +140,11 @@ type Server struct {
 	heads      map[string]bool // paths of the routes registered for HEAD (head.go)
 }
 
+// observeAnswers, when set, is put in front of every server's routing
+// (echo's Pre). Only the package's tests set it (statuses_test.go), to
+// record each operation's answers against api/openapi.json.
+var observeAnswers echo.MiddlewareFunc
+
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
 	if cfg.Records == nil || cfg.EvidenceRecords == nil || cfg.Custody == nil || cfg.Sharing == nil || cfg.Audit == nil || cfg.VerifyTokens == nil ||
@@ -161,6 +166,9 @@ func New(cfg Config) (*Server, error) {
 		idem: idem, limits: lim, decodes: newDecodeGate(maxDecodes, decodeWait)}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
+	if observeAnswers != nil {
+		s.e.Pre(observeAnswers)
+	}
 	s.e.Use(securityHeaders, allowHEAD)
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)

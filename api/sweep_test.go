@@ -27,7 +27,8 @@ import (
 // matters with malformed path parameters, query parameters, bodies and
 // headers (sweepcases_test.go), answers below 500, without a panic, and
 // each 4xx is an RFC 9457 problem whose type is one the server documents;
-// a refused act leaves the database as it was. peersweep_test.go does the
+// a refused act leaves the database as it was; every status is one that
+// openapi.json declares for the operation (statuses_test.go). peersweep_test.go does the
 // same for the peer API, sweep_fuzz_test.go fuzzes the router from the
 // same cases. SWEEP_DUMP=file writes every answer to a table, to review
 // the codes by hand.
@@ -119,6 +120,7 @@ func sweepOps(t testing.TB) []sweepOp {
 // callers and objects the sweep needs.
 type sweepWorld struct {
 	s      *Server
+	cfg    Config // s's
 	w      *uploadWorld
 	tokens map[string]string // role name → key
 	ids    map[string]string // kind → a real ID of that kind
@@ -168,12 +170,12 @@ func newSweepWorld(t testing.TB) *sweepWorld {
 	dirID := access.NewID()
 	sw.ids["directory"] = dirID
 	lim := 1e9
-	sw.s, err = New(withEvidence(withProver(t, w.ev), Config{Access: orgs, TSA: w.tsa, DB: w.db, Copyrights: w.crs, Transfers: w.crs,
+	sw.cfg = withEvidence(withProver(t, w.ev), Config{Access: orgs, TSA: w.tsa, DB: w.db, Copyrights: w.crs, Transfers: w.crs,
 		Webhooks: hooks, Renewals: &fakeRenewals{}, ChainAdmin: &fakeChainAdmin{}, Governance: &fakeGov{}, Integrity: &fakeIntegrity{},
 		Directory: &fakeDirectory{entries: map[string]anchor.DirEntry{dirID: {ID: dirID, Kind: access.KindCourt, Name: "Remote Court", Member: "m2", Height: 2}}},
 		Refused:   refused, Issuer: &txIssuer{db: w.db},
-		Limits: Limits{Rate: lim, Burst: 1 << 30, UploadRate: lim, UploadBurst: 1 << 30, PublicRate: lim, PublicBurst: 1 << 30, SharedReadRate: lim, SharedReadBurst: 1 << 30}}))
-	if err != nil {
+		Limits: Limits{Rate: lim, Burst: 1 << 30, UploadRate: lim, UploadBurst: 1 << 30, PublicRate: lim, PublicBurst: 1 << 30, SharedReadRate: lim, SharedReadBurst: 1 << 30}})
+	if sw.s, err = New(sw.cfg); err != nil {
 		t.Fatal(err)
 	}
 
@@ -395,6 +397,7 @@ func TestRouteSweep(t *testing.T) {
 		})
 	}
 	t.Logf("%d requests", total)
+	checkAnswers(t) // each status one the operation declares (statuses_test.go)
 }
 
 // derivedBuckets are written behind the acts that they index, by a

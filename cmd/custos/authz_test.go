@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -505,10 +506,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	mustJSON(t, doc, &spec)
 	var ops []string
+	declared := map[string]map[string]json.RawMessage{} // operation → its responses, by status
 	for path, item := range spec.Paths {
-		for method := range item {
+		for method, raw := range item {
 			if m := strings.ToUpper(method); m == "GET" || m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" || m == "HEAD" {
 				ops = append(ops, m+" "+path)
+				var o struct{ Responses map[string]json.RawMessage }
+				mustJSON(t, raw, &o)
+				declared[m+" "+path] = o.Responses
 			}
 		}
 	}
@@ -524,21 +529,34 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		t.Run(op, func(t *testing.T) {
+			// Each answer's status is one the operation declares.
+			isDeclared := func(status int) {
+				t.Helper()
+				if _, ok := declared[op][strconv.Itoa(status)]; !ok {
+					t.Errorf("%s answered %d, which api/openapi.json does not declare for it", op, status)
+				}
+			}
 			method, path, body := c.own(w)
 			if c.public {
-				if status, b := w.req(t, method, path, "", body); status/100 != 2 {
+				status, b := w.req(t, method, path, "", body)
+				if status/100 != 2 {
 					t.Errorf("public %s %s = %d %s", method, path, status, b)
+				}
+				if op != "GET /" { // its 303 is followed to /verify
+					isDeclared(status)
 				}
 				return
 			}
-			if status, b := w.req(t, method, path, "", body); status != 401 {
+			status, b := w.req(t, method, path, "", body)
+			if status != 401 {
 				t.Errorf("%s %s without a token = %d %s, want 401", method, path, status, b)
 			}
+			isDeclared(status)
 			for _, role := range matrixRoles {
-				checkOutcome(t, w, role, method, path, body, want(c.ownWant, role))
+				isDeclared(checkOutcome(t, w, role, method, path, body, want(c.ownWant, role)))
 				if c.other != nil {
 					m, p, b := c.other(w)
-					checkOutcome(t, w, role, m, p, b, want(c.otherWant, role))
+					isDeclared(checkOutcome(t, w, role, m, p, b, want(c.otherWant, role)))
 				}
 			}
 		})
@@ -621,7 +639,9 @@ func want(m map[string]string, role string) string {
 	return deny
 }
 
-func checkOutcome(t *testing.T, w *authzWorld, role, method, path string, body any, want string) {
+// checkOutcome calls method path as role and checks the outcome is want;
+// it returns the answer's status.
+func checkOutcome(t *testing.T, w *authzWorld, role, method, path string, body any, want string) (status int) {
 	t.Helper()
 	status, b := w.req(t, method, path, role, body)
 	got := fmt.Sprint(status)
@@ -634,6 +654,7 @@ func checkOutcome(t *testing.T, w *authzWorld, role, method, path string, body a
 	if got == deny {
 		checkNeeded(t, w.roles[role], method+" "+path, b)
 	}
+	return status
 }
 
 // checkNeeded checks a 403's needed member, when it has one (a role
