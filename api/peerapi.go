@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -231,6 +233,10 @@ func (s *Server) heldHere(c echo.Context, id string, item bool) (bool, error) {
 	return err == nil, err
 }
 
+// maxRelayedProblem bounds the problem a relay reads from the home node to
+// tell a refusal of the request between the nodes from one of the read.
+const maxRelayedProblem = 16 << 10
+
 // relayHeaders are the answer headers a relay passes on.
 var relayHeaders = []string{"Content-Type", "Content-Length", "Content-Disposition", "ETag", "Repr-Digest", "Retry-After", "Location", "Content-Language"}
 
@@ -241,6 +247,10 @@ const HeaderHomeMember = "Custos-Home-Member"
 // relay asks member and passes on its answer. A full download is checked
 // as it streams: its bytes must number Content-Length and hash to the
 // SHA-256 of the ETag, or the transfer is aborted before its last chunk.
+// The member's refusal of this node's request itself (peer.RefusesRequest:
+// a clock off, a request ID seen before, this node not counted as a
+// member) is answered 502 bad-relay with the member's problem type as its
+// reason, not passed on as a fault of the client's request.
 func (s *Server) relay(c echo.Context, member string) error {
 	req, p := c.Request(), principal(c)
 	target := "/peer/v1" + strings.TrimPrefix(req.URL.EscapedPath(), "/api/v1")
@@ -266,6 +276,23 @@ func (s *Server) relay(c echo.Context, member string) error {
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 { // the peer routes never redirect
 		return problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"), prob.M("bad-relay-redirect"))
+	}
+	if resp.StatusCode >= 400 && resp.StatusCode < 500 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxRelayedProblem))
+		if err != nil {
+			return homeDown(orUnknown(s.memberName(member), member))
+		}
+		var hp struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(body, &hp) == nil && peer.RefusesRequest(hp.Type) {
+			s.log.Warn("relay: the item's home node refused this node's request", "member", member, "problem", hp.Type)
+			p := problem(http.StatusBadGateway, "bad-relay", prob.M("title.bad-relay"),
+				prob.M("bad-relay-refused", "name", orUnknown(s.memberName(member), member)))
+			p.Reason = quote(strings.TrimPrefix(hp.Type, prob.Base))
+			return p
+		}
+		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), resp.Body)) // the deferred Close closes the original
 	}
 	download := req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && strings.HasSuffix(req.URL.Path, "/content")
 	want, ok := strings.CutPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), "sha256:")

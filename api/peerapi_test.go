@@ -25,6 +25,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -278,6 +279,46 @@ func TestRelayLanguage(t *testing.T) {
 	w.s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden || rec.Header().Get("Content-Language") != "zh-CN" || !strings.Contains(rec.Body.String(), "无权操作") {
 		t.Errorf("relayed problem = %d %v %s, want it in Chinese", rec.Code, rec.Header(), rec.Body)
+	}
+}
+
+// TestRelayRefusedRequest: the home node's refusals of this node's
+// request itself (a clock off, a request ID seen before, this node not
+// counted as a member there) are nothing the client can act on: the relay
+// answers them 502 bad-relay, naming the home node's reason, in the
+// client's language, instead of passing a 400, 409 or 403 on as if the
+// client's request were at fault. A refusal of the client's own read (403
+// role-forbidden, TestRelayLanguage) still passes.
+func TestRelayRefusedRequest(t *testing.T) {
+	w := newUploadWorld(t)
+	const id = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	for _, c := range []struct {
+		status int
+		slug   string
+	}{
+		{http.StatusBadRequest, "stale-request"},
+		{http.StatusConflict, "replayed-request"},
+		{http.StatusForbidden, "not-a-member"},
+	} {
+		w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) {
+			rec := httptest.NewRecorder()
+			prob.Localized(rec, req, c.status, c.slug, prob.M("title."+c.slug), prob.M("not-a-member"))
+			return rec.Result(), nil
+		}}
+		for _, lang := range []string{"en", "zh-CN"} {
+			req := httptest.NewRequest("GET", "/api/v1/evidence/"+id+"/custody", nil)
+			req.Header.Set("Authorization", "Bearer "+w.token)
+			req.Header.Set("Accept-Language", lang)
+			rec := httptest.NewRecorder()
+			w.s.ServeHTTP(rec, req)
+			var p struct{ Type, Detail, Reason string }
+			_ = json.Unmarshal(rec.Body.Bytes(), &p)
+			if rec.Code != http.StatusBadGateway || p.Type != prob.Base+"bad-relay" || !strings.Contains(p.Reason, c.slug) ||
+				!strings.HasPrefix(rec.Header().Get("Content-Language"), lang[:2]) {
+				t.Errorf("home node answers %d %s, client in %s: %d %v %s; want 502 bad-relay with reason %s in the client's language",
+					c.status, c.slug, lang, rec.Code, rec.Header(), rec.Body, c.slug)
+			}
+		}
 	}
 }
 

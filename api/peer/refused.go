@@ -100,6 +100,12 @@ func (e *answerError) forGood() bool {
 		e.status != http.StatusTooManyRequests && !retried[e.typ]
 }
 
+// RefusesRequest reports whether a member's problem of type typ (a full
+// problem type) refuses the request between the two nodes rather than what
+// it asked: a relay answers such a refusal as its own failure (502
+// bad-relay), since the client can do nothing about it.
+func RefusesRequest(typ string) bool { return retried[typ] }
+
 func refusedKey(share string, seq []byte) []byte {
 	return append(append([]byte(share), 0), seq...)
 }

@@ -362,6 +362,7 @@ var catalog = map[string]Text{
 	"title.not-an-object": {"Body is not a JSON object", "请求体不是 JSON 对象"},
 
 	// A home node that answered a relayed read with a redirect (api, relay).
+	"bad-relay-refused":  {"The home node {name} refused this node's request on your behalf for a reason between the two nodes (see reason); nothing in your request was at fault. Retry later; if it goes on, the operators of the two nodes should check their clocks and each other's membership.", "归属节点 {name} 拒绝了本节点代您发出的请求，原因在两个节点之间（见 reason），与您的请求无关。请稍后重试；如持续出现，请两个节点的运维人员检查时钟和彼此的成员资格。"},
 	"bad-relay-redirect": {"The home node answered with a redirect, which is not passed on.", "归属节点以重定向作答，不予转发。"},
 
 	// A member's node past the replay guard's bound of kept request IDs (api/peer).
