@@ -691,4 +691,19 @@ var messages = map[string]words{
 		"webhook 密封密钥：[pkcs11] webhook_seal_key 指定的 AES 密钥（{ref}）不在令牌中，节点缺少该密钥无法启动。若节点尚未使用过它，请生成：custos pki seal-key（docs/operations.md，Webhook secrets sealed in the token）。若 custos.db 中已有以它密封的 webhook 密钥：请更正标签或 ID，或从备份将该密钥恢复到令牌中；若没有任何备份，则该密钥已永久丢失：请带 custos serve --new-webhook-seal-key 启动一次，它会重新生成密钥，此前创建的 webhook 每次投递均失败（密钥无法读取），直至其机构重新创建（{err}）"},
 	"fail.seal-key-token-wrong": {"webhook seal key: the key in the PKCS#11 token that pkcs11.webhook_seal_key names does not open the webhook secrets sealed in custos.db: it is not the key they were sealed under (or the token fails to unseal). Fix the label or ID, or restore the key into the token from its backup; if no backup holds it, it is lost for good: set pkcs11.webhook_seal_key to a label the token does not hold and start once with custos serve --new-webhook-seal-key",
 		"webhook 密封密钥：pkcs11.webhook_seal_key 指定的 PKCS#11 令牌密钥打不开 custos.db 中密封的 webhook 密钥：它不是密封时所用的密钥（或令牌解密失败）。请更正标签或 ID，或从备份将该密钥恢复到令牌中；若没有任何备份，则该密钥已永久丢失：请将 pkcs11.webhook_seal_key 设为令牌中没有的标签，并带 custos serve --new-webhook-seal-key 启动一次"},
+	// custos serve's first lines (serve.go): the tests read the English
+	// ones ("Custos is serving on ", "admin token: ").
+	"serve.serving":   {"Custos is serving on {url}", "Custos 已在 {url} 上运行"},
+	"serve.data":      {"  data folder: {dir}", "  数据文件夹：{dir}"},
+	"serve.chain":     {"  chain: {chain} ({n} validator(s))", "  联盟链：{chain}（{n} 个验证者）"},
+	"serve.pages":     {"  verification page: {verify}\n  console: {console}", "  核验页面：{verify}\n  工作台：{console}"},
+	"serve.peer":      {"  peer API (mutual TLS, members only): {url}", "  成员间接口（双向 TLS，仅限联盟成员）：{url}"},
+	"serve.token-new": {"  admin token: {token}\n  (shown once; also saved to {file}, mode 0600)", "  管理员令牌：{token}\n  （只显示这一次；另已保存到 {file}，权限 0600）"},
+	"serve.token-set": {"  admin token: as set on first start (see {file} if it was generated)", "  管理员令牌：首次启动时已设定（若为自动生成，见 {file}）"},
+	// A flag's value that strconv refuses (cobrazh.go, parseErrors).
+	"flagvalue.out-of-range": {"out of range", "超出范围"},
+	"flagvalue.not-integer":  {"not a whole number", "不是整数"},
+	"flagvalue.not-unsigned": {"not a whole number of zero or more", "不是非负整数"},
+	"flagvalue.not-bool":     {"must be true or false", "须为 true 或 false"},
+	"flagvalue.not-number":   {"not a number", "不是数字"},
 }
