@@ -301,12 +301,12 @@ func printSteps(p printer, res *receipt.Result) {
 	}
 	names := make([]string, len(cp.Signers))
 	for i, s := range cp.Signers {
-		names[i] = fmt.Sprintf("%s (%s)", s.Name, s.Kind)
+		names[i] = p.say("signer", s.Name, p.kind(s.Kind))
 		if s.Name == "" { // admitted after the trust bundle: known by address
 			names[i] = p.say("validator", s.Address)
 		}
 	}
-	p.line("signed-by", strings.Join(names, ", "))
+	p.line("signed-by", strings.Join(names, p.say("list-sep")))
 	printEmbeddedRecord(p, res.EvidenceRecord)
 }
 

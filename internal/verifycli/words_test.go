@@ -38,14 +38,16 @@ func verbs(f string) []string {
 // characters, taking the same arguments with the same verbs; the markers
 // scripts read stay in both.
 func TestWords(t *testing.T) {
+	punctuationOnly := map[string]bool{"failed": true, "event-reads": true, "signer": true, "list-sep": true}
 	for id, w := range words {
 		en, zh := w[0], w[1]
 		if en == "" || zh == "" {
 			t.Errorf("%s: en %q, zh %q: want both", id, en, zh)
 			continue
 		}
-		// A folded read's count and span differ only in their brackets.
-		if id != "failed" && id != "event-reads" && !strings.ContainsFunc(zh, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		// A folded read's count and span, a signer and a list differ only
+		// in their punctuation.
+		if !punctuationOnly[id] && !strings.ContainsFunc(zh, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
 			t.Errorf("%s: zh %q is not Chinese", id, zh)
 		}
 		if id != "failed" && !slices.Equal(verbs(en), verbs(zh)) {
@@ -75,6 +77,10 @@ func TestChineseSteps(t *testing.T) {
 	}
 	if strings.Contains(s, "checkpoint:") || strings.Contains(s, "signed by") {
 		t.Errorf("Chinese steps keep English words:\n%s", s)
+	}
+	// The signers' kinds in Chinese, in full-width parentheses.
+	if strings.Contains(s, " (court)") || strings.Contains(s, " (notary)") || !strings.Contains(s, "（法院）") {
+		t.Errorf("Chinese signers keep English kinds or parentheses:\n%s", s)
 	}
 	out.Reset()
 	bad := filepath.Join("..", "..", "receipt", "testdata", "vectors", "invalid", "custody-chain-broken.json")
