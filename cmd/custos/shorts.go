@@ -81,7 +81,7 @@ var shortsZH = map[string]string{
 	"custos matter create":         "为本机构新建案件",
 	"custos matter get":            "显示本机构拥有或被共享的案件",
 	"custos matter list":           "列出本机构的案件",
-	"custos me":                    "显示你的密钥、所属机构及其权限",
+	"custos me":                    "显示您的密钥、所属机构及其权限",
 	"custos org":                   "管理机构",
 	"custos org audit":             "显示机构的审计链",
 	"custos org create":            "创建机构（管理员）",
@@ -118,7 +118,7 @@ var shortsZH = map[string]string{
 	"custos peer":                        "本节点发给联盟其他成员的共享通知（管理员）",
 	"custos peer refused":                "列出其他成员节点永久拒绝的共享通知，最新的在前；'refused resend SHARE'、'refused drop SHARE'（管理员）",
 	"custos peer refused resend":         "排除原因后，按原顺序重新排队发送某项共享被拒绝的通知（管理员）",
-	"custos peer refused drop":           "放弃某项共享被拒绝的通知：不再发送，并记入授权方的审计链（管理员）",
+	"custos peer refused drop":           "放弃某项共享被拒绝的通知：不再发送，并记入共享方的审计链（管理员）",
 	"custos pki seal-key":                "在 PKCS#11 令牌中生成密封 webhook 密钥的密钥",
 }
 
