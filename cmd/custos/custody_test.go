@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,15 @@ func TestCellValues(t *testing.T) {
 	for typ := range documentedEventTypes(t) { // named by TestEventTypesInTables
 		known[typ] = true
 	}
+	// A work's types, as copyright.Work's validation lists them.
+	f, _ := reflect.TypeFor[copyright.Work]().FieldByName("Type")
+	_, oneof, _ := strings.Cut(f.Tag.Get("validate"), "oneof=")
+	for _, typ := range strings.Fields(oneof) {
+		known["type."+typ] = true
+		if _, ok := messages["val.type."+typ]; !ok {
+			t.Errorf("work type %q: no catalog entry val.type.%s", typ, typ)
+		}
+	}
 	for id := range messages {
 		if v, ok := strings.CutPrefix(id, "val."); ok && !known[v] {
 			t.Errorf("catalog entry %q: not a value cellValue is given", id)
@@ -102,6 +112,13 @@ func TestCellValues(t *testing.T) {
 	}
 	if s := b.String(); !strings.Contains(s, "已登记") || strings.Contains(s, "registered") {
 		t.Errorf("a Chinese table of registrations:\n%s", s)
+	}
+	b.Reset()
+	if err := writeHuman(&b, []wire.Copyright{{ID: "c", Number: "N-1", Work: wire.Work{Title: "西湖晨雾", Type: "text"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "文字作品") || strings.Contains(s, "text") {
+		t.Errorf("a Chinese table of works:\n%s", s)
 	}
 	b.Reset()
 	at := time.Date(2026, 12, 6, 19, 5, 49, 0, time.UTC).Format(time.RFC3339Nano)

@@ -154,7 +154,6 @@ var messages = map[string]words{
 	"usage.rotate-key":           {"consortium rotate-key needs --config FILE and --org-ca-key KEY", "consortium rotate-key 需要 --config FILE 和 --org-ca-key KEY"},
 	"usage.state-version":        {"--state-version must be {v1} or {latest}", "--state-version 须为 {v1} 或 {latest}"},
 	"usage.out-not-empty":        {"{out} exists and is not empty; choose a new folder", "{out} 已存在且不为空；请另选一个新文件夹"},
-	"usage.metadata":             {"--metadata: {err}", "--metadata 有误：{err}"},
 	"usage.metadata-file":        {"--metadata {path}: {err}", "--metadata {path} 有误：{err}"},
 	"usage.search-one-of":        {"search takes exactly one of --sha256, --number and FILE", "search 需要 --sha256、--number 与 FILE 三者之一（且只能一个）"},
 	"usage.sha256":               {"--sha256 must be 64 hex digits", "--sha256 须为 64 位十六进制数字"},
@@ -706,4 +705,12 @@ var messages = map[string]words{
 	"flagvalue.not-unsigned": {"not a whole number of zero or more", "不是非负整数"},
 	"flagvalue.not-bool":     {"must be true or false", "须为 true 或 false"},
 	"flagvalue.not-number":   {"not a number", "不是数字"},
+	// A work's type (copyright.Work), as the registration certificate
+	// names it (notary/document).
+	"val.type.text":     {"text", "文字作品"},
+	"val.type.image":    {"image", "美术、摄影作品"},
+	"val.type.audio":    {"audio", "音乐作品、录音制品"},
+	"val.type.video":    {"video", "视听作品"},
+	"val.type.software": {"software", "计算机软件"},
+	"val.type.other":    {"other", "其他作品"},
 }
