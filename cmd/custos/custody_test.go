@@ -83,6 +83,13 @@ func TestCellValues(t *testing.T) {
 	for typ := range documentedEventTypes(t) { // named by TestEventTypesInTables
 		known[typ] = true
 	}
+	// An applicant's kinds and identity documents.
+	for _, v := range []string{"kind." + certificates.ApplicantOrg, "kind." + certificates.ApplicantPerson, "id_type." + certificates.IDResident, "id_type." + certificates.IDPassport} {
+		known[v] = true
+		if _, ok := messages["val."+v]; !ok {
+			t.Errorf("applicant value %q: no catalog entry val.%s", v, v)
+		}
+	}
 	// A work's types, as copyright.Work's validation lists them.
 	f, _ := reflect.TypeFor[copyright.Work]().FieldByName("Type")
 	_, oneof, _ := strings.Cut(f.Tag.Get("validate"), "oneof=")
@@ -119,6 +126,13 @@ func TestCellValues(t *testing.T) {
 	}
 	if s := b.String(); !strings.Contains(s, "文字作品") || strings.Contains(s, "text") {
 		t.Errorf("a Chinese table of works:\n%s", s)
+	}
+	b.Reset()
+	if err := writeHuman(&b, &wire.Certificate{ID: "c", Applicant: &wire.Applicant{Kind: certificates.ApplicantPerson, Name: "张三", IDType: certificates.IDResident}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "自然人") || !strings.Contains(s, "居民身份证") || strings.Contains(s, "person") || strings.Contains(s, "resident_id") {
+		t.Errorf("a Chinese certificate's applicant:\n%s", s)
 	}
 	b.Reset()
 	at := time.Date(2026, 12, 6, 19, 5, 49, 0, time.UTC).Format(time.RFC3339Nano)

@@ -713,4 +713,9 @@ var messages = map[string]words{
 	"val.type.video":    {"video", "视听作品"},
 	"val.type.software": {"software", "计算机软件"},
 	"val.type.other":    {"other", "其他作品"},
+	// A certificate applicant's kind and identity document.
+	"val.kind.org":            {"org", "机构"},
+	"val.kind.person":         {"person", "自然人"},
+	"val.id_type.resident_id": {"resident_id", "居民身份证"},
+	"val.id_type.passport":    {"passport", "护照"},
 }
