@@ -718,4 +718,6 @@ var messages = map[string]words{
 	"val.kind.person":         {"person", "自然人"},
 	"val.id_type.resident_id": {"resident_id", "居民身份证"},
 	"val.id_type.passport":    {"passport", "护照"},
+	// A file the CLI could not read (fileWhy), said as custos verify says it.
+	"usage.file-unread": {"{path}: {err}", "读取 {path} 失败：{err}"},
 }

@@ -63,6 +63,9 @@ var words = map[string][2]string{
 		"✓ 证据记录（回执内附）：RFC 4998，证据的 SHA-256 在 %s 已存在（%d 个时间戳，均在信任包的根证书之下）"},
 	"ers-embedded-unverified": {"! evidence record (in the receipt) not checked: %s", "! 回执内附的证据记录未检查：%s"},
 	"signer":                  {"%s (%s)", "%s（%s）"},
+	"no-file":                 {"%s: no such file", "读取 %s 失败：文件不存在"},
+	"no-permission":           {"%s: permission denied", "读取 %s 失败：无权读取（权限不足）"},
+	"not-regular":             {"%s: not a regular file", "读取 %s 失败：不是普通文件（是文件夹吗？）"},
 	"list-sep":                {", ", "，"},
 }
 
@@ -77,6 +80,8 @@ func (e ExitError) Message(chinese bool) string {
 		return p.say("verdict-step", StepName(e.Step, chinese))
 	case e.Unconfirmed != "":
 		return p.say("verdict-node", e.Unconfirmed)
+	case chinese && e.MsgZH != "":
+		return e.MsgZH
 	}
 	return e.Msg
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -187,6 +188,30 @@ func TestEventTypesNamed(t *testing.T) {
 	for typ := range types {
 		if eventTypes[typ] == "" {
 			t.Errorf("event type %s has no Chinese name in eventTypes", typ)
+		}
+	}
+}
+
+// TestMissingFileChinese: a receipt, trust bundle or file that is not
+// there is said in Chinese with its name (a court's clerk reads it), and
+// in English as before.
+func TestMissingFileChinese(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.json")
+	for _, o := range []Options{
+		{Receipt: missing, Trust: vectorTrust},
+		{Receipt: vectorReceipt, Trust: missing},
+		{Receipt: vectorReceipt, Trust: vectorTrust, File: missing},
+		{Receipt: vectorReceipt, Trust: vectorTrust, EvidenceRecord: missing},
+	} {
+		var ee ExitError
+		if err := Check(context.Background(), io.Discard, o); !errors.As(err, &ee) || ee.Code != 2 {
+			t.Fatalf("Check(%+v) = %v, want a usage error", o, err)
+		}
+		if got, want := ee.Message(true), "读取 "+missing+" 失败：文件不存在"; got != want {
+			t.Errorf("Message(chinese) = %q, want %q", got, want)
+		}
+		if got := ee.Message(false); !strings.Contains(got, "no such file or directory") || !strings.Contains(got, missing) {
+			t.Errorf("Message(english) = %q, want Go's words with the path", got)
 		}
 	}
 }
