@@ -24,6 +24,7 @@ var zhCatalogs = []string{
 	"cmd/custos/flagszh.go",
 	"cmd/custos/shorts.go",
 	"cmd/custos/longs.go",
+	"cmd/custos-verify/zh.go",
 	"internal/problem/messages.go",
 	"internal/verifycli/words.go",
 	"web/static/i18n.js",
