@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/receipt"
@@ -72,12 +73,24 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.Problem.Title != "" {
-		msg := fmt.Sprintf("%d %s: %s", e.Status, e.Problem.Title, e.Problem.Detail)
-		for _, f := range e.Problem.Errors {
-			msg += fmt.Sprintf("; %s %s", f.Field, f.Message)
+		// A problem in Chinese (Accept-Language) reads with the full-width
+		// colon, semicolon and parentheses of Chinese text.
+		colon, semi, open, close := ": ", "; ", " (", ")"
+		if hasHan(e.Problem.Title) {
+			colon, semi, open, close = "：", "；", "（", "）"
+		}
+		msg := fmt.Sprintf("%d %s%s%s", e.Status, e.Problem.Title, colon, e.Problem.Detail)
+		for i, f := range e.Problem.Errors {
+			switch {
+			case i > 0 || colon == ": ":
+				msg += semi
+			case !strings.HasSuffix(msg, "。"):
+				msg += "。"
+			}
+			msg += f.Field + " " + f.Message
 		}
 		if e.Problem.Reason != "" {
-			msg += " (" + e.Problem.Reason + ")"
+			msg += open + e.Problem.Reason + close
 		}
 		return msg
 	}
@@ -284,4 +297,9 @@ func (c *Client) ChainStatus(ctx context.Context) (*wire.ChainStatusView, error)
 func (c *Client) VoteUpgrade(ctx context.Context, version int, height int64) (*wire.ChainStatusView, error) {
 	var v wire.ChainStatusView
 	return &v, c.sendJSON(ctx, http.MethodPost, "/api/v1/admin/chain/upgrade", wire.UpgradeRequest{StateVersion: version, Height: height}, http.StatusAccepted, &v)
+}
+
+// hasHan reports whether s holds a Chinese character.
+func hasHan(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
 }

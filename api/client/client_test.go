@@ -336,3 +336,21 @@ func TestProblem(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", e.Error(), want)
 	}
 }
+
+// TestErrorChinese: a problem whose title is Chinese reads as Chinese, with
+// the full-width colon and semicolon, not "401 需要身份验证: 令牌无效。".
+func TestErrorChinese(t *testing.T) {
+	for _, tc := range []struct {
+		p    wire.Problem
+		want string
+	}{
+		{wire.Problem{Title: "需要身份验证", Detail: "令牌无效。"}, "401 需要身份验证：令牌无效。"},
+		{wire.Problem{Title: "元数据无效", Detail: "部分元数据字段无效，详见 errors。", Errors: []wire.FieldError{{Field: "title", Message: "必须填写"}}},
+			"401 元数据无效：部分元数据字段无效，详见 errors。title 必须填写"},
+		{wire.Problem{Title: "Unauthorized", Detail: "The token is not valid."}, "401 Unauthorized: The token is not valid."},
+	} {
+		if got := (&Error{Status: 401, Problem: tc.p}).Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -38,22 +38,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 	transitionsPath := fs.String("transitions", "", "validator-set transitions (a JSON list, or a version-2 trust bundle) for receipts made after a validator change")
 	ersPath := fs.String("evidence-record", "", "the item's RFC 4998 evidence record (DER) to check against the file, or the receipt's SHA-256 (optional)")
 	asJSON := fs.Bool("json", false, "print the outcome as one JSON object")
+	chinese := verifycli.ChineseLocale(os.Getenv)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: custos-verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--transitions FILE] [--evidence-record FILE] [--json]")
-		fmt.Fprintln(stderr, "\nChecks a Custos receipt offline. Exit status: 0 valid, 1 not valid, 2 usage error.")
+		if chinese {
+			fmt.Fprintln(fs.Output(), usageZH)
+		} else {
+			fmt.Fprintln(fs.Output(), "usage: custos-verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--transitions FILE] [--evidence-record FILE] [--json]")
+			fmt.Fprintln(fs.Output(), "\nChecks a Custos receipt offline. Exit status: 0 valid, 1 not valid, 2 usage error.")
+		}
 		fs.PrintDefaults()
+	}
+	if chinese {
+		speakChinese(fs)
+		fs.SetOutput(io.Discard) // the parse error in Chinese below, then the usage
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if chinese {
+				fs.SetOutput(stderr)
+				fs.Usage()
+			}
 			return 0
+		}
+		if chinese {
+			fmt.Fprintln(stderr, flagErrorZH(err))
+			fs.SetOutput(stderr)
+			fs.Usage()
 		}
 		return 2
 	}
 	if fs.NArg() > 0 || *receiptPath == "" || *trustPath == "" {
-		fmt.Fprintln(stderr, "custos-verify: needs --receipt FILE and --trust BUNDLE (see 'custos-verify --help')")
+		if chinese {
+			fmt.Fprintln(stderr, needsZH)
+		} else {
+			fmt.Fprintln(stderr, "custos-verify: needs --receipt FILE and --trust BUNDLE (see 'custos-verify --help')")
+		}
 		return 2
 	}
-	chinese := verifycli.ChineseLocale(os.Getenv)
 	err := verifycli.Check(context.Background(), stdout, verifycli.Options{Receipt: *receiptPath, File: *filePath, Trust: *trustPath,
 		Transitions: *transitionsPath, EvidenceRecord: *ersPath, JSON: *asJSON, Chinese: chinese})
 	var ee verifycli.ExitError

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // vectorsDir holds the receipt test vectors (docs/receipt.md, Test vectors).
@@ -146,5 +147,44 @@ func TestChineseLocale(t *testing.T) {
 	bad := []string{"--receipt", filepath.Join(vectorsDir, "invalid", "custody-chain-broken.json"), "--trust", filepath.Join(vectorsDir, "trust.json")}
 	if code := run(bad, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "回执无效（NOT valid）：custody（保管链）") {
 		t.Errorf("a broken chain under zh_CN: run = %d, stderr %q; want 1 and the verdict in Chinese", code, errOut.String())
+	}
+}
+
+// TestChineseUsage: under a Chinese locale the help, the flags'
+// descriptions and the usage errors are in Chinese, as custos verify's
+// are; under another locale they stay as they were.
+func TestChineseUsage(t *testing.T) {
+	good := filepath.Join(vectorsDir, "valid", "valid.json")
+	for _, tc := range []struct {
+		locale string
+		args   []string
+		code   int
+		want   []string
+	}{
+		{"zh_CN.UTF-8", []string{"--help"}, 0, []string{"用法：custos-verify", "离线核验", "回执 JSON 文件", "信任包 JSON 文件"}},
+		{"zh_CN.UTF-8", nil, 2, []string{"custos-verify 需要 --receipt FILE 和 --trust BUNDLE"}},
+		{"zh_CN.UTF-8", []string{"--receipt", good, "--pdf"}, 2, []string{"未知选项：-pdf", "用法：custos-verify"}},
+		{"zh_CN.UTF-8", []string{"--receipt"}, 2, []string{"选项需要参数：-receipt"}},
+		{"C.UTF-8", []string{"--help"}, 0, []string{"usage: custos-verify", "receipt JSON file"}},
+		{"C.UTF-8", []string{"--receipt", good, "--pdf"}, 2, []string{"flag provided but not defined: -pdf", "usage: custos-verify"}},
+		{"C.UTF-8", nil, 2, []string{"custos-verify: needs --receipt FILE and --trust BUNDLE"}},
+	} {
+		t.Setenv("LC_ALL", tc.locale)
+		var out, errOut bytes.Buffer
+		code := run(tc.args, &out, &errOut)
+		s := out.String() + errOut.String()
+		for _, w := range tc.want {
+			if code != tc.code || !strings.Contains(s, w) {
+				t.Errorf("LC_ALL=%s run(%q) = %d, want %d and %q in:\n%s", tc.locale, tc.args, code, tc.code, w, s)
+			}
+		}
+		if strings.HasPrefix(tc.locale, "zh") && (strings.Contains(s, "usage:") || strings.Contains(s, "file to check")) {
+			t.Errorf("LC_ALL=%s run(%q) keeps English:\n%s", tc.locale, tc.args, s)
+		}
+		for _, line := range strings.Split(s, "\n") {
+			if strings.HasPrefix(tc.locale, "zh") && strings.HasPrefix(line, "    \t") && !strings.ContainsFunc(line, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+				t.Errorf("LC_ALL=%s: a flag without a Chinese description (flagsZH, zh.go): %q", tc.locale, line)
+			}
+		}
 	}
 }

@@ -41,11 +41,39 @@ func cobraWords(msg string) string {
 		}
 		kv := make([]any, 0, 2*len(m.params))
 		for i, p := range m.params {
-			kv = append(kv, p, g[i+1])
+			v := g[i+1]
+			if p == "err" {
+				v = parseErrorWords(v)
+			}
+			kv = append(kv, p, v)
 		}
 		return tr(m.id, kv...)
 	}
 	return msg
+}
+
+// parseErrors are strconv's refusals of a flag's value, matched by their
+// English text, with the catalog entry that says them in Chinese.
+var parseErrors = []struct {
+	re *regexp.Regexp
+	id string
+}{
+	{regexp.MustCompile(`^strconv\.Parse\w+: parsing ".*": value out of range$`), "flagvalue.out-of-range"},
+	{regexp.MustCompile(`^strconv\.ParseInt: parsing ".*": invalid syntax$`), "flagvalue.not-integer"},
+	{regexp.MustCompile(`^strconv\.ParseUint: parsing ".*": invalid syntax$`), "flagvalue.not-unsigned"},
+	{regexp.MustCompile(`^strconv\.ParseBool: parsing ".*": invalid syntax$`), "flagvalue.not-bool"},
+	{regexp.MustCompile(`^strconv\.ParseFloat: parsing ".*": invalid syntax$`), "flagvalue.not-number"},
+}
+
+// parseErrorWords is a flag value's parse error in the catalog's words
+// if it is one of strconv's, else as it is.
+func parseErrorWords(err string) string {
+	for _, p := range parseErrors {
+		if p.re.MatchString(err) {
+			return tr(p.id)
+		}
+	}
+	return err
 }
 
 // cobraError is err, a message of cobra's or pflag's, in the CLI's

@@ -46,7 +46,7 @@ Exit 0 consistent, 1 not, 2 usage error.`,
 			}
 			tb, err := os.ReadFile(trustPath)
 			if err != nil {
-				return usageErrorOf(err)
+				return usageError("usage.file-unread", "path", trustPath, "err", fileWhy(err))
 			}
 			trust, err := receipt.ParseTrust(tb)
 			if err != nil {
@@ -96,7 +96,7 @@ Exit 0 consistent, 1 not, 2 usage error.`,
 func readCheckpoint(path string) (*receipt.Checkpoint, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, usageError("usage.file-unread", "path", path, "err", fileWhy(err))
 	}
 	if r, err := receipt.Parse(b); err == nil {
 		return &r.Checkpoint, nil

@@ -36,11 +36,11 @@ func copyrightCmd() *cobra.Command {
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, paths []string) (any, error) {
 			b, err := os.ReadFile(metaFile)
 			if err != nil {
-				return nil, usageError("usage.metadata", "err", err)
+				return nil, usageError("usage.metadata-file", "path", metaFile, "err", fileWhy(err))
 			}
 			w, err := copyright.ParseWork(b, time.Now())
 			if err != nil {
-				return nil, usageError("usage.metadata-file", "path", metaFile, "err", err)
+				return nil, usageError("usage.metadata-file", "path", metaFile, "err", metadataWhy(err))
 			}
 			files, closeAll, err := openFiles(paths)
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,22 @@ func TestCellValues(t *testing.T) {
 	for typ := range documentedEventTypes(t) { // named by TestEventTypesInTables
 		known[typ] = true
 	}
+	// An applicant's kinds and identity documents.
+	for _, v := range []string{"kind." + certificates.ApplicantOrg, "kind." + certificates.ApplicantPerson, "id_type." + certificates.IDResident, "id_type." + certificates.IDPassport} {
+		known[v] = true
+		if _, ok := messages["val."+v]; !ok {
+			t.Errorf("applicant value %q: no catalog entry val.%s", v, v)
+		}
+	}
+	// A work's types, as copyright.Work's validation lists them.
+	f, _ := reflect.TypeFor[copyright.Work]().FieldByName("Type")
+	_, oneof, _ := strings.Cut(f.Tag.Get("validate"), "oneof=")
+	for _, typ := range strings.Fields(oneof) {
+		known["type."+typ] = true
+		if _, ok := messages["val.type."+typ]; !ok {
+			t.Errorf("work type %q: no catalog entry val.type.%s", typ, typ)
+		}
+	}
 	for id := range messages {
 		if v, ok := strings.CutPrefix(id, "val."); ok && !known[v] {
 			t.Errorf("catalog entry %q: not a value cellValue is given", id)
@@ -102,6 +119,20 @@ func TestCellValues(t *testing.T) {
 	}
 	if s := b.String(); !strings.Contains(s, "已登记") || strings.Contains(s, "registered") {
 		t.Errorf("a Chinese table of registrations:\n%s", s)
+	}
+	b.Reset()
+	if err := writeHuman(&b, []wire.Copyright{{ID: "c", Number: "N-1", Work: wire.Work{Title: "西湖晨雾", Type: "text"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "文字作品") || strings.Contains(s, "text") {
+		t.Errorf("a Chinese table of works:\n%s", s)
+	}
+	b.Reset()
+	if err := writeHuman(&b, &wire.Certificate{ID: "c", Applicant: &wire.Applicant{Kind: certificates.ApplicantPerson, Name: "张三", IDType: certificates.IDResident}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "自然人") || !strings.Contains(s, "居民身份证") || strings.Contains(s, "person") || strings.Contains(s, "resident_id") {
+		t.Errorf("a Chinese certificate's applicant:\n%s", s)
 	}
 	b.Reset()
 	at := time.Date(2026, 12, 6, 19, 5, 49, 0, time.UTC).Format(time.RFC3339Nano)
@@ -131,7 +162,7 @@ func TestKindsAndRolesZH(t *testing.T) {
 		want, not []string
 	}{
 		{orgs, []string{"法院", "律师事务所"}, []string{"court", "lawfirm"}},
-		{me, []string{"角色:", "公证员", "组织.类型:", "公证机构"}, []string{" notary"}},
+		{me, []string{"角色:", "公证员", "机构.类型:", "公证机构"}, []string{" notary"}},
 		{keys, []string{"审查人"}, []string{"examiner"}},
 		{shares, []string{"案件"}, []string{"matter"}},
 		{vote, []string{"vote"}, nil}, // not an organization's kind

@@ -28,7 +28,7 @@ var flagsZH = map[string]string{
 	"custos certificate issue --applicant-org":     "申请人为此机构，按名称或 ID（例如 \"杭州西湖律师事务所\"）；默认：证据的所有者",
 	"custos certificate issue --evidence":          "证据 ID，以逗号分隔（至多 100 个）",
 	"custos certificate issue --lang":              "公证书正文的语言：zh（默认）或 en",
-	"custos certificate issue --matter":            "一个案件，按名称或 ID：其中你可查看的每项证据",
+	"custos certificate issue --matter":            "一个案件，按名称或 ID：其中您可查看的每项证据",
 	"custos certificate pdf --output":              "将 PDF 写入 FILE 而非标准输出",
 
 	"custos completion bash --no-descriptions":       "不生成补全说明",
@@ -255,7 +255,7 @@ var flagsZH = map[string]string{
 
 	"custos verify --file":            "与回执核对的证据文件（可选）",
 	"custos verify --json":            "以一个 JSON 对象输出结果",
-	"custos verify --node":            "对照其链确认回执的成员节点（你自己的）",
+	"custos verify --node":            "对照其链确认回执的成员节点（您自己的）",
 	"custos verify --node-wait":       "--node 尚未到达回执所在区块时的等待时长",
 	"custos verify --pdf":             "检查 Custos 签发的证书 PDF 而非回执：检查其签名、时间戳和证书链（加 --trust、--roots 或两者）",
 	"custos verify --receipt":         "回执 JSON 文件",
@@ -269,7 +269,7 @@ var flagsZH = map[string]string{
 	"custos webhook create --event":            "evidence.timestamped、evidence.anchored、evidence.shared 或 copyright.transfer（每个重复一次）",
 	"custos webhook create --url":              "接收方的 https URL",
 	"custos webhook deliveries --limit":        "至多列出这么多条投递记录",
-	"custos consortium init --crypto":          "根证书、各组织 CA、TSA 与公证处密钥的签名算法：ecdsa（P-256、SHA-256）或 sm（SM2、SM3）；验证者与节点（TLS）密钥仍为 Ed25519，治理密钥仍为 ECDSA",
+	"custos consortium init --crypto":          "根证书、各机构 CA、TSA 与公证处密钥的签名算法：ecdsa（P-256、SHA-256）或 sm（SM2、SM3）；验证者与节点（TLS）密钥仍为 Ed25519，治理密钥仍为 ECDSA",
 	"custos evidence-record renew --dry-run":   "只报告将续期的内容及所需时间戳数；不请求 TSA，不作任何更改",
 	"custos evidence-record copyright --dir":   "将每份记录写为 DIR/<id>.ers（必要时创建 DIR）",
 	"custos evidence-record certificate --dir": "将每份记录写为 DIR/<id>.ers（必要时创建 DIR）",

@@ -59,7 +59,7 @@ var longsZH = map[string]string{
 	custos completion powershell | Out-String | Invoke-Expression
 
 为以后的每个会话加载补全，将上面命令的输出加入
-你的 powershell 配置文件。
+您的 powershell 配置文件。
 `,
 
 	"custos completion zsh": `为 zsh 生成自动补全脚本。
@@ -113,9 +113,9 @@ KIND 为 court（法院）、notary（公证处）或 arbitration（仲裁机构
 
 根 CA 的密钥写在 DIR/offline/root.key：请将它移出所有节点（只有接纳新成员时才需要它）。
 
---crypto sm 使根证书、各组织 CA 以及 TSA 和公证处的密钥采用 SM2（签名为 SM2 与 SM3，GM/T 0003）：
+--crypto sm 使根证书、各机构 CA 以及 TSA 和公证处的密钥采用 SM2（签名为 SM2 与 SM3，GM/T 0003）：
 时间戳令牌和证明文书 PDF 随之以 SM2 签名。验证者密钥仍为 Ed25519（CometBFT 只用 Ed25519 签署共识），
-成员之间节点 TLS 也由它签名（Go 的 TLS 不支持 SM2）；治理密钥仍为 ECDSA P-256；它们均由 SM2 组织 CA 认证。
+成员之间节点 TLS 也由它签名（Go 的 TLS 不支持 SM2）；治理密钥仍为 ECDSA P-256；它们均由 SM2 机构 CA 认证。
 信任包写明所用算法套件。`,
 
 	"custos consortium governance-cert": `在持有成员本机构 CA 密钥的机器上运行（consortium init 的 OUT/offline/SLUG-org-ca.key，
@@ -158,7 +158,7 @@ priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或�
 标准输出为管道或文件时输出 API 的 JSON（因此可接 '| jq'），在终端上加 --json 也输出 JSON。
 各事件见 docs/custody-events.md。
 
-退出码：0 已输出；1 服务器拒绝（例如 404：无此证据，或你的令牌无权查看）或无法连接；2 用法错误。`,
+退出码：0 已输出；1 服务器拒绝（例如 404：无此证据，或您的令牌无权查看）或无法连接；2 用法错误。`,
 
 	"custos download": `download 获取一项证据的内容（GET /api/v1/evidence/{id}/content；服务器记录一个
 “downloaded”保管事件），写入目标旁的临时文件；只有收到内容的 SHA-256 与证据记录的摘要
@@ -171,7 +171,7 @@ priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或�
 （此时已写出的内容须丢弃）。标准错误为终端时，在其上显示进度条（字节数、百分比、速率）。
 
 退出码：0 已下载且摘要一致；1 摘要不符、传输失败或服务器拒绝（例如 404：无此证据，
-或你的令牌无权查看）；2 用法错误。`,
+或您的令牌无权查看）；2 用法错误。`,
 
 	"custos help": `为本程序的任一命令提供帮助。
 输入 custos help [命令路径] 查看完整说明。`,
@@ -181,8 +181,8 @@ priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或�
 	"custos login": `login 向服务器核验 API 令牌（GET /api/v1/me），并将服务器和令牌保存为一个配置
 （默认名为“default”），该配置成为当前配置：之后的命令无需 --server 和 --token。
 加 --token-stdin 时从标准输入读取令牌，否则从 $CUSTOS_TOKEN 或 --token 读取，
-再否则在终端上不回显地询问。配置保存在你的配置文件夹（os.UserConfigDir()/custos）的
-config.json 中，仅你本人可读。服务器只保存令牌的校验值；'custos logout' 在本机删除令牌
+再否则在终端上不回显地询问。配置保存在您的配置文件夹（os.UserConfigDir()/custos）的
+config.json 中，仅您本人可读。服务器只保存令牌的校验值；'custos logout' 在本机删除令牌
 （密钥在用 'custos key revoke' 撤销之前仍然有效）。`,
 
 	"custos logout": `logout 从本机删除一个配置（--profile、$CUSTOS_PROFILE，否则为当前配置）及其令牌。
@@ -228,7 +228,7 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 
 	"custos trust": `trust 获取节点的信任包（GET /api/v1/trust），即 'custos verify --trust' 和
 'custos consistency --trust' 读取的 JSON；或加 --pem 获取其中一份证书：root（联盟根 CA）
-或 tsa-chain（时间戳服务的证书链，供 'openssl ts -verify' 使用）。请通过你信任的渠道获取一次
+或 tsa-chain（时间戳服务的证书链，供 'openssl ts -verify' 使用）。请通过您信任的渠道获取一次
 并妥善保存：验证的可靠程度取决于此文件。无需令牌。`,
 
 	"custos verify": `verify 不需要任何服务器或网络即可检查 Custos 回执：证据文件的摘要（加 --file 时）、
@@ -271,7 +271,7 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 可用任何 RFC 4998 实现（如 Bouncy Castle 的 ERSEvidenceRecord）和信任包中的 TSA 根证书对照 PDF 的字节验证。
 尚未生成的记录（pending：节点在出具公证书后不久为 PDF 生成）不写文件；有这种记录时退出码为 1，请稍后再运行。`,
 
-	"custos peer refused": `其他成员的节点永久拒绝的共享通知（其节点就通知本身答复 409、403、422、400 或 413）会离开发件队列，该共享此后的通知暂停在其后、不予发送（PARKED，暂停的后续通知）。按 DETAIL（说明）排除原因后，'refused resend SHARE' 按原顺序重新排队发送；'refused drop SHARE' 永久放弃这些通知，并记入授权方的审计链。`,
+	"custos peer refused": `其他成员的节点永久拒绝的共享通知（其节点就通知本身答复 409、403、422、400 或 413）会离开发件队列，该共享此后的通知暂停在其后、不予发送（PARKED，暂停的后续通知）。按 DETAIL（说明）排除原因后，'refused resend SHARE' 按原顺序重新排队发送；'refused drop SHARE' 永久放弃这些通知，并记入共享方的审计链。`,
 
 	"custos pki seal-key": `在 custos.toml 的 [pkcs11] 表所指定的令牌中生成 pkcs11.webhook_seal_key（和/或 webhook_seal_key_id）
 所指定的 AES-256 密钥，敏感且不可导出；已有的密钥保持不变。custos serve 下次启动时以该密钥而不是文件密钥

@@ -213,3 +213,58 @@ func TestHelpZHBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagValueErrorZH: a flag's value that strconv refuses reads in
+// Chinese, not as "strconv.ParseInt: parsing "abc": invalid syntax".
+func TestFlagValueErrorZH(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	for _, tc := range []struct{ en, zh string }{
+		{`invalid argument "abc" for "--limit" flag: strconv.ParseInt: parsing "abc": invalid syntax`, `选项 --limit 的参数 "abc" 无效：不是整数`},
+		{`invalid argument "-1" for "--n" flag: strconv.ParseUint: parsing "-1": invalid syntax`, `选项 --n 的参数 "-1" 无效：不是非负整数`},
+		{`invalid argument "99999999999999999999" for "--limit" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range`, `选项 --limit 的参数 "99999999999999999999" 无效：超出范围`},
+		{`invalid argument "ja" for "--x" flag: strconv.ParseBool: parsing "ja": invalid syntax`, `选项 --x 的参数 "ja" 无效：须为 true 或 false`},
+		{`invalid argument "a" for "--x" flag: something else`, `选项 --x 的参数 "a" 无效：something else`},
+	} {
+		lang = prob.Chinese
+		if got := cobraWords(tc.en); got != tc.zh {
+			t.Errorf("cobraWords(%q) = %q, want %q", tc.en, got, tc.zh)
+		}
+		lang = prob.English
+		if got := cobraWords(tc.en); got != tc.en {
+			t.Errorf("in English cobraWords(%q) = %q, want it unchanged", tc.en, got)
+		}
+	}
+	ids := map[string]bool{}
+	for _, p := range parseErrors {
+		ids[p.id] = true
+		if _, ok := messages[p.id]; !ok {
+			t.Errorf("parseErrors: %q is not in the catalog", p.id)
+		}
+	}
+	for id := range messages {
+		if strings.HasPrefix(id, "flagvalue.") && !ids[id] {
+			t.Errorf("catalog entry %q: not in parseErrors (cobrazh.go)", id)
+		}
+	}
+}
+
+// TestFlagTypesZH: in Chinese, pflag's value types ("--limit int") read
+// as Chinese words and the descriptions stay in one column.
+func TestFlagTypesZH(t *testing.T) {
+	in := "      --all                 沿游标列出每一页\n" +
+		"      --event stringArray   事件（每个重复一次）\n" +
+		"  -h, --help                显示 list 的帮助\n" +
+		"      --limit int           每页的项数 (default 50)\n" +
+		"  -o, --out string          写入此文件\n" +
+		"      --wait duration       等待时长\n"
+	// The widest, "      --limit 整数", is 18 columns wide: descriptions at 21.
+	want := "      --all          沿游标列出每一页\n" +
+		"      --event 文本   事件（每个重复一次）\n" +
+		"  -h, --help         显示 list 的帮助\n" +
+		"      --limit 整数   每页的项数（默认：50）\n" +
+		"  -o, --out 文本     写入此文件\n" +
+		"      --wait 时长    等待时长\n"
+	if got := defaultsZH(in); got != want {
+		t.Errorf("defaultsZH:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,9 +23,19 @@ func hasHan(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
 }
 
+var (
+	// englishPhrase is three English words in a row: a phrase left
+	// untranslated (as internal/problem's TestCatalogComplete has it).
+	englishPhrase = regexp.MustCompile(`[A-Za-z]+(?: [a-z]+){2,}`)
+	// notWords are what a Chinese message rightly holds in English: its
+	// {parameters}, a command to run, and a docs section's title (the
+	// docs are in English).
+	notWords = regexp.MustCompile(`\{\w+\}|custos(?: [a-z][\w-]*)+|docs/[\w-]+\.md[，,] ?[^）)。]+`)
+)
+
 // TestCLICatalog fails on a message of the CLI's catalog without both
-// languages, with Chinese that has no Chinese in it, or with other
-// parameters in one language than in the other.
+// languages, with Chinese that has no Chinese in it or holds an English
+// phrase, or with other parameters in one language than in the other.
 func TestCLICatalog(t *testing.T) {
 	for id, w := range messages {
 		if w.en == "" || w.zh == "" {
@@ -33,6 +44,9 @@ func TestCLICatalog(t *testing.T) {
 		}
 		if !hasHan(w.zh) {
 			t.Errorf("%q: zh %q has no Chinese", id, w.zh)
+		}
+		if m := englishPhrase.FindString(notWords.ReplaceAllString(w.zh, "")); m != "" {
+			t.Errorf("%q: zh %q holds the English phrase %q", id, w.zh, m)
 		}
 		if en, zh := prob.Params(w.en), prob.Params(w.zh); !slices.Equal(en, zh) {
 			t.Errorf("%q: parameters en %v, zh %v", id, en, zh)
@@ -135,7 +149,7 @@ func TestCLICatalogUsed(t *testing.T) {
 		})
 	}
 	for id := range messages {
-		if !used[id] && !strings.HasPrefix(id, "col.") && !strings.HasPrefix(id, "cobra.") && !strings.HasPrefix(id, "val.") && !strings.HasPrefix(id, "label.") { // cobra.: TestCobraZH; val.: TestCellValues; label.: TestRecordLabelsZH
+		if !used[id] && !strings.HasPrefix(id, "col.") && !strings.HasPrefix(id, "cobra.") && !strings.HasPrefix(id, "flagvalue.") && !strings.HasPrefix(id, "val.") && !strings.HasPrefix(id, "label.") { // cobra.: TestCobraZH; flagvalue.: TestFlagValueErrorZH; val.: TestCellValues; label.: TestRecordLabelsZH
 			t.Errorf("catalog entry %q is used nowhere: remove it", id)
 		}
 	}

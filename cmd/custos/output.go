@@ -473,7 +473,7 @@ func formatCell(name string, v reflect.Value, short bool) string {
 			if d, err := time.ParseDuration(s); err == nil {
 				return humanDuration(d)
 			}
-		case base == "kind" || base == "role": // org.kind, key.role
+		case base == "kind" || base == "role" || base == "type" || base == "id_type": // org.kind, key.role, a work's type, an applicant's document
 			if _, ok := messages["val."+base+"."+s]; ok {
 				return cellValue(base + "." + s)
 			}

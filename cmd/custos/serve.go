@@ -153,17 +153,18 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 		go n.peer.Announce(runCtx) // its URL to the members it knows, theirs from them
 	}
 
-	fmt.Fprintf(out, "Custos is serving on http://%s\n", ln.Addr())
-	fmt.Fprintf(out, "  data folder: %s\n", cfg.Data)
-	fmt.Fprintf(out, "  chain: %s (%d validator(s))\n", n.chain.chainID, len(n.chain.validators))
-	fmt.Fprintf(out, "  verification page: http://%s/verify\n  console: http://%s/console\n", ln.Addr(), ln.Addr())
+	addr, tokenFile := ln.Addr().String(), filepath.Join(cfg.Data, "bootstrap-token")
+	fmt.Fprintln(out, tr("serve.serving", "url", "http://"+addr))
+	fmt.Fprintln(out, tr("serve.data", "dir", cfg.Data))
+	fmt.Fprintln(out, tr("serve.chain", "chain", n.chain.chainID, "n", len(n.chain.validators)))
+	fmt.Fprintln(out, tr("serve.pages", "verify", "http://"+addr+"/verify", "console", "http://"+addr+"/console"))
 	if n.peer != nil {
-		fmt.Fprintf(out, "  peer API (mutual TLS, members only): https://%s\n", cfg.Consortium.PeerListen)
+		fmt.Fprintln(out, tr("serve.peer", "url", "https://"+cfg.Consortium.PeerListen))
 	}
 	if n.token != "" {
-		fmt.Fprintf(out, "  admin token: %s\n  (shown once; also saved to %s, mode 0600)\n", n.token, filepath.Join(cfg.Data, "bootstrap-token"))
+		fmt.Fprintln(out, tr("serve.token-new", "token", n.token, "file", tokenFile))
 	} else {
-		fmt.Fprintf(out, "  admin token: as set on first start (see %s if it was generated)\n", filepath.Join(cfg.Data, "bootstrap-token"))
+		fmt.Fprintln(out, tr("serve.token-set", "file", tokenFile))
 	}
 
 	errc := make(chan error, 1)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"regexp"
 	"strings"
 
@@ -80,7 +81,7 @@ var shortsZH = map[string]string{
 	"custos matter create":         "为本机构新建案件",
 	"custos matter get":            "显示本机构拥有或被共享的案件",
 	"custos matter list":           "列出本机构的案件",
-	"custos me":                    "显示你的密钥、所属机构及其权限",
+	"custos me":                    "显示您的密钥、所属机构及其权限",
 	"custos org":                   "管理机构",
 	"custos org audit":             "显示机构的审计链",
 	"custos org create":            "创建机构（管理员）",
@@ -117,7 +118,7 @@ var shortsZH = map[string]string{
 	"custos peer":                        "本节点发给联盟其他成员的共享通知（管理员）",
 	"custos peer refused":                "列出其他成员节点永久拒绝的共享通知，最新的在前；'refused resend SHARE'、'refused drop SHARE'（管理员）",
 	"custos peer refused resend":         "排除原因后，按原顺序重新排队发送某项共享被拒绝的通知（管理员）",
-	"custos peer refused drop":           "放弃某项共享被拒绝的通知：不再发送，并记入授权方的审计链（管理员）",
+	"custos peer refused drop":           "放弃某项共享被拒绝的通知：不再发送，并记入共享方的审计链（管理员）",
 	"custos pki seal-key":                "在 PKCS#11 令牌中生成密封 webhook 密钥的密钥",
 }
 
@@ -151,6 +152,7 @@ func speakChinese(root *cobra.Command) {
 		f.Usage = "显示 " + root.DisplayName() + " 的版本"
 	}
 	cobra.AddTemplateFunc("defaultsZH", defaultsZH)
+	cobra.AddTemplateFunc("useLineZH", useLineZH)
 	root.SetUsageTemplate(usageZH.Replace(root.UsageTemplate()))
 	// The help: the Chinese line first, then the Chinese Long if any.
 	root.SetHelpTemplate(`{{with .Short}}{{. | trimTrailingWhitespaces}}
@@ -172,15 +174,64 @@ var usageZH = strings.NewReplacer(
 	"Additional help topics:", "其他帮助主题：",
 	"FlagUsages | trimTrailingWhitespaces", "FlagUsages | defaultsZH | trimTrailingWhitespaces",
 	`Use "{{.CommandPath}} [command] --help" for more information about a command.`,
-	`运行 "{{.CommandPath}} [command] --help" 查看命令的详细信息。`,
+	`运行 "{{.CommandPath}} [命令] --help" 查看命令的详细信息。`,
+	"{{.UseLine}}", "{{.UseLine | useLineZH}}",
+	"{{.CommandPath}} [command]", "{{.CommandPath}} [命令]",
 )
+
+// useLineZH is a usage line with cobra's "[flags]" placeholder in
+// Chinese, as the usage's "选项：" heading names them.
+func useLineZH(line string) string {
+	if s, ok := strings.CutSuffix(line, " [flags]"); ok {
+		return s + " [选项]"
+	}
+	return line
+}
 
 // flagDefault is pflag's " (default X)" at the end of a flag's line.
 var flagDefault = regexp.MustCompile(`(?m) \(default (.*)\)$`)
 
-// defaultsZH puts pflag's flag usages' "(default X)" into Chinese.
+// defaultsZH puts pflag's flag usages' "(default X)" and value types
+// ("--limit int") into Chinese, the descriptions again in one column.
 func defaultsZH(usages string) string {
-	return flagDefault.ReplaceAllString(usages, "（默认：$1）")
+	return flagTypesZH(flagDefault.ReplaceAllString(usages, "（默认：$1）"))
+}
+
+// flagLine is one flag of pflag's usages: the flag, its value's type if
+// it takes one, the spaces that align the descriptions, the description.
+var flagLine = regexp.MustCompile(`^(\s*(?:-\S, )?--[\w-]+)(?: (\w+))?( {2,})(.*)$`)
+
+// typesZH are pflag's names of the value types of the CLI's flags.
+var typesZH = map[string]string{
+	"string": "文本", "stringArray": "文本", "stringSlice": "文本", "strings": "文本",
+	"int": "整数", "int64": "整数", "uint": "整数", "uint64": "整数",
+	"duration": "时长", "float64": "数字",
+}
+
+// flagTypesZH rewrites the value types of pflag's usages in Chinese and
+// aligns the descriptions again (three spaces after the widest flag, as
+// pflag does); a line that is not a flag's stays as it is.
+func flagTypesZH(usages string) string {
+	lines := strings.Split(usages, "\n")
+	heads := make([]string, len(lines))
+	widest := 0
+	for i, l := range lines {
+		m := flagLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		heads[i] = m[1]
+		if m[2] != "" {
+			heads[i] += " " + cmp.Or(typesZH[m[2]], m[2])
+		}
+		widest = max(widest, displayWidth(heads[i]))
+	}
+	for i, h := range heads {
+		if h != "" {
+			lines[i] = h + strings.Repeat(" ", widest-displayWidth(h)+3) + flagLine.FindStringSubmatch(lines[i])[4]
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // inChinese reports whether the CLI speaks Chinese.

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+
+	"github.com/custos-project/custos/evidence"
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // How the CLI says that a server could not be reached, in the CLI's
@@ -74,4 +77,23 @@ func fileWhy(err error) string {
 		return tr("why.no-permission")
 	}
 	return err.Error()
+}
+
+// metadataWhy is why metadata the CLI read (a work's WORK.json) is not
+// valid: in Chinese each field's message from the catalog, as the server
+// would answer it; else the error's own words.
+func metadataWhy(err error) string {
+	var me *evidence.MetadataError
+	if !inChinese() || !errors.As(err, &me) || len(me.Fields) == 0 {
+		return err.Error()
+	}
+	parts := make([]string, len(me.Fields))
+	for i, f := range me.Fields {
+		msg := f.Message
+		if m := f.Msg(); !m.IsZero() {
+			msg = m.In(prob.Chinese)
+		}
+		parts[i] = f.Field + " " + msg
+	}
+	return strings.Join(parts, "；")
 }

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/evidence/copyright"
 	prob "github.com/custos-project/custos/internal/problem"
 )
 
@@ -78,5 +80,25 @@ func TestFileWhy(t *testing.T) {
 		if got := fileWhy(err); got != want {
 			t.Errorf("fileWhy(%v) in %v = %q, want %q", err, l, got, want)
 		}
+	}
+}
+
+// TestMetadataWhy: a work's metadata that does not validate is said in
+// the CLI's language, field by field, not as "evidence: invalid metadata:
+// title: is required" under a Chinese locale.
+func TestMetadataWhy(t *testing.T) {
+	_, err := copyright.ParseWork([]byte(`{"title":"","type":"poem","authors":["李明"],"owner":"西湖摄影工作室","created":"2025-06-01"}`), time.Now())
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.English
+	if got := metadataWhy(err); got != err.Error() {
+		t.Errorf("metadataWhy in English = %q, want %q", got, err.Error())
+	}
+	lang = prob.Chinese
+	got := metadataWhy(err)
+	if !hasHan(got) || strings.Contains(got, "invalid metadata") || strings.Contains(got, "required") || !strings.Contains(got, "title") || !strings.Contains(got, "；type") {
+		t.Errorf("metadataWhy in Chinese = %q, want each field in Chinese", got)
+	}
+	if got, want := metadataWhy(errors.New("x")), "x"; got != want {
+		t.Errorf("metadataWhy(other) = %q, want %q", got, want)
 	}
 }

@@ -86,7 +86,7 @@ Example:
 				case ee.Unconfirmed != "":
 					return failure(ee.Code, "fail.unconfirmed", "node", ee.Unconfirmed)
 				}
-				return exitError{code: ee.Code, msg: ee.Msg} // a usage error: a file's or the bundle's own words
+				return exitError{code: ee.Code, msg: ee.Message(lang == prob.Chinese)} // a usage error: a file's or the bundle's own words
 			}
 			return err
 		},

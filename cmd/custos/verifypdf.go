@@ -198,7 +198,7 @@ func pdfRoots(trustPath, rootsPath string) (*x509.CertPool, error) {
 	if rootsPath != "" {
 		b, err := os.ReadFile(rootsPath)
 		if err != nil {
-			return nil, usageErrorOf(err)
+			return nil, usageError("usage.file-unread", "path", rootsPath, "err", fileWhy(err))
 		}
 		roots, err := certs.ParsePEM(b)
 		if err != nil || len(roots) == 0 {
@@ -293,7 +293,7 @@ func trustRoot(trustPath string) (*x509.Certificate, error) {
 func readTrust(trustPath string) (*receipt.Trust, error) {
 	tb, err := os.ReadFile(trustPath)
 	if err != nil {
-		return nil, usageErrorOf(err)
+		return nil, usageError("usage.file-unread", "path", trustPath, "err", fileWhy(err))
 	}
 	trust, err := receipt.ParseTrust(tb)
 	if err != nil {
@@ -305,7 +305,7 @@ func readTrust(trustPath string) (*receipt.Trust, error) {
 func readPDF(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usageErrorOf(err)
+		return nil, usageError("usage.file-unread", "path", path, "err", fileWhy(err))
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxPDFSize+1))

@@ -51,7 +51,7 @@ var catalog = map[string]Text{
 	"title.home-unreachable":        {"Home node unreachable", "无法连接归属节点"},
 	"title.bad-peer-request":        {"Bad peer request", "节点间请求有误"},
 	"title.not-home-member":         {"Not the organization's home", "不是该机构的归属节点"},
-	"title.unknown-grantor":         {"Grantor not in the directory yet", "授权机构尚未出现在机构目录中"},
+	"title.unknown-grantor":         {"Grantor not in the directory yet", "共享方机构尚未出现在机构目录中"},
 	"title.not-a-member":            {"Not a member", "不是联盟成员"},
 	"title.replayed-request":        {"Replayed request", "重复的请求"},
 	"title.stale-request":           {"Stale request", "请求已过时"},
@@ -72,7 +72,7 @@ var catalog = map[string]Text{
 	// Authentication and permissions.
 	"auth-missing":   {`Send your API token as "Authorization: Bearer <token>".`, "请以“Authorization: Bearer <令牌>”的形式发送您的 API 令牌。"},
 	"auth-scheme":    {"Only the Bearer scheme is accepted.", "仅接受 Bearer 方式的身份验证。"},
-	"auth-revoked":   {"This key has been revoked.", "此密钥已被吊销。"},
+	"auth-revoked":   {"This key has been revoked.", "此密钥已被撤销。"},
 	"auth-expired":   {"This key has expired.", "此密钥已过期。"},
 	"auth-invalid":   {"The token is not valid.", "令牌无效。"},
 	"auth-busy":      {"Too many unknown tokens were presented lately to check this one now; retry in a second. Keys with generated tokens are not affected.", "近期提交的未知令牌过多，暂时无法验证此令牌；请一秒后重试。使用系统生成令牌的密钥不受影响。"},
@@ -325,7 +325,7 @@ var catalog = map[string]Text{
 	"post-notice":       {"POST a notice.", "请用 POST 发送通知。"},
 	"notice-invalid":    {"The notice is not acceptable: send one JSON notice as docs/api.md describes.", "通知不可接受：请按 docs/api.md 的说明发送一个 JSON 通知。"},
 	"notice-home":       {"A node sends notices only for the organizations the directory homes on it.", "节点只能为机构目录中归属于它的机构发送通知。"},
-	"grantee-not-local": {"The grantee is not an organization of this node.", "被授权方不是本节点的机构。"},
+	"grantee-not-local": {"The grantee is not an organization of this node.", "被共享方不是本节点的机构。"},
 	"notice-conflict":   {"This notice conflicts with one this node already received for the same share; nothing was changed.", "此通知与本节点已收到的同一共享的通知相冲突，未作任何更改。"},
 	"notice-not-stored": {"The notice could not be stored; send it again.", "通知未能保存；请重新发送。"},
 
@@ -335,7 +335,7 @@ var catalog = map[string]Text{
 	"title.evidence-held-by-former-member": {"Held by a former member", "由已退出联盟的成员保存"},
 	"org-former-member":                    {"org is an organization of {member}, which was removed from the consortium at height {height}: nothing can be shared with it any more.", "org 是 {member} 的机构，该成员已在高度 {height} 被移出联盟：不能再与其共享任何内容。"},
 	"former-member":                        {"The calling member was removed from the consortium at height {height}: the peer API no longer serves its organizations.", "发起请求的成员已在高度 {height} 被移出联盟：节点间接口不再为其机构提供服务。"},
-	"member-removed":                       {"This node's member was removed from the consortium at height {height}, so the chain would never anchor a new upload: uploads are refused. What this node holds can still be read, downloaded and verified.", "本节点所属成员已在高度 {height} 被移出联盟，联盟链不会再锚定新的上传：上传被拒绝。本节点保存的内容仍可读取、下载和验证。"},
+	"member-removed":                       {"This node's member was removed from the consortium at height {height}, so the chain would never anchor a new upload: uploads are refused. What this node holds can still be read, downloaded and verified.", "本节点所属成员已在高度 {height} 被移出联盟，新的上传不会再上链：上传被拒绝。本节点保存的内容仍可读取、下载和验证。"},
 	"evidence-held-by-former-member":       {"This item is held only by {name}, which was removed from the consortium at height {height}: no member's node can serve it any more. Its receipts and custody history up to then stay verifiable; ask {name} or the party that filed it for a copy.", "此项仅由 {name} 保存，该成员已在高度 {height} 被移出联盟：任何成员节点都无法再提供它。此前的回执和保管记录仍可验证；如需副本，请向 {name} 或提交方索取。"},
 
 	// Copyright and transfers.
@@ -349,8 +349,8 @@ var catalog = map[string]Text{
 
 	// Certificates and documents.
 	"no-document-signer":      {"This node holds no notary document-signing certificate (or lacks the CJK font to render documents), so it cannot issue certificates. Certificates are issued by the consortium's notary members.", "本节点没有公证文书签名证书（或缺少排版文书所需的中文字体），因此不能出具公证书。公证书由联盟中的公证成员出具。"},
-	"registration-unanchored": {"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.", "此登记尚未锚定到联盟链，暂时不能出具证书。请稍后重试。"},
-	"evidence-unanchored":     {"Evidence item {id} is not yet anchored in the consortium chain, so its receipt, which the document embeds, does not exist yet. Retry shortly.", "证据 {id} 尚未锚定到联盟链，文书中要嵌入的回执还不存在。请稍后重试。"},
+	"registration-unanchored": {"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.", "此登记尚未上链，暂时不能出具证书。请稍后重试。"},
+	"evidence-unanchored":     {"Evidence item {id} is not yet anchored in the consortium chain, so its receipt, which the document embeds, does not exist yet. Retry shortly.", "证据 {id} 尚未上链，文书中要嵌入的回执还不存在。请稍后重试。"},
 
 	// Evidence-record renewal (docs/operations.md, "Renewing evidence records").
 	"no-renewal": {"This node does not renew evidence records.", "本节点不续期证据记录。"},
@@ -371,7 +371,7 @@ var catalog = map[string]Text{
 	// A shared matter's listing, asked of its home node to learn which member holds an item (api/matteritems.go), failed.
 	"bad-relay-listing": {"The node of {name} did not list a matter it shared with your organization (status {status}), so this node cannot tell yet which member holds the item; retry later.", "{name} 节点未能列出其与贵机构共享的案件（状态 {status}），本节点暂时无法确定该项由哪个成员保存；请稍后重试。"},
 	// A share notice whose grantor this node's directory does not list yet (api/peer): retried by the sender.
-	"notice-unknown-grantor": {"This node's directory does not list the notice's grantor yet (the block that registers it may not be applied here); send the notice again later.", "本节点的机构目录尚未列出该通知的授权机构（登记它的区块可能尚未在本节点应用）；请稍后重新发送通知。"},
+	"notice-unknown-grantor": {"This node's directory does not list the notice's grantor yet (the block that registers it may not be applied here); send the notice again later.", "本节点的机构目录尚未列出该通知的共享方机构（登记它的区块可能尚未在本节点应用）；请稍后重新发送通知。"},
 	// A share notice over peer.MaxNoticeBytes (api/peer).
 	"notice-too-large": {"A share notice is at most {max} bytes; nothing was stored.", "共享通知最多 {max} 字节；未保存任何内容。"},
 	// A shared matter's home node answered its listing 429 or 503 (api/matteritems.go): the read is 503 with its Retry-After.

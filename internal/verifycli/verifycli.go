@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/custos-project/custos/ers"
@@ -50,12 +52,35 @@ type ExitError struct {
 	// Unconfirmed the node that did not confirm a valid one, so that a
 	// caller can say Msg in another language.
 	Step, Unconfirmed string
+	// MsgZH is Msg in Chinese, when the verifier has its words (a file
+	// that is missing or cannot be read).
+	MsgZH string
 }
 
 func (e ExitError) Error() string { return e.Msg }
 
 func usageError(format string, args ...any) error {
 	return ExitError{Code: 2, Msg: fmt.Sprintf(format, args...)}
+}
+
+// fileError is the usage error of a file the verifier could not read:
+// Go's words, and in Chinese the file's name and why for a file that is
+// missing, not readable or a folder.
+func fileError(err error) error {
+	e := ExitError{Code: 2, Msg: err.Error()}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		zh := printer{chinese: true}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			e.MsgZH = zh.say("no-file", pe.Path)
+		case errors.Is(err, fs.ErrPermission):
+			e.MsgZH = zh.say("no-permission", pe.Path)
+		case errors.Is(err, syscall.EISDIR):
+			e.MsgZH = zh.say("not-regular", pe.Path)
+		}
+	}
+	return e
 }
 
 // Run checks the receipt at receiptPath against the trust bundle at
@@ -100,11 +125,11 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	}
 	rb, err := os.ReadFile(o.Receipt)
 	if err != nil {
-		return usageError("%v", err)
+		return fileError(err)
 	}
 	tb, err := os.ReadFile(o.Trust)
 	if err != nil {
-		return usageError("%v", err)
+		return fileError(err)
 	}
 	trust, err := receipt.ParseTrust(tb)
 	if err != nil {
@@ -114,7 +139,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	if o.Transitions != "" {
 		cb, err := os.ReadFile(o.Transitions)
 		if err != nil {
-			return usageError("%v", err)
+			return fileError(err)
 		}
 		if companion, err = receipt.ParseCompanion(cb); err != nil {
 			return usageError("%s: %v", o.Transitions, err)
@@ -123,7 +148,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	var ersDER []byte
 	if o.EvidenceRecord != "" {
 		if ersDER, err = os.ReadFile(o.EvidenceRecord); err != nil {
-			return usageError("%v", err)
+			return fileError(err)
 		}
 	}
 	var artifact io.Reader
@@ -132,7 +157,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	if o.File != "" {
 		f, err := os.Open(o.File)
 		if err != nil {
-			return usageError("%v", err)
+			return fileError(err)
 		}
 		defer f.Close()
 		artifact = io.TeeReader(f, fileSums.writer())
@@ -147,7 +172,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 		printFailure(printer{out, o.Chinese}, ve)
 		return ExitError{Code: 1, Msg: printer{}.say("verdict-step", ve.Step), Step: ve.Step}
 	case err != nil: // reading the evidence file, or an unusable trust bundle
-		return usageError("%v", err)
+		return fileError(err)
 	}
 	var ersRep *ERSReport
 	if ersDER != nil {
@@ -301,12 +326,12 @@ func printSteps(p printer, res *receipt.Result) {
 	}
 	names := make([]string, len(cp.Signers))
 	for i, s := range cp.Signers {
-		names[i] = fmt.Sprintf("%s (%s)", s.Name, s.Kind)
+		names[i] = p.say("signer", s.Name, p.kind(s.Kind))
 		if s.Name == "" { // admitted after the trust bundle: known by address
 			names[i] = p.say("validator", s.Address)
 		}
 	}
-	p.line("signed-by", strings.Join(names, ", "))
+	p.line("signed-by", strings.Join(names, p.say("list-sep")))
 	printEmbeddedRecord(p, res.EvidenceRecord)
 }
 

@@ -19,8 +19,8 @@ import (
 // line under them says what the reason means (reasonsZH).
 var words = map[string][2]string{
 	"format":        {"✓ format: receipt version %d", "✓ 格式：回执版本 %d"},
-	"digest":        {"✓ digest: the file matches the receipt", "✓ 文件指纹：文件与回执一致"},
-	"digest-none":   {"- digest: not checked (no --file given)", "- 文件指纹：未检查（未给出 --file）"},
+	"digest":        {"✓ digest: the file matches the receipt", "✓ 文件摘要：文件与回执一致"},
+	"digest-none":   {"- digest: not checked (no --file given)", "- 文件摘要：未检查（未给出 --file）"},
 	"evidence":      {"    evidence %s, %d bytes, %s", "    证据 %s，%d 字节，%s"},
 	"custody-v1":    {"✓ custody: %d event(s), one unbroken hash chain", "✓ 保管链：%d 个事件，一条完整的哈希链"},
 	"custody":       {"✓ custody: %d event(s) listed, each hash-linked to the one before it where that one is listed", "✓ 保管链：列出 %d 个事件，每个都以哈希链接到其前一个（若前一个也已列出）"},
@@ -32,7 +32,7 @@ var words = map[string][2]string{
 	"unnamed-tsa":   {"an unnamed TSA", "未具名的时间戳服务机构"},
 	"inclusion":     {"✓ inclusion: every event is in the log of %d leaves", "✓ 包含证明：每个事件都在含 %d 个叶子的日志中"},
 	"leaf":          {"    #%d at leaf %d", "    #%d 位于叶子 %d"},
-	"checkpoint":    {"✓ checkpoint: chain %s, height %d (%s), signed by %d of %d voting power", "✓ 检查点：链 %s，高度 %d（%s），已由总表决权 %[5]d 中的 %[4]d 签署"},
+	"checkpoint":    {"✓ checkpoint: chain %s, height %d (%s), signed by %d of %d voting power", "✓ 检查点：链 %s，高度 %d（%s），签署表决权 %[4]d/%[5]d"},
 	"tree":          {"    tree size %d, root %s", "    树大小 %d，根 %s"},
 	"transitions":   {"    by the validators in force at that height, reached from the trust bundle's through %d validator-set transition(s), each signed by more than 2/3 of the set before it", "    签署者为该高度时的验证者，从信任包中的验证者集合经 %d 次验证者集合变更而来，每次变更均由变更前集合三分之二以上签署"},
 	"validator":     {"validator %s", "验证者 %s"},
@@ -62,6 +62,11 @@ var words = map[string][2]string{
 	"ers-embedded": {"✓ evidence record (in the receipt): RFC 4998, the evidence's SHA-256 existed at %s (%d time-stamp(s), under the trust bundle's roots)",
 		"✓ 证据记录（回执内附）：RFC 4998，证据的 SHA-256 在 %s 已存在（%d 个时间戳，均在信任包的根证书之下）"},
 	"ers-embedded-unverified": {"! evidence record (in the receipt) not checked: %s", "! 回执内附的证据记录未检查：%s"},
+	"signer":                  {"%s (%s)", "%s（%s）"},
+	"no-file":                 {"%s: no such file", "读取 %s 失败：文件不存在"},
+	"no-permission":           {"%s: permission denied", "读取 %s 失败：无权读取（权限不足）"},
+	"not-regular":             {"%s: not a regular file", "读取 %s 失败：不是普通文件（是文件夹吗？）"},
+	"list-sep":                {", ", "，"},
 }
 
 // Message is e's message for standard error in English or, with chinese,
@@ -75,13 +80,15 @@ func (e ExitError) Message(chinese bool) string {
 		return p.say("verdict-step", StepName(e.Step, chinese))
 	case e.Unconfirmed != "":
 		return p.say("verdict-node", e.Unconfirmed)
+	case chinese && e.MsgZH != "":
+		return e.MsgZH
 	}
 	return e.Msg
 }
 
 // StepName is the name of the verifier's step as a verdict names it: in
 // English the step itself (digest), with chinese followed by its Chinese
-// name (digest（文件指纹）).
+// name (digest（文件摘要）).
 func StepName(step string, chinese bool) string {
 	if zh, ok := stepNames[step]; ok && chinese {
 		return step + "（" + zh + "）"
@@ -121,7 +128,7 @@ var reasonsZH = []struct {
 
 // stepNames are the verifier's steps in Chinese, shown beside their names.
 var stepNames = map[string]string{
-	"format": "格式", "digest": "文件指纹", "custody": "保管链", "completeness": "完整性",
+	"format": "格式", "digest": "文件摘要", "custody": "保管链", "completeness": "完整性",
 	"timestamp": "时间戳", "inclusion": "包含证明", "checkpoint": "检查点", "evidence-record": "证据记录",
 }
 
@@ -238,4 +245,16 @@ func ChineseLocale(getenv func(string) string) bool {
 		return true
 	}
 	return false
+}
+
+// kindsZH are the kinds of a consortium's members in Chinese, as the
+// verification page names them.
+var kindsZH = map[string]string{"court": "法院", "notary": "公证机构", "arbitration": "仲裁机构", "other": "其他"}
+
+// kind is a member's kind in the printer's language.
+func (p printer) kind(k string) string {
+	if z, ok := kindsZH[k]; ok && p.chinese {
+		return z
+	}
+	return k
 }

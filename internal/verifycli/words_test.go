@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,14 +39,16 @@ func verbs(f string) []string {
 // characters, taking the same arguments with the same verbs; the markers
 // scripts read stay in both.
 func TestWords(t *testing.T) {
+	punctuationOnly := map[string]bool{"failed": true, "event-reads": true, "signer": true, "list-sep": true}
 	for id, w := range words {
 		en, zh := w[0], w[1]
 		if en == "" || zh == "" {
 			t.Errorf("%s: en %q, zh %q: want both", id, en, zh)
 			continue
 		}
-		// A folded read's count and span differ only in their brackets.
-		if id != "failed" && id != "event-reads" && !strings.ContainsFunc(zh, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		// A folded read's count and span, a signer and a list differ only
+		// in their punctuation.
+		if !punctuationOnly[id] && !strings.ContainsFunc(zh, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
 			t.Errorf("%s: zh %q is not Chinese", id, zh)
 		}
 		if id != "failed" && !slices.Equal(verbs(en), verbs(zh)) {
@@ -75,6 +78,10 @@ func TestChineseSteps(t *testing.T) {
 	}
 	if strings.Contains(s, "checkpoint:") || strings.Contains(s, "signed by") {
 		t.Errorf("Chinese steps keep English words:\n%s", s)
+	}
+	// The signers' kinds in Chinese, in full-width parentheses.
+	if strings.Contains(s, " (court)") || strings.Contains(s, " (notary)") || !strings.Contains(s, "（法院）") {
+		t.Errorf("Chinese signers keep English kinds or parentheses:\n%s", s)
 	}
 	out.Reset()
 	bad := filepath.Join("..", "..", "receipt", "testdata", "vectors", "invalid", "custody-chain-broken.json")
@@ -181,6 +188,30 @@ func TestEventTypesNamed(t *testing.T) {
 	for typ := range types {
 		if eventTypes[typ] == "" {
 			t.Errorf("event type %s has no Chinese name in eventTypes", typ)
+		}
+	}
+}
+
+// TestMissingFileChinese: a receipt, trust bundle or file that is not
+// there is said in Chinese with its name (a court's clerk reads it), and
+// in English as before.
+func TestMissingFileChinese(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.json")
+	for _, o := range []Options{
+		{Receipt: missing, Trust: vectorTrust},
+		{Receipt: vectorReceipt, Trust: missing},
+		{Receipt: vectorReceipt, Trust: vectorTrust, File: missing},
+		{Receipt: vectorReceipt, Trust: vectorTrust, EvidenceRecord: missing},
+	} {
+		var ee ExitError
+		if err := Check(context.Background(), io.Discard, o); !errors.As(err, &ee) || ee.Code != 2 {
+			t.Fatalf("Check(%+v) = %v, want a usage error", o, err)
+		}
+		if got, want := ee.Message(true), "读取 "+missing+" 失败：文件不存在"; got != want {
+			t.Errorf("Message(chinese) = %q, want %q", got, want)
+		}
+		if got := ee.Message(false); !strings.Contains(got, "no such file or directory") || !strings.Contains(got, missing) {
+			t.Errorf("Message(english) = %q, want Go's words with the path", got)
 		}
 	}
 }

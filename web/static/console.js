@@ -656,7 +656,7 @@
       }
       tbody.append(el('tr', { 'data-id': sh.id, 'data-target': sh.target, 'data-grantee': sh.grantee, 'data-state': st },
         el('td', { class: 'no-label' }, el('p', { class: 't-title', text: what }), it ? fileLine(it) : null, el('p', { class: 't-sub mono', text: sh.target })),
-        el('td', { 'data-label': t('console.shares.with') }, o ? `${o.name} (${label('console.kind.', o.kind)})` : '',
+        el('td', { 'data-label': t('console.shares.with') }, o ? t('aside', { text: o.name, note: label('console.kind.', o.kind) }) : '',
           el('p', { class: 't-sub mono', text: sh.grantee })),
         el('td', { 'data-label': t('console.shares.since'), text: localTime(sh.created_at) }),
         el('td', { 'data-label': t('console.shares.until'), text: sh.expires_at ? localTime(sh.expires_at) : t('console.shares.noExpiry') }),
@@ -757,11 +757,11 @@
     const sel = $('up-matter');
     const chosen = sel.value;
     sel.replaceChildren(el('option', { value: '', text: t('console.upload.noMatter') }),
-      ...list.map((m) => el('option', { value: m.id, text: m.case_number ? `${m.title} (${m.case_number})` : m.title })));
+      ...list.map((m) => el('option', { value: m.id, text: m.case_number ? t('aside', { text: m.title, note: m.case_number }) : m.title })));
     sel.value = list.some((m) => m.id === chosen) ? chosen : '';
     $('matters-table').tBodies[0].replaceChildren(...list.map((m) => el('tr', { 'data-id': m.id },
       el('td', { class: 'no-label' }, el('p', { class: 't-title', text: m.title }), el('p', { class: 't-sub mono', text: 'ID ' + m.id })),
-      el('td', { 'data-label': t('console.matters.case'), text: m.case_number || '' }),
+      el('td', { 'data-label': t('console.matters.caseCol'), text: m.case_number || '' }),
       el('td', { 'data-label': t('console.matters.opened'), text: localTime(m.created_at) }),
       el('td', { class: 'no-label' }, el('div', { class: 'acts' },
         shows('share') ? el('button', { type: 'button', 'data-act': 'share', 'aria-label': t('console.act.shareFor', { name: m.title }), text: t('console.act.share'), on: { click: () => startShare(m, 'matter') } }) : null)))));
@@ -847,7 +847,7 @@
     const r = cur.rec;
     const owner = state.orgs.get(ownerOrg(r) || r.org);
     const rows = cur.kind === 'matter'
-      ? [['console.matters.title', r.title, 'title'], ['console.matters.case', r.case_number, 'case'], ['console.item.parties', (r.parties || []).join('; '), 'parties'],
+      ? [['console.matters.title', r.title, 'title'], ['console.matters.caseCol', r.case_number, 'case'], ['console.item.parties', (r.parties || []).join(t('listSep')), 'parties'],
         ['console.item.owner', owner ? owner.name : r.org, 'owner'], ['console.matters.opened', localTime(r.created_at), 'time']]
       : [['console.f.title', r.title, 'title'], ['console.f.file', r.file_name, 'file'], ['console.f.size', size(r.size), 'size'],
         ['console.f.type', r.media_type, 'type'], ['console.f.sha256', r.sha256, 'sha256', true], ['console.f.id', r.id, 'id', true],
@@ -1132,10 +1132,10 @@
     const me = state.me;
     if (!me) return;
     const rows = [
-      ['console.who.org', `${me.org.name} (${label('console.kind.', me.org.kind)})`],
+      ['console.who.org', t('aside', { text: me.org.name, note: label('console.kind.', me.org.kind) })],
       ['console.who.orgId', me.org.id, true],
       ['console.who.role', label('console.role.', me.key.role)],
-      ['console.who.key', `${me.key.name || ''} (${me.key.prefix || me.key.id}…)`],
+      ['console.who.key', t('aside', { text: me.key.name || '', note: `${me.key.prefix || me.key.id}…` })],
       ['console.who.expires', me.key.expires_at ? localTime(me.key.expires_at) : ''],
     ];
     for (const [k, v, mono] of rows) {

@@ -63,7 +63,7 @@
       year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
       hour12: false, timeZoneName: 'short',
     }).format(d);
-    return `${local} (${d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})`;
+    return t('aside', { text: local, note: d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') });
   }
 
   // ---- fetching and checking ----

@@ -90,7 +90,7 @@
     const units = ['KiB', 'MiB', 'GiB', 'TiB'];
     let v = n, u = -1;
     while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-    return `${v.toFixed(1)} ${units[u]} (${b})`;
+    return t('aside', { text: `${v.toFixed(1)} ${units[u]}`, note: b });
   }
 
   const kindLabel = (k) => t('kind.' + (['court', 'notary', 'arbitration'].includes(k) ? k : 'other'));
@@ -427,6 +427,15 @@
     renderNode(r);
   }
 
+  // verifierWords is a step's summary in the verifier's own words, which
+  // are English: under the step in English, folded away in Chinese (the
+  // step's Chinese text above says the same).
+  function verifierWords(summary) {
+    const p = el('p', { class: 'tech-summary', lang: 'en', text: summary });
+    if (state.lang === 'en') return p;
+    return el('details', { class: 'tech' }, el('summary', { text: t('tech.verifierWords') }), p);
+  }
+
   function techDetail(err) {
     if (!err) return null;
     const dl = el('dl', { class: 'facts' });
@@ -506,7 +515,7 @@
       const body = el('div', {},
         el('p', { class: 'name', text: t('step.' + name) }),
         el('p', { class: 'what', text: what }),
-        s && s.summary ? el('p', { class: 'tech-summary', text: s.summary }) : null,
+        s && s.summary ? verifierWords(s.summary) : null,
         status === 'fail' ? techDetail(r.out.error) : null);
       ol.append(el('li', { class: 'step', 'data-step': name, 'data-status': status },
         el('span', { class: 'badge', text: (status === 'pass' ? '✔ ' : status === 'fail' ? '✘ ' : status === 'unproven' ? '! ' : '– ') + t('status.' + status) }), body));
@@ -523,7 +532,7 @@
 
   function renderEvidence(r) {
     const e = r.out.evidence || {};
-    const ts = (r.out.timestamps || []).filter((x) => !x.unverified).map((x) => `${localTime(x.time)} (${utcTime(x.time)}), ${x.tsa || '?'}, #${x.serial || '?'}`).join('; ');
+    const ts = (r.out.timestamps || []).filter((x) => !x.unverified).map((x) => t('evidence.timestampLine', { local: localTime(x.time), utc: utcTime(x.time), tsa: x.tsa || '?', serial: x.serial || '?' })).join(t('listSep'));
     facts($('evidence'), [
       ['evidence.id', e.id, true], ['evidence.sha256', e.sha256, true], ['evidence.sm3', e.sm3, true],
       ['evidence.size', e.size ? size(e.size) : ''], ['evidence.type', e.media_type],
@@ -536,7 +545,7 @@
     const cp = r.out.checkpoint || {};
     facts($('checkpoint'), [
       ['checkpoint.chain', cp.chain_id, true], ['checkpoint.height', cp.height],
-      ['checkpoint.time', cp.time ? `${localTime(cp.time)} (${utcTime(cp.time)})` : ''],
+      ['checkpoint.time', cp.time ? t('aside', { text: localTime(cp.time), note: utcTime(cp.time) }) : ''],
       ['checkpoint.size', cp.tree_size], ['checkpoint.root', cp.root, true],
       ['checkpoint.power', cp.total_power ? `${cp.signed_power} / ${cp.total_power}` : ''],
     ]);
@@ -579,11 +588,11 @@
   function renderBasis(r) {
     const tb = r.trust;
     facts($('basis'), [
-      ['basis.trust', `${tb.parsed.chain_id} (${tb.parsed.validators.length})`, true],
+      ['basis.trust', t('aside', { text: tb.parsed.chain_id, note: tb.parsed.validators.length }), true],
       ['basis.trustSource', tb.source === 'server' ? t('basis.trustServer') : t('basis.trustFile', { name: tb.source })],
       ['basis.trustSHA', tb.sha256, true],
       ['basis.receiptSHA', r.receipt.sha256, true],
-      ['basis.when', `${localTime(r.at)} (${utcTime(r.at)})`],
+      ['basis.when', t('aside', { text: localTime(r.at), note: utcTime(r.at) })],
       ['basis.where', t('basis.whereValue')],
     ]);
   }

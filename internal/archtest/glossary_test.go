@@ -1,0 +1,160 @@
+package archtest
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// glossaryPath is the list of preferred Chinese terms.
+const glossaryPath = "../../docs/glossary.md"
+
+// zhCatalogs are the files that hold the Chinese a person reads: the
+// CLI's, the API's, the verifier's and the pages'. Their Chinese is
+// every string literal (every quoted string in i18n.js) with a Chinese
+// character in it.
+var zhCatalogs = []string{
+	"cmd/custos/messages.go",
+	"cmd/custos/flagszh.go",
+	"cmd/custos/shorts.go",
+	"cmd/custos/longs.go",
+	"cmd/custos-verify/zh.go",
+	"internal/problem/messages.go",
+	"internal/verifycli/words.go",
+	"web/static/i18n.js",
+}
+
+// avoided is a term of the glossary's Avoid column with the phrases of
+// its Except in column, where it is allowed.
+type avoided struct {
+	term   string
+	except []string
+}
+
+var (
+	backticked = regexp.MustCompile("`([^`]+)`")
+	jsString   = regexp.MustCompile(`'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"`)
+)
+
+// readGlossary returns the avoided terms of the table under "## Terms".
+func readGlossary(t *testing.T) []avoided {
+	t.Helper()
+	b, err := os.ReadFile(glossaryPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "\n## Terms\n")
+	if !ok {
+		t.Fatalf("%s: no \"## Terms\" section", glossaryPath)
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
+	var out []avoided
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 6 || strings.HasPrefix(line, "|---") || strings.HasPrefix(line, "| Concept") {
+			continue
+		}
+		var except []string
+		for _, m := range backticked.FindAllStringSubmatch(cells[4], -1) {
+			except = append(except, m[1])
+		}
+		for _, m := range backticked.FindAllStringSubmatch(cells[3], -1) {
+			out = append(out, avoided{m[1], except})
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("%s: read %d avoided terms: the parser no longer understands the table", glossaryPath, len(out))
+	}
+	return out
+}
+
+func hasHan(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+}
+
+// chineseStrings returns the strings with Chinese in them of the catalog
+// path, each with its line.
+func chineseStrings(t *testing.T, path string) map[string]int {
+	t.Helper()
+	src, err := os.ReadFile("../../" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	if strings.HasSuffix(path, ".go") {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if s, err := strconv.Unquote(lit.Value); err == nil && hasHan(s) {
+					out[s] = fset.Position(lit.Pos()).Line
+				}
+			}
+			return true
+		})
+		return out
+	}
+	for i, line := range strings.Split(string(src), "\n") {
+		for _, m := range jsString.FindAllStringSubmatch(line, -1) {
+			if s := m[1] + m[2]; hasHan(s) {
+				out[s] = i + 1
+			}
+		}
+	}
+	return out
+}
+
+// TestGlossary: no catalog of Chinese text uses a term that
+// docs/glossary.md says to avoid, except in a phrase it allows.
+func TestGlossary(t *testing.T) {
+	terms := readGlossary(t)
+	for _, path := range zhCatalogs {
+		strs := chineseStrings(t, path)
+		if len(strs) == 0 {
+			t.Errorf("%s: no Chinese found", path)
+		}
+		for s, line := range strs {
+			for _, a := range terms {
+				rest := s
+				for _, e := range a.except {
+					rest = strings.ReplaceAll(rest, e, "")
+				}
+				if strings.Contains(rest, a.term) {
+					t.Errorf("%s:%d: %q uses %q, which docs/glossary.md says to avoid", path, line, s, a.term)
+				}
+			}
+		}
+	}
+}
+
+// TestGlossaryCatches: the check finds an avoided term and spares it in
+// an allowed phrase.
+func TestGlossaryCatches(t *testing.T) {
+	terms := readGlossary(t)
+	find := func(s string) bool {
+		for _, a := range terms {
+			rest := s
+			for _, e := range a.except {
+				rest = strings.ReplaceAll(rest, e, "")
+			}
+			if strings.Contains(rest, a.term) {
+				return true
+			}
+		}
+		return false
+	}
+	for s, want := range map[string]bool{"此密钥已被吊销。": true, "组织名称": true, "组织（O）": false, "此密钥已被撤销。": false} {
+		if got := find(s); got != want {
+			t.Errorf("find(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
