@@ -71,7 +71,8 @@ func (c *cometSet) same(t *testing.T, app *App) {
 
 // Conflicting changes that pass together and fall due in one block: a
 // removal and a rotation of one member, an admission and a rotation to
-// the same key, a power change and a rotation of one member. Each is
+// the same key, two admissions of one organization CA, a power change and
+// a rotation of one member. Each is
 // checked again in proposal-ID order as it takes effect, the later of two
 // conflicting ones fails with its reason, and the block's validator
 // updates are ones CometBFT takes (no key twice, no removal of a key not
@@ -84,8 +85,10 @@ func TestGovConflictingChangesOneBlock(t *testing.T) {
 	shared := joiner.key.Public().(ed25519.PublicKey)
 	k1, _, _ := ed25519.GenerateKey(rand.Reader)
 	k2, _, _ := ed25519.GenerateKey(rand.Reader)
+	k4, _, _ := ed25519.GenerateKey(rand.Reader)
 	props := []Proposal{
 		{ID: "a-admit", Expires: 50, Action: ActAdmit, OrgCA: joiner.org.Cert, ValidatorKey: shared, Power: 10},
+		{ID: "a2-admit-same-ca", Expires: 50, Action: ActAdmit, OrgCA: joiner.org.Cert, ValidatorKey: k4, Power: 10},
 		{ID: "b-power-1", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 30},
 		{ID: "c-remove-2", Expires: 50, Action: ActRemove, Target: ms[2].target()},
 		{ID: "d-rotate-1", Expires: 50, Action: ActRotate, Target: ms[1].target(), ValidatorKey: k1},
@@ -104,7 +107,7 @@ func TestGovConflictingChangesOneBlock(t *testing.T) {
 		comet.apply(t, int64(h+1), res.ValidatorUpdates)
 	}
 	comet.same(t, app)
-	want := map[string]string{"a-admit": StatusApplied, "b-power-1": StatusApplied, "c-remove-2": StatusApplied,
+	want := map[string]string{"a-admit": StatusApplied, "a2-admit-same-ca": StatusFailed, "b-power-1": StatusApplied, "c-remove-2": StatusApplied,
 		"d-rotate-1": StatusApplied, "e-rotate-2": StatusFailed, "f-rotate-3": StatusFailed}
 	for id, status := range want {
 		if s := proposalStatus(t, app, id); s.Status != status || s.Closed != 4 {
