@@ -691,4 +691,12 @@ var messages = map[string]words{
 		"webhook 密封密钥：[pkcs11] webhook_seal_key 指定的 AES 密钥（{ref}）不在令牌中，节点缺少该密钥无法启动。若节点尚未使用过它，请生成：custos pki seal-key（docs/operations.md，Webhook secrets sealed in the token）。若 custos.db 中已有以它密封的 webhook 密钥：请更正标签或 ID，或从备份将该密钥恢复到令牌中；若没有任何备份，则该密钥已永久丢失：请带 custos serve --new-webhook-seal-key 启动一次，它会重新生成密钥，此前创建的 webhook 每次投递均失败（密钥无法读取），直至其机构重新创建（{err}）"},
 	"fail.seal-key-token-wrong": {"webhook seal key: the key in the PKCS#11 token that pkcs11.webhook_seal_key names does not open the webhook secrets sealed in custos.db: it is not the key they were sealed under (or the token fails to unseal). Fix the label or ID, or restore the key into the token from its backup; if no backup holds it, it is lost for good: set pkcs11.webhook_seal_key to a label the token does not hold and start once with custos serve --new-webhook-seal-key",
 		"webhook 密封密钥：pkcs11.webhook_seal_key 指定的 PKCS#11 令牌密钥打不开 custos.db 中密封的 webhook 密钥：它不是密封时所用的密钥（或令牌解密失败）。请更正标签或 ID，或从备份将该密钥恢复到令牌中；若没有任何备份，则该密钥已永久丢失：请将 pkcs11.webhook_seal_key 设为令牌中没有的标签，并带 custos serve --new-webhook-seal-key 启动一次"},
+	// consortium vote (governance review finding G1): what is voted on,
+	// and a proposal that the member named by --proposer did not make.
+	"notice.gov-voting": {"voting {choice} on proposal {id}: {action} of {target} ({params}), proposed by {proposer} at height {height}",
+		"对提案 {id} 投{choice}：{action}，对象 {target}（{params}），由 {proposer} 于高度 {height} 提出"},
+	"out.gov-yes": {"yes", "赞成票"},
+	"out.gov-no":  {"no", "反对票"},
+	"usage.gov-proposer": {"proposal {id} was proposed by {proposer}, not by {want} (--proposer): another member's proposal may have taken its ID first; nothing was signed",
+		"提案 {id} 由 {proposer} 提出，而非 {want}（--proposer）：其 ID 可能已被另一成员的提案抢先占用；未签署任何内容"},
 }
