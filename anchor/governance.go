@@ -121,6 +121,23 @@ type ProposalState struct {
 	Reason       string    `json:"reason,omitempty"`
 }
 
+// Matches reports whether p is the proposal that transaction t carries:
+// the same ID, proposer, action, parameters, override and expiry. A
+// proposal ID is taken by the first proposal recorded under it, whoever
+// proposed it, and a vote names only the ID: a proposer whose own
+// transaction was refused as a duplicate (code 3) learns here whether the
+// proposal recorded under its ID is its own (governance review finding
+// G1, docs/security.md).
+func (p ProposalState) Matches(t *Tx) bool {
+	if t == nil || t.Kind != KindPropose || t.Proposal == nil {
+		return false
+	}
+	q := newProposalState(t, p.Height)
+	return p.ID == q.ID && p.Proposer == q.Proposer && p.Action == q.Action && p.Target == q.Target &&
+		bytes.Equal(p.OrgCA, q.OrgCA) && bytes.Equal(p.ValidatorKey, q.ValidatorKey) && p.Power == q.Power &&
+		p.CAHash == q.CAHash && p.Override == q.Override && p.Expires == q.Expires
+}
+
 // GovVote is one member's recorded vote.
 type GovVote struct {
 	Member string `json:"member"`

@@ -170,7 +170,7 @@ func (h *govHandlers) submit(c echo.Context, kind uint8, id string) error {
 	}
 	member := fmt.Sprintf("%x", t.GovMember)
 	ans := wire.GovernanceAccepted{Proposal: pid, Kind: what, Member: member}
-	if err := h.await(c.Request().Context(), &ans, wait); err != nil {
+	if err := h.await(c.Request().Context(), &ans, t, wait); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, ans)
@@ -259,14 +259,21 @@ func chainRefusal(p *Problem, te *anchor.TxError) *Problem {
 	return p
 }
 
-// await waits up to wait for ans's transaction to be in a block, and
-// fills in the height and the proposal as it stands.
-func (h *govHandlers) await(ctx context.Context, ans *wire.GovernanceAccepted, wait time.Duration) error {
+// await waits up to wait for ans's transaction t to be in a block, and
+// fills in the height and the proposal as it stands. A proposal whose ID
+// the chain recorded for another proposal (another member's that came
+// first: governance review finding G1) is 409 governance-duplicate: its
+// proposer must not ask the members to vote on the ID.
+func (h *govHandlers) await(ctx context.Context, ans *wire.GovernanceAccepted, t *anchor.Tx, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
 		p, ok, err := h.gov.Proposal(ans.Proposal)
 		if err != nil {
 			return err
+		}
+		if ok && t.Kind == anchor.KindPropose && !p.Matches(t) {
+			return problem(http.StatusConflict, "governance-duplicate", prob.M("title.governance-duplicate"),
+				prob.M("gov-id-taken", "id", p.ID, "proposer", p.Proposer, "action", p.Action, "height", p.Height))
 		}
 		if ok {
 			if at := recordedAt(p, ans); at > 0 {

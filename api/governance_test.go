@@ -22,6 +22,7 @@ import (
 type fakeGov struct {
 	refuse error
 	sent   [][]byte
+	other  string // if set, p1 was recorded as this member's proposal
 }
 
 func (g *fakeGov) Height() int64 { return 9 }
@@ -36,8 +37,12 @@ func (g *fakeGov) Proposal(id string) (anchor.ProposalState, bool, error) {
 	if id != "p1" || len(g.sent) == 0 {
 		return anchor.ProposalState{}, false, nil
 	}
-	return anchor.ProposalState{ID: "p1", Proposer: strings.Repeat("ab", 32), Action: "power", Height: 7, Status: anchor.StatusOpen,
-		Votes: []anchor.GovVote{{Member: strings.Repeat("ab", 32), Yes: true, Height: 8}}}, true, nil
+	proposer := strings.Repeat("ab", 32)
+	if g.other != "" {
+		proposer = g.other
+	}
+	return anchor.ProposalState{ID: "p1", Proposer: proposer, Action: "power", Target: "01" + strings.Repeat("00", 31), Power: 20, Expires: 100,
+		Height: 7, Status: anchor.StatusOpen, Votes: []anchor.GovVote{{Member: strings.Repeat("ab", 32), Yes: true, Height: 8}}}, true, nil
 }
 func (g *fakeGov) SubmitGovernance(_ context.Context, raw []byte) error {
 	if g.refuse != nil {
@@ -287,6 +292,33 @@ func TestUpgradeRefusalLocalized(t *testing.T) {
 		}
 		if p["reason"] != chain.log {
 			t.Errorf("(%d): reason %q, want the chain's %q", lang, p["reason"], chain.log)
+		}
+	}
+}
+
+// TestGovernanceProposalIDTaken: a proposal refused in its block because
+// another member's proposal took its ID first (governance review finding
+// G1, docs/security.md) is answered, once that proposal is in a block,
+// 409 governance-duplicate naming the proposal under the ID, not 202
+// with no height as if it were still pending: its proposer must not hand
+// the ID to the voters. Before, the wait ran out and the answer was 202.
+func TestGovernanceProposalIDTaken(t *testing.T) {
+	propose, _ := govTxs(t)
+	for _, lang := range []prob.Lang{prob.English, prob.Chinese} {
+		gov := &fakeGov{other: strings.Repeat("cd", 32)}
+		s := newRouteTestServer(t)
+		s.governanceRoutes(s.e, gov)
+		req := httptest.NewRequest("POST", "/api/v1/consortium/proposals?wait=1s", bytes.NewReader(propose))
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.Header.Set("Accept-Language", map[prob.Lang]string{prob.English: "en", prob.Chinese: "zh"}[lang])
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var p Problem
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); rec.Code != http.StatusConflict || err != nil || p.Type != ProblemBase+"governance-duplicate" {
+			t.Fatalf("%d: a proposal whose ID another member's took = %d %s, want 409 governance-duplicate", lang, rec.Code, rec.Body)
+		}
+		if want := prob.M("gov-id-taken", "id", quote("p1"), "proposer", strings.Repeat("cd", 32), "action", "power", "height", 7).In(lang); p.Detail != want {
+			t.Errorf("%d: detail %q, want %q", lang, p.Detail, want)
 		}
 	}
 }

@@ -279,4 +279,5 @@ var flagsZH = map[string]string{
 	"custos peer refused --limit":              "至多列出 N 项共享，1 至 1000（默认：服务器的默认值 100）",
 	"custos pki seal-key --config":             "配置文件（TOML）；其 [pkcs11] 表指定令牌和 webhook_seal_key",
 	"custos serve --new-webhook-seal-key":      "销毁 webhook 密钥：webhook 密封密钥已永久丢失，生成新的密封密钥（密钥文件，或 [pkcs11] webhook_seal_key 指定的 PKCS#11 令牌中的密钥；该密钥仍在或令牌无响应时拒绝）；此前创建的 webhook 每次投递均失败，直至重新创建",
+	"custos consortium vote --proposer":        "仅当该成员（名称或成员 ID：请求投票的成员）提出了该提案时才签署",
 }

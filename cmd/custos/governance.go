@@ -370,6 +370,7 @@ func voteCmd() *cobra.Command {
 	var cn conn
 	var g govKeyFlags
 	var yes, no bool
+	var proposer string
 	cmd := &cobra.Command{
 		Use:   "vote ID (--yes|--no)",
 		Short: "Vote on a governance proposal, signed with this member's governance key",
@@ -377,7 +378,12 @@ func voteCmd() *cobra.Command {
 machine), and submits it through a member's node. A member votes once; its first vote stands. The
 proposal passes once more than 2/3 of the voting power voted yes, and is rejected once 1/3 voted no.
 The key is a PEM file, or a key pair in a PKCS#11 token named by a URI (pkcs11:token=LABEL;
-object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file.`,
+object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file.
+
+A vote names the proposal's ID only, and an ID belongs to the first proposal the chain recorded under
+it, whoever proposed it. Before signing, vote reads the proposal from the node and says on standard
+error what it votes on: its action, target, parameters and proposer. With --proposer MEMBER (the member
+that asked for the vote, by name or ID) it signs nothing unless that member proposed it.`,
 		Example: `  custos consortium vote power-3f2a9c01d2e4 --yes --key admin/notary/governance.key --cert admin/notary/governance.pem --server http://127.0.0.1:8082
   custos consortium vote power-3f2a9c01d2e4 --yes --cert governance.pem --pin-env CUSTOS_PKCS11_PIN \
     --key 'pkcs11:token=notary-admin;object=governance?module-path=/usr/lib/softhsm/libsofthsm2.so'`,
@@ -398,6 +404,19 @@ object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file.`,
 				return nil, err
 			}
 			defer s.close()
+			p, err := c.Proposal(ctx, args[0])
+			if err != nil {
+				return nil, err
+			}
+			if err := checkProposer(ms, p, proposer); err != nil {
+				return nil, err
+			}
+			choice := tr("out.gov-no")
+			if yes {
+				choice = tr("out.gov-yes")
+			}
+			notice("notice.gov-voting", "choice", choice, "id", p.ID,
+				"action", p.Action, "target", proposalTarget(ms, p), "params", proposalParams(p), "proposer", memberLabel(ms, p.Proposer), "height", p.Height)
 			raw, err := anchor.NewVoteTx(s.chainID, s.cert, s.orgCA, s.key, s.member, args[0], yes)
 			if err != nil {
 				return nil, err
@@ -409,5 +428,66 @@ object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file.`,
 	g.add(cmd)
 	cmd.Flags().BoolVar(&yes, "yes", false, "vote for the change")
 	cmd.Flags().BoolVar(&no, "no", false, "vote against it")
+	cmd.Flags().StringVar(&proposer, "proposer", "", "sign only if this member (a name or member ID: the member that asked for the vote) proposed it")
 	return cmd
+}
+
+// checkProposer refuses, as a usage error, to vote on p unless want (a
+// member's name or ID; "" for any) proposed it: an ID is the first
+// proposal's recorded under it, whoever proposed it (governance review
+// finding G1).
+func checkProposer(ms *wire.Members, p *wire.Proposal, want string) error {
+	if want == "" {
+		return nil
+	}
+	id, err := resolveMember(ms, want)
+	if err != nil {
+		return err
+	}
+	if hex.EncodeToString(id[:]) != p.Proposer {
+		return usageError("usage.gov-proposer", "id", p.ID, "proposer", memberLabel(ms, p.Proposer), "want", want)
+	}
+	return nil
+}
+
+// memberLabel is a member's name and ID, or its ID if the list has no name
+// for it.
+func memberLabel(ms *wire.Members, id string) string {
+	for _, m := range ms.Members {
+		if m.ID == id && m.Name != "" {
+			return fmt.Sprintf("%s (%s)", m.Name, id)
+		}
+	}
+	return id
+}
+
+// proposalTarget is the member a proposal changes, or the organization an
+// admission admits.
+func proposalTarget(ms *wire.Members, p *wire.Proposal) string {
+	if p.Action == anchor.ActionName(anchor.ActAdmit) {
+		if ca, err := x509.ParseCertificate(p.OrgCA); err == nil {
+			return ca.Subject.String()
+		}
+		return "?"
+	}
+	return memberLabel(ms, p.Target)
+}
+
+// proposalParams is a proposal's parameters, as key=value words.
+func proposalParams(p *wire.Proposal) string {
+	var w []string
+	if len(p.ValidatorKey) > 0 {
+		w = append(w, "validator_key="+base64.StdEncoding.EncodeToString(p.ValidatorKey))
+	}
+	if p.Power != 0 {
+		w = append(w, "power="+strconv.FormatInt(p.Power, 10))
+	}
+	if p.CAHash != "" {
+		w = append(w, "ca_sha256="+p.CAHash)
+	}
+	if p.Override {
+		w = append(w, "override")
+	}
+	w = append(w, "expires="+strconv.FormatInt(p.Expires, 10))
+	return strings.Join(w, " ")
 }

@@ -19,8 +19,9 @@ import (
 // with the CLI, signed by its governance key from OUT/admin; the members
 // vote with the CLI, each against its own node; the last member's node
 // shows that it passed and took effect. A vote signed by a governance key
-// outside the consortium's root, and a member's second vote, are refused
-// with a clear message and change nothing; uploads keep anchoring
+// outside the consortium's root, a member's second vote, and a vote whose
+// --proposer names another member are refused with a clear message and
+// change nothing; uploads keep anchoring
 // throughout. One member votes with a governance key kept in a PKCS#11
 // token (SoftHSM2), certified by `consortium governance-cert`. Then the
 // last member is removed (testLeaving).
@@ -83,7 +84,7 @@ func TestConsortiumGovernance(t *testing.T) {
 	vote := func(m *member) wire.GovernanceAccepted {
 		t.Helper()
 		var v wire.GovernanceAccepted
-		cliJSON(t, &v, append([]string{"consortium", "vote", "power-notary-1", "--yes"}, gov(m)...)...)
+		cliJSON(t, &v, append([]string{"consortium", "vote", "power-notary-1", "--yes", "--proposer", "Hangzhou Internet Court"}, gov(m)...)...)
 		if v.Height == 0 || v.Kind != "vote" {
 			t.Fatalf("vote by %s = %+v, want recorded", m.slug, v)
 		}
@@ -96,6 +97,12 @@ func TestConsortiumGovernance(t *testing.T) {
 	o, err = runCustos(t, append([]string{"consortium", "vote", "power-notary-1", "--no"}, gov(ms[1])...)...)
 	if err == nil || !strings.Contains(err.Error(), "409 Already recorded") {
 		t.Errorf("a second vote: %v\n%s; want 409 Already recorded", err, o)
+	}
+	// A vote naming another member as the proposer signs nothing
+	// (governance review finding G1).
+	o, err = runCustos(t, append([]string{"consortium", "vote", "power-notary-1", "--yes", "--proposer", "Beijing Internet Court"}, gov(ms[2])...)...)
+	if err == nil || !strings.Contains(err.Error(), "was proposed by Hangzhou Internet Court") {
+		t.Errorf("a vote with --proposer naming another member: %v\n%s; want refused: proposed by Hangzhou Internet Court", err, o)
 	}
 	var p wire.Proposal
 	cliJSON(t, &p, "consortium", "proposal", "power-notary-1", "--server", d.p.URL)
@@ -230,5 +237,33 @@ func TestGovernanceTables(t *testing.T) {
 				t.Errorf("writeHuman(%T) lacks %q:\n%s", c.v, w, b.String())
 			}
 		}
+	}
+}
+
+// TestVoteProposer: `consortium vote --proposer MEMBER` signs nothing
+// unless that member (by name or ID) proposed the proposal under the ID,
+// since an ID is the first proposal's recorded under it, whoever proposed
+// it (governance review finding G1); what is voted on is named.
+func TestVoteProposer(t *testing.T) {
+	a, b := strings.Repeat("a1", 32), strings.Repeat("b2", 32)
+	ms := &wire.Members{Members: []wire.Member{{ID: a, Name: "Qiantang Notary Office"}, {ID: b, Name: "Beijing Internet Court"}}}
+	p := &wire.Proposal{ID: "rotate-qiantang-2027", Proposer: b, Action: "rotate", Target: a, ValidatorKey: make([]byte, 32), Expires: 1200}
+	for _, c := range []struct {
+		want string
+		ok   bool
+	}{{"", true}, {"Beijing Internet Court", true}, {b, true}, {"Qiantang Notary Office", false}, {a, false}, {"Nobody", false}} {
+		err := checkProposer(ms, p, c.want)
+		if (err == nil) != c.ok {
+			t.Errorf("checkProposer(%q) = %v, want ok %v", c.want, err, c.ok)
+		}
+		if err != nil && c.want == a && !strings.Contains(err.Error(), "Beijing Internet Court ("+b+")") {
+			t.Errorf("checkProposer(%q) = %v, want it to name the proposer", c.want, err)
+		}
+	}
+	if got, want := proposalTarget(ms, p), "Qiantang Notary Office ("+a+")"; got != want {
+		t.Errorf("proposalTarget() = %q, want %q", got, want)
+	}
+	if got, want := proposalParams(p), "validator_key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= expires=1200"; got != want {
+		t.Errorf("proposalParams() = %q, want %q", got, want)
 	}
 }

@@ -149,7 +149,11 @@ priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或�
 	"custos consortium vote": `在本机以本成员的治理密钥签署其对提案 ID 的投票（密钥不离开本机），并通过某个成员的节点提交。
 每个成员只投一次票，以第一次投票为准。超过 2/3 的表决权投赞成票时提案通过，1/3 投反对票时提案被否决。
 密钥为 PEM 文件，或由 URI（pkcs11:token=LABEL;object=KEY-LABEL?module-path=MODULE）指定的 PKCS#11
-令牌中的密钥对，其 PIN 来自 --pin-env 或 --pin-file。`,
+令牌中的密钥对，其 PIN 来自 --pin-env 或 --pin-file。
+
+投票只写明提案的 ID，而一个 ID 属于联盟链在其下记录的第一个提案，无论由谁提出。签署之前，vote 从节点读取该提案，
+并在标准错误输出中说明所投的内容：其操作、对象、参数和提出者。使用 --proposer MEMBER（请求投票的成员，名称或 ID）时，
+除非该成员提出了该提案，否则不签署任何内容。`,
 
 	"custos copyright register": `register 从 WORK.json 读取作品的元数据（title、type、authors、owner、created、first_publication），并在同一请求中与文件一起上传；每个文件成为本机构的一项证据。在联盟链上，登记在最终确认时（通常在一秒内）由链编号：register 最多等待 --wait 指定的时间以获取登记号；超时则将登记显示为待定，登记号分配后可用 ` + "`custos copyright get ID`" + ` 查看。`,
 

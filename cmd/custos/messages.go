@@ -720,4 +720,12 @@ var messages = map[string]words{
 	"val.id_type.passport":    {"passport", "护照"},
 	// A file the CLI could not read (fileWhy), said as custos verify says it.
 	"usage.file-unread": {"{path}: {err}", "读取 {path} 失败：{err}"},
+	// consortium vote (governance review finding G1): what is voted on,
+	// and a proposal that the member named by --proposer did not make.
+	"notice.gov-voting": {"voting {choice} on proposal {id}: {action} of {target} ({params}), proposed by {proposer} at height {height}",
+		"对提案 {id} 投{choice}：{action}，对象 {target}（{params}），由 {proposer} 于高度 {height} 提出"},
+	"out.gov-yes": {"yes", "赞成票"},
+	"out.gov-no":  {"no", "反对票"},
+	"usage.gov-proposer": {"proposal {id} was proposed by {proposer}, not by {want} (--proposer): another member's proposal may have taken its ID first; nothing was signed",
+		"提案 {id} 由 {proposer} 提出，而非 {want}（--proposer）：其 ID 可能已被另一成员的提案抢先占用；未签署任何内容"},
 }

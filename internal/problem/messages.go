@@ -398,4 +398,8 @@ var catalog = map[string]Text{
 	// A governance body that is not a chain transaction at all (it does not
 	// begin with anchor.TxMagic; api/governance.go, beside gov-malformed).
 	"gov-not-tx": {"The body is not a chain transaction (it does not begin with CSTX). Send the signed transaction's bytes as written, not encoded again.", "请求体不是联盟链交易（未以 CSTX 开头）。请按原样发送已签名交易的字节，不要再次编码。"},
+	// A proposal refused in its block because the chain recorded another
+	// proposal under its ID first (api/governance.go, await; governance
+	// review finding G1): votes name only the ID.
+	"gov-id-taken": {"Proposal ID \"{id}\" is taken: the chain recorded another proposal under it ({action}, proposed by member {proposer} at height {height}) and refused this one as a duplicate. Do not ask the members to vote on this ID; propose again under another.", "提案 ID“{id}”已被占用：联盟链已在该 ID 下记录了另一提案（{action}，由成员 {proposer} 于高度 {height} 提出），并以重复为由拒绝了本提案。请勿请成员对此 ID 投票；请换一个 ID 重新提案。"},
 }
