@@ -226,3 +226,42 @@ func TestVerifyPageDocumentReceiptBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyPageConsoleReceiptBytes: the console's in-page verification
+// (the verifier of /verify) judges the receipt's bytes as served, as
+// custos verify judges the file: a receipt served with a byte-order mark
+// (changed in the browser) fails at step format. A text decoding dropped
+// the mark, and the console said valid.
+func TestVerifyPageConsoleReceiptBytes(t *testing.T) {
+	chromium := testenv.LookBinary(t, "chromium")
+	n := startNodeWith(t, webNodeBinary(t))
+	v := n.upload(n.Token, []byte("Minutes of the hearing.\n"), "Content-Type", "text/plain; charset=utf-8")
+	if status, _, body := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?wait=20s", n.Token, nil); status != http.StatusOK {
+		t.Fatalf("GET receipt = %d %s", status, body)
+	}
+	ctx := newBrowser(t, chromium)
+	if err := chromedp.Do(ctx, chromedp.Navigate(n.URL+"/console?lang=en")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.body.dataset.ready ? 'ok' : ''`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("key"), n.Token), chromedp.Click(chromedp.ID("signin-btn"))); err != nil {
+		t.Fatal(err)
+	}
+	open := fmt.Sprintf(`#ev-table tr[data-id=%q] [data-act="open"]`, v.ID)
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector(%q) ? 'ok' : ''`, open))
+	evalString(t, ctx, `(() => { const f = window.fetch; window.fetch = async (u, o) => { const r = await f(u, o);
+		if (!/\/receipt(\?|$)/.test(String(u)) || r.status !== 200) return r;
+		const b = new Uint8Array(await r.arrayBuffer());
+		return new Response(new Blob([new Uint8Array([0xef, 0xbb, 0xbf]), b]), { status: 200, headers: { 'Content-Type': 'application/json' } }); }; return ''; })()`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(open))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, fmt.Sprintf(`document.getElementById('item-facts').innerText.includes(%q) ? 'ok' : ''`, sha256Hex([]byte("Minutes of the hearing.\n"))))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("item-verify"))); err != nil {
+		t.Fatal(err)
+	}
+	verdict := waitJS(t, ctx, `(b => b.hidden ? '' : b.dataset.state + '|' + b.innerText)(document.getElementById('item-verdict'))`)
+	if !strings.HasPrefix(verdict, "invalid|") || !strings.Contains(evalString(t, ctx, `[...document.querySelectorAll('#item-steps li')].map(l => l.dataset.step + '=' + l.dataset.ok).join(' ')`), "format=false") {
+		t.Errorf("a receipt served with a byte-order mark: the console says %q, want invalid at step format", verdict)
+	}
+}
