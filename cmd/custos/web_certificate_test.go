@@ -11,9 +11,12 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/internal/testenv"
+	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/receipt"
 )
 
 // TestVerifyPageCertificate opens a notarial certificate's verification
@@ -125,5 +128,140 @@ func TestVerifyPageCertificate(t *testing.T) {
 	}
 	if got := evalString(t, ctx, `document.querySelector('#doc-items tbody td[data-ok]').textContent`); !strings.Contains(got, "not the receipt of this item") {
 		t.Errorf("the row says %q", got)
+	}
+}
+
+// TestVerifyPageDocumentReceiptBytes: the page verifies each receipt of a
+// document on its exact bytes in the view, as `custos verify --pdf`
+// verifies the exact bytes the PDF attaches, and gives the same verdict on
+// a receipt that is not canonical. The view of a real certificate is
+// changed in the browser (a lying node) to carry the receipt with a
+// duplicate member, respaced or re-escaped, all of which JSON.parse reads
+// as the canonical receipt; the command line's check of a PDF attaching
+// the same bytes (checkPDFReceipts) refuses them at step format, and so
+// must the page. A byte-order mark makes the view unreadable: the page
+// says it could not fetch the document, not that it is valid.
+func TestVerifyPageDocumentReceiptBytes(t *testing.T) {
+	chromium := testenv.LookBinary(t, "chromium")
+	n := startNodeWith(t, webNodeBinary(t))
+	v := n.upload(n.Token, []byte("Minutes of the hearing.\n"), "Content-Type", "text/plain; charset=utf-8")
+	status, _, body := n.call("POST", "/api/v1/certificates", n.Token, jsonBody(map[string]any{"evidence": []string{v.ID}}), "Content-Type", "application/json")
+	if status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/certificates = %d %s", status, body)
+	}
+	var cert certificates.Certificate
+	mustJSON(t, body, &cert)
+	_, _, view := n.call("GET", "/api/v1/verify/"+cert.VerifyToken, "", nil)
+	var doc wire.DocumentCheck
+	mustJSON(t, view, &doc)
+	if len(doc.Items) != 1 {
+		t.Fatalf("the view has %d items, want 1", len(doc.Items))
+	}
+	canonical := string(doc.Items[0].Receipt)
+	_, _, trustJSON := n.call("GET", "/api/v1/trust", "", nil)
+	trust, err := receipt.ParseTrust(trustJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name, receipt string
+		cli           string // checkPDFReceipts: "valid" or the failing step
+		page          string // the document section's state
+	}{
+		{"canonical", canonical, "valid", "valid"},
+		{"duplicate", strings.Replace(canonical, "{", `{"version":0,`, 1), receipt.StepFormat, "invalid"},
+		{"spacing", strings.Replace(canonical, "{", "{ ", 1), receipt.StepFormat, "invalid"},
+		{"escape", strings.Replace(canonical, `"version"`, `"\u0076ersion"`, 1), receipt.StepFormat, "invalid"},
+		{"bom", "\ufeff" + canonical, receipt.StepFormat, "error"},
+	}
+	swaps := map[string][2]string{}
+	for _, c := range cases {
+		atts := []pdf.Attachment{{Name: "receipt-" + v.ID + ".json", Data: []byte(c.receipt), MIME: "application/json"}}
+		rs, err := checkPDFReceipts(newPDFFixtureWith(t, atts).signed, trust)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("%s: checkPDFReceipts = %v, %v", c.name, rs, err)
+		}
+		cli := rs[0].Step
+		if rs[0].Valid {
+			cli = "valid"
+		}
+		if cli != c.cli {
+			t.Errorf("%s: custos verify --pdf: %q (%s), want %q", c.name, cli, rs[0].Error, c.cli)
+		}
+		swaps[c.name] = [2]string{canonical, c.receipt}
+	}
+	swapJSON, _ := json.Marshal(swaps)
+	// The node's view, with the receipt's bytes swapped for the case's
+	// (?case=NAME), in the response's text.
+	lie := `(() => { const swaps = ` + string(swapJSON) + `; const f = window.fetch;
+		window.fetch = async (u, o) => { const r = await f(u, o);
+			const s = swaps[new URLSearchParams(location.search).get('case')];
+			if (!String(u).startsWith('/api/v1/verify/') || !s) return r;
+			const text = await r.text();
+			if (!text.includes(s[0])) throw new Error('the receipt is not in the view');
+			return new Response(text.replace(s[0], () => s[1]), { status: r.status, headers: { 'Content-Type': 'application/json' } }); }; })();`
+	ctx := newBrowser(t, chromium)
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: lie}); err != nil {
+		t.Fatal(err)
+	}
+	docState := `(() => { const s = document.getElementById('document').dataset.state; return s === 'valid' || s === 'invalid' || s === 'error' ? s : ''; })()`
+	for _, c := range cases {
+		openPage(t, ctx, n.URL+"/verify?lang=en&case="+c.name+"&document="+cert.VerifyToken, true)
+		got := waitJS(t, ctx, docState)
+		text := evalString(t, ctx, `document.getElementById('document').innerText`)
+		if got != c.page {
+			t.Errorf("%s: the page says %q, want %q:\n%s", c.name, got, c.page, text)
+			continue
+		}
+		if c.page == "invalid" && !strings.Contains(text, "step: "+receipt.StepFormat) {
+			t.Errorf("%s: the page does not name step %s:\n%s", c.name, receipt.StepFormat, text)
+		}
+	}
+	// What the page does not check, it says, in both languages.
+	for lang, want := range map[string]string{"en": "does not check the PDF's signature", "zh": "本页不核验 PDF 的签名"} {
+		chooseLanguage(t, ctx, lang)
+		if got := evalString(t, ctx, `document.getElementById('doc-scope').textContent`); !strings.Contains(got, want) {
+			t.Errorf("in %s, the page says %q, want %q", lang, got, want)
+		}
+	}
+}
+
+// TestVerifyPageConsoleReceiptBytes: the console's in-page verification
+// (the verifier of /verify) judges the receipt's bytes as served, as
+// custos verify judges the file: a receipt served with a byte-order mark
+// (changed in the browser) fails at step format. A text decoding dropped
+// the mark, and the console said valid.
+func TestVerifyPageConsoleReceiptBytes(t *testing.T) {
+	chromium := testenv.LookBinary(t, "chromium")
+	n := startNodeWith(t, webNodeBinary(t))
+	v := n.upload(n.Token, []byte("Minutes of the hearing.\n"), "Content-Type", "text/plain; charset=utf-8")
+	if status, _, body := n.call("GET", "/api/v1/evidence/"+v.ID+"/receipt?wait=20s", n.Token, nil); status != http.StatusOK {
+		t.Fatalf("GET receipt = %d %s", status, body)
+	}
+	ctx := newBrowser(t, chromium)
+	if err := chromedp.Do(ctx, chromedp.Navigate(n.URL+"/console?lang=en")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.body.dataset.ready ? 'ok' : ''`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("key"), n.Token), chromedp.Click(chromedp.ID("signin-btn"))); err != nil {
+		t.Fatal(err)
+	}
+	open := fmt.Sprintf(`#ev-table tr[data-id=%q] [data-act="open"]`, v.ID)
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector(%q) ? 'ok' : ''`, open))
+	evalString(t, ctx, `(() => { const f = window.fetch; window.fetch = async (u, o) => { const r = await f(u, o);
+		if (!/\/receipt(\?|$)/.test(String(u)) || r.status !== 200) return r;
+		const b = new Uint8Array(await r.arrayBuffer());
+		return new Response(new Blob([new Uint8Array([0xef, 0xbb, 0xbf]), b]), { status: 200, headers: { 'Content-Type': 'application/json' } }); }; return ''; })()`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(open))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, fmt.Sprintf(`document.getElementById('item-facts').innerText.includes(%q) ? 'ok' : ''`, sha256Hex([]byte("Minutes of the hearing.\n"))))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("item-verify"))); err != nil {
+		t.Fatal(err)
+	}
+	verdict := waitJS(t, ctx, `(b => b.hidden ? '' : b.dataset.state + '|' + b.innerText)(document.getElementById('item-verdict'))`)
+	if !strings.HasPrefix(verdict, "invalid|") || !strings.Contains(evalString(t, ctx, `[...document.querySelectorAll('#item-steps li')].map(l => l.dataset.step + '=' + l.dataset.ok).join(' ')`), "format=false") {
+		t.Errorf("a receipt served with a byte-order mark: the console says %q, want invalid at step format", verdict)
 	}
 }

@@ -908,9 +908,12 @@
         resp = await call('GET', `/api/v1/evidence/${r.id}/receipt?wait=20s`);
         if (resp.status === 202) { say('item-status', 'console.receipt.stillPending', null, 'pending'); return; }
       }
-      const receipt = await resp.text();
+      // The receipt's exact bytes, as custos verify reads them: a text
+      // decoding would drop a byte-order mark and replace bytes that are
+      // not UTF-8, which the verifier refuses.
+      const receipt = new Uint8Array(await resp.arrayBuffer());
       let sm3 = false;
-      try { sm3 = !!JSON.parse(receipt).evidence.sm3; } catch (e) { /* the verifier says why */ }
+      try { sm3 = !!JSON.parse(new TextDecoder().decode(receipt)).evidence.sm3; } catch (e) { /* the verifier says why */ }
       say('item-status', 'console.verify.content', { name: itemName(r) });
       const blob = await (await call('GET', `/api/v1/evidence/${r.id}/content`)).blob();
       const d = await globalThis.CustosHash.digestFile(blob, sm3);

@@ -869,8 +869,9 @@
       'doc.pdf.label': 'Compare your copy: choose or drop the PDF (it stays on this computer)',
       'doc.pdf.drop': 'Drop the PDF here',
       'doc.pdf.hashing': 'Computing the SHA-256 of {name}…',
-      'doc.pdf.match': '✔ {name} is the document as issued (SHA-256 {sha256}).',
+      'doc.pdf.match': '✔ {name} has the SHA-256 of the document as issued, as this server recorded it ({sha256}). Its signature is not checked here (custos verify --pdf checks it).',
       'doc.pdf.mismatch': '✘ {name} is not the document as issued: its SHA-256 is {sha256}. It was changed, or it is another document.',
+      'doc.scope': "What this page checks: the receipts this server keeps for the document (its copies of those attached to the PDF it issued), each on its exact bytes, and, for a PDF you choose, that its SHA-256 is the one this server recorded at issue. It does not check the PDF's signature, its time-stamp, its certificate chain or its certification (DocMDP), nor does it read the receipts attached to your copy: a matching SHA-256 means only that your copy is the PDF this server says it issued. To check the PDF itself, offline, against the court's own trust bundle: custos verify --pdf FILE --trust trust.json.",
     },
     zh: {
       'event.certified': '载入公证书',
@@ -908,8 +909,9 @@
       'doc.pdf.label': '比对您手中的文件：选择或拖入 PDF（文件不会离开本机）',
       'doc.pdf.drop': '将 PDF 拖到此处',
       'doc.pdf.hashing': '正在计算 {name} 的 SHA-256…',
-      'doc.pdf.match': '✔ {name} 与出具时的文书一致（SHA-256 {sha256}）。',
+      'doc.pdf.match': '✔ {name} 的 SHA-256 与本服务器记录的出具时文书一致（{sha256}）。本页未核验其签名（可用 custos verify --pdf 核验）。',
       'doc.pdf.mismatch': '✘ {name} 与出具时的文书不一致：其 SHA-256 为 {sha256}。文件已被改动，或是另一份文书。',
+      'doc.scope': '本页核验的内容：本服务器为该文书保存的各份回执（即其出具的 PDF 所附回执的副本），均按其原始字节核验；以及您选择的 PDF 的 SHA-256 是否为本服务器出具时记录的值。本页不核验 PDF 的签名、时间戳、证书链或认证（DocMDP），也不读取您手中文件所附的回执：SHA-256 一致仅表明您手中的文件是本服务器所称由其出具的 PDF。如需依据法院自己的信任包离线核验 PDF 本身，请运行：custos verify --pdf 文件 --trust trust.json。',
     },
   };
   const s = global.CustosI18n.strings;

@@ -5,14 +5,23 @@
 //
 // It fetches the document's public verification view from this server
 // (kind, number, office, notary, status, the SHA-256 of the PDF as issued,
-// and each item's receipt as embedded in the PDF), then checks every
-// receipt in this browser with the WebAssembly verifier that verify.js
-// loads, against the trust bundle verify.js holds: this server's, until
-// the court loads its own trust.json, which then wins and every receipt is
-// checked again. It names the bundle used (source and SHA-256), and checks
-// that each receipt is the receipt of the item its row names. A PDF chosen
-// or dropped here is hashed in the browser and compared with the SHA-256 as
-// issued; it is never uploaded.
+// and each item's receipt as this server keeps it, the copy it embedded in
+// the PDF), then checks every receipt in this browser with the WebAssembly
+// verifier that verify.js loads, on the receipt's exact bytes in the view
+// (receiptBytes; never a re-encoding, which would make a receipt the
+// command line refuses look canonical), against the trust bundle verify.js
+// holds: this server's, until the court loads its own trust.json, which
+// then wins and every receipt is checked again. It names the bundle used
+// (source and SHA-256), and checks that each receipt, as the verifier read
+// it, is the receipt of the item its row names. A PDF chosen or dropped
+// here is hashed in the browser and compared with the SHA-256 as issued;
+// it is never uploaded.
+//
+// What it does not check, and says so (doc.scope): the PDF's signature,
+// its time-stamp, its chain and its certification (DocMDP), nor the
+// receipts attached to the copy in hand, which `custos verify --pdf`
+// checks offline. A copy whose SHA-256 matches carries the receipts this
+// page checked only if this server tells the truth.
 //
 // Links of documents issued before verification tokens (?certificate=ID,
 // ?copyright=ID) open no public view: the page says so.
@@ -39,14 +48,81 @@
     results: null,  // per item: the verifier's answer, parsed
     checkedWith: null, // the trust bundle results were computed with
     pdf: null,      // {name, sha256} or {name, hashing: true}
+    receipts: null, // per item: the exact bytes of its receipt in the view
   };
 
-  // goJSON re-encodes a parsed JSON value the way Go's encoding/json
-  // writes it (HTML-safe escaping), which for a receipt is its canonical
-  // encoding: the verifier accepts only those bytes. JSON.parse keeps
-  // member order, so only the escapes differ.
-  function goJSON(v) {
-    return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  // receiptBytes returns, for each item of the view b (the bytes of a JSON
+  // object that JSON.parse accepted), the exact bytes of its "receipt"
+  // member: the verifier judges those, as custos verify judges a file.
+  // Parsing and re-encoding would not do: it drops a duplicate member,
+  // respaces, re-escapes and rounds numbers, so that the page would find
+  // valid a receipt that the command line refuses at step format. It
+  // throws on bytes it cannot read so, and on a member named twice in the
+  // view or in an item (JSON.parse would keep the last); within a receipt
+  // that is the verifier's to judge.
+  function receiptBytes(b) {
+    const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const bad = () => new Error('not a document view');
+    let i = 0;
+    const ws = () => { while (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d) i++; };
+    const expect = (c) => { ws(); if (b[i] !== c) throw bad(); i++; };
+    const str = () => {
+      ws();
+      const s = i;
+      expect(0x22);
+      for (; b[i] !== 0x22; i++) {
+        if (i >= b.length) throw bad();
+        if (b[i] === 0x5c) i++;
+      }
+      i++;
+      return JSON.parse(dec.decode(b.subarray(s, i)));
+    };
+    // list reads the members of an object (open '{', close '}': keyed) or
+    // the elements of an array, calling each(key) to read every value;
+    // unique: refuse a key named twice.
+    const list = (open, close, each, unique) => {
+      expect(open);
+      ws();
+      if (b[i] === close) { i++; return; }
+      const seen = new Set();
+      for (;;) {
+        let k = null;
+        if (open === 0x7b) {
+          k = str();
+          if (unique && seen.has(k)) throw bad();
+          seen.add(k);
+          expect(0x3a);
+        }
+        each(k);
+        ws();
+        if (b[i] === 0x2c) { i++; continue; }
+        expect(close);
+        return;
+      }
+    };
+    // value reads any value and returns its span.
+    const value = () => {
+      ws();
+      const s = i;
+      if (b[i] === 0x7b || b[i] === 0x5b) list(b[i], b[i] + 2, value);
+      else if (b[i] === 0x22) str();
+      else while (i < b.length && ![0x20, 0x09, 0x0a, 0x0d, 0x2c, 0x5d, 0x7d].includes(b[i])) i++;
+      if (i === s || i > b.length) throw bad();
+      return [s, i];
+    };
+    let out = null;
+    list(0x7b, 0x7d, (k) => {
+      if (k !== 'items') return value();
+      out = [];
+      list(0x5b, 0x5d, () => {
+        let span = null;
+        list(0x7b, 0x7d, (m) => { const v = value(); if (m === 'receipt') span = v; }, true);
+        out.push(span ? b.slice(span[0], span[1]) : new Uint8Array(0));
+      });
+    }, true);
+    ws();
+    if (i !== b.length || !out) throw bad();
+    return out;
   }
 
   function el(tag, attrs, text) {
@@ -73,9 +149,13 @@
       const resp = await fetch('/api/v1/verify/' + encodeURIComponent(state.token), { headers: { Accept: 'application/json', 'Accept-Language': lang() === 'zh' ? 'zh-CN' : 'en' } });
       if (resp.status === 404) return fail('doc.notFound');
       if (!resp.ok) return fail('doc.failed', `HTTP ${resp.status}`);
-      const doc = await resp.json();
+      const b = new Uint8Array(await resp.arrayBuffer());
+      const doc = JSON.parse(new TextDecoder().decode(b));
       if (!KINDS.includes(doc.kind) || !Array.isArray(doc.items)) return fail('doc.failed', 'not a document view');
+      const receipts = receiptBytes(b);
+      if (receipts.length !== doc.items.length) return fail('doc.failed', 'not a document view');
       state.doc = doc;
+      state.receipts = receipts;
       state.kind = doc.kind;
       render();
       if (!(await verifierLoaded())) return;
@@ -91,7 +171,7 @@
   function recheck() {
     if (!state.doc || !state.trust || typeof globalThis.custosVerify !== 'function') return;
     const trust = state.trust;
-    state.results = state.doc.items.map((it) => check(it, trust));
+    state.results = state.doc.items.map((it, i) => check(it, state.receipts[i], trust));
     state.checkedWith = trust;
     render();
   }
@@ -121,19 +201,24 @@
     return false;
   }
 
-  // check verifies an item's receipt against trust, and that the receipt
-  // is the one of the item its row names: the same evidence ID and SHA-256.
-  function check(it, trust) {
-    const r = it.receipt || {};
-    const ev = r.evidence || {};
-    if (ev.id !== it.id || ev.sha256 !== it.sha256) {
-      return { valid: false, failed_step: 'row', row: { id: ev.id || '?', sha256: ev.sha256 || '?' } };
-    }
+  // check verifies an item's receipt, its exact bytes b, against trust,
+  // and that the receipt is the one of the item its row names: the same
+  // evidence ID and SHA-256 in the receipt as the verifier read it (its
+  // report's evidence, null when the receipt does not parse: the
+  // verifier's refusal then stands), as `custos verify --pdf` binds each
+  // receipt to the item its attachment's name gives.
+  function check(it, b, trust) {
+    let out;
     try {
-      return JSON.parse(globalThis.custosVerify(goJSON(r), trust.text, '', '', 0));
+      out = JSON.parse(globalThis.custosVerify(b, trust.text, '', '', 0));
     } catch (e) {
       return { valid: false, failed_step: '', error: { message: String(e && e.message ? e.message : e) } };
     }
+    const ev = out.evidence;
+    if (ev && (ev.id !== it.id || ev.sha256 !== it.sha256)) {
+      return { valid: false, failed_step: 'row', row: { id: ev.id || '?', sha256: ev.sha256 || '?' } };
+    }
+    return out;
   }
 
   async function comparePDF(file) {
