@@ -280,13 +280,26 @@ func TestConsortium(t *testing.T) {
 		if code, _, body = court.call("GET", "/api/v1/directory/"+firm.ID, consortiumToken, nil); code != 200 {
 			t.Errorf("GET /api/v1/directory/{id} at the court's node = %d %s", code, body)
 		}
-		// The firm's view at its home node says it is registered; made
-		// unlisted by default, its uploads are unlisted unless they say
-		// otherwise.
+		// The firm's view at its home node says it is registered (once
+		// that node has committed the block the court's node has: each
+		// member commits it on its own, so the home node may be a moment
+		// behind); made unlisted by default, its uploads are unlisted
+		// unless they say otherwise.
 		code, _, body = entry.call("PATCH", "/api/v1/orgs/"+firm.ID, consortiumToken, strings.NewReader(`{"unlisted_by_default":true}`), "Content-Type", "application/json")
 		var view wire.OrgView
-		if code != 200 || json.Unmarshal(body, &view) != nil || !view.UnlistedByDefault || view.Directory == nil || view.Directory.Status != wire.DirectoryRegistered {
-			t.Errorf("PATCH the firm's unlisted_by_default = %d %s; want it set, and registered in the directory", code, body)
+		if code != 200 || json.Unmarshal(body, &view) != nil || !view.UnlistedByDefault || view.Directory == nil {
+			t.Errorf("PATCH the firm's unlisted_by_default = %d %s; want it set, with its directory status", code, body)
+		}
+		for deadline := time.Now().Add(30 * time.Second); view.Directory != nil && view.Directory.Status == wire.DirectoryPending && time.Now().Before(deadline); {
+			time.Sleep(200 * time.Millisecond)
+			code, _, body = entry.call("GET", "/api/v1/orgs/"+firm.ID, consortiumToken, nil)
+			view = wire.OrgView{}
+			if code != 200 || json.Unmarshal(body, &view) != nil {
+				t.Fatalf("GET the firm at its home node = %d %s", code, body)
+			}
+		}
+		if !view.UnlistedByDefault || view.Directory == nil || view.Directory.Status != wire.DirectoryRegistered {
+			t.Errorf("the firm at its home node = %s; want unlisted by default, and registered in the directory", body)
 		}
 		code, _, body = entry.call("POST", "/api/v1/orgs/"+firm.ID+"/keys", consortiumToken, strings.NewReader(`{"role":"submitter","name":"filing"}`), "Content-Type", "application/json")
 		var key wire.NewKeyView
