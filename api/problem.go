@@ -153,8 +153,10 @@ func toProblem(err error) *Problem {
 		return errNotFound()
 	case errors.Is(err, evidence.ErrEmpty):
 		return errBadRequest("empty-upload", prob.M("empty-upload"))
-	case errors.Is(err, evidence.ErrTooLarge), errors.As(err, &mbe):
+	case errors.Is(err, evidence.ErrTooLarge):
 		return problem(http.StatusRequestEntityTooLarge, "too-large", prob.M("title.upload-too-large"), prob.M("upload-too-large"))
+	case errors.As(err, &mbe): // a body other than an upload's (Server.problemOf)
+		return problem(http.StatusRequestEntityTooLarge, "too-large", prob.M("title.request-too-large"), prob.M("body-too-large"))
 	case errors.Is(err, evidence.ErrNotStored):
 		p = problem(http.StatusServiceUnavailable, "not-yet-stored", prob.M("title.not-yet-stored"), prob.M("not-yet-stored"))
 		p.retryAfter = 2
@@ -230,12 +232,47 @@ func echoProblem(he *echo.HTTPError) *Problem {
 	return p
 }
 
+// problemOf is toProblem with what the server knows: an upload over the
+// node's limit, refused by its Content-Length or cut off as it streams,
+// names the limit (413 too-large, as toProblem's).
+func (s *Server) problemOf(err error) *Problem {
+	var mbe *http.MaxBytesError
+	if s.records == nil || !errors.Is(err, evidence.ErrTooLarge) && !errors.As(err, &mbe) {
+		return toProblem(err)
+	}
+	limit := s.records.MaxSize()
+	if mbe == nil || mbe.Limit == limit+multipartSlack {
+		return problem(http.StatusRequestEntityTooLarge, "too-large", prob.M("title.upload-too-large"),
+			prob.M("upload-too-large-max", "max", sizeText(limit)))
+	}
+	return toProblem(err)
+}
+
+// sizeText is a byte count in binary units as a limit is stated: 16 GiB,
+// 512 KiB, 1.5 GiB, 100 B. It rounds down (to two decimals), so that the
+// stated limit is never more than the real one.
+func sizeText(n int64) string {
+	units := []string{"KiB", "MiB", "GiB", "TiB"}
+	for i := len(units); i > 0; i-- {
+		unit := int64(1) << (10 * i)
+		if n < unit {
+			continue
+		}
+		if n%unit == 0 {
+			return strconv.FormatInt(n/unit, 10) + " " + units[i-1]
+		}
+		hundredths := n/unit*100 + n%unit*100/unit // n/unit×100, rounded down, without overflow
+		return strconv.FormatFloat(float64(hundredths)/100, 'f', -1, 64) + " " + units[i-1]
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
+
 // handleError is echo's HTTPErrorHandler: every error leaves as problem+json.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	p := toProblem(err)
+	p := s.problemOf(err)
 	if p.Status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "status", p.Status, "err", err)
 	} else {

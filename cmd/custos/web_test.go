@@ -159,6 +159,20 @@ func TestVerifyPage(t *testing.T) {
 		}
 	})
 
+	t.Run("trust bundle with a byte-order mark", func(t *testing.T) {
+		// custos verify --trust finds a bundle after a byte-order mark
+		// unusable (exit 2); the page must give the verifier the file's
+		// bytes, not the text a decoding leaves (which drops the mark and
+		// would verify), and say it could not verify.
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		bom := writeFile(t, t.TempDir(), "trust-bom.json", append([]byte("\ufeff"), fx.trustBytes...))
+		setFiles(t, ctx, "trust-file", bom)
+		waitJS(t, ctx, `document.getElementById('trust-info').textContent.includes('trust-bom.json') ? 'ok' : ''`)
+		if got := verifyInPage(t, ctx, fx.receipt, fx.good); got != "invalid|input" {
+			t.Fatalf("verification against a trust bundle after a byte-order mark = %q, want invalid|input", got)
+		}
+	})
+
 	t.Run("forged checkpoint signature", func(t *testing.T) {
 		openPage(t, ctx, n.URL+"/verify?lang=en", true)
 		if got := verifyInPage(t, ctx, fx.forged, fx.good); got != "invalid|checkpoint" {
@@ -331,6 +345,7 @@ type webFixture struct {
 	receipt, forged string // receipt files; forged has a commit signature flipped
 	cut             string // a receipt file with its last custody event cut off
 	otherTrust      string // a trust bundle of another chain
+	trustBytes      []byte // the node's trust bundle, as served
 }
 
 type evidenceView struct{ ID, SHA256 string }
@@ -354,6 +369,7 @@ func newWebFixture(t *testing.T, n *proc) *webFixture {
 	fx.receiptBytes = rcpt
 	_, _, tb := n.call("GET", "/api/v1/trust", "", nil)
 	mustJSON(t, tb, &fx.trust)
+	fx.trustBytes = tb
 
 	fx.good = writeFile(t, dir, "minutes.txt", fx.data)
 	bad := append([]byte(nil), fx.data...)
@@ -599,8 +615,10 @@ func waitJS(t *testing.T, ctx context.Context, expr string) string {
 const fakeVerifier = `window.fakeCalls = [];
 window.custosVerify = (receipt, trust, sha, sm3) => {
   window.fakeCalls.push(sha + ' ' + sm3);
-  // The receipt is a string or, as the page passes a file, its bytes.
-  const r = JSON.parse(typeof receipt === 'string' ? receipt : new TextDecoder().decode(receipt)), tb = JSON.parse(trust);
+  // The receipt and the trust bundle are strings or, as the page passes
+  // files, their bytes.
+  const text = (a) => typeof a === 'string' ? a : new TextDecoder().decode(a);
+  const r = JSON.parse(text(receipt)), tb = JSON.parse(text(trust));
   const evidence = Object.assign({sm3: ''}, r.evidence);
   const steps = ['format', 'digest', 'custody', 'completeness', 'timestamp', 'inclusion', 'checkpoint'].map(step => ({step, ok: true, summary: 'fake'}));
   if (sha && sha !== r.evidence.sha256) {

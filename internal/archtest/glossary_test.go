@@ -16,7 +16,7 @@ import (
 const glossaryPath = "../../docs/glossary.md"
 
 // zhCatalogs are the files that hold the Chinese a person reads: the
-// CLI's, the API's, the verifier's and the pages'. Their Chinese is
+// CLI's, the API's, the verifier's, the pages' and the PDF documents'. Their Chinese is
 // every string literal (every quoted string in i18n.js) with a Chinese
 // character in it.
 var zhCatalogs = []string{
@@ -28,6 +28,11 @@ var zhCatalogs = []string{
 	"internal/problem/messages.go",
 	"internal/verifycli/words.go",
 	"web/static/i18n.js",
+	// The PDF documents' text: the 公证书 and the 作品登记证书.
+	"notary/document/document.go",
+	"notary/document/notarial.go",
+	"notary/document/copyright.go",
+	"notary/document/item.go",
 }
 
 // avoided is a term of the glossary's Avoid column with the phrases of

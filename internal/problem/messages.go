@@ -402,4 +402,7 @@ var catalog = map[string]Text{
 	// proposal under its ID first (api/governance.go, await; governance
 	// review finding G1): votes name only the ID.
 	"gov-id-taken": {"Proposal ID \"{id}\" is taken: the chain recorded another proposal under it ({action}, proposed by member {proposer} at height {height}) and refused this one as a duplicate. Do not ask the members to vote on this ID; propose again under another.", "提案 ID“{id}”已被占用：联盟链已在该 ID 下记录了另一提案（{action}，由成员 {proposer} 于高度 {height} 提出），并以重复为由拒绝了本提案。请勿请成员对此 ID 投票；请换一个 ID 重新提案。"},
+	// An upload over the node's limit, the limit in binary units (api's
+	// sizeText: 16 GiB); upload-too-large where it is not known.
+	"upload-too-large-max": {"The upload is larger than this server accepts: at most {max}.", "上传的文件超过了本服务器接受的大小：最大 {max}。"},
 }

@@ -129,8 +129,8 @@ func registrationText(c *Copyright) string {
 			"the annex lists each file with its anchor, and each file's receipt is attached to this certificate's file.",
 			dateText(c.RegisteredAt, "en"), c.Registrant, len(c.Items))
 	}
-	return fmt.Sprintf("兹证明，下列作品经%s申请，已于%s登记。作品共%d个文件，以其数字指纹（SHA-256摘要值）标识，"+
-		"其可信时间已锚定于联盟链；每个文件及其锚定详见附件《作品文件清单》，其回执已嵌入本证书电子文件。",
+	return fmt.Sprintf("兹证明，下列作品经%s申请，已于%s登记。作品共%d个文件，以其SHA-256摘要值标识，"+
+		"其可信时间已在联盟链上链；每个文件及其上链信息详见附件《作品文件清单》，其回执已嵌入本证书电子文件。",
 		c.Registrant, dateText(c.RegisteredAt, "zh"), len(c.Items))
 }
 

@@ -76,7 +76,7 @@ func (it *Item) section(n int, names map[string]string) (pdf.Section, error) {
 		return s, err
 	}
 	cp := it.Receipt.Checkpoint
-	add("区块链锚定 Anchor", fmt.Sprintf("联盟链 chain %s，区块 block %d，日志 log size %d", cp.ChainID, cp.Height, cp.TreeSize))
+	add("上链 Anchor", fmt.Sprintf("联盟链 chain %s，区块 block %d，日志 log size %d", cp.ChainID, cp.Height, cp.TreeSize))
 	if cp.Root != "" {
 		s.Fields = append(s.Fields, pdf.Field{Label: "日志根 Log root", Value: cp.Root, Digest: true})
 	}

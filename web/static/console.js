@@ -917,7 +917,7 @@
       say('item-status', 'console.verify.content', { name: itemName(r) });
       const blob = await (await call('GET', `/api/v1/evidence/${r.id}/content`)).blob();
       const d = await globalThis.CustosHash.digestFile(blob, sm3);
-      const trust = await (await call('GET', '/api/v1/trust')).text();
+      const trust = new Uint8Array(await (await call('GET', '/api/v1/trust')).arrayBuffer());
       say('item-status', 'console.verify.loading');
       const ready = await loadVerifier();
       if (ready !== 'ready') { say('item-status', 'console.verify.missing', null, 'bad'); return; }

@@ -44,7 +44,7 @@
     error: '',      // an i18n key, with errorArg
     errorArg: '',
     doc: null,      // the DocumentCheck
-    trust: null,    // verify.js's trust bundle: {text, source, parsed, sha256}
+    trust: null,    // verify.js's trust bundle: {bytes, text, source, parsed, sha256}
     results: null,  // per item: the verifier's answer, parsed
     checkedWith: null, // the trust bundle results were computed with
     pdf: null,      // {name, sha256} or {name, hashing: true}
@@ -210,7 +210,7 @@
   function check(it, b, trust) {
     let out;
     try {
-      out = JSON.parse(globalThis.custosVerify(b, trust.text, '', '', 0));
+      out = JSON.parse(globalThis.custosVerify(b, trust.bytes, '', '', 0));
     } catch (e) {
       return { valid: false, failed_step: '', error: { message: String(e && e.message ? e.message : e) } };
     }

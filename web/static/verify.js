@@ -26,7 +26,7 @@
     digests: null,       // Promise of {sha256, sm3, size} for file
     digestsSM3: false,   // whether digests computes SM3 too
     receipt: null,       // {text, source}
-    trust: null,         // {text, source: 'server' | file name, parsed}
+    trust: null,         // {bytes, text, source: 'server' | file name, parsed, sha256}
     trustError: '',
     result: null,        // {out, file, trust, receipt, at}
     runs: 0,
@@ -163,7 +163,7 @@
     const tr = state.trust;
     if (!tr || tr.prepared || state.verifier !== 'ready' || typeof globalThis.custosPrepare !== 'function') return;
     tr.prepared = true;
-    globalThis.custosPrepare(tr.text);
+    globalThis.custosPrepare(tr.bytes);
     if (globalThis.CustosVerifier) globalThis.CustosVerifier.mark('prepared');
   }
 
@@ -184,18 +184,24 @@
     try {
       const resp = await fetch('/api/v1/trust', { headers: { Accept: 'application/json' } });
       if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
-      const text = await resp.text();
+      const bytes = new Uint8Array(await resp.arrayBuffer());
       if (state.trust && state.trust.source !== 'server') return; // the court's copy wins
-      setTrust(text, 'server');
+      setTrust(bytes, 'server');
     } catch (e) {
       if (!state.trust) { state.trustError = String(e.message || e); renderTrust(); }
     }
   }
 
-  function setTrust(text, source) {
+  // setTrust takes the trust bundle's exact bytes, which the verifier
+  // checks, as custos verify --trust reads the file: a text decoding would
+  // drop a leading byte-order mark (custos verify finds such a bundle
+  // unusable) and replace bytes that are not UTF-8. text is for the page's
+  // own display (chain, validators) only.
+  function setTrust(bytes, source) {
+    const text = new TextDecoder().decode(bytes);
     const parsed = JSON.parse(text); // the verifier checks it properly
     if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.validators)) throw new Error('no validators');
-    state.trust = { text, source, parsed, sha256: H.sha256Hex(text) };
+    state.trust = { bytes, text, source, parsed, sha256: H.sha256Hex(bytes) };
     state.trustError = '';
     renderTrust();
     prepareTrust();
@@ -314,7 +320,7 @@
       if (run !== state.runs) return; // inputs changed meanwhile
       // The optional fifth argument, the file's size, lets the
       // verifier check the size as well as the digests.
-      out = JSON.parse(globalThis.custosVerify(receipt.bytes, trust.text, d.sha256, d.sm3, file ? d.size : 0));
+      out = JSON.parse(globalThis.custosVerify(receipt.bytes, trust.bytes, d.sha256, d.sm3, file ? d.size : 0));
     } catch (e) {
       out = { valid: false, failed_step: '', error: { message: String(e && e.message ? e.message : e) } };
     }
@@ -349,7 +355,7 @@
           await new Promise((ok) => setTimeout(ok, 500));
           continue;
         }
-        c = JSON.parse(globalThis.custosConfirm(r.receipt.text, r.trust.text, JSON.stringify(cp), proof));
+        c = JSON.parse(globalThis.custosConfirm(r.receipt.bytes, r.trust.bytes, JSON.stringify(cp), proof));
         break;
       }
     } catch (e) {
@@ -617,7 +623,7 @@
     on('trust-file', 'change', async (e) => {
       const f = await readFile(e.target);
       if (!f) return;
-      try { setTrust(f.text, f.name); } catch (err) { $('trust-info').textContent = t('trust.bad', { error: err.message }); }
+      try { setTrust(f.bytes, f.name); } catch (err) { $('trust-info').textContent = t('trust.bad', { error: err.message }); }
     });
     on('fetch-btn', 'click', fetchReceipt);
     on('lookup-q', 'keydown', (e) => { if (e.key === 'Enter') fetchReceipt(); });

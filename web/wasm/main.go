@@ -6,7 +6,8 @@
 //
 //	custosVerify(receiptJSON, trustJSON, sha256Hex, sm3Hex[, size]) → string
 //
-// which returns the JSON Report described in README.md, and sets the global
+// which returns the JSON Report described in README.md (the receipt and the
+// trust bundle may be strings or Uint8Arrays of the files' bytes), and sets the global
 // custosVerifyVersion to the contract version. custosWarmUp() verifies a
 // built-in receipt and returns its Report the same way (warmup.go): the
 // page calls it while it waits for the court's files. The evidence file never
@@ -47,12 +48,14 @@ func custosVerify(_ js.Value, args []js.Value) (out any) {
 	}()
 	var in Input
 	var err error
-	if in.Receipt, err = receiptArg(args); err != nil {
-		return string(inputError(err.Error()))
+	for i, f := range []*string{&in.Receipt, &in.Trust} {
+		if *f, err = bytesArg(args, i); err != nil {
+			return string(inputError(err.Error()))
+		}
 	}
-	fields := []*string{&in.Trust, &in.SHA256Hex, &in.SM3Hex}
+	fields := []*string{&in.SHA256Hex, &in.SM3Hex}
 	for i, f := range fields {
-		if *f, err = stringArg(args, i+1); err != nil {
+		if *f, err = stringArg(args, i+2); err != nil {
 			return string(inputError(err.Error()))
 		}
 	}
@@ -82,8 +85,12 @@ func custosConfirm(_ js.Value, args []js.Value) (out any) {
 	}()
 	var in [4]string
 	for i := range in {
+		arg := stringArg
+		if i < 2 {
+			arg = bytesArg // the receipt and the trust bundle
+		}
 		var err error
-		if in[i], err = stringArg(args, i); err != nil {
+		if in[i], err = arg(args, i); err != nil {
 			return fmt.Sprintf(`{"confirmed":false,"contradicted":false,"message":%q}`, err.Error())
 		}
 	}
@@ -98,28 +105,30 @@ func custosPrepare(_ js.Value, args []js.Value) (out any) {
 			out = fmt.Sprintf("bridge panic: %v", p)
 		}
 	}()
-	trust, err := stringArg(args, 0)
+	trust, err := bytesArg(args, 0)
 	if err != nil {
 		return err.Error()
 	}
 	return Prepare(trust)
 }
 
-// receiptArg is argument 1, the receipt: a string, or a Uint8Array of the
-// receipt file's exact bytes, as the page passes a file. A text decoding
-// (Blob.text, Response.text) drops a leading byte-order mark and replaces
-// bytes that are not UTF-8, so that the page would check other bytes than
-// custos verify does; given the bytes, it checks the same ones and both
-// refuse such a file at step format.
-func receiptArg(args []js.Value) (string, error) {
-	if len(args) > 0 && args[0].Type() == js.TypeObject && args[0].InstanceOf(js.Global().Get("Uint8Array")) {
-		b := make([]byte, args[0].Length())
-		js.CopyBytesToGo(b, args[0])
+// bytesArg is argument i, a file: a string, or a Uint8Array of the
+// file's exact bytes, as the page passes the receipt and the trust bundle.
+// A text decoding (Blob.text, Response.text) drops a leading byte-order
+// mark and replaces bytes that are not UTF-8, so that the page would check
+// other bytes than custos verify does; given the bytes, it checks the same
+// ones and reaches the same verdict (custos verify refuses a receipt with
+// either at step format, and a trust bundle after a byte-order mark as
+// unusable).
+func bytesArg(args []js.Value, i int) (string, error) {
+	if i < len(args) && args[i].Type() == js.TypeObject && args[i].InstanceOf(js.Global().Get("Uint8Array")) {
+		b := make([]byte, args[i].Length())
+		js.CopyBytesToGo(b, args[i])
 		return string(b), nil
 	}
-	s, err := stringArg(args, 0)
+	s, err := stringArg(args, i)
 	if err != nil {
-		return "", fmt.Errorf("argument 1 must be a string or a Uint8Array")
+		return "", fmt.Errorf("argument %d must be a string or a Uint8Array", i+1)
 	}
 	return s, nil
 }

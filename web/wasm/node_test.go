@@ -81,6 +81,10 @@ func TestNode(t *testing.T) {
 	tampered := tamper(t, rec, func(r *receipt.Receipt) {
 		r.Events[4].Event = strings.Replace(r.Events[4].Event, "court-clerk", "court-clerq", 1)
 	})
+	notUTF8Name := strings.Replace(trust, `"name": "`, "\"name\": \"\xff", 1)
+	if notUTF8Name == trust {
+		t.Fatal("no validator name in the golden trust bundle")
+	}
 	cases := []struct {
 		args []any
 		step string // "" = valid
@@ -103,6 +107,14 @@ func TestNode(t *testing.T) {
 		{[]any{fileBytes(rec), trust, sha, ""}, "", false},
 		{[]any{fileBytes("\ufeff" + rec), trust, sha, ""}, receipt.StepFormat, true},
 		{[]any{fileBytes(strings.Replace(rec, "text/plain", "text/pl\xffin", 1)), trust, sha, ""}, receipt.StepFormat, false},
+
+		// The trust bundle as the page reads the court's file: its bytes
+		// too. custos verify finds a bundle after a byte-order mark
+		// unusable, and keeps a byte that is not UTF-8 in a validator's
+		// name (the receipt stays valid, the name is the bundle's).
+		{[]any{rec, fileBytes(trust), sha, ""}, "", false},
+		{[]any{rec, fileBytes("\ufeff" + trust), sha, ""}, StepInput, false},
+		{[]any{rec, fileBytes(notUTF8Name), sha, ""}, "", false},
 	}
 	// Every published vector, as the page passes it (the receipt's bytes):
 	// the WebAssembly build (encoding/json v1, GOEXPERIMENT=nojsonv2) must
