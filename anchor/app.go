@@ -392,11 +392,11 @@ func (a *App) checkTxKeyed(key txKey, raw []byte, at time.Time) (*Tx, uint32, st
 		if err != nil {
 			return nil, CodeNotMember, err.Error()
 		}
-		if a.txs != nil && t.Version != TxVersion6 {
+		if a.txs != nil && !t.isGov() {
 			a.txs.put(key, raw, t, m)
 		}
 	}
-	if t.Version != TxVersion6 && !a.isValidator(t) {
+	if !t.isGov() && !a.isValidator(t) {
 		return nil, CodeNotMember, "the signing node is not a validator of this chain"
 	}
 	return t, CodeOK, ""

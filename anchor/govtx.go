@@ -215,18 +215,29 @@ func (t *Tx) appendGov(b []byte) []byte {
 	b = append(b, t.GovCert.Raw...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.OrgCA.Raw)))
 	b = append(b, t.OrgCA.Raw...)
-	b = append(b, t.GovMember[:]...)
 	if t.Kind == KindVote {
+		b = append(b, t.GovMember[:]...)
 		b = append(append(b, byte(len(t.Ballot.ID))), t.Ballot.ID...)
 		return append(b, boolByte(t.Ballot.Yes))
 	}
 	p := t.Proposal
+	var ca []byte
+	if p.OrgCA != nil {
+		ca = p.OrgCA.Raw
+	}
+	return appendProposal(b, t.GovMember, p, ca)
+}
+
+// appendProposal appends a proposal's fields from member to its
+// parameters; ca is the admitted organization CA's DER (ActAdmit).
+func appendProposal(b []byte, member [32]byte, p *Proposal, ca []byte) []byte {
+	b = append(b, member[:]...)
 	b = append(append(b, byte(len(p.ID))), p.ID...)
 	b = binary.BigEndian.AppendUint64(b, p.Expires)
 	b = append(b, boolByte(p.Override), p.Action)
 	if p.Action == ActAdmit {
-		b = binary.BigEndian.AppendUint16(b, uint16(len(p.OrgCA.Raw)))
-		b = append(b, p.OrgCA.Raw...)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(ca)))
+		b = append(b, ca...)
 		b = append(b, p.ValidatorKey...)
 		return binary.BigEndian.AppendUint64(b, p.Power)
 	}
@@ -241,6 +252,10 @@ func (t *Tx) appendGov(b []byte) []byte {
 	}
 	return b
 }
+
+// isGov reports whether t is a governance transaction (signed by a
+// governance key, not a node's).
+func (t *Tx) isGov() bool { return t.Version == TxVersion6 }
 
 func boolByte(v bool) byte {
 	if v {

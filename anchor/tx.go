@@ -346,7 +346,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 		t.Kind = k[0]
 	}
 	var err error
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		if err := t.decodeGov(&d); err != nil {
 			return nil, err
 		}
@@ -499,7 +499,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 	if t.Version >= TxVersion2 {
 		b = append(b, t.Kind)
 	}
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		return t.appendGov(b)
 	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.NodeCert.Raw)))
@@ -561,7 +561,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 // the encoding up to the signature. It is built from t's fields, never from
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		m := append(append([]byte(GovSignaturePrefix), chainID...), 0)
 		return t.appendBody(m)
 	}
@@ -574,7 +574,7 @@ func (t *Tx) signedMessage(chainID string) []byte {
 // check reports whether t's fields have an encoding: DecodeTx's results
 // always do, a Tx built by hand may not.
 func (t *Tx) check() error {
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		return t.checkGov()
 	}
 	if t.GovCert != nil || t.Proposal != nil || t.Ballot != nil {
@@ -840,7 +840,7 @@ func (v *Verifier) verify(t *Tx, at time.Time) (member, error) {
 	if err := t.check(); err != nil {
 		return member{}, err
 	}
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		return member{}, v.verifyGov(t, at)
 	}
 	m, err := v.member(t, at)
