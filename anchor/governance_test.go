@@ -110,6 +110,17 @@ func (m *govMember) ballot(t testing.TB, id string, yes bool) []byte {
 	return b
 }
 
+// ballot9 is m's version-9 vote on proposal id, naming proposal as its
+// SHA-256.
+func (m *govMember) ballot9(t testing.TB, id string, proposal [32]byte, yes bool) []byte {
+	t.Helper()
+	b, err := NewVoteTx9(testChainID, m.gov.Cert, m.org.Cert, m.gov.Signer, m.id, id, proposal, yes)
+	if err != nil {
+		t.Fatalf("NewVoteTx9() = %v", err)
+	}
+	return b
+}
+
 func (m *govMember) target() [32]byte {
 	k, _ := memberKeyHex(m.id)
 	return [32]byte(k)
