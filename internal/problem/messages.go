@@ -401,5 +401,8 @@ var catalog = map[string]Text{
 	// A proposal refused in its block because the chain recorded another
 	// proposal under its ID first (api/governance.go, await; governance
 	// review finding G1): votes name only the ID.
-	"gov-id-taken": {"Proposal ID \"{id}\" is taken: the chain recorded another proposal under it ({action}, proposed by member {proposer} at height {height}) and refused this one as a duplicate. Do not ask the members to vote on this ID; propose again under another.", "提案 ID“{id}”已被占用：联盟链已在该 ID 下记录了另一提案（{action}，由成员 {proposer} 于高度 {height} 提出），并以重复为由拒绝了本提案。请勿请成员对此 ID 投票；请换一个 ID 重新提案。"},
+	"gov-id-taken":       {"Proposal ID \"{id}\" is taken: the chain recorded another proposal under it ({action}, proposed by member {proposer} at height {height}) and refused this one as a duplicate. Do not ask the members to vote on this ID; propose again under another.", "提案 ID“{id}”已被占用：联盟链已在该 ID 下记录了另一提案（{action}，由成员 {proposer} 于高度 {height} 提出），并以重复为由拒绝了本提案。请勿请成员对此 ID 投票；请换一个 ID 重新提案。"},
+	"title.vote-version": {"Vote of another version", "投票的交易版本不符"},
+	"gov-vote-version":   {"The chain refused the vote: it is of a transaction version its state version does not take (from state version 9 a vote names the SHA-256 of its proposal; below 9 it does not). The member reason gives the chain's reason, in English. Sign the vote again with custos consortium vote, which picks the version the chain runs.", "联盟链拒绝了该投票：其交易版本不为当前状态版本所接受（自状态版本 9 起，投票须写明所投提案的 SHA-256；低于 9 则不写）。成员 reason 给出联盟链的原因，为英文。请用 custos consortium vote 重新签署投票，它会按联盟链运行的版本生成。"},
+	"gov-vote-hash":      {"The chain refused the vote: it names the SHA-256 of another proposal than the one recorded under this ID (the member reason gives both, in English). Read the proposal (custos consortium proposal ID) and who proposed it before voting again.", "联盟链拒绝了该投票：投票写明的 SHA-256 与此 ID 下记录的提案不符（成员 reason 给出两者，为英文）。请先查看该提案及其提出者（custos consortium proposal ID），再重新投票。"},
 }
