@@ -240,7 +240,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8:
+		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8, StateV9:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -392,11 +392,11 @@ func (a *App) checkTxKeyed(key txKey, raw []byte, at time.Time) (*Tx, uint32, st
 		if err != nil {
 			return nil, CodeNotMember, err.Error()
 		}
-		if a.txs != nil && t.Version != TxVersion6 {
+		if a.txs != nil && !t.isGov() {
 			a.txs.put(key, raw, t, m)
 		}
 	}
-	if t.Version != TxVersion6 && !a.isValidator(t) {
+	if !t.isGov() && !a.isValidator(t) {
 		return nil, CodeNotMember, "the signing node is not a validator of this chain"
 	}
 	return t, CodeOK, ""
@@ -418,7 +418,7 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		if version < StateV6 {
 			return CodeVersion, fmt.Sprintf("a governance transaction; the chain state is version %d, which has no governance (version 6 has)", version)
 		}
-		return a.checkGov(tx, t, height)
+		return a.checkGov(tx, t, version, height)
 	}
 	if version >= StateV6 {
 		if code, msg := checkRetiredCA(tx, t); code != CodeOK {
@@ -623,7 +623,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	var updates []abci.ValidatorUpdate
 	if version >= StateV6 {
-		updates = a.beginGovBlock(tx, req.Height)
+		updates = a.beginGovBlock(tx, req.Height, version)
 	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
@@ -664,7 +664,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 		return &abci.ExecTxResult{Code: code, Log: msg}
 	}
 	if t.Kind == KindPropose || t.Kind == KindVote {
-		return a.applyGov(tx, t, req.Height)
+		return a.applyGov(tx, t, req.Height, version)
 	}
 	// From state version 8 a batch binds its organization CA only once
 	// its heads and deposits are found good (chain review finding 4).

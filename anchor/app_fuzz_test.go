@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,8 +15,9 @@ import (
 // FuzzFinalizeBlock checks what FinalizeBlock promises of any bytes in a
 // block, on a chain of four members at the latest state version (their
 // organization CAs in the genesis) that holds a batch, an organization, a
-// registration and an open proposal (FuzzFinalizeBlockV7: the same at
-// state version 7, whose blocks committed chains still replay):
+// registration and an open proposal (FuzzFinalizeBlockV8 and
+// FuzzFinalizeBlockV7: the same at state versions 8 and 7, whose blocks
+// committed chains still replay):
 //
 //   - a transaction FinalizeBlock refuses (any code but CodeOK) leaves
 //     the block's AppHash what the empty block gives: nothing half-applied;
@@ -27,7 +29,10 @@ import (
 //
 // The block is finalized and never committed, so each input starts from
 // the same committed state.
-func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV8) }
+func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV9) }
+
+// FuzzFinalizeBlockV8 is FuzzFinalizeBlock on a chain at state version 8.
+func FuzzFinalizeBlockV8(f *testing.F) { fuzzFinalizeBlock(f, StateV8) }
 
 // FuzzFinalizeBlockV7 is FuzzFinalizeBlock on a chain at state version 7.
 func FuzzFinalizeBlockV7(f *testing.F) { fuzzFinalizeBlock(f, StateV7) }
@@ -65,7 +70,7 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 		a.batch7(f, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: digest("item")}}),
 		a.dirAt(f, version, org),
 		a.reg(f, reg),
-		a.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: b.target(), Power: 20}),
+		a.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: b.target(), Power: 12}),
 	}
 	at := txNow.Add(time.Minute)
 	apps := []*App{start("a.db"), start("b.db")}
@@ -91,6 +96,14 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 		return res
 	}
 	empty := finalize(apps[0]).AppHash
+	p1Tx, err := DecodeTx(first[3])
+	if err != nil {
+		f.Fatal(err)
+	}
+	p1Hash, err := ProposalHash(p1Tx)
+	if err != nil {
+		f.Fatal(err)
+	}
 
 	for _, raw := range [][]byte{
 		first[0], first[1], first[2], first[3], // replays of block 1
@@ -110,6 +123,8 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 		b.reg(f, Registration{ID: "R9", Legacy: "L-1", Files: []RegFile{regFile("one")}}, Registration{ID: "RA", Legacy: "L-1", Files: []RegFile{regFile("two")}}),
 		b.ballot(f, "p1", true),
 		b.ballot(f, "p2", true),
+		b.ballot9(f, "p1", sha256.Sum256([]byte("not p1")), true),
+		b.ballot9(f, "p1", p1Hash, true),
 		b.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: a.target(), Power: 30}),
 		b.propose(f, Proposal{ID: "p3", Expires: 1, Action: ActRemove, Target: a.target()}),
 		a.vote(f, UpgradeVote{Version: uint32(version) + 1, Height: 10}),

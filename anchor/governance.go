@@ -138,6 +138,24 @@ func (p ProposalState) Matches(t *Tx) bool {
 		p.CAHash == q.CAHash && p.Override == q.Override && p.Expires == q.Expires
 }
 
+// Hash is the SHA-256 that a version-9 vote names of p (ProposalHash of
+// the transaction that proposed it): of member ‖ idLen ‖ ID ‖ expires ‖
+// flags ‖ action ‖ params, encoded as in that transaction
+// (docs/chain-transactions.md).
+func (p ProposalState) Hash() [32]byte {
+	q := &Proposal{ID: p.ID, Expires: uint64(p.Expires), Override: p.Override, ValidatorKey: p.ValidatorKey, Power: uint64(p.Power)}
+	for a, name := range actionNames {
+		if name == p.Action {
+			q.Action = a
+		}
+	}
+	copy(q.Target[:], mustHex(p.Target))
+	copy(q.CAHash[:], mustHex(p.CAHash))
+	var member [32]byte
+	copy(member[:], mustHex(p.Proposer))
+	return sha256.Sum256(appendProposal(nil, member, q, p.OrgCA))
+}
+
 // GovVote is one member's recorded vote.
 type GovVote struct {
 	Member string `json:"member"`

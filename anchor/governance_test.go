@@ -68,6 +68,12 @@ func newGovConsortium(t testing.TB, n int) (*certs.Authority, []*govMember) {
 // member's organization CA.
 func newGovApp(t *testing.T, path string, root *certs.Authority, ms []*govMember) *App {
 	t.Helper()
+	return newGovAppAt(t, path, root, ms, StateV6)
+}
+
+// newGovAppAt is newGovApp at state version (6 or later).
+func newGovAppAt(t *testing.T, path string, root *certs.Authority, ms []*govMember, version int) *App {
+	t.Helper()
 	app, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: root.Cert})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +85,7 @@ func newGovApp(t *testing.T, path string, root *certs.Authority, ms []*govMember
 		vals = append(vals, GenesisValidator{PubKey: pub, Power: 10, OrgCA: m.org.Cert})
 		req.Validators = append(req.Validators, abci.Ed25519ValidatorUpdate(pub, 10))
 	}
-	req.AppStateBytes = GenesisStateMembers(root.Cert, StateV6, vals)
+	req.AppStateBytes = GenesisStateMembers(root.Cert, version, vals)
 	if _, err := app.InitChain(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +106,17 @@ func (m *govMember) ballot(t testing.TB, id string, yes bool) []byte {
 	b, err := NewVoteTx(testChainID, m.gov.Cert, m.org.Cert, m.gov.Signer, m.id, id, yes)
 	if err != nil {
 		t.Fatalf("NewVoteTx() = %v", err)
+	}
+	return b
+}
+
+// ballot9 is m's version-9 vote on proposal id, naming proposal as its
+// SHA-256.
+func (m *govMember) ballot9(t testing.TB, id string, proposal [32]byte, yes bool) []byte {
+	t.Helper()
+	b, err := NewVoteTx9(testChainID, m.gov.Cert, m.org.Cert, m.gov.Signer, m.id, id, proposal, yes)
+	if err != nil {
+		t.Fatalf("NewVoteTx9() = %v", err)
 	}
 	return b
 }

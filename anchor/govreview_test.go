@@ -144,10 +144,10 @@ func TestGovConflictingChangesOneBlock(t *testing.T) {
 // the other's is refused as a duplicate, and the votes cast for the ID
 // count for the squatter's change: here a rotation of member 2 to the
 // squatter's key instead of member 2's own. This is how the chain counts
-// (a fix needs a vote that names the proposal's content: a new
-// transaction version at a new state version); ProposalState.Matches
-// lets the proposer's tools see that the proposal under its ID is not
-// its own, and voters must check the proposal before voting.
+// at state versions 6 to 8 (replay identity); ProposalState.Matches lets
+// the proposer's tools see that the proposal under its ID is not its
+// own. From state version 9 a vote names the proposal's SHA-256 and
+// counts only for it: TestGovVoteNamesProposal.
 func TestGovProposalIDTaken(t *testing.T) {
 	root, ms := newGovConsortium(t, 5)
 	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
@@ -181,34 +181,94 @@ func TestGovProposalIDTaken(t *testing.T) {
 	}
 }
 
-// Governance review finding G2: the floors of checkEffect count
-// validators, not power. Without an override, a change may leave one
+// Governance review finding G2: the floors of checkEffect counted
+// validators, not power. Without an override, a change could leave one
 // member holding a third of the power or more: it alone then halts the
 // chain (CometBFT needs more than 2/3 to sign) and vetoes every later
 // proposal, its own removal included (3 × no ≥ total rejects), which the
-// 4-validator floor exists to prevent. Here a power change on four equal
-// members gives one 20 of 50 (40%), and an admission with power 30 of 70
-// (43%). The fix changes what FinalizeBlock does (checkEffect runs when a
-// proposal is recorded, passes and applies), so it must come with a new
-// state version, from its upgrade height; it is described in
-// docs/security.md and not applied.
+// 4-validator floor exists to prevent. From state version 9 such a
+// proposal is refused (here a power change on four equal members giving
+// one 20 of 50, 40%, exactly 15 of 45, and an admission with power 30 of
+// 70, 43%), unless with the override. Once one member holds a third
+// (through the override), a change that does not raise the largest share
+// is taken and one that raises it is not. The rule at the change's
+// effect is TestUpgradeToV9's; TestGovPowerShareFloorV8 keeps version
+// 8's behaviour.
 func TestGovPowerShareFloor(t *testing.T) {
-	t.Skip("governance review finding G2: a floor on one member's share of the power changes FinalizeBlock; it needs chain state version 9 (docs/security.md, session 16)")
 	root, ms := newGovConsortium(t, 4)
-	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
+	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV9)
 	joiner := newGovMember(t, root, certs.KindNotary, "Joiner")
+	for _, c := range powerShareCases(ms, joiner) {
+		want := c.want
+		if c.v8Only {
+			want = CodeRefused
+		}
+		if code, msg := checkTx(t, app, ms[0].propose(t, c.p)); code != want {
+			t.Errorf("%s: CheckTx() = %d (%s), want %d", c.name, code, msg, want)
+		}
+	}
+	// The override gives member 1 power 20 of 50; then a change that
+	// does not raise the largest share is taken, one that does is not.
+	big := Proposal{ID: "big", Expires: 50, Override: true, Action: ActPower, Target: ms[1].target(), Power: 20}
+	raw := ms[0].propose(t, big)
+	block(t, app, 1, nil, raw)
+	ptx, _ := DecodeTx(raw)
+	h, err := ProposalHash(ptx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block(t, app, 2, nil, ms[0].ballot9(t, "big", h, true), ms[2].ballot9(t, "big", h, true), ms[3].ballot9(t, "big", h, true))
+	block(t, app, 3, nil)
+	block(t, app, 4, nil)
+	if s := proposalStatus(t, app, "big"); s.Status != StatusApplied {
+		t.Fatalf("proposal big: %s (%s), want applied", s.Status, s.Reason)
+	}
+	rotated, _, _ := ed25519.GenerateKey(rand.Reader)
 	for _, c := range []struct {
 		name string
 		p    Proposal
 		want uint32
 	}{
-		{"one member to 40% of the power", Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 20}, CodeRefused},
-		{"an admission at 43%", Proposal{ID: "p2", Expires: 50, Action: ActAdmit, OrgCA: joiner.org.Cert, ValidatorKey: joiner.key.Public().(ed25519.PublicKey), Power: 30}, CodeRefused},
-		{"one member to 1/3 - 1", Proposal{ID: "p3", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 14}, CodeOK},
-		{"40% with the override", Proposal{ID: "p4", Expires: 50, Override: true, Action: ActPower, Target: ms[1].target(), Power: 20}, CodeOK},
+		{"the largest down to 15 of 45", Proposal{ID: "q1", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 15}, CodeOK},
+		{"another member up, 20 of 52", Proposal{ID: "q2", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 12}, CodeOK},
+		{"the largest up to 25 of 55", Proposal{ID: "q3", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 25}, CodeRefused},
+		{"another member down, 20 of 41", Proposal{ID: "q4", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 1}, CodeRefused},
+		{"an admission at 10, 20 of 60", Proposal{ID: "q5", Expires: 50, Action: ActAdmit, OrgCA: joiner.org.Cert, ValidatorKey: joiner.key.Public().(ed25519.PublicKey), Power: 10}, CodeOK},
+		{"a rotation of the largest, 20 of 50", Proposal{ID: "q6", Expires: 50, Action: ActRotate, Target: ms[1].target(), ValidatorKey: rotated}, CodeOK},
 	} {
 		if code, msg := checkTx(t, app, ms[0].propose(t, c.p)); code != c.want {
 			t.Errorf("%s: CheckTx() = %d (%s), want %d", c.name, code, msg, c.want)
 		}
+	}
+}
+
+// At state version 8 the same proposals are all taken: the power floor
+// is version 9's (replay identity).
+func TestGovPowerShareFloorV8(t *testing.T) {
+	root, ms := newGovConsortium(t, 4)
+	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV8)
+	joiner := newGovMember(t, root, certs.KindNotary, "Joiner")
+	for _, c := range powerShareCases(ms, joiner) {
+		if code, msg := checkTx(t, app, ms[0].propose(t, c.p)); code != CodeOK {
+			t.Errorf("%s: CheckTx() = %d (%s), want 0 at state version 8", c.name, code, msg)
+		}
+	}
+}
+
+type powerShareCase struct {
+	name   string
+	p      Proposal
+	want   uint32 // at state version 9
+	v8Only bool   // taken at 8, refused at 9
+}
+
+// powerShareCases are proposals on four members of power 10.
+func powerShareCases(ms []*govMember, joiner *govMember) []powerShareCase {
+	return []powerShareCase{
+		{name: "one member to 40% of the power", p: Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 20}, v8Only: true},
+		{name: "an admission at 43%", p: Proposal{ID: "p2", Expires: 50, Action: ActAdmit, OrgCA: joiner.org.Cert, ValidatorKey: joiner.key.Public().(ed25519.PublicKey), Power: 30}, v8Only: true},
+		{name: "one member to exactly 1/3", p: Proposal{ID: "p5", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 15}, v8Only: true},
+		{name: "one member below 1/3", p: Proposal{ID: "p3", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 14}, want: CodeOK},
+		{name: "40% with the override", p: Proposal{ID: "p4", Expires: 50, Override: true, Action: ActPower, Target: ms[1].target(), Power: 20}, want: CodeOK},
 	}
 }

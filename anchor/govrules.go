@@ -41,8 +41,13 @@ func signer(tx *bolt.Tx, t *Tx) (Member, uint32, string) {
 }
 
 // checkGov checks a proposal or vote against the state in tx, for the
-// block at height.
-func (a *App) checkGov(tx *bolt.Tx, t *Tx, height int64) (uint32, string) {
+// block at height run at state version.
+func (a *App) checkGov(tx *bolt.Tx, t *Tx, version int, height int64) (uint32, string) {
+	if t.Kind == KindVote {
+		if want := VoteVersion(version); t.Version != want {
+			return CodeVersion, fmt.Sprintf("a version-%d vote; the chain state is version %d, which takes version-%d votes", t.Version, version, want)
+		}
+	}
 	if _, code, msg := signer(tx, t); code != CodeOK {
 		return code, msg
 	}
@@ -58,7 +63,7 @@ func (a *App) checkGov(tx *bolt.Tx, t *Tx, height int64) (uint32, string) {
 			return CodeRefused, fmt.Sprintf("proposal %s expires at height %d, more than %d blocks after %d", p.ID, p.Expires, MaxProposalLife, height)
 		}
 		ps := newProposalState(t, height)
-		if err := checkEffect(tx, a.cfg.Root, &ps); err != nil {
+		if err := checkEffect(tx, a.cfg.Root, &ps, version); err != nil {
 			return CodeRefused, err.Error()
 		}
 		return CodeOK, ""
@@ -68,6 +73,11 @@ func (a *App) checkGov(tx *bolt.Tx, t *Tx, height int64) (uint32, string) {
 	switch {
 	case !ok:
 		return CodeStale, fmt.Sprintf("no proposal %s", b.ID)
+	case t.Version == TxVersion9 && b.Proposal != p.Hash():
+		// Governance review finding G1: the vote is for another
+		// proposal than the one recorded under its ID.
+		return CodeRefused, fmt.Sprintf("the vote names proposal SHA-256 %x; proposal %s (%s by member %s, recorded at height %d) is %x",
+			b.Proposal, b.ID, p.Action, p.Proposer, p.Height, p.Hash())
 	case p.Status != StatusOpen:
 		return CodeStale, fmt.Sprintf("proposal %s is %s", b.ID, p.Status)
 	case p.Expires < height:
@@ -100,7 +110,7 @@ func newProposalState(t *Tx, height int64) ProposalState {
 
 // applyGov records a proposal or a vote (checked by checkGov), and counts
 // the votes.
-func (a *App) applyGov(tx *bolt.Tx, t *Tx, height int64) *abci.ExecTxResult {
+func (a *App) applyGov(tx *bolt.Tx, t *Tx, height int64, version int) *abci.ExecTxResult {
 	fail := func(err error) { panic(fmt.Sprintf("anchor: governance at height %d: %v", height, err)) }
 	if t.Kind == KindPropose {
 		ps := newProposalState(t, height)
@@ -118,7 +128,7 @@ func (a *App) applyGov(tx *bolt.Tx, t *Tx, height int64) *abci.ExecTxResult {
 	switch {
 	case 3*ps.YesPower > 2*ps.TotalPower:
 		a.closeOpen(tx, &ps, fail)
-		if err := checkEffect(tx, a.cfg.Root, &ps); err != nil {
+		if err := checkEffect(tx, a.cfg.Root, &ps, version); err != nil {
 			ps.Status, ps.Closed, ps.Reason = StatusFailed, height, err.Error()
 			break
 		}
@@ -171,12 +181,15 @@ func countVotes(ms []Member, votes []GovVote) (yes, no, total int64) {
 	return yes, no, totalPower(ms)
 }
 
-// checkEffect says whether p's change can be made to the state in tx:
-// its target is a member, a new key or CA is in no one's use, and the
-// consortium keeps MinValidators validators and a court (or did not
-// have them before), unless p overrides that. It never lets the set go
-// empty.
-func checkEffect(tx *bolt.Tx, root *x509.Certificate, p *ProposalState) error {
+// checkEffect says whether p's change can be made to the state in tx at
+// state version: its target is a member, a new key or CA is in no one's
+// use, and the consortium keeps MinValidators validators and a court (or
+// did not have them before), unless p overrides that. From state version
+// 9, also unless p overrides it, no validator may hold a third of the
+// power or more after the change, unless one did before and the change
+// does not raise the largest share (governance review finding G2). It
+// never lets the set go empty.
+func checkEffect(tx *bolt.Tx, root *x509.Certificate, p *ProposalState, version int) error {
 	ms := allMembers(tx)
 	after, err := changed(tx, root, ms, p, 0)
 	if err != nil {
@@ -190,8 +203,34 @@ func checkEffect(tx *bolt.Tx, root *x509.Certificate, p *ProposalState) error {
 		return fmt.Errorf("proposal %s would leave %d validators, fewer than %d, without an override", p.ID, len(now), MinValidators)
 	case !p.Override && courts(after) == 0 && courts(ms) > 0:
 		return fmt.Errorf("proposal %s would leave the consortium without a court, without an override", p.ID)
+	case !p.Override && version >= StateV9:
+		return checkPowerShare(p.ID, before, now)
 	}
 	return nil
+}
+
+// checkPowerShare refuses a change of the validator set from before to
+// now after which one validator holds a third of the total power or more
+// (it could then halt the chain alone, and veto every proposal, its own
+// removal included), unless one already did before and the largest share
+// does not grow. Powers are at most MaxPower, so the products stay far
+// from overflowing.
+func checkPowerShare(id string, before, now []validatorPower) error {
+	largest := func(vs []validatorPower) (top, total int64) {
+		for _, v := range vs {
+			top, total = max(top, v.Power), total+v.Power
+		}
+		return top, total
+	}
+	top, total := largest(now)
+	if 3*top < total {
+		return nil
+	}
+	top0, total0 := largest(before)
+	if 3*top0 >= total0 && top*total0 <= top0*total {
+		return nil // already at a third or more, and not raised
+	}
+	return fmt.Errorf("proposal %s would leave one validator with power %d of %d, a third or more, without an override", id, top, total)
 }
 
 func courts(ms []Member) int {
@@ -274,11 +313,11 @@ func checkOrgCA(ca, root *x509.Certificate) error {
 	return nil
 }
 
-// beginGovBlock runs at the start of each block of state version 6: it
+// beginGovBlock runs at the start of each block from state version 6: it
 // commits a genesis member list to the state map, closes the proposals
 // that expired, and applies the changes due at height. It returns the
 // validator updates for CometBFT.
-func (a *App) beginGovBlock(tx *bolt.Tx, height int64) []abci.ValidatorUpdate {
+func (a *App) beginGovBlock(tx *bolt.Tx, height int64, version int) []abci.ValidatorUpdate {
 	fail := func(err error) { panic(fmt.Sprintf("anchor: governance at height %d: %v", height, err)) }
 	meta := tx.Bucket(bAppMeta)
 	if meta.Get([]byte("govqueue")) != nil {
@@ -304,7 +343,7 @@ func (a *App) beginGovBlock(tx *bolt.Tx, height int64) []abci.ValidatorUpdate {
 	before := validatorSet(allMembers(tx))
 	for _, k := range due {
 		ps, _ := getProposal(tx, string(k[8:]))
-		a.applyEffect(tx, &ps, height, fail)
+		a.applyEffect(tx, &ps, height, version, fail)
 		if err := tx.Bucket(bGovEffect).Delete(k); err != nil {
 			fail(err)
 		}
@@ -340,9 +379,9 @@ func keysBelow(b *bolt.Bucket, height int64) [][]byte {
 
 // applyEffect makes a passed proposal's change at height, or marks it
 // failed if it is no longer possible.
-func (a *App) applyEffect(tx *bolt.Tx, ps *ProposalState, height int64, fail func(error)) {
+func (a *App) applyEffect(tx *bolt.Tx, ps *ProposalState, height int64, version int, fail func(error)) {
 	ms := allMembers(tx)
-	err := checkEffect(tx, a.cfg.Root, ps)
+	err := checkEffect(tx, a.cfg.Root, ps, version)
 	var after []Member
 	if err == nil {
 		after, err = changed(tx, a.cfg.Root, ms, ps, height)

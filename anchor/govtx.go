@@ -42,6 +42,25 @@ import (
 //	kind 6, a vote:
 //	  choice u8 (1 yes, 0 no)
 //
+// Version 9 (state version 9) is version 6's vote (kind 6 only) with the
+// SHA-256 of the proposal it votes for after the choice (governance
+// review finding G1):
+//
+//	magic "CSTX" ‖ version 9 ‖ kind 6 ‖ certLen u16 ‖ governance
+//	certificate DER ‖ caLen u16 ‖ organization CA DER ‖ member (32)
+//	‖ idLen u8 ‖ proposal ID ‖ choice u8 ‖ proposal SHA-256 (32)
+//	‖ signature (64)
+//
+// The proposal SHA-256 (ProposalHash, ProposalState.Hash) is the SHA-256
+// of the proposal transaction's bytes from its member field to the end of
+// its parameters: member (32) ‖ idLen u8 ‖ proposal ID ‖ expires u64 ‖
+// flags u8 ‖ action u8 ‖ params, exactly as the chain recorded them. It
+// leaves out the proposal's certificates and signature, so it is computed
+// alike from the transaction and from the recorded proposal; it names
+// the proposer and every parameter, so another proposal under the same
+// ID has another hash. From state version 9 a vote counts only if the
+// hash is the recorded proposal's, and only version-9 votes are taken.
+//
 // member is the signer's member ID (MemberOfKey of the validator key the
 // member was admitted with; it stays the member's ID when the key is
 // rotated). Powers are 1..MaxPower. The signature is ECDSA P-256 with
@@ -51,6 +70,9 @@ import (
 // signature has one encoding.
 const (
 	TxVersion6 = 6
+	// TxVersion9 is the vote of state version 9, which names the
+	// proposal's SHA-256.
+	TxVersion9 = 9
 	// KindPropose is a governance proposal (transaction version 6).
 	KindPropose = 5
 	// KindVote is a vote on a proposal (transaction version 6).
@@ -99,6 +121,9 @@ type Proposal struct {
 type Ballot struct {
 	ID  string
 	Yes bool
+	// Proposal is the SHA-256 of the proposal voted for (ProposalHash);
+	// version 9 only, zero in version 6.
+	Proposal [32]byte
 }
 
 // NewProposeTx encodes and signs a proposal by member (a member ID)
@@ -107,10 +132,72 @@ func NewProposeTx(chainID string, govCert, orgCA *x509.Certificate, signer crypt
 	return signGovTx(chainID, signer, &Tx{Version: TxVersion6, Kind: KindPropose, GovCert: govCert, OrgCA: orgCA, Proposal: &p}, member)
 }
 
-// NewVoteTx encodes and signs member's vote on proposal id.
+// NewVoteTx encodes and signs member's vote on proposal id, of
+// transaction version 6: the vote below state version 9.
 func NewVoteTx(chainID string, govCert, orgCA *x509.Certificate, signer crypto.Signer, member, id string, yes bool) ([]byte, error) {
 	return signGovTx(chainID, signer, &Tx{Version: TxVersion6, Kind: KindVote, GovCert: govCert, OrgCA: orgCA, Ballot: &Ballot{ID: id, Yes: yes}}, member)
 }
+
+// NewVoteTx9 encodes and signs member's vote on proposal id whose
+// SHA-256 (ProposalHash) is proposal, of transaction version 9: the vote
+// from state version 9.
+func NewVoteTx9(chainID string, govCert, orgCA *x509.Certificate, signer crypto.Signer, member, id string, proposal [32]byte, yes bool) ([]byte, error) {
+	return signGovTx(chainID, signer, &Tx{Version: TxVersion9, Kind: KindVote, GovCert: govCert, OrgCA: orgCA, Ballot: &Ballot{ID: id, Yes: yes, Proposal: proposal}}, member)
+}
+
+// VoteVersion is the transaction version of votes at a state version.
+func VoteVersion(state int) uint8 {
+	if state >= StateV9 {
+		return TxVersion9
+	}
+	return TxVersion6
+}
+
+// ProposalHash is the SHA-256 a version-9 vote names of the proposal
+// that transaction t carries (docs/chain-transactions.md): of member ‖
+// idLen ‖ ID ‖ expires ‖ flags ‖ action ‖ params, the bytes of t between
+// its organization CA and its signature. It is ProposalState.Hash of the
+// proposal the chain records from t.
+func ProposalHash(t *Tx) ([32]byte, error) {
+	if t == nil || t.Kind != KindPropose || t.Proposal == nil {
+		return [32]byte{}, fmt.Errorf("%w: not a proposal", ErrMalformedTx)
+	}
+	p := t.Proposal
+	var ca []byte
+	if p.OrgCA != nil {
+		ca = p.OrgCA.Raw
+	}
+	return sha256.Sum256(appendProposal(nil, t.GovMember, p, ca)), nil
+}
+
+// appendProposal appends a proposal's fields from member to its
+// parameters; ca is the admitted organization CA's DER (ActAdmit).
+func appendProposal(b []byte, member [32]byte, p *Proposal, ca []byte) []byte {
+	b = append(b, member[:]...)
+	b = append(append(b, byte(len(p.ID))), p.ID...)
+	b = binary.BigEndian.AppendUint64(b, p.Expires)
+	b = append(b, boolByte(p.Override), p.Action)
+	if p.Action == ActAdmit {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(ca)))
+		b = append(b, ca...)
+		b = append(b, p.ValidatorKey...)
+		return binary.BigEndian.AppendUint64(b, p.Power)
+	}
+	b = append(b, p.Target[:]...)
+	switch p.Action {
+	case ActRotate:
+		b = append(b, p.ValidatorKey...)
+	case ActPower:
+		b = binary.BigEndian.AppendUint64(b, p.Power)
+	case ActRetireCA:
+		b = append(b, p.CAHash[:]...)
+	}
+	return b
+}
+
+// isGov reports whether t is a governance transaction (signed by a
+// governance key, not a node's).
+func (t *Tx) isGov() bool { return t.Version == TxVersion6 || t.Version == TxVersion9 }
 
 func signGovTx(chainID string, signer crypto.Signer, t *Tx, member string) ([]byte, error) {
 	if err := checkChainID(chainID); err != nil {
@@ -169,6 +256,9 @@ func (t *Tx) decodeGov(d *decoder) error {
 		case c[0] != 0:
 			return fmt.Errorf("%w: vote choice %d, want 0 or 1", ErrMalformedTx, c[0])
 		}
+		if t.Version == TxVersion9 {
+			copy(t.Ballot.Proposal[:], d.next(32))
+		}
 		return nil
 	}
 	p := &Proposal{ID: id, Expires: d.uint64()}
@@ -215,31 +305,21 @@ func (t *Tx) appendGov(b []byte) []byte {
 	b = append(b, t.GovCert.Raw...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.OrgCA.Raw)))
 	b = append(b, t.OrgCA.Raw...)
-	b = append(b, t.GovMember[:]...)
 	if t.Kind == KindVote {
+		b = append(b, t.GovMember[:]...)
 		b = append(append(b, byte(len(t.Ballot.ID))), t.Ballot.ID...)
-		return append(b, boolByte(t.Ballot.Yes))
+		b = append(b, boolByte(t.Ballot.Yes))
+		if t.Version == TxVersion9 {
+			b = append(b, t.Ballot.Proposal[:]...)
+		}
+		return b
 	}
 	p := t.Proposal
-	b = append(append(b, byte(len(p.ID))), p.ID...)
-	b = binary.BigEndian.AppendUint64(b, p.Expires)
-	b = append(b, boolByte(p.Override), p.Action)
-	if p.Action == ActAdmit {
-		b = binary.BigEndian.AppendUint16(b, uint16(len(p.OrgCA.Raw)))
-		b = append(b, p.OrgCA.Raw...)
-		b = append(b, p.ValidatorKey...)
-		return binary.BigEndian.AppendUint64(b, p.Power)
+	var ca []byte
+	if p.OrgCA != nil {
+		ca = p.OrgCA.Raw
 	}
-	b = append(b, p.Target[:]...)
-	switch p.Action {
-	case ActRotate:
-		b = append(b, p.ValidatorKey...)
-	case ActPower:
-		b = binary.BigEndian.AppendUint64(b, p.Power)
-	case ActRetireCA:
-		b = append(b, p.CAHash[:]...)
-	}
-	return b
+	return appendProposal(b, t.GovMember, p, ca)
 }
 
 func boolByte(v bool) byte {
@@ -267,7 +347,10 @@ func (t *Tx) checkGov() error {
 	switch {
 	case t.Kind == KindVote && t.Ballot != nil && t.Proposal == nil:
 		id = t.Ballot.ID
-	case t.Kind == KindPropose && t.Proposal != nil && t.Ballot == nil:
+		if t.Version == TxVersion6 && t.Ballot.Proposal != ([32]byte{}) {
+			return fmt.Errorf("%w: a version-6 vote names no proposal SHA-256", ErrMalformedTx)
+		}
+	case t.Kind == KindPropose && t.Version == TxVersion6 && t.Proposal != nil && t.Ballot == nil:
 		id = t.Proposal.ID
 		if err := t.Proposal.check(); err != nil {
 			return err

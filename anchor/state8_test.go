@@ -10,7 +10,7 @@ import (
 // voted for; blocks below it give the AppHash a chain that stays at 7
 // gives (replay identity), and from it the version-8 rules apply: here a
 // legacy number of the chain's form (chain review finding 6), taken at 7
-// and refused at 8. A vote for a version after 8 is refused.
+// and refused at 8. A vote for a version after MaxState is refused.
 func TestUpgradeToV8(t *testing.T) {
 	nodes := []*testNode{newTestNode(t, nil)}
 	for range 2 {
@@ -51,9 +51,9 @@ func TestUpgradeToV8(t *testing.T) {
 	if up.StateVersion() != StateV8 || stay.StateVersion() != StateV7 {
 		t.Fatalf("versions %d and %d, want 8 and 7", up.StateVersion(), stay.StateVersion())
 	}
-	res := finalize(t, up, 4, a.vote(t, UpgradeVote{Version: StateV8 + 1, Height: 10}))
+	res := finalize(t, up, 4, a.vote(t, UpgradeVote{Version: MaxState + 1, Height: 10}))
 	commit(t, up)
 	if got := codes(res)[0]; got != CodeVersion {
-		t.Errorf("a vote for state version 9 at 8: code %d, want %d", got, CodeVersion)
+		t.Errorf("a vote for state version %d at 8: code %d, want %d", MaxState+1, got, CodeVersion)
 	}
 }

@@ -114,6 +114,9 @@ import (
 // The state applies it only if each revision is one more than the one it
 // holds for the organization (0 for one it never saw at version 8), so
 // that its bytes, once in a block, can never be applied again.
+//
+// Version 9 (state version 9) is the governance vote (kind 6 only) that
+// names the SHA-256 of the proposal it votes for (govtx.go).
 const (
 	TxMagic = "CSTX"
 	// TxVersion is the first transaction version; TxVersion2 the second.
@@ -201,7 +204,7 @@ type UpgradeVote struct {
 // however often it is submitted. An upgrade vote (KindUpgrade) carries
 // Upgrade.
 type Tx struct {
-	Version  uint8             // TxVersion … TxVersion8 (docs/chain-transactions.md)
+	Version  uint8             // TxVersion … TxVersion9 (docs/chain-transactions.md)
 	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory, KindRegister, KindPropose or KindVote
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
@@ -212,14 +215,14 @@ type Tx struct {
 	Orgs     []OrgEntry     // a directory registration (KindDirectory)
 	Regs     []Registration // copyright registrations (KindRegister)
 	Upgrade  UpgradeVote
-	// Governance transactions (version 6): the signer's governance
+	// Governance transactions (versions 6 and 9): the signer's governance
 	// certificate (under OrgCA; NodeCert is nil), its member ID, and the
 	// proposal or the vote.
 	GovCert   *x509.Certificate
 	GovMember [32]byte
 	Proposal  *Proposal
 	Ballot    *Ballot
-	Sig       []byte // 64 bytes: Ed25519, or ECDSA r ‖ s (version 6)
+	Sig       []byte // 64 bytes: Ed25519, or ECDSA r ‖ s (versions 6 and 9)
 }
 
 // NewTx encodes and signs a version-1 anchoring transaction for chainID.
@@ -333,7 +336,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] < TxVersion || v[0] > TxVersion8:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion9:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
@@ -346,7 +349,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 		t.Kind = k[0]
 	}
 	var err error
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		if err := t.decodeGov(&d); err != nil {
 			return nil, err
 		}
@@ -394,6 +397,8 @@ func knownKind(version, kind uint8) bool {
 		return kind == KindBatch
 	case TxVersion8:
 		return kind == KindDirectory
+	case TxVersion9:
+		return kind == KindVote
 	}
 	return kind == KindBatch || kind == KindUpgrade || kind == KindDirectory && version == TxVersion4
 }
@@ -499,7 +504,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 	if t.Version >= TxVersion2 {
 		b = append(b, t.Kind)
 	}
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		return t.appendGov(b)
 	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.NodeCert.Raw)))
@@ -561,7 +566,7 @@ func (t *Tx) appendBody(b []byte) []byte {
 // the encoding up to the signature. It is built from t's fields, never from
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		m := append(append([]byte(GovSignaturePrefix), chainID...), 0)
 		return t.appendBody(m)
 	}
@@ -574,7 +579,7 @@ func (t *Tx) signedMessage(chainID string) []byte {
 // check reports whether t's fields have an encoding: DecodeTx's results
 // always do, a Tx built by hand may not.
 func (t *Tx) check() error {
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		return t.checkGov()
 	}
 	if t.GovCert != nil || t.Proposal != nil || t.Ballot != nil {
@@ -840,7 +845,7 @@ func (v *Verifier) verify(t *Tx, at time.Time) (member, error) {
 	if err := t.check(); err != nil {
 		return member{}, err
 	}
-	if t.Version == TxVersion6 {
+	if t.isGov() {
 		return member{}, v.verifyGov(t, at)
 	}
 	m, err := v.member(t, at)

@@ -465,6 +465,10 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(g.ballot(f, "admit", true))
 	f.Add(g.ballot(f, "remove", false))
 	f.Add([]byte(TxMagic + "\x06\x05"))
+	f.Add(g.ballot9(f, "admit", sha256.Sum256([]byte("a proposal")), true))
+	f.Add(g.ballot9(f, "remove", [32]byte{}, false))
+	f.Add([]byte(TxMagic + "\x09\x06"))
+	f.Add([]byte(TxMagic + "\x09\x05"))
 	// A member of a consortium of the sm suite (SM2 root and organization
 	// CA, Ed25519 node key), checked by verifyChainSM.
 	smRoot, err := certs.NewSuiteRoot(certs.SuiteSM, "SM Root", txNow)

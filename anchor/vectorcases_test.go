@@ -147,6 +147,34 @@ func patch(build func(testing.TB, *vectorKeys) []byte, f func([]byte) []byte) fu
 	return func(t testing.TB, k *vectorKeys) []byte { return resign(k, vNode(k), f(slices.Clone(build(t, k)))) }
 }
 
+// vVoteOn is a notary's version-6 vote on proposal id.
+func vVoteOn(id string, yes bool) func(t testing.TB, k *vectorKeys) []byte {
+	return func(t testing.TB, k *vectorKeys) []byte {
+		g := k.members[1]
+		return must(t)(NewVoteTx(k.pki.ChainID, g.gov.Cert, g.org.Cert, g.gov.Signer, g.id, id, yes))
+	}
+}
+
+// vVote9 is a notary's version-9 vote on proposal id, naming the SHA-256
+// of the proposal that prop builds.
+func vVote9(id string, prop func(testing.TB, *vectorKeys) []byte, yes bool) func(t testing.TB, k *vectorKeys) []byte {
+	return func(t testing.TB, k *vectorKeys) []byte {
+		ptx, err := DecodeTx(prop(t, k))
+		check(t, err)
+		h, err := ProposalHash(ptx)
+		check(t, err)
+		g := k.members[1]
+		return must(t)(NewVoteTx9(k.pki.ChainID, g.gov.Cert, g.org.Cert, g.gov.Signer, g.id, id, h, yes))
+	}
+}
+
+// vPowerV9 proposes power 13 for notary b: 13 of 43, under a third.
+func vPowerV9(power uint64) func(t testing.TB, k *vectorKeys) []byte {
+	return func(t testing.TB, k *vectorKeys) []byte {
+		return vPropose(0, Proposal{ID: "power-notary-b-v9", Action: ActPower, Target: k.members[2].target(), Power: power})(t, k)
+	}
+}
+
 // patchGov is patch for a governance transaction of the court.
 func patchGov(build func(testing.TB, *vectorKeys) []byte, f func([]byte) []byte) func(testing.TB, *vectorKeys) []byte {
 	return func(t testing.TB, k *vectorKeys) []byte {
@@ -202,12 +230,25 @@ func txVectorCases() []vectorCase {
 			about: "version 7, kind 1: batch 2 deposits an item whose created event is leaf 2 of batch 1 (flag 2, with the batch)"},
 		{name: "directory-v8", state: StateV8, build: vDir8(1),
 			about: "version 8, kind 3: a directory registration of two organizations at revision 1 (state version 8 on)"},
+		{name: "propose-power-v9", state: StateV9, build: vPowerV9(13),
+			about: "version 6, kind 5, action 4 at state version 9: the court proposes power 13 for a member, 13 of 43, under a third of the power"},
+		{name: "vote9-yes", state: StateV9, before: []string{"propose-power-v9"}, build: vVote9("power-notary-b-v9", vPowerV9(13), true),
+			about: "version 9, kind 6: a member votes yes on proposal power-notary-b-v9, naming the SHA-256 of propose-power-v9's bytes from its member field to its power (state version 9 on)"},
+		{name: "vote9-no", state: StateV9, before: []string{"propose-power-v9"}, build: vVote9("power-notary-b-v9", vPowerV9(13), false),
+			about: "version 9, kind 6: a member votes no on proposal power-notary-b-v9, naming its SHA-256"},
 
 		// Refused by DecodeTx (code 1).
 		{name: "bad-magic", state: StateV1, code: CodeMalformed, build: patch(vBatch1, func(b []byte) []byte { b[3] = 'Y'; return b }),
 			about: "the magic is CSTY, not CSTX"},
-		{name: "unknown-version", state: StateV8, code: CodeMalformed, build: patch(vBatch7, func(b []byte) []byte { b[4] = 9; return b }),
-			about: "version 9, which no state version has"},
+		{name: "unknown-version", state: StateV9, code: CodeMalformed, build: patch(vBatch7, func(b []byte) []byte { b[4] = 10; return b }),
+			about: "version 10, which no state version has"},
+		{name: "unknown-kind-v9", state: StateV9, code: CodeMalformed,
+			build: func(t testing.TB, k *vectorKeys) []byte {
+				b := slices.Clone(vVote9("power-notary-b-v9", vPowerV9(13), true)(t, k))
+				b[5] = KindPropose
+				return resignGov(t, k, k.members[1], b)
+			},
+			about: "version 9 with kind 5: version 9 is the vote only"},
 		{name: "unknown-kind-v2", state: StateV4, code: CodeMalformed, build: patch(vBatch2, func(b []byte) []byte { b[5] = KindDirectory; return b }),
 			about: "version 2 with kind 3: directory registrations come with version 4"},
 		{name: "unknown-kind-v8", state: StateV8, code: CodeMalformed, build: patch(vDir8(1), func(b []byte) []byte { b[5] = KindBatch; return b }),
@@ -326,6 +367,10 @@ func txVectorCases() []vectorCase {
 			about: "a copyright registration before state version 5"},
 		{name: "governance-at-state-5", state: StateV5, code: CodeVersion, build: vProposeAction(ActPower),
 			about: "a governance proposal before state version 6"},
+		{name: "vote9-at-state-8", state: StateV8, before: []string{"propose-power"}, code: CodeVersion, build: vVote9("power-notary-b", vProposeAction(ActPower), true),
+			about: "a version-9 vote at state version 8, which takes version-6 votes"},
+		{name: "vote-v6-at-state-9", state: StateV9, before: []string{"propose-power-v9"}, code: CodeVersion, build: vVoteOn("power-notary-b-v9", true),
+			about: "a version-6 vote, which names no proposal SHA-256, at state version 9, which takes version-9 votes"},
 		{name: "batch-duplicate", state: StateV7, before: []string{"batch-v7"}, code: CodeDuplicate, build: vBatch7,
 			about: "batch-v7 again: (member, seq 1) is in the log"},
 		{name: "upgrade-vote-twice", state: StateV1, before: []string{"upgrade-v2"}, code: CodeDuplicate, build: vUpgrade,
@@ -344,6 +389,10 @@ func txVectorCases() []vectorCase {
 			about: "revision 2 for organizations the directory holds at revision 0: the revision must be the stored one + 1"},
 		{name: "directory-v8-replayed", state: StateV8, before: []string{"directory-v8"}, code: CodeStale, build: vDir8(1),
 			about: "directory-v8 again: its revision 1 is now the stored one, so its bytes never apply twice"},
+		{name: "vote9-other-proposal", state: StateV9, before: []string{"propose-power-v9"}, code: CodeRefused, build: vVote9("power-notary-b-v9", vPowerV9(12), true),
+			about: "a version-9 vote on proposal power-notary-b-v9 naming the SHA-256 of another proposal under that ID (power 12, not 13): the vote counts only for the proposal it names (governance review finding G1)"},
+		{name: "propose-power-share-at-state-9", state: StateV9, code: CodeRefused, build: vProposeAction(ActPower),
+			about: "propose-power at state version 9: power 20 of 50 for one member, a third or more, without the override (governance review finding G2)"},
 		{name: "proposal-expires-too-late", state: StateV6, code: CodeRefused,
 			build: func(t testing.TB, k *vectorKeys) []byte {
 				p := vProposal(k, ActPower)

@@ -97,8 +97,9 @@ type proposalJSON struct {
 }
 
 type ballotJSON struct {
-	ID  string `json:"id"`
-	Yes bool   `json:"yes"`
+	ID       string `json:"id"`
+	Yes      bool   `json:"yes"`
+	Proposal string `json:"proposal_sha256,omitempty"` // version 9
 }
 
 var kindNames = map[uint8]string{KindBatch: "batch", KindUpgrade: "upgrade", KindDirectory: "directory",
@@ -150,6 +151,9 @@ func toJSON(t *Tx) *txJSON {
 	case KindVote:
 		j.SignedBy = "ECDSA P-256 SHA-256 (r ‖ s, low s)"
 		j.Vote = &ballotJSON{ID: t.Ballot.ID, Yes: t.Ballot.Yes}
+		if t.Version == TxVersion9 {
+			j.Vote.Proposal = hex.EncodeToString(t.Ballot.Proposal[:])
+		}
 	}
 	return j
 }

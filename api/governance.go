@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,9 @@ import (
 // proposal or vote that a member's governance key already signed.
 type Governance interface {
 	Height() int64
+	// StateVersion is the committed chain state version: from 9 a vote
+	// is of transaction version 9 and names its proposal's SHA-256.
+	StateVersion() int
 	Members() ([]anchor.Member, error)
 	Proposals() ([]anchor.ProposalState, error)
 	Proposal(id string) (anchor.ProposalState, bool, error)
@@ -70,7 +74,7 @@ func (h *govHandlers) members(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := wire.Members{Height: height, Members: make([]wire.Member, 0, len(ms))}
+	v := wire.Members{Height: height, StateVersion: h.gov.StateVersion(), Members: make([]wire.Member, 0, len(ms))}
 	for _, m := range ms {
 		v.Members = append(v.Members, memberView(m))
 	}
@@ -166,7 +170,7 @@ func (h *govHandlers) submit(c echo.Context, kind uint8, id string) error {
 		return errBadRequest("malformed-tx", prob.M("gov-vote-other", "voted", pid, "path", id))
 	}
 	if err := h.gov.SubmitGovernance(c.Request().Context(), raw); err != nil {
-		return govProblem(err)
+		return govProblem(err, t.Kind)
 	}
 	member := fmt.Sprintf("%x", t.GovMember)
 	ans := wire.GovernanceAccepted{Proposal: pid, Kind: what, Member: member}
@@ -230,8 +234,9 @@ func readGovTx(c echo.Context) ([]byte, error) {
 // govProblem maps the chain's refusal of a governance transaction to a
 // problem that names the reason (docs/governance.md, "Rules and
 // refusals"): the catalog's detail, in the caller's language, and the
-// chain's log in the member reason (chainRefusal).
-func govProblem(err error) error {
+// chain's log in the member reason (chainRefusal). kind is the
+// transaction's.
+func govProblem(err error, kind uint8) error {
 	var te *anchor.TxError
 	if !errors.As(err, &te) {
 		return err
@@ -246,7 +251,14 @@ func govProblem(err error) error {
 	case anchor.CodeStale:
 		return chainRefusal(problem(http.StatusConflict, "proposal-closed", prob.M("title.proposal-closed"), prob.M("gov-stale")), te)
 	case anchor.CodeVersion:
+		if kind == anchor.KindVote {
+			return chainRefusal(problem(http.StatusConflict, "vote-version", prob.M("title.vote-version"), prob.M("gov-vote-version")), te)
+		}
 		return chainRefusal(problem(http.StatusConflict, "no-governance", prob.M("title.no-governance"), prob.M("gov-version")), te)
+	case anchor.CodeRefused:
+		if kind == anchor.KindVote {
+			return chainRefusal(problem(http.StatusUnprocessableEntity, "change-refused", prob.M("title.change-refused"), prob.M("gov-vote-hash")), te)
+		}
 	}
 	return chainRefusal(problem(http.StatusUnprocessableEntity, "change-refused", prob.M("title.change-refused"), prob.M("gov-refused")), te)
 }
@@ -323,6 +335,8 @@ func proposalView(p anchor.ProposalState) wire.Proposal {
 		ValidatorKey: p.ValidatorKey, Power: p.Power, CAHash: p.CAHash, Override: p.Override, Height: p.Height,
 		Expires: p.Expires, Votes: []wire.Vote{}, YesPower: p.YesPower, NoPower: p.NoPower, TotalPower: p.TotalPower,
 		Status: p.Status, Passed: p.Passed, Effective: p.Effective, Closed: p.Closed, Reason: p.Reason}
+	h := p.Hash()
+	v.SHA256 = hex.EncodeToString(h[:])
 	for _, g := range p.Votes {
 		v.Votes = append(v.Votes, wire.Vote{Member: g.Member, Yes: g.Yes, Height: g.Height})
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +26,8 @@ type fakeGov struct {
 	other  string // if set, p1 was recorded as this member's proposal
 }
 
-func (g *fakeGov) Height() int64 { return 9 }
+func (g *fakeGov) Height() int64     { return 9 }
+func (g *fakeGov) StateVersion() int { return anchor.StateV9 }
 func (g *fakeGov) Members() ([]anchor.Member, error) {
 	return []anchor.Member{{ID: strings.Repeat("ab", 32), Name: "Court", Kind: "court", Power: 10, Place: 1}}, nil
 }
@@ -109,6 +111,8 @@ func TestGovernanceAPI(t *testing.T) {
 		{"stale", "POST", "/api/v1/consortium/proposals/p1/votes", "application/octet-stream", vote, &anchor.TxError{Code: anchor.CodeStale, Log: "x"}, 409, "proposal-closed"},
 		{"old chain", "POST", "/api/v1/consortium/proposals", "application/octet-stream", propose, &anchor.TxError{Code: anchor.CodeVersion, Log: "x"}, 409, "no-governance"},
 		{"refused", "POST", "/api/v1/consortium/proposals", "application/octet-stream", propose, &anchor.TxError{Code: anchor.CodeRefused, Log: "x"}, 422, "change-refused"},
+		{"vote of another version", "POST", "/api/v1/consortium/proposals/p1/votes", "application/octet-stream", vote, &anchor.TxError{Code: anchor.CodeVersion, Log: "x"}, 409, "vote-version"},
+		{"vote naming another proposal", "POST", "/api/v1/consortium/proposals/p1/votes", "application/octet-stream", vote, &anchor.TxError{Code: anchor.CodeRefused, Log: "x"}, 422, "change-refused"},
 		{"chain malformed", "POST", "/api/v1/consortium/proposals", "application/octet-stream", propose, &anchor.TxError{Code: anchor.CodeMalformed, Log: "x"}, 400, "malformed-tx"},
 		{"accepted raw", "POST", "/api/v1/consortium/proposals?wait=1s", "application/octet-stream", propose, nil, 202, ""},
 		{"accepted json", "POST", "/api/v1/consortium/proposals?wait=1s", "application/json", jsonBody, nil, 202, ""},
@@ -208,23 +212,30 @@ func TestGovernanceMalformedLocalized(t *testing.T) {
 // detail, in English in the Chinese answer too (route sweep S8,
 // docs/security.md).
 func TestGovernanceRefusalLocalized(t *testing.T) {
-	propose, _ := govTxs(t)
+	propose, vote := govTxs(t)
 	log := "member 0a0b is not a current member\u202e"
 	for _, c := range []struct {
 		code         uint32
 		slug, detail string // problem type, catalog id
+		vote         bool   // a vote, not a proposal
 	}{
-		{anchor.CodeMalformed, "malformed-tx", "gov-chain-malformed"},
-		{anchor.CodeNotMember, "not-a-member", "gov-not-member"},
-		{anchor.CodeDuplicate, "governance-duplicate", "gov-duplicate"},
-		{anchor.CodeStale, "proposal-closed", "gov-stale"},
-		{anchor.CodeVersion, "no-governance", "gov-version"},
-		{anchor.CodeRefused, "change-refused", "gov-refused"},
+		{anchor.CodeMalformed, "malformed-tx", "gov-chain-malformed", false},
+		{anchor.CodeNotMember, "not-a-member", "gov-not-member", false},
+		{anchor.CodeDuplicate, "governance-duplicate", "gov-duplicate", false},
+		{anchor.CodeStale, "proposal-closed", "gov-stale", false},
+		{anchor.CodeVersion, "no-governance", "gov-version", false},
+		{anchor.CodeRefused, "change-refused", "gov-refused", false},
+		{anchor.CodeVersion, "vote-version", "gov-vote-version", true},
+		{anchor.CodeRefused, "change-refused", "gov-vote-hash", true},
 	} {
 		for _, lang := range []prob.Lang{prob.English, prob.Chinese} {
 			s := newRouteTestServer(t)
 			s.governanceRoutes(s.e, &fakeGov{refuse: &anchor.TxError{Code: c.code, Log: log}})
-			req := httptest.NewRequest("POST", "/api/v1/consortium/proposals", bytes.NewReader(propose))
+			path, body := "/api/v1/consortium/proposals", propose
+			if c.vote {
+				path, body = "/api/v1/consortium/proposals/p1/votes", vote
+			}
+			req := httptest.NewRequest("POST", path, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/octet-stream")
 			req.Header.Set("Accept-Language", map[prob.Lang]string{prob.English: "en", prob.Chinese: "zh"}[lang])
 			rec := httptest.NewRecorder()
@@ -320,5 +331,34 @@ func TestGovernanceProposalIDTaken(t *testing.T) {
 		if want := prob.M("gov-id-taken", "id", quote("p1"), "proposer", strings.Repeat("cd", 32), "action", "power", "height", 7).In(lang); p.Detail != want {
 			t.Errorf("%d: detail %q, want %q", lang, p.Detail, want)
 		}
+	}
+}
+
+// The member list gives the chain's state version and a proposal its
+// SHA-256, what a version-9 vote names (governance review finding G1):
+// a client picks the vote's version and hash from them.
+func TestGovernanceVoteFields(t *testing.T) {
+	propose, _ := govTxs(t)
+	gov := &fakeGov{sent: [][]byte{propose}}
+	s := newRouteTestServer(t)
+	s.governanceRoutes(s.e, gov)
+	get := func(path string, v any) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), v) != nil {
+			t.Fatalf("GET %s = %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	var ms wire.Members
+	get("/api/v1/consortium/members", &ms)
+	if ms.StateVersion != anchor.StateV9 {
+		t.Errorf("members: state_version %d, want %d", ms.StateVersion, anchor.StateV9)
+	}
+	var p wire.Proposal
+	get("/api/v1/consortium/proposals/p1", &p)
+	rec, _, _ := gov.Proposal("p1")
+	if h := rec.Hash(); p.SHA256 != hex.EncodeToString(h[:]) {
+		t.Errorf("proposal: sha256 %q, want %x", p.SHA256, h)
 	}
 }

@@ -167,6 +167,7 @@ func (r rotatedRegister) Member() string { return r.member }
 type chainMembers struct{ *anchor.App }
 
 func (chainMembers) Height() int64                                  { return 4 }
+func (c chainMembers) StateVersion() int                            { return c.App.StateVersion() }
 func (chainMembers) SubmitGovernance(context.Context, []byte) error { return errors.New("read only") }
 
 // selfPeers is a peer API whose node has member ID self.

@@ -22,6 +22,13 @@ import (
 	"github.com/custos-project/custos/webhooks"
 )
 
+// proposalShape is what proposalView answers of a proposal: the chain's
+// record and the SHA-256 a version-9 vote names of it (TestWireShapes).
+type proposalShape struct {
+	anchor.ProposalState
+	SHA256 string `json:"sha256"`
+}
+
 // TestWireShapes holds package wire true to what the server sends: each
 // domain or server type the API encodes has, in wire, a type of the same
 // JSON shape (the same field names and options, of the same JSON kinds,
@@ -57,7 +64,7 @@ func TestWireShapes(t *testing.T) {
 		{TransferAnswer{}, wire.TransferAnswer{}},
 		{anchor.Member{}, wire.Member{}},
 		{anchor.MemberCA{}, wire.MemberCA{}},
-		{anchor.ProposalState{}, wire.Proposal{}},
+		{proposalShape{}, wire.Proposal{}},
 		{anchor.GovVote{}, wire.Vote{}},
 	}
 	for _, p := range pairs {

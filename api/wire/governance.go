@@ -6,8 +6,11 @@ package wire
 
 // Members is the answer of GET /api/v1/consortium/members.
 type Members struct {
-	Height  int64    `json:"height"` // the last committed block
-	Members []Member `json:"members"`
+	Height int64 `json:"height"` // the last committed block
+	// StateVersion is the chain state version: from 9 a vote names the
+	// SHA-256 of its proposal (transaction version 9), below it not.
+	StateVersion int      `json:"state_version"`
+	Members      []Member `json:"members"`
 }
 
 // Member is a consortium member.
@@ -59,6 +62,10 @@ type Proposal struct {
 	Effective    int64  `json:"effective,omitempty"`
 	Closed       int64  `json:"closed,omitempty"`
 	Reason       string `json:"reason,omitempty"`
+	// SHA256 is the SHA-256 (hex) a version-9 vote names of this
+	// proposal: of its transaction's member ‖ idLen ‖ ID ‖ expires ‖
+	// flags ‖ action ‖ params (anchor.ProposalState.Hash).
+	SHA256 string `json:"sha256"`
 }
 
 // Vote is one member's recorded vote.

@@ -84,7 +84,7 @@ var flagsZH = map[string]string{
 	"custos consortium propose --id":            "提案的 ID（默认：操作名加随机后缀）",
 	"custos consortium propose --key":           "成员的治理密钥：PEM 文件（'consortium init' 生成的 OUT/admin/SLUG/governance.key），或 PKCS#11 URI（pkcs11:token=...;object=...?module-path=...）",
 	"custos consortium propose --member":        "签署成员的 ID（默认：成员列表中机构 CA 所属的成员）",
-	"custos consortium propose --override":      "允许变更使验证者少于 4 个或没有法院",
+	"custos consortium propose --override":      "允许变更使验证者少于 4 个或没有法院，或（自链状态版本 9 起）使某一验证者持有三分之一或以上的表决权",
 	"custos consortium propose --wait":          "等待交易进入区块的时长（0：不等待）",
 	"custos consortium status --server":         serverZH,
 	"custos consortium status --token":          tokenZH,

@@ -182,7 +182,9 @@ than 2/3 of the voting power has voted yes (custos consortium vote); proposing i
 
 MEMBER is a member ID or a member's name (custos consortium members). VALIDATOR-KEY is a CometBFT
 priv_validator_key.json, or its public key in base64. A change that would leave fewer than 4
-validators or no court is refused unless --override (which the members then vote on).
+validators or no court, or from chain state version 9 one after which a validator holds a third of
+the power or more (unless one already did and the change does not raise the largest share), is
+refused unless --override (which the members then vote on).
 The key is a PEM file, or a key pair in a PKCS#11 token named by a URI (pkcs11:token=LABEL;
 object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file (custos consortium governance-cert
 certifies such a key). See docs/governance.md and docs/operations.md, "Changing the consortium".`,
@@ -227,7 +229,7 @@ certifies such a key). See docs/governance.md and docs/operations.md, "Changing 
 	g.add(cmd)
 	cmd.Flags().StringVar(&id, "id", "", "the proposal's ID (default: the action and a random suffix)")
 	cmd.Flags().Uint64Var(&expiresIn, "expires-in", 1000, "blocks from now after which the proposal can no longer pass")
-	cmd.Flags().BoolVar(&override, "override", false, "allow the change to leave fewer than 4 validators or no court")
+	cmd.Flags().BoolVar(&override, "override", false, "allow the change to leave fewer than 4 validators or no court, or (from chain state version 9) a validator with a third of the power or more")
 	return cmd
 }
 
@@ -380,10 +382,12 @@ proposal passes once more than 2/3 of the voting power voted yes, and is rejecte
 The key is a PEM file, or a key pair in a PKCS#11 token named by a URI (pkcs11:token=LABEL;
 object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file.
 
-A vote names the proposal's ID only, and an ID belongs to the first proposal the chain recorded under
-it, whoever proposed it. Before signing, vote reads the proposal from the node and says on standard
-error what it votes on: its action, target, parameters and proposer. With --proposer MEMBER (the member
-that asked for the vote, by name or ID) it signs nothing unless that member proposed it.`,
+An ID belongs to the first proposal the chain recorded under it, whoever proposed it. Before signing,
+vote reads the proposal from the node and says on standard error what it votes on: its action, target,
+parameters and proposer. With --proposer MEMBER (the member that asked for the vote, by name or ID) it
+signs nothing unless that member proposed it. From chain state version 9 the vote also names the
+SHA-256 of the proposal it shows (computed here from what it shows), and the chain counts it only for
+that proposal; below 9 a vote names the ID only.`,
 		Example: `  custos consortium vote power-3f2a9c01d2e4 --yes --key admin/notary/governance.key --cert admin/notary/governance.pem --server http://127.0.0.1:8082
   custos consortium vote power-3f2a9c01d2e4 --yes --cert governance.pem --pin-env CUSTOS_PKCS11_PIN \
     --key 'pkcs11:token=notary-admin;object=governance?module-path=/usr/lib/softhsm/libsofthsm2.so'`,
@@ -417,7 +421,7 @@ that asked for the vote, by name or ID) it signs nothing unless that member prop
 			}
 			notice("notice.gov-voting", "choice", choice, "id", p.ID,
 				"action", p.Action, "target", proposalTarget(ms, p), "params", proposalParams(p), "proposer", memberLabel(ms, p.Proposer), "height", p.Height)
-			raw, err := anchor.NewVoteTx(s.chainID, s.cert, s.orgCA, s.key, s.member, args[0], yes)
+			raw, err := signVote(s, ms.StateVersion, p, yes)
 			if err != nil {
 				return nil, err
 			}
@@ -430,6 +434,25 @@ that asked for the vote, by name or ID) it signs nothing unless that member prop
 	cmd.Flags().BoolVar(&no, "no", false, "vote against it")
 	cmd.Flags().StringVar(&proposer, "proposer", "", "sign only if this member (a name or member ID: the member that asked for the vote) proposed it")
 	return cmd
+}
+
+// signVote signs s's vote on proposal p: of transaction version 9 at
+// chain state version 9 or later, naming the SHA-256 of p as shown
+// (governance review finding G1), and of version 6 below it.
+func signVote(s *govSigner, state int, p *wire.Proposal, yes bool) ([]byte, error) {
+	if anchor.VoteVersion(state) != anchor.TxVersion9 {
+		return anchor.NewVoteTx(s.chainID, s.cert, s.orgCA, s.key, s.member, p.ID, yes)
+	}
+	h := proposalHash(p)
+	notice("notice.gov-vote-hash", "sha256", hex.EncodeToString(h[:]), "version", state)
+	return anchor.NewVoteTx9(s.chainID, s.cert, s.orgCA, s.key, s.member, p.ID, h, yes)
+}
+
+// proposalHash is the SHA-256 a version-9 vote names of p, computed from
+// its fields as the node showed them (not from the node's sha256).
+func proposalHash(p *wire.Proposal) [32]byte {
+	return anchor.ProposalState{ID: p.ID, Proposer: p.Proposer, Action: p.Action, Target: p.Target, OrgCA: p.OrgCA,
+		ValidatorKey: p.ValidatorKey, Power: p.Power, CAHash: p.CAHash, Override: p.Override, Expires: p.Expires}.Hash()
 }
 
 // checkProposer refuses, as a usage error, to vote on p unless want (a

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/testenv"
@@ -60,7 +61,10 @@ func TestConsortiumGovernance(t *testing.T) {
 	if notary.Kind != "notary" || notary.Power == 0 {
 		t.Fatalf("the notary office = %+v", notary)
 	}
-	newPower := notary.Power + 10
+	// Under a third of the total power: from chain state version 9 a
+	// change that gives one validator a third or more is refused without
+	// an override (governance review finding G2).
+	newPower := notary.Power + 4
 	gov := func(m *member) []string {
 		dir := filepath.Join(out, "admin", m.slug)
 		return []string{"--key", filepath.Join(dir, "governance.key"), "--cert", filepath.Join(dir, "governance.pem"), "--server", m.p.URL}
@@ -265,5 +269,55 @@ func TestVoteProposer(t *testing.T) {
 	}
 	if got, want := proposalParams(p), "validator_key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= expires=1200"; got != want {
 		t.Errorf("proposalParams() = %q, want %q", got, want)
+	}
+}
+
+// consortium vote signs a version-6 vote below chain state version 9 and
+// a version-9 vote naming the SHA-256 of the proposal it shows from 9
+// (governance review finding G1); that SHA-256, computed from the
+// proposal's JSON fields, is the chain's (anchor.ProposalState.Hash).
+func TestSignVoteVersion(t *testing.T) {
+	now := time.Now()
+	root, err := certs.NewRoot("Root", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := root.NewOrgCA(certs.KindNotary, "Qiantang Notary Office", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gov, err := org.IssueGovernance("Qiantang governance", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &govSigner{chainID: "custos-test", member: strings.Repeat("a1", 32), cert: gov.Cert, orgCA: org.Cert, key: &openedKey{Signer: gov.Signer}}
+	rec := anchor.ProposalState{ID: "rotate-qiantang-2027", Proposer: strings.Repeat("b2", 32), Action: "rotate", Target: strings.Repeat("a1", 32),
+		ValidatorKey: make([]byte, 32), Expires: 1200, Height: 7, Status: anchor.StatusOpen, Votes: []anchor.GovVote{}}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p wire.Proposal
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		state   int
+		version uint8
+	}{{anchor.StateV8, anchor.TxVersion6}, {anchor.StateV9, anchor.TxVersion9}} {
+		raw, err := signVote(s, c.state, &p, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := anchor.DecodeTx(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tx.Version != c.version || tx.Ballot.ID != p.ID || !tx.Ballot.Yes {
+			t.Errorf("at state version %d: a vote of version %d on %q, want version %d", c.state, tx.Version, tx.Ballot.ID, c.version)
+		}
+		if c.version == anchor.TxVersion9 && tx.Ballot.Proposal != rec.Hash() {
+			t.Errorf("at state version 9: the vote names %x, want the chain's %x", tx.Ballot.Proposal, rec.Hash())
+		}
 	}
 }

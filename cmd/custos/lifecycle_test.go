@@ -286,7 +286,7 @@ func (lc *lifecycle) expiredReplay(m *member) {
 	target := memberNamed(t, ms, "Hangzhou Internet Court")
 	var tid [32]byte
 	hex.Decode(tid[:], []byte(target.ID))
-	p := anchor.Proposal{ID: "power-expiring", Expires: uint64(ms.Height) + 8, Action: anchor.ActPower, Target: tid, Power: uint64(target.Power + 5)}
+	p := anchor.Proposal{ID: "power-expiring", Expires: uint64(ms.Height) + 8, Action: anchor.ActPower, Target: tid, Power: uint64(target.Power + 2)}
 	raw := lc.signedProposal(m, m, p)
 	c := client.New(m.p.URL, "")
 	if _, err := c.Propose(ctx, raw, 20*time.Second); err != nil {

@@ -137,6 +137,7 @@ PKCS#11 URI（pkcs11:token=LABEL;object=KEY-LABEL?module-path=MODULE）时，令
 
 MEMBER 为成员 ID 或成员名称（custos consortium members）。VALIDATOR-KEY 为 CometBFT 的
 priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或没有法院的变更将被拒绝，
+自链状态版本 9 起，会使某一验证者持有总表决权三分之一或以上的变更（除非已有验证者如此且变更不提高最大份额）亦被拒绝，
 除非加 --override（此时由各成员对其表决）。
 密钥为 PEM 文件，或由 URI（pkcs11:token=LABEL;object=KEY-LABEL?module-path=MODULE）指定的 PKCS#11
 令牌中的密钥对，其 PIN 来自 --pin-env 或 --pin-file（custos consortium governance-cert 为这样的密钥签发证书）。
@@ -151,9 +152,10 @@ priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或�
 密钥为 PEM 文件，或由 URI（pkcs11:token=LABEL;object=KEY-LABEL?module-path=MODULE）指定的 PKCS#11
 令牌中的密钥对，其 PIN 来自 --pin-env 或 --pin-file。
 
-投票只写明提案的 ID，而一个 ID 属于联盟链在其下记录的第一个提案，无论由谁提出。签署之前，vote 从节点读取该提案，
+一个 ID 属于联盟链在其下记录的第一个提案，无论由谁提出。签署之前，vote 从节点读取该提案，
 并在标准错误输出中说明所投的内容：其操作、对象、参数和提出者。使用 --proposer MEMBER（请求投票的成员，名称或 ID）时，
-除非该成员提出了该提案，否则不签署任何内容。`,
+除非该成员提出了该提案，否则不签署任何内容。自链状态版本 9 起，投票还写明其所示提案的 SHA-256（在本机据所示内容计算），
+联盟链仅对该提案计票；低于 9 时投票只写明 ID。`,
 
 	"custos copyright register": `register 从 WORK.json 读取作品的元数据（title、type、authors、owner、created、first_publication），并在同一请求中与文件一起上传；每个文件成为本机构的一项证据。在联盟链上，登记在最终确认时（通常在一秒内）由链编号：register 最多等待 --wait 指定的时间以获取登记号；超时则将登记显示为待定，登记号分配后可用 ` + "`custos copyright get ID`" + ` 查看。`,
 

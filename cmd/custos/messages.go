@@ -728,4 +728,8 @@ var messages = map[string]words{
 	"out.gov-no":  {"no", "反对票"},
 	"usage.gov-proposer": {"proposal {id} was proposed by {proposer}, not by {want} (--proposer): another member's proposal may have taken its ID first; nothing was signed",
 		"提案 {id} 由 {proposer} 提出，而非 {want}（--proposer）：其 ID 可能已被另一成员的提案抢先占用；未签署任何内容"},
+	// consortium vote at chain state version 9 or later (governance
+	// review finding G1): the vote names the proposal's SHA-256.
+	"notice.gov-vote-hash": {"the vote names the proposal's SHA-256 {sha256} (chain state version {version}): it counts only for that proposal",
+		"该投票写明提案的 SHA-256 {sha256}（链状态版本 {version}）：仅对该提案计票"},
 }

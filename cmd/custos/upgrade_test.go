@@ -401,4 +401,43 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 		ms[0].p.upload(consortiumToken, []byte(fmt.Sprintf("a block for the rename at %v\n", time.Now())))
 		time.Sleep(500 * time.Millisecond)
 	}
+
+	// Then to version 9: a vote names the SHA-256 of its proposal
+	// (transaction version 9), and no validator reaches a third of the
+	// power without the override (governance review findings G1 and G2).
+	// A proposal made at 8 and voted on once there (a version-6 vote, as
+	// consortium vote signs below 9) passes at 9 with the votes
+	// consortium vote then signs of version 9; a proposal giving one
+	// member a third is refused at 9.
+	gov := func(m *member) []string {
+		d := filepath.Join(out, "admin", m.slug)
+		return []string{"--key", filepath.Join(d, "governance.key"), "--cert", filepath.Join(d, "governance.pem"), "--server", m.p.URL}
+	}
+	var across wire.GovernanceAccepted
+	cliJSON(t, &across, append([]string{"consortium", "propose", "power", "Qiantang Notary Office", "12", "--id", "power-across-9"}, gov(ms[0])...)...)
+	if across.Height == 0 {
+		t.Fatalf("consortium propose at version 8 = %+v, want recorded", across)
+	}
+	cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "vote", "power-across-9", "--yes"}, gov(ms[0])...)...)
+	upgradeTo(9)
+	var members9 wire.Members
+	cliJSON(t, &members9, "consortium", "members", "--server", ms[1].p.URL)
+	if members9.StateVersion != 9 {
+		t.Errorf("consortium members at version 9: state_version %d", members9.StateVersion)
+	}
+	for _, m := range ms[1:3] {
+		_, e, err := custosOutErr(t, nil, append([]string{"consortium", "vote", "power-across-9", "--yes", "--json"}, gov(m)...)...)
+		if err != nil || !strings.Contains(e, "names the proposal's SHA-256") {
+			t.Fatalf("consortium vote at version 9 by %s: %v\n%s; want a vote naming the proposal's SHA-256", m.slug, err, e)
+		}
+	}
+	var p9 wire.Proposal
+	cliJSON(t, &p9, "consortium", "proposal", "power-across-9", "--server", ms[3].p.URL)
+	if len(p9.Votes) != 3 || p9.Status == "open" || p9.Status == "failed" {
+		t.Errorf("the proposal voted on across the upgrade: %s with %d votes (%s), want passed with 3", p9.Status, len(p9.Votes), p9.Reason)
+	}
+	o, err = runCustos(t, append([]string{"consortium", "propose", "power", "Beijing Internet Court", "20", "--id", "power-third"}, gov(ms[0])...)...)
+	if err == nil || !strings.Contains(err.Error(), "a third or more") {
+		t.Errorf("a proposal giving one member a third of the power at version 9: %v\n%s; want refused", err, o)
+	}
 }

@@ -405,4 +405,7 @@ var catalog = map[string]Text{
 	// An upload over the node's limit, the limit in binary units (api's
 	// sizeText: 16 GiB); upload-too-large where it is not known.
 	"upload-too-large-max": {"The upload is larger than this server accepts: at most {max}.", "上传的文件超过了本服务器接受的大小：最大 {max}。"},
+	"title.vote-version":   {"Vote of another version", "投票的交易版本不符"},
+	"gov-vote-version":     {"The chain refused the vote: it is of a transaction version its state version does not take (from state version 9 a vote names the SHA-256 of its proposal; below 9 it does not). The member reason gives the chain's reason, in English. Sign the vote again with custos consortium vote, which picks the version the chain runs.", "联盟链拒绝了该投票：其交易版本不为当前状态版本所接受（自状态版本 9 起，投票须写明所投提案的 SHA-256；低于 9 则不写）。成员 reason 给出联盟链的原因，为英文。请用 custos consortium 的 vote 命令重新签署投票，它会按联盟链运行的版本生成。"},
+	"gov-vote-hash":        {"The chain refused the vote: it names the SHA-256 of another proposal than the one recorded under this ID (the member reason gives both, in English). Read the proposal (custos consortium proposal ID) and who proposed it before voting again.", "联盟链拒绝了该投票：投票写明的 SHA-256 与此 ID 下记录的提案不符（成员 reason 给出两者，为英文）。请先查看该提案及其提出者（custos consortium 的 proposal 命令，后接提案 ID），再重新投票。"},
 }
