@@ -188,7 +188,7 @@ refused unless --override (which the members then vote on).
 The key is a PEM file, or a key pair in a PKCS#11 token named by a URI (pkcs11:token=LABEL;
 object=KEY-LABEL?module-path=MODULE), its PIN from --pin-env or --pin-file (custos consortium governance-cert
 certifies such a key). See docs/governance.md and docs/operations.md, "Changing the consortium".`,
-		Example: `  custos consortium propose power "Haidian Court" 20 --key admin/court/governance.key --cert admin/court/governance.pem --server http://127.0.0.1:8081
+		Example: `  custos consortium propose power "Haidian Court" 14 --key admin/court/governance.key --cert admin/court/governance.pem --server http://127.0.0.1:8081
   custos consortium propose rotate 4f1c... node/config/priv_validator_key.json --key governance.key --cert governance.pem`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: cn.publicRun(func(ctx context.Context, c *client.Client, args []string) (any, error) {
