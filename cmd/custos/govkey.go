@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -89,7 +90,7 @@ func tokenName(cfg hsm.Config) string {
 
 // openKeyFile reads a PEM key; with create, a missing file is a new key.
 func openKeyFile(path string, create bool) (*openedKey, error) {
-	b, err := os.ReadFile(path)
+	b, err := readPrivateFile(path)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		key, err := certs.NewKey()
 		if err != nil {
@@ -159,7 +160,7 @@ func issueGovernanceCert(stderr io.Writer, r *govKeyRef, caPath, caKeyPath, name
 	if err != nil {
 		return err
 	}
-	kb, err := os.ReadFile(caKeyPath)
+	kb, err := readPrivateFile(caKeyPath)
 	if err != nil {
 		return err
 	}
@@ -193,4 +194,24 @@ func issueGovernanceCert(stderr io.Writer, r *govKeyRef, caPath, caKeyPath, name
 	savedNoticeTo(stderr, "", out, int64(len(b)))
 	noticeTo(stderr, "notice.gov-cert-use", "path", out, "where", k.where, "until", cert.NotAfter.UTC().Format(time.DateOnly))
 	return nil
+}
+
+// readPrivateFile reads a private key's file, refusing one that other
+// users may read or write (mode bits beyond 0600), as ssh refuses an
+// unprotected private key: whoever reads a governance key votes in the
+// member's name, and an organization CA key issues its node certificates.
+func readPrivateFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, failure(1, "fail.key-mode", "path", path, "mode", fmt.Sprintf("%04o", perm))
+	}
+	return io.ReadAll(f)
 }

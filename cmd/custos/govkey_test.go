@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,51 @@ func courtCAFiles(t *testing.T, dir string, now time.Time) (root, org *certs.Aut
 	if err != nil {
 		t.Fatal(err)
 	}
-	return root, org, writeFile(t, dir, "org-ca.pem", certs.EncodePEM(org.Cert)), writeFile(t, dir, "org-ca.key", caKey)
+	keyPath := filepath.Join(dir, "org-ca.key")
+	if err := os.WriteFile(keyPath, caKey, 0o600); err != nil { // a private key, its owner's alone
+		t.Fatal(err)
+	}
+	return root, org, writeFile(t, dir, "org-ca.pem", certs.EncodePEM(org.Cert)), keyPath
+}
+
+// TestGovKeyFileMode: a governance key or an organization CA key in a file
+// that other users may read is refused before it is used, as ssh refuses an
+// unprotected private key and custos refuses a readable profile file; chmod
+// 600 makes it usable. A key the command makes is written 0600.
+func TestGovKeyFileMode(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "governance.key")
+	made, err := openKeyFile(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made.close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("a new key file: %v, %v; want mode 0600", fi.Mode(), err)
+	}
+	for _, mode := range []os.FileMode{0o644, 0o640, 0o604} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := openKeyFile(path, false); err == nil || !strings.Contains(err.Error(), "chmod 600 "+path) {
+			if k != nil {
+				k.close()
+			}
+			t.Errorf("a key file of mode %04o: %v; want it refused, saying chmod 600", mode, err)
+		}
+		if _, err := readPrivateFile(path); err == nil {
+			t.Errorf("readPrivateFile of mode %04o: no error", mode)
+		}
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err := openKeyFile(path, false)
+	if err != nil {
+		t.Fatalf("the key file at 0600: %v", err)
+	}
+	k.close()
 }

@@ -732,4 +732,8 @@ var messages = map[string]words{
 	// review finding G1): the vote names the proposal's SHA-256.
 	"notice.gov-vote-hash": {"the vote names the proposal's SHA-256 {sha256} (chain state version {version}): it counts only for that proposal",
 		"该投票写明提案的 SHA-256 {sha256}（链状态版本 {version}）：仅对该提案计票"},
+	// A private key's file that other users may read (govkey.go,
+	// readPrivateFile).
+	"fail.key-mode": {"refusing to use {path}: it holds a private key and other users may read or change it (mode {mode}); make it yours alone with: chmod 600 {path}",
+		"拒绝使用 {path}：其中保存着私钥，而其他用户可以读取或修改它（权限 {mode}）；请用以下命令设为仅本人可读写：chmod 600 {path}"},
 }
