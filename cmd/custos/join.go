@@ -283,7 +283,7 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 	if err != nil {
 		return err
 	}
-	kb, err := os.ReadFile(filepath.Join(p.rootDir, "root.key"))
+	kb, err := readPrivateFile(filepath.Join(p.rootDir, "root.key"))
 	if err != nil {
 		return err
 	}
@@ -387,7 +387,7 @@ func joinFinish(ctx context.Context, w io.Writer, out, admDir, from string, now 
 	if err != nil {
 		return err
 	}
-	kb, err := os.ReadFile(filepath.Join(out, "offline", joinOrgKey))
+	kb, err := readPrivateFile(filepath.Join(out, "offline", joinOrgKey))
 	if err != nil {
 		return err
 	}

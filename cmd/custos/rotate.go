@@ -83,7 +83,7 @@ func rotateKey(w io.Writer, cfg Config, orgKeyPath string, now time.Time) error 
 	if err != nil {
 		return err
 	}
-	kb, err := os.ReadFile(orgKeyPath)
+	kb, err := readPrivateFile(orgKeyPath)
 	if err != nil {
 		return err
 	}

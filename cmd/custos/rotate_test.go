@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,20 @@ func TestRotateKey(t *testing.T) {
 		t.Error("a refused rotate-key wrote the key")
 	}
 	orgKey := filepath.Join(out, "offline", "court-a-org-ca.key")
+	if runtime.GOOS != "windows" { // the key file's mode (readPrivateFile)
+		if err := os.Chmod(orgKey, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := rotateKey(&b, cfg, orgKey, time.Now()); err == nil || !strings.Contains(err.Error(), "chmod 600 "+orgKey) {
+			t.Errorf("rotateKey(an organization CA key file others may read) = %v, want refused, saying chmod 600", err)
+		}
+		if _, err := os.Stat(next); err == nil {
+			t.Error("a refused rotate-key wrote the key")
+		}
+		if err := os.Chmod(orgKey, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := rotateKey(&b, cfg, orgKey, time.Now()); err != nil {
 		t.Fatalf("rotateKey() = %v", err)
 	}
