@@ -10,7 +10,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,8 @@ import (
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/custos-project/custos/custody"
 )
 
 // ruleCase is a refusing vector and the words its failure must hold.
@@ -187,7 +191,155 @@ func ruleCasesWithWords() []ruleCase {
 			header(func(sh *cmtproto.SignedHeader) {
 				sh.Commit.Signatures[1].ValidatorAddress = sh.Commit.Signatures[0].ValidatorAddress
 			})),
+
+		// Added in session 17: the parts of check 25 without a vector.
+		// Each fails at 25, the first check it breaks; an edit of what the
+		// validators sign or what check 32 compares breaks those later
+		// checks too, which the verifier never reaches.
+		c("commit-block-hash-short", ev, StepCheckpoint, "25", "computed wrong Hash)", "the commit's block_id.hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Commit.BlockID.Hash = sh.Commit.BlockID.Hash[:31] })),
+		c("commit-part-set-hash-short", ev, StepCheckpoint, "25", "wrong Hash: expected size to be 32 bytes, got 31 bytes",
+			"the commit's block_id.part_set_header.hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) {
+				sh.Commit.BlockID.PartSetHeader.Hash = sh.Commit.BlockID.PartSetHeader.Hash[:31]
+			})),
+		c("absent-slot-address", ev, StepCheckpoint, "25", "validator address is present", "the ABSENT slot (validator 3) carries validator 3's address",
+			edit(receiptOpts{flags: withAbs}, func(t testing.TB, r *Receipt) {
+				editSignedHeader(t, &r.Checkpoint, func(sh *cmtproto.SignedHeader) {
+					sh.Commit.Signatures[3].ValidatorAddress = b20(t, r, 3)
+				})
+			})),
+		c("absent-slot-signature", ev, StepCheckpoint, "25", "signature is present", "the ABSENT slot (validator 3) carries a 64-byte signature",
+			edit(receiptOpts{flags: withAbs}, func(t testing.TB, r *Receipt) {
+				editSignedHeader(t, &r.Checkpoint, func(sh *cmtproto.SignedHeader) { sh.Commit.Signatures[3].Signature = sh.Commit.Signatures[0].Signature })
+			})),
+		c("commit-slot-address-short", ev, StepCheckpoint, "25", "expected ValidatorAddress size to be 20 bytes, got 19 bytes",
+			"the COMMIT slot 1's validator_address cut to 19 bytes",
+			header(func(sh *cmtproto.SignedHeader) {
+				sh.Commit.Signatures[1].ValidatorAddress = sh.Commit.Signatures[1].ValidatorAddress[:19]
+			})),
+		c("commit-slot-signature-missing", ev, StepCheckpoint, "25", "signature is missing", "the COMMIT slot 1 without its signature",
+			header(func(sh *cmtproto.SignedHeader) { sh.Commit.Signatures[1].Signature = nil })),
+		c("commit-slot-signature-too-big", ev, StepCheckpoint, "25", "signature is too big", "the COMMIT slot 1's signature padded with zero bytes to 3310 bytes (the limit is 3309)",
+			header(func(sh *cmtproto.SignedHeader) {
+				sh.Commit.Signatures[1].Signature = append(sh.Commit.Signatures[1].Signature, make([]byte, 3310-64)...)
+			})),
+		c("commit-height-negative", ev, StepCheckpoint, "25", "negative Height", "the commit's height -1",
+			header(func(sh *cmtproto.SignedHeader) { sh.Commit.Height = -1 })),
+		c("commit-round-negative", ev, StepCheckpoint, "25", "negative Round", "the commit's round -1, every slot signed again for round -1",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, receiptOpts{})
+				editSignedHeader(t, &r.Checkpoint, func(sh *cmtproto.SignedHeader) {
+					sh.Commit.Round = -1
+					resign(t, b.vals, sh)
+				})
+				return encode(t, r)
+			}),
+		c("commit-for-nil-block", ev, StepCheckpoint, "25", "commit cannot be for nil block", "the commit's block_id emptied (the nil block) at height 12",
+			header(func(sh *cmtproto.SignedHeader) { sh.Commit.BlockID = cmtproto.BlockID{} })),
+		c("commit-no-slots", ev, StepCheckpoint, "25", "no signatures in commit", "the commit at height 12 without any slot",
+			header(func(sh *cmtproto.SignedHeader) { sh.Commit.Signatures = nil })),
+
+		// Completeness (§6.4 checks 4 and 5): a head the validators signed
+		// whose type counts are not those of its own events (count and
+		// root are).
+		c("head-types-differ", ev, StepComplete, "6.4/4", "the listed events' types are not the custody head's",
+			"version 2: all 5 events listed; the signed head counts 2 viewed and 2 downloaded, its events are 3 viewed and 1 downloaded",
+			edit(receiptOpts{v2: true, state: headTypes(map[string]uint32{"created": 1, "viewed": 2, "downloaded": 2})},
+				func(t testing.TB, r *Receipt) {})),
+		c("head-type-over-count", ev, StepComplete, "6.4/5", "more events of a type than the custody head counts",
+			"version 2: events 0, 1 and 3 listed with item proofs (2 viewed); the signed head counts 1 viewed and 3 downloaded",
+			edit(receiptOpts{v2: true, state: headTypes(map[string]uint32{"created": 1, "viewed": 1, "downloaded": 3})},
+				func(t testing.TB, r *Receipt) { keepEvents(t, r, 0, 1, 3) })),
+		c("head-type-not-counted", ev, StepComplete, "6.4/5", "a type the custody head does not count",
+			"version 2: events 0 and 2 listed with item proofs (one downloaded); the signed head counts 4 viewed and no downloaded",
+			edit(receiptOpts{v2: true, state: headTypes(map[string]uint32{"created": 1, "viewed": 4})},
+				func(t testing.TB, r *Receipt) { keepEvents(t, r, 0, 2) })),
+
+		// An absent head (§6.6): the forms of custody.other.
+		c("no-head-other-left-out", ev, StepComplete, "6.6/2", "computed root",
+			"version 3: no head; the key's path ends at another key's leaf, and custody.other, which names it, is left out",
+			edit(neighbourOpts, func(t testing.TB, r *Receipt) { needOther(t, r); r.Custody.Other = nil })),
+		c("no-head-other-at-empty", ev, StepComplete, "6.6/2", "computed root",
+			"version 3: no head; the key's path ends at an empty subtree, and custody.other names a key on that path",
+			edit(receiptOpts{v3: true, absent: true, since: 3}, func(t testing.TB, r *Receipt) {
+				if r.Custody.Other != nil {
+					t.Fatal("the path ends at a leaf")
+				}
+				key := boundKey(r)
+				r.Custody.Other = []string{hexOf(neighbourKey(key)), hexOf(sha256.Sum256([]byte("the neighbour's value")))}
+			})),
+		c("no-head-other-is-key", ev, StepComplete, "6.6/2", "the other leaf has the key itself",
+			"version 3: no head; custody.other names the item's own key",
+			edit(neighbourOpts, func(t testing.TB, r *Receipt) { needOther(t, r); r.Custody.Other[0] = hexOf(boundKey(r)) })),
+		c("no-head-other-off-path", ev, StepComplete, "6.6/2", "the other leaf is not on the key's path",
+			"version 3: no head; custody.other names another key of the map, not on the item's key's path",
+			edit(neighbourOpts, func(t testing.TB, r *Receipt) {
+				needOther(t, r)
+				r.Custody.Other = []string{hexOf(sha256.Sum256([]byte("key 0"))), hexOf(sha256.Sum256([]byte("value 0")))}
+			})),
+		c("no-head-last-sibling-empty", ev, StepComplete, "6.6/2", "the last sibling is empty",
+			"version 3: no head; an empty sibling appended to the non-membership proof (not its one spelling; refused before any root is computed)",
+			edit(neighbourOpts, func(t testing.TB, r *Receipt) {
+				needOther(t, r)
+				r.Custody.Proof = append(r.Custody.Proof, strings.Repeat("0", 64))
+			})),
+		c("other-with-head", ev, StepFormat, "3", "other is for an absent head only", "version 3: a head, and custody.other beside it",
+			withOther(receiptOpts{v3: true, since: 2})),
+		c("v2-other", ev, StepFormat, "3", "a version-2 receipt proves a custody head, never its absence", "version 2: custody.other beside the head",
+			withOther(receiptOpts{v2: true})),
 	}
+}
+
+// withOther builds a receipt with a custody head and writes custody.other
+// (another key of the map and its value) after its proof, as the encoder
+// would (it refuses to write it beside a head).
+func withOther(o receiptOpts) func(testing.TB, *vectorBase) []byte {
+	return func(t testing.TB, b *vectorBase) []byte {
+		r := encode(t, b.receipt(t, o))
+		i := bytes.Index(r, []byte(`"custody":{"head":`))
+		j := bytes.Index(r[i:], []byte("]},"))
+		if i < 0 || j < 0 {
+			t.Fatal("no custody proof in the receipt")
+		}
+		other := fmt.Sprintf(`,"other":[%q,%q]`, hexOf(sha256.Sum256([]byte("key 0"))), hexOf(sha256.Sum256([]byte("value 0"))))
+		return slices.Concat(r[:i+j+1], []byte(other), r[i+j+1:])
+	}
+}
+
+// neighbourOpts is a version-3 receipt of the created event alone, whose
+// absent head's path ends at a neighbour key's leaf (custody.other).
+var neighbourOpts = receiptOpts{v3: true, absent: true, since: 3, state: stateOpts{neighbour: true}}
+
+// headTypes is a state whose custody head counts types instead of its
+// events' types.
+func headTypes(types map[string]uint32) stateOpts {
+	return stateOpts{head: func(h *custody.Head) { h.Types = types }}
+}
+
+// needOther fails unless r proves an absent head with custody.other.
+func needOther(t testing.TB, r *Receipt) {
+	t.Helper()
+	if r.Custody.Head != "" || r.Custody.Other == nil {
+		t.Fatalf("custody %+v: want an absent head whose path ends at another key", r.Custody)
+	}
+}
+
+// boundKey is the state key of r's custody head (version 3).
+func boundKey(r *Receipt) [32]byte {
+	return custody.BoundHeadKey(custody.HeadKey(r.Evidence.ID), r.Events[0].LeafIndex)
+}
+
+func hexOf(h [32]byte) string { return hex.EncodeToString(h[:]) }
+
+// b20 is the address of validator i of r's validator set.
+func b20(t testing.TB, r *Receipt, i int) []byte {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(r.Checkpoint.ValidatorSet)
+	check(t, err)
+	var vs cmtproto.ValidatorSet
+	check(t, vs.Unmarshal(b))
+	return vs.Validators[i].Address
 }
 
 // resign points sh's commit at its header's hash again and signs each

@@ -165,6 +165,8 @@ type receiptOpts struct {
 	// headEvents, when set, is how many of the events (the first) the
 	// custody head in the state counts, instead of all of them.
 	headEvents int
+	// state varies the chain state (the head it holds, a neighbour key).
+	state stateOpts
 }
 
 // receipt builds a consistent version-1 receipt for vectorArtifact.
@@ -205,7 +207,7 @@ func (b *vectorBase) receipt(t testing.TB, o receiptOpts) *Receipt {
 	if o.headEvents > 0 {
 		counted = events[:o.headEvents]
 	}
-	st := newReceiptState(t, ev.ID, counted, leaves, root, version, o.absent, o.since)
+	st := newReceiptStateWith(t, ev.ID, counted, leaves, root, version, o.absent, o.since, o.state)
 	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, st.appHash, o.flags)
 	r := &Receipt{Version: version, Evidence: ev, Timestamps: []string{token}, Custody: st.custody,
 		Checkpoint: Checkpoint{ChainID: o.chainID, Height: fixtureHeight, TreeSize: fixtureSize,
@@ -402,6 +404,12 @@ func vectorCases() []vectorCase {
 				r := b.receipt(t, receiptOpts{v3: true, absent: true, since: 3})
 				zero := uint64(0)
 				r.Checkpoint.HeadsSince = &zero
+				return encode(t, r)
+			}},
+		{"v3-no-head-other-leaf", ev, "", "version 3: the created event alone; the state proves no head, the key's path ending at another key's leaf (custody.other)",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, neighbourOpts)
+				needOther(t, r)
 				return encode(t, r)
 			}},
 
