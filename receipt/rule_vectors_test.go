@@ -240,6 +240,20 @@ func ruleCasesWithWords() []ruleCase {
 		c("commit-no-slots", ev, StepCheckpoint, "25", "no signatures in commit", "the commit at height 12 without any slot",
 			header(func(sh *cmtproto.SignedHeader) { sh.Commit.Signatures = nil })),
 
+		// Check 16 (session 17): token 0 from a TSA under a root the bundle
+		// does not hold; under a root it holds (tsa_roots_pem), but
+		// without the time-stamping usage, or with it not critical (which
+		// RFC 5280 path validation alone accepts).
+		c("tsa-other-root", ev, StepTimestamp, "16", "certificate signed by unknown authority",
+			"the created event lists, and the receipt carries, a valid token over the evidence from a TSA under a root the trust bundle does not hold",
+			withToken(func(in vectorInputs) string { return in.OtherRootToken })),
+		c("tsa-without-usage", ev, StepTimestamp, "16", "no extended key usage extension",
+			"token 0 signed under a root of the bundle (tsa_roots_pem) by a certificate without any extended key usage",
+			withToken(func(in vectorInputs) string { return in.NoUsageToken })),
+		c("tsa-usage-not-critical", ev, StepTimestamp, "16", "extended key usage is not critical",
+			"token 0 signed under a root of the bundle (tsa_roots_pem) by a certificate whose time-stamping usage is not critical",
+			withToken(func(in vectorInputs) string { return in.UsageNotCriticalToken })),
+
 		// Completeness (§6.4 checks 4 and 5): a head the validators signed
 		// whose type counts are not those of its own events (count and
 		// root are).
@@ -304,6 +318,18 @@ func withOther(o receiptOpts) func(testing.TB, *vectorBase) []byte {
 		}
 		other := fmt.Sprintf(`,"other":[%q,%q]`, hexOf(sha256.Sum256([]byte("key 0"))), hexOf(sha256.Sum256([]byte("value 0"))))
 		return slices.Concat(r[:i+j+1], []byte(other), r[i+j+1:])
+	}
+}
+
+// withToken builds a version-1 receipt whose created event lists, and
+// which carries, the reply token picks from inputs.json.
+func withToken(token func(in vectorInputs) string) func(testing.TB, *vectorBase) []byte {
+	return func(t testing.TB, b *vectorBase) []byte {
+		tok := token(b.inputs)
+		if tok == "" {
+			t.Fatal("inputs.json lacks the token; run go test ./receipt -run TestVectors -add")
+		}
+		return encode(t, b.receipt(t, receiptOpts{token: tok}))
 	}
 }
 
@@ -378,7 +404,7 @@ func ruleCases() []vectorCase {
 func TestRuleVectors(t *testing.T) {
 	for _, c := range ruleCasesWithWords() {
 		t.Run(c.name, func(t *testing.T) {
-			vec := vectorSpec{Name: c.name, Receipt: "invalid/" + c.name + ".json", Trust: "trust.json", Evidence: c.evidence, Step: c.step}
+			vec := vectorSpec{Name: c.name, Receipt: "invalid/" + c.name + ".json", Trust: vectorTrust(c.name), Evidence: c.evidence, Step: c.step}
 			step, err := runVector(t, vec)
 			if err == nil || step != c.step || !strings.Contains(err.Error(), c.words) {
 				t.Fatalf("%s (check %s): step %q, %v; want step %q, an error with %q", c.name, c.rule, step, err, c.step, c.words)

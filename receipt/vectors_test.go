@@ -76,7 +76,22 @@ type vectorInputs struct {
 	Token      string `json:"token"`
 	OtherData  string `json:"other_data"`
 	OtherToken string `json:"other_token"`
+	// TSARoot (PEM) is a root trust.json does not hold; the further
+	// tokens are replies over the SHA-256 of evidence.txt signed under it
+	// (tsa_vectors_test.go): by a TSA certificate with the critical
+	// time-stamping usage, by one without any extended key usage, and by
+	// one whose time-stamping usage is not critical.
+	TSARoot               string `json:"tsa_root,omitempty"`
+	OtherRootToken        string `json:"other_root_token,omitempty"`
+	NoUsageToken          string `json:"no_usage_token,omitempty"`
+	UsageNotCriticalToken string `json:"usage_not_critical_token,omitempty"`
 }
+
+// inputsAbout is inputs.json's about.
+const inputsAbout = "The random inputs of the test vector generator (receipt/vectors_test.go): RFC 3161 " +
+	"replies of the trust bundle's TSA, standard base64; and a root the trust bundle does not hold (PEM), with " +
+	"replies signed under it (receipt/tsa_vectors_test.go). Every receipt is built from these, trust.json " +
+	"and fixed validator seeds."
 
 var (
 	vectorArtifact      = []byte("Lease agreement, 2026-11-20, between Party A and Party B.\nRent: 4,800 CNY per month.\n")
@@ -121,12 +136,11 @@ func newVectorBase(t testing.TB) *vectorBase {
 		return base64.StdEncoding.EncodeToString(tok.Reply)
 	}
 	other := "not the evidence: another document"
-	return &vectorBase{trust: vals.trust(p), vals: vals, inputs: vectorInputs{
-		About: "The random inputs of the test vector generator (receipt/vectors_test.go): RFC 3161 " +
-			"replies of the trust bundle's TSA, standard base64. Every receipt is built from these, trust.json " +
-			"and fixed validator seeds.",
-		Token: stamp(vectorArtifact), OtherData: other, OtherToken: stamp([]byte(other)),
+	b := &vectorBase{trust: vals.trust(p), vals: vals, inputs: vectorInputs{
+		About: inputsAbout, Token: stamp(vectorArtifact), OtherData: other, OtherToken: stamp([]byte(other)),
 	}}
+	drawTSAInputs(t, &b.inputs)
+	return b
 }
 
 // loadVectorBase reads the committed random inputs.
@@ -406,6 +420,8 @@ func vectorCases() []vectorCase {
 				r.Checkpoint.HeadsSince = &zero
 				return encode(t, r)
 			}},
+		{"valid-tsa-roots", ev, "", "token 0 from a TSA under a root the trust bundle lists in tsa_roots_pem (trust-tsa-roots.json)",
+			withToken(func(in vectorInputs) string { return in.OtherRootToken })},
 		{"v3-no-head-other-leaf", ev, "", "version 3: the created event alone; the state proves no head, the key's path ending at another key's leaf (custody.other)",
 			func(t testing.TB, b *vectorBase) []byte {
 				r := b.receipt(t, neighbourOpts)
@@ -597,9 +613,10 @@ func buildVectors(t testing.TB, b *vectorBase) map[string][]byte {
 			name = "invalid/" + c.name + ".json"
 		}
 		files[name] = c.build(t, b)
-		m.Vectors = append(m.Vectors, vectorSpec{Name: c.name, Receipt: name, Trust: "trust.json", Evidence: c.evidence,
+		m.Vectors = append(m.Vectors, vectorSpec{Name: c.name, Receipt: name, Trust: vectorTrust(c.name), Evidence: c.evidence,
 			Valid: c.step == "", Step: c.step, Reason: c.reason})
 	}
+	files[trustTSARoots] = tsaRootsTrust(t, b)
 	files["vectors.json"] = marshalIndent(t, m)
 	return files
 }
@@ -623,6 +640,13 @@ func TestVectorsRegenerate(t *testing.T) {
 		check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
 	} else {
 		b = loadVectorBase(t)
+		if *addVectors && b.inputs.TSARoot == "" {
+			// Inputs added later are drawn once and kept; the first
+			// ones, and so every existing vector, stay as they are.
+			b.inputs.About = inputsAbout
+			drawTSAInputs(t, &b.inputs)
+			check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
+		}
 	}
 	files := buildVectors(t, b)
 	for name, want := range files {

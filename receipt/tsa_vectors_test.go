@@ -1,0 +1,162 @@
+package receipt
+
+// The inputs of the vectors of docs/receipt.md §3.1 check 16 (added in
+// session 17): tokens over the evidence from TSAs under a root that
+// trust.json does not hold. Like inputs.json's first token they are drawn at
+// random (P-256 keys and signatures), once, and kept in inputs.json: the
+// root's certificate and the three replies. The second trust bundle,
+// trust-tsa-roots.json, is trust.json with that root in tsa_roots_pem, so
+// that a token under it is checked, and it is built from the two files.
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/digitorus/timestamp"
+
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/rfc3161"
+	"github.com/custos-project/custos/notary"
+)
+
+// trustTSARoots is the trust bundle of the vectors that check tokens under
+// inputs.json's tsa_root.
+const trustTSARoots = "trust-tsa-roots.json"
+
+// vectorTrusts names the vectors checked against another trust bundle than
+// trust.json.
+var vectorTrusts = map[string]string{
+	"valid-tsa-roots":             trustTSARoots,
+	"rule-tsa-without-usage":      trustTSARoots,
+	"rule-tsa-usage-not-critical": trustTSARoots,
+}
+
+// vectorTrust is the trust bundle vector name is checked against.
+func vectorTrust(name string) string {
+	if tr, ok := vectorTrusts[name]; ok {
+		return tr
+	}
+	return "trust.json"
+}
+
+// drawTSAInputs draws in's inputs for check 16: a root of another time
+// authority, and replies over the SHA-256 of vectorArtifact signed under
+// it by a TSA certificate with the critical time-stamping usage
+// (notary.TSA), by one without any extended key usage, and by one whose
+// time-stamping usage is not critical. notary.NewTSA refuses the last two
+// certificates, so their tokens are made with digitorus/timestamp.
+func drawTSAInputs(t testing.TB, in *vectorInputs) {
+	t.Helper()
+	root, err := certs.NewRoot("Another Time Authority Root", fixtureTime)
+	check(t, err)
+	org, err := root.NewOrgCA(certs.KindNotary, "Another Time Authority", fixtureTime)
+	check(t, err)
+	leaf, err := org.IssueTSA("Another Time Authority TSA", fixtureTime)
+	check(t, err)
+	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: leaf.Cert, Chain: leaf.Chain, Signer: leaf.Signer,
+		Now: func() time.Time { return fixtureTime.Add(300 * time.Millisecond) }})
+	check(t, err)
+	sum := sha256.Sum256(vectorArtifact)
+	tok, err := tsa.Stamp(context.Background(), crypto.SHA256, sum[:])
+	check(t, err)
+	in.TSARoot = string(certs.EncodePEM(root.Cert))
+	in.OtherRootToken = base64.StdEncoding.EncodeToString(tok.Reply)
+	in.NoUsageToken = stampAs(t, org, "Another Time Authority, no extended key usage", nil, sum[:])
+	in.UsageNotCriticalToken = stampAs(t, org, "Another Time Authority, time-stamping usage not critical",
+		[]x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, sum[:])
+}
+
+// stampAs issues, under org, a certificate with the extended key usages
+// eku (Go writes the extension non-critical; none when eku is nil) and
+// returns the RFC 3161 reply (standard base64) it signs over digest.
+func stampAs(t testing.TB, org *certs.Authority, name string, eku []x509.ExtKeyUsage, digest []byte) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	check(t, err)
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	check(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: serial.Add(serial, big.NewInt(1)),
+		Subject: pkix.Name{CommonName: name, Organization: org.Cert.Subject.Organization,
+			OrganizationalUnit: org.Cert.Subject.OrganizationalUnit},
+		NotBefore:             fixtureTime.Add(-5 * time.Minute),
+		NotAfter:              fixtureTime.Add(certs.TSAValidity),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           eku,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, org.Cert, key.Public(), org.Signer)
+	check(t, err)
+	cert, err := x509.ParseCertificate(der)
+	check(t, err)
+	ts := timestamp.Timestamp{HashAlgorithm: crypto.SHA256, HashedMessage: digest, Time: fixtureTime.Add(time.Second),
+		Policy: notary.DefaultPolicy, AddTSACertificate: true, Certificates: []*x509.Certificate{org.Cert}}
+	reply, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
+	check(t, err)
+	return base64.StdEncoding.EncodeToString(reply)
+}
+
+// tsaRootsTrust is trust.json with inputs.json's tsa_root as a further
+// root for time-stamp tokens.
+func tsaRootsTrust(t testing.TB, b *vectorBase) []byte {
+	t.Helper()
+	tr := *b.trust
+	tr.TSARootsPEM = b.inputs.TSARoot
+	return marshalIndent(t, &tr)
+}
+
+// TestTSAVectorsOneRule shows that check 16's vectors break that check
+// alone: each token's signature, imprint and signing-certificate identifier
+// check (checks 13–15), its certificate passes RFC 5280 path validation for
+// time-stamping at its genTime under inputs.json's root, and only the
+// certificate's extended key usage (RFC 3161 §2.3) fails, for the two
+// tokens without the critical usage.
+func TestTSAVectorsOneRule(t *testing.T) {
+	b := loadVectorBase(t)
+	roots, err := certs.ParsePEM([]byte(b.inputs.TSARoot))
+	check(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(roots[0])
+	sum := sha256.Sum256(vectorArtifact)
+	for _, c := range []struct {
+		name, token string
+		tsa         bool // the certificate has exactly the critical time-stamping usage
+	}{
+		{"other_root_token", b.inputs.OtherRootToken, true},
+		{"no_usage_token", b.inputs.NoUsageToken, false},
+		{"usage_not_critical_token", b.inputs.UsageNotCriticalToken, false},
+	} {
+		reply, err := base64.StdEncoding.DecodeString(c.token)
+		check(t, err)
+		token, err := rfc3161.CheckStatus(reply)
+		check(t, err)
+		ts, signer, err := rfc3161.CheckSignature(token, nil)
+		if err != nil {
+			t.Fatalf("%s: CheckSignature = %v", c.name, err)
+		}
+		if err := rfc3161.CheckImprint(ts, crypto.SHA256, sum[:]); err != nil {
+			t.Errorf("%s: CheckImprint = %v", c.name, err)
+		}
+		inter := x509.NewCertPool()
+		for _, cert := range ts.Certificates {
+			inter.AddCert(cert)
+		}
+		if _, err := signer.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, CurrentTime: ts.Time,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+			t.Errorf("%s: path validation at genTime = %v", c.name, err)
+		}
+		if err := certs.CheckTSA(signer); (err == nil) != c.tsa {
+			t.Errorf("%s: certs.CheckTSA = %v, want an error: %v", c.name, err, !c.tsa)
+		}
+	}
+}
