@@ -12,6 +12,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -72,7 +74,10 @@ func ruleCasesWithWords() []ruleCase {
 		return ruleCase{vectorCase{"rule-" + name, evidence, step, reason, build}, rule, words}
 	}
 	return []ruleCase{
-		// format (§3.1 checks 2–4).
+		// format (§3.1 checks 1–4).
+		c("receipt-over-64-mib", ev, StepFormat, "1", "over the 67108864-byte limit",
+			"a valid receipt 1 to 4 bytes over the 64 MiB limit (the fewest its construction allows: its token's status carries a free text of NUL characters); committed as a template and an expand rule",
+			oversizeReceipt),
 		c("json-member-repeated", ev, StepFormat, "2", "", "the member \"version\" written twice",
 			replace(`{"version":1,`, `{"version":1,"version":1,`)),
 		c("json-member-case", ev, StepFormat, "2", "", "the member \"version\" spelled \"Version\"",
@@ -402,14 +407,49 @@ func ruleCases() []vectorCase {
 // TestRuleVectors runs the rule vectors from their committed files and
 // checks that each fails at its rule: its step, and its message.
 func TestRuleVectors(t *testing.T) {
+	specs := map[string]vectorSpec{}
+	for _, v := range loadManifest(t).Vectors {
+		specs[v.Name] = v
+	}
 	for _, c := range ruleCasesWithWords() {
 		t.Run(c.name, func(t *testing.T) {
-			vec := vectorSpec{Name: c.name, Receipt: "invalid/" + c.name + ".json", Trust: vectorTrust(c.name), Evidence: c.evidence, Step: c.step}
+			vec, ok := specs[c.name]
+			if !ok || vec.Receipt != "invalid/"+c.name+".json" || vec.Trust != vectorTrust(c.name) || vec.Evidence != c.evidence || vec.Step != c.step {
+				t.Fatalf("vectors.json has %+v for %s; run go test ./receipt -run TestVectors -add", vec, c.name)
+			}
 			step, err := runVector(t, vec)
 			if err == nil || step != c.step || !strings.Contains(err.Error(), c.words) {
 				t.Fatalf("%s (check %s): step %q, %v; want step %q, an error with %q", c.name, c.rule, step, err, c.step, c.words)
 			}
 			t.Log(fmt.Sprintf("check %s: %v", c.rule, err))
+			if vec.Expand != nil {
+				verifyUnbounded(t, vec)
+			}
 		})
+	}
+}
+
+// verifyUnbounded shows that a receipt refused by check 1 alone breaks no
+// other check: decoded without the bound (Parse less its first check), it
+// verifies.
+func verifyUnbounded(t *testing.T, vec vectorSpec) {
+	t.Helper()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(vectorDir, filepath.FromSlash(name)))
+		check(t, err)
+		return b
+	}
+	b := vec.Expand.expand(read(vec.Receipt))
+	r, ok := parseFast(b)
+	if !ok {
+		var err error
+		if r, err = parseJSON(b); err != nil {
+			t.Fatalf("%s without the size bound: %v", vec.Name, err)
+		}
+	}
+	trust, err := ParseTrust(read(vec.Trust))
+	check(t, err)
+	if _, err := Verify(r, bytes.NewReader(read(vec.Evidence)), trust, Options{}); err != nil {
+		t.Fatalf("%s without the size bound: %v, want valid", vec.Name, err)
 	}
 }
