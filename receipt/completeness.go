@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,7 +67,8 @@ func checkCompleteness(r *Receipt, events []*custody.Event) (CustodyResult, erro
 		return res, err
 	}
 	res.Omitted = map[string]uint32{}
-	for t, n := range head.Types {
+	for _, t := range slices.Sorted(maps.Keys(head.Types)) { // in order: one message for one receipt
+		n := head.Types[t]
 		if listed[t] > n {
 			return res, fail(StepComplete, ErrIncomplete, fmt.Sprintf("at most %d %q events", n, t), fmt.Sprintf("%d", listed[t]),
 				"the receipt lists more events of a type than the custody head counts")
@@ -74,7 +77,7 @@ func checkCompleteness(r *Receipt, events []*custody.Event) (CustodyResult, erro
 			res.Omitted[t] = n - listed[t]
 		}
 	}
-	for t := range listed {
+	for _, t := range slices.Sorted(maps.Keys(listed)) {
 		if head.Types[t] == 0 {
 			return res, fail(StepComplete, ErrIncomplete, "no "+t+" event", "some", "the receipt lists events of a type the custody head does not count")
 		}
@@ -170,7 +173,8 @@ func checkAllEvents(r *Receipt, head *custody.Head, listed map[string]uint32) er
 		return fail(StepComplete, ErrIncomplete, "event tree root "+head.Root+" (custody head)", "root "+hex.EncodeToString(got)+" of the listed events",
 			"the listed events are not the events the custody head commits to")
 	}
-	for t, n := range head.Types {
+	for _, t := range slices.Sorted(maps.Keys(head.Types)) { // in order: one message for one receipt
+		n := head.Types[t]
 		if listed[t] != n {
 			return fail(StepComplete, ErrIncomplete, fmt.Sprintf("%d %q events", n, t), fmt.Sprintf("%d", listed[t]),
 				"the listed events' types are not the custody head's")
