@@ -213,6 +213,9 @@ type stateOpts struct {
 	// neighbour adds a key that shares the item's key's first 40 bits, so
 	// that an absent head's path ends at that key's leaf (custody.other).
 	neighbour bool
+	// noHead leaves the head out of a version-3 state, whatever the
+	// events.
+	noHead bool
 }
 
 // newReceiptStateWith is newReceiptState with o.
@@ -225,7 +228,7 @@ func newReceiptStateWith(t testing.TB, id string, events [][]byte, leaves []uint
 		st.custody, sr = fixtureStateWith(t, id, events, custody.HeadKey(id), false, o)
 		st.appHash = AppHashV2(fixtureSize, root, sr[:])
 	case Version:
-		st.custody, sr = fixtureStateWith(t, id, events, custody.BoundHeadKey(custody.HeadKey(id), leaves[0]), absent, o)
+		st.custody, sr = fixtureStateWith(t, id, events, custody.BoundHeadKey(custody.HeadKey(id), leaves[0]), absent || o.noHead, o)
 		st.appHash, st.since = AppHashV3(fixtureSize, root, sr[:], since), &since
 	default:
 		return st

@@ -197,6 +197,21 @@ func ruleCasesWithWords() []ruleCase {
 				sh.Commit.Signatures[1].ValidatorAddress = sh.Commit.Signatures[0].ValidatorAddress
 			})),
 
+		// Added in session 17: parts of check 24 without a vector. The
+		// header's hash changes, so check 32 would fail too; 24 comes first.
+		c("header-version-block", ev, StepCheckpoint, "24", "block protocol is incorrect", "the header's version.block 11 written as 10",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.Version.Block = 10 })),
+		c("header-chain-id-too-long", ev, StepCheckpoint, "24", "chainID is too long", "the header's chain_id 51 bytes long",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.ChainID = strings.Repeat("c", 51) })),
+		c("header-height-zero", ev, StepCheckpoint, "24", "zero Height", "the header's height 0",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.Height = 0 })),
+		c("header-last-block-hash-short", ev, StepCheckpoint, "24", "computed wrong Hash)", "the header's last_block_id.hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.LastBlockId.Hash = sh.Header.LastBlockId.Hash[:31] })),
+		c("header-data-hash-short", ev, StepCheckpoint, "24", "wrong DataHash", "the header's data_hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.DataHash = sh.Header.DataHash[:31] })),
+		c("header-validators-hash-short", ev, StepCheckpoint, "24", "wrong ValidatorsHash", "the header's validators_hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.ValidatorsHash = sh.Header.ValidatorsHash[:31] })),
+
 		// Added in session 17: the parts of check 25 without a vector.
 		// Each fails at 25, the first check it breaks; an edit of what the
 		// validators sign or what check 32 compares breaks those later
@@ -266,6 +281,10 @@ func ruleCasesWithWords() []ruleCase {
 			"version 2: all 5 events listed; the signed head counts 2 viewed and 2 downloaded, its events are 3 viewed and 1 downloaded",
 			edit(receiptOpts{v2: true, state: headTypes(map[string]uint32{"created": 1, "viewed": 2, "downloaded": 2})},
 				func(t testing.TB, r *Receipt) {})),
+		c("head-root-differs", ev, StepComplete, "6.4/4", "the listed events are not the events the custody head commits to",
+			"version 2: all 5 events listed; the signed head's count and type counts are theirs, its root is another tree's",
+			edit(receiptOpts{v2: true, state: stateOpts{head: func(h *custody.Head) { h.Root = hexOf(sha256.Sum256([]byte("another event tree"))) }}},
+				func(t testing.TB, r *Receipt) {})),
 		c("head-type-over-count", ev, StepComplete, "6.4/5", "more events of a type than the custody head counts",
 			"version 2: events 0, 1 and 3 listed with item proofs (2 viewed); the signed head counts 1 viewed and 3 downloaded",
 			edit(receiptOpts{v2: true, state: headTypes(map[string]uint32{"created": 1, "viewed": 1, "downloaded": 3})},
@@ -302,6 +321,13 @@ func ruleCasesWithWords() []ruleCase {
 			edit(neighbourOpts, func(t testing.TB, r *Receipt) {
 				needOther(t, r)
 				r.Custody.Proof = append(r.Custody.Proof, strings.Repeat("0", 64))
+			})),
+		c("no-head-more-events", ev, StepComplete, "6.6/2", "which proves it had one event, but the receipt lists more",
+			"version 3: the state holds no head for the item (proven), and the receipt lists its 5 events",
+			edit(receiptOpts{v3: true, since: 2, state: stateOpts{noHead: true}}, func(t testing.TB, r *Receipt) {
+				if r.Custody.Head != "" || len(r.Events) != 5 {
+					t.Fatalf("custody %+v with %d events: want no head and 5 events", r.Custody, len(r.Events))
+				}
 			})),
 		c("other-with-head", ev, StepFormat, "3", "other is for an absent head only", "version 3: a head, and custody.other beside it",
 			withOther(receiptOpts{v3: true, since: 2})),
