@@ -17,6 +17,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"math/big"
 	"testing"
@@ -37,6 +38,7 @@ const trustTSARoots = "trust-tsa-roots.json"
 // trust.json.
 var vectorTrusts = map[string]string{
 	"valid-tsa-roots":             trustTSARoots,
+	"rule-tsa-not-yet-valid":      trustTSARoots,
 	"rule-tsa-without-usage":      trustTSARoots,
 	"rule-tsa-usage-not-critical": trustTSARoots,
 }
@@ -71,15 +73,25 @@ func drawTSAInputs(t testing.TB, in *vectorInputs) {
 	check(t, err)
 	in.TSARoot = string(certs.EncodePEM(root.Cert))
 	in.OtherRootToken = base64.StdEncoding.EncodeToString(tok.Reply)
-	in.NoUsageToken = stampAs(t, org, "Another Time Authority, no extended key usage", nil, sum[:])
-	in.UsageNotCriticalToken = stampAs(t, org, "Another Time Authority, time-stamping usage not critical",
-		[]x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, sum[:])
+	in.NoUsageToken = stampAs(t, org, "Another Time Authority, no extended key usage", sum[:], func(*x509.Certificate) {})
+	in.UsageNotCriticalToken = stampAs(t, org, "Another Time Authority, time-stamping usage not critical", sum[:],
+		func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping} }) // Go writes it non-critical
+	// A certificate issued after the token's genTime (fixtureTime + 1 s):
+	// its validity starts an hour before it is drawn. The CMS signingTime
+	// attribute is the time of drawing, within that validity.
+	in.NotYetValidToken = stampAs(t, org, "Another Time Authority TSA, issued after the token", sum[:], func(c *x509.Certificate) {
+		c.NotBefore = time.Now().Add(-time.Hour).UTC()
+		eku, err := asn1.Marshal([]asn1.ObjectIdentifier{certs.OIDTimeStamping})
+		check(t, err)
+		c.ExtraExtensions = []pkix.Extension{{Id: certs.OIDExtKeyUsage, Critical: true, Value: eku}}
+	})
 }
 
-// stampAs issues, under org, a certificate with the extended key usages
-// eku (Go writes the extension non-critical; none when eku is nil) and
-// returns the RFC 3161 reply (standard base64) it signs over digest.
-func stampAs(t testing.TB, org *certs.Authority, name string, eku []x509.ExtKeyUsage, digest []byte) string {
+// stampAs issues, under org, a certificate of name (a TSA certificate
+// valid from fixtureTime, without extended key usage, then changed by
+// edit) and returns the RFC 3161 reply (standard base64) it signs over
+// digest at fixtureTime + 1 s.
+func stampAs(t testing.TB, org *certs.Authority, name string, digest []byte, edit func(*x509.Certificate)) string {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	check(t, err)
@@ -92,9 +104,9 @@ func stampAs(t testing.TB, org *certs.Authority, name string, eku []x509.ExtKeyU
 		NotBefore:             fixtureTime.Add(-5 * time.Minute),
 		NotAfter:              fixtureTime.Add(certs.TSAValidity),
 		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           eku,
 		BasicConstraintsValid: true,
 	}
+	edit(tmpl)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, org.Cert, key.Public(), org.Signer)
 	check(t, err)
 	cert, err := x509.ParseCertificate(der)
@@ -118,9 +130,10 @@ func tsaRootsTrust(t testing.TB, b *vectorBase) []byte {
 // TestTSAVectorsOneRule shows that check 16's vectors break that check
 // alone: each token's signature, imprint and signing-certificate identifier
 // check (checks 13–15), its certificate passes RFC 5280 path validation for
-// time-stamping at its genTime under inputs.json's root, and only the
-// certificate's extended key usage (RFC 3161 §2.3) fails, for the two
-// tokens without the critical usage.
+// time-stamping under inputs.json's root (at its genTime; the not-yet-valid
+// one only at its own notBefore), and the certificate's extended key usage
+// (RFC 3161 §2.3) fails for the two tokens without the critical usage
+// only.
 func TestTSAVectorsOneRule(t *testing.T) {
 	b := loadVectorBase(t)
 	roots, err := certs.ParsePEM([]byte(b.inputs.TSARoot))
@@ -135,6 +148,7 @@ func TestTSAVectorsOneRule(t *testing.T) {
 		{"other_root_token", b.inputs.OtherRootToken, true},
 		{"no_usage_token", b.inputs.NoUsageToken, false},
 		{"usage_not_critical_token", b.inputs.UsageNotCriticalToken, false},
+		{"not_yet_valid_token", b.inputs.NotYetValidToken, true},
 	} {
 		reply, err := base64.StdEncoding.DecodeString(c.token)
 		check(t, err)
@@ -151,9 +165,14 @@ func TestTSAVectorsOneRule(t *testing.T) {
 		for _, cert := range ts.Certificates {
 			inter.AddCert(cert)
 		}
-		if _, err := signer.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, CurrentTime: ts.Time,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+		opts := x509.VerifyOptions{Roots: pool, Intermediates: inter, CurrentTime: ts.Time,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}
+		if _, err := signer.Verify(opts); (err == nil) != (c.name != "not_yet_valid_token") {
 			t.Errorf("%s: path validation at genTime = %v", c.name, err)
+		}
+		opts.CurrentTime = signer.NotBefore // the one rule the not-yet-valid token breaks
+		if _, err := signer.Verify(opts); err != nil {
+			t.Errorf("%s: path validation at the certificate's notBefore = %v", c.name, err)
 		}
 		if err := certs.CheckTSA(signer); (err == nil) != c.tsa {
 			t.Errorf("%s: certs.CheckTSA = %v, want an error: %v", c.name, err, !c.tsa)

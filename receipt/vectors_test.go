@@ -88,6 +88,9 @@ type vectorInputs struct {
 	OtherRootToken        string `json:"other_root_token,omitempty"`
 	NoUsageToken          string `json:"no_usage_token,omitempty"`
 	UsageNotCriticalToken string `json:"usage_not_critical_token,omitempty"`
+	// NotYetValidToken is signed by a TSA certificate under TSARoot
+	// issued after the token's genTime.
+	NotYetValidToken string `json:"not_yet_valid_token,omitempty"`
 }
 
 // inputsAbout is inputs.json's about.
@@ -648,7 +651,7 @@ func TestVectorsRegenerate(t *testing.T) {
 		check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
 	} else {
 		b = loadVectorBase(t)
-		if *addVectors && b.inputs.TSARoot == "" {
+		if *addVectors && (b.inputs.TSARoot == "" || b.inputs.NotYetValidToken == "") {
 			// Inputs added later are drawn once and kept; the first
 			// ones, and so every existing vector, stay as they are.
 			b.inputs.About = inputsAbout
