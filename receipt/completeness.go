@@ -122,9 +122,14 @@ func checkAbsentHead(r *Receipt, events []*custody.Event, key [32]byte) (Custody
 		return res, fail(StepComplete, ErrIncomplete, fmt.Sprintf("a custody head (the item was anchored at leaf %d, before state version 3 began at %d)", first, since),
 			"no head", "the chain holds no custody head for an item anchored before its state version 3, so the receipt cannot show how many events it had")
 	}
-	if len(events) != 1 || r.Events[0].ItemProof != nil {
+	if len(events) != 1 {
 		return res, fail(StepComplete, ErrIncomplete, "exactly the item's one event (no head means one event)",
 			fmt.Sprintf("%d events", len(events)), "the chain holds no custody head for the item, which proves it had one event, but the receipt lists more")
+	}
+	if r.Events[0].ItemProof != nil {
+		return res, fail(StepComplete, ErrIncomplete, "the item's one event without an item_proof (the list is complete)",
+			fmt.Sprintf("an item_proof of %d hashes", len(r.Events[0].ItemProof)),
+			"the chain holds no custody head for the item, and its one event is listed with an item proof")
 	}
 	res.Complete, res.Total = true, 1
 	res.Note = completeNote(1, 1, nil)

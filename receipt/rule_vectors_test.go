@@ -332,6 +332,11 @@ func ruleCasesWithWords() []ruleCase {
 					t.Fatalf("custody %+v with %d events: want no head and 5 events", r.Custody, len(r.Events))
 				}
 			})),
+		c("no-head-item-proof", ev, StepComplete, "6.6/2", "its one event is listed with an item proof",
+			"version 3: no head (proven) and the one event listed, with an item proof",
+			edit(receiptOpts{v3: true, absent: true, since: 3}, func(t testing.TB, r *Receipt) {
+				r.Events[0].ItemProof = []string{hexOf(sha256.Sum256([]byte("a sibling")))}
+			})),
 		c("other-with-head", ev, StepFormat, "3", "other is for an absent head only", "version 3: a head, and custody.other beside it",
 			withOther(receiptOpts{v3: true, since: 2})),
 		c("v2-other", ev, StepFormat, "3", "a version-2 receipt proves a custody head, never its absence", "version 2: custody.other beside the head",
