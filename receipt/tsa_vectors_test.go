@@ -1,10 +1,10 @@
 package receipt
 
-// The inputs of the vectors of docs/receipt.md §3.1 check 16 (added in
-// session 17): tokens over the evidence from TSAs under a root that
-// trust.json does not hold. Like inputs.json's first token they are drawn at
-// random (P-256 keys and signatures), once, and kept in inputs.json: the
-// root's certificate and the three replies. The second trust bundle,
+// The inputs of the vectors of docs/receipt.md §3.1 check 16, and one of
+// check 14 (added in session 17): tokens over the evidence from TSAs under
+// a root that trust.json does not hold. Like inputs.json's first token they
+// are drawn at random (P-256 keys and signatures), once, and kept in
+// inputs.json: the root's certificate and the five replies. The second trust bundle,
 // trust-tsa-roots.json, is trust.json with that root in tsa_roots_pem, so
 // that a token under it is checked, and it is built from the two files.
 
@@ -20,9 +20,11 @@ import (
 	"encoding/asn1"
 	"encoding/base64"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 
 	"github.com/custos-project/custos/certs"
@@ -39,6 +41,7 @@ const trustTSARoots = "trust-tsa-roots.json"
 var vectorTrusts = map[string]string{
 	"valid-tsa-roots":             trustTSARoots,
 	"rule-tsa-not-yet-valid":      trustTSARoots,
+	"rule-tsa-signing-time":       trustTSARoots,
 	"rule-tsa-without-usage":      trustTSARoots,
 	"rule-tsa-usage-not-critical": trustTSARoots,
 }
@@ -81,10 +84,24 @@ func drawTSAInputs(t testing.TB, in *vectorInputs) {
 	// attribute is the time of drawing, within that validity.
 	in.NotYetValidToken = stampAs(t, org, "Another Time Authority TSA, issued after the token", sum[:], func(c *x509.Certificate) {
 		c.NotBefore = time.Now().Add(-time.Hour).UTC()
-		eku, err := asn1.Marshal([]asn1.ObjectIdentifier{certs.OIDTimeStamping})
-		check(t, err)
-		c.ExtraExtensions = []pkix.Extension{{Id: certs.OIDExtKeyUsage, Critical: true, Value: eku}}
+		timeStamping(t, c)
 	})
+	// A certificate valid for an hour from fixtureTime, which covers the
+	// token's genTime but not its CMS signingTime attribute (the time of
+	// drawing).
+	in.SigningTimeOutsideToken = stampAs(t, org, "Another Time Authority TSA, valid for an hour", sum[:], func(c *x509.Certificate) {
+		c.NotAfter = fixtureTime.Add(time.Hour)
+		timeStamping(t, c)
+	})
+}
+
+// timeStamping gives c exactly the critical id-kp-timeStamping extended
+// key usage (RFC 3161 §2.3), as certs.IssueTSA does.
+func timeStamping(t testing.TB, c *x509.Certificate) {
+	t.Helper()
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{certs.OIDTimeStamping})
+	check(t, err)
+	c.ExtraExtensions = []pkix.Extension{{Id: certs.OIDExtKeyUsage, Critical: true, Value: eku}}
 }
 
 // stampAs issues, under org, a certificate of name (a TSA certificate
@@ -133,7 +150,7 @@ func tsaRootsTrust(t testing.TB, b *vectorBase) []byte {
 // time-stamping under inputs.json's root (at its genTime; the not-yet-valid
 // one only at its own notBefore), and the certificate's extended key usage
 // (RFC 3161 §2.3) fails for the two tokens without the critical usage
-// only.
+// only. The check-14 token's signingTime alone is refused.
 func TestTSAVectorsOneRule(t *testing.T) {
 	b := loadVectorBase(t)
 	roots, err := certs.ParsePEM([]byte(b.inputs.TSARoot))
@@ -177,5 +194,33 @@ func TestTSAVectorsOneRule(t *testing.T) {
 		if err := certs.CheckTSA(signer); (err == nil) != c.tsa {
 			t.Errorf("%s: certs.CheckTSA = %v, want an error: %v", c.name, err, !c.tsa)
 		}
+	}
+
+	// The token whose signingTime lies outside its certificate's validity
+	// (check 14): the signature check refuses it for that, and its
+	// certificate is a TSA's that path validation accepts at genTime.
+	reply, err := base64.StdEncoding.DecodeString(b.inputs.SigningTimeOutsideToken)
+	check(t, err)
+	token, err := rfc3161.CheckStatus(reply)
+	check(t, err)
+	if _, _, err := rfc3161.CheckSignature(token, nil); err == nil || !strings.Contains(err.Error(), "outside of certificate validity") {
+		t.Errorf("signing_time_outside_token: CheckSignature = %v, want the signing time outside the certificate's validity", err)
+	}
+	p7, err := pkcs7.Parse(token)
+	check(t, err)
+	signer := p7.GetOnlySigner()
+	if signer == nil {
+		t.Fatal("signing_time_outside_token: no single signer")
+	}
+	if err := certs.CheckTSA(signer); err != nil {
+		t.Errorf("signing_time_outside_token: certs.CheckTSA = %v", err)
+	}
+	inter := x509.NewCertPool()
+	for _, cert := range p7.Certificates {
+		inter.AddCert(cert)
+	}
+	if _, err := signer.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, CurrentTime: fixtureTime.Add(time.Second),
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+		t.Errorf("signing_time_outside_token: path validation at genTime = %v", err)
 	}
 }

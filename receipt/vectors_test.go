@@ -91,6 +91,10 @@ type vectorInputs struct {
 	// NotYetValidToken is signed by a TSA certificate under TSARoot
 	// issued after the token's genTime.
 	NotYetValidToken string `json:"not_yet_valid_token,omitempty"`
+	// SigningTimeOutsideToken is signed by a TSA certificate under
+	// TSARoot valid at the token's genTime but not at its CMS
+	// signingTime.
+	SigningTimeOutsideToken string `json:"signing_time_outside_token,omitempty"`
 }
 
 // inputsAbout is inputs.json's about.
@@ -651,7 +655,7 @@ func TestVectorsRegenerate(t *testing.T) {
 		check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
 	} else {
 		b = loadVectorBase(t)
-		if *addVectors && (b.inputs.TSARoot == "" || b.inputs.NotYetValidToken == "") {
+		if *addVectors && (b.inputs.TSARoot == "" || b.inputs.SigningTimeOutsideToken == "") {
 			// Inputs added later are drawn once and kept; the first
 			// ones, and so every existing vector, stay as they are.
 			b.inputs.About = inputsAbout
