@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -279,6 +280,38 @@ func ruleCasesWithWords() []ruleCase {
 		c("tsa-usage-not-critical", ev, StepTimestamp, "16", "extended key usage is not critical",
 			"token 0 signed under a root of the bundle (tsa_roots_pem) by a certificate whose time-stamping usage is not critical",
 			withToken(func(in vectorInputs) string { return in.UsageNotCriticalToken })),
+
+		// Session 17: check 22 and the parts of check 27 without a vector.
+		c("validator-set-unknown-field", ev, StepCheckpoint, "22", "the validator set does not decode", "an unknown field 4 (varint 1) appended to the ValidatorSet",
+			edit(receiptOpts{}, func(t testing.TB, r *Receipt) {
+				vs, err := base64.StdEncoding.DecodeString(r.Checkpoint.ValidatorSet)
+				check(t, err)
+				r.Checkpoint.ValidatorSet = base64.StdEncoding.EncodeToString(append(vs, 0x20, 0x01))
+			})),
+		c("validator-key-other-type", ev, StepCheckpoint, "27", "is not supported by this verifier", "validator 3's key written as a secp256k1 key of 33 bytes",
+			valset(func(vs *cmtproto.ValidatorSet) {
+				vs.Validators[3].PubKey.Sum = &cmtcrypto.PublicKey_Secp256K1{Secp256K1: append([]byte{2}, vs.Validators[3].PubKey.GetEd25519()...)}
+			})),
+		c("validator-key-short", ev, StepCheckpoint, "27", "invalid size for PubKeyEd25519", "validator 3's Ed25519 key cut to 31 bytes",
+			valset(func(vs *cmtproto.ValidatorSet) {
+				vs.Validators[3].PubKey.Sum = &cmtcrypto.PublicKey_Ed25519{Ed25519: vs.Validators[3].PubKey.GetEd25519()[:31]}
+			})),
+		c("validator-power-negative", ev, StepCheckpoint, "27", "negative voting power", "validator 3's voting power 10 written as -10",
+			valset(func(vs *cmtproto.ValidatorSet) { vs.Validators[3].VotingPower = -10 })),
+		c("validator-power-over-cap", ev, StepCheckpoint, "27", "exceeds maximum", "validator 0's voting power written as 2^63/8 - 1, so that the total passes the cap",
+			valset(func(vs *cmtproto.ValidatorSet) { vs.Validators[0].VotingPower = math.MaxInt64 / 8 })),
+		c("validator-set-empty", ev, StepCheckpoint, "27", "validator set is nil or empty", "the validator set without validators (its proposer kept)",
+			valset(func(vs *cmtproto.ValidatorSet) { vs.Validators = nil })),
+		c("proposer-missing", ev, StepCheckpoint, "27", "proposer error: nil validator", "the validator set without its proposer",
+			valset(func(vs *cmtproto.ValidatorSet) { vs.Proposer = nil })),
+		c("proposer-not-member", ev, StepCheckpoint, "27", "proposer not in validator set", "the proposer replaced by a validator of a key the set does not hold (its address derived from it)",
+			valset(func(vs *cmtproto.ValidatorSet) {
+				k := cmted25519.GenPrivKeyFromSecret([]byte("custos receipt test vector outsider"))
+				p := *vs.Proposer
+				p.PubKey.Sum = &cmtcrypto.PublicKey_Ed25519{Ed25519: k.PubKey().Bytes()}
+				p.Address = k.PubKey().Address()
+				vs.Proposer = &p
+			})),
 
 		// Completeness (§6.4 checks 4 and 5): a head the validators signed
 		// whose type counts are not those of its own events (count and
