@@ -24,8 +24,10 @@ import (
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"github.com/cometbft/cometbft/types"
+	"github.com/digitorus/timestamp"
 
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // ruleCase is a refusing vector and the words its failure must hold.
@@ -130,6 +132,35 @@ func ruleCasesWithWords() []ruleCase {
 			}),
 		c("token-rejected", ev, StepTimestamp, "13", "status 2", "the created event lists, and the receipt carries, a TimeStampResp with status rejection (2) and no token",
 			token(func(t testing.TB, _ []byte) []byte { return []byte{0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02} })),
+		c("token-content-type", ev, StepTimestamp, "14", "token content is not a TSTInfo",
+			"inputs.json's token with its eContentType id-ct-TSTInfo written as id-ct-authData (1.2.840.113549.1.9.16.1.2); the signed contentType attribute and the signature kept",
+			token(func(t testing.TB, reply []byte) []byte {
+				tstInfo := []byte{0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04}
+				i := bytes.Index(reply, tstInfo)
+				if i < 0 || bytes.Count(reply, tstInfo) != 2 {
+					t.Fatalf("the token names id-ct-TSTInfo %d times, want 2 (eContentType, then the signed attribute)", bytes.Count(reply, tstInfo))
+				}
+				reply[i+len(tstInfo)-1] = 0x02
+				return reply
+			})),
+		c("token-message-digest", ev, StepTimestamp, "14", "Message digest mismatch",
+			"inputs.json's token with the last bit of its TSTInfo's serial number flipped: the signed messageDigest attribute no longer is the TSTInfo's digest; the signature kept",
+			token(func(t testing.TB, reply []byte) []byte {
+				st, err := rfc3161.CheckStatus(reply)
+				check(t, err)
+				ts, err := timestamp.Parse(st)
+				check(t, err)
+				serial := ts.SerialNumber.Bytes()
+				if serial[0]&0x80 != 0 {
+					serial = append([]byte{0}, serial...)
+				}
+				enc := append([]byte{0x02, byte(len(serial))}, serial...)
+				if bytes.Count(reply, enc) != 1 {
+					t.Fatalf("the serial number's encoding occurs %d times in the token", bytes.Count(reply, enc))
+				}
+				reply[bytes.Index(reply, enc)+len(enc)-1] ^= 1
+				return reply
+			})),
 		c("token-signature-altered", ev, StepTimestamp, "14", "token 0", "the last byte of the token (its signature) changed; the created event lists the changed token",
 			token(func(t testing.TB, reply []byte) []byte { reply[len(reply)-1] ^= 1; return reply })),
 
