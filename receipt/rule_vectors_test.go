@@ -243,6 +243,23 @@ func ruleCasesWithWords() []ruleCase {
 			header(func(sh *cmtproto.SignedHeader) { sh.Header.DataHash = sh.Header.DataHash[:31] })),
 		c("header-validators-hash-short", ev, StepCheckpoint, "24", "wrong ValidatorsHash", "the header's validators_hash cut to 31 bytes",
 			header(func(sh *cmtproto.SignedHeader) { sh.Header.ValidatorsHash = sh.Header.ValidatorsHash[:31] })),
+		c("header-height-negative", ev, StepCheckpoint, "24", "negative Height", "the header's height -12",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.Height = -12 })),
+		c("header-last-part-set-hash-short", ev, StepCheckpoint, "24", "wrong Hash: expected size to be 32 bytes, got 31 bytes",
+			"the header's last_block_id.part_set_header.hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) {
+				sh.Header.LastBlockId.PartSetHeader.Hash = sh.Header.LastBlockId.PartSetHeader.Hash[:31]
+			})),
+		c("header-last-commit-hash-short", ev, StepCheckpoint, "24", "wrong LastCommitHash", "the header's last_commit_hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.LastCommitHash = sh.Header.LastCommitHash[:31] })),
+		c("header-evidence-hash-short", ev, StepCheckpoint, "24", "wrong EvidenceHash", "the header's evidence_hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.EvidenceHash = sh.Header.EvidenceHash[:31] })),
+		c("header-next-validators-hash-short", ev, StepCheckpoint, "24", "wrong NextValidatorsHash", "the header's next_validators_hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.NextValidatorsHash = sh.Header.NextValidatorsHash[:31] })),
+		c("header-consensus-hash-short", ev, StepCheckpoint, "24", "wrong ConsensusHash", "the header's consensus_hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.ConsensusHash = sh.Header.ConsensusHash[:31] })),
+		c("header-last-results-hash-short", ev, StepCheckpoint, "24", "wrong LastResultsHash", "the header's last_results_hash cut to 31 bytes",
+			header(func(sh *cmtproto.SignedHeader) { sh.Header.LastResultsHash = sh.Header.LastResultsHash[:31] })),
 
 		// Added in session 17: the parts of check 25 without a vector.
 		// Each fails at 25, the first check it breaks; an edit of what the
@@ -276,6 +293,13 @@ func ruleCasesWithWords() []ruleCase {
 			header(func(sh *cmtproto.SignedHeader) {
 				sh.Commit.Signatures[1].Signature = append(sh.Commit.Signatures[1].Signature, make([]byte, 3310-64)...)
 			})),
+		c("nil-slot-address-short", ev, StepCheckpoint, "25", "expected ValidatorAddress size to be 20 bytes, got 19 bytes",
+			"the NIL slot 2's validator_address cut to 19 bytes",
+			nilSlot(func(s *cmtproto.CommitSig) { s.ValidatorAddress = s.ValidatorAddress[:19] })),
+		c("nil-slot-signature-missing", ev, StepCheckpoint, "25", "signature is missing", "the NIL slot 2 without its signature",
+			nilSlot(func(s *cmtproto.CommitSig) { s.Signature = nil })),
+		c("nil-slot-signature-too-big", ev, StepCheckpoint, "25", "signature is too big", "the NIL slot 2's signature padded with zero bytes to 3310 bytes",
+			nilSlot(func(s *cmtproto.CommitSig) { s.Signature = append(s.Signature, make([]byte, 3310-64)...) })),
 		c("commit-height-negative", ev, StepCheckpoint, "25", "negative Height", "the commit's height -1",
 			header(func(sh *cmtproto.SignedHeader) { sh.Commit.Height = -1 })),
 		c("commit-round-negative", ev, StepCheckpoint, "25", "negative Round", "the commit's round -1, every slot signed again for round -1",
@@ -436,6 +460,21 @@ func withToken(token func(in vectorInputs) string) func(testing.TB, *vectorBase)
 			t.Fatal("inputs.json lacks the token; run go test ./receipt -run TestVectors -add")
 		}
 		return encode(t, b.receipt(t, receiptOpts{token: tok}))
+	}
+}
+
+// nilSlot builds a receipt whose commit has a NIL slot (validator 2's) and
+// edits that slot.
+func nilSlot(f func(s *cmtproto.CommitSig)) func(testing.TB, *vectorBase) []byte {
+	return func(t testing.TB, b *vectorBase) []byte {
+		r := b.receipt(t, receiptOpts{flags: withNil})
+		editSignedHeader(t, &r.Checkpoint, func(sh *cmtproto.SignedHeader) {
+			if sh.Commit.Signatures[2].BlockIdFlag != cmtproto.BlockIDFlagNil {
+				t.Fatal("slot 2 is not a NIL slot")
+			}
+			f(&sh.Commit.Signatures[2])
+		})
+		return encode(t, r)
 	}
 }
 
