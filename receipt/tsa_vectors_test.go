@@ -4,11 +4,12 @@ package receipt
 // check 14 (added in session 17): tokens over the evidence from TSAs under
 // a root that trust.json does not hold. Like inputs.json's first token they
 // are drawn at random (P-256 keys and signatures), once, and kept in
-// inputs.json: the root's certificate and the five replies. The second trust bundle,
+// inputs.json: the root's certificate and the seven replies. The second trust bundle,
 // trust-tsa-roots.json, is trust.json with that root in tsa_roots_pem, so
 // that a token under it is checked, and it is built from the two files.
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -42,6 +43,8 @@ var vectorTrusts = map[string]string{
 	"valid-tsa-roots":             trustTSARoots,
 	"rule-tsa-not-yet-valid":      trustTSARoots,
 	"rule-tsa-signing-time":       trustTSARoots,
+	"rule-tsa-ess-other-cert":     trustTSARoots,
+	"rule-tsa-two-signers":        trustTSARoots,
 	"rule-tsa-without-usage":      trustTSARoots,
 	"rule-tsa-usage-not-critical": trustTSARoots,
 }
@@ -93,6 +96,75 @@ func drawTSAInputs(t testing.TB, in *vectorInputs) {
 		c.NotAfter = fixtureTime.Add(time.Hour)
 		timeStamping(t, c)
 	})
+	in.ESSOtherCertToken = essOtherCert(t, org, sum[:])
+	leaf2, err := org.IssueTSA("Another Time Authority TSA 2", fixtureTime)
+	check(t, err)
+	in.TwoSignersToken = twoSigners(t, tok.Reply, []*certs.Leaf{leaf, leaf2})
+}
+
+// essOtherCert returns a reply signed by a key that two TSA certificates
+// under org hold, A and B, of the same issuer and serial number: its ESS
+// signing-certificate attribute names B, and it carries A, so that the
+// signer found by issuer and serial is A. The signature verifies with A's
+// key; only the ESS identifier (RFC 5035) does not name the signer.
+func essOtherCert(t testing.TB, org *certs.Authority, digest []byte) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	check(t, err)
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	check(t, err)
+	serial.Add(serial, big.NewInt(1))
+	issue := func(name string) *x509.Certificate {
+		tmpl := &x509.Certificate{SerialNumber: serial,
+			Subject: pkix.Name{CommonName: name, Organization: org.Cert.Subject.Organization,
+				OrganizationalUnit: org.Cert.Subject.OrganizationalUnit},
+			NotBefore: fixtureTime.Add(-5 * time.Minute), NotAfter: fixtureTime.Add(certs.TSAValidity),
+			KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true}
+		timeStamping(t, tmpl)
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, org.Cert, key.Public(), org.Signer)
+		check(t, err)
+		c, err := x509.ParseCertificate(der)
+		check(t, err)
+		return c
+	}
+	a := issue("Another Time Authority TSA A")
+	b := issue("Another Time Authority TSA B")
+	for len(b.Raw) != len(a.Raw) { // ECDSA signatures vary in length
+		b = issue("Another Time Authority TSA B")
+	}
+	ts := timestamp.Timestamp{HashAlgorithm: crypto.SHA256, HashedMessage: digest, Time: fixtureTime.Add(time.Second),
+		Policy: notary.DefaultPolicy, AddTSACertificate: true, Certificates: []*x509.Certificate{org.Cert}}
+	reply, err := ts.CreateResponseWithOpts(b, key, crypto.SHA256)
+	check(t, err)
+	if bytes.Count(reply, b.Raw) != 1 {
+		t.Fatal("the reply does not carry B once")
+	}
+	return base64.StdEncoding.EncodeToString(bytes.Replace(reply, b.Raw, a.Raw, 1))
+}
+
+// twoSigners returns a granted reply whose token signs reply's TSTInfo
+// twice, once by each of leaves (each SignerInfo valid, with its own ESS
+// identifier): RFC 3161 §2.4.2 allows one signer.
+func twoSigners(t testing.TB, reply []byte, leaves []*certs.Leaf) string {
+	t.Helper()
+	token, err := rfc3161.CheckStatus(reply)
+	check(t, err)
+	p7, err := pkcs7.Parse(token)
+	check(t, err)
+	sd, err := pkcs7.NewSignedData(p7.Content)
+	check(t, err)
+	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+	sd.SetContentType(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}) // id-ct-TSTInfo
+	sd.GetSignedData().Version = 3
+	for _, l := range leaves {
+		h := sha256.Sum256(l.Cert.Raw)
+		ess := derTLV(0x30, derTLV(0x30, derTLV(0x30, derTLV(0x04, h[:])))) // SigningCertificateV2 {certs {ESSCertIDv2 {certHash}}}
+		check(t, sd.AddSignerChain(l.Cert, l.Signer, l.Chain[:1], pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{
+			{Type: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}, Value: asn1.RawValue{FullBytes: ess}}}}))
+	}
+	signed, err := sd.Finish()
+	check(t, err)
+	return base64.StdEncoding.EncodeToString(derTLV(0x30, append([]byte{0x30, 0x03, 0x02, 0x01, 0x00}, signed...)))
 }
 
 // timeStamping gives c exactly the critical id-kp-timeStamping extended
@@ -150,7 +222,8 @@ func tsaRootsTrust(t testing.TB, b *vectorBase) []byte {
 // time-stamping under inputs.json's root (at its genTime; the not-yet-valid
 // one only at its own notBefore), and the certificate's extended key usage
 // (RFC 3161 §2.3) fails for the two tokens without the critical usage
-// only. The check-14 token's signingTime alone is refused.
+// only. The check-14 tokens: the signingTime one is refused for that alone,
+// and the signatures of the ESS and two-signer ones verify.
 func TestTSAVectorsOneRule(t *testing.T) {
 	b := loadVectorBase(t)
 	roots, err := certs.ParsePEM([]byte(b.inputs.TSARoot))
@@ -222,5 +295,24 @@ func TestTSAVectorsOneRule(t *testing.T) {
 	if _, err := signer.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, CurrentTime: fixtureTime.Add(time.Second),
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
 		t.Errorf("signing_time_outside_token: path validation at genTime = %v", err)
+	}
+
+	// The tokens whose ESS identifier names another certificate, and with
+	// two signers: every signature in them verifies (digitorus/pkcs7, which
+	// checks neither rule); TestRuleVectors shows the verifier refuses each
+	// for its rule.
+	for name, tok := range map[string]string{"ess_other_cert_token": b.inputs.ESSOtherCertToken, "two_signers_token": b.inputs.TwoSignersToken} {
+		reply, err := base64.StdEncoding.DecodeString(tok)
+		check(t, err)
+		token, err := rfc3161.CheckStatus(reply)
+		check(t, err)
+		p7, err := pkcs7.Parse(token)
+		check(t, err)
+		if err := p7.Verify(); err != nil {
+			t.Errorf("%s: pkcs7 Verify = %v", name, err)
+		}
+		if n := len(p7.Signers); (n == 2) != (name == "two_signers_token") {
+			t.Errorf("%s: %d signers", name, n)
+		}
 	}
 }

@@ -95,6 +95,10 @@ type vectorInputs struct {
 	// TSARoot valid at the token's genTime but not at its CMS
 	// signingTime.
 	SigningTimeOutsideToken string `json:"signing_time_outside_token,omitempty"`
+	// ESSOtherCertToken's ESS identifier names another certificate of its
+	// signer's key, issuer and serial; TwoSignersToken has two signers.
+	ESSOtherCertToken string `json:"ess_other_cert_token,omitempty"`
+	TwoSignersToken   string `json:"two_signers_token,omitempty"`
 }
 
 // inputsAbout is inputs.json's about.
@@ -655,7 +659,7 @@ func TestVectorsRegenerate(t *testing.T) {
 		check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
 	} else {
 		b = loadVectorBase(t)
-		if *addVectors && (b.inputs.TSARoot == "" || b.inputs.SigningTimeOutsideToken == "") {
+		if *addVectors && (b.inputs.TSARoot == "" || b.inputs.TwoSignersToken == "") {
 			// Inputs added later are drawn once and kept; the first
 			// ones, and so every existing vector, stay as they are.
 			b.inputs.About = inputsAbout
