@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -102,6 +103,54 @@ func ruleCasesWithWords() []ruleCase {
 				}
 				return bytes.Replace(encode(t, b.receipt(t, receiptOpts{})), []byte(tok), []byte(u), 1)
 			}),
+
+		// Session 17: the parts of checks 2–4 without a vector.
+		c("json-member-type", ev, StepFormat, "2", "cannot unmarshal string", "evidence.size 85 written as the string \"85\"",
+			replace(`"size":85,`, `"size":"85",`)),
+		c("v1-with-custody", ev, StepFormat, "3", "a version-1 receipt has no custody head", "a complete version-2 receipt (custody, state_root) labelled version 1",
+			textOf(receiptOpts{v2: true}, `^\{"version":2,`, `{"version":1,`)),
+		c("v2-without-state-root", ev, StepFormat, "3", "state root", "a version-2 receipt without checkpoint.state_root",
+			textOf(receiptOpts{v2: true}, `"state_root":"[0-9a-f]{64}",`, ``)),
+		c("v2-with-heads-since", ev, StepFormat, "3", "heads_since", "a version-3 receipt (heads_since, a head) labelled version 2",
+			textOf(receiptOpts{v3: true, since: 2}, `^\{"version":3,`, `{"version":2,`)),
+		c("v3-without-heads-since", ev, StepFormat, "3", "heads_since", "a version-3 receipt without checkpoint.heads_since",
+			textOf(receiptOpts{v3: true, since: 2}, `"heads_since":2,`, ``)),
+		c("v4-without-transitions", ev, StepFormat, "3", "transitions", "a version-3 receipt labelled version 4, which needs transitions",
+			textOf(receiptOpts{v3: true, since: 2}, `^\{"version":3,`, `{"version":4,`)),
+		c("transition-height-0", ev, StepFormat, "3", "height", "a version-4 receipt whose transition has height 0 (its members canonical base64)",
+			textOf(receiptOpts{v3: true, since: 2}, `^\{"version":3,(.*)\}\}$`,
+				`{"version":4,$1,"transitions":[{"height":0,"signed_header":"AAAA","next_validator_set":"AAAA"}]}}`)),
+		c("transition-base64", ev, StepFormat, "3", "base64", "a version-4 receipt whose transition's signed_header is \"AAA=\" (padding bits not zero: \"AAB=\")",
+			textOf(receiptOpts{v3: true, since: 2}, `^\{"version":3,(.*)\}\}$`,
+				`{"version":4,$1,"transitions":[{"height":1,"signed_header":"AAB=","next_validator_set":"AAAA"}]}}`)),
+		c("evidence-id", ev, StepFormat, "4", "id", "evidence.id in upper case",
+			replace(`"id":"mfrggzdfmztwq2lknnwg23tpoa"`, `"id":"MFRGGZDFMZTWQ2LKNNWG23TPOA"`)),
+		c("evidence-sha256-upper", ev, StepFormat, "4", "sha256", "evidence.sha256 in upper-case hex",
+			textOf(receiptOpts{}, `"sha256":"1648ea457bbfee46f21736f82b0569ea21f7731d9699ac38d0e1710161c5cca4"`,
+				`"sha256":"1648EA457BBFEE46F21736F82B0569EA21F7731D9699AC38D0E1710161C5CCA4"`)),
+		c("evidence-sm3-short", ev, StepFormat, "4", "sm3", "evidence.sm3 of 62 hex digits",
+			textOf(receiptOpts{}, `("sm3":"[0-9a-f]{62})[0-9a-f]{2}"`, `$1"`)),
+		c("media-type-empty", ev, StepFormat, "4", "media", "evidence.media_type empty",
+			replace(`"media_type":"text/plain; charset=utf-8"`, `"media_type":""`)),
+		c("media-type-too-long", ev, StepFormat, "4", "media", "evidence.media_type of 256 bytes",
+			replace(`"media_type":"text/plain; charset=utf-8"`, `"media_type":"text/plain; x=`+strings.Repeat("a", 256-len("text/plain; x="))+`"`)),
+		c("timestamps-empty", ev, StepFormat, "4", "no time-stamp token", "timestamps is []",
+			textOf(receiptOpts{}, `"timestamps":\["[^"]*"\]`, `"timestamps":[]`)),
+		c("events-empty", ev, StepFormat, "4", "no custody event", "events is []",
+			textOf(receiptOpts{}, `"events":\[.*\],"checkpoint"`, `"events":[],"checkpoint"`)),
+		c("event-empty", ev, StepFormat, "4", "event", "event 4's event string is empty",
+			textOf(receiptOpts{}, `(.*"event":)"(\\"|[^"])*"`, `$1""`)),
+		c("proof-hash-upper", ev, StepFormat, "4", "proof", "a hash of event 0's audit path in upper-case hex",
+			textOf(receiptOpts{}, `"proof":\["c16a4d0a334db3a1c890d51eabc12e37e257bb75f7cd595175acb7e1724ce62a"`,
+				`"proof":["C16A4D0A334DB3A1C890D51EABC12E37E257BB75F7CD595175ACB7E1724CE62A"`)),
+		c("chain-id-empty", ev, StepFormat, "4", "chain", "checkpoint.chain_id empty",
+			replace(`"chain_id":"custos-test-1"`, `"chain_id":""`)),
+		c("tree-size-0", ev, StepFormat, "4", "tree size 0", "checkpoint.tree_size 0",
+			replace(`"tree_size":45,`, `"tree_size":0,`)),
+		c("root-not-hex", ev, StepFormat, "4", "root", "checkpoint.root of 63 hex digits and a g",
+			textOf(receiptOpts{}, `("root":"[0-9a-f]{63})[0-9a-f]"`, `${1}g"`)),
+		c("checkpoint-validator-set-empty", ev, StepFormat, "4", "validator_set", "checkpoint.validator_set empty",
+			textOf(receiptOpts{}, `"validator_set":"[^"]*"`, `"validator_set":""`)),
 
 		// digest (checks 7, 8).
 		c("digest-sm3-differs", ev, StepDigest, "7", "SM3", "the receipt's evidence.sm3 changed (one hex digit): the file's SM3 differs",
@@ -466,6 +515,20 @@ func withToken(token func(in vectorInputs) string) func(testing.TB, *vectorBase)
 			t.Fatal("inputs.json lacks the token; run go test ./receipt -run TestVectors -add")
 		}
 		return encode(t, b.receipt(t, receiptOpts{token: tok}))
+	}
+}
+
+// textOf builds a receipt and replaces, once, what pattern (a regular
+// expression) matches with repl (regexp.Expand syntax).
+func textOf(o receiptOpts, pattern, repl string) func(testing.TB, *vectorBase) []byte {
+	re := regexp.MustCompile(pattern)
+	return func(t testing.TB, b *vectorBase) []byte {
+		r := encode(t, b.receipt(t, o))
+		m := re.FindSubmatchIndex(r)
+		if m == nil {
+			t.Fatalf("the receipt has no %s", pattern)
+		}
+		return slices.Concat(r[:m[0]], re.Expand(nil, []byte(repl), r, m), r[m[1]:])
 	}
 }
 
