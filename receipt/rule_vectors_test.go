@@ -123,6 +123,23 @@ func ruleCasesWithWords() []ruleCase {
 		c("transition-base64", ev, StepFormat, "3", "base64", "a version-4 receipt whose transition's signed_header is \"AAA=\" (padding bits not zero: \"AAB=\")",
 			textOf(receiptOpts{v3: true, since: 2}, `^\{"version":3,(.*)\}\}$`,
 				`{"version":4,$1,"transitions":[{"height":1,"signed_header":"AAB=","next_validator_set":"AAAA"}]}}`)),
+		c("transitions-too-many", ev, StepFormat, "3", "transitions", "a version-4 receipt with 1,001 transitions (MaxTransitions is 1,000), each of canonical members",
+			func(t testing.TB, b *vectorBase) []byte {
+				var ts []string
+				for h := 1; h <= MaxTransitions+1; h++ {
+					ts = append(ts, fmt.Sprintf(`{"height":%d,"signed_header":"AAAA","next_validator_set":"AAAA"}`, h))
+				}
+				return textOf(receiptOpts{v3: true, since: 2}, `^\{"version":3,(.*)\}\}$`,
+					`{"version":4,$1,"transitions":[`+strings.Join(ts, ",")+`]}}`)(t, b)
+			}),
+		c("v2-head-absent", ev, StepFormat, "3", "never its absence", "a version-2 receipt whose custody.head is \"\"",
+			textOf(receiptOpts{v2: true}, `"head":"(\\"|[^"])*"`, `"head":""`)),
+		c("state-root-upper", ev, StepFormat, "3", "state", "a version-2 receipt whose checkpoint.state_root is in upper-case hex",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, receiptOpts{v2: true})
+				sr := r.Checkpoint.StateRoot
+				return bytes.Replace(encode(t, r), []byte(`"state_root":"`+sr+`"`), []byte(`"state_root":"`+strings.ToUpper(sr)+`"`), 1)
+			}),
 		c("evidence-id", ev, StepFormat, "4", "id", "evidence.id in upper case",
 			replace(`"id":"mfrggzdfmztwq2lknnwg23tpoa"`, `"id":"MFRGGZDFMZTWQ2LKNNWG23TPOA"`)),
 		c("evidence-sha256-upper", ev, StepFormat, "4", "sha256", "evidence.sha256 in upper-case hex",
