@@ -140,6 +140,14 @@ func ruleCasesWithWords() []ruleCase {
 				sr := r.Checkpoint.StateRoot
 				return bytes.Replace(encode(t, r), []byte(`"state_root":"`+sr+`"`), []byte(`"state_root":"`+strings.ToUpper(sr)+`"`), 1)
 			}),
+		c("v1-item-proof", ev, StepFormat, "3", "item_proof in a version-1 receipt", "a version-1 receipt whose event 0 carries an item_proof",
+			textOf(receiptOpts{}, `("proof":\[[^\]]*\])`, `$1,"item_proof":["`+strings.Repeat("0", 64)+`"]`)),
+		c("v2-without-custody", ev, StepFormat, "3", "needs its custody head", "a version-2 receipt without custody",
+			textOf(receiptOpts{v2: true}, `"custody":\{"head":"(\\"|[^"])*","proof":\[[^\]]*\]\},`, ``)),
+		c("v3-with-transitions", ev, StepFormat, "3", "transitions", "a version-3 receipt with a transition (of canonical members)",
+			textOf(receiptOpts{v3: true, since: 2}, `\}\}$`, `,"transitions":[{"height":1,"signed_header":"AAAA","next_validator_set":"AAAA"}]}}`)),
+		c("signed-header-base64", ev, StepFormat, "4", "signed_header", "checkpoint.signed_header is \"AAB=\" (padding bits not zero)",
+			textOf(receiptOpts{}, `"signed_header":"[^"]*"`, `"signed_header":"AAB="`)),
 		c("evidence-id", ev, StepFormat, "4", "id", "evidence.id in upper case",
 			replace(`"id":"mfrggzdfmztwq2lknnwg23tpoa"`, `"id":"MFRGGZDFMZTWQ2LKNNWG23TPOA"`)),
 		c("evidence-sha256-upper", ev, StepFormat, "4", "sha256", "evidence.sha256 in upper-case hex",
@@ -227,6 +235,8 @@ func ruleCasesWithWords() []ruleCase {
 				reply[bytes.Index(reply, enc)+len(enc)-1] ^= 1
 				return reply
 			})),
+		c("token-granted-without-token", ev, StepTimestamp, "13", "granted reply without a token", "the created event lists, and the receipt carries, a TimeStampResp with status granted (0) and no token",
+			token(func(t testing.TB, _ []byte) []byte { return []byte{0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00} })),
 		c("token-signature-altered", ev, StepTimestamp, "14", "token 0", "the last byte of the token (its signature) changed; the created event lists the changed token",
 			token(func(t testing.TB, reply []byte) []byte { reply[len(reply)-1] ^= 1; return reply })),
 
@@ -404,6 +414,12 @@ func ruleCasesWithWords() []ruleCase {
 		c("tsa-two-signers", ev, StepTimestamp, "14", "no single signer",
 			"token 0 signed twice, by two TSAs under a root of the bundle (tsa_roots_pem), each signature valid",
 			withToken(func(in vectorInputs) string { return in.TwoSignersToken })),
+		c("tsa-ess-other-serial", ev, StepTimestamp, "14", "ESS issuer serial is not the signer's",
+			"token 0 signed under a root of the bundle (tsa_roots_pem); its ESS identifier has the signer certificate's hash but another serial number",
+			withToken(func(in vectorInputs) string { return in.ESSOtherSerialToken })),
+		c("tsa-signer-not-found", ev, StepTimestamp, "14", "No certificate for signer",
+			"token 0 signed under a root of the bundle (tsa_roots_pem) without its certificates, which the bundle's tsa_chain_pem does not hold either",
+			withToken(func(in vectorInputs) string { return in.SignerNotFoundToken })),
 		c("tsa-usage-not-critical", ev, StepTimestamp, "16", "extended key usage is not critical",
 			"token 0 signed under a root of the bundle (tsa_roots_pem) by a certificate whose time-stamping usage is not critical",
 			withToken(func(in vectorInputs) string { return in.UsageNotCriticalToken })),

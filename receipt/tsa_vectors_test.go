@@ -4,7 +4,7 @@ package receipt
 // check 14 (added in session 17): tokens over the evidence from TSAs under
 // a root that trust.json does not hold. Like inputs.json's first token they
 // are drawn at random (P-256 keys and signatures), once, and kept in
-// inputs.json: the root's certificate and the seven replies. The second trust bundle,
+// inputs.json: the root's certificate and the nine replies. The second trust bundle,
 // trust-tsa-roots.json, is trust.json with that root in tsa_roots_pem, so
 // that a token under it is checked, and it is built from the two files.
 
@@ -45,6 +45,8 @@ var vectorTrusts = map[string]string{
 	"rule-tsa-signing-time":       trustTSARoots,
 	"rule-tsa-ess-other-cert":     trustTSARoots,
 	"rule-tsa-two-signers":        trustTSARoots,
+	"rule-tsa-ess-other-serial":   trustTSARoots,
+	"rule-tsa-signer-not-found":   trustTSARoots,
 	"rule-tsa-without-usage":      trustTSARoots,
 	"rule-tsa-usage-not-critical": trustTSARoots,
 }
@@ -99,7 +101,20 @@ func drawTSAInputs(t testing.TB, in *vectorInputs) {
 	in.ESSOtherCertToken = essOtherCert(t, org, sum[:])
 	leaf2, err := org.IssueTSA("Another Time Authority TSA 2", fixtureTime)
 	check(t, err)
-	in.TwoSignersToken = twoSigners(t, tok.Reply, []*certs.Leaf{leaf, leaf2})
+	in.TwoSignersToken = signTSTInfo(t, tok.Reply, []tstSigner{{leaf: leaf}, {leaf: leaf2}})
+	other := new(big.Int).Add(leaf.Cert.SerialNumber, big.NewInt(1))
+	in.ESSOtherSerialToken = signTSTInfo(t, tok.Reply, []tstSigner{{leaf: leaf, essSerial: other}})
+	in.SignerNotFoundToken = signTSTInfo(t, tok.Reply, []tstSigner{{leaf: leaf, skipCerts: true}})
+}
+
+// tstSigner is one signer of signTSTInfo: leaf signs; essSerial, when set,
+// is the serial number the ESS identifier's issuerSerial names (its hash is
+// leaf's certificate's); skipCerts leaves the certificates out of the
+// token.
+type tstSigner struct {
+	leaf      *certs.Leaf
+	essSerial *big.Int
+	skipCerts bool
 }
 
 // essOtherCert returns a reply signed by a key that two TSA certificates
@@ -142,10 +157,11 @@ func essOtherCert(t testing.TB, org *certs.Authority, digest []byte) string {
 	return base64.StdEncoding.EncodeToString(bytes.Replace(reply, b.Raw, a.Raw, 1))
 }
 
-// twoSigners returns a granted reply whose token signs reply's TSTInfo
-// twice, once by each of leaves (each SignerInfo valid, with its own ESS
-// identifier): RFC 3161 §2.4.2 allows one signer.
-func twoSigners(t testing.TB, reply []byte, leaves []*certs.Leaf) string {
+// signTSTInfo returns a granted reply whose token signs reply's TSTInfo
+// once by each of signers, each SignerInfo with an ESS identifier of its
+// certificate (RFC 5035), its certificate and its issuer's carried unless
+// skipCerts.
+func signTSTInfo(t testing.TB, reply []byte, signers []tstSigner) string {
 	t.Helper()
 	token, err := rfc3161.CheckStatus(reply)
 	check(t, err)
@@ -156,11 +172,20 @@ func twoSigners(t testing.TB, reply []byte, leaves []*certs.Leaf) string {
 	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
 	sd.SetContentType(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}) // id-ct-TSTInfo
 	sd.GetSignedData().Version = 3
-	for _, l := range leaves {
+	for _, sg := range signers {
+		l := sg.leaf
 		h := sha256.Sum256(l.Cert.Raw)
-		ess := derTLV(0x30, derTLV(0x30, derTLV(0x30, derTLV(0x04, h[:])))) // SigningCertificateV2 {certs {ESSCertIDv2 {certHash}}}
-		check(t, sd.AddSignerChain(l.Cert, l.Signer, l.Chain[:1], pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{
-			{Type: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}, Value: asn1.RawValue{FullBytes: ess}}}}))
+		id := derTLV(0x04, h[:]) // ESSCertIDv2 {certHash}, SHA-256 by default
+		if sg.essSerial != nil {
+			serial, err := asn1.Marshal(sg.essSerial)
+			check(t, err)
+			names := derTLV(0x30, derTLV(0xa4, l.Cert.RawIssuer)) // GeneralNames {directoryName}
+			id = append(id, derTLV(0x30, append(names, serial...))...)
+		}
+		ess := derTLV(0x30, derTLV(0x30, derTLV(0x30, id))) // SigningCertificateV2 {certs {ESSCertIDv2}}
+		check(t, sd.AddSignerChain(l.Cert, l.Signer, l.Chain[:1], pkcs7.SignerInfoConfig{SkipCertificates: sg.skipCerts,
+			ExtraSignedAttributes: []pkcs7.Attribute{{Type: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47},
+				Value: asn1.RawValue{FullBytes: ess}}}}))
 	}
 	signed, err := sd.Finish()
 	check(t, err)
@@ -301,7 +326,8 @@ func TestTSAVectorsOneRule(t *testing.T) {
 	// two signers: every signature in them verifies (digitorus/pkcs7, which
 	// checks neither rule); TestRuleVectors shows the verifier refuses each
 	// for its rule.
-	for name, tok := range map[string]string{"ess_other_cert_token": b.inputs.ESSOtherCertToken, "two_signers_token": b.inputs.TwoSignersToken} {
+	for name, tok := range map[string]string{"ess_other_cert_token": b.inputs.ESSOtherCertToken, "two_signers_token": b.inputs.TwoSignersToken,
+		"ess_other_serial_token": b.inputs.ESSOtherSerialToken} {
 		reply, err := base64.StdEncoding.DecodeString(tok)
 		check(t, err)
 		token, err := rfc3161.CheckStatus(reply)

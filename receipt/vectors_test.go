@@ -99,6 +99,11 @@ type vectorInputs struct {
 	// signer's key, issuer and serial; TwoSignersToken has two signers.
 	ESSOtherCertToken string `json:"ess_other_cert_token,omitempty"`
 	TwoSignersToken   string `json:"two_signers_token,omitempty"`
+	// ESSOtherSerialToken's ESS identifier has its signer's certificate
+	// hash but another serial number; SignerNotFoundToken carries no
+	// certificate (and trust-tsa-roots.json no TSA chain).
+	ESSOtherSerialToken string `json:"ess_other_serial_token,omitempty"`
+	SignerNotFoundToken string `json:"signer_not_found_token,omitempty"`
 }
 
 // inputsAbout is inputs.json's about.
@@ -659,7 +664,7 @@ func TestVectorsRegenerate(t *testing.T) {
 		check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
 	} else {
 		b = loadVectorBase(t)
-		if *addVectors && (b.inputs.TSARoot == "" || b.inputs.TwoSignersToken == "") {
+		if *addVectors && (b.inputs.TSARoot == "" || b.inputs.SignerNotFoundToken == "") {
 			// Inputs added later are drawn once and kept; the first
 			// ones, and so every existing vector, stay as they are.
 			b.inputs.About = inputsAbout
