@@ -148,6 +148,32 @@ func ruleCasesWithWords() []ruleCase {
 			textOf(receiptOpts{v3: true, since: 2}, `\}\}$`, `,"transitions":[{"height":1,"signed_header":"AAAA","next_validator_set":"AAAA"}]}}`)),
 		c("signed-header-base64", ev, StepFormat, "4", "signed_header", "checkpoint.signed_header is \"AAB=\" (padding bits not zero)",
 			textOf(receiptOpts{}, `"signed_header":"[^"]*"`, `"signed_header":"AAB="`)),
+		c("json-not-object", ev, StepFormat, "2", "", "the receipt inside a JSON array",
+			text(func(t testing.TB, r []byte) []byte { return slices.Concat([]byte("["), r, []byte("]")) })),
+		c("custody-proof-upper", ev, StepFormat, "3", "custody.proof[0]", "a version-2 receipt whose custody.proof[0] is in upper-case hex",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, receiptOpts{v2: true})
+				p := r.Custody.Proof[0]
+				return bytes.Replace(encode(t, r), []byte(`"proof":["`+p), []byte(`"proof":["`+strings.ToUpper(p)), 1)
+			}),
+		c("custody-other-short", ev, StepFormat, "3", "custody.other", "a version-3 receipt proving no head whose custody.other holds the key alone",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, neighbourOpts)
+				needOther(t, r)
+				o := fmt.Sprintf(`"other":[%q,%q]`, r.Custody.Other[0], r.Custody.Other[1])
+				return bytes.Replace(encode(t, r), []byte(o), []byte(fmt.Sprintf(`"other":[%q]`, r.Custody.Other[0])), 1)
+			}),
+		c("item-proof-upper", ev, StepFormat, "4", "item_proof[0]", "a version-2 receipt listing events 0, 2 and 4; event 2's item_proof[0] in upper-case hex",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, receiptOpts{v2: true})
+				keepEvents(t, r, 0, 2, 4)
+				p := r.Events[1].ItemProof[0]
+				out := encode(t, r)
+				if bytes.Count(out, []byte(p)) != 1 {
+					t.Fatal("the item proof's hash is not in the receipt once")
+				}
+				return bytes.Replace(out, []byte(p), []byte(strings.ToUpper(p)), 1)
+			}),
 		c("evidence-id", ev, StepFormat, "4", "id", "evidence.id in upper case",
 			replace(`"id":"mfrggzdfmztwq2lknnwg23tpoa"`, `"id":"MFRGGZDFMZTWQ2LKNNWG23TPOA"`)),
 		c("evidence-sha256-upper", ev, StepFormat, "4", "sha256", "evidence.sha256 in upper-case hex",
@@ -191,6 +217,18 @@ func ruleCasesWithWords() []ruleCase {
 				r.Events[1].Event, r.Events[2].Event = r.Events[2].Event, r.Events[1].Event
 				r.Events[1].Proof, r.Events[2].Proof = r.Events[2].Proof, r.Events[1].Proof
 			})),
+		c("custody-event-other-item", ev, StepCustody, "10", "evidence", "event 1 names another evidence ID",
+			edit(receiptOpts{}, func(t testing.TB, r *Receipt) {
+				r.Events[1].Event = strings.Replace(r.Events[1].Event, r.Evidence.ID, "aaaaaaaaaaaaaaaaaaaaaaaaaa", 1)
+			})),
+		c("custody-id-differs", "", StepCustody, "11", "the created event's evidence ID differs", "evidence.id changed (checked without the file): the created event names another",
+			edit(receiptOpts{}, func(t testing.TB, r *Receipt) { r.Evidence.ID = "aaaaaaaaaaaaaaaaaaaaaaaaaa" })),
+		c("custody-sha256-differs", "", StepCustody, "11", "the created event's SHA-256 differs", "evidence.sha256 changed (checked without the file)",
+			edit(receiptOpts{}, func(t testing.TB, r *Receipt) { r.Evidence.SHA256 = flipHex(r.Evidence.SHA256, 0) })),
+		c("custody-sm3-differs", "", StepCustody, "11", "the created event's SM3 differs", "evidence.sm3 changed (checked without the file)",
+			edit(receiptOpts{}, func(t testing.TB, r *Receipt) { r.Evidence.SM3 = flipHex(r.Evidence.SM3, 0) })),
+		c("custody-size-differs", "", StepCustody, "11", "the created event's size differs", "evidence.size 86 (checked without the file)",
+			edit(receiptOpts{}, func(t testing.TB, r *Receipt) { r.Evidence.Size++ })),
 		c("custody-media-type-differs", ev, StepCustody, "11", "media type", "evidence.media_type changed to text/html: the created event says text/plain",
 			edit(receiptOpts{}, func(t testing.TB, r *Receipt) { r.Evidence.MediaType = "text/html" })),
 		c("custody-token-count-differs", ev, StepCustody, "11", "number of time-stamp tokens", "the token carried twice; the created event lists one",
@@ -235,6 +273,8 @@ func ruleCasesWithWords() []ruleCase {
 				reply[bytes.Index(reply, enc)+len(enc)-1] ^= 1
 				return reply
 			})),
+		c("token-not-der", ev, StepTimestamp, "13", "not a DER TimeStampResp", "the created event lists, and the receipt carries, three bytes that are no TimeStampResp",
+			token(func(t testing.TB, _ []byte) []byte { return []byte{1, 2, 3} })),
 		c("token-granted-without-token", ev, StepTimestamp, "13", "granted reply without a token", "the created event lists, and the receipt carries, a TimeStampResp with status granted (0) and no token",
 			token(func(t testing.TB, _ []byte) []byte { return []byte{0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00} })),
 		c("token-signature-altered", ev, StepTimestamp, "14", "token 0", "the last byte of the token (its signature) changed; the created event lists the changed token",
@@ -251,6 +291,8 @@ func ruleCasesWithWords() []ruleCase {
 				}
 				r.Custody.Head = h
 			})),
+		c("head-proof-last-sibling-empty", ev, StepComplete, "6.4/2", "proof not in canonical form", "version 2: an empty sibling appended to the head's membership proof (not its one spelling)",
+			edit(receiptOpts{v2: true}, func(t testing.TB, r *Receipt) { r.Custody.Proof = append(r.Custody.Proof, strings.Repeat("0", 64)) })),
 		c("event-beyond-head", ev, StepComplete, "6.4/3", "the chain's custody head does not count", "version 2: the chain's head counts 4 events (signed), the receipt lists 5",
 			edit(receiptOpts{v2: true, headEvents: 4}, func(t testing.TB, r *Receipt) {})),
 
