@@ -221,6 +221,21 @@ func ruleCasesWithWords() []ruleCase {
 			edit(receiptOpts{}, func(t testing.TB, r *Receipt) {
 				r.Events[1].Event = strings.Replace(r.Events[1].Event, r.Evidence.ID, "aaaaaaaaaaaaaaaaaaaaaaaaaa", 1)
 			})),
+		c("custody-event-audit-kind", ev, StepCustody, "10", "(expected an event of an evidence chain (one that starts with created); computed a key.created event)",
+			"event 1's type viewed written as key.created, an event of an audit chain",
+			edit(receiptOpts{}, func(t testing.TB, r *Receipt) {
+				e := strings.Replace(r.Events[1].Event, `"type":"viewed"`, `"type":"key.created"`, 1)
+				if e == r.Events[1].Event {
+					t.Fatal("event 1 is not a viewed event")
+				}
+				r.Events[1].Event = e
+			})),
+		c("custody-listed-event-other-item", ev, StepCustody, "10", "(expected evidence mfrggzdfmztwq2lknnwg23tpoa; computed evidence aaaaaaaaaaaaaaaaaaaaaaaaaa)",
+			"version 2: events 0, 2 and 4 listed with item proofs; event 2 names another evidence ID",
+			edit(receiptOpts{v2: true}, func(t testing.TB, r *Receipt) {
+				keepEvents(t, r, 0, 2, 4)
+				r.Events[1].Event = strings.Replace(r.Events[1].Event, r.Evidence.ID, "aaaaaaaaaaaaaaaaaaaaaaaaaa", 1)
+			})),
 		c("custody-id-differs", "", StepCustody, "11", "the created event's evidence ID differs", "evidence.id changed (checked without the file): the created event names another",
 			edit(receiptOpts{}, func(t testing.TB, r *Receipt) { r.Evidence.ID = "aaaaaaaaaaaaaaaaaaaaaaaaaa" })),
 		c("custody-sha256-differs", "", StepCustody, "11", "the created event's SHA-256 differs", "evidence.sha256 changed (checked without the file)",
