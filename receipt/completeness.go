@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,7 +67,8 @@ func checkCompleteness(r *Receipt, events []*custody.Event) (CustodyResult, erro
 		return res, err
 	}
 	res.Omitted = map[string]uint32{}
-	for t, n := range head.Types {
+	for _, t := range slices.Sorted(maps.Keys(head.Types)) { // in order: one message for one receipt
+		n := head.Types[t]
 		if listed[t] > n {
 			return res, fail(StepComplete, ErrIncomplete, fmt.Sprintf("at most %d %q events", n, t), fmt.Sprintf("%d", listed[t]),
 				"the receipt lists more events of a type than the custody head counts")
@@ -74,7 +77,7 @@ func checkCompleteness(r *Receipt, events []*custody.Event) (CustodyResult, erro
 			res.Omitted[t] = n - listed[t]
 		}
 	}
-	for t := range listed {
+	for _, t := range slices.Sorted(maps.Keys(listed)) {
 		if head.Types[t] == 0 {
 			return res, fail(StepComplete, ErrIncomplete, "no "+t+" event", "some", "the receipt lists events of a type the custody head does not count")
 		}
@@ -119,9 +122,14 @@ func checkAbsentHead(r *Receipt, events []*custody.Event, key [32]byte) (Custody
 		return res, fail(StepComplete, ErrIncomplete, fmt.Sprintf("a custody head (the item was anchored at leaf %d, before state version 3 began at %d)", first, since),
 			"no head", "the chain holds no custody head for an item anchored before its state version 3, so the receipt cannot show how many events it had")
 	}
-	if len(events) != 1 || r.Events[0].ItemProof != nil {
+	if len(events) != 1 {
 		return res, fail(StepComplete, ErrIncomplete, "exactly the item's one event (no head means one event)",
 			fmt.Sprintf("%d events", len(events)), "the chain holds no custody head for the item, which proves it had one event, but the receipt lists more")
+	}
+	if r.Events[0].ItemProof != nil {
+		return res, fail(StepComplete, ErrIncomplete, "the item's one event without an item_proof (the list is complete)",
+			fmt.Sprintf("an item_proof of %d hashes", len(r.Events[0].ItemProof)),
+			"the chain holds no custody head for the item, and its one event is listed with an item proof")
 	}
 	res.Complete, res.Total = true, 1
 	res.Note = completeNote(1, 1, nil)
@@ -170,7 +178,8 @@ func checkAllEvents(r *Receipt, head *custody.Head, listed map[string]uint32) er
 		return fail(StepComplete, ErrIncomplete, "event tree root "+head.Root+" (custody head)", "root "+hex.EncodeToString(got)+" of the listed events",
 			"the listed events are not the events the custody head commits to")
 	}
-	for t, n := range head.Types {
+	for _, t := range slices.Sorted(maps.Keys(head.Types)) { // in order: one message for one receipt
+		n := head.Types[t]
 		if listed[t] != n {
 			return fail(StepComplete, ErrIncomplete, fmt.Sprintf("%d %q events", n, t), fmt.Sprintf("%d", listed[t]),
 				"the listed events' types are not the custody head's")

@@ -27,8 +27,9 @@ func checkCustody(r *Receipt) ([]*custody.Event, error) {
 		// so this is e.Hash() without encoding e again.
 		hashes[i] = sha256.Sum256(b)
 	}
-	if i, err := checkChain(events, hashes, r.Version >= Version2); err != nil {
-		want, got := chainWantGot(events, i)
+	listed := r.Version >= Version2
+	if i, err := checkChain(events, hashes, listed); err != nil {
+		want, got := chainWantGot(events, i, listed)
 		return nil, &VerifyError{Step: StepCustody, Want: want, Got: got,
 			Err: fmt.Errorf("%w: the events are not one unbroken chain at event %d: %w", ErrCustody, i, err)}
 	}
@@ -38,14 +39,26 @@ func checkCustody(r *Receipt) ([]*custody.Event, error) {
 	return events, nil
 }
 
-// chainWantGot says what CheckChain expected of event i and what it found.
-func chainWantGot(events []*custody.Event, i int) (want, got string) {
+// chainWantGot says what checkChain (listed as there) expected of event i
+// and what it found, for the first of its rules that event i breaks, in
+// its order.
+func chainWantGot(events []*custody.Event, i int, listed bool) (want, got string) {
 	e := events[i]
 	switch {
-	case e.Seq != uint32(i):
+	case !listed && e.Seq != uint32(i):
 		return fmt.Sprintf("seq %d", i), fmt.Sprintf("seq %d", e.Seq)
+	case listed && i == 0 && e.Seq != 0:
+		return "seq 0", fmt.Sprintf("seq %d", e.Seq)
+	case listed && i > 0 && e.Seq <= events[i-1].Seq:
+		return fmt.Sprintf("a seq above %d", events[i-1].Seq), fmt.Sprintf("seq %d", e.Seq)
 	case e.Evidence != events[0].Evidence:
 		return "evidence " + events[0].Evidence, "evidence " + e.Evidence
+	case custody.IsAudit(e.Type) != custody.IsAudit(events[0].Type):
+		kind := "an evidence chain"
+		if custody.IsAudit(events[0].Type) {
+			kind = "an audit chain"
+		}
+		return fmt.Sprintf("an event of %s (one that starts with %s)", kind, events[0].Type), "a " + e.Type + " event"
 	case i > 0:
 		h, err := events[i-1].Hash()
 		if err == nil {

@@ -202,20 +202,46 @@ type receiptState struct {
 // leaf, or (absent) not at all, version 3 having begun at log size since.
 func newReceiptState(t testing.TB, id string, events [][]byte, leaves []uint64, root []byte, version int, absent bool, since uint64) receiptState {
 	t.Helper()
+	return newReceiptStateWith(t, id, events, leaves, root, version, absent, since, stateOpts{})
+}
+
+// stateOpts vary the chain state newReceiptStateWith builds.
+type stateOpts struct {
+	// head, when set, edits the custody head the state holds (and the
+	// receipt carries): a head the home node registered wrongly.
+	head func(h *custody.Head)
+	// neighbour adds a key that shares the item's key's first 40 bits, so
+	// that an absent head's path ends at that key's leaf (custody.other).
+	neighbour bool
+	// noHead leaves the head out of a version-3 state, whatever the
+	// events.
+	noHead bool
+}
+
+// newReceiptStateWith is newReceiptState with o.
+func newReceiptStateWith(t testing.TB, id string, events [][]byte, leaves []uint64, root []byte, version int, absent bool, since uint64, o stateOpts) receiptState {
+	t.Helper()
 	st := receiptState{appHash: AppHash(fixtureSize, root)}
 	var sr vmap.Hash
 	switch version {
 	case Version2:
-		st.custody, sr = fixtureState(t, id, events, custody.HeadKey(id), false)
+		st.custody, sr = fixtureStateWith(t, id, events, custody.HeadKey(id), false, o)
 		st.appHash = AppHashV2(fixtureSize, root, sr[:])
 	case Version:
-		st.custody, sr = fixtureState(t, id, events, custody.BoundHeadKey(custody.HeadKey(id), leaves[0]), absent)
+		st.custody, sr = fixtureStateWith(t, id, events, custody.BoundHeadKey(custody.HeadKey(id), leaves[0]), absent || o.noHead, o)
 		st.appHash, st.since = AppHashV3(fixtureSize, root, sr[:], since), &since
 	default:
 		return st
 	}
 	st.stateRoot = hex.EncodeToString(sr[:])
 	return st
+}
+
+// neighbourKey is key with bit 40 flipped: it shares key's path in the
+// state map down to depth 40, deeper than any of fixtureState's keys.
+func neighbourKey(key vmap.Hash) vmap.Hash {
+	key[5] ^= 0x80
+	return key
 }
 
 // fixtureHead is the custody head of events.
@@ -241,12 +267,24 @@ func fixtureHead(t testing.TB, id string, events [][]byte) *custody.Head {
 // and the map's root.
 func fixtureState(t testing.TB, id string, events [][]byte, key vmap.Hash, absent bool) (*CustodyProof, vmap.Hash) {
 	t.Helper()
+	return fixtureStateWith(t, id, events, key, absent, stateOpts{})
+}
+
+// fixtureStateWith is fixtureState with o.
+func fixtureStateWith(t testing.TB, id string, events [][]byte, key vmap.Hash, absent bool, o stateOpts) (*CustodyProof, vmap.Hash) {
+	t.Helper()
 	head := fixtureHead(t, id, events)
+	if o.head != nil {
+		o.head(head)
+	}
 	b, err := head.Encode()
 	check(t, err)
 	m := vmap.New()
 	for i := 0; i < 50; i++ {
 		m = m.Set(sha256.Sum256([]byte(fmt.Sprintf("key %d", i))), sha256.Sum256([]byte(fmt.Sprintf("value %d", i))))
+	}
+	if o.neighbour {
+		m = m.Set(neighbourKey(key), sha256.Sum256([]byte("the neighbour's value")))
 	}
 	if absent {
 		p, err := m.Prove(key)

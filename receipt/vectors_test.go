@@ -59,13 +59,16 @@ type vectorManifest struct {
 // vectorSpec is one vector: run receipt (with evidence when named) against
 // trust; valid says whether it must verify, step where it must fail.
 type vectorSpec struct {
-	Name     string `json:"name"`
-	Receipt  string `json:"receipt"`
-	Trust    string `json:"trust"`
-	Evidence string `json:"evidence,omitempty"`
-	Valid    bool   `json:"valid"`
-	Step     string `json:"step,omitempty"`
-	Reason   string `json:"reason"`
+	Name    string `json:"name"`
+	Receipt string `json:"receipt"`
+	// Expand, when present, makes the receipt's bytes from the file's
+	// (size_vectors_test.go): a receipt too large to commit.
+	Expand   *vectorExpand `json:"expand,omitempty"`
+	Trust    string        `json:"trust"`
+	Evidence string        `json:"evidence,omitempty"`
+	Valid    bool          `json:"valid"`
+	Step     string        `json:"step,omitempty"`
+	Reason   string        `json:"reason"`
 }
 
 // vectorInputs is inputs.json: the generator's random inputs.
@@ -76,7 +79,38 @@ type vectorInputs struct {
 	Token      string `json:"token"`
 	OtherData  string `json:"other_data"`
 	OtherToken string `json:"other_token"`
+	// TSARoot (PEM) is a root trust.json does not hold; the further
+	// tokens are replies over the SHA-256 of evidence.txt signed under it
+	// (tsa_vectors_test.go): by a TSA certificate with the critical
+	// time-stamping usage, by one without any extended key usage, and by
+	// one whose time-stamping usage is not critical.
+	TSARoot               string `json:"tsa_root,omitempty"`
+	OtherRootToken        string `json:"other_root_token,omitempty"`
+	NoUsageToken          string `json:"no_usage_token,omitempty"`
+	UsageNotCriticalToken string `json:"usage_not_critical_token,omitempty"`
+	// NotYetValidToken is signed by a TSA certificate under TSARoot
+	// issued after the token's genTime.
+	NotYetValidToken string `json:"not_yet_valid_token,omitempty"`
+	// SigningTimeOutsideToken is signed by a TSA certificate under
+	// TSARoot valid at the token's genTime but not at its CMS
+	// signingTime.
+	SigningTimeOutsideToken string `json:"signing_time_outside_token,omitempty"`
+	// ESSOtherCertToken's ESS identifier names another certificate of its
+	// signer's key, issuer and serial; TwoSignersToken has two signers.
+	ESSOtherCertToken string `json:"ess_other_cert_token,omitempty"`
+	TwoSignersToken   string `json:"two_signers_token,omitempty"`
+	// ESSOtherSerialToken's ESS identifier has its signer's certificate
+	// hash but another serial number; SignerNotFoundToken carries no
+	// certificate (and trust-tsa-roots.json no TSA chain).
+	ESSOtherSerialToken string `json:"ess_other_serial_token,omitempty"`
+	SignerNotFoundToken string `json:"signer_not_found_token,omitempty"`
 }
+
+// inputsAbout is inputs.json's about.
+const inputsAbout = "The random inputs of the test vector generator (receipt/vectors_test.go): RFC 3161 " +
+	"replies of the trust bundle's TSA, standard base64; and a root the trust bundle does not hold (PEM), with " +
+	"replies signed under it (receipt/tsa_vectors_test.go). Every receipt is built from these, trust.json " +
+	"and fixed validator seeds."
 
 var (
 	vectorArtifact      = []byte("Lease agreement, 2026-11-20, between Party A and Party B.\nRent: 4,800 CNY per month.\n")
@@ -121,12 +155,11 @@ func newVectorBase(t testing.TB) *vectorBase {
 		return base64.StdEncoding.EncodeToString(tok.Reply)
 	}
 	other := "not the evidence: another document"
-	return &vectorBase{trust: vals.trust(p), vals: vals, inputs: vectorInputs{
-		About: "The random inputs of the test vector generator (receipt/vectors_test.go): RFC 3161 " +
-			"replies of the trust bundle's TSA, standard base64. Every receipt is built from these, trust.json " +
-			"and fixed validator seeds.",
-		Token: stamp(vectorArtifact), OtherData: other, OtherToken: stamp([]byte(other)),
+	b := &vectorBase{trust: vals.trust(p), vals: vals, inputs: vectorInputs{
+		About: inputsAbout, Token: stamp(vectorArtifact), OtherData: other, OtherToken: stamp([]byte(other)),
 	}}
+	drawTSAInputs(t, &b.inputs)
+	return b
 }
 
 // loadVectorBase reads the committed random inputs.
@@ -165,6 +198,8 @@ type receiptOpts struct {
 	// headEvents, when set, is how many of the events (the first) the
 	// custody head in the state counts, instead of all of them.
 	headEvents int
+	// state varies the chain state (the head it holds, a neighbour key).
+	state stateOpts
 }
 
 // receipt builds a consistent version-1 receipt for vectorArtifact.
@@ -205,7 +240,7 @@ func (b *vectorBase) receipt(t testing.TB, o receiptOpts) *Receipt {
 	if o.headEvents > 0 {
 		counted = events[:o.headEvents]
 	}
-	st := newReceiptState(t, ev.ID, counted, leaves, root, version, o.absent, o.since)
+	st := newReceiptStateWith(t, ev.ID, counted, leaves, root, version, o.absent, o.since, o.state)
 	sh, vs := signCheckpointSlots(t, b.vals, o.chainID, st.appHash, o.flags)
 	r := &Receipt{Version: version, Evidence: ev, Timestamps: []string{token}, Custody: st.custody,
 		Checkpoint: Checkpoint{ChainID: o.chainID, Height: fixtureHeight, TreeSize: fixtureSize,
@@ -404,6 +439,14 @@ func vectorCases() []vectorCase {
 				r.Checkpoint.HeadsSince = &zero
 				return encode(t, r)
 			}},
+		{"valid-tsa-roots", ev, "", "token 0 from a TSA under a root the trust bundle lists in tsa_roots_pem (trust-tsa-roots.json)",
+			withToken(func(in vectorInputs) string { return in.OtherRootToken })},
+		{"v3-no-head-other-leaf", ev, "", "version 3: the created event alone; the state proves no head, the key's path ending at another key's leaf (custody.other)",
+			func(t testing.TB, b *vectorBase) []byte {
+				r := b.receipt(t, neighbourOpts)
+				needOther(t, r)
+				return encode(t, r)
+			}},
 
 		// format: the receipt's own JSON spelling.
 		{"json-member-order", ev, StepFormat, "the member \"version\" moved to the end of the object", text(func(t testing.TB, r []byte) []byte {
@@ -588,10 +631,16 @@ func buildVectors(t testing.TB, b *vectorBase) map[string][]byte {
 		if c.step != "" {
 			name = "invalid/" + c.name + ".json"
 		}
-		files[name] = c.build(t, b)
-		m.Vectors = append(m.Vectors, vectorSpec{Name: c.name, Receipt: name, Trust: "trust.json", Evidence: c.evidence,
+		r := c.build(t, b)
+		var e *vectorExpand
+		if len(r) > MaxSize {
+			r, e = cutRun(t, r)
+		}
+		files[name] = r
+		m.Vectors = append(m.Vectors, vectorSpec{Name: c.name, Receipt: name, Expand: e, Trust: vectorTrust(c.name), Evidence: c.evidence,
 			Valid: c.step == "", Step: c.step, Reason: c.reason})
 	}
+	files[trustTSARoots] = tsaRootsTrust(t, b)
 	files["vectors.json"] = marshalIndent(t, m)
 	return files
 }
@@ -615,6 +664,13 @@ func TestVectorsRegenerate(t *testing.T) {
 		check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
 	} else {
 		b = loadVectorBase(t)
+		if *addVectors && (b.inputs.TSARoot == "" || b.inputs.SignerNotFoundToken == "") {
+			// Inputs added later are drawn once and kept; the first
+			// ones, and so every existing vector, stay as they are.
+			b.inputs.About = inputsAbout
+			drawTSAInputs(t, &b.inputs)
+			check(t, os.WriteFile(filepath.Join(vectorDir, "inputs.json"), marshalIndent(t, b.inputs), 0o644))
+		}
 	}
 	files := buildVectors(t, b)
 	for name, want := range files {
@@ -650,13 +706,7 @@ func TestVectorsRegenerate(t *testing.T) {
 // files alone: Parse (step format), then Verify, and compares the verdict
 // and the failing step with vectors.json.
 func TestVectors(t *testing.T) {
-	mb, err := os.ReadFile(filepath.Join(vectorDir, "vectors.json"))
-	check(t, err)
-	var m vectorManifest
-	check(t, decodeStrict(mb, &m))
-	if m.Version != 1 || len(m.Vectors) == 0 {
-		t.Fatalf("vectors.json: version %d, %d vectors", m.Version, len(m.Vectors))
-	}
+	m := loadManifest(t)
 	steps := map[string]bool{}
 	for _, vec := range m.Vectors {
 		t.Run(vec.Name, func(t *testing.T) {
@@ -680,6 +730,19 @@ func TestVectors(t *testing.T) {
 	}
 }
 
+// loadManifest reads vectors.json.
+func loadManifest(t *testing.T) vectorManifest {
+	t.Helper()
+	mb, err := os.ReadFile(filepath.Join(vectorDir, "vectors.json"))
+	check(t, err)
+	var m vectorManifest
+	check(t, decodeStrict(mb, &m))
+	if m.Version != 1 || len(m.Vectors) == 0 {
+		t.Fatalf("vectors.json: version %d, %d vectors", m.Version, len(m.Vectors))
+	}
+	return m
+}
+
 // runVector verifies one vector; step is "" when it verified.
 func runVector(t *testing.T, vec vectorSpec) (step string, err error) {
 	t.Helper()
@@ -690,7 +753,7 @@ func runVector(t *testing.T, vec vectorSpec) (step string, err error) {
 	}
 	trust, err := ParseTrust(read(vec.Trust))
 	check(t, err)
-	r, err := Parse(read(vec.Receipt))
+	r, err := Parse(vec.Expand.expand(read(vec.Receipt)))
 	if err != nil {
 		return StepFormat, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -17,6 +18,27 @@ type vectorCase struct {
 	in    Input
 	valid bool
 	step  string
+	// file is the receipt's file: in.Receipt, or, when expand is set,
+	// the template in.Receipt is made from.
+	file   string
+	expand *expandRule
+}
+
+// expandRule is a vector's expand rule (docs/receipt.md §7): the receipt
+// is the file's first At bytes, then Repeat written Times times, then the
+// rest of the file.
+type expandRule struct {
+	At     int    `json:"at"`
+	Repeat string `json:"repeat"`
+	Times  int    `json:"times"`
+}
+
+// apply is the receipt a template stands for under e.
+func (e *expandRule) apply(template string) string {
+	if e == nil {
+		return template
+	}
+	return template[:e.At] + strings.Repeat(e.Repeat, e.Times) + template[e.At:]
 }
 
 // publishedVectors reads receipt/testdata/vectors (docs/receipt.md §7) as
@@ -35,6 +57,7 @@ func publishedVectors(t *testing.T) []vectorCase {
 	var m struct {
 		Vectors []struct {
 			Name, Receipt, Trust, Evidence, Step string
+			Expand                               *expandRule
 			Valid                                bool
 		}
 	}
@@ -43,13 +66,14 @@ func publishedVectors(t *testing.T) []vectorCase {
 	}
 	var out []vectorCase
 	for _, v := range m.Vectors {
-		in := Input{Receipt: string(read(v.Receipt)), Trust: string(read(v.Trust))}
+		file := string(read(v.Receipt))
+		in := Input{Receipt: v.Expand.apply(file), Trust: string(read(v.Trust))}
 		if v.Evidence != "" {
 			b := read(v.Evidence)
 			s, m := sha256.Sum256(b), sm3.Sum(b)
 			in.SHA256Hex, in.SM3Hex, in.Size = hex.EncodeToString(s[:]), hex.EncodeToString(m[:]), int64(len(b))
 		}
-		out = append(out, vectorCase{v.Name, in, v.Valid, v.Step})
+		out = append(out, vectorCase{v.Name, in, v.Valid, v.Step, file, v.Expand})
 	}
 	return out
 }
