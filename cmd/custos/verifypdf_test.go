@@ -93,16 +93,41 @@ func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Dur
 	}
 }
 
-// resignPDF signs the fixture's certificate a second time, as its signer.
-func resignPDF(t *testing.T, f *pdfFixture) []byte {
+// docMDPVector writes to dir a PDF of notary/pdf/testdata/docmdp, which
+// cmd/custos cannot make (pdf.Sign refuses to sign a document certified
+// with P=1, and certifies with P=1 only), and a trust bundle naming the
+// root its signers chain to; it returns both paths and the PDF.
+func docMDPVector(t *testing.T, dir, name string) (file, trust string, b []byte) {
 	t.Helper()
-	opts := f.opts
-	opts.Reason = "复核 Review"
-	b, err := pdf.Sign(context.Background(), f.signed, opts)
+	vectors := filepath.Join("..", "..", "notary", "pdf", "testdata", "docmdp")
+	b, err := os.ReadFile(filepath.Join(vectors, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	pem, err := os.ReadFile(filepath.Join(vectors, "root.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := certs.ParsePEM(pem)
+	if err != nil || len(root) != 1 {
+		t.Fatalf("root.pem: %v", err)
+	}
+	return writeFile(t, dir, name, b), writeFile(t, dir, "trust-"+name+".json", trustBundle(t, root[0])), b
+}
+
+// revisionEnd is the length of the first k revisions of a PDF: up to the
+// end of its k-th "%%EOF" line.
+func revisionEnd(t *testing.T, b []byte, k int) int {
+	t.Helper()
+	end := 0
+	for range k {
+		i := bytes.Index(b[end:], []byte("%%EOF\n"))
+		if i < 0 {
+			t.Fatalf("the PDF has fewer than %d revisions", k)
+		}
+		end += i + len("%%EOF\n")
+	}
+	return end
 }
 
 // trustBundle is a minimal trust bundle with the given root.
@@ -379,13 +404,17 @@ func TestVerifyPDFCertification(t *testing.T) {
 	f := newPDFFixture(t)
 	dir := t.TempDir()
 	n := len(f.signed)
-	run := func(file string) (string, pdfReport, int) {
+	run := func(file string, trust ...string) (string, pdfReport, int) {
 		t.Helper()
+		tb := f.trust
+		if len(trust) > 0 {
+			tb = trust[0]
+		}
 		var out bytes.Buffer
-		code := exitStatus(verifyPDF(&out, file, "", f.trust, "", false))
+		code := exitStatus(verifyPDF(&out, file, "", tb, "", false))
 		text := out.String()
 		out.Reset()
-		jcode := exitStatus(verifyPDF(&out, file, "", f.trust, "", true))
+		jcode := exitStatus(verifyPDF(&out, file, "", tb, "", true))
 		var rep pdfReport
 		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || jcode != code {
 			t.Fatalf("verify --pdf --json = exit %d (text %d), %v:\n%s", jcode, code, err, out.String())
@@ -403,9 +432,10 @@ func TestVerifyPDFCertification(t *testing.T) {
 		}
 	})
 	t.Run("signed again", func(t *testing.T) {
-		twice := resignPDF(t, f)
-		file := writeFile(t, dir, "twice.pdf", twice)
-		text, rep, code := run(file)
+		// Certified with P=1 and signed again by other software.
+		file, trust, twice := docMDPVector(t, dir, "p1-signed-again.pdf")
+		n := revisionEnd(t, twice, 2) // the document, then its certification
+		text, rep, code := run(file, trust)
 		if code != 1 || rep.Step != "certification" || rep.ErrorZH == "" || rep.SignedRevision == nil ||
 			rep.SignedRevision.Length != int64(n) || rep.SignedRevision.Certification != (pdfCertification{Level: 1, Permits: "no change", Length: int64(n), Added: int64(len(twice) - n), Violated: true}) {
 			t.Fatalf("verify --pdf --json: exit %d, %+v; want step certification and the certified revision of %d bytes", code, rep, n)
@@ -415,7 +445,7 @@ func TestVerifyPDFCertification(t *testing.T) {
 			"原因：文件经不允许任何改动的认证签名",
 			fmt.Sprintf("%d bytes added after the certified revision", len(twice)-n),
 			fmt.Sprintf("certified revision 已认证版本: the first %d bytes", n),
-			fmt.Sprintf("head -c %d twice.pdf > signed-revision.pdf", n),
+			fmt.Sprintf("head -c %d p1-signed-again.pdf > signed-revision.pdf", n),
 			"INVALID 无效",
 		} {
 			if !strings.Contains(text, w) {

@@ -102,21 +102,39 @@ func TestSignCertifies(t *testing.T) {
 	} else if v, err := f.dictOf(r); err != nil || v.get("ByteRange") == nil {
 		t.Errorf("catalog /Perms /DocMDP does not name the signature dictionary: %v", err)
 	}
+	if _, err := Verify(once, p.roots); err != nil {
+		t.Errorf("Verify(certified) = %v", err)
+	}
+	// Sign refuses to sign once again (TestSignRefusesCertified); after a
+	// certification with P=2, which permits it, a second signature approves.
 	opts := p.options()
 	opts.Reason = "复核 Review"
-	twice, err := Sign(context.Background(), once, opts)
+	_, _, perm = sigDicts(t, signedAt(t, p, 2))
+	twice, err := Sign(context.Background(), signedAt(t, p, 2), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f2, sigs2, perm2 := sigDicts(t, twice)
-	if len(sigs2) != 2 || docMDP(t, f2, sigs2[1]) != 0 {
+	if len(sigs2) != 2 || docMDP(t, f2, sigs2[0]) != 2 || docMDP(t, f2, sigs2[1]) != 0 {
 		t.Errorf("the second signature certifies too, want an approval signature")
 	}
 	if perm2 != perm {
 		t.Errorf("catalog /Perms /DocMDP = %v after a second signature, want the first's %v", perm2, perm)
 	}
-	if _, err := Verify(once, p.roots); err != nil {
-		t.Errorf("Verify(certified) = %v", err)
+}
+
+// TestSignRefusesCertified: Sign refuses to add a signature to a document
+// certified with P=1, no change permitted: the result would be a PDF that
+// Verify refuses (step certification). After P=2 it signs.
+func TestSignRefusesCertified(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	opts := p.options()
+	opts.Reason = "复核 Review"
+	if b, err := Sign(context.Background(), signedAt(t, p, 1), opts); !errors.Is(err, ErrCertifiedNoChange) || b != nil {
+		t.Errorf("Sign(certified with P=1) = %d bytes, %v; want ErrCertifiedNoChange", len(b), err)
+	}
+	if _, err := Sign(context.Background(), signedAt(t, p, 2), opts); err != nil {
+		t.Errorf("Sign(certified with P=2) = %v", err)
 	}
 }
 
@@ -182,8 +200,14 @@ func TestVerifyCertification(t *testing.T) {
 	}
 
 	t.Run("P=1, signed again", func(t *testing.T) {
-		b := resign(certified)
-		_, err := Verify(b, p.roots)
+		// Sign refuses this; another producer's software could do it.
+		opts := p.options()
+		opts.Reason = "复核 Review"
+		b, err := appendSignature(context.Background(), certified, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Verify(b, p.roots)
 		var ve *VerifyError
 		if !errors.As(err, &ve) || ve.Step != "certification" || !errors.Is(err, ErrCertificationViolated) {
 			t.Fatalf("Verify(P=1, then a second signature) = %v, want step certification, ErrCertificationViolated", err)
@@ -242,7 +266,8 @@ func TestPdfsigCertification(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	opts := p.options()
 	opts.Reason = "复核 Review"
-	b, err := Sign(context.Background(), signedAt(t, p, 1), opts)
+	// Sign refuses this; another producer's software could do it.
+	b, err := appendSignature(context.Background(), signedAt(t, p, 1), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,12 @@ var (
 	// signed or not, that the certification forbids.
 	ErrCertificationViolated = errors.New("pdf: the document was changed after a certification that permits no change")
 
+	// ErrCertifiedNoChange reports, from Sign, a document certified with
+	// DocMDP permission 1, no change permitted: a further signature is an
+	// incremental update that the certification forbids, and Verify would
+	// refuse the result (ErrCertificationViolated).
+	ErrCertifiedNoChange = errors.New("pdf: the document is certified with no change permitted (DocMDP P=1): it cannot be signed again")
+
 	// ErrByteRange reports a /ByteRange that does not cover exactly the
 	// whole file but the /Contents value.
 	ErrByteRange = errors.New("pdf: bad signature byte range")
