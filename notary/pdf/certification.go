@@ -18,13 +18,47 @@ type Certification struct {
 	// Added is the number of bytes after the certified revision: later
 	// revisions (incremental updates, signed or not). With Level 1 any is
 	// a violation (ErrCertificationViolated); with Level 2 or 3 Verify
-	// does not check what they change.
+	// checks what each changes (checkChanges, ErrChangeNotPermitted).
 	Added int64
+	// Revisions is the number of revisions after the certified one that
+	// Verify checked, with Level 2 or 3, and Changes what they change, all
+	// permitted.
+	Revisions int
+	Changes   Changes
 }
 
 // Violated reports a change that the certification does not permit: bytes
 // added after a Level 1 certification.
 func (c Certification) Violated() bool { return c.Level == 1 && c.Added > 0 }
+
+// certificationOf reads the certification of pdf, parsed as f with the
+// catalog catalog: the one its catalog names, or, when it names none, the
+// first that the catalog of an earlier revision names, so that a later
+// revision cannot undo a certification by rewriting the catalog without
+// /Perms (a change that the certification does not permit either). It
+// reads the maxLaterRevisions first revisions at most.
+func certificationOf(f *file, catalog *dict, pdf []byte) (Certification, error) {
+	c, err := readCertification(f, catalog, len(pdf))
+	if err != nil || c.Level > 0 {
+		return c, err
+	}
+	ends := revisionEnds(pdf, 0)
+	for _, end := range ends[:min(len(ends)-1, maxLaterRevisions)] {
+		g, err := parseFile(pdf[:end])
+		if err != nil {
+			continue // not a revision's end
+		}
+		cat, err := g.dictOf(g.trailer.get("Root"))
+		if err != nil {
+			continue
+		}
+		if c, err := readCertification(g, cat, int(end)); err != nil || c.Level > 0 {
+			c.Added = int64(len(pdf)) - c.Length
+			return c, err
+		}
+	}
+	return Certification{}, nil
+}
 
 // readCertification reads the certification of the document whose
 // catalog is catalog and whose length is n (ISO 32000-1 §12.8.4, §12.8.2.2):

@@ -55,3 +55,31 @@ func FuzzVerifySM(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckChanges checks that the analysis of the revisions after a
+// certification with P=2 or P=3 (checkChanges) never panics, and ends, on
+// mutated revisions after a certified one, whatever it concludes.
+func FuzzCheckChanges(f *testing.F) {
+	p := newTestPKI(f, time.Now())
+	old := certifyLevel
+	certifyLevel = 2
+	certified, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
+	certifyLevel = old
+	if err != nil {
+		f.Fatal(err)
+	}
+	twice, err := Sign(context.Background(), certified, p.options())
+	if err != nil {
+		f.Fatal(err)
+	}
+	n := len(certified)
+	f.Add(twice[n:], uint8(2))
+	f.Add(append(bytes.Clone(twice[n:]), "\n1 0 obj\n<</Type /Catalog /Pages 2 0 R /OpenAction [3 0 R]>>\nendobj\n"...), uint8(3))
+	f.Add(bytes.ReplaceAll(twice[n:], []byte("/Annots"), []byte("/Annotz")), uint8(2))
+	f.Add([]byte("%%EOF\n%%EOF\r\n%%EOF"), uint8(3))
+	f.Fuzz(func(t *testing.T, later []byte, level uint8) {
+		b := append(bytes.Clone(certified), later...)
+		c := Certification{Level: 2 + int(level%2), Length: int64(n), Added: int64(len(later))}
+		_, _ = checkChanges(b, c)
+	})
+}

@@ -103,7 +103,7 @@ func checkSignable(pdf []byte) error {
 	if err != nil {
 		return err
 	}
-	c, err := readCertification(f, catalog, len(pdf))
+	c, err := certificationOf(f, catalog, pdf)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,11 @@ import (
 // regenerating (CUSTOS_UPDATE_GOLDEN=1 rewrites them): root.pem is the root
 // their signers chain to; p1-signed-again.pdf is certified with P=1 and
 // then signed again, as another producer's software could, and is refused
-// at step certification.
+// at step certification; p2-signed-again.pdf is certified with P=2 and
+// signed again, and verifies; p2-page-changed.pdf is certified with P=2,
+// then its page's content changed in an update, then signed again, and is
+// refused at step certification (revision 1 after the certified one,
+// object 3).
 func TestDocMDPVectors(t *testing.T) {
 	cryptotest.SetGlobalRandom(t, 32000)
 	p := newTestPKI(t, time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC))
@@ -52,6 +56,8 @@ func TestDocMDPVectors(t *testing.T) {
 		err  error
 	}{
 		{"p1-signed-again.pdf", again(certify(1)), "certification", ErrCertificationViolated},
+		{"p2-signed-again.pdf", again(certify(2)), "", nil},
+		{"p2-page-changed.pdf", again(appendUpdate(t, certify(2), pageContent)), "certification", ErrChangeNotPermitted},
 	} {
 		testenv.Golden(t, filepath.Join(dir, v.file), v.b)
 		_, err := Verify(v.b, p.roots)
