@@ -25,7 +25,8 @@ import (
 // object 3).
 func TestDocMDPVectors(t *testing.T) {
 	cryptotest.SetGlobalRandom(t, 32000)
-	p := newTestPKI(t, time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC))
+	// The time-stamps' time, after the time the signatures claim (08:00).
+	p := newTestPKI(t, time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC))
 	certify := func(level int) []byte {
 		t.Helper()
 		old := certifyLevel
