@@ -251,3 +251,39 @@ func TestCheckChangesBounded(t *testing.T) {
 		t.Errorf("checkChanges(100000 %%%%EOF) = %v, want a refusal", err)
 	}
 }
+
+// TestVerifyChangesAppended: bytes appended after a signature over a
+// change that the P=2 certification does not permit are refused at step
+// find, and the signed revision reported is the certified one, which
+// verifies, not the later one, which Verify refuses.
+func TestVerifyChangesAppended(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	p2 := certifiedMinimal(t, p, 2)
+	opts := p.options()
+	opts.Reason = "复核 Review"
+	for _, c := range []struct {
+		name string
+		b    []byte
+		rev  int
+	}{
+		{"a forbidden change, signed", appendUpdate(t, p2, pageContent), len(p2)},
+		{"signed again", p2, 0},
+	} {
+		b, err := Sign(context.Background(), c.b, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := c.rev
+		if want == 0 {
+			want = len(b)
+		}
+		_, err = Verify(append(b, "\n1 0 obj\n<<>>\nendobj\n"...), p.roots)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, ErrAddedAfterSigning) || ve.Revision == nil {
+			t.Fatalf("%s: Verify(appended) = %v, want step find, ErrAddedAfterSigning, a signed revision", c.name, err)
+		}
+		if got := ve.Revision.ByteRange[2] + ve.Revision.ByteRange[3]; got != int64(want) {
+			t.Errorf("%s: the signed revision reported ends at %d, want %d", c.name, got, want)
+		}
+	}
+}

@@ -124,7 +124,8 @@ func checkCertification(pdf []byte, sig *Signature, roots *x509.CertPool) error 
 // signedRevision looks, in a PDF no signature covers whole, for a first
 // part that is a signed revision: the longest prefix that a /ByteRange
 // [0 a b c] in the file ends (b+c shorter than the file) and that
-// verifies. Nil if none. It tries the maxRevisions longest candidates
+// verifies, its certification included (a revision signed after a change
+// that the certification does not permit is passed over). Nil if none. It tries the maxRevisions longest candidates
 // only, so that a file full of /ByteRange does not cost a verification
 // each. The signature dictionary of a PAdES signature is
 // never in an object stream (its /ByteRange locates /Contents in the
@@ -147,7 +148,7 @@ func signedRevision(pdf []byte, roots *x509.CertPool) *Signature {
 	slices.Sort(ends)
 	ends = slices.Compact(ends)
 	for _, n := range slices.Backward(ends[max(0, len(ends)-maxRevisions):]) {
-		if sig, err := verifyWhole(pdf[:n], roots); err == nil {
+		if sig, err := verifyWhole(pdf[:n], roots); err == nil && checkCertification(pdf[:n], sig, roots) == nil {
 			return sig
 		}
 	}
