@@ -287,3 +287,160 @@ func TestVerifyChangesAppended(t *testing.T) {
 		}
 	}
 }
+
+// withTextField adds to b a text field whose widget is on page 1, and a
+// FreeText annotation on it, in an update.
+func withTextField(t *testing.T, b []byte) []byte {
+	t.Helper()
+	b = shadowUpdate(t, b)
+	return appendUpdate(t, b, func(f *file, u *update, catalog *dict, root ref) {
+		r, err := nthPage(f, catalog, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := u.add()
+		field := newDict()
+		field.set("Type", name("Annot"))
+		field.set("Subtype", name("Widget"))
+		field.set("FT", name("Tx"))
+		field.set("T", textString("Applicant"))
+		field.set("Rect", array{72, 700, 300, 720})
+		field.set("P", r)
+		u.set(w, field)
+		form := newDict()
+		form.set("Fields", array{ref{num: w}})
+		catalog.set("AcroForm", form)
+		u.set(root.num, catalog)
+		u.set(r.num, mustDict(t, f, r.num, func(d *dict) {
+			annots, _ := d.get("Annots").(array)
+			d.set("Annots", append(append(array{}, annots...), ref{num: w}))
+		}))
+	})
+}
+
+// certifyBytes certifies b with DocMDP /P level.
+func certifyBytes(t *testing.T, p *testPKI, b []byte, level int) []byte {
+	t.Helper()
+	old := certifyLevel
+	certifyLevel = level
+	defer func() { certifyLevel = old }()
+	out, err := Sign(context.Background(), b, p.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCheckChangesRules: checkChanges alone, on one update after a
+// certification, for the rules Verify's tests do not reach.
+func TestCheckChangesRules(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	base := withTextField(t, minimalPDF())
+	field := func(f *file) (ref, *dict) {
+		_, _, fields, err := acroFormOf(f)
+		if err != nil || len(fields) == 0 {
+			t.Fatalf("no form field: %v", err)
+		}
+		r := fields[0].(ref)
+		d, err := f.dictOf(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, d.clone()
+	}
+	freeText := func(f *file, catalog *dict) (page ref, annot ref) {
+		page, err := nthPage(f, catalog, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := f.dictOf(page)
+		for _, a := range d.get("Annots").(array) {
+			if ad, _ := f.dictOf(a); ad.get("Subtype") == name("FreeText") {
+				return page, a.(ref)
+			}
+		}
+		t.Fatal("no FreeText annotation")
+		return
+	}
+	removeFreeText := func(f *file, u *update, catalog *dict, root ref) {
+		page, annot := freeText(f, catalog)
+		u.set(page.num, mustDict(t, f, page.num, func(d *dict) {
+			var keep array
+			for _, a := range d.get("Annots").(array) {
+				if a != annot {
+					keep = append(keep, a)
+				}
+			}
+			d.set("Annots", keep)
+		}))
+	}
+	for _, c := range []struct {
+		name    string
+		doc     []byte // unsigned, certified here
+		level   int
+		edit    func(f *file, u *update, catalog *dict, root ref)
+		changes Changes
+		refused string
+	}{
+		{"field filled in", base, 2, func(f *file, u *update, catalog *dict, root ref) {
+			r, d := field(f)
+			d.set("V", textString("张三"))
+			u.set(r.num, d)
+		}, ChangeForms, ""},
+		{"field moved", base, 2, func(f *file, u *update, catalog *dict, root ref) {
+			r, d := field(f)
+			d.set("Rect", array{0, 0, 595, 842})
+			u.set(r.num, d)
+		}, 0, "a form field's /Rect is changed"},
+		{"text field added", base, 3, func(f *file, u *update, catalog *dict, root ref) {
+			_, d := field(f)
+			n := u.add()
+			u.set(n, d)
+			form, _, fields, _ := acroFormOf(f)
+			form = form.clone()
+			form.set("Fields", append(append(array{}, fields...), ref{num: n}))
+			catalog.set("AcroForm", form)
+			u.set(root.num, catalog)
+		}, 0, "a form field that is not a signature field is added"},
+		{"P=3, annotation removed", base, 3, removeFreeText, ChangeAnnotations, ""},
+		{"P=2, annotation removed", base, 2, removeFreeText, 0, "an annotation is removed from a page"},
+		{"P=3, annotation changed", base, 3, func(f *file, u *update, catalog *dict, root ref) {
+			_, a := freeText(f, catalog)
+			u.set(a.num, mustDict(t, f, a.num, func(d *dict) { d.set("Contents", textString("note")) }))
+		}, ChangeAnnotations, ""},
+		{"P=2, annotation changed", base, 2, func(f *file, u *update, catalog *dict, root ref) {
+			_, a := freeText(f, catalog)
+			u.set(a.num, mustDict(t, f, a.num, func(d *dict) { d.set("Contents", textString("note")) }))
+		}, 0, "changed: a /Annot dictionary"},
+		{"object stream replaced", minimalXrefStreamPDF(), 2, func(f *file, u *update, catalog *dict, root ref) {
+			page := "<</Type /Page /Parent 2 0 R /MediaBox [0 0 100 100]>>"
+			d := newDict()
+			d.set("Type", name("ObjStm"))
+			d.set("N", 1)
+			d.set("First", 4)
+			u.setStream(4, d, []byte("3 0 "+page))
+		}, 0, "an object stream of an earlier revision is replaced"},
+		{"trailer /Root", minimalPDF(), 2, func(f *file, u *update, catalog *dict, root ref) {
+			n := u.add()
+			u.set(n, catalog)
+			u.f.trailer = u.f.trailer.clone()
+			u.f.trailer.set("Root", ref{num: n})
+		}, 0, "the trailer's /Root is changed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			certified := certifyBytes(t, p, c.doc, c.level)
+			b := appendUpdate(t, certified, c.edit)
+			got, err := checkChanges(b, Certification{Level: c.level, Length: int64(len(certified)), Added: int64(len(b) - len(certified))})
+			if c.refused == "" {
+				if err != nil || got.Changes != c.changes || got.Revisions != 1 {
+					t.Errorf("checkChanges = %+v, %v; want 1 revision with changes %v", got, err, c.changes)
+				}
+				return
+			}
+			var ce *ChangeError
+			if !errors.As(err, &ce) || !strings.Contains(ce.What, c.refused) || ce.Revision != 1 {
+				t.Errorf("checkChanges = %v, want revision 1: %q", err, c.refused)
+			}
+		})
+	}
+}
