@@ -58,7 +58,8 @@ const (
 // the revision before, and permits, conservatively:
 //
 //   - new objects (but for numbers that were free or missing below the
-//     previous /Size, which an earlier reference could name);
+//     previous /Size, and those the certified revision refers to without
+//     defining them, which its references would then name);
 //   - in the catalog, changes of /AcroForm and /DSS only;
 //   - in the interactive form, signature fields added to /Fields, and
 //     /SigFlags, /DR and /DA changed;
@@ -79,6 +80,7 @@ func checkChanges(pdf []byte, c Certification) (Certification, error) {
 		return c, &ChangeError{Level: c.Level, End: c.Length, What: fmt.Sprintf("the certified revision cannot be read (%v)", err)}
 	}
 	prev, start, rev := certified, c.Length, 0
+	var dangling map[int]bool
 	ends := revisionEnds(pdf, c.Length)
 	if len(ends) > maxEOFs {
 		return c, &ChangeError{Level: c.Level, Start: c.Length, End: int64(len(pdf)),
@@ -99,7 +101,10 @@ func checkChanges(pdf []byte, c Certification) (Certification, error) {
 			ce.What = fmt.Sprintf("more than %d revisions after the certified one", maxLaterRevisions)
 			return c, ce
 		}
-		d := &diff{certified: certified, prev: prev, cur: cur, level: c.Level}
+		if dangling == nil {
+			dangling = danglingRefs(certified)
+		}
+		d := &diff{certified: certified, prev: prev, cur: cur, level: c.Level, dangling: dangling}
 		if ce.Object, ce.What = d.check(); ce.What != "" {
 			return c, ce
 		}
@@ -141,6 +146,7 @@ type diff struct {
 	annotsOwner          map[int]int // an indirect /Annots array → its page, in prev
 	formParts            map[int]bool
 	dssParts             map[int]bool
+	dangling             map[int]bool // numbers the certified revision refers to and does not define
 }
 
 // check returns the first object whose change is not permitted and why, or
@@ -189,6 +195,8 @@ func (d *diff) object(num, root, size int, old, now object) string {
 		return ""
 	case old == nil && num < size && num > 0:
 		return "an object number free in the previous revision is given a value"
+	case old == nil && d.dangling[num]:
+		return "an object that the certified revision refers to but does not define is given a value"
 	case old == nil:
 		if isType(now, "Sig") || isType(now, "DocTimeStamp") {
 			d.changes |= ChangeSignatures
@@ -478,6 +486,45 @@ func (d *diff) isDSSPart(num int) bool {
 		}
 	}
 	return d.dssParts[num]
+}
+
+// danglingRefs returns the numbers of the objects that objects of f refer
+// to and f does not define (null, ISO 32000-1 §7.3.10): a later revision
+// that defines one changes what the certified revision shows.
+func danglingRefs(f *file) map[int]bool {
+	out := map[int]bool{}
+	defined := func(num int) bool {
+		e, ok := f.xref[num]
+		return ok && (e.inStream || e.offset >= 0)
+	}
+	var walk func(o object, depth int)
+	walk = func(o object, depth int) {
+		if depth > maxDepth {
+			return
+		}
+		switch v := o.(type) {
+		case ref:
+			if !defined(v.num) {
+				out[v.num] = true
+			}
+		case array:
+			for _, e := range v {
+				walk(e, depth+1)
+			}
+		case *dict:
+			for _, k := range v.keys {
+				walk(v.m[k], depth+1)
+			}
+		case *stream:
+			walk(v.dict, depth+1)
+		}
+	}
+	for num := range f.xref {
+		if o, err := f.object(num); err == nil {
+			walk(o, 0)
+		}
+	}
+	return out
 }
 
 // maxDSSParts bounds the objects dssParts collects.

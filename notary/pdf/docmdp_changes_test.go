@@ -420,6 +420,12 @@ func TestCheckChangesRules(t *testing.T) {
 			d.set("First", 4)
 			u.setStream(4, d, []byte("3 0 "+page))
 		}, 0, "an object stream of an earlier revision is replaced"},
+		{"a dangling reference defined", appendUpdate(t, minimalPDF(), editPage(func(u *update, page *dict) {
+			page.set("Contents", ref{num: 99})
+		})), 2, func(f *file, u *update, catalog *dict, root ref) {
+			u.next = 100
+			u.setStream(99, newDict(), []byte("BT /F1 24 Tf 72 700 Td (APPLICANT: MALLORY) Tj ET"))
+		}, 0, "an object that the certified revision refers to but does not define is given a value"},
 		{"trailer /Root", minimalPDF(), 2, func(f *file, u *update, catalog *dict, root ref) {
 			n := u.add()
 			u.set(n, catalog)
