@@ -32,16 +32,14 @@ type Certification struct {
 func (c Certification) Violated() bool { return c.Level == 1 && c.Added > 0 }
 
 // certificationOf reads the certification of pdf, parsed as f with the
-// catalog catalog: the one its catalog names, or, when it names none, the
-// first that the catalog of an earlier revision names, so that a later
-// revision cannot undo a certification by rewriting the catalog without
-// /Perms (a change that the certification does not permit either). It
-// reads the maxLaterRevisions first revisions at most.
+// catalog catalog: the first that the catalog of one of its revisions
+// names, the earliest revision first (a document has one certification,
+// its first signature's: ISO 32000-1 §12.8.2.2), so that a later revision
+// can neither undo it by rewriting the catalog without /Perms nor replace
+// it by naming a certification of its own (changes that the certification
+// does not permit either). It reads the maxLaterRevisions first revisions
+// at most, then the whole file's catalog.
 func certificationOf(f *file, catalog *dict, pdf []byte) (Certification, error) {
-	c, err := readCertification(f, catalog, len(pdf))
-	if err != nil || c.Level > 0 {
-		return c, err
-	}
 	ends := revisionEnds(pdf, 0)
 	for _, end := range ends[:min(len(ends)-1, maxLaterRevisions)] {
 		g, err := parseFile(pdf[:end])
@@ -57,7 +55,7 @@ func certificationOf(f *file, catalog *dict, pdf []byte) (Certification, error) 
 			return c, err
 		}
 	}
-	return Certification{}, nil
+	return readCertification(f, catalog, len(pdf))
 }
 
 // readCertification reads the certification of the document whose

@@ -450,3 +450,35 @@ func TestCheckChangesRules(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyRecertified: a later revision cannot replace the certification
+// by pointing the catalog's /Perms at a certification signature of its
+// own (a document has one certification, its first signature's, ISO
+// 32000-1 §12.8.2.2): the earliest revision's certification holds.
+func TestVerifyRecertified(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	for _, level := range []int{1, 2} {
+		b := appendUpdate(t, certifiedMinimal(t, p, level), func(f *file, u *update, catalog *dict, root ref) {
+			catalog.del("Perms")
+			form, _, _, _ := acroFormOf(f)
+			form = form.clone()
+			form.set("Fields", array{})
+			catalog.set("AcroForm", form)
+			u.set(root.num, catalog)
+		})
+		old := certifyLevel
+		certifyLevel = 3
+		b, err := appendSignature(context.Background(), b, p.options())
+		certifyLevel = old
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, sigs, _ := sigDicts(t, b); len(sigs) != 1 {
+			t.Fatalf("%d signature fields, want the new one only", len(sigs))
+		}
+		sig, err := Verify(b, p.roots)
+		if !errors.Is(err, ErrCertificationViolated) {
+			t.Errorf("Verify(P=%d, then certified again with P=3) = %+v, %v; want ErrCertificationViolated", level, sig, err)
+		}
+	}
+}
