@@ -28,6 +28,34 @@ func FuzzVerify(f *testing.F) {
 	}
 	f.Add(twice)
 	f.Add(bytes.Replace(signed, []byte("/P 1 /V"), []byte("/P 7 /V"), 1))
+	// Certified with P=2, a page's content changed, then signed: step
+	// certification refuses it (checkChanges).
+	old := certifyLevel
+	certifyLevel = 2
+	p2, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
+	certifyLevel = old
+	if err != nil {
+		f.Fatal(err)
+	}
+	pf, err := parseFile(p2)
+	if err != nil {
+		f.Fatal(err)
+	}
+	u, err := newUpdate(pf)
+	if err != nil {
+		f.Fatal(err)
+	}
+	page := newDict()
+	page.set("Type", name("Page"))
+	page.set("Parent", ref{num: 2})
+	page.set("MediaBox", array{0, 0, 100, 100})
+	u.set(3, page)
+	update, _ := u.bytes()
+	changed, err := Sign(context.Background(), update, p.options())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(changed)
 	f.Add([]byte("%PDF-1.7\nxref\n0 1\n0000000000 65535 f \ntrailer\n<</Size 1 /Root 1 0 R>>\nstartxref\n9\n%%EOF\n"))
 	f.Add([]byte("%PDF-1.7\n1 0 obj\n<</A [[[[[[1 0 R]]]]]]>>\nendobj\nstartxref\n9\n%%EOF"))
 	f.Fuzz(func(t *testing.T, b []byte) {
