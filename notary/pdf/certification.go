@@ -1,6 +1,9 @@
 package pdf
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Certification is a document's DocMDP certification (ISO 32000-1
 // §12.8.2.2, PAdES ETSI EN 319 142-1 §5.4): what its certifying signature
@@ -129,4 +132,40 @@ func docMDPLevel(f *file, sd *dict) (int, error) {
 		return int(level), nil
 	}
 	return 0, fmt.Errorf("%w: /Perms /DocMDP names a signature without a DocMDP reference", ErrMalformed)
+}
+
+// Changes are the kinds of change that the revisions after a DocMDP
+// certification with permission 2 or 3 make, each one permitted
+// (checkChanges).
+type Changes uint8
+
+const (
+	// ChangeSignatures: signature fields and their widgets added, and
+	// signatures (or document time-stamps) put in them (P=2 and 3).
+	ChangeSignatures Changes = 1 << iota
+	// ChangeForms: form fields filled in, their /V, /AS or /AP changed, and
+	// the form's default resources (P=2 and 3).
+	ChangeForms
+	// ChangeAnnotations: annotations other than widgets added, changed or
+	// deleted (P=3 only).
+	ChangeAnnotations
+	// ChangeDSS: the document security store of PAdES LTV (ETSI EN 319
+	// 142-1 §5.4.2), which the certification permits as well.
+	ChangeDSS
+)
+
+var changeNames = []string{"signatures", "form fields", "annotations", "DSS"}
+
+// String names the kinds, "signatures, DSS", or "none".
+func (c Changes) String() string {
+	var out []string
+	for i, n := range changeNames {
+		if c&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }
