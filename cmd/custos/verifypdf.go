@@ -63,6 +63,19 @@ type pdfReport struct {
 	// (verifypdfreceipts.go); a receipt that is not valid makes the
 	// verdict not valid (step receipt).
 	Receipts []pdfReceipt `json:"receipts,omitempty"`
+	// Change, at step certification after a DocMDP P=2 or P=3
+	// certification, is the first change a later revision makes that the
+	// certification does not permit (pdf.ChangeError).
+	Change *pdfChange `json:"change,omitempty"`
+}
+
+// pdfChange is a pdf.ChangeError in a report.
+type pdfChange struct {
+	Revision int    `json:"revision"` // counted from 1 after the certified revision
+	Start    int64  `json:"start"`    // the revision's bytes
+	End      int64  `json:"end"`
+	Object   int    `json:"object,omitempty"` // the object changed
+	What     string `json:"what"`
 }
 
 // pdfResult is what a valid certificate PDF's signature establishes.
@@ -96,8 +109,15 @@ type pdfCertification struct {
 	Length int64 `json:"certified_length,omitempty"`
 	Added  int64 `json:"added_after_certification,omitempty"`
 	// Violated: bytes were added after a certification that permits no
-	// change (pdf.ErrCertificationViolated).
+	// change, or a later revision makes a change that a certification with
+	// P=2 or P=3 does not permit (pdf.ErrCertificationViolated).
 	Violated bool `json:"violated"`
+	// Revisions, after a certification with P=2 or P=3, is the number of
+	// later revisions pdf.Verify checked, and Changes what they change,
+	// every change permitted (pdf.Changes: "signatures", "form fields",
+	// "annotations", "DSS").
+	Revisions int    `json:"later_revisions,omitempty"`
+	Changes   string `json:"later_changes,omitempty"`
 }
 
 // docMDPPermits says what each DocMDP level permits (ISO 32000-1
@@ -118,7 +138,29 @@ var docMDPPermitsZH = []string{
 }
 
 func newPDFCertification(c pdf.Certification) pdfCertification {
-	return pdfCertification{Level: c.Level, Permits: docMDPPermits[c.Level], Length: c.Length, Added: c.Added, Violated: c.Violated()}
+	r := pdfCertification{Level: c.Level, Permits: docMDPPermits[c.Level], Length: c.Length, Added: c.Added, Violated: c.Violated(), Revisions: c.Revisions}
+	if c.Revisions > 0 {
+		r.Changes = c.Changes.String()
+	}
+	return r
+}
+
+// docMDPChangesZH are the names of pdf.Changes in Chinese.
+var docMDPChangesZH = map[string]string{
+	"signatures":  "签名",
+	"form fields": "填写表单",
+	"annotations": "注释",
+	"DSS":         "长期验证数据（DSS）",
+	"none":        "无",
+}
+
+// changesZH is a pdfCertification's Changes in Chinese.
+func changesZH(changes string) string {
+	var out []string
+	for _, c := range strings.Split(changes, ", ") {
+		out = append(out, docMDPChangesZH[c])
+	}
+	return strings.Join(out, "、")
 }
 
 // pdfRevision is the signed revision of a PDF to which bytes were added
@@ -137,6 +179,8 @@ var pdfReasonsZH = []struct {
 }{
 	{pdf.ErrAddedAfterSigning, "签名之后文件被追加了内容（如增量更新）：追加的部分不在签名范围内，可能改变文件显示的内容"},
 	{pdf.ErrNoSignature, "没有覆盖整个文件的签名：文件未经签名，或签名之后被追加了内容"},
+	// ErrChangeNotPermitted comes with ErrCertificationViolated (P=2, 3).
+	{pdf.ErrChangeNotPermitted, "文件经认证签名（DocMDP P=2 或 P=3）认证后，其后的版本作了认证不允许的改动（如改动页面内容）"},
 	{pdf.ErrCertificationViolated, "文件经不允许任何改动的认证签名（DocMDP P=1）认证后又被改动（其后有新的版本），违反认证"},
 	{pdf.ErrByteRange, "签名范围（ByteRange）不是除签名值以外的整个文件"},
 	{pdf.ErrCMS, "签名值不是规范的 PAdES（CMS）签名"},
@@ -242,7 +286,12 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 			if c := ve.Revision.Certification; c.Level > 0 {
 				c.Added = int64(len(b)) - c.Length
 				rep.SignedRevision.Certification = newPDFCertification(c)
+				rep.SignedRevision.Certification.Violated = errors.Is(err, pdf.ErrCertificationViolated)
 			}
+		}
+		var ce *pdf.ChangeError
+		if errors.As(err, &ce) {
+			rep.Change = &pdfChange{Revision: ce.Revision, Start: ce.Start, End: ce.End, Object: ce.Object, What: ce.What}
 		}
 	case err != nil: // pdf.Verify reports every failure as a *VerifyError
 		rep.Step, rep.Error, rep.ErrorZH = "find", err.Error(), pdfReasonZH(err)
@@ -416,6 +465,10 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 		if rep.Got != "" {
 			p("  computed 实为: %s", rep.Got)
 		}
+		if c := rep.Change; c != nil {
+			p("  change 改动: revision %d after the certified one (bytes %d to %d), object %d: %s 认证版本之后的第 %d 个版本（第 %d 至 %d 字节）改动了对象 %d，为认证所不允许",
+				c.Revision, c.Start, c.End, c.Object, c.What, c.Revision, c.Start, c.End, c.Object)
+		}
 		if r := rep.SignedRevision; r != nil {
 			printPDFRevision(p, rep.File, r, rep.Step == pdfStepCertification)
 		}
@@ -440,8 +493,11 @@ func printPDFRevision(p func(string, ...any), file string, r *pdfRevision, certi
 	}
 	p("    signer 签名人: %s", r.Signer)
 	p("    time-stamp 时间戳: %s by %s (RFC 3161, serial %s)", r.Time.Format(time.RFC3339Nano), r.TSA, r.TSASerial)
-	if r.Certification.Level == 1 {
+	if c := r.Certification; c.Level == 1 {
 		p("    certification 认证: DocMDP P=1, no change permitted: the bytes after this revision violate it 该版本为不允许任何改动的认证签名（DocMDP P=1），其后的内容违反认证")
+	} else if c.Level > 1 && c.Violated {
+		p("    certification 认证: DocMDP P=%d, permitting %s: a later revision makes a change it does not permit 该版本为认证签名（DocMDP P=%d，%s），其后的版本作了认证不允许的改动",
+			c.Level, c.Permits, c.Level, docMDPPermitsZH[c.Level])
 	}
 	p("    extract and verify it 提取并校验: head -c %d %s > signed-revision.pdf", r.Length, file)
 }
@@ -483,7 +539,9 @@ func printPDFSignature(p func(string, ...any), r *pdfResult) {
 
 // certificationLine says whether the document is certified (DocMDP), what
 // its certification permits, and whether it was changed after it, for a
-// signature that verifies (a violation is refused at step certification).
+// signature that verifies (a violation is refused at step certification):
+// after P=2 or P=3, pdf.Verify checked the later revisions, and says what
+// they change.
 func certificationLine(c pdfCertification) string {
 	switch {
 	case c.Level == 0:
@@ -492,6 +550,6 @@ func certificationLine(c pdfCertification) string {
 		return fmt.Sprintf("✓ certification 认证: certified (DocMDP P=%d), permitting %s; no change since 经认证签名（DocMDP P=%d，%s），认证后未被改动",
 			c.Level, c.Permits, c.Level, docMDPPermitsZH[c.Level])
 	}
-	return fmt.Sprintf("! certification 认证: certified (DocMDP P=%d), permitting %s; %d bytes were added after the certified revision under a later signature, and Custos does not check that they make only such changes 经认证签名（DocMDP P=%d，%s）；认证版本之后有 %d 字节的后续版本，本工具不核查其改动是否在允许范围内",
-		c.Level, c.Permits, c.Added, c.Level, docMDPPermitsZH[c.Level], c.Added)
+	return fmt.Sprintf("✓ certification 认证: certified (DocMDP P=%d), permitting %s; %d later revision(s) (%d bytes) make only changes it permits: %s 经认证签名（DocMDP P=%d，%s）；认证版本之后的 %d 个版本（%d 字节）仅作了认证允许的改动：%s",
+		c.Level, c.Permits, c.Revisions, c.Added, c.Changes, c.Level, docMDPPermitsZH[c.Level], c.Revisions, c.Added, changesZH(c.Changes))
 }

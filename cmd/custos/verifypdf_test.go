@@ -93,16 +93,41 @@ func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Dur
 	}
 }
 
-// resignPDF signs the fixture's certificate a second time, as its signer.
-func resignPDF(t *testing.T, f *pdfFixture) []byte {
+// docMDPVector writes to dir a PDF of notary/pdf/testdata/docmdp, which
+// cmd/custos cannot make (pdf.Sign refuses to sign a document certified
+// with P=1, and certifies with P=1 only), and a trust bundle naming the
+// root its signers chain to; it returns both paths and the PDF.
+func docMDPVector(t *testing.T, dir, name string) (file, trust string, b []byte) {
 	t.Helper()
-	opts := f.opts
-	opts.Reason = "复核 Review"
-	b, err := pdf.Sign(context.Background(), f.signed, opts)
+	vectors := filepath.Join("..", "..", "notary", "pdf", "testdata", "docmdp")
+	b, err := os.ReadFile(filepath.Join(vectors, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	pem, err := os.ReadFile(filepath.Join(vectors, "root.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := certs.ParsePEM(pem)
+	if err != nil || len(root) != 1 {
+		t.Fatalf("root.pem: %v", err)
+	}
+	return writeFile(t, dir, name, b), writeFile(t, dir, "trust-"+name+".json", trustBundle(t, root[0])), b
+}
+
+// revisionEnd is the length of the first k revisions of a PDF: up to the
+// end of its k-th "%%EOF" line.
+func revisionEnd(t *testing.T, b []byte, k int) int {
+	t.Helper()
+	end := 0
+	for range k {
+		i := bytes.Index(b[end:], []byte("%%EOF\n"))
+		if i < 0 {
+			t.Fatalf("the PDF has fewer than %d revisions", k)
+		}
+		end += i + len("%%EOF\n")
+	}
+	return end
 }
 
 // trustBundle is a minimal trust bundle with the given root.
@@ -373,19 +398,26 @@ func TestVerifyPDFClaimedTime(t *testing.T) {
 // TestVerifyPDFCertification: `custos verify --pdf` shows the DocMDP
 // certification of a valid certificate (P=1, unchanged), refuses one
 // signed again after it at step certification with the certified revision,
+// accepts a document certified with P=2 and signed again, saying what the
+// later revision changes, refuses one whose page was changed after P=2,
+// naming the revision and the object,
 // and notes the violation beside the bytes appended after signing; in
 // text and in JSON (result.certification, signed_revision.certification).
 func TestVerifyPDFCertification(t *testing.T) {
 	f := newPDFFixture(t)
 	dir := t.TempDir()
 	n := len(f.signed)
-	run := func(file string) (string, pdfReport, int) {
+	run := func(file string, trust ...string) (string, pdfReport, int) {
 		t.Helper()
+		tb := f.trust
+		if len(trust) > 0 {
+			tb = trust[0]
+		}
 		var out bytes.Buffer
-		code := exitStatus(verifyPDF(&out, file, "", f.trust, "", false))
+		code := exitStatus(verifyPDF(&out, file, "", tb, "", false))
 		text := out.String()
 		out.Reset()
-		jcode := exitStatus(verifyPDF(&out, file, "", f.trust, "", true))
+		jcode := exitStatus(verifyPDF(&out, file, "", tb, "", true))
 		var rep pdfReport
 		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || jcode != code {
 			t.Fatalf("verify --pdf --json = exit %d (text %d), %v:\n%s", jcode, code, err, out.String())
@@ -403,9 +435,10 @@ func TestVerifyPDFCertification(t *testing.T) {
 		}
 	})
 	t.Run("signed again", func(t *testing.T) {
-		twice := resignPDF(t, f)
-		file := writeFile(t, dir, "twice.pdf", twice)
-		text, rep, code := run(file)
+		// Certified with P=1 and signed again by other software.
+		file, trust, twice := docMDPVector(t, dir, "p1-signed-again.pdf")
+		n := revisionEnd(t, twice, 2) // the document, then its certification
+		text, rep, code := run(file, trust)
 		if code != 1 || rep.Step != "certification" || rep.ErrorZH == "" || rep.SignedRevision == nil ||
 			rep.SignedRevision.Length != int64(n) || rep.SignedRevision.Certification != (pdfCertification{Level: 1, Permits: "no change", Length: int64(n), Added: int64(len(twice) - n), Violated: true}) {
 			t.Fatalf("verify --pdf --json: exit %d, %+v; want step certification and the certified revision of %d bytes", code, rep, n)
@@ -415,7 +448,41 @@ func TestVerifyPDFCertification(t *testing.T) {
 			"原因：文件经不允许任何改动的认证签名",
 			fmt.Sprintf("%d bytes added after the certified revision", len(twice)-n),
 			fmt.Sprintf("certified revision 已认证版本: the first %d bytes", n),
-			fmt.Sprintf("head -c %d twice.pdf > signed-revision.pdf", n),
+			fmt.Sprintf("head -c %d p1-signed-again.pdf > signed-revision.pdf", n),
+			"INVALID 无效",
+		} {
+			if !strings.Contains(text, w) {
+				t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+			}
+		}
+	})
+	t.Run("P=2, signed again", func(t *testing.T) {
+		file, trust, b := docMDPVector(t, dir, "p2-signed-again.pdf")
+		n := revisionEnd(t, b, 2)
+		text, rep, code := run(file, trust)
+		want := pdfCertification{Level: 2, Permits: docMDPPermits[2], Length: int64(n), Added: int64(len(b) - n), Revisions: 1, Changes: "signatures"}
+		if code != 0 || rep.Result == nil || rep.Result.Certification != want {
+			t.Fatalf("verify --pdf --json: exit %d, %+v; want valid with certification %+v", code, rep.Result, want)
+		}
+		if w := fmt.Sprintf("✓ certification 认证: certified (DocMDP P=2), permitting filling in forms, instantiating page templates and signing; 1 later revision(s) (%d bytes) make only changes it permits: signatures", len(b)-n); !strings.Contains(text, w) {
+			t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+		}
+	})
+	t.Run("P=2, page changed", func(t *testing.T) {
+		file, trust, b := docMDPVector(t, dir, "p2-page-changed.pdf")
+		n := revisionEnd(t, b, 2)
+		text, rep, code := run(file, trust)
+		if code != 1 || rep.Step != "certification" || rep.Change == nil || rep.Change.Revision != 1 || rep.Change.Object != 3 ||
+			rep.Change.Start != int64(n) || rep.SignedRevision == nil || !rep.SignedRevision.Certification.Violated || rep.SignedRevision.Length != int64(n) {
+			t.Fatalf("verify --pdf --json: exit %d, %+v, change %+v; want step certification, revision 1 changes object 3", code, rep, rep.Change)
+		}
+		for _, w := range []string{
+			"✗ certification 认证",
+			"原因：文件经认证签名（DocMDP P=2 或 P=3）认证后，其后的版本作了认证不允许的改动",
+			fmt.Sprintf("change 改动: revision 1 after the certified one (bytes %d to ", n),
+			"object 3: a page's /Contents is changed",
+			"certification 认证: DocMDP P=2, permitting filling in forms, instantiating page templates and signing: a later revision makes a change it does not permit",
+			fmt.Sprintf("head -c %d p2-page-changed.pdf > signed-revision.pdf", n),
 			"INVALID 无效",
 		} {
 			if !strings.Contains(text, w) {
@@ -447,7 +514,7 @@ func TestCertificationLine(t *testing.T) {
 		{pdf.Certification{}, "- certification 认证: not certified (no DocMDP; an approval signature only) 未经认证"},
 		{pdf.Certification{Level: 1, Length: 9}, "✓ certification 认证: certified (DocMDP P=1), permitting no change; no change since"},
 		{pdf.Certification{Level: 2, Length: 9}, "✓ certification 认证: certified (DocMDP P=2), permitting filling in forms, instantiating page templates and signing; no change since"},
-		{pdf.Certification{Level: 3, Length: 9, Added: 5}, "! certification 认证: certified (DocMDP P=3), permitting filling in forms, instantiating page templates, signing, and annotations; 5 bytes were added after the certified revision under a later signature"},
+		{pdf.Certification{Level: 3, Length: 9, Added: 5, Revisions: 2, Changes: pdf.ChangeSignatures | pdf.ChangeAnnotations}, "✓ certification 认证: certified (DocMDP P=3), permitting filling in forms, instantiating page templates, signing, and annotations; 2 later revision(s) (5 bytes) make only changes it permits: signatures, annotations 经认证签名（DocMDP P=3，仅允许填写表单、实例化页面模板、签名和添加注释）；认证版本之后的 2 个版本（5 字节）仅作了认证允许的改动：签名、注释"},
 	} {
 		got := certificationLine(newPDFCertification(c.c))
 		if !strings.HasPrefix(got, c.want) {

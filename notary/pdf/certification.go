@@ -1,6 +1,9 @@
 package pdf
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Certification is a document's DocMDP certification (ISO 32000-1
 // §12.8.2.2, PAdES ETSI EN 319 142-1 §5.4): what its certifying signature
@@ -18,13 +21,45 @@ type Certification struct {
 	// Added is the number of bytes after the certified revision: later
 	// revisions (incremental updates, signed or not). With Level 1 any is
 	// a violation (ErrCertificationViolated); with Level 2 or 3 Verify
-	// does not check what they change.
+	// checks what each changes (checkChanges, ErrChangeNotPermitted).
 	Added int64
+	// Revisions is the number of revisions after the certified one that
+	// Verify checked, with Level 2 or 3, and Changes what they change, all
+	// permitted.
+	Revisions int
+	Changes   Changes
 }
 
 // Violated reports a change that the certification does not permit: bytes
 // added after a Level 1 certification.
 func (c Certification) Violated() bool { return c.Level == 1 && c.Added > 0 }
+
+// certificationOf reads the certification of pdf, parsed as f with the
+// catalog catalog: the first that the catalog of one of its revisions
+// names, the earliest revision first (a document has one certification,
+// its first signature's: ISO 32000-1 §12.8.2.2), so that a later revision
+// can neither undo it by rewriting the catalog without /Perms nor replace
+// it by naming a certification of its own (changes that the certification
+// does not permit either). It reads the maxLaterRevisions first revisions
+// at most, then the whole file's catalog.
+func certificationOf(f *file, catalog *dict, pdf []byte) (Certification, error) {
+	ends := revisionEnds(pdf, 0)
+	for _, end := range ends[:min(len(ends)-1, maxLaterRevisions)] {
+		g, err := parseFile(pdf[:end])
+		if err != nil {
+			continue // not a revision's end
+		}
+		cat, err := g.dictOf(g.trailer.get("Root"))
+		if err != nil {
+			continue
+		}
+		if c, err := readCertification(g, cat, int(end)); err != nil || c.Level > 0 {
+			c.Added = int64(len(pdf)) - c.Length
+			return c, err
+		}
+	}
+	return readCertification(f, catalog, len(pdf))
+}
 
 // readCertification reads the certification of the document whose
 // catalog is catalog and whose length is n (ISO 32000-1 §12.8.4, §12.8.2.2):
@@ -97,4 +132,40 @@ func docMDPLevel(f *file, sd *dict) (int, error) {
 		return int(level), nil
 	}
 	return 0, fmt.Errorf("%w: /Perms /DocMDP names a signature without a DocMDP reference", ErrMalformed)
+}
+
+// Changes are the kinds of change that the revisions after a DocMDP
+// certification with permission 2 or 3 make, each one permitted
+// (checkChanges).
+type Changes uint8
+
+const (
+	// ChangeSignatures: signature fields and their widgets added, and
+	// signatures (or document time-stamps) put in them (P=2 and 3).
+	ChangeSignatures Changes = 1 << iota
+	// ChangeForms: form fields filled in, their /V, /AS or /AP changed, and
+	// the form's default resources (P=2 and 3).
+	ChangeForms
+	// ChangeAnnotations: annotations other than widgets added, changed or
+	// deleted (P=3 only).
+	ChangeAnnotations
+	// ChangeDSS: the document security store of PAdES LTV (ETSI EN 319
+	// 142-1 §5.4.2), which the certification permits as well.
+	ChangeDSS
+)
+
+var changeNames = []string{"signatures", "form fields", "annotations", "DSS"}
+
+// String names the kinds, "signatures, DSS", or "none".
+func (c Changes) String() string {
+	var out []string
+	for i, n := range changeNames {
+		if c&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }

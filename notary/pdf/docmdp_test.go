@@ -102,21 +102,39 @@ func TestSignCertifies(t *testing.T) {
 	} else if v, err := f.dictOf(r); err != nil || v.get("ByteRange") == nil {
 		t.Errorf("catalog /Perms /DocMDP does not name the signature dictionary: %v", err)
 	}
+	if _, err := Verify(once, p.roots); err != nil {
+		t.Errorf("Verify(certified) = %v", err)
+	}
+	// Sign refuses to sign once again (TestSignRefusesCertified); after a
+	// certification with P=2, which permits it, a second signature approves.
 	opts := p.options()
 	opts.Reason = "复核 Review"
-	twice, err := Sign(context.Background(), once, opts)
+	_, _, perm = sigDicts(t, signedAt(t, p, 2))
+	twice, err := Sign(context.Background(), signedAt(t, p, 2), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f2, sigs2, perm2 := sigDicts(t, twice)
-	if len(sigs2) != 2 || docMDP(t, f2, sigs2[1]) != 0 {
+	if len(sigs2) != 2 || docMDP(t, f2, sigs2[0]) != 2 || docMDP(t, f2, sigs2[1]) != 0 {
 		t.Errorf("the second signature certifies too, want an approval signature")
 	}
 	if perm2 != perm {
 		t.Errorf("catalog /Perms /DocMDP = %v after a second signature, want the first's %v", perm2, perm)
 	}
-	if _, err := Verify(once, p.roots); err != nil {
-		t.Errorf("Verify(certified) = %v", err)
+}
+
+// TestSignRefusesCertified: Sign refuses to add a signature to a document
+// certified with P=1, no change permitted: the result would be a PDF that
+// Verify refuses (step certification). After P=2 it signs.
+func TestSignRefusesCertified(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	opts := p.options()
+	opts.Reason = "复核 Review"
+	if b, err := Sign(context.Background(), signedAt(t, p, 1), opts); !errors.Is(err, ErrCertifiedNoChange) || b != nil {
+		t.Errorf("Sign(certified with P=1) = %d bytes, %v; want ErrCertifiedNoChange", len(b), err)
+	}
+	if _, err := Sign(context.Background(), signedAt(t, p, 2), opts); err != nil {
+		t.Errorf("Sign(certified with P=2) = %v", err)
 	}
 }
 
@@ -160,7 +178,7 @@ func TestVerifyCertification(t *testing.T) {
 		{"P=1", certified, Certification{Level: 1, Length: int64(len(certified))}},
 		{"not certified", signedAt(t, p, 0), Certification{}},
 		{"not certified, signed twice", resign(signedAt(t, p, 0)), Certification{}},
-		{"P=2, signed twice", resign(signedAt(t, p, 2)), Certification{Level: 2}},
+		{"P=2, signed twice", resign(signedAt(t, p, 2)), Certification{Level: 2, Revisions: 1, Changes: ChangeSignatures}},
 		{"P=3", signedAt(t, p, 3), Certification{Level: 3}},
 	} {
 		sig, err := Verify(c.b, p.roots)
@@ -182,8 +200,14 @@ func TestVerifyCertification(t *testing.T) {
 	}
 
 	t.Run("P=1, signed again", func(t *testing.T) {
-		b := resign(certified)
-		_, err := Verify(b, p.roots)
+		// Sign refuses this; another producer's software could do it.
+		opts := p.options()
+		opts.Reason = "复核 Review"
+		b, err := appendSignature(context.Background(), certified, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Verify(b, p.roots)
 		var ve *VerifyError
 		if !errors.As(err, &ve) || ve.Step != "certification" || !errors.Is(err, ErrCertificationViolated) {
 			t.Fatalf("Verify(P=1, then a second signature) = %v, want step certification, ErrCertificationViolated", err)
@@ -232,32 +256,47 @@ func TestReadCertificationMalformed(t *testing.T) {
 	}
 }
 
-// TestPdfsigCertification has poppler's pdfsig read a document certified
-// with P=1 and then signed again: pdfsig (22.12) reports neither the
-// certification nor its violation, and calls both signatures valid, the
-// second over the total document; Verify's step certification is Custos's
-// own. Should a pdfsig report DocMDP, the log shows it.
+// TestPdfsigCertification has poppler's pdfsig read documents certified
+// and then signed again: with P=1 (which Sign refuses; other software
+// could), and with P=2, which permits it and which Sign does. pdfsig
+// (22.12) reports neither the certification nor its violation, and calls
+// both signatures valid, the second over the total document; Verify's step
+// certification is Custos's own, and accepts the second document only.
+// Should a pdfsig report DocMDP, the log shows it.
 func TestPdfsigCertification(t *testing.T) {
 	requireTool(t, "pdfsig", "certutil")
 	p := newTestPKI(t, time.Now())
 	opts := p.options()
 	opts.Reason = "复核 Review"
-	b, err := Sign(context.Background(), signedAt(t, p, 1), opts)
+	p1, err := appendSignature(context.Background(), signedAt(t, p, 1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := Sign(context.Background(), signedAt(t, p, 2), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	db := nssDB(t, dir, certs.EncodePEM(p.root.Cert))
-	file := filepath.Join(dir, "certified-then-signed.pdf")
-	if err := os.WriteFile(file, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := run(t, "pdfsig", "-nssdir", db, file)
-	t.Logf("pdfsig:\n%s", out)
-	if strings.Count(out, "Signature is Valid.") != 2 || !strings.Contains(out, "Total document signed") {
-		t.Errorf("pdfsig does not accept both signatures")
-	}
-	if strings.Contains(strings.ToLower(out), "certif") && !strings.Contains(strings.ToLower(out), "certificate") {
-		t.Logf("pdfsig reports the certification: compare it with Verify's")
+	for _, c := range []struct {
+		name  string
+		b     []byte
+		valid bool
+	}{{"p1-then-signed.pdf", p1, false}, {"p2-then-signed.pdf", p2, true}} {
+		file := filepath.Join(dir, c.name)
+		if err := os.WriteFile(file, c.b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := run(t, "pdfsig", "-nssdir", db, file)
+		t.Logf("pdfsig %s:\n%s", c.name, out)
+		if strings.Count(out, "Signature is Valid.") != 2 || !strings.Contains(out, "Total document signed") {
+			t.Errorf("pdfsig does not accept both signatures of %s", c.name)
+		}
+		if strings.Contains(strings.ToLower(out), "certif") && !strings.Contains(strings.ToLower(out), "certificate") {
+			t.Logf("pdfsig reports the certification: compare it with Verify's")
+		}
+		if _, err := Verify(c.b, p.roots); (err == nil) != c.valid {
+			t.Errorf("Verify(%s) = %v, want valid: %v", c.name, err, c.valid)
+		}
 	}
 }

@@ -39,8 +39,23 @@ var (
 	// ErrCertificationViolated reports a document certified with DocMDP
 	// permission 1, no change permitted (ISO 32000-1 §12.8.2.2), with
 	// bytes added after its certified revision: an incremental update,
-	// signed or not, that the certification forbids.
+	// signed or not, that the certification forbids. A change that a
+	// certification with permission 2 or 3 does not permit wraps it too,
+	// beside ErrChangeNotPermitted.
 	ErrCertificationViolated = errors.New("pdf: the document was changed after a certification that permits no change")
+
+	// ErrChangeNotPermitted reports a document certified with DocMDP
+	// permission 2 or 3 (ISO 32000-1 §12.8.2.2) a later revision of which
+	// makes a change that the certification does not permit, such as a
+	// change of a page's content. It comes with a *ChangeError, and with
+	// ErrCertificationViolated.
+	ErrChangeNotPermitted = errors.New("pdf: a revision after the certification makes a change that it does not permit")
+
+	// ErrCertifiedNoChange reports, from Sign, a document certified with
+	// DocMDP permission 1, no change permitted: a further signature is an
+	// incremental update that the certification forbids, and Verify would
+	// refuse the result (ErrCertificationViolated).
+	ErrCertifiedNoChange = errors.New("pdf: the document is certified with no change permitted (DocMDP P=1): it cannot be signed again")
 
 	// ErrByteRange reports a /ByteRange that does not cover exactly the
 	// whole file but the /Contents value.
@@ -89,3 +104,34 @@ func (e *VerifyError) Error() string {
 }
 
 func (e *VerifyError) Unwrap() error { return e.Err }
+
+// ChangeError reports the first change, in the revisions after a DocMDP
+// certification with permission 2 or 3, that the certification does not
+// permit (ISO 32000-1 §12.8.2.2). It wraps ErrChangeNotPermitted and
+// ErrCertificationViolated.
+type ChangeError struct {
+	// Level is the certification's permission /P.
+	Level int
+	// Revision counts the revisions after the certified one, from 1; it
+	// is the bytes from Start to End of the file.
+	Revision   int
+	Start, End int64
+	// Object is the number of the object changed; 0 for the trailer or
+	// the revision as a whole.
+	Object int
+	// What says what changed.
+	What string
+}
+
+func (e *ChangeError) Error() string {
+	obj := ""
+	if e.Object > 0 {
+		obj = fmt.Sprintf(" object %d:", e.Object)
+	}
+	return fmt.Sprintf("revision %d after the certified one (bytes %d to %d):%s %s, which DocMDP P=%d does not permit",
+		e.Revision, e.Start, e.End, obj, e.What, e.Level)
+}
+
+func (e *ChangeError) Unwrap() []error {
+	return []error{ErrChangeNotPermitted, ErrCertificationViolated}
+}

@@ -20,13 +20,42 @@ func FuzzVerify(f *testing.F) {
 	f.Add(signed[:len(signed)/2])
 	f.Add(bytes.ReplaceAll(signed, []byte("/Prev"), []byte("/Prex")))
 	f.Add(append(bytes.Clone(signed), "\n1 0 obj\n<<>>\nendobj\n"...)) // a signed revision, then more
-	// Certified with P=1, then signed again: step certification refuses it.
-	twice, err := Sign(context.Background(), signed, p.options())
+	// Certified with P=1, then signed again (which Sign refuses): step
+	// certification refuses it.
+	twice, err := appendSignature(context.Background(), signed, p.options())
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(twice)
 	f.Add(bytes.Replace(signed, []byte("/P 1 /V"), []byte("/P 7 /V"), 1))
+	// Certified with P=2, a page's content changed, then signed: step
+	// certification refuses it (checkChanges).
+	old := certifyLevel
+	certifyLevel = 2
+	p2, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
+	certifyLevel = old
+	if err != nil {
+		f.Fatal(err)
+	}
+	pf, err := parseFile(p2)
+	if err != nil {
+		f.Fatal(err)
+	}
+	u, err := newUpdate(pf)
+	if err != nil {
+		f.Fatal(err)
+	}
+	page := newDict()
+	page.set("Type", name("Page"))
+	page.set("Parent", ref{num: 2})
+	page.set("MediaBox", array{0, 0, 100, 100})
+	u.set(3, page)
+	update, _ := u.bytes()
+	changed, err := Sign(context.Background(), update, p.options())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(changed)
 	f.Add([]byte("%PDF-1.7\nxref\n0 1\n0000000000 65535 f \ntrailer\n<</Size 1 /Root 1 0 R>>\nstartxref\n9\n%%EOF\n"))
 	f.Add([]byte("%PDF-1.7\n1 0 obj\n<</A [[[[[[1 0 R]]]]]]>>\nendobj\nstartxref\n9\n%%EOF"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -52,5 +81,33 @@ func FuzzVerifySM(f *testing.F) {
 		if _, err := Verify(b, p.roots); err == nil && !bytes.Equal(b, signed) {
 			t.Errorf("Verify accepted %d bytes that are not the signed document", len(b))
 		}
+	})
+}
+
+// FuzzCheckChanges checks that the analysis of the revisions after a
+// certification with P=2 or P=3 (checkChanges) never panics, and ends, on
+// mutated revisions after a certified one, whatever it concludes.
+func FuzzCheckChanges(f *testing.F) {
+	p := newTestPKI(f, time.Now())
+	old := certifyLevel
+	certifyLevel = 2
+	certified, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
+	certifyLevel = old
+	if err != nil {
+		f.Fatal(err)
+	}
+	twice, err := Sign(context.Background(), certified, p.options())
+	if err != nil {
+		f.Fatal(err)
+	}
+	n := len(certified)
+	f.Add(twice[n:], uint8(2))
+	f.Add(append(bytes.Clone(twice[n:]), "\n1 0 obj\n<</Type /Catalog /Pages 2 0 R /OpenAction [3 0 R]>>\nendobj\n"...), uint8(3))
+	f.Add(bytes.ReplaceAll(twice[n:], []byte("/Annots"), []byte("/Annotz")), uint8(2))
+	f.Add([]byte("%%EOF\n%%EOF\r\n%%EOF"), uint8(3))
+	f.Fuzz(func(t *testing.T, later []byte, level uint8) {
+		b := append(bytes.Clone(certified), later...)
+		c := Certification{Level: 2 + int(level%2), Length: int64(n), Added: int64(len(later))}
+		_, _ = checkChanges(b, c)
 	})
 }

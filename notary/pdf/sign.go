@@ -77,10 +77,45 @@ const byteRangeWidth = 3 + 3*11 + 1
 // dictionary (/SubFilter /ETSI.CAdES.detached) whose /ByteRange covers the
 // whole resulting file but its /Contents, a detached CMS SignedData over
 // those bytes with an RFC 3161 signature time-stamp.
+//
+// The first signature of a document certifies it with DocMDP permission 1,
+// no change permitted (ISO 32000-1 §12.8.2.2); a later one approves. Sign
+// refuses a document so certified (ErrCertifiedNoChange), since Verify
+// would refuse the result, and signs one certified with P=2 or P=3.
 func Sign(ctx context.Context, pdf []byte, opts SignOptions) ([]byte, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
+	if err := checkSignable(pdf); err != nil {
+		return nil, err
+	}
+	return appendSignature(ctx, pdf, opts)
+}
+
+// checkSignable refuses a document certified with no change permitted: a
+// signature added to it violates the certification.
+func checkSignable(pdf []byte) error {
+	f, err := parseFile(pdf)
+	if err != nil {
+		return err
+	}
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		return err
+	}
+	c, err := certificationOf(f, catalog, pdf)
+	if err != nil {
+		return err
+	}
+	if c.Level == 1 {
+		return fmt.Errorf("%w: certified by the signature of its first %d bytes", ErrCertifiedNoChange, c.Length)
+	}
+	return nil
+}
+
+// appendSignature is Sign without checkSignable: tests use it to make
+// what another producer could, a signature after a P=1 certification.
+func appendSignature(ctx context.Context, pdf []byte, opts SignOptions) ([]byte, error) {
 	alg, err := algorithmFor(opts.Certificate.PublicKey)
 	if err != nil {
 		return nil, err

@@ -66,7 +66,9 @@ type Signature struct {
 //     change, followed by a later revision fails here with
 //     ErrCertificationViolated (appended bytes no signature covers fail at
 //     find, and wrap ErrCertificationViolated too when the signed revision
-//     is so certified).
+//     is so certified); after one with permission 2 or 3, a later revision
+//     that makes a change it does not permit fails here with a
+//     *ChangeError (ErrChangeNotPermitted; checkChanges).
 //
 // Failures are *VerifyError naming the step.
 func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
@@ -91,23 +93,39 @@ func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 }
 
 // checkCertification is step 8: a document certified with no change
-// permitted has no revision after the certified one. The certified
-// revision, when it verifies, is reported as VerifyError.Revision.
+// permitted has no revision after the certified one; with permission 2 or
+// 3, each later revision makes only the changes it permits (checkChanges),
+// which sig.Certification then reports. The certified revision, when it
+// verifies, is reported as VerifyError.Revision.
 func checkCertification(pdf []byte, sig *Signature, roots *x509.CertPool) error {
 	c := sig.Certification
-	if !c.Violated() {
+	var err error
+	switch {
+	case c.Violated():
+		err = ErrCertificationViolated
+	case c.Level >= 2 && c.Added > 0:
+		if sig.Certification, err = checkChanges(pdf, c); err == nil {
+			return nil
+		}
+	default:
 		return nil
 	}
 	rev, _ := verifyWhole(pdf[:c.Length], roots)
-	return &VerifyError{Step: "certification", Err: ErrCertificationViolated, Revision: rev,
+	ve := &VerifyError{Step: "certification", Err: err, Revision: rev,
 		Want: fmt.Sprintf("no change after the certified revision of %d bytes (DocMDP P=1)", c.Length),
 		Got:  fmt.Sprintf("%d bytes: %d bytes added after the certified revision, under a later signature", len(pdf), c.Added)}
+	if c.Level >= 2 {
+		ve.Want = fmt.Sprintf("only the changes DocMDP P=%d permits after the certified revision of %d bytes", c.Level, c.Length)
+		ve.Got = fmt.Sprintf("%d bytes: %d bytes added after the certified revision, making a change it does not permit", len(pdf), c.Added)
+	}
+	return ve
 }
 
 // signedRevision looks, in a PDF no signature covers whole, for a first
 // part that is a signed revision: the longest prefix that a /ByteRange
 // [0 a b c] in the file ends (b+c shorter than the file) and that
-// verifies. Nil if none. It tries the maxRevisions longest candidates
+// verifies, its certification included (a revision signed after a change
+// that the certification does not permit is passed over). Nil if none. It tries the maxRevisions longest candidates
 // only, so that a file full of /ByteRange does not cost a verification
 // each. The signature dictionary of a PAdES signature is
 // never in an object stream (its /ByteRange locates /Contents in the
@@ -130,7 +148,7 @@ func signedRevision(pdf []byte, roots *x509.CertPool) *Signature {
 	slices.Sort(ends)
 	ends = slices.Compact(ends)
 	for _, n := range slices.Backward(ends[max(0, len(ends)-maxRevisions):]) {
-		if sig, err := verifyWhole(pdf[:n], roots); err == nil {
+		if sig, err := verifyWhole(pdf[:n], roots); err == nil && checkCertification(pdf[:n], sig, roots) == nil {
 			return sig
 		}
 	}
@@ -188,7 +206,7 @@ func findSignature(pdf []byte) (*sigDict, *Signature, error) {
 	if err != nil {
 		return fail(err)
 	}
-	cert, err := readCertification(f, catalog, len(pdf))
+	cert, err := certificationOf(f, catalog, pdf)
 	if err != nil {
 		return fail(err)
 	}

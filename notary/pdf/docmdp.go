@@ -1,0 +1,531 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+)
+
+// maxLaterRevisions bounds the revisions after a certified one that
+// checkChanges reads, and maxEOFs the "%%EOF" markers after it (a marker
+// can stand in a stream); a file with more is refused.
+const (
+	maxLaterRevisions = 64
+	maxEOFs           = 4 * maxLaterRevisions
+)
+
+// checkChanges checks, revision by revision, what each revision after the
+// revision certified with c.Level 2 or 3 changes (ISO 32000-1 §12.8.2.2,
+// Table 254; §7.5.6 incremental updates). It compares each object that a
+// revision's cross-reference section adds or redefines with its value in
+// the revision before, and permits, conservatively:
+//
+//   - new objects (but for numbers that were free or missing below the
+//     previous /Size, and those the certified revision refers to without
+//     defining them, which its references would then name);
+//   - in the catalog, changes of /AcroForm and /DSS only;
+//   - in the interactive form, signature fields added to /Fields, and
+//     /SigFlags, /DR and /DA changed;
+//   - in a page, widgets of signature fields added to /Annots (with P=3,
+//     any annotation added or removed);
+//   - in a form field or widget, /V, /AS and /AP changed (a signature field
+//     given its first /V: signing it);
+//   - objects of the DSS that a revision after the certified one added;
+//   - with P=3, annotations other than widgets changed or deleted.
+//
+// Anything else, a page's content, the pages tree, another catalog entry
+// or a replaced object stream among them, is a *ChangeError naming the
+// revision and the object. Page templates are not supported: instantiating
+// one is refused too.
+func checkChanges(pdf []byte, c Certification) (Certification, error) {
+	certified, err := parseFile(pdf[:c.Length])
+	if err != nil {
+		return c, &ChangeError{Level: c.Level, End: c.Length, What: fmt.Sprintf("the certified revision cannot be read (%v)", err)}
+	}
+	prev, start, rev := certified, c.Length, 0
+	var dangling map[int]bool
+	ends := revisionEnds(pdf, c.Length)
+	if len(ends) > maxEOFs {
+		return c, &ChangeError{Level: c.Level, Start: c.Length, End: int64(len(pdf)),
+			What: fmt.Sprintf("more than %d end-of-file markers after the certified revision", maxEOFs)}
+	}
+	for _, end := range ends {
+		cur, err := parseFile(pdf[:end])
+		if err != nil && end < int64(len(pdf)) {
+			continue // an "%%EOF" that ends no revision (in a stream)
+		}
+		rev++
+		ce := &ChangeError{Level: c.Level, Revision: rev, Start: start, End: end}
+		if err != nil {
+			ce.What = fmt.Sprintf("the revision cannot be read (%v)", err)
+			return c, ce
+		}
+		if rev > maxLaterRevisions {
+			ce.What = fmt.Sprintf("more than %d revisions after the certified one", maxLaterRevisions)
+			return c, ce
+		}
+		if dangling == nil {
+			dangling = danglingRefs(certified)
+		}
+		d := &diff{certified: certified, prev: prev, cur: cur, level: c.Level, dangling: dangling}
+		if ce.Object, ce.What = d.check(); ce.What != "" {
+			return c, ce
+		}
+		c.Changes |= d.changes
+		prev, start = cur, end
+	}
+	c.Revisions = rev
+	return c, nil
+}
+
+// revisionEnds are the ends of the revisions after the first certified
+// bytes: each "%%EOF" marker's end of line after it, and the file's end.
+func revisionEnds(pdf []byte, certified int64) []int64 {
+	var ends []int64
+	for off := certified; ; {
+		i := bytes.Index(pdf[off:], []byte("%%EOF"))
+		if i < 0 {
+			break
+		}
+		off += int64(i) + int64(len("%%EOF"))
+		if off < int64(len(pdf)) && pdf[off] == '\r' {
+			off++
+		}
+		if off < int64(len(pdf)) && pdf[off] == '\n' {
+			off++
+		}
+		if off < int64(len(pdf)) {
+			ends = append(ends, off)
+		}
+	}
+	return append(ends, int64(len(pdf)))
+}
+
+// diff compares a revision, cur, with the one before it, prev.
+type diff struct {
+	certified, prev, cur *file
+	level                int
+	changes              Changes
+	annotsOwner          map[int]int // an indirect /Annots array → its page, in prev
+	formParts            map[int]bool
+	dssParts             map[int]bool
+	dangling             map[int]bool // numbers the certified revision refers to and does not define
+}
+
+// check returns the first object whose change is not permitted and why, or
+// "" when every change is permitted.
+func (d *diff) check() (int, string) {
+	root, ok1 := d.prev.trailer.get("Root").(ref)
+	curRoot, ok2 := d.cur.trailer.get("Root").(ref)
+	if !ok1 || !ok2 || root.num != curRoot.num {
+		return 0, "the trailer's /Root is changed"
+	}
+	size, _ := d.prev.size()
+	for _, num := range d.changed() {
+		old, err := d.prev.object(num)
+		if err != nil {
+			return num, fmt.Sprintf("its previous value cannot be read (%v)", err)
+		}
+		now, err := d.cur.object(num)
+		if err != nil {
+			return num, fmt.Sprintf("it cannot be read (%v)", err)
+		}
+		if why := d.object(num, root.num, size, old, now); why != "" {
+			return num, why
+		}
+	}
+	return 0, ""
+}
+
+// changed lists, in order, the objects whose cross-reference entry differs
+// between prev and cur: those the revision adds, redefines or frees.
+func (d *diff) changed() []int {
+	var nums []int
+	for num, e := range d.cur.xref {
+		if pe, ok := d.prev.xref[num]; (!ok && (e.inStream || e.offset >= 0)) || (ok && pe != e) {
+			nums = append(nums, num)
+		}
+	}
+	slices.Sort(nums)
+	return nums
+}
+
+// object says why the change of object num from old to now is not
+// permitted, or "".
+func (d *diff) object(num, root, size int, old, now object) string {
+	switch {
+	case equal(old, now, 0):
+		return ""
+	case old == nil && num < size && num > 0:
+		return "an object number free in the previous revision is given a value"
+	case old == nil && d.dangling[num]:
+		return "an object that the certified revision refers to but does not define is given a value"
+	case old == nil:
+		if isType(now, "Sig") || isType(now, "DocTimeStamp") {
+			d.changes |= ChangeSignatures
+		}
+		return "" // a new object, reachable only through a change checked here
+	case isType(old, "ObjStm"):
+		return "an object stream of an earlier revision is replaced"
+	case num == root:
+		return d.catalog(old, now)
+	case d.isFormPart(num):
+		return d.form()
+	case d.isDSSPart(num):
+		d.changes |= ChangeDSS
+		return ""
+	case isType(old, "Page"):
+		return d.page(old, now)
+	case isType(old, "Pages"):
+		return "the pages tree is changed"
+	}
+	od, _ := old.(*dict)
+	nd, _ := now.(*dict)
+	if od != nil && nd != nil && (od.get("FT") != nil || od.get("Subtype") == name("Widget")) {
+		return d.field(od, nd)
+	}
+	if od != nil && nd != nil && d.level == 3 && isAnnot(od) && isAnnot(nd) && od.get("Subtype") != name("Widget") && nd.get("Subtype") != name("Widget") {
+		d.changes |= ChangeAnnotations
+		return ""
+	}
+	if now == nil && d.level == 3 && od != nil && isAnnot(od) && od.get("Subtype") != name("Widget") {
+		d.changes |= ChangeAnnotations
+		return ""
+	}
+	if arr, ok := old.(array); ok {
+		if page, ok := d.owner()[num]; ok {
+			return d.annots(page, arr, now)
+		}
+	}
+	if now == nil {
+		return "deleted: " + describe(old)
+	}
+	return "changed: " + describe(old)
+}
+
+// catalog checks a changed catalog: only /AcroForm and /DSS may change.
+func (d *diff) catalog(old, now object) string {
+	od, ok1 := old.(*dict)
+	nd, ok2 := now.(*dict)
+	if !ok1 || !ok2 {
+		return "the catalog is not a dictionary"
+	}
+	for _, k := range changedKeys(od, nd) {
+		switch k {
+		case "AcroForm":
+			if why := d.form(); why != "" {
+				return why
+			}
+		case "DSS":
+			d.changes |= ChangeDSS
+		default:
+			return fmt.Sprintf("the catalog's /%s is changed", k)
+		}
+	}
+	return ""
+}
+
+// acroForm returns f's interactive form dictionary, its object number and
+// that of its /Fields array (0 when direct), and the fields.
+func acroFormOf(f *file) (form *dict, nums []int, fields array, err error) {
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	o := catalog.get("AcroForm")
+	if r, ok := o.(ref); ok {
+		nums = append(nums, r.num)
+	}
+	if form, err = f.dictOf(o); err != nil || o == nil {
+		return newDict(), nums, nil, nil
+	}
+	if r, ok := form.get("Fields").(ref); ok {
+		nums = append(nums, r.num)
+	}
+	fo, err := f.resolve(form.get("Fields"))
+	fields, _ = fo.(array)
+	return form, nums, fields, err
+}
+
+// isFormPart reports whether num is the interactive form dictionary or its
+// /Fields array, in prev and in cur.
+func (d *diff) isFormPart(num int) bool {
+	if d.formParts == nil {
+		d.formParts = map[int]bool{}
+		_, a, _, err1 := acroFormOf(d.prev)
+		_, b, _, err2 := acroFormOf(d.cur)
+		for _, n := range a {
+			d.formParts[n] = err1 == nil && err2 == nil && slices.Contains(b, n)
+		}
+	}
+	return d.formParts[num]
+}
+
+// form checks the interactive form (ISO 32000-1 §12.7.2): fields may be
+// added if they are signature fields, none removed; /SigFlags, /DR and /DA
+// may change.
+func (d *diff) form() string {
+	od, _, oldFields, err1 := acroFormOf(d.prev)
+	nd, _, newFields, err2 := acroFormOf(d.cur)
+	if err1 != nil || err2 != nil {
+		return "the interactive form cannot be read"
+	}
+	for _, k := range changedKeys(od, nd) {
+		switch k {
+		case "Fields":
+		case "SigFlags":
+			d.changes |= ChangeSignatures
+		case "DR", "DA":
+			d.changes |= ChangeForms
+		default:
+			return fmt.Sprintf("the interactive form's /%s is changed", k)
+		}
+	}
+	added, removed := setDiff(oldFields, newFields)
+	if len(removed) > 0 {
+		return "a form field is removed from the interactive form"
+	}
+	for _, o := range added {
+		if !d.isSigField(o) {
+			return "a form field that is not a signature field is added to the interactive form"
+		}
+		d.changes |= ChangeSignatures
+	}
+	return ""
+}
+
+// isSigField reports whether o is, in cur, a signature field, or a widget
+// whose field (its /Parent) is one.
+func (d *diff) isSigField(o object) bool {
+	for depth := 0; depth < maxDepth; depth++ {
+		f, err := d.cur.dictOf(o)
+		if err != nil {
+			return false
+		}
+		if ft := f.get("FT"); ft != nil {
+			return ft == name("Sig")
+		}
+		if o = f.get("Parent"); o == nil {
+			return false
+		}
+	}
+	return false
+}
+
+// field checks a changed form field or widget: /V, /AS and /AP may change
+// (filling it in); a signature field's /V, its signature, may be set once.
+func (d *diff) field(old, now *dict) string {
+	sig := old.get("FT") == name("Sig")
+	for _, k := range changedKeys(old, now) {
+		switch {
+		case k == "V" && sig && old.get("V") == nil:
+			d.changes |= ChangeSignatures
+		case k == "V" && sig:
+			return "a signature field's signature is replaced"
+		case k == "V" || k == "AS" || k == "AP":
+			d.changes |= ChangeForms
+		default:
+			return fmt.Sprintf("a form field's /%s is changed", k)
+		}
+	}
+	return ""
+}
+
+// page checks a changed page: only its /Annots may change.
+func (d *diff) page(old, now object) string {
+	od, ok1 := old.(*dict)
+	nd, ok2 := now.(*dict)
+	if !ok1 || !ok2 {
+		return "a page is not a dictionary"
+	}
+	for _, k := range changedKeys(od, nd) {
+		if k != "Annots" {
+			return fmt.Sprintf("a page's /%s is changed", k)
+		}
+	}
+	oa, err := d.prev.resolve(od.get("Annots"))
+	if err != nil {
+		return "a page's annotations cannot be read"
+	}
+	list, _ := oa.(array)
+	na, err := d.cur.resolve(nd.get("Annots"))
+	if err != nil {
+		return "a page's annotations cannot be read"
+	}
+	return d.annots(0, list, na)
+}
+
+// annots checks a page's changed /Annots: widgets of signature fields may
+// be added; with P=3, other annotations added and removed.
+func (d *diff) annots(page int, old array, now object) string {
+	list, ok := now.(array)
+	if !ok && now != nil {
+		return "a page's /Annots is not an array"
+	}
+	added, removed := setDiff(old, list)
+	for _, o := range removed {
+		a, err := d.prev.dictOf(o)
+		if d.level < 3 || err != nil || !isAnnot(a) || a.get("Subtype") == name("Widget") {
+			return "an annotation is removed from a page" + pageName(page)
+		}
+		d.changes |= ChangeAnnotations
+	}
+	for _, o := range added {
+		a, err := d.cur.dictOf(o)
+		switch {
+		case err != nil || !isAnnot(a):
+			return "an object that is not an annotation is added to a page's /Annots" + pageName(page)
+		case a.get("Subtype") == name("Widget") && d.isSigField(o):
+			d.changes |= ChangeSignatures
+		case a.get("Subtype") == name("Widget"):
+			return "a widget of a field that is not a signature field is added to a page" + pageName(page)
+		case d.level < 3:
+			return fmt.Sprintf("a /%s annotation is added to a page%s", subtype(a), pageName(page))
+		default:
+			d.changes |= ChangeAnnotations
+		}
+	}
+	return ""
+}
+
+func pageName(page int) string {
+	if page == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (object %d)", page)
+}
+
+// maxPages bounds the pages owner reads.
+const maxPages = 10000
+
+// owner maps each indirect /Annots array of prev's pages to its page.
+func (d *diff) owner() map[int]int {
+	if d.annotsOwner != nil {
+		return d.annotsOwner
+	}
+	d.annotsOwner = map[int]int{}
+	catalog, err := d.prev.dictOf(d.prev.trailer.get("Root"))
+	if err != nil {
+		return d.annotsOwner
+	}
+	seen := map[int]bool{}
+	stack := []object{catalog.get("Pages")}
+	for len(stack) > 0 && len(seen) < maxPages {
+		o := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		r, ok := o.(ref)
+		if !ok || seen[r.num] {
+			continue
+		}
+		seen[r.num] = true
+		n, err := d.prev.dictOf(r)
+		if err != nil {
+			continue
+		}
+		if a, ok := n.get("Annots").(ref); ok {
+			d.annotsOwner[a.num] = r.num
+		}
+		if kids, err := d.prev.resolve(n.get("Kids")); err == nil {
+			k, _ := kids.(array)
+			stack = append(stack, k...)
+		}
+	}
+	return d.annotsOwner
+}
+
+// isDSSPart reports whether num is a part of the document security store
+// (ETSI EN 319 142-1 §5.4.2: the /DSS dictionary, its /VRI, their arrays
+// and streams) in prev and in cur, added after the certified revision: an
+// object the certified revision holds changes as what it is there.
+func (d *diff) isDSSPart(num int) bool {
+	if e, ok := d.certified.xref[num]; ok && (e.inStream || e.offset >= 0) {
+		return false
+	}
+	if d.dssParts == nil {
+		d.dssParts = dssParts(d.prev)
+		now := dssParts(d.cur)
+		for n := range d.dssParts {
+			d.dssParts[n] = now[n]
+		}
+	}
+	return d.dssParts[num]
+}
+
+// danglingRefs returns the numbers of the objects that objects of f refer
+// to and f does not define (null, ISO 32000-1 §7.3.10): a later revision
+// that defines one changes what the certified revision shows.
+func danglingRefs(f *file) map[int]bool {
+	out := map[int]bool{}
+	defined := func(num int) bool {
+		e, ok := f.xref[num]
+		return ok && (e.inStream || e.offset >= 0)
+	}
+	var walk func(o object, depth int)
+	walk = func(o object, depth int) {
+		if depth > maxDepth {
+			return
+		}
+		switch v := o.(type) {
+		case ref:
+			if !defined(v.num) {
+				out[v.num] = true
+			}
+		case array:
+			for _, e := range v {
+				walk(e, depth+1)
+			}
+		case *dict:
+			for _, k := range v.keys {
+				walk(v.m[k], depth+1)
+			}
+		case *stream:
+			walk(v.dict, depth+1)
+		}
+	}
+	for num := range f.xref {
+		if o, err := f.object(num); err == nil {
+			walk(o, 0)
+		}
+	}
+	return out
+}
+
+// maxDSSParts bounds the objects dssParts collects.
+const maxDSSParts = 1 << 16
+
+// dssParts returns the object numbers of f's document security store.
+func dssParts(f *file) map[int]bool {
+	parts := map[int]bool{}
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		return parts
+	}
+	var walk func(o object, depth int)
+	walk = func(o object, depth int) {
+		if r, ok := o.(ref); ok {
+			if parts[r.num] || len(parts) >= maxDSSParts {
+				return
+			}
+			parts[r.num] = true
+		}
+		if depth > 3 {
+			return
+		}
+		v, err := f.resolve(o)
+		if err != nil {
+			return
+		}
+		switch v := v.(type) {
+		case array:
+			for _, e := range v {
+				walk(e, depth+1)
+			}
+		case *dict:
+			for _, k := range v.keys {
+				walk(v.m[k], depth+1)
+			}
+		}
+	}
+	walk(catalog.get("DSS"), 0)
+	return parts
+}
