@@ -327,6 +327,9 @@ func memberView(m anchor.Member) wire.Member {
 	for _, ca := range m.OrgCAs {
 		v.OrgCAs = append(v.OrgCAs, wire.MemberCA{SHA256: ca.SHA256, Cert: ca.Cert, Bound: ca.Bound, Retired: ca.Retired})
 	}
+	for _, r := range m.RevokedGov {
+		v.RevokedGov = append(v.RevokedGov, wire.RevokedCert{SHA256: r.SHA256, Revoked: r.Revoked})
+	}
 	return v
 }
 
@@ -338,7 +341,7 @@ func proposalView(p anchor.ProposalState) wire.Proposal {
 	h := p.Hash()
 	v.SHA256 = hex.EncodeToString(h[:])
 	for _, g := range p.Votes {
-		v.Votes = append(v.Votes, wire.Vote{Member: g.Member, Yes: g.Yes, Height: g.Height})
+		v.Votes = append(v.Votes, wire.Vote{Member: g.Member, Yes: g.Yes, Height: g.Height, Cert: g.Cert})
 	}
 	return v
 }

@@ -24,6 +24,15 @@ type Member struct {
 	Place        int        `json:"place"`
 	Admitted     int64      `json:"admitted"`
 	Removed      int64      `json:"removed,omitempty"`
+	// RevokedGov is the governance certificates the member revoked
+	// (state version 10).
+	RevokedGov []RevokedCert `json:"revoked_gov,omitempty"`
+}
+
+// RevokedCert is a governance certificate a member revoked.
+type RevokedCert struct {
+	SHA256  string `json:"sha256"`  // hex, of the certificate's DER
+	Revoked int64  `json:"revoked"` // the height of the revocation
 }
 
 // MemberCA is one of a member's organization CAs.
@@ -73,6 +82,7 @@ type Vote struct {
 	Member string `json:"member"`
 	Yes    bool   `json:"yes"`
 	Height int64  `json:"height"`
+	Cert   string `json:"cert_sha256,omitempty"` // hex SHA-256 of the governance certificate that signed it (from state version 10)
 }
 
 // GovernanceTx is the JSON body of POST /api/v1/consortium/proposals and
