@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,7 +24,8 @@ import (
 // Another vote of the same member with another certificate stays.
 func TestGovRevoke(t *testing.T) {
 	root, ms := newGovConsortium(t, 4)
-	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV10)
+	path := filepath.Join(t.TempDir(), "app.db")
+	app := newGovAppAt(t, path, root, ms, StateV10)
 	p1 := ms[0].propose(t, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 12})
 	p2 := ms[0].propose(t, Proposal{ID: "p2", Expires: 50, Action: ActPower, Target: ms[3].target(), Power: 12})
 	block(t, app, 1, nil, p1, p2)
@@ -70,6 +72,22 @@ func TestGovRevoke(t *testing.T) {
 		other.ballot9(t, "p1", h1, true), ms[1].revoke(t, ms[1].gov.Cert, ""))
 	if p := proposalStatus(t, app, "p1"); len(p.Votes) != 1 || p.YesPower != 10 {
 		t.Errorf("p1 after member 1 voted again with its new certificate: %+v", p.Votes)
+	}
+
+	// The revocation is in the member's entry of the state map, and
+	// stays after a restart.
+	members, _ = app.Members()
+	entry, _ := json.Marshal(members[1])
+	if got := proveValue(t, app, GovMemberKey(ms[1].id), 4); got != sha256.Sum256(entry) {
+		t.Errorf("the state map's entry of member 1 is not its JSON with the revocation")
+	}
+	app.db.Close()
+	again, err := NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := checkTx(t, again, ms[1].ballot9(t, "p2", h2, true)); code != CodeRevoked {
+		t.Errorf("after a restart, CheckTx(a vote with the revoked certificate) = %d (%s), want %d", code, msg, CodeRevoked)
 	}
 }
 
