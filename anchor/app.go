@@ -240,7 +240,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8, StateV9:
+		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8, StateV9, StateV10:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -414,7 +414,7 @@ func (a *App) cached(key txKey, raw []byte) (*cachedTx, bool) {
 // run at state version: a batch of the version's format, not yet
 // applied, naming no head of another member; an upgrade vote that counts.
 func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending map[[32]byte]headOwnerID) (uint32, string) {
-	if t.Kind == KindPropose || t.Kind == KindVote {
+	if t.isGov() {
 		if version < StateV6 {
 			return CodeVersion, fmt.Sprintf("a governance transaction; the chain state is version %d, which has no governance (version 6 has)", version)
 		}
@@ -662,6 +662,9 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	}
 	if code != CodeOK {
 		return &abci.ExecTxResult{Code: code, Log: msg}
+	}
+	if t.Kind == KindRevokeGov {
+		return a.applyRevoke(tx, t, req.Height)
 	}
 	if t.Kind == KindPropose || t.Kind == KindVote {
 		return a.applyGov(tx, t, req.Height, version)

@@ -15,9 +15,9 @@ import (
 // FuzzFinalizeBlock checks what FinalizeBlock promises of any bytes in a
 // block, on a chain of four members at the latest state version (their
 // organization CAs in the genesis) that holds a batch, an organization, a
-// registration and an open proposal (FuzzFinalizeBlockV8 and
-// FuzzFinalizeBlockV7: the same at state versions 8 and 7, whose blocks
-// committed chains still replay):
+// registration and an open proposal (FuzzFinalizeBlockV9,
+// FuzzFinalizeBlockV8 and FuzzFinalizeBlockV7: the same at state
+// versions 9, 8 and 7, whose blocks committed chains still replay):
 //
 //   - a transaction FinalizeBlock refuses (any code but CodeOK) leaves
 //     the block's AppHash what the empty block gives: nothing half-applied;
@@ -29,7 +29,10 @@ import (
 //
 // The block is finalized and never committed, so each input starts from
 // the same committed state.
-func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV9) }
+func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV10) }
+
+// FuzzFinalizeBlockV9 is FuzzFinalizeBlock on a chain at state version 9.
+func FuzzFinalizeBlockV9(f *testing.F) { fuzzFinalizeBlock(f, StateV9) }
 
 // FuzzFinalizeBlockV8 is FuzzFinalizeBlock on a chain at state version 8.
 func FuzzFinalizeBlockV8(f *testing.F) { fuzzFinalizeBlock(f, StateV8) }
@@ -132,6 +135,10 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 		a.vote(f, UpgradeVote{Version: uint32(version), Height: 10}),
 		[]byte(TxMagic + "\x07\x01"),
 		[]byte(TxMagic + "\x08\x03"),
+		b.revoke(f, b.gov.Cert, ""),
+		a.revoke(f, b.gov.Cert, b.id),
+		a.revoke(f, a.gov.Cert, b.id),
+		[]byte(TxMagic + "\x0a\x07"),
 	} {
 		f.Add(raw)
 	}

@@ -87,6 +87,9 @@ type Member struct {
 	Place        int        `json:"place"`             // from 1, in order of admission (genesis first)
 	Admitted     int64      `json:"admitted"`          // 0 for a genesis member
 	Removed      int64      `json:"removed,omitempty"` // the height it was removed at; 0 while a member
+	// RevokedGov is the governance certificates the member revoked
+	// (state version 10), in order.
+	RevokedGov []RevokedCert `json:"revoked_gov,omitempty"`
 }
 
 // MemberCA is one of a member's organization CAs.
@@ -161,6 +164,9 @@ type GovVote struct {
 	Member string `json:"member"`
 	Yes    bool   `json:"yes"`
 	Height int64  `json:"height"`
+	// Cert is the SHA-256 of the governance certificate that signed the
+	// vote, recorded from state version 10 ("" before).
+	Cert string `json:"cert_sha256,omitempty"`
 }
 
 // GovMemberKey is the state-map key of a member's entry.

@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,6 +118,20 @@ func (m *govMember) ballot9(t testing.TB, id string, proposal [32]byte, yes bool
 	b, err := NewVoteTx9(testChainID, m.gov.Cert, m.org.Cert, m.gov.Signer, m.id, id, proposal, yes)
 	if err != nil {
 		t.Fatalf("NewVoteTx9() = %v", err)
+	}
+	return b
+}
+
+// revoke is m's organization CA's revocation of governance certificate
+// cert, naming member (m's ID if "").
+func (m *govMember) revoke(t testing.TB, cert *x509.Certificate, member string) []byte {
+	t.Helper()
+	if member == "" {
+		member = m.id
+	}
+	b, err := NewRevokeGovTx(testChainID, m.org.Cert, m.org.Signer, member, cert)
+	if err != nil {
+		t.Fatalf("NewRevokeGovTx() = %v", err)
 	}
 	return b
 }

@@ -2,6 +2,7 @@ package anchor
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/hex"
@@ -43,13 +44,22 @@ func signer(tx *bolt.Tx, t *Tx) (Member, uint32, string) {
 // checkGov checks a proposal or vote against the state in tx, for the
 // block at height run at state version.
 func (a *App) checkGov(tx *bolt.Tx, t *Tx, version int, height int64) (uint32, string) {
+	if t.Kind == KindRevokeGov {
+		return checkRevoke(tx, t, version)
+	}
 	if t.Kind == KindVote {
 		if want := VoteVersion(version); t.Version != want {
 			return CodeVersion, fmt.Sprintf("a version-%d vote; the chain state is version %d, which takes version-%d votes", t.Version, version, want)
 		}
 	}
-	if _, code, msg := signer(tx, t); code != CodeOK {
+	m, code, msg := signer(tx, t)
+	if code != CodeOK {
 		return code, msg
+	}
+	if version >= StateV10 {
+		if code, msg := checkRevoked(&m, t); code != CodeOK {
+			return code, msg
+		}
 	}
 	if t.Kind == KindPropose {
 		p := t.Proposal
@@ -122,7 +132,12 @@ func (a *App) applyGov(tx *bolt.Tx, t *Tx, height int64, version int) *abci.Exec
 		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	ps, _ := getProposal(tx, t.Ballot.ID)
-	ps.Votes = append(ps.Votes, GovVote{Member: hex.EncodeToString(t.GovMember[:]), Yes: t.Ballot.Yes, Height: height})
+	v := GovVote{Member: hex.EncodeToString(t.GovMember[:]), Yes: t.Ballot.Yes, Height: height}
+	if version >= StateV10 {
+		sum := sha256.Sum256(t.GovCert.Raw)
+		v.Cert = hex.EncodeToString(sum[:])
+	}
+	ps.Votes = append(ps.Votes, v)
 	ms := allMembers(tx)
 	ps.YesPower, ps.NoPower, ps.TotalPower = countVotes(ms, ps.Votes)
 	switch {

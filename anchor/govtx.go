@@ -197,7 +197,9 @@ func appendProposal(b []byte, member [32]byte, p *Proposal, ca []byte) []byte {
 
 // isGov reports whether t is a governance transaction (signed by a
 // governance key, not a node's).
-func (t *Tx) isGov() bool { return t.Version == TxVersion6 || t.Version == TxVersion9 }
+func (t *Tx) isGov() bool {
+	return t.Version == TxVersion6 || t.Version == TxVersion9 || t.Version == TxVersion10
+}
 
 func signGovTx(chainID string, signer crypto.Signer, t *Tx, member string) ([]byte, error) {
 	if err := checkChainID(chainID); err != nil {
@@ -235,6 +237,9 @@ func signGovTx(chainID string, signer crypto.Signer, t *Tx, member string) ([]by
 
 // decodeGov reads a governance transaction after its kind byte.
 func (t *Tx) decodeGov(d *decoder) error {
+	if t.Kind == KindRevokeGov {
+		return t.decodeRevoke(d)
+	}
 	var err error
 	if t.GovCert, err = d.cert("governance"); err != nil {
 		return err
@@ -301,6 +306,9 @@ func (t *Tx) decodeGov(d *decoder) error {
 
 // appendGov appends a governance transaction's fields after its kind.
 func (t *Tx) appendGov(b []byte) []byte {
+	if t.Kind == KindRevokeGov {
+		return t.appendRevoke(b)
+	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.GovCert.Raw)))
 	b = append(b, t.GovCert.Raw...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(t.OrgCA.Raw)))
@@ -332,7 +340,10 @@ func boolByte(v bool) byte {
 // checkGov reports whether a governance transaction's fields have an
 // encoding (DecodeTx's results always do).
 func (t *Tx) checkGov() error {
-	if t.GovCert == nil || t.OrgCA == nil {
+	if t.Kind == KindRevokeGov || t.Version == TxVersion10 {
+		return t.checkRevokeFields()
+	}
+	if t.GovCert == nil || t.OrgCA == nil || t.Revoked != nil {
 		return fmt.Errorf("%w: missing certificate", ErrMalformedTx)
 	}
 	for _, c := range []*x509.Certificate{t.GovCert, t.OrgCA} {
@@ -401,6 +412,9 @@ func (p *Proposal) check() error {
 // governance key certified by its organization CA under the root, at
 // time at. Whether that CA is the named member's is the state's to say.
 func (v *Verifier) verifyGov(t *Tx, at time.Time) error {
+	if t.Kind == KindRevokeGov {
+		return v.verifyRevoke(t, at)
+	}
 	if err := certs.CheckGovernance(t.GovCert, t.OrgCA, v.root, at); err != nil {
 		if errors.Is(err, certs.ErrValidity) {
 			return fmt.Errorf("%w: %v", ErrExpired, err)

@@ -75,21 +75,30 @@ import (
 // of the power or more is refused, unless one already did and the change
 // does not raise the largest share (finding G2). The AppHash keeps
 // version 3's layout.
+//
+// Version 10 lets a member revoke one of its governance certificates
+// without retiring its organization CA (govrevoke.go): a revocation
+// (transaction version 10) signed by the organization CA that issued the
+// certificate records its SHA-256 in the member's entry, and drops the
+// member's votes cast with it on open proposals; a later proposal or vote
+// signed with it is refused (CodeRevoked). A vote records the SHA-256 of
+// the certificate that signed it. The AppHash keeps version 3's layout.
 const (
-	StateV1 = 1
-	StateV2 = 2
-	StateV3 = 3
-	StateV4 = 4
-	StateV5 = 5
-	StateV6 = 6
-	StateV7 = 7
-	StateV8 = 8
-	StateV9 = 9
+	StateV1  = 1
+	StateV2  = 2
+	StateV3  = 3
+	StateV4  = 4
+	StateV5  = 5
+	StateV6  = 6
+	StateV7  = 7
+	StateV8  = 8
+	StateV9  = 9
+	StateV10 = 10
 	// LatestState is the version new chains start with.
-	LatestState = StateV9
+	LatestState = StateV10
 	// MaxState is the highest version this code runs: a vote for a later
 	// one is refused.
-	MaxState = StateV9
+	MaxState = StateV10
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a

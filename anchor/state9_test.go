@@ -181,9 +181,9 @@ func TestUpgradeToV9(t *testing.T) {
 	if s := proposalStatus(t, up, "later"); s.Status != StatusPassed || len(s.Votes) != 3 {
 		t.Errorf("at 9, proposal later: %s with %d votes, want passed with 3 (two of version 6 before 9, one of version 9 from it)", s.Status, len(s.Votes))
 	}
-	res := finalize(t, up, 6, ms[0].vote(t, UpgradeVote{Version: StateV9 + 1, Height: 10}))
+	res := finalize(t, up, 6, ms[0].vote(t, UpgradeVote{Version: MaxState + 1, Height: 10}))
 	commit(t, up)
 	if got := codes(res)[0]; got != CodeVersion {
-		t.Errorf("a vote for state version 10 at 9: code %d, want %d", got, CodeVersion)
+		t.Errorf("a vote for state version %d at 9: code %d, want %d", MaxState+1, got, CodeVersion)
 	}
 }

@@ -117,6 +117,10 @@ import (
 //
 // Version 9 (state version 9) is the governance vote (kind 6 only) that
 // names the SHA-256 of the proposal it votes for (govtx.go).
+//
+// Version 10 (state version 10) is the revocation of a governance
+// certificate by the organization CA that issued it (kind 7 only,
+// govrevoke.go).
 const (
 	TxMagic = "CSTX"
 	// TxVersion is the first transaction version; TxVersion2 the second.
@@ -204,8 +208,8 @@ type UpgradeVote struct {
 // however often it is submitted. An upgrade vote (KindUpgrade) carries
 // Upgrade.
 type Tx struct {
-	Version  uint8             // TxVersion … TxVersion9 (docs/chain-transactions.md)
-	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory, KindRegister, KindPropose or KindVote
+	Version  uint8             // TxVersion … TxVersion10 (docs/chain-transactions.md)
+	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory, KindRegister, KindPropose, KindVote or KindRevokeGov
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
 	Seq      uint64
@@ -222,7 +226,10 @@ type Tx struct {
 	GovMember [32]byte
 	Proposal  *Proposal
 	Ballot    *Ballot
-	Sig       []byte // 64 bytes: Ed25519, or ECDSA r ‖ s (versions 6 and 9)
+	// Revoked is the governance certificate a revocation (version 10)
+	// revokes; its OrgCA signs it, and GovMember is the member.
+	Revoked *x509.Certificate
+	Sig     []byte // 64 bytes: Ed25519, or ECDSA r ‖ s (versions 6, 9 and 10), or SM2 r ‖ s (version 10)
 }
 
 // NewTx encodes and signs a version-1 anchoring transaction for chainID.
@@ -336,7 +343,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] < TxVersion || v[0] > TxVersion9:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion10:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
@@ -359,7 +366,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 		return nil, err
 	}
 	switch t.Kind {
-	case KindPropose, KindVote:
+	case KindPropose, KindVote, KindRevokeGov:
 	case KindUpgrade:
 		t.Upgrade = UpgradeVote{Version: d.uint32(), Height: d.uint64()}
 	case KindDirectory:
@@ -399,6 +406,8 @@ func knownKind(version, kind uint8) bool {
 		return kind == KindDirectory
 	case TxVersion9:
 		return kind == KindVote
+	case TxVersion10:
+		return kind == KindRevokeGov
 	}
 	return kind == KindBatch || kind == KindUpgrade || kind == KindDirectory && version == TxVersion4
 }
@@ -567,7 +576,11 @@ func (t *Tx) appendBody(b []byte) []byte {
 // bytes kept aside, so what Verify checks is what the caller reads.
 func (t *Tx) signedMessage(chainID string) []byte {
 	if t.isGov() {
-		m := append(append([]byte(GovSignaturePrefix), chainID...), 0)
+		prefix := GovSignaturePrefix
+		if t.Kind == KindRevokeGov {
+			prefix = RevokeSignaturePrefix
+		}
+		m := append(append([]byte(prefix), chainID...), 0)
 		return t.appendBody(m)
 	}
 	n := len(SignaturePrefix) + len(chainID) + 1 + 6 + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 16 +
@@ -582,7 +595,7 @@ func (t *Tx) check() error {
 	if t.isGov() {
 		return t.checkGov()
 	}
-	if t.GovCert != nil || t.Proposal != nil || t.Ballot != nil {
+	if t.GovCert != nil || t.Proposal != nil || t.Ballot != nil || t.Revoked != nil {
 		return fmt.Errorf("%w: a version-%d transaction carries no governance fields", ErrMalformedTx, t.Version)
 	}
 	if t.NodeCert == nil || t.OrgCA == nil {

@@ -469,6 +469,9 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(g.ballot9(f, "remove", [32]byte{}, false))
 	f.Add([]byte(TxMagic + "\x09\x06"))
 	f.Add([]byte(TxMagic + "\x09\x05"))
+	f.Add(g.revoke(f, g.gov.Cert, ""))
+	f.Add([]byte(TxMagic + "\x0a\x07"))
+	f.Add([]byte(TxMagic + "\x0a\x06"))
 	// A member of a consortium of the sm suite (SM2 root and organization
 	// CA, Ed25519 node key), checked by verifyChainSM.
 	smRoot, err := certs.NewSuiteRoot(certs.SuiteSM, "SM Root", txNow)
@@ -486,6 +489,15 @@ func FuzzDecodeTx(f *testing.F) {
 	}
 	f.Add(sm.batch7(f, 1, testLeaves(0, 1), nil, nil))
 	f.Add(sm.dir(f, OrgEntry{ID: "org-sm", Kind: "notary", Name: "SM Notary"}))
+	smGov, err := smOrg.IssueGovernance("SM governance", txNow)
+	if err != nil {
+		f.Fatal(err)
+	}
+	smRevoke := (&govMember{testNode: sm, gov: smGov, id: MemberID(sm.cert)}).revoke(f, smGov.Cert, "")
+	if tx, err := DecodeTx(smRevoke); err != nil || smV.Verify(tx, txNow) != nil {
+		f.Fatalf("an sm-suite member's revocation: %v, or it does not verify", err)
+	}
+	f.Add(smRevoke)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {

@@ -175,6 +175,15 @@ func vPowerV9(power uint64) func(t testing.TB, k *vectorKeys) []byte {
 	}
 }
 
+// vRevoke is member by's organization CA's revocation of member of's
+// governance certificate, naming member named.
+func vRevoke(by, of, named int) func(t testing.TB, k *vectorKeys) []byte {
+	return func(t testing.TB, k *vectorKeys) []byte {
+		g := k.members[by]
+		return must(t)(NewRevokeGovTx(k.pki.ChainID, g.org.Cert, g.org.Signer, k.members[named].id, k.members[of].gov.Cert))
+	}
+}
+
 // patchGov is patch for a governance transaction of the court.
 func patchGov(build func(testing.TB, *vectorKeys) []byte, f func([]byte) []byte) func(testing.TB, *vectorKeys) []byte {
 	return func(t testing.TB, k *vectorKeys) []byte {
@@ -236,12 +245,21 @@ func txVectorCases() []vectorCase {
 			about: "version 9, kind 6: a member votes yes on proposal power-notary-b-v9, naming the SHA-256 of propose-power-v9's bytes from its member field to its power (state version 9 on)"},
 		{name: "vote9-no", state: StateV9, before: []string{"propose-power-v9"}, build: vVote9("power-notary-b-v9", vPowerV9(13), false),
 			about: "version 9, kind 6: a member votes no on proposal power-notary-b-v9, naming its SHA-256"},
+		{name: "revoke-gov-cert", state: StateV10, build: vRevoke(1, 1, 1),
+			about: "version 10, kind 7: notary A's organization CA revokes notary A's governance certificate (state version 10 on)"},
 
 		// Refused by DecodeTx (code 1).
 		{name: "bad-magic", state: StateV1, code: CodeMalformed, build: patch(vBatch1, func(b []byte) []byte { b[3] = 'Y'; return b }),
 			about: "the magic is CSTY, not CSTX"},
-		{name: "unknown-version", state: StateV9, code: CodeMalformed, build: patch(vBatch7, func(b []byte) []byte { b[4] = 10; return b }),
-			about: "version 10, which no state version has"},
+		{name: "unknown-version", state: StateV10, code: CodeMalformed, build: patch(vBatch7, func(b []byte) []byte { b[4] = 11; return b }),
+			about: "version 11, which no state version has"},
+		{name: "unknown-kind-v10", state: StateV10, code: CodeMalformed,
+			build: func(t testing.TB, k *vectorKeys) []byte {
+				b := slices.Clone(vRevoke(1, 1, 1)(t, k))
+				b[5] = KindVote
+				return b
+			},
+			about: "version 10 with kind 6: version 10 is the revocation only"},
 		{name: "unknown-kind-v9", state: StateV9, code: CodeMalformed,
 			build: func(t testing.TB, k *vectorKeys) []byte {
 				b := slices.Clone(vVote9("power-notary-b-v9", vPowerV9(13), true)(t, k))
@@ -369,6 +387,8 @@ func txVectorCases() []vectorCase {
 			about: "a governance proposal before state version 6"},
 		{name: "vote9-at-state-8", state: StateV8, before: []string{"propose-power"}, code: CodeVersion, build: vVote9("power-notary-b", vProposeAction(ActPower), true),
 			about: "a version-9 vote at state version 8, which takes version-6 votes"},
+		{name: "revoke-at-state-9", state: StateV9, code: CodeVersion, build: vRevoke(1, 1, 1),
+			about: "revoke-gov-cert at state version 9, which has no revocation"},
 		{name: "vote-v6-at-state-9", state: StateV9, before: []string{"propose-power-v9"}, code: CodeVersion, build: vVoteOn("power-notary-b-v9", true),
 			about: "a version-6 vote, which names no proposal SHA-256, at state version 9, which takes version-9 votes"},
 		{name: "batch-duplicate", state: StateV7, before: []string{"batch-v7"}, code: CodeDuplicate, build: vBatch7,
@@ -389,6 +409,15 @@ func txVectorCases() []vectorCase {
 			about: "revision 2 for organizations the directory holds at revision 0: the revision must be the stored one + 1"},
 		{name: "directory-v8-replayed", state: StateV8, before: []string{"directory-v8"}, code: CodeStale, build: vDir8(1),
 			about: "directory-v8 again: its revision 1 is now the stored one, so its bytes never apply twice"},
+		{name: "revoke-twice", state: StateV10, before: []string{"revoke-gov-cert"}, code: CodeDuplicate, build: vRevoke(1, 1, 1),
+			about: "revoke-gov-cert again: the certificate is revoked already"},
+		{name: "revoke-other-member-cert", state: StateV10, code: CodeNotMember, build: vRevoke(1, 2, 1),
+			about: "notary A's organization CA revokes notary B's governance certificate, which it did not issue"},
+		{name: "revoke-by-other-ca", state: StateV10, code: CodeNotMember, build: vRevoke(2, 2, 1),
+			about: "notary B's organization CA revokes its own governance certificate naming notary A: the CA is not notary A's"},
+		{name: "vote-revoked-cert", state: StateV10, before: []string{"propose-power-v9", "revoke-gov-cert"}, code: CodeRevoked,
+			build: vVote9("power-notary-b-v9", vPowerV9(13), true),
+			about: "vote9-yes signed with the governance certificate that revoke-gov-cert revoked (code 8)"},
 		{name: "vote9-other-proposal", state: StateV9, before: []string{"propose-power-v9"}, code: CodeRefused, build: vVote9("power-notary-b-v9", vPowerV9(12), true),
 			about: "a version-9 vote on proposal power-notary-b-v9 naming the SHA-256 of another proposal under that ID (power 12, not 13): the vote counts only for the proposal it names (governance review finding G1)"},
 		{name: "propose-power-share-at-state-9", state: StateV9, code: CodeRefused, build: vProposeAction(ActPower),

@@ -29,6 +29,7 @@ type txJSON struct {
 	Registration []regJSON     `json:"registrations,omitempty"`
 	Proposal     *proposalJSON `json:"proposal,omitempty"`
 	Vote         *ballotJSON   `json:"vote,omitempty"`
+	Revoked      *certJSON     `json:"revoked_governance_cert,omitempty"` // version 10
 	Signature    string        `json:"signature"`
 	SignedBy     string        `json:"signature_algorithm"`
 }
@@ -103,7 +104,7 @@ type ballotJSON struct {
 }
 
 var kindNames = map[uint8]string{KindBatch: "batch", KindUpgrade: "upgrade", KindDirectory: "directory",
-	KindRegister: "register", KindPropose: "propose", KindVote: "vote"}
+	KindRegister: "register", KindPropose: "propose", KindVote: "vote", KindRevokeGov: "revoke-governance-cert"}
 
 func certOf(c *x509.Certificate) *certJSON {
 	if c == nil {
@@ -154,6 +155,9 @@ func toJSON(t *Tx) *txJSON {
 		if t.Version == TxVersion9 {
 			j.Vote.Proposal = hex.EncodeToString(t.Ballot.Proposal[:])
 		}
+	case KindRevokeGov:
+		j.SignedBy = "the organization CA's key: ECDSA P-256 SHA-256 (r ‖ s, low s), or SM2 with SM3 (r ‖ s)"
+		j.Revoked = certOf(t.Revoked)
 	}
 	return j
 }

@@ -64,6 +64,7 @@ func (s *Server) governanceRoutes(e *echo.Echo, gov Governance) {
 	e.GET("/api/v1/consortium/proposals/:id", h.proposal, ip, has)
 	e.POST("/api/v1/consortium/proposals", h.propose, ip, has)
 	e.POST("/api/v1/consortium/proposals/:id/votes", h.vote, ip, has)
+	e.POST("/api/v1/consortium/revocations", h.revoke, ip, has)
 }
 
 type govHandlers struct{ gov Governance }
@@ -142,6 +143,62 @@ func (h *govHandlers) propose(c echo.Context) error {
 // transaction on proposal id.
 func (h *govHandlers) vote(c echo.Context) error {
 	return h.submit(c, anchor.KindVote, proposalParam(c))
+}
+
+// revoke handles POST /api/v1/consortium/revocations: a kind-7
+// transaction (state version 10), by which a member's organization CA
+// revokes one of its governance certificates.
+func (h *govHandlers) revoke(c echo.Context) error {
+	wait, err := numberWait(c)
+	if err != nil {
+		return err
+	}
+	raw, err := readGovTx(c)
+	if err != nil {
+		return err
+	}
+	t, err := anchor.DecodeTx(raw)
+	if err != nil {
+		return errMalformedTx(raw, err)
+	}
+	if t.Kind != anchor.KindRevokeGov {
+		return errBadRequest("malformed-tx", prob.M("gov-want-revocation"))
+	}
+	if err := h.gov.SubmitGovernance(c.Request().Context(), raw); err != nil {
+		return govProblem(err, t.Kind)
+	}
+	sum := t.RevokedHash()
+	ans := wire.RevocationAccepted{Member: fmt.Sprintf("%x", t.GovMember), CertSHA256: hex.EncodeToString(sum[:])}
+	if err := h.awaitRevocation(c.Request().Context(), &ans, wait); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, ans)
+}
+
+// awaitRevocation waits up to wait for ans's revocation to be in a block,
+// and fills in its height.
+func (h *govHandlers) awaitRevocation(ctx context.Context, ans *wire.RevocationAccepted, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		ms, err := h.gov.Members()
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			for _, r := range m.RevokedGov {
+				if m.ID == ans.Member && r.SHA256 == ans.CertSHA256 {
+					ans.Height = r.Revoked
+					return nil
+				}
+			}
+		}
+		if !time.Now().Before(deadline) {
+			return nil
+		}
+		if err := poll.Pause(ctx); err != nil {
+			return err
+		}
+	}
 }
 
 // submit reads a signed governance transaction of kind (on proposal id,
@@ -247,10 +304,18 @@ func govProblem(err error, kind uint8) error {
 	case anchor.CodeNotMember:
 		return chainRefusal(problem(http.StatusForbidden, "not-a-member", prob.M("title.gov-not-member"), prob.M("gov-not-member")), te)
 	case anchor.CodeDuplicate:
+		if kind == anchor.KindRevokeGov {
+			return chainRefusal(problem(http.StatusConflict, "governance-duplicate", prob.M("title.governance-duplicate"), prob.M("gov-revoke-duplicate")), te)
+		}
 		return chainRefusal(problem(http.StatusConflict, "governance-duplicate", prob.M("title.governance-duplicate"), prob.M("gov-duplicate")), te)
 	case anchor.CodeStale:
 		return chainRefusal(problem(http.StatusConflict, "proposal-closed", prob.M("title.proposal-closed"), prob.M("gov-stale")), te)
+	case anchor.CodeRevoked:
+		return chainRefusal(problem(http.StatusForbidden, "governance-cert-revoked", prob.M("title.governance-cert-revoked"), prob.M("gov-cert-revoked")), te)
 	case anchor.CodeVersion:
+		if kind == anchor.KindRevokeGov {
+			return chainRefusal(problem(http.StatusConflict, "no-revocation", prob.M("title.no-revocation"), prob.M("gov-revoke-version")), te)
+		}
 		if kind == anchor.KindVote {
 			return chainRefusal(problem(http.StatusConflict, "vote-version", prob.M("title.vote-version"), prob.M("gov-vote-version")), te)
 		}
@@ -327,6 +392,9 @@ func memberView(m anchor.Member) wire.Member {
 	for _, ca := range m.OrgCAs {
 		v.OrgCAs = append(v.OrgCAs, wire.MemberCA{SHA256: ca.SHA256, Cert: ca.Cert, Bound: ca.Bound, Retired: ca.Retired})
 	}
+	for _, r := range m.RevokedGov {
+		v.RevokedGov = append(v.RevokedGov, wire.RevokedCert{SHA256: r.SHA256, Revoked: r.Revoked})
+	}
 	return v
 }
 
@@ -338,7 +406,7 @@ func proposalView(p anchor.ProposalState) wire.Proposal {
 	h := p.Hash()
 	v.SHA256 = hex.EncodeToString(h[:])
 	for _, g := range p.Votes {
-		v.Votes = append(v.Votes, wire.Vote{Member: g.Member, Yes: g.Yes, Height: g.Height})
+		v.Votes = append(v.Votes, wire.Vote{Member: g.Member, Yes: g.Yes, Height: g.Height, Cert: g.Cert})
 	}
 	return v
 }

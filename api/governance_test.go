@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -29,7 +30,14 @@ type fakeGov struct {
 func (g *fakeGov) Height() int64     { return 9 }
 func (g *fakeGov) StateVersion() int { return anchor.StateV9 }
 func (g *fakeGov) Members() ([]anchor.Member, error) {
-	return []anchor.Member{{ID: strings.Repeat("ab", 32), Name: "Court", Kind: "court", Power: 10, Place: 1}}, nil
+	m := anchor.Member{ID: strings.Repeat("ab", 32), Name: "Court", Kind: "court", Power: 10, Place: 1}
+	for _, raw := range g.sent {
+		if t, err := anchor.DecodeTx(raw); err == nil && t.Kind == anchor.KindRevokeGov {
+			sum := t.RevokedHash()
+			m.RevokedGov = append(m.RevokedGov, anchor.RevokedCert{SHA256: hex.EncodeToString(sum[:]), Revoked: 7})
+		}
+	}
+	return []anchor.Member{m}, nil
 }
 func (g *fakeGov) Proposals() ([]anchor.ProposalState, error) {
 	p, _, err := g.Proposal("p1")
@@ -80,6 +88,83 @@ func govTxs(t *testing.T) (propose, vote []byte) {
 		t.Fatal(err)
 	}
 	return propose, vote
+}
+
+// govRevocation returns a signed revocation of a governance certificate
+// by its organization CA, and the certificate's SHA-256 (hex).
+func govRevocation(t *testing.T) ([]byte, string) {
+	t.Helper()
+	now := time.Now()
+	root, err := certs.NewRoot("Root", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := root.NewOrgCA("court", "Court", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gov, err := org.IssueGovernance("Court governance", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := anchor.NewRevokeGovTx("c", org.Cert, org.Signer, strings.Repeat("ab", 32), gov.Cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(gov.Cert.Raw)
+	return raw, hex.EncodeToString(sum[:])
+}
+
+// TestGovernanceRevocationAPI: POST /api/v1/consortium/revocations takes
+// a revocation (202 with the height that recorded it) and nothing else;
+// the chain's refusals are 4xx problems naming the reason, and a
+// proposal or vote signed with a revoked certificate (code 8) is 403
+// governance-cert-revoked.
+func TestGovernanceRevocationAPI(t *testing.T) {
+	propose, vote := govTxs(t)
+	revoke, sum := govRevocation(t)
+	const path = "/api/v1/consortium/revocations"
+	for _, c := range []struct {
+		name, path string
+		body       []byte
+		refuse     error
+		status     int
+		slug       string
+	}{
+		{"accepted", path + "?wait=1s", revoke, nil, 202, ""},
+		{"a proposal", path, propose, nil, 400, "malformed-tx"},
+		{"trailing byte", path, append(bytes.Clone(revoke), 0), nil, 400, "malformed-tx"},
+		{"as a proposal", "/api/v1/consortium/proposals", revoke, nil, 400, "malformed-tx"},
+		{"not the member's CA", path, revoke, &anchor.TxError{Code: anchor.CodeNotMember, Log: "x"}, 403, "not-a-member"},
+		{"revoked already", path, revoke, &anchor.TxError{Code: anchor.CodeDuplicate, Log: "x"}, 409, "governance-duplicate"},
+		{"before state version 10", path, revoke, &anchor.TxError{Code: anchor.CodeVersion, Log: "x"}, 409, "no-revocation"},
+		{"a vote by a revoked certificate", "/api/v1/consortium/proposals/p1/votes", vote, &anchor.TxError{Code: anchor.CodeRevoked, Log: "x"}, 403, "governance-cert-revoked"},
+		{"a proposal by a revoked certificate", "/api/v1/consortium/proposals", propose, &anchor.TxError{Code: anchor.CodeRevoked, Log: "x"}, 403, "governance-cert-revoked"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			gov := &fakeGov{refuse: c.refuse}
+			s := newRouteTestServer(t)
+			s.governanceRoutes(s.e, gov)
+			req := httptest.NewRequest("POST", c.path, bytes.NewReader(c.body))
+			req.Header.Set("Content-Type", "application/octet-stream")
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != c.status {
+				t.Fatalf("POST %s = %d %s, want %d", c.path, rec.Code, rec.Body, c.status)
+			}
+			if c.slug != "" {
+				var p Problem
+				if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Type != ProblemBase+c.slug {
+					t.Errorf("POST %s: problem %+v (%v), want %s", c.path, p, err, c.slug)
+				}
+				return
+			}
+			var a wire.RevocationAccepted
+			if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || a.CertSHA256 != sum || a.Member != strings.Repeat("ab", 32) || a.Height != 7 {
+				t.Errorf("answer %s (%v), want the revocation recorded at 7", rec.Body, err)
+			}
+		})
+	}
 }
 
 // TestGovernanceAPI: each way a proposal or vote can be wrong or refused

@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -152,6 +153,24 @@ func checkGovernancePurpose(cert *x509.Certificate) error {
 	}
 	if len(cert.ExtKeyUsage) != 0 || len(cert.UnknownExtKeyUsage) != 1 || !cert.UnknownExtKeyUsage[0].Equal(oids.GovernanceKey) {
 		return fmt.Errorf("%w: extended key usage %v %v, want only %v", ErrNotGovernance, cert.ExtKeyUsage, cert.UnknownExtKeyUsage, oids.GovernanceKey)
+	}
+	return nil
+}
+
+// CheckGovernanceIssued reports whether cert is a governance certificate
+// (as CheckGovernance requires of its key and purposes) that orgCA
+// issued: its issuer is orgCA's subject and orgCA's key signed it, in
+// either suite. It checks no validity period, so that an expired
+// certificate can still be named, as in a revocation.
+func CheckGovernanceIssued(cert, orgCA *x509.Certificate) error {
+	if err := checkGovernancePurpose(cert); err != nil {
+		return err
+	}
+	if !bytes.Equal(cert.RawIssuer, orgCA.RawSubject) {
+		return fmt.Errorf("%w: governance certificate %q is issued by %q, not %q", ErrChain, cert.Subject, cert.Issuer, orgCA.Subject)
+	}
+	if err := CheckSignatureFrom(cert, orgCA); err != nil {
+		return fmt.Errorf("%w: governance certificate %q is not signed by %q: %v", ErrChain, cert.Subject, orgCA.Subject, err)
 	}
 	return nil
 }

@@ -152,3 +152,64 @@ func TestCheckGovernanceSM(t *testing.T) {
 		t.Errorf("CheckGovernance under another SM2 root = %v, want ErrChain", err)
 	}
 }
+
+// TestCheckGovernanceIssued: a governance certificate is found issued by
+// its organization CA, in both suites and once expired, and not by
+// another CA, nor a certificate of another purpose.
+func TestCheckGovernanceIssued(t *testing.T) {
+	_, org, _ := testPKI(t)
+	_, other, _ := testPKI(t)
+	_, smOrg, _, notary := smPKI(t)
+	gov, err := org.IssueGovernance("Test governance", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smGov, err := smOrg.IssueGovernance("SM governance", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		cert, ca  *x509.Certificate
+		wantError error
+	}{
+		{"ecdsa", gov.Cert, org.Cert, nil},
+		{"sm", smGov.Cert, smOrg.Cert, nil},
+		{"another CA", gov.Cert, other.Cert, ErrChain},
+		{"another suite's CA", smGov.Cert, org.Cert, ErrChain},
+		{"a notary certificate", notary.Cert, smOrg.Cert, ErrNotGovernance},
+	} {
+		if err := CheckGovernanceIssued(c.cert, c.ca); !errors.Is(err, c.wantError) || (err == nil) != (c.wantError == nil) {
+			t.Errorf("%s: CheckGovernanceIssued() = %v, want %v", c.name, err, c.wantError)
+		}
+	}
+}
+
+// TestSignCheckSignature: Sign's signature checks under the signer's
+// certificate in both suites, and not over another message or under
+// another key.
+func TestSignCheckSignature(t *testing.T) {
+	_, org, _ := testPKI(t)
+	_, smOrg, _, _ := smPKI(t)
+	msg := []byte("custos revocation test")
+	for _, a := range []*Authority{org, smOrg} {
+		sig, err := Sign(a.Signer, msg)
+		if err != nil {
+			t.Fatalf("Sign(%s) = %v", KeySuite(a.Cert.PublicKey), err)
+		}
+		if err := CheckSignature(a.Cert, msg, sig); err != nil {
+			t.Errorf("CheckSignature(%s) = %v", KeySuite(a.Cert.PublicKey), err)
+		}
+		if err := CheckSignature(a.Cert, []byte("another message"), sig); err == nil {
+			t.Errorf("CheckSignature(%s) of another message = nil, want an error", KeySuite(a.Cert.PublicKey))
+		}
+	}
+	sig, _ := Sign(org.Signer, msg)
+	if err := CheckSignature(smOrg.Cert, msg, sig); err == nil {
+		t.Error("CheckSignature() under another key = nil, want an error")
+	}
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	if _, err := Sign(edKey, msg); !errors.Is(err, ErrKey) {
+		t.Errorf("Sign(Ed25519) = %v, want ErrKey", err)
+	}
+}

@@ -3,7 +3,9 @@ package certs
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 
@@ -152,4 +154,35 @@ func parsePKCS8(der []byte) (any, error) {
 		}
 	}
 	return nil, err
+}
+
+// Sign signs message with signer in the suite of its key, as a
+// certificate's issuer signs: ECDSA P-256 over SHA-256(message), or SM2
+// over SM3(Z_A ‖ message) with the default user ID (GM/T 0009). The
+// signature is ASN.1 (r, s), as CheckSignature takes it. Other keys are
+// refused with ErrKey.
+func Sign(signer crypto.Signer, message []byte) ([]byte, error) {
+	pub := signer.Public()
+	if sm2.IsSM2PublicKey(pub) {
+		return signer.Sign(rand.Reader, message, sm2.NewSM2SignerOption(true, nil))
+	}
+	if k, ok := pub.(*ecdsa.PublicKey); !ok || k.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("%w: a %T key signs no message here (ECDSA P-256 or SM2)", ErrKey, pub)
+	}
+	digest := sha256.Sum256(message)
+	return signer.Sign(rand.Reader, digest[:], crypto.SHA256)
+}
+
+// CheckSignature checks sig, an ASN.1 signature of message by cert's key
+// (Sign's): SM2 with SM3 for an SM2 key (smx509), ECDSA with SHA-256 for
+// an ECDSA P-256 key (crypto/x509), as CheckSignatureFrom checks a
+// certificate's. Any other key is refused.
+func CheckSignature(cert *x509.Certificate, message, sig []byte) error {
+	if sm2.IsSM2PublicKey(cert.PublicKey) {
+		return (*smx509.Certificate)(cert).CheckSignature(smx509.SM2WithSM3, message, sig)
+	}
+	if k, ok := cert.PublicKey.(*ecdsa.PublicKey); !ok || k.Curve != elliptic.P256() {
+		return fmt.Errorf("%w: %q has a %T key (want ECDSA P-256 or SM2)", ErrKey, cert.Subject, cert.PublicKey)
+	}
+	return cert.CheckSignature(x509.ECDSAWithSHA256, message, sig)
 }

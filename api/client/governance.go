@@ -45,6 +45,23 @@ func (c *Client) Vote(ctx context.Context, id string, tx []byte, wait time.Durat
 	return c.postGovTx(ctx, "/api/v1/consortium/proposals/"+url.PathEscape(id)+"/votes", tx, wait)
 }
 
+// RevokeGovernanceCert submits a revocation of a governance certificate
+// already signed by the member's organization CA (state version 10),
+// waiting up to wait for it to be in a block.
+func (c *Client) RevokeGovernanceCert(ctx context.Context, tx []byte, wait time.Duration) (*wire.RevocationAccepted, error) {
+	path := "/api/v1/consortium/revocations"
+	if wait > 0 {
+		path += "?wait=" + wait.String()
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, path, bytes.NewReader(tx))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	var v wire.RevocationAccepted
+	return &v, c.do(req, http.StatusAccepted, &v)
+}
+
 func (c *Client) postGovTx(ctx context.Context, path string, tx []byte, wait time.Duration) (*wire.GovernanceAccepted, error) {
 	if wait > 0 {
 		path += "?wait=" + wait.String()

@@ -24,6 +24,15 @@ type Member struct {
 	Place        int        `json:"place"`
 	Admitted     int64      `json:"admitted"`
 	Removed      int64      `json:"removed,omitempty"`
+	// RevokedGov is the governance certificates the member revoked
+	// (state version 10).
+	RevokedGov []RevokedCert `json:"revoked_gov,omitempty"`
+}
+
+// RevokedCert is a governance certificate a member revoked.
+type RevokedCert struct {
+	SHA256  string `json:"sha256"`  // hex, of the certificate's DER
+	Revoked int64  `json:"revoked"` // the height of the revocation
 }
 
 // MemberCA is one of a member's organization CAs.
@@ -73,14 +82,28 @@ type Vote struct {
 	Member string `json:"member"`
 	Yes    bool   `json:"yes"`
 	Height int64  `json:"height"`
+	Cert   string `json:"cert_sha256,omitempty"` // hex SHA-256 of the governance certificate that signed it (from state version 10)
 }
 
-// GovernanceTx is the JSON body of POST /api/v1/consortium/proposals and
-// POST /api/v1/consortium/proposals/{id}/votes: a governance transaction
-// signed by a member's governance key (base64 in JSON). The raw bytes may
+// GovernanceTx is the JSON body of POST /api/v1/consortium/proposals,
+// POST /api/v1/consortium/proposals/{id}/votes and POST
+// /api/v1/consortium/revocations: a governance transaction signed by a
+// member's governance key, or for a revocation by its organization CA
+// (base64 in JSON). The raw bytes may
 // be sent instead, as application/octet-stream.
 type GovernanceTx struct {
 	Tx []byte `json:"tx"`
+}
+
+// RevocationAccepted is the answer of POST /api/v1/consortium/revocations:
+// a member's revocation of one of its governance certificates (state
+// version 10), signed by its organization CA.
+type RevocationAccepted struct {
+	Member     string `json:"member"`      // the member's ID
+	CertSHA256 string `json:"cert_sha256"` // hex SHA-256 of the revoked certificate's DER
+	// Height is the block that recorded the revocation; 0 while it is
+	// pending (ask again, or submit with ?wait=).
+	Height int64 `json:"height"`
 }
 
 // GovernanceAccepted is the answer (202) to a submitted proposal or vote.

@@ -26,7 +26,8 @@ type Problem struct {
 	// the chain's, as CheckTx gave it, for its refusal of a governance
 	// transaction or an upgrade vote (malformed-tx, not-a-member,
 	// governance-duplicate, proposal-closed, no-governance,
-	// vote-version, change-refused, upgrade-refused); for bad-relay answering a member's
+	// vote-version, change-refused, governance-cert-revoked,
+	// no-revocation, upgrade-refused); for bad-relay answering a member's
 	// refusal of this node's request, that refusal's problem type
 	// (stale-request, replayed-request, not-a-member).
 	Reason string `json:"reason,omitempty"`

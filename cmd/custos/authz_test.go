@@ -484,6 +484,7 @@ func authzMatrix() map[string]matrixCase {
 		"GET /api/v1/consortium/proposals/{id}":        {public: true},
 		"POST /api/v1/consortium/proposals":            {public: true},
 		"POST /api/v1/consortium/proposals/{id}/votes": {public: true},
+		"POST /api/v1/consortium/revocations":          {public: true},
 		// / redirects to /verify (303), which the client follows.
 		"GET /":              {public: true, own: get(func(*authzWorld) string { return "/" })},
 		"GET /verify":        {public: true, own: get(func(*authzWorld) string { return "/verify" })},

@@ -86,6 +86,8 @@ func TestUsageExitCodes(t *testing.T) {
 		{"consortium", "propose", "frob", "x", "--key", "k", "--cert", "c"},
 		{"consortium", "propose", "power", "x", "--key", "k", "--cert", "c"},
 		{"consortium", "proposal"},
+		{"consortium", "revoke-governance-cert"},
+		{"consortium", "revoke-governance-cert", "governance.pem"},
 	} {
 		_, err := runCustosEnv(t, []string{"CUSTOS_SERVER=http://127.0.0.1:1"}, args...)
 		if code := exitCode(err); code != 2 {
@@ -166,6 +168,7 @@ var apiCommands = map[string]string{
 	"listRefusedNotices":       "custos peer refused",
 	"resendRefusedNotice":      "custos peer refused resend",
 	"dropRefusedNotice":        "custos peer refused drop",
+	"revokeGovernanceCert":     "custos consortium revoke-governance-cert",
 }
 
 // noCLI are the operations with no command, and why.

@@ -30,7 +30,7 @@ import (
 
 // govCommands are the governance subcommands of `custos consortium`.
 func govCommands() []*cobra.Command {
-	return []*cobra.Command{membersCmd(), proposalsCmd(), proposalCmd(), proposeCmd(), voteCmd(), governanceCertCmd()}
+	return []*cobra.Command{membersCmd(), proposalsCmd(), proposalCmd(), proposeCmd(), voteCmd(), governanceCertCmd(), revokeGovernanceCertCmd()}
 }
 
 func membersCmd() *cobra.Command {

@@ -282,4 +282,11 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 	"custos pki seal-key": `在 custos.toml 的 [pkcs11] 表所指定的令牌中生成 pkcs11.webhook_seal_key（和/或 webhook_seal_key_id）
 所指定的 AES-256 密钥，敏感且不可导出；已有的密钥保持不变。custos serve 下次启动时以该密钥而不是文件密钥
 PKI/webhook-seal.key 密封 webhook 密钥，并重新密封以文件密钥密封的那些；之后可删除文件密钥，节点没有该令牌将无法启动。`,
+
+	"custos consortium revoke-governance-cert": `在持有成员本机构 CA 密钥的机器上运行（consortium init 的 OUT/offline/SLUG-org-ca.key，
+或 consortium join 的 DIR/offline/org-ca.key）。撤销治理证书 CERT（PEM 文件，其第一张证书即被撤销者，例如 governance.pem），
+该证书须由此机构 CA 签发；机构 CA 本身不停用。自记录撤销的区块起，联盟链拒绝以该证书签署的一切提案和投票，
+并删除该成员以该证书对仍在表决中的提案所投的票，以便成员用新密钥重新投票（custos consortium 的 governance-cert 命令）。
+撤销交易在本机以机构 CA 密钥签署（只从其他用户不能读取或修改的文件读取），经成员节点提交。
+联盟链自状态版本 10 起接受撤销。见 docs/operations.md“治理密钥被盗”（A stolen governance key）。`,
 }

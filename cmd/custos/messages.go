@@ -736,4 +736,12 @@ var messages = map[string]words{
 	// readPrivateFile).
 	"fail.key-mode": {"refusing to use {path}: it holds a private key and other users may read or change it (mode {mode}); make it yours alone with: chmod 600 {path}",
 		"拒绝使用 {path}：其中保存着私钥，而其他用户可以读取或修改它（权限 {mode}）；请用以下命令设为仅本人可读写：chmod 600 {path}"},
+	// consortium revoke-governance-cert (chain state version 10).
+	"usage.revoke-gov-cert":      {"consortium revoke-governance-cert needs CERT, --ca ORG-CA.pem and --ca-key ORG-CA.key", "consortium revoke-governance-cert 需要 CERT、--ca ORG-CA.pem 和 --ca-key ORG-CA.key"},
+	"usage.revoke-gov-cert-file": {"{path}: want a PEM file whose first certificate is the governance certificate to revoke", "{path}：须为 PEM 文件，其第一张证书为要撤销的治理证书"},
+	"usage.revoke-not-issued":    {"{path} holds no governance certificate that the organization CA in --ca {ca} issued; only the CA that issued a certificate revokes it", "{path} 中没有由 --ca {ca} 中的机构 CA 签发的治理证书；只有签发证书的 CA 才能撤销它"},
+	"notice.gov-revoking": {"revoking governance certificate {subject} (SHA-256 {sha256}) of {member}: from its block the chain refuses what it signs, and drops its votes on open proposals",
+		"撤销 {member} 的治理证书 {subject}（SHA-256 {sha256}）：自其区块起，联盟链拒绝它签署的一切，并删除它对表决中提案所投的票"},
+	"args.the governance certificate to revoke (PEM)": {"the governance certificate to revoke (PEM)", "要撤销的治理证书（PEM）"},
+	"label.cert_sha256": {"cert_sha256", "证书 SHA-256"},
 }

@@ -110,16 +110,17 @@ var shortsZH = map[string]string{
 	"custos webhook deliveries":    "显示 webhook 的投递记录，最新的在前",
 	"custos webhook list":          "列出本机构的 webhook",
 
-	"custos consortium governance-cert":  "在成员的本机构 CA 下为 PKCS#11 令牌或文件中的密钥签发治理证书",
-	"custos evidence-record renew":       "立即续期本节点到期的证据记录（管理员）；加 --dry-run 只报告将续期的内容",
-	"custos evidence-record status":      "按状态显示本节点的证据记录：有效、即将到期、到期、已续期；以及最近一次续期（管理员）",
-	"custos evidence-record copyright":   "获取著作权登记各文件的 RFC 4998 证据记录，逐份写为 DIR/<id>.ers",
-	"custos evidence-record certificate": "获取公证书各证据及其签名 PDF 的 RFC 4998 证据记录，逐份写为 DIR/<id>.ers",
-	"custos peer":                        "本节点发给联盟其他成员的共享通知（管理员）",
-	"custos peer refused":                "列出其他成员节点永久拒绝的共享通知，最新的在前；'refused resend SHARE'、'refused drop SHARE'（管理员）",
-	"custos peer refused resend":         "排除原因后，按原顺序重新排队发送某项共享被拒绝的通知（管理员）",
-	"custos peer refused drop":           "放弃某项共享被拒绝的通知：不再发送，并记入共享方的审计链（管理员）",
-	"custos pki seal-key":                "在 PKCS#11 令牌中生成密封 webhook 密钥的密钥",
+	"custos consortium governance-cert":        "在成员的本机构 CA 下为 PKCS#11 令牌或文件中的密钥签发治理证书",
+	"custos evidence-record renew":             "立即续期本节点到期的证据记录（管理员）；加 --dry-run 只报告将续期的内容",
+	"custos evidence-record status":            "按状态显示本节点的证据记录：有效、即将到期、到期、已续期；以及最近一次续期（管理员）",
+	"custos evidence-record copyright":         "获取著作权登记各文件的 RFC 4998 证据记录，逐份写为 DIR/<id>.ers",
+	"custos evidence-record certificate":       "获取公证书各证据及其签名 PDF 的 RFC 4998 证据记录，逐份写为 DIR/<id>.ers",
+	"custos peer":                              "本节点发给联盟其他成员的共享通知（管理员）",
+	"custos peer refused":                      "列出其他成员节点永久拒绝的共享通知，最新的在前；'refused resend SHARE'、'refused drop SHARE'（管理员）",
+	"custos peer refused resend":               "排除原因后，按原顺序重新排队发送某项共享被拒绝的通知（管理员）",
+	"custos peer refused drop":                 "放弃某项共享被拒绝的通知：不再发送，并记入共享方的审计链（管理员）",
+	"custos pki seal-key":                      "在 PKCS#11 令牌中生成密封 webhook 密钥的密钥",
+	"custos consortium revoke-governance-cert": "以本机构 CA 密钥签署，撤销本成员的一张治理证书",
 }
 
 // speakChinese gives the tree's commands their Chinese one-line

@@ -34,7 +34,7 @@ const upgradeLead = 40
 // a second vote moves it to version 3 (heads bound to first events): an
 // item from before gets a version-3 receipt with its head registered anew,
 // and a new one-event item one with its head proven absent. Then on to
-// version 8, one version at a time, each checked.
+// version 10, one version at a time, each checked.
 func TestConsortiumStateUpgrade(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-node consortium")
@@ -439,5 +439,40 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	o, err = runCustos(t, append([]string{"consortium", "propose", "power", "Beijing Internet Court", "20", "--id", "power-third"}, gov(ms[0])...)...)
 	if err == nil || !strings.Contains(err.Error(), "a third or more") {
 		t.Errorf("a proposal giving one member a third of the power at version 9: %v\n%s; want refused", err, o)
+	}
+
+	// Then to version 10: a member's organization CA revokes one of its
+	// governance certificates without retiring the CA (consortium
+	// revoke-governance-cert). The vote the member cast with it at 9 on
+	// a proposal still open is dropped; a vote signed with it is refused;
+	// a vote with a new certificate of the same CA counts.
+	cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "propose", "power", "Beijing Internet Court", "11", "--id", "power-across-10"}, gov(ms[0])...)...)
+	cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "vote", "power-across-10", "--no"}, gov(ms[1])...)...)
+	upgradeTo(10)
+	stolen := filepath.Join(out, "admin", ms[1].slug, "governance.pem")
+	ca, caKey := filepath.Join(out, ms[1].slug, "pki", "org-ca.pem"), filepath.Join(out, "offline", ms[1].slug+"-org-ca.key")
+	var rev wire.RevocationAccepted
+	cliJSON(t, &rev, "consortium", "revoke-governance-cert", stolen, "--ca", ca, "--ca-key", caKey, "--server", ms[2].p.URL)
+	if rev.Height == 0 {
+		t.Fatalf("consortium revoke-governance-cert at version 10 = %+v, want recorded", rev)
+	}
+	var p10 wire.Proposal
+	cliJSON(t, &p10, "consortium", "proposal", "power-across-10", "--server", ms[3].p.URL)
+	if len(p10.Votes) != 0 || p10.Status != "open" {
+		t.Errorf("the proposal after the revocation: %s with votes %+v, want open with the revoked certificate's vote dropped", p10.Status, p10.Votes)
+	}
+	o, err = runCustos(t, append([]string{"consortium", "vote", "power-across-10", "--no"}, gov(ms[1])...)...)
+	if err == nil || !strings.Contains(err.Error(), "revoked") {
+		t.Errorf("a vote signed with the revoked certificate: %v\n%s; want refused", err, o)
+	}
+	keys := t.TempDir()
+	if o, err := runCustos(t, "consortium", "governance-cert", "--ca", ca, "--ca-key", caKey, "--key", filepath.Join(keys, "governance.key"), "-o", filepath.Join(keys, "governance.pem")); err != nil {
+		t.Fatalf("consortium governance-cert for a new key: %v\n%s", err, o)
+	}
+	cliJSON(t, &wire.GovernanceAccepted{}, "consortium", "vote", "power-across-10", "--yes", "--key", filepath.Join(keys, "governance.key"),
+		"--cert", filepath.Join(keys, "governance.pem"), "--server", ms[1].p.URL)
+	cliJSON(t, &p10, "consortium", "proposal", "power-across-10", "--server", ms[1].p.URL)
+	if len(p10.Votes) != 1 || !p10.Votes[0].Yes || p10.Votes[0].Cert == "" {
+		t.Errorf("the proposal after the vote with the new certificate: votes %+v, want its yes with the certificate's SHA-256", p10.Votes)
 	}
 }

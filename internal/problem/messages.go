@@ -408,4 +408,12 @@ var catalog = map[string]Text{
 	"title.vote-version":   {"Vote of another version", "投票的交易版本不符"},
 	"gov-vote-version":     {"The chain refused the vote: it is of a transaction version its state version does not take (from state version 9 a vote names the SHA-256 of its proposal; below 9 it does not). The member reason gives the chain's reason, in English. Sign the vote again with custos consortium vote, which picks the version the chain runs.", "联盟链拒绝了该投票：其交易版本不为当前状态版本所接受（自状态版本 9 起，投票须写明所投提案的 SHA-256；低于 9 则不写）。成员 reason 给出联盟链的原因，为英文。请用 custos consortium 的 vote 命令重新签署投票，它会按联盟链运行的版本生成。"},
 	"gov-vote-hash":        {"The chain refused the vote: it names the SHA-256 of another proposal than the one recorded under this ID (the member reason gives both, in English). Read the proposal (custos consortium proposal ID) and who proposed it before voting again.", "联盟链拒绝了该投票：投票写明的 SHA-256 与此 ID 下记录的提案不符（成员 reason 给出两者，为英文）。请先查看该提案及其提出者（custos consortium 的 proposal 命令，后接提案 ID），再重新投票。"},
+	// The revocation of a governance certificate (state version 10;
+	// api/governance.go, revoke and govProblem).
+	"title.governance-cert-revoked": {"Governance certificate revoked", "治理证书已撤销"},
+	"gov-cert-revoked":              {"The chain refused the transaction: it is signed with a governance certificate its member revoked (the member reason gives the chain's reason, in English). Sign it with the member's new governance key.", "联盟链拒绝了该交易：签署它的治理证书已被其成员撤销（成员 reason 给出联盟链的原因，为英文）。请用该成员新的治理密钥签署。"},
+	"title.no-revocation":           {"No revocation on this chain", "此联盟链尚不支持撤销治理证书"},
+	"gov-revoke-version":            {"The chain refused the revocation: its state version is below 10, which has the revocation of a governance certificate (the member reason gives the chain's reason, in English). Until the chain is upgraded, retire the organization CA instead (docs/operations.md).", "联盟链拒绝了该撤销：其状态版本低于 10，而撤销治理证书自状态版本 10 起才有（成员 reason 给出联盟链的原因，为英文）。升级联盟链之前，请改为停用机构 CA（docs/operations.md）。"},
+	"gov-want-revocation":           {"This endpoint takes a revocation of a governance certificate (a version-10 transaction of kind 7); post proposals to /api/v1/consortium/proposals.", "此接口只接受治理证书的撤销（版本 10、类型 7 的交易）；提案请提交到 /api/v1/consortium/proposals。"},
+	"gov-revoke-duplicate":          {"The chain refused the revocation as a duplicate: the member revoked this certificate already, or the same revocation is pending (the member reason gives the chain's reason, in English).", "联盟链以重复为由拒绝了该撤销：该成员已撤销此证书，或同一撤销交易尚待处理（成员 reason 给出联盟链的原因，为英文）。"},
 }
