@@ -288,7 +288,7 @@ var catalog = map[string]Text{
 	// decoder's reasons are in the problem member reason, not in the detail.
 	"gov-status":          {"status must be one of open, passed, applied, failed, rejected, expired.", "status 必须是 open、passed、applied、failed、rejected、expired 之一。"},
 	"no-proposal":         {"The chain holds no proposal with this ID (a proposal is listed once it is in a block).", "联盟链上没有此 ID 的提案（提案写入区块后才会列出）。"},
-	"gov-malformed":       {"The body is not one canonical governance transaction (the member reason gives the decoder's reason, in English). Build it with custos consortium propose or vote.", "请求体不是一笔规范的治理交易（成员 reason 给出解码器的原因，为英文）。请用 custos consortium 的 propose 或 vote 命令生成。"},
+	"gov-malformed":       {"The body is not one canonical governance transaction (the member reason gives the decoder's reason, in English). Build it with custos consortium propose, vote or revoke-governance-cert.", "请求体不是一笔规范的治理交易（成员 reason 给出解码器的原因，为英文）。请用 custos consortium 的 propose、vote 或 revoke-governance-cert 命令生成。"},
 	"gov-want-proposal":   {"This endpoint takes a proposal (a version-6 transaction of kind 5); post a vote to /api/v1/consortium/proposals/ID/votes.", "此接口只接受提案（版本 6、类型 5 的交易）；投票请提交到 /api/v1/consortium/proposals/ID/votes。"},
 	"gov-want-vote":       {"This endpoint takes a vote (a version-6 transaction of kind 6); post a proposal to /api/v1/consortium/proposals.", "此接口只接受投票（版本 6、类型 6 的交易）；提案请提交到 /api/v1/consortium/proposals。"},
 	"gov-vote-other":      {`The vote is on proposal "{voted}", not on "{path}" of the path.`, "此票投给提案“{voted}”，而不是路径中的“{path}”。"},
