@@ -76,7 +76,7 @@ func peerNode(t *testing.T, tc peer.TLSConfig, urls map[string]string) *peer.Nod
 func servePeers(t *testing.T, w *uploadWorld, tc peer.TLSConfig) string {
 	t.Helper()
 	n := peerNode(t, tc, nil)
-	srv := httptest.NewUnstartedServer(n.Handler(w.s.PeerHandler()))
+	srv := httptest.NewUnstartedServer(observePeer(n.Handler(w.s.PeerHandler())))
 	srv.TLS = n.ServerTLS()
 	srv.StartTLS()
 	t.Cleanup(srv.Close)

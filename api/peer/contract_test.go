@@ -32,7 +32,7 @@ import (
 // routes are served by api (Server.PeerHandler), whose tests hold them to
 // the same contract. STATUS_SEEN=file writes, for each operation, the
 // statuses declared and whether this package's tests saw them (to
-// file.peer, beside api's).
+// file.node, beside api's file.peer).
 
 func TestMain(m *testing.M) {
 	observeAnswers = answers.observe
@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	if name := os.Getenv("STATUS_SEEN"); name != "" {
-		if err := os.WriteFile(name+".peer", []byte(answers.table()), 0o644); err != nil {
+		if err := os.WriteFile(name+".node", []byte(answers.table()), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
