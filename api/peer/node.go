@@ -268,7 +268,9 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		return
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxNoticeBytes+1))
-	if err != nil {
+	if err != nil { // the request failed, not the notice: the sender retries it (retried)
+		n.cfg.Log.Debug("peer: a notice's body was cut short", "member", member, "err", err)
+		problem.Localized(w, r, http.StatusBadRequest, "incomplete-upload", problem.M("title.bad-request"), problem.M("incomplete-upload"))
 		return
 	}
 	if len(b) > MaxNoticeBytes { // refused whole, never cut short

@@ -90,6 +90,9 @@ var retried = map[string]bool{
 	problem.Base + "stale-request":    true,
 	problem.Base + "replayed-request": true,
 	problem.Base + "not-a-member":     true,
+	// A body cut short (the connection failed): the request failed, not
+	// the notice.
+	problem.Base + "incomplete-upload": true,
 }
 
 // forGood reports whether the answer refuses the notice itself, so that
