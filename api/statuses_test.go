@@ -33,7 +33,8 @@ import (
 // whether the run saw them: the declared codes no test reaches, to be
 // checked by hand. The peer API's answers (PeerHandler, and peer.Node's
 // in front of it where a test wraps it with observePeer) are held the
-// same way to api/peer/openapi.json; STATUS_SEEN writes theirs to
+// same way to api/peer/openapi.json, and their problem types too: each
+// must be named in its status's response; STATUS_SEEN writes theirs to
 // file.peer.
 
 func TestMain(m *testing.M) {
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	for _, b := range []*answerBook{answers, peerAnswers} {
 		if bad := b.undeclared(); len(bad) > 0 {
-			fmt.Fprintf(os.Stderr, "FAIL: answers whose status %s does not declare for the operation:\n\t%s\n", b.contract, strings.Join(bad, "\n\t"))
+			fmt.Fprintf(os.Stderr, "FAIL: answers outside %s:\n\t%s\n", b.contract, strings.Join(bad, "\n\t"))
 			code = 1
 		}
 	}
@@ -59,13 +60,19 @@ func TestMain(m *testing.M) {
 type answerBook struct {
 	contract string                            // its file
 	declared func() map[string]map[string]bool // operation → statuses
-	mu       sync.Mutex
-	seen     map[string]map[int]string // operation → status → the first answer's problem type, request method and target
+	// described, if set, is each operation's response descriptions by
+	// status, which name the problem types of that status: a problem
+	// answer's type must be named in its status's (api/peer/openapi.json).
+	described func() map[string]map[string]string
+	mu        sync.Mutex
+	seen      map[string]map[int]string // operation → status → the first answer's problem type, request method and target
+	types     map[string]string         // operation, status and problem type, tab-separated → the first answer's request
 }
 
 var (
 	answers     = &answerBook{contract: "api/openapi.json", declared: declaredStatuses, seen: map[string]map[int]string{}}
-	peerAnswers = &answerBook{contract: "api/peer/openapi.json", declared: peerDeclaredStatuses, seen: map[string]map[int]string{}}
+	peerAnswers = &answerBook{contract: "api/peer/openapi.json", declared: peerDeclaredStatuses, described: peerDescriptions,
+		seen: map[string]map[int]string{}, types: map[string]string{}}
 )
 
 // observe is the middleware TestMain puts in front of every server's
@@ -83,7 +90,7 @@ func observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if b, op := routedOperation(c); op != "" {
 			r := c.Request()
-			b.add(op, c.Response().Status, pw.problemType()+" "+r.Method+" "+r.URL.String())
+			b.add(op, c.Response().Status, pw.problemType(), r.Method+" "+r.URL.String())
 		}
 		return nil
 	}
@@ -98,7 +105,7 @@ func observePeer(h http.Handler) http.Handler {
 		pw := &problemWriter{ResponseWriter: w}
 		h.ServeHTTP(pw, r)
 		if op := peerOperation(r.Method, r.URL.Path); op != "" {
-			peerAnswers.add(op, pw.status(), pw.problemType()+" "+r.Method+" "+r.URL.String())
+			peerAnswers.add(op, pw.status(), pw.problemType(), r.Method+" "+r.URL.String())
 		}
 	})
 }
@@ -148,21 +155,27 @@ func (w *problemWriter) problemType() string {
 
 var problemTypeRE = regexp.MustCompile(`"type":"urn:custos:problem:([a-z0-9-]+)"`)
 
-func (b *answerBook) add(op string, status int, req string) {
+func (b *answerBook) add(op string, status int, typ, req string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if len(req) > 160 {
+		req = req[:160] + "…"
+	}
+	req = strings.ToValidUTF8(req, "?")
 	if b.seen[op] == nil {
 		b.seen[op] = map[int]string{}
 	}
 	if _, ok := b.seen[op][status]; !ok {
-		if len(req) > 160 {
-			req = req[:160] + "…"
-		}
-		b.seen[op][status] = strings.ToValidUTF8(req, "?")
+		b.seen[op][status] = typ + " " + req
+	}
+	if k := fmt.Sprintf("%s\t%d\t%s", op, status, typ); b.types != nil && typ != "" && b.types[k] == "" {
+		b.types[k] = req
 	}
 }
 
-// undeclared lists the statuses seen that their operation does not declare.
+// undeclared lists the statuses seen that their operation does not
+// declare and, where the book checks them (described), the problem types
+// seen that their status's response does not name.
 func (b *answerBook) undeclared() []string {
 	declared := b.declared()
 	b.mu.Lock()
@@ -171,8 +184,15 @@ func (b *answerBook) undeclared() []string {
 	for op, codes := range b.seen {
 		for code, req := range codes {
 			if !declared[op][strconv.Itoa(code)] {
-				out = append(out, fmt.Sprintf("%s: %d (first: %s)", op, code, req))
+				out = append(out, fmt.Sprintf("%s: %d, a status it does not declare (first: %s)", op, code, req))
 			}
+		}
+	}
+	for k, req := range b.types {
+		op, rest, _ := strings.Cut(k, "\t")
+		code, typ, _ := strings.Cut(rest, "\t")
+		if declared[op][code] && !strings.Contains(b.described()[op][code], ProblemBase+typ+"`") {
+			out = append(out, fmt.Sprintf("%s: %s %s, a problem type its response does not name (first: %s)", op, code, typ, req))
 		}
 	}
 	slices.Sort(out)
@@ -201,7 +221,7 @@ func checkAnswers(t *testing.T) {
 	t.Helper()
 	for _, b := range []*answerBook{answers, peerAnswers} {
 		for _, s := range b.undeclared() {
-			t.Errorf("%s does not declare this status for the operation: %s", b.contract, s)
+			t.Errorf("an answer outside %s: %s", b.contract, s)
 		}
 	}
 }
@@ -216,6 +236,37 @@ var peerDeclaredStatuses = sync.OnceValue(func() map[string]map[string]bool {
 		panic(err)
 	}
 	return statusesOf(b)
+})
+
+// peerDescriptions is the response descriptions of each operation of
+// api/peer/openapi.json, by status.
+var peerDescriptions = sync.OnceValue(func() map[string]map[string]string {
+	b, err := os.ReadFile("peer/openapi.json")
+	if err != nil {
+		panic(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		panic(err)
+	}
+	out := map[string]map[string]string{}
+	for path, item := range doc.Paths {
+		for method, raw := range item {
+			var op struct {
+				Responses map[string]struct{ Description string }
+			}
+			if method == "parameters" || json.Unmarshal(raw, &op) != nil {
+				continue
+			}
+			out[strings.ToUpper(method)+" "+path] = map[string]string{}
+			for code, r := range op.Responses {
+				out[strings.ToUpper(method)+" "+path][code] = r.Description
+			}
+		}
+	}
+	return out
 })
 
 // statusesOf is the response codes of each operation of an OpenAPI document.

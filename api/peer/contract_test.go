@@ -27,8 +27,9 @@ import (
 // The peer API's contract is openapi.json in this directory: its routes,
 // headers, bodies and statuses. Every answer a Handler of this package's
 // tests gives is recorded by the operation of the contract it is for, and
-// a status the operation does not declare fails the test run (TestMain),
-// as api's tests do for the public API (api/statuses_test.go). The read
+// a status the operation does not declare, or a problem type that status's
+// response does not name, fails the test run (TestMain), as api's tests
+// do for the public API's statuses (api/statuses_test.go). The read
 // routes are served by api (Server.PeerHandler), whose tests hold them to
 // the same contract. STATUS_SEEN=file writes, for each operation, the
 // statuses declared and whether this package's tests saw them (to
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 	observeAnswers = answers.observe
 	code := m.Run()
 	if bad := answers.undeclared(); len(bad) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: answers whose status api/peer/openapi.json does not declare for the operation:\n\t%s\n", strings.Join(bad, "\n\t"))
+		fmt.Fprintf(os.Stderr, "FAIL: answers outside api/peer/openapi.json:\n\t%s\n", strings.Join(bad, "\n\t"))
 		code = 1
 	}
 	if name := os.Getenv("STATUS_SEEN"); name != "" {
@@ -121,13 +122,41 @@ func memberConn(m *testMember) *tls.ConnectionState {
 	return &tls.ConnectionState{PeerCertificates: []*x509.Certificate{m.tls.Cert}}
 }
 
-// answerBook holds the statuses seen, by operation.
+// answerBook holds the statuses seen, by operation, and the problem types.
 type answerBook struct {
-	mu   sync.Mutex
-	seen map[string]map[int]string // operation → status → the first answer's request
+	mu    sync.Mutex
+	seen  map[string]map[int]string // operation → status → the first answer's request
+	types map[string]string         // operation, status and problem type, tab-separated → the first answer's request
 }
 
-var answers = &answerBook{seen: map[string]map[int]string{}}
+var answers = &answerBook{seen: map[string]map[int]string{}, types: map[string]string{}}
+
+// described is each operation's response descriptions by status, which
+// name the problem types answered with that status.
+var described = sync.OnceValue(func() map[string]map[string]string {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(contractJSON(), &doc); err != nil {
+		panic(err)
+	}
+	out := map[string]map[string]string{}
+	for path, item := range doc.Paths {
+		for method, raw := range item {
+			var op struct {
+				Responses map[string]struct{ Description string }
+			}
+			if method == "parameters" || json.Unmarshal(raw, &op) != nil {
+				continue
+			}
+			out[strings.ToUpper(method)+" "+path] = map[string]string{}
+			for code, r := range op.Responses {
+				out[strings.ToUpper(method)+" "+path][code] = r.Description
+			}
+		}
+	}
+	return out
+})
 
 // observe builds a Handler (handler, with next) that records the
 // operation of the contract each request is for (by method and path),
@@ -144,21 +173,25 @@ func (b *answerBook) observe(handler func(http.Handler) http.Handler, next http.
 		sw := &statusWriter{ResponseWriter: w}
 		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), passedKey{}, passed)))
 		if op := operation(r.Method, r.URL.Path); op != "" && !*passed {
-			b.add(op, sw.status(), r.Method+" "+r.URL.String())
+			b.add(op, sw.status(), sw.problemType(), r.Method+" "+r.URL.String())
 		}
 	})
 }
 
 type passedKey struct{}
 
-func (b *answerBook) add(op string, status int, req string) {
+func (b *answerBook) add(op string, status int, typ, req string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	req = strings.ToValidUTF8(req[:min(len(req), 160)], "?")
 	if b.seen[op] == nil {
 		b.seen[op] = map[int]string{}
 	}
 	if _, ok := b.seen[op][status]; !ok {
-		b.seen[op][status] = strings.ToValidUTF8(req[:min(len(req), 160)], "?")
+		b.seen[op][status] = req
+	}
+	if k := fmt.Sprintf("%s\t%d\t%s", op, status, typ); typ != "" && b.types[k] == "" {
+		b.types[k] = req
 	}
 }
 
@@ -169,8 +202,15 @@ func (b *answerBook) undeclared() []string {
 	for op, codes := range b.seen {
 		for code, req := range codes {
 			if !declared()[op][strconv.Itoa(code)] {
-				out = append(out, fmt.Sprintf("%s: %d (first: %s)", op, code, req))
+				out = append(out, fmt.Sprintf("%s: %d, a status it does not declare (first: %s)", op, code, req))
 			}
+		}
+	}
+	for k, req := range b.types {
+		op, rest, _ := strings.Cut(k, "\t")
+		code, typ, _ := strings.Cut(rest, "\t")
+		if declared()[op][code] && !strings.Contains(described()[op][code], problemURN+typ+"`") {
+			out = append(out, fmt.Sprintf("%s: %s %s, a problem type its response does not name (first: %s)", op, code, typ, req))
 		}
 	}
 	slices.Sort(out)
@@ -193,10 +233,21 @@ func (b *answerBook) table() string {
 }
 
 // statusWriter keeps the status of an answer (200 if the handler wrote
-// without one, as net/http sends it).
+// without one, as net/http sends it), and the start of a problem answer.
 type statusWriter struct {
 	http.ResponseWriter
 	code int
+	head []byte
+}
+
+var problemType = regexp.MustCompile(`"type":"urn:custos:problem:([a-z0-9-]+)"`)
+
+// problemType is the type of a problem answer, or "".
+func (w *statusWriter) problemType() string {
+	if m := problemType.FindSubmatch(w.head); m != nil {
+		return string(m[1])
+	}
+	return ""
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -209,6 +260,9 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.code == 0 {
 		w.code = http.StatusOK
+	}
+	if len(w.head) < 512 && strings.HasPrefix(w.Header().Get("Content-Type"), "application/problem+json") {
+		w.head = append(w.head, b[:min(len(b), 512-len(w.head))]...)
 	}
 	return w.ResponseWriter.Write(b)
 }
