@@ -1,12 +1,14 @@
 package peer
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +22,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/custos-project/custos/certs"
 )
@@ -122,14 +126,24 @@ func memberConn(m *testMember) *tls.ConnectionState {
 	return &tls.ConnectionState{PeerCertificates: []*x509.Certificate{m.tls.Cert}}
 }
 
-// answerBook holds the statuses seen, by operation, and the problem types.
+// answerBook holds the statuses seen, by operation, the problem types,
+// and the answers whose bodies or headers are not the contract's.
 type answerBook struct {
-	mu    sync.Mutex
-	seen  map[string]map[int]string // operation → status → the first answer's request
-	types map[string]string         // operation, status and problem type, tab-separated → the first answer's request
+	mu     sync.Mutex
+	seen   map[string]map[int]string // operation → status → the first answer's request
+	types  map[string]string         // operation, status and problem type, tab-separated → the first answer's request
+	bodies map[string]string         // operation and status → the first invalid answer's error
 }
 
-var answers = &answerBook{seen: map[string]map[int]string{}, types: map[string]string{}}
+func (b *answerBook) badBody(op string, status int, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if k := fmt.Sprintf("%s %d", op, status); b.bodies[k] == "" {
+		b.bodies[k] = strings.ReplaceAll(err.Error(), "\n", " ")
+	}
+}
+
+var answers = &answerBook{seen: map[string]map[int]string{}, types: map[string]string{}, bodies: map[string]string{}}
 
 // described is each operation's response descriptions by status, which
 // name the problem types answered with that status.
@@ -171,11 +185,51 @@ func (b *answerBook) observe(handler func(http.Handler) http.Handler, next http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		passed := new(bool)
 		sw := &statusWriter{ResponseWriter: w}
+		var sent bytes.Buffer // the request body, as far as the handler read it
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.TeeReader(r.Body, &sent), r.Body}
 		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), passedKey{}, passed)))
 		if op := operation(r.Method, r.URL.Path); op != "" && !*passed {
 			b.add(op, sw.status(), sw.problemType(), r.Method+" "+r.URL.String())
+			if err := checkBodies(op, r, sent.Bytes(), sw.status(), w.Header(), sw.body); err != nil {
+				b.badBody(op, sw.status(), err)
+			}
 		}
 	})
+}
+
+// contract is the parsed contract, with the public API's document it
+// refers to, to validate bodies against.
+var contract = sync.OnceValues(func() (*openapi3.T, error) {
+	l := openapi3.NewLoader()
+	l.IsExternalRefsAllowed = true
+	return l.LoadFromFile("openapi.json")
+})
+
+// checkBodies validates an answer a Handler gave itself against its
+// operation in the contract: its headers and body against its status's
+// response and, for a notice taken (204), the request, its headers and
+// the notice the sender sent.
+func checkBodies(op string, r *http.Request, sent []byte, status int, header http.Header, body []byte) error {
+	doc, err := contract()
+	if err != nil {
+		return err
+	}
+	method, path, _ := strings.Cut(op, " ")
+	item := doc.Paths.Value(path)
+	in := &openapi3filter.RequestValidationInput{Request: r.Clone(context.Background()),
+		Route:   &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)},
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}}
+	if method == http.MethodPost && status == http.StatusNoContent {
+		in.Request.Body = io.NopCloser(bytes.NewReader(sent))
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			return fmt.Errorf("the request: %w", err)
+		}
+	}
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{RequestValidationInput: in,
+		Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body))})
 }
 
 type passedKey struct{}
@@ -213,6 +267,9 @@ func (b *answerBook) undeclared() []string {
 			out = append(out, fmt.Sprintf("%s: %s %s, a problem type its response does not name (first: %s)", op, code, typ, req))
 		}
 	}
+	for k, err := range b.bodies {
+		out = append(out, fmt.Sprintf("%s: not as the contract says: %.600s", k, err))
+	}
 	slices.Sort(out)
 	return out
 }
@@ -237,14 +294,14 @@ func (b *answerBook) table() string {
 type statusWriter struct {
 	http.ResponseWriter
 	code int
-	head []byte
+	body []byte // its first 64 KiB
 }
 
 var problemType = regexp.MustCompile(`"type":"urn:custos:problem:([a-z0-9-]+)"`)
 
 // problemType is the type of a problem answer, or "".
 func (w *statusWriter) problemType() string {
-	if m := problemType.FindSubmatch(w.head); m != nil {
+	if m := problemType.FindSubmatch(w.body); m != nil {
 		return string(m[1])
 	}
 	return ""
@@ -261,9 +318,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.code == 0 {
 		w.code = http.StatusOK
 	}
-	if len(w.head) < 512 && strings.HasPrefix(w.Header().Get("Content-Type"), "application/problem+json") {
-		w.head = append(w.head, b[:min(len(b), 512-len(w.head))]...)
-	}
+	w.body = append(w.body, b[:min(len(b), 64<<10-len(w.body))]...)
 	return w.ResponseWriter.Write(b)
 }
 
