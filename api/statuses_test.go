@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +19,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/internal/cms"
@@ -67,12 +72,33 @@ type answerBook struct {
 	mu        sync.Mutex
 	seen      map[string]map[int]string // operation → status → the first answer's problem type, request method and target
 	types     map[string]string         // operation, status and problem type, tab-separated → the first answer's request
+	bodies    map[string]string         // operation and status → the first error of an answer not as the contract says
+	checked   map[string]int            // operation, status and problem type → answers validated
+}
+
+// toCheck reports whether an answer's body is to be validated: the first
+// few of each operation, status and problem type (the route sweep makes
+// thousands of the same kind).
+func (b *answerBook) toCheck(op string, status int, typ string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := fmt.Sprintf("%s\t%d\t%s", op, status, typ)
+	b.checked[k]++
+	return b.checked[k] <= 8
+}
+
+func (b *answerBook) badBody(op string, status int, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if k := fmt.Sprintf("%s %d", op, status); b.bodies[k] == "" {
+		b.bodies[k] = strings.ReplaceAll(err.Error(), "\n", " ")
+	}
 }
 
 var (
 	answers     = &answerBook{contract: "api/openapi.json", declared: declaredStatuses, seen: map[string]map[int]string{}}
 	peerAnswers = &answerBook{contract: "api/peer/openapi.json", declared: peerDeclaredStatuses, described: peerDescriptions,
-		seen: map[string]map[int]string{}, types: map[string]string{}}
+		seen: map[string]map[int]string{}, types: map[string]string{}, bodies: map[string]string{}, checked: map[string]int{}}
 )
 
 // observe is the middleware TestMain puts in front of every server's
@@ -102,12 +128,57 @@ func observe(next echo.HandlerFunc) echo.HandlerFunc {
 // stale, replayed, or not a member's).
 func observePeer(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pw := &problemWriter{ResponseWriter: w}
+		bw := &bodyWriter{ResponseWriter: w}
+		pw := &problemWriter{ResponseWriter: bw}
 		h.ServeHTTP(pw, r)
 		if op := peerOperation(r.Method, r.URL.Path); op != "" {
 			peerAnswers.add(op, pw.status(), pw.problemType(), r.Method+" "+r.URL.String())
+			if !peerAnswers.toCheck(op, pw.status(), pw.problemType()) {
+				return
+			}
+			if err := checkPeerBody(op, r, pw.status(), w.Header(), bw.body); err != nil {
+				peerAnswers.badBody(op, pw.status(), err)
+			}
 		}
 	})
+}
+
+// bodyWriter keeps the first MiB of an answer's body.
+type bodyWriter struct {
+	http.ResponseWriter
+	body []byte
+}
+
+func (w *bodyWriter) Write(b []byte) (int, error) {
+	w.body = append(w.body, b[:min(len(b), 1<<20-len(w.body))]...)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *bodyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// peerContract is api/peer/openapi.json parsed, with the document its
+// reads refer to, to validate answers against.
+var peerContract = sync.OnceValues(func() (*openapi3.T, error) {
+	openapi3filter.RegisterBodyDecoder("application/timestamp-reply", openapi3filter.FileBodyDecoder) // DER, as octet-stream
+	l := openapi3.NewLoader()
+	l.IsExternalRefsAllowed = true
+	return l.LoadFromFile("peer/openapi.json")
+})
+
+// checkPeerBody validates an answer's headers and body against its
+// status's response in the peer API's contract.
+func checkPeerBody(op string, r *http.Request, status int, header http.Header, body []byte) error {
+	doc, err := peerContract()
+	if err != nil {
+		return err
+	}
+	method, path, _ := strings.Cut(op, " ")
+	item := doc.Paths.Value(path)
+	in := &openapi3filter.RequestValidationInput{Request: r,
+		Route:   &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)},
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}}
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{RequestValidationInput: in,
+		Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body))})
 }
 
 // problemWriter keeps the start of a problem answer, to name its type,
@@ -187,6 +258,9 @@ func (b *answerBook) undeclared() []string {
 				out = append(out, fmt.Sprintf("%s: %d, a status it does not declare (first: %s)", op, code, req))
 			}
 		}
+	}
+	for k, err := range b.bodies {
+		out = append(out, fmt.Sprintf("%s: not as the contract says: %.600s", k, err))
 	}
 	for k, req := range b.types {
 		op, rest, _ := strings.Cut(k, "\t")
