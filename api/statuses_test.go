@@ -133,11 +133,15 @@ func observePeer(h http.Handler) http.Handler {
 		h.ServeHTTP(pw, r)
 		if op := peerOperation(r.Method, r.URL.Path); op != "" {
 			peerAnswers.add(op, pw.status(), pw.problemType(), r.Method+" "+r.URL.String())
-			if !peerAnswers.toCheck(op, pw.status(), pw.problemType()) {
-				return
+			if pw.status() < 300 {
+				if err := checkPeerRequest(op, r); err != nil {
+					peerAnswers.badBody(op, pw.status(), err)
+				}
 			}
-			if err := checkPeerBody(op, r, pw.status(), w.Header(), bw.body); err != nil {
-				peerAnswers.badBody(op, pw.status(), err)
+			if peerAnswers.toCheck(op, pw.status(), pw.problemType()) {
+				if err := checkPeerAnswer(op, r, pw.status(), w.Header(), bw.body); err != nil {
+					peerAnswers.badBody(op, pw.status(), err)
+				}
 			}
 		}
 	})
@@ -156,6 +160,18 @@ func (w *bodyWriter) Write(b []byte) (int, error) {
 
 func (w *bodyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// pathParams are the values in path of the parameters of template.
+func pathParams(template, path string) map[string]string {
+	out := map[string]string{}
+	ts, ps := strings.Split(template, "/"), strings.Split(path, "/")
+	for i := range min(len(ts), len(ps)) {
+		if name, ok := strings.CutPrefix(ts[i], "{"); ok {
+			out[strings.TrimSuffix(name, "}")] = ps[i]
+		}
+	}
+	return out
+}
+
 // peerContract is api/peer/openapi.json parsed, with the document its
 // reads refer to, to validate answers against.
 var peerContract = sync.OnceValues(func() (*openapi3.T, error) {
@@ -165,8 +181,50 @@ var peerContract = sync.OnceValues(func() (*openapi3.T, error) {
 	return l.LoadFromFile("peer/openapi.json")
 })
 
-// checkPeerBody validates an answer's headers and body against its
+// peerInput is the validation input of a request for op of the peer
+// API's contract.
+func peerInput(op string, r *http.Request) (*openapi3filter.RequestValidationInput, error) {
+	doc, err := peerContract()
+	if err != nil {
+		return nil, err
+	}
+	method, path, _ := strings.Cut(op, " ")
+	item := doc.Paths.Value(path)
+	return &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams(path, r.URL.Path),
+		Route:   &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)},
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}}, nil
+}
+
+// checkPeerRequest validates a request a node served (2xx) as a request
+// of its operation: a node serves no request the contract calls
+// malformed, and a relaying node sends none. (A notice's body is read by
+// the handler; api/peer's tests validate the notices taken.)
+func checkPeerRequest(op string, r *http.Request) error {
+	in, err := peerInput(op, r)
+	if err != nil || r.Method == http.MethodPost {
+		return err
+	}
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+		return fmt.Errorf("a request served: %w", err)
+	}
+	return nil
+}
+
+// checkPeerAnswer validates an answer's headers and body against its
 // status's response in the peer API's contract.
+func checkPeerAnswer(op string, r *http.Request, status int, header http.Header, body []byte) error {
+	in, err := peerInput(op, r)
+	if err != nil {
+		return err
+	}
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{RequestValidationInput: in,
+		Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body))})
+}
+
+// status's response in the peer API's contract, and the request of an
+// answer that served it (2xx) as a request of the operation: a node
+// serves no request the contract calls malformed, and a relaying node
+// sends none.
 func checkPeerBody(op string, r *http.Request, status int, header http.Header, body []byte) error {
 	doc, err := peerContract()
 	if err != nil {
@@ -174,9 +232,14 @@ func checkPeerBody(op string, r *http.Request, status int, header http.Header, b
 	}
 	method, path, _ := strings.Cut(op, " ")
 	item := doc.Paths.Value(path)
-	in := &openapi3filter.RequestValidationInput{Request: r,
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams(path, r.URL.Path),
 		Route:   &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)},
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}}
+	if status < 300 && method != http.MethodPost { // a notice's body was read: api/peer's tests validate those
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			return fmt.Errorf("the request, served %d: %w", status, err)
+		}
+	}
 	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{RequestValidationInput: in,
 		Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body))})
 }
