@@ -242,3 +242,34 @@ func TestPeerReadOnFullDisk(t *testing.T) {
 	}
 	checkAnswers(t)
 }
+
+// TestRelayPassesDeclared: what a relay passes on of the home node's
+// answer to a read is declared by the public operation it relays: each
+// status the peer contract declares for the read, with its problem types,
+// is one the public operation declares, unless every type of it is one the
+// relay answers 502 bad-relay instead (peer.RefusesRequest: a refusal of
+// the request between the two nodes).
+func TestRelayPassesDeclared(t *testing.T) {
+	named := regexp.MustCompile("`(urn:custos:problem:[a-z0-9-]+)`")
+	public := declaredStatuses()
+	for _, op := range peerReads() {
+		method, path, _ := strings.Cut(op, " ")
+		relayed := method + " /api/v1" + strings.TrimPrefix(path, "/peer/v1")
+		if public[relayed] == nil {
+			t.Errorf("%s relays %s, which api/openapi.json does not have", relayed, op)
+			continue
+		}
+		for code, desc := range peerDescriptions()[op] {
+			var passed []string
+			types := named.FindAllStringSubmatch(desc, -1)
+			for _, m := range types {
+				if !peer.RefusesRequest(m[1]) {
+					passed = append(passed, strings.TrimPrefix(m[1], ProblemBase))
+				}
+			}
+			if (len(types) == 0 || len(passed) > 0) && !public[relayed][code] {
+				t.Errorf("%s passes on the home node's %s %v (%s), which api/openapi.json does not declare for it", relayed, code, passed, op)
+			}
+		}
+	}
+}
