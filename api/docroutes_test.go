@@ -146,46 +146,25 @@ func TestDocsNameProblemTypes(t *testing.T) {
 
 // TestDocsStatuses: docs/api.md's table "Statuses by operation" lists
 // each operation of api/openapi.json once, with the statuses its
-// responses declare, no more and no fewer; and a status the endpoint
-// table names for an operation ("`202` while not anchored") is one the
-// operation declares.
+// responses declare, no more and no fewer, and its table "Statuses by
+// operation (peer API)" those of api/peer/openapi.json; and a status the
+// endpoint table names for an operation ("`202` while not anchored") is
+// one the operation declares.
 func TestDocsStatuses(t *testing.T) {
 	b, err := os.ReadFile("../docs/api.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, c := range []struct {
+		heading, contract string
+		declared          map[string]map[string]bool
+	}{
+		{"### Statuses by operation", "api/openapi.json", declaredStatuses()},
+		{"#### Statuses by operation (peer API)", "api/peer/openapi.json", peerDeclaredStatuses()},
+	} {
+		checkDocsStatuses(t, string(b), c.heading, c.contract, c.declared)
+	}
 	declared := declaredStatuses()
-	row := regexp.MustCompile("^\\| `([A-Z]+ [^` ]+)` \\| ([0-9, ]+) \\|$")
-	listed := map[string]bool{}
-	in := false
-	for i, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "#") {
-			in = line == "### Statuses by operation"
-			continue
-		}
-		m := row.FindStringSubmatch(line)
-		if !in || m == nil {
-			continue
-		}
-		op, codes := m[1], strings.Split(m[2], ", ")
-		if listed[op] {
-			t.Errorf("docs/api.md:%d: %s is listed twice", i+1, op)
-		}
-		listed[op] = true
-		want, ok := declared[op]
-		if !ok {
-			t.Errorf("docs/api.md:%d: %s is not an operation of api/openapi.json", i+1, op)
-			continue
-		}
-		if got := strings.Join(codes, ", "); got != strings.Join(sortedKeys(want), ", ") {
-			t.Errorf("docs/api.md:%d: %s answers %s, api/openapi.json declares %s", i+1, op, got, strings.Join(sortedKeys(want), ", "))
-		}
-	}
-	for op := range declared {
-		if !listed[op] {
-			t.Errorf("docs/api.md, Statuses by operation: no row for %s (api/openapi.json)", op)
-		}
-	}
 
 	// The endpoint table: a row for one operation that names a status.
 	endpoint := regexp.MustCompile("^\\| `(GET|HEAD|POST|PATCH|DELETE) (/[^` \\[]*)[^`]*` \\|")
@@ -204,6 +183,43 @@ func TestDocsStatuses(t *testing.T) {
 			if !codes[s[1]] {
 				t.Errorf("docs/api.md:%d: the endpoint table names %s for %s, which api/openapi.json does not declare", i+1, s[1], op)
 			}
+		}
+	}
+}
+
+// checkDocsStatuses checks the table under heading in apiMD against the
+// statuses of contract.
+func checkDocsStatuses(t *testing.T, apiMD, heading, contract string, declared map[string]map[string]bool) {
+	t.Helper()
+	row := regexp.MustCompile("^\\| `([A-Z]+ [^` ]+)` \\| ([0-9, ]+) \\|$")
+	listed := map[string]bool{}
+	in := false
+	for i, line := range strings.Split(apiMD, "\n") {
+		if strings.HasPrefix(line, "#") {
+			in = line == heading
+			continue
+		}
+		m := row.FindStringSubmatch(line)
+		if !in || m == nil {
+			continue
+		}
+		op, codes := m[1], strings.Split(m[2], ", ")
+		if listed[op] {
+			t.Errorf("docs/api.md:%d: %s is listed twice", i+1, op)
+		}
+		listed[op] = true
+		want, ok := declared[op]
+		if !ok {
+			t.Errorf("docs/api.md:%d: %s is not an operation of %s", i+1, op, contract)
+			continue
+		}
+		if got := strings.Join(codes, ", "); got != strings.Join(sortedKeys(want), ", ") {
+			t.Errorf("docs/api.md:%d: %s answers %s, %s declares %s", i+1, op, got, contract, strings.Join(sortedKeys(want), ", "))
+		}
+	}
+	for op := range declared {
+		if !listed[op] {
+			t.Errorf("docs/api.md, %s: no row for %s (%s)", strings.TrimLeft(heading, "# "), op, contract)
 		}
 	}
 }

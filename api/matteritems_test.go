@@ -148,7 +148,7 @@ func TestRelayMatterItem(t *testing.T) {
 	// The nodes: A serves its peer API, B forges, C is the court's.
 	b := &forgingMember{}
 	an := peerNode(t, ms[0], nil)
-	aSrv := httptest.NewUnstartedServer(an.Handler(wA.s.PeerHandler()))
+	aSrv := httptest.NewUnstartedServer(observePeer(an.Handler(wA.s.PeerHandler())))
 	aSrv.TLS = an.ServerTLS()
 	aSrv.StartTLS()
 	t.Cleanup(aSrv.Close)

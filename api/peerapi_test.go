@@ -76,7 +76,7 @@ func peerNode(t *testing.T, tc peer.TLSConfig, urls map[string]string) *peer.Nod
 func servePeers(t *testing.T, w *uploadWorld, tc peer.TLSConfig) string {
 	t.Helper()
 	n := peerNode(t, tc, nil)
-	srv := httptest.NewUnstartedServer(n.Handler(w.s.PeerHandler()))
+	srv := httptest.NewUnstartedServer(observePeer(n.Handler(w.s.PeerHandler())))
 	srv.TLS = n.ServerTLS()
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -299,6 +299,7 @@ func TestRelayRefusedRequest(t *testing.T) {
 		{http.StatusBadRequest, "stale-request"},
 		{http.StatusConflict, "replayed-request"},
 		{http.StatusForbidden, "not-a-member"},
+		{http.StatusBadRequest, "bad-peer-request"}, // the organization and actor headers this node sent
 	} {
 		w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) {
 			rec := httptest.NewRecorder()
@@ -320,6 +321,31 @@ func TestRelayRefusedRequest(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRelayListRefused: a listing of a matter shared from another member
+// is relayed to it, and its refusal of the read (403 former-member: this
+// node's member was removed from the consortium; 403 not-home-member)
+// passed on, as for an item's reads: a status GET /api/v1/evidence
+// declares.
+func TestRelayListRefused(t *testing.T) {
+	w := newUploadWorld(t)
+	const matter = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	for _, slug := range []string{"former-member", "not-home-member"} {
+		w.s.peers = fakePeers{do: func(req *http.Request) (*http.Response, error) {
+			if req.URL.Path != "/peer/v1/evidence" || req.URL.Query().Get("matter") != matter {
+				t.Errorf("relayed %s, want the matter's listing", req.URL)
+			}
+			rec := httptest.NewRecorder()
+			prob.Localized(rec, req, http.StatusForbidden, slug, prob.M("title."+slug), prob.M("not-home-org"))
+			return rec.Result(), nil
+		}}
+		rec := leavingGet(t, w, "/api/v1/evidence?matter="+matter, "")
+		if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), prob.Base+slug) {
+			t.Errorf("GET /api/v1/evidence?matter= of a matter whose home answers 403 %s = %d %s, want it passed on", slug, rec.Code, rec.Body)
+		}
+	}
+	checkAnswers(t)
 }
 
 // disputedPeers knows id as disputed (two members noticed it for the

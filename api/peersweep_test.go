@@ -72,7 +72,7 @@ func TestPeerRouteSweep(t *testing.T) {
 	if w.s.limits.sharedRead, err = newLimiter("shared read", 1e9, 1<<30, 0); err != nil {
 		t.Fatal(err)
 	}
-	h := a.Handler(w.s.PeerHandler())
+	h := observePeer(a.Handler(w.s.PeerHandler()))
 	up := w.upload(t, strings.NewReader("exhibit shared across members"), "text/plain")
 	if up.Code != http.StatusCreated {
 		t.Fatalf("upload = %d %s", up.Code, up.Body)
@@ -182,4 +182,5 @@ func TestPeerRouteSweep(t *testing.T) {
 		})
 	}
 	t.Logf("%d requests", total)
+	checkAnswers(t) // each status against api/peer/openapi.json (observePeer)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -30,17 +31,23 @@ import (
 // declares fails the test run (TestMain) and TestRouteSweep.
 // STATUS_SEEN=file writes, for each operation, the statuses declared and
 // whether the run saw them: the declared codes no test reaches, to be
-// checked by hand.
+// checked by hand. The peer API's answers (PeerHandler, and peer.Node's
+// in front of it where a test wraps it with observePeer) are held the
+// same way to api/peer/openapi.json, and their problem types too: each
+// must be named in its status's response; STATUS_SEEN writes theirs to
+// file.peer.
 
 func TestMain(m *testing.M) {
-	observeAnswers = answers.observe
+	observeAnswers = observe
 	code := m.Run()
-	if bad := answers.undeclared(); len(bad) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: answers whose status api/openapi.json does not declare for the operation:\n\t%s\n", strings.Join(bad, "\n\t"))
-		code = 1
+	for _, b := range []*answerBook{answers, peerAnswers} {
+		if bad := b.undeclared(); len(bad) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: answers outside %s:\n\t%s\n", b.contract, strings.Join(bad, "\n\t"))
+			code = 1
+		}
 	}
 	if name := os.Getenv("STATUS_SEEN"); name != "" {
-		if err := os.WriteFile(name, []byte(answers.table()), 0o644); err != nil {
+		if err := errors.Join(os.WriteFile(name, []byte(answers.table()), 0o644), os.WriteFile(name+".peer", []byte(peerAnswers.table()), 0o644)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
@@ -48,41 +55,95 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// answerBook holds the statuses seen, by operation ("GET /api/v1/evidence/{id}").
+// answerBook holds the statuses seen, by operation ("GET /api/v1/evidence/{id}"),
+// against the statuses a contract declares.
 type answerBook struct {
-	mu   sync.Mutex
-	seen map[string]map[int]string // operation → status → the first answer's problem type, request method and target
+	contract string                            // its file
+	declared func() map[string]map[string]bool // operation → statuses
+	// described, if set, is each operation's response descriptions by
+	// status, which name the problem types of that status: a problem
+	// answer's type must be named in its status's (api/peer/openapi.json).
+	described func() map[string]map[string]string
+	mu        sync.Mutex
+	seen      map[string]map[int]string // operation → status → the first answer's problem type, request method and target
+	types     map[string]string         // operation, status and problem type, tab-separated → the first answer's request
+	bodies    map[string]string         // operation and status → the first error of an answer not as the contract says
+	checked   map[string]int            // operation, status and problem type → answers validated
 }
 
-var answers = &answerBook{seen: map[string]map[int]string{}}
+// toCheck reports whether an answer's body is to be validated: the first
+// few of each operation, status and problem type (the route sweep makes
+// thousands of the same kind).
+func (b *answerBook) toCheck(op string, status int, typ string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := fmt.Sprintf("%s\t%d\t%s", op, status, typ)
+	b.checked[k]++
+	return b.checked[k] <= 8
+}
+
+func (b *answerBook) badBody(op string, status int, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if k := fmt.Sprintf("%s %d", op, status); b.bodies[k] == "" {
+		b.bodies[k] = strings.ReplaceAll(err.Error(), "\n", " ")
+	}
+}
+
+var (
+	answers     = &answerBook{contract: "api/openapi.json", declared: declaredStatuses, seen: map[string]map[int]string{}}
+	peerAnswers = &answerBook{contract: "api/peer/openapi.json", declared: peerDeclaredStatuses, described: peerDescriptions,
+		seen: map[string]map[int]string{}, types: map[string]string{}, bodies: map[string]string{}, checked: map[string]int{}}
+)
 
 // observe is the middleware TestMain puts in front of every server's
-// routing: it records the operation the request was routed to and the
-// status of the answer. A request routed to no operation (no such path,
-// a method the path does not take) is left out: those answers are the
-// router's (docs/api.md, Errors), the same for every path.
-func (b *answerBook) observe(next echo.HandlerFunc) echo.HandlerFunc {
+// routing (Server.Handler's and PeerHandler's): it records the operation
+// the request was routed to and the status of the answer. A request
+// routed to no operation (no such path, a method the path does not take)
+// is left out: those answers are the router's (docs/api.md, Errors), the
+// same for every path.
+func observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		pw := &problemWriter{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = pw
 		if err := next(c); err != nil {
 			c.Error(err) // what echo does next, done here to see the status
 		}
-		if op := routedOperation(c); op != "" {
+		if b, op := routedOperation(c); op != "" {
 			r := c.Request()
-			b.add(op, c.Response().Status, pw.problemType()+" "+r.Method+" "+r.URL.String())
+			b.add(op, c.Response().Status, pw.problemType(), r.Method+" "+r.URL.String())
 		}
 		return nil
 	}
 }
 
-// problemWriter keeps the start of a problem answer, to name its type.
+// problemWriter keeps the start of a problem answer, to name its type,
+// and the status.
 type problemWriter struct {
 	http.ResponseWriter
 	head []byte
+	code int
+}
+
+func (w *problemWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// status is the answer's status (200 if none was written, as net/http sends it).
+func (w *problemWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
 }
 
 func (w *problemWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
 	if len(w.head) < 512 && strings.HasPrefix(w.Header().Get("Content-Type"), "application/problem+json") {
 		w.head = append(w.head, b[:min(len(b), 512-len(w.head))]...)
 	}
@@ -101,31 +162,47 @@ func (w *problemWriter) problemType() string {
 
 var problemTypeRE = regexp.MustCompile(`"type":"urn:custos:problem:([a-z0-9-]+)"`)
 
-func (b *answerBook) add(op string, status int, req string) {
+func (b *answerBook) add(op string, status int, typ, req string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if len(req) > 160 {
+		req = req[:160] + "…"
+	}
+	req = strings.ToValidUTF8(req, "?")
 	if b.seen[op] == nil {
 		b.seen[op] = map[int]string{}
 	}
 	if _, ok := b.seen[op][status]; !ok {
-		if len(req) > 160 {
-			req = req[:160] + "…"
-		}
-		b.seen[op][status] = strings.ToValidUTF8(req, "?")
+		b.seen[op][status] = typ + " " + req
+	}
+	if k := fmt.Sprintf("%s\t%d\t%s", op, status, typ); b.types != nil && typ != "" && b.types[k] == "" {
+		b.types[k] = req
 	}
 }
 
-// undeclared lists the statuses seen that their operation does not declare.
+// undeclared lists the statuses seen that their operation does not
+// declare and, where the book checks them (described), the problem types
+// seen that their status's response does not name.
 func (b *answerBook) undeclared() []string {
-	declared := declaredStatuses()
+	declared := b.declared()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []string
 	for op, codes := range b.seen {
 		for code, req := range codes {
 			if !declared[op][strconv.Itoa(code)] {
-				out = append(out, fmt.Sprintf("%s: %d (first: %s)", op, code, req))
+				out = append(out, fmt.Sprintf("%s: %d, a status it does not declare (first: %s)", op, code, req))
 			}
+		}
+	}
+	for k, err := range b.bodies {
+		out = append(out, fmt.Sprintf("%s: not as the contract says: %.600s", k, err))
+	}
+	for k, req := range b.types {
+		op, rest, _ := strings.Cut(k, "\t")
+		code, typ, _ := strings.Cut(rest, "\t")
+		if declared[op][code] && !strings.Contains(b.described()[op][code], ProblemBase+typ+"`") {
+			out = append(out, fmt.Sprintf("%s: %s %s, a problem type its response does not name (first: %s)", op, code, typ, req))
 		}
 	}
 	slices.Sort(out)
@@ -137,7 +214,7 @@ func (b *answerBook) table() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var lines []string
-	for op, codes := range declaredStatuses() {
+	for op, codes := range b.declared() {
 		for code := range codes {
 			n, _ := strconv.Atoi(code)
 			_, ok := b.seen[op][n]
@@ -152,17 +229,22 @@ func (b *answerBook) table() string {
 // does not declare.
 func checkAnswers(t *testing.T) {
 	t.Helper()
-	for _, s := range answers.undeclared() {
-		t.Errorf("api/openapi.json does not declare this status for the operation: %s", s)
+	for _, b := range []*answerBook{answers, peerAnswers} {
+		for _, s := range b.undeclared() {
+			t.Errorf("an answer outside %s: %s", b.contract, s)
+		}
 	}
 }
 
 // declaredStatuses is the response codes of each operation of openapi.json.
-var declaredStatuses = sync.OnceValue(func() map[string]map[string]bool {
+var declaredStatuses = sync.OnceValue(func() map[string]map[string]bool { return statusesOf(openapiJSON) })
+
+// statusesOf is the response codes of each operation of an OpenAPI document.
+func statusesOf(contract []byte) map[string]map[string]bool {
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage
 	}
-	if err := json.Unmarshal(openapiJSON, &doc); err != nil {
+	if err := json.Unmarshal(contract, &doc); err != nil {
 		panic(err)
 	}
 	out := map[string]map[string]bool{}
@@ -180,32 +262,42 @@ var declaredStatuses = sync.OnceValue(func() map[string]map[string]bool {
 		}
 	}
 	return out
-})
+}
 
 // operationByRoute maps "GET /api/v1/evidence/{}" to the operation
-// "GET /api/v1/evidence/{id}": a route's parameters named as placeholders.
-var operationByRoute = sync.OnceValue(func() map[string]string {
+// "GET /api/v1/evidence/{id}": a route's parameters named as
+// placeholders; peerOperationByRoute, those of the peer API.
+var (
+	operationByRoute     = sync.OnceValue(func() map[string]string { return byRoute(declaredStatuses()) })
+	peerOperationByRoute = sync.OnceValue(func() map[string]string { return byRoute(peerDeclaredStatuses()) })
+)
+
+func byRoute(declared map[string]map[string]bool) map[string]string {
 	out := map[string]string{}
-	for op := range declaredStatuses() {
+	for op := range declared {
 		out[placeholder.ReplaceAllString(op, "{}")] = op
 	}
 	return out
-})
+}
 
 var routeParam = regexp.MustCompile(`:[A-Za-z0-9_]+`)
 
-// routedOperation is the operation of openapi.json that c was routed to,
-// or "". A route whose last parameter also takes ".pdf" (echo's
-// parameters run to the next slash) serves the ".pdf" operation when the
-// parameter ends so, as its handler does.
-func routedOperation(c echo.Context) string {
+// routedOperation is the operation that c was routed to, of openapi.json
+// or of the peer API's, with the book its answers go to; "" for none. A
+// route whose last parameter also takes ".pdf" (echo's parameters run to
+// the next slash) serves the ".pdf" operation when the parameter ends so,
+// as its handler does.
+func routedOperation(c echo.Context) (*answerBook, string) {
 	route := c.Request().Method + " " + routeParam.ReplaceAllString(c.Path(), "{}")
+	if op, ok := peerOperationByRoute()[route]; ok {
+		return peerAnswers, op
+	}
 	if vals := c.ParamValues(); len(vals) > 0 && strings.HasSuffix(vals[len(vals)-1], ".pdf") && strings.HasSuffix(route, "{}") {
 		if op, ok := operationByRoute()[route+".pdf"]; ok {
-			return op
+			return answers, op
 		}
 	}
-	return operationByRoute()[route]
+	return answers, operationByRoute()[route]
 }
 
 // TestOpenAPIResponseCodes: every operation lists its statuses one by one

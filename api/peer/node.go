@@ -208,6 +208,19 @@ const NoticesPath = "/peer/v1/notices"
 // DirectoryPath alone answers any node under the root, member or not yet:
 // a read of addresses that changes nothing.
 func (n *Node) Handler(next http.Handler) http.Handler {
+	if observeAnswers != nil {
+		return observeAnswers(n.handler, next)
+	}
+	return n.handler(next)
+}
+
+// observeAnswers, when set, builds every Handler. Only the package's
+// tests set it (contract_test.go), to check the status of each answer
+// that handler gives itself (not next's: those are api's) against the
+// peer API's contract, api/peer/openapi.json.
+var observeAnswers func(handler func(next http.Handler) http.Handler, next http.Handler) http.Handler
+
+func (n *Node) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		member := MemberOf(r.TLS)
 		if member != "" && r.URL.Path == DirectoryPath {
@@ -255,7 +268,9 @@ func (n *Node) serveNotice(w http.ResponseWriter, r *http.Request, member string
 		return
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxNoticeBytes+1))
-	if err != nil {
+	if err != nil { // the request failed, not the notice: the sender retries it (retried)
+		n.cfg.Log.Debug("peer: a notice's body was cut short", "member", member, "err", err)
+		problem.Localized(w, r, http.StatusBadRequest, "incomplete-upload", problem.M("title.bad-request"), problem.M("incomplete-upload"))
 		return
 	}
 	if len(b) > MaxNoticeBytes { // refused whole, never cut short

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -555,4 +556,31 @@ func postNotice(t *testing.T, n *Node, member, body, lang string) (int, string) 
 	var b strings.Builder
 	io.Copy(&b, resp.Body)
 	return resp.StatusCode, b.String()
+}
+
+// TestNoticeBodyCut: a notice whose body cannot be read whole (the
+// connection failed, or the sender went away) is 400 incomplete-upload,
+// which the sender's outbox retries (the request failed, not the
+// notice), and nothing is stored.
+func TestNoticeBodyCut(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "C")
+	a, c := ms[0], ms[1]
+	home := map[string]string{"firm": a.id, "court": c.id}
+	cn, _ := serveNode(t, c, nil, home, map[string]bool{"court": true}, whoami())
+	body := io.MultiReader(strings.NewReader(`{"v":1,"share":"sh1","kind":"evidence",`), iotest.ErrReader(io.ErrUnexpectedEOF))
+	req := httptest.NewRequest(http.MethodPost, NoticesPath, body)
+	req.TLS = memberConn(a)
+	Stamp(req.Header, time.Now())
+	rec := httptest.NewRecorder()
+	cn.Handler(whoami()).ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"type":"urn:custos:problem:incomplete-upload"`) {
+		t.Errorf("POST %s, the body cut short = %d %q, want 400 incomplete-upload", NoticesPath, rec.Code, rec.Body)
+	}
+	if ae := newAnswerError(c.id, rec.Code, rec.Body.Bytes()); ae.forGood() {
+		t.Errorf("the sender refuses the notice for good on %d %s, want it sent again", rec.Code, rec.Body)
+	}
+	if got, _ := cn.Received("court"); len(got) != 0 {
+		t.Errorf("C stored %+v from a notice cut short", got)
+	}
 }

@@ -85,11 +85,17 @@ func cleanDetail(s string) string {
 // retried are the problem types of a 4xx answer that concern the request,
 // not the notice, and pass: a clock off or a node just restarted
 // (stale-request), a request ID seen before (replayed-request), a sender the
-// member does not count as a member yet, or no longer (not-a-member).
+// member does not count as a member yet, or no longer (not-a-member), a
+// body the member could not read whole (incomplete-upload: the connection
+// failed), and the organization and actor headers of a relayed read
+// malformed (bad-peer-request: the relaying node's fault, never its
+// client's).
 var retried = map[string]bool{
-	problem.Base + "stale-request":    true,
-	problem.Base + "replayed-request": true,
-	problem.Base + "not-a-member":     true,
+	problem.Base + "stale-request":     true,
+	problem.Base + "replayed-request":  true,
+	problem.Base + "not-a-member":      true,
+	problem.Base + "incomplete-upload": true,
+	problem.Base + "bad-peer-request":  true,
 }
 
 // forGood reports whether the answer refuses the notice itself, so that

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,9 +126,11 @@ func TestOutboxRefused(t *testing.T) {
 	}
 }
 
-// TestAnswerForGood: which answers to a notice give it up and which retry it.
+// TestAnswerForGood: which answers to a notice give it up and which retry
+// it; every status and problem type the contract declares for the notices
+// is among them, so the sender decides on each answer a member may give.
 func TestAnswerForGood(t *testing.T) {
-	for _, tc := range []struct {
+	cases := []struct {
 		status int
 		typ    string
 		want   bool
@@ -145,7 +149,23 @@ func TestAnswerForGood(t *testing.T) {
 		{500, problem.Base + "internal", false},
 		{503, problem.Base + "busy", false},
 		{502, "", false},
-	} {
+		{400, problem.Base + "incomplete-upload", false}, // the body cut short: the request failed
+		{429, problem.Base + "rate-limited", false},
+		{503, problem.Base + "unknown-grantor", false}, // not in this node's directory yet
+	}
+	decided := map[string]bool{}
+	for _, tc := range cases {
+		decided[strconv.Itoa(tc.status)+" "+tc.typ] = true
+	}
+	named := regexp.MustCompile("`(urn:custos:problem:[a-z0-9-]+)`")
+	for status, desc := range described()["POST "+NoticesPath] {
+		for _, m := range named.FindAllStringSubmatch(desc, -1) {
+			if !decided[status+" "+m[1]] {
+				t.Errorf("api/peer/openapi.json declares %s %s for a notice; say here whether the sender gives the notice up", status, m[1])
+			}
+		}
+	}
+	for _, tc := range cases {
 		if got := newAnswerError("m", tc.status, []byte(`{"type":"`+tc.typ+`"}`)).forGood(); got != tc.want {
 			t.Errorf("answerError{%d %s}.forGood() = %v, want %v", tc.status, tc.typ, got, tc.want)
 		}
