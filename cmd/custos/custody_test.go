@@ -162,7 +162,7 @@ func TestKindsAndRolesZH(t *testing.T) {
 		want, not []string
 	}{
 		{orgs, []string{"法院", "律师事务所"}, []string{"court", "lawfirm"}},
-		{me, []string{"角色:", "公证员", "机构.类型:", "公证机构"}, []string{" notary"}},
+		{me, []string{"角色：", "公证员", "机构.类型：", "公证机构"}, []string{" notary"}},
 		{keys, []string{"审查人"}, []string{"examiner"}},
 		{shares, []string{"案件"}, []string{"matter"}},
 		{vote, []string{"vote"}, nil}, // not an organization's kind
