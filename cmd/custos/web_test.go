@@ -216,8 +216,17 @@ func TestVerifyPage(t *testing.T) {
 		if !strings.HasPrefix(types, "存证（创建）") || slices.ContainsFunc(strings.Split(types, "|"), func(s string) bool { return strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") }) {
 			t.Errorf("the Chinese timeline's event types = %q, want Chinese words", types)
 		}
+		// The file inputs speak Chinese, not the browser's "Choose File":
+		// the input, transparent, lies over the page's own words, and the
+		// chosen file's name shows.
+		if got := evalString(t, ctx, `['file', 'receipt-file', 'trust-file'].map(id => { const i = document.getElementById(id); return i.parentElement.innerText.replace(/\s+/g, ' ') + '/' + getComputedStyle(i).opacity; }).join('|')`); got != "选择文件 "+filepath.Base(fx.good)+"/0|选择文件 "+filepath.Base(fx.receipt)+"/0|选择文件 未选择文件/0" {
+			t.Errorf("the Chinese file pickers read %q", got)
+		}
 		saveScreenshot(t, ctx, shots, "verify-valid-zh.png")
 		chooseLanguage(t, ctx, "en")
+		if got := evalString(t, ctx, `document.getElementById('trust-file').parentElement.innerText.replace(/\s+/g, ' ')`); got != "Choose file No file chosen" {
+			t.Errorf("the English trust file picker reads %q", got)
+		}
 		got := evalString(t, ctx, `document.querySelector('h1').textContent + '|' + document.documentElement.lang + '|' + document.getElementById('verdict').innerText`)
 		if !strings.HasPrefix(got, "Evidence verification|en|") || !strings.Contains(got, "Verified") {
 			t.Errorf("after switching to English: %q", got)
@@ -326,6 +335,10 @@ func TestVerifyPageUI(t *testing.T) {
 		verifyInPage(t, ctx, fx.receipt, fx.good)
 		if w := evalString(t, ctx, `String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
 			t.Errorf("the page scrolls sideways on a phone")
+		}
+		// Each event's column names come before its values as 标签：值.
+		if got := evalString(t, ctx, `getComputedStyle(document.querySelector('#timeline td[data-label]'), '::before').content`); !strings.HasSuffix(strings.Trim(got, `"`), "：") {
+			t.Errorf("a Chinese timeline cell on a phone begins with %s, want its label and the full-width colon", got)
 		}
 		saveScreenshot(t, ctx, shots, "verify-phone-zh.png")
 		if err := chromedp.Do(ctx, chromedp.EmulateReset()); err != nil {

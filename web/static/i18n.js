@@ -984,3 +984,74 @@
   const s = global.CustosI18n.strings;
   for (const lang of Object.keys(add)) Object.assign(s[lang], add[lang]);
 })(globalThis);
+
+// The file inputs' own words. The browser writes them in the language of
+// its own interface, not the page's: a Chinese page in an English
+// Chromium said "Choose File" and "No file chosen". filePickers covers
+// each file input with the page's words: the input itself stays where it
+// was (focusable, named by its <label>, taking a click, a dropped file or
+// a test's files), transparent over a button-like "选择文件" and the name
+// of the file chosen, which follow the page's language.
+(function (global) {
+  const add = {
+    en: {
+      'picker.choose': 'Choose file',
+      'picker.chooseMany': 'Choose files',
+      'picker.none': 'No file chosen',
+      'picker.many': '{n} files',
+    },
+    zh: {
+      'picker.choose': '选择文件',
+      'picker.chooseMany': '选择文件',
+      'picker.none': '未选择文件',
+      'picker.many': '{n} 个文件',
+    },
+  };
+  const I = global.CustosI18n;
+  for (const lang of Object.keys(add)) Object.assign(I.strings[lang], add[lang]);
+
+  let lang = 'en';
+
+  // show writes the words of one picker in the current language.
+  function show(input) {
+    const pick = input.parentElement;
+    const files = input.files ? [...input.files] : [];
+    pick.querySelector('.file-button').textContent = I.t(lang, input.multiple ? 'picker.chooseMany' : 'picker.choose');
+    pick.querySelector('.file-name').textContent =
+      files.length === 0 ? I.t(lang, 'picker.none') : files.length === 1 ? files[0].name : I.t(lang, 'picker.many', { n: files.length });
+  }
+
+  // wrap puts a file input in its picker, once.
+  function wrap(input) {
+    if (input.parentElement.classList.contains('file-pick')) return;
+    const pick = document.createElement('span');
+    pick.className = 'file-pick';
+    const button = document.createElement('span');
+    button.className = 'file-button';
+    const name = document.createElement('span');
+    name.className = 'file-name';
+    // The input keeps its own accessible name and value; the words over
+    // it are for the eye only.
+    button.setAttribute('aria-hidden', 'true');
+    name.setAttribute('aria-hidden', 'true');
+    input.replaceWith(pick);
+    pick.append(input, button, name);
+    input.addEventListener('change', () => show(input));
+  }
+
+  // filePickers puts every file input of the page in a picker that speaks
+  // l ('zh' or 'en'); the pages call it whenever they set their language.
+  function filePickers(l) {
+    lang = l;
+    for (const input of document.querySelectorAll('input[type="file"]')) {
+      wrap(input);
+      show(input);
+    }
+  }
+
+  // A form's reset empties its file inputs without a change event: the
+  // names follow once it has happened.
+  global.document && global.document.addEventListener('reset', () => setTimeout(() => filePickers(lang)), true);
+
+  I.filePickers = filePickers;
+})(globalThis);

@@ -15,7 +15,7 @@
   const OPTIONAL = ['evidence-record'];
   const ID_RE = /^[a-z2-7]{26}$/;
   const SHA_RE = /^[0-9a-f]{64}$/;
-  const { t: tr, pickLang } = globalThis.CustosI18n;
+  const { t: tr, pickLang, filePickers } = globalThis.CustosI18n;
   const H = globalThis.CustosHash;
 
   const state = {
@@ -54,6 +54,7 @@
     document.title = t('page.title');
     $('lang').value = lang;
     for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+    filePickers(lang);
     renderAll();
   }
 
