@@ -90,6 +90,23 @@ func failure(code int, id string, kv ...any) error {
 	return exitError{code: code, msg: tr(id, kv...)}
 }
 
+// wrapError is a catalog message about a cause that it still wraps, so
+// that errors.Is and root's unreachable see the cause (a server that did
+// not answer is said as such).
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e wrapError) Error() string { return e.msg }
+func (e wrapError) Unwrap() error { return e.err }
+
+// wrapped is err put into the catalog message id, whose {err} is err's
+// own words, in the CLI's language.
+func wrapped(err error, id string, kv ...any) error {
+	return wrapError{tr(id, append(kv, "err", err)...), err}
+}
+
 // text is a message in English and in Simplified Chinese, its parameters
 // written {name} (as in internal/problem's catalog).
 type words struct{ en, zh string }
@@ -736,4 +753,12 @@ var messages = map[string]words{
 	// readPrivateFile).
 	"fail.key-mode": {"refusing to use {path}: it holds a private key and other users may read or change it (mode {mode}); make it yours alone with: chmod 600 {path}",
 		"拒绝使用 {path}：其中保存着私钥，而其他用户可以读取或修改它（权限 {mode}）；请用以下命令设为仅本人可读写：chmod 600 {path}"},
+	// custos download and the saved profiles, failures a clerk meets
+	// (session 17: they were English under a Chinese locale).
+	"fail.download-record": {"reading the record of {id} for its digest: {err}", "读取 {id} 的记录以取得其摘要失败：{err}"},
+	"fail.transfer-stdout": {"{id}: the transfer failed: {err}; what was written to standard output is incomplete",
+		"{id} 传输失败：{err}；已写到标准输出的内容不完整"},
+	"fail.transfer":      {"{id}: the transfer failed, nothing was saved: {err}", "{id} 传输失败，未保存任何内容：{err}"},
+	"fail.profile-read":  {"reading {path}: {err} (fix it, or remove it and log in again)", "读取 {path} 失败：{err}（请修正该文件，或将其删除后重新登录）"},
+	"fail.no-config-dir": {"no configuration folder for saved profiles: {err}", "找不到保存配置的文件夹：{err}"},
 }
