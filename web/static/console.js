@@ -150,7 +150,7 @@
     const head = t('console.err.server', { status: e.status, title: e.title || '' }) + (e.detail ? ' ' + e.detail : '');
     const out = [head];
     if (Array.isArray(e.errors) && e.errors.length) {
-      out.push(el('ul', {}, ...e.errors.map((x) => el('li', { text: `${x.field}: ${x.message}` }))));
+      out.push(el('ul', {}, ...e.errors.map((x) => el('li', { text: t('console.err.field', { field: x.field, message: x.message }) }))));
     }
     return out;
   }

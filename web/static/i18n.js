@@ -474,6 +474,7 @@
       'console.err.network': 'The server could not be reached: {error}',
       'console.err.server': 'The server refused ({status} {title}).',
       'console.footer': 'To check a receipt independently, use the verification page:',
+      'console.err.field': '{field}: {message}',
     },
     zh: {
       'console.page.title': 'Custos — 电子证据工作台',
@@ -597,6 +598,7 @@
       'console.err.network': '无法连接服务器：{error}',
       'console.err.server': '服务器拒绝（{status} {title}）。',
       'console.footer': '如需独立核验回执，请使用核验页面：',
+      'console.err.field': '{field}：{message}',
     },
   };
   const s = global.CustosI18n.strings;
