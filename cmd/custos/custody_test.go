@@ -90,6 +90,14 @@ func TestCellValues(t *testing.T) {
 			t.Errorf("applicant value %q: no catalog entry val.%s", v, v)
 		}
 	}
+	// An organization's directory statuses: a Chinese org view read
+	// 目录.状态： pending before.
+	for _, st := range []string{wire.DirectoryRegistered, wire.DirectoryPending, wire.DirectoryConflict} {
+		known["directory."+st] = true
+		if _, ok := messages["val.directory."+st]; !ok {
+			t.Errorf("directory status %q: no catalog entry val.directory.%s", st, st)
+		}
+	}
 	// A work's types, as copyright.Work's validation lists them.
 	f, _ := reflect.TypeFor[copyright.Work]().FieldByName("Type")
 	_, oneof, _ := strings.Cut(f.Tag.Get("validate"), "oneof=")

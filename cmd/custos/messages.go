@@ -761,4 +761,9 @@ var messages = map[string]words{
 	"fail.transfer":      {"{id}: the transfer failed, nothing was saved: {err}", "{id} 传输失败，未保存任何内容：{err}"},
 	"fail.profile-read":  {"reading {path}: {err} (fix it, or remove it and log in again)", "读取 {path} 失败：{err}（请修正该文件，或将其删除后重新登录）"},
 	"fail.no-config-dir": {"no configuration folder for saved profiles: {err}", "找不到保存配置的文件夹：{err}"},
+	// An organization's place in the consortium's directory (org create,
+	// org get: directory.status), English as the API has it.
+	"val.directory.registered": {"registered", "已登记"},
+	"val.directory.pending":    {"pending", "待登记"},
+	"val.directory.conflict":   {"conflict", "名称冲突"},
 }

@@ -479,6 +479,10 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		switch base := name[strings.LastIndex(name, ".")+1:]; {
 		case name == "status":
 			return cellValue(s)
+		case name == "directory.status": // an organization's place in the directory
+			if _, ok := messages["val.directory."+s]; ok {
+				return cellValue("directory." + s)
+			}
 		case base == "renew_before" || base == "interval": // Go durations: 4320h0m0s is 180 days
 			if d, err := time.ParseDuration(s); err == nil {
 				return humanDuration(d)

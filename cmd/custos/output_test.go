@@ -111,6 +111,20 @@ func TestRecordTableColon(t *testing.T) {
 	}
 }
 
+// TestDirectoryStatusZH: a Chinese org view says where the organization
+// stands in the directory in Chinese (目录.状态：待登记); English keeps the
+// API's word. It read 目录.状态： pending before.
+func TestDirectoryStatusZH(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	v := &wire.OrgView{Org: wire.Org{ID: "o1", Name: "中伦律师事务所", Kind: "lawfirm"}, Directory: &wire.OrgDirectory{Status: wire.DirectoryPending}}
+	for l, want := range map[prob.Lang]string{prob.Chinese: "待登记", prob.English: "pending"} {
+		lang = l
+		if got := recordValue(humanText(t, v), withColon(label("directory.status"))); got != want {
+			t.Errorf("directory.status in %v = %q, want %q", l, got, want)
+		}
+	}
+}
+
 func TestRecordTable(t *testing.T) {
 	me := &wire.MeView{Key: wire.Key{ID: "k1", Name: "前台扫描", Role: "submitter"}, Org: wire.Org{ID: "o1", Name: "杭州某某律师事务所", Kind: "lawfirm"},
 		Permissions: []wire.Permission{"evidence.create", "evidence.read"}}
