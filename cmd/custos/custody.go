@@ -183,14 +183,15 @@ func (n custodyNames) actor(actor, orgName string) string {
 }
 
 // actorName is an event's actor as a person reads it: the organization's
-// name with the key ID after it ("杭州互联网法院 (euepqwbnf4bol5zs4yhwuctwfi)"), or the raw
+// name with the key ID after it ("杭州互联网法院 (euepqwbnf4bol5zs4yhwuctwfi)",
+// in Chinese "杭州互联网法院（euepqwbnf4bol5zs4yhwuctwfi）"), or the raw
 // "<org>:<key>" when the node does not know the organization's name.
 func actorName(actor, orgName string) string {
 	_, key, ok := strings.Cut(actor, ":")
 	if orgName == "" || !ok {
 		return actor
 	}
-	return orgName + " (" + key + ")"
+	return tr("aside", "text", orgName, "note", key)
 }
 
 // eventTime is a custody event's RFC 3339 time in the local time zone, or

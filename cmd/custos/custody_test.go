@@ -251,6 +251,15 @@ func TestCustodyNames(t *testing.T) {
 	if s := (custodyNames{orgs: map[string]string{"court": "杭州互联网法院"}, members: map[string]string{courtMember: "杭州法院节点"}}).actor("court:k2@"+courtMember, ""); s != "杭州互联网法院（k2，经 杭州法院节点 转来）" {
 		t.Errorf("a relayed actor in Chinese = %q", s)
 	}
+	// An actor by its organization's name, in Chinese parentheses (it read
+	// 杭州互联网法院 (k2) before).
+	if s := (custodyNames{}).actor("court:k2", "杭州互联网法院"); s != "杭州互联网法院（k2）" {
+		t.Errorf("an actor in Chinese = %q, want 杭州互联网法院（k2）", s)
+	}
+	lang = prob.English
+	if s := (custodyNames{}).actor("court:k2", "Hangzhou Internet Court"); s != "Hangzhou Internet Court (k2)" {
+		t.Errorf("an actor in English = %q, want Hangzhou Internet Court (k2)", s)
+	}
 	asked = map[string]int{}
 	loadCustodyNames(context.Background(), c, &wire.CustodyView{Events: v.Events[:1]})
 	if len(asked) != 0 {

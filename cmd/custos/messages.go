@@ -766,4 +766,8 @@ var messages = map[string]words{
 	"val.directory.registered": {"registered", "已登记"},
 	"val.directory.pending":    {"pending", "待登记"},
 	"val.directory.conflict":   {"conflict", "名称冲突"},
+	// A name with what identifies it beside it (a custody event's actor, a
+	// consortium member), in each language's parentheses, as the pages'
+	// "aside" writes it.
+	"aside": {"{text} ({note})", "{text}（{note}）"},
 }
