@@ -143,9 +143,15 @@ func createPart(target string) (*os.File, error) {
 		}
 		name := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".part-"+hex.EncodeToString(r[:]))
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if !errors.Is(err, fs.ErrExist) {
-			return f, err
+		switch {
+		case errors.Is(err, fs.ErrExist):
+			continue
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, failure(1, "fail.save", "dir", filepath.Dir(target), "why", tr("why.no-folder"))
+		case errors.Is(err, fs.ErrPermission):
+			return nil, failure(1, "fail.save", "dir", filepath.Dir(target), "why", tr("why.no-write"))
 		}
+		return f, err
 	}
 }
 

@@ -770,4 +770,8 @@ var messages = map[string]words{
 	// consortium member), in each language's parentheses, as the pages'
 	// "aside" writes it.
 	"aside": {"{text} ({note})", "{text}（{note}）"},
+	// custos download into a folder that is missing or not writable.
+	"fail.save":     {"cannot save in {dir}: {why}", "无法保存到 {dir}：{why}"},
+	"why.no-folder": {"no such folder", "文件夹不存在"},
+	"why.no-write":  {"you may not write there (permission denied)", "无权写入（权限不足）"},
 }
