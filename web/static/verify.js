@@ -588,7 +588,7 @@
         el('td', { 'data-label': t('timeline.local'), text: localTime(e.time) }),
         el('td', { 'data-label': t('timeline.utc'), text: utcTime(e.time) }),
         el('td', { 'data-label': t('timeline.actor'), class: 'mono', text: e.actor || '' }),
-        el('td', { 'data-label': t('timeline.subject'), class: 'mono', text: (e.subject || '') + (e.reads ? ` ×${e.reads} (${utcTime(e.since)} – ${utcTime(e.time)})` : '') })));
+        el('td', { 'data-label': t('timeline.subject'), class: 'mono', text: e.reads ? t('aside', { text: `${e.subject || ''} ×${e.reads}`, note: `${utcTime(e.since)} – ${utcTime(e.time)}` }) : (e.subject || '') })));
     }
   }
 
