@@ -98,6 +98,14 @@ func TestCellValues(t *testing.T) {
 			t.Errorf("directory status %q: no catalog entry val.directory.%s", st, st)
 		}
 	}
+	// Where profile show's server and token came from (target): it read
+	// 服务器来源：  env before.
+	for _, from := range []string{"flag", "env", "profile", "default"} {
+		known["from."+from] = true
+		if _, ok := messages["val.from."+from]; !ok {
+			t.Errorf("source %q: no catalog entry val.from.%s", from, from)
+		}
+	}
 	// A work's types, as copyright.Work's validation lists them.
 	f, _ := reflect.TypeFor[copyright.Work]().FieldByName("Type")
 	_, oneof, _ := strings.Cut(f.Tag.Get("validate"), "oneof=")

@@ -774,4 +774,9 @@ var messages = map[string]words{
 	"fail.save":     {"cannot save in {dir}: {why}", "无法保存到 {dir}：{why}"},
 	"why.no-folder": {"no such folder", "文件夹不存在"},
 	"why.no-write":  {"you may not write there (permission denied)", "无权写入（权限不足）"},
+	// profile show: where the server and the token came from (resolved).
+	"val.from.flag":    {"flag", "命令行选项"},
+	"val.from.env":     {"env", "环境变量"},
+	"val.from.profile": {"profile", "已保存的配置"},
+	"val.from.default": {"default", "默认值"},
 }

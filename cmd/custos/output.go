@@ -483,6 +483,10 @@ func formatCell(name string, v reflect.Value, short bool) string {
 			if _, ok := messages["val.directory."+s]; ok {
 				return cellValue("directory." + s)
 			}
+		case name == "server_from" || name == "token_from": // profile show: flag, env, profile, default
+			if _, ok := messages["val.from."+s]; ok {
+				return cellValue("from." + s)
+			}
 		case base == "renew_before" || base == "interval": // Go durations: 4320h0m0s is 180 days
 			if d, err := time.ParseDuration(s); err == nil {
 				return humanDuration(d)

@@ -112,8 +112,9 @@ func TestRecordTableColon(t *testing.T) {
 }
 
 // TestDirectoryStatusZH: a Chinese org view says where the organization
-// stands in the directory in Chinese (目录.状态：待登记); English keeps the
-// API's word. It read 目录.状态： pending before.
+// stands in the directory in Chinese (目录.状态：待登记), and profile show
+// where its server and token came from (环境变量); English keeps the
+// API's or the JSON's word. They read pending and env before.
 func TestDirectoryStatusZH(t *testing.T) {
 	defer func(l prob.Lang) { lang = l }(lang)
 	v := &wire.OrgView{Org: wire.Org{ID: "o1", Name: "中伦律师事务所", Kind: "lawfirm"}, Directory: &wire.OrgDirectory{Status: wire.DirectoryPending}}
@@ -121,6 +122,14 @@ func TestDirectoryStatusZH(t *testing.T) {
 		lang = l
 		if got := recordValue(humanText(t, v), withColon(label("directory.status"))); got != want {
 			t.Errorf("directory.status in %v = %q, want %q", l, got, want)
+		}
+	}
+	p := profileView{Server: "http://127.0.0.1:8080", ServerFrom: "env", Token: "cst_x****", TokenFrom: "profile"}
+	for l, want := range map[prob.Lang][2]string{prob.Chinese: {"环境变量", "已保存的配置"}, prob.English: {"env", "profile"}} {
+		lang = l
+		s := humanText(t, p)
+		if got := [2]string{recordValue(s, withColon(label("server_from"))), recordValue(s, withColon(label("token_from")))}; got != want {
+			t.Errorf("profile show's sources in %v = %q, want %q", l, got, want)
 		}
 	}
 }
