@@ -67,6 +67,8 @@ var words = map[string][2]string{
 	"no-permission":           {"%s: permission denied", "读取 %s 失败：无权读取（权限不足）"},
 	"not-regular":             {"%s: not a regular file", "读取 %s 失败：不是普通文件（是文件夹吗？）"},
 	"list-sep":                {", ", "，"},
+	"bad-trust":               {"%s: %v", "信任包 %s 无法使用：%v"},
+	"bad-transitions":         {"%s: %v", "验证者集合变更列表 %s 无法使用：%v"},
 }
 
 // Message is e's message for standard error in English or, with chinese,

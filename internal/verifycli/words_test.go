@@ -215,3 +215,23 @@ func TestMissingFileChinese(t *testing.T) {
 		}
 	}
 }
+
+// TestBadTrustChinese: a trust bundle that does not parse is named as one
+// in Chinese (信任包 X 无法使用：…), not given as the path and Go's words
+// alone; English is as before. It was the English line in Chinese too.
+func TestBadTrustChinese(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "trust.json")
+	if err := os.WriteFile(bad, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ee ExitError
+	if err := Check(context.Background(), io.Discard, Options{Receipt: vectorReceipt, Trust: bad}); !errors.As(err, &ee) || ee.Code != 2 {
+		t.Fatalf("Check(bad trust) = %v, want a usage error", err)
+	}
+	if got := ee.Message(true); !strings.HasPrefix(got, "信任包 "+bad+" 无法使用：") {
+		t.Errorf("Message(chinese) = %q, want 信任包 %s 无法使用：…", got, bad)
+	}
+	if got := ee.Message(false); !strings.HasPrefix(got, bad+": ") {
+		t.Errorf("Message(english) = %q, want the path and the reason", got)
+	}
+}
