@@ -259,6 +259,13 @@ func TestCustodyNames(t *testing.T) {
 	if s := (custodyNames{orgs: map[string]string{"court": "杭州互联网法院"}, members: map[string]string{courtMember: "杭州法院节点"}}).actor("court:k2@"+courtMember, ""); s != "杭州互联网法院（k2，经 杭州法院节点 转来）" {
 		t.Errorf("a relayed actor in Chinese = %q", s)
 	}
+	// What a viewed event read, as custos verify says it (it read
+	// metadata before); a subject of kind:value pairs as it is.
+	for sj, want := range map[string]string{"metadata": "元数据", "receipt": "回执", "copyright:r1": "copyright:r1"} {
+		if got := (custodyNames{}).subject(sj); got != want {
+			t.Errorf("subject %q in Chinese = %q, want %q", sj, got, want)
+		}
+	}
 	// An actor by its organization's name, in Chinese parentheses (it read
 	// 杭州互联网法院 (k2) before).
 	if s := (custodyNames{}).actor("court:k2", "杭州互联网法院"); s != "杭州互联网法院（k2）" {

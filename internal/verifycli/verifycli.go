@@ -304,7 +304,7 @@ func printSteps(p printer, res *receipt.Result) {
 		if e.Subject != "" {
 			subject = " (" + e.Subject + ")"
 			if p.chinese {
-				subject = "（" + e.Subject + "）"
+				subject = "（" + p.subject(e.Subject) + "）"
 			}
 		}
 		p.line("event", e.Seq, e.Time, typ, subject, e.Actor)

@@ -138,10 +138,10 @@ func TestEventTypesInChinese(t *testing.T) {
 		{true, []string{
 			"#0 2026-12-06T10:00:00.000000000Z 创建，操作者 org1:key1",
 			"#1 2026-12-06T10:10:00.000000000Z 作品登记（copyright:r1），操作者",
-			"#2 2026-12-06T10:09:30.000000000Z 查看 ×12（10:02–10:09）（metadata），操作者",
+			"#2 2026-12-06T10:09:30.000000000Z 查看 ×12（10:02–10:09）（元数据），操作者",
 			"#3 2026-12-06T10:20:40.000000000Z 下载 ×2（10:20:05–10:20:40），操作者",
 			"2 列出",
-		}, []string{"created", "viewed", "downloaded", "listed", "copyright.registered"}},
+		}, []string{"created", "viewed", "downloaded", "listed", "copyright.registered", "metadata"}},
 		{false, []string{
 			"#0 2026-12-06T10:00:00.000000000Z created by org1:key1",
 			"#1 2026-12-06T10:10:00.000000000Z copyright.registered (copyright:r1) by",

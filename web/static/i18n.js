@@ -1057,3 +1057,27 @@
 
   I.filePickers = filePickers;
 })(globalThis);
+
+// What a viewed custody event read (its subject), as custos verify and
+// custos custody name it (internal/verifycli subjectsZH); a subject of
+// kind:value pairs shows as it is.
+(function (global) {
+  const add = {
+    en: {
+      'subject.metadata': 'metadata',
+      'subject.custody': 'custody',
+      'subject.timestamp': 'timestamp',
+      'subject.receipt': 'receipt',
+      'subject.content': 'content',
+    },
+    zh: {
+      'subject.metadata': '元数据',
+      'subject.custody': '保管链',
+      'subject.timestamp': '时间戳令牌',
+      'subject.receipt': '回执',
+      'subject.content': '文件内容',
+    },
+  };
+  const s = global.CustosI18n.strings;
+  for (const lang of Object.keys(add)) Object.assign(s[lang], add[lang]);
+})(globalThis);

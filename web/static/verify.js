@@ -96,6 +96,9 @@
 
   const kindLabel = (k) => t('kind.' + (['court', 'notary', 'arbitration'].includes(k) ? k : 'other'));
   const eventLabel = (ty) => { const k = 'event.' + ty; const s = t(k); return s === k ? ty : s; };
+  // subjectLabel is what a viewed event read (metadata...) in the page's
+  // language, as custos verify says it; any other subject as it is.
+  const subjectLabel = (sj) => { const k = 'subject.' + sj; const s = t(k); return s === k ? sj : s; };
 
   // ---- the verifier ----
 
@@ -588,7 +591,7 @@
         el('td', { 'data-label': t('timeline.local'), text: localTime(e.time) }),
         el('td', { 'data-label': t('timeline.utc'), text: utcTime(e.time) }),
         el('td', { 'data-label': t('timeline.actor'), class: 'mono', text: e.actor || '' }),
-        el('td', { 'data-label': t('timeline.subject'), class: 'mono', text: e.reads ? t('aside', { text: `${e.subject || ''} ×${e.reads}`, note: `${utcTime(e.since)} – ${utcTime(e.time)}` }) : (e.subject || '') })));
+        el('td', { 'data-label': t('timeline.subject'), class: 'mono', text: e.reads ? t('aside', { text: `${subjectLabel(e.subject || '')} ×${e.reads}`, note: `${utcTime(e.since)} – ${utcTime(e.time)}` }) : subjectLabel(e.subject || '') })));
     }
   }
 
