@@ -1,6 +1,8 @@
 // i18n.js: the verification page's text in Chinese and English.
 // Keys are used by data-i18n attributes in verify.html and by verify.js.
 // {name} placeholders are filled by CustosI18n.t.
+// CustosI18n.filePickers (at the end) writes the pages' file inputs in the
+// page's language rather than the browser's.
 'use strict';
 
 (function (global) {
