@@ -146,13 +146,19 @@ func createPart(target string) (*os.File, error) {
 		switch {
 		case errors.Is(err, fs.ErrExist):
 			continue
-		case errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, fs.ErrNotExist) && !isDir(filepath.Dir(target)):
 			return nil, failure(1, "fail.save", "dir", filepath.Dir(target), "why", tr("why.no-folder"))
 		case errors.Is(err, fs.ErrPermission):
 			return nil, failure(1, "fail.save", "dir", filepath.Dir(target), "why", tr("why.no-write"))
 		}
 		return f, err
 	}
+}
+
+// isDir reports whether path is a folder.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // downloadTarget is the path a download is saved under: out if it names a

@@ -171,6 +171,7 @@ var eventTypes = map[string]string{
 // subject of kind:value pairs (copyright:r1) prints as it is.
 var subjectsZH = map[string]string{
 	"metadata": "元数据", "custody": "保管链", "timestamp": "时间戳令牌", "receipt": "回执", "content": "文件内容",
+	"evidence-record": "证据记录",
 }
 
 // Subject is a custody event's subject as a person reads it: with

@@ -1071,6 +1071,7 @@
       'subject.timestamp': 'timestamp',
       'subject.receipt': 'receipt',
       'subject.content': 'content',
+      'subject.evidence-record': 'evidence-record',
     },
     zh: {
       'subject.metadata': '元数据',
@@ -1078,6 +1079,7 @@
       'subject.timestamp': '时间戳令牌',
       'subject.receipt': '回执',
       'subject.content': '文件内容',
+      'subject.evidence-record': '证据记录',
     },
   };
   const s = global.CustosI18n.strings;
