@@ -237,6 +237,21 @@ func TestVerifyPage(t *testing.T) {
 		}
 	})
 
+	t.Run("failed self-check in Chinese", func(t *testing.T) {
+		// A verifier that rejects its built-in receipt is marked failed,
+		// and says so in the page's language (it said "self-check: …"
+		// under 核验程序无法启动 before).
+		openPage(t, ctx, n.URL+"/verify?lang=zh", true)
+		if got := evalString(t, ctx, `(() => { if (document.getElementById('verifier-status').dataset.warm !== 'waiting') return 'late';
+			globalThis.custosWarmUp = () => JSON.stringify({ valid: false, error: { message: 'boom' } }); return 'ok'; })()`); got != "ok" {
+			t.Skipf("the warm-up ran before the test could replace it (%s)", got)
+		}
+		waitJS(t, ctx, `document.getElementById('verifier-status').dataset.warm === 'failed' ? 'ok' : ''`)
+		if got := evalString(t, ctx, `document.getElementById('verifier-status').textContent`); got != "核验程序自检未通过：boom" {
+			t.Errorf("a failed self-check in Chinese reads %q, want 核验程序自检未通过：boom", got)
+		}
+	})
+
 	// Last: it stops the node.
 	t.Run("server stopped", func(t *testing.T) {
 		openPage(t, ctx, n.URL+"/verify?lang=en", true)

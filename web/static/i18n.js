@@ -1062,7 +1062,7 @@
 
 // What a viewed custody event read (its subject), as custos verify and
 // custos custody name it (internal/verifycli subjectsZH); a subject of
-// kind:value pairs shows as it is.
+// kind:value pairs shows as it is. Then the verifier's failed self-check.
 (function (global) {
   const add = {
     en: {
@@ -1072,6 +1072,7 @@
       'subject.receipt': 'receipt',
       'subject.content': 'content',
       'subject.evidence-record': 'evidence-record',
+      'verifier.selfCheck': 'The verifier failed its self-check: {error}',
     },
     zh: {
       'subject.metadata': '元数据',
@@ -1080,6 +1081,7 @@
       'subject.receipt': '回执',
       'subject.content': '文件内容',
       'subject.evidence-record': '证据记录',
+      'verifier.selfCheck': '核验程序自检未通过：{error}',
     },
   };
   const s = global.CustosI18n.strings;

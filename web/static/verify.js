@@ -22,6 +22,7 @@
     lang: 'en',
     verifier: 'loading', // loading | ready | missing | failed
     verifierError: '',
+    verifierKey: '', // the i18n key of a failure other than the start's
     file: null,          // the chosen File
     digests: null,       // Promise of {sha256, sm3, size} for file
     digestsSM3: false,   // whether digests computes SM3 too
@@ -152,7 +153,7 @@
       }
       globalThis.CustosVerifier.mark('warm');
       status.dataset.warm = out.valid ? 'done' : 'failed';
-      if (!out.valid) setVerifier('failed', 'self-check: ' + ((out.error && out.error.message) || out.failed_step));
+      if (!out.valid) setVerifier('failed', (out.error && out.error.message) || out.failed_step, 'verifier.selfCheck');
     };
     const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 1000 }) : warm());
     setTimeout(idle, WARM_UP_AFTER);
@@ -171,9 +172,12 @@
     if (globalThis.CustosVerifier) globalThis.CustosVerifier.mark('prepared');
   }
 
-  function setVerifier(s, err) {
+  // setVerifier sets the verifier's state, with the error that failed it
+  // and, for a failure that is not its start, the key that says which.
+  function setVerifier(s, err, key) {
     state.verifier = s;
     state.verifierError = err || '';
+    state.verifierKey = key || '';
     renderVerifier();
   }
 
@@ -392,7 +396,7 @@
   function renderVerifier() {
     const e = $('verifier-status');
     e.dataset.state = state.verifier;
-    e.textContent = t('verifier.' + state.verifier, { error: state.verifierError });
+    e.textContent = t(state.verifierKey || 'verifier.' + state.verifier, { error: state.verifierError });
   }
 
   function renderFile() {
