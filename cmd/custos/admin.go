@@ -443,7 +443,7 @@ func matterTitle(ctx context.Context, c *client.Client, id string) string {
 
 // withMatterTitle is an item as evidence get's record view shows it: its
 // matter by title and ID ("matter: 张三诉李四 (ID m4k2…)", in Chinese
-// "案件: 张三诉李四（编号 m4k2…）") where the caller can read the matter,
+// "案件：张三诉李四（编号 m4k2…）") where the caller can read the matter,
 // in one request, else by ID as the API has it. The ID stays, as it is
 // what 'custos matter get' takes.
 func withMatterTitle(ctx context.Context, c *client.Client, v *wire.EvidenceView) *wire.EvidenceView {

@@ -342,7 +342,7 @@ func TestEvidenceGetMatterTitle(t *testing.T) {
 			mu.Unlock()
 			if tc.id == "a" {
 				zh, err := runCustosEnv(t, []string{"CUSTOS_OUTPUT=table", "LC_ALL=zh_CN.UTF-8"}, "evidence", "get", tc.id, "--server", srv.URL, "--token", "t")
-				if got := recordValue(zh, "案件:"); err != nil || got != "张三诉李四（编号 own）" {
+				if got := recordValue(zh, "案件："); err != nil || got != "张三诉李四（编号 own）" {
 					t.Errorf("evidence get %s as a table in Chinese = %v\n%s\nwant the matter's title and ID", tc.id, err, zh)
 				}
 				mu.Lock()

@@ -257,6 +257,12 @@ func TestConsole(t *testing.T) {
 		if w := evalString(t, ctx, `String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
 			t.Errorf("the console scrolls sideways on a phone")
 		}
+		if got := evalString(t, ctx, `getComputedStyle(document.querySelector('table.rows td[data-label]'), '::before').content`); !strings.HasSuffix(strings.Trim(got, `"`), "：") {
+			t.Errorf("a Chinese table cell on a phone begins with %s, want its label and the full-width colon", got)
+		}
+		if got := evalString(t, ctx, `document.getElementById('up-file').parentElement.innerText.replace(/\s+/g, ' ')`); got != "选择文件 未选择文件" {
+			t.Errorf("the Chinese upload's file picker reads %q", got)
+		}
 		saveScreenshot(t, ctx, shots, "console-phone-zh.png")
 		do(t, chromedp.EmulateReset())
 		chooseLanguage(t, ctx, "en")

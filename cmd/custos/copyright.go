@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"fmt"
+	"errors"
 	"mime"
 	"os"
 	"path/filepath"
@@ -214,12 +214,12 @@ func openFiles(paths []string) (files []client.File, closeAll func(), err error)
 		f, err := os.Open(p)
 		if err != nil {
 			closeAll()
-			return nil, nil, fmt.Errorf("%s: %s", p, fileWhy(err))
+			return nil, nil, errors.New(tr("usage.file-unread", "path", p, "err", fileWhy(err)))
 		}
 		opened = append(opened, f)
 		if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 			closeAll()
-			return nil, nil, fmt.Errorf("%s: %s", p, tr("why.not-regular"))
+			return nil, nil, errors.New(tr("usage.file-unread", "path", p, "err", tr("why.not-regular")))
 		}
 		files = append(files, client.File{Name: filepath.Base(p), MediaType: mime.TypeByExtension(filepath.Ext(p)), Body: f})
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/internal/verifycli"
 )
 
 // custodyCmd is `custos custody`: an item's custody chain, as a table on a
@@ -160,12 +161,13 @@ func loadCustodyNames(ctx context.Context, c *client.Client, v *wire.CustodyView
 }
 
 // subject is an event's subject as a person reads it: org:<id> is the
-// organization's name where it is known.
+// organization's name where it is known, and what a viewed event read
+// (metadata, receipt...) is said in the CLI's language.
 func (n custodyNames) subject(s string) string {
 	if id, ok := strings.CutPrefix(s, "org:"); ok && n.orgs[id] != "" {
 		return n.orgs[id]
 	}
-	return s
+	return verifycli.Subject(s, inChinese()) // the words of custos verify
 }
 
 // actor is an event's actor as a person reads it (actorName), with the
@@ -183,14 +185,15 @@ func (n custodyNames) actor(actor, orgName string) string {
 }
 
 // actorName is an event's actor as a person reads it: the organization's
-// name with the key ID after it ("杭州互联网法院 (euepqwbnf4bol5zs4yhwuctwfi)"), or the raw
+// name with the key ID after it ("杭州互联网法院 (euepqwbnf4bol5zs4yhwuctwfi)",
+// in Chinese "杭州互联网法院（euepqwbnf4bol5zs4yhwuctwfi）"), or the raw
 // "<org>:<key>" when the node does not know the organization's name.
 func actorName(actor, orgName string) string {
 	_, key, ok := strings.Cut(actor, ":")
 	if orgName == "" || !ok {
 		return actor
 	}
-	return orgName + " (" + key + ")"
+	return tr("aside", "text", orgName, "note", key)
 }
 
 // eventTime is a custody event's RFC 3339 time in the local time zone, or

@@ -90,6 +90,22 @@ func TestCellValues(t *testing.T) {
 			t.Errorf("applicant value %q: no catalog entry val.%s", v, v)
 		}
 	}
+	// An organization's directory statuses: a Chinese org view read
+	// 目录.状态： pending before.
+	for _, st := range []string{wire.DirectoryRegistered, wire.DirectoryPending, wire.DirectoryConflict} {
+		known["directory."+st] = true
+		if _, ok := messages["val.directory."+st]; !ok {
+			t.Errorf("directory status %q: no catalog entry val.directory.%s", st, st)
+		}
+	}
+	// Where profile show's server and token came from (target): it read
+	// 服务器来源：  env before.
+	for _, from := range []string{"flag", "env", "profile", "default"} {
+		known["from."+from] = true
+		if _, ok := messages["val.from."+from]; !ok {
+			t.Errorf("source %q: no catalog entry val.from.%s", from, from)
+		}
+	}
 	// A work's types, as copyright.Work's validation lists them.
 	f, _ := reflect.TypeFor[copyright.Work]().FieldByName("Type")
 	_, oneof, _ := strings.Cut(f.Tag.Get("validate"), "oneof=")
@@ -162,7 +178,7 @@ func TestKindsAndRolesZH(t *testing.T) {
 		want, not []string
 	}{
 		{orgs, []string{"法院", "律师事务所"}, []string{"court", "lawfirm"}},
-		{me, []string{"角色:", "公证员", "机构.类型:", "公证机构"}, []string{" notary"}},
+		{me, []string{"角色：", "公证员", "机构.类型：", "公证机构"}, []string{" notary"}},
 		{keys, []string{"审查人"}, []string{"examiner"}},
 		{shares, []string{"案件"}, []string{"matter"}},
 		{vote, []string{"vote"}, nil}, // not an organization's kind
@@ -242,6 +258,22 @@ func TestCustodyNames(t *testing.T) {
 	lang = prob.Chinese
 	if s := (custodyNames{orgs: map[string]string{"court": "杭州互联网法院"}, members: map[string]string{courtMember: "杭州法院节点"}}).actor("court:k2@"+courtMember, ""); s != "杭州互联网法院（k2，经 杭州法院节点 转来）" {
 		t.Errorf("a relayed actor in Chinese = %q", s)
+	}
+	// What a viewed event read, as custos verify says it (it read
+	// metadata before); a subject of kind:value pairs as it is.
+	for sj, want := range map[string]string{"metadata": "元数据", "receipt": "回执", "copyright:r1": "copyright:r1"} {
+		if got := (custodyNames{}).subject(sj); got != want {
+			t.Errorf("subject %q in Chinese = %q, want %q", sj, got, want)
+		}
+	}
+	// An actor by its organization's name, in Chinese parentheses (it read
+	// 杭州互联网法院 (k2) before).
+	if s := (custodyNames{}).actor("court:k2", "杭州互联网法院"); s != "杭州互联网法院（k2）" {
+		t.Errorf("an actor in Chinese = %q, want 杭州互联网法院（k2）", s)
+	}
+	lang = prob.English
+	if s := (custodyNames{}).actor("court:k2", "Hangzhou Internet Court"); s != "Hangzhou Internet Court (k2)" {
+		t.Errorf("an actor in English = %q, want Hangzhou Internet Court (k2)", s)
 	}
 	asked = map[string]int{}
 	loadCustodyNames(context.Background(), c, &wire.CustodyView{Events: v.Events[:1]})

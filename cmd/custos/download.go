@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -75,7 +74,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	if !hexSHA256.MatchString(want) { // no usable ETag: the record says
 		rec, err := c.Get(ctx, id)
 		if err != nil {
-			return fmt.Errorf("reading the record of %s for its digest: %w", id, err)
+			return wrapped(err, "fail.download-record", "id", id)
 		}
 		want = rec.SHA256
 	}
@@ -90,7 +89,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	body = io.TeeReader(body, h)
 	if out == "-" {
 		if _, err := io.Copy(os.Stdout, body); err != nil {
-			return fmt.Errorf("%s: the transfer failed: %w; what was written to standard output is incomplete", id, err)
+			return wrapped(err, "fail.transfer-stdout", "id", id)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
 			return failure(1, "fail.digest-stdout", "id", id, "got", got, "want", want)
@@ -114,7 +113,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	}()
 	n, err := io.Copy(tmp, body)
 	if err != nil {
-		return fmt.Errorf("%s: the transfer failed, nothing was saved: %w", id, err)
+		return wrapped(err, "fail.transfer", "id", id)
 	}
 	if err := tmp.Sync(); err != nil {
 		return err
@@ -144,10 +143,22 @@ func createPart(target string) (*os.File, error) {
 		}
 		name := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".part-"+hex.EncodeToString(r[:]))
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if !errors.Is(err, fs.ErrExist) {
-			return f, err
+		switch {
+		case errors.Is(err, fs.ErrExist):
+			continue
+		case errors.Is(err, fs.ErrNotExist) && !isDir(filepath.Dir(target)):
+			return nil, failure(1, "fail.save", "dir", filepath.Dir(target), "why", tr("why.no-folder"))
+		case errors.Is(err, fs.ErrPermission):
+			return nil, failure(1, "fail.save", "dir", filepath.Dir(target), "why", tr("why.no-write"))
 		}
+		return f, err
 	}
+}
+
+// isDir reports whether path is a folder.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // downloadTarget is the path a download is saved under: out if it names a

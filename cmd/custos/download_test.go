@@ -17,6 +17,7 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // TestDownloadCustody runs `custos download` and `custos custody` against
@@ -157,5 +158,19 @@ func TestDownloadDigestMismatch(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(dir, "evil.txt")); err != nil || !bytes.Equal(got, body) {
 		t.Errorf("the download saved as evil.txt (a base name, in the folder): %q, %v", got, err)
+	}
+}
+
+// TestCreatePartZH: a download into a folder that does not exist is said
+// in the CLI's language, not as Go's "open …/.x.part-…: no such file or
+// directory" (as it was before, under a Chinese locale too).
+func TestCreatePartZH(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "none")
+	defer func(l prob.Lang) { lang = l }(lang)
+	for l, want := range map[prob.Lang]string{prob.Chinese: "无法保存到 " + dir + "：文件夹不存在", prob.English: "cannot save in " + dir + ": no such folder"} {
+		lang = l
+		if f, err := createPart(filepath.Join(dir, "x.pdf")); err == nil || err.Error() != want {
+			t.Errorf("createPart in a missing folder in %v = %v, %v; want %q", l, f, err, want)
+		}
 	}
 }

@@ -478,7 +478,7 @@ func checkProposer(ms *wire.Members, p *wire.Proposal, want string) error {
 func memberLabel(ms *wire.Members, id string) string {
 	for _, m := range ms.Members {
 		if m.ID == id && m.Name != "" {
-			return fmt.Sprintf("%s (%s)", m.Name, id)
+			return tr("aside", "text", m.Name, "note", id)
 		}
 	}
 	return id

@@ -45,7 +45,7 @@ Example:
 			if len(args) == 1 {
 				sum, err := fileSHA256(args[0])
 				if err != nil {
-					return usageErrorOf(err)
+					return usageError("usage.file-unread", "path", args[0], "err", fileWhy(err))
 				}
 				sha = sum
 			}

@@ -90,6 +90,23 @@ func failure(code int, id string, kv ...any) error {
 	return exitError{code: code, msg: tr(id, kv...)}
 }
 
+// wrapError is a catalog message about a cause that it still wraps, so
+// that errors.Is and root's unreachable see the cause (a server that did
+// not answer is said as such).
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e wrapError) Error() string { return e.msg }
+func (e wrapError) Unwrap() error { return e.err }
+
+// wrapped is err put into the catalog message id, whose {err} is err's
+// own words, in the CLI's language.
+func wrapped(err error, id string, kv ...any) error {
+	return wrapError{tr(id, append(kv, "err", err)...), err}
+}
+
 // text is a message in English and in Simplified Chinese, its parameters
 // written {name} (as in internal/problem's catalog).
 type words struct{ en, zh string }
@@ -744,4 +761,30 @@ var messages = map[string]words{
 		"撤销 {member} 的治理证书 {subject}（SHA-256 {sha256}）：自其区块起，联盟链拒绝它签署的一切，并删除它对表决中提案所投的票"},
 	"args.the governance certificate to revoke (PEM)": {"the governance certificate to revoke (PEM)", "要撤销的治理证书（PEM）"},
 	"label.cert_sha256": {"cert_sha256", "证书 SHA-256"},
+	// custos download and the saved profiles, failures a clerk meets
+	// (session 17: they were English under a Chinese locale).
+	"fail.download-record": {"reading the record of {id} for its digest: {err}", "读取 {id} 的记录以取得其摘要失败：{err}"},
+	"fail.transfer-stdout": {"{id}: the transfer failed: {err}; what was written to standard output is incomplete",
+		"{id} 传输失败：{err}；已写到标准输出的内容不完整"},
+	"fail.transfer":      {"{id}: the transfer failed, nothing was saved: {err}", "{id} 传输失败，未保存任何内容：{err}"},
+	"fail.profile-read":  {"reading {path}: {err} (fix it, or remove it and log in again)", "读取 {path} 失败：{err}（请修正该文件，或将其删除后重新登录）"},
+	"fail.no-config-dir": {"no configuration folder for saved profiles: {err}", "找不到保存配置的文件夹：{err}"},
+	// An organization's place in the consortium's directory (org create,
+	// org get: directory.status), English as the API has it.
+	"val.directory.registered": {"registered", "已登记"},
+	"val.directory.pending":    {"pending", "待登记"},
+	"val.directory.conflict":   {"conflict", "名称冲突"},
+	// A name with what identifies it beside it (a custody event's actor, a
+	// consortium member), in each language's parentheses, as the pages'
+	// "aside" writes it.
+	"aside": {"{text} ({note})", "{text}（{note}）"},
+	// custos download into a folder that is missing or not writable.
+	"fail.save":     {"cannot save in {dir}: {why}", "无法保存到 {dir}：{why}"},
+	"why.no-folder": {"no such folder", "文件夹不存在"},
+	"why.no-write":  {"you may not write there (permission denied)", "无权写入（权限不足）"},
+	// profile show: where the server and the token came from (resolved).
+	"val.from.flag":    {"flag", "命令行选项"},
+	"val.from.env":     {"env", "环境变量"},
+	"val.from.profile": {"profile", "已保存的配置"},
+	"val.from.default": {"default", "默认值"},
 }

@@ -94,7 +94,7 @@ func nestedLists(w io.Writer, rv reflect.Value) error {
 		if _, ok := messages["label."+f.name]; ok && lang == prob.Chinese {
 			name = label(f.name)
 		}
-		if _, err := fmt.Fprintf(w, "\n%s:\n", name); err != nil {
+		if _, err := fmt.Fprintf(w, "\n%s\n", withColon(name)); err != nil {
 			return err
 		}
 		if err := listTable(v).write(w); err != nil {
@@ -299,7 +299,7 @@ func recordTable(rv reflect.Value) *table {
 		if v.Kind() == reflect.Slice && elemStruct(v.Type().Elem()) {
 			continue // nestedLists
 		}
-		t.add(label(f.name)+":", formatCell(f.name, v, false))
+		t.add(withColon(label(f.name)), formatCell(f.name, v, false))
 	}
 	return &t
 }
@@ -321,6 +321,16 @@ func label(name string) string {
 		}
 	}
 	return strings.Join(parts, ".")
+}
+
+// withColon is a label followed by the colon of the CLI's language: the
+// full-width "：" in Chinese (标签：值), the ASCII ":" in English. The
+// table measures "：" as two columns, so the values stay aligned.
+func withColon(label string) string {
+	if lang == prob.Chinese {
+		return label + "："
+	}
+	return label + ":"
 }
 
 // withoutGloss is a Chinese label without the English word after it
@@ -469,6 +479,14 @@ func formatCell(name string, v reflect.Value, short bool) string {
 		switch base := name[strings.LastIndex(name, ".")+1:]; {
 		case name == "status":
 			return cellValue(s)
+		case name == "directory.status": // an organization's place in the directory
+			if _, ok := messages["val.directory."+s]; ok {
+				return cellValue("directory." + s)
+			}
+		case name == "server_from" || name == "token_from": // profile show: flag, env, profile, default
+			if _, ok := messages["val.from."+s]; ok {
+				return cellValue("from." + s)
+			}
 		case base == "renew_before" || base == "interval": // Go durations: 4320h0m0s is 180 days
 			if d, err := time.ParseDuration(s); err == nil {
 				return humanDuration(d)

@@ -84,6 +84,56 @@ func TestListTable(t *testing.T) {
 	}
 }
 
+// TestRecordTableColon: a Chinese record view writes 标签：值 with the
+// full-width colon, and its values still start in one terminal column
+// ("：" is two wide); the English view keeps "name: value". It failed
+// before: the Chinese labels ended in an ASCII colon.
+func TestRecordTableColon(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	me := &wire.MeView{Key: wire.Key{ID: "k1", Name: "前台扫描", Role: "submitter"}, Org: wire.Org{ID: "o1", Name: "杭州某某律师事务所", Kind: "lawfirm"}}
+	lang = prob.Chinese
+	zh := humanText(t, me)
+	var cols []int
+	for _, line := range strings.Split(strings.TrimRight(zh, "\n"), "\n") {
+		label, value, ok := strings.Cut(line, "：")
+		if !ok || strings.Contains(label, ":") {
+			t.Errorf("Chinese record line %q: want 标签：值", line)
+			continue
+		}
+		cols = append(cols, displayWidth(label+"：")+displayWidth(value)-displayWidth(strings.TrimLeft(value, " ")))
+	}
+	if len(cols) < 3 || slices.Min(cols) != slices.Max(cols) {
+		t.Errorf("Chinese record values start at columns %v; want one column:\n%s", cols, zh)
+	}
+	lang = prob.English
+	if en := humanText(t, me); !strings.Contains(en, "key.name:") || strings.Contains(en, "：") {
+		t.Errorf("English record view:\n%s\nwant key.name: and no full-width colon", en)
+	}
+}
+
+// TestDirectoryStatusZH: a Chinese org view says where the organization
+// stands in the directory in Chinese (目录.状态：待登记), and profile show
+// where its server and token came from (环境变量); English keeps the
+// API's or the JSON's word. They read pending and env before.
+func TestDirectoryStatusZH(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	v := &wire.OrgView{Org: wire.Org{ID: "o1", Name: "中伦律师事务所", Kind: "lawfirm"}, Directory: &wire.OrgDirectory{Status: wire.DirectoryPending}}
+	for l, want := range map[prob.Lang]string{prob.Chinese: "待登记", prob.English: "pending"} {
+		lang = l
+		if got := recordValue(humanText(t, v), withColon(label("directory.status"))); got != want {
+			t.Errorf("directory.status in %v = %q, want %q", l, got, want)
+		}
+	}
+	p := profileView{Server: "http://127.0.0.1:8080", ServerFrom: "env", Token: "cst_x****", TokenFrom: "profile"}
+	for l, want := range map[prob.Lang][2]string{prob.Chinese: {"环境变量", "已保存的配置"}, prob.English: {"env", "profile"}} {
+		lang = l
+		s := humanText(t, p)
+		if got := [2]string{recordValue(s, withColon(label("server_from"))), recordValue(s, withColon(label("token_from")))}; got != want {
+			t.Errorf("profile show's sources in %v = %q, want %q", l, got, want)
+		}
+	}
+}
+
 func TestRecordTable(t *testing.T) {
 	me := &wire.MeView{Key: wire.Key{ID: "k1", Name: "前台扫描", Role: "submitter"}, Org: wire.Org{ID: "o1", Name: "杭州某某律师事务所", Kind: "lawfirm"},
 		Permissions: []wire.Permission{"evidence.create", "evidence.read"}}
@@ -280,7 +330,7 @@ func TestRecordLabelsZH(t *testing.T) {
 	show := func(v any) string { return humanText(t, v) }
 	lang = prob.Chinese
 	zh := show(l)
-	for _, want := range []string{"SHA-256 摘要:", "SM3 摘要:", "已上链:", "区块高度:", "成员名称:", "已退出成员:"} {
+	for _, want := range []string{"SHA-256 摘要：", "SM3 摘要：", "已上链：", "区块高度：", "成员名称：", "已退出成员："} {
 		if !strings.Contains(zh, want) {
 			t.Errorf("a Chinese lookup lacks %q:\n%s", want, zh)
 		}
@@ -290,8 +340,8 @@ func TestRecordLabelsZH(t *testing.T) {
 			t.Errorf("a Chinese lookup says %q:\n%s", english, zh)
 		}
 	}
-	if s := show(&wire.Certificate{ID: "c", Applicant: &wire.Applicant{Name: "张三"}}); !strings.Contains(s, "申请人.名称:") {
-		t.Errorf("a Chinese certificate lacks the nested label 申请人.名称:\n%s", s)
+	if s := show(&wire.Certificate{ID: "c", Applicant: &wire.Applicant{Name: "张三"}}); !strings.Contains(s, "申请人.名称：") {
+		t.Errorf("a Chinese certificate lacks the nested label 申请人.名称：\n%s", s)
 	}
 	var j strings.Builder
 	if err := writeJSON(&j, l); err != nil || !strings.Contains(j.String(), `"former_member": true`) {
@@ -320,16 +370,16 @@ func TestRecordViewsZH(t *testing.T) {
 		jsonPart string
 	}{
 		{&wire.NewWebhookView{Webhook: wire.Webhook{ID: "w1", URL: "https://example.org/hook", Events: []string{"evidence.anchored"}, CreatedAt: at}, Secret: "s3cret"},
-			[]string{"网络钩子.编号:", "网络钩子.网址:", "网络钩子.事件:", "网络钩子.创建时间:", "签名密钥:"}, []string{"webhook.url:", "secret:"}, `"secret": "s3cret"`},
+			[]string{"网络钩子.编号：", "网络钩子.网址：", "网络钩子.事件：", "网络钩子.创建时间：", "签名密钥："}, []string{"webhook.url:", "secret:"}, `"secret": "s3cret"`},
 		{&wire.Share{ID: "s1", Kind: "matter", Target: "m1", Grantee: "o2", GranteeName: "西湖法院", CreatedAt: at},
-			[]string{"对象:", "被共享方:", "被共享方名称:"}, []string{"target:", "grantee:"}, `"grantee_name": "西湖法院"`},
+			[]string{"对象：", "被共享方：", "被共享方名称："}, []string{"target:", "grantee:"}, `"grantee_name": "西湖法院"`},
 		{&wire.RenewalStatus{Now: at, RenewBefore: "720h0m0s", Hash: "sha256", RenewalCounts: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 2, Items: 9}},
 			Documents: wire.RenewalCounts{Current: wire.RenewalCount{Batches: 1, Items: 3}},
 			LastRun:   &wire.RenewalRun{Started: at, Documents: wire.DocumentRenewalRun{TimeStamp: wire.RenewedCount{Batches: 1, Items: 3, Tokens: 1}}}},
-			[]string{"当前时间:", "提前续期期限:", "30 天", "哈希算法:", "当前.批次数:", "当前.证据项:", "文书.当前.批次数:", "上次运行.文书.时间戳.时间戳令牌数:"},
+			[]string{"当前时间：", "提前续期期限：", "30 天", "哈希算法：", "当前.批次数：", "当前.证据项：", "文书.当前.批次数：", "上次运行.文书.时间戳.时间戳令牌数："},
 			[]string{"renew_before:", "current.batches:", "documents.current.items:", "last_run.documents.timestamp.tokens:"}, `"renew_before": "720h0m0s"`},
 		{&wire.Proposal{ID: "p1", Action: "power", Status: "open", Votes: []wire.Vote{{Member: "ab12", Yes: true, Height: 7}}},
-			[]string{"动作:", "投票:", "成员", "赞成", "高度"}, []string{"action:", "VOTES:", "MEMBER"}, `"yes": true`},
+			[]string{"动作：", "投票：", "成员", "赞成", "高度"}, []string{"action:", "VOTES:", "MEMBER"}, `"yes": true`},
 	} {
 		name := reflect.TypeOf(tc.v).Elem().Name()
 		show := func(l prob.Lang) (human, js string) {
@@ -508,8 +558,8 @@ func TestNestedLabelsZH(t *testing.T) {
 		}
 	}
 	s := humanText(t, &wire.NewWebhookView{Webhook: wire.Webhook{ID: "w1", URL: "https://example.org/hook"}, Secret: "s"})
-	if strings.Contains(s, "Webhook") || strings.Contains(s, "ID:") || !strings.Contains(s, "网络钩子.编号:") {
-		t.Errorf("a new webhook in Chinese:\n%s\nwant 网络钩子.编号:, no English words", s)
+	if strings.Contains(s, "Webhook") || strings.Contains(s, "ID:") || strings.Contains(s, "ID：") || !strings.Contains(s, "网络钩子.编号：") {
+		t.Errorf("a new webhook in Chinese:\n%s\nwant 网络钩子.编号：, no English words", s)
 	}
 }
 

@@ -45,7 +45,7 @@ type cliConfig struct {
 func configPath() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("no configuration folder for saved profiles: %w", err)
+		return "", wrapped(err, "fail.no-config-dir")
 	}
 	return filepath.Join(dir, "custos", "config.json"), nil
 }
@@ -76,7 +76,7 @@ func loadCLIConfig() (*cliConfig, string, error) {
 	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
-		return nil, path, fmt.Errorf("reading %s: %v (fix it, or remove it and log in again)", path, err)
+		return nil, path, wrapped(err, "fail.profile-read", "path", path)
 	}
 	if cfg.Profiles == nil {
 		cfg.Profiles = map[string]*profile{}

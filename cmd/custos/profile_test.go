@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // isolateConfig gives a test its own configuration folder and no
@@ -74,6 +77,27 @@ func TestProfileFileModes(t *testing.T) {
 	// the file.
 	if r, err := target("https://b.example", "t"); err != nil || r.Server != "https://b.example" {
 		t.Errorf("target(flags) with an unreadable profile file = %+v, %v", r, err)
+	}
+}
+
+// TestProfileUnreadableZH: a saved-profiles file that does not parse is
+// refused in the CLI's language, the parser's error still wrapped. It was
+// English under a Chinese locale before ("reading …: invalid character").
+func TestProfileUnreadableZH(t *testing.T) {
+	dir := isolateConfig(t)
+	path := filepath.Join(dir, "custos", "config.json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.Chinese
+	_, _, err := loadCLIConfig()
+	var syntax *json.SyntaxError
+	if err == nil || !strings.HasPrefix(err.Error(), "读取 "+path+" 失败：") || !strings.Contains(err.Error(), "重新登录") || !errors.As(err, &syntax) {
+		t.Errorf("loadCLIConfig() of a broken file in Chinese = %v; want 读取 %s 失败：…（…重新登录）, wrapping the JSON error", err, path)
 	}
 }
 

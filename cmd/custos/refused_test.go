@@ -92,7 +92,7 @@ func TestPeerRefusedCommands(t *testing.T) {
 		t.Errorf("custos peer refused resend shA = %v %s", err, out)
 	}
 	dropped, err := runCustosEnv(t, env("CUSTOS_OUTPUT=table", "LC_ALL=zh_CN.UTF-8"), "peer", "refused", "drop", "shB")
-	if err != nil || !strings.Contains(dropped, "结果:") || !strings.Contains(dropped, "dropped") || !strings.Contains(dropped, "共享方:") {
+	if err != nil || !strings.Contains(dropped, "结果：") || !strings.Contains(dropped, "dropped") || !strings.Contains(dropped, "共享方：") {
 		t.Errorf("custos peer refused drop shB in Chinese = %v\n%s", err, dropped)
 	}
 	if _, err := runCustosEnv(t, env(), "peer", "refused", "drop", "nope"); exitCode(err) != 1 || !strings.Contains(err.Error(), "refused share notices") {

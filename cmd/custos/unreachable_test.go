@@ -83,6 +83,23 @@ func TestFileWhy(t *testing.T) {
 	}
 }
 
+// TestFileUnreadZH: a file the CLI cannot read, for custos lookup or for
+// copyright register or search, is said as custos verify says it, 读取 X
+// 失败：文件不存在, not as Go's "open X: no such file or directory" or
+// "X: 文件不存在". Both failed before.
+func TestFileUnreadZH(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.pdf")
+	t.Setenv("LC_ALL", "zh_CN.UTF-8")
+	defer func(l prob.Lang) { lang = l }(lang)
+	want := "读取 " + missing + " 失败：文件不存在"
+	if err := run([]string{"lookup", missing, "--server", "http://127.0.0.1:1"}); err == nil || err.Error() != want {
+		t.Errorf("custos lookup of a missing file = %v, want %q", err, want)
+	}
+	if _, _, err := openFiles([]string{missing}); err == nil || err.Error() != want {
+		t.Errorf("openFiles(missing) = %v, want %q", err, want)
+	}
+}
+
 // TestMetadataWhy: a work's metadata that does not validate is said in
 // the CLI's language, field by field, not as "evidence: invalid metadata:
 // title: is required" under a Chinese locale.

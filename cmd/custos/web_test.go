@@ -216,8 +216,17 @@ func TestVerifyPage(t *testing.T) {
 		if !strings.HasPrefix(types, "存证（创建）") || slices.ContainsFunc(strings.Split(types, "|"), func(s string) bool { return strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") }) {
 			t.Errorf("the Chinese timeline's event types = %q, want Chinese words", types)
 		}
+		// The file inputs speak Chinese, not the browser's "Choose File":
+		// the input, transparent, lies over the page's own words, and the
+		// chosen file's name shows.
+		if got := evalString(t, ctx, `['file', 'receipt-file', 'trust-file'].map(id => { const i = document.getElementById(id); return i.parentElement.innerText.replace(/\s+/g, ' ') + '/' + getComputedStyle(i).opacity; }).join('|')`); got != "选择文件 "+filepath.Base(fx.good)+"/0|选择文件 "+filepath.Base(fx.receipt)+"/0|选择文件 未选择文件/0" {
+			t.Errorf("the Chinese file pickers read %q", got)
+		}
 		saveScreenshot(t, ctx, shots, "verify-valid-zh.png")
 		chooseLanguage(t, ctx, "en")
+		if got := evalString(t, ctx, `document.getElementById('trust-file').parentElement.innerText.replace(/\s+/g, ' ')`); got != "Choose file No file chosen" {
+			t.Errorf("the English trust file picker reads %q", got)
+		}
 		got := evalString(t, ctx, `document.querySelector('h1').textContent + '|' + document.documentElement.lang + '|' + document.getElementById('verdict').innerText`)
 		if !strings.HasPrefix(got, "Evidence verification|en|") || !strings.Contains(got, "Verified") {
 			t.Errorf("after switching to English: %q", got)
@@ -225,6 +234,21 @@ func TestVerifyPage(t *testing.T) {
 		chooseLanguage(t, ctx, "zh")
 		if h1 := evalString(t, ctx, `document.querySelector('h1').textContent`); h1 != "电子证据核验" {
 			t.Errorf("after switching back to Chinese, h1 = %q", h1)
+		}
+	})
+
+	t.Run("failed self-check in Chinese", func(t *testing.T) {
+		// A verifier that rejects its built-in receipt is marked failed,
+		// and says so in the page's language (it said "self-check: …"
+		// under 核验程序无法启动 before).
+		openPage(t, ctx, n.URL+"/verify?lang=zh", true)
+		if got := evalString(t, ctx, `(() => { if (document.getElementById('verifier-status').dataset.warm !== 'waiting') return 'late';
+			globalThis.custosWarmUp = () => JSON.stringify({ valid: false, error: { message: 'boom' } }); return 'ok'; })()`); got != "ok" {
+			t.Skipf("the warm-up ran before the test could replace it (%s)", got)
+		}
+		waitJS(t, ctx, `document.getElementById('verifier-status').dataset.warm === 'failed' ? 'ok' : ''`)
+		if got := evalString(t, ctx, `document.getElementById('verifier-status').textContent`); got != "核验程序自检未通过：boom" {
+			t.Errorf("a failed self-check in Chinese reads %q, want 核验程序自检未通过：boom", got)
 		}
 	})
 
@@ -326,6 +350,10 @@ func TestVerifyPageUI(t *testing.T) {
 		verifyInPage(t, ctx, fx.receipt, fx.good)
 		if w := evalString(t, ctx, `String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
 			t.Errorf("the page scrolls sideways on a phone")
+		}
+		// Each event's column names come before its values as 标签：值.
+		if got := evalString(t, ctx, `getComputedStyle(document.querySelector('#timeline td[data-label]'), '::before').content`); !strings.HasSuffix(strings.Trim(got, `"`), "：") {
+			t.Errorf("a Chinese timeline cell on a phone begins with %s, want its label and the full-width colon", got)
 		}
 		saveScreenshot(t, ctx, shots, "verify-phone-zh.png")
 		if err := chromedp.Do(ctx, chromedp.EmulateReset()); err != nil {

@@ -83,6 +83,14 @@ func fileError(err error) error {
 	return e
 }
 
+// badFileError is the usage error of a file the verifier read but cannot
+// use (a trust bundle or a transitions list that does not parse): the
+// path and the reason in English, and in Chinese what the file is for and
+// then the same reason (id is the words entry that names it).
+func badFileError(id, path string, err error) error {
+	return ExitError{Code: 2, Msg: fmt.Sprintf("%s: %v", path, err), MsgZH: printer{chinese: true}.say(id, path, err)}
+}
+
 // Run checks the receipt at receiptPath against the trust bundle at
 // trustPath (and the evidence file at filePath, unless it is empty),
 // offline, and writes the verdict to out: step by step, or as one JSON
@@ -133,7 +141,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	}
 	trust, err := receipt.ParseTrust(tb)
 	if err != nil {
-		return usageError("%s: %v", o.Trust, err)
+		return badFileError("bad-trust", o.Trust, err)
 	}
 	var companion []receipt.Transition
 	if o.Transitions != "" {
@@ -142,7 +150,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 			return fileError(err)
 		}
 		if companion, err = receipt.ParseCompanion(cb); err != nil {
-			return usageError("%s: %v", o.Transitions, err)
+			return badFileError("bad-transitions", o.Transitions, err)
 		}
 	}
 	var ersDER []byte
@@ -296,7 +304,7 @@ func printSteps(p printer, res *receipt.Result) {
 		if e.Subject != "" {
 			subject = " (" + e.Subject + ")"
 			if p.chinese {
-				subject = "（" + e.Subject + "）"
+				subject = "（" + p.subject(e.Subject) + "）"
 			}
 		}
 		p.line("event", e.Seq, e.Time, typ, subject, e.Actor)

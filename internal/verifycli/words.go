@@ -67,6 +67,8 @@ var words = map[string][2]string{
 	"no-permission":           {"%s: permission denied", "读取 %s 失败：无权读取（权限不足）"},
 	"not-regular":             {"%s: not a regular file", "读取 %s 失败：不是普通文件（是文件夹吗？）"},
 	"list-sep":                {", ", "，"},
+	"bad-trust":               {"%s: %v", "信任包 %s 无法使用：%v"},
+	"bad-transitions":         {"%s: %v", "验证者集合变更列表 %s 无法使用：%v"},
 }
 
 // Message is e's message for standard error in English or, with chinese,
@@ -162,6 +164,28 @@ var eventTypes = map[string]string{
 	"copyright.offer_expired":   "著作权转让要约已过期",
 	"org.name_claimed":          "机构名称被他人认领",
 }
+
+// subjectsZH are, in Chinese, the subjects of a viewed event that name
+// what was read (docs/custody-events.md); `custos custody` shows them so
+// too (Subject), and the pages ("subject.<subject>" in i18n.js). A
+// subject of kind:value pairs (copyright:r1) prints as it is.
+var subjectsZH = map[string]string{
+	"metadata": "元数据", "custody": "保管链", "timestamp": "时间戳令牌", "receipt": "回执", "content": "文件内容",
+	"evidence-record": "证据记录",
+}
+
+// Subject is a custody event's subject as a person reads it: with
+// chinese, what a viewed event read in Chinese (metadata is 元数据); else,
+// and for any other subject, as it is.
+func Subject(s string, chinese bool) string {
+	if zh, ok := subjectsZH[s]; ok && chinese {
+		return zh
+	}
+	return s
+}
+
+// subject is a custody event's subject in the printer's language.
+func (p printer) subject(s string) string { return Subject(s, p.chinese) }
 
 // eventType is a custody event's type in the printer's language.
 func (p printer) eventType(t string) string {

@@ -138,10 +138,10 @@ func TestEventTypesInChinese(t *testing.T) {
 		{true, []string{
 			"#0 2026-12-06T10:00:00.000000000Z 创建，操作者 org1:key1",
 			"#1 2026-12-06T10:10:00.000000000Z 作品登记（copyright:r1），操作者",
-			"#2 2026-12-06T10:09:30.000000000Z 查看 ×12（10:02–10:09）（metadata），操作者",
+			"#2 2026-12-06T10:09:30.000000000Z 查看 ×12（10:02–10:09）（元数据），操作者",
 			"#3 2026-12-06T10:20:40.000000000Z 下载 ×2（10:20:05–10:20:40），操作者",
 			"2 列出",
-		}, []string{"created", "viewed", "downloaded", "listed", "copyright.registered"}},
+		}, []string{"created", "viewed", "downloaded", "listed", "copyright.registered", "metadata"}},
 		{false, []string{
 			"#0 2026-12-06T10:00:00.000000000Z created by org1:key1",
 			"#1 2026-12-06T10:10:00.000000000Z copyright.registered (copyright:r1) by",
@@ -213,5 +213,25 @@ func TestMissingFileChinese(t *testing.T) {
 		if got := ee.Message(false); !strings.Contains(got, "no such file or directory") || !strings.Contains(got, missing) {
 			t.Errorf("Message(english) = %q, want Go's words with the path", got)
 		}
+	}
+}
+
+// TestBadTrustChinese: a trust bundle that does not parse is named as one
+// in Chinese (信任包 X 无法使用：…), not given as the path and Go's words
+// alone; English is as before. It was the English line in Chinese too.
+func TestBadTrustChinese(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "trust.json")
+	if err := os.WriteFile(bad, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ee ExitError
+	if err := Check(context.Background(), io.Discard, Options{Receipt: vectorReceipt, Trust: bad}); !errors.As(err, &ee) || ee.Code != 2 {
+		t.Fatalf("Check(bad trust) = %v, want a usage error", err)
+	}
+	if got := ee.Message(true); !strings.HasPrefix(got, "信任包 "+bad+" 无法使用：") {
+		t.Errorf("Message(chinese) = %q, want 信任包 %s 无法使用：…", got, bad)
+	}
+	if got := ee.Message(false); !strings.HasPrefix(got, bad+": ") {
+		t.Errorf("Message(english) = %q, want the path and the reason", got)
 	}
 }

@@ -16,7 +16,7 @@
   const ID_RE = /^[a-z2-7]{26}$/;
   const SHA_RE = /^[0-9a-f]{64}$/;
   const PAGE = 20;
-  const { t: tr, pickLang } = globalThis.CustosI18n;
+  const { t: tr, pickLang, filePickers } = globalThis.CustosI18n;
 
   let token = ''; // the API key: memory only, see above
 
@@ -91,6 +91,7 @@
     document.title = t('console.page.title');
     $('lang').value = lang;
     for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+    filePickers(lang);
     $('verify-link').href = '/verify?lang=' + lang;
     renderAll();
   }
@@ -149,7 +150,7 @@
     const head = t('console.err.server', { status: e.status, title: e.title || '' }) + (e.detail ? ' ' + e.detail : '');
     const out = [head];
     if (Array.isArray(e.errors) && e.errors.length) {
-      out.push(el('ul', {}, ...e.errors.map((x) => el('li', { text: `${x.field}: ${x.message}` }))));
+      out.push(el('ul', {}, ...e.errors.map((x) => el('li', { text: t('console.err.field', { field: x.field, message: x.message }) }))));
     }
     return out;
   }

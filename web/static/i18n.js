@@ -1,6 +1,8 @@
 // i18n.js: the verification page's text in Chinese and English.
 // Keys are used by data-i18n attributes in verify.html and by verify.js.
 // {name} placeholders are filled by CustosI18n.t.
+// CustosI18n.filePickers (at the end) writes the pages' file inputs in the
+// page's language rather than the browser's.
 'use strict';
 
 (function (global) {
@@ -474,6 +476,7 @@
       'console.err.network': 'The server could not be reached: {error}',
       'console.err.server': 'The server refused ({status} {title}).',
       'console.footer': 'To check a receipt independently, use the verification page:',
+      'console.err.field': '{field}: {message}',
     },
     zh: {
       'console.page.title': 'Custos — 电子证据工作台',
@@ -597,6 +600,7 @@
       'console.err.network': '无法连接服务器：{error}',
       'console.err.server': '服务器拒绝（{status} {title}）。',
       'console.footer': '如需独立核验回执，请使用核验页面：',
+      'console.err.field': '{field}：{message}',
     },
   };
   const s = global.CustosI18n.strings;
@@ -979,6 +983,105 @@
       'event.copyright.offer_declined': '著作权转让要约已拒绝',
       'event.copyright.offer_withdrawn': '著作权转让要约已撤回',
       'event.copyright.offer_expired': '著作权转让要约已过期',
+    },
+  };
+  const s = global.CustosI18n.strings;
+  for (const lang of Object.keys(add)) Object.assign(s[lang], add[lang]);
+})(globalThis);
+
+// The file inputs' own words. The browser writes them in the language of
+// its own interface, not the page's: a Chinese page in an English
+// Chromium said "Choose File" and "No file chosen". filePickers covers
+// each file input with the page's words: the input itself stays where it
+// was (focusable, named by its <label>, taking a click, a dropped file or
+// a test's files), transparent over a button-like "选择文件" and the name
+// of the file chosen, which follow the page's language.
+(function (global) {
+  const add = {
+    en: {
+      'picker.choose': 'Choose file',
+      'picker.chooseMany': 'Choose files',
+      'picker.none': 'No file chosen',
+      'picker.many': '{n} files',
+    },
+    zh: {
+      'picker.choose': '选择文件',
+      'picker.chooseMany': '选择文件',
+      'picker.none': '未选择文件',
+      'picker.many': '{n} 个文件',
+    },
+  };
+  const I = global.CustosI18n;
+  for (const lang of Object.keys(add)) Object.assign(I.strings[lang], add[lang]);
+
+  let lang = 'en';
+
+  // show writes the words of one picker in the current language.
+  function show(input) {
+    const pick = input.parentElement;
+    const files = input.files ? [...input.files] : [];
+    pick.querySelector('.file-button').textContent = I.t(lang, input.multiple ? 'picker.chooseMany' : 'picker.choose');
+    pick.querySelector('.file-name').textContent =
+      files.length === 0 ? I.t(lang, 'picker.none') : files.length === 1 ? files[0].name : I.t(lang, 'picker.many', { n: files.length });
+  }
+
+  // wrap puts a file input in its picker, once.
+  function wrap(input) {
+    if (input.parentElement.classList.contains('file-pick')) return;
+    const pick = document.createElement('span');
+    pick.className = 'file-pick';
+    const button = document.createElement('span');
+    button.className = 'file-button';
+    const name = document.createElement('span');
+    name.className = 'file-name';
+    // The input keeps its own accessible name and value; the words over
+    // it are for the eye only.
+    button.setAttribute('aria-hidden', 'true');
+    name.setAttribute('aria-hidden', 'true');
+    input.replaceWith(pick);
+    pick.append(input, button, name);
+    input.addEventListener('change', () => show(input));
+  }
+
+  // filePickers puts every file input of the page in a picker that speaks
+  // l ('zh' or 'en'); the pages call it whenever they set their language.
+  function filePickers(l) {
+    lang = l;
+    for (const input of document.querySelectorAll('input[type="file"]')) {
+      wrap(input);
+      show(input);
+    }
+  }
+
+  // A form's reset empties its file inputs without a change event: the
+  // names follow once it has happened.
+  global.document && global.document.addEventListener('reset', () => setTimeout(() => filePickers(lang)), true);
+
+  I.filePickers = filePickers;
+})(globalThis);
+
+// What a viewed custody event read (its subject), as custos verify and
+// custos custody name it (internal/verifycli subjectsZH); a subject of
+// kind:value pairs shows as it is. Then the verifier's failed self-check.
+(function (global) {
+  const add = {
+    en: {
+      'subject.metadata': 'metadata',
+      'subject.custody': 'custody',
+      'subject.timestamp': 'timestamp',
+      'subject.receipt': 'receipt',
+      'subject.content': 'content',
+      'subject.evidence-record': 'evidence-record',
+      'verifier.selfCheck': 'The verifier failed its self-check: {error}',
+    },
+    zh: {
+      'subject.metadata': '元数据',
+      'subject.custody': '保管链',
+      'subject.timestamp': '时间戳令牌',
+      'subject.receipt': '回执',
+      'subject.content': '文件内容',
+      'subject.evidence-record': '证据记录',
+      'verifier.selfCheck': '核验程序自检未通过：{error}',
     },
   };
   const s = global.CustosI18n.strings;

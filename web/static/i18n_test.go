@@ -252,3 +252,37 @@ func TestEventTypesNamed(t *testing.T) {
 		}
 	}
 }
+
+// labelBefore is a CSS rule that writes a cell's label before its value:
+// its selector and the text after attr(data-label).
+var labelBefore = regexp.MustCompile(`(?m)^\s*([^{}\n]*)\{[^}]*content:\s*attr\(data-label\)\s*"([^"]*)"`)
+
+// TestLabelColonZH: a style sheet that writes "label: value" before a
+// cell on a phone writes it "标签：值" on a Chinese page (:lang(zh)) for
+// the same cells.
+func TestLabelColonZH(t *testing.T) {
+	for _, name := range []string{"verify.css", "console.css"} {
+		b, err := fs.ReadFile(FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zh := map[string]string{}
+		var en []string
+		for _, m := range labelBefore.FindAllStringSubmatch(string(b), -1) {
+			sel := strings.TrimSpace(m[1])
+			if rest, ok := strings.CutPrefix(sel, ":lang(zh) "); ok {
+				zh[rest] = m[2]
+				continue
+			}
+			en = append(en, sel)
+		}
+		if len(en) == 0 {
+			t.Errorf("%s: no rule writes a cell's label: the scan no longer understands it", name)
+		}
+		for _, sel := range en {
+			if got, ok := zh[sel]; !ok || got != "：" {
+				t.Errorf("%s: %s writes its label with %q after it in Chinese, want %q under :lang(zh)", name, sel, got, "：")
+			}
+		}
+	}
+}

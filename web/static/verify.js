@@ -15,13 +15,14 @@
   const OPTIONAL = ['evidence-record'];
   const ID_RE = /^[a-z2-7]{26}$/;
   const SHA_RE = /^[0-9a-f]{64}$/;
-  const { t: tr, pickLang } = globalThis.CustosI18n;
+  const { t: tr, pickLang, filePickers } = globalThis.CustosI18n;
   const H = globalThis.CustosHash;
 
   const state = {
     lang: 'en',
     verifier: 'loading', // loading | ready | missing | failed
     verifierError: '',
+    verifierKey: '', // the i18n key of a failure other than the start's
     file: null,          // the chosen File
     digests: null,       // Promise of {sha256, sm3, size} for file
     digestsSM3: false,   // whether digests computes SM3 too
@@ -54,6 +55,7 @@
     document.title = t('page.title');
     $('lang').value = lang;
     for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+    filePickers(lang);
     renderAll();
   }
 
@@ -95,6 +97,9 @@
 
   const kindLabel = (k) => t('kind.' + (['court', 'notary', 'arbitration'].includes(k) ? k : 'other'));
   const eventLabel = (ty) => { const k = 'event.' + ty; const s = t(k); return s === k ? ty : s; };
+  // subjectLabel is what a viewed event read (metadata...) in the page's
+  // language, as custos verify says it; any other subject as it is.
+  const subjectLabel = (sj) => { const k = 'subject.' + sj; const s = t(k); return s === k ? sj : s; };
 
   // ---- the verifier ----
 
@@ -148,7 +153,7 @@
       }
       globalThis.CustosVerifier.mark('warm');
       status.dataset.warm = out.valid ? 'done' : 'failed';
-      if (!out.valid) setVerifier('failed', 'self-check: ' + ((out.error && out.error.message) || out.failed_step));
+      if (!out.valid) setVerifier('failed', (out.error && out.error.message) || out.failed_step, 'verifier.selfCheck');
     };
     const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 1000 }) : warm());
     setTimeout(idle, WARM_UP_AFTER);
@@ -167,9 +172,12 @@
     if (globalThis.CustosVerifier) globalThis.CustosVerifier.mark('prepared');
   }
 
-  function setVerifier(s, err) {
+  // setVerifier sets the verifier's state, with the error that failed it
+  // and, for a failure that is not its start, the key that says which.
+  function setVerifier(s, err, key) {
     state.verifier = s;
     state.verifierError = err || '';
+    state.verifierKey = key || '';
     renderVerifier();
   }
 
@@ -388,7 +396,7 @@
   function renderVerifier() {
     const e = $('verifier-status');
     e.dataset.state = state.verifier;
-    e.textContent = t('verifier.' + state.verifier, { error: state.verifierError });
+    e.textContent = t(state.verifierKey || 'verifier.' + state.verifier, { error: state.verifierError });
   }
 
   function renderFile() {
@@ -587,7 +595,7 @@
         el('td', { 'data-label': t('timeline.local'), text: localTime(e.time) }),
         el('td', { 'data-label': t('timeline.utc'), text: utcTime(e.time) }),
         el('td', { 'data-label': t('timeline.actor'), class: 'mono', text: e.actor || '' }),
-        el('td', { 'data-label': t('timeline.subject'), class: 'mono', text: (e.subject || '') + (e.reads ? ` ×${e.reads} (${utcTime(e.since)} – ${utcTime(e.time)})` : '') })));
+        el('td', { 'data-label': t('timeline.subject'), class: 'mono', text: e.reads ? t('aside', { text: `${subjectLabel(e.subject || '')} ×${e.reads}`, note: `${utcTime(e.since)} – ${utcTime(e.time)}` }) : subjectLabel(e.subject || '') })));
     }
   }
 
