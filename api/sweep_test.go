@@ -401,7 +401,7 @@ func TestRouteSweep(t *testing.T) {
 }
 
 // derivedBuckets are written behind the acts that they index, by a
-// flusher after the answer (evidence/digestindex.go): not by the request
+// flusher after the answer (evidence/digestindex): not by the request
 // that happens to run then.
 var derivedBuckets = map[string]bool{"sha256": true, "sha256upto": true}
 

@@ -184,7 +184,7 @@ func (f *finishing) put(tx *bolt.Tx) error {
 	seq, sum := f.rec.Seq, f.sum
 	facts := factsOf(seq, f.rec, f.sum, f.sm3)
 	tx.OnCommit(func() {
-		u.s.digestCommitted(seq, sum)
+		u.s.digests.Committed(seq, sum)
 		u.s.facts.put(facts)
 	})
 	if u.within != nil {

@@ -117,7 +117,7 @@ var errInlineConflict = errors.New("evidence: different inline bytes under the s
 // putInline stores the body of record seq, whose SHA-256 is sum, once per
 // content: if an earlier record's bytes with this digest are inline, they
 // must be the same bytes, and they are not stored again. An earlier record
-// is found through digestSeqs (the sha256 index and its tail, which gets a
+// is found through s.digests.Seqs (the sha256 index and its tail, which gets a
 // record as its transaction commits), or, within one group commit, through
 // the committer's note of the bodies that transaction put.
 func (s *Service) putInline(tx *bolt.Tx, seq uint64, sum [32]byte, body []byte) error {
@@ -203,7 +203,7 @@ func withParts(tx *bolt.Tx, k, rest []byte) []byte {
 // stored under the digest itself in the older inline bucket, if the store
 // has any there. The value may be bbolt's memory, valid only inside tx.
 func (s *Service) findInline(tx *bolt.Tx, sum []byte) []byte {
-	for _, seq := range s.digestSeqs(tx, sum) {
+	for _, seq := range s.digests.Seqs(tx, sum) {
 		if v := inlineBytes(tx, seq); v != nil {
 			return v
 		}

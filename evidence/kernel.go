@@ -402,8 +402,8 @@ func EventType(event []byte) string { return eventType(event) }
 
 // DigestItems returns the sequence numbers of the records whose SHA-256
 // is sum in the snapshot tx, in ascending order, committed records whose
-// digest the index does not hold yet included (digestindex.go).
-func (s *Service) DigestItems(tx *bolt.Tx, sum []byte) []uint64 { return s.digestSeqs(tx, sum) }
+// digest the index does not hold yet included (evidence/digestindex).
+func (s *Service) DigestItems(tx *bolt.Tx, sum []byte) []uint64 { return s.digests.Seqs(tx, sum) }
 
 // leafFinal tells Config.OnLeafFinal, if set, that local leaf became final
 // at height.

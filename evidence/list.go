@@ -191,7 +191,7 @@ func (s *Service) candidates(tx *bolt.Tx, org string, q Query, before uint64) []
 	switch {
 	case q.SHA256 != "":
 		if sum, err := decodeHex32(q.SHA256); err == nil {
-			for _, seq := range s.digestSeqs(tx, sum) {
+			for _, seq := range s.digests.Seqs(tx, sum) {
 				if seq < before {
 					set[seq] = true
 				}

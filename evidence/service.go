@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/evidence/digestindex"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -97,14 +98,14 @@ type Service struct {
 	log  *slog.Logger
 	kick chan struct{} // wakes the promoter
 
-	commits   *committer   // group commit of the service's writes (commit.go)
-	facts     *recentFacts // the last records' digests, for the anchoring and evidence records (facts.go)
-	digests   *digestTail  // records not yet in the sha256 index (digestindex.go)
-	inlineMax int64        // resolved Config.InlineMax; 0: no inlining
-	heads     *sync.Pool   // inline read buffers of inlineMax+1 bytes
-	cursors   *cursors     // seals listing cursors (cursor.go)
-	tokCerts  *storedCerts // the tokens' certificates fields known stored (tokenstore.go)
-	oldInline bool         // the older inline bucket holds bytes (hasOldInline)
+	commits   *committer         // group commit of the service's writes (commit.go)
+	facts     *recentFacts       // the last records' digests, for the anchoring and evidence records (facts.go)
+	digests   *digestindex.Index // the sha256 index and its tail (evidence/digestindex)
+	inlineMax int64              // resolved Config.InlineMax; 0: no inlining
+	heads     *sync.Pool         // inline read buffers of inlineMax+1 bytes
+	cursors   *cursors           // seals listing cursors (cursor.go)
+	tokCerts  *storedCerts       // the tokens' certificates fields known stored (tokenstore.go)
+	oldInline bool               // the older inline bucket holds bytes (hasOldInline)
 	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
 	foldWindow time.Duration
 	// finalKick carries MarkFinal's signal that items may have become
@@ -143,7 +144,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	digests, damaged, err := openDigestTail(cfg.DB)
+	commits := &committer{db: cfg.DB, log: cfg.Log}
+	digests, damaged, err := digestindex.Open(digestindex.Config{DB: cfg.DB, Records: recordDigests{}, Commit: commits.commit, Log: cfg.Log})
 	if err != nil {
 		return nil, fmt.Errorf("evidence: sha256 index: %w", err)
 	}
@@ -159,12 +161,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1), finalKick: make(chan struct{}, 1),
-		commits: &committer{db: cfg.DB, log: cfg.Log}, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur, tokCerts: &storedCerts{}, oldInline: oldInline,
+		commits: commits, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur, tokCerts: &storedCerts{}, oldInline: oldInline,
 		foldWindow: foldWindow(cfg.ReadFoldWindow)}
-	if len(digests.bySeq) > 0 {
-		digests.running = true
-		go s.runDigestFlusher()
-	}
+	digests.Resume()
 	return s, nil
 }
 

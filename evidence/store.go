@@ -14,14 +14,13 @@ import (
 
 // bbolt layout. The primary store is keyed by a sequence number, so that
 // group commits append to the end of the B+tree; lookups by ID or digest go
-// through secondary indexes (sha256 is written behind the records, see
-// digestindex.go). Small uploads keep their bytes in bInlSeq (see
+// through secondary indexes (the digest index, sha256 and sha256upto, is
+// evidence/digestindex's, written behind the records). Small uploads keep their bytes in bInlSeq (see
 // inline.go), committed in the same transaction as their record; they have
 // no staged blob and no pending marker.
 var (
 	bRecords = []byte("records")  // seq(8) → Record JSON
 	bIDs     = []byte("ids")      // id → seq(8)
-	bSHA256  = []byte("sha256")   // digest(32) ‖ seq(8) → ∅
 	bEvents  = []byte("events")   // seq(8) ‖ n(4) → canonical custody.Event
 	bTokens  = []byte("tokens")   // seq(8) ‖ i(2) → DER TimeStampResp, or one without its certificates (tokenstore.go)
 	bLeaves  = []byte("leaves")   // leaf index(8) → seq(8) ‖ n(4): the global anchoring order
@@ -33,7 +32,7 @@ var (
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bSHA256, bSHA256Upto, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, bTokCerts, bHeadsReg, bReadFold}
+var allBuckets = [][]byte{bRecords, bIDs, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, bTokCerts, bHeadsReg, bReadFold}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits
