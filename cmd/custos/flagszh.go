@@ -280,4 +280,8 @@ var flagsZH = map[string]string{
 	"custos pki seal-key --config":             "配置文件（TOML）；其 [pkcs11] 表指定令牌和 webhook_seal_key",
 	"custos serve --new-webhook-seal-key":      "销毁 webhook 密钥：webhook 密封密钥已永久丢失，生成新的密封密钥（密钥文件，或 [pkcs11] webhook_seal_key 指定的 PKCS#11 令牌中的密钥；该密钥仍在或令牌无响应时拒绝）；此前创建的 webhook 每次投递均失败，直至重新创建",
 	"custos consortium vote --proposer":        "仅当该成员（名称或成员 ID：请求投票的成员）提出了该提案时才签署",
+	"custos consortium reissue --config":       "成员节点的配置文件（custos.toml）",
+	"custos consortium reissue --request":      "写入新机构 CA 密钥及其 join-request.json 的文件夹（须不存在或为空）",
+	"custos consortium reissue --org-ca":       "新的机构 CA 证书（PEM），由联盟根证书签发（custos consortium admit 写出的 ADMISSION/org-ca.pem）",
+	"custos consortium reissue --org-ca-key":   "新机构 CA 的密钥（PEM，权限 0600；--request 写出的 DIR/org-ca.key）",
 }

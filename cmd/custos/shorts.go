@@ -120,6 +120,7 @@ var shortsZH = map[string]string{
 	"custos peer refused resend":         "排除原因后，按原顺序重新排队发送某项共享被拒绝的通知（管理员）",
 	"custos peer refused drop":           "放弃某项共享被拒绝的通知：不再发送，并记入共享方的审计链（管理员）",
 	"custos pki seal-key":                "在 PKCS#11 令牌中生成密封 webhook 密钥的密钥",
+	"custos consortium reissue":          "让本成员的节点改用新的机构 CA：先申请，再在其下签发节点的证书",
 }
 
 // speakChinese gives the tree's commands their Chinese one-line
