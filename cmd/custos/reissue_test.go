@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +17,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/certs"
@@ -22,8 +27,8 @@ import (
 // TestReissue: a notary office's node moves to a new organization CA with
 // the CLI's steps (reissue --request, admit, reissue --org-ca); before
 // that, reissue refuses a CA of another member, under another root, not
-// the key's, the node's own, bound to another member, a node key that is
-// no current member's, and a running node, writing nothing.
+// the key's, the node's own, bound to another member, retired, a node key
+// that is no current member's, and a running node, writing nothing.
 func TestReissue(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "c")
 	if o, err := runCustos(t, "consortium", "init", "--out", out, "--org", "court:Court A", "--org", "notary:Notary B"); err != nil {
@@ -68,6 +73,10 @@ func TestReissue(t *testing.T) {
 		t.Errorf("admit of a reissue request said:\n%s\nwant nothing to propose", o)
 	}
 	newCA, newKey := filepath.Join(adm, "org-ca.pem"), filepath.Join(req, reissueKey)
+	newCert, err := readCert(newCA)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Other CAs, each with its key.
 	dir := t.TempDir()
@@ -135,15 +144,23 @@ func TestReissue(t *testing.T) {
 		{"a CA another member holds", []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: twin.Cert}, {PubKey: pubB, Power: 10, OrgCA: oldB}},
 			bound, "is bound to another member"},
 		{"a node key of no member", []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: orgA}}, [2]string{newCA, newKey}, "is not the key of a current member"},
+		{"a CA retired", []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: orgA}, {PubKey: pubB, Power: 10, OrgCA: newCert}},
+			[2]string{newCA, newKey}, "was retired at height 7"},
 	} {
 		os.Remove(filepath.Join(home, "app.db"))
 		writeReissueState(t, cfg, root.Cert, c.vals)
+		if c.name == "a CA retired" {
+			retireInState(t, cfg, newCert, 7)
+		}
 		if err := reissue(&stdout, cfg, cfgPath, c.ca[0], c.ca[1], time.Now()); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("reissue(%s) = %v, want %q", c.name, err, c.want)
 		}
 	}
 	if got := snapshot(t, pkiDir); !equalFiles(got, oldPKI) {
 		t.Fatalf("a refused reissue changed the PKI folder: %v, was %v", fileNames(got), fileNames(oldPKI))
+	}
+	if left, _ := filepath.Glob(filepath.Join(pkiDir, "re*")); len(left) != 0 {
+		t.Fatalf("a refused reissue left %v", left)
 	}
 
 	os.Remove(filepath.Join(home, "app.db"))
@@ -260,6 +277,49 @@ func writeReissueState(t *testing.T, cfg Config, root *x509.Certificate, vals []
 	req.AppStateBytes = anchor.GenesisStateMembers(root, anchor.StateV6, vals)
 	if _, err := app.InitChain(context.Background(), req); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// retireInState marks ca retired at height in the chain state written by
+// writeReissueState, as an applied retire-ca proposal leaves it (the
+// member records of anchor.StoredMembers, bucket "govmember").
+func retireInState(t *testing.T, cfg Config, ca *x509.Certificate, height int64) {
+	t.Helper()
+	db, err := storage.OpenDB(filepath.Join(cfg.chainHome(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sum := sha256.Sum256(ca.Raw)
+	hash, found := hex.EncodeToString(sum[:]), false
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("govmember"))
+		if b == nil {
+			return errors.New("no bucket govmember")
+		}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var m anchor.Member
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			for i := range m.OrgCAs {
+				if m.OrgCAs[i].SHA256 == hash {
+					m.OrgCAs[i].Retired, found = height, true
+				}
+			}
+			nv, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			if err := b.Put(bytes.Clone(k), nv); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || !found {
+		t.Fatalf("retiring %s in the chain state: %v (found %v)", hash, err, found)
 	}
 }
 
