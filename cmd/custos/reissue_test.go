@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/storage"
 )
@@ -361,4 +362,111 @@ func fileNames(m map[string][]byte) []string {
 		ks = append(ks, k)
 	}
 	return ks
+}
+
+// testRetiredCA is part of TestConsortiumGovernance: the members retire the
+// notary office's organization CA (propose retire-ca), after which its
+// governance certificate counts for nothing; the office stops its node,
+// asks for a new CA (reissue --request), the root holder signs it (admit),
+// reissue refuses the retired CA and issues the node's certificates under
+// the new one (reissue --org-ca), and the restarted node anchors the upload
+// it took while its CA was retired and a new one, and binds the new CA; a
+// governance certificate under it (governance-cert) counts: testLeaving's
+// votes use it.
+func testRetiredCA(t *testing.T, out string, ms []*member, gov func(*member) []string, anchored func(string)) {
+	c := ms[2]
+	const name = "Qiantang Notary Office"
+	pkiDir := filepath.Join(out, c.slug, "pki")
+	oldCA := filepath.Join(t.TempDir(), "old-org-ca.pem")
+	if b, err := os.ReadFile(filepath.Join(pkiDir, "org-ca.pem")); err != nil || os.WriteFile(oldCA, b, 0o644) != nil {
+		t.Fatalf("reading the notary office's organization CA: %v", err)
+	}
+	cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "propose", "retire-ca", name, oldCA, "--id", "retire-notary-ca"}, gov(ms[0])...)...)
+	for _, m := range []*member{ms[0], ms[1], ms[3]} {
+		cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "vote", "retire-notary-ca", "--yes", "--proposer", "Hangzhou Internet Court"}, gov(m)...)...)
+	}
+	var p wire.Proposal
+	for end := time.Now().Add(30 * time.Second); ; {
+		cliJSON(t, &p, "consortium", "proposal", "retire-notary-ca", "--server", ms[0].p.URL)
+		if p.Status == "applied" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("proposal retire-notary-ca = %+v, want applied", p)
+		}
+		anchored("while the notary office's CA is retired")
+	}
+	if o, err := runCustos(t, append([]string{"consortium", "propose", "power", name, "10", "--id", "notary-after-retire"}, gov(c)...)...); err == nil {
+		t.Errorf("a proposal under the retired CA was accepted:\n%s", o)
+	}
+
+	// An upload to the office's node waits: its batch is refused under
+	// the retired CA.
+	waiting := randomBytes(t, 1800)
+	w := c.p.upload(consortiumToken, waiting)
+	c.p.Stop()
+	req, adm := filepath.Join(t.TempDir(), "req"), filepath.Join(t.TempDir(), "admission")
+	if o, err := runCustos(t, "consortium", "reissue", "--config", c.cfg, "--request", req); err != nil {
+		t.Fatalf("consortium reissue --request: %v\n%s", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", filepath.Join(req, joinRequestFile), "--out", adm); err != nil || !strings.Contains(o, "nothing to propose") {
+		t.Fatalf("consortium admit of the reissue request: %v\n%s; want nothing to propose", err, o)
+	}
+	newCA, newKey := filepath.Join(adm, "org-ca.pem"), filepath.Join(req, reissueKey)
+	if o, err := runCustos(t, "consortium", "reissue", "--config", c.cfg, "--org-ca", newCA, "--org-ca-key", newKey); err != nil || !strings.Contains(o, "custos serve --config") {
+		t.Fatalf("consortium reissue --org-ca: %v\n%s", err, o)
+	}
+	retiredKey := filepath.Join(out, "offline", c.slug+"-org-ca.key")
+	if o, err := runCustos(t, "consortium", "reissue", "--config", c.cfg, "--org-ca", oldCA, "--org-ca-key", retiredKey); err == nil || !strings.Contains(err.Error(), "was retired at height") {
+		t.Errorf("consortium reissue back to the retired CA: %v\n%s; want refused: was retired", err, o)
+	}
+	// The administrators' governance certificate under the new CA, for
+	// their existing key.
+	admin := filepath.Join(out, "admin", c.slug)
+	cert := filepath.Join(t.TempDir(), "governance.pem")
+	if o, err := runCustos(t, "consortium", "governance-cert", "--ca", filepath.Join(pkiDir, "org-ca.pem"), "--ca-key", newKey,
+		"--key", filepath.Join(admin, "governance.key"), "-o", cert); err != nil {
+		t.Fatalf("consortium governance-cert under the new CA: %v\n%s", err, o)
+	}
+	if err := os.Rename(cert, filepath.Join(admin, "governance.pem")); err != nil {
+		t.Fatal(err)
+	}
+
+	c.start(t)
+	if status, b := receiptOf(t, c.p, w.ID, 30*time.Second); status != 200 {
+		t.Fatalf("receipt of the upload made under the retired CA, after the restart = %d %s", status, b)
+	}
+	data := randomBytes(t, 2500)
+	v := c.p.upload(consortiumToken, data)
+	if status, b := receiptOf(t, c.p, v.ID, 30*time.Second); status != 200 {
+		t.Fatalf("receipt on the notary office's node under its new CA = %d %s", status, b)
+	} else {
+		verifyReceipt(t, filepath.Join(out, "trust.json"), b, data)
+	}
+	hashOf := func(path string) string {
+		t.Helper()
+		ca, err := readCert(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(ca.Raw)
+		return hex.EncodeToString(sum[:])
+	}
+	newHash, oldHash := hashOf(newCA), hashOf(oldCA)
+	var members wire.Members
+	cliJSON(t, &members, "consortium", "members", "--server", ms[0].p.URL)
+	var bound, retired bool
+	for _, m := range members.Members {
+		for _, oc := range m.OrgCAs {
+			if m.Name == name && oc.SHA256 == newHash && oc.Retired == 0 {
+				bound = true
+			}
+			if m.Name == name && oc.SHA256 == oldHash && oc.Retired >= p.Effective {
+				retired = true
+			}
+		}
+	}
+	if !bound || !retired {
+		t.Errorf("consortium members = %+v, want the notary office's new CA bound and its old one retired from %d", members, p.Effective)
+	}
 }
