@@ -282,12 +282,12 @@ PKI/issued/PURPOSE.key）以及由其签名的证书请求。已有密钥会被�
 	"custos pki seal-key": `在 custos.toml 的 [pkcs11] 表所指定的令牌中生成 pkcs11.webhook_seal_key（和/或 webhook_seal_key_id）
 所指定的 AES-256 密钥，敏感且不可导出；已有的密钥保持不变。custos serve 下次启动时以该密钥而不是文件密钥
 PKI/webhook-seal.key 密封 webhook 密钥，并重新密封以文件密钥密封的那些；之后可删除文件密钥，节点没有该令牌将无法启动。`,
-	"custos consortium reissue": `用于机构 CA 已被停用（propose retire-ca）或要改用新机构 CA 的成员。在成员节点所在的机器上、节点停止时运行。
-带 --request DIR：生成新机构 CA 的密钥（DIR/org-ca.key，0600）和本成员的 DIR/join-request.json（其类型、名称和验证者密钥）；
+	"custos consortium reissue": `用于机构 CA 已被停用（propose retire-ca）或要改用新机构 CA 的成员。在成员节点所在的机器上运行。
+带 --request DIR（节点可在运行）：生成新机构 CA 的密钥（DIR/org-ca.key，0600）和本成员的 DIR/join-request.json（其类型、名称和验证者密钥）；
 由联盟根密钥的持有者用 custos consortium admit 签发，写出 org-ca.pem。
-带 --org-ca 和 --org-ca-key：检查该 CA 由联盟根证书签发、指名本成员、与密钥相符、未被停用且不属于其他成员，
-并检查节点的验证者密钥是现有成员的密钥；然后在其下为节点现有的密钥签发节点证书（pki/node.pem）、
-TSA 证书（pki/tsa.pem、tsa.key）以及公证处的文书签名证书（pki/notary.pem、notary.key），连同 pki/org-ca.pem 一并替换。
+带 --org-ca 和 --org-ca-key（节点须已停止）：检查该 CA 由联盟根证书签发、指名本成员、与密钥相符、未被停用且不属于其他成员，
+并检查节点的验证者密钥是现有成员的密钥；然后在其下为节点现有的验证者密钥签发节点证书（pki/node.pem），
+并以新密钥签发 TSA 证书（pki/tsa.pem、tsa.key）以及公证处的文书签名证书（pki/notary.pem、notary.key），连同 pki/org-ca.pem 一并替换。
 旧文件保存在 pki/retired-ca-HASH/。随后启动节点：它在新 CA 下第一笔上链的交易会把该 CA 绑定到本成员。
 见 docs/operations.md“停用的机构 CA”（A retired organization CA）。`,
 }

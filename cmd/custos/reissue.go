@@ -53,16 +53,16 @@ func consortiumReissueCmd() *cobra.Command {
 		Use:   "reissue --config custos.toml (--request DIR | --org-ca ORG-CA.pem --org-ca-key KEY)",
 		Short: "Move this member's node to a new organization CA: request it, then issue the node's certificates under it",
 		Long: `For a member whose organization CA was retired (propose retire-ca), or that moves to a new one. On the
-member's node's machine, the node stopped. With --request DIR: makes the new organization CA's key
+member's node's machine. With --request DIR (the node may run): makes the new organization CA's key
 (DIR/org-ca.key, 0600) and DIR/join-request.json for this member (its kind, name and validator key);
 the holder of the consortium root key signs it with custos consortium admit, which writes org-ca.pem.
-With --org-ca and --org-ca-key: checks that the CA is issued by the consortium root, names this member,
-is the key's, and is not retired or another member's, and that the node's validator key is a current
-member's; then issues under it, for the node's existing keys, the node certificate (pki/node.pem),
-the TSA certificate (pki/tsa.pem, tsa.key) and a notary office's document-signing certificate
-(pki/notary.pem, notary.key), and replaces them with pki/org-ca.pem. The old files are kept in
-pki/retired-ca-HASH/. Start the node: its first anchored transaction under the new CA binds the CA to
-the member. See docs/operations.md, "A retired organization CA".`,
+With --org-ca and --org-ca-key, the node stopped: checks that the CA is issued by the consortium root,
+names this member, is the key's, and is not retired or another member's, and that the node's validator
+key is a current member's; then issues under it the node certificate for the node's existing validator
+key (pki/node.pem) and, with new keys, the TSA certificate (pki/tsa.pem, tsa.key) and a notary office's
+document-signing certificate (pki/notary.pem, notary.key), and replaces them with pki/org-ca.pem. The
+old files are kept in pki/retired-ca-HASH/. Start the node: its first anchored transaction under the
+new CA binds the CA to the member. See docs/operations.md, "A retired organization CA".`,
 		Example: `  custos consortium reissue --config /srv/qiantang/custos.toml --request qiantang-ca
   custos consortium reissue --config /srv/qiantang/custos.toml --org-ca admission/org-ca.pem --org-ca-key qiantang-ca/org-ca.key`,
 		Args: positional(0, "no arguments"),
