@@ -29,6 +29,7 @@ import (
 func consortiumCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "consortium", Short: "Set up a consortium chain of courts, notaries and arbitration bodies"}
 	cmd.AddCommand(consortiumInitCmd(), consortiumJoinCmd(), consortiumAdmitCmd(), consortiumRotateKeyCmd(), chainStatusCmd(), chainUpgradeCmd())
+	cmd.AddCommand(consortiumReissueCmd())
 	cmd.AddCommand(govCommands()...)
 	return cmd
 }

@@ -285,4 +285,8 @@ var flagsZH = map[string]string{
 	"custos consortium revoke-governance-cert --member": "成员的 ID（默认：成员列表中机构 CA 所属的成员）",
 	"custos consortium revoke-governance-cert --server": serverZH,
 	"custos consortium revoke-governance-cert --wait":   "等待交易进入区块的时长（0：不等待）",
+	"custos consortium reissue --config":                "成员节点的配置文件（custos.toml）",
+	"custos consortium reissue --request":               "写入新机构 CA 密钥及其 join-request.json 的文件夹（须不存在或为空）",
+	"custos consortium reissue --org-ca":                "新的机构 CA 证书（PEM），由联盟根证书签发（custos consortium admit 写出的 ADMISSION/org-ca.pem）",
+	"custos consortium reissue --org-ca-key":            "新机构 CA 的密钥（PEM，权限 0600；--request 写出的 DIR/org-ca.key）",
 }

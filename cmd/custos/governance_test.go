@@ -25,7 +25,8 @@ import (
 // change nothing; uploads keep anchoring
 // throughout. One member votes with a governance key kept in a PKCS#11
 // token (SoftHSM2), certified by `consortium governance-cert`. Then the
-// last member is removed (testLeaving).
+// notary office's organization CA is retired and its node moved to a new
+// one (testRetiredCA), and the last member is removed (testLeaving).
 func TestConsortiumGovernance(t *testing.T) {
 	out := initConsortium(t)
 	ms := consortiumMembers(out)
@@ -168,6 +169,8 @@ func TestConsortiumGovernance(t *testing.T) {
 	}
 	anchored("after the change")
 
+	// Not a subtest: the node it restarts serves testLeaving.
+	testRetiredCA(t, out, ms, gov, anchored)
 	t.Run("leaving", func(t *testing.T) { testLeaving(t, out, ms, gov, anchored) })
 }
 

@@ -42,6 +42,9 @@ type joinRequest struct {
 	P2P          string `json:"p2p"`      // host:port other nodes dial
 	API          string `json:"api"`      // host:port the node's API listens on
 	PeerAPI      string `json:"peer_api"` // host:port of its peer API (mutual TLS)
+	// Reissue marks the request of an existing member for a new
+	// organization CA (consortium reissue --request): nothing to propose.
+	Reissue bool `json:"reissue,omitempty"`
 }
 
 // admission is what the root holder gives back (ADMISSION/admission.json),
@@ -340,6 +343,10 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 		}
 	}
 	fmt.Fprintln(w, tr("out.admit-signed", "name", req.Name, "kind", kindCell(req.Kind), "dir", p.out))
+	if req.Reissue {
+		fmt.Fprintln(w, tr("out.admit-reissue", "dir", p.out))
+		return nil
+	}
 	fmt.Fprintln(w, tr("out.admit-give", "dir", p.out))
 	fmt.Fprintln(w, tr("out.admit-propose"))
 	fmt.Fprintf(w, "  %s\n", admitProposeCommand(filepath.Join(p.out, "org-ca.pem"), req.ValidatorKey, p.power))

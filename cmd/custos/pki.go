@@ -41,6 +41,11 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 		p := &nodePKI{Root: dev.Root.Cert, Org: dev.Org, TSA: dev.TSA, Notary: notaryLeaf, dir: dir}
 		return p, p.useIssued(cfg)
 	}
+	// A reissue (consortium reissue) interrupted after its files were
+	// staged: finish moving them.
+	if err := applyReissue(dir); err != nil {
+		return nil, fmt.Errorf("PKI: %w", err)
+	}
 	root, err := readCert(filepath.Join(dir, "root.pem"))
 	if err != nil {
 		return nil, err

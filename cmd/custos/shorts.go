@@ -121,6 +121,7 @@ var shortsZH = map[string]string{
 	"custos peer refused drop":                 "放弃某项共享被拒绝的通知：不再发送，并记入共享方的审计链（管理员）",
 	"custos pki seal-key":                      "在 PKCS#11 令牌中生成密封 webhook 密钥的密钥",
 	"custos consortium revoke-governance-cert": "以本机构 CA 密钥签署，撤销本成员的一张治理证书",
+	"custos consortium reissue":                "让本成员的节点改用新的机构 CA：先申请，再在其下签发节点的证书",
 }
 
 // speakChinese gives the tree's commands their Chinese one-line

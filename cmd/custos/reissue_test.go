@@ -1,0 +1,472 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/storage"
+)
+
+// TestReissue: a notary office's node moves to a new organization CA with
+// the CLI's steps (reissue --request, admit, reissue --org-ca); before
+// that, reissue refuses a CA of another member, under another root, not
+// the key's, the node's own, bound to another member, retired, a node key
+// that is no current member's, and a running node, writing nothing.
+func TestReissue(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "c")
+	if o, err := runCustos(t, "consortium", "init", "--out", out, "--org", "court:Court A", "--org", "notary:Notary B"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	cfgPath := filepath.Join(out, "notary-b", "custos.toml")
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkiDir, home := cfg.pkiDir(), cfg.chainHome()
+	root := readAuthority(t, filepath.Join(out, "offline", "root.pem"), filepath.Join(out, "offline", "root.key"))
+	oldPKI := snapshot(t, pkiDir)
+	pubA, _ := readValidatorKey(anchor.PrivValKeyPath(filepath.Join(out, "court-a", "chain")))
+	pubB, _ := readValidatorKey(anchor.PrivValKeyPath(home))
+	oldB, _ := readCert(filepath.Join(pkiDir, "org-ca.pem"))
+	orgA, _ := readCert(filepath.Join(out, "court-a", "pki", "org-ca.pem"))
+
+	// The CLI's steps: the request, the root holder's admit.
+	req := filepath.Join(t.TempDir(), "req")
+	var stderr bytes.Buffer
+	if err := reissueRequest(&stderr, cfg, req); err != nil {
+		t.Fatalf("reissueRequest() = %v", err)
+	}
+	if st, err := os.Stat(filepath.Join(req, reissueKey)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("%s: %v, want a 0600 file", reissueKey, err)
+	}
+	var jr joinRequest
+	if err := readJSONFile(filepath.Join(req, joinRequestFile), &jr); err != nil {
+		t.Fatal(err)
+	}
+	if pub, err := jr.check(); err != nil || !pub.Equal(pubB) || !jr.Reissue || jr.Kind != "notary" || jr.Name != "Notary B" {
+		t.Fatalf("the reissue request = %+v (%v), want Notary B's, validator key %x, marked reissue", jr, err, pubB)
+	}
+	adm := filepath.Join(t.TempDir(), "admission")
+	var stdout bytes.Buffer
+	if err := consortiumAdmit(&stdout, admitParams{rootDir: filepath.Join(out, "offline"), request: filepath.Join(req, joinRequestFile), out: adm,
+		genesis: filepath.Join(out, "genesis.json"), trust: filepath.Join(out, "trust.json"), power: 10, now: time.Now()}); err != nil {
+		t.Fatalf("consortiumAdmit(reissue request) = %v", err)
+	}
+	if o := stdout.String(); !strings.Contains(o, "nothing to propose") || strings.Contains(o, "propose admit") {
+		t.Errorf("admit of a reissue request said:\n%s\nwant nothing to propose", o)
+	}
+	newCA, newKey := filepath.Join(adm, "org-ca.pem"), filepath.Join(req, reissueKey)
+	newCert, err := readCert(newCA)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Other CAs, each with its key.
+	dir := t.TempDir()
+	save := func(name string, a *certs.Authority) [2]string {
+		t.Helper()
+		kb, err := certs.EncodeKeyPEM(a.Signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := [2]string{filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")}
+		if err := os.WriteFile(p[0], certs.EncodePEM(a.Cert), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p[1], kb, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	strangerRoot, err := certs.NewRoot("Another Root", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	strangerOrg, _ := strangerRoot.NewOrgCA("notary", "Notary B", time.Now())
+	twin, _ := root.NewOrgCA("notary", "Notary B", time.Now()) // bound to Court A below
+	stranger, bound := save("stranger", strangerOrg), save("twin", twin)
+	courtA := [2]string{filepath.Join(out, "court-a", "pki", "org-ca.pem"), filepath.Join(out, "offline", "court-a-org-ca.key")}
+	oldOwn := [2]string{filepath.Join(pkiDir, "org-ca.pem"), filepath.Join(out, "offline", "notary-b-org-ca.key")}
+
+	writeReissueState(t, cfg, root.Cert, []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: orgA}, {PubKey: pubB, Power: 10, OrgCA: oldB}})
+	for _, c := range []struct {
+		name, ca, key, want string
+	}{
+		{"another member's CA", courtA[0], courtA[1], "is for court:Court A, this node's member is notary:Notary B"},
+		{"under another root", stranger[0], stranger[1], "is not a CA issued by the consortium root"},
+		{"not the key's", newCA, courtA[1], "is not the key of the organization CA"},
+		{"the node's own", oldOwn[0], oldOwn[1], "is already this node's organization CA"},
+	} {
+		if err := reissue(&stdout, cfg, cfgPath, c.ca, c.key, time.Now()); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("reissue(%s) = %v, want %q", c.name, err, c.want)
+		}
+	}
+	if runtime.GOOS != "windows" {
+		os.Chmod(newKey, 0o644)
+		if err := reissue(&stdout, cfg, cfgPath, newCA, newKey, time.Now()); err == nil || !strings.Contains(err.Error(), "chmod 600 "+newKey) {
+			t.Errorf("reissue(a key file others may read) = %v, want refused, saying chmod 600", err)
+		}
+		os.Chmod(newKey, 0o600)
+	}
+	// A node that runs holds its chain state.
+	db, err := storage.OpenDB(filepath.Join(home, "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reissue(&stdout, cfg, cfgPath, newCA, newKey, time.Now()); err == nil || !strings.Contains(err.Error(), "stop the node first") {
+		t.Errorf("reissue(the node running) = %v, want: stop the node first", err)
+	}
+	db.Close()
+
+	for _, c := range []struct {
+		name string
+		vals []anchor.GenesisValidator
+		ca   [2]string
+		want string
+	}{
+		{"a CA another member holds", []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: twin.Cert}, {PubKey: pubB, Power: 10, OrgCA: oldB}},
+			bound, "is bound to another member"},
+		{"a node key of no member", []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: orgA}}, [2]string{newCA, newKey}, "is not the key of a current member"},
+		{"a CA retired", []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: orgA}, {PubKey: pubB, Power: 10, OrgCA: newCert}},
+			[2]string{newCA, newKey}, "was retired at height 7"},
+	} {
+		os.Remove(filepath.Join(home, "app.db"))
+		writeReissueState(t, cfg, root.Cert, c.vals)
+		if c.name == "a CA retired" {
+			retireInState(t, cfg, newCert, 7)
+		}
+		if err := reissue(&stdout, cfg, cfgPath, c.ca[0], c.ca[1], time.Now()); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("reissue(%s) = %v, want %q", c.name, err, c.want)
+		}
+	}
+	if got := snapshot(t, pkiDir); !equalFiles(got, oldPKI) {
+		t.Fatalf("a refused reissue changed the PKI folder: %v, was %v", fileNames(got), fileNames(oldPKI))
+	}
+	if left, _ := filepath.Glob(filepath.Join(pkiDir, "re*")); len(left) != 0 {
+		t.Fatalf("a refused reissue left %v", left)
+	}
+
+	os.Remove(filepath.Join(home, "app.db"))
+	writeReissueState(t, cfg, root.Cert, []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: orgA}, {PubKey: pubB, Power: 10, OrgCA: oldB}})
+	stdout.Reset()
+	if err := reissue(&stdout, cfg, cfgPath, newCA, newKey, time.Now()); err != nil {
+		t.Fatalf("reissue() = %v", err)
+	}
+	if o := stdout.String(); !strings.Contains(o, "custos serve --config "+cfgPath) || !strings.Contains(o, "custos consortium governance-cert") {
+		t.Errorf("reissue said:\n%s\nwant the commands to start the node and to certify a governance key", o)
+	}
+	p, err := loadPKI(cfg)
+	if err != nil {
+		t.Fatalf("loadPKI() after reissue = %v", err)
+	}
+	ca, _ := readCert(newCA)
+	switch {
+	case !p.Org.Cert.Equal(ca):
+		t.Error("pki/org-ca.pem is not the new CA")
+	case !p.Node.PublicKey.(ed25519.PublicKey).Equal(pubB) || certs.CheckSignatureFrom(p.Node, ca) != nil:
+		t.Error("pki/node.pem does not certify the node's key under the new CA")
+	case certs.CheckSignatureFrom(p.TSA.Cert, ca) != nil || p.Notary == nil || certs.CheckSignatureFrom(p.Notary.Cert, ca) != nil:
+		t.Error("the TSA and notary certificates are not under the new CA")
+	case p.Notary.Cert.Subject.CommonName != "Notary B Notary" || p.TSA.Cert.Subject.CommonName != "Notary B TSA":
+		t.Errorf("new subjects %q, %q: want the old ones'", p.TSA.Cert.Subject.CommonName, p.Notary.Cert.Subject.CommonName)
+	}
+	backups, _ := filepath.Glob(filepath.Join(pkiDir, "retired-ca-*"))
+	if len(backups) != 1 {
+		t.Fatalf("backups %v, want one folder", backups)
+	}
+	for _, name := range reissueFiles {
+		if b, _ := os.ReadFile(filepath.Join(backups[0], name)); !bytes.Equal(b, oldPKI[name]) {
+			t.Errorf("%s: the backup of %s is not the old file", backups[0], name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(pkiDir, reissueStaged)); err == nil {
+		t.Errorf("%s is left", reissueStaged)
+	}
+}
+
+// TestReissueInterrupted: files staged by a reissue that stopped before
+// moving them all are moved by the node's next start (loadPKI).
+func TestReissueInterrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "c")
+	if o, err := runCustos(t, "consortium", "init", "--out", out, "--org", "court:Court A", "--org", "court:Court B"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	cfg, err := loadConfig(filepath.Join(out, "court-a", "custos.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkiDir := cfg.pkiDir()
+	root := readAuthority(t, filepath.Join(out, "offline", "root.pem"), filepath.Join(out, "offline", "root.key"))
+	org, _ := root.NewOrgCA("court", "Court A", time.Now())
+	pub, _ := readValidatorKey(anchor.PrivValKeyPath(cfg.chainHome()))
+	files, err := reissuePKI(pkiDir, cfg, org, pub, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stageReissue(pkiDir, filepath.Join(pkiDir, "retired-ca-x"), files); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: one file moved of four.
+	if err := os.Rename(filepath.Join(pkiDir, reissueStaged, "node.pem"), filepath.Join(pkiDir, "node.pem")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := loadPKI(cfg)
+	if err != nil {
+		t.Fatalf("loadPKI() after an interrupted reissue = %v", err)
+	}
+	if !p.Org.Cert.Equal(org.Cert) || certs.CheckSignatureFrom(p.Node, org.Cert) != nil || certs.CheckSignatureFrom(p.TSA.Cert, org.Cert) != nil {
+		t.Error("after the start, the PKI is not the reissued one")
+	}
+	if _, err := os.Stat(filepath.Join(pkiDir, reissueStaged)); err == nil {
+		t.Errorf("%s is left", reissueStaged)
+	}
+}
+
+// readAuthority reads a CA's certificate and key.
+func readAuthority(t *testing.T, certPath, keyPath string) *certs.Authority {
+	t.Helper()
+	cert, err := readCert(certPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := certs.ParseKeyPEM(kb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &certs.Authority{Cert: cert, Signer: key}
+}
+
+// writeReissueState writes a chain state (chain/app.db) whose genesis
+// members are vals, each bound to its organization CA.
+func writeReissueState(t *testing.T, cfg Config, root *x509.Certificate, vals []anchor.GenesisValidator) {
+	t.Helper()
+	db, err := storage.OpenDB(filepath.Join(cfg.chainHome(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	app, err := anchor.NewApp(anchor.AppConfig{DB: db, ChainID: "custos-reissue-test", Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &abci.RequestInitChain{ChainId: "custos-reissue-test"}
+	for _, v := range vals {
+		req.Validators = append(req.Validators, abci.Ed25519ValidatorUpdate(v.PubKey, v.Power))
+	}
+	req.AppStateBytes = anchor.GenesisStateMembers(root, anchor.StateV6, vals)
+	if _, err := app.InitChain(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// retireInState marks ca retired at height in the chain state written by
+// writeReissueState, as an applied retire-ca proposal leaves it (the
+// member records of anchor.StoredMembers, bucket "govmember").
+func retireInState(t *testing.T, cfg Config, ca *x509.Certificate, height int64) {
+	t.Helper()
+	db, err := storage.OpenDB(filepath.Join(cfg.chainHome(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sum := sha256.Sum256(ca.Raw)
+	hash, found := hex.EncodeToString(sum[:]), false
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("govmember"))
+		if b == nil {
+			return errors.New("no bucket govmember")
+		}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var m anchor.Member
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			for i := range m.OrgCAs {
+				if m.OrgCAs[i].SHA256 == hash {
+					m.OrgCAs[i].Retired, found = height, true
+				}
+			}
+			nv, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			if err := b.Put(bytes.Clone(k), nv); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || !found {
+		t.Fatalf("retiring %s in the chain state: %v (found %v)", hash, err, found)
+	}
+}
+
+// snapshot is the files of dir (not its folders), by name.
+func snapshot(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string][]byte{}
+	for _, e := range es {
+		if e.Type().IsRegular() {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[e.Name()] = b
+		}
+	}
+	return m
+}
+
+func equalFiles(a, b map[string][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !bytes.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func fileNames(m map[string][]byte) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// testRetiredCA is part of TestConsortiumGovernance: the members retire the
+// notary office's organization CA (propose retire-ca), after which its
+// governance certificate counts for nothing; the office stops its node,
+// asks for a new CA (reissue --request), the root holder signs it (admit),
+// reissue refuses the retired CA and issues the node's certificates under
+// the new one (reissue --org-ca), and the restarted node anchors the upload
+// it took while its CA was retired and a new one, and binds the new CA; a
+// governance certificate under it (governance-cert) counts: testLeaving's
+// votes use it.
+func testRetiredCA(t *testing.T, out string, ms []*member, gov func(*member) []string, anchored func(string)) {
+	c := ms[2]
+	const name = "Qiantang Notary Office"
+	pkiDir := filepath.Join(out, c.slug, "pki")
+	oldCA := filepath.Join(t.TempDir(), "old-org-ca.pem")
+	if b, err := os.ReadFile(filepath.Join(pkiDir, "org-ca.pem")); err != nil || os.WriteFile(oldCA, b, 0o644) != nil {
+		t.Fatalf("reading the notary office's organization CA: %v", err)
+	}
+	cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "propose", "retire-ca", name, oldCA, "--id", "retire-notary-ca"}, gov(ms[0])...)...)
+	for _, m := range []*member{ms[0], ms[1], ms[3]} {
+		cliJSON(t, &wire.GovernanceAccepted{}, append([]string{"consortium", "vote", "retire-notary-ca", "--yes", "--proposer", "Hangzhou Internet Court"}, gov(m)...)...)
+	}
+	var p wire.Proposal
+	for end := time.Now().Add(30 * time.Second); ; {
+		cliJSON(t, &p, "consortium", "proposal", "retire-notary-ca", "--server", ms[0].p.URL)
+		if p.Status == "applied" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("proposal retire-notary-ca = %+v, want applied", p)
+		}
+		anchored("while the notary office's CA is retired")
+	}
+	if o, err := runCustos(t, append([]string{"consortium", "propose", "power", name, "10", "--id", "notary-after-retire"}, gov(c)...)...); err == nil {
+		t.Errorf("a proposal under the retired CA was accepted:\n%s", o)
+	}
+
+	// An upload to the office's node waits: its batch is refused under
+	// the retired CA.
+	waiting := randomBytes(t, 1800)
+	w := c.p.upload(consortiumToken, waiting)
+	c.p.Stop()
+	req, adm := filepath.Join(t.TempDir(), "req"), filepath.Join(t.TempDir(), "admission")
+	if o, err := runCustos(t, "consortium", "reissue", "--config", c.cfg, "--request", req); err != nil {
+		t.Fatalf("consortium reissue --request: %v\n%s", err, o)
+	}
+	if o, err := runCustos(t, "consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", filepath.Join(req, joinRequestFile), "--out", adm); err != nil || !strings.Contains(o, "nothing to propose") {
+		t.Fatalf("consortium admit of the reissue request: %v\n%s; want nothing to propose", err, o)
+	}
+	newCA, newKey := filepath.Join(adm, "org-ca.pem"), filepath.Join(req, reissueKey)
+	if o, err := runCustos(t, "consortium", "reissue", "--config", c.cfg, "--org-ca", newCA, "--org-ca-key", newKey); err != nil || !strings.Contains(o, "custos serve --config") {
+		t.Fatalf("consortium reissue --org-ca: %v\n%s", err, o)
+	}
+	retiredKey := filepath.Join(out, "offline", c.slug+"-org-ca.key")
+	if o, err := runCustos(t, "consortium", "reissue", "--config", c.cfg, "--org-ca", oldCA, "--org-ca-key", retiredKey); err == nil || !strings.Contains(err.Error(), "was retired at height") {
+		t.Errorf("consortium reissue back to the retired CA: %v\n%s; want refused: was retired", err, o)
+	}
+	// The administrators' governance certificate under the new CA, for
+	// their existing key.
+	admin := filepath.Join(out, "admin", c.slug)
+	cert := filepath.Join(t.TempDir(), "governance.pem")
+	if o, err := runCustos(t, "consortium", "governance-cert", "--ca", filepath.Join(pkiDir, "org-ca.pem"), "--ca-key", newKey,
+		"--key", filepath.Join(admin, "governance.key"), "-o", cert); err != nil {
+		t.Fatalf("consortium governance-cert under the new CA: %v\n%s", err, o)
+	}
+	if err := os.Rename(cert, filepath.Join(admin, "governance.pem")); err != nil {
+		t.Fatal(err)
+	}
+
+	c.start(t)
+	if status, b := receiptOf(t, c.p, w.ID, 30*time.Second); status != 200 {
+		t.Fatalf("receipt of the upload made under the retired CA, after the restart = %d %s", status, b)
+	}
+	data := randomBytes(t, 2500)
+	v := c.p.upload(consortiumToken, data)
+	if status, b := receiptOf(t, c.p, v.ID, 30*time.Second); status != 200 {
+		t.Fatalf("receipt on the notary office's node under its new CA = %d %s", status, b)
+	} else {
+		verifyReceipt(t, filepath.Join(out, "trust.json"), b, data)
+	}
+	hashOf := func(path string) string {
+		t.Helper()
+		ca, err := readCert(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(ca.Raw)
+		return hex.EncodeToString(sum[:])
+	}
+	newHash, oldHash := hashOf(newCA), hashOf(oldCA)
+	var members wire.Members
+	cliJSON(t, &members, "consortium", "members", "--server", ms[0].p.URL)
+	var bound, retired bool
+	for _, m := range members.Members {
+		for _, oc := range m.OrgCAs {
+			if m.Name == name && oc.SHA256 == newHash && oc.Retired == 0 {
+				bound = true
+			}
+			if m.Name == name && oc.SHA256 == oldHash && oc.Retired >= p.Effective {
+				retired = true
+			}
+		}
+	}
+	if !bound || !retired {
+		t.Errorf("consortium members = %+v, want the notary office's new CA bound and its old one retired from %d", members, p.Effective)
+	}
+}
