@@ -41,6 +41,8 @@ var pdfStepNames = map[string]string{
 	"receipt":   "回执",
 	// step 8 of pdf.Verify, DocMDP
 	"certification": "认证",
+	// step 9: every signature, each over its own revision
+	"signatures": "各签名",
 }
 
 // pdfReport is the --json output of `custos verify --pdf`.
@@ -67,6 +69,35 @@ type pdfReport struct {
 	// certification, is the first change a later revision makes that the
 	// certification does not permit (pdf.ChangeError).
 	Change *pdfChange `json:"change,omitempty"`
+	// FailedSignature, at step signatures, is the signature that does not
+	// verify over the revision it signs (pdf.SignatureError), such as the
+	// certifying one of a document signed again later.
+	FailedSignature *pdfFailedSignature `json:"failed_signature,omitempty"`
+}
+
+// pdfFailedSignature is a pdf.SignatureError in a report.
+type pdfFailedSignature struct {
+	Index     int    `json:"index"` // in the order of the file, from 1
+	Count     int    `json:"count"`
+	Field     string `json:"field"`
+	End       int64  `json:"revision_end"` // it signs the first End bytes
+	Certifies bool   `json:"certifies"`    // it is the certifying signature
+	Step      string `json:"step"`         // the step of pdf.Verify at which it fails
+}
+
+// pdfSignature is a pdf.DocumentSignature in a report: one signature of
+// the document, verified over the revision it signs.
+type pdfSignature struct {
+	Field  string    `json:"field"`
+	Signer string    `json:"signer"`
+	Time   time.Time `json:"time"` // its time-stamp's
+	TSA    string    `json:"tsa"`
+	Reason string    `json:"reason,omitempty"`
+	// It signs the first End bytes; its revision (and those before it
+	// that no signature ends) adds the bytes from Start.
+	Start     int64 `json:"revision_start"`
+	End       int64 `json:"revision_end"`
+	Certifies bool  `json:"certifies"` // the certifying signature (DocMDP)
 }
 
 // pdfChange is a pdf.ChangeError in a report.
@@ -98,6 +129,9 @@ type pdfResult struct {
 	// Certification is the document's DocMDP certification (level 0: not
 	// certified, as PDFs signed before certification was introduced).
 	Certification pdfCertification `json:"certification"`
+	// Signatures are all the signatures of the document in the order of
+	// the file, this one last, each verified over the revision it signs.
+	Signatures []pdfSignature `json:"signatures,omitempty"`
 }
 
 // pdfCertification is pdf.Certification in a report.
@@ -118,6 +152,9 @@ type pdfCertification struct {
 	// "annotations", "DSS").
 	Revisions int    `json:"later_revisions,omitempty"`
 	Changes   string `json:"later_changes,omitempty"`
+	// Certifier is the subject of the certifying signature's signer, which
+	// pdf.Verify verified over the certified revision.
+	Certifier string `json:"certifier,omitempty"`
 }
 
 // docMDPPermits says what each DocMDP level permits (ISO 32000-1
@@ -141,6 +178,9 @@ func newPDFCertification(c pdf.Certification) pdfCertification {
 	r := pdfCertification{Level: c.Level, Permits: docMDPPermits[c.Level], Length: c.Length, Added: c.Added, Violated: c.Violated(), Revisions: c.Revisions}
 	if c.Revisions > 0 {
 		r.Changes = c.Changes.String()
+	}
+	if c.Certifier != nil {
+		r.Certifier = c.Certifier.Subject.String()
 	}
 	return r
 }
@@ -293,6 +333,14 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 		if errors.As(err, &ce) {
 			rep.Change = &pdfChange{Revision: ce.Revision, Start: ce.Start, End: ce.End, Object: ce.Object, What: ce.What}
 		}
+		var se *pdf.SignatureError
+		if errors.As(err, &se) {
+			rep.FailedSignature = &pdfFailedSignature{Index: se.Index, Count: se.Count, Field: se.Field, End: se.End, Certifies: se.Certifies, Step: se.Step()}
+			var inner *pdf.VerifyError
+			if errors.As(se.Err, &inner) && rep.Want == "" && rep.Got == "" {
+				rep.Want, rep.Got = inner.Want, inner.Got
+			}
+		}
 	case err != nil: // pdf.Verify reports every failure as a *VerifyError
 		rep.Step, rep.Error, rep.ErrorZH = "find", err.Error(), pdfReasonZH(err)
 	default:
@@ -381,6 +429,10 @@ func newPDFResult(sig *pdf.Signature) *pdfResult {
 	if sig.Timestamp.SerialNumber != nil {
 		r.TSASerial = sig.Timestamp.SerialNumber.String()
 	}
+	for _, s := range sig.Signatures {
+		r.Signatures = append(r.Signatures, pdfSignature{Field: s.Field, Signer: s.Signer.Subject.String(), Time: s.Time.UTC(),
+			TSA: verifycli.OrUnknown(tsaName(s.Signature)), Reason: s.Reason, Start: s.Start, End: s.End(), Certifies: s.Certifies})
+	}
 	return r
 }
 
@@ -465,6 +517,9 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 		if rep.Got != "" {
 			p("  computed 实为: %s", rep.Got)
 		}
+		if s := rep.FailedSignature; s != nil {
+			printFailedSignature(p, s)
+		}
 		if c := rep.Change; c != nil {
 			p("  change 改动: revision %d after the certified one (bytes %d to %d), object %d: %s 认证版本之后的第 %d 个版本（第 %d 至 %d 字节）改动了对象 %d，为认证所不允许",
 				c.Revision, c.Start, c.End, c.Object, c.What, c.Revision, c.Start, c.End, c.Object)
@@ -535,6 +590,37 @@ func printPDFSignature(p func(string, ...any), r *pdfResult) {
 	p("✓ chain 证书链: the signer's certificate chains to a trusted root (the trust bundle's or --roots) at the time-stamp's time 签名证书在时间戳时刻链接到信任根")
 	p("    %s", strings.Join(r.Chain, "\n    → "))
 	p("%s", certificationLine(r.Certification))
+	if c := r.Certification.Certifier; c != "" {
+		p("    certifier 认证人: %s (the certifying signature verifies over the certified revision 认证签名在认证版本上校验通过)", c)
+	}
+	printPDFSignatures(p, r.Signatures)
+}
+
+// printPDFSignatures lists the signatures of a valid document, each
+// verified over the revision it signs (step signatures of pdf.Verify).
+func printPDFSignatures(p func(string, ...any), sigs []pdfSignature) {
+	if len(sigs) == 0 {
+		return
+	}
+	p("✓ signatures 各签名: each of the %d signature(s) verifies over the revision it signs (signature, time-stamp, chain) 全部 %d 个签名均在其所签版本上校验通过（签名值、时间戳、证书链）", len(sigs), len(sigs))
+	for i, s := range sigs {
+		what := ""
+		if s.Certifies {
+			what = ", certifying 认证签名"
+		}
+		p("    %d. %s: %s, time-stamp 时间戳 %s by %s, signs bytes 0 to %d (revision from byte %d 所签版本自第 %d 字节起)%s",
+			i+1, s.Field, s.Signer, s.Time.Format(time.RFC3339), s.TSA, s.End, s.Start, s.Start, what)
+	}
+}
+
+// printFailedSignature names the signature that fails at step signatures.
+func printFailedSignature(p func(string, ...any), s *pdfFailedSignature) {
+	what, whatZH := "", ""
+	if s.Certifies {
+		what, whatZH = ", the certifying signature", "，为认证签名"
+	}
+	p("  signature 签名: signature %d of %d, field %q, over the first %d bytes%s, fails at step %s 第 %d 个签名（共 %d 个，字段 %s，签署前 %d 字节%s）在“%s”一步未通过",
+		s.Index, s.Count, s.Field, s.End, what, s.Step, s.Index, s.Count, s.Field, s.End, whatZH, pdfStepNames[s.Step])
 }
 
 // certificationLine says whether the document is certified (DocMDP), what

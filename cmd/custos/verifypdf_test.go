@@ -427,7 +427,10 @@ func TestVerifyPDFCertification(t *testing.T) {
 	t.Run("certified", func(t *testing.T) {
 		text, rep, code := run(writeFile(t, dir, "certified.pdf", f.signed))
 		want := pdfCertification{Level: 1, Permits: "no change", Length: int64(n)}
-		if code != 0 || rep.Result == nil || rep.Result.Certification != want {
+		if rep.Result != nil {
+			want.Certifier = rep.Result.Signer
+		}
+		if code != 0 || rep.Result == nil || rep.Result.Certification != want || len(rep.Result.Signatures) != 1 || !rep.Result.Signatures[0].Certifies {
 			t.Fatalf("verify --pdf --json: exit %d, %+v; want valid with certification %+v", code, rep.Result, want)
 		}
 		if w := "✓ certification 认证: certified (DocMDP P=1), permitting no change; no change since"; !strings.Contains(text, w) {
@@ -461,11 +464,50 @@ func TestVerifyPDFCertification(t *testing.T) {
 		n := revisionEnd(t, b, 2)
 		text, rep, code := run(file, trust)
 		want := pdfCertification{Level: 2, Permits: docMDPPermits[2], Length: int64(n), Added: int64(len(b) - n), Revisions: 1, Changes: "signatures"}
+		if rep.Result != nil {
+			want.Certifier = rep.Result.Signer
+		}
 		if code != 0 || rep.Result == nil || rep.Result.Certification != want {
 			t.Fatalf("verify --pdf --json: exit %d, %+v; want valid with certification %+v", code, rep.Result, want)
 		}
+		if s := rep.Result.Signatures; len(s) != 2 || !s[0].Certifies || s[1].Certifies || s[0].Start != 0 || s[0].End != int64(n) ||
+			s[1].Start != int64(n) || s[1].End != int64(len(b)) || s[0].Field == "" || s[1].Reason != "复核 Review" || s[0].Time.IsZero() {
+			t.Errorf("verify --pdf --json: signatures %+v; want the certifying one of the first %d bytes, then the whole file's", s, n)
+		}
+		for _, w := range []string{
+			"certifier 认证人: " + rep.Result.Signer,
+			"✓ signatures 各签名: each of the 2 signature(s) verifies over the revision it signs",
+			fmt.Sprintf("signs bytes 0 to %d (revision from byte 0 所签版本自第 0 字节起), certifying 认证签名", n),
+			fmt.Sprintf("signs bytes 0 to %d (revision from byte %d", len(b), n),
+		} {
+			if !strings.Contains(text, w) {
+				t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+			}
+		}
 		if w := fmt.Sprintf("✓ certification 认证: certified (DocMDP P=2), permitting filling in forms, instantiating page templates and signing; 1 later revision(s) (%d bytes) make only changes it permits: signatures", len(b)-n); !strings.Contains(text, w) {
 			t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+		}
+	})
+	t.Run("P=2, certifier untrusted", func(t *testing.T) {
+		// Certified by a notary of the same names under another root, then
+		// signed again by the trusted one: the last signature verifies.
+		file, trust, b := docMDPVector(t, dir, "p2-certifier-untrusted.pdf")
+		n := revisionEnd(t, b, 2)
+		text, rep, code := run(file, trust)
+		want := pdfFailedSignature{Index: 1, Count: 2, Field: "Signature1", End: int64(n), Certifies: true, Step: "chain"}
+		if code != 1 || rep.Step != "signatures" || rep.FailedSignature == nil || *rep.FailedSignature != want || rep.ErrorZH == "" || rep.Result != nil {
+			t.Fatalf("verify --pdf --json: exit %d, %+v, failed signature %+v; want step signatures, %+v", code, rep, rep.FailedSignature, want)
+		}
+		for _, w := range []string{
+			"✗ signatures 各签名",
+			fmt.Sprintf(`signature 签名: signature 1 of 2, field "Signature1", over the first %d bytes, the certifying signature, fails at step chain`, n),
+			"在“证书链”一步未通过",
+			"原因：签名人的证书在时间戳时刻未链接到信任根",
+			"INVALID 无效",
+		} {
+			if !strings.Contains(text, w) {
+				t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+			}
 		}
 	})
 	t.Run("P=2, page changed", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"crypto/x509"
 	"fmt"
 	"strings"
 )
@@ -28,6 +29,11 @@ type Certification struct {
 	// permitted.
 	Revisions int
 	Changes   Changes
+	// Certifier is the signer of the certifying signature, which Verify
+	// verified over the certified revision (step signatures).
+	Certifier *x509.Certificate
+
+	byteRange [4]int64 // the certifying signature's /ByteRange
 }
 
 // Violated reports a change that the certification does not permit: bytes
@@ -91,7 +97,7 @@ func readCertification(f *file, catalog *dict, n int) (Certification, error) {
 		return Certification{}, fmt.Errorf("%w: the certifying signature's /ByteRange is not a part of the file", ErrMalformed)
 	}
 	end := br[2] + br[3]
-	return Certification{Level: level, Length: end, Added: int64(n) - end}, nil
+	return Certification{Level: level, Length: end, Added: int64(n) - end, byteRange: [4]int64(br)}, nil
 }
 
 // docMDPLevel is the /P of the DocMDP signature reference of the

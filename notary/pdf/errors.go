@@ -135,3 +135,40 @@ func (e *ChangeError) Error() string {
 func (e *ChangeError) Unwrap() []error {
 	return []error{ErrChangeNotPermitted, ErrCertificationViolated}
 }
+
+// SignatureError reports, at step signatures, a signature of the document
+// that does not verify over the revision it signs (an earlier one than the
+// whole file's, the certifying signature among them): which one, and the
+// step at which it fails. Err is that step's *VerifyError, which wraps the
+// sentinel.
+type SignatureError struct {
+	// Index counts the signatures in the order of the file, from 1, of
+	// Count; Field is its signature field's fully qualified name.
+	Index, Count int
+	Field        string
+	// End is the length of the revision it signs (the end of its
+	// /ByteRange); 0 if that cannot be read.
+	End int64
+	// Certifies: it is the certifying signature (DocMDP).
+	Certifies bool
+	Err       error
+}
+
+// Step is the step at which the signature fails.
+func (e *SignatureError) Step() string {
+	var ve *VerifyError
+	if errors.As(e.Err, &ve) {
+		return ve.Step
+	}
+	return ""
+}
+
+func (e *SignatureError) Error() string {
+	what := ""
+	if e.Certifies {
+		what = ", the certifying signature"
+	}
+	return fmt.Sprintf("signature %d of %d (field %q, the revision of the first %d bytes%s): %v", e.Index, e.Count, e.Field, e.End, what, e.Err)
+}
+
+func (e *SignatureError) Unwrap() error { return e.Err }

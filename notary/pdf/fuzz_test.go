@@ -111,3 +111,62 @@ func FuzzCheckChanges(f *testing.F) {
 		_, _ = checkChanges(b, c)
 	})
 }
+
+// FuzzCheckSignatures checks that step signatures (checkSignatures) never
+// panics, and ends, on mutated documents certified with P=2 and signed
+// again, and that it accepts the certified revision only as signed. The
+// whole file's signature stands in unverified, as findSignature reads it
+// (it is not what this fuzzes, and any mutation would break it first), so
+// only a revision shorter than the file is held to its bytes.
+func FuzzCheckSignatures(f *testing.F) {
+	p := newTestPKI(f, time.Now())
+	old := certifyLevel
+	certifyLevel = 2
+	certified, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
+	certifyLevel = old
+	if err != nil {
+		f.Fatal(err)
+	}
+	twice, err := Sign(context.Background(), certified, p.options())
+	if err != nil {
+		f.Fatal(err)
+	}
+	n := int64(len(certified))
+	f.Add(twice)
+	f.Add(bytes.Replace(twice, []byte("/FT /Sig"), []byte("/FT /Sog"), 1))
+	f.Add(bytes.Replace(twice, []byte("/ETSI.CAdES.detached"), []byte("/adbe.pkcs7.detach"), 1))
+	f.Add(bytes.Replace(twice, []byte("/ByteRange [0 "), []byte("/ByteRange [1 "), 1))
+	changed := bytes.Clone(twice) // the certifying signature's CMS changed
+	i := bytes.Index(changed, []byte("/Contents <")) + len("/Contents <")
+	changed[i+1] ^= 1
+	f.Add(changed)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, sig, err := findSignature(b)
+		if err != nil {
+			return
+		}
+		sig.Certification, _ = certificationOfBytes(b)
+		if checkSignatures(b, sig, p.roots) != nil {
+			return
+		}
+		for _, s := range sig.Signatures {
+			br := s.ByteRange
+			if s.End() == n && n < int64(len(b)) && (!bytes.Equal(b[:br[1]], certified[:br[1]]) || !bytes.Equal(b[br[2]:n], certified[br[2]:])) {
+				t.Errorf("checkSignatures accepted a certified revision of %d bytes that is not the signed one", n)
+			}
+		}
+	})
+}
+
+// certificationOfBytes is certificationOf for the bytes b.
+func certificationOfBytes(b []byte) (Certification, error) {
+	f, err := parseFile(b)
+	if err != nil {
+		return Certification{}, err
+	}
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		return Certification{}, err
+	}
+	return certificationOf(f, catalog, b)
+}

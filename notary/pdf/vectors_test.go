@@ -22,7 +22,10 @@ import (
 // signed again, and verifies; p2-page-changed.pdf is certified with P=2,
 // then its page's content changed in an update, then signed again, and is
 // refused at step certification (revision 1 after the certified one,
-// object 3).
+// object 3); p2-certifier-untrusted.pdf is certified with P=2 by a notary
+// of the same names under another root (time-stamped by the trusted TSA),
+// then signed again by the trusted one, and is refused at step signatures
+// (signature 1 of 2, step chain), though its last signature verifies.
 func TestDocMDPVectors(t *testing.T) {
 	cryptotest.SetGlobalRandom(t, 32000)
 	// The time-stamps' time, after the time the signatures claim (08:00).
@@ -59,6 +62,8 @@ func TestDocMDPVectors(t *testing.T) {
 		{"p1-signed-again.pdf", again(certify(1)), "certification", ErrCertificationViolated},
 		{"p2-signed-again.pdf", again(certify(2)), "", nil},
 		{"p2-page-changed.pdf", again(appendUpdate(t, certify(2), pageContent)), "certification", ErrChangeNotPermitted},
+		// Made last, so that its second PKI leaves the others' randomness.
+		{"p2-certifier-untrusted.pdf", again(untrustedCertifier(t, p)), "signatures", ErrUntrusted},
 	} {
 		testenv.Golden(t, filepath.Join(dir, v.file), v.b)
 		_, err := Verify(v.b, p.roots)
@@ -70,4 +75,21 @@ func TestDocMDPVectors(t *testing.T) {
 			t.Errorf("Verify(%s) = %v, want step %s, %v", v.file, err, v.step, v.err)
 		}
 	}
+}
+
+// untrustedCertifier certifies minimalPDF with P=2 by the notary of a
+// second PKI, its names p's, its root another; the time-stamp is p's.
+func untrustedCertifier(t *testing.T, p *testPKI) []byte {
+	t.Helper()
+	other := newTestPKI(t, time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC))
+	opts := other.options()
+	opts.TSA = p.tsa
+	old := certifyLevel
+	certifyLevel = 2
+	defer func() { certifyLevel = old }()
+	b, err := Sign(context.Background(), minimalPDF(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

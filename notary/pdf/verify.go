@@ -36,10 +36,15 @@ type Signature struct {
 	// signed file: by this signature or by an earlier one of the file
 	// (the zero value when the document is not certified).
 	Certification Certification
+	// Signatures, from Verify, are all the signatures of the document in
+	// the order of the file, each verified over the revision it signs,
+	// this one last (step signatures).
+	Signatures []DocumentSignature
 }
 
-// Verify checks the signature of pdf that covers the whole file, offline,
-// in these steps:
+// Verify checks the signature of pdf that covers the whole file, then
+// every other signature of it over its own revision (step 9), offline, in
+// these steps:
 //
 //  1. find: a signature field whose signature dictionary is a
 //     /ETSI.CAdES.detached one and whose /ByteRange ends at the end of the
@@ -68,7 +73,18 @@ type Signature struct {
 //     find, and wrap ErrCertificationViolated too when the signed revision
 //     is so certified); after one with permission 2 or 3, a later revision
 //     that makes a change it does not permit fails here with a
-//     *ChangeError (ErrChangeNotPermitted; checkChanges).
+//     *ChangeError (ErrChangeNotPermitted; checkChanges);
+//  9. signatures: every signature of the document, the value of each
+//     signature field (maxSignatures at most), verifies over the revision
+//     it signs, its first b+c bytes, by steps 1 to 7 on them, and is the
+//     signature found there; so the certifying signature is checked, and
+//     its signer reported as Certification.Certifier, and each approval
+//     signature between it and the last. Signature.Signatures lists them
+//     in the order of the file. One that does not verify fails here with
+//     a *SignatureError naming it (its field, its revision) and wrapping
+//     the failed step's *VerifyError; a signature of a kind Verify does
+//     not check (another /SubFilter, a document time-stamp) fails with
+//     ErrUnsupported.
 //
 // Failures are *VerifyError naming the step.
 func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
@@ -89,7 +105,13 @@ func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sig, checkCertification(pdf, sig, roots)
+	if err := checkCertification(pdf, sig, roots); err != nil {
+		return nil, err
+	}
+	if err := checkSignatures(pdf, sig, roots); err != nil {
+		return nil, err
+	}
+	return sig, nil
 }
 
 // checkCertification is step 8: a document certified with no change
@@ -148,7 +170,7 @@ func signedRevision(pdf []byte, roots *x509.CertPool) *Signature {
 	slices.Sort(ends)
 	ends = slices.Compact(ends)
 	for _, n := range slices.Backward(ends[max(0, len(ends)-maxRevisions):]) {
-		if sig, err := verifyWhole(pdf[:n], roots); err == nil && checkCertification(pdf[:n], sig, roots) == nil {
+		if sig, err := verifyWhole(pdf[:n], roots); err == nil && checkCertification(pdf[:n], sig, roots) == nil && checkSignatures(pdf[:n], sig, roots) == nil {
 			return sig
 		}
 	}

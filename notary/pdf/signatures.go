@@ -1,0 +1,199 @@
+package pdf
+
+import (
+	"cmp"
+	"crypto/x509"
+	"fmt"
+	"slices"
+)
+
+// DocumentSignature is one signature of a document, verified over the
+// revision it signs (Signature: its first End() bytes, all but its own
+// /Contents).
+type DocumentSignature struct {
+	// Field is the fully qualified name of its signature field (ISO
+	// 32000-1 §12.7.3.2: the parents' /T, then its own, joined by ".").
+	Field string
+	// Start is where the revision of the signature before it ends (0 for
+	// the first): the signature adds the revisions from Start to End().
+	Start int64
+	// Certifies: this is the document's certifying signature, the one
+	// that the catalog's /Perms /DocMDP names (Certification).
+	Certifies bool
+	*Signature
+}
+
+// End is the length of the revision s signs: the end of its /ByteRange.
+func (s *Signature) End() int64 { return s.ByteRange[2] + s.ByteRange[3] }
+
+// maxSignatures bounds the signatures of a document that Verify checks,
+// each over its own revision (one per revision at most: maxLaterRevisions);
+// maxFieldNodes the form fields it reads to find them.
+const (
+	maxSignatures = maxLaterRevisions
+	maxFieldNodes = 4096
+)
+
+// checkSignatures is step signatures: every signature of the document,
+// that of each signature field with a value, verifies over the revision it
+// signs (verifyWhole of its first End() bytes: steps find to chain), and is
+// the signature that verifyWhole finds there (the same /ByteRange). sig is
+// the whole file's, already verified. It returns them in the order of the
+// file, the certifying one marked, and sets the certification's Certifier.
+// A signature that does not verify is a *SignatureError naming it; one of
+// a kind Verify does not check (another /SubFilter, a document
+// time-stamp) is refused too, ErrUnsupported.
+func checkSignatures(pdf []byte, sig *Signature, roots *x509.CertPool) error {
+	fail := func(err error) error { return &VerifyError{Step: "signatures", Err: err} }
+	f, err := parseFile(pdf)
+	if err != nil {
+		return fail(err)
+	}
+	fields, err := signatureFields(f)
+	if err != nil {
+		return fail(err)
+	}
+	if len(fields) > maxSignatures {
+		return fail(fmt.Errorf("%w: %d signatures, more than %d", ErrUnsupported, len(fields), maxSignatures))
+	}
+	ends := make([]int64, len(fields))
+	for i, fd := range fields {
+		if br, err := intArray(fd.v.get("ByteRange")); err == nil && len(br) == 4 {
+			ends[i] = br[2] + br[3]
+		}
+	}
+	order := make([]int, len(fields))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ends[a], ends[b]) })
+
+	whole := *sig // the whole file's, without the list
+	var list []DocumentSignature
+	var start int64
+	for k, i := range order {
+		fd := fields[i]
+		rs, err := verifyField(pdf, fd.v, &whole, roots)
+		if err != nil {
+			return fail(&SignatureError{Index: k + 1, Count: len(fields), Field: fd.name, End: ends[i],
+				Certifies: sig.Certification.Level > 0 && ends[i] == sig.Certification.Length, Err: err})
+		}
+		if len(list) > 0 && list[len(list)-1].ByteRange == rs.ByteRange {
+			continue // two fields of one signature dictionary
+		}
+		c := sig.Certification.Level > 0 && rs.ByteRange == sig.Certification.byteRange
+		list = append(list, DocumentSignature{Field: fd.name, Start: start, Certifies: c, Signature: rs})
+		start = rs.End()
+		if c {
+			sig.Certification.Certifier = rs.Signer
+		}
+	}
+	if sig.Certification.Level > 0 && sig.Certification.Certifier == nil {
+		return fail(fmt.Errorf("%w: the certifying signature that /Perms /DocMDP names is the value of no signature field", ErrMalformed))
+	}
+	sig.Signatures = list
+	return nil
+}
+
+// verifyField verifies the signature dictionary v of a signature field of
+// pdf over the revision it signs; whole is the whole file's signature,
+// verified.
+func verifyField(pdf []byte, v *dict, whole *Signature, roots *x509.CertPool) (*Signature, error) {
+	if v.get("Type") != nil && v.get("Type") != name("Sig") || v.get("SubFilter") != name("ETSI.CAdES.detached") {
+		return nil, &VerifyError{Step: "find", Err: fmt.Errorf("%w: a signature of /Type %v, /SubFilter %v, which Verify does not check", ErrUnsupported, v.get("Type"), v.get("SubFilter"))}
+	}
+	br, err := intArray(v.get("ByteRange"))
+	if err != nil || len(br) != 4 || br[0] != 0 || br[2]+br[3] <= 0 || br[2]+br[3] > int64(len(pdf)) {
+		return nil, &VerifyError{Step: "byteRange", Err: ErrByteRange, Want: fmt.Sprintf("[0 a b c], b+c at most the file's %d bytes", len(pdf)), Got: fmt.Sprint(v.get("ByteRange"))}
+	}
+	rs := whole
+	if end := br[2] + br[3]; end < int64(len(pdf)) {
+		if rs, err = verifyWhole(pdf[:end], roots); err != nil {
+			return nil, err
+		}
+	}
+	if rs.ByteRange != [4]int64(br) {
+		return nil, &VerifyError{Step: "byteRange", Err: ErrByteRange,
+			Want: fmt.Sprintf("%v, the /ByteRange of the signature that verifies over the first %d bytes", rs.ByteRange, rs.End()),
+			Got:  fmt.Sprint(br)}
+	}
+	return rs, nil
+}
+
+// sigField is a signature field with a value: its fully qualified name and
+// its signature dictionary.
+type sigField struct {
+	name string
+	v    *dict
+}
+
+// signatureFields lists the signature fields of f that hold a signature
+// (ISO 32000-1 §12.7.3.1, §12.7.4.5: /FT /Sig, inherited from a parent,
+// and a /V), in the order of the field tree, reading at most maxFieldNodes
+// fields, maxDepth deep. A field that cannot be read is passed over, as
+// findSignature does; a /V that is not a dictionary is refused.
+func signatureFields(f *file) ([]sigField, error) {
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		return nil, err
+	}
+	form, _, err := acroForm(f, catalog)
+	if err != nil {
+		return nil, err
+	}
+	top, err := f.resolve(form.get("Fields"))
+	if err != nil {
+		return nil, err
+	}
+	var out []sigField
+	seen := map[int]bool{}
+	nodes := 0
+	var walk func(list array, parent string, ft object, depth int) error
+	walk = func(list array, parent string, ft object, depth int) error {
+		for _, o := range list {
+			if r, ok := o.(ref); ok {
+				if seen[r.num] {
+					continue
+				}
+				seen[r.num] = true
+			}
+			if nodes++; nodes > maxFieldNodes {
+				return fmt.Errorf("%w: more than %d form fields", ErrUnsupported, maxFieldNodes)
+			}
+			field, err := f.dictOf(o)
+			if err != nil {
+				continue
+			}
+			full := parent
+			if t, ok := field.get("T").(str); ok {
+				if full != "" {
+					full += "."
+				}
+				full += decodeText(t.b)
+			}
+			fft := ft
+			if x := field.get("FT"); x != nil {
+				fft = x
+			}
+			if val, err := f.resolve(field.get("V")); err != nil {
+				return err
+			} else if fft == name("Sig") && val != nil {
+				v, err := f.dictOf(val)
+				if err != nil {
+					return fmt.Errorf("%w: the value of signature field %q: %w", ErrMalformed, full, err)
+				}
+				out = append(out, sigField{name: full, v: v})
+			}
+			if kids, err := f.resolve(field.get("Kids")); err == nil && depth < maxDepth {
+				if a, ok := kids.(array); ok {
+					if err := walk(a, full, fft, depth+1); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
+	list, _ := top.(array)
+	return out, walk(list, "", nil, 0)
+}
