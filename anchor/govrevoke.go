@@ -260,3 +260,59 @@ func (a *App) applyRevoke(tx *bolt.Tx, t *Tx, height int64) *abci.ExecTxResult {
 	}
 	return &abci.ExecTxResult{Code: CodeOK}
 }
+
+// checkRevokedTwin refuses, in CheckTx only, a proposal or vote whose
+// governance certificate is the ECDSA twin of one its member revoked
+// (ecdsaTwin). FinalizeBlock at state version 10 compares the SHA-256 of
+// the certificate's DER alone and takes such a transaction (review finding
+// R1; closing it there needs a new state version): refused here, it stays
+// out of honest nodes' mempools and proposals, so only a validator that
+// proposes it on purpose puts it in a block.
+func checkRevokedTwin(tx *bolt.Tx, t *Tx) (uint32, string) {
+	if t.Kind != KindPropose && t.Kind != KindVote || t.GovCert == nil {
+		return CodeOK, ""
+	}
+	twin, ok := ecdsaTwin(t.GovCert)
+	if !ok {
+		return CodeOK, ""
+	}
+	m, found := getMember(tx, t.GovMember[:])
+	if !found {
+		return CodeOK, ""
+	}
+	sum := sha256.Sum256(twin)
+	if h := m.revokedAt(sum); h != 0 {
+		return CodeRevoked, fmt.Sprintf("governance certificate %q of member %s is another encoding of the one (SHA-256 %x) revoked at height %d", t.GovCert.Subject, m.ID, sum, h)
+	}
+	return CodeOK, ""
+}
+
+// ecdsaTwin returns cert's DER with its issuer's ECDSA P-256 signature
+// (r, s) replaced by (r, n − s), which verifies as well: the same
+// certificate under another SHA-256 (review of state version 10, finding
+// R1). It reports false for a certificate signed otherwise (SM2 with SM3
+// has no such twin).
+func ecdsaTwin(cert *x509.Certificate) ([]byte, bool) {
+	if cert.SignatureAlgorithm != x509.ECDSAWithSHA256 {
+		return nil, false
+	}
+	var c struct {
+		TBS, Alg asn1.RawValue
+		Sig      asn1.BitString
+	}
+	var sig struct{ R, S *big.Int }
+	if rest, err := asn1.Unmarshal(cert.Raw, &c); err != nil || len(rest) != 0 {
+		return nil, false
+	}
+	if rest, err := asn1.Unmarshal(c.Sig.RightAlign(), &sig); err != nil || len(rest) != 0 || sig.S.Sign() <= 0 {
+		return nil, false
+	}
+	sig.S.Sub(elliptic.P256().Params().N, sig.S)
+	sb, err := asn1.Marshal(sig)
+	if err != nil {
+		return nil, false
+	}
+	c.Sig = asn1.BitString{Bytes: sb, BitLength: 8 * len(sb)}
+	der, err := asn1.Marshal(c)
+	return der, err == nil
+}
