@@ -287,6 +287,20 @@ func checkRevokedTwin(tx *bolt.Tx, t *Tx) (uint32, string) {
 	return CodeOK, ""
 }
 
+// CertTwin returns the twin of cert (see ecdsaTwin): the same certificate
+// under another SHA-256, which a member revokes too, so that neither
+// encoding of a stolen key's certificate signs for it at state version 10
+// (custos consortium revoke-governance-cert does). It reports false for a
+// certificate with no twin (signed with SM2).
+func CertTwin(cert *x509.Certificate) (*x509.Certificate, bool) {
+	der, ok := ecdsaTwin(cert)
+	if !ok {
+		return nil, false
+	}
+	twin, err := certs.ParseCertificate(der)
+	return twin, err == nil
+}
+
 // ecdsaTwin returns cert's DER with its issuer's ECDSA P-256 signature
 // (r, s) replaced by (r, n − s), which verifies as well: the same
 // certificate under another SHA-256 (review of state version 10, finding

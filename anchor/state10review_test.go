@@ -11,18 +11,12 @@ import (
 // Tests of the review of chain state version 10 (docs/security.md,
 // "Review of chain state version 10 (session 17)").
 
-// twinCert is cert with its issuer's ECDSA signature s replaced by n − s:
-// the same certificate (the same TBSCertificate, as valid), other DER,
-// another SHA-256. Anyone holding the certificate can make it.
+// twinCert is CertTwin(cert), which a test needs.
 func twinCert(t *testing.T, cert *x509.Certificate) *x509.Certificate {
 	t.Helper()
-	der, ok := ecdsaTwin(cert)
+	twin, ok := CertTwin(cert)
 	if !ok {
-		t.Fatalf("certificate %q has no ECDSA P-256 signature", cert.Subject)
-	}
-	twin, err := certs.ParseCertificate(der)
-	if err != nil {
-		t.Fatalf("ParseCertificate(twin) = %v", err)
+		t.Fatalf("CertTwin(%q) = false, want the twin of an ECDSA-signed certificate", cert.Subject)
 	}
 	return twin
 }
@@ -55,4 +49,31 @@ func TestGovRevokeTwinCert(t *testing.T) {
 	// carries the twin's vote anyway (a validator proposed it) takes it.
 	// A fix in FinalizeBlock turns this into CodeRevoked.
 	block(t, app, 2, []uint32{CodeOK}, thief.ballot9(t, "p1", proposalHashOf(t, p1), true))
+}
+
+// R1, what the organization CA does at state version 10: it revokes the
+// certificate and then its twin (CertTwin). A vote the thief cast with the
+// twin before the revocation is not dropped by the first revocation (the
+// vote records the twin's SHA-256); the second drops it, and a block then
+// refuses the twin (code 8).
+func TestGovRevokeTwinToo(t *testing.T) {
+	root, ms := newGovConsortium(t, 4)
+	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV10)
+	p1 := ms[0].propose(t, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 12})
+	h1 := proposalHashOf(t, p1)
+	twin, ok := CertTwin(ms[1].gov.Cert)
+	if !ok {
+		t.Fatalf("CertTwin(%q) = false", ms[1].gov.Cert.Subject)
+	}
+	thief := &govMember{testNode: ms[1].testNode, gov: &certs.Leaf{Cert: twin, Signer: ms[1].gov.Signer}, id: ms[1].id}
+	block(t, app, 1, nil, p1, thief.ballot9(t, "p1", h1, false))
+	block(t, app, 2, nil, ms[1].revoke(t, ms[1].gov.Cert, ""))
+	if p := proposalStatus(t, app, "p1"); len(p.Votes) != 1 || p.NoPower != 10 {
+		t.Fatalf("p1 after the revocation of the certificate: votes %+v, want the twin's vote still there", p.Votes)
+	}
+	block(t, app, 3, nil, ms[1].revoke(t, twin, ""))
+	if p := proposalStatus(t, app, "p1"); len(p.Votes) != 0 || p.NoPower != 0 {
+		t.Errorf("p1 after the revocation of the twin: votes %+v, want none", p.Votes)
+	}
+	block(t, app, 4, []uint32{CodeRevoked, CodeDuplicate}, thief.ballot9(t, "p1", h1, true), ms[1].revoke(t, twin, ""))
 }
