@@ -77,3 +77,29 @@ func TestGovRevokeTwinToo(t *testing.T) {
 	}
 	block(t, app, 4, []uint32{CodeRevoked, CodeDuplicate}, thief.ballot9(t, "p1", h1, true), ms[1].revoke(t, twin, ""))
 }
+
+// R4, the exposure: a revocation recounts an open proposal's votes with
+// the current powers but does not close it. After a removal lowered the
+// total power, dropping the thief's no leaves p1 open with more than 2/3
+// of the power for it; it passes at the next vote, or expires. Nothing
+// diverges (every validator computes the same), but the recorded tally
+// reads as passed.
+func TestGovRevokeRecountStaysOpen(t *testing.T) {
+	root, ms := newGovConsortium(t, 5) // total power 50
+	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV10)
+	p1 := ms[0].propose(t, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 12})
+	rm := ms[0].propose(t, Proposal{ID: "rm", Expires: 50, Action: ActRemove, Target: ms[4].target()})
+	block(t, app, 1, nil, p1, rm)
+	h1, hrm := proposalHashOf(t, p1), proposalHashOf(t, rm)
+	block(t, app, 2, nil, ms[0].ballot9(t, "p1", h1, true), ms[2].ballot9(t, "p1", h1, true), ms[3].ballot9(t, "p1", h1, true),
+		ms[1].ballot9(t, "p1", h1, false), // the thief: 30 yes, 10 no of 50, open
+		ms[0].ballot9(t, "rm", hrm, true), ms[2].ballot9(t, "rm", hrm, true), ms[3].ballot9(t, "rm", hrm, true), ms[4].ballot9(t, "rm", hrm, true))
+	for h := int64(3); h <= 2+GovDelay; h++ {
+		block(t, app, h, nil)
+	}
+	block(t, app, 3+GovDelay, nil, ms[1].revoke(t, ms[1].gov.Cert, ""))
+	p := proposalStatus(t, app, "p1")
+	if p.Status != StatusOpen || p.TotalPower != 40 || 3*p.YesPower <= 2*p.TotalPower {
+		t.Fatalf("p1 after the removal and the revocation: %s, yes %d of %d; want open with more than 2/3 yes (the exposure)", p.Status, p.YesPower, p.TotalPower)
+	}
+}
