@@ -1,8 +1,10 @@
 package anchor
 
 import (
+	"bytes"
 	"crypto/x509"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/custos-project/custos/certs"
@@ -101,5 +103,66 @@ func TestGovRevokeRecountStaysOpen(t *testing.T) {
 	p := proposalStatus(t, app, "p1")
 	if p.Status != StatusOpen || p.TotalPower != 40 || 3*p.YesPower <= 2*p.TotalPower {
 		t.Fatalf("p1 after the removal and the revocation: %s, yes %d of %d; want open with more than 2/3 yes (the exposure)", p.Status, p.YesPower, p.TotalPower)
+	}
+}
+
+// Consensus: the same blocks of revocations, votes dropped from several
+// open proposals, a twin's vote and refused revocations give the same
+// AppHash and the same codes on two nodes, each run in full and the second
+// also stopped and started again halfway (no map order, clock or local
+// setting decides).
+func TestGovRevokeReplay(t *testing.T) {
+	root, ms := newGovConsortium(t, 4)
+	var props [][]byte
+	var hashes [][32]byte
+	for i, id := range []string{"a", "b", "c"} {
+		p := ms[0].propose(t, Proposal{ID: id, Expires: 60, Action: ActPower, Target: ms[1+i%3].target(), Power: uint64(11 + i)})
+		props, hashes = append(props, p), append(hashes, proposalHashOf(t, p))
+	}
+	twin := &govMember{testNode: ms[2].testNode, gov: &certs.Leaf{Cert: twinCert(t, ms[2].gov.Cert), Signer: ms[2].gov.Signer}, id: ms[2].id}
+	blocks := [][][]byte{
+		props,
+		{ms[1].ballot9(t, "a", hashes[0], false), ms[1].ballot9(t, "b", hashes[1], true), ms[2].ballot9(t, "a", hashes[0], true),
+			twin.ballot9(t, "b", hashes[1], false), ms[3].ballot9(t, "c", hashes[2], false)},
+		{ms[1].revoke(t, ms[1].gov.Cert, ""), ms[2].revoke(t, ms[2].gov.Cert, ""), ms[3].revoke(t, ms[1].gov.Cert, ms[1].id)},
+		{ms[1].ballot9(t, "c", hashes[2], true), ms[2].revoke(t, twin.gov.Cert, ""), ms[1].revoke(t, ms[1].gov.Cert, "")},
+		{twin.ballot9(t, "c", hashes[2], true), ms[0].ballot9(t, "a", hashes[0], true)},
+	}
+	run := func(path string, restartAt int) (hashes [][]byte, codes [][]uint32) {
+		app := newGovAppAt(t, path, root, ms, StateV10)
+		for i, txs := range blocks {
+			if i == restartAt {
+				app.db.Close()
+				var err error
+				if app, err = NewApp(AppConfig{DB: openDB(t, path), ChainID: testChainID, Root: root.Cert}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res := finalize(t, app, int64(i+1), txs...)
+			commit(t, app)
+			var c []uint32
+			for _, r := range res.TxResults {
+				c = append(c, r.Code)
+			}
+			hashes, codes = append(hashes, res.AppHash), append(codes, c)
+		}
+		return hashes, codes
+	}
+	dir := t.TempDir()
+	h1, c1 := run(filepath.Join(dir, "one.db"), -1)
+	h2, c2 := run(filepath.Join(dir, "two.db"), 2)
+	for i := range blocks {
+		if !bytes.Equal(h1[i], h2[i]) || !slices.Equal(c1[i], c2[i]) {
+			t.Errorf("block %d: AppHash %x codes %v, and %x %v after a restart; want the same", i+1, h1[i], c1[i], h2[i], c2[i])
+		}
+	}
+	if want := []uint32{CodeOK, CodeOK, CodeNotMember}; !slices.Equal(c1[2], want) {
+		t.Errorf("block 3 codes %v, want %v", c1[2], want)
+	}
+	if want := []uint32{CodeRevoked, CodeOK, CodeDuplicate}; !slices.Equal(c1[3], want) {
+		t.Errorf("block 4 codes %v, want %v", c1[3], want)
+	}
+	if want := []uint32{CodeRevoked, CodeOK}; !slices.Equal(c1[4], want) {
+		t.Errorf("block 5 codes %v, want %v", c1[4], want)
 	}
 }
