@@ -166,3 +166,63 @@ func TestGovRevokeReplay(t *testing.T) {
 		t.Errorf("block 5 codes %v, want %v", c1[4], want)
 	}
 }
+
+// R2: the organization CA's signature in a certificate can also be
+// written in a BIT STRING with 1 or 2 unused bits (a DER signature starts
+// 0x30, whose two high bits are 0): Go's parser right-aligns it to the same
+// value, so the certificate verifies under another SHA-256, in both suites
+// (SM2 too, which has no twin). CheckTx refuses a vote carrying such an
+// encoding of a revoked certificate (it took the SM one, and the ECDSA one
+// whose twin was not revoked, before CertEncodings); a block still takes
+// it at state version 10 (as R1's twin), until the CA revokes every
+// encoding (CertEncodings, what consortium revoke-governance-cert does).
+func TestGovRevokeShiftedCert(t *testing.T) {
+	for _, suite := range []certs.Suite{certs.SuiteECDSA, certs.SuiteSM} {
+		t.Run(string(suite), func(t *testing.T) {
+			root, err := certs.NewSuiteRoot(suite, "Gov Root", txNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ms []*govMember
+			for i, kind := range []string{certs.KindCourt, certs.KindNotary, certs.KindNotary, certs.KindNotary} {
+				ms = append(ms, newGovMember(t, root, kind, "Member "+string(rune('A'+i))))
+			}
+			app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV10)
+			encs := CertEncodings(ms[1].gov.Cert)
+			if want := map[certs.Suite]int{certs.SuiteECDSA: 5, certs.SuiteSM: 2}[suite]; len(encs) != want {
+				t.Fatalf("CertEncodings() = %d certificates, want %d", len(encs), want)
+			}
+			var shifted *x509.Certificate
+			for _, c := range encs {
+				if err := certs.CheckGovernance(c, ms[1].org.Cert, root.Cert, txNow); err != nil {
+					t.Fatalf("CheckGovernance(another encoding) = %v, want it valid", err)
+				}
+				if bytes.Equal(c.Signature, ms[1].gov.Cert.Signature) {
+					shifted = c // the same signature value, with unused bits
+				}
+			}
+			if shifted == nil || bytes.Equal(shifted.Raw, ms[1].gov.Cert.Raw) {
+				t.Fatal("CertEncodings() holds no shifted encoding of the certificate's own signature")
+			}
+			p1 := ms[0].propose(t, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 12})
+			h1 := proposalHashOf(t, p1)
+			thief := &govMember{testNode: ms[1].testNode, gov: &certs.Leaf{Cert: shifted, Signer: ms[1].gov.Signer}, id: ms[1].id}
+			block(t, app, 1, nil, p1, ms[1].revoke(t, ms[1].gov.Cert, ""))
+			if code, msg := checkTx(t, app, thief.ballot9(t, "p1", h1, true)); code != CodeRevoked {
+				t.Errorf("CheckTx(a vote with a shifted encoding of the revoked certificate) = %d (%s), want %d", code, msg, CodeRevoked)
+			}
+			block(t, app, 2, []uint32{CodeOK}, thief.ballot9(t, "p1", h1, false)) // what stays open until a new state version
+			if p := proposalStatus(t, app, "p1"); len(p.Votes) != 1 {
+				t.Fatalf("p1: votes %+v, want the shifted encoding's", p.Votes)
+			}
+			var revs [][]byte
+			for _, c := range encs {
+				revs = append(revs, ms[1].revoke(t, c, ""))
+			}
+			block(t, app, 3, nil, revs...)
+			if p := proposalStatus(t, app, "p1"); len(p.Votes) != 0 {
+				t.Errorf("p1 after the revocation of every encoding: votes %+v, want none", p.Votes)
+			}
+		})
+	}
+}
