@@ -362,6 +362,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		a.smu.RUnlock()
 		a.db.View(func(tx *bolt.Tx) error {
 			code, msg = a.checkState(tx, t, version, height+1, nil)
+			if code == CodeOK && version >= StateV10 {
+				code, msg = checkRevokedTwin(tx, t)
+			}
 			return nil
 		})
 	}

@@ -139,6 +139,14 @@ func TestGovernanceRevocationAPI(t *testing.T) {
 		{"revoked already", path, revoke, &anchor.TxError{Code: anchor.CodeDuplicate, Log: "x"}, 409, "governance-duplicate"},
 		{"before state version 10", path, revoke, &anchor.TxError{Code: anchor.CodeVersion, Log: "x"}, 409, "no-revocation"},
 		{"a vote by a revoked certificate", "/api/v1/consortium/proposals/p1/votes", vote, &anchor.TxError{Code: anchor.CodeRevoked, Log: "x"}, 403, "governance-cert-revoked"},
+		// Review of state version 10: bad input is 4xx, never 500.
+		{"garbage", path, []byte("CSTX garbage"), nil, 400, "malformed-tx"},
+		{"empty", path, nil, nil, 400, "malformed-tx"},
+		{"a vote", path, vote, nil, 400, "malformed-tx"},
+		{"as a vote", "/api/v1/consortium/proposals/p1/votes", revoke, nil, 400, "malformed-tx"},
+		{"bad wait", path + "?wait=soon", revoke, nil, 400, "bad-parameter"},
+		{"chain malformed", path, revoke, &anchor.TxError{Code: anchor.CodeMalformed, Log: "x"}, 400, "malformed-tx"},
+		{"too large", path, append(bytes.Clone(revoke), make([]byte, 64<<10)...), nil, 413, "too-large"},
 		{"a proposal by a revoked certificate", "/api/v1/consortium/proposals", propose, &anchor.TxError{Code: anchor.CodeRevoked, Log: "x"}, 403, "governance-cert-revoked"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

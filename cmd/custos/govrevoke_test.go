@@ -2,14 +2,27 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // TestRevokeGovernanceCertLocal: consortium revoke-governance-cert
@@ -76,5 +89,150 @@ func TestRevokeGovernanceCertLocal(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// revocationNode is a member's node as consortium revoke-governance-cert
+// sees it: the members list, the chain ID, and the revocations route,
+// which records each revocation in a block at once (or refuses one of a
+// certificate in dup as a duplicate, as CheckTx does one revoked since
+// the list was read).
+type revocationNode struct {
+	t       *testing.T
+	mu      sync.Mutex
+	member  wire.Member
+	ca      *x509.Certificate
+	dup     map[string]bool
+	posted  []string // the revoked certificates' SHA-256, in order
+	refused []string
+}
+
+func (n *revocationNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/consortium/members":
+		json.NewEncoder(w).Encode(wire.Members{StateVersion: 10, Members: []wire.Member{n.member}})
+	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/trust":
+		w.Write([]byte(`{"version":1,"chain_id":"custos-test"}`))
+	case r.Method == http.MethodPost && r.URL.Path == "/api/v1/consortium/revocations":
+		raw, _ := io.ReadAll(r.Body)
+		tx, err := anchor.DecodeTx(raw)
+		if err != nil || tx.Kind != anchor.KindRevokeGov || !tx.OrgCA.Equal(n.ca) || hex.EncodeToString(tx.GovMember[:]) != n.member.ID {
+			n.t.Errorf("posted revocation %+v, %v; want one by the member's organization CA", tx, err)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		sum := tx.RevokedHash()
+		cert := hex.EncodeToString(sum[:])
+		if n.dup[cert] {
+			n.refused = append(n.refused, cert)
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusConflict)
+			json.NewEncoder(w).Encode(wire.Problem{Type: wire.ProblemBase + "governance-duplicate", Title: "Already recorded", Status: http.StatusConflict})
+			return
+		}
+		n.posted = append(n.posted, cert)
+		height := int64(10 + len(n.posted))
+		n.member.RevokedGov = append(n.member.RevokedGov, wire.RevokedCert{SHA256: cert, Revoked: height})
+		w.WriteHeader(http.StatusAccepted)
+		json.NewEncoder(w).Encode(wire.RevocationAccepted{Member: n.member.ID, CertSHA256: cert, Height: height})
+	default:
+		w.WriteHeader(http.StatusNotFound)
+	}
+}
+
+// TestRevokeGovernanceCertTwin: consortium revoke-governance-cert revokes
+// the certificate's other encodings (anchor.CertEncodings: the ECDSA twin
+// and the signature written with unused bits) first and then the
+// certificate (docs/security.md, review of state version 10, R1 and R2);
+// a rerun after an interruption skips an encoding revoked already, or one
+// the chain refuses as a duplicate; a certificate revoked already is an
+// error that says so, before anything is signed or sent, unless some of
+// its other encodings are not revoked (by an earlier version of the
+// command): then those alone are. Before, only the certificate was
+// revoked, and a second run sent its revocation again.
+func TestRevokeGovernanceCertTwin(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes")
+	}
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.English
+	hexSum := func(c *x509.Certificate) string {
+		s := sha256.Sum256(c.Raw)
+		return hex.EncodeToString(s[:])
+	}
+	for _, suite := range []certs.Suite{certs.SuiteECDSA, certs.SuiteSM} {
+		now := time.Now()
+		root, err := certs.NewSuiteRoot(suite, "Root", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		org, err := root.NewOrgCA(certs.KindNotary, "Notary", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gov, err := org.IssueGovernance("Notary governance", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := certs.EncodeKeyPEM(org.Signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		caPath, keyPath, govPath := filepath.Join(dir, "org-ca.pem"), filepath.Join(dir, "org-ca.key"), filepath.Join(dir, "governance.pem")
+		for p, b := range map[string][]byte{caPath: certs.EncodePEM(org.Cert), keyPath: key, govPath: certs.EncodePEM(gov.Cert, org.Cert)} {
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cert := hexSum(gov.Cert)
+		var others []string
+		for _, o := range anchor.CertEncodings(gov.Cert) {
+			others = append(others, hexSum(o))
+		}
+		if want := map[certs.Suite]int{certs.SuiteECDSA: 5, certs.SuiteSM: 2}[suite]; len(others) != want || slices.Contains(others, cert) {
+			t.Fatalf("%s: CertEncodings(governance certificate) = %v, want %d others than %s", suite, others, want, cert)
+		}
+		all := append(slices.Clone(others), cert)
+		for _, c := range []struct {
+			name            string
+			revoked, dup    []string // before the run
+			posted, refused []string
+			err             string
+		}{
+			{"a first run", nil, nil, all, nil, ""},
+			{"a rerun after an encoding", others[:1], nil, all[1:], nil, ""},
+			{"a rerun after every encoding", others, nil, []string{cert}, nil, ""},
+			{"an encoding revoked since the list was read", nil, others[1:2], append([]string{others[0]}, all[2:]...), others[1:2], ""},
+			{"the certificate revoked already", all, nil, nil, nil, "revoked already"},
+			{"the certificate revoked before its encodings", []string{cert, others[0]}, nil, others[1:], nil, ""},
+		} {
+			t.Run(string(suite)+"/"+c.name, func(t *testing.T) {
+				n := &revocationNode{t: t, ca: org.Cert, dup: map[string]bool{}, member: wire.Member{ID: strings.Repeat("ab", 32), Name: "Notary",
+					OrgCAs: []wire.MemberCA{{SHA256: hexSum(org.Cert), Cert: org.Cert.Raw, Bound: 1}}}}
+				for i, r := range c.revoked {
+					n.member.RevokedGov = append(n.member.RevokedGov, wire.RevokedCert{SHA256: r, Revoked: int64(5 + i)})
+				}
+				for _, d := range c.dup {
+					n.dup[d] = true
+				}
+				srv := httptest.NewServer(n)
+				defer srv.Close()
+				v, err := revokeGovernanceCert(context.Background(), client.New(srv.URL, ""), govPath, caPath, keyPath, "", 5*time.Second)
+				if c.err != "" {
+					if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), cert) {
+						t.Errorf("revokeGovernanceCert() = %v, want %q naming %s", err, c.err, cert)
+					}
+				} else if ans, ok := v.(*wire.RevocationAccepted); err != nil || !ok || ans.CertSHA256 != c.posted[len(c.posted)-1] || ans.Height == 0 {
+					t.Errorf("revokeGovernanceCert() = %+v, %v; want the last revocation, of %s, recorded", v, err, c.posted[len(c.posted)-1])
+				}
+				if !slices.Equal(n.posted, c.posted) || !slices.Equal(n.refused, c.refused) {
+					t.Errorf("revocations posted %v (refused %v), want %v (refused %v)", n.posted, n.refused, c.posted, c.refused)
+				}
+			})
+		}
 	}
 }

@@ -456,6 +456,19 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	if rev.Height == 0 {
 		t.Fatalf("consortium revoke-governance-cert at version 10 = %+v, want recorded", rev)
 	}
+	// It revoked the certificate's other encodings first (5 in this ECDSA
+	// consortium: docs/security.md, review of state version 10, R1 and R2),
+	// and a second run is refused: nothing is left to revoke.
+	var members wire.Members
+	cliJSON(t, &members, "consortium", "members", "--server", ms[2].p.URL)
+	for _, m := range members.Members {
+		if n := len(m.RevokedGov); m.ID == rev.Member && (n != 6 || m.RevokedGov[n-1].SHA256 != rev.CertSHA256) {
+			t.Errorf("member %s's revoked certificates: %+v, want 5 other encodings and then %s", m.ID, m.RevokedGov, rev.CertSHA256)
+		}
+	}
+	if o, err := runCustos(t, "consortium", "revoke-governance-cert", stolen, "--ca", ca, "--ca-key", caKey, "--server", ms[2].p.URL); err == nil || !strings.Contains(err.Error(), "already") {
+		t.Errorf("consortium revoke-governance-cert again: %v\n%s; want the certificate's duplicate refused", err, o)
+	}
 	var p10 wire.Proposal
 	cliJSON(t, &p10, "consortium", "proposal", "power-across-10", "--server", ms[3].p.URL)
 	if len(p10.Votes) != 0 || p10.Status != "open" {
