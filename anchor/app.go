@@ -362,9 +362,6 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		a.smu.RUnlock()
 		a.db.View(func(tx *bolt.Tx) error {
 			code, msg = a.checkState(tx, t, version, height+1, nil)
-			if code == CodeOK && version >= StateV10 {
-				code, msg = checkRevokedTwin(tx, t)
-			}
 			return nil
 		})
 	}
@@ -667,7 +664,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 		return &abci.ExecTxResult{Code: code, Log: msg}
 	}
 	if t.Kind == KindRevokeGov {
-		return a.applyRevoke(tx, t, req.Height)
+		return a.applyRevoke(tx, t, req.Height, version)
 	}
 	if t.Kind == KindPropose || t.Kind == KindVote {
 		return a.applyGov(tx, t, req.Height, version)

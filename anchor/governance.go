@@ -165,8 +165,11 @@ type GovVote struct {
 	Yes    bool   `json:"yes"`
 	Height int64  `json:"height"`
 	// Cert is the SHA-256 of the governance certificate that signed the
-	// vote, recorded from state version 10 ("" before).
-	Cert string `json:"cert_sha256,omitempty"`
+	// vote, and CertTBS of its TBSCertificate (by which a revocation finds
+	// the votes to drop, in whatever encoding the certificate came),
+	// recorded from state version 10 ("" before).
+	Cert    string `json:"cert_sha256,omitempty"`
+	CertTBS string `json:"cert_tbs_sha256,omitempty"`
 }
 
 // GovMemberKey is the state-map key of a member's entry.

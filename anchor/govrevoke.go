@@ -1,7 +1,6 @@
 package anchor
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -41,12 +40,14 @@ import (
 // r ‖ s, each 32 bytes big-endian.
 //
 // From state version 10 the member's entry keeps the revoked
-// certificates' SHA-256 (Member.RevokedGov, committed in the state map
-// with the member); a proposal or vote signed with one is refused with
-// CodeRevoked, and the revocation drops the member's votes on open
-// proposals cast with that certificate, or cast before state version 10
-// (the chain did not record with which certificate), so that the member
-// can vote again with a new key.
+// certificates' SHA-256, of the DER and of the TBSCertificate
+// (Member.RevokedGov, committed in the state map with the member); a
+// proposal or vote signed with the certificate, in any encoding (the same
+// TBSCertificate), is refused with CodeRevoked, and the revocation drops
+// the member's votes on open proposals cast with it, or cast before state
+// version 10 (the chain did not record with which certificate), so that
+// the member can vote again with a new key. A proposal whose votes it
+// changed is decided on the votes left, as a vote decides it.
 const (
 	// TxVersion10 is the revocation of a governance certificate.
 	TxVersion10 = 10
@@ -64,8 +65,9 @@ const (
 
 // RevokedCert is one governance certificate a member revoked.
 type RevokedCert struct {
-	SHA256  string `json:"sha256"`  // of the certificate's DER
-	Revoked int64  `json:"revoked"` // the height of the revocation
+	SHA256  string `json:"sha256"`     // of the certificate's DER, as revoked
+	TBS     string `json:"tbs_sha256"` // of its TBSCertificate: the identity the chain compares
+	Revoked int64  `json:"revoked"`    // the height of the revocation
 }
 
 // NewRevokeGovTx encodes and signs member's revocation of its governance
@@ -188,31 +190,41 @@ func (v *Verifier) verifyRevoke(t *Tx, at time.Time) error {
 	return nil
 }
 
+// TBSSHA256 is the hex SHA-256 of cert's TBSCertificate, by which the
+// chain knows a revoked governance certificate: the part its CA signed,
+// the same in every encoding of the certificate (review of state version
+// 10, findings R1 and R2: the DER has others, its ECDSA signature's twin
+// (r, n − s) and its signature BIT STRING written with unused bits, each
+// under another SHA-256, that Go's parsers read as the same certificate).
+func TBSSHA256(cert *x509.Certificate) string {
+	sum := sha256.Sum256(cert.RawTBSCertificate)
+	return hex.EncodeToString(sum[:])
+}
+
 // revokedAt is the height at which m revoked the governance certificate
-// whose SHA-256 is sum, or 0.
-func (m *Member) revokedAt(sum [32]byte) int64 {
-	h := hex.EncodeToString(sum[:])
+// cert, in any encoding, and the SHA-256 of the DER it revoked; or 0.
+func (m *Member) revokedAt(cert *x509.Certificate) (int64, string) {
+	tbs := TBSSHA256(cert)
 	for _, r := range m.RevokedGov {
-		if r.SHA256 == h {
-			return r.Revoked
+		if r.TBS == tbs {
+			return r.Revoked, r.SHA256
 		}
 	}
-	return 0
+	return 0, ""
 }
 
 // checkRevoked refuses, from state version 10, a proposal or vote signed
-// with a governance certificate its member m revoked.
+// with a governance certificate its member m revoked, in any encoding.
 func checkRevoked(m *Member, t *Tx) (uint32, string) {
-	sum := sha256.Sum256(t.GovCert.Raw)
-	if h := m.revokedAt(sum); h != 0 {
-		return CodeRevoked, fmt.Sprintf("governance certificate %q (SHA-256 %x) of member %s was revoked at height %d", t.GovCert.Subject, sum, m.ID, h)
+	if h, sum := m.revokedAt(t.GovCert); h != 0 {
+		return CodeRevoked, fmt.Sprintf("governance certificate %q (SHA-256 %s) of member %s was revoked at height %d", t.GovCert.Subject, sum, m.ID, h)
 	}
 	return CodeOK, ""
 }
 
 // checkRevoke checks a revocation against the state: from state version
 // 10, by the organization CA of a member not removed, bound to it and not
-// retired, of a certificate not yet revoked.
+// retired, of a certificate not yet revoked in any encoding.
 func checkRevoke(tx *bolt.Tx, t *Tx, version int) (uint32, string) {
 	if version < StateV10 {
 		return CodeVersion, fmt.Sprintf("a governance certificate revocation; the chain state is version %d, which has none (version 10 has)", version)
@@ -221,22 +233,23 @@ func checkRevoke(tx *bolt.Tx, t *Tx, version int) (uint32, string) {
 	if code != CodeOK {
 		return code, msg
 	}
-	sum := t.RevokedHash()
-	if h := m.revokedAt(sum); h != 0 {
-		return CodeDuplicate, fmt.Sprintf("governance certificate %q (SHA-256 %x) of member %s was revoked at height %d", t.Revoked.Subject, sum, m.ID, h)
+	if h, sum := m.revokedAt(t.Revoked); h != 0 {
+		return CodeDuplicate, fmt.Sprintf("governance certificate %q (SHA-256 %s) of member %s was revoked at height %d", t.Revoked.Subject, sum, m.ID, h)
 	}
 	return CodeOK, ""
 }
 
 // applyRevoke records a revocation (checked by checkRevoke) in its
-// member's entry, and drops that member's votes on the open proposals
-// that were cast with the certificate, or before state version 10.
-func (a *App) applyRevoke(tx *bolt.Tx, t *Tx, height int64) *abci.ExecTxResult {
+// member's entry, drops that member's votes on the open proposals that
+// were cast with the certificate in any encoding, or before state version
+// 10 (the chain did not record with which certificate),
+// and decides each proposal it changed on the votes left (tally), as a
+// vote would (review of state version 10, finding R4).
+func (a *App) applyRevoke(tx *bolt.Tx, t *Tx, height int64, version int) *abci.ExecTxResult {
 	fail := func(err error) { panic(fmt.Sprintf("anchor: revocation at height %d: %v", height, err)) }
 	m, _ := getMember(tx, t.GovMember[:])
-	sum := t.RevokedHash()
-	cert := hex.EncodeToString(sum[:])
-	m.RevokedGov = append(m.RevokedGov, RevokedCert{SHA256: cert, Revoked: height})
+	sum, tbs := t.RevokedHash(), TBSSHA256(t.Revoked)
+	m.RevokedGov = append(m.RevokedGov, RevokedCert{SHA256: hex.EncodeToString(sum[:]), TBS: tbs, Revoked: height})
 	a.saveMember(tx, &m, fail)
 	var open [][]byte
 	tx.Bucket(bGovOpen).ForEach(func(k, _ []byte) error {
@@ -250,148 +263,15 @@ func (a *App) applyRevoke(tx *bolt.Tx, t *Tx, height int64) *abci.ExecTxResult {
 			continue
 		}
 		kept := slices.DeleteFunc(slices.Clone(ps.Votes), func(v GovVote) bool {
-			return v.Member == m.ID && (v.Cert == cert || v.Cert == "")
+			return v.Member == m.ID && (v.CertTBS == "" || v.CertTBS == tbs)
 		})
 		if len(kept) == len(ps.Votes) {
 			continue
 		}
 		ps.Votes = kept
 		ps.YesPower, ps.NoPower, ps.TotalPower = countVotes(ms, ps.Votes)
+		a.tally(tx, &ps, height, version, fail)
 		a.saveProposal(tx, &ps, fail)
 	}
 	return &abci.ExecTxResult{Code: CodeOK}
-}
-
-// checkRevokedTwin refuses, in CheckTx only, a proposal or vote whose
-// governance certificate is another encoding (certEncodings) of one its
-// member revoked: the ECDSA twin, or the same signature in a BIT STRING
-// with unused bits. FinalizeBlock at state version 10 compares the
-// SHA-256 of the certificate's DER alone and takes such a transaction
-// (review findings R1 and R2; closing it there needs a new state version):
-// refused here, it stays out of honest nodes' mempools and proposals, so
-// only a validator that proposes it on purpose puts it in a block.
-func checkRevokedTwin(tx *bolt.Tx, t *Tx) (uint32, string) {
-	if t.Kind != KindPropose && t.Kind != KindVote || t.GovCert == nil {
-		return CodeOK, ""
-	}
-	m, found := getMember(tx, t.GovMember[:])
-	if !found {
-		return CodeOK, ""
-	}
-	for _, der := range certEncodings(t.GovCert.Raw) {
-		sum := sha256.Sum256(der)
-		if h := m.revokedAt(sum); h != 0 {
-			return CodeRevoked, fmt.Sprintf("governance certificate %q of member %s is another encoding of the one (SHA-256 %x) revoked at height %d", t.GovCert.Subject, m.ID, sum, h)
-		}
-	}
-	return CodeOK, ""
-}
-
-// CertTwin returns the twin of cert: the same certificate with its
-// issuer's ECDSA P-256 signature (r, s) replaced by (r, n − s), which
-// verifies as well, in the plain encoding (review of state version 10,
-// finding R1). It reports false for a certificate signed otherwise (SM2
-// with SM3 has no such twin).
-func CertTwin(cert *x509.Certificate) (*x509.Certificate, bool) {
-	der, ok := ecdsaTwin(cert.Raw)
-	if !ok {
-		return nil, false
-	}
-	twin, err := certs.ParseCertificate(der)
-	return twin, err == nil
-}
-
-// CertEncodings returns the other encodings of cert that parse and
-// verify as it does, each under another SHA-256 (review of state version
-// 10, findings R1 and R2): its ECDSA twin (CertTwin) first, then the twin
-// and cert with their signature in a BIT STRING with 1 and 2 unused bits.
-// An SM2-signed certificate has the last two only.
-func CertEncodings(cert *x509.Certificate) []*x509.Certificate {
-	var out []*x509.Certificate
-	for _, der := range certEncodings(cert.Raw) {
-		if c, err := certs.ParseCertificate(der); err == nil {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// certSig is a certificate's outer structure (RFC 5280 §4.1.1).
-type certSig struct {
-	TBS, Alg asn1.RawValue
-	Sig      asn1.BitString
-}
-
-// certEncodings returns the DER of every other encoding of the
-// certificate der that Go's parser reads as the same TBSCertificate and
-// signature value: the ECDSA twin (r, n − s), and each of the two with
-// its signature BIT STRING holding 0, 1 or 2 unused bits (the value, right
-// aligned, is the same: a DER signature starts 0x30, whose two high bits
-// are 0), der itself left out. The twin without unused bits comes first.
-func certEncodings(der []byte) [][]byte {
-	var c certSig
-	if rest, err := asn1.Unmarshal(der, &c); err != nil || len(rest) != 0 {
-		return nil
-	}
-	sigs := [][]byte{c.Sig.RightAlign()}
-	if twin, ok := ecdsaTwin(der); ok {
-		var t certSig
-		if _, err := asn1.Unmarshal(twin, &t); err == nil {
-			sigs = append(sigs, t.Sig.RightAlign())
-		}
-	}
-	var out [][]byte
-	for i := len(sigs) - 1; i >= 0; i-- {
-		for unused := 0; unused <= 2; unused++ {
-			if len(sigs[i]) == 0 || sigs[i][0]>>(8-unused) != 0 {
-				continue // no such encoding
-			}
-			e, err := asn1.Marshal(certSig{TBS: c.TBS, Alg: c.Alg, Sig: shiftedBits(sigs[i], unused)})
-			if err == nil && !bytes.Equal(e, der) {
-				out = append(out, e)
-			}
-		}
-	}
-	return out
-}
-
-// shiftedBits is the BIT STRING of sig's bits after its unused high zero
-// bits, unused of them at the end.
-func shiftedBits(sig []byte, unused int) asn1.BitString {
-	b := make([]byte, len(sig))
-	for i := range sig {
-		b[i] = sig[i] << unused
-		if i+1 < len(sig) && unused > 0 {
-			b[i] |= sig[i+1] >> (8 - unused)
-		}
-	}
-	return asn1.BitString{Bytes: b, BitLength: 8*len(b) - unused}
-}
-
-// ecdsaTwin returns der, a certificate signed by its issuer's ECDSA P-256
-// key, with the signature (r, s) replaced by (r, n − s), which verifies
-// as well: the same certificate under another SHA-256 (review of state
-// version 10, finding R1). It reports false for a certificate signed
-// otherwise (SM2 with SM3 has no such twin).
-func ecdsaTwin(der []byte) ([]byte, bool) {
-	cert, err := x509.ParseCertificate(der)
-	if err != nil || cert.SignatureAlgorithm != x509.ECDSAWithSHA256 {
-		return nil, false
-	}
-	var c certSig
-	var sig struct{ R, S *big.Int }
-	if rest, err := asn1.Unmarshal(der, &c); err != nil || len(rest) != 0 {
-		return nil, false
-	}
-	if rest, err := asn1.Unmarshal(c.Sig.RightAlign(), &sig); err != nil || len(rest) != 0 || sig.S.Sign() <= 0 {
-		return nil, false
-	}
-	sig.S.Sub(elliptic.P256().Params().N, sig.S)
-	sb, err := asn1.Marshal(sig)
-	if err != nil {
-		return nil, false
-	}
-	c.Sig = asn1.BitString{Bytes: sb, BitLength: 8 * len(sb)}
-	twin, err := asn1.Marshal(c)
-	return twin, err == nil
 }

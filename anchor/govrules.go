@@ -135,15 +135,25 @@ func (a *App) applyGov(tx *bolt.Tx, t *Tx, height int64, version int) *abci.Exec
 	v := GovVote{Member: hex.EncodeToString(t.GovMember[:]), Yes: t.Ballot.Yes, Height: height}
 	if version >= StateV10 {
 		sum := sha256.Sum256(t.GovCert.Raw)
-		v.Cert = hex.EncodeToString(sum[:])
+		v.Cert, v.CertTBS = hex.EncodeToString(sum[:]), TBSSHA256(t.GovCert)
 	}
 	ps.Votes = append(ps.Votes, v)
 	ms := allMembers(tx)
 	ps.YesPower, ps.NoPower, ps.TotalPower = countVotes(ms, ps.Votes)
+	a.tally(tx, &ps, height, version, fail)
+	a.saveProposal(tx, &ps, fail)
+	return &abci.ExecTxResult{Code: CodeOK}
+}
+
+// tally decides an open proposal on its counted votes at height: passed
+// when more than 2/3 of the power voted yes (its change scheduled
+// GovDelay blocks later, or failed now if it cannot be made), rejected
+// when 1/3 or more voted no, else still open.
+func (a *App) tally(tx *bolt.Tx, ps *ProposalState, height int64, version int, fail func(error)) {
 	switch {
 	case 3*ps.YesPower > 2*ps.TotalPower:
-		a.closeOpen(tx, &ps, fail)
-		if err := checkEffect(tx, a.cfg.Root, &ps, version); err != nil {
+		a.closeOpen(tx, ps, fail)
+		if err := checkEffect(tx, a.cfg.Root, ps, version); err != nil {
 			ps.Status, ps.Closed, ps.Reason = StatusFailed, height, err.Error()
 			break
 		}
@@ -152,11 +162,9 @@ func (a *App) applyGov(tx *bolt.Tx, t *Tx, height int64, version int) *abci.Exec
 			fail(err)
 		}
 	case 3*ps.NoPower >= ps.TotalPower:
-		a.closeOpen(tx, &ps, fail)
+		a.closeOpen(tx, ps, fail)
 		ps.Status, ps.Closed = StatusRejected, height
 	}
-	a.saveProposal(tx, &ps, fail)
-	return &abci.ExecTxResult{Code: CodeOK}
 }
 
 func (a *App) closeOpen(tx *bolt.Tx, ps *ProposalState, fail func(error)) {

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/custos-project/custos/certs"
@@ -25,10 +26,10 @@ func twinCert(t *testing.T, cert *x509.Certificate) *x509.Certificate {
 
 // R1: a vote or proposal signed with a revoked governance key but carrying
 // the twin of the revoked certificate (its CA's signature s replaced by
-// n − s). The twin's SHA-256 is not the one the chain recorded, so
-// FinalizeBlock at state version 10 still takes it (fixing that needs a
-// new state version); CheckTx refuses it (code 8), so honest nodes neither
-// keep it in their mempool nor propose it.
+// n − s), which is as valid. The chain knows a revoked certificate by its
+// TBSCertificate, the same in the twin: CheckTx and a block refuse both
+// (CodeRevoked), so a validator that proposes them changes nothing, and a
+// revocation of the twin afterwards is a duplicate.
 func TestGovRevokeTwinCert(t *testing.T) {
 	root, ms := newGovConsortium(t, 4)
 	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV10)
@@ -39,70 +40,91 @@ func TestGovRevokeTwinCert(t *testing.T) {
 		t.Fatalf("CheckGovernance(twin) = %v, want the twin valid", err)
 	}
 	thief := &govMember{testNode: ms[1].testNode, gov: &certs.Leaf{Cert: twin, Signer: ms[1].gov.Signer}, id: ms[1].id}
-	for name, raw := range map[string][]byte{
-		"a vote":     thief.ballot9(t, "p1", proposalHashOf(t, p1), true),
-		"a proposal": thief.propose(t, Proposal{ID: "p2", Expires: 50, Action: ActRemove, Override: true, Target: ms[0].target()}),
-	} {
-		if code, msg := checkTx(t, app, raw); code != CodeRevoked {
+	vote := thief.ballot9(t, "p1", proposalHashOf(t, p1), true)
+	prop := thief.propose(t, Proposal{ID: "p2", Expires: 50, Action: ActRemove, Override: true, Target: ms[0].target()})
+	for name, raw := range map[string][]byte{"a vote": vote, "a proposal": prop} {
+		if code, msg := checkTx(t, app, raw); code != CodeRevoked || !strings.Contains(msg, "was revoked at height 1") {
 			t.Errorf("CheckTx(%s with the revoked certificate's twin) = %d (%s), want %d", name, code, msg, CodeRevoked)
 		}
 	}
-	// What stays open of R1 until a new state version: a block that
-	// carries the twin's vote anyway (a validator proposed it) takes it.
-	// A fix in FinalizeBlock turns this into CodeRevoked.
-	block(t, app, 2, []uint32{CodeOK}, thief.ballot9(t, "p1", proposalHashOf(t, p1), true))
+	block(t, app, 2, []uint32{CodeRevoked, CodeRevoked, CodeDuplicate}, vote, prop, ms[1].revoke(t, twin, ""))
+	if p := proposalStatus(t, app, "p1"); len(p.Votes) != 0 {
+		t.Errorf("p1: votes %+v, want none", p.Votes)
+	}
+	if _, ok, _ := app.Proposal("p2"); ok {
+		t.Error("the twin's proposal was recorded")
+	}
+	members, _ := app.Members()
+	if r := members[1].RevokedGov; len(r) != 1 || r[0].TBS != TBSSHA256(twin) {
+		t.Errorf("member 1's revoked certificates: %+v, want one, under the TBSCertificate it shares with its twin", r)
+	}
 }
 
-// R1, what the organization CA does at state version 10: it revokes the
-// certificate and then its twin (CertTwin). A vote the thief cast with the
-// twin before the revocation is not dropped by the first revocation (the
-// vote records the twin's SHA-256); the second drops it, and a block then
-// refuses the twin (code 8).
-func TestGovRevokeTwinToo(t *testing.T) {
+// R1, the vote cast before: a vote the thief cast with the twin before the
+// revocation of the certificate is dropped by it; and revoking the twin
+// revokes the certificate.
+func TestGovRevokeTwinVoteDropped(t *testing.T) {
 	root, ms := newGovConsortium(t, 4)
 	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV10)
 	p1 := ms[0].propose(t, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 12})
 	h1 := proposalHashOf(t, p1)
-	twin, ok := CertTwin(ms[1].gov.Cert)
-	if !ok {
-		t.Fatalf("CertTwin(%q) = false", ms[1].gov.Cert.Subject)
-	}
+	twin := twinCert(t, ms[1].gov.Cert)
 	thief := &govMember{testNode: ms[1].testNode, gov: &certs.Leaf{Cert: twin, Signer: ms[1].gov.Signer}, id: ms[1].id}
 	block(t, app, 1, nil, p1, thief.ballot9(t, "p1", h1, false))
+	if p := proposalStatus(t, app, "p1"); len(p.Votes) != 1 || p.Votes[0].CertTBS != TBSSHA256(ms[1].gov.Cert) {
+		t.Fatalf("p1 after the twin's vote: %+v, want it recorded with the TBSCertificate's SHA-256", p.Votes)
+	}
 	block(t, app, 2, nil, ms[1].revoke(t, ms[1].gov.Cert, ""))
-	if p := proposalStatus(t, app, "p1"); len(p.Votes) != 1 || p.NoPower != 10 {
-		t.Fatalf("p1 after the revocation of the certificate: votes %+v, want the twin's vote still there", p.Votes)
-	}
-	block(t, app, 3, nil, ms[1].revoke(t, twin, ""))
 	if p := proposalStatus(t, app, "p1"); len(p.Votes) != 0 || p.NoPower != 0 {
-		t.Errorf("p1 after the revocation of the twin: votes %+v, want none", p.Votes)
+		t.Errorf("p1 after the revocation of the certificate: votes %+v, want the twin's dropped", p.Votes)
 	}
-	block(t, app, 4, []uint32{CodeRevoked, CodeDuplicate}, thief.ballot9(t, "p1", h1, true), ms[1].revoke(t, twin, ""))
+
+	// The other way round, on another member: revoking the twin revokes
+	// the certificate itself.
+	block(t, app, 3, nil, ms[2].revoke(t, twinCert(t, ms[2].gov.Cert), ""))
+	block(t, app, 4, []uint32{CodeRevoked, CodeDuplicate}, ms[2].ballot9(t, "p1", h1, true), ms[2].revoke(t, ms[2].gov.Cert, ""))
 }
 
-// R4, the exposure: a revocation recounts an open proposal's votes with
-// the current powers but does not close it. After a removal lowered the
-// total power, dropping the thief's no leaves p1 open with more than 2/3
-// of the power for it; it passes at the next vote, or expires. Nothing
-// diverges (every validator computes the same), but the recorded tally
-// reads as passed.
-func TestGovRevokeRecountStaysOpen(t *testing.T) {
+// R4: a revocation's recount decides the proposals whose votes it
+// changed, as a vote decides them. Five members of power 10; a removal
+// lowers the total to 40; p1 has 30 yes and the thief's 10 no; dropping
+// the no leaves 30 of 40 for it, and it passes at the revocation's height,
+// its change made GovDelay blocks later. p3, which the recount leaves
+// short, stays open. (Before, p1 stayed open with more than 2/3 for it
+// until the next vote or its expiry.)
+func TestGovRevokeRecountDecides(t *testing.T) {
 	root, ms := newGovConsortium(t, 5) // total power 50
 	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV10)
 	p1 := ms[0].propose(t, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 12})
+	p3 := ms[0].propose(t, Proposal{ID: "p3", Expires: 50, Action: ActPower, Target: ms[3].target(), Power: 13})
 	rm := ms[0].propose(t, Proposal{ID: "rm", Expires: 50, Action: ActRemove, Target: ms[4].target()})
-	block(t, app, 1, nil, p1, rm)
-	h1, hrm := proposalHashOf(t, p1), proposalHashOf(t, rm)
+	block(t, app, 1, nil, p1, p3, rm)
+	h1, h3, hrm := proposalHashOf(t, p1), proposalHashOf(t, p3), proposalHashOf(t, rm)
 	block(t, app, 2, nil, ms[0].ballot9(t, "p1", h1, true), ms[2].ballot9(t, "p1", h1, true), ms[3].ballot9(t, "p1", h1, true),
 		ms[1].ballot9(t, "p1", h1, false), // the thief: 30 yes, 10 no of 50, open
+		ms[0].ballot9(t, "p3", h3, true), ms[1].ballot9(t, "p3", h3, false),
 		ms[0].ballot9(t, "rm", hrm, true), ms[2].ballot9(t, "rm", hrm, true), ms[3].ballot9(t, "rm", hrm, true), ms[4].ballot9(t, "rm", hrm, true))
 	for h := int64(3); h <= 2+GovDelay; h++ {
 		block(t, app, h, nil)
 	}
-	block(t, app, 3+GovDelay, nil, ms[1].revoke(t, ms[1].gov.Cert, ""))
+	if p := proposalStatus(t, app, "p1"); p.Status != StatusOpen {
+		t.Fatalf("p1 before the revocation: %s, want open", p.Status)
+	}
+	at := int64(3 + GovDelay)
+	block(t, app, at, nil, ms[1].revoke(t, ms[1].gov.Cert, ""))
 	p := proposalStatus(t, app, "p1")
-	if p.Status != StatusOpen || p.TotalPower != 40 || 3*p.YesPower <= 2*p.TotalPower {
-		t.Fatalf("p1 after the removal and the revocation: %s, yes %d of %d; want open with more than 2/3 yes (the exposure)", p.Status, p.YesPower, p.TotalPower)
+	if p.Status != StatusPassed || p.Passed != at || p.Effective != at+GovDelay || p.YesPower != 30 || p.TotalPower != 40 {
+		t.Errorf("p1 after the revocation: %s at %d (effective %d), yes %d of %d; want passed at %d", p.Status, p.Passed, p.Effective, p.YesPower, p.TotalPower, at)
+	}
+	if p := proposalStatus(t, app, "p3"); p.Status != StatusOpen || p.YesPower != 10 || len(p.Votes) != 1 {
+		t.Errorf("p3 after the revocation: %s, yes %d, votes %+v; want open with the one yes", p.Status, p.YesPower, p.Votes)
+	}
+	for h := at + 1; h <= at+GovDelay; h++ {
+		block(t, app, h, nil)
+	}
+	members, _ := app.Members()
+	if i := slices.IndexFunc(members, func(m Member) bool { return m.ID == ms[2].id }); i < 0 || members[i].Power != 12 {
+		t.Errorf("member 2 after p1's effective height: %+v, want power 12", members)
 	}
 }
 
@@ -159,7 +181,7 @@ func TestGovRevokeReplay(t *testing.T) {
 	if want := []uint32{CodeOK, CodeOK, CodeNotMember}; !slices.Equal(c1[2], want) {
 		t.Errorf("block 3 codes %v, want %v", c1[2], want)
 	}
-	if want := []uint32{CodeRevoked, CodeOK, CodeDuplicate}; !slices.Equal(c1[3], want) {
+	if want := []uint32{CodeRevoked, CodeDuplicate, CodeDuplicate}; !slices.Equal(c1[3], want) {
 		t.Errorf("block 4 codes %v, want %v", c1[3], want)
 	}
 	if want := []uint32{CodeRevoked, CodeOK}; !slices.Equal(c1[4], want) {
@@ -171,11 +193,10 @@ func TestGovRevokeReplay(t *testing.T) {
 // written in a BIT STRING with 1 or 2 unused bits (a DER signature starts
 // 0x30, whose two high bits are 0): Go's parser right-aligns it to the same
 // value, so the certificate verifies under another SHA-256, in both suites
-// (SM2 too, which has no twin). CheckTx refuses a vote carrying such an
-// encoding of a revoked certificate (it took the SM one, and the ECDSA one
-// whose twin was not revoked, before CertEncodings); a block still takes
-// it at state version 10 (as R1's twin), until the CA revokes every
-// encoding (CertEncodings, what consortium revoke-governance-cert does).
+// (SM2 too, which has no twin). Every such encoding has the certificate's
+// TBSCertificate: after one revocation, CheckTx and a block refuse a vote
+// with any of them, a vote cast with one before is dropped, and revoking
+// another is a duplicate.
 func TestGovRevokeShiftedCert(t *testing.T) {
 	for _, suite := range []certs.Suite{certs.SuiteECDSA, certs.SuiteSM} {
 		t.Run(string(suite), func(t *testing.T) {
@@ -207,21 +228,18 @@ func TestGovRevokeShiftedCert(t *testing.T) {
 			p1 := ms[0].propose(t, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 12})
 			h1 := proposalHashOf(t, p1)
 			thief := &govMember{testNode: ms[1].testNode, gov: &certs.Leaf{Cert: shifted, Signer: ms[1].gov.Signer}, id: ms[1].id}
-			block(t, app, 1, nil, p1, ms[1].revoke(t, ms[1].gov.Cert, ""))
-			if code, msg := checkTx(t, app, thief.ballot9(t, "p1", h1, true)); code != CodeRevoked {
-				t.Errorf("CheckTx(a vote with a shifted encoding of the revoked certificate) = %d (%s), want %d", code, msg, CodeRevoked)
-			}
-			block(t, app, 2, []uint32{CodeOK}, thief.ballot9(t, "p1", h1, false)) // what stays open until a new state version
-			if p := proposalStatus(t, app, "p1"); len(p.Votes) != 1 {
-				t.Fatalf("p1: votes %+v, want the shifted encoding's", p.Votes)
-			}
-			var revs [][]byte
-			for _, c := range encs {
-				revs = append(revs, ms[1].revoke(t, c, ""))
-			}
-			block(t, app, 3, nil, revs...)
+			block(t, app, 1, nil, p1, thief.ballot9(t, "p1", h1, false))
+			block(t, app, 2, nil, ms[1].revoke(t, ms[1].gov.Cert, ""))
 			if p := proposalStatus(t, app, "p1"); len(p.Votes) != 0 {
-				t.Errorf("p1 after the revocation of every encoding: votes %+v, want none", p.Votes)
+				t.Errorf("p1 after the revocation: votes %+v, want the shifted encoding's dropped", p.Votes)
+			}
+			for i, c := range encs {
+				other := &govMember{testNode: ms[1].testNode, gov: &certs.Leaf{Cert: c, Signer: ms[1].gov.Signer}, id: ms[1].id}
+				vote := other.ballot9(t, "p1", h1, true)
+				if code, msg := checkTx(t, app, vote); code != CodeRevoked {
+					t.Errorf("CheckTx(a vote with encoding %d of the revoked certificate) = %d (%s), want %d", i, code, msg, CodeRevoked)
+				}
+				block(t, app, int64(3+i), []uint32{CodeRevoked, CodeDuplicate}, vote, ms[1].revoke(t, c, ""))
 			}
 		})
 	}

@@ -168,6 +168,36 @@ func vVote9(id string, prop func(testing.TB, *vectorKeys) []byte, yes bool) func
 	}
 }
 
+// vVote9Twin is vVote9 signed with the notary's governance key under the
+// twin of its certificate (CertTwin: the CA's signature s replaced by
+// n − s), a valid certificate with another SHA-256 and the same
+// TBSCertificate (review of state version 10, finding R1).
+func vVote9Twin(id string, prop func(testing.TB, *vectorKeys) []byte, yes bool) func(t testing.TB, k *vectorKeys) []byte {
+	return func(t testing.TB, k *vectorKeys) []byte {
+		ptx, err := DecodeTx(prop(t, k))
+		check(t, err)
+		h, err := ProposalHash(ptx)
+		check(t, err)
+		g := k.members[1]
+		twin, ok := CertTwin(g.gov.Cert)
+		if !ok {
+			t.Fatal("the notary's governance certificate has no twin")
+		}
+		return must(t)(NewVoteTx9(k.pki.ChainID, twin, g.org.Cert, g.gov.Signer, g.id, id, h, yes))
+	}
+}
+
+// vRevokeTwin is vRevoke(1, 1, 1) of the twin of the notary's governance
+// certificate.
+func vRevokeTwin(t testing.TB, k *vectorKeys) []byte {
+	g := k.members[1]
+	twin, ok := CertTwin(g.gov.Cert)
+	if !ok {
+		t.Fatal("the notary's governance certificate has no twin")
+	}
+	return must(t)(NewRevokeGovTx(k.pki.ChainID, g.org.Cert, g.org.Signer, g.id, twin))
+}
+
 // vPowerV9 proposes power 13 for notary b: 13 of 43, under a third.
 func vPowerV9(power uint64) func(t testing.TB, k *vectorKeys) []byte {
 	return func(t testing.TB, k *vectorKeys) []byte {
@@ -418,6 +448,11 @@ func txVectorCases() []vectorCase {
 		{name: "vote-revoked-cert", state: StateV10, before: []string{"propose-power-v9", "revoke-gov-cert"}, code: CodeRevoked,
 			build: vVote9("power-notary-b-v9", vPowerV9(13), true),
 			about: "vote9-yes signed with the governance certificate that revoke-gov-cert revoked (code 8)"},
+		{name: "vote-revoked-cert-twin", state: StateV10, before: []string{"propose-power-v9", "revoke-gov-cert"}, code: CodeRevoked,
+			build: vVote9Twin("power-notary-b-v9", vPowerV9(13), true),
+			about: "vote-revoked-cert with the twin of the revoked certificate (its CA's ECDSA signature s replaced by n - s): another SHA-256, the same TBSCertificate, refused (code 8; review of state version 10, R1)"},
+		{name: "revoke-twin-after-cert", state: StateV10, before: []string{"revoke-gov-cert"}, code: CodeDuplicate, build: vRevokeTwin,
+			about: "the revocation of the twin of the certificate revoke-gov-cert revoked: the same TBSCertificate, a duplicate (code 3)"},
 		{name: "vote9-other-proposal", state: StateV9, before: []string{"propose-power-v9"}, code: CodeRefused, build: vVote9("power-notary-b-v9", vPowerV9(12), true),
 			about: "a version-9 vote on proposal power-notary-b-v9 naming the SHA-256 of another proposal under that ID (power 12, not 13): the vote counts only for the proposal it names (governance review finding G1)"},
 		{name: "propose-power-share-at-state-9", state: StateV9, code: CodeRefused, build: vProposeAction(ActPower),

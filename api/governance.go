@@ -393,7 +393,7 @@ func memberView(m anchor.Member) wire.Member {
 		v.OrgCAs = append(v.OrgCAs, wire.MemberCA{SHA256: ca.SHA256, Cert: ca.Cert, Bound: ca.Bound, Retired: ca.Retired})
 	}
 	for _, r := range m.RevokedGov {
-		v.RevokedGov = append(v.RevokedGov, wire.RevokedCert{SHA256: r.SHA256, Revoked: r.Revoked})
+		v.RevokedGov = append(v.RevokedGov, wire.RevokedCert{SHA256: r.SHA256, TBS: r.TBS, Revoked: r.Revoked})
 	}
 	return v
 }
@@ -406,7 +406,7 @@ func proposalView(p anchor.ProposalState) wire.Proposal {
 	h := p.Hash()
 	v.SHA256 = hex.EncodeToString(h[:])
 	for _, g := range p.Votes {
-		v.Votes = append(v.Votes, wire.Vote{Member: g.Member, Yes: g.Yes, Height: g.Height, Cert: g.Cert})
+		v.Votes = append(v.Votes, wire.Vote{Member: g.Member, Yes: g.Yes, Height: g.Height, Cert: g.Cert, CertTBS: g.CertTBS})
 	}
 	return v
 }

@@ -34,7 +34,7 @@ func (g *fakeGov) Members() ([]anchor.Member, error) {
 	for _, raw := range g.sent {
 		if t, err := anchor.DecodeTx(raw); err == nil && t.Kind == anchor.KindRevokeGov {
 			sum := t.RevokedHash()
-			m.RevokedGov = append(m.RevokedGov, anchor.RevokedCert{SHA256: hex.EncodeToString(sum[:]), Revoked: 7})
+			m.RevokedGov = append(m.RevokedGov, anchor.RevokedCert{SHA256: hex.EncodeToString(sum[:]), TBS: anchor.TBSSHA256(t.Revoked), Revoked: 7})
 		}
 	}
 	return []anchor.Member{m}, nil

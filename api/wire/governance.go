@@ -31,7 +31,10 @@ type Member struct {
 
 // RevokedCert is a governance certificate a member revoked.
 type RevokedCert struct {
-	SHA256  string `json:"sha256"`  // hex, of the certificate's DER
+	SHA256 string `json:"sha256"` // hex, of the certificate's DER, as revoked
+	// TBS is the hex SHA-256 of its TBSCertificate, by which the chain
+	// knows the certificate in every encoding.
+	TBS     string `json:"tbs_sha256"`
 	Revoked int64  `json:"revoked"` // the height of the revocation
 }
 
@@ -83,6 +86,9 @@ type Vote struct {
 	Yes    bool   `json:"yes"`
 	Height int64  `json:"height"`
 	Cert   string `json:"cert_sha256,omitempty"` // hex SHA-256 of the governance certificate that signed it (from state version 10)
+	// CertTBS is the hex SHA-256 of that certificate's TBSCertificate
+	// (from state version 10).
+	CertTBS string `json:"cert_tbs_sha256,omitempty"`
 }
 
 // GovernanceTx is the JSON body of POST /api/v1/consortium/proposals,

@@ -288,9 +288,7 @@ PKI/webhook-seal.key 密封 webhook 密钥，并重新密封以文件密钥密�
 该证书须由此机构 CA 签发；机构 CA 本身不停用。自记录撤销的区块起，联盟链拒绝以该证书签署的一切提案和投票，
 并删除该成员以该证书对仍在表决中的提案所投的票，以便成员用新密钥重新投票（custos consortium 的 governance-cert 命令）。
 撤销交易在本机以机构 CA 密钥签署（只从其他用户不能读取或修改的文件读取），经成员节点提交。
-证书还有其他编码：同一张证书，其 CA 签名以另一种有效方式写出（以 ECDSA 签发者 5 种，以 SM2 签发者 2 种），
-联盟链将其视为不同的证书；本命令先撤销这些编码，再撤销 CERT。已撤销的编码（上次运行被中断）跳过；
-CERT 已撤销时报错，除非其部分其他编码尚未撤销（由本命令的早期版本撤销）：此时只撤销这些编码。
+联盟链按 CA 所签署的部分（TBSCertificate）识别证书，因此撤销涵盖该证书的每一种编码。成员已撤销的证书再次撤销时报错。
 联盟链自状态版本 10 起接受撤销。见 docs/operations.md“治理密钥被盗”（A stolen governance key）。`,
 	"custos consortium reissue": `用于机构 CA 已被停用（propose retire-ca）或要改用新机构 CA 的成员。在成员节点所在的机器上运行。
 带 --request DIR（节点可在运行）：生成新机构 CA 的密钥（DIR/org-ca.key，0600）和本成员的 DIR/join-request.json（其类型、名称和验证者密钥）；

@@ -808,16 +808,8 @@ var messages = map[string]words{
 	"out.reissue-done":       {"The node's certificates for {name} ({kind}) are issued under the new organization CA, in {pki}; the old ones are in {backup}.", "{name}（{kind}）节点的证书已在新的机构 CA 下签发，位于 {pki}；旧证书保存在 {backup}。"},
 	"out.reissue-start":      {"Start the node: its first anchored transaction under the new CA binds the CA to the member.", "请启动节点：它在新 CA 下第一笔上链的交易会把该 CA 绑定到本成员。"},
 	"out.reissue-governance": {"The member's administrators need a governance certificate under the new CA (those under a retired CA no longer count):", "本成员的管理员需要新 CA 下的治理证书（已停用 CA 下的证书不再有效）："},
-	// The other encodings of a revoked certificate (review of state
-	// version 10, R1 and R2).
-	"notice.gov-revoking-encoding": {"revoking first another encoding of it (SHA-256 {sha256}): the same certificate with its CA's signature written another valid way, which the chain tells apart",
-		"先撤销其另一种编码（SHA-256 {sha256}）：同一张证书，其 CA 签名以另一种有效方式写出，联盟链将其视为不同的证书"},
-	"notice.gov-encodings-revoked-already": {"{n} of its other encodings were revoked already; revoking the others and the certificate itself",
-		"其另外 {n} 种编码已撤销；现撤销其余编码和证书本身"},
-	"notice.gov-encoding-pending": {"that revocation is submitted, not yet in a block; custos consortium members shows it once recorded",
-		"该撤销已提交，尚未进入区块；记录后 custos consortium members 会列出它"},
-	"notice.gov-revoking-encodings-only": {"governance certificate {subject} (SHA-256 {sha256}) was revoked already, at height {height}, but not {n} of its other encodings, the same certificate with its CA's signature written another valid way, which the chain tells apart: revoking those",
-		"治理证书 {subject}（SHA-256 {sha256}）已于高度 {height} 撤销，但其 {n} 种其他编码尚未撤销：同一张证书，其 CA 签名以另一种有效方式写出，联盟链将其视为不同的证书。现撤销这些编码"},
+	// A governance certificate revoked already, in any encoding (review of
+	// state version 10, R1-R3).
 	"fail.gov-cert-revoked-already": {"governance certificate {subject} (SHA-256 {sha256}) of {member} was revoked already, at height {height}",
 		"{member} 的治理证书 {subject}（SHA-256 {sha256}）已于高度 {height} 撤销"},
 }
