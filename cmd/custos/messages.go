@@ -761,6 +761,9 @@ var messages = map[string]words{
 		"撤销 {member} 的治理证书 {subject}（SHA-256 {sha256}）：自其区块起，联盟链拒绝它签署的一切，并删除它对表决中提案所投的票"},
 	"args.the governance certificate to revoke (PEM)": {"the governance certificate to revoke (PEM)", "要撤销的治理证书（PEM）"},
 	"label.cert_sha256": {"cert_sha256", "证书 SHA-256"},
+	// The TBSCertificate's SHA-256, by which the chain knows a revoked
+	// governance certificate in every encoding (state version 10).
+	"label.cert_tbs_sha256": {"cert_tbs_sha256", "证书待签部分 SHA-256"},
 	// custos download and the saved profiles, failures a clerk meets
 	// (session 17: they were English under a Chinese locale).
 	"fail.download-record": {"reading the record of {id} for its digest: {err}", "读取 {id} 的记录以取得其摘要失败：{err}"},
