@@ -376,6 +376,9 @@ func (a *App) beginGovBlock(tx *bolt.Tx, height int64, version int) []abci.Valid
 		fail(err)
 	}
 	after := validatorSet(ms)
+	if version >= StateV10 {
+		a.recountOpen(tx, ms, height, version, fail)
+	}
 	updates := validatorUpdates(before, after)
 	if len(updates) > 0 {
 		b, err := json.Marshal(after)
@@ -388,6 +391,34 @@ func (a *App) beginGovBlock(tx *bolt.Tx, height int64, version int) []abci.Valid
 	}
 	a.setValidators(after)
 	return updates
+}
+
+// recountOpen counts the votes of every open proposal again with the
+// powers ms of the members after changes took effect at height, and
+// decides each whose count changed on them (tally), in the order of their keys in bGovOpen
+// (expiry height, then ID). From state version 10: before, a proposal that
+// a removal or a lower power left with more than 2/3 of the power for it
+// stayed open until its next vote or its expiry (review of state version
+// 10, R4).
+func (a *App) recountOpen(tx *bolt.Tx, ms []Member, height int64, version int, fail func(error)) {
+	var open [][]byte
+	tx.Bucket(bGovOpen).ForEach(func(k, _ []byte) error {
+		open = append(open, bytes.Clone(k))
+		return nil
+	})
+	for _, k := range open {
+		ps, ok := getProposal(tx, string(k[8:]))
+		if !ok {
+			continue
+		}
+		yes, no, total := countVotes(ms, ps.Votes)
+		if yes == ps.YesPower && no == ps.NoPower && total == ps.TotalPower {
+			continue
+		}
+		ps.YesPower, ps.NoPower, ps.TotalPower = yes, no, total
+		a.tally(tx, &ps, height, version, fail)
+		a.saveProposal(tx, &ps, fail)
+	}
 }
 
 // keysBelow lists b's keys whose 8-byte height prefix is below height.
