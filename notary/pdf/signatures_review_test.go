@@ -1,0 +1,254 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/certs"
+)
+
+// forgedSignature is a document signed by p's notary, then changed in an
+// update that adds or replaces a signature dictionary, then signed again
+// by p's notary over the whole file: a trusted last signature, and one
+// before it that is not what it claims.
+type forgedSignature struct {
+	name  string
+	b     []byte
+	field string // the signature Verify refuses
+	step  string // the step it fails at, within step signatures
+	err   error
+	// pdfsigFails: pdfsig (poppler 22.12) reports that field's signature
+	// as not valid; false where it calls it valid and Verify is stricter.
+	pdfsigFails bool
+	// fixed: Verify accepted it before the review.
+	fixed bool
+}
+
+// forgedSignatures makes the documents of the review of session 18 (S1 to
+// S3 in docs/security.md): a second field whose dictionary copies the
+// first signature's /ByteRange with a /Contents of its own; the first
+// signature's dictionary replaced in a later revision by one with another
+// /Reason and the same /ByteRange and /Contents value (not at the same
+// place); a signature widget in a page's /Annots that /Fields does not
+// list; a signature field nested deeper than Verify reads; and, refused
+// before too, second fields whose /ByteRange does not start at 0, or ends
+// within a revision.
+func forgedSignatures(t *testing.T, p *testPKI) []forgedSignature {
+	t.Helper()
+	signed := certifiedMinimal(t, p, 0)
+	f, err := parseFile(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _, err := acroForm(f, catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, _ := form.get("Fields").(array)
+	field, err := f.dictOf(fields[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	vref := field.get("V").(ref)
+	v, err := f.dictOf(vref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sigDict is a signature dictionary with byteRange and a /Contents
+	// that is no CMS.
+	sigDict := func(byteRange object) *dict {
+		d := newDict()
+		d.set("Type", name("Sig"))
+		d.set("Filter", name("Adobe.PPKLite"))
+		d.set("SubFilter", name("ETSI.CAdES.detached"))
+		d.set("ByteRange", byteRange)
+		d.set("Contents", str{b: []byte{0x30, 0x00}})
+		d.set("Reason", textString("同意 I agree"))
+		return d
+	}
+	// addField adds the field whose object is num to /Fields.
+	addField := func(u *update, catalog *dict, root ref, num int) {
+		fm := form.clone()
+		fm.set("Fields", append(append(array{}, fields...), ref{num: num}))
+		catalog.set("AcroForm", fm)
+		u.set(root.num, catalog)
+	}
+	shared := appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+		s, w := u.add(), u.add()
+		u.set(s, sigDict(v.get("ByteRange")))
+		fd := newDict()
+		fd.set("FT", name("Sig"))
+		fd.set("T", textString("Forged"))
+		fd.set("V", ref{num: s})
+		u.set(w, fd)
+		addField(u, catalog, root, w)
+	})
+	replaced := appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+		d := v.clone()
+		d.set("Reason", textString("同意 I agree"))
+		u.set(vref.num, d)
+	})
+	onPage := appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+		s, w := u.add(), u.add()
+		u.set(s, sigDict(array{0, 10, 20, 30}))
+		page, err := nthPage(f, catalog, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wd := newDict()
+		wd.set("Type", name("Annot"))
+		wd.set("Subtype", name("Widget"))
+		wd.set("FT", name("Sig"))
+		wd.set("T", textString("OnPage"))
+		wd.set("Rect", array{0, 0, 0, 0})
+		wd.set("P", page)
+		wd.set("V", ref{num: s})
+		u.set(w, wd)
+		u.set(page.num, mustDict(t, f, page.num, func(d *dict) {
+			annots, _ := d.get("Annots").(array)
+			d.set("Annots", append(append(array{}, annots...), ref{num: w}))
+		}))
+	})
+	deep := appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+		s, leaf := u.add(), u.add()
+		u.set(s, sigDict(array{0, 10, 20, 30}))
+		ld := newDict()
+		ld.set("FT", name("Sig"))
+		ld.set("T", textString("Deep"))
+		ld.set("V", ref{num: s})
+		u.set(leaf, ld)
+		for range maxDepth + 2 {
+			n := u.add()
+			nd := newDict()
+			nd.set("T", textString("n"))
+			nd.set("Kids", array{ref{num: leaf}})
+			u.set(n, nd)
+			leaf = n
+		}
+		addField(u, catalog, root, leaf)
+	})
+	br, _ := intArray(v.get("ByteRange"))
+	// withRange adds a field "Forged" whose dictionary has byteRange.
+	withRange := func(byteRange array) []byte {
+		return appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+			s, w := u.add(), u.add()
+			u.set(s, sigDict(byteRange))
+			fd := newDict()
+			fd.set("FT", name("Sig"))
+			fd.set("T", textString("Forged"))
+			fd.set("V", ref{num: s})
+			u.set(w, fd)
+			addField(u, catalog, root, w)
+		})
+	}
+	return []forgedSignature{
+		{"a second field copying the /ByteRange", signAgain(t, p, shared), "Forged", "byteRange", ErrByteRange, true, true},
+		{"the signed dictionary replaced", signAgain(t, p, replaced), "Signature1", "byteRange", ErrByteRange, false, true},
+		{"a signature widget only on a page", signAgain(t, p, onPage), "OnPage", "find", ErrMalformed, true, true},
+		{"a signature field nested too deep", signAgain(t, p, deep), "", "", ErrUnsupported, false, true},
+		{"a /ByteRange not from 0", signAgain(t, p, withRange(array{1, br[1], br[2], br[3]})), "Forged", "byteRange", ErrByteRange, true, false},
+		{"a /ByteRange ending within a revision", signAgain(t, p, withRange(array{0, br[1], br[2], br[3] - 40})), "Forged", "find", ErrMalformed, true, false},
+	}
+}
+
+// TestVerifySignatureDictionaries: each signature Verify reports is the
+// value of its field as signed, and every signature a viewer finds is
+// checked. Before the review of session 18, Verify accepted the four
+// forgedSignatures marked fixed: the field copying the first signature's /ByteRange
+// and the replaced dictionary (another /Reason, which viewers show beside
+// a valid signature) were taken for the first signature, and the widget
+// on a page and the deep field were not read.
+func TestVerifySignatureDictionaries(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	for _, c := range forgedSignatures(t, p) {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := verifyWhole(c.b, p.roots); err != nil {
+				t.Fatalf("the last signature does not verify: %v", err)
+			}
+			_, err := Verify(c.b, p.roots)
+			var ve *VerifyError
+			if !errors.As(err, &ve) || ve.Step != "signatures" || !errors.Is(err, c.err) {
+				t.Fatalf("Verify = %v, want step signatures, %v", err, c.err)
+			}
+			var se *SignatureError
+			if c.step == "" {
+				if errors.As(err, &se) {
+					t.Errorf("Verify = %v, want no single signature named", err)
+				}
+				return
+			}
+			if !errors.As(err, &se) || se.Field != c.field || se.Step() != c.step {
+				t.Errorf("Verify = %v, want the signature of field %q, at step %s", err, c.field, c.step)
+			}
+		})
+	}
+}
+
+// TestPdfsigSignatureDictionaries: pdfsig lists the second field copying
+// the /ByteRange and the signature widget on a page as signatures and
+// fails them, as Verify now does; it calls the replaced dictionary valid
+// (it checks the copied /Contents over the same ranges), which Verify
+// refuses, the dictionary not being the one signed.
+func TestPdfsigSignatureDictionaries(t *testing.T) {
+	requireTool(t, "pdfsig", "certutil")
+	p := newTestPKI(t, time.Now())
+	dir := t.TempDir()
+	db := nssDB(t, dir, certs.EncodePEM(p.root.Cert))
+	for i, c := range forgedSignatures(t, p) {
+		if c.field == "" {
+			continue
+		}
+		file := filepath.Join(dir, string(rune('a'+i))+".pdf")
+		if err := os.WriteFile(file, c.b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := run(t, "pdfsig", "-nssdir", db, file)
+		t.Logf("pdfsig (%s):\n%s", c.name, out)
+		_, rest, ok := strings.Cut(out, "Signature Field Name: "+c.field+"\n")
+		if !ok {
+			t.Errorf("pdfsig(%s): no signature of field %q", c.name, c.field)
+			continue
+		}
+		rest, _, _ = strings.Cut(rest, "Signature #")
+		if fails := !strings.Contains(rest, "Signature is Valid."); fails != c.pdfsigFails {
+			t.Errorf("pdfsig(%s): field %q fails = %v, want %v", c.name, c.field, fails, c.pdfsigFails)
+		}
+	}
+}
+
+// TestVerifyContentsMalleable: the bytes of /Contents are not signed, so
+// a signed file has other encodings that verify as it does (review S6,
+// accepted): its hex digits in the other case, and padding zeros written
+// as white space (ISO 32000-1 §7.3.4.3 ignores it in a hex string). Their
+// SHA-256 differs from the file's; the signed bytes do not.
+func TestVerifyContentsMalleable(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	b := certifiedMinimal(t, p, 0)
+	sig, err := Verify(b, p.roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := bytes.Clone(b)
+	gap := c[sig.ByteRange[1]+1 : sig.ByteRange[2]-1]
+	for i, x := range gap {
+		if x >= 'a' && x <= 'f' || x >= 'A' && x <= 'F' {
+			gap[i] = x ^ 0x20
+		}
+	}
+	gap[len(gap)-1], gap[len(gap)-2] = ' ', ' ' // a padding zero
+	if bytes.Equal(b, c) {
+		t.Fatal("no byte changed")
+	}
+	if _, err := Verify(c, p.roots); err != nil {
+		t.Errorf("Verify(other encoding of /Contents) = %v, want valid", err)
+	}
+}
