@@ -122,6 +122,14 @@ func (d *diff) check() (int, string) {
 	}
 	size, _ := d.prev.size()
 	for _, num := range d.changed() {
+		if pe, ok := d.prev.xref[num]; ok && (pe.inStream || pe.offset >= 0) {
+			// A reference names an object by its number and generation
+			// (ISO 32000-1 §7.3.10): given another generation, the object
+			// is null to the references that named it, whatever its value.
+			if e := d.cur.xref[num]; !e.inStream && e.offset >= 0 && e.gen != pe.gen {
+				return num, fmt.Sprintf("its generation number is changed from %d to %d, so that the references to it find nothing", pe.gen, e.gen)
+			}
+		}
 		old, err := d.prev.object(num)
 		if err != nil {
 			return num, fmt.Sprintf("its previous value cannot be read (%v)", err)

@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,5 +251,87 @@ func TestVerifyContentsMalleable(t *testing.T) {
 	}
 	if _, err := Verify(c, p.roots); err != nil {
 		t.Errorf("Verify(other encoding of /Contents) = %v, want valid", err)
+	}
+}
+
+// regenerated rewrites, in an update to b, the content stream of page 1
+// unchanged but for its generation numbers: header in "N G obj", entry in
+// the cross-reference table.
+func regenerated(t *testing.T, b []byte, header, entry int) []byte {
+	t.Helper()
+	f, err := parseFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := nthPage(f, catalog, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	num := mustDict(t, f, page.num, func(*dict) {}).get("Contents").(ref).num
+	o, err := f.object(num)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := o.(*stream)
+	u, err := newUpdate(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.setStream(num, s.dict, s.raw)
+	out, offsets := u.bytes()
+	tail, ok := bytes.CutPrefix(out[len(b):], fmt.Appendf(nil, "%d 0 obj", num))
+	if !ok {
+		t.Fatalf("the update does not start with object %d", num)
+	}
+	tail = append(fmt.Appendf(nil, "%d %d obj", num, header), tail...)
+	tail = bytes.Replace(tail, fmt.Appendf(nil, "%010d 00000 n", offsets[num]), fmt.Appendf(nil, "%010d %05d n", offsets[num], entry), 1)
+	return append(bytes.Clone(b), tail...)
+}
+
+// TestVerifyGenerationChanged (review S7): after a certification with P=2,
+// a later revision that writes a page's content stream again, its value
+// unchanged but its generation number 1, hides the page from viewers (the
+// page's "N 0 R" finds no object N 0: pdftotext reads nothing), and one
+// whose "N 1 obj" does not match its entry (0) makes viewers rebuild the
+// table from the objects in the file. Verify compared values only, and
+// accepted both, signed again by a trusted notary, as unchanged; now the
+// first is a change not permitted, and the second cannot be read.
+func TestVerifyGenerationChanged(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	certified := signedAt(t, p, 2)
+	hidden := signAgain(t, p, regenerated(t, certified, 1, 1))
+	for _, c := range []struct {
+		name string
+		b    []byte
+		what string
+	}{
+		{"generation changed", hidden, "generation number is changed"},
+		{"header not the entry's", signAgain(t, p, regenerated(t, certified, 1, 0)), "cannot be read"},
+	} {
+		_, err := Verify(c.b, p.roots)
+		var ce *ChangeError
+		if !errors.As(err, &ce) || ce.Revision != 1 || !strings.Contains(ce.What, c.what) {
+			t.Errorf("%s: Verify = %v, want a change not permitted in revision 1: %s", c.name, err, c.what)
+		}
+	}
+	requireTool(t, "pdftotext")
+	dir := t.TempDir()
+	for _, c := range []struct {
+		file string
+		b    []byte
+		text bool
+	}{{"certified.pdf", certified, true}, {"hidden.pdf", hidden, false}} {
+		file := filepath.Join(dir, c.file)
+		if err := os.WriteFile(file, c.b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := run(t, "pdftotext", file, "-")
+		if got := strings.Contains(out, "公证书"); got != c.text {
+			t.Errorf("pdftotext(%s) shows the title: %v, want %v:\n%s", c.file, got, c.text, out)
+		}
 	}
 }

@@ -186,7 +186,7 @@ func (f *file) readStream(off int64) (*dict, error) {
 		return nil, err
 	}
 	p.pos = save
-	o, err := p.indirect(int(num), f.length)
+	o, err := p.indirect(int(num), -1, f.length)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func (f *file) object(num int) (object, error) {
 			return nil, fmt.Errorf("%w: object %d at offset %d beyond the end", ErrMalformed, num, e.offset)
 		}
 		p := &parser{b: f.b, pos: int(e.offset), fileOffsets: true}
-		o, err = p.indirect(num, f.length)
+		o, err = p.indirect(num, e.gen, f.length)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("object %d: %w", num, err)
