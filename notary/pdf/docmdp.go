@@ -138,6 +138,9 @@ func (d *diff) check() (int, string) {
 		if err != nil {
 			return num, fmt.Sprintf("it cannot be read (%v)", err)
 		}
+		if k := keyTwice(now, 0); k != "" {
+			return num, fmt.Sprintf("a dictionary in it has the key /%s twice, which readers resolve differently", k)
+		}
 		if why := d.object(num, root.num, size, old, now); why != "" {
 			return num, why
 		}
@@ -536,4 +539,34 @@ func dssParts(f *file) map[int]bool {
 	}
 	walk(catalog.get("DSS"), 0)
 	return parts
+}
+
+// keyTwice returns a key that a dictionary in o, as parsed, held twice
+// (ISO 32000-2 §7.3.7 forbids it; readers keep the first value or the
+// last), or "": a revision after a certification could otherwise show
+// readers a value other than the one checkChanges compared.
+func keyTwice(o object, depth int) name {
+	if depth > maxDepth {
+		return ""
+	}
+	switch v := o.(type) {
+	case array:
+		for _, e := range v {
+			if k := keyTwice(e, depth+1); k != "" {
+				return k
+			}
+		}
+	case *stream:
+		return keyTwice(v.dict, depth+1)
+	case *dict:
+		if v.twice != "" {
+			return v.twice
+		}
+		for _, k := range v.keys {
+			if k := keyTwice(v.m[k], depth+1); k != "" {
+				return k
+			}
+		}
+	}
+	return ""
 }

@@ -282,6 +282,9 @@ func (p *parser) dictionary(depth int) (object, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, ok := d.m[k.(name)]; ok && d.twice == "" {
+			d.twice = k.(name)
+		}
 		d.set(k.(name), v)
 	}
 }

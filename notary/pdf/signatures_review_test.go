@@ -335,3 +335,33 @@ func TestVerifyGenerationChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyKeyTwice (review S8): after a certification with P=2, a later
+// revision that writes page 1 again with /Contents twice, a new (empty)
+// content stream first and the certified one last, read as unchanged (the
+// parser keeps the last value, as poppler does for a small dictionary; a
+// reader keeping the first shows the empty page). Now a key twice in an
+// object a later revision changes is a change not permitted.
+func TestVerifyKeyTwice(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	certified := signedAt(t, p, 2)
+	b := signAgain(t, p, appendUpdate(t, certified, func(f *file, u *update, catalog *dict, root ref) {
+		page, err := nthPage(f, catalog, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := mustDict(t, f, page.num, func(*dict) {})
+		orig := d.get("Contents").(ref)
+		s := u.add()
+		u.setStream(s, newDict(), []byte(" "))
+		d.del("Contents")
+		u.set(page.num, d)
+		body := u.objs[page.num]
+		u.objs[page.num] = fmt.Appendf(body[:len(body)-2:len(body)-2], "/Contents %d 0 R /Contents %d 0 R>>", s, orig.num)
+	}))
+	_, err := Verify(b, p.roots)
+	var ce *ChangeError
+	if !errors.As(err, &ce) || ce.Revision != 1 || !strings.Contains(ce.What, "/Contents twice") {
+		t.Errorf("Verify = %v, want a change not permitted in revision 1: /Contents twice", err)
+	}
+}
