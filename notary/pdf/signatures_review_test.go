@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -363,5 +364,148 @@ func TestVerifyKeyTwice(t *testing.T) {
 	var ce *ChangeError
 	if !errors.As(err, &ce) || ce.Revision != 1 || !strings.Contains(ce.What, "/Contents twice") {
 		t.Errorf("Verify = %v, want a change not permitted in revision 1: /Contents twice", err)
+	}
+}
+
+// firstPage returns page 1 of b, its object number, and the number of
+// its content stream.
+func firstPage(t *testing.T, b []byte) (f *file, page *dict, pageNum, content int) {
+	t.Helper()
+	f, err := parseFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := f.dictOf(f.trailer.get("Root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := nthPage(f, catalog, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = mustDict(t, f, r.num, func(*dict) {})
+	return f, page, r.num, page.get("Contents").(ref).num
+}
+
+// xrefStreamData is the data of a cross-reference stream with /W [1 4 2]
+// for entries of type typ, with fields a and b.
+func xrefStreamData(entries ...[3]int) []byte {
+	var data []byte
+	for _, e := range entries {
+		data = append(data, byte(e[0]), byte(e[1]>>24), byte(e[1]>>16), byte(e[1]>>8), byte(e[1]), byte(e[2]>>8), byte(e[2]))
+	}
+	return data
+}
+
+// hybridUpdate appends to b an update whose classic table lists nothing
+// and whose /XRefStm, a cross-reference stream of a hybrid-reference file
+// (ISO 32000-1 §7.5.8.4), redefines page 1's content stream as empty.
+func hybridUpdate(t *testing.T, b []byte) []byte {
+	t.Helper()
+	f, _, _, content := firstPage(t, b)
+	size, err := f.size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := bytes.NewBuffer(bytes.Clone(b))
+	at := out.Len()
+	fmt.Fprintf(out, "%d 0 obj\n<< /Length 1 >>\nstream\n \nendstream\nendobj\n", content)
+	stm := out.Len()
+	data := xrefStreamData([3]int{1, at, 0})
+	fmt.Fprintf(out, "%d 0 obj\n<< /Type /XRef /Size %d /Index [%d 1] /W [1 4 2] /Length %d >>\nstream\n%s\nendstream\nendobj\n",
+		size, size+1, content, len(data), data)
+	table := out.Len()
+	trailer := newDict()
+	trailer.set("Size", size+1)
+	trailer.set("Root", f.trailer.get("Root"))
+	trailer.set("ID", f.trailer.get("ID"))
+	trailer.set("Prev", f.startxref)
+	trailer.set("XRefStm", stm)
+	out.WriteString("xref\n0 0\ntrailer\n")
+	writeObject(out, trailer)
+	fmt.Fprintf(out, "\nstartxref\n%d\n%%%%EOF\n", table)
+	return out.Bytes()
+}
+
+// objStmTwice appends to b an update, with a cross-reference stream, that
+// puts page 1 in a new object stream listed twice: at index 0 with an
+// empty content stream, at index 1 as it was; the entry names index 0.
+func objStmTwice(t *testing.T, b []byte) []byte {
+	t.Helper()
+	f, page, pageNum, _ := firstPage(t, b)
+	size, err := f.size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, stm, xref := size, size+1, size+2
+	forged := page.clone()
+	forged.set("Contents", ref{num: empty})
+	var one, two bytes.Buffer
+	writeObject(&one, forged)
+	writeObject(&two, page)
+	header := fmt.Sprintf("%d 0 %d %d ", pageNum, pageNum, one.Len()+1)
+	body := header + one.String() + " " + two.String()
+	out := bytes.NewBuffer(bytes.Clone(b))
+	at := map[int]int{empty: out.Len()}
+	fmt.Fprintf(out, "%d 0 obj\n<< /Length 1 >>\nstream\n \nendstream\nendobj\n", empty)
+	at[stm] = out.Len()
+	fmt.Fprintf(out, "%d 0 obj\n<< /Type /ObjStm /N 2 /First %d /Length %d >>\nstream\n%s\nendstream\nendobj\n", stm, len(header), len(body), body)
+	at[xref] = out.Len()
+	data := xrefStreamData([3]int{2, stm, 0}, [3]int{1, at[empty], 0}, [3]int{1, at[stm], 0}, [3]int{1, at[xref], 0})
+	fmt.Fprintf(out, "%d 0 obj\n<< /Type /XRef /Size %d /Index [%d 1 %d 3] /W [1 4 2] /Root %d 0 R /ID %s /Prev %d /Length %d >>\nstream\n%s\nendstream\nendobj\n",
+		xref, xref+1, pageNum, empty, f.trailer.get("Root").(ref).num, idOf(f), f.startxref, len(data), data)
+	fmt.Fprintf(out, "startxref\n%d\n%%%%EOF\n", at[xref])
+	return out.Bytes()
+}
+
+// idOf writes f's trailer /ID.
+func idOf(f *file) string {
+	var buf bytes.Buffer
+	writeObject(&buf, f.trailer.get("ID"))
+	return buf.String()
+}
+
+// TestVerifyHiddenFromCrossReference (review S9, S10): after a
+// certification with P=2, a later revision, signed again by a trusted
+// notary, redefined page 1's content where the parser did not look and
+// poppler does: in the /XRefStm of a hybrid-reference file, which the
+// parser did not read, and in an object stream that lists the page twice,
+// the parser taking the last (the page as it was) and poppler the index
+// the entry names (the page with an empty content stream). Verify
+// accepted both as unchanged, while pdftotext reads the forged revision's
+// page empty; now it
+// reads them as poppler does, and refuses the changed content stream and
+// the changed page.
+func TestVerifyHiddenFromCrossReference(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	certified := signedAt(t, p, 2)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name   string
+		forged []byte // the later revision, not yet signed
+		what   string
+	}{
+		{"xrefstm", hybridUpdate(t, certified), "changed: a stream"},
+		{"objstm", objStmTwice(t, certified), "a page's /Contents is changed"},
+	} {
+		_, err := Verify(signAgain(t, p, c.forged), p.roots)
+		var ce *ChangeError
+		if !errors.As(err, &ce) || ce.Revision != 1 || !strings.Contains(ce.What, c.what) {
+			t.Errorf("%s: Verify = %v, want a change not permitted in revision 1: %s", c.name, err, c.what)
+		}
+		if _, err := exec.LookPath("pdftotext"); err != nil {
+			continue
+		}
+		file := filepath.Join(dir, c.name+".pdf")
+		if err := os.WriteFile(file, c.forged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// What the forged revision shows. (Signed again by Sign, the
+		// objstm page is written again as the parser reads it, which
+		// undid the forgery before the fix; a signer that fills in a
+		// signature field the forged revision adds would not.)
+		if out, _ := run(t, "pdftotext", file, "-"); strings.Contains(out, "公证书") {
+			t.Errorf("%s: pdftotext shows the certified page; want it empty, as the forgery makes it:\n%s", c.name, out)
+		}
 	}
 }
