@@ -27,7 +27,8 @@ const (
 //   - in the interactive form, signature fields added to /Fields, and
 //     /SigFlags, /DR and /DA changed;
 //   - in a page, widgets of signature fields added to /Annots (with P=3,
-//     any annotation added or removed);
+//     any annotation added or removed); an added signature field or
+//     widget may have no action (/A, /AA: hasAction);
 //   - in a form field or widget, /V, /AS and /AP changed (a signature field
 //     given its first /V: signing it);
 //   - objects of the DSS that a revision after the certified one added;
@@ -300,9 +301,35 @@ func (d *diff) form() string {
 		if !d.isSigField(o) {
 			return "a form field that is not a signature field is added to the interactive form"
 		}
+		if d.hasAction(o, 0) {
+			return "a signature field with an action (/A or /AA) is added to the interactive form"
+		}
 		d.changes |= ChangeSignatures
 	}
 	return ""
+}
+
+// hasAction reports whether o, in cur, a signature field or widget added
+// after the certification, or one of its /Kids, has an action (ISO
+// 32000-1 §12.6: /A, or /AA triggered on opening a page or on focus),
+// which a viewer runs and which could change what the certified document
+// shows: signing permits none.
+func (d *diff) hasAction(o object, depth int) bool {
+	f, err := d.cur.dictOf(o)
+	if err != nil || depth > maxDepth {
+		return false
+	}
+	if f.get("A") != nil || f.get("AA") != nil {
+		return true
+	}
+	kids, err := d.cur.resolve(f.get("Kids"))
+	list, _ := kids.(array)
+	for _, k := range list {
+		if err == nil && d.hasAction(k, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // isSigField reports whether o is, in cur, a signature field, or a widget
@@ -386,6 +413,8 @@ func (d *diff) annots(page int, old array, now object) string {
 		switch {
 		case err != nil || !isAnnot(a):
 			return "an object that is not an annotation is added to a page's /Annots" + pageName(page)
+		case a.get("Subtype") == name("Widget") && d.isSigField(o) && d.hasAction(o, 0):
+			return "a widget of a signature field with an action (/A or /AA) is added to a page" + pageName(page)
 		case a.get("Subtype") == name("Widget") && d.isSigField(o):
 			d.changes |= ChangeSignatures
 		case a.get("Subtype") == name("Widget"):

@@ -509,3 +509,62 @@ func TestVerifyHiddenFromCrossReference(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifySignatureFieldAction (review S11): after a certification with
+// P=2, a later revision may add signature fields, but not one whose
+// widget runs an action: JavaScript on opening the page (/AA /PO), which
+// could change what the certified document shows. Verify accepted it as
+// a signature field added; now it is a change not permitted.
+func TestVerifySignatureFieldAction(t *testing.T) {
+	p := newTestPKI(t, time.Now())
+	certified := signedAt(t, p, 2)
+	for _, c := range []struct {
+		name string
+		key  name
+		err  bool
+	}{{"no action", "", false}, {"/AA", "AA", true}, {"/A", "A", true}} {
+		b := signAgain(t, p, appendUpdate(t, certified, func(f *file, u *update, catalog *dict, root ref) {
+			page, err := nthPage(f, catalog, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := u.add()
+			wd := newDict()
+			wd.set("Type", name("Annot"))
+			wd.set("Subtype", name("Widget"))
+			wd.set("FT", name("Sig"))
+			wd.set("T", textString("Extra"))
+			wd.set("Rect", array{0, 0, 0, 0})
+			wd.set("P", page)
+			js := newDict()
+			js.set("S", name("JavaScript"))
+			js.set("JS", textString("this.getField('x')"))
+			switch c.key {
+			case "AA":
+				aa := newDict()
+				aa.set("PO", js)
+				wd.set("AA", aa)
+			case "A":
+				wd.set("A", js)
+			}
+			u.set(w, wd)
+			form, _, err := acroForm(f, catalog)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fields, _ := form.get("Fields").(array)
+			form.set("Fields", append(append(array{}, fields...), ref{num: w}))
+			catalog.set("AcroForm", form)
+			u.set(root.num, catalog)
+			u.set(page.num, mustDict(t, f, page.num, func(d *dict) {
+				annots, _ := d.get("Annots").(array)
+				d.set("Annots", append(append(array{}, annots...), ref{num: w}))
+			}))
+		}))
+		_, err := Verify(b, p.roots)
+		var ce *ChangeError
+		if c.err && (!errors.As(err, &ce) || !strings.Contains(ce.What, "with an action")) || !c.err && err != nil {
+			t.Errorf("%s: Verify = %v, want a change not permitted: %v", c.name, err, c.err)
+		}
+	}
+}
