@@ -31,8 +31,8 @@ type forgedSignature struct {
 	fixed bool
 }
 
-// forgedSignatures makes the documents of the review of session 18 (S1 to
-// S3 in docs/security.md): a second field whose dictionary copies the
+// forgedSignatures makes the documents of the review of session 18 (P1 to
+// P3 in docs/security.md): a second field whose dictionary copies the
 // first signature's /ByteRange with a /Contents of its own; the first
 // signature's dictionary replaced in a later revision by one with another
 // /Reason and the same /ByteRange and /Contents value (not at the same
@@ -228,7 +228,7 @@ func TestPdfsigSignatureDictionaries(t *testing.T) {
 }
 
 // TestVerifyContentsMalleable: the bytes of /Contents are not signed, so
-// a signed file has other encodings that verify as it does (review S6,
+// a signed file has other encodings that verify as it does (review P6,
 // accepted): its hex digits in the other case, and padding zeros written
 // as white space (ISO 32000-1 §7.3.4.3 ignores it in a hex string). Their
 // SHA-256 differs from the file's; the signed bytes do not.
@@ -293,7 +293,7 @@ func regenerated(t *testing.T, b []byte, header, entry int) []byte {
 	return append(bytes.Clone(b), tail...)
 }
 
-// TestVerifyGenerationChanged (review S7): after a certification with P=2,
+// TestVerifyGenerationChanged (review P7): after a certification with P=2,
 // a later revision that writes a page's content stream again, its value
 // unchanged but its generation number 1, hides the page from viewers (the
 // page's "N 0 R" finds no object N 0: pdftotext reads nothing), and one
@@ -337,7 +337,7 @@ func TestVerifyGenerationChanged(t *testing.T) {
 	}
 }
 
-// TestVerifyKeyTwice (review S8): after a certification with P=2, a later
+// TestVerifyKeyTwice (review P8): after a certification with P=2, a later
 // revision that writes page 1 again with /Contents twice, a new (empty)
 // content stream first and the certified one last, read as unchanged (the
 // parser keeps the last value, as poppler does for a small dictionary; a
@@ -465,7 +465,7 @@ func idOf(f *file) string {
 	return buf.String()
 }
 
-// TestVerifyHiddenFromCrossReference (review S9, S10): after a
+// TestVerifyHiddenFromCrossReference (review P9, P10): after a
 // certification with P=2, a later revision, signed again by a trusted
 // notary, redefined page 1's content where the parser did not look and
 // poppler does: in the /XRefStm of a hybrid-reference file, which the
@@ -510,7 +510,7 @@ func TestVerifyHiddenFromCrossReference(t *testing.T) {
 	}
 }
 
-// TestVerifySignatureFieldAction (review S11): after a certification with
+// TestVerifySignatureFieldAction (review P11): after a certification with
 // P=2, a later revision may add signature fields, but not one whose
 // widget runs an action: JavaScript on opening the page (/AA /PO), which
 // could change what the certified document shows. Verify accepted it as
