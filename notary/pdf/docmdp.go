@@ -27,7 +27,8 @@ const (
 //   - in the interactive form, signature fields added to /Fields, and
 //     /SigFlags, /DR and /DA changed;
 //   - in a page, widgets of signature fields added to /Annots (with P=3,
-//     any annotation added or removed);
+//     any annotation added or removed); an added signature field or
+//     widget may have no action (/A, /AA: hasAction);
 //   - in a form field or widget, /V, /AS and /AP changed (a signature field
 //     given its first /V: signing it);
 //   - objects of the DSS that a revision after the certified one added;
@@ -122,6 +123,14 @@ func (d *diff) check() (int, string) {
 	}
 	size, _ := d.prev.size()
 	for _, num := range d.changed() {
+		if pe, ok := d.prev.xref[num]; ok && (pe.inStream || pe.offset >= 0) {
+			// A reference names an object by its number and generation
+			// (ISO 32000-1 §7.3.10): given another generation, the object
+			// is null to the references that named it, whatever its value.
+			if e := d.cur.xref[num]; !e.inStream && e.offset >= 0 && e.gen != pe.gen {
+				return num, fmt.Sprintf("its generation number is changed from %d to %d, so that the references to it find nothing", pe.gen, e.gen)
+			}
+		}
 		old, err := d.prev.object(num)
 		if err != nil {
 			return num, fmt.Sprintf("its previous value cannot be read (%v)", err)
@@ -129,6 +138,9 @@ func (d *diff) check() (int, string) {
 		now, err := d.cur.object(num)
 		if err != nil {
 			return num, fmt.Sprintf("it cannot be read (%v)", err)
+		}
+		if k := keyTwice(now, 0); k != "" {
+			return num, fmt.Sprintf("a dictionary in it has the key /%s twice, which readers resolve differently", k)
 		}
 		if why := d.object(num, root.num, size, old, now); why != "" {
 			return num, why
@@ -289,9 +301,35 @@ func (d *diff) form() string {
 		if !d.isSigField(o) {
 			return "a form field that is not a signature field is added to the interactive form"
 		}
+		if d.hasAction(o, 0) {
+			return "a signature field with an action (/A or /AA) is added to the interactive form"
+		}
 		d.changes |= ChangeSignatures
 	}
 	return ""
+}
+
+// hasAction reports whether o, in cur, a signature field or widget added
+// after the certification, or one of its /Kids, has an action (ISO
+// 32000-1 §12.6: /A, or /AA triggered on opening a page or on focus),
+// which a viewer runs and which could change what the certified document
+// shows: signing permits none.
+func (d *diff) hasAction(o object, depth int) bool {
+	f, err := d.cur.dictOf(o)
+	if err != nil || depth > maxDepth {
+		return false
+	}
+	if f.get("A") != nil || f.get("AA") != nil {
+		return true
+	}
+	kids, err := d.cur.resolve(f.get("Kids"))
+	list, _ := kids.(array)
+	for _, k := range list {
+		if err == nil && d.hasAction(k, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // isSigField reports whether o is, in cur, a signature field, or a widget
@@ -375,6 +413,8 @@ func (d *diff) annots(page int, old array, now object) string {
 		switch {
 		case err != nil || !isAnnot(a):
 			return "an object that is not an annotation is added to a page's /Annots" + pageName(page)
+		case a.get("Subtype") == name("Widget") && d.isSigField(o) && d.hasAction(o, 0):
+			return "a widget of a signature field with an action (/A or /AA) is added to a page" + pageName(page)
 		case a.get("Subtype") == name("Widget") && d.isSigField(o):
 			d.changes |= ChangeSignatures
 		case a.get("Subtype") == name("Widget"):
@@ -528,4 +568,34 @@ func dssParts(f *file) map[int]bool {
 	}
 	walk(catalog.get("DSS"), 0)
 	return parts
+}
+
+// keyTwice returns a key that a dictionary in o, as parsed, held twice
+// (ISO 32000-2 §7.3.7 forbids it; readers keep the first value or the
+// last), or "": a revision after a certification could otherwise show
+// readers a value other than the one checkChanges compared.
+func keyTwice(o object, depth int) name {
+	if depth > maxDepth {
+		return ""
+	}
+	switch v := o.(type) {
+	case array:
+		for _, e := range v {
+			if k := keyTwice(e, depth+1); k != "" {
+				return k
+			}
+		}
+	case *stream:
+		return keyTwice(v.dict, depth+1)
+	case *dict:
+		if v.twice != "" {
+			return v.twice
+		}
+		for _, k := range v.keys {
+			if k := keyTwice(v.m[k], depth+1); k != "" {
+				return k
+			}
+		}
+	}
+	return ""
 }

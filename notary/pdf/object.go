@@ -26,9 +26,13 @@ type (
 		start, end int
 	}
 	// dict keeps its keys in order, so that writing it back is stable.
+	// twice is a key the parsed dictionary held more than once (the last
+	// value kept), which ISO 32000-2 §7.3.7 forbids and readers resolve
+	// differently.
 	dict struct {
-		keys []name
-		m    map[name]object
+		keys  []name
+		m     map[name]object
+		twice name
 	}
 	stream struct {
 		dict *dict

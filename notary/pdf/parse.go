@@ -282,22 +282,30 @@ func (p *parser) dictionary(depth int) (object, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, ok := d.m[k.(name)]; ok && d.twice == "" {
+			d.twice = k.(name)
+		}
 		d.set(k.(name), v)
 	}
 }
 
 // indirect reads "num gen obj <object> endobj" at p.pos; a stream's data is
-// sliced out using length, which resolves the stream's /Length.
-func (p *parser) indirect(num int, length func(object) (int64, error)) (object, error) {
+// sliced out using length, which resolves the stream's /Length. The
+// generation number must be gen, the cross-reference entry's (any when gen
+// is negative): a viewer that finds another one takes the table for broken
+// and rebuilds it from the objects in the file, which could then show
+// objects the table does not list (ISO 32000-1 §7.5.4).
+func (p *parser) indirect(num, gen int, length func(object) (int64, error)) (object, error) {
 	n, err := p.integer()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.integer(); err != nil {
+	g, err := p.integer()
+	if err != nil {
 		return nil, err
 	}
-	if n != int64(num) {
-		return nil, p.errorf("object %d found where %d was expected", n, num)
+	if n != int64(num) || gen >= 0 && g != int64(gen) {
+		return nil, p.errorf("object %d %d found where %d %d was expected", n, g, num, gen)
 	}
 	if err := p.keyword("obj"); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // DocumentSignature is one signature of a document, verified over the
@@ -35,9 +36,10 @@ const (
 )
 
 // checkSignatures is step signatures: every signature of the document,
-// that of each signature field with a value, verifies over the revision it
-// signs (verifyWhole of its first End() bytes: steps find to chain), and is
-// the signature that verifyWhole finds there (the same /ByteRange). sig is
+// that of each signature field with a value (signatureFields), verifies
+// over the revision it signs (verifyWhole of its first End() bytes: steps
+// find to chain), and is the signature that verifyWhole finds there (the
+// same /ByteRange, and the field's own /Contents between its ranges). sig is
 // the whole file's, already verified. It returns them in the order of the
 // file, the certifying one marked, and sets the certification's Certifier.
 // A signature that does not verify is a *SignatureError naming it; one of
@@ -117,6 +119,20 @@ func verifyField(pdf []byte, v *dict, whole *Signature, roots *x509.CertPool) (*
 			Want: fmt.Sprintf("%v, the /ByteRange of the signature that verifies over the first %d bytes", rs.ByteRange, rs.End()),
 			Got:  fmt.Sprint(br)}
 	}
+	// The field's own dictionary must be the one signed: its /Contents is
+	// the hex string between the ranges, which the signature verified. A
+	// dictionary that only copies the /ByteRange (another field's, or one
+	// a later revision put in place of the signed one, with another
+	// /Reason or /M) is not that signature, though viewers show it as one.
+	if c, ok := v.get("Contents").(str); !ok || c.start < 0 || int64(c.start) != br[1] || int64(c.end) != br[2] {
+		got := "no direct /Contents string"
+		if ok && c.start >= 0 {
+			got = fmt.Sprintf("its /Contents at bytes %d to %d", c.start, c.end)
+		}
+		return nil, &VerifyError{Step: "byteRange", Err: ErrByteRange,
+			Want: fmt.Sprintf("the field's own /Contents between the ranges, bytes %d to %d (the signature dictionary that was signed)", br[1], br[2]),
+			Got:  got}
+	}
 	return rs, nil
 }
 
@@ -129,9 +145,12 @@ type sigField struct {
 
 // signatureFields lists the signature fields of f that hold a signature
 // (ISO 32000-1 §12.7.3.1, §12.7.4.5: /FT /Sig, inherited from a parent,
-// and a /V), in the order of the field tree, reading at most maxFieldNodes
-// fields, maxDepth deep. A field that cannot be read is passed over, as
-// findSignature does; a /V that is not a dictionary is refused.
+// and a /V): those of the field tree, in its order, reading at most
+// maxFieldNodes fields, maxDepth deep (a deeper one is refused), then the
+// widgets of signature fields that a page's /Annots holds and the tree
+// does not (pageSignatures: pdfsig checks those too). A field that cannot
+// be read is passed over, as findSignature does; a /V that is not a
+// dictionary is refused.
 func signatureFields(f *file) ([]sigField, error) {
 	catalog, err := f.dictOf(f.trailer.get("Root"))
 	if err != nil {
@@ -175,17 +194,16 @@ func signatureFields(f *file) ([]sigField, error) {
 			if x := field.get("FT"); x != nil {
 				fft = x
 			}
-			if val, err := f.resolve(field.get("V")); err != nil {
+			if sf, err := fieldSignature(f, field, full, fft); err != nil {
 				return err
-			} else if fft == name("Sig") && val != nil {
-				v, err := f.dictOf(val)
-				if err != nil {
-					return fmt.Errorf("%w: the value of signature field %q: %w", ErrMalformed, full, err)
-				}
-				out = append(out, sigField{name: full, v: v})
+			} else if sf != nil {
+				out = append(out, *sf)
 			}
-			if kids, err := f.resolve(field.get("Kids")); err == nil && depth < maxDepth {
-				if a, ok := kids.(array); ok {
+			if kids, err := f.resolve(field.get("Kids")); err == nil {
+				if a, ok := kids.(array); ok && len(a) > 0 {
+					if depth >= maxDepth {
+						return fmt.Errorf("%w: form fields nested more than %d deep", ErrUnsupported, maxDepth)
+					}
 					if err := walk(a, full, fft, depth+1); err != nil {
 						return err
 					}
@@ -195,5 +213,110 @@ func signatureFields(f *file) ([]sigField, error) {
 		return nil
 	}
 	list, _ := top.(array)
-	return out, walk(list, "", nil, 0)
+	if err := walk(list, "", nil, 0); err != nil {
+		return nil, err
+	}
+	more, err := pageSignatures(f, catalog, seen)
+	return append(out, more...), err
+}
+
+// fieldSignature returns the signature field field, of fully qualified
+// name full and field type ft, if it holds a signature; nil if not.
+func fieldSignature(f *file, field *dict, full string, ft object) (*sigField, error) {
+	val, err := f.resolve(field.get("V"))
+	if err != nil || ft != name("Sig") || val == nil {
+		return nil, err
+	}
+	v, err := f.dictOf(val)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the value of signature field %q: %w", ErrMalformed, full, err)
+	}
+	return &sigField{name: full, v: v}, nil
+}
+
+// maxAnnots bounds the annotations pageSignatures reads.
+const maxAnnots = 1 << 16
+
+// pageSignatures lists the widgets in the pages' /Annots (ISO 32000-1
+// §12.5.2) that are signature fields holding a signature (/FT and the
+// names inherited through /Parent, §12.7.3.1) and that are not among the
+// fields seen in the field tree: a signature a viewer finds on a page
+// (poppler's standalone fields) is checked as one in /Fields is. It reads
+// maxPages pages and maxAnnots annotations at most; more is refused.
+func pageSignatures(f *file, catalog *dict, seen map[int]bool) ([]sigField, error) {
+	var out []sigField
+	visited := map[int]bool{}
+	annots := 0
+	stack := []object{catalog.get("Pages")}
+	for len(stack) > 0 {
+		o := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		r, ok := o.(ref)
+		if !ok || visited[r.num] {
+			continue
+		}
+		if visited[r.num] = true; len(visited) > maxPages {
+			return nil, fmt.Errorf("%w: more than %d page tree nodes", ErrUnsupported, maxPages)
+		}
+		node, err := f.dictOf(r)
+		if err != nil {
+			continue
+		}
+		if kids, err := f.resolve(node.get("Kids")); err == nil {
+			k, _ := kids.(array)
+			for i := len(k) - 1; i >= 0; i-- {
+				stack = append(stack, k[i]) // the first kid first
+			}
+		}
+		a, err := f.resolve(node.get("Annots"))
+		if err != nil {
+			continue
+		}
+		list, _ := a.(array)
+		if annots += len(list); annots > maxAnnots {
+			return nil, fmt.Errorf("%w: more than %d annotations", ErrUnsupported, maxAnnots)
+		}
+		for _, o := range list {
+			if r, ok := o.(ref); ok {
+				if seen[r.num] {
+					continue
+				}
+				seen[r.num] = true
+			}
+			w, err := f.dictOf(o)
+			if err != nil || w.get("Subtype") != name("Widget") {
+				continue
+			}
+			full, ft := inheritedName(f, w)
+			if sf, err := fieldSignature(f, w, full, ft); err != nil {
+				return nil, err
+			} else if sf != nil {
+				out = append(out, *sf)
+			}
+		}
+	}
+	return out, nil
+}
+
+// inheritedName returns the fully qualified name of the field w, from the
+// /T of it and its /Parent chain, and its field type, its own /FT or the
+// nearest parent's.
+func inheritedName(f *file, w *dict) (string, object) {
+	var parts []string
+	var ft object
+	for d, depth := w, 0; d != nil && depth < maxDepth; depth++ {
+		if t, ok := d.get("T").(str); ok {
+			parts = append(parts, decodeText(t.b))
+		}
+		if ft == nil {
+			ft = d.get("FT")
+		}
+		p := d.get("Parent")
+		if p == nil {
+			break
+		}
+		d, _ = f.dictOf(p)
+	}
+	slices.Reverse(parts)
+	return strings.Join(parts, "."), ft
 }

@@ -75,9 +75,12 @@ type Signature struct {
 //     that makes a change it does not permit fails here with a
 //     *ChangeError (ErrChangeNotPermitted; checkChanges);
 //  9. signatures: every signature of the document, the value of each
-//     signature field (maxSignatures at most), verifies over the revision
-//     it signs, its first b+c bytes, by steps 1 to 7 on them, and is the
-//     signature found there; so the certifying signature is checked, and
+//     signature field of the field tree or of a page's /Annots
+//     (maxSignatures at most), verifies over the revision it signs, its
+//     first b+c bytes, by steps 1 to 7 on them, and is the signature found
+//     there, its own /Contents the one verified (a dictionary that copies
+//     another's /ByteRange, or that a later revision put in place of the
+//     signed one, fails at byteRange); so the certifying signature is checked, and
 //     its signer reported as Certification.Certifier, and each approval
 //     signature between it and the last. Signature.Signatures lists them
 //     in the order of the file. One that does not verify fails here with

@@ -39,10 +39,11 @@ type file struct {
 }
 
 type objStm struct {
-	data    []byte
-	first   int
-	offsets map[int]int // object number → offset after /First
-	order   []int
+	data  []byte
+	first int
+	// nums and offs are the header's pairs in order: the number of the
+	// object at each index, and its offset after /First.
+	nums, offs []int
 }
 
 // parseFile reads the cross-reference chain of b from its last startxref
@@ -63,6 +64,11 @@ func parseFile(b []byte) (*file, error) {
 		trailer, isStream, err := f.readSection(off)
 		if err != nil {
 			return nil, err
+		}
+		if !isStream {
+			if err := f.readHybrid(trailer); err != nil {
+				return nil, err
+			}
 		}
 		if first {
 			f.trailer, f.xrefStream = trailer, isStream
@@ -113,6 +119,26 @@ func (f *file) readSection(off int64) (*dict, bool, error) {
 	}
 	t, err := f.readStream(off)
 	return t, true, err
+}
+
+// readHybrid reads the cross-reference stream that the trailer of a
+// classic table names by /XRefStm (a hybrid-reference file, ISO 32000-1
+// §7.5.8.4): its entries come after the table's and before those of /Prev,
+// as readers that know hybrid files take them. Ignoring it would hide from
+// checkChanges objects that a later revision defines there and that such
+// readers show.
+func (f *file) readHybrid(trailer *dict) error {
+	x := trailer.get("XRefStm")
+	if x == nil {
+		return nil
+	}
+	n, ok := x.(number)
+	off, isInt := n.int()
+	if !ok || !isInt || off < 0 || off >= int64(len(f.b)) {
+		return fmt.Errorf("%w: bad /XRefStm %v", ErrMalformed, x)
+	}
+	_, err := f.readStream(off)
+	return err
 }
 
 // readTable reads a classic table (ISO 32000-1 §7.5.4) and its trailer.
@@ -186,7 +212,7 @@ func (f *file) readStream(off int64) (*dict, error) {
 		return nil, err
 	}
 	p.pos = save
-	o, err := p.indirect(int(num), f.length)
+	o, err := p.indirect(int(num), -1, f.length)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +332,7 @@ func (f *file) object(num int) (object, error) {
 			return nil, fmt.Errorf("%w: object %d at offset %d beyond the end", ErrMalformed, num, e.offset)
 		}
 		p := &parser{b: f.b, pos: int(e.offset), fileOffsets: true}
-		o, err = p.indirect(num, f.length)
+		o, err = p.indirect(num, e.gen, f.length)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("object %d: %w", num, err)
@@ -322,10 +348,14 @@ func (f *file) streamObject(num int, e xrefEntry) (object, error) {
 	if err != nil {
 		return nil, err
 	}
-	off, ok := stm.offsets[num]
-	if !ok {
-		return nil, fmt.Errorf("%w: object %d not in object stream %d", ErrMalformed, num, e.stm)
+	// The entry names the object's index in the stream, which must hold
+	// that object there (ISO 32000-1 §7.5.8.3, Table 18): readers take the
+	// object at the index, so a stream that lists a number twice must not
+	// give another value here.
+	if e.idx < 0 || e.idx >= len(stm.nums) || stm.nums[e.idx] != num {
+		return nil, fmt.Errorf("%w: object %d not at index %d of object stream %d", ErrMalformed, num, e.idx, e.stm)
 	}
+	off := stm.offs[e.idx]
 	if stm.first+off > len(stm.data) {
 		return nil, fmt.Errorf("%w: object %d out of its object stream", ErrMalformed, num)
 	}
@@ -354,7 +384,7 @@ func (f *file) objStm(num int) (*objStm, error) {
 	if !ok1 || !ok2 || n < 0 || first < 0 || first > int64(len(data)) {
 		return nil, fmt.Errorf("%w: object stream %d header", ErrMalformed, num)
 	}
-	stm := &objStm{data: data, first: int(first), offsets: map[int]int{}}
+	stm := &objStm{data: data, first: int(first)}
 	p := &parser{b: data[:first]}
 	for i := int64(0); i < n; i++ {
 		obj, err1 := p.integer()
@@ -362,7 +392,7 @@ func (f *file) objStm(num int) (*objStm, error) {
 		if err := errors.Join(err1, err2); err != nil || obj > maxObjects || off > int64(len(data)) {
 			return nil, fmt.Errorf("%w: object stream %d header", ErrMalformed, num)
 		}
-		stm.offsets[int(obj)] = int(off)
+		stm.nums, stm.offs = append(stm.nums, int(obj)), append(stm.offs, int(off))
 	}
 	f.objStms[num] = stm
 	return stm, nil
