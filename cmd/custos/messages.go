@@ -804,9 +804,10 @@ var messages = map[string]words{
 	"fail.reissue-other":     {"refused: the organization CA is bound to another member, {member} ({id})", "拒绝：该机构 CA 已绑定到另一个成员 {member}（{id}）"},
 	"fail.reissue-retired":   {"refused: the organization CA was retired at height {height}: have the root holder sign a new one", "拒绝：该机构 CA 已于高度 {height} 停用：请由根密钥持有者签发新的机构 CA"},
 	"fail.reissue-staged":    {"{path} exists: a reissue was interrupted; start the node (custos serve finishes it) or move the folder aside", "{path} 已存在：上次的重新签发被中断；请启动节点（custos serve 会完成它）或将该文件夹移走"},
-	"fail.reissue-backup":    {"{path} exists: the node's certificates under this organization CA were already set aside once; move that folder elsewhere to reissue again", "{path} 已存在：本节点在该机构 CA 下的证书已备份过一次；如需再次签发，请先将该文件夹移到别处"},
+	"fail.reissue-backup":    {"{path} exists and holds other files than the node's current ones (kept from an earlier reissue from this organization CA?): move that folder elsewhere to reissue again", "{path} 已存在，且其中的文件与节点当前的文件不同（是此前从该机构 CA 重新签发时留下的吗？）：如需再次签发，请先将该文件夹移到别处"},
 	"out.reissue-done":       {"The node's certificates for {name} ({kind}) are issued under the new organization CA, in {pki}; the old ones are in {backup}.", "{name}（{kind}）节点的证书已在新的机构 CA 下签发，位于 {pki}；旧证书保存在 {backup}。"},
 	"out.reissue-start":      {"Start the node: its first anchored transaction under the new CA binds the CA to the member.", "请启动节点：它在新 CA 下第一笔上链的交易会把该 CA 绑定到本成员。"},
+	"out.reissue-key-off":    {"Once the governance certificates are issued, move {key} off this machine, to where the member keeps its organization CA key offline: the node never needs it.", "治理证书签发后，请将 {key} 移出本机，与本成员离线保存的机构 CA 密钥放在一起：节点运行从不需要它。"},
 	"out.reissue-governance": {"The member's administrators need a governance certificate under the new CA (those under a retired CA no longer count):", "本成员的管理员需要新 CA 下的治理证书（已停用 CA 下的证书不再有效）："},
 	// A governance certificate revoked already, in any encoding (review of
 	// state version 10, R1-R3).

@@ -45,7 +45,9 @@ const (
 
 // reissueFiles are the PKI files issued under the organization CA, which
 // reissue replaces (notary.* only on a notary office's node).
-var reissueFiles = []string{"org-ca.pem", "node.pem", "tsa.pem", "tsa.key", "notary.pem", "notary.key"}
+// node.next.pem only with a validator key prepared by rotate-key, which
+// a start would otherwise adopt with its certificate under the old CA.
+var reissueFiles = []string{"org-ca.pem", "node.pem", "tsa.pem", "tsa.key", "notary.pem", "notary.key", nodeNextCert}
 
 func consortiumReissueCmd() *cobra.Command {
 	var configPath, request, orgCA, orgKey string
@@ -136,6 +138,11 @@ func reissueRequest(stderr io.Writer, cfg Config, dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	// An empty folder given may be others' to write: none may swap the
+	// key and request before they are sent.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return err
+	}
 	if err := atomicfile.WriteFile(filepath.Join(dir, reissueKey), kb, 0o600); err != nil {
 		return err
 	}
@@ -198,7 +205,14 @@ func reissue(w io.Writer, cfg Config, configPath, caPath, keyPath string, now ti
 	if err != nil {
 		return err
 	}
-	if err := checkReissueState(filepath.Join(home, "app.db"), pub, org.Cert); err != nil {
+	// The chain state stays open (a shared lock) until the files are
+	// moved: a custos serve started meanwhile cannot open it and stops.
+	db, err := openStoppedState(filepath.Join(home, "app.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := checkReissueState(db, pub, org.Cert); err != nil {
 		return err
 	}
 	files, err := reissuePKI(pki, cfg, org, pub, now)
@@ -219,6 +233,7 @@ func reissue(w io.Writer, cfg Config, configPath, caPath, keyPath string, now ti
 	fmt.Fprintf(w, "  custos serve --config %s\n", configPath)
 	fmt.Fprintln(w, tr("out.reissue-governance"))
 	fmt.Fprintf(w, "  custos consortium governance-cert --ca %s --ca-key %s --key governance.key -o governance.pem\n", filepath.Join(pki, "org-ca.pem"), keyPath)
+	fmt.Fprintln(w, tr("out.reissue-key-off", "key", keyPath))
 	return nil
 }
 
@@ -254,21 +269,28 @@ func readNewOrgCA(root, old *x509.Certificate, caPath, keyPath string, now time.
 	return &certs.Authority{Cert: ca, Signer: key, Chain: []*x509.Certificate{root}}, nil
 }
 
-// checkReissueState checks, in the stopped node's chain state at path,
-// that pub is the validator key of a member not removed, and that ca is
-// neither retired nor bound to another member.
-func checkReissueState(path string, pub ed25519.PublicKey, ca *x509.Certificate) error {
+// openStoppedState opens the chain state at path read-only, which holds a
+// shared lock on it: custos serve, which locks it alone, holds it while it
+// runs (then this fails, fail.reissue-running) and cannot start while it
+// is open.
+func openStoppedState(path string) (*bolt.DB, error) {
 	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("the node's chain state: %w", err)
+		return nil, fmt.Errorf("the node's chain state: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return failure(1, "fail.reissue-running", "path", path)
+		return nil, failure(1, "fail.reissue-running", "path", path)
 	}
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	defer db.Close()
+	return db, nil
+}
+
+// checkReissueState checks, in the stopped node's chain state db, that
+// pub is the validator key of a member not removed, and that ca is
+// neither retired nor bound to another member.
+func checkReissueState(db *bolt.DB, pub ed25519.PublicKey, ca *x509.Certificate) error {
 	ms, err := anchor.StoredMembers(db)
 	if err != nil {
 		return err
@@ -299,7 +321,8 @@ func checkReissueState(path string, pub ed25519.PublicKey, ca *x509.Certificate)
 }
 
 // reissuePKI issues the node's certificates under org for the validator
-// key pub, with the subjects of the ones in pki, and returns the files.
+// key pub (and node.next.pem for a key rotate-key prepared), with the
+// subjects of the ones in pki, and returns the files.
 func reissuePKI(pki string, cfg Config, org *certs.Authority, pub ed25519.PublicKey, now time.Time) ([]pkiFile, error) {
 	cn := func(file, def string) string {
 		if c, err := readCert(filepath.Join(pki, file)); err == nil && c.Subject.CommonName != "" {
@@ -324,6 +347,16 @@ func reissuePKI(pki string, cfg Config, org *certs.Authority, pub ed25519.Public
 		{"node.pem", certs.EncodePEM(node), 0o644},
 		{"tsa.pem", certs.EncodePEM(tsa.Cert), 0o644},
 		{"tsa.key", tsaKey, 0o600},
+	}
+	switch next, err := readValidatorPub(anchor.NextPrivValKeyPath(cfg.chainHome())); {
+	case err == nil:
+		cert, err := org.IssueNode(cn(nodeNextCert, cfg.Org+" node"), next, now)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, pkiFile{nodeNextCert, certs.EncodePEM(cert), 0o644})
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
 	}
 	switch _, err := os.Stat(filepath.Join(pki, "notary.pem")); {
 	case err == nil:
@@ -350,9 +383,6 @@ func stageReissue(pki, backup string, files []pkiFile) error {
 	if _, err := os.Stat(filepath.Join(pki, reissueStaged)); err == nil {
 		return failure(1, "fail.reissue-staged", "path", filepath.Join(pki, reissueStaged))
 	}
-	if _, err := os.Stat(backup); err == nil {
-		return failure(1, "fail.reissue-backup", "path", backup)
-	}
 	var olds []pkiFile
 	for _, name := range reissueFiles {
 		path := filepath.Join(pki, name)
@@ -369,10 +399,46 @@ func stageReissue(pki, backup string, files []pkiFile) error {
 		}
 		olds = append(olds, pkiFile{name, b, st.Mode().Perm()})
 	}
-	if err := writeFolder(backup, olds); err != nil {
+	// A backup of these very files is one a run interrupted before it
+	// staged the new ones wrote: it stands.
+	switch same, err := folderHolds(backup, olds); {
+	case err != nil:
 		return err
+	case same:
+	case dirExists(backup):
+		return failure(1, "fail.reissue-backup", "path", backup)
+	default:
+		if err := writeFolder(backup, olds); err != nil {
+			return err
+		}
 	}
 	return writeFolder(filepath.Join(pki, reissueStaged), files)
+}
+
+// folderHolds reports whether dir holds files, and nothing else.
+func folderHolds(dir string, files []pkiFile) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil || len(entries) != len(files) {
+		return false, err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(dir, f.name))
+		if errors.Is(err, fs.ErrNotExist) || err == nil && !bytes.Equal(b, f.b) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func dirExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // writeFolder writes files to a new folder dir, whole: into DIR.tmp, then
@@ -406,11 +472,14 @@ func applyReissue(pki string) error {
 		return err
 	}
 	for _, e := range entries {
-		if err := atomicfile.Rename(filepath.Join(staged, e.Name()), filepath.Join(pki, e.Name())); err != nil {
+		// A file gone was moved by another run (a custos serve started
+		// during reissue, which then stops at the chain state's lock).
+		err := atomicfile.Rename(filepath.Join(staged, e.Name()), filepath.Join(pki, e.Name()))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
-	if err := os.Remove(staged); err != nil {
+	if err := os.Remove(staged); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return atomicfile.SyncDir(pki)

@@ -22,6 +22,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/atomicfile"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -49,13 +50,24 @@ func TestReissue(t *testing.T) {
 	orgA, _ := readCert(filepath.Join(out, "court-a", "pki", "org-ca.pem"))
 
 	// The CLI's steps: the request, the root holder's admit.
+	// The folder given exists, empty, open to others: it is made the
+	// user's alone.
 	req := filepath.Join(t.TempDir(), "req")
+	if err := os.Mkdir(req, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	var stderr bytes.Buffer
 	if err := reissueRequest(&stderr, cfg, req); err != nil {
 		t.Fatalf("reissueRequest() = %v", err)
 	}
 	if st, err := os.Stat(filepath.Join(req, reissueKey)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("%s: %v, want a 0600 file", reissueKey, err)
+	}
+	if st, err := os.Stat(req); runtime.GOOS != "windows" && (err != nil || st.Mode().Perm() != 0o700) {
+		t.Errorf("the request folder: %v, mode %v, want 0700", err, st.Mode().Perm())
+	}
+	if strings.Contains(stderr.String(), "PRIVATE KEY") {
+		t.Error("reissue --request printed the key")
 	}
 	var jr joinRequest
 	if err := readJSONFile(filepath.Join(req, joinRequestFile), &jr); err != nil {
@@ -170,8 +182,9 @@ func TestReissue(t *testing.T) {
 	if err := reissue(&stdout, cfg, cfgPath, newCA, newKey, time.Now()); err != nil {
 		t.Fatalf("reissue() = %v", err)
 	}
-	if o := stdout.String(); !strings.Contains(o, "custos serve --config "+cfgPath) || !strings.Contains(o, "custos consortium governance-cert") {
-		t.Errorf("reissue said:\n%s\nwant the commands to start the node and to certify a governance key", o)
+	if o := stdout.String(); !strings.Contains(o, "custos serve --config "+cfgPath) || !strings.Contains(o, "custos consortium governance-cert") ||
+		!strings.Contains(o, "move "+newKey+" off this machine") || strings.Contains(o, "PRIVATE KEY") {
+		t.Errorf("reissue said:\n%s\nwant the commands to start the node and to certify a governance key, and to move the CA key off, not the key", o)
 	}
 	p, err := loadPKI(cfg)
 	if err != nil {
@@ -468,5 +481,220 @@ func testRetiredCA(t *testing.T, out string, ms []*member, gov func(*member) []s
 	}
 	if !bound || !retired {
 		t.Errorf("consortium members = %+v, want the notary office's new CA bound and its old one retired from %d", members, p.Effective)
+	}
+}
+
+// TestReissueSM: in a consortium of the sm suite, the new organization CA
+// key is SM2, and the TSA and notary certificates reissued under it are of
+// SM2 keys signed SM2 with SM3; the node certificate certifies the node's
+// Ed25519 key.
+func TestReissueSM(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "c")
+	if o, err := runCustos(t, "consortium", "init", "--out", out, "--crypto", "sm", "--org", "court:Court A", "--org", "notary:Notary B"); err != nil {
+		t.Fatalf("consortium init --crypto sm: %v\n%s", err, o)
+	}
+	cfgPath := filepath.Join(out, "notary-b", "custos.toml")
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := readAuthority(t, filepath.Join(out, "offline", "root.pem"), filepath.Join(out, "offline", "root.key"))
+	pubA, _ := readValidatorKey(anchor.PrivValKeyPath(filepath.Join(out, "court-a", "chain")))
+	pubB, _ := readValidatorKey(anchor.PrivValKeyPath(cfg.chainHome()))
+	orgA, _ := readCert(filepath.Join(out, "court-a", "pki", "org-ca.pem"))
+	oldB, _ := readCert(filepath.Join(cfg.pkiDir(), "org-ca.pem"))
+	req, adm := filepath.Join(t.TempDir(), "req"), filepath.Join(t.TempDir(), "admission")
+	if err := reissueRequest(&bytes.Buffer{}, cfg, req); err != nil {
+		t.Fatalf("reissueRequest() = %v", err)
+	}
+	if err := consortiumAdmit(&bytes.Buffer{}, admitParams{rootDir: filepath.Join(out, "offline"), request: filepath.Join(req, joinRequestFile), out: adm,
+		genesis: filepath.Join(out, "genesis.json"), trust: filepath.Join(out, "trust.json"), power: 10, now: time.Now()}); err != nil {
+		t.Fatalf("consortiumAdmit(an sm reissue request) = %v", err)
+	}
+	writeReissueState(t, cfg, root.Cert, []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: orgA}, {PubKey: pubB, Power: 10, OrgCA: oldB}})
+	if err := reissue(&bytes.Buffer{}, cfg, cfgPath, filepath.Join(adm, "org-ca.pem"), filepath.Join(req, reissueKey), time.Now()); err != nil {
+		t.Fatalf("reissue(sm) = %v", err)
+	}
+	p, err := loadPKI(cfg)
+	if err != nil {
+		t.Fatalf("loadPKI() after an sm reissue = %v", err)
+	}
+	ca, _ := readCert(filepath.Join(adm, "org-ca.pem"))
+	if got := certs.KeySuite(ca.PublicKey); got != certs.SuiteSM {
+		t.Fatalf("the new organization CA's key is of suite %q, want sm", got)
+	}
+	for name, c := range map[string]*x509.Certificate{"node": p.Node, "tsa": p.TSA.Cert, "notary": p.Notary.Cert} {
+		if err := certs.CheckSignatureFrom(c, ca); err != nil {
+			t.Errorf("%s.pem is not signed by the new SM2 CA: %v", name, err)
+		}
+	}
+	if certs.KeySuite(p.TSA.Cert.PublicKey) != certs.SuiteSM || certs.KeySuite(p.Notary.Cert.PublicKey) != certs.SuiteSM {
+		t.Error("the reissued TSA and notary keys are not SM2")
+	}
+	if _, ok := p.Node.PublicKey.(ed25519.PublicKey); !ok {
+		t.Error("the reissued node certificate does not certify an Ed25519 key")
+	}
+}
+
+// reissueFixture is a two-court consortium whose Court A has a new
+// organization CA signed by the root (reissue --request, admit) and a
+// chain state naming both members: what reissue --org-ca needs.
+type reissueFixture struct {
+	out, cfgPath  string
+	cfg           Config
+	newCA, newKey string
+}
+
+func newReissueFixture(t *testing.T) *reissueFixture {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "c")
+	if o, err := runCustos(t, "consortium", "init", "--out", out, "--org", "court:Court A", "--org", "court:Court B"); err != nil {
+		t.Fatalf("consortium init: %v\n%s", err, o)
+	}
+	f := &reissueFixture{out: out, cfgPath: filepath.Join(out, "court-a", "custos.toml")}
+	var err error
+	if f.cfg, err = loadConfig(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	root := readAuthority(t, filepath.Join(out, "offline", "root.pem"), filepath.Join(out, "offline", "root.key"))
+	pubA, _ := readValidatorKey(anchor.PrivValKeyPath(f.cfg.chainHome()))
+	pubB, _ := readValidatorKey(anchor.PrivValKeyPath(filepath.Join(out, "court-b", "chain")))
+	orgA, _ := readCert(filepath.Join(f.cfg.pkiDir(), "org-ca.pem"))
+	orgB, _ := readCert(filepath.Join(out, "court-b", "pki", "org-ca.pem"))
+	req, adm := filepath.Join(t.TempDir(), "req"), filepath.Join(t.TempDir(), "admission")
+	if err := reissueRequest(&bytes.Buffer{}, f.cfg, req); err != nil {
+		t.Fatalf("reissueRequest() = %v", err)
+	}
+	if err := consortiumAdmit(&bytes.Buffer{}, admitParams{rootDir: filepath.Join(out, "offline"), request: filepath.Join(req, joinRequestFile), out: adm,
+		genesis: filepath.Join(out, "genesis.json"), trust: filepath.Join(out, "trust.json"), power: 10, now: time.Now()}); err != nil {
+		t.Fatalf("consortiumAdmit() = %v", err)
+	}
+	f.newCA, f.newKey = filepath.Join(adm, "org-ca.pem"), filepath.Join(req, reissueKey)
+	writeReissueState(t, f.cfg, root.Cert, []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: orgA}, {PubKey: pubB, Power: 10, OrgCA: orgB}})
+	return f
+}
+
+func (f *reissueFixture) reissue(t *testing.T) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := reissue(&out, f.cfg, f.cfgPath, f.newCA, f.newKey, time.Now())
+	return out.String(), err
+}
+
+// TestReissueHoldsState: reissue keeps the chain state locked while it
+// writes the PKI folder, so that a node started meanwhile cannot open it
+// (it checked once that the node was stopped, then let go of the lock).
+func TestReissueHoldsState(t *testing.T) {
+	f := newReissueFixture(t)
+	path := filepath.Join(f.cfg.chainHome(), "app.db")
+	var tried, opened bool
+	restore := atomicfile.SetSyncDir(func(dir string) error {
+		if !tried && strings.HasPrefix(dir, f.cfg.pkiDir()) {
+			tried = true
+			if db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 200 * time.Millisecond}); err == nil {
+				opened = true
+				db.Close()
+			}
+		}
+		return nil
+	})
+	defer restore()
+	if _, err := f.reissue(t); err != nil {
+		t.Fatalf("reissue() = %v", err)
+	}
+	if !tried || opened {
+		t.Errorf("while reissue wrote the PKI folder, the chain state was opened for writing (tried %v, opened %v): want it locked", tried, opened)
+	}
+}
+
+// TestReissueRerun: a reissue that stopped after keeping the old files
+// aside and before staging the new ones runs again, to the end.
+func TestReissueRerun(t *testing.T) {
+	f := newReissueFixture(t)
+	staged := filepath.Join(f.cfg.pkiDir(), reissueStaged+".tmp")
+	restore := atomicfile.SetSyncDir(func(dir string) error {
+		if dir == staged {
+			return errors.New("the crash")
+		}
+		return nil
+	})
+	_, err := f.reissue(t)
+	restore()
+	if err == nil || !strings.Contains(err.Error(), "the crash") {
+		t.Fatalf("reissue(crashing while staging) = %v", err)
+	}
+	if backups, _ := filepath.Glob(filepath.Join(f.cfg.pkiDir(), "retired-ca-*")); len(backups) != 1 {
+		t.Fatalf("backups %v, want the one written before the crash", backups)
+	}
+	if _, err := f.reissue(t); err != nil {
+		t.Fatalf("reissue() again = %v, want it to go on", err)
+	}
+	f.checkReissued(t)
+}
+
+// checkReissued checks that the node's PKI loads, under the new CA.
+func (f *reissueFixture) checkReissued(t *testing.T) *nodePKI {
+	t.Helper()
+	p, err := loadPKI(f.cfg)
+	if err != nil {
+		t.Fatalf("loadPKI() after reissue = %v", err)
+	}
+	ca, _ := readCert(f.newCA)
+	if !p.Org.Cert.Equal(ca) || certs.CheckSignatureFrom(p.Node, ca) != nil || certs.CheckSignatureFrom(p.TSA.Cert, ca) != nil {
+		t.Fatal("after reissue, the PKI is not the new CA's")
+	}
+	return p
+}
+
+// TestReissueRotationPrepared: a validator key prepared by rotate-key,
+// adopted at a later start with node.next.pem, gets its certificate under
+// the new CA too; it was left under the retired one, and the start that
+// adopts the key put it in place of node.pem.
+func TestReissueRotationPrepared(t *testing.T) {
+	f := newReissueFixture(t)
+	if err := rotateKey(&bytes.Buffer{}, f.cfg, filepath.Join(f.out, "offline", "court-a-org-ca.key"), time.Now()); err != nil {
+		t.Fatalf("rotateKey() = %v", err)
+	}
+	next, err := readValidatorKey(anchor.NextPrivValKeyPath(f.cfg.chainHome()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.reissue(t); err != nil {
+		t.Fatalf("reissue() = %v", err)
+	}
+	f.checkReissued(t)
+	c, err := readCert(filepath.Join(f.cfg.pkiDir(), nodeNextCert))
+	ca, _ := readCert(f.newCA)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case certs.CheckSignatureFrom(c, ca) != nil:
+		t.Errorf("%s is not issued by the new CA", nodeNextCert)
+	case !c.PublicKey.(ed25519.PublicKey).Equal(next):
+		t.Errorf("%s does not certify the prepared key", nodeNextCert)
+	}
+}
+
+// TestLoadPKIMixedCA: a PKI folder whose organization CA did not issue its
+// node or TSA certificate (a reissue's old org-ca.pem put back alone) is
+// refused at start, not run with tokens whose chain does not verify.
+func TestLoadPKIMixedCA(t *testing.T) {
+	f := newReissueFixture(t)
+	if _, err := f.reissue(t); err != nil {
+		t.Fatalf("reissue() = %v", err)
+	}
+	backups, _ := filepath.Glob(filepath.Join(f.cfg.pkiDir(), "retired-ca-*"))
+	if len(backups) != 1 {
+		t.Fatalf("backups %v", backups)
+	}
+	b, err := os.ReadFile(filepath.Join(backups[0], "org-ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.cfg.pkiDir(), "org-ca.pem"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadPKI(f.cfg); err == nil || !strings.Contains(err.Error(), "is not issued by the organization CA") {
+		t.Errorf("loadPKI(the old org-ca.pem, the new node and TSA certificates) = %v, want refused", err)
 	}
 }
