@@ -808,6 +808,7 @@ var messages = map[string]words{
 	"out.reissue-done":       {"The node's certificates for {name} ({kind}) are issued under the new organization CA, in {pki}; the old ones are in {backup}.", "{name}（{kind}）节点的证书已在新的机构 CA 下签发，位于 {pki}；旧证书保存在 {backup}。"},
 	"out.reissue-start":      {"Start the node: its first anchored transaction under the new CA binds the CA to the member.", "请启动节点：它在新 CA 下第一笔上链的交易会把该 CA 绑定到本成员。"},
 	"out.reissue-key-off":    {"Once the governance certificates are issued, move {key} off this machine, to where the member keeps its organization CA key offline: the node never needs it.", "治理证书签发后，请将 {key} 移出本机，与本成员离线保存的机构 CA 密钥放在一起：节点运行从不需要它。"},
+	"out.reissue-issued-old": {"Warning: {path} (installed with custos pki install) is issued under the retired organization CA and still takes the place of the certificate reissued: have its key certified under the new CA and install that chain (custos pki install), or remove the file, before starting the node.", "警告：{path}（用 custos pki install 安装）是在已停用的机构 CA 下签发的，仍会取代重新签发的证书：请让新 CA 为其密钥签发证书并安装该证书链（custos pki install），或删除该文件，然后再启动节点。"},
 	"out.reissue-governance": {"The member's administrators need a governance certificate under the new CA (those under a retired CA no longer count):", "本成员的管理员需要新 CA 下的治理证书（已停用 CA 下的证书不再有效）："},
 	// A governance certificate revoked already, in any encoding (review of
 	// state version 10, R1-R3).

@@ -234,7 +234,32 @@ func reissue(w io.Writer, cfg Config, configPath, caPath, keyPath string, now ti
 	fmt.Fprintln(w, tr("out.reissue-governance"))
 	fmt.Fprintf(w, "  custos consortium governance-cert --ca %s --ca-key %s --key governance.key -o governance.pem\n", filepath.Join(pki, "org-ca.pem"), keyPath)
 	fmt.Fprintln(w, tr("out.reissue-key-off", "key", keyPath))
+	for _, path := range issuedUnder(cfg, old) {
+		fmt.Fprintln(w, tr("out.reissue-issued-old", "path", path))
+	}
 	return nil
+}
+
+// issuedUnder is the certificates installed from a CA (custos pki
+// install, PKI/issued) whose chain holds the organization CA ca: they
+// take the place of the TSA's and notary's that reissue replaces.
+func issuedUnder(cfg Config, ca *x509.Certificate) []string {
+	var paths []string
+	for _, purpose := range []string{certs.PurposeTSA, certs.PurposeNotary} {
+		path := cfg.issuedPath(purpose, ".pem")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		chain, _ := certs.ParsePEM(b)
+		for _, c := range chain {
+			if c.Equal(ca) || certs.CheckSignatureFrom(c, ca) == nil {
+				paths = append(paths, path)
+				break
+			}
+		}
+	}
+	return paths
 }
 
 // readNewOrgCA reads the new organization CA and its key, and checks them

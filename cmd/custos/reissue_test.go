@@ -698,3 +698,30 @@ func TestLoadPKIMixedCA(t *testing.T) {
 		t.Errorf("loadPKI(the old org-ca.pem, the new node and TSA certificates) = %v, want refused", err)
 	}
 }
+
+// TestReissueIssuedUnderOld: a TSA certificate installed in PKI/issued
+// under the old organization CA (custos pki install) would still sign in
+// place of the reissued one: reissue warns, naming it.
+func TestReissueIssuedUnderOld(t *testing.T) {
+	f := newReissueFixture(t)
+	old := readAuthority(t, filepath.Join(f.cfg.pkiDir(), "org-ca.pem"), filepath.Join(f.out, "offline", "court-a-org-ca.key"))
+	root, _ := readCert(filepath.Join(f.cfg.pkiDir(), "root.pem"))
+	leaf, err := old.IssueTSA("Court A TSA (HSM)", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := f.cfg.issuedPath(certs.PurposeTSA, ".pem")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, certs.EncodePEM(leaf.Cert, old.Cert, root), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.reissue(t)
+	if err != nil {
+		t.Fatalf("reissue() = %v", err)
+	}
+	if !strings.Contains(o, "Warning: "+path) {
+		t.Errorf("reissue said:\n%s\nwant a warning naming %s", o, path)
+	}
+}
