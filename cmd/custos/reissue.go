@@ -104,10 +104,11 @@ func reissueRequest(stderr io.Writer, cfg Config, dir string) error {
 		return err
 	}
 	kind, name := orgOf(old)
-	pub, err := readValidatorKey(anchor.PrivValKeyPath(home))
+	priv, err := readValidatorPriv(anchor.PrivValKeyPath(home))
 	if err != nil {
 		return err
 	}
+	pub := priv.Public().(ed25519.PublicKey)
 	nodeID, err := readNodeID(anchor.NodeKeyPath(home))
 	if err != nil {
 		return err
@@ -129,7 +130,8 @@ func reissueRequest(stderr io.Writer, cfg Config, dir string) error {
 		return err
 	}
 	req := joinRequest{Version: 1, Kind: kind, Name: name, OrgCARequest: string(csr), ValidatorKey: base64.StdEncoding.EncodeToString(pub),
-		NodeID: nodeID, P2P: strings.TrimPrefix(cfg.Chain.P2PListen, "tcp://"), API: cfg.Listen, PeerAPI: cfg.Consortium.PeerListen, Reissue: true}
+		NodeID: nodeID, P2P: strings.TrimPrefix(cfg.Chain.P2PListen, "tcp://"), API: cfg.Listen, PeerAPI: cfg.Consortium.PeerListen, Reissue: true,
+		ValidatorSig: base64.StdEncoding.EncodeToString(ed25519.Sign(priv, reissueSigned(string(csr))))}
 	b, err := json.MarshalIndent(req, "", "  ")
 	if err != nil {
 		return err
@@ -164,6 +166,24 @@ func orgOf(ca *x509.Certificate) (kind, name string) {
 		name = ca.Subject.Organization[0]
 	}
 	return kind, name
+}
+
+// readValidatorPriv reads the Ed25519 key of a CometBFT
+// priv_validator_key.json, which only its owner may read.
+func readValidatorPriv(path string) (ed25519.PrivateKey, error) {
+	b, err := readPrivateFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var pv struct {
+		PrivKey struct {
+			Value []byte `json:"value"`
+		} `json:"priv_key"`
+	}
+	if err := json.Unmarshal(b, &pv); err != nil || len(pv.PrivKey.Value) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("%s: not a CometBFT validator key", path)
+	}
+	return ed25519.PrivateKey(pv.PrivKey.Value), nil
 }
 
 // readNodeID is the CometBFT node ID of a node_key.json: the hex of the

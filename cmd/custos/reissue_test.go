@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -723,5 +724,50 @@ func TestReissueIssuedUnderOld(t *testing.T) {
 	}
 	if !strings.Contains(o, "Warning: "+path) {
 		t.Errorf("reissue said:\n%s\nwant a warning naming %s", o, path)
+	}
+}
+
+// TestAdmitReissueForged: a reissue request is signed by the node's
+// validator key, so that the root holder, who checks that key against
+// the chain's member list, does not sign a CA in a member's name for
+// whoever copied its public key; admit refuses one unsigned, or signed by
+// another key, or for another CA request.
+func TestAdmitReissueForged(t *testing.T) {
+	f := newReissueFixture(t)
+	req := filepath.Join(filepath.Dir(f.newKey), joinRequestFile)
+	var good joinRequest
+	if err := readJSONFile(req, &good); err != nil {
+		t.Fatal(err)
+	}
+	_, other, _ := ed25519.GenerateKey(nil)
+	thief, _ := certs.NewSuiteKey(certs.SuiteECDSA)
+	thiefCSR, err := certs.NewOrgCARequest("court", "Court A", thief)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admit := func(r joinRequest) (string, error) {
+		t.Helper()
+		dir := t.TempDir()
+		b, _ := json.Marshal(r)
+		if err := os.WriteFile(filepath.Join(dir, joinRequestFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		err := consortiumAdmit(&out, admitParams{rootDir: filepath.Join(f.out, "offline"), request: filepath.Join(dir, joinRequestFile), out: filepath.Join(dir, "adm"),
+			genesis: filepath.Join(f.out, "genesis.json"), trust: filepath.Join(f.out, "trust.json"), power: 10, now: time.Now()})
+		return out.String(), err
+	}
+	if o, err := admit(good); err != nil || !strings.Contains(o, "members --json lists that key as Court A's") || !strings.Contains(o, good.ValidatorKey) {
+		t.Fatalf("admit(the node's reissue request) = %v\n%s\nwant it signed, naming the validator key to check", err, o)
+	}
+	unsigned, otherKey, otherCSR, notReissue := good, good, good, good
+	unsigned.ValidatorSig = ""
+	otherKey.ValidatorSig = base64.StdEncoding.EncodeToString(ed25519.Sign(other, reissueSigned(good.OrgCARequest)))
+	otherCSR.OrgCARequest = string(thiefCSR)
+	notReissue.Reissue = false
+	for name, r := range map[string]joinRequest{"unsigned": unsigned, "signed by another key": otherKey, "another CA request": otherCSR, "a join with a signature": notReissue} {
+		if _, err := admit(r); err == nil || !strings.Contains(err.Error(), "validator_sig") {
+			t.Errorf("admit(a reissue request %s) = %v, want refused for its validator_sig", name, err)
+		}
 	}
 }
