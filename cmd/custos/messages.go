@@ -798,6 +798,7 @@ var messages = map[string]words{
 	"fail.reissue-root":      {"refused: the organization CA {cert} ({subject}) is not a CA issued by the consortium root ({root}): have the root holder sign it with custos consortium admit", "拒绝：机构 CA {cert}（{subject}）不是联盟根证书（{root}）签发的 CA：请由根密钥持有者用 custos consortium admit 签发"},
 	"fail.reissue-member":    {"refused: the organization CA {cert} is for {got}, this node's member is {want}", "拒绝：机构 CA {cert} 属于 {got}，而本节点的成员是 {want}"},
 	"fail.reissue-same":      {"refused: {cert} is already this node's organization CA (pki/org-ca.pem): bring the new one", "拒绝：{cert} 已是本节点的机构 CA（pki/org-ca.pem）：请提供新的机构 CA"},
+	"fail.reissue-old-key":   {"refused: {cert} certifies the key of this node's organization CA (pki/org-ca.pem): a new organization CA needs a new key (custos consortium reissue --request)", "拒绝：{cert} 认证的是本节点机构 CA（pki/org-ca.pem）的密钥：新的机构 CA 需要新的密钥（custos consortium reissue --request）"},
 	"fail.reissue-expired":   {"refused: the organization CA {cert} is valid from {from} to {to}, not now", "拒绝：机构 CA {cert} 的有效期为 {from} 至 {to}，当前不在有效期内"},
 	"fail.reissue-running":   {"{path} is in use: stop the node first (custos serve holds its chain state), then run reissue again", "{path} 正被使用：请先停止节点（custos serve 占用其链状态），再运行 reissue"},
 	"fail.reissue-validator": {"refused: this node's validator key {pub} is not the key of a current member in its chain state: a removed member, or a key rotated away, cannot move to a new organization CA", "拒绝：本节点的验证者密钥 {pub} 在其链状态中不是任何现有成员的密钥：已被移除的成员或已轮换掉的密钥不能改用新的机构 CA"},

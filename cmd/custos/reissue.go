@@ -232,7 +232,7 @@ func reissue(w io.Writer, cfg Config, configPath, caPath, keyPath string, now ti
 		return err
 	}
 	defer db.Close()
-	if err := checkReissueState(db, pub, org.Cert); err != nil {
+	if err := checkReissueState(db, pub, org); err != nil {
 		return err
 	}
 	files, err := reissuePKI(pki, cfg, org, pub, now)
@@ -308,6 +308,10 @@ func readNewOrgCA(root, old *x509.Certificate, caPath, keyPath string, now time.
 		return nil, failure(1, "fail.reissue-member", "cert", caPath, "got", kind+":"+name, "want", wantKind+":"+wantName)
 	case ca.Equal(old):
 		return nil, failure(1, "fail.reissue-same", "cert", caPath)
+	case certs.SameKey(old, key):
+		// Another encoding of the node's CA (an ECDSA signature's twin),
+		// or the root's new certificate for its key: the key retired.
+		return nil, failure(1, "fail.reissue-old-key", "cert", caPath)
 	case now.After(ca.NotAfter) || now.Before(ca.NotBefore):
 		return nil, failure(1, "fail.reissue-expired", "cert", caPath, "from", ca.NotBefore.UTC().Format(time.DateOnly), "to", ca.NotAfter.UTC().Format(time.DateOnly))
 	}
@@ -333,13 +337,16 @@ func openStoppedState(path string) (*bolt.DB, error) {
 }
 
 // checkReissueState checks, in the stopped node's chain state db, that
-// pub is the validator key of a member not removed, and that ca is
-// neither retired nor bound to another member.
-func checkReissueState(db *bolt.DB, pub ed25519.PublicKey, ca *x509.Certificate) error {
+// pub is the validator key of a member not removed, and that the CA org
+// is neither retired nor bound to another member: nor any CA of its key,
+// such as another encoding of one (the chain knows a CA by the SHA-256 of
+// its DER, and would bind a retired CA's twin as a new CA).
+func checkReissueState(db *bolt.DB, pub ed25519.PublicKey, org *certs.Authority) error {
 	ms, err := anchor.StoredMembers(db)
 	if err != nil {
 		return err
 	}
+	ca := org.Cert
 	sum := sha256.Sum256(ca.Raw)
 	hash := hex.EncodeToString(sum[:])
 	var self *anchor.Member
@@ -353,8 +360,12 @@ func checkReissueState(db *bolt.DB, pub ed25519.PublicKey, ca *x509.Certificate)
 	}
 	for _, m := range ms {
 		for _, c := range m.OrgCAs {
+			sameKey := func() bool {
+				held, err := certs.ParseCertificate(c.Cert)
+				return err == nil && certs.SameKey(held, org.Signer)
+			}
 			switch {
-			case c.SHA256 != hash:
+			case c.SHA256 != hash && !sameKey():
 			case m.ID != self.ID:
 				return failure(1, "fail.reissue-other", "member", m.Name, "id", m.ID)
 			case c.Retired != 0:

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,6 +24,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/peer"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/atomicfile"
@@ -413,6 +417,14 @@ func testRetiredCA(t *testing.T, out string, ms []*member, gov func(*member) []s
 	if o, err := runCustos(t, append([]string{"consortium", "propose", "power", name, "10", "--id", "notary-after-retire"}, gov(c)...)...); err == nil {
 		t.Errorf("a proposal under the retired CA was accepted:\n%s", o)
 	}
+	// The other members' peer APIs refuse its node certificate under the
+	// retired CA.
+	if err := peerDirectoryAs(t, ms[1], ms[0]); err != nil {
+		t.Fatalf("the peer API's directory, asked by another member: %v", err)
+	}
+	if err := peerDirectoryAs(t, c, ms[0]); err == nil {
+		t.Error("the peer API's directory, asked with a node certificate under the retired CA, was given, want the handshake refused")
+	}
 
 	// An upload to the office's node waits: its batch is refused under
 	// the retired CA.
@@ -449,6 +461,11 @@ func testRetiredCA(t *testing.T, out string, ms []*member, gov func(*member) []s
 	c.start(t)
 	if status, b := receiptOf(t, c.p, w.ID, 30*time.Second); status != 200 {
 		t.Fatalf("receipt of the upload made under the retired CA, after the restart = %d %s", status, b)
+	}
+	// The reissued node certificate is taken at once, by a node that
+	// was not restarted.
+	if err := peerDirectoryAs(t, c, ms[0]); err != nil {
+		t.Errorf("the peer API's directory, asked with the reissued node certificate: %v", err)
 	}
 	data := randomBytes(t, 2500)
 	v := c.p.upload(consortiumToken, data)
@@ -769,5 +786,119 @@ func TestAdmitReissueForged(t *testing.T) {
 		if _, err := admit(r); err == nil || !strings.Contains(err.Error(), "validator_sig") {
 			t.Errorf("admit(a reissue request %s) = %v, want refused for its validator_sig", name, err)
 		}
+	}
+}
+
+// peerDirectoryAs asks the peer API of to's node for its directory,
+// presenting from's node certificate and key.
+func peerDirectoryAs(t *testing.T, from, to *member) error {
+	t.Helper()
+	fc, err := loadConfig(from.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := loadConfig(to.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err1 := readCert(filepath.Join(fc.pkiDir(), "root.pem"))
+	node, err2 := readCert(filepath.Join(fc.pkiDir(), "node.pem"))
+	org, err3 := readCert(filepath.Join(fc.pkiDir(), "org-ca.pem"))
+	key, err4 := readValidatorPriv(anchor.PrivValKeyPath(fc.chainHome()))
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		t.Fatal(err)
+	}
+	_, err = peer.FetchDirectory(context.Background(), peer.TLSConfig{Root: root, Cert: node, Chain: []*x509.Certificate{org}, Key: key}, "https://"+tc.Consortium.PeerListen)
+	return err
+}
+
+// ecdsaTwin is another DER of an ECDSA-signed certificate, valid under the
+// same issuer: its signature (r, n−s).
+func ecdsaTwin(t *testing.T, c *x509.Certificate) *x509.Certificate {
+	t.Helper()
+	var outer struct {
+		TBS asn1.RawValue
+		Alg asn1.RawValue
+		Sig asn1.BitString
+	}
+	var sig struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(c.Raw, &outer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := asn1.Unmarshal(outer.Sig.Bytes, &sig); err != nil {
+		t.Fatal(err)
+	}
+	sig.S.Sub(elliptic.P256().Params().N, sig.S)
+	sb, err := asn1.Marshal(sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer.Sig = asn1.BitString{Bytes: sb, BitLength: 8 * len(sb)}
+	der, err := asn1.Marshal(outer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return twin
+}
+
+// TestReissueOldKey: the new organization CA must have a new key. Another
+// encoding of the node's CA (its ECDSA twin), or a certificate the root
+// made again for its key, is refused; so is one for the key of a CA the
+// chain retired, which the chain, knowing a CA by the SHA-256 of its DER,
+// would otherwise bind to the member as a new CA.
+func TestReissueOldKey(t *testing.T) {
+	f := newReissueFixture(t)
+	root := readAuthority(t, filepath.Join(f.out, "offline", "root.pem"), filepath.Join(f.out, "offline", "root.key"))
+	oldKey := filepath.Join(f.out, "offline", "court-a-org-ca.key")
+	old := readAuthority(t, filepath.Join(f.cfg.pkiDir(), "org-ca.pem"), oldKey)
+	dir := t.TempDir()
+	write := func(name string, c *x509.Certificate) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, certs.EncodePEM(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	csr, err := certs.NewOrgCARequest("court", "Court A", old.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := root.SignOrgCA(csr, time.Now().Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*x509.Certificate{"the twin of the node's CA": ecdsaTwin(t, old.Cert), "the root's new certificate for its key": again} {
+		if err := reissue(&bytes.Buffer{}, f.cfg, f.cfgPath, write("c.pem", c), oldKey, time.Now()); err == nil || !strings.Contains(err.Error(), "a new organization CA needs a new key") {
+			t.Errorf("reissue(%s) = %v, want refused", name, err)
+		}
+	}
+
+	// The chain retired X, Court A's CA: the node's PKI still names
+	// another (pki/org-ca.pem), and X's twin is brought.
+	x, err := root.NewOrgCA("court", "Court A", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := certs.EncodeKeyPEM(x.Signer)
+	xKey := filepath.Join(dir, "x.key")
+	if err := os.WriteFile(xKey, kb, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pubA, _ := readValidatorKey(anchor.PrivValKeyPath(f.cfg.chainHome()))
+	pubB, _ := readValidatorKey(anchor.PrivValKeyPath(filepath.Join(f.out, "court-b", "chain")))
+	orgB, _ := readCert(filepath.Join(f.out, "court-b", "pki", "org-ca.pem"))
+	os.Remove(filepath.Join(f.cfg.chainHome(), "app.db"))
+	writeReissueState(t, f.cfg, root.Cert, []anchor.GenesisValidator{{PubKey: pubA, Power: 10, OrgCA: x.Cert}, {PubKey: pubB, Power: 10, OrgCA: orgB}})
+	retireInState(t, f.cfg, x.Cert, 9)
+	if err := reissue(&bytes.Buffer{}, f.cfg, f.cfgPath, write("x-twin.pem", ecdsaTwin(t, x.Cert)), xKey, time.Now()); err == nil || !strings.Contains(err.Error(), "was retired at height 9") {
+		t.Errorf("reissue(the twin of a retired CA) = %v, want refused: retired", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(f.cfg.pkiDir(), "re*")); len(left) != 0 {
+		t.Errorf("a refused reissue left %v", left)
 	}
 }
