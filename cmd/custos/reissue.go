@@ -56,11 +56,12 @@ func consortiumReissueCmd() *cobra.Command {
 		Short: "Move this member's node to a new organization CA: request it, then issue the node's certificates under it",
 		Long: `For a member whose organization CA was retired (propose retire-ca), or that moves to a new one. On the
 member's node's machine. With --request DIR (the node may run): makes the new organization CA's key
-(DIR/org-ca.key, 0600) and DIR/join-request.json for this member (its kind, name and validator key);
-the holder of the consortium root key signs it with custos consortium admit, which writes org-ca.pem.
+(DIR/org-ca.key, 0600) and DIR/join-request.json for this member (its kind, name and validator key,
+signed by that key); the holder of the consortium root key checks the key against the member list and
+signs it with custos consortium admit, which writes org-ca.pem.
 With --org-ca and --org-ca-key, the node stopped: checks that the CA is issued by the consortium root,
-names this member, is the key's, and is not retired or another member's, and that the node's validator
-key is a current member's; then issues under it the node certificate for the node's existing validator
+names this member, is the key's, has a new key, and is not retired or another member's, and that the
+node's validator key is a current member's; then issues under it the node certificate for the node's existing validator
 key (pki/node.pem) and, with new keys, the TSA certificate (pki/tsa.pem, tsa.key) and a notary office's
 document-signing certificate (pki/notary.pem, notary.key), and replaces them with pki/org-ca.pem. The
 old files are kept in pki/retired-ca-HASH/. Start the node: its first anchored transaction under the

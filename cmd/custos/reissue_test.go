@@ -902,3 +902,33 @@ func TestReissueOldKey(t *testing.T) {
 		t.Errorf("a refused reissue left %v", left)
 	}
 }
+
+// TestReissueRefusedCA: a certificate the root signed that is not a CA,
+// and a new CA out of its validity, are refused before anything is
+// written.
+func TestReissueRefusedCA(t *testing.T) {
+	f := newReissueFixture(t)
+	root := readAuthority(t, filepath.Join(f.out, "offline", "root.pem"), filepath.Join(f.out, "offline", "root.key"))
+	leaf, err := root.IssueTSA("Court A", time.Now()) // signed by the root, not a CA
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	kb, _ := certs.EncodeKeyPEM(leaf.Signer)
+	cert, key := filepath.Join(dir, "leaf.pem"), filepath.Join(dir, "leaf.key")
+	if os.WriteFile(cert, certs.EncodePEM(leaf.Cert), 0o644) != nil || os.WriteFile(key, kb, 0o600) != nil {
+		t.Fatal("writing the leaf")
+	}
+	if err := reissue(&bytes.Buffer{}, f.cfg, f.cfgPath, cert, key, time.Now()); err == nil || !strings.Contains(err.Error(), "is not a CA issued by the consortium root") {
+		t.Errorf("reissue(a leaf the root signed) = %v, want refused", err)
+	}
+	ca, _ := readCert(f.newCA)
+	for _, at := range []time.Time{ca.NotBefore.Add(-time.Hour), ca.NotAfter.Add(time.Hour)} {
+		if err := reissue(&bytes.Buffer{}, f.cfg, f.cfgPath, f.newCA, f.newKey, at); err == nil || !strings.Contains(err.Error(), "not now") {
+			t.Errorf("reissue(at %v, out of the CA's validity) = %v, want refused", at, err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(f.cfg.pkiDir(), "re*")); len(left) != 0 {
+		t.Errorf("a refused reissue left %v", left)
+	}
+}
