@@ -584,3 +584,62 @@ func TestNoticeBodyCut(t *testing.T) {
 		t.Errorf("C stored %+v from a notice cut short", got)
 	}
 }
+
+// TestPeerTLSRetiredCA: a member's node moved to a new organization CA
+// (consortium reissue: a new node certificate for the same key) is the
+// same member to the others at once, without their restart; a node
+// certificate under a retired organization CA is refused (Retired), its
+// member's and a stranger's, who holds the CA's key, even for the
+// directory.
+func TestPeerTLSRetiredCA(t *testing.T) {
+	root, err := certs.NewRoot("Test Consortium Root CA", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newConsortium(t, root, "C")[0]
+	members := c.tls.Members
+	member := func(org *certs.Authority, key ed25519.PrivateKey) *testMember {
+		t.Helper()
+		node, err := org.IssueNode("A node", key.Public().(ed25519.PublicKey), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &testMember{id: anchor.MemberID(node), tls: TLSConfig{Root: root.Cert, Cert: node, Chain: []*x509.Certificate{org.Cert}, Key: key, Members: members}}
+	}
+	oldOrg, err := root.NewOrgCA(certs.KindCourt, "A", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	a := member(oldOrg, key)
+	members[a.id] = true
+	retired := map[string]bool{}
+	c.tls.Retired = func(org *x509.Certificate) bool { return retired[string(org.Raw)] }
+	_, cURL := serveNode(t, c, nil, nil, nil, whoami())
+	call := func(m *testMember) (int, string, error) {
+		t.Helper()
+		n, _ := serveNode(t, m, map[string]string{c.id: cURL}, nil, nil, whoami())
+		return get(t, n, c.id, "/peer/v1/x")
+	}
+	if code, body, err := call(a); err != nil || code != 200 || body != a.id {
+		t.Fatalf("A → C = %d %q %v, want 200", code, body, err)
+	}
+
+	retired[string(oldOrg.Cert.Raw)] = true
+	if code, body, err := call(a); err == nil {
+		t.Errorf("A (its CA retired) → C = %d %q, want the handshake refused", code, body)
+	}
+	_, strangerKey, _ := ed25519.GenerateKey(rand.Reader)
+	if _, err := FetchDirectory(context.Background(), member(oldOrg, strangerKey).tls, cURL); err == nil {
+		t.Error("FetchDirectory(a node certificate under the retired CA) succeeded, want the handshake refused")
+	}
+
+	// A reissued: the same key, a node certificate under a new CA.
+	newOrg, err := root.NewOrgCA(certs.KindCourt, "A", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body, err := call(member(newOrg, key)); err != nil || code != 200 || body != a.id {
+		t.Errorf("A reissued → C (not restarted) = %d %q %v, want 200 naming A (%s)", code, body, err, a.id)
+	}
+}

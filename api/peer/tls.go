@@ -25,6 +25,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/custos-project/custos/anchor"
@@ -52,6 +53,11 @@ type TLSConfig struct {
 	// is checked here with certs.CheckNodeChain. Chain is always among
 	// them. The ecdsa suite sends and checks the whole chain, without CAs.
 	CAs func() []*x509.Certificate
+	// Retired, if set, is asked at each handshake whether the
+	// organization CA that issued the other side's node certificate was
+	// retired (propose retire-ca): then the certificate is refused, in
+	// both suites, as the chain refuses the CA's transactions.
+	Retired func(org *x509.Certificate) bool
 }
 
 // Errors of the peer identity check.
@@ -123,10 +129,13 @@ func (c *TLSConfig) node(chain []*x509.Certificate, usage x509.ExtKeyUsage) (str
 		return "", ErrNoCertificate
 	}
 	leaf := chain[0]
+	var orgs []*x509.Certificate // the organization CAs the leaf verifies under
 	if c.sm() {
-		if err := c.checkSM(chain, usage); err != nil {
+		org, err := c.checkSM(chain, usage)
+		if err != nil {
 			return "", fmt.Errorf("%w: %v", ErrNotMember, err)
 		}
+		orgs = append(orgs, org)
 	} else {
 		roots := x509.NewCertPool()
 		roots.AddCert(c.Root)
@@ -134,9 +143,18 @@ func (c *TLSConfig) node(chain []*x509.Certificate, usage x509.ExtKeyUsage) (str
 		for _, ca := range chain[1:] {
 			inter.AddCert(ca)
 		}
-		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: c.Now(), KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+		chains, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: c.Now(), KeyUsages: []x509.ExtKeyUsage{usage}})
+		if err != nil {
 			return "", fmt.Errorf("%w: %v", ErrNotMember, err)
 		}
+		for _, ch := range chains {
+			if len(ch) > 2 {
+				orgs = append(orgs, ch[1])
+			}
+		}
+	}
+	if c.Retired != nil && len(orgs) > 0 && !slices.ContainsFunc(orgs, func(org *x509.Certificate) bool { return !c.Retired(org) }) {
+		return "", fmt.Errorf("%w: its organization CA %q was retired", ErrNotMember, leaf.Issuer)
 	}
 	if _, ok := leaf.PublicKey.(ed25519.PublicKey); !ok {
 		return "", fmt.Errorf("%w: not an Ed25519 key", ErrNotMember)
@@ -148,18 +166,18 @@ func (c *TLSConfig) node(chain []*x509.Certificate, usage x509.ExtKeyUsage) (str
 // neither the SM2 keys of the root and organization CAs nor their
 // SM2-with-SM3 signatures: the leaf's issuer is looked up among the CAs
 // the other side sent (none, from a Custos node), this node's own and
-// CAs(), and the chain is checked with certs.CheckNodeChain.
-func (c *TLSConfig) checkSM(chain []*x509.Certificate, usage x509.ExtKeyUsage) error {
+// CAs(), and the chain is checked with certs.CheckNodeChain. It returns
+// the leaf's organization CA.
+func (c *TLSConfig) checkSM(chain []*x509.Certificate, usage x509.ExtKeyUsage) (*x509.Certificate, error) {
 	leaf, err := certs.ParseCertificate(chain[0].Raw) // with its SM2-with-SM3 algorithm
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cas := append(append([]*x509.Certificate(nil), chain[1:]...), c.Chain...)
 	if c.CAs != nil {
 		cas = append(cas, c.CAs()...)
 	}
-	_, err = certs.CheckNodeChain(leaf, cas, c.Root, c.Now(), usage)
-	return err
+	return certs.CheckNodeChain(leaf, cas, c.Root, c.Now(), usage)
 }
 
 // Server is the TLS configuration of a node's peer listener: TLS 1.3, the

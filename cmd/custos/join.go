@@ -45,6 +45,17 @@ type joinRequest struct {
 	// Reissue marks the request of an existing member for a new
 	// organization CA (consortium reissue --request): nothing to propose.
 	Reissue bool `json:"reissue,omitempty"`
+	// ValidatorSig, on a reissue request only, is the Ed25519 signature by
+	// the validator key of reissueSigned(OrgCARequest), base64: the request
+	// comes from the member's node, whose key the chain names
+	// (consortium members --json), not from whoever copied that key.
+	ValidatorSig string `json:"validator_sig,omitempty"`
+}
+
+// reissueSigned is what a reissue request's validator key signs: its
+// organization CA request, after a context no other signature starts with.
+func reissueSigned(csrPEM string) []byte {
+	return append([]byte("custos consortium reissue request v1\x00"), csrPEM...)
 }
 
 // admission is what the root holder gives back (ADMISSION/admission.json),
@@ -213,6 +224,13 @@ func (r *joinRequest) check() (ed25519.PublicKey, error) {
 	if !nodeIDRE.MatchString(r.NodeID) || !strings.Contains(r.P2P, ":") {
 		return nil, fmt.Errorf("join request: node_id %q or p2p %q is malformed", r.NodeID, r.P2P)
 	}
+	sig, err := base64.StdEncoding.DecodeString(r.ValidatorSig)
+	switch {
+	case !r.Reissue && r.ValidatorSig != "":
+		return nil, fmt.Errorf("join request: validator_sig is for a reissue request only")
+	case r.Reissue && (err != nil || !ed25519.Verify(pub, reissueSigned(r.OrgCARequest), sig)):
+		return nil, fmt.Errorf("join request: a reissue request must be signed by its validator key (validator_sig), and this one is not")
+	}
 	return pub, nil
 }
 
@@ -344,7 +362,7 @@ func consortiumAdmit(w io.Writer, p admitParams) error {
 	}
 	fmt.Fprintln(w, tr("out.admit-signed", "name", req.Name, "kind", kindCell(req.Kind), "dir", p.out))
 	if req.Reissue {
-		fmt.Fprintln(w, tr("out.admit-reissue", "dir", p.out))
+		fmt.Fprintln(w, tr("out.admit-reissue", "dir", p.out, "name", req.Name, "key", req.ValidatorKey))
 		return nil
 	}
 	fmt.Fprintln(w, tr("out.admit-give", "dir", p.out))

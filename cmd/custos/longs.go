@@ -291,9 +291,9 @@ PKI/webhook-seal.key 密封 webhook 密钥，并重新密封以文件密钥密�
 联盟链按 CA 所签署的部分（TBSCertificate）识别证书，因此撤销涵盖该证书的每一种编码。成员已撤销的证书再次撤销时报错。
 联盟链自状态版本 10 起接受撤销。见 docs/operations.md“治理密钥被盗”（A stolen governance key）。`,
 	"custos consortium reissue": `用于机构 CA 已被停用（propose retire-ca）或要改用新机构 CA 的成员。在成员节点所在的机器上运行。
-带 --request DIR（节点可在运行）：生成新机构 CA 的密钥（DIR/org-ca.key，0600）和本成员的 DIR/join-request.json（其类型、名称和验证者密钥）；
-由联盟根密钥的持有者用 custos consortium admit 签发，写出 org-ca.pem。
-带 --org-ca 和 --org-ca-key（节点须已停止）：检查该 CA 由联盟根证书签发、指名本成员、与密钥相符、未被停用且不属于其他成员，
+带 --request DIR（节点可在运行）：生成新机构 CA 的密钥（DIR/org-ca.key，0600）和本成员的 DIR/join-request.json（其类型、名称和验证者密钥，并由该密钥签名）；
+联盟根密钥的持有者对照成员列表核对该密钥后，用 custos consortium admit 签发，写出 org-ca.pem。
+带 --org-ca 和 --org-ca-key（节点须已停止）：检查该 CA 由联盟根证书签发、指名本成员、与密钥相符、使用新密钥、未被停用且不属于其他成员，
 并检查节点的验证者密钥是现有成员的密钥；然后在其下为节点现有的验证者密钥签发节点证书（pki/node.pem），
 并以新密钥签发 TSA 证书（pki/tsa.pem、tsa.key）以及公证处的文书签名证书（pki/notary.pem、notary.key），连同 pki/org-ca.pem 一并替换。
 旧文件保存在 pki/retired-ca-HASH/。随后启动节点：它在新 CA 下第一笔上链的交易会把该 CA 绑定到本成员。

@@ -67,7 +67,8 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 	dir := n.chain.Chain
 	p, err := peer.New(peer.Config{
 		TLS: peer.TLSConfig{Root: pki.Root, Cert: pki.Node, Chain: []*x509.Certificate{pki.Org.Cert},
-			Key: n.chain.Node.Key(), Members: members, IsMember: n.isPeerMember, CAs: n.peerCAs},
+			Key: n.chain.Node.Key(), Members: members, IsMember: n.isPeerMember, CAs: n.peerCAs,
+			Retired: n.peerRetired},
 		URLs: cfg.Consortium.Peers, DB: n.db, Log: log,
 		Update: n.ev.Update, // a drop of refused notices and its audit event, anchored
 		Home: func(org string) (string, bool) {
@@ -210,6 +211,22 @@ func (n *node) peerCAs() []*x509.Certificate {
 		}
 	}
 	return out
+}
+
+// peerRetired is peer.TLSConfig.Retired: whether the chain retired the
+// organization CA org (propose retire-ca), known in any encoding by its
+// TBSCertificate (an ECDSA signature has a twin: docs/security.md, R1).
+func (n *node) peerRetired(org *x509.Certificate) bool {
+	tbs := anchor.TBSSHA256(org)
+	ms, _ := n.chain.Chain.Members()
+	for _, m := range ms {
+		for _, ca := range m.OrgCAs {
+			if c, err := certs.ParseCertificate(ca.Cert); err == nil && ca.Retired != 0 && anchor.TBSSHA256(c) == tbs {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // trustOrgCAs is the organization CAs the trust bundle's validators name

@@ -62,6 +62,11 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 	if err != nil {
 		return nil, err
 	}
+	for name, c := range map[string]*x509.Certificate{"node.pem": node, "tsa.pem": tsaCert} {
+		if err := issuedBy(dir, orgCert, name, c); err != nil {
+			return nil, err
+		}
+	}
 	org := &certs.Authority{Cert: orgCert, Chain: []*x509.Certificate{root}}
 	p := &nodePKI{
 		Root: root, Org: org, Node: node, dir: dir,
@@ -74,11 +79,25 @@ func loadPKI(cfg Config) (*nodePKI, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := issuedBy(dir, orgCert, "notary.pem", cert); err != nil {
+			return nil, err
+		}
 		p.Notary = &certs.Leaf{Cert: cert, Signer: key, Chain: []*x509.Certificate{orgCert, root}}
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("PKI: %w", err)
 	}
 	return p, p.useIssued(cfg)
+}
+
+// issuedBy checks that the certificate c, DIR/NAME, is signed by the
+// organization CA org: a PKI folder mixing one organization CA's
+// certificates with another's (a reissue's files put back in part) would
+// sign tokens whose chain does not verify.
+func issuedBy(dir string, org *x509.Certificate, name string, c *x509.Certificate) error {
+	if err := certs.CheckSignatureFrom(c, org); err != nil {
+		return fmt.Errorf("PKI: %s is not issued by the organization CA %s (%q): %w", filepath.Join(dir, name), filepath.Join(dir, "org-ca.pem"), org.Subject, err)
+	}
+	return nil
 }
 
 // devNotary loads DIR/notary.{pem,key}, the development notary's

@@ -45,7 +45,9 @@ const (
 
 // reissueFiles are the PKI files issued under the organization CA, which
 // reissue replaces (notary.* only on a notary office's node).
-var reissueFiles = []string{"org-ca.pem", "node.pem", "tsa.pem", "tsa.key", "notary.pem", "notary.key"}
+// node.next.pem only with a validator key prepared by rotate-key, which
+// a start would otherwise adopt with its certificate under the old CA.
+var reissueFiles = []string{"org-ca.pem", "node.pem", "tsa.pem", "tsa.key", "notary.pem", "notary.key", nodeNextCert}
 
 func consortiumReissueCmd() *cobra.Command {
 	var configPath, request, orgCA, orgKey string
@@ -54,11 +56,12 @@ func consortiumReissueCmd() *cobra.Command {
 		Short: "Move this member's node to a new organization CA: request it, then issue the node's certificates under it",
 		Long: `For a member whose organization CA was retired (propose retire-ca), or that moves to a new one. On the
 member's node's machine. With --request DIR (the node may run): makes the new organization CA's key
-(DIR/org-ca.key, 0600) and DIR/join-request.json for this member (its kind, name and validator key);
-the holder of the consortium root key signs it with custos consortium admit, which writes org-ca.pem.
+(DIR/org-ca.key, 0600) and DIR/join-request.json for this member (its kind, name and validator key,
+signed by that key); the holder of the consortium root key checks the key against the member list and
+signs it with custos consortium admit, which writes org-ca.pem.
 With --org-ca and --org-ca-key, the node stopped: checks that the CA is issued by the consortium root,
-names this member, is the key's, and is not retired or another member's, and that the node's validator
-key is a current member's; then issues under it the node certificate for the node's existing validator
+names this member, is the key's, has a new key, and is not retired or another member's, and that the
+node's validator key is a current member's; then issues under it the node certificate for the node's existing validator
 key (pki/node.pem) and, with new keys, the TSA certificate (pki/tsa.pem, tsa.key) and a notary office's
 document-signing certificate (pki/notary.pem, notary.key), and replaces them with pki/org-ca.pem. The
 old files are kept in pki/retired-ca-HASH/. Start the node: its first anchored transaction under the
@@ -102,10 +105,11 @@ func reissueRequest(stderr io.Writer, cfg Config, dir string) error {
 		return err
 	}
 	kind, name := orgOf(old)
-	pub, err := readValidatorKey(anchor.PrivValKeyPath(home))
+	priv, err := readValidatorPriv(anchor.PrivValKeyPath(home))
 	if err != nil {
 		return err
 	}
+	pub := priv.Public().(ed25519.PublicKey)
 	nodeID, err := readNodeID(anchor.NodeKeyPath(home))
 	if err != nil {
 		return err
@@ -127,13 +131,19 @@ func reissueRequest(stderr io.Writer, cfg Config, dir string) error {
 		return err
 	}
 	req := joinRequest{Version: 1, Kind: kind, Name: name, OrgCARequest: string(csr), ValidatorKey: base64.StdEncoding.EncodeToString(pub),
-		NodeID: nodeID, P2P: strings.TrimPrefix(cfg.Chain.P2PListen, "tcp://"), API: cfg.Listen, PeerAPI: cfg.Consortium.PeerListen, Reissue: true}
+		NodeID: nodeID, P2P: strings.TrimPrefix(cfg.Chain.P2PListen, "tcp://"), API: cfg.Listen, PeerAPI: cfg.Consortium.PeerListen, Reissue: true,
+		ValidatorSig: base64.StdEncoding.EncodeToString(ed25519.Sign(priv, reissueSigned(string(csr))))}
 	b, err := json.MarshalIndent(req, "", "  ")
 	if err != nil {
 		return err
 	}
 	b = append(b, '\n')
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	// An empty folder given may be others' to write: none may swap the
+	// key and request before they are sent.
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return err
 	}
 	if err := atomicfile.WriteFile(filepath.Join(dir, reissueKey), kb, 0o600); err != nil {
@@ -157,6 +167,24 @@ func orgOf(ca *x509.Certificate) (kind, name string) {
 		name = ca.Subject.Organization[0]
 	}
 	return kind, name
+}
+
+// readValidatorPriv reads the Ed25519 key of a CometBFT
+// priv_validator_key.json, which only its owner may read.
+func readValidatorPriv(path string) (ed25519.PrivateKey, error) {
+	b, err := readPrivateFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var pv struct {
+		PrivKey struct {
+			Value []byte `json:"value"`
+		} `json:"priv_key"`
+	}
+	if err := json.Unmarshal(b, &pv); err != nil || len(pv.PrivKey.Value) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("%s: not a CometBFT validator key", path)
+	}
+	return ed25519.PrivateKey(pv.PrivKey.Value), nil
 }
 
 // readNodeID is the CometBFT node ID of a node_key.json: the hex of the
@@ -198,7 +226,14 @@ func reissue(w io.Writer, cfg Config, configPath, caPath, keyPath string, now ti
 	if err != nil {
 		return err
 	}
-	if err := checkReissueState(filepath.Join(home, "app.db"), pub, org.Cert); err != nil {
+	// The chain state stays open (a shared lock) until the files are
+	// moved: a custos serve started meanwhile cannot open it and stops.
+	db, err := openStoppedState(filepath.Join(home, "app.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := checkReissueState(db, pub, org); err != nil {
 		return err
 	}
 	files, err := reissuePKI(pki, cfg, org, pub, now)
@@ -219,7 +254,33 @@ func reissue(w io.Writer, cfg Config, configPath, caPath, keyPath string, now ti
 	fmt.Fprintf(w, "  custos serve --config %s\n", configPath)
 	fmt.Fprintln(w, tr("out.reissue-governance"))
 	fmt.Fprintf(w, "  custos consortium governance-cert --ca %s --ca-key %s --key governance.key -o governance.pem\n", filepath.Join(pki, "org-ca.pem"), keyPath)
+	fmt.Fprintln(w, tr("out.reissue-key-off", "key", keyPath))
+	for _, path := range issuedUnder(cfg, old) {
+		fmt.Fprintln(w, tr("out.reissue-issued-old", "path", path))
+	}
 	return nil
+}
+
+// issuedUnder is the certificates installed from a CA (custos pki
+// install, PKI/issued) whose chain holds the organization CA ca: they
+// take the place of the TSA's and notary's that reissue replaces.
+func issuedUnder(cfg Config, ca *x509.Certificate) []string {
+	var paths []string
+	for _, purpose := range []string{certs.PurposeTSA, certs.PurposeNotary} {
+		path := cfg.issuedPath(purpose, ".pem")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		chain, _ := certs.ParsePEM(b)
+		for _, c := range chain {
+			if c.Equal(ca) || certs.CheckSignatureFrom(c, ca) == nil {
+				paths = append(paths, path)
+				break
+			}
+		}
+	}
+	return paths
 }
 
 // readNewOrgCA reads the new organization CA and its key, and checks them
@@ -248,31 +309,45 @@ func readNewOrgCA(root, old *x509.Certificate, caPath, keyPath string, now time.
 		return nil, failure(1, "fail.reissue-member", "cert", caPath, "got", kind+":"+name, "want", wantKind+":"+wantName)
 	case ca.Equal(old):
 		return nil, failure(1, "fail.reissue-same", "cert", caPath)
+	case certs.SameKey(old, key):
+		// Another encoding of the node's CA (an ECDSA signature's twin),
+		// or the root's new certificate for its key: the key retired.
+		return nil, failure(1, "fail.reissue-old-key", "cert", caPath)
 	case now.After(ca.NotAfter) || now.Before(ca.NotBefore):
 		return nil, failure(1, "fail.reissue-expired", "cert", caPath, "from", ca.NotBefore.UTC().Format(time.DateOnly), "to", ca.NotAfter.UTC().Format(time.DateOnly))
 	}
 	return &certs.Authority{Cert: ca, Signer: key, Chain: []*x509.Certificate{root}}, nil
 }
 
-// checkReissueState checks, in the stopped node's chain state at path,
-// that pub is the validator key of a member not removed, and that ca is
-// neither retired nor bound to another member.
-func checkReissueState(path string, pub ed25519.PublicKey, ca *x509.Certificate) error {
+// openStoppedState opens the chain state at path read-only, which holds a
+// shared lock on it: custos serve, which locks it alone, holds it while it
+// runs (then this fails, fail.reissue-running) and cannot start while it
+// is open.
+func openStoppedState(path string) (*bolt.DB, error) {
 	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("the node's chain state: %w", err)
+		return nil, fmt.Errorf("the node's chain state: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return failure(1, "fail.reissue-running", "path", path)
+		return nil, failure(1, "fail.reissue-running", "path", path)
 	}
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	defer db.Close()
+	return db, nil
+}
+
+// checkReissueState checks, in the stopped node's chain state db, that
+// pub is the validator key of a member not removed, and that the CA org
+// is neither retired nor bound to another member: nor any CA of its key,
+// such as another encoding of one (the chain knows a CA by the SHA-256 of
+// its DER, and would bind a retired CA's twin as a new CA).
+func checkReissueState(db *bolt.DB, pub ed25519.PublicKey, org *certs.Authority) error {
 	ms, err := anchor.StoredMembers(db)
 	if err != nil {
 		return err
 	}
+	ca := org.Cert
 	sum := sha256.Sum256(ca.Raw)
 	hash := hex.EncodeToString(sum[:])
 	var self *anchor.Member
@@ -286,8 +361,12 @@ func checkReissueState(path string, pub ed25519.PublicKey, ca *x509.Certificate)
 	}
 	for _, m := range ms {
 		for _, c := range m.OrgCAs {
+			sameKey := func() bool {
+				held, err := certs.ParseCertificate(c.Cert)
+				return err == nil && certs.SameKey(held, org.Signer)
+			}
 			switch {
-			case c.SHA256 != hash:
+			case c.SHA256 != hash && !sameKey():
 			case m.ID != self.ID:
 				return failure(1, "fail.reissue-other", "member", m.Name, "id", m.ID)
 			case c.Retired != 0:
@@ -299,7 +378,8 @@ func checkReissueState(path string, pub ed25519.PublicKey, ca *x509.Certificate)
 }
 
 // reissuePKI issues the node's certificates under org for the validator
-// key pub, with the subjects of the ones in pki, and returns the files.
+// key pub (and node.next.pem for a key rotate-key prepared), with the
+// subjects of the ones in pki, and returns the files.
 func reissuePKI(pki string, cfg Config, org *certs.Authority, pub ed25519.PublicKey, now time.Time) ([]pkiFile, error) {
 	cn := func(file, def string) string {
 		if c, err := readCert(filepath.Join(pki, file)); err == nil && c.Subject.CommonName != "" {
@@ -324,6 +404,16 @@ func reissuePKI(pki string, cfg Config, org *certs.Authority, pub ed25519.Public
 		{"node.pem", certs.EncodePEM(node), 0o644},
 		{"tsa.pem", certs.EncodePEM(tsa.Cert), 0o644},
 		{"tsa.key", tsaKey, 0o600},
+	}
+	switch next, err := readValidatorPub(anchor.NextPrivValKeyPath(cfg.chainHome())); {
+	case err == nil:
+		cert, err := org.IssueNode(cn(nodeNextCert, cfg.Org+" node"), next, now)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, pkiFile{nodeNextCert, certs.EncodePEM(cert), 0o644})
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
 	}
 	switch _, err := os.Stat(filepath.Join(pki, "notary.pem")); {
 	case err == nil:
@@ -350,9 +440,6 @@ func stageReissue(pki, backup string, files []pkiFile) error {
 	if _, err := os.Stat(filepath.Join(pki, reissueStaged)); err == nil {
 		return failure(1, "fail.reissue-staged", "path", filepath.Join(pki, reissueStaged))
 	}
-	if _, err := os.Stat(backup); err == nil {
-		return failure(1, "fail.reissue-backup", "path", backup)
-	}
 	var olds []pkiFile
 	for _, name := range reissueFiles {
 		path := filepath.Join(pki, name)
@@ -369,10 +456,46 @@ func stageReissue(pki, backup string, files []pkiFile) error {
 		}
 		olds = append(olds, pkiFile{name, b, st.Mode().Perm()})
 	}
-	if err := writeFolder(backup, olds); err != nil {
+	// A backup of these very files is one a run interrupted before it
+	// staged the new ones wrote: it stands.
+	switch same, err := folderHolds(backup, olds); {
+	case err != nil:
 		return err
+	case same:
+	case dirExists(backup):
+		return failure(1, "fail.reissue-backup", "path", backup)
+	default:
+		if err := writeFolder(backup, olds); err != nil {
+			return err
+		}
 	}
 	return writeFolder(filepath.Join(pki, reissueStaged), files)
+}
+
+// folderHolds reports whether dir holds files, and nothing else.
+func folderHolds(dir string, files []pkiFile) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil || len(entries) != len(files) {
+		return false, err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(dir, f.name))
+		if errors.Is(err, fs.ErrNotExist) || err == nil && !bytes.Equal(b, f.b) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func dirExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // writeFolder writes files to a new folder dir, whole: into DIR.tmp, then
@@ -406,11 +529,14 @@ func applyReissue(pki string) error {
 		return err
 	}
 	for _, e := range entries {
-		if err := atomicfile.Rename(filepath.Join(staged, e.Name()), filepath.Join(pki, e.Name())); err != nil {
+		// A file gone was moved by another run (a custos serve started
+		// during reissue, which then stops at the chain state's lock).
+		err := atomicfile.Rename(filepath.Join(staged, e.Name()), filepath.Join(pki, e.Name()))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
-	if err := os.Remove(staged); err != nil {
+	if err := os.Remove(staged); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return atomicfile.SyncDir(pki)
