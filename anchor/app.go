@@ -421,7 +421,7 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 		return a.checkGov(tx, t, version, height)
 	}
 	if version >= StateV6 {
-		if code, msg := checkRetiredCA(tx, t); code != CodeOK {
+		if code, msg := checkRetiredCA(tx, t, version); code != CodeOK {
 			return code, msg
 		}
 	}
@@ -672,7 +672,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	// From state version 8 a batch binds its organization CA only once
 	// its heads and deposits are found good (chain review finding 4).
 	if version >= StateV6 && (version < StateV8 || t.Kind != KindBatch) {
-		a.learnOrgCA(tx, t, req.Height)
+		a.learnOrgCA(tx, t, req.Height, version)
 	}
 	if t.Kind == KindUpgrade {
 		return a.applyUpgrade(tx, t, req.Height)
@@ -700,7 +700,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 		return &abci.ExecTxResult{Code: code, Log: msg}
 	}
 	if version >= StateV8 {
-		a.learnOrgCA(tx, t, req.Height)
+		a.learnOrgCA(tx, t, req.Height, version)
 	}
 	if len(t.Leaves) > 0 {
 		if first, err = a.merkle.Append(tx, t.Leaves); err != nil {

@@ -341,8 +341,9 @@ func (a *App) saveProposal(tx *bolt.Tx, p *ProposalState, fail func(error)) {
 // learnOrgCA binds the organization CA of a node's applied transaction to
 // the node's member, if no member has it yet: the CA certified the
 // member's validator key, so it is the member's. A chain upgraded to
-// version 6 learns its members' CAs this way.
-func (a *App) learnOrgCA(tx *bolt.Tx, t *Tx, height int64) {
+// version 6 learns its members' CAs this way. From state version 10 a CA
+// whose key is another member's CA's is not bound (C9).
+func (a *App) learnOrgCA(tx *bolt.Tx, t *Tx, height int64, version int) {
 	key := caKey(t.OrgCA)
 	if tx.Bucket(bGovCA).Get(key) != nil {
 		return
@@ -355,6 +356,11 @@ func (a *App) learnOrgCA(tx *bolt.Tx, t *Tx, height int64) {
 	if !ok || m.Removed != 0 || !bytes.Equal(memberOfKey(m.ValidatorKey), t.memberKey()) || checkOrgCA(t.OrgCA, a.cfg.Root) != nil {
 		return
 	}
+	// From state version 10 a CA with the key of another member's CA is
+	// not bound (a retired one's is refused before, checkRetiredCA).
+	if holder, _, found := sameKeyCA(allMembers(tx), t.OrgCA, false); version >= StateV10 && found && holder != m.ID {
+		return
+	}
 	fail := func(err error) { panic(fmt.Sprintf("anchor: governance at height %d: %v", height, err)) }
 	m.bindCA(t.OrgCA, height)
 	if err := tx.Bucket(bGovCA).Put(key, caValue(id, 0)); err != nil {
@@ -364,13 +370,40 @@ func (a *App) learnOrgCA(tx *bolt.Tx, t *Tx, height int64) {
 }
 
 // checkRetiredCA refuses, from state version 6, a node's transaction
-// under an organization CA that a proposal retired.
-func checkRetiredCA(tx *bolt.Tx, t *Tx) (uint32, string) {
+// under an organization CA that a proposal retired; from state version
+// 10 also under an organization CA the chain does not know whose key is
+// a retired CA's (sameKeyCA): another encoding of the retired certificate
+// (its root's ECDSA signature written the other valid way) or a new
+// certificate for the stolen key (review of consortium reissue, C9).
+func checkRetiredCA(tx *bolt.Tx, t *Tx, version int) (uint32, string) {
 	v := tx.Bucket(bGovCA).Get(caKey(t.OrgCA))
 	if len(v) == 40 && binary.BigEndian.Uint64(v[32:]) != 0 {
 		return CodeNotMember, fmt.Sprintf("organization CA %q was retired at height %d", t.OrgCA.Subject, binary.BigEndian.Uint64(v[32:]))
 	}
+	if v == nil && version >= StateV10 {
+		if _, ca, ok := sameKeyCA(allMembers(tx), t.OrgCA, true); ok {
+			return CodeNotMember, fmt.Sprintf("organization CA %q has the key of organization CA %s, retired at height %d", t.OrgCA.Subject, ca.SHA256, ca.Retired)
+		}
+	}
 	return CodeOK, ""
+}
+
+// sameKeyCA finds, among the organization CAs of ms, one other than ca
+// (by its DER) with ca's public key, only a retired one if retired: the
+// member that holds it and its entry.
+func sameKeyCA(ms []Member, ca *x509.Certificate, retired bool) (string, MemberCA, bool) {
+	own := hex.EncodeToString(caKey(ca))
+	for _, m := range ms {
+		for _, c := range m.OrgCAs {
+			if c.SHA256 == own || retired && c.Retired == 0 {
+				continue
+			}
+			if other, err := certs.ParseCertificate(c.Cert); err == nil && bytes.Equal(other.RawSubjectPublicKeyInfo, ca.RawSubjectPublicKeyInfo) {
+				return m.ID, c, true
+			}
+		}
+	}
+	return "", MemberCA{}, false
 }
 
 // governanceMemberPlace is the place of the member whose node key hashes

@@ -214,7 +214,7 @@ func countVotes(ms []Member, votes []GovVote) (yes, no, total int64) {
 // never lets the set go empty.
 func checkEffect(tx *bolt.Tx, root *x509.Certificate, p *ProposalState, version int) error {
 	ms := allMembers(tx)
-	after, err := changed(tx, root, ms, p, 0)
+	after, err := changed(tx, root, ms, p, 0, version)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func courts(ms []Member) int {
 
 // changed returns the members after p's change at height, or why it
 // cannot be made. ms is not modified.
-func changed(tx *bolt.Tx, root *x509.Certificate, ms []Member, p *ProposalState, height int64) ([]Member, error) {
+func changed(tx *bolt.Tx, root *x509.Certificate, ms []Member, p *ProposalState, height int64, version int) ([]Member, error) {
 	out := slices.Clone(ms)
 	if p.Action == ActionName(ActAdmit) {
 		ca, err := certs.ParseCertificate(p.OrgCA)
@@ -280,6 +280,9 @@ func changed(tx *bolt.Tx, root *x509.Certificate, ms []Member, p *ProposalState,
 		}
 		if tx.Bucket(bGovCA).Get(caKey(ca)) != nil {
 			return nil, fmt.Errorf("proposal %s: organization CA %q is already a member's", p.ID, ca.Subject)
+		}
+		if _, c, found := sameKeyCA(ms, ca, false); version >= StateV10 && found {
+			return nil, fmt.Errorf("proposal %s: organization CA %q has the key of organization CA %s, a member's", p.ID, ca.Subject, c.SHA256)
 		}
 		id := memberOfKey(p.ValidatorKey)
 		if tx.Bucket(bGovVal).Get(id) != nil {
@@ -314,6 +317,16 @@ func changed(tx *bolt.Tx, root *x509.Certificate, ms []Member, p *ProposalState,
 			return nil, fmt.Errorf("proposal %s: member %s has no organization CA %s in use", p.ID, m.ID, p.CAHash)
 		}
 		m.OrgCAs[j].Retired = max(height, 1)
+		// From state version 10 it retires the key: every CA of the
+		// member with the same key goes with it (C9).
+		if version >= StateV10 {
+			key, _ := certs.ParseCertificate(m.OrgCAs[j].Cert)
+			for i := range m.OrgCAs {
+				if c, err := certs.ParseCertificate(m.OrgCAs[i].Cert); err == nil && key != nil && m.OrgCAs[i].Retired == 0 && bytes.Equal(c.RawSubjectPublicKeyInfo, key.RawSubjectPublicKeyInfo) {
+					m.OrgCAs[i].Retired = max(height, 1)
+				}
+			}
+		}
 	}
 	return out, nil
 }
@@ -438,7 +451,7 @@ func (a *App) applyEffect(tx *bolt.Tx, ps *ProposalState, height int64, version 
 	err := checkEffect(tx, a.cfg.Root, ps, version)
 	var after []Member
 	if err == nil {
-		after, err = changed(tx, a.cfg.Root, ms, ps, height)
+		after, err = changed(tx, a.cfg.Root, ms, ps, height, version)
 	}
 	if err != nil {
 		ps.Status, ps.Closed, ps.Reason = StatusFailed, height, err.Error()
