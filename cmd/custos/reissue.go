@@ -340,8 +340,9 @@ func openStoppedState(path string) (*bolt.DB, error) {
 // checkReissueState checks, in the stopped node's chain state db, that
 // pub is the validator key of a member not removed, and that the CA org
 // is neither retired nor bound to another member: nor any CA of its key,
-// such as another encoding of one (the chain knows a CA by the SHA-256 of
-// its DER, and would bind a retired CA's twin as a new CA).
+// such as another encoding of one (below state version 10 the chain knows
+// a CA by the SHA-256 of its DER alone, and would bind a retired CA's twin
+// as a new CA; from 10 it refuses it too).
 func checkReissueState(db *bolt.DB, pub ed25519.PublicKey, org *certs.Authority) error {
 	ms, err := anchor.StoredMembers(db)
 	if err != nil {

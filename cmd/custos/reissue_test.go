@@ -848,8 +848,8 @@ func ecdsaTwin(t *testing.T, c *x509.Certificate) *x509.Certificate {
 // TestReissueOldKey: the new organization CA must have a new key. Another
 // encoding of the node's CA (its ECDSA twin), or a certificate the root
 // made again for its key, is refused; so is one for the key of a CA the
-// chain retired, which the chain, knowing a CA by the SHA-256 of its DER,
-// would otherwise bind to the member as a new CA.
+// chain retired, which a chain below state version 10, knowing a CA by the
+// SHA-256 of its DER, would otherwise bind to the member as a new CA.
 func TestReissueOldKey(t *testing.T) {
 	f := newReissueFixture(t)
 	root := readAuthority(t, filepath.Join(f.out, "offline", "root.pem"), filepath.Join(f.out, "offline", "root.key"))
