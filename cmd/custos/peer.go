@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -214,14 +215,15 @@ func (n *node) peerCAs() []*x509.Certificate {
 }
 
 // peerRetired is peer.TLSConfig.Retired: whether the chain retired the
-// organization CA org (propose retire-ca), known in any encoding by its
-// TBSCertificate (an ECDSA signature has a twin: docs/security.md, R1).
+// organization CA org (propose retire-ca), known by its key, as the chain
+// knows it from state version 10: so in any encoding (an ECDSA signature
+// has a twin: docs/security.md, R1) and in a new certificate for the
+// retired key (review of consortium reissue, C9).
 func (n *node) peerRetired(org *x509.Certificate) bool {
-	tbs := anchor.TBSSHA256(org)
 	ms, _ := n.chain.Chain.Members()
 	for _, m := range ms {
 		for _, ca := range m.OrgCAs {
-			if c, err := certs.ParseCertificate(ca.Cert); err == nil && ca.Retired != 0 && anchor.TBSSHA256(c) == tbs {
+			if c, err := certs.ParseCertificate(ca.Cert); err == nil && ca.Retired != 0 && bytes.Equal(c.RawSubjectPublicKeyInfo, org.RawSubjectPublicKeyInfo) {
 				return true
 			}
 		}
