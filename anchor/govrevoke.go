@@ -3,7 +3,6 @@ package anchor
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
@@ -93,19 +92,9 @@ func NewRevokeGovTx(chainID string, orgCA *x509.Certificate, caKey crypto.Signer
 	if err != nil {
 		return nil, fmt.Errorf("anchor: revocation signature: %w", err)
 	}
-	var sig struct{ R, S *big.Int }
-	if rest, err := asn1.Unmarshal(der, &sig); err != nil || len(rest) != 0 {
+	if t.Sig, err = fixedSig(der, certs.KeySuite(orgCA.PublicKey) != certs.SuiteSM); err != nil {
 		return nil, fmt.Errorf("%w: the signer returned no ECDSA or SM2 signature", ErrGovKey)
 	}
-	if certs.KeySuite(orgCA.PublicKey) != certs.SuiteSM {
-		n := elliptic.P256().Params().N
-		if sig.S.Cmp(new(big.Int).Rsh(n, 1)) > 0 {
-			sig.S.Sub(n, sig.S) // the low-s form of the same signature
-		}
-	}
-	t.Sig = make([]byte, 64)
-	sig.R.FillBytes(t.Sig[:32])
-	sig.S.FillBytes(t.Sig[32:])
 	return t.Encode(), nil
 }
 

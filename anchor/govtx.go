@@ -221,18 +221,28 @@ func signGovTx(chainID string, signer crypto.Signer, t *Tx, member string) ([]by
 	if err != nil {
 		return nil, fmt.Errorf("anchor: governance signature: %w", err)
 	}
-	var sig struct{ R, S *big.Int }
-	if rest, err := asn1.Unmarshal(der, &sig); err != nil || len(rest) != 0 {
+	if t.Sig, err = fixedSig(der, true); err != nil {
 		return nil, fmt.Errorf("%w: the signer returned no ECDSA signature", ErrGovKey)
 	}
+	return t.Encode(), nil
+}
+
+// fixedSig turns the ASN.1 signature der, ECDSA P-256 or SM2, into r ‖ s
+// in 32 bytes each; with lowS (ECDSA) in the low-s form, s ≤ n/2, so that
+// a signature has one encoding.
+func fixedSig(der []byte, lowS bool) ([]byte, error) {
+	var sig struct{ R, S *big.Int }
+	if rest, err := asn1.Unmarshal(der, &sig); err != nil || len(rest) != 0 {
+		return nil, errors.New("not an ASN.1 signature")
+	}
 	n := elliptic.P256().Params().N
-	if sig.S.Cmp(new(big.Int).Rsh(n, 1)) > 0 {
+	if lowS && sig.S.Cmp(new(big.Int).Rsh(n, 1)) > 0 {
 		sig.S.Sub(n, sig.S) // the low-s form of the same signature
 	}
-	t.Sig = make([]byte, 64)
-	sig.R.FillBytes(t.Sig[:32])
-	sig.S.FillBytes(t.Sig[32:])
-	return t.Encode(), nil
+	out := make([]byte, 64)
+	sig.R.FillBytes(out[:32])
+	sig.S.FillBytes(out[32:])
+	return out, nil
 }
 
 // decodeGov reads a governance transaction after its kind byte.

@@ -149,17 +149,9 @@ func (h *govHandlers) vote(c echo.Context) error {
 // transaction (state version 10), by which a member's organization CA
 // revokes one of its governance certificates.
 func (h *govHandlers) revoke(c echo.Context) error {
-	wait, err := numberWait(c)
+	wait, raw, t, err := readGovRequest(c)
 	if err != nil {
 		return err
-	}
-	raw, err := readGovTx(c)
-	if err != nil {
-		return err
-	}
-	t, err := anchor.DecodeTx(raw)
-	if err != nil {
-		return errMalformedTx(raw, err)
 	}
 	if t.Kind != anchor.KindRevokeGov {
 		return errBadRequest("malformed-tx", prob.M("gov-want-revocation"))
@@ -201,21 +193,31 @@ func (h *govHandlers) awaitRevocation(ctx context.Context, ans *wire.RevocationA
 	}
 }
 
+// readGovRequest reads a governance route's request: its ?wait= and the
+// signed transaction in its body, decoded.
+func readGovRequest(c echo.Context) (time.Duration, []byte, *anchor.Tx, error) {
+	wait, err := numberWait(c)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	raw, err := readGovTx(c)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	t, err := anchor.DecodeTx(raw)
+	if err != nil {
+		return 0, nil, nil, errMalformedTx(raw, err)
+	}
+	return wait, raw, t, nil
+}
+
 // submit reads a signed governance transaction of kind (on proposal id,
 // for a vote), submits it, and answers 202; with ?wait= it first waits
 // for the transaction to be recorded in a block.
 func (h *govHandlers) submit(c echo.Context, kind uint8, id string) error {
-	wait, err := numberWait(c)
+	wait, raw, t, err := readGovRequest(c)
 	if err != nil {
 		return err
-	}
-	raw, err := readGovTx(c)
-	if err != nil {
-		return err
-	}
-	t, err := anchor.DecodeTx(raw)
-	if err != nil {
-		return errMalformedTx(raw, err)
 	}
 	pid, what := govTxTarget(t)
 	switch {
