@@ -12,6 +12,7 @@ import (
 
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence/digestindex"
+	"github.com/custos-project/custos/evidence/tokenstore"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -104,7 +105,7 @@ type Service struct {
 	inlineMax int64              // resolved Config.InlineMax; 0: no inlining
 	heads     *sync.Pool         // inline read buffers of inlineMax+1 bytes
 	cursors   *cursors           // seals listing cursors (cursor.go)
-	tokCerts  *storedCerts       // the tokens' certificates fields known stored (tokenstore.go)
+	tokCerts  *tokenstore.Known  // the tokens' certificates fields known stored (tokenstore.go)
 	oldInline bool               // the older inline bucket holds bytes (hasOldInline)
 	// foldWindow is the resolved Config.ReadFoldWindow; 0: no folding.
 	foldWindow time.Duration
@@ -161,7 +162,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, kick: make(chan struct{}, 1), finalKick: make(chan struct{}, 1),
-		commits: commits, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur, tokCerts: &storedCerts{}, oldInline: oldInline,
+		commits: commits, facts: &recentFacts{}, digests: digests, inlineMax: inline, heads: newHeadPool(inline), cursors: cur, tokCerts: &tokenstore.Known{}, oldInline: oldInline,
 		foldWindow: foldWindow(cfg.ReadFoldWindow)}
 	digests.Resume()
 	return s, nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/evidence/tokenstore"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -32,7 +33,7 @@ var (
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, bTokCerts, bHeadsReg, bReadFold}
+var allBuckets = [][]byte{bRecords, bIDs, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, tokenstore.CertsBucket, bHeadsReg, bReadFold}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits
@@ -163,7 +164,7 @@ func eventKey(seq uint64, n uint32) []byte {
 type newRecord struct {
 	rec     *Record
 	val     []byte
-	tokens  []storedToken // the replies as stored (tokenstore.go)
+	tokens  []tokenstore.Stored // the replies as stored (tokenstore.go)
 	created *custody.Event
 	first   []byte // created.Encode() with Seq 0 and no Prev
 }
@@ -178,9 +179,9 @@ func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRec
 	if err != nil {
 		return nil, err
 	}
-	tokens := make([]storedToken, len(replies))
+	tokens := make([]tokenstore.Stored, len(replies))
 	for i, rep := range replies {
-		tokens[i] = splitToken(rep)
+		tokens[i] = tokenstore.Split(rep)
 	}
 	return &newRecord{rec: r, val: val, tokens: tokens, created: created, first: first}, nil
 }
@@ -188,8 +189,8 @@ func prepareRecord(r *Record, replies [][]byte, created *custody.Event) (*newRec
 // putRecord writes a new record, its tokens, its created event and, if
 // staged is not empty, the pending marker in tx. It is idempotent under
 // group-commit retries (see committer): the sequence is assigned inside the
-// transaction. known is the service's storedCerts (nil: none known).
-func putRecord(tx *bolt.Tx, nr *newRecord, staged string, known *storedCerts) error {
+// transaction. known is the service's tokenstore.Known (nil: none known).
+func putRecord(tx *bolt.Tx, nr *newRecord, staged string, known *tokenstore.Known) error {
 	r := nr.rec
 	recs := sequential(tx.Bucket(bRecords))
 	seq, err := recs.NextSequence()

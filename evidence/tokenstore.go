@@ -1,201 +1,23 @@
 package evidence
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
-	"fmt"
-	"sync"
-	"sync/atomic"
-
 	bolt "go.etcd.io/bbolt"
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/custos-project/custos/evidence/tokenstore"
 )
 
-// Stored tokens. A TimeStampResp (RFC 3161 §2.4.2) of a TSA asked for its
-// certificates embeds them in the SignedData's [0] certificates field
-// (RFC 5652 §5.1): about 1.3 KiB of the built-in TSA's 2 KiB replies, the
-// same bytes in every token a TSA signs with one key. Since session 6 the
-// tokens bucket keeps a reply without that field, and the field once, in
-// bTokCerts under its SHA-256:
-//
-//	tokens:   seq(8) ‖ i(2) → 0x01 ‖ offset(4) ‖ SHA-256 of the field(32) ‖ the reply without the field
-//	tokcerts: SHA-256(32)   → the field, tag and length included
-//
-// The reply is the stored bytes with the field put back at offset, byte
-// for byte, so its SHA-256 (in the record and the created event) and every
-// signature in it are unchanged. A value that begins 0x30 (a DER SEQUENCE)
-// is a whole reply, as every version stored before: both are read. A reply
-// whose certificates cannot be found, or are small, is stored whole. Every
-// stored reply was checked to be a DER TimeStampResp first (the built-in
-// TSA's own, or an external one's through notary's client), so a whole one
-// never begins 0x01.
-//
-// Two bbolt elements of a 2 KiB reply fill two pages, so a reply cost a
-// page of every group commit; without its certificates it costs a fifth.
-var bTokCerts = []byte("tokcerts")
+// The records' RFC 3161 replies are stored by evidence/tokenstore, without
+// the certificates each embeds (stored once, in tokenstore.CertsBucket):
+// in bTokens, under tokenKey(seq, i), the i-th reply of record seq.
 
-const (
-	tokenSplit     = 0x01 // the first byte of a stored reply without its certificates
-	tokenSplitHead = 1 + 4 + sha256.Size
-	// minTokenCerts is the least certificates field worth storing apart.
-	minTokenCerts = 256
-)
-
-// tagContext0 is [0] constructed: the ContentInfo's explicit content and
-// the SignedData's implicit certificates (RFC 5652 §3, §5.1).
-var tagContext0 = cbasn1.Tag(0).Constructed().ContextSpecific()
-
-// storedToken is a reply as putRecord stores it: val in the tokens bucket
-// and, if certs is not nil, certs in bTokCerts under sum.
-type storedToken struct {
-	val   []byte
-	certs []byte
-	sum   [32]byte
-}
-
-// splitToken prepares reply for the tokens bucket.
-func splitToken(reply []byte) storedToken {
-	off, n, ok := tokenCerts(reply)
-	if !ok || n < minTokenCerts {
-		return storedToken{val: reply}
-	}
-	certs := reply[off : off+n]
-	st := storedToken{certs: certs, sum: certsSum(certs)}
-	st.val = make([]byte, 0, tokenSplitHead+len(reply)-n)
-	st.val = append(st.val, tokenSplit)
-	st.val = binary.BigEndian.AppendUint32(st.val, uint32(off))
-	st.val = append(st.val, st.sum[:]...)
-	st.val = append(st.val, reply[:off]...)
-	st.val = append(st.val, reply[off+n:]...)
-	return st
-}
-
-// lastCerts is the certificates field splitToken hashed last: a TSA
-// sends the same one with every reply, so comparing it saves hashing it.
-var lastCerts atomic.Pointer[storedToken]
-
-// certsSum returns the SHA-256 of a certificates field.
-func certsSum(certs []byte) [32]byte {
-	if last := lastCerts.Load(); last != nil && bytes.Equal(last.certs, certs) {
-		return last.sum
-	}
-	st := &storedToken{certs: bytes.Clone(certs), sum: sha256.Sum256(certs)}
-	lastCerts.Store(st)
-	return st.sum
-}
-
-// tokenCerts finds the SignedData's certificates field in a TimeStampResp:
-// its offset in reply and its length. The field is optional; ok is false
-// if there is none or reply is not shaped as expected.
-func tokenCerts(reply []byte) (off, n int, ok bool) {
-	in := cryptobyte.String(reply)
-	var resp, ci, explicit, sd, certs cryptobyte.String
-	if !in.ReadASN1(&resp, cbasn1.SEQUENCE) || !in.Empty() ||
-		!resp.SkipASN1(cbasn1.SEQUENCE) || // PKIStatusInfo
-		!resp.ReadASN1(&ci, cbasn1.SEQUENCE) || !resp.Empty() || // timeStampToken: ContentInfo
-		!ci.SkipASN1(cbasn1.OBJECT_IDENTIFIER) || !ci.ReadASN1(&explicit, tagContext0) || !ci.Empty() ||
-		!explicit.ReadASN1(&sd, cbasn1.SEQUENCE) || !explicit.Empty() ||
-		!sd.SkipASN1(cbasn1.INTEGER) || !sd.SkipASN1(cbasn1.SET) || !sd.SkipASN1(cbasn1.SEQUENCE) ||
-		!sd.PeekASN1Tag(tagContext0) {
-		return 0, 0, false
-	}
-	// Each container above was checked to end where its parent ends, so
-	// sd ends where reply ends.
-	off = len(reply) - len(sd)
-	if !sd.ReadASN1Element(&certs, tagContext0) {
-		return 0, 0, false
-	}
-	return off, len(certs), true
-}
-
-// putToken stores the i-th reply of record seq. Its certificates field
-// is looked up in bTokCerts only if known does not remember it stored.
-func putToken(tx *bolt.Tx, seq uint64, i int, st storedToken, known *storedCerts) error {
-	if st.certs != nil && !known.has(st.sum, st.certs) {
-		b := tx.Bucket(bTokCerts)
-		switch v := b.Get(st.sum[:]); {
-		case v == nil:
-			if err := b.Put(st.sum[:], st.certs); err != nil {
-				return err
-			}
-		case !bytes.Equal(v, st.certs):
-			return fmt.Errorf("evidence: different token certificates under SHA-256 %x", st.sum)
-		}
-		if known != nil {
-			sum, certs := st.sum, st.certs
-			tx.OnCommit(func() { known.add(sum, certs) })
-		}
-	}
-	return sequential(tx.Bucket(bTokens)).Put(tokenKey(seq, i), st.val)
-}
-
-// storedCerts remembers certificates fields that bTokCerts holds, so that
-// putToken does not look up, in every upload's transaction, the field that
-// a TSA sends with every reply. A field is added once a transaction that
-// put it or found it there has committed, and bTokCerts is never deleted
-// from, so a field remembered is stored. It keeps the field's bytes and
-// compares them, as the lookup does: a different field under the same
-// SHA-256 still goes to the lookup, and fails there. It remembers at most
-// maxStoredCerts fields, enough for the built-in TSA and the external ones
-// through a few key rotations; others are looked up as before.
-type storedCerts struct {
-	mu     sync.Mutex
-	fields map[[32]byte][]byte
-}
-
-const maxStoredCerts = 16
-
-// has reports whether the field certs, of SHA-256 sum, is known stored.
-// A nil *storedCerts knows none.
-func (k *storedCerts) has(sum [32]byte, certs []byte) bool {
-	if k == nil {
-		return false
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.fields[sum]
-	return ok && bytes.Equal(v, certs)
-}
-
-// add remembers the field certs, of SHA-256 sum, as stored; it is called
-// only once the transaction that put it or found it has committed.
-func (k *storedCerts) add(sum [32]byte, certs []byte) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if _, ok := k.fields[sum]; ok || len(k.fields) >= maxStoredCerts {
-		return
-	}
-	if k.fields == nil {
-		k.fields = map[[32]byte][]byte{}
-	}
-	k.fields[sum] = bytes.Clone(certs)
+// putToken stores the i-th reply of record seq. known is the service's
+// record of the certificates fields stored (nil: none known).
+func putToken(tx *bolt.Tx, seq uint64, i int, st tokenstore.Stored, known *tokenstore.Known) error {
+	return tokenstore.Put(tx, sequential(tx.Bucket(bTokens)), tokenKey(seq, i), st, known)
 }
 
 // getToken returns the i-th reply of record seq, or nil if it is missing
-// or its stored form is damaged. A whole stored reply is bbolt's memory,
-// valid only inside tx; a joined one is a new slice.
+// or its stored form is damaged (tokenstore.Get).
 func getToken(tx *bolt.Tx, seq uint64, i int) []byte {
-	v := tx.Bucket(bTokens).Get(tokenKey(seq, i))
-	if len(v) == 0 || v[0] != tokenSplit {
-		return v
-	}
-	if len(v) < tokenSplitHead {
-		return nil
-	}
-	return joinToken(v, tx.Bucket(bTokCerts).Get(v[5:tokenSplitHead]))
-}
-
-// joinToken puts certs back into val, a reply stored without them; nil if
-// certs is nil or val's offset is past its end.
-func joinToken(val, certs []byte) []byte {
-	off, rest := int(binary.BigEndian.Uint32(val[1:5])), val[tokenSplitHead:]
-	if certs == nil || off > len(rest) {
-		return nil
-	}
-	out := make([]byte, 0, len(rest)+len(certs))
-	out = append(out, rest[:off]...)
-	out = append(out, certs...)
-	return append(out, rest[off:]...)
+	return tokenstore.Get(tx, tx.Bucket(bTokens), tokenKey(seq, i))
 }
