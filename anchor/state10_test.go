@@ -166,39 +166,14 @@ func TestUpgradeToV10(t *testing.T) {
 	p := ms[0].propose(t, Proposal{ID: "p", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 11})
 	h := proposalHashOf(t, p)
 	rev := ms[1].revoke(t, ms[1].gov.Cert, "")
-	type step struct {
-		common, upOnly [][]byte
-		want           []uint32 // of common, on up
-	}
-	steps := []step{
+	steps := []upgradeStep{
 		{common: [][]byte{p}, upOnly: [][]byte{ms[0].vote(t, vote), ms[1].vote(t, vote), ms[2].vote(t, vote)}},
 		{common: [][]byte{ms[1].ballot9(t, "p", h, true), rev}, want: []uint32{CodeOK, CodeVersion}},
 		{common: nil},
 		{common: [][]byte{rev}},
 		{common: [][]byte{ms[1].ballot9(t, "p", h, true)}, want: []uint32{CodeRevoked}},
 	}
-	for i, s := range steps {
-		height := int64(i + 1)
-		res := finalize(t, up, height, append(append([][]byte{}, s.common...), s.upOnly...)...)
-		commit(t, up)
-		other := finalize(t, stay, height, s.common...)
-		commit(t, stay)
-		for j := range s.common {
-			want := CodeOK
-			if j < len(s.want) {
-				want = s.want[j]
-			}
-			if got := res.TxResults[j].Code; got != want {
-				t.Errorf("block %d, tx %d: code %d (%s), want %d", height, j, got, res.TxResults[j].Log, want)
-			}
-		}
-		if height == 1 {
-			continue // the upgrade votes are only in up's block
-		}
-		if same := bytes.Equal(res.AppHash, other.AppHash); same != (uint64(height) < vote.Height) {
-			t.Errorf("block %d: AppHash %x, at version 9 throughout %x; want them equal only before the upgrade", height, res.AppHash, other.AppHash)
-		}
-	}
+	runUpgradeSteps(t, up, stay, vote, steps)
 	if up.StateVersion() != StateV10 || stay.StateVersion() != StateV9 {
 		t.Fatalf("versions %d and %d, want 10 and 9", up.StateVersion(), stay.StateVersion())
 	}

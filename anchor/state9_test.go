@@ -135,11 +135,7 @@ func TestUpgradeToV9(t *testing.T) {
 	share := ms[0].propose(t, Proposal{ID: "share", Expires: 50, Action: ActPower, Target: ms[1].target(), Power: 20})
 	later := ms[0].propose(t, Proposal{ID: "later", Expires: 50, Action: ActPower, Target: ms[2].target(), Power: 11})
 	hLater := proposalHashOf(t, later)
-	type step struct {
-		common, upOnly [][]byte
-		want           []uint32 // of common, on up
-	}
-	steps := []step{
+	steps := []upgradeStep{
 		{common: [][]byte{share, later}, upOnly: [][]byte{ms[0].vote(t, vote), ms[1].vote(t, vote), ms[2].vote(t, vote)}},
 		{common: [][]byte{ms[0].ballot(t, "share", true), ms[2].ballot(t, "share", true), ms[3].ballot(t, "share", true),
 			ms[0].ballot9(t, "later", hLater, true)}, want: []uint32{CodeOK, CodeOK, CodeOK, CodeVersion}},
@@ -147,6 +143,40 @@ func TestUpgradeToV9(t *testing.T) {
 		{common: [][]byte{ms[2].ballot(t, "later", true)}, want: []uint32{CodeVersion}},
 		{common: [][]byte{ms[2].ballot9(t, "later", hLater, true)}},
 	}
+	runUpgradeSteps(t, up, stay, vote, steps)
+	if up.StateVersion() != StateV9 || stay.StateVersion() != StateV8 {
+		t.Fatalf("versions %d and %d, want 9 and 8", up.StateVersion(), stay.StateVersion())
+	}
+	if s := proposalStatus(t, up, "share"); s.Status != StatusFailed || s.Closed != 4 || !strings.Contains(s.Reason, "a third or more") {
+		t.Errorf("at 9, proposal share: %s at %d (%s), want failed at 4 for the power share", s.Status, s.Closed, s.Reason)
+	}
+	if s := proposalStatus(t, stay, "share"); s.Status != StatusApplied {
+		t.Errorf("at 8, proposal share: %s (%s), want applied", s.Status, s.Reason)
+	}
+	if s := proposalStatus(t, up, "later"); s.Status != StatusPassed || len(s.Votes) != 3 {
+		t.Errorf("at 9, proposal later: %s with %d votes, want passed with 3 (two of version 6 before 9, one of version 9 from it)", s.Status, len(s.Votes))
+	}
+	res := finalize(t, up, 6, ms[0].vote(t, UpgradeVote{Version: MaxState + 1, Height: 10}))
+	commit(t, up)
+	if got := codes(res)[0]; got != CodeVersion {
+		t.Errorf("a vote for state version %d at 9: code %d, want %d", MaxState+1, got, CodeVersion)
+	}
+}
+
+// upgradeStep is one block of an upgrade test: common goes into the
+// blocks of both apps, upOnly into the upgrading app's only, and want is
+// the codes of common on the upgrading app (CodeOK past its end).
+type upgradeStep struct {
+	common, upOnly [][]byte
+	want           []uint32
+}
+
+// runUpgradeSteps finalizes and commits steps, block by block from height
+// 1, on up (which votes for vote) and on stay (which does not), checks
+// up's codes, and checks that from block 2 the two AppHashes are equal
+// exactly below the upgrade height.
+func runUpgradeSteps(t *testing.T, up, stay *App, vote UpgradeVote, steps []upgradeStep) {
+	t.Helper()
 	for i, s := range steps {
 		h := int64(i + 1)
 		res := finalize(t, up, h, append(append([][]byte{}, s.common...), s.upOnly...)...)
@@ -166,24 +196,7 @@ func TestUpgradeToV9(t *testing.T) {
 			continue // the upgrade votes are only in up's block
 		}
 		if same := bytes.Equal(res.AppHash, other.AppHash); same != (uint64(h) < vote.Height) {
-			t.Errorf("block %d: AppHash %x, at version 8 throughout %x; want them equal only before the upgrade", h, res.AppHash, other.AppHash)
+			t.Errorf("block %d: AppHash %x, at version %d throughout %x; want them equal only before the upgrade", h, res.AppHash, vote.Version-1, other.AppHash)
 		}
-	}
-	if up.StateVersion() != StateV9 || stay.StateVersion() != StateV8 {
-		t.Fatalf("versions %d and %d, want 9 and 8", up.StateVersion(), stay.StateVersion())
-	}
-	if s := proposalStatus(t, up, "share"); s.Status != StatusFailed || s.Closed != 4 || !strings.Contains(s.Reason, "a third or more") {
-		t.Errorf("at 9, proposal share: %s at %d (%s), want failed at 4 for the power share", s.Status, s.Closed, s.Reason)
-	}
-	if s := proposalStatus(t, stay, "share"); s.Status != StatusApplied {
-		t.Errorf("at 8, proposal share: %s (%s), want applied", s.Status, s.Reason)
-	}
-	if s := proposalStatus(t, up, "later"); s.Status != StatusPassed || len(s.Votes) != 3 {
-		t.Errorf("at 9, proposal later: %s with %d votes, want passed with 3 (two of version 6 before 9, one of version 9 from it)", s.Status, len(s.Votes))
-	}
-	res := finalize(t, up, 6, ms[0].vote(t, UpgradeVote{Version: MaxState + 1, Height: 10}))
-	commit(t, up)
-	if got := codes(res)[0]; got != CodeVersion {
-		t.Errorf("a vote for state version %d at 9: code %d, want %d", MaxState+1, got, CodeVersion)
 	}
 }
