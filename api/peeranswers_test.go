@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/custos-project/custos/internal/testenv"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -137,26 +137,9 @@ var peerDescriptions = sync.OnceValue(func() map[string]map[string]string {
 	if err != nil {
 		panic(err)
 	}
-	var doc struct {
-		Paths map[string]map[string]json.RawMessage
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
+	out, err := testenv.ResponseDescriptions(b)
+	if err != nil {
 		panic(err)
-	}
-	out := map[string]map[string]string{}
-	for path, item := range doc.Paths {
-		for method, raw := range item {
-			var op struct {
-				Responses map[string]struct{ Description string }
-			}
-			if method == "parameters" || json.Unmarshal(raw, &op) != nil {
-				continue
-			}
-			out[strings.ToUpper(method)+" "+path] = map[string]string{}
-			for code, r := range op.Responses {
-				out[strings.ToUpper(method)+" "+path][code] = r.Description
-			}
-		}
 	}
 	return out
 })

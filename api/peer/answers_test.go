@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/custos-project/custos/internal/testenv"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -143,26 +144,9 @@ var answers = &answerBook{seen: map[string]map[int]string{}, types: map[string]s
 // described is each operation's response descriptions by status, which
 // name the problem types answered with that status.
 var described = sync.OnceValue(func() map[string]map[string]string {
-	var doc struct {
-		Paths map[string]map[string]json.RawMessage
-	}
-	if err := json.Unmarshal(contractJSON(), &doc); err != nil {
+	out, err := testenv.ResponseDescriptions(contractJSON())
+	if err != nil {
 		panic(err)
-	}
-	out := map[string]map[string]string{}
-	for path, item := range doc.Paths {
-		for method, raw := range item {
-			var op struct {
-				Responses map[string]struct{ Description string }
-			}
-			if method == "parameters" || json.Unmarshal(raw, &op) != nil {
-				continue
-			}
-			out[strings.ToUpper(method)+" "+path] = map[string]string{}
-			for code, r := range op.Responses {
-				out[strings.ToUpper(method)+" "+path][code] = r.Description
-			}
-		}
 	}
 	return out
 })
