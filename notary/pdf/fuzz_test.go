@@ -89,17 +89,7 @@ func FuzzVerifySM(f *testing.F) {
 // mutated revisions after a certified one, whatever it concludes.
 func FuzzCheckChanges(f *testing.F) {
 	p := newTestPKI(f, time.Now())
-	old := certifyLevel
-	certifyLevel = 2
-	certified, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
-	certifyLevel = old
-	if err != nil {
-		f.Fatal(err)
-	}
-	twice, err := Sign(context.Background(), certified, p.options())
-	if err != nil {
-		f.Fatal(err)
-	}
+	certified, twice := certifiedTwice(f, p)
 	n := len(certified)
 	f.Add(twice[n:], uint8(2))
 	f.Add(append(bytes.Clone(twice[n:]), "\n1 0 obj\n<</Type /Catalog /Pages 2 0 R /OpenAction [3 0 R]>>\nendobj\n"...), uint8(3))
@@ -120,17 +110,7 @@ func FuzzCheckChanges(f *testing.F) {
 // only a revision shorter than the file is held to its bytes.
 func FuzzCheckSignatures(f *testing.F) {
 	p := newTestPKI(f, time.Now())
-	old := certifyLevel
-	certifyLevel = 2
-	certified, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
-	certifyLevel = old
-	if err != nil {
-		f.Fatal(err)
-	}
-	twice, err := Sign(context.Background(), certified, p.options())
-	if err != nil {
-		f.Fatal(err)
-	}
+	certified, twice := certifiedTwice(f, p)
 	n := int64(len(certified))
 	f.Add(twice)
 	f.Add(bytes.Replace(twice, []byte("/FT /Sig"), []byte("/FT /Sog"), 1))
@@ -169,4 +149,22 @@ func certificationOfBytes(b []byte) (Certification, error) {
 		return Certification{}, err
 	}
 	return certificationOf(f, catalog, b)
+}
+
+// certifiedTwice is the minimal cross-reference-stream PDF certified with
+// P=2, and that document signed again: the seeds of the fuzz targets of
+// the revisions after a certification.
+func certifiedTwice(f *testing.F, p *testPKI) (certified, twice []byte) {
+	f.Helper()
+	old := certifyLevel
+	certifyLevel = 2
+	certified, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
+	certifyLevel = old
+	if err != nil {
+		f.Fatal(err)
+	}
+	if twice, err = Sign(context.Background(), certified, p.options()); err != nil {
+		f.Fatal(err)
+	}
+	return certified, twice
 }

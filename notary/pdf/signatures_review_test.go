@@ -260,19 +260,7 @@ func TestVerifyContentsMalleable(t *testing.T) {
 // the cross-reference table.
 func regenerated(t *testing.T, b []byte, header, entry int) []byte {
 	t.Helper()
-	f, err := parseFile(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := nthPage(f, catalog, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	num := mustDict(t, f, page.num, func(*dict) {}).get("Contents").(ref).num
+	f, _, _, num := firstPage(t, b)
 	o, err := f.object(num)
 	if err != nil {
 		t.Fatal(err)
