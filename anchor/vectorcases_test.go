@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"crypto/x509"
 	"math/big"
 	"slices"
 	"strings"
@@ -158,14 +159,7 @@ func vVoteOn(id string, yes bool) func(t testing.TB, k *vectorKeys) []byte {
 // vVote9 is a notary's version-9 vote on proposal id, naming the SHA-256
 // of the proposal that prop builds.
 func vVote9(id string, prop func(testing.TB, *vectorKeys) []byte, yes bool) func(t testing.TB, k *vectorKeys) []byte {
-	return func(t testing.TB, k *vectorKeys) []byte {
-		ptx, err := DecodeTx(prop(t, k))
-		check(t, err)
-		h, err := ProposalHash(ptx)
-		check(t, err)
-		g := k.members[1]
-		return must(t)(NewVoteTx9(k.pki.ChainID, g.gov.Cert, g.org.Cert, g.gov.Signer, g.id, id, h, yes))
-	}
+	return vVote9Under(id, prop, yes, func(_ testing.TB, c *x509.Certificate) *x509.Certificate { return c })
 }
 
 // vVote9Twin is vVote9 signed with the notary's governance key under the
@@ -173,17 +167,24 @@ func vVote9(id string, prop func(testing.TB, *vectorKeys) []byte, yes bool) func
 // n − s), a valid certificate with another SHA-256 and the same
 // TBSCertificate (review of state version 10, finding R1).
 func vVote9Twin(id string, prop func(testing.TB, *vectorKeys) []byte, yes bool) func(t testing.TB, k *vectorKeys) []byte {
+	return vVote9Under(id, prop, yes, func(t testing.TB, c *x509.Certificate) *x509.Certificate {
+		twin, ok := CertTwin(c)
+		if !ok {
+			t.Fatal("the notary's governance certificate has no twin")
+		}
+		return twin
+	})
+}
+
+// vVote9Under is vVote9 carrying cert(the notary's governance certificate).
+func vVote9Under(id string, prop func(testing.TB, *vectorKeys) []byte, yes bool, cert func(testing.TB, *x509.Certificate) *x509.Certificate) func(t testing.TB, k *vectorKeys) []byte {
 	return func(t testing.TB, k *vectorKeys) []byte {
 		ptx, err := DecodeTx(prop(t, k))
 		check(t, err)
 		h, err := ProposalHash(ptx)
 		check(t, err)
 		g := k.members[1]
-		twin, ok := CertTwin(g.gov.Cert)
-		if !ok {
-			t.Fatal("the notary's governance certificate has no twin")
-		}
-		return must(t)(NewVoteTx9(k.pki.ChainID, twin, g.org.Cert, g.gov.Signer, g.id, id, h, yes))
+		return must(t)(NewVoteTx9(k.pki.ChainID, cert(t, g.gov.Cert), g.org.Cert, g.gov.Signer, g.id, id, h, yes))
 	}
 }
 

@@ -49,28 +49,25 @@ func (c *Client) Vote(ctx context.Context, id string, tx []byte, wait time.Durat
 // already signed by the member's organization CA (state version 10),
 // waiting up to wait for it to be in a block.
 func (c *Client) RevokeGovernanceCert(ctx context.Context, tx []byte, wait time.Duration) (*wire.RevocationAccepted, error) {
-	path := "/api/v1/consortium/revocations"
-	if wait > 0 {
-		path += "?wait=" + wait.String()
-	}
-	req, err := c.newRequest(ctx, http.MethodPost, path, bytes.NewReader(tx))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/octet-stream")
 	var v wire.RevocationAccepted
-	return &v, c.do(req, http.StatusAccepted, &v)
+	return &v, c.postTx(ctx, "/api/v1/consortium/revocations", tx, wait, &v)
 }
 
 func (c *Client) postGovTx(ctx context.Context, path string, tx []byte, wait time.Duration) (*wire.GovernanceAccepted, error) {
+	var v wire.GovernanceAccepted
+	return &v, c.postTx(ctx, path, tx, wait, &v)
+}
+
+// postTx posts a signed governance transaction tx to path, with ?wait=
+// if wait > 0, and decodes the 202's body into v.
+func (c *Client) postTx(ctx context.Context, path string, tx []byte, wait time.Duration, v any) error {
 	if wait > 0 {
 		path += "?wait=" + wait.String()
 	}
 	req, err := c.newRequest(ctx, http.MethodPost, path, bytes.NewReader(tx))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
-	var v wire.GovernanceAccepted
-	return &v, c.do(req, http.StatusAccepted, &v)
+	return c.do(req, http.StatusAccepted, v)
 }
