@@ -25,6 +25,26 @@ import (
 	prob "github.com/custos-project/custos/internal/problem"
 )
 
+// revocationPKI is a root of suite, a notary's organization CA under it,
+// a governance certificate it issued, and the CA's key in PEM.
+func revocationPKI(t *testing.T, suite certs.Suite, now time.Time) (root, org *certs.Authority, gov *certs.Leaf, key []byte) {
+	t.Helper()
+	root, err := certs.NewSuiteRoot(suite, "Root", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org, err = root.NewOrgCA(certs.KindNotary, "Notary", now); err != nil {
+		t.Fatal(err)
+	}
+	if gov, err = org.IssueGovernance("Notary governance", now); err != nil {
+		t.Fatal(err)
+	}
+	if key, err = certs.EncodeKeyPEM(org.Signer); err != nil {
+		t.Fatal(err)
+	}
+	return root, org, gov, key
+}
+
 // TestRevokeGovernanceCertLocal: consortium revoke-governance-cert
 // refuses, before any request, an organization CA key that other users
 // may read, a key that is not the CA's, and a certificate the CA did not
@@ -37,19 +57,8 @@ func TestRevokeGovernanceCertLocal(t *testing.T) {
 		t.Run(string(suite), func(t *testing.T) {
 			dir := t.TempDir()
 			now := time.Now()
-			root, err := certs.NewSuiteRoot(suite, "Root", now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			org, err := root.NewOrgCA(certs.KindNotary, "Notary", now)
-			if err != nil {
-				t.Fatal(err)
-			}
+			root, org, gov, key := revocationPKI(t, suite, now)
 			other, err := root.NewOrgCA(certs.KindNotary, "Other Notary", now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gov, err := org.IssueGovernance("Notary governance", now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,10 +72,6 @@ func TestRevokeGovernanceCertLocal(t *testing.T) {
 					t.Fatal(err)
 				}
 				return p
-			}
-			key, err := certs.EncodeKeyPEM(org.Signer)
-			if err != nil {
-				t.Fatal(err)
 			}
 			otherKey, err := certs.EncodeKeyPEM(other.Signer)
 			if err != nil {
@@ -152,23 +157,7 @@ func TestRevokeGovernanceCertAgain(t *testing.T) {
 		return hex.EncodeToString(s[:])
 	}
 	for _, suite := range []certs.Suite{certs.SuiteECDSA, certs.SuiteSM} {
-		now := time.Now()
-		root, err := certs.NewSuiteRoot(suite, "Root", now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		org, err := root.NewOrgCA(certs.KindNotary, "Notary", now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gov, err := org.IssueGovernance("Notary governance", now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key, err := certs.EncodeKeyPEM(org.Signer)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, org, gov, key := revocationPKI(t, suite, time.Now())
 		dir := t.TempDir()
 		caPath, keyPath, govPath := filepath.Join(dir, "org-ca.pem"), filepath.Join(dir, "org-ca.key"), filepath.Join(dir, "governance.pem")
 		for p, b := range map[string][]byte{caPath: certs.EncodePEM(org.Cert), keyPath: key, govPath: certs.EncodePEM(gov.Cert, org.Cert)} {
