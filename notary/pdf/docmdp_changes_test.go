@@ -23,7 +23,7 @@ func certifiedMinimal(t *testing.T, p *testPKI, level int) []byte {
 }
 
 // appendUpdate appends to b an incremental update that edit writes.
-func appendUpdate(t *testing.T, b []byte, edit func(f *file, u *update, catalog *dict, root ref)) []byte {
+func appendUpdate(t testing.TB, b []byte, edit func(f *file, u *update, catalog *dict, root ref)) []byte {
 	t.Helper()
 	f, err := parseFile(b)
 	if err != nil {
@@ -172,7 +172,7 @@ func TestVerifyChanges(t *testing.T) {
 }
 
 // mustDict returns a copy of object num of f, changed by change.
-func mustDict(t *testing.T, f *file, num int, change func(*dict)) *dict {
+func mustDict(t testing.TB, f *file, num int, change func(*dict)) *dict {
 	t.Helper()
 	d, err := f.dictOf(ref{num: num})
 	if err != nil {
