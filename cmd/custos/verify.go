@@ -50,7 +50,8 @@ which is checked with the receipt.
 With --pdf FILE it checks a certificate PDF instead: its PAdES signature, the signature's time-stamp and
 the signer's chain to the trust bundle's root, or to the roots of --roots PEM (an outside CA's, for
 certificates installed with 'custos pki install'). With --trust it also checks the receipts the PDF
-embeds and their evidence records.
+embeds and their evidence records. A valid PDF with warnings (lines marked !, such as what a later
+revision draws over a certified page) exits 0, its verdict "VALID 有效, with warnings".
 
 Exit status: 0 the receipt is valid (and, with --node, confirmed); 1 it is not, or the node's chain
 contradicts it (the failing step is printed with the expected and the computed values); 2 usage error (a

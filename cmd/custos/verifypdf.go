@@ -73,6 +73,36 @@ type pdfReport struct {
 	// verify over the revision it signs (pdf.SignatureError), such as the
 	// certifying one of a document signed again later.
 	FailedSignature *pdfFailedSignature `json:"failed_signature,omitempty"`
+	// Warnings, on a valid PDF, name what the lines marked ! of the text
+	// report say, each by a code (pdfWarning...): the verdict stays valid
+	// (exit status 0), "valid with warnings". Added in December 2026;
+	// absent when there is none.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// The codes of pdfReport.Warnings.
+const (
+	// pdfWarningClaimedTime: the signer's claimed time disagrees with the
+	// time-stamp (result.claimed_time_note).
+	pdfWarningClaimedTime = "claimed_time"
+	// pdfWarningDrawn: after a certification with P=2 or P=3, a later
+	// revision adds a widget or annotation that is drawn over the
+	// certified page, or changes its appearance (result.drawn).
+	pdfWarningDrawn = "drawn_after_certification"
+)
+
+// pdfDrawn is a pdf.Drawn in a report: a widget or annotation that a
+// revision after the certification adds to a page, or whose appearance it
+// changes, and that a viewer draws over the certified page.
+type pdfDrawn struct {
+	Revision int        `json:"revision"` // counted from 1 after the certified revision
+	Page     int        `json:"page"`     // from 1
+	Object   int        `json:"object"`   // 0: written in the page's /Annots itself
+	Subtype  string     `json:"subtype"`  // "Widget", "FreeText", "Stamp"...
+	Rect     [4]float64 `json:"rect"`     // points: lower left x, y, upper right x, y
+	// OverContent: the rectangle meets what the certified page draws (an
+	// estimate that errs towards true).
+	OverContent bool `json:"over_content"`
 }
 
 // pdfFailedSignature is a pdf.SignatureError in a report.
@@ -132,6 +162,11 @@ type pdfResult struct {
 	// Signatures are all the signatures of the document in the order of
 	// the file, this one last, each verified over the revision it signs.
 	Signatures []pdfSignature `json:"signatures,omitempty"`
+	// Drawn, after a certification with P=2 or P=3, are the widgets and
+	// annotations that later revisions add, or whose appearance they
+	// change, drawn over the certified page (the first 256 of
+	// certification.later_drawn): each a warning. Added in December 2026.
+	Drawn []pdfDrawn `json:"drawn,omitempty"`
 }
 
 // pdfCertification is pdf.Certification in a report.
@@ -152,6 +187,11 @@ type pdfCertification struct {
 	// "annotations", "DSS").
 	Revisions int    `json:"later_revisions,omitempty"`
 	Changes   string `json:"later_changes,omitempty"`
+	// Drawn is the number of widgets and annotations that those
+	// revisions add, or whose appearance they change, and that a viewer
+	// draws over the certified page (pdf.Certification.Drawn; listed in
+	// result.drawn). Added in December 2026.
+	Drawn int `json:"later_drawn,omitempty"`
 	// Certifier is the subject of the certifying signature's signer, which
 	// pdf.Verify verified over the certified revision.
 	Certifier string `json:"certifier,omitempty"`
@@ -175,7 +215,7 @@ var docMDPPermitsZH = []string{
 }
 
 func newPDFCertification(c pdf.Certification) pdfCertification {
-	r := pdfCertification{Level: c.Level, Permits: docMDPPermits[c.Level], Length: c.Length, Added: c.Added, Violated: c.Violated(), Revisions: c.Revisions}
+	r := pdfCertification{Level: c.Level, Permits: docMDPPermits[c.Level], Length: c.Length, Added: c.Added, Violated: c.Violated(), Revisions: c.Revisions, Drawn: c.Drawn}
 	if c.Revisions > 0 {
 		r.Changes = c.Changes.String()
 	}
@@ -346,6 +386,7 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 	default:
 		rep.Valid, rep.Result = true, newPDFResult(sig)
 		rep.Result.VerifyURLs, _ = pdf.Links(b) // part of what was signed; none if unreadable
+		rep.Warnings = pdfWarnings(rep.Result)
 	}
 	if rep.Valid && trust != nil {
 		if rep.Receipts, err = checkPDFReceipts(b, trust); err != nil {
@@ -433,7 +474,22 @@ func newPDFResult(sig *pdf.Signature) *pdfResult {
 		r.Signatures = append(r.Signatures, pdfSignature{Field: s.Field, Signer: s.Signer.Subject.String(), Time: s.Time.UTC(),
 			TSA: verifycli.OrUnknown(tsaName(s.Signature)), Reason: s.Reason, Start: s.Start, End: s.End(), Certifies: s.Certifies})
 	}
+	for _, d := range sig.Drawn {
+		r.Drawn = append(r.Drawn, pdfDrawn{Revision: d.Revision, Page: d.Page, Object: d.Object, Subtype: d.Subtype, Rect: d.Rect, OverContent: d.OverContent})
+	}
 	return r
+}
+
+// pdfWarnings are the codes of what a valid PDF's report warns of.
+func pdfWarnings(r *pdfResult) []string {
+	var w []string
+	if r.ClaimedTimeNote != "" {
+		w = append(w, pdfWarningClaimedTime)
+	}
+	if r.Certification.Drawn > 0 {
+		w = append(w, pdfWarningDrawn)
+	}
+	return w
 }
 
 // claimedTimeSlack is how much later than the time-stamp a claimed
@@ -531,9 +587,54 @@ func printPDFReport(out io.Writer, rep *pdfReport, receiptsChecked bool) {
 		return
 	}
 	printPDFSignature(p, rep.Result)
+	printPDFDrawn(p, rep.File, rep.Result)
 	printPDFReceipts(out, rep.Receipts, receiptsChecked)
 	printPDFStatus(p, rep.Result.VerifyURLs)
+	if len(rep.Warnings) > 0 {
+		p("VALID 有效, with warnings: see the lines marked ! 有警告：见标有 ! 的各行")
+		return
+	}
 	p("VALID 有效")
+}
+
+// annotKindsZH name in Chinese the annotation kinds (ISO 32000-1 §12.5.6)
+// that Drawn reports most; others are 注释.
+var annotKindsZH = map[string]string{
+	"Widget":   "表单域外观（签名或表单）",
+	"FreeText": "文本框注释",
+	"Stamp":    "图章注释",
+	"Text":     "便笺注释",
+	"Square":   "矩形注释",
+	"Ink":      "手绘注释",
+}
+
+// printPDFDrawn warns of the widgets and annotations that revisions after
+// a certification with P=2 or P=3 add, or whose appearance they change,
+// and that a viewer draws over the certified page (security review P5):
+// the certification permits them, but what they show was not certified.
+func printPDFDrawn(p func(string, ...any), file string, r *pdfResult) {
+	c := r.Certification
+	if c.Drawn == 0 {
+		return
+	}
+	p("! drawn after certification 认证后新增的可见内容: %d widget(s) or annotation(s) that later revisions added, or whose appearance they changed, are drawn on the certified page; the certification (DocMDP P=%d) permits them, but what they show was not certified: compare with the certified revision (head -c %d %s) 认证版本之后的版本添加了 %d 个可见的表单域外观或注释（或改动了其外观），认证（DocMDP P=%d）允许，但其显示的内容未经认证：请与认证版本对照",
+		c.Drawn, c.Level, c.Length, file, c.Drawn, c.Level)
+	for _, d := range r.Drawn {
+		over, overZH := "beside the certified page's content", "未覆盖认证页面的内容"
+		if d.OverContent {
+			over, overZH = "over the certified page's content", "覆盖认证页面的内容"
+		}
+		kind, ok := annotKindsZH[d.Subtype]
+		if !ok {
+			kind = "注释"
+		}
+		rect := fmt.Sprintf("[%g %g %g %g]", d.Rect[0], d.Rect[1], d.Rect[2], d.Rect[3])
+		p("    revision %d after the certified one, page %d, object %d: /%s at %s, %s 认证版本之后的第 %d 个版本，第 %d 页，对象 %d：%s，位于 %s，%s",
+			d.Revision, d.Page, d.Object, d.Subtype, rect, over, d.Revision, d.Page, d.Object, kind, rect, overZH)
+	}
+	if len(r.Drawn) < c.Drawn {
+		p("    … and %d more 另有 %d 个", c.Drawn-len(r.Drawn), c.Drawn-len(r.Drawn))
+	}
 }
 
 // printPDFRevision prints the signed revision of a PDF to which bytes were

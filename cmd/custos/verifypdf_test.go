@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -530,6 +531,56 @@ func TestVerifyPDFCertification(t *testing.T) {
 			if !strings.Contains(text, w) {
 				t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
 			}
+		}
+	})
+	// Security review P5: what a permitted later revision draws over the
+	// certified page is a warning; the verdict stays valid.
+	for _, c := range []struct {
+		vector, subtype, line string
+		level                 int
+		rect                  [4]float64
+	}{
+		{"p2-signature-over-page.pdf", "Widget", "/Widget at [60 690 300 740], over the certified page's content", 2, [4]float64{60, 690, 300, 740}},
+		{"p3-annotation-added.pdf", "Stamp", "/Stamp at [100 680 400 760], over the certified page's content 认证版本之后的第 1 个版本，第 1 页", 3, [4]float64{100, 680, 400, 760}},
+	} {
+		t.Run("drawn after certification, "+c.vector, func(t *testing.T) {
+			file, trust, _ := docMDPVector(t, dir, c.vector)
+			text, rep, code := run(file, trust)
+			if code != 0 || !rep.Valid || rep.Result == nil || rep.Result.Certification.Level != c.level || rep.Result.Certification.Drawn != 1 ||
+				len(rep.Result.Drawn) != 1 || !slices.Equal(rep.Warnings, []string{pdfWarningDrawn}) {
+				t.Fatalf("verify --pdf --json: exit %d, %+v; want valid with one drawn after certification, warning %s", code, rep, pdfWarningDrawn)
+			}
+			d := rep.Result.Drawn[0]
+			if d.Revision != 1 || d.Page != 1 || d.Object == 0 || d.Subtype != c.subtype || d.Rect != c.rect || !d.OverContent {
+				t.Errorf("result.drawn[0] = %+v, want revision 1, page 1, /%s at %v over the content", d, c.subtype, c.rect)
+			}
+			n := rep.Result.Certification.Length // the page of text, then its certification
+			for _, w := range []string{
+				"! drawn after certification 认证后新增的可见内容: 1 widget(s) or annotation(s)",
+				fmt.Sprintf("compare with the certified revision (head -c %d %s)", n, c.vector),
+				fmt.Sprintf("revision 1 after the certified one, page 1, object %d: %s", d.Object, c.line),
+				"\nVALID 有效, with warnings: see the lines marked ! 有警告：见标有 ! 的各行\n",
+			} {
+				if !strings.Contains(text, w) {
+					t.Errorf("verify --pdf output lacks %q:\n%s", w, text)
+				}
+			}
+		})
+	}
+	t.Run("no warning, JSON unchanged", func(t *testing.T) {
+		file, trust, _ := docMDPVector(t, dir, "p2-signed-again.pdf")
+		var out bytes.Buffer
+		if err := verifyPDF(&out, file, "", trust, "", true); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{`"warnings"`, `"drawn"`, `"later_drawn"`} {
+			if strings.Contains(out.String(), k) {
+				t.Errorf("verify --pdf --json has %s with nothing to warn of:\n%s", k, out.String())
+			}
+		}
+		out.Reset()
+		if err := verifyPDF(&out, file, "", trust, "", false); err != nil || !strings.HasSuffix(out.String(), "\nVALID 有效\n") {
+			t.Errorf("verify --pdf = %v, want the verdict VALID 有效 alone:\n%s", err, out.String())
 		}
 	})
 	t.Run("appended", func(t *testing.T) {

@@ -29,6 +29,12 @@ type Certification struct {
 	// permitted.
 	Revisions int
 	Changes   Changes
+	// Drawn, after a certification with P=2 or P=3, is the number of
+	// widgets and other annotations that the later revisions add to a
+	// page, or whose appearance they change, and that a viewer draws over
+	// the certified page: permitted, each is a warning, listed in
+	// Signature.Drawn (added in December 2026, security review P5).
+	Drawn int
 	// Certifier is the signer of the certifying signature, which Verify
 	// verified over the certified revision (step signatures).
 	Certifier *x509.Certificate

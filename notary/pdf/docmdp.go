@@ -37,17 +37,20 @@ const (
 // Anything else, a page's content, the pages tree, another catalog entry
 // or a replaced object stream among them, is a *ChangeError naming the
 // revision and the object. Page templates are not supported: instantiating
-// one is refused too.
-func checkChanges(pdf []byte, c Certification) (Certification, error) {
+// one is refused too. Of the widgets and annotations added, or whose
+// appearance changed, those a viewer draws over their page are returned,
+// the first maxDrawn (Drawn; c.Drawn counts them all).
+func checkChanges(pdf []byte, c Certification) (_ Certification, drawn []Drawn, err error) {
 	certified, err := parseFile(pdf[:c.Length])
 	if err != nil {
-		return c, &ChangeError{Level: c.Level, End: c.Length, What: fmt.Sprintf("the certified revision cannot be read (%v)", err)}
+		return c, nil, &ChangeError{Level: c.Level, End: c.Length, What: fmt.Sprintf("the certified revision cannot be read (%v)", err)}
 	}
 	prev, start, rev := certified, c.Length, 0
 	var dangling map[int]bool
+	contents := map[int]rect{} // the certified pages' content areas
 	ends := revisionEnds(pdf, c.Length)
 	if len(ends) > maxEOFs {
-		return c, &ChangeError{Level: c.Level, Start: c.Length, End: int64(len(pdf)),
+		return c, nil, &ChangeError{Level: c.Level, Start: c.Length, End: int64(len(pdf)),
 			What: fmt.Sprintf("more than %d end-of-file markers after the certified revision", maxEOFs)}
 	}
 	for _, end := range ends {
@@ -59,24 +62,29 @@ func checkChanges(pdf []byte, c Certification) (Certification, error) {
 		ce := &ChangeError{Level: c.Level, Revision: rev, Start: start, End: end}
 		if err != nil {
 			ce.What = fmt.Sprintf("the revision cannot be read (%v)", err)
-			return c, ce
+			return c, nil, ce
 		}
 		if rev > maxLaterRevisions {
 			ce.What = fmt.Sprintf("more than %d revisions after the certified one", maxLaterRevisions)
-			return c, ce
+			return c, nil, ce
 		}
 		if dangling == nil {
 			dangling = danglingRefs(certified)
 		}
 		d := &diff{certified: certified, prev: prev, cur: cur, level: c.Level, dangling: dangling}
 		if ce.Object, ce.What = d.check(); ce.What != "" {
-			return c, ce
+			return c, nil, ce
 		}
 		c.Changes |= d.changes
+		for _, dr := range d.drawnOf(rev, contents) {
+			if c.Drawn++; len(drawn) < maxDrawn {
+				drawn = append(drawn, dr)
+			}
+		}
 		prev, start = cur, end
 	}
 	c.Revisions = rev
-	return c, nil
+	return c, drawn, nil
 }
 
 // revisionEnds are the ends of the revisions after the first certified
@@ -111,6 +119,7 @@ type diff struct {
 	formParts            map[int]bool
 	dssParts             map[int]bool
 	dangling             map[int]bool // numbers the certified revision refers to and does not define
+	marks                []drawnMark  // annotations added, or whose appearance changed (drawn.go)
 }
 
 // check returns the first object whose change is not permitted and why, or
@@ -187,17 +196,18 @@ func (d *diff) object(num, root, size int, old, now object) string {
 		d.changes |= ChangeDSS
 		return ""
 	case isType(old, "Page"):
-		return d.page(old, now)
+		return d.page(num, old, now)
 	case isType(old, "Pages"):
 		return "the pages tree is changed"
 	}
 	od, _ := old.(*dict)
 	nd, _ := now.(*dict)
 	if od != nil && nd != nil && (od.get("FT") != nil || od.get("Subtype") == name("Widget")) {
-		return d.field(od, nd)
+		return d.field(num, od, nd)
 	}
 	if od != nil && nd != nil && d.level == 3 && isAnnot(od) && isAnnot(nd) && od.get("Subtype") != name("Widget") && nd.get("Subtype") != name("Widget") {
 		d.changes |= ChangeAnnotations
+		d.mark(ref{num: num}, 0)
 		return ""
 	}
 	if now == nil && d.level == 3 && od != nil && isAnnot(od) && od.get("Subtype") != name("Widget") {
@@ -206,7 +216,7 @@ func (d *diff) object(num, root, size int, old, now object) string {
 	}
 	if arr, ok := old.(array); ok {
 		if page, ok := d.owner()[num]; ok {
-			return d.annots(page, arr, now)
+			return d.annots(page, page, arr, now)
 		}
 	}
 	if now == nil {
@@ -350,9 +360,11 @@ func (d *diff) isSigField(o object) bool {
 	return false
 }
 
-// field checks a changed form field or widget: /V, /AS and /AP may change
-// (filling it in); a signature field's /V, its signature, may be set once.
-func (d *diff) field(old, now *dict) string {
+// field checks a changed form field or widget, object num: /V, /AS and
+// /AP may change (filling it in); a signature field's /V, its signature,
+// may be set once. The widgets of a field whose appearance, or value but
+// for a signature, changed are marked (mark), to be reported when drawn.
+func (d *diff) field(num int, old, now *dict) string {
 	sig := old.get("FT") == name("Sig")
 	for _, k := range changedKeys(old, now) {
 		switch {
@@ -366,11 +378,18 @@ func (d *diff) field(old, now *dict) string {
 			return fmt.Sprintf("a form field's /%s is changed", k)
 		}
 	}
+	for _, k := range changedKeys(old, now) {
+		// A signature put in a field keeps the appearance certified.
+		if k == "AS" || k == "AP" || k == "V" && !sig {
+			d.markField(num, now)
+			break
+		}
+	}
 	return ""
 }
 
-// page checks a changed page: only its /Annots may change.
-func (d *diff) page(old, now object) string {
+// page checks a changed page, object num: only its /Annots may change.
+func (d *diff) page(num int, old, now object) string {
 	od, ok1 := old.(*dict)
 	nd, ok2 := now.(*dict)
 	if !ok1 || !ok2 {
@@ -390,12 +409,14 @@ func (d *diff) page(old, now object) string {
 	if err != nil {
 		return "a page's annotations cannot be read"
 	}
-	return d.annots(0, list, na)
+	return d.annots(0, num, list, na)
 }
 
 // annots checks a page's changed /Annots: widgets of signature fields may
-// be added; with P=3, other annotations added and removed.
-func (d *diff) annots(page int, old array, now object) string {
+// be added; with P=3, other annotations added and removed. page names the
+// page in a refusal (0: not named); those added are marked as on the page
+// whose object number is at.
+func (d *diff) annots(page, at int, old array, now object) string {
 	list, ok := now.(array)
 	if !ok && now != nil {
 		return "a page's /Annots is not an array"
@@ -417,12 +438,14 @@ func (d *diff) annots(page int, old array, now object) string {
 			return "a widget of a signature field with an action (/A or /AA) is added to a page" + pageName(page)
 		case a.get("Subtype") == name("Widget") && d.isSigField(o):
 			d.changes |= ChangeSignatures
+			d.mark(o, at)
 		case a.get("Subtype") == name("Widget"):
 			return "a widget of a field that is not a signature field is added to a page" + pageName(page)
 		case d.level < 3:
 			return fmt.Sprintf("a /%s annotation is added to a page%s", subtype(a), pageName(page))
 		default:
 			d.changes |= ChangeAnnotations
+			d.mark(o, at)
 		}
 	}
 	return ""

@@ -23,7 +23,7 @@ func certifiedMinimal(t *testing.T, p *testPKI, level int) []byte {
 }
 
 // appendUpdate appends to b an incremental update that edit writes.
-func appendUpdate(t *testing.T, b []byte, edit func(f *file, u *update, catalog *dict, root ref)) []byte {
+func appendUpdate(t testing.TB, b []byte, edit func(f *file, u *update, catalog *dict, root ref)) []byte {
 	t.Helper()
 	f, err := parseFile(b)
 	if err != nil {
@@ -172,7 +172,7 @@ func TestVerifyChanges(t *testing.T) {
 }
 
 // mustDict returns a copy of object num of f, changed by change.
-func mustDict(t *testing.T, f *file, num int, change func(*dict)) *dict {
+func mustDict(t testing.TB, f *file, num int, change func(*dict)) *dict {
 	t.Helper()
 	d, err := f.dictOf(ref{num: num})
 	if err != nil {
@@ -246,7 +246,7 @@ func TestCheckChangesBounded(t *testing.T) {
 	b := certifiedMinimal(t, p, 2)
 	n := int64(len(b))
 	b = append(b, bytes.Repeat([]byte("%%EOF\n"), 100000)...)
-	_, err := checkChanges(b, Certification{Level: 2, Length: n, Added: int64(len(b)) - n})
+	_, _, err := checkChanges(b, Certification{Level: 2, Length: n, Added: int64(len(b)) - n})
 	if !errors.Is(err, ErrChangeNotPermitted) || !strings.Contains(err.Error(), "end-of-file markers") {
 		t.Errorf("checkChanges(100000 %%%%EOF) = %v, want a refusal", err)
 	}
@@ -436,7 +436,7 @@ func TestCheckChangesRules(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			certified := certifyBytes(t, p, c.doc, c.level)
 			b := appendUpdate(t, certified, c.edit)
-			got, err := checkChanges(b, Certification{Level: c.level, Length: int64(len(certified)), Added: int64(len(b) - len(certified))})
+			got, _, err := checkChanges(b, Certification{Level: c.level, Length: int64(len(certified)), Added: int64(len(b) - len(certified))})
 			if c.refused == "" {
 				if err != nil || got.Changes != c.changes || got.Revisions != 1 {
 					t.Errorf("checkChanges = %+v, %v; want 1 revision with changes %v", got, err, c.changes)

@@ -39,7 +39,14 @@ type Signature struct {
 	// Signatures, from Verify, are all the signatures of the document in
 	// the order of the file, each verified over the revision it signs,
 	// this one last (step signatures).
-	Signatures []DocumentSignature
+	Signatures []DocumentSignature // Drawn, from Verify after a certification with P=2 or P=3, are the
+	// widgets and other annotations that a later revision adds to a page,
+	// or whose appearance it changes, and that a viewer draws over the
+	// certified page (the first 256 of Certification.Drawn; type Drawn):
+	// changes the certification permits, which can still show a reader
+	// other content than was certified. Each is a warning, not a failure.
+	// Added in December 2026 (security review P5); nil when there is none.
+	Drawn []Drawn
 }
 
 // Verify checks the signature of pdf that covers the whole file, then
@@ -73,7 +80,9 @@ type Signature struct {
 //     find, and wrap ErrCertificationViolated too when the signed revision
 //     is so certified); after one with permission 2 or 3, a later revision
 //     that makes a change it does not permit fails here with a
-//     *ChangeError (ErrChangeNotPermitted; checkChanges);
+//     *ChangeError (ErrChangeNotPermitted; checkChanges), and the widgets
+//     and annotations that permitted changes draw over a page are
+//     reported, as warnings, in Signature.Drawn;
 //  9. signatures: every signature of the document, the value of each
 //     signature field of the field tree or of a page's /Annots
 //     (maxSignatures at most), verifies over the revision it signs, its
@@ -129,7 +138,7 @@ func checkCertification(pdf []byte, sig *Signature, roots *x509.CertPool) error 
 	case c.Violated():
 		err = ErrCertificationViolated
 	case c.Level >= 2 && c.Added > 0:
-		if sig.Certification, err = checkChanges(pdf, c); err == nil {
+		if sig.Certification, sig.Drawn, err = checkChanges(pdf, c); err == nil {
 			return nil
 		}
 	default:
