@@ -68,6 +68,7 @@ var catalog = map[string]Text{
 	"title.registration-unanchored": {"Registration not yet anchored", "登记尚未上链"},
 	"title.evidence-unanchored":     {"Evidence not yet anchored", "证据尚未上链"},
 	"title.no-document-signer":      {"This node does not issue documents", "本节点不出具文书"},
+	"title.last-admin-key":          {"Last admin key", "最后一个管理员密钥"},
 
 	// Authentication and permissions.
 	"auth-missing":   {`Send your API token as "Authorization: Bearer <token>".`, "请以“Authorization: Bearer <令牌>”的形式发送您的 API 令牌。"},
@@ -77,6 +78,7 @@ var catalog = map[string]Text{
 	"auth-invalid":   {"The token is not valid.", "令牌无效。"},
 	"auth-busy":      {"Too many unknown tokens were presented lately to check this one now; retry in a second. Keys with generated tokens are not affected.", "近期提交的未知令牌过多，暂时无法验证此令牌；请一秒后重试。使用系统生成令牌的密钥不受影响。"},
 	"role-forbidden": {"Your key's role ({role}) does not allow this: it needs the {permission} permission, which these roles give a key of your organization: {roles}. Ask your node's operator for a key with one of them.", "您的密钥角色（{role}）无权执行此操作：此操作需要 {permission} 权限，本机构的密钥具有以下任一角色即有此权限：{roles}。请向本节点的运营机构申请具有其中一种角色的密钥。"},
+	"last-admin-key": {"This is the node's last admin key that is neither revoked nor expired: revoking it would leave the node with no administrator, and none can be made again. Create another admin key first, then revoke this one.", "这是本节点最后一个未撤销且未过期的管理员密钥：撤销后本节点将没有管理员，且无法再创建。请先创建另一个管理员密钥，再撤销此密钥。"},
 	"operator-only":  {"Only the node's operator administers its chain.", "只有本节点的运营机构可以管理其联盟链。"},
 	"notary-only":    {"Only notary organizations (and this node's operator) issue notarial certificates; your key's organization is of kind {kind}.", "只有公证机构（以及本节点的运营机构）可以出具公证书；您的密钥所属机构的类型是 {kind}。"},
 
