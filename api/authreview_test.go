@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
 )
 
 // Tests of the review of authentication and authorization (session 19,
@@ -89,5 +93,68 @@ func TestLastAdminKeyKept(t *testing.T) {
 	// Revoking a revoked key still answers 200 (nothing changes).
 	if st, _, b := call(t, srv, "DELETE", "/api/v1/keys/"+k1.ID, nk.Token, ""); st != http.StatusOK {
 		t.Errorf("revoke the revoked key again = %d %s, want 200", st, b)
+	}
+}
+
+// waitingRegister is a copyright register whose registration is numbered
+// while a caller waits for it: the second read of it runs during (the
+// first is the handler's, before the wait).
+type waitingRegister struct {
+	Register
+	reads  int
+	during func()
+}
+
+func (r *waitingRegister) Copyright(ctx context.Context, id string) (*copyright.Copyright, error) {
+	cr, err := r.Register.Copyright(ctx, id)
+	if r.reads++; r.reads == 2 && err == nil {
+		r.during()
+		cr.Status, cr.Number = copyright.CopyrightRegistered, "CUS-(2026)-作登字-M1-000001"
+	}
+	return cr, err
+}
+
+// TestCopyrightWaitReauthenticates (A2): a key revoked while it waits for
+// a registration's number (GET /api/v1/copyrights/{id}?wait=) gets 401
+// after the wait, as a receipt's ?wait= does, never the numbered
+// registration; a key kept gets it.
+func TestCopyrightWaitReauthenticates(t *testing.T) {
+	for _, revoke := range []bool{true, false} {
+		t.Run(fmt.Sprintf("revoked %v", revoke), func(t *testing.T) {
+			w := newUploadWorldWith(t, func(_ *evidence.Config, c *copyright.Config) {
+				c.ChainNumbers = func() bool { return true }
+			})
+			body, ct := registrationForm(t, `{"title":"Lake at dawn","type":"text","authors":["Li Ming"],"owner":"Li Ming","created":"2025-06-01"}`, "Chapter one.\n")
+			r := w.post(t, "/api/v1/copyrights", body, ct)
+			var cr copyright.Copyright
+			if r.Code != http.StatusCreated || json.Unmarshal(r.Body.Bytes(), &cr) != nil || cr.Status != copyright.CopyrightPending {
+				t.Fatalf("registration = %d %s, want 201 pending", r.Code, r.Body)
+			}
+			reader := newKey(t, w.orgs, "Reader")
+			p, err := w.orgs.Authenticate(reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := &waitingRegister{Register: w.crs, during: func() {
+				if revoke {
+					if _, err := w.orgs.RevokeKey(p.Key.ID); err != nil {
+						t.Error(err)
+					}
+				}
+			}}
+			s, err := New(withEvidence(withProver(t, w.ev), Config{Access: w.orgs, TSA: w.tsa, DB: w.db, Copyrights: reg, Transfers: w.crs}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(s.Handler())
+			defer srv.Close()
+			st, slug, b := call(t, srv, "GET", "/api/v1/copyrights/"+cr.ID+"?wait=5s", reader, "")
+			switch {
+			case revoke && (st != http.StatusUnauthorized || slug != "unauthorized" || strings.Contains(string(b), cr.ID)):
+				t.Errorf("GET ?wait= by a key revoked during the wait = %d %s, want 401 unauthorized", st, b)
+			case !revoke && (st != http.StatusOK || !strings.Contains(string(b), "000001")):
+				t.Errorf("GET ?wait= by a key kept = %d %s, want 200 with the number", st, b)
+			}
+		})
 	}
 }
