@@ -424,7 +424,7 @@ type newKeyOf struct {
 
 // newKey checks a key's token and fields and prepares it.
 func (s *Store) newKey(token, orgID string, role Role, name string, expires *time.Time) (*newKeyOf, error) {
-	if err := CheckChosenToken(token); err != nil {
+	if err := checkToken(token); err != nil {
 		return nil, err
 	}
 	switch {
