@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
@@ -156,5 +157,66 @@ func TestCopyrightWaitReauthenticates(t *testing.T) {
 				t.Errorf("GET ?wait= by a key kept = %d %s, want 200 with the number", st, b)
 			}
 		})
+	}
+}
+
+// TestReceivedShareNamesEnd (A5): the received shares' listing names what
+// a share shares (an item's title, file name and size) only while the
+// share grants access; a share revoked (one made by mistake, say) or
+// expired no longer shows its grantee what it was about, as the item
+// itself answers 404.
+func TestReceivedShareNamesEnd(t *testing.T) {
+	w := newUploadWorld(t)
+	ctx := context.Background()
+	const title = "Medical record of the plaintiff"
+	up := w.upload(t, strings.NewReader("record"), "text/plain", wire.MetadataHeader, `{"title":"`+title+`","file_name":"plaintiff-record.txt"}`)
+	if up.Code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", up.Code, up.Body)
+	}
+	id := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
+	up2 := w.upload(t, strings.NewReader("second"), "text/plain", wire.MetadataHeader, `{"title":"`+title+` (2)","file_name":"plaintiff-record-2.txt"}`)
+	id2 := strings.TrimPrefix(up2.Header().Get("Location"), "/api/v1/evidence/")
+	court := newKey(t, w.orgs, "Court")
+	cp, err := w.orgs.Authenticate(court)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soon := time.Now().Add(300 * time.Millisecond)
+	if _, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id2, cp.Org.ID, &soon); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w.s.Handler())
+	defer srv.Close()
+	received := func() []ShareView {
+		t.Helper()
+		st, _, b := call(t, srv, "GET", "/api/v1/shares?direction=received", court, "")
+		var l wire.ListView[ShareView]
+		if st != http.StatusOK || json.Unmarshal(b, &l) != nil || len(l.Items) != 2 {
+			t.Fatalf("GET /api/v1/shares?direction=received = %d %s, want 200 with two shares", st, b)
+		}
+		return l.Items
+	}
+	for _, v := range received() {
+		if !strings.HasPrefix(v.Title, title) || v.FileName == "" || v.Size == 0 {
+			t.Errorf("an active share's view = %+v, want the item's title, file name and size", v)
+		}
+	}
+	if _, err := w.shares.RevokeShare(ctx, w.org, w.actor, sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(soon) + 50*time.Millisecond)
+	for _, v := range received() {
+		if v.Title != "" || v.FileName != "" || v.Size != 0 {
+			t.Errorf("an ended share's view (revoked %v, expires %v) = title %q, file %q, size %d; want none", v.RevokedAt, v.ExpiresAt, v.Title, v.FileName, v.Size)
+		}
+	}
+	// The grantor still sees what it shared.
+	st, _, b := call(t, srv, "GET", "/api/v1/shares", w.token, "")
+	if st != http.StatusOK || !strings.Contains(string(b), title) {
+		t.Errorf("GET /api/v1/shares by the grantor = %d %s, want its shares named", st, b)
 	}
 }
