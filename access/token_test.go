@@ -54,9 +54,9 @@ func TestCheckChosenToken(t *testing.T) {
 		{"cst_chosen-by-the-operator-0123456789", true},
 		{"cst_" + strings.Repeat("A", 43), false},                 // old generated form, but no entropy
 		{"cst_c6OGAue4CH5IveElyFnydVS7t9ydXz3K9Jge3yg1_NM", true}, // old generated form
-		{NewToken(), false}, // the generated form: TestChosenTokenNotGeneratedForm
-		{strings.Repeat("0123456789abcdef", 17), false}, // 272 characters
-		{"0123456789abcdefghijklmnopqrstuvé", false},    // not ASCII
+		{NewToken(), false},                                       // the generated form: TestChosenTokenNotGeneratedForm
+		{strings.Repeat("0123456789abcdef", 17), false},           // 272 characters
+		{"0123456789abcdefghijklmnopqrstuvé", false},              // not ASCII
 	} {
 		err := CheckChosenToken(tc.token)
 		rule := err != nil && (strings.Contains(err.Error(), "at least 16 of them different") || strings.Contains(err.Error(), "form of a generated token"))
