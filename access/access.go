@@ -104,6 +104,10 @@ var (
 	// ErrBusy means a token could not be checked now: too many unknown
 	// tokens were presented lately (see kdfGate). Retry shortly.
 	ErrBusy = errors.New("access: busy")
+	// ErrLastAdmin refuses to revoke the last admin key that is neither
+	// revoked nor expired: the node would have no administrator, and no
+	// way to make one (a first start bootstraps an empty store only).
+	ErrLastAdmin = errors.New("access: the last live admin key")
 )
 
 // Org is an organization.

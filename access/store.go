@@ -424,7 +424,7 @@ type newKeyOf struct {
 
 // newKey checks a key's token and fields and prepares it.
 func (s *Store) newKey(token, orgID string, role Role, name string, expires *time.Time) (*newKeyOf, error) {
-	if err := CheckChosenToken(token); err != nil {
+	if err := checkToken(token); err != nil {
 		return nil, err
 	}
 	switch {
@@ -534,7 +534,8 @@ func (s *Store) RevokeKey(id string) (*Key, error) {
 // RevokeKeyWithin revokes a key as RevokeKey does and, if within is not
 // nil and this call revokes it (it was not revoked yet), calls it in the
 // same transaction: an error from within undoes the revocation. The API
-// appends the key.revoked audit event there, once per key.
+// appends the key.revoked audit event there, once per key. It refuses
+// (ErrLastAdmin) to revoke the last live admin key.
 func (s *Store) RevokeKeyWithin(id string, within func(tx *bolt.Tx, k *Key) error) (*Key, error) {
 	var k Key
 	err := s.update(func(tx *bolt.Tx) error {
@@ -545,6 +546,15 @@ func (s *Store) RevokeKeyWithin(id string, within func(tx *bolt.Tx, k *Key) erro
 			return nil // revoked already: nothing changes
 		}
 		now := s.now().UTC()
+		if live(k, now) && k.Role == RoleAdmin {
+			others, err := liveAdmins(tx, now, k.ID)
+			if err != nil {
+				return err
+			}
+			if others == 0 {
+				return ErrLastAdmin
+			}
+		}
 		k.RevokedAt = &now
 		if err := put(tx, bKeys, k.ID, &k); err != nil || within == nil {
 			return err
@@ -555,6 +565,28 @@ func (s *Store) RevokeKeyWithin(id string, within func(tx *bolt.Tx, k *Key) erro
 		return nil, err
 	}
 	return &k, nil
+}
+
+// live reports whether k may authenticate at now: neither revoked nor
+// expired.
+func live(k Key, now time.Time) bool {
+	return k.RevokedAt == nil && (k.ExpiresAt == nil || now.Before(*k.ExpiresAt))
+}
+
+// liveAdmins counts the live admin keys other than the key except.
+func liveAdmins(tx *bolt.Tx, now time.Time, except string) (int, error) {
+	n := 0
+	err := tx.Bucket(bKeys).ForEach(func(id, v []byte) error {
+		var k Key
+		if err := json.Unmarshal(v, &k); err != nil {
+			return err
+		}
+		if k.ID != except && k.Role == RoleAdmin && live(k, now) {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // Empty reports whether no organization exists yet (a first start).

@@ -250,3 +250,45 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("second Bootstrap = %v, want ErrBadInput", err)
 	}
 }
+
+// TestLastAdminKey checks that the last live admin key is not revoked
+// (ErrLastAdmin), that an expired or revoked admin key does not count as
+// another, and that an admin key revokes once another lives.
+func TestLastAdminKey(t *testing.T) {
+	s := newStore(t)
+	op, _ := s.CreateOrg(KindOperator, "Operator")
+	_, first, err := s.CreateKey(op.ID, RoleAdmin, "first", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeKey(first.ID); !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("RevokeKey(last admin) = %v, want ErrLastAdmin", err)
+	}
+	// An admin key that will have expired is no other administrator.
+	soon := time.Now().Add(time.Hour)
+	_, expiring, err := s.CreateKey(op.ID, RoleAdmin, "expiring", &soon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.now = func() time.Time { return soon.Add(time.Second) }
+	if _, err := s.RevokeKey(first.ID); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("RevokeKey(last admin, the other expired) = %v, want ErrLastAdmin", err)
+	}
+	if _, err := s.RevokeKey(expiring.ID); err != nil {
+		t.Errorf("RevokeKey(expired admin) = %v, want it revoked", err)
+	}
+	s.now = time.Now
+	_, second, err := s.CreateKey(op.ID, RoleAdmin, "second", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeKey(first.ID); err != nil {
+		t.Fatalf("RevokeKey(first, a second admin lives) = %v", err)
+	}
+	if _, err := s.RevokeKey(second.ID); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("RevokeKey(second, now the last) = %v, want ErrLastAdmin", err)
+	}
+	if _, err := s.RevokeKey(first.ID); err != nil {
+		t.Errorf("RevokeKey(revoked) = %v, want nil: nothing changes", err)
+	}
+}

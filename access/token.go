@@ -82,9 +82,20 @@ func generatedID(token string) (string, bool) {
 
 // CheckChosenToken reports, as an ErrBadInput that states the rule,
 // whether token may be chosen as an API token (CUSTOS_BOOTSTRAP_TOKEN).
-// A token in the generated form must have a secret part with at least
-// MinChosenDistinct different characters, as any that NewToken makes has.
+// A token in the generated form is refused: the store takes such a token
+// for one NewToken made, with 256 random bits, and keeps only its SHA-256,
+// which is no protection for a token a person chose.
 func CheckChosenToken(token string) error {
+	if _, ok := generatedID(token); ok {
+		return badInput("access.token-generated-form")
+	}
+	return checkToken(token)
+}
+
+// checkToken checks the characters, the length and the distinct
+// characters of a token a key is stored for: the whole of a chosen one,
+// the secret part of one in the generated form.
+func checkToken(token string) error {
 	for i := 0; i < len(token); i++ {
 		if token[i] <= ' ' || token[i] > '~' {
 			return badInput("access.token-chars")

@@ -54,12 +54,13 @@ func TestCheckChosenToken(t *testing.T) {
 		{"cst_chosen-by-the-operator-0123456789", true},
 		{"cst_" + strings.Repeat("A", 43), false},                 // old generated form, but no entropy
 		{"cst_c6OGAue4CH5IveElyFnydVS7t9ydXz3K9Jge3yg1_NM", true}, // old generated form
-		{NewToken(), true},
-		{strings.Repeat("0123456789abcdef", 17), false}, // 272 characters
-		{"0123456789abcdefghijklmnopqrstuvé", false},    // not ASCII
+		{NewToken(), false},                                       // the generated form: TestChosenTokenNotGeneratedForm
+		{strings.Repeat("0123456789abcdef", 17), false},           // 272 characters
+		{"0123456789abcdefghijklmnopqrstuvé", false},              // not ASCII
 	} {
 		err := CheckChosenToken(tc.token)
-		if (err == nil) != tc.ok || err != nil && (!errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "at least 16 of them different")) {
+		rule := err != nil && (strings.Contains(err.Error(), "at least 16 of them different") || strings.Contains(err.Error(), "form of a generated token"))
+		if (err == nil) != tc.ok || err != nil && (!errors.Is(err, ErrBadInput) || !rule) {
 			t.Errorf("CheckChosenToken(%q) = %v, want ok %v with the rule stated", tc.token, err, tc.ok)
 		}
 	}
@@ -343,4 +344,26 @@ func TestCacheKeyPooled(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestChosenTokenNotGeneratedForm (A3): a chosen token in the form of a
+// generated one (cst_, a key ID, _, 43 base64url characters) was taken
+// for a generated one and kept as a fast, unsalted SHA-256, whatever
+// little entropy its chooser gave it. CheckChosenToken refuses that form,
+// stating the rule; a generated token still makes a key.
+func TestChosenTokenNotGeneratedForm(t *testing.T) {
+	weak := TokenPrefix + strings.Repeat("a", idChars) + "_" + "0123456789abcdef0123456789abcdef0123456789A"
+	if _, ok := generatedID(weak); !ok {
+		t.Fatalf("%q is not in the generated form", weak)
+	}
+	for _, token := range []string{weak, NewToken()} {
+		if err := CheckChosenToken(token); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "not have the form of a generated token") {
+			t.Errorf("CheckChosenToken(%q) = %v, want ErrBadInput stating the rule", token, err)
+		}
+	}
+	s := newStore(t)
+	op, _ := s.CreateOrg(KindOperator, "Operator")
+	if _, _, err := s.CreateKey(op.ID, RoleAdmin, "generated", nil); err != nil {
+		t.Errorf("CreateKey = %v", err)
+	}
 }

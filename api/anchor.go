@@ -114,18 +114,30 @@ func receiptPage(c echo.Context) (proofs.ReceiptOptions, error) {
 // revoked or expired during the wait, answered 404) gives that token
 // back, as a read refused when it is recorded does (recordRead).
 func (s *Server) reauthorize(c echo.Context) error {
+	if err := s.reauthenticate(c, access.PermRead); err != nil {
+		return err
+	}
+	_, _, err := s.seen(c)
+	if err != nil {
+		s.refundSharedRead(c)
+	}
+	return err
+}
+
+// reauthenticate repeats the checks of requireAuth and need(perm), for a
+// handler that has waited since they were made: a key revoked or expired
+// during the wait gets what it would get asking now (401), never what it
+// waited for.
+func (s *Server) reauthenticate(c echo.Context, perm access.Permission) error {
 	p, err := s.authenticate(c)
 	if err != nil {
 		return err
 	}
-	if !p.Can(access.PermRead) {
-		return errRole(p, access.PermRead)
+	if !p.Can(perm) {
+		return errRole(p, perm)
 	}
 	c.Set(principalKey, p)
-	if _, _, err = s.seen(c); err != nil {
-		s.refundSharedRead(c)
-	}
-	return err
+	return nil
 }
 
 // isNoCheckpoint reports a chain too young to have a checkpoint.

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
@@ -525,8 +526,16 @@ func (s *Server) getCopyright(c echo.Context) error {
 	if isPDF {
 		return s.copyrightPDF(c, reg, cr)
 	}
+	waits := wait > 0 && cr.Status == copyright.CopyrightPending
 	if cr, err = awaitNumber(c.Request().Context(), reg, cr, wait); err != nil {
 		return err
+	}
+	if waits {
+		// Authorized again after the wait, as a receipt's ?wait= is: a
+		// key revoked meanwhile gets 401, not the registration.
+		if err := s.reauthenticate(c, access.PermRead); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, cr)
 }

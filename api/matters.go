@@ -278,9 +278,15 @@ func (s *Server) listShares(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	names := s.orgNamer()
+	names, now := s.orgNamer(), time.Now()
 	out := make([]ShareView, len(sh))
 	for i := range sh {
+		if !made && !sh[i].Active(now) {
+			// What an ended share shared is no longer the grantee's to
+			// see: its item answers 404, and so its names are left out.
+			out[i] = shareTarget{}.view(names.name(sh[i].Owner), names.name(sh[i].Grantee), sh[i])
+			continue
+		}
 		if out[i], err = s.shareView(ctx, names, sh[i]); err != nil {
 			return err
 		}

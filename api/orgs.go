@@ -45,6 +45,8 @@ func accessErr(err error) error {
 		return err // 400 invisible-character (toProblem)
 	case errors.Is(err, access.ErrNotFound):
 		return errGone("no-org-or-key")
+	case errors.Is(err, access.ErrLastAdmin):
+		return problem(http.StatusConflict, "last-admin-key", prob.M("title.last-admin-key"), prob.M("last-admin-key"))
 	case errors.Is(err, access.ErrBadInput):
 		return problem(http.StatusUnprocessableEntity, "invalid-input", prob.M("title.invalid-input"), reason(err, access.ErrBadInput))
 	}

@@ -68,6 +68,7 @@ var catalog = map[string]Text{
 	"title.registration-unanchored": {"Registration not yet anchored", "登记尚未上链"},
 	"title.evidence-unanchored":     {"Evidence not yet anchored", "证据尚未上链"},
 	"title.no-document-signer":      {"This node does not issue documents", "本节点不出具文书"},
+	"title.last-admin-key":          {"Last admin key", "最后一个管理员密钥"},
 
 	// Authentication and permissions.
 	"auth-missing":   {`Send your API token as "Authorization: Bearer <token>".`, "请以“Authorization: Bearer <令牌>”的形式发送您的 API 令牌。"},
@@ -77,6 +78,7 @@ var catalog = map[string]Text{
 	"auth-invalid":   {"The token is not valid.", "令牌无效。"},
 	"auth-busy":      {"Too many unknown tokens were presented lately to check this one now; retry in a second. Keys with generated tokens are not affected.", "近期提交的未知令牌过多，暂时无法验证此令牌；请一秒后重试。使用系统生成令牌的密钥不受影响。"},
 	"role-forbidden": {"Your key's role ({role}) does not allow this: it needs the {permission} permission, which these roles give a key of your organization: {roles}. Ask your node's operator for a key with one of them.", "您的密钥角色（{role}）无权执行此操作：此操作需要 {permission} 权限，本机构的密钥具有以下任一角色即有此权限：{roles}。请向本节点的运营机构申请具有其中一种角色的密钥。"},
+	"last-admin-key": {"This is the node's last admin key that is neither revoked nor expired: revoking it would leave the node with no administrator, and none can be made again. Create another admin key first, then revoke this one.", "这是本节点最后一个未撤销且未过期的管理员密钥：撤销后本节点将没有管理员，且无法再创建。请先创建另一个管理员密钥，再撤销此密钥。"},
 	"operator-only":  {"Only the node's operator administers its chain.", "只有本节点的运营机构可以管理其联盟链。"},
 	"notary-only":    {"Only notary organizations (and this node's operator) issue notarial certificates; your key's organization is of kind {kind}.", "只有公证机构（以及本节点的运营机构）可以出具公证书；您的密钥所属机构的类型是 {kind}。"},
 
@@ -221,17 +223,21 @@ var catalog = map[string]Text{
 
 	// Refusals of the domain packages (problem.Refuse), answered as the
 	// reason of invalid-input, invalid-transfer or invalid-registration.
-	"access.name-length":      {"a name has 1 to 200 characters", "名称须为 1 到 200 个字符"},
-	"access.kind":             {`kind "{kind}": want one of {kinds}`, "机构类型“{kind}”无效，应为以下之一：{kinds}"},
-	"access.second-operator":  {`kind "{kind}": a node has one operator organization, made at its first start; choose another kind`, "机构类型“{kind}”：每个节点只有一个运营机构，在首次启动时创建；请选择其他类型"},
-	"access.role":             {`role "{role}": want admin, submitter, viewer, examiner or notary`, "角色“{role}”无效，应为 admin、submitter、viewer、examiner 或 notary"},
-	"access.expired":          {"expires_at is in the past", "expires_at 是过去的时间"},
-	"access.admin-operator":   {"the admin role belongs to the operator organization only", "admin 角色只属于运营机构"},
-	"access.token-in-use":     {"this token is already in use", "此令牌已被使用"},
-	"access.one-chosen":       {"a node keeps one chosen token, the bootstrap admin's; create keys with generated tokens instead", "一个节点只保留一个自选令牌，即初始管理员的令牌；请改用系统生成的令牌创建密钥"},
-	"access.token-chars":      {"a chosen token has 32 to 256 printable ASCII characters without spaces, at least 16 of them different (this one has a space, a control or a non-ASCII character)", "自选令牌须为 32 到 256 个不含空格的可打印 ASCII 字符，其中至少 16 个互不相同（此令牌含有空格、控制字符或非 ASCII 字符）"},
-	"access.token-length":     {"a chosen token has 32 to 256 printable ASCII characters without spaces, at least 16 of them different (this one has {n})", "自选令牌须为 32 到 256 个不含空格的可打印 ASCII 字符，其中至少 16 个互不相同（此令牌有 {n} 个）"},
-	"access.token-distinct":   {"a chosen token has 32 to 256 printable ASCII characters without spaces, at least 16 of them different (this one has {n} different)", "自选令牌须为 32 到 256 个不含空格的可打印 ASCII 字符，其中至少 16 个互不相同（此令牌只有 {n} 个不同字符）"},
+	"access.name-length":     {"a name has 1 to 200 characters", "名称须为 1 到 200 个字符"},
+	"access.kind":            {`kind "{kind}": want one of {kinds}`, "机构类型“{kind}”无效，应为以下之一：{kinds}"},
+	"access.second-operator": {`kind "{kind}": a node has one operator organization, made at its first start; choose another kind`, "机构类型“{kind}”：每个节点只有一个运营机构，在首次启动时创建；请选择其他类型"},
+	"access.role":            {`role "{role}": want admin, submitter, viewer, examiner or notary`, "角色“{role}”无效，应为 admin、submitter、viewer、examiner 或 notary"},
+	"access.expired":         {"expires_at is in the past", "expires_at 是过去的时间"},
+	"access.admin-operator":  {"the admin role belongs to the operator organization only", "admin 角色只属于运营机构"},
+	"access.token-in-use":    {"this token is already in use", "此令牌已被使用"},
+	"access.one-chosen":      {"a node keeps one chosen token, the bootstrap admin's; create keys with generated tokens instead", "一个节点只保留一个自选令牌，即初始管理员的令牌；请改用系统生成的令牌创建密钥"},
+	"access.token-chars":     {"a chosen token has 32 to 256 printable ASCII characters without spaces, at least 16 of them different (this one has a space, a control or a non-ASCII character)", "自选令牌须为 32 到 256 个不含空格的可打印 ASCII 字符，其中至少 16 个互不相同（此令牌含有空格、控制字符或非 ASCII 字符）"},
+	"access.token-length":    {"a chosen token has 32 to 256 printable ASCII characters without spaces, at least 16 of them different (this one has {n})", "自选令牌须为 32 到 256 个不含空格的可打印 ASCII 字符，其中至少 16 个互不相同（此令牌有 {n} 个）"},
+	"access.token-distinct":  {"a chosen token has 32 to 256 printable ASCII characters without spaces, at least 16 of them different (this one has {n} different)", "自选令牌须为 32 到 256 个不含空格的可打印 ASCII 字符，其中至少 16 个互不相同（此令牌只有 {n} 个不同字符）"},
+
+	// A chosen token in the generated form (access.CheckChosenToken).
+	"access.token-generated-form": {"a chosen token must not have the form of a generated token (cst_, a key ID of 26 characters, _ and 43 characters): a node keeps such a token as a fast SHA-256, fit only for the 256 random bits of one it generated; choose another form, or leave the token to be generated", "自选令牌不得采用系统生成令牌的格式（cst_、26 个字符的密钥 ID、_ 和 43 个字符）：节点对这种格式的令牌只保存快速 SHA-256 摘要，这只适合由节点生成、含 256 位随机数的令牌；请改用其他格式，或由节点生成令牌"},
+
 	"webhook.org":             {`organization "{org}"`, "机构“{org}”无效"},
 	"webhook.too-many":        {"an organization has at most {max} webhooks", "一个机构最多有 {max} 个 Webhook"},
 	"webhook.url-long":        {"url is longer than {max} bytes", "url 超过 {max} 字节"},

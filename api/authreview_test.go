@@ -1,0 +1,222 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/copyright"
+)
+
+// Tests of the review of authentication and authorization (session 19,
+// docs/security.md): each fails on the code before its finding's fix.
+
+// authReviewServer serves the API over orgs on a real HTTP server.
+func authReviewServer(t *testing.T, orgs *access.Store) *httptest.Server {
+	t.Helper()
+	s, err := New(withEvidence(&auditEvidence{}, Config{Access: orgs, TSA: http.NotFoundHandler()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// call sends a request with a bearer token and returns the status, the
+// problem type's slug (if a problem) and the body.
+func call(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, string, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var p wire.Problem
+	slug := ""
+	if resp.Header.Get("Content-Type") == "application/problem+json" && json.Unmarshal(b, &p) == nil {
+		slug = strings.TrimPrefix(p.Type, ProblemBase)
+	}
+	return resp.StatusCode, slug, b
+}
+
+// TestLastAdminKeyKept (A1): the node's last live admin key cannot be
+// revoked, by itself or by another admin key, so the node never loses its
+// administration for good; once another admin key lives, it can.
+func TestLastAdminKeyKept(t *testing.T) {
+	_, orgs := newTestOrgs(t)
+	op, _ := orgs.CreateOrg(access.KindOperator, "Operator")
+	first, k1, err := orgs.CreateKey(op.ID, access.RoleAdmin, "first admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := authReviewServer(t, orgs)
+
+	if st, slug, b := call(t, srv, "DELETE", "/api/v1/keys/"+k1.ID, first, ""); st != http.StatusConflict || slug != "last-admin-key" {
+		t.Fatalf("DELETE the last admin key = %d %s, want 409 last-admin-key", st, b)
+	}
+	if st, _, _ := call(t, srv, "GET", "/api/v1/me", first, ""); st != http.StatusOK {
+		t.Fatalf("the last admin key after the refused revocation = %d, want 200", st)
+	}
+	// A second admin key; either may now revoke the other, not both.
+	var nk NewKeyView
+	st, _, b := call(t, srv, "POST", "/api/v1/orgs/"+op.ID+"/keys", first, `{"role":"admin","name":"second admin"}`)
+	if st != http.StatusCreated || json.Unmarshal(b, &nk) != nil {
+		t.Fatalf("create a second admin key = %d %s", st, b)
+	}
+	if st, _, b := call(t, srv, "DELETE", "/api/v1/keys/"+k1.ID, nk.Token, ""); st != http.StatusOK {
+		t.Fatalf("revoke the first admin key with the second = %d %s, want 200", st, b)
+	}
+	if st, slug, b := call(t, srv, "DELETE", "/api/v1/keys/"+nk.Key.ID, nk.Token, ""); st != http.StatusConflict || slug != "last-admin-key" {
+		t.Errorf("revoke the second, now last, admin key = %d %s, want 409 last-admin-key", st, b)
+	}
+	if k, _ := orgs.Key(nk.Key.ID); k.RevokedAt != nil {
+		t.Errorf("the last admin key was revoked")
+	}
+	// Revoking a revoked key still answers 200 (nothing changes).
+	if st, _, b := call(t, srv, "DELETE", "/api/v1/keys/"+k1.ID, nk.Token, ""); st != http.StatusOK {
+		t.Errorf("revoke the revoked key again = %d %s, want 200", st, b)
+	}
+}
+
+// waitingRegister is a copyright register whose registration is numbered
+// while a caller waits for it: the second read of it runs during (the
+// first is the handler's, before the wait).
+type waitingRegister struct {
+	Register
+	reads  int
+	during func()
+}
+
+func (r *waitingRegister) Copyright(ctx context.Context, id string) (*copyright.Copyright, error) {
+	cr, err := r.Register.Copyright(ctx, id)
+	if r.reads++; r.reads == 2 && err == nil {
+		r.during()
+		cr.Status, cr.Number = copyright.CopyrightRegistered, "CUS-(2026)-作登字-M1-000001"
+	}
+	return cr, err
+}
+
+// TestCopyrightWaitReauthenticates (A2): a key revoked while it waits for
+// a registration's number (GET /api/v1/copyrights/{id}?wait=) gets 401
+// after the wait, as a receipt's ?wait= does, never the numbered
+// registration; a key kept gets it.
+func TestCopyrightWaitReauthenticates(t *testing.T) {
+	for _, revoke := range []bool{true, false} {
+		t.Run(fmt.Sprintf("revoked %v", revoke), func(t *testing.T) {
+			w := newUploadWorldWith(t, func(_ *evidence.Config, c *copyright.Config) {
+				c.ChainNumbers = func() bool { return true }
+			})
+			body, ct := registrationForm(t, `{"title":"Lake at dawn","type":"text","authors":["Li Ming"],"owner":"Li Ming","created":"2025-06-01"}`, "Chapter one.\n")
+			r := w.post(t, "/api/v1/copyrights", body, ct)
+			var cr copyright.Copyright
+			if r.Code != http.StatusCreated || json.Unmarshal(r.Body.Bytes(), &cr) != nil || cr.Status != copyright.CopyrightPending {
+				t.Fatalf("registration = %d %s, want 201 pending", r.Code, r.Body)
+			}
+			reader := newKey(t, w.orgs, "Reader")
+			p, err := w.orgs.Authenticate(reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := &waitingRegister{Register: w.crs, during: func() {
+				if revoke {
+					if _, err := w.orgs.RevokeKey(p.Key.ID); err != nil {
+						t.Error(err)
+					}
+				}
+			}}
+			s, err := New(withEvidence(withProver(t, w.ev), Config{Access: w.orgs, TSA: w.tsa, DB: w.db, Copyrights: reg, Transfers: w.crs}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(s.Handler())
+			defer srv.Close()
+			st, slug, b := call(t, srv, "GET", "/api/v1/copyrights/"+cr.ID+"?wait=5s", reader, "")
+			switch {
+			case revoke && (st != http.StatusUnauthorized || slug != "unauthorized" || strings.Contains(string(b), cr.ID)):
+				t.Errorf("GET ?wait= by a key revoked during the wait = %d %s, want 401 unauthorized", st, b)
+			case !revoke && (st != http.StatusOK || !strings.Contains(string(b), "000001")):
+				t.Errorf("GET ?wait= by a key kept = %d %s, want 200 with the number", st, b)
+			}
+		})
+	}
+}
+
+// TestReceivedShareNamesEnd (A5): the received shares' listing names what
+// a share shares (an item's title, file name and size) only while the
+// share grants access; a share revoked (one made by mistake, say) or
+// expired no longer shows its grantee what it was about, as the item
+// itself answers 404.
+func TestReceivedShareNamesEnd(t *testing.T) {
+	w := newUploadWorld(t)
+	ctx := context.Background()
+	const title = "Medical record of the plaintiff"
+	up := w.upload(t, strings.NewReader("record"), "text/plain", wire.MetadataHeader, `{"title":"`+title+`","file_name":"plaintiff-record.txt"}`)
+	if up.Code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", up.Code, up.Body)
+	}
+	id := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
+	up2 := w.upload(t, strings.NewReader("second"), "text/plain", wire.MetadataHeader, `{"title":"`+title+` (2)","file_name":"plaintiff-record-2.txt"}`)
+	id2 := strings.TrimPrefix(up2.Header().Get("Location"), "/api/v1/evidence/")
+	court := newKey(t, w.orgs, "Court")
+	cp, err := w.orgs.Authenticate(court)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soon := time.Now().Add(300 * time.Millisecond)
+	if _, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id2, cp.Org.ID, &soon); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w.s.Handler())
+	defer srv.Close()
+	received := func() []ShareView {
+		t.Helper()
+		st, _, b := call(t, srv, "GET", "/api/v1/shares?direction=received", court, "")
+		var l wire.ListView[ShareView]
+		if st != http.StatusOK || json.Unmarshal(b, &l) != nil || len(l.Items) != 2 {
+			t.Fatalf("GET /api/v1/shares?direction=received = %d %s, want 200 with two shares", st, b)
+		}
+		return l.Items
+	}
+	for _, v := range received() {
+		if !strings.HasPrefix(v.Title, title) || v.FileName == "" || v.Size == 0 {
+			t.Errorf("an active share's view = %+v, want the item's title, file name and size", v)
+		}
+	}
+	if _, err := w.shares.RevokeShare(ctx, w.org, w.actor, sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(soon) + 50*time.Millisecond)
+	for _, v := range received() {
+		if v.Title != "" || v.FileName != "" || v.Size != 0 {
+			t.Errorf("an ended share's view (revoked %v, expires %v) = title %q, file %q, size %d; want none", v.RevokedAt, v.ExpiresAt, v.Title, v.FileName, v.Size)
+		}
+	}
+	// The grantor still sees what it shared.
+	st, _, b := call(t, srv, "GET", "/api/v1/shares", w.token, "")
+	if st != http.StatusOK || !strings.Contains(string(b), title) {
+		t.Errorf("GET /api/v1/shares by the grantor = %d %s, want its shares named", st, b)
+	}
+}
