@@ -3,11 +3,13 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/copyright"
 )
@@ -62,5 +64,54 @@ func TestUnlistedCopyrightFileInRegister(t *testing.T) {
 	r = w.getAs(t, "", "/api/v1/lookup?sha256="+rec.SHA256)
 	if r.Code != http.StatusOK || json.Unmarshal(r.Body.Bytes(), new(wire.Lookup)) != nil {
 		t.Errorf("public lookup = %d %s", r.Code, r.Body)
+	}
+}
+
+// manyRegister is a consortium register in which every search finds n
+// registrations of another member.
+type manyRegister struct{ n int }
+
+func (manyRegister) Member() string { return "self" }
+
+func (m manyRegister) SearchRegister(sum *[32]byte, ph *uint64, threshold, limit int) ([]anchor.RegMatch, bool, error) {
+	out := make([]anchor.RegMatch, min(m.n, limit))
+	for i := range out {
+		out[i] = anchor.RegMatch{Exact: true, Entry: anchor.RegEntry{Member: "other", ID: fmt.Sprintf("R%04d", i),
+			Number: fmt.Sprintf("CUS-(2026)-作登字-M2-%06d", i+1), Height: int64(i + 2), Order: uint64(i + 1)}}
+	}
+	return out, m.n > limit, nil
+}
+
+func (manyRegister) RegistrationsByNumber(string) ([]anchor.RegEntry, error) { return nil, nil }
+
+// K4: a priority search lists at most copyright.MaxSearchMatches
+// registrations, the earliest, and says when more matched, however many
+// the register and this node's own registrations not yet in it add up
+// to. Before, the register's 500 and the node's own were listed together
+// (up to 1000), the node's own after the 500th, and truncated was false.
+func TestSearchMergedBounded(t *testing.T) {
+	w := newUploadWorld(t)
+	data := []byte("a work registered here, not yet in the register")
+	body, ct := fileForm(t, testWork, formFile{"a.txt", "text/plain", data})
+	if r := w.post(t, "/api/v1/copyrights", body, ct); r.Code != http.StatusCreated {
+		t.Fatalf("register = %d %s", r.Code, r.Body)
+	}
+	for _, c := range []struct {
+		inRegister, want int
+		truncated        bool
+	}{
+		{copyright.MaxSearchMatches - 1, copyright.MaxSearchMatches, false},
+		{copyright.MaxSearchMatches, copyright.MaxSearchMatches, true},
+		{copyright.MaxSearchMatches + 5, copyright.MaxSearchMatches, true},
+	} {
+		w.s.consortium = manyRegister{n: c.inRegister}
+		res, code, _ := w.search(t, data)
+		if code != http.StatusOK || len(res.Matches) != c.want || res.Truncated != c.truncated {
+			t.Errorf("search with %d matches in the register and 1 here = %d, %d matches, truncated %v; want %d, truncated %v",
+				c.inRegister, code, len(res.Matches), res.Truncated, c.want, c.truncated)
+		}
+		if n := len(res.Matches); n > 0 && c.inRegister < copyright.MaxSearchMatches && res.Matches[n-1].Remote {
+			t.Errorf("search with %d in the register: the last match is remote, want this node's own registration last", c.inRegister)
+		}
 	}
 }

@@ -633,6 +633,11 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 		}
 		out.Truncated = out.Truncated || more
 	}
+	// The register's matches and this node's own not yet in it come
+	// apart, each up to MaxSearchMatches: the earliest of them together.
+	if len(out.Matches) > copyright.MaxSearchMatches {
+		out.Matches, out.Truncated = out.Matches[:copyright.MaxSearchMatches], true
+	}
 	return c.JSON(http.StatusOK, out)
 }
 
