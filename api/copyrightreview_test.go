@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/custos-project/custos/access"
@@ -112,6 +113,29 @@ func TestSearchMergedBounded(t *testing.T) {
 		}
 		if n := len(res.Matches); n > 0 && c.inRegister < copyright.MaxSearchMatches && res.Matches[n-1].Remote {
 			t.Errorf("search with %d in the register: the last match is remote, want this node's own registration last", c.inRegister)
+		}
+	}
+}
+
+// K5: a number search refuses a number the register cannot hold (control
+// characters, which the chain refuses in a legacy number) as it refuses
+// one too long, and a search names its digest or number once.
+func TestSearchParametersRefused(t *testing.T) {
+	w := newUploadWorld(t)
+	sum := "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3"
+	for _, q := range []string{
+		"number=" + url.QueryEscape("CUS-(2026)-作登字-M1-000001\x00"),
+		"number=" + url.QueryEscape("CUS-(2026)-作登字\n-M1-000001"),
+		"number=" + url.QueryEscape("\u0085"),
+		"sha256=" + sum + "&sha256=" + sum,
+		"number=a&number=b",
+		"sha256=" + sum + "&number=a",
+	} {
+		wantProblem(t, w.get(t, "/api/v1/copyrights/search?"+q), http.StatusBadRequest, "bad-parameter")
+	}
+	for _, q := range []string{"sha256=" + sum, "number=" + url.QueryEscape("CUS-(2026)-作登字-000001")} {
+		if r := w.get(t, "/api/v1/copyrights/search?"+q); r.Code != http.StatusOK {
+			t.Errorf("search?%s = %d %s, want 200", q, r.Code, r.Body)
 		}
 	}
 }
