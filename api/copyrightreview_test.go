@@ -8,11 +8,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence/copyright"
+	"github.com/custos-project/custos/internal/testimage"
 )
 
 // Tests of the review of the copyright register and lookup (session 19,
@@ -137,5 +139,26 @@ func TestSearchParametersRefused(t *testing.T) {
 		if r := w.get(t, "/api/v1/copyrights/search?"+q); r.Code != http.StatusOK {
 			t.Errorf("search?%s = %d %s, want 200", q, r.Code, r.Body)
 		}
+	}
+}
+
+// K6: a progressive JPEG of thousands of scans, a few hundred kilobytes
+// that cost image/jpeg minutes of CPU, is searched and registered by its
+// SHA-256 alone (phash_skipped too-large), at once, without holding a
+// decoding slot.
+func TestScanBombNotDecoded(t *testing.T) {
+	w := newUploadWorld(t)
+	bomb := testimage.ProgressiveJPEG(2000, 20000) // 330 KB; about 30 s to decode
+	start := time.Now()
+	res, code, _ := w.search(t, bomb)
+	if code != http.StatusOK || res.PHash != "" || res.PHashSkipped != phashTooLarge {
+		t.Errorf("search(a JPEG of 20001 scans) = %d %+v, want 200 with phash_skipped %q", code, res, phashTooLarge)
+	}
+	body, ct := fileForm(t, testWork, formFile{"bomb.jpg", "image/jpeg", bomb})
+	if r := w.post(t, "/api/v1/copyrights", body, ct); r.Code != http.StatusCreated {
+		t.Errorf("register(a JPEG of 20001 scans) = %d %s, want 201", r.Code, r.Body)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("search and registration of a JPEG of 20001 scans took %v; it must not be decoded", d)
 	}
 }
