@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/certs"
 	bolt "go.etcd.io/bbolt"
@@ -231,5 +232,35 @@ func TestGovRotatedRecordsWrite(t *testing.T) {
 	})
 	if _, ok, _ := app.StoredRegistration(newID, "R3"); ok {
 		t.Error("the removed member's registration is in the register")
+	}
+}
+
+// Review of the copyright register (session 19), finding K1, open: the
+// chain counts a member's registrations of the year under the node key
+// that signs them (regseq: year ‖ node member ID), so once a member's
+// validator key is rotated its count starts again, at the same place, and
+// the first registration it files under the new key takes the number its
+// first one of the year took under the old key. Changing that changes
+// what FinalizeBlock does with blocks every chain has applied, so it needs
+// a new state version (docs/security.md, K1). Until then this test pins
+// the transition as it is: a fix made without a version gate would give a
+// replaying node other numbers, and another AppHash, than the chain holds.
+func TestRotatedMemberNumbersRestart(t *testing.T) {
+	root, ms := newGovConsortium(t, 4)
+	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
+	old := ms[1]
+	rotated := rotateMember(t, app, root, ms, old,
+		old.reg(t, Registration{ID: "R1", Files: []RegFile{regFile("work")}}))
+	newID := MemberID(rotated.cert)
+	block(t, app, 5, nil, rotated.reg(t, Registration{ID: "R2", Files: []RegFile{regFile("new work")}}))
+	r1, _, _ := app.Registration(old.id, "R1")
+	r2, _, _ := app.Registration(newID, "R2")
+	year := txNow.Add(time.Minute).In(cstZone).Format("2006")
+	want := "CUS-(" + year + ")-作登字-M2-000001"
+	if r1.Number != want || r2.Number != want {
+		t.Errorf("numbers of R1 (old key) and R2 (new key) = %q, %q; the state transition of versions 5 to 10 gives both %q", r1.Number, r2.Number, want)
+	}
+	if es, _ := app.RegistrationsByNumber(want); len(es) != 2 || es[0].Member != newID || es[1].Member != newID {
+		t.Errorf("RegistrationsByNumber(%s) = %+v; want R1 and R2, both the member's", want, es)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	prob "github.com/custos-project/custos/internal/problem"
@@ -563,8 +564,14 @@ func (s *Server) revokeCopyright(c echo.Context) error {
 	return c.JSON(http.StatusOK, cr)
 }
 
+// searchCopyrightsByDigest is the priority search by ?sha256=HEX, or by
+// ?number=N: one of them, once.
 func (s *Server) searchCopyrightsByDigest(c echo.Context) error {
-	if n := c.QueryParam("number"); n != "" && c.QueryParam("sha256") == "" {
+	q := c.QueryParams()
+	if len(q["sha256"])+len(q["number"]) > 1 {
+		return errParam("copyright-one-of")
+	}
+	if n := c.QueryParam("number"); n != "" {
 		return s.searchCopyrightsByNumber(c, n)
 	}
 	sum := c.QueryParam("sha256")
@@ -642,6 +649,11 @@ func (s *Server) searchCopyrights(c echo.Context, sum string, ph *imagehash.Hash
 		}
 		out.Truncated = out.Truncated || more
 	}
+	// The register's matches and this node's own not yet in it come
+	// apart, each up to MaxSearchMatches: the earliest of them together.
+	if len(out.Matches) > copyright.MaxSearchMatches {
+		out.Matches, out.Truncated = out.Matches[:copyright.MaxSearchMatches], true
+	}
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -714,7 +726,7 @@ func (s *Server) mergeRegister(ctx context.Context, local []wire.CopyrightMatch,
 // consortium's register (a legacy number may name one registration on
 // each of several members) and in this node's.
 func (s *Server) searchCopyrightsByNumber(c echo.Context, number string) error {
-	if len(number) > 64 || !utf8.ValidString(number) {
+	if len(number) > 64 || !utf8.ValidString(number) || strings.ContainsFunc(number, unicode.IsControl) {
 		return errParam("copyright-number")
 	}
 	out := wire.CopyrightSearch{Number: number, Threshold: imagehash.Threshold, Matches: []wire.CopyrightMatch{}}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/custos-project/custos/access"
@@ -61,7 +64,10 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 }
 
 // numberRound does one round of numberCopyrights and returns how many
-// registrations still wait.
+// registrations still wait. Registrations numbered before the register
+// (legacy) are filed first, all that wait, in ID order; then the pending
+// ones, in the order they were registered (registrationRun), since the
+// register's order is their priority.
 func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store,
 	sent, first map[string]time.Time, log *slog.Logger) (int, error) {
 	todo, err := crs.Unregistered(ctx, anchor.MaxRegistrations)
@@ -71,7 +77,24 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 	member := ch.Member()
 	now := time.Now()
 	var submit []anchor.Registration
-	waiting := 0
+	var pending []copyright.Unregistered
+	waiting, legacy := 0, false
+	// ready tells whether u may be filed now, and with which registrant
+	// organization: not while it was just sent, nor (for numberOrgWait)
+	// while its organization is not in the directory yet.
+	ready := func(u copyright.Unregistered) (string, bool) {
+		if t, ok := sent[u.ID]; ok && now.Sub(t) < numberResend {
+			return "", false
+		}
+		org, ok := registrantOrg(ch, orgs, member, u.Org)
+		if ok {
+			return org, true
+		}
+		if _, ok := first[u.ID]; !ok {
+			first[u.ID] = now
+		}
+		return "", now.Sub(first[u.ID]) >= numberOrgWait
+	}
 	for _, u := range todo {
 		e, ok, err := ch.Registration(member, u.ID)
 		if err != nil {
@@ -112,41 +135,84 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 			continue
 		}
 		waiting++
-		if t, ok := sent[u.ID]; ok && now.Sub(t) < numberResend {
+		if u.Number == "" {
+			pending = append(pending, u)
 			continue
 		}
-		org, ready := registrantOrg(ch, orgs, member, u.Org)
-		if !ready {
-			if _, ok := first[u.ID]; !ok {
-				first[u.ID] = now
+		legacy = true
+		if org, ok := ready(u); ok {
+			r, err := registration(u, org)
+			if err != nil {
+				return 0, err
 			}
-			if now.Sub(first[u.ID]) < numberOrgWait {
-				continue
-			}
-			org = ""
+			submit = append(submit, r)
 		}
-		r := anchor.Registration{ID: u.ID, Org: org, Legacy: u.Number, Revoked: u.Revoked}
-		for _, f := range u.Files {
-			var rf anchor.RegFile
-			b, err := hex.DecodeString(f.SHA256)
-			if err != nil || len(b) != 32 {
-				return 0, errors.New("copyright register: a fingerprint is not a SHA-256")
-			}
-			copy(rf.SHA256[:], b)
-			if f.PHash != nil {
-				rf.PHash, rf.HasPHash = uint64(*f.PHash), true
-			}
-			r.Files = append(r.Files, rf)
+	}
+	if !legacy { // a member's legacy registrations come before its pending ones
+		run, err := registrationRun(pending, ready)
+		if err != nil {
+			return 0, err
 		}
-		submit = append(submit, r)
+		submit = append(submit, run...)
 	}
 	if len(submit) == 0 {
 		return waiting, nil
 	}
+	slices.SortFunc(submit, func(a, b anchor.Registration) int { return strings.Compare(a.ID, b.ID) })
 	for _, r := range submit {
 		sent[r.ID] = now
 	}
 	return waiting, ch.RegisterCopyrights(ctx, submit)
+}
+
+// registrationRun is what of pending (registrations the register does not
+// hold, without legacy numbers) to file now: the register's order is
+// their priority, and a transaction lists its registrations in increasing
+// ID order (random IDs, not in time order), so it takes them in the order
+// they were registered (then by ID) and stops at the first that is not
+// ready (ready: with the organization to file it with) or whose ID is not
+// above the one before. The next round files the rest once these are in
+// the register (until then each is just sent, and so not ready).
+func registrationRun(pending []copyright.Unregistered, ready func(copyright.Unregistered) (string, bool)) ([]anchor.Registration, error) {
+	pending = slices.Clone(pending)
+	slices.SortFunc(pending, func(a, b copyright.Unregistered) int {
+		return cmp.Or(a.RegisteredAt.Compare(b.RegisteredAt), strings.Compare(a.ID, b.ID))
+	})
+	var run []anchor.Registration
+	for _, u := range pending {
+		if len(run) > 0 && u.ID <= run[len(run)-1].ID {
+			break
+		}
+		org, ok := ready(u)
+		if !ok {
+			break
+		}
+		r, err := registration(u, org)
+		if err != nil {
+			return nil, err
+		}
+		run = append(run, r)
+	}
+	return run, nil
+}
+
+// registration is u as a registration transaction carries it, with
+// registrant organization org.
+func registration(u copyright.Unregistered, org string) (anchor.Registration, error) {
+	r := anchor.Registration{ID: u.ID, Org: org, Legacy: u.Number, Revoked: u.Revoked}
+	for _, f := range u.Files {
+		var rf anchor.RegFile
+		b, err := hex.DecodeString(f.SHA256)
+		if err != nil || len(b) != 32 {
+			return r, errors.New("copyright register: a fingerprint is not a SHA-256")
+		}
+		copy(rf.SHA256[:], b)
+		if f.PHash != nil {
+			rf.PHash, rf.HasPHash = uint64(*f.PHash), true
+		}
+		r.Files = append(r.Files, rf)
+	}
+	return r, nil
 }
 
 // registrantOrg is the organization a registration is filed with: org if

@@ -109,7 +109,9 @@ type Copyright struct {
 	// Number is the registration number. On a node whose chain keeps the
 	// consortium's register (numbering.go) the chain assigns it when the
 	// registration is final, CUS-(YEAR)-作登字-M<m>-NNNNNN, unique across
-	// the consortium; until then it is "" and Status is pending. Before
+	// the consortium (but for a member whose key was rotated: its count of
+	// the year starts again, docs/security.md K1); until then it is "" and
+	// Status is pending. Before
 	// that (a legacy number), it was CUS-(YEAR)-作登字-NNNNNN: NNNNNN
 	// counted this node's registrations of the year (China Standard Time)
 	// from 000001, assigned in the registration's own transaction.

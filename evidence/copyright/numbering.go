@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -49,6 +50,10 @@ type Unregistered struct {
 	Number  string // a legacy number, or "" for a pending registration
 	Revoked bool
 	Files   []Fingerprint
+	// RegisteredAt is when it was registered at this node: the register
+	// must enter a member's pending registrations in this order, as its
+	// order is their priority.
+	RegisteredAt time.Time
 }
 
 // initTodo creates crtodo, entering every registration of a store from
@@ -132,7 +137,7 @@ func (s *Register) Unregistered(ctx context.Context, limit int) ([]Unregistered,
 			if err != nil {
 				return err
 			}
-			u := Unregistered{ID: cr.ID, Org: cr.RegistrantOrg, Number: cr.Number, Revoked: cr.Status == CopyrightRevoked}
+			u := Unregistered{ID: cr.ID, Org: cr.RegistrantOrg, Number: cr.Number, Revoked: cr.Status == CopyrightRevoked, RegisteredAt: cr.RegisteredAt}
 			if err := json.Unmarshal(v, &u.Files); err != nil {
 				return fmt.Errorf("evidence: fingerprints of registration %s are corrupt: %w", k, err)
 			}
@@ -147,7 +152,7 @@ func (s *Register) Unregistered(ctx context.Context, limit int) ([]Unregistered,
 			if err != nil {
 				return err
 			}
-			out = append(out, Unregistered{ID: cr.ID, Org: cr.RegistrantOrg, Number: cr.Number, Revoked: true})
+			out = append(out, Unregistered{ID: cr.ID, Org: cr.RegistrantOrg, Number: cr.Number, Revoked: true, RegisteredAt: cr.RegisteredAt})
 		}
 		return nil
 	})

@@ -54,7 +54,7 @@ func TestChainNumbering(t *testing.T) {
 	if u := byID[old.ID]; u.Number != old.Number || u.Org != orgA || len(u.Files) != 1 || u.Files[0].PHash != nil {
 		t.Errorf("the legacy one: %+v", u)
 	}
-	if u := byID[cr.ID]; u.Number != "" || len(u.Files) != 1 || u.Files[0].SHA256 != photo.SHA256 || u.Files[0].PHash == nil || *u.Files[0].PHash != ph {
+	if u := byID[cr.ID]; u.Number != "" || len(u.Files) != 1 || u.Files[0].SHA256 != photo.SHA256 || u.Files[0].PHash == nil || *u.Files[0].PHash != ph || !u.RegisteredAt.Equal(cr.RegisteredAt) {
 		t.Errorf("the pending one: %+v", u)
 	}
 

@@ -151,3 +151,42 @@ func TestLumaFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestSumBoundsScans: a progressive JPEG of more than MaxJPEGScans scans,
+// or a sequential one of more scans than components, is refused before
+// decoding (ErrTooLarge): each scan is a pass of the decoder over the
+// whole image, and scans that end every block at once take a few bytes,
+// so 1000 of them (24 KB) cost 1.5 s and the 8 MiB of a search would cost
+// minutes. An ordinary scan count decodes.
+func TestSumBoundsScans(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		b       []byte
+		refused bool
+	}{
+		{"progressive, 10 scans", testimage.ProgressiveJPEG(640, 9), false},
+		{"progressive, MaxJPEGScans", testimage.ProgressiveJPEG(640, MaxJPEGScans-1), false},
+		{"progressive, MaxJPEGScans + 1", testimage.ProgressiveJPEG(640, MaxJPEGScans), true},
+		{"progressive, 1000 scans", testimage.ProgressiveJPEG(2000, 999), true},
+		{"baseline, its one scan", testimage.JPEG(testimage.Scene(1, 64, 48), 90), false},
+		{"baseline, its scan twice", baselineScanTwice(t), true},
+	} {
+		_, err := Sum(c.b)
+		if refused := errors.Is(err, ErrTooLarge); refused != c.refused {
+			t.Errorf("Sum(%s) = %v; want refused (ErrTooLarge) %v", c.name, err, c.refused)
+		}
+	}
+}
+
+// baselineScanTwice is a baseline JPEG (Go's, one interleaved scan of its
+// three components) whose scan, header and data, comes twice.
+func baselineScanTwice(t *testing.T) []byte {
+	t.Helper()
+	b := testimage.JPEG(testimage.Scene(1, 64, 48), 90)
+	i := bytes.Index(b, []byte{0xff, 0xda})
+	if i < 0 || !bytes.HasSuffix(b, []byte{0xff, 0xd9}) {
+		t.Fatal("no SOS or EOI")
+	}
+	scan := b[i : len(b)-2]
+	return append(append(bytes.Clone(b[:len(b)-2]), scan...), 0xff, 0xd9)
+}

@@ -15,8 +15,10 @@
 //
 // Decoding is of outside input: [Sum] reads the header first and refuses,
 // before allocating anything for it, an image of more than [MaxPixels]
-// pixels or one whose decoding would allocate more than [MaxDecodedBytes]
-// (see [DecodedBytes]).
+// pixels, one whose decoding would allocate more than [MaxDecodedBytes]
+// (see [DecodedBytes]), and a JPEG of more scans than [MaxJPEGScans] (or,
+// sequential, than its components), each of which costs a pass over the
+// whole image.
 package imagehash
 
 import (
@@ -78,8 +80,9 @@ func (h Hash) String() string { return fmt.Sprintf("%016x", uint64(h)) }
 
 // Sum decodes a PNG, JPEG or GIF image (the first frame of a GIF) and
 // returns its hash. It reads the header first and refuses with ErrTooLarge
-// an image of more than MaxPixels pixels or whose decoding would allocate
-// more than MaxDecodedBytes. A flat image has no hash: ErrFlat.
+// an image of more than MaxPixels pixels, one whose decoding would
+// allocate more than MaxDecodedBytes, and a JPEG of more scans than it
+// may have (MaxJPEGScans; jpegScans). A flat image has no hash: ErrFlat.
 func Sum(b []byte) (Hash, error) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
@@ -97,6 +100,11 @@ func Sum(b []byte) (Hash, error) {
 	}
 	if n > MaxDecodedBytes {
 		return 0, fmt.Errorf("%w: %d×%d pixels take %d bytes to decode, over %d", ErrTooLarge, cfg.Width, cfg.Height, n, MaxDecodedBytes)
+	}
+	if format == "jpeg" {
+		if err := jpegScans(b); err != nil {
+			return 0, err
+		}
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-project/custos/evidence/copyright"
+)
+
+// The register's order is a member's registrations' priority, and a
+// registration transaction lists its registrations by increasing ID,
+// while IDs are random: registrationRun files pending registrations in
+// the order they were registered, as many at a time as their IDs allow,
+// and none past one that is not ready (just sent, or waiting for its
+// organization). Before (review of session 19, K3), every waiting
+// registration went into one transaction in ID order, so of two
+// registrations of one work filed in the same round the later could take
+// the earlier place and number.
+func TestRegistrationRun(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	reg := func(id string, minute int) copyright.Unregistered {
+		return copyright.Unregistered{ID: id, Org: "org-" + id, RegisteredAt: t0.Add(time.Duration(minute) * time.Minute),
+			Files: []copyright.Fingerprint{{SHA256: strings.Repeat("ab", 32)}}}
+	}
+	all := func(u copyright.Unregistered) (string, bool) { return u.Org, true }
+	for _, c := range []struct {
+		name    string
+		pending []copyright.Unregistered
+		ready   func(copyright.Unregistered) (string, bool)
+		want    string // the run's IDs
+	}{
+		{"in registration order, not ID order", []copyright.Unregistered{reg("z", 2), reg("m", 1)}, all, "m z"},
+		{"stops where the IDs would not increase", []copyright.Unregistered{reg("b", 3), reg("z", 2), reg("m", 1)}, all, "m z"},
+		{"the earlier first, alone", []copyright.Unregistered{reg("a", 2), reg("q", 1)}, all, "q"},
+		{"same time: by ID", []copyright.Unregistered{reg("k", 1), reg("c", 1)}, all, "c k"},
+		{"none past one not ready", []copyright.Unregistered{reg("a", 1), reg("b", 2)},
+			func(u copyright.Unregistered) (string, bool) { return "", u.ID != "a" }, ""},
+		{"nothing waits", nil, all, ""},
+	} {
+		run, err := registrationRun(c.pending, c.ready)
+		var ids []string
+		for _, r := range run {
+			ids = append(ids, r.ID)
+			if r.Org != "org-"+r.ID || len(r.Files) != 1 || r.Legacy != "" {
+				t.Errorf("%s: registration %+v", c.name, r)
+			}
+		}
+		if got := strings.Join(ids, " "); err != nil || got != c.want {
+			t.Errorf("%s: registrationRun = %q, %v; want %q", c.name, got, err, c.want)
+		}
+	}
+	if _, err := registrationRun([]copyright.Unregistered{{ID: "x", Files: []copyright.Fingerprint{{SHA256: "not hex"}}}}, all); err == nil {
+		t.Error("registrationRun(a fingerprint that is not a SHA-256) = nil error")
+	}
+}
