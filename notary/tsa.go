@@ -20,6 +20,7 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/oids"
+	"github.com/custos-project/custos/internal/rfc3161"
 	"github.com/digitorus/timestamp"
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
@@ -37,14 +38,9 @@ import (
 // OID under it, described in its practice statement.
 var DefaultPolicy = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 3161, 1}
 
-// Token is one RFC 3161 time-stamp as kept with an evidence record.
-type Token struct {
-	TSA    string    // the TSA's display name (built-in: its certificate subject CN; external: configured name)
-	URL    string    // empty for the built-in TSA
-	Time   time.Time // genTime from TSTInfo, UTC
-	Serial string    // serial number, decimal
-	Reply  []byte    // the whole DER TimeStampResp (RFC 3161 §2.4.2), served as application/timestamp-reply
-}
+// Token is one RFC 3161 time-stamp as kept with an evidence record
+// (rfc3161.Token, which notary/pdf takes without importing this package).
+type Token = rfc3161.Token
 
 // TSAConfig configures the built-in TSA.
 type TSAConfig struct {

@@ -807,6 +807,7 @@ var messages = map[string]words{
 	"fail.reissue-validator": {"refused: this node's validator key {pub} is not the key of a current member in its chain state: a removed member, or a key rotated away, cannot move to a new organization CA", "拒绝：本节点的验证者密钥 {pub} 在其链状态中不是任何现有成员的密钥：已被移除的成员或已轮换掉的密钥不能改用新的机构 CA"},
 	"fail.reissue-other":     {"refused: the organization CA is bound to another member, {member} ({id})", "拒绝：该机构 CA 已绑定到另一个成员 {member}（{id}）"},
 	"fail.reissue-retired":   {"refused: the organization CA was retired at height {height}: have the root holder sign a new one", "拒绝：该机构 CA 已于高度 {height} 停用：请由根密钥持有者签发新的机构 CA"},
+	"fail.reissue-twice":     {"{path} is locked by another custos consortium reissue of this node: let it finish, then run reissue again if it failed", "{path} 已被本节点的另一个 custos consortium reissue 锁定：请等待其完成，若其失败再运行 reissue"},
 	"fail.reissue-staged":    {"{path} exists: a reissue was interrupted; start the node (custos serve finishes it) or move the folder aside", "{path} 已存在：上次的重新签发被中断；请启动节点（custos serve 会完成它）或将该文件夹移走"},
 	"fail.reissue-backup":    {"{path} exists and holds other files than the node's current ones (kept from an earlier reissue from this organization CA?): move that folder elsewhere to reissue again", "{path} 已存在，且其中的文件与节点当前的文件不同（是此前从该机构 CA 重新签发时留下的吗？）：如需再次签发，请先将该文件夹移到别处"},
 	"out.reissue-done":       {"The node's certificates for {name} ({kind}) are issued under the new organization CA, in {pki}; the old ones are in {backup}.", "{name}（{kind}）节点的证书已在新的机构 CA 下签发，位于 {pki}；旧证书保存在 {backup}。"},

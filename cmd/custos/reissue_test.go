@@ -932,3 +932,28 @@ func TestReissueRefusedCA(t *testing.T) {
 		t.Errorf("a refused reissue left %v", left)
 	}
 }
+
+// TestReissueTwice: a second reissue of the node, while one runs, fails
+// at once without touching the PKI folder; once the first is done, a run
+// goes through.
+func TestReissueTwice(t *testing.T) {
+	f := newReissueFixture(t)
+	unlock, err := lockReissue(f.cfg.pkiDir())
+	if err != nil {
+		t.Fatalf("lockReissue() = %v", err)
+	}
+	before, _ := os.ReadFile(filepath.Join(f.cfg.pkiDir(), "org-ca.pem"))
+	if _, err := f.reissue(t); err == nil || !strings.Contains(err.Error(), "locked by another custos consortium reissue") {
+		t.Errorf("reissue(another running) = %v, want refused: locked by another reissue", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(f.cfg.pkiDir(), "org-ca.pem")); !bytes.Equal(before, after) {
+		t.Error("the refused reissue changed org-ca.pem")
+	}
+	if _, err := os.Stat(filepath.Join(f.cfg.pkiDir(), reissueStaged)); err == nil {
+		t.Error("the refused reissue staged files")
+	}
+	unlock()
+	if _, err := f.reissue(t); err != nil {
+		t.Fatalf("reissue(after the other) = %v", err)
+	}
+}

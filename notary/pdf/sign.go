@@ -15,13 +15,14 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
-	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // Stamper obtains RFC 3161 time-stamps: *notary.TSA (built-in) and
-// *notary.Client (a remote TSA) both are one.
+// *notary.Client (a remote TSA) both are one (notary.Token is
+// rfc3161.Token).
 type Stamper interface {
-	Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*notary.Token, error)
+	Stamp(ctx context.Context, h crypto.Hash, digest []byte) (*rfc3161.Token, error)
 }
 
 // SignOptions says who signs, and with which time-stamping authority.
@@ -171,14 +172,14 @@ func signOnce(ctx context.Context, pdf []byte, opts *SignOptions, alg algorithm,
 // sm suite, returned as the DER TimeStampToken (a ContentInfo) taken out of
 // the TimeStampResp.
 //
-// The sm suite asks for an SM3 imprint (notary.SM3, 1.2.156.10197.1.401)
+// The sm suite asks for an SM3 imprint (cms.SM3, 1.2.156.10197.1.401)
 // so that every digest of the signature is SM3, as GM/T 0033 time-stamps
 // are; the built-in TSA and notary.Client both take it, and Verify also
 // accepts a SHA-2 imprint from a TSA that takes no SM3.
 func stamp(ctx context.Context, tsa Stamper, sig []byte, sm bool) ([]byte, error) {
 	h, d := crypto.SHA256, sha256.Sum256(sig)
 	if sm {
-		h, d = notary.SM3, sm3.Sum(sig)
+		h, d = cms.SM3, sm3.Sum(sig)
 	}
 	tok, err := tsa.Stamp(ctx, h, d[:])
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
-	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // The sm suite (certs.SuiteSM; docs/security.md, "SM2 and SM3"). A
@@ -28,7 +28,7 @@ import (
 //     signing-certificate-v2 attribute names the signer by SHA-256, as in
 //     the TSA's tokens;
 //   - timestamp: the token's imprint is SM3 of the signature value (or
-//     SHA-2 from a TSA that takes no SM3), checked by notary.Check, which
+//     SHA-2 from a TSA that takes no SM3), checked by rfc3161.Check, which
 //     checks SM2 tokens on a path of its own;
 //   - chain: checkChainSM.
 
@@ -67,7 +67,7 @@ func checkTimestampSM(token []byte, signed *signedData, roots *x509.CertPool) (*
 	var digest []byte
 	h := cms.ImprintHash(inf.MessageImprint.HashAlgorithm.Algorithm)
 	switch h {
-	case notary.SM3:
+	case cms.SM3:
 		d := sm3.Sum(signed.sig)
 		digest = d[:]
 	case crypto.SHA256, crypto.SHA384, crypto.SHA512:
@@ -77,7 +77,7 @@ func checkTimestampSM(token []byte, signed *signedData, roots *x509.CertPool) (*
 	default:
 		return fail(fmt.Errorf("imprint hash %v", inf.MessageImprint.HashAlgorithm.Algorithm))
 	}
-	checked, err := notary.Check(cms.EncodeReply(token), h, digest, roots, signed.certs)
+	checked, err := rfc3161.Check(cms.EncodeReply(token), h, digest, roots, signed.certs)
 	if err != nil {
 		return fail(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/oids"
-	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/internal/rfc3161"
 	"github.com/digitorus/timestamp"
 	"github.com/emmansun/gmsm/sm2"
 )
@@ -62,7 +62,7 @@ type Signature struct {
 //     certificate, which the signing-certificate-v2 attribute names (in
 //     the sm suite, SM3 digests and an SM2-with-SM3 signature: sm.go);
 //  6. timestamp: the id-aa-timeStampToken attribute is an RFC 3161 token
-//     over the signature value from a TSA trusted by roots (notary.Check);
+//     over the signature value from a TSA trusted by roots (rfc3161.Check);
 //  7. chain: the signer certificate chains to roots AT THE TIME-STAMP'S
 //     TIME, with key usage digitalSignature or contentCommitment and
 //     extended key usage emailProtection, as NSS (pdfsig) requires;
@@ -381,7 +381,7 @@ func checkSigningCertV2(v []byte, signer *x509.Certificate) error {
 }
 
 // checkTimestamp checks the signature time-stamp (RFC 3161 Appendix A)
-// with notary.Check: a token over the signature value, signed by a TSA
+// with rfc3161.Check: a token over the signature value, signed by a TSA
 // that chains to roots at the token's time.
 func checkTimestamp(signed *signedData, roots *x509.CertPool) (*timestamp.Timestamp, error) {
 	fail := func(err error) (*timestamp.Timestamp, error) { return nil, &VerifyError{Step: "timestamp", Err: err} }
@@ -401,9 +401,9 @@ func checkTimestamp(signed *signedData, roots *x509.CertPool) (*timestamp.Timest
 	}
 	h := ts.HashAlgorithm.New()
 	h.Write(signed.sig)
-	// notary.Check takes a whole TimeStampResp: wrap the token in a granted
+	// rfc3161.Check takes a whole TimeStampResp: wrap the token in a granted
 	// one (RFC 3161 §2.4.2, status 0).
-	checked, err := notary.Check(cms.EncodeReply(token), ts.HashAlgorithm, h.Sum(nil), roots, signed.certs)
+	checked, err := rfc3161.Check(cms.EncodeReply(token), ts.HashAlgorithm, h.Sum(nil), roots, signed.certs)
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
 	}
