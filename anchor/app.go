@@ -240,7 +240,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8, StateV9, StateV10:
+		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8, StateV9, StateV10, StateV11:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -682,7 +682,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	if t.Kind == KindRegister {
-		a.applyRegister(tx, t, req.Height, req.Time)
+		a.applyRegister(tx, t, req.Height, req.Time, version)
 		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	first, err := a.merkle.Size(tx)

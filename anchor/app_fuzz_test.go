@@ -29,7 +29,10 @@ import (
 //
 // The block is finalized and never committed, so each input starts from
 // the same committed state.
-func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV10) }
+func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV11) }
+
+// FuzzFinalizeBlockV10 is FuzzFinalizeBlock on a chain at state version 10.
+func FuzzFinalizeBlockV10(f *testing.F) { fuzzFinalizeBlock(f, StateV10) }
 
 // FuzzFinalizeBlockV9 is FuzzFinalizeBlock on a chain at state version 9.
 func FuzzFinalizeBlockV9(f *testing.F) { fuzzFinalizeBlock(f, StateV9) }

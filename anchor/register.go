@@ -40,7 +40,10 @@ import (
 // register) keeps its number, which search still finds.
 //
 //	reg     member(32) ‖ registration ID → the entry's JSON (RegEntry)
-//	regseq  year(4) ‖ member(32) → the member's last sequence of the year (8)
+//	regseq  year(4) ‖ member(32) → the member's last sequence of the year (8),
+//	        below state version 11, counted under the node key that files
+//	        the registrations; from 11, year(4) ‖ place(4) → the same,
+//	        counted under the member's place (nextRegNumber)
 //	regsha  sha256(32) ‖ order(8) ‖ file(1) → member(32) ‖ registration ID
 //	regph   perceptual hash(8) ‖ order(8) ‖ file(1) → member(32) ‖ registration ID
 //	regnum  number ‖ 0x00 ‖ member(32) → registration ID
@@ -303,8 +306,9 @@ func regKey(member []byte, id string) []byte {
 
 // applyRegister enters t's new registrations in the register (checked by
 // checkRegister), numbering those without a legacy number, and queues
-// their state-map entries. at is the block's time.
-func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
+// their state-map entries. at is the block's time, version the state
+// version the block applies at.
+func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time, version int) {
 	fail := func(err error) {
 		panic(fmt.Sprintf("anchor: register at height %d: %v", height, err))
 	}
@@ -337,7 +341,7 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 			if place == 0 {
 				place = a.memberPlace(tx, member)
 			}
-			n, err := nextRegNumber(tx, member, place, at)
+			n, err := nextRegNumber(tx, member, place, at, version)
 			if err != nil {
 				fail(err)
 			}
@@ -386,15 +390,38 @@ func (a *App) memberPlace(tx *bolt.Tx, member []byte) int {
 	return governanceMemberPlace(tx, member)
 }
 
-// nextRegNumber takes the member's next registration number of at's year.
-func nextRegNumber(tx *bolt.Tx, member []byte, place int, at time.Time) (string, error) {
+// nextRegNumber takes the next registration number of at's year of the
+// member whose node key is member, at place. Below state version 11 the
+// count is the node key's (regseq: year ‖ member), so a rotated member's
+// count started again under its new key (finding K1). From 11 it is the
+// place's (regseq: year ‖ place), which a rotation keeps and the chain
+// never gives another member; the first number of a year under it comes
+// after the highest the member reached that year under any of its keys
+// (memberKeys), so that none is given twice. A key of no known place (0)
+// keeps its own count.
+func nextRegNumber(tx *bolt.Tx, member []byte, place int, at time.Time, version int) (string, error) {
 	year := at.In(cstZone).Format("2006")
 	b := tx.Bucket(bRegSeq)
-	key := append([]byte(year), member...)
-	var n uint64 = 1
-	if v := b.Get(key); len(v) == 8 {
-		n = binary.BigEndian.Uint64(v) + 1
+	seq := func(key []byte) uint64 {
+		if v := b.Get(key); len(v) == 8 {
+			return binary.BigEndian.Uint64(v)
+		}
+		return 0
 	}
+	key := append([]byte(year), member...)
+	last := seq(key)
+	if version >= StateV11 && place > 0 {
+		key = binary.BigEndian.AppendUint32([]byte(year), uint32(place))
+		if v := b.Get(key); len(v) == 8 {
+			last = binary.BigEndian.Uint64(v)
+		} else {
+			last = 0
+			for _, k := range memberKeys(tx, member) {
+				last = max(last, seq(append([]byte(year), k...)))
+			}
+		}
+	}
+	n := last + 1
 	if err := b.Put(key, binary.BigEndian.AppendUint64(nil, n)); err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,11 +22,15 @@ func rotateMember(t *testing.T, app *App, root *certs.Authority, ms []*govMember
 	if err != nil {
 		t.Fatal(err)
 	}
-	block(t, app, 1, nil, append(txs,
-		ms[0].propose(t, Proposal{ID: "rotate-1", Expires: 50, Action: ActRotate, Target: m.target(), ValidatorKey: newKey}))...)
+	p := ms[0].propose(t, Proposal{ID: "rotate-1", Expires: 50, Action: ActRotate, Target: m.target(), ValidatorKey: newKey})
+	block(t, app, 1, nil, append(txs, p)...)
 	var votes [][]byte
 	for _, v := range ms[:3] {
-		votes = append(votes, v.ballot(t, "rotate-1", true))
+		if app.StateVersion() >= StateV9 {
+			votes = append(votes, v.ballot9(t, "rotate-1", proposalHashOf(t, p), true))
+		} else {
+			votes = append(votes, v.ballot(t, "rotate-1", true))
+		}
 	}
 	block(t, app, 2, nil, votes...)
 	block(t, app, 3, nil)
@@ -235,32 +240,85 @@ func TestGovRotatedRecordsWrite(t *testing.T) {
 	}
 }
 
-// Review of the copyright register (session 19), finding K1, open: the
-// chain counts a member's registrations of the year under the node key
-// that signs them (regseq: year ‖ node member ID), so once a member's
-// validator key is rotated its count starts again, at the same place, and
-// the first registration it files under the new key takes the number its
-// first one of the year took under the old key. Changing that changes
-// what FinalizeBlock does with blocks every chain has applied, so it needs
-// a new state version (docs/security.md, K1). Until then this test pins
-// the transition as it is: a fix made without a version gate would give a
-// replaying node other numbers, and another AppHash, than the chain holds.
-func TestRotatedMemberNumbersRestart(t *testing.T) {
-	root, ms := newGovConsortium(t, 4)
-	app := newGovApp(t, filepath.Join(t.TempDir(), "app.db"), root, ms)
-	old := ms[1]
-	rotated := rotateMember(t, app, root, ms, old,
-		old.reg(t, Registration{ID: "R1", Files: []RegFile{regFile("work")}}))
-	newID := MemberID(rotated.cert)
-	block(t, app, 5, nil, rotated.reg(t, Registration{ID: "R2", Files: []RegFile{regFile("new work")}}))
-	r1, _, _ := app.Registration(old.id, "R1")
-	r2, _, _ := app.Registration(newID, "R2")
+// Review of the copyright register (session 19), finding K1: below state
+// version 11 the chain counted a member's registrations of the year under
+// the node key that signs them (regseq: year ‖ node member ID), so once a
+// member's validator key was rotated its count started again, at the same
+// place, and the first registration it filed under the new key took the
+// number its first one of the year took under the old key. Blocks below
+// 11 keep that transition (a replaying node must reach the AppHash the
+// chain holds); from 11 the count is the place's.
+func TestRotatedMemberNumbers(t *testing.T) {
 	year := txNow.Add(time.Minute).In(cstZone).Format("2006")
-	want := "CUS-(" + year + ")-作登字-M2-000001"
-	if r1.Number != want || r2.Number != want {
-		t.Errorf("numbers of R1 (old key) and R2 (new key) = %q, %q; the state transition of versions 5 to 10 gives both %q", r1.Number, r2.Number, want)
+	number := func(n int) string { return fmt.Sprintf("CUS-(%s)-作登字-M2-%06d", year, n) }
+	for _, c := range []struct {
+		version int
+		r2      string
+	}{
+		{StateV10, number(1)}, // the number R1 took: K1
+		{StateV11, number(2)},
+	} {
+		t.Run(fmt.Sprint("version ", c.version), func(t *testing.T) {
+			root, ms := newGovConsortium(t, 4)
+			app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, c.version)
+			old := ms[1]
+			rotated := rotateMember(t, app, root, ms, old,
+				old.reg(t, Registration{ID: "R1", Files: []RegFile{regFile("work")}}))
+			newID := MemberID(rotated.cert)
+			block(t, app, 5, nil, rotated.reg(t, Registration{ID: "R2", Files: []RegFile{regFile("new work")}}))
+			r1, _, _ := app.Registration(old.id, "R1")
+			r2, _, _ := app.Registration(newID, "R2")
+			if r1.Number != number(1) || r2.Number != c.r2 {
+				t.Errorf("numbers of R1 (old key) and R2 (new key) = %q, %q; want %q, %q", r1.Number, r2.Number, number(1), c.r2)
+			}
+			if es, _ := app.RegistrationsByNumber(c.r2); c.version >= StateV11 && len(es) != 1 {
+				t.Errorf("RegistrationsByNumber(%s) = %+v; want R2 alone", c.r2, es)
+			}
+		})
 	}
-	if es, _ := app.RegistrationsByNumber(want); len(es) != 2 || es[0].Member != newID || es[1].Member != newID {
-		t.Errorf("RegistrationsByNumber(%s) = %+v; want R1 and R2, both the member's", want, es)
+}
+
+// TestUpgradeToV11: a member rotated at version 10 gave two numbers of the
+// year under its old key and, repeating the first, one under its new key;
+// once the chain runs at 11, the member's next number comes after the
+// highest of the year under either key, and the one after it follows on.
+// Another member's count, under its one key, goes on as it was.
+func TestUpgradeToV11(t *testing.T) {
+	year := txNow.Add(time.Minute).In(cstZone).Format("2006")
+	number := func(place, n int) string { return fmt.Sprintf("CUS-(%s)-作登字-M%d-%06d", year, place, n) }
+	root, ms := newGovConsortium(t, 4)
+	app := newGovAppAt(t, filepath.Join(t.TempDir(), "app.db"), root, ms, StateV10)
+	old, other := ms[1], ms[2]
+	rotated := rotateMember(t, app, root, ms, old,
+		old.reg(t, Registration{ID: "R1", Files: []RegFile{regFile("one")}}, Registration{ID: "R2", Files: []RegFile{regFile("two")}}),
+		other.reg(t, Registration{ID: "S1", Files: []RegFile{regFile("other one")}}))
+	newID := MemberID(rotated.cert)
+	vote := UpgradeVote{Version: StateV11, Height: 7}
+	block(t, app, 5, nil, rotated.reg(t, Registration{ID: "R3", Files: []RegFile{regFile("three")}}),
+		ms[0].vote(t, vote), ms[2].vote(t, vote), ms[3].vote(t, vote))
+	block(t, app, 6, nil)
+	if v := app.StateVersion(); v != StateV10 {
+		t.Fatalf("below the upgrade height: version %d, want 10", v)
+	}
+	block(t, app, 7, nil, rotated.reg(t, Registration{ID: "R4", Files: []RegFile{regFile("four")}}),
+		other.reg(t, Registration{ID: "S2", Files: []RegFile{regFile("other two")}}))
+	block(t, app, 8, nil, rotated.reg(t, Registration{ID: "R5", Files: []RegFile{regFile("five")}}))
+	if v := app.StateVersion(); v != StateV11 {
+		t.Fatalf("from the upgrade height: version %d, want 11", v)
+	}
+	for _, c := range []struct {
+		member, id, want string
+	}{
+		{old.id, "R1", number(2, 1)},
+		{old.id, "R2", number(2, 2)},
+		{newID, "R3", number(2, 1)}, // at 10: K1, kept as the chain gave it
+		{newID, "R4", number(2, 3)}, // at 11: after the old key's 2
+		{newID, "R5", number(2, 4)},
+		{other.id, "S1", number(3, 1)},
+		{other.id, "S2", number(3, 2)},
+	} {
+		if e, ok, err := app.Registration(c.member, c.id); err != nil || !ok || e.Number != c.want {
+			t.Errorf("registration %s: number %q (found %v, %v), want %q", c.id, e.Number, ok, err, c.want)
+		}
 	}
 }

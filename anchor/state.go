@@ -83,6 +83,15 @@ import (
 // member's votes cast with it on open proposals; a later proposal or vote
 // signed with it is refused (CodeRevoked). A vote records the SHA-256 of
 // the certificate that signed it. The AppHash keeps version 3's layout.
+//
+// Version 11 counts a member's registration numbers of the year by the
+// member's place, which its rotations keep, instead of by the node key
+// that files them (copyright review of session 19, finding K1): under
+// version 5 to 10 a rotated member's count started again at 000001 under
+// its new key, and its first numbers of the year repeated. From 11 the
+// count under the place starts after the highest the member reached under
+// any of its keys that year (nextRegNumber). No transaction format
+// changes; the AppHash keeps version 3's layout.
 const (
 	StateV1  = 1
 	StateV2  = 2
@@ -94,11 +103,12 @@ const (
 	StateV8  = 8
 	StateV9  = 9
 	StateV10 = 10
+	StateV11 = 11
 	// LatestState is the version new chains start with.
-	LatestState = StateV10
+	LatestState = StateV11
 	// MaxState is the highest version this code runs: a vote for a later
 	// one is refused.
-	MaxState = StateV10
+	MaxState = StateV11
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a

@@ -34,7 +34,7 @@ const upgradeLead = 40
 // a second vote moves it to version 3 (heads bound to first events): an
 // item from before gets a version-3 receipt with its head registered anew,
 // and a new one-event item one with its head proven absent. Then on to
-// version 10, one version at a time, each checked.
+// version 11, one version at a time, each checked.
 func TestConsortiumStateUpgrade(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-node consortium")
@@ -487,5 +487,16 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	cliJSON(t, &p10, "consortium", "proposal", "power-across-10", "--server", ms[1].p.URL)
 	if len(p10.Votes) != 1 || !p10.Votes[0].Yes || p10.Votes[0].Cert == "" {
 		t.Errorf("the proposal after the vote with the new certificate: votes %+v, want its yes with the certificate's SHA-256", p10.Votes)
+	}
+
+	// Then to version 11: registration numbers counted by the member's
+	// place, not its node key (docs/security.md, finding K1). The member
+	// counts on from its numbers of the year under 10.
+	upgradeTo(11)
+	form = copyrightForm(t, []byte("registered at version 11\n"))
+	code, _, body = ms[1].p.call("POST", "/api/v1/copyrights?wait=30s", consortiumToken, bytes.NewReader(form.data), "Content-Type", form.contentType)
+	var fresh11 wire.Copyright
+	if code != 201 || json.Unmarshal(body, &fresh11) != nil || fresh11.Number != strings.TrimSuffix(fresh5.Number, "000001")+"000003" {
+		t.Errorf("a registration at version 11 = %d %s; want the member's third chain number after %s and %s", code, body, fresh5.Number, fresh6.Number)
 	}
 }
