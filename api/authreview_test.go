@@ -13,6 +13,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
 )
@@ -218,5 +219,59 @@ func TestReceivedShareNamesEnd(t *testing.T) {
 	st, _, b := call(t, srv, "GET", "/api/v1/shares", w.token, "")
 	if st != http.StatusOK || !strings.Contains(string(b), title) {
 		t.Errorf("GET /api/v1/shares by the grantor = %d %s, want its shares named", st, b)
+	}
+}
+
+// TestReceivedShareListed (A7): the list of shares an organization
+// received names each item shared with it, its title, file name and size,
+// and so records a "listed" custody event on the item for the grantee, as
+// a page of GET /api/v1/evidence does; the grantor's own list of the
+// shares it made records nothing (the items are its own).
+func TestReceivedShareListed(t *testing.T) {
+	w := newUploadWorld(t)
+	ctx := context.Background()
+	up := w.upload(t, strings.NewReader("record"), "text/plain", wire.MetadataHeader, `{"title":"Plaintiff's record","file_name":"record.txt"}`)
+	if up.Code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", up.Code, up.Body)
+	}
+	id := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
+	court := newKey(t, w.orgs, "Court")
+	cp, err := w.orgs.Authenticate(court)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w.s.Handler())
+	defer srv.Close()
+	listedBy := func() map[string]int {
+		t.Helper()
+		st, _, b := call(t, srv, "GET", "/api/v1/evidence/"+id+"/custody", w.token, "")
+		var cv wire.CustodyView
+		if st != http.StatusOK || json.Unmarshal(b, &cv) != nil {
+			t.Fatalf("GET custody = %d %s", st, b)
+		}
+		n := map[string]int{}
+		for _, e := range cv.Events {
+			if e.Type == custody.EventListed {
+				n[e.Actor] += int(e.Count())
+			}
+		}
+		return n
+	}
+	if st, _, b := call(t, srv, "GET", "/api/v1/shares", w.token, ""); st != http.StatusOK || !strings.Contains(string(b), "Plaintiff's record") {
+		t.Fatalf("GET /api/v1/shares by the grantor = %d %s", st, b)
+	}
+	if n := listedBy(); len(n) != 0 {
+		t.Errorf("listed events after the grantor's list of its shares: %v, want none", n)
+	}
+	st, _, b := call(t, srv, "GET", "/api/v1/shares?direction=received", court, "")
+	var l wire.ListView[ShareView]
+	if st != http.StatusOK || json.Unmarshal(b, &l) != nil || len(l.Items) != 1 || l.Items[0].Title != "Plaintiff's record" {
+		t.Fatalf("GET /api/v1/shares?direction=received = %d %s, want the share with its item's title", st, b)
+	}
+	if n := listedBy(); n[cp.Actor()] != 1 || len(n) != 1 {
+		t.Errorf("listed events after the court's list of its received shares: %v, want one by %s", n, cp.Actor())
 	}
 }

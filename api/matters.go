@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/sharing"
 )
@@ -273,22 +274,41 @@ func (s *Server) listShares(c echo.Context) error {
 	if d := c.QueryParam("direction"); d != "" && d != "made" && d != "received" {
 		return errParam("direction")
 	}
-	ctx, org := c.Request().Context(), principal(c).Org.ID
+	p := principal(c)
+	ctx, org := c.Request().Context(), p.Org.ID
 	sh, err := s.sharing.Shares(ctx, org, made)
 	if err != nil {
 		return err
 	}
 	names, now := s.orgNamer(), time.Now()
+	// The items an active share received names: seeing an item's metadata
+	// in a list is a read, recorded as GET /api/v1/evidence records it
+	// (a "listed" custody event each, and one token of the shared-read
+	// quota for the page; docs/security.md, finding A7).
+	var listed map[string]*evidence.Record
+	if !made {
+		if listed, err = s.listReceived(c, p, sh, now); err != nil {
+			return err
+		}
+	}
 	out := make([]ShareView, len(sh))
 	for i := range sh {
-		if !made && !sh[i].Active(now) {
+		switch {
+		case !made && !sh[i].Active(now):
 			// What an ended share shared is no longer the grantee's to
 			// see: its item answers 404, and so its names are left out.
 			out[i] = shareTarget{}.view(names.name(sh[i].Owner), names.name(sh[i].Grantee), sh[i])
-			continue
-		}
-		if out[i], err = s.shareView(ctx, names, sh[i]); err != nil {
-			return err
+		case !made && sh[i].Kind == evidence.ShareEvidence:
+			// Named only if its listing was recorded just now.
+			var t shareTarget
+			if r := listed[sh[i].Target]; r != nil {
+				t.fileName, t.size, t.title = r.FileName, r.Size, r.Title
+			}
+			out[i] = t.view(names.name(sh[i].Owner), names.name(sh[i].Grantee), sh[i])
+		default:
+			if out[i], err = s.shareView(ctx, names, sh[i]); err != nil {
+				return err
+			}
 		}
 	}
 	if !made {
@@ -302,6 +322,31 @@ func (s *Server) listShares(c echo.Context) error {
 		out = append(out, remote...)
 	}
 	return c.JSON(http.StatusOK, listOf(out))
+}
+
+// listReceived records the listing of the items that the active shares
+// among sh (received by the caller's organization) share, and returns
+// their records by ID. A listing that names one spends a token of the
+// organization's shared-read quota, as a page of GET /api/v1/evidence
+// that shows shared evidence does.
+func (s *Server) listReceived(c echo.Context, p *access.Principal, sh []evidence.Share, now time.Time) (map[string]*evidence.Record, error) {
+	var ids []string
+	for i := range sh {
+		if sh[i].Active(now) && sh[i].Kind == evidence.ShareEvidence {
+			ids = append(ids, sh[i].Target)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := s.limits.takeSharedRead(p.Org.ID); err != nil {
+		return nil, err
+	}
+	listed, err := s.records.ListShared(c.Request().Context(), p.Org.ID, p.Actor(), ids)
+	if err != nil || len(listed) == 0 {
+		s.limits.refundSharedRead(p.Org.ID)
+	}
+	return listed, err
 }
 
 // shareView is a share made on this node, with the organizations' names

@@ -30,6 +30,7 @@ type Records interface {
 	Visible(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	Owns(ctx context.Context, r *evidence.Record, org string) (bool, error)
 	List(ctx context.Context, org, actor string, q evidence.Query) (*evidence.Page, error)
+	ListShared(ctx context.Context, org, actor string, ids []string) (map[string]*evidence.Record, error)
 	Open(ctx context.Context, r *evidence.Record) (evidence.Blob, error)
 	Token(ctx context.Context, r *evidence.Record, i int) ([]byte, error)
 }

@@ -222,3 +222,46 @@ func (s *Service) candidates(tx *bolt.Tx, org string, q Query, before uint64) []
 	slices.Reverse(out) // newest first
 	return out
 }
+
+// ListShared records that org saw, in a list, the items ids name that are
+// shared with it (not its own) and that it may see now: a "listed" custody
+// event each (folded as List's are), in one transaction, which also
+// decides again whether each is still visible. It returns their records by
+// ID; an item not found, org's own, or no longer visible to org is not
+// recorded and not returned. The list of shares an organization received
+// names each item through it (docs/security.md, finding A7).
+func (s *Service) ListShared(ctx context.Context, org, actor string, ids []string) (map[string]*Record, error) {
+	out := map[string]*Record{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.commits.commit(func(tx *bolt.Tx) error {
+		clear(out) // the group commit may run this more than once
+		now := s.cfg.Now()
+		for _, id := range ids {
+			seq, ok := getSeq(tx, id)
+			if !ok || out[id] != nil {
+				continue
+			}
+			r, err := getRecord(tx, seq)
+			if err != nil {
+				return err
+			}
+			if s.owns(tx, r, org) || !s.visible(tx, r, org, now) {
+				continue
+			}
+			if _, err := s.appendRead(tx, r.Seq, r.ID, actor, custody.EventListed, "", now); err != nil {
+				return err
+			}
+			out[id] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > 0 {
+		s.leavesQueued()
+	}
+	return out, nil
+}
