@@ -526,6 +526,21 @@ func (s *Store) Key(id string) (*Key, error) {
 	return &k, nil
 }
 
+// ActorActive reports whether actor, as Principal.Actor names a caller
+// ("<org id>:<key id>"), is a key of that organization that may
+// authenticate at now: it exists, and is neither revoked nor expired. A
+// key that cannot be read counts as not active. The webhooks service
+// pauses a webhook while its creator is not active (webhooks.Config,
+// A6 in docs/security.md).
+func (s *Store) ActorActive(actor string, now time.Time) bool {
+	org, id, ok := strings.Cut(actor, ":")
+	if !ok || org == "" || id == "" {
+		return false
+	}
+	k, err := s.Key(id)
+	return err == nil && k.OrgID == org && live(*k, now)
+}
+
 // RevokeKey revokes a key at once: the next request with it is refused.
 func (s *Store) RevokeKey(id string) (*Key, error) {
 	return s.RevokeKeyWithin(id, nil)

@@ -292,3 +292,39 @@ func TestLastAdminKey(t *testing.T) {
 		t.Errorf("RevokeKey(revoked) = %v, want nil: nothing changes", err)
 	}
 }
+
+// TestActorActive: an actor is active while its key exists in its
+// organization and is neither revoked nor expired (the webhooks service
+// pauses a webhook otherwise, A6).
+func TestActorActive(t *testing.T) {
+	s := newStore(t)
+	firm, _ := s.CreateOrg(KindLawFirm, "Law firm")
+	other, _ := s.CreateOrg(KindCourt, "Court")
+	now := time.Now()
+	soon := now.Add(time.Hour)
+	_, live, _ := s.CreateKey(firm.ID, RoleSubmitter, "live", nil)
+	_, expiring, _ := s.CreateKey(firm.ID, RoleSubmitter, "expiring", &soon)
+	_, revoked, _ := s.CreateKey(firm.ID, RoleSubmitter, "revoked", nil)
+	if _, err := s.RevokeKey(revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		actor string
+		at    time.Time
+		want  bool
+	}{
+		{firm.ID + ":" + live.ID, now, true},
+		{firm.ID + ":" + expiring.ID, now, true},
+		{firm.ID + ":" + expiring.ID, soon, false},
+		{firm.ID + ":" + revoked.ID, now, false},
+		{other.ID + ":" + live.ID, now, false}, // another organization's actor
+		{firm.ID + ":" + NewID(), now, false},  // no such key
+		{live.ID, now, false},
+		{firm.ID + ":", now, false},
+		{"", now, false},
+	} {
+		if got := s.ActorActive(tc.actor, tc.at); got != tc.want {
+			t.Errorf("ActorActive(%q, %v) = %v, want %v", tc.actor, tc.at, got, tc.want)
+		}
+	}
+}

@@ -24,11 +24,14 @@ type Webhooks interface {
 	CreateWithin(org, actor string, in webhooks.Input, within func(tx *bolt.Tx, w *webhooks.Webhook) error) (*webhooks.Webhook, string, error)
 	List(org string) ([]webhooks.Webhook, error)
 	DeleteWithin(org, id string, within func(tx *bolt.Tx, w *webhooks.Webhook) error) (*webhooks.Webhook, error)
+	// AdoptWithin makes actor the webhook's creator, with a new secret
+	// (returned), and calls within in the same transaction.
+	AdoptWithin(org, id, actor string, within func(tx *bolt.Tx, w *webhooks.Webhook) error) (*webhooks.Webhook, string, error)
 	Deliveries(org, id string, limit int) ([]webhooks.Delivery, error)
 }
 
-// NewWebhookView answers a webhook registration: the secret, which signs
-// every delivery, is shown this once.
+// NewWebhookView answers a webhook registration or adoption: the secret,
+// which signs every delivery, is shown this once.
 type NewWebhookView struct {
 	Webhook webhooks.Webhook `json:"webhook"`
 	Secret  string           `json:"secret"`
@@ -38,15 +41,16 @@ type NewWebhookView struct {
 const maxDeliveries = 1000
 
 // webhookRoutes registers the webhook endpoints, served by hooks. With
-// hooks nil (a node without webhooks) they answer 404. POST does not
-// honour Idempotency-Key: its answer holds a secret shown once, which must
-// not be stored (as for key creation).
+// hooks nil (a node without webhooks) they answer 404. Neither POST
+// honours Idempotency-Key: the answer holds a secret shown once, which
+// must not be stored (as for key creation).
 func (s *Server) webhookRoutes(e *echo.Echo, hooks Webhooks) {
 	h := webhookAPI{s: s, hooks: hooks}
 	auth, perm := then(s.requireAuth, s.limits.perKey), need(access.PermWebhooks)
 	e.POST("/api/v1/webhooks", h.create, auth, perm)
 	e.GET("/api/v1/webhooks", h.list, auth, perm)
 	e.DELETE("/api/v1/webhooks/:id", h.delete, auth, perm)
+	e.POST("/api/v1/webhooks/:id/adopt", h.adopt, auth, perm)
 	e.GET("/api/v1/webhooks/:id/deliveries", h.deliveries, auth, perm)
 }
 
@@ -123,6 +127,28 @@ func (h webhookAPI) delete(c echo.Context) error {
 		return webhookErr(err)
 	}
 	return c.JSON(http.StatusOK, w)
+}
+
+// adopt handles POST /api/v1/webhooks/:id/adopt: the caller's key becomes
+// the webhook's creator, so that a webhook paused because the key that
+// registered it is revoked, expired or gone resumes (A6 in
+// docs/security.md), with its queued deliveries due at once. The webhook
+// gets a new secret, shown in this answer only: the old key's holder
+// knows the old one. The adoption is audited (webhook.adopted) in the
+// transaction that makes it: if the audit cannot be written, nothing
+// changes. The request has no body; one sent is not read.
+func (h webhookAPI) adopt(c echo.Context) error {
+	if h.hooks == nil {
+		return errNoWebhooks()
+	}
+	p := principal(c)
+	w, secret, err := h.hooks.AdoptWithin(p.Org.ID, c.Param("id"), p.Actor(), func(tx *bolt.Tx, w *webhooks.Webhook) error {
+		return h.s.auditTx(c, tx, p.Org.ID, custody.AuditWebhookAdopted, "webhook:"+w.ID)
+	})
+	if err != nil {
+		return webhookErr(err)
+	}
+	return c.JSON(http.StatusOK, NewWebhookView{Webhook: *w, Secret: secret})
 }
 
 // deliveries handles GET /api/v1/webhooks/:id/deliveries[?limit=N]: the

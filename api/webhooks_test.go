@@ -247,6 +247,7 @@ func TestWebhookListDeleteScoped(t *testing.T) {
 	}
 	for _, tt := range []struct{ method, path string }{
 		{"DELETE", "/api/v1/webhooks/" + id},
+		{"POST", "/api/v1/webhooks/" + id + "/adopt"},
 		{"GET", "/api/v1/webhooks/" + id + "/deliveries"},
 	} {
 		if status, b := f.do(t, tt.method, tt.path, f.tokB, ""); status != 404 || problemSlug(t, b) != "not-found" {
@@ -329,6 +330,7 @@ func TestWebhooksNotConfigured(t *testing.T) {
 		{"POST", "/api/v1/webhooks", `{"url":"https://h.example.com/","events":["evidence.shared"]}`},
 		{"GET", "/api/v1/webhooks", ""},
 		{"DELETE", "/api/v1/webhooks/aaaaaaaaaaaaaaaaaaaaaaaaaa", ""},
+		{"POST", "/api/v1/webhooks/aaaaaaaaaaaaaaaaaaaaaaaaaa/adopt", ""},
 		{"GET", "/api/v1/webhooks/aaaaaaaaaaaaaaaaaaaaaaaaaa/deliveries", ""},
 	} {
 		if status, b := f.do(t, tt.method, tt.path, f.tokA, tt.body); status != 404 || problemSlug(t, b) != "not-found" {

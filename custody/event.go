@@ -51,6 +51,9 @@ const (
 	AuditKeyRevoked     = "key.revoked" // subject: "key:<id>"
 	AuditWebhookCreated = "webhook.created"
 	AuditWebhookDeleted = "webhook.deleted"
+	// AuditWebhookAdopted: a key became the webhook's creator (subject
+	// "webhook:<id>"), resuming it if it was paused, with a new secret.
+	AuditWebhookAdopted = "webhook.adopted"
 	// A copyright transfer offer, on the audit chains of both
 	// organizations (subject: "copyright:<id>:transfer:<offer id>"): sent
 	// on the offerer's and received on the recipient's when it is made;

@@ -53,6 +53,17 @@
 // is not guaranteed across deliveries (a retried delivery may arrive after
 // a later one); the payload's created_at and data carry what ordering needs.
 //
+// # Paused webhooks
+//
+// A webhook is paused while the key that registered it (its created_by)
+// is not active: revoked, expired or gone (Config.CreatorActive). Its
+// events are still queued; a delivery found due is not posted but parked,
+// pending, with [ReasonPaused] in its log (not counted toward
+// MaxAttempts), and costs the workers nothing more. Another key of the
+// organization adopts the webhook ([Service.Adopt]): it becomes the
+// webhook's creator, the webhook gets a new secret (the old key's holder
+// knows the old one), and the parked deliveries are due at once.
+//
 // # Signatures
 //
 // Each webhook has a secret, shown once when it is created, and kept sealed

@@ -33,7 +33,7 @@ type Delivery struct {
 	Event         string     `json:"event"`
 	CreatedAt     time.Time  `json:"created_at"`
 	State         string     `json:"state"`
-	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"` // while pending
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"` // while pending, unless its webhook is paused
 	Attempts      []Attempt  `json:"attempts"`
 }
 

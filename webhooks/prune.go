@@ -79,6 +79,8 @@ func (s *Service) prune(now time.Time, batch int) (int, error) {
 const pruneEvery = time.Hour
 
 // runPrune prunes at start and then every pruneEvery until ctx is done.
+// Each time it also resumes the paused webhooks whose creator is active
+// again (resumeActive).
 func (s *Service) runPrune(ctx context.Context) {
 	t := time.NewTicker(pruneEvery)
 	defer t.Stop()
@@ -87,6 +89,11 @@ func (s *Service) runPrune(ctx context.Context) {
 			s.log.Error("webhooks: pruning the delivery log", "err", err)
 		} else if n > 0 {
 			s.log.Info("webhooks: pruned the delivery log", "deleted", n, "older_than", s.cfg.Retention.String())
+		}
+		if n, err := s.resumeActive(); err != nil {
+			s.log.Error("webhooks: resuming paused webhooks", "err", err)
+		} else if n > 0 {
+			s.log.Info("webhooks: resumed paused webhooks whose creator key is active again", "webhooks", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -33,10 +33,17 @@ const (
 	// did not answer (its PKCS#11 token unreachable: it opens not even the
 	// check value); it is retried like an attempt without an answer.
 	ReasonSealKey = "seal key unavailable"
+	// ReasonPaused: the delivery was not attempted, its webhook is paused
+	// (the key that registered or adopted it is revoked, expired or
+	// gone, see Config.CreatorActive); it stays pending, without a next
+	// attempt, until a key of the organization adopts the webhook
+	// (Adopt). It does not count toward Config.MaxAttempts.
+	ReasonPaused = "paused: creator key inactive"
 )
 
-// Reasons lists the reasons of an attempt without an answer.
-var Reasons = []string{ReasonNotAllowed, ReasonTimeout, ReasonRefused, ReasonReset, ReasonDNS, ReasonTLS, ReasonNetwork, ReasonBacklog, ReasonSecret, ReasonSealKey}
+// Reasons lists the reasons of an attempt without an answer, and of a
+// delivery not attempted.
+var Reasons = []string{ReasonNotAllowed, ReasonTimeout, ReasonRefused, ReasonReset, ReasonDNS, ReasonTLS, ReasonNetwork, ReasonBacklog, ReasonSecret, ReasonSealKey, ReasonPaused}
 
 // reason maps the error of an attempt without an answer to its Reason.
 func reason(err error) string {

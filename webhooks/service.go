@@ -79,8 +79,17 @@ type Config struct {
 	// stays in the delivery log; Run prunes older ones every hour
 	// (default DefaultRetention).
 	Retention time.Duration
-	Now       func() time.Time
-	Log       *slog.Logger
+	// CreatorActive reports whether the actor that registered a webhook
+	// or last adopted it (Webhook.CreatedBy, "<org id>:<key id>") is
+	// active at now: in Custos, whether that API key exists in that
+	// organization and is neither revoked nor expired. While it is not,
+	// the webhook is paused (Webhook.Paused): its events are queued but
+	// not posted, until a key of the organization adopts it (Adopt). It
+	// is called outside the service's transactions, and may read DB.
+	// Nil: every creator is active.
+	CreatorActive func(actor string, now time.Time) bool
+	Now           func() time.Time
+	Log           *slog.Logger
 }
 
 // Service keeps webhooks and delivers events to them.
@@ -178,6 +187,13 @@ func (s *Service) countSubs(events []string, d int) {
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// creatorActive reports whether actor, a webhook's CreatedBy, is active
+// now (Config.CreatorActive). Never call it inside a transaction on DB:
+// it may open its own.
+func (s *Service) creatorActive(actor string) bool {
+	return s.cfg.CreatorActive == nil || s.cfg.CreatorActive(actor, s.now())
+}
 
 // wake tells Run that a delivery may be due.
 func (s *Service) wake() {

@@ -19,6 +19,9 @@ var (
 	bLog        = []byte("webhooks.log")        // webhook id ‖ created(8, unix ns) ‖ delivery id → ∅
 	bPending    = []byte("webhooks.pending")    // org → its pending deliveries (8, big-endian), absent if none
 	bSeal       = []byte("webhooks.seal")       // "check" → a known text sealed under the seal key (SealSecrets)
+	// bParked holds the deliveries of paused webhooks, out of the outbox
+	// (park): webhook id ‖ delivery id → org.
+	bParked = []byte("webhooks.parked")
 
 	// bOldDue is the outbox as kept before session 14, in due order
 	// whoever's the delivery: due time(8, unix ns) ‖ delivery id → ∅.
@@ -29,7 +32,7 @@ var (
 func initBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
 		counted := tx.Bucket(bPending) != nil
-		for _, b := range [][]byte{bHooks, bDeliveries, bDue, bLog, bPending} {
+		for _, b := range [][]byte{bHooks, bDeliveries, bDue, bLog, bPending, bParked} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -107,6 +110,10 @@ func hookKey(org, id string) []byte { return []byte(org + "/" + id) }
 func dueKey(org string, t time.Time, id string) []byte {
 	return append(binary.BigEndian.AppendUint64([]byte(org+"/"), uint64(t.UnixNano())), id...)
 }
+
+// parkKey is a paused delivery's key in bParked: by webhook, so that
+// Adopt finds its webhook's deliveries at once.
+func parkKey(hook, id string) []byte { return []byte(hook + id) }
 
 func logKey(hook string, created time.Time, id string) []byte {
 	return append(binary.BigEndian.AppendUint64([]byte(hook), uint64(created.UnixNano())), id...)

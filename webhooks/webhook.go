@@ -24,7 +24,28 @@ type Webhook struct {
 	URL       string    `json:"url"`
 	Events    []string  `json:"events"`
 	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"` // the creating actor, "<org id>:<key id>"
+	CreatedBy string    `json:"created_by"` // the creating (or adopting) actor, "<org id>:<key id>"
+	// Paused: deliveries are queued but not made, because the key named
+	// by CreatedBy is not active (Config.CreatorActive); a key of the
+	// organization adopts the webhook to resume them (Adopt). The
+	// service sets it when it answers; the stored value means nothing.
+	Paused bool `json:"paused"`
+	// PausedReason says why, while Paused: PausedCreatorInactive.
+	PausedReason string `json:"paused_reason,omitempty"`
+}
+
+// PausedCreatorInactive is Webhook.PausedReason of a webhook whose
+// creator key is revoked, expired or gone.
+const PausedCreatorInactive = "creator key inactive"
+
+// withStatus is w with Paused and PausedReason as they are now. It may
+// read DB (Config.CreatorActive): call it outside every transaction.
+func (s *Service) withStatus(w Webhook) Webhook {
+	w.Paused, w.PausedReason = false, ""
+	if !s.creatorActive(w.CreatedBy) {
+		w.Paused, w.PausedReason = true, PausedCreatorInactive
+	}
+	return w
 }
 
 // storedHook is a webhook as kept: with its secret, which signs
@@ -173,7 +194,7 @@ func (s *Service) List(org string) ([]Webhook, error) {
 	})
 	out := make([]Webhook, 0, len(hooks))
 	for _, h := range hooks {
-		out = append(out, h.Webhook)
+		out = append(out, s.withStatus(h.Webhook))
 	}
 	slices.SortFunc(out, func(a, b Webhook) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, err
@@ -186,7 +207,8 @@ func (s *Service) Get(org, id string) (*Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &h.Webhook, nil
+	w := s.withStatus(h.Webhook)
+	return &w, nil
 }
 
 // Delete removes one of org's webhooks with its delivery log; pending
@@ -220,7 +242,60 @@ func (s *Service) DeleteWithin(org, id string, within func(tx *bolt.Tx, w *Webho
 		return nil, err
 	}
 	s.countSubs(h.Events, -1)
-	return &h.Webhook, nil
+	w := s.withStatus(h.Webhook)
+	return &w, nil
+}
+
+// Adopt makes actor, a key of org, the creator of org's webhook id, and
+// returns the webhook with a new secret (see AdoptWithin).
+func (s *Service) Adopt(org, id, actor string) (*Webhook, string, error) {
+	return s.AdoptWithin(org, id, actor, nil)
+}
+
+// AdoptWithin makes actor, a key of org, the creator of org's webhook id
+// (CreatedBy), so that the webhook is no longer paused while actor is
+// active, and resumes its paused deliveries: they are due at once. It
+// gives the webhook a new secret, returned this once as by Create, since
+// whoever held the key that registered it knows the old one: every later
+// attempt, of new deliveries and of those queued before, is signed with
+// the new secret. If within is not nil, it is called in the same
+// transaction: an error from within undoes the adoption (the API appends
+// the webhook.adopted audit event there). ErrNotFound if org has no
+// webhook id.
+func (s *Service) AdoptWithin(org, id, actor string, within func(tx *bolt.Tx, w *Webhook) error) (*Webhook, string, error) {
+	if !validID(id) || org == "" {
+		return nil, "", ErrNotFound
+	}
+	secret := newSecret()
+	sealed, err := sealSecret(s.cfg.Sealer, org, id, secret)
+	if err != nil {
+		return nil, "", err
+	}
+	var h storedHook
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := getHook(tx, org, id, &h); err != nil {
+			return err
+		}
+		h.CreatedBy, h.Sealed, h.Secret = actor, sealed, ""
+		h.Paused, h.PausedReason = false, ""
+		if err := putJSON(tx.Bucket(bHooks), hookKey(org, id), &h); err != nil {
+			return err
+		}
+		if err := resume(tx, id, s.now()); err != nil {
+			return err
+		}
+		tx.OnCommit(s.wake)
+		if within == nil {
+			return nil
+		}
+		w := h.Webhook
+		return within(tx, &w)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	w := s.withStatus(h.Webhook)
+	return &w, secret, nil
 }
 
 func getHook(tx *bolt.Tx, org, id string, h *storedHook) error {
@@ -265,6 +340,9 @@ func dropLog(tx *bolt.Tx, id string) error {
 			if err := addPending(tx, r.Org, -1); err != nil {
 				return err
 			}
+		}
+		if err := tx.Bucket(bParked).Delete(parkKey(id, did)); err != nil {
+			return err
 		}
 		if err := dels.Delete([]byte(did)); err != nil {
 			return err

@@ -155,6 +155,20 @@ func (s *Service) attempt(ctx context.Context, id string) {
 		s.log.Error("webhooks: loading a delivery", "delivery", id, "err", err)
 		return
 	}
+	if !s.creatorActive(h.CreatedBy) {
+		// Paused (A6): no request; parked until the webhook is adopted.
+		parked, err := s.park(id, h)
+		if errors.Is(err, ErrNotFound) {
+			return // its webhook was deleted meanwhile
+		}
+		if err != nil {
+			s.log.Error("webhooks: parking a delivery of a paused webhook", "delivery", id, "err", err)
+		} else if parked {
+			s.log.Info("webhook delivery paused: the key that registered the webhook is not active; a key of the organization adopts it to resume",
+				"delivery", id, "webhook", h.ID, "org", h.Org, "created_by", h.CreatedBy)
+		}
+		return
+	}
 	var a Attempt
 	var detail error
 	if secret, err := openSecret(s.cfg.Sealer, h); err != nil && !s.sealerAnswers() {
@@ -179,7 +193,7 @@ func (s *Service) attempt(ctx context.Context, id string) {
 		return
 	}
 	s.log.Info("webhook attempt", "delivery", id, "webhook", h.ID, "event", r.Event,
-		"attempt", len(r.Attempts)+1, "status", a.Status, "reason", a.Reason, "err", detail,
+		"attempt", r.tries()+1, "status", a.Status, "reason", a.Reason, "err", detail,
 		"duration_ms", a.DurationMS, "state", state)
 }
 
@@ -282,10 +296,10 @@ func (s *Service) record(id string, a Attempt) (string, error) {
 		switch {
 		case a.OK():
 			r.State = StateDelivered
-		case len(r.Attempts) >= s.cfg.MaxAttempts, a.Reason == ReasonSecret:
+		case r.tries() >= s.cfg.MaxAttempts, a.Reason == ReasonSecret:
 			r.State = StateFailed
 		default:
-			next := s.now().Add(s.backoff(len(r.Attempts)))
+			next := s.now().Add(s.backoff(r.tries()))
 			r.NextAttemptAt = &next
 		}
 		if r.State != StatePending {
@@ -300,6 +314,18 @@ func (s *Service) record(id string, a Attempt) (string, error) {
 		return "dropped", nil // its webhook was deleted during the attempt
 	}
 	return state, err
+}
+
+// tries is how many of r's attempts count toward Config.MaxAttempts:
+// all but the entries that say it was paused (ReasonPaused).
+func (r *record) tries() int {
+	n := 0
+	for _, a := range r.Attempts {
+		if a.Reason != ReasonPaused {
+			n++
+		}
+	}
+	return n
 }
 
 // backoff is the delay after the n-th failed attempt (n ≥ 1): Backoff

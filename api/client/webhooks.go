@@ -29,6 +29,16 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) (*wire.Webhook, e
 	return &out, c.sendJSON(ctx, http.MethodDelete, "/api/v1/webhooks/"+url.PathEscape(id), nil, http.StatusOK, &out)
 }
 
+// AdoptWebhook makes the caller's key the creator of one of its
+// organization's webhooks (permission webhooks), resuming it if it was
+// paused because the key that registered it is revoked, expired or gone.
+// The answer's Secret, new, is shown this once: the old one no longer
+// signs.
+func (c *Client) AdoptWebhook(ctx context.Context, id string) (*wire.NewWebhookView, error) {
+	var out wire.NewWebhookView
+	return &out, c.sendJSON(ctx, http.MethodPost, "/api/v1/webhooks/"+url.PathEscape(id)+"/adopt", nil, http.StatusOK, &out)
+}
+
 // Deliveries returns a webhook's delivery log, newest first (limit 0: the
 // server's default).
 func (c *Client) Deliveries(ctx context.Context, id string, limit int) ([]wire.Delivery, error) {

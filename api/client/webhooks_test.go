@@ -32,6 +32,8 @@ func TestWebhookMethods(t *testing.T) {
 			io.WriteString(w, `{"items":[{"id":"w1"}]}`)
 		case "DELETE /api/v1/webhooks/w1":
 			io.WriteString(w, `{"id":"w1"}`)
+		case "POST /api/v1/webhooks/w1/adopt":
+			io.WriteString(w, `{"webhook":{"id":"w1","created_by":"o:k2"},"secret":"n3w"}`)
 		case "GET /api/v1/webhooks/w1/deliveries":
 			io.WriteString(w, `{"items":[{"id":"d1"},{"id":"d2"}]}`)
 		default:
@@ -50,10 +52,13 @@ func TestWebhookMethods(t *testing.T) {
 	if ds, err := c.Deliveries(ctx, "w1", 2); err != nil || len(ds) != 2 {
 		t.Errorf("Deliveries = %v, %v", ds, err)
 	}
+	if nw, err := c.AdoptWebhook(ctx, "w1"); err != nil || nw.Secret != "n3w" || nw.Webhook.CreatedBy != "o:k2" {
+		t.Errorf("AdoptWebhook = %+v, %v", nw, err)
+	}
 	if w, err := c.DeleteWebhook(ctx, "w1"); err != nil || w.ID != "w1" {
 		t.Errorf("DeleteWebhook = %v, %v", w, err)
 	}
-	want := []string{"POST /api/v1/webhooks", "GET /api/v1/webhooks", "GET /api/v1/webhooks/w1/deliveries?limit=2", "DELETE /api/v1/webhooks/w1"}
+	want := []string{"POST /api/v1/webhooks", "GET /api/v1/webhooks", "GET /api/v1/webhooks/w1/deliveries?limit=2", "POST /api/v1/webhooks/w1/adopt", "DELETE /api/v1/webhooks/w1"}
 	if len(got) != len(want) {
 		t.Fatalf("requests = %v, want %v", got, want)
 	}

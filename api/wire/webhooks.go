@@ -12,7 +12,12 @@ type Webhook struct {
 	URL       string    `json:"url"`
 	Events    []string  `json:"events"`
 	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"` // the creating actor, "<org id>:<key id>"
+	CreatedBy string    `json:"created_by"` // the creating (or adopting) actor, "<org id>:<key id>"
+	// Paused: deliveries are queued but not made, because the key named
+	// by CreatedBy is revoked, expired or gone; a key of the organization
+	// with the webhooks permission adopts the webhook to resume them.
+	Paused       bool   `json:"paused"`
+	PausedReason string `json:"paused_reason,omitempty"` // while paused: "creator key inactive"
 }
 
 // Delivery is one event sent to one webhook, with its attempts so far.
@@ -22,7 +27,7 @@ type Delivery struct {
 	Event         string     `json:"event"`
 	CreatedAt     time.Time  `json:"created_at"`
 	State         string     `json:"state"`
-	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"` // while pending
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"` // while pending, unless its webhook is paused
 	Attempts      []Attempt  `json:"attempts"`
 }
 
@@ -43,8 +48,8 @@ type WebhookInput struct {
 	Events []string `json:"events"`
 }
 
-// NewWebhookView answers a webhook registration: the secret, which signs
-// every delivery, is shown this once.
+// NewWebhookView answers a webhook registration or adoption: the secret,
+// which signs every delivery, is shown this once.
 type NewWebhookView struct {
 	Webhook Webhook `json:"webhook"`
 	Secret  string  `json:"secret"`

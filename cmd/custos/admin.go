@@ -522,6 +522,21 @@ func webhookCmd() *cobra.Command {
 			return c.DeleteWebhook(ctx, args[0])
 		}),
 	}
+	adopt := &cobra.Command{
+		Use: "adopt ID", Short: "Make your key a webhook's creator, resuming it, with a new secret (shown once)", Args: positional(1, "a webhook ID"),
+		Long: `adopt makes your key the webhook's creator (created_by). A webhook is paused while the key
+that registered it is revoked, expired or gone: its events are queued but not sent. Adopting it
+resumes it, and the events queued meanwhile are sent at once. The webhook gets a new signing
+secret, printed this once: the holder of the old key knows the old one, which no longer signs.
+Put the new secret in the receiver. Needs a key with the webhooks permission.`,
+		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, args []string) (any, error) {
+			nw, err := c.AdoptWebhook(ctx, args[0])
+			if err == nil {
+				notice("notice.webhook-secret")
+			}
+			return nw, err
+		}),
+	}
 	var limit int
 	deliveries := &cobra.Command{
 		Use: "deliveries ID [--limit N]", Short: "Show a webhook's delivery log, newest first", Args: positional(1, "a webhook ID"),
@@ -530,5 +545,5 @@ func webhookCmd() *cobra.Command {
 		}),
 	}
 	deliveries.Flags().IntVar(&limit, "limit", 0, "at most this many deliveries")
-	return cmdGroup("webhook", "Manage your organization's webhooks", cn, create, list, del, deliveries)
+	return cmdGroup("webhook", "Manage your organization's webhooks", cn, create, list, del, adopt, deliveries)
 }

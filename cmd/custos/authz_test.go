@@ -337,6 +337,12 @@ func authzMatrix() map[string]matrixCase {
 			ownWant:   outcomes("submitter", allow, "admin", hidden),
 			otherWant: outcomes("submitter,admin", hidden),
 		},
+		"POST /api/v1/webhooks/{id}/adopt": {
+			own:       call("POST", func(w *authzWorld) string { return "/api/v1/webhooks/" + w.freshHook() + "/adopt" }, nil),
+			other:     call("POST", func(w *authzWorld) string { return "/api/v1/webhooks/" + w.hookB + "/adopt" }, nil),
+			ownWant:   outcomes("submitter", allow, "admin", hidden),
+			otherWant: outcomes("submitter,admin", hidden),
+		},
 		"GET /api/v1/webhooks/{id}/deliveries": {
 			own:       get(func(w *authzWorld) string { return "/api/v1/webhooks/" + w.hookA + "/deliveries" }),
 			other:     get(func(w *authzWorld) string { return "/api/v1/webhooks/" + w.hookB + "/deliveries" }),

@@ -131,6 +131,7 @@ var apiCommands = map[string]string{
 	"createWebhook":            "custos webhook create",
 	"listWebhooks":             "custos webhook list",
 	"deleteWebhook":            "custos webhook delete",
+	"adoptWebhook":             "custos webhook adopt",
 	"listWebhookDeliveries":    "custos webhook deliveries",
 	"registerCopyright":        "custos copyright register",
 	"listCopyrights":           "custos copyright list",

@@ -82,6 +82,7 @@ var examples = map[string]string{
   custos submit scans/*.pdf | jq -r .id`,
 	"custos webhook": `  custos webhook create --url https://hooks.firm.example/custos --event evidence.anchored
   custos webhook list`,
+	"custos webhook adopt":      `  custos webhook adopt xddsl3l7nvtncupor35hj474zi`,
 	"custos webhook create":     `  custos webhook create --url https://hooks.firm.example/custos --event evidence.anchored --event evidence.shared`,
 	"custos webhook delete":     `  custos webhook delete xddsl3l7nvtncupor35hj474zi`,
 	"custos webhook deliveries": `  custos webhook deliveries xddsl3l7nvtncupor35hj474zi --limit 20`,

@@ -13,6 +13,11 @@ var longsZH = map[string]string{
 
 	"custos certificate issue": `issue 就逐一指定的证据或一个案件中的证据申请公证书。公证书上印的申请人默认为证据的所有者（此时证据须同属一个机构）；可用 --applicant-org 指定另一机构，或用 --applicant-name 和 --applicant-id 指定自然人（居民身份证号码，或加 --applicant-id-type passport 时为护照号码）。PDF 上印的证件号码经过遮蔽。--matter 接受案件名称或 ID，--applicant-org 接受机构名称或 ID。`,
 
+	"custos webhook adopt": `adopt 使您的 API 密钥成为该 webhook 的创建者（created_by）。注册 webhook 的 API 密钥被撤销、过期或已不存在时，
+该 webhook 暂停：其事件照常排队，但不投递。接管（adopt）后即恢复，暂停期间排队的事件立即投递。
+webhook 同时换用新的签名密钥（secret），只在此显示一次：原 API 密钥的持有者知道旧的签名密钥，旧的不再用于签名。
+请把新的签名密钥配置到接收方。需要具有 webhooks 权限的 API 密钥。`,
+
 	"custos completion": `为指定的 shell 生成 custos 的自动补全脚本。
 生成的脚本如何使用，见各子命令的帮助。
 `,

@@ -236,6 +236,7 @@ var messages = map[string]words{
 	"col.FORMER": {"FORMER", "已退出"}, // the directory: a former member's organization
 
 	"col.PLACE":        {"PLACE", "位次"},
+	"col.PAUSED":       {"PAUSED", "已暂停"}, // a webhook whose creator key is not active
 	"col.REMOVED":      {"REMOVED", "移除于"},
 	"col.YES":          {"YES", "赞成"},
 	"col.NO":           {"NO", "反对"},
@@ -375,6 +376,7 @@ var messages = map[string]words{
 	"val.key.revoked":                  {"key.revoked", "撤销密钥"},
 	"val.webhook.created":              {"webhook.created", "创建 Webhook"},
 	"val.webhook.deleted":              {"webhook.deleted", "删除 Webhook"},
+	"val.webhook.adopted":              {"webhook.adopted", "接管 Webhook"},
 	"val.copyright.offer_sent":         {"copyright.offer_sent", "发出著作权转让要约"},
 	"val.copyright.offer_received":     {"copyright.offer_received", "收到著作权转让要约"},
 	"val.copyright.offer_accepted":     {"copyright.offer_accepted", "著作权转让要约已接受"},
@@ -466,6 +468,8 @@ var messages = map[string]words{
 	"label.tsa":                 {"tsa", "时间戳机构 TSA"},
 	"label.type":                {"type", "类型"},
 	"label.unlisted":            {"unlisted", "不公开列出"},
+	"label.paused":              {"paused", "已暂停"},
+	"label.paused_reason":       {"paused_reason", "暂停原因"},
 	"label.unlisted_by_default": {"unlisted_by_default", "默认不公开列出"},
 	"label.url":                 {"url", "网址 URL"},
 	"label.verify_token":        {"verify_token", "核验令牌"},

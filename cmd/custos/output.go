@@ -222,7 +222,7 @@ var listColumns = map[string][]column{
 	"Key":            {col("NAME", "name"), col("ROLE", "role"), col("ID", "id"), col("PREFIX", "prefix"), col("CREATED", "created_at"), col("EXPIRES", "expires_at"), col("REVOKED", "revoked_at")},
 	"Matter":         {col("TITLE", "title"), col("CASE NUMBER", "case_number"), col("PARTIES", "parties"), col("ID", "id"), col("CREATED", "created_at")},
 	"Share":          {col("KIND", "kind"), col("TARGET", "title", "file_name", "target"), col("SIZE", "size"), col("OWNER", "owner_name", "owner"), col("GRANTEE", "grantee_name", "grantee"), col("CREATED", "created_at"), col("EXPIRES", "expires_at"), col("REVOKED", "revoked_at"), col("ID", "id")},
-	"Webhook":        {col("URL", "url"), col("EVENTS", "events"), col("ID", "id"), col("CREATED", "created_at")},
+	"Webhook":        {col("URL", "url"), col("EVENTS", "events"), col("ID", "id"), col("CREATED", "created_at"), col("PAUSED", "paused")},
 	"Delivery":       {col("EVENT", "event"), col("STATE", "state"), col("CREATED", "created_at"), col("NEXT ATTEMPT", "next_attempt_at"), col("ID", "id")},
 	"Copyright":      {col("NUMBER", "number"), col("TITLE", "title"), col("TYPE", "type"), col("OWNER", "owner"), col("STATUS", "status"), col("REGISTERED", "registered_at"), col("ID", "id")},
 	"TransferOffer":  offerColumns,

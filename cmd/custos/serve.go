@@ -92,6 +92,7 @@ type node struct {
 	certs   *certificates.Register
 	crs     *copyright.Register
 	hooks   *webhooks.Service
+	orgs    *access.Store // organizations and API keys
 	chain   *chain
 	numbers chan struct{} // wakes numberCopyrights: a registration is queued
 	audit   *integrity.Auditor
@@ -344,10 +345,16 @@ func openDataDB(path, sealKey string, inToken cipher.AEAD, newSealKey bool, log 
 
 func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, blobs evidence.Blobs,
 	tsa *notary.TSA, external []evidence.Stamper, pki *nodePKI) (*node, error) {
+	orgs, err := access.Open(db)
+	if err != nil {
+		return nil, err
+	}
+	// A webhook is paused while the key that registered it is revoked,
+	// expired or gone (A6 in docs/security.md).
 	hooks, err := webhooks.New(webhooks.Config{
 		DB: db, Sealer: pki.webhookSeal, AllowPrivate: cfg.Webhooks.AllowPrivate, Backoff: cfg.Webhooks.Backoff.Duration,
 		MaxAttempts: cfg.Webhooks.MaxAttempts, Timeout: cfg.Webhooks.Timeout.Duration,
-		Retention: cfg.Webhooks.Retention.Duration, Log: log,
+		Retention: cfg.Webhooks.Retention.Duration, CreatorActive: orgs.ActorActive, Log: log,
 	})
 	if err != nil {
 		return nil, err
@@ -445,7 +452,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	}
 	running.Store(ch.Chain)
 	notices.dir = ch.Chain
-	n := &node{db: db, ev: ev, ers: ers, certs: certs, crs: crs, hooks: hooks, chain: ch, numbers: numbers, notices: notices}
+	n := &node{db: db, ev: ev, ers: ers, certs: certs, crs: crs, hooks: hooks, orgs: orgs, chain: ch, numbers: numbers, notices: notices}
 	if err := n.serveAPI(cfg, log, tsa, pki); err != nil {
 		ch.close()
 		return nil, err
@@ -454,11 +461,7 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 }
 
 func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI) error {
-	db, ev := n.db, n.ev
-	orgs, err := access.Open(db)
-	if err != nil {
-		return err
-	}
+	db, ev, orgs := n.db, n.ev, n.orgs
 	trails := audittrail.New(ev)
 	shares, err := sharing.New(ev)
 	if err != nil {

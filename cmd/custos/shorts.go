@@ -105,6 +105,7 @@ var shortsZH = map[string]string{
 	"custos trust":                 "保存节点的信任包（供 'custos verify --trust' 使用）或其 PEM 证书",
 	"custos verify":                "离线验证回执：摘要、保管事件、时间戳、包含证明和联盟检查点",
 	"custos webhook":               "管理本机构的 webhook",
+	"custos webhook adopt":         "接管 webhook：使您的 API 密钥成为其创建者以恢复投递，并换用新的签名密钥（只显示一次）",
 	"custos webhook create":        "注册 webhook（其签名密钥只显示一次）",
 	"custos webhook delete":        "删除 webhook 及其待投递的消息",
 	"custos webhook deliveries":    "显示 webhook 的投递记录，最新的在前",

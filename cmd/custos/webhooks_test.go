@@ -311,3 +311,78 @@ func TestCopyrightTransferWebhooks(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookAdopt (A6 in docs/security.md): on a node as custos serve
+// builds it, a webhook whose registering key the operator revokes is
+// paused (the list says so, and the firm's next upload reaches no
+// receiver); 'custos webhook adopt' with another key of the firm resumes
+// it with a new secret, and the queued event arrives signed with it.
+func TestWebhookAdopt(t *testing.T) {
+	n := startNode(t, t.TempDir(), "[webhooks]\nallow_private = true\nbackoff = \"200ms\"\n")
+	rcv := newHookReceiver(t, nil)
+	org, tokClerk := newOrg(t, n, access.KindLawFirm, "Firm Adopt", access.RoleSubmitter)
+	status, _, b := n.call("POST", "/api/v1/orgs/"+org+"/keys", n.Token, strings.NewReader(`{"role":"submitter","name":"integration"}`), "Content-Type", "application/json")
+	var k api.NewKeyView
+	mustJSON(t, b, &k)
+	if status != http.StatusCreated {
+		t.Fatalf("POST keys = %d %s", status, b)
+	}
+	tokIntegration := k.Token
+	hook := registerHook(t, n, tokClerk, rcv.URL+"/firm", webhooks.EventTimestamped)
+	me := func(token string) wire.MeView {
+		_, _, b := n.call("GET", "/api/v1/me", token, nil)
+		var v wire.MeView
+		mustJSON(t, b, &v)
+		return v
+	}
+	clerk := me(tokClerk)
+	if status, _, b := n.call("DELETE", "/api/v1/keys/"+clerk.Key.ID, n.Token, nil); status != http.StatusOK {
+		t.Fatalf("revoking the clerk's key = %d %s", status, b)
+	}
+
+	out, err := runCustos(t, "webhook", "list", "--server", n.URL, "--token", tokIntegration)
+	var ws wire.ListView[wire.Webhook]
+	if err != nil || json.Unmarshal([]byte(out), &ws) != nil || len(ws.Items) != 1 || !ws.Items[0].Paused || ws.Items[0].PausedReason != webhooks.PausedCreatorInactive {
+		t.Fatalf("custos webhook list after the revocation: %v\n%s\nwant the webhook paused", err, out)
+	}
+	v := n.upload(tokIntegration, []byte("filed after the clerk left\n"))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, _, b := n.call("GET", "/api/v1/webhooks/"+hook.Webhook.ID+"/deliveries", tokIntegration, nil)
+		var log wire.ListView[wire.Delivery]
+		mustJSON(t, b, &log)
+		if len(log.Items) > 0 && len(log.Items[0].Attempts) > 0 {
+			if a := log.Items[0].Attempts[0]; a.Reason != webhooks.ReasonPaused || log.Items[0].State != webhooks.StatePending {
+				t.Fatalf("delivery while paused = %+v, want pending, %q", log.Items[0], webhooks.ReasonPaused)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery log = %s, want the upload's delivery paused", b)
+		}
+	}
+	if got := len(rcv.wait(t, "/firm", 0, 0)); got != 0 {
+		t.Fatalf("the revoked key's receiver got %d requests", got)
+	}
+
+	out, err = runCustos(t, "webhook", "adopt", hook.Webhook.ID, "--server", n.URL, "--token", tokIntegration)
+	if err != nil {
+		t.Fatalf("custos webhook adopt: %v\n%s", err, out)
+	}
+	var nw wire.NewWebhookView
+	mustJSON(t, []byte(out), &nw)
+	if nw.Secret == "" || nw.Secret == hook.Secret || nw.Webhook.Paused || nw.Webhook.CreatedBy != org+":"+me(tokIntegration).Key.ID {
+		t.Fatalf("custos webhook adopt printed %s; want the webhook adopted by the integration key, with a new secret", out)
+	}
+	got := rcv.wait(t, "/firm", 1, 30*time.Second)
+	p := got[0].check(t, nw.Secret, hook.Webhook.ID, webhooks.EventTimestamped)
+	if !strings.Contains(string(p.Data), v.ID) {
+		t.Errorf("the queued delivery = %s, want evidence %s", got[0].body, v.ID)
+	}
+	if webhooks.Verify(hook.Secret, got[0].header.Get(webhooks.HeaderSignature), got[0].body, time.Now(), time.Minute) == nil {
+		t.Error("the queued delivery verifies with the revoked key's secret")
+	}
+	out, err = runCustos(t, "webhook", "adopt", hook.Webhook.ID, "--server", n.URL, "--token", tokClerk)
+	if exitCode(err) == 0 {
+		t.Errorf("custos webhook adopt with the revoked key succeeded:\n%s", out)
+	}
+}

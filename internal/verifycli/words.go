@@ -155,7 +155,7 @@ var eventTypes = map[string]string{
 	"org.created": "机构创建", "org.renamed": "机构更名", "org.updated": "机构设置变更",
 	"org.name_conflict": "机构名称冲突", "org.share_notice_dropped": "丢弃共享通知",
 	"key.created": "创建密钥", "key.revoked": "撤销密钥",
-	"webhook.created": "创建 Webhook", "webhook.deleted": "删除 Webhook",
+	"webhook.created": "创建 Webhook", "webhook.deleted": "删除 Webhook", "webhook.adopted": "接管 Webhook",
 	"copyright.offer_sent":      "发出著作权转让要约",
 	"copyright.offer_received":  "收到著作权转让要约",
 	"copyright.offer_accepted":  "著作权转让要约已接受",
