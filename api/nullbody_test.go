@@ -36,6 +36,7 @@ var noJSONObjectBody = map[string]bool{
 	"POST /api/v1/copyrights/transfers/:tid/decline":  true, // no body
 	"POST /api/v1/copyrights/transfers/:tid/withdraw": true, // no body
 	"POST /api/v1/admin/peer/refused/:share/resend":   true, // no body
+	"POST /api/v1/webhooks/:id/adopt":                 true, // no body
 }
 
 // fakeChainAdmin is a chain at height 10 that records the upgrade votes it
