@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,7 +106,11 @@ func (e wrapError) Unwrap() error { return e.err }
 // wrapped is err put into the catalog message id, whose {err} is err's
 // own words, in the CLI's language.
 func wrapped(err error, id string, kv ...any) error {
-	return wrapError{tr(id, append(kv, "err", err)...), err}
+	var words any = err
+	if errors.Is(err, context.Canceled) { // ^C: not Go's "interrupt signal received"
+		words = tr("why.interrupted")
+	}
+	return wrapError{tr(id, append(kv, "err", words)...), err}
 }
 
 // text is a message in English and in Simplified Chinese, its parameters
@@ -340,6 +346,13 @@ var messages = map[string]words{
 	"why.no-file":                   {"no such file", "文件不存在"},
 	"why.no-permission":             {"you may not read it (permission denied)", "无权读取（权限不足）"},
 	"why.not-regular":               {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
+	// ^C while a command waits on its server (unreachable, wrapped), in
+	// place of Go's 'Get "http://…": interrupt signal received'.
+	"fail.interrupted": {"interrupted (Ctrl-C) before {server} answered; a command that changes something may or may not have done it there: check before you run it again",
+		"已中断（Ctrl-C），{server} 尚未应答；会作出更改的命令在服务器上可能已完成，也可能未完成：重新运行前请先核实"},
+	"why.interrupted": {"interrupted (Ctrl-C)", "已中断（Ctrl-C）"},
+	"fail.submit-interrupted": {"interrupted (Ctrl-C) while filing {path}: it was not filed unless the server finished it just then (custos list shows what was filed); the files after it were not sent",
+		"提交 {path} 时已中断（Ctrl-C）：除非服务器恰好已完成，否则未提交（custos list 可列出已提交的证据）；其后的文件均未发送"},
 
 	"fail.record-id": {"refused: the server gave a record the ID {id}, which is not an ID; nothing is written", "已拒绝：服务器给出的证据记录 ID {id} 不是有效的 ID；未写入任何文件"},
 	// Values in table cells (cellValue): an item's status, a custody
