@@ -351,6 +351,18 @@ var messages = map[string]words{
 	"fail.interrupted": {"interrupted (Ctrl-C) before {server} answered; a command that changes something may or may not have done it there: check before you run it again",
 		"已中断（Ctrl-C），{server} 尚未应答；会作出更改的命令在服务器上可能已完成，也可能未完成：重新运行前请先核实"},
 	"why.interrupted": {"interrupted (Ctrl-C)", "已中断（Ctrl-C）"},
+	// custos serve and fsck where a new user meets another node: the
+	// address taken (a second make run), the data folder locked by a
+	// running node; fsck of a folder with no store. Before, Go's and
+	// bbolt's words, in English under a Chinese locale.
+	"fail.listen-in-use": {"cannot serve on {addr}: another program uses that address (a custos serve already running?). Stop it, or serve on another address with --listen, such as --listen 127.0.0.1:9090 (make run LISTEN=127.0.0.1:9090), and give the CLI that server with --server or $CUSTOS_SERVER",
+		"无法在 {addr} 上提供服务：该地址已被另一程序占用（已有 custos serve 在运行？）。请停止该程序，或用 --listen 换一个地址，例如 --listen 127.0.0.1:9090（make run LISTEN=127.0.0.1:9090），并用 --server 或 $CUSTOS_SERVER 告知命令行客户端该服务器"},
+	"fail.data-locked": {"the data folder {dir} is in use by another custos (a node already running on it?): stop that one first, or give this one a folder of its own with --data DIR",
+		"数据文件夹 {dir} 正被另一个 custos 使用（已有节点在其上运行？）：请先停止它，或用 --data DIR 为本节点另给一个文件夹"},
+	"fail.fsck-locked": {"the data folder {dir} is in use by a running node: stop it first (custos fsck checks a stopped node's store)",
+		"数据文件夹 {dir} 正被运行中的节点使用：请先停止该节点（custos fsck 只检查已停止节点的存储）"},
+	"fail.no-store": {"{dir} holds no Custos store ({file}: {why}): give the node's data folder with --data DIR, or its configuration with --config FILE",
+		"{dir} 中没有 Custos 存储（{file}：{why}）：请用 --data DIR 给出节点的数据文件夹，或用 --config FILE 给出其配置"},
 	"fail.submit-interrupted": {"interrupted (Ctrl-C) while filing {path}: it was not filed unless the server finished it just then (custos list shows what was filed); the files after it were not sent",
 		"提交 {path} 时已中断（Ctrl-C）：除非服务器恰好已完成，否则未提交（custos list 可列出已提交的证据）；其后的文件均未发送"},
 

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServeFsckBusy runs what a new user runs beside a node already
+// running: a second custos serve on its address (a second make run), a
+// second on its data folder, custos fsck of its folder while it runs, and
+// fsck of a folder with no store. Each says what is in the way and what to
+// do, in the CLI's language, with exit status 1, not Go's 'listen tcp …:
+// bind: address already in use' or bbolt's 'timeout' (English under a
+// Chinese locale before).
+func TestServeFsckBusy(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir, "")
+	defer n.Stop()
+	addr := strings.TrimPrefix(n.URL, "http://")
+	missing := filepath.Join(t.TempDir(), "nothing-here")
+	for _, tc := range []struct {
+		locale string
+		args   []string
+		want   string
+	}{
+		{"C.UTF-8", []string{"serve", "--data", t.TempDir(), "--listen", addr},
+			"custos: cannot serve on " + addr + ": another program uses that address (a custos serve already running?). Stop it, or serve on another address with --listen"},
+		{"zh_CN.UTF-8", []string{"serve", "--data", t.TempDir(), "--listen", addr},
+			"custos: 无法在 " + addr + " 上提供服务：该地址已被另一程序占用"},
+		{"C.UTF-8", []string{"serve", "--data", dir, "--listen", "127.0.0.1:0"},
+			"custos: the data folder " + dir + " is in use by another custos (a node already running on it?): stop that one first"},
+		{"C.UTF-8", []string{"fsck", "--data", dir},
+			"custos: the data folder " + dir + " is in use by a running node: stop it first"},
+		{"zh_CN.UTF-8", []string{"fsck", "--data", dir},
+			"custos: 数据文件夹 " + dir + " 正被运行中的节点使用：请先停止该节点"},
+		{"C.UTF-8", []string{"fsck", "--data", missing},
+			"custos: " + missing + " holds no Custos store (custos.db: no such file): give the node's data folder with --data DIR"},
+		{"zh_CN.UTF-8", []string{"fsck", "--data", missing},
+			"custos: " + missing + " 中没有 Custos 存储（custos.db：文件不存在）"},
+	} {
+		cmd := exec.Command(custosBin, tc.args...)
+		cmd.Env = append(cmd.Environ(), "LC_ALL="+tc.locale)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.HasPrefix(string(out), tc.want) {
+			t.Errorf("LC_ALL=%s custos %s: %v\n%s\nwant exit 1 and %q", tc.locale, strings.Join(tc.args, " "), err, out, tc.want)
+		}
+	}
+}
