@@ -46,6 +46,8 @@ var words = map[string][2]string{
 	"failed":        {"✗ %s", "✗ %s（%s）"},
 	"expected":      {"  expected: %s", "  预期：%s"},
 	"computed":      {"  computed: %s", "  计算所得：%s"},
+	"want-format":   {"a canonical receipt, version %d to %d", "规范的回执文档，版本 %d 至 %d"},
+	"got-malformed": {"a malformed document", "格式有误的文档"},
 	"invalid":       {"INVALID", "INVALID（无效）"},
 	"node-failed":   {"✗ node %s", "✗ 节点 %s"},
 	"contradicted":  {"CONTRADICTED by the node", "CONTRADICTED（与该节点的链矛盾）"},
