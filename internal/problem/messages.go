@@ -391,6 +391,9 @@ var catalog = map[string]Text{
 	"org-ref.to":        {"to", "受让机构（to）"},
 	"org-ref.applicant": {"applicant.org", "申请机构（applicant.org）"},
 	"org-ref.path":      {"the organization", "路径中的机构"},
+	// The field of a request that names a matter by title (api/names.go,
+	// resolveMatter), likewise.
+	"matter-ref.matter": {"matter", "案件（matter）"},
 	// A write that met a full disk (ENOSPC, EDQUOT) anywhere: a blob's
 	// bytes or sync, a bbolt commit (api.toProblem): 507, nothing recorded.
 	"title.insufficient-storage": {"Insufficient storage", "存储空间不足"},
