@@ -341,11 +341,15 @@ var messages = map[string]words{
 	"why.timeout":                   {"no answer in time", "超时未响应"},
 	"why.not-https":                 {"it speaks plain HTTP: write the address with http://", "它使用普通 HTTP：请以 http:// 开头书写地址"},
 	"usage.server-url":              {"the server address \"{server}\" (from {from}) is not a URL: write it with http:// or https://, such as http://127.0.0.1:8080", "服务器地址“{server}”（来自 {from}）不是 URL：请以 http:// 或 https:// 开头，例如 http://127.0.0.1:8080"},
-	"from.profile":                  {"the saved profile", "已保存的配置"},
-	"fail.login-refused":            {"the server did not accept the token: {err}", "服务器未接受该令牌：{err}"},
-	"why.no-file":                   {"no such file", "文件不存在"},
-	"why.no-permission":             {"you may not read it (permission denied)", "无权读取（权限不足）"},
-	"why.not-regular":               {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
+	// An address that begins with http:// or https:// but does not parse
+	// (a port with a letter in it, a space): said without Go's 'parse …:
+	// invalid port', and not told to begin with http://, which it does.
+	"usage.server-url-bad": {"the server address \"{server}\" (from {from}) is not a valid URL: write it as http://HOST:PORT or https://HOST, the port in digits, such as http://127.0.0.1:8080", "服务器地址“{server}”（来自 {from}）不是有效的 URL：请写成 http://HOST:PORT 或 https://HOST，端口为数字，例如 http://127.0.0.1:8080"},
+	"from.profile":         {"the saved profile", "已保存的配置"},
+	"fail.login-refused":   {"the server did not accept the token: {err}", "服务器未接受该令牌：{err}"},
+	"why.no-file":          {"no such file", "文件不存在"},
+	"why.no-permission":    {"you may not read it (permission denied)", "无权读取（权限不足）"},
+	"why.not-regular":      {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
 	// ^C while a command waits on its server (unreachable, wrapped), in
 	// place of Go's 'Get "http://…": interrupt signal received'.
 	"fail.interrupted": {"interrupted (Ctrl-C) before {server} answered; a command that changes something may or may not have done it there: check before you run it again",

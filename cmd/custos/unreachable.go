@@ -68,6 +68,9 @@ func checkServerURL(server, from string) error {
 	default:
 		from = "--server"
 	}
+	if err != nil && (strings.HasPrefix(server, "http://") || strings.HasPrefix(server, "https://")) {
+		return usageError("usage.server-url-bad", "server", server, "from", from)
+	}
 	return usageError("usage.server-url", "server", server, "from", from)
 }
 

@@ -67,6 +67,8 @@ func TestServerURL(t *testing.T) {
 		{"127.0.0.1:8080", "flag", "(from --server)"},
 		{"custos.court.example", "env", "(from $CUSTOS_SERVER)"},
 		{"ftp://custos.court.example", "profile", "(from the saved profile)"},
+		// It begins with http://, so it is not told to (a port with a letter).
+		{"http://127.0.0.1:8099x", "flag", `the server address "http://127.0.0.1:8099x" (from --server) is not a valid URL: write it as http://HOST:PORT`},
 	} {
 		err := checkServerURL(tc.server, tc.from)
 		var ee exitError
