@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // TestServeFsckBusy runs what a new user runs beside a node already
@@ -47,6 +49,39 @@ func TestServeFsckBusy(t *testing.T) {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.HasPrefix(string(out), tc.want) {
 			t.Errorf("LC_ALL=%s custos %s: %v\n%s\nwant exit 1 and %q", tc.locale, strings.Join(tc.args, " "), err, out, tc.want)
+		}
+	}
+}
+
+// TestConfigAndOrgSpecZH: a --config file that is not there or is a
+// folder, and a consortium init --org that is not KIND:NAME of a known
+// kind, are usage errors said in the CLI's language with what to give
+// instead; they were Go's 'open …: no such file or directory' and English
+// under a Chinese locale.
+func TestConfigAndOrgSpecZH(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "member", "custos.toml")
+	defer func(l prob.Lang) { lang = l }(lang)
+	for _, tc := range []struct {
+		locale string
+		args   []string
+		want   string
+	}{
+		{"C.UTF-8", []string{"serve", "--config", missing}, "cannot read the configuration file " + missing + ": no such file; give a member's custos.toml with --config"},
+		{"zh_CN.UTF-8", []string{"serve", "--config", missing}, "无法读取配置文件 " + missing + "：文件不存在；请用 --config 给出成员的 custos.toml"},
+		{"zh_CN.UTF-8", []string{"fsck", "--config", dir}, "无法读取配置文件 " + dir + "：这是一个文件夹；"},
+		{"C.UTF-8", []string{"consortium", "init", "--out", filepath.Join(dir, "c"), "--org", "curt:A Court"},
+			`--org "curt:A Court": want KIND:NAME, KIND one of court, notary or arbitration, such as --org court:"Hangzhou Internet Court"`},
+		{"zh_CN.UTF-8", []string{"consortium", "init", "--out", filepath.Join(dir, "c"), "--org", "A Court"},
+			`--org "A Court"：应为 KIND:NAME，KIND 为 court、notary 或 arbitration 之一`},
+		{"zh_CN.UTF-8", []string{"consortium", "init", "--out", filepath.Join(dir, "c"), "--org", "court:A", "--org", "court:A"},
+			`--org "court:A"：A 出现了两次`},
+	} {
+		t.Setenv("LC_ALL", tc.locale)
+		err := run(tc.args)
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 2 || !strings.HasPrefix(ee.msg, tc.want) {
+			t.Errorf("LC_ALL=%s custos %s = %v, want exit 2 and %q", tc.locale, strings.Join(tc.args, " "), err, tc.want)
 		}
 	}
 }

@@ -167,12 +167,11 @@ func parseMembers(orgs []string) ([]memberSpec, error) {
 		kind, name, ok := strings.Cut(o, ":")
 		name = strings.TrimSpace(name)
 		switch {
-		case !ok || name == "":
-			return nil, fmt.Errorf("--org %q: want KIND:NAME", o)
-		case kind != certs.KindCourt && kind != certs.KindNotary && kind != certs.KindArbitration:
-			return nil, fmt.Errorf("--org %q: KIND must be court, notary or arbitration", o)
+		case !ok || name == "",
+			kind != certs.KindCourt && kind != certs.KindNotary && kind != certs.KindArbitration:
+			return nil, usageError("usage.org-spec", "value", strconv.Quote(o))
 		case seen[name]:
-			return nil, fmt.Errorf("--org %q: %s is named twice", o, name)
+			return nil, usageError("usage.org-twice", "value", strconv.Quote(o), "name", name)
 		}
 		seen[name] = true
 		count[kind]++

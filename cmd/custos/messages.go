@@ -345,11 +345,17 @@ var messages = map[string]words{
 	// (a port with a letter in it, a space): said without Go's 'parse …:
 	// invalid port', and not told to begin with http://, which it does.
 	"usage.server-url-bad": {"the server address \"{server}\" (from {from}) is not a valid URL: write it as http://HOST:PORT or https://HOST, the port in digits, such as http://127.0.0.1:8080", "服务器地址“{server}”（来自 {from}）不是有效的 URL：请写成 http://HOST:PORT 或 https://HOST，端口为数字，例如 http://127.0.0.1:8080"},
-	"from.profile":         {"the saved profile", "已保存的配置"},
-	"fail.login-refused":   {"the server did not accept the token: {err}", "服务器未接受该令牌：{err}"},
-	"why.no-file":          {"no such file", "文件不存在"},
-	"why.no-permission":    {"you may not read it (permission denied)", "无权读取（权限不足）"},
-	"why.not-regular":      {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
+	// consortium init --org, and a --config file that cannot be read.
+	"usage.org-spec":      {"--org {value}: want KIND:NAME, KIND one of court, notary or arbitration, such as --org court:\"Hangzhou Internet Court\"", "--org {value}：应为 KIND:NAME，KIND 为 court、notary 或 arbitration 之一，例如 --org court:\"杭州互联网法院\""},
+	"usage.org-twice":     {"--org {value}: {name} is named twice", "--org {value}：{name} 出现了两次"},
+	"usage.config-unread": {"cannot read the configuration file {path}: {why}; give a member's custos.toml with --config (consortium init writes one in each member's folder)", "无法读取配置文件 {path}：{why}；请用 --config 给出成员的 custos.toml（consortium init 会在每个成员的文件夹中各写一份）"},
+	"from.profile":        {"the saved profile", "已保存的配置"},
+	"fail.login-refused":  {"the server did not accept the token: {err}", "服务器未接受该令牌：{err}"},
+	"why.no-file":         {"no such file", "文件不存在"},
+	"why.no-permission":   {"you may not read it (permission denied)", "无权读取（权限不足）"},
+	"why.is-folder":       {"it is a folder", "这是一个文件夹"},
+	"why.path-not-folder": {"a part of the path is a file, not a folder", "路径中有一段是文件而非文件夹"},
+	"why.not-regular":     {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
 	// ^C while a command waits on its server (unreachable, wrapped), in
 	// place of Go's 'Get "http://…": interrupt signal received'.
 	"fail.interrupted": {"interrupted (Ctrl-C) before {server} answered; a command that changes something may or may not have done it there: check before you run it again",

@@ -82,6 +82,10 @@ func fileWhy(err error) string {
 		return tr("why.no-file")
 	case errors.Is(err, fs.ErrPermission):
 		return tr("why.no-permission")
+	case errors.Is(err, syscall.EISDIR):
+		return tr("why.is-folder")
+	case errors.Is(err, syscall.ENOTDIR):
+		return tr("why.path-not-folder")
 	}
 	return err.Error()
 }
