@@ -346,6 +346,9 @@ var messages = map[string]words{
 	// invalid port', and not told to begin with http://, which it does.
 	"usage.server-url-bad": {"the server address \"{server}\" (from {from}) is not a valid URL: write it as http://HOST:PORT or https://HOST, the port in digits, such as http://127.0.0.1:8080", "服务器地址“{server}”（来自 {from}）不是有效的 URL：请写成 http://HOST:PORT 或 https://HOST，端口为数字，例如 http://127.0.0.1:8080"},
 	// consortium init --org, and a --config file that cannot be read.
+	// consortium init's line for a member ends with its API's address, in
+	// the language's parentheses.
+	"out.init-api":        {"(API {url})", "（API {url}）"},
 	"usage.org-spec":      {"--org {value}: want KIND:NAME, KIND one of court, notary or arbitration, such as --org court:\"Hangzhou Internet Court\"", "--org {value}：应为 KIND:NAME，KIND 为 court、notary 或 arbitration 之一，例如 --org court:\"杭州互联网法院\""},
 	"usage.org-twice":     {"--org {value}: {name} is named twice", "--org {value}：{name} 出现了两次"},
 	"usage.config-unread": {"cannot read the configuration file {path}: {why}; give a member's custos.toml with --config (consortium init writes one in each member's folder)", "无法读取配置文件 {path}：{why}；请用 --config 给出成员的 custos.toml（consortium init 会在每个成员的文件夹中各写一份）"},
