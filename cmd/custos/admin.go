@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"time"
@@ -478,6 +479,10 @@ func receiptCmd() *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			b, err := c.Receipt(ctx, a[0], wait)
+			var pe *client.PendingError
+			if errors.As(err, &pe) {
+				return failure(1, "fail.pending", "id", pe.View.ID, "status", cellValue(pe.View.Status), "max", fmt.Sprintf("%gs", wire.MaxReceiptWait.Seconds()))
+			}
 			if errors.Is(err, client.ErrPending) {
 				return failure(1, "fail.wait", "err", err)
 			}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -82,6 +85,31 @@ func TestConfigAndOrgSpecZH(t *testing.T) {
 		var ee exitError
 		if !errors.As(err, &ee) || ee.code != 2 || !strings.HasPrefix(ee.msg, tc.want) {
 			t.Errorf("LC_ALL=%s custos %s = %v, want exit 2 and %q", tc.locale, strings.Join(tc.args, " "), err, tc.want)
+		}
+	}
+}
+
+// TestReceiptPendingZH: custos receipt of an item the chain has not
+// anchored yet (the server's 202) says its status in the CLI's words and
+// what to do, exit 1; in Chinese it was the client's English ("evidence …
+// is timestamped, not anchored yet") before the Chinese advice.
+func TestReceiptPendingZH(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprint(w, `{"id":"agrfaaqd6udrh7vfh7e4yxbepa","status":"timestamped","detail":"not anchored yet"}`)
+	}))
+	defer srv.Close()
+	defer func(l prob.Lang) { lang = l }(lang)
+	for locale, want := range map[string]string{
+		"C.UTF-8":     "agrfaaqd6udrh7vfh7e4yxbepa is timestamped, not anchored yet: retry, or wait longer with --wait (at most 60s)",
+		"zh_CN.UTF-8": "agrfaaqd6udrh7vfh7e4yxbepa 状态为“已加盖时间戳”，尚未上链：请重试，或用 --wait 等待更久（最长 60s）",
+	} {
+		t.Setenv("LC_ALL", locale)
+		err := run([]string{"receipt", "agrfaaqd6udrh7vfh7e4yxbepa", "--server", srv.URL, "--token", "cst_x", "-o", filepath.Join(t.TempDir(), "r.json")})
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 1 || ee.msg != want {
+			t.Errorf("LC_ALL=%s custos receipt (202) = %v, want exit 1 and %q", locale, err, want)
 		}
 	}
 }

@@ -198,6 +198,9 @@ var messages = map[string]words{
 	"usage.pdf-too-large":        {"{path}: over {mib} MiB, not a certificate Custos issued", "{path}：超过 {mib} MiB，不是 Custos 签发的证书"},
 
 	// Failures (exit status 1).
+	// custos receipt of an item not anchored yet (the server's 202), its
+	// status in the CLI's words; it was the client's English in Chinese.
+	"fail.pending":                 {"{id} is {status}, not anchored yet: retry, or wait longer with --wait (at most {max})", "{id} 状态为“{status}”，尚未上链：请重试，或用 --wait 等待更久（最长 {max}）"},
 	"fail.wait":                    {"{err}; retry, or wait longer with --wait", "{err}；请重试，或用 --wait 等待更久"},
 	"fail.audit":                   {"the integrity audit found {n} faults", "完整性审计发现 {n} 处问题"},
 	"fail.proof-sizes":             {"the proof is for sizes {first}→{second}, the checkpoints have {old}→{new}", "该证明针对的树大小为 {first}→{second}，而检查点为 {old}→{new}"},
