@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -110,6 +113,38 @@ func TestReceiptPendingZH(t *testing.T) {
 		var ee exitError
 		if !errors.As(err, &ee) || ee.code != 1 || ee.msg != want {
 			t.Errorf("LC_ALL=%s custos receipt (202) = %v, want exit 1 and %q", locale, err, want)
+		}
+	}
+}
+
+// TestCopyrightPendingNotice: copyright register that the chain has not
+// numbered within --wait (a halted chain, say) prints the registration as
+// pending, exit 0 as before, and says so on standard error with how to
+// get the number later; it said nothing, and a script's NUMBER=$(… | jq
+// -r .number) was empty.
+func TestCopyrightPendingNotice(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"id":"hgyzs7molsznwpqx3uzwhbekum","number":"","status":"pending"}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	work, file := filepath.Join(dir, "work.json"), filepath.Join(dir, "xihu.txt")
+	os.WriteFile(work, []byte(`{"title":"西湖晨雾","type":"text","authors":["李明"],"owner":"West Lake Photo Studio","created":"2025-06-01"}`), 0o644)
+	os.WriteFile(file, []byte("西湖晨雾\n"), 0o644)
+	for locale, want := range map[string]string{
+		"C.UTF-8":     "custos: hgyzs7molsznwpqx3uzwhbekum is registered, but the chain has not numbered it within 2s (pending): custos copyright get hgyzs7molsznwpqx3uzwhbekum shows its number once it is assigned\n",
+		"zh_CN.UTF-8": "custos: hgyzs7molsznwpqx3uzwhbekum 已登记，但联盟链在 2s 内尚未为其编号（待处理）：编号分配后，可用 custos copyright get hgyzs7molsznwpqx3uzwhbekum 查看\n",
+	} {
+		cmd := exec.Command(custosBin, "copyright", "register", "--metadata", work, file, "--wait", "2s", "--server", srv.URL, "--token", "cst_x")
+		cmd.Env = append(os.Environ(), "LC_ALL="+locale)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || stderr.String() != want || !strings.Contains(string(out), `"status": "pending"`) {
+			t.Errorf("LC_ALL=%s custos copyright register (pending) = %v, stdout %s, stderr %q; want exit 0, the registration, and %q", locale, err, out, stderr.String(), want)
 		}
 	}
 }

@@ -200,6 +200,8 @@ var messages = map[string]words{
 	// Failures (exit status 1).
 	// custos receipt of an item not anchored yet (the server's 202), its
 	// status in the CLI's words; it was the client's English in Chinese.
+	// copyright register past --wait: registered, no number yet.
+	"notice.copyright-pending":     {"{id} is registered, but the chain has not numbered it within {wait} (pending): custos copyright get {id} shows its number once it is assigned", "{id} 已登记，但联盟链在 {wait} 内尚未为其编号（待处理）：编号分配后，可用 custos copyright get {id} 查看"},
 	"fail.pending":                 {"{id} is {status}, not anchored yet: retry, or wait longer with --wait (at most {max})", "{id} 状态为“{status}”，尚未上链：请重试，或用 --wait 等待更久（最长 {max}）"},
 	"fail.wait":                    {"{err}; retry, or wait longer with --wait", "{err}；请重试，或用 --wait 等待更久"},
 	"fail.audit":                   {"the integrity audit found {n} faults", "完整性审计发现 {n} 处问题"},
