@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,11 +82,16 @@ func (cn *conn) run(call func(ctx context.Context, c *client.Client, args []stri
 	}
 }
 
-// positional checks positional arguments, as a usage error.
+// positional checks positional arguments, as a usage error: their number,
+// and that none is empty (receipt "$ID" with ID unset: a step before it
+// failed), which the server would answer 404.
 func positional(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return usageError("usage.takes", "cmd", cmd.CommandPath(), "what", tr("args."+what))
+		}
+		if slices.Contains(args, "") {
+			return usageError("usage.empty-arg", "cmd", cmd.CommandPath())
 		}
 		return nil
 	}

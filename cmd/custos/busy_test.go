@@ -148,3 +148,26 @@ func TestCopyrightPendingNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyArg: a command given an empty ID ("$ID" of a variable a failed
+// step left unset, as a pasted tour block does) is a usage error that
+// says so, exit 2, before anything is sent; it asked the server, which
+// answered 404 no such evidence.
+func TestEmptyArg(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	for _, tc := range []struct {
+		locale string
+		args   []string
+		want   string
+	}{
+		{"C.UTF-8", []string{"receipt", "", "--wait", "20s"}, "custos receipt was given an empty argument: is the shell variable meant to hold it set?"},
+		{"zh_CN.UTF-8", []string{"custody", ""}, "custos custody 收到了一个空参数：应保存它的 shell 变量是否已设置？"},
+	} {
+		t.Setenv("LC_ALL", tc.locale)
+		err := run(append(tc.args, "--server", "http://127.0.0.1:1", "--token", "cst_x"))
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 2 || !strings.HasPrefix(ee.msg, tc.want) {
+			t.Errorf("LC_ALL=%s custos %q = %v, want exit 2 and %q", tc.locale, tc.args, err, tc.want)
+		}
+	}
+}

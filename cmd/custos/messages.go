@@ -201,7 +201,10 @@ var messages = map[string]words{
 	// custos receipt of an item not anchored yet (the server's 202), its
 	// status in the CLI's words; it was the client's English in Chinese.
 	// copyright register past --wait: registered, no number yet.
-	"notice.copyright-pending":     {"{id} is registered, but the chain has not numbered it within {wait} (pending): custos copyright get {id} shows its number once it is assigned", "{id} 已登记，但联盟链在 {wait} 内尚未为其编号（待处理）：编号分配后，可用 custos copyright get {id} 查看"},
+	"notice.copyright-pending": {"{id} is registered, but the chain has not numbered it within {wait} (pending): custos copyright get {id} shows its number once it is assigned", "{id} 已登记，但联盟链在 {wait} 内尚未为其编号（待处理）：编号分配后，可用 custos copyright get {id} 查看"},
+	// An empty positional argument (positional): "$ID" of a variable that
+	// an earlier command failed to set.
+	"usage.empty-arg":              {"{cmd} was given an empty argument: is the shell variable meant to hold it set? (the command that sets it may have failed)", "{cmd} 收到了一个空参数：应保存它的 shell 变量是否已设置？（设置它的命令可能已失败）"},
 	"fail.pending":                 {"{id} is {status}, not anchored yet: retry, or wait longer with --wait (at most {max})", "{id} 状态为“{status}”，尚未上链：请重试，或用 --wait 等待更久（最长 {max}）"},
 	"fail.wait":                    {"{err}; retry, or wait longer with --wait", "{err}；请重试，或用 --wait 等待更久"},
 	"fail.audit":                   {"the integrity audit found {n} faults", "完整性审计发现 {n} 处问题"},
