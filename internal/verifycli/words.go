@@ -70,6 +70,7 @@ var words = map[string][2]string{
 	"not-regular":             {"%s: not a regular file", "读取 %s 失败：不是普通文件（是文件夹吗？）"},
 	"list-sep":                {", ", "，"},
 	"bad-trust":               {"%s: %v", "信任包 %s 无法使用：%v"},
+	"trust-is-receipt":        {"%s is a receipt, not a trust bundle: give the receipt with --receipt, and with --trust the trust bundle of the node or consortium (custos trust -o trust.json)", "%s 是回执，不是信任包：回执请用 --receipt 给出，--trust 则给出节点或联盟的信任包（custos trust -o trust.json）"},
 	"bad-transitions":         {"%s: %v", "验证者集合变更列表 %s 无法使用：%v"},
 }
 

@@ -269,3 +269,19 @@ func TestMalformedReceiptWords(t *testing.T) {
 		t.Errorf("formatWant = %q, want %q", got, want)
 	}
 }
+
+// TestTrustIsReceipt: a receipt given as the trust bundle (the two
+// swapped) is said as such, with which flag takes which, exit 2; it was
+// "receipt: unusable trust bundle: json: unknown field "evidence"".
+func TestTrustIsReceipt(t *testing.T) {
+	var ee ExitError
+	if err := Check(context.Background(), io.Discard, Options{Receipt: vectorTrust, Trust: vectorReceipt}); !errors.As(err, &ee) || ee.Code != 2 {
+		t.Fatalf("Check(swapped) = %v, want a usage error", err)
+	}
+	if got, want := ee.Message(false), vectorReceipt+" is a receipt, not a trust bundle: give the receipt with --receipt"; !strings.HasPrefix(got, want) {
+		t.Errorf("Message(english) = %q, want %q…", got, want)
+	}
+	if got, want := ee.Message(true), vectorReceipt+" 是回执，不是信任包：回执请用 --receipt 给出"; !strings.HasPrefix(got, want) {
+		t.Errorf("Message(chinese) = %q, want %q…", got, want)
+	}
+}
