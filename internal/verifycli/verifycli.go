@@ -140,10 +140,10 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 		return fileError(err)
 	}
 	trust, err := receipt.ParseTrust(tb)
-	if _, rerr := receipt.Parse(tb); err != nil && rerr == nil { // --trust names a receipt (the two swapped?)
-		return ExitError{Code: 2, Msg: printer{}.say("trust-is-receipt", o.Trust), MsgZH: printer{chinese: true}.say("trust-is-receipt", o.Trust)}
-	}
 	if err != nil {
+		if _, rerr := receipt.Parse(tb); rerr == nil { // --trust names a receipt (the two swapped?)
+			return ExitError{Code: 2, Msg: printer{}.say("trust-is-receipt", o.Trust), MsgZH: printer{chinese: true}.say("trust-is-receipt", o.Trust)}
+		}
 		return badFileError("bad-trust", o.Trust, err)
 	}
 	var companion []receipt.Transition
