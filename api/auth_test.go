@@ -113,3 +113,37 @@ func TestErrRoleFromTable(t *testing.T) {
 		}
 	}
 }
+
+// TestUnauthorizedSaysWhatNext: a token that is not valid, or a key
+// revoked, is refused with a detail that says what to do next (ask the
+// node's operator for a new key), in the client's language. It said only
+// "This key has been revoked." before, which left a clerk with a saved
+// login at a loss.
+func TestUnauthorizedSaysWhatNext(t *testing.T) {
+	_, orgs := newTestOrgs(t)
+	firm, _ := orgs.CreateOrg(access.KindLawFirm, "Firm")
+	revoked, k, _ := orgs.CreateKey(firm.ID, access.RoleSubmitter, "filing", nil)
+	if _, err := orgs.RevokeKey(k.ID); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(withEvidence(&auditEvidence{}, Config{Access: orgs, TSA: http.NotFoundHandler(), Directory: &fakeDirectory{}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ token, lang, detail string }{
+		{revoked, "en", "This key has been revoked: ask your node's operator for a new key."},
+		{revoked, "zh-CN", "此密钥已被撤销：请向本节点的运营机构申请新的密钥。"},
+		{"cst_x", "en", "The token is not valid: check that it was copied whole, or ask your node's operator for a new key."},
+		{"cst_x", "zh-CN", "令牌无效：请检查是否完整复制，或向本节点的运营机构申请新的密钥。"},
+	} {
+		req := httptest.NewRequest("GET", "/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		req.Header.Set("Accept-Language", tc.lang)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		var p wire.Problem
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != http.StatusUnauthorized || p.Detail != tc.detail {
+			t.Errorf("GET /api/v1/me with %q (%s) = %d %s, want 401 with detail %q", tc.token, tc.lang, rec.Code, rec.Body, tc.detail)
+		}
+	}
+}

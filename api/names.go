@@ -347,12 +347,21 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 			c = append(c, wire.Candidate{ID: m.ID, Name: m.Title, CreatedAt: &m.CreatedAt})
 		}
 		return "", withCandidates(problem(http.StatusConflict, "name-ambiguous", prob.M("title.name-ambiguous-matters"),
-			prob.M("name-ambiguous-matters", "field", field, "value", v, "count", len(exact), "candidates", candidatesText(c))), c)
+			prob.M("name-ambiguous-matters", "field", matterField(field), "value", v, "count", len(exact), "candidates", candidatesText(c))), c)
 	case isIDShaped(v):
 		return v, nil
 	}
 	return "", problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-matter-title", "field", field, "value", shownName(v), "command", "custos matter list"))
+		prob.M("no-such-matter-title", "field", matterField(field), "value", shownName(v), "command", "custos matter list"))
+}
+
+// matterField is the field for a detail's {field} as orgField's, for the
+// one field that names a matter ("matter").
+func matterField(field string) any {
+	if field == "matter" {
+		return prob.M("matter-ref.matter")
+	}
+	return field
 }
 
 // visibleMatters are org's own matters and, with shared, the matters of

@@ -431,3 +431,35 @@ func TestNameLookupLongEcho(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownMatterTitleDetail: a matter title that names nothing, or
+// several matters, is said in Chinese with the field named in Chinese,
+// its JSON name beside it (案件（matter）“…”), as an organization's is;
+// it was matter“…” before, an English word in the Chinese sentence.
+func TestUnknownMatterTitleDetail(t *testing.T) {
+	nw := newNamesWorld(t)
+	for _, c := range []struct {
+		title, slug string
+		status      int
+		en, zh      string
+	}{
+		{"No Such Matter", "not-found", 404, `matter "No Such Matter" is neither the ID nor the title`, "案件（matter）“No Such Matter”既不是您可查看的任何案件的 ID"},
+		{"Zhang v. Li", "name-ambiguous", 409, `matter "Zhang v. Li" is the title of 2 matters`, "案件（matter）“Zhang v. Li”是 2 个案件的标题"},
+	} {
+		for lang, w := range map[string]string{"en": c.en, "zh-CN": c.zh} {
+			b, _ := json.Marshal(map[string]any{"matter": c.title, "org": nw.court.ID})
+			req := httptest.NewRequest("POST", "/api/v1/shares", bytes.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+nw.tokenOf["A"])
+			req.Header.Set("Accept-Language", lang)
+			r := httptest.NewRecorder()
+			nw.s.e.ServeHTTP(r, req)
+			want(t, "POST /api/v1/shares "+c.title, r, c.status, c.slug)
+			var p wire.Problem
+			mustDecode(t, r, &p)
+			if !strings.HasPrefix(p.Detail, w) {
+				t.Errorf("POST /api/v1/shares {matter: %q} (%s): detail %q, want it to begin %q", c.title, lang, p.Detail, w)
+			}
+		}
+	}
+}

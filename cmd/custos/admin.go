@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,11 +82,16 @@ func (cn *conn) run(call func(ctx context.Context, c *client.Client, args []stri
 	}
 }
 
-// positional checks positional arguments, as a usage error.
+// positional checks positional arguments, as a usage error: their number,
+// and that none is empty (receipt "$ID" with ID unset: a step before it
+// failed), which the server would answer 404.
 func positional(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return usageError("usage.takes", "cmd", cmd.CommandPath(), "what", tr("args."+what))
+		}
+		if slices.Contains(args, "") {
+			return usageError("usage.empty-arg", "cmd", cmd.CommandPath())
 		}
 		return nil
 	}
@@ -478,6 +485,10 @@ func receiptCmd() *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			b, err := c.Receipt(ctx, a[0], wait)
+			var pe *client.PendingError
+			if errors.As(err, &pe) {
+				return failure(1, "fail.pending", "id", pe.View.ID, "status", cellValue(pe.View.Status), "max", fmt.Sprintf("%gs", wire.MaxReceiptWait.Seconds()))
+			}
 			if errors.Is(err, client.ErrPending) {
 				return failure(1, "fail.wait", "err", err)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/url"
 	"os"
@@ -310,6 +311,10 @@ func loadConfig(path string) (Config, error) {
 	var bad toml.ParseError
 	if errors.As(err, &bad) && strings.HasPrefix(bad.Message, durationWant) && bad.LastKey != "" {
 		return c, fmt.Errorf("config %s: line %d: %s %s", path, bad.Position.Line, bad.LastKey, bad.Message)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) { // no such file, a folder, not readable
+		return c, usageError("usage.config-unread", "path", path, "why", fileWhy(pe.Err))
 	}
 	if err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)

@@ -167,12 +167,11 @@ func parseMembers(orgs []string) ([]memberSpec, error) {
 		kind, name, ok := strings.Cut(o, ":")
 		name = strings.TrimSpace(name)
 		switch {
-		case !ok || name == "":
-			return nil, fmt.Errorf("--org %q: want KIND:NAME", o)
-		case kind != certs.KindCourt && kind != certs.KindNotary && kind != certs.KindArbitration:
-			return nil, fmt.Errorf("--org %q: KIND must be court, notary or arbitration", o)
+		case !ok || name == "",
+			kind != certs.KindCourt && kind != certs.KindNotary && kind != certs.KindArbitration:
+			return nil, usageError("usage.org-spec", "value", strconv.Quote(o))
 		case seen[name]:
-			return nil, fmt.Errorf("--org %q: %s is named twice", o, name)
+			return nil, usageError("usage.org-twice", "value", strconv.Quote(o), "name", name)
 		}
 		seen[name] = true
 		count[kind]++
@@ -264,7 +263,7 @@ func consortiumInit(w io.Writer, p initParams) error {
 	}
 	fmt.Fprintln(w, tr("out.init-written", "name", strconv.Quote(p.name), "chain", p.chainID, "dir", p.out))
 	for _, m := range ms {
-		fmt.Fprintf(w, "  %s %s custos serve --config %s   (API http://%s)\n", padCell(kindCell(m.spec.Kind), 12), padCell(m.spec.Name, 40), filepath.Join(m.dir, "custos.toml"), m.api)
+		fmt.Fprintf(w, "  %s %s custos serve --config %s   %s\n", padCell(kindCell(m.spec.Kind), 12), padCell(m.spec.Name, 40), filepath.Join(m.dir, "custos.toml"), tr("out.init-api", "url", "http://"+m.api))
 	}
 	fmt.Fprintln(w, tr("out.init-trust", "path", filepath.Join(p.out, "trust.json")))
 	fmt.Fprintln(w, tr("out.init-admin", "dir", filepath.Join(p.out, "admin", "MEMBER")))

@@ -47,8 +47,12 @@ func copyrightCmd() *cobra.Command {
 				return nil, err
 			}
 			defer closeAll()
-			return c.RegisterCopyrightWait(ctx, wire.Work{Title: w.Title, Type: w.Type, Authors: w.Authors, Owner: w.Owner,
+			cr, err := c.RegisterCopyrightWait(ctx, wire.Work{Title: w.Title, Type: w.Type, Authors: w.Authors, Owner: w.Owner,
 				Created: w.Created, FirstPublication: (*wire.Publication)(w.FirstPublication)}, files, wait)
+			if err == nil && cr.Number == "" && cr.Status == "pending" { // registered, not numbered within --wait
+				notice("notice.copyright-pending", "id", cr.ID, "wait", wait)
+			}
+			return cr, err
 		}),
 	}
 	register.Flags().StringVar(&metaFile, "metadata", "", "the work's metadata (JSON)")

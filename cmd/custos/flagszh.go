@@ -28,7 +28,7 @@ var flagsZH = map[string]string{
 	"custos certificate issue --applicant-org":     "申请人为此机构，按名称或 ID（例如 \"杭州西湖律师事务所\"）；默认：证据的所有者",
 	"custos certificate issue --evidence":          "证据 ID，以逗号分隔（至多 100 个）",
 	"custos certificate issue --lang":              "公证书正文的语言：zh（默认）或 en",
-	"custos certificate issue --matter":            "一个案件，按名称或 ID：其中您可查看的每项证据",
+	"custos certificate issue --matter":            "一个案件，按标题或 ID：其中您可查看的每项证据",
 	"custos certificate pdf --output":              "将 PDF 写入 FILE 而非标准输出",
 
 	"custos completion bash --no-descriptions":       "不生成补全说明",
@@ -167,7 +167,7 @@ var flagsZH = map[string]string{
 	"custos list --all":    "沿游标列出每一页",
 	"custos list --cursor": "从此游标继续",
 	"custos list --limit":  "每页的项数，1 至 500（默认：服务器的，50）",
-	"custos list --matter": "只列出归入此案件的证据，按名称或 ID",
+	"custos list --matter": "只列出归入此案件的证据，按标题或 ID",
 	"custos list --sha256": "只列出具有此 SHA-256（十六进制）的证据",
 	"custos list --title":  "只列出标题包含此文字的证据",
 	"custos list --server": serverZH,
@@ -234,7 +234,7 @@ var flagsZH = map[string]string{
 
 	"custos share --evidence":      "要共享的证据 ID",
 	"custos share --expires":       "访问权限终止的时间（RFC 3339）；默认直至撤销",
-	"custos share --matter":        "要共享的案件，按名称或 ID（其全部证据，包括以后归入的），例如 \"张三诉李四\"",
+	"custos share --matter":        "要共享的案件，按标题或 ID（其全部证据，包括以后归入的），例如 \"张三诉李四\"",
 	"custos share --org":           "与之共享的机构，按名称或 ID，例如 杭州互联网法院",
 	"custos share --server":        serverZH,
 	"custos share --token":         tokenZH,
@@ -242,7 +242,7 @@ var flagsZH = map[string]string{
 
 	"custos submit --case":        "每个文件的案件编号",
 	"custos submit --description": "每个文件的说明",
-	"custos submit --matter":      "将每个文件归入本机构的此案件，按名称或 ID（例如 \"张三诉李四\"）",
+	"custos submit --matter":      "将每个文件归入本机构的此案件，按标题或 ID（例如 \"张三诉李四\"）",
 	"custos submit --quiet":       "不显示进度条",
 	"custos submit --title":       "每个文件的标题",
 	"custos submit --unlisted":    "不列入联盟的摘要索引和公开查询（--unlisted=false：列入）；不加此选项时，依机构的 unlisted_by_default 设置",

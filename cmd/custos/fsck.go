@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
@@ -100,7 +101,7 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 		ctx = context.Background()
 	}
 	if _, err := os.Stat(filepath.Join(cfg.Data, "custos.db")); err != nil {
-		return nil, fmt.Errorf("no Custos store in %s: %w", cfg.Data, err)
+		return nil, failure(1, "fail.no-store", "dir", cfg.Data, "file", "custos.db", "why", fileWhy(err))
 	}
 	root, orgCA, err := fsckTrust(cfg)
 	if err != nil {
@@ -111,6 +112,9 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 		return nil, err
 	}
 	db, err := storage.OpenDB(filepath.Join(cfg.Data, "custos.db"))
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, failure(1, "fail.fsck-locked", "dir", cfg.Data)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (is the node still running? fsck needs it stopped)", err)
 	}

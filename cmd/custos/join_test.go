@@ -370,8 +370,8 @@ func TestConsortiumReportsZH(t *testing.T) {
 		want, not []string
 	}{
 		{[]string{"consortium", "init", "--out", out, "--org", "court:Court A", "--org", "arbitration:杭州仲裁委员会"},
-			[]string{"已写入 " + out, "  法院         Court A                                  custos serve", "  仲裁机构     杭州仲裁委员会                           custos serve", "供核验者使用的信任包：", "移出所有节点"},
-			[]string{"written to", "Trust bundle", "court "}},
+			[]string{"已写入 " + out, "  法院         Court A                                  custos serve", "  仲裁机构     杭州仲裁委员会                           custos serve", "供核验者使用的信任包：", "移出所有节点", "   （API http://127.0.0.1:"},
+			[]string{"written to", "Trust bundle", "court ", "(API "}},
 		{[]string{"consortium", "join", "--out", dir, "--org", "court:Court New"}, nil, nil}, // TestSavedNoticeLocal
 		{[]string{"consortium", "admit", "--root-dir", filepath.Join(out, "offline"), "--request", filepath.Join(dir, "join-request.json"), "-o", adm},
 			[]string{"Court New（法院）的机构 CA 已由联盟根证书签发", "请将 " + adm + " 交给新成员：custos consortium join --finish " + adm, "随后由某一成员的管理员提议准入"},

@@ -268,3 +268,22 @@ func TestFlagTypesZH(t *testing.T) {
 		t.Errorf("defaultsZH:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestMatterFlagZH: a --matter flag takes a matter's title (标题) or ID,
+// as its English usage says ("by title or ID") and the API's details say
+// (案件……标题); the Chinese said 名称, an organization's name.
+func TestMatterFlagZH(t *testing.T) {
+	n := 0
+	for key, zh := range flagsZH {
+		if !strings.HasSuffix(key, " --matter") {
+			continue
+		}
+		n++
+		if !strings.Contains(zh, "按标题或 ID") || strings.Contains(zh, "名称") {
+			t.Errorf("flagsZH[%q] = %q, want a matter by its title (按标题或 ID)", key, zh)
+		}
+	}
+	if n < 4 {
+		t.Errorf("%d --matter flags in flagsZH, want 4 or more (submit, list, share, certificate issue)", n)
+	}
+}

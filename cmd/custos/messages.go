@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,7 +106,11 @@ func (e wrapError) Unwrap() error { return e.err }
 // wrapped is err put into the catalog message id, whose {err} is err's
 // own words, in the CLI's language.
 func wrapped(err error, id string, kv ...any) error {
-	return wrapError{tr(id, append(kv, "err", err)...), err}
+	var words any = err
+	if errors.Is(err, context.Canceled) { // ^C: not Go's "interrupt signal received"
+		words = tr("why.interrupted")
+	}
+	return wrapError{tr(id, append(kv, "err", words)...), err}
 }
 
 // text is a message in English and in Simplified Chinese, its parameters
@@ -192,6 +198,14 @@ var messages = map[string]words{
 	"usage.pdf-too-large":        {"{path}: over {mib} MiB, not a certificate Custos issued", "{path}：超过 {mib} MiB，不是 Custos 签发的证书"},
 
 	// Failures (exit status 1).
+	// custos receipt of an item not anchored yet (the server's 202), its
+	// status in the CLI's words; it was the client's English in Chinese.
+	// copyright register past --wait: registered, no number yet.
+	"notice.copyright-pending": {"{id} is registered, but the chain has not numbered it within {wait} (pending): custos copyright get {id} shows its number once it is assigned", "{id} 已登记，但联盟链在 {wait} 内尚未为其编号（待处理）：编号分配后，可用 custos copyright get {id} 查看"},
+	// An empty positional argument (positional): "$ID" of a variable that
+	// an earlier command failed to set.
+	"usage.empty-arg":              {"{cmd} was given an empty argument: is the shell variable meant to hold it set? (the command that sets it may have failed)", "{cmd} 收到了一个空参数：应保存它的 shell 变量是否已设置？（设置它的命令可能已失败）"},
+	"fail.pending":                 {"{id} is {status}, not anchored yet: retry, or wait longer with --wait (at most {max})", "{id} 状态为“{status}”，尚未上链：请重试，或用 --wait 等待更久（最长 {max}）"},
 	"fail.wait":                    {"{err}; retry, or wait longer with --wait", "{err}；请重试，或用 --wait 等待更久"},
 	"fail.audit":                   {"the integrity audit found {n} faults", "完整性审计发现 {n} 处问题"},
 	"fail.proof-sizes":             {"the proof is for sizes {first}→{second}, the checkpoints have {old}→{new}", "该证明针对的树大小为 {first}→{second}，而检查点为 {old}→{new}"},
@@ -336,11 +350,43 @@ var messages = map[string]words{
 	"why.timeout":                   {"no answer in time", "超时未响应"},
 	"why.not-https":                 {"it speaks plain HTTP: write the address with http://", "它使用普通 HTTP：请以 http:// 开头书写地址"},
 	"usage.server-url":              {"the server address \"{server}\" (from {from}) is not a URL: write it with http:// or https://, such as http://127.0.0.1:8080", "服务器地址“{server}”（来自 {from}）不是 URL：请以 http:// 或 https:// 开头，例如 http://127.0.0.1:8080"},
-	"from.profile":                  {"the saved profile", "已保存的配置"},
-	"fail.login-refused":            {"the server did not accept the token: {err}", "服务器未接受该令牌：{err}"},
-	"why.no-file":                   {"no such file", "文件不存在"},
-	"why.no-permission":             {"you may not read it (permission denied)", "无权读取（权限不足）"},
-	"why.not-regular":               {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
+	// An address that begins with http:// or https:// but does not parse
+	// (a port with a letter in it, a space): said without Go's 'parse …:
+	// invalid port', and not told to begin with http://, which it does.
+	"usage.server-url-bad": {"the server address \"{server}\" (from {from}) is not a valid URL: write it as http://HOST:PORT or https://HOST, the port in digits, such as http://127.0.0.1:8080", "服务器地址“{server}”（来自 {from}）不是有效的 URL：请写成 http://HOST:PORT 或 https://HOST，端口为数字，例如 http://127.0.0.1:8080"},
+	// consortium init --org, and a --config file that cannot be read.
+	// consortium init's line for a member ends with its API's address, in
+	// the language's parentheses.
+	"out.init-api":        {"(API {url})", "（API {url}）"},
+	"usage.org-spec":      {"--org {value}: want KIND:NAME, KIND one of court, notary or arbitration, such as --org court:\"Hangzhou Internet Court\"", "--org {value}：应为 KIND:NAME，KIND 为 court、notary 或 arbitration 之一，例如 --org court:\"杭州互联网法院\""},
+	"usage.org-twice":     {"--org {value}: {name} is named twice", "--org {value}：{name} 出现了两次"},
+	"usage.config-unread": {"cannot read the configuration file {path}: {why}; give a member's custos.toml with --config (consortium init writes one in each member's folder)", "无法读取配置文件 {path}：{why}；请用 --config 给出成员的 custos.toml（consortium init 会在每个成员的文件夹中各写一份）"},
+	"from.profile":        {"the saved profile", "已保存的配置"},
+	"fail.login-refused":  {"the server did not accept the token: {err}", "服务器未接受该令牌：{err}"},
+	"why.no-file":         {"no such file", "文件不存在"},
+	"why.no-permission":   {"you may not read it (permission denied)", "无权读取（权限不足）"},
+	"why.is-folder":       {"it is a folder", "这是一个文件夹"},
+	"why.path-not-folder": {"a part of the path is a file, not a folder", "路径中有一段是文件而非文件夹"},
+	"why.not-regular":     {"not a regular file (a folder?)", "不是普通文件（是文件夹吗？）"},
+	// ^C while a command waits on its server (unreachable, wrapped), in
+	// place of Go's 'Get "http://…": interrupt signal received'.
+	"fail.interrupted": {"interrupted (Ctrl-C) before {server} answered; a command that changes something may or may not have done it there: check before you run it again",
+		"已中断（Ctrl-C），{server} 尚未应答；会作出更改的命令在服务器上可能已完成，也可能未完成：重新运行前请先核实"},
+	"why.interrupted": {"interrupted (Ctrl-C)", "已中断（Ctrl-C）"},
+	// custos serve and fsck where a new user meets another node: the
+	// address taken (a second make run), the data folder locked by a
+	// running node; fsck of a folder with no store. Before, Go's and
+	// bbolt's words, in English under a Chinese locale.
+	"fail.listen-in-use": {"cannot serve on {addr}: another program uses that address (a custos serve already running?). Stop it, or serve on another address with --listen, such as --listen 127.0.0.1:9090 (make run LISTEN=127.0.0.1:9090), and give the CLI that server with --server or $CUSTOS_SERVER",
+		"无法在 {addr} 上提供服务：该地址已被另一程序占用（已有 custos serve 在运行？）。请停止该程序，或用 --listen 换一个地址，例如 --listen 127.0.0.1:9090（make run LISTEN=127.0.0.1:9090），并用 --server 或 $CUSTOS_SERVER 告知命令行客户端该服务器"},
+	"fail.data-locked": {"the data folder {dir} is in use by another custos (a node already running on it?): stop that one first, or give this one a folder of its own with --data DIR",
+		"数据文件夹 {dir} 正被另一个 custos 使用（已有节点在其上运行？）：请先停止它，或用 --data DIR 为本节点另给一个文件夹"},
+	"fail.fsck-locked": {"the data folder {dir} is in use by a running node: stop it first (custos fsck checks a stopped node's store)",
+		"数据文件夹 {dir} 正被运行中的节点使用：请先停止该节点（custos fsck 只检查已停止节点的存储）"},
+	"fail.no-store": {"{dir} holds no Custos store ({file}: {why}): give the node's data folder with --data DIR, or its configuration with --config FILE",
+		"{dir} 中没有 Custos 存储（{file}：{why}）：请用 --data DIR 给出节点的数据文件夹，或用 --config FILE 给出其配置"},
+	"fail.submit-interrupted": {"interrupted (Ctrl-C) while filing {path}: it was not filed unless the server finished it just then (custos list shows what was filed); the files after it were not sent",
+		"提交 {path} 时已中断（Ctrl-C）：除非服务器恰好已完成，否则未提交（custos list 可列出已提交的证据）；其后的文件均未发送"},
 
 	"fail.record-id": {"refused: the server gave a record the ID {id}, which is not an ID; nothing is written", "已拒绝：服务器给出的证据记录 ID {id} 不是有效的 ID；未写入任何文件"},
 	// Values in table cells (cellValue): an item's status, a custody

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -23,6 +24,9 @@ func run(args []string) error {
 	if err != nil && !errors.As(err, &ee) { // cobra's (arguments, required flags) or a library's
 		if u := unreachable(err); u != nil { // no server answered: say so in the CLI's language
 			return u
+		}
+		if errors.Is(err, context.Canceled) { // ^C between requests (receipt --wait, a poll)
+			return failure(1, "why.interrupted")
 		}
 		return cobraError(err)
 	}

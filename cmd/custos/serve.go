@@ -118,10 +118,17 @@ func (n *node) close() {
 func serve(ctx context.Context, cfg Config, out *os.File) error {
 	log := newLogger(cfg.LogLevel)
 	ln, err := net.Listen("tcp", cfg.Listen)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return failure(1, "fail.listen-in-use", "addr", cfg.Listen)
+	}
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	n, err := build(ctx, cfg, log)
+	if errors.Is(err, bolt.ErrTimeout) { // storage.OpenDB: another node holds the folder
+		ln.Close()
+		return failure(1, "fail.data-locked", "dir", cfg.Data)
+	}
 	if err != nil {
 		ln.Close()
 		return err

@@ -53,7 +53,12 @@ func submitCmd() *cobra.Command {
 			var filed []wire.EvidenceView
 			for _, f := range files {
 				res, err := submitFile(ctx, c, f, meta, showBar)
+				if errors.Is(err, context.Canceled) { // ^C: show what was filed, and stop
+					showFiled(filed)
+					return failure(1, "fail.submit-interrupted", "path", f)
+				}
 				if u := unreachable(err); u != nil {
+					showFiled(filed)
 					return u // the next files would fail the same way
 				}
 				if err != nil {
@@ -86,6 +91,15 @@ func submitCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&unlisted, "unlisted", false, "keep these items out of the consortium's digest index and the public lookup (--unlisted=false: list them); without it, as the organization's unlisted_by_default says")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	return cmd
+}
+
+// showFiled prints the table of the files filed before a run stopped
+// (^C, or the server gone), without their matters' titles: there is no
+// asking the server for them. Piped, they were printed as they were filed.
+func showFiled(filed []wire.EvidenceView) {
+	if len(filed) > 0 {
+		_ = writeHuman(os.Stdout, filed)
+	}
 }
 
 func submitFile(ctx context.Context, c *client.Client, path string, meta evidence.Meta, showBar bool) (*wire.EvidenceView, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net"
@@ -20,7 +21,8 @@ import (
 
 // unreachable is err put into the catalog's words if it is a request that
 // reached no server (refused, no such host, timed out, or plain HTTP
-// where https:// was asked for), with exit status 1; else nil.
+// where https:// was asked for) or that ^C interrupted before its server
+// answered, with exit status 1; else nil.
 func unreachable(err error) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
@@ -33,6 +35,8 @@ func unreachable(err error) error {
 	var dns *net.DNSError
 	var op *net.OpError
 	switch {
+	case errors.Is(err, context.Canceled): // the commands' contexts end only on ^C
+		return failure(1, "fail.interrupted", "server", server)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return failure(1, "fail.unreachable", "server", server, "why", tr("why.refused"))
 	case errors.As(err, &dns) && dns.IsNotFound:
@@ -64,6 +68,9 @@ func checkServerURL(server, from string) error {
 	default:
 		from = "--server"
 	}
+	if err != nil && (strings.HasPrefix(server, "http://") || strings.HasPrefix(server, "https://")) {
+		return usageError("usage.server-url-bad", "server", server, "from", from)
+	}
 	return usageError("usage.server-url", "server", server, "from", from)
 }
 
@@ -75,6 +82,10 @@ func fileWhy(err error) string {
 		return tr("why.no-file")
 	case errors.Is(err, fs.ErrPermission):
 		return tr("why.no-permission")
+	case errors.Is(err, syscall.EISDIR):
+		return tr("why.is-folder")
+	case errors.Is(err, syscall.ENOTDIR):
+		return tr("why.path-not-folder")
 	}
 	return err.Error()
 }

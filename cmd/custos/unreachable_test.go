@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,6 +67,8 @@ func TestServerURL(t *testing.T) {
 		{"127.0.0.1:8080", "flag", "(from --server)"},
 		{"custos.court.example", "env", "(from $CUSTOS_SERVER)"},
 		{"ftp://custos.court.example", "profile", "(from the saved profile)"},
+		// It begins with http://, so it is not told to (a port with a letter).
+		{"http://127.0.0.1:8099x", "flag", `the server address "http://127.0.0.1:8099x" (from --server) is not a valid URL: write it as http://HOST:PORT`},
 	} {
 		err := checkServerURL(tc.server, tc.from)
 		var ee exitError
@@ -117,5 +125,66 @@ func TestMetadataWhy(t *testing.T) {
 	}
 	if got, want := metadataWhy(errors.New("x")), "x"; got != want {
 		t.Errorf("metadataWhy(other) = %q, want %q", got, want)
+	}
+}
+
+// TestInterrupted presses ^C while a command waits on its server: a list
+// (a GET) and a submit of two files (the first read whole by the server,
+// which never answers). Each says in the CLI's language that it was
+// interrupted, which server had not answered and what to check, with exit
+// status 1, not Go's 'Get "http://…": interrupt signal received' (English
+// under a Chinese locale before).
+func TestInterrupted(t *testing.T) {
+	asked := make(chan struct{}, 4)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		asked <- struct{}{}
+		<-release // never answers while the command runs
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
+	for _, f := range []string{a, b} {
+		if err := os.WriteFile(f, []byte("exhibit\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	common := []string{"--server", srv.URL, "--token", "cst_x"}
+	for _, tc := range []struct {
+		locale string
+		args   []string
+		want   string
+	}{
+		{"C.UTF-8", []string{"list"}, "custos: interrupted (Ctrl-C) before " + srv.URL + " answered; a command that changes something"},
+		{"zh_CN.UTF-8", []string{"list"}, "custos: 已中断（Ctrl-C），" + srv.URL + " 尚未应答；"},
+		{"C.UTF-8", []string{"submit", a, b}, "custos: interrupted (Ctrl-C) while filing " + a + ": it was not filed unless"},
+		{"zh_CN.UTF-8", []string{"submit", a, b}, "custos: 提交 " + a + " 时已中断（Ctrl-C）：除非服务器恰好已完成"},
+	} {
+		cmd := exec.Command(custosBin, append(tc.args, common...)...)
+		cmd.Env = append(os.Environ(), "LC_ALL="+tc.locale)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-asked:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("custos %s: no request in 30 s", strings.Join(tc.args, " "))
+		}
+		cmd.Process.Signal(os.Interrupt)
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		got := stderr.String()
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.HasPrefix(got, tc.want) || strings.Contains(got, "signal received") {
+			t.Errorf("LC_ALL=%s custos %s, then ^C: %v\n%s\nwant exit 1 and %q", tc.locale, strings.Join(tc.args, " "), err, got, tc.want)
+		}
+	}
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.Chinese
+	if got, want := wrapped(fmt.Errorf("reading: %w", context.Canceled), "fail.transfer", "id", "x").Error(), "x 传输失败，未保存任何内容：已中断（Ctrl-C）"; got != want {
+		t.Errorf("wrapped(a canceled read) = %q, want %q", got, want)
 	}
 }

@@ -73,9 +73,9 @@ var catalog = map[string]Text{
 	// Authentication and permissions.
 	"auth-missing":   {`Send your API token as "Authorization: Bearer <token>".`, "请以“Authorization: Bearer <令牌>”的形式发送您的 API 令牌。"},
 	"auth-scheme":    {"Only the Bearer scheme is accepted.", "仅接受 Bearer 方式的身份验证。"},
-	"auth-revoked":   {"This key has been revoked.", "此密钥已被撤销。"},
-	"auth-expired":   {"This key has expired.", "此密钥已过期。"},
-	"auth-invalid":   {"The token is not valid.", "令牌无效。"},
+	"auth-revoked":   {"This key has been revoked: ask your node's operator for a new key.", "此密钥已被撤销：请向本节点的运营机构申请新的密钥。"},
+	"auth-expired":   {"This key has expired: ask your node's operator for a new key.", "此密钥已过期：请向本节点的运营机构申请新的密钥。"},
+	"auth-invalid":   {"The token is not valid: check that it was copied whole, or ask your node's operator for a new key.", "令牌无效：请检查是否完整复制，或向本节点的运营机构申请新的密钥。"},
 	"auth-busy":      {"Too many unknown tokens were presented lately to check this one now; retry in a second. Keys with generated tokens are not affected.", "近期提交的未知令牌过多，暂时无法验证此令牌；请一秒后重试。使用系统生成令牌的密钥不受影响。"},
 	"role-forbidden": {"Your key's role ({role}) does not allow this: it needs the {permission} permission, which these roles give a key of your organization: {roles}. Ask your node's operator for a key with one of them.", "您的密钥角色（{role}）无权执行此操作：此操作需要 {permission} 权限，本机构的密钥具有以下任一角色即有此权限：{roles}。请向本节点的运营机构申请具有其中一种角色的密钥。"},
 	"last-admin-key": {"This is the node's last admin key that is neither revoked nor expired: revoking it would leave the node with no administrator, and none can be made again. Create another admin key first, then revoke this one.", "这是本节点最后一个未撤销且未过期的管理员密钥：撤销后本节点将没有管理员，且无法再创建。请先创建另一个管理员密钥，再撤销此密钥。"},
@@ -398,6 +398,9 @@ var catalog = map[string]Text{
 	"org-ref.to":        {"to", "受让机构（to）"},
 	"org-ref.applicant": {"applicant.org", "申请机构（applicant.org）"},
 	"org-ref.path":      {"the organization", "路径中的机构"},
+	// The field of a request that names a matter by title (api/names.go,
+	// resolveMatter), likewise.
+	"matter-ref.matter": {"matter", "案件（matter）"},
 	// A write that met a full disk (ENOSPC, EDQUOT) anywhere: a blob's
 	// bytes or sync, a bbolt commit (api.toProblem): 507, nothing recorded.
 	"title.insufficient-storage": {"Insufficient storage", "存储空间不足"},

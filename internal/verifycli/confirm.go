@@ -48,6 +48,15 @@ type NodeReport struct {
 	// means only that the node could not be asked (Error says why).
 	Contradicted bool   `json:"contradicted,omitempty"`
 	Error        string `json:"error,omitempty"`
+	// reasonZH says in Chinese what Error means, for a Chinese verdict
+	// (printed under Error, as a failed step's 原因).
+	reasonZH string
+}
+
+// failed sets the report's error and its Chinese meaning, and returns it.
+func (n *NodeReport) failed(reasonZH, format string, args ...any) *NodeReport {
+	n.Error, n.reasonZH = fmt.Sprintf(format, args...), reasonZH
+	return n
 }
 
 // exitCode is the verdict's exit status: 0 confirmed (or no node asked),
@@ -62,6 +71,9 @@ func (n *NodeReport) exitCode() int {
 		return 3
 	}
 }
+
+// zhInterrupted is the Chinese reason of a confirmation that ^C ended.
+const zhInterrupted = "已中断（Ctrl-C）"
 
 // nodePoll is how often confirm asks again a node that is behind.
 const nodePoll = 250 * time.Millisecond
@@ -78,50 +90,46 @@ func confirm(ctx context.Context, v *receipt.Verifier, cp *receipt.Checkpoint, n
 		ncp, err = node.Checkpoint(ctx)
 		if errors.Is(err, ErrNodeNotReady) && time.Now().Before(deadline) {
 			if !sleepCtx(ctx, nodePoll) {
-				rep.Error = ctx.Err().Error()
-				return rep
+				return rep.failed(zhInterrupted, "%v", ctx.Err())
 			}
 			continue
 		}
 		if err != nil {
-			rep.Error = "the node did not give its checkpoint: " + err.Error()
-			return rep
+			return rep.failed("未能从该节点取得检查点：节点未运行、地址有误或网络不通（英文原因见上一行）",
+				"the node did not give its checkpoint: %v", err)
 		}
 		err = v.CheckNodeCheckpoint(cp, ncp)
 		switch {
 		case errors.Is(err, receipt.ErrOtherChain):
 			rep.Contradicted = true
-			rep.Error = fmt.Sprintf("the node runs chain %q, the receipt is from chain %q", ncp.ChainID, cp.ChainID)
-			return rep
+			return rep.failed("该节点运行的是另一条链，与回执所属的链不同",
+				"the node runs chain %q, the receipt is from chain %q", ncp.ChainID, cp.ChainID)
 		case err != nil && !errors.Is(err, receipt.ErrNodeBehind):
 			// Not the trusted validators' header: the node is not a
 			// member of this consortium as the bundle knows it (or its
 			// validator set changed since the bundle was made).
-			rep.Error = "the node's checkpoint does not verify under the trust bundle: " + errText(err)
-			return rep
+			return rep.failed("该节点的检查点在信任包下未通过核验：该节点不是信任包所知联盟的成员，或其验证者集合在信任包生成后已变更",
+				"the node's checkpoint does not verify under the trust bundle: %s", errText(err))
 		}
 		rep.Height, rep.TreeSize, rep.Root = ncp.Height, ncp.TreeSize, ncp.Root
 		if err == nil {
 			break
 		}
 		if !time.Now().Before(deadline) {
-			rep.Error = fmt.Sprintf("the node's log has %d leaves, fewer than the receipt's %d: it has not caught up with the receipt's block yet (try again, or give --node-wait)", ncp.TreeSize, cp.TreeSize)
-			return rep
+			return rep.failed("该节点的日志尚未追上回执所在的区块：请稍后重试，或加 --node-wait",
+				"the node's log has %d leaves, fewer than the receipt's %d: it has not caught up with the receipt's block yet (try again, or give --node-wait)", ncp.TreeSize, cp.TreeSize)
 		}
 		if !sleepCtx(ctx, nodePoll) {
-			rep.Error = ctx.Err().Error()
-			return rep
+			return rep.failed(zhInterrupted, "%v", ctx.Err())
 		}
 	}
 	proof, err := node.Consistency(ctx, cp.TreeSize, ncp.TreeSize)
 	if err != nil {
-		rep.Error = "the node did not give a consistency proof: " + err.Error()
-		return rep
+		return rep.failed("该节点未给出一致性证明（英文原因见上一行）", "the node did not give a consistency proof: %v", err)
 	}
 	if err := v.VerifyConsistency(cp, ncp, proof); err != nil {
 		rep.Contradicted = true
-		rep.Error = errText(err)
-		return rep
+		return rep.failed("该节点的日志与回执不一致：回执的检查点不是该节点日志的前缀", "%s", errText(err))
 	}
 	rep.Confirmed = true
 	return rep
@@ -148,6 +156,9 @@ func printNode(p printer, n *NodeReport) {
 	if !n.Confirmed {
 		p.line("node-failed", n.URL)
 		p.raw("  %s", n.Error)
+		if p.chinese && n.reasonZH != "" {
+			p.raw("  原因：%s", n.reasonZH)
+		}
 		if n.Contradicted {
 			p.line("contradicted")
 		} else {

@@ -193,3 +193,31 @@ func TestConfirmNodeNotReady(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmByNodeZH: a Chinese verdict says under the node's English
+// reason what it means, in Chinese (原因：…), as a failed step does; it
+// gave only Go's words, such as 'Get "…": dial tcp …: connection refused'.
+func TestConfirmByNodeZH(t *testing.T) {
+	cp := vectorCheckpoint(t)
+	otherChain := *cp
+	otherChain.ChainID = "another-chain"
+	for _, tc := range []struct {
+		name string
+		node fakeNode
+		want string
+	}{
+		{"unreachable", fakeNode{err: errors.New("connection refused")}, "  原因：未能从该节点取得检查点：节点未运行、地址有误或网络不通"},
+		{"another chain", fakeNode{cp: &otherChain}, "  原因：该节点运行的是另一条链，与回执所属的链不同\n"},
+	} {
+		var out bytes.Buffer
+		Check(context.Background(), &out, Options{Receipt: vectorReceipt, Trust: vectorTrust, Node: tc.node, Chinese: true})
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%s, in Chinese:\n%s\nwant %q", tc.name, out.String(), tc.want)
+		}
+		out.Reset()
+		Check(context.Background(), &out, Options{Receipt: vectorReceipt, Trust: vectorTrust, Node: tc.node})
+		if strings.Contains(out.String(), "原因") {
+			t.Errorf("%s, in English:\n%s\nwant no Chinese reason", tc.name, out.String())
+		}
+	}
+}

@@ -141,6 +141,9 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 	}
 	trust, err := receipt.ParseTrust(tb)
 	if err != nil {
+		if _, rerr := receipt.Parse(tb); rerr == nil { // --trust names a receipt (the two swapped?)
+			return ExitError{Code: 2, Msg: printer{}.say("trust-is-receipt", o.Trust), MsgZH: printer{chinese: true}.say("trust-is-receipt", o.Trust)}
+		}
 		return badFileError("bad-trust", o.Trust, err)
 	}
 	var companion []receipt.Transition
@@ -226,7 +229,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust, companion []receipt.Transition) (*receipt.Receipt, *receipt.Verifier, *receipt.Result, error) {
 	r, err := receipt.Parse(rb)
 	if err != nil {
-		return nil, nil, nil, &receipt.VerifyError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1", Got: "a malformed document", Err: err}
+		return nil, nil, nil, &receipt.VerifyError{Step: receipt.StepFormat, Want: formatWant(printer{}), Got: printer{}.say("got-malformed"), Err: err}
 	}
 	v, err := receipt.NewVerifier(trust)
 	if err != nil {
@@ -254,13 +257,23 @@ func printFailure(p printer, ve *receipt.VerifyError) {
 	if zh := ReasonZH(ve.Err); p.chinese && zh != "" {
 		p.raw("  原因：%s", zh)
 	}
-	if ve.Want != "" {
-		p.line("expected", ve.Want)
+	want, got := ve.Want, ve.Got
+	if ve.Step == receipt.StepFormat && want == formatWant(printer{}) { // verifyBytes's, in the printer's language
+		want, got = formatWant(p), p.say("got-malformed")
 	}
-	if ve.Got != "" {
-		p.line("computed", ve.Got)
+	if want != "" {
+		p.line("expected", want)
+	}
+	if got != "" {
+		p.line("computed", got)
 	}
 	p.line("invalid")
+}
+
+// formatWant is what a malformed receipt's format step expected: a
+// receipt of a version this verifier reads.
+func formatWant(p printer) string {
+	return p.say("want-format", receipt.Version1, receipt.MaxVersion)
 }
 
 // ersInvalid ends a check whose receipt is valid but whose evidence

@@ -46,6 +46,8 @@ var words = map[string][2]string{
 	"failed":        {"✗ %s", "✗ %s（%s）"},
 	"expected":      {"  expected: %s", "  预期：%s"},
 	"computed":      {"  computed: %s", "  计算所得：%s"},
+	"want-format":   {"a canonical receipt, version %d to %d", "规范的回执文档，版本 %d 至 %d"},
+	"got-malformed": {"a malformed document", "格式有误的文档"},
 	"invalid":       {"INVALID", "INVALID（无效）"},
 	"node-failed":   {"✗ node %s", "✗ 节点 %s"},
 	"contradicted":  {"CONTRADICTED by the node", "CONTRADICTED（与该节点的链矛盾）"},
@@ -68,6 +70,7 @@ var words = map[string][2]string{
 	"not-regular":             {"%s: not a regular file", "读取 %s 失败：不是普通文件（是文件夹吗？）"},
 	"list-sep":                {", ", "，"},
 	"bad-trust":               {"%s: %v", "信任包 %s 无法使用：%v"},
+	"trust-is-receipt":        {"%s is a receipt, not a trust bundle: give the receipt with --receipt, and with --trust the trust bundle of the node or consortium (custos trust -o trust.json)", "%s 是回执，不是信任包：回执请用 --receipt 给出，--trust 则给出节点或联盟的信任包（custos trust -o trust.json）"},
 	"bad-transitions":         {"%s: %v", "验证者集合变更列表 %s 无法使用：%v"},
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -233,5 +234,54 @@ func TestBadTrustChinese(t *testing.T) {
 	}
 	if got := ee.Message(false); !strings.HasPrefix(got, bad+": ") {
 		t.Errorf("Message(english) = %q, want the path and the reason", got)
+	}
+}
+
+// TestMalformedReceiptWords: a file that is no receipt at all fails the
+// format step expecting a receipt of the versions this verifier reads
+// (it said "version 1" when it read 1 to 5), in the verdict's language
+// (the Chinese verdict said it in English).
+func TestMalformedReceiptWords(t *testing.T) {
+	notReceipt := filepath.Join(t.TempDir(), "contract.txt")
+	if err := os.WriteFile(notReceipt, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		chinese bool
+		want    []string
+	}{
+		{false, []string{"✗ format\n", "  expected: a canonical receipt, version 1 to ", "  computed: a malformed document\n", "INVALID\n"}},
+		{true, []string{"✗ format（格式）\n", "  预期：规范的回执文档，版本 1 至 ", "  计算所得：格式有误的文档\n", "INVALID（无效）\n"}},
+	} {
+		var out bytes.Buffer
+		err := Check(context.Background(), &out, Options{Receipt: notReceipt, Trust: vectorTrust, Chinese: tc.chinese})
+		var ee ExitError
+		if !errors.As(err, &ee) || ee.Code != 1 {
+			t.Fatalf("Check(not a receipt, chinese %v) = %v, want exit 1", tc.chinese, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("Check(not a receipt, chinese %v) printed\n%s\nwant %q", tc.chinese, out.String(), w)
+			}
+		}
+	}
+	if got, want := formatWant(printer{}), fmt.Sprintf("a canonical receipt, version %d to %d", receipt.Version1, receipt.MaxVersion); got != want {
+		t.Errorf("formatWant = %q, want %q", got, want)
+	}
+}
+
+// TestTrustIsReceipt: a receipt given as the trust bundle (the two
+// swapped) is said as such, with which flag takes which, exit 2; it was
+// "receipt: unusable trust bundle: json: unknown field "evidence"".
+func TestTrustIsReceipt(t *testing.T) {
+	var ee ExitError
+	if err := Check(context.Background(), io.Discard, Options{Receipt: vectorTrust, Trust: vectorReceipt}); !errors.As(err, &ee) || ee.Code != 2 {
+		t.Fatalf("Check(swapped) = %v, want a usage error", err)
+	}
+	if got, want := ee.Message(false), vectorReceipt+" is a receipt, not a trust bundle: give the receipt with --receipt"; !strings.HasPrefix(got, want) {
+		t.Errorf("Message(english) = %q, want %q…", got, want)
+	}
+	if got, want := ee.Message(true), vectorReceipt+" 是回执，不是信任包：回执请用 --receipt 给出"; !strings.HasPrefix(got, want) {
+		t.Errorf("Message(chinese) = %q, want %q…", got, want)
 	}
 }
