@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -41,7 +42,9 @@ with the bytes; if it sends none, the digest of the item's record). On a mismatc
 breaks off, the temporary file is removed and nothing is written under the target's name.
 
 Without -o the file is named after the item's file name (its base name only), else its ID, in the
-current folder; -o DIR puts it there under that name; -o FILE names it (an existing file is replaced).
+current folder; -o DIR puts it there under that name; a file already there is never replaced: the
+download is saved beside it as NAME (1).EXT (then (2), …), and the message says so. -o FILE names it
+(an existing file is replaced).
 -o - writes the bytes to standard output as they arrive; the digest is still checked at the end, and a
 mismatch is reported on standard error with exit status 1 (the bytes already written must then be
 discarded). A progress bar (bytes, percent, rate) is shown on standard error when it is a terminal.
@@ -96,7 +99,7 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 		}
 		return nil
 	}
-	target, err := downloadTarget(out, d.FileName, id)
+	target, named, err := downloadTarget(out, d.FileName, id)
 	if err != nil {
 		return err
 	}
@@ -124,12 +127,50 @@ func download(ctx context.Context, c *client.Client, id, out string, showBar boo
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
 		return failure(1, "fail.digest-file", "id", id, "got", got, "want", want)
 	}
-	if err := atomicfile.Rename(tmp.Name(), target); err != nil {
+	if named {
+		// -o FILE: the caller named it, and replaces what is there.
+		if err := atomicfile.Rename(tmp.Name(), target); err != nil {
+			return err
+		}
+		ok = true
+		notice("notice.saved", "id", id, "path", target, "size", humanSize(n), "sha256", want)
+		return nil
+	}
+	// A name the server gave never replaces a file: the first of NAME,
+	// NAME (1).EXT, NAME (2).EXT… that is free, taken without a race.
+	saved, err := renameFree(tmp.Name(), target)
+	if err != nil {
 		return err
 	}
 	ok = true
+	if saved != target {
+		notice("notice.saved-beside", "id", id, "path", saved, "taken", target, "size", humanSize(n), "sha256", want)
+		return nil
+	}
 	notice("notice.saved", "id", id, "path", target, "size", humanSize(n), "sha256", want)
 	return nil
+}
+
+// maxSameName bounds the names renameFree tries after the first.
+const maxSameName = 999
+
+// renameFree gives the file part the first free name of target, then
+// target with " (1)", " (2)"… before its extension, and returns it; it
+// never replaces a file (atomicfile.RenameNew).
+func renameFree(part, target string) (string, error) {
+	ext := filepath.Ext(target)
+	stem := strings.TrimSuffix(target, ext)
+	for i := 0; i <= maxSameName; i++ {
+		name := target
+		if i > 0 {
+			name = fmt.Sprintf("%s (%d)%s", stem, i, ext)
+		}
+		err := atomicfile.RenameNew(part, name)
+		if !errors.Is(err, fs.ErrExist) {
+			return name, err
+		}
+	}
+	return "", failure(1, "fail.download-names-taken", "path", target, "n", maxSameName)
 }
 
 // createPart creates the temporary file beside target that a download is
@@ -162,16 +203,16 @@ func isDir(path string) bool {
 }
 
 // downloadTarget is the path a download is saved under: out if it names a
-// file, else (out empty or a folder) the item's file name reduced to a safe
-// base name, else its ID.
-func downloadTarget(out, fileName, id string) (string, error) {
+// file (named: the caller chose it), else (out empty or a folder) the
+// item's file name reduced to a safe base name, else its ID.
+func downloadTarget(out, fileName, id string) (target string, named bool, err error) {
 	if out != "" {
 		st, err := os.Stat(out)
 		if err != nil || !st.IsDir() {
-			return out, nil
+			return out, true, nil
 		}
 	}
-	return filepath.Join(out, safeBaseName(fileName, safeBaseName(id, "evidence"))), nil
+	return filepath.Join(out, safeBaseName(fileName, safeBaseName(id, "evidence"))), false, nil
 }
 
 // safeBaseName is the last element of a name sent by the server (either

@@ -45,6 +45,20 @@ func TestDownloadCustody(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(into, "contract.txt")); err != nil || !bytes.Equal(got, data) {
 		t.Errorf("the download saved as contract.txt: %d bytes, %v; want the %d bytes filed", len(got), err, len(data))
 	}
+	// Again into the same folder: the file there is never replaced; the
+	// download takes the next free name and says so.
+	if err := os.WriteFile(filepath.Join(into, "contract.txt"), []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, err := custosOutErr(t, env, "download", v.ID, "-o", into); err != nil || !strings.Contains(e, "contract (1).txt") || !strings.Contains(e, "exists") {
+		t.Fatalf("custos download -o DIR over an existing file: %v\n%s; want it saved as contract (1).txt, saying why", err, e)
+	}
+	if got, _ := os.ReadFile(filepath.Join(into, "contract.txt")); string(got) != "precious" {
+		t.Errorf("the existing contract.txt = %q after a download into its folder, want it kept", got)
+	}
+	if got, _ := os.ReadFile(filepath.Join(into, "contract (1).txt")); !bytes.Equal(got, data) {
+		t.Errorf("contract (1).txt has %d bytes, want the %d filed", len(got), len(data))
+	}
 	named := filepath.Join(into, "copy.bin")
 	if out, err := runCustos(t, "download", v.ID, "-o", named, "--server", n.URL, "--token", n.Token); err != nil {
 		t.Fatalf("custos download -o FILE: %v\n%s", err, out)
@@ -65,7 +79,7 @@ func TestDownloadCustody(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &c); err != nil {
 		t.Fatalf("custos custody piped is not JSON: %v\n%s", err, out)
 	}
-	// The three downloads, as events (a folded one counts its reads) or as
+	// The four downloads, as events (a folded one counts its reads) or as
 	// reads not yet folded into the chain.
 	downloads := 0
 	for _, e := range c.Events {
@@ -78,8 +92,8 @@ func TestDownloadCustody(t *testing.T) {
 			downloads += int(p.Reads)
 		}
 	}
-	if c.Evidence != v.ID || len(c.Events) == 0 || c.Events[0].Type != "created" || downloads != 3 {
-		t.Errorf("custody of %s = %s; want its chain from created on, with 3 downloads (got %d)", v.ID, out, downloads)
+	if c.Evidence != v.ID || len(c.Events) == 0 || c.Events[0].Type != "created" || downloads != 4 {
+		t.Errorf("custody of %s = %s; want its chain from created on, with 4 downloads (got %d)", v.ID, out, downloads)
 	}
 	if _, err := runCustosEnv(t, env, "custody"); exitCode(err) != 2 {
 		t.Errorf("custos custody without an ID: exit %d, want 2", exitCode(err))
@@ -98,6 +112,29 @@ func TestDownloadCustody(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(bad); len(left) != 0 {
 		t.Errorf("after a failed download the folder holds %v, want nothing", left)
+	}
+}
+
+// TestRenameFree: a name the server gave takes the first free one of
+// NAME, NAME (1).EXT, NAME (2).EXT, and never replaces a file.
+func TestRenameFree(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "a.tar.gz")
+	for i, want := range []string{"a.tar.gz", "a.tar (1).gz", "a.tar (2).gz"} {
+		part := filepath.Join(dir, ".part")
+		if err := os.WriteFile(part, []byte{byte(i)}, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := renameFree(part, target)
+		if err != nil || got != filepath.Join(dir, want) {
+			t.Errorf("renameFree #%d = %q, %v; want %s", i, got, err, want)
+		}
+		if b, _ := os.ReadFile(got); len(b) != 1 || b[0] != byte(i) {
+			t.Errorf("%s = %v, want [%d]", got, b, i)
+		}
+	}
+	if b, _ := os.ReadFile(target); len(b) != 1 || b[0] != 0 {
+		t.Errorf("%s = %v after two more downloads, want the first kept", target, b)
 	}
 }
 

@@ -72,6 +72,27 @@ func Rename(oldpath, newpath string) error {
 	return syncDir(to)
 }
 
+// RenameNew is Rename for a newpath that must not exist yet: it fails
+// with an error satisfying errors.Is(err, fs.ErrExist) if newpath exists
+// (even one made after the caller looked), and never replaces it. oldpath
+// is linked to newpath (link(2) never replaces a name), then removed, and
+// the folders are fsynced.
+func RenameNew(oldpath, newpath string) error {
+	if err := os.Link(oldpath, newpath); err != nil {
+		return err
+	}
+	if err := os.Remove(oldpath); err != nil {
+		return err
+	}
+	from, to := filepath.Dir(oldpath), filepath.Dir(newpath)
+	if from != to {
+		if err := syncDir(from); err != nil {
+			return err
+		}
+	}
+	return syncDir(to)
+}
+
 // SyncDir fsyncs the folder dir, making the entries created, renamed or
 // removed in it durable.
 func SyncDir(dir string) error { return syncDir(dir) }

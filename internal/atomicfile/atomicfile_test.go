@@ -131,3 +131,39 @@ func TestWriteNew(t *testing.T) {
 		t.Errorf("folder holds %d entries, want 1 (no temporary file left)", len(entries))
 	}
 }
+
+// TestRenameNew: the file takes the new name, which must be free, and its
+// folder is fsynced; over an existing file it fails with ErrExist and both
+// files stay as they were.
+func TestRenameNew(t *testing.T) {
+	dirs := recordSyncs(t)
+	dir := t.TempDir()
+	part, path := filepath.Join(dir, "a.part"), filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(part, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenameNew(part, path); err != nil {
+		t.Fatalf("RenameNew = %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "new" {
+		t.Errorf("%s = %q, want %q", path, got, "new")
+	}
+	if _, err := os.Stat(part); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old name is left: %v", err)
+	}
+	if len(*dirs) != 1 || (*dirs)[0] != dir {
+		t.Errorf("folders fsynced = %q, want [%q]", *dirs, dir)
+	}
+	if err := os.WriteFile(part, []byte("other"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenameNew(part, path); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("RenameNew over an existing file = %v, want ErrExist", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "new" {
+		t.Errorf("%s = %q after a refused RenameNew, want %q kept", path, got, "new")
+	}
+	if got, _ := os.ReadFile(part); string(got) != "other" {
+		t.Errorf("%s = %q after a refused RenameNew, want it kept", part, got)
+	}
+}
