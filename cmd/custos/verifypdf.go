@@ -15,7 +15,7 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/verifycli"
-	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -23,11 +23,11 @@ import (
 // certificates Custos issues are well under a megabyte.
 const maxPDFSize = 256 << 20
 
-// pdfStepCertification is the step of pdf.Verify that refuses a change
+// pdfStepCertification is the step of pdfcheck.Verify that refuses a change
 // after a certification that permits none.
 const pdfStepCertification = "certification"
 
-// pdfStepNames are the Chinese names of the steps of pdf.Verify, printed
+// pdfStepNames are the Chinese names of the steps of pdfcheck.Verify, printed
 // beside the English ones: the certificates are Chinese documents, read by
 // Chinese courts.
 var pdfStepNames = map[string]string{
@@ -39,7 +39,7 @@ var pdfStepNames = map[string]string{
 	"timestamp": "时间戳",
 	"chain":     "证书链",
 	"receipt":   "回执",
-	// step 8 of pdf.Verify, DocMDP
+	// step 8 of pdfcheck.Verify, DocMDP
 	"certification": "认证",
 	// step 9: every signature, each over its own revision
 	"signatures": "各签名",
@@ -67,10 +67,10 @@ type pdfReport struct {
 	Receipts []pdfReceipt `json:"receipts,omitempty"`
 	// Change, at step certification after a DocMDP P=2 or P=3
 	// certification, is the first change a later revision makes that the
-	// certification does not permit (pdf.ChangeError).
+	// certification does not permit (pdfcheck.ChangeError).
 	Change *pdfChange `json:"change,omitempty"`
 	// FailedSignature, at step signatures, is the signature that does not
-	// verify over the revision it signs (pdf.SignatureError), such as the
+	// verify over the revision it signs (pdfcheck.SignatureError), such as the
 	// certifying one of a document signed again later.
 	FailedSignature *pdfFailedSignature `json:"failed_signature,omitempty"`
 	// Warnings, on a valid PDF, name what the lines marked ! of the text
@@ -91,7 +91,7 @@ const (
 	pdfWarningDrawn = "drawn_after_certification"
 )
 
-// pdfDrawn is a pdf.Drawn in a report: a widget or annotation that a
+// pdfDrawn is a pdfcheck.Drawn in a report: a widget or annotation that a
 // revision after the certification adds to a page, or whose appearance it
 // changes, and that a viewer draws over the certified page.
 type pdfDrawn struct {
@@ -105,17 +105,17 @@ type pdfDrawn struct {
 	OverContent bool `json:"over_content"`
 }
 
-// pdfFailedSignature is a pdf.SignatureError in a report.
+// pdfFailedSignature is a pdfcheck.SignatureError in a report.
 type pdfFailedSignature struct {
 	Index     int    `json:"index"` // in the order of the file, from 1
 	Count     int    `json:"count"`
 	Field     string `json:"field"`
 	End       int64  `json:"revision_end"` // it signs the first End bytes
 	Certifies bool   `json:"certifies"`    // it is the certifying signature
-	Step      string `json:"step"`         // the step of pdf.Verify at which it fails
+	Step      string `json:"step"`         // the step of pdfcheck.Verify at which it fails
 }
 
-// pdfSignature is a pdf.DocumentSignature in a report: one signature of
+// pdfSignature is a pdfcheck.DocumentSignature in a report: one signature of
 // the document, verified over the revision it signs.
 type pdfSignature struct {
 	Field  string    `json:"field"`
@@ -130,7 +130,7 @@ type pdfSignature struct {
 	Certifies bool  `json:"certifies"` // the certifying signature (DocMDP)
 }
 
-// pdfChange is a pdf.ChangeError in a report.
+// pdfChange is a pdfcheck.ChangeError in a report.
 type pdfChange struct {
 	Revision int    `json:"revision"` // counted from 1 after the certified revision
 	Start    int64  `json:"start"`    // the revision's bytes
@@ -153,7 +153,7 @@ type pdfResult struct {
 	Reason          string   `json:"reason,omitempty"`
 	Location        string   `json:"location,omitempty"`
 	ByteRange       [4]int64 `json:"byte_range"`
-	// VerifyURLs are the signed document's links (pdf.Links): the public
+	// VerifyURLs are the signed document's links (pdfcheck.Links): the public
 	// verification page of a certificate, which shows its current status.
 	VerifyURLs []string `json:"verify_urls,omitempty"`
 	// Certification is the document's DocMDP certification (level 0: not
@@ -169,7 +169,7 @@ type pdfResult struct {
 	Drawn []pdfDrawn `json:"drawn,omitempty"`
 }
 
-// pdfCertification is pdf.Certification in a report.
+// pdfCertification is pdfcheck.Certification in a report.
 type pdfCertification struct {
 	Level   int    `json:"level"`   // DocMDP /P: 1, 2 or 3; 0 not certified
 	Permits string `json:"permits"` // what the level permits after certification, or "not certified"
@@ -179,21 +179,21 @@ type pdfCertification struct {
 	Added  int64 `json:"added_after_certification,omitempty"`
 	// Violated: bytes were added after a certification that permits no
 	// change, or a later revision makes a change that a certification with
-	// P=2 or P=3 does not permit (pdf.ErrCertificationViolated).
+	// P=2 or P=3 does not permit (pdfcheck.ErrCertificationViolated).
 	Violated bool `json:"violated"`
 	// Revisions, after a certification with P=2 or P=3, is the number of
-	// later revisions pdf.Verify checked, and Changes what they change,
-	// every change permitted (pdf.Changes: "signatures", "form fields",
+	// later revisions pdfcheck.Verify checked, and Changes what they change,
+	// every change permitted (pdfcheck.Changes: "signatures", "form fields",
 	// "annotations", "DSS").
 	Revisions int    `json:"later_revisions,omitempty"`
 	Changes   string `json:"later_changes,omitempty"`
 	// Drawn is the number of widgets and annotations that those
 	// revisions add, or whose appearance they change, and that a viewer
-	// draws over the certified page (pdf.Certification.Drawn; listed in
+	// draws over the certified page (pdfcheck.Certification.Drawn; listed in
 	// result.drawn). Added in December 2026.
 	Drawn int `json:"later_drawn,omitempty"`
 	// Certifier is the subject of the certifying signature's signer, which
-	// pdf.Verify verified over the certified revision.
+	// pdfcheck.Verify verified over the certified revision.
 	Certifier string `json:"certifier,omitempty"`
 }
 
@@ -214,7 +214,7 @@ var docMDPPermitsZH = []string{
 	"仅允许填写表单、实例化页面模板、签名和添加注释",
 }
 
-func newPDFCertification(c pdf.Certification) pdfCertification {
+func newPDFCertification(c pdfcheck.Certification) pdfCertification {
 	r := pdfCertification{Level: c.Level, Permits: docMDPPermits[c.Level], Length: c.Length, Added: c.Added, Violated: c.Violated(), Revisions: c.Revisions, Drawn: c.Drawn}
 	if c.Revisions > 0 {
 		r.Changes = c.Changes.String()
@@ -225,7 +225,7 @@ func newPDFCertification(c pdf.Certification) pdfCertification {
 	return r
 }
 
-// docMDPChangesZH are the names of pdf.Changes in Chinese.
+// docMDPChangesZH are the names of pdfcheck.Changes in Chinese.
 var docMDPChangesZH = map[string]string{
 	"signatures":  "签名",
 	"form fields": "填写表单",
@@ -244,35 +244,35 @@ func changesZH(changes string) string {
 }
 
 // pdfRevision is the signed revision of a PDF to which bytes were added
-// after the signature (pdf.ErrAddedAfterSigning): its first Length bytes.
+// after the signature (pdfcheck.ErrAddedAfterSigning): its first Length bytes.
 type pdfRevision struct {
 	Length int64 `json:"length"`
 	pdfResult
 }
 
-// pdfReasonsZH say in Chinese what pdf.Verify's sentinel errors mean, the
+// pdfReasonsZH say in Chinese what pdfcheck.Verify's sentinel errors mean, the
 // first that a refusal wraps (ErrAddedAfterSigning comes with
 // ErrNoSignature, so it is listed before it).
 var pdfReasonsZH = []struct {
 	err error
 	zh  string
 }{
-	{pdf.ErrAddedAfterSigning, "签名之后文件被追加了内容（如增量更新）：追加的部分不在签名范围内，可能改变文件显示的内容"},
-	{pdf.ErrNoSignature, "没有覆盖整个文件的签名：文件未经签名，或签名之后被追加了内容"},
+	{pdfcheck.ErrAddedAfterSigning, "签名之后文件被追加了内容（如增量更新）：追加的部分不在签名范围内，可能改变文件显示的内容"},
+	{pdfcheck.ErrNoSignature, "没有覆盖整个文件的签名：文件未经签名，或签名之后被追加了内容"},
 	// ErrChangeNotPermitted comes with ErrCertificationViolated (P=2, 3).
-	{pdf.ErrChangeNotPermitted, "文件经认证签名（DocMDP P=2 或 P=3）认证后，其后的版本作了认证不允许的改动（如改动页面内容）"},
-	{pdf.ErrCertificationViolated, "文件经不允许任何改动的认证签名（DocMDP P=1）认证后又被改动（其后有新的版本），违反认证"},
-	{pdf.ErrByteRange, "签名范围（ByteRange）不是除签名值以外的整个文件"},
-	{pdf.ErrCMS, "签名值不是规范的 PAdES（CMS）签名"},
-	{pdf.ErrDigest, "文件在签名之后被改动：其摘要与签名时的摘要不符"},
-	{pdf.ErrSignature, "签名值无法用签名人的证书验证"},
-	{pdf.ErrTimestamp, "签名时间戳缺失，或不是受信任的时间戳机构对该签名出具的"},
-	{pdf.ErrUntrusted, "签名人的证书在时间戳时刻未链接到信任根，或不可用于签署文件"},
-	{pdf.ErrMalformed, "文件不是可解析的 PDF"},
-	{pdf.ErrUnsupported, "文件使用了不支持的 PDF 功能（如加密）"},
+	{pdfcheck.ErrChangeNotPermitted, "文件经认证签名（DocMDP P=2 或 P=3）认证后，其后的版本作了认证不允许的改动（如改动页面内容）"},
+	{pdfcheck.ErrCertificationViolated, "文件经不允许任何改动的认证签名（DocMDP P=1）认证后又被改动（其后有新的版本），违反认证"},
+	{pdfcheck.ErrByteRange, "签名范围（ByteRange）不是除签名值以外的整个文件"},
+	{pdfcheck.ErrCMS, "签名值不是规范的 PAdES（CMS）签名"},
+	{pdfcheck.ErrDigest, "文件在签名之后被改动：其摘要与签名时的摘要不符"},
+	{pdfcheck.ErrSignature, "签名值无法用签名人的证书验证"},
+	{pdfcheck.ErrTimestamp, "签名时间戳缺失，或不是受信任的时间戳机构对该签名出具的"},
+	{pdfcheck.ErrUntrusted, "签名人的证书在时间戳时刻未链接到信任根，或不可用于签署文件"},
+	{pdfcheck.ErrMalformed, "文件不是可解析的 PDF"},
+	{pdfcheck.ErrUnsupported, "文件使用了不支持的 PDF 功能（如加密）"},
 }
 
-// pdfReasonZH is the Chinese reason for err; "" for none of pdf.Verify's.
+// pdfReasonZH is the Chinese reason for err; "" for none of pdfcheck.Verify's.
 func pdfReasonZH(err error) string {
 	for _, r := range pdfReasonsZH {
 		if errors.Is(err, r.err) {
@@ -353,8 +353,8 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 	}
 	sum := sha256.Sum256(b)
 	rep := pdfReport{File: filepath.Base(pdfPath), SHA256: hex.EncodeToString(sum[:])}
-	sig, err := pdf.Verify(b, roots)
-	var ve *pdf.VerifyError
+	sig, err := pdfcheck.Verify(b, roots)
+	var ve *pdfcheck.VerifyError
 	switch {
 	case errors.As(err, &ve):
 		rep.Step, rep.Want, rep.Got, rep.Error, rep.ErrorZH = ve.Step, ve.Want, ve.Got, ve.Err.Error(), pdfReasonZH(err)
@@ -366,26 +366,26 @@ func runVerifyPDF(out io.Writer, pdfPath string, roots *x509.CertPool, trust *re
 			if c := ve.Revision.Certification; c.Level > 0 {
 				c.Added = int64(len(b)) - c.Length
 				rep.SignedRevision.Certification = newPDFCertification(c)
-				rep.SignedRevision.Certification.Violated = errors.Is(err, pdf.ErrCertificationViolated)
+				rep.SignedRevision.Certification.Violated = errors.Is(err, pdfcheck.ErrCertificationViolated)
 			}
 		}
-		var ce *pdf.ChangeError
+		var ce *pdfcheck.ChangeError
 		if errors.As(err, &ce) {
 			rep.Change = &pdfChange{Revision: ce.Revision, Start: ce.Start, End: ce.End, Object: ce.Object, What: ce.What}
 		}
-		var se *pdf.SignatureError
+		var se *pdfcheck.SignatureError
 		if errors.As(err, &se) {
 			rep.FailedSignature = &pdfFailedSignature{Index: se.Index, Count: se.Count, Field: se.Field, End: se.End, Certifies: se.Certifies, Step: se.Step()}
-			var inner *pdf.VerifyError
+			var inner *pdfcheck.VerifyError
 			if errors.As(se.Err, &inner) && rep.Want == "" && rep.Got == "" {
 				rep.Want, rep.Got = inner.Want, inner.Got
 			}
 		}
-	case err != nil: // pdf.Verify reports every failure as a *VerifyError
+	case err != nil: // pdfcheck.Verify reports every failure as a *VerifyError
 		rep.Step, rep.Error, rep.ErrorZH = "find", err.Error(), pdfReasonZH(err)
 	default:
 		rep.Valid, rep.Result = true, newPDFResult(sig)
-		rep.Result.VerifyURLs, _ = pdf.Links(b) // part of what was signed; none if unreadable
+		rep.Result.VerifyURLs, _ = pdfcheck.Links(b) // part of what was signed; none if unreadable
 		rep.Warnings = pdfWarnings(rep.Result)
 	}
 	if rep.Valid && trust != nil {
@@ -456,7 +456,7 @@ func readPDF(path string) ([]byte, error) {
 	return b, nil
 }
 
-func newPDFResult(sig *pdf.Signature) *pdfResult {
+func newPDFResult(sig *pdfcheck.Signature) *pdfResult {
 	r := &pdfResult{
 		Signer: sig.Signer.Subject.String(), Time: sig.Time.UTC(), ClaimedTime: sig.ClaimedTime,
 		Reason: sig.Reason, Location: sig.Location, ByteRange: sig.ByteRange,
@@ -522,7 +522,7 @@ func claimedTimeNote(claimed, stamped time.Time) string {
 
 // tsaName is the common name of the time-stamp's signer: the embedded
 // certificate whose extended key usage is time-stamping.
-func tsaName(sig *pdf.Signature) string {
+func tsaName(sig *pdfcheck.Signature) string {
 	for _, c := range sig.Timestamp.Certificates {
 		for _, u := range c.ExtKeyUsage {
 			if u == x509.ExtKeyUsageTimeStamping {
@@ -698,7 +698,7 @@ func printPDFSignature(p func(string, ...any), r *pdfResult) {
 }
 
 // printPDFSignatures lists the signatures of a valid document, each
-// verified over the revision it signs (step signatures of pdf.Verify).
+// verified over the revision it signs (step signatures of pdfcheck.Verify).
 func printPDFSignatures(p func(string, ...any), sigs []pdfSignature) {
 	if len(sigs) == 0 {
 		return
@@ -727,7 +727,7 @@ func printFailedSignature(p func(string, ...any), s *pdfFailedSignature) {
 // certificationLine says whether the document is certified (DocMDP), what
 // its certification permits, and whether it was changed after it, for a
 // signature that verifies (a violation is refused at step certification):
-// after P=2 or P=3, pdf.Verify checked the later revisions, and says what
+// after P=2 or P=3, pdfcheck.Verify checked the later revisions, and says what
 // they change.
 func certificationLine(c pdfCertification) string {
 	switch {

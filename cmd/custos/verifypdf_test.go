@@ -18,6 +18,7 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -161,10 +162,10 @@ func exitStatus(err error) int {
 func TestVerifyPDF(t *testing.T) {
 	f := newPDFFixture(t)
 	dir := t.TempDir()
-	sig, err := pdf.Verify(f.signed, nil)
-	var ve *pdf.VerifyError
+	sig, err := pdfcheck.Verify(f.signed, nil)
+	var ve *pdfcheck.VerifyError
 	if !errors.As(err, &ve) || ve.Step != "timestamp" {
-		t.Fatalf("pdf.Verify(no roots) = %v, %v; want a timestamp failure", sig, err)
+		t.Fatalf("pdfcheck.Verify(no roots) = %v, %v; want a timestamp failure", sig, err)
 	}
 	changed := bytes.Clone(f.signed)
 	changed[len(changed)/4] ^= 0x01
@@ -301,9 +302,9 @@ func TestVerifyPDFAddedAfterSigning(t *testing.T) {
 		rep.SignedRevision.Signer != "CN=张三 公证员,OU=notary,O=杭州市互联网公证处" {
 		t.Errorf("verify --pdf --json = %+v; want step find, error_zh and the signed revision of %d bytes", rep, n)
 	}
-	// Every sentinel of pdf.Verify has its Chinese reason.
-	for _, e := range []error{pdf.ErrNoSignature, pdf.ErrAddedAfterSigning, pdf.ErrByteRange, pdf.ErrCMS, pdf.ErrDigest,
-		pdf.ErrSignature, pdf.ErrTimestamp, pdf.ErrUntrusted, pdf.ErrMalformed, pdf.ErrUnsupported, pdf.ErrCertificationViolated} {
+	// Every sentinel of pdfcheck.Verify has its Chinese reason.
+	for _, e := range []error{pdfcheck.ErrNoSignature, pdfcheck.ErrAddedAfterSigning, pdfcheck.ErrByteRange, pdfcheck.ErrCMS, pdfcheck.ErrDigest,
+		pdfcheck.ErrSignature, pdfcheck.ErrTimestamp, pdfcheck.ErrUntrusted, pdfcheck.ErrMalformed, pdfcheck.ErrUnsupported, pdfcheck.ErrCertificationViolated} {
 		if pdfReasonZH(fmt.Errorf("wrapped: %w", e)) == "" {
 			t.Errorf("pdfReasonZH(%v) = \"\", want a Chinese reason", e)
 		}
@@ -601,20 +602,20 @@ func TestVerifyPDFCertification(t *testing.T) {
 // a later revision after P=2 or P=3.
 func TestCertificationLine(t *testing.T) {
 	for _, c := range []struct {
-		c    pdf.Certification
+		c    pdfcheck.Certification
 		want string
 	}{
-		{pdf.Certification{}, "- certification 认证: not certified (no DocMDP; an approval signature only) 未经认证"},
-		{pdf.Certification{Level: 1, Length: 9}, "✓ certification 认证: certified (DocMDP P=1), permitting no change; no change since"},
-		{pdf.Certification{Level: 2, Length: 9}, "✓ certification 认证: certified (DocMDP P=2), permitting filling in forms, instantiating page templates and signing; no change since"},
-		{pdf.Certification{Level: 3, Length: 9, Added: 5, Revisions: 2, Changes: pdf.ChangeSignatures | pdf.ChangeAnnotations}, "✓ certification 认证: certified (DocMDP P=3), permitting filling in forms, instantiating page templates, signing, and annotations; 2 later revision(s) (5 bytes) make only changes it permits: signatures, annotations 经认证签名（DocMDP P=3，仅允许填写表单、实例化页面模板、签名和添加注释）；认证版本之后的 2 个版本（5 字节）仅作了认证允许的改动：签名、注释"},
+		{pdfcheck.Certification{}, "- certification 认证: not certified (no DocMDP; an approval signature only) 未经认证"},
+		{pdfcheck.Certification{Level: 1, Length: 9}, "✓ certification 认证: certified (DocMDP P=1), permitting no change; no change since"},
+		{pdfcheck.Certification{Level: 2, Length: 9}, "✓ certification 认证: certified (DocMDP P=2), permitting filling in forms, instantiating page templates and signing; no change since"},
+		{pdfcheck.Certification{Level: 3, Length: 9, Added: 5, Revisions: 2, Changes: pdfcheck.ChangeSignatures | pdfcheck.ChangeAnnotations}, "✓ certification 认证: certified (DocMDP P=3), permitting filling in forms, instantiating page templates, signing, and annotations; 2 later revision(s) (5 bytes) make only changes it permits: signatures, annotations 经认证签名（DocMDP P=3，仅允许填写表单、实例化页面模板、签名和添加注释）；认证版本之后的 2 个版本（5 字节）仅作了认证允许的改动：签名、注释"},
 	} {
 		got := certificationLine(newPDFCertification(c.c))
 		if !strings.HasPrefix(got, c.want) {
 			t.Errorf("certificationLine(%+v) = %q, want it to begin %q", c.c, got, c.want)
 		}
 	}
-	b, err := json.Marshal(newPDFCertification(pdf.Certification{}))
+	b, err := json.Marshal(newPDFCertification(pdfcheck.Certification{}))
 	if err != nil || string(b) != `{"level":0,"permits":"not certified","violated":false}` {
 		t.Errorf("JSON of not certified = %s, %v", b, err)
 	}

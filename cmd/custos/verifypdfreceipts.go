@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/internal/verifycli"
-	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -42,13 +42,13 @@ type pdfReceipt struct {
 }
 
 // checkPDFReceipts verifies, under trust, every receipt the PDF b embeds
-// (pdf.Attachments), each without its evidence file, which the certificate
+// (pdfcheck.Attachments), each without its evidence file, which the certificate
 // does not carry: the receipt's own steps and, for version 5, its
 // evidence record. A certificate's evidence-record-ID.ers must be byte for
 // byte the record its receipt-ID.json carries. b's signature has been
 // checked to cover the whole file, so the attachments are what was signed.
 func checkPDFReceipts(b []byte, trust *receipt.Trust) ([]pdfReceipt, error) {
-	atts, err := pdf.Attachments(b)
+	atts, err := pdfcheck.Attachments(b)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"crypto"
@@ -37,10 +37,10 @@ import (
 // algorithms only, and only an SM2 key signs with them: crypto/x509 would
 // accept a plain ECDSA signature over the SM2 curve, which no GM/T
 // verifier would.
-func checkSignatureSM(signer *x509.Certificate, alg algorithm, attrs, sig []byte) error {
+func checkSignatureSM(signer *x509.Certificate, alg Algorithm, attrs, sig []byte) error {
 	pub, ok := signer.PublicKey.(*ecdsa.PublicKey)
-	if !ok || !sm2.IsSM2PublicKey(pub) || !alg.sm {
-		return fmt.Errorf("%w: signer %q (SM2 key: %v) with signature algorithm %v", ErrSignature, signer.Subject, ok && sm2.IsSM2PublicKey(pub), alg.sig)
+	if !ok || !sm2.IsSM2PublicKey(pub) || !alg.SM {
+		return fmt.Errorf("%w: signer %q (SM2 key: %v) with signature algorithm %v", ErrSignature, signer.Subject, ok && sm2.IsSM2PublicKey(pub), alg.Sig)
 	}
 	// A nil user ID is the default one, 1234567812345678.
 	if !sm2.VerifyASN1WithSM2(pub, nil, attrs, sig) {
@@ -94,7 +94,7 @@ func isSM(c *x509.Certificate) bool {
 // notary, and room for one more CA.
 const maxChainSM = 4
 
-// checkChainSM is checkChain's x509.Verify for the sm suite. It builds the
+// CheckChainSM is checkChain's x509.Verify for the sm suite. It builds the
 // chain from signer up through the embedded certificates and checks at
 // time at each link as RFC 5280 §6.1 would for this PKI: validity, no
 // unhandled critical extension (certs.UsableAt), the issuer's name and SM2
@@ -104,7 +104,7 @@ const maxChainSM = 4
 // a PDF signer). The chain ends at a certificate roots holds; since a
 // CertPool cannot be listed, that root must be embedded too, as Sign
 // embeds the notary's whole chain (certs.Leaf.Chain ends at the root).
-func checkChainSM(signer *x509.Certificate, embedded []*x509.Certificate, roots *x509.CertPool, at time.Time) ([]*x509.Certificate, error) {
+func CheckChainSM(signer *x509.Certificate, embedded []*x509.Certificate, roots *x509.CertPool, at time.Time) ([]*x509.Certificate, error) {
 	chain := []*x509.Certificate{signer}
 	for cur := signer; ; {
 		if err := certs.UsableAt(cur, at); err != nil {
