@@ -11,10 +11,6 @@ import (
 	"github.com/custos-project/custos/receipt"
 )
 
-// maxPDFSize bounds the PDF `custos verify --pdf` reads into memory; the
-// certificates Custos issues are well under a megabyte.
-const maxPDFSize = 256 << 20
-
 // verifyPDF checks the flags of `custos verify --pdf`: a trust bundle or
 // roots (or both), and neither --receipt nor --file (others, non-empty when
 // either is given).
@@ -130,12 +126,12 @@ func readPDF(path string) ([]byte, error) {
 		return nil, usageError("usage.file-unread", "path", path, "err", fileWhy(err))
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPDFSize+1))
+	b, err := io.ReadAll(io.LimitReader(f, verifycli.MaxPDFSize+1))
 	if err != nil {
 		return nil, usageErrorOf(err)
 	}
-	if len(b) > maxPDFSize {
-		return nil, usageError("usage.pdf-too-large", "path", path, "mib", maxPDFSize>>20)
+	if len(b) > verifycli.MaxPDFSize {
+		return nil, usageError("usage.pdf-too-large", "path", path, "mib", verifycli.MaxPDFSize>>20)
 	}
 	return b, nil
 }

@@ -7,9 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -211,7 +215,9 @@ func TestVerifyPDFUsage(t *testing.T) {
 }
 
 // checkVerifyPDF runs the real `custos verify --pdf FILE --trust BUNDLE`
-// and checks its verdict: exit status 0 and VALID, or 1 and INVALID.
+// and checks its verdict: exit status 0 and VALID, or 1 and INVALID; and
+// runs the standalone `custos-verify --pdf` on the same file, which must
+// print the same, in text and in JSON, with the same exit status.
 func checkVerifyPDF(t *testing.T, file, trust string, valid bool) {
 	t.Helper()
 	out, err := runCustos(t, "verify", "--pdf", file, "--trust", trust)
@@ -224,6 +230,44 @@ func checkVerifyPDF(t *testing.T, file, trust string, valid bool) {
 	if code != wantCode || !strings.Contains(out, verdict) {
 		t.Errorf("custos verify --pdf %s: exit status %d, want %d; output:\n%s", file, code, wantCode, out)
 	}
+	jsonOut, err := runCustos(t, "verify", "--pdf", file, "--trust", trust, "--json")
+	if exitCode(err) != wantCode || !json.Valid([]byte(jsonOut)) {
+		t.Errorf("custos verify --pdf %s --json: exit status %d, want %d; output:\n%s", file, exitCode(err), wantCode, jsonOut)
+	}
+	for _, c := range []struct{ custos, flag string }{{out, ""}, {jsonOut, "--json"}} {
+		args := []string{"--pdf", file, "--trust", trust}
+		if c.flag != "" {
+			args = append(args, c.flag)
+		}
+		cmd := exec.Command(custosVerifyBinary(t), args...)
+		got, err := cmd.Output()
+		if string(got) != c.custos || exitCode(err) != wantCode {
+			t.Errorf("custos-verify %q: exit status %d, want %d; output differs from custos verify --pdf's:\n%s", args, exitCode(err), wantCode, got)
+		}
+	}
+}
+
+var (
+	custosVerifyOnce sync.Once
+	custosVerifyBin  string
+	custosVerifyErr  error
+)
+
+// custosVerifyBinary builds the standalone verifier once, beside the
+// custos binary the tests run.
+func custosVerifyBinary(t *testing.T) string {
+	t.Helper()
+	custosVerifyOnce.Do(func() {
+		custosVerifyBin = filepath.Join(filepath.Dir(custosBin), "custos-verify")
+		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", custosVerifyBin, "../custos-verify").CombinedOutput()
+		if err != nil {
+			custosVerifyErr = fmt.Errorf("building custos-verify: %v\n%s", err, out)
+		}
+	})
+	if custosVerifyErr != nil {
+		t.Fatal(custosVerifyErr)
+	}
+	return custosVerifyBin
 }
 
 func readFile(t *testing.T, path string) []byte {

@@ -340,7 +340,7 @@ func CheckPDF(out io.Writer, path string, b []byte, roots *x509.CertPool, trust 
 	}
 	printPDFReport(out, &rep, trust != nil)
 	if !rep.Valid {
-		return ExitError{Code: 1, Step: rep.Step}
+		return ExitError{Code: 1, Step: rep.Step, PDF: true, Msg: printer{}.say("verdict-pdf", rep.Step)}
 	}
 	return nil
 }

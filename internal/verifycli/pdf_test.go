@@ -156,44 +156,43 @@ func exitStatus(err error) int {
 	return 0
 }
 
-// verifyPDF is CheckPDF as `custos verify --pdf FILE [--trust BUNDLE]
-// [--roots PEM]` calls it: the PDF and the trust bundle read from their
-// files, under the trust bundle's root and the roots of the PEM file.
+// verifyPDF is CheckPDFFiles on file under trustPath and rootsPath.
 func verifyPDF(out io.Writer, file, trustPath, rootsPath string, asJSON bool) error {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return err
+	return CheckPDFFiles(out, PDFOptions{PDF: file, Trust: trustPath, Roots: rootsPath, JSON: asJSON})
+}
+
+// TestCheckPDFFilesUsage: a file that cannot be read or used is a usage
+// error (exit status 2), with its words in English and Chinese, not a
+// verdict.
+func TestCheckPDFFilesUsage(t *testing.T) {
+	f := newPDFFixture(t)
+	dir := t.TempDir()
+	pdfFile := writeFile(t, dir, "c.pdf", []byte("%PDF-1.7"))
+	badTrust := writeFile(t, dir, "bad.json", []byte(`{"version":1}`))
+	for _, tc := range []struct {
+		name              string
+		pdf, trust, roots string
+		msg, msgZH        string
+	}{
+		{"unreadable PDF", dir + "/missing.pdf", f.trust, "", "no such file", "文件不存在"},
+		{"unusable trust bundle", pdfFile, badTrust, "", "bad.json", "信任包"},
+		{"missing trust bundle", pdfFile, dir + "/missing.json", "", "no such file", "文件不存在"},
+		{"missing roots", pdfFile, "", dir + "/missing.pem", "no such file", "文件不存在"},
+		{"roots not PEM", pdfFile, "", badTrust, "want one or more PEM certificates", "应为一个或多个 PEM 证书"},
+		{"roots not a CA", pdfFile, "", f.leaf, "is not a CA certificate", "不是 CA 证书"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := verifyPDF(&out, tc.pdf, tc.trust, tc.roots, false)
+			var ee ExitError
+			if !errors.As(err, &ee) || ee.Code != 2 || !strings.Contains(ee.Message(false), tc.msg) || !strings.Contains(ee.Message(true), tc.msgZH) {
+				t.Errorf("CheckPDFFiles(%s) = %v (%q, %q); want exit status 2, %q and %q", tc.name, err, ee.Message(false), ee.Message(true), tc.msg, tc.msgZH)
+			}
+			if out.Len() != 0 {
+				t.Errorf("CheckPDFFiles(%s) printed a report:\n%s", tc.name, out.String())
+			}
+		})
 	}
-	roots := x509.NewCertPool()
-	var trust *receipt.Trust
-	if trustPath != "" {
-		tb, err := os.ReadFile(trustPath)
-		if err != nil {
-			return err
-		}
-		if trust, err = receipt.ParseTrust(tb); err != nil {
-			return err
-		}
-		root, err := certs.ParsePEM([]byte(trust.RootPEM))
-		if err != nil || len(root) != 1 {
-			return fmt.Errorf("%s: root_pem: %v", trustPath, err)
-		}
-		roots.AddCert(root[0])
-	}
-	if rootsPath != "" {
-		pem, err := os.ReadFile(rootsPath)
-		if err != nil {
-			return err
-		}
-		cs, err := certs.ParsePEM(pem)
-		if err != nil {
-			return err
-		}
-		for _, c := range cs {
-			roots.AddCert(c)
-		}
-	}
-	return CheckPDF(out, file, b, roots, trust, asJSON)
 }
 
 func writeFile(t testing.TB, dir, name string, b []byte) string {
