@@ -22,7 +22,7 @@ type Certification struct {
 	// Added is the number of bytes after the certified revision: later
 	// revisions (incremental updates, signed or not). With Level 1 any is
 	// a violation (ErrCertificationViolated); with Level 2 or 3 Verify
-	// checks what each changes (checkChanges, ErrChangeNotPermitted).
+	// checks what each changes (CheckChanges, ErrChangeNotPermitted).
 	Added int64
 	// Revisions is the number of revisions after the certified one that
 	// Verify checked, with Level 2 or 3, and Changes what they change, all
@@ -148,7 +148,7 @@ func docMDPLevel(f *File, sd *Dict) (int, error) {
 
 // Changes are the kinds of change that the revisions after a DocMDP
 // certification with permission 2 or 3 make, each one permitted
-// (checkChanges).
+// (CheckChanges).
 type Changes uint8
 
 const (

@@ -2,7 +2,7 @@ package pdfcheck
 
 import "bytes"
 
-// Comparison of parsed objects, for checkChanges: what a revision changes
+// Comparison of parsed objects, for CheckChanges: what a revision changes
 // in an object, and what kind of object it was.
 
 // changedKeys lists the keys whose values differ between a and b, in

@@ -2,7 +2,7 @@ package pdfcheck
 
 import "math"
 
-// maxContentOps bounds the operators contentBox reads in a page's content;
+// maxContentOps bounds the operators ContentBox reads in a page's content;
 // a page with more is taken as drawn all over.
 const maxContentOps = 1 << 20
 
@@ -96,7 +96,7 @@ func (m matrix) apply(x, y float64) (float64, float64) {
 }
 
 // contentReader follows a content stream's graphics and text state as far
-// as contentBox needs.
+// as ContentBox needs.
 type contentReader struct {
 	f        *File
 	xobjects *Dict
@@ -173,7 +173,7 @@ func (c *contentReader) area(m matrix, r Rect) {
 	c.point(m, r[2], r[3])
 }
 
-// operator applies op to the operands; false when contentBox cannot
+// operator applies op to the operands; false when ContentBox cannot
 // bound what it draws.
 func (c *contentReader) operator(op string) bool {
 	switch op {

@@ -17,4 +17,7 @@
 // Ref, ...) and the serialization of objects (WriteObject) for
 // notary/pdf, which writes and signs certificates as incremental updates
 // of what it parses here, so that both read a PDF the same way.
+// FindSignature, VerifyWhole, CheckSignatures, CheckChanges and ContentBox
+// are steps of Verify on their own, which notary/pdf's tests (they sign
+// the documents they check, so they cannot live here) run alone.
 package pdfcheck

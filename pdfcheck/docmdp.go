@@ -7,7 +7,7 @@ import (
 )
 
 // maxLaterRevisions bounds the revisions after a certified one that
-// checkChanges reads, and maxEOFs the "%%EOF" markers after it (a marker
+// CheckChanges reads, and maxEOFs the "%%EOF" markers after it (a marker
 // can stand in a stream); a file with more is refused.
 const (
 	maxLaterRevisions = 64
@@ -247,7 +247,7 @@ func (d *diff) catalog(old, now Object) string {
 	return ""
 }
 
-// acroForm returns f's interactive form dictionary, its object number and
+// AcroFormOf returns f's interactive form dictionary, its object number and
 // that of its /Fields array (0 when direct), and the fields.
 func AcroFormOf(f *File) (form *Dict, nums []int, fields Array, err error) {
 	catalog, err := f.DictOf(f.Trailer.Get("Root"))
@@ -596,7 +596,7 @@ func dssParts(f *File) map[int]bool {
 // keyTwice returns a key that a dictionary in o, as parsed, held twice
 // (ISO 32000-2 §7.3.7 forbids it; readers keep the first value or the
 // last), or "": a revision after a certification could otherwise show
-// readers a value other than the one checkChanges compared.
+// readers a value other than the one CheckChanges compared.
 func keyTwice(o Object, depth int) Name {
 	if depth > MaxDepth {
 		return ""

@@ -31,7 +31,7 @@ type Drawn struct {
 	// lower left x, y, upper right x, y.
 	Rect [4]float64
 	// OverContent says whether Rect meets what the certified page draws
-	// (contentBox: an estimate that errs towards yes; when the page's
+	// (ContentBox: an estimate that errs towards yes; when the page's
 	// content cannot be read, its whole crop box).
 	OverContent bool
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzContentBox checks that the estimate of where a page's content draws
-// (contentBox, for Drawn.OverContent) never panics, ends, and gives a
+// (ContentBox, for Drawn.OverContent) never panics, ends, and gives a
 // rectangle with no NaN in it, on any content stream.
 func FuzzContentBox(f *testing.F) {
 	for _, c := range []string{

@@ -37,8 +37,8 @@ const (
 
 // CheckSignatures is step signatures: every signature of the document,
 // that of each signature field with a value (signatureFields), verifies
-// over the revision it signs (verifyWhole of its first End() bytes: steps
-// find to chain), and is the signature that verifyWhole finds there (the
+// over the revision it signs (VerifyWhole of its first End() bytes: steps
+// find to chain), and is the signature that VerifyWhole finds there (the
 // same /ByteRange, and the field's own /Contents between its ranges). sig is
 // the whole file's, already verified. It returns them in the order of the
 // file, the certifying one marked, and sets the certification's Certifier.
@@ -146,7 +146,7 @@ type sigField struct {
 // signatureFields lists the signature fields of f that hold a signature
 // (ISO 32000-1 §12.7.3.1, §12.7.4.5: /FT /Sig, inherited from a parent,
 // and a /V): those of the field tree, in its order, reading at most
-// maxFieldNodes fields, maxDepth deep (a deeper one is refused), then the
+// maxFieldNodes fields, MaxDepth deep (a deeper one is refused), then the
 // widgets of signature fields that a page's /Annots holds and the tree
 // does not (pageSignatures: pdfsig checks those too). A field that cannot
 // be read is passed over, as findSignature does; a /V that is not a

@@ -94,7 +94,7 @@ func isSM(c *x509.Certificate) bool {
 // notary, and room for one more CA.
 const maxChainSM = 4
 
-// CheckChainSM is checkChain's x509.Verify for the sm suite. It builds the
+// checkChainSM is checkChain's x509.Verify for the sm suite. It builds the
 // chain from signer up through the embedded certificates and checks at
 // time at each link as RFC 5280 §6.1 would for this PKI: validity, no
 // unhandled critical extension (certs.UsableAt), the issuer's name and SM2
@@ -104,7 +104,7 @@ const maxChainSM = 4
 // a PDF signer). The chain ends at a certificate roots holds; since a
 // CertPool cannot be listed, that root must be embedded too, as Sign
 // embeds the notary's whole chain (certs.Leaf.Chain ends at the root).
-func CheckChainSM(signer *x509.Certificate, embedded []*x509.Certificate, roots *x509.CertPool, at time.Time) ([]*x509.Certificate, error) {
+func checkChainSM(signer *x509.Certificate, embedded []*x509.Certificate, roots *x509.CertPool, at time.Time) ([]*x509.Certificate, error) {
 	chain := []*x509.Certificate{signer}
 	for cur := signer; ; {
 		if err := certs.UsableAt(cur, at); err != nil {

@@ -80,7 +80,7 @@ type Signature struct {
 //     find, and wrap ErrCertificationViolated too when the signed revision
 //     is so certified); after one with permission 2 or 3, a later revision
 //     that makes a change it does not permit fails here with a
-//     *ChangeError (ErrChangeNotPermitted; checkChanges), and the widgets
+//     *ChangeError (ErrChangeNotPermitted; CheckChanges), and the widgets
 //     and annotations that permitted changes draw over a page are
 //     reported, as warnings, in Signature.Drawn;
 //  9. signatures: every signature of the document, the value of each
@@ -128,7 +128,7 @@ func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 
 // checkCertification is step 8: a document certified with no change
 // permitted has no revision after the certified one; with permission 2 or
-// 3, each later revision makes only the changes it permits (checkChanges),
+// 3, each later revision makes only the changes it permits (CheckChanges),
 // which sig.Certification then reports. The certified revision, when it
 // verifies, is reported as VerifyError.Revision.
 func checkCertification(pdf []byte, sig *Signature, roots *x509.CertPool) error {
@@ -194,7 +194,7 @@ const maxRevisions = 4
 
 // VerifyWhole is Verify without the search for a signed revision.
 func VerifyWhole(pdf []byte, roots *x509.CertPool) (*Signature, error) {
-	sd, sig, err := FindSignature(pdf)
+	sd, sig, err := findSignature(pdf)
 	if err != nil {
 		return nil, err
 	}
@@ -228,10 +228,18 @@ type sigDict struct {
 	cert     Certification // the document's, read from its catalog
 }
 
-// FindSignature is step find of Verify: it reads the signature dictionary
-// whose /ByteRange covers the whole file, and the document's
-// certification, without verifying anything.
-func FindSignature(pdf []byte) (*sigDict, *Signature, error) {
+// FindSignature is step find of Verify alone: the signature whose
+// /ByteRange covers the whole file, and the document's certification, as
+// read, with nothing verified; for taking a signature apart (its CMS lies
+// between ByteRange[1] and ByteRange[2]).
+func FindSignature(pdf []byte) (*Signature, error) {
+	_, sig, err := findSignature(pdf)
+	return sig, err
+}
+
+// findSignature is FindSignature with what Verify reads of the signature
+// dictionary.
+func findSignature(pdf []byte) (*sigDict, *Signature, error) {
 	fail := func(err error) (*sigDict, *Signature, error) {
 		return nil, nil, &VerifyError{Step: "find", Err: err}
 	}
@@ -433,7 +441,7 @@ func checkChain(signer *x509.Certificate, embedded []*x509.Certificate, roots *x
 		return fail(fmt.Errorf("%w: key usage forbids signatures", ErrUntrusted))
 	}
 	if isSM(signer) {
-		chain, err := CheckChainSM(signer, embedded, roots, t)
+		chain, err := checkChainSM(signer, embedded, roots, t)
 		if err != nil {
 			return fail(fmt.Errorf("%w: at %v: %w", ErrUntrusted, t.UTC(), err))
 		}

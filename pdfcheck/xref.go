@@ -125,7 +125,7 @@ func (f *File) readSection(off int64) (*Dict, bool, error) {
 // classic table names by /XRefStm (a hybrid-reference file, ISO 32000-1
 // §7.5.8.4): its entries come after the table's and before those of /Prev,
 // as readers that know hybrid files take them. Ignoring it would hide from
-// checkChanges objects that a later revision defines there and that such
+// CheckChanges objects that a later revision defines there and that such
 // readers show.
 func (f *File) readHybrid(trailer *Dict) error {
 	x := trailer.Get("XRefStm")

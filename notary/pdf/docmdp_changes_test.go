@@ -333,7 +333,7 @@ func certifyBytes(t *testing.T, p *testPKI, b []byte, level int) []byte {
 	return out
 }
 
-// TestCheckChangesRules: checkChanges alone, on one update after a
+// TestCheckChangesRules: CheckChanges alone, on one update after a
 // certification, for the rules Verify's tests do not reach.
 func TestCheckChangesRules(t *testing.T) {
 	p := newTestPKI(t, time.Now())

@@ -14,7 +14,7 @@ import (
 )
 
 // withContent is minimalPDF with a line of text on page 1: about x 72 to
-// 504, y 688 to 736 by contentBox's estimate.
+// 504, y 688 to 736 by ContentBox's estimate.
 func withContent(t *testing.T) []byte {
 	t.Helper()
 	return appendUpdate(t, minimalPDF(), pageContent)
@@ -173,7 +173,7 @@ func TestVerifyDrawnAfterCertification(t *testing.T) {
 	}
 }
 
-// TestContentBox: the area a page's content draws on, as contentBox
+// TestContentBox: the area a page's content draws on, as ContentBox
 // estimates it.
 func TestContentBox(t *testing.T) {
 	page := pdfcheck.Rect{0, 0, 595, 842}

@@ -31,7 +31,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(twice)
 	f.Add(bytes.Replace(signed, []byte("/P 1 /V"), []byte("/P 7 /V"), 1))
 	// Certified with P=2, a page's content changed, then signed: step
-	// certification refuses it (checkChanges).
+	// certification refuses it (CheckChanges).
 	old := certifyLevel
 	certifyLevel = 2
 	p2, err := Sign(context.Background(), minimalXrefStreamPDF(), p.options())
@@ -87,7 +87,7 @@ func FuzzVerifySM(f *testing.F) {
 }
 
 // FuzzCheckChanges checks that the analysis of the revisions after a
-// certification with P=2 or P=3 (checkChanges) never panics, and ends, on
+// certification with P=2 or P=3 (CheckChanges) never panics, and ends, on
 // mutated revisions after a certified one, whatever it concludes.
 func FuzzCheckChanges(f *testing.F) {
 	p := newTestPKI(f, time.Now())
@@ -106,7 +106,7 @@ func FuzzCheckChanges(f *testing.F) {
 	})
 }
 
-// FuzzCheckSignatures checks that step signatures (checkSignatures) never
+// FuzzCheckSignatures checks that step signatures (CheckSignatures) never
 // panics, and ends, on mutated documents certified with P=2 and signed
 // again, and that it accepts the certified revision only as signed. The
 // whole file's signature stands in unverified, as findSignature reads it
@@ -125,7 +125,7 @@ func FuzzCheckSignatures(f *testing.F) {
 	changed[i+1] ^= 1
 	f.Add(changed)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, sig, err := pdfcheck.FindSignature(b)
+		sig, err := pdfcheck.FindSignature(b)
 		if err != nil {
 			return
 		}
@@ -142,7 +142,7 @@ func FuzzCheckSignatures(f *testing.F) {
 	})
 }
 
-// certificationOfBytes is certificationOf for the bytes b.
+// certificationOfBytes is CertificationOf for the bytes b.
 func certificationOfBytes(b []byte) (pdfcheck.Certification, error) {
 	f, err := pdfcheck.ParseFile(b)
 	if err != nil {

@@ -31,7 +31,7 @@ func TestGoldenSignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sig, err := pdfcheck.FindSignature(signed)
+	sig, err := pdfcheck.FindSignature(signed)
 	if err != nil {
 		t.Fatal(err)
 	}

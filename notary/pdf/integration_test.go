@@ -223,7 +223,7 @@ func TestOpenSSLCMSVerify(t *testing.T) {
 	requireTool(t, "openssl")
 	p := newTestPKI(t, time.Now())
 	signed := signedDocument(t, p)
-	_, sig, err := pdfcheck.FindSignature(signed)
+	sig, err := pdfcheck.FindSignature(signed)
 	if err != nil {
 		t.Fatal(err)
 	}

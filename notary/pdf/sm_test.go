@@ -34,7 +34,7 @@ func newSMTestPKI(t testing.TB) *testPKI {
 // zero padding) and the signed bytes (the byte ranges, concatenated).
 func signedParts(t testing.TB, signed []byte) (der, content []byte) {
 	t.Helper()
-	_, sig, err := pdfcheck.FindSignature(signed)
+	sig, err := pdfcheck.FindSignature(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,47 +210,5 @@ func TestSignSMOptions(t *testing.T) {
 		if _, err := Sign(context.Background(), minimalXrefStreamPDF(), opts); !errors.Is(err, ErrSignOptions) {
 			t.Errorf("Sign(%s) = %v, want ErrSignOptions", name, err)
 		}
-	}
-}
-
-// TestCheckChainSM checks the sm chain step alone.
-func TestCheckChainSM(t *testing.T) {
-	p, other := newSMTestPKI(t), newSMTestPKI(t)
-	n := p.notary
-	all := append([]*x509.Certificate{n.Cert}, n.Chain...)
-	tests := []struct {
-		name     string
-		embedded []*x509.Certificate
-		roots    *x509.CertPool
-		at       time.Time
-		ok       bool
-	}{
-		{"whole chain", all, p.roots, smNow, true},
-		{"root not embedded", all[:2], p.roots, smNow, false},
-		{"no org CA", []*x509.Certificate{n.Cert, p.root.Cert}, p.roots, smNow, false},
-		{"another root", all, other.roots, smNow, false},
-		{"another org CA of that name", []*x509.Certificate{n.Cert, other.org.Cert, other.root.Cert}, other.roots, smNow, false},
-		{"before the notary's validity", all, p.roots, smNow.Add(-time.Hour), false},
-		{"after the notary's validity", all, p.roots, n.Cert.NotAfter.Add(time.Second), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			chain, err := pdfcheck.CheckChainSM(n.Cert, tt.embedded, tt.roots, tt.at)
-			if (err == nil) != tt.ok {
-				t.Fatalf("checkChainSM() = %v, want ok %v", err, tt.ok)
-			}
-			if tt.ok && (len(chain) != 3 || !chain[2].Equal(p.root.Cert)) {
-				t.Errorf("checkChainSM() = chain of %d, want notary, org CA, root", len(chain))
-			}
-		})
-	}
-	// A TSA certificate of the same CA: its extended key usage is
-	// timeStamping only, not emailProtection.
-	tsa, err := p.org.IssueTSA("Custos Test TSA 2", smNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pdfcheck.CheckChainSM(tsa.Cert, all, p.roots, smNow); err == nil {
-		t.Error("checkChainSM(TSA certificate, timeStamping only) = nil, want an error")
 	}
 }
