@@ -25,9 +25,13 @@ func forbidden(pkg string) string {
 		return "CometBFT"
 	case under("github.com/cosmos/gogoproto"), under("github.com/gogo/protobuf"), under("google.golang.org/protobuf"):
 		return "a protobuf runtime"
+	case under("github.com/signintech/gopdf"), under("github.com/skip2/go-qrcode"), under("github.com/phpdave11/gofpdi"):
+		return "a PDF writer"
 	}
-	// The server's own packages. anchor/vmap (the state map's proofs) and
-	// custody (the custody event format) are verifier code.
+	// The server's own packages. anchor/vmap (the state map's proofs),
+	// custody (the custody event format) and pdfcheck (the certificate
+	// PDF's reader) are verifier code; notary/pdf, which renders and signs
+	// certificates, is not.
 	for _, p := range []string{"api", "evidence", "anchor", "notary", "storage", "webhooks", "access"} {
 		if pkg == module+p {
 			return "server package " + p
@@ -41,8 +45,9 @@ func forbidden(pkg string) string {
 	return ""
 }
 
-// TestVerifierDeps lists what the receipt verifier, this command and the
-// browser verifier link (go list -deps) and fails on any forbidden package.
+// TestVerifierDeps lists what the receipt verifier, the certificate PDF
+// verifier, this command and the browser verifier link (go list -deps) and
+// fails on any forbidden package.
 func TestVerifierDeps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -53,6 +58,7 @@ func TestVerifierDeps(t *testing.T) {
 		env       []string
 	}{
 		{"receipt verifier", module + "receipt", nil},
+		{"certificate PDF verifier", module + "pdfcheck", nil},
 		{"custos-verify", module + "cmd/custos-verify", nil},
 		{"WebAssembly verifier", module + "web/wasm", []string{"GOOS=js", "GOARCH=wasm"}},
 	}
@@ -87,6 +93,9 @@ func TestForbidden(t *testing.T) {
 		module + "storage": true, module + "webhooks": true, module + "access": true,
 		"net": false, "crypto/x509": false, module + "receipt": false, module + "custody": false,
 		module + "anchor/vmap": false, module + "internal/rfc3161": false, "github.com/digitorus/timestamp": false,
+		module + "pdfcheck": false, module + "internal/verifycli": false, module + "notary/document": true,
+		"github.com/signintech/gopdf": true, "github.com/signintech/gopdf/fontmaker/core": true,
+		"github.com/skip2/go-qrcode": true, "github.com/phpdave11/gofpdi": true,
 	} {
 		if got := forbidden(pkg) != ""; got != bad {
 			t.Errorf("forbidden(%q) = %v, want %v", pkg, got, bad)

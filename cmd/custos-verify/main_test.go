@@ -128,7 +128,13 @@ func TestUsage(t *testing.T) {
 		{"no flags", nil, 2},
 		{"no trust", []string{"--receipt", good}, 2},
 		{"stray argument", []string{"--receipt", good, "--trust", trust, "extra"}, 2},
-		{"unknown flag", []string{"--receipt", good, "--trust", trust, "--pdf"}, 2},
+		{"unknown flag", []string{"--receipt", good, "--trust", trust, "--node", "https://node.example"}, 2},
+		{"PDF without trust or roots", []string{"--pdf", good}, 2},
+		{"PDF with a receipt", []string{"--pdf", good, "--receipt", good, "--trust", trust}, 2},
+		{"PDF with an argument", []string{"--pdf", good, "--trust", trust, "extra"}, 2},
+		{"missing PDF", []string{"--pdf", filepath.Join(t.TempDir(), "none.pdf"), "--trust", trust}, 2},
+		{"PDF with a receipt as trust bundle", []string{"--pdf", good, "--trust", good}, 2},
+		{"PDF with roots not PEM", []string{"--pdf", good, "--roots", trust}, 2},
 		{"missing receipt", []string{"--receipt", filepath.Join(t.TempDir(), "none.json"), "--trust", trust}, 2},
 		{"receipt as trust bundle", []string{"--receipt", good, "--trust", good}, 2},
 		{"help", []string{"--help"}, 0},
@@ -198,12 +204,16 @@ func TestChineseUsage(t *testing.T) {
 		code   int
 		want   []string
 	}{
-		{"zh_CN.UTF-8", []string{"--help"}, 0, []string{"用法：custos-verify", "离线核验", "回执 JSON 文件", "信任包 JSON 文件"}},
+		{"zh_CN.UTF-8", []string{"--help"}, 0, []string{"用法：custos-verify", "离线核验", "回执 JSON 文件", "信任包 JSON 文件", "custos-verify --pdf 证书文件", "根证书 PEM 文件"}},
 		{"zh_CN.UTF-8", nil, 2, []string{"custos-verify 需要 --receipt FILE 和 --trust BUNDLE"}},
-		{"zh_CN.UTF-8", []string{"--receipt", good, "--pdf"}, 2, []string{"未知选项：-pdf", "用法：custos-verify"}},
+		{"zh_CN.UTF-8", []string{"--receipt", good, "--node"}, 2, []string{"未知选项：-node", "用法：custos-verify"}},
+		{"zh_CN.UTF-8", []string{"--pdf", good}, 2, []string{"custos-verify --pdf 需要 --trust BUNDLE、--roots PEM 或两者"}},
+		{"zh_CN.UTF-8", []string{"--pdf", good, "--receipt", good}, 2, []string{"custos-verify --pdf 只检查证书 PDF 本身"}},
+		{"zh_CN.UTF-8", []string{"--pdf", good, "--roots", good}, 2, []string{"应为一个或多个 PEM 证书"}},
 		{"zh_CN.UTF-8", []string{"--receipt"}, 2, []string{"选项需要参数：-receipt"}},
 		{"C.UTF-8", []string{"--help"}, 0, []string{"usage: custos-verify", "receipt JSON file"}},
-		{"C.UTF-8", []string{"--receipt", good, "--pdf"}, 2, []string{"flag provided but not defined: -pdf", "usage: custos-verify"}},
+		{"C.UTF-8", []string{"--receipt", good, "--node"}, 2, []string{"flag provided but not defined: -node", "usage: custos-verify"}},
+		{"C.UTF-8", []string{"--pdf", good}, 2, []string{"custos-verify: --pdf needs --trust BUNDLE, --roots PEM or both"}},
 		{"C.UTF-8", nil, 2, []string{"custos-verify: needs --receipt FILE and --trust BUNDLE"}},
 	} {
 		t.Setenv("LC_ALL", tc.locale)

@@ -23,7 +23,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/internal/testenv"
-	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -95,20 +95,20 @@ func TestCertificateEndToEnd(t *testing.T) {
 	db := pdfsigDB(t, dir, rootPEM)
 	roots := rootPool(t, rootPEM)
 
-	t.Run("pdfsig and pdf.Verify accept it", func(t *testing.T) {
+	t.Run("pdfsig and pdfcheck.Verify accept it", func(t *testing.T) {
 		out := checkPdfsig(t, db, file, true)
 		t.Logf("pdfsig:\n%s", out)
 		if !strings.Contains(out, "Signer Certificate Common Name: 张三") {
 			t.Errorf("pdfsig names another signer:\n%s", out)
 		}
-		sig, err := pdf.Verify(signed, roots)
+		sig, err := pdfcheck.Verify(signed, roots)
 		if err != nil {
-			t.Fatalf("pdf.Verify = %v", err)
+			t.Fatalf("pdfcheck.Verify = %v", err)
 		}
 		changed := tamperSigned(t, signed, sig)
 		checkPdfsig(t, db, writeFile(t, dir, "tampered.pdf", changed), false)
-		if _, err := pdf.Verify(changed, roots); err == nil {
-			t.Errorf("pdf.Verify accepts the PDF with a byte changed")
+		if _, err := pdfcheck.Verify(changed, roots); err == nil {
+			t.Errorf("pdfcheck.Verify accepts the PDF with a byte changed")
 		}
 		trust := n.trustFile(t, dir)
 		checkVerifyPDF(t, file, trust, true)

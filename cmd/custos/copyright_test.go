@@ -21,13 +21,13 @@ import (
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/internal/testimage"
-	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // TestCopyrightEndToEnd: two studios register the same photograph; the
 // priority search lists the first registrant first; a resized, re-encoded
 // copy is found as a near-duplicate and an unrelated picture is not; the
-// registration certificate passes pdfsig and pdf.Verify and its attached
+// registration certificate passes pdfsig and pdfcheck.Verify and its attached
 // receipts pass `custos verify`; a transfer and a revocation are anchored
 // custody events; the public verification view needs no token.
 func TestCopyrightEndToEnd(t *testing.T) {
@@ -317,9 +317,9 @@ func crAwaitEvents(t *testing.T, n *proc, token, item, last, dir string) string 
 }
 
 // crCheckPDF has poppler's pdfsig (trusting the node's root) and our
-// pdf.Verify check the certificate, extracts its attached receipts with
+// pdfcheck.Verify check the certificate, extracts its attached receipts with
 // pdfdetach and checks each with `custos verify` against the photo; then
-// one flipped byte must fail pdfsig, pdf.Verify and, in a receipt,
+// one flipped byte must fail pdfsig, pdfcheck.Verify and, in a receipt,
 // `custos verify`.
 func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) {
 	t.Helper()
@@ -328,9 +328,9 @@ func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) 
 	file := writeFile(t, dir, "signed.pdf", signed)
 	checkPdfsig(t, nss, file, true)
 	roots := rootPool(t, rootPEM)
-	sig, err := pdf.Verify(signed, roots)
+	sig, err := pdfcheck.Verify(signed, roots)
 	if err != nil {
-		t.Fatalf("pdf.Verify = %v", err)
+		t.Fatalf("pdfcheck.Verify = %v", err)
 	}
 	receipts, _ := filepath.Glob(filepath.Join(detachAll(t, file), "receipt-*.json"))
 	if len(receipts) != 1 {
@@ -345,8 +345,8 @@ func crCheckPDF(t *testing.T, n *proc, dir string, signed []byte, photo string) 
 
 	tampered := tamperSigned(t, signed, sig)
 	checkPdfsig(t, nss, writeFile(t, dir, "tampered.pdf", tampered), false)
-	if _, err := pdf.Verify(tampered, roots); err == nil {
-		t.Errorf("pdf.Verify accepts a tampered certificate")
+	if _, err := pdfcheck.Verify(tampered, roots); err == nil {
+		t.Errorf("pdfcheck.Verify accepts a tampered certificate")
 	}
 	checkVerifyPDF(t, filepath.Join(dir, "tampered.pdf"), trust, false)
 	r, _ := os.ReadFile(receipts[0])

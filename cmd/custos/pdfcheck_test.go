@@ -13,7 +13,7 @@ import (
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/internal/testenv"
 	"github.com/custos-project/custos/internal/testimage"
-	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // Checks of a signed certificate PDF with outside tools (poppler's pdfsig,
@@ -99,7 +99,7 @@ func rootPool(t testing.TB, rootPEM []byte) *x509.CertPool {
 }
 
 // tamperSigned flips one bit in the middle of the first signed range.
-func tamperSigned(t testing.TB, signed []byte, sig *pdf.Signature) []byte {
+func tamperSigned(t testing.TB, signed []byte, sig *pdfcheck.Signature) []byte {
 	t.Helper()
 	out := bytes.Clone(signed)
 	out[sig.ByteRange[1]/2] ^= 0x01

@@ -138,7 +138,7 @@ func TestVerifyPageCertificate(t *testing.T) {
 // changed in the browser (a lying node) to carry the receipt with a
 // duplicate member, respaced or re-escaped, all of which JSON.parse reads
 // as the canonical receipt; the command line's check of a PDF attaching
-// the same bytes (checkPDFReceipts) refuses them at step format, and so
+// the same bytes (`custos verify --pdf --json`) refuses them at step format, and so
 // must the page. A byte-order mark makes the view unreadable: the page
 // says it could not fetch the document, not that it is valid.
 func TestVerifyPageDocumentReceiptBytes(t *testing.T) {
@@ -159,14 +159,13 @@ func TestVerifyPageDocumentReceiptBytes(t *testing.T) {
 	}
 	canonical := string(doc.Items[0].Receipt)
 	_, _, trustJSON := n.call("GET", "/api/v1/trust", "", nil)
-	trust, err := receipt.ParseTrust(trustJSON)
-	if err != nil {
+	if _, err := receipt.ParseTrust(trustJSON); err != nil {
 		t.Fatal(err)
 	}
 
 	cases := []struct {
 		name, receipt string
-		cli           string // checkPDFReceipts: "valid" or the failing step
+		cli           string // custos verify --pdf: "valid" or the failing step
 		page          string // the document section's state
 	}{
 		{"canonical", canonical, "valid", "valid"},
@@ -178,9 +177,9 @@ func TestVerifyPageDocumentReceiptBytes(t *testing.T) {
 	swaps := map[string][2]string{}
 	for _, c := range cases {
 		atts := []pdf.Attachment{{Name: "receipt-" + v.ID + ".json", Data: []byte(c.receipt), MIME: "application/json"}}
-		rs, err := checkPDFReceipts(newPDFFixtureWith(t, atts).signed, trust)
-		if err != nil || len(rs) != 1 {
-			t.Fatalf("%s: checkPDFReceipts = %v, %v", c.name, rs, err)
+		rs := pdfReceiptsOf(t, newPDFFixtureWith(t, atts), trustJSON)
+		if len(rs) != 1 {
+			t.Fatalf("%s: custos verify --pdf --json: receipts %+v", c.name, rs)
 		}
 		cli := rs[0].Step
 		if rs[0].Valid {

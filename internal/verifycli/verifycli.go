@@ -55,6 +55,9 @@ type ExitError struct {
 	// MsgZH is Msg in Chinese, when the verifier has its words (a file
 	// that is missing or cannot be read).
 	MsgZH string
+	// PDF says that Step is the failing step of a certificate PDF
+	// (CheckPDF), not of a receipt.
+	PDF bool
 }
 
 func (e ExitError) Error() string { return e.Msg }

@@ -72,6 +72,11 @@ var words = map[string][2]string{
 	"bad-trust":               {"%s: %v", "信任包 %s 无法使用：%v"},
 	"trust-is-receipt":        {"%s is a receipt, not a trust bundle: give the receipt with --receipt, and with --trust the trust bundle of the node or consortium (custos trust -o trust.json)", "%s 是回执，不是信任包：回执请用 --receipt 给出，--trust 则给出节点或联盟的信任包（custos trust -o trust.json）"},
 	"bad-transitions":         {"%s: %v", "验证者集合变更列表 %s 无法使用：%v"},
+	"bad-root-pem":            {"%s: root_pem: want one certificate (%v)", "%s：root_pem：应为一个证书（%v）"},
+	"bad-roots":               {"%s: want one or more PEM certificates (%v)", "%s：应为一个或多个 PEM 证书（%v）"},
+	"roots-not-ca":            {"%s: %v is not a CA certificate", "%s：%v 不是 CA 证书"},
+	"pdf-too-large":           {"%s: over %d MiB, not a certificate Custos issued", "%s：超过 %d MiB，不是 Custos 签发的证书"},
+	"verdict-pdf":             {"the PDF is NOT valid: the %s check failed", "该 PDF 无效（NOT valid）：%s 检查未通过"},
 }
 
 // Message is e's message for standard error in English or, with chinese,
@@ -79,6 +84,8 @@ var words = map[string][2]string{
 func (e ExitError) Message(chinese bool) string {
 	p := printer{chinese: chinese}
 	switch {
+	case e.PDF && e.Step != "":
+		return p.say("verdict-pdf", e.Step)
 	case e.Step == stepERS:
 		return p.say("verdict-ers")
 	case e.Step != "":

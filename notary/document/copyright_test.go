@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/custody"
-	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -50,9 +50,9 @@ func TestCopyrightCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := pdf.Verify(signed, roots)
+	sig, err := pdfcheck.Verify(signed, roots)
 	if err != nil {
-		t.Fatalf("pdf.Verify = %v", err)
+		t.Fatalf("pdfcheck.Verify = %v", err)
 	}
 	if sig.Signer.Subject.CommonName != "张三" || !strings.Contains(sig.Reason, c.Number) {
 		t.Errorf("signed by %q for %q", sig.Signer.Subject.CommonName, sig.Reason)

@@ -16,6 +16,7 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -141,17 +142,17 @@ func TestNotarial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := pdf.Verify(signed, roots)
+	sig, err := pdfcheck.Verify(signed, roots)
 	if err != nil {
-		t.Fatalf("pdf.Verify: %v", err)
+		t.Fatalf("pdfcheck.Verify: %v", err)
 	}
 	if sig.Signer.Subject.CommonName != "张三" || !strings.Contains(sig.Reason, n.Number) {
 		t.Errorf("signed by %q for %q", sig.Signer.Subject.CommonName, sig.Reason)
 	}
 	tampered := bytes.Clone(signed)
 	tampered[sig.ByteRange[1]/2] ^= 1
-	if _, err := pdf.Verify(tampered, roots); err == nil {
-		t.Errorf("pdf.Verify(one byte changed) = nil, want an error")
+	if _, err := pdfcheck.Verify(tampered, roots); err == nil {
+		t.Errorf("pdfcheck.Verify(one byte changed) = nil, want an error")
 	}
 }
 
@@ -169,9 +170,9 @@ func TestNotarialSM(t *testing.T) {
 	if _, ok := is.Sign.Signer.(*sm2.PrivateKey); !ok {
 		t.Fatalf("the sm notary's signer is a %T, want *sm2.PrivateKey", is.Sign.Signer)
 	}
-	sig, err := pdf.Verify(signed, roots)
+	sig, err := pdfcheck.Verify(signed, roots)
 	if err != nil {
-		t.Fatalf("pdf.Verify(sm certificate) = %v", err)
+		t.Fatalf("pdfcheck.Verify(sm certificate) = %v", err)
 	}
 	if !sig.Signer.Equal(is.Sign.Certificate) {
 		t.Errorf("signed by %q", sig.Signer.Subject)

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/signintech/gopdf"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // sealPDF draws c's seal alone on a page of its size: the appearance of
@@ -96,72 +98,72 @@ func (r *Renderer) drawSealPDF(c *Closing) ([]byte, error) {
 // resources it uses copied into the update. The reader scales the page's
 // /MediaBox, the form's /BBox, onto the widget's /Rect. An empty src is
 // an empty appearance.
-func (u *update) appearance(src []byte, w, h float64) (ref, error) {
+func (u *update) appearance(src []byte, w, h float64) (pdfcheck.Ref, error) {
 	num := u.add()
-	d := newDict()
-	d.set("Type", name("XObject"))
-	d.set("Subtype", name("Form"))
-	d.set("BBox", array{0, 0, pts(w), pts(h)})
+	d := pdfcheck.NewDict()
+	d.Set("Type", pdfcheck.Name("XObject"))
+	d.Set("Subtype", pdfcheck.Name("Form"))
+	d.Set("BBox", pdfcheck.Array{0, 0, pts(w), pts(h)})
 	if len(src) == 0 {
 		u.setStream(num, d, nil)
-		return ref{num: num}, nil
+		return pdfcheck.Ref{Num: num}, nil
 	}
-	f, err := parseFile(src)
+	f, err := pdfcheck.ParseFile(src)
 	if err != nil {
-		return ref{}, fmt.Errorf("appearance: %w", err)
+		return pdfcheck.Ref{}, fmt.Errorf("appearance: %w", err)
 	}
-	root, _ := f.trailer.get("Root").(ref)
-	catalog, err := f.dictOf(root)
+	root, _ := f.Trailer.Get("Root").(pdfcheck.Ref)
+	catalog, err := f.DictOf(root)
 	if err != nil {
-		return ref{}, fmt.Errorf("appearance: %w", err)
+		return pdfcheck.Ref{}, fmt.Errorf("appearance: %w", err)
 	}
-	pr, err := nthPage(f, catalog, 1)
+	pr, err := pdfcheck.NthPage(f, catalog, 1)
 	if err != nil {
-		return ref{}, fmt.Errorf("appearance: %w", err)
+		return pdfcheck.Ref{}, fmt.Errorf("appearance: %w", err)
 	}
-	page, err := f.dictOf(pr)
+	page, err := f.DictOf(pr)
 	if err != nil {
-		return ref{}, fmt.Errorf("appearance: %w", err)
+		return pdfcheck.Ref{}, fmt.Errorf("appearance: %w", err)
 	}
-	if box, ok := page.get("MediaBox").(array); ok && len(box) == 4 {
-		d.set("BBox", box)
+	if box, ok := page.Get("MediaBox").(pdfcheck.Array); ok && len(box) == 4 {
+		d.Set("BBox", box)
 	}
 	g := &graft{u: u, src: f, nums: map[int]int{}}
-	res, err := g.copy(page.get("Resources"), 0)
+	res, err := g.copy(page.Get("Resources"), 0)
 	if err != nil {
-		return ref{}, fmt.Errorf("appearance: %w", err)
+		return pdfcheck.Ref{}, fmt.Errorf("appearance: %w", err)
 	}
 	if res != nil {
-		d.set("Resources", res)
+		d.Set("Resources", res)
 	}
-	content, err := g.content(page.get("Contents"))
+	content, err := g.content(page.Get("Contents"))
 	if err != nil {
-		return ref{}, fmt.Errorf("appearance: %w", err)
+		return pdfcheck.Ref{}, fmt.Errorf("appearance: %w", err)
 	}
-	d.set("Filter", name("FlateDecode"))
+	d.Set("Filter", pdfcheck.Name("FlateDecode"))
 	u.setStream(num, d, content)
-	return ref{num: num}, nil
+	return pdfcheck.Ref{Num: num}, nil
 }
 
 // graft copies objects from another file into an update, each once, under
 // new numbers.
 type graft struct {
 	u    *update
-	src  *file
+	src  *pdfcheck.File
 	nums map[int]int // the source's object number → the update's
 }
 
 // copy returns o with every reference it holds, directly or through
 // arrays and dictionaries, replaced by a reference to a copy in the update.
-func (g *graft) copy(o object, depth int) (object, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("%w: objects nested too deep", ErrMalformed)
+func (g *graft) copy(o pdfcheck.Object, depth int) (pdfcheck.Object, error) {
+	if depth > pdfcheck.MaxDepth {
+		return nil, fmt.Errorf("%w: objects nested too deep", pdfcheck.ErrMalformed)
 	}
 	switch v := o.(type) {
-	case ref:
+	case pdfcheck.Ref:
 		return g.object(v, depth)
-	case array:
-		out := make(array, len(v))
+	case pdfcheck.Array:
+		out := make(pdfcheck.Array, len(v))
 		for i, e := range v {
 			c, err := g.copy(e, depth+1)
 			if err != nil {
@@ -170,14 +172,14 @@ func (g *graft) copy(o object, depth int) (object, error) {
 			out[i] = c
 		}
 		return out, nil
-	case *dict:
-		out := newDict()
-		for _, k := range v.keys {
-			c, err := g.copy(v.m[k], depth+1)
+	case *pdfcheck.Dict:
+		out := pdfcheck.NewDict()
+		for _, k := range v.Keys {
+			c, err := g.copy(v.Map[k], depth+1)
 			if err != nil {
 				return nil, err
 			}
-			out.set(k, c)
+			out.Set(k, c)
 		}
 		return out, nil
 	}
@@ -185,58 +187,58 @@ func (g *graft) copy(o object, depth int) (object, error) {
 }
 
 // object copies indirect object r, a stream with its data as stored.
-func (g *graft) object(r ref, depth int) (object, error) {
-	if n, ok := g.nums[r.num]; ok {
-		return ref{num: n}, nil
+func (g *graft) object(r pdfcheck.Ref, depth int) (pdfcheck.Object, error) {
+	if n, ok := g.nums[r.Num]; ok {
+		return pdfcheck.Ref{Num: n}, nil
 	}
 	n := g.u.add()
-	g.nums[r.num] = n
-	o, err := g.src.object(r.num)
+	g.nums[r.Num] = n
+	o, err := g.src.Object(r.Num)
 	if err != nil {
 		return nil, err
 	}
-	s, ok := o.(*stream)
+	s, ok := o.(*pdfcheck.Stream)
 	if !ok {
 		c, err := g.copy(o, depth+1)
 		if err != nil {
 			return nil, err
 		}
 		g.u.set(n, c)
-		return ref{num: n}, nil
+		return pdfcheck.Ref{Num: n}, nil
 	}
-	d := s.dict.clone()
-	d.del("Length") // setStream writes it, and it may be a reference
+	d := s.Dict.Clone()
+	d.Del("Length") // setStream writes it, and it may be a reference
 	c, err := g.copy(d, depth+1)
 	if err != nil {
 		return nil, err
 	}
-	g.u.setStream(n, c.(*dict), s.raw)
-	return ref{num: n}, nil
+	g.u.setStream(n, c.(*pdfcheck.Dict), s.Raw)
+	return pdfcheck.Ref{Num: n}, nil
 }
 
 // content is a page's content, one stream or an array of them (ISO
 // 32000-1 §7.7.3.3), decoded, joined and compressed again.
-func (g *graft) content(o object) ([]byte, error) {
-	o, err := g.src.resolve(o)
+func (g *graft) content(o pdfcheck.Object) ([]byte, error) {
+	o, err := g.src.Resolve(o)
 	if err != nil {
 		return nil, err
 	}
-	parts, ok := o.(array)
+	parts, ok := o.(pdfcheck.Array)
 	if !ok {
-		parts = array{o}
+		parts = pdfcheck.Array{o}
 	}
 	var b bytes.Buffer
 	zw := zlib.NewWriter(&b)
 	for _, p := range parts {
-		p, err := g.src.resolve(p)
+		p, err := g.src.Resolve(p)
 		if err != nil {
 			return nil, err
 		}
-		s, ok := p.(*stream)
+		s, ok := p.(*pdfcheck.Stream)
 		if !ok {
 			continue
 		}
-		data, err := decode(s)
+		data, err := pdfcheck.Decode(s)
 		if err != nil {
 			return nil, err
 		}

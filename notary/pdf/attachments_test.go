@@ -2,6 +2,8 @@ package pdf
 
 import (
 	"testing"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // TestAttachmentsRoundTrip: Attachments reads back what Render embeds,
@@ -15,7 +17,7 @@ func TestAttachmentsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Attachments(b)
+	got, err := pdfcheck.Attachments(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func TestAttachmentsRoundTrip(t *testing.T) {
 	if b, err = r.Render(doc); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := Attachments(b); err != nil || len(got) != 0 {
+	if got, err := pdfcheck.Attachments(b); err != nil || len(got) != 0 {
 		t.Errorf("Attachments(no attachments) = %d, %v; want none", len(got), err)
 	}
 }

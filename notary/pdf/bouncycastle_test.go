@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/internal/testenv"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // TestBouncyCastle has Bouncy Castle, where pdfsig cannot check SM2,
@@ -60,7 +62,7 @@ func TestBouncyCastle(t *testing.T) {
 	// A byte of the PDF altered: the same byte ranges, cut from the
 	// altered file (a flipped byte may keep Verify from finding the
 	// signature at all, which would leave Bouncy Castle nothing to refuse).
-	_, sig, err := findSignature(signed)
+	sig, err := pdfcheck.FindSignature(signed)
 	if err != nil {
 		t.Fatal(err)
 	}

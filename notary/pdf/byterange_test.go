@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // signRanges signs pdf as Sign does, with the notary's real key and TSA,
@@ -28,7 +30,7 @@ func signRanges(t *testing.T, p *testPKI, pdf []byte, br func(c span, n int) [4]
 	text := fmt.Sprintf("[%d %d %d %d]", r[0], r[1], r[2], r[3])
 	at := bytes.Index(out, []byte("/ByteRange ")) + len("/ByteRange ")
 	copy(out[at:at+byteRangeWidth], text+string(bytes.Repeat([]byte(" "), byteRangeWidth-len(text))))
-	h := alg.newHash()
+	h := alg.NewHash()
 	h.Write(out[r[0] : r[0]+r[1]])
 	h.Write(out[r[2] : r[2]+r[3]])
 	s, err := sign(opts.Signer, opts.Certificate, opts.Chain, h.Sum(nil), alg)
@@ -60,23 +62,23 @@ func TestVerifyByteRange(t *testing.T) {
 		want error
 	}{
 		{"exact", func(c span, n int) [4]int { return [4]int{0, c.start, c.end, n - c.end} }, "", nil},
-		{"gap before /Contents", func(c span, n int) [4]int { return [4]int{0, c.start - 20, c.end, n - c.end} }, "byteRange", ErrByteRange},
-		{"gap after /Contents", func(c span, n int) [4]int { return [4]int{0, c.start, c.end + 20, n - c.end - 20} }, "byteRange", ErrByteRange},
-		{"header left out", func(c span, n int) [4]int { return [4]int{9, c.start - 9, c.end, n - c.end} }, "byteRange", ErrByteRange},
-		{"into /Contents", func(c span, n int) [4]int { return [4]int{0, c.start + 2, c.end, n - c.end} }, "byteRange", ErrByteRange},
-		{"end left out", func(c span, n int) [4]int { return [4]int{0, c.start, c.end, n - c.end - 7} }, "find", ErrAddedAfterSigning},
+		{"gap before /Contents", func(c span, n int) [4]int { return [4]int{0, c.start - 20, c.end, n - c.end} }, "byteRange", pdfcheck.ErrByteRange},
+		{"gap after /Contents", func(c span, n int) [4]int { return [4]int{0, c.start, c.end + 20, n - c.end - 20} }, "byteRange", pdfcheck.ErrByteRange},
+		{"header left out", func(c span, n int) [4]int { return [4]int{9, c.start - 9, c.end, n - c.end} }, "byteRange", pdfcheck.ErrByteRange},
+		{"into /Contents", func(c span, n int) [4]int { return [4]int{0, c.start + 2, c.end, n - c.end} }, "byteRange", pdfcheck.ErrByteRange},
+		{"end left out", func(c span, n int) [4]int { return [4]int{0, c.start, c.end, n - c.end - 7} }, "find", pdfcheck.ErrAddedAfterSigning},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := signRanges(t, p, minimalPDF(), tt.br)
-			_, err := Verify(b, p.roots)
+			_, err := pdfcheck.Verify(b, p.roots)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("Verify(exact ranges) = %v", err)
 				}
 				return
 			}
-			var ve *VerifyError
+			var ve *pdfcheck.VerifyError
 			if !errors.As(err, &ve) || ve.Step != tt.step || !errors.Is(err, tt.want) {
 				t.Fatalf("Verify(%s) = %v, want step %s, %v", tt.name, err, tt.step, tt.want)
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // certifiedMinimal signs minimalPDF, certifying it with DocMDP /P level.
@@ -23,14 +25,14 @@ func certifiedMinimal(t *testing.T, p *testPKI, level int) []byte {
 }
 
 // appendUpdate appends to b an incremental update that edit writes.
-func appendUpdate(t testing.TB, b []byte, edit func(f *file, u *update, catalog *dict, root ref)) []byte {
+func appendUpdate(t testing.TB, b []byte, edit func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref)) []byte {
 	t.Helper()
-	f, err := parseFile(b)
+	f, err := pdfcheck.ParseFile(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := f.trailer.get("Root").(ref)
-	catalog, err := f.dictOf(root)
+	root := f.Trailer.Get("Root").(pdfcheck.Ref)
+	catalog, err := f.DictOf(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,59 +40,59 @@ func appendUpdate(t testing.TB, b []byte, edit func(f *file, u *update, catalog 
 	if err != nil {
 		t.Fatal(err)
 	}
-	edit(f, u, catalog.clone(), root)
+	edit(f, u, catalog.Clone(), root)
 	out, _ := u.bytes()
 	return out
 }
 
 // editPage rewrites page 1 with change applied to a copy of it.
-func editPage(change func(u *update, page *dict)) func(f *file, u *update, catalog *dict, root ref) {
-	return func(f *file, u *update, catalog *dict, root ref) {
-		r, err := nthPage(f, catalog, 1)
+func editPage(change func(u *update, page *pdfcheck.Dict)) func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+	return func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+		r, err := pdfcheck.NthPage(f, catalog, 1)
 		if err != nil {
 			panic(err)
 		}
-		page, err := f.dictOf(r)
+		page, err := f.DictOf(r)
 		if err != nil {
 			panic(err)
 		}
-		page = page.clone()
+		page = page.Clone()
 		change(u, page)
-		u.set(r.num, page)
+		u.set(r.Num, page)
 	}
 }
 
 // pageContent gives page 1 a new content stream.
-var pageContent = editPage(func(u *update, page *dict) {
+var pageContent = editPage(func(u *update, page *pdfcheck.Dict) {
 	n := u.add()
-	u.setStream(n, newDict(), []byte("BT /F1 24 Tf 72 700 Td (APPLICANT: MALLORY) Tj ET"))
-	page.set("Contents", ref{num: n})
+	u.setStream(n, pdfcheck.NewDict(), []byte("BT /F1 24 Tf 72 700 Td (APPLICANT: MALLORY) Tj ET"))
+	page.Set("Contents", pdfcheck.Ref{Num: n})
 })
 
 // addDSS gives the catalog a document security store (ETSI EN 319 142-1
 // §5.4.2) holding one certificate, or, when the catalog has one, rewrites
 // its dictionary with a second.
-func addDSS(t *testing.T, p *testPKI) func(f *file, u *update, catalog *dict, root ref) {
-	return func(f *file, u *update, catalog *dict, root ref) {
+func addDSS(t *testing.T, p *testPKI) func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+	return func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 		cert := u.add()
-		u.setStream(cert, newDict(), p.org.Cert.Raw)
-		if r, ok := catalog.get("DSS").(ref); ok {
-			dss, err := f.dictOf(r)
+		u.setStream(cert, pdfcheck.NewDict(), p.org.Cert.Raw)
+		if r, ok := catalog.Get("DSS").(pdfcheck.Ref); ok {
+			dss, err := f.DictOf(r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			dss = dss.clone()
-			certs, _ := dss.get("Certs").(array)
-			dss.set("Certs", append(append(array{}, certs...), ref{num: cert}))
-			u.set(r.num, dss)
+			dss = dss.Clone()
+			certs, _ := dss.Get("Certs").(pdfcheck.Array)
+			dss.Set("Certs", append(append(pdfcheck.Array{}, certs...), pdfcheck.Ref{Num: cert}))
+			u.set(r.Num, dss)
 			return
 		}
-		dss := newDict()
-		dss.set("Certs", array{ref{num: cert}})
+		dss := pdfcheck.NewDict()
+		dss.Set("Certs", pdfcheck.Array{pdfcheck.Ref{Num: cert}})
 		num := u.add()
 		u.set(num, dss)
-		catalog.set("DSS", ref{num: num})
-		u.set(root.num, catalog)
+		catalog.Set("DSS", pdfcheck.Ref{Num: num})
+		u.set(root.Num, catalog)
 	}
 }
 
@@ -116,36 +118,36 @@ func TestVerifyChanges(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		b       []byte
-		changes Changes // when valid
+		changes pdfcheck.Changes // when valid
 		revs    int
 		refused string // what a refusal says, "" when valid
 		rev     int    // and the revision it names
 	}{
-		{"P=2, signed again", sign(p2), ChangeSignatures, 1, "", 0},
-		{"P=2, signed thrice", sign(sign(p2)), ChangeSignatures, 2, "", 0},
-		{"P=3, signed again", sign(p3), ChangeSignatures, 1, "", 0},
-		{"P=2, DSS added and updated", sign(appendUpdate(t, appendUpdate(t, sign(p2), addDSS(t, p)), addDSS(t, p))), ChangeSignatures | ChangeDSS, 4, "", 0},
-		{"P=3, annotation added", sign(shadowUpdate(t, p3)), ChangeSignatures | ChangeAnnotations, 2, "", 0},
+		{"P=2, signed again", sign(p2), pdfcheck.ChangeSignatures, 1, "", 0},
+		{"P=2, signed thrice", sign(sign(p2)), pdfcheck.ChangeSignatures, 2, "", 0},
+		{"P=3, signed again", sign(p3), pdfcheck.ChangeSignatures, 1, "", 0},
+		{"P=2, DSS added and updated", sign(appendUpdate(t, appendUpdate(t, sign(p2), addDSS(t, p)), addDSS(t, p))), pdfcheck.ChangeSignatures | pdfcheck.ChangeDSS, 4, "", 0},
+		{"P=3, annotation added", sign(shadowUpdate(t, p3)), pdfcheck.ChangeSignatures | pdfcheck.ChangeAnnotations, 2, "", 0},
 		{"P=2, annotation added", sign(shadowUpdate(t, p2)), 0, 0, "object 3: a /FreeText annotation is added to a page", 1},
 		{"P=2, page content changed", sign(appendUpdate(t, p2, content)), 0, 0, "object 3: a page's /Contents is changed", 1},
 		{"P=2, signed, then page content changed", sign(appendUpdate(t, sign(p2), content)), 0, 0, "object 3: a page's /Contents is changed", 2},
 		{"P=3, page content changed", sign(appendUpdate(t, p3, content)), 0, 0, "object 3: a page's /Contents is changed", 1},
-		{"P=2, open action added", sign(appendUpdate(t, p2, func(f *file, u *update, catalog *dict, root ref) {
-			catalog.set("OpenAction", array{ref{num: 3}, name("Fit")})
-			u.set(root.num, catalog)
+		{"P=2, open action added", sign(appendUpdate(t, p2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+			catalog.Set("OpenAction", pdfcheck.Array{pdfcheck.Ref{Num: 3}, pdfcheck.Name("Fit")})
+			u.set(root.Num, catalog)
 		})), 0, 0, "object 1: the catalog's /OpenAction is changed", 1},
-		{"P=2, pages tree changed", sign(appendUpdate(t, p2, func(f *file, u *update, catalog *dict, root ref) {
-			u.set(2, mustDict(t, f, 2, func(d *dict) { d.set("Count", 2) }))
+		{"P=2, pages tree changed", sign(appendUpdate(t, p2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+			u.set(2, mustDict(t, f, 2, func(d *pdfcheck.Dict) { d.Set("Count", 2) }))
 		})), 0, 0, "object 2: the pages tree is changed", 1},
-		{"P=2, a signature replaced", sign(appendUpdate(t, sign(p2), func(f *file, u *update, catalog *dict, root ref) {
-			form, _, fields, _ := acroFormOf(f)
+		{"P=2, a signature replaced", sign(appendUpdate(t, sign(p2), func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+			form, _, fields, _ := pdfcheck.AcroFormOf(f)
 			_ = form
-			w := fields[1].(ref)
-			u.set(w.num, mustDict(t, f, w.num, func(d *dict) { d.set("V", fields[0].(ref)) }))
+			w := fields[1].(pdfcheck.Ref)
+			u.set(w.Num, mustDict(t, f, w.Num, func(d *pdfcheck.Dict) { d.Set("V", fields[0].(pdfcheck.Ref)) }))
 		})), 0, 0, "a signature field's signature is replaced", 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			sig, err := Verify(c.b, p.roots)
+			sig, err := pdfcheck.Verify(c.b, p.roots)
 			if c.refused == "" {
 				if err != nil {
 					t.Fatalf("Verify = %v", err)
@@ -155,10 +157,10 @@ func TestVerifyChanges(t *testing.T) {
 				}
 				return
 			}
-			var ve *VerifyError
-			var ce *ChangeError
-			if !errors.As(err, &ve) || ve.Step != "certification" || !errors.Is(err, ErrChangeNotPermitted) ||
-				!errors.Is(err, ErrCertificationViolated) || !errors.As(err, &ce) {
+			var ve *pdfcheck.VerifyError
+			var ce *pdfcheck.ChangeError
+			if !errors.As(err, &ve) || ve.Step != "certification" || !errors.Is(err, pdfcheck.ErrChangeNotPermitted) ||
+				!errors.Is(err, pdfcheck.ErrCertificationViolated) || !errors.As(err, &ce) {
 				t.Fatalf("Verify = %v, want step certification, a *ChangeError", err)
 			}
 			if !strings.Contains(ce.Error(), c.refused) || ce.Revision != c.rev {
@@ -172,13 +174,13 @@ func TestVerifyChanges(t *testing.T) {
 }
 
 // mustDict returns a copy of object num of f, changed by change.
-func mustDict(t testing.TB, f *file, num int, change func(*dict)) *dict {
+func mustDict(t testing.TB, f *pdfcheck.File, num int, change func(*pdfcheck.Dict)) *pdfcheck.Dict {
 	t.Helper()
-	d, err := f.dictOf(ref{num: num})
+	d, err := f.DictOf(pdfcheck.Ref{Num: num})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d = d.clone()
+	d = d.Clone()
 	change(d)
 	return d
 }
@@ -193,19 +195,19 @@ func TestVerifyChangesUndone(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		level int
-		edit  func(f *file, u *update, catalog *dict, root ref)
+		edit  func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref)
 		want  string
 	}{
-		{"P=2, /Perms removed", 2, func(f *file, u *update, catalog *dict, root ref) {
-			catalog.del("Perms")
-			u.set(root.num, catalog)
+		{"P=2, /Perms removed", 2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+			catalog.Del("Perms")
+			u.set(root.Num, catalog)
 		}, "the catalog's /Perms is changed"},
-		{"P=2, page in the DSS", 2, func(f *file, u *update, catalog *dict, root ref) {
-			dss := newDict()
-			dss.set("Certs", array{ref{num: 3}})
-			catalog.set("DSS", dss)
-			u.set(root.num, catalog)
-			u.set(3, mustDict(t, f, 3, func(d *dict) { d.set("Contents", ref{num: 1}) }))
+		{"P=2, page in the DSS", 2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+			dss := pdfcheck.NewDict()
+			dss.Set("Certs", pdfcheck.Array{pdfcheck.Ref{Num: 3}})
+			catalog.Set("DSS", dss)
+			u.set(root.Num, catalog)
+			u.set(3, mustDict(t, f, 3, func(d *pdfcheck.Dict) { d.Set("Contents", pdfcheck.Ref{Num: 1}) }))
 		}, "a page's /Contents is changed"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -215,16 +217,16 @@ func TestVerifyChangesUndone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = Verify(b, p.roots)
-			if !errors.Is(err, ErrChangeNotPermitted) || !strings.Contains(err.Error(), c.want) {
+			_, err = pdfcheck.Verify(b, p.roots)
+			if !errors.Is(err, pdfcheck.ErrChangeNotPermitted) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("Verify = %v, want ErrChangeNotPermitted, %q", err, c.want)
 			}
 		})
 	}
 	t.Run("P=1, /Perms removed", func(t *testing.T) {
-		b := appendUpdate(t, certifiedMinimal(t, p, 1), func(f *file, u *update, catalog *dict, root ref) {
-			catalog.del("Perms")
-			u.set(root.num, catalog)
+		b := appendUpdate(t, certifiedMinimal(t, p, 1), func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+			catalog.Del("Perms")
+			u.set(root.Num, catalog)
 		})
 		if _, err := Sign(context.Background(), b, opts); !errors.Is(err, ErrCertifiedNoChange) {
 			t.Errorf("Sign(P=1, /Perms removed) = %v, want ErrCertifiedNoChange", err)
@@ -233,7 +235,7 @@ func TestVerifyChangesUndone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Verify(b, p.roots); !errors.Is(err, ErrCertificationViolated) {
+		if _, err := pdfcheck.Verify(b, p.roots); !errors.Is(err, pdfcheck.ErrCertificationViolated) {
 			t.Errorf("Verify(P=1, /Perms removed, signed) = %v, want ErrCertificationViolated", err)
 		}
 	})
@@ -246,8 +248,8 @@ func TestCheckChangesBounded(t *testing.T) {
 	b := certifiedMinimal(t, p, 2)
 	n := int64(len(b))
 	b = append(b, bytes.Repeat([]byte("%%EOF\n"), 100000)...)
-	_, _, err := checkChanges(b, Certification{Level: 2, Length: n, Added: int64(len(b)) - n})
-	if !errors.Is(err, ErrChangeNotPermitted) || !strings.Contains(err.Error(), "end-of-file markers") {
+	_, _, err := pdfcheck.CheckChanges(b, pdfcheck.Certification{Level: 2, Length: n, Added: int64(len(b)) - n})
+	if !errors.Is(err, pdfcheck.ErrChangeNotPermitted) || !strings.Contains(err.Error(), "end-of-file markers") {
 		t.Errorf("checkChanges(100000 %%%%EOF) = %v, want a refusal", err)
 	}
 }
@@ -277,9 +279,9 @@ func TestVerifyChangesAppended(t *testing.T) {
 		if want == 0 {
 			want = len(b)
 		}
-		_, err = Verify(append(b, "\n1 0 obj\n<<>>\nendobj\n"...), p.roots)
-		var ve *VerifyError
-		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, ErrAddedAfterSigning) || ve.Revision == nil {
+		_, err = pdfcheck.Verify(append(b, "\n1 0 obj\n<<>>\nendobj\n"...), p.roots)
+		var ve *pdfcheck.VerifyError
+		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, pdfcheck.ErrAddedAfterSigning) || ve.Revision == nil {
 			t.Fatalf("%s: Verify(appended) = %v, want step find, ErrAddedAfterSigning, a signed revision", c.name, err)
 		}
 		if got := ve.Revision.ByteRange[2] + ve.Revision.ByteRange[3]; got != int64(want) {
@@ -293,27 +295,27 @@ func TestVerifyChangesAppended(t *testing.T) {
 func withTextField(t *testing.T, b []byte) []byte {
 	t.Helper()
 	b = shadowUpdate(t, b)
-	return appendUpdate(t, b, func(f *file, u *update, catalog *dict, root ref) {
-		r, err := nthPage(f, catalog, 1)
+	return appendUpdate(t, b, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+		r, err := pdfcheck.NthPage(f, catalog, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		w := u.add()
-		field := newDict()
-		field.set("Type", name("Annot"))
-		field.set("Subtype", name("Widget"))
-		field.set("FT", name("Tx"))
-		field.set("T", textString("Applicant"))
-		field.set("Rect", array{72, 700, 300, 720})
-		field.set("P", r)
+		field := pdfcheck.NewDict()
+		field.Set("Type", pdfcheck.Name("Annot"))
+		field.Set("Subtype", pdfcheck.Name("Widget"))
+		field.Set("FT", pdfcheck.Name("Tx"))
+		field.Set("T", pdfcheck.TextString("Applicant"))
+		field.Set("Rect", pdfcheck.Array{72, 700, 300, 720})
+		field.Set("P", r)
 		u.set(w, field)
-		form := newDict()
-		form.set("Fields", array{ref{num: w}})
-		catalog.set("AcroForm", form)
-		u.set(root.num, catalog)
-		u.set(r.num, mustDict(t, f, r.num, func(d *dict) {
-			annots, _ := d.get("Annots").(array)
-			d.set("Annots", append(append(array{}, annots...), ref{num: w}))
+		form := pdfcheck.NewDict()
+		form.Set("Fields", pdfcheck.Array{pdfcheck.Ref{Num: w}})
+		catalog.Set("AcroForm", form)
+		u.set(root.Num, catalog)
+		u.set(r.Num, mustDict(t, f, r.Num, func(d *pdfcheck.Dict) {
+			annots, _ := d.Get("Annots").(pdfcheck.Array)
+			d.Set("Annots", append(append(pdfcheck.Array{}, annots...), pdfcheck.Ref{Num: w}))
 		}))
 	})
 }
@@ -331,119 +333,119 @@ func certifyBytes(t *testing.T, p *testPKI, b []byte, level int) []byte {
 	return out
 }
 
-// TestCheckChangesRules: checkChanges alone, on one update after a
+// TestCheckChangesRules: CheckChanges alone, on one update after a
 // certification, for the rules Verify's tests do not reach.
 func TestCheckChangesRules(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	base := withTextField(t, minimalPDF())
-	field := func(f *file) (ref, *dict) {
-		_, _, fields, err := acroFormOf(f)
+	field := func(f *pdfcheck.File) (pdfcheck.Ref, *pdfcheck.Dict) {
+		_, _, fields, err := pdfcheck.AcroFormOf(f)
 		if err != nil || len(fields) == 0 {
 			t.Fatalf("no form field: %v", err)
 		}
-		r := fields[0].(ref)
-		d, err := f.dictOf(r)
+		r := fields[0].(pdfcheck.Ref)
+		d, err := f.DictOf(r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r, d.clone()
+		return r, d.Clone()
 	}
-	freeText := func(f *file, catalog *dict) (page ref, annot ref) {
-		page, err := nthPage(f, catalog, 1)
+	freeText := func(f *pdfcheck.File, catalog *pdfcheck.Dict) (page pdfcheck.Ref, annot pdfcheck.Ref) {
+		page, err := pdfcheck.NthPage(f, catalog, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, _ := f.dictOf(page)
-		for _, a := range d.get("Annots").(array) {
-			if ad, _ := f.dictOf(a); ad.get("Subtype") == name("FreeText") {
-				return page, a.(ref)
+		d, _ := f.DictOf(page)
+		for _, a := range d.Get("Annots").(pdfcheck.Array) {
+			if ad, _ := f.DictOf(a); ad.Get("Subtype") == pdfcheck.Name("FreeText") {
+				return page, a.(pdfcheck.Ref)
 			}
 		}
 		t.Fatal("no FreeText annotation")
 		return
 	}
-	removeFreeText := func(f *file, u *update, catalog *dict, root ref) {
+	removeFreeText := func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 		page, annot := freeText(f, catalog)
-		u.set(page.num, mustDict(t, f, page.num, func(d *dict) {
-			var keep array
-			for _, a := range d.get("Annots").(array) {
+		u.set(page.Num, mustDict(t, f, page.Num, func(d *pdfcheck.Dict) {
+			var keep pdfcheck.Array
+			for _, a := range d.Get("Annots").(pdfcheck.Array) {
 				if a != annot {
 					keep = append(keep, a)
 				}
 			}
-			d.set("Annots", keep)
+			d.Set("Annots", keep)
 		}))
 	}
 	for _, c := range []struct {
 		name    string
 		doc     []byte // unsigned, certified here
 		level   int
-		edit    func(f *file, u *update, catalog *dict, root ref)
-		changes Changes
+		edit    func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref)
+		changes pdfcheck.Changes
 		refused string
 	}{
-		{"field filled in", base, 2, func(f *file, u *update, catalog *dict, root ref) {
+		{"field filled in", base, 2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			r, d := field(f)
-			d.set("V", textString("张三"))
-			u.set(r.num, d)
-		}, ChangeForms, ""},
-		{"field moved", base, 2, func(f *file, u *update, catalog *dict, root ref) {
+			d.Set("V", pdfcheck.TextString("张三"))
+			u.set(r.Num, d)
+		}, pdfcheck.ChangeForms, ""},
+		{"field moved", base, 2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			r, d := field(f)
-			d.set("Rect", array{0, 0, 595, 842})
-			u.set(r.num, d)
+			d.Set("Rect", pdfcheck.Array{0, 0, 595, 842})
+			u.set(r.Num, d)
 		}, 0, "a form field's /Rect is changed"},
-		{"text field added", base, 3, func(f *file, u *update, catalog *dict, root ref) {
+		{"text field added", base, 3, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			_, d := field(f)
 			n := u.add()
 			u.set(n, d)
-			form, _, fields, _ := acroFormOf(f)
-			form = form.clone()
-			form.set("Fields", append(append(array{}, fields...), ref{num: n}))
-			catalog.set("AcroForm", form)
-			u.set(root.num, catalog)
+			form, _, fields, _ := pdfcheck.AcroFormOf(f)
+			form = form.Clone()
+			form.Set("Fields", append(append(pdfcheck.Array{}, fields...), pdfcheck.Ref{Num: n}))
+			catalog.Set("AcroForm", form)
+			u.set(root.Num, catalog)
 		}, 0, "a form field that is not a signature field is added"},
-		{"P=3, annotation removed", base, 3, removeFreeText, ChangeAnnotations, ""},
+		{"P=3, annotation removed", base, 3, removeFreeText, pdfcheck.ChangeAnnotations, ""},
 		{"P=2, annotation removed", base, 2, removeFreeText, 0, "an annotation is removed from a page"},
-		{"P=3, annotation changed", base, 3, func(f *file, u *update, catalog *dict, root ref) {
+		{"P=3, annotation changed", base, 3, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			_, a := freeText(f, catalog)
-			u.set(a.num, mustDict(t, f, a.num, func(d *dict) { d.set("Contents", textString("note")) }))
-		}, ChangeAnnotations, ""},
-		{"P=2, annotation changed", base, 2, func(f *file, u *update, catalog *dict, root ref) {
+			u.set(a.Num, mustDict(t, f, a.Num, func(d *pdfcheck.Dict) { d.Set("Contents", pdfcheck.TextString("note")) }))
+		}, pdfcheck.ChangeAnnotations, ""},
+		{"P=2, annotation changed", base, 2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			_, a := freeText(f, catalog)
-			u.set(a.num, mustDict(t, f, a.num, func(d *dict) { d.set("Contents", textString("note")) }))
+			u.set(a.Num, mustDict(t, f, a.Num, func(d *pdfcheck.Dict) { d.Set("Contents", pdfcheck.TextString("note")) }))
 		}, 0, "changed: a /Annot dictionary"},
-		{"object stream replaced", minimalXrefStreamPDF(), 2, func(f *file, u *update, catalog *dict, root ref) {
+		{"object stream replaced", minimalXrefStreamPDF(), 2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			page := "<</Type /Page /Parent 2 0 R /MediaBox [0 0 100 100]>>"
-			d := newDict()
-			d.set("Type", name("ObjStm"))
-			d.set("N", 1)
-			d.set("First", 4)
+			d := pdfcheck.NewDict()
+			d.Set("Type", pdfcheck.Name("ObjStm"))
+			d.Set("N", 1)
+			d.Set("First", 4)
 			u.setStream(4, d, []byte("3 0 "+page))
 		}, 0, "an object stream of an earlier revision is replaced"},
-		{"a dangling reference defined", appendUpdate(t, minimalPDF(), editPage(func(u *update, page *dict) {
-			page.set("Contents", ref{num: 99})
-		})), 2, func(f *file, u *update, catalog *dict, root ref) {
+		{"a dangling reference defined", appendUpdate(t, minimalPDF(), editPage(func(u *update, page *pdfcheck.Dict) {
+			page.Set("Contents", pdfcheck.Ref{Num: 99})
+		})), 2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			u.next = 100
-			u.setStream(99, newDict(), []byte("BT /F1 24 Tf 72 700 Td (APPLICANT: MALLORY) Tj ET"))
+			u.setStream(99, pdfcheck.NewDict(), []byte("BT /F1 24 Tf 72 700 Td (APPLICANT: MALLORY) Tj ET"))
 		}, 0, "an object that the certified revision refers to but does not define is given a value"},
-		{"trailer /Root", minimalPDF(), 2, func(f *file, u *update, catalog *dict, root ref) {
+		{"trailer /Root", minimalPDF(), 2, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			n := u.add()
 			u.set(n, catalog)
-			u.f.trailer = u.f.trailer.clone()
-			u.f.trailer.set("Root", ref{num: n})
+			u.f.Trailer = u.f.Trailer.Clone()
+			u.f.Trailer.Set("Root", pdfcheck.Ref{Num: n})
 		}, 0, "the trailer's /Root is changed"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			certified := certifyBytes(t, p, c.doc, c.level)
 			b := appendUpdate(t, certified, c.edit)
-			got, _, err := checkChanges(b, Certification{Level: c.level, Length: int64(len(certified)), Added: int64(len(b) - len(certified))})
+			got, _, err := pdfcheck.CheckChanges(b, pdfcheck.Certification{Level: c.level, Length: int64(len(certified)), Added: int64(len(b) - len(certified))})
 			if c.refused == "" {
 				if err != nil || got.Changes != c.changes || got.Revisions != 1 {
 					t.Errorf("checkChanges = %+v, %v; want 1 revision with changes %v", got, err, c.changes)
 				}
 				return
 			}
-			var ce *ChangeError
+			var ce *pdfcheck.ChangeError
 			if !errors.As(err, &ce) || !strings.Contains(ce.What, c.refused) || ce.Revision != 1 {
 				t.Errorf("checkChanges = %v, want revision 1: %q", err, c.refused)
 			}
@@ -458,13 +460,13 @@ func TestCheckChangesRules(t *testing.T) {
 func TestVerifyRecertified(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	for _, level := range []int{1, 2} {
-		b := appendUpdate(t, certifiedMinimal(t, p, level), func(f *file, u *update, catalog *dict, root ref) {
-			catalog.del("Perms")
-			form, _, _, _ := acroFormOf(f)
-			form = form.clone()
-			form.set("Fields", array{})
-			catalog.set("AcroForm", form)
-			u.set(root.num, catalog)
+		b := appendUpdate(t, certifiedMinimal(t, p, level), func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+			catalog.Del("Perms")
+			form, _, _, _ := pdfcheck.AcroFormOf(f)
+			form = form.Clone()
+			form.Set("Fields", pdfcheck.Array{})
+			catalog.Set("AcroForm", form)
+			u.set(root.Num, catalog)
 		})
 		old := certifyLevel
 		certifyLevel = 3
@@ -476,8 +478,8 @@ func TestVerifyRecertified(t *testing.T) {
 		if _, sigs, _ := sigDicts(t, b); len(sigs) != 1 {
 			t.Fatalf("%d signature fields, want the new one only", len(sigs))
 		}
-		sig, err := Verify(b, p.roots)
-		if !errors.Is(err, ErrCertificationViolated) {
+		sig, err := pdfcheck.Verify(b, p.roots)
+		if !errors.Is(err, pdfcheck.ErrCertificationViolated) {
 			t.Errorf("Verify(P=%d, then certified again with P=3) = %+v, %v; want ErrCertificationViolated", level, sig, err)
 		}
 	}

@@ -11,32 +11,34 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // docMDP returns the /P of the DocMDP transform (ISO 32000-1 §12.8.2.2)
 // of the signature dictionary v, and 0 when v certifies nothing.
-func docMDP(t *testing.T, f *file, v *dict) int64 {
+func docMDP(t *testing.T, f *pdfcheck.File, v *pdfcheck.Dict) int64 {
 	t.Helper()
-	refs, err := f.resolve(v.get("Reference"))
+	refs, err := f.Resolve(v.Get("Reference"))
 	if err != nil || refs == nil {
 		return 0
 	}
-	list, _ := refs.(array)
+	list, _ := refs.(pdfcheck.Array)
 	for _, o := range list {
-		sr, err := f.dictOf(o)
-		if err != nil || sr.get("TransformMethod") != name("DocMDP") {
+		sr, err := f.DictOf(o)
+		if err != nil || sr.Get("TransformMethod") != pdfcheck.Name("DocMDP") {
 			continue
 		}
-		params, err := f.dictOf(sr.get("TransformParams"))
+		params, err := f.DictOf(sr.Get("TransformParams"))
 		if err != nil {
 			t.Fatalf("DocMDP /TransformParams: %v", err)
 		}
-		if params.get("V") != name("1.2") {
-			t.Errorf("DocMDP /V = %v, want /1.2", params.get("V"))
+		if params.Get("V") != pdfcheck.Name("1.2") {
+			t.Errorf("DocMDP /V = %v, want /1.2", params.Get("V"))
 		}
-		p, _ := intArray(array{params.get("P")})
+		p, _ := intArray(pdfcheck.Array{params.Get("P")})
 		if len(p) != 1 {
-			t.Fatalf("DocMDP /P = %v", params.get("P"))
+			t.Fatalf("DocMDP /P = %v", params.Get("P"))
 		}
 		return p[0]
 	}
@@ -45,36 +47,36 @@ func docMDP(t *testing.T, f *file, v *dict) int64 {
 
 // sigDicts returns the signature dictionaries of a file's signature
 // fields, in the order of /Fields, and the catalog's /Perms /DocMDP.
-func sigDicts(t *testing.T, b []byte) (*file, []*dict, object) {
+func sigDicts(t *testing.T, b []byte) (*pdfcheck.File, []*pdfcheck.Dict, pdfcheck.Object) {
 	t.Helper()
-	f, err := parseFile(b)
+	f, err := pdfcheck.ParseFile(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	form, _, err := acroForm(f, catalog)
+	form, _, err := pdfcheck.AcroForm(f, catalog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields, _ := form.get("Fields").(array)
-	var out []*dict
+	fields, _ := form.Get("Fields").(pdfcheck.Array)
+	var out []*pdfcheck.Dict
 	for _, fr := range fields {
-		field, err := f.dictOf(fr)
+		field, err := f.DictOf(fr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := f.dictOf(field.get("V"))
+		v, err := f.DictOf(field.Get("V"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, v)
 	}
-	var perm object
-	if perms, err := f.dictOf(catalog.get("Perms")); err == nil {
-		perm = perms.get("DocMDP")
+	var perm pdfcheck.Object
+	if perms, err := f.DictOf(catalog.Get("Perms")); err == nil {
+		perm = perms.Get("DocMDP")
 	}
 	return f, out, perm
 }
@@ -97,12 +99,12 @@ func TestSignCertifies(t *testing.T) {
 	if got := docMDP(t, f, sigs[0]); got != 1 {
 		t.Errorf("DocMDP P = %d, want 1 (no changes permitted)", got)
 	}
-	if r, ok := perm.(ref); !ok {
+	if r, ok := perm.(pdfcheck.Ref); !ok {
 		t.Fatalf("catalog /Perms /DocMDP = %v, want a reference to the signature dictionary", perm)
-	} else if v, err := f.dictOf(r); err != nil || v.get("ByteRange") == nil {
+	} else if v, err := f.DictOf(r); err != nil || v.Get("ByteRange") == nil {
 		t.Errorf("catalog /Perms /DocMDP does not name the signature dictionary: %v", err)
 	}
-	if _, err := Verify(once, p.roots); err != nil {
+	if _, err := pdfcheck.Verify(once, p.roots); err != nil {
 		t.Errorf("Verify(certified) = %v", err)
 	}
 	// Sign refuses to sign once again (TestSignRefusesCertified); after a
@@ -173,15 +175,15 @@ func TestVerifyCertification(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		b    []byte
-		want Certification
+		want pdfcheck.Certification
 	}{
-		{"P=1", certified, Certification{Level: 1, Length: int64(len(certified))}},
-		{"not certified", signedAt(t, p, 0), Certification{}},
-		{"not certified, signed twice", resign(signedAt(t, p, 0)), Certification{}},
-		{"P=2, signed twice", resign(signedAt(t, p, 2)), Certification{Level: 2, Revisions: 1, Changes: ChangeSignatures}},
-		{"P=3", signedAt(t, p, 3), Certification{Level: 3}},
+		{"P=1", certified, pdfcheck.Certification{Level: 1, Length: int64(len(certified))}},
+		{"not certified", signedAt(t, p, 0), pdfcheck.Certification{}},
+		{"not certified, signed twice", resign(signedAt(t, p, 0)), pdfcheck.Certification{}},
+		{"P=2, signed twice", resign(signedAt(t, p, 2)), pdfcheck.Certification{Level: 2, Revisions: 1, Changes: pdfcheck.ChangeSignatures}},
+		{"P=3", signedAt(t, p, 3), pdfcheck.Certification{Level: 3}},
 	} {
-		sig, err := Verify(c.b, p.roots)
+		sig, err := pdfcheck.Verify(c.b, p.roots)
 		if err != nil {
 			t.Errorf("Verify(%s) = %v", c.name, err)
 			continue
@@ -190,7 +192,7 @@ func TestVerifyCertification(t *testing.T) {
 		if c.want.Level != 0 && c.want.Length == 0 {
 			// The certified revision is the first signature's.
 			_, sigs, _ := sigDicts(t, c.b)
-			br, _ := intArray(sigs[0].get("ByteRange"))
+			br, _ := intArray(sigs[0].Get("ByteRange"))
 			c.want.Length = br[2] + br[3]
 			c.want.Added = int64(len(c.b)) - c.want.Length
 		}
@@ -210,19 +212,19 @@ func TestVerifyCertification(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = Verify(b, p.roots)
-		var ve *VerifyError
-		if !errors.As(err, &ve) || ve.Step != "certification" || !errors.Is(err, ErrCertificationViolated) {
+		_, err = pdfcheck.Verify(b, p.roots)
+		var ve *pdfcheck.VerifyError
+		if !errors.As(err, &ve) || ve.Step != "certification" || !errors.Is(err, pdfcheck.ErrCertificationViolated) {
 			t.Fatalf("Verify(P=1, then a second signature) = %v, want step certification, ErrCertificationViolated", err)
 		}
-		if ve.Revision == nil || bare(ve.Revision.Certification) != (Certification{Level: 1, Length: int64(len(certified))}) {
+		if ve.Revision == nil || bare(ve.Revision.Certification) != (pdfcheck.Certification{Level: 1, Length: int64(len(certified))}) {
 			t.Errorf("VerifyError.Revision = %+v, want the certified revision's signature", ve.Revision)
 		}
 	})
 	t.Run("P=1, content appended", func(t *testing.T) {
-		_, err := Verify(shadowUpdate(t, certified), p.roots)
-		var ve *VerifyError
-		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, ErrAddedAfterSigning) || !errors.Is(err, ErrCertificationViolated) {
+		_, err := pdfcheck.Verify(shadowUpdate(t, certified), p.roots)
+		var ve *pdfcheck.VerifyError
+		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, pdfcheck.ErrAddedAfterSigning) || !errors.Is(err, pdfcheck.ErrCertificationViolated) {
 			t.Fatalf("Verify(P=1, then an update) = %v, want step find, ErrAddedAfterSigning and ErrCertificationViolated", err)
 		}
 		if ve.Revision == nil || ve.Revision.Certification.Level != 1 {
@@ -230,17 +232,16 @@ func TestVerifyCertification(t *testing.T) {
 		}
 	})
 	t.Run("not certified, content appended", func(t *testing.T) {
-		_, err := Verify(shadowUpdate(t, signedAt(t, p, 0)), p.roots)
-		if !errors.Is(err, ErrAddedAfterSigning) || errors.Is(err, ErrCertificationViolated) {
+		_, err := pdfcheck.Verify(shadowUpdate(t, signedAt(t, p, 0)), p.roots)
+		if !errors.Is(err, pdfcheck.ErrAddedAfterSigning) || errors.Is(err, pdfcheck.ErrCertificationViolated) {
 			t.Fatalf("Verify(uncertified, then an update) = %v, want ErrAddedAfterSigning only", err)
 		}
 	})
 }
 
 // bare is c without its certifier and byte range, to compare.
-func bare(c Certification) Certification {
-	c.Certifier, c.byteRange = nil, [4]int64{}
-	return c
+func bare(c pdfcheck.Certification) pdfcheck.Certification {
+	return pdfcheck.Certification{Level: c.Level, Length: c.Length, Added: c.Added, Revisions: c.Revisions, Changes: c.Changes, Drawn: c.Drawn}
 }
 
 // TestReadCertificationMalformed: a /Perms /DocMDP that names no DocMDP
@@ -257,9 +258,9 @@ func TestReadCertificationMalformed(t *testing.T) {
 		if len(c) != len(b) || bytes.Equal(c, b) {
 			t.Fatalf("%s: the change does not apply", name)
 		}
-		_, err := Verify(c, p.roots)
-		var ve *VerifyError
-		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, ErrMalformed) {
+		_, err := pdfcheck.Verify(c, p.roots)
+		var ve *pdfcheck.VerifyError
+		if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, pdfcheck.ErrMalformed) {
 			t.Errorf("Verify(%s) = %v, want step find, ErrMalformed", name, err)
 		}
 	}
@@ -304,7 +305,7 @@ func TestPdfsigCertification(t *testing.T) {
 		if strings.Contains(strings.ToLower(out), "certif") && !strings.Contains(strings.ToLower(out), "certificate") {
 			t.Logf("pdfsig reports the certification: compare it with Verify's")
 		}
-		if _, err := Verify(c.b, p.roots); (err == nil) != c.valid {
+		if _, err := pdfcheck.Verify(c.b, p.roots); (err == nil) != c.valid {
 			t.Errorf("Verify(%s) = %v, want valid: %v", c.name, err, c.valid)
 		}
 	}

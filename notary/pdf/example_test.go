@@ -10,6 +10,7 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // Render a certificate, sign it as the notary with a signature time-stamp,
@@ -45,7 +46,7 @@ func Example() {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(root.Cert)
-	sig, err := pdf.Verify(signed, roots)
+	sig, err := pdfcheck.Verify(signed, roots)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/custos-project/custos/internal/testenv"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // TestGoldenSignature pins the exact bytes Sign writes for fixed keys,
@@ -28,18 +31,23 @@ func TestGoldenSignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sd, _, err := findSignature(signed)
+	sig, err := pdfcheck.FindSignature(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// /Contents is the DER ContentInfo padded with zero bytes.
+	br := sig.ByteRange
+	contents, err := hex.DecodeString(string(signed[br[1]+1 : br[2]-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var cms cryptobyte.String
-	if in := cryptobyte.String(sd.contents.b); !in.ReadASN1Element(&cms, cbasn1.SEQUENCE) {
+	if in := cryptobyte.String(contents); !in.ReadASN1Element(&cms, cbasn1.SEQUENCE) {
 		t.Fatal("/Contents does not start with a DER SEQUENCE")
 	}
 	testenv.Golden(t, filepath.Join("testdata", "golden", "signature.der"), cms)
 	testenv.Golden(t, filepath.Join("testdata", "golden", "signed.sha256"), fmt.Appendf(nil, "%x\n", sha256.Sum256(signed)))
-	if _, err := Verify(signed, p.roots); err != nil {
+	if _, err := pdfcheck.Verify(signed, p.roots); err != nil {
 		t.Fatalf("Verify(golden) = %v", err)
 	}
 }

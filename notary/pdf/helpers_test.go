@@ -1,15 +1,21 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/hex"
+	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/notary"
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // testPKI is a development consortium PKI: root → notary organization CA →
@@ -124,4 +130,41 @@ func signedDocument(t testing.TB, p *testPKI) []byte {
 		t.Fatal(err)
 	}
 	return signed
+}
+
+// signatureDER is the CMS of the signature of signed whose /ByteRange is
+// br: the /Contents hex string between the ranges, decoded, without its
+// zero padding.
+func signatureDER(t testing.TB, signed []byte, br [4]int64) []byte {
+	t.Helper()
+	contents, err := hex.DecodeString(string(signed[br[1]+1 : br[2]-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, rest, err := cms.SplitElement(contents)
+	if err != nil || len(bytes.Trim(rest, "\x00")) != 0 {
+		t.Fatalf("/Contents is not a DER element and zero padding: %v", err)
+	}
+	return der
+}
+
+// intArray reads an array of integers, as pdfcheck reads a /ByteRange.
+func intArray(o pdfcheck.Object) ([]int64, error) {
+	a, ok := o.(pdfcheck.Array)
+	if !ok {
+		return nil, fmt.Errorf("%w: not an array", pdfcheck.ErrMalformed)
+	}
+	out := make([]int64, len(a))
+	for i, e := range a {
+		n, ok := e.(pdfcheck.Number)
+		if !ok {
+			return nil, fmt.Errorf("%w: array element %d is not an integer", pdfcheck.ErrMalformed, i)
+		}
+		v, err := strconv.ParseInt(string(n), 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // requireTool skips the test when a tool is missing, unless
@@ -86,7 +88,7 @@ func TestPdfsig(t *testing.T) {
 		t.Errorf("pdfsig says part of the document is not signed")
 	}
 
-	sig, err := Verify(signed, p.roots)
+	sig, err := pdfcheck.Verify(signed, p.roots)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +102,7 @@ func TestPdfsig(t *testing.T) {
 	if strings.Contains(out, "Signature is Valid.") || !strings.Contains(out, "Signature Validation:") {
 		t.Errorf("pdfsig accepts a tampered document")
 	}
-	if _, err := Verify(tampered, p.roots); err == nil {
+	if _, err := pdfcheck.Verify(tampered, p.roots); err == nil {
 		t.Errorf("Verify(tampered) = nil, want an error")
 	}
 }
@@ -221,14 +223,11 @@ func TestOpenSSLCMSVerify(t *testing.T) {
 	requireTool(t, "openssl")
 	p := newTestPKI(t, time.Now())
 	signed := signedDocument(t, p)
-	sd, sig, err := findSignature(signed)
+	sig, err := pdfcheck.FindSignature(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := trimPadding(sd.contents.b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	der := signatureDER(t, signed, sig.ByteRange)
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		f := filepath.Join(dir, name)

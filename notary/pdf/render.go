@@ -9,6 +9,8 @@ import (
 
 	"github.com/signintech/gopdf"
 	"github.com/skip2/go-qrcode"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // Document is a certificate to render: a notarial certificate or a
@@ -71,21 +73,9 @@ type Field struct {
 }
 
 // Attachment is a file embedded in the PDF, such as an evidence item's
-// receipt, so that the document alone carries what is needed to verify it.
-type Attachment struct {
-	// Name is the file name, unique within the document.
-	Name string
-	// MIME is the media type, e.g. "application/json". Default:
-	// application/octet-stream.
-	MIME string
-	// Description is shown by PDF readers beside the file.
-	Description string
-	// Relationship is the file's /AFRelationship to the document (ISO
-	// 32000-2 Table 43): Data (the default: the content of the document is
-	// derived from it), Source, Supplement, Alternative or Unspecified.
-	Relationship string
-	Data         []byte
-}
+// receipt, so that the document alone carries what is needed to verify
+// it; pdfcheck.Attachments reads it back.
+type Attachment = pdfcheck.Attachment
 
 // Config configures a Renderer.
 type Config struct {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // width1 measures one unit per rune, two per CJK rune.
@@ -68,36 +70,36 @@ func TestRenderAttachments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := parseFile(b)
+	f, err := pdfcheck.ParseFile(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := f.dictOf(f.trailer.get("Root"))
+	cat, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, _ := cat.get("Names").(*dict)
-	tree, _ := names.get("EmbeddedFiles").(*dict)
-	list, _ := tree.get("Names").(array)
-	af, _ := cat.get("AF").(array)
+	names, _ := cat.Get("Names").(*pdfcheck.Dict)
+	tree, _ := names.Get("EmbeddedFiles").(*pdfcheck.Dict)
+	list, _ := tree.Get("Names").(pdfcheck.Array)
+	af, _ := cat.Get("AF").(pdfcheck.Array)
 	if len(list) != 4 || len(af) != 2 {
 		t.Fatalf("EmbeddedFiles /Names has %d entries and /AF %d, want 4 and 2", len(list), len(af))
 	}
 	for i := 0; i < len(list); i += 2 {
-		spec, err := f.dictOf(list[i+1])
+		spec, err := f.DictOf(list[i+1])
 		if err != nil {
 			t.Fatal(err)
 		}
-		ef, _ := spec.get("EF").(*dict)
-		s, err := f.resolve(ef.get("F"))
+		ef, _ := spec.Get("EF").(*pdfcheck.Dict)
+		s, err := f.Resolve(ef.Get("F"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, err := decode(s.(*stream))
+		data, err := pdfcheck.Decode(s.(*pdfcheck.Stream))
 		if err != nil {
 			t.Fatal(err)
 		}
-		key := decodeText(list[i].(str).b)
+		key := pdfcheck.DecodeText(list[i].(pdfcheck.Str).Bytes)
 		want := map[string]string{"receipt-0001.json": `{"version":1,"id":"0001"}`, "证据清单.csv": "a,b\n"}[key]
 		if string(data) != want {
 			t.Errorf("attachment %q = %q, want %q", key, data, want)

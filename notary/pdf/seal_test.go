@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // TestDigestLines: a digest prints in groups of 16 digits, on one line
@@ -59,64 +61,64 @@ func TestSignAppearance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Verify(signed, p.roots); err != nil {
+	if _, err := pdfcheck.Verify(signed, p.roots); err != nil {
 		t.Fatalf("Verify = %v", err)
 	}
-	f, err := parseFile(signed)
+	f, err := pdfcheck.ParseFile(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, _ := f.trailer.get("Root").(ref)
-	catalog, err := f.dictOf(root)
+	root, _ := f.Trailer.Get("Root").(pdfcheck.Ref)
+	catalog, err := f.DictOf(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	form, err := f.dictOf(catalog.get("AcroForm"))
+	form, err := f.DictOf(catalog.Get("AcroForm"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields, _ := form.get("Fields").(array)
-	widget, err := f.dictOf(fields[len(fields)-1])
+	fields, _ := form.Get("Fields").(pdfcheck.Array)
+	widget, err := f.DictOf(fields[len(fields)-1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	page1, err := nthPage(f, catalog, 1)
+	page1, err := pdfcheck.NthPage(f, catalog, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if widget.get("P") != page1 || widget.get("AP") == nil {
-		t.Errorf("widget on %v with /AP %v, want page 1 %v and an appearance", widget.get("P"), widget.get("AP"), page1)
+	if widget.Get("P") != page1 || widget.Get("AP") == nil {
+		t.Errorf("widget on %v with /AP %v, want page 1 %v and an appearance", widget.Get("P"), widget.Get("AP"), page1)
 	}
-	rect, _ := widget.get("Rect").(array)
+	rect, _ := widget.Get("Rect").(pdfcheck.Array)
 	if len(rect) != 4 || rect[0] != pts(seal.Rect[0]) || rect[3] != pts(seal.Rect[3]) || rect[0] == rect[2] || rect[1] == rect[3] {
 		t.Errorf("widget /Rect = %v, want the seal's %v", rect, seal.Rect)
 	}
 	// The appearance is the seal: a form XObject that draws, with the
 	// resources (the font of the seal's text) it draws with.
-	ap, err := f.dictOf(widget.get("AP"))
+	ap, err := f.DictOf(widget.Get("AP"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := f.resolve(ap.get("N"))
+	n, err := f.Resolve(ap.Get("N"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	apForm, ok := n.(*stream)
-	if !ok || apForm.dict.get("Subtype") != name("Form") {
+	apForm, ok := n.(*pdfcheck.Stream)
+	if !ok || apForm.Dict.Get("Subtype") != pdfcheck.Name("Form") {
 		t.Fatalf("/AP /N = %v, want a form XObject", n)
 	}
-	content, err := decode(apForm)
+	content, err := pdfcheck.Decode(apForm)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.dictOf(apForm.dict.get("Resources"))
-	if err != nil || res.get("Font") == nil || len(bytes.TrimSpace(content)) < 100 {
+	res, err := f.DictOf(apForm.Dict.Get("Resources"))
+	if err != nil || res.Get("Font") == nil || len(bytes.TrimSpace(content)) < 100 {
 		t.Errorf("the appearance has resources %v (%v) and %d bytes of content, want the seal drawn with its font", res, err, len(content))
 	}
-	if _, err := nthPage(f, catalog, 2); err != nil {
+	if _, err := pdfcheck.NthPage(f, catalog, 2); err != nil {
 		t.Errorf("nthPage(2): %v", err)
 	}
-	if _, err := nthPage(f, catalog, 3); err == nil {
+	if _, err := pdfcheck.NthPage(f, catalog, 3); err == nil {
 		t.Errorf("nthPage(3) of 2 pages = nil error")
 	}
 }

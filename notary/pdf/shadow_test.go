@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // shadowUpdate appends to signed an incremental update (ISO 32000-1
@@ -19,19 +21,19 @@ import (
 // untouched, so the signature itself still verifies over them.
 func shadowUpdate(t *testing.T, signed []byte) []byte {
 	t.Helper()
-	f, err := parseFile(signed)
+	f, err := pdfcheck.ParseFile(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pageRef, err := nthPage(f, catalog, 1)
+	pageRef, err := pdfcheck.NthPage(f, catalog, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := f.dictOf(pageRef)
+	page, err := f.DictOf(pageRef)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,34 +42,34 @@ func shadowUpdate(t *testing.T, signed []byte) []byte {
 		t.Fatal(err)
 	}
 	ap := []byte("1 1 1 rg 0 0 400 60 re f 1 0 0 rg BT /Helv 20 Tf 10 25 Td (APPLICANT: MALLORY) Tj ET")
-	helv := newDict()
-	helv.set("Type", name("Font"))
-	helv.set("Subtype", name("Type1"))
-	helv.set("BaseFont", name("Helvetica"))
-	fonts, res := newDict(), newDict()
-	fonts.set("Helv", helv)
-	res.set("Font", fonts)
-	form := newDict()
-	form.set("Type", name("XObject"))
-	form.set("Subtype", name("Form"))
-	form.set("BBox", array{0, 0, 400, 60})
-	form.set("Resources", res)
+	helv := pdfcheck.NewDict()
+	helv.Set("Type", pdfcheck.Name("Font"))
+	helv.Set("Subtype", pdfcheck.Name("Type1"))
+	helv.Set("BaseFont", pdfcheck.Name("Helvetica"))
+	fonts, res := pdfcheck.NewDict(), pdfcheck.NewDict()
+	fonts.Set("Helv", helv)
+	res.Set("Font", fonts)
+	form := pdfcheck.NewDict()
+	form.Set("Type", pdfcheck.Name("XObject"))
+	form.Set("Subtype", pdfcheck.Name("Form"))
+	form.Set("BBox", pdfcheck.Array{0, 0, 400, 60})
+	form.Set("Resources", res)
 	formNum := u.add()
 	u.setStream(formNum, form, ap)
-	apDict := newDict()
-	apDict.set("N", ref{num: formNum})
-	annot := newDict()
-	annot.set("Type", name("Annot"))
-	annot.set("Subtype", name("FreeText"))
-	annot.set("Rect", array{60, 600, 460, 660})
-	annot.set("DA", str{b: []byte("/Helv 20 Tf 1 0 0 rg"), start: -1})
-	annot.set("AP", apDict)
+	apDict := pdfcheck.NewDict()
+	apDict.Set("N", pdfcheck.Ref{Num: formNum})
+	annot := pdfcheck.NewDict()
+	annot.Set("Type", pdfcheck.Name("Annot"))
+	annot.Set("Subtype", pdfcheck.Name("FreeText"))
+	annot.Set("Rect", pdfcheck.Array{60, 600, 460, 660})
+	annot.Set("DA", pdfcheck.Str{Bytes: []byte("/Helv 20 Tf 1 0 0 rg"), Start: -1})
+	annot.Set("AP", apDict)
 	annotNum := u.add()
 	u.set(annotNum, annot)
-	annots, _ := page.get("Annots").(array)
-	p := page.clone()
-	p.set("Annots", append(append(array{}, annots...), ref{num: annotNum}))
-	u.set(pageRef.num, p)
+	annots, _ := page.Get("Annots").(pdfcheck.Array)
+	p := page.Clone()
+	p.Set("Annots", append(append(pdfcheck.Array{}, annots...), pdfcheck.Ref{Num: annotNum}))
+	u.set(pageRef.Num, p)
 	out, _ := u.bytes()
 	if !bytes.HasPrefix(out, signed) {
 		t.Fatal("the update changed the signed bytes")
@@ -88,9 +90,9 @@ func TestVerifyShadowUpdate(t *testing.T) {
 		"bytes":      append(bytes.Clone(signed), "\n% appended\n"...),
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := Verify(b, p.roots)
-			var ve *VerifyError
-			if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, ErrAddedAfterSigning) || !errors.Is(err, ErrNoSignature) {
+			_, err := pdfcheck.Verify(b, p.roots)
+			var ve *pdfcheck.VerifyError
+			if !errors.As(err, &ve) || ve.Step != "find" || !errors.Is(err, pdfcheck.ErrAddedAfterSigning) || !errors.Is(err, pdfcheck.ErrNoSignature) {
 				t.Fatalf("Verify(update after signing) = %v, want step find, ErrAddedAfterSigning", err)
 			}
 			if ve.Revision == nil || ve.Revision.ByteRange[2]+ve.Revision.ByteRange[3] != int64(len(signed)) || ve.Revision.Signer.Subject.CommonName != "张三 公证员" {
@@ -108,9 +110,9 @@ func TestVerifyShadowUpdate(t *testing.T) {
 		// The signed part changed too: no signed revision to report.
 		b := shadowUpdate(t, signed)
 		b[len(signed)/3] ^= 1
-		_, err := Verify(b, p.roots)
-		var ve *VerifyError
-		if !errors.As(err, &ve) || !errors.Is(err, ErrNoSignature) || errors.Is(err, ErrAddedAfterSigning) || ve.Revision != nil {
+		_, err := pdfcheck.Verify(b, p.roots)
+		var ve *pdfcheck.VerifyError
+		if !errors.As(err, &ve) || !errors.Is(err, pdfcheck.ErrNoSignature) || errors.Is(err, pdfcheck.ErrAddedAfterSigning) || ve.Revision != nil {
 			t.Fatalf("Verify(changed, then updated) = %v, want ErrNoSignature only", err)
 		}
 	})

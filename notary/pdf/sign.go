@@ -16,6 +16,8 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/rfc3161"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // Stamper obtains RFC 3161 time-stamps: *notary.TSA (built-in) and
@@ -96,15 +98,15 @@ func Sign(ctx context.Context, pdf []byte, opts SignOptions) ([]byte, error) {
 // checkSignable refuses a document certified with no change permitted: a
 // signature added to it violates the certification.
 func checkSignable(pdf []byte) error {
-	f, err := parseFile(pdf)
+	f, err := pdfcheck.ParseFile(pdf)
 	if err != nil {
 		return err
 	}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		return err
 	}
-	c, err := certificationOf(f, catalog, pdf)
+	c, err := pdfcheck.CertificationOf(f, catalog, pdf)
 	if err != nil {
 		return err
 	}
@@ -140,19 +142,19 @@ func appendSignature(ctx context.Context, pdf []byte, opts SignOptions) ([]byte,
 
 // signOnce signs with room for a CMS of size bytes. If the CMS needs more,
 // it returns nil and the size needed.
-func signOnce(ctx context.Context, pdf []byte, opts *SignOptions, alg algorithm, size int) ([]byte, int, error) {
+func signOnce(ctx context.Context, pdf []byte, opts *SignOptions, alg pdfcheck.Algorithm, size int) ([]byte, int, error) {
 	out, contents, err := prepare(pdf, opts, size)
 	if err != nil {
 		return nil, 0, err
 	}
-	h := alg.newHash()
+	h := alg.NewHash()
 	h.Write(out[:contents.start])
 	h.Write(out[contents.end:])
 	s, err := sign(opts.Signer, opts.Certificate, opts.Chain, h.Sum(nil), alg)
 	if err != nil {
 		return nil, 0, err
 	}
-	token, err := stamp(ctx, opts.TSA, s.sig, alg.sm)
+	token, err := stamp(ctx, opts.TSA, s.sig, alg.SM)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -197,7 +199,7 @@ func stamp(ctx context.Context, tsa Stamper, sig []byte, sm bool) ([]byte, error
 func tokenOf(reply []byte) ([]byte, error) {
 	token, err := cms.DecodeReply(reply)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
+		return nil, fmt.Errorf("%w: %w", pdfcheck.ErrTimestamp, err)
 	}
 	return token, nil
 }
@@ -209,7 +211,7 @@ type span struct{ start, end int }
 // prepare writes the incremental update with a /Contents placeholder of
 // size bytes and its /ByteRange filled in.
 func prepare(pdf []byte, opts *SignOptions, size int) ([]byte, span, error) {
-	f, err := parseFile(pdf)
+	f, err := pdfcheck.ParseFile(pdf)
 	if err != nil {
 		return nil, span{}, err
 	}
@@ -254,21 +256,21 @@ var certifyLevel = 1
 func signatureDict(opts *SignOptions, size int, certify bool) []byte {
 	var b bytes.Buffer
 	b.WriteString("<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
-	d := newDict()
-	d.set("M", str{b: []byte(pdfDate(opts.Time)), start: -1})
+	d := pdfcheck.NewDict()
+	d.Set("M", pdfcheck.Str{Bytes: []byte(pdfDate(opts.Time)), Start: -1})
 	for _, kv := range []struct {
-		k name
+		k pdfcheck.Name
 		v string
 	}{{"Reason", opts.Reason}, {"Location", opts.Location}, {"ContactInfo", opts.ContactInfo}} {
 		if kv.v != "" {
-			d.set(kv.k, textString(kv.v))
+			d.Set(kv.k, pdfcheck.TextString(kv.v))
 		}
 	}
-	for _, k := range d.keys {
+	for _, k := range d.Keys {
 		b.WriteByte(' ')
-		writeName(&b, k)
+		pdfcheck.WriteName(&b, k)
 		b.WriteByte(' ')
-		writeObject(&b, d.m[k])
+		pdfcheck.WriteObject(&b, d.Map[k])
 	}
 	if certify {
 		fmt.Fprintf(&b, docMDPReference, certifyLevel)
@@ -300,160 +302,98 @@ func locate(out []byte, off int64) (span, error) {
 // (no signature field yet, no /Perms) certifies it: the catalog's /Perms
 // /DocMDP names sigNum (§12.8.4), and addField reports certify; a later
 // one approves only.
-func addField(f *file, u *update, sigNum int, at *Placement) (certify bool, err error) {
-	root, ok := f.trailer.get("Root").(ref)
+func addField(f *pdfcheck.File, u *update, sigNum int, at *Placement) (certify bool, err error) {
+	root, ok := f.Trailer.Get("Root").(pdfcheck.Ref)
 	if !ok {
-		return false, fmt.Errorf("%w: trailer /Root is not a reference", ErrMalformed)
+		return false, fmt.Errorf("%w: trailer /Root is not a reference", pdfcheck.ErrMalformed)
 	}
-	catalog, err := f.dictOf(root)
+	catalog, err := f.DictOf(root)
 	if err != nil {
 		return false, err
 	}
-	n, rect := 1, array{0, 0, 0, 0}
+	n, rect := 1, pdfcheck.Array{0, 0, 0, 0}
 	if at != nil {
 		n = at.Page
-		rect = array{pts(at.Rect[0]), pts(at.Rect[1]), pts(at.Rect[2]), pts(at.Rect[3])}
+		rect = pdfcheck.Array{pts(at.Rect[0]), pts(at.Rect[1]), pts(at.Rect[2]), pts(at.Rect[3])}
 	}
-	page, err := nthPage(f, catalog, n)
+	page, err := pdfcheck.NthPage(f, catalog, n)
 	if err != nil {
 		return false, err
 	}
-	form, formRef, err := acroForm(f, catalog)
+	form, formRef, err := pdfcheck.AcroForm(f, catalog)
 	if err != nil {
 		return false, err
 	}
-	fields, err := f.resolve(form.get("Fields"))
+	fields, err := f.Resolve(form.Get("Fields"))
 	if err != nil {
 		return false, err
 	}
-	fieldList, _ := fields.(array)
+	fieldList, _ := fields.(pdfcheck.Array)
 	widget := u.add()
-	w := newDict()
-	w.set("Type", name("Annot"))
-	w.set("Subtype", name("Widget"))
-	w.set("FT", name("Sig"))
-	w.set("T", textString("Signature"+strconv.Itoa(len(fieldList)+1)))
-	w.set("V", ref{num: sigNum})
-	w.set("F", 132) // Print | Locked
-	w.set("Rect", rect)
-	w.set("P", page)
+	w := pdfcheck.NewDict()
+	w.Set("Type", pdfcheck.Name("Annot"))
+	w.Set("Subtype", pdfcheck.Name("Widget"))
+	w.Set("FT", pdfcheck.Name("Sig"))
+	w.Set("T", pdfcheck.TextString("Signature"+strconv.Itoa(len(fieldList)+1)))
+	w.Set("V", pdfcheck.Ref{Num: sigNum})
+	w.Set("F", 132) // Print | Locked
+	w.Set("Rect", rect)
+	w.Set("P", page)
 	if at != nil {
 		ap, err := u.appearance(at.Seal, at.Rect[2]-at.Rect[0], at.Rect[3]-at.Rect[1])
 		if err != nil {
 			return false, err
 		}
-		n := newDict()
-		n.set("N", ap)
-		w.set("AP", n)
+		n := pdfcheck.NewDict()
+		n.Set("N", ap)
+		w.Set("AP", n)
 	}
 	u.set(widget, w)
 
-	form.set("Fields", append(append(array{}, fieldList...), ref{num: widget}))
-	form.set("SigFlags", 3) // SignaturesExist | AppendOnly
-	certify = certifyLevel != 0 && catalog.get("Perms") == nil && !hasSignature(f, fieldList)
-	cat := catalog.clone()
+	form.Set("Fields", append(append(pdfcheck.Array{}, fieldList...), pdfcheck.Ref{Num: widget}))
+	form.Set("SigFlags", 3) // SignaturesExist | AppendOnly
+	certify = certifyLevel != 0 && catalog.Get("Perms") == nil && !hasSignature(f, fieldList)
+	cat := catalog.Clone()
 	if certify {
-		perms := newDict()
-		perms.set("DocMDP", ref{num: sigNum})
-		cat.set("Perms", perms)
+		perms := pdfcheck.NewDict()
+		perms.Set("DocMDP", pdfcheck.Ref{Num: sigNum})
+		cat.Set("Perms", perms)
 	}
-	if formRef.num > 0 {
-		u.set(formRef.num, form)
+	if formRef.Num > 0 {
+		u.set(formRef.Num, form)
 	} else {
-		cat.set("AcroForm", form)
+		cat.Set("AcroForm", form)
 	}
-	u.set(root.num, cat)
-	return certify, addAnnot(f, u, page, ref{num: widget})
+	u.set(root.Num, cat)
+	return certify, addAnnot(f, u, page, pdfcheck.Ref{Num: widget})
 }
 
 // hasSignature reports whether one of fields is a signature field.
-func hasSignature(f *file, fields array) bool {
+func hasSignature(f *pdfcheck.File, fields pdfcheck.Array) bool {
 	for _, fr := range fields {
-		if d, err := f.dictOf(fr); err == nil && d.get("FT") == name("Sig") {
+		if d, err := f.DictOf(fr); err == nil && d.Get("FT") == pdfcheck.Name("Sig") {
 			return true
 		}
 	}
 	return false
 }
 
-// acroForm returns a copy of the catalog's interactive form dictionary, and
-// its reference when it is an indirect object.
-func acroForm(f *file, catalog *dict) (*dict, ref, error) {
-	o := catalog.get("AcroForm")
-	if o == nil {
-		return newDict(), ref{}, nil
-	}
-	d, err := f.dictOf(o)
-	if err != nil {
-		return nil, ref{}, err
-	}
-	r, _ := o.(ref)
-	return d.clone(), r, nil
-}
-
 // pts writes a coordinate, in points to the hundredth.
-func pts(v float64) number { return number(strconv.FormatFloat(v, 'f', 2, 64)) }
-
-// nthPage descends the page tree (ISO 32000-1 §7.7.3) to page n, counted
-// from 1, by the /Count of its nodes.
-func nthPage(f *file, catalog *dict, n int) (ref, error) {
-	node, ok := catalog.get("Pages").(ref)
-	for depth := 0; ok && depth < maxDepth && n >= 1; depth++ {
-		d, err := f.dictOf(node)
-		if err != nil {
-			return ref{}, err
-		}
-		if d.get("Type") == name("Page") {
-			if n == 1 {
-				return node, nil
-			}
-			break
-		}
-		kids, err := f.resolve(d.get("Kids"))
-		if err != nil {
-			return ref{}, err
-		}
-		a, _ := kids.(array)
-		ok = false
-		for _, k := range a {
-			kr, isRef := k.(ref)
-			if !isRef {
-				break
-			}
-			kd, err := f.dictOf(kr)
-			if err != nil {
-				return ref{}, err
-			}
-			count := int64(1)
-			if kd.get("Type") != name("Page") {
-				c, _ := kd.get("Count").(number)
-				if count, _ = c.int(); count < 1 {
-					count = 1
-				}
-			}
-			if int64(n) <= count {
-				node, ok = kr, true
-				break
-			}
-			n -= int(count)
-		}
-	}
-	return ref{}, fmt.Errorf("%w: no page %d", ErrMalformed, n)
-}
+func pts(v float64) pdfcheck.Number { return pdfcheck.Number(strconv.FormatFloat(v, 'f', 2, 64)) }
 
 // addAnnot rewrites page with annot added to its /Annots.
-func addAnnot(f *file, u *update, page, annot ref) error {
-	d, err := f.dictOf(page)
+func addAnnot(f *pdfcheck.File, u *update, page, annot pdfcheck.Ref) error {
+	d, err := f.DictOf(page)
 	if err != nil {
 		return err
 	}
-	d = d.clone()
-	annots, err := f.resolve(d.get("Annots"))
+	d = d.Clone()
+	annots, err := f.Resolve(d.Get("Annots"))
 	if err != nil {
 		return err
 	}
-	list, _ := annots.(array)
-	d.set("Annots", append(append(array{}, list...), annot))
-	u.set(page.num, d)
+	list, _ := annots.(pdfcheck.Array)
+	d.Set("Annots", append(append(pdfcheck.Array{}, list...), annot))
+	u.set(page.Num, d)
 	return nil
 }

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 func TestSignVerify(t *testing.T) {
 	now := time.Now()
 	p := newTestPKI(t, now)
 	signed := signedDocument(t, p)
-	sig, err := Verify(signed, p.roots)
+	sig, err := pdfcheck.Verify(signed, p.roots)
 	if err != nil {
 		t.Fatalf("Verify(signed) = %v", err)
 	}
@@ -39,7 +42,7 @@ func TestSignVerify(t *testing.T) {
 func TestVerifyTamper(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	signed := signedDocument(t, p)
-	sig, err := Verify(signed, p.roots)
+	sig, err := pdfcheck.Verify(signed, p.roots)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +60,14 @@ func TestVerifyTamper(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := bytes.Clone(signed)
 			b[off] ^= 0x01
-			if _, err := Verify(b, p.roots); err == nil {
+			if _, err := pdfcheck.Verify(b, p.roots); err == nil {
 				t.Errorf("Verify(byte %d flipped) = nil, want an error", off)
 			}
 		})
 	}
 	t.Run("appended", func(t *testing.T) {
 		b := append(bytes.Clone(signed), "\n% appended\n"...)
-		if _, err := Verify(b, p.roots); !errors.Is(err, ErrNoSignature) {
+		if _, err := pdfcheck.Verify(b, p.roots); !errors.Is(err, pdfcheck.ErrNoSignature) {
 			t.Errorf("Verify(appended) = %v, want ErrNoSignature", err)
 		}
 	})
@@ -73,7 +76,7 @@ func TestVerifyTamper(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Verify(b, p.roots); !errors.Is(err, ErrNoSignature) {
+		if _, err := pdfcheck.Verify(b, p.roots); !errors.Is(err, pdfcheck.ErrNoSignature) {
 			t.Errorf("Verify(unsigned) = %v, want ErrNoSignature", err)
 		}
 	})
@@ -91,13 +94,13 @@ func TestVerifyErrors(t *testing.T) {
 		step string
 		want error
 	}{
-		{"other roots", signed, other, "timestamp", ErrTimestamp},
-		{"no roots", signed, &testPKI{}, "timestamp", ErrTimestamp},
+		{"other roots", signed, other, "timestamp", pdfcheck.ErrTimestamp},
+		{"no roots", signed, &testPKI{}, "timestamp", pdfcheck.ErrTimestamp},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Verify(tt.pdf, tt.p.roots)
-			var ve *VerifyError
+			_, err := pdfcheck.Verify(tt.pdf, tt.p.roots)
+			var ve *pdfcheck.VerifyError
 			if !errors.As(err, &ve) || ve.Step != tt.step || !errors.Is(err, tt.want) {
 				t.Errorf("Verify() = %v, want step %s and %v", err, tt.step, tt.want)
 			}
@@ -107,8 +110,8 @@ func TestVerifyErrors(t *testing.T) {
 		b := bytes.Clone(signed)
 		i := bytes.Index(b, []byte("/Title"))
 		b[i+1] = 't'
-		_, err := Verify(b, p.roots)
-		var ve *VerifyError
+		_, err := pdfcheck.Verify(b, p.roots)
+		var ve *pdfcheck.VerifyError
 		if !errors.As(err, &ve) || ve.Step != "digest" || ve.Want == "" || ve.Got == "" || ve.Want == ve.Got {
 			t.Errorf("Verify(title changed) = %v, want a digest step error with want and got", err)
 		}
@@ -124,7 +127,7 @@ func TestVerifyYearsLater(t *testing.T) {
 	if time.Now().Before(p.notary.Cert.NotAfter) {
 		t.Fatal("the notary certificate has not expired; the test proves nothing")
 	}
-	sig, err := Verify(signed, p.roots)
+	sig, err := pdfcheck.Verify(signed, p.roots)
 	if err != nil {
 		t.Fatalf("Verify(30 years later) = %v", err)
 	}
@@ -146,20 +149,20 @@ func TestSignTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := Verify(twice, p.roots)
+	sig, err := pdfcheck.Verify(twice, p.roots)
 	if err != nil {
 		t.Fatalf("Verify(twice) = %v", err)
 	}
 	if sig.Reason != "复核 Review" {
 		t.Errorf("Reason = %q, want the second signature's", sig.Reason)
 	}
-	f, err := parseFile(twice)
+	f, err := pdfcheck.ParseFile(twice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, _ := f.dictOf(f.trailer.get("Root"))
-	form, _, _ := acroForm(f, cat)
-	if fields, _ := form.get("Fields").(array); len(fields) != 2 {
+	cat, _ := f.DictOf(f.Trailer.Get("Root"))
+	form, _, _ := pdfcheck.AcroForm(f, cat)
+	if fields, _ := form.Get("Fields").(pdfcheck.Array); len(fields) != 2 {
 		t.Errorf("AcroForm has %d fields, want 2", len(fields))
 	}
 }
@@ -200,7 +203,7 @@ func TestSignXrefStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Verify(signed, p.roots); err != nil {
+	if _, err := pdfcheck.Verify(signed, p.roots); err != nil {
 		t.Fatalf("Verify() = %v", err)
 	}
 	tail := signed[len(b):]
@@ -218,14 +221,14 @@ func minimalXrefStreamPDF() []byte {
 	off := map[int]int{}
 	obj := func(n int, body string) {
 		off[n] = b.Len()
-		b.WriteString(itoa(int64(n)) + " 0 obj\n" + body + "\nendobj\n")
+		b.WriteString(strconv.Itoa(n) + " 0 obj\n" + body + "\nendobj\n")
 	}
 	obj(1, "<</Type /Catalog /Pages 2 0 R>>")
 	obj(2, "<</Type /Pages /Kids [3 0 R] /Count 1>>")
 	// Object 3, the page, lives in object stream 4.
 	page := "<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]>>"
 	header := "3 0 "
-	obj(4, "<</Type /ObjStm /N 1 /First "+itoa(int64(len(header)))+" /Length "+itoa(int64(len(header+page)))+">>\nstream\n"+header+page+"\nendstream")
+	obj(4, "<</Type /ObjStm /N 1 /First "+strconv.Itoa(len(header))+" /Length "+strconv.Itoa(len(header+page))+">>\nstream\n"+header+page+"\nendstream")
 	// Xref stream, object 5: W [1 2 1], rows PNG-Up predicted.
 	rows := [][]byte{{0, 0, 0, 255}}
 	for _, n := range []int{1, 2} {
@@ -248,7 +251,7 @@ func minimalXrefStreamPDF() []byte {
 	zw := zlibWriter(&z)
 	zw.Write(raw)
 	zw.Close()
-	obj(5, "<</Type /XRef /Size 6 /W [1 2 1] /Root 1 0 R /Filter /FlateDecode /DecodeParms <</Predictor 12 /Columns 4>> /Length "+itoa(int64(z.Len()))+">>\nstream\n"+z.String()+"\nendstream")
-	b.WriteString("startxref\n" + itoa(int64(xrefAt)) + "\n%%EOF\n")
+	obj(5, "<</Type /XRef /Size 6 /W [1 2 1] /Root 1 0 R /Filter /FlateDecode /DecodeParms <</Predictor 12 /Columns 4>> /Length "+strconv.Itoa(z.Len())+">>\nstream\n"+z.String()+"\nendstream")
+	b.WriteString("startxref\n" + strconv.Itoa(xrefAt) + "\n%%EOF\n")
 	return b.Bytes()
 }

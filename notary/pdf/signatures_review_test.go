@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // forgedSignature is a document signed by p's notary, then changed in an
@@ -43,122 +45,122 @@ type forgedSignature struct {
 func forgedSignatures(t *testing.T, p *testPKI) []forgedSignature {
 	t.Helper()
 	signed := certifiedMinimal(t, p, 0)
-	f, err := parseFile(signed)
+	f, err := pdfcheck.ParseFile(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	form, _, err := acroForm(f, catalog)
+	form, _, err := pdfcheck.AcroForm(f, catalog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields, _ := form.get("Fields").(array)
-	field, err := f.dictOf(fields[0])
+	fields, _ := form.Get("Fields").(pdfcheck.Array)
+	field, err := f.DictOf(fields[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	vref := field.get("V").(ref)
-	v, err := f.dictOf(vref)
+	vref := field.Get("V").(pdfcheck.Ref)
+	v, err := f.DictOf(vref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// sigDict is a signature dictionary with byteRange and a /Contents
 	// that is no CMS.
-	sigDict := func(byteRange object) *dict {
-		d := newDict()
-		d.set("Type", name("Sig"))
-		d.set("Filter", name("Adobe.PPKLite"))
-		d.set("SubFilter", name("ETSI.CAdES.detached"))
-		d.set("ByteRange", byteRange)
-		d.set("Contents", str{b: []byte{0x30, 0x00}})
-		d.set("Reason", textString("同意 I agree"))
+	sigDict := func(byteRange pdfcheck.Object) *pdfcheck.Dict {
+		d := pdfcheck.NewDict()
+		d.Set("Type", pdfcheck.Name("Sig"))
+		d.Set("Filter", pdfcheck.Name("Adobe.PPKLite"))
+		d.Set("SubFilter", pdfcheck.Name("ETSI.CAdES.detached"))
+		d.Set("ByteRange", byteRange)
+		d.Set("Contents", pdfcheck.Str{Bytes: []byte{0x30, 0x00}})
+		d.Set("Reason", pdfcheck.TextString("同意 I agree"))
 		return d
 	}
 	// addField adds the field whose object is num to /Fields.
-	addField := func(u *update, catalog *dict, root ref, num int) {
-		fm := form.clone()
-		fm.set("Fields", append(append(array{}, fields...), ref{num: num}))
-		catalog.set("AcroForm", fm)
-		u.set(root.num, catalog)
+	addField := func(u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref, num int) {
+		fm := form.Clone()
+		fm.Set("Fields", append(append(pdfcheck.Array{}, fields...), pdfcheck.Ref{Num: num}))
+		catalog.Set("AcroForm", fm)
+		u.set(root.Num, catalog)
 	}
-	shared := appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+	shared := appendUpdate(t, signed, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 		s, w := u.add(), u.add()
-		u.set(s, sigDict(v.get("ByteRange")))
-		fd := newDict()
-		fd.set("FT", name("Sig"))
-		fd.set("T", textString("Forged"))
-		fd.set("V", ref{num: s})
+		u.set(s, sigDict(v.Get("ByteRange")))
+		fd := pdfcheck.NewDict()
+		fd.Set("FT", pdfcheck.Name("Sig"))
+		fd.Set("T", pdfcheck.TextString("Forged"))
+		fd.Set("V", pdfcheck.Ref{Num: s})
 		u.set(w, fd)
 		addField(u, catalog, root, w)
 	})
-	replaced := appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
-		d := v.clone()
-		d.set("Reason", textString("同意 I agree"))
-		u.set(vref.num, d)
+	replaced := appendUpdate(t, signed, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+		d := v.Clone()
+		d.Set("Reason", pdfcheck.TextString("同意 I agree"))
+		u.set(vref.Num, d)
 	})
-	onPage := appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+	onPage := appendUpdate(t, signed, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 		s, w := u.add(), u.add()
-		u.set(s, sigDict(array{0, 10, 20, 30}))
-		page, err := nthPage(f, catalog, 1)
+		u.set(s, sigDict(pdfcheck.Array{0, 10, 20, 30}))
+		page, err := pdfcheck.NthPage(f, catalog, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		wd := newDict()
-		wd.set("Type", name("Annot"))
-		wd.set("Subtype", name("Widget"))
-		wd.set("FT", name("Sig"))
-		wd.set("T", textString("OnPage"))
-		wd.set("Rect", array{0, 0, 0, 0})
-		wd.set("P", page)
-		wd.set("V", ref{num: s})
+		wd := pdfcheck.NewDict()
+		wd.Set("Type", pdfcheck.Name("Annot"))
+		wd.Set("Subtype", pdfcheck.Name("Widget"))
+		wd.Set("FT", pdfcheck.Name("Sig"))
+		wd.Set("T", pdfcheck.TextString("OnPage"))
+		wd.Set("Rect", pdfcheck.Array{0, 0, 0, 0})
+		wd.Set("P", page)
+		wd.Set("V", pdfcheck.Ref{Num: s})
 		u.set(w, wd)
-		u.set(page.num, mustDict(t, f, page.num, func(d *dict) {
-			annots, _ := d.get("Annots").(array)
-			d.set("Annots", append(append(array{}, annots...), ref{num: w}))
+		u.set(page.Num, mustDict(t, f, page.Num, func(d *pdfcheck.Dict) {
+			annots, _ := d.Get("Annots").(pdfcheck.Array)
+			d.Set("Annots", append(append(pdfcheck.Array{}, annots...), pdfcheck.Ref{Num: w}))
 		}))
 	})
-	deep := appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+	deep := appendUpdate(t, signed, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 		s, leaf := u.add(), u.add()
-		u.set(s, sigDict(array{0, 10, 20, 30}))
-		ld := newDict()
-		ld.set("FT", name("Sig"))
-		ld.set("T", textString("Deep"))
-		ld.set("V", ref{num: s})
+		u.set(s, sigDict(pdfcheck.Array{0, 10, 20, 30}))
+		ld := pdfcheck.NewDict()
+		ld.Set("FT", pdfcheck.Name("Sig"))
+		ld.Set("T", pdfcheck.TextString("Deep"))
+		ld.Set("V", pdfcheck.Ref{Num: s})
 		u.set(leaf, ld)
-		for range maxDepth + 2 {
+		for range pdfcheck.MaxDepth + 2 {
 			n := u.add()
-			nd := newDict()
-			nd.set("T", textString("n"))
-			nd.set("Kids", array{ref{num: leaf}})
+			nd := pdfcheck.NewDict()
+			nd.Set("T", pdfcheck.TextString("n"))
+			nd.Set("Kids", pdfcheck.Array{pdfcheck.Ref{Num: leaf}})
 			u.set(n, nd)
 			leaf = n
 		}
 		addField(u, catalog, root, leaf)
 	})
-	br, _ := intArray(v.get("ByteRange"))
+	br, _ := intArray(v.Get("ByteRange"))
 	// withRange adds a field "Forged" whose dictionary has byteRange.
-	withRange := func(byteRange array) []byte {
-		return appendUpdate(t, signed, func(f *file, u *update, catalog *dict, root ref) {
+	withRange := func(byteRange pdfcheck.Array) []byte {
+		return appendUpdate(t, signed, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
 			s, w := u.add(), u.add()
 			u.set(s, sigDict(byteRange))
-			fd := newDict()
-			fd.set("FT", name("Sig"))
-			fd.set("T", textString("Forged"))
-			fd.set("V", ref{num: s})
+			fd := pdfcheck.NewDict()
+			fd.Set("FT", pdfcheck.Name("Sig"))
+			fd.Set("T", pdfcheck.TextString("Forged"))
+			fd.Set("V", pdfcheck.Ref{Num: s})
 			u.set(w, fd)
 			addField(u, catalog, root, w)
 		})
 	}
 	return []forgedSignature{
-		{"a second field copying the /ByteRange", signAgain(t, p, shared), "Forged", "byteRange", ErrByteRange, true, true},
-		{"the signed dictionary replaced", signAgain(t, p, replaced), "Signature1", "byteRange", ErrByteRange, false, true},
-		{"a signature widget only on a page", signAgain(t, p, onPage), "OnPage", "find", ErrMalformed, true, true},
-		{"a signature field nested too deep", signAgain(t, p, deep), "", "", ErrUnsupported, false, true},
-		{"a /ByteRange not from 0", signAgain(t, p, withRange(array{1, br[1], br[2], br[3]})), "Forged", "byteRange", ErrByteRange, true, false},
-		{"a /ByteRange ending within a revision", signAgain(t, p, withRange(array{0, br[1], br[2], br[3] - 40})), "Forged", "find", ErrMalformed, true, false},
+		{"a second field copying the /ByteRange", signAgain(t, p, shared), "Forged", "byteRange", pdfcheck.ErrByteRange, true, true},
+		{"the signed dictionary replaced", signAgain(t, p, replaced), "Signature1", "byteRange", pdfcheck.ErrByteRange, false, true},
+		{"a signature widget only on a page", signAgain(t, p, onPage), "OnPage", "find", pdfcheck.ErrMalformed, true, true},
+		{"a signature field nested too deep", signAgain(t, p, deep), "", "", pdfcheck.ErrUnsupported, false, true},
+		{"a /ByteRange not from 0", signAgain(t, p, withRange(pdfcheck.Array{1, br[1], br[2], br[3]})), "Forged", "byteRange", pdfcheck.ErrByteRange, true, false},
+		{"a /ByteRange ending within a revision", signAgain(t, p, withRange(pdfcheck.Array{0, br[1], br[2], br[3] - 40})), "Forged", "find", pdfcheck.ErrMalformed, true, false},
 	}
 }
 
@@ -173,15 +175,15 @@ func TestVerifySignatureDictionaries(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	for _, c := range forgedSignatures(t, p) {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := verifyWhole(c.b, p.roots); err != nil {
+			if _, err := pdfcheck.VerifyWhole(c.b, p.roots); err != nil {
 				t.Fatalf("the last signature does not verify: %v", err)
 			}
-			_, err := Verify(c.b, p.roots)
-			var ve *VerifyError
+			_, err := pdfcheck.Verify(c.b, p.roots)
+			var ve *pdfcheck.VerifyError
 			if !errors.As(err, &ve) || ve.Step != "signatures" || !errors.Is(err, c.err) {
 				t.Fatalf("Verify = %v, want step signatures, %v", err, c.err)
 			}
-			var se *SignatureError
+			var se *pdfcheck.SignatureError
 			if c.step == "" {
 				if errors.As(err, &se) {
 					t.Errorf("Verify = %v, want no single signature named", err)
@@ -235,7 +237,7 @@ func TestPdfsigSignatureDictionaries(t *testing.T) {
 func TestVerifyContentsMalleable(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	b := certifiedMinimal(t, p, 0)
-	sig, err := Verify(b, p.roots)
+	sig, err := pdfcheck.Verify(b, p.roots)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +252,7 @@ func TestVerifyContentsMalleable(t *testing.T) {
 	if bytes.Equal(b, c) {
 		t.Fatal("no byte changed")
 	}
-	if _, err := Verify(c, p.roots); err != nil {
+	if _, err := pdfcheck.Verify(c, p.roots); err != nil {
 		t.Errorf("Verify(other encoding of /Contents) = %v, want valid", err)
 	}
 }
@@ -261,16 +263,16 @@ func TestVerifyContentsMalleable(t *testing.T) {
 func regenerated(t *testing.T, b []byte, header, entry int) []byte {
 	t.Helper()
 	f, _, _, num := firstPage(t, b)
-	o, err := f.object(num)
+	o, err := f.Object(num)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := o.(*stream)
+	s := o.(*pdfcheck.Stream)
 	u, err := newUpdate(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.setStream(num, s.dict, s.raw)
+	u.setStream(num, s.Dict, s.Raw)
 	out, offsets := u.bytes()
 	tail, ok := bytes.CutPrefix(out[len(b):], fmt.Appendf(nil, "%d 0 obj", num))
 	if !ok {
@@ -301,8 +303,8 @@ func TestVerifyGenerationChanged(t *testing.T) {
 		{"generation changed", hidden, "generation number is changed"},
 		{"header not the entry's", signAgain(t, p, regenerated(t, certified, 1, 0)), "cannot be read"},
 	} {
-		_, err := Verify(c.b, p.roots)
-		var ce *ChangeError
+		_, err := pdfcheck.Verify(c.b, p.roots)
+		var ce *pdfcheck.ChangeError
 		if !errors.As(err, &ce) || ce.Revision != 1 || !strings.Contains(ce.What, c.what) {
 			t.Errorf("%s: Verify = %v, want a change not permitted in revision 1: %s", c.name, err, c.what)
 		}
@@ -334,22 +336,22 @@ func TestVerifyGenerationChanged(t *testing.T) {
 func TestVerifyKeyTwice(t *testing.T) {
 	p := newTestPKI(t, time.Now())
 	certified := signedAt(t, p, 2)
-	b := signAgain(t, p, appendUpdate(t, certified, func(f *file, u *update, catalog *dict, root ref) {
-		page, err := nthPage(f, catalog, 1)
+	b := signAgain(t, p, appendUpdate(t, certified, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+		page, err := pdfcheck.NthPage(f, catalog, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := mustDict(t, f, page.num, func(*dict) {})
-		orig := d.get("Contents").(ref)
+		d := mustDict(t, f, page.Num, func(*pdfcheck.Dict) {})
+		orig := d.Get("Contents").(pdfcheck.Ref)
 		s := u.add()
-		u.setStream(s, newDict(), []byte(" "))
-		d.del("Contents")
-		u.set(page.num, d)
-		body := u.objs[page.num]
-		u.objs[page.num] = fmt.Appendf(body[:len(body)-2:len(body)-2], "/Contents %d 0 R /Contents %d 0 R>>", s, orig.num)
+		u.setStream(s, pdfcheck.NewDict(), []byte(" "))
+		d.Del("Contents")
+		u.set(page.Num, d)
+		body := u.objs[page.Num]
+		u.objs[page.Num] = fmt.Appendf(body[:len(body)-2:len(body)-2], "/Contents %d 0 R /Contents %d 0 R>>", s, orig.Num)
 	}))
-	_, err := Verify(b, p.roots)
-	var ce *ChangeError
+	_, err := pdfcheck.Verify(b, p.roots)
+	var ce *pdfcheck.ChangeError
 	if !errors.As(err, &ce) || ce.Revision != 1 || !strings.Contains(ce.What, "/Contents twice") {
 		t.Errorf("Verify = %v, want a change not permitted in revision 1: /Contents twice", err)
 	}
@@ -357,22 +359,22 @@ func TestVerifyKeyTwice(t *testing.T) {
 
 // firstPage returns page 1 of b, its object number, and the number of
 // its content stream.
-func firstPage(t *testing.T, b []byte) (f *file, page *dict, pageNum, content int) {
+func firstPage(t *testing.T, b []byte) (f *pdfcheck.File, page *pdfcheck.Dict, pageNum, content int) {
 	t.Helper()
-	f, err := parseFile(b)
+	f, err := pdfcheck.ParseFile(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := nthPage(f, catalog, 1)
+	r, err := pdfcheck.NthPage(f, catalog, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page = mustDict(t, f, r.num, func(*dict) {})
-	return f, page, r.num, page.get("Contents").(ref).num
+	page = mustDict(t, f, r.Num, func(*pdfcheck.Dict) {})
+	return f, page, r.Num, page.Get("Contents").(pdfcheck.Ref).Num
 }
 
 // xrefStreamData is the data of a cross-reference stream with /W [1 4 2]
@@ -391,7 +393,7 @@ func xrefStreamData(entries ...[3]int) []byte {
 func hybridUpdate(t *testing.T, b []byte) []byte {
 	t.Helper()
 	f, _, _, content := firstPage(t, b)
-	size, err := f.size()
+	size, err := f.Size()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,14 +405,14 @@ func hybridUpdate(t *testing.T, b []byte) []byte {
 	fmt.Fprintf(out, "%d 0 obj\n<< /Type /XRef /Size %d /Index [%d 1] /W [1 4 2] /Length %d >>\nstream\n%s\nendstream\nendobj\n",
 		size, size+1, content, len(data), data)
 	table := out.Len()
-	trailer := newDict()
-	trailer.set("Size", size+1)
-	trailer.set("Root", f.trailer.get("Root"))
-	trailer.set("ID", f.trailer.get("ID"))
-	trailer.set("Prev", f.startxref)
-	trailer.set("XRefStm", stm)
+	trailer := pdfcheck.NewDict()
+	trailer.Set("Size", size+1)
+	trailer.Set("Root", f.Trailer.Get("Root"))
+	trailer.Set("ID", f.Trailer.Get("ID"))
+	trailer.Set("Prev", f.StartXref)
+	trailer.Set("XRefStm", stm)
 	out.WriteString("xref\n0 0\ntrailer\n")
-	writeObject(out, trailer)
+	pdfcheck.WriteObject(out, trailer)
 	fmt.Fprintf(out, "\nstartxref\n%d\n%%%%EOF\n", table)
 	return out.Bytes()
 }
@@ -421,16 +423,16 @@ func hybridUpdate(t *testing.T, b []byte) []byte {
 func objStmTwice(t *testing.T, b []byte) []byte {
 	t.Helper()
 	f, page, pageNum, _ := firstPage(t, b)
-	size, err := f.size()
+	size, err := f.Size()
 	if err != nil {
 		t.Fatal(err)
 	}
 	empty, stm, xref := size, size+1, size+2
-	forged := page.clone()
-	forged.set("Contents", ref{num: empty})
+	forged := page.Clone()
+	forged.Set("Contents", pdfcheck.Ref{Num: empty})
 	var one, two bytes.Buffer
-	writeObject(&one, forged)
-	writeObject(&two, page)
+	pdfcheck.WriteObject(&one, forged)
+	pdfcheck.WriteObject(&two, page)
 	header := fmt.Sprintf("%d 0 %d %d ", pageNum, pageNum, one.Len()+1)
 	body := header + one.String() + " " + two.String()
 	out := bytes.NewBuffer(bytes.Clone(b))
@@ -441,15 +443,15 @@ func objStmTwice(t *testing.T, b []byte) []byte {
 	at[xref] = out.Len()
 	data := xrefStreamData([3]int{2, stm, 0}, [3]int{1, at[empty], 0}, [3]int{1, at[stm], 0}, [3]int{1, at[xref], 0})
 	fmt.Fprintf(out, "%d 0 obj\n<< /Type /XRef /Size %d /Index [%d 1 %d 3] /W [1 4 2] /Root %d 0 R /ID %s /Prev %d /Length %d >>\nstream\n%s\nendstream\nendobj\n",
-		xref, xref+1, pageNum, empty, f.trailer.get("Root").(ref).num, idOf(f), f.startxref, len(data), data)
+		xref, xref+1, pageNum, empty, f.Trailer.Get("Root").(pdfcheck.Ref).Num, idOf(f), f.StartXref, len(data), data)
 	fmt.Fprintf(out, "startxref\n%d\n%%%%EOF\n", at[xref])
 	return out.Bytes()
 }
 
 // idOf writes f's trailer /ID.
-func idOf(f *file) string {
+func idOf(f *pdfcheck.File) string {
 	var buf bytes.Buffer
-	writeObject(&buf, f.trailer.get("ID"))
+	pdfcheck.WriteObject(&buf, f.Trailer.Get("ID"))
 	return buf.String()
 }
 
@@ -476,8 +478,8 @@ func TestVerifyHiddenFromCrossReference(t *testing.T) {
 		{"xrefstm", hybridUpdate(t, certified), "changed: a stream"},
 		{"objstm", objStmTwice(t, certified), "a page's /Contents is changed"},
 	} {
-		_, err := Verify(signAgain(t, p, c.forged), p.roots)
-		var ce *ChangeError
+		_, err := pdfcheck.Verify(signAgain(t, p, c.forged), p.roots)
+		var ce *pdfcheck.ChangeError
 		if !errors.As(err, &ce) || ce.Revision != 1 || !strings.Contains(ce.What, c.what) {
 			t.Errorf("%s: Verify = %v, want a change not permitted in revision 1: %s", c.name, err, c.what)
 		}
@@ -508,49 +510,49 @@ func TestVerifySignatureFieldAction(t *testing.T) {
 	certified := signedAt(t, p, 2)
 	for _, c := range []struct {
 		name string
-		key  name
+		key  pdfcheck.Name
 		err  bool
 	}{{"no action", "", false}, {"/AA", "AA", true}, {"/A", "A", true}} {
-		b := signAgain(t, p, appendUpdate(t, certified, func(f *file, u *update, catalog *dict, root ref) {
-			page, err := nthPage(f, catalog, 1)
+		b := signAgain(t, p, appendUpdate(t, certified, func(f *pdfcheck.File, u *update, catalog *pdfcheck.Dict, root pdfcheck.Ref) {
+			page, err := pdfcheck.NthPage(f, catalog, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			w := u.add()
-			wd := newDict()
-			wd.set("Type", name("Annot"))
-			wd.set("Subtype", name("Widget"))
-			wd.set("FT", name("Sig"))
-			wd.set("T", textString("Extra"))
-			wd.set("Rect", array{0, 0, 0, 0})
-			wd.set("P", page)
-			js := newDict()
-			js.set("S", name("JavaScript"))
-			js.set("JS", textString("this.getField('x')"))
+			wd := pdfcheck.NewDict()
+			wd.Set("Type", pdfcheck.Name("Annot"))
+			wd.Set("Subtype", pdfcheck.Name("Widget"))
+			wd.Set("FT", pdfcheck.Name("Sig"))
+			wd.Set("T", pdfcheck.TextString("Extra"))
+			wd.Set("Rect", pdfcheck.Array{0, 0, 0, 0})
+			wd.Set("P", page)
+			js := pdfcheck.NewDict()
+			js.Set("S", pdfcheck.Name("JavaScript"))
+			js.Set("JS", pdfcheck.TextString("this.getField('x')"))
 			switch c.key {
 			case "AA":
-				aa := newDict()
-				aa.set("PO", js)
-				wd.set("AA", aa)
+				aa := pdfcheck.NewDict()
+				aa.Set("PO", js)
+				wd.Set("AA", aa)
 			case "A":
-				wd.set("A", js)
+				wd.Set("A", js)
 			}
 			u.set(w, wd)
-			form, _, err := acroForm(f, catalog)
+			form, _, err := pdfcheck.AcroForm(f, catalog)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fields, _ := form.get("Fields").(array)
-			form.set("Fields", append(append(array{}, fields...), ref{num: w}))
-			catalog.set("AcroForm", form)
-			u.set(root.num, catalog)
-			u.set(page.num, mustDict(t, f, page.num, func(d *dict) {
-				annots, _ := d.get("Annots").(array)
-				d.set("Annots", append(append(array{}, annots...), ref{num: w}))
+			fields, _ := form.Get("Fields").(pdfcheck.Array)
+			form.Set("Fields", append(append(pdfcheck.Array{}, fields...), pdfcheck.Ref{Num: w}))
+			catalog.Set("AcroForm", form)
+			u.set(root.Num, catalog)
+			u.set(page.Num, mustDict(t, f, page.Num, func(d *pdfcheck.Dict) {
+				annots, _ := d.Get("Annots").(pdfcheck.Array)
+				d.Set("Annots", append(append(pdfcheck.Array{}, annots...), pdfcheck.Ref{Num: w}))
 			}))
 		}))
-		_, err := Verify(b, p.roots)
-		var ce *ChangeError
+		_, err := pdfcheck.Verify(b, p.roots)
+		var ce *pdfcheck.ChangeError
 		if c.err && (!errors.As(err, &ce) || !strings.Contains(ce.What, "with an action")) || !c.err && err != nil {
 			t.Errorf("%s: Verify = %v, want a change not permitted: %v", c.name, err, c.err)
 		}

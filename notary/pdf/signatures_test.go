@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // brokenCertifier is a document certified with P=2 and signed again, by
@@ -45,8 +47,8 @@ func brokenCertifiers(t *testing.T, p *testPKI) []brokenCertifier {
 	i := bytes.Index(changed, []byte("/Contents <")) + len("/Contents <")
 	changed[i+1] ^= 1 // the CMS's first byte
 	return []brokenCertifier{
-		{"certifier untrusted", signAgain(t, p, untrusted), "chain", ErrUntrusted, "Certificate issuer isn't Trusted.", int64(len(untrusted))},
-		{"certifying /Contents changed", signAgain(t, p, changed), "cms", ErrCMS, "Signature Validation:", int64(len(changed))},
+		{"certifier untrusted", signAgain(t, p, untrusted), "chain", pdfcheck.ErrUntrusted, "Certificate issuer isn't Trusted.", int64(len(untrusted))},
+		{"certifying /Contents changed", signAgain(t, p, changed), "cms", pdfcheck.ErrCMS, "Signature Validation:", int64(len(changed))},
 	}
 }
 
@@ -87,7 +89,7 @@ func TestVerifyEverySignature(t *testing.T) {
 
 	t.Run("valid", func(t *testing.T) {
 		b := signAgain(t, p, certified)
-		sig, err := Verify(b, p.roots)
+		sig, err := pdfcheck.Verify(b, p.roots)
 		if err != nil {
 			t.Fatalf("Verify = %v", err)
 		}
@@ -106,7 +108,7 @@ func TestVerifyEverySignature(t *testing.T) {
 		}
 	})
 	t.Run("one signature", func(t *testing.T) {
-		sig, err := Verify(certified, p.roots)
+		sig, err := pdfcheck.Verify(certified, p.roots)
 		if err != nil || len(sig.Signatures) != 1 || !sig.Signatures[0].Certifies || sig.Signatures[0].ByteRange != sig.ByteRange {
 			t.Fatalf("Verify = %+v, %v; want one signature, the certifying one", sig, err)
 		}
@@ -114,12 +116,12 @@ func TestVerifyEverySignature(t *testing.T) {
 
 	for _, c := range brokenCertifiers(t, p) {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := verifyWhole(c.b, p.roots); err != nil {
+			if _, err := pdfcheck.VerifyWhole(c.b, p.roots); err != nil {
 				t.Fatalf("the last signature does not verify: %v", err)
 			}
-			_, err := Verify(c.b, p.roots)
-			var ve *VerifyError
-			var se *SignatureError
+			_, err := pdfcheck.Verify(c.b, p.roots)
+			var ve *pdfcheck.VerifyError
+			var se *pdfcheck.SignatureError
 			if !errors.As(err, &ve) || ve.Step != "signatures" || !errors.Is(err, c.err) || !errors.As(err, &se) {
 				t.Fatalf("Verify = %v, want step signatures, %v", err, c.err)
 			}

@@ -18,6 +18,8 @@ import (
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/cms"
 	"github.com/custos-project/custos/internal/oids"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // smNow is the clock of the sm suite's test PKIs and TSAs.
@@ -32,14 +34,12 @@ func newSMTestPKI(t testing.TB) *testPKI {
 // zero padding) and the signed bytes (the byte ranges, concatenated).
 func signedParts(t testing.TB, signed []byte) (der, content []byte) {
 	t.Helper()
-	sd, sig, err := findSignature(signed)
+	sig, err := pdfcheck.FindSignature(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if der, err = trimPadding(sd.contents.b); err != nil {
-		t.Fatal(err)
-	}
 	br := sig.ByteRange
+	der = signatureDER(t, signed, br)
 	content = append(bytes.Clone(signed[:br[1]]), signed[br[2]:]...)
 	return der, content
 }
@@ -50,7 +50,7 @@ func signedParts(t testing.TB, signed []byte) (der, content []byte) {
 func TestSignVerifySM(t *testing.T) {
 	p := newSMTestPKI(t)
 	signed := signedDocument(t, p)
-	sig, err := Verify(signed, p.roots)
+	sig, err := pdfcheck.Verify(signed, p.roots)
 	if err != nil {
 		t.Fatalf("Verify(sm PDF) = %v", err)
 	}
@@ -116,7 +116,7 @@ func TestSignVerifySM(t *testing.T) {
 func TestVerifySMRefused(t *testing.T) {
 	p := newSMTestPKI(t)
 	signed := signedDocument(t, p)
-	sig, err := Verify(signed, p.roots)
+	sig, err := pdfcheck.Verify(signed, p.roots)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestVerifySMRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := bytes.Clone(signed)
 			b[off] ^= 0x01
-			if _, err := Verify(b, p.roots); err == nil {
+			if _, err := pdfcheck.Verify(b, p.roots); err == nil {
 				t.Errorf("Verify(byte %d flipped) = nil, want an error", off)
 			}
 		})
@@ -149,8 +149,8 @@ func TestVerifySMRefused(t *testing.T) {
 		} else {
 			*last = '0'
 		}
-		var ve *VerifyError
-		if _, err := Verify(b, p.roots); !errors.As(err, &ve) || ve.Step != "signature" || !errors.Is(err, ErrSignature) {
+		var ve *pdfcheck.VerifyError
+		if _, err := pdfcheck.Verify(b, p.roots); !errors.As(err, &ve) || ve.Step != "signature" || !errors.Is(err, pdfcheck.ErrSignature) {
 			t.Errorf("Verify(signature altered) = %v, want the signature step", err)
 		}
 	})
@@ -158,12 +158,12 @@ func TestVerifySMRefused(t *testing.T) {
 	// An SM2 key's signature under ecdsa-with-SHA256: not of the suite.
 	t.Run("SM2 key, ECDSA algorithm", func(t *testing.T) {
 		opts := p.options()
-		b, _, err := signOnce(context.Background(), minimalXrefStreamPDF(), &opts, algorithms[0], 16<<10)
+		b, _, err := signOnce(context.Background(), minimalXrefStreamPDF(), &opts, pdfcheck.Algorithms[0], 16<<10)
 		if err != nil || b == nil {
 			t.Fatalf("signOnce() = %v", err)
 		}
-		var ve *VerifyError
-		if _, err := Verify(b, p.roots); !errors.As(err, &ve) || ve.Step != "signature" || !errors.Is(err, ErrSignature) {
+		var ve *pdfcheck.VerifyError
+		if _, err := pdfcheck.Verify(b, p.roots); !errors.As(err, &ve) || ve.Step != "signature" || !errors.Is(err, pdfcheck.ErrSignature) {
 			t.Errorf("Verify(SM2 key, ecdsa-with-SHA256) = %v, want the signature step", err)
 		}
 	})
@@ -174,7 +174,7 @@ func TestVerifySMRefused(t *testing.T) {
 	both.AddCert(ecdsaPKI.root.Cert)
 	for name, roots := range map[string]*x509.CertPool{"another SM2 root": other.roots, "an ECDSA root": ecdsaPKI.roots, "both": both} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := Verify(signed, roots); !errors.Is(err, ErrTimestamp) && !errors.Is(err, ErrUntrusted) {
+			if _, err := pdfcheck.Verify(signed, roots); !errors.Is(err, pdfcheck.ErrTimestamp) && !errors.Is(err, pdfcheck.ErrUntrusted) {
 				t.Errorf("Verify(%s) = %v, want ErrTimestamp or ErrUntrusted", name, err)
 			}
 		})
@@ -189,11 +189,11 @@ func TestVerifySMRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ve *VerifyError
-		if _, err := Verify(b, other.roots); !errors.As(err, &ve) || ve.Step != "chain" || !errors.Is(err, ErrUntrusted) {
+		var ve *pdfcheck.VerifyError
+		if _, err := pdfcheck.Verify(b, other.roots); !errors.As(err, &ve) || ve.Step != "chain" || !errors.Is(err, pdfcheck.ErrUntrusted) {
 			t.Errorf("Verify(signer of another root) = %v, want the chain step and ErrUntrusted", err)
 		}
-		if _, err := Verify(b, p.roots); !errors.Is(err, ErrTimestamp) {
+		if _, err := pdfcheck.Verify(b, p.roots); !errors.Is(err, pdfcheck.ErrTimestamp) {
 			t.Errorf("Verify(TSA of another root) = %v, want ErrTimestamp", err)
 		}
 	})
@@ -210,47 +210,5 @@ func TestSignSMOptions(t *testing.T) {
 		if _, err := Sign(context.Background(), minimalXrefStreamPDF(), opts); !errors.Is(err, ErrSignOptions) {
 			t.Errorf("Sign(%s) = %v, want ErrSignOptions", name, err)
 		}
-	}
-}
-
-// TestCheckChainSM checks the sm chain step alone.
-func TestCheckChainSM(t *testing.T) {
-	p, other := newSMTestPKI(t), newSMTestPKI(t)
-	n := p.notary
-	all := append([]*x509.Certificate{n.Cert}, n.Chain...)
-	tests := []struct {
-		name     string
-		embedded []*x509.Certificate
-		roots    *x509.CertPool
-		at       time.Time
-		ok       bool
-	}{
-		{"whole chain", all, p.roots, smNow, true},
-		{"root not embedded", all[:2], p.roots, smNow, false},
-		{"no org CA", []*x509.Certificate{n.Cert, p.root.Cert}, p.roots, smNow, false},
-		{"another root", all, other.roots, smNow, false},
-		{"another org CA of that name", []*x509.Certificate{n.Cert, other.org.Cert, other.root.Cert}, other.roots, smNow, false},
-		{"before the notary's validity", all, p.roots, smNow.Add(-time.Hour), false},
-		{"after the notary's validity", all, p.roots, n.Cert.NotAfter.Add(time.Second), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			chain, err := checkChainSM(n.Cert, tt.embedded, tt.roots, tt.at)
-			if (err == nil) != tt.ok {
-				t.Fatalf("checkChainSM() = %v, want ok %v", err, tt.ok)
-			}
-			if tt.ok && (len(chain) != 3 || !chain[2].Equal(p.root.Cert)) {
-				t.Errorf("checkChainSM() = chain of %d, want notary, org CA, root", len(chain))
-			}
-		})
-	}
-	// A TSA certificate of the same CA: its extended key usage is
-	// timeStamping only, not emailProtection.
-	tsa, err := p.org.IssueTSA("Custos Test TSA 2", smNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := checkChainSM(tsa.Cert, all, p.roots, smNow); err == nil {
-		t.Error("checkChainSM(TSA certificate, timeStamping only) = nil, want an error")
 	}
 }

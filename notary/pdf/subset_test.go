@@ -6,6 +6,8 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // TestSubsetTagsDiffer: a signed document with its seal embeds two
@@ -28,32 +30,32 @@ func TestSubsetTagsDiffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := parseFile(signed)
+	f, err := pdfcheck.ParseFile(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	programs := map[name][][]byte{} // FontName → the font programs so named
-	nums := make([]int, 0, len(f.xref))
-	for num := range f.xref {
+	programs := map[pdfcheck.Name][][]byte{} // FontName → the font programs so named
+	nums := make([]int, 0, len(f.Xref))
+	for num := range f.Xref {
 		nums = append(nums, num)
 	}
 	sort.Ints(nums)
 	for _, num := range nums {
-		o, err := f.object(num)
+		o, err := f.Object(num)
 		if err != nil {
 			continue
 		}
-		d, ok := o.(*dict)
-		if !ok || d.get("Type") != name("FontDescriptor") {
+		d, ok := o.(*pdfcheck.Dict)
+		if !ok || d.Get("Type") != pdfcheck.Name("FontDescriptor") {
 			continue
 		}
-		fn, _ := d.get("FontName").(name)
-		s, err := f.resolve(d.get("FontFile2"))
-		st, ok := s.(*stream)
+		fn, _ := d.Get("FontName").(pdfcheck.Name)
+		s, err := f.Resolve(d.Get("FontFile2"))
+		st, ok := s.(*pdfcheck.Stream)
 		if err != nil || !ok {
 			t.Fatalf("font descriptor %d: no /FontFile2 stream: %v", num, err)
 		}
-		data, err := decode(st)
+		data, err := pdfcheck.Decode(st)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,23 +4,25 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // update is an incremental update (ISO 32000-1 §7.5.6): new and changed
 // objects appended to an unchanged file, with a cross-reference section of
 // the same kind as the file's newest one, chained to it by /Prev.
 type update struct {
-	f    *file
+	f    *pdfcheck.File
 	next int            // next free object number
 	objs map[int][]byte // object number → its body ("<<...>>", or a dictionary and stream)
 }
 
-func newUpdate(f *file) (*update, error) {
-	size, err := f.size()
+func newUpdate(f *pdfcheck.File) (*update, error) {
+	size, err := f.Size()
 	if err != nil {
 		return nil, err
 	}
-	for num := range f.xref {
+	for num := range f.Xref {
 		size = max(size, num+1)
 	}
 	return &update{f: f, next: size, objs: map[int][]byte{}}, nil
@@ -33,19 +35,19 @@ func (u *update) add() int {
 }
 
 // set gives object num the body o.
-func (u *update) set(num int, o object) {
+func (u *update) set(num int, o pdfcheck.Object) {
 	var buf bytes.Buffer
-	writeObject(&buf, o)
+	pdfcheck.WriteObject(&buf, o)
 	u.objs[num] = buf.Bytes()
 }
 
 // setStream gives object num a stream body: d (whose /Length is set here)
 // and data, already encoded as d's /Filter says.
-func (u *update) setStream(num int, d *dict, data []byte) {
-	d = d.clone()
-	d.set("Length", len(data))
+func (u *update) setStream(num int, d *pdfcheck.Dict, data []byte) {
+	d = d.Clone()
+	d.Set("Length", len(data))
 	var buf bytes.Buffer
-	writeObject(&buf, d)
+	pdfcheck.WriteObject(&buf, d)
 	buf.WriteString("\nstream\n")
 	buf.Write(data)
 	buf.WriteString("\nendstream")
@@ -55,8 +57,8 @@ func (u *update) setStream(num int, d *dict, data []byte) {
 // bytes returns the updated file and the offset of each written object.
 func (u *update) bytes() ([]byte, map[int]int64) {
 	var out bytes.Buffer
-	out.Write(u.f.b)
-	if len(u.f.b) > 0 && u.f.b[len(u.f.b)-1] != '\n' && u.f.b[len(u.f.b)-1] != '\r' {
+	out.Write(u.f.Data)
+	if len(u.f.Data) > 0 && u.f.Data[len(u.f.Data)-1] != '\n' && u.f.Data[len(u.f.Data)-1] != '\r' {
 		out.WriteByte('\n')
 	}
 	nums := make([]int, 0, len(u.objs)+1)
@@ -71,14 +73,14 @@ func (u *update) bytes() ([]byte, map[int]int64) {
 		out.Write(u.objs[num])
 		out.WriteString("\nendobj\n")
 	}
-	trailer := newDict()
-	for _, k := range []name{"Root", "Info", "ID"} {
-		if v := u.f.trailer.get(k); v != nil {
-			trailer.set(k, v)
+	trailer := pdfcheck.NewDict()
+	for _, k := range []pdfcheck.Name{"Root", "Info", "ID"} {
+		if v := u.f.Trailer.Get(k); v != nil {
+			trailer.Set(k, v)
 		}
 	}
-	trailer.set("Prev", u.f.startxref)
-	if u.f.xrefStream {
+	trailer.Set("Prev", u.f.StartXref)
+	if u.f.XrefStream {
 		u.writeXrefStream(&out, nums, offsets, trailer)
 	} else {
 		u.writeXrefTable(&out, nums, offsets, trailer)
@@ -88,7 +90,7 @@ func (u *update) bytes() ([]byte, map[int]int64) {
 
 // writeXrefTable writes a classic table (ISO 32000-1 §7.5.4): one
 // subsection per run of consecutive object numbers, 20-byte entries.
-func (u *update) writeXrefTable(out *bytes.Buffer, nums []int, offsets map[int]int64, trailer *dict) {
+func (u *update) writeXrefTable(out *bytes.Buffer, nums []int, offsets map[int]int64, trailer *pdfcheck.Dict) {
 	start := out.Len()
 	out.WriteString("xref\n")
 	for _, run := range runs(nums) {
@@ -97,20 +99,20 @@ func (u *update) writeXrefTable(out *bytes.Buffer, nums []int, offsets map[int]i
 			fmt.Fprintf(out, "%010d %05d n\r\n", offsets[num], 0)
 		}
 	}
-	trailer.set("Size", u.next)
+	trailer.Set("Size", u.next)
 	out.WriteString("trailer\n")
-	writeObject(out, trailer)
+	pdfcheck.WriteObject(out, trailer)
 	fmt.Fprintf(out, "\nstartxref\n%d\n%%%%EOF\n", start)
 }
 
 // writeXrefStream writes a cross-reference stream (ISO 32000-1 §7.5.8),
 // uncompressed, with fields of 1, 4 and 2 bytes; it lists itself.
-func (u *update) writeXrefStream(out *bytes.Buffer, nums []int, offsets map[int]int64, trailer *dict) {
+func (u *update) writeXrefStream(out *bytes.Buffer, nums []int, offsets map[int]int64, trailer *pdfcheck.Dict) {
 	self := u.add()
 	offsets[self] = int64(out.Len())
 	nums = append(nums, self)
 	var data []byte
-	index := array{}
+	index := pdfcheck.Array{}
 	for _, run := range runs(nums) {
 		index = append(index, run[0], len(run))
 		for _, num := range run {
@@ -118,17 +120,17 @@ func (u *update) writeXrefStream(out *bytes.Buffer, nums []int, offsets map[int]
 			data = append(data, 1, byte(o>>24), byte(o>>16), byte(o>>8), byte(o), 0, 0)
 		}
 	}
-	d := newDict()
-	d.set("Type", name("XRef"))
-	d.set("Size", u.next)
-	d.set("Index", index)
-	d.set("W", array{1, 4, 2})
-	for _, k := range trailer.keys {
-		d.set(k, trailer.m[k])
+	d := pdfcheck.NewDict()
+	d.Set("Type", pdfcheck.Name("XRef"))
+	d.Set("Size", u.next)
+	d.Set("Index", index)
+	d.Set("W", pdfcheck.Array{1, 4, 2})
+	for _, k := range trailer.Keys {
+		d.Set(k, trailer.Map[k])
 	}
-	d.set("Length", len(data))
+	d.Set("Length", len(data))
 	fmt.Fprintf(out, "%d 0 obj\n", self)
-	writeObject(out, d)
+	pdfcheck.WriteObject(out, d)
 	out.WriteString("\nstream\n")
 	out.Write(data)
 	out.WriteString("\nendstream\nendobj\n")

@@ -10,6 +10,8 @@ import (
 
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/testenv"
+
+	"github.com/custos-project/custos/pdfcheck"
 )
 
 // TestDocMDPVectors makes, for fixed keys, time and randomness, the PDFs
@@ -69,17 +71,17 @@ func TestDocMDPVectors(t *testing.T) {
 		err   error
 		drawn int // when valid, the widgets and annotations drawn after the certification
 	}{
-		{"p1-signed-again.pdf", again(certify(1)), "certification", ErrCertificationViolated, 0},
+		{"p1-signed-again.pdf", again(certify(1)), "certification", pdfcheck.ErrCertificationViolated, 0},
 		{"p2-signed-again.pdf", again(certify(2)), "", nil, 0},
-		{"p2-page-changed.pdf", again(appendUpdate(t, certify(2), pageContent)), "certification", ErrChangeNotPermitted, 0},
+		{"p2-page-changed.pdf", again(appendUpdate(t, certify(2), pageContent)), "certification", pdfcheck.ErrChangeNotPermitted, 0},
 		// Made last, so that its second PKI leaves the others' randomness.
-		{"p2-certifier-untrusted.pdf", again(untrustedCertifier(t, p)), "signatures", ErrUntrusted, 0},
+		{"p2-certifier-untrusted.pdf", again(untrustedCertifier(t, p)), "signatures", pdfcheck.ErrUntrusted, 0},
 		{"p2-signature-over-page.pdf", againAt(certifyDoc(2, withContent(t)), &Placement{Page: 1, Rect: [4]float64{60, 690, 300, 740}, Seal: sealPDF(t)}), "", nil, 1},
-		{"p3-annotation-added.pdf", again(withAnnot(t, certifyDoc(3, withContent(t)), "Stamp", array{100, 680, 400, 760}, 4, true)), "", nil, 1},
+		{"p3-annotation-added.pdf", again(withAnnot(t, certifyDoc(3, withContent(t)), "Stamp", pdfcheck.Array{100, 680, 400, 760}, 4, true)), "", nil, 1},
 	} {
 		testenv.Golden(t, filepath.Join(dir, v.file), v.b)
-		sig, err := Verify(v.b, p.roots)
-		var ve *VerifyError
+		sig, err := pdfcheck.Verify(v.b, p.roots)
+		var ve *pdfcheck.VerifyError
 		switch {
 		case v.step == "" && err != nil:
 			t.Errorf("Verify(%s) = %v", v.file, err)

@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"bytes"
@@ -7,14 +7,14 @@ import (
 )
 
 // maxLaterRevisions bounds the revisions after a certified one that
-// checkChanges reads, and maxEOFs the "%%EOF" markers after it (a marker
+// CheckChanges reads, and maxEOFs the "%%EOF" markers after it (a marker
 // can stand in a stream); a file with more is refused.
 const (
 	maxLaterRevisions = 64
 	maxEOFs           = 4 * maxLaterRevisions
 )
 
-// checkChanges checks, revision by revision, what each revision after the
+// CheckChanges checks, revision by revision, what each revision after the
 // revision certified with c.Level 2 or 3 changes (ISO 32000-1 §12.8.2.2,
 // Table 254; §7.5.6 incremental updates). It compares each object that a
 // revision's cross-reference section adds or redefines with its value in
@@ -40,21 +40,21 @@ const (
 // one is refused too. Of the widgets and annotations added, or whose
 // appearance changed, those a viewer draws over their page are returned,
 // the first maxDrawn (Drawn; c.Drawn counts them all).
-func checkChanges(pdf []byte, c Certification) (_ Certification, drawn []Drawn, err error) {
-	certified, err := parseFile(pdf[:c.Length])
+func CheckChanges(pdf []byte, c Certification) (_ Certification, drawn []Drawn, err error) {
+	certified, err := ParseFile(pdf[:c.Length])
 	if err != nil {
 		return c, nil, &ChangeError{Level: c.Level, End: c.Length, What: fmt.Sprintf("the certified revision cannot be read (%v)", err)}
 	}
 	prev, start, rev := certified, c.Length, 0
 	var dangling map[int]bool
-	contents := map[int]rect{} // the certified pages' content areas
+	contents := map[int]Rect{} // the certified pages' content areas
 	ends := revisionEnds(pdf, c.Length)
 	if len(ends) > maxEOFs {
 		return c, nil, &ChangeError{Level: c.Level, Start: c.Length, End: int64(len(pdf)),
 			What: fmt.Sprintf("more than %d end-of-file markers after the certified revision", maxEOFs)}
 	}
 	for _, end := range ends {
-		cur, err := parseFile(pdf[:end])
+		cur, err := ParseFile(pdf[:end])
 		if err != nil && end < int64(len(pdf)) {
 			continue // an "%%EOF" that ends no revision (in a stream)
 		}
@@ -112,7 +112,7 @@ func revisionEnds(pdf []byte, certified int64) []int64 {
 
 // diff compares a revision, cur, with the one before it, prev.
 type diff struct {
-	certified, prev, cur *file
+	certified, prev, cur *File
 	level                int
 	changes              Changes
 	annotsOwner          map[int]int // an indirect /Annots array → its page, in prev
@@ -125,33 +125,33 @@ type diff struct {
 // check returns the first object whose change is not permitted and why, or
 // "" when every change is permitted.
 func (d *diff) check() (int, string) {
-	root, ok1 := d.prev.trailer.get("Root").(ref)
-	curRoot, ok2 := d.cur.trailer.get("Root").(ref)
-	if !ok1 || !ok2 || root.num != curRoot.num {
+	root, ok1 := d.prev.Trailer.Get("Root").(Ref)
+	curRoot, ok2 := d.cur.Trailer.Get("Root").(Ref)
+	if !ok1 || !ok2 || root.Num != curRoot.Num {
 		return 0, "the trailer's /Root is changed"
 	}
-	size, _ := d.prev.size()
+	size, _ := d.prev.Size()
 	for _, num := range d.changed() {
-		if pe, ok := d.prev.xref[num]; ok && (pe.inStream || pe.offset >= 0) {
+		if pe, ok := d.prev.Xref[num]; ok && (pe.inStream || pe.offset >= 0) {
 			// A reference names an object by its number and generation
 			// (ISO 32000-1 §7.3.10): given another generation, the object
 			// is null to the references that named it, whatever its value.
-			if e := d.cur.xref[num]; !e.inStream && e.offset >= 0 && e.gen != pe.gen {
+			if e := d.cur.Xref[num]; !e.inStream && e.offset >= 0 && e.gen != pe.gen {
 				return num, fmt.Sprintf("its generation number is changed from %d to %d, so that the references to it find nothing", pe.gen, e.gen)
 			}
 		}
-		old, err := d.prev.object(num)
+		old, err := d.prev.Object(num)
 		if err != nil {
 			return num, fmt.Sprintf("its previous value cannot be read (%v)", err)
 		}
-		now, err := d.cur.object(num)
+		now, err := d.cur.Object(num)
 		if err != nil {
 			return num, fmt.Sprintf("it cannot be read (%v)", err)
 		}
 		if k := keyTwice(now, 0); k != "" {
 			return num, fmt.Sprintf("a dictionary in it has the key /%s twice, which readers resolve differently", k)
 		}
-		if why := d.object(num, root.num, size, old, now); why != "" {
+		if why := d.object(num, root.Num, size, old, now); why != "" {
 			return num, why
 		}
 	}
@@ -162,8 +162,8 @@ func (d *diff) check() (int, string) {
 // between prev and cur: those the revision adds, redefines or frees.
 func (d *diff) changed() []int {
 	var nums []int
-	for num, e := range d.cur.xref {
-		if pe, ok := d.prev.xref[num]; (!ok && (e.inStream || e.offset >= 0)) || (ok && pe != e) {
+	for num, e := range d.cur.Xref {
+		if pe, ok := d.prev.Xref[num]; (!ok && (e.inStream || e.offset >= 0)) || (ok && pe != e) {
 			nums = append(nums, num)
 		}
 	}
@@ -173,7 +173,7 @@ func (d *diff) changed() []int {
 
 // object says why the change of object num from old to now is not
 // permitted, or "".
-func (d *diff) object(num, root, size int, old, now object) string {
+func (d *diff) object(num, root, size int, old, now Object) string {
 	switch {
 	case equal(old, now, 0):
 		return ""
@@ -200,21 +200,21 @@ func (d *diff) object(num, root, size int, old, now object) string {
 	case isType(old, "Pages"):
 		return "the pages tree is changed"
 	}
-	od, _ := old.(*dict)
-	nd, _ := now.(*dict)
-	if od != nil && nd != nil && (od.get("FT") != nil || od.get("Subtype") == name("Widget")) {
+	od, _ := old.(*Dict)
+	nd, _ := now.(*Dict)
+	if od != nil && nd != nil && (od.Get("FT") != nil || od.Get("Subtype") == Name("Widget")) {
 		return d.field(num, od, nd)
 	}
-	if od != nil && nd != nil && d.level == 3 && isAnnot(od) && isAnnot(nd) && od.get("Subtype") != name("Widget") && nd.get("Subtype") != name("Widget") {
+	if od != nil && nd != nil && d.level == 3 && isAnnot(od) && isAnnot(nd) && od.Get("Subtype") != Name("Widget") && nd.Get("Subtype") != Name("Widget") {
 		d.changes |= ChangeAnnotations
-		d.mark(ref{num: num}, 0)
+		d.mark(Ref{Num: num}, 0)
 		return ""
 	}
-	if now == nil && d.level == 3 && od != nil && isAnnot(od) && od.get("Subtype") != name("Widget") {
+	if now == nil && d.level == 3 && od != nil && isAnnot(od) && od.Get("Subtype") != Name("Widget") {
 		d.changes |= ChangeAnnotations
 		return ""
 	}
-	if arr, ok := old.(array); ok {
+	if arr, ok := old.(Array); ok {
 		if page, ok := d.owner()[num]; ok {
 			return d.annots(page, page, arr, now)
 		}
@@ -226,9 +226,9 @@ func (d *diff) object(num, root, size int, old, now object) string {
 }
 
 // catalog checks a changed catalog: only /AcroForm and /DSS may change.
-func (d *diff) catalog(old, now object) string {
-	od, ok1 := old.(*dict)
-	nd, ok2 := now.(*dict)
+func (d *diff) catalog(old, now Object) string {
+	od, ok1 := old.(*Dict)
+	nd, ok2 := now.(*Dict)
 	if !ok1 || !ok2 {
 		return "the catalog is not a dictionary"
 	}
@@ -247,25 +247,25 @@ func (d *diff) catalog(old, now object) string {
 	return ""
 }
 
-// acroForm returns f's interactive form dictionary, its object number and
+// AcroFormOf returns f's interactive form dictionary, its object number and
 // that of its /Fields array (0 when direct), and the fields.
-func acroFormOf(f *file) (form *dict, nums []int, fields array, err error) {
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+func AcroFormOf(f *File) (form *Dict, nums []int, fields Array, err error) {
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	o := catalog.get("AcroForm")
-	if r, ok := o.(ref); ok {
-		nums = append(nums, r.num)
+	o := catalog.Get("AcroForm")
+	if r, ok := o.(Ref); ok {
+		nums = append(nums, r.Num)
 	}
-	if form, err = f.dictOf(o); err != nil || o == nil {
-		return newDict(), nums, nil, nil
+	if form, err = f.DictOf(o); err != nil || o == nil {
+		return NewDict(), nums, nil, nil
 	}
-	if r, ok := form.get("Fields").(ref); ok {
-		nums = append(nums, r.num)
+	if r, ok := form.Get("Fields").(Ref); ok {
+		nums = append(nums, r.Num)
 	}
-	fo, err := f.resolve(form.get("Fields"))
-	fields, _ = fo.(array)
+	fo, err := f.Resolve(form.Get("Fields"))
+	fields, _ = fo.(Array)
 	return form, nums, fields, err
 }
 
@@ -274,8 +274,8 @@ func acroFormOf(f *file) (form *dict, nums []int, fields array, err error) {
 func (d *diff) isFormPart(num int) bool {
 	if d.formParts == nil {
 		d.formParts = map[int]bool{}
-		_, a, _, err1 := acroFormOf(d.prev)
-		_, b, _, err2 := acroFormOf(d.cur)
+		_, a, _, err1 := AcroFormOf(d.prev)
+		_, b, _, err2 := AcroFormOf(d.cur)
 		for _, n := range a {
 			d.formParts[n] = err1 == nil && err2 == nil && slices.Contains(b, n)
 		}
@@ -287,8 +287,8 @@ func (d *diff) isFormPart(num int) bool {
 // added if they are signature fields, none removed; /SigFlags, /DR and /DA
 // may change.
 func (d *diff) form() string {
-	od, _, oldFields, err1 := acroFormOf(d.prev)
-	nd, _, newFields, err2 := acroFormOf(d.cur)
+	od, _, oldFields, err1 := AcroFormOf(d.prev)
+	nd, _, newFields, err2 := AcroFormOf(d.cur)
 	if err1 != nil || err2 != nil {
 		return "the interactive form cannot be read"
 	}
@@ -324,16 +324,16 @@ func (d *diff) form() string {
 // 32000-1 §12.6: /A, or /AA triggered on opening a page or on focus),
 // which a viewer runs and which could change what the certified document
 // shows: signing permits none.
-func (d *diff) hasAction(o object, depth int) bool {
-	f, err := d.cur.dictOf(o)
-	if err != nil || depth > maxDepth {
+func (d *diff) hasAction(o Object, depth int) bool {
+	f, err := d.cur.DictOf(o)
+	if err != nil || depth > MaxDepth {
 		return false
 	}
-	if f.get("A") != nil || f.get("AA") != nil {
+	if f.Get("A") != nil || f.Get("AA") != nil {
 		return true
 	}
-	kids, err := d.cur.resolve(f.get("Kids"))
-	list, _ := kids.(array)
+	kids, err := d.cur.Resolve(f.Get("Kids"))
+	list, _ := kids.(Array)
 	for _, k := range list {
 		if err == nil && d.hasAction(k, depth+1) {
 			return true
@@ -344,16 +344,16 @@ func (d *diff) hasAction(o object, depth int) bool {
 
 // isSigField reports whether o is, in cur, a signature field, or a widget
 // whose field (its /Parent) is one.
-func (d *diff) isSigField(o object) bool {
-	for depth := 0; depth < maxDepth; depth++ {
-		f, err := d.cur.dictOf(o)
+func (d *diff) isSigField(o Object) bool {
+	for depth := 0; depth < MaxDepth; depth++ {
+		f, err := d.cur.DictOf(o)
 		if err != nil {
 			return false
 		}
-		if ft := f.get("FT"); ft != nil {
-			return ft == name("Sig")
+		if ft := f.Get("FT"); ft != nil {
+			return ft == Name("Sig")
 		}
-		if o = f.get("Parent"); o == nil {
+		if o = f.Get("Parent"); o == nil {
 			return false
 		}
 	}
@@ -364,11 +364,11 @@ func (d *diff) isSigField(o object) bool {
 // /AP may change (filling it in); a signature field's /V, its signature,
 // may be set once. The widgets of a field whose appearance, or value but
 // for a signature, changed are marked (mark), to be reported when drawn.
-func (d *diff) field(num int, old, now *dict) string {
-	sig := old.get("FT") == name("Sig")
+func (d *diff) field(num int, old, now *Dict) string {
+	sig := old.Get("FT") == Name("Sig")
 	for _, k := range changedKeys(old, now) {
 		switch {
-		case k == "V" && sig && old.get("V") == nil:
+		case k == "V" && sig && old.Get("V") == nil:
 			d.changes |= ChangeSignatures
 		case k == "V" && sig:
 			return "a signature field's signature is replaced"
@@ -389,9 +389,9 @@ func (d *diff) field(num int, old, now *dict) string {
 }
 
 // page checks a changed page, object num: only its /Annots may change.
-func (d *diff) page(num int, old, now object) string {
-	od, ok1 := old.(*dict)
-	nd, ok2 := now.(*dict)
+func (d *diff) page(num int, old, now Object) string {
+	od, ok1 := old.(*Dict)
+	nd, ok2 := now.(*Dict)
 	if !ok1 || !ok2 {
 		return "a page is not a dictionary"
 	}
@@ -400,12 +400,12 @@ func (d *diff) page(num int, old, now object) string {
 			return fmt.Sprintf("a page's /%s is changed", k)
 		}
 	}
-	oa, err := d.prev.resolve(od.get("Annots"))
+	oa, err := d.prev.Resolve(od.Get("Annots"))
 	if err != nil {
 		return "a page's annotations cannot be read"
 	}
-	list, _ := oa.(array)
-	na, err := d.cur.resolve(nd.get("Annots"))
+	list, _ := oa.(Array)
+	na, err := d.cur.Resolve(nd.Get("Annots"))
 	if err != nil {
 		return "a page's annotations cannot be read"
 	}
@@ -416,30 +416,30 @@ func (d *diff) page(num int, old, now object) string {
 // be added; with P=3, other annotations added and removed. page names the
 // page in a refusal (0: not named); those added are marked as on the page
 // whose object number is at.
-func (d *diff) annots(page, at int, old array, now object) string {
-	list, ok := now.(array)
+func (d *diff) annots(page, at int, old Array, now Object) string {
+	list, ok := now.(Array)
 	if !ok && now != nil {
 		return "a page's /Annots is not an array"
 	}
 	added, removed := setDiff(old, list)
 	for _, o := range removed {
-		a, err := d.prev.dictOf(o)
-		if d.level < 3 || err != nil || !isAnnot(a) || a.get("Subtype") == name("Widget") {
+		a, err := d.prev.DictOf(o)
+		if d.level < 3 || err != nil || !isAnnot(a) || a.Get("Subtype") == Name("Widget") {
 			return "an annotation is removed from a page" + pageName(page)
 		}
 		d.changes |= ChangeAnnotations
 	}
 	for _, o := range added {
-		a, err := d.cur.dictOf(o)
+		a, err := d.cur.DictOf(o)
 		switch {
 		case err != nil || !isAnnot(a):
 			return "an object that is not an annotation is added to a page's /Annots" + pageName(page)
-		case a.get("Subtype") == name("Widget") && d.isSigField(o) && d.hasAction(o, 0):
+		case a.Get("Subtype") == Name("Widget") && d.isSigField(o) && d.hasAction(o, 0):
 			return "a widget of a signature field with an action (/A or /AA) is added to a page" + pageName(page)
-		case a.get("Subtype") == name("Widget") && d.isSigField(o):
+		case a.Get("Subtype") == Name("Widget") && d.isSigField(o):
 			d.changes |= ChangeSignatures
 			d.mark(o, at)
-		case a.get("Subtype") == name("Widget"):
+		case a.Get("Subtype") == Name("Widget"):
 			return "a widget of a field that is not a signature field is added to a page" + pageName(page)
 		case d.level < 3:
 			return fmt.Sprintf("a /%s annotation is added to a page%s", subtype(a), pageName(page))
@@ -467,29 +467,29 @@ func (d *diff) owner() map[int]int {
 		return d.annotsOwner
 	}
 	d.annotsOwner = map[int]int{}
-	catalog, err := d.prev.dictOf(d.prev.trailer.get("Root"))
+	catalog, err := d.prev.DictOf(d.prev.Trailer.Get("Root"))
 	if err != nil {
 		return d.annotsOwner
 	}
 	seen := map[int]bool{}
-	stack := []object{catalog.get("Pages")}
+	stack := []Object{catalog.Get("Pages")}
 	for len(stack) > 0 && len(seen) < maxPages {
 		o := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		r, ok := o.(ref)
-		if !ok || seen[r.num] {
+		r, ok := o.(Ref)
+		if !ok || seen[r.Num] {
 			continue
 		}
-		seen[r.num] = true
-		n, err := d.prev.dictOf(r)
+		seen[r.Num] = true
+		n, err := d.prev.DictOf(r)
 		if err != nil {
 			continue
 		}
-		if a, ok := n.get("Annots").(ref); ok {
-			d.annotsOwner[a.num] = r.num
+		if a, ok := n.Get("Annots").(Ref); ok {
+			d.annotsOwner[a.Num] = r.Num
 		}
-		if kids, err := d.prev.resolve(n.get("Kids")); err == nil {
-			k, _ := kids.(array)
+		if kids, err := d.prev.Resolve(n.Get("Kids")); err == nil {
+			k, _ := kids.(Array)
 			stack = append(stack, k...)
 		}
 	}
@@ -501,7 +501,7 @@ func (d *diff) owner() map[int]int {
 // and streams) in prev and in cur, added after the certified revision: an
 // object the certified revision holds changes as what it is there.
 func (d *diff) isDSSPart(num int) bool {
-	if e, ok := d.certified.xref[num]; ok && (e.inStream || e.offset >= 0) {
+	if e, ok := d.certified.Xref[num]; ok && (e.inStream || e.offset >= 0) {
 		return false
 	}
 	if d.dssParts == nil {
@@ -517,36 +517,36 @@ func (d *diff) isDSSPart(num int) bool {
 // danglingRefs returns the numbers of the objects that objects of f refer
 // to and f does not define (null, ISO 32000-1 §7.3.10): a later revision
 // that defines one changes what the certified revision shows.
-func danglingRefs(f *file) map[int]bool {
+func danglingRefs(f *File) map[int]bool {
 	out := map[int]bool{}
 	defined := func(num int) bool {
-		e, ok := f.xref[num]
+		e, ok := f.Xref[num]
 		return ok && (e.inStream || e.offset >= 0)
 	}
-	var walk func(o object, depth int)
-	walk = func(o object, depth int) {
-		if depth > maxDepth {
+	var walk func(o Object, depth int)
+	walk = func(o Object, depth int) {
+		if depth > MaxDepth {
 			return
 		}
 		switch v := o.(type) {
-		case ref:
-			if !defined(v.num) {
-				out[v.num] = true
+		case Ref:
+			if !defined(v.Num) {
+				out[v.Num] = true
 			}
-		case array:
+		case Array:
 			for _, e := range v {
 				walk(e, depth+1)
 			}
-		case *dict:
-			for _, k := range v.keys {
-				walk(v.m[k], depth+1)
+		case *Dict:
+			for _, k := range v.Keys {
+				walk(v.Map[k], depth+1)
 			}
-		case *stream:
-			walk(v.dict, depth+1)
+		case *Stream:
+			walk(v.Dict, depth+1)
 		}
 	}
-	for num := range f.xref {
-		if o, err := f.object(num); err == nil {
+	for num := range f.Xref {
+		if o, err := f.Object(num); err == nil {
 			walk(o, 0)
 		}
 	}
@@ -557,65 +557,65 @@ func danglingRefs(f *file) map[int]bool {
 const maxDSSParts = 1 << 16
 
 // dssParts returns the object numbers of f's document security store.
-func dssParts(f *file) map[int]bool {
+func dssParts(f *File) map[int]bool {
 	parts := map[int]bool{}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		return parts
 	}
-	var walk func(o object, depth int)
-	walk = func(o object, depth int) {
-		if r, ok := o.(ref); ok {
-			if parts[r.num] || len(parts) >= maxDSSParts {
+	var walk func(o Object, depth int)
+	walk = func(o Object, depth int) {
+		if r, ok := o.(Ref); ok {
+			if parts[r.Num] || len(parts) >= maxDSSParts {
 				return
 			}
-			parts[r.num] = true
+			parts[r.Num] = true
 		}
 		if depth > 3 {
 			return
 		}
-		v, err := f.resolve(o)
+		v, err := f.Resolve(o)
 		if err != nil {
 			return
 		}
 		switch v := v.(type) {
-		case array:
+		case Array:
 			for _, e := range v {
 				walk(e, depth+1)
 			}
-		case *dict:
-			for _, k := range v.keys {
-				walk(v.m[k], depth+1)
+		case *Dict:
+			for _, k := range v.Keys {
+				walk(v.Map[k], depth+1)
 			}
 		}
 	}
-	walk(catalog.get("DSS"), 0)
+	walk(catalog.Get("DSS"), 0)
 	return parts
 }
 
 // keyTwice returns a key that a dictionary in o, as parsed, held twice
 // (ISO 32000-2 §7.3.7 forbids it; readers keep the first value or the
 // last), or "": a revision after a certification could otherwise show
-// readers a value other than the one checkChanges compared.
-func keyTwice(o object, depth int) name {
-	if depth > maxDepth {
+// readers a value other than the one CheckChanges compared.
+func keyTwice(o Object, depth int) Name {
+	if depth > MaxDepth {
 		return ""
 	}
 	switch v := o.(type) {
-	case array:
+	case Array:
 		for _, e := range v {
 			if k := keyTwice(e, depth+1); k != "" {
 				return k
 			}
 		}
-	case *stream:
-		return keyTwice(v.dict, depth+1)
-	case *dict:
+	case *Stream:
+		return keyTwice(v.Dict, depth+1)
+	case *Dict:
 		if v.twice != "" {
 			return v.twice
 		}
-		for _, k := range v.keys {
-			if k := keyTwice(v.m[k], depth+1); k != "" {
+		for _, k := range v.Keys {
+			if k := keyTwice(v.Map[k], depth+1); k != "" {
 				return k
 			}
 		}

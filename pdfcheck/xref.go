@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"bytes"
@@ -25,15 +25,15 @@ type xrefEntry struct {
 	inStream bool
 }
 
-// file is a parsed PDF: its cross-reference information and its newest
+// File is a parsed PDF: its cross-reference information and its newest
 // trailer. Objects are parsed when first asked for.
-type file struct {
-	b          []byte
-	xref       map[int]xrefEntry
-	trailer    *dict
-	startxref  int64 // offset of the newest cross-reference section
-	xrefStream bool  // whether that section is a cross-reference stream
-	cache      map[int]object
+type File struct {
+	Data       []byte
+	Xref       map[int]xrefEntry
+	Trailer    *Dict
+	StartXref  int64 // offset of the newest cross-reference section
+	XrefStream bool  // whether that section is a cross-reference stream
+	cache      map[int]Object
 	busy       map[int]bool // objects being parsed, against reference cycles
 	objStms    map[int]*objStm
 }
@@ -46,15 +46,15 @@ type objStm struct {
 	nums, offs []int
 }
 
-// parseFile reads the cross-reference chain of b from its last startxref
+// ParseFile reads the cross-reference chain of b from its last startxref
 // (ISO 32000-1 §7.5.5, §7.5.6), newest section first.
-func parseFile(b []byte) (*file, error) {
-	f := &file{b: b, xref: map[int]xrefEntry{}, cache: map[int]object{}, busy: map[int]bool{}, objStms: map[int]*objStm{}}
+func ParseFile(b []byte) (*File, error) {
+	f := &File{Data: b, Xref: map[int]xrefEntry{}, cache: map[int]Object{}, busy: map[int]bool{}, objStms: map[int]*objStm{}}
 	start, err := lastStartxref(b)
 	if err != nil {
 		return nil, err
 	}
-	f.startxref = start
+	f.StartXref = start
 	seen := map[int64]bool{}
 	for off, first := start, true; ; first = false {
 		if seen[off] || len(seen) >= maxXrefSections {
@@ -71,9 +71,9 @@ func parseFile(b []byte) (*file, error) {
 			}
 		}
 		if first {
-			f.trailer, f.xrefStream = trailer, isStream
+			f.Trailer, f.XrefStream = trailer, isStream
 		}
-		prev, ok := trailer.get("Prev").(number)
+		prev, ok := trailer.Get("Prev").(Number)
 		if !ok {
 			break
 		}
@@ -81,7 +81,7 @@ func parseFile(b []byte) (*file, error) {
 			return nil, fmt.Errorf("%w: bad /Prev", ErrMalformed)
 		}
 	}
-	if f.trailer.get("Encrypt") != nil {
+	if f.Trailer.Get("Encrypt") != nil {
 		return nil, fmt.Errorf("%w: encrypted PDF", ErrUnsupported)
 	}
 	return f, nil
@@ -108,12 +108,12 @@ func lastStartxref(b []byte) (int64, error) {
 // readSection reads one cross-reference table and its trailer, or one
 // cross-reference stream, at off. Entries already known (from a newer
 // section) are kept.
-func (f *file) readSection(off int64) (*dict, bool, error) {
-	if off < 0 || off >= int64(len(f.b)) {
+func (f *File) readSection(off int64) (*Dict, bool, error) {
+	if off < 0 || off >= int64(len(f.Data)) {
 		return nil, false, fmt.Errorf("%w: cross-reference offset %d out of range", ErrMalformed, off)
 	}
-	p := &parser{b: f.b, pos: int(off), fileOffsets: true}
-	if bytes.HasPrefix(f.b[off:], []byte("xref")) {
+	p := &parser{b: f.Data, pos: int(off), fileOffsets: true}
+	if bytes.HasPrefix(f.Data[off:], []byte("xref")) {
 		t, err := f.readTable(p)
 		return t, false, err
 	}
@@ -125,16 +125,16 @@ func (f *file) readSection(off int64) (*dict, bool, error) {
 // classic table names by /XRefStm (a hybrid-reference file, ISO 32000-1
 // §7.5.8.4): its entries come after the table's and before those of /Prev,
 // as readers that know hybrid files take them. Ignoring it would hide from
-// checkChanges objects that a later revision defines there and that such
+// CheckChanges objects that a later revision defines there and that such
 // readers show.
-func (f *file) readHybrid(trailer *dict) error {
-	x := trailer.get("XRefStm")
+func (f *File) readHybrid(trailer *Dict) error {
+	x := trailer.Get("XRefStm")
 	if x == nil {
 		return nil
 	}
-	n, ok := x.(number)
+	n, ok := x.(Number)
 	off, isInt := n.int()
-	if !ok || !isInt || off < 0 || off >= int64(len(f.b)) {
+	if !ok || !isInt || off < 0 || off >= int64(len(f.Data)) {
 		return fmt.Errorf("%w: bad /XRefStm %v", ErrMalformed, x)
 	}
 	_, err := f.readStream(off)
@@ -142,7 +142,7 @@ func (f *file) readHybrid(trailer *dict) error {
 }
 
 // readTable reads a classic table (ISO 32000-1 §7.5.4) and its trailer.
-func (f *file) readTable(p *parser) (*dict, error) {
+func (f *File) readTable(p *parser) (*Dict, error) {
 	p.pos += len("xref")
 	for {
 		p.skipSpace()
@@ -152,7 +152,7 @@ func (f *file) readTable(p *parser) (*dict, error) {
 			if err != nil {
 				return nil, err
 			}
-			t, ok := o.(*dict)
+			t, ok := o.(*Dict)
 			if !ok {
 				return nil, p.errorf("trailer is not a dictionary")
 			}
@@ -177,7 +177,7 @@ func (f *file) readTable(p *parser) (*dict, error) {
 	}
 }
 
-func (f *file) readTableEntry(p *parser, num int) error {
+func (f *File) readTableEntry(p *parser, num int) error {
 	off, err := p.integer()
 	if err != nil {
 		return err
@@ -191,21 +191,21 @@ func (f *file) readTableEntry(p *parser, num int) error {
 	if kind != "n" && kind != "f" {
 		return p.errorf("cross-reference entry type %q", kind)
 	}
-	if _, known := f.xref[num]; known {
+	if _, known := f.Xref[num]; known {
 		return nil
 	}
 	if kind == "f" {
-		f.xref[num] = xrefEntry{offset: -1}
+		f.Xref[num] = xrefEntry{offset: -1}
 		return nil
 	}
-	f.xref[num] = xrefEntry{offset: off, gen: int(gen)}
+	f.Xref[num] = xrefEntry{offset: off, gen: int(gen)}
 	return nil
 }
 
 // readStream reads a cross-reference stream (ISO 32000-1 §7.5.8). Its
 // dictionary is also the trailer.
-func (f *file) readStream(off int64) (*dict, error) {
-	p := &parser{b: f.b, pos: int(off), fileOffsets: true}
+func (f *File) readStream(off int64) (*Dict, error) {
+	p := &parser{b: f.Data, pos: int(off), fileOffsets: true}
 	save := p.pos
 	num, err := p.integer()
 	if err != nil {
@@ -216,29 +216,29 @@ func (f *file) readStream(off int64) (*dict, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, ok := o.(*stream)
-	if !ok || s.dict.get("Type") != name("XRef") {
+	s, ok := o.(*Stream)
+	if !ok || s.Dict.Get("Type") != Name("XRef") {
 		return nil, fmt.Errorf("%w: no cross-reference at offset %d", ErrMalformed, off)
 	}
-	data, err := decode(s)
+	data, err := Decode(s)
 	if err != nil {
 		return nil, err
 	}
-	w, err := intArray(s.dict.get("W"))
+	w, err := intArray(s.Dict.Get("W"))
 	if err != nil || len(w) != 3 {
 		return nil, fmt.Errorf("%w: cross-reference stream /W", ErrMalformed)
 	}
-	size, _ := asInt(s.dict.get("Size"))
+	size, _ := asInt(s.Dict.Get("Size"))
 	index := []int64{0, size}
-	if s.dict.get("Index") != nil {
-		if index, err = intArray(s.dict.get("Index")); err != nil || len(index)%2 != 0 {
+	if s.Dict.Get("Index") != nil {
+		if index, err = intArray(s.Dict.Get("Index")); err != nil || len(index)%2 != 0 {
 			return nil, fmt.Errorf("%w: cross-reference stream /Index", ErrMalformed)
 		}
 	}
-	return s.dict, f.readStreamEntries(data, w, index)
+	return s.Dict, f.readStreamEntries(data, w, index)
 }
 
-func (f *file) readStreamEntries(data []byte, w, index []int64) error {
+func (f *File) readStreamEntries(data []byte, w, index []int64) error {
 	for _, x := range w {
 		if x < 0 || x > 8 {
 			return fmt.Errorf("%w: cross-reference stream field width %d", ErrMalformed, x)
@@ -262,16 +262,16 @@ func (f *file) readStreamEntries(data []byte, w, index []int64) error {
 				typ = field(e[:w[0]])
 			}
 			a, b := field(e[w[0]:w[0]+w[1]]), field(e[w[0]+w[1]:])
-			if _, known := f.xref[int(n)]; known {
+			if _, known := f.Xref[int(n)]; known {
 				continue
 			}
 			switch typ {
 			case 0:
-				f.xref[int(n)] = xrefEntry{offset: -1}
+				f.Xref[int(n)] = xrefEntry{offset: -1}
 			case 1:
-				f.xref[int(n)] = xrefEntry{offset: a, gen: int(b)}
+				f.Xref[int(n)] = xrefEntry{offset: a, gen: int(b)}
 			case 2:
-				f.xref[int(n)] = xrefEntry{inStream: true, stm: int(a), idx: int(b)}
+				f.Xref[int(n)] = xrefEntry{inStream: true, stm: int(a), idx: int(b)}
 			}
 		}
 	}
@@ -287,8 +287,8 @@ func field(b []byte) int64 {
 }
 
 // length resolves a stream's /Length, which may be an indirect object.
-func (f *file) length(o object) (int64, error) {
-	o, err := f.resolve(o)
+func (f *File) length(o Object) (int64, error) {
+	o, err := f.Resolve(o)
 	if err != nil {
 		return 0, err
 	}
@@ -299,39 +299,39 @@ func (f *file) length(o object) (int64, error) {
 	return n, nil
 }
 
-// resolve follows o if it is a reference.
-func (f *file) resolve(o object) (object, error) {
-	r, ok := o.(ref)
+// Resolve follows o if it is a reference.
+func (f *File) Resolve(o Object) (Object, error) {
+	r, ok := o.(Ref)
 	if !ok {
 		return o, nil
 	}
-	return f.object(r.num)
+	return f.Object(r.Num)
 }
 
-// object returns indirect object num; a free or missing object is null
+// Object returns indirect object num; a free or missing object is null
 // (ISO 32000-1 §7.3.10).
-func (f *file) object(num int) (object, error) {
+func (f *File) Object(num int) (Object, error) {
 	if o, ok := f.cache[num]; ok {
 		return o, nil
 	}
-	e, ok := f.xref[num]
+	e, ok := f.Xref[num]
 	if !ok || (!e.inStream && e.offset < 0) {
 		return nil, nil
 	}
-	if f.busy[num] || len(f.busy) > maxDepth {
+	if f.busy[num] || len(f.busy) > MaxDepth {
 		return nil, fmt.Errorf("%w: object %d refers to itself", ErrMalformed, num)
 	}
 	f.busy[num] = true
 	defer delete(f.busy, num)
-	var o object
+	var o Object
 	var err error
 	if e.inStream {
 		o, err = f.streamObject(num, e)
 	} else {
-		if e.offset >= int64(len(f.b)) {
+		if e.offset >= int64(len(f.Data)) {
 			return nil, fmt.Errorf("%w: object %d at offset %d beyond the end", ErrMalformed, num, e.offset)
 		}
-		p := &parser{b: f.b, pos: int(e.offset), fileOffsets: true}
+		p := &parser{b: f.Data, pos: int(e.offset), fileOffsets: true}
 		o, err = p.indirect(num, e.gen, f.length)
 	}
 	if err != nil {
@@ -343,7 +343,7 @@ func (f *file) object(num int) (object, error) {
 
 // streamObject reads an object compressed in an object stream (ISO 32000-1
 // §7.5.7).
-func (f *file) streamObject(num int, e xrefEntry) (object, error) {
+func (f *File) streamObject(num int, e xrefEntry) (Object, error) {
 	stm, err := f.objStm(e.stm)
 	if err != nil {
 		return nil, err
@@ -363,24 +363,24 @@ func (f *file) streamObject(num int, e xrefEntry) (object, error) {
 	return p.object(0)
 }
 
-func (f *file) objStm(num int) (*objStm, error) {
+func (f *File) objStm(num int) (*objStm, error) {
 	if s, ok := f.objStms[num]; ok {
 		return s, nil
 	}
-	o, err := f.object(num)
+	o, err := f.Object(num)
 	if err != nil {
 		return nil, err
 	}
-	s, ok := o.(*stream)
-	if !ok || s.dict.get("Type") != name("ObjStm") {
+	s, ok := o.(*Stream)
+	if !ok || s.Dict.Get("Type") != Name("ObjStm") {
 		return nil, fmt.Errorf("%w: object %d is not an object stream", ErrMalformed, num)
 	}
-	data, err := decode(s)
+	data, err := Decode(s)
 	if err != nil {
 		return nil, err
 	}
-	n, ok1 := asInt(s.dict.get("N"))
-	first, ok2 := asInt(s.dict.get("First"))
+	n, ok1 := asInt(s.Dict.Get("N"))
+	first, ok2 := asInt(s.Dict.Get("First"))
 	if !ok1 || !ok2 || n < 0 || first < 0 || first > int64(len(data)) {
 		return nil, fmt.Errorf("%w: object stream %d header", ErrMalformed, num)
 	}
@@ -398,20 +398,20 @@ func (f *file) objStm(num int) (*objStm, error) {
 	return stm, nil
 }
 
-// decode returns a stream's data decoded: unfiltered or FlateDecode, with
+// Decode returns a stream's data decoded: unfiltered or FlateDecode, with
 // the PNG predictors that cross-reference streams use (ISO 32000-1
 // §7.4.4.4).
-func decode(s *stream) ([]byte, error) {
-	switch filter := s.dict.get("Filter"); filter {
+func Decode(s *Stream) ([]byte, error) {
+	switch filter := s.Dict.Get("Filter"); filter {
 	case nil:
-		return s.raw, nil
-	case name("FlateDecode"):
+		return s.Raw, nil
+	case Name("FlateDecode"):
 	default:
-		if a, ok := filter.(array); !ok || len(a) != 1 || a[0] != name("FlateDecode") {
+		if a, ok := filter.(Array); !ok || len(a) != 1 || a[0] != Name("FlateDecode") {
 			return nil, fmt.Errorf("%w: stream filter %v", ErrUnsupported, filter)
 		}
 	}
-	zr, err := zlib.NewReader(bytes.NewReader(s.raw))
+	zr, err := zlib.NewReader(bytes.NewReader(s.Raw))
 	if err != nil {
 		return nil, fmt.Errorf("%w: flate: %w", ErrMalformed, err)
 	}
@@ -422,15 +422,15 @@ func decode(s *stream) ([]byte, error) {
 	if len(data) > maxDecoded {
 		return nil, fmt.Errorf("%w: stream decodes to more than %d bytes", ErrUnsupported, maxDecoded)
 	}
-	parms, _ := s.dict.get("DecodeParms").(*dict)
-	pred, _ := asInt(parms.get("Predictor"))
+	parms, _ := s.Dict.Get("DecodeParms").(*Dict)
+	pred, _ := asInt(parms.Get("Predictor"))
 	if pred < 10 {
 		if pred > 1 {
 			return nil, fmt.Errorf("%w: predictor %d", ErrUnsupported, pred)
 		}
 		return data, nil
 	}
-	cols, ok := asInt(parms.get("Columns"))
+	cols, ok := asInt(parms.Get("Columns"))
 	if !ok {
 		cols = 1
 	}
@@ -495,16 +495,16 @@ func abs(x int) int {
 	return x
 }
 
-func asInt(o object) (int64, bool) {
-	n, ok := o.(number)
+func asInt(o Object) (int64, bool) {
+	n, ok := o.(Number)
 	if !ok {
 		return 0, false
 	}
 	return n.int()
 }
 
-func intArray(o object) ([]int64, error) {
-	a, ok := o.(array)
+func intArray(o Object) ([]int64, error) {
+	a, ok := o.(Array)
 	if !ok {
 		return nil, fmt.Errorf("%w: not an array", ErrMalformed)
 	}
@@ -519,25 +519,25 @@ func intArray(o object) ([]int64, error) {
 	return out, nil
 }
 
-// dictOf resolves o and returns it as a dictionary (a stream's dictionary
+// DictOf resolves o and returns it as a dictionary (a stream's dictionary
 // for a stream).
-func (f *file) dictOf(o object) (*dict, error) {
-	o, err := f.resolve(o)
+func (f *File) DictOf(o Object) (*Dict, error) {
+	o, err := f.Resolve(o)
 	if err != nil {
 		return nil, err
 	}
 	switch v := o.(type) {
-	case *dict:
+	case *Dict:
 		return v, nil
-	case *stream:
-		return v.dict, nil
+	case *Stream:
+		return v.Dict, nil
 	}
 	return nil, fmt.Errorf("%w: %T where a dictionary was expected", ErrMalformed, o)
 }
 
-// size is the trailer's /Size: one more than the highest object number.
-func (f *file) size() (int, error) {
-	n, ok := asInt(f.trailer.get("Size"))
+// Size is the trailer's /Size: one more than the highest object number.
+func (f *File) Size() (int, error) {
+	n, ok := asInt(f.Trailer.Get("Size"))
 	if !ok || n <= 0 || n > maxObjects {
 		return 0, fmt.Errorf("%w: trailer /Size", ErrMalformed)
 	}

@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"crypto"
@@ -37,10 +37,10 @@ import (
 // algorithms only, and only an SM2 key signs with them: crypto/x509 would
 // accept a plain ECDSA signature over the SM2 curve, which no GM/T
 // verifier would.
-func checkSignatureSM(signer *x509.Certificate, alg algorithm, attrs, sig []byte) error {
+func checkSignatureSM(signer *x509.Certificate, alg Algorithm, attrs, sig []byte) error {
 	pub, ok := signer.PublicKey.(*ecdsa.PublicKey)
-	if !ok || !sm2.IsSM2PublicKey(pub) || !alg.sm {
-		return fmt.Errorf("%w: signer %q (SM2 key: %v) with signature algorithm %v", ErrSignature, signer.Subject, ok && sm2.IsSM2PublicKey(pub), alg.sig)
+	if !ok || !sm2.IsSM2PublicKey(pub) || !alg.SM {
+		return fmt.Errorf("%w: signer %q (SM2 key: %v) with signature algorithm %v", ErrSignature, signer.Subject, ok && sm2.IsSM2PublicKey(pub), alg.Sig)
 	}
 	// A nil user ID is the default one, 1234567812345678.
 	if !sm2.VerifyASN1WithSM2(pub, nil, attrs, sig) {

@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"bytes"
@@ -80,7 +80,7 @@ type Signature struct {
 //     find, and wrap ErrCertificationViolated too when the signed revision
 //     is so certified); after one with permission 2 or 3, a later revision
 //     that makes a change it does not permit fails here with a
-//     *ChangeError (ErrChangeNotPermitted; checkChanges), and the widgets
+//     *ChangeError (ErrChangeNotPermitted; CheckChanges), and the widgets
 //     and annotations that permitted changes draw over a page are
 //     reported, as warnings, in Signature.Drawn;
 //  9. signatures: every signature of the document, the value of each
@@ -100,7 +100,7 @@ type Signature struct {
 //
 // Failures are *VerifyError naming the step.
 func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
-	sig, err := verifyWhole(pdf, roots)
+	sig, err := VerifyWhole(pdf, roots)
 	var ve *VerifyError
 	if errors.As(err, &ve) && ve.Step == "find" {
 		if rev := signedRevision(pdf, roots); rev != nil {
@@ -120,7 +120,7 @@ func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 	if err := checkCertification(pdf, sig, roots); err != nil {
 		return nil, err
 	}
-	if err := checkSignatures(pdf, sig, roots); err != nil {
+	if err := CheckSignatures(pdf, sig, roots); err != nil {
 		return nil, err
 	}
 	return sig, nil
@@ -128,7 +128,7 @@ func Verify(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 
 // checkCertification is step 8: a document certified with no change
 // permitted has no revision after the certified one; with permission 2 or
-// 3, each later revision makes only the changes it permits (checkChanges),
+// 3, each later revision makes only the changes it permits (CheckChanges),
 // which sig.Certification then reports. The certified revision, when it
 // verifies, is reported as VerifyError.Revision.
 func checkCertification(pdf []byte, sig *Signature, roots *x509.CertPool) error {
@@ -138,13 +138,13 @@ func checkCertification(pdf []byte, sig *Signature, roots *x509.CertPool) error 
 	case c.Violated():
 		err = ErrCertificationViolated
 	case c.Level >= 2 && c.Added > 0:
-		if sig.Certification, sig.Drawn, err = checkChanges(pdf, c); err == nil {
+		if sig.Certification, sig.Drawn, err = CheckChanges(pdf, c); err == nil {
 			return nil
 		}
 	default:
 		return nil
 	}
-	rev, _ := verifyWhole(pdf[:c.Length], roots)
+	rev, _ := VerifyWhole(pdf[:c.Length], roots)
 	ve := &VerifyError{Step: "certification", Err: err, Revision: rev,
 		Want: fmt.Sprintf("no change after the certified revision of %d bytes (DocMDP P=1)", c.Length),
 		Got:  fmt.Sprintf("%d bytes: %d bytes added after the certified revision, under a later signature", len(pdf), c.Added)}
@@ -182,7 +182,7 @@ func signedRevision(pdf []byte, roots *x509.CertPool) *Signature {
 	slices.Sort(ends)
 	ends = slices.Compact(ends)
 	for _, n := range slices.Backward(ends[max(0, len(ends)-maxRevisions):]) {
-		if sig, err := verifyWhole(pdf[:n], roots); err == nil && checkCertification(pdf[:n], sig, roots) == nil && checkSignatures(pdf[:n], sig, roots) == nil {
+		if sig, err := VerifyWhole(pdf[:n], roots); err == nil && checkCertification(pdf[:n], sig, roots) == nil && CheckSignatures(pdf[:n], sig, roots) == nil {
 			return sig
 		}
 	}
@@ -192,8 +192,8 @@ func signedRevision(pdf []byte, roots *x509.CertPool) *Signature {
 // maxRevisions bounds the signed revisions signedRevision tries.
 const maxRevisions = 4
 
-// verifyWhole is Verify without the search for a signed revision.
-func verifyWhole(pdf []byte, roots *x509.CertPool) (*Signature, error) {
+// VerifyWhole is Verify without the search for a signed revision.
+func VerifyWhole(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 	sd, sig, err := findSignature(pdf)
 	if err != nil {
 		return nil, err
@@ -201,7 +201,7 @@ func verifyWhole(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 	if err := checkByteRange(pdf, sd, sig); err != nil {
 		return nil, err
 	}
-	signed, err := parseSignedData(sd.contents.b)
+	signed, err := parseSignedData(sd.contents.Bytes)
 	if err != nil {
 		return nil, &VerifyError{Step: "cms", Err: err}
 	}
@@ -224,41 +224,52 @@ func verifyWhole(pdf []byte, roots *x509.CertPool) (*Signature, error) {
 
 // sigDict is what findSignature reads from a signature dictionary.
 type sigDict struct {
-	contents str
+	contents Str
 	cert     Certification // the document's, read from its catalog
 }
 
+// FindSignature is step find of Verify alone: the signature whose
+// /ByteRange covers the whole file, and the document's certification, as
+// read, with nothing verified; for taking a signature apart (its CMS lies
+// between ByteRange[1] and ByteRange[2]).
+func FindSignature(pdf []byte) (*Signature, error) {
+	_, sig, err := findSignature(pdf)
+	return sig, err
+}
+
+// findSignature is FindSignature with what Verify reads of the signature
+// dictionary.
 func findSignature(pdf []byte) (*sigDict, *Signature, error) {
 	fail := func(err error) (*sigDict, *Signature, error) {
 		return nil, nil, &VerifyError{Step: "find", Err: err}
 	}
-	f, err := parseFile(pdf)
+	f, err := ParseFile(pdf)
 	if err != nil {
 		return fail(err)
 	}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		return fail(err)
 	}
-	cert, err := certificationOf(f, catalog, pdf)
+	cert, err := CertificationOf(f, catalog, pdf)
 	if err != nil {
 		return fail(err)
 	}
-	form, _, err := acroForm(f, catalog)
+	form, _, err := AcroForm(f, catalog)
 	if err != nil {
 		return fail(err)
 	}
-	fields, err := f.resolve(form.get("Fields"))
+	fields, err := f.Resolve(form.Get("Fields"))
 	if err != nil {
 		return fail(err)
 	}
-	list, _ := fields.(array)
+	list, _ := fields.(Array)
 	for _, fieldRef := range list {
-		field, err := f.dictOf(fieldRef)
-		if err != nil || field.get("FT") != name("Sig") {
+		field, err := f.DictOf(fieldRef)
+		if err != nil || field.Get("FT") != Name("Sig") {
 			continue
 		}
-		v, err := f.dictOf(field.get("V"))
+		v, err := f.DictOf(field.Get("V"))
 		if err != nil {
 			continue
 		}
@@ -272,22 +283,22 @@ func findSignature(pdf []byte) (*sigDict, *Signature, error) {
 
 // readSigDict reads a /ETSI.CAdES.detached signature dictionary whose
 // /ByteRange reaches the end of a file of n bytes.
-func readSigDict(v *dict, n int) (*sigDict, *Signature, bool) {
-	if v.get("Type") != nil && v.get("Type") != name("Sig") || v.get("SubFilter") != name("ETSI.CAdES.detached") {
+func readSigDict(v *Dict, n int) (*sigDict, *Signature, bool) {
+	if v.Get("Type") != nil && v.Get("Type") != Name("Sig") || v.Get("SubFilter") != Name("ETSI.CAdES.detached") {
 		return nil, nil, false
 	}
-	br, err := intArray(v.get("ByteRange"))
-	contents, ok := v.get("Contents").(str)
+	br, err := intArray(v.Get("ByteRange"))
+	contents, ok := v.Get("Contents").(Str)
 	if err != nil || len(br) != 4 || !ok || br[2]+br[3] != int64(n) {
 		return nil, nil, false
 	}
 	sig := &Signature{ByteRange: [4]int64(br)}
-	if m, ok := v.get("M").(str); ok {
-		sig.ClaimedTime, _ = parsePDFDate(string(m.b))
+	if m, ok := v.Get("M").(Str); ok {
+		sig.ClaimedTime, _ = parsePDFDate(string(m.Bytes))
 	}
-	for k, dst := range map[name]*string{"Reason": &sig.Reason, "Location": &sig.Location, "ContactInfo": &sig.ContactInfo} {
-		if s, ok := v.get(k).(str); ok {
-			*dst = decodeText(s.b)
+	for k, dst := range map[Name]*string{"Reason": &sig.Reason, "Location": &sig.Location, "ContactInfo": &sig.ContactInfo} {
+		if s, ok := v.Get(k).(Str); ok {
+			*dst = DecodeText(s.Bytes)
 		}
 	}
 	return &sigDict{contents: contents}, sig, true
@@ -297,13 +308,13 @@ func readSigDict(v *dict, n int) (*sigDict, *Signature, bool) {
 // dictionary's own /Contents hex string (ISO 32000-2 §12.8.1).
 func checkByteRange(pdf []byte, sd *sigDict, sig *Signature) error {
 	br := sig.ByteRange
-	want := fmt.Sprintf("[0 %d %d %d]", sd.contents.start, sd.contents.end, int64(len(pdf))-int64(sd.contents.end))
+	want := fmt.Sprintf("[0 %d %d %d]", sd.contents.Start, sd.contents.end, int64(len(pdf))-int64(sd.contents.end))
 	got := fmt.Sprintf("[%d %d %d %d]", br[0], br[1], br[2], br[3])
-	if sd.contents.start < 0 || br[0] != 0 || br[1] != int64(sd.contents.start) || br[2] != int64(sd.contents.end) ||
+	if sd.contents.Start < 0 || br[0] != 0 || br[1] != int64(sd.contents.Start) || br[2] != int64(sd.contents.end) ||
 		br[3] < 0 || br[2]+br[3] != int64(len(pdf)) {
 		return &VerifyError{Step: "byteRange", Want: want, Got: got, Err: ErrByteRange}
 	}
-	if pdf[sd.contents.start] != '<' || pdf[sd.contents.end-1] != '>' {
+	if pdf[sd.contents.Start] != '<' || pdf[sd.contents.end-1] != '>' {
 		return &VerifyError{Step: "byteRange", Want: "a hex string between the ranges", Err: ErrByteRange}
 	}
 	return nil
@@ -318,7 +329,7 @@ func checkDigest(pdf []byte, br [4]int64, signed *signedData) error {
 	if err != nil {
 		return &VerifyError{Step: "digest", Err: fmt.Errorf("%w: malformed message-digest", ErrCMS)}
 	}
-	h := signed.alg.newHash()
+	h := signed.alg.NewHash()
 	h.Write(pdf[:br[1]])
 	h.Write(pdf[br[2]:])
 	if got := h.Sum(nil); !bytes.Equal(got, want) {
@@ -345,7 +356,7 @@ func checkSignature(signed *signedData) (*x509.Certificate, error) {
 	if err := checkAttributes(signed, signer); err != nil {
 		return fail(err)
 	}
-	if signed.alg.sm || sm2.IsSM2PublicKey(signer.PublicKey) {
+	if signed.alg.SM || sm2.IsSM2PublicKey(signer.PublicKey) {
 		if err := checkSignatureSM(signer, signed.alg, signed.attrs, signed.sig); err != nil {
 			return fail(err)
 		}
@@ -398,7 +409,7 @@ func checkTimestamp(signed *signedData, roots *x509.CertPool) (*timestamp.Timest
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrTimestamp, err))
 	}
-	if signed.alg.sm {
+	if signed.alg.SM {
 		return checkTimestampSM(token, signed, roots)
 	}
 	ts, err := timestamp.Parse(token)

@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"bytes"
@@ -6,9 +6,9 @@ import (
 	"strconv"
 )
 
-// maxDepth bounds the nesting of arrays and dictionaries, and chains of
+// MaxDepth bounds the nesting of arrays and dictionaries, and chains of
 // references, so that hostile input cannot exhaust the stack.
-const maxDepth = 64
+const MaxDepth = 64
 
 // parser reads PDF objects (ISO 32000-1 §7.2, §7.3) from b starting at pos.
 // fileOffsets says whether positions in b are offsets in the file, so that
@@ -70,9 +70,9 @@ func (p *parser) integer() (int64, error) {
 	return v, nil
 }
 
-func (p *parser) object(depth int) (object, error) {
-	if depth > maxDepth {
-		return nil, p.errorf("nesting deeper than %d", maxDepth)
+func (p *parser) object(depth int) (Object, error) {
+	if depth > MaxDepth {
+		return nil, p.errorf("nesting deeper than %d", MaxDepth)
 	}
 	p.skipSpace()
 	if p.pos >= len(p.b) {
@@ -98,7 +98,7 @@ func (p *parser) object(depth int) (object, error) {
 	}
 }
 
-func (p *parser) name() (object, error) {
+func (p *parser) name() (Object, error) {
 	p.pos++ // '/'
 	raw := p.regular()
 	var out []byte
@@ -114,32 +114,32 @@ func (p *parser) name() (object, error) {
 		}
 		out = append(out, raw[i])
 	}
-	return name(out), nil
+	return Name(out), nil
 }
 
 // numberOrRef reads a number, or a reference "num gen R".
-func (p *parser) numberOrRef() object {
-	n := number(p.regular())
+func (p *parser) numberOrRef() Object {
+	n := Number(p.regular())
 	num, ok := n.int()
 	if !ok || num < 0 {
 		return n
 	}
 	save := p.pos
 	p.skipSpace()
-	g := number(p.regular())
+	g := Number(p.regular())
 	gen, ok := g.int()
 	if ok && gen >= 0 && gen <= 65535 && num <= 1<<31 {
 		p.skipSpace()
 		if p.pos < len(p.b) && p.b[p.pos] == 'R' && (p.pos+1 == len(p.b) || isWhite(p.b[p.pos+1]) || isDelimiter(p.b[p.pos+1])) {
 			p.pos++
-			return ref{num: int(num), gen: int(gen)}
+			return Ref{Num: int(num), gen: int(gen)}
 		}
 	}
 	p.pos = save
 	return n
 }
 
-func (p *parser) literal() (object, error) {
+func (p *parser) literal() (Object, error) {
 	start := p.pos
 	p.pos++ // '('
 	var out []byte
@@ -201,7 +201,7 @@ func (p *parser) escape(out []byte) []byte {
 	return append(out, c)
 }
 
-func (p *parser) hex() (object, error) {
+func (p *parser) hex() (Object, error) {
 	start := p.pos
 	p.pos++ // '<'
 	var out []byte
@@ -238,16 +238,16 @@ func (p *parser) hex() (object, error) {
 	return nil, p.errorf("unterminated hex string")
 }
 
-func (p *parser) str(b []byte, start int) str {
+func (p *parser) str(b []byte, start int) Str {
 	if !p.fileOffsets {
-		return str{b: b, start: -1, end: -1}
+		return Str{Bytes: b, Start: -1, end: -1}
 	}
-	return str{b: b, start: start, end: p.pos}
+	return Str{Bytes: b, Start: start, end: p.pos}
 }
 
-func (p *parser) array(depth int) (object, error) {
+func (p *parser) array(depth int) (Object, error) {
 	p.pos++ // '['
-	var a array
+	var a Array
 	for {
 		p.skipSpace()
 		if p.pos < len(p.b) && p.b[p.pos] == ']' {
@@ -262,9 +262,9 @@ func (p *parser) array(depth int) (object, error) {
 	}
 }
 
-func (p *parser) dictionary(depth int) (object, error) {
+func (p *parser) dictionary(depth int) (Object, error) {
 	p.pos += 2 // "<<"
-	d := newDict()
+	d := NewDict()
 	for {
 		p.skipSpace()
 		if bytes.HasPrefix(p.b[p.pos:], []byte(">>")) {
@@ -282,10 +282,10 @@ func (p *parser) dictionary(depth int) (object, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := d.m[k.(name)]; ok && d.twice == "" {
-			d.twice = k.(name)
+		if _, ok := d.Map[k.(Name)]; ok && d.twice == "" {
+			d.twice = k.(Name)
 		}
-		d.set(k.(name), v)
+		d.Set(k.(Name), v)
 	}
 }
 
@@ -295,7 +295,7 @@ func (p *parser) dictionary(depth int) (object, error) {
 // is negative): a viewer that finds another one takes the table for broken
 // and rebuilds it from the objects in the file, which could then show
 // objects the table does not list (ISO 32000-1 §7.5.4).
-func (p *parser) indirect(num, gen int, length func(object) (int64, error)) (object, error) {
+func (p *parser) indirect(num, gen int, length func(Object) (int64, error)) (Object, error) {
 	n, err := p.integer()
 	if err != nil {
 		return nil, err
@@ -320,7 +320,7 @@ func (p *parser) indirect(num, gen int, length func(object) (int64, error)) (obj
 		p.pos = save
 		return o, p.keyword("endobj")
 	}
-	d, ok := o.(*dict)
+	d, ok := o.(*Dict)
 	if !ok {
 		return nil, p.errorf("stream without a dictionary")
 	}
@@ -332,14 +332,14 @@ func (p *parser) indirect(num, gen int, length func(object) (int64, error)) (obj
 	} else {
 		return nil, p.errorf("no end of line after stream")
 	}
-	l, err := length(d.get("Length"))
+	l, err := length(d.Get("Length"))
 	if err != nil {
 		return nil, err
 	}
 	if l < 0 || l > int64(len(p.b)-p.pos) {
 		return nil, p.errorf("stream length %d out of range", l)
 	}
-	s := &stream{dict: d, raw: p.b[p.pos : p.pos+int(l)]}
+	s := &Stream{Dict: d, Raw: p.b[p.pos : p.pos+int(l)]}
 	p.pos += int(l)
 	if err := p.keyword("endstream"); err != nil {
 		return nil, err

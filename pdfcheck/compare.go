@@ -1,21 +1,21 @@
-package pdf
+package pdfcheck
 
 import "bytes"
 
-// Comparison of parsed objects, for checkChanges: what a revision changes
+// Comparison of parsed objects, for CheckChanges: what a revision changes
 // in an object, and what kind of object it was.
 
 // changedKeys lists the keys whose values differ between a and b, in
 // order, those of a first.
-func changedKeys(a, b *dict) []name {
-	var out []name
-	for _, k := range a.keys {
-		if !equal(a.m[k], b.get(k), 0) {
+func changedKeys(a, b *Dict) []Name {
+	var out []Name
+	for _, k := range a.Keys {
+		if !equal(a.Map[k], b.Get(k), 0) {
 			out = append(out, k)
 		}
 	}
-	for _, k := range b.keys {
-		if _, ok := a.m[k]; !ok && b.m[k] != nil {
+	for _, k := range b.Keys {
+		if _, ok := a.Map[k]; !ok && b.Map[k] != nil {
 			out = append(out, k)
 		}
 	}
@@ -24,20 +24,20 @@ func changedKeys(a, b *dict) []name {
 
 // setDiff returns the elements of b not in a, and of a not in b:
 // references as a set, other elements by their place.
-func setDiff(a, b array) (added, removed array) {
-	refs := func(s array) map[ref]bool {
-		m := map[ref]bool{}
+func setDiff(a, b Array) (added, removed Array) {
+	refs := func(s Array) map[Ref]bool {
+		m := map[Ref]bool{}
 		for _, o := range s {
-			if r, ok := o.(ref); ok {
+			if r, ok := o.(Ref); ok {
 				m[r] = true
 			}
 		}
 		return m
 	}
 	ra, rb := refs(a), refs(b)
-	other := func(s, t array, in map[ref]bool) (out array) {
+	other := func(s, t Array, in map[Ref]bool) (out Array) {
 		for i, o := range s {
-			if r, ok := o.(ref); ok && !in[r] || !ok && (i >= len(t) || !equal(o, t[i], 0)) {
+			if r, ok := o.(Ref); ok && !in[r] || !ok && (i >= len(t) || !equal(o, t[i], 0)) {
 				out = append(out, o)
 			}
 		}
@@ -47,32 +47,32 @@ func setDiff(a, b array) (added, removed array) {
 }
 
 // equal reports whether two parsed objects are the same PDF value.
-func equal(a, b object, depth int) bool {
-	if depth > maxDepth {
+func equal(a, b Object, depth int) bool {
+	if depth > MaxDepth {
 		return false
 	}
 	switch a := a.(type) {
 	case nil:
 		return b == nil
-	case name, keyword, number, ref:
+	case Name, keyword, Number, Ref:
 		return a == b
-	case str:
-		s, ok := b.(str)
-		return ok && bytes.Equal(a.b, s.b)
-	case array:
-		c, ok := b.(array)
+	case Str:
+		s, ok := b.(Str)
+		return ok && bytes.Equal(a.Bytes, s.Bytes)
+	case Array:
+		c, ok := b.(Array)
 		return ok && len(a) == len(c) && equalArrays(a, c, depth)
-	case *dict:
-		c, ok := b.(*dict)
+	case *Dict:
+		c, ok := b.(*Dict)
 		return ok && equalDicts(a, c, depth)
-	case *stream:
-		c, ok := b.(*stream)
-		return ok && bytes.Equal(a.raw, c.raw) && equalDicts(a.dict, c.dict, depth)
+	case *Stream:
+		c, ok := b.(*Stream)
+		return ok && bytes.Equal(a.Raw, c.Raw) && equalDicts(a.Dict, c.Dict, depth)
 	}
 	return false
 }
 
-func equalArrays(a, b array, depth int) bool {
+func equalArrays(a, b Array, depth int) bool {
 	for i := range a {
 		if !equal(a[i], b[i], depth+1) {
 			return false
@@ -81,12 +81,12 @@ func equalArrays(a, b array, depth int) bool {
 	return true
 }
 
-func equalDicts(a, b *dict, depth int) bool {
-	if len(a.m) != len(b.m) {
+func equalDicts(a, b *Dict, depth int) bool {
+	if len(a.Map) != len(b.Map) {
 		return false
 	}
-	for k, v := range a.m {
-		w, ok := b.m[k]
+	for k, v := range a.Map {
+		w, ok := b.Map[k]
 		if !ok || !equal(v, w, depth+1) {
 			return false
 		}
@@ -95,48 +95,48 @@ func equalDicts(a, b *dict, depth int) bool {
 }
 
 // isType reports whether o is a dictionary or stream of /Type t.
-func isType(o object, t name) bool {
+func isType(o Object, t Name) bool {
 	switch v := o.(type) {
-	case *dict:
-		return v.get("Type") == t
-	case *stream:
-		return v.dict.get("Type") == t
+	case *Dict:
+		return v.Get("Type") == t
+	case *Stream:
+		return v.Dict.Get("Type") == t
 	}
 	return false
 }
 
 // isAnnot reports whether d is an annotation (ISO 32000-1 §12.5.2): of
 // /Type /Annot, or with a /Subtype and a /Rect.
-func isAnnot(d *dict) bool {
-	_, sub := d.get("Subtype").(name)
-	return d.get("Type") == name("Annot") || sub && d.get("Rect") != nil
+func isAnnot(d *Dict) bool {
+	_, sub := d.Get("Subtype").(Name)
+	return d.Get("Type") == Name("Annot") || sub && d.Get("Rect") != nil
 }
 
-func subtype(d *dict) string {
-	s, _ := d.get("Subtype").(name)
+func subtype(d *Dict) string {
+	s, _ := d.Get("Subtype").(Name)
 	return string(s)
 }
 
 // describe names what an object is, for a refusal.
-func describe(o object) string {
+func describe(o Object) string {
 	switch v := o.(type) {
-	case *stream:
-		if t, ok := v.dict.get("Type").(name); ok {
+	case *Stream:
+		if t, ok := v.Dict.Get("Type").(Name); ok {
 			return "a /" + string(t) + " stream"
 		}
-		if s, ok := v.dict.get("Subtype").(name); ok {
+		if s, ok := v.Dict.Get("Subtype").(Name); ok {
 			return "a /" + string(s) + " stream"
 		}
 		return "a stream (page content or other data)"
-	case *dict:
-		if t, ok := v.get("Type").(name); ok {
+	case *Dict:
+		if t, ok := v.Get("Type").(Name); ok {
 			return "a /" + string(t) + " dictionary"
 		}
 		if isAnnot(v) {
 			return "a /" + subtype(v) + " annotation"
 		}
 		return "a dictionary"
-	case array:
+	case Array:
 		return "an array"
 	}
 	return "an object"

@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"cmp"
@@ -35,19 +35,19 @@ const (
 	maxFieldNodes = 4096
 )
 
-// checkSignatures is step signatures: every signature of the document,
+// CheckSignatures is step signatures: every signature of the document,
 // that of each signature field with a value (signatureFields), verifies
-// over the revision it signs (verifyWhole of its first End() bytes: steps
-// find to chain), and is the signature that verifyWhole finds there (the
+// over the revision it signs (VerifyWhole of its first End() bytes: steps
+// find to chain), and is the signature that VerifyWhole finds there (the
 // same /ByteRange, and the field's own /Contents between its ranges). sig is
 // the whole file's, already verified. It returns them in the order of the
 // file, the certifying one marked, and sets the certification's Certifier.
 // A signature that does not verify is a *SignatureError naming it; one of
 // a kind Verify does not check (another /SubFilter, a document
 // time-stamp) is refused too, ErrUnsupported.
-func checkSignatures(pdf []byte, sig *Signature, roots *x509.CertPool) error {
+func CheckSignatures(pdf []byte, sig *Signature, roots *x509.CertPool) error {
 	fail := func(err error) error { return &VerifyError{Step: "signatures", Err: err} }
-	f, err := parseFile(pdf)
+	f, err := ParseFile(pdf)
 	if err != nil {
 		return fail(err)
 	}
@@ -60,7 +60,7 @@ func checkSignatures(pdf []byte, sig *Signature, roots *x509.CertPool) error {
 	}
 	ends := make([]int64, len(fields))
 	for i, fd := range fields {
-		if br, err := intArray(fd.v.get("ByteRange")); err == nil && len(br) == 4 {
+		if br, err := intArray(fd.v.Get("ByteRange")); err == nil && len(br) == 4 {
 			ends[i] = br[2] + br[3]
 		}
 	}
@@ -100,17 +100,17 @@ func checkSignatures(pdf []byte, sig *Signature, roots *x509.CertPool) error {
 // verifyField verifies the signature dictionary v of a signature field of
 // pdf over the revision it signs; whole is the whole file's signature,
 // verified.
-func verifyField(pdf []byte, v *dict, whole *Signature, roots *x509.CertPool) (*Signature, error) {
-	if v.get("Type") != nil && v.get("Type") != name("Sig") || v.get("SubFilter") != name("ETSI.CAdES.detached") {
-		return nil, &VerifyError{Step: "find", Err: fmt.Errorf("%w: a signature of /Type %v, /SubFilter %v, which Verify does not check", ErrUnsupported, v.get("Type"), v.get("SubFilter"))}
+func verifyField(pdf []byte, v *Dict, whole *Signature, roots *x509.CertPool) (*Signature, error) {
+	if v.Get("Type") != nil && v.Get("Type") != Name("Sig") || v.Get("SubFilter") != Name("ETSI.CAdES.detached") {
+		return nil, &VerifyError{Step: "find", Err: fmt.Errorf("%w: a signature of /Type %v, /SubFilter %v, which Verify does not check", ErrUnsupported, v.Get("Type"), v.Get("SubFilter"))}
 	}
-	br, err := intArray(v.get("ByteRange"))
+	br, err := intArray(v.Get("ByteRange"))
 	if err != nil || len(br) != 4 || br[0] != 0 || br[2]+br[3] <= 0 || br[2]+br[3] > int64(len(pdf)) {
-		return nil, &VerifyError{Step: "byteRange", Err: ErrByteRange, Want: fmt.Sprintf("[0 a b c], b+c at most the file's %d bytes", len(pdf)), Got: fmt.Sprint(v.get("ByteRange"))}
+		return nil, &VerifyError{Step: "byteRange", Err: ErrByteRange, Want: fmt.Sprintf("[0 a b c], b+c at most the file's %d bytes", len(pdf)), Got: fmt.Sprint(v.Get("ByteRange"))}
 	}
 	rs := whole
 	if end := br[2] + br[3]; end < int64(len(pdf)) {
-		if rs, err = verifyWhole(pdf[:end], roots); err != nil {
+		if rs, err = VerifyWhole(pdf[:end], roots); err != nil {
 			return nil, err
 		}
 	}
@@ -124,10 +124,10 @@ func verifyField(pdf []byte, v *dict, whole *Signature, roots *x509.CertPool) (*
 	// dictionary that only copies the /ByteRange (another field's, or one
 	// a later revision put in place of the signed one, with another
 	// /Reason or /M) is not that signature, though viewers show it as one.
-	if c, ok := v.get("Contents").(str); !ok || c.start < 0 || int64(c.start) != br[1] || int64(c.end) != br[2] {
+	if c, ok := v.Get("Contents").(Str); !ok || c.Start < 0 || int64(c.Start) != br[1] || int64(c.end) != br[2] {
 		got := "no direct /Contents string"
-		if ok && c.start >= 0 {
-			got = fmt.Sprintf("its /Contents at bytes %d to %d", c.start, c.end)
+		if ok && c.Start >= 0 {
+			got = fmt.Sprintf("its /Contents at bytes %d to %d", c.Start, c.end)
 		}
 		return nil, &VerifyError{Step: "byteRange", Err: ErrByteRange,
 			Want: fmt.Sprintf("the field's own /Contents between the ranges, bytes %d to %d (the signature dictionary that was signed)", br[1], br[2]),
@@ -140,58 +140,58 @@ func verifyField(pdf []byte, v *dict, whole *Signature, roots *x509.CertPool) (*
 // its signature dictionary.
 type sigField struct {
 	name string
-	v    *dict
+	v    *Dict
 }
 
 // signatureFields lists the signature fields of f that hold a signature
 // (ISO 32000-1 §12.7.3.1, §12.7.4.5: /FT /Sig, inherited from a parent,
 // and a /V): those of the field tree, in its order, reading at most
-// maxFieldNodes fields, maxDepth deep (a deeper one is refused), then the
+// maxFieldNodes fields, MaxDepth deep (a deeper one is refused), then the
 // widgets of signature fields that a page's /Annots holds and the tree
 // does not (pageSignatures: pdfsig checks those too). A field that cannot
 // be read is passed over, as findSignature does; a /V that is not a
 // dictionary is refused.
-func signatureFields(f *file) ([]sigField, error) {
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+func signatureFields(f *File) ([]sigField, error) {
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		return nil, err
 	}
-	form, _, err := acroForm(f, catalog)
+	form, _, err := AcroForm(f, catalog)
 	if err != nil {
 		return nil, err
 	}
-	top, err := f.resolve(form.get("Fields"))
+	top, err := f.Resolve(form.Get("Fields"))
 	if err != nil {
 		return nil, err
 	}
 	var out []sigField
 	seen := map[int]bool{}
 	nodes := 0
-	var walk func(list array, parent string, ft object, depth int) error
-	walk = func(list array, parent string, ft object, depth int) error {
+	var walk func(list Array, parent string, ft Object, depth int) error
+	walk = func(list Array, parent string, ft Object, depth int) error {
 		for _, o := range list {
-			if r, ok := o.(ref); ok {
-				if seen[r.num] {
+			if r, ok := o.(Ref); ok {
+				if seen[r.Num] {
 					continue
 				}
-				seen[r.num] = true
+				seen[r.Num] = true
 			}
 			if nodes++; nodes > maxFieldNodes {
 				return fmt.Errorf("%w: more than %d form fields", ErrUnsupported, maxFieldNodes)
 			}
-			field, err := f.dictOf(o)
+			field, err := f.DictOf(o)
 			if err != nil {
 				continue
 			}
 			full := parent
-			if t, ok := field.get("T").(str); ok {
+			if t, ok := field.Get("T").(Str); ok {
 				if full != "" {
 					full += "."
 				}
-				full += decodeText(t.b)
+				full += DecodeText(t.Bytes)
 			}
 			fft := ft
-			if x := field.get("FT"); x != nil {
+			if x := field.Get("FT"); x != nil {
 				fft = x
 			}
 			if sf, err := fieldSignature(f, field, full, fft); err != nil {
@@ -199,10 +199,10 @@ func signatureFields(f *file) ([]sigField, error) {
 			} else if sf != nil {
 				out = append(out, *sf)
 			}
-			if kids, err := f.resolve(field.get("Kids")); err == nil {
-				if a, ok := kids.(array); ok && len(a) > 0 {
-					if depth >= maxDepth {
-						return fmt.Errorf("%w: form fields nested more than %d deep", ErrUnsupported, maxDepth)
+			if kids, err := f.Resolve(field.Get("Kids")); err == nil {
+				if a, ok := kids.(Array); ok && len(a) > 0 {
+					if depth >= MaxDepth {
+						return fmt.Errorf("%w: form fields nested more than %d deep", ErrUnsupported, MaxDepth)
 					}
 					if err := walk(a, full, fft, depth+1); err != nil {
 						return err
@@ -212,7 +212,7 @@ func signatureFields(f *file) ([]sigField, error) {
 		}
 		return nil
 	}
-	list, _ := top.(array)
+	list, _ := top.(Array)
 	if err := walk(list, "", nil, 0); err != nil {
 		return nil, err
 	}
@@ -222,12 +222,12 @@ func signatureFields(f *file) ([]sigField, error) {
 
 // fieldSignature returns the signature field field, of fully qualified
 // name full and field type ft, if it holds a signature; nil if not.
-func fieldSignature(f *file, field *dict, full string, ft object) (*sigField, error) {
-	val, err := f.resolve(field.get("V"))
-	if err != nil || ft != name("Sig") || val == nil {
+func fieldSignature(f *File, field *Dict, full string, ft Object) (*sigField, error) {
+	val, err := f.Resolve(field.Get("V"))
+	if err != nil || ft != Name("Sig") || val == nil {
 		return nil, err
 	}
-	v, err := f.dictOf(val)
+	v, err := f.DictOf(val)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the value of signature field %q: %w", ErrMalformed, full, err)
 	}
@@ -243,48 +243,48 @@ const maxAnnots = 1 << 16
 // fields seen in the field tree: a signature a viewer finds on a page
 // (poppler's standalone fields) is checked as one in /Fields is. It reads
 // maxPages pages and maxAnnots annotations at most; more is refused.
-func pageSignatures(f *file, catalog *dict, seen map[int]bool) ([]sigField, error) {
+func pageSignatures(f *File, catalog *Dict, seen map[int]bool) ([]sigField, error) {
 	var out []sigField
 	visited := map[int]bool{}
 	annots := 0
-	stack := []object{catalog.get("Pages")}
+	stack := []Object{catalog.Get("Pages")}
 	for len(stack) > 0 {
 		o := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		r, ok := o.(ref)
-		if !ok || visited[r.num] {
+		r, ok := o.(Ref)
+		if !ok || visited[r.Num] {
 			continue
 		}
-		if visited[r.num] = true; len(visited) > maxPages {
+		if visited[r.Num] = true; len(visited) > maxPages {
 			return nil, fmt.Errorf("%w: more than %d page tree nodes", ErrUnsupported, maxPages)
 		}
-		node, err := f.dictOf(r)
+		node, err := f.DictOf(r)
 		if err != nil {
 			continue
 		}
-		if kids, err := f.resolve(node.get("Kids")); err == nil {
-			k, _ := kids.(array)
+		if kids, err := f.Resolve(node.Get("Kids")); err == nil {
+			k, _ := kids.(Array)
 			for i := len(k) - 1; i >= 0; i-- {
 				stack = append(stack, k[i]) // the first kid first
 			}
 		}
-		a, err := f.resolve(node.get("Annots"))
+		a, err := f.Resolve(node.Get("Annots"))
 		if err != nil {
 			continue
 		}
-		list, _ := a.(array)
+		list, _ := a.(Array)
 		if annots += len(list); annots > maxAnnots {
 			return nil, fmt.Errorf("%w: more than %d annotations", ErrUnsupported, maxAnnots)
 		}
 		for _, o := range list {
-			if r, ok := o.(ref); ok {
-				if seen[r.num] {
+			if r, ok := o.(Ref); ok {
+				if seen[r.Num] {
 					continue
 				}
-				seen[r.num] = true
+				seen[r.Num] = true
 			}
-			w, err := f.dictOf(o)
-			if err != nil || w.get("Subtype") != name("Widget") {
+			w, err := f.DictOf(o)
+			if err != nil || w.Get("Subtype") != Name("Widget") {
 				continue
 			}
 			full, ft := inheritedName(f, w)
@@ -301,21 +301,21 @@ func pageSignatures(f *file, catalog *dict, seen map[int]bool) ([]sigField, erro
 // inheritedName returns the fully qualified name of the field w, from the
 // /T of it and its /Parent chain, and its field type, its own /FT or the
 // nearest parent's.
-func inheritedName(f *file, w *dict) (string, object) {
+func inheritedName(f *File, w *Dict) (string, Object) {
 	var parts []string
-	var ft object
-	for d, depth := w, 0; d != nil && depth < maxDepth; depth++ {
-		if t, ok := d.get("T").(str); ok {
-			parts = append(parts, decodeText(t.b))
+	var ft Object
+	for d, depth := w, 0; d != nil && depth < MaxDepth; depth++ {
+		if t, ok := d.Get("T").(Str); ok {
+			parts = append(parts, DecodeText(t.Bytes))
 		}
 		if ft == nil {
-			ft = d.get("FT")
+			ft = d.Get("FT")
 		}
-		p := d.get("Parent")
+		p := d.Get("Parent")
 		if p == nil {
 			break
 		}
-		d, _ = f.dictOf(p)
+		d, _ = f.DictOf(p)
 	}
 	slices.Reverse(parts)
 	return strings.Join(parts, "."), ft

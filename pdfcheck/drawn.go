@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"math"
@@ -31,7 +31,7 @@ type Drawn struct {
 	// lower left x, y, upper right x, y.
 	Rect [4]float64
 	// OverContent says whether Rect meets what the certified page draws
-	// (contentBox: an estimate that errs towards yes; when the page's
+	// (ContentBox: an estimate that errs towards yes; when the page's
 	// content cannot be read, its whole crop box).
 	OverContent bool
 }
@@ -45,7 +45,7 @@ const maxDrawn = 256
 // markup annotations; pdf.js and Acrobat make their appearance). A widget
 // without one is drawn too unless it is a signature field's: a viewer
 // draws a text or choice field's value (drawnField).
-var drawnWithout = map[name]bool{
+var drawnWithout = map[Name]bool{
 	"Text": true, "FreeText": true, "Line": true, "Square": true, "Circle": true, "Polygon": true,
 	"PolyLine": true, "Highlight": true, "Underline": true, "Squiggly": true, "StrikeOut": true,
 	"Stamp": true, "Caret": true, "Ink": true, "FileAttachment": true, "Sound": true, "Redact": true,
@@ -57,32 +57,32 @@ var drawnWithout = map[name]bool{
 // when known (0: found from the pages' /Annots).
 type drawnMark struct {
 	num, page int
-	annot     *dict
+	annot     *Dict
 }
 
 // mark records o, in cur, as an annotation added or changed on the page
 // whose object number is page (0 when not known).
-func (d *diff) mark(o object, page int) {
-	a, err := d.cur.dictOf(o)
+func (d *diff) mark(o Object, page int) {
+	a, err := d.cur.DictOf(o)
 	if err != nil || a == nil {
 		return
 	}
-	r, _ := o.(ref)
-	d.marks = append(d.marks, drawnMark{num: r.num, page: page, annot: a})
+	r, _ := o.(Ref)
+	d.marks = append(d.marks, drawnMark{num: r.Num, page: page, annot: a})
 }
 
 // markField records the widgets of a form field or widget num whose
 // value or appearance a revision changed: num itself when it is a widget,
 // else its /Kids that are.
-func (d *diff) markField(num int, now *dict) {
+func (d *diff) markField(num int, now *Dict) {
 	if isAnnot(now) {
-		d.mark(ref{num: num}, 0)
+		d.mark(Ref{Num: num}, 0)
 		return
 	}
-	kids, err := d.cur.resolve(now.get("Kids"))
-	list, _ := kids.(array)
+	kids, err := d.cur.Resolve(now.Get("Kids"))
+	list, _ := kids.(Array)
 	for _, k := range list {
-		if kd, e := d.cur.dictOf(k); err == nil && e == nil && kd != nil && isAnnot(kd) {
+		if kd, e := d.cur.DictOf(k); err == nil && e == nil && kd != nil && isAnnot(kd) {
 			d.mark(k, 0)
 		}
 	}
@@ -92,49 +92,49 @@ func (d *diff) markField(num int, now *dict) {
 // page's object number, and each page's object number to its number from
 // 1, in the order of the pages tree (maxPages pages, maxAnnots
 // annotations at most).
-func pageAnnots(f *file) (owner, number map[int]int) {
+func pageAnnots(f *File) (owner, number map[int]int) {
 	owner, number = map[int]int{}, map[int]int{}
-	catalog, err := f.dictOf(f.trailer.get("Root"))
+	catalog, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		return owner, number
 	}
 	seen := map[int]bool{}
-	var walk func(o object, depth int)
-	walk = func(o object, depth int) {
-		r, ok := o.(ref)
-		if !ok || seen[r.num] || depth > maxDepth || len(seen) >= maxPages || len(owner) >= maxAnnots {
+	var walk func(o Object, depth int)
+	walk = func(o Object, depth int) {
+		r, ok := o.(Ref)
+		if !ok || seen[r.Num] || depth > MaxDepth || len(seen) >= maxPages || len(owner) >= maxAnnots {
 			return
 		}
-		seen[r.num] = true
-		n, err := f.dictOf(r)
+		seen[r.Num] = true
+		n, err := f.DictOf(r)
 		if err != nil || n == nil {
 			return
 		}
-		if n.get("Type") == name("Page") || n.get("Kids") == nil {
-			number[r.num] = len(number) + 1
-			annots, _ := f.resolve(n.get("Annots"))
-			list, _ := annots.(array)
+		if n.Get("Type") == Name("Page") || n.Get("Kids") == nil {
+			number[r.Num] = len(number) + 1
+			annots, _ := f.Resolve(n.Get("Annots"))
+			list, _ := annots.(Array)
 			for _, a := range list {
-				if ar, ok := a.(ref); ok {
-					owner[ar.num] = r.num
+				if ar, ok := a.(Ref); ok {
+					owner[ar.Num] = r.Num
 				}
 			}
 			return
 		}
-		kids, _ := f.resolve(n.get("Kids"))
-		list, _ := kids.(array)
+		kids, _ := f.Resolve(n.Get("Kids"))
+		list, _ := kids.(Array)
 		for _, k := range list {
 			walk(k, depth+1)
 		}
 	}
-	walk(catalog.get("Pages"), 0)
+	walk(catalog.Get("Pages"), 0)
 	return owner, number
 }
 
 // drawnOf returns, of the annotations d marked in revision rev, those a
 // viewer draws over their page; contents holds the certified pages'
 // content areas, by page object number, filled as they are read.
-func (d *diff) drawnOf(rev int, contents map[int]rect) []Drawn {
+func (d *diff) drawnOf(rev int, contents map[int]Rect) []Drawn {
 	if len(d.marks) == 0 {
 		return nil
 	}
@@ -152,7 +152,7 @@ func (d *diff) drawnOf(rev int, contents map[int]rect) []Drawn {
 		} else if m.num != 0 {
 			continue // no page lists it: no viewer draws it
 		}
-		pd, err := d.cur.dictOf(ref{num: page})
+		pd, err := d.cur.DictOf(Ref{Num: page})
 		if err != nil || pd == nil {
 			continue
 		}
@@ -162,7 +162,7 @@ func (d *diff) drawnOf(rev int, contents map[int]rect) []Drawn {
 		}
 		content, ok := contents[page]
 		if !ok {
-			content = contentBox(d.certified, page)
+			content = ContentBox(d.certified, page)
 			contents[page] = content
 		}
 		out = append(out, Drawn{Revision: rev, Page: number[page], Object: m.num, Subtype: subtype(m.annot),
@@ -173,92 +173,92 @@ func (d *diff) drawnOf(rev int, contents map[int]rect) []Drawn {
 
 // drawn returns the annotation a's /Rect, and whether a viewer draws it
 // on the page pd (Drawn).
-func (d *diff) drawn(a, pd *dict) (rect, bool) {
-	if flags, _ := d.cur.resolve(a.get("F")); flags != nil {
+func (d *diff) drawn(a, pd *Dict) (Rect, bool) {
+	if flags, _ := d.cur.Resolve(a.Get("F")); flags != nil {
 		if f, ok := asInt(flags); ok && f&(2|32) != 0 {
-			return rect{}, false
+			return Rect{}, false
 		}
 	}
-	ro, _ := d.cur.resolve(a.get("Rect"))
+	ro, _ := d.cur.Resolve(a.Get("Rect"))
 	r, ok := rectOf(ro)
 	if !ok || r.empty() || !r.meets(pageBox(d.cur, pd)) {
-		return rect{}, false
+		return Rect{}, false
 	}
-	ap, _ := d.cur.dictOf(a.get("AP"))
-	if n, _ := d.cur.resolve(ap.get("N")); n != nil {
+	ap, _ := d.cur.DictOf(a.Get("AP"))
+	if n, _ := d.cur.Resolve(ap.Get("N")); n != nil {
 		return r, true
 	}
-	if a.get("Subtype") == name("Widget") {
+	if a.Get("Subtype") == Name("Widget") {
 		return r, !d.isSigField(a)
 	}
-	sub, _ := a.get("Subtype").(name)
+	sub, _ := a.Get("Subtype").(Name)
 	return r, drawnWithout[sub]
 }
 
-// rect is a rectangle in default user space: lower left x, y, upper right
+// Rect is a rectangle in default user space: lower left x, y, upper right
 // x, y.
-type rect [4]float64
+type Rect [4]float64
 
 // rectOf reads a rectangle array (ISO 32000-1 §7.9.5), normalized.
-func rectOf(o object) (rect, bool) {
-	a, ok := o.(array)
+func rectOf(o Object) (Rect, bool) {
+	a, ok := o.(Array)
 	if !ok || len(a) != 4 {
-		return rect{}, false
+		return Rect{}, false
 	}
 	var v [4]float64
 	for i, e := range a {
 		if v[i], ok = asFloat(e); !ok {
-			return rect{}, false
+			return Rect{}, false
 		}
 	}
-	return rect{min(v[0], v[2]), min(v[1], v[3]), max(v[0], v[2]), max(v[1], v[3])}, true
+	return Rect{min(v[0], v[2]), min(v[1], v[3]), max(v[0], v[2]), max(v[1], v[3])}, true
 }
 
-func (r rect) empty() bool { return !(r[2] > r[0] && r[3] > r[1]) }
+func (r Rect) empty() bool { return !(r[2] > r[0] && r[3] > r[1]) }
 
 // meets reports whether r and s share an area.
-func (r rect) meets(s rect) bool {
+func (r Rect) meets(s Rect) bool {
 	return !r.empty() && !s.empty() && min(r[2], s[2]) > max(r[0], s[0]) && min(r[3], s[3]) > max(r[1], s[1])
 }
 
 // union is the smallest rectangle holding r and s (an empty r is none).
-func (r rect) union(s rect) rect {
+func (r Rect) union(s Rect) Rect {
 	if r.empty() {
 		return s
 	}
-	return rect{min(r[0], s[0]), min(r[1], s[1]), max(r[2], s[2]), max(r[3], s[3])}
+	return Rect{min(r[0], s[0]), min(r[1], s[1]), max(r[2], s[2]), max(r[3], s[3])}
 }
 
 // everywhere stands for a page box not read: it meets any rectangle.
-var everywhere = rect{-math.MaxFloat64, -math.MaxFloat64, math.MaxFloat64, math.MaxFloat64}
+var everywhere = Rect{-math.MaxFloat64, -math.MaxFloat64, math.MaxFloat64, math.MaxFloat64}
 
 // pageBox is the page's crop box within its media box, inherited through
 // the pages tree (ISO 32000-1 §7.7.3.4, §14.11.2); everywhere when
 // neither can be read.
-func pageBox(f *file, pd *dict) rect {
-	var media, crop object
-	for n, depth := pd, 0; n != nil && depth < maxDepth && (media == nil || crop == nil); depth++ {
+func pageBox(f *File, pd *Dict) Rect {
+	var media, crop Object
+	for n, depth := pd, 0; n != nil && depth < MaxDepth && (media == nil || crop == nil); depth++ {
 		if media == nil {
-			media, _ = f.resolve(n.get("MediaBox"))
+			media, _ = f.Resolve(n.Get("MediaBox"))
 		}
 		if crop == nil {
-			crop, _ = f.resolve(n.get("CropBox"))
+			crop, _ = f.Resolve(n.Get("CropBox"))
 		}
-		n, _ = f.dictOf(n.get("Parent"))
+		n, _ = f.DictOf(n.Get("Parent"))
 	}
 	m, ok := rectOf(media)
 	if !ok {
 		return everywhere
 	}
 	if c, ok := rectOf(crop); ok {
-		return rect{max(m[0], c[0]), max(m[1], c[1]), min(m[2], c[2]), min(m[3], c[3])}
+		return Rect{max(m[0], c[0]), max(m[1], c[1]), min(m[2], c[2]), min(m[3], c[3])}
 	}
 	return m
 }
 
 // asFloat reads a number, finite.
-func asFloat(o object) (float64, bool) {
-	n, ok := o.(number)
+func asFloat(o Object) (float64, bool) {
+	n, ok := o.(Number)
 	if !ok {
 		return 0, false
 	}

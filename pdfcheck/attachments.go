@@ -1,6 +1,23 @@
-package pdf
+package pdfcheck
 
 import "fmt"
+
+// Attachment is a file embedded in the PDF, such as an evidence item's
+// receipt, so that the document alone carries what is needed to verify it.
+type Attachment struct {
+	// Name is the file name, unique within the document.
+	Name string
+	// MIME is the media type, e.g. "application/json". Default:
+	// application/octet-stream.
+	MIME string
+	// Description is shown by PDF readers beside the file.
+	Description string
+	// Relationship is the file's /AFRelationship to the document (ISO
+	// 32000-2 Table 43): Data (the default: the content of the document is
+	// derived from it), Source, Supplement, Alternative or Unspecified.
+	Relationship string
+	Data         []byte
+}
 
 // maxAttachments bounds the embedded files Attachments reads.
 const maxAttachments = 10000
@@ -13,46 +30,46 @@ const maxAttachments = 10000
 // gives none. Read from a PDF whose signature pdf.Verify found to cover
 // the whole file, they are part of what was signed.
 func Attachments(b []byte) ([]Attachment, error) {
-	f, err := parseFile(b)
+	f, err := ParseFile(b)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := f.dictOf(f.trailer.get("Root"))
+	cat, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		return nil, err
 	}
-	if cat.get("Names") == nil {
+	if cat.Get("Names") == nil {
 		return nil, nil
 	}
-	names, err := f.dictOf(cat.get("Names"))
+	names, err := f.DictOf(cat.Get("Names"))
 	if err != nil {
 		return nil, err
 	}
-	if names.get("EmbeddedFiles") == nil {
+	if names.Get("EmbeddedFiles") == nil {
 		return nil, nil
 	}
-	tree, err := f.dictOf(names.get("EmbeddedFiles"))
+	tree, err := f.DictOf(names.Get("EmbeddedFiles"))
 	if err != nil {
 		return nil, err
 	}
-	if tree.get("Kids") != nil {
+	if tree.Get("Kids") != nil {
 		return nil, fmt.Errorf("%w: an /EmbeddedFiles name tree with /Kids", ErrUnsupported)
 	}
-	list, err := f.resolve(tree.get("Names"))
+	list, err := f.Resolve(tree.Get("Names"))
 	if err != nil {
 		return nil, err
 	}
-	entries, ok := list.(array)
+	entries, ok := list.(Array)
 	if !ok || len(entries)%2 != 0 || len(entries)/2 > maxAttachments {
 		return nil, fmt.Errorf("%w: /EmbeddedFiles /Names is not an array of key and value pairs (at most %d)", ErrMalformed, maxAttachments)
 	}
 	var out []Attachment
 	for i := 0; i < len(entries); i += 2 {
-		key, ok := entries[i].(str)
+		key, ok := entries[i].(Str)
 		if !ok {
 			return nil, fmt.Errorf("%w: /EmbeddedFiles key %d is not a string", ErrMalformed, i/2)
 		}
-		a, err := f.attachment(decodeText(key.b), entries[i+1])
+		a, err := f.attachment(DecodeText(key.Bytes), entries[i+1])
 		if err != nil {
 			return nil, err
 		}
@@ -62,37 +79,37 @@ func Attachments(b []byte) ([]Attachment, error) {
 }
 
 // attachment reads one file specification of the /EmbeddedFiles tree.
-func (f *file) attachment(key string, o object) (Attachment, error) {
+func (f *File) attachment(key string, o Object) (Attachment, error) {
 	a := Attachment{Name: key}
-	spec, err := f.dictOf(o)
+	spec, err := f.DictOf(o)
 	if err != nil {
 		return a, err
 	}
-	if uf, ok := spec.get("UF").(str); ok {
-		a.Name = decodeText(uf.b)
+	if uf, ok := spec.Get("UF").(Str); ok {
+		a.Name = DecodeText(uf.Bytes)
 	}
-	if d, ok := spec.get("Desc").(str); ok {
-		a.Description = decodeText(d.b)
+	if d, ok := spec.Get("Desc").(Str); ok {
+		a.Description = DecodeText(d.Bytes)
 	}
-	if r, ok := spec.get("AFRelationship").(name); ok {
+	if r, ok := spec.Get("AFRelationship").(Name); ok {
 		a.Relationship = string(r)
 	}
-	ef, err := f.dictOf(spec.get("EF"))
+	ef, err := f.DictOf(spec.Get("EF"))
 	if err != nil {
 		return a, fmt.Errorf("%w: embedded file %q: /EF: %w", ErrMalformed, key, err)
 	}
-	so, err := f.resolve(ef.get("F"))
+	so, err := f.Resolve(ef.Get("F"))
 	if err != nil {
 		return a, err
 	}
-	s, ok := so.(*stream)
+	s, ok := so.(*Stream)
 	if !ok {
 		return a, fmt.Errorf("%w: embedded file %q: /EF /F is not a stream", ErrMalformed, key)
 	}
-	if mt, ok := s.dict.get("Subtype").(name); ok {
+	if mt, ok := s.Dict.Get("Subtype").(Name); ok {
 		a.MIME = string(mt)
 	}
-	if a.Data, err = decode(s); err != nil {
+	if a.Data, err = Decode(s); err != nil {
 		return a, fmt.Errorf("embedded file %q: %w", key, err)
 	}
 	return a, nil

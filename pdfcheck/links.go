@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import "fmt"
 
@@ -12,30 +12,30 @@ const maxLinkPages = 1000
 // current status shows. Read from a PDF whose signature Verify found to
 // cover the whole file, they are part of what was signed.
 func Links(b []byte) ([]string, error) {
-	f, err := parseFile(b)
+	f, err := ParseFile(b)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := f.dictOf(f.trailer.get("Root"))
+	cat, err := f.DictOf(f.Trailer.Get("Root"))
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	seen := map[string]bool{}
 	for n := 1; n <= maxLinkPages; n++ {
-		page, err := nthPage(f, cat, n)
+		page, err := NthPage(f, cat, n)
 		if err != nil {
 			break // past the last page
 		}
-		d, err := f.dictOf(page)
+		d, err := f.DictOf(page)
 		if err != nil {
 			return nil, err
 		}
-		annots, err := f.resolve(d.get("Annots"))
+		annots, err := f.Resolve(d.Get("Annots"))
 		if err != nil {
 			return nil, err
 		}
-		list, _ := annots.(array)
+		list, _ := annots.(Array)
 		for _, a := range list {
 			uri, err := linkURI(f, a)
 			if err != nil {
@@ -52,22 +52,22 @@ func Links(b []byte) ([]string, error) {
 
 // linkURI is the address of annotation a if it is a link with a URI
 // action, else "".
-func linkURI(f *file, a object) (string, error) {
-	d, err := f.dictOf(a)
+func linkURI(f *File, a Object) (string, error) {
+	d, err := f.DictOf(a)
 	if err != nil {
 		return "", fmt.Errorf("%w: an annotation is not a dictionary", ErrMalformed)
 	}
-	if d.get("Subtype") != name("Link") || d.get("A") == nil {
+	if d.Get("Subtype") != Name("Link") || d.Get("A") == nil {
 		return "", nil
 	}
-	action, err := f.dictOf(d.get("A"))
-	if err != nil || action.get("S") != name("URI") {
+	action, err := f.DictOf(d.Get("A"))
+	if err != nil || action.Get("S") != Name("URI") {
 		return "", nil
 	}
-	uri, err := f.resolve(action.get("URI"))
+	uri, err := f.Resolve(action.Get("URI"))
 	if err != nil {
 		return "", err
 	}
-	s, _ := uri.(str)
-	return string(s.b), nil
+	s, _ := uri.(Str)
+	return string(s.Bytes), nil
 }

@@ -1,4 +1,4 @@
-package main
+package verifycli
 
 import (
 	"bytes"
@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/custos-project/custos/internal/verifycli"
-	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/pdfcheck"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -42,13 +41,13 @@ type pdfReceipt struct {
 }
 
 // checkPDFReceipts verifies, under trust, every receipt the PDF b embeds
-// (pdf.Attachments), each without its evidence file, which the certificate
+// (pdfcheck.Attachments), each without its evidence file, which the certificate
 // does not carry: the receipt's own steps and, for version 5, its
 // evidence record. A certificate's evidence-record-ID.ers must be byte for
 // byte the record its receipt-ID.json carries. b's signature has been
 // checked to cover the whole file, so the attachments are what was signed.
 func checkPDFReceipts(b []byte, trust *receipt.Trust) ([]pdfReceipt, error) {
-	atts, err := pdf.Attachments(b)
+	atts, err := pdfcheck.Attachments(b)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +69,7 @@ func checkPDFReceipts(b []byte, trust *receipt.Trust) ([]pdfReceipt, error) {
 		rep := pdfReceipt{File: a.Name}
 		r, err := receipt.Parse(a.Data)
 		if err != nil {
-			rep.Step, rep.Error, rep.ErrorZH = receipt.StepFormat, err.Error(), verifycli.ReasonZH(err)
+			rep.Step, rep.Error, rep.ErrorZH = receipt.StepFormat, err.Error(), ReasonZH(err)
 			out = append(out, rep)
 			continue
 		}
@@ -85,9 +84,9 @@ func checkPDFReceipts(b []byte, trust *receipt.Trust) ([]pdfReceipt, error) {
 			rep.Error = fmt.Sprintf("%s is the receipt of %s, not of the item its name says", a.Name, r.Evidence.ID)
 			rep.ErrorZH = "回执的文件名所指的证据与回执所证明的证据不符"
 		case errors.As(err, &ve):
-			rep.Step, rep.Want, rep.Got, rep.Error, rep.ErrorZH = ve.Step, ve.Want, ve.Got, ve.Err.Error(), verifycli.ReasonZH(err)
+			rep.Step, rep.Want, rep.Got, rep.Error, rep.ErrorZH = ve.Step, ve.Want, ve.Got, ve.Err.Error(), ReasonZH(err)
 		case err != nil:
-			rep.Step, rep.Error, rep.ErrorZH = receipt.StepFormat, err.Error(), verifycli.ReasonZH(err)
+			rep.Step, rep.Error, rep.ErrorZH = receipt.StepFormat, err.Error(), ReasonZH(err)
 		default:
 			rep.Valid = true
 			if er := res.EvidenceRecord; er != nil && er.Unverified == "" {

@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"crypto/x509"
@@ -22,7 +22,7 @@ type Certification struct {
 	// Added is the number of bytes after the certified revision: later
 	// revisions (incremental updates, signed or not). With Level 1 any is
 	// a violation (ErrCertificationViolated); with Level 2 or 3 Verify
-	// checks what each changes (checkChanges, ErrChangeNotPermitted).
+	// checks what each changes (CheckChanges, ErrChangeNotPermitted).
 	Added int64
 	// Revisions is the number of revisions after the certified one that
 	// Verify checked, with Level 2 or 3, and Changes what they change, all
@@ -46,7 +46,7 @@ type Certification struct {
 // added after a Level 1 certification.
 func (c Certification) Violated() bool { return c.Level == 1 && c.Added > 0 }
 
-// certificationOf reads the certification of pdf, parsed as f with the
+// CertificationOf reads the certification of pdf, parsed as f with the
 // catalog catalog: the first that the catalog of one of its revisions
 // names, the earliest revision first (a document has one certification,
 // its first signature's: ISO 32000-1 §12.8.2.2), so that a later revision
@@ -54,14 +54,14 @@ func (c Certification) Violated() bool { return c.Level == 1 && c.Added > 0 }
 // it by naming a certification of its own (changes that the certification
 // does not permit either). It reads the maxLaterRevisions first revisions
 // at most, then the whole file's catalog.
-func certificationOf(f *file, catalog *dict, pdf []byte) (Certification, error) {
+func CertificationOf(f *File, catalog *Dict, pdf []byte) (Certification, error) {
 	ends := revisionEnds(pdf, 0)
 	for _, end := range ends[:min(len(ends)-1, maxLaterRevisions)] {
-		g, err := parseFile(pdf[:end])
+		g, err := ParseFile(pdf[:end])
 		if err != nil {
 			continue // not a revision's end
 		}
-		cat, err := g.dictOf(g.trailer.get("Root"))
+		cat, err := g.DictOf(g.Trailer.Get("Root"))
 		if err != nil {
 			continue
 		}
@@ -81,16 +81,16 @@ func certificationOf(f *file, catalog *dict, pdf []byte) (Certification, error) 
 // 254). Not certified without /Perms /DocMDP; ErrMalformed for a /Perms
 // /DocMDP that names no such signature, a /P other than 1, 2 or 3, or a
 // certified revision that is not a part of the file.
-func readCertification(f *file, catalog *dict, n int) (Certification, error) {
-	perms, err := f.resolve(catalog.get("Perms"))
+func readCertification(f *File, catalog *Dict, n int) (Certification, error) {
+	perms, err := f.Resolve(catalog.Get("Perms"))
 	if err != nil || perms == nil {
 		return Certification{}, err
 	}
-	pd, ok := perms.(*dict)
-	if !ok || pd.get("DocMDP") == nil {
+	pd, ok := perms.(*Dict)
+	if !ok || pd.Get("DocMDP") == nil {
 		return Certification{}, nil
 	}
-	sd, err := f.dictOf(pd.get("DocMDP"))
+	sd, err := f.DictOf(pd.Get("DocMDP"))
 	if err != nil {
 		return Certification{}, err
 	}
@@ -98,7 +98,7 @@ func readCertification(f *file, catalog *dict, n int) (Certification, error) {
 	if err != nil {
 		return Certification{}, err
 	}
-	br, err := intArray(sd.get("ByteRange"))
+	br, err := intArray(sd.Get("ByteRange"))
 	if err != nil || len(br) != 4 || br[2] < 0 || br[3] < 0 || br[2]+br[3] <= 0 || br[2]+br[3] > int64(n) {
 		return Certification{}, fmt.Errorf("%w: the certifying signature's /ByteRange is not a part of the file", ErrMalformed)
 	}
@@ -108,27 +108,27 @@ func readCertification(f *file, catalog *dict, n int) (Certification, error) {
 
 // docMDPLevel is the /P of the DocMDP signature reference of the
 // signature dictionary sd (ISO 32000-1 §12.8.1 Table 253).
-func docMDPLevel(f *file, sd *dict) (int, error) {
-	refs, err := f.resolve(sd.get("Reference"))
+func docMDPLevel(f *File, sd *Dict) (int, error) {
+	refs, err := f.Resolve(sd.Get("Reference"))
 	if err != nil {
 		return 0, err
 	}
-	list, _ := refs.(array)
+	list, _ := refs.(Array)
 	for _, o := range list {
-		sr, err := f.dictOf(o)
+		sr, err := f.DictOf(o)
 		if err != nil {
 			return 0, err
 		}
-		if sr.get("TransformMethod") != name("DocMDP") {
+		if sr.Get("TransformMethod") != Name("DocMDP") {
 			continue
 		}
 		level := int64(2)
-		if tp := sr.get("TransformParams"); tp != nil {
-			params, err := f.dictOf(tp)
+		if tp := sr.Get("TransformParams"); tp != nil {
+			params, err := f.DictOf(tp)
 			if err != nil {
 				return 0, err
 			}
-			if p, err := f.resolve(params.get("P")); err != nil {
+			if p, err := f.Resolve(params.Get("P")); err != nil {
 				return 0, err
 			} else if p != nil {
 				v, ok := asInt(p)
@@ -148,7 +148,7 @@ func docMDPLevel(f *file, sd *dict) (int, error) {
 
 // Changes are the kinds of change that the revisions after a DocMDP
 // certification with permission 2 or 3 make, each one permitted
-// (checkChanges).
+// (CheckChanges).
 type Changes uint8
 
 const (

@@ -1,4 +1,4 @@
-package pdf
+package pdfcheck
 
 import (
 	"bytes"
@@ -10,86 +10,92 @@ import (
 // The PDF object model (ISO 32000-1 §7.3), as much of it as reading a
 // document's structure and writing an incremental update needs.
 type (
-	object  any
-	name    string
+	Object  any
+	Name    string
 	keyword string // true, false, null, or an operator this parser does not know
-	// number keeps the token's text, so a copied dictionary keeps its values
+	// Number keeps the token's text, so a copied dictionary keeps its values
 	// byte for byte.
-	number string
-	ref    struct{ num, gen int }
-	array  []object
-	// str is a string object. start and end delimit its token in the file
-	// (end exclusive); start is -1 for a string read from an object stream
+	Number string
+	Ref    struct{ Num, gen int }
+	Array  []Object
+	// Str is a string object. Start and end delimit its token in the file
+	// (end exclusive); Start is -1 for a string read from an object stream
 	// or made by this package.
-	str struct {
-		b          []byte
-		start, end int
+	Str struct {
+		Bytes      []byte
+		Start, end int
 	}
-	// dict keeps its keys in order, so that writing it back is stable.
+	// Dict keeps its keys in order, so that writing it back is stable.
 	// twice is a key the parsed dictionary held more than once (the last
 	// value kept), which ISO 32000-2 §7.3.7 forbids and readers resolve
 	// differently.
-	dict struct {
-		keys  []name
-		m     map[name]object
-		twice name
+	Dict struct {
+		Keys  []Name
+		Map   map[Name]Object
+		twice Name
 	}
-	stream struct {
-		dict *dict
-		raw  []byte // the stream data as stored, still encoded
+	Stream struct {
+		Dict *Dict
+		Raw  []byte // the stream data as stored, still encoded
 	}
 )
 
-func newDict() *dict { return &dict{m: map[name]object{}} }
+// NewDict returns an empty dictionary.
+func NewDict() *Dict { return &Dict{Map: map[Name]Object{}} }
 
-func (d *dict) get(k name) object {
+// Get returns the value of key k, nil if there is none (or d is nil).
+func (d *Dict) Get(k Name) Object {
 	if d == nil {
 		return nil
 	}
-	return d.m[k]
+	return d.Map[k]
 }
 
-func (d *dict) set(k name, v object) {
-	if _, ok := d.m[k]; !ok {
-		d.keys = append(d.keys, k)
+// Set sets key k to v, appending k to the keys if it is new.
+func (d *Dict) Set(k Name, v Object) {
+	if _, ok := d.Map[k]; !ok {
+		d.Keys = append(d.Keys, k)
 	}
-	d.m[k] = v
+	d.Map[k] = v
 }
 
-func (d *dict) del(k name) {
-	if _, ok := d.m[k]; !ok {
+// Del deletes key k.
+func (d *Dict) Del(k Name) {
+	if _, ok := d.Map[k]; !ok {
 		return
 	}
-	delete(d.m, k)
-	for i, key := range d.keys {
+	delete(d.Map, k)
+	for i, key := range d.Keys {
 		if key == k {
-			d.keys = append(d.keys[:i:i], d.keys[i+1:]...)
+			d.Keys = append(d.Keys[:i:i], d.Keys[i+1:]...)
 			return
 		}
 	}
 }
 
-func (d *dict) clone() *dict {
-	c := newDict()
-	for _, k := range d.keys {
-		c.set(k, d.m[k])
+// Clone returns a shallow copy of d, its keys in the same order.
+func (d *Dict) Clone() *Dict {
+	c := NewDict()
+	for _, k := range d.Keys {
+		c.Set(k, d.Map[k])
 	}
 	return c
 }
 
 // int returns the value of an integer number.
-func (n number) int() (int64, bool) {
+func (n Number) int() (int64, bool) {
 	v, err := strconv.ParseInt(string(n), 10, 64)
 	return v, err == nil
 }
 
-func textString(s string) str {
-	return str{b: encodeText(s), start: -1}
+// TextString is the string object of the text s (EncodeText).
+func TextString(s string) Str {
+	return Str{Bytes: EncodeText(s), Start: -1}
 }
 
-// encodeText encodes a text string (ISO 32000-1 §7.9.2.2): PDFDocEncoding
+// EncodeText encodes a text string (ISO 32000-1 §7.9.2.2): PDFDocEncoding
 // for printable ASCII, UTF-16BE with a byte order mark otherwise.
-func encodeText(s string) []byte {
+func EncodeText(s string) []byte {
 	ascii := true
 	for _, r := range s {
 		if r < 0x20 || r > 0x7e {
@@ -107,9 +113,9 @@ func encodeText(s string) []byte {
 	return out
 }
 
-// decodeText decodes a text string: UTF-16BE with a byte order mark, or
+// DecodeText decodes a text string: UTF-16BE with a byte order mark, or
 // (approximately) PDFDocEncoding, whose printable ASCII range is ASCII.
-func decodeText(b []byte) string {
+func DecodeText(b []byte) string {
 	if len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff {
 		b = b[2:]
 		u := make([]uint16, len(b)/2)
@@ -121,16 +127,16 @@ func decodeText(b []byte) string {
 	return string(b)
 }
 
-// writeObject appends the PDF syntax of o to buf.
-func writeObject(buf *bytes.Buffer, o object) {
+// WriteObject appends the PDF syntax of o to buf.
+func WriteObject(buf *bytes.Buffer, o Object) {
 	switch v := o.(type) {
 	case nil:
 		buf.WriteString("null")
-	case name:
-		writeName(buf, v)
+	case Name:
+		WriteName(buf, v)
 	case keyword:
 		buf.WriteString(string(v))
-	case number:
+	case Number:
 		buf.WriteString(string(v))
 	case int:
 		buf.WriteString(strconv.Itoa(v))
@@ -138,25 +144,25 @@ func writeObject(buf *bytes.Buffer, o object) {
 		buf.WriteString(strconv.FormatInt(v, 10))
 	case bool:
 		buf.WriteString(strconv.FormatBool(v))
-	case ref:
-		fmt.Fprintf(buf, "%d %d R", v.num, v.gen)
-	case str:
-		fmt.Fprintf(buf, "<%x>", v.b)
-	case array:
+	case Ref:
+		fmt.Fprintf(buf, "%d %d R", v.Num, v.gen)
+	case Str:
+		fmt.Fprintf(buf, "<%x>", v.Bytes)
+	case Array:
 		buf.WriteByte('[')
 		for i, e := range v {
 			if i > 0 {
 				buf.WriteByte(' ')
 			}
-			writeObject(buf, e)
+			WriteObject(buf, e)
 		}
 		buf.WriteByte(']')
-	case *dict:
+	case *Dict:
 		buf.WriteString("<<")
-		for _, k := range v.keys {
-			writeName(buf, k)
+		for _, k := range v.Keys {
+			WriteName(buf, k)
 			buf.WriteByte(' ')
-			writeObject(buf, v.m[k])
+			WriteObject(buf, v.Map[k])
 		}
 		buf.WriteString(">>")
 	default:
@@ -165,9 +171,9 @@ func writeObject(buf *bytes.Buffer, o object) {
 	}
 }
 
-// writeName writes /name, escaping delimiters, whitespace and non-ASCII
+// WriteName writes /name, escaping delimiters, whitespace and non-ASCII
 // bytes as #xx (ISO 32000-1 §7.3.5).
-func writeName(buf *bytes.Buffer, n name) {
+func WriteName(buf *bytes.Buffer, n Name) {
 	buf.WriteByte('/')
 	for i := 0; i < len(n); i++ {
 		c := n[i]

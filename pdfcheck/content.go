@@ -1,12 +1,12 @@
-package pdf
+package pdfcheck
 
 import "math"
 
-// maxContentOps bounds the operators contentBox reads in a page's content;
+// maxContentOps bounds the operators ContentBox reads in a page's content;
 // a page with more is taken as drawn all over.
 const maxContentOps = 1 << 20
 
-// contentBox estimates the area of page (an object number of f) that its
+// ContentBox estimates the area of page (an object number of f) that its
 // content draws on (ISO 32000-1 §8.2, §9.4), for Drawn.OverContent: the
 // points of its paths, the images and form XObjects it paints (their
 // /BBox), and its text, each glyph taken as one text space unit wide
@@ -16,8 +16,8 @@ const maxContentOps = 1 << 20
 // applied. A content that cannot be read, or paints what has no bounds
 // here (a shading, sh, or an inline image, BI), is taken as the whole
 // page box, so that anything on the page is counted over content.
-func contentBox(f *file, page int) rect {
-	pd, err := f.dictOf(ref{num: page})
+func ContentBox(f *File, page int) Rect {
+	pd, err := f.DictOf(Ref{Num: page})
 	if err != nil || pd == nil {
 		return everywhere
 	}
@@ -35,25 +35,25 @@ func contentBox(f *file, page int) rect {
 
 // contentOf is the page's content: its /Contents stream, or its
 // streams joined (§7.8.2).
-func contentOf(f *file, pd *dict) ([]byte, bool) {
-	o, err := f.resolve(pd.get("Contents"))
+func contentOf(f *File, pd *Dict) ([]byte, bool) {
+	o, err := f.Resolve(pd.Get("Contents"))
 	if err != nil {
 		return nil, false
 	}
-	streams, ok := o.(array)
+	streams, ok := o.(Array)
 	if !ok {
-		streams = array{o}
+		streams = Array{o}
 	}
 	var out []byte
 	for _, s := range streams {
-		so, err := f.resolve(s)
+		so, err := f.Resolve(s)
 		if err != nil {
 			return nil, false
 		}
 		switch v := so.(type) {
 		case nil:
-		case *stream:
-			b, err := decode(v)
+		case *Stream:
+			b, err := Decode(v)
 			if err != nil || len(out)+len(b) > maxDecoded {
 				return nil, false
 			}
@@ -66,13 +66,13 @@ func contentOf(f *file, pd *dict) ([]byte, bool) {
 }
 
 // xobjectsOf is the page's /Resources /XObject dictionary (nil if none).
-func xobjectsOf(f *file, pd *dict) *dict {
-	for n, depth := pd, 0; n != nil && depth < maxDepth; depth++ {
-		if res, _ := f.dictOf(n.get("Resources")); res != nil {
-			x, _ := f.dictOf(res.get("XObject"))
+func xobjectsOf(f *File, pd *Dict) *Dict {
+	for n, depth := pd, 0; n != nil && depth < MaxDepth; depth++ {
+		if res, _ := f.DictOf(n.Get("Resources")); res != nil {
+			x, _ := f.DictOf(res.Get("XObject"))
 			return x
 		}
-		n, _ = f.dictOf(n.get("Parent"))
+		n, _ = f.DictOf(n.Get("Parent"))
 	}
 	return nil
 }
@@ -96,11 +96,11 @@ func (m matrix) apply(x, y float64) (float64, float64) {
 }
 
 // contentReader follows a content stream's graphics and text state as far
-// as contentBox needs.
+// as ContentBox needs.
 type contentReader struct {
-	f        *file
-	xobjects *dict
-	box      rect
+	f        *File
+	xobjects *Dict
+	box      Rect
 	ctm      matrix
 	stack    []matrix
 	// text state (§9.3): the text and line matrices, font size, leading,
@@ -108,7 +108,7 @@ type contentReader struct {
 	tm, tlm                   matrix
 	size, leading, tc, tw, tz float64
 	rise                      float64
-	operands                  []object
+	operands                  []Object
 }
 
 // read reads the content data; false when it cannot say where it draws.
@@ -161,19 +161,19 @@ func (c *contentReader) nums(n int) ([]float64, bool) {
 // point adds a point in user space (under the CTM) to the box.
 func (c *contentReader) point(m matrix, x, y float64) {
 	x, y = m.apply(x, y)
-	c.box = c.box.union(rect{x, y, math.Nextafter(x, math.Inf(1)), math.Nextafter(y, math.Inf(1))})
+	c.box = c.box.union(Rect{x, y, math.Nextafter(x, math.Inf(1)), math.Nextafter(y, math.Inf(1))})
 }
 
 // area adds the rectangle r, in the space that m maps to the page, to the
 // box.
-func (c *contentReader) area(m matrix, r rect) {
+func (c *contentReader) area(m matrix, r Rect) {
 	c.point(m, r[0], r[1])
 	c.point(m, r[2], r[1])
 	c.point(m, r[0], r[3])
 	c.point(m, r[2], r[3])
 }
 
-// operator applies op to the operands; false when contentBox cannot
+// operator applies op to the operands; false when ContentBox cannot
 // bound what it draws.
 func (c *contentReader) operator(op string) bool {
 	switch op {
@@ -202,7 +202,7 @@ func (c *contentReader) operator(op string) bool {
 		}
 	case "re":
 		if v, ok := c.nums(4); ok {
-			c.area(c.ctm, rect{v[0], v[1], v[0] + v[2], v[1] + v[3]})
+			c.area(c.ctm, Rect{v[0], v[1], v[0] + v[2], v[1] + v[3]})
 		}
 	case "Do":
 		c.xobject()
@@ -216,25 +216,25 @@ func (c *contentReader) operator(op string) bool {
 // unit square, a form XObject its /BBox under its /Matrix (§8.10, §8.9);
 // one not found, the unit square.
 func (c *contentReader) xobject() {
-	unit := rect{0, 0, 1, 1}
+	unit := Rect{0, 0, 1, 1}
 	if len(c.operands) != 1 {
 		return
 	}
-	n, _ := c.operands[0].(name)
-	x, _ := c.f.dictOf(c.xobjects.get(n))
-	if x.get("Subtype") != name("Form") {
+	n, _ := c.operands[0].(Name)
+	x, _ := c.f.DictOf(c.xobjects.Get(n))
+	if x.Get("Subtype") != Name("Form") {
 		c.area(c.ctm, unit)
 		return
 	}
-	bo, _ := c.f.resolve(x.get("BBox"))
+	bo, _ := c.f.Resolve(x.Get("BBox"))
 	bbox, ok := rectOf(bo)
 	if !ok {
 		c.area(c.ctm, unit)
 		return
 	}
 	m := identity
-	mo, _ := c.f.resolve(x.get("Matrix"))
-	if a, ok := mo.(array); ok && len(a) == 6 {
+	mo, _ := c.f.Resolve(x.Get("Matrix"))
+	if a, ok := mo.(Array); ok && len(a) == 6 {
 		for i, e := range a {
 			if m[i], ok = asFloat(e); !ok {
 				m = identity
@@ -313,12 +313,12 @@ func (c *contentReader) show(op string) {
 	var n, adjust float64
 	for _, o := range c.operands {
 		switch v := o.(type) {
-		case str:
-			n += float64(len(v.b))
-		case array:
+		case Str:
+			n += float64(len(v.Bytes))
+		case Array:
 			for _, e := range v {
-				if s, ok := e.(str); ok {
-					n += float64(len(s.b))
+				if s, ok := e.(Str); ok {
+					n += float64(len(s.Bytes))
 				} else if a, ok := asFloat(e); ok {
 					adjust += math.Abs(a) / 1000
 				}
@@ -330,6 +330,6 @@ func (c *contentReader) show(op string) {
 	}
 	w := ((n+adjust)*c.size + n*(math.Abs(c.tc)+math.Abs(c.tw))) * math.Max(math.Abs(c.tz), 1)
 	trm := c.tm.times(c.ctm)
-	c.area(trm, rect{0, c.rise - c.size/2, w, c.rise + 1.5*c.size})
+	c.area(trm, Rect{0, c.rise - c.size/2, w, c.rise + 1.5*c.size})
 	c.tm = matrix{1, 0, 0, 1, w, 0}.times(c.tm)
 }
