@@ -2,20 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/notary"
-	"github.com/custos-project/custos/notary/pdf"
-	"github.com/custos-project/custos/receipt"
+	"github.com/custos-project/custos/notary/pdf/pdftest"
 )
 
 // docMDPDir holds certificate PDFs certified with DocMDP and changed
@@ -84,38 +78,8 @@ func TestPDFVectors(t *testing.T) {
 // changed it is refused at step digest, in English and Chinese; under
 // another consortium's bundle, at step timestamp.
 func TestPDF(t *testing.T) {
-	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	dev, err := certs.LoadOrCreateDev(t.TempDir(), "杭州市互联网公证处", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := dev.Org.IssueNotary("张三 公证员", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: dev.TSA.Cert, Chain: dev.TSA.Chain, Signer: dev.TSA.Signer,
-		Now: func() time.Time { return now.Add(time.Hour) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := pdf.NewRenderer(pdf.Config{})
-	if err != nil {
-		t.Skipf("no font to render a PDF with: %v", err)
-	}
-	doc, err := r.Render(&pdf.Document{Title: "公证书", Number: "(2026)浙杭证字第 1 号", Author: "杭州市互联网公证处", Issued: now,
-		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := pdf.Sign(context.Background(), doc, pdf.SignOptions{Signer: signer.Signer, Certificate: signer.Cert, Chain: signer.Chain,
-		TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := certs.NewRoot("Another Root CA", now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := pdftest.Signed(t, nil, 0)
+	signed := f.Signed
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
@@ -127,8 +91,8 @@ func TestPDF(t *testing.T) {
 	changed := bytes.Clone(signed)
 	changed[len(changed)/4] ^= 0x01
 	file, tampered := write("certificate.pdf", signed), write("tampered.pdf", changed)
-	trust, otherTrust := write("trust.json", trustBundle(t, dev.Root.Cert)), write("other.json", trustBundle(t, other.Cert))
-	roots := write("roots.pem", certs.EncodePEM(dev.Root.Cert))
+	trust, otherTrust := write("trust.json", pdftest.TrustBundle(t, f.Root)), write("other.json", pdftest.TrustBundle(t, f.OtherRoot))
+	roots := write("roots.pem", certs.EncodePEM(f.Root))
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -154,15 +118,4 @@ func TestPDF(t *testing.T) {
 			}
 		})
 	}
-}
-
-// trustBundle is a minimal trust bundle with the given root.
-func trustBundle(t *testing.T, root *x509.Certificate) []byte {
-	t.Helper()
-	b, err := json.Marshal(receipt.Trust{Version: 1, ChainID: "custos-test", RootPEM: string(certs.EncodePEM(root)),
-		Validators: []receipt.Validator{{Name: "v", Kind: "notary", PubKey: base64.StdEncoding.EncodeToString(make([]byte, 32)), Power: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -2,9 +2,6 @@ package verifycli
 
 import (
 	"bytes"
-	"context"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,10 +14,9 @@ import (
 	"time"
 
 	"github.com/custos-project/custos/certs"
-	"github.com/custos-project/custos/notary"
 	"github.com/custos-project/custos/notary/pdf"
+	"github.com/custos-project/custos/notary/pdf/pdftest"
 	"github.com/custos-project/custos/pdfcheck"
-	"github.com/custos-project/custos/receipt"
 )
 
 // pdfFixture is a certificate PDF signed in-process under a development
@@ -50,49 +46,15 @@ func newPDFFixtureWith(t *testing.T, atts []pdf.Attachment) *pdfFixture {
 // after it.
 func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Duration) *pdfFixture {
 	t.Helper()
-	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	dev, err := certs.LoadOrCreateDev(t.TempDir(), "杭州市互联网公证处", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := dev.Org.IssueNotary("张三 公证员", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tsaLeaf := dev.TSA
-	tsa, err := notary.NewTSA(notary.TSAConfig{Cert: tsaLeaf.Cert, Chain: tsaLeaf.Chain, Signer: tsaLeaf.Signer,
-		Now: func() time.Time { return now.Add(time.Hour) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := pdf.NewRenderer(pdf.Config{})
-	if err != nil {
-		t.Skipf("no font to render a PDF with: %v", err)
-	}
-	doc, err := r.Render(&pdf.Document{Title: "公证书", Number: "(2026)浙杭证字第 1 号", Author: "杭州市互联网公证处", Issued: now,
-		Sections: []pdf.Section{{Heading: "证明 Certification", Paragraphs: []string{"兹证明。"}}}, Attachments: atts,
-		VerifyURL: "https://custos.example/verify?document=tttttttttttttttttttttttttt"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := pdf.SignOptions{Signer: signer.Signer, Certificate: signer.Cert,
-		Chain: signer.Chain, TSA: tsa, Reason: "公证 Notarization", Location: "杭州 Hangzhou", Time: now.Add(claimed)}
-	signed, err := pdf.Sign(context.Background(), doc, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := certs.NewRoot("Another Root CA", now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := pdftest.Signed(t, atts, claimed)
 	dir := t.TempDir()
 	return &pdfFixture{
-		signed: signed,
-		trust:  writeFile(t, dir, "trust.json", trustBundle(t, dev.Root.Cert)),
-		other:  writeFile(t, dir, "other.json", trustBundle(t, other.Cert)),
-		roots:  writeFile(t, dir, "roots.pem", certs.EncodePEM(dev.Root.Cert)),
-		leaf:   writeFile(t, dir, "leaf.pem", certs.EncodePEM(signer.Cert)),
-		opts:   opts,
+		signed: f.Signed,
+		trust:  writeFile(t, dir, "trust.json", pdftest.TrustBundle(t, f.Root)),
+		other:  writeFile(t, dir, "other.json", pdftest.TrustBundle(t, f.OtherRoot)),
+		roots:  writeFile(t, dir, "roots.pem", certs.EncodePEM(f.Root)),
+		leaf:   writeFile(t, dir, "leaf.pem", certs.EncodePEM(f.Signer)),
+		opts:   f.Opts,
 	}
 }
 
@@ -115,7 +77,7 @@ func docMDPVector(t *testing.T, dir, name string) (file, trust string, b []byte)
 	if err != nil || len(root) != 1 {
 		t.Fatalf("root.pem: %v", err)
 	}
-	return writeFile(t, dir, name, b), writeFile(t, dir, "trust-"+name+".json", trustBundle(t, root[0])), b
+	return writeFile(t, dir, name, b), writeFile(t, dir, "trust-"+name+".json", pdftest.TrustBundle(t, root[0])), b
 }
 
 // revisionEnd is the length of the first k revisions of a PDF: up to the
@@ -131,17 +93,6 @@ func revisionEnd(t *testing.T, b []byte, k int) int {
 		end += i + len("%%EOF\n")
 	}
 	return end
-}
-
-// trustBundle is a minimal trust bundle with the given root.
-func trustBundle(t *testing.T, root *x509.Certificate) []byte {
-	t.Helper()
-	b, err := json.Marshal(receipt.Trust{Version: 1, ChainID: "custos-test", RootPEM: string(certs.EncodePEM(root)),
-		Validators: []receipt.Validator{{Name: "v", Kind: "notary", PubKey: base64.StdEncoding.EncodeToString(make([]byte, 32)), Power: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // exitStatus is the exit status an error of CheckPDF asks for.
