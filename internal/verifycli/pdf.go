@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -336,7 +335,7 @@ func CheckPDF(out io.Writer, path string, b []byte, roots *x509.CertPool, trust 
 		if !rep.Valid {
 			code = 1
 		}
-		return printPDFJSON(out, rep, code)
+		return printJSON(out, rep, code)
 	}
 	printPDFReport(out, &rep, trust != nil)
 	if !rep.Valid {
@@ -422,17 +421,6 @@ func tsaName(sig *pdfcheck.Signature) string {
 	return ""
 }
 
-func printPDFJSON(out io.Writer, rep pdfReport, code int) error {
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		return err
-	}
-	if code != 0 {
-		return ExitError{Code: code}
-	}
-	return nil
-}
 
 // printPDFReport prints the verdict for a reader of the court: each step
 // in English and Chinese, and on failure the step that failed with the

@@ -242,7 +242,9 @@ func verifyBytes(rb []byte, artifact io.Reader, trust *receipt.Trust, companion 
 	return r, v, res, err
 }
 
-func printJSON(out io.Writer, rep verifyReport, code int) error {
+// printJSON writes rep (a receipt's or a PDF's report) as indented JSON,
+// then ends as code asks.
+func printJSON(out io.Writer, rep any, code int) error {
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(rep); err != nil {
