@@ -87,21 +87,7 @@ func BenchmarkVerifierWasm(b *testing.B) {
 		}
 		sizes[ext] = float64(fi.Size()) / 1e6
 	}
-	base := filepath.Join(b.TempDir(), "verify.wasm")
-	cmd := exec.Command(goTool(), "build", "-trimpath", "-ldflags=-s -w", "-o", base, "../web/wasm")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("GOOS=js GOARCH=wasm go build ./web/wasm: %v\n%s", err, out)
-	}
-	raw, err := os.ReadFile(base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	_, _ = zw.Write(raw)
-	_ = zw.Close()
-	baseRaw, baseGz := float64(len(raw))/1e6, float64(gz.Len())/1e6
+	baseRaw, baseGz := wasmSizes(b, "../web/wasm", nil, "-trimpath", "-ldflags=-s -w")
 	best := sizes[".gz"]
 	if br, ok := sizes[".br"]; ok {
 		best = br
@@ -127,21 +113,30 @@ func BenchmarkVerifierWasm(b *testing.B) {
 // level, in MB: the floor under the goal of 1.5 MB gzip.
 func wasmFloor(b *testing.B) float64 {
 	b.Helper()
-	out := filepath.Join(b.TempDir(), "floor.wasm")
-	cmd := exec.Command(goTool(), "build", "-trimpath", "-gcflags=all=-l", "-ldflags=-s -w", "-o", out, "./testdata/wasmfloor")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOEXPERIMENT=nojsonv2")
+	_, gz := wasmSizes(b, "./testdata/wasmfloor", []string{"GOEXPERIMENT=nojsonv2"}, "-trimpath", "-gcflags=all=-l", "-ldflags=-s -w")
+	return gz
+}
+
+// wasmSizes builds pkg for js/wasm with the go build flags given, in the
+// environment with env added, and returns its size raw and gzipped at the
+// best level, in MB.
+func wasmSizes(b *testing.B, pkg string, env []string, flags ...string) (raw, gzipped float64) {
+	b.Helper()
+	out := filepath.Join(b.TempDir(), "out.wasm")
+	cmd := exec.Command(goTool(), append(append([]string{"build"}, flags...), "-o", out, pkg)...)
+	cmd.Env = append(append(os.Environ(), "GOOS=js", "GOARCH=wasm"), env...)
 	if o, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("GOOS=js GOARCH=wasm go build ./testdata/wasmfloor: %v\n%s", err, o)
+		b.Fatalf("GOOS=js GOARCH=wasm go build %s: %v\n%s", pkg, err, o)
 	}
-	raw, err := os.ReadFile(out)
+	bin, err := os.ReadFile(out)
 	if err != nil {
 		b.Fatal(err)
 	}
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	_, _ = zw.Write(raw)
+	_, _ = zw.Write(bin)
 	_ = zw.Close()
-	return float64(gz.Len()) / 1e6
+	return float64(len(bin)) / 1e6, float64(gz.Len()) / 1e6
 }
 
 // BenchmarkVerifyPage measures the /verify page in headless Chromium: from
