@@ -63,6 +63,12 @@ func Rename(oldpath, newpath string) error {
 	if err := os.Rename(oldpath, newpath); err != nil {
 		return err
 	}
+	return syncMoved(oldpath, newpath)
+}
+
+// syncMoved fsyncs the folder of newpath, and that of oldpath if it is
+// another: what a file moved from oldpath to newpath changed.
+func syncMoved(oldpath, newpath string) error {
 	from, to := filepath.Dir(oldpath), filepath.Dir(newpath)
 	if from != to {
 		if err := syncDir(from); err != nil {
@@ -84,13 +90,7 @@ func RenameNew(oldpath, newpath string) error {
 	if err := os.Remove(oldpath); err != nil {
 		return err
 	}
-	from, to := filepath.Dir(oldpath), filepath.Dir(newpath)
-	if from != to {
-		if err := syncDir(from); err != nil {
-			return err
-		}
-	}
-	return syncDir(to)
+	return syncMoved(oldpath, newpath)
 }
 
 // SyncDir fsyncs the folder dir, making the entries created, renamed or
