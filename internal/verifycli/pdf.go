@@ -421,7 +421,6 @@ func tsaName(sig *pdfcheck.Signature) string {
 	return ""
 }
 
-
 // printPDFReport prints the verdict for a reader of the court: each step
 // in English and Chinese, and on failure the step that failed with the
 // expected and the computed values.
