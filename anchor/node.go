@@ -241,8 +241,9 @@ func (n *Node) watchConsensus(log *slog.Logger) error {
 		if !n.node.IsRunning() {
 			return // Stop: not a failure
 		}
-		n.halted.Store(true)
+		// Logged first: whoever sees Halted true finds the line there.
 		log.Error("the chain's consensus stopped (the CONSENSUS FAILURE logged before says why; often a full disk): nothing is anchored until the node restarts; uploads are still recorded and are anchored after the restart. Fix the cause, then restart the node")
+		n.halted.Store(true)
 	}()
 	return nil
 }
