@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -10,6 +11,7 @@ import (
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
+	"github.com/custos-project/custos/custody"
 	prob "github.com/custos-project/custos/internal/problem"
 )
 
@@ -65,6 +67,13 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
 			return chainRefusal(problem(http.StatusConflict, "upgrade-refused", prob.M("title.upgrade-refused"), prob.M("upgrade-refused")), te)
 		}
 		if err != nil {
+			return err
+		}
+		// The vote is in the chain: recorded on the operator's audit chain,
+		// naming the key that asked for it.
+		p := principal(c)
+		subject := fmt.Sprintf("state_version:%d:height:%d", req.StateVersion, req.Height)
+		if _, err := s.trails.AppendAudit(c.Request().Context(), p.Org.ID, p.Actor(), custody.AuditUpgradeVoted, subject); err != nil {
 			return err
 		}
 		return s.chainStatus(c, ca, http.StatusAccepted)

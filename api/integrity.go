@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence/integrity"
 )
 
@@ -39,6 +40,13 @@ func (s *Server) integrityRoutes(e *echo.Echo, in Integrity) {
 		return c.JSON(http.StatusOK, in.Status())
 	}, auth, admin, found)
 	e.POST("/api/v1/admin/integrity", func(c echo.Context) error {
+		// Recorded before the audit starts: the administrator's ask is on
+		// the operator's audit chain even if the audit then fails (or one
+		// was in progress, which the ask joins).
+		p := principal(c)
+		if _, err := s.trails.AppendAudit(c.Request().Context(), p.Org.ID, p.Actor(), custody.AuditIntegrityRequested, "trigger:"+integrity.TriggerManual); err != nil {
+			return err
+		}
 		c.Response().Header().Set("Location", "/api/v1/admin/integrity")
 		return c.JSON(http.StatusAccepted, in.Start(integrity.TriggerManual))
 	}, auth, admin, found)

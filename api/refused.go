@@ -18,7 +18,7 @@ import (
 // for good (peer.Node), for the operator: listed, sent again or dropped.
 type RefusedNotices interface {
 	RefusedShares(limit int) ([]peer.RefusedShare, int, error)
-	Resend(share string) (*peer.RefusedShare, error)
+	Resend(share string, within func(tx *bolt.Tx, rs *peer.RefusedShare) error) (*peer.RefusedShare, error)
 	Drop(share string, within func(tx *bolt.Tx, rs *peer.RefusedShare) error) (*peer.RefusedShare, error)
 }
 
@@ -61,9 +61,17 @@ func (s *Server) listRefused(c echo.Context) error {
 }
 
 // resendRefused queues a share's refused notices again: 202, the outbox
-// sends them in their order.
+// sends them in their order. The act is recorded, in the same transaction,
+// as dropRefused records its own: custody.AuditShareNoticesResent.
 func (s *Server) resendRefused(c echo.Context) error {
-	rs, err := s.refused.Resend(c.Param("share"))
+	operator := principal(c).Org.ID
+	rs, err := s.refused.Resend(c.Param("share"), func(tx *bolt.Tx, rs *peer.RefusedShare) error {
+		org := rs.Notice.Grantor
+		if _, err := s.orgs.Org(org); err != nil {
+			org = operator
+		}
+		return s.auditTx(c, tx, org, custody.AuditShareNoticesResent, droppedSubject(rs))
+	})
 	if err != nil {
 		return refusedErr(err)
 	}
@@ -89,8 +97,8 @@ func (s *Server) dropRefused(c echo.Context) error {
 	return c.JSON(http.StatusOK, wire.RefusedAct{RefusedNotice: s.refusedView(rs), Result: "dropped", Notices: rs.Parked + 1})
 }
 
-// droppedSubject is the subject of the audit event of a dropped share's
-// notices: "share:<id>:member:<member id>:notices:<n>".
+// droppedSubject is the subject of the audit event of a dropped (or
+// resent) share's notices: "share:<id>:member:<member id>:notices:<n>".
 func droppedSubject(rs *peer.RefusedShare) string {
 	return fmt.Sprintf("share:%s:member:%s:notices:%d", rs.Notice.Share, rs.Member, rs.Parked+1)
 }

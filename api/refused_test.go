@@ -149,6 +149,13 @@ func TestRefusedNotices(t *testing.T) {
 	if n, _ := a.Outbox(); n != 2 {
 		t.Errorf("outbox after resend = %d, want shA's 2 notices", n)
 	}
+	// The resend is recorded on the grantor's audit chain, as a drop is
+	// (authorization review A9).
+	if evs, err := audittrail.New(w.ev).AuditTrail(context.Background(), w.org); err != nil || len(evs) == 0 {
+		t.Fatalf("the grantor's audit trail: %v", err)
+	} else if last, p := evs[len(evs)-1], principalOf(t, w, admin); last.Type != custody.AuditShareNoticesResent || last.Actor != p || !strings.HasPrefix(last.Subject, "share:shA:member:") || !strings.HasSuffix(last.Subject, ":notices:2") {
+		t.Errorf("the grantor's last audit event after the resend = %+v, want %s of shA by the operator's admin", last, custody.AuditShareNoticesResent)
+	}
 	wantProblem(t, do("POST", list+"/shA/resend", admin), http.StatusNotFound, "not-found")
 
 	rec = do("DELETE", list+"/shB", admin)
@@ -170,4 +177,14 @@ func TestRefusedNotices(t *testing.T) {
 
 	w.s.refused = nil
 	wantProblem(t, do("GET", list, admin), http.StatusNotFound, "not-found")
+}
+
+// principalOf is the actor string of the key token in w.
+func principalOf(t *testing.T, w *uploadWorld, token string) string {
+	t.Helper()
+	p, err := w.orgs.Authenticate(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Actor()
 }

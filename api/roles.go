@@ -83,6 +83,9 @@ type Sharing interface {
 // its audit event are committed together or not at all.
 type AuditTrails interface {
 	AppendAuditTx(tx *bolt.Tx, org, actor, typ, subject string) (*custody.Event, error)
+	// AppendAudit appends an act that no store of the evidence database
+	// writes (a chain vote, an audit's start), in a transaction of its own.
+	AppendAudit(ctx context.Context, org, actor, typ, subject string) (*custody.Event, error)
 	AuditTrail(ctx context.Context, org string) ([]*custody.Event, error)
 }
 

@@ -86,6 +86,18 @@ const (
 	// good, so that they are never sent (api/peer, Drop); subject
 	// "share:<share id>:member:<member id>:notices:<n>".
 	AuditShareNoticeDropped = "org.share_notice_dropped"
+	// AuditShareNoticesResent: the operator queued the refused notices of
+	// one of the organization's shares again (api/peer, Resend); subject
+	// as AuditShareNoticeDropped's.
+	AuditShareNoticesResent = "org.share_notices_resent"
+	// AuditIntegrityRequested: an administrator of the operator asked for
+	// a run of the integrity audit (POST /api/v1/admin/integrity), on the
+	// operator's chain; subject "trigger:manual".
+	AuditIntegrityRequested = "org.integrity_requested"
+	// AuditUpgradeVoted: an administrator of the operator had the node
+	// vote for a chain state upgrade (POST /api/v1/admin/chain/upgrade),
+	// on the operator's chain; subject "state_version:<v>:height:<h>".
+	AuditUpgradeVoted = "org.upgrade_voted"
 )
 
 // IsRead reports whether an event type records a read (viewed, downloaded,

@@ -63,7 +63,7 @@ type Config struct {
 	NoticeRate  float64
 	NoticeBurst int
 	Log         *slog.Logger
-	// Update, if set, runs the write transaction of Drop, which also
+	// Update, if set, runs the write transaction of Drop and Resend, which also
 	// records the act (an audit event): the evidence service's Update, so
 	// that the event is anchored. Default: DB.Update.
 	Update func(fn func(*bolt.Tx) error) error

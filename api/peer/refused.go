@@ -255,16 +255,23 @@ func takeRefused(tx *bolt.Tx, share string) ([]refusedEntry, *RefusedShare, erro
 // Resend puts the refused notices of share back in the outbox, in their
 // places (their first sequence numbers), so that Run sends them again in
 // the order they were queued, before any later notice of the share; all in
-// one transaction. A notice the member refuses again is refused again,
-// and its followers parked again.
-func (n *Node) Resend(share string) (*RefusedShare, error) {
+// one transaction, with within (if not nil: the API records the act
+// there). A notice the member refuses again is refused again, and its
+// followers parked again.
+func (n *Node) Resend(share string, within func(tx *bolt.Tx, rs *RefusedShare) error) (*RefusedShare, error) {
 	n.requeue.Lock()
 	defer n.requeue.Unlock()
 	var rs *RefusedShare
-	err := n.cfg.DB.Update(func(tx *bolt.Tx) error {
+	err := n.cfg.Update(func(tx *bolt.Tx) error {
+		rs = nil
 		es, r, err := takeRefused(tx, share)
 		if err != nil {
 			return err
+		}
+		if within != nil {
+			if err := within(tx, r); err != nil {
+				return err
+			}
 		}
 		for _, e := range es {
 			v, err := json.Marshal(outgoing{Member: e.r.Member, Notice: e.r.Notice})

@@ -246,7 +246,7 @@ func TestRefusedResendDrop(t *testing.T) {
 	if got, total, _ := an.RefusedShares(1); len(got) != 1 || total != 2 || got[0].Notice.Share != "shZ" {
 		t.Errorf("RefusedShares(1) = %+v, %d; want shZ alone of 2", got, total)
 	}
-	if _, err := an.Resend("shY"); !errors.Is(err, ErrNoRefused) {
+	if _, err := an.Resend("shY", nil); !errors.Is(err, ErrNoRefused) {
 		t.Errorf("Resend(delivered share) = %v, want ErrNoRefused", err)
 	}
 	if _, err := an.Drop("nope", nil); !errors.Is(err, ErrNoRefused) {
@@ -254,7 +254,7 @@ func TestRefusedResendDrop(t *testing.T) {
 	}
 
 	lateLocal.Store(true)
-	rs, err := an.Resend("shX")
+	rs, err := an.Resend("shX", nil)
 	if err != nil || rs.Notice.Share != "shX" || rs.Parked != 1 {
 		t.Fatalf("Resend(shX) = %+v, %v; want shX with 1 parked", rs, err)
 	}
