@@ -484,7 +484,9 @@ func receiptCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
+			shown := waitingOn(wait, tr("progress.wait-receipt", "id", a[0], "wait", wait))
 			b, err := c.Receipt(ctx, a[0], wait)
+			shown()
 			var pe *client.PendingError
 			if errors.As(err, &pe) {
 				return failure(1, "fail.pending", "id", pe.View.ID, "status", cellValue(pe.View.Status), "max", fmt.Sprintf("%gs", wire.MaxReceiptWait.Seconds()))

@@ -246,6 +246,13 @@ var messages = map[string]words{
 	"prompt.token":              {"API token: ", "API 令牌："},
 	"progress.download":         {"downloading {id}", "正在下载 {id}"},
 	"progress.upload":           {"uploading {file}", "正在上传 {file}"},
+	// Waits on a server and verify --file's hashing, on a terminal
+	// (progress.go).
+	"progress.wait-receipt":   {"waiting up to {wait} for {id} to be anchored", "最多等待 {wait}，待 {id} 上链"},
+	"progress.wait-copyright": {"registering {title}, then waiting up to {wait} for its number", "正在登记 {title}，随后最多等待 {wait} 以获取登记编号"},
+	"progress.wait-block":     {"waiting up to {wait} for the transaction to be in a block", "最多等待 {wait}，待交易写入区块"},
+	"progress.wait-audit":     {"waiting for the integrity audit to finish", "正在等待完整性审计完成"},
+	"progress.hash":           {"hashing {file}", "正在计算 {file} 的摘要"},
 
 	// Custody tables (custody.go).
 	"custody.title":  {"Custody of {id}: {n} events", "{id} 的保管链：{n} 个事件"},
