@@ -65,7 +65,11 @@ func (e *TimeoutError) Timeout() bool { return true }
 // http.DefaultTransport (proxies from the environment, as before), with
 // no overall timeout.
 func (t Timeouts) HTTPClient() *http.Client {
-	return &http.Client{Transport: &timeoutTransport{base: http.DefaultTransport.(*http.Transport).Clone(), t: t}}
+	base := http.DefaultTransport
+	if dt, ok := base.(*http.Transport); ok {
+		base = dt.Clone()
+	}
+	return &http.Client{Transport: &timeoutTransport{base: base, t: t}}
 }
 
 // timeoutTransport is an http.RoundTripper that keeps each request to its
@@ -87,9 +91,11 @@ func (tt *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			w.watchSend(unsent(info.Conn))
 		},
 		WroteRequest: func(httptrace.WroteRequestInfo) {
+			var limit time.Duration // 0: no bound, not even Stall's
 			if tt.t.Answer > 0 {
-				w.set(StageAnswer, tt.t.Answer+askedWait(req)+time.Duration(sent.Load()/AnswerPerSecondOf)*time.Second)
+				limit = tt.t.Answer + askedWait(req) + time.Duration(sent.Load()/AnswerPerSecondOf)*time.Second
 			}
+			w.set(StageAnswer, limit)
 		},
 	})
 	r := req.WithContext(ctx)

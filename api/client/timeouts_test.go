@@ -191,3 +191,18 @@ func TestTimeoutsConnect(t *testing.T) {
 	_, err = c.Get(t.Context(), "x")
 	wantTimeout(t, "Get(a server that never shakes hands)", err, StageConnect, 200*time.Millisecond)
 }
+
+// TestTimeoutsAnswerUnbounded: with no Answer bound, a slow answer is
+// waited for, Stall bounding only the bodies.
+func TestTimeoutsAnswerUnbounded(t *testing.T) {
+	srv := slowServer(t, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
+		time.Sleep(500 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"x"}`)
+	})
+	c := New(srv.URL, testToken)
+	c.HTTP = Timeouts{Connect: 5 * time.Second, Stall: 200 * time.Millisecond}.HTTPClient()
+	if _, err := c.Get(t.Context(), "x"); err != nil {
+		t.Errorf("Get(an answer in 500ms, Answer unbounded, Stall 200ms) = %v, want the record", err)
+	}
+}
