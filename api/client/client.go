@@ -24,9 +24,12 @@ import (
 
 // Client calls one Custos server.
 type Client struct {
-	BaseURL string       // e.g. http://127.0.0.1:8080
-	Token   string       // API token, sent as a Bearer token
-	HTTP    *http.Client // default: a client without an overall timeout (uploads may be long)
+	BaseURL string // e.g. http://127.0.0.1:8080
+	Token   string // API token, sent as a Bearer token
+	// HTTP sends the requests. New's has no timeout at all; a
+	// Timeouts' HTTPClient bounds the connection, the answer and a
+	// stalled transfer, never a long upload or download as a whole.
+	HTTP *http.Client
 	// Language is sent as Accept-Language, so that the server's problem
 	// details come in the user's language (docs/api.md, "Languages");
 	// New takes it from the locale (LanguageFromEnv). Empty sends none.

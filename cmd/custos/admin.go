@@ -43,7 +43,7 @@ func (cn *conn) client(cmd *cobra.Command) (*client.Client, error) {
 	if r.Token == "" {
 		return nil, usageError("usage.needs-token", "cmd", cmd.CommandPath())
 	}
-	return client.New(r.Server, r.Token), nil
+	return newClient(r.Server, r.Token)
 }
 
 // publicClient is a client for the public endpoints: the server as for
@@ -53,7 +53,7 @@ func (cn *conn) publicClient() (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(r.Server, ""), nil
+	return newClient(r.Server, "")
 }
 
 // apiRun adapts an API call to a cobra RunE: it interrupts on ^C and
@@ -484,7 +484,9 @@ func receiptCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
+			shown := waitingOn(wait, tr("progress.wait-receipt", "id", a[0], "wait", wait))
 			b, err := c.Receipt(ctx, a[0], wait)
+			shown()
 			var pe *client.PendingError
 			if errors.As(err, &pe) {
 				return failure(1, "fail.pending", "id", pe.View.ID, "status", cellValue(pe.View.Status), "max", fmt.Sprintf("%gs", wire.MaxReceiptWait.Seconds()))

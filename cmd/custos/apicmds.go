@@ -249,7 +249,9 @@ func integrityCmd() *cobra.Command {
 				}
 				return printValue(st)
 			}
+			stop := waiting(progressOn(os.Stderr, false), tr("progress.wait-audit"))
 			r, err := c.RunIntegrity(ctx, time.Second)
+			stop()
 			if err != nil {
 				return err
 			}

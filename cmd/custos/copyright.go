@@ -47,8 +47,10 @@ func copyrightCmd() *cobra.Command {
 				return nil, err
 			}
 			defer closeAll()
+			stop := waitingOn(wait, tr("progress.wait-copyright", "title", w.Title, "wait", wait))
 			cr, err := c.RegisterCopyrightWait(ctx, wire.Work{Title: w.Title, Type: w.Type, Authors: w.Authors, Owner: w.Owner,
 				Created: w.Created, FirstPublication: (*wire.Publication)(w.FirstPublication)}, files, wait)
+			stop()
 			if err == nil && cr.Number == "" && cr.Status == "pending" { // registered, not numbered within --wait
 				notice("notice.copyright-pending", "id", cr.ID, "wait", wait)
 			}

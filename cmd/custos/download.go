@@ -17,7 +17,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/internal/atomicfile"
@@ -57,7 +56,7 @@ Example:
   custos download nqihfudftxfyqo6okr4h7myh4i -o - | sha256sum`,
 		Args: positional(1, "one ID"),
 		RunE: cn.run(func(ctx context.Context, c *client.Client, args []string) error {
-			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
+			showBar := progressOn(os.Stderr, quiet)
 			return download(ctx, c, args[0], out, showBar)
 		}),
 	}

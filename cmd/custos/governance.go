@@ -222,6 +222,7 @@ certifies such a key). See docs/governance.md and docs/operations.md, "Changing 
 			if err != nil {
 				return nil, err
 			}
+			defer waitingOn(g.wait, tr("progress.wait-block", "wait", g.wait))()
 			return c.Propose(ctx, raw, g.wait)
 		}),
 	}
@@ -425,6 +426,7 @@ that proposal; below 9 a vote names the ID only.`,
 			if err != nil {
 				return nil, err
 			}
+			defer waitingOn(g.wait, tr("progress.wait-block", "wait", g.wait))()
 			return c.Vote(ctx, args[0], raw, g.wait)
 		}),
 	}

@@ -96,7 +96,7 @@ func revokeGovernanceCert(ctx context.Context, c *client.Client, certPath, caPat
 			return nil, err
 		}
 	}
-	tr, err := c.Trust(ctx)
+	trust, err := c.Trust(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -105,10 +105,11 @@ func revokeGovernanceCert(ctx context.Context, c *client.Client, certPath, caPat
 	}
 	sum := sha256.Sum256(cert.Raw)
 	notice("notice.gov-revoking", "subject", cert.Subject.String(), "sha256", hex.EncodeToString(sum[:]), "member", memberLabel(ms, member))
-	raw, err := anchor.NewRevokeGovTx(tr.ChainID, ca, key, member, cert)
+	raw, err := anchor.NewRevokeGovTx(trust.ChainID, ca, key, member, cert)
 	if err != nil {
 		return nil, err
 	}
+	defer waitingOn(wait, tr("progress.wait-block", "wait", wait))()
 	return c.RevokeGovernanceCert(ctx, raw, wait)
 }
 

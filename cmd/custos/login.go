@@ -57,7 +57,11 @@ token; 'custos logout' forgets it here (the key stays valid until revoked with '
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
-			me, err := client.New(server, token).Me(ctx)
+			c, err := newClient(server, token)
+			if err != nil {
+				return err
+			}
+			me, err := c.Me(ctx)
 			if err != nil {
 				if u := unreachable(err); u != nil {
 					return u

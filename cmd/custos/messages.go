@@ -107,8 +107,12 @@ func (e wrapError) Unwrap() error { return e.err }
 // own words, in the CLI's language.
 func wrapped(err error, id string, kv ...any) error {
 	var words any = err
-	if errors.Is(err, context.Canceled) { // ^C: not Go's "interrupt signal received"
+	var te *client.TimeoutError
+	switch {
+	case errors.Is(err, context.Canceled): // ^C: not Go's "interrupt signal received"
 		words = tr("why.interrupted")
+	case errors.As(err, &te): // a download's bytes stopped (timeouts.go)
+		words = tr("why.stalled", "after", humanDuration(te.After))
 	}
 	return wrapError{tr(id, append(kv, "err", words)...), err}
 }
@@ -242,6 +246,13 @@ var messages = map[string]words{
 	"prompt.token":              {"API token: ", "API 令牌："},
 	"progress.download":         {"downloading {id}", "正在下载 {id}"},
 	"progress.upload":           {"uploading {file}", "正在上传 {file}"},
+	// Waits on a server and verify --file's hashing, on a terminal
+	// (progress.go).
+	"progress.wait-receipt":   {"waiting up to {wait} for {id} to be anchored", "最多等待 {wait}，待 {id} 上链"},
+	"progress.wait-copyright": {"registering {title}, then waiting up to {wait} for its number", "正在登记 {title}，随后最多等待 {wait} 以获取登记编号"},
+	"progress.wait-block":     {"waiting up to {wait} for the transaction to be in a block", "最多等待 {wait}，待交易写入区块"},
+	"progress.wait-audit":     {"waiting for the integrity audit to finish", "正在等待完整性审计完成"},
+	"progress.hash":           {"hashing {file}", "正在计算 {file} 的摘要"},
 
 	// Custody tables (custody.go).
 	"custody.title":  {"Custody of {id}: {n} events", "{id} 的保管链：{n} 个事件"},
@@ -375,6 +386,16 @@ var messages = map[string]words{
 	"fail.interrupted": {"interrupted (Ctrl-C) before {server} answered; a command that changes something may or may not have done it there: check before you run it again",
 		"已中断（Ctrl-C），{server} 尚未应答；会作出更改的命令在服务器上可能已完成，也可能未完成：重新运行前请先核实"},
 	"why.interrupted": {"interrupted (Ctrl-C)", "已中断（Ctrl-C）"},
+	// A server that did not answer in time (timeouts.go): no connection
+	// (fail.unreachable's why), no answer, or a transfer whose bytes
+	// stopped moving (fail.stalled; why.stalled in fail.transfer).
+	"why.no-connection": {"no connection in {after} (a firewall that drops the connection looks the same)", "{after} 内未能建立连接（被防火墙丢弃的连接也是如此）"},
+	"fail.no-answer": {"the Custos server at {server} took the request but did not answer in {after}: it may be overloaded or stuck (its log says more), or a proxy between holds the request. A command that changes something may or may not have done it there: check before you run it again. $CUSTOS_TIMEOUT gives a slow server longer (such as CUSTOS_TIMEOUT=5m)",
+		"Custos 服务器 {server} 已接收请求，但在 {after} 内未应答：服务器可能过载或停滞（详见其日志），或中间的代理扣住了请求。会作出更改的命令在服务器上可能已完成，也可能未完成：重新运行前请先核实。可用 $CUSTOS_TIMEOUT 让较慢的服务器多等一会（例如 CUSTOS_TIMEOUT=5m）"},
+	"fail.stalled": {"the transfer with the Custos server at {server} stopped: no byte moved in {after}, and it was given up. Check the network and the server (its log says more); a file it had not received whole is not filed. $CUSTOS_TIMEOUT gives a slow link longer (such as CUSTOS_TIMEOUT=5m)",
+		"与 Custos 服务器 {server} 的传输已停滞：{after} 内没有传输任何字节，已放弃。请检查网络和服务器（详见其日志）；服务器未完整接收的文件不会被提交。可用 $CUSTOS_TIMEOUT 让较慢的链路多等一会（例如 CUSTOS_TIMEOUT=5m）"},
+	"why.stalled":       {"no byte moved in {after} (the server or the network stalled; $CUSTOS_TIMEOUT gives it longer)", "{after} 内没有传输任何字节（服务器或网络停滞；可用 $CUSTOS_TIMEOUT 延长等待）"},
+	"usage.timeout-env": {"$CUSTOS_TIMEOUT is a duration such as 30s, 5m or 0 (no limit), not \"{value}\"", "$CUSTOS_TIMEOUT 须为时长，例如 30s、5m 或 0（不限），而不是 \"{value}\""},
 	// custos serve and fsck where a new user meets another node: the
 	// address taken (a second make run), the data folder locked by a
 	// running node; fsck of a folder with no store. Before, Go's and

@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
 	os.Unsetenv("CUSTOS_PROFILE")
 	os.Unsetenv("CUSTOS_OUTPUT")
+	os.Unsetenv("CUSTOS_TIMEOUT")
 	// Nor does their language: the client asks for problem details in the
 	// locale's (LC_ALL first), and the tests read English ones.
 	os.Setenv("LC_ALL", "C.UTF-8")

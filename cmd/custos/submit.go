@@ -4,25 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
 )
-
-// progressThreshold is the size from which submit shows a progress bar.
-const progressThreshold = 8 << 20
 
 func submitCmd() *cobra.Command {
 	var cn conn
@@ -45,7 +39,7 @@ func submitCmd() *cobra.Command {
 			if cmd.Flags().Changed("unlisted") { // else the organization's default
 				meta.Unlisted = &unlisted
 			}
-			showBar := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
+			showBar := progressOn(os.Stderr, quiet)
 			failed := 0
 			asJSON := jsonOutput()
 			enc := json.NewEncoder(os.Stdout)
@@ -126,24 +120,4 @@ func submitFile(ctx context.Context, c *client.Client, path string, meta evidenc
 		Body: body, Size: st.Size(), FileName: filepath.Base(path),
 		MediaType: mime.TypeByExtension(filepath.Ext(path)), Meta: wire.Meta(meta),
 	})
-}
-
-// bytesBar is progressbar.DefaultBytes in binary units (64 MiB, as the
-// tables print sizes, where DefaultBytes says 67 MB): on standard error,
-// with the bytes, the percentage and the rate.
-func bytesBar(size int64, desc string) *progressbar.ProgressBar {
-	return progressbar.NewOptions64(size,
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionShowTotalBytes(true),
-		progressbar.OptionUseIECUnits(true),
-		progressbar.OptionSetWidth(10),
-		progressbar.OptionThrottle(65*time.Millisecond),
-		progressbar.OptionShowCount(),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(os.Stderr) }),
-		progressbar.OptionSpinnerType(14),
-		progressbar.OptionFullWidth(),
-		progressbar.OptionSetRenderBlankState(true),
-	)
 }

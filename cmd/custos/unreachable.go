@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/evidence"
 	prob "github.com/custos-project/custos/internal/problem"
 )
@@ -21,8 +22,9 @@ import (
 
 // unreachable is err put into the catalog's words if it is a request that
 // reached no server (refused, no such host, timed out, or plain HTTP
-// where https:// was asked for) or that ^C interrupted before its server
-// answered, with exit status 1; else nil.
+// where https:// was asked for), that its server did not answer in time
+// or whose transfer stalled (timeouts.go), or that ^C interrupted before
+// its server answered, with exit status 1; else nil.
 func unreachable(err error) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
@@ -34,9 +36,12 @@ func unreachable(err error) error {
 	}
 	var dns *net.DNSError
 	var op *net.OpError
+	var te *client.TimeoutError
 	switch {
 	case errors.Is(err, context.Canceled): // the commands' contexts end only on ^C
 		return failure(1, "fail.interrupted", "server", server)
+	case errors.As(err, &te): // the commands' timeouts (timeouts.go)
+		return timedOut(server, te)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return failure(1, "fail.unreachable", "server", server, "why", tr("why.refused"))
 	case errors.As(err, &dns) && dns.IsNotFound:

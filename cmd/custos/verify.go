@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -72,7 +73,7 @@ Example:
 				return usageError("usage.verify")
 			}
 			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, Transitions: transitionsPath, EvidenceRecord: ersPath, JSON: asJSON, NodeWait: nodeWait,
-				Chinese: lang == prob.Chinese}
+				Chinese: lang == prob.Chinese, Progress: hashProgress(filepath.Base(filePath))}
 			if nodeURL != "" {
 				opts.Node = nodeClient{client.New(nodeURL, "")}
 			}

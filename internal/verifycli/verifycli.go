@@ -124,6 +124,11 @@ type Options struct {
 	// against the SHA-256 of File, or without File the receipt's, under
 	// the trust bundle's TSA roots.
 	EvidenceRecord string
+	// Progress, if set, is given the size of File before it is hashed and
+	// returns what the bytes hashed are also written to (nil: nothing),
+	// which Check closes once the receipt's check has read the file:
+	// custos verify draws a progress bar with it on a terminal.
+	Progress func(size int64) io.WriteCloser
 }
 
 // Check is Run with Options: the offline check and, with o.Node, the
@@ -166,6 +171,7 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 		}
 	}
 	var artifact io.Reader
+	closeProgress := func() {}
 	fileSum := sha256.New()
 	fileSums := fileHashes{crypto.SHA256: fileSum, crypto.SHA384: sha512.New384(), crypto.SHA512: sha512.New()} // a renewed evidence record's chains
 	if o.File != "" {
@@ -174,9 +180,15 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 			return fileError(err)
 		}
 		defer f.Close()
-		artifact = io.TeeReader(f, fileSums.writer())
+		var sink io.Writer = fileSums.writer()
+		if pw := fileProgress(f, o.Progress); pw != nil {
+			sink = io.MultiWriter(sink, pw)
+			closeProgress = func() { pw.Close() }
+		}
+		artifact = io.TeeReader(f, sink)
 	}
 	r, v, res, err := verifyBytes(rb, artifact, trust, companion)
+	closeProgress() // before the report
 	var ve *receipt.VerifyError
 	switch {
 	case errors.As(err, &ve):
@@ -224,6 +236,18 @@ func Check(ctx context.Context, out io.Writer, o Options) error {
 		return ExitError{Code: code, Msg: printer{}.say("verdict-node", node.URL), Unconfirmed: node.URL}
 	}
 	return nil
+}
+
+// fileProgress is what progress returns for f's size, or nil.
+func fileProgress(f *os.File, progress func(int64) io.WriteCloser) io.WriteCloser {
+	if progress == nil {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	return progress(st.Size())
 }
 
 // verifyBytes parses the receipt (a malformed one fails at step "format")
