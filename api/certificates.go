@@ -46,7 +46,7 @@ func (s *Server) createCertificate(c echo.Context) (*request, error) {
 				return nil, errNoSigner()
 			}
 			if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
-				return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", "zh, en")}}
+				return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", prob.List{"zh", "en"})}}
 			}
 			ctx, p := c.Request().Context(), principal(c)
 			matter, err := s.resolveMatter(ctx, "matter", p.Org.ID, in.Matter, true)

@@ -189,3 +189,18 @@ func TestInterrupted(t *testing.T) {
 		t.Errorf("wrapped(a canceled read) = %q, want %q", got, want)
 	}
 }
+
+// TestMetadataWhyListZH: the choices of a field that takes one of several
+// are listed with 、 in Chinese (text、image、…), with ", " in English.
+func TestMetadataWhyListZH(t *testing.T) {
+	_, err := copyright.ParseWork([]byte(`{"title":"T","type":"poem","authors":["李明"],"owner":"西湖摄影工作室","created":"2025-06-01"}`), time.Now())
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.Chinese
+	if got := metadataWhy(err); !strings.Contains(got, "text、image") {
+		t.Errorf("metadataWhy in Chinese = %q, want the types listed with 、", got)
+	}
+	lang = prob.English
+	if got := metadataWhy(err); !strings.Contains(got, "text, image") {
+		t.Errorf("metadataWhy in English = %q, want the types listed with commas", got)
+	}
+}
