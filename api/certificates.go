@@ -55,7 +55,7 @@ func (s *Server) createCertificate(c echo.Context) (*request, error) {
 			}
 			req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: matter, Lang: in.Lang}
 			if a := in.Applicant; a != nil {
-				org, err := s.resolveOrg("applicant.org", a.Org)
+				org, err := s.resolveOrg(p, "applicant.org", a.Org)
 				if err != nil {
 					return nil, err
 				}
