@@ -566,3 +566,26 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectoryNameSuggestions: GET /api/v1/directory?name= of a name the
+// directory does not hold suggests its closest names (any caller may list
+// the directory), never this node's organizations it does not list.
+func TestDirectoryNameSuggestions(t *testing.T) {
+	nw := newNamesWorld(t)
+	for name, w := range map[string]string{"Bejing Internet Court": nw.remote, "Qiantang Notary Ofice": "", "Shenzhen Court": ""} {
+		r := nw.do(t, "A", "GET", "/api/v1/directory?name="+url.QueryEscape(name), nil)
+		want(t, "directory ?name="+name, r, 404, "not-found")
+		var p wire.Problem
+		mustDecode(t, r, &p)
+		var got string
+		for _, s := range p.Suggestions {
+			got += s.ID
+		}
+		if got != w || (w != "") != strings.HasSuffix(p.Detail, `Did you mean "Beijing Internet Court"?`) || p.Field != "" {
+			t.Errorf("directory ?name=%s: suggestions %+v, detail %q, field %q; want %q", name, p.Suggestions, p.Detail, p.Field, w)
+		}
+		if w != "" && p.Suggestions[0].Member != "m2" {
+			t.Errorf("suggestion %+v, want its home member", p.Suggestions[0])
+		}
+	}
+}

@@ -22,7 +22,8 @@ type Problem struct {
 	// matter; matter also for ?matter= and an upload's metadata) or id,
 	// the path's {id}.
 	Field string `json:"field,omitempty"`
-	// Suggestions are, for that 404, the names closest to the one given
+	// Suggestions are, for that 404 (and for GET /api/v1/directory?name=
+	// of a name the directory does not hold), the names closest to the one given
 	// that the caller may see (a typo's "did you mean"), closest first,
 	// at most 3; the detail names them too.
 	Suggestions []Candidate `json:"suggestions,omitempty"`
