@@ -12,6 +12,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/text"
 )
 
@@ -225,7 +226,7 @@ func (s *Store) CreateOrgWith(kind, name string, set Settings) (*Org, error) {
 // exists without the start of its audit chain.
 func (s *Store) CreateOrgWithin(kind, name string, set Settings, within func(tx *bolt.Tx, o *Org) error) (*Org, error) {
 	if !slices.Contains(Kinds, kind) {
-		return nil, badInput("access.kind", "kind", kind, "kinds", strings.Join(Kinds, ", "))
+		return nil, badInput("access.kind", "kind", kind, "kinds", problem.List(Kinds))
 	}
 	if err := checkName(name); err != nil {
 		return nil, err

@@ -3,10 +3,13 @@ package access
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/internal/problem"
 )
 
 func newStore(t *testing.T) *Store {
@@ -326,5 +329,23 @@ func TestActorActive(t *testing.T) {
 		if got := s.ActorActive(tc.actor, tc.at); got != tc.want {
 			t.Errorf("ActorActive(%q, %v) = %v, want %v", tc.actor, tc.at, got, tc.want)
 		}
+	}
+}
+
+// TestBadKindWords: an unknown kind is refused with the kinds listed as
+// each language lists: "court, notary, …" in English, "court、notary、…"
+// in Chinese (they were joined with ASCII commas in both).
+func TestBadKindWords(t *testing.T) {
+	s := newStore(t)
+	_, err := s.CreateOrg("firm", "A firm")
+	var r *problem.Refusal
+	if !errors.As(err, &r) {
+		t.Fatalf("CreateOrg(firm) = %v, want a *problem.Refusal", err)
+	}
+	if got, want := r.Msg.In(problem.English), "court, notary, arbitration, lawfirm"; !strings.Contains(got, want) {
+		t.Errorf("English = %q, want it to hold %q", got, want)
+	}
+	if got, want := r.Msg.In(problem.Chinese), "court、notary、arbitration、lawfirm"; !strings.Contains(got, want) {
+		t.Errorf("Chinese = %q, want it to hold %q", got, want)
 	}
 }

@@ -46,7 +46,7 @@ func (s *Server) createCertificate(c echo.Context) (*request, error) {
 				return nil, errNoSigner()
 			}
 			if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
-				return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", "zh, en")}}
+				return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", prob.List{"zh", "en"})}}
 			}
 			ctx, p := c.Request().Context(), principal(c)
 			matter, err := s.resolveMatter(ctx, "matter", p.Org.ID, in.Matter, true)
@@ -55,7 +55,7 @@ func (s *Server) createCertificate(c echo.Context) (*request, error) {
 			}
 			req := certify.Request{Org: p.Org.ID, Actor: p.Actor(), Evidence: in.Evidence, Matter: matter, Lang: in.Lang}
 			if a := in.Applicant; a != nil {
-				org, err := s.resolveOrg("applicant.org", a.Org)
+				org, err := s.resolveOrg(p, "applicant.org", a.Org)
 				if err != nil {
 					return nil, err
 				}

@@ -36,7 +36,7 @@ func (s *Server) listDirectory(c echo.Context) error {
 			return err
 		}
 		if !ok {
-			return errGone("no-org-named")
+			return s.noOrgNamed(name)
 		}
 		former, err := s.formerMembers()
 		if err != nil {
@@ -57,6 +57,25 @@ func (s *Server) listDirectory(c echo.Context) error {
 		out[i] = s.dirView(e, former)
 	}
 	return c.JSON(http.StatusOK, listOf(out))
+}
+
+// noOrgNamed is the 404 of GET /api/v1/directory?name= for a name the
+// directory does not hold, with the directory's names closest to it (any
+// caller may list them all).
+func (s *Server) noOrgNamed(name string) error {
+	all, err := s.directory.Orgs()
+	if err != nil {
+		return err
+	}
+	cands := make([]wire.Candidate, len(all))
+	for i, e := range all {
+		cands[i] = wire.Candidate{ID: e.ID, Name: e.Name, Member: e.Member}
+	}
+	near := suggest(name, cands)
+	for i := range near {
+		near[i].MemberName = s.memberName(near[i].Member)
+	}
+	return notFoundName("", prob.M("no-org-named"), near)
 }
 
 func (s *Server) getDirectoryEntry(c echo.Context) error {

@@ -220,7 +220,7 @@ func (s *Server) share(c echo.Context, in wire.ShareInput, keep keepFunc) (*answ
 		kind, target = evidence.ShareMatter, id
 	}
 	var err error
-	if in.Org, err = s.resolveOrg("org", in.Org); err != nil {
+	if in.Org, err = s.resolveOrg(p, "org", in.Org); err != nil {
 		return nil, err
 	}
 	if _, err := s.orgs.Org(in.Org); err != nil {

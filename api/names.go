@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
@@ -54,9 +55,11 @@ func (o orgRef) candidate(s *Server) wire.Candidate {
 }
 
 // resolveOrg is the ID of the organization v names, by ID or by name, in
-// the request's field. An empty value, or an ID-shaped one that names
-// nothing, is returned unchanged, for the caller's own checks to refuse.
-func (s *Server) resolveOrg(field, v string) (string, error) {
+// the request's field, for the caller p. An empty value, or an ID-shaped
+// one that names nothing, is returned unchanged, for the caller's own
+// checks to refuse. A name that names nothing is 404 not-found with the
+// names closest to it that p may see (orgSuggestions).
+func (s *Server) resolveOrg(p *access.Principal, field, v string) (string, error) {
 	if v == "" {
 		return v, nil
 	}
@@ -72,7 +75,7 @@ func (s *Server) resolveOrg(field, v string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	o, err := s.orgByName(field, v, all)
+	o, err := s.orgByName(p, field, v, all)
 	if errors.Is(err, errNoSuchName) && isIDShaped(v) {
 		return v, nil
 	}
@@ -90,7 +93,7 @@ func (s *Server) orgParam(c echo.Context) (string, error) {
 			v = u
 		}
 	}
-	return s.resolveOrg("the organization", v)
+	return s.resolveOrg(principal(c), "the organization", v)
 }
 
 // checkName refuses (400 invisible-character) a name or ID that holds an
@@ -130,8 +133,8 @@ func shownName(v string) string {
 var errNoSuchName = errors.New("no such name")
 
 // orgByName resolves a name among all, refusing a name that names several
-// organizations or reads like the name of another.
-func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
+// organizations or reads like the name of another, for the caller p.
+func (s *Server) orgByName(p *access.Principal, field, v string, all []orgRef) (orgRef, error) {
 	key, skel := anchor.NameKey(v), names.Skeleton(v)
 	var exact, alike []orgRef
 	for _, o := range all {
@@ -170,10 +173,31 @@ func (s *Server) orgByName(field, v string, all []orgRef) (orgRef, error) {
 		return orgRef{}, p
 	}
 	// The command's words are a parameter: they are not translated.
-	p := problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-org-name", "field", orgField(field), "value", shownName(v), "command", "custos directory list"))
-	p.cause = errNoSuchName
-	return orgRef{}, p
+	nf := notFoundName(field, prob.M("no-such-org-name", "field", orgField(field), "value", shownName(v), "command", "custos directory list"),
+		s.orgSuggestions(p, v, all))
+	nf.cause = errNoSuchName
+	return orgRef{}, nf
+}
+
+// notFoundName is the 404 of a name or title in field that names nothing:
+// its detail, then the names closest to it the caller may see (suggest),
+// as "Did you mean …?" and in the member suggestions; the member field
+// names the request's field ("id" for the path's {id}), for a client
+// that names it otherwise (the CLI: its flag).
+func notFoundName(field string, detail prob.Msg, near []wire.Candidate) *Problem {
+	if len(near) > 0 {
+		names := make(prob.Names, len(near))
+		for i, c := range near {
+			names[i] = c.Name
+		}
+		detail = prob.M("did-you-mean", "detail", detail, "names", names)
+	}
+	p := problem(http.StatusNotFound, "not-found", prob.M("title.not-found"), detail)
+	p.Field, p.Suggestions = field, near
+	if field == "the organization" {
+		p.Field = "id"
+	}
+	return p
 }
 
 // orgFields are the fields that name an organization (resolveOrg), as
@@ -351,8 +375,12 @@ func (s *Server) resolveMatter(ctx context.Context, field, org, v string, shared
 	case isIDShaped(v):
 		return v, nil
 	}
-	return "", problem(http.StatusNotFound, "not-found", prob.M("title.not-found"),
-		prob.M("no-such-matter-title", "field", matterField(field), "value", shownName(v), "command", "custos matter list"))
+	near := make([]wire.Candidate, len(ms))
+	for i, m := range ms {
+		near[i] = wire.Candidate{ID: m.ID, Name: m.Title, CreatedAt: &m.CreatedAt}
+	}
+	return "", notFoundName(field, prob.M("no-such-matter-title", "field", matterField(field), "value", shownName(v), "command", "custos matter list"),
+		suggest(v, near))
 }
 
 // matterField is the field for a detail's {field} as orgField's, for the

@@ -463,3 +463,129 @@ func TestUnknownMatterTitleDetail(t *testing.T) {
 		}
 	}
 }
+
+// TestNameSuggestions: a name or title that names nothing is answered 404
+// with the closest names the caller may see (a typo, a space left out),
+// in the detail ("Did you mean …?", in the caller's language) and in
+// suggestions, with the request's field in field; never a name the
+// caller may not list: this node's organizations only for an admin (GET
+// /api/v1/orgs), the directory's for all, the caller's own; matters of
+// the caller's own. Before, the 404 said nothing of them.
+func TestNameSuggestions(t *testing.T) {
+	nw := newNamesWorld(t)
+	op, err := nw.s.orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nw.tokenOf["O"], _, err = nw.s.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil); err != nil {
+		t.Fatal(err)
+	}
+	r := nw.do(t, "B", "POST", "/api/v1/matters", map[string]any{"title": "Secret Case"})
+	want(t, "B's matter", r, 201, "")
+	share := func(matter, org string) map[string]any { return map[string]any{"matter": matter, "org": org} }
+	for _, c := range []struct {
+		name, party, method, path string
+		body                      any
+		field                     string
+		want                      []string // the suggestions' IDs
+		en, zh                    string   // what the detail ends with
+	}{
+		{"directory typo", "A", "POST", "/api/v1/shares", share(nw.matterW, "Bejing Internet Court"), "org", []string{nw.remote},
+			`Did you mean "Beijing Internet Court"?`, `您是不是要找“Beijing Internet Court”？`},
+		{"space left out", "A", "POST", "/api/v1/shares", share(nw.matterW, "BeijingInternet court"), "org", []string{nw.remote}, "", ""},
+		{"own organization", "A", "POST", "/api/v1/shares", share(nw.matterW, "Frim"), "org", []string{nw.org}, "", ""},
+		{"local, not an admin", "A", "POST", "/api/v1/shares", share(nw.matterW, "Buyre"), "org", nil, "", ""},
+		{"local, not listed", "A", "POST", "/api/v1/shares", share(nw.matterW, "Qiantang Notary Ofice"), "org", nil, "", ""},
+		{"local, an admin", "O", "GET", "/api/v1/orgs/Buyre", nil, "id", []string{nw.orgB}, `Did you mean "Buyer"?`, `您是不是要找“Buyer”？`},
+		{"two close", "A", "POST", "/api/v1/shares", share(nw.matterW, "Hangzhou Intermediat Court"), "org", []string{nw.hz1, nw.hz2},
+			`Did you mean "Hangzhou Intermediate Court", "Hangzh0u Intermediate Court"?`, `您是不是要找“Hangzhou Intermediate Court”、“Hangzh0u Intermediate Court”？`},
+		{"transfer", "A", "POST", "/api/v1/copyrights/" + nw.cr + "/transfers", map[string]any{"to": "Bejing Internet Court"}, "to", []string{nw.remote}, "", ""},
+		{"matter", "A", "POST", "/api/v1/shares", share("Wang v Zhao", nw.court.ID), "matter", []string{nw.matterW},
+			`Did you mean "Wang v. Zhao"?`, `您是不是要找“Wang v. Zhao”？`},
+		{"another's matter", "A", "POST", "/api/v1/shares", share("Secret Cas", nw.court.ID), "matter", nil, "", ""},
+		{"far from all", "A", "POST", "/api/v1/shares", share(nw.matterW, "Shenzhen Court"), "org", nil, "", ""},
+	} {
+		for _, lang := range []string{"en", "zh-CN"} {
+			t.Run(c.name+" "+lang, func(t *testing.T) {
+				var body io.Reader
+				if c.body != nil {
+					b, _ := json.Marshal(c.body)
+					body = bytes.NewReader(b)
+				}
+				req := httptest.NewRequest(c.method, c.path, body)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+nw.tokenOf[c.party])
+				req.Header.Set("Accept-Language", lang)
+				r := httptest.NewRecorder()
+				nw.s.e.ServeHTTP(r, req)
+				want(t, c.method+" "+c.path, r, 404, "not-found")
+				var p wire.Problem
+				mustDecode(t, r, &p)
+				var got []string
+				for _, s := range p.Suggestions {
+					got = append(got, s.ID)
+				}
+				if !slices.Equal(got, c.want) || p.Field != c.field {
+					t.Errorf("suggestions %v, field %q; want %v, %q", got, p.Field, c.want, c.field)
+				}
+				if w := map[string]string{"en": c.en, "zh-CN": c.zh}[lang]; !strings.HasSuffix(p.Detail, w) {
+					t.Errorf("detail %q, want it to end %q", p.Detail, w)
+				}
+				if len(c.want) == 0 && (strings.Contains(p.Detail, "Did you mean") || strings.Contains(p.Detail, "您是不是要找")) {
+					t.Errorf("detail %q suggests a name", p.Detail)
+				}
+				for _, hidden := range []string{"Buyer", "Qiantang Notary Office", "Secret Case"} {
+					if !slices.Contains(c.want, nw.orgB) && strings.Contains(r.Body.String(), hidden) {
+						t.Errorf("answer %s names %q, which the caller may not list", r.Body, hidden)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestEditDistance: one edit each for a letter changed, left out, added,
+// or two swapped; past the limit, limit+1.
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b  string
+		limit int
+		want  int
+	}{
+		{"test firm a", "test firm a", 2, 0},
+		{"test frim a", "test firm a", 2, 1},
+		{"test fir a", "test firm a", 2, 1},
+		{"test firmm a", "test firm a", 2, 1},
+		{"test fxrm b", "test firm a", 2, 2},
+		{"杭州互联法院", "杭州互联网法院", 1, 1},
+		{"abc", "xyz", 1, 2},
+		{"a", "abcdef", 2, 3},
+	} {
+		if got := editDistance([]rune(c.a), []rune(c.b), c.limit); got != c.want {
+			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", c.a, c.b, c.limit, got, c.want)
+		}
+	}
+}
+
+// TestDirectoryNameSuggestions: GET /api/v1/directory?name= of a name the
+// directory does not hold suggests its closest names (any caller may list
+// the directory), never this node's organizations it does not list.
+func TestDirectoryNameSuggestions(t *testing.T) {
+	nw := newNamesWorld(t)
+	for name, w := range map[string]string{"Bejing Internet Court": nw.remote, "Qiantang Notary Ofice": "", "Shenzhen Court": ""} {
+		r := nw.do(t, "A", "GET", "/api/v1/directory?name="+url.QueryEscape(name), nil)
+		want(t, "directory ?name="+name, r, 404, "not-found")
+		var p wire.Problem
+		mustDecode(t, r, &p)
+		var got string
+		for _, s := range p.Suggestions {
+			got += s.ID
+		}
+		if got != w || (w != "") != strings.HasSuffix(p.Detail, `Did you mean "Beijing Internet Court"?`) || p.Field != "" {
+			t.Errorf("directory ?name=%s: suggestions %+v, detail %q, field %q; want %q", name, p.Suggestions, p.Detail, p.Field, w)
+		}
+		if w != "" && p.Suggestions[0].Member != "m2" {
+			t.Errorf("suggestion %+v, want its home member", p.Suggestions[0])
+		}
+	}
+}

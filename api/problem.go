@@ -42,6 +42,9 @@ type Problem struct {
 	Errors   []evidence.FieldError `json:"errors,omitempty"`
 	// Candidates: see wire.Problem (names.go).
 	Candidates []wire.Candidate `json:"candidates,omitempty"`
+	// Field and Suggestions: see wire.Problem (names.go, suggest.go).
+	Field       string           `json:"field,omitempty"`
+	Suggestions []wire.Candidate `json:"suggestions,omitempty"`
 	// Needed: see wire.Problem (auth.go).
 	Needed *wire.Needed `json:"needed,omitempty"`
 	// Reason: see wire.Problem (governance.go).

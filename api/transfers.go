@@ -68,7 +68,7 @@ func (s *Server) offerTransfer(c echo.Context) error {
 	if err := bindStrict(c, &in); err != nil {
 		return err
 	}
-	if in.To, err = s.resolveOrg("to", in.To); err != nil {
+	if in.To, err = s.resolveOrg(principal(c), "to", in.To); err != nil {
 		return err
 	}
 	var fields []evidence.FieldError

@@ -161,7 +161,7 @@ func fieldMessage(fe validator.FieldError) (id string, kv []any) {
 	case "min":
 		return "field.min-entries", []any{"n", fe.Param()}
 	case "oneof":
-		return "field.oneof", []any{"values", strings.ReplaceAll(fe.Param(), " ", ", ")}
+		return "field.oneof", []any{"values", problem.List(strings.Fields(fe.Param()))}
 	case "date":
 		return "field.date", nil
 	case "mediatype":

@@ -17,6 +17,16 @@ type Problem struct {
 	// Candidates are what an ambiguous or look-alike name could mean
 	// (problem types name-ambiguous, name-confusable, name-look-alike).
 	Candidates []Candidate `json:"candidates,omitempty"`
+	// Field is the request's field that named nothing, for a 404
+	// not-found of a name: a JSON member (org, to, applicant.org,
+	// matter; matter also for ?matter= and an upload's metadata) or id,
+	// the path's {id}.
+	Field string `json:"field,omitempty"`
+	// Suggestions are, for that 404 (and for GET /api/v1/directory?name=
+	// of a name the directory does not hold), the names closest to the one given
+	// that the caller may see (a typo's "did you mean"), closest first,
+	// at most 3; the detail names them too.
+	Suggestions []Candidate `json:"suggestions,omitempty"`
 	// Needed is the permission a key's role lacks, and the roles that
 	// grant it (problem type forbidden, for a role without it).
 	Needed *Needed `json:"needed,omitempty"`

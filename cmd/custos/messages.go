@@ -201,6 +201,11 @@ var messages = map[string]words{
 	"usage.root-pem":             {"{path}: root_pem: want one certificate ({err})", "{path}：root_pem：应为一个证书（{err}）"},
 	"usage.pdf-too-large":        {"{path}: over {mib} MiB, not a certificate Custos issued", "{path}：超过 {mib} MiB，不是 Custos 签发的证书"},
 
+	// The server's 404 of a name that names nothing, the flag that gave it named (flagnames.go).
+	"fail.no-such-org-name":     {`{flag} "{value}" is neither the ID nor the name of an organization of this node or of the consortium directory. {command} lists the consortium's organizations with their names and IDs.`, "选项 {flag} 的值“{value}”既不是本节点或联盟目录中任何机构的 ID，也不是其名称。可用命令 {command} 列出联盟各机构的名称和 ID。"},
+	"fail.no-such-matter-title": {`{flag} "{value}" is neither the ID nor the title of a matter you may see. {command} lists yours.`, "选项 {flag} 的值“{value}”既不是您可查看的任何案件的 ID，也不是其标题。可用命令 {command} 列出您的案件。"},
+	"fail.did-you-mean":         {"{detail} Did you mean {names}?", "{detail}您是不是要找{names}？"},
+
 	// Failures (exit status 1).
 	// custos receipt of an item not anchored yet (the server's 202), its
 	// status in the CLI's words; it was the client's English in Chinese.

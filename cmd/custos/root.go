@@ -16,7 +16,8 @@ func run(args []string) error {
 	setLanguage()
 	root := newRoot()
 	root.SetArgs(args)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
+	err = byFlag(cmd, err)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") { // cobra's, for the root
 		return usageErrorOf(cobraError(err))
 	}

@@ -57,7 +57,7 @@ func submitCmd() *cobra.Command {
 				}
 				if err != nil {
 					failed++
-					notice("notice.file-failed", "path", f, "err", fileWhy(err))
+					notice("notice.file-failed", "path", f, "err", fileWhy(byFlag(cmd, err)))
 					continue
 				}
 				if !asJSON {

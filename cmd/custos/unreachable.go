@@ -11,7 +11,6 @@ import (
 
 	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/evidence"
-	prob "github.com/custos-project/custos/internal/problem"
 )
 
 // How the CLI says that a server could not be reached, in the CLI's
@@ -96,20 +95,25 @@ func fileWhy(err error) string {
 }
 
 // metadataWhy is why metadata the CLI read (a work's WORK.json) is not
-// valid: in Chinese each field's message from the catalog, as the server
-// would answer it; else the error's own words.
+// valid: each field with its message from the catalog, in the CLI's
+// language, as the server would answer it ("title is required; type must
+// be one of: …"), never the Go error's "evidence: invalid metadata: …";
+// an error that names no field, in its own words.
 func metadataWhy(err error) string {
 	var me *evidence.MetadataError
-	if !inChinese() || !errors.As(err, &me) || len(me.Fields) == 0 {
+	if !errors.As(err, &me) || len(me.Fields) == 0 {
 		return err.Error()
 	}
 	parts := make([]string, len(me.Fields))
 	for i, f := range me.Fields {
 		msg := f.Message
 		if m := f.Msg(); !m.IsZero() {
-			msg = m.In(prob.Chinese)
+			msg = m.In(lang)
 		}
 		parts[i] = f.Field + " " + msg
 	}
-	return strings.Join(parts, "；")
+	if inChinese() {
+		return strings.Join(parts, "；")
+	}
+	return strings.Join(parts, "; ")
 }

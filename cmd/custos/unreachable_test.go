@@ -110,13 +110,14 @@ func TestFileUnreadZH(t *testing.T) {
 
 // TestMetadataWhy: a work's metadata that does not validate is said in
 // the CLI's language, field by field, not as "evidence: invalid metadata:
-// title: is required" under a Chinese locale.
+// title: is required" under a Chinese locale, nor in English (a Go
+// package's prefix, and only the first field).
 func TestMetadataWhy(t *testing.T) {
 	_, err := copyright.ParseWork([]byte(`{"title":"","type":"poem","authors":["李明"],"owner":"西湖摄影工作室","created":"2025-06-01"}`), time.Now())
 	defer func(l prob.Lang) { lang = l }(lang)
 	lang = prob.English
-	if got := metadataWhy(err); got != err.Error() {
-		t.Errorf("metadataWhy in English = %q, want %q", got, err.Error())
+	if got, want := metadataWhy(err), "title is required; type must be one of:"; !strings.HasPrefix(got, want) || strings.Contains(got, "evidence:") {
+		t.Errorf("metadataWhy in English = %q, want each field in English, beginning %q (not the Go package's \"evidence: invalid metadata\")", got, want)
 	}
 	lang = prob.Chinese
 	got := metadataWhy(err)
@@ -186,5 +187,20 @@ func TestInterrupted(t *testing.T) {
 	lang = prob.Chinese
 	if got, want := wrapped(fmt.Errorf("reading: %w", context.Canceled), "fail.transfer", "id", "x").Error(), "x 传输失败，未保存任何内容：已中断（Ctrl-C）"; got != want {
 		t.Errorf("wrapped(a canceled read) = %q, want %q", got, want)
+	}
+}
+
+// TestMetadataWhyListZH: the choices of a field that takes one of several
+// are listed with 、 in Chinese (text、image、…), with ", " in English.
+func TestMetadataWhyListZH(t *testing.T) {
+	_, err := copyright.ParseWork([]byte(`{"title":"T","type":"poem","authors":["李明"],"owner":"西湖摄影工作室","created":"2025-06-01"}`), time.Now())
+	defer func(l prob.Lang) { lang = l }(lang)
+	lang = prob.Chinese
+	if got := metadataWhy(err); !strings.Contains(got, "text、image") {
+		t.Errorf("metadataWhy in Chinese = %q, want the types listed with 、", got)
+	}
+	lang = prob.English
+	if got := metadataWhy(err); !strings.Contains(got, "text, image") {
+		t.Errorf("metadataWhy in English = %q, want the types listed with commas", got)
 	}
 }

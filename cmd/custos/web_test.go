@@ -157,6 +157,17 @@ func TestVerifyPage(t *testing.T) {
 		if got := verifyInPage(t, ctx, bom, fx.good); got != "invalid|format" {
 			t.Fatalf("verification of the receipt after a byte-order mark = %q, want invalid|format", got)
 		}
+		// The technical detail says which receipts the verifier reads, in
+		// the page's language (it said "version 1 or 2", in English only).
+		for lang, want := range map[string]string{"en": "a canonical receipt, version 1 to 5", "zh": "规范的回执文档，版本 1 至 5"} {
+			openPage(t, ctx, n.URL+"/verify?lang="+lang, true)
+			if got := verifyInPage(t, ctx, bom, fx.good); got != "invalid|format" {
+				t.Fatalf("verification (%s) of the receipt after a byte-order mark = %q, want invalid|format", lang, got)
+			}
+			if detail := evalString(t, ctx, `document.querySelector('#verdict details').textContent`); !strings.Contains(detail, want) {
+				t.Errorf("the technical detail (%s) does not say %q:\n%s", lang, want, detail)
+			}
+		}
 	})
 
 	t.Run("trust bundle with a byte-order mark", func(t *testing.T) {

@@ -230,3 +230,48 @@ func TestChineseColonCatches(t *testing.T) {
 		}
 	}
 }
+
+// TestChineseComma: a Chinese phrase in a catalog is followed by the
+// full-width comma ，or the enumeration comma 、, never by an ASCII
+// comma, which is English typography ("律师事务所, 法院"). A comma that
+// goes on in English words belongs to a line bilingual in every locale,
+// which keeps its English punctuation ("VALID 有效, with warnings", as
+// the verifier prints it; docs/glossary.md). (Lists the code joins at run
+// time are problem.List's, joined with 、 in Chinese.)
+func TestChineseComma(t *testing.T) {
+	for _, path := range zhCatalogs {
+		for s, line := range chineseStrings(t, path) {
+			if at := asciiComma(s); at != "" {
+				t.Errorf("%s:%d: %q has an ASCII comma after Chinese (%q); write ，or 、", path, line, s, at)
+			}
+		}
+	}
+}
+
+// TestChineseCommaCatches: the check finds "法院, 公证处" and "法院,公证处"
+// and spares the full-width commas and an ASCII comma after Latin letters.
+func TestChineseCommaCatches(t *testing.T) {
+	for s, want := range map[string]bool{
+		"法院, 公证处": true, "法院,公证处": true, "（可选）, 值": true,
+		"法院、公证处": false, "法院，公证处": false, "court, notary 之一": false, "2, 3 号": false,
+		"VALID 有效, with warnings": false,
+	} {
+		if got := asciiComma(s) != ""; got != want {
+			t.Errorf("asciiComma(%q) = %q, want found %v", s, asciiComma(s), want)
+		}
+	}
+}
+
+// asciiComma returns the first place in s where an ASCII comma follows a
+// CJK character and does not go on in English (", with"), or "" if there
+// is none.
+func asciiComma(s string) string {
+	rs := []rune(s)
+	for i := 1; i < len(rs); i++ {
+		english := i+2 < len(rs) && rs[i+1] == ' ' && (rs[i+2] >= 'a' && rs[i+2] <= 'z' || rs[i+2] >= 'A' && rs[i+2] <= 'Z')
+		if rs[i] == ',' && isCJK(rs[i-1]) && !english {
+			return string(rs[max(i-6, 0):min(i+4, len(rs))])
+		}
+	}
+	return ""
+}

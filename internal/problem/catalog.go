@@ -57,6 +57,8 @@ func (m Msg) In(l Lang) string {
 			v = vv.In(l) // a parameter that is itself a message
 		case List:
 			v = vv.In(l)
+		case Names:
+			v = vv.In(l)
 		}
 		s = strings.ReplaceAll(s, "{"+name+"}", fmt.Sprint(v))
 	}
@@ -73,6 +75,24 @@ func (ls List) In(l Lang) string {
 		return strings.Join(ls, "、")
 	}
 	return strings.Join(ls, ", ")
+}
+
+// Names is a parameter that lists names, each in the language's
+// quotation marks and joined as List: "a", "b" in English, “a”、“b” in
+// Chinese.
+type Names []string
+
+// In quotes and joins the names as language l writes them.
+func (ns Names) In(l Lang) string {
+	q := make(List, len(ns))
+	for i, n := range ns {
+		if l == Chinese {
+			q[i] = "“" + n + "”"
+		} else {
+			q[i] = `"` + n + `"`
+		}
+	}
+	return q.In(l)
 }
 
 // Lookup returns the catalog entry id.

@@ -127,3 +127,13 @@ func TestListIn(t *testing.T) {
 		t.Errorf("In(Chinese) = %q, want the roles joined with 、", got)
 	}
 }
+
+func TestNamesIn(t *testing.T) {
+	m := M("did-you-mean", "detail", M("no-directory"), "names", Names{"Test Firm A", "Test Firm B"})
+	if got := m.In(English); !strings.HasSuffix(got, ` Did you mean "Test Firm A", "Test Firm B"?`) {
+		t.Errorf("In(English) = %q, want the names quoted and joined with commas", got)
+	}
+	if got := m.In(Chinese); !strings.HasSuffix(got, "。您是不是要找“Test Firm A”、“Test Firm B”？") {
+		t.Errorf("In(Chinese) = %q, want the names in “” joined with 、", got)
+	}
+}

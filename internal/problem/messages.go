@@ -318,7 +318,9 @@ var catalog = map[string]Text{
 	"name-look-alike":         {`No organization is named "{value}"; {candidates} reads alike but is another name. If you meant it, give its name exactly or its ID.`, "没有名为“{value}”的机构；{candidates} 与之看起来相似，但并非同一名称。如确指该机构，请准确给出其名称或 ID。"},
 	"no-such-org-name":        {`{field} "{value}" is neither the ID nor the name of an organization of this node or of the consortium directory. {command}, or GET /api/v1/directory, lists the consortium's organizations with their names and IDs.`, "{field}“{value}”既不是本节点或联盟目录中任何机构的 ID，也不是其名称。可用命令 {command} 或接口 GET /api/v1/directory 列出联盟各机构的名称和 ID。"},
 	"name-ambiguous-matters":  {`{field} "{value}" is the title of {count} matters: {candidates}. Give the ID of the one you mean.`, "{field}“{value}”是 {count} 个案件的标题：{candidates}。请给出您所指案件的 ID。"},
-	"no-such-matter-title":    {`{field} "{value}" is neither the ID nor the title of a matter you may see. {command}, or GET /api/v1/matters, lists yours.`, "{field}“{value}”既不是您可查看的任何案件的 ID，也不是其标题。可用命令 {command} 或接口 GET /api/v1/matters 列出您的案件。"},
+	// A name or title that names nothing, with the closest names the caller may see (api/suggest.go): {detail} is no-such-org-name's or no-such-matter-title's.
+	"did-you-mean":         {"{detail} Did you mean {names}?", "{detail}您是不是要找{names}？"},
+	"no-such-matter-title": {`{field} "{value}" is neither the ID nor the title of a matter you may see. {command}, or GET /api/v1/matters, lists yours.`, "{field}“{value}”既不是您可查看的任何案件的 ID，也不是其标题。可用命令 {command} 或接口 GET /api/v1/matters 列出您的案件。"},
 
 	// Peers and relays.
 	"no-peer-api":       {"org is homed on member {member}, and this node has no peer API configured ([consortium] peer_listen and peers) to send it the share.", "org 归属于成员 {member}，而本节点未配置节点间接口（[consortium] 中的 peer_listen 和 peers），无法把共享发送给它。"},

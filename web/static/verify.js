@@ -450,10 +450,18 @@
     return el('details', { class: 'tech' }, el('summary', { text: t('tech.verifierWords') }), p);
   }
 
+  // wantWords is a failure's want in the page's language where the page
+  // has its words: the receipts the verifier reads (its format step's
+  // want, "a canonical receipt, version 1 to 5"); else the verifier's.
+  function wantWords(err) {
+    const m = err.step === 'format' && /^a canonical receipt, version (\d+) to (\d+)$/.exec(err.want || '');
+    return m ? t('want.format', { from: m[1], to: m[2] }) : err.want;
+  }
+
   function techDetail(err) {
     if (!err) return null;
     const dl = el('dl', { class: 'facts' });
-    for (const [k, v] of [['tech.want', err.want], ['tech.got', err.got], ['tech.message', err.message]]) {
+    for (const [k, v] of [['tech.want', wantWords(err)], ['tech.got', err.got], ['tech.message', err.message]]) {
       if (v) dl.append(el('dt', { text: t(k) }), el('dd', { class: 'mono', text: v }));
     }
     return el('details', { class: 'tech' }, el('summary', { text: t('tech.summary') }), dl);

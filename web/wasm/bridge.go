@@ -137,6 +137,11 @@ func VerifyJSON(in Input) []byte {
 	return Verify(in).appendJSON(nil)
 }
 
+// formatWant is the format step's want: the receipts this verifier reads,
+// as custos verify says it (internal/verifycli's want-format); the page
+// puts it in its language (i18n.js, want.format).
+var formatWant = fmt.Sprintf("a canonical receipt, version %d to %d", receipt.Version1, receipt.MaxVersion)
+
 // Verify runs receipt.Verify on in and describes the outcome.
 func Verify(in Input) (rep *Report) {
 	defer func() {
@@ -159,7 +164,7 @@ func Verify(in Input) (rep *Report) {
 	}
 	r, err := receipt.Parse([]byte(in.Receipt))
 	if err != nil {
-		return failure(nil, receipt.StepFormat, &ReportError{Step: receipt.StepFormat, Want: "a canonical receipt, version 1 or 2",
+		return failure(nil, receipt.StepFormat, &ReportError{Step: receipt.StepFormat, Want: formatWant,
 			Got: "a malformed document", Message: err.Error()})
 	}
 	if pv.err != nil { // the bundle parses, but no Verifier can be made of it

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
@@ -137,6 +138,11 @@ func TestVerifyInvalid(t *testing.T) {
 			last := rep.Steps[len(rep.Steps)-1]
 			if last.Step != tt.step || last.OK || len(rep.Steps) != slices.Index(stepOrder, tt.step)+1 {
 				t.Errorf("Verify(%s).Steps = %+v, want the steps up to %s, it failing", tt.name, rep.Steps, tt.step)
+			}
+			// The receipts this verifier reads: it said "version 1 or 2"
+			// while it read versions 1 to 5.
+			if want := fmt.Sprintf("a canonical receipt, version %d to %d", receipt.Version1, receipt.MaxVersion); tt.step == receipt.StepFormat && rep.Error.Want != want {
+				t.Errorf("Verify(%s).Error.Want = %q, want %q", tt.name, rep.Error.Want, want)
 			}
 			if tt.step != receipt.StepFormat && (rep.Error.Want == "" || rep.Error.Got == "" || rep.Evidence == nil) {
 				t.Errorf("Verify(%s).Error = %+v, evidence %v; want want, got and the evidence", tt.name, rep.Error, rep.Evidence)
