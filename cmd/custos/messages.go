@@ -394,12 +394,12 @@ var messages = map[string]words{
 	// A server that did not answer in time (timeouts.go): no connection
 	// (fail.unreachable's why), no answer, or a transfer whose bytes
 	// stopped moving (fail.stalled; why.stalled in fail.transfer).
-	"why.no-connection": {"no connection in {after} (a firewall that drops the connection looks the same)", "{after} 内未能建立连接（被防火墙丢弃的连接也是如此）"},
+	"why.no-connection": {"no connection in {after} (a firewall that drops the connection looks the same)", "{after}内未能建立连接（被防火墙丢弃的连接也是如此）"},
 	"fail.no-answer": {"the Custos server at {server} took the request but did not answer in {after}: it may be overloaded or stuck (its log says more), or a proxy between holds the request. A command that changes something may or may not have done it there: check before you run it again. $CUSTOS_TIMEOUT gives a slow server longer (such as CUSTOS_TIMEOUT=5m)",
-		"Custos 服务器 {server} 已接收请求，但在 {after} 内未应答：服务器可能过载或停滞（详见其日志），或中间的代理扣住了请求。会作出更改的命令在服务器上可能已完成，也可能未完成：重新运行前请先核实。可用 $CUSTOS_TIMEOUT 让较慢的服务器多等一会（例如 CUSTOS_TIMEOUT=5m）"},
+		"Custos 服务器 {server} 已接收请求，但在 {after}内未应答：服务器可能过载或停滞（详见其日志），或中间的代理扣住了请求。会作出更改的命令在服务器上可能已完成，也可能未完成：重新运行前请先核实。可用 $CUSTOS_TIMEOUT 让较慢的服务器多等一会（例如 CUSTOS_TIMEOUT=5m）"},
 	"fail.stalled": {"the transfer with the Custos server at {server} stopped: no byte moved in {after}, and it was given up. Check the network and the server (its log says more); a file it had not received whole is not filed. $CUSTOS_TIMEOUT gives a slow link longer (such as CUSTOS_TIMEOUT=5m)",
-		"与 Custos 服务器 {server} 的传输已停滞：{after} 内没有传输任何字节，已放弃。请检查网络和服务器（详见其日志）；服务器未完整接收的文件不会被提交。可用 $CUSTOS_TIMEOUT 让较慢的链路多等一会（例如 CUSTOS_TIMEOUT=5m）"},
-	"why.stalled":       {"no byte moved in {after} (the server or the network stalled; $CUSTOS_TIMEOUT gives it longer)", "{after} 内没有传输任何字节（服务器或网络停滞；可用 $CUSTOS_TIMEOUT 延长等待）"},
+		"与 Custos 服务器 {server} 的传输已停滞：{after}内没有传输任何字节，已放弃。请检查网络和服务器（详见其日志）；服务器未完整接收的文件不会被提交。可用 $CUSTOS_TIMEOUT 让较慢的链路多等一会（例如 CUSTOS_TIMEOUT=5m）"},
+	"why.stalled":       {"no byte moved in {after} (the server or the network stalled; $CUSTOS_TIMEOUT gives it longer)", "{after}内没有传输任何字节（服务器或网络停滞；可用 $CUSTOS_TIMEOUT 延长等待）"},
 	"usage.timeout-env": {"$CUSTOS_TIMEOUT is a duration such as 30s, 5m or 0 (no limit), not \"{value}\"", "$CUSTOS_TIMEOUT 须为时长，例如 30s、5m 或 0（不限），而不是 \"{value}\""},
 	// custos serve and fsck where a new user meets another node: the
 	// address taken (a second make run), the data folder locked by a

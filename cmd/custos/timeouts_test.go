@@ -66,9 +66,9 @@ func TestNoAnswer(t *testing.T) {
 		want   string
 	}{
 		{"C.UTF-8", []string{"list"}, "custos: the Custos server at " + srv.URL + " took the request but did not answer in 1 second: it may be overloaded"},
-		{"zh_CN.UTF-8", []string{"list"}, "custos: Custos 服务器 " + srv.URL + " 已接收请求，但在 1 秒 内未应答："},
+		{"zh_CN.UTF-8", []string{"list"}, "custos: Custos 服务器 " + srv.URL + " 已接收请求，但在 1 秒内未应答："},
 		{"C.UTF-8", []string{"submit", file}, "custos: the Custos server at " + srv.URL + " took the request but did not answer in 1 second"},
-		{"zh_CN.UTF-8", []string{"receipt", "x"}, "custos: Custos 服务器 " + srv.URL + " 已接收请求，但在 1 秒 内未应答："},
+		{"zh_CN.UTF-8", []string{"receipt", "x"}, "custos: Custos 服务器 " + srv.URL + " 已接收请求，但在 1 秒内未应答："},
 		// The wait asked is added: the receipt's answer is given 2 s.
 		{"C.UTF-8", []string{"receipt", "x", "--wait", "1s"}, "custos: the Custos server at " + srv.URL + " took the request but did not answer in 2 seconds"},
 	} {
@@ -143,21 +143,23 @@ func TestSteadyTransfers(t *testing.T) {
 		}
 	})
 	dir := t.TempDir()
-	env := []string{"CUSTOS_TIMEOUT=1s"}
+	// 2 s: twenty times the steps' 100 ms, for a loaded machine under
+	// -race, and still shorter than each whole transfer (3.2 s).
+	env := []string{"CUSTOS_TIMEOUT=2s"}
 	common := []string{"--server", srv.URL, "--token", "cst_x"}
 	out := filepath.Join(dir, "got.txt")
 	code, _, stderr := custosExit(t, env, append([]string{"download", "steady", "-o", out}, common...)...)
 	if got, _ := os.ReadFile(out); code != 0 || !bytes.Equal(got, body) {
-		t.Errorf("CUSTOS_TIMEOUT=1s custos download (3.2 s, steady) = exit %d, %d bytes\n%s\nwant exit 0 and %d bytes", code, len(got), stderr, len(body))
+		t.Errorf("CUSTOS_TIMEOUT=2s custos download (3.2 s, steady) = exit %d, %d bytes\n%s\nwant exit 0 and %d bytes", code, len(got), stderr, len(body))
 	}
 	big := writeFile(t, dir, "big.bin", make([]byte, 16<<20))
 	code, stdout, stderr := custosExit(t, append(env, "CUSTOS_OUTPUT=json"), append([]string{"submit", big}, common...)...)
 	if code != 0 || !strings.Contains(stdout, `"size":16777216`) {
-		t.Errorf("CUSTOS_TIMEOUT=1s custos submit (16 MiB read in 3.2 s) = exit %d, %s\n%s\nwant exit 0 and the record", code, stdout, stderr)
+		t.Errorf("CUSTOS_TIMEOUT=2s custos submit (16 MiB read in 3.2 s) = exit %d, %s\n%s\nwant exit 0 and the record", code, stdout, stderr)
 	}
 	for locale, want := range map[string]string{
-		"C.UTF-8":     "custos: stalls: the transfer failed, nothing was saved: no byte moved in 1 second (the server or the network stalled",
-		"zh_CN.UTF-8": "custos: stalls 传输失败，未保存任何内容：1 秒 内没有传输任何字节（服务器或网络停滞",
+		"C.UTF-8":     "custos: stalls: the transfer failed, nothing was saved: no byte moved in 2 seconds (the server or the network stalled",
+		"zh_CN.UTF-8": "custos: stalls 传输失败，未保存任何内容：2 秒内没有传输任何字节（服务器或网络停滞",
 	} {
 		code, _, stderr := custosExit(t, append(env, "LC_ALL="+locale), append([]string{"download", "stalls", "-o", filepath.Join(dir, "stalled.txt")}, common...)...)
 		if code != 1 || !strings.HasPrefix(stderr, want) {
