@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -325,26 +324,6 @@ func readNewOrgCA(root, old *x509.Certificate, caPath, keyPath string, now time.
 		return nil, failure(1, "fail.reissue-expired", "cert", caPath, "from", ca.NotBefore.UTC().Format(time.DateOnly), "to", ca.NotAfter.UTC().Format(time.DateOnly))
 	}
 	return &certs.Authority{Cert: ca, Signer: key, Chain: []*x509.Certificate{root}}, nil
-}
-
-// lockReissue takes an exclusive lock (flock(2)) on the PKI folder itself,
-// no file written for it, which the kernel lets go when the process ends
-// however it ends; a second reissue of the node fails at once
-// (fail.reissue-twice). custos serve does not take it: the chain state's
-// lock keeps it out.
-func lockReissue(pki string) (unlock func(), err error) {
-	dir, err := os.Open(pki)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(dir.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		dir.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, failure(1, "fail.reissue-twice", "path", pki)
-		}
-		return nil, fmt.Errorf("lock %s: %w", pki, err)
-	}
-	return func() { dir.Close() }, nil
 }
 
 // openStoppedState opens the chain state at path read-only, which holds a

@@ -16,16 +16,17 @@ import (
 // applies, and a lost one is fetched again), the test environment's
 // caches, and writers with durable steps of their own.
 var unguarded = map[string]string{
-	"cmd/custos/download.go os.OpenFile":       "createPart: the part file of a download or of a command's -o output, fsynced and renamed with Rename",
-	"cmd/custos/gc.go os.Create":               "a profile written at exit",
-	"certs/dev.go os.OpenFile":                 "O_EXCL into a staging folder renamed whole, folders fsynced (certs.syncDir)",
-	"certs/dev.go os.Rename":                   "the staging folder renamed whole, folders fsynced (certs.syncDir)",
-	"internal/testenv/java.go os.Rename":       "a test cache",
-	"internal/testenv/softhsm.go os.WriteFile": "a test's configuration",
-	"internal/testenv/golden.go os.WriteFile":  "golden files rewritten on request",
-	"internal/testenv/minio.go os.OpenFile":    "a test server's log",
-	"bench/growthplot/main.go os.Create":       "a benchmark's plot",
-	"storage/folder.go os.OpenFile":            "staged blobs: fdatasync and folder fsync at Commit (Folder.Stage)",
+	"cmd/custos/download.go os.OpenFile":            "createPart: the part file of a download or of a command's -o output, fsynced and renamed with Rename",
+	"cmd/custos/gc.go os.Create":                    "a profile written at exit",
+	"certs/dev.go os.OpenFile":                      "O_EXCL into a staging folder renamed whole, folders fsynced (certs.syncDir)",
+	"certs/dev.go os.Rename":                        "the staging folder renamed whole, folders fsynced (certs.syncDir)",
+	"internal/testenv/java.go os.Rename":            "a test cache",
+	"internal/testenv/softhsm.go os.WriteFile":      "a test's configuration",
+	"internal/testenv/golden.go os.WriteFile":       "golden files rewritten on request",
+	"internal/testenv/minio.go os.OpenFile":         "a test server's log",
+	"bench/growthplot/main.go os.Create":            "a benchmark's plot",
+	"storage/folder.go os.OpenFile":                 "staged blobs: fdatasync and folder fsync at Commit (Folder.Stage)",
+	"cmd/custos/reissuelock_windows.go os.OpenFile": "an empty lock file whose LockFileEx lock, not its bytes, counts",
 }
 
 // TestNoAdHocWrites fails on a file write outside this package that could
