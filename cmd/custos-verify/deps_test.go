@@ -102,3 +102,25 @@ func TestForbidden(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildsForCourts builds this command for the systems a court's
+// clerk runs, Windows and macOS as well as Linux (CGO_ENABLED=0, as a
+// court builds it): code that only a Linux build compiles, such as a
+// system call, would otherwise be found by a court, not here.
+func TestBuildsForCourts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles the command")
+	}
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	for _, target := range []string{"windows/amd64", "darwin/arm64"} {
+		t.Run(target, func(t *testing.T) {
+			t.Parallel()
+			goos, goarch, _ := strings.Cut(target, "/")
+			cmd := exec.Command(gobin, "build", "-trimpath", "-o", filepath.Join(t.TempDir(), "custos-verify"), ".")
+			cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("GOOS=%s GOARCH=%s go build ./cmd/custos-verify: %v\n%s", goos, goarch, err, out)
+			}
+		})
+	}
+}
