@@ -102,15 +102,12 @@ func jpegFrame(b []byte) (*jpegFrameHeader, error) {
 	}
 	adobeRGB := false
 	for i := 2; ; {
-		for i < len(b) && b[i] == 0xff { // fill bytes
-			i++
-		}
-		if i >= len(b) {
+		m, at, ok := nextMarker(b, i)
+		if !ok {
 			return nil, bad("without a frame header")
 		}
-		m := b[i]
-		i++
-		if m == 0x01 || m >= 0xd0 && m <= 0xd8 { // TEM, RSTn, SOI: no length
+		i = at
+		if m >= 0xd0 && m <= 0xd7 { // RSTn: no length
 			continue
 		}
 		if m == 0xd9 || m == 0xda || i+2 > len(b) {
@@ -172,6 +169,21 @@ func parseSOF(seg []byte, m byte, adobeRGB bool, bad func(string) error) (*jpegF
 // scans name at most as many components as its frame has.
 const MaxJPEGScans = 100
 
+// nextMarker finds the first marker at or after i as image/jpeg's decoder
+// finds it (reader.go), which both walks over a JPEG's segments must
+// follow, or the bytes they check would not be the bytes it decodes:
+// 0xFF, then a byte that is neither 0x00 nor 0xFF; every byte before it is
+// skipped (fill bytes, 0xFF 0x00, and other extraneous data, which the
+// decoder ignores). It returns the marker and the index after it.
+func nextMarker(b []byte, i int) (m byte, next int, ok bool) {
+	for ; i+1 < len(b); i++ {
+		if b[i] == 0xff && b[i+1] != 0xff && b[i+1] != 0x00 {
+			return b[i+1], i + 2, true
+		}
+	}
+	return 0, len(b), false
+}
+
 // jpegScans checks the scans (SOS segments) of a JPEG: at most
 // MaxJPEGScans if it is progressive; if it is sequential, components named
 // by its scans at most as many as its frame's. Past either it is
@@ -185,15 +197,12 @@ func jpegScans(b []byte) error {
 	}
 	scans, named := 0, 0
 	for i := 2; i < len(b); {
-		for i < len(b) && b[i] == 0xff { // fill bytes
-			i++
-		}
-		if i >= len(b) || b[i] == 0xd9 { // EOI
+		m, at, ok := nextMarker(b, i)
+		if !ok || m == 0xd9 { // EOI
 			break
 		}
-		m := b[i]
-		i++
-		if m == 0x01 || m >= 0xd0 && m <= 0xd8 { // TEM, RSTn, SOI: no length
+		i = at
+		if m >= 0xd0 && m <= 0xd7 { // RSTn: no length
 			continue
 		}
 		if i+3 > len(b) {

@@ -170,12 +170,38 @@ func TestSumBoundsScans(t *testing.T) {
 		{"progressive, 1000 scans", testimage.ProgressiveJPEG(2000, 999), true},
 		{"baseline, its one scan", testimage.JPEG(testimage.Scene(1, 64, 48), 90), false},
 		{"baseline, its scan twice", baselineScanTwice(t), true},
+		// Extraneous bytes before the scans, which image/jpeg skips: a walk
+		// that took 0x42 for a marker would jump 32 KiB (0x7F7F) past them.
+		{"progressive, 1000 scans behind extraneous bytes", withJunk(t, testimage.ProgressiveJPEG(2000, 999), 1), true},
+		{"progressive, 1000 scans, extraneous bytes before each", withJunk(t, testimage.ProgressiveJPEG(2000, 999), -1), true},
+		{"progressive, 10 scans behind extraneous bytes", withJunk(t, testimage.ProgressiveJPEG(640, 9), 1), false},
 	} {
 		_, err := Sum(c.b)
 		if refused := errors.Is(err, ErrTooLarge); refused != c.refused {
 			t.Errorf("Sum(%s) = %v; want refused (ErrTooLarge) %v", c.name, err, c.refused)
 		}
 	}
+}
+
+// withJunk puts 0x42 0x7F 0x7F, extraneous data image/jpeg skips, before
+// the first n scans (SOS markers) of the JPEG b, or before every one if n
+// is negative.
+func withJunk(t *testing.T, b []byte, n int) []byte {
+	t.Helper()
+	sos := []byte{0xff, 0xda}
+	var out []byte
+	for k := 0; n < 0 || k < n; k++ {
+		i := bytes.Index(b, sos)
+		if i < 0 {
+			break
+		}
+		out = append(append(out, b[:i]...), 0x42, 0x7f, 0x7f, 0xff, 0xda)
+		b = b[i+2:]
+	}
+	if out == nil {
+		t.Fatal("no SOS")
+	}
+	return append(out, b...)
 }
 
 // baselineScanTwice is a baseline JPEG (Go's, one interleaved scan of its
