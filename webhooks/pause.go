@@ -46,6 +46,12 @@ func (s *Service) park(id string, h *storedHook) (parked bool, err error) {
 		if err := tx.Bucket(bParked).Put(parkKey(r.Webhook, id), []byte(r.Org)); err != nil {
 			return err
 		}
+		// A parked delivery leaves the organization's backlog (MaxPending),
+		// so that a webhook left paused cannot fill it and refuse the
+		// events of its other webhooks; resume counts it again.
+		if err := addPending(tx, r.Org, -1); err != nil {
+			return err
+		}
 		parked = true
 		return putRecord(tx, &r)
 	})
@@ -67,6 +73,9 @@ func resume(tx *bolt.Tx, hook string, now time.Time) error {
 			at := now
 			r.NextAttemptAt = &at
 			if err := putRecord(tx, &r); err != nil {
+				return err
+			}
+			if err := addPending(tx, r.Org, 1); err != nil {
 				return err
 			}
 		}

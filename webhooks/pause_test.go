@@ -254,3 +254,56 @@ func TestAdoptScopedAndUndone(t *testing.T) {
 		t.Errorf("receiver got %d requests", n)
 	}
 }
+
+// TestParkedOutOfBacklog (session review of A6): parked deliveries leave
+// the organization's count of pending ones (MaxPending), so that a webhook
+// left paused cannot fill it and have the organization's other webhooks'
+// events refused; adopting counts them again, and deleting a paused
+// webhook does not take them off twice.
+func TestParkedOutOfBacklog(t *testing.T) {
+	k := &keys{active: map[string]bool{orgA + ":new": true}}
+	s := newService(t, Config{CreatorActive: k.creatorActive})
+	rcv := newReceiver(t, 503) // nothing is delivered: the counts stay
+	pending := func() int {
+		var n int
+		s.db.View(func(tx *bolt.Tx) error { n = int(pendingOf(tx, orgA)); return nil })
+		return n
+	}
+	h, _ := create(t, s, orgA, rcv.URL, EventTimestamped)
+	const n = 5
+	for i := range n {
+		s.Publish(orgA, EventTimestamped, i)
+	}
+	if got := pending(); got != n {
+		t.Fatalf("pending before the worker = %d, want %d", got, n)
+	}
+	run(t, s)
+	waitParked(t, s, h.ID, n)
+	if got := pending(); got != 0 {
+		t.Errorf("pending with %d parked = %d, want 0", n, got)
+	}
+	if _, _, err := s.Adopt(orgA, h.ID, orgA+":new"); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(); got != n {
+		t.Errorf("pending after the adoption = %d, want %d", got, n)
+	}
+	if _, err := s.Delete(orgA, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(); got != 0 {
+		t.Fatalf("pending after deleting the adopted webhook = %d, want 0", got)
+	}
+	h2, _, err := s.Create(orgA, orgA+":gone", Input{URL: rcv.URL + "/2", Events: []string{EventShared}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Publish(orgA, EventShared, "x")
+	waitParked(t, s, h2.ID, 1)
+	if _, err := s.Delete(orgA, h2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(); got != 0 {
+		t.Errorf("pending after deleting a paused webhook = %d, want 0 (its parked delivery was not counted, nor taken off twice)", got)
+	}
+}

@@ -336,7 +336,7 @@ func dropLog(tx *bolt.Tx, id string) error {
 				return err
 			}
 		}
-		if r.State == StatePending {
+		if r.State == StatePending && r.NextAttemptAt != nil { // a parked one is not counted (park)
 			if err := addPending(tx, r.Org, -1); err != nil {
 				return err
 			}
