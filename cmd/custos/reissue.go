@@ -210,6 +210,14 @@ func readNodeID(path string) (string, error) {
 // and moves them into the PKI folder, the old ones kept aside.
 func reissue(w io.Writer, cfg Config, configPath, caPath, keyPath string, now time.Time) error {
 	pki, home := cfg.pkiDir(), cfg.chainHome()
+	// One reissue at a time, from before it reads the PKI folder: two runs
+	// both hold the chain state's shared lock, and would stage and move
+	// the PKI files over each other.
+	unlock, err := lockReissue(pki)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	root, err := readCert(filepath.Join(pki, "root.pem"))
 	if err != nil {
 		return err
@@ -226,13 +234,6 @@ func reissue(w io.Writer, cfg Config, configPath, caPath, keyPath string, now ti
 	if err != nil {
 		return err
 	}
-	// One reissue at a time: two runs both hold the chain state's shared
-	// lock, and would stage and move the PKI files over each other.
-	unlock, err := lockReissue(pki)
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	// The chain state stays open (a shared lock) until the files are
 	// moved: a custos serve started meanwhile cannot open it and stops.
 	db, err := openStoppedState(filepath.Join(home, "app.db"))

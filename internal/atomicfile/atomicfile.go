@@ -10,6 +10,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -83,15 +84,37 @@ func syncMoved(oldpath, newpath string) error {
 // (even one made after the caller looked), and never replaces it. oldpath
 // is linked to newpath (link(2) never replaces a name), then removed, and
 // the folders are fsynced.
+//
+// On a file system without hard links (FAT, exFAT, many network and FUSE
+// mounts), where link(2) fails otherwise, the name is claimed by creating
+// it with O_EXCL, then oldpath is renamed over the empty file it made: a
+// crash between the two leaves that empty file under newpath.
 func RenameNew(oldpath, newpath string) error {
-	if err := os.Link(oldpath, newpath); err != nil {
+	err := link(oldpath, newpath)
+	switch {
+	case errors.Is(err, fs.ErrExist):
 		return err
-	}
-	if err := os.Remove(oldpath); err != nil {
-		return err
+	case err != nil:
+		f, err := os.OpenFile(newpath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		f.Close()
+		if err := os.Rename(oldpath, newpath); err != nil {
+			os.Remove(newpath)
+			return err
+		}
+	default:
+		// Linked: newpath holds the file whatever comes next, so a part
+		// name left behind is litter, not a failure.
+		_ = os.Remove(oldpath)
 	}
 	return syncMoved(oldpath, newpath)
 }
+
+// link is os.Link; a variable so that the tests make it fail as a file
+// system without hard links does.
+var link = os.Link
 
 // SyncDir fsyncs the folder dir, making the entries created, renamed or
 // removed in it durable.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -165,5 +166,37 @@ func TestRenameNew(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(part); string(got) != "other" {
 		t.Errorf("%s = %q after a refused RenameNew, want it kept", part, got)
+	}
+}
+
+// TestRenameNewWithoutLinks: where link(2) fails (a FAT or network file
+// system), RenameNew claims the name and renames over it: the file takes
+// the free name, and an existing file is still never replaced.
+func TestRenameNewWithoutLinks(t *testing.T) {
+	orig := link
+	link = func(string, string) error { return &os.LinkError{Op: "link", Err: syscall.EPERM} }
+	defer func() { link = orig }()
+	dir := t.TempDir()
+	part, path := filepath.Join(dir, "a.part"), filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(part, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenameNew(part, path); err != nil {
+		t.Fatalf("RenameNew without links = %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "new" {
+		t.Errorf("%s = %q, want %q", path, got, "new")
+	}
+	if _, err := os.Stat(part); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old name is left: %v", err)
+	}
+	if err := os.WriteFile(part, []byte("other"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenameNew(part, path); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("RenameNew without links over an existing file = %v, want ErrExist", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "new" {
+		t.Errorf("%s = %q after a refused RenameNew, want %q kept", path, got, "new")
 	}
 }
