@@ -66,7 +66,7 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 // numberRound does one round of numberCopyrights and returns how many
 // registrations still wait. Registrations numbered before the register
 // (legacy) are filed first, all that wait, in ID order; then the pending
-// ones, in the order they were registered (registrationRun), since the
+// ones, in the order they were registered (registrationRuns), since the
 // register's order is their priority.
 func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store,
 	sent, first map[string]time.Time, log *slog.Logger) (int, error) {
@@ -148,41 +148,52 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 			submit = append(submit, r)
 		}
 	}
+	// One transaction lists its registrations by increasing ID: the legacy
+	// ones and revocations go in one, in ID order; the pending ones in
+	// runs, each its own transaction, sent in their order, which the
+	// mempool keeps, so that the register takes them in the order they
+	// were registered.
+	var txs [][]anchor.Registration
+	if len(submit) > 0 {
+		slices.SortFunc(submit, func(a, b anchor.Registration) int { return strings.Compare(a.ID, b.ID) })
+		txs = append(txs, submit)
+	}
 	if !legacy { // a member's legacy registrations come before its pending ones
-		run, err := registrationRun(pending, ready)
+		runs, err := registrationRuns(pending, ready)
 		if err != nil {
 			return 0, err
 		}
-		submit = append(submit, run...)
+		txs = append(txs, runs...)
 	}
-	if len(submit) == 0 {
-		return waiting, nil
+	for _, regs := range txs {
+		for _, r := range regs {
+			sent[r.ID] = now // sent again only after numberResend, refused or not
+		}
+		if err := ch.RegisterCopyrights(ctx, regs); err != nil {
+			// The rest waits: in time order behind these, which are not
+			// ready until numberResend has passed.
+			return waiting, err
+		}
 	}
-	slices.SortFunc(submit, func(a, b anchor.Registration) int { return strings.Compare(a.ID, b.ID) })
-	for _, r := range submit {
-		sent[r.ID] = now
-	}
-	return waiting, ch.RegisterCopyrights(ctx, submit)
+	return waiting, nil
 }
 
-// registrationRun is what of pending (registrations the register does not
-// hold, without legacy numbers) to file now: the register's order is
-// their priority, and a transaction lists its registrations in increasing
-// ID order (random IDs, not in time order), so it takes them in the order
-// they were registered (then by ID) and stops at the first that is not
-// ready (ready: with the organization to file it with) or whose ID is not
-// above the one before. The next round files the rest once these are in
-// the register (until then each is just sent, and so not ready).
-func registrationRun(pending []copyright.Unregistered, ready func(copyright.Unregistered) (string, bool)) ([]anchor.Registration, error) {
+// registrationRuns is what of pending (registrations the register does
+// not hold, without legacy numbers) to file now, as transactions to send
+// in this order: the register's order is their priority, and a
+// transaction lists its registrations in increasing ID order (random IDs,
+// not in time order), so it takes them in the order they were registered
+// (then by ID), cut into runs of increasing IDs, each a transaction, and
+// stops at the first that is not ready (ready: with the organization to
+// file it with; not just sent). The next round files the rest once these
+// are in the register (until then each is just sent, and so not ready).
+func registrationRuns(pending []copyright.Unregistered, ready func(copyright.Unregistered) (string, bool)) ([][]anchor.Registration, error) {
 	pending = slices.Clone(pending)
 	slices.SortFunc(pending, func(a, b copyright.Unregistered) int {
 		return cmp.Or(a.RegisteredAt.Compare(b.RegisteredAt), strings.Compare(a.ID, b.ID))
 	})
-	var run []anchor.Registration
+	var runs [][]anchor.Registration
 	for _, u := range pending {
-		if len(run) > 0 && u.ID <= run[len(run)-1].ID {
-			break
-		}
 		org, ok := ready(u)
 		if !ok {
 			break
@@ -191,9 +202,12 @@ func registrationRun(pending []copyright.Unregistered, ready func(copyright.Unre
 		if err != nil {
 			return nil, err
 		}
-		run = append(run, r)
+		if n := len(runs); n == 0 || u.ID <= runs[n-1][len(runs[n-1])-1].ID {
+			runs = append(runs, nil)
+		}
+		runs[len(runs)-1] = append(runs[len(runs)-1], r)
 	}
-	return run, nil
+	return runs, nil
 }
 
 // registration is u as a registration transaction carries it, with

@@ -10,10 +10,10 @@ import (
 
 // The register's order is a member's registrations' priority, and a
 // registration transaction lists its registrations by increasing ID,
-// while IDs are random: registrationRun files pending registrations in
-// the order they were registered, as many at a time as their IDs allow,
-// and none past one that is not ready (just sent, or waiting for its
-// organization). Before (review of session 19, K3), every waiting
+// while IDs are random: registrationRuns files pending registrations in
+// the order they were registered, cut into transactions of increasing
+// IDs sent in that order, and none past one that is not ready (just sent,
+// or waiting for its organization). Before (review of session 19, K3), every waiting
 // registration went into one transaction in ID order, so of two
 // registrations of one work filed in the same round the later could take
 // the earlier place and number.
@@ -28,29 +28,35 @@ func TestRegistrationRun(t *testing.T) {
 		name    string
 		pending []copyright.Unregistered
 		ready   func(copyright.Unregistered) (string, bool)
-		want    string // the run's IDs
+		want    string // the transactions' IDs, a transaction's joined by spaces, transactions by " | "
 	}{
 		{"in registration order, not ID order", []copyright.Unregistered{reg("z", 2), reg("m", 1)}, all, "m z"},
-		{"stops where the IDs would not increase", []copyright.Unregistered{reg("b", 3), reg("z", 2), reg("m", 1)}, all, "m z"},
-		{"the earlier first, alone", []copyright.Unregistered{reg("a", 2), reg("q", 1)}, all, "q"},
+		{"a new transaction where the IDs would not increase", []copyright.Unregistered{reg("b", 3), reg("z", 2), reg("m", 1)}, all, "m z | b"},
+		{"the earlier first, in its own transaction", []copyright.Unregistered{reg("a", 2), reg("q", 1)}, all, "q | a"},
 		{"same time: by ID", []copyright.Unregistered{reg("k", 1), reg("c", 1)}, all, "c k"},
 		{"none past one not ready", []copyright.Unregistered{reg("a", 1), reg("b", 2)},
 			func(u copyright.Unregistered) (string, bool) { return "", u.ID != "a" }, ""},
+		{"those before one not ready", []copyright.Unregistered{reg("c", 1), reg("a", 2), reg("b", 3)},
+			func(u copyright.Unregistered) (string, bool) { return u.Org, u.ID != "b" }, "c | a"},
 		{"nothing waits", nil, all, ""},
 	} {
-		run, err := registrationRun(c.pending, c.ready)
-		var ids []string
-		for _, r := range run {
-			ids = append(ids, r.ID)
-			if r.Org != "org-"+r.ID || len(r.Files) != 1 || r.Legacy != "" {
-				t.Errorf("%s: registration %+v", c.name, r)
+		runs, err := registrationRuns(c.pending, c.ready)
+		var txs []string
+		for _, run := range runs {
+			var ids []string
+			for _, r := range run {
+				ids = append(ids, r.ID)
+				if r.Org != "org-"+r.ID || len(r.Files) != 1 || r.Legacy != "" {
+					t.Errorf("%s: registration %+v", c.name, r)
+				}
 			}
+			txs = append(txs, strings.Join(ids, " "))
 		}
-		if got := strings.Join(ids, " "); err != nil || got != c.want {
-			t.Errorf("%s: registrationRun = %q, %v; want %q", c.name, got, err, c.want)
+		if got := strings.Join(txs, " | "); err != nil || got != c.want {
+			t.Errorf("%s: registrationRuns = %q, %v; want %q", c.name, got, err, c.want)
 		}
 	}
-	if _, err := registrationRun([]copyright.Unregistered{{ID: "x", Files: []copyright.Fingerprint{{SHA256: "not hex"}}}}, all); err == nil {
-		t.Error("registrationRun(a fingerprint that is not a SHA-256) = nil error")
+	if _, err := registrationRuns([]copyright.Unregistered{{ID: "x", Files: []copyright.Fingerprint{{SHA256: "not hex"}}}}, all); err == nil {
+		t.Error("registrationRuns(a fingerprint that is not a SHA-256) = nil error")
 	}
 }
