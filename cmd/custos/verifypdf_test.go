@@ -14,48 +14,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/notary/pdf"
 	"github.com/custos-project/custos/notary/pdf/pdftest"
 )
 
 // pdfFixture is a certificate PDF signed in-process under a development
-// PKI, with a trust bundle naming its root.
-type pdfFixture struct {
-	signed []byte
-	trust  string          // trust bundle file
-	other  string          // trust bundle of another consortium
-	roots  string          // the root of trust, alone in a PEM file
-	leaf   string          // the signer's certificate, alone in a PEM file
-	opts   pdf.SignOptions // how signed was signed
-}
+// PKI, with the files a verifier is given (pdftest.Files).
+type pdfFixture = pdftest.Files
 
-func newPDFFixture(t *testing.T) *pdfFixture {
-	t.Helper()
-	return newPDFFixtureWith(t, nil)
-}
+func newPDFFixture(t *testing.T) *pdfFixture { return pdftest.SignedFiles(t, nil, time.Hour) }
 
 // newPDFFixtureWith is newPDFFixture with files attached to the PDF.
 func newPDFFixtureWith(t *testing.T, atts []pdf.Attachment) *pdfFixture {
-	t.Helper()
-	return newPDFFixtureClaiming(t, atts, time.Hour)
-}
-
-// newPDFFixtureClaiming is newPDFFixtureWith whose signature claims (/M)
-// the time claimed after the fixture's start; the time-stamp is an hour
-// after it.
-func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Duration) *pdfFixture {
-	t.Helper()
-	f := pdftest.Signed(t, atts, claimed)
-	dir := t.TempDir()
-	return &pdfFixture{
-		signed: f.Signed,
-		trust:  writeFile(t, dir, "trust.json", pdftest.TrustBundle(t, f.Root)),
-		other:  writeFile(t, dir, "other.json", pdftest.TrustBundle(t, f.OtherRoot)),
-		roots:  writeFile(t, dir, "roots.pem", certs.EncodePEM(f.Root)),
-		leaf:   writeFile(t, dir, "leaf.pem", certs.EncodePEM(f.Signer)),
-		opts:   f.Opts,
-	}
+	return pdftest.SignedFiles(t, atts, time.Hour)
 }
 
 // exitStatus is the exit status an in-process command's error asks for.
@@ -78,7 +49,7 @@ func exitStatus(err error) int {
 func TestVerifyPDFExit(t *testing.T) {
 	f := newPDFFixture(t)
 	dir := t.TempDir()
-	changed := bytes.Clone(f.signed)
+	changed := bytes.Clone(f.Signed)
 	changed[len(changed)/4] ^= 0x01
 	for _, tc := range []struct {
 		name   string
@@ -87,15 +58,15 @@ func TestVerifyPDFExit(t *testing.T) {
 		code   int
 		msg    string
 	}{
-		{"valid", f.signed, false, 0, ""},
-		{"valid, JSON", f.signed, true, 0, ""},
+		{"valid", f.Signed, false, 0, ""},
+		{"valid, JSON", f.Signed, true, 0, ""},
 		{"one byte changed", changed, false, 1, "the PDF is NOT valid: the digest check failed"},
 		{"one byte changed, JSON", changed, true, 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "-")+".pdf", tc.pdf)
 			var out bytes.Buffer
-			err := verifyPDF(&out, file, "", f.trust, "", tc.asJSON)
+			err := verifyPDF(&out, file, "", f.Trust, "", tc.asJSON)
 			var msg string
 			if err != nil {
 				msg = err.Error()
@@ -116,9 +87,9 @@ func TestVerifyPDFExit(t *testing.T) {
 func pdfReceiptsOf(t *testing.T, f *pdfFixture, trust []byte) []pdfReceiptVerdict {
 	t.Helper()
 	dir := t.TempDir()
-	file := writeFile(t, dir, "c.pdf", f.signed)
+	file := writeFile(t, dir, "c.pdf", f.Signed)
 	var out bytes.Buffer
-	_ = verifyPDF(&out, file, "", writeFile(t, dir, "trust.json", trust), f.roots, true)
+	_ = verifyPDF(&out, file, "", writeFile(t, dir, "trust.json", trust), f.Roots, true)
 	var rep struct {
 		Receipts []pdfReceiptVerdict `json:"receipts"`
 	}
@@ -149,12 +120,12 @@ func TestVerifyPDFUsage(t *testing.T) {
 	}{
 		{"no trust bundle nor roots", pdfFile, "", "", ""},
 		{"with a receipt", pdfFile, "r.json", badTrust, ""},
-		{"unreadable PDF", dir + "/missing.pdf", "", f.trust, ""},
+		{"unreadable PDF", dir + "/missing.pdf", "", f.Trust, ""},
 		{"unusable trust bundle", pdfFile, "", badTrust, ""},
 		{"missing trust bundle", pdfFile, "", dir + "/missing.json", ""},
 		{"missing roots", pdfFile, "", "", dir + "/missing.pem"},
 		{"roots not PEM", pdfFile, "", "", badTrust},
-		{"roots not a CA", pdfFile, "", "", f.leaf},
+		{"roots not a CA", pdfFile, "", "", f.Leaf},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer

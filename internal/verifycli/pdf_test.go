@@ -20,42 +20,14 @@ import (
 )
 
 // pdfFixture is a certificate PDF signed in-process under a development
-// PKI, with a trust bundle naming its root.
-type pdfFixture struct {
-	signed []byte
-	trust  string          // trust bundle file
-	other  string          // trust bundle of another consortium
-	roots  string          // the root of trust, alone in a PEM file
-	leaf   string          // the signer's certificate, alone in a PEM file
-	opts   pdf.SignOptions // how signed was signed
-}
+// PKI, with the files a verifier is given (pdftest.Files).
+type pdfFixture = pdftest.Files
 
-func newPDFFixture(t *testing.T) *pdfFixture {
-	t.Helper()
-	return newPDFFixtureWith(t, nil)
-}
+func newPDFFixture(t *testing.T) *pdfFixture { return pdftest.SignedFiles(t, nil, time.Hour) }
 
 // newPDFFixtureWith is newPDFFixture with files attached to the PDF.
 func newPDFFixtureWith(t *testing.T, atts []pdf.Attachment) *pdfFixture {
-	t.Helper()
-	return newPDFFixtureClaiming(t, atts, time.Hour)
-}
-
-// newPDFFixtureClaiming is newPDFFixtureWith whose signature claims (/M)
-// the time claimed after the fixture's start; the time-stamp is an hour
-// after it.
-func newPDFFixtureClaiming(t *testing.T, atts []pdf.Attachment, claimed time.Duration) *pdfFixture {
-	t.Helper()
-	f := pdftest.Signed(t, atts, claimed)
-	dir := t.TempDir()
-	return &pdfFixture{
-		signed: f.Signed,
-		trust:  writeFile(t, dir, "trust.json", pdftest.TrustBundle(t, f.Root)),
-		other:  writeFile(t, dir, "other.json", pdftest.TrustBundle(t, f.OtherRoot)),
-		roots:  writeFile(t, dir, "roots.pem", certs.EncodePEM(f.Root)),
-		leaf:   writeFile(t, dir, "leaf.pem", certs.EncodePEM(f.Signer)),
-		opts:   f.Opts,
-	}
+	return pdftest.SignedFiles(t, atts, time.Hour)
 }
 
 // docMDPVector writes to dir a PDF of notary/pdf/testdata/docmdp, which
@@ -125,12 +97,12 @@ func TestCheckPDFFilesUsage(t *testing.T) {
 		pdf, trust, roots string
 		msg, msgZH        string
 	}{
-		{"unreadable PDF", dir + "/missing.pdf", f.trust, "", "no such file", "文件不存在"},
+		{"unreadable PDF", dir + "/missing.pdf", f.Trust, "", "no such file", "文件不存在"},
 		{"unusable trust bundle", pdfFile, badTrust, "", "bad.json", "信任包"},
 		{"missing trust bundle", pdfFile, dir + "/missing.json", "", "no such file", "文件不存在"},
 		{"missing roots", pdfFile, "", dir + "/missing.pem", "no such file", "文件不存在"},
 		{"roots not PEM", pdfFile, "", badTrust, "want one or more PEM certificates", "应为一个或多个 PEM 证书"},
-		{"roots not a CA", pdfFile, "", f.leaf, "is not a CA certificate", "不是 CA 证书"},
+		{"roots not a CA", pdfFile, "", f.Leaf, "is not a CA certificate", "不是 CA 证书"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -162,12 +134,12 @@ func writeFile(t testing.TB, dir, name string, b []byte) string {
 func TestVerifyPDF(t *testing.T) {
 	f := newPDFFixture(t)
 	dir := t.TempDir()
-	sig, err := pdfcheck.Verify(f.signed, nil)
+	sig, err := pdfcheck.Verify(f.Signed, nil)
 	var ve *pdfcheck.VerifyError
 	if !errors.As(err, &ve) || ve.Step != "timestamp" {
 		t.Fatalf("pdfcheck.Verify(no roots) = %v, %v; want a timestamp failure", sig, err)
 	}
-	changed := bytes.Clone(f.signed)
+	changed := bytes.Clone(f.Signed)
 	changed[len(changed)/4] ^= 0x01
 	unsigned, _ := pdf.NewRenderer(pdf.Config{})
 	plain, err := unsigned.Render(&pdf.Document{Title: "公证书", Number: "1", Author: "x", Issued: time.Unix(0, 0).UTC(),
@@ -182,15 +154,15 @@ func TestVerifyPDF(t *testing.T) {
 		step               string
 		want               []string
 	}{
-		{"valid", f.trust, "", f.signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by 杭州市互联网公证处 TSA",
+		{"valid", f.Trust, "", f.Signed, 0, "", []string{"✓ signature 签名", "signer 签名人: CN=张三 公证员", "✓ timestamp 时间戳: signed no later than 2026-03-01T09:00:00Z by 杭州市互联网公证处 TSA",
 			"✓ chain 证书链", "→ CN=Custos Development Root CA",
 			"- status 状态: revoked or transferred since? see its verification page https://custos.example/verify?document=tttttttttttttttttttttttttt", "VALID 有效"}},
-		{"valid under --roots", "", f.roots, f.signed, 0, "", []string{"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
-		{"valid under another consortium and --roots", f.other, f.roots, f.signed, 0, "", []string{"VALID 有效"}},
-		{"one byte changed", f.trust, "", changed, 1, "digest", []string{"✗ digest 文件摘要", "expected 应为: ", "computed 实为: ", "INVALID 无效"}},
-		{"unsigned", f.trust, "", plain, 1, "find", []string{"✗ find 查找签名", "INVALID 无效"}},
-		{"not a PDF", f.trust, "", []byte("%PDF-1.7 nothing"), 1, "find", []string{"✗ find", "INVALID 无效"}},
-		{"another consortium", f.other, "", f.signed, 1, "timestamp", []string{"✗ timestamp 时间戳", "INVALID 无效"}},
+		{"valid under --roots", "", f.Roots, f.Signed, 0, "", []string{"✓ chain 证书链", "→ CN=Custos Development Root CA", "VALID 有效"}},
+		{"valid under another consortium and --roots", f.Other, f.Roots, f.Signed, 0, "", []string{"VALID 有效"}},
+		{"one byte changed", f.Trust, "", changed, 1, "digest", []string{"✗ digest 文件摘要", "expected 应为: ", "computed 实为: ", "INVALID 无效"}},
+		{"unsigned", f.Trust, "", plain, 1, "find", []string{"✗ find 查找签名", "INVALID 无效"}},
+		{"not a PDF", f.Trust, "", []byte("%PDF-1.7 nothing"), 1, "find", []string{"✗ find", "INVALID 无效"}},
+		{"another consortium", f.Other, "", f.Signed, 1, "timestamp", []string{"✗ timestamp 时间戳", "INVALID 无效"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "-")+".pdf", tc.pdf)
@@ -225,11 +197,11 @@ func TestVerifyPDF(t *testing.T) {
 func TestVerifyPDFAddedAfterSigning(t *testing.T) {
 	f := newPDFFixture(t)
 	dir := t.TempDir()
-	n := len(f.signed)
-	appended := append(bytes.Clone(f.signed), "\n1 0 obj\n<<>>\nendobj\n"...)
+	n := len(f.Signed)
+	appended := append(bytes.Clone(f.Signed), "\n1 0 obj\n<<>>\nendobj\n"...)
 	file := writeFile(t, dir, "appended.pdf", appended)
 	var out bytes.Buffer
-	err := verifyPDF(&out, file, f.trust, "", false)
+	err := verifyPDF(&out, file, f.Trust, "", false)
 	if exitStatus(err) != 1 {
 		t.Fatalf("verify --pdf = %v, want exit status 1\n%s", err, out.String())
 	}
@@ -248,7 +220,7 @@ func TestVerifyPDFAddedAfterSigning(t *testing.T) {
 		}
 	}
 	out.Reset()
-	err = verifyPDF(&out, file, f.trust, "", true)
+	err = verifyPDF(&out, file, f.Trust, "", true)
 	var rep pdfReport
 	if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil || exitStatus(err) != 1 {
 		t.Fatalf("verify --pdf --json = %v, %v:\n%s", err, jerr, out.String())
@@ -291,9 +263,9 @@ func TestVerifyPDFReceiptsForTheNotary(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newPDFFixtureWith(t, []pdf.Attachment{tc.att})
-			file := writeFile(t, t.TempDir(), "c.pdf", f.signed)
+			file := writeFile(t, t.TempDir(), "c.pdf", f.Signed)
 			var out bytes.Buffer
-			err := verifyPDF(&out, file, trust, f.roots, false)
+			err := verifyPDF(&out, file, trust, f.Roots, false)
 			if exitStatus(err) != tc.code {
 				t.Errorf("verify --pdf = %v, exit status %d; want %d\n%s", err, exitStatus(err), tc.code, out.String())
 			}
@@ -332,10 +304,10 @@ func TestVerifyPDFClaimedTime(t *testing.T) {
 		{"the day before", time.Hour - 24*time.Hour, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newPDFFixtureClaiming(t, nil, tc.claimed)
-			file := writeFile(t, t.TempDir(), "c.pdf", f.signed)
+			f := pdftest.SignedFiles(t, nil, tc.claimed)
+			file := writeFile(t, t.TempDir(), "c.pdf", f.Signed)
 			var out bytes.Buffer
-			if err := verifyPDF(&out, file, f.trust, "", false); exitStatus(err) != 0 {
+			if err := verifyPDF(&out, file, f.Trust, "", false); exitStatus(err) != 0 {
 				t.Fatalf("verify --pdf = %v\n%s", err, out.String())
 			}
 			got := strings.Contains(out.String(), "! claimed signing time 声称签名时间")
@@ -343,7 +315,7 @@ func TestVerifyPDFClaimedTime(t *testing.T) {
 				t.Errorf("warning printed = %v, want %v:\n%s", got, tc.warn, out.String())
 			}
 			out.Reset()
-			_ = verifyPDF(&out, file, f.trust, "", true)
+			_ = verifyPDF(&out, file, f.Trust, "", true)
 			var rep pdfReport
 			if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Result == nil || (rep.Result.ClaimedTimeNote != "") != tc.warn {
 				t.Errorf("verify --pdf --json = %+v, %v; want claimed_time_note set: %v", rep.Result, err, tc.warn)
@@ -363,10 +335,10 @@ func TestVerifyPDFClaimedTime(t *testing.T) {
 func TestVerifyPDFCertification(t *testing.T) {
 	f := newPDFFixture(t)
 	dir := t.TempDir()
-	n := len(f.signed)
+	n := len(f.Signed)
 	run := func(file string, trust ...string) (string, pdfReport, int) {
 		t.Helper()
-		tb := f.trust
+		tb := f.Trust
 		if len(trust) > 0 {
 			tb = trust[0]
 		}
@@ -382,7 +354,7 @@ func TestVerifyPDFCertification(t *testing.T) {
 		return text, rep, code
 	}
 	t.Run("certified", func(t *testing.T) {
-		text, rep, code := run(writeFile(t, dir, "certified.pdf", f.signed))
+		text, rep, code := run(writeFile(t, dir, "certified.pdf", f.Signed))
 		want := pdfCertification{Level: 1, Permits: "no change", Length: int64(n)}
 		if rep.Result != nil {
 			want.Certifier = rep.Result.Signer
@@ -540,7 +512,7 @@ func TestVerifyPDFCertification(t *testing.T) {
 		}
 	})
 	t.Run("appended", func(t *testing.T) {
-		file := writeFile(t, dir, "appended.pdf", append(bytes.Clone(f.signed), "\n1 0 obj\n<<>>\nendobj\n"...))
+		file := writeFile(t, dir, "appended.pdf", append(bytes.Clone(f.Signed), "\n1 0 obj\n<<>>\nendobj\n"...))
 		text, rep, code := run(file)
 		if code != 1 || rep.Step != "find" || rep.SignedRevision == nil || !rep.SignedRevision.Certification.Violated {
 			t.Fatalf("verify --pdf --json: exit %d, %+v; want step find and the certified revision", code, rep)

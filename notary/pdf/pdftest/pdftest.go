@@ -10,6 +10,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -83,4 +85,39 @@ func TrustBundle(t testing.TB, root *x509.Certificate) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Files is a Fixture written out as a verifier's command line takes it:
+// the PDF's bytes, and the paths of a trust bundle naming its root, one
+// naming another consortium's, the root alone and the signer's
+// certificate alone, each a PEM or JSON file in a test's folder.
+type Files struct {
+	Signed []byte
+	Trust  string          // trust bundle file
+	Other  string          // trust bundle of another consortium
+	Roots  string          // the root of trust, alone in a PEM file
+	Leaf   string          // the signer's certificate, alone in a PEM file
+	Opts   pdf.SignOptions // how Signed was signed
+}
+
+// SignedFiles is Signed(t, atts, claimed) written out as Files.
+func SignedFiles(t testing.TB, atts []pdf.Attachment, claimed time.Duration) *Files {
+	t.Helper()
+	f := Signed(t, atts, claimed)
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return &Files{
+		Signed: f.Signed,
+		Trust:  write("trust.json", TrustBundle(t, f.Root)),
+		Other:  write("other.json", TrustBundle(t, f.OtherRoot)),
+		Roots:  write("roots.pem", certs.EncodePEM(f.Root)),
+		Leaf:   write("leaf.pem", certs.EncodePEM(f.Signer)),
+		Opts:   f.Opts,
+	}
 }
