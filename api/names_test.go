@@ -322,17 +322,7 @@ func TestUnknownOrgNameDetail(t *testing.T) {
 	} {
 		for _, lang := range []string{"en", "zh-CN"} {
 			t.Run(c.name+" "+lang, func(t *testing.T) {
-				var body io.Reader
-				if c.body != nil {
-					b, _ := json.Marshal(c.body)
-					body = bytes.NewReader(b)
-				}
-				req := httptest.NewRequest(c.method, c.path, body)
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+nw.tokenOf[c.party])
-				req.Header.Set("Accept-Language", lang)
-				r := httptest.NewRecorder()
-				nw.s.e.ServeHTTP(r, req)
+				r := nw.doIn(t, c.party, c.method, c.path, c.body, lang)
 				want(t, c.method+" "+c.path, r, 404, "not-found")
 				var p wire.Problem
 				mustDecode(t, r, &p)
@@ -378,17 +368,7 @@ func TestNameLookupInvisible(t *testing.T) {
 	} {
 		for _, lang := range []string{"en", "zh-CN"} {
 			t.Run(c.name+" "+lang, func(t *testing.T) {
-				var body io.Reader
-				if c.body != nil {
-					b, _ := json.Marshal(c.body)
-					body = bytes.NewReader(b)
-				}
-				req := httptest.NewRequest(c.method, c.path, body)
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+nw.tokenOf[c.party])
-				req.Header.Set("Accept-Language", lang)
-				r := httptest.NewRecorder()
-				nw.s.e.ServeHTTP(r, req)
+				r := nw.doIn(t, c.party, c.method, c.path, c.body, lang)
 				want(t, c.method+" "+c.path, r, 400, "invisible-character")
 				checkLocalizedProblem(t, r, lang)
 			})
@@ -507,17 +487,7 @@ func TestNameSuggestions(t *testing.T) {
 	} {
 		for _, lang := range []string{"en", "zh-CN"} {
 			t.Run(c.name+" "+lang, func(t *testing.T) {
-				var body io.Reader
-				if c.body != nil {
-					b, _ := json.Marshal(c.body)
-					body = bytes.NewReader(b)
-				}
-				req := httptest.NewRequest(c.method, c.path, body)
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+nw.tokenOf[c.party])
-				req.Header.Set("Accept-Language", lang)
-				r := httptest.NewRecorder()
-				nw.s.e.ServeHTTP(r, req)
+				r := nw.doIn(t, c.party, c.method, c.path, c.body, lang)
 				want(t, c.method+" "+c.path, r, 404, "not-found")
 				var p wire.Problem
 				mustDecode(t, r, &p)

@@ -87,6 +87,12 @@ func mustDecode(t *testing.T, r *httptest.ResponseRecorder, v any) {
 // none).
 func (tw *transferWorld) do(t *testing.T, party, method, path string, body any) *httptest.ResponseRecorder {
 	t.Helper()
+	return tw.doIn(t, party, method, path, body, "")
+}
+
+// doIn is do with Accept-Language lang (none if empty).
+func (tw *transferWorld) doIn(t *testing.T, party, method, path string, body any, lang string) *httptest.ResponseRecorder {
+	t.Helper()
 	var req *http.Request
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -96,6 +102,9 @@ func (tw *transferWorld) do(t *testing.T, party, method, path string, body any) 
 		req = httptest.NewRequest(method, path, nil)
 	}
 	req.Header.Set("Authorization", "Bearer "+tw.tokenOf[party])
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
 	rec := httptest.NewRecorder()
 	tw.s.e.ServeHTTP(rec, req)
 	return rec
