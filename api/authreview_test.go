@@ -170,26 +170,12 @@ func TestReceivedShareNamesEnd(t *testing.T) {
 	w := newUploadWorld(t)
 	ctx := context.Background()
 	const title = "Medical record of the plaintiff"
-	up := w.upload(t, strings.NewReader("record"), "text/plain", wire.MetadataHeader, `{"title":"`+title+`","file_name":"plaintiff-record.txt"}`)
-	if up.Code != http.StatusCreated {
-		t.Fatalf("upload = %d %s", up.Code, up.Body)
-	}
-	id := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
-	up2 := w.upload(t, strings.NewReader("second"), "text/plain", wire.MetadataHeader, `{"title":"`+title+` (2)","file_name":"plaintiff-record-2.txt"}`)
-	id2 := strings.TrimPrefix(up2.Header().Get("Location"), "/api/v1/evidence/")
-	court := newKey(t, w.orgs, "Court")
-	cp, err := w.orgs.Authenticate(court)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := w.uploadedWith(t, "record", `{"title":"`+title+`","file_name":"plaintiff-record.txt"}`)
+	id2 := w.uploadedWith(t, "second", `{"title":"`+title+` (2)","file_name":"plaintiff-record-2.txt"}`)
+	court, cp := w.court(t)
+	sh := w.shareWith(t, id, cp, nil)
 	soon := time.Now().Add(300 * time.Millisecond)
-	if _, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id2, cp.Org.ID, &soon); err != nil {
-		t.Fatal(err)
-	}
+	w.shareWith(t, id2, cp, &soon)
 	srv := httptest.NewServer(w.s.Handler())
 	defer srv.Close()
 	received := func() []ShareView {
@@ -229,20 +215,9 @@ func TestReceivedShareNamesEnd(t *testing.T) {
 // shares it made records nothing (the items are its own).
 func TestReceivedShareListed(t *testing.T) {
 	w := newUploadWorld(t)
-	ctx := context.Background()
-	up := w.upload(t, strings.NewReader("record"), "text/plain", wire.MetadataHeader, `{"title":"Plaintiff's record","file_name":"record.txt"}`)
-	if up.Code != http.StatusCreated {
-		t.Fatalf("upload = %d %s", up.Code, up.Body)
-	}
-	id := strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
-	court := newKey(t, w.orgs, "Court")
-	cp, err := w.orgs.Authenticate(court)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := w.shares.ShareTarget(ctx, w.org, w.actor, evidence.ShareEvidence, id, cp.Org.ID, nil); err != nil {
-		t.Fatal(err)
-	}
+	id := w.uploadedWith(t, "record", `{"title":"Plaintiff's record","file_name":"record.txt"}`)
+	court, cp := w.court(t)
+	w.shareWith(t, id, cp, nil)
 	srv := httptest.NewServer(w.s.Handler())
 	defer srv.Close()
 	listedBy := func() map[string]int {
@@ -274,4 +249,38 @@ func TestReceivedShareListed(t *testing.T) {
 	if n := listedBy(); n[cp.Actor()] != 1 || len(n) != 1 {
 		t.Errorf("listed events after the court's list of its received shares: %v, want one by %s", n, cp.Actor())
 	}
+}
+
+// uploadedWith files data as text/plain with the metadata meta and
+// returns its evidence ID.
+func (w *uploadWorld) uploadedWith(t *testing.T, data, meta string) string {
+	t.Helper()
+	up := w.upload(t, strings.NewReader(data), "text/plain", wire.MetadataHeader, meta)
+	if up.Code != http.StatusCreated {
+		t.Fatalf("upload = %d %s", up.Code, up.Body)
+	}
+	return strings.TrimPrefix(up.Header().Get("Location"), "/api/v1/evidence/")
+}
+
+// court makes an organization "Court" with a key, and returns the key's
+// token and principal.
+func (w *uploadWorld) court(t *testing.T) (string, *access.Principal) {
+	t.Helper()
+	token := newKey(t, w.orgs, "Court")
+	p, err := w.orgs.Authenticate(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token, p
+}
+
+// shareWith has the world's organization share item id with p's
+// organization, until expires (nil: no end).
+func (w *uploadWorld) shareWith(t *testing.T, id string, p *access.Principal, expires *time.Time) *evidence.Share {
+	t.Helper()
+	sh, _, err := w.shares.ShareTarget(context.Background(), w.org, w.actor, evidence.ShareEvidence, id, p.Org.ID, expires)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh
 }
