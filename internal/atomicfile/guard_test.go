@@ -23,6 +23,7 @@ var unguarded = map[string]string{
 	"internal/testenv/java.go os.Rename":            "a test cache",
 	"internal/testenv/softhsm.go os.WriteFile":      "a test's configuration",
 	"internal/testenv/golden.go os.WriteFile":       "golden files rewritten on request",
+	"notary/pdf/pdftest/pdftest.go os.WriteFile":    "a test's input files, in its temporary folder",
 	"internal/testenv/minio.go os.OpenFile":         "a test server's log",
 	"bench/growthplot/main.go os.Create":            "a benchmark's plot",
 	"storage/folder.go os.OpenFile":                 "staged blobs: fdatasync and folder fsync at Commit (Folder.Stage)",
