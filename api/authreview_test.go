@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/copyright"
 )
 
@@ -283,4 +285,114 @@ func (w *uploadWorld) shareWith(t *testing.T, id string, p *access.Principal, ex
 		t.Fatal(err)
 	}
 	return sh
+}
+
+// downTrails is an audit trail whose store is down for appends outside a
+// transaction (AppendAudit).
+type downTrails struct{ AuditTrails }
+
+func (downTrails) AppendAudit(context.Context, string, string, string, string) (*custody.Event, error) {
+	return nil, errors.New("audit store down")
+}
+
+// TestAdminReadsAudited (A9, session 20): an administrator's read of
+// another organization's keys or audit chain is recorded on that
+// organization's chain, naming the key: one event per request, after the
+// read, so the chain shown does not hold its own read. A read that cannot
+// be recorded shows nothing. A key's reads of its own organization (the
+// firm's of its chain, the operator's of its keys and chain) are not
+// recorded.
+func TestAdminReadsAudited(t *testing.T) {
+	ctx := context.Background()
+	w := newUploadWorld(t)
+	op, err := w.orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := w.orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.orgs.Authenticate(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trails := audittrail.New(w.ev)
+	chain := func(org string) []*custody.Event {
+		t.Helper()
+		evs, err := trails.AuditTrail(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return evs
+	}
+	shown := func(token, path string) int {
+		t.Helper()
+		r := w.getAs(t, token, path)
+		if r.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d %s", path, r.Code, r.Body)
+		}
+		var l struct {
+			Items  []json.RawMessage `json:"items"`
+			Events []json.RawMessage `json:"events"`
+		}
+		mustDecode(t, r, &l)
+		return len(l.Items) + len(l.Events)
+	}
+	// The firm's chain as POST /api/v1/orgs starts it, and a second key.
+	if _, err := trails.AppendAudit(ctx, w.org, p.Actor(), custody.AuditOrgCreated, "kind:"+access.KindLawFirm); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.post(t, "/api/v1/orgs/"+w.org+"/keys", strings.NewReader(`{"role":"viewer","name":"second"}`), "application/json", "Authorization", "Bearer "+admin); r.Code != http.StatusCreated {
+		t.Fatalf("POST /api/v1/orgs/{firm}/keys = %d %s", r.Code, r.Body)
+	}
+	before := len(chain(w.org))
+	audit, keys := "/api/v1/orgs/"+w.org+"/audit", "/api/v1/orgs/"+w.org+"/keys"
+
+	if n := shown(w.token, audit); n != before || len(chain(w.org)) != before {
+		t.Fatalf("the firm's read of its own chain showed %d events and left %d, want %d and nothing recorded", n, len(chain(w.org)), before)
+	}
+	want := []custody.Event{
+		{Type: custody.AuditChainRead, Subject: fmt.Sprintf("events:%d", before)},
+		{Type: custody.AuditChainRead, Subject: fmt.Sprintf("events:%d", before+1)},
+		{Type: custody.AuditKeysListed, Subject: "keys:2"},
+	}
+	if n := shown(admin, audit); n != before {
+		t.Errorf("the admin's first read showed %d events, want %d: not its own read", n, before)
+	}
+	if n := shown(admin, audit); n != before+1 {
+		t.Errorf("the admin's second read showed %d events, want %d: the first read, not its own", n, before+1)
+	}
+	if n := shown(admin, keys); n != 2 {
+		t.Errorf("the admin's list of the firm's keys showed %d, want 2", n)
+	}
+	got := chain(w.org)
+	if len(got) != before+len(want) {
+		t.Fatalf("the firm's chain has %d events after three reads, want %d", len(got), before+len(want))
+	}
+	for i, e := range got[before:] {
+		if e.Type != want[i].Type || e.Subject != want[i].Subject || e.Actor != p.Actor() {
+			t.Errorf("event %d = %s %s by %s, want %s %s by %s", before+i, e.Type, e.Subject, e.Actor, want[i].Type, want[i].Subject, p.Actor())
+		}
+	}
+	if i, err := custody.CheckChain(got); err != nil {
+		t.Errorf("CheckChain(the firm's chain) = %d, %v", i, err)
+	}
+
+	opBefore := len(chain(op.ID))
+	shown(admin, "/api/v1/orgs/"+op.ID+"/audit")
+	shown(admin, "/api/v1/orgs/"+op.ID+"/keys")
+	if n := len(chain(op.ID)); n != opBefore {
+		t.Errorf("the operator's reads of its own chain and keys recorded %d events, want none", n-opBefore)
+	}
+
+	w.s.trails = downTrails{w.s.trails}
+	for _, path := range []string{audit, keys} {
+		if r := w.getAs(t, admin, path); r.Code < 500 || strings.Contains(r.Body.String(), `"items"`) || strings.Contains(r.Body.String(), `"events"`) {
+			t.Errorf("GET %s with the audit store down = %d %s, want a 5xx that shows nothing", path, r.Code, r.Body)
+		}
+	}
+	if r := w.getAs(t, w.token, audit); r.Code != http.StatusOK {
+		t.Errorf("the firm's own read with the audit store down = %d, want 200: it records nothing", r.Code)
+	}
 }

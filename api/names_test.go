@@ -20,6 +20,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/copyright"
 	"github.com/custos-project/custos/evidence/sharing"
@@ -47,6 +48,12 @@ func newNamesWorld(t *testing.T) *namesWorld {
 	}
 	if nw.notary, err = nw.s.orgs.CreateOrg(access.KindNotary, "Qiantang Notary Office"); err != nil {
 		t.Fatal(err)
+	}
+	for _, o := range []*access.Org{nw.court, nw.notary} {
+		// As creating an organization through the API does.
+		if _, err := audittrail.New(nw.ev).AppendAudit(context.Background(), o.ID, "operator:key", custody.AuditOrgCreated, "kind:"+o.Kind); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for party, k := range map[string]struct {
 		org  string

@@ -320,7 +320,26 @@ func (s *Server) listKeys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditRead(c, org, custody.AuditKeysListed, fmt.Sprintf("keys:%d", len(keys))); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, listOf(keys))
+}
+
+// auditRead records on org's audit chain that the caller, an administrator
+// of another organization (the operator: only its keys may be admin), read
+// what subject names of it (A9 in docs/security.md). It is called once per
+// request, after the read and before anything is shown: an event that
+// cannot be recorded fails the request, and a chain read does not show
+// its own read. A key's read of its own organization is not recorded, as
+// no member's read of its own chain or keys is.
+func (s *Server) auditRead(c echo.Context, org, typ, subject string) error {
+	p := principal(c)
+	if p.Org.ID == org {
+		return nil
+	}
+	_, err := s.trails.AppendAudit(c.Request().Context(), org, p.Actor(), typ, subject)
+	return err
 }
 
 func (s *Server) revokeKey(c echo.Context) error {
@@ -347,7 +366,9 @@ func (s *Server) me(c echo.Context) error {
 }
 
 // getAudit serves an organization's audit chain to an admin, or to the
-// organization's own members.
+// organization's own members. An admin's read of another organization's
+// chain is recorded on it (auditRead); the chain shown is the one read,
+// without that event.
 func (s *Server) getAudit(c echo.Context) error {
 	p := principal(c)
 	org, err := s.orgParam(c)
@@ -362,6 +383,9 @@ func (s *Server) getAudit(c echo.Context) error {
 	}
 	evs, err := s.trails.AuditTrail(c.Request().Context(), org)
 	if err != nil {
+		return err
+	}
+	if err := s.auditRead(c, org, custody.AuditChainRead, fmt.Sprintf("events:%d", len(evs))); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, wire.CustodyView{Evidence: org, Events: s.custodyEvents(evs)})

@@ -98,6 +98,17 @@ const (
 	// vote for a chain state upgrade (POST /api/v1/admin/chain/upgrade),
 	// on the operator's chain; subject "state_version:<v>:height:<h>".
 	AuditUpgradeVoted = "org.upgrade_voted"
+	// AuditChainRead: an administrator of the operator read another
+	// organization's audit chain (GET /api/v1/orgs/{id}/audit), on that
+	// organization's chain, after the events read and before they are
+	// shown; subject "events:<n>", how many it read. A key's read of its
+	// own organization's chain is not recorded.
+	AuditChainRead = "org.audit_read"
+	// AuditKeysListed: an administrator of the operator listed another
+	// organization's keys (GET /api/v1/orgs/{id}/keys), on that
+	// organization's chain, before the list is shown; subject "keys:<n>",
+	// how many it listed.
+	AuditKeysListed = "org.keys_listed"
 )
 
 // IsRead reports whether an event type records a read (viewed, downloaded,

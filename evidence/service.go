@@ -141,6 +141,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := initBuckets(cfg.DB, allBuckets, accessBuckets, [][]byte{bVerifyTok, bDocSum}); err != nil {
 		return nil, fmt.Errorf("evidence: init store: %w", err)
 	}
+	if n, err := HashVerifyTokens(cfg.DB); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Log.Info("keyed the verification tokens of an earlier version by their SHA-256", "tokens", n)
+	}
 	inline, err := inlineMax(cfg)
 	if err != nil {
 		return nil, err

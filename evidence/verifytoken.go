@@ -3,6 +3,8 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -18,9 +20,31 @@ const (
 	DocumentCopyright   = "copyright"   // a copyright registration certificate (evidence/copyright)
 )
 
-// bVerifyTok maps each issued document's verification token to the
-// document: token → kind ":" id. Write-once.
-var bVerifyTok = []byte("verifytok")
+// bVerifyTok maps each issued document's verification token, by its
+// digest (verifyKey), to the document: verifyKey(token) → kind ":" id.
+// Write-once. The token itself is not a key: the index is no list of the
+// tokens, and bbolt's key search, whose comparisons are not constant-time,
+// compares digests, whose prefixes tell nothing of a token (A8 in
+// docs/security.md).
+var bVerifyTok = []byte("verifyhash")
+
+// bVerifyTokClear is the index of versions before session 20, keyed by the
+// tokens themselves: token → kind ":" id. HashVerifyTokens moves it into
+// bVerifyTok and deletes it.
+var bVerifyTokClear = []byte("verifytok")
+
+// verifyDomain separates the digests of verification tokens from any other
+// SHA-256 the store keeps.
+const verifyDomain = "custos/verifytok/v1\x00"
+
+// verifyKey is the key of token in bVerifyTok:
+// SHA-256("custos/verifytok/v1" ‖ 0x00 ‖ token).
+func verifyKey(token string) []byte {
+	h := sha256.New()
+	h.Write([]byte(verifyDomain))
+	h.Write([]byte(token))
+	return h.Sum(nil)
+}
 
 // NewVerifyToken returns a fresh verification token for the document id:
 // 128 random bits spelled like an ID (26 lowercase base32 characters), and
@@ -43,14 +67,59 @@ func putVerifyToken(tx *bolt.Tx, token, kind, id string) error {
 	if !ValidID(token) || token == id {
 		return fmt.Errorf("evidence: %s %s: invalid verification token", kind, id)
 	}
-	b, v := tx.Bucket(bVerifyTok), []byte(kind+":"+id)
-	if old := b.Get([]byte(token)); old != nil {
-		if bytes.Equal(old, v) {
+	if err := putVerifyKey(tx.Bucket(bVerifyTok), verifyKey(token), []byte(kind+":"+id)); err != nil {
+		return fmt.Errorf("evidence: verification token of %s %s: %w", kind, id, err)
+	}
+	return nil
+}
+
+// errTokenInUse means a verification token already opens another document.
+var errTokenInUse = errors.New("already in use")
+
+// putVerifyKey puts key → doc in b, write-once.
+func putVerifyKey(b *bolt.Bucket, key, doc []byte) error {
+	if old := b.Get(key); old != nil {
+		if bytes.Equal(old, doc) {
 			return nil
 		}
-		return fmt.Errorf("evidence: verification token of %s %s is already in use", kind, id)
+		return errTokenInUse
 	}
-	return b.Put([]byte(token), v)
+	return b.Put(key, doc)
+}
+
+// HashVerifyTokens moves the verification tokens that versions before
+// session 20 kept in clear (bucket verifytok, token → document) into
+// bVerifyTok, keyed by their digests, and deletes the old bucket: all in
+// one transaction, so that a store is either wholly moved or untouched,
+// never half. The old bucket's absence marks it done: on a moved or a new
+// store it changes nothing. It returns how many tokens it moved. New calls
+// it.
+func HashVerifyTokens(db *bolt.DB) (moved int, err error) {
+	err = db.Update(func(tx *bolt.Tx) error {
+		old := tx.Bucket(bVerifyTokClear)
+		if old == nil {
+			return nil
+		}
+		b, err := tx.CreateBucketIfNotExists(bVerifyTok)
+		if err != nil {
+			return err
+		}
+		err = old.ForEach(func(token, doc []byte) error {
+			if err := putVerifyKey(b, verifyKey(string(token)), bytes.Clone(doc)); err != nil {
+				return fmt.Errorf("the verification token of %q: %w", doc, err)
+			}
+			moved++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.DeleteBucket(bVerifyTokClear)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("evidence: keying verification tokens by digest: %w", err)
+	}
+	return moved, nil
 }
 
 // VerifiedDocument returns the kind (DocumentCertificate or
@@ -62,7 +131,7 @@ func (s *Service) VerifiedDocument(ctx context.Context, token string) (kind, id 
 		return "", "", ErrNotFound
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bVerifyTok).Get([]byte(token))
+		v := tx.Bucket(bVerifyTok).Get(verifyKey(token))
 		var ok bool
 		if kind, id, ok = strings.Cut(string(v), ":"); !ok {
 			return ErrNotFound

@@ -449,6 +449,8 @@ var messages = map[string]words{
 	"val.org.share_notices_resent":     {"org.share_notices_resent", "重新发送共享通知"},
 	"val.org.integrity_requested":      {"org.integrity_requested", "请求完整性审计"},
 	"val.org.upgrade_voted":            {"org.upgrade_voted", "投票升级链"},
+	"val.org.audit_read":               {"org.audit_read", "读取审计链"},
+	"val.org.keys_listed":              {"org.keys_listed", "列出密钥"},
 	"val.key.created":                  {"key.created", "创建密钥"},
 	"val.key.revoked":                  {"key.revoked", "撤销密钥"},
 	"val.webhook.created":              {"webhook.created", "创建 Webhook"},
