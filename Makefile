@@ -27,25 +27,39 @@ build: wasm ## build bin/custos (with the browser verifier embedded)
 WASM_ENV = GOOS=js GOARCH=wasm GOEXPERIMENT=nojsonv2
 WASM_FLAGS = -trimpath -gcflags=all=-l -ldflags="-s -w"
 
-# web/static/verify.wasm is rebuilt only when it is older than a file of a
-# package of this module it is built from (as `go list -deps` finds them for
-# js/wasm: every file of their folders, embedded files included), go.mod or
+# web/static/verify.wasm (and so verifypdf.wasm) is rebuilt only when it
+# is older than a file of a package of this module it is built from (as
+# `go list -deps` finds them for js/wasm: every file of their folders,
+# embedded files included), go.mod or
 # go.sum (the other modules' versions), or this Makefile; so a stale verifier
 # is never embedded, and `make build` right after `make build` rebuilds
 # nothing of it. A change of imports is in a file listed already. (make
 # exports GOTOOLCHAIN to recipes, not to $(shell), hence its own; should
 # go list find nothing, the verifier is always rebuilt.)
-WASM_SRCS := $(filter-out %_test.go,$(wildcard $(shell GOTOOLCHAIN=$(GOTOOLCHAIN) $(WASM_ENV) $(GO) list -e -deps \
-	-f '{{if and (not .Standard) .Module}}{{if .Module.Main}}{{.Dir}}/* {{range .EmbedFiles}}{{$$.Dir}}/{{.}} {{end}}{{end}}{{end}}' ./web/wasm)))
+wasm_srcs = $(filter-out %_test.go,$(wildcard $(shell GOTOOLCHAIN=$(GOTOOLCHAIN) $(WASM_ENV) $(GO) list -e -deps \
+	-f '{{if and (not .Standard) .Module}}{{if .Module.Main}}{{.Dir}}/* {{range .EmbedFiles}}{{$$.Dir}}/{{.}} {{end}}{{end}}{{end}}' $(1))))
+WASM_SRCS := $(call wasm_srcs,./web/wasm)
+# The certificate PDF verifier (./web/wasmpdf), a module of its own that
+# the page loads only when a PDF is chosen, is built the same way.
+WASMPDF_SRCS := $(call wasm_srcs,./web/wasmpdf)
 
-wasm: web/static/verify.wasm ## build the browser verifier if its sources changed (web/static/verify.wasm, its .br and .gz copies, wasm_exec.js); make -B wasm forces it
+wasm: web/static/verify.wasm web/static/verifypdf.wasm ## build the browser verifiers if their sources changed (web/static/verify.wasm and verifypdf.wasm, their .br and .gz copies, wasm_exec.js); make -B wasm forces it
+
+# wasm_build builds package $(2) into web/static/$(1), with wasm_exec.js
+# and the compressed copies.
+define wasm_build
+	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o web/static/$(1) $(2)
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/static/wasm_exec.js
+	gzip -9 -n -c web/static/$(1) > web/static/$(1).gz
+	if command -v brotli >/dev/null; then brotli -q 11 -f -o web/static/$(1).br web/static/$(1); \
+	else rm -f web/static/$(1).br; echo "make wasm: brotli is missing (apt-get install brotli): browsers get the gzip copy"; fi
+endef
 
 web/static/verify.wasm: $(WASM_SRCS) go.mod go.sum Makefile $(if $(WASM_SRCS),,FORCE)
-	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o web/static/verify.wasm ./web/wasm
-	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/static/wasm_exec.js
-	gzip -9 -n -c web/static/verify.wasm > web/static/verify.wasm.gz
-	if command -v brotli >/dev/null; then brotli -q 11 -f -o web/static/verify.wasm.br web/static/verify.wasm; \
-	else rm -f web/static/verify.wasm.br; echo "make wasm: brotli is missing (apt-get install brotli): browsers get the gzip copy"; fi
+	$(call wasm_build,verify.wasm,./web/wasm)
+
+web/static/verifypdf.wasm: $(WASMPDF_SRCS) go.mod go.sum Makefile $(if $(WASMPDF_SRCS),,FORCE)
+	$(call wasm_build,verifypdf.wasm,./web/wasmpdf)
 
 # LISTEN: custos serve --listen (make run LISTEN=127.0.0.1:9090); empty,
 # serve's own default.

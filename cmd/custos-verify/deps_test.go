@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,21 +47,27 @@ func forbidden(pkg string) string {
 }
 
 // TestVerifierDeps lists what the receipt verifier, the certificate PDF
-// verifier, this command and the browser verifier link (go list -deps) and
-// fails on any forbidden package.
+// verifier, this command and the browser's two verifiers link (go list
+// -deps) and fails on any forbidden package. The browser's receipt
+// verifier must not link the PDF checker either: the page loads that
+// one, web/wasmpdf, only for a PDF, so that the receipt verifier's size
+// and first verdict do not pay for it.
 func TestVerifierDeps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	wasm := []string{"GOOS=js", "GOARCH=wasm"}
 	targets := []struct {
 		name, pkg string
 		env       []string
+		not       []string // forbidden for this target alone
 	}{
-		{"receipt verifier", module + "receipt", nil},
-		{"certificate PDF verifier", module + "pdfcheck", nil},
-		{"custos-verify", module + "cmd/custos-verify", nil},
-		{"WebAssembly verifier", module + "web/wasm", []string{"GOOS=js", "GOARCH=wasm"}},
+		{"receipt verifier", module + "receipt", nil, nil},
+		{"certificate PDF verifier", module + "pdfcheck", nil, nil},
+		{"custos-verify", module + "cmd/custos-verify", nil, nil},
+		{"WebAssembly verifier", module + "web/wasm", wasm, []string{module + "pdfcheck", module + "internal/verifycli"}},
+		{"WebAssembly certificate PDF verifier", module + "web/wasmpdf", wasm, nil},
 	}
 	for _, tt := range targets {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +84,9 @@ func TestVerifierDeps(t *testing.T) {
 			for _, p := range pkgs {
 				if why := forbidden(p); why != "" {
 					t.Errorf("%s links %s (%s)", tt.pkg, p, why)
+				}
+				if slices.Contains(tt.not, p) {
+					t.Errorf("%s links %s (the PDF checker is web/wasmpdf's)", tt.pkg, p)
 				}
 			}
 		})

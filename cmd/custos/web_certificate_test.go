@@ -217,8 +217,9 @@ func TestVerifyPageDocumentReceiptBytes(t *testing.T) {
 			t.Errorf("%s: the page does not name step %s:\n%s", c.name, receipt.StepFormat, text)
 		}
 	}
-	// What the page does not check, it says, in both languages.
-	for lang, want := range map[string]string{"en": "does not check the PDF's signature", "zh": "本页不核验 PDF 的签名"} {
+	// What the document's section does not check, it says, in both
+	// languages (the form below it checks a chosen PDF).
+	for lang, want := range map[string]string{"en": "does not check the PDF's signature", "zh": "本栏不核验 PDF 的签名"} {
 		chooseLanguage(t, ctx, lang)
 		if got := evalString(t, ctx, `document.getElementById('doc-scope').textContent`); !strings.Contains(got, want) {
 			t.Errorf("in %s, the page says %q, want %q", lang, got, want)

@@ -26,6 +26,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/custos-project/custos/internal/testenv"
+	"github.com/custos-project/custos/notary/pdf/pdftest"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -263,6 +264,51 @@ func TestVerifyPage(t *testing.T) {
 		}
 	})
 
+	t.Run("certificate PDF", func(t *testing.T) {
+		// A signed 公证书 chosen in place of the receipt is checked, against
+		// the court's chosen trust bundle, by the certificate PDF verifier
+		// (verifypdf.wasm, custos verify --pdf's code), which the page
+		// loads only then; one byte changed inside the signed range is
+		// INVALID at step digest.
+		f := pdftest.SignedFiles(t, nil, time.Hour)
+		dir := t.TempDir()
+		changed := bytes.Clone(f.Signed)
+		changed[len(changed)/4] ^= 0x01
+		good, bad := writeFile(t, dir, "certificate.pdf", f.Signed), writeFile(t, dir, "certificate-changed.pdf", changed)
+		openPage(t, ctx, n.URL+"/verify?lang=en", true)
+		if got := evalString(t, ctx, `typeof globalThis.custosVerifyPDF`); got != "undefined" {
+			t.Errorf("custosVerifyPDF is %s before a PDF was chosen, want undefined (the PDF verifier loaded with the page)", got)
+		}
+		setFiles(t, ctx, "trust-file", f.Trust)
+		waitJS(t, ctx, `document.getElementById('trust-info').textContent.includes('trust.json') ? 'ok' : ''`)
+		start := time.Now()
+		if got := verifyPDFInPage(t, ctx, good); got != "valid|" {
+			t.Fatalf("verification of the signed PDF = %q, want valid (%s)", got, evalString(t, ctx, `document.getElementById('verify-status').textContent`))
+		}
+		// The first verdict loads the verifier (docs/performance.md).
+		t.Logf("first PDF verdict in %v (the PDF verifier fetched, compiled and started)", time.Since(start).Round(time.Millisecond))
+		if steps := pageSteps(t, ctx); steps != "signature=pass timestamp=pass chain=pass certification=pass signatures=pass receipt=skip" {
+			t.Errorf("steps = %q", steps)
+		}
+		if facts := evalString(t, ctx, `document.getElementById('pdf-facts').innerText`); !strings.Contains(facts, "张三") || !strings.Contains(facts, "custos.example/verify?document=") {
+			t.Errorf("the PDF's facts do not name its signer and verification page:\n%s", facts)
+		}
+		saveScreenshot(t, ctx, shots, "verify-pdf-valid.png")
+		chooseLanguage(t, ctx, "zh")
+		if v := evalString(t, ctx, `document.getElementById('verdict').innerText`); !strings.Contains(v, "证书核验通过") {
+			t.Errorf("the Chinese verdict of the signed PDF = %q", v)
+		}
+		start = time.Now()
+		if got := verifyPDFInPage(t, ctx, bad); got != "invalid|digest" {
+			t.Fatalf("verification of the PDF with a byte changed = %q, want invalid|digest", got)
+		}
+		t.Logf("second PDF verdict in %v", time.Since(start).Round(time.Millisecond))
+		if v := evalString(t, ctx, `document.getElementById('verdict').innerText`); !strings.Contains(v, "文件摘要") || !strings.Contains(v, "原因：") {
+			t.Errorf("the Chinese verdict of the changed PDF does not name the step and the reason: %q", v)
+		}
+		saveScreenshot(t, ctx, shots, "verify-pdf-changed-zh.png")
+	})
+
 	// Last: it stops the node.
 	t.Run("server stopped", func(t *testing.T) {
 		openPage(t, ctx, n.URL+"/verify?lang=en", true)
@@ -478,8 +524,8 @@ var webBin struct {
 	err  error
 }
 
-// buildWebNode compiles ./web/wasm to WebAssembly and lays it, with the
-// toolchain's wasm_exec.js, over web/static with -overlay, so the source
+// buildWebNode compiles ./web/wasm and ./web/wasmpdf to WebAssembly and
+// lays them, with the toolchain's wasm_exec.js, over web/static with -overlay, so the source
 // tree is not written to and the verifier is always the current code. It
 // answers "" if ./web/wasm is missing and integration tests are optional.
 func buildWebNode() (string, error) {
@@ -498,22 +544,33 @@ func buildWebNode() (string, error) {
 		return "", err
 	}
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	wasm := filepath.Join(out, "verify.wasm")
-	build := exec.Command(goTool, "build", "-trimpath", "-o", wasm, "./web/wasm")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if b, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("GOOS=js GOARCH=wasm go build ./web/wasm: %v\n%s", err, b)
-	}
 	static := filepath.Join(root, "web", "static")
-	// The compressed copies that `make wasm` leaves are of an older build:
-	// the server would send them instead, so they are left out ("").
-	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {
-		filepath.Join(static, "verify.wasm"):    wasm,
-		filepath.Join(static, "verify.wasm.br"): "",
-		filepath.Join(static, "verify.wasm.gz"): "",
-		filepath.Join(static, "wasm_exec.js"):   filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"),
-	}})
+	replace := map[string]string{filepath.Join(static, "wasm_exec.js"): filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js")}
+	// The receipt verifier and the certificate PDF verifier, built side by side.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, m := range []struct{ name, pkg string }{{"verify.wasm", "./web/wasm"}, {"verifypdf.wasm", "./web/wasmpdf"}} {
+		wasm := filepath.Join(out, m.name)
+		// The compressed copies that `make wasm` leaves are of an older
+		// build: the server would send them instead, so they are left
+		// out ("").
+		replace[filepath.Join(static, m.name)] = wasm
+		replace[filepath.Join(static, m.name+".br")] = ""
+		replace[filepath.Join(static, m.name+".gz")] = ""
+		wg.Go(func() {
+			build := exec.Command(goTool, "build", "-trimpath", "-o", wasm, m.pkg)
+			build.Dir = root
+			build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+			if b, err := build.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("GOOS=js GOARCH=wasm go build %s: %v\n%s", m.pkg, err, b)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": replace})
 	ov := filepath.Join(out, "overlay.json")
 	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
 		return "", err
@@ -605,6 +662,17 @@ func verifyInPage(t *testing.T, ctx context.Context, receiptPath, filePath strin
 	name, _ := json.Marshal(filepath.Base(filePath))
 	return waitJS(t, ctx, fmt.Sprintf(`(() => { const r = document.getElementById('result');
 		return r.hidden || r.dataset.file !== %s || r.dataset.state === 'running' ? '' : r.dataset.state + '|' + r.dataset.failedStep; })()`, name))
+}
+
+// verifyPDFInPage chooses a certificate PDF in place of the receipt and
+// returns the result as "state|failed step".
+func verifyPDFInPage(t *testing.T, ctx context.Context, pdfPath string) string {
+	t.Helper()
+	setFiles(t, ctx, "receipt-file", pdfPath)
+	name, _ := json.Marshal(filepath.Base(pdfPath))
+	return waitJS(t, ctx, fmt.Sprintf(`(() => { const r = document.getElementById('result');
+		if (['missing', 'failed'].includes(r.dataset.state)) return r.dataset.state + '|' + document.getElementById('verify-status').textContent;
+		return r.hidden || r.dataset.kind !== 'pdf' || r.dataset.file !== %s || r.dataset.state === 'running' ? '' : r.dataset.state + '|' + r.dataset.failedStep; })()`, name))
 }
 
 func setFiles(t *testing.T, ctx context.Context, id string, paths ...string) {

@@ -547,3 +547,48 @@ func TestCertificationLine(t *testing.T) {
 		t.Errorf("JSON of not certified = %s, %v", b, err)
 	}
 }
+
+// TestCheckPDFTrust: the bytes form, which the browser's certificate
+// verifier calls, prints what CheckPDFFiles prints for the same files
+// (text and JSON, same exit status), and refuses an unusable trust bundle
+// and a PDF over MaxPDFSize as usage errors.
+func TestCheckPDFTrust(t *testing.T) {
+	f := newPDFFixture(t)
+	dir := t.TempDir()
+	changed := bytes.Clone(f.Signed)
+	changed[len(changed)/4] ^= 0x01
+	tb, err := os.ReadFile(f.Trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		pdf  []byte
+	}{{"valid.pdf", f.Signed}, {"changed.pdf", changed}} {
+		for _, asJSON := range []bool{false, true} {
+			file := writeFile(t, dir, tc.name, tc.pdf)
+			var want, got bytes.Buffer
+			wantErr := verifyPDF(&want, file, f.Trust, "", asJSON)
+			gotErr := CheckPDFTrust(&got, tc.name, tc.pdf, f.Trust, tb, asJSON)
+			if got.String() != want.String() || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || exitStatus(gotErr) != exitStatus(wantErr) {
+				t.Errorf("CheckPDFTrust(%s, json %v) = %v:\n%s\nwant CheckPDFFiles's %v:\n%s", tc.name, asJSON, gotErr, got.String(), wantErr, want.String())
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		pdf, tb []byte
+		msg, zh string
+	}{
+		{"unusable trust bundle", f.Signed, []byte(`{"version":1}`), "trust.json", "信任包"},
+		{"bad root", f.Signed, []byte(strings.Replace(string(tb), `"root_pem":"`, `"root_pem":"x`, 1)), "root certificate", "信任包 trust.json 无法使用"},
+		{"too large", make([]byte, MaxPDFSize+1), tb, "over 256 MiB", "超过 256 MiB"},
+	} {
+		var out bytes.Buffer
+		err := CheckPDFTrust(&out, "c.pdf", tc.pdf, "trust.json", tc.tb, true)
+		var ee ExitError
+		if !errors.As(err, &ee) || ee.Code != 2 || !strings.Contains(ee.Message(false), tc.msg) || !strings.Contains(ee.Message(true), tc.zh) || out.Len() != 0 {
+			t.Errorf("CheckPDFTrust(%s) = %v (%q, %q), printed %q; want exit status 2, %q and %q", tc.name, err, ee.Message(false), ee.Message(true), out.String(), tc.msg, tc.zh)
+		}
+	}
+}

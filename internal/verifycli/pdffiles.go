@@ -39,14 +39,11 @@ func CheckPDFFiles(out io.Writer, o PDFOptions) error {
 		if err != nil {
 			return fileError(err)
 		}
-		if trust, err = receipt.ParseTrust(tb); err != nil {
-			return badFileError("bad-trust", o.Trust, err)
+		var root *x509.Certificate
+		if trust, root, err = trustRoot(tb, o.Trust); err != nil {
+			return err
 		}
-		root, err := certs.ParsePEM([]byte(trust.RootPEM))
-		if err != nil || len(root) != 1 {
-			return badPDFInput("bad-root-pem", o.Trust, err)
-		}
-		pool.AddCert(root[0])
+		pool.AddCert(root)
 	}
 	if o.Roots != "" {
 		b, err := os.ReadFile(o.Roots)
@@ -69,6 +66,40 @@ func CheckPDFFiles(out io.Writer, o PDFOptions) error {
 		return err
 	}
 	return CheckPDF(out, o.PDF, b, pool, trust, o.JSON)
+}
+
+// CheckPDFTrust checks the certificate PDF b, named name, under the trust
+// bundle tb (its bytes): what CheckPDFFiles does with Trust and no Roots,
+// for a caller that holds the files' bytes rather than their paths, the
+// browser's certificate verifier (web/wasmpdf). trustName names the bundle
+// in a usage error. A PDF over MaxPDFSize and a bundle that cannot be used
+// are usage errors (ExitError with Code 2), as they are for CheckPDFFiles.
+func CheckPDFTrust(out io.Writer, name string, b []byte, trustName string, tb []byte, asJSON bool) error {
+	if len(b) > MaxPDFSize {
+		return badPDFInput("pdf-too-large", name, MaxPDFSize>>20)
+	}
+	trust, root, err := trustRoot(tb, trustName)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	return CheckPDF(out, name, b, pool, trust, asJSON)
+}
+
+// trustRoot parses the trust bundle tb, read from path, and returns it
+// with its consortium root, to which a certificate PDF's signer and the
+// built-in TSA that stamps its signature chain.
+func trustRoot(tb []byte, path string) (*receipt.Trust, *x509.Certificate, error) {
+	trust, err := receipt.ParseTrust(tb)
+	if err != nil {
+		return nil, nil, badFileError("bad-trust", path, err)
+	}
+	root, err := certs.ParsePEM([]byte(trust.RootPEM))
+	if err != nil || len(root) != 1 {
+		return nil, nil, badPDFInput("bad-root-pem", path, err)
+	}
+	return trust, root[0], nil
 }
 
 // readPDF reads the PDF at path, at most MaxPDFSize bytes of it.

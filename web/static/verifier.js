@@ -11,6 +11,14 @@
 // of the Go program later on is given to the listeners of the
 // 'custos:verifier-exit' event. The 'custos:verifier-start' event tells
 // verify.js that CustosVerifier exists, if it looked before.
+//
+// CustosVerifier.loadPDF() starts the certificate PDF verifier,
+// verifypdf.wasm (web/wasmpdf: custos verify --pdf), a module of its own
+// that the page loads only when the court chooses a PDF, so that the
+// receipt verifier's download and first verdict do not wait for it. It
+// runs in its own Go instance beside the receipt verifier and registers
+// custosVerifyPDF; the promise settles as ready does ('ready' or
+// 'missing'). A failed load is tried again at the next call.
 'use strict';
 
 (function (global) {
@@ -31,6 +39,30 @@
     go.run(instance).then(() => exit('the verifier stopped'), (e) => exit(String(e && e.message ? e.message : e)));
     if (typeof global.custosVerify !== 'function') throw new Error('custosVerify was not registered');
     mark('started');
+    return 'ready';
+  }
+
+  let pdf = null;
+  function loadPDF() {
+    if (!pdf) pdf = startPDF().catch((e) => { pdf = null; throw e; });
+    return pdf;
+  }
+
+  async function startPDF() {
+    const resp = await fetch('/static/verifypdf.wasm');
+    if (resp.status === 404) return 'missing';
+    if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+    const module = await WebAssembly.compileStreaming(resp);
+    await goDefined();
+    if (typeof global.Go !== 'function') return 'missing';
+    const go = new global.Go();
+    const instance = await WebAssembly.instantiate(module, go.importObject);
+    // As for the receipt verifier, the promise settles only if the
+    // program ends: the next PDF loads it again.
+    const ended = () => { pdf = null; };
+    go.run(instance).then(ended, ended);
+    if (typeof global.custosVerifyPDF !== 'function') throw new Error('custosVerifyPDF was not registered');
+    mark('pdf-started');
     return 'ready';
   }
 
@@ -56,6 +88,6 @@
     if (global.performance && performance.mark) performance.mark('custos:' + name);
   }
 
-  global.CustosVerifier = { ready: start(), mark };
+  global.CustosVerifier = { ready: start(), mark, loadPDF };
   document.dispatchEvent(new Event('custos:verifier-start'));
 })(globalThis);

@@ -20,8 +20,9 @@
 // What it does not check, and says so (doc.scope): the PDF's signature,
 // its time-stamp, its chain and its certification (DocMDP), nor the
 // receipts attached to the copy in hand, which `custos verify --pdf`
-// checks offline. A copy whose SHA-256 matches carries the receipts this
-// page checked only if this server tells the truth.
+// checks offline, and the page's form below this section too, for a PDF
+// chosen there (verify-pdf.js). A copy whose SHA-256 matches carries the
+// receipts this section checked only if this server tells the truth.
 //
 // Links of documents issued before verification tokens (?certificate=ID,
 // ?copyright=ID) open no public view: the page says so.

@@ -6,7 +6,11 @@
 // makes no network call: the evidence file is hashed here (hash.js), and the
 // receipt is checked by custosVerify(receiptJSON, trustJSON, sha256Hex,
 // sm3Hex) against the trust bundle. Only "Fetch receipt" talks to the server,
-// and the token typed for it lives in this page's memory only.
+// and the token typed for it lives in this page's memory only. A signed
+// certificate PDF chosen in place of the receipt (a file that begins with
+// %PDF-) is checked, against the same trust bundle, by the certificate PDF
+// verifier, verifypdf.wasm (custos verify --pdf), which is loaded only
+// then; verify-pdf.js writes its report.
 'use strict';
 
 (function () {
@@ -27,6 +31,7 @@
     digests: null,       // Promise of {sha256, sm3, size} for file
     digestsSM3: false,   // whether digests computes SM3 too
     receipt: null,       // {text, source}
+    pdf: null,           // a certificate PDF chosen in place of a receipt: {name, bytes, size, sha256}
     trust: null,         // {bytes, text, source: 'server' | file name, parsed, sha256}
     trustError: '',
     result: null,        // {out, file, trust, receipt, at}
@@ -144,7 +149,7 @@
     const status = $('verifier-status');
     status.dataset.warm = 'waiting';
     const warm = () => {
-      if (state.runs > 0 || state.file || state.receipt) { status.dataset.warm = 'skipped'; return; }
+      if (state.runs > 0 || state.file || state.receipt || state.pdf) { status.dataset.warm = 'skipped'; return; }
       let out;
       try {
         out = JSON.parse(globalThis.custosWarmUp());
@@ -238,7 +243,17 @@
       sm3 = !!(r && r.evidence && r.evidence.sm3);
     } catch (e) { ok = false; }
     state.receipt = { text, bytes, source, id, sm3, ok, sha256: H.sha256Hex(bytes) };
+    state.pdf = null;
     if (state.file && sm3 && !state.digestsSM3) state.digests = hashFile(state.file); // SM3 is now needed
+    renderReceipt();
+    autoVerify();
+  }
+
+  // setPDF takes a certificate PDF chosen in place of a receipt, its
+  // exact bytes, which the certificate PDF verifier checks.
+  function setPDF(bytes, name) {
+    state.pdf = { name, bytes, size: bytes.length, sha256: H.sha256Hex(bytes) };
+    state.receipt = null;
     renderReceipt();
     autoVerify();
   }
@@ -306,12 +321,18 @@
 
   let autoTimer = 0;
   function autoVerify() {
+    if (state.pdf && state.trust) {
+      clearTimeout(autoTimer);
+      autoTimer = setTimeout(verify, 0);
+      return;
+    }
     if (!state.receipt || !state.trust || !verifierReady()) return;
     clearTimeout(autoTimer);
     autoTimer = setTimeout(verify, 0);
   }
 
   async function verify() {
+    if (state.pdf) return verifyPDF();
     const vs = $('verify-status');
     if (!verifierReady()) { vs.textContent = t('verify.needVerifier'); return; }
     if (!state.receipt) { vs.textContent = t('verify.needReceipt'); return; }
@@ -339,6 +360,40 @@
     res.hidden = false;
     $('h-result').focus();
     if (out.valid) confirmWithNode(state.result, run);
+  }
+
+  // verifyPDF checks the certificate PDF against the trust bundle with the
+  // certificate PDF verifier, loading it first if need be: its report is
+  // custos verify --pdf --json's.
+  async function verifyPDF() {
+    const vs = $('verify-status');
+    if (!state.trust) { vs.textContent = t('verify.needTrust'); return; }
+    const run = ++state.runs;
+    const { pdf, trust } = state;
+    $('result').dataset.state = 'running';
+    vs.textContent = t('pdf.loading');
+    let out;
+    try {
+      const V = await verifierStarted();
+      const ready = V && V.loadPDF ? await V.loadPDF() : 'missing';
+      if (run !== state.runs) return;
+      if (ready !== 'ready') { vs.textContent = t('pdf.missing'); $('result').dataset.state = 'missing'; return; }
+      vs.textContent = t('verify.running');
+      // The trust bundle's name for a message about it, as --trust names its file.
+      const trustName = trust.source === 'server' ? '/api/v1/trust' : trust.source;
+      out = JSON.parse(globalThis.custosVerifyPDF(pdf.bytes, trust.bytes, pdf.name, trustName));
+    } catch (e) {
+      if (run !== state.runs) return;
+      vs.textContent = t('pdf.failed', { error: String(e && e.message ? e.message : e) });
+      $('result').dataset.state = 'failed';
+      return;
+    }
+    if (run !== state.runs) return;
+    state.result = { kind: 'pdf', out, pdf, trust, file: null, at: new Date() };
+    vs.textContent = '';
+    renderResult();
+    $('result').hidden = false;
+    $('h-result').focus();
   }
 
   // confirmWithNode asks the node that serves this page to confirm a valid
@@ -409,6 +464,8 @@
   }
 
   function renderReceipt() {
+    const p = state.pdf;
+    if (p) { $('receipt-info').textContent = t('pdf.chosen', { name: p.name, size: size(p.size), sha256: p.sha256 }); return; }
     const r = state.receipt;
     $('receipt-info').textContent = !r ? t('receipt.none')
       : r.ok && r.id ? t('receipt.loaded', { id: r.id, source: r.source }) : t('receipt.unreadable', { source: r.source });
@@ -427,11 +484,21 @@
     const res = $('result');
     if (!r) return;
     const out = r.out;
-    const failed = out.valid ? '' : (out.failed_step || (out.error && out.error.step) || '');
+    const pdf = r.kind === 'pdf';
+    $('pdf-report').hidden = !pdf;
+    $('receipt-grid').hidden = pdf;
+    $('receipt-timeline').hidden = pdf;
+    res.dataset.kind = pdf ? 'pdf' : 'receipt';
+    const failed = out.valid ? '' : pdf ? out.step || 'input' : (out.failed_step || (out.error && out.error.step) || '');
     res.dataset.state = out.valid ? 'valid' : 'invalid';
     res.dataset.failedStep = failed;
-    res.dataset.file = r.file ? r.file.name : '';
+    res.dataset.file = pdf ? r.pdf.name : r.file ? r.file.name : '';
     res.dataset.run = String(state.runs);
+    if (pdf) {
+      globalThis.CustosPDFReport.render(r, { t, el, facts, localTime, utcTime, size, techDetail, verifierWords, lang: () => state.lang });
+      renderBasis(r);
+      return;
+    }
     renderVerdict(r, failed);
     renderSteps(r, failed);
     renderEvidence(r);
@@ -609,13 +676,14 @@
 
   function renderBasis(r) {
     const tb = r.trust;
+    const pdf = r.kind === 'pdf';
     facts($('basis'), [
       ['basis.trust', t('aside', { text: tb.parsed.chain_id, note: tb.parsed.validators.length }), true],
       ['basis.trustSource', tb.source === 'server' ? t('basis.trustServer') : t('basis.trustFile', { name: tb.source })],
       ['basis.trustSHA', tb.sha256, true],
-      ['basis.receiptSHA', r.receipt.sha256, true],
+      pdf ? ['basis.pdfSHA', r.pdf.sha256, true] : ['basis.receiptSHA', r.receipt.sha256, true],
       ['basis.when', t('aside', { text: localTime(r.at), note: utcTime(r.at) })],
-      ['basis.where', t('basis.whereValue')],
+      ['basis.where', t(pdf ? 'basis.pdfWhereValue' : 'basis.whereValue')],
     ]);
   }
 
@@ -632,9 +700,11 @@
       renderFile();
       autoVerify();
     });
+    // A certificate PDF may be chosen (or dropped) here in place of a receipt.
     on('receipt-file', 'change', async (e) => {
       const f = await readFile(e.target);
-      if (f) setReceipt(f.bytes, f.name);
+      if (f && globalThis.CustosPDFReport && globalThis.CustosPDFReport.isPDF(f.bytes)) setPDF(f.bytes, f.name);
+      else if (f) setReceipt(f.bytes, f.name);
     });
     on('trust-file', 'change', async (e) => {
       const f = await readFile(e.target);
