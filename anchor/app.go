@@ -240,7 +240,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		}
 		switch g.StateVersion {
 		case 0, StateV1:
-		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8, StateV9, StateV10, StateV11:
+		case StateV2, StateV3, StateV4, StateV5, StateV6, StateV7, StateV8, StateV9, StateV10, StateV11, StateV12:
 			version = g.StateVersion
 		default:
 			return nil, fmt.Errorf("anchor: genesis state_version %d; this node runs versions 1 to %d", g.StateVersion, MaxState)
@@ -442,6 +442,9 @@ func (a *App) checkState(tx *bolt.Tx, t *Tx, version int, height int64, pending 
 			return CodeVersion, fmt.Sprintf("a version-%d directory registration; the chain state is version %d, which takes version-%d ones", t.Version, version, want)
 		}
 		return a.checkDirectory(tx, t, version, a.blockNamesFor(pending))
+	}
+	if t.Kind == KindRegCommit {
+		return a.checkRegCommit(tx, t, version)
 	}
 	if t.Kind == KindRegister {
 		if version < StateV5 {
@@ -683,6 +686,10 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 	}
 	if t.Kind == KindRegister {
 		a.applyRegister(tx, t, req.Height, req.Time, version)
+		return &abci.ExecTxResult{Code: CodeOK}
+	}
+	if t.Kind == KindRegCommit {
+		a.applyRegCommit(tx, t, req.Height)
 		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	first, err := a.merkle.Size(tx)

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,7 +30,10 @@ import (
 //
 // The block is finalized and never committed, so each input starts from
 // the same committed state.
-func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV11) }
+func FuzzFinalizeBlock(f *testing.F) { fuzzFinalizeBlock(f, StateV12) }
+
+// FuzzFinalizeBlockV11 is FuzzFinalizeBlock on a chain at state version 11.
+func FuzzFinalizeBlockV11(f *testing.F) { fuzzFinalizeBlock(f, StateV11) }
 
 // FuzzFinalizeBlockV10 is FuzzFinalizeBlock on a chain at state version 10.
 func FuzzFinalizeBlockV10(f *testing.F) { fuzzFinalizeBlock(f, StateV10) }
@@ -75,9 +79,12 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 	first := [][]byte{
 		a.batch7(f, 1, testLeaves(0, 2), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: digest("item")}}),
 		a.dirAt(f, version, org),
-		a.reg(f, reg),
-		a.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: b.target(), Power: 12}),
 	}
+	if version >= StateV12 {
+		first = append(first, a.commitTx(f, reg))
+	}
+	first = append(first, a.reg(f, reg),
+		a.propose(f, Proposal{ID: "p1", Expires: 50, Action: ActPower, Target: b.target(), Power: 12}))
 	at := txNow.Add(time.Minute)
 	apps := []*App{start("a.db"), start("b.db")}
 	for _, app := range apps {
@@ -102,7 +109,7 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 		return res
 	}
 	empty := finalize(apps[0]).AppHash
-	p1Tx, err := DecodeTx(first[3])
+	p1Tx, err := DecodeTx(first[len(first)-1])
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -111,8 +118,7 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 		f.Fatal(err)
 	}
 
-	for _, raw := range [][]byte{
-		first[0], first[1], first[2], first[3], // replays of block 1
+	seeds := append(slices.Clone(first), // replays of block 1
 		a.batch7(f, 2, testLeaves(2, 1), []HeadUpdate{{Key: [32]byte{1}, Batch: 1, Offset: 1, Events: 2, Value: [32]byte{2}}}, []Deposit{{Batch: 1, Offset: 1, SHA256: digest("item 2")}}),
 		a.batch7(f, 3, testLeaves(3, 1), nil, []Deposit{{Batch: 9, Offset: 0, SHA256: digest("no such batch")}}),
 		b.batch7(f, 1, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: digest("b's batch 1 is not in the log")}}),
@@ -123,6 +129,10 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 		b.dirAt(f, version, org),
 		b.dirAt(f, version, OrgEntry{ID: "org-2", Kind: "firm", Name: "first  court", Revision: 1}),
 		b.reg(f, Registration{ID: "R1", Org: "org-1", Files: []RegFile{regFile("theft")}}),
+		b.commitTx(f, Registration{ID: "R1", Files: []RegFile{regFile("theft")}}, Registration{ID: "R3", Files: []RegFile{regFile("three")}}),
+		a.commitTx(f, reg, Registration{ID: "R4", Files: []RegFile{regFile("four")}}),
+		a.reg(f, Registration{ID: "R4", Files: []RegFile{regFile("four")}}),
+		a.reg(f, Registration{ID: "R4", Files: []RegFile{regFile("not four")}}),
 		a.reg(f, Registration{ID: "R1", Revoked: true}),
 		a.reg(f, Registration{ID: "R2", Revoked: true}),
 		b.reg(f, Registration{ID: "R9", Legacy: "CUS-(2026)-作登字-M1-000001", Files: []RegFile{regFile("spoof")}}),
@@ -136,13 +146,15 @@ func fuzzFinalizeBlock(f *testing.F, version int) {
 		a.vote(f, UpgradeVote{Version: uint32(version) + 1, Height: 10}),
 		a.vote(f, UpgradeVote{Version: MaxState + 1, Height: 10}),
 		a.vote(f, UpgradeVote{Version: uint32(version), Height: 10}),
-		[]byte(TxMagic + "\x07\x01"),
-		[]byte(TxMagic + "\x08\x03"),
+		[]byte(TxMagic+"\x07\x01"),
+		[]byte(TxMagic+"\x08\x03"),
 		b.revoke(f, b.gov.Cert, ""),
 		a.revoke(f, b.gov.Cert, b.id),
 		a.revoke(f, a.gov.Cert, b.id),
-		[]byte(TxMagic + "\x0a\x07"),
-	} {
+		[]byte(TxMagic+"\x0a\x07"),
+		[]byte(TxMagic+"\x0b\x08"),
+	)
+	for _, raw := range seeds {
 		f.Add(raw)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {

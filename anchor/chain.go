@@ -52,6 +52,9 @@ type Chain struct {
 
 	trMu    sync.Mutex
 	trCache map[int64]*Transition // by change height: Transitions
+
+	bmu   sync.Mutex
+	block chan struct{} // closed at the next commit (NextBlock)
 }
 
 // Start starts the application, the CometBFT node and the batcher.
@@ -65,6 +68,7 @@ func Start(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 			if c.Batcher != nil {
 				c.Batcher.Notify()
 			}
+			c.committed()
 		}})
 	if err != nil {
 		return nil, err
@@ -348,6 +352,47 @@ func (c *Chain) RegisterCopyrights(ctx context.Context, regs []Registration) err
 		return err
 	}
 	return c.broadcastState(ctx, raw)
+}
+
+// CommitRegistrations submits a registration commitment transaction
+// (state version 12) of this member's commitments (RegCommitment), in
+// the order the register is to give them places. Commitments the
+// register already holds all of (CodeDuplicate), or a transaction still
+// pending in the mempool, are no error.
+func (c *Chain) CommitRegistrations(ctx context.Context, commits [][32]byte) error {
+	b := c.Batcher.cfg
+	raw, err := NewRegCommitTx(c.chainID, b.NodeCert, b.OrgCA, c.Node.Key(), commits)
+	if err != nil {
+		return err
+	}
+	return c.broadcastState(ctx, raw)
+}
+
+// Commitment is the register's record of a member's commitment
+// (App.Commitment).
+func (c *Chain) Commitment(member string, commit [32]byte) (RegCommit, bool, error) {
+	return c.App.Commitment(member, commit)
+}
+
+// NextBlock returns a channel that is closed once the next block is
+// committed.
+func (c *Chain) NextBlock() <-chan struct{} {
+	c.bmu.Lock()
+	defer c.bmu.Unlock()
+	if c.block == nil {
+		c.block = make(chan struct{})
+	}
+	return c.block
+}
+
+// committed wakes NextBlock's waiters.
+func (c *Chain) committed() {
+	c.bmu.Lock()
+	defer c.bmu.Unlock()
+	if c.block != nil {
+		close(c.block)
+		c.block = nil
+	}
 }
 
 // Member is this node's member ID (Tx.Member), the batcher's: computed

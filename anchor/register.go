@@ -106,6 +106,9 @@ type RegEntry struct {
 	Files  []RegFileJSON `json:"files"`
 	Height int64         `json:"height"` // the block that registered it
 	Order  uint64        `json:"order"`  // its place in the register, from 1
+	// Committed is the block whose commitment took its place (state
+	// version 12, regcommit.go); 0 for an entry without a commitment.
+	Committed int64 `json:"committed,omitempty"`
 	// RevokedHeight is the block that marked it revoked; 0 while it is not.
 	RevokedHeight int64 `json:"revoked_height,omitempty"`
 }
@@ -261,6 +264,11 @@ func (a *App) checkRegister(tx *bolt.Tx, t *Tx, version int) (uint32, string) {
 		switch {
 		case !ok && len(r.Files) == 0:
 			return CodeStale, fmt.Sprintf("registration %s is not in the register: revoke it with its files", r.ID)
+		case !ok && version >= StateV12 && r.Legacy == "":
+			if _, c, found := ownCommit(tx, t.memberKey(), RegCommitment(r.ID, r.Files)); !found || c.Used != 0 {
+				return CodeStale, fmt.Sprintf("registration %s: the member has not committed to it (state version 12 enters a new registration at its commitment's place: commit first, then file it once the commitment is final)", r.ID)
+			}
+			fresh = true
 		case !ok || r.Revoked && cur.RevokedHeight == 0:
 			fresh = true
 		}
@@ -332,8 +340,21 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time, vers
 		if len(r.Files) == 0 {
 			continue // a revocation of nothing (checkRegister refuses it alone)
 		}
-		order++
-		e := RegEntry{Member: memberHex, ID: r.ID, Org: r.Org, Legacy: r.Legacy, Height: height, Order: order}
+		var pos uint64 // the entry's order
+		var committed int64
+		if version >= StateV12 && r.Legacy == "" {
+			// At the place its commitment took (checkRegister found it).
+			ref, c, ok := ownCommit(tx, member, RegCommitment(r.ID, r.Files))
+			if !ok || c.Used != 0 {
+				fail(fmt.Errorf("registration %s has no unused commitment", r.ID))
+			}
+			pos, committed, c.Used = c.Order, c.Height, height
+			a.putCommit(tx.Bucket(bRegCommit), ref, c, fail)
+		} else {
+			order++
+			pos = order
+		}
+		e := RegEntry{Member: memberHex, ID: r.ID, Org: r.Org, Legacy: r.Legacy, Height: height, Order: pos, Committed: committed}
 		if r.Revoked {
 			e.RevokedHeight = height
 		}
@@ -348,7 +369,7 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time, vers
 			e.Number = n
 		}
 		ref := slices.Concat(member, []byte(r.ID))
-		ord := binary.BigEndian.AppendUint64(nil, order)
+		ord := binary.BigEndian.AppendUint64(nil, pos)
 		for i, f := range r.Files {
 			fj := RegFileJSON{SHA256: hex.EncodeToString(f.SHA256[:])}
 			if err := tx.Bucket(bRegSHA).Put(slices.Concat(f.SHA256[:], ord, []byte{byte(i)}), ref); err != nil {

@@ -92,6 +92,14 @@ import (
 // count under the place starts after the highest the member reached under
 // any of its keys that year (nextRegNumber). No transaction format
 // changes; the AppHash keeps version 3's layout.
+//
+// Version 12 orders the copyright register by commitments (regcommit.go;
+// copyright review of session 19, finding K7): a member commits to a new
+// registration (transaction version 11) before it files it, the
+// commitment takes the registration's place in the register, and a new
+// registration without a legacy number is refused unless the member
+// committed to it. Legacy registrations and revocations are filed as
+// before. The AppHash keeps version 3's layout.
 const (
 	StateV1  = 1
 	StateV2  = 2
@@ -104,11 +112,12 @@ const (
 	StateV9  = 9
 	StateV10 = 10
 	StateV11 = 11
+	StateV12 = 12
 	// LatestState is the version new chains start with.
-	LatestState = StateV11
+	LatestState = StateV12
 	// MaxState is the highest version this code runs: a vote for a later
 	// one is refused.
-	MaxState = StateV11
+	MaxState = StateV12
 )
 
 // keptVersions is how many recent heights' state maps stay provable: a

@@ -208,8 +208,8 @@ type UpgradeVote struct {
 // however often it is submitted. An upgrade vote (KindUpgrade) carries
 // Upgrade.
 type Tx struct {
-	Version  uint8             // TxVersion … TxVersion10 (docs/chain-transactions.md)
-	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory, KindRegister, KindPropose, KindVote or KindRevokeGov
+	Version  uint8             // TxVersion … TxVersion11 (docs/chain-transactions.md)
+	Kind     uint8             // KindBatch (always, in version 1), KindUpgrade, KindDirectory, KindRegister, KindPropose, KindVote, KindRevokeGov or KindRegCommit
 	NodeCert *x509.Certificate // the submitting node; its key is Ed25519
 	OrgCA    *x509.Certificate // the node's organization CA, issued by the root
 	Seq      uint64
@@ -218,6 +218,7 @@ type Tx struct {
 	Deposits []Deposit      // version 4
 	Orgs     []OrgEntry     // a directory registration (KindDirectory)
 	Regs     []Registration // copyright registrations (KindRegister)
+	Commits  [][32]byte     // registration commitments (KindRegCommit, version 11)
 	Upgrade  UpgradeVote
 	// Governance transactions (versions 6 and 9): the signer's governance
 	// certificate (under OrgCA; NodeCert is nil), its member ID, and the
@@ -343,7 +344,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	t := &Tx{Kind: KindBatch}
 	switch v := d.next(1); {
-	case v == nil || v[0] < TxVersion || v[0] > TxVersion10:
+	case v == nil || v[0] < TxVersion || v[0] > TxVersion11:
 		return nil, fmt.Errorf("%w: unknown version", ErrMalformedTx)
 	default:
 		t.Version = v[0]
@@ -377,6 +378,10 @@ func DecodeTx(b []byte) (*Tx, error) {
 		if err := t.decodeRegistrations(&d); err != nil {
 			return nil, err
 		}
+	case KindRegCommit:
+		if err := t.decodeCommits(&d); err != nil {
+			return nil, err
+		}
 	default:
 		if err := t.decodeBatch(&d); err != nil {
 			return nil, err
@@ -408,6 +413,8 @@ func knownKind(version, kind uint8) bool {
 		return kind == KindVote
 	case TxVersion10:
 		return kind == KindRevokeGov
+	case TxVersion11:
+		return kind == KindRegCommit
 	}
 	return kind == KindBatch || kind == KindUpgrade || kind == KindDirectory && version == TxVersion4
 }
@@ -530,6 +537,9 @@ func (t *Tx) appendBody(b []byte) []byte {
 	if t.Kind == KindRegister {
 		return appendRegistrations(b, t.Regs)
 	}
+	if t.Kind == KindRegCommit {
+		return appendCommits(b, t.Commits)
+	}
 	b = binary.BigEndian.AppendUint64(b, t.Seq)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.Leaves)))
 	for _, h := range t.Leaves {
@@ -584,7 +594,7 @@ func (t *Tx) signedMessage(chainID string) []byte {
 		return t.appendBody(m)
 	}
 	n := len(SignaturePrefix) + len(chainID) + 1 + 6 + 2 + len(t.NodeCert.Raw) + 2 + len(t.OrgCA.Raw) + 16 +
-		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize() + 4 + len(t.Deposits)*(depositSize+32) + len(t.Orgs)*128 + len(t.Regs)*512
+		len(t.Leaves)*HashSize + len(t.Heads)*t.headSize() + 4 + len(t.Deposits)*(depositSize+32) + len(t.Orgs)*128 + len(t.Regs)*512 + len(t.Commits)*32
 	m := append(append(append(make([]byte, 0, n), SignaturePrefix...), chainID...), 0)
 	return t.appendBody(m)
 }
@@ -592,6 +602,9 @@ func (t *Tx) signedMessage(chainID string) []byte {
 // check reports whether t's fields have an encoding: DecodeTx's results
 // always do, a Tx built by hand may not.
 func (t *Tx) check() error {
+	if len(t.Commits) != 0 && t.Kind != KindRegCommit {
+		return fmt.Errorf("%w: only a registration commitment carries commitments", ErrMalformedTx)
+	}
 	if t.isGov() {
 		return t.checkGov()
 	}
@@ -630,6 +643,13 @@ func (t *Tx) check() error {
 			return fmt.Errorf("%w: a copyright registration carries registrations only", ErrMalformedTx)
 		}
 		if err := checkRegistrations(t.Regs); err != nil {
+			return err
+		}
+	case t.Version == TxVersion11 && t.Kind == KindRegCommit:
+		if t.Seq != 0 || len(t.Leaves) != 0 || len(t.Heads) != 0 || len(t.Deposits) != 0 || len(t.Orgs) != 0 || len(t.Regs) != 0 || t.Upgrade != (UpgradeVote{}) {
+			return fmt.Errorf("%w: a registration commitment carries commitments only", ErrMalformedTx)
+		}
+		if err := checkCommits(t.Commits); err != nil {
 			return err
 		}
 	case t.Version == TxVersion2 && t.Kind == KindUpgrade:

@@ -103,6 +103,17 @@ func vReg5(t testing.TB, k *vectorKeys) []byte {
 	return must(t)(NewRegisterTx(k.pki.ChainID, n.cert, n.org.Cert, n.key, regs))
 }
 
+// vRegCommit11 is the commitment (transaction version 11) to vReg5's
+// registrations that have no legacy number, 2026-0003 first.
+func vRegCommit11(t testing.TB, k *vectorKeys) []byte {
+	n := vNode(k)
+	cs := [][32]byte{
+		RegCommitment("2026-0003", []RegFile{{SHA256: digest("work 3")}}),
+		RegCommitment("2026-0001", []RegFile{{SHA256: digest("work 1")}}),
+	}
+	return must(t)(NewRegCommitTx(k.pki.ChainID, n.cert, n.org.Cert, n.key, cs))
+}
+
 func vPropose(m int, p Proposal) func(t testing.TB, k *vectorKeys) []byte {
 	return func(t testing.TB, k *vectorKeys) []byte {
 		g := k.members[m]
@@ -278,12 +289,19 @@ func txVectorCases() []vectorCase {
 			about: "version 9, kind 6: a member votes no on proposal power-notary-b-v9, naming its SHA-256"},
 		{name: "revoke-gov-cert", state: StateV10, build: vRevoke(1, 1, 1),
 			about: "version 10, kind 7: notary A's organization CA revokes notary A's governance certificate (state version 10 on)"},
+		{name: "regcommit-v11", state: StateV12, build: vRegCommit11,
+			about: "version 11, kind 8: the commitments to register-v5's registrations 2026-0003 and 2026-0001, which take register places 1 and 2 (state version 12 on)"},
+		{name: "register-v5-committed", state: StateV12, before: []string{"directory-v8", "regcommit-v11"}, build: vReg5,
+			about: "register-v5 at state version 12, after regcommit-v11: 2026-0001 and 2026-0003 take their commitments' places (2 and 1), the legacy 2026-0002 the next (3)"},
 
 		// Refused by DecodeTx (code 1).
 		{name: "bad-magic", state: StateV1, code: CodeMalformed, build: patch(vBatch1, func(b []byte) []byte { b[3] = 'Y'; return b }),
 			about: "the magic is CSTY, not CSTX"},
-		{name: "unknown-version", state: StateV10, code: CodeMalformed, build: patch(vBatch7, func(b []byte) []byte { b[4] = 11; return b }),
-			about: "version 11, which no state version has"},
+		{name: "unknown-version", state: StateV10, code: CodeMalformed, build: patch(vBatch7, func(b []byte) []byte { b[4] = 12; return b }),
+			about: "version 12, which no state version has"},
+		{name: "regcommit-twice", state: StateV12, code: CodeMalformed,
+			build: patch(vRegCommit11, func(b []byte) []byte { n := len(b) - 64; copy(b[n-32:n], b[n-64:n-32]); return b }),
+			about: "regcommit-v11 with its first commitment twice"},
 		{name: "unknown-kind-v10", state: StateV10, code: CodeMalformed,
 			build: func(t testing.TB, k *vectorKeys) []byte {
 				b := slices.Clone(vRevoke(1, 1, 1)(t, k))
@@ -414,6 +432,10 @@ func txVectorCases() []vectorCase {
 			about: "a version-8 directory registration at state version 7, which takes version 4"},
 		{name: "register-at-state-4", state: StateV4, code: CodeVersion, build: vReg5,
 			about: "a copyright registration before state version 5"},
+		{name: "regcommit-at-state-11", state: StateV11, code: CodeVersion, build: vRegCommit11,
+			about: "a registration commitment before state version 12"},
+		{name: "register-uncommitted", state: StateV12, before: []string{"directory-v8"}, code: CodeStale, build: vReg5,
+			about: "register-v5 at state version 12 without regcommit-v11: 2026-0001 has no commitment (code 4)"},
 		{name: "governance-at-state-5", state: StateV5, code: CodeVersion, build: vProposeAction(ActPower),
 			about: "a governance proposal before state version 6"},
 		{name: "vote9-at-state-8", state: StateV8, before: []string{"propose-power"}, code: CodeVersion, build: vVote9("power-notary-b", vProposeAction(ActPower), true),

@@ -35,21 +35,25 @@ const (
 // member's (an operator's, or one whose name another member holds, after
 // numberOrgWait without it). wake tells it of a new registration.
 func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store, wake <-chan struct{}, log *slog.Logger) {
-	sent := map[string]time.Time{}  // registration ID → last submitted
-	first := map[string]time.Time{} // registration ID → first seen waiting for its organization
+	sent := map[string]time.Time{}      // registration ID → last submitted
+	committed := map[string]time.Time{} // registration ID → its commitment last submitted (state version 12)
+	first := map[string]time.Time{}     // registration ID → first seen waiting for its organization
 	wait := numberIdle
+	var block <-chan struct{} // the next block, while registrations wait
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-wake:
+		case <-block:
 		case <-time.After(wait):
 		}
-		wait = numberIdle
+		wait, block = numberIdle, nil
 		if ch.StateVersion() < anchor.StateV5 {
 			continue
 		}
-		n, err := numberRound(ctx, ch, crs, orgs, sent, first, log)
+		next := ch.NextBlock() // before the round: a block during it wakes the next
+		n, err := numberRound(ctx, ch, crs, orgs, numberState{sent: sent, committed: committed, first: first}, log)
 		var te *anchor.TxError
 		switch {
 		case errors.As(err, &te):
@@ -58,18 +62,28 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 			log.Warn("copyright register; will retry", "err", err)
 		}
 		if n > 0 {
-			wait = numberPoll
+			wait, block = numberPoll, next
 		}
 	}
+}
+
+// numberState is what numberCopyrights remembers between rounds.
+type numberState struct {
+	sent      map[string]time.Time // registration ID → last submitted
+	committed map[string]time.Time // registration ID → its commitment last submitted
+	first     map[string]time.Time // registration ID → first seen waiting for its organization
 }
 
 // numberRound does one round of numberCopyrights and returns how many
 // registrations still wait. Registrations numbered before the register
 // (legacy) are filed first, all that wait, in ID order; then the pending
-// ones, in the order they were registered (registrationRuns), since the
-// register's order is their priority.
+// ones, in the order they were registered, since the register's order is
+// their priority: below state version 12 by filing them in that order
+// (registrationRuns); from 12 by committing to them in that order, and
+// filing each once its commitment is final (commitRound).
 func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store,
-	sent, first map[string]time.Time, log *slog.Logger) (int, error) {
+	st numberState, log *slog.Logger) (int, error) {
+	sent, first := st.sent, st.first
 	todo, err := crs.Unregistered(ctx, anchor.MaxRegistrations)
 	if err != nil {
 		return 0, err
@@ -132,6 +146,7 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 			}
 			delete(sent, u.ID)
 			delete(first, u.ID)
+			delete(st.committed, u.ID)
 			continue
 		}
 		waiting++
@@ -158,7 +173,16 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 		slices.SortFunc(submit, func(a, b anchor.Registration) int { return strings.Compare(a.ID, b.ID) })
 		txs = append(txs, submit)
 	}
-	if !legacy { // a member's legacy registrations come before its pending ones
+	if !legacy && ch.StateVersion() >= anchor.StateV12 {
+		// A member's legacy registrations come before its pending ones.
+		reveal, err := commitRound(ctx, ch, pending, ready, st.committed, now)
+		if err != nil {
+			return waiting, err
+		}
+		if len(reveal) > 0 {
+			txs = append(txs, reveal)
+		}
+	} else if !legacy {
 		runs, err := registrationRuns(pending, ready)
 		if err != nil {
 			return 0, err
@@ -208,6 +232,54 @@ func registrationRuns(pending []copyright.Unregistered, ready func(copyright.Unr
 		runs[len(runs)-1] = append(runs[len(runs)-1], r)
 	}
 	return runs, nil
+}
+
+// commitRound commits, at state version 12, to the pending registrations
+// (without legacy numbers, not in the register) whose commitments the
+// register does not hold, in the order they were registered (then by
+// ID), one transaction for all (the register gives them places in that
+// order), and returns those whose commitments are final and that are
+// ready, in ID order, to file in one transaction. A commitment is sent
+// again after numberResend (committed: when each was last sent).
+func commitRound(ctx context.Context, ch *anchor.Chain, pending []copyright.Unregistered,
+	ready func(copyright.Unregistered) (string, bool), committed map[string]time.Time, now time.Time) ([]anchor.Registration, error) {
+	pending = slices.Clone(pending)
+	slices.SortFunc(pending, func(a, b copyright.Unregistered) int {
+		return cmp.Or(a.RegisteredAt.Compare(b.RegisteredAt), strings.Compare(a.ID, b.ID))
+	})
+	member := ch.Member()
+	var commits [][32]byte
+	var reveal []anchor.Registration
+	for _, u := range pending {
+		r, err := registration(u, "")
+		if err != nil {
+			return nil, err
+		}
+		c := anchor.RegCommitment(r.ID, r.Files)
+		_, ok, err := ch.Commitment(member, c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if t, sentAt := committed[u.ID]; !sentAt || now.Sub(t) >= numberResend {
+				commits = append(commits, c)
+				committed[u.ID] = now
+			}
+			continue
+		}
+		delete(committed, u.ID)
+		if org, ok := ready(u); ok {
+			r.Org = org
+			reveal = append(reveal, r)
+		}
+	}
+	if len(commits) > 0 {
+		if err := ch.CommitRegistrations(ctx, commits); err != nil {
+			return reveal, err
+		}
+	}
+	slices.SortFunc(reveal, func(a, b anchor.Registration) int { return strings.Compare(a.ID, b.ID) })
+	return reveal, nil
 }
 
 // registration is u as a registration transaction carries it, with

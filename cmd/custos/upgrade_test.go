@@ -34,7 +34,7 @@ const upgradeLead = 40
 // a second vote moves it to version 3 (heads bound to first events): an
 // item from before gets a version-3 receipt with its head registered anew,
 // and a new one-event item one with its head proven absent. Then on to
-// version 11, one version at a time, each checked.
+// version 12, one version at a time, each checked.
 func TestConsortiumStateUpgrade(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-node consortium")
@@ -498,5 +498,17 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	var fresh11 wire.Copyright
 	if code != 201 || json.Unmarshal(body, &fresh11) != nil || fresh11.Number != strings.TrimSuffix(fresh5.Number, "000001")+"000003" {
 		t.Errorf("a registration at version 11 = %d %s; want the member's third chain number after %s and %s", code, body, fresh5.Number, fresh6.Number)
+	}
+
+	// Then to version 12: a registration takes the place of the member's
+	// commitment to it, made before its fingerprints are shown
+	// (docs/security.md, finding K7). The node commits, then files it;
+	// its number continues the member's count.
+	upgradeTo(12)
+	form = copyrightForm(t, []byte("registered at version 12\n"))
+	code, _, body = ms[1].p.call("POST", "/api/v1/copyrights?wait=30s", consortiumToken, bytes.NewReader(form.data), "Content-Type", form.contentType)
+	var fresh12 wire.Copyright
+	if code != 201 || json.Unmarshal(body, &fresh12) != nil || fresh12.Number != strings.TrimSuffix(fresh5.Number, "000001")+"000004" {
+		t.Errorf("a registration at version 12 = %d %s; want the member's fourth chain number", code, body)
 	}
 }
