@@ -712,6 +712,14 @@ func (s *Server) mergeRegister(ctx context.Context, local []wire.CopyrightMatch,
 			}
 		}
 		w.Member, w.MemberName, w.RegisterOrder, w.Legacy = e.Member, s.memberName(e.Member), e.Order, e.Number == ""
+		if e.Committed != 0 {
+			w.CommittedHeight = e.Committed
+			if t, ok, err := s.proofs.FinalAt(ctx, e.Committed); err != nil {
+				return nil, err
+			} else if ok {
+				w.CommittedAt = t
+			}
+		}
 		out = append(out, w)
 	}
 	for i, m := range local {

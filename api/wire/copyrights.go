@@ -99,6 +99,12 @@ type CopyrightMatch struct {
 	Member            string `json:"member,omitempty"`
 	MemberName        string `json:"member_name,omitempty"`
 	RegisterOrder     uint64 `json:"register_order,omitempty"`
+	// CommittedHeight and CommittedAt are the block, and its time, whose
+	// commitment took the registration's place in the register (chain
+	// state version 12): from then the chain knew of it, before its
+	// fingerprints were shown. Absent for a registration without one.
+	CommittedHeight int64     `json:"committed_height,omitempty"`
+	CommittedAt     time.Time `json:"committed_at,omitzero"`
 	Legacy            bool   `json:"legacy,omitempty"`
 	Remote            bool   `json:"remote,omitempty"`
 	RegistrantOrg     string `json:"registrant_org,omitempty"`

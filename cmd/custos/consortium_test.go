@@ -361,6 +361,13 @@ func TestConsortium(t *testing.T) {
 			second.ID != b.ID || second.Number != b.Number || first.RegisterOrder >= second.RegisterOrder || first.AnchoredAt.IsZero() {
 			t.Errorf("search at the second member = %s; want A's registration (member 1) first, then B's", out)
 		}
+		// State version 12: each took its place by a commitment final in
+		// a block before the one that filed it (security.md, K7).
+		for _, m := range res.Matches {
+			if m.CommittedHeight == 0 || m.CommittedHeight >= m.AnchoredHeight || m.CommittedAt.IsZero() || m.CommittedAt.After(m.AnchoredAt) {
+				t.Errorf("match %s: committed at %d (%s), filed at %d (%s); want a commitment in an earlier block", m.ID, m.CommittedHeight, m.CommittedAt, m.AnchoredHeight, m.AnchoredAt)
+			}
+		}
 		// At B's own member, B's match carries its details; A's stays first.
 		out, err = runCustos(t, "copyright", "search", photo, "--server", other.URL, "--token", tokB)
 		res = wire.CopyrightSearch{}
