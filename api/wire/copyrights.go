@@ -96,19 +96,19 @@ type CopyrightMatch struct {
 	// RegisterOrder its place in the register (the order of priority; 0
 	// while the register does not hold it), Legacy whether Number is one
 	// its member gave before the register numbered registrations.
-	Member            string `json:"member,omitempty"`
-	MemberName        string `json:"member_name,omitempty"`
-	RegisterOrder     uint64 `json:"register_order,omitempty"`
+	Member        string `json:"member,omitempty"`
+	MemberName    string `json:"member_name,omitempty"`
+	RegisterOrder uint64 `json:"register_order,omitempty"`
 	// CommittedHeight and CommittedAt are the block, and its time, whose
 	// commitment took the registration's place in the register (chain
 	// state version 12): from then the chain knew of it, before its
 	// fingerprints were shown. Absent for a registration without one.
-	CommittedHeight int64     `json:"committed_height,omitempty"`
-	CommittedAt     time.Time `json:"committed_at,omitzero"`
-	Legacy            bool   `json:"legacy,omitempty"`
-	Remote            bool   `json:"remote,omitempty"`
-	RegistrantOrg     string `json:"registrant_org,omitempty"`
-	RegistrantOrgName string `json:"registrant_org_name,omitempty"`
+	CommittedHeight   int64     `json:"committed_height,omitempty"`
+	CommittedAt       time.Time `json:"committed_at,omitzero"`
+	Legacy            bool      `json:"legacy,omitempty"`
+	Remote            bool      `json:"remote,omitempty"`
+	RegistrantOrg     string    `json:"registrant_org,omitempty"`
+	RegistrantOrgName string    `json:"registrant_org_name,omitempty"`
 }
 
 // CopyrightSearch is the answer of a priority search: the registrations
