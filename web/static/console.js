@@ -1125,7 +1125,7 @@
       el('td', { 'data-label': t('console.search.registrant') }, m.registrant_org_name || m.owner_org_name || m.registrant_org || '',
         m.member_name ? el('p', { class: 't-sub', text: t('console.recv.via', { member: m.member_name }) }) : null),
       el('td', { 'data-label': t('console.search.match'), text: m.match === 'similar' ? t('console.search.similar', { d: m.distance }) : t('console.search.exact') }),
-      el('td', { 'data-label': t('console.works.registered'), text: localTime(m.registered_at || m.anchored_at) }))));
+      el('td', { 'data-label': t('console.works.registered'), text: localTime(m.registered_at || m.committed_at || m.anchored_at) }))));
   }
 
   // ---- rendering ----
