@@ -75,10 +75,14 @@ type numberState struct {
 }
 
 // numberRound does one round of numberCopyrights and returns how many
-// registrations still wait. Registrations numbered before the register
-// (legacy) are filed first, all that wait, in ID order; then the pending
-// ones, in the order they were registered, since the register's order is
-// their priority: below state version 12 by filing them in that order
+// registrations still wait. It sees the anchor.MaxRegistrations earliest
+// registered of those that wait (Unregistered lists legacy ones first,
+// then the rest in the order they were registered), so that one
+// registered later never goes before an earlier one left out of the
+// round. Registrations numbered before the register (legacy) are filed
+// first, all the round sees, in ID order; then the pending ones, in the order
+// they were registered, since the register's order is their priority:
+// below state version 12 by filing them in that order
 // (registrationRuns); from 12 by committing to them in that order, and
 // filing each once its commitment is final (commitRound).
 func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store,

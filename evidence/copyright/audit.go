@@ -15,7 +15,9 @@ import (
 // "copyright.transferred" (subject org:<to>) per transfer. The
 // certificate's PDF, in each language issued, must hash to the SHA-256
 // recorded when it was issued, and each receipt stored with it describe
-// the registration's item.
+// the registration's item. A registration waiting for the consortium's
+// register must be in the order of what waits (crtodoat), and one that
+// does not wait must not.
 func (s *Register) Audit() integrity.DocumentAudit {
 	return integrity.DocumentAudit{
 		Name: "copyright", Bucket: bCopyrights, Kind: docKind,
@@ -48,9 +50,25 @@ func check(d integrity.DocAudit, id string, val []byte) {
 		}
 		d.WantEvents(recs[i], want)
 	}
+	checkWaiting(d, &c)
 	for _, lang := range []string{LangZH, LangEN} {
 		key, _ := documentKey(id, lang)
 		checkDocument(d, key, recs)
+	}
+}
+
+// checkWaiting checks that c is in crtodoat if and only if it waits in
+// crtodo.
+func checkWaiting(d integrity.DocAudit, c *Copyright) {
+	tx := d.Tx()
+	if tx.Bucket(bCrTodo) == nil || tx.Bucket(bCrTodoAt) == nil {
+		return // a store the register has not opened
+	}
+	switch waits, indexed := tx.Bucket(bCrTodo).Get([]byte(c.ID)) != nil, todoIndexHas(tx, c); {
+	case waits && !indexed:
+		d.FailDocument("the registration waits for the consortium's register but is not in the order of what waits (crtodoat)")
+	case !waits && indexed:
+		d.FailDocument("the registration is in the order of what waits (crtodoat) but does not wait for the consortium's register")
 	}
 }
 

@@ -21,10 +21,12 @@ import (
 // every member, once. Every registration, numbered here before the chain
 // kept the register (a legacy number) or pending, waits in crtodo, with
 // its files' fingerprints, until the register holds it: a loop of the
-// node's (cmd/custos) lists them (Unregistered), files them in the
-// register, and hands each entry back (Numbered).
+// node's (cmd/custos) lists them in the order they were registered
+// (Unregistered), files them in the register, and hands each entry back
+// (Numbered).
 //
 //	crtodo    id → the files' fingerprints (JSON []Fingerprint)
+//	crtodoat  crtodo in the order of registration (todoorder.go)
 //	crrevoke  id → ∅: a revocation the register has not learned yet
 
 // CopyrightPending is the status of a registration the chain has not
@@ -58,43 +60,53 @@ type Unregistered struct {
 
 // initTodo creates crtodo, entering every registration of a store from
 // before it: the register learns them with their numbers as legacy
-// numbers.
+// numbers; and it indexes crtodo in the order of registration
+// (indexTodo).
 func (s *Register) initTodo() error {
 	return s.ev.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bCrRevoke); err != nil {
 			return err
 		}
-		if tx.Bucket(bCrTodo) != nil {
-			return nil
-		}
-		todo, err := tx.CreateBucket(bCrTodo)
-		if err != nil {
-			return err
-		}
-		phash := map[string]imagehash.Hash{} // registration ID ‖ item ID → hash
-		err = tx.Bucket(bCrPHash).ForEach(func(k, _ []byte) error {
-			phash[string(k[8:])] = imagehash.Hash(binary.BigEndian.Uint64(k[:8]))
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bCopyrights).ForEach(func(k, v []byte) error {
-			var c Copyright
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("evidence: registration %s is corrupt: %w", k, err)
-			}
-			fps, err := fingerprints(tx, &c, func(item string) *imagehash.Hash {
-				if h, ok := phash[c.ID+item]; ok {
-					return &h
-				}
-				return nil
-			})
-			if err != nil {
+		if tx.Bucket(bCrTodo) == nil {
+			if err := fillTodo(tx); err != nil {
 				return err
 			}
-			return putTodo(todo, c.ID, fps)
+		}
+		return indexTodo(tx)
+	})
+}
+
+// fillTodo creates crtodo and its index, entering every registration.
+func fillTodo(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucket(bCrTodo); err != nil {
+		return err
+	}
+	if _, err := tx.CreateBucketIfNotExists(bCrTodoAt); err != nil {
+		return err
+	}
+	phash := map[string]imagehash.Hash{} // registration ID ‖ item ID → hash
+	err := tx.Bucket(bCrPHash).ForEach(func(k, _ []byte) error {
+		phash[string(k[8:])] = imagehash.Hash(binary.BigEndian.Uint64(k[:8]))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bCopyrights).ForEach(func(k, v []byte) error {
+		var c Copyright
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("evidence: registration %s is corrupt: %w", k, err)
+		}
+		fps, err := fingerprints(tx, &c, func(item string) *imagehash.Hash {
+			if h, ok := phash[c.ID+item]; ok {
+				return &h
+			}
+			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return putTodo(tx, &c, fps)
 	})
 }
 
@@ -116,23 +128,22 @@ func fingerprints(tx *bolt.Tx, c *Copyright, ph func(item string) *imagehash.Has
 	return fps, nil
 }
 
-func putTodo(b *bolt.Bucket, id string, fps []Fingerprint) error {
-	v, err := json.Marshal(fps)
-	if err != nil {
-		return err
-	}
-	return b.Put([]byte(id), v)
-}
-
 // Unregistered lists up to limit registrations the consortium's register
-// does not hold yet, in ID (registration) order, then the revocations it
-// has not learned of registrations it holds.
+// does not hold yet, the earliest registered: those with legacy numbers
+// first, then the pending ones, each in the order they were registered
+// (RegisteredAt, then ID); then the revocations it has not learned of
+// registrations it holds.
 func (s *Register) Unregistered(ctx context.Context, limit int) ([]Unregistered, error) {
 	var out []Unregistered
 	err := s.ev.View(func(tx *bolt.Tx) error {
 		todo := tx.Bucket(bCrTodo)
-		c := todo.Cursor()
-		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+		c := tx.Bucket(bCrTodoAt).Cursor()
+		for at, _ := c.First(); at != nil && len(out) < limit; at, _ = c.Next() {
+			k := at[min(len(at), todoAtLen):]
+			v := todo.Get(k)
+			if v == nil {
+				continue // not waiting: the audit reports it, the next open drops it
+			}
 			cr, err := getCopyright(tx, string(k))
 			if err != nil {
 				return err
@@ -176,15 +187,14 @@ func (s *Register) RevocationFiled(ctx context.Context, id string) error {
 func (s *Register) Numbered(ctx context.Context, id, number string, height int64) (*Copyright, error) {
 	var out *Copyright
 	err := s.ev.Update(func(tx *bolt.Tx) error {
-		todo := tx.Bucket(bCrTodo)
-		if todo.Get([]byte(id)) == nil {
+		if tx.Bucket(bCrTodo).Get([]byte(id)) == nil {
 			return nil
 		}
 		c, err := getCopyright(tx, id)
 		if err != nil {
 			return err
 		}
-		if err := todo.Delete([]byte(id)); err != nil {
+		if err := deleteTodo(tx, c); err != nil {
 			return err
 		}
 		if c.Number != "" {
@@ -217,8 +227,8 @@ func (s *Register) queued() {
 	}
 }
 
-// enqueue enters c (just put in tx) in crtodo with its files'
-// fingerprints.
+// enqueue enters c (just put in tx) in crtodo, and its index, with its
+// files' fingerprints.
 func enqueue(tx *bolt.Tx, c *Copyright, items []RegisterItem) error {
 	fps, err := fingerprints(tx, c, func(item string) *imagehash.Hash {
 		i := slices.IndexFunc(items, func(it RegisterItem) bool { return it.ID == item })
@@ -230,5 +240,5 @@ func enqueue(tx *bolt.Tx, c *Copyright, items []RegisterItem) error {
 	if err != nil {
 		return err
 	}
-	return putTodo(tx.Bucket(bCrTodo), c.ID, fps)
+	return putTodo(tx, c, fps)
 }

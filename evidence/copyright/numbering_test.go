@@ -2,6 +2,7 @@ package copyright
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -81,6 +82,9 @@ func TestChainNumbering(t *testing.T) {
 	if todo, _ := reg.Unregistered(ctx, 10); len(todo) != 0 {
 		t.Errorf("still unregistered: %+v", todo)
 	}
+	if n, at := todoSizes(t, ev); n != 0 || at != 0 {
+		t.Errorf("once numbered: %d waiting, %d in their order; want none", n, at)
+	}
 
 	// Revoked once in the register: the revocation waits, without files,
 	// until it is filed.
@@ -109,14 +113,21 @@ func TestChainNumbering(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A store from before the register: every registration waits again.
-	if err := ev.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bCrTodo) }); err != nil {
+	// A store from before the register: every registration waits again,
+	// in the order they were registered.
+	err = ev.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bCrTodo); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(bCrTodoAt)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if reg, err = New(ev, Config{}); err != nil {
 		t.Fatal(err)
 	}
-	if todo, _ := reg.Unregistered(ctx, 10); len(todo) != 3 {
-		t.Errorf("after opening a store from before the register: %d unregistered, want 3", len(todo))
+	if got, want := unregisteredIDs(t, reg), []string{old.ID, cr.ID, rv.ID}; !slices.Equal(got, want) {
+		t.Errorf("after opening a store from before the register: Unregistered = %v, want %v", got, want)
 	}
 }
