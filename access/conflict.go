@@ -23,20 +23,6 @@ type NameConflict struct {
 	HolderMember string `json:"holder_member"`
 }
 
-// ToldConflictTx returns the name conflict org was last told of in tx,
-// nil if none (or it was cleared since).
-func ToldConflictTx(tx *bolt.Tx, org string) (*NameConflict, error) {
-	b := tx.Bucket(bConflicts).Get([]byte(org))
-	if b == nil {
-		return nil, nil
-	}
-	var c NameConflict
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
 // ToldConflicts returns, by organization ID, the name conflicts the
 // organizations were told of and that stand.
 func (s *Store) ToldConflicts() (map[string]*NameConflict, error) {

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -157,20 +158,20 @@ func TestToldConflict(t *testing.T) {
 	s := newStore(t)
 	c := &NameConflict{Name: "ACME", Holder: "h", HolderMember: "m"}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if got, err := ToldConflictTx(tx, "org"); err != nil || got != nil {
-			t.Errorf("ToldConflictTx(none) = %+v, %v", got, err)
+		if got, err := toldConflictTx(tx, "org"); err != nil || got != nil {
+			t.Errorf("toldConflictTx(none) = %+v, %v", got, err)
 		}
 		if err := PutToldConflictTx(tx, "org", c); err != nil {
 			return err
 		}
-		if got, err := ToldConflictTx(tx, "org"); err != nil || got == nil || *got != *c {
-			t.Errorf("ToldConflictTx = %+v, %v, want %+v", got, err, c)
+		if got, err := toldConflictTx(tx, "org"); err != nil || got == nil || *got != *c {
+			t.Errorf("toldConflictTx = %+v, %v, want %+v", got, err, c)
 		}
 		if err := PutToldConflictTx(tx, "org", nil); err != nil {
 			return err
 		}
-		if got, err := ToldConflictTx(tx, "org"); err != nil || got != nil {
-			t.Errorf("ToldConflictTx(cleared) = %+v, %v", got, err)
+		if got, err := toldConflictTx(tx, "org"); err != nil || got != nil {
+			t.Errorf("toldConflictTx(cleared) = %+v, %v", got, err)
 		}
 		return nil
 	})
@@ -348,4 +349,18 @@ func TestBadKindWords(t *testing.T) {
 	if got, want := r.Msg.In(problem.Chinese), "court、notary、arbitration、lawfirm"; !strings.Contains(got, want) {
 		t.Errorf("Chinese = %q, want it to hold %q", got, want)
 	}
+}
+
+// toldConflictTx returns the name conflict org was last told of in tx,
+// nil if none (or it was cleared since).
+func toldConflictTx(tx *bolt.Tx, org string) (*NameConflict, error) {
+	b := tx.Bucket(bConflicts).Get([]byte(org))
+	if b == nil {
+		return nil, nil
+	}
+	var c NameConflict
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }

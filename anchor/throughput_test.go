@@ -220,7 +220,6 @@ func runThroughput(b *testing.B, n, total, version int) throughputResult {
 		port   int
 		id     string
 		org    *certs.Authority
-		cert   []byte
 		tally  *finalTally
 		source synthSource
 	}

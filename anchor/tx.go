@@ -185,15 +185,9 @@ type Deposit struct {
 	FirstLocal uint64
 }
 
-// depositSize is the encoded size of a deposit without and with its SM3.
+// depositSize is the encoded size of a deposit without its SM3 (which adds
+// 32 bytes).
 const depositSize = 8 + 4 + 1 + 32
-
-func (d *Deposit) size() int {
-	if d.HasSM3 {
-		return depositSize + 32
-	}
-	return depositSize
-}
 
 // UpgradeVote is a validator's vote to run state version Version from the
 // block at Height on.

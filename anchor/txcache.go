@@ -120,10 +120,3 @@ func (c *txCache) remove(e *list.Element) {
 	delete(c.byKey, ct.key)
 	c.bytes -= ct.size
 }
-
-// len is the number of transactions held.
-func (c *txCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.byKey)
-}

@@ -244,3 +244,10 @@ func FuzzTxCache(f *testing.F) {
 		}
 	})
 }
+
+// len is the number of transactions held.
+func (c *txCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.byKey)
+}

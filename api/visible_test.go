@@ -69,9 +69,9 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 	registration := func(fileName, metadata string) (io.Reader, string) { return multipartBody(fileName, metadata) }
 
 	type req struct {
-		method, path, token, contentType string
-		body                             func() (io.Reader, string)
-		header                           map[string]string
+		method, path, token string
+		body                func() (io.Reader, string)
+		header              map[string]string
 	}
 	jsonBody := func(s string) func() (io.Reader, string) {
 		return func() (io.Reader, string) { return strings.NewReader(s), "application/json" }

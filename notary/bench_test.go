@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
+
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // BenchmarkStamp measures in-process token issuance on all cores.
@@ -114,7 +116,7 @@ func BenchmarkSuites(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		checker := NewChecker(p.roots)
+		checker := rfc3161.NewChecker(p.roots)
 		b.Run("check/"+suite.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

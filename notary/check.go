@@ -19,13 +19,6 @@ func Check(reply []byte, h crypto.Hash, digest []byte, roots *x509.CertPool, int
 	return rfc3161.Check(reply, h, digest, roots, intermediates)
 }
 
-// Checker is Check with a cache of the certificate chains it has verified
-// (rfc3161.Checker).
-type Checker = rfc3161.Checker
-
-// NewChecker returns a Checker for roots.
-func NewChecker(roots *x509.CertPool) *Checker { return rfc3161.NewChecker(roots) }
-
 // The steps of Check, which the Client runs with a nonce check between.
 var (
 	checkStatus    = rfc3161.CheckStatus

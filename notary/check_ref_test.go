@@ -7,7 +7,6 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"github.com/custos-project/custos/internal/cms"
 	"reflect"
 	"regexp"
 	"testing"
@@ -15,6 +14,9 @@ import (
 
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+
+	"github.com/custos-project/custos/internal/cms"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // refCheck is Check as it was before checkSignature parsed the token once:
@@ -189,7 +191,7 @@ func TestCheckMatchesReference(t *testing.T) {
 			inputs = append(inputs, input{fmt.Sprintf("%s, truncated to %d", src.name, i), src.reply[:i], src.hash, src.digest, src.intermediates})
 		}
 	}
-	warm := NewChecker(p.roots)
+	warm := rfc3161.NewChecker(p.roots)
 	if _, err := warm.Check(good, crypto.SHA256, digest, nil); err != nil {
 		t.Fatalf("Checker.Check(good) = %v", err)
 	}
@@ -224,7 +226,7 @@ func TestCheckMatchesReference(t *testing.T) {
 	}
 	for _, in := range base {
 		want, wantErr := refCheck(in.reply, in.hash, in.digest, p.roots, in.intermediates)
-		got, err := NewChecker(p.roots).Check(in.reply, in.hash, in.digest, in.intermediates)
+		got, err := rfc3161.NewChecker(p.roots).Check(in.reply, in.hash, in.digest, in.intermediates)
 		sameAsRef(t, in.name+" (cold Checker)", got, err, want, wantErr)
 	}
 	t.Logf("%d inputs: %d accepted, %d rejected; fast path took %d", len(inputs), accepted, rejected, fast)
@@ -257,3 +259,6 @@ func toIndefinite(t *testing.T, b []byte) []byte {
 	}
 	return append(out, 0, 0)
 }
+
+// lengthSize is the size of the DER length octets for n bytes of contents.
+func lengthSize(n int) int { return cms.Size(n) - n - 1 }

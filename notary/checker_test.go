@@ -19,6 +19,7 @@ import (
 	"github.com/digitorus/timestamp"
 
 	"github.com/custos-project/custos/certs"
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // stamp issues a token over digest with tsa, failing the test on error.
@@ -116,22 +117,22 @@ func TestCheckerMatchesCheck(t *testing.T) {
 		{"bare token, org CA given", bareReply, crypto.SHA256, digest, []*x509.Certificate{p.org.Cert}},
 		{"bare token, org CA missing", bareReply, crypto.SHA256, digest, nil},
 	}
-	warm := NewChecker(p.roots)
+	warm := rfc3161.NewChecker(p.roots)
 	if _, err := warm.Check(good, crypto.SHA256, digest, nil); err != nil {
 		t.Fatalf("Checker.Check(good) = %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			wantTS, wantErr := Check(tt.reply, tt.hash, tt.digest, p.roots, tt.intermediates)
-			cold := NewChecker(p.roots)
-			for i, c := range []*Checker{cold, cold, warm} {
+			cold := rfc3161.NewChecker(p.roots)
+			for i, c := range []*rfc3161.Checker{cold, cold, warm} {
 				ts, err := c.Check(tt.reply, tt.hash, tt.digest, tt.intermediates)
 				sameResult(t, []string{"cold", "cold, again", "warm"}[i], ts, err, wantTS, wantErr)
 			}
 		})
 	}
-	if _, err := NewChecker(nil).Check(good, crypto.SHA256, digest, nil); !errors.Is(err, ErrUntrusted) {
-		t.Errorf("NewChecker(nil).Check() = %v, want ErrUntrusted", err)
+	if _, err := rfc3161.NewChecker(nil).Check(good, crypto.SHA256, digest, nil); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("rfc3161.NewChecker(nil).Check() = %v, want ErrUntrusted", err)
 	}
 }
 
@@ -141,7 +142,7 @@ func TestCheckerOtherSigner(t *testing.T) {
 	now := time.Now()
 	p := newTestPKI(t, now)
 	digest := digestOf("evidence")
-	c := NewChecker(p.roots)
+	c := rfc3161.NewChecker(p.roots)
 	if _, err := c.Check(stamp(t, newTestTSA(t, p, nil), digest), crypto.SHA256, digest, nil); err != nil {
 		t.Fatalf("Checker.Check(good) = %v", err)
 	}
@@ -190,7 +191,7 @@ func TestCheckerValidityWindow(t *testing.T) {
 	}
 	inter := []*x509.Certificate{org}
 	digest := digestOf("evidence")
-	c := NewChecker(p.roots)
+	c := rfc3161.NewChecker(p.roots)
 	tests := []struct {
 		name    string
 		at      time.Time
@@ -231,7 +232,7 @@ func TestCheckerConcurrent(t *testing.T) {
 	}
 	digest := digestOf("evidence")
 	replies := [][]byte{stamp(t, newTestTSA(t, p, nil), digest), stamp(t, tsa2, digest)}
-	c := NewChecker(p.roots)
+	c := rfc3161.NewChecker(p.roots)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -259,7 +260,7 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	})
 	b.Run("Checker", func(b *testing.B) {
-		c := NewChecker(p.roots)
+		c := rfc3161.NewChecker(p.roots)
 		for b.Loop() {
 			if _, err := c.Check(reply, crypto.SHA256, digest, nil); err != nil {
 				b.Fatal(err)

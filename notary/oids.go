@@ -43,6 +43,3 @@ var hashes = map[crypto.Hash][]byte{
 // take a crypto.Hash: the imprint of a token may be SM3 (in either suite).
 // The crypto package has no SM3, so SM3.Size and SM3.New panic.
 const SM3 = cms.SM3
-
-// lengthSize is the size of the DER length octets for n bytes of contents.
-func lengthSize(n int) int { return cms.Size(n) - n - 1 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
+
+	"github.com/custos-project/custos/internal/rfc3161"
 )
 
 // FuzzClientCheck feeds arbitrary replies to the check an external TSA's
@@ -54,7 +56,7 @@ func FuzzClientCheck(f *testing.F) {
 	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x00})
 
 	c := &Client{Roots: p.roots}
-	checker := NewChecker(p.roots)
+	checker := rfc3161.NewChecker(p.roots)
 	f.Fuzz(func(t *testing.T, reply []byte) {
 		ts, err := c.check(reply, crypto.SHA256, digest, nonce)
 		if err != nil {

@@ -119,7 +119,7 @@ func TestSMTSARefusesMismatch(t *testing.T) {
 func TestSMCheck(t *testing.T) {
 	now := smTestNow
 	p, tsa, digest, tok := smStamp(t)
-	checker := NewChecker(p.roots)
+	checker := rfc3161.NewChecker(p.roots)
 	for i := 0; i < 2; i++ { // the second from the Checker's cache
 		if _, err := checker.Check(tok.Reply, crypto.SHA256, digest[:], nil); err != nil {
 			t.Fatalf("Checker.Check(sm token) #%d = %v", i, err)
@@ -150,8 +150,8 @@ func TestSMCheck(t *testing.T) {
 	if _, err := rooted.Check(bare, crypto.SHA256, digest[:], chain[:2]); err != nil {
 		t.Errorf("NewCheckerForRoots().Check(token without certificates, TSA and org CA) = %v", err)
 	}
-	if _, err := NewChecker(p.roots).Check(bare, crypto.SHA256, digest[:], chain[:2]); !errors.Is(err, ErrUntrusted) {
-		t.Errorf("NewChecker(pool).Check(token without certificates, TSA and org CA) = %v, want ErrUntrusted", err)
+	if _, err := rfc3161.NewChecker(p.roots).Check(bare, crypto.SHA256, digest[:], chain[:2]); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("rfc3161.NewChecker(pool).Check(token without certificates, TSA and org CA) = %v, want ErrUntrusted", err)
 	}
 
 	other := newSMTestPKI(t, now)
@@ -189,7 +189,7 @@ func TestSMCheck(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Errorf("Check() = %v, want %v", err, tt.want)
 			}
-			_, err = NewChecker(tt.roots).Check(tt.reply, crypto.SHA256, tt.digest, tt.inter)
+			_, err = rfc3161.NewChecker(tt.roots).Check(tt.reply, crypto.SHA256, tt.digest, tt.inter)
 			if !errors.Is(err, tt.want) {
 				t.Errorf("Checker.Check() = %v, want %v", err, tt.want)
 			}

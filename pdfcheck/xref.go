@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 )
 
 // Limits on hostile input.
@@ -543,5 +542,3 @@ func (f *File) Size() (int, error) {
 	}
 	return int(n), nil
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -225,10 +225,10 @@ func newReceiptStateWith(t testing.TB, id string, events [][]byte, leaves []uint
 	var sr vmap.Hash
 	switch version {
 	case Version2:
-		st.custody, sr = fixtureStateWith(t, id, events, custody.HeadKey(id), false, o)
+		st.custody, sr = fixtureState(t, id, events, custody.HeadKey(id), false, o)
 		st.appHash = AppHashV2(fixtureSize, root, sr[:])
 	case Version:
-		st.custody, sr = fixtureStateWith(t, id, events, custody.BoundHeadKey(custody.HeadKey(id), leaves[0]), absent || o.noHead, o)
+		st.custody, sr = fixtureState(t, id, events, custody.BoundHeadKey(custody.HeadKey(id), leaves[0]), absent || o.noHead, o)
 		st.appHash, st.since = AppHashV3(fixtureSize, root, sr[:], since), &since
 	default:
 		return st
@@ -263,15 +263,9 @@ func fixtureHead(t testing.TB, id string, events [][]byte) *custody.Head {
 }
 
 // fixtureState builds a state map holding the item's head under key among
-// 50 other keys (or, absent, not holding it) and returns the head's proof
-// and the map's root.
-func fixtureState(t testing.TB, id string, events [][]byte, key vmap.Hash, absent bool) (*CustodyProof, vmap.Hash) {
-	t.Helper()
-	return fixtureStateWith(t, id, events, key, absent, stateOpts{})
-}
-
-// fixtureStateWith is fixtureState with o.
-func fixtureStateWith(t testing.TB, id string, events [][]byte, key vmap.Hash, absent bool, o stateOpts) (*CustodyProof, vmap.Hash) {
+// 50 other keys (or, absent, not holding it), changed as o says, and
+// returns the head's proof and the map's root.
+func fixtureState(t testing.TB, id string, events [][]byte, key vmap.Hash, absent bool, o stateOpts) (*CustodyProof, vmap.Hash) {
 	t.Helper()
 	head := fixtureHead(t, id, events)
 	if o.head != nil {

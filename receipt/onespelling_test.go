@@ -231,3 +231,17 @@ func mustBase64(t testing.TB, s string) []byte {
 	check(t, err)
 	return b
 }
+
+// proto is the set as CometBFT's ValidatorSet.ToProto writes it: the
+// validators in order, the proposer, and total_voting_power 0.
+func (vs *validatorSet) proto() *pbValidatorSet {
+	pv := func(v *validator) *pbValidator {
+		return &pbValidator{Address: v.Address, VotingPower: v.Power, ProposerPriority: v.Priority,
+			PubKey: pbPublicKey{Kind: keyEd25519, Key: v.PubKey}}
+	}
+	p := &pbValidatorSet{Proposer: pv(vs.Proposer)}
+	for i := range vs.Validators {
+		p.Validators = append(p.Validators, pv(&vs.Validators[i]))
+	}
+	return p
+}

@@ -99,8 +99,6 @@ func (f wireField) want(wire int) error {
 
 func (f wireField) varint() (uint64, error) { return f.u, f.want(wireVarint) }
 
-func (f wireField) fixed64() (uint64, error) { return f.u, f.want(wireFixed64) }
-
 // bytes is a copy of a bytes field's contents (never nil).
 func (f wireField) bytes() ([]byte, error) {
 	if err := f.want(wireBytes); err != nil {

@@ -315,9 +315,8 @@ type vectorCase struct {
 }
 
 var (
-	allCommit = []types.BlockIDFlag{2, 2, 2, 2}
-	withNil   = []types.BlockIDFlag{2, 2, 3, 2} // the validator of power 20 voted nil
-	withAbs   = []types.BlockIDFlag{2, 2, 2, 1} // the validator of power 10 was absent
+	withNil = []types.BlockIDFlag{2, 2, 3, 2} // the validator of power 20 voted nil
+	withAbs = []types.BlockIDFlag{2, 2, 2, 1} // the validator of power 10 was absent
 )
 
 // editCommit re-encodes r's signed header after edit (canonically: the

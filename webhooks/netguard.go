@@ -110,9 +110,6 @@ var (
 	globalUnicast = netip.MustParsePrefix("2000::/3")
 )
 
-// public reports whether a is a globally routable unicast address.
-func public(a netip.Addr) bool { return notPublic(a) == "" }
-
 // notPublic says why a is not an address a webhook may be delivered to,
 // or returns "" when it is. An IPv6 address that embeds an IPv4 address
 // (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo) is judged by the

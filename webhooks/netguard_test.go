@@ -183,3 +183,6 @@ func TestRefusePrivateAtDialByName(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// public reports whether a is a globally routable unicast address.
+func public(a netip.Addr) bool { return notPublic(a) == "" }

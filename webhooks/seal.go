@@ -301,19 +301,6 @@ func writeKey(path string, key []byte) error {
 	return atomicfile.WriteFile(path, key, 0o600)
 }
 
-// HasSealed reports whether db holds a webhook secret sealed under a seal
-// key, which a new key would orphan.
-func HasSealed(db *bolt.DB) (bool, error) {
-	var sealed bool
-	err := db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bHooks); b != nil {
-			sealed = anySealed(b)
-		}
-		return nil
-	})
-	return sealed, err
-}
-
 // sealedVersions returns the version bytes of the secrets db holds sealed.
 func sealedVersions(db *bolt.DB) (map[byte]bool, error) {
 	v := map[byte]bool{}

@@ -160,21 +160,6 @@ func eachRefused(tx *bolt.Tx, prefix []byte, fn func(k []byte, e *refusedEntry) 
 	return nil
 }
 
-// listRefused lists the notices the outbox gave up on, in the order they
-// were queued.
-func (n *Node) listRefused() ([]Refused, error) {
-	var es []refusedEntry
-	err := n.cfg.DB.View(func(tx *bolt.Tx) error {
-		return eachRefused(tx, nil, func(_ []byte, e *refusedEntry) error { es = append(es, *e); return nil })
-	})
-	sort.Slice(es, func(i, j int) bool { return es[i].seq < es[j].seq })
-	out := make([]Refused, len(es))
-	for i, e := range es {
-		out[i] = e.r
-	}
-	return out, err
-}
-
 // ErrNoRefused means no notice of the share is among the refused notices.
 var ErrNoRefused = errors.New("peer: no refused notice of this share")
 

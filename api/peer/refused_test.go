@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -324,4 +325,19 @@ func queueNotices(t *testing.T, n *Node, member string, nts ...Notice) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// listRefused lists the notices the outbox gave up on, in the order they
+// were queued.
+func (n *Node) listRefused() ([]Refused, error) {
+	var es []refusedEntry
+	err := n.cfg.DB.View(func(tx *bolt.Tx) error {
+		return eachRefused(tx, nil, func(_ []byte, e *refusedEntry) error { es = append(es, *e); return nil })
+	})
+	sort.Slice(es, func(i, j int) bool { return es[i].seq < es[j].seq })
+	out := make([]Refused, len(es))
+	for i, e := range es {
+		out[i] = e.r
+	}
+	return out, err
 }

@@ -29,7 +29,6 @@ import (
 	_ "image/gif"  // register the GIF decoder
 	_ "image/jpeg" // register the JPEG decoder
 	_ "image/png"  // register the PNG decoder
-	"io"
 	"math"
 	"math/bits"
 	"slices"
@@ -111,19 +110,6 @@ func Sum(b []byte) (Hash, error) {
 		return 0, fmt.Errorf("%w: %v", ErrNotImage, err)
 	}
 	return Of(img)
-}
-
-// SumReader is Sum over at most limit bytes of r; a longer input is
-// ErrTooLarge.
-func SumReader(r io.Reader, limit int64) (Hash, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return 0, err
-	}
-	if int64(len(b)) > limit {
-		return 0, fmt.Errorf("%w: over %d bytes", ErrTooLarge, limit)
-	}
-	return Sum(b)
 }
 
 // side is the thumbnail's side; low is the side of the block of

@@ -308,17 +308,17 @@ func TestDecodeReply(t *testing.T) {
 	}
 }
 
-func TestParseCertificates(t *testing.T) {
+func TestParseCertificatesWith(t *testing.T) {
 	cert := testCert(t)
 	sd := testSignedData(1, 1, false, false)
 	sd.Certificates = append(bytes.Clone(cert.Raw), cert.Raw...)
-	got, err := sd.ParseCertificates()
+	got, err := sd.ParseCertificatesWith(x509.ParseCertificate)
 	if err != nil || len(got) != 2 || !got[1].Equal(cert) {
-		t.Errorf("ParseCertificates() = %d certificates, %v; want 2", len(got), err)
+		t.Errorf("ParseCertificatesWith() = %d certificates, %v; want 2", len(got), err)
 	}
 	sd.Certificates = TLV(TagSequence)
-	if _, err := sd.ParseCertificates(); !errors.Is(err, ErrMalformed) {
-		t.Errorf("ParseCertificates(empty SEQUENCE) = %v, want ErrMalformed", err)
+	if _, err := sd.ParseCertificatesWith(x509.ParseCertificate); !errors.Is(err, ErrMalformed) {
+		t.Errorf("ParseCertificatesWith(empty SEQUENCE) = %v, want ErrMalformed", err)
 	}
 }
 

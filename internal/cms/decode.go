@@ -165,15 +165,10 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-// ParseCertificates parses the certificates of sd with
-// x509.ParseCertificate; none if the field is absent.
-func (sd *SignedData) ParseCertificates() ([]*x509.Certificate, error) {
-	return sd.ParseCertificatesWith(x509.ParseCertificate)
-}
-
-// ParseCertificatesWith is ParseCertificates with parse for each DER
-// certificate, such as certs.ParseCertificate, which also parses the SM2
-// certificates of the sm suite.
+// ParseCertificatesWith parses the certificates of sd with parse for each
+// DER certificate, such as x509.ParseCertificate or certs.ParseCertificate,
+// which also parses the SM2 certificates of the sm suite; none if the field
+// is absent.
 func (sd *SignedData) ParseCertificatesWith(parse func([]byte) (*x509.Certificate, error)) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for in := cryptobyte.String(sd.Certificates); !in.Empty(); {

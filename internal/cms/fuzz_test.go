@@ -2,6 +2,7 @@ package cms
 
 import (
 	"bytes"
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"testing"
@@ -45,7 +46,7 @@ func FuzzDecode(f *testing.F) {
 		if sd.Size() != len(der) {
 			t.Fatalf("Size() = %d, want %d", sd.Size(), len(der))
 		}
-		_, _ = sd.ParseCertificates()
+		_, _ = sd.ParseCertificatesWith(x509.ParseCertificate)
 		_, _, _ = DecodeIssuerAndSerial(sd.Signer.SID)
 		_, _ = AlgorithmOID(sd.Signer.DigestAlgorithm)
 		for _, set := range [][]byte{sd.Signer.SignedAttrs, sd.Signer.UnsignedAttrs} {

@@ -6,12 +6,13 @@ import (
 	"github.com/custos-project/custos/internal/names"
 )
 
-func ExampleLookAlike() {
-	fmt.Println(names.LookAlike("Hangzhou Internet Court", "Hangzh0u Internet Court"))
-	fmt.Println(names.LookAlike("Hangzhou Internet Court", "HANGZHOU internet court")) // the same name
-	fmt.Println(names.Skeleton("Hangzh\u043eu Internet Court") == names.Skeleton("Hangzhou Internet Court"))
+func ExampleSkeleton() {
+	court := names.Skeleton("Hangzhou Internet Court")
+	fmt.Println(names.Skeleton("Hangzh0u Internet Court") == court)      // digit zero
+	fmt.Println(names.Skeleton("Hangzh\u043eu Internet Court") == court) // Cyrillic о
+	fmt.Println(names.Skeleton("Hangzhou Internet Courts") == court)
 	// Output:
 	// true
-	// false
 	// true
+	// false
 }

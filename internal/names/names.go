@@ -51,9 +51,3 @@ func Skeleton(name string) string {
 	}
 	return seen[len(seen)-1]
 }
-
-// LookAlike reports whether a and b look alike without being the same
-// name: their skeletons are equal, but not their NameKeys.
-func LookAlike(a, b string) bool {
-	return anchor.NameKey(a) != anchor.NameKey(b) && Skeleton(a) == Skeleton(b)
-}

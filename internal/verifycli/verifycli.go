@@ -94,15 +94,6 @@ func badFileError(id, path string, err error) error {
 	return ExitError{Code: 2, Msg: fmt.Sprintf("%s: %v", path, err), MsgZH: printer{chinese: true}.say(id, path, err)}
 }
 
-// Run checks the receipt at receiptPath against the trust bundle at
-// trustPath (and the evidence file at filePath, unless it is empty),
-// offline, and writes the verdict to out: step by step, or as one JSON
-// object with asJSON. A receipt that is not valid, and a usage error, end
-// in an ExitError.
-func Run(out io.Writer, receiptPath, filePath, trustPath string, asJSON bool) error {
-	return Check(context.Background(), out, Options{Receipt: receiptPath, File: filePath, Trust: trustPath, JSON: asJSON})
-}
-
 // Options says what Check checks.
 type Options struct {
 	Receipt, File, Trust string // paths; File may be empty
@@ -131,10 +122,14 @@ type Options struct {
 	Progress func(size int64) io.WriteCloser
 }
 
-// Check is Run with Options: the offline check and, with o.Node, the
-// confirmation by a node. A receipt valid offline that the node cannot
-// confirm ends in an ExitError of code 3 (the node is unreachable, or
-// still behind the receipt) or 1 (the node's chain contradicts it).
+// Check checks the receipt at o.Receipt against the trust bundle at
+// o.Trust (and the evidence file at o.File, unless it is empty), offline,
+// and writes the verdict to out: step by step, or as one JSON object with
+// o.JSON. A receipt that is not valid, and a usage error, end in an
+// ExitError. With o.Node, the node is asked to confirm the receipt too: a
+// receipt valid offline that the node cannot confirm ends in an ExitError
+// of code 3 (the node is unreachable, or still behind the receipt) or 1
+// (the node's chain contradicts it).
 func Check(ctx context.Context, out io.Writer, o Options) error {
 	if ctx == nil {
 		ctx = context.Background()

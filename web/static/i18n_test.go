@@ -12,13 +12,6 @@ import (
 	"github.com/custos-project/custos/internal/problem"
 )
 
-// i18nTable is one language table of an i18n.js block: its keys and
-// values, in the order written.
-type i18nTable struct {
-	lang string
-	keys map[string]string
-}
-
 var (
 	// tableStart opens a language table: "    en: {" or "    zh: {".
 	tableStart = regexp.MustCompile(`^\s*(en|zh):\s*\{\s*$`)
