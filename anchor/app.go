@@ -689,7 +689,7 @@ func (a *App) apply(tx *bolt.Tx, raw []byte, req *abci.RequestFinalizeBlock, ver
 		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	if t.Kind == KindRegCommit {
-		a.applyRegCommit(tx, t, req.Height)
+		a.applyRegCommit(tx, t, req.Height, req.Time)
 		return &abci.ExecTxResult{Code: CodeOK}
 	}
 	first, err := a.merkle.Size(tx)

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,15 +30,25 @@ import (
 // sorts after it; and a new registration (one without a legacy number)
 // without a commitment is refused.
 //
-//	regcommit  member(32) ‖ commitment(32) → order(8) ‖ height(8) ‖ used(8)
+//	regcommit  member(32) ‖ commitment(32) → order(8) ‖ height(8) ‖ time(8) ‖ used(8)
 //
 // order is the register place the commitment took (the app metadata's
-// "regcount", which registrations without a commitment also take),
-// height the block that applied it, used the block that filed its
+// "regcount", which registrations from before version 12, and those filed
+// too late, also take), height the block that applied it, time that
+// block's time (Unix nanoseconds), used the block that filed its
 // registration (0 while none did). Each is committed in the state map
 // under RegCommitKey(member, commitment), with the SHA-256 of its stored
 // value. Places of commitments never followed by their registration stay
 // unused: the register's orders have gaps.
+//
+// A registration filed more than MaxCommitAge (by block time) after its
+// commitment takes the register's next place when filed instead, and
+// records no commitment: a commitment does not hold a place for ever, so a
+// member cannot commit in secret to every fingerprint it learns and reveal
+// only the copies that come to be contested (chain review of session 20,
+// R2). Every new registration needs a commitment, one with a legacy
+// number too (R4), and the entries a transaction files are numbered in the
+// order of their places (R5).
 
 // Transaction version 11 and its kind.
 const (
@@ -49,6 +60,9 @@ const (
 )
 
 var bRegCommit = []byte("regcommit")
+
+// MaxCommitAge is how long, by block time, a commitment holds its place.
+const MaxCommitAge = 10 * time.Minute
 
 // regCommitPrefix separates commitments from any other hash.
 const regCommitPrefix = "custos/regcommit/v1\x00"
@@ -124,12 +138,14 @@ func (t *Tx) decodeCommits(d *decoder) error {
 type regCommit struct {
 	Order  uint64
 	Height int64
+	Time   time.Time
 	Used   int64
 }
 
 func (c regCommit) encode() []byte {
 	b := binary.BigEndian.AppendUint64(nil, c.Order)
 	b = binary.BigEndian.AppendUint64(b, uint64(c.Height))
+	b = binary.BigEndian.AppendUint64(b, uint64(c.Time.UnixNano()))
 	return binary.BigEndian.AppendUint64(b, uint64(c.Used))
 }
 
@@ -142,9 +158,9 @@ func ownCommit(tx *bolt.Tx, key []byte, c [32]byte) ([]byte, regCommit, bool) {
 	}
 	for _, k := range ownKeys(tx, key) {
 		ref := append(bytes.Clone(k), c[:]...)
-		if v := b.Get(ref); len(v) == 24 {
+		if v := b.Get(ref); len(v) == 32 {
 			return ref, regCommit{Order: binary.BigEndian.Uint64(v), Height: int64(binary.BigEndian.Uint64(v[8:])),
-				Used: int64(binary.BigEndian.Uint64(v[16:]))}, true
+				Time: time.Unix(0, int64(binary.BigEndian.Uint64(v[16:]))).UTC(), Used: int64(binary.BigEndian.Uint64(v[24:]))}, true
 		}
 	}
 	return nil, regCommit{}, false
@@ -168,7 +184,7 @@ func (a *App) checkRegCommit(tx *bolt.Tx, t *Tx, version int) (uint32, string) {
 
 // applyRegCommit stores t's new commitments (checked by checkRegCommit),
 // each taking the register's next place, in the transaction's order.
-func (a *App) applyRegCommit(tx *bolt.Tx, t *Tx, height int64) {
+func (a *App) applyRegCommit(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 	fail := func(err error) {
 		panic(fmt.Sprintf("anchor: registration commitments at height %d: %v", height, err))
 	}
@@ -187,7 +203,7 @@ func (a *App) applyRegCommit(tx *bolt.Tx, t *Tx, height int64) {
 			continue // made before, under this key or another of the member's
 		}
 		order++
-		a.putCommit(b, append(bytes.Clone(member), c[:]...), regCommit{Order: order, Height: height}, fail)
+		a.putCommit(b, append(bytes.Clone(member), c[:]...), regCommit{Order: order, Height: height, Time: at}, fail)
 	}
 	if err := meta.Put([]byte("regcount"), binary.BigEndian.AppendUint64(nil, order)); err != nil {
 		fail(err)
@@ -208,9 +224,10 @@ func (a *App) putCommit(b *bolt.Bucket, ref []byte, c regCommit, fail func(error
 
 // RegCommit is what the register holds of a member's commitment.
 type RegCommit struct {
-	Order  uint64 // the register place it took
-	Height int64  // the block that applied it
-	Used   int64  // the block that filed its registration; 0 while none did
+	Order  uint64    // the register place it took
+	Height int64     // the block that applied it
+	Time   time.Time // that block's time
+	Used   int64     // the block that filed its registration; 0 while none did
 }
 
 // Commitment is the member's commitment c (made under any validator key

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 )
@@ -94,10 +96,10 @@ func TestCommittedRegistrationKeepsItsPlace(t *testing.T) {
 			t.Errorf("the owner's entry = %+v, %v, %v; want order 1, committed at 2, filed at 3, numbered", e, ok, err)
 		}
 		c, ok, err := app.Commitment(MemberID(a.cert), RegCommitment(owner.ID, owner.Files))
-		if err != nil || !ok || c != (RegCommit{Order: 1, Height: 2, Used: 3}) {
-			t.Errorf("Commitment(owner) = %+v, %v, %v; want order 1, height 2, used at 3", c, ok, err)
+		stored := RegCommit{Order: 1, Height: 2, Time: txNow.Add(time.Minute).UTC(), Used: 3}
+		if err != nil || !ok || c != stored {
+			t.Errorf("Commitment(owner) = %+v, %v, %v; want %+v", c, ok, err, stored)
 		}
-		stored := RegCommit{Order: 1, Height: 2, Used: 3}
 		want := sha256.Sum256(regCommit(stored).encode())
 		if got := proveValue(t, app, RegCommitKey(MemberID(a.cert), RegCommitment(owner.ID, owner.Files)), 3); got != want {
 			t.Errorf("state map holds %x for the owner's commitment, want %x", got, want)
@@ -107,7 +109,7 @@ func TestCommittedRegistrationKeepsItsPlace(t *testing.T) {
 
 // From state version 12 a new registration is refused (and changes
 // nothing) unless the member committed to it, to exactly its ID and
-// files; a legacy registration needs no commitment.
+// files; one with a legacy number too (review R4).
 func TestRegistrationNeedsCommitment(t *testing.T) {
 	a := newTestNode(t, nil)
 	b := newTestNode(t, a.org)
@@ -137,17 +139,23 @@ func TestRegistrationNeedsCommitment(t *testing.T) {
 	}
 	// Committed: filed; filed again: nothing new.
 	block(2, []uint32{CodeOK}, a.commitTx(t, r, other))
-	block(3, []uint32{CodeOK, CodeOK}, a.reg(t, r), a.reg(t, Registration{ID: "L1", Legacy: "CUS-(2025)-作登字-000007", Files: []RegFile{regFile("old")}}))
-	block(4, []uint32{CodeDuplicate}, a.reg(t, r))
+	legacy := Registration{ID: "L1", Legacy: "CUS-(2025)-作登字-000007", Files: []RegFile{regFile("old")}}
+	block(3, []uint32{CodeOK, CodeStale}, a.reg(t, r), a.reg(t, legacy))
+	block(4, []uint32{CodeDuplicate, CodeOK}, a.reg(t, r), a.commitTx(t, legacy))
+	block(5, []uint32{CodeOK}, a.reg(t, legacy))
 	e, ok, _ := app.Registration(MemberID(a.cert), "R1")
 	// Places: b's commitment 1, a's "other" 2, then r 3 (a's second
 	// commitment transaction lists r first, "other" again second).
 	if !ok || e.Order != 3 || e.Committed != 2 {
 		t.Errorf("R1 = %+v; want order 3, committed at 2", e)
 	}
-	if l, ok, _ := app.Registration(MemberID(a.cert), "L1"); !ok || l.Order != 4 || l.Committed != 0 {
-		t.Errorf("legacy L1 = %+v; want order 4 (the next place when filed), no commitment", l)
+	if l, ok, _ := app.Registration(MemberID(a.cert), "L1"); !ok || l.Order != 4 || l.Committed != 4 || l.Number != "" || l.Legacy != legacy.Legacy {
+		t.Errorf("legacy L1 = %+v; want its commitment's place 4, committed at 4, its legacy number", l)
 	}
+	// The same legacy number again: code 7 from state version 12 (code 3,
+	// which the node takes for "already done", below it; review R7).
+	again := Registration{ID: "L2", Legacy: legacy.Legacy, Files: []RegFile{regFile("older")}}
+	block(6, []uint32{CodeOK, CodeRefused}, a.commitTx(t, again), a.reg(t, again))
 	// Below version 12 a commitment is refused.
 	old := newAppAt(t, filepath.Join(t.TempDir(), "old.db"), StateV11, a.root, a, b)
 	res := finalize(t, old, 1, a.commitTx(t, r))
@@ -212,5 +220,48 @@ func TestRegCommitTxEncoding(t *testing.T) {
 	other[len(TxMagic)] = TxVersion10
 	if _, err := DecodeTx(other); !errors.Is(err, ErrMalformedTx) {
 		t.Errorf("DecodeTx(kind 8 at version 10) = %v", err)
+	}
+}
+
+// A registration filed more than MaxCommitAge after its commitment takes
+// the next place when filed, not its commitment's (review R2); and the
+// entries one transaction files are numbered in the order of their
+// places, whatever their IDs (review R5).
+func TestCommitmentAgeAndNumberOrder(t *testing.T) {
+	a := newTestNode(t, nil)
+	app := newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV12, a.root, a)
+	late := Registration{ID: "A-LATE", Files: []RegFile{regFile("late")}}
+	early := Registration{ID: "Z-EARLY", Files: []RegFile{regFile("early")}}
+	second := Registration{ID: "B-SECOND", Files: []RegFile{regFile("second")}}
+	at := func(height int64, d time.Duration, txs ...[]byte) {
+		t.Helper()
+		res, err := app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: height, Time: txNow.Add(time.Minute + d), Txs: txs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		commit(t, app)
+		for i, r := range res.TxResults {
+			if r.Code != CodeOK {
+				t.Fatalf("block %d, tx %d: code %d (%s)", height, i, r.Code, r.Log)
+			}
+		}
+	}
+	at(1, 0, a.commitTx(t, late))                       // place 1
+	at(2, MaxCommitAge/2, a.commitTx(t, early, second)) // places 2 and 3
+	at(3, MaxCommitAge+time.Second, a.reg(t, late, early, second))
+	want := map[string]struct {
+		order     uint64
+		committed int64
+		n         string
+	}{
+		"Z-EARLY":  {2, 2, "000001"},
+		"B-SECOND": {3, 2, "000002"},
+		"A-LATE":   {4, 0, "000003"}, // filed too late: the next place
+	}
+	for id, w := range want {
+		e, ok, err := app.Registration(MemberID(a.cert), id)
+		if err != nil || !ok || e.Order != w.order || e.Committed != w.committed || !strings.HasSuffix(e.Number, w.n) {
+			t.Errorf("%s = %+v, %v, %v; want order %d, committed %d, number …%s", id, e, ok, err, w.order, w.committed, w.n)
+		}
 	}
 }

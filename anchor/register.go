@@ -247,7 +247,7 @@ func (a *App) checkRegister(tx *bolt.Tx, t *Tx, version int) (uint32, string) {
 	legacies := map[string]bool{}
 	for _, r := range t.Regs {
 		if version >= StateV8 && r.Legacy != "" {
-			if code, msg := checkLegacy(tx, t.memberKey(), r, legacies); code != CodeOK {
+			if code, msg := checkLegacy(tx, t.memberKey(), r, legacies, version); code != CodeOK {
 				return code, msg
 			}
 		}
@@ -264,7 +264,7 @@ func (a *App) checkRegister(tx *bolt.Tx, t *Tx, version int) (uint32, string) {
 		switch {
 		case !ok && len(r.Files) == 0:
 			return CodeStale, fmt.Sprintf("registration %s is not in the register: revoke it with its files", r.ID)
-		case !ok && version >= StateV12 && r.Legacy == "":
+		case !ok && version >= StateV12:
 			if _, c, found := ownCommit(tx, t.memberKey(), RegCommitment(r.ID, r.Files)); !found || c.Used != 0 {
 				return CodeStale, fmt.Sprintf("registration %s: the member has not committed to it (state version 12 enters a new registration at its commitment's place: commit first, then file it once the commitment is final)", r.ID)
 			}
@@ -289,7 +289,14 @@ var chainNumber = regexp.MustCompile(`^CUS-\([0-9]{4}\)-作登字-M[0-9]+-[0-9]{
 // chain's form, none the member filed before (under any key it ran) or
 // earlier in the transaction (seen). A registration already in the
 // register is filed again (a revocation) with its number: not checked.
-func checkLegacy(tx *bolt.Tx, member []byte, r Registration, seen map[string]bool) (uint32, string) {
+// A repeated number is code 3 below state version 12 and code 7 from it,
+// so that the member's node, which takes code 3 for "already done", sees
+// the refusal (chain review of session 20, R7).
+func checkLegacy(tx *bolt.Tx, member []byte, r Registration, seen map[string]bool, version int) (uint32, string) {
+	dup := CodeDuplicate
+	if version >= StateV12 {
+		dup = CodeRefused
+	}
 	if _, _, ok := ownRegEntry(tx, member, r.ID); ok {
 		return CodeOK, ""
 	}
@@ -297,12 +304,12 @@ func checkLegacy(tx *bolt.Tx, member []byte, r Registration, seen map[string]boo
 		return CodeNotOwner, fmt.Sprintf("registration %s: legacy number %q has the form of a number the chain assigns", r.ID, r.Legacy)
 	}
 	if seen[r.Legacy] {
-		return CodeDuplicate, fmt.Sprintf("registration %s: legacy number %q twice in the transaction", r.ID, r.Legacy)
+		return dup, fmt.Sprintf("registration %s: legacy number %q twice in the transaction", r.ID, r.Legacy)
 	}
 	seen[r.Legacy] = true
 	for _, k := range ownKeys(tx, member) {
 		if id := tx.Bucket(bRegNum).Get(slices.Concat([]byte(r.Legacy), []byte{0}, k)); id != nil {
-			return CodeDuplicate, fmt.Sprintf("registration %s: legacy number %q is already the member's registration %s", r.ID, r.Legacy, id)
+			return dup, fmt.Sprintf("registration %s: legacy number %q is already the member's registration %s", r.ID, r.Legacy, id)
 		}
 	}
 	return CodeOK, ""
@@ -327,37 +334,9 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time, vers
 		order = binary.BigEndian.Uint64(v)
 	}
 	place := 0
-	for _, r := range t.Regs {
-		if key, cur, ok := ownRegEntry(tx, member, r.ID); ok {
-			// Registered before: never twice, never renumbered; only
-			// marked revoked, once.
-			if r.Revoked && cur.RevokedHeight == 0 {
-				cur.RevokedHeight = height
-				a.putRegEntry(tx, key, &cur, fail)
-			}
-			continue
-		}
-		if len(r.Files) == 0 {
-			continue // a revocation of nothing (checkRegister refuses it alone)
-		}
-		var pos uint64 // the entry's order
-		var committed int64
-		if version >= StateV12 && r.Legacy == "" {
-			// At the place its commitment took (checkRegister found it).
-			ref, c, ok := ownCommit(tx, member, RegCommitment(r.ID, r.Files))
-			if !ok || c.Used != 0 {
-				fail(fmt.Errorf("registration %s has no unused commitment", r.ID))
-			}
-			pos, committed, c.Used = c.Order, c.Height, height
-			a.putCommit(tx.Bucket(bRegCommit), ref, c, fail)
-		} else {
-			order++
-			pos = order
-		}
-		e := RegEntry{Member: memberHex, ID: r.ID, Org: r.Org, Legacy: r.Legacy, Height: height, Order: pos, Committed: committed}
-		if r.Revoked {
-			e.RevokedHeight = height
-		}
+	// enter stores a new entry e of r: numbered (unless legacy), indexed
+	// at its place.
+	enter := func(r Registration, e *RegEntry) {
 		if r.Legacy == "" {
 			if place == 0 {
 				place = a.memberPlace(tx, member)
@@ -369,7 +348,7 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time, vers
 			e.Number = n
 		}
 		ref := slices.Concat(member, []byte(r.ID))
-		ord := binary.BigEndian.AppendUint64(nil, pos)
+		ord := binary.BigEndian.AppendUint64(nil, e.Order)
 		for i, f := range r.Files {
 			fj := RegFileJSON{SHA256: hex.EncodeToString(f.SHA256[:])}
 			if err := tx.Bucket(bRegSHA).Put(slices.Concat(f.SHA256[:], ord, []byte{byte(i)}), ref); err != nil {
@@ -386,7 +365,56 @@ func (a *App) applyRegister(tx *bolt.Tx, t *Tx, height int64, at time.Time, vers
 		if err := tx.Bucket(bRegNum).Put(slices.Concat([]byte(e.Display()), []byte{0}, member), []byte(r.ID)); err != nil {
 			fail(err)
 		}
-		a.putRegEntry(tx, regKey(member, r.ID), &e, fail)
+		a.putRegEntry(tx, regKey(member, r.ID), e, fail)
+	}
+	type newEntry struct {
+		r Registration
+		e RegEntry
+	}
+	var later []newEntry // from state version 12: entered in the order of their places
+	for _, r := range t.Regs {
+		if key, cur, ok := ownRegEntry(tx, member, r.ID); ok {
+			// Registered before: never twice, never renumbered; only
+			// marked revoked, once.
+			if r.Revoked && cur.RevokedHeight == 0 {
+				cur.RevokedHeight = height
+				a.putRegEntry(tx, key, &cur, fail)
+			}
+			continue
+		}
+		if len(r.Files) == 0 {
+			continue // a revocation of nothing (checkRegister refuses it alone)
+		}
+		e := RegEntry{Member: memberHex, ID: r.ID, Org: r.Org, Legacy: r.Legacy, Height: height}
+		if r.Revoked {
+			e.RevokedHeight = height
+		}
+		if version < StateV12 {
+			order++
+			e.Order = order
+			enter(r, &e)
+			continue
+		}
+		// At the place its commitment took (checkRegister found it),
+		// if filed within MaxCommitAge of it; else at the next.
+		ref, c, ok := ownCommit(tx, member, RegCommitment(r.ID, r.Files))
+		if !ok || c.Used != 0 {
+			fail(fmt.Errorf("registration %s has no unused commitment", r.ID))
+		}
+		if at.Sub(c.Time) <= MaxCommitAge {
+			e.Order, e.Committed = c.Order, c.Height
+		} else {
+			order++
+			e.Order = order
+		}
+		c.Used = height
+		a.putCommit(tx.Bucket(bRegCommit), ref, c, fail)
+		later = append(later, newEntry{r, e})
+	}
+	// Numbers follow places: the earlier place, the lower number.
+	slices.SortStableFunc(later, func(x, y newEntry) int { return cmp.Compare(x.e.Order, y.e.Order) })
+	for i := range later {
+		enter(later[i].r, &later[i].e)
 	}
 	if err := meta.Put([]byte("regcount"), binary.BigEndian.AppendUint64(nil, order)); err != nil {
 		fail(err)

@@ -104,12 +104,13 @@ func vReg5(t testing.TB, k *vectorKeys) []byte {
 }
 
 // vRegCommit11 is the commitment (transaction version 11) to vReg5's
-// registrations that have no legacy number, 2026-0003 first.
+// three registrations, 2026-0003 first.
 func vRegCommit11(t testing.TB, k *vectorKeys) []byte {
 	n := vNode(k)
 	cs := [][32]byte{
 		RegCommitment("2026-0003", []RegFile{{SHA256: digest("work 3")}}),
 		RegCommitment("2026-0001", []RegFile{{SHA256: digest("work 1")}}),
+		RegCommitment("2026-0002", []RegFile{{SHA256: digest("work 2, an image"), PHash: 0x8f3c_61a0_0e7d_b259, HasPHash: true}}),
 	}
 	return must(t)(NewRegCommitTx(k.pki.ChainID, n.cert, n.org.Cert, n.key, cs))
 }
@@ -290,9 +291,9 @@ func txVectorCases() []vectorCase {
 		{name: "revoke-gov-cert", state: StateV10, build: vRevoke(1, 1, 1),
 			about: "version 10, kind 7: notary A's organization CA revokes notary A's governance certificate (state version 10 on)"},
 		{name: "regcommit-v11", state: StateV12, build: vRegCommit11,
-			about: "version 11, kind 8: the commitments to register-v5's registrations 2026-0003 and 2026-0001, which take register places 1 and 2 (state version 12 on)"},
+			about: "version 11, kind 8: the commitments to register-v5's registrations 2026-0003, 2026-0001 and 2026-0002, which take register places 1, 2 and 3 (state version 12 on)"},
 		{name: "register-v5-committed", state: StateV12, before: []string{"directory-v8", "regcommit-v11"}, build: vReg5,
-			about: "register-v5 at state version 12, after regcommit-v11: 2026-0001 and 2026-0003 take their commitments' places (2 and 1), the legacy 2026-0002 the next (3)"},
+			about: "register-v5 at state version 12, after regcommit-v11: each registration takes its commitment's place, 2026-0003 numbered first"},
 
 		// Refused by DecodeTx (code 1).
 		{name: "bad-magic", state: StateV1, code: CodeMalformed, build: patch(vBatch1, func(b []byte) []byte { b[3] = 'Y'; return b }),
@@ -435,7 +436,7 @@ func txVectorCases() []vectorCase {
 		{name: "regcommit-at-state-11", state: StateV11, code: CodeVersion, build: vRegCommit11,
 			about: "a registration commitment before state version 12"},
 		{name: "register-uncommitted", state: StateV12, before: []string{"directory-v8"}, code: CodeStale, build: vReg5,
-			about: "register-v5 at state version 12 without regcommit-v11: 2026-0001 has no commitment (code 4)"},
+			about: "register-v5 at state version 12 without regcommit-v11: its registrations have no commitments (code 4)"},
 		{name: "governance-at-state-5", state: StateV5, code: CodeVersion, build: vProposeAction(ActPower),
 			about: "a governance proposal before state version 6"},
 		{name: "vote9-at-state-8", state: StateV8, before: []string{"propose-power"}, code: CodeVersion, build: vVote9("power-notary-b", vProposeAction(ActPower), true),

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -35,9 +36,9 @@ const (
 // member's (an operator's, or one whose name another member holds, after
 // numberOrgWait without it). wake tells it of a new registration.
 func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store, wake <-chan struct{}, log *slog.Logger) {
-	sent := map[string]time.Time{}      // registration ID → last submitted
-	committed := map[string]time.Time{} // registration ID → its commitment last submitted (state version 12)
-	first := map[string]time.Time{}     // registration ID → first seen waiting for its organization
+	sent := map[string]time.Time{}  // registration ID → last submitted
+	first := map[string]time.Time{} // registration ID → first seen waiting for its organization
+	commits := &commitSent{}        // the commitments last sent (state version 12)
 	wait := numberIdle
 	var block <-chan struct{} // the next block, while registrations wait
 	for {
@@ -53,7 +54,7 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 			continue
 		}
 		next := ch.NextBlock() // before the round: a block during it wakes the next
-		n, err := numberRound(ctx, ch, crs, orgs, numberState{sent: sent, committed: committed, first: first}, log)
+		n, err := numberRound(ctx, ch, crs, orgs, numberState{sent: sent, commits: commits, first: first}, log)
 		var te *anchor.TxError
 		switch {
 		case errors.As(err, &te):
@@ -69,9 +70,9 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 
 // numberState is what numberCopyrights remembers between rounds.
 type numberState struct {
-	sent      map[string]time.Time // registration ID → last submitted
-	committed map[string]time.Time // registration ID → its commitment last submitted
-	first     map[string]time.Time // registration ID → first seen waiting for its organization
+	sent    map[string]time.Time // registration ID → last submitted
+	commits *commitSent          // the commitments last sent
+	first   map[string]time.Time // registration ID → first seen waiting for its organization
 }
 
 // numberRound does one round of numberCopyrights and returns how many
@@ -83,8 +84,9 @@ type numberState struct {
 // first, all the round sees, in ID order; then the pending ones, in the order
 // they were registered, since the register's order is their priority:
 // below state version 12 by filing them in that order
-// (registrationRuns); from 12 by committing to them in that order, and
-// filing each once its commitment is final (commitRound).
+// (registrationRuns); from 12 by committing to them in that order, legacy
+// ones first, and filing each once its commitment is final (commitRound).
+// While the chain is about to move to 12 new registrations wait for it.
 func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store,
 	st numberState, log *slog.Logger) (int, error) {
 	sent, first := st.sent, st.first
@@ -94,6 +96,7 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 	}
 	member := ch.Member()
 	now := time.Now()
+	v12 := ch.StateVersion() >= anchor.StateV12
 	var submit []anchor.Registration
 	var pending []copyright.Unregistered
 	waiting, legacy := 0, false
@@ -150,12 +153,11 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 			}
 			delete(sent, u.ID)
 			delete(first, u.ID)
-			delete(st.committed, u.ID)
 			continue
 		}
 		waiting++
-		if u.Number == "" {
-			pending = append(pending, u)
+		if u.Number == "" || v12 {
+			pending = append(pending, u) // from 12 legacy ones too: committed first
 			continue
 		}
 		legacy = true
@@ -177,16 +179,22 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 		slices.SortFunc(submit, func(a, b anchor.Registration) int { return strings.Compare(a.ID, b.ID) })
 		txs = append(txs, submit)
 	}
-	if !legacy && ch.StateVersion() >= anchor.StateV12 {
-		// A member's legacy registrations come before its pending ones.
-		reveal, err := commitRound(ctx, ch, pending, ready, st.committed, now)
+	switch {
+	case v12:
+		reveal, err := commitRound(ctx, ch, pending, ready, st.commits, now)
 		if err != nil {
 			return waiting, err
 		}
 		if len(reveal) > 0 {
 			txs = append(txs, reveal)
 		}
-	} else if !legacy {
+	case legacy: // a member's legacy registrations come before its pending ones
+	case upgradingTo12(ch):
+		// Filed now, a registration's fingerprints would be in every
+		// mempool with no commitment to hold its place, and one not in
+		// a block by the upgrade height would be refused there: it waits
+		// for version 12 (review of session 20, R3).
+	default:
 		runs, err := registrationRuns(pending, ready)
 		if err != nil {
 			return 0, err
@@ -197,13 +205,41 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 		for _, r := range regs {
 			sent[r.ID] = now // sent again only after numberResend, refused or not
 		}
-		if err := ch.RegisterCopyrights(ctx, regs); err != nil {
+		err := ch.RegisterCopyrights(ctx, regs)
+		var te *anchor.TxError
+		if v12 && len(regs) > 1 && errors.As(err, &te) {
+			// One refused registration (a legacy number filed twice)
+			// must not hold back the others filed with it: each alone.
+			// Their places are their commitments', whatever the order.
+			for _, r := range regs {
+				if err := ch.RegisterCopyrights(ctx, []anchor.Registration{r}); err != nil {
+					log.Warn("copyright registration refused by the chain; will retry", "id", r.ID, "err", err)
+				}
+			}
+			continue
+		}
+		if err != nil {
 			// The rest waits: in time order behind these, which are not
 			// ready until numberResend has passed.
 			return waiting, err
 		}
 	}
 	return waiting, nil
+}
+
+// upgradingTo12 reports whether the chain, below state version 12, will
+// move to 12 or later (an upgrade more than 2/3 of the power voted for).
+func upgradingTo12(ch *anchor.Chain) bool {
+	_, plans, err := ch.UpgradeStatus()
+	if err != nil {
+		return false
+	}
+	for _, p := range plans {
+		if p.Version >= anchor.StateV12 && p.WillHappen {
+			return true
+		}
+	}
+	return false
 }
 
 // registrationRuns is what of pending (registrations the register does
@@ -238,18 +274,22 @@ func registrationRuns(pending []copyright.Unregistered, ready func(copyright.Unr
 	return runs, nil
 }
 
-// commitRound commits, at state version 12, to the pending registrations
-// (without legacy numbers, not in the register) whose commitments the
-// register does not hold, in the order they were registered (then by
-// ID), one transaction for all (the register gives them places in that
-// order), and returns those whose commitments are final and that are
-// ready, in ID order, to file in one transaction. A commitment is sent
-// again after numberResend (committed: when each was last sent).
+// commitRound commits, at state version 12, to the registrations that
+// wait (pending ones and legacy ones, none in the register) whose
+// commitments the register does not hold, legacy ones first, then in the
+// order they were registered (then by ID): one transaction for all, which
+// the register gives places in that order. It sends every such
+// commitment each time, the earlier ones again until they are final (the
+// chain skips those it holds), so that a later registration's commitment
+// never goes without an earlier one (review of session 20, R6); the same
+// list is sent again only after numberResend. It returns those whose
+// commitments are final and that are ready, in ID order, to file in one
+// transaction.
 func commitRound(ctx context.Context, ch *anchor.Chain, pending []copyright.Unregistered,
-	ready func(copyright.Unregistered) (string, bool), committed map[string]time.Time, now time.Time) ([]anchor.Registration, error) {
+	ready func(copyright.Unregistered) (string, bool), sent *commitSent, now time.Time) ([]anchor.Registration, error) {
 	pending = slices.Clone(pending)
 	slices.SortFunc(pending, func(a, b copyright.Unregistered) int {
-		return cmp.Or(a.RegisteredAt.Compare(b.RegisteredAt), strings.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(legacyRank(a), legacyRank(b)), a.RegisteredAt.Compare(b.RegisteredAt), strings.Compare(a.ID, b.ID))
 	})
 	member := ch.Member()
 	var commits [][32]byte
@@ -265,25 +305,45 @@ func commitRound(ctx context.Context, ch *anchor.Chain, pending []copyright.Unre
 			return nil, err
 		}
 		if !ok {
-			if t, sentAt := committed[u.ID]; !sentAt || now.Sub(t) >= numberResend {
-				commits = append(commits, c)
-				committed[u.ID] = now
-			}
+			commits = append(commits, c)
 			continue
 		}
-		delete(committed, u.ID)
 		if org, ok := ready(u); ok {
 			r.Org = org
 			reveal = append(reveal, r)
 		}
 	}
 	if len(commits) > 0 {
-		if err := ch.CommitRegistrations(ctx, commits); err != nil {
-			return reveal, err
+		h := sha256.New()
+		for _, c := range commits {
+			h.Write(c[:])
+		}
+		var key [32]byte
+		h.Sum(key[:0])
+		if key != sent.list || now.Sub(sent.at) >= numberResend {
+			sent.list, sent.at = key, now
+			if err := ch.CommitRegistrations(ctx, commits); err != nil {
+				return reveal, err
+			}
 		}
 	}
 	slices.SortFunc(reveal, func(a, b anchor.Registration) int { return strings.Compare(a.ID, b.ID) })
 	return reveal, nil
+}
+
+// commitSent is the commitment list commitRound last sent, by its
+// SHA-256, and when.
+type commitSent struct {
+	list [32]byte
+	at   time.Time
+}
+
+// legacyRank orders legacy registrations before pending ones.
+func legacyRank(u copyright.Unregistered) int {
+	if u.Number != "" {
+		return 0
+	}
+	return 1
 }
 
 // registration is u as a registration transaction carries it, with
