@@ -676,8 +676,10 @@ func (s *Server) localMatch(m copyright.Match) wire.CopyrightMatch {
 // mergeRegister orders a search by the consortium's register: its matches
 // (found, in register order), each with this node's details if it is this
 // node's, then this node's matches the register does not hold yet, as
-// they were. Priority is the register's order: the block that made each
-// registration final, then its place in the block.
+// they were. Priority is the register's order: from chain state version
+// 12 the place of each registration's commitment (made before the
+// registration showed its fingerprints), before it the block that made
+// each registration final, then its place in the block.
 func (s *Server) mergeRegister(ctx context.Context, local []wire.CopyrightMatch, found []anchor.RegMatch) ([]wire.CopyrightMatch, error) {
 	self := s.consortium.Member()
 	mine := map[string]int{}
