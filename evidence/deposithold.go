@@ -70,6 +70,34 @@ func ReleaseDeposit(tx *bolt.Tx, seq uint64) (bool, error) {
 	return true, hold.Delete(k)
 }
 
+// ReleaseHoldsUnless releases, in tx, every held deposit whose holder
+// (HoldDeposit's by) still is not true of: what a register runs when it
+// opens, so that no hold outlives what made it (a store written meanwhile
+// by a release that ended a hold without knowing of it). It returns how
+// many it released.
+func ReleaseHoldsUnless(tx *bolt.Tx, still func(by string) bool) (int, error) {
+	hold := tx.Bucket(bDepoHold)
+	var keys, bys [][]byte
+	err := hold.ForEach(func(k, v []byte) error {
+		if !still(string(v)) {
+			keys, bys = append(keys, append([]byte(nil), k...)), append(bys, append([]byte(nil), v...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for i, k := range keys {
+		if err := tx.Bucket(bDepoRelease).Put(k, bys[i]); err != nil {
+			return 0, err
+		}
+		if err := hold.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
+}
+
 // DepositHeld reports whether item seq's deposit is held.
 func DepositHeld(tx *bolt.Tx, seq uint64) (bool, error) {
 	leaf, err := EventLeaf(tx, seq, 0)

@@ -84,7 +84,8 @@ func created(t *testing.T, w *world, id string) (string, uint64) {
 // (at their created events' leaves) and empties the queue, resuming after
 // a crash. Items registered after their upload (RegisterCopyright) are not
 // held. A registration revoked while pending stays held until numbered
-// (it is still filed, revoked with its files).
+// (it is still filed, revoked with its files); a hold whose registration
+// no longer waits is released when the register is opened.
 func TestFileCopyrightHoldsDeposits(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -200,5 +201,34 @@ func TestFileCopyrightHoldsDeposits(t *testing.T) {
 	got = nil
 	if n, err := w.SubmitReleased(ctx, submit); err != nil || n != 1 || hex.EncodeToString(got[0].SHA256[:]) != rsum || got[0].FirstLocal != rleaf {
 		t.Errorf("the revoked registration's file after Numbered: %d, %v, %+v", n, err, got)
+	}
+
+	// A hold whose registration no longer waits (numbered by a release
+	// that did not know of holds) is released when the store is opened.
+	_, sfiles := readUploads(t, w, orgA, "numbered elsewhere")
+	st, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), sfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Service.Update(func(tx *bolt.Tx) error {
+		c, err := getCopyright(tx, st.ID)
+		if err != nil {
+			return err
+		}
+		return deleteTodo(tx, c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssum, _ := created(t, w, st.Items[0])
+	if _, ok := deposited(t, w)[ssum]; ok {
+		t.Fatal("held before the store is opened again")
+	}
+	w = openHeld(t, db, dir)
+	if _, ok := deposited(t, w)[ssum]; !ok {
+		t.Error("a hold whose registration no longer waits stays after the store is opened")
+	}
+	if n, _ := w.ReleasedDeposits(); n != 1 {
+		t.Errorf("released on opening: %d; want 1", n)
 	}
 }

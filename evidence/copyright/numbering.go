@@ -60,8 +60,9 @@ type Unregistered struct {
 
 // initTodo creates crtodo, entering every registration of a store from
 // before it: the register learns them with their numbers as legacy
-// numbers; and it indexes crtodo in the order of registration
-// (indexTodo).
+// numbers; it indexes crtodo in the order of registration (indexTodo);
+// and it releases the held deposits of registrations that no longer wait
+// (holdDeposits).
 func (s *Register) initTodo() error {
 	return s.ev.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bCrRevoke); err != nil {
@@ -72,7 +73,13 @@ func (s *Register) initTodo() error {
 				return err
 			}
 		}
-		return indexTodo(tx)
+		if err := indexTodo(tx); err != nil {
+			return err
+		}
+		// A hold whose registration no longer waits (numbered by a
+		// release that did not release it) is released now.
+		_, err := evidence.ReleaseHoldsUnless(tx, func(id string) bool { return tx.Bucket(bCrTodo).Get([]byte(id)) != nil })
+		return err
 	})
 }
 
