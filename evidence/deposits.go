@@ -15,7 +15,9 @@ import (
 // it. It is part of the anchor's LeafSource. Nothing else of an item
 // leaves its home node: neither its owner nor any of its metadata; and an
 // unlisted item (Meta.Unlisted) has no deposit at all, and a held one
-// (HoldDeposit, deposithold.go) none until it is released.
+// (HoldDeposit, deposithold.go) none until it is released: a batch built
+// again after the release carries it too, which the chain counts once, as
+// it does SubmitReleased's deposit of it.
 func (s *Service) Deposits(from uint64, count int) ([]anchor.Deposit, error) {
 	var out []anchor.Deposit
 	err := s.db.View(func(tx *bolt.Tx) error {
