@@ -29,7 +29,10 @@ type LeafSource interface {
 	// Deposits returns the deposits (state version 4) of the items whose
 	// created events are among the local leaves [from, from+count), each
 	// with FirstLocal set to its created event's local index. The same
-	// arguments always give the same deposits.
+	// arguments give the same deposits, except that a held deposit (a
+	// file of a pending copyright registration, evidence/deposithold.go)
+	// is left out until it is released; a batch rebuilt after a release
+	// may carry it too, which the chain counts once.
 	Deposits(from uint64, count int) ([]Deposit, error)
 }
 

@@ -14,15 +14,22 @@ import (
 // from+count): each item's SHA-256, and its SM3 when this node computes
 // it. It is part of the anchor's LeafSource. Nothing else of an item
 // leaves its home node: neither its owner nor any of its metadata; and an
-// unlisted item (Meta.Unlisted) has no deposit at all.
+// unlisted item (Meta.Unlisted) has no deposit at all, and a held one
+// (HoldDeposit, deposithold.go) none until it is released: a batch built
+// again after the release carries it too, which the chain counts once, as
+// it does SubmitReleased's deposit of it.
 func (s *Service) Deposits(from uint64, count int) ([]anchor.Deposit, error) {
 	var out []anchor.Deposit
 	err := s.db.View(func(tx *bolt.Tx) error {
+		held := heldSet(tx)
 		c := tx.Bucket(bLeaves).Cursor()
 		end := from + uint64(count)
 		for k, v := c.Seek(u64(from)); k != nil && u64val(k) < end; k, v = c.Next() {
 			if len(v) != 12 || u32val(v[8:]) != 0 {
 				continue // not an item's created event
+			}
+			if held != nil && held.Get(k) != nil {
+				continue // held: SubmitReleased submits it once released
 			}
 			f, err := s.storedFacts(tx, u64val(v[:8]))
 			if err != nil {
@@ -63,7 +70,8 @@ var depositsMark = []byte("deposits")
 
 // RegisterDeposits submits the deposit of every item this node holds, in
 // batches of deposits only, once the chain state has the digest index
-// (version 4): items anchored before it get into the index. It is
+// (version 4): items anchored before it get into the index; a held item
+// (deposithold.go) is left to SubmitReleased. It is
 // idempotent (the chain counts a created event once) and resumes where it
 // stopped.
 func (s *Service) RegisterDeposits(ctx context.Context, submit func(context.Context, []anchor.Deposit) error) (int, error) {
@@ -96,7 +104,7 @@ func (s *Service) RegisterDeposits(ctx context.Context, submit func(context.Cont
 					return err
 				}
 				last = append([]byte(nil), k...)
-				if r.IsUnlisted() {
+				if r.IsUnlisted() || tx.Bucket(bDepoHold).Get(li) != nil {
 					continue
 				}
 				d, err := depositOf(r, u64val(li))

@@ -33,7 +33,8 @@ var (
 	bAnchHt  = []byte("anchored") // seq(8) → height(8): the block that appended the record's created event, written once that is final
 )
 
-var allBuckets = [][]byte{bRecords, bIDs, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, tokenstore.CertsBucket, bHeadsReg, bReadFold}
+var allBuckets = [][]byte{bRecords, bIDs, bEvents, bTokens, bLeaves, bPending, bEvLeaf, bInlSeq, bInlPages, bInline, bRecSum, bAnchHt, tokenstore.CertsBucket, bHeadsReg, bReadFold,
+	bDepoHold, bDepoRelease}
 
 // sequential returns b, a bucket whose keys are written in increasing
 // order (a sequence number leads them), set to fill its pages. bbolt splits

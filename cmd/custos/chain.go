@@ -134,6 +134,7 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 		return nil, err
 	}
 	go registerHeads(ctx, ch.Chain, ev, log)
+	go releaseDeposits(ctx, ch.Chain, ev, log) // depositrelease.go
 	return ch, nil
 }
 

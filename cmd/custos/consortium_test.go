@@ -392,6 +392,21 @@ func TestConsortium(t *testing.T) {
 			}
 			time.Sleep(300 * time.Millisecond)
 		}
+		// The photo's deposit, held while each registration was pending
+		// (security.md K7, R1), is released once numbered: the second
+		// member's lookup finds it in the digest index.
+		q := "/api/v1/lookup?sha256=" + hex.EncodeToString(sum[:])
+		for end := time.Now().Add(20 * time.Second); ; {
+			var l wire.Lookup
+			code, _, b := ms[1].p.call("GET", q, "", nil)
+			if code == 200 && json.Unmarshal(b, &l) == nil && l.Anchored && l.Deposits >= 1 {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("lookup of the registered photo at the second member = %d %s; want its released deposit", code, b)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
 	})
 
 	var cs *crossShare

@@ -267,6 +267,13 @@ type RegisterFile struct {
 // made durable and time-stamped first; if anything fails, the caller's
 // Abort of each upload discards its staged bytes, and after a crash
 // Recover does (staged blobs that no record names).
+//
+// While the registration is pending (the chain numbers it), its files'
+// deposits in the consortium's digest index are held (holdDeposits): no
+// validator learns their SHA-256 before the registration's commitment is
+// final. RegisterCopyright's items were filed before, so their deposits
+// may be public already: filing the files in the registration's own
+// request is what keeps their digests off the chain until then.
 func (s *Register) FileCopyright(ctx context.Context, org, actor string, w Work, files []RegisterFile) (*Copyright, error) {
 	return s.FileCopyrightWithin(ctx, org, actor, w, files, nil)
 }
@@ -297,8 +304,14 @@ func (s *Register) FileCopyrightWithin(ctx context.Context, org, actor string, w
 				return err
 			}
 		}
-		if err := s.putRegistration(tx, c, org, actor, items); err != nil || within == nil {
+		if err := s.putRegistration(tx, c, org, actor, items); err != nil {
 			return err
+		}
+		if err := holdDeposits(tx, c); err != nil {
+			return err
+		}
+		if within == nil {
+			return nil
 		}
 		return within(tx, c)
 	})

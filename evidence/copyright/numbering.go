@@ -60,8 +60,9 @@ type Unregistered struct {
 
 // initTodo creates crtodo, entering every registration of a store from
 // before it: the register learns them with their numbers as legacy
-// numbers; and it indexes crtodo in the order of registration
-// (indexTodo).
+// numbers; it indexes crtodo in the order of registration (indexTodo);
+// and it releases the held deposits of registrations that no longer wait
+// (holdDeposits).
 func (s *Register) initTodo() error {
 	return s.ev.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bCrRevoke); err != nil {
@@ -72,7 +73,13 @@ func (s *Register) initTodo() error {
 				return err
 			}
 		}
-		return indexTodo(tx)
+		if err := indexTodo(tx); err != nil {
+			return err
+		}
+		// A hold whose registration no longer waits (numbered by a
+		// release that did not release it) is released now.
+		_, err := evidence.ReleaseHoldsUnless(tx, func(id string) bool { return tx.Bucket(bCrTodo).Get([]byte(id)) != nil })
+		return err
 	})
 }
 
@@ -183,7 +190,9 @@ func (s *Register) RevocationFiled(ctx context.Context, id string) error {
 // entered by the block at height: a pending registration takes the number
 // and becomes registered (or stays revoked), and Config.OnNumbered is told
 // in the same transaction. Once the register holds it, nothing changes
-// again.
+// again. The deposits of its files, held while it was pending
+// (holdDeposits), are released in the same transaction, for the node's
+// loop to submit (evidence.Service.SubmitReleased).
 func (s *Register) Numbered(ctx context.Context, id, number string, height int64) (*Copyright, error) {
 	var out *Copyright
 	err := s.ev.Update(func(tx *bolt.Tx) error {
@@ -195,6 +204,9 @@ func (s *Register) Numbered(ctx context.Context, id, number string, height int64
 			return err
 		}
 		if err := deleteTodo(tx, c); err != nil {
+			return err
+		}
+		if err := releaseDeposits(tx, c); err != nil {
 			return err
 		}
 		if c.Number != "" {
@@ -241,4 +253,42 @@ func enqueue(tx *bolt.Tx, c *Copyright, items []RegisterItem) error {
 		return err
 	}
 	return putTodo(tx, c, fps)
+}
+
+// holdDeposits holds, in tx, the deposits of c's files, just filed with
+// it by FileCopyright, while c is pending: until the consortium's
+// register holds c (Numbered releases them), no batch carries their
+// digests to the validators' mempools, where another member could copy
+// them into a registration of its own before c's commitment is final
+// (docs/security.md K7, R1). A registration the register numbers is
+// always released so: one revoked while pending is still filed, revoked
+// with its files, and numbered.
+func holdDeposits(tx *bolt.Tx, c *Copyright) error {
+	if c.Status != CopyrightPending {
+		return nil
+	}
+	for _, item := range c.Items {
+		seq, ok := evidence.ItemSeq(tx, item)
+		if !ok {
+			return fmt.Errorf("evidence: registration %s names missing item %s", c.ID, item)
+		}
+		if err := evidence.HoldDeposit(tx, seq, c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseDeposits releases, in tx, the held deposits of c's files.
+func releaseDeposits(tx *bolt.Tx, c *Copyright) error {
+	for _, item := range c.Items {
+		seq, ok := evidence.ItemSeq(tx, item)
+		if !ok {
+			return fmt.Errorf("evidence: registration %s names missing item %s", c.ID, item)
+		}
+		if _, err := evidence.ReleaseDeposit(tx, seq); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,234 @@
+package copyright
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/storage"
+)
+
+// openHeld opens the evidence service and register kept in dir, the
+// chain numbering registrations: as a node opens them at each start.
+func openHeld(t *testing.T, db *bolt.DB, dir string) *world {
+	t.Helper()
+	blobs, err := storage.NewFolder(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := evidence.New(context.Background(), evidence.Config{DB: db, Blobs: blobs, TSA: evidencetest.TSA{},
+		OnLeafFinal: MarkAnchored, ItemOwner: Owner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain atomic.Bool
+	chain.Store(true)
+	reg, err := New(ev, Config{ChainNumbers: chain.Load})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{reg, ev}
+}
+
+// deposited is the SHA-256 (hex) of each deposit the batcher would take
+// from every leaf queued so far, mapped to its local leaf.
+func deposited(t *testing.T, w *world) map[string]uint64 {
+	t.Helper()
+	ds, err := w.Deposits(0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]uint64{}
+	for _, d := range ds {
+		out[hex.EncodeToString(d.SHA256[:])] = d.FirstLocal
+	}
+	return out
+}
+
+// created is the SHA-256 and created-event leaf of item id.
+func created(t *testing.T, w *world, id string) (string, uint64) {
+	t.Helper()
+	var sum string
+	var leaf uint64
+	err := w.Service.View(func(tx *bolt.Tx) error {
+		seq, ok := evidence.ItemSeq(tx, id)
+		if !ok {
+			return evidence.ErrNotFound
+		}
+		r, err := evidence.RecordAt(tx, seq)
+		if err != nil {
+			return err
+		}
+		sum = r.SHA256
+		leaf, err = evidence.EventLeaf(tx, seq, 0)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum, leaf
+}
+
+// TestFileCopyrightHoldsDeposits (docs/security.md K7, R1): the files
+// filed with a pending registration (FileCopyright) have no deposit while
+// it waits for the consortium's register; Numbered releases them in its
+// transaction, and SubmitReleased submits them as deposits of their own
+// (at their created events' leaves) and empties the queue, resuming after
+// a crash. Items registered after their upload (RegisterCopyright) are not
+// held. A registration revoked while pending stays held until numbered
+// (it is still filed, revoked with its files); a hold whose registration
+// no longer waits is released when the register is opened.
+func TestFileCopyrightHoldsDeposits(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := openHeld(t, db, dir)
+
+	before := fileAs(t, w, orgA, "uploaded before its registration")
+	pre, err := w.RegisterCopyright(ctx, orgA, "key:a", testWork(), []RegisterItem{{ID: before.ID}})
+	if err != nil || pre.Status != CopyrightPending {
+		t.Fatalf("RegisterCopyright = %+v, %v; want pending", pre, err)
+	}
+	_, files := readUploads(t, w, orgA, "first file", "second file")
+	cr, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), files)
+	if err != nil || cr.Status != CopyrightPending {
+		t.Fatalf("FileCopyright = %+v, %v; want pending", cr, err)
+	}
+	want := map[string]uint64{}
+	for _, id := range cr.Items {
+		sum, leaf := created(t, w, id)
+		want[sum] = leaf
+	}
+
+	// Pending: the files have no deposit; the item registered after its
+	// upload has one.
+	deps := deposited(t, w)
+	for sum := range want {
+		if _, ok := deps[sum]; ok {
+			t.Errorf("a file of the pending registration has a deposit (%s): its digest would reach the mempools before the commitment is final", sum)
+		}
+	}
+	if _, ok := deps[before.SHA256]; !ok {
+		t.Error("an item registered after its upload (RegisterCopyright) is held; want its deposit")
+	}
+	var registered []anchor.Deposit
+	if _, err := w.RegisterDeposits(ctx, func(_ context.Context, ds []anchor.Deposit) error {
+		registered = append(registered, ds...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range registered {
+		if _, ok := want[hex.EncodeToString(d.SHA256[:])]; ok {
+			t.Error("RegisterDeposits submitted a held deposit")
+		}
+	}
+	if n, err := w.SubmitReleased(ctx, func(context.Context, []anchor.Deposit) error {
+		t.Error("submitted while held")
+		return nil
+	}); err != nil || n != 0 {
+		t.Errorf("SubmitReleased while held = %d, %v; want nothing", n, err)
+	}
+
+	// Revoked while pending: still held.
+	_, rfiles := readUploads(t, w, orgA, "withdrawn file")
+	rv, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), rfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.RevokeCopyright(ctx, rv.ID, orgA, "key:a", "filed in error"); err != nil {
+		t.Fatal(err)
+	}
+	rsum, rleaf := created(t, w, rv.Items[0])
+	if _, ok := deposited(t, w)[rsum]; ok {
+		t.Error("revoked while pending: its file's deposit was released before the register held it")
+	}
+
+	// Numbered: released in its transaction, durably queued.
+	if _, err := w.Numbered(ctx, cr.ID, "CUS-(2026)-作登字-M1-000001", 7); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.ReleasedDeposits(); err != nil || n != 2 {
+		t.Fatalf("released after Numbered: %d, %v; want the 2 files", n, err)
+	}
+	deps = deposited(t, w)
+	for sum, leaf := range want {
+		if deps[sum] != leaf {
+			t.Errorf("after Numbered a batch of %d would not carry the file's deposit", leaf)
+		}
+	}
+
+	// A crash before the queue is emptied: the submission failed (or the
+	// node stopped before deleting); a restart submits them.
+	errDown := errors.New("chain down")
+	if _, err := w.SubmitReleased(ctx, func(context.Context, []anchor.Deposit) error { return errDown }); !errors.Is(err, errDown) {
+		t.Fatalf("SubmitReleased with the chain down = %v", err)
+	}
+	w = openHeld(t, db, dir)
+	if n, _ := w.ReleasedDeposits(); n != 2 {
+		t.Fatalf("after a restart %d released deposits wait; want 2", n)
+	}
+	var got []anchor.Deposit
+	submit := func(_ context.Context, ds []anchor.Deposit) error { got = append(got, ds...); return nil }
+	if n, err := w.SubmitReleased(ctx, submit); err != nil || n != 2 || len(got) != 2 {
+		t.Fatalf("SubmitReleased = %d, %v, %+v; want the 2 files", n, err, got)
+	}
+	for _, d := range got {
+		if leaf, ok := want[hex.EncodeToString(d.SHA256[:])]; !ok || d.FirstLocal != leaf {
+			t.Errorf("submitted %+v; want a file's SHA-256 at its created event's leaf", d)
+		}
+	}
+	if n, err := w.SubmitReleased(ctx, submit); err != nil || n != 0 || len(got) != 2 {
+		t.Errorf("SubmitReleased again = %d, %v; want nothing left", n, err)
+	}
+
+	// The revoked one is released once numbered.
+	if _, err := w.Numbered(ctx, rv.ID, "CUS-(2026)-作登字-M1-000002", 8); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	if n, err := w.SubmitReleased(ctx, submit); err != nil || n != 1 || hex.EncodeToString(got[0].SHA256[:]) != rsum || got[0].FirstLocal != rleaf {
+		t.Errorf("the revoked registration's file after Numbered: %d, %v, %+v", n, err, got)
+	}
+
+	// A hold whose registration no longer waits (numbered by a release
+	// that did not know of holds) is released when the store is opened.
+	_, sfiles := readUploads(t, w, orgA, "numbered elsewhere")
+	st, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), sfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Service.Update(func(tx *bolt.Tx) error {
+		c, err := getCopyright(tx, st.ID)
+		if err != nil {
+			return err
+		}
+		return deleteTodo(tx, c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssum, _ := created(t, w, st.Items[0])
+	if _, ok := deposited(t, w)[ssum]; ok {
+		t.Fatal("held before the store is opened again")
+	}
+	w = openHeld(t, db, dir)
+	if _, ok := deposited(t, w)[ssum]; !ok {
+		t.Error("a hold whose registration no longer waits stays after the store is opened")
+	}
+	if n, _ := w.ReleasedDeposits(); n != 1 {
+		t.Errorf("released on opening: %d; want 1", n)
+	}
+}

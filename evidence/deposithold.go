@@ -1,0 +1,190 @@
+package evidence
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/anchor"
+)
+
+// Held deposits. A register may keep an item's deposit (its digests in
+// the consortium's digest index, Deposits) off the chain for a while: the
+// copyright register holds the deposits of the files filed with a
+// registration in the registration's own request while the registration
+// waits for the consortium's register, so that no validator learns the
+// files' SHA-256 from a deposit in its mempool before the registration's
+// commitment is final (docs/security.md K7, R1). Both buckets are
+// node-local, keyed by the local leaf of the item's created event:
+//
+//	depohold     leaf (8) → what holds it (a registration ID): Deposits
+//	             and RegisterDeposits skip the item
+//	deporelease  leaf (8) → what held it: released, to be submitted as a
+//	             deposit of its own (SubmitReleased), then deleted
+//
+// A hold is written in the transaction that files the item, a release in
+// the transaction that ends the hold, so both are durable with what
+// causes them.
+var (
+	bDepoHold    = []byte("depohold")
+	bDepoRelease = []byte("deporelease")
+)
+
+// HoldDeposit keeps the deposit of item seq off the chain, for by (what
+// holds it), until ReleaseDeposit: in tx, the transaction that files the
+// item, before any batch can carry its created event. An unlisted item,
+// which has no deposit, is not held.
+func HoldDeposit(tx *bolt.Tx, seq uint64, by string) error {
+	r, err := getStoredRecord(tx, seq)
+	if err != nil {
+		return err
+	}
+	if r.IsUnlisted() {
+		return nil
+	}
+	leaf, err := EventLeaf(tx, seq, 0)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bDepoHold).Put(u64(leaf), []byte(by))
+}
+
+// ReleaseDeposit ends the hold of item seq's deposit, if it is held: in
+// tx it leaves the hold and enters the queue that SubmitReleased submits.
+// It reports whether the item was held.
+func ReleaseDeposit(tx *bolt.Tx, seq uint64) (bool, error) {
+	leaf, err := EventLeaf(tx, seq, 0)
+	if err != nil {
+		return false, err
+	}
+	k := u64(leaf)
+	hold := tx.Bucket(bDepoHold)
+	by := hold.Get(k)
+	if by == nil {
+		return false, nil
+	}
+	if err := tx.Bucket(bDepoRelease).Put(k, by); err != nil {
+		return false, err
+	}
+	return true, hold.Delete(k)
+}
+
+// ReleaseHoldsUnless releases, in tx, every held deposit whose holder
+// (HoldDeposit's by) still is not true of: what a register runs when it
+// opens, so that no hold outlives what made it (a store written meanwhile
+// by a release that ended a hold without knowing of it). It returns how
+// many it released.
+func ReleaseHoldsUnless(tx *bolt.Tx, still func(by string) bool) (int, error) {
+	hold := tx.Bucket(bDepoHold)
+	var keys, bys [][]byte
+	err := hold.ForEach(func(k, v []byte) error {
+		if !still(string(v)) {
+			keys, bys = append(keys, append([]byte(nil), k...)), append(bys, append([]byte(nil), v...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for i, k := range keys {
+		if err := tx.Bucket(bDepoRelease).Put(k, bys[i]); err != nil {
+			return 0, err
+		}
+		if err := hold.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
+}
+
+// DepositHeld reports whether item seq's deposit is held.
+func DepositHeld(tx *bolt.Tx, seq uint64) (bool, error) {
+	leaf, err := EventLeaf(tx, seq, 0)
+	if err != nil {
+		return false, err
+	}
+	return tx.Bucket(bDepoHold).Get(u64(leaf)) != nil, nil
+}
+
+// heldSet is the hold bucket of tx if it holds anything, else nil: the
+// common case (nothing held) costs Deposits one seek.
+func heldSet(tx *bolt.Tx) *bolt.Bucket {
+	b := tx.Bucket(bDepoHold)
+	if k, _ := b.Cursor().First(); k == nil {
+		return nil
+	}
+	return b
+}
+
+// SubmitReleased submits the deposits of the released items (deporelease)
+// with submit (anchor.Chain.SubmitDeposits: a batch of deposits only, as
+// RegisterDeposits does for items anchored before the digest index), in
+// batches, and deletes each batch's entries once submit has taken it. It
+// is idempotent: after a crash between the two it submits them again, and
+// the chain counts a created event once. A deposit whose created event no
+// batch has taken yet is dropped by the batcher: that batch carries it,
+// as the item is no longer held. It returns how many deposits it
+// submitted.
+func (s *Service) SubmitReleased(ctx context.Context, submit func(context.Context, []anchor.Deposit) error) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		var batch []anchor.Deposit
+		var keys [][]byte
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bDepoRelease).Cursor()
+			for k, _ := c.First(); k != nil && len(keys) < 2000; k, _ = c.Next() {
+				keys = append(keys, append([]byte(nil), k...))
+				v := tx.Bucket(bLeaves).Get(k)
+				if len(v) != 12 || u32val(v[8:]) != 0 {
+					return fmt.Errorf("evidence: released deposit at leaf %d is not an item's created event", u64val(k))
+				}
+				r, err := getStoredRecord(tx, u64val(v[:8]))
+				if err != nil {
+					return err
+				}
+				if r.IsUnlisted() {
+					continue
+				}
+				d, err := depositOf(r, u64val(k))
+				if err != nil {
+					return err
+				}
+				batch = append(batch, d)
+			}
+			return nil
+		})
+		if err != nil || len(keys) == 0 {
+			return total, err
+		}
+		if len(batch) > 0 {
+			if err := submit(ctx, batch); err != nil {
+				return total, err
+			}
+			total += len(batch)
+		}
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bDepoRelease)
+			for _, k := range keys {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}
+
+// ReleasedDeposits is how many released deposits wait for SubmitReleased.
+func (s *Service) ReleasedDeposits() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bDepoRelease).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
