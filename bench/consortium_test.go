@@ -96,13 +96,15 @@ var portsTaken = struct {
 
 // freePortRun finds n consecutive free loopback ports, none of them handed
 // out before in this process (as cmd/custos's consortium tests do):
-// consortium init counts up from its base ports, one per member.
+// consortium init counts up from its base ports, one per member. The
+// ports are below Linux's ephemeral range (32768 on), where the source
+// port of any connection could take one before its node binds it.
 func freePortRun(b *testing.B, n int) int {
 	b.Helper()
 	portsTaken.Lock()
 	defer portsTaken.Unlock()
 	for try := 0; try < 200; try++ {
-		base := 20000 + rand.IntN(40000)
+		base := 20000 + rand.IntN(32768-20000-n)
 		if portsFree(base, n) {
 			for p := base; p < base+n; p++ {
 				portsTaken.m[p] = true

@@ -34,13 +34,16 @@ var portsTaken = struct {
 }{m: map[int]bool{}}
 
 // freePortRun finds n consecutive free TCP ports on 127.0.0.1, none of
-// them handed out before in this test process.
+// them handed out before in this test process, below Linux's ephemeral
+// range (32768 on): a port found free there could be taken, before its
+// node binds it, as the source port of any connection the machine opens
+// (a CI run failed so: "bind: address already in use").
 func freePortRun(t *testing.T, n int) int {
 	t.Helper()
 	portsTaken.Lock()
 	defer portsTaken.Unlock()
 	for try := 0; try < 50; try++ {
-		base := 20000 + rand.IntN(30000)
+		base := 20000 + rand.IntN(32768-20000-n)
 		ok := true
 		for i := 0; i < n && ok; i++ {
 			if portsTaken.m[base+i] {
