@@ -227,20 +227,85 @@ func (a *App) lookupDeposit(sum [32]byte, sm3 bool) (DepositInfo, bool, error) {
 			}
 			byDigest = a.candidates(sum, false)
 		}
+		// The first is the deposit whose created event the log took
+		// first (the smallest leaf), not the first deposit applied: a
+		// held deposit (a file of a pending copyright registration)
+		// reaches the chain after its created event, in a later block,
+		// perhaps after another member's deposit of the same bytes.
+		var first deposit
 		for _, n := range byDigest {
 			d, there := storedDeposit(b, n)
 			if !there || d.sha256 != sum {
 				continue
 			}
-			if !found {
-				out = DepositInfo{SHA256: sum, Leaf: d.leaf, Height: d.height, Member: currentNode(tx, hex.EncodeToString(d.member[:]))}
-				found = true
+			if !found || d.leaf < first.leaf {
+				first, found = d, true
 			}
 			out.Count++
+		}
+		if found {
+			out.SHA256, out.Leaf, out.Height = sum, first.leaf, first.height
+			if h, ok := leafHeight(tx, first.member[:], first.leaf); ok && h < first.height {
+				out.Height = h // the block that appended the created event
+			}
+			out.Member = currentNode(tx, hex.EncodeToString(first.member[:]))
 		}
 		return nil
 	})
 	return out, found, err
+}
+
+// leafHeight is the block that appended log leaf leaf in a batch of the
+// member whose node member ID is member (under any key it ran): a binary
+// search over the member's batches, whose first leaves grow with their
+// numbers (bApplied: member ‖ seq → first ‖ count ‖ height).
+func leafHeight(tx *bolt.Tx, member []byte, leaf uint64) (int64, bool) {
+	c := tx.Bucket(bApplied).Cursor()
+	for _, k := range memberKeys(tx, member) {
+		// hi: the member's last batch number under k.
+		last, _ := c.Seek(append(bytes.Clone(k), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+		if last == nil {
+			last, _ = c.Last()
+		} else if !bytes.Equal(last, append(bytes.Clone(k), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)) {
+			last, _ = c.Prev()
+		}
+		if last == nil || !bytes.HasPrefix(last, k) || len(last) != len(k)+8 {
+			continue
+		}
+		lo, hi := uint64(0), binary.BigEndian.Uint64(last[len(k):])
+		var best []byte
+		for lo <= hi {
+			mid := lo + (hi-lo)/2
+			key, v := c.Seek(binary.BigEndian.AppendUint64(bytes.Clone(k), mid))
+			if key == nil || !bytes.HasPrefix(key, k) || len(key) != len(k)+8 || len(v) < 20 {
+				if mid == 0 {
+					break
+				}
+				hi = mid - 1
+				continue
+			}
+			seq := binary.BigEndian.Uint64(key[len(k):])
+			if binary.BigEndian.Uint64(v) <= leaf {
+				best = v
+				if seq == ^uint64(0) {
+					break
+				}
+				lo = seq + 1
+			} else {
+				if mid == 0 {
+					break
+				}
+				hi = mid - 1
+			}
+		}
+		if best != nil {
+			first, count := binary.BigEndian.Uint64(best), uint64(binary.BigEndian.Uint32(best[8:]))
+			if leaf < first+count {
+				return int64(binary.BigEndian.Uint64(best[12:])), true
+			}
+		}
+	}
+	return 0, false
 }
 
 // candidates lists the committed deposits whose digest may be sum.

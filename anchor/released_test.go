@@ -1,0 +1,62 @@
+package anchor
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// The held deposits (K7, R1; review of the hold, session 20, F1): a file filed with a pending
+// registration has its created event anchored in batch 1 (block 1) with
+// no deposit; its deposit comes later, in a batch of deposits only naming
+// batch 1 (flag 2), once the registration is numbered. The chain takes
+// it, but the digest index then reports the deposit's block, not the
+// block that appended the created event, and a deposit of the same bytes
+// by another member meanwhile is reported as the first.
+func TestReleasedDepositLookup(t *testing.T) {
+	a := newTestNode(t, nil)
+	b := newTestNode(t, a.org)
+	path := filepath.Join(t.TempDir(), "app.db")
+	app := newAppAt(t, path, StateV7, a.root, a, b)
+	work := digest("the registered work")
+
+	// Block 1: a's upload, held: its leaf (local 0, log leaf 0) without a deposit.
+	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 1), nil, nil))
+	// Block 2: b files the same bytes (a copy it came by), deposited at once.
+	block(t, app, 2, nil, b.batch7(t, 1, testLeaves(10, 1), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: work}}))
+	// Block 3: a's registration is numbered; the released deposit names batch 1.
+	block(t, app, 3, nil, a.batch7(t, 2, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: work}}))
+
+	d, ok, err := app.Deposit(work)
+	if err != nil || !ok {
+		t.Fatalf("Deposit = %+v, %v, %v", d, ok, err)
+	}
+	if d.Count != 2 {
+		t.Errorf("count %d, want 2 (the released deposit is taken)", d.Count)
+	}
+	// What api.md promises for height ("the block that appended the
+	// earliest such record's created event") and member (who anchored it
+	// first): a's, at block 1, leaf 0.
+	if d.Height != 1 || d.Member != MemberID(a.cert) || d.Leaf != 0 {
+		t.Errorf("Deposit(work) = leaf %d, height %d, member a=%v; want leaf 0, height 1, member a (a anchored it at block 1, b at block 2)",
+			d.Leaf, d.Height, d.Member == MemberID(a.cert))
+	}
+}
+
+// Without another member's copy, the height is still the release's block.
+func TestReleasedDepositHeight(t *testing.T) {
+	a := newTestNode(t, nil)
+	b := newTestNode(t, a.org)
+	path := filepath.Join(t.TempDir(), "app.db")
+	app := newAppAt(t, path, StateV7, a.root, a, b)
+	work := digest("the registered work")
+	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 1), nil, nil))
+	block(t, app, 2, nil, a.batch7(t, 2, testLeaves(1, 1), nil, nil))
+	block(t, app, 3, nil, a.batch7(t, 3, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: work}}))
+	d, ok, err := app.Deposit(work)
+	if err != nil || !ok || d.Member != MemberID(a.cert) || d.Leaf != 0 {
+		t.Fatalf("Deposit = %+v, %v, %v; want a's at leaf 0", d, ok, err)
+	}
+	if d.Height != 1 {
+		t.Errorf("height %d, want 1 (the block that appended the created event; api.md lookup `height`)", d.Height)
+	}
+}
