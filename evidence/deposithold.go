@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"context"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -29,6 +28,12 @@ import (
 var (
 	bDepoHold    = []byte("depohold")
 	bDepoRelease = []byte("deporelease")
+	// bDepoBad holds the released entries SubmitReleased could not read
+	// (not an item's created event, a record that does not decode): leaf
+	// (8) → what held it ‖ 0x00 ‖ why. Parked there so that one cannot
+	// hold back every later release (review of the hold, F2); the
+	// integrity audit and an operator find them there.
+	bDepoBad = []byte("depobad")
 )
 
 // HoldDeposit keeps the deposit of item seq off the chain, for by (what
@@ -131,24 +136,28 @@ func (s *Service) SubmitReleased(ctx context.Context, submit func(context.Contex
 	for ctx.Err() == nil {
 		var batch []anchor.Deposit
 		var keys [][]byte
+		bad := map[string]string{} // key → why it could not be read
 		err := s.db.View(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bDepoRelease).Cursor()
 			for k, _ := c.First(); k != nil && len(keys) < 2000; k, _ = c.Next() {
 				keys = append(keys, append([]byte(nil), k...))
 				v := tx.Bucket(bLeaves).Get(k)
 				if len(v) != 12 || u32val(v[8:]) != 0 {
-					return fmt.Errorf("evidence: released deposit at leaf %d is not an item's created event", u64val(k))
+					bad[string(k)] = "not an item's created event"
+					continue
 				}
 				r, err := getStoredRecord(tx, u64val(v[:8]))
 				if err != nil {
-					return err
+					bad[string(k)] = err.Error()
+					continue
 				}
 				if r.IsUnlisted() {
 					continue
 				}
 				d, err := depositOf(r, u64val(k))
 				if err != nil {
-					return err
+					bad[string(k)] = err.Error()
+					continue
 				}
 				batch = append(batch, d)
 			}
@@ -165,7 +174,16 @@ func (s *Service) SubmitReleased(ctx context.Context, submit func(context.Contex
 		}
 		err = s.db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bDepoRelease)
+			parked, err := tx.CreateBucketIfNotExists(bDepoBad)
+			if err != nil {
+				return err
+			}
 			for _, k := range keys {
+				if why, ok := bad[string(k)]; ok {
+					if err := parked.Put(k, append(append(b.Get(k), 0), why...)); err != nil {
+						return err
+					}
+				}
 				if err := b.Delete(k); err != nil {
 					return err
 				}
@@ -174,6 +192,9 @@ func (s *Service) SubmitReleased(ctx context.Context, submit func(context.Contex
 		})
 		if err != nil {
 			return total, err
+		}
+		for k, why := range bad {
+			s.cfg.Log.Error("a released deposit could not be read and is parked (bucket depobad); the item stays out of the consortium's digest index", "leaf", u64val([]byte(k)), "reason", why)
 		}
 	}
 	return total, ctx.Err()

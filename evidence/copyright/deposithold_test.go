@@ -1,7 +1,9 @@
 package copyright
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"path/filepath"
@@ -194,13 +196,31 @@ func TestFileCopyrightHoldsDeposits(t *testing.T) {
 		t.Errorf("SubmitReleased again = %d, %v; want nothing left", n, err)
 	}
 
-	// The revoked one is released once numbered.
+	// The revoked one is released once numbered. Beside it in the queue,
+	// an entry that names no item's created event (a damaged store) is
+	// parked in depobad, and holds back neither it nor later releases
+	// (review of the hold, F2).
 	if _, err := w.Numbered(ctx, rv.ID, "CUS-(2026)-作登字-M1-000002", 8); err != nil {
+		t.Fatal(err)
+	}
+	bogus := binary.BigEndian.AppendUint64(nil, 1<<40)
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("deporelease")).Put(bogus, []byte("gone")) }); err != nil {
 		t.Fatal(err)
 	}
 	got = nil
 	if n, err := w.SubmitReleased(ctx, submit); err != nil || n != 1 || hex.EncodeToString(got[0].SHA256[:]) != rsum || got[0].FirstLocal != rleaf {
-		t.Errorf("the revoked registration's file after Numbered: %d, %v, %+v", n, err, got)
+		t.Errorf("the revoked registration's file after Numbered, beside an unreadable entry: %d, %v, %+v", n, err, got)
+	}
+	if err := db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("deporelease")).Get(bogus) != nil {
+			t.Error("the unreadable entry is still in the release queue")
+		}
+		if b := tx.Bucket([]byte("depobad")); b == nil || !bytes.HasPrefix(b.Get(bogus), []byte("gone\x00")) {
+			t.Error("the unreadable entry was not parked in depobad with what held it")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 
 	// A hold whose registration no longer waits (numbered by a release
