@@ -334,8 +334,10 @@ func TestConsortium(t *testing.T) {
 		register := func(p *proc, token string) wire.Copyright {
 			t.Helper()
 			// The organization enters the directory first (every 2 s);
-			// the number waits for it.
-			out, err := runCustos(t, "copyright", "register", "--metadata", work, photo, "--wait", "30s", "--server", p.URL, "--token", token)
+			// the number waits for it, and (state version 12) for the
+			// commitment's block before the registration's: two blocks,
+			// which a loaded CI machine has once taken 30 s to make.
+			out, err := runCustos(t, "copyright", "register", "--metadata", work, photo, "--wait", "60s", "--server", p.URL, "--token", token)
 			var cr wire.Copyright
 			if err != nil || json.Unmarshal([]byte(out), &cr) != nil || cr.Status != "registered" {
 				t.Fatalf("custos copyright register at %s: %v\n%s", p.URL, err, out)
