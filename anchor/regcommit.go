@@ -134,15 +134,8 @@ func (t *Tx) decodeCommits(d *decoder) error {
 	return nil
 }
 
-// regCommit is a stored commitment.
-type regCommit struct {
-	Order  uint64
-	Height int64
-	Time   time.Time
-	Used   int64
-}
-
-func (c regCommit) encode() []byte {
+// encode is c as regcommit stores it.
+func (c RegCommit) encode() []byte {
 	b := binary.BigEndian.AppendUint64(nil, c.Order)
 	b = binary.BigEndian.AppendUint64(b, uint64(c.Height))
 	b = binary.BigEndian.AppendUint64(b, uint64(c.Time.UnixNano()))
@@ -151,19 +144,19 @@ func (c regCommit) encode() []byte {
 
 // ownCommit is the member's commitment c, whose node signs with key,
 // under any key ownKeys gives, with the bucket key it is stored under.
-func ownCommit(tx *bolt.Tx, key []byte, c [32]byte) ([]byte, regCommit, bool) {
+func ownCommit(tx *bolt.Tx, key []byte, c [32]byte) ([]byte, RegCommit, bool) {
 	b := tx.Bucket(bRegCommit)
 	if b == nil {
-		return nil, regCommit{}, false
+		return nil, RegCommit{}, false
 	}
 	for _, k := range ownKeys(tx, key) {
 		ref := append(bytes.Clone(k), c[:]...)
 		if v := b.Get(ref); len(v) == 32 {
-			return ref, regCommit{Order: binary.BigEndian.Uint64(v), Height: int64(binary.BigEndian.Uint64(v[8:])),
+			return ref, RegCommit{Order: binary.BigEndian.Uint64(v), Height: int64(binary.BigEndian.Uint64(v[8:])),
 				Time: time.Unix(0, int64(binary.BigEndian.Uint64(v[16:]))).UTC(), Used: int64(binary.BigEndian.Uint64(v[24:]))}, true
 		}
 	}
-	return nil, regCommit{}, false
+	return nil, RegCommit{}, false
 }
 
 // checkRegCommit checks a commitment transaction against the state in
@@ -203,7 +196,7 @@ func (a *App) applyRegCommit(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 			continue // made before, under this key or another of the member's
 		}
 		order++
-		a.putCommit(b, append(bytes.Clone(member), c[:]...), regCommit{Order: order, Height: height, Time: at}, fail)
+		a.putCommit(b, append(bytes.Clone(member), c[:]...), RegCommit{Order: order, Height: height, Time: at}, fail)
 	}
 	if err := meta.Put([]byte("regcount"), binary.BigEndian.AppendUint64(nil, order)); err != nil {
 		fail(err)
@@ -212,7 +205,7 @@ func (a *App) applyRegCommit(tx *bolt.Tx, t *Tx, height int64, at time.Time) {
 
 // putCommit stores a commitment under ref (member ‖ commitment) and
 // queues its state-map entry.
-func (a *App) putCommit(b *bolt.Bucket, ref []byte, c regCommit, fail func(error)) {
+func (a *App) putCommit(b *bolt.Bucket, ref []byte, c RegCommit, fail func(error)) {
 	v := c.encode()
 	if err := b.Put(ref, v); err != nil {
 		fail(err)
@@ -237,11 +230,11 @@ func (a *App) Commitment(member string, c [32]byte) (RegCommit, bool, error) {
 	if err != nil {
 		return RegCommit{}, false, err
 	}
-	var rc regCommit
+	var rc RegCommit
 	var ok bool
 	err = a.db.View(func(tx *bolt.Tx) error {
 		_, rc, ok = ownCommit(tx, key, c)
 		return nil
 	})
-	return RegCommit(rc), ok, err
+	return rc, ok, err
 }

@@ -100,7 +100,7 @@ func TestCommittedRegistrationKeepsItsPlace(t *testing.T) {
 		if err != nil || !ok || c != stored {
 			t.Errorf("Commitment(owner) = %+v, %v, %v; want %+v", c, ok, err, stored)
 		}
-		want := sha256.Sum256(regCommit(stored).encode())
+		want := sha256.Sum256(stored.encode())
 		if got := proveValue(t, app, RegCommitKey(MemberID(a.cert), RegCommitment(owner.ID, owner.Files)), 3); got != want {
 			t.Errorf("state map holds %x for the owner's commitment, want %x", got, want)
 		}
