@@ -13,14 +13,7 @@ import (
 // block that appended the created event, and a deposit of the same bytes
 // by another member meanwhile is reported as the first.
 func TestReleasedDepositLookup(t *testing.T) {
-	a := newTestNode(t, nil)
-	b := newTestNode(t, a.org)
-	path := filepath.Join(t.TempDir(), "app.db")
-	app := newAppAt(t, path, StateV7, a.root, a, b)
-	work := digest("the registered work")
-
-	// Block 1: a's upload, held: its leaf (local 0, log leaf 0) without a deposit.
-	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 1), nil, nil))
+	app, a, b, work := heldUpload(t)
 	// Block 2: b files the same bytes (a copy it came by), deposited at once.
 	block(t, app, 2, nil, b.batch7(t, 1, testLeaves(10, 1), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: work}}))
 	// Block 3: a's registration is numbered; the released deposit names batch 1.
@@ -42,14 +35,10 @@ func TestReleasedDepositLookup(t *testing.T) {
 	}
 }
 
-// Without another member's copy, the height is still the release's block.
+// Without another member's copy, the height is the block that anchored
+// the file, not the release's.
 func TestReleasedDepositHeight(t *testing.T) {
-	a := newTestNode(t, nil)
-	b := newTestNode(t, a.org)
-	path := filepath.Join(t.TempDir(), "app.db")
-	app := newAppAt(t, path, StateV7, a.root, a, b)
-	work := digest("the registered work")
-	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 1), nil, nil))
+	app, a, _, work := heldUpload(t)
 	block(t, app, 2, nil, a.batch7(t, 2, testLeaves(1, 1), nil, nil))
 	block(t, app, 3, nil, a.batch7(t, 3, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: work}}))
 	d, ok, err := app.Deposit(work)
@@ -59,4 +48,16 @@ func TestReleasedDepositHeight(t *testing.T) {
 	if d.Height != 1 {
 		t.Errorf("height %d, want 1 (the block that appended the created event; api.md lookup `height`)", d.Height)
 	}
+}
+
+// heldUpload is a chain of members a and b at state version 7 whose block
+// 1 holds a's upload of work, held: its created event (local 0, log leaf
+// 0) without a deposit.
+func heldUpload(t *testing.T) (app *App, a, b *testNode, work [32]byte) {
+	t.Helper()
+	a = newTestNode(t, nil)
+	b = newTestNode(t, a.org)
+	app = newAppAt(t, filepath.Join(t.TempDir(), "app.db"), StateV7, a.root, a, b)
+	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 1), nil, nil))
+	return app, a, b, digest("the registered work")
 }
