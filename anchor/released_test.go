@@ -5,13 +5,13 @@ import (
 	"testing"
 )
 
-// The held deposits (K7, R1; review of the hold, session 20, F1): a file filed with a pending
-// registration has its created event anchored in batch 1 (block 1) with
-// no deposit; its deposit comes later, in a batch of deposits only naming
-// batch 1 (flag 2), once the registration is numbered. The chain takes
-// it, but the digest index then reports the deposit's block, not the
-// block that appended the created event, and a deposit of the same bytes
-// by another member meanwhile is reported as the first.
+// The held deposits (K7, R1; review of the hold, session 20, F1): a file
+// filed with a pending registration has its created event anchored in
+// batch 1 (block 1) with no deposit; its deposit comes later, in a batch
+// of deposits only naming batch 1 (flag 2), once the registration is
+// numbered. The lookup names the block that appended the created event
+// and its member, even when another member deposited the same bytes
+// meanwhile (before the fix: the release's block, and that member).
 func TestReleasedDepositLookup(t *testing.T) {
 	app, a, b, work := heldUpload(t)
 	// Block 2: b files the same bytes (a copy it came by), deposited at once.
