@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -51,10 +52,21 @@ const (
 //
 // Run: go test -run '^$' -bench ConsortiumThroughput -benchtime 1x ./anchor/
 // (CUSTOS_TPUT_ONLY=state or =log: only that four-validator run, to profile
-// one side; docs/performance.md, issue 15, session 12.)
+// one side; docs/performance.md, issue 15, session 12. CUSTOS_TPUT_LEAVES=N:
+// N leaves instead of 200,000, to measure past the ramp.)
 func BenchmarkConsortiumThroughput(b *testing.B) {
 	if testing.Short() {
 		b.Skip("starts five CometBFT nodes; skipped with -short")
+	}
+	leaves := throughputLeaves
+	if v := os.Getenv("CUSTOS_TPUT_LEAVES"); v != "" {
+		// A longer run, to see the steady state past the first and last
+		// blocks (docs/performance.md, session 21).
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 4 || n%4 != 0 {
+			b.Fatalf("CUSTOS_TPUT_LEAVES=%q: want a multiple of 4", v)
+		}
+		leaves = n
 	}
 	if only := os.Getenv("CUSTOS_TPUT_ONLY"); only != "" {
 		// Profiling aid: one run alone (state or log), so that a CPU
@@ -63,20 +75,20 @@ func BenchmarkConsortiumThroughput(b *testing.B) {
 		if only == "log" {
 			v = StateV1
 		}
-		r := runThroughput(b, 4, throughputLeaves, v)
+		r := runThroughput(b, 4, leaves, v)
 		b.Logf("4 validators, %s alone: %s", only, r)
 		return
 	}
-	single := runThroughput(b, 1, throughputLeaves, LatestState)
+	single := runThroughput(b, 1, leaves, LatestState)
 	b.Logf("1 validator:  %s", single)
 	b.Logf("1 validator blocks (header time from start, BFT time ≈ the previous block's commit): %v", single.timeline)
-	four := runThroughput(b, 4, throughputLeaves, LatestState)
+	four := runThroughput(b, 4, leaves, LatestState)
 	b.Logf("4 validators: %s", four)
 	// The log alone (state version 1: leaves, no heads, no deposits), on
 	// four validators, as the baseline of what the replicated state costs:
 	// at the latest version every synthetic leaf is an upload's created
 	// event, so every one is also a deposit in the digest index.
-	logOnly := runThroughput(b, 4, throughputLeaves, StateV1)
+	logOnly := runThroughput(b, 4, leaves, StateV1)
 	b.Logf("4 validators, the log alone (state version 1): %s", logOnly)
 	b.Logf("4 validators blocks (header time from start, BFT time ≈ the previous block's commit): %v", four.timeline)
 
@@ -92,6 +104,7 @@ func BenchmarkConsortiumThroughput(b *testing.B) {
 	b.ReportMetric(logOnly.rate(), "log-leaves/s")
 	b.ReportMetric(four.rate()/logOnly.rate(), "x-log")
 	b.ReportMetric(throughputLoad1(), "load1")
+	b.ReportMetric(float64(leaves), "leaves-offered")
 }
 
 type throughputResult struct {
