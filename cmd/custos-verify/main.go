@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/custos-project/custos/internal/verifycli"
@@ -94,7 +95,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	err := verifycli.Check(context.Background(), stdout, verifycli.Options{Receipt: *receiptPath, File: *filePath, Trust: *trustPath,
-		Transitions: *transitionsPath, EvidenceRecord: *ersPath, JSON: *asJSON, Chinese: chinese})
+		Transitions: *transitionsPath, EvidenceRecord: *ersPath, JSON: *asJSON, Chinese: chinese,
+		Progress: hashProgress(stderr, filepath.Base(*filePath), chinese)})
 	return exitStatus(err, stderr, chinese)
 }
 
