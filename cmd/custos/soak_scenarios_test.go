@@ -208,9 +208,12 @@ func flipByte(t *testing.T, path string, at int64) {
 }
 
 // TestSoakConsortium: four validators under a steady upload load on one of
-// them. One killed: anchoring continues. Two killed: the chain halts,
-// uploads are still acknowledged, and after a restart every pending item is
-// anchored. One paused (SIGSTOP) then resumed: anchoring continues.
+// them, and copyright registrations at all four. One killed: anchoring
+// continues. Two killed: the chain halts, uploads and registrations are
+// still acknowledged, and after a restart every pending item is anchored.
+// One paused (SIGSTOP) then resumed: anchoring continues. Afterwards every
+// acknowledged registration has its own number, and every member names
+// the same first registrant of a work registered at two of them.
 func TestSoakConsortium(t *testing.T) {
 	t.Parallel() // waits on the chain more than it computes: see parallelNote
 	d := soakDuration(t)
@@ -230,6 +233,16 @@ func TestSoakConsortium(t *testing.T) {
 	}
 	stop := background(l, workers, entry.URL, []string{consortiumToken})
 	defer stop()
+	// Copyright registrations at every member throughout, some of one work
+	// at two members: each numbered once, and the same first everywhere.
+	for _, m := range ms {
+		m.p.Token = consortiumToken
+	}
+	reg := newRegistrar(t, []*proc{ms[0].p, ms[1].p, ms[2].p, ms[3].p})
+	regCtx, regStop := context.WithCancel(context.Background())
+	regDone := make(chan struct{})
+	go func() { defer close(regDone); reg.run(regCtx, 300*time.Millisecond) }()
+	defer func() { regStop(); <-regDone }()
 	anchorsNew := func(what string) {
 		t.Helper()
 		v := entry.upload(consortiumToken, randomBytes(t, 3000))
@@ -260,9 +273,12 @@ func TestSoakConsortium(t *testing.T) {
 	ms[1].p.cmd.Process.Signal(syscall.SIGCONT)
 	anchorsNew("the paused validator resumed")
 	stop()
-	t.Logf("SOAK consortium: validators=4 workers=%d kills=2 pauses=1 %s", workers, l.summary())
+	regStop()
+	<-regDone
+	t.Logf("SOAK consortium: validators=4 workers=%d kills=2 pauses=1 %s %s", workers, l.summary(), reg.summary())
 	l.requireContract(t)
 	l.check(t, entry, consortiumToken, 3*time.Minute)
+	reg.check(t, consortiumToken, 3*time.Minute)
 	requireClean(t, runAudit(t, entry, consortiumToken))
 }
 
