@@ -187,10 +187,18 @@ func (r *registrar) check(t *testing.T, adminToken string, limit time.Duration) 
 		if third == a.member || third == b.member {
 			third = (third + 1) % len(r.members)
 		}
-		code, body := r.get(third, "/api/v1/lookup?sha256="+a.sha256, adminToken)
-		var l wire.Lookup
-		if code != 200 || json.Unmarshal(body, &l) != nil || !l.Anchored || l.Deposits < 1 {
-			t.Errorf("lookup of a registered work at member %d (filed at %d and %d) = %d %s; want its deposits", third+1, a.member+1, b.member+1, code, body)
+		// The release follows the numbering at the filer's next block.
+		for lookupEnd := time.Now().Add(30 * time.Second); ; {
+			code, body := r.get(third, "/api/v1/lookup?sha256="+a.sha256, adminToken)
+			var l wire.Lookup
+			if code == 200 && json.Unmarshal(body, &l) == nil && l.Anchored && l.Deposits >= 1 {
+				break
+			}
+			if time.Now().After(lookupEnd) {
+				t.Errorf("lookup of a registered work at member %d (filed at %d and %d) = %d %s; want its deposits", third+1, a.member+1, b.member+1, code, body)
+				break
+			}
+			time.Sleep(300 * time.Millisecond)
 		}
 	}
 }
