@@ -26,9 +26,10 @@ import (
 type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:8080
 	Token   string // API token, sent as a Bearer token
-	// HTTP sends the requests. New's has no timeout at all; a
-	// Timeouts' HTTPClient bounds the connection, the answer and a
-	// stalled transfer, never a long upload or download as a whole.
+	// HTTP sends the requests. New's keeps to DefaultTimeouts, as does
+	// a nil HTTP; a Timeouts' HTTPClient keeps to other bounds. Each
+	// bounds the connection, the answer and a stalled transfer, never a
+	// long upload or download as a whole.
 	HTTP *http.Client
 	// Language is sent as Accept-Language, so that the server's problem
 	// details come in the user's language (docs/api.md, "Languages");
@@ -37,9 +38,17 @@ type Client struct {
 }
 
 // New returns a client for baseURL authenticating with token, asking for
-// problem details in the language of the user's locale.
+// problem details in the language of the user's locale, and waiting on
+// the server no longer than DefaultTimeouts allow. Its HTTP is its own
+// http.Client, over http.DefaultTransport (its proxies, its pool of
+// connections) as a zero http.Client is.
 func New(baseURL, token string) *Client {
-	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{}, Language: LanguageFromEnv(os.Getenv)}
+	return &Client{
+		BaseURL:  strings.TrimRight(baseURL, "/"),
+		Token:    token,
+		HTTP:     DefaultTimeouts().over(http.DefaultTransport),
+		Language: LanguageFromEnv(os.Getenv),
+	}
 }
 
 // LanguageFromEnv turns the POSIX locale of messages (LC_ALL, else
@@ -255,7 +264,7 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return http.DefaultClient
+	return DefaultTimeouts().over(http.DefaultTransport) // as New's
 }
 
 // do sends req and decodes a want answer (0: any 2xx) into out.

@@ -28,6 +28,14 @@ type Timeouts struct {
 	Stall time.Duration
 }
 
+// DefaultTimeouts are the bounds of New's client (and of the custos
+// commands, unless $CUSTOS_TIMEOUT says otherwise): 10 seconds to connect,
+// a minute to answer beyond the wait a request asks for, and a minute for
+// a transfer that moves no byte.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{Connect: 10 * time.Second, Answer: time.Minute, Stall: time.Minute}
+}
+
 // AnswerPerSecondOf is the size of upload for which Timeouts.Answer grows
 // by one second.
 const AnswerPerSecondOf = 64 << 20
@@ -69,6 +77,12 @@ func (t Timeouts) HTTPClient() *http.Client {
 	if dt, ok := base.(*http.Transport); ok {
 		base = dt.Clone()
 	}
+	return t.over(base)
+}
+
+// over returns an http.Client that keeps to t over base, with no overall
+// timeout.
+func (t Timeouts) over(base http.RoundTripper) *http.Client {
 	return &http.Client{Transport: &timeoutTransport{base: base, t: t}}
 }
 

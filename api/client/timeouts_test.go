@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -204,5 +205,159 @@ func TestTimeoutsAnswerUnbounded(t *testing.T) {
 	c.HTTP = Timeouts{Connect: 5 * time.Second, Stall: 200 * time.Millisecond}.HTTPClient()
 	if _, err := c.Get(t.Context(), "x"); err != nil {
 		t.Errorf("Get(an answer in 500ms, Answer unbounded, Stall 200ms) = %v, want the record", err)
+	}
+}
+
+// TestNewTimeouts: New's client, and a Client with no HTTP, keep to
+// DefaultTimeouts over http.DefaultTransport, with no bound on a request
+// as a whole.
+func TestNewTimeouts(t *testing.T) {
+	d := DefaultTimeouts()
+	if d.Connect <= 0 || d.Answer <= 0 || d.Stall <= 0 {
+		t.Errorf("DefaultTimeouts() = %+v, want every bound set", d)
+	}
+	for name, hc := range map[string]*http.Client{
+		"New":      New("http://127.0.0.1:1", testToken).HTTP,
+		"Client{}": (&Client{}).httpClient(),
+	} {
+		tt, ok := hc.Transport.(*timeoutTransport)
+		if !ok {
+			t.Errorf("%s: HTTP.Transport = %T, want the timeouts' transport", name, hc.Transport)
+			continue
+		}
+		if tt.t != d || tt.base != http.DefaultTransport || hc.Timeout != 0 {
+			t.Errorf("%s: keeps to %+v over %T, Timeout %v; want %+v over http.DefaultTransport, no Timeout", name, tt.t, tt.base, hc.Timeout, d)
+		}
+	}
+	if a, b := New("http://a", ""), New("http://b", ""); a.HTTP == b.HTTP {
+		t.Errorf("New gave two clients one *http.Client, want one each (a caller may change its own)")
+	}
+}
+
+// newBounded is New's client of url with its own bounds (no other
+// client's) shortened to b, for the test to end soon.
+func newBounded(t *testing.T, url string, b Timeouts) *Client {
+	t.Helper()
+	c := New(url, testToken)
+	tt, ok := c.HTTP.Transport.(*timeoutTransport)
+	if !ok {
+		t.Fatalf("New(%q).HTTP.Transport = %T, want the timeouts' transport", url, c.HTTP.Transport)
+	}
+	tt.t = b
+	return c
+}
+
+// silentListener accepts connections and never speaks on them, until the
+// test ends.
+func silentListener(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan net.Conn, 16)
+	t.Cleanup(func() {
+		ln.Close()
+		close(held)
+		for c := range held {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case held <- c:
+			default:
+				c.Close()
+			}
+		}
+	}()
+	return ln
+}
+
+// TestNewDoesNotHang: New's client gives up on a server that takes the
+// connection and then stops, at whichever step it stops, with the
+// timeout of that step, while a slow transfer that keeps moving goes on.
+// The bound under test is short and the others long, so that a loaded
+// machine's delays end no call at another step. Each call also has the
+// test's own deadline, so that a client that would hang fails instead.
+func TestNewDoesNotHang(t *testing.T) {
+	const bound, long = 200 * time.Millisecond, 5 * time.Second
+	get := func(c *Client, ctx context.Context) error { _, err := c.Get(ctx, "x"); return err }
+	download := func(c *Client, ctx context.Context) error {
+		rc, err := c.Content(ctx, "x")
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.Copy(io.Discard, rc)
+		return err
+	}
+	for _, tc := range []struct {
+		name    string
+		handler func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) // nil: a TLS server that never shakes hands
+		call    func(c *Client, ctx context.Context) error
+		want    Stage // 0: no error
+	}{
+		{"never shakes hands", nil, get, StageConnect},
+		{"never answers", func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+			io.Copy(io.Discard, r.Body)
+			<-release
+		}, get, StageAnswer},
+		{"stops reading an upload", func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+			io.CopyN(io.Discard, r.Body, 1<<10)
+			<-release
+		}, func(c *Client, ctx context.Context) error {
+			const size = 16 << 20 // beyond the sockets' buffers
+			_, err := c.Submit(ctx, Upload{Body: bytes.NewReader(make([]byte, size)), Size: size, FileName: "big.bin"})
+			return err
+		}, StageStall},
+		{"stalls mid-download", func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+			w.Header().Set("Content-Length", "1000")
+			w.Write([]byte("first bytes"))
+			w.(http.Flusher).Flush()
+			<-release
+		}, download, StageStall},
+		{"downloads slowly", func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+			// A byte every 50ms for 1.5s: longer than Stall (1s here,
+			// far above the gaps) and Answer.
+			for range 30 {
+				w.Write([]byte("e"))
+				w.(http.Flusher).Flush()
+				time.Sleep(50 * time.Millisecond)
+			}
+		}, download, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := "https://" + silentListener(t).Addr().String()
+			if tc.handler != nil {
+				url = slowServer(t, tc.handler).URL
+			}
+			b := Timeouts{Connect: long, Answer: long, Stall: long}
+			switch tc.want {
+			case StageConnect:
+				b.Connect = bound
+			case StageAnswer:
+				b.Answer = bound
+			case StageStall:
+				b.Stall = bound
+			default:
+				b.Answer, b.Stall = bound, time.Second
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			err := tc.call(newBounded(t, url, b), ctx)
+			if tc.want == 0 {
+				if err != nil {
+					t.Errorf("%s: got %v, want no error", tc.name, err)
+				}
+				return
+			}
+			wantTimeout(t, tc.name, err, tc.want, bound)
+		})
 	}
 }

@@ -7,30 +7,24 @@ import (
 	"github.com/custos-project/custos/api/client"
 )
 
-// How long the commands wait on their server (docs/cli.md, Environment):
-// a connection in connectTimeout; an answer in $CUSTOS_TIMEOUT (default
-// answerTimeout) beyond the wait a command asks the server for (receipt
-// --wait, copyright register --wait…); and a transfer whose bytes stop
-// moving for $CUSTOS_TIMEOUT is stopped. A long upload or download is
-// never cut while its bytes move.
-const (
-	connectTimeout = 10 * time.Second
-	answerTimeout  = 60 * time.Second
-)
-
-// cliTimeouts are the commands' timeouts, from $CUSTOS_TIMEOUT as getenv
-// reads it (0: no bound but the connection's), or a usage error.
+// cliTimeouts are how long the commands wait on their server (docs/cli.md,
+// Timeouts): client.DefaultTimeouts, a connection in 10 seconds and an
+// answer in a minute beyond the wait a command asks the server for
+// (receipt --wait, copyright register --wait…), a transfer whose bytes
+// stop moving for a minute stopped; $CUSTOS_TIMEOUT, as getenv reads it,
+// in place of the minute (0: no bound but the connection's, which a
+// shorter one bounds too). A bad $CUSTOS_TIMEOUT is a usage error.
 func cliTimeouts(getenv func(string) string) (client.Timeouts, error) {
-	d := answerTimeout
+	t := client.DefaultTimeouts()
 	if v := getenv("CUSTOS_TIMEOUT"); v != "" {
-		var err error
-		if d, err = time.ParseDuration(v); err != nil || d < 0 {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
 			return client.Timeouts{}, usageError("usage.timeout-env", "value", v)
 		}
-	}
-	t := client.Timeouts{Connect: connectTimeout, Answer: d, Stall: d}
-	if d > 0 && d < connectTimeout {
-		t.Connect = d
+		t.Answer, t.Stall = d, d
+		if d > 0 && d < t.Connect {
+			t.Connect = d
+		}
 	}
 	return t, nil
 }
