@@ -86,7 +86,10 @@ func TestTimeoutsAskedWait(t *testing.T) {
 // Stall, their bytes moving all along, are not cut; nor is a download
 // that the caller stops reading for longer than Stall.
 func TestTimeoutsSteadyBodies(t *testing.T) {
-	const chunks, every = 20, 50 * time.Millisecond // a second in all
+	// Stall is a second, twenty times the gaps between the bytes, so that
+	// a loaded machine's late wake-ups do not look like a stall; the
+	// transfers take two seconds and more.
+	const chunks, every = 40, 50 * time.Millisecond // two seconds in all
 	chunk := bytes.Repeat([]byte("e"), 4096)
 	srv := slowServer(t, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
 		if r.Method == http.MethodPost {
@@ -111,7 +114,7 @@ func TestTimeoutsSteadyBodies(t *testing.T) {
 		}
 	})
 	c := New(srv.URL, testToken)
-	c.HTTP = Timeouts{Connect: 5 * time.Second, Answer: 200 * time.Millisecond, Stall: 300 * time.Millisecond}.HTTPClient()
+	c.HTTP = Timeouts{Connect: 5 * time.Second, Answer: time.Second, Stall: time.Second}.HTTPClient()
 	rc, err := c.Content(t.Context(), "x")
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +128,7 @@ func TestTimeoutsSteadyBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * chunks * every) // the caller busy: not the server's stall
+	time.Sleep(2 * time.Second) // the caller busy for twice Stall: not the server's stall
 	n, err = io.Copy(io.Discard, rc)
 	rc.Close()
 	if err != nil || n != chunks*int64(len(chunk)) {
