@@ -202,10 +202,36 @@ func (s *Service) SubmitReleased(ctx context.Context, submit func(context.Contex
 
 // ReleasedDeposits is how many released deposits wait for SubmitReleased.
 func (s *Service) ReleasedDeposits() (int, error) {
-	n := 0
+	h, err := s.DepositHolds()
+	return h.Released, err
+}
+
+// DepositHolds counts the entries of the hold buckets: what an operator
+// watches (GET /api/v1/admin/chain, custos consortium status). Held
+// deposits that only grow tell of registrations the chain does not take;
+// released ones that stay, of deposits the batcher cannot submit; any
+// unreadable one, of a damaged entry (review of the hold, F7).
+type DepositHolds struct {
+	Held       int `json:"held"`       // depohold: kept off the chain while their registrations wait
+	Released   int `json:"released"`   // deporelease: released, for SubmitReleased to submit
+	Unreadable int `json:"unreadable"` // depobad: released entries SubmitReleased could not read, parked
+}
+
+// DepositHolds counts the hold buckets' entries in one read transaction.
+// It reads each bucket's page statistics (bolt.Bucket.Stats), which walk
+// the bucket's pages: a few for what a node holds between two blocks,
+// about 0.2 ms for 100,000 held (BenchmarkDepositHolds), and no counter to
+// keep in step in every transaction that holds, releases or parks, nor to
+// check.
+func (s *Service) DepositHolds() (DepositHolds, error) {
+	var h DepositHolds
 	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bDepoRelease).Stats().KeyN
+		h.Held = tx.Bucket(bDepoHold).Stats().KeyN
+		h.Released = tx.Bucket(bDepoRelease).Stats().KeyN
+		if b := tx.Bucket(bDepoBad); b != nil { // made at the first entry parked
+			h.Unreadable = b.Stats().KeyN
+		}
 		return nil
 	})
-	return n, err
+	return h, err
 }

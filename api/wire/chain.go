@@ -6,6 +6,18 @@ type ChainStatusView struct {
 	StateVersion int           `json:"state_version"`
 	Latest       int           `json:"latest_state_version"` // the newest this node runs
 	Upgrades     []UpgradePlan `json:"upgrades"`
+	// Deposits counts the deposits the node holds off the chain (nil from
+	// a server that does not show them).
+	Deposits *DepositHolds `json:"deposit_holds,omitempty"`
+}
+
+// DepositHolds counts the deposits a node keeps off the chain: held
+// while their copyright registrations wait for the consortium's
+// register, released and not yet submitted, and unreadable (parked).
+type DepositHolds struct {
+	Held       int `json:"held"`
+	Released   int `json:"released"`
+	Unreadable int `json:"unreadable"`
 }
 
 // UpgradePlan is one proposed state upgrade and the power that voted for it.

@@ -252,3 +252,43 @@ func TestFileCopyrightHoldsDeposits(t *testing.T) {
 		t.Errorf("released on opening: %d; want 1", n)
 	}
 }
+
+// TestDepositHoldsCounted (review of the hold, F7): the operator's count
+// of held deposits (evidence.Service.DepositHolds) follows the files of a
+// pending registration from held to released to submitted, and counts an
+// unreadable release parked in depobad.
+func TestDepositHoldsCounted(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := openHeld(t, db, dir)
+	count := func(step string, want evidence.DepositHolds) {
+		t.Helper()
+		if got, err := w.DepositHolds(); err != nil || got != want {
+			t.Errorf("%s: DepositHolds() = %+v, %v; want %+v", step, got, err, want)
+		}
+	}
+	count("empty", evidence.DepositHolds{})
+	_, files := readUploads(t, w, orgA, "first file", "second file")
+	cr, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count("pending", evidence.DepositHolds{Held: 2})
+	if _, err := w.Numbered(ctx, cr.ID, "CUS-(2026)-作登字-M1-000001", 7); err != nil {
+		t.Fatal(err)
+	}
+	count("numbered", evidence.DepositHolds{Released: 2})
+	bogus := binary.BigEndian.AppendUint64(nil, 1<<40)
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("deporelease")).Put(bogus, []byte("gone")) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.SubmitReleased(ctx, func(context.Context, []anchor.Deposit) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	count("submitted", evidence.DepositHolds{Unreadable: 1})
+}

@@ -1,0 +1,50 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/custos-project/custos/access"
+	"github.com/custos-project/custos/evidence"
+)
+
+// countedHolds is a node holding deposits.
+type countedHolds evidence.DepositHolds
+
+func (h countedHolds) DepositHolds() (evidence.DepositHolds, error) {
+	return evidence.DepositHolds(h), nil
+}
+
+// TestChainStatusDeposits: the operator's chain status counts the
+// deposits the node holds off the chain, released and unreadable (review of
+// the hold, F7: before, nothing showed them).
+func TestChainStatusDeposits(t *testing.T) {
+	_, orgs := newTestOrgs(t)
+	tsa := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	want := evidence.DepositHolds{Held: 3, Released: 2, Unreadable: 1}
+	s, err := New(withEvidence(fakeEvidence{}, Config{Access: orgs, TSA: tsa, ChainAdmin: &fakeChainAdmin{}, Holds: countedHolds(want)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/admin/chain", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	var v ChainStatusView
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("GET /api/v1/admin/chain = %d %s", rec.Code, rec.Body)
+	}
+	if v.Deposits == nil || *v.Deposits != want {
+		t.Errorf("GET /api/v1/admin/chain: deposits = %+v, want %+v", v.Deposits, want)
+	}
+}
