@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 
 	bolt "go.etcd.io/bbolt"
@@ -234,4 +235,49 @@ func (s *Service) DepositHolds() (DepositHolds, error) {
 		return nil
 	})
 	return h, err
+}
+
+// HoldEntry is one entry of the hold buckets, as the integrity audit
+// reads it (EachDepositHold).
+type HoldEntry struct {
+	Bucket string // "depohold", "deporelease" or "depobad"
+	Leaf   uint64 // its key: the local leaf of the item's created event
+	By     string // what held it (a registration ID)
+	Why    string // depobad: why SubmitReleased could not read it
+	// Seq is the item whose created event is queued at Leaf, if Created:
+	// the leaf is event 0 of an item and the event is stored.
+	Seq     uint64
+	Created bool
+	// Held: the leaf is in depohold too (of interest for the others).
+	Held bool
+}
+
+// EachDepositHold calls fn with every entry of the hold buckets in tx:
+// depohold, then deporelease, then depobad, each in leaf order.
+func EachDepositHold(tx *bolt.Tx, fn func(HoldEntry) error) error {
+	hold := tx.Bucket(bDepoHold)
+	for _, name := range [][]byte{bDepoHold, bDepoRelease, bDepoBad} {
+		b := tx.Bucket(name)
+		if b == nil {
+			continue // depobad: made at the first entry parked
+		}
+		err := b.ForEach(func(k, v []byte) error {
+			e := HoldEntry{Bucket: string(name), By: string(v), Held: hold.Get(k) != nil}
+			if len(k) == 8 {
+				e.Leaf = u64val(k)
+			}
+			if by, why, ok := bytes.Cut(v, []byte{0}); ok && bytes.Equal(name, bDepoBad) {
+				e.By, e.Why = string(by), string(why)
+			}
+			if l := tx.Bucket(bLeaves).Get(k); len(l) == 12 && u32val(l[8:]) == 0 {
+				e.Seq = u64val(l[:8])
+				e.Created = tx.Bucket(bEvents).Get(eventKey(e.Seq, 0)) != nil
+			}
+			return fn(e)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

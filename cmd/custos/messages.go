@@ -495,6 +495,7 @@ var messages = map[string]words{
 	"label.former_member":       {"former_member", "已退出成员"},
 	"label.height":              {"height", "区块高度"},
 	"label.held":                {"held", "暂缓提交"},
+	"label.held_deposits":       {"held_deposits", "暂缓上链的存证数"},
 	"label.holder":              {"holder", "持有者"},
 	"label.holder_member":       {"holder_member", "持有者所在成员"},
 	"label.holder_member_name":  {"holder_member_name", "持有者所在成员名称"},
@@ -561,6 +562,7 @@ var messages = map[string]words{
 	// chain, log, profile...), and of the lists nested in them.
 	"label.action":               {"action", "动作"},
 	"label.audit_events":         {"audit_events", "审计事件数"},
+	"label.bad_deposit_holds":    {"bad_deposit_holds", "有误的暂缓存证"},
 	"label.bad_documents":        {"bad_documents", "有误的文书"},
 	"label.bad_proofs":           {"bad_proofs", "有误的证明"},
 	"label.bad_receipts":         {"bad_receipts", "有误的回执"},
@@ -625,6 +627,7 @@ var messages = map[string]words{
 	"label.offered_by":           {"offered_by", "要约发出者"},
 	"label.org_ca":               {"org_ca", "机构 CA 证书"},
 	"label.orphan_blobs":         {"orphan_blobs", "孤立的存储对象"},
+	"label.parked_deposits":      {"parked_deposits", "无法读取而搁置的存证"},
 	"label.override":             {"override", "强制"},
 	"label.owner_name":           {"owner_name", "所有者名称"},
 	"label.passed":               {"passed", "通过于区块高度"},
