@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
@@ -23,7 +24,8 @@ func (h countedHolds) DepositHolds() (evidence.DepositHolds, error) {
 func TestChainStatusDeposits(t *testing.T) {
 	_, orgs := newTestOrgs(t)
 	tsa := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
-	want := evidence.DepositHolds{Held: 3, Released: 2, Unreadable: 1}
+	since := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	want := evidence.DepositHolds{Held: 3, Released: 2, Unreadable: 1, HeldSince: &since}
 	s, err := New(withEvidence(fakeEvidence{}, Config{Access: orgs, TSA: tsa, ChainAdmin: &fakeChainAdmin{}, Holds: countedHolds(want)}))
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +46,10 @@ func TestChainStatusDeposits(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != http.StatusOK {
 		t.Fatalf("GET /api/v1/admin/chain = %d %s", rec.Code, rec.Body)
 	}
-	if v.Deposits == nil || *v.Deposits != want {
+	if v.Deposits == nil || v.Deposits.HeldSince == nil || !v.Deposits.HeldSince.Equal(since) {
+		t.Fatalf("GET /api/v1/admin/chain: deposits = %+v, want held since %s", v.Deposits, since)
+	}
+	if v.Deposits.HeldSince = &since; *v.Deposits != want {
 		t.Errorf("GET /api/v1/admin/chain: deposits = %+v, want %+v", v.Deposits, want)
 	}
 }

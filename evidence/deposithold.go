@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -216,6 +217,26 @@ type DepositHolds struct {
 	Held       int `json:"held"`       // depohold: kept off the chain while their registrations wait
 	Released   int `json:"released"`   // deporelease: released, for SubmitReleased to submit
 	Unreadable int `json:"unreadable"` // depobad: released entries SubmitReleased could not read, parked
+	// HeldSince is when the earliest held file was filed (its record's
+	// CreatedAt; the smallest leaf held is the earliest): nil when
+	// nothing is held. A registration is numbered within a few blocks, so
+	// a time minutes old tells of one the chain does not take.
+	HeldSince *time.Time `json:"held_since,omitempty"`
+}
+
+// heldSince is when the earliest held file was filed, nil if nothing is
+// held or its record cannot be read (the integrity audit reports that).
+func heldSince(tx *bolt.Tx) *time.Time {
+	k, _ := tx.Bucket(bDepoHold).Cursor().First()
+	v := tx.Bucket(bLeaves).Get(k)
+	if k == nil || len(v) != 12 {
+		return nil
+	}
+	r, err := getStoredRecord(tx, u64val(v[:8]))
+	if err != nil {
+		return nil
+	}
+	return &r.CreatedAt
 }
 
 // DepositHolds counts the hold buckets' entries in one read transaction.
@@ -228,6 +249,7 @@ func (s *Service) DepositHolds() (DepositHolds, error) {
 	var h DepositHolds
 	err := s.db.View(func(tx *bolt.Tx) error {
 		h.Held = tx.Bucket(bDepoHold).Stats().KeyN
+		h.HeldSince = heldSince(tx)
 		h.Released = tx.Bucket(bDepoRelease).Stats().KeyN
 		if b := tx.Bucket(bDepoBad); b != nil { // made at the first entry parked
 			h.Unreadable = b.Stats().KeyN

@@ -1,5 +1,7 @@
 package wire
 
+import "time"
+
 // ChainStatusView is the answer of GET /api/v1/admin/chain.
 type ChainStatusView struct {
 	Height       int64         `json:"height"`
@@ -15,9 +17,10 @@ type ChainStatusView struct {
 // while their copyright registrations wait for the consortium's
 // register, released and not yet submitted, and unreadable (parked).
 type DepositHolds struct {
-	Held       int `json:"held"`
-	Released   int `json:"released"`
-	Unreadable int `json:"unreadable"`
+	Held       int        `json:"held"`
+	Released   int        `json:"released"`
+	Unreadable int        `json:"unreadable"`
+	HeldSince  *time.Time `json:"held_since,omitempty"` // when the earliest held file was filed
 }
 
 // UpgradePlan is one proposed state upgrade and the power that voted for it.

@@ -496,6 +496,7 @@ var messages = map[string]words{
 	"label.height":              {"height", "区块高度"},
 	"label.held":                {"held", "暂缓提交"},
 	"label.held_deposits":       {"held_deposits", "暂缓上链的存证数"},
+	"label.held_since":          {"held_since", "最早暂缓时间"},
 	"label.holder":              {"holder", "持有者"},
 	"label.holder_member":       {"holder_member", "持有者所在成员"},
 	"label.holder_member_name":  {"holder_member_name", "持有者所在成员名称"},

@@ -259,7 +259,8 @@ func TestFileCopyrightHoldsDeposits(t *testing.T) {
 // TestDepositHoldsCounted (review of the hold, F7): the operator's count
 // of held deposits (evidence.Service.DepositHolds) follows the files of a
 // pending registration from held to released to submitted, and counts an
-// unreadable release parked in depobad.
+// unreadable release parked in depobad; while files are held it tells
+// since when, the earliest held file's filing time.
 func TestDepositHoldsCounted(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -271,8 +272,13 @@ func TestDepositHoldsCounted(t *testing.T) {
 	w := openHeld(t, db, dir)
 	count := func(step string, want evidence.DepositHolds) {
 		t.Helper()
-		if got, err := w.DepositHolds(); err != nil || got != want {
-			t.Errorf("%s: DepositHolds() = %+v, %v; want %+v", step, got, err, want)
+		got, err := w.DepositHolds()
+		since := func(h evidence.DepositHolds) string { return fmt.Sprint(h.HeldSince) }
+		if want.HeldSince != nil && got.HeldSince != nil && got.HeldSince.Equal(*want.HeldSince) {
+			got.HeldSince = want.HeldSince
+		}
+		if err != nil || got != want {
+			t.Errorf("%s: DepositHolds() = %+v (since %s), %v; want %+v (since %s)", step, got, since(got), err, want, since(want))
 		}
 	}
 	count("empty", evidence.DepositHolds{})
@@ -281,7 +287,11 @@ func TestDepositHoldsCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count("pending", evidence.DepositHolds{Held: 2})
+	first, err := w.Get(ctx, cr.Items[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	count("pending", evidence.DepositHolds{Held: 2, HeldSince: &first.CreatedAt})
 	if _, err := w.Numbered(ctx, cr.ID, "CUS-(2026)-作登字-M1-000001", 7); err != nil {
 		t.Fatal(err)
 	}
