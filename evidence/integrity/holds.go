@@ -22,6 +22,7 @@ type DepositIndex interface {
 // the transaction.
 type heldCheck struct {
 	name  string
+	seq   uint64
 	local uint64
 	sum   [32]byte
 }
@@ -58,11 +59,23 @@ func (s *coreAudit) auditHolds(ctx context.Context) error {
 		if err != nil || !ok {
 			continue // not in the log yet: nor in the index
 		}
-		if in, err := s.opts.Deposits.DepositedAt(c.sum, global); err == nil && in {
+		if in, err := s.opts.Deposits.DepositedAt(c.sum, global); err == nil && in && s.stillHeld(c) {
 			s.badHold(c.name, errors.New("the consortium's digest index holds the deposit while it is held"))
 		}
 	}
 	return nil
+}
+
+// stillHeld reports whether c's deposit is held now: one released (and
+// submitted) since the holds were read is in the index rightly.
+func (s *coreAudit) stillHeld(c heldCheck) bool {
+	held := false
+	err := s.ev.View(func(tx *bolt.Tx) error {
+		var err error
+		held, err = evidence.DepositHeld(tx, c.seq)
+		return err
+	})
+	return err == nil && held
 }
 
 // auditHold checks one entry of the hold buckets in tx and returns, for a
@@ -99,7 +112,7 @@ func (s *coreAudit) auditHold(tx *bolt.Tx, e evidence.HoldEntry) (heldCheck, boo
 			return c, false // a bad record: auditRecord reports it
 		}
 		copy(c.sum[:], b)
-		c.name, c.local = name, e.Leaf
+		c.name, c.seq, c.local = name, e.Seq, e.Leaf
 		return c, true
 	}
 	return heldCheck{}, false
