@@ -254,6 +254,12 @@ func (c *Chain) Deposit(sum [32]byte) (DepositInfo, bool, error) { return c.App.
 // DepositSM3 looks an SM3 digest up in the consortium's digest index.
 func (c *Chain) DepositSM3(sum [32]byte) (DepositInfo, bool, error) { return c.App.DepositSM3(sum) }
 
+// DepositedAt reports whether the digest index holds a deposit of sum
+// at log leaf leaf (App.DepositedAt).
+func (c *Chain) DepositedAt(sum [32]byte, leaf uint64) (bool, error) {
+	return c.App.DepositedAt(sum, leaf)
+}
+
 // RegisterOrgs submits a directory registration of this member's
 // organizations (state version 4) in the format of the chain's state
 // version: from version 8 each carries one more than the revision the

@@ -255,6 +255,26 @@ func (a *App) lookupDeposit(sum [32]byte, sm3 bool) (DepositInfo, bool, error) {
 	return out, found, err
 }
 
+// DepositedAt reports whether the committed digest index holds a deposit
+// of the SHA-256 digest sum whose created event is log leaf leaf: what the
+// integrity audit asks of a deposit the node holds off the chain (it must
+// not be there yet). A read; the state is unchanged.
+func (a *App) DepositedAt(sum [32]byte, leaf uint64) (bool, error) {
+	found := false
+	byDigest := a.candidates(sum, false)
+	err := a.db.View(func(tx *bolt.Tx) error {
+		b := depositsIn(tx)
+		for _, n := range byDigest {
+			if d, there := storedDeposit(b, n); there && d.sha256 == sum && d.leaf == leaf {
+				found = true
+				break
+			}
+		}
+		return nil
+	})
+	return found, err
+}
+
 // leafHeight is the block that appended log leaf leaf in a batch of the
 // member whose node member ID is member (under any key it ran): a binary
 // search over the member's batches, whose first leaves grow with their

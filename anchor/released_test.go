@@ -61,3 +61,26 @@ func heldUpload(t *testing.T) (app *App, a, b *testNode, work [32]byte) {
 	block(t, app, 1, nil, a.batch7(t, 1, testLeaves(0, 1), nil, nil))
 	return app, a, b, digest("the registered work")
 }
+
+// DepositedAt finds a deposit by its digest and its created event's log
+// leaf: not while the upload is held, nor under another member's copy at
+// another leaf; then once released (what the integrity audit asks of a
+// held deposit).
+func TestDepositedAt(t *testing.T) {
+	app, a, b, work := heldUpload(t)
+	at := func(step string, leaf uint64, want bool) {
+		t.Helper()
+		if got, err := app.DepositedAt(work, leaf); err != nil || got != want {
+			t.Errorf("%s: DepositedAt(work, %d) = %v, %v; want %v", step, leaf, got, err, want)
+		}
+	}
+	at("held", 0, false)
+	block(t, app, 2, nil, b.batch7(t, 1, testLeaves(10, 1), nil, []Deposit{{Batch: 1, Offset: 0, SHA256: work}}))
+	at("another member's copy", 0, false)
+	at("another member's copy", 1, true)
+	block(t, app, 3, nil, a.batch7(t, 2, nil, nil, []Deposit{{Batch: 1, Offset: 0, SHA256: work}}))
+	at("released", 0, true)
+	if got, err := app.DepositedAt(digest("other bytes"), 0); err != nil || got {
+		t.Errorf("DepositedAt(other bytes, 0) = %v, %v; want false", got, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
+	"github.com/custos-project/custos/evidence"
 	prob "github.com/custos-project/custos/internal/problem"
 )
 
@@ -25,18 +26,29 @@ type ChainAdmin interface {
 	VoteUpgrade(ctx context.Context, version int, height int64) error
 }
 
+// HeldDeposits counts the deposits the node keeps off the chain: the
+// files of copyright registrations waiting for the consortium's register
+// (evidence.Service.DepositHolds).
+type HeldDeposits interface {
+	DepositHolds() (evidence.DepositHolds, error)
+}
+
 // ChainStatusView is the answer of GET /api/v1/admin/chain.
 type ChainStatusView struct {
 	Height       int64                `json:"height"`
 	StateVersion int                  `json:"state_version"`
 	Latest       int                  `json:"latest_state_version"` // the newest this node runs
 	Upgrades     []anchor.UpgradePlan `json:"upgrades"`
+	// Deposits counts the deposits held off the chain, released and
+	// unreadable (docs/operations.md, "Held deposits"); absent where the
+	// server was given none to count.
+	Deposits *evidence.DepositHolds `json:"deposit_holds,omitempty"`
 }
 
 // chainAdminRoutes registers the chain administration endpoints, for the
 // operator's administrators only: each member's operator votes with its
 // node's key (docs/operations.md, "Upgrading the chain state").
-func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
+func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin, holds HeldDeposits) {
 	auth, admin := then(s.requireAuth, s.limits.perKey), need(access.PermAdmin)
 	operator := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -49,7 +61,7 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
 			return next(c)
 		}
 	}
-	e.GET("/api/v1/admin/chain", func(c echo.Context) error { return s.chainStatus(c, ca, http.StatusOK) }, auth, admin, operator)
+	e.GET("/api/v1/admin/chain", func(c echo.Context) error { return s.chainStatus(c, ca, holds, http.StatusOK) }, auth, admin, operator)
 	e.POST("/api/v1/admin/chain/upgrade", func(c echo.Context) error {
 		var req wire.UpgradeRequest
 		if err := bindStrict(c, &req); err != nil {
@@ -76,11 +88,11 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin) {
 		if _, err := s.trails.AppendAudit(c.Request().Context(), p.Org.ID, p.Actor(), custody.AuditUpgradeVoted, subject); err != nil {
 			return err
 		}
-		return s.chainStatus(c, ca, http.StatusAccepted)
+		return s.chainStatus(c, ca, holds, http.StatusAccepted)
 	}, auth, admin, operator)
 }
 
-func (s *Server) chainStatus(c echo.Context, ca ChainAdmin, code int) error {
+func (s *Server) chainStatus(c echo.Context, ca ChainAdmin, holds HeldDeposits, code int) error {
 	v, plans, err := ca.UpgradeStatus()
 	if err != nil {
 		return err
@@ -88,5 +100,13 @@ func (s *Server) chainStatus(c echo.Context, ca ChainAdmin, code int) error {
 	if plans == nil {
 		plans = []anchor.UpgradePlan{}
 	}
-	return c.JSON(code, ChainStatusView{Height: ca.Height(), StateVersion: v, Latest: anchor.LatestState, Upgrades: plans})
+	view := ChainStatusView{Height: ca.Height(), StateVersion: v, Latest: anchor.LatestState, Upgrades: plans}
+	if holds != nil {
+		h, err := holds.DepositHolds()
+		if err != nil {
+			return err
+		}
+		view.Deposits = &h
+	}
+	return c.JSON(code, view)
 }

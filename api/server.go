@@ -63,6 +63,9 @@ type Config struct {
 	// ChainAdmin, if set, serves the chain's state-upgrade votes to the
 	// operator (/api/v1/admin/chain).
 	ChainAdmin ChainAdmin
+	// Holds counts the deposits the node holds off the chain (the
+	// evidence service), shown with the chain's status; nil: not shown.
+	Holds HeldDeposits
 	// Governance is the consortium's members and proposals (the chain),
 	// served at /api/v1/consortium; nil: those routes answer 404.
 	Governance Governance
@@ -173,7 +176,7 @@ func New(cfg Config) (*Server, error) {
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)
 	s.renewalRoutes(s.e, cfg.Renewals)
-	s.chainAdminRoutes(s.e, cfg.ChainAdmin)
+	s.chainAdminRoutes(s.e, cfg.ChainAdmin, cfg.Holds)
 	s.governanceRoutes(s.e, cfg.Governance)
 	s.refusedRoutes(s.e)
 	s.heads = headRoutes(s.e)

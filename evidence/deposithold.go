@@ -1,7 +1,9 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -202,10 +204,102 @@ func (s *Service) SubmitReleased(ctx context.Context, submit func(context.Contex
 
 // ReleasedDeposits is how many released deposits wait for SubmitReleased.
 func (s *Service) ReleasedDeposits() (int, error) {
-	n := 0
+	h, err := s.DepositHolds()
+	return h.Released, err
+}
+
+// DepositHolds counts the entries of the hold buckets: what an operator
+// watches (GET /api/v1/admin/chain, custos consortium status). Held
+// deposits that only grow tell of registrations the chain does not take;
+// released ones that stay, of deposits the batcher cannot submit; any
+// unreadable one, of a damaged entry (review of the hold, F7).
+type DepositHolds struct {
+	Held       int `json:"held"`       // depohold: kept off the chain while their registrations wait
+	Released   int `json:"released"`   // deporelease: released, for SubmitReleased to submit
+	Unreadable int `json:"unreadable"` // depobad: released entries SubmitReleased could not read, parked
+	// HeldSince is when the earliest held file was filed (its record's
+	// CreatedAt; the smallest leaf held is the earliest): nil when
+	// nothing is held. A registration is numbered within a few blocks, so
+	// a time minutes old tells of one the chain does not take.
+	HeldSince *time.Time `json:"held_since,omitempty"`
+}
+
+// heldSince is when the earliest held file was filed, nil if nothing is
+// held or its record cannot be read (the integrity audit reports that).
+func heldSince(tx *bolt.Tx) *time.Time {
+	k, _ := tx.Bucket(bDepoHold).Cursor().First()
+	v := tx.Bucket(bLeaves).Get(k)
+	if k == nil || len(v) != 12 {
+		return nil
+	}
+	r, err := getStoredRecord(tx, u64val(v[:8]))
+	if err != nil {
+		return nil
+	}
+	return &r.CreatedAt
+}
+
+// DepositHolds counts the hold buckets' entries in one read transaction.
+// It reads each bucket's page statistics (bolt.Bucket.Stats), which walk
+// the bucket's pages: a few for what a node holds between two blocks,
+// about 0.2 ms for 100,000 held (BenchmarkDepositHolds), and no counter to
+// keep in step in every transaction that holds, releases or parks, nor to
+// check.
+func (s *Service) DepositHolds() (DepositHolds, error) {
+	var h DepositHolds
 	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bDepoRelease).Stats().KeyN
+		h.Held = tx.Bucket(bDepoHold).Stats().KeyN
+		h.HeldSince = heldSince(tx)
+		h.Released = tx.Bucket(bDepoRelease).Stats().KeyN
+		if b := tx.Bucket(bDepoBad); b != nil { // made at the first entry parked
+			h.Unreadable = b.Stats().KeyN
+		}
 		return nil
 	})
-	return n, err
+	return h, err
+}
+
+// HoldEntry is one entry of the hold buckets, as the integrity audit
+// reads it (EachDepositHold).
+type HoldEntry struct {
+	Bucket string // "depohold", "deporelease" or "depobad"
+	Leaf   uint64 // its key: the local leaf of the item's created event
+	By     string // what held it (a registration ID)
+	Why    string // depobad: why SubmitReleased could not read it
+	// Seq is the item whose created event is queued at Leaf, if Created:
+	// the leaf is event 0 of an item and the event is stored.
+	Seq     uint64
+	Created bool
+	// Held: the leaf is in depohold too (of interest for the others).
+	Held bool
+}
+
+// EachDepositHold calls fn with every entry of the hold buckets in tx:
+// depohold, then deporelease, then depobad, each in leaf order.
+func EachDepositHold(tx *bolt.Tx, fn func(HoldEntry) error) error {
+	hold := tx.Bucket(bDepoHold)
+	for _, name := range [][]byte{bDepoHold, bDepoRelease, bDepoBad} {
+		b := tx.Bucket(name)
+		if b == nil {
+			continue // depobad: made at the first entry parked
+		}
+		err := b.ForEach(func(k, v []byte) error {
+			e := HoldEntry{Bucket: string(name), By: string(v), Held: hold.Get(k) != nil}
+			if len(k) == 8 {
+				e.Leaf = u64val(k)
+			}
+			if by, why, ok := bytes.Cut(v, []byte{0}); ok && bytes.Equal(name, bDepoBad) {
+				e.By, e.Why = string(by), string(why)
+			}
+			if l := tx.Bucket(bLeaves).Get(k); len(l) == 12 && u32val(l[8:]) == 0 {
+				e.Seq = u64val(l[:8])
+				e.Created = tx.Bucket(bEvents).Get(eventKey(e.Seq, 0)) != nil
+			}
+			return fn(e)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,11 +1,26 @@
 package wire
 
+import "time"
+
 // ChainStatusView is the answer of GET /api/v1/admin/chain.
 type ChainStatusView struct {
 	Height       int64         `json:"height"`
 	StateVersion int           `json:"state_version"`
 	Latest       int           `json:"latest_state_version"` // the newest this node runs
 	Upgrades     []UpgradePlan `json:"upgrades"`
+	// Deposits counts the deposits the node holds off the chain (nil from
+	// a server that does not show them).
+	Deposits *DepositHolds `json:"deposit_holds,omitempty"`
+}
+
+// DepositHolds counts the deposits a node keeps off the chain: held
+// while their copyright registrations wait for the consortium's
+// register, released and not yet submitted, and unreadable (parked).
+type DepositHolds struct {
+	Held       int        `json:"held"`
+	Released   int        `json:"released"`
+	Unreadable int        `json:"unreadable"`
+	HeldSince  *time.Time `json:"held_since,omitempty"` // when the earliest held file was filed
 }
 
 // UpgradePlan is one proposed state upgrade and the power that voted for it.

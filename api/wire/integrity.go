@@ -53,6 +53,14 @@ type AuditReport struct {
 	// into, and Proven the number of events proved; 0 without a chain.
 	Checkpoint int64 `json:"checkpoint_height,omitempty"`
 	Proven     int   `json:"proven_events,omitempty"`
+	// Held counts the deposits held off the chain. BadHolds are entries
+	// of the hold buckets that name no item's created event or no holder,
+	// a release still held, or a held deposit the digest index holds;
+	// ParkedDeposits the releases that could not be read. Named
+	// "<bucket>:<leaf>", with ":<item ID>" where the item is known.
+	Held           int      `json:"held_deposits,omitempty"`
+	BadHolds       []string `json:"bad_deposit_holds,omitempty"`
+	ParkedDeposits []string `json:"parked_deposits,omitempty"`
 
 	// Certificates and Copyrights count the notarial certificates and the
 	// copyright registrations checked. The lists below name them

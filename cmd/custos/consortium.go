@@ -34,12 +34,13 @@ func consortiumCmd() *cobra.Command {
 	return cmd
 }
 
-// chainStatusCmd shows a node's chain state version and upgrade votes.
+// chainStatusCmd shows a node's chain state version and upgrade votes,
+// and the deposits it holds off the chain.
 func chainStatusCmd() *cobra.Command {
 	var cn conn
 	cmd := &cobra.Command{
 		Use:     "status",
-		Short:   "Show the chain's height, state version and upgrade votes (as the node's operator)",
+		Short:   "Show the chain's height, state version, upgrade votes and the deposits held off the chain (as the node's operator)",
 		Example: `  custos consortium status --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN`,
 		Args:    positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {

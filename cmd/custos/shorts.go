@@ -36,7 +36,7 @@ var shortsZH = map[string]string{
 	"custos consortium proposals":  "列出治理提案（可按状态筛选）",
 	"custos consortium propose":    "以本成员的治理密钥签署并提交一项变更提案",
 	"custos consortium vote":       "以本成员的治理密钥对提案投赞成或反对票",
-	"custos consortium status":     "显示链的高度、状态版本和升级投票（节点运维者使用）",
+	"custos consortium status":     "显示链的高度、状态版本、升级投票和暂缓上链的存证（节点运维者使用）",
 	"custos consortium upgrade":    "以本成员身份投票：自区块 H 起运行下一个链状态版本",
 	"custos copyright":             "登记作品并检索著作权登记簿",
 	"custos copyright accept":      "接受发给本机构的转让要约",

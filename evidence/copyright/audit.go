@@ -17,7 +17,8 @@ import (
 // recorded when it was issued, and each receipt stored with it describe
 // the registration's item. A registration waiting for the consortium's
 // register must be in the order of what waits (crtodoat), and one that
-// does not wait must not.
+// does not wait must not, nor hold its files' deposits off the chain
+// (holdDeposits: the register holds it, so they are released).
 func (s *Register) Audit() integrity.DocumentAudit {
 	return integrity.DocumentAudit{
 		Name: "copyright", Bucket: bCopyrights, Kind: docKind,
@@ -58,17 +59,30 @@ func check(d integrity.DocAudit, id string, val []byte) {
 }
 
 // checkWaiting checks that c is in crtodoat if and only if it waits in
-// crtodo.
+// crtodo, and that its files' deposits are not held unless it waits.
 func checkWaiting(d integrity.DocAudit, c *Copyright) {
 	tx := d.Tx()
 	if tx.Bucket(bCrTodo) == nil || tx.Bucket(bCrTodoAt) == nil {
 		return // a store the register has not opened
 	}
-	switch waits, indexed := tx.Bucket(bCrTodo).Get([]byte(c.ID)) != nil, todoIndexHas(tx, c); {
+	waits := tx.Bucket(bCrTodo).Get([]byte(c.ID)) != nil
+	switch indexed := todoIndexHas(tx, c); {
 	case waits && !indexed:
 		d.FailDocument("the registration waits for the consortium's register but is not in the order of what waits (crtodoat)")
 	case !waits && indexed:
 		d.FailDocument("the registration is in the order of what waits (crtodoat) but does not wait for the consortium's register")
+	}
+	if waits {
+		return
+	}
+	for _, item := range c.Items {
+		seq, ok := evidence.ItemSeq(tx, item)
+		if !ok {
+			continue // a missing item: check reports it
+		}
+		if held, err := evidence.DepositHeld(tx, seq); err == nil && held {
+			d.FailDocument("the register holds the registration, but its file %s's deposit is still held off the chain (depohold)", item)
+		}
 	}
 }
 

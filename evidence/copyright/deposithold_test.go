@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
+	"github.com/custos-project/custos/evidence/integrity"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -250,5 +253,163 @@ func TestFileCopyrightHoldsDeposits(t *testing.T) {
 	}
 	if n, _ := w.ReleasedDeposits(); n != 1 {
 		t.Errorf("released on opening: %d; want 1", n)
+	}
+}
+
+// TestDepositHoldsCounted (review of the hold, F7): the operator's count
+// of held deposits (evidence.Service.DepositHolds) follows the files of a
+// pending registration from held to released to submitted, and counts an
+// unreadable release parked in depobad; while files are held it tells
+// since when, the earliest held file's filing time.
+func TestDepositHoldsCounted(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := openHeld(t, db, dir)
+	count := func(step string, want evidence.DepositHolds) {
+		t.Helper()
+		got, err := w.DepositHolds()
+		since := func(h evidence.DepositHolds) string { return fmt.Sprint(h.HeldSince) }
+		if want.HeldSince != nil && got.HeldSince != nil && got.HeldSince.Equal(*want.HeldSince) {
+			got.HeldSince = want.HeldSince
+		}
+		if err != nil || got != want {
+			t.Errorf("%s: DepositHolds() = %+v (since %s), %v; want %+v (since %s)", step, got, since(got), err, want, since(want))
+		}
+	}
+	count("empty", evidence.DepositHolds{})
+	_, files := readUploads(t, w, orgA, "first file", "second file")
+	cr, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := w.Get(ctx, cr.Items[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	count("pending", evidence.DepositHolds{Held: 2, HeldSince: &first.CreatedAt})
+	if _, err := w.Numbered(ctx, cr.ID, "CUS-(2026)-作登字-M1-000001", 7); err != nil {
+		t.Fatal(err)
+	}
+	count("numbered", evidence.DepositHolds{Released: 2})
+	bogus := binary.BigEndian.AppendUint64(nil, 1<<40)
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("deporelease")).Put(bogus, []byte("gone")) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.SubmitReleased(ctx, func(context.Context, []anchor.Deposit) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	count("submitted", evidence.DepositHolds{Unreadable: 1})
+}
+
+// depositIndex is a digest index holding the deposits of sums, at any
+// leaf.
+type depositIndex map[[32]byte]bool
+
+func (d depositIndex) DepositedAt(sum [32]byte, _ uint64) (bool, error) { return d[sum], nil }
+
+// TestAuditFindsBadHolds: the integrity audit checks the held deposits
+// (depohold, deporelease, depobad) of a damaged store: a hold or release
+// naming no item's created event, or no holder; a release still held; a
+// held deposit already in the consortium's digest index; a parked entry;
+// a registration the register holds whose file is still held. Each is
+// named, and the store is clean once it is restored. Before, the audit
+// did not read the hold buckets.
+func TestAuditFindsBadHolds(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := openHeld(t, db, dir)
+	anch := evidencetest.NewLogAnchor(t, w.Service)
+	_, files := readUploads(t, w, orgA, "held file")
+	held, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, files = readUploads(t, w, orgA, "numbered file")
+	numbered, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Numbered(ctx, numbered.ID, "CUS-(2026)-作登字-M1-000001", 7); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.SubmitReleased(ctx, func(context.Context, []anchor.Deposit) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	heldSum, heldLeaf := created(t, w, held.Items[0])
+	_, doneLeaf := created(t, w, numbered.Items[0])
+	var laterLeaf uint64 // the leaf of the held file's second event (copyright.registered)
+	if err := w.Service.View(func(tx *bolt.Tx) error {
+		seq, _ := evidence.ItemSeq(tx, held.Items[0])
+		laterLeaf, err = evidence.EventLeaf(tx, seq, 1)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	audit := func(idx integrity.DepositIndex) *integrity.Report {
+		t.Helper()
+		rep, err := w.audit(ctx, integrity.Options{Anchor: anch, Deposits: idx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	if rep := audit(depositIndex{}); !rep.OK() || rep.Held != 1 {
+		t.Fatalf("Audit of the undamaged store = %+v; want clean, 1 held", rep)
+	}
+	key := func(leaf uint64) []byte { return binary.BigEndian.AppendUint64(nil, leaf) }
+	sum, _ := hex.DecodeString(heldSum)
+	inIndex := depositIndex{[32]byte(sum): true}
+	name := func(bucket string, leaf uint64, item string) string {
+		return fmt.Sprintf("%s:%d%s", bucket, leaf, item)
+	}
+	for _, tc := range []struct {
+		name   string
+		bucket string
+		key    []byte
+		v      []byte
+		idx    depositIndex
+		want   func(*integrity.Report) []string
+		named  string
+	}{
+		{"a hold of no leaf", "depohold", key(1 << 40), []byte(held.ID), nil,
+			func(r *integrity.Report) []string { return r.BadHolds }, name("depohold", 1<<40, "")},
+		{"a hold of an event other than created", "depohold", key(laterLeaf), []byte(held.ID), nil,
+			func(r *integrity.Report) []string { return r.BadHolds }, name("depohold", laterLeaf, "")},
+		{"a hold naming no holder", "depohold", key(heldLeaf), []byte{}, nil,
+			func(r *integrity.Report) []string { return r.BadHolds }, name("depohold", heldLeaf, ":"+held.Items[0])},
+		{"a release still held", "deporelease", key(heldLeaf), []byte(held.ID), nil,
+			func(r *integrity.Report) []string { return r.BadHolds }, name("deporelease", heldLeaf, ":"+held.Items[0])},
+		{"a release of no leaf", "deporelease", key(1 << 41), []byte(held.ID), nil,
+			func(r *integrity.Report) []string { return r.BadHolds }, name("deporelease", 1<<41, "")},
+		{"a parked release", "depobad", key(1 << 42), []byte(held.ID + "\x00not an item's created event"), nil,
+			func(r *integrity.Report) []string { return r.ParkedDeposits }, name("depobad", 1<<42, "")},
+		{"held, yet in the digest index", "", nil, nil, inIndex,
+			func(r *integrity.Report) []string { return r.BadHolds }, name("depohold", heldLeaf, ":"+held.Items[0])},
+		{"held, its registration numbered", "depohold", key(doneLeaf), []byte(numbered.ID), nil,
+			func(r *integrity.Report) []string { return r.BadDocuments }, "copyright:" + numbered.ID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.bucket != "" {
+				old := put(t, w, []byte(tc.bucket), tc.key, tc.v)
+				defer put(t, w, []byte(tc.bucket), tc.key, old)
+			}
+			rep := audit(tc.idx)
+			if got := tc.want(rep); !slices.Contains(got, tc.named) {
+				t.Errorf("Audit = %+v; want %s reported", rep, tc.named)
+			}
+		})
+	}
+	if rep := audit(depositIndex{}); !rep.OK() {
+		t.Errorf("Audit after restoring = %+v; want clean", rep)
 	}
 }

@@ -20,6 +20,9 @@ type Options struct {
 	// Anchor, if set, is the chain: every anchored event must prove into
 	// its latest checkpoint.
 	Anchor Anchor
+	// Deposits, if set with Anchor, is the consortium's digest index: no
+	// deposit the node holds off the chain may be in it yet.
+	Deposits DepositIndex
 	// Documents are the audits of the documents registers keep beside the
 	// evidence (the notarial certificates, certificates.Register.Audit; the
 	// copyright registrations, copyright.Register.Audit), run in order.

@@ -73,6 +73,16 @@ type EvidenceReport struct {
 	// into, and Proven the number of events proved; 0 without a chain.
 	Checkpoint int64 `json:"checkpoint_height,omitempty"`
 	Proven     int   `json:"proven_events,omitempty"`
+	// Held counts the deposits held off the chain (depohold, holds.go).
+	// BadHolds are entries of depohold and deporelease that name no
+	// item's stored created event or item, or no holder; a release that
+	// is held too; and, with Options.Deposits, a held deposit the
+	// consortium's digest index holds. ParkedDeposits are the entries
+	// SubmitReleased parked in depobad. Named "<bucket>:<leaf>", with
+	// ":<item ID>" where the item is known.
+	Held           int      `json:"held_deposits,omitempty"`
+	BadHolds       []string `json:"bad_deposit_holds,omitempty"`
+	ParkedDeposits []string `json:"parked_deposits,omitempty"`
 }
 
 // OK reports whether the audit found nothing wrong. Pending promotions are
@@ -118,6 +128,7 @@ func (r *EvidenceReport) faults() []fault {
 		{"missing_blobs", &r.Missing}, {"size_mismatch", &r.SizeMismatch}, {"corrupt_blobs", &r.Corrupt},
 		{"broken_chains", &r.BrokenChains}, {"bad_tokens", &r.BadTokens}, {"orphan_blobs", &r.Orphans},
 		{"bad_records", &r.BadRecords}, {"bad_proofs", &r.BadProofs},
+		{"bad_deposit_holds", &r.BadHolds}, {"parked_deposits", &r.ParkedDeposits},
 	}
 }
 
@@ -182,6 +193,9 @@ func auditEvidence(ctx context.Context, ev *evidence.Service, opts Options) (*Ev
 		}
 	}
 	if err := s.auditOrphans(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.auditHolds(ctx); err != nil {
 		return nil, err
 	}
 	for _, f := range append(rep.faults(), fault{"pending", &rep.Pending}) {
