@@ -21,10 +21,33 @@ const (
 	numberPoll   = 100 * time.Millisecond // while registrations wait for their numbers
 	numberIdle   = 2 * time.Second        // while none does
 	numberResend = 3 * time.Second        // before submitting a registration again
-	// numberOrgWait is how long a registration waits for its organization
-	// to enter the directory (registerOrgs) before it is filed without it.
-	numberOrgWait = 10 * time.Second
+	// A registration waits for its organization to enter the directory
+	// (registerOrgs) before it is filed without it: numberOrgWait and
+	// numberOrgBlocks more blocks, so that a chain that stops making
+	// blocks (a disk slow to sync, a halt) does not make it give up
+	// while the organization's own entry waits in the mempool; and at
+	// most numberOrgWaitMax, so that one whose entry the chain never takes
+	// on a chain with nothing else to do is filed all the same. One whose
+	// name the directory gives another organization is filed without it
+	// at once: it cannot enter under that name.
+	numberOrgWait    = 10 * time.Second
+	numberOrgBlocks  = 4
+	numberOrgWaitMax = 2 * time.Minute
 )
+
+// orgWait is when, and at which chain height, a registration was first
+// seen waiting for its organization to enter the directory.
+type orgWait struct {
+	at     time.Time
+	height int64
+}
+
+// over reports whether a registration that has waited since w gives up
+// on its organization at time now and chain height height.
+func (w orgWait) over(now time.Time, height int64) bool {
+	waited := now.Sub(w.at)
+	return waited >= numberOrgWaitMax || waited >= numberOrgWait && height-w.height >= numberOrgBlocks
+}
 
 // numberCopyrights keeps the consortium's copyright register (chain state
 // version 5) in step with this node's registrations: it files each one
@@ -33,12 +56,13 @@ const (
 // chain made back to the register (copyright.Register.Numbered), which
 // gives a pending registration its number; and it files revocations. A registration is filed with
 // its registrant organization once the directory lists it as this
-// member's (an operator's, or one whose name another member holds, after
-// numberOrgWait without it). wake tells it of a new registration.
+// member's (an operator's at once; one whose name the directory gives
+// another organization at once, without it; any other after the wait
+// orgWait.over allows, without it). wake tells it of a new registration.
 func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, orgs *access.Store, wake <-chan struct{}, log *slog.Logger) {
-	sent := map[string]time.Time{}  // registration ID → last submitted
-	first := map[string]time.Time{} // registration ID → first seen waiting for its organization
-	commits := &commitSent{}        // the commitments last sent (state version 12)
+	sent := map[string]time.Time{} // registration ID → last submitted
+	first := map[string]orgWait{}  // registration ID → first seen waiting for its organization
+	commits := &commitSent{}       // the commitments last sent (state version 12)
 	wait := numberIdle
 	var block <-chan struct{} // the next block, while registrations wait
 	for {
@@ -72,7 +96,7 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 type numberState struct {
 	sent    map[string]time.Time // registration ID → last submitted
 	commits *commitSent          // the commitments last sent
-	first   map[string]time.Time // registration ID → first seen waiting for its organization
+	first   map[string]orgWait   // registration ID → first seen waiting for its organization
 }
 
 // numberRound does one round of numberCopyrights and returns how many
@@ -101,8 +125,10 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 	var pending []copyright.Unregistered
 	waiting, legacy := 0, false
 	// ready tells whether u may be filed now, and with which registrant
-	// organization: not while it was just sent, nor (for numberOrgWait)
-	// while its organization is not in the directory yet.
+	// organization: not while it was just sent, nor (for the wait
+	// orgWait.over allows) while its organization is not in the
+	// directory yet.
+	height := ch.Height()
 	ready := func(u copyright.Unregistered) (string, bool) {
 		if t, ok := sent[u.ID]; ok && now.Sub(t) < numberResend {
 			return "", false
@@ -111,10 +137,15 @@ func numberRound(ctx context.Context, ch *anchor.Chain, crs *copyright.Register,
 		if ok {
 			return org, true
 		}
-		if _, ok := first[u.ID]; !ok {
-			first[u.ID] = now
+		if nameTaken(ch, orgs, u.Org) {
+			return "", true
 		}
-		return "", now.Sub(first[u.ID]) >= numberOrgWait
+		w, ok := first[u.ID]
+		if !ok {
+			w = orgWait{at: now, height: height}
+			first[u.ID] = w
+		}
+		return "", w.over(now, height)
 	}
 	for _, u := range todo {
 		e, ok, err := ch.Registration(member, u.ID)
@@ -344,6 +375,18 @@ func legacyRank(u copyright.Unregistered) int {
 		return 0
 	}
 	return 1
+}
+
+// nameTaken reports whether the directory gives org's name to another
+// organization (api.DirectoryStatus's conflict), so that org cannot
+// enter it under that name.
+func nameTaken(ch *anchor.Chain, orgs *access.Store, org string) bool {
+	o, err := orgs.Org(org)
+	if err != nil {
+		return false
+	}
+	holder, taken, err := ch.OrgByName(o.Name)
+	return err == nil && taken && holder.ID != o.ID
 }
 
 // registration is u as a registration transaction carries it, with

@@ -60,3 +60,31 @@ func TestRegistrationRun(t *testing.T) {
 		t.Error("registrationRuns(a fingerprint that is not a SHA-256) = nil error")
 	}
 }
+
+// TestOrgWaitOver: a registration gives up on its organization's entry
+// in the directory only after numberOrgWait and numberOrgBlocks more
+// blocks, so that a chain that stops making blocks (a disk slow to sync:
+// no block for 11 s in one loaded test run) does not file it without its
+// organization while the organization's own entry waits in the mempool;
+// after numberOrgWaitMax it gives up whatever the chain did.
+func TestOrgWaitOver(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	w := orgWait{at: start, height: 100}
+	for _, c := range []struct {
+		name   string
+		after  time.Duration
+		height int64
+		want   bool
+	}{
+		{"at once", 0, 100, false},
+		{"blocks made, the wait not over", numberOrgWait - time.Second, 100 + numberOrgBlocks + 10, false},
+		{"the wait over, the chain stalled", numberOrgWait + 20*time.Second, 100, false},
+		{"the wait over, too few blocks", numberOrgWait + time.Second, 100 + numberOrgBlocks - 1, false},
+		{"the wait over and enough blocks", numberOrgWait, 100 + numberOrgBlocks, true},
+		{"the longest wait, the chain stalled", numberOrgWaitMax, 100, true},
+	} {
+		if got := w.over(start.Add(c.after), c.height); got != c.want {
+			t.Errorf("%s: over(+%v, height %d) = %v, want %v", c.name, c.after, c.height, got, c.want)
+		}
+	}
+}
