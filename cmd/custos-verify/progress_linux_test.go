@@ -2,39 +2,14 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/custos-project/custos/internal/testenv"
 )
-
-// openPTY opens a pseudo-terminal and returns its two ends.
-func openPTY(t *testing.T) (master, tty *os.File) {
-	t.Helper()
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Fatalf("open /dev/ptmx: %v", err)
-	}
-	t.Cleanup(func() { master.Close() })
-	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlock the pty: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatalf("the pty's number: %v", err)
-	}
-	tty, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatalf("open the pty: %v", err)
-	}
-	t.Cleanup(func() { tty.Close() })
-	return master, tty
-}
 
 // TestVerifyFileShowsProgress: custos-verify --file on a terminal shows
 // the hashing line for a large file, and clears it before the report;
@@ -47,7 +22,7 @@ func TestVerifyFileShowsProgress(t *testing.T) {
 	args := []string{"--receipt", filepath.Join(vectorsDir, "valid", "valid.json"),
 		"--trust", filepath.Join(vectorsDir, "trust.json"), "--file", big}
 
-	master, tty := openPTY(t)
+	master, tty := testenv.OpenPTY(t)
 	got := make(chan string)
 	go func() { b, _ := io.ReadAll(master); got <- string(b) }()
 	var stdout bytes.Buffer

@@ -9,44 +9,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/custos-project/custos/internal/testenv"
 )
 
 // openTerminal opens a pseudo-terminal and returns its terminal side, as a
 // command's standard error on a person's screen.
 func openTerminal(t *testing.T) *os.File {
-	_, tty := openPTY(t)
+	_, tty := testenv.OpenPTY(t)
 	return tty
-}
-
-// openPTY opens a pseudo-terminal: what its terminal side (tty) shows is
-// read from ptmx.
-func openPTY(t *testing.T) (ptmx, tty *os.File) {
-	t.Helper()
-	var err error
-	ptmx, err = os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { ptmx.Close() })
-	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlocking the pseudo-terminal: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("naming the pseudo-terminal: %v", err)
-	}
-	tty, err = os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("opening the pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { tty.Close() })
-	return ptmx, tty
 }
 
 // TestProgressOn: progress (submit's and download's bars, the waits, verify
@@ -115,7 +89,7 @@ func TestWaitShown(t *testing.T) {
 		"C.UTF-8":     "waiting up to 3s for x to be anchored",
 		"zh_CN.UTF-8": "最多等待 3s，待 x 上链",
 	} {
-		ptmx, tty := openPTY(t)
+		ptmx, tty := testenv.OpenPTY(t)
 		cmd := exec.Command(custosBin, args...)
 		cmd.Env = append(os.Environ(), "LC_ALL="+locale)
 		var stdout bytes.Buffer
