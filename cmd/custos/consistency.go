@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -122,8 +121,10 @@ func fetchConsistency(ctx context.Context, server string, first, second uint64, 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	t, err := cliTimeouts(os.Getenv) // $CUSTOS_TIMEOUT bounds the call
+	if err != nil {
+		return err
+	}
 	u := fmt.Sprintf("%s/api/v1/log/consistency?first=%d&second=%d", strings.TrimRight(server, "/"), first, second)
 	if _, err := url.Parse(u); err != nil {
 		return err
@@ -132,7 +133,7 @@ func fetchConsistency(ctx context.Context, server string, first, second uint64, 
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := t.HTTPClient().Do(req)
 	if err != nil {
 		return err
 	}

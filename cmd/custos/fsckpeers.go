@@ -56,18 +56,21 @@ func checkPeers(ctx context.Context, cfg Config, peers []string) ([]peerCheck, e
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
+	t, err := cliTimeouts(os.Getenv) // $CUSTOS_TIMEOUT bounds each call
+	if err != nil {
+		return nil, err
+	}
 	out := make([]peerCheck, 0, len(peers))
 	for _, p := range peers {
-		out = append(out, comparePeer(ctx, db, height, local, p))
+		out = append(out, comparePeer(ctx, t, db, height, local, p))
 	}
 	return out, nil
 }
 
-func comparePeer(ctx context.Context, db *bolt.DB, height int64, local anchor.TreeHead, peer string) peerCheck {
+func comparePeer(ctx context.Context, t client.Timeouts, db *bolt.DB, height int64, local anchor.TreeHead, peer string) peerCheck {
 	pc := peerCheck{Peer: peer, LocalHeight: height, LocalTreeSize: local.Size}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	c := client.New(peer, "")
+	c.HTTP = t.HTTPClient()
 	latest, err := c.Checkpoint(ctx, 0)
 	if err != nil {
 		pc.Status, pc.Error = "unreachable", err.Error()

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/api/client"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -99,7 +100,7 @@ func TestComparePeer(t *testing.T) {
 				json.NewEncoder(w).Encode(out)
 			}))
 			defer srv.Close()
-			got := comparePeer(context.Background(), db, height, local, srv.URL)
+			got := comparePeer(context.Background(), client.DefaultTimeouts(), db, height, local, srv.URL)
 			if got.Status != c.want || got.LocalHeight != 5 || got.PeerHeight != c.latest.Height {
 				t.Errorf("comparePeer = %+v, want %s", got, c.want)
 			}
@@ -107,7 +108,7 @@ func TestComparePeer(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	if got := comparePeer(context.Background(), db, height, local, srv.URL); got.Status != "unreachable" || got.Error == "" {
+	if got := comparePeer(context.Background(), client.DefaultTimeouts(), db, height, local, srv.URL); got.Status != "unreachable" || got.Error == "" {
 		t.Errorf("comparePeer of a closed server = %+v, want unreachable", got)
 	}
 }

@@ -194,3 +194,17 @@ func TestCLITimeouts(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyNodeTimeout: verify --node keeps to $CUSTOS_TIMEOUT like every
+// other command (it had a 30 s bound of its own): a node that takes the
+// request and never answers leaves the receipt unconfirmed (exit 3), the
+// reason naming the bound.
+func TestVerifyNodeTimeout(t *testing.T) {
+	srv := heldServer(t, func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) { <-release })
+	vectors := filepath.Join("..", "..", "receipt", "testdata", "vectors")
+	code, stdout, stderr := custosExit(t, []string{"LC_ALL=C.UTF-8", "CUSTOS_TIMEOUT=1s"}, "verify",
+		"--receipt", filepath.Join(vectors, "valid", "valid.json"), "--trust", filepath.Join(vectors, "trust.json"), "--node", srv.URL)
+	if code != 3 || !strings.Contains(stdout+stderr, "no answer in 1s") {
+		t.Errorf("custos verify --node (a node that never answers), CUSTOS_TIMEOUT=1s = exit %d\n%s%s\nwant exit 3, the answer's bound named", code, stdout, stderr)
+	}
+}

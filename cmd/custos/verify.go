@@ -75,7 +75,11 @@ Example:
 			opts := verifycli.Options{Receipt: receiptPath, File: filePath, Trust: trustPath, Transitions: transitionsPath, EvidenceRecord: ersPath, JSON: asJSON, NodeWait: nodeWait,
 				Chinese: lang == prob.Chinese, Progress: hashProgress(filepath.Base(filePath))}
 			if nodeURL != "" {
-				opts.Node = nodeClient{client.New(nodeURL, "")}
+				c, err := newClient(nodeURL, "") // $CUSTOS_TIMEOUT bounds each call
+				if err != nil {
+					return err
+				}
+				opts.Node = nodeClient{c}
 			}
 			err := verifycli.Check(cmd.Context(), cmd.OutOrStdout(), opts)
 			var ee verifycli.ExitError
@@ -112,12 +116,7 @@ type nodeClient struct{ c *client.Client }
 
 func (n nodeClient) String() string { return n.c.BaseURL }
 
-// nodeTimeout bounds each call to the node.
-const nodeTimeout = 30 * time.Second
-
 func (n nodeClient) Checkpoint(ctx context.Context) (*receipt.Checkpoint, error) {
-	ctx, cancel := context.WithTimeout(ctx, nodeTimeout)
-	defer cancel()
 	cp, err := n.c.Checkpoint(ctx, 0)
 	if ce := (*client.Error)(nil); errors.As(err, &ce) && ce.Status == http.StatusServiceUnavailable {
 		return nil, fmt.Errorf("%w: %v", verifycli.ErrNodeNotReady, err) // no checkpoint yet: asked again
@@ -126,8 +125,6 @@ func (n nodeClient) Checkpoint(ctx context.Context) (*receipt.Checkpoint, error)
 }
 
 func (n nodeClient) Consistency(ctx context.Context, first, second uint64) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, nodeTimeout)
-	defer cancel()
 	p, err := n.c.Consistency(ctx, first, second)
 	if err != nil {
 		return nil, err
