@@ -25,6 +25,7 @@ var unguarded = map[string]string{
 	"internal/testenv/golden.go os.WriteFile":       "golden files rewritten on request",
 	"notary/pdf/pdftest/pdftest.go os.WriteFile":    "a test's input files, in its temporary folder",
 	"internal/testenv/minio.go os.OpenFile":         "a test server's log",
+	"internal/testenv/pty_linux.go os.OpenFile":     "a test's pseudo-terminal (/dev/ptmx, /dev/pts/N), no file",
 	"bench/growthplot/main.go os.Create":            "a benchmark's plot",
 	"storage/folder.go os.OpenFile":                 "staged blobs: fdatasync and folder fsync at Commit (Folder.Stage)",
 	"cmd/custos/reissuelock_windows.go os.OpenFile": "an empty lock file whose LockFileEx lock, not its bytes, counts",
