@@ -21,6 +21,20 @@ import (
 	"github.com/custos-project/custos/storage"
 )
 
+// newHeldStore opens a new store in a temporary folder (closed when the
+// test ends) and a register on it that holds deposits (openHeld); the
+// store and folder are returned to reopen it.
+func newHeldStore(t *testing.T) (*bolt.DB, string, *world) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dir, openHeld(t, db, dir)
+}
+
 // openHeld opens the evidence service and register kept in dir, the
 // chain numbering registrations: as a node opens them at each start.
 func openHeld(t *testing.T, db *bolt.DB, dir string) *world {
@@ -93,13 +107,7 @@ func created(t *testing.T, w *world, id string) (string, uint64) {
 // no longer waits is released when the register is opened.
 func TestFileCopyrightHoldsDeposits(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w := openHeld(t, db, dir)
+	db, dir, w := newHeldStore(t)
 
 	before := fileAs(t, w, orgA, "uploaded before its registration")
 	pre, err := w.RegisterCopyright(ctx, orgA, "key:a", testWork(), []RegisterItem{{ID: before.ID}})
@@ -263,13 +271,7 @@ func TestFileCopyrightHoldsDeposits(t *testing.T) {
 // since when, the earliest held file's filing time.
 func TestDepositHoldsCounted(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w := openHeld(t, db, dir)
+	db, _, w := newHeldStore(t)
 	count := func(step string, want evidence.DepositHolds) {
 		t.Helper()
 		got, err := w.DepositHolds()
@@ -321,13 +323,7 @@ func (d depositIndex) DepositedAt(sum [32]byte, _ uint64) (bool, error) { return
 // did not read the hold buckets.
 func TestAuditFindsBadHolds(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := bolt.Open(filepath.Join(dir, "t.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w := openHeld(t, db, dir)
+	_, _, w := newHeldStore(t)
 	anch := evidencetest.NewLogAnchor(t, w.Service)
 	_, files := readUploads(t, w, orgA, "held file")
 	held, err := w.FileCopyright(ctx, orgA, "key:a", testWork(), files)
