@@ -228,8 +228,11 @@ type DepositHolds struct {
 // held or its record cannot be read (the integrity audit reports that).
 func heldSince(tx *bolt.Tx) *time.Time {
 	k, _ := tx.Bucket(bDepoHold).Cursor().First()
+	if k == nil {
+		return nil
+	}
 	v := tx.Bucket(bLeaves).Get(k)
-	if k == nil || len(v) != 12 {
+	if len(v) != 12 {
 		return nil
 	}
 	r, err := getStoredRecord(tx, u64val(v[:8]))
