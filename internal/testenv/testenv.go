@@ -31,6 +31,7 @@ var installHints = map[string]string{
 	"pdfdetach":     "apt-get install -y poppler-utils (or make deps)",
 	"softhsm2-util": "apt-get install -y softhsm2 (or make deps)",
 	"pkcs11-tool":   "apt-get install -y opensc (or make deps)",
+	"python3":       "apt-get install -y python3-cryptography (or make deps)",
 }
 
 // LookBinary returns the path of the executable name, looking in PATH, then
