@@ -171,9 +171,11 @@ func BenchmarkVerifyPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	var readies, verdicts, loads, warms, afterIdle []time.Duration
+	var sent, decoded float64
 	for range 5 {
 		t := pageVerdict(b, chromium, srv.URL+"/verify?lang=en", rcpt, file, 0)
 		readies, verdicts, loads, warms = append(readies, t.ready), append(verdicts, t.verdict), append(loads, t.load), append(warms, t.warm)
+		sent, decoded = max(sent, t.wasmBytes), max(decoded, t.wasmDecoded)
 	}
 	// A court that takes its time: the files are chosen once the page
 	// has been idle for a second (after its warm-up, if it has one).
@@ -185,6 +187,13 @@ func BenchmarkVerifyPage(b *testing.B) {
 	b.Logf("first verdict on 1 MiB: %v after the start of loading (median of 5; verifier ready at %v); the page's load event %v; warm-ups done at %v",
 		mv, mr, ml, warms)
 	b.Logf("files chosen after the page was idle: verdict %v after choosing them (median of 5: %v)", mi, afterIdle)
+	// Chromium asks for brotli over HTTPS and from a loopback address
+	// (Accept-Encoding: gzip, deflate, br, zstd), gzip otherwise; the
+	// node sends the precompressed copy the browser accepts.
+	b.Logf("verify.wasm as Chromium received it from %s: %.0f bytes (%.0f decoded); the largest of 5 fresh profiles", srv.URL, sent, decoded)
+	if sent == 0 || decoded == 0 {
+		b.Fatalf("the page's resource timing has no verify.wasm")
+	}
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(load1(), "load1")
 	b.ReportMetric(float64(mr)/1e6, "ready-ms")
@@ -192,6 +201,8 @@ func BenchmarkVerifyPage(b *testing.B) {
 	b.ReportMetric(float64(ml)/1e6, "load-ms")
 	b.ReportMetric(float64(mi)/1e6, "idle-verdict-ms")
 	b.ReportMetric(float64(mv)/float64(ml), "x-load")
+	b.ReportMetric(sent/1e6, "wasm-received-MB")
+	b.ReportMetric(decoded/1e6, "wasm-decoded-MB")
 }
 
 // getReceipt waits for item id's receipt and returns it.
@@ -214,7 +225,14 @@ func getReceipt(b *testing.B, hc *http.Client, srv *server, id string) []byte {
 // navigation): the verifier ready, the files chosen, the verdict, the
 // page's load event and the end of the verifier's warm-up (0 if it did not
 // run before the files were chosen).
-type pageTimes struct{ ready, chosen, verdict, load, warm time.Duration }
+//
+// wasmBytes and wasmDecoded are what the browser received for verify.wasm
+// (Resource Timing's encodedBodySize, the body as sent, compressed, and
+// decodedBodySize); 0 if the page did not fetch it.
+type pageTimes struct {
+	ready, chosen, verdict, load, warm time.Duration
+	wasmBytes, wasmDecoded             float64
+}
 
 // pageVerdict opens url in a fresh headless Chromium, chooses the file and
 // its receipt once the verifier is ready (with idle > 0: once its warm-up,
@@ -241,6 +259,7 @@ func pageVerdict(b *testing.B, chromium, url, receiptPath, filePath string, idle
 		return r.hidden || r.dataset.state === 'running' || r.dataset.file !== 'evidence.bin' ? 0 : performance.now(); })()`
 	poll := chromedp.WithPollingInterval(5 * time.Millisecond)
 	var readyMS, chosenMS, verdictMS, loadMS, warmMS float64
+	var wasm []float64
 	err := chromedp.Do(ctx, chromedp.Navigate(url))
 	if err == nil {
 		readyMS, err = chromedp.Run(ctx, chromedp.Poll[float64](readyJS, poll))
@@ -267,13 +286,18 @@ func pageVerdict(b *testing.B, chromium, url, receiptPath, filePath string, idle
 	if err == nil { // verifier.js marks it (main's page does not)
 		warmMS, err = chromedp.Run(ctx, chromedp.Evaluate[float64](`(performance.getEntriesByName('custos:warm')[0] || {startTime: 0}).startTime`))
 	}
+	if err == nil { // same origin, so the sizes are not hidden
+		wasm, err = chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+			const e = performance.getEntriesByType('resource').find(r => new URL(r.name).pathname === '/static/verify.wasm');
+			return e ? [e.encodedBodySize, e.decodedBodySize] : [0, 0]; })()`))
+	}
 	if err != nil {
 		b.Fatalf("verifying in the page: %v", err)
 	}
 	if state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('result').dataset.state`)); err != nil || state != "valid" {
 		b.Fatalf("the page's verdict = %q (%v), want valid", state, err)
 	}
-	return pageTimes{ms(readyMS), ms(chosenMS), ms(verdictMS), ms(loadMS), ms(warmMS)}
+	return pageTimes{ms(readyMS), ms(chosenMS), ms(verdictMS), ms(loadMS), ms(warmMS), wasm[0], wasm[1]}
 }
 
 func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
