@@ -2,12 +2,15 @@
 """An independent verifier of Custos receipts, written from docs/receipt.md,
 docs/custody-events.md and docs/evidence-records.md alone (not from the Go code).
 
-    verify.py VECTORS_DIR        run every vector of VECTORS_DIR/vectors.json
-    verify.py --receipt R --trust T [--file F]   verify one receipt
+    verify.py VECTORS_DIR [TRANSITIONS_DIR]
+        run every vector of VECTORS_DIR/vectors.json (receipt.md §7), and the
+        cases of TRANSITIONS_DIR/cases.json and its receipts (§8.4)
+    verify.py --receipt R --trust T [--file F] [--transitions COMPANION]
+        verify one receipt
 
 Standard library plus the `cryptography` package (Ed25519, ECDSA, RSA; any
 version from 38 on). Receipts and bundles this verifier cannot check (the `sm`
-suite, receipts with transitions) are reported as SKIPPED, never as valid.
+suite: SM2 signatures) are reported as SKIP, never as valid.
 """
 
 import base64
@@ -1387,18 +1390,13 @@ def check_commit_basic(c):
         _cp(len(c["signatures"]) > 0, "the signed header is malformed: no signatures")
 
 
-def decode_checkpoint(sh_bytes, vs_bytes):
-    """Checks 21-27; returns (header, commit, validator set)."""
+def decode_signed_header(sh_bytes):
+    """Checks 21, 23-26: returns (header, commit)."""
     try:
         sh = pb_decode(SIGNED_HEADER, sh_bytes)
     except PBError as e:
         raise Fail("checkpoint", "the signed header does not decode: %s" % e)
     _cp(pb_encode(SIGNED_HEADER, sh) == sh_bytes, "the signed header does not decode: not its one encoding")
-    try:
-        vs = pb_decode(VALIDATOR_SET, vs_bytes)
-    except PBError as e:
-        raise Fail("checkpoint", "the validator set does not decode: %s" % e)
-    _cp(pb_encode(VALIDATOR_SET, vs) == vs_bytes, "the validator set does not decode: not its one encoding")
     h, c = sh["header"], sh["commit"]
     if c is not None:
         for i, s in enumerate(c["signatures"]):
@@ -1409,7 +1407,16 @@ def decode_checkpoint(sh_bytes, vs_bytes):
     if c is not None:
         check_commit_basic(c)
     _cp(h is not None and c is not None, "the signed header is malformed: header or commit missing")
-    # check 27
+    return h, c
+
+
+def decode_validator_set(vs_bytes):
+    """Checks 22 and 27: returns the validator set."""
+    try:
+        vs = pb_decode(VALIDATOR_SET, vs_bytes)
+    except PBError as e:
+        raise Fail("checkpoint", "the validator set does not decode: %s" % e)
+    _cp(pb_encode(VALIDATOR_SET, vs) == vs_bytes, "the validator set does not decode: not its one encoding")
     total = 0
     _cp(vs["validators"], "the validator set is malformed: no validators")
     for i, v in enumerate(vs["validators"] + ([vs["proposer"]] if vs["proposer"] else [])):
@@ -1424,7 +1431,13 @@ def decode_checkpoint(sh_bytes, vs_bytes):
     _cp(vs["proposer"] is not None, "the validator set is malformed: no proposer")
     _cp(any(v["address"] == vs["proposer"]["address"] for v in vs["validators"]),
         "the validator set is malformed: the proposer is not a member")
-    return h, c, vs
+    return vs
+
+
+def as_set(vs):
+    """A decoded ValidatorSet as a list of validators {address, pub_key, power, name}, in its order."""
+    return [{"address": v["address"], "pub_key": v["pub_key"]["_oneof"][1], "power": v["voting_power"],
+             "name": v["address"].hex().upper()} for v in vs["validators"]]
 
 
 def app_hash(r):
@@ -1437,20 +1450,21 @@ def app_hash(r):
     return b"\x03" + base + bytes.fromhex(cp["state_root"]) + struct.pack(">Q", cp["heads_since"])
 
 
-def check_checkpoint(r, trust):
-    cp = r["checkpoint"]
+def check_checkpoint(cp, sh_bytes, vs_bytes, want_app_hash, trust, in_force=None, followed=0):
+    """Checks 21-43 against the set in force (the bundle's, or the one transitions led to, §8.1)."""
     chain = trust["chain_id"].encode()
-    h, c, vs = decode_checkpoint(r["_signed_header"], r["_validator_set"])
+    h, c = decode_signed_header(sh_bytes)
+    vs = decode_validator_set(vs_bytes)
     # header (28-33)
     _cp(cp["chain_id"] == trust["chain_id"], "the checkpoint is from another chain than the trusted one")
     _cp(h["chain_id"] == chain, "the signed header is from another chain than the trusted one")
     _cp(h["height"] == cp["height"], "the signed header is not at the checkpoint's height")
-    _cp(h["app_hash"] == app_hash(r), "the signed header's AppHash does not commit to the receipt's log size and root")
+    _cp(h["app_hash"] == want_app_hash, "the signed header's AppHash does not commit to the receipt's log size and root")
     hh = header_hash(h)
     _cp(c["block_id"]["hash"] == hh, "the commit signs another block than the header: the header was altered")
     _cp(c["height"] == h["height"], "a well-formed header and commit: the commit is at another height")
     # validator set (34-39)
-    trusted = trust["validators"]
+    trusted = in_force if in_force is not None else trust["validators"]
     by_addr = {v["address"]: v for v in trusted}
     for v in vs["validators"]:
         t = by_addr.get(v["address"])
@@ -1462,13 +1476,14 @@ def check_checkpoint(r, trust):
     rhash = valset_hash([(v["pub_key"]["_oneof"][1], v["voting_power"]) for v in vs["validators"]])
     _cp(rhash == h["validators_hash"], "the receipt's validator set is not the block's")
     total = sum(t["power"] for t in trusted)
-    prios = [t["power"] for t in trusted]
-    prios[0] -= total
-    for v, p in zip(vs["validators"], prios):
-        _cp(v["proposer_priority"] == p,
-            "a validator's proposer priority is not the one CometBFT gives the trusted validator set")
-    want = dict(vs["validators"][0])
-    _cp(vs["proposer"] == want, "the validator set's proposer is not the one CometBFT gives the trusted validator set")
+    if followed == 0:  # §8.1: not checked for a set reached by transitions
+        prios = [t["power"] for t in trusted]
+        prios[0] -= total
+        for v, p in zip(vs["validators"], prios):
+            _cp(v["proposer_priority"] == p,
+                "a validator's proposer priority is not the one CometBFT gives the trusted validator set")
+        _cp(vs["proposer"] == dict(vs["validators"][0]),
+            "the validator set's proposer is not the one CometBFT gives the trusted validator set")
     _cp(vs["total_voting_power"] == 0, "the validator set is not in its canonical form")
     # commit (40-43)
     _cp(len(c["signatures"]) == len(trusted), "the commit does not match the trusted validator set")
@@ -1486,7 +1501,91 @@ def check_checkpoint(r, trust):
             signed += t["power"]
             signers.append(t["name"])
     _cp(3 * signed > 2 * total, "too few trusted validators signed the checkpoint for it to be final")
-    return "height %d, tree size %d, signed by %s" % (h["height"], cp["tree_size"], ", ".join(signers))
+    return signers
+
+
+# ---------------------------------------------------------------- step transition (§8.1)
+
+def _tr(cond, i, t, msg):
+    if not cond:
+        raise Fail("transition", "transition %d (height %s): %s" % (i + 1, t.get("height"), msg))
+
+
+def _as_transition(f, i, t):
+    """Re-raises a decoding failure of §3.1 (step checkpoint) as step transition."""
+    return Fail("transition", "transition %d (height %s): %s" % (i + 1, t.get("height"), f.msg))
+
+
+def parse_transitions(lst):
+    """A companion list or a bundle's transitions: §8.1's members, canonical base64."""
+    out = []
+    for i, t in enumerate(lst):
+        if not isinstance(t, dict) or set(t) - {"height", "signed_header", "next_validator_set", "validator_set"}:
+            raise ValueError("transition %d: unknown members" % (i + 1))
+        if not is_int(t.get("height")) or t["height"] < 1:
+            raise ValueError("transition %d: height" % (i + 1))
+        for k in ("signed_header", "next_validator_set", "validator_set"):
+            if (k in t or k != "validator_set") and canonical_b64(t.get(k)) is None:
+                raise ValueError("transition %d: %s is not canonical base64" % (i + 1, k))
+        out.append(t)
+    if len(out) > MAX_TRANSITIONS:
+        raise ValueError("more than %d transitions" % MAX_TRANSITIONS)
+    return out
+
+
+def follow_transitions(trans, in_force, chain_id, before=None):
+    """§8.1: follows trans from the set in force; stops before the first at or after height `before`.
+    Returns (the set in force, the number followed)."""
+    chain = chain_id.encode()
+    prev_height, n = 0, 0
+    V = in_force
+    for i, t in enumerate(trans):
+        if before is not None and t["height"] >= before:
+            break
+        _tr(t["height"] >= prev_height + 1, i, t, "transitions are out of order")
+        try:
+            h, c = decode_signed_header(base64.b64decode(t["signed_header"]))
+            nxt = decode_validator_set(base64.b64decode(t["next_validator_set"]))
+            given = decode_validator_set(base64.b64decode(t["validator_set"])) if "validator_set" in t else None
+        except Fail as f:
+            raise _as_transition(f, i, t)
+        _tr(h["chain_id"] == chain, i, t, "the transition is from another chain")
+        _tr(h["height"] == t["height"], i, t, "the signed header is not at the transition's height")
+        _tr(c["block_id"]["hash"] == header_hash(h) and c["height"] == h["height"], i, t,
+            "the commit does not sign the header")
+        nset = as_set(nxt)
+        _tr(len({v["pub_key"] for v in nset}) == len(nset) and all(v["power"] > 0 for v in nset), i, t,
+            "the next validator set has a repeated key or a power that is not positive")
+        _tr(valset_hash([(v["pub_key"], v["power"]) for v in nset]) == h["next_validators_hash"], i, t,
+            "the next validator set is not the one the header names")
+        if given is None:
+            _tr(h["validators_hash"] == valset_hash([(v["pub_key"], v["power"]) for v in V]), i, t,
+                "the header is not signed by the validator set in force")
+            S = V
+        else:
+            S = as_set(given)
+            _tr(valset_hash([(v["pub_key"], v["power"]) for v in S]) == h["validators_hash"], i, t,
+                "the validator set is not the one the header names")
+        sigs = c["signatures"]
+        _tr(len(sigs) == len(S), i, t, "the commit does not have one slot per validator of the signing set")
+        for j, (s, v) in enumerate(zip(sigs, S)):
+            _tr(s["block_id_flag"] == 1 or s["validator_address"] == v["address"], i, t,
+                "commit slot %d names another validator" % j)
+        commit = [v for s, v in zip(sigs, S) if s["block_id_flag"] == 2]
+        _tr(3 * sum(v["power"] for v in commit) > 2 * sum(v["power"] for v in S), i, t,
+            "too few validators signed the transition")
+        in_v = {(v["address"], v["pub_key"]): v["power"] for v in V}
+        _tr(3 * sum(in_v.get((v["address"], v["pub_key"]), 0) for v in commit) > 2 * sum(in_v.values()), i, t,
+            "too few validators of the set in force signed the transition")
+        order = sorted(range(len(S)), key=lambda j: (0 if (S[j]["address"], S[j]["pub_key"]) in in_v else 1, j))
+        for j in order:
+            s = sigs[j]
+            if s["block_id_flag"] == 1:
+                continue
+            msg = vote_sign_bytes(c, s, chain, s["block_id_flag"] == 2)
+            _tr(ed25519_ok(S[j]["pub_key"], s["signature"], msg), i, t, "the signature in slot %d does not verify" % j)
+        V, prev_height, n = nset, t["height"], n + 1
+    return V, n
 
 
 # ---------------------------------------------------------------- step evidence-record (§9; evidence-records.md)
@@ -1656,8 +1755,6 @@ def load_trust(b):
     if t["version"] == 3 or "suites" in t:
         if t.get("suites", {}).get("certificates") == "sm" or t.get("suites", {}).get("tokens") == "sm":
             raise Skip("a trust bundle of the sm suite (SM2 certificates and tokens)")
-    if t.get("transitions"):
-        raise Skip("a version-2 trust bundle with transitions (§8 is not implemented here)")
     if not t.get("chain_id"):
         raise ValueError("no chain_id")
     roots = load_pem_certs(t["root_pem"])
@@ -1684,13 +1781,39 @@ def load_trust(b):
     if sum(v["power"] for v in vals) > MAX_TOTAL_POWER:
         raise ValueError("total power over the cap")
     vals.sort(key=lambda v: (-v["power"], v["address"]))
-    return {"chain_id": t["chain_id"], "validators": vals, "tsa_chain": load_pem_certs(t.get("tsa_chain_pem", "")),
-            "tsa_roots": roots + load_pem_certs(t.get("tsa_roots_pem", ""))}
+    trust = {"chain_id": t["chain_id"], "validators": vals, "tsa_chain": load_pem_certs(t.get("tsa_chain_pem", "")),
+             "tsa_roots": roots + load_pem_certs(t.get("tsa_roots_pem", "")), "transitions": []}
+    if t["version"] in (1, 3) and ("transitions" in t or "validators_current" in t):
+        raise ValueError("transitions in a version-%d bundle" % t["version"])
+    if t.get("transitions"):
+        # §8.3: loading a version-2 bundle follows its transitions to validators_current
+        trust["transitions"] = parse_transitions(t["transitions"])
+        try:
+            current, _ = follow_transitions(trust["transitions"], vals, t["chain_id"])
+        except Fail as f:
+            raise ValueError("the bundle's transitions do not check: %s" % f.msg)
+        want = sorted((base64.b64decode(v["pub_key"]), v["power"]) for v in t.get("validators_current", []))
+        if sorted((v["pub_key"], v["power"]) for v in current) != want:
+            raise ValueError("the bundle's transitions do not lead to validators_current")
+    return trust
 
 
 # ---------------------------------------------------------------- the orchestrator (§3, in order)
 
-def verify(receipt_bytes, trust, file_data):
+def check_transitions(cp, trust, companion):
+    """Step transition (§8.1, §8.2): the set in force at the checkpoint's height, and how many transitions led there."""
+    own = cp.get("transitions")
+    if own:
+        for i, t in enumerate(own):
+            if t["height"] >= cp["height"]:
+                raise Fail("transition", "the receipt carries a transition at or after its checkpoint (transition %d "
+                                         "at height %d)" % (i + 1, t["height"]))
+        return follow_transitions(own, trust["validators"], trust["chain_id"])
+    trans = companion if companion is not None else trust["transitions"]
+    return follow_transitions(trans, trust["validators"], trust["chain_id"], before=cp["height"])
+
+
+def verify(receipt_bytes, trust, file_data, companion=None):
     """Returns a list of report lines; raises Fail or Skip."""
     r = parse_receipt(receipt_bytes)
     lines = []
@@ -1705,9 +1828,12 @@ def verify(receipt_bytes, trust, file_data):
         lines.append("custody completeness not proven (version 1)")
     lines += check_timestamps(r, evs, trust)
     check_inclusion(r)
-    if r["checkpoint"].get("transitions"):
-        raise Skip("a receipt with transitions (step transition, §8, is not implemented here)")
-    lines.append(check_checkpoint(r, trust))
+    cp = r["checkpoint"]
+    in_force, followed = check_transitions(cp, trust, companion)
+    signers = check_checkpoint(cp, r["_signed_header"], r["_validator_set"], app_hash(r), trust,
+                               in_force if followed else None, followed)
+    lines.append("checkpoint at height %d (after %d transitions), tree size %d, signed by %s"
+                 % (cp["height"], followed, cp["tree_size"], ", ".join(signers)))
     if r["version"] == 5:
         lines.append(check_evidence_record(r, trust, file_data))
     return lines
@@ -1748,19 +1874,79 @@ def run_vectors(d):
     return 1 if counts["FAIL"] else 0
 
 
+def run_transition_cases(d):
+    """receipt.md §8.4: the checkpoints of cases.json and the whole receipts beside them."""
+    import os
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    trusts = {}
+    rd = lambda name: open(os.path.join(d, name), "rb").read()  # noqa: E731
+    for case in json.load(open(os.path.join(d, "cases.json"), encoding="utf-8")):
+        cp = case["checkpoint"]
+        want = "step " + case["step"] if "step" in case else "valid"
+        try:
+            if case["trust"] not in trusts:
+                trusts[case["trust"]] = load_trust(rd(case["trust"]))
+            trust = trusts[case["trust"]]
+            if cp.get("transitions"):
+                try:
+                    parse_transitions(cp["transitions"])
+                except ValueError as e:
+                    raise Fail("format", str(e))
+            companion = parse_transitions(case["companion"]) if "companion" in case else None
+            in_force, followed = check_transitions(cp, trust, companion)
+            want_app = struct.pack(">Q", cp["tree_size"]) + bytes.fromhex(cp["root"])
+            signers = check_checkpoint(cp, base64.b64decode(cp["signed_header"]), base64.b64decode(cp["validator_set"]),
+                                       want_app, trust, in_force if followed else None, followed)
+            got, detail = "valid", "%d signers, %d transitions" % (len(signers), followed)
+            if "step" not in case and (len(signers) != case["signers"] or followed != case.get("transitions", 0)):
+                got = "valid, but %s" % detail
+        except Fail as f:
+            got, detail = "step " + f.step, f.msg
+        except Skip as e:
+            counts["SKIP"] += 1
+            print("SKIP %-45s want %-22s %s" % (case["name"], want, e))
+            continue
+        verdict = "PASS" if got == want else "FAIL"
+        counts[verdict] += 1
+        print("%s %-45s want %-22s got %-22s %s" % (verdict, case["name"], want, got, detail[:160]))
+    vectors = os.path.join(d, "..", "vectors")
+    for name, receipt, companion, want in (
+            ("receipt-v4", "receipt-v4.json", None, "valid"),
+            ("receipt-v3-after-change", "receipt-v3-after-change.json", None, "step checkpoint"),
+            ("receipt-v3-after-change+companion", "receipt-v3-after-change.json", "receipt-companion.json", "valid")):
+        try:
+            comp = parse_transitions(json.loads(rd(companion))) if companion else None
+            verify(rd(receipt), load_trust(open(os.path.join(vectors, "trust.json"), "rb").read()),
+                   open(os.path.join(vectors, "evidence.txt"), "rb").read(), comp)
+            got, detail = "valid", ""
+        except Fail as f:
+            got, detail = "step " + f.step, f.msg
+        verdict = "PASS" if got == want else "FAIL"
+        counts[verdict] += 1
+        print("%s %-45s want %-22s got %-22s %s" % (verdict, name, want, got, detail[:160]))
+    n = sum(counts.values())
+    print("%d transition cases: %d PASS, %d FAIL, %d SKIP" % (n, counts["PASS"], counts["FAIL"], counts["SKIP"]))
+    return 1 if counts["FAIL"] else 0
+
+
 def main(argv):
-    if len(argv) == 2 and not argv[1].startswith("-"):
-        return run_vectors(argv[1])
+    if 2 <= len(argv) <= 3 and not argv[1].startswith("-"):
+        rc = run_vectors(argv[1])
+        if len(argv) == 3:
+            rc |= run_transition_cases(argv[2])
+        return rc
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--receipt", required=True)
     ap.add_argument("--trust", required=True)
     ap.add_argument("--file")
+    ap.add_argument("--transitions", help="a companion transitions list (§8.2)")
     a = ap.parse_args(argv[1:])
     try:
         trust = load_trust(open(a.trust, "rb").read())
         data = open(a.file, "rb").read() if a.file else None
-        for line in verify(open(a.receipt, "rb").read(), trust, data):
+        comp = parse_transitions(json.load(open(a.transitions, encoding="utf-8"))) if a.transitions else None
+        for line in verify(open(a.receipt, "rb").read(), trust, data, comp):
             print(line)
     except Fail as f:
         print("INVALID at step %s: %s" % (f.step, f.msg))
