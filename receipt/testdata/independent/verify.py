@@ -801,15 +801,28 @@ class Cert:
         self.der = der
         try:
             self.c = x509.load_der_x509_certificate(der)
-        except ValueError as e:
+        except Exception as e:  # ValueError, InvalidVersion
             raise DERError("certificate: %s" % e)
-        tbs = der_one(der, 0x30).children()[0].children()
+        outer = der_one(der, 0x30).children()
+        tbs = outer[0].children()
         i = 1 if tbs[0].tag == 0xA0 else 0
+        if tbs[i + 1].raw != outer[1].raw:  # RFC 5280 §4.1.1.2
+            raise DERError("certificate: signatureAlgorithm differs from tbsCertificate.signature")
         self.serial = der_int(tbs[i])
         self.raw_issuer = tbs[i + 2].raw
         self.raw_subject = tbs[i + 4].raw
         spki = tbs[i + 5]
         self.spki_alg = der_oid(spki.children()[0].children()[0])
+        if self.spki_alg in ("1.2.840.10045.2.1", "1.2.840.113549.1.1.1", "1.3.101.112"):
+            try:  # a key of a known algorithm is parsed now (an EC point off its curve fails); others stay opaque
+                self.public_key()
+            except Skip:
+                pass
+        try:
+            self.c.subject.rfc4514_string(), self.c.issuer.rfc4514_string()
+            len(self.c.extensions)  # parses every extension it knows
+        except Exception as e:  # ValueError, or a parse error of another kind
+            raise DERError("certificate name or extension: %s" % e)
 
     def not_before(self):
         return self.c.not_valid_before
@@ -834,7 +847,10 @@ class Cert:
             params = spki[i + 5].children()[0].children()
             if len(params) > 1 and params[1].tag == 0x06 and der_oid(params[1]) == "1.2.156.10197.1.301":
                 raise Skip("an SM2 certificate (sm suite): SM2 signatures are not implemented here")
-        return self.c.public_key()
+        try:
+            return self.c.public_key()
+        except Exception as e:  # an unsupported or malformed key
+            raise DERError("certificate public key: %s" % e)
 
     def cn(self):
         a = self.c.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
@@ -866,6 +882,11 @@ def verify_sig(pub, sig, data, hash_oid):
         return False
 
 
+# SignerInfo signature algorithms: the hash of the signature over the signed attributes
+CMS_SIG_ALGS = {
+    "1.2.840.10045.4.3.2": "2.16.840.1.101.3.4.2.1", "1.2.840.10045.4.3.3": "2.16.840.1.101.3.4.2.2",
+    "1.2.840.10045.4.3.4": "2.16.840.1.101.3.4.2.3", "1.2.840.113549.1.1.11": "2.16.840.1.101.3.4.2.1",
+}
 SIG_ALG_HASH = {
     "1.2.840.10045.4.3.2": "2.16.840.1.101.3.4.2.1", "1.2.840.10045.4.3.3": "2.16.840.1.101.3.4.2.2",
     "1.2.840.10045.4.3.4": "2.16.840.1.101.3.4.2.3", "1.2.840.113549.1.1.11": "2.16.840.1.101.3.4.2.1",
@@ -880,7 +901,11 @@ def cert_signed_by(child, parent):
         raise Skip("an SM2-signed certificate (sm suite): SM2 signatures are not implemented here")
     if oid not in SIG_ALG_HASH:
         return False
-    return verify_sig(parent.public_key(), child.c.signature, child.c.tbs_certificate_bytes, SIG_ALG_HASH[oid])
+    try:
+        pub = parent.public_key()
+    except DERError:
+        return False
+    return verify_sig(pub, child.c.signature, child.c.tbs_certificate_bytes, SIG_ALG_HASH[oid])
 
 
 def eku_oids(cert):
@@ -990,9 +1015,9 @@ def parse_token(ci, extra_certs):
     (imprint_alg, imprint, gen_time), the signer certificate and the token's certificates."""
     try:
         return _parse_token(ci, extra_certs)
-    except (DERError, IndexError, UnicodeDecodeError, ValueError) as e:
-        if isinstance(e, TokenError):
-            raise
+    except (TokenError, Skip):
+        raise
+    except Exception as e:  # DERError, IndexError, a parse error of cryptography's
         raise TokenError(14, "malformed token: %s" % e)
 
 
@@ -1002,7 +1027,12 @@ def _parse_token(ci, extra_certs):
         raise TokenError(14, "not a CMS SignedData")
     sd = der_one(top[1].content, 0x30).children()
     i = 3
+    der_int(sd[0])
+    if sd[1].tag != 0x31 or sd[2].tag != 0x30:
+        raise TokenError(14, "malformed SignedData")
     econtent_info = sd[2].children()
+    if len(econtent_info) != 2 or econtent_info[1].tag != 0xA0:
+        raise TokenError(14, "malformed encapContentInfo")
     certs = []
     if sd[i].tag == 0xA0:
         certs = [Cert(c.raw) for c in sd[i].children()]
@@ -1041,6 +1071,10 @@ def _parse_token(ci, extra_certs):
         attrs[oid] = vals[0]
     sig_alg = der_alg(si[4])[0]
     signature = der_one(si[5].raw, 0x04).content
+    if sig_alg == OID_SM2_SIG:
+        raise Skip("an SM2 token (sm suite): SM2 signatures are not implemented here")
+    if sig_alg not in CMS_SIG_ALGS:
+        raise TokenError(14, "signature algorithm %s" % sig_alg)
     if OID_CONTENT_TYPE not in attrs or der_oid(attrs[OID_CONTENT_TYPE]) != OID_TSTINFO:
         raise TokenError(14, "the signed contentType attribute is not id-ct-TSTInfo")
     if OID_MESSAGE_DIGEST not in attrs or der_one(attrs[OID_MESSAGE_DIGEST].raw, 0x04).content != \
@@ -1054,10 +1088,8 @@ def _parse_token(ci, extra_certs):
             break
     if signer is None:
         raise TokenError(14, "the signer certificate is not found")
-    if sig_alg == OID_SM2_SIG:
-        raise Skip("an SM2 token (sm suite): SM2 signatures are not implemented here")
     signed = b"\x31" + si[3].raw[1:]  # RFC 5652 §5.4: the signed attributes as a SET OF
-    if not verify_sig(signer.public_key(), signature, signed, digest_oid):
+    if not verify_sig(signer.public_key(), signature, signed, CMS_SIG_ALGS[sig_alg]):
         raise TokenError(14, "the signature does not verify")
     if OID_SIGNING_TIME in attrs:
         st = der_time(attrs[OID_SIGNING_TIME])
