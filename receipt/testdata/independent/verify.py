@@ -999,8 +999,20 @@ def parse_reply(reply):
     try:
         resp = der_one(reply, 0x30)
         c = resp.children()
+        if not 1 <= len(c) <= 2 or c[0].tag != 0x30:
+            raise DERError("not a TimeStampResp")
         status = c[0].children()
         code = der_int(status[0])
+        # PKIStatusInfo ::= SEQUENCE { status, statusString PKIFreeText OPTIONAL, failInfo BIT STRING OPTIONAL }
+        rest = status[1:]
+        if rest and rest[0].tag == 0x30:
+            if not all(x.tag == 0x0C for x in rest[0].children()):
+                raise DERError("statusString is not a SEQUENCE OF UTF8String")
+            rest = rest[1:]
+        if rest and rest[0].tag == 0x03:
+            rest = rest[1:]
+        if rest:
+            raise DERError("malformed PKIStatusInfo")
     except (DERError, IndexError) as e:
         raise TokenError(13, "not a DER TimeStampResp: %s" % e)
     if code not in (0, 1):
