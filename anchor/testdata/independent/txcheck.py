@@ -871,30 +871,36 @@ class State:
             self.names[key] = o["id"]
 
     def apply_register(self, t, member, m, height, at):
-        new = []
+        # Registration by registration in ID order: legacy number, organization, revocation, commitment;
+        # then at least one that changes something (chain-transactions.md, "The order of the checks").
+        fresh = []
         legacy_here = set()
         for g in t["body"]:
-            if g["org"] and (g["org"] not in self.orgs or self.orgs[g["org"]]["home"] != m.id):
-                raise Refused(NOT_OWNER, "organization %s is not in the directory as the member's" % g["org"])
-            if (m.id, g["id"]) in self.register:
-                if g["revoked"]:
-                    raise Skip("a revocation of a held registration is not modelled")
-                continue
-            if g["legacy"] and self.version >= 8:
+            held = self.register.get((m.id, g["id"]))
+            if g["legacy"] and self.version >= 8 and held is None:
                 if CHAIN_NUMBER.match(g["legacy"]):
                     raise Refused(NOT_OWNER, "legacy number %r has the form of a number the chain assigns" % g["legacy"])
                 if (m.id, g["legacy"]) in self.legacy or g["legacy"] in legacy_here:
                     raise Refused(REFUSED if self.version >= 12 else DUPLICATE, "legacy number filed already")
                 legacy_here.add(g["legacy"])
-            if self.version >= 12:
+            if g["org"] and (g["org"] not in self.orgs or self.orgs[g["org"]]["home"] != m.id):
+                raise Refused(NOT_OWNER, "organization %s is not in the directory as the member's" % g["org"])
+            if held is None and not g["files"]:
+                raise Refused(STALE, "registration %s is not in the register: revoke it with its files" % g["id"])
+            if held is None and self.version >= 12:
                 c = (m.id, reg_commitment(g))
                 if c not in self.commitments or self.commitments[c]:
                     raise Refused(STALE, "registration %s: the member has not committed to it" % g["id"])
-            new.append(g)
-        if not new:
-            raise Refused(DUPLICATE, "a registration that changes nothing")
-        for g in new:
-            self.register[(m.id, g["id"])] = g
+            if held is None or (g["revoked"] and not held["revoked"]):
+                fresh.append(g)
+        if not fresh:
+            raise Refused(DUPLICATE, "every registration is already in the register as it is")
+        for g in fresh:
+            held = self.register.get((m.id, g["id"]))
+            if held is not None:
+                held["revoked"] = True
+                continue
+            self.register[(m.id, g["id"])] = dict(g)
             if g["legacy"]:
                 self.legacy.add((m.id, g["legacy"]))
             if self.version >= 12:
@@ -1054,7 +1060,8 @@ def check_vector(vec, accepted, pki):
     try:
         for i, name in enumerate(vec.get("before", [])):
             b = accepted[name]
-            state.apply(decode(bytes.fromhex(b["tx"])), i + 1, parse_time(b["time"]))
+            # vectors README: one block each from height 1, at the vector's own time.
+            state.apply(decode(bytes.fromhex(b["tx"])), i + 1, parse_time(vec["time"]))
     except Refused as e:
         return "FAIL", "before-vector refused: code %d: %s" % (e.code, e.reason)
     except Skip as e:
