@@ -23,7 +23,7 @@ import sys
 import unicodedata
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -138,11 +138,85 @@ def name_key_empty(name):
     return " ".join(k.split()) == ""
 
 
+def der_items(b):
+    """The TLVs of DER content b, each as (tag, content, whole)."""
+    out, i = [], 0
+    while i < len(b):
+        tag, n = b[i], b[i + 1]
+        j = i + 2
+        if n & 0x80:
+            k = n & 0x7F
+            n = int.from_bytes(b[j:j + k], "big")
+            j += k
+        out.append((tag, b[j:j + n], b[i:j + n]))
+        i = j + n
+    return out
+
+
+EC_PUBLIC_KEY = bytes.fromhex("06072a8648ce3d0201")  # the OID 1.2.840.10045.2.1, DER
+
+
+def spki_items(der):
+    """The DER items of a certificate's SubjectPublicKeyInfo: its AlgorithmIdentifier and BIT STRING."""
+    fields = der_items(der_items(der_items(der)[0][1])[0][1])
+    if fields[0][0] == 0xA0:
+        fields = fields[1:]
+    return der_items(fields[5][1])
+
+
+def spki_algorithm(der):
+    return spki_items(der)[0][2]
+
+
+def spki_point(der):
+    return spki_items(der)[1][1][1:]
+
+
+def cert_parts(der):
+    """(TBSCertificate's signature AlgorithmIdentifier, the outer one, the signature BIT STRING's content)."""
+    tbs, alg, sig = der_items(der_items(der)[0][1])[:3]
+    fields = der_items(tbs[1])
+    inner = fields[2] if fields[0][0] == 0xA0 else fields[1]
+    return inner[2], alg[2], sig[1]
+
+
 def parse_cert(der, what):
+    """Parses a certificate as the decoder must (chain-transactions.md, "Strict parsing"): eagerly, as Go's
+    crypto/x509 does, its key (a key of an algorithm it does not know aside) and extensions included, and its
+    two signature algorithm identifiers the same. Closer to Go's parser than cryptography's lazy one, not the
+    same."""
     try:
-        return x509.load_der_x509_certificate(der)
+        c = x509.load_der_x509_certificate(der)
+        try:
+            c.public_key()
+        except UnsupportedAlgorithm:
+            # A key of an algorithm Go does not know parses (and no signature by it verifies); an EC key on a
+            # curve it does not know does not.
+            if EC_PUBLIC_KEY in spki_algorithm(der):
+                raise
+        if EC_PUBLIC_KEY in spki_algorithm(der) and (spki_items(der)[1][1][:1] != b"\x00" or spki_point(der)[:1] != b"\x04"):
+            raise ValueError("an EC public key not in uncompressed form")
+        for e in c.extensions:
+            e.value
+        if c.serial_number < 0:
+            raise ValueError("negative serial number")
+        try:
+            names = [c.subject, c.issuer]
+        except KeyError:
+            names = []  # an attribute value of a tag cryptography does not know, which Go's parser reads
+        for name in names:
+            for a in name:
+                if getattr(getattr(a, "_type", None), "value", None) == 18 and not re.fullmatch(r"[0-9 ]*", a.value):
+                    raise ValueError("invalid NumericString")
+        inner, outer, _ = cert_parts(der)
     except Exception as e:  # noqa: BLE001 - any parse failure refuses
         raise malformed("%s does not parse: %s" % (what, e))
+    if inner != outer:
+        raise malformed("%s: inner and outer signature algorithm identifiers differ" % what)
+    bits = cert_parts(der)[2]
+    if not bits or bits[0] > 7 or len(bits) == 1 and bits[0] or bits[-1] & ((1 << bits[0]) - 1):
+        raise malformed("%s: invalid padding bits in the signature BIT STRING" % what)
+    return c
 
 
 def cert_bytes(r, what):
@@ -614,17 +688,25 @@ def valid_at(c, at, what):
 
 
 def issued_by(c, issuer, what):
-    if c.issuer != issuer.subject:
-        raise Refused(NOT_MEMBER, "%s is issued by %s, not %s" % (what, c.issuer.rfc4514_string(), issuer.subject.rfc4514_string()))
-    key = issuer.public_key()
     try:
+        other = c.issuer != issuer.subject
+    except KeyError:
+        raise Refused(NOT_MEMBER, "%s: a name this checker cannot read" % what)
+    if other:
+        raise Refused(NOT_MEMBER, "%s is issued by %s, not %s" % (what, c.issuer.rfc4514_string(), issuer.subject.rfc4514_string()))
+    # The signature is the BIT STRING's bits right-aligned, as Go's crypto/x509 reads it (so a twin written
+    # with unused bits, its bits shifted left, verifies; one with its bits not shifted does not).
+    bits = cert_parts(c.public_bytes(serialization.Encoding.DER))[2]
+    sig = (int.from_bytes(bits[1:], "big") >> bits[0]).to_bytes(len(bits) - 1, "big")
+    try:
+        key = issuer.public_key()
         if isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(c.signature, c.tbs_certificate_bytes, ec.ECDSA(c.signature_hash_algorithm))
+            key.verify(sig, c.tbs_certificate_bytes, ec.ECDSA(c.signature_hash_algorithm))
         elif isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(c.signature, c.tbs_certificate_bytes)
+            key.verify(sig, c.tbs_certificate_bytes)
         else:
             raise Refused(NOT_MEMBER, "%s: issuer key of an unsupported kind" % what)
-    except InvalidSignature:
+    except (InvalidSignature, UnsupportedAlgorithm):
         raise Refused(NOT_MEMBER, "%s: bad issuer signature" % what)
 
 
@@ -769,7 +851,7 @@ class State:
             # From state version 6 the genesis names each member's organization CA (vectors README).
             cas = {hashlib.sha256(ca.public_bytes(serialization.Encoding.DER)).digest(): False} if version >= 6 else {}
             self.members[mid] = Member(mid, key, 10, cas, bool(ou) and ou[0].value == "court")
-        self.batches = set()  # (member, seq)
+        self.batches = {}  # (member, seq) -> leaf count
         self.head_owner = {}  # version-2 head key -> member
         self.upgrade_votes = set()  # (version, height, member)
         self.orgs = {}  # id -> {"home", "name", "kind", "revision"}
@@ -823,10 +905,16 @@ class State:
         b = t["body"]
         if (member, b["seq"]) in self.batches:
             raise Refused(DUPLICATE, "batch already in the log")
-        for x in b.get("heads", []) + b.get("deposits", []):
+        # Heads (version 3 on), then deposits, each naming a leaf of this batch or of one of the member's in
+        # the log (code 4 otherwise). FinalizeBlock's rule; CheckTx lets them name an earlier batch still pending.
+        for x in (b["heads"] if t["version"] >= 3 else []) + b.get("deposits", []):
             batch = x.get("first_batch", x.get("batch"))
-            if batch is not None and batch != b["seq"] and (member, batch) not in self.batches:
+            offset = x.get("first_offset", x.get("offset"))
+            leaves = len(b["leaves"]) if batch == b["seq"] else self.batches.get((member, batch))
+            if leaves is None:
                 raise Refused(STALE, "a head or deposit names batch %d, not in the log" % batch)
+            if offset >= leaves:
+                raise Refused(STALE, "batch %d has %d leaves, not a leaf %d" % (batch, leaves, offset))
         if t["version"] == 2:
             # State version 2: the first member to register a head's key owns it (code 6).
             for h in b["heads"]:
@@ -834,7 +922,7 @@ class State:
                     raise Refused(NOT_OWNER, "custody head %s is another member's" % h["key"].hex())
             for h in b["heads"]:
                 self.head_owner[h["key"]] = m.id
-        self.batches.add((member, b["seq"]))
+        self.batches[(member, b["seq"])] = len(b["leaves"])
 
     def apply_upgrade(self, t, member, m, height, at):
         u_ = t["body"]
