@@ -30,6 +30,7 @@ type txJSON struct {
 	Proposal     *proposalJSON `json:"proposal,omitempty"`
 	Vote         *ballotJSON   `json:"vote,omitempty"`
 	Revoked      *certJSON     `json:"revoked_governance_cert,omitempty"` // version 10
+	Commitments  []string      `json:"commitments,omitempty"`             // version 11
 	Signature    string        `json:"signature"`
 	SignedBy     string        `json:"signature_algorithm"`
 }
@@ -104,7 +105,8 @@ type ballotJSON struct {
 }
 
 var kindNames = map[uint8]string{KindBatch: "batch", KindUpgrade: "upgrade", KindDirectory: "directory",
-	KindRegister: "register", KindPropose: "propose", KindVote: "vote", KindRevokeGov: "revoke-governance-cert"}
+	KindRegister: "register", KindPropose: "propose", KindVote: "vote", KindRevokeGov: "revoke-governance-cert",
+	KindRegCommit: "regcommit"}
 
 func certOf(c *x509.Certificate) *certJSON {
 	if c == nil {
@@ -154,6 +156,10 @@ func toJSON(t *Tx) *txJSON {
 		j.Vote = &ballotJSON{ID: t.Ballot.ID, Yes: t.Ballot.Yes}
 		if t.Version == TxVersion9 {
 			j.Vote.Proposal = hex.EncodeToString(t.Ballot.Proposal[:])
+		}
+	case KindRegCommit:
+		for _, c := range t.Commits {
+			j.Commitments = append(j.Commitments, hex.EncodeToString(c[:]))
 		}
 	case KindRevokeGov:
 		j.SignedBy = "the organization CA's key: ECDSA P-256 SHA-256 (r ‖ s, low s), or SM2 with SM3 (r ‖ s)"
