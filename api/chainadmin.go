@@ -1,10 +1,12 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +26,14 @@ type ChainAdmin interface {
 	// VoteUpgrade submits this node's signed vote; an *anchor.TxError
 	// says why the chain refused it.
 	VoteUpgrade(ctx context.Context, version int, height int64) error
+}
+
+// UpgradeReadiness tells which state versions the software of each of
+// the chain's current members runs (cmd/custos asks them over the peer
+// API): a vote for a version one of them does not know would be refused
+// there (code 5) and counted elsewhere, and the chain would halt.
+type UpgradeReadiness interface {
+	UpgradeReadiness(ctx context.Context) ([]wire.MemberSoftware, error)
 }
 
 // HeldDeposits counts the deposits the node keeps off the chain: the
@@ -48,7 +58,7 @@ type ChainStatusView struct {
 // chainAdminRoutes registers the chain administration endpoints, for the
 // operator's administrators only: each member's operator votes with its
 // node's key (docs/operations.md, "Upgrading the chain state").
-func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin, holds HeldDeposits) {
+func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin, holds HeldDeposits, ready UpgradeReadiness) {
 	auth, admin := then(s.requireAuth, s.limits.perKey), need(access.PermAdmin)
 	operator := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -72,6 +82,11 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin, holds HeldDeposit
 			return errParam("state-version", "latest", anchor.LatestState)
 		case req.Height <= h+1:
 			return errParam("upgrade-height", "height", h, "suggest", h+20)
+		}
+		if ready != nil && !req.Force {
+			if err := checkUpgradeReady(c.Request().Context(), ready, req.StateVersion); err != nil {
+				return err
+			}
 		}
 		err := ca.VoteUpgrade(c.Request().Context(), req.StateVersion, req.Height)
 		var te *anchor.TxError
@@ -109,4 +124,30 @@ func (s *Server) chainStatus(c echo.Context, ca ChainAdmin, holds HeldDeposits, 
 		view.Deposits = &h
 	}
 	return c.JSON(code, view)
+}
+
+// checkUpgradeReady refuses a vote for version while a current member's
+// node does not run software that knows it, or cannot say (409
+// upgrade-not-ready, naming them): docs/operations.md, "Upgrading the
+// chain state", step 1, checked rather than trusted.
+func checkUpgradeReady(ctx context.Context, ready UpgradeReadiness, version int) error {
+	members, err := ready.UpgradeReadiness(ctx)
+	if err != nil {
+		return err
+	}
+	var behind []wire.MemberSoftware
+	var names []string
+	for _, m := range members {
+		if m.LatestState < version {
+			behind = append(behind, m)
+			names = append(names, cmp.Or(m.Name, m.Member))
+		}
+	}
+	if len(behind) == 0 {
+		return nil
+	}
+	p := problem(http.StatusConflict, "upgrade-not-ready", prob.M("title.upgrade-not-ready"),
+		prob.M("upgrade-not-ready", "version", version, "members", strings.Join(names, ", ")))
+	p.Members = behind
+	return p
 }

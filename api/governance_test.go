@@ -455,3 +455,73 @@ func TestGovernanceVoteFields(t *testing.T) {
 		t.Errorf("proposal: sha256 %q, want %x", p.SHA256, h)
 	}
 }
+
+// fakeReadiness answers UpgradeReadiness with members.
+type fakeReadiness []wire.MemberSoftware
+
+func (f fakeReadiness) UpgradeReadiness(context.Context) ([]wire.MemberSoftware, error) {
+	return f, nil
+}
+
+// TestUpgradeNotReady: a vote for a state version that some member's node
+// does not run, or that could not say, is not sent: 409 upgrade-not-ready
+// naming those members (in members and the detail), in the caller's
+// language; with force, or once every member runs it, the vote is sent.
+func TestUpgradeNotReady(t *testing.T) {
+	_, orgs := newTestOrgs(t)
+	tsa := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	ready := fakeReadiness{
+		{Member: "aa", Name: "Court A", Version: "v2", LatestState: 6},
+		{Member: "bb", Name: "Notary B", Version: "v1", LatestState: 5},
+		{Member: "cc", Name: "Arbitration C", Reason: "peer: the member's node is unreachable"},
+	}
+	chain, ae := &fakeChainAdmin{}, &auditEvidence{}
+	s, err := New(withEvidence(ae, Config{Access: orgs, TSA: tsa, ChainAdmin: chain, Readiness: &ready}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vote := func(body, lang string) (int, wire.Problem) {
+		req := httptest.NewRequest("POST", "/api/v1/admin/chain/upgrade", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Language", lang)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var p wire.Problem
+		json.Unmarshal(rec.Body.Bytes(), &p)
+		return rec.Code, p
+	}
+	for _, lang := range []string{"en", "zh"} {
+		code, p := vote(`{"state_version":6,"height":100}`, lang)
+		if code != http.StatusConflict || p.Type != ProblemBase+"upgrade-not-ready" {
+			t.Fatalf("(%s) = %d %+v, want 409 upgrade-not-ready", lang, code, p)
+		}
+		if len(p.Members) != 2 || p.Members[0].Member != "bb" || p.Members[1].Member != "cc" || p.Members[1].Reason == "" {
+			t.Errorf("(%s): members %+v, want Notary B (5) and Arbitration C (unreachable)", lang, p.Members)
+		}
+		if !strings.Contains(p.Detail, "Notary B, Arbitration C") || strings.Contains(p.Detail, "Court A") {
+			t.Errorf("(%s): detail %q, want the two members not ready named", lang, p.Detail)
+		}
+	}
+	if len(chain.votes) != 0 {
+		t.Fatalf("votes sent while members were not ready: %v", chain.votes)
+	}
+	if code, p := vote(`{"state_version":6,"height":100,"force":true}`, "en"); code != http.StatusAccepted || len(chain.votes) != 1 {
+		t.Errorf("with force = %d %+v (votes %v), want 202 and the vote sent", code, p, chain.votes)
+	}
+	ready[1].LatestState, ready[2].LatestState = 6, 7
+	if code, p := vote(`{"state_version":6,"height":101}`, "en"); code != http.StatusAccepted || len(chain.votes) != 2 {
+		t.Errorf("every member ready = %d %+v (votes %v), want 202 and the vote sent", code, p, chain.votes)
+	}
+	if len(ae.events) != 2 {
+		t.Errorf("audit events %+v, want one for each vote sent", ae.events)
+	}
+}

@@ -124,7 +124,8 @@ func TestPeerRouteSweep(t *testing.T) {
 		props: []string{"v", "share", "kind", "target", "grantor", "grantor_name", "grantee", "created_at", "expires_at", "revoked_at"},
 		base: `{"v":1,"share":"sh1","kind":"evidence","target":"item1","grantor":"` + court + `","grantor_name":"Court","grantee":"` + w.org +
 			`","created_at":"2026-12-01T00:00:00Z","expires_at":"2099-01-01T00:00:00Z"}`}
-	ops := []sweepOp{notice, {method: http.MethodGet, path: peer.DirectoryPath}, {method: http.MethodGet, path: "/peer/v1/evidence", query: []string{"matter", "cursor", "limit"}}}
+	ops := []sweepOp{notice, {method: http.MethodGet, path: peer.DirectoryPath}, {method: http.MethodGet, path: peer.SoftwarePath},
+		{method: http.MethodGet, path: "/peer/v1/evidence", query: []string{"matter", "cursor", "limit"}}}
 	for _, p := range []string{"/peer/v1/evidence/{id}", "/peer/v1/evidence/{id}/content", "/peer/v1/evidence/{id}/custody",
 		"/peer/v1/evidence/{id}/timestamp", "/peer/v1/evidence/{id}/receipt", "/peer/v1/evidence/{id}/evidence-record", "/peer/v1/matters/{id}"} {
 		ops = append(ops, sweepOp{method: http.MethodGet, path: p, query: []string{"tsa", "from", "limit"}})

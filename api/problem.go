@@ -49,6 +49,8 @@ type Problem struct {
 	Needed *wire.Needed `json:"needed,omitempty"`
 	// Reason: see wire.Problem (governance.go).
 	Reason string `json:"reason,omitempty"`
+	// Members: see wire.Problem (chainadmin.go).
+	Members []wire.MemberSoftware `json:"members,omitempty"`
 
 	title, detail prob.Msg
 	retryAfter    int // seconds; sets Retry-After when > 0

@@ -66,6 +66,11 @@ type Config struct {
 	// Holds counts the deposits the node holds off the chain (the
 	// evidence service), shown with the chain's status; nil: not shown.
 	Holds HeldDeposits
+	// Readiness, if set, is asked before a state-upgrade vote whether every
+	// member's node runs software that knows the version (409
+	// upgrade-not-ready otherwise, unless the request says force); nil:
+	// not asked.
+	Readiness UpgradeReadiness
 	// Governance is the consortium's members and proposals (the chain),
 	// served at /api/v1/consortium; nil: those routes answer 404.
 	Governance Governance
@@ -176,7 +181,7 @@ func New(cfg Config) (*Server, error) {
 	s.routes(cfg.TSA)
 	s.integrityRoutes(s.e, cfg.Integrity)
 	s.renewalRoutes(s.e, cfg.Renewals)
-	s.chainAdminRoutes(s.e, cfg.ChainAdmin, cfg.Holds)
+	s.chainAdminRoutes(s.e, cfg.ChainAdmin, cfg.Holds, cfg.Readiness)
 	s.governanceRoutes(s.e, cfg.Governance)
 	s.refusedRoutes(s.e)
 	s.heads = headRoutes(s.e)

@@ -305,10 +305,18 @@ func (c *Client) ChainStatus(ctx context.Context) (*wire.ChainStatusView, error)
 	return &v, c.getJSON(ctx, "/api/v1/admin/chain", &v)
 }
 
-// VoteUpgrade has the node vote to run state version at height.
+// VoteUpgrade has the node vote to run state version at height, once
+// every member's node runs software that knows it (409 upgrade-not-ready,
+// an *Error whose Problem lists the members, otherwise).
 func (c *Client) VoteUpgrade(ctx context.Context, version int, height int64) (*wire.ChainStatusView, error) {
+	return c.SendUpgradeVote(ctx, wire.UpgradeRequest{StateVersion: version, Height: height})
+}
+
+// SendUpgradeVote sends the vote req describes (with Force, without the
+// check that every member is ready).
+func (c *Client) SendUpgradeVote(ctx context.Context, req wire.UpgradeRequest) (*wire.ChainStatusView, error) {
 	var v wire.ChainStatusView
-	return &v, c.sendJSON(ctx, http.MethodPost, "/api/v1/admin/chain/upgrade", wire.UpgradeRequest{StateVersion: version, Height: height}, http.StatusAccepted, &v)
+	return &v, c.sendJSON(ctx, http.MethodPost, "/api/v1/admin/chain/upgrade", req, http.StatusAccepted, &v)
 }
 
 // hasHan reports whether s holds a Chinese character.

@@ -40,8 +40,8 @@ func TestContractValid(t *testing.T) {
 			}
 		}
 	}
-	if len(declared()) != 11 {
-		t.Errorf("the contract has %d operations, want 11", len(declared()))
+	if len(declared()) != 12 {
+		t.Errorf("the contract has %d operations, want 12", len(declared()))
 	}
 	for _, slug := range answeredTypes(t) {
 		if !strings.Contains(string(contractJSON()), problemURN+slug+"`") {
@@ -113,14 +113,14 @@ func TestContractAdmission(t *testing.T) {
 					t.Errorf("%s does not declare %s, which Handler answers before any route", where, c)
 				}
 			}
-			if path != NoticesPath && (!slices.Contains(params, "Org") || !slices.Contains(params, "Actor")) {
+			if path != NoticesPath && path != SoftwarePath && (!slices.Contains(params, "Org") || !slices.Contains(params, "Actor")) {
 				t.Errorf("%s does not take the organization and actor headers", where)
 			}
 		}
 	}
 }
 
-// TestContractRoutes: the methods Handler serves itself at the notices
+// TestContractRoutes: the methods Handler serves itself at the notices, software
 // and directory paths (any other it answers 405) are the contract's
 // operations there; the other operations are the reads, which Handler
 // passes on (api's tests check them against Server.PeerHandler).
@@ -134,7 +134,7 @@ func TestContractRoutes(t *testing.T) {
 	n, _ := serveNode(t, m[0], nil, map[string]string{}, map[string]bool{}, http.NotFoundHandler())
 	passed := false
 	h := n.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { passed = true }))
-	for _, path := range []string{NoticesPath, DirectoryPath} {
+	for _, path := range []string{NoticesPath, DirectoryPath, SoftwarePath} {
 		var served []string
 		for _, method := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
 			rec := httptest.NewRecorder()
@@ -166,7 +166,7 @@ func TestContractRoutes(t *testing.T) {
 // the Go types, required where encoding/json always writes them.
 func TestContractSchemas(t *testing.T) {
 	doc := loadContract(t)
-	for name, v := range map[string]any{"Notice": Notice{}, "Directory": Directory{}} {
+	for name, v := range map[string]any{"Notice": Notice{}, "Directory": Directory{}, "Software": Software{}} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
 			t.Errorf("schema %s is missing", name)

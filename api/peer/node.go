@@ -67,6 +67,9 @@ type Config struct {
 	// records the act (an audit event): the evidence service's Update, so
 	// that the event is anchored. Default: DB.Update.
 	Update func(fn func(*bolt.Tx) error) error
+	// Software is what the node answers other members at SoftwarePath
+	// (its Member is filled in).
+	Software Software
 }
 
 // Node is this member node's end of the peer API.
@@ -245,8 +248,12 @@ func (n *Node) handler(next http.Handler) http.Handler {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), memberKey{}, member))
-		if r.URL.Path == NoticesPath {
+		switch r.URL.Path {
+		case NoticesPath:
 			n.serveNotice(w, r, member)
+			return
+		case SoftwarePath:
+			n.serveSoftware(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

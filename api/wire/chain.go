@@ -38,4 +38,20 @@ type UpgradePlan struct {
 type UpgradeRequest struct {
 	StateVersion int   `json:"state_version"`
 	Height       int64 `json:"height"`
+	// Force skips the check that every member's node runs software that
+	// knows StateVersion (409 upgrade-not-ready otherwise).
+	Force bool `json:"force,omitempty"`
+}
+
+// MemberSoftware is what one member's node runs, as the voting node
+// learned it before a state-upgrade vote (problem upgrade-not-ready).
+type MemberSoftware struct {
+	Member string `json:"member"` // member ID
+	Name   string `json:"name,omitempty"`
+	// Version is the build's version, as the node said; LatestState the
+	// newest state version its software runs: 0 when it could not say,
+	// and Reason says why.
+	Version     string `json:"version,omitempty"`
+	LatestState int    `json:"latest_state_version"`
+	Reason      string `json:"reason,omitempty"`
 }

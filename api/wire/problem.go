@@ -41,6 +41,10 @@ type Problem struct {
 	// refusal of this node's request, that refusal's problem type
 	// (stale-request, replayed-request, not-a-member).
 	Reason string `json:"reason,omitempty"`
+	// Members are, for upgrade-not-ready, the members whose nodes do not
+	// run software that knows the state version voted for, or could not
+	// say.
+	Members []MemberSoftware `json:"members,omitempty"`
 }
 
 // Needed is the permission an operation needs, and every role that grants

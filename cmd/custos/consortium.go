@@ -21,6 +21,7 @@ import (
 
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/client"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/internal/atomicfile"
 	"github.com/custos-project/custos/receipt"
@@ -57,13 +58,17 @@ func chainUpgradeCmd() *cobra.Command {
 	var cn conn
 	var version int
 	var height int64
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "upgrade --height H",
 		Short: "Vote, as this member, to run the next chain state version from block H on",
 		Long: `Submits this node's vote (signed with its node key) to move the consortium chain to the next state
 version at block H. The change happens at H if, by then, validators with more than 2/3 of the voting
 power voted for the same version and height; otherwise nothing changes. Every member must run software
-that knows the new version before it votes. See docs/operations.md, "Upgrading the chain state".`,
+that knows the new version before anyone votes: the node first asks each member's node (over the peer
+API) which versions it runs, and sends no vote while one does not know the new one or cannot say
+(409 upgrade-not-ready, naming them). --force skips that check. See docs/operations.md, "Upgrading
+the chain state".`,
 		Example: `  custos consortium status --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN   # note the height
   custos consortium upgrade --height 500 --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN`,
 		Args: positional(0, "no arguments"),
@@ -78,10 +83,11 @@ that knows the new version before it votes. See docs/operations.md, "Upgrading t
 				}
 				version = st.StateVersion + 1
 			}
-			return c.VoteUpgrade(ctx, version, height)
+			return c.SendUpgradeVote(ctx, wire.UpgradeRequest{StateVersion: version, Height: height, Force: force})
 		}),
 	}
 	cn.flags(cmd)
+	cmd.Flags().BoolVar(&force, "force", false, "vote even if a member's node does not run software that knows the version, or cannot say (the chain halts if such a member's node sees the vote)")
 	cmd.Flags().Int64Var(&height, "height", 0, "the block height from which the new state version runs (agree on it with the other members)")
 	cmd.Flags().IntVar(&version, "state-version", 0, "the state version to move to (default: the one after the chain's)")
 	return cmd

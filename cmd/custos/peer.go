@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,7 +12,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,6 +23,7 @@ import (
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api"
 	"github.com/custos-project/custos/api/peer"
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/receipt"
@@ -89,6 +93,7 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 		Directory:  n.peerDirectory(cfg),
 		SelfURL:    peerSelfURL(cfg.Consortium),
 		NoticeRate: cfg.Consortium.NoticeRate, NoticeBurst: cfg.Consortium.NoticeBurst,
+		Software: peer.Software{Version: version, LatestState: anchor.LatestState},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peer API: %w", err)
@@ -289,4 +294,49 @@ func listenPeer(addr string, p *peer.Node, h http.Handler, log *slog.Logger) (*h
 		}
 	}()
 	return srv, nil
+}
+
+// UpgradeReadiness is api.UpgradeReadiness: for each of the chain's current
+// members, the newest state version its node's software runs, this node's
+// from itself and the others' from their peer APIs (peer.SoftwarePath).
+// A member that cannot be asked (no peer API here, no URL for it, its node
+// down, software older than the endpoint) has LatestState 0 and a reason.
+func (n *node) UpgradeReadiness(ctx context.Context) ([]wire.MemberSoftware, error) {
+	members, err := n.peerMembers()
+	if err != nil {
+		return nil, err
+	}
+	self := ""
+	if n.chain.Node != nil {
+		self = anchor.MemberOfKey(n.chain.Node.PubKey())
+	}
+	out := make([]wire.MemberSoftware, 0, len(members))
+	for id, name := range members {
+		out = append(out, wire.MemberSoftware{Member: id, Name: name})
+	}
+	var wg sync.WaitGroup // the members are asked at once: a node down costs its timeout once
+	for i := range out {
+		m := &out[i]
+		switch {
+		case m.Member == self || len(out) == 1:
+			m.Version, m.LatestState = version, anchor.LatestState
+		case n.peer == nil:
+			m.Reason = "this node has no peer API ([consortium] peer_listen) to ask"
+		default:
+			wg.Go(func() {
+				sw, err := n.peer.AskSoftware(ctx, m.Member)
+				switch {
+				case errors.Is(err, peer.ErrNoSoftware):
+					m.Reason = "its software is older than the question (session 22): it runs no version after 12"
+				case err != nil:
+					m.Reason = err.Error()
+				default:
+					m.Version, m.LatestState = sw.Version, sw.LatestState
+				}
+			})
+		}
+	}
+	wg.Wait()
+	slices.SortFunc(out, func(a, b wire.MemberSoftware) int { return strings.Compare(a.Name+a.Member, b.Name+b.Member) })
+	return out, nil
 }

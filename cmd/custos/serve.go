@@ -508,7 +508,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	tsaChain, tsaRoots := pki.tsaTrust()
 	srv, err := api.New(api.Config{
 		Records: ev, EvidenceRecords: n.ers, Custody: ev, Sharing: shares, Audit: trails, VerifyTokens: ev, Certificates: n.certs, Proofs: prover, Copyrights: n.crs, Transfers: n.crs,
-		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Holds: ev, Governance: n.chain, Directory: n.chain, Leaving: n.chain, Consortium: n.chain.Chain, DB: db,
+		Access: orgs, TSA: tsa, Log: log, Chain: n.chain, ChainAdmin: n.chain, Holds: ev, Readiness: n, Governance: n.chain, Directory: n.chain, Leaving: n.chain, Consortium: n.chain.Chain, DB: db,
 		Notifier: n.hooks, Webhooks: n.hooks, Issuer: office, Integrity: n.audit, Renewals: n.ers, Peers: peers, Refused: refused,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL.Duration,
 		Limits: api.Limits{
