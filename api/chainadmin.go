@@ -53,6 +53,9 @@ type ChainStatusView struct {
 	// unreadable (docs/operations.md, "Held deposits"); absent where the
 	// server was given none to count.
 	Deposits *evidence.DepositHolds `json:"deposit_holds,omitempty"`
+	// Members is, with ?members=true, what each current member's node
+	// runs, as it said over the peer API (UpgradeReadiness).
+	Members []wire.MemberSoftware `json:"members,omitempty"`
 }
 
 // chainAdminRoutes registers the chain administration endpoints, for the
@@ -71,7 +74,19 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin, holds HeldDeposit
 			return next(c)
 		}
 	}
-	e.GET("/api/v1/admin/chain", func(c echo.Context) error { return s.chainStatus(c, ca, holds, http.StatusOK) }, auth, admin, operator)
+	e.GET("/api/v1/admin/chain", func(c echo.Context) error {
+		var members []wire.MemberSoftware
+		switch q := c.QueryParam("members"); {
+		case q == "true" && ready != nil:
+			var err error
+			if members, err = ready.UpgradeReadiness(c.Request().Context()); err != nil {
+				return err
+			}
+		case q != "" && q != "true" && q != "false":
+			return errParam("members-bool")
+		}
+		return s.chainStatus(c, ca, holds, http.StatusOK, members)
+	}, auth, admin, operator)
 	e.POST("/api/v1/admin/chain/upgrade", func(c echo.Context) error {
 		var req wire.UpgradeRequest
 		if err := bindStrict(c, &req); err != nil {
@@ -103,11 +118,11 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin, holds HeldDeposit
 		if _, err := s.trails.AppendAudit(c.Request().Context(), p.Org.ID, p.Actor(), custody.AuditUpgradeVoted, subject); err != nil {
 			return err
 		}
-		return s.chainStatus(c, ca, holds, http.StatusAccepted)
+		return s.chainStatus(c, ca, holds, http.StatusAccepted, nil)
 	}, auth, admin, operator)
 }
 
-func (s *Server) chainStatus(c echo.Context, ca ChainAdmin, holds HeldDeposits, code int) error {
+func (s *Server) chainStatus(c echo.Context, ca ChainAdmin, holds HeldDeposits, code int, members []wire.MemberSoftware) error {
 	v, plans, err := ca.UpgradeStatus()
 	if err != nil {
 		return err
@@ -115,7 +130,7 @@ func (s *Server) chainStatus(c echo.Context, ca ChainAdmin, holds HeldDeposits, 
 	if plans == nil {
 		plans = []anchor.UpgradePlan{}
 	}
-	view := ChainStatusView{Height: ca.Height(), StateVersion: v, Latest: anchor.LatestState, Upgrades: plans}
+	view := ChainStatusView{Height: ca.Height(), StateVersion: v, Latest: anchor.LatestState, Upgrades: plans, Members: members}
 	if holds != nil {
 		h, err := holds.DepositHolds()
 		if err != nil {

@@ -525,3 +525,32 @@ func TestUpgradeNotReady(t *testing.T) {
 		t.Errorf("audit events %+v, want one for each vote sent", ae.events)
 	}
 }
+
+// TestChainStatusMembers: GET /api/v1/admin/chain?members=true adds what
+// each member's node runs; without it, or with false, nothing is asked;
+// any other value is 400 bad-parameter.
+func TestChainStatusMembers(t *testing.T) {
+	_, orgs := newTestOrgs(t)
+	tsa := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	ready := fakeReadiness{{Member: "aa", Name: "Court A", Version: "v2", LatestState: 12}}
+	s, err := New(withEvidence(fakeEvidence{}, Config{Access: orgs, TSA: tsa, ChainAdmin: &fakeChainAdmin{}, Readiness: ready}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, _ := orgs.CreateOrg(access.KindOperator, "Operator")
+	admin, _, _ := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	for q, want := range map[string]int{"": 0, "?members=false": 0, "?members=true": 1, "?members=yes": -1} {
+		req := httptest.NewRequest("GET", "/api/v1/admin/chain"+q, nil)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var v wire.ChainStatusView
+		json.Unmarshal(rec.Body.Bytes(), &v)
+		switch {
+		case want < 0 && rec.Code != http.StatusBadRequest:
+			t.Errorf("%q = %d %s, want 400", q, rec.Code, rec.Body)
+		case want >= 0 && (rec.Code != http.StatusOK || len(v.Members) != want):
+			t.Errorf("%q = %d, members %+v; want 200 and %d", q, rec.Code, v.Members, want)
+		}
+	}
+}

@@ -305,6 +305,13 @@ func (c *Client) ChainStatus(ctx context.Context) (*wire.ChainStatusView, error)
 	return &v, c.getJSON(ctx, "/api/v1/admin/chain", &v)
 }
 
+// ChainStatusWith is ChainStatus with, in Members, what each current
+// member's node runs (it asks them over the peer API first).
+func (c *Client) ChainStatusWith(ctx context.Context) (*wire.ChainStatusView, error) {
+	var v wire.ChainStatusView
+	return &v, c.getJSON(ctx, "/api/v1/admin/chain?members=true", &v)
+}
+
 // VoteUpgrade has the node vote to run state version at height, once
 // every member's node runs software that knows it (409 upgrade-not-ready,
 // an *Error whose Problem lists the members, otherwise).

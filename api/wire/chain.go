@@ -11,6 +11,9 @@ type ChainStatusView struct {
 	// Deposits counts the deposits the node holds off the chain (nil from
 	// a server that does not show them).
 	Deposits *DepositHolds `json:"deposit_holds,omitempty"`
+	// Members is, when asked (ChainStatusWith), what each current member's
+	// node runs, as it said over the peer API.
+	Members []MemberSoftware `json:"members,omitempty"`
 }
 
 // DepositHolds counts the deposits a node keeps off the chain: held

@@ -39,16 +39,22 @@ func consortiumCmd() *cobra.Command {
 // and the deposits it holds off the chain.
 func chainStatusCmd() *cobra.Command {
 	var cn conn
+	var members bool
 	cmd := &cobra.Command{
-		Use:     "status",
-		Short:   "Show the chain's height, state version, upgrade votes and the deposits held off the chain (as the node's operator)",
-		Example: `  custos consortium status --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN`,
-		Args:    positional(0, "no arguments"),
+		Use:   "status",
+		Short: "Show the chain's height, state version, upgrade votes and the deposits held off the chain (as the node's operator)",
+		Example: `  custos consortium status --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN
+  custos consortium status --members --server http://127.0.0.1:8081 --token $OPERATOR_TOKEN   # who runs which state versions`,
+		Args: positional(0, "no arguments"),
 		RunE: cn.apiRun(func(ctx context.Context, c *client.Client, _ []string) (any, error) {
+			if members {
+				return c.ChainStatusWith(ctx)
+			}
 			return c.ChainStatus(ctx)
 		}),
 	}
 	cn.flags(cmd)
+	cmd.Flags().BoolVar(&members, "members", false, "also ask each member's node which chain state versions its software runs (before an upgrade vote)")
 	return cmd
 }
 

@@ -108,6 +108,22 @@ func TestConsortiumStateUpgrade(t *testing.T) {
 	if s.StateVersion != 1 || s.Latest != anchor.LatestState {
 		t.Fatalf("chain status before the upgrade: %+v", s)
 	}
+	// Before a vote each node asks the others, over the peer API, which
+	// state versions their software runs (security.md I1): all four say.
+	if code, _, b := ms[1].p.call("GET", "/api/v1/admin/chain?members=true", consortiumToken, nil); code != 200 {
+		t.Fatalf("GET /api/v1/admin/chain?members=true = %d %s", code, b)
+	} else {
+		var sw api.ChainStatusView
+		json.Unmarshal(b, &sw)
+		if len(sw.Members) != len(ms) {
+			t.Fatalf("members' software: %+v, want the %d members", sw.Members, len(ms))
+		}
+		for _, m := range sw.Members {
+			if m.LatestState != anchor.LatestState || m.Reason != "" {
+				t.Errorf("member %s (%s) runs up to %d (%q), want %d", m.Name, m.Member, m.LatestState, m.Reason, anchor.LatestState)
+			}
+		}
+	}
 	// Every member votes at once (uploads keep the chain moving; one CLI
 	// process after another let it pass the height under -race).
 	voteAll := func(target int64) {

@@ -160,6 +160,7 @@ var catalog = map[string]Text{
 	"offer-status":      {"status must be pending, accepted, declined, withdrawn or expired.", "status 只能是 pending、accepted、declined、withdrawn 或 expired。"},
 	"idempotency-key":   {`Idempotency-Key must be one key of 1 to 255 printable ASCII characters, such as "8e03978e-40d5-43e8-bc93-6894a57f9324".`, "Idempotency-Key 必须是一个由 1 到 255 个可打印 ASCII 字符组成的键，例如“8e03978e-40d5-43e8-bc93-6894a57f9324”。"},
 	"state-version":     {"state_version must be 2..{latest}: this node runs chain state versions up to {latest}; upgrade its software first for a later one.", "state_version 必须在 2 到 {latest} 之间：本节点支持的链状态版本最高为 {latest}；如需更高版本，请先升级节点软件。"},
+	"members-bool":      {"members must be true or false.", "members 必须为 true 或 false。"},
 	"upgrade-height":    {"height must be after the next block (the chain is at height {height}); leave the members time to vote, for example height {suggest}.", "height 必须在下一个区块之后（链当前高度为 {height}）；请给成员留出投票时间，例如高度 {suggest}。"},
 	"range-unsatisfied": {`The Range header "{range}" selects no bytes of this {size}-byte evidence.`, "Range 请求头“{range}”没有选中这份 {size} 字节证据中的任何字节。"},
 	"give-one-target":   {"Give exactly one of evidence or matter.", "evidence 和 matter 必须且只能给出其中一个。"},
