@@ -1,8 +1,6 @@
 package anchor
 
 import (
-	"context"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,16 +17,6 @@ import (
 // failure means the page, the vectors or this package disagree; the script
 // prints one line per vector.
 func TestIndependentTxDecoder(t *testing.T) {
-	python := testenv.LookBinary(t, "python3")
-	if err := exec.Command(python, "-c", "import cryptography.x509").Run(); err != nil {
-		testenv.Missing(t, "TestIndependentTxDecoder needs python3 with the cryptography package: apt-get install -y python3-cryptography (or make deps)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	script := filepath.Join("testdata", "independent", "txcheck.py")
-	out, err := exec.CommandContext(ctx, python, script, filepath.Join("testdata", "vectors")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", script, err, out)
-	}
+	out := testenv.RunPython(t, time.Minute, filepath.Join("testdata", "independent", "txcheck.py"), filepath.Join("testdata", "vectors"))
 	t.Logf("%s", out)
 }

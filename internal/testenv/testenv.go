@@ -86,3 +86,24 @@ func goBinDirs() []string {
 	}
 	return slices.Compact(dirs)
 }
+
+// RunPython runs python3 with args (a script and its arguments) and
+// returns what it printed. The test is skipped, or fails when
+// RequireIntegration, without python3 and its cryptography package (the
+// independent implementations of the formats use both); it fails if the
+// script exits non-zero or runs past timeout.
+func RunPython(t testing.TB, timeout time.Duration, args ...string) []byte {
+	t.Helper()
+	python := LookBinary(t, "python3")
+	if out, err := exec.Command(python, "-c", "import cryptography.x509, cryptography.hazmat.primitives.asymmetric.ed25519").CombinedOutput(); err != nil {
+		Missing(t, "python3 has no cryptography package ("+err.Error()+": "+strings.TrimSpace(string(out))+"); install it with: "+installHints["python3"])
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, python, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 %v: %v\n%s", args, err, out)
+	}
+	return out
+}
