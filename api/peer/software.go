@@ -30,7 +30,7 @@ type Software struct {
 
 // ErrNoSoftware means a member's node answered SoftwarePath 404: software
 // older than the endpoint, which cannot say what it runs.
-var ErrNoSoftware = errors.New("peer: the member's node does not say which state versions it runs (software older than session 22)")
+var ErrNoSoftware = errors.New("peer: the member's node does not say which state versions it runs (custos older than this question, which runs no chain state version after 12)")
 
 func (n *Node) serveSoftware(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {

@@ -327,7 +327,7 @@ func (n *node) UpgradeReadiness(ctx context.Context) ([]wire.MemberSoftware, err
 				sw, err := n.peer.AskSoftware(ctx, m.Member)
 				switch {
 				case errors.Is(err, peer.ErrNoSoftware):
-					m.Reason = "its software is older than the question (session 22): it runs no version after 12"
+					m.Reason = "its custos is older than this question (GET /peer/v1/software), so it runs no chain state version after 12"
 				case err != nil:
 					m.Reason = err.Error()
 				default:
