@@ -150,7 +150,9 @@ priv_validator_key.json，或其 base64 公钥。会使验证者少于 4 个或�
 
 	"custos consortium upgrade": `提交本节点的投票（以节点密钥签名）：自区块 H 起，将联盟链转到下一个状态版本。
 如到 H 时，拥有超过 2/3 表决权的验证者已对同一版本和高度投票，变更在 H 发生；否则不作任何变更。
-每个成员在投票前都必须运行支持新版本的软件。见 docs/operations.md 的“Upgrading the chain state”一节。`,
+在任何成员投票之前，每个成员都必须运行支持新版本的软件：本节点会先（通过节点间 API）询问每个成员的节点
+运行哪些版本，只要有一个不支持新版本或无法答复，就不发送投票（409 upgrade-not-ready，列出这些成员）。
+--force 跳过此项检查。见 docs/operations.md 的“Upgrading the chain state”一节。`,
 
 	"custos consortium vote": `在本机以本成员的治理密钥签署其对提案 ID 的投票（密钥不离开本机），并通过某个成员的节点提交。
 每个成员只投一次票，以第一次投票为准。超过 2/3 的表决权投赞成票时提案通过，1/3 投反对票时提案被否决。

@@ -557,6 +557,7 @@ var messages = map[string]words{
 	"label.unlisted_by_default": {"unlisted_by_default", "默认不公开列出"},
 	"label.url":                 {"url", "网址 URL"},
 	"label.verify_token":        {"verify_token", "核验令牌"},
+	"label.version":             {"version", "软件版本"},
 	"label.year":                {"year", "年份"},
 	// Field names of the other records the CLI shows as field: value
 	// lines (webhook, share, transfer offer, renewal, audit, governance,
