@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -30,14 +29,7 @@ func TestChainStatusDeposits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, err := orgs.CreateOrg(access.KindOperator, "Operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _, err := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := operatorAdmin(t, orgs)
 	req := httptest.NewRequest("GET", "/api/v1/admin/chain", nil)
 	req.Header.Set("Authorization", "Bearer "+admin)
 	rec := httptest.NewRecorder()

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
@@ -371,14 +370,7 @@ func TestUpgradeRefusalLocalized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, err := orgs.CreateOrg(access.KindOperator, "Operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _, err := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := operatorAdmin(t, orgs)
 	for _, lang := range []prob.Lang{prob.English, prob.Chinese} {
 		req := httptest.NewRequest("POST", "/api/v1/admin/chain/upgrade", strings.NewReader(`{"state_version":6,"height":100}`))
 		req.Header.Set("Authorization", "Bearer "+admin)
@@ -480,14 +472,7 @@ func TestUpgradeNotReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, err := orgs.CreateOrg(access.KindOperator, "Operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _, err := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := operatorAdmin(t, orgs)
 	vote := func(body, lang string) (int, wire.Problem) {
 		req := httptest.NewRequest("POST", "/api/v1/admin/chain/upgrade", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+admin)
@@ -537,8 +522,7 @@ func TestChainStatusMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, _ := orgs.CreateOrg(access.KindOperator, "Operator")
-	admin, _, _ := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	admin := operatorAdmin(t, orgs)
 	for q, want := range map[string]int{"": 0, "?members=false": 0, "?members=true": 1, "?members=yes": -1} {
 		req := httptest.NewRequest("GET", "/api/v1/admin/chain"+q, nil)
 		req.Header.Set("Authorization", "Bearer "+admin)

@@ -81,6 +81,21 @@ func newTestOrgs(t *testing.T) (*bolt.DB, *access.Store) {
 	return db, orgs
 }
 
+// operatorAdmin creates the operator organization in orgs and returns an
+// admin key's token: who may read the chain's status and vote.
+func operatorAdmin(t *testing.T, orgs *access.Store) string {
+	t.Helper()
+	op, err := orgs.CreateOrg(access.KindOperator, "Operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return admin
+}
+
 func newTestIdempotency(t *testing.T, db *bolt.DB, now func() time.Time) *idempotency {
 	t.Helper()
 	i, err := newIdempotency(db, 0, nil)
