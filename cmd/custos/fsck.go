@@ -137,6 +137,7 @@ func fsck(ctx context.Context, cfg Config, deep, repair bool) (*fsckReport, erro
 		return nil, err
 	}
 	opts.Documents = []integrity.DocumentAudit{certs.Audit(), crs.Audit()}
+	opts.Holders = crs.Lists
 	rep, err := integrity.Audit(ctx, ev, opts)
 	if err != nil {
 		return nil, err

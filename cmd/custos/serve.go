@@ -496,7 +496,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if err := trustIssuedTSA(cfg, &opts); err != nil {
 		return err
 	}
-	opts.Anchor, opts.Deposits = n.chain.Chain, n.chain.Chain
+	opts.Anchor, opts.Deposits, opts.Holders = n.chain.Chain, n.chain.Chain, n.crs.Lists
 	opts.Documents = []integrity.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
 	if n.audit, err = integrity.NewAuditor(auditCtx, ev, integrity.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log}); err != nil {
 		return err

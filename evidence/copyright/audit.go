@@ -3,6 +3,8 @@ package copyright
 import (
 	"encoding/json"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/integrity"
 )
@@ -25,6 +27,14 @@ func (s *Register) Audit() integrity.DocumentAudit {
 		Count: func(rep *integrity.Report) *int { return &rep.Copyrights },
 		Check: check,
 	}
+}
+
+// Lists reports, in tx, whether registration id lists item: what a held
+// deposit's holder must do (integrity.Options.Holders). The item index
+// (crItems) names each item's one registration.
+func (s *Register) Lists(tx *bolt.Tx, id, item string) bool {
+	b := tx.Bucket(bCrItems)
+	return b != nil && string(b.Get([]byte(item))) == id
 }
 
 // check checks a stored registration and, if issued, its certificate.

@@ -353,7 +353,7 @@ func TestAuditFindsBadHolds(t *testing.T) {
 	}
 	audit := func(idx integrity.DepositIndex) *integrity.Report {
 		t.Helper()
-		rep, err := w.audit(ctx, integrity.Options{Anchor: anch, Deposits: idx})
+		rep, err := w.audit(ctx, integrity.Options{Anchor: anch, Deposits: idx, Holders: w.Lists})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -382,6 +382,10 @@ func TestAuditFindsBadHolds(t *testing.T) {
 		{"a hold of an event other than created", "depohold", key(laterLeaf), []byte(held.ID), nil,
 			func(r *integrity.Report) []string { return r.BadHolds }, name("depohold", laterLeaf, "")},
 		{"a hold naming no holder", "depohold", key(heldLeaf), []byte{}, nil,
+			func(r *integrity.Report) []string { return r.BadHolds }, name("depohold", heldLeaf, ":"+held.Items[0])},
+		{"a hold by a registration that does not list the item", "depohold", key(heldLeaf), []byte(numbered.ID), nil,
+			func(r *integrity.Report) []string { return r.BadHolds }, name("depohold", heldLeaf, ":"+held.Items[0])},
+		{"a hold by no registration", "depohold", key(heldLeaf), []byte("no-such-registration"), nil,
 			func(r *integrity.Report) []string { return r.BadHolds }, name("depohold", heldLeaf, ":"+held.Items[0])},
 		{"a release still held", "deporelease", key(heldLeaf), []byte(held.ID), nil,
 			func(r *integrity.Report) []string { return r.BadHolds }, name("deporelease", heldLeaf, ":"+held.Items[0])},

@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"sort"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -23,6 +25,11 @@ type Options struct {
 	// Deposits, if set with Anchor, is the consortium's digest index: no
 	// deposit the node holds off the chain may be in it yet.
 	Deposits DepositIndex
+	// Holders, if set, tells whether holder (what a held or released
+	// deposit names, a copyright registration's ID) lists item, read in
+	// tx (copyright.Register.Lists): a hold or release by something that
+	// does not is a bad hold.
+	Holders func(tx *bolt.Tx, holder, item string) bool
 	// Documents are the audits of the documents registers keep beside the
 	// evidence (the notarial certificates, certificates.Register.Audit; the
 	// copyright registrations, copyright.Register.Audit), run in order.

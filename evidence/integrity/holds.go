@@ -30,7 +30,8 @@ type heldCheck struct {
 // auditHolds checks the deposits held off the chain (evidence's
 // deposithold.go: depohold, deporelease, depobad). Each entry of depohold
 // and deporelease must name the stored created event of an item that
-// exists, and what held it; a release must no longer be held; with
+// exists, and what held it (with Options.Holders: a registration that
+// lists the item); a release must no longer be held; with
 // Options.Deposits, no held deposit may be in the consortium's digest
 // index (it would have reached the validators' mempools while its
 // registration waited). Every entry of depobad is a finding: a release
@@ -103,6 +104,8 @@ func (s *coreAudit) auditHold(tx *bolt.Tx, e evidence.HoldEntry) (heldCheck, boo
 	switch {
 	case e.By == "":
 		s.badHold(name, errors.New("names nothing that holds it"))
+	case s.opts.Holders != nil && !s.opts.Holders(tx, e.By, r.ID):
+		s.badHold(name, fmt.Errorf("held by %q, which does not list the item", e.By))
 	case e.Bucket == "deporelease" && e.Held:
 		s.badHold(name, errors.New("released and held at once"))
 	case e.Bucket == "depohold":
