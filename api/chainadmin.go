@@ -93,8 +93,8 @@ func (s *Server) chainAdminRoutes(e *echo.Echo, ca ChainAdmin, holds HeldDeposit
 			return err
 		}
 		switch h := ca.Height(); {
-		case req.StateVersion < 2 || req.StateVersion > anchor.LatestState:
-			return errParam("state-version", "latest", anchor.LatestState)
+		case req.StateVersion < 2 || req.StateVersion > anchor.MaxState:
+			return errParam("state-version", "latest", anchor.MaxState)
 		case req.Height <= h+1:
 			return errParam("upgrade-height", "height", h, "suggest", h+20)
 		}

@@ -48,10 +48,13 @@ func (n *Node) serveSoftware(w http.ResponseWriter, r *http.Request) {
 // Software, ErrNoSoftware from a node without the endpoint, or
 // ErrUnreachable. The answer must name the member asked.
 func (n *Node) AskSoftware(ctx context.Context, member string) (*Software, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	asked, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequest(http.MethodGet, SoftwarePath, nil)
-	resp, err := n.Do(ctx, member, req)
+	resp, err := n.Do(asked, member, req)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return nil, fmt.Errorf("%w: member %s did not answer %s within 10 s", ErrUnreachable, member, SoftwarePath)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -93,7 +93,7 @@ the chain state".`,
 		}),
 	}
 	cn.flags(cmd)
-	cmd.Flags().BoolVar(&force, "force", false, "vote even if a member's node does not run software that knows the version, or cannot say (the chain halts if such a member's node sees the vote)")
+	cmd.Flags().BoolVar(&force, "force", false, "vote even if a member's node does not run software that knows the version, or cannot say (such nodes part from the others when the vote reaches them; the chain halts if they hold more than 1/3 of the power)")
 	cmd.Flags().Int64Var(&height, "height", 0, "the block height from which the new state version runs (agree on it with the other members)")
 	cmd.Flags().IntVar(&version, "state-version", 0, "the state version to move to (default: the one after the chain's)")
 	return cmd

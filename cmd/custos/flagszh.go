@@ -91,7 +91,7 @@ var flagsZH = map[string]string{
 	"custos consortium status --token":          tokenZH,
 	"custos consortium upgrade --server":        serverZH,
 	"custos consortium upgrade --token":         tokenZH,
-	"custos consortium upgrade --force":         "即使有成员的节点不支持该版本或无法答复，也发送投票（这样的成员节点收到投票后，联盟链将停止）",
+	"custos consortium upgrade --force":         "即使有成员的节点不支持该版本或无法答复，也发送投票（这些节点收到投票后将与其他成员分离；如其表决权合计超过 1/3，联盟链将停止）",
 	"custos consortium upgrade --height":        "新状态版本开始运行的区块高度（须与其他成员商定）",
 	"custos consortium upgrade --state-version": "要转到的状态版本（默认：链当前版本的下一个）",
 	"custos consortium vote --server":           serverZH,

@@ -306,9 +306,16 @@ func (n *node) UpgradeReadiness(ctx context.Context) ([]wire.MemberSoftware, err
 	if err != nil {
 		return nil, err
 	}
-	self := ""
+	// This node's member ID: that of the key it runs, and, after a
+	// rotation it has not adopted yet (it switches at its next start), the
+	// chain's current one for it.
+	self := map[string]bool{}
 	if n.chain.Node != nil {
-		self = anchor.MemberOfKey(n.chain.Node.PubKey())
+		id := anchor.MemberOfKey(n.chain.Node.PubKey())
+		self[id] = true
+		if cur, ok, err := n.chain.Chain.CurrentNode(id); err == nil && ok {
+			self[cur] = true
+		}
 	}
 	out := make([]wire.MemberSoftware, 0, len(members))
 	for id, name := range members {
@@ -318,8 +325,8 @@ func (n *node) UpgradeReadiness(ctx context.Context) ([]wire.MemberSoftware, err
 	for i := range out {
 		m := &out[i]
 		switch {
-		case m.Member == self || len(out) == 1:
-			m.Version, m.LatestState = version, anchor.LatestState
+		case self[m.Member] || len(out) == 1:
+			m.Version, m.LatestState = version, anchor.MaxState
 		case n.peer == nil:
 			m.Reason = "this node has no peer API ([consortium] peer_listen) to ask"
 		default:
