@@ -3,9 +3,13 @@ package peer
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/custos-project/custos/certs"
 )
@@ -35,5 +39,36 @@ func TestAskSoftware(t *testing.T) {
 	}
 	if _, err := an.AskSoftware(ctx, "00"); !errors.Is(err, ErrUnreachable) {
 		t.Errorf("AskSoftware(unknown member) = %v, want ErrUnreachable", err)
+	}
+}
+
+// TestAskSoftwareOldNode: a member's node from before SoftwarePath passes
+// the path to its routes, which answer 404: that is ErrNoSoftware, which
+// the voting node reports as software that runs no later version.
+func TestAskSoftwareOldNode(t *testing.T) {
+	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
+	ms := newConsortium(t, root, "A", "B")
+	a, b := ms[0], ms[1]
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	bn, err := New(Config{TLS: b.tls, DB: db, Home: func(string) (string, bool) { return "", false }, Local: func(string) bool { return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// B's TLS, but the handler of a node without the endpoint: every
+	// path is one of api's routes, and this one is none.
+	srv := &http.Server{Handler: http.NotFoundHandler(), TLSConfig: bn.ServerTLS()}
+	go srv.ServeTLS(ln, "", "")
+	t.Cleanup(func() { srv.Close() })
+	an, _ := serveNode(t, a, map[string]string{b.id: "https://" + ln.Addr().String()}, nil, nil, http.NotFoundHandler())
+	if sw, err := an.AskSoftware(context.Background(), b.id); !errors.Is(err, ErrNoSoftware) {
+		t.Errorf("AskSoftware(an old node) = %+v, %v; want ErrNoSoftware", sw, err)
 	}
 }
