@@ -23,14 +23,7 @@ import (
 // every organization): the node's bootstrap operator is the only one.
 func TestCreateOrgOneOperator(t *testing.T) {
 	_, orgs := newTestOrgs(t)
-	op, err := orgs.CreateOrg(access.KindOperator, "Operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _, err := orgs.CreateKey(op.ID, access.RoleAdmin, "admin", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := operatorAdmin(t, orgs)
 	ev := &auditEvidence{}
 	s, err := New(withEvidence(ev, Config{Access: orgs, TSA: http.NotFoundHandler()}))
 	if err != nil {
