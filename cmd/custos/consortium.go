@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -89,7 +90,8 @@ the chain state".`,
 				}
 				version = st.StateVersion + 1
 			}
-			return c.SendUpgradeVote(ctx, wire.UpgradeRequest{StateVersion: version, Height: height, Force: force})
+			st, err := c.SendUpgradeVote(ctx, wire.UpgradeRequest{StateVersion: version, Height: height, Force: force})
+			return st, withMembersTable(err)
 		}),
 	}
 	cn.flags(cmd)
@@ -481,4 +483,21 @@ func writeOffline(out string, root *certs.Authority) error {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, "root.key"), key, 0o600)
+}
+
+// withMembersTable is err, a refusal of an upgrade vote (409
+// upgrade-not-ready), followed by the table of the members it lists, one
+// line each with what its node said or why it could not be asked, as
+// 'consortium status --members' prints them. Any other error is err
+// unchanged.
+func withMembersTable(err error) error {
+	var ce *client.Error
+	if !errors.As(err, &ce) || len(ce.Problem.Members) == 0 {
+		return err
+	}
+	var b strings.Builder
+	if werr := writeHuman(&b, ce.Problem.Members); werr != nil {
+		return err
+	}
+	return wrapError{msg: err.Error() + "\n" + strings.TrimRight(b.String(), "\n"), err: err}
 }

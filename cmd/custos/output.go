@@ -234,6 +234,7 @@ var listColumns = map[string][]column{
 	"Member":         {col("NAME", "name"), col("KIND", "kind"), col("POWER", "power"), col("PLACE", "place"), col("ADMITTED", "admitted"), col("REMOVED", "removed"), col("ID", "id")},
 	"Proposal":       {col("ID", "id"), col("ACTION", "action"), col("TARGET", "target"), col("POWER", "power"), col("STATUS", "status"), col("YES", "yes_power"), col("NO", "no_power"), col("TOTAL", "total_power"), col("EXPIRES", "expires")},
 	"SubmitResult":   {col("FILE", "file_name"), col("ID", "id"), col("SIZE", "size"), col("STATUS", "status"), col("SHA-256", "sha256")},
+	"MemberSoftware": {col("NAME", "name"), col("SOFTWARE", "version"), col("LATEST STATE", "latest_state_version"), col("REASON", "reason"), col("MEMBER", "member")},
 	"RefusedNotice":  {col("SHARE", "share"), col("ACTION", "action"), col("GRANTEE", "grantee"), col("MEMBER", "member_name", "member"), col("STATUS", "status"), col("TYPE", "type"), col("REFUSED", "refused_at"), col("PARKED", "parked"), col("DETAIL", "detail")},
 }
 
