@@ -317,21 +317,37 @@ func (n *node) UpgradeReadiness(ctx context.Context) ([]wire.MemberSoftware, err
 			self[cur] = true
 		}
 	}
+	var ask askFunc
+	if n.peer != nil {
+		ask = n.peer.AskSoftware
+	}
+	return memberSoftware(ctx, members, self, ask), nil
+}
+
+// askFunc asks a member's node which software it runs (peer.AskSoftware).
+type askFunc func(ctx context.Context, member string) (*peer.Software, error)
+
+// memberSoftware is UpgradeReadiness's answer for members (ID → name),
+// sorted by name: the members in self (this node) run this build, and
+// each other is asked with ask, all at once (a node down costs its
+// timeout once); ask nil means this node has no peer API to ask with. A
+// member that cannot be asked has LatestState 0 and a reason.
+func memberSoftware(ctx context.Context, members map[string]string, self map[string]bool, ask askFunc) []wire.MemberSoftware {
 	out := make([]wire.MemberSoftware, 0, len(members))
 	for id, name := range members {
 		out = append(out, wire.MemberSoftware{Member: id, Name: name})
 	}
-	var wg sync.WaitGroup // the members are asked at once: a node down costs its timeout once
+	var wg sync.WaitGroup
 	for i := range out {
 		m := &out[i]
 		switch {
 		case self[m.Member] || len(out) == 1:
 			m.Version, m.LatestState = version, anchor.MaxState
-		case n.peer == nil:
+		case ask == nil:
 			m.Reason = "this node has no peer API ([consortium] peer_listen) to ask"
 		default:
 			wg.Go(func() {
-				sw, err := n.peer.AskSoftware(ctx, m.Member)
+				sw, err := ask(ctx, m.Member)
 				switch {
 				case errors.Is(err, peer.ErrNoSoftware):
 					m.Reason = "its custos is older than this question (GET /peer/v1/software), so it runs no chain state version after 12"
@@ -345,5 +361,5 @@ func (n *node) UpgradeReadiness(ctx context.Context) ([]wire.MemberSoftware, err
 	}
 	wg.Wait()
 	slices.SortFunc(out, func(a, b wire.MemberSoftware) int { return strings.Compare(a.Name+a.Member, b.Name+b.Member) })
-	return out, nil
+	return out
 }
