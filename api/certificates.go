@@ -43,7 +43,7 @@ func (s *Server) createCertificate(c echo.Context) (*request, error) {
 	return &request{kind: "json", identify: func() ([]byte, error) { return b, nil },
 		create: func(keep keepFunc) (*answer, error) {
 			if s.issuer == nil {
-				return nil, errNoSigner()
+				return nil, errNoSigner("")
 			}
 			if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
 				return nil, &evidence.MetadataError{Fields: []evidence.FieldError{evidence.NewFieldError("lang", "field.oneof", "values", prob.List{"zh", "en"})}}
@@ -225,7 +225,12 @@ func certifyProblem(err error) *Problem {
 	var na *certify.NotAnchoredError
 	switch {
 	case errors.Is(err, certify.ErrNoSigner):
-		return errNoSigner()
+		var ns *certify.NoSignerError
+		errors.As(err, &ns)
+		if ns == nil {
+			return errNoSigner("")
+		}
+		return errNoSigner(ns.Missing)
 	case errors.Is(err, certify.ErrNoMatter):
 		return errNoMatter()
 	case errors.As(err, &ie):

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/custos-project/custos/certify"
@@ -35,5 +36,20 @@ func TestCertifyProblems(t *testing.T) {
 	}
 	if p := toProblem(&certify.InputError{Detail: "d"}); p.Detail != "d" {
 		t.Errorf("toProblem(InputError).Detail = %q, want d", p.Detail)
+	}
+	// A notary office's node that lacks a font or its seal says which,
+	// and how to mend it; a node that is no notary office says that.
+	for _, tc := range []struct {
+		err         error
+		want, want2 string
+	}{
+		{&certify.NoSignerError{}, "holds no notary document-signing certificate", "notary members"},
+		{fmt.Errorf("issuing: %w", &certify.NoSignerError{Missing: certify.MissingFont}), "no CJK font", "fonts-wqy-microhei"},
+		{&certify.NoSignerError{Missing: certify.MissingSeal}, "seal image", "restart the node"},
+	} {
+		p := toProblem(tc.err)
+		if p.Type != ProblemBase+"no-document-signer" || !strings.Contains(p.Detail, tc.want) || !strings.Contains(p.Detail, tc.want2) {
+			t.Errorf("toProblem(%v) = %s %q, want no-document-signer saying %q and %q", tc.err, p.Type, p.Detail, tc.want, tc.want2)
+		}
 	}
 }

@@ -823,7 +823,7 @@ func (s *Server) copyrightPDF(c echo.Context, reg Register, cr *copyright.Copyri
 // lang.
 func (s *Server) issueCopyright(ctx context.Context, cr *copyright.Copyright, lang, actor string) error {
 	if s.issuer == nil {
-		return errNoSigner()
+		return errNoSigner("")
 	}
 	return s.issuer.Copyright(ctx, cr, lang, actor)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/evidence"
 )
 
@@ -33,7 +34,16 @@ func (s *Server) documentCheck(c echo.Context) error {
 }
 
 // errNoSigner is the answer of the document endpoints on a node that
-// cannot sign documents.
-func errNoSigner() *Problem {
-	return problem(http.StatusConflict, "no-document-signer", prob.M("title.no-document-signer"), prob.M("no-document-signer"))
+// cannot sign documents: one that is not a notary office, or one that is
+// but lacks what missing names (certify.MissingFont or MissingSeal), which
+// the detail then says how to mend.
+func errNoSigner(missing string) *Problem {
+	detail := "no-document-signer"
+	switch missing {
+	case certify.MissingFont:
+		detail = "no-document-font"
+	case certify.MissingSeal:
+		detail = "no-document-seal"
+	}
+	return problem(http.StatusConflict, "no-document-signer", prob.M("title.no-document-signer"), prob.M(detail))
 }

@@ -84,6 +84,11 @@ type Config struct {
 	// Documents renders and signs documents; nil on a node that is not a
 	// notary office: every issue is then ErrNoSigner.
 	Documents *document.Issuer
+	// Missing says, when Documents is nil on a node that holds a notary
+	// document-signing certificate, what it lacks: MissingFont or
+	// MissingSeal; "" for a node that is not a notary office. The error
+	// of an issue says it (NoSignerError).
+	Missing string
 	// AnchorWait bounds the wait for anchoring; 0: DefaultAnchorWait.
 	AnchorWait time.Duration
 	// Now is the clock; nil: time.Now.
@@ -99,6 +104,7 @@ type Office struct {
 	orgs     Orgs
 	crs      Register
 	docs     *document.Issuer
+	missing  string
 	wait     time.Duration
 	now      func() time.Time
 }
@@ -114,12 +120,36 @@ func New(cfg Config) (*Office, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Office{ev: cfg.Evidence, matters: cfg.Matters, certs: cfg.Certificates, receipts: cfg.Receipts, orgs: cfg.Orgs, crs: cfg.Copyrights, docs: cfg.Documents, wait: cfg.AnchorWait, now: cfg.Now}, nil
+	return &Office{ev: cfg.Evidence, matters: cfg.Matters, certs: cfg.Certificates, receipts: cfg.Receipts, orgs: cfg.Orgs, crs: cfg.Copyrights, docs: cfg.Documents, missing: cfg.Missing, wait: cfg.AnchorWait, now: cfg.Now}, nil
 }
 
 // ErrNoSigner means the node holds no document-signing certificate (or
-// cannot render documents), so it issues none.
+// cannot render documents), so it issues none. Issues fail with a
+// *NoSignerError, which is ErrNoSigner.
 var ErrNoSigner = errors.New("certify: this node does not sign documents")
+
+// What a notary office's node may lack to issue documents (Config.Missing).
+const (
+	MissingFont = "font" // a CJK font to render documents with
+	MissingSeal = "seal" // a readable seal image ([notary] seal)
+)
+
+// NoSignerError is ErrNoSigner with what the node lacks: Missing is
+// MissingFont or MissingSeal on a notary office's node, "" on a node that
+// holds no document-signing certificate.
+type NoSignerError struct{ Missing string }
+
+func (e *NoSignerError) Error() string {
+	if e.Missing != "" {
+		return ErrNoSigner.Error() + ": it lacks its " + e.Missing
+	}
+	return ErrNoSigner.Error()
+}
+
+func (e *NoSignerError) Is(target error) bool { return target == ErrNoSigner }
+
+// noSigner is the error of an issue on this office, which cannot sign.
+func (o *Office) noSigner() error { return &NoSignerError{Missing: o.missing} }
 
 // ErrNoMatter means a certificate was asked for a matter that does not
 // exist or that the organization may not see. It wraps evidence.ErrNotFound.

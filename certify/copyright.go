@@ -20,7 +20,7 @@ import (
 // copyright.ErrRevoked.
 func (o *Office) Copyright(ctx context.Context, cr *copyright.Copyright, lang, actor string) error {
 	if o.docs == nil {
-		return ErrNoSigner
+		return o.noSigner()
 	}
 	if o.crs == nil {
 		return errors.New("certify: Config.Copyrights is not set")

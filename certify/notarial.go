@@ -52,7 +52,7 @@ func (o *Office) Notarial(ctx context.Context, req Request) (*certificates.Certi
 // as after any failure). The API stores the Idempotency-Key answer there.
 func (o *Office) NotarialWithin(ctx context.Context, req Request, within func(tx *bolt.Tx, c *certificates.Certificate) error) (*certificates.Certificate, error) {
 	if o.docs == nil {
-		return nil, ErrNoSigner
+		return nil, o.noSigner()
 	}
 	recs, matter, err := o.records(ctx, req)
 	if err != nil {

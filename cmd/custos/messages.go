@@ -802,10 +802,14 @@ var messages = map[string]words{
 		"webhook 密封密钥：pkcs11.webhook_seal_key 指定的 PKCS#11 令牌密钥打不开 custos.db 中密封的 webhook 密钥：它不是密封时所用的密钥（或令牌解密失败）。请更正标签或 ID，或从备份将该密钥恢复到令牌中；若没有任何备份，则该密钥已永久丢失：请将 pkcs11.webhook_seal_key 设为令牌中没有的标签，并带 custos serve --new-webhook-seal-key 启动一次"},
 	// custos serve's first lines (serve.go): the tests read the English
 	// ones ("Custos is serving on ", "admin token: ").
-	"serve.serving":   {"Custos is serving on {url}", "Custos 已在 {url} 上运行"},
-	"serve.data":      {"  data folder: {dir}", "  数据文件夹：{dir}"},
-	"serve.chain":     {"  chain: {chain} ({n} validator(s))", "  联盟链：{chain}（{n} 个验证者）"},
-	"serve.pages":     {"  verification page: {verify}\n  console: {console}", "  核验页面：{verify}\n  工作台：{console}"},
+	"serve.serving": {"Custos is serving on {url}", "Custos 已在 {url} 上运行"},
+	"serve.data":    {"  data folder: {dir}", "  数据文件夹：{dir}"},
+	"serve.chain":   {"  chain: {chain} ({n} validator(s))", "  联盟链：{chain}（{n} 个验证者）"},
+	"serve.pages":   {"  verification page: {verify}\n  console: {console}", "  核验页面：{verify}\n  工作台：{console}"},
+	"serve.no-documents-font": {"  certificates: none issued: no CJK font on this machine to render them (Debian: apt-get install fonts-wqy-microhei, then restart)",
+		"  公证书：不出具：本机没有排版所需的中文字体（请安装 Debian 软件包 fonts-wqy-microhei 后重启）"},
+	"serve.no-documents-seal": {"  certificates: none issued: the seal image ([notary] seal) is unreadable (mend it, then restart)",
+		"  公证书：不出具：印章图片（[notary] seal）无法读取（修正后重启）"},
 	"serve.peer":      {"  peer API (mutual TLS, members only): {url}", "  成员间接口（双向 TLS，仅限联盟成员）：{url}"},
 	"serve.token-new": {"  admin token: {token}\n  (shown once; also saved to {file}, mode 0600)", "  管理员令牌：{token}\n  （只显示这一次；另已保存到 {file}，权限 0600）"},
 	"serve.token-set": {"  admin token: as set on first start (see {file} if it was generated)", "  管理员令牌：首次启动时已设定（若为自动生成，见 {file}）"},

@@ -97,8 +97,11 @@ type node struct {
 	numbers chan struct{} // wakes numberCopyrights: a registration is queued
 	audit   *integrity.Auditor
 	stop    context.CancelFunc // ends the audit in progress
-	handler http.Handler
-	token   string // the bootstrap token if it was created now, else ""
+	// docsMissing is what this notary office's node lacks to issue
+	// certificates (certify.MissingFont or MissingSeal), said at start.
+	docsMissing string
+	handler     http.Handler
+	token       string // the bootstrap token if it was created now, else ""
 	// peer is the peer API of a consortium member ([consortium]), with
 	// the handler that serves other members; nil without one.
 	peer        *peer.Node
@@ -168,6 +171,12 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	fmt.Fprintln(out, tr("serve.pages", "verify", "http://"+addr+"/verify", "console", "http://"+addr+"/console"))
 	if n.peer != nil {
 		fmt.Fprintln(out, tr("serve.peer", "url", "https://"+cfg.Consortium.PeerListen))
+	}
+	switch n.docsMissing {
+	case certify.MissingFont:
+		fmt.Fprintln(out, tr("serve.no-documents-font"))
+	case certify.MissingSeal:
+		fmt.Fprintln(out, tr("serve.no-documents-seal"))
 	}
 	if n.token != "" {
 		fmt.Fprintln(out, tr("serve.token-new", "token", n.token, "file", tokenFile))
@@ -501,7 +510,9 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if n.audit, err = integrity.NewAuditor(auditCtx, ev, integrity.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log}); err != nil {
 		return err
 	}
-	office, err := certify.New(certify.Config{Evidence: ev, Matters: shares, Certificates: n.certs, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: documentIssuer(cfg, log, tsa, pki)})
+	docs, missing := documentIssuer(cfg, log, tsa, pki)
+	n.docsMissing = missing
+	office, err := certify.New(certify.Config{Evidence: ev, Matters: shares, Certificates: n.certs, Receipts: prover, Orgs: orgs, Copyrights: n.crs, Documents: docs, Missing: missing})
 	if err != nil {
 		return err
 	}
@@ -537,15 +548,17 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 // documentIssuer is what signs this node's certificates, or nil (the
 // document endpoints then answer 409 no-document-signer): a node that is
 // not a notary office has no document-signing certificate, and a machine
-// without the CJK font cannot render the documents.
-func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI) *document.Issuer {
+// without the CJK font cannot render the documents. missing says what a
+// notary office's node lacks (certify.MissingFont or MissingSeal), so that
+// the 409 says how to mend it.
+func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI) (_ *document.Issuer, missing string) {
 	if pki.Notary == nil {
-		return nil
+		return nil, ""
 	}
 	r, err := pdf.NewRenderer(pdf.Config{})
 	if err != nil {
 		log.Warn("certificates disabled: no CJK font to render them (install fonts-wqy-microhei)", "err", err)
-		return nil
+		return nil, certify.MissingFont
 	}
 	if msg := publicURLWarning(cfg); msg != "" {
 		log.Warn(msg, "public_url", cfg.publicURL(), "listen", cfg.Listen)
@@ -554,7 +567,7 @@ func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI)
 	if cfg.Notary.Seal != "" {
 		if seal, err = loadSeal(cfg.Notary.Seal); err != nil { // checked with the config: changed since
 			log.Warn("certificates disabled: the seal image is unreadable", "err", err)
-			return nil
+			return nil, certify.MissingSeal
 		}
 	}
 	return &document.Issuer{
@@ -563,7 +576,7 @@ func documentIssuer(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *nodePKI)
 			Signer: pki.Notary.Signer, Certificate: pki.Notary.Cert, Chain: pki.Notary.Chain,
 			TSA: tsa, Location: cfg.Notary.Location,
 		},
-	}
+	}, ""
 }
 
 // publicURLWarning is the warning serve logs on a node that signs

@@ -103,7 +103,7 @@ var shortsZH = map[string]string{
 	"custos share revoke":          "立即撤销一项共享",
 	"custos submit":                "提交证据：将每个文件流式上传到 Custos 服务器并显示记录（管道输出时为 JSON 行）",
 	"custos trust":                 "保存节点的信任包（供 'custos verify --trust' 使用）或其 PEM 证书",
-	"custos verify":                "离线验证回执：摘要、保管事件、时间戳、包含证明和联盟检查点",
+	"custos verify":                "离线验证回执（摘要、保管事件、时间戳、包含证明和联盟检查点），或离线验证公证书、登记证书的 PDF",
 	"custos webhook":               "管理本机构的 webhook",
 	"custos webhook adopt":         "接管 webhook：使您的 API 密钥成为其创建者以恢复投递，并换用新的签名密钥（只显示一次）",
 	"custos webhook create":        "注册 webhook（其签名密钥只显示一次）",

@@ -26,8 +26,8 @@ func verifyCmd() *cobra.Command {
 	var asJSON bool
 	var nodeWait time.Duration
 	cmd := &cobra.Command{
-		Use:   "verify --receipt FILE [--file EVIDENCE] --trust BUNDLE [--evidence-record FILE] [--transitions FILE] [--node URL] [--json]",
-		Short: "Verify a receipt offline: digests, custody events, time-stamps, inclusion and the consortium checkpoint",
+		Use:   "verify (--receipt FILE [--file EVIDENCE] --trust BUNDLE [--evidence-record FILE] [--transitions FILE] [--node URL] | --pdf FILE [--trust BUNDLE] [--roots FILE]) [--json]",
+		Short: "Verify a receipt (digests, custody events, time-stamps, inclusion, the consortium checkpoint) or a certificate PDF, offline",
 		Long: `Verify checks a Custos receipt without any server or network: the evidence file's digests (with --file),
 the custody events and their hash chain, the RFC 3161 time-stamp tokens, each event's inclusion in the
 evidence log, and the checkpoint signed by the consortium's validators named in the trust bundle.

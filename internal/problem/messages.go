@@ -360,7 +360,9 @@ var catalog = map[string]Text{
 	"copyright-revoked": {"This registration is revoked.", "此登记已被撤销。"},
 
 	// Certificates and documents.
-	"no-document-signer":      {"This node holds no notary document-signing certificate (or lacks the CJK font to render documents), so it cannot issue certificates. Certificates are issued by the consortium's notary members.", "本节点没有公证文书签名证书（或缺少排版文书所需的中文字体），因此不能出具公证书。公证书由联盟中的公证成员出具。"},
+	"no-document-signer":      {"This node holds no notary document-signing certificate, so it cannot issue certificates. Certificates are issued by the consortium's notary members.", "本节点没有公证文书签名证书，因此不能出具公证书。公证书由联盟中的公证成员出具。"},
+	"no-document-font":        {"This node holds a notary document-signing certificate but found no CJK font to render documents with when it started, so it issues no certificates. Install one on the node's machine (Debian: apt-get install fonts-wqy-microhei) and restart the node.", "本节点持有公证文书签名证书，但启动时找不到排版文书所需的中文字体，因此不出具公证书。请在节点所在的机器上安装中文字体（Debian 软件包 fonts-wqy-microhei），然后重启节点。"},
+	"no-document-seal":        {"This node holds a notary document-signing certificate but could not read its seal image ([notary] seal in its configuration) when it started, so it issues no certificates. Mend the file and restart the node.", "本节点持有公证文书签名证书，但启动时无法读取配置中的印章图片（[notary] seal），因此不出具公证书。请修正该文件，然后重启节点。"},
 	"registration-unanchored": {"The registration is not yet anchored in the consortium chain, so its certificate cannot be issued yet. Retry shortly.", "此登记尚未上链，暂时不能出具证书。请稍后重试。"},
 	"evidence-unanchored":     {"Evidence item {id} is not yet anchored in the consortium chain, so its receipt, which the document embeds, does not exist yet. Retry shortly.", "证据 {id} 尚未上链，文书中要嵌入的回执还不存在。请稍后重试。"},
 
