@@ -9,6 +9,7 @@
 #   softhsm2, opensc (a real PKCS#11 token for the TSA and notary keys) — Debian packages
 #   javac, Bouncy Castle (outside checker of RFC 4998 evidence records) — default-jdk-headless, libbcpkix-java
 #   python3 with cryptography (independent implementations of the receipt and transaction formats, written from docs/) — python3-cryptography
+#   systemd (deploy/systemd/custos.service run under a real systemd, and systemd-analyze) — Debian package
 set -euo pipefail
 export GOTOOLCHAIN=auto
 gobin="$(go env GOPATH)/bin"
@@ -28,6 +29,7 @@ command -v pkcs11-tool >/dev/null || apt_missing+=(opensc)
 command -v javac >/dev/null || apt_missing+=(default-jdk-headless)
 [ -e /usr/share/java/bcpkix.jar ] || apt_missing+=(libbcpkix-java)
 python3 -c 'import cryptography' 2>/dev/null || apt_missing+=(python3-cryptography)
+command -v systemd-analyze >/dev/null || apt_missing+=(systemd)
 if ((${#apt_missing[@]})); then
   echo "installing with apt-get: ${apt_missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

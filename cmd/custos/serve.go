@@ -127,6 +127,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	sup := newSupervisor(ln.Addr(), log) // nil unless systemd started us (systemd.go)
 	n, err := build(ctx, cfg, log)
 	if errors.Is(err, bolt.ErrTimeout) { // storage.OpenDB: another node holds the folder
 		ln.Close()
@@ -186,11 +187,14 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	sup.ready("http://" + addr)
+	go sup.watch(runCtx)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	sup.stopping()
 	log.Info("shutting down")
 	shutCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
 	defer done()

@@ -23,15 +23,18 @@ func RequireIntegration() bool { return os.Getenv("CUSTOS_REQUIRE_INTEGRATION") 
 
 // installHints tells how to get the binaries LookBinary is asked for.
 var installHints = map[string]string{
-	"minio":         "go install github.com/minio/minio@latest (about 6 minutes; AGPLv3, run beside the project, never linked)",
-	"chromium":      "apt-get install -y chromium fonts-noto-cjk (or make deps)",
-	"jq":            "apt-get install -y jq (or make deps)",
-	"curl":          "apt-get install -y curl (or make deps)",
-	"pdftotext":     "apt-get install -y poppler-utils (or make deps)",
-	"pdfdetach":     "apt-get install -y poppler-utils (or make deps)",
-	"softhsm2-util": "apt-get install -y softhsm2 (or make deps)",
-	"pkcs11-tool":   "apt-get install -y opensc (or make deps)",
-	"python3":       "apt-get install -y python3-cryptography (or make deps)",
+	"minio":           "go install github.com/minio/minio@latest (about 6 minutes; AGPLv3, run beside the project, never linked)",
+	"chromium":        "apt-get install -y chromium fonts-noto-cjk (or make deps)",
+	"jq":              "apt-get install -y jq (or make deps)",
+	"curl":            "apt-get install -y curl (or make deps)",
+	"pdftotext":       "apt-get install -y poppler-utils (or make deps)",
+	"pdfdetach":       "apt-get install -y poppler-utils (or make deps)",
+	"softhsm2-util":   "apt-get install -y softhsm2 (or make deps)",
+	"pkcs11-tool":     "apt-get install -y opensc (or make deps)",
+	"python3":         "apt-get install -y python3-cryptography (or make deps)",
+	"systemd-analyze": "apt-get install -y systemd (or make deps)",
+	"unshare":         "apt-get install -y util-linux",
+	"nsenter":         "apt-get install -y util-linux",
 }
 
 // LookBinary returns the path of the executable name, looking in PATH, then
