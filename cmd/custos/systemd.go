@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,7 +58,7 @@ func newSupervisor(addr net.Addr, log *slog.Logger) *supervisor {
 		notify:   func(state string) error { _, err := daemon.SdNotify(false, state); return err },
 		health:   "http://" + loopback(addr) + "/healthz",
 		interval: every / 2,
-		client:   &http.Client{},
+		client:   &http.Client{Transport: &http.Transport{Proxy: nil}}, // the node itself, never through $HTTP_PROXY
 		log:      log,
 	}
 }
@@ -151,6 +152,6 @@ func (s *supervisor) check(ctx context.Context) error {
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	line, _ := bufio.NewReader(http.MaxBytesReader(nil, resp.Body, 4096)).ReadString('\n')
+	line, _ := bufio.NewReader(io.LimitReader(resp.Body, 4096)).ReadString('\n')
 	return fmt.Errorf("GET /healthz: %d %s", resp.StatusCode, strings.TrimSpace(line))
 }
