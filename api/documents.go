@@ -38,12 +38,12 @@ func (s *Server) documentCheck(c echo.Context) error {
 // but lacks what missing names (certify.MissingFont or MissingSeal), which
 // the detail then says how to mend.
 func errNoSigner(missing string) *Problem {
-	detail := "no-document-signer"
+	detail := prob.M("no-document-signer")
 	switch missing {
 	case certify.MissingFont:
-		detail = "no-document-font"
+		detail = prob.M("no-document-font")
 	case certify.MissingSeal:
-		detail = "no-document-seal"
+		detail = prob.M("no-document-seal")
 	}
-	return problem(http.StatusConflict, "no-document-signer", prob.M("title.no-document-signer"), prob.M(detail))
+	return problem(http.StatusConflict, "no-document-signer", prob.M("title.no-document-signer"), detail)
 }
