@@ -772,6 +772,24 @@ func (a *App) Applied(member string, seq uint64) (Included, bool, error) {
 	return inc, ok, err
 }
 
+// LastApplied is the highest batch number the log holds from member (a
+// node member ID, Tx.Member), under any validator key the member ran; 0
+// if none. A node's batches go on after it (Batcher.cut), so that a node
+// whose batch records are older than the chain (restored from a backup)
+// does not number a new batch as one the log already holds.
+func (a *App) LastApplied(member string) (uint64, error) {
+	key, err := memberKeyHex(member)
+	if err != nil {
+		return 0, err
+	}
+	var last uint64
+	err = a.db.View(func(tx *bolt.Tx) error {
+		last = lastApplied(tx, key)
+		return nil
+	})
+	return last, err
+}
+
 // View runs fn with a read transaction on the committed log.
 func (a *App) View(fn func(l *Log, tx *bolt.Tx) error) error {
 	return a.db.View(func(tx *bolt.Tx) error { return fn(a.merkle, tx) })

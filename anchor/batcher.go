@@ -1,6 +1,7 @@
 package anchor
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -72,8 +73,12 @@ type BatcherConfig struct {
 // until the log has it, and reports batches once final. A batch is never
 // anchored twice: the application refuses a (member, seq) it already has.
 type Batcher struct {
-	cfg    BatcherConfig
-	cutMu  sync.Mutex // one batch cut at a time (Run's and SubmitHeads')
+	cfg   BatcherConfig
+	cutMu sync.Mutex // one batch cut at a time (Run's and SubmitHeads')
+	// behind is the batch number the log held from this node when it was
+	// found to be past this node's own records (see nextSeq); 0 until then.
+	// Guarded by cutMu.
+	behind uint64
 	member string
 	kick   chan struct{}
 	mu     sync.Mutex
@@ -185,8 +190,19 @@ func (b *Batcher) Run(ctx context.Context) {
 }
 
 // step cuts and submits new batches, resubmits stale ones, and records
-// inclusion and finality.
+// inclusion and finality. It does nothing while the node is still
+// fetching the blocks it missed (block sync, after a start): the log it
+// would number new batches against (nextSeq) and look pending ones up in
+// is behind the chain's until then.
 func (b *Batcher) step(ctx context.Context) error {
+	if b.cfg.Node.Syncing() {
+		return nil
+	}
+	return b.cycle(ctx)
+}
+
+// cycle is step's work, once the node takes part in consensus.
+func (b *Batcher) cycle(ctx context.Context) error {
 	for {
 		batch, leaves, err := b.cut()
 		if err != nil || batch == nil {
@@ -241,7 +257,10 @@ func (b *Batcher) cut() (*Batch, [][]byte, error) {
 	if err != nil || len(leaves) == 0 {
 		return nil, nil, err
 	}
-	bt := &Batch{Seq: seq + 1, From: next, Count: len(leaves)}
+	if seq, err = b.nextSeq(seq); err != nil {
+		return nil, nil, err
+	}
+	bt := &Batch{Seq: seq, From: next, Count: len(leaves)}
 	err = b.cfg.DB.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bBMeta)
 		if err := m.Put([]byte("next"), binary.BigEndian.AppendUint64(nil, next+uint64(len(leaves)))); err != nil {
@@ -304,6 +323,63 @@ func (b *Batcher) broadcast(ctx context.Context, seq uint64, raw []byte) (refuse
 		return true
 	}
 	return false
+}
+
+// sameBatch checks that the log's batch inc, under bt's number, is bt:
+// the same number of leaves, and the same first and last leaf. Another
+// batch under this node's number (its batch records older than the chain,
+// which nextSeq numbers past) must not be taken for bt: bt's leaves would
+// be marked anchored where the log holds others, and their receipts would
+// not prove them. Anchoring then stops, with this error in the log.
+func (b *Batcher) sameBatch(bt *Batch, inc Included) error {
+	if inc.Count != bt.Count {
+		return fmt.Errorf("anchor: batch %d has %d leaves in the log, %d here: it is not this node's batch %d (are this node's batch records, anchor.db, older than the chain?)", bt.Seq, inc.Count, bt.Count, bt.Seq)
+	}
+	if bt.Count == 0 {
+		return nil
+	}
+	for _, i := range []uint64{0, uint64(bt.Count) - 1} {
+		local, err := b.cfg.Source.LeafHashes(bt.From+i, 1)
+		if err != nil {
+			return err
+		}
+		var logged []byte
+		if err := b.cfg.App.View(func(l *Log, tx *bolt.Tx) error {
+			logged, err = l.LeafHash(tx, inc.First+i)
+			return err
+		}); err != nil {
+			return err
+		}
+		if len(local) != 1 || !bytes.Equal(local[0], logged) {
+			return fmt.Errorf("anchor: leaf %d of batch %d in the log (index %d) is not this node's leaf %d: it is not this node's batch %d (are this node's batch records, anchor.db, older than the chain?)", i, bt.Seq, inc.First+i, bt.From+i, bt.Seq)
+		}
+	}
+	return nil
+}
+
+// nextSeq is the number of the batch to cut after this node's last, seq:
+// seq+1, unless the log already holds a batch of this node's with a
+// higher number. That happens when the node's batch records (anchor.db)
+// are older than the chain, as after a restore from a backup: the lost
+// copy went on cutting batches after the backup, and the log has them. A
+// new batch under one of their numbers would be refused as a duplicate
+// and then taken for the one in the log. Numbering goes on after the
+// log's last instead; the evidence those batches anchored is not on this
+// node (it was filed after the backup). Callers hold cutMu.
+func (b *Batcher) nextSeq(seq uint64) (uint64, error) {
+	last, err := b.cfg.App.LastApplied(b.member)
+	if err != nil {
+		return 0, err
+	}
+	if last <= seq {
+		return seq + 1, nil
+	}
+	if b.behind != last {
+		b.behind = last
+		b.cfg.Log.Warn("the log holds batches of this node's that its batch records (anchor.db) do not: they are older than the chain, as after a restore from a backup; new batches are numbered after the log's last, and the evidence those batches anchored, filed after the backup, is not on this node",
+			"records_last_batch", seq, "log_last_batch", last)
+	}
+	return last + 1, nil
 }
 
 // forgetLocked drops a batch's last submission. Callers hold mu.
@@ -522,8 +598,8 @@ func (b *Batcher) track(ctx context.Context) error {
 				b.resubmitIfStale(ctx, bt)
 				continue
 			}
-			if inc.Count != bt.Count {
-				return fmt.Errorf("anchor: batch %d has %d leaves in the log, %d here", bt.Seq, inc.Count, bt.Count)
+			if err := b.sameBatch(bt, inc); err != nil {
+				return err
 			}
 			bt.First, bt.Height = inc.First, inc.Height
 			changed = append(changed, bt)
@@ -764,7 +840,10 @@ func (b *Batcher) newEmptyBatch(bucket, enc []byte) (*Batch, error) {
 		if v := m.Get([]byte("next")); len(v) == 8 {
 			bt.From = binary.BigEndian.Uint64(v)
 		}
-		bt.Seq++
+		var err error
+		if bt.Seq, err = b.nextSeq(bt.Seq); err != nil {
+			return err
+		}
 		key := binary.BigEndian.AppendUint64(nil, bt.Seq)
 		if err := m.Put([]byte("seq"), key); err != nil {
 			return err

@@ -31,7 +31,10 @@ func (s countingSource) LeafHashes(from uint64, max int) ([][]byte, error) {
 // while the mempool has them, or after it lost them, nothing is read or
 // signed again; only bytes that CheckTx refuses make the batch be built
 // anew. The chain has two validators of equal power and only one runs, so
-// no block ever includes the batch.
+// no block ever includes the batch. That node waits for a peer to fetch
+// the blocks it missed from (block sync), so it cuts no batch at all: the
+// steps below are the batcher's work once it takes part in consensus
+// (cycle).
 func TestBatcherResubmitsSameBytes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a CometBFT node")
@@ -87,10 +90,16 @@ func TestBatcherResubmitsSameBytes(t *testing.T) {
 	}
 	mp := c.Node.node.Mempool()
 	ctx := context.Background()
+	if err := b.step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Node.Syncing() || reads.Load() != 0 || mp.Size() != 0 {
+		t.Fatalf("a node waiting for block sync (syncing %v): %d reads of the leaves, %d transactions in the mempool; want none", c.Node.Syncing(), reads.Load(), mp.Size())
+	}
 	step := func() {
 		t.Helper()
 		time.Sleep(5 * time.Millisecond) // past Resubmit
-		if err := b.step(ctx); err != nil {
+		if err := b.cycle(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -253,6 +253,11 @@ func (n *Node) watchConsensus(log *slog.Logger) error {
 // is restarted.
 func (n *Node) Halted() bool { return n.halted.Load() }
 
+// Syncing reports whether CometBFT is still fetching the blocks it missed
+// from its peers (block sync), before it takes part in consensus: the
+// application's state is then behind the chain's.
+func (n *Node) Syncing() bool { return n.node.ConsensusReactor().WaitSync() }
+
 // Stop stops the node and waits for it.
 func (n *Node) Stop() error {
 	if !n.node.IsRunning() {

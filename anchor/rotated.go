@@ -171,3 +171,22 @@ func ownRegEntry(tx *bolt.Tx, key []byte, id string) ([]byte, RegEntry, bool) {
 	}
 	return nil, RegEntry{}, false
 }
+
+// lastApplied is the highest batch number the log holds from the member
+// whose node key hashes to member, under that key or any other validator
+// key the member ran; 0 if none.
+func lastApplied(tx *bolt.Tx, member []byte) uint64 {
+	c := tx.Bucket(bApplied).Cursor()
+	var last uint64
+	for _, k := range append([][]byte{member}, otherMemberKeys(tx, member)...) {
+		seek := binary.BigEndian.AppendUint64(bytes.Clone(k), ^uint64(0))
+		key, _ := c.Seek(seek)
+		if !bytes.Equal(key, seek) {
+			key, _ = c.Prev()
+		}
+		if len(key) == len(k)+8 && bytes.HasPrefix(key, k) {
+			last = max(last, binary.BigEndian.Uint64(key[len(k):]))
+		}
+	}
+	return last
+}

@@ -108,6 +108,11 @@ func TestMemberRecovery(t *testing.T) {
 	dir := filepath.Dir(d.cfg)
 	backup := filepath.Join(t.TempDir(), "backup")
 	copyTree(t, dir, backup, filepath.Join("chain", "data"), filepath.Join("chain", "app.db"))
+	// D goes on after the backup: its batches after the backup's last are
+	// in the log, and what they anchored is lost with the disk.
+	d.start(t)
+	anchored(d.p, randomBytes(t, 3434))
+	d.p.Stop()
 	// The disk is lost.
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
@@ -167,8 +172,15 @@ func TestMemberRecovery(t *testing.T) {
 	if status, b := receiptOf(t, d.p, dID, 10*time.Second); status != 200 {
 		t.Errorf("receipt of D's own evidence after the restore = %d %s", status, b)
 	}
-	// D anchors again.
-	anchored(d.p, randomBytes(t, 6000))
+	// D anchors again, under batch numbers after the lost copy's (its
+	// batch records are the backup's), and the receipt proves the upload.
+	data := randomBytes(t, 6000)
+	id := anchored(d.p, data)
+	_, rb := receiptOf(t, d.p, id, 10*time.Second)
+	if vout, err := runCustos(t, "verify", "--receipt", writeFile(t, tmp, "after.json", rb), "--file", writeFile(t, tmp, "after.bin", data),
+		"--trust", filepath.Join(out, "trust.json")); err != nil || !strings.Contains(vout, "VALID") {
+		t.Errorf("the receipt of an upload after the restore: %v\n%s", err, vout)
+	}
 
 	// fsck on the stopped member: its chain state is the peers' ("same"),
 	// or a prefix of it when the peers made a block after it stopped
