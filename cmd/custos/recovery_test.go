@@ -100,6 +100,7 @@ func TestMemberRecovery(t *testing.T) {
 		before = append(before, data)
 	}
 	dID := anchored(d.p, randomBytes(t, 3333))
+	eID := anchored(d.p, randomBytes(t, 3344))
 
 	// The backup, of the stopped member: everything but the chain's data
 	// (chain/data: block store, consensus state; chain/app.db: the
@@ -111,7 +112,10 @@ func TestMemberRecovery(t *testing.T) {
 	// D goes on after the backup: its batches after the backup's last are
 	// in the log, and what they anchored is lost with the disk.
 	d.start(t)
-	anchored(d.p, randomBytes(t, 3434))
+	if code, _, b := d.p.call("GET", "/api/v1/evidence/"+eID, consortiumToken, nil); code != 200 { // a custody event of eID, lost below
+		t.Fatalf("reading %s after the backup = %d %s", eID, code, b)
+	}
+	anchored(d.p, randomBytes(t, 3434)) // anchored after that read's event
 	d.p.Stop()
 	// The disk is lost.
 	if err := os.RemoveAll(dir); err != nil {
@@ -171,6 +175,12 @@ func TestMemberRecovery(t *testing.T) {
 	}
 	if status, b := receiptOf(t, d.p, dID, 10*time.Second); status != 200 {
 		t.Errorf("receipt of D's own evidence after the restore = %d %s", status, b)
+	}
+	// eID's read after the backup is lost, but the chain's custody head of
+	// eID commits to it: no receipt can prove eID's custody complete, and
+	// the node says why (not 500).
+	if status, b := receiptOf(t, d.p, eID, 10*time.Second); status != 409 || !strings.Contains(string(b), "urn:custos:problem:custody-diverged") {
+		t.Errorf("receipt of an item whose events after the backup were lost = %d %s, want 409 custody-diverged", status, b)
 	}
 	// D anchors again, under batch numbers after the lost copy's (its
 	// batch records are the backup's), and the receipt proves the upload.

@@ -35,6 +35,13 @@ type Anchor interface {
 // prover was in package evidence.
 var ErrNotAnchored = errors.New("evidence: not anchored yet")
 
+// ErrCustodyDiverged means the chain's custody head for an item commits to
+// none of this node's histories of it: the node lacks (or altered) events
+// that it anchored, as after a restore from a backup older than its last
+// events of the item. No receipt can prove the item's custody complete
+// until a later event of the item moves the head past it.
+var ErrCustodyDiverged = errors.New("evidence: the chain's custody head commits to events this node does not hold")
+
 // Prover builds receipts and answers lookups by digest: it joins the item
 // store (an evidence.Service, which the chain's batcher reads its leaves from) with
 // the anchoring side (the chain, which locates and proves them). It is

@@ -221,7 +221,7 @@ func (p *Prover) receiptV2(r *receipt.Receipt, seq uint64, raws [][]byte, global
 				return nil
 			}
 		}
-		return fmt.Errorf("evidence: the chain's custody head for %s matches none of its event counts", r.Evidence.ID)
+		return fmt.Errorf("%w: the head for %s matches none of its %d event counts", ErrCustodyDiverged, r.Evidence.ID, all.Count)
 	})
 	if err != nil {
 		return nil, err
