@@ -357,6 +357,11 @@ func (b *Batcher) sameBatch(bt *Batch, inc Included) error {
 	return nil
 }
 
+// ErrSyncing is SubmitHeads' and SubmitDeposits' answer while the node is
+// still fetching the blocks it missed (block sync): a batch numbered now
+// could take a number the log already holds (nextSeq). Try again later.
+var ErrSyncing = errors.New("anchor: this node is still catching up with the chain (block sync); try again once it has")
+
 // nextSeq is the number of the batch to cut after this node's last, seq:
 // seq+1, unless the log already holds a batch of this node's with a
 // higher number. That happens when the node's batch records (anchor.db)
@@ -512,6 +517,9 @@ func (b *Batcher) SubmitHeads(ctx context.Context, heads []HeadUpdate) error {
 	}
 	if b.cfg.App.StateVersion() < StateV2 {
 		return errors.New("anchor: the chain state has no custody heads before version 2")
+	}
+	if b.cfg.Node.Syncing() {
+		return ErrSyncing
 	}
 	enc := make([]byte, 1, 1+len(heads)*storedHeadSize)
 	enc[0] = 1
@@ -782,6 +790,9 @@ func (b *Batcher) SubmitDeposits(ctx context.Context, deposits []Deposit) error 
 	}
 	if b.cfg.App.StateVersion() < StateV4 {
 		return errors.New("anchor: the chain state has no digest index before version 4")
+	}
+	if b.cfg.Node.Syncing() {
+		return ErrSyncing
 	}
 	enc := make([]byte, 1, 1+len(deposits)*storedDepositSize)
 	enc[0] = 1

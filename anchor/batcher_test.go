@@ -2,6 +2,7 @@ package anchor
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -95,6 +96,12 @@ func TestBatcherResubmitsSameBytes(t *testing.T) {
 	}
 	if !c.Node.Syncing() || reads.Load() != 0 || mp.Size() != 0 {
 		t.Fatalf("a node waiting for block sync (syncing %v): %d reads of the leaves, %d transactions in the mempool; want none", c.Node.Syncing(), reads.Load(), mp.Size())
+	}
+	if err := b.SubmitHeads(ctx, []HeadUpdate{{Events: 2}}); !errors.Is(err, ErrSyncing) {
+		t.Errorf("SubmitHeads while syncing = %v, want ErrSyncing", err)
+	}
+	if err := b.SubmitDeposits(ctx, []Deposit{{FirstLocal: 0}}); !errors.Is(err, ErrSyncing) {
+		t.Errorf("SubmitDeposits while syncing = %v, want ErrSyncing", err)
 	}
 	step := func() {
 		t.Helper()
