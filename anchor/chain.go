@@ -108,6 +108,11 @@ func (c *Chain) Stop() error {
 // (Node.Halted): nothing is anchored until the node restarts.
 func (c *Chain) Halted() bool { return c.Node.Halted() }
 
+// Syncing reports whether the node is still fetching the blocks it missed
+// (Node.Syncing): the replicated state it answers from is behind the
+// chain's until then.
+func (c *Chain) Syncing() bool { return c.Node.Syncing() }
+
 // Notify wakes the batcher: leaves were queued.
 func (c *Chain) Notify() { c.Batcher.Notify() }
 

@@ -153,6 +153,9 @@ type upload struct {
 // (the same work, and the same files in the same order) is answered as
 // before once all its parts are read, and its files are discarded.
 func (s *Server) createCopyright(c echo.Context) (_ *request, err error) {
+	if err := s.awaitSynced(c.Request().Context()); err != nil {
+		return nil, err
+	}
 	reg, err := s.register()
 	if err != nil {
 		return nil, err

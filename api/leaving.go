@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -105,6 +107,42 @@ func (s *Server) healthz(c echo.Context) error {
 
 // halter is what healthz asks of the chain (anchor.Chain).
 type halter interface{ Halted() bool }
+
+// syncer is what awaitSynced asks of the chain (anchor.Chain).
+type syncer interface{ Syncing() bool }
+
+// syncWait bounds how long a request that acts on the consortium's
+// replicated state waits for a node that is still fetching the blocks it
+// missed (a variable for tests).
+var syncWait = 10 * time.Second
+
+// awaitSynced holds a request that acts on the consortium's replicated
+// state (the directory of organizations, the copyright register, shares
+// announced to other members) while this node is still fetching the
+// blocks it missed after a start (block sync, usually a second or two):
+// its state is behind the chain's until then, so a name could look free
+// that is taken, a registration be numbered against an old register, a
+// share's grantee look local. Past syncWait it answers 503 catching-up.
+func (s *Server) awaitSynced(ctx context.Context) error {
+	sc, ok := s.chain.(syncer)
+	if !ok || !sc.Syncing() {
+		return nil
+	}
+	deadline := time.Now().Add(syncWait)
+	for sc.Syncing() {
+		if time.Now().After(deadline) {
+			p := problem(http.StatusServiceUnavailable, "catching-up", prob.M("title.catching-up"), prob.M("catching-up"))
+			p.retryAfter = 10
+			return p
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}
 
 // HeaderMemberRemoved, on /healthz, is the height at which this node's
 // member was removed from the consortium.

@@ -190,6 +190,9 @@ func errNoMatter() *Problem {
 // a name resolves to, a remote grantee) is checked only when the request
 // is acted on, so that a retry whose answer is stored is replayed.
 func (s *Server) createShare(c echo.Context) (*request, error) {
+	if err := s.awaitSynced(c.Request().Context()); err != nil {
+		return nil, err
+	}
 	b, err := readJSONObject(c)
 	if err != nil {
 		return nil, err
@@ -398,6 +401,9 @@ func (t shareTarget) view(owner, grantee string, sh evidence.Share) ShareView {
 }
 
 func (s *Server) revokeShare(c echo.Context) error {
+	if err := s.awaitSynced(c.Request().Context()); err != nil {
+		return err
+	}
 	p := principal(c)
 	sh, err := s.sharing.RevokeShare(c.Request().Context(), p.Org.ID, p.Actor(), c.Param("id"))
 	if errors.Is(err, evidence.ErrNotFound) {

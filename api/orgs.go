@@ -68,6 +68,9 @@ func (s *Server) auditTx(c echo.Context, tx *bolt.Tx, org, typ, subject string) 
 // of making a second organization). Its fingerprint is the JSON
 // endpoints' (the body bytes).
 func (s *Server) createOrg(c echo.Context) (*request, error) {
+	if err := s.awaitSynced(c.Request().Context()); err != nil {
+		return nil, err
+	}
 	b, err := readJSONObject(c)
 	if err != nil {
 		return nil, err
@@ -172,6 +175,9 @@ func (s *Server) checkNotLookAlike(name, id string) error {
 // Each change is recorded in its audit chain (org.renamed, org.updated) in
 // the transaction that writes it.
 func (s *Server) updateOrg(c echo.Context) error {
+	if err := s.awaitSynced(c.Request().Context()); err != nil {
+		return err
+	}
 	var in wire.OrgPatch
 	if err := bindStrict(c, &in); err != nil {
 		return err

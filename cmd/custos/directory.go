@@ -43,7 +43,9 @@ func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, tel
 			return
 		case <-tick.C:
 		}
-		if ch.StateVersion() < anchor.StateV4 {
+		// Not while catching up: the directory of an old height could show
+		// a conflict long over, and tell the organization so for good.
+		if ch.Syncing() || ch.StateVersion() < anchor.StateV4 {
 			continue
 		}
 		todo, err := unregistered(ch, orgs, tell, log)

@@ -74,7 +74,10 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 		case <-time.After(wait):
 		}
 		wait, block = numberIdle, nil
-		if ch.StateVersion() < anchor.StateV5 {
+		// Not while catching up: at an old height a registration would be
+		// filed in an old format (whole, below state version 12), and an
+		// organization's wait for its directory entry run out at once.
+		if ch.Syncing() || ch.StateVersion() < anchor.StateV5 {
 			continue
 		}
 		next := ch.NextBlock() // before the round: a block during it wakes the next

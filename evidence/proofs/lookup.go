@@ -19,7 +19,7 @@ type Lookup struct {
 	SHA256     string    `json:"sha256"`
 	SM3        string    `json:"sm3,omitempty"` // when asked by SM3
 	Anchored   bool      `json:"anchored"`
-	AnchoredAt time.Time `json:"anchored_at,omitzero"` // time of the block that made it final
+	AnchoredAt time.Time `json:"anchored_at,omitzero"` // time of the block that made it final; absent while this node does not hold that block yet
 	Height     int64     `json:"height,omitempty"`
 	// Member is the member ID (anchor.Tx.Member) of the node that filed
 	// the first deposit, and MemberName its name in the trust bundle.
@@ -74,10 +74,10 @@ func (p *Prover) LookupSHA256(ctx context.Context, hexDigest, reader string) (*L
 	if first == 0 {
 		return out, nil
 	}
-	t, err := p.anchoredAt(ctx, first)
-	if err != nil {
-		return nil, err
-	}
+	// A node still fetching the blocks it missed (after a restore, say)
+	// may know the height from its records before it holds the block: the
+	// answer then has no time.
+	t, _ := p.anchoredAt(ctx, first)
 	out.Anchored, out.Height, out.AnchoredAt = true, first, t
 	return out, nil
 }

@@ -252,3 +252,26 @@ func TestReceiptNoCheckpoint(t *testing.T) {
 		t.Fatalf("Receipt = %v, want ErrNotAnchored", err)
 	}
 }
+
+// missingBlocks is a chain that does not hold the blocks yet, as a node
+// still fetching the ones it missed.
+type missingBlocks struct{ *evidencetest.LogAnchor }
+
+func (missingBlocks) BlockTime(_ context.Context, height int64) (time.Time, error) {
+	return time.Time{}, fmt.Errorf("anchor: no block at height %d", height)
+}
+
+// TestLookupWithoutBlock: an item this node recorded as anchored at a
+// height whose block it does not hold yet (catching up after a restore) is
+// looked up as anchored at that height, without a time, not as an error.
+func TestLookupWithoutBlock(t *testing.T) {
+	s := evidencetest.New(t, evidence.Config{Blobs: evidencetest.NewBlobs()})
+	rec := evidencetest.File(t, s, "tester", "anchored before the restore")
+	if err := s.MarkFinal([]anchor.Batch{{From: 0, Count: 1, Height: 7, Final: true}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := proofs.New(s, missingBlocks{evidencetest.NewLogAnchor(t, s)}).LookupSHA256(context.Background(), rec.SHA256, "tester")
+	if err != nil || !got.Anchored || got.Height != 7 || !got.AnchoredAt.IsZero() {
+		t.Fatalf("LookupSHA256 = %+v, %v; want anchored at height 7 without a time", got, err)
+	}
+}

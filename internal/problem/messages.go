@@ -68,6 +68,7 @@ var catalog = map[string]Text{
 	"title.invalid-registration":    {"Invalid registration", "登记无效"},
 	"title.registration-unanchored": {"Registration not yet anchored", "登记尚未上链"},
 	"title.evidence-unanchored":     {"Evidence not yet anchored", "证据尚未上链"},
+	"title.catching-up":             {"Catching up with the chain", "正在追赶联盟链"},
 	"title.custody-diverged":        {"Custody events missing on this node", "本节点缺少保管事件"},
 	"title.no-document-signer":      {"This node does not issue documents", "本节点不出具文书"},
 	"title.last-admin-key":          {"Last admin key", "最后一个管理员密钥"},
@@ -362,6 +363,7 @@ var catalog = map[string]Text{
 
 	// Certificates and documents.
 	"no-document-signer":      {"This node holds no notary document-signing certificate, so it cannot issue certificates. Certificates are issued by the consortium's notary members.", "本节点没有公证文书签名证书，因此不能出具公证书。公证书由联盟中的公证成员出具。"},
+	"catching-up":             {"This node is still fetching the consortium chain's blocks it missed while it was stopped, so its copy of the directory, the copyright register and the shares is not yet current. Retry after Retry-After seconds.", "本节点仍在获取停机期间错过的联盟链区块，其机构名录、著作权登记簿和共享信息尚未更新到最新。请在 Retry-After 所示秒数后重试。"},
 	"custody-diverged":        {"The consortium's chain records custody events of this item that this node no longer holds (or holds altered): its store was most likely restored from a backup older than them. The chain keeps their log entries and the item's custody head, so no receipt from this node can prove the item's custody complete until the item's next events move that head on. The operator should check the node (custos fsck) and say what was lost.", "联盟链记录了本证据的若干保管事件，而本节点已不再持有这些事件（或持有的已被改动）：本节点的存储很可能是从早于这些事件的备份中恢复的。链上仍保留这些事件的日志条目和该证据的保管链头，因此在该证据后续的事件使链头前移之前，本节点出具的回执无法证明其保管链完整。运营方应检查本节点（custos fsck）并说明丢失了哪些内容。"},
 	"no-document-font":        {"This node holds a notary document-signing certificate but found no CJK font to render documents with when it started, so it issues no certificates. Install one on the node's machine (Debian: apt-get install fonts-wqy-microhei) and restart the node.", "本节点持有公证文书签名证书，但启动时找不到排版文书所需的中文字体，因此不出具公证书。请在节点所在的机器上安装中文字体（Debian 软件包 fonts-wqy-microhei），然后重启节点。"},
 	"no-document-seal":        {"This node holds a notary document-signing certificate but could not read its seal image ([notary] seal in its configuration) when it started, so it issues no certificates. Mend the file and restart the node.", "本节点持有公证文书签名证书，但启动时无法读取配置中的印章图片（[notary] seal），因此不出具公证书。请修正该文件，然后重启节点。"},
