@@ -175,7 +175,9 @@ func registerHeads(ctx context.Context, ch *anchor.Chain, ev *evidence.Service, 
 		if ctx.Err() != nil {
 			return
 		}
-		log.Warn("registering custody heads; will retry", "err", err)
+		if !errors.Is(err, anchor.ErrSyncing) { // catching up after a start: wait quietly
+			log.Warn("registering custody heads; will retry", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

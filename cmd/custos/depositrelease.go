@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -30,6 +31,7 @@ func releaseDeposits(ctx context.Context, ch *anchor.Chain, ev *evidence.Service
 		if ch.StateVersion() >= anchor.StateV4 {
 			n, err := ev.SubmitReleased(ctx, ch.SubmitDeposits)
 			switch {
+			case errors.Is(err, anchor.ErrSyncing): // catching up after a start: quietly, after the next block
 			case err != nil && ctx.Err() == nil:
 				log.Warn("submitting released deposits; will retry", "err", err)
 				next, wait = nil, releaseRetry

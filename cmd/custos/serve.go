@@ -188,12 +188,15 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	sup.ready("http://" + addr)
-	go sup.watch(runCtx)
+	watchCtx, stopWatch := context.WithCancel(runCtx)
+	defer stopWatch()
+	go sup.watch(watchCtx)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	stopWatch() // not a check of a server shutting down
 	sup.stopping()
 	log.Info("shutting down")
 	shutCtx, done := context.WithTimeout(context.Background(), 30*time.Second)

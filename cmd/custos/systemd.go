@@ -20,8 +20,9 @@ import (
 //
 //   - READY=1 once the node accepts requests, so that `systemctl start`
 //     returns when it serves, and units ordered after it start then;
-//   - WATCHDOG=1 every half of the unit's WatchdogSec while the node's own
-//     GET /healthz answers 200 within that half: a node whose chain halted
+//   - WATCHDOG=1 every third of the unit's WatchdogSec while the node's own
+//     GET /healthz answers 200 within half of that: one check that fails or
+//     is slow is tolerated, two in a row are not. A node whose chain halted
 //     (503 halted, as on a full disk) or whose HTTP server no longer answers
 //     stops sending it, and systemd kills and restarts it (Restart=), which
 //     is what the halt asks for;
@@ -35,7 +36,7 @@ import (
 type supervisor struct {
 	notify   func(state string) error
 	health   string        // the node's own /healthz URL
-	interval time.Duration // between health checks; 0: no watchdog
+	interval time.Duration // between health checks (a third of WatchdogSec); 0: no watchdog
 	client   *http.Client
 	log      *slog.Logger
 }
@@ -57,7 +58,7 @@ func newSupervisor(addr net.Addr, log *slog.Logger) *supervisor {
 	return &supervisor{
 		notify:   func(state string) error { _, err := daemon.SdNotify(false, state); return err },
 		health:   "http://" + loopback(addr) + "/healthz",
-		interval: every / 2,
+		interval: every / 3,
 		client:   &http.Client{Transport: &http.Transport{Proxy: nil}}, // the node itself, never through $HTTP_PROXY
 		log:      log,
 	}
@@ -136,9 +137,11 @@ func (s *supervisor) watch(ctx context.Context) {
 	}
 }
 
-// check asks the node's own /healthz, within the interval: nil for 200.
+// check asks the node's own /healthz, within half the interval: nil for
+// 200. The pets then come at most 1.5 intervals apart, half of
+// WatchdogSec, and one missed check still leaves the next in time.
 func (s *supervisor) check(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, max(s.interval, time.Second))
+	ctx, cancel := context.WithTimeout(ctx, max(s.interval/2, 100*time.Millisecond))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.health, nil)
 	if err != nil {

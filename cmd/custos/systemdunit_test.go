@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -63,6 +64,13 @@ func TestSystemdUnit(t *testing.T) {
 	if systemd == "" {
 		testenv.Missing(t, "integration test needs systemd (/lib/systemd/systemd); install it with: apt-get install -y systemd (or make deps)")
 	}
+	// Its systemd makes its cgroups in the host's hierarchy (cgroup v1's
+	// name=systemd here; under its unit's own name, empty once it ends):
+	// beside a host whose own init is systemd, which owns that hierarchy,
+	// it does not run.
+	if init, _ := os.ReadFile("/proc/1/comm"); strings.TrimSpace(string(init)) == "systemd" {
+		t.Skip("the host's init is systemd: a second one would share its cgroup hierarchy (CI's machines run another init)")
+	}
 	unshare, nsenter := testenv.LookBinary(t, "unshare"), testenv.LookBinary(t, "nsenter")
 
 	// The binary where the service's private /tmp does not hide it, nor
@@ -79,9 +87,10 @@ func TestSystemdUnit(t *testing.T) {
 
 	port := freePortRun(t, 1)
 	token := "systemd-unit-test-token-0123456789abcdef"
-	cmdline := bin + " serve --config /var/lib/custos-unit-test/custos.toml"
-	unitFile := filepath.Join(binDir, "custos-unit-test.service")
-	copyFile(t, testUnit(t, "custos-unit-test.service", cmdline, "Environment=CUSTOS_BOOTSTRAP_TOKEN="+token), unitFile, 0o644)
+	unit := fmt.Sprintf("custos-unit-test-%d", os.Getpid()) // its own cgroups (below)
+	cmdline := bin + " serve --config /var/lib/" + unit + "/custos.toml"
+	unitFile := filepath.Join(binDir, unit+".service")
+	copyFile(t, testUnit(t, unit+".service", cmdline, "Environment=CUSTOS_BOOTSTRAP_TOKEN="+token), unitFile, 0o644)
 	// The node's folder as an operator puts it there before the first
 	// start: root's, mode 0600, which the service's dynamic user could not
 	// read unless systemd gave it the folder.
@@ -95,16 +104,17 @@ func TestSystemdUnit(t *testing.T) {
 	// /var/lib) is a tmpfs of its own mount namespace, the units that
 	// would touch the host's kernel or files are masked, and it boots to
 	// basic.target only. The unit under test is in /run/systemd/system, the
-	// node's folder in /var/lib/custos-unit-test.
+	// node's folder in /var/lib/UNIT.
 	script := `set -e
 for d in /tmp /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs $d; done
 for d in /var/log /var/lib /run; do mount -t tmpfs -o mode=0755 tmpfs $d; done
-mkdir -p /run/systemd/system /var/lib/custos-unit-test
+mkdir -p /run/systemd/system /var/lib/` + unit + `
 cp "$1" /run/systemd/system/
-cp -p "$2" /var/lib/custos-unit-test/
+cp -p "$2" /var/lib/` + unit + `/
 for u in ` + strings.Join(maskedUnits, " ") + `; do ln -s /dev/null /run/systemd/system/$u; done
 exec "$3" --system --unit=basic.target --log-target=journal`
-	sd := exec.Command(unshare, "--pid", "--fork", "--mount", "--mount-proc", "--propagation", "private", "sh", "-c", script, "sh", unitFile, config, systemd)
+	sd := exec.Command(unshare, "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--propagation", "private", "sh", "-c", script, "sh", unitFile, config, systemd)
+	sd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // and unshare with this test, however it ends
 	var sdOut bytes.Buffer
 	sd.Stdout, sd.Stderr = &sdOut, &sdOut
 	if err := sd.Start(); err != nil {
@@ -142,7 +152,7 @@ exec "$3" --system --unit=basic.target --log-target=journal`
 		}
 	}
 	show := func(props ...string) map[string]string {
-		out, _ := in(10*time.Second, append([]string{"systemctl", "show", "custos-unit-test", "-p"}, strings.Join(props, ","))...)
+		out, _ := in(10*time.Second, append([]string{"systemctl", "show", unit, "-p"}, strings.Join(props, ","))...)
 		m := map[string]string{}
 		for _, l := range strings.Split(out, "\n") {
 			if k, v, ok := strings.Cut(l, "="); ok {
@@ -152,12 +162,12 @@ exec "$3" --system --unit=basic.target --log-target=journal`
 		return m
 	}
 	journal := func() string {
-		out, _ := in(10*time.Second, "journalctl", "-u", "custos-unit-test", "--no-pager", "-n", "40")
+		out, _ := in(10*time.Second, "journalctl", "-u", unit, "--no-pager", "-n", "40")
 		return out
 	}
 
 	// Start: returns once READY=1 is sent, and the node serves then.
-	if out, err := in(3*time.Minute, "systemctl", "start", "custos-unit-test"); err != nil {
+	if out, err := in(3*time.Minute, "systemctl", "start", unit); err != nil {
 		t.Fatalf("systemctl start: %v %s\n%s", err, out, journal())
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -201,16 +211,16 @@ exec "$3" --system --unit=basic.target --log-target=journal`
 		}
 	}
 
-	// The watchdog (WatchdogSec=2 here) is petted: still the same process
-	// after three times that.
-	time.Sleep(6 * time.Second)
+	// The watchdog (WatchdogSec=6 here: a check every 2 s, within 1 s) is
+	// petted: still the same process after twice that.
+	time.Sleep(12 * time.Second)
 	if again := show("ActiveState", "MainPID", "NRestarts"); again["MainPID"] != st["MainPID"] || again["NRestarts"] != "0" || again["ActiveState"] != "active" {
 		t.Fatalf("with pets: %v, want the same process (%s) still active\n%s", again, st["MainPID"], journal())
 	}
 
 	// A node that does not answer is not petted: systemd kills it and
 	// starts it again, and it serves again.
-	if out, err := in(10*time.Second, "systemctl", "kill", "-s", "SIGSTOP", "custos-unit-test"); err != nil {
+	if out, err := in(10*time.Second, "systemctl", "kill", "-s", "SIGSTOP", unit); err != nil {
 		t.Fatalf("systemctl kill: %v %s", err, out)
 	}
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
@@ -222,12 +232,12 @@ exec "$3" --system --unit=basic.target --log-target=journal`
 			t.Fatalf("a stopped node was not restarted: %v\n%s", now, journal())
 		}
 	}
-	if j, _ := in(10*time.Second, "journalctl", "-u", "custos-unit-test", "--no-pager", "-g", "watchdog"); !strings.Contains(j, "Watchdog timeout") {
+	if j, _ := in(10*time.Second, "journalctl", "-u", unit, "--no-pager", "-g", "watchdog"); !strings.Contains(j, "Watchdog timeout") {
 		t.Errorf("the restart was not the watchdog's:\n%s", j)
 	}
 
 	// Stop: SIGTERM, a clean exit.
-	if out, err := in(2*time.Minute, "systemctl", "stop", "custos-unit-test"); err != nil {
+	if out, err := in(2*time.Minute, "systemctl", "stop", unit); err != nil {
 		t.Fatalf("systemctl stop: %v %s", err, out)
 	}
 	if end := show("ActiveState", "Result", "ExecMainStatus"); end["ActiveState"] != "inactive" || end["Result"] != "success" || end["ExecMainStatus"] != "0" {
@@ -249,7 +259,7 @@ var maskedUnits = []string{
 
 // testUnit is deploy/systemd/custos.service, written to a temporary
 // folder as name, with ExecStart running cmdline, its state folder named
-// after name, WatchdogSec 2 s (but for custos.service) and the line extra
+// after name, WatchdogSec 6 s (but for custos.service) and the line extra
 // added to [Service].
 func testUnit(t *testing.T, name, cmdline, extra string) string {
 	t.Helper()
@@ -269,7 +279,7 @@ func testUnit(t *testing.T, name, cmdline, extra string) string {
 	replace(`ExecStart=.*`, "ExecStart="+cmdline)
 	if base := strings.TrimSuffix(name, ".service"); base != "custos" {
 		replace(`StateDirectory=custos`, "StateDirectory="+base)
-		replace(`WatchdogSec=\d+`, "WatchdogSec=2")
+		replace(`WatchdogSec=\d+`, "WatchdogSec=6")
 	}
 	if extra != "" {
 		replace(`\[Service\]`, "[Service]\n"+extra)
