@@ -357,6 +357,66 @@ func (b *Batcher) sameBatch(bt *Batch, inc Included) error {
 	return nil
 }
 
+// renumber moves the pending batch bt, not in the log under its number
+// (sameBatch), to the number nextSeq gives now: its record, its place in
+// the open set, its content if it has no leaves, and the local index that
+// names it. A later batch that names bt (a head or deposit located in it)
+// is built with the new number, as buildTx reads it here.
+func (b *Batcher) renumber(bt *Batch) error {
+	b.cutMu.Lock()
+	defer b.cutMu.Unlock()
+	old := bt.Seq
+	err := b.cfg.DB.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bBMeta)
+		var seq uint64
+		if v := m.Get([]byte("seq")); len(v) == 8 {
+			seq = binary.BigEndian.Uint64(v)
+		}
+		next, err := b.nextSeq(max(seq, old))
+		if err != nil {
+			return err
+		}
+		oldKey, newKey := binary.BigEndian.AppendUint64(nil, old), binary.BigEndian.AppendUint64(nil, next)
+		for _, name := range [][]byte{bHeadsB, bDepsB} {
+			if v := tx.Bucket(name).Get(oldKey); v != nil {
+				if err := tx.Bucket(name).Put(newKey, bytes.Clone(v)); err != nil {
+					return err
+				}
+				if err := tx.Bucket(name).Delete(oldKey); err != nil {
+					return err
+				}
+			}
+		}
+		if bt.Count > 0 {
+			if err := tx.Bucket(bByFrom).Put(binary.BigEndian.AppendUint64(nil, bt.From), newKey); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bOpen).Delete(oldKey); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bOpen).Put(newKey, nil); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bBatches).Delete(oldKey); err != nil {
+			return err
+		}
+		bt.Seq = next
+		if err := tx.Bucket(bBatches).Put(newKey, encodeBatch(bt)); err != nil {
+			return err
+		}
+		return m.Put([]byte("seq"), newKey)
+	})
+	if err != nil {
+		bt.Seq = old
+		return err
+	}
+	b.mu.Lock()
+	b.forgetLocked(old)
+	b.mu.Unlock()
+	return nil
+}
+
 // ErrSyncing is SubmitHeads' and SubmitDeposits' answer while the node is
 // still fetching the blocks it missed (block sync): a batch numbered now
 // could take a number the log already holds (nextSeq). Try again later.
@@ -607,7 +667,18 @@ func (b *Batcher) track(ctx context.Context) error {
 				continue
 			}
 			if err := b.sameBatch(bt, inc); err != nil {
-				return err
+				// Another batch of this node's holds the number in the log:
+				// the lost copy's, its records older than the chain. bt is
+				// pending, so it moves to a number after the log's and is
+				// submitted again.
+				old := bt.Seq
+				if rerr := b.renumber(bt); rerr != nil {
+					return errors.Join(err, rerr)
+				}
+				b.cfg.Log.Warn("a pending batch's number is another batch's in the log (this node's batch records are older than the chain, as after a restore from a backup); renumbered and submitted again",
+					"seq", old, "new_seq", bt.Seq, "reason", err)
+				b.resubmitIfStale(ctx, bt)
+				continue
 			}
 			bt.First, bt.Height = inc.First, inc.Height
 			changed = append(changed, bt)

@@ -253,10 +253,28 @@ func (n *Node) watchConsensus(log *slog.Logger) error {
 // is restarted.
 func (n *Node) Halted() bool { return n.halted.Load() }
 
-// Syncing reports whether CometBFT is still fetching the blocks it missed
-// from its peers (block sync), before it takes part in consensus: the
-// application's state is then behind the chain's.
-func (n *Node) Syncing() bool { return n.node.ConsensusReactor().WaitSync() }
+// Syncing reports whether the node is behind the chain: CometBFT is still
+// fetching the blocks it missed from its peers (block sync), or a peer has
+// committed a block this node has not. The second covers what block sync
+// leaves to consensus: it hands over a block or two before the peers'
+// height, and at once on a node with a third of the voting power. The
+// application's state is behind the chain's until then. A peer whose
+// height is not known yet counts for nothing; a node a block behind in
+// ordinary running is syncing for that moment.
+func (n *Node) Syncing() bool {
+	if n.node.ConsensusReactor().WaitSync() {
+		return true
+	}
+	height := n.node.BlockStore().Height()
+	for _, p := range n.node.Switch().Peers().List() {
+		// A peer's round state is at the height it works on, one past
+		// the last it committed.
+		if ps, ok := p.Get(types.PeerStateKey).(*cmtcons.PeerState); ok && ps.GetHeight()-1 > height {
+			return true
+		}
+	}
+	return false
+}
 
 // Stop stops the node and waits for it.
 func (n *Node) Stop() error {

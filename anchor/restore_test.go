@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -48,15 +49,21 @@ func (s restoredSource) Deposits(from uint64, count int) ([]Deposit, error) {
 	return s.pick(from).Deposits(from, count)
 }
 
-// TestBatcherAfterRestore: a node whose batch records (anchor.db) come
-// back from a backup older than the chain, as after a restore, resumes
-// numbering its batches after the last one the chain holds from it: the
-// lost copy's batches after the backup are in the log under the numbers
-// the backup would give next, and a new batch under one of them would be
-// refused as a duplicate and then taken for the lost one (same number,
-// same count), its leaves never appended and their receipts not proving
-// them. The new uploads' leaves are in the log, where the node says.
-func TestBatcherAfterRestore(t *testing.T) {
+// restoreChain is a one-validator chain for the restore tests: its app,
+// a folder, and ways to make a batcher of its node and to run one until
+// leaves are final.
+type restoreChain struct {
+	c   *Chain
+	dir string
+	new func(db *bolt.DB, src LeafSource) *Batcher
+	// final runs b until every leaf below n is in a final batch, and
+	// returns the batches.
+	final func(b *Batcher, n uint64) map[uint64]Batch
+	open  func(name string) *bolt.DB
+}
+
+func newRestoreChain(t *testing.T) *restoreChain {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a CometBFT node")
 	}
@@ -89,7 +96,7 @@ func TestBatcherAfterRestore(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
-	appDB, localDB, batches := open("app.db"), open("anchor-chain.db"), open("anchor.db")
+	appDB, localDB := open("app.db"), open("anchor-chain.db")
 	c, err := Start(context.Background(), ChainConfig{Home: home, StateDB: appDB, LocalDB: localDB, ChainID: "custos-restore",
 		Root: root.Cert, NodeCert: cert, OrgCA: org.Cert, Source: synthSource{limit: new(atomic.Uint64)}, Moniker: "court",
 		TimeoutCommit: 50 * time.Millisecond})
@@ -136,6 +143,21 @@ func TestBatcherAfterRestore(t *testing.T) {
 		}
 	}
 
+	return &restoreChain{c: c, dir: dir, new: newBatcher, final: final, open: open}
+}
+
+// TestBatcherAfterRestore: a node whose batch records (anchor.db) come
+// back from a backup older than the chain, as after a restore, resumes
+// numbering its batches after the last one the chain holds from it: the
+// lost copy's batches after the backup are in the log under the numbers
+// the backup would give next, and a new batch under one of them would be
+// refused as a duplicate and then taken for the lost one (same number,
+// same count), its leaves never appended and their receipts not proving
+// them. The new uploads' leaves are in the log, where the node says.
+func TestBatcherAfterRestore(t *testing.T) {
+	rc := newRestoreChain(t)
+	c, dir, newBatcher, final, open := rc.c, rc.dir, rc.new, rc.final, rc.open
+	batches := open("anchor.db")
 	limit := new(atomic.Uint64)
 	limit.Store(10)
 	lost := newBatcher(batches, synthSource{node: 1, limit: limit})
@@ -191,6 +213,73 @@ func TestBatcherAfterRestore(t *testing.T) {
 		}); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestBatcherRenumbers: a restored node that cut a batch before its
+// state showed the lost copy's batch under the same number (CometBFT
+// leaves block sync a block or two before the peers' height, and at once
+// on a node with a third of the power) does not take the lost batch for
+// its own: the pending batch moves to a number after the log's, is
+// submitted again, and its leaves are in the log where the node says.
+func TestBatcherRenumbers(t *testing.T) {
+	rc := newRestoreChain(t)
+	batches := rc.open("anchor.db")
+	limit := new(atomic.Uint64)
+	limit.Store(10)
+	lost := rc.new(batches, synthSource{node: 1, limit: limit})
+	rc.final(lost, 10)
+	backup := filepath.Join(rc.dir, "anchor-backup.db")
+	if err := batches.View(func(tx *bolt.Tx) error { return tx.CopyFile(backup, 0o600) }); err != nil {
+		t.Fatal(err)
+	}
+	// The restored node cuts its batch 2 (new uploads) while the log has
+	// no batch 2 yet ...
+	restoredLimit := new(atomic.Uint64)
+	restoredLimit.Store(20)
+	restored := rc.new(rc.open("anchor-backup.db"), restoredSource{before: synthSource{node: 1, limit: restoredLimit}, after: synthSource{node: 2, limit: restoredLimit}, cut: 10})
+	bt, _, err := restored.cut()
+	if err != nil || bt == nil || bt.Seq != 2 {
+		t.Fatalf("the restored node's cut = %+v, %v; want batch 2", bt, err)
+	}
+	// ... and then the lost copy's batch 2 (its uploads after the backup)
+	// reaches the log first.
+	limit.Store(20)
+	rc.final(lost, 20)
+	got := rc.final(restored, 20)
+	var mine *Batch
+	for _, b := range got {
+		if b.From == 10 {
+			mine = &b
+		}
+	}
+	if mine == nil || mine.Seq <= 2 {
+		t.Fatalf("the restored node's batch of leaves 10 to 19: %+v, want it renumbered after 2 (batches %v)", mine, got)
+	}
+	if err := rc.c.App.View(func(l *Log, tx *bolt.Tx) error {
+		for i := range mine.Count {
+			leaf, err := l.LeafHash(tx, mine.First+uint64(i))
+			if err != nil {
+				return err
+			}
+			if want := synthLeaf(2, mine.From+uint64(i)); !bytes.Equal(leaf, want) {
+				return fmt.Errorf("batch %d: log leaf %d is not the new upload's", mine.Seq, mine.First+uint64(i))
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+	if err := restored.cfg.DB.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bBatches).Get(binary.BigEndian.AppendUint64(nil, 2)) != nil || tx.Bucket(bOpen).Get(binary.BigEndian.AppendUint64(nil, 2)) != nil {
+			return errors.New("the old number 2 is still recorded")
+		}
+		if seq := tx.Bucket(bByFrom).Get(binary.BigEndian.AppendUint64(nil, 10)); binary.BigEndian.Uint64(seq) != mine.Seq {
+			return fmt.Errorf("byfrom names batch %d for leaf 10, want %d", binary.BigEndian.Uint64(seq), mine.Seq)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
 	}
 }
 
