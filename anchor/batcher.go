@@ -61,7 +61,13 @@ type BatcherConfig struct {
 	Wake <-chan struct{}
 	// OnFinal is told of batches that became final. It must be idempotent:
 	// after a crash it may be told again.
-	OnFinal   func([]Batch) error
+	OnFinal func([]Batch) error
+	// OnBehind, if set, is told when the log is found to hold batches of
+	// this node's that its records do not (nextSeq): its stores are older
+	// than the chain, as after a restore from a backup. records and log are
+	// the last batch numbers of each. It must be quick; it is called with
+	// the batcher's cut lock held.
+	OnBehind  func(records, log uint64)
 	MaxLeaves int           // per transaction (default 5000, at most MaxLeaves)
 	Window    time.Duration // how long leaves gather before a batch (default 20ms)
 	Resubmit  time.Duration // resubmit a pending batch after (default 3s)
@@ -441,6 +447,9 @@ func (b *Batcher) nextSeq(seq uint64) (uint64, error) {
 	}
 	if b.behind != last {
 		b.behind = last
+		if b.cfg.OnBehind != nil {
+			b.cfg.OnBehind(seq, last)
+		}
 		b.cfg.Log.Warn("the log holds batches of this node's that its batch records (anchor.db) do not: they are older than the chain, as after a restore from a backup; new batches are numbered after the log's last, and the evidence those batches anchored, filed after the backup, is not on this node",
 			"records_last_batch", seq, "log_last_batch", last)
 	}

@@ -33,6 +33,7 @@ type ChainConfig struct {
 	Source          LeafSource
 	Wake            <-chan struct{} // see BatcherConfig.Wake
 	OnFinal         func([]Batch) error
+	OnBehind        func(records, log uint64) // see BatcherConfig.OnBehind
 	Moniker         string
 	P2PListen       string
 	Peers           []string
@@ -85,7 +86,7 @@ func Start(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 		return nil, errors.New("anchor: the node certificate does not certify this node's validator key")
 	}
 	b, err := NewBatcher(BatcherConfig{DB: cfg.LocalDB, Node: node, App: app, ChainID: cfg.ChainID,
-		NodeCert: cfg.NodeCert, OrgCA: cfg.OrgCA, Source: cfg.Source, Wake: cfg.Wake, OnFinal: cfg.OnFinal, Log: cfg.Log})
+		NodeCert: cfg.NodeCert, OrgCA: cfg.OrgCA, Source: cfg.Source, Wake: cfg.Wake, OnFinal: cfg.OnFinal, OnBehind: cfg.OnBehind, Log: cfg.Log})
 	if err != nil {
 		node.Stop()
 		return nil, err

@@ -176,7 +176,12 @@ func TestBatcherAfterRestore(t *testing.T) {
 	restoredLimit := new(atomic.Uint64)
 	restoredLimit.Store(25)
 	restored := newBatcher(open("anchor-backup.db"), restoredSource{before: synthSource{node: 1, limit: restoredLimit}, after: synthSource{node: 2, limit: restoredLimit}, cut: 10})
+	var told [][2]uint64
+	restored.cfg.OnBehind = func(records, log uint64) { told = append(told, [2]uint64{records, log}) }
 	got := final(restored, 25)
+	if len(told) != 1 || told[0] != [2]uint64{1, 3} {
+		t.Errorf("OnBehind told %v, want once: records end at batch 1, the log at 3", told)
+	}
 	// And a batch of the lost copy's is never taken for one of the
 	// restored node's: same number and count, other leaves; other count.
 	inc, ok, err := c.App.Applied(restored.member, 2)

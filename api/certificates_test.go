@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-project/custos/certify"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 )
 
 // The office's errors are answered as the certificate endpoints always
@@ -36,6 +38,13 @@ func TestCertifyProblems(t *testing.T) {
 	}
 	if p := toProblem(&certify.InputError{Detail: "d"}); p.Detail != "d" {
 		t.Errorf("toProblem(InputError).Detail = %q, want d", p.Detail)
+	}
+	// A node whose certificate numbering is held after a restore says so,
+	// and since when.
+	held := &certificates.HeldError{Since: time.Date(2026, 12, 7, 21, 0, 0, 0, time.UTC), Reason: "restored"}
+	if p := toProblem(fmt.Errorf("issuing: %w", held)); p.Status != http.StatusConflict || p.Type != ProblemBase+"certificate-numbering-held" ||
+		!strings.Contains(p.Detail, "2026-12-07T21:00:00Z") || !strings.Contains(p.Detail, "custos certificate numbering") {
+		t.Errorf("toProblem(HeldError) = %d %s %q, want 409 certificate-numbering-held naming the time and the command", p.Status, p.Type, p.Detail)
 	}
 	// A notary office's node that lacks a font or its seal says which,
 	// and how to mend it; a node that is no notary office says that.

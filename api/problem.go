@@ -19,6 +19,7 @@ import (
 
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/certificates"
 	"github.com/custos-project/custos/evidence/proofs"
 	prob "github.com/custos-project/custos/internal/problem"
 	"github.com/custos-project/custos/internal/strictjson"
@@ -163,6 +164,15 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusRequestEntityTooLarge, "too-large", prob.M("title.upload-too-large"), prob.M("upload-too-large"))
 	case errors.As(err, &mbe): // a body other than an upload's (Server.problemOf)
 		return problem(http.StatusRequestEntityTooLarge, "too-large", prob.M("title.request-too-large"), prob.M("body-too-large"))
+	case errors.Is(err, certificates.ErrNumberingHeld):
+		var he *certificates.HeldError
+		since := ""
+		if errors.As(err, &he) {
+			since = he.Since.Format(time.RFC3339)
+		}
+		p = problem(http.StatusConflict, "certificate-numbering-held", prob.M("title.certificate-numbering-held"), prob.M("certificate-numbering-held", "since", since))
+		p.cause = err
+		return p
 	case errors.Is(err, proofs.ErrCustodyDiverged):
 		p = problem(http.StatusConflict, "custody-diverged", prob.M("title.custody-diverged"), prob.M("custody-diverged"))
 		p.cause = err

@@ -62,7 +62,7 @@ func certificateCmd() *cobra.Command {
 			return c.Certificates(ctx, "", 500)
 		}),
 	}
-	return cmdGroup("certificate", "Issue and fetch notarial certificates", cn, issue, get, list, certificatePDFCmd(cn))
+	return cmdGroup("certificate", "Issue and fetch notarial certificates", cn, issue, get, list, certificatePDFCmd(cn), certNumberingCmd())
 }
 
 // applicantFlags are the flags that name a certificate's applicant.

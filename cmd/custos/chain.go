@@ -76,7 +76,7 @@ func (c Config) chainHome() string {
 // anchors the evidence service's leaves: ev says on wake that it queued
 // some. On the embedded default (no trust bundle configured) it creates a
 // single-validator development chain on first start.
-func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI, ev *evidence.Service, wake <-chan struct{}) (*chain, error) {
+func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI, ev *evidence.Service, wake <-chan struct{}, onBehind func(records, log uint64)) (*chain, error) {
 	home := cfg.chainHome()
 	if cfg.Chain.Trust != "" {
 		if err := adoptRotatedKey(cfg, pki, log); err != nil {
@@ -124,7 +124,7 @@ func startChain(ctx context.Context, cfg Config, log *slog.Logger, pki *nodePKI,
 	ch.dbs = []*bolt.DB{state, local}
 	ch.Chain, err = anchor.Start(ctx, anchor.ChainConfig{
 		Home: home, StateDB: state, LocalDB: local, ChainID: gen.ChainID, Root: pki.Root,
-		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, Wake: wake, OnFinal: ev.MarkFinal,
+		NodeCert: pki.Node, OrgCA: pki.Org.Cert, Source: ev, Wake: wake, OnFinal: ev.MarkFinal, OnBehind: onBehind,
 		Moniker: moniker(cfg.Org), P2PListen: cfg.Chain.P2PListen, Peers: cfg.Chain.Peers,
 		TimeoutCommit:  cfg.Chain.TimeoutCommit.Duration,
 		TimeoutPropose: cfg.Chain.TimeoutPropose.Duration, Log: log,

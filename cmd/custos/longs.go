@@ -5,6 +5,11 @@ package main
 // is generated from them). TestLongsZH fails on a command with a Long and
 // no Chinese one, and on an entry for no such command.
 var longsZH = map[string]string{
+	"custos certificate numbering": `读取已停止节点的存储（与 fsck 相同），列出其每年出具的最后一个公证书编号，以及编号是否已暂停。
+节点发现其存储早于联盟链时（常见于从备份恢复之后）会暂停编号：它可能在该备份之后出具过公证书，
+其编号现在会被再次使用，因此在运营方将公证处的登记簿与这些编号核对之前，它不出具公证书。
+给出 --year 和 --next 时，设定该节点当年出具下一份公证书所用的编号（须在其已出具的所有编号之后：
+编号绝不重复使用），并解除暂停。见 docs/operations.md 中恢复成员的一节。`,
 	"custos": `Custos 保全电子证据，使任何一方都能查验证据是什么、何时已经存在，以及此后它经历的一切。
 
 与服务器通信的命令使用 --server 和 --token，否则使用 $CUSTOS_SERVER 和 $CUSTOS_TOKEN，

@@ -469,7 +469,19 @@ func assemble(ctx context.Context, cfg Config, log *slog.Logger, db *bolt.DB, bl
 	if err := ev.Recover(ctx); err != nil {
 		return nil, err
 	}
-	ch, err := startChain(ctx, cfg, log, pki, ev, wake)
+	// Stores older than the chain (a restore from a backup): hold the
+	// certificate numbers, which only this node knows (evidence/certificates,
+	// numbering.go), until an operator has checked them.
+	onBehind := func(records, logSeq uint64) {
+		reason := fmt.Sprintf("this node's stores are older than the chain (its last anchoring batch is %d, the chain's %d): a restore from a backup?", records, logSeq)
+		if err := certs.Hold(reason, time.Now()); err != nil {
+			log.Error("holding certificate numbering", "err", err)
+			return
+		}
+		log.Error("certificate numbering held: this node may have issued certificates after its backup, under numbers it would give again; check the office's register, then, with the node stopped, run: custos certificate numbering --year YEAR --next N",
+			"records_last_batch", records, "log_last_batch", logSeq)
+	}
+	ch, err := startChain(ctx, cfg, log, pki, ev, wake, onBehind)
 	if err != nil {
 		return nil, fmt.Errorf("consortium chain: %w", err)
 	}

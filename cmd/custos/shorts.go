@@ -61,6 +61,7 @@ var shortsZH = map[string]string{
 	"custos evidence":              "读取证据记录及其时间戳令牌",
 	"custos evidence get":          "显示证据记录：文件、大小、摘要、时间戳和上链情况",
 	"custos evidence timestamp":    "保存证据的 RFC 3161 时间戳应答（DER），可用 'openssl ts -reply' 检查",
+	"custos certificate numbering": "查看已停止节点的公证书编号，或设定某年的下一个编号并解除暂停",
 	"custos fsck":                  "检查已停止节点的存储：数据块、保管链、令牌、孤立项、证书（JSON 报告；有问题时退出码为 1）",
 	"custos help":                  "任一命令的帮助",
 	"custos integrity":             "对照记录和日志审计节点存储的证据（管理员）",

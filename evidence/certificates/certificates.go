@@ -78,10 +78,11 @@ var (
 	bCertRcpt = []byte("certrcpt") // id ‖ i(2) → canonical receipt of item i as embedded in the PDF
 	bCertNum  = []byte("certnum")  // year(4) → last serial reserved(8)
 	bCertRes  = []byte("certres")  // year(4) ‖ serial(8) → certificate id: every number ever reserved
+	bCertHold = []byte("certhold") // "held" → why numbering is held (numbering.go); absent: numbers are given
 	bCertOrg  = []byte("certorg")  // reader org ‖ seq(8) → certificate id
 )
 
-var buckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg}
+var buckets = [][]byte{bCerts, bCertPDF, bCertRcpt, bCertNum, bCertRes, bCertOrg, bCertHold}
 
 // docKind is the checksum kind of certificates (evidence.PutDocSum).
 const docKind = 'c'
@@ -148,6 +149,9 @@ func (s *Register) ReserveCertificate(ctx context.Context, year int, prefix stri
 	c.VerifyToken = evidence.NewVerifyToken(c.ID)
 	y := binary.BigEndian.AppendUint32(nil, uint32(year))
 	err := s.ev.Update(func(tx *bolt.Tx) error {
+		if err := held(tx); err != nil {
+			return err
+		}
 		last := uint64(0)
 		if v := tx.Bucket(bCertNum).Get(y); len(v) == 8 {
 			last = u64val(v)
