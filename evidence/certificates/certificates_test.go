@@ -17,8 +17,6 @@ import (
 
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
-	"github.com/custos-project/custos/evidence/evidencetest"
-	"github.com/custos-project/custos/storage"
 )
 
 // issue reserves a number and issues a certificate over ids, with
@@ -165,24 +163,12 @@ func TestIssueCertificateAtomic(t *testing.T) {
 func TestReserveCertificateNumbers(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	blobs, err := storage.NewFolder(filepath.Join(t.TempDir(), "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	open := func() (*Register, *bolt.DB) {
 		db, err := bolt.Open(path, 0o600, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: evidencetest.TSA{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := New(ev, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s, db
+		return registerOn(t, db), db
 	}
 	s, db := open()
 	for _, tc := range []struct {

@@ -26,18 +26,7 @@ func TestNumberingHold(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	blobs, err := storage.NewFolder(filepath.Join(t.TempDir(), "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := evidence.New(ctx, evidence.Config{DB: db, Blobs: blobs, TSA: evidencetest.TSA{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(ev, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := registerOn(t, db)
 	for range 3 {
 		if _, err := s.ReserveCertificate(ctx, 2026, "P"); err != nil {
 			t.Fatal(err)
@@ -78,4 +67,23 @@ func TestNumberingHold(t *testing.T) {
 	if hold, _, _ := Numbering(db); hold != nil {
 		t.Errorf("still held after SetNext: %+v", hold)
 	}
+}
+
+// registerOn is a Register over an evidence service on db, with a folder
+// store of its own.
+func registerOn(t testing.TB, db *bolt.DB) *Register {
+	t.Helper()
+	blobs, err := storage.NewFolder(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := evidence.New(context.Background(), evidence.Config{DB: db, Blobs: blobs, TSA: evidencetest.TSA{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
