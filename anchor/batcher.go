@@ -166,13 +166,18 @@ func (b *Batcher) Notify() {
 	}
 }
 
-// Run anchors until ctx is done.
+// Run anchors until ctx is done. A step that keeps failing the same way
+// is logged once a minute (with how often it failed since), not every
+// window.
 func (b *Batcher) Run(ctx context.Context) {
 	tick := time.NewTicker(b.cfg.Window)
 	defer tick.Stop()
+	var same errorLog
 	for {
 		if err := b.step(ctx); err != nil && ctx.Err() == nil {
-			b.cfg.Log.Warn("anchoring", "err", err)
+			if n, ok := same.due(err.Error(), time.Now()); ok {
+				b.cfg.Log.Warn("anchoring", "err", err, "failures_since_last_logged", n)
+			}
 		}
 		woken := false
 		select {
@@ -454,6 +459,26 @@ func (b *Batcher) nextSeq(seq uint64) (uint64, error) {
 			"records_last_batch", seq, "log_last_batch", last)
 	}
 	return last + 1, nil
+}
+
+// errorLog decides when a repeated failure is logged again: at once when
+// it differs from the last logged, else a minute after that one.
+type errorLog struct {
+	last   string
+	at     time.Time
+	missed int
+}
+
+// due reports whether msg, failing at now, is to be logged, and how many
+// failures (this one included) that log line stands for.
+func (l *errorLog) due(msg string, now time.Time) (int, bool) {
+	l.missed++
+	if msg == l.last && now.Sub(l.at) < time.Minute {
+		return 0, false
+	}
+	n := l.missed
+	l.last, l.at, l.missed = msg, now, 0
+	return n, true
 }
 
 // forgetLocked drops a batch's last submission. Callers hold mu.

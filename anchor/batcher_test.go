@@ -141,3 +141,24 @@ func TestBatcherResubmitsSameBytes(t *testing.T) {
 		t.Errorf("the chain is at height %d, want 0 (one of two validators)", c.Node.Height())
 	}
 }
+
+// TestErrorLog: a failure is logged at once, the same one again only a
+// minute later (standing for every one in between), another at once.
+func TestErrorLog(t *testing.T) {
+	var l errorLog
+	at := time.Date(2026, 12, 7, 22, 0, 0, 0, time.UTC)
+	for i, c := range []struct {
+		msg  string
+		secs int
+		n    int
+		ok   bool
+	}{
+		{"a", 0, 1, true}, {"a", 1, 0, false}, {"a", 30, 0, false}, {"a", 61, 3, true},
+		{"b", 62, 1, true}, {"b", 63, 0, false}, {"a", 64, 2, true},
+	} {
+		n, ok := l.due(c.msg, at.Add(time.Duration(c.secs)*time.Second))
+		if n != c.n || ok != c.ok {
+			t.Errorf("failure %d (%s at %ds): due = %d, %v; want %d, %v", i, c.msg, c.secs, n, ok, c.n, c.ok)
+		}
+	}
+}
