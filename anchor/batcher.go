@@ -341,7 +341,7 @@ func (b *Batcher) broadcast(ctx context.Context, seq uint64, raw []byte) (refuse
 // batch under this node's number (its batch records older than the chain,
 // which nextSeq numbers past) must not be taken for bt: bt's leaves would
 // be marked anchored where the log holds others, and their receipts would
-// not prove them. Anchoring then stops, with this error in the log.
+// not prove them. track then renumbers bt (renumber) and submits it again.
 func (b *Batcher) sameBatch(bt *Batch, inc Included) error {
 	if inc.Count != bt.Count {
 		return fmt.Errorf("anchor: batch %d has %d leaves in the log, %d here: it is not this node's batch %d (are this node's batch records, anchor.db, older than the chain?)", bt.Seq, inc.Count, bt.Count, bt.Seq)
