@@ -29,7 +29,7 @@ import (
 // package's part to it: the read routes PeerHandler serves, and the
 // statuses they answer (statuses_test.go records them).
 
-// TestPeerContractRoutes: the routes PeerHandler registers, with the three
+// TestPeerContractRoutes: the routes PeerHandler registers, with the five
 // peer.Node serves itself (api/peer's TestContractRoutes), are the
 // contract's operations, in both directions.
 func TestPeerContractRoutes(t *testing.T) {
@@ -39,7 +39,8 @@ func TestPeerContractRoutes(t *testing.T) {
 		t.Fatalf("PeerHandler() is a %T, want the *echo.Echo whose routes this test lists", s.PeerHandler())
 	}
 	param := regexp.MustCompile(`:([A-Za-z0-9_]+)`)
-	served := []string{http.MethodPost + " " + peer.NoticesPath, http.MethodGet + " " + peer.DirectoryPath, http.MethodGet + " " + peer.SoftwarePath}
+	served := []string{http.MethodPost + " " + peer.NoticesPath, http.MethodGet + " " + peer.DirectoryPath, http.MethodGet + " " + peer.SoftwarePath,
+		http.MethodGet + " " + peer.SharesPath, http.MethodPost + " " + peer.RevokedPath}
 	for _, r := range e.Routes() {
 		if r.Method != echo.RouteNotFound {
 			served = append(served, r.Method+" "+param.ReplaceAllString(r.Path, "{$1}"))
@@ -162,7 +163,8 @@ func (pw *peerWorld) target(op string) (method, target string) {
 func peerReads() []string {
 	var out []string
 	for op := range peerDeclaredStatuses() {
-		if !strings.HasSuffix(op, peer.NoticesPath) && !strings.HasSuffix(op, peer.DirectoryPath) && !strings.HasSuffix(op, peer.SoftwarePath) {
+		if !strings.HasSuffix(op, peer.NoticesPath) && !strings.HasSuffix(op, peer.DirectoryPath) && !strings.HasSuffix(op, peer.SoftwarePath) &&
+			!strings.HasSuffix(op, peer.SharesPath) && !strings.HasSuffix(op, peer.RevokedPath) {
 			out = append(out, op)
 		}
 	}

@@ -148,6 +148,28 @@ func SharedWith(tx *bolt.Tx, target, org string, now time.Time) bool {
 	return activeShare(tx, target, org, now)
 }
 
+// SharesAfter calls fn in tx with each share whose ID is after after
+// ("" for the first), in the order of the IDs, until fn returns false or
+// an error.
+func SharesAfter(tx *bolt.Tx, after string, fn func(*Share) (bool, error)) error {
+	c := tx.Bucket(bShares).Cursor()
+	k, v := c.Seek([]byte(after))
+	if k != nil && string(k) == after {
+		k, v = c.Next()
+	}
+	for ; k != nil; k, v = c.Next() {
+		var sh Share
+		if err := json.Unmarshal(v, &sh); err != nil {
+			return err
+		}
+		more, err := fn(&sh)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
 // SharesOf lists in tx the shares org made (made) or received (!made).
 func SharesOf(tx *bolt.Tx, org string, made bool) ([]Share, error) { return sharesOf(tx, org, made) }
 

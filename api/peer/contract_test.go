@@ -40,8 +40,8 @@ func TestContractValid(t *testing.T) {
 			}
 		}
 	}
-	if len(declared()) != 12 {
-		t.Errorf("the contract has %d operations, want 12", len(declared()))
+	if len(declared()) != 14 {
+		t.Errorf("the contract has %d operations, want 14", len(declared()))
 	}
 	for _, slug := range answeredTypes(t) {
 		if !strings.Contains(string(contractJSON()), problemURN+slug+"`") {
@@ -57,7 +57,7 @@ func answeredTypes(t *testing.T) []string {
 	t.Helper()
 	lit := regexp.MustCompile(`problem\.Localized\(w, r, [^,]+, "([a-z0-9-]+)"`)
 	var out []string
-	for _, f := range []string{"node.go", "directory.go", "noticerate.go"} {
+	for _, f := range []string{"node.go", "directory.go", "noticerate.go", "sync.go"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -86,6 +86,9 @@ func TestContractAdmission(t *testing.T) {
 			t.Errorf("components.parameters.%s is not the required header %s", name, want)
 		}
 	}
+	if p := doc.Components.Parameters["Boot"]; p == nil || p.Value.Name != HeaderBoot || p.Value.In != "header" || p.Value.Required {
+		t.Errorf("components.parameters.Boot is not the optional header %s", HeaderBoot)
+	}
 	if doc.Paths.Value(DirectoryPath) == nil || doc.Paths.Value(NoticesPath) == nil {
 		t.Fatalf("the contract has no %s or no %s", DirectoryPath, NoticesPath)
 	}
@@ -113,7 +116,10 @@ func TestContractAdmission(t *testing.T) {
 					t.Errorf("%s does not declare %s, which Handler answers before any route", where, c)
 				}
 			}
-			if path != NoticesPath && path != SoftwarePath && (!slices.Contains(params, "Org") || !slices.Contains(params, "Actor")) {
+			if !slices.Contains(params, "Boot") {
+				t.Errorf("%s does not take the header %s, which every node sends", where, HeaderBoot)
+			}
+			if path != NoticesPath && path != SoftwarePath && path != SharesPath && path != RevokedPath && (!slices.Contains(params, "Org") || !slices.Contains(params, "Actor")) {
 				t.Errorf("%s does not take the organization and actor headers", where)
 			}
 		}
@@ -131,10 +137,13 @@ func TestContractRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := newConsortium(t, root, "A", "B")
-	n, _ := serveNode(t, m[0], nil, map[string]string{}, map[string]bool{}, http.NotFoundHandler())
+	made := &madeHere{}
+	n, _ := serveNode(t, m[0], nil, map[string]string{}, map[string]bool{}, http.NotFoundHandler(), func(cfg *Config) {
+		cfg.Made, cfg.Revoke = made.made, made.revoke
+	})
 	passed := false
 	h := n.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { passed = true }))
-	for _, path := range []string{NoticesPath, DirectoryPath, SoftwarePath} {
+	for _, path := range []string{NoticesPath, DirectoryPath, SoftwarePath, SharesPath, RevokedPath} {
 		var served []string
 		for _, method := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
 			rec := httptest.NewRecorder()
@@ -166,7 +175,8 @@ func TestContractRoutes(t *testing.T) {
 // the Go types, required where encoding/json always writes them.
 func TestContractSchemas(t *testing.T) {
 	doc := loadContract(t)
-	for name, v := range map[string]any{"Notice": Notice{}, "Directory": Directory{}, "Software": Software{}} {
+	for name, v := range map[string]any{"Notice": Notice{}, "Directory": Directory{}, "Software": Software{},
+		"SharesPage": SharesPage{}, "Revocations": Revocations{}, "Revocation": Revocation{}, "RevokedAnswer": RevokedAnswer{}} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
 			t.Errorf("schema %s is missing", name)

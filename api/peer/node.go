@@ -70,6 +70,21 @@ type Config struct {
 	// Software is what the node answers other members at SoftwarePath
 	// (its Member is filled in).
 	Software Software
+	// Made, if set, lists the shares this node's organizations made, as
+	// notices, in the order of their IDs after the ID after: those keep
+	// takes, at most limit, and the ID to list after next ("" when none
+	// is left). SharesPath serves it (sync.go); unset, SharesPath goes to
+	// the next handler, as on a node older than the share sync.
+	Made func(after string, limit int, keep func(*Notice) bool) (out []Notice, next string, err error)
+	// Revoke, if set with Made, revokes the share made here with ID share
+	// if it is active and keep takes its notice, with custody events by
+	// actor, and reports whether it did (RevokedPath).
+	Revoke func(share string, keep func(*Notice) bool, actor string) (bool, error)
+	// Synced, if set, reports whether the node has caught up with the
+	// chain: until it has, SharesPath and RevokedPath answer 503
+	// catching-up and Sync waits (the directory may not home yet the
+	// organizations shares were made with).
+	Synced func() bool
 }
 
 // Node is this member node's end of the peer API.
@@ -89,6 +104,13 @@ type Node struct {
 	// before one stops before it sends a notice out of its share's order.
 	requeue  sync.Mutex
 	requeued uint64
+	// The share sync (sync.go): this process's HeaderBoot, the members'
+	// (under mu), when each was last synced with (under mu), and the
+	// members to sync with at once.
+	boot     string
+	boots    map[string]string
+	lastSync map[string]time.Time
+	syncKick chan string
 }
 
 // ErrUnreachable means a member's node did not answer.
@@ -120,7 +142,8 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, notices: notices, self: anchor.MemberID(cfg.TLS.Cert), server: srv, clients: map[string]*http.Client{},
-		urls: map[string]string{}, learned: map[string]learnedURL{}, guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1)}
+		urls: map[string]string{}, learned: map[string]learnedURL{}, guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1),
+		boot: newBoot(), boots: map[string]string{}, lastSync: map[string]time.Time{}, syncKick: make(chan string, 16)}
 	cfg.SelfURL = strings.TrimRight(cfg.SelfURL, "/")
 	if cfg.SelfURL != "" && !httpsURL(cfg.SelfURL) {
 		return nil, fmt.Errorf("peer: this node's own URL, %q, is not an https URL", cfg.SelfURL)
@@ -226,6 +249,9 @@ var observeAnswers func(handler func(next http.Handler) http.Handler, next http.
 func (n *Node) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		member := MemberOf(r.TLS)
+		if member != "" && n.cfg.TLS.isMember(member) {
+			n.sawBoot(member, r.Header.Get(HeaderBoot))
+		}
 		if member != "" && r.URL.Path == DirectoryPath {
 			n.serveDirectory(w, r) // any node under the root, member or not yet
 			return
@@ -255,6 +281,16 @@ func (n *Node) handler(next http.Handler) http.Handler {
 		case SoftwarePath:
 			n.serveSoftware(w, r)
 			return
+		case SharesPath:
+			if n.cfg.Made != nil {
+				n.serveShares(w, r, member)
+				return
+			}
+		case RevokedPath:
+			if n.cfg.Made != nil && n.cfg.Revoke != nil {
+				n.serveRevoked(w, r, member)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -354,6 +390,7 @@ func (n *Node) Do(ctx context.Context, member string, req *http.Request) (*http.
 	req.URL.Scheme, req.URL.Host, req.Host = base.Scheme, base.Host, base.Host
 	req.RequestURI = ""
 	Stamp(req.Header, n.cfg.TLS.Now())
+	req.Header.Set(HeaderBoot, n.boot)
 	resp, err := c.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -35,6 +35,11 @@ type Notice struct {
 type Inbound struct {
 	Notice
 	Member string `json:"member"` // the home member's ID, which made the share
+	// ReceivedAt is when this node first stored the share (zero for one
+	// stored before session 24): the share sync revokes a share missing
+	// from the home node's list only if it was stored here before the
+	// sync asked (sync.go).
+	ReceivedAt time.Time `json:"received_at,omitzero"`
 }
 
 // Active reports whether the share grants access at now, as far as this
@@ -55,17 +60,26 @@ func DecodeNotice(b []byte) (*Notice, error) {
 	if err := strictjson.Decode(b, &nt); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadNotice, err)
 	}
-	switch {
-	case nt.V != 1:
-		return nil, fmt.Errorf("%w: version %d, want 1", ErrBadNotice, nt.V)
-	case nt.Kind != "evidence" && nt.Kind != "matter":
-		return nil, fmt.Errorf("%w: kind %q", ErrBadNotice, nt.Kind)
-	case !okID(nt.Share) || !okID(nt.Target) || !okID(nt.Grantor) || !okID(nt.Grantee):
-		return nil, fmt.Errorf("%w: share, target, grantor and grantee are IDs of 1 to %d printable ASCII characters", ErrBadNotice, maxID)
-	case len(nt.GrantorName) > 800 || nt.CreatedAt.IsZero():
-		return nil, fmt.Errorf("%w: grantor_name too long or created_at missing", ErrBadNotice)
+	if err := nt.check(); err != nil {
+		return nil, err
 	}
 	return &nt, nil
+}
+
+// check applies the rules of a version-1 notice; its errors wrap
+// ErrBadNotice.
+func (nt *Notice) check() error {
+	switch {
+	case nt.V != 1:
+		return fmt.Errorf("%w: version %d, want 1", ErrBadNotice, nt.V)
+	case nt.Kind != "evidence" && nt.Kind != "matter":
+		return fmt.Errorf("%w: kind %q", ErrBadNotice, nt.Kind)
+	case !okID(nt.Share) || !okID(nt.Target) || !okID(nt.Grantor) || !okID(nt.Grantee):
+		return fmt.Errorf("%w: share, target, grantor and grantee are IDs of 1 to %d printable ASCII characters", ErrBadNotice, maxID)
+	case len(nt.GrantorName) > 800 || nt.CreatedAt.IsZero():
+		return fmt.Errorf("%w: grantor_name too long or created_at missing", ErrBadNotice)
+	}
+	return nil
 }
 
 func okID(s string) bool {
@@ -126,7 +140,7 @@ func enqueue(tx *bolt.Tx, member string, nt Notice) error {
 // member's node after a rotation of its key the sender of the shares its
 // node noticed before.
 func receive(tx *bolt.Tx, member string, nt *Notice, current func(string) string) (*Inbound, bool, error) {
-	in := Inbound{Notice: *nt, Member: member}
+	in := Inbound{Notice: *nt, Member: member, ReceivedAt: time.Now().UTC()}
 	v := tx.Bucket(bInbox).Get([]byte(nt.Share))
 	isNew := v == nil
 	if v != nil {
@@ -134,6 +148,7 @@ func receive(tx *bolt.Tx, member string, nt *Notice, current func(string) string
 		if err := json.Unmarshal(v, &old); err != nil {
 			return nil, false, err
 		}
+		in.ReceivedAt = old.ReceivedAt
 		if current(old.Member) != current(member) || old.Grantee != nt.Grantee || old.Target != nt.Target || old.Kind != nt.Kind {
 			return nil, false, fmt.Errorf("%w: share %s is known with other parties", ErrBadNotice, nt.Share)
 		}

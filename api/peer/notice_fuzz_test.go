@@ -30,3 +30,25 @@ func FuzzDecodeNotice(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeRevocations: a grantee's node's revocations decode strictly or
+// are refused; what is accepted holds 1 to MaxRevocations valid entries.
+func FuzzDecodeRevocations(f *testing.F) {
+	f.Add([]byte(`{"v":1,"shares":[{"share":"s","revoked_at":"2026-12-06T00:00:00Z"}]}`))
+	f.Add([]byte(`{"v":1,"shares":[]}`))
+	f.Add([]byte(`{"v":1,"shares":[{"share":"","revoked_at":"2026-12-06T00:00:00Z"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rv, err := DecodeRevocations(b)
+		if err != nil {
+			return
+		}
+		if len(rv.Shares) == 0 || len(rv.Shares) > MaxRevocations {
+			t.Fatalf("accepted %d shares", len(rv.Shares))
+		}
+		for _, s := range rv.Shares {
+			if !okID(s.Share) || s.RevokedAt.IsZero() {
+				t.Fatalf("accepted %+v", s)
+			}
+		}
+	})
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/sharing"
 	"github.com/custos-project/custos/receipt"
 	"github.com/custos-project/custos/webhooks"
 )
@@ -48,17 +49,76 @@ func (s *shareNotices) onShare(tx *bolt.Tx, sh *evidence.Share) error {
 	if err != nil || !ok || e.Member == s.peer.Self() {
 		return err // a local organization (or one not registered yet, hence local)
 	}
-	var grantor string
+	return s.peer.Enqueue(tx, e.Member, s.notice(sh))
+}
+
+// notice is sh's notice, with its grantor's name in the directory.
+func (s *shareNotices) notice(sh *evidence.Share) peer.Notice {
+	nt := bareNotice(sh)
 	if g, ok, err := s.dir.Org(sh.Owner); err == nil && ok {
-		grantor = g.Name
+		nt.GrantorName = g.Name
 	}
-	return s.peer.Enqueue(tx, e.Member, peer.Notice{Share: sh.ID, Kind: sh.Kind, Target: sh.Target, Grantor: sh.Owner, GrantorName: grantor,
-		Grantee: sh.Grantee, CreatedAt: sh.CreatedAt, ExpiresAt: sh.ExpiresAt, RevokedAt: sh.RevokedAt})
+	return nt
+}
+
+// bareNotice is sh's notice without its grantor's name.
+func bareNotice(sh *evidence.Share) peer.Notice {
+	return peer.Notice{Share: sh.ID, Kind: sh.Kind, Target: sh.Target, Grantor: sh.Owner,
+		Grantee: sh.Grantee, CreatedAt: sh.CreatedAt, ExpiresAt: sh.ExpiresAt, RevokedAt: sh.RevokedAt}
+}
+
+// madeShares is the peer node's Made (the share sync, api/peer/sync.go):
+// the shares made on this node that keep takes, in the order of their IDs.
+func (s *shareNotices) madeShares(ev *evidence.Service) func(after string, limit int, keep func(*peer.Notice) bool) ([]peer.Notice, string, error) {
+	return func(after string, limit int, keep func(*peer.Notice) bool) ([]peer.Notice, string, error) {
+		var out []peer.Notice
+		var next string
+		err := ev.View(func(tx *bolt.Tx) error {
+			out, next = out[:0], ""
+			return evidence.SharesAfter(tx, after, func(sh *evidence.Share) (bool, error) {
+				if nt := bareNotice(sh); keep(&nt) {
+					out = append(out, s.notice(sh))
+				}
+				if len(out) == limit {
+					next = sh.ID
+					return false, nil
+				}
+				return true, nil
+			})
+		})
+		return out, next, err
+	}
+}
+
+// revokeShare is the peer node's Revoke: a share made here that the
+// grantee's home member knows revoked is revoked again, as the sharing
+// organization's act, by actor (that member's node).
+func revokeShare(ev *evidence.Service, reg *sharing.Registry) func(id string, keep func(*peer.Notice) bool, actor string) (bool, error) {
+	return func(id string, keep func(*peer.Notice) bool, actor string) (bool, error) {
+		var sh *evidence.Share
+		err := ev.View(func(tx *bolt.Tx) (err error) {
+			sh, err = evidence.GetShare(tx, id)
+			return err
+		})
+		if errors.Is(err, evidence.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if nt := bareNotice(sh); !sh.Active(ev.Now()) || !keep(&nt) {
+			return false, nil
+		}
+		if _, err := reg.RevokeShare(context.Background(), sh.Owner, actor, id); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
 }
 
 // startPeer prepares the peer API of a consortium member ([consortium]
 // peer_listen), or returns nil when none is configured.
-func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *access.Store) (*peer.Node, error) {
+func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *access.Store, shares *sharing.Registry) (*peer.Node, error) {
 	if cfg.Consortium.PeerListen == "" {
 		return nil, nil
 	}
@@ -94,6 +154,9 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 		SelfURL:    peerSelfURL(cfg.Consortium),
 		NoticeRate: cfg.Consortium.NoticeRate, NoticeBurst: cfg.Consortium.NoticeBurst,
 		Software: peer.Software{Version: version, LatestState: anchor.LatestState},
+		Made:     n.notices.madeShares(n.ev),
+		Revoke:   revokeShare(n.ev, shares),
+		Synced:   func() bool { return !dir.Syncing() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peer API: %w", err)

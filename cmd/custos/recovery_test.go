@@ -6,12 +6,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/receipt"
 )
 
@@ -102,6 +104,16 @@ func TestMemberRecovery(t *testing.T) {
 	dID := anchored(d.p, randomBytes(t, 3333))
 	eID := anchored(d.p, randomBytes(t, 3344))
 
+	// A firm homed on D shares with a court homed on B (the share sync
+	// below makes good what the restore loses of them).
+	b := ms[1]
+	firm, firmToken := orgWithKey(t, d.p, "lawfirm", "Recovery Law Firm", "submitter")
+	court, courtToken := orgWithKey(t, b.p, "court", "Recovery Court", "examiner")
+	waitDirectory(t, d.p, court.ID)
+	waitDirectory(t, b.p, firm.ID)
+	kept := shareItem(t, d.p, firmToken, d.p.upload(firmToken, randomBytes(t, 2500)).ID, court.ID)
+	receivedAs(t, b.p, courtToken, kept, false)
+
 	// The backup, of the stopped member: everything but the chain's data
 	// (chain/data: block store, consensus state; chain/app.db: the
 	// application state), which the peers give back.
@@ -116,6 +128,14 @@ func TestMemberRecovery(t *testing.T) {
 		t.Fatalf("reading %s after the backup = %d %s", eID, code, b)
 	}
 	anchored(d.p, randomBytes(t, 3434)) // anchored after that read's event
+	// A share made after the backup, and the revocation of one made
+	// before: both lost with the disk, both known at B.
+	lost := shareItem(t, d.p, firmToken, d.p.upload(firmToken, randomBytes(t, 2600)).ID, court.ID)
+	receivedAs(t, b.p, courtToken, lost, false)
+	if code, _, body := d.p.call("DELETE", "/api/v1/shares/"+kept, firmToken, nil); code != 200 {
+		t.Fatalf("revoking share %s = %d %s", kept, code, body)
+	}
+	receivedAs(t, b.p, courtToken, kept, true)
 	d.p.Stop()
 	// The disk is lost.
 	if err := os.RemoveAll(dir); err != nil {
@@ -192,6 +212,32 @@ func TestMemberRecovery(t *testing.T) {
 		t.Errorf("the receipt of an upload after the restore: %v\n%s", err, vout)
 	}
 
+	// The share sync, once D has started again (B sees its new process):
+	// B revokes the share D no longer has, and tells D of the revocation
+	// D lost, which D makes again, by B's node.
+	receivedAs(t, b.p, courtToken, lost, true)
+	for end := time.Now().Add(60 * time.Second); ; {
+		code, _, body := d.p.call("GET", "/api/v1/shares?direction=made", firmToken, nil)
+		var got wire.ListView[wire.Share]
+		if code != 200 || json.Unmarshal(body, &got) != nil {
+			t.Fatalf("the firm's shares at D = %d %s", code, body)
+		}
+		i := slices.IndexFunc(got.Items, func(s wire.Share) bool { return s.ID == kept })
+		if i < 0 {
+			t.Fatalf("D's restored store does not have share %s: %s", kept, body)
+		}
+		if got.Items[i].RevokedAt != nil {
+			if !strings.HasPrefix(got.Items[i].RevokedBy, "node:") {
+				t.Errorf("the lost revocation made again by %q, want node:<B's member ID>", got.Items[i].RevokedBy)
+			}
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("D did not revoke again share %s, whose revocation it lost: %s", kept, body)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+
 	// fsck on the stopped member: its chain state is the peers' ("same"),
 	// or a prefix of it when the peers made a block after it stopped
 	// ("behind": the states agree at its height).
@@ -237,4 +283,34 @@ func TestMemberRecovery(t *testing.T) {
 			t.Errorf("fsck of an altered state: peer %s: %+v, want DIFFERENT", p.Peer, p)
 		}
 	}
+}
+
+// shareItem shares item with org on p and returns the share's ID.
+func shareItem(t *testing.T, p *proc, token, item, org string) string {
+	t.Helper()
+	code, _, body := p.call("POST", "/api/v1/shares", token, strings.NewReader(`{"evidence":"`+item+`","org":"`+org+`"}`), "Content-Type", "application/json")
+	var sh wire.Share
+	if code != 201 || json.Unmarshal(body, &sh) != nil {
+		t.Fatalf("share %s with %s = %d %s", item, org, code, body)
+	}
+	return sh.ID
+}
+
+// receivedAs waits until p lists share among those received by token's
+// organization, revoked or active as asked.
+func receivedAs(t *testing.T, p *proc, token, share string, revoked bool) {
+	t.Helper()
+	var body []byte
+	for end := time.Now().Add(60 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		var code int
+		code, _, body = p.call("GET", "/api/v1/shares?direction=received", token, nil)
+		var got wire.ListView[wire.Share]
+		if code != 200 || json.Unmarshal(body, &got) != nil {
+			continue
+		}
+		if i := slices.IndexFunc(got.Items, func(s wire.Share) bool { return s.ID == share }); i >= 0 && (got.Items[i].RevokedAt != nil) == revoked {
+			return
+		}
+	}
+	t.Fatalf("%s does not list share %s as received with revoked=%v: %s", p.URL, share, revoked, body)
 }

@@ -163,6 +163,7 @@ func serve(ctx context.Context, cfg Config, out *os.File) error {
 		defer psrv.Close()
 		go n.peer.Run(runCtx)
 		go n.peer.Announce(runCtx) // its URL to the members it knows, theirs from them
+		go n.peer.Sync(runCtx)     // the shares made with its organizations, with each member's node
 	}
 
 	addr, tokenFile := ln.Addr().String(), filepath.Join(cfg.Data, "bootstrap-token")
@@ -506,7 +507,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	if err != nil {
 		return err
 	}
-	if n.peer, err = n.startPeer(cfg, log, pki, orgs); err != nil {
+	if n.peer, err = n.startPeer(cfg, log, pki, orgs, shares); err != nil {
 		return err
 	}
 	var peers api.Peers

@@ -343,6 +343,10 @@ var catalog = map[string]Text{
 	"grantee-not-local": {"The grantee is not an organization of this node.", "被共享方不是本节点的机构。"},
 	"notice-conflict":   {"This notice conflicts with one this node already received for the same share; nothing was changed.", "此通知与本节点已收到的同一共享的通知相冲突，未作任何更改。"},
 	"notice-not-stored": {"The notice could not be stored; send it again.", "通知未能保存；请重新发送。"},
+	// The share sync (api/peer/sync.go).
+	"sync-after":            {"after must be a share ID, 1 to 64 printable ASCII characters: the next of the previous page.", "after 必须是共享 ID（1 至 64 个可打印 ASCII 字符），即上一页给出的 next。"},
+	"revocations-invalid":   {"The revocations are not acceptable: send one JSON object with v 1 and 1 to {max} shares, each a share ID and its revoked_at time, as docs/api.md describes.", "撤销列表不可接受：请按 docs/api.md 的说明发送一个 JSON 对象，其 v 为 1，含 1 至 {max} 个共享，每个共享给出 ID 及其 revoked_at 时间。"},
+	"revocations-too-large": {"A list of revocations is at most {max} bytes; nothing was revoked.", "撤销列表最多 {max} 字节；未撤销任何共享。"},
 
 	// Leaving the consortium (docs/governance.md).
 	"title.former-member":                  {"Former member", "已退出联盟的成员"},
