@@ -53,6 +53,13 @@ type AuditReport struct {
 	// into, and Proven the number of events proved; 0 without a chain.
 	Checkpoint int64 `json:"checkpoint_height,omitempty"`
 	Proven     int   `json:"proven_events,omitempty"`
+	// Diverged are records whose custody head on the chain, as of that
+	// checkpoint, is the head of none of their first events on this node:
+	// the chain counts events of the item this node does not hold (lost
+	// in a restore from an older backup) or holds altered; their receipts
+	// answer 409 custody-diverged. Checked only on a node with a running
+	// chain.
+	Diverged []string `json:"custody_diverged,omitempty"`
 	// Held counts the deposits held off the chain. BadHolds are entries
 	// of the hold buckets that name no item's created event or no holder,
 	// a release still held, or a held deposit the digest index holds;

@@ -588,6 +588,7 @@ var messages = map[string]words{
 	"label.checkpoint_height":    {"checkpoint_height", "检查点区块高度"},
 	"label.closed":               {"closed", "关闭于区块高度"},
 	"label.copyright":            {"copyright", "著作权登记"},
+	"label.custody_diverged":     {"custody_diverged", "与链上保管链头不符的证据"},
 	"label.copyrights":           {"copyrights", "著作权登记"},
 	"label.corrupt_blobs":        {"corrupt_blobs", "损坏的存储对象"},
 	"label.current":              {"current", "当前"},

@@ -202,6 +202,12 @@ func TestMemberRecovery(t *testing.T) {
 	if status, b := receiptOf(t, d.p, eID, 10*time.Second); status != 409 || !strings.Contains(string(b), "urn:custos:problem:custody-diverged") {
 		t.Errorf("receipt of an item whose events after the backup were lost = %d %s, want 409 custody-diverged", status, b)
 	}
+	// The integrity audit names eID: the chain counts an event of it that
+	// D no longer holds. (It runs once D has caught up; the checkpoint it
+	// uses must hold the head that counts the lost read.)
+	if diverged := auditDiverged(t, d.p); !slices.Contains(diverged, eID) || slices.Contains(diverged, dID) {
+		t.Errorf("custody_diverged after the restore = %v, want %s (and not %s)", diverged, eID, dID)
+	}
 	// D anchors again, under batch numbers after the lost copy's (its
 	// batch records are the backup's), and the receipt proves the upload.
 	data := randomBytes(t, 6000)
@@ -313,4 +319,29 @@ func receivedAs(t *testing.T, p *proc, token, share string, revoked bool) {
 		}
 	}
 	t.Fatalf("%s does not list share %s as received with revoked=%v: %s", p.URL, share, revoked, body)
+}
+
+// auditDiverged runs p's integrity audit and returns its custody_diverged.
+func auditDiverged(t *testing.T, p *proc) []string {
+	t.Helper()
+	if code, _, body := p.call("POST", "/api/v1/admin/integrity", consortiumToken, nil); code != 202 {
+		t.Fatalf("POST /api/v1/admin/integrity = %d %s", code, body)
+	}
+	for end := time.Now().Add(60 * time.Second); ; {
+		code, _, body := p.call("GET", "/api/v1/admin/integrity", consortiumToken, nil)
+		var st wire.AuditStatus
+		if code != 200 || json.Unmarshal(body, &st) != nil {
+			t.Fatalf("GET /api/v1/admin/integrity = %d %s", code, body)
+		}
+		if st.Running == nil && st.Latest != nil && st.Latest.Trigger == "manual" {
+			if st.Latest.Report == nil {
+				t.Fatalf("the audit has no report: %s", body)
+			}
+			return st.Latest.Report.Diverged
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the audit did not finish: %s", body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -526,6 +526,9 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 		return err
 	}
 	opts.Anchor, opts.Deposits, opts.Holders = n.chain.Chain, n.chain.Chain, n.crs.Lists
+	if n.chain.Chain != nil {
+		opts.Heads = chainHeads{n.chain.Chain}
+	}
 	opts.Documents = []integrity.DocumentAudit{n.certs.Audit(), n.crs.Audit()}
 	if n.audit, err = integrity.NewAuditor(auditCtx, ev, integrity.AuditorConfig{Interval: cfg.Audit.Interval.Duration, Options: opts, Log: log}); err != nil {
 		return err
@@ -769,4 +772,20 @@ func uniq(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// chainHeads reads the items' custody heads in the chain's state for the
+// integrity audit (integrity.HeadState): a state version no longer kept
+// is a head not found, as the prover takes it.
+type chainHeads struct{ c *anchor.Chain }
+
+func (h chainHeads) HeadValue(key [32]byte, height int64) ([32]byte, bool, error) {
+	sp, err := h.c.ProveState(key, height)
+	if errors.Is(err, anchor.ErrStateGone) {
+		return [32]byte{}, false, nil
+	}
+	if err != nil {
+		return [32]byte{}, false, err
+	}
+	return sp.Value, sp.Found, nil
 }

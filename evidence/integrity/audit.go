@@ -22,6 +22,10 @@ type Options struct {
 	// Anchor, if set, is the chain: every anchored event must prove into
 	// its latest checkpoint.
 	Anchor Anchor
+	// Heads, if set with Anchor, reads the items' custody heads in the
+	// chain's state: each must be the head of some of the item's first
+	// events here (EvidenceReport.Diverged).
+	Heads HeadState
 	// Deposits, if set with Anchor, is the consortium's digest index: no
 	// deposit the node holds off the chain may be in it yet.
 	Deposits DepositIndex

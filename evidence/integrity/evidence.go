@@ -44,6 +44,13 @@ type Anchor interface {
 	InclusionProof(index, size uint64) ([][]byte, error)
 }
 
+// HeadState reads an item's custody head in the chain's state map (an
+// anchor.Chain, through ProveState): the value under key as of the
+// checkpoint at checkpointHeight, and whether the key is set.
+type HeadState interface {
+	HeadValue(key [32]byte, checkpointHeight int64) (value [32]byte, found bool, err error)
+}
+
 // EvidenceReport is what the evidence's own audit found, the first part
 // of a Report. Lists name record IDs (a record too damaged to name itself
 // is named by its created event's ID, or "record:<seq>"), except Orphans,
@@ -73,6 +80,13 @@ type EvidenceReport struct {
 	// into, and Proven the number of events proved; 0 without a chain.
 	Checkpoint int64 `json:"checkpoint_height,omitempty"`
 	Proven     int   `json:"proven_events,omitempty"`
+	// Diverged are records whose custody head in the chain's state, as of
+	// that checkpoint, is the head of none of the record's first n events
+	// here, for any n: the chain counts events of the item that this node
+	// does not hold (lost in a restore from an older backup) or holds
+	// altered. Its receipts answer 409 custody-diverged (docs/security.md,
+	// D10). Checked only with Options.Heads.
+	Diverged []string `json:"custody_diverged,omitempty"`
 	// Held counts the deposits held off the chain (depohold, holds.go).
 	// BadHolds are entries of depohold and deporelease that name no
 	// item's stored created event or item, or no holder; a release that
@@ -127,7 +141,7 @@ func (r *EvidenceReport) faults() []fault {
 	return []fault{
 		{"missing_blobs", &r.Missing}, {"size_mismatch", &r.SizeMismatch}, {"corrupt_blobs", &r.Corrupt},
 		{"broken_chains", &r.BrokenChains}, {"bad_tokens", &r.BadTokens}, {"orphan_blobs", &r.Orphans},
-		{"bad_records", &r.BadRecords}, {"bad_proofs", &r.BadProofs},
+		{"bad_records", &r.BadRecords}, {"bad_proofs", &r.BadProofs}, {"custody_diverged", &r.Diverged},
 		{"bad_deposit_holds", &r.BadHolds}, {"parked_deposits", &r.ParkedDeposits},
 	}
 }
@@ -414,6 +428,7 @@ type proofChecker struct {
 	rep  *EvidenceReport
 	size uint64
 	root []byte
+	cp   *receipt.Checkpoint
 }
 
 func (s *coreAudit) newProofChecker(ctx context.Context, a Anchor) *proofChecker {
@@ -431,7 +446,7 @@ func (s *coreAudit) newProofChecker(ctx context.Context, a Anchor) *proofChecker
 	if err != nil {
 		return pc
 	}
-	pc.size, pc.root, rep.Checkpoint = cp.TreeSize, root, cp.Height
+	pc.size, pc.root, pc.cp, rep.Checkpoint = cp.TreeSize, root, cp, cp.Height
 	return pc
 }
 
@@ -446,6 +461,49 @@ func (pc *proofChecker) check(c blobCheck) {
 			return
 		}
 	}
+	if err := pc.checkHead(c); err != nil {
+		pc.s.ev.Log().Debug("integrity: the item's custody head in the chain's state could not be read", "evidence", c.id, "err", err)
+	}
+}
+
+// checkHead compares the item's custody head in the chain's state (as the
+// prover finds it for a receipt: under custody.HeadKey, bound to the
+// first event's log index from the state version the checkpoint says)
+// with the heads of its first n events here, for n from all of them down
+// (the state may hold a head of fewer events than are stored: those
+// anchored since are not registered yet). None matching is a divergence.
+// An item whose first event is not in the checkpoint, or whose head the
+// state does not hold (a single-event item of a bound version, or one
+// from before heads), is not checked.
+func (pc *proofChecker) checkHead(c blobCheck) error {
+	hs := pc.s.opts.Heads
+	if hs == nil || len(c.leaves) == 0 || !evidence.ValidID(c.id) {
+		return nil
+	}
+	key := custody.HeadKey(c.id)
+	if pc.cp.HeadsSince != nil {
+		first, ok, err := pc.a.Locate(c.leaves[0].local)
+		if err != nil || !ok || first >= pc.size {
+			return err
+		}
+		key = custody.BoundHeadKey(key, first)
+	}
+	v, found, err := hs.HeadValue(key, pc.cp.Height)
+	if err != nil || !found {
+		return err
+	}
+	raws := make([][]byte, len(c.leaves))
+	hashes := make([][]byte, len(c.leaves))
+	for i, l := range c.leaves {
+		raws[i], hashes[i] = l.event, rfc6962.DefaultHasher.HashLeaf(l.event)
+	}
+	for n := len(raws); n >= 1; n-- {
+		if hv, err := evidence.HeadOfEvents(c.id, raws[:n], hashes[:n]).Value(); err == nil && hv == v {
+			return nil
+		}
+	}
+	pc.rep.Diverged = append(pc.rep.Diverged, c.id)
+	return nil
 }
 
 // prove checks one event's inclusion (RFC 6962 §2.1.1) if the checkpoint

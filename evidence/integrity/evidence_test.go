@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/transparency-dev/merkle/rfc6962"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/evidencetest"
 )
@@ -122,3 +126,87 @@ func TestAuditInline(t *testing.T) {
 		t.Errorf("Audit(shallow) = %+v, %v; want only the size mismatch and the orphan", shallow, err)
 	}
 }
+
+// headsAnchor is a LogAnchor whose chain state holds the custody heads
+// the test puts there.
+type headsAnchor struct {
+	*evidencetest.LogAnchor
+	heads map[[32]byte][32]byte
+}
+
+func (a *headsAnchor) HeadValue(key [32]byte, _ int64) ([32]byte, bool, error) {
+	v, ok := a.heads[key]
+	return v, ok, nil
+}
+
+// TestAuditCustodyDiverged: the audit names an item whose custody head in
+// the chain's state is the head of none of its first events here (events
+// the chain counts were lost, as in a restore from an older backup), and
+// not one whose head is of all its events or of fewer (events not yet
+// registered), nor one the state has no head for.
+func TestAuditCustodyDiverged(t *testing.T) {
+	s := evidencetest.New(t, evidence.Config{Blobs: evidencetest.NewBlobs()})
+	rec := evidencetest.File(t, s, "tester", "an exhibit")
+	other := evidencetest.File(t, s, "tester", "another exhibit")
+	if _, _, err := s.Access(context.Background(), rec.ID, "tester", "viewed", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitPromoted(t, s)
+	anch := &headsAnchor{LogAnchor: evidencetest.NewLogAnchor(t, s), heads: map[[32]byte][32]byte{}}
+	var raws, leaves [][]byte
+	err := s.View(func(tx *bolt.Tx) error {
+		_, l, err := evidence.ItemHead(tx, rec.Seq, 2)
+		leaves = l
+		evidence.EachEvent(tx, rec.Seq, func(_ uint32, v []byte) { raws = append(raws, bytes.Clone(v)) })
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	headOf := func(raws, leaves [][]byte) [32]byte {
+		v, err := evidence.HeadOfEvents(rec.ID, raws, leaves).Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// A third event the chain counted and this node lost.
+	lost := bytes.Replace(bytes.Clone(raws[1]), []byte("viewed"), []byte("shared"), 1)
+	lostLeaf := rfc6962.DefaultHasher.HashLeaf(lost)
+	key := custody.HeadKey(rec.ID)
+	for _, tc := range []struct {
+		name string
+		head *[32]byte
+		want []string
+	}{
+		{"no head in the state", nil, nil},
+		{"the head of all its events", ptr(headOf(raws, leaves)), nil},
+		{"the head of its first event (the second not registered yet)", ptr(headOf(raws[:1], leaves[:1])), nil},
+		{"the head of an event this node does not hold", ptr(headOf(append(slices.Clone(raws), lost), append(slices.Clone(leaves), lostLeaf))), []string{rec.ID}},
+		{"the head of other events", ptr(headOf([][]byte{raws[0], lost}, [][]byte{leaves[0], lostLeaf})), []string{rec.ID}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clear(anch.heads)
+			if tc.head != nil {
+				anch.heads[key] = *tc.head
+			}
+			rep, err := Audit(context.Background(), s, Options{Anchor: anch, Heads: anch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(rep.Diverged, tc.want) {
+				t.Errorf("custody_diverged = %v, want %v (other item %s)", rep.Diverged, tc.want, other.ID)
+			}
+			if ok := len(tc.want) == 0; rep.OK() != ok || (!ok && rep.Findings() != 1) {
+				t.Errorf("OK = %v with %d findings (%+v), want %v", rep.OK(), rep.Findings(), rep.Faults(), ok)
+			}
+		})
+	}
+	// Without Heads nothing is compared.
+	anch.heads[key] = [32]byte{1}
+	if rep, err := Audit(context.Background(), s, Options{Anchor: anch}); err != nil || !rep.OK() {
+		t.Errorf("Audit without Heads = %+v %v, want clean", rep, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
