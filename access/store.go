@@ -249,6 +249,39 @@ func (s *Store) CreateOrgWithin(kind, name string, set Settings, within func(tx 
 	return o, nil
 }
 
+// RestoreOrgWithin re-creates, under its own ID, an organization this
+// node lost (a restore from an older backup) and the consortium's
+// directory still homes here: with its kind and name there, the default
+// settings, and no keys (the operator creates new ones). It refuses an
+// operator organization (never in the directory), an ID that is not one
+// NewID makes, and an organization that exists. within, if not nil, runs
+// in the same transaction (its audit chain's first event).
+func (s *Store) RestoreOrgWithin(id, kind, name string, within func(tx *bolt.Tx, o *Org) error) (*Org, error) {
+	if kind == KindOperator || !slices.Contains(Kinds, kind) {
+		return nil, badInput("access.kind", "kind", kind, "kinds", problem.List(Kinds))
+	}
+	if b, err := idEncoding.DecodeString(id); err != nil || len(b) != 16 || idEncoding.EncodeToString(b) != id {
+		return nil, fmt.Errorf("%w: %q is not an organization ID", ErrBadInput, id)
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	o := &Org{ID: id, Kind: kind, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC()}
+	err := s.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bOrgs).Get([]byte(id)) != nil {
+			return fmt.Errorf("%w: organization %s exists", ErrBadInput, id)
+		}
+		if err := put(tx, bOrgs, o.ID, o); err != nil || within == nil {
+			return err
+		}
+		return within(tx, o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
 // hasOperator reports whether an operator organization exists.
 func hasOperator(tx *bolt.Tx) bool {
 	found := false

@@ -364,3 +364,43 @@ func toldConflictTx(tx *bolt.Tx, org string) (*NameConflict, error) {
 	}
 	return &c, nil
 }
+
+// TestRestoreOrg: an organization lost in a restore is re-created under
+// its own ID, kind and name, with no keys; never over one that exists,
+// never as the operator, never under an ID NewID would not make, and
+// within's error undoes it.
+func TestRestoreOrg(t *testing.T) {
+	s := newStore(t)
+	id := NewID()
+	for _, tc := range []struct{ what, id, kind, name string }{
+		{"the operator", id, KindOperator, "Node operator"},
+		{"an unknown kind", id, "guild", "Guild"},
+		{"an ID too short", id[:25], KindCourt, "Court"},
+		{"an ID in capitals", strings.ToUpper(id), KindCourt, "Court"},
+		{"an empty name", id, KindCourt, " "},
+	} {
+		if _, err := s.RestoreOrgWithin(tc.id, tc.kind, tc.name, nil); !errors.Is(err, ErrBadInput) {
+			t.Errorf("RestoreOrgWithin(%s) = %v, want ErrBadInput", tc.what, err)
+		}
+	}
+	boom := errors.New("boom")
+	if _, err := s.RestoreOrgWithin(id, KindCourt, "Xihu Court", func(*bolt.Tx, *Org) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("RestoreOrgWithin with a failing within = %v", err)
+	}
+	if _, err := s.Org(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a failed restore left the organization: %v", err)
+	}
+	o, err := s.RestoreOrgWithin(id, KindCourt, " Xihu Court ", nil)
+	if err != nil || o.ID != id || o.Kind != KindCourt || o.Name != "Xihu Court" {
+		t.Fatalf("RestoreOrgWithin = %+v, %v", o, err)
+	}
+	if got, err := s.Org(id); err != nil || got.Name != "Xihu Court" {
+		t.Errorf("Org after the restore = %+v, %v", got, err)
+	}
+	if keys, err := s.Keys(id); err != nil || len(keys) != 0 {
+		t.Errorf("Keys after the restore = %v, %v; want none", keys, err)
+	}
+	if _, err := s.RestoreOrgWithin(id, KindCourt, "Another Court", nil); !errors.Is(err, ErrBadInput) {
+		t.Errorf("RestoreOrgWithin over an existing organization = %v, want ErrBadInput", err)
+	}
+}

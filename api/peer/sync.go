@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -557,11 +558,14 @@ func (n *Node) Sync(ctx context.Context) {
 			case err != nil:
 				b := min(max(2*backoff[m], 10*time.Second), 10*time.Minute)
 				next := b
+				level := slog.LevelWarn
 				if rl := (*retryLater)(nil); errors.As(err, &rl) {
-					next = max(b, rl.after)
+					// Asked to wait (catching up after its start, busy):
+					// usual at the members' starts.
+					next, level = max(b, rl.after), slog.LevelInfo
 				}
 				backoff[m], due[m] = b, now.Add(next)
-				n.cfg.Log.Warn("peer: share sync with a member failed; will retry", "member", m, "retry_in", next, "err", err)
+				n.cfg.Log.Log(ctx, level, "peer: share sync with a member failed; will retry", "member", m, "retry_in", next, "err", err)
 			default:
 				delete(backoff, m)
 				due[m] = now.Add(SyncEvery)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,6 +15,7 @@ import (
 	"github.com/custos-project/custos/api/wire"
 	"github.com/custos-project/custos/custody"
 	"github.com/custos-project/custos/evidence"
+	"github.com/custos-project/custos/evidence/audittrail"
 	"github.com/custos-project/custos/webhooks"
 )
 
@@ -34,7 +36,12 @@ const directoryEvery = 2 * time.Second
 // just before the upgrade height (refused, code 5) or that lost a race
 // with another of the same revision (code 4) is built again on the next
 // round.
-func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log *slog.Logger) {
+//
+// Its first round caught up re-creates the organizations the directory
+// homes here that this node lost (restoreOrgs), then sets restored, which
+// the share sync waits for (a share with a lost organization is taken
+// only once it exists again).
+func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, restored *atomic.Bool, log *slog.Logger) {
 	tick := time.NewTicker(directoryEvery)
 	defer tick.Stop()
 	for {
@@ -45,7 +52,19 @@ func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, tel
 		}
 		// Not while catching up: the directory of an old height could show
 		// a conflict long over, and tell the organization so for good.
-		if ch.Syncing() || ch.StateVersion() < anchor.StateV4 {
+		if ch.Syncing() {
+			continue
+		}
+		if !restored.Load() {
+			if ch.StateVersion() >= anchor.StateV4 {
+				if err := restoreOrgs(ch, orgs, tell, log); err != nil {
+					log.Warn("re-creating organizations the directory homes here; will retry", "err", err)
+					continue
+				}
+			}
+			restored.Store(true)
+		}
+		if ch.StateVersion() < anchor.StateV4 {
 			continue
 		}
 		todo, err := unregistered(ch, orgs, tell, log)
@@ -68,6 +87,55 @@ func registerOrgs(ctx context.Context, ch *anchor.Chain, orgs *access.Store, tel
 			log.Warn("directory registration; will retry", "err", err)
 		}
 	}
+}
+
+// restoreOrgs re-creates, once a start has caught up with the chain, each
+// organization the consortium's directory homes on this member that this
+// node does not have: one created after the backup its store was
+// restored from (docs/operations.md, "Recovering a member"). Only this
+// member's node registers organizations homed on it, and organizations
+// are never deleted, so such an entry is always one of its own it lost.
+// The organization keeps its ID, kind and directory name, and so its
+// place in the directory and the shares other members made with it (the
+// share sync brings them back); it gets the default settings, no key,
+// and a new audit chain whose org.created event is by "node:<member>".
+// The operator gives it keys again.
+func restoreOrgs(ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log *slog.Logger) error {
+	entries, err := ch.Orgs()
+	if err != nil {
+		return err
+	}
+	self := current(ch, ch.Member())
+	trails := audittrail.New(tell.ev)
+	for _, e := range entries {
+		if current(ch, e.Member) != self {
+			continue
+		}
+		if _, err := orgs.Org(e.ID); err == nil {
+			continue
+		} else if !errors.Is(err, access.ErrNotFound) {
+			return err
+		}
+		_, err := orgs.RestoreOrgWithin(e.ID, e.Kind, e.Name, func(tx *bolt.Tx, o *access.Org) error {
+			_, err := trails.AppendAuditTx(tx, o.ID, "node:"+tell.member, custody.AuditOrgCreated, "kind:"+o.Kind)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		log.Warn("re-created an organization the consortium's directory homes on this member and this node did not have (restored from an older backup?): it has no keys; create them (custos key create --org ID)",
+			"org", e.ID, "name", e.Name, "kind", e.Kind, "registered_height", e.Height)
+	}
+	return nil
+}
+
+// current is the current node member ID of the member that ran node
+// member ID id (itself if the chain knows no other).
+func current(ch *anchor.Chain, id string) string {
+	if cur, _, err := ch.CurrentNode(id); err == nil && cur != "" {
+		return cur
+	}
+	return id
 }
 
 // unregistered lists this node's organizations the directory does not

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -64,6 +65,7 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 	first := map[string]orgWait{}  // registration ID → first seen waiting for its organization
 	commits := &commitSent{}       // the commitments last sent (state version 12)
 	wait := numberIdle
+	reconciled := false
 	var block <-chan struct{} // the next block, while registrations wait
 	for {
 		select {
@@ -80,6 +82,15 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 		if ch.Syncing() || ch.StateVersion() < anchor.StateV5 {
 			continue
 		}
+		if !reconciled {
+			// Once per start, caught up: revocations the register holds
+			// that this node's store lost (a restore from a backup).
+			if err := revokeAsRegistered(ctx, ch, crs, log); err != nil {
+				log.Warn("copyright register: comparing this node's revocations with the register's; will retry", "err", err)
+			} else {
+				reconciled = true
+			}
+		}
 		next := ch.NextBlock() // before the round: a block during it wakes the next
 		n, err := numberRound(ctx, ch, crs, orgs, numberState{sent: sent, commits: commits, first: first}, log)
 		var te *anchor.TxError
@@ -93,6 +104,37 @@ func numberCopyrights(ctx context.Context, ch *anchor.Chain, crs *copyright.Regi
 			wait, block = numberPoll, next
 		}
 	}
+}
+
+// revokeAsRegistered revokes here each registration this node holds
+// unrevoked that the consortium's register holds revoked: the node's
+// record of the revocation was lost (a restore from an older backup;
+// docs/operations.md, "Recovering a member"). The registration's items
+// get a copyright.revoked custody event by "node:<member>", and the
+// reason says where the revocation came from; the original reason and
+// actor are lost with the backup.
+func revokeAsRegistered(ctx context.Context, ch *anchor.Chain, crs *copyright.Register, log *slog.Logger) error {
+	ids, owners, err := crs.Unrevoked(ctx)
+	if err != nil {
+		return err
+	}
+	member := ch.Member()
+	for i, id := range ids {
+		e, ok, err := ch.Registration(member, id)
+		if err != nil {
+			return err
+		}
+		if !ok || e.RevokedHeight == 0 {
+			continue
+		}
+		reason := fmt.Sprintf("revoked in the consortium's register at height %d; this node's record of the revocation was lost (a restore from a backup)", e.RevokedHeight)
+		if _, err := crs.RevokeCopyright(ctx, id, owners[i], "node:"+member, reason); err != nil {
+			return err
+		}
+		log.Warn("copyright registration revoked again: the consortium's register holds it revoked, this node's store did not (restored from a backup?)",
+			"id", id, "number", e.Display(), "revoked_height", e.RevokedHeight)
+	}
+	return nil
 }
 
 // numberState is what numberCopyrights remembers between rounds.

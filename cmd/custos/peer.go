@@ -156,7 +156,7 @@ func (n *node) startPeer(cfg Config, log *slog.Logger, pki *nodePKI, orgs *acces
 		Software: peer.Software{Version: version, LatestState: anchor.LatestState},
 		Made:     n.notices.madeShares(n.ev),
 		Revoke:   revokeShare(n.ev, shares),
-		Synced:   func() bool { return !dir.Syncing() },
+		Synced:   func() bool { return !dir.Syncing() && n.orgsRestored.Load() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("peer API: %w", err)

@@ -113,6 +113,15 @@ func TestMemberRecovery(t *testing.T) {
 	waitDirectory(t, b.p, firm.ID)
 	kept := shareItem(t, d.p, firmToken, d.p.upload(firmToken, randomBytes(t, 2500)).ID, court.ID)
 	receivedAs(t, b.p, courtToken, kept, false)
+	// A copyright registration at D, numbered by the register.
+	_, studioToken := orgWithKey(t, d.p, "ipowner", "Recovery Studio", "submitter")
+	crDir := t.TempDir()
+	crWork := writeFile(t, crDir, "work.json", []byte(`{"title":"Restored poem","type":"text","authors":["A. Author"],"owner":"A. Author","created":"2025-01-01"}`))
+	crOut, err := runCustos(t, "copyright", "register", "--metadata", crWork, writeFile(t, crDir, "poem.txt", randomBytes(t, 900)), "--wait", "60s", "--server", d.p.URL, "--token", studioToken)
+	var reg wire.Copyright
+	if err != nil || json.Unmarshal([]byte(crOut), &reg) != nil || reg.Status != "registered" {
+		t.Fatalf("custos copyright register at D: %v\n%s", err, crOut)
+	}
 
 	// The backup, of the stopped member: everything but the chain's data
 	// (chain/data: block store, consensus state; chain/app.db: the
@@ -136,6 +145,29 @@ func TestMemberRecovery(t *testing.T) {
 		t.Fatalf("revoking share %s = %d %s", kept, code, body)
 	}
 	receivedAs(t, b.p, courtToken, kept, true)
+	// An organization created after the backup, which a firm on B shares
+	// with: both lost with the disk.
+	lostOrg, lostToken := orgWithKey(t, d.p, "court", "Recovery Court After Backup", "examiner")
+	waitDirectory(t, b.p, lostOrg.ID)
+	firmB, firmBToken := orgWithKey(t, b.p, "lawfirm", "Recovery Firm B", "submitter")
+	waitDirectory(t, d.p, firmB.ID)
+	toLost := shareItem(t, b.p, firmBToken, b.p.upload(firmBToken, randomBytes(t, 2700)).ID, lostOrg.ID)
+	receivedAs(t, d.p, lostToken, toLost, false)
+	// The registration revoked after the backup: the register learns it.
+	if _, err := runCustos(t, "copyright", "revoke", reg.ID, "--reason", "registered in error", "--server", d.p.URL, "--token", studioToken); err != nil {
+		t.Fatalf("custos copyright revoke: %v", err)
+	}
+	for end := time.Now().Add(30 * time.Second); ; {
+		out, err := runCustos(t, "copyright", "search", "--number", reg.Number, "--server", b.p.URL, "--token", consortiumToken)
+		var res wire.CopyrightSearch
+		if err == nil && json.Unmarshal([]byte(out), &res) == nil && len(res.Matches) == 1 && res.Matches[0].Status == "revoked" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the revocation has not reached the register: %v\n%s", err, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 	d.p.Stop()
 	// The disk is lost.
 	if err := os.RemoveAll(dir); err != nil {
@@ -201,6 +233,49 @@ func TestMemberRecovery(t *testing.T) {
 	// the node says why (not 500).
 	if status, b := receiptOf(t, d.p, eID, 10*time.Second); status != 409 || !strings.Contains(string(b), "urn:custos:problem:custody-diverged") {
 		t.Errorf("receipt of an item whose events after the backup were lost = %d %s, want 409 custody-diverged", status, b)
+	}
+	// The organization the restore lost is back from the directory, under
+	// its ID and name, without keys; with a new one it lists B's share
+	// again (the share sync, once the organization exists).
+	var back wire.Org
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		code, _, body := d.p.call("GET", "/api/v1/orgs/"+lostOrg.ID, consortiumToken, nil)
+		if code == 200 && json.Unmarshal(body, &back) == nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the organization created after the backup, at D after the restore = %d %s", code, body)
+		}
+	}
+	if back.Name != lostOrg.Name || back.Kind != "court" {
+		t.Errorf("the re-created organization = %+v, want %s's name and kind", back, lostOrg.ID)
+	}
+	if code, _, _ := d.p.call("GET", "/api/v1/shares?direction=received", lostToken, nil); code != 401 {
+		t.Errorf("the lost organization's old key at D = %d, want 401 (its keys are lost)", code)
+	}
+	code, _, body := d.p.call("POST", "/api/v1/orgs/"+lostOrg.ID+"/keys", consortiumToken, strings.NewReader(`{"role":"examiner","name":"after the restore"}`), "Content-Type", "application/json")
+	var newKey wire.NewKeyView
+	if code != 201 || json.Unmarshal(body, &newKey) != nil {
+		t.Fatalf("a key for the re-created organization = %d %s", code, body)
+	}
+	receivedAs(t, d.p, newKey.Token, toLost, false)
+	// The revocation the restore lost is made again from the register's.
+	for end := time.Now().Add(30 * time.Second); ; {
+		code, _, body := d.p.call("GET", "/api/v1/copyrights/"+reg.ID, studioToken, nil)
+		var got wire.Copyright
+		if code != 200 || json.Unmarshal(body, &got) != nil {
+			t.Fatalf("the registration at D after the restore = %d %s", code, body)
+		}
+		if got.Status == "revoked" {
+			if !strings.HasPrefix(got.RevokedBy, "node:") {
+				t.Errorf("the lost revocation made again by %q, want node:<D's member ID>", got.RevokedBy)
+			}
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("D shows the registration revoked in the register as %s: %s", got.Status, body)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 	// The integrity audit names eID: the chain counts an event of it that
 	// D no longer holds. (It runs once D has caught up; the checkpoint it

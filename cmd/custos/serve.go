@@ -107,6 +107,10 @@ type node struct {
 	peer        *peer.Node
 	peerHandler http.Handler
 	notices     *shareNotices
+	// orgsRestored is set once a start has caught up and re-created the
+	// organizations the directory homes here that the store lost
+	// (registerOrgs): the share sync waits for it.
+	orgsRestored atomic.Bool
 }
 
 func (n *node) close() {
@@ -517,7 +521,7 @@ func (n *node) serveAPI(cfg Config, log *slog.Logger, tsa *notary.TSA, pki *node
 	}
 	auditCtx, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	go registerOrgs(auditCtx, n.chain.Chain, orgs, &conflictTeller{ev: ev, hooks: n.hooks, member: n.chain.Member(), name: n.memberName}, log)
+	go registerOrgs(auditCtx, n.chain.Chain, orgs, &conflictTeller{ev: ev, hooks: n.hooks, member: n.chain.Member(), name: n.memberName}, &n.orgsRestored, log)
 	go watchRemoval(auditCtx, n.chain.Chain, log)
 	go numberCopyrights(auditCtx, n.chain.Chain, n.crs, orgs, n.numbers, log)
 	prover := proofs.New(ev, n.chain.Chain).WithMembers(n.chain.memberNames()).WithRecords(n.ers)

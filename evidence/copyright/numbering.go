@@ -177,6 +177,28 @@ func (s *Register) Unregistered(ctx context.Context, limit int) ([]Unregistered,
 	return out, err
 }
 
+// Unrevoked lists the registrations this node holds that it does not hold
+// revoked: their IDs and owner organizations, in the order of the IDs.
+// After a restore from a backup, one of them may be revoked in the
+// consortium's register (RevokeCopyright again: cmd/custos, numbering.go).
+func (s *Register) Unrevoked(ctx context.Context) (ids, owners []string, err error) {
+	err = s.ev.View(func(tx *bolt.Tx) error {
+		ids, owners = ids[:0], owners[:0]
+		return tx.Bucket(bCopyrights).ForEach(func(k, v []byte) error {
+			var c struct {
+				Status   string `json:"status"`
+				OwnerOrg string `json:"owner_org"`
+			}
+			// One that does not decode is the audit's (bad_documents).
+			if json.Unmarshal(v, &c) == nil && c.Status != CopyrightRevoked {
+				ids, owners = append(ids, string(k)), append(owners, c.OwnerOrg)
+			}
+			return nil
+		})
+	})
+	return ids, owners, err
+}
+
 // RevocationFiled records that the consortium's register has learned that
 // registration id is revoked.
 func (s *Register) RevocationFiled(ctx context.Context, id string) error {
