@@ -232,11 +232,22 @@ func (s *Store) CreateOrgWithin(kind, name string, set Settings, within func(tx 
 		return nil, err
 	}
 	o := &Org{ID: NewID(), Kind: kind, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC(), Settings: set}
-	err := s.update(func(tx *bolt.Tx) error {
+	return s.putNewOrg(o, func(tx *bolt.Tx) error {
 		// The operator runs the node and holds the admin role over every
 		// organization: there is one, made at the node's first start.
 		if kind == KindOperator && hasOperator(tx) {
 			return badInput("access.second-operator", "kind", kind)
+		}
+		return nil
+	}, within)
+}
+
+// putNewOrg stores o, once check allows it, and runs within (if not nil)
+// in the same transaction.
+func (s *Store) putNewOrg(o *Org, check func(tx *bolt.Tx) error, within func(tx *bolt.Tx, o *Org) error) (*Org, error) {
+	err := s.update(func(tx *bolt.Tx) error {
+		if err := check(tx); err != nil {
+			return err
 		}
 		if err := put(tx, bOrgs, o.ID, o); err != nil || within == nil {
 			return err
@@ -267,19 +278,12 @@ func (s *Store) RestoreOrgWithin(id, kind, name string, within func(tx *bolt.Tx,
 		return nil, err
 	}
 	o := &Org{ID: id, Kind: kind, Name: strings.TrimSpace(name), CreatedAt: s.now().UTC()}
-	err := s.update(func(tx *bolt.Tx) error {
+	return s.putNewOrg(o, func(tx *bolt.Tx) error {
 		if tx.Bucket(bOrgs).Get([]byte(id)) != nil {
 			return fmt.Errorf("%w: organization %s exists", ErrBadInput, id)
 		}
-		if err := put(tx, bOrgs, o.ID, o); err != nil || within == nil {
-			return err
-		}
-		return within(tx, o)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return o, nil
+		return nil
+	}, within)
 }
 
 // hasOperator reports whether an operator organization exists.
