@@ -722,6 +722,13 @@ var messages = map[string]words{
 	"val.role.viewer":      {"viewer", "查看人"},
 	"val.role.examiner":    {"examiner", "审查人"},
 	"val.role.notary":      {"notary", "公证员"},
+	// A key's permissions (custos me), each as its role grants it.
+	"val.permission.admin":    {"admin", "管理机构与密钥"},
+	"val.permission.file":     {"file", "提交证据"},
+	"val.permission.read":     {"read", "读取证据"},
+	"val.permission.share":    {"share", "共享证据"},
+	"val.permission.webhooks": {"webhooks", "管理 Webhook"},
+	"val.permission.certify":  {"certify", "出具公证书"},
 	// What the commands that write a key's request or certificate say on
 	// standard error beside savedNotice's line.
 	"out.pki-key-token":     {"in the PKCS#11 token ({key})", "位于 PKCS#11 令牌（{key}）"},

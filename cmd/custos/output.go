@@ -503,6 +503,9 @@ func formatCell(name string, v reflect.Value, short bool) string {
 			parts := make([]string, v.Len())
 			for i := range parts {
 				parts[i] = v.Index(i).String()
+				if _, ok := messages["val.permission."+parts[i]]; ok && name == "permissions" { // custos me
+					parts[i] = cellValue("permission." + parts[i])
+				}
 			}
 			return strings.Join(parts, ", ")
 		}

@@ -134,6 +134,20 @@ func TestDirectoryStatusZH(t *testing.T) {
 	}
 }
 
+// TestPermissionsZH: custos me names a key's permissions in Chinese in a
+// Chinese session, and as the API does in English.
+func TestPermissionsZH(t *testing.T) {
+	defer func(l prob.Lang) { lang = l }(lang)
+	v := &wire.MeView{Key: wire.Key{ID: "k1", Role: "submitter"}, Org: wire.Org{ID: "o1", Name: "中伦律师事务所", Kind: "lawfirm"},
+		Permissions: []wire.Permission{"file", "read", "share"}}
+	for l, want := range map[prob.Lang]string{prob.Chinese: "提交证据, 读取证据, 共享证据", prob.English: "file, read, share"} {
+		lang = l
+		if got := recordValue(humanText(t, v), withColon(label("permissions"))); got != want {
+			t.Errorf("permissions in %v = %q, want %q", l, got, want)
+		}
+	}
+}
+
 func TestRecordTable(t *testing.T) {
 	me := &wire.MeView{Key: wire.Key{ID: "k1", Name: "前台扫描", Role: "submitter"}, Org: wire.Org{ID: "o1", Name: "杭州某某律师事务所", Kind: "lawfirm"},
 		Permissions: []wire.Permission{"evidence.create", "evidence.read"}}
