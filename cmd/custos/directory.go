@@ -111,7 +111,12 @@ func restoreOrgs(ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log
 		if current(ch, e.Member) != self {
 			continue
 		}
-		if _, err := orgs.Org(e.ID); err == nil {
+		if o, err := orgs.Org(e.ID); err == nil {
+			if o.Name != e.Name {
+				if err := adoptRename(ch, orgs, trails, tell.member, o, e, log); err != nil {
+					return err
+				}
+			}
 			continue
 		} else if !errors.Is(err, access.ErrNotFound) {
 			return err
@@ -126,6 +131,42 @@ func restoreOrgs(ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log
 		log.Warn("re-created an organization the consortium's directory homes on this member and this node did not have (restored from an older backup?): it has no keys; create them (custos key create --org ID)",
 			"org", e.ID, "name", e.Name, "kind", e.Kind, "registered_height", e.Height)
 	}
+	return nil
+}
+
+// adoptRename takes the directory's name for o when the directory got it
+// after o was last named here: a rename this node made after the backup
+// its store was restored from, and lost with it. (Registering the older
+// name would rename the organization back, consortium-wide.) A local name
+// set after the directory's block is a rename not registered yet, which
+// registerOrgs files as usual. The rename is an org.renamed event by
+// "node:<member>".
+func adoptRename(ch *anchor.Chain, orgs *access.Store, trails *audittrail.Trails, member string, o *access.Org, e anchor.DirEntry, log *slog.Logger) error {
+	evs, err := trails.AuditTrail(context.Background(), o.ID)
+	if err != nil {
+		return err
+	}
+	var named time.Time // when the local name was set
+	for _, ev := range evs {
+		if ev.Type == custody.AuditOrgCreated || ev.Type == custody.AuditOrgRenamed {
+			if t, err := time.Parse(custody.TimeFormat, ev.Time); err == nil {
+				named = t
+			}
+		}
+	}
+	registered, err := ch.BlockTime(context.Background(), e.Height)
+	if err != nil || named.IsZero() || !registered.After(named) {
+		return nil // the block is not held (pruned), or the local name is the newer
+	}
+	_, _, err = orgs.UpdateOrgWithin(o.ID, access.OrgPatch{Name: &e.Name}, func(tx *bolt.Tx, before, after *access.Org) error {
+		_, err := trails.AppendAuditTx(tx, o.ID, "node:"+member, custody.AuditOrgRenamed, "name:"+after.Name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	log.Warn("renamed an organization as the consortium's directory names it: the directory registered that name after this node last named it (a rename lost in a restore from an older backup?)",
+		"org", o.ID, "name_here", o.Name, "name", e.Name, "registered_height", e.Height)
 	return nil
 }
 
