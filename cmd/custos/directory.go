@@ -125,6 +125,10 @@ func restoreOrgs(ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log
 			_, err := trails.AppendAuditTx(tx, o.ID, "node:"+tell.member, custody.AuditOrgCreated, "kind:"+o.Kind)
 			return err
 		})
+		if errors.Is(err, access.ErrBadInput) { // a kind or name this software does not take: the others go on
+			log.Error("an organization the consortium's directory homes on this member is not on this node and cannot be re-created", "org", e.ID, "name", e.Name, "kind", e.Kind, "err", err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -162,6 +166,10 @@ func adoptRename(ch *anchor.Chain, orgs *access.Store, trails *audittrail.Trails
 		_, err := trails.AppendAuditTx(tx, o.ID, "node:"+member, custody.AuditOrgRenamed, "name:"+after.Name)
 		return err
 	})
+	if errors.Is(err, access.ErrBadInput) {
+		log.Error("the consortium's directory names an organization of this member otherwise than this node, and the name cannot be taken here", "org", o.ID, "name_here", o.Name, "name", e.Name, "err", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-project/custos/access"
 	"github.com/custos-project/custos/anchor"
+	"github.com/custos-project/custos/evidence"
 	"github.com/custos-project/custos/evidence/copyright"
 )
 
@@ -128,7 +129,11 @@ func revokeAsRegistered(ctx context.Context, ch *anchor.Chain, crs *copyright.Re
 			continue
 		}
 		reason := fmt.Sprintf("revoked in the consortium's register at height %d; this node's record of the revocation was lost (a restore from a backup)", e.RevokedHeight)
-		if _, err := crs.RevokeCopyright(ctx, id, owners[i], "node:"+member, reason); err != nil {
+		_, err = crs.RevokeCopyright(ctx, id, owners[i], "node:"+member, reason)
+		if errors.Is(err, copyright.ErrNotOwner) || errors.Is(err, evidence.ErrNotFound) {
+			continue // transferred or gone since the list: the next start looks again
+		}
+		if err != nil {
 			return err
 		}
 		log.Warn("copyright registration revoked again: the consortium's register holds it revoked, this node's store did not (restored from a backup?)",
