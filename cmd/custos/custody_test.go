@@ -106,6 +106,13 @@ func TestCellValues(t *testing.T) {
 			t.Errorf("source %q: no catalog entry val.from.%s", from, from)
 		}
 	}
+	// A key's permissions (custos me): every one access defines.
+	for _, p := range []access.Permission{access.PermAdmin, access.PermFile, access.PermRead, access.PermShare, access.PermWebhooks, access.PermCertify} {
+		known["permission."+string(p)] = true
+		if _, ok := messages["val.permission."+string(p)]; !ok {
+			t.Errorf("permission %q: no catalog entry val.permission.%s", p, p)
+		}
+	}
 	// A work's types, as copyright.Work's validation lists them.
 	f, _ := reflect.TypeFor[copyright.Work]().FieldByName("Type")
 	_, oneof, _ := strings.Cut(f.Tag.Get("validate"), "oneof=")
