@@ -55,6 +55,9 @@ func (s *shareNotices) onShare(tx *bolt.Tx, sh *evidence.Share) error {
 // notice is sh's notice, with its grantor's name in the directory.
 func (s *shareNotices) notice(sh *evidence.Share) peer.Notice {
 	nt := bareNotice(sh)
+	if s.dir == nil {
+		return nt
+	}
 	if g, ok, err := s.dir.Org(sh.Owner); err == nil && ok {
 		nt.GrantorName = g.Name
 	}
@@ -69,17 +72,22 @@ func bareNotice(sh *evidence.Share) peer.Notice {
 
 // madeShares is the peer node's Made (the share sync, api/peer/sync.go):
 // the shares made on this node that keep takes, in the order of their IDs.
+// A page reads at most madeScan shares, kept or not, so that its read
+// transaction stays short on a node with many shares for other members
+// (a long one would hold up the writes that grow the database file): it
+// may then hold fewer than limit, with next where it stopped.
 func (s *shareNotices) madeShares(ev *evidence.Service) func(after string, limit int, keep func(*peer.Notice) bool) ([]peer.Notice, string, error) {
 	return func(after string, limit int, keep func(*peer.Notice) bool) ([]peer.Notice, string, error) {
 		var out []peer.Notice
 		var next string
 		err := ev.View(func(tx *bolt.Tx) error {
 			out, next = out[:0], ""
+			scanned := 0
 			return evidence.SharesAfter(tx, after, func(sh *evidence.Share) (bool, error) {
 				if nt := bareNotice(sh); keep(&nt) {
 					out = append(out, s.notice(sh))
 				}
-				if len(out) == limit {
+				if scanned++; len(out) == limit || scanned == madeScan {
 					next = sh.ID
 					return false, nil
 				}
@@ -89,6 +97,10 @@ func (s *shareNotices) madeShares(ev *evidence.Service) func(after string, limit
 		return out, next, err
 	}
 }
+
+// madeScan bounds the shares one page of the share sync reads (a
+// variable for tests).
+var madeScan = 10000
 
 // revokeShare is the peer node's Revoke: a share made here that the
 // grantee's home member knows revoked is revoked again, as the sharing
