@@ -68,6 +68,10 @@ const (
 	maxSyncPages = 10000
 )
 
+// inboxScan bounds the inbox entries one read transaction of a sync's
+// withdrawal reads (a variable for tests).
+var inboxScan = 10000
+
 // sharesPage is the page size SharesPath serves: MaxSharesPage, less in
 // the package's tests.
 var sharesPage = MaxSharesPage
@@ -443,16 +447,34 @@ func (n *Node) withdraw(member string, seen map[string]bool, asked, asOf time.Ti
 	cur := n.cfg.Current(member)
 	now := time.Now()
 	var gone []Inbound
-	n.cfg.DB.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bInbox).ForEach(func(k, v []byte) error {
-			var in Inbound
-			if json.Unmarshal(v, &in) != nil || seen[in.Share] || n.cfg.Current(in.Member) != cur || !in.Active(now) || !in.ReceivedAt.Before(asked) {
-				return nil
+	// In short read transactions of inboxScan shares each: a long one
+	// would hold up the writes that grow the database file.
+	for after := []byte(nil); ; {
+		var last []byte
+		n.cfg.DB.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bInbox).Cursor()
+			k, v := c.First()
+			if after != nil {
+				if k, v = c.Seek(after); bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
 			}
-			gone = append(gone, in)
+			for i := 0; k != nil && i < inboxScan; k, v = c.Next() {
+				i++
+				last = bytes.Clone(k)
+				var in Inbound
+				if json.Unmarshal(v, &in) != nil || seen[in.Share] || n.cfg.Current(in.Member) != cur || !in.Active(now) || !in.ReceivedAt.Before(asked) {
+					continue
+				}
+				gone = append(gone, in)
+			}
 			return nil
 		})
-	})
+		if last == nil {
+			break
+		}
+		after = last
+	}
 	if len(gone) == 0 {
 		return nil
 	}

@@ -94,8 +94,8 @@ func TestShareSync(t *testing.T) {
 		"s8":        share("s8", "bank", old),  // C claims B's share revoked: refused
 		"s-expired": expired, "s-revoked": revokedA,
 	}}
-	defer func(n int) { sharesPage = n }(sharesPage)
-	sharesPage = 2 // several pages
+	defer func(n, m int) { sharesPage, inboxScan = n, m }(sharesPage, inboxScan)
+	sharesPage, inboxScan = 2, 2 // several pages, and the inbox read in several transactions
 
 	var told atomic.Int32
 	cn, cURL := serveNode(t, c, nil, home, map[string]bool{"court": true, "court2": true}, whoami(), func(cfg *Config) {
