@@ -167,6 +167,35 @@ func headOfLeaves(id string, raws, leaves [][]byte) *custody.Head {
 	return h
 }
 
+// prefixHeads calls fn with the value of the head of the first n events,
+// for n from 1 to len(raws), until fn returns false: in one pass, each
+// head's range grown by one leaf (O(n log n), where computing each head
+// afresh is quadratic).
+func prefixHeads(id string, raws, leaves [][]byte, fn func(n int, v [32]byte) bool) error {
+	h := &custody.Head{V: custody.HeadVersion, Evidence: id, Types: map[string]uint32{}}
+	cr := rangeFactory.NewEmptyRange(0)
+	for i, raw := range raws {
+		h.Types[eventType(raw)]++
+		h.Count++
+		if err := cr.Append(leaves[i], nil); err != nil {
+			return err
+		}
+		root, err := cr.GetRootHash(nil)
+		if err != nil {
+			return err
+		}
+		h.Root = hex.EncodeToString(root)
+		v, err := h.Value()
+		if err != nil {
+			return err
+		}
+		if !fn(i+1, v) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // eventType reads the type of a stored event: its canonical encoding has
 // `,"type":"` after the seq, and types need no escaping. Stored events
 // were encoded, and so checked, by this node; the head's own encoding

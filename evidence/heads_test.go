@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/transparency-dev/merkle/rfc6962"
+
 	"github.com/custos-project/custos/anchor"
 	"github.com/custos-project/custos/custody"
 )
@@ -102,4 +104,59 @@ func TestRegisterHeads(t *testing.T) {
 	if n, err := s.RegisterHeads(ctx, anchor.StateV2, submit); err != nil || n != 0 || calls != 0 {
 		t.Errorf("second RegisterHeads = %d, %v, %d calls; want nothing", n, err, calls)
 	}
+}
+
+// syntheticEvents are n stored events of item id, of three types, with
+// their leaf hashes: enough for heads (eventType reads the type).
+func syntheticEvents(id string, n int) (raws, leaves [][]byte) {
+	types := []string{"created", "viewed", "shared"}
+	for i := range n {
+		raw := fmt.Appendf(nil, `{"v":1,"evidence":"%s","seq":%d,"type":"%s"}`, id, i, types[min(i, 1+i%2)])
+		raws = append(raws, raw)
+		leaves = append(leaves, rfc6962.DefaultHasher.HashLeaf(raw))
+	}
+	return raws, leaves
+}
+
+// TestEachPrefixHead: the one-pass heads are the heads HeadOfEvents
+// computes afresh for each prefix, and fn's false stops the pass.
+func TestEachPrefixHead(t *testing.T) {
+	const id = "agrfftfzrl2aai33q72qmcgsqq"
+	raws, leaves := syntheticEvents(id, 40)
+	calls := 0
+	err := EachPrefixHead(id, raws, leaves, func(n int, v [32]byte) bool {
+		calls++
+		want, err := HeadOfEvents(id, raws[:n], leaves[:n]).Value()
+		if err != nil || v != want {
+			t.Errorf("head after %d events = %x, want %x (%v)", n, v, want, err)
+		}
+		return n < 30
+	})
+	if err != nil || calls != 30 {
+		t.Errorf("EachPrefixHead = %v after %d calls, want nil after 30 (stopped by fn)", err, calls)
+	}
+}
+
+// BenchmarkDivergedHead is the integrity audit's search for a custody
+// head among an item's prefixes when none matches (custody_diverged), for
+// an item of 20,000 events: afresh for each prefix (the first version) or
+// in one pass (EachPrefixHead).
+func BenchmarkDivergedHead(b *testing.B) {
+	const id = "agrfftfzrl2aai33q72qmcgsqq"
+	raws, leaves := syntheticEvents(id, 20_000)
+	var none [32]byte
+	b.Run("one-pass", func(b *testing.B) {
+		for b.Loop() {
+			EachPrefixHead(id, raws, leaves, func(_ int, v [32]byte) bool { return v != none })
+		}
+	})
+	b.Run("afresh-each-prefix-of-2000", func(b *testing.B) { // 20,000 would take a minute an op
+		for b.Loop() {
+			for n := 2000; n >= 1; n-- {
+				if v, _ := HeadOfEvents(id, raws[:n], leaves[:n]).Value(); v == none {
+					b.Fatal("matched")
+				}
+			}
+		}
+	})
 }

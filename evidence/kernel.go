@@ -418,6 +418,14 @@ func HeadOfEvents(id string, events, leaves [][]byte) *custody.Head {
 	return headOfLeaves(id, events, leaves)
 }
 
+// EachPrefixHead calls fn with the value of item id's custody head after
+// its first n events, for n from 1 up, until fn returns false, given the
+// events' stored bytes and leaf hashes: the heads HeadOfEvents gives, in
+// one pass.
+func EachPrefixHead(id string, events, leaves [][]byte, fn func(n int, v [32]byte) bool) error {
+	return prefixHeads(id, events, leaves, fn)
+}
+
 // EventType is the type of a stored custody event (as ItemEvents returns
 // it), read without decoding the event; "" if it has none.
 func EventType(event []byte) string { return eventType(event) }

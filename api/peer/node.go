@@ -110,6 +110,7 @@ type Node struct {
 	boot     string
 	boots    map[string]string
 	lastSync map[string]time.Time
+	lastKick map[string]time.Time
 	syncKick chan string
 }
 
@@ -143,7 +144,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, notices: notices, self: anchor.MemberID(cfg.TLS.Cert), server: srv, clients: map[string]*http.Client{},
 		urls: map[string]string{}, learned: map[string]learnedURL{}, guard: NewGuard(cfg.TLS.Now), kick: make(chan struct{}, 1),
-		boot: newBoot(), boots: map[string]string{}, lastSync: map[string]time.Time{}, syncKick: make(chan string, 16)}
+		boot: newBoot(), boots: map[string]string{}, lastSync: map[string]time.Time{}, lastKick: map[string]time.Time{}, syncKick: make(chan string, 16)}
 	cfg.SelfURL = strings.TrimRight(cfg.SelfURL, "/")
 	if cfg.SelfURL != "" && !httpsURL(cfg.SelfURL) {
 		return nil, fmt.Errorf("peer: this node's own URL, %q, is not an https URL", cfg.SelfURL)

@@ -35,11 +35,18 @@ type Notice struct {
 type Inbound struct {
 	Notice
 	Member string `json:"member"` // the home member's ID, which made the share
-	// ReceivedAt is when this node first stored the share (zero for one
-	// stored before session 24): the share sync revokes a share missing
-	// from the home node's list only if it was stored here before the
-	// sync asked (sync.go).
-	ReceivedAt time.Time `json:"received_at,omitzero"`
+	// Seq orders the shares as this node first stored them (the inbox
+	// bucket's sequence; 0 for one stored before session 24): the share
+	// sync revokes a share missing from the home node's list only if it was
+	// stored here before the sync asked (sync.go). A counter, not a clock,
+	// so that a clock stepped back cannot make a later share look earlier.
+	Seq uint64 `json:"seq,omitempty"`
+	// Withdrawn marks a revocation made here by the share sync (the home
+	// node's list no longer had the share), not told by the home node: if
+	// the home node lists the share again (a restore that lost it, then a
+	// newer one that has it), it is active again, never told back to the
+	// home node as revoked.
+	Withdrawn bool `json:"withdrawn,omitempty"`
 }
 
 // Active reports whether the share grants access at now, as far as this
@@ -135,26 +142,34 @@ func enqueue(tx *bolt.Tx, member string, nt Notice) error {
 
 // receive merges a notice from member into the inbox and returns the
 // share as now known, and whether it is new here. It is idempotent:
-// redelivering a notice changes nothing, and a revoked share stays
-// revoked whatever arrives after. current (Config.Current) makes a
-// member's node after a rotation of its key the sender of the shares its
-// node noticed before.
+// redelivering a notice changes nothing, and a share the home node
+// revoked stays revoked whatever arrives after; one the share sync
+// withdrew here takes the home node's word (withdraw). current
+// (Config.Current) makes a member's node after a rotation of its key the
+// sender of the shares its node noticed before.
 func receive(tx *bolt.Tx, member string, nt *Notice, current func(string) string) (*Inbound, bool, error) {
-	in := Inbound{Notice: *nt, Member: member, ReceivedAt: time.Now().UTC()}
-	v := tx.Bucket(bInbox).Get([]byte(nt.Share))
+	in := Inbound{Notice: *nt, Member: member}
+	box := tx.Bucket(bInbox)
+	v := box.Get([]byte(nt.Share))
 	isNew := v == nil
 	if v != nil {
 		var old Inbound
 		if err := json.Unmarshal(v, &old); err != nil {
 			return nil, false, err
 		}
-		in.ReceivedAt = old.ReceivedAt
+		in.Seq = old.Seq
 		if current(old.Member) != current(member) || old.Grantee != nt.Grantee || old.Target != nt.Target || old.Kind != nt.Kind {
 			return nil, false, fmt.Errorf("%w: share %s is known with other parties", ErrBadNotice, nt.Share)
 		}
-		if old.RevokedAt != nil {
+		if old.RevokedAt != nil && !old.Withdrawn {
 			in.RevokedAt = old.RevokedAt
 		}
+	} else {
+		seq, err := box.NextSequence()
+		if err != nil {
+			return nil, false, err
+		}
+		in.Seq = seq
 	}
 	b, err := json.Marshal(in)
 	if err != nil {
@@ -163,7 +178,7 @@ func receive(tx *bolt.Tx, member string, nt *Notice, current func(string) string
 	if bytes.Equal(v, b) {
 		return &in, false, nil
 	}
-	if err := tx.Bucket(bInbox).Put([]byte(nt.Share), b); err != nil {
+	if err := box.Put([]byte(nt.Share), b); err != nil {
 		return nil, false, err
 	}
 	if err := tx.Bucket(bGranted).Put([]byte(nt.Grantee+nt.Share), nil); err != nil {

@@ -64,8 +64,19 @@ const (
 	MaxSharesPage  = 1000
 	MaxRevocations = 1000
 	// maxSyncPages bounds the pages one sync reads from a member (10⁷
-	// shares): a member that never ends its list ends the sync.
-	maxSyncPages = 10000
+	// shares read there at 10,000 a page): a member that never ends its
+	// list ends the sync. maxSyncShares bounds the shares it may list
+	// (what the sync keeps in memory: about 100 MB), syncDeadline the
+	// time one sync takes, and maxSyncNew the shares not known here that
+	// one sync stores (each may call a webhook); the rest wait for the
+	// next sync.
+	maxSyncPages  = 1000
+	maxSyncShares = 1_000_000
+	syncDeadline  = 10 * time.Minute
+	maxSyncNew    = 10_000
+	// kickEvery is how often a member's new boot ID may start a sync
+	// with it: a member cannot have this node sync with it without end.
+	kickEvery = 5 * time.Minute
 )
 
 // inboxScan bounds the inbox entries one read transaction of a sync's
@@ -116,6 +127,7 @@ type SyncReport struct {
 	Listed    int // active shares the member listed
 	Received  int // of them, unknown here before: stored
 	Withdrawn int // shares active here that the member no longer has: revoked here
+	Restored  int // shares an earlier sync withdrew here that the member lists again: active again
 	Told      int // shares the member had active, which this node knows revoked: the member revoked them again
 }
 
@@ -136,9 +148,14 @@ func (n *Node) sawBoot(member, boot string) {
 	prev := n.boots[member]
 	n.boots[member] = boot
 	_, synced := n.lastSync[member]
+	now := time.Now()
+	due := prev != boot && synced && now.Sub(n.lastKick[member]) >= kickEvery
+	if due {
+		n.lastKick[member] = now
+	}
 	n.mu.Unlock()
-	if prev == boot || !synced {
-		return
+	if !due {
+		return // the same process, none synced with yet, or kicked within kickEvery (the hourly sync comes anyway)
 	}
 	select {
 	case n.syncKick <- member:
@@ -293,12 +310,17 @@ func DecodeRevocations(b []byte) (*Revocations, error) {
 // sync.go): one pass over member's list, then the shares missing from it
 // revoked here, then the ones this node knows revoked told to member.
 func (n *Node) SyncWith(ctx context.Context, member string) (*SyncReport, error) {
+	ctx, cancel := context.WithTimeout(ctx, syncDeadline)
+	defer cancel()
 	rep := &SyncReport{}
 	seen := map[string]bool{}
 	var conflicts []Revocation
 	var asOf time.Time
 	after := ""
-	asked := time.Now()
+	// The inbox's sequence before the first request: a share stored since
+	// may be missing from a list read before its notice came.
+	var asked uint64
+	n.cfg.DB.View(func(tx *bolt.Tx) error { asked = tx.Bucket(bInbox).Sequence(); return nil })
 	for pages := 0; ; pages++ {
 		if pages == maxSyncPages {
 			return rep, fmt.Errorf("peer: member %s's list of shares goes on past %d pages", member, maxSyncPages)
@@ -309,6 +331,9 @@ func (n *Node) SyncWith(ctx context.Context, member string) (*SyncReport, error)
 		}
 		if pages == 0 {
 			asOf = page.AsOf
+		}
+		if len(seen)+len(page.Shares) > maxSyncShares {
+			return rep, fmt.Errorf("peer: member %s lists more than %d active shares with this node's organizations", member, maxSyncShares)
 		}
 		if err := n.takePage(member, page, seen, &conflicts, rep); err != nil {
 			return rep, err
@@ -403,19 +428,41 @@ func (n *Node) takePage(member string, page *SharesPage, seen map[string]bool, c
 	if len(take) == 0 {
 		return nil
 	}
+	newLeft := max(0, maxSyncNew-rep.Received)
 	return n.cfg.DB.Update(func(tx *bolt.Tx) error {
-		received := 0
+		received, restored, left := 0, 0, newLeft
 		var known []Revocation
+		// takeNew bounds the shares one sync stores that were not known
+		// here (each may call a webhook): a member cannot flood this node
+		// through its list faster than maxSyncNew a sync.
+		takeNew := func(old *Inbound) bool {
+			if old != nil {
+				return true
+			}
+			if left == 0 {
+				return false
+			}
+			left--
+			return true
+		}
 		for _, nt := range take {
 			old, err := getInbound(tx, nt.Share)
 			if err != nil {
 				return err
 			}
-			if old != nil && old.RevokedAt != nil {
+			if old != nil && old.RevokedAt != nil && !old.Withdrawn {
+				// The home node told this node it revoked the share, and
+				// lists it active: it lost the revocation.
 				if n.cfg.Current(old.Member) == cur {
 					known = append(known, Revocation{Share: nt.Share, RevokedAt: *old.RevokedAt})
 				}
 				continue
+			}
+			if old != nil && old.Withdrawn && n.cfg.Current(old.Member) == cur {
+				restored++ // withdrawn by an earlier sync, listed again: active again
+			}
+			if !takeNew(old) {
+				continue // over this sync's share of new notices: the next sync takes it
 			}
 			in, isNew, err := receive(tx, member, nt, n.cfg.Current)
 			if errors.Is(err, ErrBadNotice) {
@@ -436,14 +483,20 @@ func (n *Node) takePage(member string, page *SharesPage, seen map[string]bool, c
 		}
 		// Counted once the transaction holds (it may run again in a
 		// retried commit).
-		tx.OnCommit(func() { rep.Received += received; *conflicts = append(*conflicts, known...) })
+		tx.OnCommit(func() {
+			rep.Received += received
+			rep.Restored += restored
+			*conflicts = append(*conflicts, known...)
+		})
 		return nil
 	})
 }
 
 // withdraw revokes here, as of asOf, the shares from member active here
-// that its list did not name, stored here before the sync asked.
-func (n *Node) withdraw(member string, seen map[string]bool, asked, asOf time.Time, rep *SyncReport) error {
+// that its list did not name, stored here before the sync asked (inbox
+// sequence at most asked), marked Withdrawn: the home node's word, if it
+// lists them again, makes them active again.
+func (n *Node) withdraw(member string, seen map[string]bool, asked uint64, asOf time.Time, rep *SyncReport) error {
 	cur := n.cfg.Current(member)
 	now := time.Now()
 	var gone []Inbound
@@ -463,7 +516,7 @@ func (n *Node) withdraw(member string, seen map[string]bool, asked, asOf time.Ti
 				i++
 				last = bytes.Clone(k)
 				var in Inbound
-				if json.Unmarshal(v, &in) != nil || seen[in.Share] || n.cfg.Current(in.Member) != cur || !in.Active(now) || !in.ReceivedAt.Before(asked) {
+				if json.Unmarshal(v, &in) != nil || seen[in.Share] || n.cfg.Current(in.Member) != cur || !in.Active(now) || in.Seq > asked {
 					continue
 				}
 				gone = append(gone, in)
@@ -479,18 +532,31 @@ func (n *Node) withdraw(member string, seen map[string]bool, asked, asOf time.Ti
 		return nil
 	}
 	at := asOf.UTC()
-	err := n.cfg.DB.Update(func(tx *bolt.Tx) error {
-		for i := range gone {
-			nt := gone[i].Notice
-			nt.RevokedAt = &at
-			if _, _, err := receive(tx, gone[i].Member, &nt, n.cfg.Current); err != nil && !errors.Is(err, ErrBadNotice) {
-				return err
+	for start := 0; start < len(gone); start += inboxScan { // short write transactions too
+		part := gone[start:min(start+inboxScan, len(gone))]
+		err := n.cfg.DB.Update(func(tx *bolt.Tx) error {
+			box := tx.Bucket(bInbox)
+			for i := range part {
+				// As read: a notice stored since changed it (receive).
+				v := box.Get([]byte(part[i].Share))
+				var cur Inbound
+				if v == nil || json.Unmarshal(v, &cur) != nil || cur.RevokedAt != nil || cur.Seq != part[i].Seq {
+					continue
+				}
+				cur.RevokedAt, cur.Withdrawn = &at, true
+				b, err := json.Marshal(cur)
+				if err != nil {
+					return err
+				}
+				if err := box.Put([]byte(cur.Share), b); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	rep.Withdrawn += len(gone)
 	for _, in := range gone {
@@ -591,9 +657,9 @@ func (n *Node) Sync(ctx context.Context) {
 			default:
 				delete(backoff, m)
 				due[m] = now.Add(SyncEvery)
-				if rep.Received+rep.Withdrawn+rep.Told > 0 {
+				if rep.Received+rep.Withdrawn+rep.Told+rep.Restored > 0 {
 					n.cfg.Log.Info("peer: share sync with a member made good what notices had not", "member", m,
-						"listed", rep.Listed, "received", rep.Received, "withdrawn", rep.Withdrawn, "revoked_there", rep.Told)
+						"listed", rep.Listed, "received", rep.Received, "withdrawn", rep.Withdrawn, "active_again", rep.Restored, "revoked_there", rep.Told)
 				}
 			}
 			wait = min(wait, due[m].Sub(now))

@@ -185,6 +185,30 @@ func TestShareSync(t *testing.T) {
 	if rep, err := cn.SyncWith(context.Background(), a.id); err != nil || rep.Received+rep.Withdrawn+rep.Told != 0 || rep.Listed != 3 {
 		t.Errorf("third sync = %+v %v, want 3 listed and nothing changed", rep, err)
 	}
+	// A lists s5 again (it ran from an older backup, then a newer one
+	// that has it): C's withdrawal is undone, and A is not told s5 was
+	// revoked (nobody revoked it).
+	am.mu.Lock()
+	am.shares["s5"] = share("s5", "court", long)
+	am.mu.Unlock()
+	if rep, err := cn.SyncWith(context.Background(), a.id); err != nil || rep.Restored != 1 || rep.Told != 0 || rep.Withdrawn != 0 {
+		t.Errorf("sync with s5 listed again = %+v %v, want it active again and nothing told", rep, err)
+	}
+	if _, ok := cn.HomeOf("court", "item-s5"); !ok {
+		t.Error("s5, listed again, is not relayed")
+	}
+	if want := []string{"s7 by node:" + c.id}; !slices.Equal(am.revoked, want) {
+		t.Errorf("A revoked %v, want only %v", am.revoked, want)
+	}
+	// A home node's revocation stays, whatever a stale notice says.
+	nt := share("s5", "court", long)
+	now := time.Now().UTC()
+	nt.RevokedAt = &now
+	put(a.id, nt)
+	put(a.id, share("s5", "court", long))
+	if _, ok := cn.HomeOf("court", "item-s5"); ok {
+		t.Error("s5, revoked by its home node, is active again after a stale notice")
+	}
 
 	t.Run("a member sees only the shares made with its organizations", func(t *testing.T) {
 		bn, _ := serveNode(t, b, map[string]string{a.id: aURL}, home, map[string]bool{"bank": true}, whoami())
@@ -316,6 +340,10 @@ func TestSyncBoot(t *testing.T) {
 	cn.sawBoot(a.id, boot2)
 	if !kicked() {
 		t.Error("a new boot ID after a sync kicked none")
+	}
+	cn.sawBoot(a.id, boot1)
+	if kicked() {
+		t.Errorf("a second new boot ID within %v kicked a sync", kickEvery)
 	}
 	// Every request a node sends carries its boot ID.
 	an, _ := serveNode(t, a, nil, nil, nil, whoami())

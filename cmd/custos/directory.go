@@ -113,8 +113,10 @@ func restoreOrgs(ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log
 		}
 		if o, err := orgs.Org(e.ID); err == nil {
 			if o.Name != e.Name {
+				// One organization's trouble (its audit chain unreadable)
+				// must not hold up the others, nor the share sync.
 				if err := adoptRename(ch, orgs, trails, tell.member, o, e, log); err != nil {
-					return err
+					log.Error("comparing an organization's name with the consortium's directory's", "org", o.ID, "err", err)
 				}
 			}
 			continue
@@ -125,12 +127,9 @@ func restoreOrgs(ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log
 			_, err := trails.AppendAuditTx(tx, o.ID, "node:"+tell.member, custody.AuditOrgCreated, "kind:"+o.Kind)
 			return err
 		})
-		if errors.Is(err, access.ErrBadInput) { // a kind or name this software does not take: the others go on
+		if err != nil { // a kind or name this software does not take, say: the others go on
 			log.Error("an organization the consortium's directory homes on this member is not on this node and cannot be re-created", "org", e.ID, "name", e.Name, "kind", e.Kind, "err", err)
 			continue
-		}
-		if err != nil {
-			return err
 		}
 		log.Warn("re-created an organization the consortium's directory homes on this member and this node did not have (restored from an older backup?): it has no keys; create them (custos key create --org ID)",
 			"org", e.ID, "name", e.Name, "kind", e.Kind, "registered_height", e.Height)
@@ -139,13 +138,19 @@ func restoreOrgs(ch *anchor.Chain, orgs *access.Store, tell *conflictTeller, log
 }
 
 // adoptRename takes the directory's name for o when the directory got it
-// after o was last named here: a rename this node made after the backup
-// its store was restored from, and lost with it. (Registering the older
-// name would rename the organization back, consortium-wide.) A local name
-// set after the directory's block is a rename not registered yet, which
-// registerOrgs files as usual. The rename is an org.renamed event by
+// well after o was last named here (renameMargin): a rename this node made
+// after the backup its store was restored from, and lost with it.
+// (Registering the older name would rename the organization back,
+// consortium-wide.) A local name set after the directory's block, or
+// within renameMargin of it (a rename made while the registration of the
+// name before was in flight), is a rename not registered yet, which
+// registerOrgs files as usual; so is one whose name another organization
+// holds (a conflict it was told of). The rename is an org.renamed event by
 // "node:<member>".
 func adoptRename(ch *anchor.Chain, orgs *access.Store, trails *audittrail.Trails, member string, o *access.Org, e anchor.DirEntry, log *slog.Logger) error {
+	if st, err := api.DirectoryStatus(ch, *o); err != nil || st == nil || st.Status == wire.DirectoryConflict {
+		return err
+	}
 	evs, err := trails.AuditTrail(context.Background(), o.ID)
 	if err != nil {
 		return err
@@ -159,7 +164,7 @@ func adoptRename(ch *anchor.Chain, orgs *access.Store, trails *audittrail.Trails
 		}
 	}
 	registered, err := ch.BlockTime(context.Background(), e.Height)
-	if err != nil || named.IsZero() || !registered.After(named) {
+	if err != nil || named.IsZero() || !registered.After(named.Add(renameMargin)) {
 		return nil // the block is not held (pruned), or the local name is the newer
 	}
 	_, _, err = orgs.UpdateOrgWithin(o.ID, access.OrgPatch{Name: &e.Name}, func(tx *bolt.Tx, before, after *access.Org) error {
@@ -177,6 +182,12 @@ func adoptRename(ch *anchor.Chain, orgs *access.Store, trails *audittrail.Trails
 		"org", o.ID, "name_here", o.Name, "name", e.Name, "registered_height", e.Height)
 	return nil
 }
+
+// renameMargin is how much later than an organization's local name the
+// directory must have registered its name for adoptRename to take it:
+// more than a registration takes (a round of registerOrgs, every 2 s, and
+// a block) and than the node's clock may be off the block time.
+const renameMargin = 10 * time.Second
 
 // current is the current node member ID of the member that ran node
 // member ID id (itself if the chain knows no other).

@@ -121,10 +121,11 @@ func revokeShare(ev *evidence.Service, reg *sharing.Registry) func(id string, ke
 		if nt := bareNotice(sh); !sh.Active(ev.Now()) || !keep(&nt) {
 			return false, nil
 		}
-		if _, err := reg.RevokeShare(context.Background(), sh.Owner, actor, id); err != nil {
+		done, err := reg.RevokeShare(context.Background(), sh.Owner, actor, id)
+		if err != nil {
 			return false, err
 		}
-		return true, nil
+		return done.RevokedBy == actor, nil // not if another revoked it meanwhile
 	}
 }
 

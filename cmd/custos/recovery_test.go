@@ -108,6 +108,7 @@ func TestMemberRecovery(t *testing.T) {
 	// below makes good what the restore loses of them).
 	b := ms[1]
 	firm, firmToken := orgWithKey(t, d.p, "lawfirm", "Recovery Law Firm", "submitter")
+	firmNamed := time.Now()
 	court, courtToken := orgWithKey(t, b.p, "court", "Recovery Court", "examiner")
 	waitDirectory(t, d.p, court.ID)
 	waitDirectory(t, b.p, firm.ID)
@@ -145,7 +146,10 @@ func TestMemberRecovery(t *testing.T) {
 		t.Fatalf("revoking share %s = %d %s", kept, code, body)
 	}
 	receivedAs(t, b.p, courtToken, kept, true)
-	// The firm renamed after the backup: the directory learns it.
+	// The firm renamed after the backup: the directory learns it. (Well
+	// after it was named: a rename within renameMargin of the name before
+	// is taken for one in flight.)
+	time.Sleep(time.Until(firmNamed.Add(2 * renameMargin)))
 	const renamed = "Recovery Law Firm (Xihu)"
 	if code, _, body := d.p.call("PATCH", "/api/v1/orgs/"+firm.ID, consortiumToken, strings.NewReader(`{"name":"`+renamed+`"}`), "Content-Type", "application/json"); code != 200 {
 		t.Fatalf("renaming the firm = %d %s", code, body)

@@ -497,12 +497,21 @@ func (pc *proofChecker) checkHead(c blobCheck) error {
 	for i, l := range c.leaves {
 		raws[i], hashes[i] = l.event, rfc6962.DefaultHasher.HashLeaf(l.event)
 	}
-	for n := len(raws); n >= 1; n-- {
-		if hv, err := evidence.HeadOfEvents(c.id, raws[:n], hashes[:n]).Value(); err == nil && hv == v {
-			return nil
-		}
+	// Usually the head of all of them; else of some first n, all found
+	// in one pass.
+	if hv, err := evidence.HeadOfEvents(c.id, raws, hashes).Value(); err == nil && hv == v {
+		return nil
 	}
-	pc.rep.Diverged = append(pc.rep.Diverged, c.id)
+	matched := false
+	if err := evidence.EachPrefixHead(c.id, raws, hashes, func(_ int, hv [32]byte) bool {
+		matched = hv == v
+		return !matched
+	}); err != nil {
+		return err
+	}
+	if !matched {
+		pc.rep.Diverged = append(pc.rep.Diverged, c.id)
+	}
 	return nil
 }
 
