@@ -410,13 +410,19 @@ func (n *Node) askShares(ctx context.Context, member, after string) (*SharesPage
 func (n *Node) takePage(member string, page *SharesPage, seen map[string]bool, conflicts *[]Revocation, rep *SyncReport) error {
 	cur := n.cfg.Current(member)
 	var take []*Notice
+	malformed := 0
+	defer func() {
+		if malformed > 0 { // once a page, however many
+			n.cfg.Log.Warn("peer: a member's sync listed malformed shares; skipped", "member", member, "shares", malformed)
+		}
+	}()
 	for i := range page.Shares {
 		nt := &page.Shares[i]
 		seen[nt.Share] = true
 		rep.Listed++
 		nt.V = 1
-		if err := nt.check(); err != nil {
-			n.cfg.Log.Warn("peer: a member's sync listed a malformed share; skipped", "member", member, "share", nt.Share, "err", err)
+		if nt.check() != nil {
+			malformed++
 			continue
 		}
 		// As serveNotice: a grantor homed on the member, a grantee here.
