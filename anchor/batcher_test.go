@@ -10,7 +10,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -41,32 +40,12 @@ func TestBatcherResubmitsSameBytes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a CometBFT node")
 	}
-	root, err := certs.NewRoot("Resubmit Root", txNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, err := root.NewOrgCA(certs.KindCourt, "Court", txNow)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	home := filepath.Join(dir, "node")
-	pub, _, err := InitHome(home)
-	if err != nil {
-		t.Fatal(err)
-	}
 	other, _, err := InitHome(filepath.Join(dir, "absent"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals := []GenesisValidator{{Name: "court", PubKey: pub, Power: 10}, {Name: "absent", PubKey: other, Power: 30}}
-	if err := WriteGenesis(GenesisPath(home), "custos-resubmit", vals, root.Cert, time.Now(), LatestState); err != nil {
-		t.Fatal(err)
-	}
-	cert, err := org.IssueNode("court", pub, txNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, org, home, cert := courtHome(t, dir, "custos-resubmit", GenesisValidator{Name: "absent", PubKey: other, Power: 30})
 	var dbs [3]*bolt.DB
 	for i, name := range []string{"app.db", "anchor.db", "batcher.db"} {
 		if dbs[i], err = storage.OpenDB(filepath.Join(home, name)); err != nil {

@@ -14,7 +14,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/custos-project/custos/certs"
 	"github.com/custos-project/custos/storage"
 )
 
@@ -67,27 +66,8 @@ func newRestoreChain(t *testing.T) *restoreChain {
 	if testing.Short() {
 		t.Skip("starts a CometBFT node")
 	}
-	root, err := certs.NewRoot("Restore Root", txNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, err := root.NewOrgCA(certs.KindCourt, "Court", txNow)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	home := filepath.Join(dir, "node")
-	pub, _, err := InitHome(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteGenesis(GenesisPath(home), "custos-restore", []GenesisValidator{{Name: "court", PubKey: pub, Power: 10}}, root.Cert, time.Now(), LatestState); err != nil {
-		t.Fatal(err)
-	}
-	cert, err := org.IssueNode("court", pub, txNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, org, home, cert := courtHome(t, dir, "custos-restore")
 	open := func(name string) *bolt.DB {
 		db, err := storage.OpenDB(filepath.Join(dir, name))
 		if err != nil {
