@@ -312,7 +312,7 @@ func TestSyncBoot(t *testing.T) {
 	root, _ := certs.NewRoot("Test Consortium Root CA", time.Now())
 	ms := newConsortium(t, root, "A", "C")
 	a, c := ms[0], ms[1]
-	cn, _ := serveNode(t, c, nil, nil, nil, whoami())
+	cn, cURL := serveNode(t, c, nil, nil, nil, whoami())
 	kicked := func() bool {
 		select {
 		case <-cn.syncKick:
@@ -345,12 +345,19 @@ func TestSyncBoot(t *testing.T) {
 	if kicked() {
 		t.Errorf("a second new boot ID within %v kicked a sync", kickEvery)
 	}
-	// Every request a node sends carries its boot ID.
-	an, _ := serveNode(t, a, nil, nil, nil, whoami())
-	req, _ := http.NewRequest("GET", "/", nil)
-	req.Header = http.Header{}
-	Stamp(req.Header, time.Now())
+	// Every request a node sends carries its boot ID, which the receiver
+	// notes.
+	an, _ := serveNode(t, a, map[string]string{c.id: cURL}, nil, nil, whoami())
 	if len(an.boot) != 32 || an.boot == cn.boot {
 		t.Errorf("boot IDs %q and %q: want 32 hex digits, one per process", an.boot, cn.boot)
+	}
+	if code, _, err := get(t, an, c.id, "/anything"); err != nil || code != 200 {
+		t.Fatalf("a request from A to C = %d, %v", code, err)
+	}
+	cn.mu.Lock()
+	seen := cn.boots[a.id]
+	cn.mu.Unlock()
+	if seen != an.boot {
+		t.Errorf("C noted A's boot ID %q, want %q (the one A sends)", seen, an.boot)
 	}
 }
